@@ -166,6 +166,7 @@ class _Lowering:
         self.saved: dict[tuple[str, Type], str] = {}  # (local, type) -> its hidden field
         self.owner: dict[int, int] = {}  # choice index -> the index of the action whose effect it is in
         self.tests: dict[str, Type] = {}  # the locals holding tests of ifs with choice points (this action's)
+        self.leaves: list[set[str]] = []  # the names each guarded run or choice point mentions (this action's)
 
     def field_for(self, name: str, t: Type) -> str:
         if (name, t) not in self.saved:
@@ -182,7 +183,7 @@ class _Lowering:
         args = {p.name: p.name + ARG for p in a.params}
         start = _assign(pos, MOVER, "local", INT32, _name(pos, "current_player", "builtin", INT32))
         effect = _params_as_locals((start, *_pays_mover(a.effect)), args)
-        self.tests = {}
+        self.tests, self.leaves = {}, []
         env = {v: INT32 for v in args.values()}
         body, _ = self.block(effect, env, (), 0)
         resume = _name(pos, RESUME, "local", INT32)
@@ -203,11 +204,13 @@ class _Lowering:
             head.append(_assign(pos, local, "local", INT32, value))
         declared = _locals_assigned(effect, {})
         declared.update(self.tests)
-        for n in args.values():
-            declared.pop(n, None)
-        # every local first (the JAX backend keeps a local past an `if` only if defined before
-        # it): a saved one restored (only a resumed effect reads it before assigning it)
+        shared = {n for n in declared if sum(n in leaf for leaf in self.leaves) > 1} | set(self.tests)
+        # first every local that one guarded part assigns and another reads (the JAX backend
+        # keeps a local past an `if` only if defined before it): a saved one restored (only a
+        # resumed effect reads it before assigning it), any other zero
         for n, t in declared.items():
+            if n not in shared or n in args.values():
+                continue
             field = self.saved.get((n, t))
             head.append(_assign(pos, n, "local", t, _name(pos, field, "state", t) if field else _zero(pos, t)))
         return (*head, *body)
@@ -240,6 +243,7 @@ class _Lowering:
 
         def flush() -> None:
             if run:
+                self.leaves.append(_names_read(tuple(run), set()))
                 out.append(ir.If(run[0].pos, test=self.guard(run[0].pos, after), then=tuple(run), origin="specc"))
                 run.clear()
 
@@ -302,6 +306,7 @@ class _Lowering:
             _assign(pos, opts, "local", opts_t, c.options),
             ir.If(pos, test=any_, then=stop, orelse=(none,), origin="specc"),
         )
+        self.leaves.append(_names_read((c.who, c.options), {c.name, *(n for n, _ in saved)}))
         picked = _assign(pos, c.name, c.kind, c.type, _name(pos, OPTION, "param", INT32))
         here = _compare(pos, "==", _name(pos, RESUME, "local", INT32), _int(pos, c.index))
         reached = ir.If(pos, test=self.guard(pos, after), then=fresh, origin="specc")

@@ -1984,6 +1984,15 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _get(a, *index):
+    """a[index] for scalar indexes that are never negative: clamped into each axis, as JAX's
+    indexing reads, without its negative-index step (a dynamic slice)."""
+    starts = tuple(jnp.asarray(i, jnp.int32) for i in index) + (0,) * (a.ndim - len(index))
+    sizes = (1,) * len(index) + a.shape[len(index) :]
+    part = jax.lax.dynamic_slice(a, starts, sizes, allow_negative_indices=False)
+    return jnp.reshape(part, a.shape[len(index) :])
+
+
 def _f2i(x, dtype):
     """Float `x` as the integer `dtype`: truncated toward zero, saturated at the dtype's
     limits, NaN giving 0. XLA's convert does this at run time, but JAX folds a convert of a
@@ -2369,7 +2378,8 @@ def invariants(s: State) -> jax.Array:
             jnp.all(
                 jax.vmap(
                     lambda p: jnp.logical_and(
-                        (s.hand_count[p] == _size(s.hand[p])), (s.deck_count[p] == _size(s.deck[p]))
+                        (_get(s.hand_count, p) == _size(_get(s.hand, p))),
+                        (_get(s.deck_count, p) == _size(_get(s.deck, p))),
                     )
                 )(jnp.arange(0, 2, dtype=jnp.int32)),
                 axis=0,
@@ -2378,16 +2388,16 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda p: (
                         (
-                            _size(s.deck[p])
-                            + _size(s.hand[p])
-                            + s.discard_count[p]
+                            _size(_get(s.deck, p))
+                            + _size(_get(s.hand, p))
+                            + _get(s.discard_count, p)
                             + jnp.sum(
                                 jax.vmap(
                                     lambda ks: jnp.where(
-                                        (s.card[p, ks] >= 0),
+                                        (_get(s.card, p, ks) >= 0),
                                         (
                                             1
-                                            + jnp.asarray(CARDS__stage[s.card[p, ks]]).astype(
+                                            + jnp.asarray(CARDS__stage[_get(s.card, p, ks)]).astype(
                                                 jnp.int32
                                             )
                                         ),
@@ -2406,9 +2416,11 @@ def invariants(s: State) -> jax.Array:
             jnp.logical_or(
                 jnp.logical_or((s.phase == 0), (s.phase == 3)),
                 jnp.all(
-                    jax.vmap(lambda p: jnp.logical_or((s.card[p, 0] >= 0), s.promote_pending[p]))(
-                        jnp.arange(0, 2, dtype=jnp.int32)
-                    ),
+                    jax.vmap(
+                        lambda p: jnp.logical_or(
+                            (_get(s.card, p, 0) >= 0), _get(s.promote_pending, p)
+                        )
+                    )(jnp.arange(0, 2, dtype=jnp.int32)),
                     axis=0,
                 ),
             ),
@@ -2419,8 +2431,8 @@ def invariants(s: State) -> jax.Array:
                         lambda p: jnp.all(
                             jax.vmap(
                                 lambda ks: jnp.logical_or(
-                                    (s.card[p, ks] < 0),
-                                    (s.damage[p, ks] < CARDS__hp[s.card[p, ks]]),
+                                    (_get(s.card, p, ks) < 0),
+                                    (_get(s.damage, p, ks) < CARDS__hp[_get(s.card, p, ks)]),
                                 )
                             )(jnp.arange(0, 4, dtype=jnp.int32)),
                             axis=0,
@@ -2434,10 +2446,10 @@ def invariants(s: State) -> jax.Array:
                     lambda p: jnp.all(
                         jax.vmap(
                             lambda ks: jnp.logical_or(
-                                (s.card[p, ks] >= 0),
+                                (_get(s.card, p, ks) >= 0),
                                 jnp.logical_and(
-                                    (s.damage[p, ks] == 0),
-                                    (jnp.sum(s.energy[p, ks], dtype=jnp.int32) == 0),
+                                    (_get(s.damage, p, ks) == 0),
+                                    (jnp.sum(_get(s.energy, p, ks), dtype=jnp.int32) == 0),
                                 ),
                             )
                         )(jnp.arange(0, 4, dtype=jnp.int32)),
@@ -2447,14 +2459,16 @@ def invariants(s: State) -> jax.Array:
                 axis=0,
             ),
             jnp.all(
-                jax.vmap(lambda p: s.hand_count[p] <= 10)(jnp.arange(0, 2, dtype=jnp.int32)), axis=0
+                jax.vmap(lambda p: _get(s.hand_count, p) <= 10)(jnp.arange(0, 2, dtype=jnp.int32)),
+                axis=0,
             ),
             jnp.logical_and(
                 True,
                 jnp.all(
                     jax.vmap(
                         lambda r: jnp.logical_and(
-                            (DECK_CARDS__deck[r] == (r // 20)), (DECK_CARDS__slot[r] == (r % 20))
+                            (_get(DECK_CARDS__deck, r) == (r // 20)),
+                            (_get(DECK_CARDS__slot, r) == (r % 20)),
                         )
                     )(jnp.arange(0, 280, dtype=jnp.int32)),
                     axis=0,
@@ -2474,13 +2488,13 @@ def invariants(s: State) -> jax.Array:
                                             ),
                                             (CARDS__stage[is_basic__c_585] == 0),
                                         )
-                                    )(DECK_CARDS__card[((d * 20) + j)])
+                                    )(_get(DECK_CARDS__card, ((d * 20) + j)))
                                 )(jnp.arange(0, 20, dtype=jnp.int32)),
                                 axis=0,
                             ),
-                            (DECK_INFO__types[d] >= 1),
+                            (_get(DECK_INFO__types, d) >= 1),
                         ),
-                        (DECK_INFO__types[d] <= 3),
+                        (_get(DECK_INFO__types, d) <= 3),
                     )
                 )(jnp.arange(0, 14, dtype=jnp.int32)),
                 axis=0,
@@ -2489,10 +2503,12 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda p: jnp.logical_and(
                         jnp.logical_and(
-                            jnp.logical_and((FIXED_DECKS[p] >= -1), (FIXED_DECKS[p] < 14)),
-                            (s.deck_id[p] >= 0),
+                            jnp.logical_and(
+                                (_get(FIXED_DECKS, p) >= -1), (_get(FIXED_DECKS, p) < 14)
+                            ),
+                            (_get(s.deck_id, p) >= 0),
                         ),
-                        (s.deck_id[p] < 14),
+                        (_get(s.deck_id, p) < 14),
                     )
                 )(jnp.arange(0, 2, dtype=jnp.int32)),
                 axis=0,
@@ -2873,24 +2889,35 @@ def legal_action_mask(s: State) -> jax.Array:
                             jnp.all(
                                 jax.vmap(
                                     lambda can_pay__t_116: (
-                                        can_pay__held_114[can_pay__t_116]
-                                        >= (
-                                            lambda attack_cost__r_117: jnp.stack(
-                                                [
-                                                    jnp.asarray(x, jnp.int8)
-                                                    for x in (
-                                                        ATTACKS__cost_grass[attack_cost__r_117],
-                                                        ATTACKS__cost_fire[attack_cost__r_117],
-                                                        ATTACKS__cost_water[attack_cost__r_117],
-                                                        ATTACKS__cost_lightning[attack_cost__r_117],
-                                                        ATTACKS__cost_psychic[attack_cost__r_117],
-                                                        ATTACKS__cost_fighting[attack_cost__r_117],
-                                                        ATTACKS__cost_darkness[attack_cost__r_117],
-                                                        ATTACKS__cost_metal[attack_cost__r_117],
-                                                    )
-                                                ]
-                                            )
-                                        )(can_pay__r_115)[can_pay__t_116]
+                                        _get(can_pay__held_114, can_pay__t_116)
+                                        >= _get(
+                                            (
+                                                lambda attack_cost__r_117: jnp.stack(
+                                                    [
+                                                        jnp.asarray(x, jnp.int8)
+                                                        for x in (
+                                                            ATTACKS__cost_grass[attack_cost__r_117],
+                                                            ATTACKS__cost_fire[attack_cost__r_117],
+                                                            ATTACKS__cost_water[attack_cost__r_117],
+                                                            ATTACKS__cost_lightning[
+                                                                attack_cost__r_117
+                                                            ],
+                                                            ATTACKS__cost_psychic[
+                                                                attack_cost__r_117
+                                                            ],
+                                                            ATTACKS__cost_fighting[
+                                                                attack_cost__r_117
+                                                            ],
+                                                            ATTACKS__cost_darkness[
+                                                                attack_cost__r_117
+                                                            ],
+                                                            ATTACKS__cost_metal[attack_cost__r_117],
+                                                        )
+                                                    ]
+                                                )
+                                            )(can_pay__r_115),
+                                            can_pay__t_116,
+                                        )
                                     )
                                 )(jnp.arange(0, 8, dtype=jnp.int32)),
                                 axis=0,
@@ -3061,51 +3088,53 @@ def legal_action_mask(s: State) -> jax.Array:
                                                                                             jnp.all(
                                                                                                 jax.vmap(
                                                                                                     lambda can_pay__t_159: (
-                                                                                                        can_pay__held_157[
-                                                                                                            can_pay__t_159
-                                                                                                        ]
-                                                                                                        >= (
-                                                                                                            lambda attack_cost__r_160: (
-                                                                                                                jnp.stack(
-                                                                                                                    [
-                                                                                                                        jnp.asarray(
-                                                                                                                            x,
-                                                                                                                            jnp.int8,
-                                                                                                                        )
-                                                                                                                        for x in (
-                                                                                                                            ATTACKS__cost_grass[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fire[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_water[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_lightning[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_psychic[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fighting[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_darkness[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_metal[
-                                                                                                                                attack_cost__r_160
-                                                                                                                            ],
-                                                                                                                        )
-                                                                                                                    ]
+                                                                                                        _get(
+                                                                                                            can_pay__held_157,
+                                                                                                            can_pay__t_159,
+                                                                                                        )
+                                                                                                        >= _get(
+                                                                                                            (
+                                                                                                                lambda attack_cost__r_160: (
+                                                                                                                    jnp.stack(
+                                                                                                                        [
+                                                                                                                            jnp.asarray(
+                                                                                                                                x,
+                                                                                                                                jnp.int8,
+                                                                                                                            )
+                                                                                                                            for x in (
+                                                                                                                                ATTACKS__cost_grass[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fire[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_water[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_lightning[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_psychic[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fighting[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_darkness[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_metal[
+                                                                                                                                    attack_cost__r_160
+                                                                                                                                ],
+                                                                                                                            )
+                                                                                                                        ]
+                                                                                                                    )
                                                                                                                 )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            can_pay__r_158
-                                                                                                        )[
-                                                                                                            can_pay__t_159
-                                                                                                        ]
+                                                                                                            )(
+                                                                                                                can_pay__r_158
+                                                                                                            ),
+                                                                                                            can_pay__t_159,
+                                                                                                        )
                                                                                                     )
                                                                                                 )(
                                                                                                     jnp.arange(
@@ -3405,51 +3434,53 @@ def legal_action_mask(s: State) -> jax.Array:
                                                                                             jnp.all(
                                                                                                 jax.vmap(
                                                                                                     lambda can_pay__t_139: (
-                                                                                                        can_pay__held_137[
-                                                                                                            can_pay__t_139
-                                                                                                        ]
-                                                                                                        >= (
-                                                                                                            lambda attack_cost__r_140: (
-                                                                                                                jnp.stack(
-                                                                                                                    [
-                                                                                                                        jnp.asarray(
-                                                                                                                            x,
-                                                                                                                            jnp.int8,
-                                                                                                                        )
-                                                                                                                        for x in (
-                                                                                                                            ATTACKS__cost_grass[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fire[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_water[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_lightning[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_psychic[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fighting[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_darkness[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_metal[
-                                                                                                                                attack_cost__r_140
-                                                                                                                            ],
-                                                                                                                        )
-                                                                                                                    ]
+                                                                                                        _get(
+                                                                                                            can_pay__held_137,
+                                                                                                            can_pay__t_139,
+                                                                                                        )
+                                                                                                        >= _get(
+                                                                                                            (
+                                                                                                                lambda attack_cost__r_140: (
+                                                                                                                    jnp.stack(
+                                                                                                                        [
+                                                                                                                            jnp.asarray(
+                                                                                                                                x,
+                                                                                                                                jnp.int8,
+                                                                                                                            )
+                                                                                                                            for x in (
+                                                                                                                                ATTACKS__cost_grass[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fire[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_water[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_lightning[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_psychic[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fighting[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_darkness[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_metal[
+                                                                                                                                    attack_cost__r_140
+                                                                                                                                ],
+                                                                                                                            )
+                                                                                                                        ]
+                                                                                                                    )
                                                                                                                 )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            can_pay__r_138
-                                                                                                        )[
-                                                                                                            can_pay__t_139
-                                                                                                        ]
+                                                                                                            )(
+                                                                                                                can_pay__r_138
+                                                                                                            ),
+                                                                                                            can_pay__t_139,
+                                                                                                        )
                                                                                                     )
                                                                                                 )(
                                                                                                     jnp.arange(
@@ -4110,7 +4141,7 @@ def legal_action_mask(s: State) -> jax.Array:
     )
     # choice: its guard evaluated over the whole parameter grid
     guard = lambda choice__option: jnp.logical_and(
-        (s.choice__pending != 0), s.choice__mask[choice__option]
+        (s.choice__pending != 0), _get(s.choice__mask, choice__option)
     )
     guard = jax.vmap(guard, in_axes=(0,))
     parts.append(jnp.ravel(guard(jnp.arange(0, 4, dtype=jnp.int32))))
@@ -4268,53 +4299,10 @@ def _effect_play_trainer(s: State, params, key) -> State:
     choice__pending = jnp.asarray(0, jnp.int32)
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     h__arg = h
-    choice__mover = jnp.asarray(0, jnp.int32)
     p = choice__p
     o = choice__o
     c = choice__c
     t = jnp.asarray(0, jnp.int32)
-    heads = jnp.asarray(0, jnp.int32)
-    repeat__going_39 = False
-    swap_active__p_41 = jnp.asarray(0, jnp.int32)
-    swap_active__b_42 = jnp.asarray(0, jnp.int32)
-    swap_active__perm_43 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
-    clear_conditions__p_44 = jnp.asarray(0, jnp.int32)
-    swap_active__p_45 = jnp.asarray(0, jnp.int32)
-    swap_active__b_46 = jnp.asarray(0, jnp.int32)
-    swap_active__perm_47 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
-    clear_conditions__p_48 = jnp.asarray(0, jnp.int32)
-    return_to_hand__p_49 = jnp.asarray(0, jnp.int32)
-    return_to_hand__slot_50 = jnp.asarray(0, jnp.int32)
-    return_to_hand__held_51 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (3,))
-    clear_slot__p_53 = jnp.asarray(0, jnp.int32)
-    clear_slot__slot_54 = jnp.asarray(0, jnp.int32)
-    move_to_active__p_55 = jnp.asarray(0, jnp.int32)
-    move_to_active__t_56 = jnp.asarray(0, jnp.int16)
-    move_to_active__g_57 = jnp.asarray(0, jnp.int8)
-    top_to_hand__p_61 = jnp.asarray(0, jnp.int32)
-    top_to_hand__t_62 = jnp.asarray(0, jnp.int16)
-    top_to_hand__dc_63 = jnp.asarray(0, jnp.int8)
-    top_to_hand__top_64 = jnp.asarray(0, jnp.int16)
-    draw_cards__p_68 = jnp.asarray(0, jnp.int32)
-    draw_cards__n_69 = jnp.asarray(0, jnp.int8)
-    draw_cards__have_70 = jnp.asarray(0, jnp.int8)
-    draw_cards__k_71 = jnp.asarray(0, jnp.int8)
-    search_deck__p_72 = jnp.asarray(0, jnp.int32)
-    search_deck__fstage_73 = jnp.asarray(0, jnp.int16)
-    search_deck__d_74 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
-    search_deck__i_75 = jnp.asarray(0, jnp.int32)
-    search_deck__room_77 = False
-    search_deck__c_78 = jnp.asarray(0, jnp.int16)
-    put_in_play__p_80 = jnp.asarray(0, jnp.int32)
-    put_in_play__slot_81 = jnp.asarray(0, jnp.int32)
-    put_in_play__c_82 = jnp.asarray(0, jnp.int16)
-    shuffle_hand_in__p_83 = jnp.asarray(0, jnp.int32)
-    shuffle_hand_in__dc_84 = jnp.asarray(0, jnp.int8)
-    shuffle_hand_in__merged_85 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
-    draw_cards__p_86 = jnp.asarray(0, jnp.int32)
-    draw_cards__n_87 = jnp.asarray(0, jnp.int8)
-    draw_cards__have_88 = jnp.asarray(0, jnp.int8)
-    draw_cards__k_89 = jnp.asarray(0, jnp.int8)
     cond__1 = choice__resume == 0
     choice__mover__2 = current_player
     p__3 = current_player
@@ -4330,7 +4318,6 @@ def _effect_play_trainer(s: State, params, key) -> State:
     hand_count = jnp.where(cond__1, hand_count__7, hand_count)
     discard_count = jnp.where(cond__1, discard_count__8, discard_count)
     supporter_played = jnp.where(cond__1, supporter_played__11, supporter_played)
-    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
     p = jnp.where(cond__1, p__3, p)
     o = jnp.where(cond__1, o__4, o)
     c = jnp.where(cond__1, c__5, c)
@@ -4494,107 +4481,100 @@ def _effect_play_trainer(s: State, params, key) -> State:
         0, 16, loop_body__48, (repeat__going_39__47, heads__45)
     )
     heads__58 = jnp.where(cond__46, heads__57, heads__45)
-    repeat__going_39__59 = jnp.where(cond__46, repeat__going_39__56, repeat__going_39)
-    cond__60 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
-    energy__61 = energy.at[p, t, CARDS__t_attach_type[c]].set(
+    cond__59 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
+    energy__60 = energy.at[p, t, CARDS__t_attach_type[c]].set(
         jnp.asarray(
             (energy[p, t, CARDS__t_attach_type[c]] + (CARDS__t_attach_n[c] + heads__58)), jnp.int8
         )
     )
-    energy__62 = jnp.where(cond__60, energy__61, energy)
-    cond__63 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
-    swap_active__p_41__64 = o
-    swap_active__b_42__65 = t
-    swap_active__perm_43__66 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_42__65], jnp.int32), (4,)
+    energy__61 = jnp.where(cond__59, energy__60, energy)
+    cond__62 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
+    swap_active__p_41__63 = o
+    swap_active__b_42__64 = t
+    swap_active__perm_43__65 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_42__64], jnp.int32), (4,)
     )
-    card__67 = card.at[swap_active__p_41__64].set(
-        jnp.asarray(card[swap_active__p_41__64][swap_active__perm_43__66], jnp.int16)
+    card__66 = card.at[swap_active__p_41__63].set(
+        jnp.asarray(card[swap_active__p_41__63][swap_active__perm_43__65], jnp.int16)
     )
-    damage__68 = damage__44.at[swap_active__p_41__64].set(
-        jnp.asarray(damage__44[swap_active__p_41__64][swap_active__perm_43__66], jnp.int16)
+    damage__67 = damage__44.at[swap_active__p_41__63].set(
+        jnp.asarray(damage__44[swap_active__p_41__63][swap_active__perm_43__65], jnp.int16)
     )
-    energy__69 = energy__62.at[swap_active__p_41__64].set(
-        jnp.asarray(energy__62[swap_active__p_41__64][swap_active__perm_43__66], jnp.int8)
+    energy__68 = energy__61.at[swap_active__p_41__63].set(
+        jnp.asarray(energy__61[swap_active__p_41__63][swap_active__perm_43__65], jnp.int8)
     )
-    entered__70 = entered.at[swap_active__p_41__64].set(
-        jnp.asarray(entered[swap_active__p_41__64][swap_active__perm_43__66], jnp.int8)
+    entered__69 = entered.at[swap_active__p_41__63].set(
+        jnp.asarray(entered[swap_active__p_41__63][swap_active__perm_43__65], jnp.int8)
     )
-    under__71 = under.at[swap_active__p_41__64].set(
-        jnp.asarray(under[swap_active__p_41__64][swap_active__perm_43__66], jnp.int16)
+    under__70 = under.at[swap_active__p_41__63].set(
+        jnp.asarray(under[swap_active__p_41__63][swap_active__perm_43__65], jnp.int16)
     )
-    used_ability__72 = used_ability.at[swap_active__p_41__64].set(
-        jnp.asarray(used_ability[swap_active__p_41__64][swap_active__perm_43__66], jnp.bool_)
+    used_ability__71 = used_ability.at[swap_active__p_41__63].set(
+        jnp.asarray(used_ability[swap_active__p_41__63][swap_active__perm_43__65], jnp.bool_)
     )
-    clear_conditions__p_44__73 = swap_active__p_41__64
-    poisoned__74 = poisoned.at[clear_conditions__p_44__73].set(jnp.asarray(False, jnp.bool_))
-    burned__75 = burned.at[clear_conditions__p_44__73].set(jnp.asarray(False, jnp.bool_))
-    condition__76 = condition.at[clear_conditions__p_44__73].set(jnp.asarray(0, jnp.int8))
-    lasting_until__77 = lasting_until.at[clear_conditions__p_44__73].set(
+    clear_conditions__p_44__72 = swap_active__p_41__63
+    poisoned__73 = poisoned.at[clear_conditions__p_44__72].set(jnp.asarray(False, jnp.bool_))
+    burned__74 = burned.at[clear_conditions__p_44__72].set(jnp.asarray(False, jnp.bool_))
+    condition__75 = condition.at[clear_conditions__p_44__72].set(jnp.asarray(0, jnp.int8))
+    lasting_until__76 = lasting_until.at[clear_conditions__p_44__72].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_44__73]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_44__72]), jnp.int16
         )
     )
-    card__78 = jnp.where(cond__63, card__67, card)
-    damage__79 = jnp.where(cond__63, damage__68, damage__44)
-    energy__80 = jnp.where(cond__63, energy__69, energy__62)
-    entered__81 = jnp.where(cond__63, entered__70, entered)
-    poisoned__82 = jnp.where(cond__63, poisoned__74, poisoned)
-    burned__83 = jnp.where(cond__63, burned__75, burned)
-    condition__84 = jnp.where(cond__63, condition__76, condition)
-    under__85 = jnp.where(cond__63, under__71, under)
-    lasting_until__86 = jnp.where(cond__63, lasting_until__77, lasting_until)
-    used_ability__87 = jnp.where(cond__63, used_ability__72, used_ability)
-    swap_active__p_41__88 = jnp.where(cond__63, swap_active__p_41__64, swap_active__p_41)
-    swap_active__b_42__89 = jnp.where(cond__63, swap_active__b_42__65, swap_active__b_42)
-    swap_active__perm_43__90 = jnp.where(cond__63, swap_active__perm_43__66, swap_active__perm_43)
-    clear_conditions__p_44__91 = jnp.where(
-        cond__63, clear_conditions__p_44__73, clear_conditions__p_44
+    card__77 = jnp.where(cond__62, card__66, card)
+    damage__78 = jnp.where(cond__62, damage__67, damage__44)
+    energy__79 = jnp.where(cond__62, energy__68, energy__61)
+    entered__80 = jnp.where(cond__62, entered__69, entered)
+    poisoned__81 = jnp.where(cond__62, poisoned__73, poisoned)
+    burned__82 = jnp.where(cond__62, burned__74, burned)
+    condition__83 = jnp.where(cond__62, condition__75, condition)
+    under__84 = jnp.where(cond__62, under__70, under)
+    lasting_until__85 = jnp.where(cond__62, lasting_until__76, lasting_until)
+    used_ability__86 = jnp.where(cond__62, used_ability__71, used_ability)
+    cond__87 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
+    swap_active__p_45__88 = p
+    swap_active__b_46__89 = t
+    swap_active__perm_47__90 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_46__89], jnp.int32), (4,)
     )
-    cond__92 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
-    swap_active__p_45__93 = p
-    swap_active__b_46__94 = t
-    swap_active__perm_47__95 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_46__94], jnp.int32), (4,)
+    card__91 = card__77.at[swap_active__p_45__88].set(
+        jnp.asarray(card__77[swap_active__p_45__88][swap_active__perm_47__90], jnp.int16)
     )
-    card__96 = card__78.at[swap_active__p_45__93].set(
-        jnp.asarray(card__78[swap_active__p_45__93][swap_active__perm_47__95], jnp.int16)
+    damage__92 = damage__78.at[swap_active__p_45__88].set(
+        jnp.asarray(damage__78[swap_active__p_45__88][swap_active__perm_47__90], jnp.int16)
     )
-    damage__97 = damage__79.at[swap_active__p_45__93].set(
-        jnp.asarray(damage__79[swap_active__p_45__93][swap_active__perm_47__95], jnp.int16)
+    energy__93 = energy__79.at[swap_active__p_45__88].set(
+        jnp.asarray(energy__79[swap_active__p_45__88][swap_active__perm_47__90], jnp.int8)
     )
-    energy__98 = energy__80.at[swap_active__p_45__93].set(
-        jnp.asarray(energy__80[swap_active__p_45__93][swap_active__perm_47__95], jnp.int8)
+    entered__94 = entered__80.at[swap_active__p_45__88].set(
+        jnp.asarray(entered__80[swap_active__p_45__88][swap_active__perm_47__90], jnp.int8)
     )
-    entered__99 = entered__81.at[swap_active__p_45__93].set(
-        jnp.asarray(entered__81[swap_active__p_45__93][swap_active__perm_47__95], jnp.int8)
+    under__95 = under__84.at[swap_active__p_45__88].set(
+        jnp.asarray(under__84[swap_active__p_45__88][swap_active__perm_47__90], jnp.int16)
     )
-    under__100 = under__85.at[swap_active__p_45__93].set(
-        jnp.asarray(under__85[swap_active__p_45__93][swap_active__perm_47__95], jnp.int16)
+    used_ability__96 = used_ability__86.at[swap_active__p_45__88].set(
+        jnp.asarray(used_ability__86[swap_active__p_45__88][swap_active__perm_47__90], jnp.bool_)
     )
-    used_ability__101 = used_ability__87.at[swap_active__p_45__93].set(
-        jnp.asarray(used_ability__87[swap_active__p_45__93][swap_active__perm_47__95], jnp.bool_)
-    )
-    clear_conditions__p_48__102 = swap_active__p_45__93
-    poisoned__103 = poisoned__82.at[clear_conditions__p_48__102].set(jnp.asarray(False, jnp.bool_))
-    burned__104 = burned__83.at[clear_conditions__p_48__102].set(jnp.asarray(False, jnp.bool_))
-    condition__105 = condition__84.at[clear_conditions__p_48__102].set(jnp.asarray(0, jnp.int8))
-    lasting_until__106 = lasting_until__86.at[clear_conditions__p_48__102].set(
+    clear_conditions__p_48__97 = swap_active__p_45__88
+    poisoned__98 = poisoned__81.at[clear_conditions__p_48__97].set(jnp.asarray(False, jnp.bool_))
+    burned__99 = burned__82.at[clear_conditions__p_48__97].set(jnp.asarray(False, jnp.bool_))
+    condition__100 = condition__83.at[clear_conditions__p_48__97].set(jnp.asarray(0, jnp.int8))
+    lasting_until__101 = lasting_until__85.at[clear_conditions__p_48__97].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__86[clear_conditions__p_48__102]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__85[clear_conditions__p_48__97]), jnp.int16
         )
     )
-    return_to_hand__p_49__107 = p
-    return_to_hand__slot_50__108 = t
-    return_to_hand__held_51__109 = jnp.broadcast_to(
+    return_to_hand__p_49__102 = p
+    return_to_hand__slot_50__103 = t
+    return_to_hand__held_51__104 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__96[return_to_hand__p_49__107, return_to_hand__slot_50__108],
-                        under__100[return_to_hand__p_49__107, return_to_hand__slot_50__108, 0],
-                        under__100[return_to_hand__p_49__107, return_to_hand__slot_50__108, 1],
+                        card__91[return_to_hand__p_49__102, return_to_hand__slot_50__103],
+                        under__95[return_to_hand__p_49__102, return_to_hand__slot_50__103, 0],
+                        under__95[return_to_hand__p_49__102, return_to_hand__slot_50__103, 1],
                     )
                 ]
             ),
@@ -4603,94 +4583,79 @@ def _effect_play_trainer(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__110(return_to_hand__i_52, carry):
+    def loop_body__105(return_to_hand__i_52, carry):
         (hand, hand_count, discard_count) = carry
-        cond__111 = jnp.logical_and(
-            (return_to_hand__held_51__109[return_to_hand__i_52] >= 0),
-            (hand_count[return_to_hand__p_49__107] < 10),
+        cond__106 = jnp.logical_and(
+            (_get(return_to_hand__held_51__104, return_to_hand__i_52) >= 0),
+            (hand_count[return_to_hand__p_49__102] < 10),
         )
-        hand__112 = hand.at[return_to_hand__p_49__107].set(
+        hand__107 = hand.at[return_to_hand__p_49__102].set(
             jnp.asarray(
                 _push(
-                    hand[return_to_hand__p_49__107],
-                    return_to_hand__held_51__109[return_to_hand__i_52],
+                    hand[return_to_hand__p_49__102],
+                    _get(return_to_hand__held_51__104, return_to_hand__i_52),
                 ),
                 jnp.int16,
             )
         )
-        hand_count__113 = hand_count.at[return_to_hand__p_49__107].set(
-            jnp.asarray((hand_count[return_to_hand__p_49__107] + 1), jnp.int8)
+        hand_count__108 = hand_count.at[return_to_hand__p_49__102].set(
+            jnp.asarray((hand_count[return_to_hand__p_49__102] + 1), jnp.int8)
         )
-        cond__114 = return_to_hand__held_51__109[return_to_hand__i_52] >= 0
-        discard_count__115 = discard_count.at[return_to_hand__p_49__107].set(
-            jnp.asarray((discard_count[return_to_hand__p_49__107] + 1), jnp.int8)
+        cond__109 = _get(return_to_hand__held_51__104, return_to_hand__i_52) >= 0
+        discard_count__110 = discard_count.at[return_to_hand__p_49__102].set(
+            jnp.asarray((discard_count[return_to_hand__p_49__102] + 1), jnp.int8)
         )
-        discard_count__116 = jnp.where(cond__114, discard_count__115, discard_count)
-        hand__117 = jnp.where(cond__111, hand__112, hand)
-        hand_count__118 = jnp.where(cond__111, hand_count__113, hand_count)
-        discard_count__119 = jnp.where(cond__111, discard_count, discard_count__116)
-        return (hand__117, hand_count__118, discard_count__119)
+        discard_count__111 = jnp.where(cond__109, discard_count__110, discard_count)
+        hand__112 = jnp.where(cond__106, hand__107, hand)
+        hand_count__113 = jnp.where(cond__106, hand_count__108, hand_count)
+        discard_count__114 = jnp.where(cond__106, discard_count, discard_count__111)
+        return (hand__112, hand_count__113, discard_count__114)
 
-    (hand__120, hand_count__121, discard_count__122) = jax.lax.fori_loop(
-        0, 3, loop_body__110, (hand, hand_count, discard_count)
+    (hand__115, hand_count__116, discard_count__117) = jax.lax.fori_loop(
+        0, 3, loop_body__105, (hand, hand_count, discard_count)
     )
-    clear_slot__p_53__123 = return_to_hand__p_49__107
-    clear_slot__slot_54__124 = return_to_hand__slot_50__108
-    card__125 = card__96.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
+    clear_slot__p_53__118 = return_to_hand__p_49__102
+    clear_slot__slot_54__119 = return_to_hand__slot_50__103
+    card__120 = card__91.at[clear_slot__p_53__118, clear_slot__slot_54__119].set(
         jnp.asarray(-1, jnp.int16)
     )
-    damage__126 = damage__97.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
+    damage__121 = damage__92.at[clear_slot__p_53__118, clear_slot__slot_54__119].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__127 = energy__98.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
+    energy__122 = energy__93.at[clear_slot__p_53__118, clear_slot__slot_54__119].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__128 = entered__99.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
+    entered__123 = entered__94.at[clear_slot__p_53__118, clear_slot__slot_54__119].set(
         jnp.asarray(0, jnp.int8)
     )
-    under__129 = under__100.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
+    under__124 = under__95.at[clear_slot__p_53__118, clear_slot__slot_54__119].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__130 = used_ability__101.at[clear_slot__p_53__123, clear_slot__slot_54__124].set(
+    used_ability__125 = used_ability__96.at[clear_slot__p_53__118, clear_slot__slot_54__119].set(
         jnp.asarray(False, jnp.bool_)
     )
-    hand__131 = jnp.where(cond__92, hand__120, hand)
-    hand_count__132 = jnp.where(cond__92, hand_count__121, hand_count)
-    discard_count__133 = jnp.where(cond__92, discard_count__122, discard_count)
-    card__134 = jnp.where(cond__92, card__125, card__78)
-    damage__135 = jnp.where(cond__92, damage__126, damage__79)
-    energy__136 = jnp.where(cond__92, energy__127, energy__80)
-    entered__137 = jnp.where(cond__92, entered__128, entered__81)
-    poisoned__138 = jnp.where(cond__92, poisoned__103, poisoned__82)
-    burned__139 = jnp.where(cond__92, burned__104, burned__83)
-    condition__140 = jnp.where(cond__92, condition__105, condition__84)
-    under__141 = jnp.where(cond__92, under__129, under__85)
-    lasting_until__142 = jnp.where(cond__92, lasting_until__106, lasting_until__86)
-    used_ability__143 = jnp.where(cond__92, used_ability__130, used_ability__87)
-    swap_active__p_45__144 = jnp.where(cond__92, swap_active__p_45__93, swap_active__p_45)
-    swap_active__b_46__145 = jnp.where(cond__92, swap_active__b_46__94, swap_active__b_46)
-    swap_active__perm_47__146 = jnp.where(cond__92, swap_active__perm_47__95, swap_active__perm_47)
-    clear_conditions__p_48__147 = jnp.where(
-        cond__92, clear_conditions__p_48__102, clear_conditions__p_48
-    )
-    return_to_hand__p_49__148 = jnp.where(cond__92, return_to_hand__p_49__107, return_to_hand__p_49)
-    return_to_hand__slot_50__149 = jnp.where(
-        cond__92, return_to_hand__slot_50__108, return_to_hand__slot_50
-    )
-    return_to_hand__held_51__150 = jnp.where(
-        cond__92, return_to_hand__held_51__109, return_to_hand__held_51
-    )
-    clear_slot__p_53__151 = jnp.where(cond__92, clear_slot__p_53__123, clear_slot__p_53)
-    clear_slot__slot_54__152 = jnp.where(cond__92, clear_slot__slot_54__124, clear_slot__slot_54)
-    cond__153 = CARDS__t_move_type[c] >= 0
-    move_to_active__p_55__154 = p
-    move_to_active__t_56__155 = CARDS__t_move_type[c]
-    move_to_active__g_57__156 = CARDS__t_move_group[c]
+    hand__126 = jnp.where(cond__87, hand__115, hand)
+    hand_count__127 = jnp.where(cond__87, hand_count__116, hand_count)
+    discard_count__128 = jnp.where(cond__87, discard_count__117, discard_count)
+    card__129 = jnp.where(cond__87, card__120, card__77)
+    damage__130 = jnp.where(cond__87, damage__121, damage__78)
+    energy__131 = jnp.where(cond__87, energy__122, energy__79)
+    entered__132 = jnp.where(cond__87, entered__123, entered__80)
+    poisoned__133 = jnp.where(cond__87, poisoned__98, poisoned__81)
+    burned__134 = jnp.where(cond__87, burned__99, burned__82)
+    condition__135 = jnp.where(cond__87, condition__100, condition__83)
+    under__136 = jnp.where(cond__87, under__124, under__84)
+    lasting_until__137 = jnp.where(cond__87, lasting_until__101, lasting_until__85)
+    used_ability__138 = jnp.where(cond__87, used_ability__125, used_ability__86)
+    cond__139 = CARDS__t_move_type[c] >= 0
+    move_to_active__p_55__140 = p
+    move_to_active__t_56__141 = CARDS__t_move_type[c]
+    move_to_active__g_57__142 = CARDS__t_move_group[c]
 
-    def loop_body__157(move_to_active__bs_58, carry):
+    def loop_body__143(move_to_active__bs_58, carry):
         (energy,) = carry
-        cond__158 = jnp.logical_and(
-            (card__134[move_to_active__p_55__154, move_to_active__bs_58] >= 0),
+        cond__144 = jnp.logical_and(
+            (card__129[move_to_active__p_55__140, move_to_active__bs_58] >= 0),
             (
                 lambda in_group__c_59: (
                     lambda in_group__g_60: jnp.logical_and(
@@ -4711,61 +4676,52 @@ def _effect_play_trainer(s: State, params, key) -> State:
                             == 1
                         ),
                     )
-                )(move_to_active__g_57__156)
-            )(card__134[move_to_active__p_55__154, move_to_active__bs_58]),
+                )(move_to_active__g_57__142)
+            )(card__129[move_to_active__p_55__140, move_to_active__bs_58]),
         )
-        energy__159 = energy.at[move_to_active__p_55__154, 0, move_to_active__t_56__155].set(
+        energy__145 = energy.at[move_to_active__p_55__140, 0, move_to_active__t_56__141].set(
             jnp.asarray(
                 (
-                    energy[move_to_active__p_55__154, 0, move_to_active__t_56__155]
+                    energy[move_to_active__p_55__140, 0, move_to_active__t_56__141]
                     + energy[
-                        move_to_active__p_55__154, move_to_active__bs_58, move_to_active__t_56__155
+                        move_to_active__p_55__140, move_to_active__bs_58, move_to_active__t_56__141
                     ]
                 ),
                 jnp.int8,
             )
         )
-        energy__160 = energy__159.at[
-            move_to_active__p_55__154, move_to_active__bs_58, move_to_active__t_56__155
+        energy__146 = energy__145.at[
+            move_to_active__p_55__140, move_to_active__bs_58, move_to_active__t_56__141
         ].set(jnp.asarray(0, jnp.int8))
-        energy__161 = jnp.where(cond__158, energy__160, energy)
-        return (energy__161,)
+        energy__147 = jnp.where(cond__144, energy__146, energy)
+        return (energy__147,)
 
-    (energy__162,) = jax.lax.fori_loop(1, 4, loop_body__157, (energy__136,))
-    energy__163 = jnp.where(cond__153, energy__162, energy__136)
-    move_to_active__p_55__164 = jnp.where(
-        cond__153, move_to_active__p_55__154, move_to_active__p_55
-    )
-    move_to_active__t_56__165 = jnp.where(
-        cond__153, move_to_active__t_56__155, move_to_active__t_56
-    )
-    move_to_active__g_57__166 = jnp.where(
-        cond__153, move_to_active__g_57__156, move_to_active__g_57
-    )
-    cond__167 = CARDS__t_taken_cut[c] > 0
-    taken_cut__168 = taken_cut.at[p].set(jnp.asarray(CARDS__t_taken_cut[c], jnp.int16))
-    taken_until__169 = taken_until.at[p].set(jnp.asarray((s.turn + 1), jnp.int16))
-    taken_cut__170 = jnp.where(cond__167, taken_cut__168, taken_cut)
-    taken_until__171 = jnp.where(cond__167, taken_until__169, taken_until)
-    cond__172 = CARDS__t_reveal_hand[c]
-    seen__173 = seen.at[p].set(jnp.asarray(hand__131[o], jnp.int16))
-    seen__174 = jnp.where(cond__172, seen__173, seen)
-    cond__175 = CARDS__t_look_n[c] > 0
-    seen__176 = seen__174.at[p].set(
+    (energy__148,) = jax.lax.fori_loop(1, 4, loop_body__143, (energy__131,))
+    energy__149 = jnp.where(cond__139, energy__148, energy__131)
+    cond__150 = CARDS__t_taken_cut[c] > 0
+    taken_cut__151 = taken_cut.at[p].set(jnp.asarray(CARDS__t_taken_cut[c], jnp.int16))
+    taken_until__152 = taken_until.at[p].set(jnp.asarray((s.turn + 1), jnp.int16))
+    taken_cut__153 = jnp.where(cond__150, taken_cut__151, taken_cut)
+    taken_until__154 = jnp.where(cond__150, taken_until__152, taken_until)
+    cond__155 = CARDS__t_reveal_hand[c]
+    seen__156 = seen.at[p].set(jnp.asarray(hand__126[o], jnp.int16))
+    seen__157 = jnp.where(cond__155, seen__156, seen)
+    cond__158 = CARDS__t_look_n[c] > 0
+    seen__159 = seen__157.at[p].set(
         jnp.asarray(
             jnp.where((HAND_SLOTS < CARDS__t_look_n[c]), deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1),
             jnp.int16,
         )
     )
-    seen__177 = jnp.where(cond__175, seen__176, seen__174)
-    cond__178 = CARDS__t_top_type[c] >= 0
-    top_to_hand__p_61__179 = p
-    top_to_hand__t_62__180 = CARDS__t_top_type[c]
-    top_to_hand__dc_63__181 = deck_count[top_to_hand__p_61__179]
-    top_to_hand__top_64__182 = deck[top_to_hand__p_61__179, 0]
-    cond__183 = jnp.logical_and(
+    seen__160 = jnp.where(cond__158, seen__159, seen__157)
+    cond__161 = CARDS__t_top_type[c] >= 0
+    top_to_hand__p_61__162 = p
+    top_to_hand__t_62__163 = CARDS__t_top_type[c]
+    top_to_hand__dc_63__164 = deck_count[top_to_hand__p_61__162]
+    top_to_hand__top_64__165 = deck[top_to_hand__p_61__162, 0]
+    cond__166 = jnp.logical_and(
         jnp.logical_and(
-            (top_to_hand__dc_63__181 > 0),
+            (top_to_hand__dc_63__164 > 0),
             (
                 lambda matches__c_65: (
                     lambda matches__ftype_66: jnp.logical_and(
@@ -4806,120 +4762,112 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         ),
                         jnp.logical_or(True, (CARDS__stage[matches__c_65] == -1)),
                     )
-                )(top_to_hand__t_62__180)
-            )(top_to_hand__top_64__182),
+                )(top_to_hand__t_62__163)
+            )(top_to_hand__top_64__165),
         ),
-        (hand_count__132[top_to_hand__p_61__179] < 10),
+        (hand_count__127[top_to_hand__p_61__162] < 10),
     )
-    deck__184 = deck.at[top_to_hand__p_61__179].set(
-        jnp.asarray(_remove(deck[top_to_hand__p_61__179], 0), jnp.int16)
+    deck__167 = deck.at[top_to_hand__p_61__162].set(
+        jnp.asarray(_remove(deck[top_to_hand__p_61__162], 0), jnp.int16)
     )
-    deck_count__185 = deck_count.at[top_to_hand__p_61__179].set(
-        jnp.asarray((deck_count[top_to_hand__p_61__179] - 1), jnp.int8)
+    deck_count__168 = deck_count.at[top_to_hand__p_61__162].set(
+        jnp.asarray((deck_count[top_to_hand__p_61__162] - 1), jnp.int8)
     )
-    hand__186 = hand__131.at[top_to_hand__p_61__179].set(
-        jnp.asarray(_push(hand__131[top_to_hand__p_61__179], top_to_hand__top_64__182), jnp.int16)
+    hand__169 = hand__126.at[top_to_hand__p_61__162].set(
+        jnp.asarray(_push(hand__126[top_to_hand__p_61__162], top_to_hand__top_64__165), jnp.int16)
     )
-    hand_count__187 = hand_count__132.at[top_to_hand__p_61__179].set(
-        jnp.asarray((hand_count__132[top_to_hand__p_61__179] + 1), jnp.int8)
+    hand_count__170 = hand_count__127.at[top_to_hand__p_61__162].set(
+        jnp.asarray((hand_count__127[top_to_hand__p_61__162] + 1), jnp.int8)
     )
-    cond__188 = top_to_hand__dc_63__181 > 0
-    deck__189 = deck.at[top_to_hand__p_61__179].set(
+    cond__171 = top_to_hand__dc_63__164 > 0
+    deck__172 = deck.at[top_to_hand__p_61__162].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS == (top_to_hand__dc_63__181 - 1)),
-                top_to_hand__top_64__182,
-                deck[top_to_hand__p_61__179][jnp.clip((DECK_SLOTS + 1), 0, 19)],
+                (DECK_SLOTS == (top_to_hand__dc_63__164 - 1)),
+                top_to_hand__top_64__165,
+                deck[top_to_hand__p_61__162][jnp.clip((DECK_SLOTS + 1), 0, 19)],
             ),
             jnp.int16,
         )
     )
-    deck__190 = deck__189.at[top_to_hand__p_61__179].set(
+    deck__173 = deck__172.at[top_to_hand__p_61__162].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < top_to_hand__dc_63__181), deck__189[top_to_hand__p_61__179], -1
+                (DECK_SLOTS < top_to_hand__dc_63__164), deck__172[top_to_hand__p_61__162], -1
             ),
             jnp.int16,
         )
     )
-    deck__191 = jnp.where(cond__188, deck__190, deck)
-    deck__192 = jnp.where(cond__183, deck__184, deck__191)
-    deck_count__193 = jnp.where(cond__183, deck_count__185, deck_count)
-    hand__194 = jnp.where(cond__183, hand__186, hand__131)
-    hand_count__195 = jnp.where(cond__183, hand_count__187, hand_count__132)
-    deck__196 = jnp.where(cond__178, deck__192, deck)
-    deck_count__197 = jnp.where(cond__178, deck_count__193, deck_count)
-    hand__198 = jnp.where(cond__178, hand__194, hand__131)
-    hand_count__199 = jnp.where(cond__178, hand_count__195, hand_count__132)
-    top_to_hand__p_61__200 = jnp.where(cond__178, top_to_hand__p_61__179, top_to_hand__p_61)
-    top_to_hand__t_62__201 = jnp.where(cond__178, top_to_hand__t_62__180, top_to_hand__t_62)
-    top_to_hand__dc_63__202 = jnp.where(cond__178, top_to_hand__dc_63__181, top_to_hand__dc_63)
-    top_to_hand__top_64__203 = jnp.where(cond__178, top_to_hand__top_64__182, top_to_hand__top_64)
-    cond__204 = CARDS__t_draw[c] > 0
-    draw_cards__p_68__205 = p
-    draw_cards__n_69__206 = CARDS__t_draw[c]
-    draw_cards__have_70__207 = hand_count__199[draw_cards__p_68__205]
-    draw_cards__k_71__208 = jnp.clip(
-        jnp.minimum(draw_cards__n_69__206, deck_count__197[draw_cards__p_68__205]),
+    deck__174 = jnp.where(cond__171, deck__173, deck)
+    deck__175 = jnp.where(cond__166, deck__167, deck__174)
+    deck_count__176 = jnp.where(cond__166, deck_count__168, deck_count)
+    hand__177 = jnp.where(cond__166, hand__169, hand__126)
+    hand_count__178 = jnp.where(cond__166, hand_count__170, hand_count__127)
+    deck__179 = jnp.where(cond__161, deck__175, deck)
+    deck_count__180 = jnp.where(cond__161, deck_count__176, deck_count)
+    hand__181 = jnp.where(cond__161, hand__177, hand__126)
+    hand_count__182 = jnp.where(cond__161, hand_count__178, hand_count__127)
+    cond__183 = CARDS__t_draw[c] > 0
+    draw_cards__p_68__184 = p
+    draw_cards__n_69__185 = CARDS__t_draw[c]
+    draw_cards__have_70__186 = hand_count__182[draw_cards__p_68__184]
+    draw_cards__k_71__187 = jnp.clip(
+        jnp.minimum(draw_cards__n_69__185, deck_count__180[draw_cards__p_68__184]),
         0,
-        (10 - draw_cards__have_70__207),
+        (10 - draw_cards__have_70__186),
     )
-    hand__209 = hand__198.at[draw_cards__p_68__205].set(
+    hand__188 = hand__181.at[draw_cards__p_68__184].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_70__207),
-                    (HAND_SLOTS < (draw_cards__have_70__207 + draw_cards__k_71__208)),
+                    (HAND_SLOTS >= draw_cards__have_70__186),
+                    (HAND_SLOTS < (draw_cards__have_70__186 + draw_cards__k_71__187)),
                 ),
-                deck__196[draw_cards__p_68__205][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_70__207), 0, 19)
+                deck__179[draw_cards__p_68__184][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_70__186), 0, 19)
                 ],
-                hand__198[draw_cards__p_68__205],
+                hand__181[draw_cards__p_68__184],
             ),
             jnp.int16,
         )
     )
-    deck__210 = deck__196.at[draw_cards__p_68__205].set(
+    deck__189 = deck__179.at[draw_cards__p_68__184].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_71__208) < 20),
-                deck__196[draw_cards__p_68__205][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_71__208), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_71__187) < 20),
+                deck__179[draw_cards__p_68__184][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_71__187), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__211 = hand_count__199.at[draw_cards__p_68__205].set(
-        jnp.asarray((hand_count__199[draw_cards__p_68__205] + draw_cards__k_71__208), jnp.int8)
+    hand_count__190 = hand_count__182.at[draw_cards__p_68__184].set(
+        jnp.asarray((hand_count__182[draw_cards__p_68__184] + draw_cards__k_71__187), jnp.int8)
     )
-    deck_count__212 = deck_count__197.at[draw_cards__p_68__205].set(
-        jnp.asarray((deck_count__197[draw_cards__p_68__205] - draw_cards__k_71__208), jnp.int8)
+    deck_count__191 = deck_count__180.at[draw_cards__p_68__184].set(
+        jnp.asarray((deck_count__180[draw_cards__p_68__184] - draw_cards__k_71__187), jnp.int8)
     )
-    deck__213 = jnp.where(cond__204, deck__210, deck__196)
-    deck_count__214 = jnp.where(cond__204, deck_count__212, deck_count__197)
-    hand__215 = jnp.where(cond__204, hand__209, hand__198)
-    hand_count__216 = jnp.where(cond__204, hand_count__211, hand_count__199)
-    draw_cards__p_68__217 = jnp.where(cond__204, draw_cards__p_68__205, draw_cards__p_68)
-    draw_cards__n_69__218 = jnp.where(cond__204, draw_cards__n_69__206, draw_cards__n_69)
-    draw_cards__have_70__219 = jnp.where(cond__204, draw_cards__have_70__207, draw_cards__have_70)
-    draw_cards__k_71__220 = jnp.where(cond__204, draw_cards__k_71__208, draw_cards__k_71)
-    cond__221 = CARDS__t_search_n[c] > 0
-    search_deck__p_72__222 = p
-    search_deck__fstage_73__223 = CARDS__t_search_stage[c]
-    search_deck__d_74__224 = jnp.broadcast_to(
-        jnp.asarray(deck__213[search_deck__p_72__222], jnp.int16), (20,)
+    deck__192 = jnp.where(cond__183, deck__189, deck__179)
+    deck_count__193 = jnp.where(cond__183, deck_count__191, deck_count__180)
+    hand__194 = jnp.where(cond__183, hand__188, hand__181)
+    hand_count__195 = jnp.where(cond__183, hand_count__190, hand_count__182)
+    cond__196 = CARDS__t_search_n[c] > 0
+    search_deck__p_72__197 = p
+    search_deck__fstage_73__198 = CARDS__t_search_stage[c]
+    search_deck__d_74__199 = jnp.broadcast_to(
+        jnp.asarray(deck__192[search_deck__p_72__197], jnp.int16), (20,)
     )
-    search_deck__i_75__225 = _choose(
+    search_deck__i_75__200 = _choose(
         _words[0],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_74__224 >= 0), (CARDS__kind[search_deck__d_74__224] == 0)
+                        (search_deck__d_74__199 >= 0), (CARDS__kind[search_deck__d_74__199] == 0)
                     ),
-                    jnp.logical_or(True, (CARDS__type[search_deck__d_74__224] == -1)),
+                    jnp.logical_or(True, (CARDS__type[search_deck__d_74__199] == -1)),
                 ),
                 jnp.logical_or(
                     True,
@@ -4927,7 +4875,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_74__224],
+                                    CARDS__groups[search_deck__d_74__199],
                                     _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
                                 ),
                                 jnp.int32,
@@ -4939,163 +4887,137 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_73__223 < 0),
-                (CARDS__stage[search_deck__d_74__224] == search_deck__fstage_73__223),
+                (search_deck__fstage_73__198 < 0),
+                (CARDS__stage[search_deck__d_74__199] == search_deck__fstage_73__198),
             ),
         ),
     )
-    search_deck__room_77__226 = jnp.where(
+    search_deck__room_77__201 = jnp.where(
         False,
         jnp.any(
             jax.vmap(
-                lambda search_deck__bs_76: card__134[search_deck__p_72__222, search_deck__bs_76] < 0
+                lambda search_deck__bs_76: card__129[search_deck__p_72__197, search_deck__bs_76] < 0
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__216[search_deck__p_72__222] < 10),
+        (hand_count__195[search_deck__p_72__197] < 10),
     )
-    cond__227 = jnp.logical_and((search_deck__i_75__225 >= 0), search_deck__room_77__226)
-    search_deck__c_78__228 = deck__213[search_deck__p_72__222, search_deck__i_75__225]
-    deck__229 = deck__213.at[search_deck__p_72__222].set(
+    cond__202 = jnp.logical_and((search_deck__i_75__200 >= 0), search_deck__room_77__201)
+    search_deck__c_78__203 = deck__192[search_deck__p_72__197, search_deck__i_75__200]
+    deck__204 = deck__192.at[search_deck__p_72__197].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__213[search_deck__p_72__222], search_deck__i_75__225),
+                _remove(deck__192[search_deck__p_72__197], search_deck__i_75__200),
                 _site_key(key, 12),
             ),
             jnp.int16,
         )
     )
-    deck_count__230 = deck_count__214.at[search_deck__p_72__222].set(
-        jnp.asarray((deck_count__214[search_deck__p_72__222] - 1), jnp.int8)
+    deck_count__205 = deck_count__193.at[search_deck__p_72__197].set(
+        jnp.asarray((deck_count__193[search_deck__p_72__197] - 1), jnp.int8)
     )
-    cond__231 = False
-    put_in_play__p_80__232 = search_deck__p_72__222
-    put_in_play__slot_81__233 = (
+    cond__206 = False
+    put_in_play__p_80__207 = search_deck__p_72__197
+    put_in_play__slot_81__208 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_79: jnp.asarray(
-                    (card__134[search_deck__p_72__222, search_deck__bs_79] < 0)
+                    (card__129[search_deck__p_72__197, search_deck__bs_79] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_82__234 = search_deck__c_78__228
-    card__235 = card__134.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
-        jnp.asarray(put_in_play__c_82__234, jnp.int16)
+    put_in_play__c_82__209 = search_deck__c_78__203
+    card__210 = card__129.at[put_in_play__p_80__207, put_in_play__slot_81__208].set(
+        jnp.asarray(put_in_play__c_82__209, jnp.int16)
     )
-    damage__236 = damage__135.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
+    damage__211 = damage__130.at[put_in_play__p_80__207, put_in_play__slot_81__208].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__237 = energy__163.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
+    energy__212 = energy__149.at[put_in_play__p_80__207, put_in_play__slot_81__208].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__238 = entered__137.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
+    entered__213 = entered__132.at[put_in_play__p_80__207, put_in_play__slot_81__208].set(
         jnp.asarray(s.turn, jnp.int8)
     )
-    under__239 = under__141.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
+    under__214 = under__136.at[put_in_play__p_80__207, put_in_play__slot_81__208].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__240 = used_ability__143.at[put_in_play__p_80__232, put_in_play__slot_81__233].set(
+    used_ability__215 = used_ability__138.at[put_in_play__p_80__207, put_in_play__slot_81__208].set(
         jnp.asarray(False, jnp.bool_)
     )
-    hand__241 = hand__215.at[search_deck__p_72__222].set(
-        jnp.asarray(_push(hand__215[search_deck__p_72__222], search_deck__c_78__228), jnp.int16)
+    hand__216 = hand__194.at[search_deck__p_72__197].set(
+        jnp.asarray(_push(hand__194[search_deck__p_72__197], search_deck__c_78__203), jnp.int16)
     )
-    hand_count__242 = hand_count__216.at[search_deck__p_72__222].set(
-        jnp.asarray((hand_count__216[search_deck__p_72__222] + 1), jnp.int8)
+    hand_count__217 = hand_count__195.at[search_deck__p_72__197].set(
+        jnp.asarray((hand_count__195[search_deck__p_72__197] + 1), jnp.int8)
     )
-    hand__243 = jnp.where(cond__231, hand__215, hand__241)
-    hand_count__244 = jnp.where(cond__231, hand_count__216, hand_count__242)
-    card__245 = jnp.where(cond__231, card__235, card__134)
-    damage__246 = jnp.where(cond__231, damage__236, damage__135)
-    energy__247 = jnp.where(cond__231, energy__237, energy__163)
-    entered__248 = jnp.where(cond__231, entered__238, entered__137)
-    under__249 = jnp.where(cond__231, under__239, under__141)
-    used_ability__250 = jnp.where(cond__231, used_ability__240, used_ability__143)
-    put_in_play__p_80__251 = jnp.where(cond__231, put_in_play__p_80__232, put_in_play__p_80)
-    put_in_play__slot_81__252 = jnp.where(
-        cond__231, put_in_play__slot_81__233, put_in_play__slot_81
-    )
-    put_in_play__c_82__253 = jnp.where(cond__231, put_in_play__c_82__234, put_in_play__c_82)
-    deck__254 = jnp.where(cond__227, deck__229, deck__213)
-    deck_count__255 = jnp.where(cond__227, deck_count__230, deck_count__214)
-    hand__256 = jnp.where(cond__227, hand__243, hand__215)
-    hand_count__257 = jnp.where(cond__227, hand_count__244, hand_count__216)
-    card__258 = jnp.where(cond__227, card__245, card__134)
-    damage__259 = jnp.where(cond__227, damage__246, damage__135)
-    energy__260 = jnp.where(cond__227, energy__247, energy__163)
-    entered__261 = jnp.where(cond__227, entered__248, entered__137)
-    under__262 = jnp.where(cond__227, under__249, under__141)
-    used_ability__263 = jnp.where(cond__227, used_ability__250, used_ability__143)
-    search_deck__c_78__264 = jnp.where(cond__227, search_deck__c_78__228, search_deck__c_78)
-    put_in_play__p_80__265 = jnp.where(cond__227, put_in_play__p_80__251, put_in_play__p_80)
-    put_in_play__slot_81__266 = jnp.where(
-        cond__227, put_in_play__slot_81__252, put_in_play__slot_81
-    )
-    put_in_play__c_82__267 = jnp.where(cond__227, put_in_play__c_82__253, put_in_play__c_82)
-    deck__268 = jnp.where(cond__221, deck__254, deck__213)
-    deck_count__269 = jnp.where(cond__221, deck_count__255, deck_count__214)
-    hand__270 = jnp.where(cond__221, hand__256, hand__215)
-    hand_count__271 = jnp.where(cond__221, hand_count__257, hand_count__216)
-    card__272 = jnp.where(cond__221, card__258, card__134)
-    damage__273 = jnp.where(cond__221, damage__259, damage__135)
-    energy__274 = jnp.where(cond__221, energy__260, energy__163)
-    entered__275 = jnp.where(cond__221, entered__261, entered__137)
-    under__276 = jnp.where(cond__221, under__262, under__141)
-    used_ability__277 = jnp.where(cond__221, used_ability__263, used_ability__143)
-    search_deck__p_72__278 = jnp.where(cond__221, search_deck__p_72__222, search_deck__p_72)
-    search_deck__fstage_73__279 = jnp.where(
-        cond__221, search_deck__fstage_73__223, search_deck__fstage_73
-    )
-    search_deck__d_74__280 = jnp.where(cond__221, search_deck__d_74__224, search_deck__d_74)
-    search_deck__i_75__281 = jnp.where(cond__221, search_deck__i_75__225, search_deck__i_75)
-    search_deck__room_77__282 = jnp.where(
-        cond__221, search_deck__room_77__226, search_deck__room_77
-    )
-    search_deck__c_78__283 = jnp.where(cond__221, search_deck__c_78__264, search_deck__c_78)
-    put_in_play__p_80__284 = jnp.where(cond__221, put_in_play__p_80__265, put_in_play__p_80)
-    put_in_play__slot_81__285 = jnp.where(
-        cond__221, put_in_play__slot_81__266, put_in_play__slot_81
-    )
-    put_in_play__c_82__286 = jnp.where(cond__221, put_in_play__c_82__267, put_in_play__c_82)
-    cond__287 = CARDS__t_retreat_cut[c] > 0
-    retreat_cut__288 = retreat_cut + CARDS__t_retreat_cut[c]
-    retreat_cut__289 = jnp.where(cond__287, retreat_cut__288, retreat_cut)
-    cond__290 = CARDS__t_dealt[c] > 0
-    dealt_bonus__291 = CARDS__t_dealt[c]
-    dealt_group__292 = CARDS__t_dealt_group[c]
-    dealt_bonus__293 = jnp.where(cond__290, dealt_bonus__291, dealt_bonus)
-    dealt_group__294 = jnp.where(cond__290, dealt_group__292, dealt_group)
-    cond__295 = CARDS__t_shuffle_opp[c]
-    shuffle_hand_in__p_83__296 = o
-    shuffle_hand_in__dc_84__297 = deck_count__269[shuffle_hand_in__p_83__296]
-    shuffle_hand_in__merged_85__298 = jnp.broadcast_to(
+    hand__218 = jnp.where(cond__206, hand__194, hand__216)
+    hand_count__219 = jnp.where(cond__206, hand_count__195, hand_count__217)
+    card__220 = jnp.where(cond__206, card__210, card__129)
+    damage__221 = jnp.where(cond__206, damage__211, damage__130)
+    energy__222 = jnp.where(cond__206, energy__212, energy__149)
+    entered__223 = jnp.where(cond__206, entered__213, entered__132)
+    under__224 = jnp.where(cond__206, under__214, under__136)
+    used_ability__225 = jnp.where(cond__206, used_ability__215, used_ability__138)
+    deck__226 = jnp.where(cond__202, deck__204, deck__192)
+    deck_count__227 = jnp.where(cond__202, deck_count__205, deck_count__193)
+    hand__228 = jnp.where(cond__202, hand__218, hand__194)
+    hand_count__229 = jnp.where(cond__202, hand_count__219, hand_count__195)
+    card__230 = jnp.where(cond__202, card__220, card__129)
+    damage__231 = jnp.where(cond__202, damage__221, damage__130)
+    energy__232 = jnp.where(cond__202, energy__222, energy__149)
+    entered__233 = jnp.where(cond__202, entered__223, entered__132)
+    under__234 = jnp.where(cond__202, under__224, under__136)
+    used_ability__235 = jnp.where(cond__202, used_ability__225, used_ability__138)
+    deck__236 = jnp.where(cond__196, deck__226, deck__192)
+    deck_count__237 = jnp.where(cond__196, deck_count__227, deck_count__193)
+    hand__238 = jnp.where(cond__196, hand__228, hand__194)
+    hand_count__239 = jnp.where(cond__196, hand_count__229, hand_count__195)
+    card__240 = jnp.where(cond__196, card__230, card__129)
+    damage__241 = jnp.where(cond__196, damage__231, damage__130)
+    energy__242 = jnp.where(cond__196, energy__232, energy__149)
+    entered__243 = jnp.where(cond__196, entered__233, entered__132)
+    under__244 = jnp.where(cond__196, under__234, under__136)
+    used_ability__245 = jnp.where(cond__196, used_ability__235, used_ability__138)
+    cond__246 = CARDS__t_retreat_cut[c] > 0
+    retreat_cut__247 = retreat_cut + CARDS__t_retreat_cut[c]
+    retreat_cut__248 = jnp.where(cond__246, retreat_cut__247, retreat_cut)
+    cond__249 = CARDS__t_dealt[c] > 0
+    dealt_bonus__250 = CARDS__t_dealt[c]
+    dealt_group__251 = CARDS__t_dealt_group[c]
+    dealt_bonus__252 = jnp.where(cond__249, dealt_bonus__250, dealt_bonus)
+    dealt_group__253 = jnp.where(cond__249, dealt_group__251, dealt_group)
+    cond__254 = CARDS__t_shuffle_opp[c]
+    shuffle_hand_in__p_83__255 = o
+    shuffle_hand_in__dc_84__256 = deck_count__237[shuffle_hand_in__p_83__255]
+    shuffle_hand_in__merged_85__257 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_84__297),
-                deck__268[shuffle_hand_in__p_83__296],
-                hand__270[shuffle_hand_in__p_83__296][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_84__297), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_84__256),
+                deck__236[shuffle_hand_in__p_83__255],
+                hand__238[shuffle_hand_in__p_83__255][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_84__256), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__299 = deck__268.at[shuffle_hand_in__p_83__296].set(
+    deck__258 = deck__236.at[shuffle_hand_in__p_83__255].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_84__297
-                            + hand_count__271[shuffle_hand_in__p_83__296]
+                            shuffle_hand_in__dc_84__256
+                            + hand_count__239[shuffle_hand_in__p_83__255]
                         )
                     ),
-                    shuffle_hand_in__merged_85__298,
+                    shuffle_hand_in__merged_85__257,
                     -1,
                 ),
                 _site_key(key, 13),
@@ -5103,155 +5025,88 @@ def _effect_play_trainer(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__300 = deck_count__269.at[shuffle_hand_in__p_83__296].set(
+    deck_count__259 = deck_count__237.at[shuffle_hand_in__p_83__255].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_84__297 + hand_count__271[shuffle_hand_in__p_83__296]), jnp.int8
+            (shuffle_hand_in__dc_84__256 + hand_count__239[shuffle_hand_in__p_83__255]), jnp.int8
         )
     )
-    hand__301 = hand__270.at[shuffle_hand_in__p_83__296].set(
+    hand__260 = hand__238.at[shuffle_hand_in__p_83__255].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__270[shuffle_hand_in__p_83__296]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__238[shuffle_hand_in__p_83__255]), jnp.int16
         )
     )
-    hand_count__302 = hand_count__271.at[shuffle_hand_in__p_83__296].set(jnp.asarray(0, jnp.int8))
-    deck__303 = jnp.where(cond__295, deck__299, deck__268)
-    deck_count__304 = jnp.where(cond__295, deck_count__300, deck_count__269)
-    hand__305 = jnp.where(cond__295, hand__301, hand__270)
-    hand_count__306 = jnp.where(cond__295, hand_count__302, hand_count__271)
-    shuffle_hand_in__p_83__307 = jnp.where(
-        cond__295, shuffle_hand_in__p_83__296, shuffle_hand_in__p_83
-    )
-    shuffle_hand_in__dc_84__308 = jnp.where(
-        cond__295, shuffle_hand_in__dc_84__297, shuffle_hand_in__dc_84
-    )
-    shuffle_hand_in__merged_85__309 = jnp.where(
-        cond__295, shuffle_hand_in__merged_85__298, shuffle_hand_in__merged_85
-    )
-    cond__310 = CARDS__t_draw_opp[c] > 0
-    draw_cards__p_86__311 = o
-    draw_cards__n_87__312 = CARDS__t_draw_opp[c]
-    draw_cards__have_88__313 = hand_count__306[draw_cards__p_86__311]
-    draw_cards__k_89__314 = jnp.clip(
-        jnp.minimum(draw_cards__n_87__312, deck_count__304[draw_cards__p_86__311]),
+    hand_count__261 = hand_count__239.at[shuffle_hand_in__p_83__255].set(jnp.asarray(0, jnp.int8))
+    deck__262 = jnp.where(cond__254, deck__258, deck__236)
+    deck_count__263 = jnp.where(cond__254, deck_count__259, deck_count__237)
+    hand__264 = jnp.where(cond__254, hand__260, hand__238)
+    hand_count__265 = jnp.where(cond__254, hand_count__261, hand_count__239)
+    cond__266 = CARDS__t_draw_opp[c] > 0
+    draw_cards__p_86__267 = o
+    draw_cards__n_87__268 = CARDS__t_draw_opp[c]
+    draw_cards__have_88__269 = hand_count__265[draw_cards__p_86__267]
+    draw_cards__k_89__270 = jnp.clip(
+        jnp.minimum(draw_cards__n_87__268, deck_count__263[draw_cards__p_86__267]),
         0,
-        (10 - draw_cards__have_88__313),
+        (10 - draw_cards__have_88__269),
     )
-    hand__315 = hand__305.at[draw_cards__p_86__311].set(
+    hand__271 = hand__264.at[draw_cards__p_86__267].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_88__313),
-                    (HAND_SLOTS < (draw_cards__have_88__313 + draw_cards__k_89__314)),
+                    (HAND_SLOTS >= draw_cards__have_88__269),
+                    (HAND_SLOTS < (draw_cards__have_88__269 + draw_cards__k_89__270)),
                 ),
-                deck__303[draw_cards__p_86__311][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_88__313), 0, 19)
+                deck__262[draw_cards__p_86__267][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_88__269), 0, 19)
                 ],
-                hand__305[draw_cards__p_86__311],
+                hand__264[draw_cards__p_86__267],
             ),
             jnp.int16,
         )
     )
-    deck__316 = deck__303.at[draw_cards__p_86__311].set(
+    deck__272 = deck__262.at[draw_cards__p_86__267].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_89__314) < 20),
-                deck__303[draw_cards__p_86__311][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_89__314), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_89__270) < 20),
+                deck__262[draw_cards__p_86__267][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_89__270), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__317 = hand_count__306.at[draw_cards__p_86__311].set(
-        jnp.asarray((hand_count__306[draw_cards__p_86__311] + draw_cards__k_89__314), jnp.int8)
+    hand_count__273 = hand_count__265.at[draw_cards__p_86__267].set(
+        jnp.asarray((hand_count__265[draw_cards__p_86__267] + draw_cards__k_89__270), jnp.int8)
     )
-    deck_count__318 = deck_count__304.at[draw_cards__p_86__311].set(
-        jnp.asarray((deck_count__304[draw_cards__p_86__311] - draw_cards__k_89__314), jnp.int8)
+    deck_count__274 = deck_count__263.at[draw_cards__p_86__267].set(
+        jnp.asarray((deck_count__263[draw_cards__p_86__267] - draw_cards__k_89__270), jnp.int8)
     )
-    deck__319 = jnp.where(cond__310, deck__316, deck__303)
-    deck_count__320 = jnp.where(cond__310, deck_count__318, deck_count__304)
-    hand__321 = jnp.where(cond__310, hand__315, hand__305)
-    hand_count__322 = jnp.where(cond__310, hand_count__317, hand_count__306)
-    draw_cards__p_86__323 = jnp.where(cond__310, draw_cards__p_86__311, draw_cards__p_86)
-    draw_cards__n_87__324 = jnp.where(cond__310, draw_cards__n_87__312, draw_cards__n_87)
-    draw_cards__have_88__325 = jnp.where(cond__310, draw_cards__have_88__313, draw_cards__have_88)
-    draw_cards__k_89__326 = jnp.where(cond__310, draw_cards__k_89__314, draw_cards__k_89)
-    deck = jnp.where(cond__41, deck__319, deck)
-    deck_count = jnp.where(cond__41, deck_count__320, deck_count)
-    hand = jnp.where(cond__41, hand__321, hand)
-    hand_count = jnp.where(cond__41, hand_count__322, hand_count)
-    discard_count = jnp.where(cond__41, discard_count__133, discard_count)
-    card = jnp.where(cond__41, card__272, card)
-    damage = jnp.where(cond__41, damage__273, damage)
-    energy = jnp.where(cond__41, energy__274, energy)
-    entered = jnp.where(cond__41, entered__275, entered)
-    poisoned = jnp.where(cond__41, poisoned__138, poisoned)
-    burned = jnp.where(cond__41, burned__139, burned)
-    condition = jnp.where(cond__41, condition__140, condition)
-    retreat_cut = jnp.where(cond__41, retreat_cut__289, retreat_cut)
-    dealt_bonus = jnp.where(cond__41, dealt_bonus__293, dealt_bonus)
-    dealt_group = jnp.where(cond__41, dealt_group__294, dealt_group)
-    under = jnp.where(cond__41, under__276, under)
-    taken_cut = jnp.where(cond__41, taken_cut__170, taken_cut)
-    taken_until = jnp.where(cond__41, taken_until__171, taken_until)
-    lasting_until = jnp.where(cond__41, lasting_until__142, lasting_until)
-    used_ability = jnp.where(cond__41, used_ability__277, used_ability)
-    seen = jnp.where(cond__41, seen__177, seen)
-    heads = jnp.where(cond__41, heads__58, heads)
-    repeat__going_39 = jnp.where(cond__41, repeat__going_39__59, repeat__going_39)
-    swap_active__p_41 = jnp.where(cond__41, swap_active__p_41__88, swap_active__p_41)
-    swap_active__b_42 = jnp.where(cond__41, swap_active__b_42__89, swap_active__b_42)
-    swap_active__perm_43 = jnp.where(cond__41, swap_active__perm_43__90, swap_active__perm_43)
-    clear_conditions__p_44 = jnp.where(cond__41, clear_conditions__p_44__91, clear_conditions__p_44)
-    swap_active__p_45 = jnp.where(cond__41, swap_active__p_45__144, swap_active__p_45)
-    swap_active__b_46 = jnp.where(cond__41, swap_active__b_46__145, swap_active__b_46)
-    swap_active__perm_47 = jnp.where(cond__41, swap_active__perm_47__146, swap_active__perm_47)
-    clear_conditions__p_48 = jnp.where(
-        cond__41, clear_conditions__p_48__147, clear_conditions__p_48
-    )
-    return_to_hand__p_49 = jnp.where(cond__41, return_to_hand__p_49__148, return_to_hand__p_49)
-    return_to_hand__slot_50 = jnp.where(
-        cond__41, return_to_hand__slot_50__149, return_to_hand__slot_50
-    )
-    return_to_hand__held_51 = jnp.where(
-        cond__41, return_to_hand__held_51__150, return_to_hand__held_51
-    )
-    clear_slot__p_53 = jnp.where(cond__41, clear_slot__p_53__151, clear_slot__p_53)
-    clear_slot__slot_54 = jnp.where(cond__41, clear_slot__slot_54__152, clear_slot__slot_54)
-    move_to_active__p_55 = jnp.where(cond__41, move_to_active__p_55__164, move_to_active__p_55)
-    move_to_active__t_56 = jnp.where(cond__41, move_to_active__t_56__165, move_to_active__t_56)
-    move_to_active__g_57 = jnp.where(cond__41, move_to_active__g_57__166, move_to_active__g_57)
-    top_to_hand__p_61 = jnp.where(cond__41, top_to_hand__p_61__200, top_to_hand__p_61)
-    top_to_hand__t_62 = jnp.where(cond__41, top_to_hand__t_62__201, top_to_hand__t_62)
-    top_to_hand__dc_63 = jnp.where(cond__41, top_to_hand__dc_63__202, top_to_hand__dc_63)
-    top_to_hand__top_64 = jnp.where(cond__41, top_to_hand__top_64__203, top_to_hand__top_64)
-    draw_cards__p_68 = jnp.where(cond__41, draw_cards__p_68__217, draw_cards__p_68)
-    draw_cards__n_69 = jnp.where(cond__41, draw_cards__n_69__218, draw_cards__n_69)
-    draw_cards__have_70 = jnp.where(cond__41, draw_cards__have_70__219, draw_cards__have_70)
-    draw_cards__k_71 = jnp.where(cond__41, draw_cards__k_71__220, draw_cards__k_71)
-    search_deck__p_72 = jnp.where(cond__41, search_deck__p_72__278, search_deck__p_72)
-    search_deck__fstage_73 = jnp.where(
-        cond__41, search_deck__fstage_73__279, search_deck__fstage_73
-    )
-    search_deck__d_74 = jnp.where(cond__41, search_deck__d_74__280, search_deck__d_74)
-    search_deck__i_75 = jnp.where(cond__41, search_deck__i_75__281, search_deck__i_75)
-    search_deck__room_77 = jnp.where(cond__41, search_deck__room_77__282, search_deck__room_77)
-    search_deck__c_78 = jnp.where(cond__41, search_deck__c_78__283, search_deck__c_78)
-    put_in_play__p_80 = jnp.where(cond__41, put_in_play__p_80__284, put_in_play__p_80)
-    put_in_play__slot_81 = jnp.where(cond__41, put_in_play__slot_81__285, put_in_play__slot_81)
-    put_in_play__c_82 = jnp.where(cond__41, put_in_play__c_82__286, put_in_play__c_82)
-    shuffle_hand_in__p_83 = jnp.where(cond__41, shuffle_hand_in__p_83__307, shuffle_hand_in__p_83)
-    shuffle_hand_in__dc_84 = jnp.where(
-        cond__41, shuffle_hand_in__dc_84__308, shuffle_hand_in__dc_84
-    )
-    shuffle_hand_in__merged_85 = jnp.where(
-        cond__41, shuffle_hand_in__merged_85__309, shuffle_hand_in__merged_85
-    )
-    draw_cards__p_86 = jnp.where(cond__41, draw_cards__p_86__323, draw_cards__p_86)
-    draw_cards__n_87 = jnp.where(cond__41, draw_cards__n_87__324, draw_cards__n_87)
-    draw_cards__have_88 = jnp.where(cond__41, draw_cards__have_88__325, draw_cards__have_88)
-    draw_cards__k_89 = jnp.where(cond__41, draw_cards__k_89__326, draw_cards__k_89)
+    deck__275 = jnp.where(cond__266, deck__272, deck__262)
+    deck_count__276 = jnp.where(cond__266, deck_count__274, deck_count__263)
+    hand__277 = jnp.where(cond__266, hand__271, hand__264)
+    hand_count__278 = jnp.where(cond__266, hand_count__273, hand_count__265)
+    deck = jnp.where(cond__41, deck__275, deck)
+    deck_count = jnp.where(cond__41, deck_count__276, deck_count)
+    hand = jnp.where(cond__41, hand__277, hand)
+    hand_count = jnp.where(cond__41, hand_count__278, hand_count)
+    discard_count = jnp.where(cond__41, discard_count__128, discard_count)
+    card = jnp.where(cond__41, card__240, card)
+    damage = jnp.where(cond__41, damage__241, damage)
+    energy = jnp.where(cond__41, energy__242, energy)
+    entered = jnp.where(cond__41, entered__243, entered)
+    poisoned = jnp.where(cond__41, poisoned__133, poisoned)
+    burned = jnp.where(cond__41, burned__134, burned)
+    condition = jnp.where(cond__41, condition__135, condition)
+    retreat_cut = jnp.where(cond__41, retreat_cut__248, retreat_cut)
+    dealt_bonus = jnp.where(cond__41, dealt_bonus__252, dealt_bonus)
+    dealt_group = jnp.where(cond__41, dealt_group__253, dealt_group)
+    under = jnp.where(cond__41, under__244, under)
+    taken_cut = jnp.where(cond__41, taken_cut__153, taken_cut)
+    taken_until = jnp.where(cond__41, taken_until__154, taken_until)
+    lasting_until = jnp.where(cond__41, lasting_until__137, lasting_until)
+    used_ability = jnp.where(cond__41, used_ability__245, used_ability)
+    seen = jnp.where(cond__41, seen__160, seen)
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
@@ -5364,8 +5219,11 @@ def _effect_retreat(s: State, params, key) -> State:
             jnp.sum(
                 jax.vmap(
                     lambda discard_energy__u_99: jnp.where(
-                        (discard_energy__rank_98[discard_energy__u_99] < discard_energy__rank_98),
-                        jnp.asarray(discard_energy__held_93[discard_energy__u_99]).astype(
+                        (
+                            _get(discard_energy__rank_98, discard_energy__u_99)
+                            < discard_energy__rank_98
+                        ),
+                        jnp.asarray(_get(discard_energy__held_93, discard_energy__u_99)).astype(
                             jnp.int32
                         ),
                         0,
@@ -5391,7 +5249,9 @@ def _effect_retreat(s: State, params, key) -> State:
     )
     swap_active__p_101 = p
     swap_active__b_102 = b
-    swap_active__perm_103 = jnp.broadcast_to(jnp.asarray(SWAP[swap_active__b_102], jnp.int32), (4,))
+    swap_active__perm_103 = jnp.broadcast_to(
+        jnp.asarray(_get(SWAP, swap_active__b_102), jnp.int32), (4,)
+    )
     card = card.at[swap_active__p_101].set(
         jnp.asarray(card[swap_active__p_101][swap_active__perm_103], jnp.int16)
     )
@@ -5483,115 +5343,15 @@ def _effect_attack(s: State, params, key) -> State:
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     k__arg = k
     src__arg = src
-    choice__mover = jnp.asarray(0, jnp.int32)
     p = choice__p
     o = s.choice__o
     a = jnp.asarray(0, jnp.int16)
     r = choice__r
-    lands = False
-    bits = jnp.asarray(0, jnp.int32)
-    coins = jnp.asarray(0, jnp.int32)
     heads = jnp.asarray(0, jnp.int32)
-    repeat__going_170 = False
     first_heads = choice__first_heads
     all_heads = choice__all_heads
     dmg = choice__dmg
-    hit__p_209 = jnp.asarray(0, jnp.int32)
-    hit__q_210 = jnp.asarray(0, jnp.int32)
-    hit__x_211 = jnp.asarray(0, jnp.int32)
-    hit__weak_212 = False
-    hit__d_218 = jnp.asarray(0, jnp.int32)
-    hit__result_219 = jnp.asarray(0, jnp.int32)
     pick = jnp.asarray(0, jnp.int32)
-    attack_effects__p_230 = jnp.asarray(0, jnp.int32)
-    attack_effects__r_231 = jnp.asarray(0, jnp.int32)
-    attack_effects__dmg_232 = jnp.asarray(0, jnp.int32)
-    attack_effects__first_heads_233 = False
-    attack_effects__all_heads_234 = False
-    attack_effects__pick_235 = jnp.asarray(0, jnp.int32)
-    attack_effects__o_236 = jnp.asarray(0, jnp.int32)
-    attack_effects__exposed_238 = False
-    hit__p_239 = jnp.asarray(0, jnp.int32)
-    hit__q_240 = jnp.asarray(0, jnp.int32)
-    hit__slot_241 = jnp.asarray(0, jnp.int32)
-    hit__x_242 = jnp.asarray(0, jnp.int16)
-    hit__weak_243 = False
-    hit__d_250 = jnp.asarray(0, jnp.int32)
-    swap_active__p_251 = jnp.asarray(0, jnp.int32)
-    swap_active__b_252 = jnp.asarray(0, jnp.int32)
-    swap_active__perm_253 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
-    clear_conditions__p_254 = jnp.asarray(0, jnp.int32)
-    swap_active__p_255 = jnp.asarray(0, jnp.int32)
-    swap_active__b_256 = jnp.asarray(0, jnp.int32)
-    swap_active__perm_257 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
-    clear_conditions__p_258 = jnp.asarray(0, jnp.int32)
-    attack_effects__j_294 = jnp.asarray(0, jnp.int32)
-    shuffle_defender__q_316 = jnp.asarray(0, jnp.int32)
-    shuffle_defender__held_317 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (3,))
-    clear_slot__p_319 = jnp.asarray(0, jnp.int32)
-    clear_conditions__p_320 = jnp.asarray(0, jnp.int32)
-    attack_effects__k_322 = jnp.asarray(0, jnp.int16)
-    attack_effects__on_defender_323 = False
-    lasting__p_345 = jnp.asarray(0, jnp.int32)
-    lasting__k_346 = jnp.asarray(0, jnp.int16)
-    lasting__n_347 = jnp.asarray(0, jnp.int16)
-    lasting__q_348 = jnp.asarray(0, jnp.int32)
-    give_status__q_383 = jnp.asarray(0, jnp.int32)
-    give_status__st_384 = jnp.asarray(0, jnp.int16)
-    discard_typed__p_406 = jnp.asarray(0, jnp.int32)
-    discard_typed__t_407 = jnp.asarray(0, jnp.int16)
-    discard_typed__n_408 = jnp.asarray(0, jnp.int8)
-    discard_random__q_430 = jnp.asarray(0, jnp.int32)
-    discard_random__held_431 = jnp.broadcast_to(jnp.asarray(0, jnp.int8), (8,))
-    discard_random__x_432 = jnp.asarray(0, jnp.int32)
-    discard_random__t_435 = jnp.asarray(0, jnp.int32)
-    discard_random_in_play__flat_436 = jnp.broadcast_to(jnp.asarray(0, jnp.int8), (64,))
-    discard_random_in_play__x_437 = jnp.asarray(0, jnp.int32)
-    discard_random_in_play__u_440 = jnp.asarray(0, jnp.int32)
-    draw_cards__p_441 = jnp.asarray(0, jnp.int32)
-    draw_cards__n_442 = jnp.asarray(0, jnp.int8)
-    draw_cards__have_443 = jnp.asarray(0, jnp.int8)
-    draw_cards__k_444 = jnp.asarray(0, jnp.int8)
-    search_deck__p_445 = jnp.asarray(0, jnp.int32)
-    search_deck__to_bench_446 = False
-    search_deck__ftype_447 = jnp.asarray(0, jnp.int16)
-    search_deck__fgroup_448 = jnp.asarray(0, jnp.int8)
-    search_deck__fstage_449 = jnp.asarray(0, jnp.int16)
-    search_deck__d_450 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
-    search_deck__i_451 = jnp.asarray(0, jnp.int32)
-    search_deck__room_453 = False
-    search_deck__c_454 = jnp.asarray(0, jnp.int16)
-    put_in_play__p_456 = jnp.asarray(0, jnp.int32)
-    put_in_play__slot_457 = jnp.asarray(0, jnp.int32)
-    put_in_play__c_458 = jnp.asarray(0, jnp.int16)
-    shuffle_hand_in__p_459 = jnp.asarray(0, jnp.int32)
-    shuffle_hand_in__dc_460 = jnp.asarray(0, jnp.int8)
-    shuffle_hand_in__merged_461 = jnp.broadcast_to(jnp.asarray(0, jnp.int16), (20,))
-    draw_cards__p_462 = jnp.asarray(0, jnp.int32)
-    draw_cards__n_463 = jnp.asarray(0, jnp.int8)
-    draw_cards__have_464 = jnp.asarray(0, jnp.int8)
-    draw_cards__k_465 = jnp.asarray(0, jnp.int8)
-    knockouts__ko_466 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2, 4))
-    knockouts__ko_cards_467 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
-    knockouts__ko_value_468 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
-    knockouts__ko_active_469 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    knockouts__has_bench_472 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    knockouts__won_473 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    end_of_turn__p_474 = jnp.asarray(0, jnp.int32)
-    checkup__q_475 = jnp.asarray(0, jnp.int32)
-    checkup__owner_476 = jnp.asarray(0, jnp.int32)
-    checkup__q_477 = jnp.asarray(0, jnp.int32)
-    checkup__owner_478 = jnp.asarray(0, jnp.int32)
-    knockouts__ko_479 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2, 4))
-    knockouts__ko_cards_480 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
-    knockouts__ko_value_481 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
-    knockouts__ko_active_482 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    knockouts__has_bench_485 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    knockouts__won_486 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    start_turn__p_487 = jnp.asarray(0, jnp.int32)
-    draw_cards__p_488 = jnp.asarray(0, jnp.int32)
-    draw_cards__have_489 = jnp.asarray(0, jnp.int8)
-    draw_cards__k_490 = jnp.asarray(0, jnp.int8)
     choice__test_2 = False
     cond__1 = choice__resume == 0
     choice__mover__2 = current_player
@@ -5706,39 +5466,33 @@ def _effect_attack(s: State, params, key) -> State:
         0, 16, loop_body__20, (repeat__going_170__19, heads__18)
     )
     heads__30 = jnp.where(cond__17, heads__29, heads__16)
-    repeat__going_170__31 = jnp.where(cond__17, repeat__going_170__28, repeat__going_170)
-    first_heads__32 = jnp.bitwise_and(jnp.asarray(bits__14, jnp.int32), 1) == 1
-    all_heads__33 = heads__30 == coins__15
-    cond__34 = (lambda lasts__q_172: turn <= lasting_until[lasts__q_172, 7])(p__3)
-    lands__35 = jnp.logical_and(lands__13, _flip(_words[2]))
-    lands__36 = jnp.where(cond__34, lands__35, lands__13)
-    choice__test_2__37 = jnp.logical_and(
-        lands__36,
+    first_heads__31 = jnp.bitwise_and(jnp.asarray(bits__14, jnp.int32), 1) == 1
+    all_heads__32 = heads__30 == coins__15
+    cond__33 = (lambda lasts__q_172: turn <= lasting_until[lasts__q_172, 7])(p__3)
+    lands__34 = jnp.logical_and(lands__13, _flip(_words[2]))
+    lands__35 = jnp.where(cond__33, lands__34, lands__13)
+    choice__test_2__36 = jnp.logical_and(
+        lands__35,
         jnp.logical_not(
-            jnp.logical_and(ATTACKS__fails_tails[r__9], jnp.logical_not(first_heads__32))
+            jnp.logical_and(ATTACKS__fails_tails[r__9], jnp.logical_not(first_heads__31))
         ),
     )
-    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
     p = jnp.where(cond__1, p__3, p)
     o = jnp.where(cond__1, o__4, o)
     a = jnp.where(cond__1, a__5, a)
     r = jnp.where(cond__1, r__9, r)
-    lands = jnp.where(cond__1, lands__36, lands)
-    bits = jnp.where(cond__1, bits__14, bits)
-    coins = jnp.where(cond__1, coins__15, coins)
     heads = jnp.where(cond__1, heads__30, heads)
-    repeat__going_170 = jnp.where(cond__1, repeat__going_170__31, repeat__going_170)
-    first_heads = jnp.where(cond__1, first_heads__32, first_heads)
-    all_heads = jnp.where(cond__1, all_heads__33, all_heads)
-    choice__test_2 = jnp.where(cond__1, choice__test_2__37, choice__test_2)
-    cond__38 = jnp.logical_or((choice__resume == 0), (choice__resume == 2))
-    cond__39 = jnp.logical_or((choice__resume == 2), choice__test_2)
-    cond__40 = choice__resume == 0
-    dmg__41 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
-    cond__42 = ATTACKS__per_heads[r] > 0
-    dmg__43 = ATTACKS__per_heads[r] * heads
-    dmg__44 = jnp.where(cond__42, dmg__43, dmg__41)
-    cond__45 = jnp.logical_and(
+    first_heads = jnp.where(cond__1, first_heads__31, first_heads)
+    all_heads = jnp.where(cond__1, all_heads__32, all_heads)
+    choice__test_2 = jnp.where(cond__1, choice__test_2__36, choice__test_2)
+    cond__37 = jnp.logical_or((choice__resume == 0), (choice__resume == 2))
+    cond__38 = jnp.logical_or((choice__resume == 2), choice__test_2)
+    cond__39 = choice__resume == 0
+    dmg__40 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
+    cond__41 = ATTACKS__per_heads[r] > 0
+    dmg__42 = ATTACKS__per_heads[r] * heads
+    dmg__43 = jnp.where(cond__41, dmg__42, dmg__40)
+    cond__44 = jnp.logical_and(
         (ATTACKS__bonus[r] > 0),
         (
             lambda holds__c_173: (
@@ -6081,10 +5835,10 @@ def _effect_attack(s: State, params, key) -> State:
             )(p)
         )(ATTACKS__bonus_if[r]),
     )
-    dmg__46 = dmg__44 + ATTACKS__bonus[r]
-    dmg__47 = jnp.where(cond__45, dmg__46, dmg__44)
-    cond__48 = ATTACKS__per[r] > 0
-    dmg__49 = jnp.where(ATTACKS__per_add[r], dmg__47, 0) + (
+    dmg__45 = dmg__43 + ATTACKS__bonus[r]
+    dmg__46 = jnp.where(cond__44, dmg__45, dmg__43)
+    cond__47 = ATTACKS__per[r] > 0
+    dmg__48 = jnp.where(ATTACKS__per_add[r], dmg__46, 0) + (
         ATTACKS__per[r]
         * (
             lambda per_count__p_194: (
@@ -6185,9 +5939,9 @@ def _effect_attack(s: State, params, key) -> State:
             )(r)
         )(p)
     )
-    dmg__50 = jnp.where(cond__48, dmg__49, dmg__47)
-    cond__51 = jnp.logical_and(
-        jnp.logical_and((dmg__50 > 0), (dealt_bonus > 0)),
+    dmg__49 = jnp.where(cond__47, dmg__48, dmg__46)
+    cond__50 = jnp.logical_and(
+        jnp.logical_and((dmg__49 > 0), (dealt_bonus > 0)),
         jnp.logical_or(
             (dealt_group < 0),
             (
@@ -6215,21 +5969,21 @@ def _effect_attack(s: State, params, key) -> State:
             )(a),
         ),
     )
-    dmg__52 = dmg__50 + dealt_bonus
-    dmg__53 = jnp.where(cond__51, dmg__52, dmg__50)
-    cond__54 = jnp.logical_and(
-        (dmg__53 > 0), (lambda lasts__q_208: turn <= lasting_until[lasts__q_208, 6])(p)
+    dmg__51 = dmg__49 + dealt_bonus
+    dmg__52 = jnp.where(cond__50, dmg__51, dmg__49)
+    cond__53 = jnp.logical_and(
+        (dmg__52 > 0), (lambda lasts__q_208: turn <= lasting_until[lasts__q_208, 6])(p)
     )
-    dmg__55 = jnp.maximum((dmg__53 - lasting_n[p, 6]), 0)
-    dmg__56 = jnp.where(cond__54, dmg__55, dmg__53)
-    hit__p_209__57 = p
-    hit__q_210__58 = o
-    hit__x_211__59 = dmg__56
-    hit__weak_212__60 = jnp.logical_and(
-        jnp.logical_and((hit__q_210__58 != hit__p_209__57), True),
-        (CARDS__weakness[card[hit__q_210__58, 0]] == CARDS__type[card[hit__p_209__57, 0]]),
+    dmg__54 = jnp.maximum((dmg__52 - lasting_n[p, 6]), 0)
+    dmg__55 = jnp.where(cond__53, dmg__54, dmg__52)
+    hit__p_209__56 = p
+    hit__q_210__57 = o
+    hit__x_211__58 = dmg__55
+    hit__weak_212__59 = jnp.logical_and(
+        jnp.logical_and((hit__q_210__57 != hit__p_209__56), True),
+        (CARDS__weakness[card[hit__q_210__57, 0]] == CARDS__type[card[hit__p_209__56, 0]]),
     )
-    hit__d_218__61 = (
+    hit__d_218__60 = (
         lambda taken__q_213: (
             lambda taken__x_214: (
                 lambda taken__cut_215: (
@@ -6282,42 +6036,36 @@ def _effect_attack(s: State, params, key) -> State:
             )
         )(
             (
-                hit__x_211__59
-                + jnp.where(jnp.logical_and(hit__weak_212__60, (hit__x_211__59 > 0)), 20, 0).astype(
+                hit__x_211__58
+                + jnp.where(jnp.logical_and(hit__weak_212__59, (hit__x_211__58 > 0)), 20, 0).astype(
                     jnp.int32
                 )
             )
         )
-    )(hit__q_210__58)
-    damage__62 = damage.at[hit__q_210__58, 0].set(
-        jnp.asarray((damage[hit__q_210__58, 0] + hit__d_218__61), jnp.int16)
+    )(hit__q_210__57)
+    damage__61 = damage.at[hit__q_210__57, 0].set(
+        jnp.asarray((damage[hit__q_210__57, 0] + hit__d_218__60), jnp.int16)
     )
-    cond__63 = jnp.logical_and(
+    cond__62 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_210__58 != hit__p_209__57), True), (hit__d_218__61 > 0)
+            jnp.logical_and((hit__q_210__57 != hit__p_209__56), True), (hit__d_218__60 > 0)
         ),
-        (CARDS__ab_counter[card[hit__q_210__58, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_210__57, 0]] > 0),
     )
-    damage__64 = damage__62.at[hit__p_209__57, 0].set(
+    damage__63 = damage__61.at[hit__p_209__56, 0].set(
         jnp.asarray(
-            (damage__62[hit__p_209__57, 0] + CARDS__ab_counter[card[hit__q_210__58, 0]]), jnp.int16
+            (damage__61[hit__p_209__56, 0] + CARDS__ab_counter[card[hit__q_210__57, 0]]), jnp.int16
         )
     )
-    damage__65 = jnp.where(cond__63, damage__64, damage__62)
-    hit__result_219__66 = hit__d_218__61
-    dmg__67 = hit__result_219__66
-    damage__68 = jnp.where(cond__40, damage__65, damage)
-    dmg__69 = jnp.where(cond__40, dmg__67, dmg)
-    hit__p_209__70 = jnp.where(cond__40, hit__p_209__57, hit__p_209)
-    hit__q_210__71 = jnp.where(cond__40, hit__q_210__58, hit__q_210)
-    hit__x_211__72 = jnp.where(cond__40, hit__x_211__59, hit__x_211)
-    hit__weak_212__73 = jnp.where(cond__40, hit__weak_212__60, hit__weak_212)
-    hit__d_218__74 = jnp.where(cond__40, hit__d_218__61, hit__d_218)
-    hit__result_219__75 = jnp.where(cond__40, hit__result_219__66, hit__result_219)
-    cond__76 = choice__resume == 2
-    pick__77 = choice__option
-    cond__78 = choice__resume == 0
-    choice__options_2__79 = jnp.broadcast_to(
+    damage__64 = jnp.where(cond__62, damage__63, damage__61)
+    hit__result_219__65 = hit__d_218__60
+    dmg__66 = hit__result_219__65
+    damage__67 = jnp.where(cond__39, damage__64, damage)
+    dmg__68 = jnp.where(cond__39, dmg__66, dmg)
+    cond__69 = choice__resume == 2
+    pick__70 = choice__option
+    cond__71 = choice__resume == 0
+    choice__options_2__72 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda attack_targets__p_220: (
@@ -6374,7 +6122,7 @@ def _effect_attack(s: State, params, key) -> State:
                                             )(
                                                 jnp.logical_and(
                                                     (
-                                                        damage__68[attack_targets__o_222, 0]
+                                                        damage__67[attack_targets__o_222, 0]
                                                         < CARDS__hp[card[attack_targets__o_222, 0]]
                                                     ),
                                                     jnp.logical_not(
@@ -6422,74 +6170,74 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (4,),
     )
-    cond__80 = jnp.any(choice__options_2__79)
-    choice__p__81 = p
-    choice__r__82 = r
-    choice__first_heads__83 = first_heads
-    choice__all_heads__84 = all_heads
-    choice__dmg__85 = dmg__69
-    choice__mask__86 = jnp.broadcast_to(jnp.asarray(choice__options_2__79, jnp.bool_), (4,))
-    choice__player__87 = current_player
-    current_player__88 = jnp.where(ATTACKS__switch_opp[r], o, p)
-    choice__pending__89 = jnp.asarray(2, jnp.int32)
-    pick__90 = jnp.asarray(-1, jnp.int32)
-    choice__pending__91 = jnp.where(cond__80, choice__pending__89, choice__pending)
-    choice__player__92 = jnp.where(cond__80, choice__player__87, choice__player)
-    choice__mask__93 = jnp.where(cond__80, choice__mask__86, choice__mask)
-    choice__p__94 = jnp.where(cond__80, choice__p__81, choice__p)
-    choice__r__95 = jnp.where(cond__80, choice__r__82, choice__r)
-    choice__first_heads__96 = jnp.where(cond__80, choice__first_heads__83, choice__first_heads)
-    choice__all_heads__97 = jnp.where(cond__80, choice__all_heads__84, choice__all_heads)
-    choice__dmg__98 = jnp.where(cond__80, choice__dmg__85, choice__dmg)
-    current_player__99 = jnp.where(cond__80, current_player__88, current_player)
-    pick__100 = jnp.where(cond__80, pick, pick__90)
-    choice__pending__101 = jnp.where(cond__78, choice__pending__91, choice__pending)
-    choice__player__102 = jnp.where(cond__78, choice__player__92, choice__player)
-    choice__mask__103 = jnp.where(cond__78, choice__mask__93, choice__mask)
-    choice__p__104 = jnp.where(cond__78, choice__p__94, choice__p)
-    choice__r__105 = jnp.where(cond__78, choice__r__95, choice__r)
-    choice__first_heads__106 = jnp.where(cond__78, choice__first_heads__96, choice__first_heads)
-    choice__all_heads__107 = jnp.where(cond__78, choice__all_heads__97, choice__all_heads)
-    choice__dmg__108 = jnp.where(cond__78, choice__dmg__98, choice__dmg)
-    current_player__109 = jnp.where(cond__78, current_player__99, current_player)
-    pick__110 = jnp.where(cond__78, pick__100, pick)
-    choice__pending__111 = jnp.where(cond__76, choice__pending, choice__pending__101)
-    choice__player__112 = jnp.where(cond__76, choice__player, choice__player__102)
-    choice__mask__113 = jnp.where(cond__76, choice__mask, choice__mask__103)
-    choice__p__114 = jnp.where(cond__76, choice__p, choice__p__104)
-    choice__r__115 = jnp.where(cond__76, choice__r, choice__r__105)
-    choice__first_heads__116 = jnp.where(cond__76, choice__first_heads, choice__first_heads__106)
-    choice__all_heads__117 = jnp.where(cond__76, choice__all_heads, choice__all_heads__107)
-    choice__dmg__118 = jnp.where(cond__76, choice__dmg, choice__dmg__108)
-    current_player__119 = jnp.where(cond__76, current_player, current_player__109)
-    pick__120 = jnp.where(cond__76, pick__77, pick__110)
-    cond__121 = jnp.logical_and((choice__pending__111 == 0), (choice__resume <= 2))
-    attack_effects__p_230__122 = p
-    attack_effects__r_231__123 = r
-    attack_effects__dmg_232__124 = dmg__69
-    attack_effects__first_heads_233__125 = first_heads
-    attack_effects__all_heads_234__126 = all_heads
-    attack_effects__pick_235__127 = pick__120
-    attack_effects__o_236__128 = 1 - attack_effects__p_230__122
-    attack_effects__exposed_238__129 = jnp.logical_not(
-        (lambda lasts__q_237: turn <= lasting_until[lasts__q_237, 5])(attack_effects__o_236__128)
+    cond__73 = jnp.any(choice__options_2__72)
+    choice__p__74 = p
+    choice__r__75 = r
+    choice__first_heads__76 = first_heads
+    choice__all_heads__77 = all_heads
+    choice__dmg__78 = dmg__68
+    choice__mask__79 = jnp.broadcast_to(jnp.asarray(choice__options_2__72, jnp.bool_), (4,))
+    choice__player__80 = current_player
+    current_player__81 = jnp.where(ATTACKS__switch_opp[r], o, p)
+    choice__pending__82 = jnp.asarray(2, jnp.int32)
+    pick__83 = jnp.asarray(-1, jnp.int32)
+    choice__pending__84 = jnp.where(cond__73, choice__pending__82, choice__pending)
+    choice__player__85 = jnp.where(cond__73, choice__player__80, choice__player)
+    choice__mask__86 = jnp.where(cond__73, choice__mask__79, choice__mask)
+    choice__p__87 = jnp.where(cond__73, choice__p__74, choice__p)
+    choice__r__88 = jnp.where(cond__73, choice__r__75, choice__r)
+    choice__first_heads__89 = jnp.where(cond__73, choice__first_heads__76, choice__first_heads)
+    choice__all_heads__90 = jnp.where(cond__73, choice__all_heads__77, choice__all_heads)
+    choice__dmg__91 = jnp.where(cond__73, choice__dmg__78, choice__dmg)
+    current_player__92 = jnp.where(cond__73, current_player__81, current_player)
+    pick__93 = jnp.where(cond__73, pick, pick__83)
+    choice__pending__94 = jnp.where(cond__71, choice__pending__84, choice__pending)
+    choice__player__95 = jnp.where(cond__71, choice__player__85, choice__player)
+    choice__mask__96 = jnp.where(cond__71, choice__mask__86, choice__mask)
+    choice__p__97 = jnp.where(cond__71, choice__p__87, choice__p)
+    choice__r__98 = jnp.where(cond__71, choice__r__88, choice__r)
+    choice__first_heads__99 = jnp.where(cond__71, choice__first_heads__89, choice__first_heads)
+    choice__all_heads__100 = jnp.where(cond__71, choice__all_heads__90, choice__all_heads)
+    choice__dmg__101 = jnp.where(cond__71, choice__dmg__91, choice__dmg)
+    current_player__102 = jnp.where(cond__71, current_player__92, current_player)
+    pick__103 = jnp.where(cond__71, pick__93, pick)
+    choice__pending__104 = jnp.where(cond__69, choice__pending, choice__pending__94)
+    choice__player__105 = jnp.where(cond__69, choice__player, choice__player__95)
+    choice__mask__106 = jnp.where(cond__69, choice__mask, choice__mask__96)
+    choice__p__107 = jnp.where(cond__69, choice__p, choice__p__97)
+    choice__r__108 = jnp.where(cond__69, choice__r, choice__r__98)
+    choice__first_heads__109 = jnp.where(cond__69, choice__first_heads, choice__first_heads__99)
+    choice__all_heads__110 = jnp.where(cond__69, choice__all_heads, choice__all_heads__100)
+    choice__dmg__111 = jnp.where(cond__69, choice__dmg, choice__dmg__101)
+    current_player__112 = jnp.where(cond__69, current_player, current_player__102)
+    pick__113 = jnp.where(cond__69, pick__70, pick__103)
+    cond__114 = jnp.logical_and((choice__pending__104 == 0), (choice__resume <= 2))
+    attack_effects__p_230__115 = p
+    attack_effects__r_231__116 = r
+    attack_effects__dmg_232__117 = dmg__68
+    attack_effects__first_heads_233__118 = first_heads
+    attack_effects__all_heads_234__119 = all_heads
+    attack_effects__pick_235__120 = pick__113
+    attack_effects__o_236__121 = 1 - attack_effects__p_230__115
+    attack_effects__exposed_238__122 = jnp.logical_not(
+        (lambda lasts__q_237: turn <= lasting_until[lasts__q_237, 5])(attack_effects__o_236__121)
     )
-    cond__130 = jnp.logical_and(
-        (ATTACKS__snipe[attack_effects__r_231__123] > 0), (attack_effects__pick_235__127 >= 0)
+    cond__123 = jnp.logical_and(
+        (ATTACKS__snipe[attack_effects__r_231__116] > 0), (attack_effects__pick_235__120 >= 0)
     )
-    hit__p_239__131 = attack_effects__p_230__122
-    hit__q_240__132 = jnp.where(
-        (ATTACKS__snipe_to[attack_effects__r_231__123] == 3),
-        attack_effects__p_230__122,
-        attack_effects__o_236__128,
+    hit__p_239__124 = attack_effects__p_230__115
+    hit__q_240__125 = jnp.where(
+        (ATTACKS__snipe_to[attack_effects__r_231__116] == 3),
+        attack_effects__p_230__115,
+        attack_effects__o_236__121,
     )
-    hit__slot_241__133 = attack_effects__pick_235__127
-    hit__x_242__134 = ATTACKS__snipe[attack_effects__r_231__123]
-    hit__weak_243__135 = jnp.logical_and(
-        jnp.logical_and((hit__q_240__132 != hit__p_239__131), (hit__slot_241__133 == 0)),
-        (CARDS__weakness[card[hit__q_240__132, 0]] == CARDS__type[card[hit__p_239__131, 0]]),
+    hit__slot_241__126 = attack_effects__pick_235__120
+    hit__x_242__127 = ATTACKS__snipe[attack_effects__r_231__116]
+    hit__weak_243__128 = jnp.logical_and(
+        jnp.logical_and((hit__q_240__125 != hit__p_239__124), (hit__slot_241__126 == 0)),
+        (CARDS__weakness[card[hit__q_240__125, 0]] == CARDS__type[card[hit__p_239__124, 0]]),
     )
-    hit__d_250__136 = (
+    hit__d_250__129 = (
         lambda taken__q_244: (
             lambda taken__slot_245: (
                 lambda taken__x_246: (
@@ -6544,197 +6292,175 @@ def _effect_attack(s: State, params, key) -> State:
                 )
             )(
                 (
-                    hit__x_242__134
+                    hit__x_242__127
                     + jnp.where(
-                        jnp.logical_and(hit__weak_243__135, (hit__x_242__134 > 0)), 20, 0
+                        jnp.logical_and(hit__weak_243__128, (hit__x_242__127 > 0)), 20, 0
                     ).astype(jnp.int32)
                 )
             )
-        )(hit__slot_241__133)
-    )(hit__q_240__132)
-    damage__137 = damage__68.at[hit__q_240__132, hit__slot_241__133].set(
-        jnp.asarray((damage__68[hit__q_240__132, hit__slot_241__133] + hit__d_250__136), jnp.int16)
+        )(hit__slot_241__126)
+    )(hit__q_240__125)
+    damage__130 = damage__67.at[hit__q_240__125, hit__slot_241__126].set(
+        jnp.asarray((damage__67[hit__q_240__125, hit__slot_241__126] + hit__d_250__129), jnp.int16)
     )
-    cond__138 = jnp.logical_and(
+    cond__131 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_240__132 != hit__p_239__131), (hit__slot_241__133 == 0)),
-            (hit__d_250__136 > 0),
+            jnp.logical_and((hit__q_240__125 != hit__p_239__124), (hit__slot_241__126 == 0)),
+            (hit__d_250__129 > 0),
         ),
-        (CARDS__ab_counter[card[hit__q_240__132, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_240__125, 0]] > 0),
     )
-    damage__139 = damage__137.at[hit__p_239__131, 0].set(
+    damage__132 = damage__130.at[hit__p_239__124, 0].set(
         jnp.asarray(
-            (damage__137[hit__p_239__131, 0] + CARDS__ab_counter[card[hit__q_240__132, 0]]),
+            (damage__130[hit__p_239__124, 0] + CARDS__ab_counter[card[hit__q_240__125, 0]]),
             jnp.int16,
         )
     )
-    damage__140 = jnp.where(cond__138, damage__139, damage__137)
-    damage__141 = jnp.where(cond__130, damage__140, damage__68)
-    hit__p_239__142 = jnp.where(cond__130, hit__p_239__131, hit__p_239)
-    hit__q_240__143 = jnp.where(cond__130, hit__q_240__132, hit__q_240)
-    hit__slot_241__144 = jnp.where(cond__130, hit__slot_241__133, hit__slot_241)
-    hit__x_242__145 = jnp.where(cond__130, hit__x_242__134, hit__x_242)
-    hit__weak_243__146 = jnp.where(cond__130, hit__weak_243__135, hit__weak_243)
-    hit__d_250__147 = jnp.where(cond__130, hit__d_250__136, hit__d_250)
-    cond__148 = jnp.logical_and(
-        ATTACKS__switch_self[attack_effects__r_231__123], (attack_effects__pick_235__127 >= 0)
+    damage__133 = jnp.where(cond__131, damage__132, damage__130)
+    damage__134 = jnp.where(cond__123, damage__133, damage__67)
+    cond__135 = jnp.logical_and(
+        ATTACKS__switch_self[attack_effects__r_231__116], (attack_effects__pick_235__120 >= 0)
     )
-    swap_active__p_251__149 = attack_effects__p_230__122
-    swap_active__b_252__150 = attack_effects__pick_235__127
-    swap_active__perm_253__151 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_252__150], jnp.int32), (4,)
+    swap_active__p_251__136 = attack_effects__p_230__115
+    swap_active__b_252__137 = attack_effects__pick_235__120
+    swap_active__perm_253__138 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_252__137], jnp.int32), (4,)
     )
-    card__152 = card.at[swap_active__p_251__149].set(
-        jnp.asarray(card[swap_active__p_251__149][swap_active__perm_253__151], jnp.int16)
+    card__139 = card.at[swap_active__p_251__136].set(
+        jnp.asarray(card[swap_active__p_251__136][swap_active__perm_253__138], jnp.int16)
     )
-    damage__153 = damage__141.at[swap_active__p_251__149].set(
-        jnp.asarray(damage__141[swap_active__p_251__149][swap_active__perm_253__151], jnp.int16)
+    damage__140 = damage__134.at[swap_active__p_251__136].set(
+        jnp.asarray(damage__134[swap_active__p_251__136][swap_active__perm_253__138], jnp.int16)
     )
-    energy__154 = energy.at[swap_active__p_251__149].set(
-        jnp.asarray(energy[swap_active__p_251__149][swap_active__perm_253__151], jnp.int8)
+    energy__141 = energy.at[swap_active__p_251__136].set(
+        jnp.asarray(energy[swap_active__p_251__136][swap_active__perm_253__138], jnp.int8)
     )
-    entered__155 = entered.at[swap_active__p_251__149].set(
-        jnp.asarray(entered[swap_active__p_251__149][swap_active__perm_253__151], jnp.int8)
+    entered__142 = entered.at[swap_active__p_251__136].set(
+        jnp.asarray(entered[swap_active__p_251__136][swap_active__perm_253__138], jnp.int8)
     )
-    under__156 = under.at[swap_active__p_251__149].set(
-        jnp.asarray(under[swap_active__p_251__149][swap_active__perm_253__151], jnp.int16)
+    under__143 = under.at[swap_active__p_251__136].set(
+        jnp.asarray(under[swap_active__p_251__136][swap_active__perm_253__138], jnp.int16)
     )
-    used_ability__157 = used_ability.at[swap_active__p_251__149].set(
-        jnp.asarray(used_ability[swap_active__p_251__149][swap_active__perm_253__151], jnp.bool_)
+    used_ability__144 = used_ability.at[swap_active__p_251__136].set(
+        jnp.asarray(used_ability[swap_active__p_251__136][swap_active__perm_253__138], jnp.bool_)
     )
-    clear_conditions__p_254__158 = swap_active__p_251__149
-    poisoned__159 = poisoned.at[clear_conditions__p_254__158].set(jnp.asarray(False, jnp.bool_))
-    burned__160 = burned.at[clear_conditions__p_254__158].set(jnp.asarray(False, jnp.bool_))
-    condition__161 = condition.at[clear_conditions__p_254__158].set(jnp.asarray(0, jnp.int8))
-    lasting_until__162 = lasting_until.at[clear_conditions__p_254__158].set(
+    clear_conditions__p_254__145 = swap_active__p_251__136
+    poisoned__146 = poisoned.at[clear_conditions__p_254__145].set(jnp.asarray(False, jnp.bool_))
+    burned__147 = burned.at[clear_conditions__p_254__145].set(jnp.asarray(False, jnp.bool_))
+    condition__148 = condition.at[clear_conditions__p_254__145].set(jnp.asarray(0, jnp.int8))
+    lasting_until__149 = lasting_until.at[clear_conditions__p_254__145].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_254__158]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_254__145]), jnp.int16
         )
     )
-    card__163 = jnp.where(cond__148, card__152, card)
-    damage__164 = jnp.where(cond__148, damage__153, damage__141)
-    energy__165 = jnp.where(cond__148, energy__154, energy)
-    entered__166 = jnp.where(cond__148, entered__155, entered)
-    poisoned__167 = jnp.where(cond__148, poisoned__159, poisoned)
-    burned__168 = jnp.where(cond__148, burned__160, burned)
-    condition__169 = jnp.where(cond__148, condition__161, condition)
-    under__170 = jnp.where(cond__148, under__156, under)
-    lasting_until__171 = jnp.where(cond__148, lasting_until__162, lasting_until)
-    used_ability__172 = jnp.where(cond__148, used_ability__157, used_ability)
-    swap_active__p_251__173 = jnp.where(cond__148, swap_active__p_251__149, swap_active__p_251)
-    swap_active__b_252__174 = jnp.where(cond__148, swap_active__b_252__150, swap_active__b_252)
-    swap_active__perm_253__175 = jnp.where(
-        cond__148, swap_active__perm_253__151, swap_active__perm_253
+    card__150 = jnp.where(cond__135, card__139, card)
+    damage__151 = jnp.where(cond__135, damage__140, damage__134)
+    energy__152 = jnp.where(cond__135, energy__141, energy)
+    entered__153 = jnp.where(cond__135, entered__142, entered)
+    poisoned__154 = jnp.where(cond__135, poisoned__146, poisoned)
+    burned__155 = jnp.where(cond__135, burned__147, burned)
+    condition__156 = jnp.where(cond__135, condition__148, condition)
+    under__157 = jnp.where(cond__135, under__143, under)
+    lasting_until__158 = jnp.where(cond__135, lasting_until__149, lasting_until)
+    used_ability__159 = jnp.where(cond__135, used_ability__144, used_ability)
+    cond__160 = jnp.logical_and(
+        ATTACKS__switch_opp[attack_effects__r_231__116], (attack_effects__pick_235__120 >= 0)
     )
-    clear_conditions__p_254__176 = jnp.where(
-        cond__148, clear_conditions__p_254__158, clear_conditions__p_254
+    swap_active__p_255__161 = attack_effects__o_236__121
+    swap_active__b_256__162 = attack_effects__pick_235__120
+    swap_active__perm_257__163 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_256__162], jnp.int32), (4,)
     )
-    cond__177 = jnp.logical_and(
-        ATTACKS__switch_opp[attack_effects__r_231__123], (attack_effects__pick_235__127 >= 0)
+    card__164 = card__150.at[swap_active__p_255__161].set(
+        jnp.asarray(card__150[swap_active__p_255__161][swap_active__perm_257__163], jnp.int16)
     )
-    swap_active__p_255__178 = attack_effects__o_236__128
-    swap_active__b_256__179 = attack_effects__pick_235__127
-    swap_active__perm_257__180 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_256__179], jnp.int32), (4,)
+    damage__165 = damage__151.at[swap_active__p_255__161].set(
+        jnp.asarray(damage__151[swap_active__p_255__161][swap_active__perm_257__163], jnp.int16)
     )
-    card__181 = card__163.at[swap_active__p_255__178].set(
-        jnp.asarray(card__163[swap_active__p_255__178][swap_active__perm_257__180], jnp.int16)
+    energy__166 = energy__152.at[swap_active__p_255__161].set(
+        jnp.asarray(energy__152[swap_active__p_255__161][swap_active__perm_257__163], jnp.int8)
     )
-    damage__182 = damage__164.at[swap_active__p_255__178].set(
-        jnp.asarray(damage__164[swap_active__p_255__178][swap_active__perm_257__180], jnp.int16)
+    entered__167 = entered__153.at[swap_active__p_255__161].set(
+        jnp.asarray(entered__153[swap_active__p_255__161][swap_active__perm_257__163], jnp.int8)
     )
-    energy__183 = energy__165.at[swap_active__p_255__178].set(
-        jnp.asarray(energy__165[swap_active__p_255__178][swap_active__perm_257__180], jnp.int8)
+    under__168 = under__157.at[swap_active__p_255__161].set(
+        jnp.asarray(under__157[swap_active__p_255__161][swap_active__perm_257__163], jnp.int16)
     )
-    entered__184 = entered__166.at[swap_active__p_255__178].set(
-        jnp.asarray(entered__166[swap_active__p_255__178][swap_active__perm_257__180], jnp.int8)
-    )
-    under__185 = under__170.at[swap_active__p_255__178].set(
-        jnp.asarray(under__170[swap_active__p_255__178][swap_active__perm_257__180], jnp.int16)
-    )
-    used_ability__186 = used_ability__172.at[swap_active__p_255__178].set(
+    used_ability__169 = used_ability__159.at[swap_active__p_255__161].set(
         jnp.asarray(
-            used_ability__172[swap_active__p_255__178][swap_active__perm_257__180], jnp.bool_
+            used_ability__159[swap_active__p_255__161][swap_active__perm_257__163], jnp.bool_
         )
     )
-    clear_conditions__p_258__187 = swap_active__p_255__178
-    poisoned__188 = poisoned__167.at[clear_conditions__p_258__187].set(
+    clear_conditions__p_258__170 = swap_active__p_255__161
+    poisoned__171 = poisoned__154.at[clear_conditions__p_258__170].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__189 = burned__168.at[clear_conditions__p_258__187].set(jnp.asarray(False, jnp.bool_))
-    condition__190 = condition__169.at[clear_conditions__p_258__187].set(jnp.asarray(0, jnp.int8))
-    lasting_until__191 = lasting_until__171.at[clear_conditions__p_258__187].set(
+    burned__172 = burned__155.at[clear_conditions__p_258__170].set(jnp.asarray(False, jnp.bool_))
+    condition__173 = condition__156.at[clear_conditions__p_258__170].set(jnp.asarray(0, jnp.int8))
+    lasting_until__174 = lasting_until__158.at[clear_conditions__p_258__170].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__171[clear_conditions__p_258__187]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__158[clear_conditions__p_258__170]), jnp.int16
         )
     )
-    card__192 = jnp.where(cond__177, card__181, card__163)
-    damage__193 = jnp.where(cond__177, damage__182, damage__164)
-    energy__194 = jnp.where(cond__177, energy__183, energy__165)
-    entered__195 = jnp.where(cond__177, entered__184, entered__166)
-    poisoned__196 = jnp.where(cond__177, poisoned__188, poisoned__167)
-    burned__197 = jnp.where(cond__177, burned__189, burned__168)
-    condition__198 = jnp.where(cond__177, condition__190, condition__169)
-    under__199 = jnp.where(cond__177, under__185, under__170)
-    lasting_until__200 = jnp.where(cond__177, lasting_until__191, lasting_until__171)
-    used_ability__201 = jnp.where(cond__177, used_ability__186, used_ability__172)
-    swap_active__p_255__202 = jnp.where(cond__177, swap_active__p_255__178, swap_active__p_255)
-    swap_active__b_256__203 = jnp.where(cond__177, swap_active__b_256__179, swap_active__b_256)
-    swap_active__perm_257__204 = jnp.where(
-        cond__177, swap_active__perm_257__180, swap_active__perm_257
+    card__175 = jnp.where(cond__160, card__164, card__150)
+    damage__176 = jnp.where(cond__160, damage__165, damage__151)
+    energy__177 = jnp.where(cond__160, energy__166, energy__152)
+    entered__178 = jnp.where(cond__160, entered__167, entered__153)
+    poisoned__179 = jnp.where(cond__160, poisoned__171, poisoned__154)
+    burned__180 = jnp.where(cond__160, burned__172, burned__155)
+    condition__181 = jnp.where(cond__160, condition__173, condition__156)
+    under__182 = jnp.where(cond__160, under__168, under__157)
+    lasting_until__183 = jnp.where(cond__160, lasting_until__174, lasting_until__158)
+    used_ability__184 = jnp.where(cond__160, used_ability__169, used_ability__159)
+    cond__185 = jnp.logical_and(
+        (ATTACKS__pick_attach_n[attack_effects__r_231__116] > 0),
+        (attack_effects__pick_235__120 >= 0),
     )
-    clear_conditions__p_258__205 = jnp.where(
-        cond__177, clear_conditions__p_258__187, clear_conditions__p_258
-    )
-    cond__206 = jnp.logical_and(
-        (ATTACKS__pick_attach_n[attack_effects__r_231__123] > 0),
-        (attack_effects__pick_235__127 >= 0),
-    )
-    energy__207 = energy__194.at[
-        attack_effects__p_230__122,
-        attack_effects__pick_235__127,
-        ATTACKS__pick_attach_type[attack_effects__r_231__123],
+    energy__186 = energy__177.at[
+        attack_effects__p_230__115,
+        attack_effects__pick_235__120,
+        ATTACKS__pick_attach_type[attack_effects__r_231__116],
     ].set(
         jnp.asarray(
             (
-                energy__194[
-                    attack_effects__p_230__122,
-                    attack_effects__pick_235__127,
-                    ATTACKS__pick_attach_type[attack_effects__r_231__123],
+                energy__177[
+                    attack_effects__p_230__115,
+                    attack_effects__pick_235__120,
+                    ATTACKS__pick_attach_type[attack_effects__r_231__116],
                 ]
-                + ATTACKS__pick_attach_n[attack_effects__r_231__123]
+                + ATTACKS__pick_attach_n[attack_effects__r_231__116]
             ),
             jnp.int8,
         )
     )
-    energy__208 = jnp.where(cond__206, energy__207, energy__194)
+    energy__187 = jnp.where(cond__185, energy__186, energy__177)
 
-    def loop_body__209(attack_effects__i_259, carry):
+    def loop_body__188(attack_effects__i_259, carry):
         (damage,) = carry
-        cond__210 = attack_effects__i_259 < ATTACKS__hits[attack_effects__r_231__123]
-        attack_effects__j_260__211 = _choose(
+        cond__189 = attack_effects__i_259 < ATTACKS__hits[attack_effects__r_231__116]
+        attack_effects__j_260__190 = _choose(
             jax.random.bits(_site_key(key, 18, attack_effects__i_259), (), jnp.uint32),
             jnp.logical_and(
-                (card__192[attack_effects__o_236__128] >= 0),
+                (card__175[attack_effects__o_236__121] >= 0),
                 (
-                    damage[attack_effects__o_236__128]
-                    < CARDS__hp[card__192[attack_effects__o_236__128]]
+                    damage[attack_effects__o_236__121]
+                    < CARDS__hp[card__175[attack_effects__o_236__121]]
                 ),
             ),
         )
-        cond__212 = attack_effects__j_260__211 >= 0
-        hit__p_261__213 = attack_effects__p_230__122
-        hit__q_262__214 = attack_effects__o_236__128
-        hit__slot_263__215 = attack_effects__j_260__211
-        hit__x_264__216 = ATTACKS__hit_amount[attack_effects__r_231__123]
-        hit__weak_265__217 = jnp.logical_and(
-            jnp.logical_and((hit__q_262__214 != hit__p_261__213), (hit__slot_263__215 == 0)),
+        cond__191 = attack_effects__j_260__190 >= 0
+        hit__p_261__192 = attack_effects__p_230__115
+        hit__q_262__193 = attack_effects__o_236__121
+        hit__slot_263__194 = attack_effects__j_260__190
+        hit__x_264__195 = ATTACKS__hit_amount[attack_effects__r_231__116]
+        hit__weak_265__196 = jnp.logical_and(
+            jnp.logical_and((hit__q_262__193 != hit__p_261__192), (hit__slot_263__194 == 0)),
             (
-                CARDS__weakness[card__192[hit__q_262__214, 0]]
-                == CARDS__type[card__192[hit__p_261__213, 0]]
+                CARDS__weakness[card__175[hit__q_262__193, 0]]
+                == CARDS__type[card__175[hit__p_261__192, 0]]
             ),
         )
-        hit__d_272__218 = (
+        hit__d_272__197 = (
             lambda taken__q_266: (
                 lambda taken__slot_267: (
                     lambda taken__x_268: (
@@ -6745,7 +6471,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_267 == 0),
                                         (
                                             lambda lasts__q_271: (
-                                                turn <= lasting_until__200[lasts__q_271, 5]
+                                                turn <= lasting_until__183[lasts__q_271, 5]
                                             )
                                         )(taken__q_266),
                                     ),
@@ -6762,10 +6488,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_269
                                     + jnp.where(
-                                        (card__192[taken__q_266, taken__slot_267] >= 0),
+                                        (card__175[taken__q_266, taken__slot_267] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__192[taken__q_266, taken__slot_267]
+                                                card__175[taken__q_266, taken__slot_267]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -6780,7 +6506,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_267 == 0),
                                         (
                                             lambda lasts__q_270: (
-                                                turn <= lasting_until__200[lasts__q_270, 4]
+                                                turn <= lasting_until__183[lasts__q_270, 4]
                                             )
                                         )(taken__q_266),
                                     ),
@@ -6798,41 +6524,41 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_264__216
+                        hit__x_264__195
                         + jnp.where(
-                            jnp.logical_and(hit__weak_265__217, (hit__x_264__216 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_265__196, (hit__x_264__195 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_263__215)
-        )(hit__q_262__214)
-        damage__219 = damage.at[hit__q_262__214, hit__slot_263__215].set(
-            jnp.asarray((damage[hit__q_262__214, hit__slot_263__215] + hit__d_272__218), jnp.int16)
+            )(hit__slot_263__194)
+        )(hit__q_262__193)
+        damage__198 = damage.at[hit__q_262__193, hit__slot_263__194].set(
+            jnp.asarray((damage[hit__q_262__193, hit__slot_263__194] + hit__d_272__197), jnp.int16)
         )
-        cond__220 = jnp.logical_and(
+        cond__199 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_262__214 != hit__p_261__213), (hit__slot_263__215 == 0)),
-                (hit__d_272__218 > 0),
+                jnp.logical_and((hit__q_262__193 != hit__p_261__192), (hit__slot_263__194 == 0)),
+                (hit__d_272__197 > 0),
             ),
-            (CARDS__ab_counter[card__192[hit__q_262__214, 0]] > 0),
+            (CARDS__ab_counter[card__175[hit__q_262__193, 0]] > 0),
         )
-        damage__221 = damage__219.at[hit__p_261__213, 0].set(
+        damage__200 = damage__198.at[hit__p_261__192, 0].set(
             jnp.asarray(
                 (
-                    damage__219[hit__p_261__213, 0]
-                    + CARDS__ab_counter[card__192[hit__q_262__214, 0]]
+                    damage__198[hit__p_261__192, 0]
+                    + CARDS__ab_counter[card__175[hit__q_262__193, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__222 = jnp.where(cond__220, damage__221, damage__219)
-        damage__223 = jnp.where(cond__212, damage__222, damage)
-        damage__224 = jnp.where(cond__210, damage__223, damage)
-        return (damage__224,)
+        damage__201 = jnp.where(cond__199, damage__200, damage__198)
+        damage__202 = jnp.where(cond__191, damage__201, damage)
+        damage__203 = jnp.where(cond__189, damage__202, damage)
+        return (damage__203,)
 
-    (damage__225,) = jax.lax.fori_loop(0, 4, loop_body__209, (damage__193,))
-    cond__226 = jnp.logical_and(
-        ATTACKS__discard_hand[attack_effects__r_231__123],
+    (damage__204,) = jax.lax.fori_loop(0, 4, loop_body__188, (damage__176,))
+    cond__205 = jnp.logical_and(
+        ATTACKS__discard_hand[attack_effects__r_231__116],
         (
             lambda holds__c_273: (
                 lambda holds__p_274: (
@@ -7013,7 +6739,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__208[
+                                                                                                                                            energy__187[
                                                                                                                                                 power__p_282,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -7024,7 +6750,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__192[
+                                                                                                                                                    card__175[
                                                                                                                                                         power__p_282,
                                                                                                                                                         power__src_284,
                                                                                                                                                     ]
@@ -7056,7 +6782,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__192[
+                                                                                                                            card__175[
                                                                                                                                 power__p_282,
                                                                                                                                 0,
                                                                                                                             ]
@@ -7064,7 +6790,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__192[
+                                                                                                                        card__175[
                                                                                                                             power__p_282,
                                                                                                                             power__src_284,
                                                                                                                         ]
@@ -7073,7 +6799,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__192[
+                                                                                                                card__175[
                                                                                                                     power__p_282,
                                                                                                                     power__src_284,
                                                                                                                 ]
@@ -7088,7 +6814,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__192[
+                                                                                                                                card__175[
                                                                                                                                     power__p_282,
                                                                                                                                     power__s_283,
                                                                                                                                 ]
@@ -7096,7 +6822,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__192[
+                                                                                                                                    card__175[
                                                                                                                                         power__p_282,
                                                                                                                                         power__s_283,
                                                                                                                                     ]
@@ -7146,21 +6872,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_273 == 5),
-                                                        (damage__225[holds__o_278, 0] > 0),
+                                                        (damage__204[holds__o_278, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_273 == 6),
-                                                    (damage__225[holds__p_274, 0] > 0),
+                                                    (damage__204[holds__p_274, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_273 == 7), poisoned__196[holds__o_278]
+                                                (holds__c_273 == 7), poisoned__179[holds__o_278]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_273 == 8),
-                                            CARDS__ex[card__192[holds__o_278, 0]],
+                                            CARDS__ex[card__175[holds__o_278, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -7169,37 +6895,34 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_274))
-                        )(attack_effects__all_heads_234__126)
-                    )(attack_effects__first_heads_233__125)
-                )(attack_effects__r_231__123)
-            )(attack_effects__p_230__122)
-        )(ATTACKS__discard_hand_if[attack_effects__r_231__123]),
+                        )(attack_effects__all_heads_234__119)
+                    )(attack_effects__first_heads_233__118)
+                )(attack_effects__r_231__116)
+            )(attack_effects__p_230__115)
+        )(ATTACKS__discard_hand_if[attack_effects__r_231__116]),
     )
-    attack_effects__j_294__227 = _choose(_words[3], (hand[attack_effects__o_236__128] >= 0))
-    cond__228 = attack_effects__j_294__227 >= 0
-    hand__229 = hand.at[attack_effects__o_236__128].set(
+    attack_effects__j_294__206 = _choose(_words[3], (hand[attack_effects__o_236__121] >= 0))
+    cond__207 = attack_effects__j_294__206 >= 0
+    hand__208 = hand.at[attack_effects__o_236__121].set(
         jnp.asarray(
-            _remove(hand[attack_effects__o_236__128], attack_effects__j_294__227), jnp.int16
+            _remove(hand[attack_effects__o_236__121], attack_effects__j_294__206), jnp.int16
         )
     )
-    hand_count__230 = hand_count.at[attack_effects__o_236__128].set(
-        jnp.asarray((hand_count[attack_effects__o_236__128] - 1), jnp.int8)
+    hand_count__209 = hand_count.at[attack_effects__o_236__121].set(
+        jnp.asarray((hand_count[attack_effects__o_236__121] - 1), jnp.int8)
     )
-    discard_count__231 = discard_count.at[attack_effects__o_236__128].set(
-        jnp.asarray((discard_count[attack_effects__o_236__128] + 1), jnp.int8)
+    discard_count__210 = discard_count.at[attack_effects__o_236__121].set(
+        jnp.asarray((discard_count[attack_effects__o_236__121] + 1), jnp.int8)
     )
-    hand__232 = jnp.where(cond__228, hand__229, hand)
-    hand_count__233 = jnp.where(cond__228, hand_count__230, hand_count)
-    discard_count__234 = jnp.where(cond__228, discard_count__231, discard_count)
-    hand__235 = jnp.where(cond__226, hand__232, hand)
-    hand_count__236 = jnp.where(cond__226, hand_count__233, hand_count)
-    discard_count__237 = jnp.where(cond__226, discard_count__234, discard_count)
-    attack_effects__j_294__238 = jnp.where(
-        cond__226, attack_effects__j_294__227, attack_effects__j_294
-    )
-    cond__239 = jnp.logical_and(
+    hand__211 = jnp.where(cond__207, hand__208, hand)
+    hand_count__212 = jnp.where(cond__207, hand_count__209, hand_count)
+    discard_count__213 = jnp.where(cond__207, discard_count__210, discard_count)
+    hand__214 = jnp.where(cond__205, hand__211, hand)
+    hand_count__215 = jnp.where(cond__205, hand_count__212, hand_count)
+    discard_count__216 = jnp.where(cond__205, discard_count__213, discard_count)
+    cond__217 = jnp.logical_and(
         jnp.logical_and(
-            ATTACKS__shuffle_def[attack_effects__r_231__123], attack_effects__exposed_238__129
+            ATTACKS__shuffle_def[attack_effects__r_231__116], attack_effects__exposed_238__122
         ),
         (
             lambda holds__c_295: (
@@ -7381,7 +7104,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__208[
+                                                                                                                                            energy__187[
                                                                                                                                                 power__p_304,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -7392,7 +7115,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__192[
+                                                                                                                                                    card__175[
                                                                                                                                                         power__p_304,
                                                                                                                                                         power__src_306,
                                                                                                                                                     ]
@@ -7424,7 +7147,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__192[
+                                                                                                                            card__175[
                                                                                                                                 power__p_304,
                                                                                                                                 0,
                                                                                                                             ]
@@ -7432,7 +7155,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__192[
+                                                                                                                        card__175[
                                                                                                                             power__p_304,
                                                                                                                             power__src_306,
                                                                                                                         ]
@@ -7441,7 +7164,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__192[
+                                                                                                                card__175[
                                                                                                                     power__p_304,
                                                                                                                     power__src_306,
                                                                                                                 ]
@@ -7456,7 +7179,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__192[
+                                                                                                                                card__175[
                                                                                                                                     power__p_304,
                                                                                                                                     power__s_305,
                                                                                                                                 ]
@@ -7464,7 +7187,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__192[
+                                                                                                                                    card__175[
                                                                                                                                         power__p_304,
                                                                                                                                         power__s_305,
                                                                                                                                     ]
@@ -7514,21 +7237,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_295 == 5),
-                                                        (damage__225[holds__o_300, 0] > 0),
+                                                        (damage__204[holds__o_300, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_295 == 6),
-                                                    (damage__225[holds__p_296, 0] > 0),
+                                                    (damage__204[holds__p_296, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_295 == 7), poisoned__196[holds__o_300]
+                                                (holds__c_295 == 7), poisoned__179[holds__o_300]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_295 == 8),
-                                            CARDS__ex[card__192[holds__o_300, 0]],
+                                            CARDS__ex[card__175[holds__o_300, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -7537,22 +7260,22 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_296))
-                        )(attack_effects__all_heads_234__126)
-                    )(attack_effects__first_heads_233__125)
-                )(attack_effects__r_231__123)
-            )(attack_effects__p_230__122)
-        )(ATTACKS__shuffle_def_if[attack_effects__r_231__123]),
+                        )(attack_effects__all_heads_234__119)
+                    )(attack_effects__first_heads_233__118)
+                )(attack_effects__r_231__116)
+            )(attack_effects__p_230__115)
+        )(ATTACKS__shuffle_def_if[attack_effects__r_231__116]),
     )
-    shuffle_defender__q_316__240 = attack_effects__o_236__128
-    shuffle_defender__held_317__241 = jnp.broadcast_to(
+    shuffle_defender__q_316__218 = attack_effects__o_236__121
+    shuffle_defender__held_317__219 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__192[shuffle_defender__q_316__240, 0],
-                        under__199[shuffle_defender__q_316__240, 0, 0],
-                        under__199[shuffle_defender__q_316__240, 0, 1],
+                        card__175[shuffle_defender__q_316__218, 0],
+                        under__182[shuffle_defender__q_316__218, 0, 0],
+                        under__182[shuffle_defender__q_316__218, 0, 1],
                     )
                 ]
             ),
@@ -7561,106 +7284,96 @@ def _effect_attack(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__242(shuffle_defender__i_318, carry):
+    def loop_body__220(shuffle_defender__i_318, carry):
         (deck, deck_count) = carry
-        cond__243 = shuffle_defender__held_317__241[shuffle_defender__i_318] >= 0
-        deck__244 = deck.at[shuffle_defender__q_316__240].set(
+        cond__221 = _get(shuffle_defender__held_317__219, shuffle_defender__i_318) >= 0
+        deck__222 = deck.at[shuffle_defender__q_316__218].set(
             jnp.asarray(
                 _push(
-                    deck[shuffle_defender__q_316__240],
-                    shuffle_defender__held_317__241[shuffle_defender__i_318],
+                    deck[shuffle_defender__q_316__218],
+                    _get(shuffle_defender__held_317__219, shuffle_defender__i_318),
                 ),
                 jnp.int16,
             )
         )
-        deck_count__245 = deck_count.at[shuffle_defender__q_316__240].set(
-            jnp.asarray((deck_count[shuffle_defender__q_316__240] + 1), jnp.int8)
+        deck_count__223 = deck_count.at[shuffle_defender__q_316__218].set(
+            jnp.asarray((deck_count[shuffle_defender__q_316__218] + 1), jnp.int8)
         )
-        deck__246 = jnp.where(cond__243, deck__244, deck)
-        deck_count__247 = jnp.where(cond__243, deck_count__245, deck_count)
-        return (deck__246, deck_count__247)
+        deck__224 = jnp.where(cond__221, deck__222, deck)
+        deck_count__225 = jnp.where(cond__221, deck_count__223, deck_count)
+        return (deck__224, deck_count__225)
 
-    (deck__248, deck_count__249) = jax.lax.fori_loop(0, 3, loop_body__242, (deck, deck_count))
-    deck__250 = deck__248.at[shuffle_defender__q_316__240].set(
+    (deck__226, deck_count__227) = jax.lax.fori_loop(0, 3, loop_body__220, (deck, deck_count))
+    deck__228 = deck__226.at[shuffle_defender__q_316__218].set(
         jnp.asarray(
-            _shuffle(deck__248[shuffle_defender__q_316__240], _site_key(key, 20)), jnp.int16
+            _shuffle(deck__226[shuffle_defender__q_316__218], _site_key(key, 20)), jnp.int16
         )
     )
-    clear_slot__p_319__251 = shuffle_defender__q_316__240
-    card__252 = card__192.at[clear_slot__p_319__251, 0].set(jnp.asarray(-1, jnp.int16))
-    damage__253 = damage__225.at[clear_slot__p_319__251, 0].set(jnp.asarray(0, jnp.int16))
-    energy__254 = energy__208.at[clear_slot__p_319__251, 0].set(jnp.asarray(0, jnp.int8))
-    entered__255 = entered__195.at[clear_slot__p_319__251, 0].set(jnp.asarray(0, jnp.int8))
-    under__256 = under__199.at[clear_slot__p_319__251, 0].set(jnp.asarray(-1, jnp.int16))
-    used_ability__257 = used_ability__201.at[clear_slot__p_319__251, 0].set(
+    clear_slot__p_319__229 = shuffle_defender__q_316__218
+    card__230 = card__175.at[clear_slot__p_319__229, 0].set(jnp.asarray(-1, jnp.int16))
+    damage__231 = damage__204.at[clear_slot__p_319__229, 0].set(jnp.asarray(0, jnp.int16))
+    energy__232 = energy__187.at[clear_slot__p_319__229, 0].set(jnp.asarray(0, jnp.int8))
+    entered__233 = entered__178.at[clear_slot__p_319__229, 0].set(jnp.asarray(0, jnp.int8))
+    under__234 = under__182.at[clear_slot__p_319__229, 0].set(jnp.asarray(-1, jnp.int16))
+    used_ability__235 = used_ability__184.at[clear_slot__p_319__229, 0].set(
         jnp.asarray(False, jnp.bool_)
     )
-    clear_conditions__p_320__258 = shuffle_defender__q_316__240
-    poisoned__259 = poisoned__196.at[clear_conditions__p_320__258].set(
+    clear_conditions__p_320__236 = shuffle_defender__q_316__218
+    poisoned__237 = poisoned__179.at[clear_conditions__p_320__236].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__260 = burned__197.at[clear_conditions__p_320__258].set(jnp.asarray(False, jnp.bool_))
-    condition__261 = condition__198.at[clear_conditions__p_320__258].set(jnp.asarray(0, jnp.int8))
-    lasting_until__262 = lasting_until__200.at[clear_conditions__p_320__258].set(
+    burned__238 = burned__180.at[clear_conditions__p_320__236].set(jnp.asarray(False, jnp.bool_))
+    condition__239 = condition__181.at[clear_conditions__p_320__236].set(jnp.asarray(0, jnp.int8))
+    lasting_until__240 = lasting_until__183.at[clear_conditions__p_320__236].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__200[clear_conditions__p_320__258]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__183[clear_conditions__p_320__236]), jnp.int16
         )
     )
-    cond__263 = jnp.any(
+    cond__241 = jnp.any(
         jax.vmap(
             lambda shuffle_defender__bs_321: (
-                card__252[shuffle_defender__q_316__240, shuffle_defender__bs_321] >= 0
+                card__230[shuffle_defender__q_316__218, shuffle_defender__bs_321] >= 0
             )
         )(jnp.arange(1, 4, dtype=jnp.int32)),
         axis=0,
     )
-    promote_pending__264 = promote_pending.at[shuffle_defender__q_316__240].set(
+    promote_pending__242 = promote_pending.at[shuffle_defender__q_316__218].set(
         jnp.asarray(True, jnp.bool_)
     )
-    rewards__265 = _outcome((1 - shuffle_defender__q_316__240), 1.0)
-    terminated__266 = jnp.bool_(True)
-    phase__267 = jnp.asarray(3, jnp.int8)
-    phase__268 = jnp.where(cond__263, phase, phase__267)
-    promote_pending__269 = jnp.where(cond__263, promote_pending__264, promote_pending)
-    rewards__270 = jnp.where(cond__263, rewards, rewards__265)
-    terminated__271 = jnp.where(cond__263, terminated, terminated__266)
-    phase__272 = jnp.where(cond__239, phase__268, phase)
-    deck__273 = jnp.where(cond__239, deck__250, deck)
-    deck_count__274 = jnp.where(cond__239, deck_count__249, deck_count)
-    card__275 = jnp.where(cond__239, card__252, card__192)
-    damage__276 = jnp.where(cond__239, damage__253, damage__225)
-    energy__277 = jnp.where(cond__239, energy__254, energy__208)
-    entered__278 = jnp.where(cond__239, entered__255, entered__195)
-    poisoned__279 = jnp.where(cond__239, poisoned__259, poisoned__196)
-    burned__280 = jnp.where(cond__239, burned__260, burned__197)
-    condition__281 = jnp.where(cond__239, condition__261, condition__198)
-    promote_pending__282 = jnp.where(cond__239, promote_pending__269, promote_pending)
-    under__283 = jnp.where(cond__239, under__256, under__199)
-    lasting_until__284 = jnp.where(cond__239, lasting_until__262, lasting_until__200)
-    used_ability__285 = jnp.where(cond__239, used_ability__257, used_ability__201)
-    rewards__286 = jnp.where(cond__239, rewards__270, rewards)
-    terminated__287 = jnp.where(cond__239, terminated__271, terminated)
-    shuffle_defender__q_316__288 = jnp.where(
-        cond__239, shuffle_defender__q_316__240, shuffle_defender__q_316
+    rewards__243 = _outcome((1 - shuffle_defender__q_316__218), 1.0)
+    terminated__244 = jnp.bool_(True)
+    phase__245 = jnp.asarray(3, jnp.int8)
+    phase__246 = jnp.where(cond__241, phase, phase__245)
+    promote_pending__247 = jnp.where(cond__241, promote_pending__242, promote_pending)
+    rewards__248 = jnp.where(cond__241, rewards, rewards__243)
+    terminated__249 = jnp.where(cond__241, terminated, terminated__244)
+    phase__250 = jnp.where(cond__217, phase__246, phase)
+    deck__251 = jnp.where(cond__217, deck__228, deck)
+    deck_count__252 = jnp.where(cond__217, deck_count__227, deck_count)
+    card__253 = jnp.where(cond__217, card__230, card__175)
+    damage__254 = jnp.where(cond__217, damage__231, damage__204)
+    energy__255 = jnp.where(cond__217, energy__232, energy__187)
+    entered__256 = jnp.where(cond__217, entered__233, entered__178)
+    poisoned__257 = jnp.where(cond__217, poisoned__237, poisoned__179)
+    burned__258 = jnp.where(cond__217, burned__238, burned__180)
+    condition__259 = jnp.where(cond__217, condition__239, condition__181)
+    promote_pending__260 = jnp.where(cond__217, promote_pending__247, promote_pending)
+    under__261 = jnp.where(cond__217, under__234, under__182)
+    lasting_until__262 = jnp.where(cond__217, lasting_until__240, lasting_until__183)
+    used_ability__263 = jnp.where(cond__217, used_ability__235, used_ability__184)
+    rewards__264 = jnp.where(cond__217, rewards__248, rewards)
+    terminated__265 = jnp.where(cond__217, terminated__249, terminated)
+    attack_effects__k_322__266 = ATTACKS__lasting[attack_effects__r_231__116]
+    attack_effects__on_defender_323__267 = jnp.logical_and(
+        jnp.logical_and((attack_effects__k_322__266 != 4), (attack_effects__k_322__266 != 5)),
+        (attack_effects__k_322__266 != 3),
     )
-    shuffle_defender__held_317__289 = jnp.where(
-        cond__239, shuffle_defender__held_317__241, shuffle_defender__held_317
-    )
-    clear_slot__p_319__290 = jnp.where(cond__239, clear_slot__p_319__251, clear_slot__p_319)
-    clear_conditions__p_320__291 = jnp.where(
-        cond__239, clear_conditions__p_320__258, clear_conditions__p_320
-    )
-    attack_effects__k_322__292 = ATTACKS__lasting[attack_effects__r_231__123]
-    attack_effects__on_defender_323__293 = jnp.logical_and(
-        jnp.logical_and((attack_effects__k_322__292 != 4), (attack_effects__k_322__292 != 5)),
-        (attack_effects__k_322__292 != 3),
-    )
-    cond__294 = jnp.logical_and(
+    cond__268 = jnp.logical_and(
         jnp.logical_and(
-            (attack_effects__k_322__292 > 0),
+            (attack_effects__k_322__266 > 0),
             jnp.logical_or(
-                attack_effects__exposed_238__129,
-                jnp.logical_not(attack_effects__on_defender_323__293),
+                attack_effects__exposed_238__122,
+                jnp.logical_not(attack_effects__on_defender_323__267),
             ),
         ),
         (
@@ -7843,7 +7556,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__277[
+                                                                                                                                            energy__255[
                                                                                                                                                 power__p_333,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -7854,7 +7567,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__275[
+                                                                                                                                                    card__253[
                                                                                                                                                         power__p_333,
                                                                                                                                                         power__src_335,
                                                                                                                                                     ]
@@ -7886,7 +7599,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__275[
+                                                                                                                            card__253[
                                                                                                                                 power__p_333,
                                                                                                                                 0,
                                                                                                                             ]
@@ -7894,7 +7607,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__275[
+                                                                                                                        card__253[
                                                                                                                             power__p_333,
                                                                                                                             power__src_335,
                                                                                                                         ]
@@ -7903,7 +7616,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__275[
+                                                                                                                card__253[
                                                                                                                     power__p_333,
                                                                                                                     power__src_335,
                                                                                                                 ]
@@ -7918,7 +7631,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__275[
+                                                                                                                                card__253[
                                                                                                                                     power__p_333,
                                                                                                                                     power__s_334,
                                                                                                                                 ]
@@ -7926,7 +7639,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__275[
+                                                                                                                                    card__253[
                                                                                                                                         power__p_333,
                                                                                                                                         power__s_334,
                                                                                                                                     ]
@@ -7976,21 +7689,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_324 == 5),
-                                                        (damage__276[holds__o_329, 0] > 0),
+                                                        (damage__254[holds__o_329, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_324 == 6),
-                                                    (damage__276[holds__p_325, 0] > 0),
+                                                    (damage__254[holds__p_325, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_324 == 7), poisoned__279[holds__o_329]
+                                                (holds__c_324 == 7), poisoned__257[holds__o_329]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_324 == 8),
-                                            CARDS__ex[card__275[holds__o_329, 0]],
+                                            CARDS__ex[card__253[holds__o_329, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -7999,51 +7712,47 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_325))
-                        )(attack_effects__all_heads_234__126)
-                    )(attack_effects__first_heads_233__125)
-                )(attack_effects__r_231__123)
-            )(attack_effects__p_230__122)
-        )(ATTACKS__lasting_if[attack_effects__r_231__123]),
+                        )(attack_effects__all_heads_234__119)
+                    )(attack_effects__first_heads_233__118)
+                )(attack_effects__r_231__116)
+            )(attack_effects__p_230__115)
+        )(ATTACKS__lasting_if[attack_effects__r_231__116]),
     )
-    lasting__p_345__295 = attack_effects__p_230__122
-    lasting__k_346__296 = attack_effects__k_322__292
-    lasting__n_347__297 = ATTACKS__lasting_n[attack_effects__r_231__123]
-    lasting__q_348__298 = jnp.where(
-        jnp.logical_or((lasting__k_346__296 == 4), (lasting__k_346__296 == 5)),
-        lasting__p_345__295,
-        (1 - lasting__p_345__295),
+    lasting__p_345__269 = attack_effects__p_230__115
+    lasting__k_346__270 = attack_effects__k_322__266
+    lasting__n_347__271 = ATTACKS__lasting_n[attack_effects__r_231__116]
+    lasting__q_348__272 = jnp.where(
+        jnp.logical_or((lasting__k_346__270 == 4), (lasting__k_346__270 == 5)),
+        lasting__p_345__269,
+        (1 - lasting__p_345__269),
     )
-    lasting_until__299 = lasting_until__284.at[lasting__q_348__298, lasting__k_346__296].set(
+    lasting_until__273 = lasting_until__262.at[lasting__q_348__272, lasting__k_346__270].set(
         jnp.asarray((turn + 1), jnp.int16)
     )
-    lasting_n__300 = lasting_n.at[lasting__q_348__298, lasting__k_346__296].set(
-        jnp.asarray(lasting__n_347__297, jnp.int16)
+    lasting_n__274 = lasting_n.at[lasting__q_348__272, lasting__k_346__270].set(
+        jnp.asarray(lasting__n_347__271, jnp.int16)
     )
-    lasting_until__301 = jnp.where(cond__294, lasting_until__299, lasting_until__284)
-    lasting_n__302 = jnp.where(cond__294, lasting_n__300, lasting_n)
-    lasting__p_345__303 = jnp.where(cond__294, lasting__p_345__295, lasting__p_345)
-    lasting__k_346__304 = jnp.where(cond__294, lasting__k_346__296, lasting__k_346)
-    lasting__n_347__305 = jnp.where(cond__294, lasting__n_347__297, lasting__n_347)
-    lasting__q_348__306 = jnp.where(cond__294, lasting__q_348__298, lasting__q_348)
+    lasting_until__275 = jnp.where(cond__268, lasting_until__273, lasting_until__262)
+    lasting_n__276 = jnp.where(cond__268, lasting_n__274, lasting_n)
 
-    def loop_body__307(attack_effects__bs_349, carry):
+    def loop_body__277(attack_effects__bs_349, carry):
         (damage,) = carry
-        cond__308 = jnp.logical_and(
-            (ATTACKS__bench_damage[attack_effects__r_231__123] > 0),
-            (card__275[attack_effects__o_236__128, attack_effects__bs_349] >= 0),
+        cond__278 = jnp.logical_and(
+            (ATTACKS__bench_damage[attack_effects__r_231__116] > 0),
+            (card__253[attack_effects__o_236__121, attack_effects__bs_349] >= 0),
         )
-        hit__p_350__309 = attack_effects__p_230__122
-        hit__q_351__310 = attack_effects__o_236__128
-        hit__slot_352__311 = attack_effects__bs_349
-        hit__x_353__312 = ATTACKS__bench_damage[attack_effects__r_231__123]
-        hit__weak_354__313 = jnp.logical_and(
-            jnp.logical_and((hit__q_351__310 != hit__p_350__309), (hit__slot_352__311 == 0)),
+        hit__p_350__279 = attack_effects__p_230__115
+        hit__q_351__280 = attack_effects__o_236__121
+        hit__slot_352__281 = attack_effects__bs_349
+        hit__x_353__282 = ATTACKS__bench_damage[attack_effects__r_231__116]
+        hit__weak_354__283 = jnp.logical_and(
+            jnp.logical_and((hit__q_351__280 != hit__p_350__279), (hit__slot_352__281 == 0)),
             (
-                CARDS__weakness[card__275[hit__q_351__310, 0]]
-                == CARDS__type[card__275[hit__p_350__309, 0]]
+                CARDS__weakness[card__253[hit__q_351__280, 0]]
+                == CARDS__type[card__253[hit__p_350__279, 0]]
             ),
         )
-        hit__d_361__314 = (
+        hit__d_361__284 = (
             lambda taken__q_355: (
                 lambda taken__slot_356: (
                     lambda taken__x_357: (
@@ -8054,7 +7763,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_356 == 0),
                                         (
                                             lambda lasts__q_360: (
-                                                turn <= lasting_until__301[lasts__q_360, 5]
+                                                turn <= lasting_until__275[lasts__q_360, 5]
                                             )
                                         )(taken__q_355),
                                     ),
@@ -8071,10 +7780,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_358
                                     + jnp.where(
-                                        (card__275[taken__q_355, taken__slot_356] >= 0),
+                                        (card__253[taken__q_355, taken__slot_356] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__275[taken__q_355, taken__slot_356]
+                                                card__253[taken__q_355, taken__slot_356]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -8089,11 +7798,11 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_356 == 0),
                                         (
                                             lambda lasts__q_359: (
-                                                turn <= lasting_until__301[lasts__q_359, 4]
+                                                turn <= lasting_until__275[lasts__q_359, 4]
                                             )
                                         )(taken__q_355),
                                     ),
-                                    jnp.asarray(lasting_n__302[taken__q_355, 4]).astype(jnp.int32),
+                                    jnp.asarray(lasting_n__276[taken__q_355, 4]).astype(jnp.int32),
                                     0,
                                 )
                             )
@@ -8107,41 +7816,41 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_353__312
+                        hit__x_353__282
                         + jnp.where(
-                            jnp.logical_and(hit__weak_354__313, (hit__x_353__312 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_354__283, (hit__x_353__282 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_352__311)
-        )(hit__q_351__310)
-        damage__315 = damage.at[hit__q_351__310, hit__slot_352__311].set(
-            jnp.asarray((damage[hit__q_351__310, hit__slot_352__311] + hit__d_361__314), jnp.int16)
+            )(hit__slot_352__281)
+        )(hit__q_351__280)
+        damage__285 = damage.at[hit__q_351__280, hit__slot_352__281].set(
+            jnp.asarray((damage[hit__q_351__280, hit__slot_352__281] + hit__d_361__284), jnp.int16)
         )
-        cond__316 = jnp.logical_and(
+        cond__286 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_351__310 != hit__p_350__309), (hit__slot_352__311 == 0)),
-                (hit__d_361__314 > 0),
+                jnp.logical_and((hit__q_351__280 != hit__p_350__279), (hit__slot_352__281 == 0)),
+                (hit__d_361__284 > 0),
             ),
-            (CARDS__ab_counter[card__275[hit__q_351__310, 0]] > 0),
+            (CARDS__ab_counter[card__253[hit__q_351__280, 0]] > 0),
         )
-        damage__317 = damage__315.at[hit__p_350__309, 0].set(
+        damage__287 = damage__285.at[hit__p_350__279, 0].set(
             jnp.asarray(
                 (
-                    damage__315[hit__p_350__309, 0]
-                    + CARDS__ab_counter[card__275[hit__q_351__310, 0]]
+                    damage__285[hit__p_350__279, 0]
+                    + CARDS__ab_counter[card__253[hit__q_351__280, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__318 = jnp.where(cond__316, damage__317, damage__315)
-        damage__319 = jnp.where(cond__308, damage__318, damage)
-        return (damage__319,)
+        damage__288 = jnp.where(cond__286, damage__287, damage__285)
+        damage__289 = jnp.where(cond__278, damage__288, damage)
+        return (damage__289,)
 
-    (damage__320,) = jax.lax.fori_loop(1, 4, loop_body__307, (damage__276,))
-    cond__321 = jnp.logical_and(
+    (damage__290,) = jax.lax.fori_loop(1, 4, loop_body__277, (damage__254,))
+    cond__291 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__status[attack_effects__r_231__123] > 0), attack_effects__exposed_238__129
+            (ATTACKS__status[attack_effects__r_231__116] > 0), attack_effects__exposed_238__122
         ),
         (
             lambda holds__c_362: (
@@ -8323,7 +8032,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__277[
+                                                                                                                                            energy__255[
                                                                                                                                                 power__p_371,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -8334,7 +8043,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__275[
+                                                                                                                                                    card__253[
                                                                                                                                                         power__p_371,
                                                                                                                                                         power__src_373,
                                                                                                                                                     ]
@@ -8366,7 +8075,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__275[
+                                                                                                                            card__253[
                                                                                                                                 power__p_371,
                                                                                                                                 0,
                                                                                                                             ]
@@ -8374,7 +8083,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__275[
+                                                                                                                        card__253[
                                                                                                                             power__p_371,
                                                                                                                             power__src_373,
                                                                                                                         ]
@@ -8383,7 +8092,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__275[
+                                                                                                                card__253[
                                                                                                                     power__p_371,
                                                                                                                     power__src_373,
                                                                                                                 ]
@@ -8398,7 +8107,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__275[
+                                                                                                                                card__253[
                                                                                                                                     power__p_371,
                                                                                                                                     power__s_372,
                                                                                                                                 ]
@@ -8406,7 +8115,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__275[
+                                                                                                                                    card__253[
                                                                                                                                         power__p_371,
                                                                                                                                         power__s_372,
                                                                                                                                     ]
@@ -8456,21 +8165,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_362 == 5),
-                                                        (damage__320[holds__o_367, 0] > 0),
+                                                        (damage__290[holds__o_367, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_362 == 6),
-                                                    (damage__320[holds__p_363, 0] > 0),
+                                                    (damage__290[holds__p_363, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_362 == 7), poisoned__279[holds__o_367]
+                                                (holds__c_362 == 7), poisoned__257[holds__o_367]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_362 == 8),
-                                            CARDS__ex[card__275[holds__o_367, 0]],
+                                            CARDS__ex[card__253[holds__o_367, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -8479,81 +8188,79 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_363))
-                        )(attack_effects__all_heads_234__126)
-                    )(attack_effects__first_heads_233__125)
-                )(attack_effects__r_231__123)
-            )(attack_effects__p_230__122)
-        )(ATTACKS__status_if[attack_effects__r_231__123]),
+                        )(attack_effects__all_heads_234__119)
+                    )(attack_effects__first_heads_233__118)
+                )(attack_effects__r_231__116)
+            )(attack_effects__p_230__115)
+        )(ATTACKS__status_if[attack_effects__r_231__116]),
     )
-    give_status__q_383__322 = attack_effects__o_236__128
-    give_status__st_384__323 = ATTACKS__status[attack_effects__r_231__123]
-    cond__324 = give_status__st_384__323 == 1
-    poisoned__325 = poisoned__279.at[give_status__q_383__322].set(jnp.asarray(True, jnp.bool_))
-    cond__326 = give_status__st_384__323 == 2
-    burned__327 = burned__280.at[give_status__q_383__322].set(jnp.asarray(True, jnp.bool_))
-    cond__328 = give_status__st_384__323 == 3
-    condition__329 = condition__281.at[give_status__q_383__322].set(jnp.asarray(1, jnp.int8))
-    cond__330 = give_status__st_384__323 == 4
-    condition__331 = condition__281.at[give_status__q_383__322].set(jnp.asarray(2, jnp.int8))
-    cond__332 = give_status__st_384__323 == 5
-    condition__333 = condition__281.at[give_status__q_383__322].set(jnp.asarray(3, jnp.int8))
-    condition__334 = jnp.where(cond__332, condition__333, condition__281)
-    condition__335 = jnp.where(cond__330, condition__331, condition__334)
-    condition__336 = jnp.where(cond__328, condition__329, condition__335)
-    burned__337 = jnp.where(cond__326, burned__327, burned__280)
-    condition__338 = jnp.where(cond__326, condition__281, condition__336)
-    poisoned__339 = jnp.where(cond__324, poisoned__325, poisoned__279)
-    burned__340 = jnp.where(cond__324, burned__280, burned__337)
-    condition__341 = jnp.where(cond__324, condition__281, condition__338)
-    poisoned__342 = jnp.where(cond__321, poisoned__339, poisoned__279)
-    burned__343 = jnp.where(cond__321, burned__340, burned__280)
-    condition__344 = jnp.where(cond__321, condition__341, condition__281)
-    give_status__q_383__345 = jnp.where(cond__321, give_status__q_383__322, give_status__q_383)
-    give_status__st_384__346 = jnp.where(cond__321, give_status__st_384__323, give_status__st_384)
-    cond__347 = ATTACKS__heal_self[attack_effects__r_231__123] > 0
-    damage__348 = damage__320.at[attack_effects__p_230__122, 0].set(
+    give_status__q_383__292 = attack_effects__o_236__121
+    give_status__st_384__293 = ATTACKS__status[attack_effects__r_231__116]
+    cond__294 = give_status__st_384__293 == 1
+    poisoned__295 = poisoned__257.at[give_status__q_383__292].set(jnp.asarray(True, jnp.bool_))
+    cond__296 = give_status__st_384__293 == 2
+    burned__297 = burned__258.at[give_status__q_383__292].set(jnp.asarray(True, jnp.bool_))
+    cond__298 = give_status__st_384__293 == 3
+    condition__299 = condition__259.at[give_status__q_383__292].set(jnp.asarray(1, jnp.int8))
+    cond__300 = give_status__st_384__293 == 4
+    condition__301 = condition__259.at[give_status__q_383__292].set(jnp.asarray(2, jnp.int8))
+    cond__302 = give_status__st_384__293 == 5
+    condition__303 = condition__259.at[give_status__q_383__292].set(jnp.asarray(3, jnp.int8))
+    condition__304 = jnp.where(cond__302, condition__303, condition__259)
+    condition__305 = jnp.where(cond__300, condition__301, condition__304)
+    condition__306 = jnp.where(cond__298, condition__299, condition__305)
+    burned__307 = jnp.where(cond__296, burned__297, burned__258)
+    condition__308 = jnp.where(cond__296, condition__259, condition__306)
+    poisoned__309 = jnp.where(cond__294, poisoned__295, poisoned__257)
+    burned__310 = jnp.where(cond__294, burned__258, burned__307)
+    condition__311 = jnp.where(cond__294, condition__259, condition__308)
+    poisoned__312 = jnp.where(cond__291, poisoned__309, poisoned__257)
+    burned__313 = jnp.where(cond__291, burned__310, burned__258)
+    condition__314 = jnp.where(cond__291, condition__311, condition__259)
+    cond__315 = ATTACKS__heal_self[attack_effects__r_231__116] > 0
+    damage__316 = damage__290.at[attack_effects__p_230__115, 0].set(
         jnp.asarray(
             jnp.maximum(
                 (
-                    damage__320[attack_effects__p_230__122, 0]
-                    - ATTACKS__heal_self[attack_effects__r_231__123]
+                    damage__290[attack_effects__p_230__115, 0]
+                    - ATTACKS__heal_self[attack_effects__r_231__116]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__349 = jnp.where(cond__347, damage__348, damage__320)
-    cond__350 = ATTACKS__heal_all[attack_effects__r_231__123] > 0
-    damage__351 = damage__349.at[attack_effects__p_230__122].set(
+    damage__317 = jnp.where(cond__315, damage__316, damage__290)
+    cond__318 = ATTACKS__heal_all[attack_effects__r_231__116] > 0
+    damage__319 = damage__317.at[attack_effects__p_230__115].set(
         jnp.asarray(
             jnp.where(
                 (
-                    damage__349[attack_effects__p_230__122]
-                    > ATTACKS__heal_all[attack_effects__r_231__123]
+                    damage__317[attack_effects__p_230__115]
+                    > ATTACKS__heal_all[attack_effects__r_231__116]
                 ),
                 (
-                    damage__349[attack_effects__p_230__122]
-                    - ATTACKS__heal_all[attack_effects__r_231__123]
+                    damage__317[attack_effects__p_230__115]
+                    - ATTACKS__heal_all[attack_effects__r_231__116]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__352 = jnp.where(cond__350, damage__351, damage__349)
-    cond__353 = ATTACKS__drain[attack_effects__r_231__123]
-    damage__354 = damage__352.at[attack_effects__p_230__122, 0].set(
+    damage__320 = jnp.where(cond__318, damage__319, damage__317)
+    cond__321 = ATTACKS__drain[attack_effects__r_231__116]
+    damage__322 = damage__320.at[attack_effects__p_230__115, 0].set(
         jnp.asarray(
             jnp.maximum(
-                (damage__352[attack_effects__p_230__122, 0] - attack_effects__dmg_232__124), 0
+                (damage__320[attack_effects__p_230__115, 0] - attack_effects__dmg_232__117), 0
             ),
             jnp.int16,
         )
     )
-    damage__355 = jnp.where(cond__353, damage__354, damage__352)
-    cond__356 = jnp.logical_and(
-        (ATTACKS__recoil[attack_effects__r_231__123] > 0),
+    damage__323 = jnp.where(cond__321, damage__322, damage__320)
+    cond__324 = jnp.logical_and(
+        (ATTACKS__recoil[attack_effects__r_231__116] > 0),
         (
             lambda holds__c_385: (
                 lambda holds__p_386: (
@@ -8734,7 +8441,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__277[
+                                                                                                                                            energy__255[
                                                                                                                                                 power__p_394,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -8745,7 +8452,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__275[
+                                                                                                                                                    card__253[
                                                                                                                                                         power__p_394,
                                                                                                                                                         power__src_396,
                                                                                                                                                     ]
@@ -8777,7 +8484,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__275[
+                                                                                                                            card__253[
                                                                                                                                 power__p_394,
                                                                                                                                 0,
                                                                                                                             ]
@@ -8785,7 +8492,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__275[
+                                                                                                                        card__253[
                                                                                                                             power__p_394,
                                                                                                                             power__src_396,
                                                                                                                         ]
@@ -8794,7 +8501,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__275[
+                                                                                                                card__253[
                                                                                                                     power__p_394,
                                                                                                                     power__src_396,
                                                                                                                 ]
@@ -8809,7 +8516,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__275[
+                                                                                                                                card__253[
                                                                                                                                     power__p_394,
                                                                                                                                     power__s_395,
                                                                                                                                 ]
@@ -8817,7 +8524,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__275[
+                                                                                                                                    card__253[
                                                                                                                                         power__p_394,
                                                                                                                                         power__s_395,
                                                                                                                                     ]
@@ -8867,21 +8574,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_385 == 5),
-                                                        (damage__355[holds__o_390, 0] > 0),
+                                                        (damage__323[holds__o_390, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_385 == 6),
-                                                    (damage__355[holds__p_386, 0] > 0),
+                                                    (damage__323[holds__p_386, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_385 == 7), poisoned__342[holds__o_390]
+                                                (holds__c_385 == 7), poisoned__312[holds__o_390]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_385 == 8),
-                                            CARDS__ex[card__275[holds__o_390, 0]],
+                                            CARDS__ex[card__253[holds__o_390, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -8890,58 +8597,49 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_386))
-                        )(attack_effects__all_heads_234__126)
-                    )(attack_effects__first_heads_233__125)
-                )(attack_effects__r_231__123)
-            )(attack_effects__p_230__122)
-        )(ATTACKS__recoil_if[attack_effects__r_231__123]),
+                        )(attack_effects__all_heads_234__119)
+                    )(attack_effects__first_heads_233__118)
+                )(attack_effects__r_231__116)
+            )(attack_effects__p_230__115)
+        )(ATTACKS__recoil_if[attack_effects__r_231__116]),
     )
-    damage__357 = damage__355.at[attack_effects__p_230__122, 0].set(
+    damage__325 = damage__323.at[attack_effects__p_230__115, 0].set(
         jnp.asarray(
             (
-                damage__355[attack_effects__p_230__122, 0]
-                + ATTACKS__recoil[attack_effects__r_231__123]
+                damage__323[attack_effects__p_230__115, 0]
+                + ATTACKS__recoil[attack_effects__r_231__116]
             ),
             jnp.int16,
         )
     )
-    damage__358 = jnp.where(cond__356, damage__357, damage__355)
-    cond__359 = ATTACKS__discard_self_n[attack_effects__r_231__123] > 0
-    discard_typed__p_406__360 = attack_effects__p_230__122
-    discard_typed__t_407__361 = ATTACKS__discard_self_type[attack_effects__r_231__123]
-    discard_typed__n_408__362 = ATTACKS__discard_self_n[attack_effects__r_231__123]
-    cond__363 = discard_typed__t_407__361 < 0
-    energy__364 = energy__277.at[discard_typed__p_406__360, 0].set(
+    damage__326 = jnp.where(cond__324, damage__325, damage__323)
+    cond__327 = ATTACKS__discard_self_n[attack_effects__r_231__116] > 0
+    discard_typed__p_406__328 = attack_effects__p_230__115
+    discard_typed__t_407__329 = ATTACKS__discard_self_type[attack_effects__r_231__116]
+    discard_typed__n_408__330 = ATTACKS__discard_self_n[attack_effects__r_231__116]
+    cond__331 = discard_typed__t_407__329 < 0
+    energy__332 = energy__255.at[discard_typed__p_406__328, 0].set(
         jnp.asarray(
-            jnp.where((TYPE_IDS >= 0), 0, energy__277[discard_typed__p_406__360, 0]), jnp.int8
+            jnp.where((TYPE_IDS >= 0), 0, energy__255[discard_typed__p_406__328, 0]), jnp.int8
         )
     )
-    energy__365 = energy__277.at[discard_typed__p_406__360, 0, discard_typed__t_407__361].set(
+    energy__333 = energy__255.at[discard_typed__p_406__328, 0, discard_typed__t_407__329].set(
         jnp.asarray(
             (
-                energy__277[discard_typed__p_406__360, 0, discard_typed__t_407__361]
+                energy__255[discard_typed__p_406__328, 0, discard_typed__t_407__329]
                 - jnp.minimum(
-                    discard_typed__n_408__362,
-                    energy__277[discard_typed__p_406__360, 0, discard_typed__t_407__361],
+                    discard_typed__n_408__330,
+                    energy__255[discard_typed__p_406__328, 0, discard_typed__t_407__329],
                 )
             ),
             jnp.int8,
         )
     )
-    energy__366 = jnp.where(cond__363, energy__364, energy__365)
-    energy__367 = jnp.where(cond__359, energy__366, energy__277)
-    discard_typed__p_406__368 = jnp.where(
-        cond__359, discard_typed__p_406__360, discard_typed__p_406
-    )
-    discard_typed__t_407__369 = jnp.where(
-        cond__359, discard_typed__t_407__361, discard_typed__t_407
-    )
-    discard_typed__n_408__370 = jnp.where(
-        cond__359, discard_typed__n_408__362, discard_typed__n_408
-    )
-    cond__371 = jnp.logical_and(
+    energy__334 = jnp.where(cond__331, energy__332, energy__333)
+    energy__335 = jnp.where(cond__327, energy__334, energy__255)
+    cond__336 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__discard_def[attack_effects__r_231__123] > 0), attack_effects__exposed_238__129
+            (ATTACKS__discard_def[attack_effects__r_231__116] > 0), attack_effects__exposed_238__122
         ),
         (
             lambda holds__c_409: (
@@ -9123,7 +8821,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__367[
+                                                                                                                                            energy__335[
                                                                                                                                                 power__p_418,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -9134,7 +8832,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__275[
+                                                                                                                                                    card__253[
                                                                                                                                                         power__p_418,
                                                                                                                                                         power__src_420,
                                                                                                                                                     ]
@@ -9166,7 +8864,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__275[
+                                                                                                                            card__253[
                                                                                                                                 power__p_418,
                                                                                                                                 0,
                                                                                                                             ]
@@ -9174,7 +8872,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__275[
+                                                                                                                        card__253[
                                                                                                                             power__p_418,
                                                                                                                             power__src_420,
                                                                                                                         ]
@@ -9183,7 +8881,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__275[
+                                                                                                                card__253[
                                                                                                                     power__p_418,
                                                                                                                     power__src_420,
                                                                                                                 ]
@@ -9198,7 +8896,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__275[
+                                                                                                                                card__253[
                                                                                                                                     power__p_418,
                                                                                                                                     power__s_419,
                                                                                                                                 ]
@@ -9206,7 +8904,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__275[
+                                                                                                                                    card__253[
                                                                                                                                         power__p_418,
                                                                                                                                         power__s_419,
                                                                                                                                     ]
@@ -9256,21 +8954,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_409 == 5),
-                                                        (damage__358[holds__o_414, 0] > 0),
+                                                        (damage__326[holds__o_414, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_409 == 6),
-                                                    (damage__358[holds__p_410, 0] > 0),
+                                                    (damage__326[holds__p_410, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_409 == 7), poisoned__342[holds__o_414]
+                                                (holds__c_409 == 7), poisoned__312[holds__o_414]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_409 == 8),
-                                            CARDS__ex[card__275[holds__o_414, 0]],
+                                            CARDS__ex[card__253[holds__o_414, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -9279,20 +8977,20 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_410))
-                        )(attack_effects__all_heads_234__126)
-                    )(attack_effects__first_heads_233__125)
-                )(attack_effects__r_231__123)
-            )(attack_effects__p_230__122)
-        )(ATTACKS__discard_def_if[attack_effects__r_231__123]),
+                        )(attack_effects__all_heads_234__119)
+                    )(attack_effects__first_heads_233__118)
+                )(attack_effects__r_231__116)
+            )(attack_effects__p_230__115)
+        )(ATTACKS__discard_def_if[attack_effects__r_231__116]),
     )
-    discard_random__q_430__372 = attack_effects__o_236__128
-    discard_random__held_431__373 = jnp.broadcast_to(
-        jnp.asarray(energy__367[discard_random__q_430__372, 0], jnp.int8), (8,)
+    discard_random__q_430__337 = attack_effects__o_236__121
+    discard_random__held_431__338 = jnp.broadcast_to(
+        jnp.asarray(energy__335[discard_random__q_430__337, 0], jnp.int8), (8,)
     )
-    discard_random__x_432__374 = _roll(
-        _words[4], jnp.sum(discard_random__held_431__373, dtype=jnp.int32)
+    discard_random__x_432__339 = _roll(
+        _words[4], jnp.sum(discard_random__held_431__338, dtype=jnp.int32)
     )
-    discard_random__t_435__375 = (
+    discard_random__t_435__340 = (
         jnp.argmax(
             jax.vmap(
                 lambda discard_random__u_433: jnp.asarray(
@@ -9302,7 +9000,7 @@ def _effect_attack(s: State, params, key) -> State:
                                 lambda discard_random__v_434: jnp.where(
                                     (discard_random__v_434 <= discard_random__u_433),
                                     jnp.asarray(
-                                        discard_random__held_431__373[discard_random__v_434]
+                                        _get(discard_random__held_431__338, discard_random__v_434)
                                     ).astype(jnp.int32),
                                     0,
                                 )
@@ -9310,7 +9008,7 @@ def _effect_attack(s: State, params, key) -> State:
                             axis=0,
                             dtype=jnp.int32,
                         )
-                        > discard_random__x_432__374
+                        > discard_random__x_432__339
                     )
                 ).astype(jnp.int32)
             )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -9318,34 +9016,22 @@ def _effect_attack(s: State, params, key) -> State:
         ).astype(jnp.int32)
         + 0
     )
-    cond__376 = jnp.sum(discard_random__held_431__373, dtype=jnp.int32) > 0
-    energy__377 = energy__367.at[discard_random__q_430__372, 0, discard_random__t_435__375].set(
+    cond__341 = jnp.sum(discard_random__held_431__338, dtype=jnp.int32) > 0
+    energy__342 = energy__335.at[discard_random__q_430__337, 0, discard_random__t_435__340].set(
         jnp.asarray(
-            (energy__367[discard_random__q_430__372, 0, discard_random__t_435__375] - 1), jnp.int8
+            (energy__335[discard_random__q_430__337, 0, discard_random__t_435__340] - 1), jnp.int8
         )
     )
-    energy__378 = jnp.where(cond__376, energy__377, energy__367)
-    energy__379 = jnp.where(cond__371, energy__378, energy__367)
-    discard_random__q_430__380 = jnp.where(
-        cond__371, discard_random__q_430__372, discard_random__q_430
+    energy__343 = jnp.where(cond__341, energy__342, energy__335)
+    energy__344 = jnp.where(cond__336, energy__343, energy__335)
+    cond__345 = ATTACKS__discard_all[attack_effects__r_231__116] > 0
+    discard_random_in_play__flat_436__346 = jnp.broadcast_to(
+        jnp.asarray(jnp.reshape(energy__344, (64,)), jnp.int8), (64,)
     )
-    discard_random__held_431__381 = jnp.where(
-        cond__371, discard_random__held_431__373, discard_random__held_431
+    discard_random_in_play__x_437__347 = _roll(
+        _words[5], jnp.sum(discard_random_in_play__flat_436__346, dtype=jnp.int32)
     )
-    discard_random__x_432__382 = jnp.where(
-        cond__371, discard_random__x_432__374, discard_random__x_432
-    )
-    discard_random__t_435__383 = jnp.where(
-        cond__371, discard_random__t_435__375, discard_random__t_435
-    )
-    cond__384 = ATTACKS__discard_all[attack_effects__r_231__123] > 0
-    discard_random_in_play__flat_436__385 = jnp.broadcast_to(
-        jnp.asarray(jnp.reshape(energy__379, (64,)), jnp.int8), (64,)
-    )
-    discard_random_in_play__x_437__386 = _roll(
-        _words[5], jnp.sum(discard_random_in_play__flat_436__385, dtype=jnp.int32)
-    )
-    discard_random_in_play__u_440__387 = (
+    discard_random_in_play__u_440__348 = (
         jnp.argmax(
             jax.vmap(
                 lambda discard_random_in_play__w_438: jnp.asarray(
@@ -9358,9 +9044,10 @@ def _effect_attack(s: State, params, key) -> State:
                                         <= discard_random_in_play__w_438
                                     ),
                                     jnp.asarray(
-                                        discard_random_in_play__flat_436__385[
-                                            discard_random_in_play__v_439
-                                        ]
+                                        _get(
+                                            discard_random_in_play__flat_436__346,
+                                            discard_random_in_play__v_439,
+                                        )
                                     ).astype(jnp.int32),
                                     0,
                                 )
@@ -9368,7 +9055,7 @@ def _effect_attack(s: State, params, key) -> State:
                             axis=0,
                             dtype=jnp.int32,
                         )
-                        > discard_random_in_play__x_437__386
+                        > discard_random_in_play__x_437__347
                     )
                 ).astype(jnp.int32)
             )(jnp.arange(0, 64, dtype=jnp.int32)),
@@ -9376,147 +9063,132 @@ def _effect_attack(s: State, params, key) -> State:
         ).astype(jnp.int32)
         + 0
     )
-    cond__388 = jnp.sum(discard_random_in_play__flat_436__385, dtype=jnp.int32) > 0
-    energy__389 = energy__379.at[
-        jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 5),
+    cond__349 = jnp.sum(discard_random_in_play__flat_436__346, dtype=jnp.int32) > 0
+    energy__350 = energy__344.at[
+        jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__348, jnp.int32), 5),
         jnp.bitwise_and(
             jnp.asarray(
-                jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 3),
+                jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__348, jnp.int32), 3),
                 jnp.int32,
             ),
             3,
         ),
-        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 7),
+        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__348, jnp.int32), 7),
     ].set(
         jnp.asarray(
             (
-                energy__379[
-                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 5),
+                energy__344[
+                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_440__348, jnp.int32), 5),
                     jnp.bitwise_and(
                         jnp.asarray(
                             jnp.right_shift(
-                                jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 3
+                                jnp.asarray(discard_random_in_play__u_440__348, jnp.int32), 3
                             ),
                             jnp.int32,
                         ),
                         3,
                     ),
-                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__387, jnp.int32), 7),
+                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_440__348, jnp.int32), 7),
                 ]
                 - 1
             ),
             jnp.int8,
         )
     )
-    energy__390 = jnp.where(cond__388, energy__389, energy__379)
-    energy__391 = jnp.where(cond__384, energy__390, energy__379)
-    discard_random_in_play__flat_436__392 = jnp.where(
-        cond__384, discard_random_in_play__flat_436__385, discard_random_in_play__flat_436
-    )
-    discard_random_in_play__x_437__393 = jnp.where(
-        cond__384, discard_random_in_play__x_437__386, discard_random_in_play__x_437
-    )
-    discard_random_in_play__u_440__394 = jnp.where(
-        cond__384, discard_random_in_play__u_440__387, discard_random_in_play__u_440
-    )
-    cond__395 = ATTACKS__attach_n[attack_effects__r_231__123] > 0
-    energy__396 = energy__391.at[
-        attack_effects__p_230__122, 0, ATTACKS__attach_type[attack_effects__r_231__123]
+    energy__351 = jnp.where(cond__349, energy__350, energy__344)
+    energy__352 = jnp.where(cond__345, energy__351, energy__344)
+    cond__353 = ATTACKS__attach_n[attack_effects__r_231__116] > 0
+    energy__354 = energy__352.at[
+        attack_effects__p_230__115, 0, ATTACKS__attach_type[attack_effects__r_231__116]
     ].set(
         jnp.asarray(
             (
-                energy__391[
-                    attack_effects__p_230__122, 0, ATTACKS__attach_type[attack_effects__r_231__123]
+                energy__352[
+                    attack_effects__p_230__115, 0, ATTACKS__attach_type[attack_effects__r_231__116]
                 ]
-                + ATTACKS__attach_n[attack_effects__r_231__123]
+                + ATTACKS__attach_n[attack_effects__r_231__116]
             ),
             jnp.int8,
         )
     )
-    energy__397 = jnp.where(cond__395, energy__396, energy__391)
-    cond__398 = ATTACKS__draw[attack_effects__r_231__123] > 0
-    draw_cards__p_441__399 = attack_effects__p_230__122
-    draw_cards__n_442__400 = ATTACKS__draw[attack_effects__r_231__123]
-    draw_cards__have_443__401 = hand_count__236[draw_cards__p_441__399]
-    draw_cards__k_444__402 = jnp.clip(
-        jnp.minimum(draw_cards__n_442__400, deck_count__274[draw_cards__p_441__399]),
+    energy__355 = jnp.where(cond__353, energy__354, energy__352)
+    cond__356 = ATTACKS__draw[attack_effects__r_231__116] > 0
+    draw_cards__p_441__357 = attack_effects__p_230__115
+    draw_cards__n_442__358 = ATTACKS__draw[attack_effects__r_231__116]
+    draw_cards__have_443__359 = hand_count__215[draw_cards__p_441__357]
+    draw_cards__k_444__360 = jnp.clip(
+        jnp.minimum(draw_cards__n_442__358, deck_count__252[draw_cards__p_441__357]),
         0,
-        (10 - draw_cards__have_443__401),
+        (10 - draw_cards__have_443__359),
     )
-    hand__403 = hand__235.at[draw_cards__p_441__399].set(
+    hand__361 = hand__214.at[draw_cards__p_441__357].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_443__401),
-                    (HAND_SLOTS < (draw_cards__have_443__401 + draw_cards__k_444__402)),
+                    (HAND_SLOTS >= draw_cards__have_443__359),
+                    (HAND_SLOTS < (draw_cards__have_443__359 + draw_cards__k_444__360)),
                 ),
-                deck__273[draw_cards__p_441__399][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_443__401), 0, 19)
+                deck__251[draw_cards__p_441__357][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_443__359), 0, 19)
                 ],
-                hand__235[draw_cards__p_441__399],
+                hand__214[draw_cards__p_441__357],
             ),
             jnp.int16,
         )
     )
-    deck__404 = deck__273.at[draw_cards__p_441__399].set(
+    deck__362 = deck__251.at[draw_cards__p_441__357].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_444__402) < 20),
-                deck__273[draw_cards__p_441__399][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_444__402), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_444__360) < 20),
+                deck__251[draw_cards__p_441__357][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_444__360), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__405 = hand_count__236.at[draw_cards__p_441__399].set(
-        jnp.asarray((hand_count__236[draw_cards__p_441__399] + draw_cards__k_444__402), jnp.int8)
+    hand_count__363 = hand_count__215.at[draw_cards__p_441__357].set(
+        jnp.asarray((hand_count__215[draw_cards__p_441__357] + draw_cards__k_444__360), jnp.int8)
     )
-    deck_count__406 = deck_count__274.at[draw_cards__p_441__399].set(
-        jnp.asarray((deck_count__274[draw_cards__p_441__399] - draw_cards__k_444__402), jnp.int8)
+    deck_count__364 = deck_count__252.at[draw_cards__p_441__357].set(
+        jnp.asarray((deck_count__252[draw_cards__p_441__357] - draw_cards__k_444__360), jnp.int8)
     )
-    deck__407 = jnp.where(cond__398, deck__404, deck__273)
-    deck_count__408 = jnp.where(cond__398, deck_count__406, deck_count__274)
-    hand__409 = jnp.where(cond__398, hand__403, hand__235)
-    hand_count__410 = jnp.where(cond__398, hand_count__405, hand_count__236)
-    draw_cards__p_441__411 = jnp.where(cond__398, draw_cards__p_441__399, draw_cards__p_441)
-    draw_cards__n_442__412 = jnp.where(cond__398, draw_cards__n_442__400, draw_cards__n_442)
-    draw_cards__have_443__413 = jnp.where(
-        cond__398, draw_cards__have_443__401, draw_cards__have_443
+    deck__365 = jnp.where(cond__356, deck__362, deck__251)
+    deck_count__366 = jnp.where(cond__356, deck_count__364, deck_count__252)
+    hand__367 = jnp.where(cond__356, hand__361, hand__214)
+    hand_count__368 = jnp.where(cond__356, hand_count__363, hand_count__215)
+    cond__369 = ATTACKS__search_n[attack_effects__r_231__116] > 0
+    search_deck__p_445__370 = attack_effects__p_230__115
+    search_deck__to_bench_446__371 = ATTACKS__search_bench[attack_effects__r_231__116]
+    search_deck__ftype_447__372 = ATTACKS__search_type[attack_effects__r_231__116]
+    search_deck__fgroup_448__373 = ATTACKS__search_group[attack_effects__r_231__116]
+    search_deck__fstage_449__374 = ATTACKS__search_stage[attack_effects__r_231__116]
+    search_deck__d_450__375 = jnp.broadcast_to(
+        jnp.asarray(deck__365[search_deck__p_445__370], jnp.int16), (20,)
     )
-    draw_cards__k_444__414 = jnp.where(cond__398, draw_cards__k_444__402, draw_cards__k_444)
-    cond__415 = ATTACKS__search_n[attack_effects__r_231__123] > 0
-    search_deck__p_445__416 = attack_effects__p_230__122
-    search_deck__to_bench_446__417 = ATTACKS__search_bench[attack_effects__r_231__123]
-    search_deck__ftype_447__418 = ATTACKS__search_type[attack_effects__r_231__123]
-    search_deck__fgroup_448__419 = ATTACKS__search_group[attack_effects__r_231__123]
-    search_deck__fstage_449__420 = ATTACKS__search_stage[attack_effects__r_231__123]
-    search_deck__d_450__421 = jnp.broadcast_to(
-        jnp.asarray(deck__407[search_deck__p_445__416], jnp.int16), (20,)
-    )
-    search_deck__i_451__422 = _choose(
+    search_deck__i_451__376 = _choose(
         _words[6],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_450__421 >= 0), (CARDS__kind[search_deck__d_450__421] == 0)
+                        (search_deck__d_450__375 >= 0), (CARDS__kind[search_deck__d_450__375] == 0)
                     ),
                     jnp.logical_or(
-                        (search_deck__ftype_447__418 < 0),
-                        (CARDS__type[search_deck__d_450__421] == search_deck__ftype_447__418),
+                        (search_deck__ftype_447__372 < 0),
+                        (CARDS__type[search_deck__d_450__375] == search_deck__ftype_447__372),
                     ),
                 ),
                 jnp.logical_or(
-                    (search_deck__fgroup_448__419 < 0),
+                    (search_deck__fgroup_448__373 < 0),
                     (
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_450__421],
+                                    CARDS__groups[search_deck__d_450__375],
                                     _pow2(
-                                        jnp.asarray(search_deck__fgroup_448__419).astype(jnp.int32),
+                                        jnp.asarray(search_deck__fgroup_448__373).astype(jnp.int32),
                                         jnp.int32,
                                     ),
                                 ),
@@ -9529,166 +9201,131 @@ def _effect_attack(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_449__420 < 0),
-                (CARDS__stage[search_deck__d_450__421] == search_deck__fstage_449__420),
+                (search_deck__fstage_449__374 < 0),
+                (CARDS__stage[search_deck__d_450__375] == search_deck__fstage_449__374),
             ),
         ),
     )
-    search_deck__room_453__423 = jnp.where(
-        search_deck__to_bench_446__417,
+    search_deck__room_453__377 = jnp.where(
+        search_deck__to_bench_446__371,
         jnp.any(
             jax.vmap(
                 lambda search_deck__bs_452: (
-                    card__275[search_deck__p_445__416, search_deck__bs_452] < 0
+                    card__253[search_deck__p_445__370, search_deck__bs_452] < 0
                 )
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__410[search_deck__p_445__416] < 10),
+        (hand_count__368[search_deck__p_445__370] < 10),
     )
-    cond__424 = jnp.logical_and((search_deck__i_451__422 >= 0), search_deck__room_453__423)
-    search_deck__c_454__425 = deck__407[search_deck__p_445__416, search_deck__i_451__422]
-    deck__426 = deck__407.at[search_deck__p_445__416].set(
+    cond__378 = jnp.logical_and((search_deck__i_451__376 >= 0), search_deck__room_453__377)
+    search_deck__c_454__379 = deck__365[search_deck__p_445__370, search_deck__i_451__376]
+    deck__380 = deck__365.at[search_deck__p_445__370].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__407[search_deck__p_445__416], search_deck__i_451__422),
+                _remove(deck__365[search_deck__p_445__370], search_deck__i_451__376),
                 _site_key(key, 24),
             ),
             jnp.int16,
         )
     )
-    deck_count__427 = deck_count__408.at[search_deck__p_445__416].set(
-        jnp.asarray((deck_count__408[search_deck__p_445__416] - 1), jnp.int8)
+    deck_count__381 = deck_count__366.at[search_deck__p_445__370].set(
+        jnp.asarray((deck_count__366[search_deck__p_445__370] - 1), jnp.int8)
     )
-    cond__428 = search_deck__to_bench_446__417
-    put_in_play__p_456__429 = search_deck__p_445__416
-    put_in_play__slot_457__430 = (
+    cond__382 = search_deck__to_bench_446__371
+    put_in_play__p_456__383 = search_deck__p_445__370
+    put_in_play__slot_457__384 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_455: jnp.asarray(
-                    (card__275[search_deck__p_445__416, search_deck__bs_455] < 0)
+                    (card__253[search_deck__p_445__370, search_deck__bs_455] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_458__431 = search_deck__c_454__425
-    card__432 = card__275.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
-        jnp.asarray(put_in_play__c_458__431, jnp.int16)
+    put_in_play__c_458__385 = search_deck__c_454__379
+    card__386 = card__253.at[put_in_play__p_456__383, put_in_play__slot_457__384].set(
+        jnp.asarray(put_in_play__c_458__385, jnp.int16)
     )
-    damage__433 = damage__358.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
+    damage__387 = damage__326.at[put_in_play__p_456__383, put_in_play__slot_457__384].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__434 = energy__397.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
+    energy__388 = energy__355.at[put_in_play__p_456__383, put_in_play__slot_457__384].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__435 = entered__278.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
+    entered__389 = entered__256.at[put_in_play__p_456__383, put_in_play__slot_457__384].set(
         jnp.asarray(turn, jnp.int8)
     )
-    under__436 = under__283.at[put_in_play__p_456__429, put_in_play__slot_457__430].set(
+    under__390 = under__261.at[put_in_play__p_456__383, put_in_play__slot_457__384].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__437 = used_ability__285.at[
-        put_in_play__p_456__429, put_in_play__slot_457__430
+    used_ability__391 = used_ability__263.at[
+        put_in_play__p_456__383, put_in_play__slot_457__384
     ].set(jnp.asarray(False, jnp.bool_))
-    hand__438 = hand__409.at[search_deck__p_445__416].set(
-        jnp.asarray(_push(hand__409[search_deck__p_445__416], search_deck__c_454__425), jnp.int16)
+    hand__392 = hand__367.at[search_deck__p_445__370].set(
+        jnp.asarray(_push(hand__367[search_deck__p_445__370], search_deck__c_454__379), jnp.int16)
     )
-    hand_count__439 = hand_count__410.at[search_deck__p_445__416].set(
-        jnp.asarray((hand_count__410[search_deck__p_445__416] + 1), jnp.int8)
+    hand_count__393 = hand_count__368.at[search_deck__p_445__370].set(
+        jnp.asarray((hand_count__368[search_deck__p_445__370] + 1), jnp.int8)
     )
-    hand__440 = jnp.where(cond__428, hand__409, hand__438)
-    hand_count__441 = jnp.where(cond__428, hand_count__410, hand_count__439)
-    card__442 = jnp.where(cond__428, card__432, card__275)
-    damage__443 = jnp.where(cond__428, damage__433, damage__358)
-    energy__444 = jnp.where(cond__428, energy__434, energy__397)
-    entered__445 = jnp.where(cond__428, entered__435, entered__278)
-    under__446 = jnp.where(cond__428, under__436, under__283)
-    used_ability__447 = jnp.where(cond__428, used_ability__437, used_ability__285)
-    put_in_play__p_456__448 = jnp.where(cond__428, put_in_play__p_456__429, put_in_play__p_456)
-    put_in_play__slot_457__449 = jnp.where(
-        cond__428, put_in_play__slot_457__430, put_in_play__slot_457
-    )
-    put_in_play__c_458__450 = jnp.where(cond__428, put_in_play__c_458__431, put_in_play__c_458)
-    deck__451 = jnp.where(cond__424, deck__426, deck__407)
-    deck_count__452 = jnp.where(cond__424, deck_count__427, deck_count__408)
-    hand__453 = jnp.where(cond__424, hand__440, hand__409)
-    hand_count__454 = jnp.where(cond__424, hand_count__441, hand_count__410)
-    card__455 = jnp.where(cond__424, card__442, card__275)
-    damage__456 = jnp.where(cond__424, damage__443, damage__358)
-    energy__457 = jnp.where(cond__424, energy__444, energy__397)
-    entered__458 = jnp.where(cond__424, entered__445, entered__278)
-    under__459 = jnp.where(cond__424, under__446, under__283)
-    used_ability__460 = jnp.where(cond__424, used_ability__447, used_ability__285)
-    search_deck__c_454__461 = jnp.where(cond__424, search_deck__c_454__425, search_deck__c_454)
-    put_in_play__p_456__462 = jnp.where(cond__424, put_in_play__p_456__448, put_in_play__p_456)
-    put_in_play__slot_457__463 = jnp.where(
-        cond__424, put_in_play__slot_457__449, put_in_play__slot_457
-    )
-    put_in_play__c_458__464 = jnp.where(cond__424, put_in_play__c_458__450, put_in_play__c_458)
-    deck__465 = jnp.where(cond__415, deck__451, deck__407)
-    deck_count__466 = jnp.where(cond__415, deck_count__452, deck_count__408)
-    hand__467 = jnp.where(cond__415, hand__453, hand__409)
-    hand_count__468 = jnp.where(cond__415, hand_count__454, hand_count__410)
-    card__469 = jnp.where(cond__415, card__455, card__275)
-    damage__470 = jnp.where(cond__415, damage__456, damage__358)
-    energy__471 = jnp.where(cond__415, energy__457, energy__397)
-    entered__472 = jnp.where(cond__415, entered__458, entered__278)
-    under__473 = jnp.where(cond__415, under__459, under__283)
-    used_ability__474 = jnp.where(cond__415, used_ability__460, used_ability__285)
-    search_deck__p_445__475 = jnp.where(cond__415, search_deck__p_445__416, search_deck__p_445)
-    search_deck__to_bench_446__476 = jnp.where(
-        cond__415, search_deck__to_bench_446__417, search_deck__to_bench_446
-    )
-    search_deck__ftype_447__477 = jnp.where(
-        cond__415, search_deck__ftype_447__418, search_deck__ftype_447
-    )
-    search_deck__fgroup_448__478 = jnp.where(
-        cond__415, search_deck__fgroup_448__419, search_deck__fgroup_448
-    )
-    search_deck__fstage_449__479 = jnp.where(
-        cond__415, search_deck__fstage_449__420, search_deck__fstage_449
-    )
-    search_deck__d_450__480 = jnp.where(cond__415, search_deck__d_450__421, search_deck__d_450)
-    search_deck__i_451__481 = jnp.where(cond__415, search_deck__i_451__422, search_deck__i_451)
-    search_deck__room_453__482 = jnp.where(
-        cond__415, search_deck__room_453__423, search_deck__room_453
-    )
-    search_deck__c_454__483 = jnp.where(cond__415, search_deck__c_454__461, search_deck__c_454)
-    put_in_play__p_456__484 = jnp.where(cond__415, put_in_play__p_456__462, put_in_play__p_456)
-    put_in_play__slot_457__485 = jnp.where(
-        cond__415, put_in_play__slot_457__463, put_in_play__slot_457
-    )
-    put_in_play__c_458__486 = jnp.where(cond__415, put_in_play__c_458__464, put_in_play__c_458)
-    cond__487 = ATTACKS__shuffle_hand[attack_effects__r_231__123]
-    shuffle_hand_in__p_459__488 = attack_effects__p_230__122
-    shuffle_hand_in__dc_460__489 = deck_count__466[shuffle_hand_in__p_459__488]
-    shuffle_hand_in__merged_461__490 = jnp.broadcast_to(
+    hand__394 = jnp.where(cond__382, hand__367, hand__392)
+    hand_count__395 = jnp.where(cond__382, hand_count__368, hand_count__393)
+    card__396 = jnp.where(cond__382, card__386, card__253)
+    damage__397 = jnp.where(cond__382, damage__387, damage__326)
+    energy__398 = jnp.where(cond__382, energy__388, energy__355)
+    entered__399 = jnp.where(cond__382, entered__389, entered__256)
+    under__400 = jnp.where(cond__382, under__390, under__261)
+    used_ability__401 = jnp.where(cond__382, used_ability__391, used_ability__263)
+    deck__402 = jnp.where(cond__378, deck__380, deck__365)
+    deck_count__403 = jnp.where(cond__378, deck_count__381, deck_count__366)
+    hand__404 = jnp.where(cond__378, hand__394, hand__367)
+    hand_count__405 = jnp.where(cond__378, hand_count__395, hand_count__368)
+    card__406 = jnp.where(cond__378, card__396, card__253)
+    damage__407 = jnp.where(cond__378, damage__397, damage__326)
+    energy__408 = jnp.where(cond__378, energy__398, energy__355)
+    entered__409 = jnp.where(cond__378, entered__399, entered__256)
+    under__410 = jnp.where(cond__378, under__400, under__261)
+    used_ability__411 = jnp.where(cond__378, used_ability__401, used_ability__263)
+    deck__412 = jnp.where(cond__369, deck__402, deck__365)
+    deck_count__413 = jnp.where(cond__369, deck_count__403, deck_count__366)
+    hand__414 = jnp.where(cond__369, hand__404, hand__367)
+    hand_count__415 = jnp.where(cond__369, hand_count__405, hand_count__368)
+    card__416 = jnp.where(cond__369, card__406, card__253)
+    damage__417 = jnp.where(cond__369, damage__407, damage__326)
+    energy__418 = jnp.where(cond__369, energy__408, energy__355)
+    entered__419 = jnp.where(cond__369, entered__409, entered__256)
+    under__420 = jnp.where(cond__369, under__410, under__261)
+    used_ability__421 = jnp.where(cond__369, used_ability__411, used_ability__263)
+    cond__422 = ATTACKS__shuffle_hand[attack_effects__r_231__116]
+    shuffle_hand_in__p_459__423 = attack_effects__p_230__115
+    shuffle_hand_in__dc_460__424 = deck_count__413[shuffle_hand_in__p_459__423]
+    shuffle_hand_in__merged_461__425 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_460__489),
-                deck__465[shuffle_hand_in__p_459__488],
-                hand__467[shuffle_hand_in__p_459__488][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_460__489), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_460__424),
+                deck__412[shuffle_hand_in__p_459__423],
+                hand__414[shuffle_hand_in__p_459__423][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_460__424), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__491 = deck__465.at[shuffle_hand_in__p_459__488].set(
+    deck__426 = deck__412.at[shuffle_hand_in__p_459__423].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_460__489
-                            + hand_count__468[shuffle_hand_in__p_459__488]
+                            shuffle_hand_in__dc_460__424
+                            + hand_count__415[shuffle_hand_in__p_459__423]
                         )
                     ),
-                    shuffle_hand_in__merged_461__490,
+                    shuffle_hand_in__merged_461__425,
                     -1,
                 ),
                 _site_key(key, 25),
@@ -9696,114 +9333,99 @@ def _effect_attack(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__492 = deck_count__466.at[shuffle_hand_in__p_459__488].set(
+    deck_count__427 = deck_count__413.at[shuffle_hand_in__p_459__423].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_460__489 + hand_count__468[shuffle_hand_in__p_459__488]), jnp.int8
+            (shuffle_hand_in__dc_460__424 + hand_count__415[shuffle_hand_in__p_459__423]), jnp.int8
         )
     )
-    hand__493 = hand__467.at[shuffle_hand_in__p_459__488].set(
+    hand__428 = hand__414.at[shuffle_hand_in__p_459__423].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__467[shuffle_hand_in__p_459__488]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__414[shuffle_hand_in__p_459__423]), jnp.int16
         )
     )
-    hand_count__494 = hand_count__468.at[shuffle_hand_in__p_459__488].set(jnp.asarray(0, jnp.int8))
-    deck__495 = jnp.where(cond__487, deck__491, deck__465)
-    deck_count__496 = jnp.where(cond__487, deck_count__492, deck_count__466)
-    hand__497 = jnp.where(cond__487, hand__493, hand__467)
-    hand_count__498 = jnp.where(cond__487, hand_count__494, hand_count__468)
-    shuffle_hand_in__p_459__499 = jnp.where(
-        cond__487, shuffle_hand_in__p_459__488, shuffle_hand_in__p_459
+    hand_count__429 = hand_count__415.at[shuffle_hand_in__p_459__423].set(jnp.asarray(0, jnp.int8))
+    deck__430 = jnp.where(cond__422, deck__426, deck__412)
+    deck_count__431 = jnp.where(cond__422, deck_count__427, deck_count__413)
+    hand__432 = jnp.where(cond__422, hand__428, hand__414)
+    hand_count__433 = jnp.where(cond__422, hand_count__429, hand_count__415)
+    cond__434 = ATTACKS__reveal_hand[attack_effects__r_231__116]
+    seen__435 = seen.at[attack_effects__p_230__115].set(
+        jnp.asarray(hand__432[attack_effects__o_236__121], jnp.int16)
     )
-    shuffle_hand_in__dc_460__500 = jnp.where(
-        cond__487, shuffle_hand_in__dc_460__489, shuffle_hand_in__dc_460
-    )
-    shuffle_hand_in__merged_461__501 = jnp.where(
-        cond__487, shuffle_hand_in__merged_461__490, shuffle_hand_in__merged_461
-    )
-    cond__502 = ATTACKS__reveal_hand[attack_effects__r_231__123]
-    seen__503 = seen.at[attack_effects__p_230__122].set(
-        jnp.asarray(hand__497[attack_effects__o_236__128], jnp.int16)
-    )
-    seen__504 = jnp.where(cond__502, seen__503, seen)
-    cond__505 = ATTACKS__draw_opp_hand[attack_effects__r_231__123]
-    draw_cards__p_462__506 = attack_effects__p_230__122
-    draw_cards__n_463__507 = hand_count__498[attack_effects__o_236__128]
-    draw_cards__have_464__508 = hand_count__498[draw_cards__p_462__506]
-    draw_cards__k_465__509 = jnp.clip(
-        jnp.minimum(draw_cards__n_463__507, deck_count__496[draw_cards__p_462__506]),
+    seen__436 = jnp.where(cond__434, seen__435, seen)
+    cond__437 = ATTACKS__draw_opp_hand[attack_effects__r_231__116]
+    draw_cards__p_462__438 = attack_effects__p_230__115
+    draw_cards__n_463__439 = hand_count__433[attack_effects__o_236__121]
+    draw_cards__have_464__440 = hand_count__433[draw_cards__p_462__438]
+    draw_cards__k_465__441 = jnp.clip(
+        jnp.minimum(draw_cards__n_463__439, deck_count__431[draw_cards__p_462__438]),
         0,
-        (10 - draw_cards__have_464__508),
+        (10 - draw_cards__have_464__440),
     )
-    hand__510 = hand__497.at[draw_cards__p_462__506].set(
+    hand__442 = hand__432.at[draw_cards__p_462__438].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_464__508),
-                    (HAND_SLOTS < (draw_cards__have_464__508 + draw_cards__k_465__509)),
+                    (HAND_SLOTS >= draw_cards__have_464__440),
+                    (HAND_SLOTS < (draw_cards__have_464__440 + draw_cards__k_465__441)),
                 ),
-                deck__495[draw_cards__p_462__506][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_464__508), 0, 19)
+                deck__430[draw_cards__p_462__438][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_464__440), 0, 19)
                 ],
-                hand__497[draw_cards__p_462__506],
+                hand__432[draw_cards__p_462__438],
             ),
             jnp.int16,
         )
     )
-    deck__511 = deck__495.at[draw_cards__p_462__506].set(
+    deck__443 = deck__430.at[draw_cards__p_462__438].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_465__509) < 20),
-                deck__495[draw_cards__p_462__506][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_465__509), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_465__441) < 20),
+                deck__430[draw_cards__p_462__438][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_465__441), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__512 = hand_count__498.at[draw_cards__p_462__506].set(
-        jnp.asarray((hand_count__498[draw_cards__p_462__506] + draw_cards__k_465__509), jnp.int8)
+    hand_count__444 = hand_count__433.at[draw_cards__p_462__438].set(
+        jnp.asarray((hand_count__433[draw_cards__p_462__438] + draw_cards__k_465__441), jnp.int8)
     )
-    deck_count__513 = deck_count__496.at[draw_cards__p_462__506].set(
-        jnp.asarray((deck_count__496[draw_cards__p_462__506] - draw_cards__k_465__509), jnp.int8)
+    deck_count__445 = deck_count__431.at[draw_cards__p_462__438].set(
+        jnp.asarray((deck_count__431[draw_cards__p_462__438] - draw_cards__k_465__441), jnp.int8)
     )
-    deck__514 = jnp.where(cond__505, deck__511, deck__495)
-    deck_count__515 = jnp.where(cond__505, deck_count__513, deck_count__496)
-    hand__516 = jnp.where(cond__505, hand__510, hand__497)
-    hand_count__517 = jnp.where(cond__505, hand_count__512, hand_count__498)
-    draw_cards__p_462__518 = jnp.where(cond__505, draw_cards__p_462__506, draw_cards__p_462)
-    draw_cards__n_463__519 = jnp.where(cond__505, draw_cards__n_463__507, draw_cards__n_463)
-    draw_cards__have_464__520 = jnp.where(
-        cond__505, draw_cards__have_464__508, draw_cards__have_464
-    )
-    draw_cards__k_465__521 = jnp.where(cond__505, draw_cards__k_465__509, draw_cards__k_465)
-    knockouts__ko_466__522 = jnp.broadcast_to(
+    deck__446 = jnp.where(cond__437, deck__443, deck__430)
+    deck_count__447 = jnp.where(cond__437, deck_count__445, deck_count__431)
+    hand__448 = jnp.where(cond__437, hand__442, hand__432)
+    hand_count__449 = jnp.where(cond__437, hand_count__444, hand_count__433)
+    knockouts__ko_466__450 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__469 >= 0), (damage__470 >= CARDS__hp[card__469])), jnp.bool_
+            jnp.logical_and((card__416 >= 0), (damage__417 >= CARDS__hp[card__416])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_467__523 = jnp.broadcast_to(
+    knockouts__ko_cards_467__451 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_466__522,
-                (1 + jnp.asarray(CARDS__stage[card__469]).astype(jnp.int32)),
+                knockouts__ko_466__450,
+                (1 + jnp.asarray(CARDS__stage[card__416]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__524 = jnp.broadcast_to(
+    discard_count__452 = jnp.broadcast_to(
         jnp.asarray(
             (
-                discard_count__237
+                discard_count__216
                 + jnp.stack(
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_467__523[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_467__523[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_467__451[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_467__451[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -9812,16 +9434,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    knockouts__ko_value_468__525 = jnp.broadcast_to(
+    knockouts__ko_value_468__453 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_466__522, (1 + jnp.asarray(CARDS__ex[card__469]).astype(jnp.int32)), 0
+                knockouts__ko_466__450, (1 + jnp.asarray(CARDS__ex[card__416]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__526 = jnp.broadcast_to(
+    points__454 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -9829,8 +9451,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_468__525[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_468__525[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_468__453[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_468__453[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -9839,16 +9461,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__527 = True
-    ko_turn__528 = jnp.broadcast_to(
+    cond__455 = True
+    ko_turn__456 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_466__522[0]),
-                            jnp.any(knockouts__ko_466__522[1]),
+                            jnp.any(knockouts__ko_466__450[0]),
+                            jnp.any(knockouts__ko_466__450[1]),
                         )
                     ]
                 ),
@@ -9859,63 +9481,63 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__529 = jnp.where(cond__527, ko_turn__528, ko_turn)
-    card__530 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__522, -1, card__469), jnp.int16), (2, 4)
+    ko_turn__457 = jnp.where(cond__455, ko_turn__456, ko_turn)
+    card__458 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_466__450, -1, card__416), jnp.int16), (2, 4)
     )
-    damage__531 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__522, 0, damage__470), jnp.int16), (2, 4)
+    damage__459 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_466__450, 0, damage__417), jnp.int16), (2, 4)
     )
-    energy__532 = jnp.broadcast_to(
+    energy__460 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_466__522, (2, 4, 1)), 0, energy__471), jnp.int8
+            jnp.where(jnp.reshape(knockouts__ko_466__450, (2, 4, 1)), 0, energy__418), jnp.int8
         ),
         (2, 4, 8),
     )
-    entered__533 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_466__522, 0, entered__472), jnp.int8), (2, 4)
+    entered__461 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_466__450, 0, entered__419), jnp.int8), (2, 4)
     )
-    under__534 = jnp.broadcast_to(
+    under__462 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_466__522, (2, 4, 1)), -1, under__473), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_466__450, (2, 4, 1)), -1, under__420), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__535 = jnp.broadcast_to(
+    used_ability__463 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability__474, jnp.logical_not(knockouts__ko_466__522)), jnp.bool_
+            jnp.logical_and(used_ability__421, jnp.logical_not(knockouts__ko_466__450)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_469__536 = jnp.broadcast_to(
+    knockouts__ko_active_469__464 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_466__522[0, 0], knockouts__ko_466__522[1, 0])
+                    for x in (knockouts__ko_466__450[0, 0], knockouts__ko_466__450[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__537 = jnp.broadcast_to(
+    poisoned__465 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned__342, jnp.logical_not(knockouts__ko_active_469__536)),
+            jnp.logical_and(poisoned__312, jnp.logical_not(knockouts__ko_active_469__464)),
             jnp.bool_,
         ),
         (2,),
     )
-    burned__538 = jnp.broadcast_to(
+    burned__466 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__343, jnp.logical_not(knockouts__ko_active_469__536)), jnp.bool_
+            jnp.logical_and(burned__313, jnp.logical_not(knockouts__ko_active_469__464)), jnp.bool_
         ),
         (2,),
     )
-    condition__539 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_469__536, 0, condition__344), jnp.int8), (2,)
+    condition__467 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_469__464, 0, condition__314), jnp.int8), (2,)
     )
-    knockouts__has_bench_472__540 = jnp.broadcast_to(
+    knockouts__has_bench_472__468 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -9923,13 +9545,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_470: card__530[0, knockouts__ks_470] >= 0
+                                lambda knockouts__ks_470: _get(card__458, 0, knockouts__ks_470) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_471: card__530[1, knockouts__ks_471] >= 0
+                                lambda knockouts__ks_471: _get(card__458, 1, knockouts__ks_471) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -9940,31 +9562,31 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__541 = jnp.broadcast_to(
+    promote_pending__469 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                promote_pending__282,
-                jnp.logical_and(knockouts__ko_active_469__536, knockouts__has_bench_472__540),
+                promote_pending__260,
+                jnp.logical_and(knockouts__ko_active_469__464, knockouts__has_bench_472__468),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_473__542 = jnp.broadcast_to(
+    knockouts__won_473__470 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__526 >= 3),
+                (points__454 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_469__536[1],
-                                jnp.logical_not(knockouts__has_bench_472__540[1]),
+                                knockouts__ko_active_469__464[1],
+                                jnp.logical_not(knockouts__has_bench_472__468[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_469__536[0],
-                                jnp.logical_not(knockouts__has_bench_472__540[0]),
+                                knockouts__ko_active_469__464[0],
+                                jnp.logical_not(knockouts__has_bench_472__468[0]),
                             ),
                         )
                     ]
@@ -9974,639 +9596,191 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__543 = jnp.logical_and(knockouts__won_473__542[0], knockouts__won_473__542[1])
-    rewards__544 = jnp.zeros(2, jnp.float32)
-    terminated__545 = jnp.bool_(True)
-    phase__546 = jnp.asarray(3, jnp.int8)
-    cond__547 = jnp.logical_or(knockouts__won_473__542[0], knockouts__won_473__542[1])
-    rewards__548 = _outcome(jnp.where(knockouts__won_473__542[0], 0, 1), 1.0)
-    terminated__549 = jnp.bool_(True)
-    phase__550 = jnp.asarray(3, jnp.int8)
-    phase__551 = jnp.where(cond__547, phase__550, phase__272)
-    rewards__552 = jnp.where(cond__547, rewards__548, rewards__286)
-    terminated__553 = jnp.where(cond__547, terminated__549, terminated__287)
-    phase__554 = jnp.where(cond__543, phase__546, phase__551)
-    rewards__555 = jnp.where(cond__543, rewards__544, rewards__552)
-    terminated__556 = jnp.where(cond__543, terminated__545, terminated__553)
-    phase__557 = jnp.where(cond__121, phase__554, phase)
-    deck__558 = jnp.where(cond__121, deck__514, deck)
-    deck_count__559 = jnp.where(cond__121, deck_count__515, deck_count)
-    hand__560 = jnp.where(cond__121, hand__516, hand)
-    hand_count__561 = jnp.where(cond__121, hand_count__517, hand_count)
-    discard_count__562 = jnp.where(cond__121, discard_count__524, discard_count)
-    card__563 = jnp.where(cond__121, card__530, card)
-    damage__564 = jnp.where(cond__121, damage__531, damage__68)
-    energy__565 = jnp.where(cond__121, energy__532, energy)
-    entered__566 = jnp.where(cond__121, entered__533, entered)
-    poisoned__567 = jnp.where(cond__121, poisoned__537, poisoned)
-    burned__568 = jnp.where(cond__121, burned__538, burned)
-    condition__569 = jnp.where(cond__121, condition__539, condition)
-    points__570 = jnp.where(cond__121, points__526, points)
-    promote_pending__571 = jnp.where(cond__121, promote_pending__541, promote_pending)
-    ko_turn__572 = jnp.where(cond__121, ko_turn__529, ko_turn)
-    under__573 = jnp.where(cond__121, under__534, under)
-    lasting_until__574 = jnp.where(cond__121, lasting_until__301, lasting_until)
-    lasting_n__575 = jnp.where(cond__121, lasting_n__302, lasting_n)
-    used_ability__576 = jnp.where(cond__121, used_ability__535, used_ability)
-    seen__577 = jnp.where(cond__121, seen__504, seen)
-    rewards__578 = jnp.where(cond__121, rewards__555, rewards)
-    terminated__579 = jnp.where(cond__121, terminated__556, terminated)
-    attack_effects__p_230__580 = jnp.where(
-        cond__121, attack_effects__p_230__122, attack_effects__p_230
-    )
-    attack_effects__r_231__581 = jnp.where(
-        cond__121, attack_effects__r_231__123, attack_effects__r_231
-    )
-    attack_effects__dmg_232__582 = jnp.where(
-        cond__121, attack_effects__dmg_232__124, attack_effects__dmg_232
-    )
-    attack_effects__first_heads_233__583 = jnp.where(
-        cond__121, attack_effects__first_heads_233__125, attack_effects__first_heads_233
-    )
-    attack_effects__all_heads_234__584 = jnp.where(
-        cond__121, attack_effects__all_heads_234__126, attack_effects__all_heads_234
-    )
-    attack_effects__pick_235__585 = jnp.where(
-        cond__121, attack_effects__pick_235__127, attack_effects__pick_235
-    )
-    attack_effects__o_236__586 = jnp.where(
-        cond__121, attack_effects__o_236__128, attack_effects__o_236
-    )
-    attack_effects__exposed_238__587 = jnp.where(
-        cond__121, attack_effects__exposed_238__129, attack_effects__exposed_238
-    )
-    hit__p_239__588 = jnp.where(cond__121, hit__p_239__142, hit__p_239)
-    hit__q_240__589 = jnp.where(cond__121, hit__q_240__143, hit__q_240)
-    hit__slot_241__590 = jnp.where(cond__121, hit__slot_241__144, hit__slot_241)
-    hit__x_242__591 = jnp.where(cond__121, hit__x_242__145, hit__x_242)
-    hit__weak_243__592 = jnp.where(cond__121, hit__weak_243__146, hit__weak_243)
-    hit__d_250__593 = jnp.where(cond__121, hit__d_250__147, hit__d_250)
-    swap_active__p_251__594 = jnp.where(cond__121, swap_active__p_251__173, swap_active__p_251)
-    swap_active__b_252__595 = jnp.where(cond__121, swap_active__b_252__174, swap_active__b_252)
-    swap_active__perm_253__596 = jnp.where(
-        cond__121, swap_active__perm_253__175, swap_active__perm_253
-    )
-    clear_conditions__p_254__597 = jnp.where(
-        cond__121, clear_conditions__p_254__176, clear_conditions__p_254
-    )
-    swap_active__p_255__598 = jnp.where(cond__121, swap_active__p_255__202, swap_active__p_255)
-    swap_active__b_256__599 = jnp.where(cond__121, swap_active__b_256__203, swap_active__b_256)
-    swap_active__perm_257__600 = jnp.where(
-        cond__121, swap_active__perm_257__204, swap_active__perm_257
-    )
-    clear_conditions__p_258__601 = jnp.where(
-        cond__121, clear_conditions__p_258__205, clear_conditions__p_258
-    )
-    attack_effects__j_294__602 = jnp.where(
-        cond__121, attack_effects__j_294__238, attack_effects__j_294
-    )
-    shuffle_defender__q_316__603 = jnp.where(
-        cond__121, shuffle_defender__q_316__288, shuffle_defender__q_316
-    )
-    shuffle_defender__held_317__604 = jnp.where(
-        cond__121, shuffle_defender__held_317__289, shuffle_defender__held_317
-    )
-    clear_slot__p_319__605 = jnp.where(cond__121, clear_slot__p_319__290, clear_slot__p_319)
-    clear_conditions__p_320__606 = jnp.where(
-        cond__121, clear_conditions__p_320__291, clear_conditions__p_320
-    )
-    attack_effects__k_322__607 = jnp.where(
-        cond__121, attack_effects__k_322__292, attack_effects__k_322
-    )
-    attack_effects__on_defender_323__608 = jnp.where(
-        cond__121, attack_effects__on_defender_323__293, attack_effects__on_defender_323
-    )
-    lasting__p_345__609 = jnp.where(cond__121, lasting__p_345__303, lasting__p_345)
-    lasting__k_346__610 = jnp.where(cond__121, lasting__k_346__304, lasting__k_346)
-    lasting__n_347__611 = jnp.where(cond__121, lasting__n_347__305, lasting__n_347)
-    lasting__q_348__612 = jnp.where(cond__121, lasting__q_348__306, lasting__q_348)
-    give_status__q_383__613 = jnp.where(cond__121, give_status__q_383__345, give_status__q_383)
-    give_status__st_384__614 = jnp.where(cond__121, give_status__st_384__346, give_status__st_384)
-    discard_typed__p_406__615 = jnp.where(
-        cond__121, discard_typed__p_406__368, discard_typed__p_406
-    )
-    discard_typed__t_407__616 = jnp.where(
-        cond__121, discard_typed__t_407__369, discard_typed__t_407
-    )
-    discard_typed__n_408__617 = jnp.where(
-        cond__121, discard_typed__n_408__370, discard_typed__n_408
-    )
-    discard_random__q_430__618 = jnp.where(
-        cond__121, discard_random__q_430__380, discard_random__q_430
-    )
-    discard_random__held_431__619 = jnp.where(
-        cond__121, discard_random__held_431__381, discard_random__held_431
-    )
-    discard_random__x_432__620 = jnp.where(
-        cond__121, discard_random__x_432__382, discard_random__x_432
-    )
-    discard_random__t_435__621 = jnp.where(
-        cond__121, discard_random__t_435__383, discard_random__t_435
-    )
-    discard_random_in_play__flat_436__622 = jnp.where(
-        cond__121, discard_random_in_play__flat_436__392, discard_random_in_play__flat_436
-    )
-    discard_random_in_play__x_437__623 = jnp.where(
-        cond__121, discard_random_in_play__x_437__393, discard_random_in_play__x_437
-    )
-    discard_random_in_play__u_440__624 = jnp.where(
-        cond__121, discard_random_in_play__u_440__394, discard_random_in_play__u_440
-    )
-    draw_cards__p_441__625 = jnp.where(cond__121, draw_cards__p_441__411, draw_cards__p_441)
-    draw_cards__n_442__626 = jnp.where(cond__121, draw_cards__n_442__412, draw_cards__n_442)
-    draw_cards__have_443__627 = jnp.where(
-        cond__121, draw_cards__have_443__413, draw_cards__have_443
-    )
-    draw_cards__k_444__628 = jnp.where(cond__121, draw_cards__k_444__414, draw_cards__k_444)
-    search_deck__p_445__629 = jnp.where(cond__121, search_deck__p_445__475, search_deck__p_445)
-    search_deck__to_bench_446__630 = jnp.where(
-        cond__121, search_deck__to_bench_446__476, search_deck__to_bench_446
-    )
-    search_deck__ftype_447__631 = jnp.where(
-        cond__121, search_deck__ftype_447__477, search_deck__ftype_447
-    )
-    search_deck__fgroup_448__632 = jnp.where(
-        cond__121, search_deck__fgroup_448__478, search_deck__fgroup_448
-    )
-    search_deck__fstage_449__633 = jnp.where(
-        cond__121, search_deck__fstage_449__479, search_deck__fstage_449
-    )
-    search_deck__d_450__634 = jnp.where(cond__121, search_deck__d_450__480, search_deck__d_450)
-    search_deck__i_451__635 = jnp.where(cond__121, search_deck__i_451__481, search_deck__i_451)
-    search_deck__room_453__636 = jnp.where(
-        cond__121, search_deck__room_453__482, search_deck__room_453
-    )
-    search_deck__c_454__637 = jnp.where(cond__121, search_deck__c_454__483, search_deck__c_454)
-    put_in_play__p_456__638 = jnp.where(cond__121, put_in_play__p_456__484, put_in_play__p_456)
-    put_in_play__slot_457__639 = jnp.where(
-        cond__121, put_in_play__slot_457__485, put_in_play__slot_457
-    )
-    put_in_play__c_458__640 = jnp.where(cond__121, put_in_play__c_458__486, put_in_play__c_458)
-    shuffle_hand_in__p_459__641 = jnp.where(
-        cond__121, shuffle_hand_in__p_459__499, shuffle_hand_in__p_459
-    )
-    shuffle_hand_in__dc_460__642 = jnp.where(
-        cond__121, shuffle_hand_in__dc_460__500, shuffle_hand_in__dc_460
-    )
-    shuffle_hand_in__merged_461__643 = jnp.where(
-        cond__121, shuffle_hand_in__merged_461__501, shuffle_hand_in__merged_461
-    )
-    draw_cards__p_462__644 = jnp.where(cond__121, draw_cards__p_462__518, draw_cards__p_462)
-    draw_cards__n_463__645 = jnp.where(cond__121, draw_cards__n_463__519, draw_cards__n_463)
-    draw_cards__have_464__646 = jnp.where(
-        cond__121, draw_cards__have_464__520, draw_cards__have_464
-    )
-    draw_cards__k_465__647 = jnp.where(cond__121, draw_cards__k_465__521, draw_cards__k_465)
-    knockouts__ko_466__648 = jnp.where(cond__121, knockouts__ko_466__522, knockouts__ko_466)
-    knockouts__ko_cards_467__649 = jnp.where(
-        cond__121, knockouts__ko_cards_467__523, knockouts__ko_cards_467
-    )
-    knockouts__ko_value_468__650 = jnp.where(
-        cond__121, knockouts__ko_value_468__525, knockouts__ko_value_468
-    )
-    knockouts__ko_active_469__651 = jnp.where(
-        cond__121, knockouts__ko_active_469__536, knockouts__ko_active_469
-    )
-    knockouts__has_bench_472__652 = jnp.where(
-        cond__121, knockouts__has_bench_472__540, knockouts__has_bench_472
-    )
-    knockouts__won_473__653 = jnp.where(cond__121, knockouts__won_473__542, knockouts__won_473)
-    phase__654 = jnp.where(cond__39, phase__557, phase)
-    deck__655 = jnp.where(cond__39, deck__558, deck)
-    deck_count__656 = jnp.where(cond__39, deck_count__559, deck_count)
-    hand__657 = jnp.where(cond__39, hand__560, hand)
-    hand_count__658 = jnp.where(cond__39, hand_count__561, hand_count)
-    discard_count__659 = jnp.where(cond__39, discard_count__562, discard_count)
-    card__660 = jnp.where(cond__39, card__563, card)
-    damage__661 = jnp.where(cond__39, damage__564, damage)
-    energy__662 = jnp.where(cond__39, energy__565, energy)
-    entered__663 = jnp.where(cond__39, entered__566, entered)
-    poisoned__664 = jnp.where(cond__39, poisoned__567, poisoned)
-    burned__665 = jnp.where(cond__39, burned__568, burned)
-    condition__666 = jnp.where(cond__39, condition__569, condition)
-    points__667 = jnp.where(cond__39, points__570, points)
-    promote_pending__668 = jnp.where(cond__39, promote_pending__571, promote_pending)
-    ko_turn__669 = jnp.where(cond__39, ko_turn__572, ko_turn)
-    under__670 = jnp.where(cond__39, under__573, under)
-    lasting_until__671 = jnp.where(cond__39, lasting_until__574, lasting_until)
-    lasting_n__672 = jnp.where(cond__39, lasting_n__575, lasting_n)
-    used_ability__673 = jnp.where(cond__39, used_ability__576, used_ability)
-    seen__674 = jnp.where(cond__39, seen__577, seen)
-    choice__pending__675 = jnp.where(cond__39, choice__pending__111, choice__pending)
-    choice__player__676 = jnp.where(cond__39, choice__player__112, choice__player)
-    choice__mask__677 = jnp.where(cond__39, choice__mask__113, choice__mask)
-    choice__p__678 = jnp.where(cond__39, choice__p__114, choice__p)
-    choice__r__679 = jnp.where(cond__39, choice__r__115, choice__r)
-    choice__first_heads__680 = jnp.where(cond__39, choice__first_heads__116, choice__first_heads)
-    choice__all_heads__681 = jnp.where(cond__39, choice__all_heads__117, choice__all_heads)
-    choice__dmg__682 = jnp.where(cond__39, choice__dmg__118, choice__dmg)
-    current_player__683 = jnp.where(cond__39, current_player__119, current_player)
-    rewards__684 = jnp.where(cond__39, rewards__578, rewards)
-    terminated__685 = jnp.where(cond__39, terminated__579, terminated)
-    dmg__686 = jnp.where(cond__39, dmg__69, dmg)
-    hit__p_209__687 = jnp.where(cond__39, hit__p_209__70, hit__p_209)
-    hit__q_210__688 = jnp.where(cond__39, hit__q_210__71, hit__q_210)
-    hit__x_211__689 = jnp.where(cond__39, hit__x_211__72, hit__x_211)
-    hit__weak_212__690 = jnp.where(cond__39, hit__weak_212__73, hit__weak_212)
-    hit__d_218__691 = jnp.where(cond__39, hit__d_218__74, hit__d_218)
-    hit__result_219__692 = jnp.where(cond__39, hit__result_219__75, hit__result_219)
-    pick__693 = jnp.where(cond__39, pick__120, pick)
-    attack_effects__p_230__694 = jnp.where(
-        cond__39, attack_effects__p_230__580, attack_effects__p_230
-    )
-    attack_effects__r_231__695 = jnp.where(
-        cond__39, attack_effects__r_231__581, attack_effects__r_231
-    )
-    attack_effects__dmg_232__696 = jnp.where(
-        cond__39, attack_effects__dmg_232__582, attack_effects__dmg_232
-    )
-    attack_effects__first_heads_233__697 = jnp.where(
-        cond__39, attack_effects__first_heads_233__583, attack_effects__first_heads_233
-    )
-    attack_effects__all_heads_234__698 = jnp.where(
-        cond__39, attack_effects__all_heads_234__584, attack_effects__all_heads_234
-    )
-    attack_effects__pick_235__699 = jnp.where(
-        cond__39, attack_effects__pick_235__585, attack_effects__pick_235
-    )
-    attack_effects__o_236__700 = jnp.where(
-        cond__39, attack_effects__o_236__586, attack_effects__o_236
-    )
-    attack_effects__exposed_238__701 = jnp.where(
-        cond__39, attack_effects__exposed_238__587, attack_effects__exposed_238
-    )
-    hit__p_239__702 = jnp.where(cond__39, hit__p_239__588, hit__p_239)
-    hit__q_240__703 = jnp.where(cond__39, hit__q_240__589, hit__q_240)
-    hit__slot_241__704 = jnp.where(cond__39, hit__slot_241__590, hit__slot_241)
-    hit__x_242__705 = jnp.where(cond__39, hit__x_242__591, hit__x_242)
-    hit__weak_243__706 = jnp.where(cond__39, hit__weak_243__592, hit__weak_243)
-    hit__d_250__707 = jnp.where(cond__39, hit__d_250__593, hit__d_250)
-    swap_active__p_251__708 = jnp.where(cond__39, swap_active__p_251__594, swap_active__p_251)
-    swap_active__b_252__709 = jnp.where(cond__39, swap_active__b_252__595, swap_active__b_252)
-    swap_active__perm_253__710 = jnp.where(
-        cond__39, swap_active__perm_253__596, swap_active__perm_253
-    )
-    clear_conditions__p_254__711 = jnp.where(
-        cond__39, clear_conditions__p_254__597, clear_conditions__p_254
-    )
-    swap_active__p_255__712 = jnp.where(cond__39, swap_active__p_255__598, swap_active__p_255)
-    swap_active__b_256__713 = jnp.where(cond__39, swap_active__b_256__599, swap_active__b_256)
-    swap_active__perm_257__714 = jnp.where(
-        cond__39, swap_active__perm_257__600, swap_active__perm_257
-    )
-    clear_conditions__p_258__715 = jnp.where(
-        cond__39, clear_conditions__p_258__601, clear_conditions__p_258
-    )
-    attack_effects__j_294__716 = jnp.where(
-        cond__39, attack_effects__j_294__602, attack_effects__j_294
-    )
-    shuffle_defender__q_316__717 = jnp.where(
-        cond__39, shuffle_defender__q_316__603, shuffle_defender__q_316
-    )
-    shuffle_defender__held_317__718 = jnp.where(
-        cond__39, shuffle_defender__held_317__604, shuffle_defender__held_317
-    )
-    clear_slot__p_319__719 = jnp.where(cond__39, clear_slot__p_319__605, clear_slot__p_319)
-    clear_conditions__p_320__720 = jnp.where(
-        cond__39, clear_conditions__p_320__606, clear_conditions__p_320
-    )
-    attack_effects__k_322__721 = jnp.where(
-        cond__39, attack_effects__k_322__607, attack_effects__k_322
-    )
-    attack_effects__on_defender_323__722 = jnp.where(
-        cond__39, attack_effects__on_defender_323__608, attack_effects__on_defender_323
-    )
-    lasting__p_345__723 = jnp.where(cond__39, lasting__p_345__609, lasting__p_345)
-    lasting__k_346__724 = jnp.where(cond__39, lasting__k_346__610, lasting__k_346)
-    lasting__n_347__725 = jnp.where(cond__39, lasting__n_347__611, lasting__n_347)
-    lasting__q_348__726 = jnp.where(cond__39, lasting__q_348__612, lasting__q_348)
-    give_status__q_383__727 = jnp.where(cond__39, give_status__q_383__613, give_status__q_383)
-    give_status__st_384__728 = jnp.where(cond__39, give_status__st_384__614, give_status__st_384)
-    discard_typed__p_406__729 = jnp.where(cond__39, discard_typed__p_406__615, discard_typed__p_406)
-    discard_typed__t_407__730 = jnp.where(cond__39, discard_typed__t_407__616, discard_typed__t_407)
-    discard_typed__n_408__731 = jnp.where(cond__39, discard_typed__n_408__617, discard_typed__n_408)
-    discard_random__q_430__732 = jnp.where(
-        cond__39, discard_random__q_430__618, discard_random__q_430
-    )
-    discard_random__held_431__733 = jnp.where(
-        cond__39, discard_random__held_431__619, discard_random__held_431
-    )
-    discard_random__x_432__734 = jnp.where(
-        cond__39, discard_random__x_432__620, discard_random__x_432
-    )
-    discard_random__t_435__735 = jnp.where(
-        cond__39, discard_random__t_435__621, discard_random__t_435
-    )
-    discard_random_in_play__flat_436__736 = jnp.where(
-        cond__39, discard_random_in_play__flat_436__622, discard_random_in_play__flat_436
-    )
-    discard_random_in_play__x_437__737 = jnp.where(
-        cond__39, discard_random_in_play__x_437__623, discard_random_in_play__x_437
-    )
-    discard_random_in_play__u_440__738 = jnp.where(
-        cond__39, discard_random_in_play__u_440__624, discard_random_in_play__u_440
-    )
-    draw_cards__p_441__739 = jnp.where(cond__39, draw_cards__p_441__625, draw_cards__p_441)
-    draw_cards__n_442__740 = jnp.where(cond__39, draw_cards__n_442__626, draw_cards__n_442)
-    draw_cards__have_443__741 = jnp.where(cond__39, draw_cards__have_443__627, draw_cards__have_443)
-    draw_cards__k_444__742 = jnp.where(cond__39, draw_cards__k_444__628, draw_cards__k_444)
-    search_deck__p_445__743 = jnp.where(cond__39, search_deck__p_445__629, search_deck__p_445)
-    search_deck__to_bench_446__744 = jnp.where(
-        cond__39, search_deck__to_bench_446__630, search_deck__to_bench_446
-    )
-    search_deck__ftype_447__745 = jnp.where(
-        cond__39, search_deck__ftype_447__631, search_deck__ftype_447
-    )
-    search_deck__fgroup_448__746 = jnp.where(
-        cond__39, search_deck__fgroup_448__632, search_deck__fgroup_448
-    )
-    search_deck__fstage_449__747 = jnp.where(
-        cond__39, search_deck__fstage_449__633, search_deck__fstage_449
-    )
-    search_deck__d_450__748 = jnp.where(cond__39, search_deck__d_450__634, search_deck__d_450)
-    search_deck__i_451__749 = jnp.where(cond__39, search_deck__i_451__635, search_deck__i_451)
-    search_deck__room_453__750 = jnp.where(
-        cond__39, search_deck__room_453__636, search_deck__room_453
-    )
-    search_deck__c_454__751 = jnp.where(cond__39, search_deck__c_454__637, search_deck__c_454)
-    put_in_play__p_456__752 = jnp.where(cond__39, put_in_play__p_456__638, put_in_play__p_456)
-    put_in_play__slot_457__753 = jnp.where(
-        cond__39, put_in_play__slot_457__639, put_in_play__slot_457
-    )
-    put_in_play__c_458__754 = jnp.where(cond__39, put_in_play__c_458__640, put_in_play__c_458)
-    shuffle_hand_in__p_459__755 = jnp.where(
-        cond__39, shuffle_hand_in__p_459__641, shuffle_hand_in__p_459
-    )
-    shuffle_hand_in__dc_460__756 = jnp.where(
-        cond__39, shuffle_hand_in__dc_460__642, shuffle_hand_in__dc_460
-    )
-    shuffle_hand_in__merged_461__757 = jnp.where(
-        cond__39, shuffle_hand_in__merged_461__643, shuffle_hand_in__merged_461
-    )
-    draw_cards__p_462__758 = jnp.where(cond__39, draw_cards__p_462__644, draw_cards__p_462)
-    draw_cards__n_463__759 = jnp.where(cond__39, draw_cards__n_463__645, draw_cards__n_463)
-    draw_cards__have_464__760 = jnp.where(cond__39, draw_cards__have_464__646, draw_cards__have_464)
-    draw_cards__k_465__761 = jnp.where(cond__39, draw_cards__k_465__647, draw_cards__k_465)
-    knockouts__ko_466__762 = jnp.where(cond__39, knockouts__ko_466__648, knockouts__ko_466)
-    knockouts__ko_cards_467__763 = jnp.where(
-        cond__39, knockouts__ko_cards_467__649, knockouts__ko_cards_467
-    )
-    knockouts__ko_value_468__764 = jnp.where(
-        cond__39, knockouts__ko_value_468__650, knockouts__ko_value_468
-    )
-    knockouts__ko_active_469__765 = jnp.where(
-        cond__39, knockouts__ko_active_469__651, knockouts__ko_active_469
-    )
-    knockouts__has_bench_472__766 = jnp.where(
-        cond__39, knockouts__has_bench_472__652, knockouts__has_bench_472
-    )
-    knockouts__won_473__767 = jnp.where(cond__39, knockouts__won_473__653, knockouts__won_473)
-    phase = jnp.where(cond__38, phase__654, phase)
-    deck = jnp.where(cond__38, deck__655, deck)
-    deck_count = jnp.where(cond__38, deck_count__656, deck_count)
-    hand = jnp.where(cond__38, hand__657, hand)
-    hand_count = jnp.where(cond__38, hand_count__658, hand_count)
-    discard_count = jnp.where(cond__38, discard_count__659, discard_count)
-    card = jnp.where(cond__38, card__660, card)
-    damage = jnp.where(cond__38, damage__661, damage)
-    energy = jnp.where(cond__38, energy__662, energy)
-    entered = jnp.where(cond__38, entered__663, entered)
-    poisoned = jnp.where(cond__38, poisoned__664, poisoned)
-    burned = jnp.where(cond__38, burned__665, burned)
-    condition = jnp.where(cond__38, condition__666, condition)
-    points = jnp.where(cond__38, points__667, points)
-    promote_pending = jnp.where(cond__38, promote_pending__668, promote_pending)
-    ko_turn = jnp.where(cond__38, ko_turn__669, ko_turn)
-    under = jnp.where(cond__38, under__670, under)
-    lasting_until = jnp.where(cond__38, lasting_until__671, lasting_until)
-    lasting_n = jnp.where(cond__38, lasting_n__672, lasting_n)
-    used_ability = jnp.where(cond__38, used_ability__673, used_ability)
-    seen = jnp.where(cond__38, seen__674, seen)
-    choice__pending = jnp.where(cond__38, choice__pending__675, choice__pending)
-    choice__player = jnp.where(cond__38, choice__player__676, choice__player)
-    choice__mask = jnp.where(cond__38, choice__mask__677, choice__mask)
-    choice__p = jnp.where(cond__38, choice__p__678, choice__p)
-    choice__r = jnp.where(cond__38, choice__r__679, choice__r)
-    choice__first_heads = jnp.where(cond__38, choice__first_heads__680, choice__first_heads)
-    choice__all_heads = jnp.where(cond__38, choice__all_heads__681, choice__all_heads)
-    choice__dmg = jnp.where(cond__38, choice__dmg__682, choice__dmg)
-    current_player = jnp.where(cond__38, current_player__683, current_player)
-    rewards = jnp.where(cond__38, rewards__684, rewards)
-    terminated = jnp.where(cond__38, terminated__685, terminated)
-    dmg = jnp.where(cond__38, dmg__686, dmg)
-    hit__p_209 = jnp.where(cond__38, hit__p_209__687, hit__p_209)
-    hit__q_210 = jnp.where(cond__38, hit__q_210__688, hit__q_210)
-    hit__x_211 = jnp.where(cond__38, hit__x_211__689, hit__x_211)
-    hit__weak_212 = jnp.where(cond__38, hit__weak_212__690, hit__weak_212)
-    hit__d_218 = jnp.where(cond__38, hit__d_218__691, hit__d_218)
-    hit__result_219 = jnp.where(cond__38, hit__result_219__692, hit__result_219)
-    pick = jnp.where(cond__38, pick__693, pick)
-    attack_effects__p_230 = jnp.where(cond__38, attack_effects__p_230__694, attack_effects__p_230)
-    attack_effects__r_231 = jnp.where(cond__38, attack_effects__r_231__695, attack_effects__r_231)
-    attack_effects__dmg_232 = jnp.where(
-        cond__38, attack_effects__dmg_232__696, attack_effects__dmg_232
-    )
-    attack_effects__first_heads_233 = jnp.where(
-        cond__38, attack_effects__first_heads_233__697, attack_effects__first_heads_233
-    )
-    attack_effects__all_heads_234 = jnp.where(
-        cond__38, attack_effects__all_heads_234__698, attack_effects__all_heads_234
-    )
-    attack_effects__pick_235 = jnp.where(
-        cond__38, attack_effects__pick_235__699, attack_effects__pick_235
-    )
-    attack_effects__o_236 = jnp.where(cond__38, attack_effects__o_236__700, attack_effects__o_236)
-    attack_effects__exposed_238 = jnp.where(
-        cond__38, attack_effects__exposed_238__701, attack_effects__exposed_238
-    )
-    hit__p_239 = jnp.where(cond__38, hit__p_239__702, hit__p_239)
-    hit__q_240 = jnp.where(cond__38, hit__q_240__703, hit__q_240)
-    hit__slot_241 = jnp.where(cond__38, hit__slot_241__704, hit__slot_241)
-    hit__x_242 = jnp.where(cond__38, hit__x_242__705, hit__x_242)
-    hit__weak_243 = jnp.where(cond__38, hit__weak_243__706, hit__weak_243)
-    hit__d_250 = jnp.where(cond__38, hit__d_250__707, hit__d_250)
-    swap_active__p_251 = jnp.where(cond__38, swap_active__p_251__708, swap_active__p_251)
-    swap_active__b_252 = jnp.where(cond__38, swap_active__b_252__709, swap_active__b_252)
-    swap_active__perm_253 = jnp.where(cond__38, swap_active__perm_253__710, swap_active__perm_253)
-    clear_conditions__p_254 = jnp.where(
-        cond__38, clear_conditions__p_254__711, clear_conditions__p_254
-    )
-    swap_active__p_255 = jnp.where(cond__38, swap_active__p_255__712, swap_active__p_255)
-    swap_active__b_256 = jnp.where(cond__38, swap_active__b_256__713, swap_active__b_256)
-    swap_active__perm_257 = jnp.where(cond__38, swap_active__perm_257__714, swap_active__perm_257)
-    clear_conditions__p_258 = jnp.where(
-        cond__38, clear_conditions__p_258__715, clear_conditions__p_258
-    )
-    attack_effects__j_294 = jnp.where(cond__38, attack_effects__j_294__716, attack_effects__j_294)
-    shuffle_defender__q_316 = jnp.where(
-        cond__38, shuffle_defender__q_316__717, shuffle_defender__q_316
-    )
-    shuffle_defender__held_317 = jnp.where(
-        cond__38, shuffle_defender__held_317__718, shuffle_defender__held_317
-    )
-    clear_slot__p_319 = jnp.where(cond__38, clear_slot__p_319__719, clear_slot__p_319)
-    clear_conditions__p_320 = jnp.where(
-        cond__38, clear_conditions__p_320__720, clear_conditions__p_320
-    )
-    attack_effects__k_322 = jnp.where(cond__38, attack_effects__k_322__721, attack_effects__k_322)
-    attack_effects__on_defender_323 = jnp.where(
-        cond__38, attack_effects__on_defender_323__722, attack_effects__on_defender_323
-    )
-    lasting__p_345 = jnp.where(cond__38, lasting__p_345__723, lasting__p_345)
-    lasting__k_346 = jnp.where(cond__38, lasting__k_346__724, lasting__k_346)
-    lasting__n_347 = jnp.where(cond__38, lasting__n_347__725, lasting__n_347)
-    lasting__q_348 = jnp.where(cond__38, lasting__q_348__726, lasting__q_348)
-    give_status__q_383 = jnp.where(cond__38, give_status__q_383__727, give_status__q_383)
-    give_status__st_384 = jnp.where(cond__38, give_status__st_384__728, give_status__st_384)
-    discard_typed__p_406 = jnp.where(cond__38, discard_typed__p_406__729, discard_typed__p_406)
-    discard_typed__t_407 = jnp.where(cond__38, discard_typed__t_407__730, discard_typed__t_407)
-    discard_typed__n_408 = jnp.where(cond__38, discard_typed__n_408__731, discard_typed__n_408)
-    discard_random__q_430 = jnp.where(cond__38, discard_random__q_430__732, discard_random__q_430)
-    discard_random__held_431 = jnp.where(
-        cond__38, discard_random__held_431__733, discard_random__held_431
-    )
-    discard_random__x_432 = jnp.where(cond__38, discard_random__x_432__734, discard_random__x_432)
-    discard_random__t_435 = jnp.where(cond__38, discard_random__t_435__735, discard_random__t_435)
-    discard_random_in_play__flat_436 = jnp.where(
-        cond__38, discard_random_in_play__flat_436__736, discard_random_in_play__flat_436
-    )
-    discard_random_in_play__x_437 = jnp.where(
-        cond__38, discard_random_in_play__x_437__737, discard_random_in_play__x_437
-    )
-    discard_random_in_play__u_440 = jnp.where(
-        cond__38, discard_random_in_play__u_440__738, discard_random_in_play__u_440
-    )
-    draw_cards__p_441 = jnp.where(cond__38, draw_cards__p_441__739, draw_cards__p_441)
-    draw_cards__n_442 = jnp.where(cond__38, draw_cards__n_442__740, draw_cards__n_442)
-    draw_cards__have_443 = jnp.where(cond__38, draw_cards__have_443__741, draw_cards__have_443)
-    draw_cards__k_444 = jnp.where(cond__38, draw_cards__k_444__742, draw_cards__k_444)
-    search_deck__p_445 = jnp.where(cond__38, search_deck__p_445__743, search_deck__p_445)
-    search_deck__to_bench_446 = jnp.where(
-        cond__38, search_deck__to_bench_446__744, search_deck__to_bench_446
-    )
-    search_deck__ftype_447 = jnp.where(
-        cond__38, search_deck__ftype_447__745, search_deck__ftype_447
-    )
-    search_deck__fgroup_448 = jnp.where(
-        cond__38, search_deck__fgroup_448__746, search_deck__fgroup_448
-    )
-    search_deck__fstage_449 = jnp.where(
-        cond__38, search_deck__fstage_449__747, search_deck__fstage_449
-    )
-    search_deck__d_450 = jnp.where(cond__38, search_deck__d_450__748, search_deck__d_450)
-    search_deck__i_451 = jnp.where(cond__38, search_deck__i_451__749, search_deck__i_451)
-    search_deck__room_453 = jnp.where(cond__38, search_deck__room_453__750, search_deck__room_453)
-    search_deck__c_454 = jnp.where(cond__38, search_deck__c_454__751, search_deck__c_454)
-    put_in_play__p_456 = jnp.where(cond__38, put_in_play__p_456__752, put_in_play__p_456)
-    put_in_play__slot_457 = jnp.where(cond__38, put_in_play__slot_457__753, put_in_play__slot_457)
-    put_in_play__c_458 = jnp.where(cond__38, put_in_play__c_458__754, put_in_play__c_458)
-    shuffle_hand_in__p_459 = jnp.where(
-        cond__38, shuffle_hand_in__p_459__755, shuffle_hand_in__p_459
-    )
-    shuffle_hand_in__dc_460 = jnp.where(
-        cond__38, shuffle_hand_in__dc_460__756, shuffle_hand_in__dc_460
-    )
-    shuffle_hand_in__merged_461 = jnp.where(
-        cond__38, shuffle_hand_in__merged_461__757, shuffle_hand_in__merged_461
-    )
-    draw_cards__p_462 = jnp.where(cond__38, draw_cards__p_462__758, draw_cards__p_462)
-    draw_cards__n_463 = jnp.where(cond__38, draw_cards__n_463__759, draw_cards__n_463)
-    draw_cards__have_464 = jnp.where(cond__38, draw_cards__have_464__760, draw_cards__have_464)
-    draw_cards__k_465 = jnp.where(cond__38, draw_cards__k_465__761, draw_cards__k_465)
-    knockouts__ko_466 = jnp.where(cond__38, knockouts__ko_466__762, knockouts__ko_466)
-    knockouts__ko_cards_467 = jnp.where(
-        cond__38, knockouts__ko_cards_467__763, knockouts__ko_cards_467
-    )
-    knockouts__ko_value_468 = jnp.where(
-        cond__38, knockouts__ko_value_468__764, knockouts__ko_value_468
-    )
-    knockouts__ko_active_469 = jnp.where(
-        cond__38, knockouts__ko_active_469__765, knockouts__ko_active_469
-    )
-    knockouts__has_bench_472 = jnp.where(
-        cond__38, knockouts__has_bench_472__766, knockouts__has_bench_472
-    )
-    knockouts__won_473 = jnp.where(cond__38, knockouts__won_473__767, knockouts__won_473)
-    cond__768 = jnp.logical_and((choice__pending == 0), (choice__resume <= 2))
-    end_of_turn__p_474__769 = current_player
-    energy_now__770 = energy_now.at[end_of_turn__p_474__769].set(jnp.asarray(-1, jnp.int8))
-    cond__771 = phase != 3
-    checkup__q_475__772 = end_of_turn__p_474__769
-    checkup__owner_476__773 = end_of_turn__p_474__769
-    cond__774 = jnp.logical_and(
-        (card[checkup__q_475__772, 0] >= 0),
-        (damage[checkup__q_475__772, 0] < CARDS__hp[card[checkup__q_475__772, 0]]),
-    )
-    cond__775 = poisoned[checkup__q_475__772]
-    damage__776 = damage.at[checkup__q_475__772, 0].set(
-        jnp.asarray((damage[checkup__q_475__772, 0] + 10), jnp.int16)
-    )
-    damage__777 = jnp.where(cond__775, damage__776, damage)
-    cond__778 = burned[checkup__q_475__772]
-    damage__779 = damage__777.at[checkup__q_475__772, 0].set(
-        jnp.asarray((damage__777[checkup__q_475__772, 0] + 20), jnp.int16)
-    )
-    cond__780 = _flip(_words[7])
-    burned__781 = burned.at[checkup__q_475__772].set(jnp.asarray(False, jnp.bool_))
-    burned__782 = jnp.where(cond__780, burned__781, burned)
-    damage__783 = jnp.where(cond__778, damage__779, damage__777)
-    burned__784 = jnp.where(cond__778, burned__782, burned)
-    cond__785 = jnp.logical_and((condition[checkup__q_475__772] == 1), _flip(_words[8]))
-    condition__786 = condition.at[checkup__q_475__772].set(jnp.asarray(0, jnp.int8))
-    condition__787 = jnp.where(cond__785, condition__786, condition)
-    cond__788 = jnp.logical_and(
-        (condition__787[checkup__q_475__772] == 2), (checkup__q_475__772 == checkup__owner_476__773)
-    )
-    condition__789 = condition__787.at[checkup__q_475__772].set(jnp.asarray(0, jnp.int8))
-    condition__790 = jnp.where(cond__788, condition__789, condition__787)
-    damage__791 = jnp.where(cond__774, damage__783, damage)
-    burned__792 = jnp.where(cond__774, burned__784, burned)
-    condition__793 = jnp.where(cond__774, condition__790, condition)
-    checkup__q_477__794 = 1 - end_of_turn__p_474__769
-    checkup__owner_478__795 = end_of_turn__p_474__769
-    cond__796 = jnp.logical_and(
-        (card[checkup__q_477__794, 0] >= 0),
-        (damage__791[checkup__q_477__794, 0] < CARDS__hp[card[checkup__q_477__794, 0]]),
-    )
-    cond__797 = poisoned[checkup__q_477__794]
-    damage__798 = damage__791.at[checkup__q_477__794, 0].set(
-        jnp.asarray((damage__791[checkup__q_477__794, 0] + 10), jnp.int16)
-    )
-    damage__799 = jnp.where(cond__797, damage__798, damage__791)
-    cond__800 = burned__792[checkup__q_477__794]
-    damage__801 = damage__799.at[checkup__q_477__794, 0].set(
-        jnp.asarray((damage__799[checkup__q_477__794, 0] + 20), jnp.int16)
-    )
-    cond__802 = _flip(_words[9])
-    burned__803 = burned__792.at[checkup__q_477__794].set(jnp.asarray(False, jnp.bool_))
-    burned__804 = jnp.where(cond__802, burned__803, burned__792)
-    damage__805 = jnp.where(cond__800, damage__801, damage__799)
-    burned__806 = jnp.where(cond__800, burned__804, burned__792)
-    cond__807 = jnp.logical_and((condition__793[checkup__q_477__794] == 1), _flip(_words[10]))
-    condition__808 = condition__793.at[checkup__q_477__794].set(jnp.asarray(0, jnp.int8))
-    condition__809 = jnp.where(cond__807, condition__808, condition__793)
-    cond__810 = jnp.logical_and(
-        (condition__809[checkup__q_477__794] == 2), (checkup__q_477__794 == checkup__owner_478__795)
-    )
-    condition__811 = condition__809.at[checkup__q_477__794].set(jnp.asarray(0, jnp.int8))
-    condition__812 = jnp.where(cond__810, condition__811, condition__809)
-    damage__813 = jnp.where(cond__796, damage__805, damage__791)
-    burned__814 = jnp.where(cond__796, burned__806, burned__792)
-    condition__815 = jnp.where(cond__796, condition__812, condition__793)
-    knockouts__ko_479__816 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__813 >= CARDS__hp[card])), jnp.bool_),
+    cond__471 = jnp.logical_and(knockouts__won_473__470[0], knockouts__won_473__470[1])
+    rewards__472 = jnp.zeros(2, jnp.float32)
+    terminated__473 = jnp.bool_(True)
+    phase__474 = jnp.asarray(3, jnp.int8)
+    cond__475 = jnp.logical_or(knockouts__won_473__470[0], knockouts__won_473__470[1])
+    rewards__476 = _outcome(jnp.where(knockouts__won_473__470[0], 0, 1), 1.0)
+    terminated__477 = jnp.bool_(True)
+    phase__478 = jnp.asarray(3, jnp.int8)
+    phase__479 = jnp.where(cond__475, phase__478, phase__250)
+    rewards__480 = jnp.where(cond__475, rewards__476, rewards__264)
+    terminated__481 = jnp.where(cond__475, terminated__477, terminated__265)
+    phase__482 = jnp.where(cond__471, phase__474, phase__479)
+    rewards__483 = jnp.where(cond__471, rewards__472, rewards__480)
+    terminated__484 = jnp.where(cond__471, terminated__473, terminated__481)
+    phase__485 = jnp.where(cond__114, phase__482, phase)
+    deck__486 = jnp.where(cond__114, deck__446, deck)
+    deck_count__487 = jnp.where(cond__114, deck_count__447, deck_count)
+    hand__488 = jnp.where(cond__114, hand__448, hand)
+    hand_count__489 = jnp.where(cond__114, hand_count__449, hand_count)
+    discard_count__490 = jnp.where(cond__114, discard_count__452, discard_count)
+    card__491 = jnp.where(cond__114, card__458, card)
+    damage__492 = jnp.where(cond__114, damage__459, damage__67)
+    energy__493 = jnp.where(cond__114, energy__460, energy)
+    entered__494 = jnp.where(cond__114, entered__461, entered)
+    poisoned__495 = jnp.where(cond__114, poisoned__465, poisoned)
+    burned__496 = jnp.where(cond__114, burned__466, burned)
+    condition__497 = jnp.where(cond__114, condition__467, condition)
+    points__498 = jnp.where(cond__114, points__454, points)
+    promote_pending__499 = jnp.where(cond__114, promote_pending__469, promote_pending)
+    ko_turn__500 = jnp.where(cond__114, ko_turn__457, ko_turn)
+    under__501 = jnp.where(cond__114, under__462, under)
+    lasting_until__502 = jnp.where(cond__114, lasting_until__275, lasting_until)
+    lasting_n__503 = jnp.where(cond__114, lasting_n__276, lasting_n)
+    used_ability__504 = jnp.where(cond__114, used_ability__463, used_ability)
+    seen__505 = jnp.where(cond__114, seen__436, seen)
+    rewards__506 = jnp.where(cond__114, rewards__483, rewards)
+    terminated__507 = jnp.where(cond__114, terminated__484, terminated)
+    phase__508 = jnp.where(cond__38, phase__485, phase)
+    deck__509 = jnp.where(cond__38, deck__486, deck)
+    deck_count__510 = jnp.where(cond__38, deck_count__487, deck_count)
+    hand__511 = jnp.where(cond__38, hand__488, hand)
+    hand_count__512 = jnp.where(cond__38, hand_count__489, hand_count)
+    discard_count__513 = jnp.where(cond__38, discard_count__490, discard_count)
+    card__514 = jnp.where(cond__38, card__491, card)
+    damage__515 = jnp.where(cond__38, damage__492, damage)
+    energy__516 = jnp.where(cond__38, energy__493, energy)
+    entered__517 = jnp.where(cond__38, entered__494, entered)
+    poisoned__518 = jnp.where(cond__38, poisoned__495, poisoned)
+    burned__519 = jnp.where(cond__38, burned__496, burned)
+    condition__520 = jnp.where(cond__38, condition__497, condition)
+    points__521 = jnp.where(cond__38, points__498, points)
+    promote_pending__522 = jnp.where(cond__38, promote_pending__499, promote_pending)
+    ko_turn__523 = jnp.where(cond__38, ko_turn__500, ko_turn)
+    under__524 = jnp.where(cond__38, under__501, under)
+    lasting_until__525 = jnp.where(cond__38, lasting_until__502, lasting_until)
+    lasting_n__526 = jnp.where(cond__38, lasting_n__503, lasting_n)
+    used_ability__527 = jnp.where(cond__38, used_ability__504, used_ability)
+    seen__528 = jnp.where(cond__38, seen__505, seen)
+    choice__pending__529 = jnp.where(cond__38, choice__pending__104, choice__pending)
+    choice__player__530 = jnp.where(cond__38, choice__player__105, choice__player)
+    choice__mask__531 = jnp.where(cond__38, choice__mask__106, choice__mask)
+    choice__p__532 = jnp.where(cond__38, choice__p__107, choice__p)
+    choice__r__533 = jnp.where(cond__38, choice__r__108, choice__r)
+    choice__first_heads__534 = jnp.where(cond__38, choice__first_heads__109, choice__first_heads)
+    choice__all_heads__535 = jnp.where(cond__38, choice__all_heads__110, choice__all_heads)
+    choice__dmg__536 = jnp.where(cond__38, choice__dmg__111, choice__dmg)
+    current_player__537 = jnp.where(cond__38, current_player__112, current_player)
+    rewards__538 = jnp.where(cond__38, rewards__506, rewards)
+    terminated__539 = jnp.where(cond__38, terminated__507, terminated)
+    dmg__540 = jnp.where(cond__38, dmg__68, dmg)
+    pick__541 = jnp.where(cond__38, pick__113, pick)
+    phase = jnp.where(cond__37, phase__508, phase)
+    deck = jnp.where(cond__37, deck__509, deck)
+    deck_count = jnp.where(cond__37, deck_count__510, deck_count)
+    hand = jnp.where(cond__37, hand__511, hand)
+    hand_count = jnp.where(cond__37, hand_count__512, hand_count)
+    discard_count = jnp.where(cond__37, discard_count__513, discard_count)
+    card = jnp.where(cond__37, card__514, card)
+    damage = jnp.where(cond__37, damage__515, damage)
+    energy = jnp.where(cond__37, energy__516, energy)
+    entered = jnp.where(cond__37, entered__517, entered)
+    poisoned = jnp.where(cond__37, poisoned__518, poisoned)
+    burned = jnp.where(cond__37, burned__519, burned)
+    condition = jnp.where(cond__37, condition__520, condition)
+    points = jnp.where(cond__37, points__521, points)
+    promote_pending = jnp.where(cond__37, promote_pending__522, promote_pending)
+    ko_turn = jnp.where(cond__37, ko_turn__523, ko_turn)
+    under = jnp.where(cond__37, under__524, under)
+    lasting_until = jnp.where(cond__37, lasting_until__525, lasting_until)
+    lasting_n = jnp.where(cond__37, lasting_n__526, lasting_n)
+    used_ability = jnp.where(cond__37, used_ability__527, used_ability)
+    seen = jnp.where(cond__37, seen__528, seen)
+    choice__pending = jnp.where(cond__37, choice__pending__529, choice__pending)
+    choice__player = jnp.where(cond__37, choice__player__530, choice__player)
+    choice__mask = jnp.where(cond__37, choice__mask__531, choice__mask)
+    choice__p = jnp.where(cond__37, choice__p__532, choice__p)
+    choice__r = jnp.where(cond__37, choice__r__533, choice__r)
+    choice__first_heads = jnp.where(cond__37, choice__first_heads__534, choice__first_heads)
+    choice__all_heads = jnp.where(cond__37, choice__all_heads__535, choice__all_heads)
+    choice__dmg = jnp.where(cond__37, choice__dmg__536, choice__dmg)
+    current_player = jnp.where(cond__37, current_player__537, current_player)
+    rewards = jnp.where(cond__37, rewards__538, rewards)
+    terminated = jnp.where(cond__37, terminated__539, terminated)
+    dmg = jnp.where(cond__37, dmg__540, dmg)
+    pick = jnp.where(cond__37, pick__541, pick)
+    cond__542 = jnp.logical_and((choice__pending == 0), (choice__resume <= 2))
+    end_of_turn__p_474__543 = current_player
+    energy_now__544 = energy_now.at[end_of_turn__p_474__543].set(jnp.asarray(-1, jnp.int8))
+    cond__545 = phase != 3
+    checkup__q_475__546 = end_of_turn__p_474__543
+    checkup__owner_476__547 = end_of_turn__p_474__543
+    cond__548 = jnp.logical_and(
+        (card[checkup__q_475__546, 0] >= 0),
+        (damage[checkup__q_475__546, 0] < CARDS__hp[card[checkup__q_475__546, 0]]),
+    )
+    cond__549 = poisoned[checkup__q_475__546]
+    damage__550 = damage.at[checkup__q_475__546, 0].set(
+        jnp.asarray((damage[checkup__q_475__546, 0] + 10), jnp.int16)
+    )
+    damage__551 = jnp.where(cond__549, damage__550, damage)
+    cond__552 = burned[checkup__q_475__546]
+    damage__553 = damage__551.at[checkup__q_475__546, 0].set(
+        jnp.asarray((damage__551[checkup__q_475__546, 0] + 20), jnp.int16)
+    )
+    cond__554 = _flip(_words[7])
+    burned__555 = burned.at[checkup__q_475__546].set(jnp.asarray(False, jnp.bool_))
+    burned__556 = jnp.where(cond__554, burned__555, burned)
+    damage__557 = jnp.where(cond__552, damage__553, damage__551)
+    burned__558 = jnp.where(cond__552, burned__556, burned)
+    cond__559 = jnp.logical_and((condition[checkup__q_475__546] == 1), _flip(_words[8]))
+    condition__560 = condition.at[checkup__q_475__546].set(jnp.asarray(0, jnp.int8))
+    condition__561 = jnp.where(cond__559, condition__560, condition)
+    cond__562 = jnp.logical_and(
+        (condition__561[checkup__q_475__546] == 2), (checkup__q_475__546 == checkup__owner_476__547)
+    )
+    condition__563 = condition__561.at[checkup__q_475__546].set(jnp.asarray(0, jnp.int8))
+    condition__564 = jnp.where(cond__562, condition__563, condition__561)
+    damage__565 = jnp.where(cond__548, damage__557, damage)
+    burned__566 = jnp.where(cond__548, burned__558, burned)
+    condition__567 = jnp.where(cond__548, condition__564, condition)
+    checkup__q_477__568 = 1 - end_of_turn__p_474__543
+    checkup__owner_478__569 = end_of_turn__p_474__543
+    cond__570 = jnp.logical_and(
+        (card[checkup__q_477__568, 0] >= 0),
+        (damage__565[checkup__q_477__568, 0] < CARDS__hp[card[checkup__q_477__568, 0]]),
+    )
+    cond__571 = poisoned[checkup__q_477__568]
+    damage__572 = damage__565.at[checkup__q_477__568, 0].set(
+        jnp.asarray((damage__565[checkup__q_477__568, 0] + 10), jnp.int16)
+    )
+    damage__573 = jnp.where(cond__571, damage__572, damage__565)
+    cond__574 = burned__566[checkup__q_477__568]
+    damage__575 = damage__573.at[checkup__q_477__568, 0].set(
+        jnp.asarray((damage__573[checkup__q_477__568, 0] + 20), jnp.int16)
+    )
+    cond__576 = _flip(_words[9])
+    burned__577 = burned__566.at[checkup__q_477__568].set(jnp.asarray(False, jnp.bool_))
+    burned__578 = jnp.where(cond__576, burned__577, burned__566)
+    damage__579 = jnp.where(cond__574, damage__575, damage__573)
+    burned__580 = jnp.where(cond__574, burned__578, burned__566)
+    cond__581 = jnp.logical_and((condition__567[checkup__q_477__568] == 1), _flip(_words[10]))
+    condition__582 = condition__567.at[checkup__q_477__568].set(jnp.asarray(0, jnp.int8))
+    condition__583 = jnp.where(cond__581, condition__582, condition__567)
+    cond__584 = jnp.logical_and(
+        (condition__583[checkup__q_477__568] == 2), (checkup__q_477__568 == checkup__owner_478__569)
+    )
+    condition__585 = condition__583.at[checkup__q_477__568].set(jnp.asarray(0, jnp.int8))
+    condition__586 = jnp.where(cond__584, condition__585, condition__583)
+    damage__587 = jnp.where(cond__570, damage__579, damage__565)
+    burned__588 = jnp.where(cond__570, burned__580, burned__566)
+    condition__589 = jnp.where(cond__570, condition__586, condition__567)
+    knockouts__ko_479__590 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and((card >= 0), (damage__587 >= CARDS__hp[card])), jnp.bool_),
         (2, 4),
     )
-    knockouts__ko_cards_480__817 = jnp.broadcast_to(
+    knockouts__ko_cards_480__591 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_479__816, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
+                knockouts__ko_479__590, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__818 = jnp.broadcast_to(
+    discard_count__592 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -10614,8 +9788,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_480__817[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_480__817[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_480__591[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_480__591[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -10624,16 +9798,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    knockouts__ko_value_481__819 = jnp.broadcast_to(
+    knockouts__ko_value_481__593 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_479__816, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
+                knockouts__ko_479__590, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__820 = jnp.broadcast_to(
+    points__594 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -10641,8 +9815,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_481__819[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_481__819[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_481__593[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_481__593[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -10651,16 +9825,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__821 = False
-    ko_turn__822 = jnp.broadcast_to(
+    cond__595 = False
+    ko_turn__596 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_479__816[0]),
-                            jnp.any(knockouts__ko_479__816[1]),
+                            jnp.any(knockouts__ko_479__590[0]),
+                            jnp.any(knockouts__ko_479__590[1]),
                         )
                     ]
                 ),
@@ -10671,60 +9845,60 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__823 = jnp.where(cond__821, ko_turn__822, ko_turn)
-    card__824 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__816, -1, card), jnp.int16), (2, 4)
+    ko_turn__597 = jnp.where(cond__595, ko_turn__596, ko_turn)
+    card__598 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__590, -1, card), jnp.int16), (2, 4)
     )
-    damage__825 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__816, 0, damage__813), jnp.int16), (2, 4)
+    damage__599 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__590, 0, damage__587), jnp.int16), (2, 4)
     )
-    energy__826 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_479__816, (2, 4, 1)), 0, energy), jnp.int8),
+    energy__600 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_479__590, (2, 4, 1)), 0, energy), jnp.int8),
         (2, 4, 8),
     )
-    entered__827 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__816, 0, entered), jnp.int8), (2, 4)
+    entered__601 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__590, 0, entered), jnp.int8), (2, 4)
     )
-    under__828 = jnp.broadcast_to(
+    under__602 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__816, (2, 4, 1)), -1, under), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_479__590, (2, 4, 1)), -1, under), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__829 = jnp.broadcast_to(
+    used_ability__603 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_479__816)), jnp.bool_
+            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_479__590)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_482__830 = jnp.broadcast_to(
+    knockouts__ko_active_482__604 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_479__816[0, 0], knockouts__ko_479__816[1, 0])
+                    for x in (knockouts__ko_479__590[0, 0], knockouts__ko_479__590[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__831 = jnp.broadcast_to(
+    poisoned__605 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_482__830)), jnp.bool_
+            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_482__604)), jnp.bool_
         ),
         (2,),
     )
-    burned__832 = jnp.broadcast_to(
+    burned__606 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__814, jnp.logical_not(knockouts__ko_active_482__830)), jnp.bool_
+            jnp.logical_and(burned__588, jnp.logical_not(knockouts__ko_active_482__604)), jnp.bool_
         ),
         (2,),
     )
-    condition__833 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_482__830, 0, condition__815), jnp.int8), (2,)
+    condition__607 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_482__604, 0, condition__589), jnp.int8), (2,)
     )
-    knockouts__has_bench_485__834 = jnp.broadcast_to(
+    knockouts__has_bench_485__608 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -10732,13 +9906,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_483: card__824[0, knockouts__ks_483] >= 0
+                                lambda knockouts__ks_483: _get(card__598, 0, knockouts__ks_483) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_484: card__824[1, knockouts__ks_484] >= 0
+                                lambda knockouts__ks_484: _get(card__598, 1, knockouts__ks_484) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -10749,31 +9923,31 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__835 = jnp.broadcast_to(
+    promote_pending__609 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
                 promote_pending,
-                jnp.logical_and(knockouts__ko_active_482__830, knockouts__has_bench_485__834),
+                jnp.logical_and(knockouts__ko_active_482__604, knockouts__has_bench_485__608),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_486__836 = jnp.broadcast_to(
+    knockouts__won_486__610 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__820 >= 3),
+                (points__594 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_482__830[1],
-                                jnp.logical_not(knockouts__has_bench_485__834[1]),
+                                knockouts__ko_active_482__604[1],
+                                jnp.logical_not(knockouts__has_bench_485__608[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_482__830[0],
-                                jnp.logical_not(knockouts__has_bench_485__834[0]),
+                                knockouts__ko_active_482__604[0],
+                                jnp.logical_not(knockouts__has_bench_485__608[0]),
                             ),
                         )
                     ]
@@ -10783,119 +9957,101 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__837 = jnp.logical_and(knockouts__won_486__836[0], knockouts__won_486__836[1])
-    rewards__838 = jnp.zeros(2, jnp.float32)
-    terminated__839 = jnp.bool_(True)
-    phase__840 = jnp.asarray(3, jnp.int8)
-    cond__841 = jnp.logical_or(knockouts__won_486__836[0], knockouts__won_486__836[1])
-    rewards__842 = _outcome(jnp.where(knockouts__won_486__836[0], 0, 1), 1.0)
-    terminated__843 = jnp.bool_(True)
-    phase__844 = jnp.asarray(3, jnp.int8)
-    phase__845 = jnp.where(cond__841, phase__844, phase)
-    rewards__846 = jnp.where(cond__841, rewards__842, rewards)
-    terminated__847 = jnp.where(cond__841, terminated__843, terminated)
-    phase__848 = jnp.where(cond__837, phase__840, phase__845)
-    rewards__849 = jnp.where(cond__837, rewards__838, rewards__846)
-    terminated__850 = jnp.where(cond__837, terminated__839, terminated__847)
-    phase__851 = jnp.where(cond__771, phase__848, phase)
-    discard_count__852 = jnp.where(cond__771, discard_count__818, discard_count)
-    card__853 = jnp.where(cond__771, card__824, card)
-    damage__854 = jnp.where(cond__771, damage__825, damage)
-    energy__855 = jnp.where(cond__771, energy__826, energy)
-    entered__856 = jnp.where(cond__771, entered__827, entered)
-    poisoned__857 = jnp.where(cond__771, poisoned__831, poisoned)
-    burned__858 = jnp.where(cond__771, burned__832, burned)
-    condition__859 = jnp.where(cond__771, condition__833, condition)
-    points__860 = jnp.where(cond__771, points__820, points)
-    promote_pending__861 = jnp.where(cond__771, promote_pending__835, promote_pending)
-    ko_turn__862 = jnp.where(cond__771, ko_turn__823, ko_turn)
-    under__863 = jnp.where(cond__771, under__828, under)
-    used_ability__864 = jnp.where(cond__771, used_ability__829, used_ability)
-    rewards__865 = jnp.where(cond__771, rewards__849, rewards)
-    terminated__866 = jnp.where(cond__771, terminated__850, terminated)
-    checkup__q_475__867 = jnp.where(cond__771, checkup__q_475__772, checkup__q_475)
-    checkup__owner_476__868 = jnp.where(cond__771, checkup__owner_476__773, checkup__owner_476)
-    checkup__q_477__869 = jnp.where(cond__771, checkup__q_477__794, checkup__q_477)
-    checkup__owner_478__870 = jnp.where(cond__771, checkup__owner_478__795, checkup__owner_478)
-    knockouts__ko_479__871 = jnp.where(cond__771, knockouts__ko_479__816, knockouts__ko_479)
-    knockouts__ko_cards_480__872 = jnp.where(
-        cond__771, knockouts__ko_cards_480__817, knockouts__ko_cards_480
+    cond__611 = jnp.logical_and(knockouts__won_486__610[0], knockouts__won_486__610[1])
+    rewards__612 = jnp.zeros(2, jnp.float32)
+    terminated__613 = jnp.bool_(True)
+    phase__614 = jnp.asarray(3, jnp.int8)
+    cond__615 = jnp.logical_or(knockouts__won_486__610[0], knockouts__won_486__610[1])
+    rewards__616 = _outcome(jnp.where(knockouts__won_486__610[0], 0, 1), 1.0)
+    terminated__617 = jnp.bool_(True)
+    phase__618 = jnp.asarray(3, jnp.int8)
+    phase__619 = jnp.where(cond__615, phase__618, phase)
+    rewards__620 = jnp.where(cond__615, rewards__616, rewards)
+    terminated__621 = jnp.where(cond__615, terminated__617, terminated)
+    phase__622 = jnp.where(cond__611, phase__614, phase__619)
+    rewards__623 = jnp.where(cond__611, rewards__612, rewards__620)
+    terminated__624 = jnp.where(cond__611, terminated__613, terminated__621)
+    phase__625 = jnp.where(cond__545, phase__622, phase)
+    discard_count__626 = jnp.where(cond__545, discard_count__592, discard_count)
+    card__627 = jnp.where(cond__545, card__598, card)
+    damage__628 = jnp.where(cond__545, damage__599, damage)
+    energy__629 = jnp.where(cond__545, energy__600, energy)
+    entered__630 = jnp.where(cond__545, entered__601, entered)
+    poisoned__631 = jnp.where(cond__545, poisoned__605, poisoned)
+    burned__632 = jnp.where(cond__545, burned__606, burned)
+    condition__633 = jnp.where(cond__545, condition__607, condition)
+    points__634 = jnp.where(cond__545, points__594, points)
+    promote_pending__635 = jnp.where(cond__545, promote_pending__609, promote_pending)
+    ko_turn__636 = jnp.where(cond__545, ko_turn__597, ko_turn)
+    under__637 = jnp.where(cond__545, under__602, under)
+    used_ability__638 = jnp.where(cond__545, used_ability__603, used_ability)
+    rewards__639 = jnp.where(cond__545, rewards__623, rewards)
+    terminated__640 = jnp.where(cond__545, terminated__624, terminated)
+    cond__641 = phase__625 != 3
+    cond__642 = turn >= 30
+    rewards__643 = jnp.zeros(2, jnp.float32)
+    terminated__644 = jnp.bool_(True)
+    phase__645 = jnp.asarray(3, jnp.int8)
+    cond__646 = promote_pending__635[end_of_turn__p_474__543]
+    phase__647 = jnp.asarray(2, jnp.int8)
+    cond__648 = promote_pending__635[(1 - end_of_turn__p_474__543)]
+    phase__649 = jnp.asarray(2, jnp.int8)
+    current_player__650 = 1 - end_of_turn__p_474__543
+    start_turn__p_487__651 = 1 - end_of_turn__p_474__543
+    current_player__652 = start_turn__p_487__651
+    phase__653 = jnp.asarray(1, jnp.int8)
+    turn__654 = turn + 1
+    supporter_played__655 = False
+    retreated__656 = False
+    retreat_cut__657 = jnp.asarray(0, jnp.int8)
+    dealt_bonus__658 = jnp.asarray(0, jnp.int16)
+    dealt_group__659 = jnp.asarray(-1, jnp.int8)
+    used_ability__660 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and(used_ability__638, False), jnp.bool_), (2, 4)
     )
-    knockouts__ko_value_481__873 = jnp.where(
-        cond__771, knockouts__ko_value_481__819, knockouts__ko_value_481
+    draw_cards__p_488__661 = start_turn__p_487__651
+    draw_cards__have_489__662 = hand_count[draw_cards__p_488__661]
+    draw_cards__k_490__663 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__p_488__661]), 0, (10 - draw_cards__have_489__662)
     )
-    knockouts__ko_active_482__874 = jnp.where(
-        cond__771, knockouts__ko_active_482__830, knockouts__ko_active_482
-    )
-    knockouts__has_bench_485__875 = jnp.where(
-        cond__771, knockouts__has_bench_485__834, knockouts__has_bench_485
-    )
-    knockouts__won_486__876 = jnp.where(cond__771, knockouts__won_486__836, knockouts__won_486)
-    cond__877 = phase__851 != 3
-    cond__878 = turn >= 30
-    rewards__879 = jnp.zeros(2, jnp.float32)
-    terminated__880 = jnp.bool_(True)
-    phase__881 = jnp.asarray(3, jnp.int8)
-    cond__882 = promote_pending__861[end_of_turn__p_474__769]
-    phase__883 = jnp.asarray(2, jnp.int8)
-    cond__884 = promote_pending__861[(1 - end_of_turn__p_474__769)]
-    phase__885 = jnp.asarray(2, jnp.int8)
-    current_player__886 = 1 - end_of_turn__p_474__769
-    start_turn__p_487__887 = 1 - end_of_turn__p_474__769
-    current_player__888 = start_turn__p_487__887
-    phase__889 = jnp.asarray(1, jnp.int8)
-    turn__890 = turn + 1
-    supporter_played__891 = False
-    retreated__892 = False
-    retreat_cut__893 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__894 = jnp.asarray(0, jnp.int16)
-    dealt_group__895 = jnp.asarray(-1, jnp.int8)
-    used_ability__896 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability__864, False), jnp.bool_), (2, 4)
-    )
-    draw_cards__p_488__897 = start_turn__p_487__887
-    draw_cards__have_489__898 = hand_count[draw_cards__p_488__897]
-    draw_cards__k_490__899 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_488__897]), 0, (10 - draw_cards__have_489__898)
-    )
-    hand__900 = hand.at[draw_cards__p_488__897].set(
+    hand__664 = hand.at[draw_cards__p_488__661].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_489__898),
-                    (HAND_SLOTS < (draw_cards__have_489__898 + draw_cards__k_490__899)),
+                    (HAND_SLOTS >= draw_cards__have_489__662),
+                    (HAND_SLOTS < (draw_cards__have_489__662 + draw_cards__k_490__663)),
                 ),
-                deck[draw_cards__p_488__897][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_489__898), 0, 19)
+                deck[draw_cards__p_488__661][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_489__662), 0, 19)
                 ],
-                hand[draw_cards__p_488__897],
+                hand[draw_cards__p_488__661],
             ),
             jnp.int16,
         )
     )
-    deck__901 = deck.at[draw_cards__p_488__897].set(
+    deck__665 = deck.at[draw_cards__p_488__661].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_490__899) < 20),
-                deck[draw_cards__p_488__897][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_490__899), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_490__663) < 20),
+                deck[draw_cards__p_488__661][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_490__663), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__902 = hand_count.at[draw_cards__p_488__897].set(
-        jnp.asarray((hand_count[draw_cards__p_488__897] + draw_cards__k_490__899), jnp.int8)
+    hand_count__666 = hand_count.at[draw_cards__p_488__661].set(
+        jnp.asarray((hand_count[draw_cards__p_488__661] + draw_cards__k_490__663), jnp.int8)
     )
-    deck_count__903 = deck_count.at[draw_cards__p_488__897].set(
-        jnp.asarray((deck_count[draw_cards__p_488__897] - draw_cards__k_490__899), jnp.int8)
+    deck_count__667 = deck_count.at[draw_cards__p_488__661].set(
+        jnp.asarray((deck_count[draw_cards__p_488__661] - draw_cards__k_490__663), jnp.int8)
     )
-    cond__904 = turn__890 > 1
-    energy_now__905 = energy_now__770.at[start_turn__p_487__887].set(
-        jnp.asarray(energy_next[start_turn__p_487__887], jnp.int8)
+    cond__668 = turn__654 > 1
+    energy_now__669 = energy_now__544.at[start_turn__p_487__651].set(
+        jnp.asarray(energy_next[start_turn__p_487__651], jnp.int8)
     )
-    energy_next__906 = energy_next.at[start_turn__p_487__887].set(
+    energy_next__670 = energy_next.at[start_turn__p_487__651].set(
         jnp.asarray(
             (
                 lambda next_energy__p_491: (
@@ -10911,152 +10067,105 @@ def _effect_attack(s: State, params, key) -> State:
                         )
                     )(_roll(_words[11], DECK_INFO__types[next_energy__d_492]))
                 )(s.deck_id[next_energy__p_491])
-            )(start_turn__p_487__887),
+            )(start_turn__p_487__651),
             jnp.int8,
         )
     )
-    energy_now__907 = jnp.where(cond__904, energy_now__905, energy_now__770)
-    energy_next__908 = jnp.where(cond__904, energy_next__906, energy_next)
-    phase__909 = jnp.where(cond__884, phase__885, phase__889)
-    turn__910 = jnp.where(cond__884, turn, turn__890)
-    deck__911 = jnp.where(cond__884, deck, deck__901)
-    deck_count__912 = jnp.where(cond__884, deck_count, deck_count__903)
-    hand__913 = jnp.where(cond__884, hand, hand__900)
-    hand_count__914 = jnp.where(cond__884, hand_count, hand_count__902)
-    energy_now__915 = jnp.where(cond__884, energy_now__770, energy_now__907)
-    energy_next__916 = jnp.where(cond__884, energy_next, energy_next__908)
-    supporter_played__917 = jnp.where(cond__884, supporter_played, supporter_played__891)
-    retreated__918 = jnp.where(cond__884, retreated, retreated__892)
-    retreat_cut__919 = jnp.where(cond__884, retreat_cut, retreat_cut__893)
-    dealt_bonus__920 = jnp.where(cond__884, dealt_bonus, dealt_bonus__894)
-    dealt_group__921 = jnp.where(cond__884, dealt_group, dealt_group__895)
-    used_ability__922 = jnp.where(cond__884, used_ability__864, used_ability__896)
-    current_player__923 = jnp.where(cond__884, current_player__886, current_player__888)
-    start_turn__p_487__924 = jnp.where(cond__884, start_turn__p_487, start_turn__p_487__887)
-    draw_cards__p_488__925 = jnp.where(cond__884, draw_cards__p_488, draw_cards__p_488__897)
-    draw_cards__have_489__926 = jnp.where(
-        cond__884, draw_cards__have_489, draw_cards__have_489__898
-    )
-    draw_cards__k_490__927 = jnp.where(cond__884, draw_cards__k_490, draw_cards__k_490__899)
-    phase__928 = jnp.where(cond__882, phase__883, phase__909)
-    turn__929 = jnp.where(cond__882, turn, turn__910)
-    deck__930 = jnp.where(cond__882, deck, deck__911)
-    deck_count__931 = jnp.where(cond__882, deck_count, deck_count__912)
-    hand__932 = jnp.where(cond__882, hand, hand__913)
-    hand_count__933 = jnp.where(cond__882, hand_count, hand_count__914)
-    energy_now__934 = jnp.where(cond__882, energy_now__770, energy_now__915)
-    energy_next__935 = jnp.where(cond__882, energy_next, energy_next__916)
-    supporter_played__936 = jnp.where(cond__882, supporter_played, supporter_played__917)
-    retreated__937 = jnp.where(cond__882, retreated, retreated__918)
-    retreat_cut__938 = jnp.where(cond__882, retreat_cut, retreat_cut__919)
-    dealt_bonus__939 = jnp.where(cond__882, dealt_bonus, dealt_bonus__920)
-    dealt_group__940 = jnp.where(cond__882, dealt_group, dealt_group__921)
-    used_ability__941 = jnp.where(cond__882, used_ability__864, used_ability__922)
-    current_player__942 = jnp.where(cond__882, current_player, current_player__923)
-    start_turn__p_487__943 = jnp.where(cond__882, start_turn__p_487, start_turn__p_487__924)
-    draw_cards__p_488__944 = jnp.where(cond__882, draw_cards__p_488, draw_cards__p_488__925)
-    draw_cards__have_489__945 = jnp.where(
-        cond__882, draw_cards__have_489, draw_cards__have_489__926
-    )
-    draw_cards__k_490__946 = jnp.where(cond__882, draw_cards__k_490, draw_cards__k_490__927)
-    phase__947 = jnp.where(cond__878, phase__881, phase__928)
-    turn__948 = jnp.where(cond__878, turn, turn__929)
-    deck__949 = jnp.where(cond__878, deck, deck__930)
-    deck_count__950 = jnp.where(cond__878, deck_count, deck_count__931)
-    hand__951 = jnp.where(cond__878, hand, hand__932)
-    hand_count__952 = jnp.where(cond__878, hand_count, hand_count__933)
-    energy_now__953 = jnp.where(cond__878, energy_now__770, energy_now__934)
-    energy_next__954 = jnp.where(cond__878, energy_next, energy_next__935)
-    supporter_played__955 = jnp.where(cond__878, supporter_played, supporter_played__936)
-    retreated__956 = jnp.where(cond__878, retreated, retreated__937)
-    retreat_cut__957 = jnp.where(cond__878, retreat_cut, retreat_cut__938)
-    dealt_bonus__958 = jnp.where(cond__878, dealt_bonus, dealt_bonus__939)
-    dealt_group__959 = jnp.where(cond__878, dealt_group, dealt_group__940)
-    used_ability__960 = jnp.where(cond__878, used_ability__864, used_ability__941)
-    current_player__961 = jnp.where(cond__878, current_player, current_player__942)
-    rewards__962 = jnp.where(cond__878, rewards__879, rewards__865)
-    terminated__963 = jnp.where(cond__878, terminated__880, terminated__866)
-    start_turn__p_487__964 = jnp.where(cond__878, start_turn__p_487, start_turn__p_487__943)
-    draw_cards__p_488__965 = jnp.where(cond__878, draw_cards__p_488, draw_cards__p_488__944)
-    draw_cards__have_489__966 = jnp.where(
-        cond__878, draw_cards__have_489, draw_cards__have_489__945
-    )
-    draw_cards__k_490__967 = jnp.where(cond__878, draw_cards__k_490, draw_cards__k_490__946)
-    phase__968 = jnp.where(cond__877, phase__947, phase__851)
-    turn__969 = jnp.where(cond__877, turn__948, turn)
-    deck__970 = jnp.where(cond__877, deck__949, deck)
-    deck_count__971 = jnp.where(cond__877, deck_count__950, deck_count)
-    hand__972 = jnp.where(cond__877, hand__951, hand)
-    hand_count__973 = jnp.where(cond__877, hand_count__952, hand_count)
-    energy_now__974 = jnp.where(cond__877, energy_now__953, energy_now__770)
-    energy_next__975 = jnp.where(cond__877, energy_next__954, energy_next)
-    supporter_played__976 = jnp.where(cond__877, supporter_played__955, supporter_played)
-    retreated__977 = jnp.where(cond__877, retreated__956, retreated)
-    retreat_cut__978 = jnp.where(cond__877, retreat_cut__957, retreat_cut)
-    dealt_bonus__979 = jnp.where(cond__877, dealt_bonus__958, dealt_bonus)
-    dealt_group__980 = jnp.where(cond__877, dealt_group__959, dealt_group)
-    used_ability__981 = jnp.where(cond__877, used_ability__960, used_ability__864)
-    current_player__982 = jnp.where(cond__877, current_player__961, current_player)
-    rewards__983 = jnp.where(cond__877, rewards__962, rewards__865)
-    terminated__984 = jnp.where(cond__877, terminated__963, terminated__866)
-    start_turn__p_487__985 = jnp.where(cond__877, start_turn__p_487__964, start_turn__p_487)
-    draw_cards__p_488__986 = jnp.where(cond__877, draw_cards__p_488__965, draw_cards__p_488)
-    draw_cards__have_489__987 = jnp.where(
-        cond__877, draw_cards__have_489__966, draw_cards__have_489
-    )
-    draw_cards__k_490__988 = jnp.where(cond__877, draw_cards__k_490__967, draw_cards__k_490)
-    phase = jnp.where(cond__768, phase__968, phase)
-    turn = jnp.where(cond__768, turn__969, turn)
-    deck = jnp.where(cond__768, deck__970, deck)
-    deck_count = jnp.where(cond__768, deck_count__971, deck_count)
-    hand = jnp.where(cond__768, hand__972, hand)
-    hand_count = jnp.where(cond__768, hand_count__973, hand_count)
-    discard_count = jnp.where(cond__768, discard_count__852, discard_count)
-    card = jnp.where(cond__768, card__853, card)
-    damage = jnp.where(cond__768, damage__854, damage)
-    energy = jnp.where(cond__768, energy__855, energy)
-    entered = jnp.where(cond__768, entered__856, entered)
-    poisoned = jnp.where(cond__768, poisoned__857, poisoned)
-    burned = jnp.where(cond__768, burned__858, burned)
-    condition = jnp.where(cond__768, condition__859, condition)
-    points = jnp.where(cond__768, points__860, points)
-    energy_now = jnp.where(cond__768, energy_now__974, energy_now)
-    energy_next = jnp.where(cond__768, energy_next__975, energy_next)
-    supporter_played = jnp.where(cond__768, supporter_played__976, supporter_played)
-    retreated = jnp.where(cond__768, retreated__977, retreated)
-    promote_pending = jnp.where(cond__768, promote_pending__861, promote_pending)
-    retreat_cut = jnp.where(cond__768, retreat_cut__978, retreat_cut)
-    dealt_bonus = jnp.where(cond__768, dealt_bonus__979, dealt_bonus)
-    dealt_group = jnp.where(cond__768, dealt_group__980, dealt_group)
-    ko_turn = jnp.where(cond__768, ko_turn__862, ko_turn)
-    under = jnp.where(cond__768, under__863, under)
-    used_ability = jnp.where(cond__768, used_ability__981, used_ability)
-    current_player = jnp.where(cond__768, current_player__982, current_player)
-    rewards = jnp.where(cond__768, rewards__983, rewards)
-    terminated = jnp.where(cond__768, terminated__984, terminated)
-    end_of_turn__p_474 = jnp.where(cond__768, end_of_turn__p_474__769, end_of_turn__p_474)
-    checkup__q_475 = jnp.where(cond__768, checkup__q_475__867, checkup__q_475)
-    checkup__owner_476 = jnp.where(cond__768, checkup__owner_476__868, checkup__owner_476)
-    checkup__q_477 = jnp.where(cond__768, checkup__q_477__869, checkup__q_477)
-    checkup__owner_478 = jnp.where(cond__768, checkup__owner_478__870, checkup__owner_478)
-    knockouts__ko_479 = jnp.where(cond__768, knockouts__ko_479__871, knockouts__ko_479)
-    knockouts__ko_cards_480 = jnp.where(
-        cond__768, knockouts__ko_cards_480__872, knockouts__ko_cards_480
-    )
-    knockouts__ko_value_481 = jnp.where(
-        cond__768, knockouts__ko_value_481__873, knockouts__ko_value_481
-    )
-    knockouts__ko_active_482 = jnp.where(
-        cond__768, knockouts__ko_active_482__874, knockouts__ko_active_482
-    )
-    knockouts__has_bench_485 = jnp.where(
-        cond__768, knockouts__has_bench_485__875, knockouts__has_bench_485
-    )
-    knockouts__won_486 = jnp.where(cond__768, knockouts__won_486__876, knockouts__won_486)
-    start_turn__p_487 = jnp.where(cond__768, start_turn__p_487__985, start_turn__p_487)
-    draw_cards__p_488 = jnp.where(cond__768, draw_cards__p_488__986, draw_cards__p_488)
-    draw_cards__have_489 = jnp.where(cond__768, draw_cards__have_489__987, draw_cards__have_489)
-    draw_cards__k_490 = jnp.where(cond__768, draw_cards__k_490__988, draw_cards__k_490)
+    energy_now__671 = jnp.where(cond__668, energy_now__669, energy_now__544)
+    energy_next__672 = jnp.where(cond__668, energy_next__670, energy_next)
+    phase__673 = jnp.where(cond__648, phase__649, phase__653)
+    turn__674 = jnp.where(cond__648, turn, turn__654)
+    deck__675 = jnp.where(cond__648, deck, deck__665)
+    deck_count__676 = jnp.where(cond__648, deck_count, deck_count__667)
+    hand__677 = jnp.where(cond__648, hand, hand__664)
+    hand_count__678 = jnp.where(cond__648, hand_count, hand_count__666)
+    energy_now__679 = jnp.where(cond__648, energy_now__544, energy_now__671)
+    energy_next__680 = jnp.where(cond__648, energy_next, energy_next__672)
+    supporter_played__681 = jnp.where(cond__648, supporter_played, supporter_played__655)
+    retreated__682 = jnp.where(cond__648, retreated, retreated__656)
+    retreat_cut__683 = jnp.where(cond__648, retreat_cut, retreat_cut__657)
+    dealt_bonus__684 = jnp.where(cond__648, dealt_bonus, dealt_bonus__658)
+    dealt_group__685 = jnp.where(cond__648, dealt_group, dealt_group__659)
+    used_ability__686 = jnp.where(cond__648, used_ability__638, used_ability__660)
+    current_player__687 = jnp.where(cond__648, current_player__650, current_player__652)
+    phase__688 = jnp.where(cond__646, phase__647, phase__673)
+    turn__689 = jnp.where(cond__646, turn, turn__674)
+    deck__690 = jnp.where(cond__646, deck, deck__675)
+    deck_count__691 = jnp.where(cond__646, deck_count, deck_count__676)
+    hand__692 = jnp.where(cond__646, hand, hand__677)
+    hand_count__693 = jnp.where(cond__646, hand_count, hand_count__678)
+    energy_now__694 = jnp.where(cond__646, energy_now__544, energy_now__679)
+    energy_next__695 = jnp.where(cond__646, energy_next, energy_next__680)
+    supporter_played__696 = jnp.where(cond__646, supporter_played, supporter_played__681)
+    retreated__697 = jnp.where(cond__646, retreated, retreated__682)
+    retreat_cut__698 = jnp.where(cond__646, retreat_cut, retreat_cut__683)
+    dealt_bonus__699 = jnp.where(cond__646, dealt_bonus, dealt_bonus__684)
+    dealt_group__700 = jnp.where(cond__646, dealt_group, dealt_group__685)
+    used_ability__701 = jnp.where(cond__646, used_ability__638, used_ability__686)
+    current_player__702 = jnp.where(cond__646, current_player, current_player__687)
+    phase__703 = jnp.where(cond__642, phase__645, phase__688)
+    turn__704 = jnp.where(cond__642, turn, turn__689)
+    deck__705 = jnp.where(cond__642, deck, deck__690)
+    deck_count__706 = jnp.where(cond__642, deck_count, deck_count__691)
+    hand__707 = jnp.where(cond__642, hand, hand__692)
+    hand_count__708 = jnp.where(cond__642, hand_count, hand_count__693)
+    energy_now__709 = jnp.where(cond__642, energy_now__544, energy_now__694)
+    energy_next__710 = jnp.where(cond__642, energy_next, energy_next__695)
+    supporter_played__711 = jnp.where(cond__642, supporter_played, supporter_played__696)
+    retreated__712 = jnp.where(cond__642, retreated, retreated__697)
+    retreat_cut__713 = jnp.where(cond__642, retreat_cut, retreat_cut__698)
+    dealt_bonus__714 = jnp.where(cond__642, dealt_bonus, dealt_bonus__699)
+    dealt_group__715 = jnp.where(cond__642, dealt_group, dealt_group__700)
+    used_ability__716 = jnp.where(cond__642, used_ability__638, used_ability__701)
+    current_player__717 = jnp.where(cond__642, current_player, current_player__702)
+    rewards__718 = jnp.where(cond__642, rewards__643, rewards__639)
+    terminated__719 = jnp.where(cond__642, terminated__644, terminated__640)
+    phase__720 = jnp.where(cond__641, phase__703, phase__625)
+    turn__721 = jnp.where(cond__641, turn__704, turn)
+    deck__722 = jnp.where(cond__641, deck__705, deck)
+    deck_count__723 = jnp.where(cond__641, deck_count__706, deck_count)
+    hand__724 = jnp.where(cond__641, hand__707, hand)
+    hand_count__725 = jnp.where(cond__641, hand_count__708, hand_count)
+    energy_now__726 = jnp.where(cond__641, energy_now__709, energy_now__544)
+    energy_next__727 = jnp.where(cond__641, energy_next__710, energy_next)
+    supporter_played__728 = jnp.where(cond__641, supporter_played__711, supporter_played)
+    retreated__729 = jnp.where(cond__641, retreated__712, retreated)
+    retreat_cut__730 = jnp.where(cond__641, retreat_cut__713, retreat_cut)
+    dealt_bonus__731 = jnp.where(cond__641, dealt_bonus__714, dealt_bonus)
+    dealt_group__732 = jnp.where(cond__641, dealt_group__715, dealt_group)
+    used_ability__733 = jnp.where(cond__641, used_ability__716, used_ability__638)
+    current_player__734 = jnp.where(cond__641, current_player__717, current_player)
+    rewards__735 = jnp.where(cond__641, rewards__718, rewards__639)
+    terminated__736 = jnp.where(cond__641, terminated__719, terminated__640)
+    phase = jnp.where(cond__542, phase__720, phase)
+    turn = jnp.where(cond__542, turn__721, turn)
+    deck = jnp.where(cond__542, deck__722, deck)
+    deck_count = jnp.where(cond__542, deck_count__723, deck_count)
+    hand = jnp.where(cond__542, hand__724, hand)
+    hand_count = jnp.where(cond__542, hand_count__725, hand_count)
+    discard_count = jnp.where(cond__542, discard_count__626, discard_count)
+    card = jnp.where(cond__542, card__627, card)
+    damage = jnp.where(cond__542, damage__628, damage)
+    energy = jnp.where(cond__542, energy__629, energy)
+    entered = jnp.where(cond__542, entered__630, entered)
+    poisoned = jnp.where(cond__542, poisoned__631, poisoned)
+    burned = jnp.where(cond__542, burned__632, burned)
+    condition = jnp.where(cond__542, condition__633, condition)
+    points = jnp.where(cond__542, points__634, points)
+    energy_now = jnp.where(cond__542, energy_now__726, energy_now)
+    energy_next = jnp.where(cond__542, energy_next__727, energy_next)
+    supporter_played = jnp.where(cond__542, supporter_played__728, supporter_played)
+    retreated = jnp.where(cond__542, retreated__729, retreated)
+    promote_pending = jnp.where(cond__542, promote_pending__635, promote_pending)
+    retreat_cut = jnp.where(cond__542, retreat_cut__730, retreat_cut)
+    dealt_bonus = jnp.where(cond__542, dealt_bonus__731, dealt_bonus)
+    dealt_group = jnp.where(cond__542, dealt_group__732, dealt_group)
+    ko_turn = jnp.where(cond__542, ko_turn__636, ko_turn)
+    under = jnp.where(cond__542, under__637, under)
+    used_ability = jnp.where(cond__542, used_ability__733, used_ability)
+    current_player = jnp.where(cond__542, current_player__734, current_player)
+    rewards = jnp.where(cond__542, rewards__735, rewards)
+    terminated = jnp.where(cond__542, terminated__736, terminated)
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
@@ -11135,29 +10244,11 @@ def _effect_use_ability(s: State, params, key) -> State:
     choice__pending = jnp.asarray(0, jnp.int32)
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)
-    choice__mover = jnp.asarray(0, jnp.int32)
     p = choice__p
     o = choice__o
     c = choice__c
     t = jnp.asarray(0, jnp.int32)
-    swap_active__p_523 = jnp.asarray(0, jnp.int32)
-    swap_active__b_524 = jnp.asarray(0, jnp.int32)
-    swap_active__perm_525 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
-    clear_conditions__p_526 = jnp.asarray(0, jnp.int32)
-    heads = False
-    give_status__q_527 = jnp.asarray(0, jnp.int32)
-    give_status__st_528 = jnp.asarray(0, jnp.int16)
-    knockouts__ko_529 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2, 4))
-    knockouts__ko_cards_530 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
-    knockouts__ko_value_531 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (2, 4))
-    knockouts__ko_active_532 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    knockouts__has_bench_535 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
-    knockouts__won_536 = jnp.broadcast_to(jnp.asarray(False, jnp.bool_), (2,))
     b = jnp.asarray(0, jnp.int32)
-    swap_active__p_537 = jnp.asarray(0, jnp.int32)
-    swap_active__b_538 = jnp.asarray(0, jnp.int32)
-    swap_active__perm_539 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
-    clear_conditions__p_540 = jnp.asarray(0, jnp.int32)
     choice__test_4 = False
     cond__1 = choice__resume == 0
     choice__mover__2 = current_player
@@ -11166,7 +10257,6 @@ def _effect_use_ability(s: State, params, key) -> State:
     c__5 = card[p__3, slot__arg]
     used_ability__6 = used_ability.at[p__3, slot__arg].set(jnp.asarray(True, jnp.bool_))
     used_ability = jnp.where(cond__1, used_ability__6, used_ability)
-    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
     p = jnp.where(cond__1, p__3, p)
     o = jnp.where(cond__1, o__4, o)
     c = jnp.where(cond__1, c__5, c)
@@ -11377,21 +10467,13 @@ def _effect_use_ability(s: State, params, key) -> State:
     under__65 = jnp.where(cond__43, under__51, under)
     lasting_until__66 = jnp.where(cond__43, lasting_until__57, lasting_until)
     used_ability__67 = jnp.where(cond__43, used_ability__52, used_ability)
-    swap_active__p_523__68 = jnp.where(cond__43, swap_active__p_523__44, swap_active__p_523)
-    swap_active__b_524__69 = jnp.where(cond__43, swap_active__b_524__45, swap_active__b_524)
-    swap_active__perm_525__70 = jnp.where(
-        cond__43, swap_active__perm_525__46, swap_active__perm_525
-    )
-    clear_conditions__p_526__71 = jnp.where(
-        cond__43, clear_conditions__p_526__53, clear_conditions__p_526
-    )
-    cond__72 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
-    damage__73 = damage__59.at[o, t].set(
+    cond__68 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
+    damage__69 = damage__59.at[o, t].set(
         jnp.asarray((damage__59[o, t] + CARDS__ab_snipe[c]), jnp.int16)
     )
-    damage__74 = jnp.where(cond__72, damage__73, damage__59)
-    cond__75 = CARDS__ab_attach_type[c] >= 0
-    energy__76 = energy__60.at[
+    damage__70 = jnp.where(cond__68, damage__69, damage__59)
+    cond__71 = CARDS__ab_attach_type[c] >= 0
+    energy__72 = energy__60.at[
         p, jnp.where(CARDS__ab_attach_active[c], 0, slot__arg), CARDS__ab_attach_type[c]
     ].set(
         jnp.asarray(
@@ -11404,41 +10486,39 @@ def _effect_use_ability(s: State, params, key) -> State:
             jnp.int8,
         )
     )
-    energy__77 = jnp.where(cond__75, energy__76, energy__60)
-    heads__78 = _flip(_words[0])
-    cond__79 = jnp.logical_and(
+    energy__73 = jnp.where(cond__71, energy__72, energy__60)
+    heads__74 = _flip(_words[0])
+    cond__75 = jnp.logical_and(
         (CARDS__ab_status[c] > 0),
         jnp.logical_or(
-            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__78)
+            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__74)
         ),
     )
-    give_status__q_527__80 = o
-    give_status__st_528__81 = CARDS__ab_status[c]
-    cond__82 = give_status__st_528__81 == 1
-    poisoned__83 = poisoned__62.at[give_status__q_527__80].set(jnp.asarray(True, jnp.bool_))
-    cond__84 = give_status__st_528__81 == 2
-    burned__85 = burned__63.at[give_status__q_527__80].set(jnp.asarray(True, jnp.bool_))
-    cond__86 = give_status__st_528__81 == 3
-    condition__87 = condition__64.at[give_status__q_527__80].set(jnp.asarray(1, jnp.int8))
-    cond__88 = give_status__st_528__81 == 4
-    condition__89 = condition__64.at[give_status__q_527__80].set(jnp.asarray(2, jnp.int8))
-    cond__90 = give_status__st_528__81 == 5
-    condition__91 = condition__64.at[give_status__q_527__80].set(jnp.asarray(3, jnp.int8))
-    condition__92 = jnp.where(cond__90, condition__91, condition__64)
-    condition__93 = jnp.where(cond__88, condition__89, condition__92)
-    condition__94 = jnp.where(cond__86, condition__87, condition__93)
-    burned__95 = jnp.where(cond__84, burned__85, burned__63)
-    condition__96 = jnp.where(cond__84, condition__64, condition__94)
-    poisoned__97 = jnp.where(cond__82, poisoned__83, poisoned__62)
-    burned__98 = jnp.where(cond__82, burned__63, burned__95)
-    condition__99 = jnp.where(cond__82, condition__64, condition__96)
-    poisoned__100 = jnp.where(cond__79, poisoned__97, poisoned__62)
-    burned__101 = jnp.where(cond__79, burned__98, burned__63)
-    condition__102 = jnp.where(cond__79, condition__99, condition__64)
-    give_status__q_527__103 = jnp.where(cond__79, give_status__q_527__80, give_status__q_527)
-    give_status__st_528__104 = jnp.where(cond__79, give_status__st_528__81, give_status__st_528)
-    cond__105 = CARDS__ab_look_n[c] > 0
-    seen__106 = seen.at[p].set(
+    give_status__q_527__76 = o
+    give_status__st_528__77 = CARDS__ab_status[c]
+    cond__78 = give_status__st_528__77 == 1
+    poisoned__79 = poisoned__62.at[give_status__q_527__76].set(jnp.asarray(True, jnp.bool_))
+    cond__80 = give_status__st_528__77 == 2
+    burned__81 = burned__63.at[give_status__q_527__76].set(jnp.asarray(True, jnp.bool_))
+    cond__82 = give_status__st_528__77 == 3
+    condition__83 = condition__64.at[give_status__q_527__76].set(jnp.asarray(1, jnp.int8))
+    cond__84 = give_status__st_528__77 == 4
+    condition__85 = condition__64.at[give_status__q_527__76].set(jnp.asarray(2, jnp.int8))
+    cond__86 = give_status__st_528__77 == 5
+    condition__87 = condition__64.at[give_status__q_527__76].set(jnp.asarray(3, jnp.int8))
+    condition__88 = jnp.where(cond__86, condition__87, condition__64)
+    condition__89 = jnp.where(cond__84, condition__85, condition__88)
+    condition__90 = jnp.where(cond__82, condition__83, condition__89)
+    burned__91 = jnp.where(cond__80, burned__81, burned__63)
+    condition__92 = jnp.where(cond__80, condition__64, condition__90)
+    poisoned__93 = jnp.where(cond__78, poisoned__79, poisoned__62)
+    burned__94 = jnp.where(cond__78, burned__63, burned__91)
+    condition__95 = jnp.where(cond__78, condition__64, condition__92)
+    poisoned__96 = jnp.where(cond__75, poisoned__93, poisoned__62)
+    burned__97 = jnp.where(cond__75, burned__94, burned__63)
+    condition__98 = jnp.where(cond__75, condition__95, condition__64)
+    cond__99 = CARDS__ab_look_n[c] > 0
+    seen__100 = seen.at[p].set(
         jnp.asarray(
             jnp.where(
                 (HAND_SLOTS < CARDS__ab_look_n[c]), s.deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1
@@ -11446,25 +10526,25 @@ def _effect_use_ability(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    seen__107 = jnp.where(cond__105, seen__106, seen)
-    cond__108 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
-    energy__109 = energy__77.at[p, t, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__77[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
+    seen__101 = jnp.where(cond__99, seen__100, seen)
+    cond__102 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
+    energy__103 = energy__73.at[p, t, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__73[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
     )
-    energy__110 = energy__109.at[p, 0, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__109[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
+    energy__104 = energy__103.at[p, 0, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__103[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
     )
-    energy__111 = jnp.where(cond__108, energy__110, energy__77)
-    knockouts__ko_529__112 = jnp.broadcast_to(
+    energy__105 = jnp.where(cond__102, energy__104, energy__73)
+    knockouts__ko_529__106 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__58 >= 0), (damage__74 >= CARDS__hp[card__58])), jnp.bool_
+            jnp.logical_and((card__58 >= 0), (damage__70 >= CARDS__hp[card__58])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_530__113 = jnp.broadcast_to(
+    knockouts__ko_cards_530__107 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_529__112,
+                knockouts__ko_529__106,
                 (1 + jnp.asarray(CARDS__stage[card__58]).astype(jnp.int32)),
                 0,
             ),
@@ -11472,7 +10552,7 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2, 4),
     )
-    discard_count__114 = jnp.broadcast_to(
+    discard_count__108 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -11480,8 +10560,8 @@ def _effect_use_ability(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_530__113[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_530__113[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_530__107[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_530__107[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -11490,16 +10570,16 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    knockouts__ko_value_531__115 = jnp.broadcast_to(
+    knockouts__ko_value_531__109 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_529__112, (1 + jnp.asarray(CARDS__ex[card__58]).astype(jnp.int32)), 0
+                knockouts__ko_529__106, (1 + jnp.asarray(CARDS__ex[card__58]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__116 = jnp.broadcast_to(
+    points__110 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -11507,8 +10587,8 @@ def _effect_use_ability(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_531__115[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_531__115[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_531__109[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_531__109[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -11517,16 +10597,16 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__117 = False
-    ko_turn__118 = jnp.broadcast_to(
+    cond__111 = False
+    ko_turn__112 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_529__112[0]),
-                            jnp.any(knockouts__ko_529__112[1]),
+                            jnp.any(knockouts__ko_529__106[0]),
+                            jnp.any(knockouts__ko_529__106[1]),
                         )
                     ]
                 ),
@@ -11537,63 +10617,62 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__119 = jnp.where(cond__117, ko_turn__118, ko_turn)
-    card__120 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__112, -1, card__58), jnp.int16), (2, 4)
+    ko_turn__113 = jnp.where(cond__111, ko_turn__112, ko_turn)
+    card__114 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_529__106, -1, card__58), jnp.int16), (2, 4)
     )
-    damage__121 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__112, 0, damage__74), jnp.int16), (2, 4)
+    damage__115 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_529__106, 0, damage__70), jnp.int16), (2, 4)
     )
-    energy__122 = jnp.broadcast_to(
+    energy__116 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_529__112, (2, 4, 1)), 0, energy__111), jnp.int8
+            jnp.where(jnp.reshape(knockouts__ko_529__106, (2, 4, 1)), 0, energy__105), jnp.int8
         ),
         (2, 4, 8),
     )
-    entered__123 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_529__112, 0, entered__61), jnp.int8), (2, 4)
+    entered__117 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_529__106, 0, entered__61), jnp.int8), (2, 4)
     )
-    under__124 = jnp.broadcast_to(
+    under__118 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_529__112, (2, 4, 1)), -1, under__65), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_529__106, (2, 4, 1)), -1, under__65), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__125 = jnp.broadcast_to(
+    used_ability__119 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability__67, jnp.logical_not(knockouts__ko_529__112)), jnp.bool_
+            jnp.logical_and(used_ability__67, jnp.logical_not(knockouts__ko_529__106)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_532__126 = jnp.broadcast_to(
+    knockouts__ko_active_532__120 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_529__112[0, 0], knockouts__ko_529__112[1, 0])
+                    for x in (knockouts__ko_529__106[0, 0], knockouts__ko_529__106[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__127 = jnp.broadcast_to(
+    poisoned__121 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned__100, jnp.logical_not(knockouts__ko_active_532__126)),
-            jnp.bool_,
+            jnp.logical_and(poisoned__96, jnp.logical_not(knockouts__ko_active_532__120)), jnp.bool_
         ),
         (2,),
     )
-    burned__128 = jnp.broadcast_to(
+    burned__122 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__101, jnp.logical_not(knockouts__ko_active_532__126)), jnp.bool_
+            jnp.logical_and(burned__97, jnp.logical_not(knockouts__ko_active_532__120)), jnp.bool_
         ),
         (2,),
     )
-    condition__129 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_532__126, 0, condition__102), jnp.int8), (2,)
+    condition__123 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_532__120, 0, condition__98), jnp.int8), (2,)
     )
-    knockouts__has_bench_535__130 = jnp.broadcast_to(
+    knockouts__has_bench_535__124 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -11601,13 +10680,13 @@ def _effect_use_ability(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_533: card__120[0, knockouts__ks_533] >= 0
+                                lambda knockouts__ks_533: _get(card__114, 0, knockouts__ks_533) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_534: card__120[1, knockouts__ks_534] >= 0
+                                lambda knockouts__ks_534: _get(card__114, 1, knockouts__ks_534) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -11618,31 +10697,31 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__131 = jnp.broadcast_to(
+    promote_pending__125 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
                 promote_pending,
-                jnp.logical_and(knockouts__ko_active_532__126, knockouts__has_bench_535__130),
+                jnp.logical_and(knockouts__ko_active_532__120, knockouts__has_bench_535__124),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_536__132 = jnp.broadcast_to(
+    knockouts__won_536__126 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__116 >= 3),
+                (points__110 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_532__126[1],
-                                jnp.logical_not(knockouts__has_bench_535__130[1]),
+                                knockouts__ko_active_532__120[1],
+                                jnp.logical_not(knockouts__has_bench_535__124[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_532__126[0],
-                                jnp.logical_not(knockouts__has_bench_535__130[0]),
+                                knockouts__ko_active_532__120[0],
+                                jnp.logical_not(knockouts__has_bench_535__124[0]),
                             ),
                         )
                     ]
@@ -11652,199 +10731,154 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__133 = jnp.logical_and(knockouts__won_536__132[0], knockouts__won_536__132[1])
-    rewards__134 = jnp.zeros(2, jnp.float32)
-    terminated__135 = jnp.bool_(True)
-    phase__136 = jnp.asarray(3, jnp.int8)
-    cond__137 = jnp.logical_or(knockouts__won_536__132[0], knockouts__won_536__132[1])
-    rewards__138 = _outcome(jnp.where(knockouts__won_536__132[0], 0, 1), 1.0)
-    terminated__139 = jnp.bool_(True)
-    phase__140 = jnp.asarray(3, jnp.int8)
-    phase__141 = jnp.where(cond__137, phase__140, phase)
-    rewards__142 = jnp.where(cond__137, rewards__138, rewards)
-    terminated__143 = jnp.where(cond__137, terminated__139, terminated)
-    phase__144 = jnp.where(cond__133, phase__136, phase__141)
-    rewards__145 = jnp.where(cond__133, rewards__134, rewards__142)
-    terminated__146 = jnp.where(cond__133, terminated__135, terminated__143)
-    choice__test_4__147 = jnp.logical_and((phase__144 == 1), promote_pending__131[o])
-    phase = jnp.where(cond__39, phase__144, phase)
-    discard_count = jnp.where(cond__39, discard_count__114, discard_count)
-    card = jnp.where(cond__39, card__120, card)
-    damage = jnp.where(cond__39, damage__121, damage)
-    energy = jnp.where(cond__39, energy__122, energy)
-    entered = jnp.where(cond__39, entered__123, entered)
-    poisoned = jnp.where(cond__39, poisoned__127, poisoned)
-    burned = jnp.where(cond__39, burned__128, burned)
-    condition = jnp.where(cond__39, condition__129, condition)
-    points = jnp.where(cond__39, points__116, points)
-    promote_pending = jnp.where(cond__39, promote_pending__131, promote_pending)
-    ko_turn = jnp.where(cond__39, ko_turn__119, ko_turn)
-    under = jnp.where(cond__39, under__124, under)
+    cond__127 = jnp.logical_and(knockouts__won_536__126[0], knockouts__won_536__126[1])
+    rewards__128 = jnp.zeros(2, jnp.float32)
+    terminated__129 = jnp.bool_(True)
+    phase__130 = jnp.asarray(3, jnp.int8)
+    cond__131 = jnp.logical_or(knockouts__won_536__126[0], knockouts__won_536__126[1])
+    rewards__132 = _outcome(jnp.where(knockouts__won_536__126[0], 0, 1), 1.0)
+    terminated__133 = jnp.bool_(True)
+    phase__134 = jnp.asarray(3, jnp.int8)
+    phase__135 = jnp.where(cond__131, phase__134, phase)
+    rewards__136 = jnp.where(cond__131, rewards__132, rewards)
+    terminated__137 = jnp.where(cond__131, terminated__133, terminated)
+    phase__138 = jnp.where(cond__127, phase__130, phase__135)
+    rewards__139 = jnp.where(cond__127, rewards__128, rewards__136)
+    terminated__140 = jnp.where(cond__127, terminated__129, terminated__137)
+    choice__test_4__141 = jnp.logical_and((phase__138 == 1), promote_pending__125[o])
+    phase = jnp.where(cond__39, phase__138, phase)
+    discard_count = jnp.where(cond__39, discard_count__108, discard_count)
+    card = jnp.where(cond__39, card__114, card)
+    damage = jnp.where(cond__39, damage__115, damage)
+    energy = jnp.where(cond__39, energy__116, energy)
+    entered = jnp.where(cond__39, entered__117, entered)
+    poisoned = jnp.where(cond__39, poisoned__121, poisoned)
+    burned = jnp.where(cond__39, burned__122, burned)
+    condition = jnp.where(cond__39, condition__123, condition)
+    points = jnp.where(cond__39, points__110, points)
+    promote_pending = jnp.where(cond__39, promote_pending__125, promote_pending)
+    ko_turn = jnp.where(cond__39, ko_turn__113, ko_turn)
+    under = jnp.where(cond__39, under__118, under)
     lasting_until = jnp.where(cond__39, lasting_until__66, lasting_until)
-    used_ability = jnp.where(cond__39, used_ability__125, used_ability)
-    seen = jnp.where(cond__39, seen__107, seen)
-    rewards = jnp.where(cond__39, rewards__145, rewards)
-    terminated = jnp.where(cond__39, terminated__146, terminated)
-    swap_active__p_523 = jnp.where(cond__39, swap_active__p_523__68, swap_active__p_523)
-    swap_active__b_524 = jnp.where(cond__39, swap_active__b_524__69, swap_active__b_524)
-    swap_active__perm_525 = jnp.where(cond__39, swap_active__perm_525__70, swap_active__perm_525)
-    clear_conditions__p_526 = jnp.where(
-        cond__39, clear_conditions__p_526__71, clear_conditions__p_526
-    )
-    heads = jnp.where(cond__39, heads__78, heads)
-    give_status__q_527 = jnp.where(cond__39, give_status__q_527__103, give_status__q_527)
-    give_status__st_528 = jnp.where(cond__39, give_status__st_528__104, give_status__st_528)
-    knockouts__ko_529 = jnp.where(cond__39, knockouts__ko_529__112, knockouts__ko_529)
-    knockouts__ko_cards_530 = jnp.where(
-        cond__39, knockouts__ko_cards_530__113, knockouts__ko_cards_530
-    )
-    knockouts__ko_value_531 = jnp.where(
-        cond__39, knockouts__ko_value_531__115, knockouts__ko_value_531
-    )
-    knockouts__ko_active_532 = jnp.where(
-        cond__39, knockouts__ko_active_532__126, knockouts__ko_active_532
-    )
-    knockouts__has_bench_535 = jnp.where(
-        cond__39, knockouts__has_bench_535__130, knockouts__has_bench_535
-    )
-    knockouts__won_536 = jnp.where(cond__39, knockouts__won_536__132, knockouts__won_536)
-    choice__test_4 = jnp.where(cond__39, choice__test_4__147, choice__test_4)
-    cond__148 = jnp.logical_or(
+    used_ability = jnp.where(cond__39, used_ability__119, used_ability)
+    seen = jnp.where(cond__39, seen__101, seen)
+    rewards = jnp.where(cond__39, rewards__139, rewards)
+    terminated = jnp.where(cond__39, terminated__140, terminated)
+    choice__test_4 = jnp.where(cond__39, choice__test_4__141, choice__test_4)
+    cond__142 = jnp.logical_or(
         jnp.logical_and((choice__pending == 0), (choice__resume <= 3)), (choice__resume == 4)
     )
-    cond__149 = jnp.logical_or((choice__resume == 4), choice__test_4)
-    cond__150 = choice__resume == 4
-    b__151 = choice__option
-    cond__152 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
-    choice__options_4__153 = jnp.broadcast_to(
+    cond__143 = jnp.logical_or((choice__resume == 4), choice__test_4)
+    cond__144 = choice__resume == 4
+    b__145 = choice__option
+    cond__146 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
+    choice__options_4__147 = jnp.broadcast_to(
         jnp.asarray(jnp.logical_and(BENCH_MASK, (card[o] >= 0)), jnp.bool_), (4,)
     )
-    cond__154 = jnp.any(choice__options_4__153)
-    choice__o__155 = o
-    choice__mask__156 = jnp.broadcast_to(jnp.asarray(choice__options_4__153, jnp.bool_), (4,))
-    choice__player__157 = current_player
-    current_player__158 = o
-    choice__pending__159 = jnp.asarray(4, jnp.int32)
-    b__160 = jnp.asarray(-1, jnp.int32)
-    choice__pending__161 = jnp.where(cond__154, choice__pending__159, choice__pending)
-    choice__player__162 = jnp.where(cond__154, choice__player__157, choice__player)
-    choice__mask__163 = jnp.where(cond__154, choice__mask__156, choice__mask)
-    choice__o__164 = jnp.where(cond__154, choice__o__155, choice__o)
-    current_player__165 = jnp.where(cond__154, current_player__158, current_player)
-    b__166 = jnp.where(cond__154, b, b__160)
-    choice__pending__167 = jnp.where(cond__152, choice__pending__161, choice__pending)
-    choice__player__168 = jnp.where(cond__152, choice__player__162, choice__player)
-    choice__mask__169 = jnp.where(cond__152, choice__mask__163, choice__mask)
-    choice__o__170 = jnp.where(cond__152, choice__o__164, choice__o)
-    current_player__171 = jnp.where(cond__152, current_player__165, current_player)
-    b__172 = jnp.where(cond__152, b__166, b)
-    choice__pending__173 = jnp.where(cond__150, choice__pending, choice__pending__167)
-    choice__player__174 = jnp.where(cond__150, choice__player, choice__player__168)
-    choice__mask__175 = jnp.where(cond__150, choice__mask, choice__mask__169)
-    choice__o__176 = jnp.where(cond__150, choice__o, choice__o__170)
-    current_player__177 = jnp.where(cond__150, current_player, current_player__171)
-    b__178 = jnp.where(cond__150, b__151, b__172)
-    cond__179 = jnp.logical_and((choice__pending__173 == 0), (choice__resume <= 4))
-    swap_active__p_537__180 = o
-    swap_active__b_538__181 = b__178
-    swap_active__perm_539__182 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_538__181], jnp.int32), (4,)
+    cond__148 = jnp.any(choice__options_4__147)
+    choice__o__149 = o
+    choice__mask__150 = jnp.broadcast_to(jnp.asarray(choice__options_4__147, jnp.bool_), (4,))
+    choice__player__151 = current_player
+    current_player__152 = o
+    choice__pending__153 = jnp.asarray(4, jnp.int32)
+    b__154 = jnp.asarray(-1, jnp.int32)
+    choice__pending__155 = jnp.where(cond__148, choice__pending__153, choice__pending)
+    choice__player__156 = jnp.where(cond__148, choice__player__151, choice__player)
+    choice__mask__157 = jnp.where(cond__148, choice__mask__150, choice__mask)
+    choice__o__158 = jnp.where(cond__148, choice__o__149, choice__o)
+    current_player__159 = jnp.where(cond__148, current_player__152, current_player)
+    b__160 = jnp.where(cond__148, b, b__154)
+    choice__pending__161 = jnp.where(cond__146, choice__pending__155, choice__pending)
+    choice__player__162 = jnp.where(cond__146, choice__player__156, choice__player)
+    choice__mask__163 = jnp.where(cond__146, choice__mask__157, choice__mask)
+    choice__o__164 = jnp.where(cond__146, choice__o__158, choice__o)
+    current_player__165 = jnp.where(cond__146, current_player__159, current_player)
+    b__166 = jnp.where(cond__146, b__160, b)
+    choice__pending__167 = jnp.where(cond__144, choice__pending, choice__pending__161)
+    choice__player__168 = jnp.where(cond__144, choice__player, choice__player__162)
+    choice__mask__169 = jnp.where(cond__144, choice__mask, choice__mask__163)
+    choice__o__170 = jnp.where(cond__144, choice__o, choice__o__164)
+    current_player__171 = jnp.where(cond__144, current_player, current_player__165)
+    b__172 = jnp.where(cond__144, b__145, b__166)
+    cond__173 = jnp.logical_and((choice__pending__167 == 0), (choice__resume <= 4))
+    swap_active__p_537__174 = o
+    swap_active__b_538__175 = b__172
+    swap_active__perm_539__176 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_538__175], jnp.int32), (4,)
     )
-    card__183 = card.at[swap_active__p_537__180].set(
-        jnp.asarray(card[swap_active__p_537__180][swap_active__perm_539__182], jnp.int16)
+    card__177 = card.at[swap_active__p_537__174].set(
+        jnp.asarray(card[swap_active__p_537__174][swap_active__perm_539__176], jnp.int16)
     )
-    damage__184 = damage.at[swap_active__p_537__180].set(
-        jnp.asarray(damage[swap_active__p_537__180][swap_active__perm_539__182], jnp.int16)
+    damage__178 = damage.at[swap_active__p_537__174].set(
+        jnp.asarray(damage[swap_active__p_537__174][swap_active__perm_539__176], jnp.int16)
     )
-    energy__185 = energy.at[swap_active__p_537__180].set(
-        jnp.asarray(energy[swap_active__p_537__180][swap_active__perm_539__182], jnp.int8)
+    energy__179 = energy.at[swap_active__p_537__174].set(
+        jnp.asarray(energy[swap_active__p_537__174][swap_active__perm_539__176], jnp.int8)
     )
-    entered__186 = entered.at[swap_active__p_537__180].set(
-        jnp.asarray(entered[swap_active__p_537__180][swap_active__perm_539__182], jnp.int8)
+    entered__180 = entered.at[swap_active__p_537__174].set(
+        jnp.asarray(entered[swap_active__p_537__174][swap_active__perm_539__176], jnp.int8)
     )
-    under__187 = under.at[swap_active__p_537__180].set(
-        jnp.asarray(under[swap_active__p_537__180][swap_active__perm_539__182], jnp.int16)
+    under__181 = under.at[swap_active__p_537__174].set(
+        jnp.asarray(under[swap_active__p_537__174][swap_active__perm_539__176], jnp.int16)
     )
-    used_ability__188 = used_ability.at[swap_active__p_537__180].set(
-        jnp.asarray(used_ability[swap_active__p_537__180][swap_active__perm_539__182], jnp.bool_)
+    used_ability__182 = used_ability.at[swap_active__p_537__174].set(
+        jnp.asarray(used_ability[swap_active__p_537__174][swap_active__perm_539__176], jnp.bool_)
     )
-    clear_conditions__p_540__189 = swap_active__p_537__180
-    poisoned__190 = poisoned.at[clear_conditions__p_540__189].set(jnp.asarray(False, jnp.bool_))
-    burned__191 = burned.at[clear_conditions__p_540__189].set(jnp.asarray(False, jnp.bool_))
-    condition__192 = condition.at[clear_conditions__p_540__189].set(jnp.asarray(0, jnp.int8))
-    lasting_until__193 = lasting_until.at[clear_conditions__p_540__189].set(
+    clear_conditions__p_540__183 = swap_active__p_537__174
+    poisoned__184 = poisoned.at[clear_conditions__p_540__183].set(jnp.asarray(False, jnp.bool_))
+    burned__185 = burned.at[clear_conditions__p_540__183].set(jnp.asarray(False, jnp.bool_))
+    condition__186 = condition.at[clear_conditions__p_540__183].set(jnp.asarray(0, jnp.int8))
+    lasting_until__187 = lasting_until.at[clear_conditions__p_540__183].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_540__189]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_540__183]), jnp.int16
         )
     )
-    promote_pending__194 = promote_pending.at[o].set(jnp.asarray(False, jnp.bool_))
-    card__195 = jnp.where(cond__179, card__183, card)
-    damage__196 = jnp.where(cond__179, damage__184, damage)
-    energy__197 = jnp.where(cond__179, energy__185, energy)
-    entered__198 = jnp.where(cond__179, entered__186, entered)
-    poisoned__199 = jnp.where(cond__179, poisoned__190, poisoned)
-    burned__200 = jnp.where(cond__179, burned__191, burned)
-    condition__201 = jnp.where(cond__179, condition__192, condition)
-    promote_pending__202 = jnp.where(cond__179, promote_pending__194, promote_pending)
-    under__203 = jnp.where(cond__179, under__187, under)
-    lasting_until__204 = jnp.where(cond__179, lasting_until__193, lasting_until)
-    used_ability__205 = jnp.where(cond__179, used_ability__188, used_ability)
-    swap_active__p_537__206 = jnp.where(cond__179, swap_active__p_537__180, swap_active__p_537)
-    swap_active__b_538__207 = jnp.where(cond__179, swap_active__b_538__181, swap_active__b_538)
-    swap_active__perm_539__208 = jnp.where(
-        cond__179, swap_active__perm_539__182, swap_active__perm_539
-    )
-    clear_conditions__p_540__209 = jnp.where(
-        cond__179, clear_conditions__p_540__189, clear_conditions__p_540
-    )
-    card__210 = jnp.where(cond__149, card__195, card)
-    damage__211 = jnp.where(cond__149, damage__196, damage)
-    energy__212 = jnp.where(cond__149, energy__197, energy)
-    entered__213 = jnp.where(cond__149, entered__198, entered)
-    poisoned__214 = jnp.where(cond__149, poisoned__199, poisoned)
-    burned__215 = jnp.where(cond__149, burned__200, burned)
-    condition__216 = jnp.where(cond__149, condition__201, condition)
-    promote_pending__217 = jnp.where(cond__149, promote_pending__202, promote_pending)
-    under__218 = jnp.where(cond__149, under__203, under)
-    lasting_until__219 = jnp.where(cond__149, lasting_until__204, lasting_until)
-    used_ability__220 = jnp.where(cond__149, used_ability__205, used_ability)
-    choice__pending__221 = jnp.where(cond__149, choice__pending__173, choice__pending)
-    choice__player__222 = jnp.where(cond__149, choice__player__174, choice__player)
-    choice__mask__223 = jnp.where(cond__149, choice__mask__175, choice__mask)
-    choice__o__224 = jnp.where(cond__149, choice__o__176, choice__o)
-    current_player__225 = jnp.where(cond__149, current_player__177, current_player)
-    b__226 = jnp.where(cond__149, b__178, b)
-    swap_active__p_537__227 = jnp.where(cond__149, swap_active__p_537__206, swap_active__p_537)
-    swap_active__b_538__228 = jnp.where(cond__149, swap_active__b_538__207, swap_active__b_538)
-    swap_active__perm_539__229 = jnp.where(
-        cond__149, swap_active__perm_539__208, swap_active__perm_539
-    )
-    clear_conditions__p_540__230 = jnp.where(
-        cond__149, clear_conditions__p_540__209, clear_conditions__p_540
-    )
-    card = jnp.where(cond__148, card__210, card)
-    damage = jnp.where(cond__148, damage__211, damage)
-    energy = jnp.where(cond__148, energy__212, energy)
-    entered = jnp.where(cond__148, entered__213, entered)
-    poisoned = jnp.where(cond__148, poisoned__214, poisoned)
-    burned = jnp.where(cond__148, burned__215, burned)
-    condition = jnp.where(cond__148, condition__216, condition)
-    promote_pending = jnp.where(cond__148, promote_pending__217, promote_pending)
-    under = jnp.where(cond__148, under__218, under)
-    lasting_until = jnp.where(cond__148, lasting_until__219, lasting_until)
-    used_ability = jnp.where(cond__148, used_ability__220, used_ability)
-    choice__pending = jnp.where(cond__148, choice__pending__221, choice__pending)
-    choice__player = jnp.where(cond__148, choice__player__222, choice__player)
-    choice__mask = jnp.where(cond__148, choice__mask__223, choice__mask)
-    choice__o = jnp.where(cond__148, choice__o__224, choice__o)
-    current_player = jnp.where(cond__148, current_player__225, current_player)
-    b = jnp.where(cond__148, b__226, b)
-    swap_active__p_537 = jnp.where(cond__148, swap_active__p_537__227, swap_active__p_537)
-    swap_active__b_538 = jnp.where(cond__148, swap_active__b_538__228, swap_active__b_538)
-    swap_active__perm_539 = jnp.where(cond__148, swap_active__perm_539__229, swap_active__perm_539)
-    clear_conditions__p_540 = jnp.where(
-        cond__148, clear_conditions__p_540__230, clear_conditions__p_540
-    )
+    promote_pending__188 = promote_pending.at[o].set(jnp.asarray(False, jnp.bool_))
+    card__189 = jnp.where(cond__173, card__177, card)
+    damage__190 = jnp.where(cond__173, damage__178, damage)
+    energy__191 = jnp.where(cond__173, energy__179, energy)
+    entered__192 = jnp.where(cond__173, entered__180, entered)
+    poisoned__193 = jnp.where(cond__173, poisoned__184, poisoned)
+    burned__194 = jnp.where(cond__173, burned__185, burned)
+    condition__195 = jnp.where(cond__173, condition__186, condition)
+    promote_pending__196 = jnp.where(cond__173, promote_pending__188, promote_pending)
+    under__197 = jnp.where(cond__173, under__181, under)
+    lasting_until__198 = jnp.where(cond__173, lasting_until__187, lasting_until)
+    used_ability__199 = jnp.where(cond__173, used_ability__182, used_ability)
+    card__200 = jnp.where(cond__143, card__189, card)
+    damage__201 = jnp.where(cond__143, damage__190, damage)
+    energy__202 = jnp.where(cond__143, energy__191, energy)
+    entered__203 = jnp.where(cond__143, entered__192, entered)
+    poisoned__204 = jnp.where(cond__143, poisoned__193, poisoned)
+    burned__205 = jnp.where(cond__143, burned__194, burned)
+    condition__206 = jnp.where(cond__143, condition__195, condition)
+    promote_pending__207 = jnp.where(cond__143, promote_pending__196, promote_pending)
+    under__208 = jnp.where(cond__143, under__197, under)
+    lasting_until__209 = jnp.where(cond__143, lasting_until__198, lasting_until)
+    used_ability__210 = jnp.where(cond__143, used_ability__199, used_ability)
+    choice__pending__211 = jnp.where(cond__143, choice__pending__167, choice__pending)
+    choice__player__212 = jnp.where(cond__143, choice__player__168, choice__player)
+    choice__mask__213 = jnp.where(cond__143, choice__mask__169, choice__mask)
+    choice__o__214 = jnp.where(cond__143, choice__o__170, choice__o)
+    current_player__215 = jnp.where(cond__143, current_player__171, current_player)
+    b__216 = jnp.where(cond__143, b__172, b)
+    card = jnp.where(cond__142, card__200, card)
+    damage = jnp.where(cond__142, damage__201, damage)
+    energy = jnp.where(cond__142, energy__202, energy)
+    entered = jnp.where(cond__142, entered__203, entered)
+    poisoned = jnp.where(cond__142, poisoned__204, poisoned)
+    burned = jnp.where(cond__142, burned__205, burned)
+    condition = jnp.where(cond__142, condition__206, condition)
+    promote_pending = jnp.where(cond__142, promote_pending__207, promote_pending)
+    under = jnp.where(cond__142, under__208, under)
+    lasting_until = jnp.where(cond__142, lasting_until__209, lasting_until)
+    used_ability = jnp.where(cond__142, used_ability__210, used_ability)
+    choice__pending = jnp.where(cond__142, choice__pending__211, choice__pending)
+    choice__player = jnp.where(cond__142, choice__player__212, choice__player)
+    choice__mask = jnp.where(cond__142, choice__mask__213, choice__mask)
+    choice__o = jnp.where(cond__142, choice__o__214, choice__o)
+    current_player = jnp.where(cond__142, current_player__215, current_player)
+    b = jnp.where(cond__142, b__216, b)
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
@@ -11906,7 +10940,9 @@ def _effect_promote(s: State, params, key) -> State:
     p = current_player
     swap_active__p_541 = p
     swap_active__b_542 = b
-    swap_active__perm_543 = jnp.broadcast_to(jnp.asarray(SWAP[swap_active__b_542], jnp.int32), (4,))
+    swap_active__perm_543 = jnp.broadcast_to(
+        jnp.asarray(_get(SWAP, swap_active__b_542), jnp.int32), (4,)
+    )
     card = card.at[swap_active__p_541].set(
         jnp.asarray(card[swap_active__p_541][swap_active__perm_543], jnp.int16)
     )
@@ -12079,19 +11115,11 @@ def _effect_discard_fossil(s: State, params, key) -> State:
     choice__pending = jnp.asarray(0, jnp.int32)
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)
-    choice__mover = jnp.asarray(0, jnp.int32)
     p = choice__p
     b = jnp.asarray(0, jnp.int32)
-    swap_active__p_552 = jnp.asarray(0, jnp.int32)
-    swap_active__b_553 = jnp.asarray(0, jnp.int32)
-    swap_active__perm_554 = jnp.broadcast_to(jnp.asarray(0, jnp.int32), (4,))
-    clear_conditions__p_555 = jnp.asarray(0, jnp.int32)
-    clear_slot__p_556 = jnp.asarray(0, jnp.int32)
-    clear_slot__slot_557 = jnp.asarray(0, jnp.int32)
     cond__1 = choice__resume == 0
     choice__mover__2 = current_player
     p__3 = current_player
-    choice__mover = jnp.where(cond__1, choice__mover__2, choice__mover)
     p = jnp.where(cond__1, p__3, p)
     cond__4 = choice__resume == 5
     b__5 = choice__option
@@ -12176,54 +11204,38 @@ def _effect_discard_fossil(s: State, params, key) -> State:
     under__53 = jnp.where(cond__31, under__39, under)
     lasting_until__54 = jnp.where(cond__31, lasting_until__45, lasting_until)
     used_ability__55 = jnp.where(cond__31, used_ability__40, used_ability)
-    swap_active__p_552__56 = jnp.where(cond__31, swap_active__p_552__32, swap_active__p_552)
-    swap_active__b_553__57 = jnp.where(cond__31, swap_active__b_553__33, swap_active__b_553)
-    swap_active__perm_554__58 = jnp.where(
-        cond__31, swap_active__perm_554__34, swap_active__perm_554
-    )
-    clear_conditions__p_555__59 = jnp.where(
-        cond__31, clear_conditions__p_555__41, clear_conditions__p_555
-    )
-    clear_slot__p_556__60 = p
-    clear_slot__slot_557__61 = jnp.where((b > 0), b, slot__arg)
-    card__62 = card__46.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
+    clear_slot__p_556__56 = p
+    clear_slot__slot_557__57 = jnp.where((b > 0), b, slot__arg)
+    card__58 = card__46.at[clear_slot__p_556__56, clear_slot__slot_557__57].set(
         jnp.asarray(-1, jnp.int16)
     )
-    damage__63 = damage__47.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
+    damage__59 = damage__47.at[clear_slot__p_556__56, clear_slot__slot_557__57].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__64 = energy__48.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
+    energy__60 = energy__48.at[clear_slot__p_556__56, clear_slot__slot_557__57].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__65 = entered__49.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
+    entered__61 = entered__49.at[clear_slot__p_556__56, clear_slot__slot_557__57].set(
         jnp.asarray(0, jnp.int8)
     )
-    under__66 = under__53.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
+    under__62 = under__53.at[clear_slot__p_556__56, clear_slot__slot_557__57].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__67 = used_ability__55.at[clear_slot__p_556__60, clear_slot__slot_557__61].set(
+    used_ability__63 = used_ability__55.at[clear_slot__p_556__56, clear_slot__slot_557__57].set(
         jnp.asarray(False, jnp.bool_)
     )
-    discard_count__68 = discard_count.at[p].set(jnp.asarray((discard_count[p] + 1), jnp.int8))
-    discard_count = jnp.where(cond__30, discard_count__68, discard_count)
-    card = jnp.where(cond__30, card__62, card)
-    damage = jnp.where(cond__30, damage__63, damage)
-    energy = jnp.where(cond__30, energy__64, energy)
-    entered = jnp.where(cond__30, entered__65, entered)
+    discard_count__64 = discard_count.at[p].set(jnp.asarray((discard_count[p] + 1), jnp.int8))
+    discard_count = jnp.where(cond__30, discard_count__64, discard_count)
+    card = jnp.where(cond__30, card__58, card)
+    damage = jnp.where(cond__30, damage__59, damage)
+    energy = jnp.where(cond__30, energy__60, energy)
+    entered = jnp.where(cond__30, entered__61, entered)
     poisoned = jnp.where(cond__30, poisoned__50, poisoned)
     burned = jnp.where(cond__30, burned__51, burned)
     condition = jnp.where(cond__30, condition__52, condition)
-    under = jnp.where(cond__30, under__66, under)
+    under = jnp.where(cond__30, under__62, under)
     lasting_until = jnp.where(cond__30, lasting_until__54, lasting_until)
-    used_ability = jnp.where(cond__30, used_ability__67, used_ability)
-    swap_active__p_552 = jnp.where(cond__30, swap_active__p_552__56, swap_active__p_552)
-    swap_active__b_553 = jnp.where(cond__30, swap_active__b_553__57, swap_active__b_553)
-    swap_active__perm_554 = jnp.where(cond__30, swap_active__perm_554__58, swap_active__perm_554)
-    clear_conditions__p_555 = jnp.where(
-        cond__30, clear_conditions__p_555__59, clear_conditions__p_555
-    )
-    clear_slot__p_556 = jnp.where(cond__30, clear_slot__p_556__60, clear_slot__p_556)
-    clear_slot__slot_557 = jnp.where(cond__30, clear_slot__slot_557__61, clear_slot__slot_557)
+    used_ability = jnp.where(cond__30, used_ability__63, used_ability)
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
@@ -12569,15 +11581,15 @@ def _effect_end_turn(s: State, params, key) -> State:
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_574: card__96[0, knockouts__ks_574] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_574: _get(card__96, 0, knockouts__ks_574) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_575: card__96[1, knockouts__ks_575] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_575: _get(card__96, 1, knockouts__ks_575) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )

@@ -2484,11 +2484,12 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
 {
     int32_t choice__resume = 0;
     int32_t h__arg = 0;
-    int32_t choice__mover = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t c = 0;
     int32_t t = 0;
+    int32_t choice__mover = 0;
+    bool choice__options_1[4] = {0};
     int32_t heads = 0;
     bool repeat__going_39 = 0;
     int32_t swap_active__p_41 = 0;
@@ -2531,74 +2532,30 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
     int8_t draw_cards__n_87 = 0;
     int8_t draw_cards__have_88 = 0;
     int8_t draw_cards__k_89 = 0;
-    bool choice__options_1[4] = {0};
     choice__resume = s->choice__pending;
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     h__arg = h;
-    choice__mover = 0;
     p_ = s->choice__p;
     o = s->choice__o;
     c = s->choice__c;
     t = 0;
-    heads = 0;
-    repeat__going_39 = false;
-    swap_active__p_41 = 0;
-    swap_active__b_42 = 0;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_43[_i1] = 0;
-    clear_conditions__p_44 = 0;
-    swap_active__p_45 = 0;
-    swap_active__b_46 = 0;
-    for (int32_t _i2 = 0; _i2 < 4; _i2++) swap_active__perm_47[_i2] = 0;
-    clear_conditions__p_48 = 0;
-    return_to_hand__p_49 = 0;
-    return_to_hand__slot_50 = 0;
-    for (int32_t _i3 = 0; _i3 < 3; _i3++) return_to_hand__held_51[_i3] = ((int16_t)(0));
-    clear_slot__p_53 = 0;
-    clear_slot__slot_54 = 0;
-    move_to_active__p_55 = 0;
-    move_to_active__t_56 = ((int16_t)(0));
-    move_to_active__g_57 = ((int8_t)(0));
-    top_to_hand__p_61 = 0;
-    top_to_hand__t_62 = ((int16_t)(0));
-    top_to_hand__dc_63 = ((int8_t)(0));
-    top_to_hand__top_64 = ((int16_t)(0));
-    draw_cards__p_68 = 0;
-    draw_cards__n_69 = ((int8_t)(0));
-    draw_cards__have_70 = ((int8_t)(0));
-    draw_cards__k_71 = ((int8_t)(0));
-    search_deck__p_72 = 0;
-    search_deck__fstage_73 = ((int16_t)(0));
-    for (int32_t _i4 = 0; _i4 < 20; _i4++) search_deck__d_74[_i4] = ((int16_t)(0));
-    search_deck__i_75 = 0;
-    search_deck__room_77 = false;
-    search_deck__c_78 = ((int16_t)(0));
-    put_in_play__p_80 = 0;
-    put_in_play__slot_81 = 0;
-    put_in_play__c_82 = ((int16_t)(0));
-    shuffle_hand_in__p_83 = 0;
-    shuffle_hand_in__dc_84 = ((int8_t)(0));
-    for (int32_t _i5 = 0; _i5 < 20; _i5++) shuffle_hand_in__merged_85[_i5] = ((int16_t)(0));
-    draw_cards__p_86 = 0;
-    draw_cards__n_87 = ((int8_t)(0));
-    draw_cards__have_88 = ((int8_t)(0));
-    draw_cards__k_89 = ((int8_t)(0));
     if ((choice__resume == 0)) {
         choice__mover = s->current_player;
         p_ = s->current_player;
         o = _wsub(1, p_);
         c = s->hand[_ix(p_, 2) * 10 + _ix(h__arg, 10)];
-        int32_t _w6 = _wx(p_, 2);
-        if (_w6 >= 0) {
-            _remove_int16(s->hand + _w6 * 10, 10, h__arg);
+        int32_t _w1 = _wx(p_, 2);
+        if (_w1 >= 0) {
+            _remove_int16(s->hand + _w1 * 10, 10, h__arg);
         }
-        int32_t _w7 = _wx(p_, 2);
-        if (_w7 >= 0) {
-            s->hand_count[_w7] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
+        int32_t _w2 = _wx(p_, 2);
+        if (_w2 >= 0) {
+            s->hand_count[_w2] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
         }
-        int32_t _w8 = _wx(p_, 2);
-        if (_w8 >= 0) {
-            s->discard_count[_w8] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        int32_t _w3 = _wx(p_, 2);
+        if (_w3 >= 0) {
+            s->discard_count[_w3] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
         if ((CARDS__rows[_ix(c, 395)].kind == 2)) {
             s->supporter_played = true;
@@ -2607,12 +2564,12 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
     if ((choice__resume == 1)) {
         t = choice__option;
     } else if ((choice__resume == 0)) {
-        for (int32_t _i9 = 0; _i9 < 4; _i9++) choice__options_1[_i9] = ({ int32_t _let10 = p_; int32_t trainer_targets__p_31 = _let10; ({ int16_t _let11 = c; int16_t trainer_targets__c_32 = _let11; ({ int32_t _let12 = (CARDS__rows[_ix(trainer_targets__c_32, 395)].t_switch_opp ? _wsub(1, trainer_targets__p_31) : trainer_targets__p_31); int32_t trainer_targets__side_33 = _let12; ({ int16_t _let13 = CARDS__rows[_ix(trainer_targets__c_32, 395)].t_target_type; int16_t trainer_targets__ftype_34 = _let13; ({ int8_t _let14 = CARDS__rows[_ix(trainer_targets__c_32, 395)].t_target_group; int8_t trainer_targets__fgroup_35 = _let14; ({ int16_t _let15[4]; for (int32_t _i16 = 0; _i16 < 4; _i16++) _let15[_i16] = s->card[_ix(trainer_targets__side_33, 2) * 4 + _i16]; int16_t trainer_targets__held_36[4]; memcpy(trainer_targets__held_36, _let15, sizeof trainer_targets__held_36); ({ bool _let17[4]; for (int32_t _i18 = 0; _i18 < 4; _i18++) _let17[_i18] = (((trainer_targets__held_36[_i18] >= 0) && ((trainer_targets__ftype_34 < 0) || (CARDS__rows[_ix(trainer_targets__held_36[_i18], 395)].type == trainer_targets__ftype_34))) && ((trainer_targets__fgroup_35 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(trainer_targets__held_36[_i18], 395)].groups, _ipow(2, ((int32_t)(trainer_targets__fgroup_35)))), 2) == 1))); bool trainer_targets__passing_37[4]; memcpy(trainer_targets__passing_37, _let17, sizeof trainer_targets__passing_37); ({ bool _let19[4]; for (int32_t _i20 = 0; _i20 < 4; _i20++) _let19[_i20] = (BENCH_MASK[_i20] && (trainer_targets__held_36[_i20] >= 0)); bool trainer_targets__bench_38[4]; memcpy(trainer_targets__bench_38, _let19, sizeof trainer_targets__bench_38); ((CARDS__rows[_ix(trainer_targets__c_32, 395)].t_heal > 0) ? (trainer_targets__passing_37[_i9] && (s->damage[_ix(trainer_targets__side_33, 2) * 4 + _i9] > 0)) : ((CARDS__rows[_ix(trainer_targets__c_32, 395)].t_attach_type >= 0) ? trainer_targets__passing_37[_i9] : ((CARDS__rows[_ix(trainer_targets__c_32, 395)].t_switch_opp || (CARDS__rows[_ix(trainer_targets__c_32, 395)].t_return_group >= 0)) ? trainer_targets__bench_38[_i9] : false))); }); }); }); }); }); }); }); });
-        if (({ bool _r22 = false; for (int32_t _j21 = 0; _j21 < 4; _j21++) if (choice__options_1[_j21]) { _r22 = true; break; } _r22; })) {
+        for (int32_t _i4 = 0; _i4 < 4; _i4++) choice__options_1[_i4] = ({ int32_t _let5 = p_; int32_t trainer_targets__p_31 = _let5; ({ int16_t _let6 = c; int16_t trainer_targets__c_32 = _let6; ({ int32_t _let7 = (CARDS__rows[_ix(trainer_targets__c_32, 395)].t_switch_opp ? _wsub(1, trainer_targets__p_31) : trainer_targets__p_31); int32_t trainer_targets__side_33 = _let7; ({ int16_t _let8 = CARDS__rows[_ix(trainer_targets__c_32, 395)].t_target_type; int16_t trainer_targets__ftype_34 = _let8; ({ int8_t _let9 = CARDS__rows[_ix(trainer_targets__c_32, 395)].t_target_group; int8_t trainer_targets__fgroup_35 = _let9; ({ int16_t _let10[4]; for (int32_t _i11 = 0; _i11 < 4; _i11++) _let10[_i11] = s->card[_ix(trainer_targets__side_33, 2) * 4 + _i11]; int16_t trainer_targets__held_36[4]; memcpy(trainer_targets__held_36, _let10, sizeof trainer_targets__held_36); ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((trainer_targets__held_36[_i13] >= 0) && ((trainer_targets__ftype_34 < 0) || (CARDS__rows[_ix(trainer_targets__held_36[_i13], 395)].type == trainer_targets__ftype_34))) && ((trainer_targets__fgroup_35 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(trainer_targets__held_36[_i13], 395)].groups, _ipow(2, ((int32_t)(trainer_targets__fgroup_35)))), 2) == 1))); bool trainer_targets__passing_37[4]; memcpy(trainer_targets__passing_37, _let12, sizeof trainer_targets__passing_37); ({ bool _let14[4]; for (int32_t _i15 = 0; _i15 < 4; _i15++) _let14[_i15] = (BENCH_MASK[_i15] && (trainer_targets__held_36[_i15] >= 0)); bool trainer_targets__bench_38[4]; memcpy(trainer_targets__bench_38, _let14, sizeof trainer_targets__bench_38); ((CARDS__rows[_ix(trainer_targets__c_32, 395)].t_heal > 0) ? (trainer_targets__passing_37[_i4] && (s->damage[_ix(trainer_targets__side_33, 2) * 4 + _i4] > 0)) : ((CARDS__rows[_ix(trainer_targets__c_32, 395)].t_attach_type >= 0) ? trainer_targets__passing_37[_i4] : ((CARDS__rows[_ix(trainer_targets__c_32, 395)].t_switch_opp || (CARDS__rows[_ix(trainer_targets__c_32, 395)].t_return_group >= 0)) ? trainer_targets__bench_38[_i4] : false))); }); }); }); }); }); }); }); });
+        if (({ bool _r17 = false; for (int32_t _j16 = 0; _j16 < 4; _j16++) if (choice__options_1[_j16]) { _r17 = true; break; } _r17; })) {
             s->choice__p = p_;
             s->choice__o = o;
             s->choice__c = c;
-            for (int32_t _i24 = 0; _i24 < 4; _i24++) s->choice__mask[_i24] = choice__options_1[_i24];
+            for (int32_t _i19 = 0; _i19 < 4; _i19++) s->choice__mask[_i19] = choice__options_1[_i19];
             s->choice__player = s->current_player;
             s->current_player = (CARDS__rows[_ix(c, 395)].t_switch_opp ? o : p_);
             s->choice__pending = 1;
@@ -2622,16 +2579,16 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
     }
     if (((s->choice__pending == 0) && (choice__resume <= 1))) {
         if (((CARDS__rows[_ix(c, 395)].t_heal > 0) && (t >= 0))) {
-            int32_t _w25 = _wx(p_, 2);
-            int32_t _w26 = _wx(t, 4);
-            if (_w25 >= 0 && _w26 >= 0) {
-                s->damage[_w25 * 4 + _w26] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].t_heal))), ((int16_t)(0)))));
+            int32_t _w20 = _wx(p_, 2);
+            int32_t _w21 = _wx(t, 4);
+            if (_w20 >= 0 && _w21 >= 0) {
+                s->damage[_w20 * 4 + _w21] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].t_heal))), ((int16_t)(0)))));
             }
         }
         heads = 0;
         if (CARDS__rows[_ix(c, 395)].t_until_tails) {
             repeat__going_39 = true;
-            for (int32_t repeat__i_40 = 0, _end27 = 16; repeat__i_40 < _end27; repeat__i_40++) {
+            for (int32_t repeat__i_40 = 0, _end22 = 16; repeat__i_40 < _end22; repeat__i_40++) {
                 if (repeat__going_39) {
                     repeat__going_39 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_40)));
                     if (repeat__going_39) {
@@ -2641,158 +2598,158 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             }
         }
         if (((CARDS__rows[_ix(c, 395)].t_attach_type >= 0) && (t >= 0))) {
-            int32_t _w28 = _wx(p_, 2);
-            int32_t _w29 = _wx(t, 4);
-            int32_t _w30 = _wx(CARDS__rows[_ix(c, 395)].t_attach_type, 8);
-            if (_w28 >= 0 && _w29 >= 0 && _w30 >= 0) {
-                s->energy[_w28 * 32 + _w29 * 8 + _w30] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].t_attach_type, 8)], _wadd(CARDS__rows[_ix(c, 395)].t_attach_n, heads))));
+            int32_t _w23 = _wx(p_, 2);
+            int32_t _w24 = _wx(t, 4);
+            int32_t _w25 = _wx(CARDS__rows[_ix(c, 395)].t_attach_type, 8);
+            if (_w23 >= 0 && _w24 >= 0 && _w25 >= 0) {
+                s->energy[_w23 * 32 + _w24 * 8 + _w25] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].t_attach_type, 8)], _wadd(CARDS__rows[_ix(c, 395)].t_attach_n, heads))));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_switch_opp && (t >= 0))) {
             swap_active__p_41 = o;
             swap_active__b_42 = t;
-            for (int32_t _i31 = 0; _i31 < 4; _i31++) swap_active__perm_43[_i31] = SWAP[_ix(swap_active__b_42, 4) * 4 + _i31];
-            int32_t _w32 = _wx(swap_active__p_41, 2);
-            if (_w32 >= 0) {
+            for (int32_t _i26 = 0; _i26 < 4; _i26++) swap_active__perm_43[_i26] = SWAP[_ix(swap_active__b_42, 4) * 4 + _i26];
+            int32_t _w27 = _wx(swap_active__p_41, 2);
+            if (_w27 >= 0) {
                 {
-                    int16_t _t33[4];
-                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->card[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i34], 4)];
-                    memcpy(s->card + _w32 * 4, _t33, sizeof _t33);
+                    int16_t _t28[4];
+                    for (int32_t _i29 = 0; _i29 < 4; _i29++) _t28[_i29] = s->card[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i29], 4)];
+                    memcpy(s->card + _w27 * 4, _t28, sizeof _t28);
                 }
             }
-            int32_t _w35 = _wx(swap_active__p_41, 2);
-            if (_w35 >= 0) {
+            int32_t _w30 = _wx(swap_active__p_41, 2);
+            if (_w30 >= 0) {
                 {
-                    int16_t _t36[4];
-                    for (int32_t _i37 = 0; _i37 < 4; _i37++) _t36[_i37] = s->damage[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i37], 4)];
-                    memcpy(s->damage + _w35 * 4, _t36, sizeof _t36);
+                    int16_t _t31[4];
+                    for (int32_t _i32 = 0; _i32 < 4; _i32++) _t31[_i32] = s->damage[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i32], 4)];
+                    memcpy(s->damage + _w30 * 4, _t31, sizeof _t31);
                 }
             }
-            int32_t _w38 = _wx(swap_active__p_41, 2);
-            if (_w38 >= 0) {
+            int32_t _w33 = _wx(swap_active__p_41, 2);
+            if (_w33 >= 0) {
                 {
-                    int8_t _t39[32];
-                    for (int32_t _i40 = 0; _i40 < 4; _i40++) for (int32_t _i41 = 0; _i41 < 8; _i41++) _t39[_i40 * 8 + _i41] = s->energy[_ix(swap_active__p_41, 2) * 32 + _ix(swap_active__perm_43[_i40], 4) * 8 + _i41];
-                    memcpy(s->energy + _w38 * 32, _t39, sizeof _t39);
+                    int8_t _t34[32];
+                    for (int32_t _i35 = 0; _i35 < 4; _i35++) for (int32_t _i36 = 0; _i36 < 8; _i36++) _t34[_i35 * 8 + _i36] = s->energy[_ix(swap_active__p_41, 2) * 32 + _ix(swap_active__perm_43[_i35], 4) * 8 + _i36];
+                    memcpy(s->energy + _w33 * 32, _t34, sizeof _t34);
                 }
             }
-            int32_t _w42 = _wx(swap_active__p_41, 2);
-            if (_w42 >= 0) {
+            int32_t _w37 = _wx(swap_active__p_41, 2);
+            if (_w37 >= 0) {
                 {
-                    int8_t _t43[4];
-                    for (int32_t _i44 = 0; _i44 < 4; _i44++) _t43[_i44] = s->entered[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i44], 4)];
-                    memcpy(s->entered + _w42 * 4, _t43, sizeof _t43);
+                    int8_t _t38[4];
+                    for (int32_t _i39 = 0; _i39 < 4; _i39++) _t38[_i39] = s->entered[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i39], 4)];
+                    memcpy(s->entered + _w37 * 4, _t38, sizeof _t38);
                 }
             }
-            int32_t _w45 = _wx(swap_active__p_41, 2);
-            if (_w45 >= 0) {
+            int32_t _w40 = _wx(swap_active__p_41, 2);
+            if (_w40 >= 0) {
                 {
-                    int16_t _t46[8];
-                    for (int32_t _i47 = 0; _i47 < 4; _i47++) for (int32_t _i48 = 0; _i48 < 2; _i48++) _t46[_i47 * 2 + _i48] = s->under[_ix(swap_active__p_41, 2) * 8 + _ix(swap_active__perm_43[_i47], 4) * 2 + _i48];
-                    memcpy(s->under + _w45 * 8, _t46, sizeof _t46);
+                    int16_t _t41[8];
+                    for (int32_t _i42 = 0; _i42 < 4; _i42++) for (int32_t _i43 = 0; _i43 < 2; _i43++) _t41[_i42 * 2 + _i43] = s->under[_ix(swap_active__p_41, 2) * 8 + _ix(swap_active__perm_43[_i42], 4) * 2 + _i43];
+                    memcpy(s->under + _w40 * 8, _t41, sizeof _t41);
                 }
             }
-            int32_t _w49 = _wx(swap_active__p_41, 2);
-            if (_w49 >= 0) {
+            int32_t _w44 = _wx(swap_active__p_41, 2);
+            if (_w44 >= 0) {
                 {
-                    bool _t50[4];
-                    for (int32_t _i51 = 0; _i51 < 4; _i51++) _t50[_i51] = s->used_ability[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i51], 4)];
-                    memcpy(s->used_ability + _w49 * 4, _t50, sizeof _t50);
+                    bool _t45[4];
+                    for (int32_t _i46 = 0; _i46 < 4; _i46++) _t45[_i46] = s->used_ability[_ix(swap_active__p_41, 2) * 4 + _ix(swap_active__perm_43[_i46], 4)];
+                    memcpy(s->used_ability + _w44 * 4, _t45, sizeof _t45);
                 }
             }
             clear_conditions__p_44 = swap_active__p_41;
-            int32_t _w52 = _wx(clear_conditions__p_44, 2);
-            if (_w52 >= 0) {
-                s->poisoned[_w52] = false;
+            int32_t _w47 = _wx(clear_conditions__p_44, 2);
+            if (_w47 >= 0) {
+                s->poisoned[_w47] = false;
             }
-            int32_t _w53 = _wx(clear_conditions__p_44, 2);
-            if (_w53 >= 0) {
-                s->burned[_w53] = false;
+            int32_t _w48 = _wx(clear_conditions__p_44, 2);
+            if (_w48 >= 0) {
+                s->burned[_w48] = false;
             }
-            int32_t _w54 = _wx(clear_conditions__p_44, 2);
-            if (_w54 >= 0) {
-                s->condition[_w54] = ((int8_t)(0));
+            int32_t _w49 = _wx(clear_conditions__p_44, 2);
+            if (_w49 >= 0) {
+                s->condition[_w49] = ((int8_t)(0));
             }
-            int32_t _w55 = _wx(clear_conditions__p_44, 2);
-            if (_w55 >= 0) {
+            int32_t _w50 = _wx(clear_conditions__p_44, 2);
+            if (_w50 >= 0) {
                 {
-                    int16_t _t56[8];
-                    for (int32_t _i57 = 0; _i57 < 8; _i57++) _t56[_i57] = (ACTIVE_BOUND[_i57] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i57]);
-                    memcpy(s->lasting_until + _w55 * 8, _t56, sizeof _t56);
+                    int16_t _t51[8];
+                    for (int32_t _i52 = 0; _i52 < 8; _i52++) _t51[_i52] = (ACTIVE_BOUND[_i52] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_44, 2) * 8 + _i52]);
+                    memcpy(s->lasting_until + _w50 * 8, _t51, sizeof _t51);
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].t_return_group >= 0) && (t >= 0))) {
             swap_active__p_45 = p_;
             swap_active__b_46 = t;
-            for (int32_t _i58 = 0; _i58 < 4; _i58++) swap_active__perm_47[_i58] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i58];
-            int32_t _w59 = _wx(swap_active__p_45, 2);
-            if (_w59 >= 0) {
+            for (int32_t _i53 = 0; _i53 < 4; _i53++) swap_active__perm_47[_i53] = SWAP[_ix(swap_active__b_46, 4) * 4 + _i53];
+            int32_t _w54 = _wx(swap_active__p_45, 2);
+            if (_w54 >= 0) {
                 {
-                    int16_t _t60[4];
-                    for (int32_t _i61 = 0; _i61 < 4; _i61++) _t60[_i61] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i61], 4)];
-                    memcpy(s->card + _w59 * 4, _t60, sizeof _t60);
+                    int16_t _t55[4];
+                    for (int32_t _i56 = 0; _i56 < 4; _i56++) _t55[_i56] = s->card[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i56], 4)];
+                    memcpy(s->card + _w54 * 4, _t55, sizeof _t55);
                 }
             }
-            int32_t _w62 = _wx(swap_active__p_45, 2);
-            if (_w62 >= 0) {
+            int32_t _w57 = _wx(swap_active__p_45, 2);
+            if (_w57 >= 0) {
                 {
-                    int16_t _t63[4];
-                    for (int32_t _i64 = 0; _i64 < 4; _i64++) _t63[_i64] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i64], 4)];
-                    memcpy(s->damage + _w62 * 4, _t63, sizeof _t63);
+                    int16_t _t58[4];
+                    for (int32_t _i59 = 0; _i59 < 4; _i59++) _t58[_i59] = s->damage[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i59], 4)];
+                    memcpy(s->damage + _w57 * 4, _t58, sizeof _t58);
                 }
             }
-            int32_t _w65 = _wx(swap_active__p_45, 2);
-            if (_w65 >= 0) {
+            int32_t _w60 = _wx(swap_active__p_45, 2);
+            if (_w60 >= 0) {
                 {
-                    int8_t _t66[32];
-                    for (int32_t _i67 = 0; _i67 < 4; _i67++) for (int32_t _i68 = 0; _i68 < 8; _i68++) _t66[_i67 * 8 + _i68] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i67], 4) * 8 + _i68];
-                    memcpy(s->energy + _w65 * 32, _t66, sizeof _t66);
+                    int8_t _t61[32];
+                    for (int32_t _i62 = 0; _i62 < 4; _i62++) for (int32_t _i63 = 0; _i63 < 8; _i63++) _t61[_i62 * 8 + _i63] = s->energy[_ix(swap_active__p_45, 2) * 32 + _ix(swap_active__perm_47[_i62], 4) * 8 + _i63];
+                    memcpy(s->energy + _w60 * 32, _t61, sizeof _t61);
                 }
             }
-            int32_t _w69 = _wx(swap_active__p_45, 2);
-            if (_w69 >= 0) {
+            int32_t _w64 = _wx(swap_active__p_45, 2);
+            if (_w64 >= 0) {
                 {
-                    int8_t _t70[4];
-                    for (int32_t _i71 = 0; _i71 < 4; _i71++) _t70[_i71] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i71], 4)];
-                    memcpy(s->entered + _w69 * 4, _t70, sizeof _t70);
+                    int8_t _t65[4];
+                    for (int32_t _i66 = 0; _i66 < 4; _i66++) _t65[_i66] = s->entered[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i66], 4)];
+                    memcpy(s->entered + _w64 * 4, _t65, sizeof _t65);
                 }
             }
-            int32_t _w72 = _wx(swap_active__p_45, 2);
-            if (_w72 >= 0) {
+            int32_t _w67 = _wx(swap_active__p_45, 2);
+            if (_w67 >= 0) {
                 {
-                    int16_t _t73[8];
-                    for (int32_t _i74 = 0; _i74 < 4; _i74++) for (int32_t _i75 = 0; _i75 < 2; _i75++) _t73[_i74 * 2 + _i75] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i74], 4) * 2 + _i75];
-                    memcpy(s->under + _w72 * 8, _t73, sizeof _t73);
+                    int16_t _t68[8];
+                    for (int32_t _i69 = 0; _i69 < 4; _i69++) for (int32_t _i70 = 0; _i70 < 2; _i70++) _t68[_i69 * 2 + _i70] = s->under[_ix(swap_active__p_45, 2) * 8 + _ix(swap_active__perm_47[_i69], 4) * 2 + _i70];
+                    memcpy(s->under + _w67 * 8, _t68, sizeof _t68);
                 }
             }
-            int32_t _w76 = _wx(swap_active__p_45, 2);
-            if (_w76 >= 0) {
+            int32_t _w71 = _wx(swap_active__p_45, 2);
+            if (_w71 >= 0) {
                 {
-                    bool _t77[4];
-                    for (int32_t _i78 = 0; _i78 < 4; _i78++) _t77[_i78] = s->used_ability[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i78], 4)];
-                    memcpy(s->used_ability + _w76 * 4, _t77, sizeof _t77);
+                    bool _t72[4];
+                    for (int32_t _i73 = 0; _i73 < 4; _i73++) _t72[_i73] = s->used_ability[_ix(swap_active__p_45, 2) * 4 + _ix(swap_active__perm_47[_i73], 4)];
+                    memcpy(s->used_ability + _w71 * 4, _t72, sizeof _t72);
                 }
             }
             clear_conditions__p_48 = swap_active__p_45;
-            int32_t _w79 = _wx(clear_conditions__p_48, 2);
-            if (_w79 >= 0) {
-                s->poisoned[_w79] = false;
+            int32_t _w74 = _wx(clear_conditions__p_48, 2);
+            if (_w74 >= 0) {
+                s->poisoned[_w74] = false;
             }
-            int32_t _w80 = _wx(clear_conditions__p_48, 2);
-            if (_w80 >= 0) {
-                s->burned[_w80] = false;
+            int32_t _w75 = _wx(clear_conditions__p_48, 2);
+            if (_w75 >= 0) {
+                s->burned[_w75] = false;
             }
-            int32_t _w81 = _wx(clear_conditions__p_48, 2);
-            if (_w81 >= 0) {
-                s->condition[_w81] = ((int8_t)(0));
+            int32_t _w76 = _wx(clear_conditions__p_48, 2);
+            if (_w76 >= 0) {
+                s->condition[_w76] = ((int8_t)(0));
             }
-            int32_t _w82 = _wx(clear_conditions__p_48, 2);
-            if (_w82 >= 0) {
+            int32_t _w77 = _wx(clear_conditions__p_48, 2);
+            if (_w77 >= 0) {
                 {
-                    int16_t _t83[8];
-                    for (int32_t _i84 = 0; _i84 < 8; _i84++) _t83[_i84] = (ACTIVE_BOUND[_i84] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i84]);
-                    memcpy(s->lasting_until + _w82 * 8, _t83, sizeof _t83);
+                    int16_t _t78[8];
+                    for (int32_t _i79 = 0; _i79 < 8; _i79++) _t78[_i79] = (ACTIVE_BOUND[_i79] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_48, 2) * 8 + _i79]);
+                    memcpy(s->lasting_until + _w77 * 8, _t78, sizeof _t78);
                 }
             }
             return_to_hand__p_49 = p_;
@@ -2800,106 +2757,106 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             return_to_hand__held_51[0] = s->card[_ix(return_to_hand__p_49, 2) * 4 + _ix(return_to_hand__slot_50, 4)];
             return_to_hand__held_51[1] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2];
             return_to_hand__held_51[2] = s->under[_ix(return_to_hand__p_49, 2) * 8 + _ix(return_to_hand__slot_50, 4) * 2 + 1];
-            for (int32_t return_to_hand__i_52 = 0, _end85 = 3; return_to_hand__i_52 < _end85; return_to_hand__i_52++) {
+            for (int32_t return_to_hand__i_52 = 0, _end80 = 3; return_to_hand__i_52 < _end80; return_to_hand__i_52++) {
                 if (((return_to_hand__held_51[return_to_hand__i_52] >= 0) && (s->hand_count[_ix(return_to_hand__p_49, 2)] < 10))) {
-                    int32_t _w86 = _wx(return_to_hand__p_49, 2);
-                    if (_w86 >= 0) {
-                        _push_int16(s->hand + _w86 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
+                    int32_t _w81 = _wx(return_to_hand__p_49, 2);
+                    if (_w81 >= 0) {
+                        _push_int16(s->hand + _w81 * 10, 10, return_to_hand__held_51[return_to_hand__i_52]);
                     }
-                    int32_t _w87 = _wx(return_to_hand__p_49, 2);
-                    if (_w87 >= 0) {
-                        s->hand_count[_w87] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    int32_t _w82 = _wx(return_to_hand__p_49, 2);
+                    if (_w82 >= 0) {
+                        s->hand_count[_w82] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_49, 2)], 1)));
                     }
                 } else if ((return_to_hand__held_51[return_to_hand__i_52] >= 0)) {
-                    int32_t _w88 = _wx(return_to_hand__p_49, 2);
-                    if (_w88 >= 0) {
-                        s->discard_count[_w88] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
+                    int32_t _w83 = _wx(return_to_hand__p_49, 2);
+                    if (_w83 >= 0) {
+                        s->discard_count[_w83] = ((int8_t)(_wadd(s->discard_count[_ix(return_to_hand__p_49, 2)], 1)));
                     }
                 }
             }
             clear_slot__p_53 = return_to_hand__p_49;
             clear_slot__slot_54 = return_to_hand__slot_50;
-            int32_t _w89 = _wx(clear_slot__p_53, 2);
-            int32_t _w90 = _wx(clear_slot__slot_54, 4);
-            if (_w89 >= 0 && _w90 >= 0) {
-                s->card[_w89 * 4 + _w90] = ((int16_t)((-1)));
+            int32_t _w84 = _wx(clear_slot__p_53, 2);
+            int32_t _w85 = _wx(clear_slot__slot_54, 4);
+            if (_w84 >= 0 && _w85 >= 0) {
+                s->card[_w84 * 4 + _w85] = ((int16_t)((-1)));
+            }
+            int32_t _w86 = _wx(clear_slot__p_53, 2);
+            int32_t _w87 = _wx(clear_slot__slot_54, 4);
+            if (_w86 >= 0 && _w87 >= 0) {
+                s->damage[_w86 * 4 + _w87] = ((int16_t)(0));
+            }
+            int32_t _w88 = _wx(clear_slot__p_53, 2);
+            int32_t _w89 = _wx(clear_slot__slot_54, 4);
+            if (_w88 >= 0 && _w89 >= 0) {
+                {
+                    int8_t *_d = s->energy + _w88 * 32 + _w89 * 8;
+                    for (int32_t _i90 = 0; _i90 < 8; _i90++) _d[_i90] = ((int8_t)(0));
+                }
             }
             int32_t _w91 = _wx(clear_slot__p_53, 2);
             int32_t _w92 = _wx(clear_slot__slot_54, 4);
             if (_w91 >= 0 && _w92 >= 0) {
-                s->damage[_w91 * 4 + _w92] = ((int16_t)(0));
+                s->entered[_w91 * 4 + _w92] = ((int8_t)(0));
             }
             int32_t _w93 = _wx(clear_slot__p_53, 2);
             int32_t _w94 = _wx(clear_slot__slot_54, 4);
             if (_w93 >= 0 && _w94 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w93 * 32 + _w94 * 8;
-                    for (int32_t _i95 = 0; _i95 < 8; _i95++) _d[_i95] = ((int8_t)(0));
+                    int16_t *_d = s->under + _w93 * 8 + _w94 * 2;
+                    for (int32_t _i95 = 0; _i95 < 2; _i95++) _d[_i95] = ((int16_t)((-1)));
                 }
             }
             int32_t _w96 = _wx(clear_slot__p_53, 2);
             int32_t _w97 = _wx(clear_slot__slot_54, 4);
             if (_w96 >= 0 && _w97 >= 0) {
-                s->entered[_w96 * 4 + _w97] = ((int8_t)(0));
-            }
-            int32_t _w98 = _wx(clear_slot__p_53, 2);
-            int32_t _w99 = _wx(clear_slot__slot_54, 4);
-            if (_w98 >= 0 && _w99 >= 0) {
-                {
-                    int16_t *_d = s->under + _w98 * 8 + _w99 * 2;
-                    for (int32_t _i100 = 0; _i100 < 2; _i100++) _d[_i100] = ((int16_t)((-1)));
-                }
-            }
-            int32_t _w101 = _wx(clear_slot__p_53, 2);
-            int32_t _w102 = _wx(clear_slot__slot_54, 4);
-            if (_w101 >= 0 && _w102 >= 0) {
-                s->used_ability[_w101 * 4 + _w102] = false;
+                s->used_ability[_w96 * 4 + _w97] = false;
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_move_type >= 0)) {
             move_to_active__p_55 = p_;
             move_to_active__t_56 = CARDS__rows[_ix(c, 395)].t_move_type;
             move_to_active__g_57 = CARDS__rows[_ix(c, 395)].t_move_group;
-            for (int32_t move_to_active__bs_58 = 1, _end103 = 4; move_to_active__bs_58 < _end103; move_to_active__bs_58++) {
-                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let104 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let104; ({ int8_t _let105 = move_to_active__g_57; int8_t in_group__g_60 = _let105; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_59, 395)].groups, _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
-                    int32_t _w106 = _wx(move_to_active__p_55, 2);
-                    int32_t _w107 = _wx(move_to_active__t_56, 8);
-                    if (_w106 >= 0 && _w107 >= 0) {
-                        s->energy[_w106 * 32 + 0 * 8 + _w107] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
+            for (int32_t move_to_active__bs_58 = 1, _end98 = 4; move_to_active__bs_58 < _end98; move_to_active__bs_58++) {
+                if (((s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58] >= 0) && ({ int16_t _let99 = s->card[_ix(move_to_active__p_55, 2) * 4 + move_to_active__bs_58]; int16_t in_group__c_59 = _let99; ({ int8_t _let100 = move_to_active__g_57; int8_t in_group__g_60 = _let100; ((in_group__g_60 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_59, 395)].groups, _ipow(2, ((int32_t)(in_group__g_60)))), 2) == 1)); }); }))) {
+                    int32_t _w101 = _wx(move_to_active__p_55, 2);
+                    int32_t _w102 = _wx(move_to_active__t_56, 8);
+                    if (_w101 >= 0 && _w102 >= 0) {
+                        s->energy[_w101 * 32 + 0 * 8 + _w102] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_55, 2) * 32 + _ix(move_to_active__t_56, 8)], s->energy[_ix(move_to_active__p_55, 2) * 32 + move_to_active__bs_58 * 8 + _ix(move_to_active__t_56, 8)])));
                     }
-                    int32_t _w108 = _wx(move_to_active__p_55, 2);
-                    int32_t _w109 = _wx(move_to_active__t_56, 8);
-                    if (_w108 >= 0 && _w109 >= 0) {
-                        s->energy[_w108 * 32 + move_to_active__bs_58 * 8 + _w109] = ((int8_t)(0));
+                    int32_t _w103 = _wx(move_to_active__p_55, 2);
+                    int32_t _w104 = _wx(move_to_active__t_56, 8);
+                    if (_w103 >= 0 && _w104 >= 0) {
+                        s->energy[_w103 * 32 + move_to_active__bs_58 * 8 + _w104] = ((int8_t)(0));
                     }
                 }
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_taken_cut > 0)) {
-            int32_t _w110 = _wx(p_, 2);
-            if (_w110 >= 0) {
-                s->taken_cut[_w110] = CARDS__rows[_ix(c, 395)].t_taken_cut;
+            int32_t _w105 = _wx(p_, 2);
+            if (_w105 >= 0) {
+                s->taken_cut[_w105] = CARDS__rows[_ix(c, 395)].t_taken_cut;
             }
-            int32_t _w111 = _wx(p_, 2);
-            if (_w111 >= 0) {
-                s->taken_until[_w111] = ((int16_t)(_wadd(s->turn, 1)));
+            int32_t _w106 = _wx(p_, 2);
+            if (_w106 >= 0) {
+                s->taken_until[_w106] = ((int16_t)(_wadd(s->turn, 1)));
             }
         }
         if (CARDS__rows[_ix(c, 395)].t_reveal_hand) {
-            int32_t _w112 = _wx(p_, 2);
-            if (_w112 >= 0) {
+            int32_t _w107 = _wx(p_, 2);
+            if (_w107 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w112 * 10;
-                    for (int32_t _i113 = 0; _i113 < 10; _i113++) _d[_i113] = s->hand[_ix(o, 2) * 10 + _i113];
+                    int16_t *_d = s->seen + _w107 * 10;
+                    for (int32_t _i108 = 0; _i108 < 10; _i108++) _d[_i108] = s->hand[_ix(o, 2) * 10 + _i108];
                 }
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_look_n > 0)) {
-            int32_t _w114 = _wx(p_, 2);
-            if (_w114 >= 0) {
+            int32_t _w109 = _wx(p_, 2);
+            if (_w109 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w114 * 10;
-                    for (int32_t _i115 = 0; _i115 < 10; _i115++) _d[_i115] = ((HAND_SLOTS[_i115] < CARDS__rows[_ix(c, 395)].t_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i115], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w109 * 10;
+                    for (int32_t _i110 = 0; _i110 < 10; _i110++) _d[_i110] = ((HAND_SLOTS[_i110] < CARDS__rows[_ix(c, 395)].t_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i110], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
@@ -2908,38 +2865,38 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             top_to_hand__t_62 = CARDS__rows[_ix(c, 395)].t_top_type;
             top_to_hand__dc_63 = s->deck_count[_ix(top_to_hand__p_61, 2)];
             top_to_hand__top_64 = s->deck[_ix(top_to_hand__p_61, 2) * 20];
-            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let116 = top_to_hand__top_64; int16_t matches__c_65 = _let116; ({ int16_t _let117 = top_to_hand__t_62; int16_t matches__ftype_66 = _let117; (((((matches__c_65 >= 0) && (CARDS__rows[_ix(matches__c_65, 395)].kind == 0)) && ((matches__ftype_66 < 0) || (CARDS__rows[_ix(matches__c_65, 395)].type == matches__ftype_66))) && (true || ({ int16_t _let118 = matches__c_65; int16_t in_group__c_67 = _let118; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_67, 395)].groups, _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__rows[_ix(matches__c_65, 395)].stage == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
-                int32_t _w119 = _wx(top_to_hand__p_61, 2);
-                if (_w119 >= 0) {
-                    _remove_int16(s->deck + _w119 * 20, 20, 0);
+            if ((((top_to_hand__dc_63 > 0) && ({ int16_t _let111 = top_to_hand__top_64; int16_t matches__c_65 = _let111; ({ int16_t _let112 = top_to_hand__t_62; int16_t matches__ftype_66 = _let112; (((((matches__c_65 >= 0) && (CARDS__rows[_ix(matches__c_65, 395)].kind == 0)) && ((matches__ftype_66 < 0) || (CARDS__rows[_ix(matches__c_65, 395)].type == matches__ftype_66))) && (true || ({ int16_t _let113 = matches__c_65; int16_t in_group__c_67 = _let113; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_67, 395)].groups, _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__rows[_ix(matches__c_65, 395)].stage == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_61, 2)] < 10))) {
+                int32_t _w114 = _wx(top_to_hand__p_61, 2);
+                if (_w114 >= 0) {
+                    _remove_int16(s->deck + _w114 * 20, 20, 0);
                 }
-                int32_t _w120 = _wx(top_to_hand__p_61, 2);
-                if (_w120 >= 0) {
-                    s->deck_count[_w120] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
+                int32_t _w115 = _wx(top_to_hand__p_61, 2);
+                if (_w115 >= 0) {
+                    s->deck_count[_w115] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_61, 2)], 1)));
+                }
+                int32_t _w116 = _wx(top_to_hand__p_61, 2);
+                if (_w116 >= 0) {
+                    _push_int16(s->hand + _w116 * 10, 10, top_to_hand__top_64);
+                }
+                int32_t _w117 = _wx(top_to_hand__p_61, 2);
+                if (_w117 >= 0) {
+                    s->hand_count[_w117] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
+                }
+            } else if ((top_to_hand__dc_63 > 0)) {
+                int32_t _w118 = _wx(top_to_hand__p_61, 2);
+                if (_w118 >= 0) {
+                    {
+                        int16_t _t119[20];
+                        for (int32_t _i120 = 0; _i120 < 20; _i120++) _t119[_i120] = ((DECK_SLOTS[_i120] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i120], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w118 * 20, _t119, sizeof _t119);
+                    }
                 }
                 int32_t _w121 = _wx(top_to_hand__p_61, 2);
                 if (_w121 >= 0) {
-                    _push_int16(s->hand + _w121 * 10, 10, top_to_hand__top_64);
-                }
-                int32_t _w122 = _wx(top_to_hand__p_61, 2);
-                if (_w122 >= 0) {
-                    s->hand_count[_w122] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_61, 2)], 1)));
-                }
-            } else if ((top_to_hand__dc_63 > 0)) {
-                int32_t _w123 = _wx(top_to_hand__p_61, 2);
-                if (_w123 >= 0) {
                     {
-                        int16_t _t124[20];
-                        for (int32_t _i125 = 0; _i125 < 20; _i125++) _t124[_i125] = ((DECK_SLOTS[_i125] == ((int8_t)(_wsub(top_to_hand__dc_63, 1)))) ? top_to_hand__top_64 : s->deck[_ix(top_to_hand__p_61, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i125], 1), 0), 19), 20)]);
-                        memcpy(s->deck + _w123 * 20, _t124, sizeof _t124);
-                    }
-                }
-                int32_t _w126 = _wx(top_to_hand__p_61, 2);
-                if (_w126 >= 0) {
-                    {
-                        int16_t _t127[20];
-                        for (int32_t _i128 = 0; _i128 < 20; _i128++) _t127[_i128] = ((DECK_SLOTS[_i128] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i128] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w126 * 20, _t127, sizeof _t127);
+                        int16_t _t122[20];
+                        for (int32_t _i123 = 0; _i123 < 20; _i123++) _t122[_i123] = ((DECK_SLOTS[_i123] < top_to_hand__dc_63) ? s->deck[_ix(top_to_hand__p_61, 2) * 20 + _i123] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w121 * 20, _t122, sizeof _t122);
                     }
                 }
             }
@@ -2949,101 +2906,101 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             draw_cards__n_69 = CARDS__rows[_ix(c, 395)].t_draw;
             draw_cards__have_70 = s->hand_count[_ix(draw_cards__p_68, 2)];
             draw_cards__k_71 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_69, s->deck_count[_ix(draw_cards__p_68, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_70))))));
-            int32_t _w129 = _wx(draw_cards__p_68, 2);
-            if (_w129 >= 0) {
+            int32_t _w124 = _wx(draw_cards__p_68, 2);
+            if (_w124 >= 0) {
                 {
-                    int16_t _t130[10];
-                    for (int32_t _i131 = 0; _i131 < 10; _i131++) _t130[_i131] = (((HAND_SLOTS[_i131] >= draw_cards__have_70) && (HAND_SLOTS[_i131] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i131], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i131]);
-                    memcpy(s->hand + _w129 * 10, _t130, sizeof _t130);
+                    int16_t _t125[10];
+                    for (int32_t _i126 = 0; _i126 < 10; _i126++) _t125[_i126] = (((HAND_SLOTS[_i126] >= draw_cards__have_70) && (HAND_SLOTS[_i126] < ((int8_t)(_wadd(draw_cards__have_70, draw_cards__k_71))))) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i126], draw_cards__have_70), 0), 19), 20)] : s->hand[_ix(draw_cards__p_68, 2) * 10 + _i126]);
+                    memcpy(s->hand + _w124 * 10, _t125, sizeof _t125);
                 }
             }
-            int32_t _w132 = _wx(draw_cards__p_68, 2);
-            if (_w132 >= 0) {
+            int32_t _w127 = _wx(draw_cards__p_68, 2);
+            if (_w127 >= 0) {
                 {
-                    int16_t _t133[20];
-                    for (int32_t _i134 = 0; _i134 < 20; _i134++) _t133[_i134] = ((_wadd(DECK_SLOTS[_i134], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i134], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w132 * 20, _t133, sizeof _t133);
+                    int16_t _t128[20];
+                    for (int32_t _i129 = 0; _i129 < 20; _i129++) _t128[_i129] = ((_wadd(DECK_SLOTS[_i129], draw_cards__k_71) < 20) ? s->deck[_ix(draw_cards__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i129], draw_cards__k_71), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w127 * 20, _t128, sizeof _t128);
                 }
             }
-            int32_t _w135 = _wx(draw_cards__p_68, 2);
-            if (_w135 >= 0) {
-                s->hand_count[_w135] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            int32_t _w130 = _wx(draw_cards__p_68, 2);
+            if (_w130 >= 0) {
+                s->hand_count[_w130] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
-            int32_t _w136 = _wx(draw_cards__p_68, 2);
-            if (_w136 >= 0) {
-                s->deck_count[_w136] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
+            int32_t _w131 = _wx(draw_cards__p_68, 2);
+            if (_w131 >= 0) {
+                s->deck_count[_w131] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_68, 2)], draw_cards__k_71)));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_search_n > 0)) {
             search_deck__p_72 = p_;
             search_deck__fstage_73 = CARDS__rows[_ix(c, 395)].t_search_stage;
-            for (int32_t _i137 = 0; _i137 < 20; _i137++) search_deck__d_74[_i137] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i137];
-            search_deck__i_75 = ({ bool _m138[20]; for (int32_t _j139 = 0; _j139 < 20; _j139++) _m138[_j139] = (((((search_deck__d_74[_j139] >= 0) && (CARDS__rows[_ix(search_deck__d_74[_j139], 395)].kind == 0)) && (true || (CARDS__rows[_ix(search_deck__d_74[_j139], 395)].type == (-1)))) && (true || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_74[_j139], 395)].groups, _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__rows[_ix(search_deck__d_74[_j139], 395)].stage == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m138, 20); });
-            search_deck__room_77 = (false ? ({ int32_t _lo140 = 1; bool _r142 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo140, _end141 = 4; search_deck__bs_76 < _end141; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r142 = true; break; } _r142; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
+            for (int32_t _i132 = 0; _i132 < 20; _i132++) search_deck__d_74[_i132] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i132];
+            search_deck__i_75 = ({ bool _m133[20]; for (int32_t _j134 = 0; _j134 < 20; _j134++) _m133[_j134] = (((((search_deck__d_74[_j134] >= 0) && (CARDS__rows[_ix(search_deck__d_74[_j134], 395)].kind == 0)) && (true || (CARDS__rows[_ix(search_deck__d_74[_j134], 395)].type == (-1)))) && (true || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_74[_j134], 395)].groups, _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_73 < 0) || (CARDS__rows[_ix(search_deck__d_74[_j134], 395)].stage == search_deck__fstage_73))); _choose(random_word_at(key, 0), _m133, 20); });
+            search_deck__room_77 = (false ? ({ int32_t _lo135 = 1; bool _r137 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_76 = _lo135, _end136 = 4; search_deck__bs_76 < _end136; search_deck__bs_76++) if ((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_76] < 0)) { _r137 = true; break; } _r137; }) : (s->hand_count[_ix(search_deck__p_72, 2)] < 10));
             if (((search_deck__i_75 >= 0) && search_deck__room_77)) {
                 search_deck__c_78 = s->deck[_ix(search_deck__p_72, 2) * 20 + _ix(search_deck__i_75, 20)];
-                int32_t _w144 = _wx(search_deck__p_72, 2);
-                if (_w144 >= 0) {
+                int32_t _w139 = _wx(search_deck__p_72, 2);
+                if (_w139 >= 0) {
                     {
-                        int16_t _t145[20];
-                        for (int32_t _i146 = 0; _i146 < 20; _i146++) _t145[_i146] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i146];
-                        _remove_int16(_t145, 20, search_deck__i_75);
-                        _shuffle_int16(_t145, 20, fold_in(key, 12));
-                        memcpy(s->deck + _w144 * 20, _t145, sizeof _t145);
+                        int16_t _t140[20];
+                        for (int32_t _i141 = 0; _i141 < 20; _i141++) _t140[_i141] = s->deck[_ix(search_deck__p_72, 2) * 20 + _i141];
+                        _remove_int16(_t140, 20, search_deck__i_75);
+                        _shuffle_int16(_t140, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w139 * 20, _t140, sizeof _t140);
                     }
                 }
-                int32_t _w147 = _wx(search_deck__p_72, 2);
-                if (_w147 >= 0) {
-                    s->deck_count[_w147] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
+                int32_t _w142 = _wx(search_deck__p_72, 2);
+                if (_w142 >= 0) {
+                    s->deck_count[_w142] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_72, 2)], 1)));
                 }
                 if (false) {
                     put_in_play__p_80 = search_deck__p_72;
-                    put_in_play__slot_81 = ({ int32_t _lo148 = 1; int32_t _r150 = 0; int32_t _best152 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo148, _end149 = 4; search_deck__bs_79 < _end149; search_deck__bs_79++) { int32_t _x151 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo148 || _x151 > _best152) { _best152 = _x151; _r150 = search_deck__bs_79; } } _r150; });
+                    put_in_play__slot_81 = ({ int32_t _lo143 = 1; int32_t _r145 = 0; int32_t _best147 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_79 = _lo143, _end144 = 4; search_deck__bs_79 < _end144; search_deck__bs_79++) { int32_t _x146 = ((int32_t)((s->card[_ix(search_deck__p_72, 2) * 4 + search_deck__bs_79] < 0))); if (search_deck__bs_79 == _lo143 || _x146 > _best147) { _best147 = _x146; _r145 = search_deck__bs_79; } } _r145; });
                     put_in_play__c_82 = search_deck__c_78;
-                    int32_t _w153 = _wx(put_in_play__p_80, 2);
-                    int32_t _w154 = _wx(put_in_play__slot_81, 4);
-                    if (_w153 >= 0 && _w154 >= 0) {
-                        s->card[_w153 * 4 + _w154] = put_in_play__c_82;
+                    int32_t _w148 = _wx(put_in_play__p_80, 2);
+                    int32_t _w149 = _wx(put_in_play__slot_81, 4);
+                    if (_w148 >= 0 && _w149 >= 0) {
+                        s->card[_w148 * 4 + _w149] = put_in_play__c_82;
+                    }
+                    int32_t _w150 = _wx(put_in_play__p_80, 2);
+                    int32_t _w151 = _wx(put_in_play__slot_81, 4);
+                    if (_w150 >= 0 && _w151 >= 0) {
+                        s->damage[_w150 * 4 + _w151] = ((int16_t)(0));
+                    }
+                    int32_t _w152 = _wx(put_in_play__p_80, 2);
+                    int32_t _w153 = _wx(put_in_play__slot_81, 4);
+                    if (_w152 >= 0 && _w153 >= 0) {
+                        {
+                            int8_t *_d = s->energy + _w152 * 32 + _w153 * 8;
+                            for (int32_t _i154 = 0; _i154 < 8; _i154++) _d[_i154] = ((int8_t)(0));
+                        }
                     }
                     int32_t _w155 = _wx(put_in_play__p_80, 2);
                     int32_t _w156 = _wx(put_in_play__slot_81, 4);
                     if (_w155 >= 0 && _w156 >= 0) {
-                        s->damage[_w155 * 4 + _w156] = ((int16_t)(0));
+                        s->entered[_w155 * 4 + _w156] = ((int8_t)(s->turn));
                     }
                     int32_t _w157 = _wx(put_in_play__p_80, 2);
                     int32_t _w158 = _wx(put_in_play__slot_81, 4);
                     if (_w157 >= 0 && _w158 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w157 * 32 + _w158 * 8;
-                            for (int32_t _i159 = 0; _i159 < 8; _i159++) _d[_i159] = ((int8_t)(0));
+                            int16_t *_d = s->under + _w157 * 8 + _w158 * 2;
+                            for (int32_t _i159 = 0; _i159 < 2; _i159++) _d[_i159] = ((int16_t)((-1)));
                         }
                     }
                     int32_t _w160 = _wx(put_in_play__p_80, 2);
                     int32_t _w161 = _wx(put_in_play__slot_81, 4);
                     if (_w160 >= 0 && _w161 >= 0) {
-                        s->entered[_w160 * 4 + _w161] = ((int8_t)(s->turn));
-                    }
-                    int32_t _w162 = _wx(put_in_play__p_80, 2);
-                    int32_t _w163 = _wx(put_in_play__slot_81, 4);
-                    if (_w162 >= 0 && _w163 >= 0) {
-                        {
-                            int16_t *_d = s->under + _w162 * 8 + _w163 * 2;
-                            for (int32_t _i164 = 0; _i164 < 2; _i164++) _d[_i164] = ((int16_t)((-1)));
-                        }
-                    }
-                    int32_t _w165 = _wx(put_in_play__p_80, 2);
-                    int32_t _w166 = _wx(put_in_play__slot_81, 4);
-                    if (_w165 >= 0 && _w166 >= 0) {
-                        s->used_ability[_w165 * 4 + _w166] = false;
+                        s->used_ability[_w160 * 4 + _w161] = false;
                     }
                 } else {
-                    int32_t _w167 = _wx(search_deck__p_72, 2);
-                    if (_w167 >= 0) {
-                        _push_int16(s->hand + _w167 * 10, 10, search_deck__c_78);
+                    int32_t _w162 = _wx(search_deck__p_72, 2);
+                    if (_w162 >= 0) {
+                        _push_int16(s->hand + _w162 * 10, 10, search_deck__c_78);
                     }
-                    int32_t _w168 = _wx(search_deck__p_72, 2);
-                    if (_w168 >= 0) {
-                        s->hand_count[_w168] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
+                    int32_t _w163 = _wx(search_deck__p_72, 2);
+                    if (_w163 >= 0) {
+                        s->hand_count[_w163] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_72, 2)], 1)));
                     }
                 }
             }
@@ -3058,30 +3015,30 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
         if (CARDS__rows[_ix(c, 395)].t_shuffle_opp) {
             shuffle_hand_in__p_83 = o;
             shuffle_hand_in__dc_84 = s->deck_count[_ix(shuffle_hand_in__p_83, 2)];
-            for (int32_t _i169 = 0; _i169 < 20; _i169++) shuffle_hand_in__merged_85[_i169] = ((DECK_SLOTS[_i169] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i169] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i169], shuffle_hand_in__dc_84), 0), 9), 10)]);
-            int32_t _w170 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w170 >= 0) {
+            for (int32_t _i164 = 0; _i164 < 20; _i164++) shuffle_hand_in__merged_85[_i164] = ((DECK_SLOTS[_i164] < shuffle_hand_in__dc_84) ? s->deck[_ix(shuffle_hand_in__p_83, 2) * 20 + _i164] : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i164], shuffle_hand_in__dc_84), 0), 9), 10)]);
+            int32_t _w165 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w165 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w170 * 20;
-                    for (int32_t _i171 = 0; _i171 < 20; _i171++) _d[_i171] = ((DECK_SLOTS[_i171] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i171] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w165 * 20;
+                    for (int32_t _i166 = 0; _i166 < 20; _i166++) _d[_i166] = ((DECK_SLOTS[_i166] < ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])))) ? shuffle_hand_in__merged_85[_i166] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 13));
                 }
             }
-            int32_t _w172 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w172 >= 0) {
-                s->deck_count[_w172] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
+            int32_t _w167 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w167 >= 0) {
+                s->deck_count[_w167] = ((int8_t)(_wadd(shuffle_hand_in__dc_84, s->hand_count[_ix(shuffle_hand_in__p_83, 2)])));
             }
-            int32_t _w173 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w173 >= 0) {
+            int32_t _w168 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w168 >= 0) {
                 {
-                    int16_t _t174[10];
-                    for (int32_t _i175 = 0; _i175 < 10; _i175++) _t174[_i175] = ((HAND_SLOTS[_i175] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i175]);
-                    memcpy(s->hand + _w173 * 10, _t174, sizeof _t174);
+                    int16_t _t169[10];
+                    for (int32_t _i170 = 0; _i170 < 10; _i170++) _t169[_i170] = ((HAND_SLOTS[_i170] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_83, 2) * 10 + _i170]);
+                    memcpy(s->hand + _w168 * 10, _t169, sizeof _t169);
                 }
             }
-            int32_t _w176 = _wx(shuffle_hand_in__p_83, 2);
-            if (_w176 >= 0) {
-                s->hand_count[_w176] = ((int8_t)(0));
+            int32_t _w171 = _wx(shuffle_hand_in__p_83, 2);
+            if (_w171 >= 0) {
+                s->hand_count[_w171] = ((int8_t)(0));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_draw_opp > 0)) {
@@ -3089,29 +3046,29 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             draw_cards__n_87 = CARDS__rows[_ix(c, 395)].t_draw_opp;
             draw_cards__have_88 = s->hand_count[_ix(draw_cards__p_86, 2)];
             draw_cards__k_89 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_87, s->deck_count[_ix(draw_cards__p_86, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_88))))));
-            int32_t _w177 = _wx(draw_cards__p_86, 2);
-            if (_w177 >= 0) {
+            int32_t _w172 = _wx(draw_cards__p_86, 2);
+            if (_w172 >= 0) {
                 {
-                    int16_t _t178[10];
-                    for (int32_t _i179 = 0; _i179 < 10; _i179++) _t178[_i179] = (((HAND_SLOTS[_i179] >= draw_cards__have_88) && (HAND_SLOTS[_i179] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i179], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i179]);
-                    memcpy(s->hand + _w177 * 10, _t178, sizeof _t178);
+                    int16_t _t173[10];
+                    for (int32_t _i174 = 0; _i174 < 10; _i174++) _t173[_i174] = (((HAND_SLOTS[_i174] >= draw_cards__have_88) && (HAND_SLOTS[_i174] < ((int8_t)(_wadd(draw_cards__have_88, draw_cards__k_89))))) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i174], draw_cards__have_88), 0), 19), 20)] : s->hand[_ix(draw_cards__p_86, 2) * 10 + _i174]);
+                    memcpy(s->hand + _w172 * 10, _t173, sizeof _t173);
                 }
             }
-            int32_t _w180 = _wx(draw_cards__p_86, 2);
-            if (_w180 >= 0) {
+            int32_t _w175 = _wx(draw_cards__p_86, 2);
+            if (_w175 >= 0) {
                 {
-                    int16_t _t181[20];
-                    for (int32_t _i182 = 0; _i182 < 20; _i182++) _t181[_i182] = ((_wadd(DECK_SLOTS[_i182], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i182], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w180 * 20, _t181, sizeof _t181);
+                    int16_t _t176[20];
+                    for (int32_t _i177 = 0; _i177 < 20; _i177++) _t176[_i177] = ((_wadd(DECK_SLOTS[_i177], draw_cards__k_89) < 20) ? s->deck[_ix(draw_cards__p_86, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i177], draw_cards__k_89), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w175 * 20, _t176, sizeof _t176);
                 }
             }
-            int32_t _w183 = _wx(draw_cards__p_86, 2);
-            if (_w183 >= 0) {
-                s->hand_count[_w183] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            int32_t _w178 = _wx(draw_cards__p_86, 2);
+            if (_w178 >= 0) {
+                s->hand_count[_w178] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
-            int32_t _w184 = _wx(draw_cards__p_86, 2);
-            if (_w184 >= 0) {
-                s->deck_count[_w184] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
+            int32_t _w179 = _wx(draw_cards__p_86, 2);
+            if (_w179 >= 0) {
+                s->deck_count[_w179] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_86, 2)], draw_cards__k_89)));
             }
         }
     }
@@ -3227,26 +3184,28 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     int32_t choice__resume = 0;
     int32_t k__arg = 0;
     int32_t src__arg = 0;
-    int32_t choice__mover = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t a = 0;
     int32_t r = 0;
-    bool lands = 0;
-    int32_t bits = 0;
-    int32_t coins = 0;
     int32_t heads = 0;
-    bool repeat__going_170 = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
+    int32_t pick = 0;
+    bool choice__test_2 = 0;
+    int32_t choice__mover = 0;
+    bool lands = 0;
+    int32_t bits = 0;
+    int32_t coins = 0;
+    bool repeat__going_170 = 0;
     int32_t hit__p_209 = 0;
     int32_t hit__q_210 = 0;
     int32_t hit__x_211 = 0;
     bool hit__weak_212 = 0;
     int32_t hit__d_218 = 0;
     int32_t hit__result_219 = 0;
-    int32_t pick = 0;
+    bool choice__options_2[4] = {0};
     int32_t attack_effects__p_230 = 0;
     int32_t attack_effects__r_231 = 0;
     int32_t attack_effects__dmg_232 = 0;
@@ -3269,6 +3228,13 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     int32_t swap_active__b_256 = 0;
     int32_t swap_active__perm_257[4] = {0};
     int32_t clear_conditions__p_258 = 0;
+    int32_t attack_effects__j_260 = 0;
+    int32_t hit__p_261 = 0;
+    int32_t hit__q_262 = 0;
+    int32_t hit__slot_263 = 0;
+    int16_t hit__x_264 = 0;
+    bool hit__weak_265 = 0;
+    int32_t hit__d_272 = 0;
     int32_t attack_effects__j_294 = 0;
     int32_t shuffle_defender__q_316 = 0;
     int16_t shuffle_defender__held_317[3] = {0};
@@ -3280,6 +3246,12 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     int16_t lasting__k_346 = 0;
     int16_t lasting__n_347 = 0;
     int32_t lasting__q_348 = 0;
+    int32_t hit__p_350 = 0;
+    int32_t hit__q_351 = 0;
+    int32_t hit__slot_352 = 0;
+    int16_t hit__x_353 = 0;
+    bool hit__weak_354 = 0;
+    int32_t hit__d_361 = 0;
     int32_t give_status__q_383 = 0;
     int16_t give_status__st_384 = 0;
     int32_t discard_typed__p_406 = 0;
@@ -3336,135 +3308,20 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     int32_t draw_cards__p_488 = 0;
     int8_t draw_cards__have_489 = 0;
     int8_t draw_cards__k_490 = 0;
-    bool choice__test_2 = 0;
-    bool choice__options_2[4] = {0};
-    int32_t attack_effects__j_260 = 0;
-    int32_t hit__p_261 = 0;
-    int32_t hit__q_262 = 0;
-    int32_t hit__slot_263 = 0;
-    int16_t hit__x_264 = 0;
-    bool hit__weak_265 = 0;
-    int32_t hit__d_272 = 0;
-    int32_t hit__p_350 = 0;
-    int32_t hit__q_351 = 0;
-    int32_t hit__slot_352 = 0;
-    int16_t hit__x_353 = 0;
-    bool hit__weak_354 = 0;
-    int32_t hit__d_361 = 0;
     choice__resume = s->choice__pending;
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     k__arg = k_;
     src__arg = src;
-    choice__mover = 0;
     p_ = s->choice__p;
     o = s->choice__o;
     a = ((int16_t)(0));
     r = s->choice__r;
-    lands = false;
-    bits = 0;
-    coins = 0;
     heads = 0;
-    repeat__going_170 = false;
     first_heads = s->choice__first_heads;
     all_heads = s->choice__all_heads;
     dmg = s->choice__dmg;
-    hit__p_209 = 0;
-    hit__q_210 = 0;
-    hit__x_211 = 0;
-    hit__weak_212 = false;
-    hit__d_218 = 0;
-    hit__result_219 = 0;
     pick = 0;
-    attack_effects__p_230 = 0;
-    attack_effects__r_231 = 0;
-    attack_effects__dmg_232 = 0;
-    attack_effects__first_heads_233 = false;
-    attack_effects__all_heads_234 = false;
-    attack_effects__pick_235 = 0;
-    attack_effects__o_236 = 0;
-    attack_effects__exposed_238 = false;
-    hit__p_239 = 0;
-    hit__q_240 = 0;
-    hit__slot_241 = 0;
-    hit__x_242 = ((int16_t)(0));
-    hit__weak_243 = false;
-    hit__d_250 = 0;
-    swap_active__p_251 = 0;
-    swap_active__b_252 = 0;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_253[_i1] = 0;
-    clear_conditions__p_254 = 0;
-    swap_active__p_255 = 0;
-    swap_active__b_256 = 0;
-    for (int32_t _i2 = 0; _i2 < 4; _i2++) swap_active__perm_257[_i2] = 0;
-    clear_conditions__p_258 = 0;
-    attack_effects__j_294 = 0;
-    shuffle_defender__q_316 = 0;
-    for (int32_t _i3 = 0; _i3 < 3; _i3++) shuffle_defender__held_317[_i3] = ((int16_t)(0));
-    clear_slot__p_319 = 0;
-    clear_conditions__p_320 = 0;
-    attack_effects__k_322 = ((int16_t)(0));
-    attack_effects__on_defender_323 = false;
-    lasting__p_345 = 0;
-    lasting__k_346 = ((int16_t)(0));
-    lasting__n_347 = ((int16_t)(0));
-    lasting__q_348 = 0;
-    give_status__q_383 = 0;
-    give_status__st_384 = ((int16_t)(0));
-    discard_typed__p_406 = 0;
-    discard_typed__t_407 = ((int16_t)(0));
-    discard_typed__n_408 = ((int8_t)(0));
-    discard_random__q_430 = 0;
-    for (int32_t _i4 = 0; _i4 < 8; _i4++) discard_random__held_431[_i4] = ((int8_t)(0));
-    discard_random__x_432 = 0;
-    discard_random__t_435 = 0;
-    for (int32_t _i5 = 0; _i5 < 64; _i5++) discard_random_in_play__flat_436[_i5] = ((int8_t)(0));
-    discard_random_in_play__x_437 = 0;
-    discard_random_in_play__u_440 = 0;
-    draw_cards__p_441 = 0;
-    draw_cards__n_442 = ((int8_t)(0));
-    draw_cards__have_443 = ((int8_t)(0));
-    draw_cards__k_444 = ((int8_t)(0));
-    search_deck__p_445 = 0;
-    search_deck__to_bench_446 = false;
-    search_deck__ftype_447 = ((int16_t)(0));
-    search_deck__fgroup_448 = ((int8_t)(0));
-    search_deck__fstage_449 = ((int16_t)(0));
-    for (int32_t _i6 = 0; _i6 < 20; _i6++) search_deck__d_450[_i6] = ((int16_t)(0));
-    search_deck__i_451 = 0;
-    search_deck__room_453 = false;
-    search_deck__c_454 = ((int16_t)(0));
-    put_in_play__p_456 = 0;
-    put_in_play__slot_457 = 0;
-    put_in_play__c_458 = ((int16_t)(0));
-    shuffle_hand_in__p_459 = 0;
-    shuffle_hand_in__dc_460 = ((int8_t)(0));
-    for (int32_t _i7 = 0; _i7 < 20; _i7++) shuffle_hand_in__merged_461[_i7] = ((int16_t)(0));
-    draw_cards__p_462 = 0;
-    draw_cards__n_463 = ((int8_t)(0));
-    draw_cards__have_464 = ((int8_t)(0));
-    draw_cards__k_465 = ((int8_t)(0));
-    for (int32_t _i8 = 0; _i8 < 2; _i8++) for (int32_t _i9 = 0; _i9 < 4; _i9++) knockouts__ko_466[_i8 * 4 + _i9] = false;
-    for (int32_t _i10 = 0; _i10 < 2; _i10++) for (int32_t _i11 = 0; _i11 < 4; _i11++) knockouts__ko_cards_467[_i10 * 4 + _i11] = 0;
-    for (int32_t _i12 = 0; _i12 < 2; _i12++) for (int32_t _i13 = 0; _i13 < 4; _i13++) knockouts__ko_value_468[_i12 * 4 + _i13] = 0;
-    for (int32_t _i14 = 0; _i14 < 2; _i14++) knockouts__ko_active_469[_i14] = false;
-    for (int32_t _i15 = 0; _i15 < 2; _i15++) knockouts__has_bench_472[_i15] = false;
-    for (int32_t _i16 = 0; _i16 < 2; _i16++) knockouts__won_473[_i16] = false;
-    end_of_turn__p_474 = 0;
-    checkup__q_475 = 0;
-    checkup__owner_476 = 0;
-    checkup__q_477 = 0;
-    checkup__owner_478 = 0;
-    for (int32_t _i17 = 0; _i17 < 2; _i17++) for (int32_t _i18 = 0; _i18 < 4; _i18++) knockouts__ko_479[_i17 * 4 + _i18] = false;
-    for (int32_t _i19 = 0; _i19 < 2; _i19++) for (int32_t _i20 = 0; _i20 < 4; _i20++) knockouts__ko_cards_480[_i19 * 4 + _i20] = 0;
-    for (int32_t _i21 = 0; _i21 < 2; _i21++) for (int32_t _i22 = 0; _i22 < 4; _i22++) knockouts__ko_value_481[_i21 * 4 + _i22] = 0;
-    for (int32_t _i23 = 0; _i23 < 2; _i23++) knockouts__ko_active_482[_i23] = false;
-    for (int32_t _i24 = 0; _i24 < 2; _i24++) knockouts__has_bench_485[_i24] = false;
-    for (int32_t _i25 = 0; _i25 < 2; _i25++) knockouts__won_486[_i25] = false;
-    start_turn__p_487 = 0;
-    draw_cards__p_488 = 0;
-    draw_cards__have_489 = ((int8_t)(0));
-    draw_cards__k_490 = ((int8_t)(0));
     choice__test_2 = false;
     if ((choice__resume == 0)) {
         choice__mover = s->current_player;
@@ -3480,12 +3337,12 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
             lands = _flip(random_word_at(key, 0));
         }
         bits = _roll(random_word_at(key, 1), 65536);
-        coins = (ATTACKS__rows[_ix(r, 790)].coins_energy ? ({ int32_t _r40 = 0; for (int32_t _j26 = 0; _j26 < 8; _j26++) _r40 = _wadd(_r40, ({ int32_t _let27 = p_; int32_t power__p_162 = _let27; ({ int32_t _let28 = ({ int32_t _lo29 = 0; int32_t _r31 = 0; int32_t _best33 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_163 = _lo29, _end30 = 4; power__s_163 < _end30; power__s_163++) { int32_t _x32 = ((int32_t)(((s->card[_ix(power__p_162, 2) * 4 + power__s_163] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_162, 2) * 4 + power__s_163], 395)].ab_double_type >= 0)))); if (power__s_163 == _lo29 || _x32 > _best33) { _best33 = _x32; _r31 = power__s_163; } } _r31; }); int32_t power__src_164 = _let28; ({ int16_t _let34 = CARDS__rows[_ix(s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)], 395)].ab_double_type; int16_t power__t_165 = _let34; ({ int16_t _let35 = CARDS__rows[_ix(s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)], 395)].ab_double_filter; int16_t power__f_166 = _let35; ({ int16_t _let36 = s->card[_ix(power__p_162, 2) * 4]; int16_t power__c_167 = _let36; ({ bool _let37 = ((((s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)] >= 0) && (power__t_165 >= 0)) && (power__c_167 >= 0)) && ((power__f_166 < 0) || (CARDS__rows[_ix(power__c_167, 395)].type == power__f_166))); bool power__on_168 = _let37; ({ int8_t _let38[8]; for (int32_t _i39 = 0; _i39 < 8; _i39++) _let38[_i39] = s->energy[_ix(power__p_162, 2) * 32 + _i39]; int8_t power__held_169[8]; memcpy(power__held_169, _let38, sizeof power__held_169); ((int8_t)(_wadd(power__held_169[_j26], ((power__on_168 && (TYPE_IDS[_j26] == power__t_165)) ? power__held_169[_j26] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r40; }) : ((int32_t)(ATTACKS__rows[_ix(r, 790)].coins)));
-        heads = ({ int32_t _lo42 = 0; int32_t _r44 = 0; for (int32_t i = _lo42, _end43 = 16; i < _end43; i++) _r44 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r44; });
+        coins = (ATTACKS__rows[_ix(r, 790)].coins_energy ? ({ int32_t _r15 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r15 = _wadd(_r15, ({ int32_t _let2 = p_; int32_t power__p_162 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_163 = _lo4, _end5 = 4; power__s_163 < _end5; power__s_163++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_162, 2) * 4 + power__s_163] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_162, 2) * 4 + power__s_163], 395)].ab_double_type >= 0)))); if (power__s_163 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_163; } } _r6; }); int32_t power__src_164 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)], 395)].ab_double_type; int16_t power__t_165 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)], 395)].ab_double_filter; int16_t power__f_166 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_162, 2) * 4]; int16_t power__c_167 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_162, 2) * 4 + _ix(power__src_164, 4)] >= 0) && (power__t_165 >= 0)) && (power__c_167 >= 0)) && ((power__f_166 < 0) || (CARDS__rows[_ix(power__c_167, 395)].type == power__f_166))); bool power__on_168 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_162, 2) * 32 + _i14]; int8_t power__held_169[8]; memcpy(power__held_169, _let13, sizeof power__held_169); ((int8_t)(_wadd(power__held_169[_j1], ((power__on_168 && (TYPE_IDS[_j1] == power__t_165)) ? power__held_169[_j1] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r15; }) : ((int32_t)(ATTACKS__rows[_ix(r, 790)].coins)));
+        heads = ({ int32_t _lo17 = 0; int32_t _r19 = 0; for (int32_t i = _lo17, _end18 = 16; i < _end18; i++) _r19 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r19; });
         if (ATTACKS__rows[_ix(r, 790)].until_tails) {
             heads = 0;
             repeat__going_170 = true;
-            for (int32_t repeat__i_171 = 0, _end46 = 16; repeat__i_171 < _end46; repeat__i_171++) {
+            for (int32_t repeat__i_171 = 0, _end21 = 16; repeat__i_171 < _end21; repeat__i_171++) {
                 if (repeat__going_170) {
                     repeat__going_170 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_171)));
                     if (repeat__going_170) {
@@ -3496,7 +3353,7 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
         }
         first_heads = (_pymod(bits, 2) == 1);
         all_heads = (heads == coins);
-        if (({ int32_t _let47 = p_; int32_t lasts__q_172 = _let47; (s->turn <= s->lasting_until[_ix(lasts__q_172, 2) * 8 + 7]); })) {
+        if (({ int32_t _let22 = p_; int32_t lasts__q_172 = _let22; (s->turn <= s->lasting_until[_ix(lasts__q_172, 2) * 8 + 7]); })) {
             lands = (lands && _flip(random_word_at(key, 2)));
         }
         choice__test_2 = (lands && (!(ATTACKS__rows[_ix(r, 790)].fails_tails && (!first_heads))));
@@ -3508,31 +3365,31 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 if ((ATTACKS__rows[_ix(r, 790)].per_heads > 0)) {
                     dmg = _wmul(ATTACKS__rows[_ix(r, 790)].per_heads, heads);
                 }
-                if (((ATTACKS__rows[_ix(r, 790)].bonus > 0) && ({ int16_t _let48 = ATTACKS__rows[_ix(r, 790)].bonus_if; int16_t holds__c_173 = _let48; ({ int32_t _let49 = p_; int32_t holds__p_174 = _let49; ({ int32_t _let50 = r; int32_t holds__r_175 = _let50; ({ bool _let51 = first_heads; bool holds__first_heads_176 = _let51; ({ bool _let52 = all_heads; bool holds__all_heads_177 = _let52; ({ int32_t _let53 = _wsub(1, holds__p_174); int32_t holds__o_178 = _let53; ((((((((((holds__c_173 == 0) || ((holds__c_173 == 1) && holds__first_heads_176)) || ((holds__c_173 == 2) && (!holds__first_heads_176))) || ((holds__c_173 == 3) && holds__all_heads_177)) || ((holds__c_173 == 4) && (({ int32_t _let54 = holds__p_174; int32_t extra_energy__p_179 = _let54; ({ int32_t _let55 = holds__r_175; int32_t extra_energy__r_180 = _let55; ({ int16_t _let56 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_175, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_181 = _let56; ({ int8_t _let57[8]; for (int32_t _i58 = 0; _i58 < 8; _i58++) _let57[_i58] = ({ int32_t _let59 = extra_energy__p_179; int32_t power__p_182 = _let59; ({ int32_t _let60 = ({ int32_t _lo61 = 0; int32_t _r63 = 0; int32_t _best65 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_183 = _lo61, _end62 = 4; power__s_183 < _end62; power__s_183++) { int32_t _x64 = ((int32_t)(((s->card[_ix(power__p_182, 2) * 4 + power__s_183] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_182, 2) * 4 + power__s_183], 395)].ab_double_type >= 0)))); if (power__s_183 == _lo61 || _x64 > _best65) { _best65 = _x64; _r63 = power__s_183; } } _r63; }); int32_t power__src_184 = _let60; ({ int16_t _let66 = CARDS__rows[_ix(s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)], 395)].ab_double_type; int16_t power__t_185 = _let66; ({ int16_t _let67 = CARDS__rows[_ix(s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)], 395)].ab_double_filter; int16_t power__f_186 = _let67; ({ int16_t _let68 = s->card[_ix(power__p_182, 2) * 4]; int16_t power__c_187 = _let68; ({ bool _let69 = ((((s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)] >= 0) && (power__t_185 >= 0)) && (power__c_187 >= 0)) && ((power__f_186 < 0) || (CARDS__rows[_ix(power__c_187, 395)].type == power__f_186))); bool power__on_188 = _let69; ({ int8_t _let70[8]; for (int32_t _i71 = 0; _i71 < 8; _i71++) _let70[_i71] = s->energy[_ix(power__p_182, 2) * 32 + _i71]; int8_t power__held_189[8]; memcpy(power__held_189, _let70, sizeof power__held_189); ((int8_t)(_wadd(power__held_189[_i58], ((power__on_188 && (TYPE_IDS[_i58] == power__t_185)) ? power__held_189[_i58] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_190[8]; memcpy(extra_energy__held_190, _let57, sizeof extra_energy__held_190); ({ int8_t _let72[8]; for (int32_t _i73 = 0; _i73 < 8; _i73++) _let72[_i73] = ({ int32_t _let74 = extra_energy__r_180; int32_t attack_cost__r_191 = _let74; (_i73 == 0 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_grass : (_i73 == 1 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_fire : (_i73 == 2 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_water : (_i73 == 3 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_lightning : (_i73 == 4 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_psychic : (_i73 == 5 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_fighting : (_i73 == 6 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_metal))))))); }); int8_t extra_energy__cost_192[8]; memcpy(extra_energy__cost_192, _let72, sizeof extra_energy__cost_192); ({ int32_t _let75 = _wsub(_wsub(({ int32_t _r77 = 0; for (int32_t _j76 = 0; _j76 < 8; _j76++) _r77 = _wadd(_r77, extra_energy__held_190[_j76]); _r77; }), ((int32_t)(extra_energy__held_190[_ix(extra_energy__t_181, 8)]))), _wsub(({ int32_t _r80 = 0; for (int32_t _j79 = 0; _j79 < 8; _j79++) _r80 = _wadd(_r80, extra_energy__cost_192[_j79]); _r80; }), ((int32_t)(extra_energy__cost_192[_ix(extra_energy__t_181, 8)])))); int32_t extra_energy__others_193 = _let75; _wsub(_wsub(((int32_t)(extra_energy__held_190[_ix(extra_energy__t_181, 8)])), ((int32_t)(extra_energy__cost_192[_ix(extra_energy__t_181, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_180, 790)].cost_colorless)), extra_energy__others_193), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_175, 790)].bonus_n))) || ((holds__c_173 == 5) && (s->damage[_ix(holds__o_178, 2) * 4] > 0))) || ((holds__c_173 == 6) && (s->damage[_ix(holds__p_174, 2) * 4] > 0))) || ((holds__c_173 == 7) && s->poisoned[_ix(holds__o_178, 2)])) || ((holds__c_173 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_178, 2) * 4], 395)].ex)) || (((holds__c_173 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_174, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if (((ATTACKS__rows[_ix(r, 790)].bonus > 0) && ({ int16_t _let23 = ATTACKS__rows[_ix(r, 790)].bonus_if; int16_t holds__c_173 = _let23; ({ int32_t _let24 = p_; int32_t holds__p_174 = _let24; ({ int32_t _let25 = r; int32_t holds__r_175 = _let25; ({ bool _let26 = first_heads; bool holds__first_heads_176 = _let26; ({ bool _let27 = all_heads; bool holds__all_heads_177 = _let27; ({ int32_t _let28 = _wsub(1, holds__p_174); int32_t holds__o_178 = _let28; ((((((((((holds__c_173 == 0) || ((holds__c_173 == 1) && holds__first_heads_176)) || ((holds__c_173 == 2) && (!holds__first_heads_176))) || ((holds__c_173 == 3) && holds__all_heads_177)) || ((holds__c_173 == 4) && (({ int32_t _let29 = holds__p_174; int32_t extra_energy__p_179 = _let29; ({ int32_t _let30 = holds__r_175; int32_t extra_energy__r_180 = _let30; ({ int16_t _let31 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_175, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_181 = _let31; ({ int8_t _let32[8]; for (int32_t _i33 = 0; _i33 < 8; _i33++) _let32[_i33] = ({ int32_t _let34 = extra_energy__p_179; int32_t power__p_182 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 0; int32_t _r38 = 0; int32_t _best40 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_183 = _lo36, _end37 = 4; power__s_183 < _end37; power__s_183++) { int32_t _x39 = ((int32_t)(((s->card[_ix(power__p_182, 2) * 4 + power__s_183] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_182, 2) * 4 + power__s_183], 395)].ab_double_type >= 0)))); if (power__s_183 == _lo36 || _x39 > _best40) { _best40 = _x39; _r38 = power__s_183; } } _r38; }); int32_t power__src_184 = _let35; ({ int16_t _let41 = CARDS__rows[_ix(s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)], 395)].ab_double_type; int16_t power__t_185 = _let41; ({ int16_t _let42 = CARDS__rows[_ix(s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)], 395)].ab_double_filter; int16_t power__f_186 = _let42; ({ int16_t _let43 = s->card[_ix(power__p_182, 2) * 4]; int16_t power__c_187 = _let43; ({ bool _let44 = ((((s->card[_ix(power__p_182, 2) * 4 + _ix(power__src_184, 4)] >= 0) && (power__t_185 >= 0)) && (power__c_187 >= 0)) && ((power__f_186 < 0) || (CARDS__rows[_ix(power__c_187, 395)].type == power__f_186))); bool power__on_188 = _let44; ({ int8_t _let45[8]; for (int32_t _i46 = 0; _i46 < 8; _i46++) _let45[_i46] = s->energy[_ix(power__p_182, 2) * 32 + _i46]; int8_t power__held_189[8]; memcpy(power__held_189, _let45, sizeof power__held_189); ((int8_t)(_wadd(power__held_189[_i33], ((power__on_188 && (TYPE_IDS[_i33] == power__t_185)) ? power__held_189[_i33] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_190[8]; memcpy(extra_energy__held_190, _let32, sizeof extra_energy__held_190); ({ int8_t _let47[8]; for (int32_t _i48 = 0; _i48 < 8; _i48++) _let47[_i48] = ({ int32_t _let49 = extra_energy__r_180; int32_t attack_cost__r_191 = _let49; (_i48 == 0 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_grass : (_i48 == 1 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_fire : (_i48 == 2 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_water : (_i48 == 3 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_lightning : (_i48 == 4 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_psychic : (_i48 == 5 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_fighting : (_i48 == 6 ? ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_191, 790)].cost_metal))))))); }); int8_t extra_energy__cost_192[8]; memcpy(extra_energy__cost_192, _let47, sizeof extra_energy__cost_192); ({ int32_t _let50 = _wsub(_wsub(({ int32_t _r52 = 0; for (int32_t _j51 = 0; _j51 < 8; _j51++) _r52 = _wadd(_r52, extra_energy__held_190[_j51]); _r52; }), ((int32_t)(extra_energy__held_190[_ix(extra_energy__t_181, 8)]))), _wsub(({ int32_t _r55 = 0; for (int32_t _j54 = 0; _j54 < 8; _j54++) _r55 = _wadd(_r55, extra_energy__cost_192[_j54]); _r55; }), ((int32_t)(extra_energy__cost_192[_ix(extra_energy__t_181, 8)])))); int32_t extra_energy__others_193 = _let50; _wsub(_wsub(((int32_t)(extra_energy__held_190[_ix(extra_energy__t_181, 8)])), ((int32_t)(extra_energy__cost_192[_ix(extra_energy__t_181, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_180, 790)].cost_colorless)), extra_energy__others_193), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_175, 790)].bonus_n))) || ((holds__c_173 == 5) && (s->damage[_ix(holds__o_178, 2) * 4] > 0))) || ((holds__c_173 == 6) && (s->damage[_ix(holds__p_174, 2) * 4] > 0))) || ((holds__c_173 == 7) && s->poisoned[_ix(holds__o_178, 2)])) || ((holds__c_173 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_178, 2) * 4], 395)].ex)) || (((holds__c_173 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_174, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     dmg = _wadd(dmg, ATTACKS__rows[_ix(r, 790)].bonus);
                 }
                 if ((ATTACKS__rows[_ix(r, 790)].per > 0)) {
-                    dmg = _wadd((ATTACKS__rows[_ix(r, 790)].per_add ? dmg : 0), _wmul(ATTACKS__rows[_ix(r, 790)].per, ({ int32_t _let82 = p_; int32_t per_count__p_194 = _let82; ({ int32_t _let83 = r; int32_t per_count__r_195 = _let83; ({ int32_t _let84 = _wsub(1, per_count__p_194); int32_t per_count__o_196 = _let84; ({ int16_t _let85 = ATTACKS__rows[_ix(per_count__r_195, 790)].per_count; int16_t per_count__k_197 = _let85; ({ int32_t _let86 = ({ int32_t _lo87 = 1; int32_t _r94 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_198 = _lo87, _end88 = 4; per_count__bs_198 < _end88; per_count__bs_198++) _r94 += (({ int16_t _let89 = s->card[_ix(per_count__p_194, 2) * 4 + per_count__bs_198]; int16_t matches__c_199 = _let89; ({ int16_t _let90 = ATTACKS__rows[_ix(per_count__r_195, 790)].per_type; int16_t matches__ftype_200 = _let90; ({ int8_t _let91 = ATTACKS__rows[_ix(per_count__r_195, 790)].per_group; int8_t matches__fgroup_201 = _let91; (((((matches__c_199 >= 0) && (CARDS__rows[_ix(matches__c_199, 395)].kind == 0)) && ((matches__ftype_200 < 0) || (CARDS__rows[_ix(matches__c_199, 395)].type == matches__ftype_200))) && ((matches__fgroup_201 < 0) || ({ int16_t _let92 = matches__c_199; int16_t in_group__c_202 = _let92; ({ int8_t _let93 = matches__fgroup_201; int8_t in_group__g_203 = _let93; ((in_group__g_203 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_202, 395)].groups, _ipow(2, ((int32_t)(in_group__g_203)))), 2) == 1)); }); }))) && (true || (CARDS__rows[_ix(matches__c_199, 395)].stage == (-1)))); }); }); })) ? 1 : 0; _r94; }); int32_t per_count__own_204 = _let86; ((per_count__k_197 == 1) ? per_count__own_204 : ((per_count__k_197 == 2) ? ({ int32_t _r97 = 0; for (int32_t _j96 = 0; _j96 < 8; _j96++) _r97 = _wadd(_r97, s->energy[_ix(per_count__o_196, 2) * 32 + _j96]); _r97; }) : ((per_count__k_197 == 3) ? ({ int32_t _lo99 = 1; int32_t _r101 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_205 = _lo99, _end100 = 4; per_count__bs_205 < _end100; per_count__bs_205++) _r101 += ((s->card[_ix(per_count__o_196, 2) * 4 + per_count__bs_205] >= 0)) ? 1 : 0; _r101; }) : 0))); }); }); }); }); })));
+                    dmg = _wadd((ATTACKS__rows[_ix(r, 790)].per_add ? dmg : 0), _wmul(ATTACKS__rows[_ix(r, 790)].per, ({ int32_t _let57 = p_; int32_t per_count__p_194 = _let57; ({ int32_t _let58 = r; int32_t per_count__r_195 = _let58; ({ int32_t _let59 = _wsub(1, per_count__p_194); int32_t per_count__o_196 = _let59; ({ int16_t _let60 = ATTACKS__rows[_ix(per_count__r_195, 790)].per_count; int16_t per_count__k_197 = _let60; ({ int32_t _let61 = ({ int32_t _lo62 = 1; int32_t _r69 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_198 = _lo62, _end63 = 4; per_count__bs_198 < _end63; per_count__bs_198++) _r69 += (({ int16_t _let64 = s->card[_ix(per_count__p_194, 2) * 4 + per_count__bs_198]; int16_t matches__c_199 = _let64; ({ int16_t _let65 = ATTACKS__rows[_ix(per_count__r_195, 790)].per_type; int16_t matches__ftype_200 = _let65; ({ int8_t _let66 = ATTACKS__rows[_ix(per_count__r_195, 790)].per_group; int8_t matches__fgroup_201 = _let66; (((((matches__c_199 >= 0) && (CARDS__rows[_ix(matches__c_199, 395)].kind == 0)) && ((matches__ftype_200 < 0) || (CARDS__rows[_ix(matches__c_199, 395)].type == matches__ftype_200))) && ((matches__fgroup_201 < 0) || ({ int16_t _let67 = matches__c_199; int16_t in_group__c_202 = _let67; ({ int8_t _let68 = matches__fgroup_201; int8_t in_group__g_203 = _let68; ((in_group__g_203 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_202, 395)].groups, _ipow(2, ((int32_t)(in_group__g_203)))), 2) == 1)); }); }))) && (true || (CARDS__rows[_ix(matches__c_199, 395)].stage == (-1)))); }); }); })) ? 1 : 0; _r69; }); int32_t per_count__own_204 = _let61; ((per_count__k_197 == 1) ? per_count__own_204 : ((per_count__k_197 == 2) ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 8; _j71++) _r72 = _wadd(_r72, s->energy[_ix(per_count__o_196, 2) * 32 + _j71]); _r72; }) : ((per_count__k_197 == 3) ? ({ int32_t _lo74 = 1; int32_t _r76 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_205 = _lo74, _end75 = 4; per_count__bs_205 < _end75; per_count__bs_205++) _r76 += ((s->card[_ix(per_count__o_196, 2) * 4 + per_count__bs_205] >= 0)) ? 1 : 0; _r76; }) : 0))); }); }); }); }); })));
                 }
-                if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let103 = a; int16_t in_group__c_206 = _let103; ({ int8_t _let104 = s->dealt_group; int8_t in_group__g_207 = _let104; ((in_group__g_207 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_206, 395)].groups, _ipow(2, ((int32_t)(in_group__g_207)))), 2) == 1)); }); })))) {
+                if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let78 = a; int16_t in_group__c_206 = _let78; ({ int8_t _let79 = s->dealt_group; int8_t in_group__g_207 = _let79; ((in_group__g_207 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_206, 395)].groups, _ipow(2, ((int32_t)(in_group__g_207)))), 2) == 1)); }); })))) {
                     dmg = _wadd(dmg, s->dealt_bonus);
                 }
-                if (((dmg > 0) && ({ int32_t _let105 = p_; int32_t lasts__q_208 = _let105; (s->turn <= s->lasting_until[_ix(lasts__q_208, 2) * 8 + 6]); }))) {
+                if (((dmg > 0) && ({ int32_t _let80 = p_; int32_t lasts__q_208 = _let80; (s->turn <= s->lasting_until[_ix(lasts__q_208, 2) * 8 + 6]); }))) {
                     dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
                 }
                 hit__p_209 = p_;
                 hit__q_210 = o;
                 hit__x_211 = dmg;
                 hit__weak_212 = (((hit__q_210 != hit__p_209) && true) && (CARDS__rows[_ix(s->card[_ix(hit__q_210, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_209, 2) * 4], 395)].type));
-                hit__d_218 = ({ int32_t _let106 = hit__q_210; int32_t taken__q_213 = _let106; ({ int32_t _let107 = _wadd(hit__x_211, ((hit__weak_212 && (hit__x_211 > 0)) ? 20 : 0)); int32_t taken__x_214 = _let107; ({ int32_t _let108 = ((s->turn <= s->taken_until[_ix(taken__q_213, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_213, 2)])) : 0); int32_t taken__cut_215 = _let108; ({ int32_t _let109 = _wadd(taken__cut_215, ((true && ({ int32_t _let110 = taken__q_213; int32_t lasts__q_216 = _let110; (s->turn <= s->lasting_until[_ix(lasts__q_216, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_213, 2) * 8 + 4])) : 0)); int32_t taken__cut_215 = _let109; ({ int32_t _let111 = _wadd(taken__cut_215, ((s->card[_ix(taken__q_213, 2) * 4] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_213, 2) * 4], 395)].ab_guard)) : 0)); int32_t taken__cut_215 = _let111; ((true && ({ int32_t _let112 = taken__q_213; int32_t lasts__q_217 = _let112; (s->turn <= s->lasting_until[_ix(lasts__q_217, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_214, taken__cut_215), 0)); }); }); }); }); });
-                int32_t _w113 = _wx(hit__q_210, 2);
-                if (_w113 >= 0) {
-                    s->damage[_w113 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_210, 2) * 4], hit__d_218)));
+                hit__d_218 = ({ int32_t _let81 = hit__q_210; int32_t taken__q_213 = _let81; ({ int32_t _let82 = _wadd(hit__x_211, ((hit__weak_212 && (hit__x_211 > 0)) ? 20 : 0)); int32_t taken__x_214 = _let82; ({ int32_t _let83 = ((s->turn <= s->taken_until[_ix(taken__q_213, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_213, 2)])) : 0); int32_t taken__cut_215 = _let83; ({ int32_t _let84 = _wadd(taken__cut_215, ((true && ({ int32_t _let85 = taken__q_213; int32_t lasts__q_216 = _let85; (s->turn <= s->lasting_until[_ix(lasts__q_216, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_213, 2) * 8 + 4])) : 0)); int32_t taken__cut_215 = _let84; ({ int32_t _let86 = _wadd(taken__cut_215, ((s->card[_ix(taken__q_213, 2) * 4] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_213, 2) * 4], 395)].ab_guard)) : 0)); int32_t taken__cut_215 = _let86; ((true && ({ int32_t _let87 = taken__q_213; int32_t lasts__q_217 = _let87; (s->turn <= s->lasting_until[_ix(lasts__q_217, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_214, taken__cut_215), 0)); }); }); }); }); });
+                int32_t _w88 = _wx(hit__q_210, 2);
+                if (_w88 >= 0) {
+                    s->damage[_w88 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_210, 2) * 4], hit__d_218)));
                 }
                 if (((((hit__q_210 != hit__p_209) && true) && (hit__d_218 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_210, 2) * 4], 395)].ab_counter > 0))) {
-                    int32_t _w114 = _wx(hit__p_209, 2);
-                    if (_w114 >= 0) {
-                        s->damage[_w114 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_209, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_210, 2) * 4], 395)].ab_counter)));
+                    int32_t _w89 = _wx(hit__p_209, 2);
+                    if (_w89 >= 0) {
+                        s->damage[_w89 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_209, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_210, 2) * 4], 395)].ab_counter)));
                     }
                 }
                 hit__result_219 = hit__d_218;
@@ -3541,14 +3398,14 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
             if ((choice__resume == 2)) {
                 pick = choice__option;
             } else if ((choice__resume == 0)) {
-                for (int32_t _i115 = 0; _i115 < 4; _i115++) choice__options_2[_i115] = ({ int32_t _let116 = p_; int32_t attack_targets__p_220 = _let116; ({ int32_t _let117 = r; int32_t attack_targets__r_221 = _let117; ({ int32_t _let118 = _wsub(1, attack_targets__p_220); int32_t attack_targets__o_222 = _let118; ({ int16_t _let119 = ATTACKS__rows[_ix(attack_targets__r_221, 790)].snipe_to; int16_t attack_targets__to_223 = _let119; ({ int32_t _let120 = ((((attack_targets__to_223 == 3) || ATTACKS__rows[_ix(attack_targets__r_221, 790)].switch_self) || (ATTACKS__rows[_ix(attack_targets__r_221, 790)].pick_attach_n > 0)) ? attack_targets__p_220 : attack_targets__o_222); int32_t attack_targets__side_224 = _let120; ({ bool _let121[4]; for (int32_t _i122 = 0; _i122 < 4; _i122++) _let121[_i122] = (s->card[_ix(attack_targets__side_224, 2) * 4 + _i122] >= 0); bool attack_targets__held_225[4]; memcpy(attack_targets__held_225, _let121, sizeof attack_targets__held_225); ({ int16_t _let123 = ATTACKS__rows[_ix(attack_targets__r_221, 790)].pick_type; int16_t attack_targets__ftype_226 = _let123; ({ bool _let124[4]; for (int32_t _i125 = 0; _i125 < 4; _i125++) _let124[_i125] = (attack_targets__held_225[_i125] && ((attack_targets__ftype_226 < 0) || (CARDS__rows[_ix(s->card[_ix(attack_targets__side_224, 2) * 4 + _i125], 395)].type == attack_targets__ftype_226))); bool attack_targets__typed_227[4]; memcpy(attack_targets__typed_227, _let124, sizeof attack_targets__typed_227); ({ bool _let126 = ((s->damage[_ix(attack_targets__o_222, 2) * 4] < CARDS__rows[_ix(s->card[_ix(attack_targets__o_222, 2) * 4], 395)].hp) && (!({ int32_t _let127 = attack_targets__o_222; int32_t lasts__q_228 = _let127; (s->turn <= s->lasting_until[_ix(lasts__q_228, 2) * 8 + 5]); }))); bool attack_targets__standing_229 = _let126; ((attack_targets__to_223 == 1) ? attack_targets__held_225[_i115] : ((((attack_targets__to_223 == 2) || (attack_targets__to_223 == 3)) || ATTACKS__rows[_ix(attack_targets__r_221, 790)].switch_self) ? (attack_targets__held_225[_i115] && BENCH_MASK[_i115]) : (ATTACKS__rows[_ix(attack_targets__r_221, 790)].switch_opp ? ((attack_targets__held_225[_i115] && BENCH_MASK[_i115]) && attack_targets__standing_229) : ((ATTACKS__rows[_ix(attack_targets__r_221, 790)].pick_attach_n > 0) ? (attack_targets__typed_227[_i115] && BENCH_MASK[_i115]) : false)))); }); }); }); }); }); }); }); }); });
-                if (({ bool _r129 = false; for (int32_t _j128 = 0; _j128 < 4; _j128++) if (choice__options_2[_j128]) { _r129 = true; break; } _r129; })) {
+                for (int32_t _i90 = 0; _i90 < 4; _i90++) choice__options_2[_i90] = ({ int32_t _let91 = p_; int32_t attack_targets__p_220 = _let91; ({ int32_t _let92 = r; int32_t attack_targets__r_221 = _let92; ({ int32_t _let93 = _wsub(1, attack_targets__p_220); int32_t attack_targets__o_222 = _let93; ({ int16_t _let94 = ATTACKS__rows[_ix(attack_targets__r_221, 790)].snipe_to; int16_t attack_targets__to_223 = _let94; ({ int32_t _let95 = ((((attack_targets__to_223 == 3) || ATTACKS__rows[_ix(attack_targets__r_221, 790)].switch_self) || (ATTACKS__rows[_ix(attack_targets__r_221, 790)].pick_attach_n > 0)) ? attack_targets__p_220 : attack_targets__o_222); int32_t attack_targets__side_224 = _let95; ({ bool _let96[4]; for (int32_t _i97 = 0; _i97 < 4; _i97++) _let96[_i97] = (s->card[_ix(attack_targets__side_224, 2) * 4 + _i97] >= 0); bool attack_targets__held_225[4]; memcpy(attack_targets__held_225, _let96, sizeof attack_targets__held_225); ({ int16_t _let98 = ATTACKS__rows[_ix(attack_targets__r_221, 790)].pick_type; int16_t attack_targets__ftype_226 = _let98; ({ bool _let99[4]; for (int32_t _i100 = 0; _i100 < 4; _i100++) _let99[_i100] = (attack_targets__held_225[_i100] && ((attack_targets__ftype_226 < 0) || (CARDS__rows[_ix(s->card[_ix(attack_targets__side_224, 2) * 4 + _i100], 395)].type == attack_targets__ftype_226))); bool attack_targets__typed_227[4]; memcpy(attack_targets__typed_227, _let99, sizeof attack_targets__typed_227); ({ bool _let101 = ((s->damage[_ix(attack_targets__o_222, 2) * 4] < CARDS__rows[_ix(s->card[_ix(attack_targets__o_222, 2) * 4], 395)].hp) && (!({ int32_t _let102 = attack_targets__o_222; int32_t lasts__q_228 = _let102; (s->turn <= s->lasting_until[_ix(lasts__q_228, 2) * 8 + 5]); }))); bool attack_targets__standing_229 = _let101; ((attack_targets__to_223 == 1) ? attack_targets__held_225[_i90] : ((((attack_targets__to_223 == 2) || (attack_targets__to_223 == 3)) || ATTACKS__rows[_ix(attack_targets__r_221, 790)].switch_self) ? (attack_targets__held_225[_i90] && BENCH_MASK[_i90]) : (ATTACKS__rows[_ix(attack_targets__r_221, 790)].switch_opp ? ((attack_targets__held_225[_i90] && BENCH_MASK[_i90]) && attack_targets__standing_229) : ((ATTACKS__rows[_ix(attack_targets__r_221, 790)].pick_attach_n > 0) ? (attack_targets__typed_227[_i90] && BENCH_MASK[_i90]) : false)))); }); }); }); }); }); }); }); }); });
+                if (({ bool _r104 = false; for (int32_t _j103 = 0; _j103 < 4; _j103++) if (choice__options_2[_j103]) { _r104 = true; break; } _r104; })) {
                     s->choice__p = p_;
                     s->choice__r = r;
                     s->choice__first_heads = first_heads;
                     s->choice__all_heads = all_heads;
                     s->choice__dmg = dmg;
-                    for (int32_t _i131 = 0; _i131 < 4; _i131++) s->choice__mask[_i131] = choice__options_2[_i131];
+                    for (int32_t _i106 = 0; _i106 < 4; _i106++) s->choice__mask[_i106] = choice__options_2[_i106];
                     s->choice__player = s->current_player;
                     s->current_player = (ATTACKS__rows[_ix(r, 790)].switch_opp ? o : p_);
                     s->choice__pending = 2;
@@ -3564,305 +3421,305 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 attack_effects__all_heads_234 = all_heads;
                 attack_effects__pick_235 = pick;
                 attack_effects__o_236 = _wsub(1, attack_effects__p_230);
-                attack_effects__exposed_238 = (!({ int32_t _let132 = attack_effects__o_236; int32_t lasts__q_237 = _let132; (s->turn <= s->lasting_until[_ix(lasts__q_237, 2) * 8 + 5]); }));
+                attack_effects__exposed_238 = (!({ int32_t _let107 = attack_effects__o_236; int32_t lasts__q_237 = _let107; (s->turn <= s->lasting_until[_ix(lasts__q_237, 2) * 8 + 5]); }));
                 if (((ATTACKS__rows[_ix(attack_effects__r_231, 790)].snipe > 0) && (attack_effects__pick_235 >= 0))) {
                     hit__p_239 = attack_effects__p_230;
                     hit__q_240 = ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].snipe_to == 3) ? attack_effects__p_230 : attack_effects__o_236);
                     hit__slot_241 = attack_effects__pick_235;
                     hit__x_242 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].snipe;
                     hit__weak_243 = (((hit__q_240 != hit__p_239) && (hit__slot_241 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_239, 2) * 4], 395)].type));
-                    hit__d_250 = ({ int32_t _let133 = hit__q_240; int32_t taken__q_244 = _let133; ({ int32_t _let134 = hit__slot_241; int32_t taken__slot_245 = _let134; ({ int32_t _let135 = _wadd(hit__x_242, ((hit__weak_243 && (hit__x_242 > 0)) ? 20 : 0)); int32_t taken__x_246 = _let135; ({ int32_t _let136 = ((s->turn <= s->taken_until[_ix(taken__q_244, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_244, 2)])) : 0); int32_t taken__cut_247 = _let136; ({ int32_t _let137 = _wadd(taken__cut_247, (((taken__slot_245 == 0) && ({ int32_t _let138 = taken__q_244; int32_t lasts__q_248 = _let138; (s->turn <= s->lasting_until[_ix(lasts__q_248, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_244, 2) * 8 + 4])) : 0)); int32_t taken__cut_247 = _let137; ({ int32_t _let139 = _wadd(taken__cut_247, ((s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_247 = _let139; (((taken__slot_245 == 0) && ({ int32_t _let140 = taken__q_244; int32_t lasts__q_249 = _let140; (s->turn <= s->lasting_until[_ix(lasts__q_249, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_246, taken__cut_247), 0)); }); }); }); }); }); });
-                    int32_t _w141 = _wx(hit__q_240, 2);
-                    int32_t _w142 = _wx(hit__slot_241, 4);
-                    if (_w141 >= 0 && _w142 >= 0) {
-                        s->damage[_w141 * 4 + _w142] = ((int16_t)(_wadd(s->damage[_ix(hit__q_240, 2) * 4 + _ix(hit__slot_241, 4)], hit__d_250)));
+                    hit__d_250 = ({ int32_t _let108 = hit__q_240; int32_t taken__q_244 = _let108; ({ int32_t _let109 = hit__slot_241; int32_t taken__slot_245 = _let109; ({ int32_t _let110 = _wadd(hit__x_242, ((hit__weak_243 && (hit__x_242 > 0)) ? 20 : 0)); int32_t taken__x_246 = _let110; ({ int32_t _let111 = ((s->turn <= s->taken_until[_ix(taken__q_244, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_244, 2)])) : 0); int32_t taken__cut_247 = _let111; ({ int32_t _let112 = _wadd(taken__cut_247, (((taken__slot_245 == 0) && ({ int32_t _let113 = taken__q_244; int32_t lasts__q_248 = _let113; (s->turn <= s->lasting_until[_ix(lasts__q_248, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_244, 2) * 8 + 4])) : 0)); int32_t taken__cut_247 = _let112; ({ int32_t _let114 = _wadd(taken__cut_247, ((s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_244, 2) * 4 + _ix(taken__slot_245, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_247 = _let114; (((taken__slot_245 == 0) && ({ int32_t _let115 = taken__q_244; int32_t lasts__q_249 = _let115; (s->turn <= s->lasting_until[_ix(lasts__q_249, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_246, taken__cut_247), 0)); }); }); }); }); }); });
+                    int32_t _w116 = _wx(hit__q_240, 2);
+                    int32_t _w117 = _wx(hit__slot_241, 4);
+                    if (_w116 >= 0 && _w117 >= 0) {
+                        s->damage[_w116 * 4 + _w117] = ((int16_t)(_wadd(s->damage[_ix(hit__q_240, 2) * 4 + _ix(hit__slot_241, 4)], hit__d_250)));
                     }
                     if (((((hit__q_240 != hit__p_239) && (hit__slot_241 == 0)) && (hit__d_250 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)].ab_counter > 0))) {
-                        int32_t _w143 = _wx(hit__p_239, 2);
-                        if (_w143 >= 0) {
-                            s->damage[_w143 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_239, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)].ab_counter)));
+                        int32_t _w118 = _wx(hit__p_239, 2);
+                        if (_w118 >= 0) {
+                            s->damage[_w118 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_239, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_240, 2) * 4], 395)].ab_counter)));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].switch_self && (attack_effects__pick_235 >= 0))) {
                     swap_active__p_251 = attack_effects__p_230;
                     swap_active__b_252 = attack_effects__pick_235;
-                    for (int32_t _i144 = 0; _i144 < 4; _i144++) swap_active__perm_253[_i144] = SWAP[_ix(swap_active__b_252, 4) * 4 + _i144];
-                    int32_t _w145 = _wx(swap_active__p_251, 2);
-                    if (_w145 >= 0) {
+                    for (int32_t _i119 = 0; _i119 < 4; _i119++) swap_active__perm_253[_i119] = SWAP[_ix(swap_active__b_252, 4) * 4 + _i119];
+                    int32_t _w120 = _wx(swap_active__p_251, 2);
+                    if (_w120 >= 0) {
                         {
-                            int16_t _t146[4];
-                            for (int32_t _i147 = 0; _i147 < 4; _i147++) _t146[_i147] = s->card[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i147], 4)];
-                            memcpy(s->card + _w145 * 4, _t146, sizeof _t146);
+                            int16_t _t121[4];
+                            for (int32_t _i122 = 0; _i122 < 4; _i122++) _t121[_i122] = s->card[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i122], 4)];
+                            memcpy(s->card + _w120 * 4, _t121, sizeof _t121);
                         }
                     }
-                    int32_t _w148 = _wx(swap_active__p_251, 2);
-                    if (_w148 >= 0) {
+                    int32_t _w123 = _wx(swap_active__p_251, 2);
+                    if (_w123 >= 0) {
                         {
-                            int16_t _t149[4];
-                            for (int32_t _i150 = 0; _i150 < 4; _i150++) _t149[_i150] = s->damage[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i150], 4)];
-                            memcpy(s->damage + _w148 * 4, _t149, sizeof _t149);
+                            int16_t _t124[4];
+                            for (int32_t _i125 = 0; _i125 < 4; _i125++) _t124[_i125] = s->damage[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i125], 4)];
+                            memcpy(s->damage + _w123 * 4, _t124, sizeof _t124);
                         }
                     }
-                    int32_t _w151 = _wx(swap_active__p_251, 2);
-                    if (_w151 >= 0) {
+                    int32_t _w126 = _wx(swap_active__p_251, 2);
+                    if (_w126 >= 0) {
                         {
-                            int8_t _t152[32];
-                            for (int32_t _i153 = 0; _i153 < 4; _i153++) for (int32_t _i154 = 0; _i154 < 8; _i154++) _t152[_i153 * 8 + _i154] = s->energy[_ix(swap_active__p_251, 2) * 32 + _ix(swap_active__perm_253[_i153], 4) * 8 + _i154];
-                            memcpy(s->energy + _w151 * 32, _t152, sizeof _t152);
+                            int8_t _t127[32];
+                            for (int32_t _i128 = 0; _i128 < 4; _i128++) for (int32_t _i129 = 0; _i129 < 8; _i129++) _t127[_i128 * 8 + _i129] = s->energy[_ix(swap_active__p_251, 2) * 32 + _ix(swap_active__perm_253[_i128], 4) * 8 + _i129];
+                            memcpy(s->energy + _w126 * 32, _t127, sizeof _t127);
                         }
                     }
-                    int32_t _w155 = _wx(swap_active__p_251, 2);
-                    if (_w155 >= 0) {
+                    int32_t _w130 = _wx(swap_active__p_251, 2);
+                    if (_w130 >= 0) {
                         {
-                            int8_t _t156[4];
-                            for (int32_t _i157 = 0; _i157 < 4; _i157++) _t156[_i157] = s->entered[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i157], 4)];
-                            memcpy(s->entered + _w155 * 4, _t156, sizeof _t156);
+                            int8_t _t131[4];
+                            for (int32_t _i132 = 0; _i132 < 4; _i132++) _t131[_i132] = s->entered[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i132], 4)];
+                            memcpy(s->entered + _w130 * 4, _t131, sizeof _t131);
                         }
                     }
-                    int32_t _w158 = _wx(swap_active__p_251, 2);
-                    if (_w158 >= 0) {
+                    int32_t _w133 = _wx(swap_active__p_251, 2);
+                    if (_w133 >= 0) {
                         {
-                            int16_t _t159[8];
-                            for (int32_t _i160 = 0; _i160 < 4; _i160++) for (int32_t _i161 = 0; _i161 < 2; _i161++) _t159[_i160 * 2 + _i161] = s->under[_ix(swap_active__p_251, 2) * 8 + _ix(swap_active__perm_253[_i160], 4) * 2 + _i161];
-                            memcpy(s->under + _w158 * 8, _t159, sizeof _t159);
+                            int16_t _t134[8];
+                            for (int32_t _i135 = 0; _i135 < 4; _i135++) for (int32_t _i136 = 0; _i136 < 2; _i136++) _t134[_i135 * 2 + _i136] = s->under[_ix(swap_active__p_251, 2) * 8 + _ix(swap_active__perm_253[_i135], 4) * 2 + _i136];
+                            memcpy(s->under + _w133 * 8, _t134, sizeof _t134);
                         }
                     }
-                    int32_t _w162 = _wx(swap_active__p_251, 2);
-                    if (_w162 >= 0) {
+                    int32_t _w137 = _wx(swap_active__p_251, 2);
+                    if (_w137 >= 0) {
                         {
-                            bool _t163[4];
-                            for (int32_t _i164 = 0; _i164 < 4; _i164++) _t163[_i164] = s->used_ability[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i164], 4)];
-                            memcpy(s->used_ability + _w162 * 4, _t163, sizeof _t163);
+                            bool _t138[4];
+                            for (int32_t _i139 = 0; _i139 < 4; _i139++) _t138[_i139] = s->used_ability[_ix(swap_active__p_251, 2) * 4 + _ix(swap_active__perm_253[_i139], 4)];
+                            memcpy(s->used_ability + _w137 * 4, _t138, sizeof _t138);
                         }
                     }
                     clear_conditions__p_254 = swap_active__p_251;
-                    int32_t _w165 = _wx(clear_conditions__p_254, 2);
-                    if (_w165 >= 0) {
-                        s->poisoned[_w165] = false;
+                    int32_t _w140 = _wx(clear_conditions__p_254, 2);
+                    if (_w140 >= 0) {
+                        s->poisoned[_w140] = false;
                     }
-                    int32_t _w166 = _wx(clear_conditions__p_254, 2);
-                    if (_w166 >= 0) {
-                        s->burned[_w166] = false;
+                    int32_t _w141 = _wx(clear_conditions__p_254, 2);
+                    if (_w141 >= 0) {
+                        s->burned[_w141] = false;
                     }
-                    int32_t _w167 = _wx(clear_conditions__p_254, 2);
-                    if (_w167 >= 0) {
-                        s->condition[_w167] = ((int8_t)(0));
+                    int32_t _w142 = _wx(clear_conditions__p_254, 2);
+                    if (_w142 >= 0) {
+                        s->condition[_w142] = ((int8_t)(0));
                     }
-                    int32_t _w168 = _wx(clear_conditions__p_254, 2);
-                    if (_w168 >= 0) {
+                    int32_t _w143 = _wx(clear_conditions__p_254, 2);
+                    if (_w143 >= 0) {
                         {
-                            int16_t _t169[8];
-                            for (int32_t _i170 = 0; _i170 < 8; _i170++) _t169[_i170] = (ACTIVE_BOUND[_i170] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_254, 2) * 8 + _i170]);
-                            memcpy(s->lasting_until + _w168 * 8, _t169, sizeof _t169);
+                            int16_t _t144[8];
+                            for (int32_t _i145 = 0; _i145 < 8; _i145++) _t144[_i145] = (ACTIVE_BOUND[_i145] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_254, 2) * 8 + _i145]);
+                            memcpy(s->lasting_until + _w143 * 8, _t144, sizeof _t144);
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].switch_opp && (attack_effects__pick_235 >= 0))) {
                     swap_active__p_255 = attack_effects__o_236;
                     swap_active__b_256 = attack_effects__pick_235;
-                    for (int32_t _i171 = 0; _i171 < 4; _i171++) swap_active__perm_257[_i171] = SWAP[_ix(swap_active__b_256, 4) * 4 + _i171];
-                    int32_t _w172 = _wx(swap_active__p_255, 2);
-                    if (_w172 >= 0) {
+                    for (int32_t _i146 = 0; _i146 < 4; _i146++) swap_active__perm_257[_i146] = SWAP[_ix(swap_active__b_256, 4) * 4 + _i146];
+                    int32_t _w147 = _wx(swap_active__p_255, 2);
+                    if (_w147 >= 0) {
                         {
-                            int16_t _t173[4];
-                            for (int32_t _i174 = 0; _i174 < 4; _i174++) _t173[_i174] = s->card[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i174], 4)];
-                            memcpy(s->card + _w172 * 4, _t173, sizeof _t173);
+                            int16_t _t148[4];
+                            for (int32_t _i149 = 0; _i149 < 4; _i149++) _t148[_i149] = s->card[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i149], 4)];
+                            memcpy(s->card + _w147 * 4, _t148, sizeof _t148);
                         }
                     }
-                    int32_t _w175 = _wx(swap_active__p_255, 2);
-                    if (_w175 >= 0) {
+                    int32_t _w150 = _wx(swap_active__p_255, 2);
+                    if (_w150 >= 0) {
                         {
-                            int16_t _t176[4];
-                            for (int32_t _i177 = 0; _i177 < 4; _i177++) _t176[_i177] = s->damage[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i177], 4)];
-                            memcpy(s->damage + _w175 * 4, _t176, sizeof _t176);
+                            int16_t _t151[4];
+                            for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->damage[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i152], 4)];
+                            memcpy(s->damage + _w150 * 4, _t151, sizeof _t151);
                         }
                     }
-                    int32_t _w178 = _wx(swap_active__p_255, 2);
-                    if (_w178 >= 0) {
+                    int32_t _w153 = _wx(swap_active__p_255, 2);
+                    if (_w153 >= 0) {
                         {
-                            int8_t _t179[32];
-                            for (int32_t _i180 = 0; _i180 < 4; _i180++) for (int32_t _i181 = 0; _i181 < 8; _i181++) _t179[_i180 * 8 + _i181] = s->energy[_ix(swap_active__p_255, 2) * 32 + _ix(swap_active__perm_257[_i180], 4) * 8 + _i181];
-                            memcpy(s->energy + _w178 * 32, _t179, sizeof _t179);
+                            int8_t _t154[32];
+                            for (int32_t _i155 = 0; _i155 < 4; _i155++) for (int32_t _i156 = 0; _i156 < 8; _i156++) _t154[_i155 * 8 + _i156] = s->energy[_ix(swap_active__p_255, 2) * 32 + _ix(swap_active__perm_257[_i155], 4) * 8 + _i156];
+                            memcpy(s->energy + _w153 * 32, _t154, sizeof _t154);
                         }
                     }
-                    int32_t _w182 = _wx(swap_active__p_255, 2);
-                    if (_w182 >= 0) {
+                    int32_t _w157 = _wx(swap_active__p_255, 2);
+                    if (_w157 >= 0) {
                         {
-                            int8_t _t183[4];
-                            for (int32_t _i184 = 0; _i184 < 4; _i184++) _t183[_i184] = s->entered[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i184], 4)];
-                            memcpy(s->entered + _w182 * 4, _t183, sizeof _t183);
+                            int8_t _t158[4];
+                            for (int32_t _i159 = 0; _i159 < 4; _i159++) _t158[_i159] = s->entered[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i159], 4)];
+                            memcpy(s->entered + _w157 * 4, _t158, sizeof _t158);
                         }
                     }
-                    int32_t _w185 = _wx(swap_active__p_255, 2);
-                    if (_w185 >= 0) {
+                    int32_t _w160 = _wx(swap_active__p_255, 2);
+                    if (_w160 >= 0) {
                         {
-                            int16_t _t186[8];
-                            for (int32_t _i187 = 0; _i187 < 4; _i187++) for (int32_t _i188 = 0; _i188 < 2; _i188++) _t186[_i187 * 2 + _i188] = s->under[_ix(swap_active__p_255, 2) * 8 + _ix(swap_active__perm_257[_i187], 4) * 2 + _i188];
-                            memcpy(s->under + _w185 * 8, _t186, sizeof _t186);
+                            int16_t _t161[8];
+                            for (int32_t _i162 = 0; _i162 < 4; _i162++) for (int32_t _i163 = 0; _i163 < 2; _i163++) _t161[_i162 * 2 + _i163] = s->under[_ix(swap_active__p_255, 2) * 8 + _ix(swap_active__perm_257[_i162], 4) * 2 + _i163];
+                            memcpy(s->under + _w160 * 8, _t161, sizeof _t161);
                         }
                     }
-                    int32_t _w189 = _wx(swap_active__p_255, 2);
-                    if (_w189 >= 0) {
+                    int32_t _w164 = _wx(swap_active__p_255, 2);
+                    if (_w164 >= 0) {
                         {
-                            bool _t190[4];
-                            for (int32_t _i191 = 0; _i191 < 4; _i191++) _t190[_i191] = s->used_ability[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i191], 4)];
-                            memcpy(s->used_ability + _w189 * 4, _t190, sizeof _t190);
+                            bool _t165[4];
+                            for (int32_t _i166 = 0; _i166 < 4; _i166++) _t165[_i166] = s->used_ability[_ix(swap_active__p_255, 2) * 4 + _ix(swap_active__perm_257[_i166], 4)];
+                            memcpy(s->used_ability + _w164 * 4, _t165, sizeof _t165);
                         }
                     }
                     clear_conditions__p_258 = swap_active__p_255;
-                    int32_t _w192 = _wx(clear_conditions__p_258, 2);
-                    if (_w192 >= 0) {
-                        s->poisoned[_w192] = false;
+                    int32_t _w167 = _wx(clear_conditions__p_258, 2);
+                    if (_w167 >= 0) {
+                        s->poisoned[_w167] = false;
                     }
-                    int32_t _w193 = _wx(clear_conditions__p_258, 2);
-                    if (_w193 >= 0) {
-                        s->burned[_w193] = false;
+                    int32_t _w168 = _wx(clear_conditions__p_258, 2);
+                    if (_w168 >= 0) {
+                        s->burned[_w168] = false;
                     }
-                    int32_t _w194 = _wx(clear_conditions__p_258, 2);
-                    if (_w194 >= 0) {
-                        s->condition[_w194] = ((int8_t)(0));
+                    int32_t _w169 = _wx(clear_conditions__p_258, 2);
+                    if (_w169 >= 0) {
+                        s->condition[_w169] = ((int8_t)(0));
                     }
-                    int32_t _w195 = _wx(clear_conditions__p_258, 2);
-                    if (_w195 >= 0) {
+                    int32_t _w170 = _wx(clear_conditions__p_258, 2);
+                    if (_w170 >= 0) {
                         {
-                            int16_t _t196[8];
-                            for (int32_t _i197 = 0; _i197 < 8; _i197++) _t196[_i197] = (ACTIVE_BOUND[_i197] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_258, 2) * 8 + _i197]);
-                            memcpy(s->lasting_until + _w195 * 8, _t196, sizeof _t196);
+                            int16_t _t171[8];
+                            for (int32_t _i172 = 0; _i172 < 8; _i172++) _t171[_i172] = (ACTIVE_BOUND[_i172] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_258, 2) * 8 + _i172]);
+                            memcpy(s->lasting_until + _w170 * 8, _t171, sizeof _t171);
                         }
                     }
                 }
                 if (((ATTACKS__rows[_ix(attack_effects__r_231, 790)].pick_attach_n > 0) && (attack_effects__pick_235 >= 0))) {
-                    int32_t _w198 = _wx(attack_effects__p_230, 2);
-                    int32_t _w199 = _wx(attack_effects__pick_235, 4);
-                    int32_t _w200 = _wx(ATTACKS__rows[_ix(attack_effects__r_231, 790)].pick_attach_type, 8);
-                    if (_w198 >= 0 && _w199 >= 0 && _w200 >= 0) {
-                        s->energy[_w198 * 32 + _w199 * 8 + _w200] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(attack_effects__pick_235, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_231, 790)].pick_attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_231, 790)].pick_attach_n)));
+                    int32_t _w173 = _wx(attack_effects__p_230, 2);
+                    int32_t _w174 = _wx(attack_effects__pick_235, 4);
+                    int32_t _w175 = _wx(ATTACKS__rows[_ix(attack_effects__r_231, 790)].pick_attach_type, 8);
+                    if (_w173 >= 0 && _w174 >= 0 && _w175 >= 0) {
+                        s->energy[_w173 * 32 + _w174 * 8 + _w175] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(attack_effects__pick_235, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_231, 790)].pick_attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_231, 790)].pick_attach_n)));
                     }
                 }
-                for (int32_t attack_effects__i_259 = 0, _end201 = 4; attack_effects__i_259 < _end201; attack_effects__i_259++) {
+                for (int32_t attack_effects__i_259 = 0, _end176 = 4; attack_effects__i_259 < _end176; attack_effects__i_259++) {
                     if ((attack_effects__i_259 < ATTACKS__rows[_ix(attack_effects__r_231, 790)].hits)) {
-                        attack_effects__j_260 = ({ bool _m202[4]; for (int32_t _j203 = 0; _j203 < 4; _j203++) _m202[_j203] = ((s->card[_ix(attack_effects__o_236, 2) * 4 + _j203] >= 0) && (s->damage[_ix(attack_effects__o_236, 2) * 4 + _j203] < CARDS__rows[_ix(s->card[_ix(attack_effects__o_236, 2) * 4 + _j203], 395)].hp)); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_259)), _m202, 4); });
+                        attack_effects__j_260 = ({ bool _m177[4]; for (int32_t _j178 = 0; _j178 < 4; _j178++) _m177[_j178] = ((s->card[_ix(attack_effects__o_236, 2) * 4 + _j178] >= 0) && (s->damage[_ix(attack_effects__o_236, 2) * 4 + _j178] < CARDS__rows[_ix(s->card[_ix(attack_effects__o_236, 2) * 4 + _j178], 395)].hp)); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_259)), _m177, 4); });
                         if ((attack_effects__j_260 >= 0)) {
                             hit__p_261 = attack_effects__p_230;
                             hit__q_262 = attack_effects__o_236;
                             hit__slot_263 = attack_effects__j_260;
                             hit__x_264 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].hit_amount;
                             hit__weak_265 = (((hit__q_262 != hit__p_261) && (hit__slot_263 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_261, 2) * 4], 395)].type));
-                            hit__d_272 = ({ int32_t _let204 = hit__q_262; int32_t taken__q_266 = _let204; ({ int32_t _let205 = hit__slot_263; int32_t taken__slot_267 = _let205; ({ int32_t _let206 = _wadd(hit__x_264, ((hit__weak_265 && (hit__x_264 > 0)) ? 20 : 0)); int32_t taken__x_268 = _let206; ({ int32_t _let207 = ((s->turn <= s->taken_until[_ix(taken__q_266, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_266, 2)])) : 0); int32_t taken__cut_269 = _let207; ({ int32_t _let208 = _wadd(taken__cut_269, (((taken__slot_267 == 0) && ({ int32_t _let209 = taken__q_266; int32_t lasts__q_270 = _let209; (s->turn <= s->lasting_until[_ix(lasts__q_270, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_266, 2) * 8 + 4])) : 0)); int32_t taken__cut_269 = _let208; ({ int32_t _let210 = _wadd(taken__cut_269, ((s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_269 = _let210; (((taken__slot_267 == 0) && ({ int32_t _let211 = taken__q_266; int32_t lasts__q_271 = _let211; (s->turn <= s->lasting_until[_ix(lasts__q_271, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_268, taken__cut_269), 0)); }); }); }); }); }); });
-                            int32_t _w212 = _wx(hit__q_262, 2);
-                            int32_t _w213 = _wx(hit__slot_263, 4);
-                            if (_w212 >= 0 && _w213 >= 0) {
-                                s->damage[_w212 * 4 + _w213] = ((int16_t)(_wadd(s->damage[_ix(hit__q_262, 2) * 4 + _ix(hit__slot_263, 4)], hit__d_272)));
+                            hit__d_272 = ({ int32_t _let179 = hit__q_262; int32_t taken__q_266 = _let179; ({ int32_t _let180 = hit__slot_263; int32_t taken__slot_267 = _let180; ({ int32_t _let181 = _wadd(hit__x_264, ((hit__weak_265 && (hit__x_264 > 0)) ? 20 : 0)); int32_t taken__x_268 = _let181; ({ int32_t _let182 = ((s->turn <= s->taken_until[_ix(taken__q_266, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_266, 2)])) : 0); int32_t taken__cut_269 = _let182; ({ int32_t _let183 = _wadd(taken__cut_269, (((taken__slot_267 == 0) && ({ int32_t _let184 = taken__q_266; int32_t lasts__q_270 = _let184; (s->turn <= s->lasting_until[_ix(lasts__q_270, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_266, 2) * 8 + 4])) : 0)); int32_t taken__cut_269 = _let183; ({ int32_t _let185 = _wadd(taken__cut_269, ((s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_266, 2) * 4 + _ix(taken__slot_267, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_269 = _let185; (((taken__slot_267 == 0) && ({ int32_t _let186 = taken__q_266; int32_t lasts__q_271 = _let186; (s->turn <= s->lasting_until[_ix(lasts__q_271, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_268, taken__cut_269), 0)); }); }); }); }); }); });
+                            int32_t _w187 = _wx(hit__q_262, 2);
+                            int32_t _w188 = _wx(hit__slot_263, 4);
+                            if (_w187 >= 0 && _w188 >= 0) {
+                                s->damage[_w187 * 4 + _w188] = ((int16_t)(_wadd(s->damage[_ix(hit__q_262, 2) * 4 + _ix(hit__slot_263, 4)], hit__d_272)));
                             }
                             if (((((hit__q_262 != hit__p_261) && (hit__slot_263 == 0)) && (hit__d_272 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)].ab_counter > 0))) {
-                                int32_t _w214 = _wx(hit__p_261, 2);
-                                if (_w214 >= 0) {
-                                    s->damage[_w214 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_261, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)].ab_counter)));
+                                int32_t _w189 = _wx(hit__p_261, 2);
+                                if (_w189 >= 0) {
+                                    s->damage[_w189 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_261, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_262, 2) * 4], 395)].ab_counter)));
                                 }
                             }
                         }
                     }
                 }
-                if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_hand && ({ int16_t _let215 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_hand_if; int16_t holds__c_273 = _let215; ({ int32_t _let216 = attack_effects__p_230; int32_t holds__p_274 = _let216; ({ int32_t _let217 = attack_effects__r_231; int32_t holds__r_275 = _let217; ({ bool _let218 = attack_effects__first_heads_233; bool holds__first_heads_276 = _let218; ({ bool _let219 = attack_effects__all_heads_234; bool holds__all_heads_277 = _let219; ({ int32_t _let220 = _wsub(1, holds__p_274); int32_t holds__o_278 = _let220; ((((((((((holds__c_273 == 0) || ((holds__c_273 == 1) && holds__first_heads_276)) || ((holds__c_273 == 2) && (!holds__first_heads_276))) || ((holds__c_273 == 3) && holds__all_heads_277)) || ((holds__c_273 == 4) && (({ int32_t _let221 = holds__p_274; int32_t extra_energy__p_279 = _let221; ({ int32_t _let222 = holds__r_275; int32_t extra_energy__r_280 = _let222; ({ int16_t _let223 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_275, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_281 = _let223; ({ int8_t _let224[8]; for (int32_t _i225 = 0; _i225 < 8; _i225++) _let224[_i225] = ({ int32_t _let226 = extra_energy__p_279; int32_t power__p_282 = _let226; ({ int32_t _let227 = ({ int32_t _lo228 = 0; int32_t _r230 = 0; int32_t _best232 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_283 = _lo228, _end229 = 4; power__s_283 < _end229; power__s_283++) { int32_t _x231 = ((int32_t)(((s->card[_ix(power__p_282, 2) * 4 + power__s_283] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_282, 2) * 4 + power__s_283], 395)].ab_double_type >= 0)))); if (power__s_283 == _lo228 || _x231 > _best232) { _best232 = _x231; _r230 = power__s_283; } } _r230; }); int32_t power__src_284 = _let227; ({ int16_t _let233 = CARDS__rows[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)].ab_double_type; int16_t power__t_285 = _let233; ({ int16_t _let234 = CARDS__rows[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)].ab_double_filter; int16_t power__f_286 = _let234; ({ int16_t _let235 = s->card[_ix(power__p_282, 2) * 4]; int16_t power__c_287 = _let235; ({ bool _let236 = ((((s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)] >= 0) && (power__t_285 >= 0)) && (power__c_287 >= 0)) && ((power__f_286 < 0) || (CARDS__rows[_ix(power__c_287, 395)].type == power__f_286))); bool power__on_288 = _let236; ({ int8_t _let237[8]; for (int32_t _i238 = 0; _i238 < 8; _i238++) _let237[_i238] = s->energy[_ix(power__p_282, 2) * 32 + _i238]; int8_t power__held_289[8]; memcpy(power__held_289, _let237, sizeof power__held_289); ((int8_t)(_wadd(power__held_289[_i225], ((power__on_288 && (TYPE_IDS[_i225] == power__t_285)) ? power__held_289[_i225] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_290[8]; memcpy(extra_energy__held_290, _let224, sizeof extra_energy__held_290); ({ int8_t _let239[8]; for (int32_t _i240 = 0; _i240 < 8; _i240++) _let239[_i240] = ({ int32_t _let241 = extra_energy__r_280; int32_t attack_cost__r_291 = _let241; (_i240 == 0 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_grass : (_i240 == 1 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_fire : (_i240 == 2 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_water : (_i240 == 3 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_lightning : (_i240 == 4 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_psychic : (_i240 == 5 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_fighting : (_i240 == 6 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_metal))))))); }); int8_t extra_energy__cost_292[8]; memcpy(extra_energy__cost_292, _let239, sizeof extra_energy__cost_292); ({ int32_t _let242 = _wsub(_wsub(({ int32_t _r244 = 0; for (int32_t _j243 = 0; _j243 < 8; _j243++) _r244 = _wadd(_r244, extra_energy__held_290[_j243]); _r244; }), ((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)]))), _wsub(({ int32_t _r247 = 0; for (int32_t _j246 = 0; _j246 < 8; _j246++) _r247 = _wadd(_r247, extra_energy__cost_292[_j246]); _r247; }), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)])))); int32_t extra_energy__others_293 = _let242; _wsub(_wsub(((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)])), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_280, 790)].cost_colorless)), extra_energy__others_293), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_275, 790)].bonus_n))) || ((holds__c_273 == 5) && (s->damage[_ix(holds__o_278, 2) * 4] > 0))) || ((holds__c_273 == 6) && (s->damage[_ix(holds__p_274, 2) * 4] > 0))) || ((holds__c_273 == 7) && s->poisoned[_ix(holds__o_278, 2)])) || ((holds__c_273 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_278, 2) * 4], 395)].ex)) || (((holds__c_273 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_274, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    attack_effects__j_294 = ({ bool _m249[10]; for (int32_t _j250 = 0; _j250 < 10; _j250++) _m249[_j250] = (s->hand[_ix(attack_effects__o_236, 2) * 10 + _j250] >= 0); _choose(random_word_at(key, 3), _m249, 10); });
+                if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_hand && ({ int16_t _let190 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_hand_if; int16_t holds__c_273 = _let190; ({ int32_t _let191 = attack_effects__p_230; int32_t holds__p_274 = _let191; ({ int32_t _let192 = attack_effects__r_231; int32_t holds__r_275 = _let192; ({ bool _let193 = attack_effects__first_heads_233; bool holds__first_heads_276 = _let193; ({ bool _let194 = attack_effects__all_heads_234; bool holds__all_heads_277 = _let194; ({ int32_t _let195 = _wsub(1, holds__p_274); int32_t holds__o_278 = _let195; ((((((((((holds__c_273 == 0) || ((holds__c_273 == 1) && holds__first_heads_276)) || ((holds__c_273 == 2) && (!holds__first_heads_276))) || ((holds__c_273 == 3) && holds__all_heads_277)) || ((holds__c_273 == 4) && (({ int32_t _let196 = holds__p_274; int32_t extra_energy__p_279 = _let196; ({ int32_t _let197 = holds__r_275; int32_t extra_energy__r_280 = _let197; ({ int16_t _let198 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_275, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_281 = _let198; ({ int8_t _let199[8]; for (int32_t _i200 = 0; _i200 < 8; _i200++) _let199[_i200] = ({ int32_t _let201 = extra_energy__p_279; int32_t power__p_282 = _let201; ({ int32_t _let202 = ({ int32_t _lo203 = 0; int32_t _r205 = 0; int32_t _best207 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_283 = _lo203, _end204 = 4; power__s_283 < _end204; power__s_283++) { int32_t _x206 = ((int32_t)(((s->card[_ix(power__p_282, 2) * 4 + power__s_283] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_282, 2) * 4 + power__s_283], 395)].ab_double_type >= 0)))); if (power__s_283 == _lo203 || _x206 > _best207) { _best207 = _x206; _r205 = power__s_283; } } _r205; }); int32_t power__src_284 = _let202; ({ int16_t _let208 = CARDS__rows[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)].ab_double_type; int16_t power__t_285 = _let208; ({ int16_t _let209 = CARDS__rows[_ix(s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)], 395)].ab_double_filter; int16_t power__f_286 = _let209; ({ int16_t _let210 = s->card[_ix(power__p_282, 2) * 4]; int16_t power__c_287 = _let210; ({ bool _let211 = ((((s->card[_ix(power__p_282, 2) * 4 + _ix(power__src_284, 4)] >= 0) && (power__t_285 >= 0)) && (power__c_287 >= 0)) && ((power__f_286 < 0) || (CARDS__rows[_ix(power__c_287, 395)].type == power__f_286))); bool power__on_288 = _let211; ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = s->energy[_ix(power__p_282, 2) * 32 + _i213]; int8_t power__held_289[8]; memcpy(power__held_289, _let212, sizeof power__held_289); ((int8_t)(_wadd(power__held_289[_i200], ((power__on_288 && (TYPE_IDS[_i200] == power__t_285)) ? power__held_289[_i200] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_290[8]; memcpy(extra_energy__held_290, _let199, sizeof extra_energy__held_290); ({ int8_t _let214[8]; for (int32_t _i215 = 0; _i215 < 8; _i215++) _let214[_i215] = ({ int32_t _let216 = extra_energy__r_280; int32_t attack_cost__r_291 = _let216; (_i215 == 0 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_grass : (_i215 == 1 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_fire : (_i215 == 2 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_water : (_i215 == 3 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_lightning : (_i215 == 4 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_psychic : (_i215 == 5 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_fighting : (_i215 == 6 ? ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_291, 790)].cost_metal))))))); }); int8_t extra_energy__cost_292[8]; memcpy(extra_energy__cost_292, _let214, sizeof extra_energy__cost_292); ({ int32_t _let217 = _wsub(_wsub(({ int32_t _r219 = 0; for (int32_t _j218 = 0; _j218 < 8; _j218++) _r219 = _wadd(_r219, extra_energy__held_290[_j218]); _r219; }), ((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)]))), _wsub(({ int32_t _r222 = 0; for (int32_t _j221 = 0; _j221 < 8; _j221++) _r222 = _wadd(_r222, extra_energy__cost_292[_j221]); _r222; }), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)])))); int32_t extra_energy__others_293 = _let217; _wsub(_wsub(((int32_t)(extra_energy__held_290[_ix(extra_energy__t_281, 8)])), ((int32_t)(extra_energy__cost_292[_ix(extra_energy__t_281, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_280, 790)].cost_colorless)), extra_energy__others_293), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_275, 790)].bonus_n))) || ((holds__c_273 == 5) && (s->damage[_ix(holds__o_278, 2) * 4] > 0))) || ((holds__c_273 == 6) && (s->damage[_ix(holds__p_274, 2) * 4] > 0))) || ((holds__c_273 == 7) && s->poisoned[_ix(holds__o_278, 2)])) || ((holds__c_273 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_278, 2) * 4], 395)].ex)) || (((holds__c_273 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_274, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    attack_effects__j_294 = ({ bool _m224[10]; for (int32_t _j225 = 0; _j225 < 10; _j225++) _m224[_j225] = (s->hand[_ix(attack_effects__o_236, 2) * 10 + _j225] >= 0); _choose(random_word_at(key, 3), _m224, 10); });
                     if ((attack_effects__j_294 >= 0)) {
-                        int32_t _w251 = _wx(attack_effects__o_236, 2);
-                        if (_w251 >= 0) {
-                            _remove_int16(s->hand + _w251 * 10, 10, attack_effects__j_294);
+                        int32_t _w226 = _wx(attack_effects__o_236, 2);
+                        if (_w226 >= 0) {
+                            _remove_int16(s->hand + _w226 * 10, 10, attack_effects__j_294);
                         }
-                        int32_t _w252 = _wx(attack_effects__o_236, 2);
-                        if (_w252 >= 0) {
-                            s->hand_count[_w252] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_236, 2)], 1)));
+                        int32_t _w227 = _wx(attack_effects__o_236, 2);
+                        if (_w227 >= 0) {
+                            s->hand_count[_w227] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_236, 2)], 1)));
                         }
-                        int32_t _w253 = _wx(attack_effects__o_236, 2);
-                        if (_w253 >= 0) {
-                            s->discard_count[_w253] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_236, 2)], 1)));
+                        int32_t _w228 = _wx(attack_effects__o_236, 2);
+                        if (_w228 >= 0) {
+                            s->discard_count[_w228] = ((int8_t)(_wadd(s->discard_count[_ix(attack_effects__o_236, 2)], 1)));
                         }
                     }
                 }
-                if (((ATTACKS__rows[_ix(attack_effects__r_231, 790)].shuffle_def && attack_effects__exposed_238) && ({ int16_t _let254 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].shuffle_def_if; int16_t holds__c_295 = _let254; ({ int32_t _let255 = attack_effects__p_230; int32_t holds__p_296 = _let255; ({ int32_t _let256 = attack_effects__r_231; int32_t holds__r_297 = _let256; ({ bool _let257 = attack_effects__first_heads_233; bool holds__first_heads_298 = _let257; ({ bool _let258 = attack_effects__all_heads_234; bool holds__all_heads_299 = _let258; ({ int32_t _let259 = _wsub(1, holds__p_296); int32_t holds__o_300 = _let259; ((((((((((holds__c_295 == 0) || ((holds__c_295 == 1) && holds__first_heads_298)) || ((holds__c_295 == 2) && (!holds__first_heads_298))) || ((holds__c_295 == 3) && holds__all_heads_299)) || ((holds__c_295 == 4) && (({ int32_t _let260 = holds__p_296; int32_t extra_energy__p_301 = _let260; ({ int32_t _let261 = holds__r_297; int32_t extra_energy__r_302 = _let261; ({ int16_t _let262 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_297, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_303 = _let262; ({ int8_t _let263[8]; for (int32_t _i264 = 0; _i264 < 8; _i264++) _let263[_i264] = ({ int32_t _let265 = extra_energy__p_301; int32_t power__p_304 = _let265; ({ int32_t _let266 = ({ int32_t _lo267 = 0; int32_t _r269 = 0; int32_t _best271 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_305 = _lo267, _end268 = 4; power__s_305 < _end268; power__s_305++) { int32_t _x270 = ((int32_t)(((s->card[_ix(power__p_304, 2) * 4 + power__s_305] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_304, 2) * 4 + power__s_305], 395)].ab_double_type >= 0)))); if (power__s_305 == _lo267 || _x270 > _best271) { _best271 = _x270; _r269 = power__s_305; } } _r269; }); int32_t power__src_306 = _let266; ({ int16_t _let272 = CARDS__rows[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)].ab_double_type; int16_t power__t_307 = _let272; ({ int16_t _let273 = CARDS__rows[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)].ab_double_filter; int16_t power__f_308 = _let273; ({ int16_t _let274 = s->card[_ix(power__p_304, 2) * 4]; int16_t power__c_309 = _let274; ({ bool _let275 = ((((s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)] >= 0) && (power__t_307 >= 0)) && (power__c_309 >= 0)) && ((power__f_308 < 0) || (CARDS__rows[_ix(power__c_309, 395)].type == power__f_308))); bool power__on_310 = _let275; ({ int8_t _let276[8]; for (int32_t _i277 = 0; _i277 < 8; _i277++) _let276[_i277] = s->energy[_ix(power__p_304, 2) * 32 + _i277]; int8_t power__held_311[8]; memcpy(power__held_311, _let276, sizeof power__held_311); ((int8_t)(_wadd(power__held_311[_i264], ((power__on_310 && (TYPE_IDS[_i264] == power__t_307)) ? power__held_311[_i264] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_312[8]; memcpy(extra_energy__held_312, _let263, sizeof extra_energy__held_312); ({ int8_t _let278[8]; for (int32_t _i279 = 0; _i279 < 8; _i279++) _let278[_i279] = ({ int32_t _let280 = extra_energy__r_302; int32_t attack_cost__r_313 = _let280; (_i279 == 0 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_grass : (_i279 == 1 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_fire : (_i279 == 2 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_water : (_i279 == 3 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_lightning : (_i279 == 4 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_psychic : (_i279 == 5 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_fighting : (_i279 == 6 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_metal))))))); }); int8_t extra_energy__cost_314[8]; memcpy(extra_energy__cost_314, _let278, sizeof extra_energy__cost_314); ({ int32_t _let281 = _wsub(_wsub(({ int32_t _r283 = 0; for (int32_t _j282 = 0; _j282 < 8; _j282++) _r283 = _wadd(_r283, extra_energy__held_312[_j282]); _r283; }), ((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)]))), _wsub(({ int32_t _r286 = 0; for (int32_t _j285 = 0; _j285 < 8; _j285++) _r286 = _wadd(_r286, extra_energy__cost_314[_j285]); _r286; }), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)])))); int32_t extra_energy__others_315 = _let281; _wsub(_wsub(((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)])), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_302, 790)].cost_colorless)), extra_energy__others_315), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_297, 790)].bonus_n))) || ((holds__c_295 == 5) && (s->damage[_ix(holds__o_300, 2) * 4] > 0))) || ((holds__c_295 == 6) && (s->damage[_ix(holds__p_296, 2) * 4] > 0))) || ((holds__c_295 == 7) && s->poisoned[_ix(holds__o_300, 2)])) || ((holds__c_295 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_300, 2) * 4], 395)].ex)) || (((holds__c_295 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_296, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if (((ATTACKS__rows[_ix(attack_effects__r_231, 790)].shuffle_def && attack_effects__exposed_238) && ({ int16_t _let229 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].shuffle_def_if; int16_t holds__c_295 = _let229; ({ int32_t _let230 = attack_effects__p_230; int32_t holds__p_296 = _let230; ({ int32_t _let231 = attack_effects__r_231; int32_t holds__r_297 = _let231; ({ bool _let232 = attack_effects__first_heads_233; bool holds__first_heads_298 = _let232; ({ bool _let233 = attack_effects__all_heads_234; bool holds__all_heads_299 = _let233; ({ int32_t _let234 = _wsub(1, holds__p_296); int32_t holds__o_300 = _let234; ((((((((((holds__c_295 == 0) || ((holds__c_295 == 1) && holds__first_heads_298)) || ((holds__c_295 == 2) && (!holds__first_heads_298))) || ((holds__c_295 == 3) && holds__all_heads_299)) || ((holds__c_295 == 4) && (({ int32_t _let235 = holds__p_296; int32_t extra_energy__p_301 = _let235; ({ int32_t _let236 = holds__r_297; int32_t extra_energy__r_302 = _let236; ({ int16_t _let237 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_297, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_303 = _let237; ({ int8_t _let238[8]; for (int32_t _i239 = 0; _i239 < 8; _i239++) _let238[_i239] = ({ int32_t _let240 = extra_energy__p_301; int32_t power__p_304 = _let240; ({ int32_t _let241 = ({ int32_t _lo242 = 0; int32_t _r244 = 0; int32_t _best246 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_305 = _lo242, _end243 = 4; power__s_305 < _end243; power__s_305++) { int32_t _x245 = ((int32_t)(((s->card[_ix(power__p_304, 2) * 4 + power__s_305] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_304, 2) * 4 + power__s_305], 395)].ab_double_type >= 0)))); if (power__s_305 == _lo242 || _x245 > _best246) { _best246 = _x245; _r244 = power__s_305; } } _r244; }); int32_t power__src_306 = _let241; ({ int16_t _let247 = CARDS__rows[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)].ab_double_type; int16_t power__t_307 = _let247; ({ int16_t _let248 = CARDS__rows[_ix(s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)], 395)].ab_double_filter; int16_t power__f_308 = _let248; ({ int16_t _let249 = s->card[_ix(power__p_304, 2) * 4]; int16_t power__c_309 = _let249; ({ bool _let250 = ((((s->card[_ix(power__p_304, 2) * 4 + _ix(power__src_306, 4)] >= 0) && (power__t_307 >= 0)) && (power__c_309 >= 0)) && ((power__f_308 < 0) || (CARDS__rows[_ix(power__c_309, 395)].type == power__f_308))); bool power__on_310 = _let250; ({ int8_t _let251[8]; for (int32_t _i252 = 0; _i252 < 8; _i252++) _let251[_i252] = s->energy[_ix(power__p_304, 2) * 32 + _i252]; int8_t power__held_311[8]; memcpy(power__held_311, _let251, sizeof power__held_311); ((int8_t)(_wadd(power__held_311[_i239], ((power__on_310 && (TYPE_IDS[_i239] == power__t_307)) ? power__held_311[_i239] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_312[8]; memcpy(extra_energy__held_312, _let238, sizeof extra_energy__held_312); ({ int8_t _let253[8]; for (int32_t _i254 = 0; _i254 < 8; _i254++) _let253[_i254] = ({ int32_t _let255 = extra_energy__r_302; int32_t attack_cost__r_313 = _let255; (_i254 == 0 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_grass : (_i254 == 1 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_fire : (_i254 == 2 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_water : (_i254 == 3 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_lightning : (_i254 == 4 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_psychic : (_i254 == 5 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_fighting : (_i254 == 6 ? ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_313, 790)].cost_metal))))))); }); int8_t extra_energy__cost_314[8]; memcpy(extra_energy__cost_314, _let253, sizeof extra_energy__cost_314); ({ int32_t _let256 = _wsub(_wsub(({ int32_t _r258 = 0; for (int32_t _j257 = 0; _j257 < 8; _j257++) _r258 = _wadd(_r258, extra_energy__held_312[_j257]); _r258; }), ((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)]))), _wsub(({ int32_t _r261 = 0; for (int32_t _j260 = 0; _j260 < 8; _j260++) _r261 = _wadd(_r261, extra_energy__cost_314[_j260]); _r261; }), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)])))); int32_t extra_energy__others_315 = _let256; _wsub(_wsub(((int32_t)(extra_energy__held_312[_ix(extra_energy__t_303, 8)])), ((int32_t)(extra_energy__cost_314[_ix(extra_energy__t_303, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_302, 790)].cost_colorless)), extra_energy__others_315), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_297, 790)].bonus_n))) || ((holds__c_295 == 5) && (s->damage[_ix(holds__o_300, 2) * 4] > 0))) || ((holds__c_295 == 6) && (s->damage[_ix(holds__p_296, 2) * 4] > 0))) || ((holds__c_295 == 7) && s->poisoned[_ix(holds__o_300, 2)])) || ((holds__c_295 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_300, 2) * 4], 395)].ex)) || (((holds__c_295 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_296, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     shuffle_defender__q_316 = attack_effects__o_236;
                     shuffle_defender__held_317[0] = s->card[_ix(shuffle_defender__q_316, 2) * 4];
                     shuffle_defender__held_317[1] = s->under[_ix(shuffle_defender__q_316, 2) * 8];
                     shuffle_defender__held_317[2] = s->under[_ix(shuffle_defender__q_316, 2) * 8 + 1];
-                    for (int32_t shuffle_defender__i_318 = 0, _end288 = 3; shuffle_defender__i_318 < _end288; shuffle_defender__i_318++) {
+                    for (int32_t shuffle_defender__i_318 = 0, _end263 = 3; shuffle_defender__i_318 < _end263; shuffle_defender__i_318++) {
                         if ((shuffle_defender__held_317[shuffle_defender__i_318] >= 0)) {
-                            int32_t _w289 = _wx(shuffle_defender__q_316, 2);
-                            if (_w289 >= 0) {
-                                _push_int16(s->deck + _w289 * 20, 20, shuffle_defender__held_317[shuffle_defender__i_318]);
+                            int32_t _w264 = _wx(shuffle_defender__q_316, 2);
+                            if (_w264 >= 0) {
+                                _push_int16(s->deck + _w264 * 20, 20, shuffle_defender__held_317[shuffle_defender__i_318]);
                             }
-                            int32_t _w290 = _wx(shuffle_defender__q_316, 2);
-                            if (_w290 >= 0) {
-                                s->deck_count[_w290] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_316, 2)], 1)));
+                            int32_t _w265 = _wx(shuffle_defender__q_316, 2);
+                            if (_w265 >= 0) {
+                                s->deck_count[_w265] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_316, 2)], 1)));
                             }
                         }
                     }
-                    int32_t _w291 = _wx(shuffle_defender__q_316, 2);
-                    if (_w291 >= 0) {
+                    int32_t _w266 = _wx(shuffle_defender__q_316, 2);
+                    if (_w266 >= 0) {
                         {
-                            int16_t _t292[20];
-                            for (int32_t _i293 = 0; _i293 < 20; _i293++) _t292[_i293] = s->deck[_ix(shuffle_defender__q_316, 2) * 20 + _i293];
-                            _shuffle_int16(_t292, 20, fold_in(key, 20));
-                            memcpy(s->deck + _w291 * 20, _t292, sizeof _t292);
+                            int16_t _t267[20];
+                            for (int32_t _i268 = 0; _i268 < 20; _i268++) _t267[_i268] = s->deck[_ix(shuffle_defender__q_316, 2) * 20 + _i268];
+                            _shuffle_int16(_t267, 20, fold_in(key, 20));
+                            memcpy(s->deck + _w266 * 20, _t267, sizeof _t267);
                         }
                     }
                     clear_slot__p_319 = shuffle_defender__q_316;
-                    int32_t _w294 = _wx(clear_slot__p_319, 2);
-                    if (_w294 >= 0) {
-                        s->card[_w294 * 4 + 0] = ((int16_t)((-1)));
+                    int32_t _w269 = _wx(clear_slot__p_319, 2);
+                    if (_w269 >= 0) {
+                        s->card[_w269 * 4 + 0] = ((int16_t)((-1)));
                     }
-                    int32_t _w295 = _wx(clear_slot__p_319, 2);
-                    if (_w295 >= 0) {
-                        s->damage[_w295 * 4 + 0] = ((int16_t)(0));
+                    int32_t _w270 = _wx(clear_slot__p_319, 2);
+                    if (_w270 >= 0) {
+                        s->damage[_w270 * 4 + 0] = ((int16_t)(0));
                     }
-                    int32_t _w296 = _wx(clear_slot__p_319, 2);
-                    if (_w296 >= 0) {
+                    int32_t _w271 = _wx(clear_slot__p_319, 2);
+                    if (_w271 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w296 * 32 + 0 * 8;
-                            for (int32_t _i297 = 0; _i297 < 8; _i297++) _d[_i297] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w271 * 32 + 0 * 8;
+                            for (int32_t _i272 = 0; _i272 < 8; _i272++) _d[_i272] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w298 = _wx(clear_slot__p_319, 2);
-                    if (_w298 >= 0) {
-                        s->entered[_w298 * 4 + 0] = ((int8_t)(0));
+                    int32_t _w273 = _wx(clear_slot__p_319, 2);
+                    if (_w273 >= 0) {
+                        s->entered[_w273 * 4 + 0] = ((int8_t)(0));
                     }
-                    int32_t _w299 = _wx(clear_slot__p_319, 2);
-                    if (_w299 >= 0) {
+                    int32_t _w274 = _wx(clear_slot__p_319, 2);
+                    if (_w274 >= 0) {
                         {
-                            int16_t *_d = s->under + _w299 * 8 + 0 * 2;
-                            for (int32_t _i300 = 0; _i300 < 2; _i300++) _d[_i300] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w274 * 8 + 0 * 2;
+                            for (int32_t _i275 = 0; _i275 < 2; _i275++) _d[_i275] = ((int16_t)((-1)));
                         }
                     }
-                    int32_t _w301 = _wx(clear_slot__p_319, 2);
-                    if (_w301 >= 0) {
-                        s->used_ability[_w301 * 4 + 0] = false;
+                    int32_t _w276 = _wx(clear_slot__p_319, 2);
+                    if (_w276 >= 0) {
+                        s->used_ability[_w276 * 4 + 0] = false;
                     }
                     clear_conditions__p_320 = shuffle_defender__q_316;
-                    int32_t _w302 = _wx(clear_conditions__p_320, 2);
-                    if (_w302 >= 0) {
-                        s->poisoned[_w302] = false;
+                    int32_t _w277 = _wx(clear_conditions__p_320, 2);
+                    if (_w277 >= 0) {
+                        s->poisoned[_w277] = false;
                     }
-                    int32_t _w303 = _wx(clear_conditions__p_320, 2);
-                    if (_w303 >= 0) {
-                        s->burned[_w303] = false;
+                    int32_t _w278 = _wx(clear_conditions__p_320, 2);
+                    if (_w278 >= 0) {
+                        s->burned[_w278] = false;
                     }
-                    int32_t _w304 = _wx(clear_conditions__p_320, 2);
-                    if (_w304 >= 0) {
-                        s->condition[_w304] = ((int8_t)(0));
+                    int32_t _w279 = _wx(clear_conditions__p_320, 2);
+                    if (_w279 >= 0) {
+                        s->condition[_w279] = ((int8_t)(0));
                     }
-                    int32_t _w305 = _wx(clear_conditions__p_320, 2);
-                    if (_w305 >= 0) {
+                    int32_t _w280 = _wx(clear_conditions__p_320, 2);
+                    if (_w280 >= 0) {
                         {
-                            int16_t _t306[8];
-                            for (int32_t _i307 = 0; _i307 < 8; _i307++) _t306[_i307] = (ACTIVE_BOUND[_i307] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_320, 2) * 8 + _i307]);
-                            memcpy(s->lasting_until + _w305 * 8, _t306, sizeof _t306);
+                            int16_t _t281[8];
+                            for (int32_t _i282 = 0; _i282 < 8; _i282++) _t281[_i282] = (ACTIVE_BOUND[_i282] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_320, 2) * 8 + _i282]);
+                            memcpy(s->lasting_until + _w280 * 8, _t281, sizeof _t281);
                         }
                     }
-                    if (({ int32_t _lo308 = 1; bool _r310 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_321 = _lo308, _end309 = 4; shuffle_defender__bs_321 < _end309; shuffle_defender__bs_321++) if ((s->card[_ix(shuffle_defender__q_316, 2) * 4 + shuffle_defender__bs_321] >= 0)) { _r310 = true; break; } _r310; })) {
-                        int32_t _w312 = _wx(shuffle_defender__q_316, 2);
-                        if (_w312 >= 0) {
-                            s->promote_pending[_w312] = true;
+                    if (({ int32_t _lo283 = 1; bool _r285 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_321 = _lo283, _end284 = 4; shuffle_defender__bs_321 < _end284; shuffle_defender__bs_321++) if ((s->card[_ix(shuffle_defender__q_316, 2) * 4 + shuffle_defender__bs_321] >= 0)) { _r285 = true; break; } _r285; })) {
+                        int32_t _w287 = _wx(shuffle_defender__q_316, 2);
+                        if (_w287 >= 0) {
+                            s->promote_pending[_w287] = true;
                         }
                     } else {
                         _win(s, _wsub(1, shuffle_defender__q_316));
@@ -3872,99 +3729,99 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 }
                 attack_effects__k_322 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].lasting;
                 attack_effects__on_defender_323 = (((attack_effects__k_322 != 4) && (attack_effects__k_322 != 5)) && (attack_effects__k_322 != 3));
-                if ((((attack_effects__k_322 > 0) && (attack_effects__exposed_238 || (!attack_effects__on_defender_323))) && ({ int16_t _let313 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].lasting_if; int16_t holds__c_324 = _let313; ({ int32_t _let314 = attack_effects__p_230; int32_t holds__p_325 = _let314; ({ int32_t _let315 = attack_effects__r_231; int32_t holds__r_326 = _let315; ({ bool _let316 = attack_effects__first_heads_233; bool holds__first_heads_327 = _let316; ({ bool _let317 = attack_effects__all_heads_234; bool holds__all_heads_328 = _let317; ({ int32_t _let318 = _wsub(1, holds__p_325); int32_t holds__o_329 = _let318; ((((((((((holds__c_324 == 0) || ((holds__c_324 == 1) && holds__first_heads_327)) || ((holds__c_324 == 2) && (!holds__first_heads_327))) || ((holds__c_324 == 3) && holds__all_heads_328)) || ((holds__c_324 == 4) && (({ int32_t _let319 = holds__p_325; int32_t extra_energy__p_330 = _let319; ({ int32_t _let320 = holds__r_326; int32_t extra_energy__r_331 = _let320; ({ int16_t _let321 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_326, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_332 = _let321; ({ int8_t _let322[8]; for (int32_t _i323 = 0; _i323 < 8; _i323++) _let322[_i323] = ({ int32_t _let324 = extra_energy__p_330; int32_t power__p_333 = _let324; ({ int32_t _let325 = ({ int32_t _lo326 = 0; int32_t _r328 = 0; int32_t _best330 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_334 = _lo326, _end327 = 4; power__s_334 < _end327; power__s_334++) { int32_t _x329 = ((int32_t)(((s->card[_ix(power__p_333, 2) * 4 + power__s_334] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_333, 2) * 4 + power__s_334], 395)].ab_double_type >= 0)))); if (power__s_334 == _lo326 || _x329 > _best330) { _best330 = _x329; _r328 = power__s_334; } } _r328; }); int32_t power__src_335 = _let325; ({ int16_t _let331 = CARDS__rows[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)].ab_double_type; int16_t power__t_336 = _let331; ({ int16_t _let332 = CARDS__rows[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)].ab_double_filter; int16_t power__f_337 = _let332; ({ int16_t _let333 = s->card[_ix(power__p_333, 2) * 4]; int16_t power__c_338 = _let333; ({ bool _let334 = ((((s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)] >= 0) && (power__t_336 >= 0)) && (power__c_338 >= 0)) && ((power__f_337 < 0) || (CARDS__rows[_ix(power__c_338, 395)].type == power__f_337))); bool power__on_339 = _let334; ({ int8_t _let335[8]; for (int32_t _i336 = 0; _i336 < 8; _i336++) _let335[_i336] = s->energy[_ix(power__p_333, 2) * 32 + _i336]; int8_t power__held_340[8]; memcpy(power__held_340, _let335, sizeof power__held_340); ((int8_t)(_wadd(power__held_340[_i323], ((power__on_339 && (TYPE_IDS[_i323] == power__t_336)) ? power__held_340[_i323] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_341[8]; memcpy(extra_energy__held_341, _let322, sizeof extra_energy__held_341); ({ int8_t _let337[8]; for (int32_t _i338 = 0; _i338 < 8; _i338++) _let337[_i338] = ({ int32_t _let339 = extra_energy__r_331; int32_t attack_cost__r_342 = _let339; (_i338 == 0 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_grass : (_i338 == 1 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_fire : (_i338 == 2 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_water : (_i338 == 3 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_lightning : (_i338 == 4 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_psychic : (_i338 == 5 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_fighting : (_i338 == 6 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_metal))))))); }); int8_t extra_energy__cost_343[8]; memcpy(extra_energy__cost_343, _let337, sizeof extra_energy__cost_343); ({ int32_t _let340 = _wsub(_wsub(({ int32_t _r342 = 0; for (int32_t _j341 = 0; _j341 < 8; _j341++) _r342 = _wadd(_r342, extra_energy__held_341[_j341]); _r342; }), ((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)]))), _wsub(({ int32_t _r345 = 0; for (int32_t _j344 = 0; _j344 < 8; _j344++) _r345 = _wadd(_r345, extra_energy__cost_343[_j344]); _r345; }), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)])))); int32_t extra_energy__others_344 = _let340; _wsub(_wsub(((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)])), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_331, 790)].cost_colorless)), extra_energy__others_344), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_326, 790)].bonus_n))) || ((holds__c_324 == 5) && (s->damage[_ix(holds__o_329, 2) * 4] > 0))) || ((holds__c_324 == 6) && (s->damage[_ix(holds__p_325, 2) * 4] > 0))) || ((holds__c_324 == 7) && s->poisoned[_ix(holds__o_329, 2)])) || ((holds__c_324 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_329, 2) * 4], 395)].ex)) || (((holds__c_324 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_325, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if ((((attack_effects__k_322 > 0) && (attack_effects__exposed_238 || (!attack_effects__on_defender_323))) && ({ int16_t _let288 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].lasting_if; int16_t holds__c_324 = _let288; ({ int32_t _let289 = attack_effects__p_230; int32_t holds__p_325 = _let289; ({ int32_t _let290 = attack_effects__r_231; int32_t holds__r_326 = _let290; ({ bool _let291 = attack_effects__first_heads_233; bool holds__first_heads_327 = _let291; ({ bool _let292 = attack_effects__all_heads_234; bool holds__all_heads_328 = _let292; ({ int32_t _let293 = _wsub(1, holds__p_325); int32_t holds__o_329 = _let293; ((((((((((holds__c_324 == 0) || ((holds__c_324 == 1) && holds__first_heads_327)) || ((holds__c_324 == 2) && (!holds__first_heads_327))) || ((holds__c_324 == 3) && holds__all_heads_328)) || ((holds__c_324 == 4) && (({ int32_t _let294 = holds__p_325; int32_t extra_energy__p_330 = _let294; ({ int32_t _let295 = holds__r_326; int32_t extra_energy__r_331 = _let295; ({ int16_t _let296 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_326, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_332 = _let296; ({ int8_t _let297[8]; for (int32_t _i298 = 0; _i298 < 8; _i298++) _let297[_i298] = ({ int32_t _let299 = extra_energy__p_330; int32_t power__p_333 = _let299; ({ int32_t _let300 = ({ int32_t _lo301 = 0; int32_t _r303 = 0; int32_t _best305 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_334 = _lo301, _end302 = 4; power__s_334 < _end302; power__s_334++) { int32_t _x304 = ((int32_t)(((s->card[_ix(power__p_333, 2) * 4 + power__s_334] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_333, 2) * 4 + power__s_334], 395)].ab_double_type >= 0)))); if (power__s_334 == _lo301 || _x304 > _best305) { _best305 = _x304; _r303 = power__s_334; } } _r303; }); int32_t power__src_335 = _let300; ({ int16_t _let306 = CARDS__rows[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)].ab_double_type; int16_t power__t_336 = _let306; ({ int16_t _let307 = CARDS__rows[_ix(s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)], 395)].ab_double_filter; int16_t power__f_337 = _let307; ({ int16_t _let308 = s->card[_ix(power__p_333, 2) * 4]; int16_t power__c_338 = _let308; ({ bool _let309 = ((((s->card[_ix(power__p_333, 2) * 4 + _ix(power__src_335, 4)] >= 0) && (power__t_336 >= 0)) && (power__c_338 >= 0)) && ((power__f_337 < 0) || (CARDS__rows[_ix(power__c_338, 395)].type == power__f_337))); bool power__on_339 = _let309; ({ int8_t _let310[8]; for (int32_t _i311 = 0; _i311 < 8; _i311++) _let310[_i311] = s->energy[_ix(power__p_333, 2) * 32 + _i311]; int8_t power__held_340[8]; memcpy(power__held_340, _let310, sizeof power__held_340); ((int8_t)(_wadd(power__held_340[_i298], ((power__on_339 && (TYPE_IDS[_i298] == power__t_336)) ? power__held_340[_i298] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_341[8]; memcpy(extra_energy__held_341, _let297, sizeof extra_energy__held_341); ({ int8_t _let312[8]; for (int32_t _i313 = 0; _i313 < 8; _i313++) _let312[_i313] = ({ int32_t _let314 = extra_energy__r_331; int32_t attack_cost__r_342 = _let314; (_i313 == 0 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_grass : (_i313 == 1 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_fire : (_i313 == 2 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_water : (_i313 == 3 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_lightning : (_i313 == 4 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_psychic : (_i313 == 5 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_fighting : (_i313 == 6 ? ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_342, 790)].cost_metal))))))); }); int8_t extra_energy__cost_343[8]; memcpy(extra_energy__cost_343, _let312, sizeof extra_energy__cost_343); ({ int32_t _let315 = _wsub(_wsub(({ int32_t _r317 = 0; for (int32_t _j316 = 0; _j316 < 8; _j316++) _r317 = _wadd(_r317, extra_energy__held_341[_j316]); _r317; }), ((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)]))), _wsub(({ int32_t _r320 = 0; for (int32_t _j319 = 0; _j319 < 8; _j319++) _r320 = _wadd(_r320, extra_energy__cost_343[_j319]); _r320; }), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)])))); int32_t extra_energy__others_344 = _let315; _wsub(_wsub(((int32_t)(extra_energy__held_341[_ix(extra_energy__t_332, 8)])), ((int32_t)(extra_energy__cost_343[_ix(extra_energy__t_332, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_331, 790)].cost_colorless)), extra_energy__others_344), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_326, 790)].bonus_n))) || ((holds__c_324 == 5) && (s->damage[_ix(holds__o_329, 2) * 4] > 0))) || ((holds__c_324 == 6) && (s->damage[_ix(holds__p_325, 2) * 4] > 0))) || ((holds__c_324 == 7) && s->poisoned[_ix(holds__o_329, 2)])) || ((holds__c_324 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_329, 2) * 4], 395)].ex)) || (((holds__c_324 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_325, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     lasting__p_345 = attack_effects__p_230;
                     lasting__k_346 = attack_effects__k_322;
                     lasting__n_347 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].lasting_n;
                     lasting__q_348 = (((lasting__k_346 == 4) || (lasting__k_346 == 5)) ? lasting__p_345 : _wsub(1, lasting__p_345));
-                    int32_t _w347 = _wx(lasting__q_348, 2);
-                    int32_t _w348 = _wx(lasting__k_346, 8);
-                    if (_w347 >= 0 && _w348 >= 0) {
-                        s->lasting_until[_w347 * 8 + _w348] = ((int16_t)(_wadd(s->turn, 1)));
+                    int32_t _w322 = _wx(lasting__q_348, 2);
+                    int32_t _w323 = _wx(lasting__k_346, 8);
+                    if (_w322 >= 0 && _w323 >= 0) {
+                        s->lasting_until[_w322 * 8 + _w323] = ((int16_t)(_wadd(s->turn, 1)));
                     }
-                    int32_t _w349 = _wx(lasting__q_348, 2);
-                    int32_t _w350 = _wx(lasting__k_346, 8);
-                    if (_w349 >= 0 && _w350 >= 0) {
-                        s->lasting_n[_w349 * 8 + _w350] = lasting__n_347;
+                    int32_t _w324 = _wx(lasting__q_348, 2);
+                    int32_t _w325 = _wx(lasting__k_346, 8);
+                    if (_w324 >= 0 && _w325 >= 0) {
+                        s->lasting_n[_w324 * 8 + _w325] = lasting__n_347;
                     }
                 }
-                for (int32_t attack_effects__bs_349 = 1, _end351 = 4; attack_effects__bs_349 < _end351; attack_effects__bs_349++) {
+                for (int32_t attack_effects__bs_349 = 1, _end326 = 4; attack_effects__bs_349 < _end326; attack_effects__bs_349++) {
                     if (((ATTACKS__rows[_ix(attack_effects__r_231, 790)].bench_damage > 0) && (s->card[_ix(attack_effects__o_236, 2) * 4 + attack_effects__bs_349] >= 0))) {
                         hit__p_350 = attack_effects__p_230;
                         hit__q_351 = attack_effects__o_236;
                         hit__slot_352 = attack_effects__bs_349;
                         hit__x_353 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].bench_damage;
                         hit__weak_354 = (((hit__q_351 != hit__p_350) && (hit__slot_352 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_350, 2) * 4], 395)].type));
-                        hit__d_361 = ({ int32_t _let352 = hit__q_351; int32_t taken__q_355 = _let352; ({ int32_t _let353 = hit__slot_352; int32_t taken__slot_356 = _let353; ({ int32_t _let354 = _wadd(hit__x_353, ((hit__weak_354 && (hit__x_353 > 0)) ? 20 : 0)); int32_t taken__x_357 = _let354; ({ int32_t _let355 = ((s->turn <= s->taken_until[_ix(taken__q_355, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_355, 2)])) : 0); int32_t taken__cut_358 = _let355; ({ int32_t _let356 = _wadd(taken__cut_358, (((taken__slot_356 == 0) && ({ int32_t _let357 = taken__q_355; int32_t lasts__q_359 = _let357; (s->turn <= s->lasting_until[_ix(lasts__q_359, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_355, 2) * 8 + 4])) : 0)); int32_t taken__cut_358 = _let356; ({ int32_t _let358 = _wadd(taken__cut_358, ((s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_358 = _let358; (((taken__slot_356 == 0) && ({ int32_t _let359 = taken__q_355; int32_t lasts__q_360 = _let359; (s->turn <= s->lasting_until[_ix(lasts__q_360, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_357, taken__cut_358), 0)); }); }); }); }); }); });
-                        int32_t _w360 = _wx(hit__q_351, 2);
-                        int32_t _w361 = _wx(hit__slot_352, 4);
-                        if (_w360 >= 0 && _w361 >= 0) {
-                            s->damage[_w360 * 4 + _w361] = ((int16_t)(_wadd(s->damage[_ix(hit__q_351, 2) * 4 + _ix(hit__slot_352, 4)], hit__d_361)));
+                        hit__d_361 = ({ int32_t _let327 = hit__q_351; int32_t taken__q_355 = _let327; ({ int32_t _let328 = hit__slot_352; int32_t taken__slot_356 = _let328; ({ int32_t _let329 = _wadd(hit__x_353, ((hit__weak_354 && (hit__x_353 > 0)) ? 20 : 0)); int32_t taken__x_357 = _let329; ({ int32_t _let330 = ((s->turn <= s->taken_until[_ix(taken__q_355, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_355, 2)])) : 0); int32_t taken__cut_358 = _let330; ({ int32_t _let331 = _wadd(taken__cut_358, (((taken__slot_356 == 0) && ({ int32_t _let332 = taken__q_355; int32_t lasts__q_359 = _let332; (s->turn <= s->lasting_until[_ix(lasts__q_359, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_355, 2) * 8 + 4])) : 0)); int32_t taken__cut_358 = _let331; ({ int32_t _let333 = _wadd(taken__cut_358, ((s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_355, 2) * 4 + _ix(taken__slot_356, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_358 = _let333; (((taken__slot_356 == 0) && ({ int32_t _let334 = taken__q_355; int32_t lasts__q_360 = _let334; (s->turn <= s->lasting_until[_ix(lasts__q_360, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_357, taken__cut_358), 0)); }); }); }); }); }); });
+                        int32_t _w335 = _wx(hit__q_351, 2);
+                        int32_t _w336 = _wx(hit__slot_352, 4);
+                        if (_w335 >= 0 && _w336 >= 0) {
+                            s->damage[_w335 * 4 + _w336] = ((int16_t)(_wadd(s->damage[_ix(hit__q_351, 2) * 4 + _ix(hit__slot_352, 4)], hit__d_361)));
                         }
                         if (((((hit__q_351 != hit__p_350) && (hit__slot_352 == 0)) && (hit__d_361 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)].ab_counter > 0))) {
-                            int32_t _w362 = _wx(hit__p_350, 2);
-                            if (_w362 >= 0) {
-                                s->damage[_w362 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_350, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)].ab_counter)));
+                            int32_t _w337 = _wx(hit__p_350, 2);
+                            if (_w337 >= 0) {
+                                s->damage[_w337 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_350, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_351, 2) * 4], 395)].ab_counter)));
                             }
                         }
                     }
                 }
-                if ((((ATTACKS__rows[_ix(attack_effects__r_231, 790)].status > 0) && attack_effects__exposed_238) && ({ int16_t _let363 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].status_if; int16_t holds__c_362 = _let363; ({ int32_t _let364 = attack_effects__p_230; int32_t holds__p_363 = _let364; ({ int32_t _let365 = attack_effects__r_231; int32_t holds__r_364 = _let365; ({ bool _let366 = attack_effects__first_heads_233; bool holds__first_heads_365 = _let366; ({ bool _let367 = attack_effects__all_heads_234; bool holds__all_heads_366 = _let367; ({ int32_t _let368 = _wsub(1, holds__p_363); int32_t holds__o_367 = _let368; ((((((((((holds__c_362 == 0) || ((holds__c_362 == 1) && holds__first_heads_365)) || ((holds__c_362 == 2) && (!holds__first_heads_365))) || ((holds__c_362 == 3) && holds__all_heads_366)) || ((holds__c_362 == 4) && (({ int32_t _let369 = holds__p_363; int32_t extra_energy__p_368 = _let369; ({ int32_t _let370 = holds__r_364; int32_t extra_energy__r_369 = _let370; ({ int16_t _let371 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_364, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_370 = _let371; ({ int8_t _let372[8]; for (int32_t _i373 = 0; _i373 < 8; _i373++) _let372[_i373] = ({ int32_t _let374 = extra_energy__p_368; int32_t power__p_371 = _let374; ({ int32_t _let375 = ({ int32_t _lo376 = 0; int32_t _r378 = 0; int32_t _best380 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_372 = _lo376, _end377 = 4; power__s_372 < _end377; power__s_372++) { int32_t _x379 = ((int32_t)(((s->card[_ix(power__p_371, 2) * 4 + power__s_372] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_371, 2) * 4 + power__s_372], 395)].ab_double_type >= 0)))); if (power__s_372 == _lo376 || _x379 > _best380) { _best380 = _x379; _r378 = power__s_372; } } _r378; }); int32_t power__src_373 = _let375; ({ int16_t _let381 = CARDS__rows[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)].ab_double_type; int16_t power__t_374 = _let381; ({ int16_t _let382 = CARDS__rows[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)].ab_double_filter; int16_t power__f_375 = _let382; ({ int16_t _let383 = s->card[_ix(power__p_371, 2) * 4]; int16_t power__c_376 = _let383; ({ bool _let384 = ((((s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)] >= 0) && (power__t_374 >= 0)) && (power__c_376 >= 0)) && ((power__f_375 < 0) || (CARDS__rows[_ix(power__c_376, 395)].type == power__f_375))); bool power__on_377 = _let384; ({ int8_t _let385[8]; for (int32_t _i386 = 0; _i386 < 8; _i386++) _let385[_i386] = s->energy[_ix(power__p_371, 2) * 32 + _i386]; int8_t power__held_378[8]; memcpy(power__held_378, _let385, sizeof power__held_378); ((int8_t)(_wadd(power__held_378[_i373], ((power__on_377 && (TYPE_IDS[_i373] == power__t_374)) ? power__held_378[_i373] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_379[8]; memcpy(extra_energy__held_379, _let372, sizeof extra_energy__held_379); ({ int8_t _let387[8]; for (int32_t _i388 = 0; _i388 < 8; _i388++) _let387[_i388] = ({ int32_t _let389 = extra_energy__r_369; int32_t attack_cost__r_380 = _let389; (_i388 == 0 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_grass : (_i388 == 1 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_fire : (_i388 == 2 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_water : (_i388 == 3 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_lightning : (_i388 == 4 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_psychic : (_i388 == 5 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_fighting : (_i388 == 6 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_metal))))))); }); int8_t extra_energy__cost_381[8]; memcpy(extra_energy__cost_381, _let387, sizeof extra_energy__cost_381); ({ int32_t _let390 = _wsub(_wsub(({ int32_t _r392 = 0; for (int32_t _j391 = 0; _j391 < 8; _j391++) _r392 = _wadd(_r392, extra_energy__held_379[_j391]); _r392; }), ((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)]))), _wsub(({ int32_t _r395 = 0; for (int32_t _j394 = 0; _j394 < 8; _j394++) _r395 = _wadd(_r395, extra_energy__cost_381[_j394]); _r395; }), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)])))); int32_t extra_energy__others_382 = _let390; _wsub(_wsub(((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)])), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_369, 790)].cost_colorless)), extra_energy__others_382), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_364, 790)].bonus_n))) || ((holds__c_362 == 5) && (s->damage[_ix(holds__o_367, 2) * 4] > 0))) || ((holds__c_362 == 6) && (s->damage[_ix(holds__p_363, 2) * 4] > 0))) || ((holds__c_362 == 7) && s->poisoned[_ix(holds__o_367, 2)])) || ((holds__c_362 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_367, 2) * 4], 395)].ex)) || (((holds__c_362 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_363, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if ((((ATTACKS__rows[_ix(attack_effects__r_231, 790)].status > 0) && attack_effects__exposed_238) && ({ int16_t _let338 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].status_if; int16_t holds__c_362 = _let338; ({ int32_t _let339 = attack_effects__p_230; int32_t holds__p_363 = _let339; ({ int32_t _let340 = attack_effects__r_231; int32_t holds__r_364 = _let340; ({ bool _let341 = attack_effects__first_heads_233; bool holds__first_heads_365 = _let341; ({ bool _let342 = attack_effects__all_heads_234; bool holds__all_heads_366 = _let342; ({ int32_t _let343 = _wsub(1, holds__p_363); int32_t holds__o_367 = _let343; ((((((((((holds__c_362 == 0) || ((holds__c_362 == 1) && holds__first_heads_365)) || ((holds__c_362 == 2) && (!holds__first_heads_365))) || ((holds__c_362 == 3) && holds__all_heads_366)) || ((holds__c_362 == 4) && (({ int32_t _let344 = holds__p_363; int32_t extra_energy__p_368 = _let344; ({ int32_t _let345 = holds__r_364; int32_t extra_energy__r_369 = _let345; ({ int16_t _let346 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_364, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_370 = _let346; ({ int8_t _let347[8]; for (int32_t _i348 = 0; _i348 < 8; _i348++) _let347[_i348] = ({ int32_t _let349 = extra_energy__p_368; int32_t power__p_371 = _let349; ({ int32_t _let350 = ({ int32_t _lo351 = 0; int32_t _r353 = 0; int32_t _best355 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_372 = _lo351, _end352 = 4; power__s_372 < _end352; power__s_372++) { int32_t _x354 = ((int32_t)(((s->card[_ix(power__p_371, 2) * 4 + power__s_372] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_371, 2) * 4 + power__s_372], 395)].ab_double_type >= 0)))); if (power__s_372 == _lo351 || _x354 > _best355) { _best355 = _x354; _r353 = power__s_372; } } _r353; }); int32_t power__src_373 = _let350; ({ int16_t _let356 = CARDS__rows[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)].ab_double_type; int16_t power__t_374 = _let356; ({ int16_t _let357 = CARDS__rows[_ix(s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)], 395)].ab_double_filter; int16_t power__f_375 = _let357; ({ int16_t _let358 = s->card[_ix(power__p_371, 2) * 4]; int16_t power__c_376 = _let358; ({ bool _let359 = ((((s->card[_ix(power__p_371, 2) * 4 + _ix(power__src_373, 4)] >= 0) && (power__t_374 >= 0)) && (power__c_376 >= 0)) && ((power__f_375 < 0) || (CARDS__rows[_ix(power__c_376, 395)].type == power__f_375))); bool power__on_377 = _let359; ({ int8_t _let360[8]; for (int32_t _i361 = 0; _i361 < 8; _i361++) _let360[_i361] = s->energy[_ix(power__p_371, 2) * 32 + _i361]; int8_t power__held_378[8]; memcpy(power__held_378, _let360, sizeof power__held_378); ((int8_t)(_wadd(power__held_378[_i348], ((power__on_377 && (TYPE_IDS[_i348] == power__t_374)) ? power__held_378[_i348] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_379[8]; memcpy(extra_energy__held_379, _let347, sizeof extra_energy__held_379); ({ int8_t _let362[8]; for (int32_t _i363 = 0; _i363 < 8; _i363++) _let362[_i363] = ({ int32_t _let364 = extra_energy__r_369; int32_t attack_cost__r_380 = _let364; (_i363 == 0 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_grass : (_i363 == 1 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_fire : (_i363 == 2 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_water : (_i363 == 3 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_lightning : (_i363 == 4 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_psychic : (_i363 == 5 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_fighting : (_i363 == 6 ? ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_380, 790)].cost_metal))))))); }); int8_t extra_energy__cost_381[8]; memcpy(extra_energy__cost_381, _let362, sizeof extra_energy__cost_381); ({ int32_t _let365 = _wsub(_wsub(({ int32_t _r367 = 0; for (int32_t _j366 = 0; _j366 < 8; _j366++) _r367 = _wadd(_r367, extra_energy__held_379[_j366]); _r367; }), ((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)]))), _wsub(({ int32_t _r370 = 0; for (int32_t _j369 = 0; _j369 < 8; _j369++) _r370 = _wadd(_r370, extra_energy__cost_381[_j369]); _r370; }), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)])))); int32_t extra_energy__others_382 = _let365; _wsub(_wsub(((int32_t)(extra_energy__held_379[_ix(extra_energy__t_370, 8)])), ((int32_t)(extra_energy__cost_381[_ix(extra_energy__t_370, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_369, 790)].cost_colorless)), extra_energy__others_382), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_364, 790)].bonus_n))) || ((holds__c_362 == 5) && (s->damage[_ix(holds__o_367, 2) * 4] > 0))) || ((holds__c_362 == 6) && (s->damage[_ix(holds__p_363, 2) * 4] > 0))) || ((holds__c_362 == 7) && s->poisoned[_ix(holds__o_367, 2)])) || ((holds__c_362 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_367, 2) * 4], 395)].ex)) || (((holds__c_362 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_363, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     give_status__q_383 = attack_effects__o_236;
                     give_status__st_384 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].status;
                     if ((give_status__st_384 == 1)) {
-                        int32_t _w397 = _wx(give_status__q_383, 2);
-                        if (_w397 >= 0) {
-                            s->poisoned[_w397] = true;
+                        int32_t _w372 = _wx(give_status__q_383, 2);
+                        if (_w372 >= 0) {
+                            s->poisoned[_w372] = true;
                         }
                     } else if ((give_status__st_384 == 2)) {
-                        int32_t _w398 = _wx(give_status__q_383, 2);
-                        if (_w398 >= 0) {
-                            s->burned[_w398] = true;
+                        int32_t _w373 = _wx(give_status__q_383, 2);
+                        if (_w373 >= 0) {
+                            s->burned[_w373] = true;
                         }
                     } else if ((give_status__st_384 == 3)) {
-                        int32_t _w399 = _wx(give_status__q_383, 2);
-                        if (_w399 >= 0) {
-                            s->condition[_w399] = ((int8_t)(1));
+                        int32_t _w374 = _wx(give_status__q_383, 2);
+                        if (_w374 >= 0) {
+                            s->condition[_w374] = ((int8_t)(1));
                         }
                     } else if ((give_status__st_384 == 4)) {
-                        int32_t _w400 = _wx(give_status__q_383, 2);
-                        if (_w400 >= 0) {
-                            s->condition[_w400] = ((int8_t)(2));
+                        int32_t _w375 = _wx(give_status__q_383, 2);
+                        if (_w375 >= 0) {
+                            s->condition[_w375] = ((int8_t)(2));
                         }
                     } else if ((give_status__st_384 == 5)) {
-                        int32_t _w401 = _wx(give_status__q_383, 2);
-                        if (_w401 >= 0) {
-                            s->condition[_w401] = ((int8_t)(3));
+                        int32_t _w376 = _wx(give_status__q_383, 2);
+                        if (_w376 >= 0) {
+                            s->condition[_w376] = ((int8_t)(3));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_self > 0)) {
-                    int32_t _w402 = _wx(attack_effects__p_230, 2);
-                    if (_w402 >= 0) {
-                        s->damage[_w402 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_self))), ((int16_t)(0)))));
+                    int32_t _w377 = _wx(attack_effects__p_230, 2);
+                    if (_w377 >= 0) {
+                        s->damage[_w377 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_self))), ((int16_t)(0)))));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_all > 0)) {
-                    int32_t _w403 = _wx(attack_effects__p_230, 2);
-                    if (_w403 >= 0) {
+                    int32_t _w378 = _wx(attack_effects__p_230, 2);
+                    if (_w378 >= 0) {
                         {
-                            int16_t _t404[4];
-                            for (int32_t _i405 = 0; _i405 < 4; _i405++) _t404[_i405] = ((s->damage[_ix(attack_effects__p_230, 2) * 4 + _i405] > ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_all) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4 + _i405], ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_all))) : ((int16_t)(0)));
-                            memcpy(s->damage + _w403 * 4, _t404, sizeof _t404);
+                            int16_t _t379[4];
+                            for (int32_t _i380 = 0; _i380 < 4; _i380++) _t379[_i380] = ((s->damage[_ix(attack_effects__p_230, 2) * 4 + _i380] > ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_all) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4 + _i380], ATTACKS__rows[_ix(attack_effects__r_231, 790)].heal_all))) : ((int16_t)(0)));
+                            memcpy(s->damage + _w378 * 4, _t379, sizeof _t379);
                         }
                     }
                 }
                 if (ATTACKS__rows[_ix(attack_effects__r_231, 790)].drain) {
-                    int32_t _w406 = _wx(attack_effects__p_230, 2);
-                    if (_w406 >= 0) {
-                        s->damage[_w406 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], attack_effects__dmg_232), 0)));
+                    int32_t _w381 = _wx(attack_effects__p_230, 2);
+                    if (_w381 >= 0) {
+                        s->damage[_w381 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_230, 2) * 4], attack_effects__dmg_232), 0)));
                     }
                 }
-                if (((ATTACKS__rows[_ix(attack_effects__r_231, 790)].recoil > 0) && ({ int16_t _let407 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].recoil_if; int16_t holds__c_385 = _let407; ({ int32_t _let408 = attack_effects__p_230; int32_t holds__p_386 = _let408; ({ int32_t _let409 = attack_effects__r_231; int32_t holds__r_387 = _let409; ({ bool _let410 = attack_effects__first_heads_233; bool holds__first_heads_388 = _let410; ({ bool _let411 = attack_effects__all_heads_234; bool holds__all_heads_389 = _let411; ({ int32_t _let412 = _wsub(1, holds__p_386); int32_t holds__o_390 = _let412; ((((((((((holds__c_385 == 0) || ((holds__c_385 == 1) && holds__first_heads_388)) || ((holds__c_385 == 2) && (!holds__first_heads_388))) || ((holds__c_385 == 3) && holds__all_heads_389)) || ((holds__c_385 == 4) && (({ int32_t _let413 = holds__p_386; int32_t extra_energy__p_391 = _let413; ({ int32_t _let414 = holds__r_387; int32_t extra_energy__r_392 = _let414; ({ int16_t _let415 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_387, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_393 = _let415; ({ int8_t _let416[8]; for (int32_t _i417 = 0; _i417 < 8; _i417++) _let416[_i417] = ({ int32_t _let418 = extra_energy__p_391; int32_t power__p_394 = _let418; ({ int32_t _let419 = ({ int32_t _lo420 = 0; int32_t _r422 = 0; int32_t _best424 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_395 = _lo420, _end421 = 4; power__s_395 < _end421; power__s_395++) { int32_t _x423 = ((int32_t)(((s->card[_ix(power__p_394, 2) * 4 + power__s_395] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_394, 2) * 4 + power__s_395], 395)].ab_double_type >= 0)))); if (power__s_395 == _lo420 || _x423 > _best424) { _best424 = _x423; _r422 = power__s_395; } } _r422; }); int32_t power__src_396 = _let419; ({ int16_t _let425 = CARDS__rows[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)].ab_double_type; int16_t power__t_397 = _let425; ({ int16_t _let426 = CARDS__rows[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)].ab_double_filter; int16_t power__f_398 = _let426; ({ int16_t _let427 = s->card[_ix(power__p_394, 2) * 4]; int16_t power__c_399 = _let427; ({ bool _let428 = ((((s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)] >= 0) && (power__t_397 >= 0)) && (power__c_399 >= 0)) && ((power__f_398 < 0) || (CARDS__rows[_ix(power__c_399, 395)].type == power__f_398))); bool power__on_400 = _let428; ({ int8_t _let429[8]; for (int32_t _i430 = 0; _i430 < 8; _i430++) _let429[_i430] = s->energy[_ix(power__p_394, 2) * 32 + _i430]; int8_t power__held_401[8]; memcpy(power__held_401, _let429, sizeof power__held_401); ((int8_t)(_wadd(power__held_401[_i417], ((power__on_400 && (TYPE_IDS[_i417] == power__t_397)) ? power__held_401[_i417] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_402[8]; memcpy(extra_energy__held_402, _let416, sizeof extra_energy__held_402); ({ int8_t _let431[8]; for (int32_t _i432 = 0; _i432 < 8; _i432++) _let431[_i432] = ({ int32_t _let433 = extra_energy__r_392; int32_t attack_cost__r_403 = _let433; (_i432 == 0 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_grass : (_i432 == 1 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_fire : (_i432 == 2 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_water : (_i432 == 3 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_lightning : (_i432 == 4 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_psychic : (_i432 == 5 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_fighting : (_i432 == 6 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_metal))))))); }); int8_t extra_energy__cost_404[8]; memcpy(extra_energy__cost_404, _let431, sizeof extra_energy__cost_404); ({ int32_t _let434 = _wsub(_wsub(({ int32_t _r436 = 0; for (int32_t _j435 = 0; _j435 < 8; _j435++) _r436 = _wadd(_r436, extra_energy__held_402[_j435]); _r436; }), ((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)]))), _wsub(({ int32_t _r439 = 0; for (int32_t _j438 = 0; _j438 < 8; _j438++) _r439 = _wadd(_r439, extra_energy__cost_404[_j438]); _r439; }), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)])))); int32_t extra_energy__others_405 = _let434; _wsub(_wsub(((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)])), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_392, 790)].cost_colorless)), extra_energy__others_405), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_387, 790)].bonus_n))) || ((holds__c_385 == 5) && (s->damage[_ix(holds__o_390, 2) * 4] > 0))) || ((holds__c_385 == 6) && (s->damage[_ix(holds__p_386, 2) * 4] > 0))) || ((holds__c_385 == 7) && s->poisoned[_ix(holds__o_390, 2)])) || ((holds__c_385 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_390, 2) * 4], 395)].ex)) || (((holds__c_385 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_386, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    int32_t _w441 = _wx(attack_effects__p_230, 2);
-                    if (_w441 >= 0) {
-                        s->damage[_w441 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_231, 790)].recoil)));
+                if (((ATTACKS__rows[_ix(attack_effects__r_231, 790)].recoil > 0) && ({ int16_t _let382 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].recoil_if; int16_t holds__c_385 = _let382; ({ int32_t _let383 = attack_effects__p_230; int32_t holds__p_386 = _let383; ({ int32_t _let384 = attack_effects__r_231; int32_t holds__r_387 = _let384; ({ bool _let385 = attack_effects__first_heads_233; bool holds__first_heads_388 = _let385; ({ bool _let386 = attack_effects__all_heads_234; bool holds__all_heads_389 = _let386; ({ int32_t _let387 = _wsub(1, holds__p_386); int32_t holds__o_390 = _let387; ((((((((((holds__c_385 == 0) || ((holds__c_385 == 1) && holds__first_heads_388)) || ((holds__c_385 == 2) && (!holds__first_heads_388))) || ((holds__c_385 == 3) && holds__all_heads_389)) || ((holds__c_385 == 4) && (({ int32_t _let388 = holds__p_386; int32_t extra_energy__p_391 = _let388; ({ int32_t _let389 = holds__r_387; int32_t extra_energy__r_392 = _let389; ({ int16_t _let390 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_387, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_393 = _let390; ({ int8_t _let391[8]; for (int32_t _i392 = 0; _i392 < 8; _i392++) _let391[_i392] = ({ int32_t _let393 = extra_energy__p_391; int32_t power__p_394 = _let393; ({ int32_t _let394 = ({ int32_t _lo395 = 0; int32_t _r397 = 0; int32_t _best399 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_395 = _lo395, _end396 = 4; power__s_395 < _end396; power__s_395++) { int32_t _x398 = ((int32_t)(((s->card[_ix(power__p_394, 2) * 4 + power__s_395] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_394, 2) * 4 + power__s_395], 395)].ab_double_type >= 0)))); if (power__s_395 == _lo395 || _x398 > _best399) { _best399 = _x398; _r397 = power__s_395; } } _r397; }); int32_t power__src_396 = _let394; ({ int16_t _let400 = CARDS__rows[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)].ab_double_type; int16_t power__t_397 = _let400; ({ int16_t _let401 = CARDS__rows[_ix(s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)], 395)].ab_double_filter; int16_t power__f_398 = _let401; ({ int16_t _let402 = s->card[_ix(power__p_394, 2) * 4]; int16_t power__c_399 = _let402; ({ bool _let403 = ((((s->card[_ix(power__p_394, 2) * 4 + _ix(power__src_396, 4)] >= 0) && (power__t_397 >= 0)) && (power__c_399 >= 0)) && ((power__f_398 < 0) || (CARDS__rows[_ix(power__c_399, 395)].type == power__f_398))); bool power__on_400 = _let403; ({ int8_t _let404[8]; for (int32_t _i405 = 0; _i405 < 8; _i405++) _let404[_i405] = s->energy[_ix(power__p_394, 2) * 32 + _i405]; int8_t power__held_401[8]; memcpy(power__held_401, _let404, sizeof power__held_401); ((int8_t)(_wadd(power__held_401[_i392], ((power__on_400 && (TYPE_IDS[_i392] == power__t_397)) ? power__held_401[_i392] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_402[8]; memcpy(extra_energy__held_402, _let391, sizeof extra_energy__held_402); ({ int8_t _let406[8]; for (int32_t _i407 = 0; _i407 < 8; _i407++) _let406[_i407] = ({ int32_t _let408 = extra_energy__r_392; int32_t attack_cost__r_403 = _let408; (_i407 == 0 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_grass : (_i407 == 1 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_fire : (_i407 == 2 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_water : (_i407 == 3 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_lightning : (_i407 == 4 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_psychic : (_i407 == 5 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_fighting : (_i407 == 6 ? ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_403, 790)].cost_metal))))))); }); int8_t extra_energy__cost_404[8]; memcpy(extra_energy__cost_404, _let406, sizeof extra_energy__cost_404); ({ int32_t _let409 = _wsub(_wsub(({ int32_t _r411 = 0; for (int32_t _j410 = 0; _j410 < 8; _j410++) _r411 = _wadd(_r411, extra_energy__held_402[_j410]); _r411; }), ((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)]))), _wsub(({ int32_t _r414 = 0; for (int32_t _j413 = 0; _j413 < 8; _j413++) _r414 = _wadd(_r414, extra_energy__cost_404[_j413]); _r414; }), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)])))); int32_t extra_energy__others_405 = _let409; _wsub(_wsub(((int32_t)(extra_energy__held_402[_ix(extra_energy__t_393, 8)])), ((int32_t)(extra_energy__cost_404[_ix(extra_energy__t_393, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_392, 790)].cost_colorless)), extra_energy__others_405), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_387, 790)].bonus_n))) || ((holds__c_385 == 5) && (s->damage[_ix(holds__o_390, 2) * 4] > 0))) || ((holds__c_385 == 6) && (s->damage[_ix(holds__p_386, 2) * 4] > 0))) || ((holds__c_385 == 7) && s->poisoned[_ix(holds__o_390, 2)])) || ((holds__c_385 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_390, 2) * 4], 395)].ex)) || (((holds__c_385 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_386, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    int32_t _w416 = _wx(attack_effects__p_230, 2);
+                    if (_w416 >= 0) {
+                        s->damage[_w416 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_230, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_231, 790)].recoil)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_self_n > 0)) {
@@ -3972,53 +3829,53 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     discard_typed__t_407 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_self_type;
                     discard_typed__n_408 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_self_n;
                     if ((discard_typed__t_407 < 0)) {
-                        int32_t _w442 = _wx(discard_typed__p_406, 2);
-                        if (_w442 >= 0) {
+                        int32_t _w417 = _wx(discard_typed__p_406, 2);
+                        if (_w417 >= 0) {
                             {
-                                int8_t _t443[8];
-                                for (int32_t _i444 = 0; _i444 < 8; _i444++) _t443[_i444] = ((TYPE_IDS[_i444] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_406, 2) * 32 + _i444]);
-                                memcpy(s->energy + _w442 * 32 + 0 * 8, _t443, sizeof _t443);
+                                int8_t _t418[8];
+                                for (int32_t _i419 = 0; _i419 < 8; _i419++) _t418[_i419] = ((TYPE_IDS[_i419] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_406, 2) * 32 + _i419]);
+                                memcpy(s->energy + _w417 * 32 + 0 * 8, _t418, sizeof _t418);
                             }
                         }
                     } else {
-                        int32_t _w445 = _wx(discard_typed__p_406, 2);
-                        int32_t _w446 = _wx(discard_typed__t_407, 8);
-                        if (_w445 >= 0 && _w446 >= 0) {
-                            s->energy[_w445 * 32 + 0 * 8 + _w446] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)], ((int8_t)(_imin(discard_typed__n_408, s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)]))))));
+                        int32_t _w420 = _wx(discard_typed__p_406, 2);
+                        int32_t _w421 = _wx(discard_typed__t_407, 8);
+                        if (_w420 >= 0 && _w421 >= 0) {
+                            s->energy[_w420 * 32 + 0 * 8 + _w421] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)], ((int8_t)(_imin(discard_typed__n_408, s->energy[_ix(discard_typed__p_406, 2) * 32 + _ix(discard_typed__t_407, 8)]))))));
                         }
                     }
                 }
-                if ((((ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_def > 0) && attack_effects__exposed_238) && ({ int16_t _let447 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_def_if; int16_t holds__c_409 = _let447; ({ int32_t _let448 = attack_effects__p_230; int32_t holds__p_410 = _let448; ({ int32_t _let449 = attack_effects__r_231; int32_t holds__r_411 = _let449; ({ bool _let450 = attack_effects__first_heads_233; bool holds__first_heads_412 = _let450; ({ bool _let451 = attack_effects__all_heads_234; bool holds__all_heads_413 = _let451; ({ int32_t _let452 = _wsub(1, holds__p_410); int32_t holds__o_414 = _let452; ((((((((((holds__c_409 == 0) || ((holds__c_409 == 1) && holds__first_heads_412)) || ((holds__c_409 == 2) && (!holds__first_heads_412))) || ((holds__c_409 == 3) && holds__all_heads_413)) || ((holds__c_409 == 4) && (({ int32_t _let453 = holds__p_410; int32_t extra_energy__p_415 = _let453; ({ int32_t _let454 = holds__r_411; int32_t extra_energy__r_416 = _let454; ({ int16_t _let455 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_411, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_417 = _let455; ({ int8_t _let456[8]; for (int32_t _i457 = 0; _i457 < 8; _i457++) _let456[_i457] = ({ int32_t _let458 = extra_energy__p_415; int32_t power__p_418 = _let458; ({ int32_t _let459 = ({ int32_t _lo460 = 0; int32_t _r462 = 0; int32_t _best464 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_419 = _lo460, _end461 = 4; power__s_419 < _end461; power__s_419++) { int32_t _x463 = ((int32_t)(((s->card[_ix(power__p_418, 2) * 4 + power__s_419] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_418, 2) * 4 + power__s_419], 395)].ab_double_type >= 0)))); if (power__s_419 == _lo460 || _x463 > _best464) { _best464 = _x463; _r462 = power__s_419; } } _r462; }); int32_t power__src_420 = _let459; ({ int16_t _let465 = CARDS__rows[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)].ab_double_type; int16_t power__t_421 = _let465; ({ int16_t _let466 = CARDS__rows[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)].ab_double_filter; int16_t power__f_422 = _let466; ({ int16_t _let467 = s->card[_ix(power__p_418, 2) * 4]; int16_t power__c_423 = _let467; ({ bool _let468 = ((((s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)] >= 0) && (power__t_421 >= 0)) && (power__c_423 >= 0)) && ((power__f_422 < 0) || (CARDS__rows[_ix(power__c_423, 395)].type == power__f_422))); bool power__on_424 = _let468; ({ int8_t _let469[8]; for (int32_t _i470 = 0; _i470 < 8; _i470++) _let469[_i470] = s->energy[_ix(power__p_418, 2) * 32 + _i470]; int8_t power__held_425[8]; memcpy(power__held_425, _let469, sizeof power__held_425); ((int8_t)(_wadd(power__held_425[_i457], ((power__on_424 && (TYPE_IDS[_i457] == power__t_421)) ? power__held_425[_i457] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_426[8]; memcpy(extra_energy__held_426, _let456, sizeof extra_energy__held_426); ({ int8_t _let471[8]; for (int32_t _i472 = 0; _i472 < 8; _i472++) _let471[_i472] = ({ int32_t _let473 = extra_energy__r_416; int32_t attack_cost__r_427 = _let473; (_i472 == 0 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_grass : (_i472 == 1 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_fire : (_i472 == 2 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_water : (_i472 == 3 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_lightning : (_i472 == 4 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_psychic : (_i472 == 5 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_fighting : (_i472 == 6 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_metal))))))); }); int8_t extra_energy__cost_428[8]; memcpy(extra_energy__cost_428, _let471, sizeof extra_energy__cost_428); ({ int32_t _let474 = _wsub(_wsub(({ int32_t _r476 = 0; for (int32_t _j475 = 0; _j475 < 8; _j475++) _r476 = _wadd(_r476, extra_energy__held_426[_j475]); _r476; }), ((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)]))), _wsub(({ int32_t _r479 = 0; for (int32_t _j478 = 0; _j478 < 8; _j478++) _r479 = _wadd(_r479, extra_energy__cost_428[_j478]); _r479; }), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)])))); int32_t extra_energy__others_429 = _let474; _wsub(_wsub(((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)])), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_416, 790)].cost_colorless)), extra_energy__others_429), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_411, 790)].bonus_n))) || ((holds__c_409 == 5) && (s->damage[_ix(holds__o_414, 2) * 4] > 0))) || ((holds__c_409 == 6) && (s->damage[_ix(holds__p_410, 2) * 4] > 0))) || ((holds__c_409 == 7) && s->poisoned[_ix(holds__o_414, 2)])) || ((holds__c_409 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_414, 2) * 4], 395)].ex)) || (((holds__c_409 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_410, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if ((((ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_def > 0) && attack_effects__exposed_238) && ({ int16_t _let422 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_def_if; int16_t holds__c_409 = _let422; ({ int32_t _let423 = attack_effects__p_230; int32_t holds__p_410 = _let423; ({ int32_t _let424 = attack_effects__r_231; int32_t holds__r_411 = _let424; ({ bool _let425 = attack_effects__first_heads_233; bool holds__first_heads_412 = _let425; ({ bool _let426 = attack_effects__all_heads_234; bool holds__all_heads_413 = _let426; ({ int32_t _let427 = _wsub(1, holds__p_410); int32_t holds__o_414 = _let427; ((((((((((holds__c_409 == 0) || ((holds__c_409 == 1) && holds__first_heads_412)) || ((holds__c_409 == 2) && (!holds__first_heads_412))) || ((holds__c_409 == 3) && holds__all_heads_413)) || ((holds__c_409 == 4) && (({ int32_t _let428 = holds__p_410; int32_t extra_energy__p_415 = _let428; ({ int32_t _let429 = holds__r_411; int32_t extra_energy__r_416 = _let429; ({ int16_t _let430 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_411, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_417 = _let430; ({ int8_t _let431[8]; for (int32_t _i432 = 0; _i432 < 8; _i432++) _let431[_i432] = ({ int32_t _let433 = extra_energy__p_415; int32_t power__p_418 = _let433; ({ int32_t _let434 = ({ int32_t _lo435 = 0; int32_t _r437 = 0; int32_t _best439 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_419 = _lo435, _end436 = 4; power__s_419 < _end436; power__s_419++) { int32_t _x438 = ((int32_t)(((s->card[_ix(power__p_418, 2) * 4 + power__s_419] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_418, 2) * 4 + power__s_419], 395)].ab_double_type >= 0)))); if (power__s_419 == _lo435 || _x438 > _best439) { _best439 = _x438; _r437 = power__s_419; } } _r437; }); int32_t power__src_420 = _let434; ({ int16_t _let440 = CARDS__rows[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)].ab_double_type; int16_t power__t_421 = _let440; ({ int16_t _let441 = CARDS__rows[_ix(s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)], 395)].ab_double_filter; int16_t power__f_422 = _let441; ({ int16_t _let442 = s->card[_ix(power__p_418, 2) * 4]; int16_t power__c_423 = _let442; ({ bool _let443 = ((((s->card[_ix(power__p_418, 2) * 4 + _ix(power__src_420, 4)] >= 0) && (power__t_421 >= 0)) && (power__c_423 >= 0)) && ((power__f_422 < 0) || (CARDS__rows[_ix(power__c_423, 395)].type == power__f_422))); bool power__on_424 = _let443; ({ int8_t _let444[8]; for (int32_t _i445 = 0; _i445 < 8; _i445++) _let444[_i445] = s->energy[_ix(power__p_418, 2) * 32 + _i445]; int8_t power__held_425[8]; memcpy(power__held_425, _let444, sizeof power__held_425); ((int8_t)(_wadd(power__held_425[_i432], ((power__on_424 && (TYPE_IDS[_i432] == power__t_421)) ? power__held_425[_i432] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_426[8]; memcpy(extra_energy__held_426, _let431, sizeof extra_energy__held_426); ({ int8_t _let446[8]; for (int32_t _i447 = 0; _i447 < 8; _i447++) _let446[_i447] = ({ int32_t _let448 = extra_energy__r_416; int32_t attack_cost__r_427 = _let448; (_i447 == 0 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_grass : (_i447 == 1 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_fire : (_i447 == 2 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_water : (_i447 == 3 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_lightning : (_i447 == 4 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_psychic : (_i447 == 5 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_fighting : (_i447 == 6 ? ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_427, 790)].cost_metal))))))); }); int8_t extra_energy__cost_428[8]; memcpy(extra_energy__cost_428, _let446, sizeof extra_energy__cost_428); ({ int32_t _let449 = _wsub(_wsub(({ int32_t _r451 = 0; for (int32_t _j450 = 0; _j450 < 8; _j450++) _r451 = _wadd(_r451, extra_energy__held_426[_j450]); _r451; }), ((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)]))), _wsub(({ int32_t _r454 = 0; for (int32_t _j453 = 0; _j453 < 8; _j453++) _r454 = _wadd(_r454, extra_energy__cost_428[_j453]); _r454; }), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)])))); int32_t extra_energy__others_429 = _let449; _wsub(_wsub(((int32_t)(extra_energy__held_426[_ix(extra_energy__t_417, 8)])), ((int32_t)(extra_energy__cost_428[_ix(extra_energy__t_417, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_416, 790)].cost_colorless)), extra_energy__others_429), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_411, 790)].bonus_n))) || ((holds__c_409 == 5) && (s->damage[_ix(holds__o_414, 2) * 4] > 0))) || ((holds__c_409 == 6) && (s->damage[_ix(holds__p_410, 2) * 4] > 0))) || ((holds__c_409 == 7) && s->poisoned[_ix(holds__o_414, 2)])) || ((holds__c_409 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_414, 2) * 4], 395)].ex)) || (((holds__c_409 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_410, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     discard_random__q_430 = attack_effects__o_236;
-                    for (int32_t _i481 = 0; _i481 < 8; _i481++) discard_random__held_431[_i481] = s->energy[_ix(discard_random__q_430, 2) * 32 + _i481];
-                    discard_random__x_432 = _roll(random_word_at(key, 4), ({ int32_t _r483 = 0; for (int32_t _j482 = 0; _j482 < 8; _j482++) _r483 = _wadd(_r483, discard_random__held_431[_j482]); _r483; }));
-                    discard_random__t_435 = ({ int32_t _lo485 = 0; int32_t _r491 = 0; int32_t _best493 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_433 = _lo485, _end486 = 8; discard_random__u_433 < _end486; discard_random__u_433++) { int32_t _x492 = ((int32_t)((({ int32_t _lo487 = 0; int32_t _r489 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_434 = _lo487, _end488 = 8; discard_random__v_434 < _end488; discard_random__v_434++) _r489 = _wadd(_r489, ((discard_random__v_434 <= discard_random__u_433) ? ((int32_t)(discard_random__held_431[discard_random__v_434])) : 0)); _r489; }) > discard_random__x_432))); if (discard_random__u_433 == _lo485 || _x492 > _best493) { _best493 = _x492; _r491 = discard_random__u_433; } } _r491; });
-                    if ((({ int32_t _r495 = 0; for (int32_t _j494 = 0; _j494 < 8; _j494++) _r495 = _wadd(_r495, discard_random__held_431[_j494]); _r495; }) > 0)) {
-                        int32_t _w497 = _wx(discard_random__q_430, 2);
-                        int32_t _w498 = _wx(discard_random__t_435, 8);
-                        if (_w497 >= 0 && _w498 >= 0) {
-                            s->energy[_w497 * 32 + 0 * 8 + _w498] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_430, 2) * 32 + _ix(discard_random__t_435, 8)], 1)));
+                    for (int32_t _i456 = 0; _i456 < 8; _i456++) discard_random__held_431[_i456] = s->energy[_ix(discard_random__q_430, 2) * 32 + _i456];
+                    discard_random__x_432 = _roll(random_word_at(key, 4), ({ int32_t _r458 = 0; for (int32_t _j457 = 0; _j457 < 8; _j457++) _r458 = _wadd(_r458, discard_random__held_431[_j457]); _r458; }));
+                    discard_random__t_435 = ({ int32_t _lo460 = 0; int32_t _r466 = 0; int32_t _best468 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_433 = _lo460, _end461 = 8; discard_random__u_433 < _end461; discard_random__u_433++) { int32_t _x467 = ((int32_t)((({ int32_t _lo462 = 0; int32_t _r464 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_434 = _lo462, _end463 = 8; discard_random__v_434 < _end463; discard_random__v_434++) _r464 = _wadd(_r464, ((discard_random__v_434 <= discard_random__u_433) ? ((int32_t)(discard_random__held_431[discard_random__v_434])) : 0)); _r464; }) > discard_random__x_432))); if (discard_random__u_433 == _lo460 || _x467 > _best468) { _best468 = _x467; _r466 = discard_random__u_433; } } _r466; });
+                    if ((({ int32_t _r470 = 0; for (int32_t _j469 = 0; _j469 < 8; _j469++) _r470 = _wadd(_r470, discard_random__held_431[_j469]); _r470; }) > 0)) {
+                        int32_t _w472 = _wx(discard_random__q_430, 2);
+                        int32_t _w473 = _wx(discard_random__t_435, 8);
+                        if (_w472 >= 0 && _w473 >= 0) {
+                            s->energy[_w472 * 32 + 0 * 8 + _w473] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_430, 2) * 32 + _ix(discard_random__t_435, 8)], 1)));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].discard_all > 0)) {
-                    for (int32_t _i499 = 0; _i499 < 64; _i499++) discard_random_in_play__flat_436[_i499] = s->energy[(_i499) / 32 * 32 + ((_i499) / 8) % 4 * 8 + ((_i499)) % 8];
-                    discard_random_in_play__x_437 = _roll(random_word_at(key, 5), ({ int32_t _r501 = 0; for (int32_t _j500 = 0; _j500 < 64; _j500++) _r501 = _wadd(_r501, discard_random_in_play__flat_436[_j500]); _r501; }));
-                    discard_random_in_play__u_440 = ({ int32_t _lo503 = 0; int32_t _r509 = 0; int32_t _best511 = 0; for (int32_t discard_random_in_play__w_438 = _lo503, _end504 = 64; discard_random_in_play__w_438 < _end504; discard_random_in_play__w_438++) { int32_t _x510 = ((int32_t)((({ int32_t _lo505 = 0; int32_t _r507 = 0; for (int32_t discard_random_in_play__v_439 = _lo505, _end506 = 64; discard_random_in_play__v_439 < _end506; discard_random_in_play__v_439++) _r507 = _wadd(_r507, ((discard_random_in_play__v_439 <= discard_random_in_play__w_438) ? ((int32_t)(discard_random_in_play__flat_436[discard_random_in_play__v_439])) : 0)); _r507; }) > discard_random_in_play__x_437))); if (discard_random_in_play__w_438 == _lo503 || _x510 > _best511) { _best511 = _x510; _r509 = discard_random_in_play__w_438; } } _r509; });
-                    if ((({ int32_t _r513 = 0; for (int32_t _j512 = 0; _j512 < 64; _j512++) _r513 = _wadd(_r513, discard_random_in_play__flat_436[_j512]); _r513; }) > 0)) {
-                        int32_t _w515 = _wx(_floordiv(discard_random_in_play__u_440, 32), 2);
-                        int32_t _w516 = _wx(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4);
-                        int32_t _w517 = _wx(_pymod(discard_random_in_play__u_440, 8), 8);
-                        if (_w515 >= 0 && _w516 >= 0 && _w517 >= 0) {
-                            s->energy[_w515 * 32 + _w516 * 8 + _w517] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_440, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_440, 8), 8)], 1)));
+                    for (int32_t _i474 = 0; _i474 < 64; _i474++) discard_random_in_play__flat_436[_i474] = s->energy[(_i474) / 32 * 32 + ((_i474) / 8) % 4 * 8 + ((_i474)) % 8];
+                    discard_random_in_play__x_437 = _roll(random_word_at(key, 5), ({ int32_t _r476 = 0; for (int32_t _j475 = 0; _j475 < 64; _j475++) _r476 = _wadd(_r476, discard_random_in_play__flat_436[_j475]); _r476; }));
+                    discard_random_in_play__u_440 = ({ int32_t _lo478 = 0; int32_t _r484 = 0; int32_t _best486 = 0; for (int32_t discard_random_in_play__w_438 = _lo478, _end479 = 64; discard_random_in_play__w_438 < _end479; discard_random_in_play__w_438++) { int32_t _x485 = ((int32_t)((({ int32_t _lo480 = 0; int32_t _r482 = 0; for (int32_t discard_random_in_play__v_439 = _lo480, _end481 = 64; discard_random_in_play__v_439 < _end481; discard_random_in_play__v_439++) _r482 = _wadd(_r482, ((discard_random_in_play__v_439 <= discard_random_in_play__w_438) ? ((int32_t)(discard_random_in_play__flat_436[discard_random_in_play__v_439])) : 0)); _r482; }) > discard_random_in_play__x_437))); if (discard_random_in_play__w_438 == _lo478 || _x485 > _best486) { _best486 = _x485; _r484 = discard_random_in_play__w_438; } } _r484; });
+                    if ((({ int32_t _r488 = 0; for (int32_t _j487 = 0; _j487 < 64; _j487++) _r488 = _wadd(_r488, discard_random_in_play__flat_436[_j487]); _r488; }) > 0)) {
+                        int32_t _w490 = _wx(_floordiv(discard_random_in_play__u_440, 32), 2);
+                        int32_t _w491 = _wx(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4);
+                        int32_t _w492 = _wx(_pymod(discard_random_in_play__u_440, 8), 8);
+                        if (_w490 >= 0 && _w491 >= 0 && _w492 >= 0) {
+                            s->energy[_w490 * 32 + _w491 * 8 + _w492] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_440, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_440, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_440, 8), 8)], 1)));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].attach_n > 0)) {
-                    int32_t _w518 = _wx(attack_effects__p_230, 2);
-                    int32_t _w519 = _wx(ATTACKS__rows[_ix(attack_effects__r_231, 790)].attach_type, 8);
-                    if (_w518 >= 0 && _w519 >= 0) {
-                        s->energy[_w518 * 32 + 0 * 8 + _w519] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_231, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_231, 790)].attach_n)));
+                    int32_t _w493 = _wx(attack_effects__p_230, 2);
+                    int32_t _w494 = _wx(ATTACKS__rows[_ix(attack_effects__r_231, 790)].attach_type, 8);
+                    if (_w493 >= 0 && _w494 >= 0) {
+                        s->energy[_w493 * 32 + 0 * 8 + _w494] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_230, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_231, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_231, 790)].attach_n)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].draw > 0)) {
@@ -4026,29 +3883,29 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     draw_cards__n_442 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].draw;
                     draw_cards__have_443 = s->hand_count[_ix(draw_cards__p_441, 2)];
                     draw_cards__k_444 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_442, s->deck_count[_ix(draw_cards__p_441, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_443))))));
-                    int32_t _w520 = _wx(draw_cards__p_441, 2);
-                    if (_w520 >= 0) {
+                    int32_t _w495 = _wx(draw_cards__p_441, 2);
+                    if (_w495 >= 0) {
                         {
-                            int16_t _t521[10];
-                            for (int32_t _i522 = 0; _i522 < 10; _i522++) _t521[_i522] = (((HAND_SLOTS[_i522] >= draw_cards__have_443) && (HAND_SLOTS[_i522] < ((int8_t)(_wadd(draw_cards__have_443, draw_cards__k_444))))) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i522], draw_cards__have_443), 0), 19), 20)] : s->hand[_ix(draw_cards__p_441, 2) * 10 + _i522]);
-                            memcpy(s->hand + _w520 * 10, _t521, sizeof _t521);
+                            int16_t _t496[10];
+                            for (int32_t _i497 = 0; _i497 < 10; _i497++) _t496[_i497] = (((HAND_SLOTS[_i497] >= draw_cards__have_443) && (HAND_SLOTS[_i497] < ((int8_t)(_wadd(draw_cards__have_443, draw_cards__k_444))))) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i497], draw_cards__have_443), 0), 19), 20)] : s->hand[_ix(draw_cards__p_441, 2) * 10 + _i497]);
+                            memcpy(s->hand + _w495 * 10, _t496, sizeof _t496);
                         }
                     }
-                    int32_t _w523 = _wx(draw_cards__p_441, 2);
-                    if (_w523 >= 0) {
+                    int32_t _w498 = _wx(draw_cards__p_441, 2);
+                    if (_w498 >= 0) {
                         {
-                            int16_t _t524[20];
-                            for (int32_t _i525 = 0; _i525 < 20; _i525++) _t524[_i525] = ((_wadd(DECK_SLOTS[_i525], draw_cards__k_444) < 20) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i525], draw_cards__k_444), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w523 * 20, _t524, sizeof _t524);
+                            int16_t _t499[20];
+                            for (int32_t _i500 = 0; _i500 < 20; _i500++) _t499[_i500] = ((_wadd(DECK_SLOTS[_i500], draw_cards__k_444) < 20) ? s->deck[_ix(draw_cards__p_441, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i500], draw_cards__k_444), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w498 * 20, _t499, sizeof _t499);
                         }
                     }
-                    int32_t _w526 = _wx(draw_cards__p_441, 2);
-                    if (_w526 >= 0) {
-                        s->hand_count[_w526] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
+                    int32_t _w501 = _wx(draw_cards__p_441, 2);
+                    if (_w501 >= 0) {
+                        s->hand_count[_w501] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
                     }
-                    int32_t _w527 = _wx(draw_cards__p_441, 2);
-                    if (_w527 >= 0) {
-                        s->deck_count[_w527] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
+                    int32_t _w502 = _wx(draw_cards__p_441, 2);
+                    if (_w502 >= 0) {
+                        s->deck_count[_w502] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_441, 2)], draw_cards__k_444)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_231, 790)].search_n > 0)) {
@@ -4057,73 +3914,73 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     search_deck__ftype_447 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].search_type;
                     search_deck__fgroup_448 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].search_group;
                     search_deck__fstage_449 = ATTACKS__rows[_ix(attack_effects__r_231, 790)].search_stage;
-                    for (int32_t _i528 = 0; _i528 < 20; _i528++) search_deck__d_450[_i528] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i528];
-                    search_deck__i_451 = ({ bool _m529[20]; for (int32_t _j530 = 0; _j530 < 20; _j530++) _m529[_j530] = (((((search_deck__d_450[_j530] >= 0) && (CARDS__rows[_ix(search_deck__d_450[_j530], 395)].kind == 0)) && ((search_deck__ftype_447 < 0) || (CARDS__rows[_ix(search_deck__d_450[_j530], 395)].type == search_deck__ftype_447))) && ((search_deck__fgroup_448 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_450[_j530], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_448)))), 2) == 1))) && ((search_deck__fstage_449 < 0) || (CARDS__rows[_ix(search_deck__d_450[_j530], 395)].stage == search_deck__fstage_449))); _choose(random_word_at(key, 6), _m529, 20); });
-                    search_deck__room_453 = (search_deck__to_bench_446 ? ({ int32_t _lo531 = 1; bool _r533 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_452 = _lo531, _end532 = 4; search_deck__bs_452 < _end532; search_deck__bs_452++) if ((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_452] < 0)) { _r533 = true; break; } _r533; }) : (s->hand_count[_ix(search_deck__p_445, 2)] < 10));
+                    for (int32_t _i503 = 0; _i503 < 20; _i503++) search_deck__d_450[_i503] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i503];
+                    search_deck__i_451 = ({ bool _m504[20]; for (int32_t _j505 = 0; _j505 < 20; _j505++) _m504[_j505] = (((((search_deck__d_450[_j505] >= 0) && (CARDS__rows[_ix(search_deck__d_450[_j505], 395)].kind == 0)) && ((search_deck__ftype_447 < 0) || (CARDS__rows[_ix(search_deck__d_450[_j505], 395)].type == search_deck__ftype_447))) && ((search_deck__fgroup_448 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_450[_j505], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_448)))), 2) == 1))) && ((search_deck__fstage_449 < 0) || (CARDS__rows[_ix(search_deck__d_450[_j505], 395)].stage == search_deck__fstage_449))); _choose(random_word_at(key, 6), _m504, 20); });
+                    search_deck__room_453 = (search_deck__to_bench_446 ? ({ int32_t _lo506 = 1; bool _r508 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_452 = _lo506, _end507 = 4; search_deck__bs_452 < _end507; search_deck__bs_452++) if ((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_452] < 0)) { _r508 = true; break; } _r508; }) : (s->hand_count[_ix(search_deck__p_445, 2)] < 10));
                     if (((search_deck__i_451 >= 0) && search_deck__room_453)) {
                         search_deck__c_454 = s->deck[_ix(search_deck__p_445, 2) * 20 + _ix(search_deck__i_451, 20)];
-                        int32_t _w535 = _wx(search_deck__p_445, 2);
-                        if (_w535 >= 0) {
+                        int32_t _w510 = _wx(search_deck__p_445, 2);
+                        if (_w510 >= 0) {
                             {
-                                int16_t _t536[20];
-                                for (int32_t _i537 = 0; _i537 < 20; _i537++) _t536[_i537] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i537];
-                                _remove_int16(_t536, 20, search_deck__i_451);
-                                _shuffle_int16(_t536, 20, fold_in(key, 24));
-                                memcpy(s->deck + _w535 * 20, _t536, sizeof _t536);
+                                int16_t _t511[20];
+                                for (int32_t _i512 = 0; _i512 < 20; _i512++) _t511[_i512] = s->deck[_ix(search_deck__p_445, 2) * 20 + _i512];
+                                _remove_int16(_t511, 20, search_deck__i_451);
+                                _shuffle_int16(_t511, 20, fold_in(key, 24));
+                                memcpy(s->deck + _w510 * 20, _t511, sizeof _t511);
                             }
                         }
-                        int32_t _w538 = _wx(search_deck__p_445, 2);
-                        if (_w538 >= 0) {
-                            s->deck_count[_w538] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_445, 2)], 1)));
+                        int32_t _w513 = _wx(search_deck__p_445, 2);
+                        if (_w513 >= 0) {
+                            s->deck_count[_w513] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_445, 2)], 1)));
                         }
                         if (search_deck__to_bench_446) {
                             put_in_play__p_456 = search_deck__p_445;
-                            put_in_play__slot_457 = ({ int32_t _lo539 = 1; int32_t _r541 = 0; int32_t _best543 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_455 = _lo539, _end540 = 4; search_deck__bs_455 < _end540; search_deck__bs_455++) { int32_t _x542 = ((int32_t)((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_455] < 0))); if (search_deck__bs_455 == _lo539 || _x542 > _best543) { _best543 = _x542; _r541 = search_deck__bs_455; } } _r541; });
+                            put_in_play__slot_457 = ({ int32_t _lo514 = 1; int32_t _r516 = 0; int32_t _best518 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_455 = _lo514, _end515 = 4; search_deck__bs_455 < _end515; search_deck__bs_455++) { int32_t _x517 = ((int32_t)((s->card[_ix(search_deck__p_445, 2) * 4 + search_deck__bs_455] < 0))); if (search_deck__bs_455 == _lo514 || _x517 > _best518) { _best518 = _x517; _r516 = search_deck__bs_455; } } _r516; });
                             put_in_play__c_458 = search_deck__c_454;
-                            int32_t _w544 = _wx(put_in_play__p_456, 2);
-                            int32_t _w545 = _wx(put_in_play__slot_457, 4);
-                            if (_w544 >= 0 && _w545 >= 0) {
-                                s->card[_w544 * 4 + _w545] = put_in_play__c_458;
+                            int32_t _w519 = _wx(put_in_play__p_456, 2);
+                            int32_t _w520 = _wx(put_in_play__slot_457, 4);
+                            if (_w519 >= 0 && _w520 >= 0) {
+                                s->card[_w519 * 4 + _w520] = put_in_play__c_458;
                             }
-                            int32_t _w546 = _wx(put_in_play__p_456, 2);
-                            int32_t _w547 = _wx(put_in_play__slot_457, 4);
-                            if (_w546 >= 0 && _w547 >= 0) {
-                                s->damage[_w546 * 4 + _w547] = ((int16_t)(0));
+                            int32_t _w521 = _wx(put_in_play__p_456, 2);
+                            int32_t _w522 = _wx(put_in_play__slot_457, 4);
+                            if (_w521 >= 0 && _w522 >= 0) {
+                                s->damage[_w521 * 4 + _w522] = ((int16_t)(0));
                             }
-                            int32_t _w548 = _wx(put_in_play__p_456, 2);
-                            int32_t _w549 = _wx(put_in_play__slot_457, 4);
-                            if (_w548 >= 0 && _w549 >= 0) {
+                            int32_t _w523 = _wx(put_in_play__p_456, 2);
+                            int32_t _w524 = _wx(put_in_play__slot_457, 4);
+                            if (_w523 >= 0 && _w524 >= 0) {
                                 {
-                                    int8_t *_d = s->energy + _w548 * 32 + _w549 * 8;
-                                    for (int32_t _i550 = 0; _i550 < 8; _i550++) _d[_i550] = ((int8_t)(0));
+                                    int8_t *_d = s->energy + _w523 * 32 + _w524 * 8;
+                                    for (int32_t _i525 = 0; _i525 < 8; _i525++) _d[_i525] = ((int8_t)(0));
                                 }
                             }
-                            int32_t _w551 = _wx(put_in_play__p_456, 2);
-                            int32_t _w552 = _wx(put_in_play__slot_457, 4);
-                            if (_w551 >= 0 && _w552 >= 0) {
-                                s->entered[_w551 * 4 + _w552] = ((int8_t)(s->turn));
+                            int32_t _w526 = _wx(put_in_play__p_456, 2);
+                            int32_t _w527 = _wx(put_in_play__slot_457, 4);
+                            if (_w526 >= 0 && _w527 >= 0) {
+                                s->entered[_w526 * 4 + _w527] = ((int8_t)(s->turn));
                             }
-                            int32_t _w553 = _wx(put_in_play__p_456, 2);
-                            int32_t _w554 = _wx(put_in_play__slot_457, 4);
-                            if (_w553 >= 0 && _w554 >= 0) {
+                            int32_t _w528 = _wx(put_in_play__p_456, 2);
+                            int32_t _w529 = _wx(put_in_play__slot_457, 4);
+                            if (_w528 >= 0 && _w529 >= 0) {
                                 {
-                                    int16_t *_d = s->under + _w553 * 8 + _w554 * 2;
-                                    for (int32_t _i555 = 0; _i555 < 2; _i555++) _d[_i555] = ((int16_t)((-1)));
+                                    int16_t *_d = s->under + _w528 * 8 + _w529 * 2;
+                                    for (int32_t _i530 = 0; _i530 < 2; _i530++) _d[_i530] = ((int16_t)((-1)));
                                 }
                             }
-                            int32_t _w556 = _wx(put_in_play__p_456, 2);
-                            int32_t _w557 = _wx(put_in_play__slot_457, 4);
-                            if (_w556 >= 0 && _w557 >= 0) {
-                                s->used_ability[_w556 * 4 + _w557] = false;
+                            int32_t _w531 = _wx(put_in_play__p_456, 2);
+                            int32_t _w532 = _wx(put_in_play__slot_457, 4);
+                            if (_w531 >= 0 && _w532 >= 0) {
+                                s->used_ability[_w531 * 4 + _w532] = false;
                             }
                         } else {
-                            int32_t _w558 = _wx(search_deck__p_445, 2);
-                            if (_w558 >= 0) {
-                                _push_int16(s->hand + _w558 * 10, 10, search_deck__c_454);
+                            int32_t _w533 = _wx(search_deck__p_445, 2);
+                            if (_w533 >= 0) {
+                                _push_int16(s->hand + _w533 * 10, 10, search_deck__c_454);
                             }
-                            int32_t _w559 = _wx(search_deck__p_445, 2);
-                            if (_w559 >= 0) {
-                                s->hand_count[_w559] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_445, 2)], 1)));
+                            int32_t _w534 = _wx(search_deck__p_445, 2);
+                            if (_w534 >= 0) {
+                                s->hand_count[_w534] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_445, 2)], 1)));
                             }
                         }
                     }
@@ -4131,38 +3988,38 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 if (ATTACKS__rows[_ix(attack_effects__r_231, 790)].shuffle_hand) {
                     shuffle_hand_in__p_459 = attack_effects__p_230;
                     shuffle_hand_in__dc_460 = s->deck_count[_ix(shuffle_hand_in__p_459, 2)];
-                    for (int32_t _i560 = 0; _i560 < 20; _i560++) shuffle_hand_in__merged_461[_i560] = ((DECK_SLOTS[_i560] < shuffle_hand_in__dc_460) ? s->deck[_ix(shuffle_hand_in__p_459, 2) * 20 + _i560] : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i560], shuffle_hand_in__dc_460), 0), 9), 10)]);
-                    int32_t _w561 = _wx(shuffle_hand_in__p_459, 2);
-                    if (_w561 >= 0) {
+                    for (int32_t _i535 = 0; _i535 < 20; _i535++) shuffle_hand_in__merged_461[_i535] = ((DECK_SLOTS[_i535] < shuffle_hand_in__dc_460) ? s->deck[_ix(shuffle_hand_in__p_459, 2) * 20 + _i535] : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i535], shuffle_hand_in__dc_460), 0), 9), 10)]);
+                    int32_t _w536 = _wx(shuffle_hand_in__p_459, 2);
+                    if (_w536 >= 0) {
                         {
-                            int16_t *_d = s->deck + _w561 * 20;
-                            for (int32_t _i562 = 0; _i562 < 20; _i562++) _d[_i562] = ((DECK_SLOTS[_i562] < ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])))) ? shuffle_hand_in__merged_461[_i562] : ((int16_t)((-1))));
+                            int16_t *_d = s->deck + _w536 * 20;
+                            for (int32_t _i537 = 0; _i537 < 20; _i537++) _d[_i537] = ((DECK_SLOTS[_i537] < ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])))) ? shuffle_hand_in__merged_461[_i537] : ((int16_t)((-1))));
                             _shuffle_int16(_d, 20, fold_in(key, 25));
                         }
                     }
-                    int32_t _w563 = _wx(shuffle_hand_in__p_459, 2);
-                    if (_w563 >= 0) {
-                        s->deck_count[_w563] = ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])));
+                    int32_t _w538 = _wx(shuffle_hand_in__p_459, 2);
+                    if (_w538 >= 0) {
+                        s->deck_count[_w538] = ((int8_t)(_wadd(shuffle_hand_in__dc_460, s->hand_count[_ix(shuffle_hand_in__p_459, 2)])));
                     }
-                    int32_t _w564 = _wx(shuffle_hand_in__p_459, 2);
-                    if (_w564 >= 0) {
+                    int32_t _w539 = _wx(shuffle_hand_in__p_459, 2);
+                    if (_w539 >= 0) {
                         {
-                            int16_t _t565[10];
-                            for (int32_t _i566 = 0; _i566 < 10; _i566++) _t565[_i566] = ((HAND_SLOTS[_i566] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _i566]);
-                            memcpy(s->hand + _w564 * 10, _t565, sizeof _t565);
+                            int16_t _t540[10];
+                            for (int32_t _i541 = 0; _i541 < 10; _i541++) _t540[_i541] = ((HAND_SLOTS[_i541] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_459, 2) * 10 + _i541]);
+                            memcpy(s->hand + _w539 * 10, _t540, sizeof _t540);
                         }
                     }
-                    int32_t _w567 = _wx(shuffle_hand_in__p_459, 2);
-                    if (_w567 >= 0) {
-                        s->hand_count[_w567] = ((int8_t)(0));
+                    int32_t _w542 = _wx(shuffle_hand_in__p_459, 2);
+                    if (_w542 >= 0) {
+                        s->hand_count[_w542] = ((int8_t)(0));
                     }
                 }
                 if (ATTACKS__rows[_ix(attack_effects__r_231, 790)].reveal_hand) {
-                    int32_t _w568 = _wx(attack_effects__p_230, 2);
-                    if (_w568 >= 0) {
+                    int32_t _w543 = _wx(attack_effects__p_230, 2);
+                    if (_w543 >= 0) {
                         {
-                            int16_t *_d = s->seen + _w568 * 10;
-                            for (int32_t _i569 = 0; _i569 < 10; _i569++) _d[_i569] = s->hand[_ix(attack_effects__o_236, 2) * 10 + _i569];
+                            int16_t *_d = s->seen + _w543 * 10;
+                            for (int32_t _i544 = 0; _i544 < 10; _i544++) _d[_i544] = s->hand[_ix(attack_effects__o_236, 2) * 10 + _i544];
                         }
                     }
                 }
@@ -4171,106 +4028,106 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     draw_cards__n_463 = s->hand_count[_ix(attack_effects__o_236, 2)];
                     draw_cards__have_464 = s->hand_count[_ix(draw_cards__p_462, 2)];
                     draw_cards__k_465 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_463, s->deck_count[_ix(draw_cards__p_462, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_464))))));
-                    int32_t _w570 = _wx(draw_cards__p_462, 2);
-                    if (_w570 >= 0) {
+                    int32_t _w545 = _wx(draw_cards__p_462, 2);
+                    if (_w545 >= 0) {
                         {
-                            int16_t _t571[10];
-                            for (int32_t _i572 = 0; _i572 < 10; _i572++) _t571[_i572] = (((HAND_SLOTS[_i572] >= draw_cards__have_464) && (HAND_SLOTS[_i572] < ((int8_t)(_wadd(draw_cards__have_464, draw_cards__k_465))))) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i572], draw_cards__have_464), 0), 19), 20)] : s->hand[_ix(draw_cards__p_462, 2) * 10 + _i572]);
-                            memcpy(s->hand + _w570 * 10, _t571, sizeof _t571);
+                            int16_t _t546[10];
+                            for (int32_t _i547 = 0; _i547 < 10; _i547++) _t546[_i547] = (((HAND_SLOTS[_i547] >= draw_cards__have_464) && (HAND_SLOTS[_i547] < ((int8_t)(_wadd(draw_cards__have_464, draw_cards__k_465))))) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i547], draw_cards__have_464), 0), 19), 20)] : s->hand[_ix(draw_cards__p_462, 2) * 10 + _i547]);
+                            memcpy(s->hand + _w545 * 10, _t546, sizeof _t546);
                         }
                     }
-                    int32_t _w573 = _wx(draw_cards__p_462, 2);
-                    if (_w573 >= 0) {
+                    int32_t _w548 = _wx(draw_cards__p_462, 2);
+                    if (_w548 >= 0) {
                         {
-                            int16_t _t574[20];
-                            for (int32_t _i575 = 0; _i575 < 20; _i575++) _t574[_i575] = ((_wadd(DECK_SLOTS[_i575], draw_cards__k_465) < 20) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i575], draw_cards__k_465), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w573 * 20, _t574, sizeof _t574);
+                            int16_t _t549[20];
+                            for (int32_t _i550 = 0; _i550 < 20; _i550++) _t549[_i550] = ((_wadd(DECK_SLOTS[_i550], draw_cards__k_465) < 20) ? s->deck[_ix(draw_cards__p_462, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i550], draw_cards__k_465), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w548 * 20, _t549, sizeof _t549);
                         }
                     }
-                    int32_t _w576 = _wx(draw_cards__p_462, 2);
-                    if (_w576 >= 0) {
-                        s->hand_count[_w576] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
+                    int32_t _w551 = _wx(draw_cards__p_462, 2);
+                    if (_w551 >= 0) {
+                        s->hand_count[_w551] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
                     }
-                    int32_t _w577 = _wx(draw_cards__p_462, 2);
-                    if (_w577 >= 0) {
-                        s->deck_count[_w577] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
+                    int32_t _w552 = _wx(draw_cards__p_462, 2);
+                    if (_w552 >= 0) {
+                        s->deck_count[_w552] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_462, 2)], draw_cards__k_465)));
                     }
                 }
-                for (int32_t _i578 = 0; _i578 < 2; _i578++) for (int32_t _i579 = 0; _i579 < 4; _i579++) knockouts__ko_466[_i578 * 4 + _i579] = ((s->card[_i578 * 4 + _i579] >= 0) && (s->damage[_i578 * 4 + _i579] >= CARDS__rows[_ix(s->card[_i578 * 4 + _i579], 395)].hp));
-                for (int32_t _i580 = 0; _i580 < 2; _i580++) for (int32_t _i581 = 0; _i581 < 4; _i581++) knockouts__ko_cards_467[_i580 * 4 + _i581] = (knockouts__ko_466[_i580 * 4 + _i581] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i580 * 4 + _i581], 395)].stage))) : 0);
+                for (int32_t _i553 = 0; _i553 < 2; _i553++) for (int32_t _i554 = 0; _i554 < 4; _i554++) knockouts__ko_466[_i553 * 4 + _i554] = ((s->card[_i553 * 4 + _i554] >= 0) && (s->damage[_i553 * 4 + _i554] >= CARDS__rows[_ix(s->card[_i553 * 4 + _i554], 395)].hp));
+                for (int32_t _i555 = 0; _i555 < 2; _i555++) for (int32_t _i556 = 0; _i556 < 4; _i556++) knockouts__ko_cards_467[_i555 * 4 + _i556] = (knockouts__ko_466[_i555 * 4 + _i556] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i555 * 4 + _i556], 395)].stage))) : 0);
                 {
-                    int8_t _t582[2];
-                    for (int32_t _i583 = 0; _i583 < 2; _i583++) _t582[_i583] = ((int8_t)(_wadd(s->discard_count[_i583], (_i583 == 0 ? ({ int32_t _r585 = 0; for (int32_t _j584 = 0; _j584 < 4; _j584++) _r585 = _wadd(_r585, knockouts__ko_cards_467[_j584]); _r585; }) : ({ int32_t _r588 = 0; for (int32_t _j587 = 0; _j587 < 4; _j587++) _r588 = _wadd(_r588, knockouts__ko_cards_467[1 * 4 + _j587]); _r588; })))));
-                    memcpy(s->discard_count, _t582, sizeof _t582);
+                    int8_t _t557[2];
+                    for (int32_t _i558 = 0; _i558 < 2; _i558++) _t557[_i558] = ((int8_t)(_wadd(s->discard_count[_i558], (_i558 == 0 ? ({ int32_t _r560 = 0; for (int32_t _j559 = 0; _j559 < 4; _j559++) _r560 = _wadd(_r560, knockouts__ko_cards_467[_j559]); _r560; }) : ({ int32_t _r563 = 0; for (int32_t _j562 = 0; _j562 < 4; _j562++) _r563 = _wadd(_r563, knockouts__ko_cards_467[1 * 4 + _j562]); _r563; })))));
+                    memcpy(s->discard_count, _t557, sizeof _t557);
                 }
-                for (int32_t _i590 = 0; _i590 < 2; _i590++) for (int32_t _i591 = 0; _i591 < 4; _i591++) knockouts__ko_value_468[_i590 * 4 + _i591] = (knockouts__ko_466[_i590 * 4 + _i591] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i590 * 4 + _i591], 395)].ex))) : 0);
+                for (int32_t _i565 = 0; _i565 < 2; _i565++) for (int32_t _i566 = 0; _i566 < 4; _i566++) knockouts__ko_value_468[_i565 * 4 + _i566] = (knockouts__ko_466[_i565 * 4 + _i566] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i565 * 4 + _i566], 395)].ex))) : 0);
                 {
-                    int8_t _t592[2];
-                    for (int32_t _i593 = 0; _i593 < 2; _i593++) _t592[_i593] = ((int8_t)(_wadd(s->points[_i593], (_i593 == 0 ? ({ int32_t _r595 = 0; for (int32_t _j594 = 0; _j594 < 4; _j594++) _r595 = _wadd(_r595, knockouts__ko_value_468[1 * 4 + _j594]); _r595; }) : ({ int32_t _r598 = 0; for (int32_t _j597 = 0; _j597 < 4; _j597++) _r598 = _wadd(_r598, knockouts__ko_value_468[_j597]); _r598; })))));
-                    memcpy(s->points, _t592, sizeof _t592);
+                    int8_t _t567[2];
+                    for (int32_t _i568 = 0; _i568 < 2; _i568++) _t567[_i568] = ((int8_t)(_wadd(s->points[_i568], (_i568 == 0 ? ({ int32_t _r570 = 0; for (int32_t _j569 = 0; _j569 < 4; _j569++) _r570 = _wadd(_r570, knockouts__ko_value_468[1 * 4 + _j569]); _r570; }) : ({ int32_t _r573 = 0; for (int32_t _j572 = 0; _j572 < 4; _j572++) _r573 = _wadd(_r573, knockouts__ko_value_468[_j572]); _r573; })))));
+                    memcpy(s->points, _t567, sizeof _t567);
                 }
                 if (true) {
                     {
-                        int16_t _t600[2];
-                        for (int32_t _i601 = 0; _i601 < 2; _i601++) _t600[_i601] = ((_i601 == 0 ? ({ bool _r603 = false; for (int32_t _j602 = 0; _j602 < 4; _j602++) if (knockouts__ko_466[_j602]) { _r603 = true; break; } _r603; }) : ({ bool _r606 = false; for (int32_t _j605 = 0; _j605 < 4; _j605++) if (knockouts__ko_466[1 * 4 + _j605]) { _r606 = true; break; } _r606; })) ? s->turn : s->ko_turn[_i601]);
-                        memcpy(s->ko_turn, _t600, sizeof _t600);
+                        int16_t _t575[2];
+                        for (int32_t _i576 = 0; _i576 < 2; _i576++) _t575[_i576] = ((_i576 == 0 ? ({ bool _r578 = false; for (int32_t _j577 = 0; _j577 < 4; _j577++) if (knockouts__ko_466[_j577]) { _r578 = true; break; } _r578; }) : ({ bool _r581 = false; for (int32_t _j580 = 0; _j580 < 4; _j580++) if (knockouts__ko_466[1 * 4 + _j580]) { _r581 = true; break; } _r581; })) ? s->turn : s->ko_turn[_i576]);
+                        memcpy(s->ko_turn, _t575, sizeof _t575);
                     }
                 }
                 {
-                    int16_t _t608[8];
-                    for (int32_t _i609 = 0; _i609 < 2; _i609++) for (int32_t _i610 = 0; _i610 < 4; _i610++) _t608[_i609 * 4 + _i610] = (knockouts__ko_466[_i609 * 4 + _i610] ? ((int16_t)((-1))) : s->card[_i609 * 4 + _i610]);
-                    memcpy(s->card, _t608, sizeof _t608);
+                    int16_t _t583[8];
+                    for (int32_t _i584 = 0; _i584 < 2; _i584++) for (int32_t _i585 = 0; _i585 < 4; _i585++) _t583[_i584 * 4 + _i585] = (knockouts__ko_466[_i584 * 4 + _i585] ? ((int16_t)((-1))) : s->card[_i584 * 4 + _i585]);
+                    memcpy(s->card, _t583, sizeof _t583);
                 }
                 {
-                    int16_t _t611[8];
-                    for (int32_t _i612 = 0; _i612 < 2; _i612++) for (int32_t _i613 = 0; _i613 < 4; _i613++) _t611[_i612 * 4 + _i613] = (knockouts__ko_466[_i612 * 4 + _i613] ? ((int16_t)(0)) : s->damage[_i612 * 4 + _i613]);
-                    memcpy(s->damage, _t611, sizeof _t611);
+                    int16_t _t586[8];
+                    for (int32_t _i587 = 0; _i587 < 2; _i587++) for (int32_t _i588 = 0; _i588 < 4; _i588++) _t586[_i587 * 4 + _i588] = (knockouts__ko_466[_i587 * 4 + _i588] ? ((int16_t)(0)) : s->damage[_i587 * 4 + _i588]);
+                    memcpy(s->damage, _t586, sizeof _t586);
                 }
                 {
-                    int8_t _t614[64];
-                    for (int32_t _i615 = 0; _i615 < 2; _i615++) for (int32_t _i616 = 0; _i616 < 4; _i616++) for (int32_t _i617 = 0; _i617 < 8; _i617++) _t614[_i615 * 32 + _i616 * 8 + _i617] = (knockouts__ko_466[(_i615 * 4 + _i616) / 4 * 4 + ((_i615 * 4 + _i616)) % 4] ? ((int8_t)(0)) : s->energy[_i615 * 32 + _i616 * 8 + _i617]);
-                    memcpy(s->energy, _t614, sizeof _t614);
+                    int8_t _t589[64];
+                    for (int32_t _i590 = 0; _i590 < 2; _i590++) for (int32_t _i591 = 0; _i591 < 4; _i591++) for (int32_t _i592 = 0; _i592 < 8; _i592++) _t589[_i590 * 32 + _i591 * 8 + _i592] = (knockouts__ko_466[(_i590 * 4 + _i591) / 4 * 4 + ((_i590 * 4 + _i591)) % 4] ? ((int8_t)(0)) : s->energy[_i590 * 32 + _i591 * 8 + _i592]);
+                    memcpy(s->energy, _t589, sizeof _t589);
                 }
                 {
-                    int8_t _t618[8];
-                    for (int32_t _i619 = 0; _i619 < 2; _i619++) for (int32_t _i620 = 0; _i620 < 4; _i620++) _t618[_i619 * 4 + _i620] = (knockouts__ko_466[_i619 * 4 + _i620] ? ((int8_t)(0)) : s->entered[_i619 * 4 + _i620]);
-                    memcpy(s->entered, _t618, sizeof _t618);
+                    int8_t _t593[8];
+                    for (int32_t _i594 = 0; _i594 < 2; _i594++) for (int32_t _i595 = 0; _i595 < 4; _i595++) _t593[_i594 * 4 + _i595] = (knockouts__ko_466[_i594 * 4 + _i595] ? ((int8_t)(0)) : s->entered[_i594 * 4 + _i595]);
+                    memcpy(s->entered, _t593, sizeof _t593);
                 }
                 {
-                    int16_t _t621[16];
-                    for (int32_t _i622 = 0; _i622 < 2; _i622++) for (int32_t _i623 = 0; _i623 < 4; _i623++) for (int32_t _i624 = 0; _i624 < 2; _i624++) _t621[_i622 * 8 + _i623 * 2 + _i624] = (knockouts__ko_466[(_i622 * 4 + _i623) / 4 * 4 + ((_i622 * 4 + _i623)) % 4] ? ((int16_t)((-1))) : s->under[_i622 * 8 + _i623 * 2 + _i624]);
-                    memcpy(s->under, _t621, sizeof _t621);
+                    int16_t _t596[16];
+                    for (int32_t _i597 = 0; _i597 < 2; _i597++) for (int32_t _i598 = 0; _i598 < 4; _i598++) for (int32_t _i599 = 0; _i599 < 2; _i599++) _t596[_i597 * 8 + _i598 * 2 + _i599] = (knockouts__ko_466[(_i597 * 4 + _i598) / 4 * 4 + ((_i597 * 4 + _i598)) % 4] ? ((int16_t)((-1))) : s->under[_i597 * 8 + _i598 * 2 + _i599]);
+                    memcpy(s->under, _t596, sizeof _t596);
                 }
                 {
-                    bool _t625[8];
-                    for (int32_t _i626 = 0; _i626 < 2; _i626++) for (int32_t _i627 = 0; _i627 < 4; _i627++) _t625[_i626 * 4 + _i627] = (s->used_ability[_i626 * 4 + _i627] && (!knockouts__ko_466[_i626 * 4 + _i627]));
-                    memcpy(s->used_ability, _t625, sizeof _t625);
+                    bool _t600[8];
+                    for (int32_t _i601 = 0; _i601 < 2; _i601++) for (int32_t _i602 = 0; _i602 < 4; _i602++) _t600[_i601 * 4 + _i602] = (s->used_ability[_i601 * 4 + _i602] && (!knockouts__ko_466[_i601 * 4 + _i602]));
+                    memcpy(s->used_ability, _t600, sizeof _t600);
                 }
                 knockouts__ko_active_469[0] = knockouts__ko_466[0];
                 knockouts__ko_active_469[1] = knockouts__ko_466[1 * 4];
                 {
-                    bool _t628[2];
-                    for (int32_t _i629 = 0; _i629 < 2; _i629++) _t628[_i629] = (s->poisoned[_i629] && (!knockouts__ko_active_469[_i629]));
-                    memcpy(s->poisoned, _t628, sizeof _t628);
+                    bool _t603[2];
+                    for (int32_t _i604 = 0; _i604 < 2; _i604++) _t603[_i604] = (s->poisoned[_i604] && (!knockouts__ko_active_469[_i604]));
+                    memcpy(s->poisoned, _t603, sizeof _t603);
                 }
                 {
-                    bool _t630[2];
-                    for (int32_t _i631 = 0; _i631 < 2; _i631++) _t630[_i631] = (s->burned[_i631] && (!knockouts__ko_active_469[_i631]));
-                    memcpy(s->burned, _t630, sizeof _t630);
+                    bool _t605[2];
+                    for (int32_t _i606 = 0; _i606 < 2; _i606++) _t605[_i606] = (s->burned[_i606] && (!knockouts__ko_active_469[_i606]));
+                    memcpy(s->burned, _t605, sizeof _t605);
                 }
                 {
-                    int8_t _t632[2];
-                    for (int32_t _i633 = 0; _i633 < 2; _i633++) _t632[_i633] = (knockouts__ko_active_469[_i633] ? ((int8_t)(0)) : s->condition[_i633]);
-                    memcpy(s->condition, _t632, sizeof _t632);
+                    int8_t _t607[2];
+                    for (int32_t _i608 = 0; _i608 < 2; _i608++) _t607[_i608] = (knockouts__ko_active_469[_i608] ? ((int8_t)(0)) : s->condition[_i608]);
+                    memcpy(s->condition, _t607, sizeof _t607);
                 }
-                knockouts__has_bench_472[0] = ({ int32_t _lo634 = 1; bool _r636 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_470 = _lo634, _end635 = 4; knockouts__ks_470 < _end635; knockouts__ks_470++) if ((s->card[knockouts__ks_470] >= 0)) { _r636 = true; break; } _r636; });
-                knockouts__has_bench_472[1] = ({ int32_t _lo638 = 1; bool _r640 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_471 = _lo638, _end639 = 4; knockouts__ks_471 < _end639; knockouts__ks_471++) if ((s->card[1 * 4 + knockouts__ks_471] >= 0)) { _r640 = true; break; } _r640; });
+                knockouts__has_bench_472[0] = ({ int32_t _lo609 = 1; bool _r611 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_470 = _lo609, _end610 = 4; knockouts__ks_470 < _end610; knockouts__ks_470++) if ((s->card[knockouts__ks_470] >= 0)) { _r611 = true; break; } _r611; });
+                knockouts__has_bench_472[1] = ({ int32_t _lo613 = 1; bool _r615 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_471 = _lo613, _end614 = 4; knockouts__ks_471 < _end614; knockouts__ks_471++) if ((s->card[1 * 4 + knockouts__ks_471] >= 0)) { _r615 = true; break; } _r615; });
                 {
-                    bool _t642[2];
-                    for (int32_t _i643 = 0; _i643 < 2; _i643++) _t642[_i643] = (s->promote_pending[_i643] || (knockouts__ko_active_469[_i643] && knockouts__has_bench_472[_i643]));
-                    memcpy(s->promote_pending, _t642, sizeof _t642);
+                    bool _t617[2];
+                    for (int32_t _i618 = 0; _i618 < 2; _i618++) _t617[_i618] = (s->promote_pending[_i618] || (knockouts__ko_active_469[_i618] && knockouts__has_bench_472[_i618]));
+                    memcpy(s->promote_pending, _t617, sizeof _t617);
                 }
-                for (int32_t _i644 = 0; _i644 < 2; _i644++) knockouts__won_473[_i644] = ((s->points[_i644] >= 3) || (_i644 == 0 ? (knockouts__ko_active_469[1] && (!knockouts__has_bench_472[1])) : (knockouts__ko_active_469[0] && (!knockouts__has_bench_472[0]))));
+                for (int32_t _i619 = 0; _i619 < 2; _i619++) knockouts__won_473[_i619] = ((s->points[_i619] >= 3) || (_i619 == 0 ? (knockouts__ko_active_469[1] && (!knockouts__has_bench_472[1])) : (knockouts__ko_active_469[0] && (!knockouts__has_bench_472[0]))));
                 if ((knockouts__won_473[0] && knockouts__won_473[1])) {
                     memset(s->rewards, 0, sizeof s->rewards);
                     s->terminated = true;
@@ -4285,42 +4142,42 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     }
     if (((s->choice__pending == 0) && (choice__resume <= 2))) {
         end_of_turn__p_474 = s->current_player;
-        int32_t _w645 = _wx(end_of_turn__p_474, 2);
-        if (_w645 >= 0) {
-            s->energy_now[_w645] = ((int8_t)((-1)));
+        int32_t _w620 = _wx(end_of_turn__p_474, 2);
+        if (_w620 >= 0) {
+            s->energy_now[_w620] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
             checkup__q_475 = end_of_turn__p_474;
             checkup__owner_476 = end_of_turn__p_474;
             if (((s->card[_ix(checkup__q_475, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_475, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_475, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_475, 2)]) {
-                    int32_t _w646 = _wx(checkup__q_475, 2);
-                    if (_w646 >= 0) {
-                        s->damage[_w646 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 10)));
+                    int32_t _w621 = _wx(checkup__q_475, 2);
+                    if (_w621 >= 0) {
+                        s->damage[_w621 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_475, 2)]) {
-                    int32_t _w647 = _wx(checkup__q_475, 2);
-                    if (_w647 >= 0) {
-                        s->damage[_w647 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 20)));
+                    int32_t _w622 = _wx(checkup__q_475, 2);
+                    if (_w622 >= 0) {
+                        s->damage[_w622 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_475, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 7))) {
-                        int32_t _w648 = _wx(checkup__q_475, 2);
-                        if (_w648 >= 0) {
-                            s->burned[_w648] = false;
+                        int32_t _w623 = _wx(checkup__q_475, 2);
+                        if (_w623 >= 0) {
+                            s->burned[_w623] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_475, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                    int32_t _w649 = _wx(checkup__q_475, 2);
-                    if (_w649 >= 0) {
-                        s->condition[_w649] = ((int8_t)(0));
+                    int32_t _w624 = _wx(checkup__q_475, 2);
+                    if (_w624 >= 0) {
+                        s->condition[_w624] = ((int8_t)(0));
                     }
                 }
                 if (((s->condition[_ix(checkup__q_475, 2)] == 2) && (checkup__q_475 == checkup__owner_476))) {
-                    int32_t _w650 = _wx(checkup__q_475, 2);
-                    if (_w650 >= 0) {
-                        s->condition[_w650] = ((int8_t)(0));
+                    int32_t _w625 = _wx(checkup__q_475, 2);
+                    if (_w625 >= 0) {
+                        s->condition[_w625] = ((int8_t)(0));
                     }
                 }
             }
@@ -4328,111 +4185,111 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
             checkup__owner_478 = end_of_turn__p_474;
             if (((s->card[_ix(checkup__q_477, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_477, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_477, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_477, 2)]) {
-                    int32_t _w651 = _wx(checkup__q_477, 2);
-                    if (_w651 >= 0) {
-                        s->damage[_w651 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 10)));
+                    int32_t _w626 = _wx(checkup__q_477, 2);
+                    if (_w626 >= 0) {
+                        s->damage[_w626 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_477, 2)]) {
-                    int32_t _w652 = _wx(checkup__q_477, 2);
-                    if (_w652 >= 0) {
-                        s->damage[_w652 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 20)));
+                    int32_t _w627 = _wx(checkup__q_477, 2);
+                    if (_w627 >= 0) {
+                        s->damage[_w627 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_477, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 9))) {
-                        int32_t _w653 = _wx(checkup__q_477, 2);
-                        if (_w653 >= 0) {
-                            s->burned[_w653] = false;
+                        int32_t _w628 = _wx(checkup__q_477, 2);
+                        if (_w628 >= 0) {
+                            s->burned[_w628] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_477, 2)] == 1) && _flip(random_word_at(key, 10)))) {
-                    int32_t _w654 = _wx(checkup__q_477, 2);
-                    if (_w654 >= 0) {
-                        s->condition[_w654] = ((int8_t)(0));
+                    int32_t _w629 = _wx(checkup__q_477, 2);
+                    if (_w629 >= 0) {
+                        s->condition[_w629] = ((int8_t)(0));
                     }
                 }
                 if (((s->condition[_ix(checkup__q_477, 2)] == 2) && (checkup__q_477 == checkup__owner_478))) {
-                    int32_t _w655 = _wx(checkup__q_477, 2);
-                    if (_w655 >= 0) {
-                        s->condition[_w655] = ((int8_t)(0));
+                    int32_t _w630 = _wx(checkup__q_477, 2);
+                    if (_w630 >= 0) {
+                        s->condition[_w630] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i656 = 0; _i656 < 2; _i656++) for (int32_t _i657 = 0; _i657 < 4; _i657++) knockouts__ko_479[_i656 * 4 + _i657] = ((s->card[_i656 * 4 + _i657] >= 0) && (s->damage[_i656 * 4 + _i657] >= CARDS__rows[_ix(s->card[_i656 * 4 + _i657], 395)].hp));
-            for (int32_t _i658 = 0; _i658 < 2; _i658++) for (int32_t _i659 = 0; _i659 < 4; _i659++) knockouts__ko_cards_480[_i658 * 4 + _i659] = (knockouts__ko_479[_i658 * 4 + _i659] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i658 * 4 + _i659], 395)].stage))) : 0);
+            for (int32_t _i631 = 0; _i631 < 2; _i631++) for (int32_t _i632 = 0; _i632 < 4; _i632++) knockouts__ko_479[_i631 * 4 + _i632] = ((s->card[_i631 * 4 + _i632] >= 0) && (s->damage[_i631 * 4 + _i632] >= CARDS__rows[_ix(s->card[_i631 * 4 + _i632], 395)].hp));
+            for (int32_t _i633 = 0; _i633 < 2; _i633++) for (int32_t _i634 = 0; _i634 < 4; _i634++) knockouts__ko_cards_480[_i633 * 4 + _i634] = (knockouts__ko_479[_i633 * 4 + _i634] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i633 * 4 + _i634], 395)].stage))) : 0);
             {
-                int8_t _t660[2];
-                for (int32_t _i661 = 0; _i661 < 2; _i661++) _t660[_i661] = ((int8_t)(_wadd(s->discard_count[_i661], (_i661 == 0 ? ({ int32_t _r663 = 0; for (int32_t _j662 = 0; _j662 < 4; _j662++) _r663 = _wadd(_r663, knockouts__ko_cards_480[_j662]); _r663; }) : ({ int32_t _r666 = 0; for (int32_t _j665 = 0; _j665 < 4; _j665++) _r666 = _wadd(_r666, knockouts__ko_cards_480[1 * 4 + _j665]); _r666; })))));
-                memcpy(s->discard_count, _t660, sizeof _t660);
+                int8_t _t635[2];
+                for (int32_t _i636 = 0; _i636 < 2; _i636++) _t635[_i636] = ((int8_t)(_wadd(s->discard_count[_i636], (_i636 == 0 ? ({ int32_t _r638 = 0; for (int32_t _j637 = 0; _j637 < 4; _j637++) _r638 = _wadd(_r638, knockouts__ko_cards_480[_j637]); _r638; }) : ({ int32_t _r641 = 0; for (int32_t _j640 = 0; _j640 < 4; _j640++) _r641 = _wadd(_r641, knockouts__ko_cards_480[1 * 4 + _j640]); _r641; })))));
+                memcpy(s->discard_count, _t635, sizeof _t635);
             }
-            for (int32_t _i668 = 0; _i668 < 2; _i668++) for (int32_t _i669 = 0; _i669 < 4; _i669++) knockouts__ko_value_481[_i668 * 4 + _i669] = (knockouts__ko_479[_i668 * 4 + _i669] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i668 * 4 + _i669], 395)].ex))) : 0);
+            for (int32_t _i643 = 0; _i643 < 2; _i643++) for (int32_t _i644 = 0; _i644 < 4; _i644++) knockouts__ko_value_481[_i643 * 4 + _i644] = (knockouts__ko_479[_i643 * 4 + _i644] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i643 * 4 + _i644], 395)].ex))) : 0);
             {
-                int8_t _t670[2];
-                for (int32_t _i671 = 0; _i671 < 2; _i671++) _t670[_i671] = ((int8_t)(_wadd(s->points[_i671], (_i671 == 0 ? ({ int32_t _r673 = 0; for (int32_t _j672 = 0; _j672 < 4; _j672++) _r673 = _wadd(_r673, knockouts__ko_value_481[1 * 4 + _j672]); _r673; }) : ({ int32_t _r676 = 0; for (int32_t _j675 = 0; _j675 < 4; _j675++) _r676 = _wadd(_r676, knockouts__ko_value_481[_j675]); _r676; })))));
-                memcpy(s->points, _t670, sizeof _t670);
+                int8_t _t645[2];
+                for (int32_t _i646 = 0; _i646 < 2; _i646++) _t645[_i646] = ((int8_t)(_wadd(s->points[_i646], (_i646 == 0 ? ({ int32_t _r648 = 0; for (int32_t _j647 = 0; _j647 < 4; _j647++) _r648 = _wadd(_r648, knockouts__ko_value_481[1 * 4 + _j647]); _r648; }) : ({ int32_t _r651 = 0; for (int32_t _j650 = 0; _j650 < 4; _j650++) _r651 = _wadd(_r651, knockouts__ko_value_481[_j650]); _r651; })))));
+                memcpy(s->points, _t645, sizeof _t645);
             }
             if (false) {
                 {
-                    int16_t _t678[2];
-                    for (int32_t _i679 = 0; _i679 < 2; _i679++) _t678[_i679] = ((_i679 == 0 ? ({ bool _r681 = false; for (int32_t _j680 = 0; _j680 < 4; _j680++) if (knockouts__ko_479[_j680]) { _r681 = true; break; } _r681; }) : ({ bool _r684 = false; for (int32_t _j683 = 0; _j683 < 4; _j683++) if (knockouts__ko_479[1 * 4 + _j683]) { _r684 = true; break; } _r684; })) ? s->turn : s->ko_turn[_i679]);
-                    memcpy(s->ko_turn, _t678, sizeof _t678);
+                    int16_t _t653[2];
+                    for (int32_t _i654 = 0; _i654 < 2; _i654++) _t653[_i654] = ((_i654 == 0 ? ({ bool _r656 = false; for (int32_t _j655 = 0; _j655 < 4; _j655++) if (knockouts__ko_479[_j655]) { _r656 = true; break; } _r656; }) : ({ bool _r659 = false; for (int32_t _j658 = 0; _j658 < 4; _j658++) if (knockouts__ko_479[1 * 4 + _j658]) { _r659 = true; break; } _r659; })) ? s->turn : s->ko_turn[_i654]);
+                    memcpy(s->ko_turn, _t653, sizeof _t653);
                 }
             }
             {
-                int16_t _t686[8];
-                for (int32_t _i687 = 0; _i687 < 2; _i687++) for (int32_t _i688 = 0; _i688 < 4; _i688++) _t686[_i687 * 4 + _i688] = (knockouts__ko_479[_i687 * 4 + _i688] ? ((int16_t)((-1))) : s->card[_i687 * 4 + _i688]);
-                memcpy(s->card, _t686, sizeof _t686);
+                int16_t _t661[8];
+                for (int32_t _i662 = 0; _i662 < 2; _i662++) for (int32_t _i663 = 0; _i663 < 4; _i663++) _t661[_i662 * 4 + _i663] = (knockouts__ko_479[_i662 * 4 + _i663] ? ((int16_t)((-1))) : s->card[_i662 * 4 + _i663]);
+                memcpy(s->card, _t661, sizeof _t661);
             }
             {
-                int16_t _t689[8];
-                for (int32_t _i690 = 0; _i690 < 2; _i690++) for (int32_t _i691 = 0; _i691 < 4; _i691++) _t689[_i690 * 4 + _i691] = (knockouts__ko_479[_i690 * 4 + _i691] ? ((int16_t)(0)) : s->damage[_i690 * 4 + _i691]);
-                memcpy(s->damage, _t689, sizeof _t689);
+                int16_t _t664[8];
+                for (int32_t _i665 = 0; _i665 < 2; _i665++) for (int32_t _i666 = 0; _i666 < 4; _i666++) _t664[_i665 * 4 + _i666] = (knockouts__ko_479[_i665 * 4 + _i666] ? ((int16_t)(0)) : s->damage[_i665 * 4 + _i666]);
+                memcpy(s->damage, _t664, sizeof _t664);
             }
             {
-                int8_t _t692[64];
-                for (int32_t _i693 = 0; _i693 < 2; _i693++) for (int32_t _i694 = 0; _i694 < 4; _i694++) for (int32_t _i695 = 0; _i695 < 8; _i695++) _t692[_i693 * 32 + _i694 * 8 + _i695] = (knockouts__ko_479[(_i693 * 4 + _i694) / 4 * 4 + ((_i693 * 4 + _i694)) % 4] ? ((int8_t)(0)) : s->energy[_i693 * 32 + _i694 * 8 + _i695]);
-                memcpy(s->energy, _t692, sizeof _t692);
+                int8_t _t667[64];
+                for (int32_t _i668 = 0; _i668 < 2; _i668++) for (int32_t _i669 = 0; _i669 < 4; _i669++) for (int32_t _i670 = 0; _i670 < 8; _i670++) _t667[_i668 * 32 + _i669 * 8 + _i670] = (knockouts__ko_479[(_i668 * 4 + _i669) / 4 * 4 + ((_i668 * 4 + _i669)) % 4] ? ((int8_t)(0)) : s->energy[_i668 * 32 + _i669 * 8 + _i670]);
+                memcpy(s->energy, _t667, sizeof _t667);
             }
             {
-                int8_t _t696[8];
-                for (int32_t _i697 = 0; _i697 < 2; _i697++) for (int32_t _i698 = 0; _i698 < 4; _i698++) _t696[_i697 * 4 + _i698] = (knockouts__ko_479[_i697 * 4 + _i698] ? ((int8_t)(0)) : s->entered[_i697 * 4 + _i698]);
-                memcpy(s->entered, _t696, sizeof _t696);
+                int8_t _t671[8];
+                for (int32_t _i672 = 0; _i672 < 2; _i672++) for (int32_t _i673 = 0; _i673 < 4; _i673++) _t671[_i672 * 4 + _i673] = (knockouts__ko_479[_i672 * 4 + _i673] ? ((int8_t)(0)) : s->entered[_i672 * 4 + _i673]);
+                memcpy(s->entered, _t671, sizeof _t671);
             }
             {
-                int16_t _t699[16];
-                for (int32_t _i700 = 0; _i700 < 2; _i700++) for (int32_t _i701 = 0; _i701 < 4; _i701++) for (int32_t _i702 = 0; _i702 < 2; _i702++) _t699[_i700 * 8 + _i701 * 2 + _i702] = (knockouts__ko_479[(_i700 * 4 + _i701) / 4 * 4 + ((_i700 * 4 + _i701)) % 4] ? ((int16_t)((-1))) : s->under[_i700 * 8 + _i701 * 2 + _i702]);
-                memcpy(s->under, _t699, sizeof _t699);
+                int16_t _t674[16];
+                for (int32_t _i675 = 0; _i675 < 2; _i675++) for (int32_t _i676 = 0; _i676 < 4; _i676++) for (int32_t _i677 = 0; _i677 < 2; _i677++) _t674[_i675 * 8 + _i676 * 2 + _i677] = (knockouts__ko_479[(_i675 * 4 + _i676) / 4 * 4 + ((_i675 * 4 + _i676)) % 4] ? ((int16_t)((-1))) : s->under[_i675 * 8 + _i676 * 2 + _i677]);
+                memcpy(s->under, _t674, sizeof _t674);
             }
             {
-                bool _t703[8];
-                for (int32_t _i704 = 0; _i704 < 2; _i704++) for (int32_t _i705 = 0; _i705 < 4; _i705++) _t703[_i704 * 4 + _i705] = (s->used_ability[_i704 * 4 + _i705] && (!knockouts__ko_479[_i704 * 4 + _i705]));
-                memcpy(s->used_ability, _t703, sizeof _t703);
+                bool _t678[8];
+                for (int32_t _i679 = 0; _i679 < 2; _i679++) for (int32_t _i680 = 0; _i680 < 4; _i680++) _t678[_i679 * 4 + _i680] = (s->used_ability[_i679 * 4 + _i680] && (!knockouts__ko_479[_i679 * 4 + _i680]));
+                memcpy(s->used_ability, _t678, sizeof _t678);
             }
             knockouts__ko_active_482[0] = knockouts__ko_479[0];
             knockouts__ko_active_482[1] = knockouts__ko_479[1 * 4];
             {
-                bool _t706[2];
-                for (int32_t _i707 = 0; _i707 < 2; _i707++) _t706[_i707] = (s->poisoned[_i707] && (!knockouts__ko_active_482[_i707]));
-                memcpy(s->poisoned, _t706, sizeof _t706);
+                bool _t681[2];
+                for (int32_t _i682 = 0; _i682 < 2; _i682++) _t681[_i682] = (s->poisoned[_i682] && (!knockouts__ko_active_482[_i682]));
+                memcpy(s->poisoned, _t681, sizeof _t681);
             }
             {
-                bool _t708[2];
-                for (int32_t _i709 = 0; _i709 < 2; _i709++) _t708[_i709] = (s->burned[_i709] && (!knockouts__ko_active_482[_i709]));
-                memcpy(s->burned, _t708, sizeof _t708);
+                bool _t683[2];
+                for (int32_t _i684 = 0; _i684 < 2; _i684++) _t683[_i684] = (s->burned[_i684] && (!knockouts__ko_active_482[_i684]));
+                memcpy(s->burned, _t683, sizeof _t683);
             }
             {
-                int8_t _t710[2];
-                for (int32_t _i711 = 0; _i711 < 2; _i711++) _t710[_i711] = (knockouts__ko_active_482[_i711] ? ((int8_t)(0)) : s->condition[_i711]);
-                memcpy(s->condition, _t710, sizeof _t710);
+                int8_t _t685[2];
+                for (int32_t _i686 = 0; _i686 < 2; _i686++) _t685[_i686] = (knockouts__ko_active_482[_i686] ? ((int8_t)(0)) : s->condition[_i686]);
+                memcpy(s->condition, _t685, sizeof _t685);
             }
-            knockouts__has_bench_485[0] = ({ int32_t _lo712 = 1; bool _r714 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_483 = _lo712, _end713 = 4; knockouts__ks_483 < _end713; knockouts__ks_483++) if ((s->card[knockouts__ks_483] >= 0)) { _r714 = true; break; } _r714; });
-            knockouts__has_bench_485[1] = ({ int32_t _lo716 = 1; bool _r718 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_484 = _lo716, _end717 = 4; knockouts__ks_484 < _end717; knockouts__ks_484++) if ((s->card[1 * 4 + knockouts__ks_484] >= 0)) { _r718 = true; break; } _r718; });
+            knockouts__has_bench_485[0] = ({ int32_t _lo687 = 1; bool _r689 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_483 = _lo687, _end688 = 4; knockouts__ks_483 < _end688; knockouts__ks_483++) if ((s->card[knockouts__ks_483] >= 0)) { _r689 = true; break; } _r689; });
+            knockouts__has_bench_485[1] = ({ int32_t _lo691 = 1; bool _r693 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_484 = _lo691, _end692 = 4; knockouts__ks_484 < _end692; knockouts__ks_484++) if ((s->card[1 * 4 + knockouts__ks_484] >= 0)) { _r693 = true; break; } _r693; });
             {
-                bool _t720[2];
-                for (int32_t _i721 = 0; _i721 < 2; _i721++) _t720[_i721] = (s->promote_pending[_i721] || (knockouts__ko_active_482[_i721] && knockouts__has_bench_485[_i721]));
-                memcpy(s->promote_pending, _t720, sizeof _t720);
+                bool _t695[2];
+                for (int32_t _i696 = 0; _i696 < 2; _i696++) _t695[_i696] = (s->promote_pending[_i696] || (knockouts__ko_active_482[_i696] && knockouts__has_bench_485[_i696]));
+                memcpy(s->promote_pending, _t695, sizeof _t695);
             }
-            for (int32_t _i722 = 0; _i722 < 2; _i722++) knockouts__won_486[_i722] = ((s->points[_i722] >= 3) || (_i722 == 0 ? (knockouts__ko_active_482[1] && (!knockouts__has_bench_485[1])) : (knockouts__ko_active_482[0] && (!knockouts__has_bench_485[0]))));
+            for (int32_t _i697 = 0; _i697 < 2; _i697++) knockouts__won_486[_i697] = ((s->points[_i697] >= 3) || (_i697 == 0 ? (knockouts__ko_active_482[1] && (!knockouts__has_bench_485[1])) : (knockouts__ko_active_482[0] && (!knockouts__has_bench_485[0]))));
             if ((knockouts__won_486[0] && knockouts__won_486[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
@@ -4464,45 +4321,45 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    bool _t723[8];
-                    for (int32_t _i724 = 0; _i724 < 2; _i724++) for (int32_t _i725 = 0; _i725 < 4; _i725++) _t723[_i724 * 4 + _i725] = (s->used_ability[_i724 * 4 + _i725] && false);
-                    memcpy(s->used_ability, _t723, sizeof _t723);
+                    bool _t698[8];
+                    for (int32_t _i699 = 0; _i699 < 2; _i699++) for (int32_t _i700 = 0; _i700 < 4; _i700++) _t698[_i699 * 4 + _i700] = (s->used_ability[_i699 * 4 + _i700] && false);
+                    memcpy(s->used_ability, _t698, sizeof _t698);
                 }
                 draw_cards__p_488 = start_turn__p_487;
                 draw_cards__have_489 = s->hand_count[_ix(draw_cards__p_488, 2)];
                 draw_cards__k_490 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_488, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_489))))));
-                int32_t _w726 = _wx(draw_cards__p_488, 2);
-                if (_w726 >= 0) {
+                int32_t _w701 = _wx(draw_cards__p_488, 2);
+                if (_w701 >= 0) {
                     {
-                        int16_t _t727[10];
-                        for (int32_t _i728 = 0; _i728 < 10; _i728++) _t727[_i728] = (((HAND_SLOTS[_i728] >= draw_cards__have_489) && (HAND_SLOTS[_i728] < ((int8_t)(_wadd(draw_cards__have_489, draw_cards__k_490))))) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i728], draw_cards__have_489), 0), 19), 20)] : s->hand[_ix(draw_cards__p_488, 2) * 10 + _i728]);
-                        memcpy(s->hand + _w726 * 10, _t727, sizeof _t727);
+                        int16_t _t702[10];
+                        for (int32_t _i703 = 0; _i703 < 10; _i703++) _t702[_i703] = (((HAND_SLOTS[_i703] >= draw_cards__have_489) && (HAND_SLOTS[_i703] < ((int8_t)(_wadd(draw_cards__have_489, draw_cards__k_490))))) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i703], draw_cards__have_489), 0), 19), 20)] : s->hand[_ix(draw_cards__p_488, 2) * 10 + _i703]);
+                        memcpy(s->hand + _w701 * 10, _t702, sizeof _t702);
                     }
                 }
-                int32_t _w729 = _wx(draw_cards__p_488, 2);
-                if (_w729 >= 0) {
+                int32_t _w704 = _wx(draw_cards__p_488, 2);
+                if (_w704 >= 0) {
                     {
-                        int16_t _t730[20];
-                        for (int32_t _i731 = 0; _i731 < 20; _i731++) _t730[_i731] = ((_wadd(DECK_SLOTS[_i731], draw_cards__k_490) < 20) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i731], draw_cards__k_490), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w729 * 20, _t730, sizeof _t730);
+                        int16_t _t705[20];
+                        for (int32_t _i706 = 0; _i706 < 20; _i706++) _t705[_i706] = ((_wadd(DECK_SLOTS[_i706], draw_cards__k_490) < 20) ? s->deck[_ix(draw_cards__p_488, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i706], draw_cards__k_490), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w704 * 20, _t705, sizeof _t705);
                     }
                 }
-                int32_t _w732 = _wx(draw_cards__p_488, 2);
-                if (_w732 >= 0) {
-                    s->hand_count[_w732] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
+                int32_t _w707 = _wx(draw_cards__p_488, 2);
+                if (_w707 >= 0) {
+                    s->hand_count[_w707] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
                 }
-                int32_t _w733 = _wx(draw_cards__p_488, 2);
-                if (_w733 >= 0) {
-                    s->deck_count[_w733] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
+                int32_t _w708 = _wx(draw_cards__p_488, 2);
+                if (_w708 >= 0) {
+                    s->deck_count[_w708] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_488, 2)], draw_cards__k_490)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w734 = _wx(start_turn__p_487, 2);
-                    if (_w734 >= 0) {
-                        s->energy_now[_w734] = s->energy_next[_ix(start_turn__p_487, 2)];
+                    int32_t _w709 = _wx(start_turn__p_487, 2);
+                    if (_w709 >= 0) {
+                        s->energy_now[_w709] = s->energy_next[_ix(start_turn__p_487, 2)];
                     }
-                    int32_t _w735 = _wx(start_turn__p_487, 2);
-                    if (_w735 >= 0) {
-                        s->energy_next[_w735] = ({ int32_t _let736 = start_turn__p_487; int32_t next_energy__p_491 = _let736; ({ int8_t _let737 = s->deck_id[_ix(next_energy__p_491, 2)]; int8_t next_energy__d_492 = _let737; ({ int32_t _let738 = _roll(random_word_at(key, 11), DECK_INFO__rows[_ix(next_energy__d_492, 14)].types); int32_t next_energy__j_493 = _let738; ((next_energy__j_493 == 0) ? DECK_INFO__rows[_ix(next_energy__d_492, 14)].type0 : ((next_energy__j_493 == 1) ? DECK_INFO__rows[_ix(next_energy__d_492, 14)].type1 : DECK_INFO__rows[_ix(next_energy__d_492, 14)].type2)); }); }); });
+                    int32_t _w710 = _wx(start_turn__p_487, 2);
+                    if (_w710 >= 0) {
+                        s->energy_next[_w710] = ({ int32_t _let711 = start_turn__p_487; int32_t next_energy__p_491 = _let711; ({ int8_t _let712 = s->deck_id[_ix(next_energy__p_491, 2)]; int8_t next_energy__d_492 = _let712; ({ int32_t _let713 = _roll(random_word_at(key, 11), DECK_INFO__rows[_ix(next_energy__d_492, 14)].types); int32_t next_energy__j_493 = _let713; ((next_energy__j_493 == 0) ? DECK_INFO__rows[_ix(next_energy__d_492, 14)].type0 : ((next_energy__j_493 == 1) ? DECK_INFO__rows[_ix(next_energy__d_492, 14)].type1 : DECK_INFO__rows[_ix(next_energy__d_492, 14)].type2)); }); }); });
                     }
                 }
             }
@@ -4514,11 +4371,14 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
 {
     int32_t choice__resume = 0;
     int32_t slot__arg = 0;
-    int32_t choice__mover = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t c = 0;
     int32_t t = 0;
+    int32_t b = 0;
+    bool choice__test_4 = 0;
+    int32_t choice__mover = 0;
+    bool choice__options_3[4] = {0};
     int32_t swap_active__p_523 = 0;
     int32_t swap_active__b_524 = 0;
     int32_t swap_active__perm_525[4] = {0};
@@ -4532,63 +4392,42 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
     bool knockouts__ko_active_532[2] = {0};
     bool knockouts__has_bench_535[2] = {0};
     bool knockouts__won_536[2] = {0};
-    int32_t b = 0;
+    bool choice__options_4[4] = {0};
     int32_t swap_active__p_537 = 0;
     int32_t swap_active__b_538 = 0;
     int32_t swap_active__perm_539[4] = {0};
     int32_t clear_conditions__p_540 = 0;
-    bool choice__test_4 = 0;
-    bool choice__options_3[4] = {0};
-    bool choice__options_4[4] = {0};
     choice__resume = s->choice__pending;
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     slot__arg = ((choice__resume != 0) ? s->choice__slot : slot);
-    choice__mover = 0;
     p_ = s->choice__p;
     o = s->choice__o;
     c = s->choice__c;
     t = 0;
-    swap_active__p_523 = 0;
-    swap_active__b_524 = 0;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_525[_i1] = 0;
-    clear_conditions__p_526 = 0;
-    heads = false;
-    give_status__q_527 = 0;
-    give_status__st_528 = ((int16_t)(0));
-    for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 4; _i3++) knockouts__ko_529[_i2 * 4 + _i3] = false;
-    for (int32_t _i4 = 0; _i4 < 2; _i4++) for (int32_t _i5 = 0; _i5 < 4; _i5++) knockouts__ko_cards_530[_i4 * 4 + _i5] = 0;
-    for (int32_t _i6 = 0; _i6 < 2; _i6++) for (int32_t _i7 = 0; _i7 < 4; _i7++) knockouts__ko_value_531[_i6 * 4 + _i7] = 0;
-    for (int32_t _i8 = 0; _i8 < 2; _i8++) knockouts__ko_active_532[_i8] = false;
-    for (int32_t _i9 = 0; _i9 < 2; _i9++) knockouts__has_bench_535[_i9] = false;
-    for (int32_t _i10 = 0; _i10 < 2; _i10++) knockouts__won_536[_i10] = false;
     b = 0;
-    swap_active__p_537 = 0;
-    swap_active__b_538 = 0;
-    for (int32_t _i11 = 0; _i11 < 4; _i11++) swap_active__perm_539[_i11] = 0;
-    clear_conditions__p_540 = 0;
     choice__test_4 = false;
     if ((choice__resume == 0)) {
         choice__mover = s->current_player;
         p_ = s->current_player;
         o = _wsub(1, p_);
         c = s->card[_ix(p_, 2) * 4 + _ix(slot__arg, 4)];
-        int32_t _w12 = _wx(p_, 2);
-        int32_t _w13 = _wx(slot__arg, 4);
-        if (_w12 >= 0 && _w13 >= 0) {
-            s->used_ability[_w12 * 4 + _w13] = true;
+        int32_t _w1 = _wx(p_, 2);
+        int32_t _w2 = _wx(slot__arg, 4);
+        if (_w1 >= 0 && _w2 >= 0) {
+            s->used_ability[_w1 * 4 + _w2] = true;
         }
     }
     if ((choice__resume == 3)) {
         t = choice__option;
     } else if ((choice__resume == 0)) {
-        for (int32_t _i14 = 0; _i14 < 4; _i14++) choice__options_3[_i14] = ({ int32_t _let15 = p_; int32_t ability_targets__p_515 = _let15; ({ int32_t _let16 = slot__arg; int32_t ability_targets__slot_516 = _let16; ({ int32_t _let17 = _wsub(1, ability_targets__p_515); int32_t ability_targets__o_517 = _let17; ({ int16_t _let18 = s->card[_ix(ability_targets__p_515, 2) * 4 + _ix(ability_targets__slot_516, 4)]; int16_t ability_targets__c_518 = _let18; ({ bool _let19[4]; for (int32_t _i20 = 0; _i20 < 4; _i20++) _let19[_i20] = (s->card[_ix(ability_targets__o_517, 2) * 4 + _i20] >= 0); bool ability_targets__theirs_519[4]; memcpy(ability_targets__theirs_519, _let19, sizeof ability_targets__theirs_519); ({ bool _let21[4]; for (int32_t _i22 = 0; _i22 < 4; _i22++) _let21[_i22] = ((ability_targets__theirs_519[_i22] && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_517, 2) * 4 + _i22], 395)].kind == 0)) && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_517, 2) * 4 + _i22], 395)].stage == CARDS__rows[_ix(ability_targets__c_518, 395)].ab_gust_stage)); bool ability_targets__staged_520[4]; memcpy(ability_targets__staged_520, _let21, sizeof ability_targets__staged_520); ({ int16_t _let23 = ((int16_t)(_imin(_imax(CARDS__rows[_ix(ability_targets__c_518, 395)].ab_move_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_521 = _let23; ({ bool _let24[4]; for (int32_t _i25 = 0; _i25 < 4; _i25++) _let24[_i25] = (((s->card[_ix(ability_targets__p_515, 2) * 4 + _i25] >= 0) && (CARDS__rows[_ix(s->card[_ix(ability_targets__p_515, 2) * 4 + _i25], 395)].type == CARDS__rows[_ix(ability_targets__c_518, 395)].ab_move_filter)) && (_i25 == 0 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + _ix(ability_targets__t_521, 8)] > 0) : (_i25 == 1 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + 1 * 8 + _ix(ability_targets__t_521, 8)] > 0) : (_i25 == 2 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + 2 * 8 + _ix(ability_targets__t_521, 8)] > 0) : (s->energy[_ix(ability_targets__p_515, 2) * 32 + 3 * 8 + _ix(ability_targets__t_521, 8)] > 0))))); bool ability_targets__wet_522[4]; memcpy(ability_targets__wet_522, _let24, sizeof ability_targets__wet_522); (CARDS__rows[_ix(ability_targets__c_518, 395)].ab_gust ? (ability_targets__staged_520[_i14] && BENCH_MASK[_i14]) : (CARDS__rows[_ix(ability_targets__c_518, 395)].ab_drive_off ? (ability_targets__theirs_519[_i14] && BENCH_MASK[_i14]) : ((CARDS__rows[_ix(ability_targets__c_518, 395)].ab_snipe > 0) ? ability_targets__theirs_519[_i14] : ((CARDS__rows[_ix(ability_targets__c_518, 395)].ab_move_type >= 0) ? (ability_targets__wet_522[_i14] && BENCH_MASK[_i14]) : false)))); }); }); }); }); }); }); }); });
-        if (({ bool _r27 = false; for (int32_t _j26 = 0; _j26 < 4; _j26++) if (choice__options_3[_j26]) { _r27 = true; break; } _r27; })) {
+        for (int32_t _i3 = 0; _i3 < 4; _i3++) choice__options_3[_i3] = ({ int32_t _let4 = p_; int32_t ability_targets__p_515 = _let4; ({ int32_t _let5 = slot__arg; int32_t ability_targets__slot_516 = _let5; ({ int32_t _let6 = _wsub(1, ability_targets__p_515); int32_t ability_targets__o_517 = _let6; ({ int16_t _let7 = s->card[_ix(ability_targets__p_515, 2) * 4 + _ix(ability_targets__slot_516, 4)]; int16_t ability_targets__c_518 = _let7; ({ bool _let8[4]; for (int32_t _i9 = 0; _i9 < 4; _i9++) _let8[_i9] = (s->card[_ix(ability_targets__o_517, 2) * 4 + _i9] >= 0); bool ability_targets__theirs_519[4]; memcpy(ability_targets__theirs_519, _let8, sizeof ability_targets__theirs_519); ({ bool _let10[4]; for (int32_t _i11 = 0; _i11 < 4; _i11++) _let10[_i11] = ((ability_targets__theirs_519[_i11] && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_517, 2) * 4 + _i11], 395)].kind == 0)) && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_517, 2) * 4 + _i11], 395)].stage == CARDS__rows[_ix(ability_targets__c_518, 395)].ab_gust_stage)); bool ability_targets__staged_520[4]; memcpy(ability_targets__staged_520, _let10, sizeof ability_targets__staged_520); ({ int16_t _let12 = ((int16_t)(_imin(_imax(CARDS__rows[_ix(ability_targets__c_518, 395)].ab_move_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_521 = _let12; ({ bool _let13[4]; for (int32_t _i14 = 0; _i14 < 4; _i14++) _let13[_i14] = (((s->card[_ix(ability_targets__p_515, 2) * 4 + _i14] >= 0) && (CARDS__rows[_ix(s->card[_ix(ability_targets__p_515, 2) * 4 + _i14], 395)].type == CARDS__rows[_ix(ability_targets__c_518, 395)].ab_move_filter)) && (_i14 == 0 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + _ix(ability_targets__t_521, 8)] > 0) : (_i14 == 1 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + 1 * 8 + _ix(ability_targets__t_521, 8)] > 0) : (_i14 == 2 ? (s->energy[_ix(ability_targets__p_515, 2) * 32 + 2 * 8 + _ix(ability_targets__t_521, 8)] > 0) : (s->energy[_ix(ability_targets__p_515, 2) * 32 + 3 * 8 + _ix(ability_targets__t_521, 8)] > 0))))); bool ability_targets__wet_522[4]; memcpy(ability_targets__wet_522, _let13, sizeof ability_targets__wet_522); (CARDS__rows[_ix(ability_targets__c_518, 395)].ab_gust ? (ability_targets__staged_520[_i3] && BENCH_MASK[_i3]) : (CARDS__rows[_ix(ability_targets__c_518, 395)].ab_drive_off ? (ability_targets__theirs_519[_i3] && BENCH_MASK[_i3]) : ((CARDS__rows[_ix(ability_targets__c_518, 395)].ab_snipe > 0) ? ability_targets__theirs_519[_i3] : ((CARDS__rows[_ix(ability_targets__c_518, 395)].ab_move_type >= 0) ? (ability_targets__wet_522[_i3] && BENCH_MASK[_i3]) : false)))); }); }); }); }); }); }); }); });
+        if (({ bool _r16 = false; for (int32_t _j15 = 0; _j15 < 4; _j15++) if (choice__options_3[_j15]) { _r16 = true; break; } _r16; })) {
             s->choice__slot = slot__arg;
             s->choice__p = p_;
             s->choice__o = o;
             s->choice__c = c;
-            for (int32_t _i29 = 0; _i29 < 4; _i29++) s->choice__mask[_i29] = choice__options_3[_i29];
+            for (int32_t _i18 = 0; _i18 < 4; _i18++) s->choice__mask[_i18] = choice__options_3[_i18];
             s->choice__player = s->current_player;
             s->current_player = (CARDS__rows[_ix(c, 395)].ab_drive_off ? o : p_);
             s->choice__pending = 3;
@@ -4598,102 +4437,102 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
     }
     if (((s->choice__pending == 0) && (choice__resume <= 3))) {
         if ((CARDS__rows[_ix(c, 395)].ab_heal_all > 0)) {
-            int32_t _w30 = _wx(p_, 2);
-            if (_w30 >= 0) {
+            int32_t _w19 = _wx(p_, 2);
+            if (_w19 >= 0) {
                 {
-                    int16_t _t31[4];
-                    for (int32_t _i32 = 0; _i32 < 4; _i32++) _t31[_i32] = ((s->damage[_ix(p_, 2) * 4 + _i32] > CARDS__rows[_ix(c, 395)].ab_heal_all) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i32], CARDS__rows[_ix(c, 395)].ab_heal_all))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w30 * 4, _t31, sizeof _t31);
+                    int16_t _t20[4];
+                    for (int32_t _i21 = 0; _i21 < 4; _i21++) _t20[_i21] = ((s->damage[_ix(p_, 2) * 4 + _i21] > CARDS__rows[_ix(c, 395)].ab_heal_all) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i21], CARDS__rows[_ix(c, 395)].ab_heal_all))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w19 * 4, _t20, sizeof _t20);
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_gust || CARDS__rows[_ix(c, 395)].ab_drive_off) && (t >= 0))) {
             swap_active__p_523 = o;
             swap_active__b_524 = t;
-            for (int32_t _i33 = 0; _i33 < 4; _i33++) swap_active__perm_525[_i33] = SWAP[_ix(swap_active__b_524, 4) * 4 + _i33];
-            int32_t _w34 = _wx(swap_active__p_523, 2);
-            if (_w34 >= 0) {
+            for (int32_t _i22 = 0; _i22 < 4; _i22++) swap_active__perm_525[_i22] = SWAP[_ix(swap_active__b_524, 4) * 4 + _i22];
+            int32_t _w23 = _wx(swap_active__p_523, 2);
+            if (_w23 >= 0) {
                 {
-                    int16_t _t35[4];
-                    for (int32_t _i36 = 0; _i36 < 4; _i36++) _t35[_i36] = s->card[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i36], 4)];
-                    memcpy(s->card + _w34 * 4, _t35, sizeof _t35);
+                    int16_t _t24[4];
+                    for (int32_t _i25 = 0; _i25 < 4; _i25++) _t24[_i25] = s->card[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i25], 4)];
+                    memcpy(s->card + _w23 * 4, _t24, sizeof _t24);
                 }
             }
-            int32_t _w37 = _wx(swap_active__p_523, 2);
-            if (_w37 >= 0) {
+            int32_t _w26 = _wx(swap_active__p_523, 2);
+            if (_w26 >= 0) {
                 {
-                    int16_t _t38[4];
-                    for (int32_t _i39 = 0; _i39 < 4; _i39++) _t38[_i39] = s->damage[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i39], 4)];
-                    memcpy(s->damage + _w37 * 4, _t38, sizeof _t38);
+                    int16_t _t27[4];
+                    for (int32_t _i28 = 0; _i28 < 4; _i28++) _t27[_i28] = s->damage[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i28], 4)];
+                    memcpy(s->damage + _w26 * 4, _t27, sizeof _t27);
+                }
+            }
+            int32_t _w29 = _wx(swap_active__p_523, 2);
+            if (_w29 >= 0) {
+                {
+                    int8_t _t30[32];
+                    for (int32_t _i31 = 0; _i31 < 4; _i31++) for (int32_t _i32 = 0; _i32 < 8; _i32++) _t30[_i31 * 8 + _i32] = s->energy[_ix(swap_active__p_523, 2) * 32 + _ix(swap_active__perm_525[_i31], 4) * 8 + _i32];
+                    memcpy(s->energy + _w29 * 32, _t30, sizeof _t30);
+                }
+            }
+            int32_t _w33 = _wx(swap_active__p_523, 2);
+            if (_w33 >= 0) {
+                {
+                    int8_t _t34[4];
+                    for (int32_t _i35 = 0; _i35 < 4; _i35++) _t34[_i35] = s->entered[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i35], 4)];
+                    memcpy(s->entered + _w33 * 4, _t34, sizeof _t34);
+                }
+            }
+            int32_t _w36 = _wx(swap_active__p_523, 2);
+            if (_w36 >= 0) {
+                {
+                    int16_t _t37[8];
+                    for (int32_t _i38 = 0; _i38 < 4; _i38++) for (int32_t _i39 = 0; _i39 < 2; _i39++) _t37[_i38 * 2 + _i39] = s->under[_ix(swap_active__p_523, 2) * 8 + _ix(swap_active__perm_525[_i38], 4) * 2 + _i39];
+                    memcpy(s->under + _w36 * 8, _t37, sizeof _t37);
                 }
             }
             int32_t _w40 = _wx(swap_active__p_523, 2);
             if (_w40 >= 0) {
                 {
-                    int8_t _t41[32];
-                    for (int32_t _i42 = 0; _i42 < 4; _i42++) for (int32_t _i43 = 0; _i43 < 8; _i43++) _t41[_i42 * 8 + _i43] = s->energy[_ix(swap_active__p_523, 2) * 32 + _ix(swap_active__perm_525[_i42], 4) * 8 + _i43];
-                    memcpy(s->energy + _w40 * 32, _t41, sizeof _t41);
-                }
-            }
-            int32_t _w44 = _wx(swap_active__p_523, 2);
-            if (_w44 >= 0) {
-                {
-                    int8_t _t45[4];
-                    for (int32_t _i46 = 0; _i46 < 4; _i46++) _t45[_i46] = s->entered[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i46], 4)];
-                    memcpy(s->entered + _w44 * 4, _t45, sizeof _t45);
-                }
-            }
-            int32_t _w47 = _wx(swap_active__p_523, 2);
-            if (_w47 >= 0) {
-                {
-                    int16_t _t48[8];
-                    for (int32_t _i49 = 0; _i49 < 4; _i49++) for (int32_t _i50 = 0; _i50 < 2; _i50++) _t48[_i49 * 2 + _i50] = s->under[_ix(swap_active__p_523, 2) * 8 + _ix(swap_active__perm_525[_i49], 4) * 2 + _i50];
-                    memcpy(s->under + _w47 * 8, _t48, sizeof _t48);
-                }
-            }
-            int32_t _w51 = _wx(swap_active__p_523, 2);
-            if (_w51 >= 0) {
-                {
-                    bool _t52[4];
-                    for (int32_t _i53 = 0; _i53 < 4; _i53++) _t52[_i53] = s->used_ability[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i53], 4)];
-                    memcpy(s->used_ability + _w51 * 4, _t52, sizeof _t52);
+                    bool _t41[4];
+                    for (int32_t _i42 = 0; _i42 < 4; _i42++) _t41[_i42] = s->used_ability[_ix(swap_active__p_523, 2) * 4 + _ix(swap_active__perm_525[_i42], 4)];
+                    memcpy(s->used_ability + _w40 * 4, _t41, sizeof _t41);
                 }
             }
             clear_conditions__p_526 = swap_active__p_523;
-            int32_t _w54 = _wx(clear_conditions__p_526, 2);
-            if (_w54 >= 0) {
-                s->poisoned[_w54] = false;
+            int32_t _w43 = _wx(clear_conditions__p_526, 2);
+            if (_w43 >= 0) {
+                s->poisoned[_w43] = false;
             }
-            int32_t _w55 = _wx(clear_conditions__p_526, 2);
-            if (_w55 >= 0) {
-                s->burned[_w55] = false;
+            int32_t _w44 = _wx(clear_conditions__p_526, 2);
+            if (_w44 >= 0) {
+                s->burned[_w44] = false;
             }
-            int32_t _w56 = _wx(clear_conditions__p_526, 2);
-            if (_w56 >= 0) {
-                s->condition[_w56] = ((int8_t)(0));
+            int32_t _w45 = _wx(clear_conditions__p_526, 2);
+            if (_w45 >= 0) {
+                s->condition[_w45] = ((int8_t)(0));
             }
-            int32_t _w57 = _wx(clear_conditions__p_526, 2);
-            if (_w57 >= 0) {
+            int32_t _w46 = _wx(clear_conditions__p_526, 2);
+            if (_w46 >= 0) {
                 {
-                    int16_t _t58[8];
-                    for (int32_t _i59 = 0; _i59 < 8; _i59++) _t58[_i59] = (ACTIVE_BOUND[_i59] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_526, 2) * 8 + _i59]);
-                    memcpy(s->lasting_until + _w57 * 8, _t58, sizeof _t58);
+                    int16_t _t47[8];
+                    for (int32_t _i48 = 0; _i48 < 8; _i48++) _t47[_i48] = (ACTIVE_BOUND[_i48] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_526, 2) * 8 + _i48]);
+                    memcpy(s->lasting_until + _w46 * 8, _t47, sizeof _t47);
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_snipe > 0) && (t >= 0))) {
-            int32_t _w60 = _wx(o, 2);
-            int32_t _w61 = _wx(t, 4);
-            if (_w60 >= 0 && _w61 >= 0) {
-                s->damage[_w60 * 4 + _w61] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].ab_snipe)));
+            int32_t _w49 = _wx(o, 2);
+            int32_t _w50 = _wx(t, 4);
+            if (_w49 >= 0 && _w50 >= 0) {
+                s->damage[_w49 * 4 + _w50] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].ab_snipe)));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].ab_attach_type >= 0)) {
-            int32_t _w62 = _wx(p_, 2);
-            int32_t _w63 = _wx((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4);
-            int32_t _w64 = _wx(CARDS__rows[_ix(c, 395)].ab_attach_type, 8);
-            if (_w62 >= 0 && _w63 >= 0 && _w64 >= 0) {
-                s->energy[_w62 * 32 + _w63 * 8 + _w64] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_attach_type, 8)], 1)));
+            int32_t _w51 = _wx(p_, 2);
+            int32_t _w52 = _wx((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4);
+            int32_t _w53 = _wx(CARDS__rows[_ix(c, 395)].ab_attach_type, 8);
+            if (_w51 >= 0 && _w52 >= 0 && _w53 >= 0) {
+                s->energy[_w51 * 32 + _w52 * 8 + _w53] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_attach_type, 8)], 1)));
             }
         }
         heads = _flip(random_word_at(key, 0));
@@ -4701,129 +4540,129 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
             give_status__q_527 = o;
             give_status__st_528 = CARDS__rows[_ix(c, 395)].ab_status;
             if ((give_status__st_528 == 1)) {
-                int32_t _w65 = _wx(give_status__q_527, 2);
-                if (_w65 >= 0) {
-                    s->poisoned[_w65] = true;
+                int32_t _w54 = _wx(give_status__q_527, 2);
+                if (_w54 >= 0) {
+                    s->poisoned[_w54] = true;
                 }
             } else if ((give_status__st_528 == 2)) {
-                int32_t _w66 = _wx(give_status__q_527, 2);
-                if (_w66 >= 0) {
-                    s->burned[_w66] = true;
+                int32_t _w55 = _wx(give_status__q_527, 2);
+                if (_w55 >= 0) {
+                    s->burned[_w55] = true;
                 }
             } else if ((give_status__st_528 == 3)) {
-                int32_t _w67 = _wx(give_status__q_527, 2);
-                if (_w67 >= 0) {
-                    s->condition[_w67] = ((int8_t)(1));
+                int32_t _w56 = _wx(give_status__q_527, 2);
+                if (_w56 >= 0) {
+                    s->condition[_w56] = ((int8_t)(1));
                 }
             } else if ((give_status__st_528 == 4)) {
-                int32_t _w68 = _wx(give_status__q_527, 2);
-                if (_w68 >= 0) {
-                    s->condition[_w68] = ((int8_t)(2));
+                int32_t _w57 = _wx(give_status__q_527, 2);
+                if (_w57 >= 0) {
+                    s->condition[_w57] = ((int8_t)(2));
                 }
             } else if ((give_status__st_528 == 5)) {
-                int32_t _w69 = _wx(give_status__q_527, 2);
-                if (_w69 >= 0) {
-                    s->condition[_w69] = ((int8_t)(3));
+                int32_t _w58 = _wx(give_status__q_527, 2);
+                if (_w58 >= 0) {
+                    s->condition[_w58] = ((int8_t)(3));
                 }
             }
         }
         if ((CARDS__rows[_ix(c, 395)].ab_look_n > 0)) {
-            int32_t _w70 = _wx(p_, 2);
-            if (_w70 >= 0) {
+            int32_t _w59 = _wx(p_, 2);
+            if (_w59 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w70 * 10;
-                    for (int32_t _i71 = 0; _i71 < 10; _i71++) _d[_i71] = ((HAND_SLOTS[_i71] < CARDS__rows[_ix(c, 395)].ab_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i71], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w59 * 10;
+                    for (int32_t _i60 = 0; _i60 < 10; _i60++) _d[_i60] = ((HAND_SLOTS[_i60] < CARDS__rows[_ix(c, 395)].ab_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i60], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_move_type >= 0) && (t >= 0))) {
-            int32_t _w72 = _wx(p_, 2);
-            int32_t _w73 = _wx(t, 4);
-            int32_t _w74 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w72 >= 0 && _w73 >= 0 && _w74 >= 0) {
-                s->energy[_w72 * 32 + _w73 * 8 + _w74] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
+            int32_t _w61 = _wx(p_, 2);
+            int32_t _w62 = _wx(t, 4);
+            int32_t _w63 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
+            if (_w61 >= 0 && _w62 >= 0 && _w63 >= 0) {
+                s->energy[_w61 * 32 + _w62 * 8 + _w63] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
             }
-            int32_t _w75 = _wx(p_, 2);
-            int32_t _w76 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w75 >= 0 && _w76 >= 0) {
-                s->energy[_w75 * 32 + 0 * 8 + _w76] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
+            int32_t _w64 = _wx(p_, 2);
+            int32_t _w65 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
+            if (_w64 >= 0 && _w65 >= 0) {
+                s->energy[_w64 * 32 + 0 * 8 + _w65] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
             }
         }
-        for (int32_t _i77 = 0; _i77 < 2; _i77++) for (int32_t _i78 = 0; _i78 < 4; _i78++) knockouts__ko_529[_i77 * 4 + _i78] = ((s->card[_i77 * 4 + _i78] >= 0) && (s->damage[_i77 * 4 + _i78] >= CARDS__rows[_ix(s->card[_i77 * 4 + _i78], 395)].hp));
-        for (int32_t _i79 = 0; _i79 < 2; _i79++) for (int32_t _i80 = 0; _i80 < 4; _i80++) knockouts__ko_cards_530[_i79 * 4 + _i80] = (knockouts__ko_529[_i79 * 4 + _i80] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i79 * 4 + _i80], 395)].stage))) : 0);
+        for (int32_t _i66 = 0; _i66 < 2; _i66++) for (int32_t _i67 = 0; _i67 < 4; _i67++) knockouts__ko_529[_i66 * 4 + _i67] = ((s->card[_i66 * 4 + _i67] >= 0) && (s->damage[_i66 * 4 + _i67] >= CARDS__rows[_ix(s->card[_i66 * 4 + _i67], 395)].hp));
+        for (int32_t _i68 = 0; _i68 < 2; _i68++) for (int32_t _i69 = 0; _i69 < 4; _i69++) knockouts__ko_cards_530[_i68 * 4 + _i69] = (knockouts__ko_529[_i68 * 4 + _i69] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i68 * 4 + _i69], 395)].stage))) : 0);
         {
-            int8_t _t81[2];
-            for (int32_t _i82 = 0; _i82 < 2; _i82++) _t81[_i82] = ((int8_t)(_wadd(s->discard_count[_i82], (_i82 == 0 ? ({ int32_t _r84 = 0; for (int32_t _j83 = 0; _j83 < 4; _j83++) _r84 = _wadd(_r84, knockouts__ko_cards_530[_j83]); _r84; }) : ({ int32_t _r87 = 0; for (int32_t _j86 = 0; _j86 < 4; _j86++) _r87 = _wadd(_r87, knockouts__ko_cards_530[1 * 4 + _j86]); _r87; })))));
-            memcpy(s->discard_count, _t81, sizeof _t81);
+            int8_t _t70[2];
+            for (int32_t _i71 = 0; _i71 < 2; _i71++) _t70[_i71] = ((int8_t)(_wadd(s->discard_count[_i71], (_i71 == 0 ? ({ int32_t _r73 = 0; for (int32_t _j72 = 0; _j72 < 4; _j72++) _r73 = _wadd(_r73, knockouts__ko_cards_530[_j72]); _r73; }) : ({ int32_t _r76 = 0; for (int32_t _j75 = 0; _j75 < 4; _j75++) _r76 = _wadd(_r76, knockouts__ko_cards_530[1 * 4 + _j75]); _r76; })))));
+            memcpy(s->discard_count, _t70, sizeof _t70);
         }
-        for (int32_t _i89 = 0; _i89 < 2; _i89++) for (int32_t _i90 = 0; _i90 < 4; _i90++) knockouts__ko_value_531[_i89 * 4 + _i90] = (knockouts__ko_529[_i89 * 4 + _i90] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i89 * 4 + _i90], 395)].ex))) : 0);
+        for (int32_t _i78 = 0; _i78 < 2; _i78++) for (int32_t _i79 = 0; _i79 < 4; _i79++) knockouts__ko_value_531[_i78 * 4 + _i79] = (knockouts__ko_529[_i78 * 4 + _i79] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i78 * 4 + _i79], 395)].ex))) : 0);
         {
-            int8_t _t91[2];
-            for (int32_t _i92 = 0; _i92 < 2; _i92++) _t91[_i92] = ((int8_t)(_wadd(s->points[_i92], (_i92 == 0 ? ({ int32_t _r94 = 0; for (int32_t _j93 = 0; _j93 < 4; _j93++) _r94 = _wadd(_r94, knockouts__ko_value_531[1 * 4 + _j93]); _r94; }) : ({ int32_t _r97 = 0; for (int32_t _j96 = 0; _j96 < 4; _j96++) _r97 = _wadd(_r97, knockouts__ko_value_531[_j96]); _r97; })))));
-            memcpy(s->points, _t91, sizeof _t91);
+            int8_t _t80[2];
+            for (int32_t _i81 = 0; _i81 < 2; _i81++) _t80[_i81] = ((int8_t)(_wadd(s->points[_i81], (_i81 == 0 ? ({ int32_t _r83 = 0; for (int32_t _j82 = 0; _j82 < 4; _j82++) _r83 = _wadd(_r83, knockouts__ko_value_531[1 * 4 + _j82]); _r83; }) : ({ int32_t _r86 = 0; for (int32_t _j85 = 0; _j85 < 4; _j85++) _r86 = _wadd(_r86, knockouts__ko_value_531[_j85]); _r86; })))));
+            memcpy(s->points, _t80, sizeof _t80);
         }
         if (false) {
             {
-                int16_t _t99[2];
-                for (int32_t _i100 = 0; _i100 < 2; _i100++) _t99[_i100] = ((_i100 == 0 ? ({ bool _r102 = false; for (int32_t _j101 = 0; _j101 < 4; _j101++) if (knockouts__ko_529[_j101]) { _r102 = true; break; } _r102; }) : ({ bool _r105 = false; for (int32_t _j104 = 0; _j104 < 4; _j104++) if (knockouts__ko_529[1 * 4 + _j104]) { _r105 = true; break; } _r105; })) ? s->turn : s->ko_turn[_i100]);
-                memcpy(s->ko_turn, _t99, sizeof _t99);
+                int16_t _t88[2];
+                for (int32_t _i89 = 0; _i89 < 2; _i89++) _t88[_i89] = ((_i89 == 0 ? ({ bool _r91 = false; for (int32_t _j90 = 0; _j90 < 4; _j90++) if (knockouts__ko_529[_j90]) { _r91 = true; break; } _r91; }) : ({ bool _r94 = false; for (int32_t _j93 = 0; _j93 < 4; _j93++) if (knockouts__ko_529[1 * 4 + _j93]) { _r94 = true; break; } _r94; })) ? s->turn : s->ko_turn[_i89]);
+                memcpy(s->ko_turn, _t88, sizeof _t88);
             }
         }
         {
-            int16_t _t107[8];
-            for (int32_t _i108 = 0; _i108 < 2; _i108++) for (int32_t _i109 = 0; _i109 < 4; _i109++) _t107[_i108 * 4 + _i109] = (knockouts__ko_529[_i108 * 4 + _i109] ? ((int16_t)((-1))) : s->card[_i108 * 4 + _i109]);
-            memcpy(s->card, _t107, sizeof _t107);
+            int16_t _t96[8];
+            for (int32_t _i97 = 0; _i97 < 2; _i97++) for (int32_t _i98 = 0; _i98 < 4; _i98++) _t96[_i97 * 4 + _i98] = (knockouts__ko_529[_i97 * 4 + _i98] ? ((int16_t)((-1))) : s->card[_i97 * 4 + _i98]);
+            memcpy(s->card, _t96, sizeof _t96);
         }
         {
-            int16_t _t110[8];
-            for (int32_t _i111 = 0; _i111 < 2; _i111++) for (int32_t _i112 = 0; _i112 < 4; _i112++) _t110[_i111 * 4 + _i112] = (knockouts__ko_529[_i111 * 4 + _i112] ? ((int16_t)(0)) : s->damage[_i111 * 4 + _i112]);
-            memcpy(s->damage, _t110, sizeof _t110);
+            int16_t _t99[8];
+            for (int32_t _i100 = 0; _i100 < 2; _i100++) for (int32_t _i101 = 0; _i101 < 4; _i101++) _t99[_i100 * 4 + _i101] = (knockouts__ko_529[_i100 * 4 + _i101] ? ((int16_t)(0)) : s->damage[_i100 * 4 + _i101]);
+            memcpy(s->damage, _t99, sizeof _t99);
         }
         {
-            int8_t _t113[64];
-            for (int32_t _i114 = 0; _i114 < 2; _i114++) for (int32_t _i115 = 0; _i115 < 4; _i115++) for (int32_t _i116 = 0; _i116 < 8; _i116++) _t113[_i114 * 32 + _i115 * 8 + _i116] = (knockouts__ko_529[(_i114 * 4 + _i115) / 4 * 4 + ((_i114 * 4 + _i115)) % 4] ? ((int8_t)(0)) : s->energy[_i114 * 32 + _i115 * 8 + _i116]);
-            memcpy(s->energy, _t113, sizeof _t113);
+            int8_t _t102[64];
+            for (int32_t _i103 = 0; _i103 < 2; _i103++) for (int32_t _i104 = 0; _i104 < 4; _i104++) for (int32_t _i105 = 0; _i105 < 8; _i105++) _t102[_i103 * 32 + _i104 * 8 + _i105] = (knockouts__ko_529[(_i103 * 4 + _i104) / 4 * 4 + ((_i103 * 4 + _i104)) % 4] ? ((int8_t)(0)) : s->energy[_i103 * 32 + _i104 * 8 + _i105]);
+            memcpy(s->energy, _t102, sizeof _t102);
         }
         {
-            int8_t _t117[8];
-            for (int32_t _i118 = 0; _i118 < 2; _i118++) for (int32_t _i119 = 0; _i119 < 4; _i119++) _t117[_i118 * 4 + _i119] = (knockouts__ko_529[_i118 * 4 + _i119] ? ((int8_t)(0)) : s->entered[_i118 * 4 + _i119]);
-            memcpy(s->entered, _t117, sizeof _t117);
+            int8_t _t106[8];
+            for (int32_t _i107 = 0; _i107 < 2; _i107++) for (int32_t _i108 = 0; _i108 < 4; _i108++) _t106[_i107 * 4 + _i108] = (knockouts__ko_529[_i107 * 4 + _i108] ? ((int8_t)(0)) : s->entered[_i107 * 4 + _i108]);
+            memcpy(s->entered, _t106, sizeof _t106);
         }
         {
-            int16_t _t120[16];
-            for (int32_t _i121 = 0; _i121 < 2; _i121++) for (int32_t _i122 = 0; _i122 < 4; _i122++) for (int32_t _i123 = 0; _i123 < 2; _i123++) _t120[_i121 * 8 + _i122 * 2 + _i123] = (knockouts__ko_529[(_i121 * 4 + _i122) / 4 * 4 + ((_i121 * 4 + _i122)) % 4] ? ((int16_t)((-1))) : s->under[_i121 * 8 + _i122 * 2 + _i123]);
-            memcpy(s->under, _t120, sizeof _t120);
+            int16_t _t109[16];
+            for (int32_t _i110 = 0; _i110 < 2; _i110++) for (int32_t _i111 = 0; _i111 < 4; _i111++) for (int32_t _i112 = 0; _i112 < 2; _i112++) _t109[_i110 * 8 + _i111 * 2 + _i112] = (knockouts__ko_529[(_i110 * 4 + _i111) / 4 * 4 + ((_i110 * 4 + _i111)) % 4] ? ((int16_t)((-1))) : s->under[_i110 * 8 + _i111 * 2 + _i112]);
+            memcpy(s->under, _t109, sizeof _t109);
         }
         {
-            bool _t124[8];
-            for (int32_t _i125 = 0; _i125 < 2; _i125++) for (int32_t _i126 = 0; _i126 < 4; _i126++) _t124[_i125 * 4 + _i126] = (s->used_ability[_i125 * 4 + _i126] && (!knockouts__ko_529[_i125 * 4 + _i126]));
-            memcpy(s->used_ability, _t124, sizeof _t124);
+            bool _t113[8];
+            for (int32_t _i114 = 0; _i114 < 2; _i114++) for (int32_t _i115 = 0; _i115 < 4; _i115++) _t113[_i114 * 4 + _i115] = (s->used_ability[_i114 * 4 + _i115] && (!knockouts__ko_529[_i114 * 4 + _i115]));
+            memcpy(s->used_ability, _t113, sizeof _t113);
         }
         knockouts__ko_active_532[0] = knockouts__ko_529[0];
         knockouts__ko_active_532[1] = knockouts__ko_529[1 * 4];
         {
-            bool _t127[2];
-            for (int32_t _i128 = 0; _i128 < 2; _i128++) _t127[_i128] = (s->poisoned[_i128] && (!knockouts__ko_active_532[_i128]));
-            memcpy(s->poisoned, _t127, sizeof _t127);
+            bool _t116[2];
+            for (int32_t _i117 = 0; _i117 < 2; _i117++) _t116[_i117] = (s->poisoned[_i117] && (!knockouts__ko_active_532[_i117]));
+            memcpy(s->poisoned, _t116, sizeof _t116);
         }
         {
-            bool _t129[2];
-            for (int32_t _i130 = 0; _i130 < 2; _i130++) _t129[_i130] = (s->burned[_i130] && (!knockouts__ko_active_532[_i130]));
-            memcpy(s->burned, _t129, sizeof _t129);
+            bool _t118[2];
+            for (int32_t _i119 = 0; _i119 < 2; _i119++) _t118[_i119] = (s->burned[_i119] && (!knockouts__ko_active_532[_i119]));
+            memcpy(s->burned, _t118, sizeof _t118);
         }
         {
-            int8_t _t131[2];
-            for (int32_t _i132 = 0; _i132 < 2; _i132++) _t131[_i132] = (knockouts__ko_active_532[_i132] ? ((int8_t)(0)) : s->condition[_i132]);
-            memcpy(s->condition, _t131, sizeof _t131);
+            int8_t _t120[2];
+            for (int32_t _i121 = 0; _i121 < 2; _i121++) _t120[_i121] = (knockouts__ko_active_532[_i121] ? ((int8_t)(0)) : s->condition[_i121]);
+            memcpy(s->condition, _t120, sizeof _t120);
         }
-        knockouts__has_bench_535[0] = ({ int32_t _lo133 = 1; bool _r135 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_533 = _lo133, _end134 = 4; knockouts__ks_533 < _end134; knockouts__ks_533++) if ((s->card[knockouts__ks_533] >= 0)) { _r135 = true; break; } _r135; });
-        knockouts__has_bench_535[1] = ({ int32_t _lo137 = 1; bool _r139 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_534 = _lo137, _end138 = 4; knockouts__ks_534 < _end138; knockouts__ks_534++) if ((s->card[1 * 4 + knockouts__ks_534] >= 0)) { _r139 = true; break; } _r139; });
+        knockouts__has_bench_535[0] = ({ int32_t _lo122 = 1; bool _r124 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_533 = _lo122, _end123 = 4; knockouts__ks_533 < _end123; knockouts__ks_533++) if ((s->card[knockouts__ks_533] >= 0)) { _r124 = true; break; } _r124; });
+        knockouts__has_bench_535[1] = ({ int32_t _lo126 = 1; bool _r128 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_534 = _lo126, _end127 = 4; knockouts__ks_534 < _end127; knockouts__ks_534++) if ((s->card[1 * 4 + knockouts__ks_534] >= 0)) { _r128 = true; break; } _r128; });
         {
-            bool _t141[2];
-            for (int32_t _i142 = 0; _i142 < 2; _i142++) _t141[_i142] = (s->promote_pending[_i142] || (knockouts__ko_active_532[_i142] && knockouts__has_bench_535[_i142]));
-            memcpy(s->promote_pending, _t141, sizeof _t141);
+            bool _t130[2];
+            for (int32_t _i131 = 0; _i131 < 2; _i131++) _t130[_i131] = (s->promote_pending[_i131] || (knockouts__ko_active_532[_i131] && knockouts__has_bench_535[_i131]));
+            memcpy(s->promote_pending, _t130, sizeof _t130);
         }
-        for (int32_t _i143 = 0; _i143 < 2; _i143++) knockouts__won_536[_i143] = ((s->points[_i143] >= 3) || (_i143 == 0 ? (knockouts__ko_active_532[1] && (!knockouts__has_bench_535[1])) : (knockouts__ko_active_532[0] && (!knockouts__has_bench_535[0]))));
+        for (int32_t _i132 = 0; _i132 < 2; _i132++) knockouts__won_536[_i132] = ((s->points[_i132] >= 3) || (_i132 == 0 ? (knockouts__ko_active_532[1] && (!knockouts__has_bench_535[1])) : (knockouts__ko_active_532[0] && (!knockouts__has_bench_535[0]))));
         if ((knockouts__won_536[0] && knockouts__won_536[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
@@ -4840,10 +4679,10 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
             if ((choice__resume == 4)) {
                 b = choice__option;
             } else if (((s->choice__pending == 0) && (choice__resume <= 3))) {
-                for (int32_t _i144 = 0; _i144 < 4; _i144++) choice__options_4[_i144] = (BENCH_MASK[_i144] && (s->card[_ix(o, 2) * 4 + _i144] >= 0));
-                if (({ bool _r146 = false; for (int32_t _j145 = 0; _j145 < 4; _j145++) if (choice__options_4[_j145]) { _r146 = true; break; } _r146; })) {
+                for (int32_t _i133 = 0; _i133 < 4; _i133++) choice__options_4[_i133] = (BENCH_MASK[_i133] && (s->card[_ix(o, 2) * 4 + _i133] >= 0));
+                if (({ bool _r135 = false; for (int32_t _j134 = 0; _j134 < 4; _j134++) if (choice__options_4[_j134]) { _r135 = true; break; } _r135; })) {
                     s->choice__o = o;
-                    for (int32_t _i148 = 0; _i148 < 4; _i148++) s->choice__mask[_i148] = choice__options_4[_i148];
+                    for (int32_t _i137 = 0; _i137 < 4; _i137++) s->choice__mask[_i137] = choice__options_4[_i137];
                     s->choice__player = s->current_player;
                     s->current_player = o;
                     s->choice__pending = 4;
@@ -4854,79 +4693,79 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
             if (((s->choice__pending == 0) && (choice__resume <= 4))) {
                 swap_active__p_537 = o;
                 swap_active__b_538 = b;
-                for (int32_t _i149 = 0; _i149 < 4; _i149++) swap_active__perm_539[_i149] = SWAP[_ix(swap_active__b_538, 4) * 4 + _i149];
-                int32_t _w150 = _wx(swap_active__p_537, 2);
-                if (_w150 >= 0) {
+                for (int32_t _i138 = 0; _i138 < 4; _i138++) swap_active__perm_539[_i138] = SWAP[_ix(swap_active__b_538, 4) * 4 + _i138];
+                int32_t _w139 = _wx(swap_active__p_537, 2);
+                if (_w139 >= 0) {
                     {
-                        int16_t _t151[4];
-                        for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->card[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i152], 4)];
-                        memcpy(s->card + _w150 * 4, _t151, sizeof _t151);
+                        int16_t _t140[4];
+                        for (int32_t _i141 = 0; _i141 < 4; _i141++) _t140[_i141] = s->card[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i141], 4)];
+                        memcpy(s->card + _w139 * 4, _t140, sizeof _t140);
                     }
                 }
-                int32_t _w153 = _wx(swap_active__p_537, 2);
-                if (_w153 >= 0) {
+                int32_t _w142 = _wx(swap_active__p_537, 2);
+                if (_w142 >= 0) {
                     {
-                        int16_t _t154[4];
-                        for (int32_t _i155 = 0; _i155 < 4; _i155++) _t154[_i155] = s->damage[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i155], 4)];
-                        memcpy(s->damage + _w153 * 4, _t154, sizeof _t154);
+                        int16_t _t143[4];
+                        for (int32_t _i144 = 0; _i144 < 4; _i144++) _t143[_i144] = s->damage[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i144], 4)];
+                        memcpy(s->damage + _w142 * 4, _t143, sizeof _t143);
+                    }
+                }
+                int32_t _w145 = _wx(swap_active__p_537, 2);
+                if (_w145 >= 0) {
+                    {
+                        int8_t _t146[32];
+                        for (int32_t _i147 = 0; _i147 < 4; _i147++) for (int32_t _i148 = 0; _i148 < 8; _i148++) _t146[_i147 * 8 + _i148] = s->energy[_ix(swap_active__p_537, 2) * 32 + _ix(swap_active__perm_539[_i147], 4) * 8 + _i148];
+                        memcpy(s->energy + _w145 * 32, _t146, sizeof _t146);
+                    }
+                }
+                int32_t _w149 = _wx(swap_active__p_537, 2);
+                if (_w149 >= 0) {
+                    {
+                        int8_t _t150[4];
+                        for (int32_t _i151 = 0; _i151 < 4; _i151++) _t150[_i151] = s->entered[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i151], 4)];
+                        memcpy(s->entered + _w149 * 4, _t150, sizeof _t150);
+                    }
+                }
+                int32_t _w152 = _wx(swap_active__p_537, 2);
+                if (_w152 >= 0) {
+                    {
+                        int16_t _t153[8];
+                        for (int32_t _i154 = 0; _i154 < 4; _i154++) for (int32_t _i155 = 0; _i155 < 2; _i155++) _t153[_i154 * 2 + _i155] = s->under[_ix(swap_active__p_537, 2) * 8 + _ix(swap_active__perm_539[_i154], 4) * 2 + _i155];
+                        memcpy(s->under + _w152 * 8, _t153, sizeof _t153);
                     }
                 }
                 int32_t _w156 = _wx(swap_active__p_537, 2);
                 if (_w156 >= 0) {
                     {
-                        int8_t _t157[32];
-                        for (int32_t _i158 = 0; _i158 < 4; _i158++) for (int32_t _i159 = 0; _i159 < 8; _i159++) _t157[_i158 * 8 + _i159] = s->energy[_ix(swap_active__p_537, 2) * 32 + _ix(swap_active__perm_539[_i158], 4) * 8 + _i159];
-                        memcpy(s->energy + _w156 * 32, _t157, sizeof _t157);
-                    }
-                }
-                int32_t _w160 = _wx(swap_active__p_537, 2);
-                if (_w160 >= 0) {
-                    {
-                        int8_t _t161[4];
-                        for (int32_t _i162 = 0; _i162 < 4; _i162++) _t161[_i162] = s->entered[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i162], 4)];
-                        memcpy(s->entered + _w160 * 4, _t161, sizeof _t161);
-                    }
-                }
-                int32_t _w163 = _wx(swap_active__p_537, 2);
-                if (_w163 >= 0) {
-                    {
-                        int16_t _t164[8];
-                        for (int32_t _i165 = 0; _i165 < 4; _i165++) for (int32_t _i166 = 0; _i166 < 2; _i166++) _t164[_i165 * 2 + _i166] = s->under[_ix(swap_active__p_537, 2) * 8 + _ix(swap_active__perm_539[_i165], 4) * 2 + _i166];
-                        memcpy(s->under + _w163 * 8, _t164, sizeof _t164);
-                    }
-                }
-                int32_t _w167 = _wx(swap_active__p_537, 2);
-                if (_w167 >= 0) {
-                    {
-                        bool _t168[4];
-                        for (int32_t _i169 = 0; _i169 < 4; _i169++) _t168[_i169] = s->used_ability[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i169], 4)];
-                        memcpy(s->used_ability + _w167 * 4, _t168, sizeof _t168);
+                        bool _t157[4];
+                        for (int32_t _i158 = 0; _i158 < 4; _i158++) _t157[_i158] = s->used_ability[_ix(swap_active__p_537, 2) * 4 + _ix(swap_active__perm_539[_i158], 4)];
+                        memcpy(s->used_ability + _w156 * 4, _t157, sizeof _t157);
                     }
                 }
                 clear_conditions__p_540 = swap_active__p_537;
-                int32_t _w170 = _wx(clear_conditions__p_540, 2);
-                if (_w170 >= 0) {
-                    s->poisoned[_w170] = false;
+                int32_t _w159 = _wx(clear_conditions__p_540, 2);
+                if (_w159 >= 0) {
+                    s->poisoned[_w159] = false;
                 }
-                int32_t _w171 = _wx(clear_conditions__p_540, 2);
-                if (_w171 >= 0) {
-                    s->burned[_w171] = false;
+                int32_t _w160 = _wx(clear_conditions__p_540, 2);
+                if (_w160 >= 0) {
+                    s->burned[_w160] = false;
                 }
-                int32_t _w172 = _wx(clear_conditions__p_540, 2);
-                if (_w172 >= 0) {
-                    s->condition[_w172] = ((int8_t)(0));
+                int32_t _w161 = _wx(clear_conditions__p_540, 2);
+                if (_w161 >= 0) {
+                    s->condition[_w161] = ((int8_t)(0));
                 }
-                int32_t _w173 = _wx(clear_conditions__p_540, 2);
-                if (_w173 >= 0) {
+                int32_t _w162 = _wx(clear_conditions__p_540, 2);
+                if (_w162 >= 0) {
                     {
-                        int16_t _t174[8];
-                        for (int32_t _i175 = 0; _i175 < 8; _i175++) _t174[_i175] = (ACTIVE_BOUND[_i175] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_540, 2) * 8 + _i175]);
-                        memcpy(s->lasting_until + _w173 * 8, _t174, sizeof _t174);
+                        int16_t _t163[8];
+                        for (int32_t _i164 = 0; _i164 < 8; _i164++) _t163[_i164] = (ACTIVE_BOUND[_i164] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_540, 2) * 8 + _i164]);
+                        memcpy(s->lasting_until + _w162 * 8, _t163, sizeof _t163);
                     }
                 }
-                int32_t _w176 = _wx(o, 2);
-                if (_w176 >= 0) {
-                    s->promote_pending[_w176] = false;
+                int32_t _w165 = _wx(o, 2);
+                if (_w165 >= 0) {
+                    s->promote_pending[_w165] = false;
                 }
             }
         }
@@ -5083,29 +4922,22 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key, int32_t choic
     (void)key;  /* no chance here */
     int32_t choice__resume = 0;
     int32_t slot__arg = 0;
-    int32_t choice__mover = 0;
     int32_t p_ = 0;
     int32_t b = 0;
+    int32_t choice__mover = 0;
+    bool choice__options_5[4] = {0};
     int32_t swap_active__p_552 = 0;
     int32_t swap_active__b_553 = 0;
     int32_t swap_active__perm_554[4] = {0};
     int32_t clear_conditions__p_555 = 0;
     int32_t clear_slot__p_556 = 0;
     int32_t clear_slot__slot_557 = 0;
-    bool choice__options_5[4] = {0};
     choice__resume = s->choice__pending;
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     slot__arg = ((choice__resume != 0) ? s->choice__slot : slot);
-    choice__mover = 0;
     p_ = s->choice__p;
     b = 0;
-    swap_active__p_552 = 0;
-    swap_active__b_553 = 0;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) swap_active__perm_554[_i1] = 0;
-    clear_conditions__p_555 = 0;
-    clear_slot__p_556 = 0;
-    clear_slot__slot_557 = 0;
     if ((choice__resume == 0)) {
         choice__mover = s->current_player;
         p_ = s->current_player;
@@ -5113,11 +4945,11 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key, int32_t choic
     if ((choice__resume == 5)) {
         b = choice__option;
     } else if ((choice__resume == 0)) {
-        for (int32_t _i2 = 0; _i2 < 4; _i2++) choice__options_5[_i2] = ((slot__arg == 0) ? (BENCH_MASK[_i2] && (s->card[_ix(p_, 2) * 4 + _i2] >= 0)) : false);
-        if (({ bool _r4 = false; for (int32_t _j3 = 0; _j3 < 4; _j3++) if (choice__options_5[_j3]) { _r4 = true; break; } _r4; })) {
+        for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_5[_i1] = ((slot__arg == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
+        if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_5[_j2]) { _r3 = true; break; } _r3; })) {
             s->choice__slot = slot__arg;
             s->choice__p = p_;
-            for (int32_t _i6 = 0; _i6 < 4; _i6++) s->choice__mask[_i6] = choice__options_5[_i6];
+            for (int32_t _i5 = 0; _i5 < 4; _i5++) s->choice__mask[_i5] = choice__options_5[_i5];
             s->choice__player = s->current_player;
             s->current_player = p_;
             s->choice__pending = 5;
@@ -5129,118 +4961,118 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key, int32_t choic
         if ((b > 0)) {
             swap_active__p_552 = p_;
             swap_active__b_553 = b;
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) swap_active__perm_554[_i7] = SWAP[_ix(swap_active__b_553, 4) * 4 + _i7];
-            int32_t _w8 = _wx(swap_active__p_552, 2);
-            if (_w8 >= 0) {
+            for (int32_t _i6 = 0; _i6 < 4; _i6++) swap_active__perm_554[_i6] = SWAP[_ix(swap_active__b_553, 4) * 4 + _i6];
+            int32_t _w7 = _wx(swap_active__p_552, 2);
+            if (_w7 >= 0) {
                 {
-                    int16_t _t9[4];
-                    for (int32_t _i10 = 0; _i10 < 4; _i10++) _t9[_i10] = s->card[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i10], 4)];
-                    memcpy(s->card + _w8 * 4, _t9, sizeof _t9);
+                    int16_t _t8[4];
+                    for (int32_t _i9 = 0; _i9 < 4; _i9++) _t8[_i9] = s->card[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i9], 4)];
+                    memcpy(s->card + _w7 * 4, _t8, sizeof _t8);
                 }
             }
-            int32_t _w11 = _wx(swap_active__p_552, 2);
-            if (_w11 >= 0) {
+            int32_t _w10 = _wx(swap_active__p_552, 2);
+            if (_w10 >= 0) {
                 {
-                    int16_t _t12[4];
-                    for (int32_t _i13 = 0; _i13 < 4; _i13++) _t12[_i13] = s->damage[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i13], 4)];
-                    memcpy(s->damage + _w11 * 4, _t12, sizeof _t12);
+                    int16_t _t11[4];
+                    for (int32_t _i12 = 0; _i12 < 4; _i12++) _t11[_i12] = s->damage[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i12], 4)];
+                    memcpy(s->damage + _w10 * 4, _t11, sizeof _t11);
                 }
             }
-            int32_t _w14 = _wx(swap_active__p_552, 2);
-            if (_w14 >= 0) {
+            int32_t _w13 = _wx(swap_active__p_552, 2);
+            if (_w13 >= 0) {
                 {
-                    int8_t _t15[32];
-                    for (int32_t _i16 = 0; _i16 < 4; _i16++) for (int32_t _i17 = 0; _i17 < 8; _i17++) _t15[_i16 * 8 + _i17] = s->energy[_ix(swap_active__p_552, 2) * 32 + _ix(swap_active__perm_554[_i16], 4) * 8 + _i17];
-                    memcpy(s->energy + _w14 * 32, _t15, sizeof _t15);
+                    int8_t _t14[32];
+                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_552, 2) * 32 + _ix(swap_active__perm_554[_i15], 4) * 8 + _i16];
+                    memcpy(s->energy + _w13 * 32, _t14, sizeof _t14);
                 }
             }
-            int32_t _w18 = _wx(swap_active__p_552, 2);
-            if (_w18 >= 0) {
+            int32_t _w17 = _wx(swap_active__p_552, 2);
+            if (_w17 >= 0) {
                 {
-                    int8_t _t19[4];
-                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = s->entered[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i20], 4)];
-                    memcpy(s->entered + _w18 * 4, _t19, sizeof _t19);
+                    int8_t _t18[4];
+                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i19], 4)];
+                    memcpy(s->entered + _w17 * 4, _t18, sizeof _t18);
                 }
             }
-            int32_t _w21 = _wx(swap_active__p_552, 2);
-            if (_w21 >= 0) {
+            int32_t _w20 = _wx(swap_active__p_552, 2);
+            if (_w20 >= 0) {
                 {
-                    int16_t _t22[8];
-                    for (int32_t _i23 = 0; _i23 < 4; _i23++) for (int32_t _i24 = 0; _i24 < 2; _i24++) _t22[_i23 * 2 + _i24] = s->under[_ix(swap_active__p_552, 2) * 8 + _ix(swap_active__perm_554[_i23], 4) * 2 + _i24];
-                    memcpy(s->under + _w21 * 8, _t22, sizeof _t22);
+                    int16_t _t21[8];
+                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_552, 2) * 8 + _ix(swap_active__perm_554[_i22], 4) * 2 + _i23];
+                    memcpy(s->under + _w20 * 8, _t21, sizeof _t21);
                 }
             }
-            int32_t _w25 = _wx(swap_active__p_552, 2);
-            if (_w25 >= 0) {
+            int32_t _w24 = _wx(swap_active__p_552, 2);
+            if (_w24 >= 0) {
                 {
-                    bool _t26[4];
-                    for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->used_ability[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i27], 4)];
-                    memcpy(s->used_ability + _w25 * 4, _t26, sizeof _t26);
+                    bool _t25[4];
+                    for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->used_ability[_ix(swap_active__p_552, 2) * 4 + _ix(swap_active__perm_554[_i26], 4)];
+                    memcpy(s->used_ability + _w24 * 4, _t25, sizeof _t25);
                 }
             }
             clear_conditions__p_555 = swap_active__p_552;
+            int32_t _w27 = _wx(clear_conditions__p_555, 2);
+            if (_w27 >= 0) {
+                s->poisoned[_w27] = false;
+            }
             int32_t _w28 = _wx(clear_conditions__p_555, 2);
             if (_w28 >= 0) {
-                s->poisoned[_w28] = false;
+                s->burned[_w28] = false;
             }
             int32_t _w29 = _wx(clear_conditions__p_555, 2);
             if (_w29 >= 0) {
-                s->burned[_w29] = false;
+                s->condition[_w29] = ((int8_t)(0));
             }
             int32_t _w30 = _wx(clear_conditions__p_555, 2);
             if (_w30 >= 0) {
-                s->condition[_w30] = ((int8_t)(0));
-            }
-            int32_t _w31 = _wx(clear_conditions__p_555, 2);
-            if (_w31 >= 0) {
                 {
-                    int16_t _t32[8];
-                    for (int32_t _i33 = 0; _i33 < 8; _i33++) _t32[_i33] = (ACTIVE_BOUND[_i33] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_555, 2) * 8 + _i33]);
-                    memcpy(s->lasting_until + _w31 * 8, _t32, sizeof _t32);
+                    int16_t _t31[8];
+                    for (int32_t _i32 = 0; _i32 < 8; _i32++) _t31[_i32] = (ACTIVE_BOUND[_i32] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_555, 2) * 8 + _i32]);
+                    memcpy(s->lasting_until + _w30 * 8, _t31, sizeof _t31);
                 }
             }
         }
         clear_slot__p_556 = p_;
         clear_slot__slot_557 = ((b > 0) ? b : slot__arg);
-        int32_t _w34 = _wx(clear_slot__p_556, 2);
-        int32_t _w35 = _wx(clear_slot__slot_557, 4);
-        if (_w34 >= 0 && _w35 >= 0) {
-            s->card[_w34 * 4 + _w35] = ((int16_t)((-1)));
+        int32_t _w33 = _wx(clear_slot__p_556, 2);
+        int32_t _w34 = _wx(clear_slot__slot_557, 4);
+        if (_w33 >= 0 && _w34 >= 0) {
+            s->card[_w33 * 4 + _w34] = ((int16_t)((-1)));
         }
-        int32_t _w36 = _wx(clear_slot__p_556, 2);
-        int32_t _w37 = _wx(clear_slot__slot_557, 4);
-        if (_w36 >= 0 && _w37 >= 0) {
-            s->damage[_w36 * 4 + _w37] = ((int16_t)(0));
+        int32_t _w35 = _wx(clear_slot__p_556, 2);
+        int32_t _w36 = _wx(clear_slot__slot_557, 4);
+        if (_w35 >= 0 && _w36 >= 0) {
+            s->damage[_w35 * 4 + _w36] = ((int16_t)(0));
         }
-        int32_t _w38 = _wx(clear_slot__p_556, 2);
-        int32_t _w39 = _wx(clear_slot__slot_557, 4);
-        if (_w38 >= 0 && _w39 >= 0) {
+        int32_t _w37 = _wx(clear_slot__p_556, 2);
+        int32_t _w38 = _wx(clear_slot__slot_557, 4);
+        if (_w37 >= 0 && _w38 >= 0) {
             {
-                int8_t *_d = s->energy + _w38 * 32 + _w39 * 8;
-                for (int32_t _i40 = 0; _i40 < 8; _i40++) _d[_i40] = ((int8_t)(0));
+                int8_t *_d = s->energy + _w37 * 32 + _w38 * 8;
+                for (int32_t _i39 = 0; _i39 < 8; _i39++) _d[_i39] = ((int8_t)(0));
             }
         }
-        int32_t _w41 = _wx(clear_slot__p_556, 2);
-        int32_t _w42 = _wx(clear_slot__slot_557, 4);
-        if (_w41 >= 0 && _w42 >= 0) {
-            s->entered[_w41 * 4 + _w42] = ((int8_t)(0));
+        int32_t _w40 = _wx(clear_slot__p_556, 2);
+        int32_t _w41 = _wx(clear_slot__slot_557, 4);
+        if (_w40 >= 0 && _w41 >= 0) {
+            s->entered[_w40 * 4 + _w41] = ((int8_t)(0));
         }
-        int32_t _w43 = _wx(clear_slot__p_556, 2);
-        int32_t _w44 = _wx(clear_slot__slot_557, 4);
-        if (_w43 >= 0 && _w44 >= 0) {
+        int32_t _w42 = _wx(clear_slot__p_556, 2);
+        int32_t _w43 = _wx(clear_slot__slot_557, 4);
+        if (_w42 >= 0 && _w43 >= 0) {
             {
-                int16_t *_d = s->under + _w43 * 8 + _w44 * 2;
-                for (int32_t _i45 = 0; _i45 < 2; _i45++) _d[_i45] = ((int16_t)((-1)));
+                int16_t *_d = s->under + _w42 * 8 + _w43 * 2;
+                for (int32_t _i44 = 0; _i44 < 2; _i44++) _d[_i44] = ((int16_t)((-1)));
             }
         }
-        int32_t _w46 = _wx(clear_slot__p_556, 2);
-        int32_t _w47 = _wx(clear_slot__slot_557, 4);
-        if (_w46 >= 0 && _w47 >= 0) {
-            s->used_ability[_w46 * 4 + _w47] = false;
+        int32_t _w45 = _wx(clear_slot__p_556, 2);
+        int32_t _w46 = _wx(clear_slot__slot_557, 4);
+        if (_w45 >= 0 && _w46 >= 0) {
+            s->used_ability[_w45 * 4 + _w46] = false;
         }
-        int32_t _w48 = _wx(p_, 2);
-        if (_w48 >= 0) {
-            s->discard_count[_w48] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
+        int32_t _w47 = _wx(p_, 2);
+        if (_w47 >= 0) {
+            s->discard_count[_w47] = ((int8_t)(_wadd(s->discard_count[_ix(p_, 2)], 1)));
         }
     }
 }

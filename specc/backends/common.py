@@ -301,6 +301,8 @@ def _int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
         return e.value, e.value
     if isinstance(e, ir.Name) and e.kind in ("param", "loop", "const", "builtin"):
         return known.get(e.name)
+    if isinstance(e, ir.Name) and e.kind == "local":  # see specc.backends.ranges
+        return known.get(f"local {e.name}")
     if isinstance(e, ir.Index) and isinstance(e.base, ir.Name) and e.base.kind == "const":
         return known.get(e.base.name)
     if isinstance(e, ir.Binary) and e.op == "%":  # a positive divisor: the result is 0..m-1

@@ -29,6 +29,7 @@ from .common import (
     router,
 )
 from .literals import py_constants, py_list, py_scalar, py_statement
+from .ranges import effect_bounds
 
 JNP_DTYPE = {
     "bool": "jnp.bool_",
@@ -62,7 +63,18 @@ class JaxExpr(ExprGen):
 
     def visit_Index(self, e: ir.Index) -> str:
         # JAX's own indexing is the meaning: negative indexes count from the end, reads clamp
-        return f"{self.gen(e.base)}[{', '.join(self.index(i, n) for i, n in zip(e.indices, e.base.type.shape))}]"
+        base = self.gen(e.base)
+        if all(i.type.is_scalar for i in e.indices) and all(self.nonnegative(i) for i in e.indices):
+            if all(isinstance(i, ir.Literal) for i in e.indices):  # static: a slice
+                return f"{base}[{', '.join(str(i.value) for i in e.indices)}]"
+            # never negative: JAX's clamped read without its negative-index step
+            return f"_get({base}, {', '.join(self.gen(i) for i in e.indices)})"
+        return f"{base}[{', '.join(self.index(i, n) for i, n in zip(e.indices, e.base.type.shape))}]"
+
+    def nonnegative(self, i: ir.Expr) -> bool:
+        """Whether an index is surely >= 0 (see common.int_range)."""
+        r = int_range(i, self.known)
+        return r is not None and r[0] >= 0
 
     def index(self, i: ir.Expr, size: int) -> str:
         """An index into an axis of `size`: a narrow one widened where JAX's i + size would overflow it."""
@@ -352,7 +364,7 @@ def effect_function(program: ir.Program, action: ir.Action) -> str:
         out.line(f"{action.pick} = params[0]")
         names[action.pick] = action.pick
     words = draw_words(out, action.effect)
-    known = {**constant_bounds(program), **{p.name: (p.lo, p.hi - 1) for p in action.params}}
+    known = effect_bounds(program, action)  # constants, parameters and proven locals
     out.line(f"return {run_block(out, program, action.effect, names, words, known)}")
     return out.text()
 
