@@ -1921,6 +1921,15 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _get(a, *index):
+    """a[index] for scalar indexes that are never negative: clamped into each axis, as JAX's
+    indexing reads, without its negative-index step (a dynamic slice)."""
+    starts = tuple(jnp.asarray(i, jnp.int32) for i in index) + (0,) * (a.ndim - len(index))
+    sizes = (1,) * len(index) + a.shape[len(index) :]
+    part = jax.lax.dynamic_slice(a, starts, sizes, allow_negative_indices=False)
+    return jnp.reshape(part, a.shape[len(index) :])
+
+
 def _f2i(x, dtype):
     """Float `x` as the integer `dtype`: truncated toward zero, saturated at the dtype's
     limits, NaN giving 0. XLA's convert does this at run time, but JAX folds a convert of a
@@ -2283,8 +2292,10 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__4(commit_choices__p_72, carry):
         (fight, last_move, last_slot, shown_move) = carry
-        commit_choices__act_73__5 = jnp.asarray(pending[commit_choices__p_72]).astype(jnp.int32)
-        commit_choices__a_74__6 = active[commit_choices__p_72]
+        commit_choices__act_73__5 = jnp.asarray(_get(pending, commit_choices__p_72)).astype(
+            jnp.int32
+        )
+        commit_choices__a_74__6 = _get(active, commit_choices__p_72)
         fight__7 = fight.at[commit_choices__p_72].set(jnp.asarray(False, jnp.bool_))
         cond__8 = jnp.logical_and(
             (commit_choices__act_73__5 < 4),
@@ -2365,7 +2376,7 @@ def _effect_move(s: State, params, key) -> State:
                                     )
                                 )(commit_choices__p_72)
                             ),
-                            jnp.logical_not(fight__22[commit_choices__p_72]),
+                            jnp.logical_not(_get(fight__22, commit_choices__p_72)),
                         ),
                         jnp.logical_not(
                             (
@@ -2379,7 +2390,7 @@ def _effect_move(s: State, params, key) -> State:
                     moves[
                         commit_choices__p_72,
                         commit_choices__a_74__6,
-                        last_slot__21[commit_choices__p_72],
+                        _get(last_slot__21, commit_choices__p_72),
                     ],
                 ),
                 jnp.int16,
@@ -2394,9 +2405,9 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__30(update_speed__p_81, carry):
         (speed,) = carry
-        cond__31 = hp[update_speed__p_81, active[update_speed__p_81]] > 0
-        speed__32 = speed.at[update_speed__p_81, active[update_speed__p_81]].set(
-            jnp.asarray(mod[update_speed__p_81, 3], jnp.int16)
+        cond__31 = hp[update_speed__p_81, _get(active, update_speed__p_81)] > 0
+        speed__32 = speed.at[update_speed__p_81, _get(active, update_speed__p_81)].set(
+            jnp.asarray(_get(mod, update_speed__p_81, 3), jnp.int16)
         )
         speed__33 = jnp.where(cond__31, speed__32, speed)
         return (speed__33,)
@@ -2554,23 +2565,23 @@ def _effect_move(s: State, params, key) -> State:
             resolve_turn__first_101__81,
             (1 - resolve_turn__first_101__81),
         )
-        resolve_turn__act_113__111 = jnp.asarray(pending[resolve_turn__p_112__110]).astype(
+        resolve_turn__act_113__111 = jnp.asarray(_get(pending, resolve_turn__p_112__110)).astype(
             jnp.int32
         )
         cond__112 = jnp.logical_not(resolve_turn__over_110)
         cond__113 = resolve_turn__act_113__111 >= 4
         send_in__p_114__114 = resolve_turn__p_112__110
         send_in__s_115__115 = resolve_turn__act_113__111 - 4
-        send_in__old_116__116 = active[send_in__p_114__114]
+        send_in__old_116__116 = _get(active, send_in__p_114__114)
         cond__117 = hp[send_in__p_114__114, send_in__old_116__116] > 0
         speed__118 = speed.at[send_in__p_114__114, send_in__old_116__116].set(
             jnp.asarray(s.stats[send_in__p_114__114, send_in__old_116__116, 3], jnp.int16)
         )
         speed__119 = jnp.where(cond__117, speed__118, speed)
-        cond__120 = mimic_slot[send_in__p_114__114] >= 0
+        cond__120 = _get(mimic_slot, send_in__p_114__114) >= 0
         moves__121 = moves.at[
-            send_in__p_114__114, send_in__old_116__116, mimic_slot[send_in__p_114__114]
-        ].set(jnp.asarray(mimic_orig[send_in__p_114__114], jnp.int16))
+            send_in__p_114__114, send_in__old_116__116, _get(mimic_slot, send_in__p_114__114)
+        ].set(jnp.asarray(_get(mimic_orig, send_in__p_114__114), jnp.int16))
         mimic_slot__122 = mimic_slot.at[send_in__p_114__114].set(jnp.asarray(-1, jnp.int8))
         moves__123 = jnp.where(cond__120, moves__121, moves)
         mimic_slot__124 = jnp.where(cond__120, mimic_slot__122, mimic_slot)
@@ -2610,21 +2621,26 @@ def _effect_move(s: State, params, key) -> State:
         (mod__142,) = jax.lax.fori_loop(0, 4, loop_body__140, (mod,))
         cond__143 = status[send_in__p_114__114, send_in__s_115__115] == 3
         mod__144 = mod__142.at[send_in__p_114__114, 3].set(
-            jnp.asarray(jnp.maximum((mod__142[send_in__p_114__114, 3] * 25 // 100), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum((_get(mod__142, send_in__p_114__114, 3) * 25 // 100), 1), jnp.int16
+            )
         )
         mod__145 = jnp.where(cond__143, mod__144, mod__142)
         cond__146 = status[send_in__p_114__114, send_in__s_115__115] == 1
         mod__147 = mod__145.at[send_in__p_114__114, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__145[send_in__p_114__114, 0], jnp.int16), 1), 1
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__145, send_in__p_114__114, 0), jnp.int16), 1
+                    ),
+                    1,
                 ),
                 jnp.int16,
             )
         )
         mod__148 = jnp.where(cond__146, mod__147, mod__145)
         speed__149 = speed__119.at[send_in__p_114__114, send_in__s_115__115].set(
-            jnp.asarray(mod__148[send_in__p_114__114, 3], jnp.int16)
+            jnp.asarray(_get(mod__148, send_in__p_114__114, 3), jnp.int16)
         )
         cond__150 = jnp.logical_and(
             jnp.logical_and(
@@ -2648,7 +2664,7 @@ def _effect_move(s: State, params, key) -> State:
         draw_hi__161 = jnp.where(cond__150, draw_hi__155, draw_hi)
         ndraws__162 = jnp.where(cond__150, ndraws__156, ndraws)
         switch_in_damage__p_123__163 = resolve_turn__p_112__110
-        switch_in_damage__a_124__164 = active__125[switch_in_damage__p_123__163]
+        switch_in_damage__a_124__164 = _get(active__125, switch_in_damage__p_123__163)
         cond__165 = jnp.logical_or(
             (status[switch_in_damage__p_123__163, switch_in_damage__a_124__164] == 4),
             (status[switch_in_damage__p_123__163, switch_in_damage__a_124__164] == 1),
@@ -2684,14 +2700,14 @@ def _effect_move(s: State, params, key) -> State:
         )(resolve_turn__p_112__110)
         resolve_turn__over_110__169 = True
         after_faint__left0_127__170 = jnp.sum(
-            jax.vmap(lambda after_faint__i_126: hp__167[0, after_faint__i_126] > 0)(
+            jax.vmap(lambda after_faint__i_126: _get(hp__167, 0, after_faint__i_126) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_129__171 = jnp.sum(
-            jax.vmap(lambda after_faint__i_128: hp__167[1, after_faint__i_128] > 0)(
+            jax.vmap(lambda after_faint__i_128: _get(hp__167, 1, after_faint__i_128) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -2772,8 +2788,8 @@ def _effect_move(s: State, params, key) -> State:
             -1,
         )
         use_move__q_138__220 = 1 - use_move__p_136__218
-        use_move__a_139__221 = active[use_move__p_136__218]
-        use_move__d_140__222 = active[use_move__q_138__220]
+        use_move__a_139__221 = _get(active, use_move__p_136__218)
+        use_move__d_140__222 = _get(active, use_move__q_138__220)
         use_move__st_141__223 = status[use_move__p_136__218, use_move__a_139__221]
         use_move__can_142__224 = True
         cond__225 = use_move__st_141__223 == 2
@@ -2785,16 +2801,16 @@ def _effect_move(s: State, params, key) -> State:
         )
         last_used__230 = last_used.at[use_move__p_136__218].set(jnp.asarray(-1, jnp.int16))
         use_move__can_142__231 = False
-        cond__232 = flinch[use_move__p_136__218]
+        cond__232 = _get(flinch, use_move__p_136__218)
         use_move__can_142__233 = False
-        cond__234 = recharge[use_move__p_136__218]
+        cond__234 = _get(recharge, use_move__p_136__218)
         recharge__235 = recharge.at[use_move__p_136__218].set(jnp.asarray(False, jnp.bool_))
         use_move__can_142__236 = False
-        cond__237 = confused[use_move__p_136__218] > 0
+        cond__237 = _get(confused, use_move__p_136__218) > 0
         confused__238 = confused.at[use_move__p_136__218].set(
-            jnp.asarray((confused[use_move__p_136__218] - 1), jnp.int8)
+            jnp.asarray((_get(confused, use_move__p_136__218) - 1), jnp.int8)
         )
-        cond__239 = confused__238[use_move__p_136__218] > 0
+        cond__239 = _get(confused__238, use_move__p_136__218) > 0
         chance__v_143__240 = _roll(
             jax.random.bits(_site_key(key, 10, resolve_turn__k_111), (), jnp.uint32), 256
         )
@@ -2807,7 +2823,7 @@ def _effect_move(s: State, params, key) -> State:
         use_move__acts_146__247 = chance__result_145__246
         cond__248 = jnp.logical_not(use_move__acts_146__247)
         confusion_hit__p_147__249 = use_move__p_136__218
-        confusion_hit__a_148__250 = active[confusion_hit__p_147__249]
+        confusion_hit__a_148__250 = _get(active, confusion_hit__p_147__249)
         confusion_hit__dmg_149__251 = (
             _floordiv(
                 (
@@ -2826,26 +2842,26 @@ def _effect_move(s: State, params, key) -> State:
                             )
                             + 2
                         )
-                        * jnp.asarray(mod[confusion_hit__p_147__249, 0]).astype(jnp.int32)
+                        * jnp.asarray(_get(mod, confusion_hit__p_147__249, 0)).astype(jnp.int32)
                     )
                     * 40
                 ),
-                jnp.asarray(mod[confusion_hit__p_147__249, 1]).astype(jnp.int32),
+                jnp.asarray(_get(mod, confusion_hit__p_147__249, 1)).astype(jnp.int32),
             )
             // 50
         ) + 2
         self_damage__p_150__252 = confusion_hit__p_147__249
         self_damage__dmg_151__253 = confusion_hit__dmg_149__251
         self_damage__q_152__254 = 1 - self_damage__p_150__252
-        self_damage__a_153__255 = active[self_damage__p_150__252]
+        self_damage__a_153__255 = _get(active, self_damage__p_150__252)
         last_damage__256 = self_damage__dmg_151__253
-        cond__257 = sub_hp[self_damage__p_150__252] > 0
-        cond__258 = sub_hp[self_damage__q_152__254] > 0
+        cond__257 = _get(sub_hp, self_damage__p_150__252) > 0
+        cond__258 = _get(sub_hp, self_damage__q_152__254) > 0
         sub_hp__259 = sub_hp.at[self_damage__q_152__254].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        jnp.asarray(sub_hp[self_damage__q_152__254]).astype(jnp.int32)
+                        jnp.asarray(_get(sub_hp, self_damage__q_152__254)).astype(jnp.int32)
                         - self_damage__dmg_151__253
                     ),
                     0,
@@ -2982,14 +2998,14 @@ def _effect_move(s: State, params, key) -> State:
             cond__225, use_move__can_142__227, use_move__can_142__343
         )
         use_move__again_158__357 = jnp.logical_or(
-            fight__26[use_move__p_136__218], charging__350[use_move__p_136__218]
+            _get(fight__26, use_move__p_136__218), _get(charging__350, use_move__p_136__218)
         )
         use_move__slot_159__358 = jnp.where(
-            use_move__again_158__357, last_slot[use_move__p_136__218], use_move__m_137__219
+            use_move__again_158__357, _get(last_slot, use_move__p_136__218), use_move__m_137__219
         )
         use_move__mv_160__359 = jnp.where(
             use_move__again_158__357,
-            jnp.asarray(last_move[use_move__p_136__218]).astype(jnp.int32),
+            jnp.asarray(_get(last_move, use_move__p_136__218)).astype(jnp.int32),
             jnp.where(
                 (use_move__m_137__219 < 0),
                 164,
@@ -3006,9 +3022,9 @@ def _effect_move(s: State, params, key) -> State:
         cond__363 = jnp.logical_and(use_move__can_142__356, (use_move__mv_160__359 == 118))
         mirror_move__p_161__364 = use_move__p_136__218
         mirror_move__m_162__365 = use_move__slot_159__362
-        mirror_move__a_163__366 = active[mirror_move__p_161__364]
+        mirror_move__a_163__366 = _get(active, mirror_move__p_161__364)
         mirror_move__copied_164__367 = jnp.asarray(
-            last_used__347[(1 - mirror_move__p_161__364)]
+            _get(last_used__347, (1 - mirror_move__p_161__364))
         ).astype(jnp.int32)
         cond__368 = jnp.logical_and(
             (mirror_move__m_162__365 >= 0),
@@ -3087,7 +3103,7 @@ def _effect_move(s: State, params, key) -> State:
         )
         cond__398 = jnp.logical_and(
             (MOVES__kind[use_move__mv_160__395] == 17),
-            jnp.logical_not(charging__350[use_move__p_136__218]),
+            jnp.logical_not(_get(charging__350, use_move__p_136__218)),
         )
         charging__399 = charging__350.at[use_move__p_136__218].set(jnp.asarray(True, jnp.bool_))
         charging__400 = charging__350.at[use_move__p_136__218].set(jnp.asarray(False, jnp.bool_))
@@ -3098,8 +3114,8 @@ def _effect_move(s: State, params, key) -> State:
         use_move_hit__m_167__403 = use_move__slot_159__394
         use_move_hit__mv_168__404 = use_move__mv_160__395
         use_move_hit__q_169__405 = 1 - use_move_hit__p_166__402
-        use_move_hit__a_170__406 = active[use_move_hit__p_166__402]
-        use_move_hit__d_171__407 = active[use_move_hit__q_169__405]
+        use_move_hit__a_170__406 = _get(active, use_move_hit__p_166__402)
+        use_move_hit__d_171__407 = _get(active, use_move_hit__q_169__405)
         cond__408 = jnp.logical_and(
             (use_move_hit__m_167__403 >= 0),
             (
@@ -3228,7 +3244,7 @@ def _effect_move(s: State, params, key) -> State:
             jnp.any(
                 jax.vmap(
                     lambda use_move_hit__i_182: (
-                        KEEP_LAST_DAMAGE[use_move_hit__i_182] == use_move_hit__mv_168__404
+                        _get(KEEP_LAST_DAMAGE, use_move_hit__i_182) == use_move_hit__mv_168__404
                     )
                 )(jnp.arange(0, 24, dtype=jnp.int32)),
                 axis=0,
@@ -3239,7 +3255,8 @@ def _effect_move(s: State, params, key) -> State:
         cond__420 = jnp.logical_not(use_move_hit__immune_179__414)
         use_move_hit__hit_183__421 = True
         use_move_hit__sure_184__422 = jnp.logical_and(
-            (MOVES__status[use_move_hit__mv_168__404] == 5), recharge__351[use_move_hit__q_169__405]
+            (MOVES__status[use_move_hit__mv_168__404] == 5),
+            _get(recharge__351, use_move_hit__q_169__405),
         )
         cond__423 = jnp.logical_and(
             jnp.logical_not(MOVES__always_hits[use_move_hit__mv_168__404]),
@@ -3249,10 +3266,14 @@ def _effect_move(s: State, params, key) -> State:
             jnp.asarray(MOVES__accuracy[use_move_hit__mv_168__404]).astype(jnp.int32) * 255
         ) // 100
         use_move_hit__acc_185__425 = (
-            use_move_hit__acc_185__424 * STAGE_PCT[(boosts[use_move_hit__p_166__402, 4] + 6)] // 100
+            use_move_hit__acc_185__424
+            * STAGE_PCT[(_get(boosts, use_move_hit__p_166__402, 4) + 6)]
+            // 100
         )
         use_move_hit__acc_185__426 = (
-            use_move_hit__acc_185__425 * STAGE_PCT[(6 - boosts[use_move_hit__q_169__405, 5])] // 100
+            use_move_hit__acc_185__425
+            * STAGE_PCT[(6 - _get(boosts, use_move_hit__q_169__405, 5))]
+            // 100
         )
         chance__num_186__427 = jnp.clip(use_move_hit__acc_185__426, 1, 255)
         chance__v_187__428 = _roll(
@@ -3296,7 +3317,8 @@ def _effect_move(s: State, params, key) -> State:
         use_move_hit__blocked_192__447 = jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
-                    (sub_hp__349[use_move_hit__q_169__405] > 0), use_move_hit__foe_move_190__445
+                    (_get(sub_hp__349, use_move_hit__q_169__405) > 0),
+                    use_move_hit__foe_move_190__445,
                 ),
                 (MOVES__power[use_move_hit__mv_168__404] == 0),
             ),
@@ -3331,7 +3353,7 @@ def _effect_move(s: State, params, key) -> State:
         recharge__454 = jnp.where(cond__450, recharge__452, recharge__351)
         set_status__q_193__455 = use_move_hit__q_169__405
         set_status__st_194__456 = MOVES__status[use_move_hit__mv_168__404]
-        set_status__d_195__457 = active[set_status__q_193__455]
+        set_status__d_195__457 = _get(active, set_status__q_193__455)
         set_status__sd_196__458 = s.species[set_status__q_193__455, set_status__d_195__457]
         set_status__poison_197__459 = jnp.logical_or(
             (set_status__st_194__456 == 4), (set_status__st_194__456 == 6)
@@ -3339,7 +3361,7 @@ def _effect_move(s: State, params, key) -> State:
         set_status__blocked_198__460 = jnp.logical_and(
             set_status__poison_197__459,
             jnp.logical_or(
-                TYPES__immune_psn[SPECIES__type1[set_status__sd_196__458]],
+                _get(TYPES__immune_psn, SPECIES__type1[set_status__sd_196__458]),
                 jnp.logical_and(
                     (SPECIES__type2[set_status__sd_196__458] >= 0),
                     TYPES__immune_psn[SPECIES__type2[set_status__sd_196__458]],
@@ -3376,14 +3398,18 @@ def _effect_move(s: State, params, key) -> State:
         ndraws__476 = jnp.where(cond__463, ndraws__469, ndraws__443)
         cond__477 = set_status__st_194__456 == 3
         mod__478 = mod.at[set_status__q_193__455, 3].set(
-            jnp.asarray(jnp.maximum((mod[set_status__q_193__455, 3] * 25 // 100), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum((_get(mod, set_status__q_193__455, 3) * 25 // 100), 1), jnp.int16
+            )
         )
         mod__479 = jnp.where(cond__477, mod__478, mod)
         cond__480 = set_status__st_194__456 == 1
         mod__481 = mod__479.at[set_status__q_193__455, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__479[set_status__q_193__455, 0], jnp.int16), 1),
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__479, set_status__q_193__455, 0), jnp.int16), 1
+                    ),
                     1,
                 ),
                 jnp.int16,
@@ -3446,10 +3472,10 @@ def _effect_move(s: State, params, key) -> State:
             (boosts, mod, apply_boosts__any_ok_212) = carry
             boost_stat__q_214__511 = apply_boosts__q_203__500
             boost_stat__k_215__512 = apply_boosts__k_213
-            boost_stat__delta_216__513 = apply_boosts__deltas_211__508[apply_boosts__k_213]
-            boost_stat__a_217__514 = active[boost_stat__q_214__511]
+            boost_stat__delta_216__513 = _get(apply_boosts__deltas_211__508, apply_boosts__k_213)
+            boost_stat__a_217__514 = _get(active, boost_stat__q_214__511)
             boost_stat__b_218__515 = jnp.asarray(
-                boosts[boost_stat__q_214__511, boost_stat__k_215__512]
+                _get(boosts, boost_stat__q_214__511, boost_stat__k_215__512)
             ).astype(jnp.int32)
             boost_stat__nb_219__516 = jnp.clip(
                 (boost_stat__b_218__515 + boost_stat__delta_216__513), -6, 6
@@ -3481,11 +3507,11 @@ def _effect_move(s: State, params, key) -> State:
             cond__522 = jnp.logical_or(
                 jnp.logical_and(
                     (boost_stat__delta_216__513 > 0),
-                    (mod[boost_stat__q_214__511, boost_stat__k_215__512] == 999),
+                    (_get(mod, boost_stat__q_214__511, boost_stat__k_215__512) == 999),
                 ),
                 jnp.logical_and(
                     (boost_stat__delta_216__513 < 0),
-                    (mod[boost_stat__q_214__511, boost_stat__k_215__512] == 1),
+                    (_get(mod, boost_stat__q_214__511, boost_stat__k_215__512) == 1),
                 ),
             )
             boosts__523 = boosts.at[boost_stat__q_214__511, boost_stat__k_215__512].set(
@@ -3554,19 +3580,23 @@ def _effect_move(s: State, params, key) -> State:
             0, 6, loop_body__510, (boosts, mod__492, apply_boosts__any_ok_212__509)
         )
         cond__543 = apply_boosts__any_ok_212__542
-        cond__544 = status__490[apply_boosts__f_204__501, active[apply_boosts__f_204__501]] == 3
+        cond__544 = (
+            status__490[apply_boosts__f_204__501, _get(active, apply_boosts__f_204__501)] == 3
+        )
         mod__545 = mod__541.at[apply_boosts__f_204__501, 3].set(
             jnp.asarray(
-                jnp.maximum((mod__541[apply_boosts__f_204__501, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((_get(mod__541, apply_boosts__f_204__501, 3) * 25 // 100), 1), jnp.int16
             )
         )
         mod__546 = jnp.where(cond__544, mod__545, mod__541)
-        cond__547 = status__490[apply_boosts__f_204__501, active[apply_boosts__f_204__501]] == 1
+        cond__547 = (
+            status__490[apply_boosts__f_204__501, _get(active, apply_boosts__f_204__501)] == 1
+        )
         mod__548 = mod__546.at[apply_boosts__f_204__501, 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__546[apply_boosts__f_204__501, 0], jnp.int16), 1
+                        jnp.asarray(_get(mod__546, apply_boosts__f_204__501, 0), jnp.int16), 1
                     ),
                     1,
                 ),
@@ -3585,7 +3615,7 @@ def _effect_move(s: State, params, key) -> State:
         )
         heal_self__p_224__554 = use_move_hit__p_166__402
         heal_self__rest_225__555 = use_move_hit__kind_180__415 == 10
-        heal_self__a_226__556 = active[heal_self__p_224__554]
+        heal_self__a_226__556 = _get(active, heal_self__p_224__554)
         heal_self__h_227__557 = jnp.asarray(
             hp__344[heal_self__p_224__554, heal_self__a_226__556]
         ).astype(jnp.int32)
@@ -3672,8 +3702,8 @@ def _effect_move(s: State, params, key) -> State:
         )
         confuse__q_234__602 = use_move_hit__q_169__405
         cond__603 = jnp.logical_and(
-            (confused__348[confuse__q_234__602] == 0),
-            (hp__588[confuse__q_234__602, active[confuse__q_234__602]] > 0),
+            (_get(confused__348, confuse__q_234__602) == 0),
+            (hp__588[confuse__q_234__602, _get(active, confuse__q_234__602)] > 0),
         )
         rand__v_235__604 = 2 + _roll(
             jax.random.bits(_site_key(key, 15, resolve_turn__k_111), (), jnp.uint32), 4
@@ -3699,9 +3729,9 @@ def _effect_move(s: State, params, key) -> State:
         ndraws__621 = jnp.where(cond__601, ndraws__616, ndraws__594)
         cond__622 = jnp.logical_and(use_move_hit__hit_183__448, (use_move_hit__kind_180__415 == 13))
         make_substitute__p_238__623 = use_move_hit__p_166__402
-        make_substitute__a_239__624 = active[make_substitute__p_238__623]
+        make_substitute__a_239__624 = _get(active, make_substitute__p_238__623)
         cond__625 = jnp.logical_and(
-            (sub_hp__349[make_substitute__p_238__623] == 0),
+            (_get(sub_hp__349, make_substitute__p_238__623) == 0),
             (
                 (
                     jnp.asarray(
@@ -3762,14 +3792,15 @@ def _effect_move(s: State, params, key) -> State:
         )
         self_damage__p_240__635 = use_move_hit__p_166__402
         self_damage__q_241__636 = 1 - self_damage__p_240__635
-        self_damage__a_242__637 = active[self_damage__p_240__635]
+        self_damage__a_242__637 = _get(active, self_damage__p_240__635)
         last_damage__638 = jnp.asarray(1, jnp.int32)
-        cond__639 = sub_hp__633[self_damage__p_240__635] > 0
-        cond__640 = sub_hp__633[self_damage__q_241__636] > 0
+        cond__639 = _get(sub_hp__633, self_damage__p_240__635) > 0
+        cond__640 = _get(sub_hp__633, self_damage__q_241__636) > 0
         sub_hp__641 = sub_hp__633.at[self_damage__q_241__636].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__633[self_damage__q_241__636]).astype(jnp.int32) - 1), 0
+                    (jnp.asarray(_get(sub_hp__633, self_damage__q_241__636)).astype(jnp.int32) - 1),
+                    0,
                 ),
                 jnp.int16,
             )
@@ -3857,10 +3888,10 @@ def _effect_move(s: State, params, key) -> State:
         mimic__p_252__671 = use_move_hit__p_166__402
         mimic__k_253__672 = use_move_hit__pick_244__669
         mimic__q_254__673 = 1 - mimic__p_252__671
-        mimic__a_255__674 = active[mimic__p_252__671]
-        mimic__d_256__675 = active[mimic__q_254__673]
-        mimic__sl_257__676 = jnp.asarray(last_slot[mimic__p_252__671]).astype(jnp.int32)
-        cond__677 = mimic_slot[mimic__p_252__671] < 0
+        mimic__a_255__674 = _get(active, mimic__p_252__671)
+        mimic__d_256__675 = _get(active, mimic__q_254__673)
+        mimic__sl_257__676 = jnp.asarray(_get(last_slot, mimic__p_252__671)).astype(jnp.int32)
+        cond__677 = _get(mimic_slot, mimic__p_252__671) < 0
         mimic_slot__678 = mimic_slot.at[mimic__p_252__671].set(
             jnp.asarray(mimic__sl_257__676, jnp.int8)
         )
@@ -3885,7 +3916,7 @@ def _effect_move(s: State, params, key) -> State:
         move_damage__dmg_262__691 = jnp.asarray(0, jnp.int32)
         cond__692 = move_damage__kind_261__690 == 5
         move_damage__dmg_262__693 = jnp.asarray(
-            s.level[move_damage__p_258__687, active[move_damage__p_258__687]]
+            s.level[move_damage__p_258__687, _get(active, move_damage__p_258__687)]
         ).astype(jnp.int32)
         cond__694 = move_damage__kind_261__690 == 6
         move_damage__dmg_262__695 = jnp.asarray(
@@ -3896,7 +3927,7 @@ def _effect_move(s: State, params, key) -> State:
             jnp.right_shift(
                 jnp.asarray(
                     jnp.asarray(
-                        hp__646[move_damage__q_260__689, active[move_damage__q_260__689]]
+                        hp__646[move_damage__q_260__689, _get(active, move_damage__q_260__689)]
                     ).astype(jnp.int32),
                     jnp.int32,
                 ),
@@ -3905,12 +3936,13 @@ def _effect_move(s: State, params, key) -> State:
             1,
         )
         cond__698 = move_damage__kind_261__690 == 12
-        move_damage__u_263__699 = jnp.asarray(used_move__397[move_damage__q_260__689]).astype(
+        move_damage__u_263__699 = jnp.asarray(_get(used_move__397, move_damage__q_260__689)).astype(
             jnp.int32
         )
         move_damage__ok_264__700 = jnp.logical_and(
             jnp.logical_and(
-                (move_damage__u_263__699 >= 0), (shown_move__393[move_damage__q_260__689] != 67)
+                (move_damage__u_263__699 >= 0),
+                (_get(shown_move__393, move_damage__q_260__689) != 67),
             ),
             (last_damage__647 > 0),
         )
@@ -3928,8 +3960,8 @@ def _effect_move(s: State, params, key) -> State:
         damage_of__p_265__703 = move_damage__p_258__687
         damage_of__mv_266__704 = move_damage__mv_259__688
         damage_of__q_267__705 = 1 - damage_of__p_265__703
-        damage_of__a_268__706 = active[damage_of__p_265__703]
-        damage_of__d_269__707 = active[damage_of__q_267__705]
+        damage_of__a_268__706 = _get(active, damage_of__p_265__703)
+        damage_of__d_269__707 = _get(active, damage_of__q_267__705)
         damage_of__sa_270__708 = s.species[damage_of__p_265__703, damage_of__a_268__706]
         damage_of__sd_271__709 = s.species[damage_of__q_267__705, damage_of__d_269__707]
         damage_of__c_272__710 = jnp.minimum(
@@ -3963,25 +3995,25 @@ def _effect_move(s: State, params, key) -> State:
             jnp.where(
                 damage_of__crit_277__720,
                 s.stats[damage_of__p_265__703, damage_of__a_268__706, damage_of__si_279__722],
-                mod__552[damage_of__p_265__703, damage_of__si_279__722],
+                _get(mod__552, damage_of__p_265__703, damage_of__si_279__722),
             )
         ).astype(jnp.int32)
         damage_of__df_282__725 = jnp.asarray(
             jnp.where(
                 damage_of__crit_277__720,
                 s.stats[damage_of__q_267__705, damage_of__d_269__707, damage_of__di_280__723],
-                mod__552[damage_of__q_267__705, damage_of__di_280__723],
+                _get(mod__552, damage_of__q_267__705, damage_of__di_280__723),
             )
         ).astype(jnp.int32)
         cond__726 = jnp.logical_and(
             jnp.logical_not(damage_of__crit_277__720),
             jnp.logical_or(
                 jnp.logical_and(
-                    damage_of__special_278__721, light_screen__600[damage_of__q_267__705]
+                    damage_of__special_278__721, _get(light_screen__600, damage_of__q_267__705)
                 ),
                 jnp.logical_and(
                     jnp.logical_not(damage_of__special_278__721),
-                    reflect__597[damage_of__q_267__705],
+                    _get(reflect__597, damage_of__q_267__705),
                 ),
             ),
         )
@@ -4189,14 +4221,14 @@ def _effect_move(s: State, params, key) -> State:
         move_damage__result_299__795 = move_damage__dmg_262__794
         use_move_hit__first_300__796 = move_damage__result_299__795
         use_move_hit__dmg_301__797 = jnp.asarray(0, jnp.int32)
-        use_move_hit__behind_302__798 = sub_hp__648[use_move_hit__q_169__405] > 0
+        use_move_hit__behind_302__798 = _get(sub_hp__648, use_move_hit__q_169__405) > 0
         cond__799 = use_move_hit__behind_302__798
         hit_substitute__p_303__800 = use_move_hit__p_166__402
         hit_substitute__mv_304__801 = use_move_hit__mv_168__404
         hit_substitute__first_305__802 = use_move_hit__first_300__796
         hit_substitute__nhits_306__803 = use_move_hit__nhits_243__668
         hit_substitute__q_307__804 = 1 - hit_substitute__p_303__800
-        hit_substitute__a_308__805 = active[hit_substitute__p_303__800]
+        hit_substitute__a_308__805 = _get(active, hit_substitute__p_303__800)
         hit_substitute__broke_309__806 = False
 
         def loop_body__807(hit_substitute__h_310, carry):
@@ -4215,16 +4247,16 @@ def _effect_move(s: State, params, key) -> State:
             sub_hp__810 = sub_hp.at[hit_substitute__q_307__804].set(
                 jnp.asarray(
                     (
-                        sub_hp[hit_substitute__q_307__804]
+                        _get(sub_hp, hit_substitute__q_307__804)
                         - jnp.minimum(
                             hit_substitute__first_305__802,
-                            jnp.asarray(sub_hp[hit_substitute__q_307__804]).astype(jnp.int32),
+                            jnp.asarray(_get(sub_hp, hit_substitute__q_307__804)).astype(jnp.int32),
                         )
                     ),
                     jnp.int16,
                 )
             )
-            cond__811 = sub_hp__810[hit_substitute__q_307__804] <= 0
+            cond__811 = _get(sub_hp__810, hit_substitute__q_307__804) <= 0
             hit_substitute__broke_309__812 = True
             cond__813 = MOVES__recoil_num[hit_substitute__mv_304__801] > 0
             hit_substitute__rec_311__814 = jnp.maximum(
@@ -4453,7 +4485,7 @@ def _effect_move(s: State, params, key) -> State:
         cond__884 = use_move_hit__lands_326__883
         set_status__q_327__885 = use_move_hit__q_169__405
         set_status__st_328__886 = use_move_hit__sec_317__871
-        set_status__d_329__887 = active[set_status__q_327__885]
+        set_status__d_329__887 = _get(active, set_status__q_327__885)
         set_status__sd_330__888 = s.species[set_status__q_327__885, set_status__d_329__887]
         set_status__poison_331__889 = jnp.logical_or(
             (set_status__st_328__886 == 4), (set_status__st_328__886 == 6)
@@ -4461,7 +4493,7 @@ def _effect_move(s: State, params, key) -> State:
         set_status__blocked_332__890 = jnp.logical_and(
             set_status__poison_331__889,
             jnp.logical_or(
-                TYPES__immune_psn[SPECIES__type1[set_status__sd_330__888]],
+                _get(TYPES__immune_psn, SPECIES__type1[set_status__sd_330__888]),
                 jnp.logical_and(
                     (SPECIES__type2[set_status__sd_330__888] >= 0),
                     TYPES__immune_psn[SPECIES__type2[set_status__sd_330__888]],
@@ -4499,7 +4531,7 @@ def _effect_move(s: State, params, key) -> State:
         cond__907 = set_status__st_328__886 == 3
         mod__908 = mod__552.at[set_status__q_327__885, 3].set(
             jnp.asarray(
-                jnp.maximum((mod__552[set_status__q_327__885, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((_get(mod__552, set_status__q_327__885, 3) * 25 // 100), 1), jnp.int16
             )
         )
         mod__909 = jnp.where(cond__907, mod__908, mod__552)
@@ -4507,7 +4539,9 @@ def _effect_move(s: State, params, key) -> State:
         mod__911 = mod__909.at[set_status__q_327__885, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__909[set_status__q_327__885, 0], jnp.int16), 1),
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__909, set_status__q_327__885, 0), jnp.int16), 1
+                    ),
                     1,
                 ),
                 jnp.int16,
@@ -4566,7 +4600,7 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.any(
                     jax.vmap(
                         lambda use_move_hit__k_337: (
-                            use_move_hit__sb_336__941[use_move_hit__k_337] != 0
+                            _get(use_move_hit__sb_336__941, use_move_hit__k_337) != 0
                         )
                     )(jnp.arange(0, 6, dtype=jnp.int32)),
                     axis=0,
@@ -4622,10 +4656,10 @@ def _effect_move(s: State, params, key) -> State:
             (boosts, mod, apply_boosts__any_ok_352) = carry
             boost_stat__q_354__964 = apply_boosts__q_343__953
             boost_stat__k_355__965 = apply_boosts__k_353
-            boost_stat__delta_356__966 = apply_boosts__deltas_351__961[apply_boosts__k_353]
-            boost_stat__a_357__967 = active[boost_stat__q_354__964]
+            boost_stat__delta_356__966 = _get(apply_boosts__deltas_351__961, apply_boosts__k_353)
+            boost_stat__a_357__967 = _get(active, boost_stat__q_354__964)
             boost_stat__b_358__968 = jnp.asarray(
-                boosts[boost_stat__q_354__964, boost_stat__k_355__965]
+                _get(boosts, boost_stat__q_354__964, boost_stat__k_355__965)
             ).astype(jnp.int32)
             boost_stat__nb_359__969 = jnp.clip(
                 (boost_stat__b_358__968 + boost_stat__delta_356__966), -6, 6
@@ -4657,11 +4691,11 @@ def _effect_move(s: State, params, key) -> State:
             cond__975 = jnp.logical_or(
                 jnp.logical_and(
                     (boost_stat__delta_356__966 > 0),
-                    (mod[boost_stat__q_354__964, boost_stat__k_355__965] == 999),
+                    (_get(mod, boost_stat__q_354__964, boost_stat__k_355__965) == 999),
                 ),
                 jnp.logical_and(
                     (boost_stat__delta_356__966 < 0),
-                    (mod[boost_stat__q_354__964, boost_stat__k_355__965] == 1),
+                    (_get(mod, boost_stat__q_354__964, boost_stat__k_355__965) == 1),
                 ),
             )
             boosts__976 = boosts.at[boost_stat__q_354__964, boost_stat__k_355__965].set(
@@ -4730,19 +4764,23 @@ def _effect_move(s: State, params, key) -> State:
             0, 6, loop_body__963, (boosts__551, mod__936, apply_boosts__any_ok_352__962)
         )
         cond__996 = apply_boosts__any_ok_352__995
-        cond__997 = status__934[apply_boosts__f_344__954, active[apply_boosts__f_344__954]] == 3
+        cond__997 = (
+            status__934[apply_boosts__f_344__954, _get(active, apply_boosts__f_344__954)] == 3
+        )
         mod__998 = mod__994.at[apply_boosts__f_344__954, 3].set(
             jnp.asarray(
-                jnp.maximum((mod__994[apply_boosts__f_344__954, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((_get(mod__994, apply_boosts__f_344__954, 3) * 25 // 100), 1), jnp.int16
             )
         )
         mod__999 = jnp.where(cond__997, mod__998, mod__994)
-        cond__1000 = status__934[apply_boosts__f_344__954, active[apply_boosts__f_344__954]] == 1
+        cond__1000 = (
+            status__934[apply_boosts__f_344__954, _get(active, apply_boosts__f_344__954)] == 1
+        )
         mod__1001 = mod__999.at[apply_boosts__f_344__954, 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__999[apply_boosts__f_344__954, 0], jnp.int16), 1
+                        jnp.asarray(_get(mod__999, apply_boosts__f_344__954, 0), jnp.int16), 1
                     ),
                     1,
                 ),
@@ -4807,8 +4845,8 @@ def _effect_move(s: State, params, key) -> State:
         )
         confuse__q_372__1031 = use_move_hit__q_169__405
         cond__1032 = jnp.logical_and(
-            (confused__617[confuse__q_372__1031] == 0),
-            (hp__866[confuse__q_372__1031, active[confuse__q_372__1031]] > 0),
+            (_get(confused__617, confuse__q_372__1031) == 0),
+            (hp__866[confuse__q_372__1031, _get(active, confuse__q_372__1031)] > 0),
         )
         rand__v_373__1033 = 2 + _roll(
             jax.random.bits(_site_key(key, 23, resolve_turn__k_111), (), jnp.uint32), 4
@@ -4869,14 +4907,18 @@ def _effect_move(s: State, params, key) -> State:
         cond__1076 = MOVES__crash[use_move_hit__mv_168__404]
         self_damage__p_376__1077 = use_move_hit__p_166__402
         self_damage__q_377__1078 = 1 - self_damage__p_376__1077
-        self_damage__a_378__1079 = active[self_damage__p_376__1077]
+        self_damage__a_378__1079 = _get(active, self_damage__p_376__1077)
         last_damage__1080 = jnp.asarray(1, jnp.int32)
-        cond__1081 = sub_hp__349[self_damage__p_376__1077] > 0
-        cond__1082 = sub_hp__349[self_damage__q_377__1078] > 0
+        cond__1081 = _get(sub_hp__349, self_damage__p_376__1077) > 0
+        cond__1082 = _get(sub_hp__349, self_damage__q_377__1078) > 0
         sub_hp__1083 = sub_hp__349.at[self_damage__q_377__1078].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__349[self_damage__q_377__1078]).astype(jnp.int32) - 1), 0
+                    (
+                        jnp.asarray(_get(sub_hp__349, self_damage__q_377__1078)).astype(jnp.int32)
+                        - 1
+                    ),
+                    0,
                 ),
                 jnp.int16,
             )
@@ -5023,14 +5065,14 @@ def _effect_move(s: State, params, key) -> State:
         cond__1170 = jnp.logical_or((hp__1168[0, active[0]] <= 0), (hp__1168[1, active[1]] <= 0))
         resolve_turn__over_110__1171 = True
         after_faint__left0_380__1172 = jnp.sum(
-            jax.vmap(lambda after_faint__i_379: hp__1168[0, after_faint__i_379] > 0)(
+            jax.vmap(lambda after_faint__i_379: _get(hp__1168, 0, after_faint__i_379) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_382__1173 = jnp.sum(
-            jax.vmap(lambda after_faint__i_381: hp__1168[1, after_faint__i_381] > 0)(
+            jax.vmap(lambda after_faint__i_381: _get(hp__1168, 1, after_faint__i_381) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -5292,9 +5334,9 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__1328(update_speed__p_387, carry):
         (speed,) = carry
-        cond__1329 = hp__1310[update_speed__p_387, active__1293[update_speed__p_387]] > 0
-        speed__1330 = speed.at[update_speed__p_387, active__1293[update_speed__p_387]].set(
-            jnp.asarray(mod__1305[update_speed__p_387, 3], jnp.int16)
+        cond__1329 = hp__1310[update_speed__p_387, _get(active__1293, update_speed__p_387)] > 0
+        speed__1330 = speed.at[update_speed__p_387, _get(active__1293, update_speed__p_387)].set(
+            jnp.asarray(_get(mod__1305, update_speed__p_387, 3), jnp.int16)
         )
         speed__1331 = jnp.where(cond__1329, speed__1330, speed)
         return (speed__1331,)
@@ -5329,9 +5371,9 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__1353(update_speed__p_392, carry):
         (speed,) = carry
-        cond__1354 = hp[update_speed__p_392, active[update_speed__p_392]] > 0
-        speed__1355 = speed.at[update_speed__p_392, active[update_speed__p_392]].set(
-            jnp.asarray(mod[update_speed__p_392, 3], jnp.int16)
+        cond__1354 = hp[update_speed__p_392, _get(active, update_speed__p_392)] > 0
+        speed__1355 = speed.at[update_speed__p_392, _get(active, update_speed__p_392)].set(
+            jnp.asarray(_get(mod, update_speed__p_392, 3), jnp.int16)
         )
         speed__1356 = jnp.where(cond__1354, speed__1355, speed)
         return (speed__1356,)
@@ -5414,21 +5456,21 @@ def _effect_move(s: State, params, key) -> State:
             resolve_forced__first_393__1387,
             (1 - resolve_forced__first_393__1387),
         )
-        cond__1390 = need[resolve_forced__p_404__1389]
+        cond__1390 = _get(need, resolve_forced__p_404__1389)
         send_in__p_405__1391 = resolve_forced__p_404__1389
         send_in__s_406__1392 = (
-            jnp.asarray(pending[resolve_forced__p_404__1389]).astype(jnp.int32) - 4
+            jnp.asarray(_get(pending, resolve_forced__p_404__1389)).astype(jnp.int32) - 4
         )
-        send_in__old_407__1393 = active[send_in__p_405__1391]
+        send_in__old_407__1393 = _get(active, send_in__p_405__1391)
         cond__1394 = hp[send_in__p_405__1391, send_in__old_407__1393] > 0
         speed__1395 = speed.at[send_in__p_405__1391, send_in__old_407__1393].set(
             jnp.asarray(s.stats[send_in__p_405__1391, send_in__old_407__1393, 3], jnp.int16)
         )
         speed__1396 = jnp.where(cond__1394, speed__1395, speed)
-        cond__1397 = mimic_slot[send_in__p_405__1391] >= 0
+        cond__1397 = _get(mimic_slot, send_in__p_405__1391) >= 0
         moves__1398 = moves.at[
-            send_in__p_405__1391, send_in__old_407__1393, mimic_slot[send_in__p_405__1391]
-        ].set(jnp.asarray(mimic_orig[send_in__p_405__1391], jnp.int16))
+            send_in__p_405__1391, send_in__old_407__1393, _get(mimic_slot, send_in__p_405__1391)
+        ].set(jnp.asarray(_get(mimic_orig, send_in__p_405__1391), jnp.int16))
         mimic_slot__1399 = mimic_slot.at[send_in__p_405__1391].set(jnp.asarray(-1, jnp.int8))
         moves__1400 = jnp.where(cond__1397, moves__1398, moves)
         mimic_slot__1401 = jnp.where(cond__1397, mimic_slot__1399, mimic_slot)
@@ -5472,14 +5514,18 @@ def _effect_move(s: State, params, key) -> State:
         (mod__1419,) = jax.lax.fori_loop(0, 4, loop_body__1417, (mod,))
         cond__1420 = status[send_in__p_405__1391, send_in__s_406__1392] == 3
         mod__1421 = mod__1419.at[send_in__p_405__1391, 3].set(
-            jnp.asarray(jnp.maximum((mod__1419[send_in__p_405__1391, 3] * 25 // 100), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum((_get(mod__1419, send_in__p_405__1391, 3) * 25 // 100), 1), jnp.int16
+            )
         )
         mod__1422 = jnp.where(cond__1420, mod__1421, mod__1419)
         cond__1423 = status[send_in__p_405__1391, send_in__s_406__1392] == 1
         mod__1424 = mod__1422.at[send_in__p_405__1391, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__1422[send_in__p_405__1391, 0], jnp.int16), 1),
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__1422, send_in__p_405__1391, 0), jnp.int16), 1
+                    ),
                     1,
                 ),
                 jnp.int16,
@@ -5487,7 +5533,7 @@ def _effect_move(s: State, params, key) -> State:
         )
         mod__1425 = jnp.where(cond__1423, mod__1424, mod__1422)
         speed__1426 = speed__1396.at[send_in__p_405__1391, send_in__s_406__1392].set(
-            jnp.asarray(mod__1425[send_in__p_405__1391, 3], jnp.int16)
+            jnp.asarray(_get(mod__1425, send_in__p_405__1391, 3), jnp.int16)
         )
         moves__1427 = jnp.where(cond__1390, moves__1400, moves)
         active__1428 = jnp.where(cond__1390, active__1402, active)
@@ -5821,8 +5867,10 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__4(commit_choices__p_432, carry):
         (fight, last_move, last_slot, shown_move) = carry
-        commit_choices__act_433__5 = jnp.asarray(pending[commit_choices__p_432]).astype(jnp.int32)
-        commit_choices__a_434__6 = active[commit_choices__p_432]
+        commit_choices__act_433__5 = jnp.asarray(_get(pending, commit_choices__p_432)).astype(
+            jnp.int32
+        )
+        commit_choices__a_434__6 = _get(active, commit_choices__p_432)
         fight__7 = fight.at[commit_choices__p_432].set(jnp.asarray(False, jnp.bool_))
         cond__8 = jnp.logical_and(
             (commit_choices__act_433__5 < 4),
@@ -5903,7 +5951,7 @@ def _effect_switch(s: State, params, key) -> State:
                                     )
                                 )(commit_choices__p_432)
                             ),
-                            jnp.logical_not(fight__22[commit_choices__p_432]),
+                            jnp.logical_not(_get(fight__22, commit_choices__p_432)),
                         ),
                         jnp.logical_not(
                             (
@@ -5917,7 +5965,7 @@ def _effect_switch(s: State, params, key) -> State:
                     moves[
                         commit_choices__p_432,
                         commit_choices__a_434__6,
-                        last_slot__21[commit_choices__p_432],
+                        _get(last_slot__21, commit_choices__p_432),
                     ],
                 ),
                 jnp.int16,
@@ -5932,9 +5980,9 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__30(update_speed__p_441, carry):
         (speed,) = carry
-        cond__31 = hp[update_speed__p_441, active[update_speed__p_441]] > 0
-        speed__32 = speed.at[update_speed__p_441, active[update_speed__p_441]].set(
-            jnp.asarray(mod[update_speed__p_441, 3], jnp.int16)
+        cond__31 = hp[update_speed__p_441, _get(active, update_speed__p_441)] > 0
+        speed__32 = speed.at[update_speed__p_441, _get(active, update_speed__p_441)].set(
+            jnp.asarray(_get(mod, update_speed__p_441, 3), jnp.int16)
         )
         speed__33 = jnp.where(cond__31, speed__32, speed)
         return (speed__33,)
@@ -6092,23 +6140,23 @@ def _effect_switch(s: State, params, key) -> State:
             resolve_turn__first_461__81,
             (1 - resolve_turn__first_461__81),
         )
-        resolve_turn__act_473__111 = jnp.asarray(pending[resolve_turn__p_472__110]).astype(
+        resolve_turn__act_473__111 = jnp.asarray(_get(pending, resolve_turn__p_472__110)).astype(
             jnp.int32
         )
         cond__112 = jnp.logical_not(resolve_turn__over_470)
         cond__113 = resolve_turn__act_473__111 >= 4
         send_in__p_474__114 = resolve_turn__p_472__110
         send_in__s_475__115 = resolve_turn__act_473__111 - 4
-        send_in__old_476__116 = active[send_in__p_474__114]
+        send_in__old_476__116 = _get(active, send_in__p_474__114)
         cond__117 = hp[send_in__p_474__114, send_in__old_476__116] > 0
         speed__118 = speed.at[send_in__p_474__114, send_in__old_476__116].set(
             jnp.asarray(s.stats[send_in__p_474__114, send_in__old_476__116, 3], jnp.int16)
         )
         speed__119 = jnp.where(cond__117, speed__118, speed)
-        cond__120 = mimic_slot[send_in__p_474__114] >= 0
+        cond__120 = _get(mimic_slot, send_in__p_474__114) >= 0
         moves__121 = moves.at[
-            send_in__p_474__114, send_in__old_476__116, mimic_slot[send_in__p_474__114]
-        ].set(jnp.asarray(mimic_orig[send_in__p_474__114], jnp.int16))
+            send_in__p_474__114, send_in__old_476__116, _get(mimic_slot, send_in__p_474__114)
+        ].set(jnp.asarray(_get(mimic_orig, send_in__p_474__114), jnp.int16))
         mimic_slot__122 = mimic_slot.at[send_in__p_474__114].set(jnp.asarray(-1, jnp.int8))
         moves__123 = jnp.where(cond__120, moves__121, moves)
         mimic_slot__124 = jnp.where(cond__120, mimic_slot__122, mimic_slot)
@@ -6148,21 +6196,26 @@ def _effect_switch(s: State, params, key) -> State:
         (mod__142,) = jax.lax.fori_loop(0, 4, loop_body__140, (mod,))
         cond__143 = status[send_in__p_474__114, send_in__s_475__115] == 3
         mod__144 = mod__142.at[send_in__p_474__114, 3].set(
-            jnp.asarray(jnp.maximum((mod__142[send_in__p_474__114, 3] * 25 // 100), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum((_get(mod__142, send_in__p_474__114, 3) * 25 // 100), 1), jnp.int16
+            )
         )
         mod__145 = jnp.where(cond__143, mod__144, mod__142)
         cond__146 = status[send_in__p_474__114, send_in__s_475__115] == 1
         mod__147 = mod__145.at[send_in__p_474__114, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__145[send_in__p_474__114, 0], jnp.int16), 1), 1
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__145, send_in__p_474__114, 0), jnp.int16), 1
+                    ),
+                    1,
                 ),
                 jnp.int16,
             )
         )
         mod__148 = jnp.where(cond__146, mod__147, mod__145)
         speed__149 = speed__119.at[send_in__p_474__114, send_in__s_475__115].set(
-            jnp.asarray(mod__148[send_in__p_474__114, 3], jnp.int16)
+            jnp.asarray(_get(mod__148, send_in__p_474__114, 3), jnp.int16)
         )
         cond__150 = jnp.logical_and(
             jnp.logical_and(
@@ -6186,7 +6239,7 @@ def _effect_switch(s: State, params, key) -> State:
         draw_hi__161 = jnp.where(cond__150, draw_hi__155, draw_hi)
         ndraws__162 = jnp.where(cond__150, ndraws__156, ndraws)
         switch_in_damage__p_483__163 = resolve_turn__p_472__110
-        switch_in_damage__a_484__164 = active__125[switch_in_damage__p_483__163]
+        switch_in_damage__a_484__164 = _get(active__125, switch_in_damage__p_483__163)
         cond__165 = jnp.logical_or(
             (status[switch_in_damage__p_483__163, switch_in_damage__a_484__164] == 4),
             (status[switch_in_damage__p_483__163, switch_in_damage__a_484__164] == 1),
@@ -6222,14 +6275,14 @@ def _effect_switch(s: State, params, key) -> State:
         )(resolve_turn__p_472__110)
         resolve_turn__over_470__169 = True
         after_faint__left0_487__170 = jnp.sum(
-            jax.vmap(lambda after_faint__i_486: hp__167[0, after_faint__i_486] > 0)(
+            jax.vmap(lambda after_faint__i_486: _get(hp__167, 0, after_faint__i_486) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_489__171 = jnp.sum(
-            jax.vmap(lambda after_faint__i_488: hp__167[1, after_faint__i_488] > 0)(
+            jax.vmap(lambda after_faint__i_488: _get(hp__167, 1, after_faint__i_488) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -6310,8 +6363,8 @@ def _effect_switch(s: State, params, key) -> State:
             -1,
         )
         use_move__q_498__220 = 1 - use_move__p_496__218
-        use_move__a_499__221 = active[use_move__p_496__218]
-        use_move__d_500__222 = active[use_move__q_498__220]
+        use_move__a_499__221 = _get(active, use_move__p_496__218)
+        use_move__d_500__222 = _get(active, use_move__q_498__220)
         use_move__st_501__223 = status[use_move__p_496__218, use_move__a_499__221]
         use_move__can_502__224 = True
         cond__225 = use_move__st_501__223 == 2
@@ -6323,16 +6376,16 @@ def _effect_switch(s: State, params, key) -> State:
         )
         last_used__230 = last_used.at[use_move__p_496__218].set(jnp.asarray(-1, jnp.int16))
         use_move__can_502__231 = False
-        cond__232 = flinch[use_move__p_496__218]
+        cond__232 = _get(flinch, use_move__p_496__218)
         use_move__can_502__233 = False
-        cond__234 = recharge[use_move__p_496__218]
+        cond__234 = _get(recharge, use_move__p_496__218)
         recharge__235 = recharge.at[use_move__p_496__218].set(jnp.asarray(False, jnp.bool_))
         use_move__can_502__236 = False
-        cond__237 = confused[use_move__p_496__218] > 0
+        cond__237 = _get(confused, use_move__p_496__218) > 0
         confused__238 = confused.at[use_move__p_496__218].set(
-            jnp.asarray((confused[use_move__p_496__218] - 1), jnp.int8)
+            jnp.asarray((_get(confused, use_move__p_496__218) - 1), jnp.int8)
         )
-        cond__239 = confused__238[use_move__p_496__218] > 0
+        cond__239 = _get(confused__238, use_move__p_496__218) > 0
         chance__v_503__240 = _roll(
             jax.random.bits(_site_key(key, 36, resolve_turn__k_471), (), jnp.uint32), 256
         )
@@ -6345,7 +6398,7 @@ def _effect_switch(s: State, params, key) -> State:
         use_move__acts_506__247 = chance__result_505__246
         cond__248 = jnp.logical_not(use_move__acts_506__247)
         confusion_hit__p_507__249 = use_move__p_496__218
-        confusion_hit__a_508__250 = active[confusion_hit__p_507__249]
+        confusion_hit__a_508__250 = _get(active, confusion_hit__p_507__249)
         confusion_hit__dmg_509__251 = (
             _floordiv(
                 (
@@ -6364,26 +6417,26 @@ def _effect_switch(s: State, params, key) -> State:
                             )
                             + 2
                         )
-                        * jnp.asarray(mod[confusion_hit__p_507__249, 0]).astype(jnp.int32)
+                        * jnp.asarray(_get(mod, confusion_hit__p_507__249, 0)).astype(jnp.int32)
                     )
                     * 40
                 ),
-                jnp.asarray(mod[confusion_hit__p_507__249, 1]).astype(jnp.int32),
+                jnp.asarray(_get(mod, confusion_hit__p_507__249, 1)).astype(jnp.int32),
             )
             // 50
         ) + 2
         self_damage__p_510__252 = confusion_hit__p_507__249
         self_damage__dmg_511__253 = confusion_hit__dmg_509__251
         self_damage__q_512__254 = 1 - self_damage__p_510__252
-        self_damage__a_513__255 = active[self_damage__p_510__252]
+        self_damage__a_513__255 = _get(active, self_damage__p_510__252)
         last_damage__256 = self_damage__dmg_511__253
-        cond__257 = sub_hp[self_damage__p_510__252] > 0
-        cond__258 = sub_hp[self_damage__q_512__254] > 0
+        cond__257 = _get(sub_hp, self_damage__p_510__252) > 0
+        cond__258 = _get(sub_hp, self_damage__q_512__254) > 0
         sub_hp__259 = sub_hp.at[self_damage__q_512__254].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        jnp.asarray(sub_hp[self_damage__q_512__254]).astype(jnp.int32)
+                        jnp.asarray(_get(sub_hp, self_damage__q_512__254)).astype(jnp.int32)
                         - self_damage__dmg_511__253
                     ),
                     0,
@@ -6520,14 +6573,14 @@ def _effect_switch(s: State, params, key) -> State:
             cond__225, use_move__can_502__227, use_move__can_502__343
         )
         use_move__again_518__357 = jnp.logical_or(
-            fight__26[use_move__p_496__218], charging__350[use_move__p_496__218]
+            _get(fight__26, use_move__p_496__218), _get(charging__350, use_move__p_496__218)
         )
         use_move__slot_519__358 = jnp.where(
-            use_move__again_518__357, last_slot[use_move__p_496__218], use_move__m_497__219
+            use_move__again_518__357, _get(last_slot, use_move__p_496__218), use_move__m_497__219
         )
         use_move__mv_520__359 = jnp.where(
             use_move__again_518__357,
-            jnp.asarray(last_move[use_move__p_496__218]).astype(jnp.int32),
+            jnp.asarray(_get(last_move, use_move__p_496__218)).astype(jnp.int32),
             jnp.where(
                 (use_move__m_497__219 < 0),
                 164,
@@ -6544,9 +6597,9 @@ def _effect_switch(s: State, params, key) -> State:
         cond__363 = jnp.logical_and(use_move__can_502__356, (use_move__mv_520__359 == 118))
         mirror_move__p_521__364 = use_move__p_496__218
         mirror_move__m_522__365 = use_move__slot_519__362
-        mirror_move__a_523__366 = active[mirror_move__p_521__364]
+        mirror_move__a_523__366 = _get(active, mirror_move__p_521__364)
         mirror_move__copied_524__367 = jnp.asarray(
-            last_used__347[(1 - mirror_move__p_521__364)]
+            _get(last_used__347, (1 - mirror_move__p_521__364))
         ).astype(jnp.int32)
         cond__368 = jnp.logical_and(
             (mirror_move__m_522__365 >= 0),
@@ -6625,7 +6678,7 @@ def _effect_switch(s: State, params, key) -> State:
         )
         cond__398 = jnp.logical_and(
             (MOVES__kind[use_move__mv_520__395] == 17),
-            jnp.logical_not(charging__350[use_move__p_496__218]),
+            jnp.logical_not(_get(charging__350, use_move__p_496__218)),
         )
         charging__399 = charging__350.at[use_move__p_496__218].set(jnp.asarray(True, jnp.bool_))
         charging__400 = charging__350.at[use_move__p_496__218].set(jnp.asarray(False, jnp.bool_))
@@ -6636,8 +6689,8 @@ def _effect_switch(s: State, params, key) -> State:
         use_move_hit__m_527__403 = use_move__slot_519__394
         use_move_hit__mv_528__404 = use_move__mv_520__395
         use_move_hit__q_529__405 = 1 - use_move_hit__p_526__402
-        use_move_hit__a_530__406 = active[use_move_hit__p_526__402]
-        use_move_hit__d_531__407 = active[use_move_hit__q_529__405]
+        use_move_hit__a_530__406 = _get(active, use_move_hit__p_526__402)
+        use_move_hit__d_531__407 = _get(active, use_move_hit__q_529__405)
         cond__408 = jnp.logical_and(
             (use_move_hit__m_527__403 >= 0),
             (
@@ -6766,7 +6819,7 @@ def _effect_switch(s: State, params, key) -> State:
             jnp.any(
                 jax.vmap(
                     lambda use_move_hit__i_542: (
-                        KEEP_LAST_DAMAGE[use_move_hit__i_542] == use_move_hit__mv_528__404
+                        _get(KEEP_LAST_DAMAGE, use_move_hit__i_542) == use_move_hit__mv_528__404
                     )
                 )(jnp.arange(0, 24, dtype=jnp.int32)),
                 axis=0,
@@ -6777,7 +6830,8 @@ def _effect_switch(s: State, params, key) -> State:
         cond__420 = jnp.logical_not(use_move_hit__immune_539__414)
         use_move_hit__hit_543__421 = True
         use_move_hit__sure_544__422 = jnp.logical_and(
-            (MOVES__status[use_move_hit__mv_528__404] == 5), recharge__351[use_move_hit__q_529__405]
+            (MOVES__status[use_move_hit__mv_528__404] == 5),
+            _get(recharge__351, use_move_hit__q_529__405),
         )
         cond__423 = jnp.logical_and(
             jnp.logical_not(MOVES__always_hits[use_move_hit__mv_528__404]),
@@ -6787,10 +6841,14 @@ def _effect_switch(s: State, params, key) -> State:
             jnp.asarray(MOVES__accuracy[use_move_hit__mv_528__404]).astype(jnp.int32) * 255
         ) // 100
         use_move_hit__acc_545__425 = (
-            use_move_hit__acc_545__424 * STAGE_PCT[(boosts[use_move_hit__p_526__402, 4] + 6)] // 100
+            use_move_hit__acc_545__424
+            * STAGE_PCT[(_get(boosts, use_move_hit__p_526__402, 4) + 6)]
+            // 100
         )
         use_move_hit__acc_545__426 = (
-            use_move_hit__acc_545__425 * STAGE_PCT[(6 - boosts[use_move_hit__q_529__405, 5])] // 100
+            use_move_hit__acc_545__425
+            * STAGE_PCT[(6 - _get(boosts, use_move_hit__q_529__405, 5))]
+            // 100
         )
         chance__num_546__427 = jnp.clip(use_move_hit__acc_545__426, 1, 255)
         chance__v_547__428 = _roll(
@@ -6834,7 +6892,8 @@ def _effect_switch(s: State, params, key) -> State:
         use_move_hit__blocked_552__447 = jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
-                    (sub_hp__349[use_move_hit__q_529__405] > 0), use_move_hit__foe_move_550__445
+                    (_get(sub_hp__349, use_move_hit__q_529__405) > 0),
+                    use_move_hit__foe_move_550__445,
                 ),
                 (MOVES__power[use_move_hit__mv_528__404] == 0),
             ),
@@ -6869,7 +6928,7 @@ def _effect_switch(s: State, params, key) -> State:
         recharge__454 = jnp.where(cond__450, recharge__452, recharge__351)
         set_status__q_553__455 = use_move_hit__q_529__405
         set_status__st_554__456 = MOVES__status[use_move_hit__mv_528__404]
-        set_status__d_555__457 = active[set_status__q_553__455]
+        set_status__d_555__457 = _get(active, set_status__q_553__455)
         set_status__sd_556__458 = s.species[set_status__q_553__455, set_status__d_555__457]
         set_status__poison_557__459 = jnp.logical_or(
             (set_status__st_554__456 == 4), (set_status__st_554__456 == 6)
@@ -6877,7 +6936,7 @@ def _effect_switch(s: State, params, key) -> State:
         set_status__blocked_558__460 = jnp.logical_and(
             set_status__poison_557__459,
             jnp.logical_or(
-                TYPES__immune_psn[SPECIES__type1[set_status__sd_556__458]],
+                _get(TYPES__immune_psn, SPECIES__type1[set_status__sd_556__458]),
                 jnp.logical_and(
                     (SPECIES__type2[set_status__sd_556__458] >= 0),
                     TYPES__immune_psn[SPECIES__type2[set_status__sd_556__458]],
@@ -6914,14 +6973,18 @@ def _effect_switch(s: State, params, key) -> State:
         ndraws__476 = jnp.where(cond__463, ndraws__469, ndraws__443)
         cond__477 = set_status__st_554__456 == 3
         mod__478 = mod.at[set_status__q_553__455, 3].set(
-            jnp.asarray(jnp.maximum((mod[set_status__q_553__455, 3] * 25 // 100), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum((_get(mod, set_status__q_553__455, 3) * 25 // 100), 1), jnp.int16
+            )
         )
         mod__479 = jnp.where(cond__477, mod__478, mod)
         cond__480 = set_status__st_554__456 == 1
         mod__481 = mod__479.at[set_status__q_553__455, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__479[set_status__q_553__455, 0], jnp.int16), 1),
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__479, set_status__q_553__455, 0), jnp.int16), 1
+                    ),
                     1,
                 ),
                 jnp.int16,
@@ -6984,10 +7047,10 @@ def _effect_switch(s: State, params, key) -> State:
             (boosts, mod, apply_boosts__any_ok_572) = carry
             boost_stat__q_574__511 = apply_boosts__q_563__500
             boost_stat__k_575__512 = apply_boosts__k_573
-            boost_stat__delta_576__513 = apply_boosts__deltas_571__508[apply_boosts__k_573]
-            boost_stat__a_577__514 = active[boost_stat__q_574__511]
+            boost_stat__delta_576__513 = _get(apply_boosts__deltas_571__508, apply_boosts__k_573)
+            boost_stat__a_577__514 = _get(active, boost_stat__q_574__511)
             boost_stat__b_578__515 = jnp.asarray(
-                boosts[boost_stat__q_574__511, boost_stat__k_575__512]
+                _get(boosts, boost_stat__q_574__511, boost_stat__k_575__512)
             ).astype(jnp.int32)
             boost_stat__nb_579__516 = jnp.clip(
                 (boost_stat__b_578__515 + boost_stat__delta_576__513), -6, 6
@@ -7019,11 +7082,11 @@ def _effect_switch(s: State, params, key) -> State:
             cond__522 = jnp.logical_or(
                 jnp.logical_and(
                     (boost_stat__delta_576__513 > 0),
-                    (mod[boost_stat__q_574__511, boost_stat__k_575__512] == 999),
+                    (_get(mod, boost_stat__q_574__511, boost_stat__k_575__512) == 999),
                 ),
                 jnp.logical_and(
                     (boost_stat__delta_576__513 < 0),
-                    (mod[boost_stat__q_574__511, boost_stat__k_575__512] == 1),
+                    (_get(mod, boost_stat__q_574__511, boost_stat__k_575__512) == 1),
                 ),
             )
             boosts__523 = boosts.at[boost_stat__q_574__511, boost_stat__k_575__512].set(
@@ -7092,19 +7155,23 @@ def _effect_switch(s: State, params, key) -> State:
             0, 6, loop_body__510, (boosts, mod__492, apply_boosts__any_ok_572__509)
         )
         cond__543 = apply_boosts__any_ok_572__542
-        cond__544 = status__490[apply_boosts__f_564__501, active[apply_boosts__f_564__501]] == 3
+        cond__544 = (
+            status__490[apply_boosts__f_564__501, _get(active, apply_boosts__f_564__501)] == 3
+        )
         mod__545 = mod__541.at[apply_boosts__f_564__501, 3].set(
             jnp.asarray(
-                jnp.maximum((mod__541[apply_boosts__f_564__501, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((_get(mod__541, apply_boosts__f_564__501, 3) * 25 // 100), 1), jnp.int16
             )
         )
         mod__546 = jnp.where(cond__544, mod__545, mod__541)
-        cond__547 = status__490[apply_boosts__f_564__501, active[apply_boosts__f_564__501]] == 1
+        cond__547 = (
+            status__490[apply_boosts__f_564__501, _get(active, apply_boosts__f_564__501)] == 1
+        )
         mod__548 = mod__546.at[apply_boosts__f_564__501, 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__546[apply_boosts__f_564__501, 0], jnp.int16), 1
+                        jnp.asarray(_get(mod__546, apply_boosts__f_564__501, 0), jnp.int16), 1
                     ),
                     1,
                 ),
@@ -7123,7 +7190,7 @@ def _effect_switch(s: State, params, key) -> State:
         )
         heal_self__p_584__554 = use_move_hit__p_526__402
         heal_self__rest_585__555 = use_move_hit__kind_540__415 == 10
-        heal_self__a_586__556 = active[heal_self__p_584__554]
+        heal_self__a_586__556 = _get(active, heal_self__p_584__554)
         heal_self__h_587__557 = jnp.asarray(
             hp__344[heal_self__p_584__554, heal_self__a_586__556]
         ).astype(jnp.int32)
@@ -7210,8 +7277,8 @@ def _effect_switch(s: State, params, key) -> State:
         )
         confuse__q_594__602 = use_move_hit__q_529__405
         cond__603 = jnp.logical_and(
-            (confused__348[confuse__q_594__602] == 0),
-            (hp__588[confuse__q_594__602, active[confuse__q_594__602]] > 0),
+            (_get(confused__348, confuse__q_594__602) == 0),
+            (hp__588[confuse__q_594__602, _get(active, confuse__q_594__602)] > 0),
         )
         rand__v_595__604 = 2 + _roll(
             jax.random.bits(_site_key(key, 41, resolve_turn__k_471), (), jnp.uint32), 4
@@ -7237,9 +7304,9 @@ def _effect_switch(s: State, params, key) -> State:
         ndraws__621 = jnp.where(cond__601, ndraws__616, ndraws__594)
         cond__622 = jnp.logical_and(use_move_hit__hit_543__448, (use_move_hit__kind_540__415 == 13))
         make_substitute__p_598__623 = use_move_hit__p_526__402
-        make_substitute__a_599__624 = active[make_substitute__p_598__623]
+        make_substitute__a_599__624 = _get(active, make_substitute__p_598__623)
         cond__625 = jnp.logical_and(
-            (sub_hp__349[make_substitute__p_598__623] == 0),
+            (_get(sub_hp__349, make_substitute__p_598__623) == 0),
             (
                 (
                     jnp.asarray(
@@ -7300,14 +7367,15 @@ def _effect_switch(s: State, params, key) -> State:
         )
         self_damage__p_600__635 = use_move_hit__p_526__402
         self_damage__q_601__636 = 1 - self_damage__p_600__635
-        self_damage__a_602__637 = active[self_damage__p_600__635]
+        self_damage__a_602__637 = _get(active, self_damage__p_600__635)
         last_damage__638 = jnp.asarray(1, jnp.int32)
-        cond__639 = sub_hp__633[self_damage__p_600__635] > 0
-        cond__640 = sub_hp__633[self_damage__q_601__636] > 0
+        cond__639 = _get(sub_hp__633, self_damage__p_600__635) > 0
+        cond__640 = _get(sub_hp__633, self_damage__q_601__636) > 0
         sub_hp__641 = sub_hp__633.at[self_damage__q_601__636].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__633[self_damage__q_601__636]).astype(jnp.int32) - 1), 0
+                    (jnp.asarray(_get(sub_hp__633, self_damage__q_601__636)).astype(jnp.int32) - 1),
+                    0,
                 ),
                 jnp.int16,
             )
@@ -7395,10 +7463,10 @@ def _effect_switch(s: State, params, key) -> State:
         mimic__p_612__671 = use_move_hit__p_526__402
         mimic__k_613__672 = use_move_hit__pick_604__669
         mimic__q_614__673 = 1 - mimic__p_612__671
-        mimic__a_615__674 = active[mimic__p_612__671]
-        mimic__d_616__675 = active[mimic__q_614__673]
-        mimic__sl_617__676 = jnp.asarray(last_slot[mimic__p_612__671]).astype(jnp.int32)
-        cond__677 = mimic_slot[mimic__p_612__671] < 0
+        mimic__a_615__674 = _get(active, mimic__p_612__671)
+        mimic__d_616__675 = _get(active, mimic__q_614__673)
+        mimic__sl_617__676 = jnp.asarray(_get(last_slot, mimic__p_612__671)).astype(jnp.int32)
+        cond__677 = _get(mimic_slot, mimic__p_612__671) < 0
         mimic_slot__678 = mimic_slot.at[mimic__p_612__671].set(
             jnp.asarray(mimic__sl_617__676, jnp.int8)
         )
@@ -7423,7 +7491,7 @@ def _effect_switch(s: State, params, key) -> State:
         move_damage__dmg_622__691 = jnp.asarray(0, jnp.int32)
         cond__692 = move_damage__kind_621__690 == 5
         move_damage__dmg_622__693 = jnp.asarray(
-            s.level[move_damage__p_618__687, active[move_damage__p_618__687]]
+            s.level[move_damage__p_618__687, _get(active, move_damage__p_618__687)]
         ).astype(jnp.int32)
         cond__694 = move_damage__kind_621__690 == 6
         move_damage__dmg_622__695 = jnp.asarray(
@@ -7434,7 +7502,7 @@ def _effect_switch(s: State, params, key) -> State:
             jnp.right_shift(
                 jnp.asarray(
                     jnp.asarray(
-                        hp__646[move_damage__q_620__689, active[move_damage__q_620__689]]
+                        hp__646[move_damage__q_620__689, _get(active, move_damage__q_620__689)]
                     ).astype(jnp.int32),
                     jnp.int32,
                 ),
@@ -7443,12 +7511,13 @@ def _effect_switch(s: State, params, key) -> State:
             1,
         )
         cond__698 = move_damage__kind_621__690 == 12
-        move_damage__u_623__699 = jnp.asarray(used_move__397[move_damage__q_620__689]).astype(
+        move_damage__u_623__699 = jnp.asarray(_get(used_move__397, move_damage__q_620__689)).astype(
             jnp.int32
         )
         move_damage__ok_624__700 = jnp.logical_and(
             jnp.logical_and(
-                (move_damage__u_623__699 >= 0), (shown_move__393[move_damage__q_620__689] != 67)
+                (move_damage__u_623__699 >= 0),
+                (_get(shown_move__393, move_damage__q_620__689) != 67),
             ),
             (last_damage__647 > 0),
         )
@@ -7466,8 +7535,8 @@ def _effect_switch(s: State, params, key) -> State:
         damage_of__p_625__703 = move_damage__p_618__687
         damage_of__mv_626__704 = move_damage__mv_619__688
         damage_of__q_627__705 = 1 - damage_of__p_625__703
-        damage_of__a_628__706 = active[damage_of__p_625__703]
-        damage_of__d_629__707 = active[damage_of__q_627__705]
+        damage_of__a_628__706 = _get(active, damage_of__p_625__703)
+        damage_of__d_629__707 = _get(active, damage_of__q_627__705)
         damage_of__sa_630__708 = s.species[damage_of__p_625__703, damage_of__a_628__706]
         damage_of__sd_631__709 = s.species[damage_of__q_627__705, damage_of__d_629__707]
         damage_of__c_632__710 = jnp.minimum(
@@ -7501,25 +7570,25 @@ def _effect_switch(s: State, params, key) -> State:
             jnp.where(
                 damage_of__crit_637__720,
                 s.stats[damage_of__p_625__703, damage_of__a_628__706, damage_of__si_639__722],
-                mod__552[damage_of__p_625__703, damage_of__si_639__722],
+                _get(mod__552, damage_of__p_625__703, damage_of__si_639__722),
             )
         ).astype(jnp.int32)
         damage_of__df_642__725 = jnp.asarray(
             jnp.where(
                 damage_of__crit_637__720,
                 s.stats[damage_of__q_627__705, damage_of__d_629__707, damage_of__di_640__723],
-                mod__552[damage_of__q_627__705, damage_of__di_640__723],
+                _get(mod__552, damage_of__q_627__705, damage_of__di_640__723),
             )
         ).astype(jnp.int32)
         cond__726 = jnp.logical_and(
             jnp.logical_not(damage_of__crit_637__720),
             jnp.logical_or(
                 jnp.logical_and(
-                    damage_of__special_638__721, light_screen__600[damage_of__q_627__705]
+                    damage_of__special_638__721, _get(light_screen__600, damage_of__q_627__705)
                 ),
                 jnp.logical_and(
                     jnp.logical_not(damage_of__special_638__721),
-                    reflect__597[damage_of__q_627__705],
+                    _get(reflect__597, damage_of__q_627__705),
                 ),
             ),
         )
@@ -7727,14 +7796,14 @@ def _effect_switch(s: State, params, key) -> State:
         move_damage__result_659__795 = move_damage__dmg_622__794
         use_move_hit__first_660__796 = move_damage__result_659__795
         use_move_hit__dmg_661__797 = jnp.asarray(0, jnp.int32)
-        use_move_hit__behind_662__798 = sub_hp__648[use_move_hit__q_529__405] > 0
+        use_move_hit__behind_662__798 = _get(sub_hp__648, use_move_hit__q_529__405) > 0
         cond__799 = use_move_hit__behind_662__798
         hit_substitute__p_663__800 = use_move_hit__p_526__402
         hit_substitute__mv_664__801 = use_move_hit__mv_528__404
         hit_substitute__first_665__802 = use_move_hit__first_660__796
         hit_substitute__nhits_666__803 = use_move_hit__nhits_603__668
         hit_substitute__q_667__804 = 1 - hit_substitute__p_663__800
-        hit_substitute__a_668__805 = active[hit_substitute__p_663__800]
+        hit_substitute__a_668__805 = _get(active, hit_substitute__p_663__800)
         hit_substitute__broke_669__806 = False
 
         def loop_body__807(hit_substitute__h_670, carry):
@@ -7753,16 +7822,16 @@ def _effect_switch(s: State, params, key) -> State:
             sub_hp__810 = sub_hp.at[hit_substitute__q_667__804].set(
                 jnp.asarray(
                     (
-                        sub_hp[hit_substitute__q_667__804]
+                        _get(sub_hp, hit_substitute__q_667__804)
                         - jnp.minimum(
                             hit_substitute__first_665__802,
-                            jnp.asarray(sub_hp[hit_substitute__q_667__804]).astype(jnp.int32),
+                            jnp.asarray(_get(sub_hp, hit_substitute__q_667__804)).astype(jnp.int32),
                         )
                     ),
                     jnp.int16,
                 )
             )
-            cond__811 = sub_hp__810[hit_substitute__q_667__804] <= 0
+            cond__811 = _get(sub_hp__810, hit_substitute__q_667__804) <= 0
             hit_substitute__broke_669__812 = True
             cond__813 = MOVES__recoil_num[hit_substitute__mv_664__801] > 0
             hit_substitute__rec_671__814 = jnp.maximum(
@@ -7991,7 +8060,7 @@ def _effect_switch(s: State, params, key) -> State:
         cond__884 = use_move_hit__lands_686__883
         set_status__q_687__885 = use_move_hit__q_529__405
         set_status__st_688__886 = use_move_hit__sec_677__871
-        set_status__d_689__887 = active[set_status__q_687__885]
+        set_status__d_689__887 = _get(active, set_status__q_687__885)
         set_status__sd_690__888 = s.species[set_status__q_687__885, set_status__d_689__887]
         set_status__poison_691__889 = jnp.logical_or(
             (set_status__st_688__886 == 4), (set_status__st_688__886 == 6)
@@ -7999,7 +8068,7 @@ def _effect_switch(s: State, params, key) -> State:
         set_status__blocked_692__890 = jnp.logical_and(
             set_status__poison_691__889,
             jnp.logical_or(
-                TYPES__immune_psn[SPECIES__type1[set_status__sd_690__888]],
+                _get(TYPES__immune_psn, SPECIES__type1[set_status__sd_690__888]),
                 jnp.logical_and(
                     (SPECIES__type2[set_status__sd_690__888] >= 0),
                     TYPES__immune_psn[SPECIES__type2[set_status__sd_690__888]],
@@ -8037,7 +8106,7 @@ def _effect_switch(s: State, params, key) -> State:
         cond__907 = set_status__st_688__886 == 3
         mod__908 = mod__552.at[set_status__q_687__885, 3].set(
             jnp.asarray(
-                jnp.maximum((mod__552[set_status__q_687__885, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((_get(mod__552, set_status__q_687__885, 3) * 25 // 100), 1), jnp.int16
             )
         )
         mod__909 = jnp.where(cond__907, mod__908, mod__552)
@@ -8045,7 +8114,9 @@ def _effect_switch(s: State, params, key) -> State:
         mod__911 = mod__909.at[set_status__q_687__885, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__909[set_status__q_687__885, 0], jnp.int16), 1),
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__909, set_status__q_687__885, 0), jnp.int16), 1
+                    ),
                     1,
                 ),
                 jnp.int16,
@@ -8104,7 +8175,7 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.any(
                     jax.vmap(
                         lambda use_move_hit__k_697: (
-                            use_move_hit__sb_696__941[use_move_hit__k_697] != 0
+                            _get(use_move_hit__sb_696__941, use_move_hit__k_697) != 0
                         )
                     )(jnp.arange(0, 6, dtype=jnp.int32)),
                     axis=0,
@@ -8160,10 +8231,10 @@ def _effect_switch(s: State, params, key) -> State:
             (boosts, mod, apply_boosts__any_ok_712) = carry
             boost_stat__q_714__964 = apply_boosts__q_703__953
             boost_stat__k_715__965 = apply_boosts__k_713
-            boost_stat__delta_716__966 = apply_boosts__deltas_711__961[apply_boosts__k_713]
-            boost_stat__a_717__967 = active[boost_stat__q_714__964]
+            boost_stat__delta_716__966 = _get(apply_boosts__deltas_711__961, apply_boosts__k_713)
+            boost_stat__a_717__967 = _get(active, boost_stat__q_714__964)
             boost_stat__b_718__968 = jnp.asarray(
-                boosts[boost_stat__q_714__964, boost_stat__k_715__965]
+                _get(boosts, boost_stat__q_714__964, boost_stat__k_715__965)
             ).astype(jnp.int32)
             boost_stat__nb_719__969 = jnp.clip(
                 (boost_stat__b_718__968 + boost_stat__delta_716__966), -6, 6
@@ -8195,11 +8266,11 @@ def _effect_switch(s: State, params, key) -> State:
             cond__975 = jnp.logical_or(
                 jnp.logical_and(
                     (boost_stat__delta_716__966 > 0),
-                    (mod[boost_stat__q_714__964, boost_stat__k_715__965] == 999),
+                    (_get(mod, boost_stat__q_714__964, boost_stat__k_715__965) == 999),
                 ),
                 jnp.logical_and(
                     (boost_stat__delta_716__966 < 0),
-                    (mod[boost_stat__q_714__964, boost_stat__k_715__965] == 1),
+                    (_get(mod, boost_stat__q_714__964, boost_stat__k_715__965) == 1),
                 ),
             )
             boosts__976 = boosts.at[boost_stat__q_714__964, boost_stat__k_715__965].set(
@@ -8268,19 +8339,23 @@ def _effect_switch(s: State, params, key) -> State:
             0, 6, loop_body__963, (boosts__551, mod__936, apply_boosts__any_ok_712__962)
         )
         cond__996 = apply_boosts__any_ok_712__995
-        cond__997 = status__934[apply_boosts__f_704__954, active[apply_boosts__f_704__954]] == 3
+        cond__997 = (
+            status__934[apply_boosts__f_704__954, _get(active, apply_boosts__f_704__954)] == 3
+        )
         mod__998 = mod__994.at[apply_boosts__f_704__954, 3].set(
             jnp.asarray(
-                jnp.maximum((mod__994[apply_boosts__f_704__954, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((_get(mod__994, apply_boosts__f_704__954, 3) * 25 // 100), 1), jnp.int16
             )
         )
         mod__999 = jnp.where(cond__997, mod__998, mod__994)
-        cond__1000 = status__934[apply_boosts__f_704__954, active[apply_boosts__f_704__954]] == 1
+        cond__1000 = (
+            status__934[apply_boosts__f_704__954, _get(active, apply_boosts__f_704__954)] == 1
+        )
         mod__1001 = mod__999.at[apply_boosts__f_704__954, 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__999[apply_boosts__f_704__954, 0], jnp.int16), 1
+                        jnp.asarray(_get(mod__999, apply_boosts__f_704__954, 0), jnp.int16), 1
                     ),
                     1,
                 ),
@@ -8345,8 +8420,8 @@ def _effect_switch(s: State, params, key) -> State:
         )
         confuse__q_732__1031 = use_move_hit__q_529__405
         cond__1032 = jnp.logical_and(
-            (confused__617[confuse__q_732__1031] == 0),
-            (hp__866[confuse__q_732__1031, active[confuse__q_732__1031]] > 0),
+            (_get(confused__617, confuse__q_732__1031) == 0),
+            (hp__866[confuse__q_732__1031, _get(active, confuse__q_732__1031)] > 0),
         )
         rand__v_733__1033 = 2 + _roll(
             jax.random.bits(_site_key(key, 49, resolve_turn__k_471), (), jnp.uint32), 4
@@ -8407,14 +8482,18 @@ def _effect_switch(s: State, params, key) -> State:
         cond__1076 = MOVES__crash[use_move_hit__mv_528__404]
         self_damage__p_736__1077 = use_move_hit__p_526__402
         self_damage__q_737__1078 = 1 - self_damage__p_736__1077
-        self_damage__a_738__1079 = active[self_damage__p_736__1077]
+        self_damage__a_738__1079 = _get(active, self_damage__p_736__1077)
         last_damage__1080 = jnp.asarray(1, jnp.int32)
-        cond__1081 = sub_hp__349[self_damage__p_736__1077] > 0
-        cond__1082 = sub_hp__349[self_damage__q_737__1078] > 0
+        cond__1081 = _get(sub_hp__349, self_damage__p_736__1077) > 0
+        cond__1082 = _get(sub_hp__349, self_damage__q_737__1078) > 0
         sub_hp__1083 = sub_hp__349.at[self_damage__q_737__1078].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__349[self_damage__q_737__1078]).astype(jnp.int32) - 1), 0
+                    (
+                        jnp.asarray(_get(sub_hp__349, self_damage__q_737__1078)).astype(jnp.int32)
+                        - 1
+                    ),
+                    0,
                 ),
                 jnp.int16,
             )
@@ -8561,14 +8640,14 @@ def _effect_switch(s: State, params, key) -> State:
         cond__1170 = jnp.logical_or((hp__1168[0, active[0]] <= 0), (hp__1168[1, active[1]] <= 0))
         resolve_turn__over_470__1171 = True
         after_faint__left0_740__1172 = jnp.sum(
-            jax.vmap(lambda after_faint__i_739: hp__1168[0, after_faint__i_739] > 0)(
+            jax.vmap(lambda after_faint__i_739: _get(hp__1168, 0, after_faint__i_739) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
         after_faint__left1_742__1173 = jnp.sum(
-            jax.vmap(lambda after_faint__i_741: hp__1168[1, after_faint__i_741] > 0)(
+            jax.vmap(lambda after_faint__i_741: _get(hp__1168, 1, after_faint__i_741) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
@@ -8830,9 +8909,9 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__1328(update_speed__p_747, carry):
         (speed,) = carry
-        cond__1329 = hp__1310[update_speed__p_747, active__1293[update_speed__p_747]] > 0
-        speed__1330 = speed.at[update_speed__p_747, active__1293[update_speed__p_747]].set(
-            jnp.asarray(mod__1305[update_speed__p_747, 3], jnp.int16)
+        cond__1329 = hp__1310[update_speed__p_747, _get(active__1293, update_speed__p_747)] > 0
+        speed__1330 = speed.at[update_speed__p_747, _get(active__1293, update_speed__p_747)].set(
+            jnp.asarray(_get(mod__1305, update_speed__p_747, 3), jnp.int16)
         )
         speed__1331 = jnp.where(cond__1329, speed__1330, speed)
         return (speed__1331,)
@@ -8867,9 +8946,9 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__1353(update_speed__p_752, carry):
         (speed,) = carry
-        cond__1354 = hp[update_speed__p_752, active[update_speed__p_752]] > 0
-        speed__1355 = speed.at[update_speed__p_752, active[update_speed__p_752]].set(
-            jnp.asarray(mod[update_speed__p_752, 3], jnp.int16)
+        cond__1354 = hp[update_speed__p_752, _get(active, update_speed__p_752)] > 0
+        speed__1355 = speed.at[update_speed__p_752, _get(active, update_speed__p_752)].set(
+            jnp.asarray(_get(mod, update_speed__p_752, 3), jnp.int16)
         )
         speed__1356 = jnp.where(cond__1354, speed__1355, speed)
         return (speed__1356,)
@@ -8952,21 +9031,21 @@ def _effect_switch(s: State, params, key) -> State:
             resolve_forced__first_753__1387,
             (1 - resolve_forced__first_753__1387),
         )
-        cond__1390 = need[resolve_forced__p_764__1389]
+        cond__1390 = _get(need, resolve_forced__p_764__1389)
         send_in__p_765__1391 = resolve_forced__p_764__1389
         send_in__s_766__1392 = (
-            jnp.asarray(pending[resolve_forced__p_764__1389]).astype(jnp.int32) - 4
+            jnp.asarray(_get(pending, resolve_forced__p_764__1389)).astype(jnp.int32) - 4
         )
-        send_in__old_767__1393 = active[send_in__p_765__1391]
+        send_in__old_767__1393 = _get(active, send_in__p_765__1391)
         cond__1394 = hp[send_in__p_765__1391, send_in__old_767__1393] > 0
         speed__1395 = speed.at[send_in__p_765__1391, send_in__old_767__1393].set(
             jnp.asarray(s.stats[send_in__p_765__1391, send_in__old_767__1393, 3], jnp.int16)
         )
         speed__1396 = jnp.where(cond__1394, speed__1395, speed)
-        cond__1397 = mimic_slot[send_in__p_765__1391] >= 0
+        cond__1397 = _get(mimic_slot, send_in__p_765__1391) >= 0
         moves__1398 = moves.at[
-            send_in__p_765__1391, send_in__old_767__1393, mimic_slot[send_in__p_765__1391]
-        ].set(jnp.asarray(mimic_orig[send_in__p_765__1391], jnp.int16))
+            send_in__p_765__1391, send_in__old_767__1393, _get(mimic_slot, send_in__p_765__1391)
+        ].set(jnp.asarray(_get(mimic_orig, send_in__p_765__1391), jnp.int16))
         mimic_slot__1399 = mimic_slot.at[send_in__p_765__1391].set(jnp.asarray(-1, jnp.int8))
         moves__1400 = jnp.where(cond__1397, moves__1398, moves)
         mimic_slot__1401 = jnp.where(cond__1397, mimic_slot__1399, mimic_slot)
@@ -9010,14 +9089,18 @@ def _effect_switch(s: State, params, key) -> State:
         (mod__1419,) = jax.lax.fori_loop(0, 4, loop_body__1417, (mod,))
         cond__1420 = status[send_in__p_765__1391, send_in__s_766__1392] == 3
         mod__1421 = mod__1419.at[send_in__p_765__1391, 3].set(
-            jnp.asarray(jnp.maximum((mod__1419[send_in__p_765__1391, 3] * 25 // 100), 1), jnp.int16)
+            jnp.asarray(
+                jnp.maximum((_get(mod__1419, send_in__p_765__1391, 3) * 25 // 100), 1), jnp.int16
+            )
         )
         mod__1422 = jnp.where(cond__1420, mod__1421, mod__1419)
         cond__1423 = status[send_in__p_765__1391, send_in__s_766__1392] == 1
         mod__1424 = mod__1422.at[send_in__p_765__1391, 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__1422[send_in__p_765__1391, 0], jnp.int16), 1),
+                    jnp.right_shift(
+                        jnp.asarray(_get(mod__1422, send_in__p_765__1391, 0), jnp.int16), 1
+                    ),
                     1,
                 ),
                 jnp.int16,
@@ -9025,7 +9108,7 @@ def _effect_switch(s: State, params, key) -> State:
         )
         mod__1425 = jnp.where(cond__1423, mod__1424, mod__1422)
         speed__1426 = speed__1396.at[send_in__p_765__1391, send_in__s_766__1392].set(
-            jnp.asarray(mod__1425[send_in__p_765__1391, 3], jnp.int16)
+            jnp.asarray(_get(mod__1425, send_in__p_765__1391, 3), jnp.int16)
         )
         moves__1427 = jnp.where(cond__1390, moves__1400, moves)
         active__1428 = jnp.where(cond__1390, active__1402, active)
@@ -9431,7 +9514,9 @@ def init(key) -> State:
                 jnp.int16,
             )
         )
-        hp__8 = hp.at[0, load_team__i_2].set(jnp.asarray(maxhp__7[0, load_team__i_2], jnp.int16))
+        hp__8 = hp.at[0, load_team__i_2].set(
+            jnp.asarray(_get(maxhp__7, 0, load_team__i_2), jnp.int16)
+        )
         stats__9 = stats.at[0, load_team__i_2, 0].set(
             jnp.asarray(
                 (
@@ -9577,7 +9662,7 @@ def init(key) -> State:
             )
         )
         speed__13 = speed.at[0, load_team__i_2].set(
-            jnp.asarray(stats__12[0, load_team__i_2, 3], jnp.int16)
+            jnp.asarray(_get(stats__12, 0, load_team__i_2, 3), jnp.int16)
         )
         load_team__nums_22__14 = jnp.broadcast_to(
             jnp.asarray(
@@ -9599,7 +9684,7 @@ def init(key) -> State:
 
         def loop_body__15(load_team__k_23, carry):
             (moves, pp) = carry
-            load_team__mv_24__16 = load_team__nums_22__14[load_team__k_23] - 1
+            load_team__mv_24__16 = _get(load_team__nums_22__14, load_team__k_23) - 1
             moves__17 = moves.at[0, load_team__i_2, load_team__k_23].set(
                 jnp.asarray(load_team__mv_24__16, jnp.int16)
             )
@@ -9656,7 +9741,7 @@ def init(key) -> State:
             )
         )
         hp__28 = hp.at[1, load_team__i_26].set(
-            jnp.asarray(maxhp__27[1, load_team__i_26], jnp.int16)
+            jnp.asarray(_get(maxhp__27, 1, load_team__i_26), jnp.int16)
         )
         stats__29 = stats.at[1, load_team__i_26, 0].set(
             jnp.asarray(
@@ -9803,7 +9888,7 @@ def init(key) -> State:
             )
         )
         speed__33 = speed.at[1, load_team__i_26].set(
-            jnp.asarray(stats__32[1, load_team__i_26, 3], jnp.int16)
+            jnp.asarray(_get(stats__32, 1, load_team__i_26, 3), jnp.int16)
         )
         load_team__nums_46__34 = jnp.broadcast_to(
             jnp.asarray(
@@ -9825,7 +9910,7 @@ def init(key) -> State:
 
         def loop_body__35(load_team__k_47, carry):
             (moves, pp) = carry
-            load_team__mv_48__36 = load_team__nums_46__34[load_team__k_47] - 1
+            load_team__mv_48__36 = _get(load_team__nums_46__34, load_team__k_47) - 1
             moves__37 = moves.at[1, load_team__i_26, load_team__k_47].set(
                 jnp.asarray(load_team__mv_48__36, jnp.int16)
             )
@@ -9885,7 +9970,9 @@ def init(key) -> State:
 
     def loop_body__48(send_in__k_51, carry):
         (mod,) = carry
-        mod__49 = mod.at[0, send_in__k_51].set(jnp.asarray(stats[0, 0, send_in__k_51], jnp.int16))
+        mod__49 = mod.at[0, send_in__k_51].set(
+            jnp.asarray(_get(stats, 0, 0, send_in__k_51), jnp.int16)
+        )
         return (mod__49,)
 
     (mod,) = jax.lax.fori_loop(0, 4, loop_body__48, (mod,))
@@ -9935,7 +10022,9 @@ def init(key) -> State:
 
     def loop_body__61(send_in__k_54, carry):
         (mod,) = carry
-        mod__62 = mod.at[1, send_in__k_54].set(jnp.asarray(stats[1, 0, send_in__k_54], jnp.int16))
+        mod__62 = mod.at[1, send_in__k_54].set(
+            jnp.asarray(_get(stats, 1, 0, send_in__k_54), jnp.int16)
+        )
         return (mod__62,)
 
     (mod,) = jax.lax.fori_loop(0, 4, loop_body__61, (mod,))

@@ -3242,6 +3242,8 @@ _PARAMS = jnp.array([
     [11, 0], [12, 0], [13, 0], [14, 0], [15, 0], [16, 0], [17, 0], [18, 0], [19, 0],
 ], dtype=jnp.int32)
 # fmt: on
+# choice__pending -> the action whose effect goes on with the pick (0: nothing pending)
+_ROUTES = jnp.array([10, 3, 3, 5, 6, 6, 8], dtype=jnp.int32)
 
 
 @jax.tree_util.register_dataclass
@@ -3374,6 +3376,15 @@ def _shuffle(zone, key):
     return jnp.sum(
         jnp.where(rank[None, :] == slots[:, None], zone[None, :].astype(jnp.int32), 0), axis=1
     ).astype(zone.dtype)
+
+
+def _get(a, *index):
+    """a[index] for scalar indexes that are never negative: clamped into each axis, as JAX's
+    indexing reads, without its negative-index step (a dynamic slice)."""
+    starts = tuple(jnp.asarray(i, jnp.int32) for i in index) + (0,) * (a.ndim - len(index))
+    sizes = (1,) * len(index) + a.shape[len(index) :]
+    part = jax.lax.dynamic_slice(a, starts, sizes, allow_negative_indices=False)
+    return jnp.reshape(part, a.shape[len(index) :])
 
 
 def _f2i(x, dtype):
@@ -3761,7 +3772,8 @@ def invariants(s: State) -> jax.Array:
             jnp.all(
                 jax.vmap(
                     lambda p: jnp.logical_and(
-                        (s.hand_count[p] == _size(s.hand[p])), (s.deck_count[p] == _size(s.deck[p]))
+                        (_get(s.hand_count, p) == _size(_get(s.hand, p))),
+                        (_get(s.deck_count, p) == _size(_get(s.deck, p))),
                     )
                 )(jnp.arange(0, 2, dtype=jnp.int32)),
                 axis=0,
@@ -3770,16 +3782,16 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda p: (
                         (
-                            _size(s.deck[p])
-                            + _size(s.hand[p])
-                            + s.discard_count[p]
+                            _size(_get(s.deck, p))
+                            + _size(_get(s.hand, p))
+                            + _get(s.discard_count, p)
                             + jnp.sum(
                                 jax.vmap(
                                     lambda ks: jnp.where(
-                                        (s.card[p, ks] >= 0),
+                                        (_get(s.card, p, ks) >= 0),
                                         (
                                             1
-                                            + jnp.asarray(CARDS__stage[s.card[p, ks]]).astype(
+                                            + jnp.asarray(CARDS__stage[_get(s.card, p, ks)]).astype(
                                                 jnp.int32
                                             )
                                         ),
@@ -3798,9 +3810,11 @@ def invariants(s: State) -> jax.Array:
             jnp.logical_or(
                 jnp.logical_or((s.phase == 0), (s.phase == 3)),
                 jnp.all(
-                    jax.vmap(lambda p: jnp.logical_or((s.card[p, 0] >= 0), s.promote_pending[p]))(
-                        jnp.arange(0, 2, dtype=jnp.int32)
-                    ),
+                    jax.vmap(
+                        lambda p: jnp.logical_or(
+                            (_get(s.card, p, 0) >= 0), _get(s.promote_pending, p)
+                        )
+                    )(jnp.arange(0, 2, dtype=jnp.int32)),
                     axis=0,
                 ),
             ),
@@ -3811,8 +3825,8 @@ def invariants(s: State) -> jax.Array:
                         lambda p: jnp.all(
                             jax.vmap(
                                 lambda ks: jnp.logical_or(
-                                    (s.card[p, ks] < 0),
-                                    (s.damage[p, ks] < CARDS__hp[s.card[p, ks]]),
+                                    (_get(s.card, p, ks) < 0),
+                                    (_get(s.damage, p, ks) < CARDS__hp[_get(s.card, p, ks)]),
                                 )
                             )(jnp.arange(0, 4, dtype=jnp.int32)),
                             axis=0,
@@ -3826,10 +3840,10 @@ def invariants(s: State) -> jax.Array:
                     lambda p: jnp.all(
                         jax.vmap(
                             lambda ks: jnp.logical_or(
-                                (s.card[p, ks] >= 0),
+                                (_get(s.card, p, ks) >= 0),
                                 jnp.logical_and(
-                                    (s.damage[p, ks] == 0),
-                                    (jnp.sum(s.energy[p, ks], dtype=jnp.int32) == 0),
+                                    (_get(s.damage, p, ks) == 0),
+                                    (jnp.sum(_get(s.energy, p, ks), dtype=jnp.int32) == 0),
                                 ),
                             )
                         )(jnp.arange(0, 4, dtype=jnp.int32)),
@@ -3839,14 +3853,16 @@ def invariants(s: State) -> jax.Array:
                 axis=0,
             ),
             jnp.all(
-                jax.vmap(lambda p: s.hand_count[p] <= 10)(jnp.arange(0, 2, dtype=jnp.int32)), axis=0
+                jax.vmap(lambda p: _get(s.hand_count, p) <= 10)(jnp.arange(0, 2, dtype=jnp.int32)),
+                axis=0,
             ),
             jnp.logical_and(
                 True,
                 jnp.all(
                     jax.vmap(
                         lambda r: jnp.logical_and(
-                            (DECK_CARDS__deck[r] == (r // 20)), (DECK_CARDS__slot[r] == (r % 20))
+                            (_get(DECK_CARDS__deck, r) == (r // 20)),
+                            (_get(DECK_CARDS__slot, r) == (r % 20)),
                         )
                     )(jnp.arange(0, 1600, dtype=jnp.int32)),
                     axis=0,
@@ -3866,13 +3882,13 @@ def invariants(s: State) -> jax.Array:
                                             ),
                                             (CARDS__stage[is_basic__c_612] == 0),
                                         )
-                                    )(DECK_CARDS__card[((d * 20) + j)])
+                                    )(_get(DECK_CARDS__card, ((d * 20) + j)))
                                 )(jnp.arange(0, 20, dtype=jnp.int32)),
                                 axis=0,
                             ),
-                            (DECK_INFO__types[d] >= 1),
+                            (_get(DECK_INFO__types, d) >= 1),
                         ),
-                        (DECK_INFO__types[d] <= 3),
+                        (_get(DECK_INFO__types, d) <= 3),
                     )
                 )(jnp.arange(0, 80, dtype=jnp.int32)),
                 axis=0,
@@ -3881,10 +3897,12 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda p: jnp.logical_and(
                         jnp.logical_and(
-                            jnp.logical_and((FIXED_DECKS[p] >= -1), (FIXED_DECKS[p] < 80)),
-                            (s.deck_id[p] >= 0),
+                            jnp.logical_and(
+                                (_get(FIXED_DECKS, p) >= -1), (_get(FIXED_DECKS, p) < 80)
+                            ),
+                            (_get(s.deck_id, p) >= 0),
                         ),
-                        (s.deck_id[p] < 80),
+                        (_get(s.deck_id, p) < 80),
                     )
                 )(jnp.arange(0, 2, dtype=jnp.int32)),
                 axis=0,
@@ -4303,24 +4321,35 @@ def legal_action_mask(s: State) -> jax.Array:
                             jnp.all(
                                 jax.vmap(
                                     lambda can_pay__t_127: (
-                                        can_pay__held_125[can_pay__t_127]
-                                        >= (
-                                            lambda attack_cost__r_128: jnp.stack(
-                                                [
-                                                    jnp.asarray(x, jnp.int8)
-                                                    for x in (
-                                                        ATTACKS__cost_grass[attack_cost__r_128],
-                                                        ATTACKS__cost_fire[attack_cost__r_128],
-                                                        ATTACKS__cost_water[attack_cost__r_128],
-                                                        ATTACKS__cost_lightning[attack_cost__r_128],
-                                                        ATTACKS__cost_psychic[attack_cost__r_128],
-                                                        ATTACKS__cost_fighting[attack_cost__r_128],
-                                                        ATTACKS__cost_darkness[attack_cost__r_128],
-                                                        ATTACKS__cost_metal[attack_cost__r_128],
-                                                    )
-                                                ]
-                                            )
-                                        )(can_pay__r_126)[can_pay__t_127]
+                                        _get(can_pay__held_125, can_pay__t_127)
+                                        >= _get(
+                                            (
+                                                lambda attack_cost__r_128: jnp.stack(
+                                                    [
+                                                        jnp.asarray(x, jnp.int8)
+                                                        for x in (
+                                                            ATTACKS__cost_grass[attack_cost__r_128],
+                                                            ATTACKS__cost_fire[attack_cost__r_128],
+                                                            ATTACKS__cost_water[attack_cost__r_128],
+                                                            ATTACKS__cost_lightning[
+                                                                attack_cost__r_128
+                                                            ],
+                                                            ATTACKS__cost_psychic[
+                                                                attack_cost__r_128
+                                                            ],
+                                                            ATTACKS__cost_fighting[
+                                                                attack_cost__r_128
+                                                            ],
+                                                            ATTACKS__cost_darkness[
+                                                                attack_cost__r_128
+                                                            ],
+                                                            ATTACKS__cost_metal[attack_cost__r_128],
+                                                        )
+                                                    ]
+                                                )
+                                            )(can_pay__r_126),
+                                            can_pay__t_127,
+                                        )
                                     )
                                 )(jnp.arange(0, 8, dtype=jnp.int32)),
                                 axis=0,
@@ -4491,51 +4520,53 @@ def legal_action_mask(s: State) -> jax.Array:
                                                                                             jnp.all(
                                                                                                 jax.vmap(
                                                                                                     lambda can_pay__t_170: (
-                                                                                                        can_pay__held_168[
-                                                                                                            can_pay__t_170
-                                                                                                        ]
-                                                                                                        >= (
-                                                                                                            lambda attack_cost__r_171: (
-                                                                                                                jnp.stack(
-                                                                                                                    [
-                                                                                                                        jnp.asarray(
-                                                                                                                            x,
-                                                                                                                            jnp.int8,
-                                                                                                                        )
-                                                                                                                        for x in (
-                                                                                                                            ATTACKS__cost_grass[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fire[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_water[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_lightning[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_psychic[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fighting[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_darkness[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_metal[
-                                                                                                                                attack_cost__r_171
-                                                                                                                            ],
-                                                                                                                        )
-                                                                                                                    ]
+                                                                                                        _get(
+                                                                                                            can_pay__held_168,
+                                                                                                            can_pay__t_170,
+                                                                                                        )
+                                                                                                        >= _get(
+                                                                                                            (
+                                                                                                                lambda attack_cost__r_171: (
+                                                                                                                    jnp.stack(
+                                                                                                                        [
+                                                                                                                            jnp.asarray(
+                                                                                                                                x,
+                                                                                                                                jnp.int8,
+                                                                                                                            )
+                                                                                                                            for x in (
+                                                                                                                                ATTACKS__cost_grass[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fire[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_water[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_lightning[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_psychic[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fighting[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_darkness[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_metal[
+                                                                                                                                    attack_cost__r_171
+                                                                                                                                ],
+                                                                                                                            )
+                                                                                                                        ]
+                                                                                                                    )
                                                                                                                 )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            can_pay__r_169
-                                                                                                        )[
-                                                                                                            can_pay__t_170
-                                                                                                        ]
+                                                                                                            )(
+                                                                                                                can_pay__r_169
+                                                                                                            ),
+                                                                                                            can_pay__t_170,
+                                                                                                        )
                                                                                                     )
                                                                                                 )(
                                                                                                     jnp.arange(
@@ -4835,51 +4866,53 @@ def legal_action_mask(s: State) -> jax.Array:
                                                                                             jnp.all(
                                                                                                 jax.vmap(
                                                                                                     lambda can_pay__t_150: (
-                                                                                                        can_pay__held_148[
-                                                                                                            can_pay__t_150
-                                                                                                        ]
-                                                                                                        >= (
-                                                                                                            lambda attack_cost__r_151: (
-                                                                                                                jnp.stack(
-                                                                                                                    [
-                                                                                                                        jnp.asarray(
-                                                                                                                            x,
-                                                                                                                            jnp.int8,
-                                                                                                                        )
-                                                                                                                        for x in (
-                                                                                                                            ATTACKS__cost_grass[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fire[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_water[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_lightning[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_psychic[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_fighting[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_darkness[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                            ATTACKS__cost_metal[
-                                                                                                                                attack_cost__r_151
-                                                                                                                            ],
-                                                                                                                        )
-                                                                                                                    ]
+                                                                                                        _get(
+                                                                                                            can_pay__held_148,
+                                                                                                            can_pay__t_150,
+                                                                                                        )
+                                                                                                        >= _get(
+                                                                                                            (
+                                                                                                                lambda attack_cost__r_151: (
+                                                                                                                    jnp.stack(
+                                                                                                                        [
+                                                                                                                            jnp.asarray(
+                                                                                                                                x,
+                                                                                                                                jnp.int8,
+                                                                                                                            )
+                                                                                                                            for x in (
+                                                                                                                                ATTACKS__cost_grass[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fire[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_water[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_lightning[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_psychic[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_fighting[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_darkness[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                                ATTACKS__cost_metal[
+                                                                                                                                    attack_cost__r_151
+                                                                                                                                ],
+                                                                                                                            )
+                                                                                                                        ]
+                                                                                                                    )
                                                                                                                 )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            can_pay__r_149
-                                                                                                        )[
-                                                                                                            can_pay__t_150
-                                                                                                        ]
+                                                                                                            )(
+                                                                                                                can_pay__r_149
+                                                                                                            ),
+                                                                                                            can_pay__t_150,
+                                                                                                        )
                                                                                                     )
                                                                                                 )(
                                                                                                     jnp.arange(
@@ -5540,7 +5573,7 @@ def legal_action_mask(s: State) -> jax.Array:
     )
     # choice: its guard evaluated over the whole parameter grid
     guard = lambda choice__option: jnp.logical_and(
-        (s.choice__pending != 0), s.choice__mask[choice__option]
+        (s.choice__pending != 0), _get(s.choice__mask, choice__option)
     )
     guard = jax.vmap(guard, in_axes=(0,))
     parts.append(jnp.ravel(guard(jnp.arange(0, 20, dtype=jnp.int32))))
@@ -5663,7 +5696,10 @@ def _effect_attach(s: State, params, key) -> State:
 
 def _effect_play_trainer(s: State, params, key) -> State:
     h = params[0]
+    choice__option = params[0]
     _words = jax.random.bits(key, (1,), jnp.uint32)
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     hand = s.hand
     hand_count = s.hand_count
     discard = s.discard
@@ -5674,8 +5710,6 @@ def _effect_play_trainer(s: State, params, key) -> State:
     choice__c = s.choice__c
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     damage = s.damage
     energy = s.energy
     card = s.card
@@ -5694,24 +5728,46 @@ def _effect_play_trainer(s: State, params, key) -> State:
     retreat_cut = s.retreat_cut
     dealt_bonus = s.dealt_bonus
     dealt_group = s.dealt_group
-    choice__mover = current_player
-    p = current_player
-    o = 1 - p
-    c = hand[p, h]
-    hand = hand.at[p].set(jnp.asarray(_remove(hand[p], h), jnp.int16))
-    hand_count = hand_count.at[p].set(jnp.asarray((hand_count[p] - 1), jnp.int8))
-    to_discard__p_34 = p
-    to_discard__c_35 = c
-    discard = discard.at[to_discard__p_34].set(
-        jnp.asarray(_push(discard[to_discard__p_34], to_discard__c_35), jnp.int16)
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    h__arg = h
+    p = choice__p
+    o = choice__o
+    c = choice__c
+    t = jnp.asarray(0, jnp.int32)
+    d = jnp.asarray(0, jnp.int32)
+    choice__test_2 = False
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    o__4 = 1 - p__3
+    c__5 = hand[p__3, h__arg]
+    hand__6 = hand.at[p__3].set(jnp.asarray(_remove(hand[p__3], h__arg), jnp.int16))
+    hand_count__7 = hand_count.at[p__3].set(jnp.asarray((hand_count[p__3] - 1), jnp.int8))
+    to_discard__p_34__8 = p__3
+    to_discard__c_35__9 = c__5
+    discard__10 = discard.at[to_discard__p_34__8].set(
+        jnp.asarray(_push(discard[to_discard__p_34__8], to_discard__c_35__9), jnp.int16)
     )
-    discard_count = discard_count.at[to_discard__p_34].set(
-        jnp.asarray((discard_count[to_discard__p_34] + 1), jnp.int8)
+    discard_count__11 = discard_count.at[to_discard__p_34__8].set(
+        jnp.asarray((discard_count[to_discard__p_34__8] + 1), jnp.int8)
     )
-    cond__1 = CARDS__kind[c] == 2
-    supporter_played__2 = True
-    supporter_played = jnp.where(cond__1, supporter_played__2, supporter_played)
-    choice__options_1 = jnp.broadcast_to(
+    cond__12 = CARDS__kind[c__5] == 2
+    supporter_played__13 = True
+    supporter_played__14 = jnp.where(cond__12, supporter_played__13, supporter_played)
+    hand = jnp.where(cond__1, hand__6, hand)
+    hand_count = jnp.where(cond__1, hand_count__7, hand_count)
+    discard_count = jnp.where(cond__1, discard_count__11, discard_count)
+    discard = jnp.where(cond__1, discard__10, discard)
+    supporter_played = jnp.where(cond__1, supporter_played__14, supporter_played)
+    p = jnp.where(cond__1, p__3, p)
+    o = jnp.where(cond__1, o__4, o)
+    c = jnp.where(cond__1, c__5, c)
+    cond__15 = choice__resume == 1
+    t__16 = choice__option
+    cond__17 = choice__resume == 0
+    choice__options_1__18 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda trainer_targets__p_36: (
@@ -5808,16 +5864,15 @@ def _effect_play_trainer(s: State, params, key) -> State:
         ),
         (4,),
     )
-    t = jnp.asarray(-1, jnp.int32)
-    cond__3 = jnp.any(choice__options_1)
-    choice__p__4 = p
-    choice__o__5 = o
-    choice__c__6 = c
-    choice__mask__7 = jnp.broadcast_to(
+    cond__19 = jnp.any(choice__options_1__18)
+    choice__p__20 = p
+    choice__o__21 = o
+    choice__c__22 = c
+    choice__mask__23 = jnp.broadcast_to(
         jnp.asarray(
             jnp.concatenate(
                 [
-                    jnp.atleast_1d(jnp.asarray(choice__options_1, jnp.bool_)),
+                    jnp.atleast_1d(jnp.asarray(choice__options_1__18, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
@@ -5840,137 +5895,155 @@ def _effect_play_trainer(s: State, params, key) -> State:
         ),
         (20,),
     )
-    choice__player__8 = current_player
-    current_player__9 = jnp.where(CARDS__t_switch_opp[c], o, p)
-    choice__pending__10 = jnp.asarray(1, jnp.int32)
-    choice__pending = jnp.where(cond__3, choice__pending__10, choice__pending)
-    choice__player = jnp.where(cond__3, choice__player__8, choice__player)
-    choice__mask = jnp.where(cond__3, choice__mask__7, choice__mask)
-    choice__p = jnp.where(cond__3, choice__p__4, choice__p)
-    choice__o = jnp.where(cond__3, choice__o__5, choice__o)
-    choice__c = jnp.where(cond__3, choice__c__6, choice__c)
-    current_player = jnp.where(cond__3, current_player__9, current_player)
-    cond__11 = choice__pending == 0
-    cond__12 = jnp.logical_and((CARDS__t_heal[c] > 0), (t >= 0))
-    damage__13 = damage.at[p, t].set(
+    choice__player__24 = current_player
+    current_player__25 = jnp.where(CARDS__t_switch_opp[c], o, p)
+    choice__pending__26 = jnp.asarray(1, jnp.int32)
+    t__27 = jnp.asarray(-1, jnp.int32)
+    choice__pending__28 = jnp.where(cond__19, choice__pending__26, choice__pending)
+    choice__player__29 = jnp.where(cond__19, choice__player__24, choice__player)
+    choice__mask__30 = jnp.where(cond__19, choice__mask__23, choice__mask)
+    choice__p__31 = jnp.where(cond__19, choice__p__20, choice__p)
+    choice__o__32 = jnp.where(cond__19, choice__o__21, choice__o)
+    choice__c__33 = jnp.where(cond__19, choice__c__22, choice__c)
+    current_player__34 = jnp.where(cond__19, current_player__25, current_player)
+    t__35 = jnp.where(cond__19, t, t__27)
+    choice__pending__36 = jnp.where(cond__17, choice__pending__28, choice__pending)
+    choice__player__37 = jnp.where(cond__17, choice__player__29, choice__player)
+    choice__mask__38 = jnp.where(cond__17, choice__mask__30, choice__mask)
+    choice__p__39 = jnp.where(cond__17, choice__p__31, choice__p)
+    choice__o__40 = jnp.where(cond__17, choice__o__32, choice__o)
+    choice__c__41 = jnp.where(cond__17, choice__c__33, choice__c)
+    current_player__42 = jnp.where(cond__17, current_player__34, current_player)
+    t__43 = jnp.where(cond__17, t__35, t)
+    choice__pending = jnp.where(cond__15, choice__pending, choice__pending__36)
+    choice__player = jnp.where(cond__15, choice__player, choice__player__37)
+    choice__mask = jnp.where(cond__15, choice__mask, choice__mask__38)
+    choice__p = jnp.where(cond__15, choice__p, choice__p__39)
+    choice__o = jnp.where(cond__15, choice__o, choice__o__40)
+    choice__c = jnp.where(cond__15, choice__c, choice__c__41)
+    current_player = jnp.where(cond__15, current_player, current_player__42)
+    t = jnp.where(cond__15, t__16, t__43)
+    cond__44 = jnp.logical_and((choice__pending == 0), (choice__resume <= 1))
+    cond__45 = jnp.logical_and((CARDS__t_heal[c] > 0), (t >= 0))
+    damage__46 = damage.at[p, t].set(
         jnp.asarray(jnp.maximum((damage[p, t] - CARDS__t_heal[c]), 0), jnp.int16)
     )
-    damage__14 = jnp.where(cond__12, damage__13, damage)
-    heads__15 = jnp.asarray(0, jnp.int32)
-    cond__16 = CARDS__t_until_tails[c]
-    repeat__going_44__17 = True
+    damage__47 = jnp.where(cond__45, damage__46, damage)
+    heads__48 = jnp.asarray(0, jnp.int32)
+    cond__49 = CARDS__t_until_tails[c]
+    repeat__going_44__50 = True
 
-    def loop_body__18(repeat__i_45, carry):
+    def loop_body__51(repeat__i_45, carry):
         (repeat__going_44, heads) = carry
-        cond__19 = repeat__going_44
-        repeat__going_44__20 = _flip(
+        cond__52 = repeat__going_44
+        repeat__going_44__53 = _flip(
             jax.random.bits(_site_key(key, 10, repeat__i_45), (), jnp.uint32)
         )
-        cond__21 = repeat__going_44__20
-        heads__22 = heads + 1
-        heads__23 = jnp.where(cond__21, heads__22, heads)
-        heads__24 = jnp.where(cond__19, heads__23, heads)
-        repeat__going_44__25 = jnp.where(cond__19, repeat__going_44__20, repeat__going_44)
-        return (repeat__going_44__25, heads__24)
+        cond__54 = repeat__going_44__53
+        heads__55 = heads + 1
+        heads__56 = jnp.where(cond__54, heads__55, heads)
+        heads__57 = jnp.where(cond__52, heads__56, heads)
+        repeat__going_44__58 = jnp.where(cond__52, repeat__going_44__53, repeat__going_44)
+        return (repeat__going_44__58, heads__57)
 
-    (repeat__going_44__26, heads__27) = jax.lax.fori_loop(
-        0, 16, loop_body__18, (repeat__going_44__17, heads__15)
+    (repeat__going_44__59, heads__60) = jax.lax.fori_loop(
+        0, 16, loop_body__51, (repeat__going_44__50, heads__48)
     )
-    heads__28 = jnp.where(cond__16, heads__27, heads__15)
-    cond__29 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
-    energy__30 = energy.at[p, t, CARDS__t_attach_type[c]].set(
+    heads__61 = jnp.where(cond__49, heads__60, heads__48)
+    cond__62 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
+    energy__63 = energy.at[p, t, CARDS__t_attach_type[c]].set(
         jnp.asarray(
-            (energy[p, t, CARDS__t_attach_type[c]] + (CARDS__t_attach_n[c] + heads__28)), jnp.int8
+            (energy[p, t, CARDS__t_attach_type[c]] + (CARDS__t_attach_n[c] + heads__61)), jnp.int8
         )
     )
-    energy__31 = jnp.where(cond__29, energy__30, energy)
-    cond__32 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
-    swap_active__p_46__33 = o
-    swap_active__b_47__34 = t
-    swap_active__perm_48__35 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_47__34], jnp.int32), (4,)
+    energy__64 = jnp.where(cond__62, energy__63, energy)
+    cond__65 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
+    swap_active__p_46__66 = o
+    swap_active__b_47__67 = t
+    swap_active__perm_48__68 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_47__67], jnp.int32), (4,)
     )
-    card__36 = card.at[swap_active__p_46__33].set(
-        jnp.asarray(card[swap_active__p_46__33][swap_active__perm_48__35], jnp.int16)
+    card__69 = card.at[swap_active__p_46__66].set(
+        jnp.asarray(card[swap_active__p_46__66][swap_active__perm_48__68], jnp.int16)
     )
-    damage__37 = damage__14.at[swap_active__p_46__33].set(
-        jnp.asarray(damage__14[swap_active__p_46__33][swap_active__perm_48__35], jnp.int16)
+    damage__70 = damage__47.at[swap_active__p_46__66].set(
+        jnp.asarray(damage__47[swap_active__p_46__66][swap_active__perm_48__68], jnp.int16)
     )
-    energy__38 = energy__31.at[swap_active__p_46__33].set(
-        jnp.asarray(energy__31[swap_active__p_46__33][swap_active__perm_48__35], jnp.int8)
+    energy__71 = energy__64.at[swap_active__p_46__66].set(
+        jnp.asarray(energy__64[swap_active__p_46__66][swap_active__perm_48__68], jnp.int8)
     )
-    entered__39 = entered.at[swap_active__p_46__33].set(
-        jnp.asarray(entered[swap_active__p_46__33][swap_active__perm_48__35], jnp.int8)
+    entered__72 = entered.at[swap_active__p_46__66].set(
+        jnp.asarray(entered[swap_active__p_46__66][swap_active__perm_48__68], jnp.int8)
     )
-    under__40 = under.at[swap_active__p_46__33].set(
-        jnp.asarray(under[swap_active__p_46__33][swap_active__perm_48__35], jnp.int16)
+    under__73 = under.at[swap_active__p_46__66].set(
+        jnp.asarray(under[swap_active__p_46__66][swap_active__perm_48__68], jnp.int16)
     )
-    used_ability__41 = used_ability.at[swap_active__p_46__33].set(
-        jnp.asarray(used_ability[swap_active__p_46__33][swap_active__perm_48__35], jnp.bool_)
+    used_ability__74 = used_ability.at[swap_active__p_46__66].set(
+        jnp.asarray(used_ability[swap_active__p_46__66][swap_active__perm_48__68], jnp.bool_)
     )
-    clear_conditions__p_49__42 = swap_active__p_46__33
-    poisoned__43 = poisoned.at[clear_conditions__p_49__42].set(jnp.asarray(False, jnp.bool_))
-    burned__44 = burned.at[clear_conditions__p_49__42].set(jnp.asarray(False, jnp.bool_))
-    condition__45 = condition.at[clear_conditions__p_49__42].set(jnp.asarray(0, jnp.int8))
-    lasting_until__46 = lasting_until.at[clear_conditions__p_49__42].set(
+    clear_conditions__p_49__75 = swap_active__p_46__66
+    poisoned__76 = poisoned.at[clear_conditions__p_49__75].set(jnp.asarray(False, jnp.bool_))
+    burned__77 = burned.at[clear_conditions__p_49__75].set(jnp.asarray(False, jnp.bool_))
+    condition__78 = condition.at[clear_conditions__p_49__75].set(jnp.asarray(0, jnp.int8))
+    lasting_until__79 = lasting_until.at[clear_conditions__p_49__75].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_49__42]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_49__75]), jnp.int16
         )
     )
-    card__47 = jnp.where(cond__32, card__36, card)
-    damage__48 = jnp.where(cond__32, damage__37, damage__14)
-    energy__49 = jnp.where(cond__32, energy__38, energy__31)
-    entered__50 = jnp.where(cond__32, entered__39, entered)
-    poisoned__51 = jnp.where(cond__32, poisoned__43, poisoned)
-    burned__52 = jnp.where(cond__32, burned__44, burned)
-    condition__53 = jnp.where(cond__32, condition__45, condition)
-    under__54 = jnp.where(cond__32, under__40, under)
-    lasting_until__55 = jnp.where(cond__32, lasting_until__46, lasting_until)
-    used_ability__56 = jnp.where(cond__32, used_ability__41, used_ability)
-    cond__57 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
-    swap_active__p_50__58 = p
-    swap_active__b_51__59 = t
-    swap_active__perm_52__60 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_51__59], jnp.int32), (4,)
+    card__80 = jnp.where(cond__65, card__69, card)
+    damage__81 = jnp.where(cond__65, damage__70, damage__47)
+    energy__82 = jnp.where(cond__65, energy__71, energy__64)
+    entered__83 = jnp.where(cond__65, entered__72, entered)
+    poisoned__84 = jnp.where(cond__65, poisoned__76, poisoned)
+    burned__85 = jnp.where(cond__65, burned__77, burned)
+    condition__86 = jnp.where(cond__65, condition__78, condition)
+    under__87 = jnp.where(cond__65, under__73, under)
+    lasting_until__88 = jnp.where(cond__65, lasting_until__79, lasting_until)
+    used_ability__89 = jnp.where(cond__65, used_ability__74, used_ability)
+    cond__90 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
+    swap_active__p_50__91 = p
+    swap_active__b_51__92 = t
+    swap_active__perm_52__93 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_51__92], jnp.int32), (4,)
     )
-    card__61 = card__47.at[swap_active__p_50__58].set(
-        jnp.asarray(card__47[swap_active__p_50__58][swap_active__perm_52__60], jnp.int16)
+    card__94 = card__80.at[swap_active__p_50__91].set(
+        jnp.asarray(card__80[swap_active__p_50__91][swap_active__perm_52__93], jnp.int16)
     )
-    damage__62 = damage__48.at[swap_active__p_50__58].set(
-        jnp.asarray(damage__48[swap_active__p_50__58][swap_active__perm_52__60], jnp.int16)
+    damage__95 = damage__81.at[swap_active__p_50__91].set(
+        jnp.asarray(damage__81[swap_active__p_50__91][swap_active__perm_52__93], jnp.int16)
     )
-    energy__63 = energy__49.at[swap_active__p_50__58].set(
-        jnp.asarray(energy__49[swap_active__p_50__58][swap_active__perm_52__60], jnp.int8)
+    energy__96 = energy__82.at[swap_active__p_50__91].set(
+        jnp.asarray(energy__82[swap_active__p_50__91][swap_active__perm_52__93], jnp.int8)
     )
-    entered__64 = entered__50.at[swap_active__p_50__58].set(
-        jnp.asarray(entered__50[swap_active__p_50__58][swap_active__perm_52__60], jnp.int8)
+    entered__97 = entered__83.at[swap_active__p_50__91].set(
+        jnp.asarray(entered__83[swap_active__p_50__91][swap_active__perm_52__93], jnp.int8)
     )
-    under__65 = under__54.at[swap_active__p_50__58].set(
-        jnp.asarray(under__54[swap_active__p_50__58][swap_active__perm_52__60], jnp.int16)
+    under__98 = under__87.at[swap_active__p_50__91].set(
+        jnp.asarray(under__87[swap_active__p_50__91][swap_active__perm_52__93], jnp.int16)
     )
-    used_ability__66 = used_ability__56.at[swap_active__p_50__58].set(
-        jnp.asarray(used_ability__56[swap_active__p_50__58][swap_active__perm_52__60], jnp.bool_)
+    used_ability__99 = used_ability__89.at[swap_active__p_50__91].set(
+        jnp.asarray(used_ability__89[swap_active__p_50__91][swap_active__perm_52__93], jnp.bool_)
     )
-    clear_conditions__p_53__67 = swap_active__p_50__58
-    poisoned__68 = poisoned__51.at[clear_conditions__p_53__67].set(jnp.asarray(False, jnp.bool_))
-    burned__69 = burned__52.at[clear_conditions__p_53__67].set(jnp.asarray(False, jnp.bool_))
-    condition__70 = condition__53.at[clear_conditions__p_53__67].set(jnp.asarray(0, jnp.int8))
-    lasting_until__71 = lasting_until__55.at[clear_conditions__p_53__67].set(
+    clear_conditions__p_53__100 = swap_active__p_50__91
+    poisoned__101 = poisoned__84.at[clear_conditions__p_53__100].set(jnp.asarray(False, jnp.bool_))
+    burned__102 = burned__85.at[clear_conditions__p_53__100].set(jnp.asarray(False, jnp.bool_))
+    condition__103 = condition__86.at[clear_conditions__p_53__100].set(jnp.asarray(0, jnp.int8))
+    lasting_until__104 = lasting_until__88.at[clear_conditions__p_53__100].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__55[clear_conditions__p_53__67]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__88[clear_conditions__p_53__100]), jnp.int16
         )
     )
-    return_to_hand__p_54__72 = p
-    return_to_hand__slot_55__73 = t
-    return_to_hand__held_56__74 = jnp.broadcast_to(
+    return_to_hand__p_54__105 = p
+    return_to_hand__slot_55__106 = t
+    return_to_hand__held_56__107 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__61[return_to_hand__p_54__72, return_to_hand__slot_55__73],
-                        under__65[return_to_hand__p_54__72, return_to_hand__slot_55__73, 0],
-                        under__65[return_to_hand__p_54__72, return_to_hand__slot_55__73, 1],
+                        card__94[return_to_hand__p_54__105, return_to_hand__slot_55__106],
+                        under__98[return_to_hand__p_54__105, return_to_hand__slot_55__106, 0],
+                        under__98[return_to_hand__p_54__105, return_to_hand__slot_55__106, 1],
                     )
                 ]
             ),
@@ -5979,87 +6052,87 @@ def _effect_play_trainer(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__75(return_to_hand__i_57, carry):
+    def loop_body__108(return_to_hand__i_57, carry):
         (hand, hand_count, discard, discard_count) = carry
-        cond__76 = jnp.logical_and(
-            (return_to_hand__held_56__74[return_to_hand__i_57] >= 0),
-            (hand_count[return_to_hand__p_54__72] < 10),
+        cond__109 = jnp.logical_and(
+            (_get(return_to_hand__held_56__107, return_to_hand__i_57) >= 0),
+            (hand_count[return_to_hand__p_54__105] < 10),
         )
-        hand__77 = hand.at[return_to_hand__p_54__72].set(
+        hand__110 = hand.at[return_to_hand__p_54__105].set(
             jnp.asarray(
                 _push(
-                    hand[return_to_hand__p_54__72],
-                    return_to_hand__held_56__74[return_to_hand__i_57],
+                    hand[return_to_hand__p_54__105],
+                    _get(return_to_hand__held_56__107, return_to_hand__i_57),
                 ),
                 jnp.int16,
             )
         )
-        hand_count__78 = hand_count.at[return_to_hand__p_54__72].set(
-            jnp.asarray((hand_count[return_to_hand__p_54__72] + 1), jnp.int8)
+        hand_count__111 = hand_count.at[return_to_hand__p_54__105].set(
+            jnp.asarray((hand_count[return_to_hand__p_54__105] + 1), jnp.int8)
         )
-        cond__79 = return_to_hand__held_56__74[return_to_hand__i_57] >= 0
-        to_discard__p_58__80 = return_to_hand__p_54__72
-        to_discard__c_59__81 = return_to_hand__held_56__74[return_to_hand__i_57]
-        discard__82 = discard.at[to_discard__p_58__80].set(
-            jnp.asarray(_push(discard[to_discard__p_58__80], to_discard__c_59__81), jnp.int16)
+        cond__112 = _get(return_to_hand__held_56__107, return_to_hand__i_57) >= 0
+        to_discard__p_58__113 = return_to_hand__p_54__105
+        to_discard__c_59__114 = _get(return_to_hand__held_56__107, return_to_hand__i_57)
+        discard__115 = discard.at[to_discard__p_58__113].set(
+            jnp.asarray(_push(discard[to_discard__p_58__113], to_discard__c_59__114), jnp.int16)
         )
-        discard_count__83 = discard_count.at[to_discard__p_58__80].set(
-            jnp.asarray((discard_count[to_discard__p_58__80] + 1), jnp.int8)
+        discard_count__116 = discard_count.at[to_discard__p_58__113].set(
+            jnp.asarray((discard_count[to_discard__p_58__113] + 1), jnp.int8)
         )
-        discard_count__84 = jnp.where(cond__79, discard_count__83, discard_count)
-        discard__85 = jnp.where(cond__79, discard__82, discard)
-        hand__86 = jnp.where(cond__76, hand__77, hand)
-        hand_count__87 = jnp.where(cond__76, hand_count__78, hand_count)
-        discard_count__88 = jnp.where(cond__76, discard_count, discard_count__84)
-        discard__89 = jnp.where(cond__76, discard, discard__85)
-        return (hand__86, hand_count__87, discard__89, discard_count__88)
+        discard_count__117 = jnp.where(cond__112, discard_count__116, discard_count)
+        discard__118 = jnp.where(cond__112, discard__115, discard)
+        hand__119 = jnp.where(cond__109, hand__110, hand)
+        hand_count__120 = jnp.where(cond__109, hand_count__111, hand_count)
+        discard_count__121 = jnp.where(cond__109, discard_count, discard_count__117)
+        discard__122 = jnp.where(cond__109, discard, discard__118)
+        return (hand__119, hand_count__120, discard__122, discard_count__121)
 
-    (hand__90, hand_count__91, discard__92, discard_count__93) = jax.lax.fori_loop(
-        0, 3, loop_body__75, (hand, hand_count, discard, discard_count)
+    (hand__123, hand_count__124, discard__125, discard_count__126) = jax.lax.fori_loop(
+        0, 3, loop_body__108, (hand, hand_count, discard, discard_count)
     )
-    clear_slot__p_60__94 = return_to_hand__p_54__72
-    clear_slot__slot_61__95 = return_to_hand__slot_55__73
-    card__96 = card__61.at[clear_slot__p_60__94, clear_slot__slot_61__95].set(
+    clear_slot__p_60__127 = return_to_hand__p_54__105
+    clear_slot__slot_61__128 = return_to_hand__slot_55__106
+    card__129 = card__94.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
         jnp.asarray(-1, jnp.int16)
     )
-    damage__97 = damage__62.at[clear_slot__p_60__94, clear_slot__slot_61__95].set(
+    damage__130 = damage__95.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__98 = energy__63.at[clear_slot__p_60__94, clear_slot__slot_61__95].set(
+    energy__131 = energy__96.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__99 = entered__64.at[clear_slot__p_60__94, clear_slot__slot_61__95].set(
+    entered__132 = entered__97.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
         jnp.asarray(0, jnp.int8)
     )
-    under__100 = under__65.at[clear_slot__p_60__94, clear_slot__slot_61__95].set(
+    under__133 = under__98.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__101 = used_ability__66.at[clear_slot__p_60__94, clear_slot__slot_61__95].set(
+    used_ability__134 = used_ability__99.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
         jnp.asarray(False, jnp.bool_)
     )
-    hand__102 = jnp.where(cond__57, hand__90, hand)
-    hand_count__103 = jnp.where(cond__57, hand_count__91, hand_count)
-    discard_count__104 = jnp.where(cond__57, discard_count__93, discard_count)
-    discard__105 = jnp.where(cond__57, discard__92, discard)
-    card__106 = jnp.where(cond__57, card__96, card__47)
-    damage__107 = jnp.where(cond__57, damage__97, damage__48)
-    energy__108 = jnp.where(cond__57, energy__98, energy__49)
-    entered__109 = jnp.where(cond__57, entered__99, entered__50)
-    poisoned__110 = jnp.where(cond__57, poisoned__68, poisoned__51)
-    burned__111 = jnp.where(cond__57, burned__69, burned__52)
-    condition__112 = jnp.where(cond__57, condition__70, condition__53)
-    under__113 = jnp.where(cond__57, under__100, under__54)
-    lasting_until__114 = jnp.where(cond__57, lasting_until__71, lasting_until__55)
-    used_ability__115 = jnp.where(cond__57, used_ability__101, used_ability__56)
-    cond__116 = CARDS__t_move_type[c] >= 0
-    move_to_active__p_62__117 = p
-    move_to_active__t_63__118 = CARDS__t_move_type[c]
-    move_to_active__g_64__119 = CARDS__t_move_group[c]
+    hand__135 = jnp.where(cond__90, hand__123, hand)
+    hand_count__136 = jnp.where(cond__90, hand_count__124, hand_count)
+    discard_count__137 = jnp.where(cond__90, discard_count__126, discard_count)
+    discard__138 = jnp.where(cond__90, discard__125, discard)
+    card__139 = jnp.where(cond__90, card__129, card__80)
+    damage__140 = jnp.where(cond__90, damage__130, damage__81)
+    energy__141 = jnp.where(cond__90, energy__131, energy__82)
+    entered__142 = jnp.where(cond__90, entered__132, entered__83)
+    poisoned__143 = jnp.where(cond__90, poisoned__101, poisoned__84)
+    burned__144 = jnp.where(cond__90, burned__102, burned__85)
+    condition__145 = jnp.where(cond__90, condition__103, condition__86)
+    under__146 = jnp.where(cond__90, under__133, under__87)
+    lasting_until__147 = jnp.where(cond__90, lasting_until__104, lasting_until__88)
+    used_ability__148 = jnp.where(cond__90, used_ability__134, used_ability__89)
+    cond__149 = CARDS__t_move_type[c] >= 0
+    move_to_active__p_62__150 = p
+    move_to_active__t_63__151 = CARDS__t_move_type[c]
+    move_to_active__g_64__152 = CARDS__t_move_group[c]
 
-    def loop_body__120(move_to_active__bs_65, carry):
+    def loop_body__153(move_to_active__bs_65, carry):
         (energy,) = carry
-        cond__121 = jnp.logical_and(
-            (card__106[move_to_active__p_62__117, move_to_active__bs_65] >= 0),
+        cond__154 = jnp.logical_and(
+            (card__139[move_to_active__p_62__150, move_to_active__bs_65] >= 0),
             (
                 lambda in_group__c_66: (
                     lambda in_group__g_67: jnp.logical_and(
@@ -6080,52 +6153,52 @@ def _effect_play_trainer(s: State, params, key) -> State:
                             == 1
                         ),
                     )
-                )(move_to_active__g_64__119)
-            )(card__106[move_to_active__p_62__117, move_to_active__bs_65]),
+                )(move_to_active__g_64__152)
+            )(card__139[move_to_active__p_62__150, move_to_active__bs_65]),
         )
-        energy__122 = energy.at[move_to_active__p_62__117, 0, move_to_active__t_63__118].set(
+        energy__155 = energy.at[move_to_active__p_62__150, 0, move_to_active__t_63__151].set(
             jnp.asarray(
                 (
-                    energy[move_to_active__p_62__117, 0, move_to_active__t_63__118]
+                    energy[move_to_active__p_62__150, 0, move_to_active__t_63__151]
                     + energy[
-                        move_to_active__p_62__117, move_to_active__bs_65, move_to_active__t_63__118
+                        move_to_active__p_62__150, move_to_active__bs_65, move_to_active__t_63__151
                     ]
                 ),
                 jnp.int8,
             )
         )
-        energy__123 = energy__122.at[
-            move_to_active__p_62__117, move_to_active__bs_65, move_to_active__t_63__118
+        energy__156 = energy__155.at[
+            move_to_active__p_62__150, move_to_active__bs_65, move_to_active__t_63__151
         ].set(jnp.asarray(0, jnp.int8))
-        energy__124 = jnp.where(cond__121, energy__123, energy)
-        return (energy__124,)
+        energy__157 = jnp.where(cond__154, energy__156, energy)
+        return (energy__157,)
 
-    (energy__125,) = jax.lax.fori_loop(1, 4, loop_body__120, (energy__108,))
-    energy__126 = jnp.where(cond__116, energy__125, energy__108)
-    cond__127 = CARDS__t_taken_cut[c] > 0
-    taken_cut__128 = taken_cut.at[p].set(jnp.asarray(CARDS__t_taken_cut[c], jnp.int16))
-    taken_until__129 = taken_until.at[p].set(jnp.asarray((s.turn + 1), jnp.int16))
-    taken_cut__130 = jnp.where(cond__127, taken_cut__128, taken_cut)
-    taken_until__131 = jnp.where(cond__127, taken_until__129, taken_until)
-    cond__132 = CARDS__t_reveal_hand[c]
-    seen__133 = seen.at[p].set(jnp.asarray(hand__102[o], jnp.int16))
-    seen__134 = jnp.where(cond__132, seen__133, seen)
-    cond__135 = CARDS__t_look_n[c] > 0
-    seen__136 = seen__134.at[p].set(
+    (energy__158,) = jax.lax.fori_loop(1, 4, loop_body__153, (energy__141,))
+    energy__159 = jnp.where(cond__149, energy__158, energy__141)
+    cond__160 = CARDS__t_taken_cut[c] > 0
+    taken_cut__161 = taken_cut.at[p].set(jnp.asarray(CARDS__t_taken_cut[c], jnp.int16))
+    taken_until__162 = taken_until.at[p].set(jnp.asarray((s.turn + 1), jnp.int16))
+    taken_cut__163 = jnp.where(cond__160, taken_cut__161, taken_cut)
+    taken_until__164 = jnp.where(cond__160, taken_until__162, taken_until)
+    cond__165 = CARDS__t_reveal_hand[c]
+    seen__166 = seen.at[p].set(jnp.asarray(hand__135[o], jnp.int16))
+    seen__167 = jnp.where(cond__165, seen__166, seen)
+    cond__168 = CARDS__t_look_n[c] > 0
+    seen__169 = seen__167.at[p].set(
         jnp.asarray(
             jnp.where((HAND_SLOTS < CARDS__t_look_n[c]), deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1),
             jnp.int16,
         )
     )
-    seen__137 = jnp.where(cond__135, seen__136, seen__134)
-    cond__138 = CARDS__t_top_type[c] >= 0
-    top_to_hand__p_68__139 = p
-    top_to_hand__t_69__140 = CARDS__t_top_type[c]
-    top_to_hand__dc_70__141 = deck_count[top_to_hand__p_68__139]
-    top_to_hand__top_71__142 = deck[top_to_hand__p_68__139, 0]
-    cond__143 = jnp.logical_and(
+    seen__170 = jnp.where(cond__168, seen__169, seen__167)
+    cond__171 = CARDS__t_top_type[c] >= 0
+    top_to_hand__p_68__172 = p
+    top_to_hand__t_69__173 = CARDS__t_top_type[c]
+    top_to_hand__dc_70__174 = deck_count[top_to_hand__p_68__172]
+    top_to_hand__top_71__175 = deck[top_to_hand__p_68__172, 0]
+    cond__176 = jnp.logical_and(
         jnp.logical_and(
-            (top_to_hand__dc_70__141 > 0),
+            (top_to_hand__dc_70__174 > 0),
             (
                 lambda matches__c_72: (
                     lambda matches__ftype_73: jnp.logical_and(
@@ -6166,112 +6239,112 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         ),
                         jnp.logical_or(True, (CARDS__stage[matches__c_72] == -1)),
                     )
-                )(top_to_hand__t_69__140)
-            )(top_to_hand__top_71__142),
+                )(top_to_hand__t_69__173)
+            )(top_to_hand__top_71__175),
         ),
-        (hand_count__103[top_to_hand__p_68__139] < 10),
+        (hand_count__136[top_to_hand__p_68__172] < 10),
     )
-    deck__144 = deck.at[top_to_hand__p_68__139].set(
-        jnp.asarray(_remove(deck[top_to_hand__p_68__139], 0), jnp.int16)
+    deck__177 = deck.at[top_to_hand__p_68__172].set(
+        jnp.asarray(_remove(deck[top_to_hand__p_68__172], 0), jnp.int16)
     )
-    deck_count__145 = deck_count.at[top_to_hand__p_68__139].set(
-        jnp.asarray((deck_count[top_to_hand__p_68__139] - 1), jnp.int8)
+    deck_count__178 = deck_count.at[top_to_hand__p_68__172].set(
+        jnp.asarray((deck_count[top_to_hand__p_68__172] - 1), jnp.int8)
     )
-    hand__146 = hand__102.at[top_to_hand__p_68__139].set(
-        jnp.asarray(_push(hand__102[top_to_hand__p_68__139], top_to_hand__top_71__142), jnp.int16)
+    hand__179 = hand__135.at[top_to_hand__p_68__172].set(
+        jnp.asarray(_push(hand__135[top_to_hand__p_68__172], top_to_hand__top_71__175), jnp.int16)
     )
-    hand_count__147 = hand_count__103.at[top_to_hand__p_68__139].set(
-        jnp.asarray((hand_count__103[top_to_hand__p_68__139] + 1), jnp.int8)
+    hand_count__180 = hand_count__136.at[top_to_hand__p_68__172].set(
+        jnp.asarray((hand_count__136[top_to_hand__p_68__172] + 1), jnp.int8)
     )
-    cond__148 = top_to_hand__dc_70__141 > 0
-    deck__149 = deck.at[top_to_hand__p_68__139].set(
+    cond__181 = top_to_hand__dc_70__174 > 0
+    deck__182 = deck.at[top_to_hand__p_68__172].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS == (top_to_hand__dc_70__141 - 1)),
-                top_to_hand__top_71__142,
-                deck[top_to_hand__p_68__139][jnp.clip((DECK_SLOTS + 1), 0, 19)],
+                (DECK_SLOTS == (top_to_hand__dc_70__174 - 1)),
+                top_to_hand__top_71__175,
+                deck[top_to_hand__p_68__172][jnp.clip((DECK_SLOTS + 1), 0, 19)],
             ),
             jnp.int16,
         )
     )
-    deck__150 = deck__149.at[top_to_hand__p_68__139].set(
+    deck__183 = deck__182.at[top_to_hand__p_68__172].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < top_to_hand__dc_70__141), deck__149[top_to_hand__p_68__139], -1
+                (DECK_SLOTS < top_to_hand__dc_70__174), deck__182[top_to_hand__p_68__172], -1
             ),
             jnp.int16,
         )
     )
-    deck__151 = jnp.where(cond__148, deck__150, deck)
-    deck__152 = jnp.where(cond__143, deck__144, deck__151)
-    deck_count__153 = jnp.where(cond__143, deck_count__145, deck_count)
-    hand__154 = jnp.where(cond__143, hand__146, hand__102)
-    hand_count__155 = jnp.where(cond__143, hand_count__147, hand_count__103)
-    deck__156 = jnp.where(cond__138, deck__152, deck)
-    deck_count__157 = jnp.where(cond__138, deck_count__153, deck_count)
-    hand__158 = jnp.where(cond__138, hand__154, hand__102)
-    hand_count__159 = jnp.where(cond__138, hand_count__155, hand_count__103)
-    cond__160 = CARDS__t_draw[c] > 0
-    draw_cards__p_75__161 = p
-    draw_cards__n_76__162 = CARDS__t_draw[c]
-    draw_cards__have_77__163 = hand_count__159[draw_cards__p_75__161]
-    draw_cards__k_78__164 = jnp.clip(
-        jnp.minimum(draw_cards__n_76__162, deck_count__157[draw_cards__p_75__161]),
+    deck__184 = jnp.where(cond__181, deck__183, deck)
+    deck__185 = jnp.where(cond__176, deck__177, deck__184)
+    deck_count__186 = jnp.where(cond__176, deck_count__178, deck_count)
+    hand__187 = jnp.where(cond__176, hand__179, hand__135)
+    hand_count__188 = jnp.where(cond__176, hand_count__180, hand_count__136)
+    deck__189 = jnp.where(cond__171, deck__185, deck)
+    deck_count__190 = jnp.where(cond__171, deck_count__186, deck_count)
+    hand__191 = jnp.where(cond__171, hand__187, hand__135)
+    hand_count__192 = jnp.where(cond__171, hand_count__188, hand_count__136)
+    cond__193 = CARDS__t_draw[c] > 0
+    draw_cards__p_75__194 = p
+    draw_cards__n_76__195 = CARDS__t_draw[c]
+    draw_cards__have_77__196 = hand_count__192[draw_cards__p_75__194]
+    draw_cards__k_78__197 = jnp.clip(
+        jnp.minimum(draw_cards__n_76__195, deck_count__190[draw_cards__p_75__194]),
         0,
-        (10 - draw_cards__have_77__163),
+        (10 - draw_cards__have_77__196),
     )
-    hand__165 = hand__158.at[draw_cards__p_75__161].set(
+    hand__198 = hand__191.at[draw_cards__p_75__194].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_77__163),
-                    (HAND_SLOTS < (draw_cards__have_77__163 + draw_cards__k_78__164)),
+                    (HAND_SLOTS >= draw_cards__have_77__196),
+                    (HAND_SLOTS < (draw_cards__have_77__196 + draw_cards__k_78__197)),
                 ),
-                deck__156[draw_cards__p_75__161][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_77__163), 0, 19)
+                deck__189[draw_cards__p_75__194][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_77__196), 0, 19)
                 ],
-                hand__158[draw_cards__p_75__161],
+                hand__191[draw_cards__p_75__194],
             ),
             jnp.int16,
         )
     )
-    deck__166 = deck__156.at[draw_cards__p_75__161].set(
+    deck__199 = deck__189.at[draw_cards__p_75__194].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_78__164) < 20),
-                deck__156[draw_cards__p_75__161][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_78__164), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_78__197) < 20),
+                deck__189[draw_cards__p_75__194][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_78__197), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__167 = hand_count__159.at[draw_cards__p_75__161].set(
-        jnp.asarray((hand_count__159[draw_cards__p_75__161] + draw_cards__k_78__164), jnp.int8)
+    hand_count__200 = hand_count__192.at[draw_cards__p_75__194].set(
+        jnp.asarray((hand_count__192[draw_cards__p_75__194] + draw_cards__k_78__197), jnp.int8)
     )
-    deck_count__168 = deck_count__157.at[draw_cards__p_75__161].set(
-        jnp.asarray((deck_count__157[draw_cards__p_75__161] - draw_cards__k_78__164), jnp.int8)
+    deck_count__201 = deck_count__190.at[draw_cards__p_75__194].set(
+        jnp.asarray((deck_count__190[draw_cards__p_75__194] - draw_cards__k_78__197), jnp.int8)
     )
-    deck__169 = jnp.where(cond__160, deck__166, deck__156)
-    deck_count__170 = jnp.where(cond__160, deck_count__168, deck_count__157)
-    hand__171 = jnp.where(cond__160, hand__165, hand__158)
-    hand_count__172 = jnp.where(cond__160, hand_count__167, hand_count__159)
-    cond__173 = CARDS__t_search_n[c] > 0
-    search_deck__p_79__174 = p
-    search_deck__fstage_80__175 = CARDS__t_search_stage[c]
-    search_deck__d_81__176 = jnp.broadcast_to(
-        jnp.asarray(deck__169[search_deck__p_79__174], jnp.int16), (20,)
+    deck__202 = jnp.where(cond__193, deck__199, deck__189)
+    deck_count__203 = jnp.where(cond__193, deck_count__201, deck_count__190)
+    hand__204 = jnp.where(cond__193, hand__198, hand__191)
+    hand_count__205 = jnp.where(cond__193, hand_count__200, hand_count__192)
+    cond__206 = CARDS__t_search_n[c] > 0
+    search_deck__p_79__207 = p
+    search_deck__fstage_80__208 = CARDS__t_search_stage[c]
+    search_deck__d_81__209 = jnp.broadcast_to(
+        jnp.asarray(deck__202[search_deck__p_79__207], jnp.int16), (20,)
     )
-    search_deck__i_82__177 = _choose(
+    search_deck__i_82__210 = _choose(
         _words[0],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_81__176 >= 0), (CARDS__kind[search_deck__d_81__176] == 0)
+                        (search_deck__d_81__209 >= 0), (CARDS__kind[search_deck__d_81__209] == 0)
                     ),
-                    jnp.logical_or(True, (CARDS__type[search_deck__d_81__176] == -1)),
+                    jnp.logical_or(True, (CARDS__type[search_deck__d_81__209] == -1)),
                 ),
                 jnp.logical_or(
                     True,
@@ -6279,7 +6352,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_81__176],
+                                    CARDS__groups[search_deck__d_81__209],
                                     _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
                                 ),
                                 jnp.int32,
@@ -6291,137 +6364,137 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_80__175 < 0),
-                (CARDS__stage[search_deck__d_81__176] == search_deck__fstage_80__175),
+                (search_deck__fstage_80__208 < 0),
+                (CARDS__stage[search_deck__d_81__209] == search_deck__fstage_80__208),
             ),
         ),
     )
-    search_deck__room_84__178 = jnp.where(
+    search_deck__room_84__211 = jnp.where(
         False,
         jnp.any(
             jax.vmap(
-                lambda search_deck__bs_83: card__106[search_deck__p_79__174, search_deck__bs_83] < 0
+                lambda search_deck__bs_83: card__139[search_deck__p_79__207, search_deck__bs_83] < 0
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__172[search_deck__p_79__174] < 10),
+        (hand_count__205[search_deck__p_79__207] < 10),
     )
-    cond__179 = jnp.logical_and((search_deck__i_82__177 >= 0), search_deck__room_84__178)
-    search_deck__c_85__180 = deck__169[search_deck__p_79__174, search_deck__i_82__177]
-    deck__181 = deck__169.at[search_deck__p_79__174].set(
+    cond__212 = jnp.logical_and((search_deck__i_82__210 >= 0), search_deck__room_84__211)
+    search_deck__c_85__213 = deck__202[search_deck__p_79__207, search_deck__i_82__210]
+    deck__214 = deck__202.at[search_deck__p_79__207].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__169[search_deck__p_79__174], search_deck__i_82__177),
+                _remove(deck__202[search_deck__p_79__207], search_deck__i_82__210),
                 _site_key(key, 12),
             ),
             jnp.int16,
         )
     )
-    deck_count__182 = deck_count__170.at[search_deck__p_79__174].set(
-        jnp.asarray((deck_count__170[search_deck__p_79__174] - 1), jnp.int8)
+    deck_count__215 = deck_count__203.at[search_deck__p_79__207].set(
+        jnp.asarray((deck_count__203[search_deck__p_79__207] - 1), jnp.int8)
     )
-    cond__183 = False
-    put_in_play__p_87__184 = search_deck__p_79__174
-    put_in_play__slot_88__185 = (
+    cond__216 = False
+    put_in_play__p_87__217 = search_deck__p_79__207
+    put_in_play__slot_88__218 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_86: jnp.asarray(
-                    (card__106[search_deck__p_79__174, search_deck__bs_86] < 0)
+                    (card__139[search_deck__p_79__207, search_deck__bs_86] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_89__186 = search_deck__c_85__180
-    card__187 = card__106.at[put_in_play__p_87__184, put_in_play__slot_88__185].set(
-        jnp.asarray(put_in_play__c_89__186, jnp.int16)
+    put_in_play__c_89__219 = search_deck__c_85__213
+    card__220 = card__139.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
+        jnp.asarray(put_in_play__c_89__219, jnp.int16)
     )
-    damage__188 = damage__107.at[put_in_play__p_87__184, put_in_play__slot_88__185].set(
+    damage__221 = damage__140.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__189 = energy__126.at[put_in_play__p_87__184, put_in_play__slot_88__185].set(
+    energy__222 = energy__159.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__190 = entered__109.at[put_in_play__p_87__184, put_in_play__slot_88__185].set(
+    entered__223 = entered__142.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
         jnp.asarray(s.turn, jnp.int8)
     )
-    under__191 = under__113.at[put_in_play__p_87__184, put_in_play__slot_88__185].set(
+    under__224 = under__146.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__192 = used_ability__115.at[put_in_play__p_87__184, put_in_play__slot_88__185].set(
+    used_ability__225 = used_ability__148.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
         jnp.asarray(False, jnp.bool_)
     )
-    hand__193 = hand__171.at[search_deck__p_79__174].set(
-        jnp.asarray(_push(hand__171[search_deck__p_79__174], search_deck__c_85__180), jnp.int16)
+    hand__226 = hand__204.at[search_deck__p_79__207].set(
+        jnp.asarray(_push(hand__204[search_deck__p_79__207], search_deck__c_85__213), jnp.int16)
     )
-    hand_count__194 = hand_count__172.at[search_deck__p_79__174].set(
-        jnp.asarray((hand_count__172[search_deck__p_79__174] + 1), jnp.int8)
+    hand_count__227 = hand_count__205.at[search_deck__p_79__207].set(
+        jnp.asarray((hand_count__205[search_deck__p_79__207] + 1), jnp.int8)
     )
-    hand__195 = jnp.where(cond__183, hand__171, hand__193)
-    hand_count__196 = jnp.where(cond__183, hand_count__172, hand_count__194)
-    card__197 = jnp.where(cond__183, card__187, card__106)
-    damage__198 = jnp.where(cond__183, damage__188, damage__107)
-    energy__199 = jnp.where(cond__183, energy__189, energy__126)
-    entered__200 = jnp.where(cond__183, entered__190, entered__109)
-    under__201 = jnp.where(cond__183, under__191, under__113)
-    used_ability__202 = jnp.where(cond__183, used_ability__192, used_ability__115)
-    deck__203 = jnp.where(cond__179, deck__181, deck__169)
-    deck_count__204 = jnp.where(cond__179, deck_count__182, deck_count__170)
-    hand__205 = jnp.where(cond__179, hand__195, hand__171)
-    hand_count__206 = jnp.where(cond__179, hand_count__196, hand_count__172)
-    card__207 = jnp.where(cond__179, card__197, card__106)
-    damage__208 = jnp.where(cond__179, damage__198, damage__107)
-    energy__209 = jnp.where(cond__179, energy__199, energy__126)
-    entered__210 = jnp.where(cond__179, entered__200, entered__109)
-    under__211 = jnp.where(cond__179, under__201, under__113)
-    used_ability__212 = jnp.where(cond__179, used_ability__202, used_ability__115)
-    deck__213 = jnp.where(cond__173, deck__203, deck__169)
-    deck_count__214 = jnp.where(cond__173, deck_count__204, deck_count__170)
-    hand__215 = jnp.where(cond__173, hand__205, hand__171)
-    hand_count__216 = jnp.where(cond__173, hand_count__206, hand_count__172)
-    card__217 = jnp.where(cond__173, card__207, card__106)
-    damage__218 = jnp.where(cond__173, damage__208, damage__107)
-    energy__219 = jnp.where(cond__173, energy__209, energy__126)
-    entered__220 = jnp.where(cond__173, entered__210, entered__109)
-    under__221 = jnp.where(cond__173, under__211, under__113)
-    used_ability__222 = jnp.where(cond__173, used_ability__212, used_ability__115)
-    cond__223 = CARDS__t_retreat_cut[c] > 0
-    retreat_cut__224 = retreat_cut + CARDS__t_retreat_cut[c]
-    retreat_cut__225 = jnp.where(cond__223, retreat_cut__224, retreat_cut)
-    cond__226 = CARDS__t_dealt[c] > 0
-    dealt_bonus__227 = CARDS__t_dealt[c]
-    dealt_group__228 = CARDS__t_dealt_group[c]
-    dealt_bonus__229 = jnp.where(cond__226, dealt_bonus__227, dealt_bonus)
-    dealt_group__230 = jnp.where(cond__226, dealt_group__228, dealt_group)
-    cond__231 = CARDS__t_shuffle_opp[c]
-    shuffle_hand_in__p_90__232 = o
-    shuffle_hand_in__dc_91__233 = deck_count__214[shuffle_hand_in__p_90__232]
-    shuffle_hand_in__merged_92__234 = jnp.broadcast_to(
+    hand__228 = jnp.where(cond__216, hand__204, hand__226)
+    hand_count__229 = jnp.where(cond__216, hand_count__205, hand_count__227)
+    card__230 = jnp.where(cond__216, card__220, card__139)
+    damage__231 = jnp.where(cond__216, damage__221, damage__140)
+    energy__232 = jnp.where(cond__216, energy__222, energy__159)
+    entered__233 = jnp.where(cond__216, entered__223, entered__142)
+    under__234 = jnp.where(cond__216, under__224, under__146)
+    used_ability__235 = jnp.where(cond__216, used_ability__225, used_ability__148)
+    deck__236 = jnp.where(cond__212, deck__214, deck__202)
+    deck_count__237 = jnp.where(cond__212, deck_count__215, deck_count__203)
+    hand__238 = jnp.where(cond__212, hand__228, hand__204)
+    hand_count__239 = jnp.where(cond__212, hand_count__229, hand_count__205)
+    card__240 = jnp.where(cond__212, card__230, card__139)
+    damage__241 = jnp.where(cond__212, damage__231, damage__140)
+    energy__242 = jnp.where(cond__212, energy__232, energy__159)
+    entered__243 = jnp.where(cond__212, entered__233, entered__142)
+    under__244 = jnp.where(cond__212, under__234, under__146)
+    used_ability__245 = jnp.where(cond__212, used_ability__235, used_ability__148)
+    deck__246 = jnp.where(cond__206, deck__236, deck__202)
+    deck_count__247 = jnp.where(cond__206, deck_count__237, deck_count__203)
+    hand__248 = jnp.where(cond__206, hand__238, hand__204)
+    hand_count__249 = jnp.where(cond__206, hand_count__239, hand_count__205)
+    card__250 = jnp.where(cond__206, card__240, card__139)
+    damage__251 = jnp.where(cond__206, damage__241, damage__140)
+    energy__252 = jnp.where(cond__206, energy__242, energy__159)
+    entered__253 = jnp.where(cond__206, entered__243, entered__142)
+    under__254 = jnp.where(cond__206, under__244, under__146)
+    used_ability__255 = jnp.where(cond__206, used_ability__245, used_ability__148)
+    cond__256 = CARDS__t_retreat_cut[c] > 0
+    retreat_cut__257 = retreat_cut + CARDS__t_retreat_cut[c]
+    retreat_cut__258 = jnp.where(cond__256, retreat_cut__257, retreat_cut)
+    cond__259 = CARDS__t_dealt[c] > 0
+    dealt_bonus__260 = CARDS__t_dealt[c]
+    dealt_group__261 = CARDS__t_dealt_group[c]
+    dealt_bonus__262 = jnp.where(cond__259, dealt_bonus__260, dealt_bonus)
+    dealt_group__263 = jnp.where(cond__259, dealt_group__261, dealt_group)
+    cond__264 = CARDS__t_shuffle_opp[c]
+    shuffle_hand_in__p_90__265 = o
+    shuffle_hand_in__dc_91__266 = deck_count__247[shuffle_hand_in__p_90__265]
+    shuffle_hand_in__merged_92__267 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_91__233),
-                deck__213[shuffle_hand_in__p_90__232],
-                hand__215[shuffle_hand_in__p_90__232][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_91__233), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_91__266),
+                deck__246[shuffle_hand_in__p_90__265],
+                hand__248[shuffle_hand_in__p_90__265][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_91__266), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__235 = deck__213.at[shuffle_hand_in__p_90__232].set(
+    deck__268 = deck__246.at[shuffle_hand_in__p_90__265].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_91__233
-                            + hand_count__216[shuffle_hand_in__p_90__232]
+                            shuffle_hand_in__dc_91__266
+                            + hand_count__249[shuffle_hand_in__p_90__265]
                         )
                     ),
-                    shuffle_hand_in__merged_92__234,
+                    shuffle_hand_in__merged_92__267,
                     -1,
                 ),
                 _site_key(key, 13),
@@ -6429,69 +6502,99 @@ def _effect_play_trainer(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__236 = deck_count__214.at[shuffle_hand_in__p_90__232].set(
+    deck_count__269 = deck_count__247.at[shuffle_hand_in__p_90__265].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_91__233 + hand_count__216[shuffle_hand_in__p_90__232]), jnp.int8
+            (shuffle_hand_in__dc_91__266 + hand_count__249[shuffle_hand_in__p_90__265]), jnp.int8
         )
     )
-    hand__237 = hand__215.at[shuffle_hand_in__p_90__232].set(
+    hand__270 = hand__248.at[shuffle_hand_in__p_90__265].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__215[shuffle_hand_in__p_90__232]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__248[shuffle_hand_in__p_90__265]), jnp.int16
         )
     )
-    hand_count__238 = hand_count__216.at[shuffle_hand_in__p_90__232].set(jnp.asarray(0, jnp.int8))
-    deck__239 = jnp.where(cond__231, deck__235, deck__213)
-    deck_count__240 = jnp.where(cond__231, deck_count__236, deck_count__214)
-    hand__241 = jnp.where(cond__231, hand__237, hand__215)
-    hand_count__242 = jnp.where(cond__231, hand_count__238, hand_count__216)
-    cond__243 = CARDS__t_draw_opp[c] > 0
-    draw_cards__p_93__244 = o
-    draw_cards__n_94__245 = CARDS__t_draw_opp[c]
-    draw_cards__have_95__246 = hand_count__242[draw_cards__p_93__244]
-    draw_cards__k_96__247 = jnp.clip(
-        jnp.minimum(draw_cards__n_94__245, deck_count__240[draw_cards__p_93__244]),
+    hand_count__271 = hand_count__249.at[shuffle_hand_in__p_90__265].set(jnp.asarray(0, jnp.int8))
+    deck__272 = jnp.where(cond__264, deck__268, deck__246)
+    deck_count__273 = jnp.where(cond__264, deck_count__269, deck_count__247)
+    hand__274 = jnp.where(cond__264, hand__270, hand__248)
+    hand_count__275 = jnp.where(cond__264, hand_count__271, hand_count__249)
+    cond__276 = CARDS__t_draw_opp[c] > 0
+    draw_cards__p_93__277 = o
+    draw_cards__n_94__278 = CARDS__t_draw_opp[c]
+    draw_cards__have_95__279 = hand_count__275[draw_cards__p_93__277]
+    draw_cards__k_96__280 = jnp.clip(
+        jnp.minimum(draw_cards__n_94__278, deck_count__273[draw_cards__p_93__277]),
         0,
-        (10 - draw_cards__have_95__246),
+        (10 - draw_cards__have_95__279),
     )
-    hand__248 = hand__241.at[draw_cards__p_93__244].set(
+    hand__281 = hand__274.at[draw_cards__p_93__277].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_95__246),
-                    (HAND_SLOTS < (draw_cards__have_95__246 + draw_cards__k_96__247)),
+                    (HAND_SLOTS >= draw_cards__have_95__279),
+                    (HAND_SLOTS < (draw_cards__have_95__279 + draw_cards__k_96__280)),
                 ),
-                deck__239[draw_cards__p_93__244][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_95__246), 0, 19)
+                deck__272[draw_cards__p_93__277][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_95__279), 0, 19)
                 ],
-                hand__241[draw_cards__p_93__244],
+                hand__274[draw_cards__p_93__277],
             ),
             jnp.int16,
         )
     )
-    deck__249 = deck__239.at[draw_cards__p_93__244].set(
+    deck__282 = deck__272.at[draw_cards__p_93__277].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_96__247) < 20),
-                deck__239[draw_cards__p_93__244][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_96__247), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_96__280) < 20),
+                deck__272[draw_cards__p_93__277][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_96__280), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__250 = hand_count__242.at[draw_cards__p_93__244].set(
-        jnp.asarray((hand_count__242[draw_cards__p_93__244] + draw_cards__k_96__247), jnp.int8)
+    hand_count__283 = hand_count__275.at[draw_cards__p_93__277].set(
+        jnp.asarray((hand_count__275[draw_cards__p_93__277] + draw_cards__k_96__280), jnp.int8)
     )
-    deck_count__251 = deck_count__240.at[draw_cards__p_93__244].set(
-        jnp.asarray((deck_count__240[draw_cards__p_93__244] - draw_cards__k_96__247), jnp.int8)
+    deck_count__284 = deck_count__273.at[draw_cards__p_93__277].set(
+        jnp.asarray((deck_count__273[draw_cards__p_93__277] - draw_cards__k_96__280), jnp.int8)
     )
-    deck__252 = jnp.where(cond__243, deck__249, deck__239)
-    deck_count__253 = jnp.where(cond__243, deck_count__251, deck_count__240)
-    hand__254 = jnp.where(cond__243, hand__248, hand__241)
-    hand_count__255 = jnp.where(cond__243, hand_count__250, hand_count__242)
-    cond__256 = CARDS__t_revive_opp[c]
-    choice__options_2__257 = jnp.broadcast_to(
+    deck__285 = jnp.where(cond__276, deck__282, deck__272)
+    deck_count__286 = jnp.where(cond__276, deck_count__284, deck_count__273)
+    hand__287 = jnp.where(cond__276, hand__281, hand__274)
+    hand_count__288 = jnp.where(cond__276, hand_count__283, hand_count__275)
+    choice__test_2__289 = CARDS__t_revive_opp[c]
+    deck = jnp.where(cond__44, deck__285, deck)
+    deck_count = jnp.where(cond__44, deck_count__286, deck_count)
+    hand = jnp.where(cond__44, hand__287, hand)
+    hand_count = jnp.where(cond__44, hand_count__288, hand_count)
+    discard_count = jnp.where(cond__44, discard_count__137, discard_count)
+    discard = jnp.where(cond__44, discard__138, discard)
+    card = jnp.where(cond__44, card__250, card)
+    damage = jnp.where(cond__44, damage__251, damage)
+    energy = jnp.where(cond__44, energy__252, energy)
+    entered = jnp.where(cond__44, entered__253, entered)
+    poisoned = jnp.where(cond__44, poisoned__143, poisoned)
+    burned = jnp.where(cond__44, burned__144, burned)
+    condition = jnp.where(cond__44, condition__145, condition)
+    retreat_cut = jnp.where(cond__44, retreat_cut__258, retreat_cut)
+    dealt_bonus = jnp.where(cond__44, dealt_bonus__262, dealt_bonus)
+    dealt_group = jnp.where(cond__44, dealt_group__263, dealt_group)
+    under = jnp.where(cond__44, under__254, under)
+    taken_cut = jnp.where(cond__44, taken_cut__163, taken_cut)
+    taken_until = jnp.where(cond__44, taken_until__164, taken_until)
+    lasting_until = jnp.where(cond__44, lasting_until__147, lasting_until)
+    used_ability = jnp.where(cond__44, used_ability__255, used_ability)
+    seen = jnp.where(cond__44, seen__170, seen)
+    choice__test_2 = jnp.where(cond__44, choice__test_2__289, choice__test_2)
+    cond__290 = jnp.logical_or(
+        jnp.logical_and((choice__pending == 0), (choice__resume <= 1)), (choice__resume == 2)
+    )
+    cond__291 = jnp.logical_or((choice__resume == 2), choice__test_2)
+    cond__292 = choice__resume == 2
+    d__293 = choice__option
+    cond__294 = jnp.logical_and((choice__pending == 0), (choice__resume <= 1))
+    choice__options_2__295 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda basics_in__zone_97: jnp.logical_and(
@@ -6500,115 +6603,116 @@ def _effect_play_trainer(s: State, params, key) -> State:
                     ),
                     (CARDS__stage[basics_in__zone_97] == 0),
                 )
-            )(discard__105[o]),
+            )(discard[o]),
             jnp.bool_,
         ),
         (20,),
     )
-    d__258 = jnp.asarray(-1, jnp.int32)
-    cond__259 = jnp.any(choice__options_2__257)
-    choice__o__260 = o
-    choice__mask__261 = jnp.broadcast_to(jnp.asarray(choice__options_2__257, jnp.bool_), (20,))
-    choice__player__262 = current_player
-    current_player__263 = p
-    choice__pending__264 = jnp.asarray(2, jnp.int32)
-    choice__pending__265 = jnp.where(cond__259, choice__pending__264, choice__pending)
-    choice__player__266 = jnp.where(cond__259, choice__player__262, choice__player)
-    choice__mask__267 = jnp.where(cond__259, choice__mask__261, choice__mask)
-    choice__o__268 = jnp.where(cond__259, choice__o__260, choice__o)
-    current_player__269 = jnp.where(cond__259, current_player__263, current_player)
-    cond__270 = choice__pending__265 == 0
-    cond__271 = d__258 >= 0
-    put_in_play__p_98__272 = o
-    put_in_play__slot_99__273 = (
+    cond__296 = jnp.any(choice__options_2__295)
+    choice__o__297 = o
+    choice__mask__298 = jnp.broadcast_to(jnp.asarray(choice__options_2__295, jnp.bool_), (20,))
+    choice__player__299 = current_player
+    current_player__300 = p
+    choice__pending__301 = jnp.asarray(2, jnp.int32)
+    d__302 = jnp.asarray(-1, jnp.int32)
+    choice__pending__303 = jnp.where(cond__296, choice__pending__301, choice__pending)
+    choice__player__304 = jnp.where(cond__296, choice__player__299, choice__player)
+    choice__mask__305 = jnp.where(cond__296, choice__mask__298, choice__mask)
+    choice__o__306 = jnp.where(cond__296, choice__o__297, choice__o)
+    current_player__307 = jnp.where(cond__296, current_player__300, current_player)
+    d__308 = jnp.where(cond__296, d, d__302)
+    choice__pending__309 = jnp.where(cond__294, choice__pending__303, choice__pending)
+    choice__player__310 = jnp.where(cond__294, choice__player__304, choice__player)
+    choice__mask__311 = jnp.where(cond__294, choice__mask__305, choice__mask)
+    choice__o__312 = jnp.where(cond__294, choice__o__306, choice__o)
+    current_player__313 = jnp.where(cond__294, current_player__307, current_player)
+    d__314 = jnp.where(cond__294, d__308, d)
+    choice__pending__315 = jnp.where(cond__292, choice__pending, choice__pending__309)
+    choice__player__316 = jnp.where(cond__292, choice__player, choice__player__310)
+    choice__mask__317 = jnp.where(cond__292, choice__mask, choice__mask__311)
+    choice__o__318 = jnp.where(cond__292, choice__o, choice__o__312)
+    current_player__319 = jnp.where(cond__292, current_player, current_player__313)
+    d__320 = jnp.where(cond__292, d__293, d__314)
+    cond__321 = jnp.logical_and((choice__pending__315 == 0), (choice__resume <= 2))
+    cond__322 = d__320 >= 0
+    put_in_play__p_98__323 = o
+    put_in_play__slot_99__324 = (
         jnp.argmax(
-            jax.vmap(lambda bs: jnp.asarray((card__217[o, bs] < 0)).astype(jnp.int32))(
+            jax.vmap(lambda bs: jnp.asarray((card[o, bs] < 0)).astype(jnp.int32))(
                 jnp.arange(1, 4, dtype=jnp.int32)
             ),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_100__274 = discard__105[o, d__258]
-    card__275 = card__217.at[put_in_play__p_98__272, put_in_play__slot_99__273].set(
-        jnp.asarray(put_in_play__c_100__274, jnp.int16)
+    put_in_play__c_100__325 = discard[o, d__320]
+    card__326 = card.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
+        jnp.asarray(put_in_play__c_100__325, jnp.int16)
     )
-    damage__276 = damage__218.at[put_in_play__p_98__272, put_in_play__slot_99__273].set(
+    damage__327 = damage.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__277 = energy__219.at[put_in_play__p_98__272, put_in_play__slot_99__273].set(
+    energy__328 = energy.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__278 = entered__220.at[put_in_play__p_98__272, put_in_play__slot_99__273].set(
+    entered__329 = entered.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
         jnp.asarray(s.turn, jnp.int8)
     )
-    under__279 = under__221.at[put_in_play__p_98__272, put_in_play__slot_99__273].set(
+    under__330 = under.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__280 = used_ability__222.at[put_in_play__p_98__272, put_in_play__slot_99__273].set(
+    used_ability__331 = used_ability.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
         jnp.asarray(False, jnp.bool_)
     )
-    discard__281 = discard__105.at[o].set(jnp.asarray(_remove(discard__105[o], d__258), jnp.int16))
-    discard_count__282 = discard_count__104.at[o].set(
-        jnp.asarray((discard_count__104[o] - 1), jnp.int8)
-    )
-    discard_count__283 = jnp.where(cond__271, discard_count__282, discard_count__104)
-    discard__284 = jnp.where(cond__271, discard__281, discard__105)
-    card__285 = jnp.where(cond__271, card__275, card__217)
-    damage__286 = jnp.where(cond__271, damage__276, damage__218)
-    energy__287 = jnp.where(cond__271, energy__277, energy__219)
-    entered__288 = jnp.where(cond__271, entered__278, entered__220)
-    under__289 = jnp.where(cond__271, under__279, under__221)
-    used_ability__290 = jnp.where(cond__271, used_ability__280, used_ability__222)
-    discard_count__291 = jnp.where(cond__270, discard_count__283, discard_count__104)
-    discard__292 = jnp.where(cond__270, discard__284, discard__105)
-    card__293 = jnp.where(cond__270, card__285, card__217)
-    damage__294 = jnp.where(cond__270, damage__286, damage__218)
-    energy__295 = jnp.where(cond__270, energy__287, energy__219)
-    entered__296 = jnp.where(cond__270, entered__288, entered__220)
-    under__297 = jnp.where(cond__270, under__289, under__221)
-    used_ability__298 = jnp.where(cond__270, used_ability__290, used_ability__222)
-    discard_count__299 = jnp.where(cond__256, discard_count__291, discard_count__104)
-    discard__300 = jnp.where(cond__256, discard__292, discard__105)
-    card__301 = jnp.where(cond__256, card__293, card__217)
-    damage__302 = jnp.where(cond__256, damage__294, damage__218)
-    energy__303 = jnp.where(cond__256, energy__295, energy__219)
-    entered__304 = jnp.where(cond__256, entered__296, entered__220)
-    under__305 = jnp.where(cond__256, under__297, under__221)
-    used_ability__306 = jnp.where(cond__256, used_ability__298, used_ability__222)
-    choice__pending__307 = jnp.where(cond__256, choice__pending__265, choice__pending)
-    choice__player__308 = jnp.where(cond__256, choice__player__266, choice__player)
-    choice__mask__309 = jnp.where(cond__256, choice__mask__267, choice__mask)
-    choice__o__310 = jnp.where(cond__256, choice__o__268, choice__o)
-    current_player__311 = jnp.where(cond__256, current_player__269, current_player)
-    deck = jnp.where(cond__11, deck__252, deck)
-    deck_count = jnp.where(cond__11, deck_count__253, deck_count)
-    hand = jnp.where(cond__11, hand__254, hand)
-    hand_count = jnp.where(cond__11, hand_count__255, hand_count)
-    discard_count = jnp.where(cond__11, discard_count__299, discard_count)
-    discard = jnp.where(cond__11, discard__300, discard)
-    card = jnp.where(cond__11, card__301, card)
-    damage = jnp.where(cond__11, damage__302, damage)
-    energy = jnp.where(cond__11, energy__303, energy)
-    entered = jnp.where(cond__11, entered__304, entered)
-    poisoned = jnp.where(cond__11, poisoned__110, poisoned)
-    burned = jnp.where(cond__11, burned__111, burned)
-    condition = jnp.where(cond__11, condition__112, condition)
-    retreat_cut = jnp.where(cond__11, retreat_cut__225, retreat_cut)
-    dealt_bonus = jnp.where(cond__11, dealt_bonus__229, dealt_bonus)
-    dealt_group = jnp.where(cond__11, dealt_group__230, dealt_group)
-    under = jnp.where(cond__11, under__305, under)
-    taken_cut = jnp.where(cond__11, taken_cut__130, taken_cut)
-    taken_until = jnp.where(cond__11, taken_until__131, taken_until)
-    lasting_until = jnp.where(cond__11, lasting_until__114, lasting_until)
-    used_ability = jnp.where(cond__11, used_ability__306, used_ability)
-    seen = jnp.where(cond__11, seen__137, seen)
-    choice__pending = jnp.where(cond__11, choice__pending__307, choice__pending)
-    choice__player = jnp.where(cond__11, choice__player__308, choice__player)
-    choice__mask = jnp.where(cond__11, choice__mask__309, choice__mask)
-    choice__o = jnp.where(cond__11, choice__o__310, choice__o)
-    current_player = jnp.where(cond__11, current_player__311, current_player)
+    discard__332 = discard.at[o].set(jnp.asarray(_remove(discard[o], d__320), jnp.int16))
+    discard_count__333 = discard_count.at[o].set(jnp.asarray((discard_count[o] - 1), jnp.int8))
+    discard_count__334 = jnp.where(cond__322, discard_count__333, discard_count)
+    discard__335 = jnp.where(cond__322, discard__332, discard)
+    card__336 = jnp.where(cond__322, card__326, card)
+    damage__337 = jnp.where(cond__322, damage__327, damage)
+    energy__338 = jnp.where(cond__322, energy__328, energy)
+    entered__339 = jnp.where(cond__322, entered__329, entered)
+    under__340 = jnp.where(cond__322, under__330, under)
+    used_ability__341 = jnp.where(cond__322, used_ability__331, used_ability)
+    discard_count__342 = jnp.where(cond__321, discard_count__334, discard_count)
+    discard__343 = jnp.where(cond__321, discard__335, discard)
+    card__344 = jnp.where(cond__321, card__336, card)
+    damage__345 = jnp.where(cond__321, damage__337, damage)
+    energy__346 = jnp.where(cond__321, energy__338, energy)
+    entered__347 = jnp.where(cond__321, entered__339, entered)
+    under__348 = jnp.where(cond__321, under__340, under)
+    used_ability__349 = jnp.where(cond__321, used_ability__341, used_ability)
+    discard_count__350 = jnp.where(cond__291, discard_count__342, discard_count)
+    discard__351 = jnp.where(cond__291, discard__343, discard)
+    card__352 = jnp.where(cond__291, card__344, card)
+    damage__353 = jnp.where(cond__291, damage__345, damage)
+    energy__354 = jnp.where(cond__291, energy__346, energy)
+    entered__355 = jnp.where(cond__291, entered__347, entered)
+    under__356 = jnp.where(cond__291, under__348, under)
+    used_ability__357 = jnp.where(cond__291, used_ability__349, used_ability)
+    choice__pending__358 = jnp.where(cond__291, choice__pending__315, choice__pending)
+    choice__player__359 = jnp.where(cond__291, choice__player__316, choice__player)
+    choice__mask__360 = jnp.where(cond__291, choice__mask__317, choice__mask)
+    choice__o__361 = jnp.where(cond__291, choice__o__318, choice__o)
+    current_player__362 = jnp.where(cond__291, current_player__319, current_player)
+    d__363 = jnp.where(cond__291, d__320, d)
+    discard_count = jnp.where(cond__290, discard_count__350, discard_count)
+    discard = jnp.where(cond__290, discard__351, discard)
+    card = jnp.where(cond__290, card__352, card)
+    damage = jnp.where(cond__290, damage__353, damage)
+    energy = jnp.where(cond__290, energy__354, energy)
+    entered = jnp.where(cond__290, entered__355, entered)
+    under = jnp.where(cond__290, under__356, under)
+    used_ability = jnp.where(cond__290, used_ability__357, used_ability)
+    choice__pending = jnp.where(cond__290, choice__pending__358, choice__pending)
+    choice__player = jnp.where(cond__290, choice__player__359, choice__player)
+    choice__mask = jnp.where(cond__290, choice__mask__360, choice__mask)
+    choice__o = jnp.where(cond__290, choice__o__361, choice__o)
+    current_player = jnp.where(cond__290, current_player__362, current_player)
+    d = jnp.where(cond__290, d__363, d)
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         hand=hand,
         hand_count=hand_count,
         discard=discard,
@@ -6619,8 +6723,6 @@ def _effect_play_trainer(s: State, params, key) -> State:
         choice__c=choice__c,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         damage=damage,
         energy=energy,
         card=card,
@@ -6722,10 +6824,10 @@ def _effect_retreat(s: State, params, key) -> State:
                 jax.vmap(
                     lambda discard_energy__u_110: jnp.where(
                         (
-                            discard_energy__rank_109[discard_energy__u_110]
+                            _get(discard_energy__rank_109, discard_energy__u_110)
                             < discard_energy__rank_109
                         ),
-                        jnp.asarray(discard_energy__held_104[discard_energy__u_110]).astype(
+                        jnp.asarray(_get(discard_energy__held_104, discard_energy__u_110)).astype(
                             jnp.int32
                         ),
                         0,
@@ -6753,7 +6855,9 @@ def _effect_retreat(s: State, params, key) -> State:
     )
     swap_active__p_112 = p
     swap_active__b_113 = b
-    swap_active__perm_114 = jnp.broadcast_to(jnp.asarray(SWAP[swap_active__b_113], jnp.int32), (4,))
+    swap_active__perm_114 = jnp.broadcast_to(
+        jnp.asarray(_get(SWAP, swap_active__b_113), jnp.int32), (4,)
+    )
     card = card.at[swap_active__p_112].set(
         jnp.asarray(card[swap_active__p_112][swap_active__perm_114], jnp.int16)
     )
@@ -6798,7 +6902,10 @@ def _effect_retreat(s: State, params, key) -> State:
 def _effect_attack(s: State, params, key) -> State:
     k = params[0]
     src = params[1]
+    choice__option = params[0]
     _words = jax.random.bits(key, (12,), jnp.uint32)
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     damage = s.damage
     choice__p = s.choice__p
     choice__r = s.choice__r
@@ -6807,8 +6914,6 @@ def _effect_attack(s: State, params, key) -> State:
     choice__dmg = s.choice__dmg
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     card = s.card
     energy = s.energy
     entered = s.entered
@@ -6840,23 +6945,39 @@ def _effect_attack(s: State, params, key) -> State:
     dealt_bonus = s.dealt_bonus
     dealt_group = s.dealt_group
     energy_next = s.energy_next
-    choice__mover = current_player
-    p = current_player
-    o = 1 - p
-    a = card[p, 0]
-    r = (2 * a) + k
-    cond__1 = src != 8
-    r__2 = (2 * card[o, jnp.right_shift(jnp.asarray(src, jnp.int32), 1)]) + jnp.bitwise_and(
-        jnp.asarray(src, jnp.int32), 1
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    k__arg = k
+    src__arg = src
+    p = choice__p
+    o = s.choice__o
+    a = jnp.asarray(0, jnp.int16)
+    r = choice__r
+    heads = jnp.asarray(0, jnp.int32)
+    first_heads = choice__first_heads
+    all_heads = choice__all_heads
+    dmg = choice__dmg
+    pick = jnp.asarray(0, jnp.int32)
+    choice__test_3 = False
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    o__4 = 1 - p__3
+    a__5 = card[p__3, 0]
+    r__6 = (2 * a__5) + k__arg
+    cond__7 = src__arg != 8
+    r__8 = (2 * card[o__4, jnp.right_shift(jnp.asarray(src__arg, jnp.int32), 1)]) + jnp.bitwise_and(
+        jnp.asarray(src__arg, jnp.int32), 1
     )
-    r = jnp.where(cond__1, r__2, r)
-    lands = True
-    cond__3 = condition[p] == 3
-    lands__4 = _flip(_words[0])
-    lands = jnp.where(cond__3, lands__4, lands)
-    bits = _roll(_words[1], 65536)
-    coins = jnp.where(
-        ATTACKS__coins_energy[r],
+    r__9 = jnp.where(cond__7, r__8, r__6)
+    lands__10 = True
+    cond__11 = condition[p__3] == 3
+    lands__12 = _flip(_words[0])
+    lands__13 = jnp.where(cond__11, lands__12, lands__10)
+    bits__14 = _roll(_words[1], 65536)
+    coins__15 = jnp.where(
+        ATTACKS__coins_energy[r__9],
         jnp.sum(
             (
                 lambda power__p_173: (
@@ -6913,56 +7034,72 @@ def _effect_attack(s: State, params, key) -> State:
                         + 0
                     )
                 )
-            )(p),
+            )(p__3),
             dtype=jnp.int32,
         ),
-        jnp.asarray(ATTACKS__coins[r]).astype(jnp.int32),
+        jnp.asarray(ATTACKS__coins[r__9]).astype(jnp.int32),
     )
-    heads = jnp.sum(
+    heads__16 = jnp.sum(
         jax.vmap(
             lambda i: jnp.logical_and(
-                (i < coins),
-                (jnp.bitwise_and(jnp.asarray((bits // _pow2(i, jnp.int32)), jnp.int32), 1) == 1),
+                (i < coins__15),
+                (
+                    jnp.bitwise_and(jnp.asarray((bits__14 // _pow2(i, jnp.int32)), jnp.int32), 1)
+                    == 1
+                ),
             )
         )(jnp.arange(0, 16, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
     )
-    cond__5 = ATTACKS__until_tails[r]
-    heads__6 = jnp.asarray(0, jnp.int32)
-    repeat__going_181__7 = True
+    cond__17 = ATTACKS__until_tails[r__9]
+    heads__18 = jnp.asarray(0, jnp.int32)
+    repeat__going_181__19 = True
 
-    def loop_body__8(repeat__i_182, carry):
+    def loop_body__20(repeat__i_182, carry):
         (repeat__going_181, heads) = carry
-        cond__9 = repeat__going_181
-        repeat__going_181__10 = _flip(
+        cond__21 = repeat__going_181
+        repeat__going_181__22 = _flip(
             jax.random.bits(_site_key(key, 16, repeat__i_182), (), jnp.uint32)
         )
-        cond__11 = repeat__going_181__10
-        heads__12 = heads + 1
-        heads__13 = jnp.where(cond__11, heads__12, heads)
-        heads__14 = jnp.where(cond__9, heads__13, heads)
-        repeat__going_181__15 = jnp.where(cond__9, repeat__going_181__10, repeat__going_181)
-        return (repeat__going_181__15, heads__14)
+        cond__23 = repeat__going_181__22
+        heads__24 = heads + 1
+        heads__25 = jnp.where(cond__23, heads__24, heads)
+        heads__26 = jnp.where(cond__21, heads__25, heads)
+        repeat__going_181__27 = jnp.where(cond__21, repeat__going_181__22, repeat__going_181)
+        return (repeat__going_181__27, heads__26)
 
-    (repeat__going_181__16, heads__17) = jax.lax.fori_loop(
-        0, 16, loop_body__8, (repeat__going_181__7, heads__6)
+    (repeat__going_181__28, heads__29) = jax.lax.fori_loop(
+        0, 16, loop_body__20, (repeat__going_181__19, heads__18)
     )
-    heads = jnp.where(cond__5, heads__17, heads)
-    first_heads = jnp.bitwise_and(jnp.asarray(bits, jnp.int32), 1) == 1
-    all_heads = heads == coins
-    cond__18 = (lambda lasts__q_183: turn <= lasting_until[lasts__q_183, 7])(p)
-    lands__19 = jnp.logical_and(lands, _flip(_words[2]))
-    lands = jnp.where(cond__18, lands__19, lands)
-    cond__20 = jnp.logical_and(
-        lands,
-        jnp.logical_not(jnp.logical_and(ATTACKS__fails_tails[r], jnp.logical_not(first_heads))),
+    heads__30 = jnp.where(cond__17, heads__29, heads__16)
+    first_heads__31 = jnp.bitwise_and(jnp.asarray(bits__14, jnp.int32), 1) == 1
+    all_heads__32 = heads__30 == coins__15
+    cond__33 = (lambda lasts__q_183: turn <= lasting_until[lasts__q_183, 7])(p__3)
+    lands__34 = jnp.logical_and(lands__13, _flip(_words[2]))
+    lands__35 = jnp.where(cond__33, lands__34, lands__13)
+    choice__test_3__36 = jnp.logical_and(
+        lands__35,
+        jnp.logical_not(
+            jnp.logical_and(ATTACKS__fails_tails[r__9], jnp.logical_not(first_heads__31))
+        ),
     )
-    dmg__21 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
-    cond__22 = ATTACKS__per_heads[r] > 0
-    dmg__23 = ATTACKS__per_heads[r] * heads
-    dmg__24 = jnp.where(cond__22, dmg__23, dmg__21)
-    cond__25 = jnp.logical_and(
+    p = jnp.where(cond__1, p__3, p)
+    o = jnp.where(cond__1, o__4, o)
+    a = jnp.where(cond__1, a__5, a)
+    r = jnp.where(cond__1, r__9, r)
+    heads = jnp.where(cond__1, heads__30, heads)
+    first_heads = jnp.where(cond__1, first_heads__31, first_heads)
+    all_heads = jnp.where(cond__1, all_heads__32, all_heads)
+    choice__test_3 = jnp.where(cond__1, choice__test_3__36, choice__test_3)
+    cond__37 = jnp.logical_or((choice__resume == 0), (choice__resume == 3))
+    cond__38 = jnp.logical_or((choice__resume == 3), choice__test_3)
+    cond__39 = choice__resume == 0
+    dmg__40 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
+    cond__41 = ATTACKS__per_heads[r] > 0
+    dmg__42 = ATTACKS__per_heads[r] * heads
+    dmg__43 = jnp.where(cond__41, dmg__42, dmg__40)
+    cond__44 = jnp.logical_and(
         (ATTACKS__bonus[r] > 0),
         (
             lambda holds__c_184: (
@@ -7305,10 +7442,10 @@ def _effect_attack(s: State, params, key) -> State:
             )(p)
         )(ATTACKS__bonus_if[r]),
     )
-    dmg__26 = dmg__24 + ATTACKS__bonus[r]
-    dmg__27 = jnp.where(cond__25, dmg__26, dmg__24)
-    cond__28 = ATTACKS__per[r] > 0
-    dmg__29 = jnp.where(ATTACKS__per_add[r], dmg__27, 0) + (
+    dmg__45 = dmg__43 + ATTACKS__bonus[r]
+    dmg__46 = jnp.where(cond__44, dmg__45, dmg__43)
+    cond__47 = ATTACKS__per[r] > 0
+    dmg__48 = jnp.where(ATTACKS__per_add[r], dmg__46, 0) + (
         ATTACKS__per[r]
         * (
             lambda per_count__p_205: (
@@ -7409,9 +7546,9 @@ def _effect_attack(s: State, params, key) -> State:
             )(r)
         )(p)
     )
-    dmg__30 = jnp.where(cond__28, dmg__29, dmg__27)
-    cond__31 = jnp.logical_and(
-        jnp.logical_and((dmg__30 > 0), (dealt_bonus > 0)),
+    dmg__49 = jnp.where(cond__47, dmg__48, dmg__46)
+    cond__50 = jnp.logical_and(
+        jnp.logical_and((dmg__49 > 0), (dealt_bonus > 0)),
         jnp.logical_or(
             (dealt_group < 0),
             (
@@ -7439,21 +7576,21 @@ def _effect_attack(s: State, params, key) -> State:
             )(a),
         ),
     )
-    dmg__32 = dmg__30 + dealt_bonus
-    dmg__33 = jnp.where(cond__31, dmg__32, dmg__30)
-    cond__34 = jnp.logical_and(
-        (dmg__33 > 0), (lambda lasts__q_219: turn <= lasting_until[lasts__q_219, 6])(p)
+    dmg__51 = dmg__49 + dealt_bonus
+    dmg__52 = jnp.where(cond__50, dmg__51, dmg__49)
+    cond__53 = jnp.logical_and(
+        (dmg__52 > 0), (lambda lasts__q_219: turn <= lasting_until[lasts__q_219, 6])(p)
     )
-    dmg__35 = jnp.maximum((dmg__33 - lasting_n[p, 6]), 0)
-    dmg__36 = jnp.where(cond__34, dmg__35, dmg__33)
-    hit__p_220__37 = p
-    hit__q_221__38 = o
-    hit__x_222__39 = dmg__36
-    hit__weak_223__40 = jnp.logical_and(
-        jnp.logical_and((hit__q_221__38 != hit__p_220__37), True),
-        (CARDS__weakness[card[hit__q_221__38, 0]] == CARDS__type[card[hit__p_220__37, 0]]),
+    dmg__54 = jnp.maximum((dmg__52 - lasting_n[p, 6]), 0)
+    dmg__55 = jnp.where(cond__53, dmg__54, dmg__52)
+    hit__p_220__56 = p
+    hit__q_221__57 = o
+    hit__x_222__58 = dmg__55
+    hit__weak_223__59 = jnp.logical_and(
+        jnp.logical_and((hit__q_221__57 != hit__p_220__56), True),
+        (CARDS__weakness[card[hit__q_221__57, 0]] == CARDS__type[card[hit__p_220__56, 0]]),
     )
-    hit__d_229__41 = (
+    hit__d_229__60 = (
         lambda taken__q_224: (
             lambda taken__x_225: (
                 lambda taken__cut_226: (
@@ -7506,31 +7643,36 @@ def _effect_attack(s: State, params, key) -> State:
             )
         )(
             (
-                hit__x_222__39
-                + jnp.where(jnp.logical_and(hit__weak_223__40, (hit__x_222__39 > 0)), 20, 0).astype(
+                hit__x_222__58
+                + jnp.where(jnp.logical_and(hit__weak_223__59, (hit__x_222__58 > 0)), 20, 0).astype(
                     jnp.int32
                 )
             )
         )
-    )(hit__q_221__38)
-    damage__42 = damage.at[hit__q_221__38, 0].set(
-        jnp.asarray((damage[hit__q_221__38, 0] + hit__d_229__41), jnp.int16)
+    )(hit__q_221__57)
+    damage__61 = damage.at[hit__q_221__57, 0].set(
+        jnp.asarray((damage[hit__q_221__57, 0] + hit__d_229__60), jnp.int16)
     )
-    cond__43 = jnp.logical_and(
+    cond__62 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_221__38 != hit__p_220__37), True), (hit__d_229__41 > 0)
+            jnp.logical_and((hit__q_221__57 != hit__p_220__56), True), (hit__d_229__60 > 0)
         ),
-        (CARDS__ab_counter[card[hit__q_221__38, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_221__57, 0]] > 0),
     )
-    damage__44 = damage__42.at[hit__p_220__37, 0].set(
+    damage__63 = damage__61.at[hit__p_220__56, 0].set(
         jnp.asarray(
-            (damage__42[hit__p_220__37, 0] + CARDS__ab_counter[card[hit__q_221__38, 0]]), jnp.int16
+            (damage__61[hit__p_220__56, 0] + CARDS__ab_counter[card[hit__q_221__57, 0]]), jnp.int16
         )
     )
-    damage__45 = jnp.where(cond__43, damage__44, damage__42)
-    hit__result_230__46 = hit__d_229__41
-    dmg__47 = hit__result_230__46
-    choice__options_3__48 = jnp.broadcast_to(
+    damage__64 = jnp.where(cond__62, damage__63, damage__61)
+    hit__result_230__65 = hit__d_229__60
+    dmg__66 = hit__result_230__65
+    damage__67 = jnp.where(cond__39, damage__64, damage)
+    dmg__68 = jnp.where(cond__39, dmg__66, dmg)
+    cond__69 = choice__resume == 3
+    pick__70 = choice__option
+    cond__71 = choice__resume == 0
+    choice__options_3__72 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda attack_targets__p_231: (
@@ -7587,7 +7729,7 @@ def _effect_attack(s: State, params, key) -> State:
                                             )(
                                                 jnp.logical_and(
                                                     (
-                                                        damage__45[attack_targets__o_233, 0]
+                                                        damage__67[attack_targets__o_233, 0]
                                                         < CARDS__hp[card[attack_targets__o_233, 0]]
                                                     ),
                                                     jnp.logical_not(
@@ -7635,18 +7777,17 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (4,),
     )
-    pick__49 = jnp.asarray(-1, jnp.int32)
-    cond__50 = jnp.any(choice__options_3__48)
-    choice__p__51 = p
-    choice__r__52 = r
-    choice__first_heads__53 = first_heads
-    choice__all_heads__54 = all_heads
-    choice__dmg__55 = dmg__47
-    choice__mask__56 = jnp.broadcast_to(
+    cond__73 = jnp.any(choice__options_3__72)
+    choice__p__74 = p
+    choice__r__75 = r
+    choice__first_heads__76 = first_heads
+    choice__all_heads__77 = all_heads
+    choice__dmg__78 = dmg__68
+    choice__mask__79 = jnp.broadcast_to(
         jnp.asarray(
             jnp.concatenate(
                 [
-                    jnp.atleast_1d(jnp.asarray(choice__options_3__48, jnp.bool_)),
+                    jnp.atleast_1d(jnp.asarray(choice__options_3__72, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
@@ -7669,45 +7810,67 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (20,),
     )
-    choice__player__57 = current_player
-    current_player__58 = jnp.where(ATTACKS__switch_opp[r], o, p)
-    choice__pending__59 = jnp.asarray(3, jnp.int32)
-    choice__pending__60 = jnp.where(cond__50, choice__pending__59, choice__pending)
-    choice__player__61 = jnp.where(cond__50, choice__player__57, choice__player)
-    choice__mask__62 = jnp.where(cond__50, choice__mask__56, choice__mask)
-    choice__p__63 = jnp.where(cond__50, choice__p__51, choice__p)
-    choice__r__64 = jnp.where(cond__50, choice__r__52, choice__r)
-    choice__first_heads__65 = jnp.where(cond__50, choice__first_heads__53, choice__first_heads)
-    choice__all_heads__66 = jnp.where(cond__50, choice__all_heads__54, choice__all_heads)
-    choice__dmg__67 = jnp.where(cond__50, choice__dmg__55, choice__dmg)
-    current_player__68 = jnp.where(cond__50, current_player__58, current_player)
-    cond__69 = choice__pending__60 == 0
-    attack_effects__p_241__70 = p
-    attack_effects__r_242__71 = r
-    attack_effects__dmg_243__72 = dmg__47
-    attack_effects__first_heads_244__73 = first_heads
-    attack_effects__all_heads_245__74 = all_heads
-    attack_effects__pick_246__75 = pick__49
-    attack_effects__o_247__76 = 1 - attack_effects__p_241__70
-    attack_effects__exposed_249__77 = jnp.logical_not(
-        (lambda lasts__q_248: turn <= lasting_until[lasts__q_248, 5])(attack_effects__o_247__76)
+    choice__player__80 = current_player
+    current_player__81 = jnp.where(ATTACKS__switch_opp[r], o, p)
+    choice__pending__82 = jnp.asarray(3, jnp.int32)
+    pick__83 = jnp.asarray(-1, jnp.int32)
+    choice__pending__84 = jnp.where(cond__73, choice__pending__82, choice__pending)
+    choice__player__85 = jnp.where(cond__73, choice__player__80, choice__player)
+    choice__mask__86 = jnp.where(cond__73, choice__mask__79, choice__mask)
+    choice__p__87 = jnp.where(cond__73, choice__p__74, choice__p)
+    choice__r__88 = jnp.where(cond__73, choice__r__75, choice__r)
+    choice__first_heads__89 = jnp.where(cond__73, choice__first_heads__76, choice__first_heads)
+    choice__all_heads__90 = jnp.where(cond__73, choice__all_heads__77, choice__all_heads)
+    choice__dmg__91 = jnp.where(cond__73, choice__dmg__78, choice__dmg)
+    current_player__92 = jnp.where(cond__73, current_player__81, current_player)
+    pick__93 = jnp.where(cond__73, pick, pick__83)
+    choice__pending__94 = jnp.where(cond__71, choice__pending__84, choice__pending)
+    choice__player__95 = jnp.where(cond__71, choice__player__85, choice__player)
+    choice__mask__96 = jnp.where(cond__71, choice__mask__86, choice__mask)
+    choice__p__97 = jnp.where(cond__71, choice__p__87, choice__p)
+    choice__r__98 = jnp.where(cond__71, choice__r__88, choice__r)
+    choice__first_heads__99 = jnp.where(cond__71, choice__first_heads__89, choice__first_heads)
+    choice__all_heads__100 = jnp.where(cond__71, choice__all_heads__90, choice__all_heads)
+    choice__dmg__101 = jnp.where(cond__71, choice__dmg__91, choice__dmg)
+    current_player__102 = jnp.where(cond__71, current_player__92, current_player)
+    pick__103 = jnp.where(cond__71, pick__93, pick)
+    choice__pending__104 = jnp.where(cond__69, choice__pending, choice__pending__94)
+    choice__player__105 = jnp.where(cond__69, choice__player, choice__player__95)
+    choice__mask__106 = jnp.where(cond__69, choice__mask, choice__mask__96)
+    choice__p__107 = jnp.where(cond__69, choice__p, choice__p__97)
+    choice__r__108 = jnp.where(cond__69, choice__r, choice__r__98)
+    choice__first_heads__109 = jnp.where(cond__69, choice__first_heads, choice__first_heads__99)
+    choice__all_heads__110 = jnp.where(cond__69, choice__all_heads, choice__all_heads__100)
+    choice__dmg__111 = jnp.where(cond__69, choice__dmg, choice__dmg__101)
+    current_player__112 = jnp.where(cond__69, current_player, current_player__102)
+    pick__113 = jnp.where(cond__69, pick__70, pick__103)
+    cond__114 = jnp.logical_and((choice__pending__104 == 0), (choice__resume <= 3))
+    attack_effects__p_241__115 = p
+    attack_effects__r_242__116 = r
+    attack_effects__dmg_243__117 = dmg__68
+    attack_effects__first_heads_244__118 = first_heads
+    attack_effects__all_heads_245__119 = all_heads
+    attack_effects__pick_246__120 = pick__113
+    attack_effects__o_247__121 = 1 - attack_effects__p_241__115
+    attack_effects__exposed_249__122 = jnp.logical_not(
+        (lambda lasts__q_248: turn <= lasting_until[lasts__q_248, 5])(attack_effects__o_247__121)
     )
-    cond__78 = jnp.logical_and(
-        (ATTACKS__snipe[attack_effects__r_242__71] > 0), (attack_effects__pick_246__75 >= 0)
+    cond__123 = jnp.logical_and(
+        (ATTACKS__snipe[attack_effects__r_242__116] > 0), (attack_effects__pick_246__120 >= 0)
     )
-    hit__p_250__79 = attack_effects__p_241__70
-    hit__q_251__80 = jnp.where(
-        (ATTACKS__snipe_to[attack_effects__r_242__71] == 3),
-        attack_effects__p_241__70,
-        attack_effects__o_247__76,
+    hit__p_250__124 = attack_effects__p_241__115
+    hit__q_251__125 = jnp.where(
+        (ATTACKS__snipe_to[attack_effects__r_242__116] == 3),
+        attack_effects__p_241__115,
+        attack_effects__o_247__121,
     )
-    hit__slot_252__81 = attack_effects__pick_246__75
-    hit__x_253__82 = ATTACKS__snipe[attack_effects__r_242__71]
-    hit__weak_254__83 = jnp.logical_and(
-        jnp.logical_and((hit__q_251__80 != hit__p_250__79), (hit__slot_252__81 == 0)),
-        (CARDS__weakness[card[hit__q_251__80, 0]] == CARDS__type[card[hit__p_250__79, 0]]),
+    hit__slot_252__126 = attack_effects__pick_246__120
+    hit__x_253__127 = ATTACKS__snipe[attack_effects__r_242__116]
+    hit__weak_254__128 = jnp.logical_and(
+        jnp.logical_and((hit__q_251__125 != hit__p_250__124), (hit__slot_252__126 == 0)),
+        (CARDS__weakness[card[hit__q_251__125, 0]] == CARDS__type[card[hit__p_250__124, 0]]),
     )
-    hit__d_261__84 = (
+    hit__d_261__129 = (
         lambda taken__q_255: (
             lambda taken__slot_256: (
                 lambda taken__x_257: (
@@ -7762,173 +7925,175 @@ def _effect_attack(s: State, params, key) -> State:
                 )
             )(
                 (
-                    hit__x_253__82
+                    hit__x_253__127
                     + jnp.where(
-                        jnp.logical_and(hit__weak_254__83, (hit__x_253__82 > 0)), 20, 0
+                        jnp.logical_and(hit__weak_254__128, (hit__x_253__127 > 0)), 20, 0
                     ).astype(jnp.int32)
                 )
             )
-        )(hit__slot_252__81)
-    )(hit__q_251__80)
-    damage__85 = damage__45.at[hit__q_251__80, hit__slot_252__81].set(
-        jnp.asarray((damage__45[hit__q_251__80, hit__slot_252__81] + hit__d_261__84), jnp.int16)
+        )(hit__slot_252__126)
+    )(hit__q_251__125)
+    damage__130 = damage__67.at[hit__q_251__125, hit__slot_252__126].set(
+        jnp.asarray((damage__67[hit__q_251__125, hit__slot_252__126] + hit__d_261__129), jnp.int16)
     )
-    cond__86 = jnp.logical_and(
+    cond__131 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_251__80 != hit__p_250__79), (hit__slot_252__81 == 0)),
-            (hit__d_261__84 > 0),
+            jnp.logical_and((hit__q_251__125 != hit__p_250__124), (hit__slot_252__126 == 0)),
+            (hit__d_261__129 > 0),
         ),
-        (CARDS__ab_counter[card[hit__q_251__80, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_251__125, 0]] > 0),
     )
-    damage__87 = damage__85.at[hit__p_250__79, 0].set(
+    damage__132 = damage__130.at[hit__p_250__124, 0].set(
         jnp.asarray(
-            (damage__85[hit__p_250__79, 0] + CARDS__ab_counter[card[hit__q_251__80, 0]]), jnp.int16
+            (damage__130[hit__p_250__124, 0] + CARDS__ab_counter[card[hit__q_251__125, 0]]),
+            jnp.int16,
         )
     )
-    damage__88 = jnp.where(cond__86, damage__87, damage__85)
-    damage__89 = jnp.where(cond__78, damage__88, damage__45)
-    cond__90 = jnp.logical_and(
-        ATTACKS__switch_self[attack_effects__r_242__71], (attack_effects__pick_246__75 >= 0)
+    damage__133 = jnp.where(cond__131, damage__132, damage__130)
+    damage__134 = jnp.where(cond__123, damage__133, damage__67)
+    cond__135 = jnp.logical_and(
+        ATTACKS__switch_self[attack_effects__r_242__116], (attack_effects__pick_246__120 >= 0)
     )
-    swap_active__p_262__91 = attack_effects__p_241__70
-    swap_active__b_263__92 = attack_effects__pick_246__75
-    swap_active__perm_264__93 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_263__92], jnp.int32), (4,)
+    swap_active__p_262__136 = attack_effects__p_241__115
+    swap_active__b_263__137 = attack_effects__pick_246__120
+    swap_active__perm_264__138 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_263__137], jnp.int32), (4,)
     )
-    card__94 = card.at[swap_active__p_262__91].set(
-        jnp.asarray(card[swap_active__p_262__91][swap_active__perm_264__93], jnp.int16)
+    card__139 = card.at[swap_active__p_262__136].set(
+        jnp.asarray(card[swap_active__p_262__136][swap_active__perm_264__138], jnp.int16)
     )
-    damage__95 = damage__89.at[swap_active__p_262__91].set(
-        jnp.asarray(damage__89[swap_active__p_262__91][swap_active__perm_264__93], jnp.int16)
+    damage__140 = damage__134.at[swap_active__p_262__136].set(
+        jnp.asarray(damage__134[swap_active__p_262__136][swap_active__perm_264__138], jnp.int16)
     )
-    energy__96 = energy.at[swap_active__p_262__91].set(
-        jnp.asarray(energy[swap_active__p_262__91][swap_active__perm_264__93], jnp.int8)
+    energy__141 = energy.at[swap_active__p_262__136].set(
+        jnp.asarray(energy[swap_active__p_262__136][swap_active__perm_264__138], jnp.int8)
     )
-    entered__97 = entered.at[swap_active__p_262__91].set(
-        jnp.asarray(entered[swap_active__p_262__91][swap_active__perm_264__93], jnp.int8)
+    entered__142 = entered.at[swap_active__p_262__136].set(
+        jnp.asarray(entered[swap_active__p_262__136][swap_active__perm_264__138], jnp.int8)
     )
-    under__98 = under.at[swap_active__p_262__91].set(
-        jnp.asarray(under[swap_active__p_262__91][swap_active__perm_264__93], jnp.int16)
+    under__143 = under.at[swap_active__p_262__136].set(
+        jnp.asarray(under[swap_active__p_262__136][swap_active__perm_264__138], jnp.int16)
     )
-    used_ability__99 = used_ability.at[swap_active__p_262__91].set(
-        jnp.asarray(used_ability[swap_active__p_262__91][swap_active__perm_264__93], jnp.bool_)
+    used_ability__144 = used_ability.at[swap_active__p_262__136].set(
+        jnp.asarray(used_ability[swap_active__p_262__136][swap_active__perm_264__138], jnp.bool_)
     )
-    clear_conditions__p_265__100 = swap_active__p_262__91
-    poisoned__101 = poisoned.at[clear_conditions__p_265__100].set(jnp.asarray(False, jnp.bool_))
-    burned__102 = burned.at[clear_conditions__p_265__100].set(jnp.asarray(False, jnp.bool_))
-    condition__103 = condition.at[clear_conditions__p_265__100].set(jnp.asarray(0, jnp.int8))
-    lasting_until__104 = lasting_until.at[clear_conditions__p_265__100].set(
+    clear_conditions__p_265__145 = swap_active__p_262__136
+    poisoned__146 = poisoned.at[clear_conditions__p_265__145].set(jnp.asarray(False, jnp.bool_))
+    burned__147 = burned.at[clear_conditions__p_265__145].set(jnp.asarray(False, jnp.bool_))
+    condition__148 = condition.at[clear_conditions__p_265__145].set(jnp.asarray(0, jnp.int8))
+    lasting_until__149 = lasting_until.at[clear_conditions__p_265__145].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_265__100]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_265__145]), jnp.int16
         )
     )
-    card__105 = jnp.where(cond__90, card__94, card)
-    damage__106 = jnp.where(cond__90, damage__95, damage__89)
-    energy__107 = jnp.where(cond__90, energy__96, energy)
-    entered__108 = jnp.where(cond__90, entered__97, entered)
-    poisoned__109 = jnp.where(cond__90, poisoned__101, poisoned)
-    burned__110 = jnp.where(cond__90, burned__102, burned)
-    condition__111 = jnp.where(cond__90, condition__103, condition)
-    under__112 = jnp.where(cond__90, under__98, under)
-    lasting_until__113 = jnp.where(cond__90, lasting_until__104, lasting_until)
-    used_ability__114 = jnp.where(cond__90, used_ability__99, used_ability)
-    cond__115 = jnp.logical_and(
-        ATTACKS__switch_opp[attack_effects__r_242__71], (attack_effects__pick_246__75 >= 0)
+    card__150 = jnp.where(cond__135, card__139, card)
+    damage__151 = jnp.where(cond__135, damage__140, damage__134)
+    energy__152 = jnp.where(cond__135, energy__141, energy)
+    entered__153 = jnp.where(cond__135, entered__142, entered)
+    poisoned__154 = jnp.where(cond__135, poisoned__146, poisoned)
+    burned__155 = jnp.where(cond__135, burned__147, burned)
+    condition__156 = jnp.where(cond__135, condition__148, condition)
+    under__157 = jnp.where(cond__135, under__143, under)
+    lasting_until__158 = jnp.where(cond__135, lasting_until__149, lasting_until)
+    used_ability__159 = jnp.where(cond__135, used_ability__144, used_ability)
+    cond__160 = jnp.logical_and(
+        ATTACKS__switch_opp[attack_effects__r_242__116], (attack_effects__pick_246__120 >= 0)
     )
-    swap_active__p_266__116 = attack_effects__o_247__76
-    swap_active__b_267__117 = attack_effects__pick_246__75
-    swap_active__perm_268__118 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_267__117], jnp.int32), (4,)
+    swap_active__p_266__161 = attack_effects__o_247__121
+    swap_active__b_267__162 = attack_effects__pick_246__120
+    swap_active__perm_268__163 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_267__162], jnp.int32), (4,)
     )
-    card__119 = card__105.at[swap_active__p_266__116].set(
-        jnp.asarray(card__105[swap_active__p_266__116][swap_active__perm_268__118], jnp.int16)
+    card__164 = card__150.at[swap_active__p_266__161].set(
+        jnp.asarray(card__150[swap_active__p_266__161][swap_active__perm_268__163], jnp.int16)
     )
-    damage__120 = damage__106.at[swap_active__p_266__116].set(
-        jnp.asarray(damage__106[swap_active__p_266__116][swap_active__perm_268__118], jnp.int16)
+    damage__165 = damage__151.at[swap_active__p_266__161].set(
+        jnp.asarray(damage__151[swap_active__p_266__161][swap_active__perm_268__163], jnp.int16)
     )
-    energy__121 = energy__107.at[swap_active__p_266__116].set(
-        jnp.asarray(energy__107[swap_active__p_266__116][swap_active__perm_268__118], jnp.int8)
+    energy__166 = energy__152.at[swap_active__p_266__161].set(
+        jnp.asarray(energy__152[swap_active__p_266__161][swap_active__perm_268__163], jnp.int8)
     )
-    entered__122 = entered__108.at[swap_active__p_266__116].set(
-        jnp.asarray(entered__108[swap_active__p_266__116][swap_active__perm_268__118], jnp.int8)
+    entered__167 = entered__153.at[swap_active__p_266__161].set(
+        jnp.asarray(entered__153[swap_active__p_266__161][swap_active__perm_268__163], jnp.int8)
     )
-    under__123 = under__112.at[swap_active__p_266__116].set(
-        jnp.asarray(under__112[swap_active__p_266__116][swap_active__perm_268__118], jnp.int16)
+    under__168 = under__157.at[swap_active__p_266__161].set(
+        jnp.asarray(under__157[swap_active__p_266__161][swap_active__perm_268__163], jnp.int16)
     )
-    used_ability__124 = used_ability__114.at[swap_active__p_266__116].set(
+    used_ability__169 = used_ability__159.at[swap_active__p_266__161].set(
         jnp.asarray(
-            used_ability__114[swap_active__p_266__116][swap_active__perm_268__118], jnp.bool_
+            used_ability__159[swap_active__p_266__161][swap_active__perm_268__163], jnp.bool_
         )
     )
-    clear_conditions__p_269__125 = swap_active__p_266__116
-    poisoned__126 = poisoned__109.at[clear_conditions__p_269__125].set(
+    clear_conditions__p_269__170 = swap_active__p_266__161
+    poisoned__171 = poisoned__154.at[clear_conditions__p_269__170].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__127 = burned__110.at[clear_conditions__p_269__125].set(jnp.asarray(False, jnp.bool_))
-    condition__128 = condition__111.at[clear_conditions__p_269__125].set(jnp.asarray(0, jnp.int8))
-    lasting_until__129 = lasting_until__113.at[clear_conditions__p_269__125].set(
+    burned__172 = burned__155.at[clear_conditions__p_269__170].set(jnp.asarray(False, jnp.bool_))
+    condition__173 = condition__156.at[clear_conditions__p_269__170].set(jnp.asarray(0, jnp.int8))
+    lasting_until__174 = lasting_until__158.at[clear_conditions__p_269__170].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__113[clear_conditions__p_269__125]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__158[clear_conditions__p_269__170]), jnp.int16
         )
     )
-    card__130 = jnp.where(cond__115, card__119, card__105)
-    damage__131 = jnp.where(cond__115, damage__120, damage__106)
-    energy__132 = jnp.where(cond__115, energy__121, energy__107)
-    entered__133 = jnp.where(cond__115, entered__122, entered__108)
-    poisoned__134 = jnp.where(cond__115, poisoned__126, poisoned__109)
-    burned__135 = jnp.where(cond__115, burned__127, burned__110)
-    condition__136 = jnp.where(cond__115, condition__128, condition__111)
-    under__137 = jnp.where(cond__115, under__123, under__112)
-    lasting_until__138 = jnp.where(cond__115, lasting_until__129, lasting_until__113)
-    used_ability__139 = jnp.where(cond__115, used_ability__124, used_ability__114)
-    cond__140 = jnp.logical_and(
-        (ATTACKS__pick_attach_n[attack_effects__r_242__71] > 0), (attack_effects__pick_246__75 >= 0)
+    card__175 = jnp.where(cond__160, card__164, card__150)
+    damage__176 = jnp.where(cond__160, damage__165, damage__151)
+    energy__177 = jnp.where(cond__160, energy__166, energy__152)
+    entered__178 = jnp.where(cond__160, entered__167, entered__153)
+    poisoned__179 = jnp.where(cond__160, poisoned__171, poisoned__154)
+    burned__180 = jnp.where(cond__160, burned__172, burned__155)
+    condition__181 = jnp.where(cond__160, condition__173, condition__156)
+    under__182 = jnp.where(cond__160, under__168, under__157)
+    lasting_until__183 = jnp.where(cond__160, lasting_until__174, lasting_until__158)
+    used_ability__184 = jnp.where(cond__160, used_ability__169, used_ability__159)
+    cond__185 = jnp.logical_and(
+        (ATTACKS__pick_attach_n[attack_effects__r_242__116] > 0),
+        (attack_effects__pick_246__120 >= 0),
     )
-    energy__141 = energy__132.at[
-        attack_effects__p_241__70,
-        attack_effects__pick_246__75,
-        ATTACKS__pick_attach_type[attack_effects__r_242__71],
+    energy__186 = energy__177.at[
+        attack_effects__p_241__115,
+        attack_effects__pick_246__120,
+        ATTACKS__pick_attach_type[attack_effects__r_242__116],
     ].set(
         jnp.asarray(
             (
-                energy__132[
-                    attack_effects__p_241__70,
-                    attack_effects__pick_246__75,
-                    ATTACKS__pick_attach_type[attack_effects__r_242__71],
+                energy__177[
+                    attack_effects__p_241__115,
+                    attack_effects__pick_246__120,
+                    ATTACKS__pick_attach_type[attack_effects__r_242__116],
                 ]
-                + ATTACKS__pick_attach_n[attack_effects__r_242__71]
+                + ATTACKS__pick_attach_n[attack_effects__r_242__116]
             ),
             jnp.int8,
         )
     )
-    energy__142 = jnp.where(cond__140, energy__141, energy__132)
+    energy__187 = jnp.where(cond__185, energy__186, energy__177)
 
-    def loop_body__143(attack_effects__i_270, carry):
+    def loop_body__188(attack_effects__i_270, carry):
         (damage,) = carry
-        cond__144 = attack_effects__i_270 < ATTACKS__hits[attack_effects__r_242__71]
-        attack_effects__j_271__145 = _choose(
+        cond__189 = attack_effects__i_270 < ATTACKS__hits[attack_effects__r_242__116]
+        attack_effects__j_271__190 = _choose(
             jax.random.bits(_site_key(key, 18, attack_effects__i_270), (), jnp.uint32),
             jnp.logical_and(
-                (card__130[attack_effects__o_247__76] >= 0),
+                (card__175[attack_effects__o_247__121] >= 0),
                 (
-                    damage[attack_effects__o_247__76]
-                    < CARDS__hp[card__130[attack_effects__o_247__76]]
+                    damage[attack_effects__o_247__121]
+                    < CARDS__hp[card__175[attack_effects__o_247__121]]
                 ),
             ),
         )
-        cond__146 = attack_effects__j_271__145 >= 0
-        hit__p_272__147 = attack_effects__p_241__70
-        hit__q_273__148 = attack_effects__o_247__76
-        hit__slot_274__149 = attack_effects__j_271__145
-        hit__x_275__150 = ATTACKS__hit_amount[attack_effects__r_242__71]
-        hit__weak_276__151 = jnp.logical_and(
-            jnp.logical_and((hit__q_273__148 != hit__p_272__147), (hit__slot_274__149 == 0)),
+        cond__191 = attack_effects__j_271__190 >= 0
+        hit__p_272__192 = attack_effects__p_241__115
+        hit__q_273__193 = attack_effects__o_247__121
+        hit__slot_274__194 = attack_effects__j_271__190
+        hit__x_275__195 = ATTACKS__hit_amount[attack_effects__r_242__116]
+        hit__weak_276__196 = jnp.logical_and(
+            jnp.logical_and((hit__q_273__193 != hit__p_272__192), (hit__slot_274__194 == 0)),
             (
-                CARDS__weakness[card__130[hit__q_273__148, 0]]
-                == CARDS__type[card__130[hit__p_272__147, 0]]
+                CARDS__weakness[card__175[hit__q_273__193, 0]]
+                == CARDS__type[card__175[hit__p_272__192, 0]]
             ),
         )
-        hit__d_283__152 = (
+        hit__d_283__197 = (
             lambda taken__q_277: (
                 lambda taken__slot_278: (
                     lambda taken__x_279: (
@@ -7939,7 +8104,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_278 == 0),
                                         (
                                             lambda lasts__q_282: (
-                                                turn <= lasting_until__138[lasts__q_282, 5]
+                                                turn <= lasting_until__183[lasts__q_282, 5]
                                             )
                                         )(taken__q_277),
                                     ),
@@ -7956,10 +8121,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_280
                                     + jnp.where(
-                                        (card__130[taken__q_277, taken__slot_278] >= 0),
+                                        (card__175[taken__q_277, taken__slot_278] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__130[taken__q_277, taken__slot_278]
+                                                card__175[taken__q_277, taken__slot_278]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -7974,7 +8139,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_278 == 0),
                                         (
                                             lambda lasts__q_281: (
-                                                turn <= lasting_until__138[lasts__q_281, 4]
+                                                turn <= lasting_until__183[lasts__q_281, 4]
                                             )
                                         )(taken__q_277),
                                     ),
@@ -7992,41 +8157,41 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_275__150
+                        hit__x_275__195
                         + jnp.where(
-                            jnp.logical_and(hit__weak_276__151, (hit__x_275__150 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_276__196, (hit__x_275__195 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_274__149)
-        )(hit__q_273__148)
-        damage__153 = damage.at[hit__q_273__148, hit__slot_274__149].set(
-            jnp.asarray((damage[hit__q_273__148, hit__slot_274__149] + hit__d_283__152), jnp.int16)
+            )(hit__slot_274__194)
+        )(hit__q_273__193)
+        damage__198 = damage.at[hit__q_273__193, hit__slot_274__194].set(
+            jnp.asarray((damage[hit__q_273__193, hit__slot_274__194] + hit__d_283__197), jnp.int16)
         )
-        cond__154 = jnp.logical_and(
+        cond__199 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_273__148 != hit__p_272__147), (hit__slot_274__149 == 0)),
-                (hit__d_283__152 > 0),
+                jnp.logical_and((hit__q_273__193 != hit__p_272__192), (hit__slot_274__194 == 0)),
+                (hit__d_283__197 > 0),
             ),
-            (CARDS__ab_counter[card__130[hit__q_273__148, 0]] > 0),
+            (CARDS__ab_counter[card__175[hit__q_273__193, 0]] > 0),
         )
-        damage__155 = damage__153.at[hit__p_272__147, 0].set(
+        damage__200 = damage__198.at[hit__p_272__192, 0].set(
             jnp.asarray(
                 (
-                    damage__153[hit__p_272__147, 0]
-                    + CARDS__ab_counter[card__130[hit__q_273__148, 0]]
+                    damage__198[hit__p_272__192, 0]
+                    + CARDS__ab_counter[card__175[hit__q_273__193, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__156 = jnp.where(cond__154, damage__155, damage__153)
-        damage__157 = jnp.where(cond__146, damage__156, damage)
-        damage__158 = jnp.where(cond__144, damage__157, damage)
-        return (damage__158,)
+        damage__201 = jnp.where(cond__199, damage__200, damage__198)
+        damage__202 = jnp.where(cond__191, damage__201, damage)
+        damage__203 = jnp.where(cond__189, damage__202, damage)
+        return (damage__203,)
 
-    (damage__159,) = jax.lax.fori_loop(0, 4, loop_body__143, (damage__131,))
-    cond__160 = jnp.logical_and(
-        ATTACKS__discard_hand[attack_effects__r_242__71],
+    (damage__204,) = jax.lax.fori_loop(0, 4, loop_body__188, (damage__176,))
+    cond__205 = jnp.logical_and(
+        ATTACKS__discard_hand[attack_effects__r_242__116],
         (
             lambda holds__c_284: (
                 lambda holds__p_285: (
@@ -8207,7 +8372,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__142[
+                                                                                                                                            energy__187[
                                                                                                                                                 power__p_293,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -8218,7 +8383,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__130[
+                                                                                                                                                    card__175[
                                                                                                                                                         power__p_293,
                                                                                                                                                         power__src_295,
                                                                                                                                                     ]
@@ -8250,7 +8415,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__130[
+                                                                                                                            card__175[
                                                                                                                                 power__p_293,
                                                                                                                                 0,
                                                                                                                             ]
@@ -8258,7 +8423,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__130[
+                                                                                                                        card__175[
                                                                                                                             power__p_293,
                                                                                                                             power__src_295,
                                                                                                                         ]
@@ -8267,7 +8432,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__130[
+                                                                                                                card__175[
                                                                                                                     power__p_293,
                                                                                                                     power__src_295,
                                                                                                                 ]
@@ -8282,7 +8447,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__130[
+                                                                                                                                card__175[
                                                                                                                                     power__p_293,
                                                                                                                                     power__s_294,
                                                                                                                                 ]
@@ -8290,7 +8455,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__130[
+                                                                                                                                    card__175[
                                                                                                                                         power__p_293,
                                                                                                                                         power__s_294,
                                                                                                                                     ]
@@ -8340,21 +8505,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_284 == 5),
-                                                        (damage__159[holds__o_289, 0] > 0),
+                                                        (damage__204[holds__o_289, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_284 == 6),
-                                                    (damage__159[holds__p_285, 0] > 0),
+                                                    (damage__204[holds__p_285, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_284 == 7), poisoned__134[holds__o_289]
+                                                (holds__c_284 == 7), poisoned__179[holds__o_289]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_284 == 8),
-                                            CARDS__ex[card__130[holds__o_289, 0]],
+                                            CARDS__ex[card__175[holds__o_289, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -8363,39 +8528,41 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_285))
-                        )(attack_effects__all_heads_245__74)
-                    )(attack_effects__first_heads_244__73)
-                )(attack_effects__r_242__71)
-            )(attack_effects__p_241__70)
-        )(ATTACKS__discard_hand_if[attack_effects__r_242__71]),
+                        )(attack_effects__all_heads_245__119)
+                    )(attack_effects__first_heads_244__118)
+                )(attack_effects__r_242__116)
+            )(attack_effects__p_241__115)
+        )(ATTACKS__discard_hand_if[attack_effects__r_242__116]),
     )
-    attack_effects__j_305__161 = _choose(_words[3], (hand[attack_effects__o_247__76] >= 0))
-    cond__162 = attack_effects__j_305__161 >= 0
-    to_discard__p_306__163 = attack_effects__o_247__76
-    to_discard__c_307__164 = hand[attack_effects__o_247__76, attack_effects__j_305__161]
-    discard__165 = discard.at[to_discard__p_306__163].set(
-        jnp.asarray(_push(discard[to_discard__p_306__163], to_discard__c_307__164), jnp.int16)
+    attack_effects__j_305__206 = _choose(_words[3], (hand[attack_effects__o_247__121] >= 0))
+    cond__207 = attack_effects__j_305__206 >= 0
+    to_discard__p_306__208 = attack_effects__o_247__121
+    to_discard__c_307__209 = hand[attack_effects__o_247__121, attack_effects__j_305__206]
+    discard__210 = discard.at[to_discard__p_306__208].set(
+        jnp.asarray(_push(discard[to_discard__p_306__208], to_discard__c_307__209), jnp.int16)
     )
-    discard_count__166 = discard_count.at[to_discard__p_306__163].set(
-        jnp.asarray((discard_count[to_discard__p_306__163] + 1), jnp.int8)
+    discard_count__211 = discard_count.at[to_discard__p_306__208].set(
+        jnp.asarray((discard_count[to_discard__p_306__208] + 1), jnp.int8)
     )
-    hand__167 = hand.at[attack_effects__o_247__76].set(
-        jnp.asarray(_remove(hand[attack_effects__o_247__76], attack_effects__j_305__161), jnp.int16)
+    hand__212 = hand.at[attack_effects__o_247__121].set(
+        jnp.asarray(
+            _remove(hand[attack_effects__o_247__121], attack_effects__j_305__206), jnp.int16
+        )
     )
-    hand_count__168 = hand_count.at[attack_effects__o_247__76].set(
-        jnp.asarray((hand_count[attack_effects__o_247__76] - 1), jnp.int8)
+    hand_count__213 = hand_count.at[attack_effects__o_247__121].set(
+        jnp.asarray((hand_count[attack_effects__o_247__121] - 1), jnp.int8)
     )
-    hand__169 = jnp.where(cond__162, hand__167, hand)
-    hand_count__170 = jnp.where(cond__162, hand_count__168, hand_count)
-    discard_count__171 = jnp.where(cond__162, discard_count__166, discard_count)
-    discard__172 = jnp.where(cond__162, discard__165, discard)
-    hand__173 = jnp.where(cond__160, hand__169, hand)
-    hand_count__174 = jnp.where(cond__160, hand_count__170, hand_count)
-    discard_count__175 = jnp.where(cond__160, discard_count__171, discard_count)
-    discard__176 = jnp.where(cond__160, discard__172, discard)
-    cond__177 = jnp.logical_and(
+    hand__214 = jnp.where(cond__207, hand__212, hand)
+    hand_count__215 = jnp.where(cond__207, hand_count__213, hand_count)
+    discard_count__216 = jnp.where(cond__207, discard_count__211, discard_count)
+    discard__217 = jnp.where(cond__207, discard__210, discard)
+    hand__218 = jnp.where(cond__205, hand__214, hand)
+    hand_count__219 = jnp.where(cond__205, hand_count__215, hand_count)
+    discard_count__220 = jnp.where(cond__205, discard_count__216, discard_count)
+    discard__221 = jnp.where(cond__205, discard__217, discard)
+    cond__222 = jnp.logical_and(
         jnp.logical_and(
-            ATTACKS__shuffle_def[attack_effects__r_242__71], attack_effects__exposed_249__77
+            ATTACKS__shuffle_def[attack_effects__r_242__116], attack_effects__exposed_249__122
         ),
         (
             lambda holds__c_308: (
@@ -8577,7 +8744,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__142[
+                                                                                                                                            energy__187[
                                                                                                                                                 power__p_317,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -8588,7 +8755,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__130[
+                                                                                                                                                    card__175[
                                                                                                                                                         power__p_317,
                                                                                                                                                         power__src_319,
                                                                                                                                                     ]
@@ -8620,7 +8787,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__130[
+                                                                                                                            card__175[
                                                                                                                                 power__p_317,
                                                                                                                                 0,
                                                                                                                             ]
@@ -8628,7 +8795,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__130[
+                                                                                                                        card__175[
                                                                                                                             power__p_317,
                                                                                                                             power__src_319,
                                                                                                                         ]
@@ -8637,7 +8804,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__130[
+                                                                                                                card__175[
                                                                                                                     power__p_317,
                                                                                                                     power__src_319,
                                                                                                                 ]
@@ -8652,7 +8819,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__130[
+                                                                                                                                card__175[
                                                                                                                                     power__p_317,
                                                                                                                                     power__s_318,
                                                                                                                                 ]
@@ -8660,7 +8827,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__130[
+                                                                                                                                    card__175[
                                                                                                                                         power__p_317,
                                                                                                                                         power__s_318,
                                                                                                                                     ]
@@ -8710,21 +8877,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_308 == 5),
-                                                        (damage__159[holds__o_313, 0] > 0),
+                                                        (damage__204[holds__o_313, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_308 == 6),
-                                                    (damage__159[holds__p_309, 0] > 0),
+                                                    (damage__204[holds__p_309, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_308 == 7), poisoned__134[holds__o_313]
+                                                (holds__c_308 == 7), poisoned__179[holds__o_313]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_308 == 8),
-                                            CARDS__ex[card__130[holds__o_313, 0]],
+                                            CARDS__ex[card__175[holds__o_313, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -8733,22 +8900,22 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_309))
-                        )(attack_effects__all_heads_245__74)
-                    )(attack_effects__first_heads_244__73)
-                )(attack_effects__r_242__71)
-            )(attack_effects__p_241__70)
-        )(ATTACKS__shuffle_def_if[attack_effects__r_242__71]),
+                        )(attack_effects__all_heads_245__119)
+                    )(attack_effects__first_heads_244__118)
+                )(attack_effects__r_242__116)
+            )(attack_effects__p_241__115)
+        )(ATTACKS__shuffle_def_if[attack_effects__r_242__116]),
     )
-    shuffle_defender__q_329__178 = attack_effects__o_247__76
-    shuffle_defender__held_330__179 = jnp.broadcast_to(
+    shuffle_defender__q_329__223 = attack_effects__o_247__121
+    shuffle_defender__held_330__224 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__130[shuffle_defender__q_329__178, 0],
-                        under__137[shuffle_defender__q_329__178, 0, 0],
-                        under__137[shuffle_defender__q_329__178, 0, 1],
+                        card__175[shuffle_defender__q_329__223, 0],
+                        under__182[shuffle_defender__q_329__223, 0, 0],
+                        under__182[shuffle_defender__q_329__223, 0, 1],
                     )
                 ]
             ),
@@ -8757,96 +8924,96 @@ def _effect_attack(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__180(shuffle_defender__i_331, carry):
+    def loop_body__225(shuffle_defender__i_331, carry):
         (deck, deck_count) = carry
-        cond__181 = shuffle_defender__held_330__179[shuffle_defender__i_331] >= 0
-        deck__182 = deck.at[shuffle_defender__q_329__178].set(
+        cond__226 = _get(shuffle_defender__held_330__224, shuffle_defender__i_331) >= 0
+        deck__227 = deck.at[shuffle_defender__q_329__223].set(
             jnp.asarray(
                 _push(
-                    deck[shuffle_defender__q_329__178],
-                    shuffle_defender__held_330__179[shuffle_defender__i_331],
+                    deck[shuffle_defender__q_329__223],
+                    _get(shuffle_defender__held_330__224, shuffle_defender__i_331),
                 ),
                 jnp.int16,
             )
         )
-        deck_count__183 = deck_count.at[shuffle_defender__q_329__178].set(
-            jnp.asarray((deck_count[shuffle_defender__q_329__178] + 1), jnp.int8)
+        deck_count__228 = deck_count.at[shuffle_defender__q_329__223].set(
+            jnp.asarray((deck_count[shuffle_defender__q_329__223] + 1), jnp.int8)
         )
-        deck__184 = jnp.where(cond__181, deck__182, deck)
-        deck_count__185 = jnp.where(cond__181, deck_count__183, deck_count)
-        return (deck__184, deck_count__185)
+        deck__229 = jnp.where(cond__226, deck__227, deck)
+        deck_count__230 = jnp.where(cond__226, deck_count__228, deck_count)
+        return (deck__229, deck_count__230)
 
-    (deck__186, deck_count__187) = jax.lax.fori_loop(0, 3, loop_body__180, (deck, deck_count))
-    deck__188 = deck__186.at[shuffle_defender__q_329__178].set(
+    (deck__231, deck_count__232) = jax.lax.fori_loop(0, 3, loop_body__225, (deck, deck_count))
+    deck__233 = deck__231.at[shuffle_defender__q_329__223].set(
         jnp.asarray(
-            _shuffle(deck__186[shuffle_defender__q_329__178], _site_key(key, 20)), jnp.int16
+            _shuffle(deck__231[shuffle_defender__q_329__223], _site_key(key, 20)), jnp.int16
         )
     )
-    clear_slot__p_332__189 = shuffle_defender__q_329__178
-    card__190 = card__130.at[clear_slot__p_332__189, 0].set(jnp.asarray(-1, jnp.int16))
-    damage__191 = damage__159.at[clear_slot__p_332__189, 0].set(jnp.asarray(0, jnp.int16))
-    energy__192 = energy__142.at[clear_slot__p_332__189, 0].set(jnp.asarray(0, jnp.int8))
-    entered__193 = entered__133.at[clear_slot__p_332__189, 0].set(jnp.asarray(0, jnp.int8))
-    under__194 = under__137.at[clear_slot__p_332__189, 0].set(jnp.asarray(-1, jnp.int16))
-    used_ability__195 = used_ability__139.at[clear_slot__p_332__189, 0].set(
+    clear_slot__p_332__234 = shuffle_defender__q_329__223
+    card__235 = card__175.at[clear_slot__p_332__234, 0].set(jnp.asarray(-1, jnp.int16))
+    damage__236 = damage__204.at[clear_slot__p_332__234, 0].set(jnp.asarray(0, jnp.int16))
+    energy__237 = energy__187.at[clear_slot__p_332__234, 0].set(jnp.asarray(0, jnp.int8))
+    entered__238 = entered__178.at[clear_slot__p_332__234, 0].set(jnp.asarray(0, jnp.int8))
+    under__239 = under__182.at[clear_slot__p_332__234, 0].set(jnp.asarray(-1, jnp.int16))
+    used_ability__240 = used_ability__184.at[clear_slot__p_332__234, 0].set(
         jnp.asarray(False, jnp.bool_)
     )
-    clear_conditions__p_333__196 = shuffle_defender__q_329__178
-    poisoned__197 = poisoned__134.at[clear_conditions__p_333__196].set(
+    clear_conditions__p_333__241 = shuffle_defender__q_329__223
+    poisoned__242 = poisoned__179.at[clear_conditions__p_333__241].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__198 = burned__135.at[clear_conditions__p_333__196].set(jnp.asarray(False, jnp.bool_))
-    condition__199 = condition__136.at[clear_conditions__p_333__196].set(jnp.asarray(0, jnp.int8))
-    lasting_until__200 = lasting_until__138.at[clear_conditions__p_333__196].set(
+    burned__243 = burned__180.at[clear_conditions__p_333__241].set(jnp.asarray(False, jnp.bool_))
+    condition__244 = condition__181.at[clear_conditions__p_333__241].set(jnp.asarray(0, jnp.int8))
+    lasting_until__245 = lasting_until__183.at[clear_conditions__p_333__241].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__138[clear_conditions__p_333__196]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__183[clear_conditions__p_333__241]), jnp.int16
         )
     )
-    cond__201 = jnp.any(
+    cond__246 = jnp.any(
         jax.vmap(
             lambda shuffle_defender__bs_334: (
-                card__190[shuffle_defender__q_329__178, shuffle_defender__bs_334] >= 0
+                card__235[shuffle_defender__q_329__223, shuffle_defender__bs_334] >= 0
             )
         )(jnp.arange(1, 4, dtype=jnp.int32)),
         axis=0,
     )
-    promote_pending__202 = promote_pending.at[shuffle_defender__q_329__178].set(
+    promote_pending__247 = promote_pending.at[shuffle_defender__q_329__223].set(
         jnp.asarray(True, jnp.bool_)
     )
-    rewards__203 = _outcome((1 - shuffle_defender__q_329__178), 1.0)
-    terminated__204 = jnp.bool_(True)
-    phase__205 = jnp.asarray(3, jnp.int8)
-    phase__206 = jnp.where(cond__201, phase, phase__205)
-    promote_pending__207 = jnp.where(cond__201, promote_pending__202, promote_pending)
-    rewards__208 = jnp.where(cond__201, rewards, rewards__203)
-    terminated__209 = jnp.where(cond__201, terminated, terminated__204)
-    phase__210 = jnp.where(cond__177, phase__206, phase)
-    deck__211 = jnp.where(cond__177, deck__188, deck)
-    deck_count__212 = jnp.where(cond__177, deck_count__187, deck_count)
-    card__213 = jnp.where(cond__177, card__190, card__130)
-    damage__214 = jnp.where(cond__177, damage__191, damage__159)
-    energy__215 = jnp.where(cond__177, energy__192, energy__142)
-    entered__216 = jnp.where(cond__177, entered__193, entered__133)
-    poisoned__217 = jnp.where(cond__177, poisoned__197, poisoned__134)
-    burned__218 = jnp.where(cond__177, burned__198, burned__135)
-    condition__219 = jnp.where(cond__177, condition__199, condition__136)
-    promote_pending__220 = jnp.where(cond__177, promote_pending__207, promote_pending)
-    under__221 = jnp.where(cond__177, under__194, under__137)
-    lasting_until__222 = jnp.where(cond__177, lasting_until__200, lasting_until__138)
-    used_ability__223 = jnp.where(cond__177, used_ability__195, used_ability__139)
-    rewards__224 = jnp.where(cond__177, rewards__208, rewards)
-    terminated__225 = jnp.where(cond__177, terminated__209, terminated)
-    attack_effects__k_335__226 = ATTACKS__lasting[attack_effects__r_242__71]
-    attack_effects__on_defender_336__227 = jnp.logical_and(
-        jnp.logical_and((attack_effects__k_335__226 != 4), (attack_effects__k_335__226 != 5)),
-        (attack_effects__k_335__226 != 3),
+    rewards__248 = _outcome((1 - shuffle_defender__q_329__223), 1.0)
+    terminated__249 = jnp.bool_(True)
+    phase__250 = jnp.asarray(3, jnp.int8)
+    phase__251 = jnp.where(cond__246, phase, phase__250)
+    promote_pending__252 = jnp.where(cond__246, promote_pending__247, promote_pending)
+    rewards__253 = jnp.where(cond__246, rewards, rewards__248)
+    terminated__254 = jnp.where(cond__246, terminated, terminated__249)
+    phase__255 = jnp.where(cond__222, phase__251, phase)
+    deck__256 = jnp.where(cond__222, deck__233, deck)
+    deck_count__257 = jnp.where(cond__222, deck_count__232, deck_count)
+    card__258 = jnp.where(cond__222, card__235, card__175)
+    damage__259 = jnp.where(cond__222, damage__236, damage__204)
+    energy__260 = jnp.where(cond__222, energy__237, energy__187)
+    entered__261 = jnp.where(cond__222, entered__238, entered__178)
+    poisoned__262 = jnp.where(cond__222, poisoned__242, poisoned__179)
+    burned__263 = jnp.where(cond__222, burned__243, burned__180)
+    condition__264 = jnp.where(cond__222, condition__244, condition__181)
+    promote_pending__265 = jnp.where(cond__222, promote_pending__252, promote_pending)
+    under__266 = jnp.where(cond__222, under__239, under__182)
+    lasting_until__267 = jnp.where(cond__222, lasting_until__245, lasting_until__183)
+    used_ability__268 = jnp.where(cond__222, used_ability__240, used_ability__184)
+    rewards__269 = jnp.where(cond__222, rewards__253, rewards)
+    terminated__270 = jnp.where(cond__222, terminated__254, terminated)
+    attack_effects__k_335__271 = ATTACKS__lasting[attack_effects__r_242__116]
+    attack_effects__on_defender_336__272 = jnp.logical_and(
+        jnp.logical_and((attack_effects__k_335__271 != 4), (attack_effects__k_335__271 != 5)),
+        (attack_effects__k_335__271 != 3),
     )
-    cond__228 = jnp.logical_and(
+    cond__273 = jnp.logical_and(
         jnp.logical_and(
-            (attack_effects__k_335__226 > 0),
+            (attack_effects__k_335__271 > 0),
             jnp.logical_or(
-                attack_effects__exposed_249__77,
-                jnp.logical_not(attack_effects__on_defender_336__227),
+                attack_effects__exposed_249__122,
+                jnp.logical_not(attack_effects__on_defender_336__272),
             ),
         ),
         (
@@ -9029,7 +9196,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__215[
+                                                                                                                                            energy__260[
                                                                                                                                                 power__p_346,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -9040,7 +9207,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__213[
+                                                                                                                                                    card__258[
                                                                                                                                                         power__p_346,
                                                                                                                                                         power__src_348,
                                                                                                                                                     ]
@@ -9072,7 +9239,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__213[
+                                                                                                                            card__258[
                                                                                                                                 power__p_346,
                                                                                                                                 0,
                                                                                                                             ]
@@ -9080,7 +9247,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__213[
+                                                                                                                        card__258[
                                                                                                                             power__p_346,
                                                                                                                             power__src_348,
                                                                                                                         ]
@@ -9089,7 +9256,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__213[
+                                                                                                                card__258[
                                                                                                                     power__p_346,
                                                                                                                     power__src_348,
                                                                                                                 ]
@@ -9104,7 +9271,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__213[
+                                                                                                                                card__258[
                                                                                                                                     power__p_346,
                                                                                                                                     power__s_347,
                                                                                                                                 ]
@@ -9112,7 +9279,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__213[
+                                                                                                                                    card__258[
                                                                                                                                         power__p_346,
                                                                                                                                         power__s_347,
                                                                                                                                     ]
@@ -9162,21 +9329,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_337 == 5),
-                                                        (damage__214[holds__o_342, 0] > 0),
+                                                        (damage__259[holds__o_342, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_337 == 6),
-                                                    (damage__214[holds__p_338, 0] > 0),
+                                                    (damage__259[holds__p_338, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_337 == 7), poisoned__217[holds__o_342]
+                                                (holds__c_337 == 7), poisoned__262[holds__o_342]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_337 == 8),
-                                            CARDS__ex[card__213[holds__o_342, 0]],
+                                            CARDS__ex[card__258[holds__o_342, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -9185,47 +9352,47 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_338))
-                        )(attack_effects__all_heads_245__74)
-                    )(attack_effects__first_heads_244__73)
-                )(attack_effects__r_242__71)
-            )(attack_effects__p_241__70)
-        )(ATTACKS__lasting_if[attack_effects__r_242__71]),
+                        )(attack_effects__all_heads_245__119)
+                    )(attack_effects__first_heads_244__118)
+                )(attack_effects__r_242__116)
+            )(attack_effects__p_241__115)
+        )(ATTACKS__lasting_if[attack_effects__r_242__116]),
     )
-    lasting__p_358__229 = attack_effects__p_241__70
-    lasting__k_359__230 = attack_effects__k_335__226
-    lasting__n_360__231 = ATTACKS__lasting_n[attack_effects__r_242__71]
-    lasting__q_361__232 = jnp.where(
-        jnp.logical_or((lasting__k_359__230 == 4), (lasting__k_359__230 == 5)),
-        lasting__p_358__229,
-        (1 - lasting__p_358__229),
+    lasting__p_358__274 = attack_effects__p_241__115
+    lasting__k_359__275 = attack_effects__k_335__271
+    lasting__n_360__276 = ATTACKS__lasting_n[attack_effects__r_242__116]
+    lasting__q_361__277 = jnp.where(
+        jnp.logical_or((lasting__k_359__275 == 4), (lasting__k_359__275 == 5)),
+        lasting__p_358__274,
+        (1 - lasting__p_358__274),
     )
-    lasting_until__233 = lasting_until__222.at[lasting__q_361__232, lasting__k_359__230].set(
+    lasting_until__278 = lasting_until__267.at[lasting__q_361__277, lasting__k_359__275].set(
         jnp.asarray((turn + 1), jnp.int16)
     )
-    lasting_n__234 = lasting_n.at[lasting__q_361__232, lasting__k_359__230].set(
-        jnp.asarray(lasting__n_360__231, jnp.int16)
+    lasting_n__279 = lasting_n.at[lasting__q_361__277, lasting__k_359__275].set(
+        jnp.asarray(lasting__n_360__276, jnp.int16)
     )
-    lasting_until__235 = jnp.where(cond__228, lasting_until__233, lasting_until__222)
-    lasting_n__236 = jnp.where(cond__228, lasting_n__234, lasting_n)
+    lasting_until__280 = jnp.where(cond__273, lasting_until__278, lasting_until__267)
+    lasting_n__281 = jnp.where(cond__273, lasting_n__279, lasting_n)
 
-    def loop_body__237(attack_effects__bs_362, carry):
+    def loop_body__282(attack_effects__bs_362, carry):
         (damage,) = carry
-        cond__238 = jnp.logical_and(
-            (ATTACKS__bench_damage[attack_effects__r_242__71] > 0),
-            (card__213[attack_effects__o_247__76, attack_effects__bs_362] >= 0),
+        cond__283 = jnp.logical_and(
+            (ATTACKS__bench_damage[attack_effects__r_242__116] > 0),
+            (card__258[attack_effects__o_247__121, attack_effects__bs_362] >= 0),
         )
-        hit__p_363__239 = attack_effects__p_241__70
-        hit__q_364__240 = attack_effects__o_247__76
-        hit__slot_365__241 = attack_effects__bs_362
-        hit__x_366__242 = ATTACKS__bench_damage[attack_effects__r_242__71]
-        hit__weak_367__243 = jnp.logical_and(
-            jnp.logical_and((hit__q_364__240 != hit__p_363__239), (hit__slot_365__241 == 0)),
+        hit__p_363__284 = attack_effects__p_241__115
+        hit__q_364__285 = attack_effects__o_247__121
+        hit__slot_365__286 = attack_effects__bs_362
+        hit__x_366__287 = ATTACKS__bench_damage[attack_effects__r_242__116]
+        hit__weak_367__288 = jnp.logical_and(
+            jnp.logical_and((hit__q_364__285 != hit__p_363__284), (hit__slot_365__286 == 0)),
             (
-                CARDS__weakness[card__213[hit__q_364__240, 0]]
-                == CARDS__type[card__213[hit__p_363__239, 0]]
+                CARDS__weakness[card__258[hit__q_364__285, 0]]
+                == CARDS__type[card__258[hit__p_363__284, 0]]
             ),
         )
-        hit__d_374__244 = (
+        hit__d_374__289 = (
             lambda taken__q_368: (
                 lambda taken__slot_369: (
                     lambda taken__x_370: (
@@ -9236,7 +9403,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_369 == 0),
                                         (
                                             lambda lasts__q_373: (
-                                                turn <= lasting_until__235[lasts__q_373, 5]
+                                                turn <= lasting_until__280[lasts__q_373, 5]
                                             )
                                         )(taken__q_368),
                                     ),
@@ -9253,10 +9420,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_371
                                     + jnp.where(
-                                        (card__213[taken__q_368, taken__slot_369] >= 0),
+                                        (card__258[taken__q_368, taken__slot_369] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__213[taken__q_368, taken__slot_369]
+                                                card__258[taken__q_368, taken__slot_369]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -9271,11 +9438,11 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_369 == 0),
                                         (
                                             lambda lasts__q_372: (
-                                                turn <= lasting_until__235[lasts__q_372, 4]
+                                                turn <= lasting_until__280[lasts__q_372, 4]
                                             )
                                         )(taken__q_368),
                                     ),
-                                    jnp.asarray(lasting_n__236[taken__q_368, 4]).astype(jnp.int32),
+                                    jnp.asarray(lasting_n__281[taken__q_368, 4]).astype(jnp.int32),
                                     0,
                                 )
                             )
@@ -9289,41 +9456,41 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_366__242
+                        hit__x_366__287
                         + jnp.where(
-                            jnp.logical_and(hit__weak_367__243, (hit__x_366__242 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_367__288, (hit__x_366__287 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_365__241)
-        )(hit__q_364__240)
-        damage__245 = damage.at[hit__q_364__240, hit__slot_365__241].set(
-            jnp.asarray((damage[hit__q_364__240, hit__slot_365__241] + hit__d_374__244), jnp.int16)
+            )(hit__slot_365__286)
+        )(hit__q_364__285)
+        damage__290 = damage.at[hit__q_364__285, hit__slot_365__286].set(
+            jnp.asarray((damage[hit__q_364__285, hit__slot_365__286] + hit__d_374__289), jnp.int16)
         )
-        cond__246 = jnp.logical_and(
+        cond__291 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_364__240 != hit__p_363__239), (hit__slot_365__241 == 0)),
-                (hit__d_374__244 > 0),
+                jnp.logical_and((hit__q_364__285 != hit__p_363__284), (hit__slot_365__286 == 0)),
+                (hit__d_374__289 > 0),
             ),
-            (CARDS__ab_counter[card__213[hit__q_364__240, 0]] > 0),
+            (CARDS__ab_counter[card__258[hit__q_364__285, 0]] > 0),
         )
-        damage__247 = damage__245.at[hit__p_363__239, 0].set(
+        damage__292 = damage__290.at[hit__p_363__284, 0].set(
             jnp.asarray(
                 (
-                    damage__245[hit__p_363__239, 0]
-                    + CARDS__ab_counter[card__213[hit__q_364__240, 0]]
+                    damage__290[hit__p_363__284, 0]
+                    + CARDS__ab_counter[card__258[hit__q_364__285, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__248 = jnp.where(cond__246, damage__247, damage__245)
-        damage__249 = jnp.where(cond__238, damage__248, damage)
-        return (damage__249,)
+        damage__293 = jnp.where(cond__291, damage__292, damage__290)
+        damage__294 = jnp.where(cond__283, damage__293, damage)
+        return (damage__294,)
 
-    (damage__250,) = jax.lax.fori_loop(1, 4, loop_body__237, (damage__214,))
-    cond__251 = jnp.logical_and(
+    (damage__295,) = jax.lax.fori_loop(1, 4, loop_body__282, (damage__259,))
+    cond__296 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__status[attack_effects__r_242__71] > 0), attack_effects__exposed_249__77
+            (ATTACKS__status[attack_effects__r_242__116] > 0), attack_effects__exposed_249__122
         ),
         (
             lambda holds__c_375: (
@@ -9505,7 +9672,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__215[
+                                                                                                                                            energy__260[
                                                                                                                                                 power__p_384,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -9516,7 +9683,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__213[
+                                                                                                                                                    card__258[
                                                                                                                                                         power__p_384,
                                                                                                                                                         power__src_386,
                                                                                                                                                     ]
@@ -9548,7 +9715,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__213[
+                                                                                                                            card__258[
                                                                                                                                 power__p_384,
                                                                                                                                 0,
                                                                                                                             ]
@@ -9556,7 +9723,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__213[
+                                                                                                                        card__258[
                                                                                                                             power__p_384,
                                                                                                                             power__src_386,
                                                                                                                         ]
@@ -9565,7 +9732,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__213[
+                                                                                                                card__258[
                                                                                                                     power__p_384,
                                                                                                                     power__src_386,
                                                                                                                 ]
@@ -9580,7 +9747,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__213[
+                                                                                                                                card__258[
                                                                                                                                     power__p_384,
                                                                                                                                     power__s_385,
                                                                                                                                 ]
@@ -9588,7 +9755,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__213[
+                                                                                                                                    card__258[
                                                                                                                                         power__p_384,
                                                                                                                                         power__s_385,
                                                                                                                                     ]
@@ -9638,21 +9805,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_375 == 5),
-                                                        (damage__250[holds__o_380, 0] > 0),
+                                                        (damage__295[holds__o_380, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_375 == 6),
-                                                    (damage__250[holds__p_376, 0] > 0),
+                                                    (damage__295[holds__p_376, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_375 == 7), poisoned__217[holds__o_380]
+                                                (holds__c_375 == 7), poisoned__262[holds__o_380]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_375 == 8),
-                                            CARDS__ex[card__213[holds__o_380, 0]],
+                                            CARDS__ex[card__258[holds__o_380, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -9661,79 +9828,79 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_376))
-                        )(attack_effects__all_heads_245__74)
-                    )(attack_effects__first_heads_244__73)
-                )(attack_effects__r_242__71)
-            )(attack_effects__p_241__70)
-        )(ATTACKS__status_if[attack_effects__r_242__71]),
+                        )(attack_effects__all_heads_245__119)
+                    )(attack_effects__first_heads_244__118)
+                )(attack_effects__r_242__116)
+            )(attack_effects__p_241__115)
+        )(ATTACKS__status_if[attack_effects__r_242__116]),
     )
-    give_status__q_396__252 = attack_effects__o_247__76
-    give_status__st_397__253 = ATTACKS__status[attack_effects__r_242__71]
-    cond__254 = give_status__st_397__253 == 1
-    poisoned__255 = poisoned__217.at[give_status__q_396__252].set(jnp.asarray(True, jnp.bool_))
-    cond__256 = give_status__st_397__253 == 2
-    burned__257 = burned__218.at[give_status__q_396__252].set(jnp.asarray(True, jnp.bool_))
-    cond__258 = give_status__st_397__253 == 3
-    condition__259 = condition__219.at[give_status__q_396__252].set(jnp.asarray(1, jnp.int8))
-    cond__260 = give_status__st_397__253 == 4
-    condition__261 = condition__219.at[give_status__q_396__252].set(jnp.asarray(2, jnp.int8))
-    cond__262 = give_status__st_397__253 == 5
-    condition__263 = condition__219.at[give_status__q_396__252].set(jnp.asarray(3, jnp.int8))
-    condition__264 = jnp.where(cond__262, condition__263, condition__219)
-    condition__265 = jnp.where(cond__260, condition__261, condition__264)
-    condition__266 = jnp.where(cond__258, condition__259, condition__265)
-    burned__267 = jnp.where(cond__256, burned__257, burned__218)
-    condition__268 = jnp.where(cond__256, condition__219, condition__266)
-    poisoned__269 = jnp.where(cond__254, poisoned__255, poisoned__217)
-    burned__270 = jnp.where(cond__254, burned__218, burned__267)
-    condition__271 = jnp.where(cond__254, condition__219, condition__268)
-    poisoned__272 = jnp.where(cond__251, poisoned__269, poisoned__217)
-    burned__273 = jnp.where(cond__251, burned__270, burned__218)
-    condition__274 = jnp.where(cond__251, condition__271, condition__219)
-    cond__275 = ATTACKS__heal_self[attack_effects__r_242__71] > 0
-    damage__276 = damage__250.at[attack_effects__p_241__70, 0].set(
+    give_status__q_396__297 = attack_effects__o_247__121
+    give_status__st_397__298 = ATTACKS__status[attack_effects__r_242__116]
+    cond__299 = give_status__st_397__298 == 1
+    poisoned__300 = poisoned__262.at[give_status__q_396__297].set(jnp.asarray(True, jnp.bool_))
+    cond__301 = give_status__st_397__298 == 2
+    burned__302 = burned__263.at[give_status__q_396__297].set(jnp.asarray(True, jnp.bool_))
+    cond__303 = give_status__st_397__298 == 3
+    condition__304 = condition__264.at[give_status__q_396__297].set(jnp.asarray(1, jnp.int8))
+    cond__305 = give_status__st_397__298 == 4
+    condition__306 = condition__264.at[give_status__q_396__297].set(jnp.asarray(2, jnp.int8))
+    cond__307 = give_status__st_397__298 == 5
+    condition__308 = condition__264.at[give_status__q_396__297].set(jnp.asarray(3, jnp.int8))
+    condition__309 = jnp.where(cond__307, condition__308, condition__264)
+    condition__310 = jnp.where(cond__305, condition__306, condition__309)
+    condition__311 = jnp.where(cond__303, condition__304, condition__310)
+    burned__312 = jnp.where(cond__301, burned__302, burned__263)
+    condition__313 = jnp.where(cond__301, condition__264, condition__311)
+    poisoned__314 = jnp.where(cond__299, poisoned__300, poisoned__262)
+    burned__315 = jnp.where(cond__299, burned__263, burned__312)
+    condition__316 = jnp.where(cond__299, condition__264, condition__313)
+    poisoned__317 = jnp.where(cond__296, poisoned__314, poisoned__262)
+    burned__318 = jnp.where(cond__296, burned__315, burned__263)
+    condition__319 = jnp.where(cond__296, condition__316, condition__264)
+    cond__320 = ATTACKS__heal_self[attack_effects__r_242__116] > 0
+    damage__321 = damage__295.at[attack_effects__p_241__115, 0].set(
         jnp.asarray(
             jnp.maximum(
                 (
-                    damage__250[attack_effects__p_241__70, 0]
-                    - ATTACKS__heal_self[attack_effects__r_242__71]
+                    damage__295[attack_effects__p_241__115, 0]
+                    - ATTACKS__heal_self[attack_effects__r_242__116]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__277 = jnp.where(cond__275, damage__276, damage__250)
-    cond__278 = ATTACKS__heal_all[attack_effects__r_242__71] > 0
-    damage__279 = damage__277.at[attack_effects__p_241__70].set(
+    damage__322 = jnp.where(cond__320, damage__321, damage__295)
+    cond__323 = ATTACKS__heal_all[attack_effects__r_242__116] > 0
+    damage__324 = damage__322.at[attack_effects__p_241__115].set(
         jnp.asarray(
             jnp.where(
                 (
-                    damage__277[attack_effects__p_241__70]
-                    > ATTACKS__heal_all[attack_effects__r_242__71]
+                    damage__322[attack_effects__p_241__115]
+                    > ATTACKS__heal_all[attack_effects__r_242__116]
                 ),
                 (
-                    damage__277[attack_effects__p_241__70]
-                    - ATTACKS__heal_all[attack_effects__r_242__71]
+                    damage__322[attack_effects__p_241__115]
+                    - ATTACKS__heal_all[attack_effects__r_242__116]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__280 = jnp.where(cond__278, damage__279, damage__277)
-    cond__281 = ATTACKS__drain[attack_effects__r_242__71]
-    damage__282 = damage__280.at[attack_effects__p_241__70, 0].set(
+    damage__325 = jnp.where(cond__323, damage__324, damage__322)
+    cond__326 = ATTACKS__drain[attack_effects__r_242__116]
+    damage__327 = damage__325.at[attack_effects__p_241__115, 0].set(
         jnp.asarray(
             jnp.maximum(
-                (damage__280[attack_effects__p_241__70, 0] - attack_effects__dmg_243__72), 0
+                (damage__325[attack_effects__p_241__115, 0] - attack_effects__dmg_243__117), 0
             ),
             jnp.int16,
         )
     )
-    damage__283 = jnp.where(cond__281, damage__282, damage__280)
-    cond__284 = jnp.logical_and(
-        (ATTACKS__recoil[attack_effects__r_242__71] > 0),
+    damage__328 = jnp.where(cond__326, damage__327, damage__325)
+    cond__329 = jnp.logical_and(
+        (ATTACKS__recoil[attack_effects__r_242__116] > 0),
         (
             lambda holds__c_398: (
                 lambda holds__p_399: (
@@ -9914,7 +10081,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__215[
+                                                                                                                                            energy__260[
                                                                                                                                                 power__p_407,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -9925,7 +10092,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__213[
+                                                                                                                                                    card__258[
                                                                                                                                                         power__p_407,
                                                                                                                                                         power__src_409,
                                                                                                                                                     ]
@@ -9957,7 +10124,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__213[
+                                                                                                                            card__258[
                                                                                                                                 power__p_407,
                                                                                                                                 0,
                                                                                                                             ]
@@ -9965,7 +10132,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__213[
+                                                                                                                        card__258[
                                                                                                                             power__p_407,
                                                                                                                             power__src_409,
                                                                                                                         ]
@@ -9974,7 +10141,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__213[
+                                                                                                                card__258[
                                                                                                                     power__p_407,
                                                                                                                     power__src_409,
                                                                                                                 ]
@@ -9989,7 +10156,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__213[
+                                                                                                                                card__258[
                                                                                                                                     power__p_407,
                                                                                                                                     power__s_408,
                                                                                                                                 ]
@@ -9997,7 +10164,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__213[
+                                                                                                                                    card__258[
                                                                                                                                         power__p_407,
                                                                                                                                         power__s_408,
                                                                                                                                     ]
@@ -10047,21 +10214,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_398 == 5),
-                                                        (damage__283[holds__o_403, 0] > 0),
+                                                        (damage__328[holds__o_403, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_398 == 6),
-                                                    (damage__283[holds__p_399, 0] > 0),
+                                                    (damage__328[holds__p_399, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_398 == 7), poisoned__272[holds__o_403]
+                                                (holds__c_398 == 7), poisoned__317[holds__o_403]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_398 == 8),
-                                            CARDS__ex[card__213[holds__o_403, 0]],
+                                            CARDS__ex[card__258[holds__o_403, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -10070,49 +10237,49 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_399))
-                        )(attack_effects__all_heads_245__74)
-                    )(attack_effects__first_heads_244__73)
-                )(attack_effects__r_242__71)
-            )(attack_effects__p_241__70)
-        )(ATTACKS__recoil_if[attack_effects__r_242__71]),
+                        )(attack_effects__all_heads_245__119)
+                    )(attack_effects__first_heads_244__118)
+                )(attack_effects__r_242__116)
+            )(attack_effects__p_241__115)
+        )(ATTACKS__recoil_if[attack_effects__r_242__116]),
     )
-    damage__285 = damage__283.at[attack_effects__p_241__70, 0].set(
+    damage__330 = damage__328.at[attack_effects__p_241__115, 0].set(
         jnp.asarray(
             (
-                damage__283[attack_effects__p_241__70, 0]
-                + ATTACKS__recoil[attack_effects__r_242__71]
+                damage__328[attack_effects__p_241__115, 0]
+                + ATTACKS__recoil[attack_effects__r_242__116]
             ),
             jnp.int16,
         )
     )
-    damage__286 = jnp.where(cond__284, damage__285, damage__283)
-    cond__287 = ATTACKS__discard_self_n[attack_effects__r_242__71] > 0
-    discard_typed__p_419__288 = attack_effects__p_241__70
-    discard_typed__t_420__289 = ATTACKS__discard_self_type[attack_effects__r_242__71]
-    discard_typed__n_421__290 = ATTACKS__discard_self_n[attack_effects__r_242__71]
-    cond__291 = discard_typed__t_420__289 < 0
-    energy__292 = energy__215.at[discard_typed__p_419__288, 0].set(
+    damage__331 = jnp.where(cond__329, damage__330, damage__328)
+    cond__332 = ATTACKS__discard_self_n[attack_effects__r_242__116] > 0
+    discard_typed__p_419__333 = attack_effects__p_241__115
+    discard_typed__t_420__334 = ATTACKS__discard_self_type[attack_effects__r_242__116]
+    discard_typed__n_421__335 = ATTACKS__discard_self_n[attack_effects__r_242__116]
+    cond__336 = discard_typed__t_420__334 < 0
+    energy__337 = energy__260.at[discard_typed__p_419__333, 0].set(
         jnp.asarray(
-            jnp.where((TYPE_IDS >= 0), 0, energy__215[discard_typed__p_419__288, 0]), jnp.int8
+            jnp.where((TYPE_IDS >= 0), 0, energy__260[discard_typed__p_419__333, 0]), jnp.int8
         )
     )
-    energy__293 = energy__215.at[discard_typed__p_419__288, 0, discard_typed__t_420__289].set(
+    energy__338 = energy__260.at[discard_typed__p_419__333, 0, discard_typed__t_420__334].set(
         jnp.asarray(
             (
-                energy__215[discard_typed__p_419__288, 0, discard_typed__t_420__289]
+                energy__260[discard_typed__p_419__333, 0, discard_typed__t_420__334]
                 - jnp.minimum(
-                    discard_typed__n_421__290,
-                    energy__215[discard_typed__p_419__288, 0, discard_typed__t_420__289],
+                    discard_typed__n_421__335,
+                    energy__260[discard_typed__p_419__333, 0, discard_typed__t_420__334],
                 )
             ),
             jnp.int8,
         )
     )
-    energy__294 = jnp.where(cond__291, energy__292, energy__293)
-    energy__295 = jnp.where(cond__287, energy__294, energy__215)
-    cond__296 = jnp.logical_and(
+    energy__339 = jnp.where(cond__336, energy__337, energy__338)
+    energy__340 = jnp.where(cond__332, energy__339, energy__260)
+    cond__341 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__discard_def[attack_effects__r_242__71] > 0), attack_effects__exposed_249__77
+            (ATTACKS__discard_def[attack_effects__r_242__116] > 0), attack_effects__exposed_249__122
         ),
         (
             lambda holds__c_422: (
@@ -10294,7 +10461,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__295[
+                                                                                                                                            energy__340[
                                                                                                                                                 power__p_431,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -10305,7 +10472,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__213[
+                                                                                                                                                    card__258[
                                                                                                                                                         power__p_431,
                                                                                                                                                         power__src_433,
                                                                                                                                                     ]
@@ -10337,7 +10504,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__213[
+                                                                                                                            card__258[
                                                                                                                                 power__p_431,
                                                                                                                                 0,
                                                                                                                             ]
@@ -10345,7 +10512,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__213[
+                                                                                                                        card__258[
                                                                                                                             power__p_431,
                                                                                                                             power__src_433,
                                                                                                                         ]
@@ -10354,7 +10521,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__213[
+                                                                                                                card__258[
                                                                                                                     power__p_431,
                                                                                                                     power__src_433,
                                                                                                                 ]
@@ -10369,7 +10536,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__213[
+                                                                                                                                card__258[
                                                                                                                                     power__p_431,
                                                                                                                                     power__s_432,
                                                                                                                                 ]
@@ -10377,7 +10544,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__213[
+                                                                                                                                    card__258[
                                                                                                                                         power__p_431,
                                                                                                                                         power__s_432,
                                                                                                                                     ]
@@ -10427,21 +10594,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_422 == 5),
-                                                        (damage__286[holds__o_427, 0] > 0),
+                                                        (damage__331[holds__o_427, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_422 == 6),
-                                                    (damage__286[holds__p_423, 0] > 0),
+                                                    (damage__331[holds__p_423, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_422 == 7), poisoned__272[holds__o_427]
+                                                (holds__c_422 == 7), poisoned__317[holds__o_427]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_422 == 8),
-                                            CARDS__ex[card__213[holds__o_427, 0]],
+                                            CARDS__ex[card__258[holds__o_427, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -10450,20 +10617,20 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_423))
-                        )(attack_effects__all_heads_245__74)
-                    )(attack_effects__first_heads_244__73)
-                )(attack_effects__r_242__71)
-            )(attack_effects__p_241__70)
-        )(ATTACKS__discard_def_if[attack_effects__r_242__71]),
+                        )(attack_effects__all_heads_245__119)
+                    )(attack_effects__first_heads_244__118)
+                )(attack_effects__r_242__116)
+            )(attack_effects__p_241__115)
+        )(ATTACKS__discard_def_if[attack_effects__r_242__116]),
     )
-    discard_random__q_443__297 = attack_effects__o_247__76
-    discard_random__held_444__298 = jnp.broadcast_to(
-        jnp.asarray(energy__295[discard_random__q_443__297, 0], jnp.int8), (8,)
+    discard_random__q_443__342 = attack_effects__o_247__121
+    discard_random__held_444__343 = jnp.broadcast_to(
+        jnp.asarray(energy__340[discard_random__q_443__342, 0], jnp.int8), (8,)
     )
-    discard_random__x_445__299 = _roll(
-        _words[4], jnp.sum(discard_random__held_444__298, dtype=jnp.int32)
+    discard_random__x_445__344 = _roll(
+        _words[4], jnp.sum(discard_random__held_444__343, dtype=jnp.int32)
     )
-    discard_random__t_448__300 = (
+    discard_random__t_448__345 = (
         jnp.argmax(
             jax.vmap(
                 lambda discard_random__u_446: jnp.asarray(
@@ -10473,7 +10640,7 @@ def _effect_attack(s: State, params, key) -> State:
                                 lambda discard_random__v_447: jnp.where(
                                     (discard_random__v_447 <= discard_random__u_446),
                                     jnp.asarray(
-                                        discard_random__held_444__298[discard_random__v_447]
+                                        _get(discard_random__held_444__343, discard_random__v_447)
                                     ).astype(jnp.int32),
                                     0,
                                 )
@@ -10481,7 +10648,7 @@ def _effect_attack(s: State, params, key) -> State:
                             axis=0,
                             dtype=jnp.int32,
                         )
-                        > discard_random__x_445__299
+                        > discard_random__x_445__344
                     )
                 ).astype(jnp.int32)
             )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -10489,22 +10656,22 @@ def _effect_attack(s: State, params, key) -> State:
         ).astype(jnp.int32)
         + 0
     )
-    cond__301 = jnp.sum(discard_random__held_444__298, dtype=jnp.int32) > 0
-    energy__302 = energy__295.at[discard_random__q_443__297, 0, discard_random__t_448__300].set(
+    cond__346 = jnp.sum(discard_random__held_444__343, dtype=jnp.int32) > 0
+    energy__347 = energy__340.at[discard_random__q_443__342, 0, discard_random__t_448__345].set(
         jnp.asarray(
-            (energy__295[discard_random__q_443__297, 0, discard_random__t_448__300] - 1), jnp.int8
+            (energy__340[discard_random__q_443__342, 0, discard_random__t_448__345] - 1), jnp.int8
         )
     )
-    energy__303 = jnp.where(cond__301, energy__302, energy__295)
-    energy__304 = jnp.where(cond__296, energy__303, energy__295)
-    cond__305 = ATTACKS__discard_all[attack_effects__r_242__71] > 0
-    discard_random_in_play__flat_449__306 = jnp.broadcast_to(
-        jnp.asarray(jnp.reshape(energy__304, (64,)), jnp.int8), (64,)
+    energy__348 = jnp.where(cond__346, energy__347, energy__340)
+    energy__349 = jnp.where(cond__341, energy__348, energy__340)
+    cond__350 = ATTACKS__discard_all[attack_effects__r_242__116] > 0
+    discard_random_in_play__flat_449__351 = jnp.broadcast_to(
+        jnp.asarray(jnp.reshape(energy__349, (64,)), jnp.int8), (64,)
     )
-    discard_random_in_play__x_450__307 = _roll(
-        _words[5], jnp.sum(discard_random_in_play__flat_449__306, dtype=jnp.int32)
+    discard_random_in_play__x_450__352 = _roll(
+        _words[5], jnp.sum(discard_random_in_play__flat_449__351, dtype=jnp.int32)
     )
-    discard_random_in_play__u_453__308 = (
+    discard_random_in_play__u_453__353 = (
         jnp.argmax(
             jax.vmap(
                 lambda discard_random_in_play__w_451: jnp.asarray(
@@ -10517,9 +10684,10 @@ def _effect_attack(s: State, params, key) -> State:
                                         <= discard_random_in_play__w_451
                                     ),
                                     jnp.asarray(
-                                        discard_random_in_play__flat_449__306[
-                                            discard_random_in_play__v_452
-                                        ]
+                                        _get(
+                                            discard_random_in_play__flat_449__351,
+                                            discard_random_in_play__v_452,
+                                        )
                                     ).astype(jnp.int32),
                                     0,
                                 )
@@ -10527,7 +10695,7 @@ def _effect_attack(s: State, params, key) -> State:
                             axis=0,
                             dtype=jnp.int32,
                         )
-                        > discard_random_in_play__x_450__307
+                        > discard_random_in_play__x_450__352
                     )
                 ).astype(jnp.int32)
             )(jnp.arange(0, 64, dtype=jnp.int32)),
@@ -10535,132 +10703,132 @@ def _effect_attack(s: State, params, key) -> State:
         ).astype(jnp.int32)
         + 0
     )
-    cond__309 = jnp.sum(discard_random_in_play__flat_449__306, dtype=jnp.int32) > 0
-    energy__310 = energy__304.at[
-        jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__308, jnp.int32), 5),
+    cond__354 = jnp.sum(discard_random_in_play__flat_449__351, dtype=jnp.int32) > 0
+    energy__355 = energy__349.at[
+        jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__353, jnp.int32), 5),
         jnp.bitwise_and(
             jnp.asarray(
-                jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__308, jnp.int32), 3),
+                jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__353, jnp.int32), 3),
                 jnp.int32,
             ),
             3,
         ),
-        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_453__308, jnp.int32), 7),
+        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_453__353, jnp.int32), 7),
     ].set(
         jnp.asarray(
             (
-                energy__304[
-                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__308, jnp.int32), 5),
+                energy__349[
+                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__353, jnp.int32), 5),
                     jnp.bitwise_and(
                         jnp.asarray(
                             jnp.right_shift(
-                                jnp.asarray(discard_random_in_play__u_453__308, jnp.int32), 3
+                                jnp.asarray(discard_random_in_play__u_453__353, jnp.int32), 3
                             ),
                             jnp.int32,
                         ),
                         3,
                     ),
-                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_453__308, jnp.int32), 7),
+                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_453__353, jnp.int32), 7),
                 ]
                 - 1
             ),
             jnp.int8,
         )
     )
-    energy__311 = jnp.where(cond__309, energy__310, energy__304)
-    energy__312 = jnp.where(cond__305, energy__311, energy__304)
-    cond__313 = ATTACKS__attach_n[attack_effects__r_242__71] > 0
-    energy__314 = energy__312.at[
-        attack_effects__p_241__70, 0, ATTACKS__attach_type[attack_effects__r_242__71]
+    energy__356 = jnp.where(cond__354, energy__355, energy__349)
+    energy__357 = jnp.where(cond__350, energy__356, energy__349)
+    cond__358 = ATTACKS__attach_n[attack_effects__r_242__116] > 0
+    energy__359 = energy__357.at[
+        attack_effects__p_241__115, 0, ATTACKS__attach_type[attack_effects__r_242__116]
     ].set(
         jnp.asarray(
             (
-                energy__312[
-                    attack_effects__p_241__70, 0, ATTACKS__attach_type[attack_effects__r_242__71]
+                energy__357[
+                    attack_effects__p_241__115, 0, ATTACKS__attach_type[attack_effects__r_242__116]
                 ]
-                + ATTACKS__attach_n[attack_effects__r_242__71]
+                + ATTACKS__attach_n[attack_effects__r_242__116]
             ),
             jnp.int8,
         )
     )
-    energy__315 = jnp.where(cond__313, energy__314, energy__312)
-    cond__316 = ATTACKS__draw[attack_effects__r_242__71] > 0
-    draw_cards__p_454__317 = attack_effects__p_241__70
-    draw_cards__n_455__318 = ATTACKS__draw[attack_effects__r_242__71]
-    draw_cards__have_456__319 = hand_count__174[draw_cards__p_454__317]
-    draw_cards__k_457__320 = jnp.clip(
-        jnp.minimum(draw_cards__n_455__318, deck_count__212[draw_cards__p_454__317]),
+    energy__360 = jnp.where(cond__358, energy__359, energy__357)
+    cond__361 = ATTACKS__draw[attack_effects__r_242__116] > 0
+    draw_cards__p_454__362 = attack_effects__p_241__115
+    draw_cards__n_455__363 = ATTACKS__draw[attack_effects__r_242__116]
+    draw_cards__have_456__364 = hand_count__219[draw_cards__p_454__362]
+    draw_cards__k_457__365 = jnp.clip(
+        jnp.minimum(draw_cards__n_455__363, deck_count__257[draw_cards__p_454__362]),
         0,
-        (10 - draw_cards__have_456__319),
+        (10 - draw_cards__have_456__364),
     )
-    hand__321 = hand__173.at[draw_cards__p_454__317].set(
+    hand__366 = hand__218.at[draw_cards__p_454__362].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_456__319),
-                    (HAND_SLOTS < (draw_cards__have_456__319 + draw_cards__k_457__320)),
+                    (HAND_SLOTS >= draw_cards__have_456__364),
+                    (HAND_SLOTS < (draw_cards__have_456__364 + draw_cards__k_457__365)),
                 ),
-                deck__211[draw_cards__p_454__317][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_456__319), 0, 19)
+                deck__256[draw_cards__p_454__362][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_456__364), 0, 19)
                 ],
-                hand__173[draw_cards__p_454__317],
+                hand__218[draw_cards__p_454__362],
             ),
             jnp.int16,
         )
     )
-    deck__322 = deck__211.at[draw_cards__p_454__317].set(
+    deck__367 = deck__256.at[draw_cards__p_454__362].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_457__320) < 20),
-                deck__211[draw_cards__p_454__317][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_457__320), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_457__365) < 20),
+                deck__256[draw_cards__p_454__362][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_457__365), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__323 = hand_count__174.at[draw_cards__p_454__317].set(
-        jnp.asarray((hand_count__174[draw_cards__p_454__317] + draw_cards__k_457__320), jnp.int8)
+    hand_count__368 = hand_count__219.at[draw_cards__p_454__362].set(
+        jnp.asarray((hand_count__219[draw_cards__p_454__362] + draw_cards__k_457__365), jnp.int8)
     )
-    deck_count__324 = deck_count__212.at[draw_cards__p_454__317].set(
-        jnp.asarray((deck_count__212[draw_cards__p_454__317] - draw_cards__k_457__320), jnp.int8)
+    deck_count__369 = deck_count__257.at[draw_cards__p_454__362].set(
+        jnp.asarray((deck_count__257[draw_cards__p_454__362] - draw_cards__k_457__365), jnp.int8)
     )
-    deck__325 = jnp.where(cond__316, deck__322, deck__211)
-    deck_count__326 = jnp.where(cond__316, deck_count__324, deck_count__212)
-    hand__327 = jnp.where(cond__316, hand__321, hand__173)
-    hand_count__328 = jnp.where(cond__316, hand_count__323, hand_count__174)
-    cond__329 = ATTACKS__search_n[attack_effects__r_242__71] > 0
-    search_deck__p_458__330 = attack_effects__p_241__70
-    search_deck__to_bench_459__331 = ATTACKS__search_bench[attack_effects__r_242__71]
-    search_deck__ftype_460__332 = ATTACKS__search_type[attack_effects__r_242__71]
-    search_deck__fgroup_461__333 = ATTACKS__search_group[attack_effects__r_242__71]
-    search_deck__fstage_462__334 = ATTACKS__search_stage[attack_effects__r_242__71]
-    search_deck__d_463__335 = jnp.broadcast_to(
-        jnp.asarray(deck__325[search_deck__p_458__330], jnp.int16), (20,)
+    deck__370 = jnp.where(cond__361, deck__367, deck__256)
+    deck_count__371 = jnp.where(cond__361, deck_count__369, deck_count__257)
+    hand__372 = jnp.where(cond__361, hand__366, hand__218)
+    hand_count__373 = jnp.where(cond__361, hand_count__368, hand_count__219)
+    cond__374 = ATTACKS__search_n[attack_effects__r_242__116] > 0
+    search_deck__p_458__375 = attack_effects__p_241__115
+    search_deck__to_bench_459__376 = ATTACKS__search_bench[attack_effects__r_242__116]
+    search_deck__ftype_460__377 = ATTACKS__search_type[attack_effects__r_242__116]
+    search_deck__fgroup_461__378 = ATTACKS__search_group[attack_effects__r_242__116]
+    search_deck__fstage_462__379 = ATTACKS__search_stage[attack_effects__r_242__116]
+    search_deck__d_463__380 = jnp.broadcast_to(
+        jnp.asarray(deck__370[search_deck__p_458__375], jnp.int16), (20,)
     )
-    search_deck__i_464__336 = _choose(
+    search_deck__i_464__381 = _choose(
         _words[6],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_463__335 >= 0), (CARDS__kind[search_deck__d_463__335] == 0)
+                        (search_deck__d_463__380 >= 0), (CARDS__kind[search_deck__d_463__380] == 0)
                     ),
                     jnp.logical_or(
-                        (search_deck__ftype_460__332 < 0),
-                        (CARDS__type[search_deck__d_463__335] == search_deck__ftype_460__332),
+                        (search_deck__ftype_460__377 < 0),
+                        (CARDS__type[search_deck__d_463__380] == search_deck__ftype_460__377),
                     ),
                 ),
                 jnp.logical_or(
-                    (search_deck__fgroup_461__333 < 0),
+                    (search_deck__fgroup_461__378 < 0),
                     (
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_463__335],
+                                    CARDS__groups[search_deck__d_463__380],
                                     _pow2(
-                                        jnp.asarray(search_deck__fgroup_461__333).astype(jnp.int32),
+                                        jnp.asarray(search_deck__fgroup_461__378).astype(jnp.int32),
                                         jnp.int32,
                                     ),
                                 ),
@@ -10673,131 +10841,131 @@ def _effect_attack(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_462__334 < 0),
-                (CARDS__stage[search_deck__d_463__335] == search_deck__fstage_462__334),
+                (search_deck__fstage_462__379 < 0),
+                (CARDS__stage[search_deck__d_463__380] == search_deck__fstage_462__379),
             ),
         ),
     )
-    search_deck__room_466__337 = jnp.where(
-        search_deck__to_bench_459__331,
+    search_deck__room_466__382 = jnp.where(
+        search_deck__to_bench_459__376,
         jnp.any(
             jax.vmap(
                 lambda search_deck__bs_465: (
-                    card__213[search_deck__p_458__330, search_deck__bs_465] < 0
+                    card__258[search_deck__p_458__375, search_deck__bs_465] < 0
                 )
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__328[search_deck__p_458__330] < 10),
+        (hand_count__373[search_deck__p_458__375] < 10),
     )
-    cond__338 = jnp.logical_and((search_deck__i_464__336 >= 0), search_deck__room_466__337)
-    search_deck__c_467__339 = deck__325[search_deck__p_458__330, search_deck__i_464__336]
-    deck__340 = deck__325.at[search_deck__p_458__330].set(
+    cond__383 = jnp.logical_and((search_deck__i_464__381 >= 0), search_deck__room_466__382)
+    search_deck__c_467__384 = deck__370[search_deck__p_458__375, search_deck__i_464__381]
+    deck__385 = deck__370.at[search_deck__p_458__375].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__325[search_deck__p_458__330], search_deck__i_464__336),
+                _remove(deck__370[search_deck__p_458__375], search_deck__i_464__381),
                 _site_key(key, 24),
             ),
             jnp.int16,
         )
     )
-    deck_count__341 = deck_count__326.at[search_deck__p_458__330].set(
-        jnp.asarray((deck_count__326[search_deck__p_458__330] - 1), jnp.int8)
+    deck_count__386 = deck_count__371.at[search_deck__p_458__375].set(
+        jnp.asarray((deck_count__371[search_deck__p_458__375] - 1), jnp.int8)
     )
-    cond__342 = search_deck__to_bench_459__331
-    put_in_play__p_469__343 = search_deck__p_458__330
-    put_in_play__slot_470__344 = (
+    cond__387 = search_deck__to_bench_459__376
+    put_in_play__p_469__388 = search_deck__p_458__375
+    put_in_play__slot_470__389 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_468: jnp.asarray(
-                    (card__213[search_deck__p_458__330, search_deck__bs_468] < 0)
+                    (card__258[search_deck__p_458__375, search_deck__bs_468] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_471__345 = search_deck__c_467__339
-    card__346 = card__213.at[put_in_play__p_469__343, put_in_play__slot_470__344].set(
-        jnp.asarray(put_in_play__c_471__345, jnp.int16)
+    put_in_play__c_471__390 = search_deck__c_467__384
+    card__391 = card__258.at[put_in_play__p_469__388, put_in_play__slot_470__389].set(
+        jnp.asarray(put_in_play__c_471__390, jnp.int16)
     )
-    damage__347 = damage__286.at[put_in_play__p_469__343, put_in_play__slot_470__344].set(
+    damage__392 = damage__331.at[put_in_play__p_469__388, put_in_play__slot_470__389].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__348 = energy__315.at[put_in_play__p_469__343, put_in_play__slot_470__344].set(
+    energy__393 = energy__360.at[put_in_play__p_469__388, put_in_play__slot_470__389].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__349 = entered__216.at[put_in_play__p_469__343, put_in_play__slot_470__344].set(
+    entered__394 = entered__261.at[put_in_play__p_469__388, put_in_play__slot_470__389].set(
         jnp.asarray(turn, jnp.int8)
     )
-    under__350 = under__221.at[put_in_play__p_469__343, put_in_play__slot_470__344].set(
+    under__395 = under__266.at[put_in_play__p_469__388, put_in_play__slot_470__389].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__351 = used_ability__223.at[
-        put_in_play__p_469__343, put_in_play__slot_470__344
+    used_ability__396 = used_ability__268.at[
+        put_in_play__p_469__388, put_in_play__slot_470__389
     ].set(jnp.asarray(False, jnp.bool_))
-    hand__352 = hand__327.at[search_deck__p_458__330].set(
-        jnp.asarray(_push(hand__327[search_deck__p_458__330], search_deck__c_467__339), jnp.int16)
+    hand__397 = hand__372.at[search_deck__p_458__375].set(
+        jnp.asarray(_push(hand__372[search_deck__p_458__375], search_deck__c_467__384), jnp.int16)
     )
-    hand_count__353 = hand_count__328.at[search_deck__p_458__330].set(
-        jnp.asarray((hand_count__328[search_deck__p_458__330] + 1), jnp.int8)
+    hand_count__398 = hand_count__373.at[search_deck__p_458__375].set(
+        jnp.asarray((hand_count__373[search_deck__p_458__375] + 1), jnp.int8)
     )
-    hand__354 = jnp.where(cond__342, hand__327, hand__352)
-    hand_count__355 = jnp.where(cond__342, hand_count__328, hand_count__353)
-    card__356 = jnp.where(cond__342, card__346, card__213)
-    damage__357 = jnp.where(cond__342, damage__347, damage__286)
-    energy__358 = jnp.where(cond__342, energy__348, energy__315)
-    entered__359 = jnp.where(cond__342, entered__349, entered__216)
-    under__360 = jnp.where(cond__342, under__350, under__221)
-    used_ability__361 = jnp.where(cond__342, used_ability__351, used_ability__223)
-    deck__362 = jnp.where(cond__338, deck__340, deck__325)
-    deck_count__363 = jnp.where(cond__338, deck_count__341, deck_count__326)
-    hand__364 = jnp.where(cond__338, hand__354, hand__327)
-    hand_count__365 = jnp.where(cond__338, hand_count__355, hand_count__328)
-    card__366 = jnp.where(cond__338, card__356, card__213)
-    damage__367 = jnp.where(cond__338, damage__357, damage__286)
-    energy__368 = jnp.where(cond__338, energy__358, energy__315)
-    entered__369 = jnp.where(cond__338, entered__359, entered__216)
-    under__370 = jnp.where(cond__338, under__360, under__221)
-    used_ability__371 = jnp.where(cond__338, used_ability__361, used_ability__223)
-    deck__372 = jnp.where(cond__329, deck__362, deck__325)
-    deck_count__373 = jnp.where(cond__329, deck_count__363, deck_count__326)
-    hand__374 = jnp.where(cond__329, hand__364, hand__327)
-    hand_count__375 = jnp.where(cond__329, hand_count__365, hand_count__328)
-    card__376 = jnp.where(cond__329, card__366, card__213)
-    damage__377 = jnp.where(cond__329, damage__367, damage__286)
-    energy__378 = jnp.where(cond__329, energy__368, energy__315)
-    entered__379 = jnp.where(cond__329, entered__369, entered__216)
-    under__380 = jnp.where(cond__329, under__370, under__221)
-    used_ability__381 = jnp.where(cond__329, used_ability__371, used_ability__223)
-    cond__382 = ATTACKS__shuffle_hand[attack_effects__r_242__71]
-    shuffle_hand_in__p_472__383 = attack_effects__p_241__70
-    shuffle_hand_in__dc_473__384 = deck_count__373[shuffle_hand_in__p_472__383]
-    shuffle_hand_in__merged_474__385 = jnp.broadcast_to(
+    hand__399 = jnp.where(cond__387, hand__372, hand__397)
+    hand_count__400 = jnp.where(cond__387, hand_count__373, hand_count__398)
+    card__401 = jnp.where(cond__387, card__391, card__258)
+    damage__402 = jnp.where(cond__387, damage__392, damage__331)
+    energy__403 = jnp.where(cond__387, energy__393, energy__360)
+    entered__404 = jnp.where(cond__387, entered__394, entered__261)
+    under__405 = jnp.where(cond__387, under__395, under__266)
+    used_ability__406 = jnp.where(cond__387, used_ability__396, used_ability__268)
+    deck__407 = jnp.where(cond__383, deck__385, deck__370)
+    deck_count__408 = jnp.where(cond__383, deck_count__386, deck_count__371)
+    hand__409 = jnp.where(cond__383, hand__399, hand__372)
+    hand_count__410 = jnp.where(cond__383, hand_count__400, hand_count__373)
+    card__411 = jnp.where(cond__383, card__401, card__258)
+    damage__412 = jnp.where(cond__383, damage__402, damage__331)
+    energy__413 = jnp.where(cond__383, energy__403, energy__360)
+    entered__414 = jnp.where(cond__383, entered__404, entered__261)
+    under__415 = jnp.where(cond__383, under__405, under__266)
+    used_ability__416 = jnp.where(cond__383, used_ability__406, used_ability__268)
+    deck__417 = jnp.where(cond__374, deck__407, deck__370)
+    deck_count__418 = jnp.where(cond__374, deck_count__408, deck_count__371)
+    hand__419 = jnp.where(cond__374, hand__409, hand__372)
+    hand_count__420 = jnp.where(cond__374, hand_count__410, hand_count__373)
+    card__421 = jnp.where(cond__374, card__411, card__258)
+    damage__422 = jnp.where(cond__374, damage__412, damage__331)
+    energy__423 = jnp.where(cond__374, energy__413, energy__360)
+    entered__424 = jnp.where(cond__374, entered__414, entered__261)
+    under__425 = jnp.where(cond__374, under__415, under__266)
+    used_ability__426 = jnp.where(cond__374, used_ability__416, used_ability__268)
+    cond__427 = ATTACKS__shuffle_hand[attack_effects__r_242__116]
+    shuffle_hand_in__p_472__428 = attack_effects__p_241__115
+    shuffle_hand_in__dc_473__429 = deck_count__418[shuffle_hand_in__p_472__428]
+    shuffle_hand_in__merged_474__430 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_473__384),
-                deck__372[shuffle_hand_in__p_472__383],
-                hand__374[shuffle_hand_in__p_472__383][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_473__384), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_473__429),
+                deck__417[shuffle_hand_in__p_472__428],
+                hand__419[shuffle_hand_in__p_472__428][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_473__429), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__386 = deck__372.at[shuffle_hand_in__p_472__383].set(
+    deck__431 = deck__417.at[shuffle_hand_in__p_472__428].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_473__384
-                            + hand_count__375[shuffle_hand_in__p_472__383]
+                            shuffle_hand_in__dc_473__429
+                            + hand_count__420[shuffle_hand_in__p_472__428]
                         )
                     ),
-                    shuffle_hand_in__merged_474__385,
+                    shuffle_hand_in__merged_474__430,
                     -1,
                 ),
                 _site_key(key, 25),
@@ -10805,99 +10973,99 @@ def _effect_attack(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__387 = deck_count__373.at[shuffle_hand_in__p_472__383].set(
+    deck_count__432 = deck_count__418.at[shuffle_hand_in__p_472__428].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_473__384 + hand_count__375[shuffle_hand_in__p_472__383]), jnp.int8
+            (shuffle_hand_in__dc_473__429 + hand_count__420[shuffle_hand_in__p_472__428]), jnp.int8
         )
     )
-    hand__388 = hand__374.at[shuffle_hand_in__p_472__383].set(
+    hand__433 = hand__419.at[shuffle_hand_in__p_472__428].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__374[shuffle_hand_in__p_472__383]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__419[shuffle_hand_in__p_472__428]), jnp.int16
         )
     )
-    hand_count__389 = hand_count__375.at[shuffle_hand_in__p_472__383].set(jnp.asarray(0, jnp.int8))
-    deck__390 = jnp.where(cond__382, deck__386, deck__372)
-    deck_count__391 = jnp.where(cond__382, deck_count__387, deck_count__373)
-    hand__392 = jnp.where(cond__382, hand__388, hand__374)
-    hand_count__393 = jnp.where(cond__382, hand_count__389, hand_count__375)
-    cond__394 = ATTACKS__reveal_hand[attack_effects__r_242__71]
-    seen__395 = seen.at[attack_effects__p_241__70].set(
-        jnp.asarray(hand__392[attack_effects__o_247__76], jnp.int16)
+    hand_count__434 = hand_count__420.at[shuffle_hand_in__p_472__428].set(jnp.asarray(0, jnp.int8))
+    deck__435 = jnp.where(cond__427, deck__431, deck__417)
+    deck_count__436 = jnp.where(cond__427, deck_count__432, deck_count__418)
+    hand__437 = jnp.where(cond__427, hand__433, hand__419)
+    hand_count__438 = jnp.where(cond__427, hand_count__434, hand_count__420)
+    cond__439 = ATTACKS__reveal_hand[attack_effects__r_242__116]
+    seen__440 = seen.at[attack_effects__p_241__115].set(
+        jnp.asarray(hand__437[attack_effects__o_247__121], jnp.int16)
     )
-    seen__396 = jnp.where(cond__394, seen__395, seen)
-    cond__397 = ATTACKS__draw_opp_hand[attack_effects__r_242__71]
-    draw_cards__p_475__398 = attack_effects__p_241__70
-    draw_cards__n_476__399 = hand_count__393[attack_effects__o_247__76]
-    draw_cards__have_477__400 = hand_count__393[draw_cards__p_475__398]
-    draw_cards__k_478__401 = jnp.clip(
-        jnp.minimum(draw_cards__n_476__399, deck_count__391[draw_cards__p_475__398]),
+    seen__441 = jnp.where(cond__439, seen__440, seen)
+    cond__442 = ATTACKS__draw_opp_hand[attack_effects__r_242__116]
+    draw_cards__p_475__443 = attack_effects__p_241__115
+    draw_cards__n_476__444 = hand_count__438[attack_effects__o_247__121]
+    draw_cards__have_477__445 = hand_count__438[draw_cards__p_475__443]
+    draw_cards__k_478__446 = jnp.clip(
+        jnp.minimum(draw_cards__n_476__444, deck_count__436[draw_cards__p_475__443]),
         0,
-        (10 - draw_cards__have_477__400),
+        (10 - draw_cards__have_477__445),
     )
-    hand__402 = hand__392.at[draw_cards__p_475__398].set(
+    hand__447 = hand__437.at[draw_cards__p_475__443].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_477__400),
-                    (HAND_SLOTS < (draw_cards__have_477__400 + draw_cards__k_478__401)),
+                    (HAND_SLOTS >= draw_cards__have_477__445),
+                    (HAND_SLOTS < (draw_cards__have_477__445 + draw_cards__k_478__446)),
                 ),
-                deck__390[draw_cards__p_475__398][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_477__400), 0, 19)
+                deck__435[draw_cards__p_475__443][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_477__445), 0, 19)
                 ],
-                hand__392[draw_cards__p_475__398],
+                hand__437[draw_cards__p_475__443],
             ),
             jnp.int16,
         )
     )
-    deck__403 = deck__390.at[draw_cards__p_475__398].set(
+    deck__448 = deck__435.at[draw_cards__p_475__443].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_478__401) < 20),
-                deck__390[draw_cards__p_475__398][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_478__401), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_478__446) < 20),
+                deck__435[draw_cards__p_475__443][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_478__446), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__404 = hand_count__393.at[draw_cards__p_475__398].set(
-        jnp.asarray((hand_count__393[draw_cards__p_475__398] + draw_cards__k_478__401), jnp.int8)
+    hand_count__449 = hand_count__438.at[draw_cards__p_475__443].set(
+        jnp.asarray((hand_count__438[draw_cards__p_475__443] + draw_cards__k_478__446), jnp.int8)
     )
-    deck_count__405 = deck_count__391.at[draw_cards__p_475__398].set(
-        jnp.asarray((deck_count__391[draw_cards__p_475__398] - draw_cards__k_478__401), jnp.int8)
+    deck_count__450 = deck_count__436.at[draw_cards__p_475__443].set(
+        jnp.asarray((deck_count__436[draw_cards__p_475__443] - draw_cards__k_478__446), jnp.int8)
     )
-    deck__406 = jnp.where(cond__397, deck__403, deck__390)
-    deck_count__407 = jnp.where(cond__397, deck_count__405, deck_count__391)
-    hand__408 = jnp.where(cond__397, hand__402, hand__392)
-    hand_count__409 = jnp.where(cond__397, hand_count__404, hand_count__393)
-    knockouts__ko_479__410 = jnp.broadcast_to(
+    deck__451 = jnp.where(cond__442, deck__448, deck__435)
+    deck_count__452 = jnp.where(cond__442, deck_count__450, deck_count__436)
+    hand__453 = jnp.where(cond__442, hand__447, hand__437)
+    hand_count__454 = jnp.where(cond__442, hand_count__449, hand_count__438)
+    knockouts__ko_479__455 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__376 >= 0), (damage__377 >= CARDS__hp[card__376])), jnp.bool_
+            jnp.logical_and((card__421 >= 0), (damage__422 >= CARDS__hp[card__421])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_480__411 = jnp.broadcast_to(
+    knockouts__ko_cards_480__456 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_479__410,
-                (1 + jnp.asarray(CARDS__stage[card__376]).astype(jnp.int32)),
+                knockouts__ko_479__455,
+                (1 + jnp.asarray(CARDS__stage[card__421]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__412 = jnp.broadcast_to(
+    discard_count__457 = jnp.broadcast_to(
         jnp.asarray(
             (
-                discard_count__175
+                discard_count__220
                 + jnp.stack(
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_480__411[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_480__411[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_480__456[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_480__456[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -10907,54 +11075,57 @@ def _effect_attack(s: State, params, key) -> State:
         (2,),
     )
 
-    def loop_body__413(knockouts__q_481, carry):
+    def loop_body__458(knockouts__q_481, carry):
         (discard,) = carry
 
-        def loop_body__414(knockouts__ks_482, carry):
+        def loop_body__459(knockouts__ks_482, carry):
             (discard,) = carry
-            cond__415 = knockouts__ko_479__410[knockouts__q_481, knockouts__ks_482]
-            discard__416 = discard.at[knockouts__q_481].set(
+            cond__460 = _get(knockouts__ko_479__455, knockouts__q_481, knockouts__ks_482)
+            discard__461 = discard.at[knockouts__q_481].set(
                 jnp.asarray(
                     _push(
-                        discard[knockouts__q_481], card__376[knockouts__q_481, knockouts__ks_482]
+                        _get(discard, knockouts__q_481),
+                        _get(card__421, knockouts__q_481, knockouts__ks_482),
                     ),
                     jnp.int16,
                 )
             )
 
-            def loop_body__417(knockouts__u_483, carry):
+            def loop_body__462(knockouts__u_483, carry):
                 (discard,) = carry
-                cond__418 = under__380[knockouts__q_481, knockouts__ks_482, knockouts__u_483] >= 0
-                discard__419 = discard.at[knockouts__q_481].set(
+                cond__463 = (
+                    _get(under__425, knockouts__q_481, knockouts__ks_482, knockouts__u_483) >= 0
+                )
+                discard__464 = discard.at[knockouts__q_481].set(
                     jnp.asarray(
                         _push(
-                            discard[knockouts__q_481],
-                            under__380[knockouts__q_481, knockouts__ks_482, knockouts__u_483],
+                            _get(discard, knockouts__q_481),
+                            _get(under__425, knockouts__q_481, knockouts__ks_482, knockouts__u_483),
                         ),
                         jnp.int16,
                     )
                 )
-                discard__420 = jnp.where(cond__418, discard__419, discard)
-                return (discard__420,)
+                discard__465 = jnp.where(cond__463, discard__464, discard)
+                return (discard__465,)
 
-            (discard__421,) = jax.lax.fori_loop(0, 2, loop_body__417, (discard__416,))
-            discard__422 = jnp.where(cond__415, discard__421, discard)
-            return (discard__422,)
+            (discard__466,) = jax.lax.fori_loop(0, 2, loop_body__462, (discard__461,))
+            discard__467 = jnp.where(cond__460, discard__466, discard)
+            return (discard__467,)
 
-        (discard__423,) = jax.lax.fori_loop(0, 4, loop_body__414, (discard,))
-        return (discard__423,)
+        (discard__468,) = jax.lax.fori_loop(0, 4, loop_body__459, (discard,))
+        return (discard__468,)
 
-    (discard__424,) = jax.lax.fori_loop(0, 2, loop_body__413, (discard__176,))
-    knockouts__ko_value_484__425 = jnp.broadcast_to(
+    (discard__469,) = jax.lax.fori_loop(0, 2, loop_body__458, (discard__221,))
+    knockouts__ko_value_484__470 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_479__410, (1 + jnp.asarray(CARDS__ex[card__376]).astype(jnp.int32)), 0
+                knockouts__ko_479__455, (1 + jnp.asarray(CARDS__ex[card__421]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__426 = jnp.broadcast_to(
+    points__471 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -10962,8 +11133,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_484__425[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_484__425[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_484__470[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_484__470[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -10972,16 +11143,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__427 = True
-    ko_turn__428 = jnp.broadcast_to(
+    cond__472 = True
+    ko_turn__473 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_479__410[0]),
-                            jnp.any(knockouts__ko_479__410[1]),
+                            jnp.any(knockouts__ko_479__455[0]),
+                            jnp.any(knockouts__ko_479__455[1]),
                         )
                     ]
                 ),
@@ -10992,63 +11163,63 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__429 = jnp.where(cond__427, ko_turn__428, ko_turn)
-    card__430 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__410, -1, card__376), jnp.int16), (2, 4)
+    ko_turn__474 = jnp.where(cond__472, ko_turn__473, ko_turn)
+    card__475 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__455, -1, card__421), jnp.int16), (2, 4)
     )
-    damage__431 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__410, 0, damage__377), jnp.int16), (2, 4)
+    damage__476 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__455, 0, damage__422), jnp.int16), (2, 4)
     )
-    energy__432 = jnp.broadcast_to(
+    energy__477 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__410, (2, 4, 1)), 0, energy__378), jnp.int8
+            jnp.where(jnp.reshape(knockouts__ko_479__455, (2, 4, 1)), 0, energy__423), jnp.int8
         ),
         (2, 4, 8),
     )
-    entered__433 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__410, 0, entered__379), jnp.int8), (2, 4)
+    entered__478 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_479__455, 0, entered__424), jnp.int8), (2, 4)
     )
-    under__434 = jnp.broadcast_to(
+    under__479 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__410, (2, 4, 1)), -1, under__380), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_479__455, (2, 4, 1)), -1, under__425), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__435 = jnp.broadcast_to(
+    used_ability__480 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability__381, jnp.logical_not(knockouts__ko_479__410)), jnp.bool_
+            jnp.logical_and(used_ability__426, jnp.logical_not(knockouts__ko_479__455)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_485__436 = jnp.broadcast_to(
+    knockouts__ko_active_485__481 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_479__410[0, 0], knockouts__ko_479__410[1, 0])
+                    for x in (knockouts__ko_479__455[0, 0], knockouts__ko_479__455[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__437 = jnp.broadcast_to(
+    poisoned__482 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned__272, jnp.logical_not(knockouts__ko_active_485__436)),
+            jnp.logical_and(poisoned__317, jnp.logical_not(knockouts__ko_active_485__481)),
             jnp.bool_,
         ),
         (2,),
     )
-    burned__438 = jnp.broadcast_to(
+    burned__483 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__273, jnp.logical_not(knockouts__ko_active_485__436)), jnp.bool_
+            jnp.logical_and(burned__318, jnp.logical_not(knockouts__ko_active_485__481)), jnp.bool_
         ),
         (2,),
     )
-    condition__439 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_485__436, 0, condition__274), jnp.int8), (2,)
+    condition__484 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_485__481, 0, condition__319), jnp.int8), (2,)
     )
-    knockouts__has_bench_488__440 = jnp.broadcast_to(
+    knockouts__has_bench_488__485 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -11056,13 +11227,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_486: card__430[0, knockouts__ks_486] >= 0
+                                lambda knockouts__ks_486: _get(card__475, 0, knockouts__ks_486) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_487: card__430[1, knockouts__ks_487] >= 0
+                                lambda knockouts__ks_487: _get(card__475, 1, knockouts__ks_487) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -11073,31 +11244,31 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__441 = jnp.broadcast_to(
+    promote_pending__486 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                promote_pending__220,
-                jnp.logical_and(knockouts__ko_active_485__436, knockouts__has_bench_488__440),
+                promote_pending__265,
+                jnp.logical_and(knockouts__ko_active_485__481, knockouts__has_bench_488__485),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_489__442 = jnp.broadcast_to(
+    knockouts__won_489__487 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__426 >= 3),
+                (points__471 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_485__436[1],
-                                jnp.logical_not(knockouts__has_bench_488__440[1]),
+                                knockouts__ko_active_485__481[1],
+                                jnp.logical_not(knockouts__has_bench_488__485[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_485__436[0],
-                                jnp.logical_not(knockouts__has_bench_488__440[0]),
+                                knockouts__ko_active_485__481[0],
+                                jnp.logical_not(knockouts__has_bench_488__485[0]),
                             ),
                         )
                     ]
@@ -11107,157 +11278,194 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__443 = jnp.logical_and(knockouts__won_489__442[0], knockouts__won_489__442[1])
-    rewards__444 = jnp.zeros(2, jnp.float32)
-    terminated__445 = jnp.bool_(True)
-    phase__446 = jnp.asarray(3, jnp.int8)
-    cond__447 = jnp.logical_or(knockouts__won_489__442[0], knockouts__won_489__442[1])
-    rewards__448 = _outcome(jnp.where(knockouts__won_489__442[0], 0, 1), 1.0)
-    terminated__449 = jnp.bool_(True)
-    phase__450 = jnp.asarray(3, jnp.int8)
-    phase__451 = jnp.where(cond__447, phase__450, phase__210)
-    rewards__452 = jnp.where(cond__447, rewards__448, rewards__224)
-    terminated__453 = jnp.where(cond__447, terminated__449, terminated__225)
-    phase__454 = jnp.where(cond__443, phase__446, phase__451)
-    rewards__455 = jnp.where(cond__443, rewards__444, rewards__452)
-    terminated__456 = jnp.where(cond__443, terminated__445, terminated__453)
-    phase__457 = jnp.where(cond__69, phase__454, phase)
-    deck__458 = jnp.where(cond__69, deck__406, deck)
-    deck_count__459 = jnp.where(cond__69, deck_count__407, deck_count)
-    hand__460 = jnp.where(cond__69, hand__408, hand)
-    hand_count__461 = jnp.where(cond__69, hand_count__409, hand_count)
-    discard_count__462 = jnp.where(cond__69, discard_count__412, discard_count)
-    discard__463 = jnp.where(cond__69, discard__424, discard)
-    card__464 = jnp.where(cond__69, card__430, card)
-    damage__465 = jnp.where(cond__69, damage__431, damage__45)
-    energy__466 = jnp.where(cond__69, energy__432, energy)
-    entered__467 = jnp.where(cond__69, entered__433, entered)
-    poisoned__468 = jnp.where(cond__69, poisoned__437, poisoned)
-    burned__469 = jnp.where(cond__69, burned__438, burned)
-    condition__470 = jnp.where(cond__69, condition__439, condition)
-    points__471 = jnp.where(cond__69, points__426, points)
-    promote_pending__472 = jnp.where(cond__69, promote_pending__441, promote_pending)
-    ko_turn__473 = jnp.where(cond__69, ko_turn__429, ko_turn)
-    under__474 = jnp.where(cond__69, under__434, under)
-    lasting_until__475 = jnp.where(cond__69, lasting_until__235, lasting_until)
-    lasting_n__476 = jnp.where(cond__69, lasting_n__236, lasting_n)
-    used_ability__477 = jnp.where(cond__69, used_ability__435, used_ability)
-    seen__478 = jnp.where(cond__69, seen__396, seen)
-    rewards__479 = jnp.where(cond__69, rewards__455, rewards)
-    terminated__480 = jnp.where(cond__69, terminated__456, terminated)
-    phase = jnp.where(cond__20, phase__457, phase)
-    deck = jnp.where(cond__20, deck__458, deck)
-    deck_count = jnp.where(cond__20, deck_count__459, deck_count)
-    hand = jnp.where(cond__20, hand__460, hand)
-    hand_count = jnp.where(cond__20, hand_count__461, hand_count)
-    discard_count = jnp.where(cond__20, discard_count__462, discard_count)
-    discard = jnp.where(cond__20, discard__463, discard)
-    card = jnp.where(cond__20, card__464, card)
-    damage = jnp.where(cond__20, damage__465, damage)
-    energy = jnp.where(cond__20, energy__466, energy)
-    entered = jnp.where(cond__20, entered__467, entered)
-    poisoned = jnp.where(cond__20, poisoned__468, poisoned)
-    burned = jnp.where(cond__20, burned__469, burned)
-    condition = jnp.where(cond__20, condition__470, condition)
-    points = jnp.where(cond__20, points__471, points)
-    promote_pending = jnp.where(cond__20, promote_pending__472, promote_pending)
-    ko_turn = jnp.where(cond__20, ko_turn__473, ko_turn)
-    under = jnp.where(cond__20, under__474, under)
-    lasting_until = jnp.where(cond__20, lasting_until__475, lasting_until)
-    lasting_n = jnp.where(cond__20, lasting_n__476, lasting_n)
-    used_ability = jnp.where(cond__20, used_ability__477, used_ability)
-    seen = jnp.where(cond__20, seen__478, seen)
-    choice__pending = jnp.where(cond__20, choice__pending__60, choice__pending)
-    choice__player = jnp.where(cond__20, choice__player__61, choice__player)
-    choice__mask = jnp.where(cond__20, choice__mask__62, choice__mask)
-    choice__p = jnp.where(cond__20, choice__p__63, choice__p)
-    choice__r = jnp.where(cond__20, choice__r__64, choice__r)
-    choice__first_heads = jnp.where(cond__20, choice__first_heads__65, choice__first_heads)
-    choice__all_heads = jnp.where(cond__20, choice__all_heads__66, choice__all_heads)
-    choice__dmg = jnp.where(cond__20, choice__dmg__67, choice__dmg)
-    current_player = jnp.where(cond__20, current_player__68, current_player)
-    rewards = jnp.where(cond__20, rewards__479, rewards)
-    terminated = jnp.where(cond__20, terminated__480, terminated)
-    cond__481 = choice__pending == 0
-    end_of_turn__p_490__482 = current_player
-    energy_now__483 = energy_now.at[end_of_turn__p_490__482].set(jnp.asarray(-1, jnp.int8))
-    cond__484 = phase != 3
-    checkup__q_491__485 = end_of_turn__p_490__482
-    checkup__owner_492__486 = end_of_turn__p_490__482
-    cond__487 = jnp.logical_and(
-        (card[checkup__q_491__485, 0] >= 0),
-        (damage[checkup__q_491__485, 0] < CARDS__hp[card[checkup__q_491__485, 0]]),
+    cond__488 = jnp.logical_and(knockouts__won_489__487[0], knockouts__won_489__487[1])
+    rewards__489 = jnp.zeros(2, jnp.float32)
+    terminated__490 = jnp.bool_(True)
+    phase__491 = jnp.asarray(3, jnp.int8)
+    cond__492 = jnp.logical_or(knockouts__won_489__487[0], knockouts__won_489__487[1])
+    rewards__493 = _outcome(jnp.where(knockouts__won_489__487[0], 0, 1), 1.0)
+    terminated__494 = jnp.bool_(True)
+    phase__495 = jnp.asarray(3, jnp.int8)
+    phase__496 = jnp.where(cond__492, phase__495, phase__255)
+    rewards__497 = jnp.where(cond__492, rewards__493, rewards__269)
+    terminated__498 = jnp.where(cond__492, terminated__494, terminated__270)
+    phase__499 = jnp.where(cond__488, phase__491, phase__496)
+    rewards__500 = jnp.where(cond__488, rewards__489, rewards__497)
+    terminated__501 = jnp.where(cond__488, terminated__490, terminated__498)
+    phase__502 = jnp.where(cond__114, phase__499, phase)
+    deck__503 = jnp.where(cond__114, deck__451, deck)
+    deck_count__504 = jnp.where(cond__114, deck_count__452, deck_count)
+    hand__505 = jnp.where(cond__114, hand__453, hand)
+    hand_count__506 = jnp.where(cond__114, hand_count__454, hand_count)
+    discard_count__507 = jnp.where(cond__114, discard_count__457, discard_count)
+    discard__508 = jnp.where(cond__114, discard__469, discard)
+    card__509 = jnp.where(cond__114, card__475, card)
+    damage__510 = jnp.where(cond__114, damage__476, damage__67)
+    energy__511 = jnp.where(cond__114, energy__477, energy)
+    entered__512 = jnp.where(cond__114, entered__478, entered)
+    poisoned__513 = jnp.where(cond__114, poisoned__482, poisoned)
+    burned__514 = jnp.where(cond__114, burned__483, burned)
+    condition__515 = jnp.where(cond__114, condition__484, condition)
+    points__516 = jnp.where(cond__114, points__471, points)
+    promote_pending__517 = jnp.where(cond__114, promote_pending__486, promote_pending)
+    ko_turn__518 = jnp.where(cond__114, ko_turn__474, ko_turn)
+    under__519 = jnp.where(cond__114, under__479, under)
+    lasting_until__520 = jnp.where(cond__114, lasting_until__280, lasting_until)
+    lasting_n__521 = jnp.where(cond__114, lasting_n__281, lasting_n)
+    used_ability__522 = jnp.where(cond__114, used_ability__480, used_ability)
+    seen__523 = jnp.where(cond__114, seen__441, seen)
+    rewards__524 = jnp.where(cond__114, rewards__500, rewards)
+    terminated__525 = jnp.where(cond__114, terminated__501, terminated)
+    phase__526 = jnp.where(cond__38, phase__502, phase)
+    deck__527 = jnp.where(cond__38, deck__503, deck)
+    deck_count__528 = jnp.where(cond__38, deck_count__504, deck_count)
+    hand__529 = jnp.where(cond__38, hand__505, hand)
+    hand_count__530 = jnp.where(cond__38, hand_count__506, hand_count)
+    discard_count__531 = jnp.where(cond__38, discard_count__507, discard_count)
+    discard__532 = jnp.where(cond__38, discard__508, discard)
+    card__533 = jnp.where(cond__38, card__509, card)
+    damage__534 = jnp.where(cond__38, damage__510, damage)
+    energy__535 = jnp.where(cond__38, energy__511, energy)
+    entered__536 = jnp.where(cond__38, entered__512, entered)
+    poisoned__537 = jnp.where(cond__38, poisoned__513, poisoned)
+    burned__538 = jnp.where(cond__38, burned__514, burned)
+    condition__539 = jnp.where(cond__38, condition__515, condition)
+    points__540 = jnp.where(cond__38, points__516, points)
+    promote_pending__541 = jnp.where(cond__38, promote_pending__517, promote_pending)
+    ko_turn__542 = jnp.where(cond__38, ko_turn__518, ko_turn)
+    under__543 = jnp.where(cond__38, under__519, under)
+    lasting_until__544 = jnp.where(cond__38, lasting_until__520, lasting_until)
+    lasting_n__545 = jnp.where(cond__38, lasting_n__521, lasting_n)
+    used_ability__546 = jnp.where(cond__38, used_ability__522, used_ability)
+    seen__547 = jnp.where(cond__38, seen__523, seen)
+    choice__pending__548 = jnp.where(cond__38, choice__pending__104, choice__pending)
+    choice__player__549 = jnp.where(cond__38, choice__player__105, choice__player)
+    choice__mask__550 = jnp.where(cond__38, choice__mask__106, choice__mask)
+    choice__p__551 = jnp.where(cond__38, choice__p__107, choice__p)
+    choice__r__552 = jnp.where(cond__38, choice__r__108, choice__r)
+    choice__first_heads__553 = jnp.where(cond__38, choice__first_heads__109, choice__first_heads)
+    choice__all_heads__554 = jnp.where(cond__38, choice__all_heads__110, choice__all_heads)
+    choice__dmg__555 = jnp.where(cond__38, choice__dmg__111, choice__dmg)
+    current_player__556 = jnp.where(cond__38, current_player__112, current_player)
+    rewards__557 = jnp.where(cond__38, rewards__524, rewards)
+    terminated__558 = jnp.where(cond__38, terminated__525, terminated)
+    dmg__559 = jnp.where(cond__38, dmg__68, dmg)
+    pick__560 = jnp.where(cond__38, pick__113, pick)
+    phase = jnp.where(cond__37, phase__526, phase)
+    deck = jnp.where(cond__37, deck__527, deck)
+    deck_count = jnp.where(cond__37, deck_count__528, deck_count)
+    hand = jnp.where(cond__37, hand__529, hand)
+    hand_count = jnp.where(cond__37, hand_count__530, hand_count)
+    discard_count = jnp.where(cond__37, discard_count__531, discard_count)
+    discard = jnp.where(cond__37, discard__532, discard)
+    card = jnp.where(cond__37, card__533, card)
+    damage = jnp.where(cond__37, damage__534, damage)
+    energy = jnp.where(cond__37, energy__535, energy)
+    entered = jnp.where(cond__37, entered__536, entered)
+    poisoned = jnp.where(cond__37, poisoned__537, poisoned)
+    burned = jnp.where(cond__37, burned__538, burned)
+    condition = jnp.where(cond__37, condition__539, condition)
+    points = jnp.where(cond__37, points__540, points)
+    promote_pending = jnp.where(cond__37, promote_pending__541, promote_pending)
+    ko_turn = jnp.where(cond__37, ko_turn__542, ko_turn)
+    under = jnp.where(cond__37, under__543, under)
+    lasting_until = jnp.where(cond__37, lasting_until__544, lasting_until)
+    lasting_n = jnp.where(cond__37, lasting_n__545, lasting_n)
+    used_ability = jnp.where(cond__37, used_ability__546, used_ability)
+    seen = jnp.where(cond__37, seen__547, seen)
+    choice__pending = jnp.where(cond__37, choice__pending__548, choice__pending)
+    choice__player = jnp.where(cond__37, choice__player__549, choice__player)
+    choice__mask = jnp.where(cond__37, choice__mask__550, choice__mask)
+    choice__p = jnp.where(cond__37, choice__p__551, choice__p)
+    choice__r = jnp.where(cond__37, choice__r__552, choice__r)
+    choice__first_heads = jnp.where(cond__37, choice__first_heads__553, choice__first_heads)
+    choice__all_heads = jnp.where(cond__37, choice__all_heads__554, choice__all_heads)
+    choice__dmg = jnp.where(cond__37, choice__dmg__555, choice__dmg)
+    current_player = jnp.where(cond__37, current_player__556, current_player)
+    rewards = jnp.where(cond__37, rewards__557, rewards)
+    terminated = jnp.where(cond__37, terminated__558, terminated)
+    dmg = jnp.where(cond__37, dmg__559, dmg)
+    pick = jnp.where(cond__37, pick__560, pick)
+    cond__561 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
+    end_of_turn__p_490__562 = current_player
+    energy_now__563 = energy_now.at[end_of_turn__p_490__562].set(jnp.asarray(-1, jnp.int8))
+    cond__564 = phase != 3
+    checkup__q_491__565 = end_of_turn__p_490__562
+    checkup__owner_492__566 = end_of_turn__p_490__562
+    cond__567 = jnp.logical_and(
+        (card[checkup__q_491__565, 0] >= 0),
+        (damage[checkup__q_491__565, 0] < CARDS__hp[card[checkup__q_491__565, 0]]),
     )
-    cond__488 = poisoned[checkup__q_491__485]
-    damage__489 = damage.at[checkup__q_491__485, 0].set(
-        jnp.asarray((damage[checkup__q_491__485, 0] + 10), jnp.int16)
+    cond__568 = poisoned[checkup__q_491__565]
+    damage__569 = damage.at[checkup__q_491__565, 0].set(
+        jnp.asarray((damage[checkup__q_491__565, 0] + 10), jnp.int16)
     )
-    damage__490 = jnp.where(cond__488, damage__489, damage)
-    cond__491 = burned[checkup__q_491__485]
-    damage__492 = damage__490.at[checkup__q_491__485, 0].set(
-        jnp.asarray((damage__490[checkup__q_491__485, 0] + 20), jnp.int16)
+    damage__570 = jnp.where(cond__568, damage__569, damage)
+    cond__571 = burned[checkup__q_491__565]
+    damage__572 = damage__570.at[checkup__q_491__565, 0].set(
+        jnp.asarray((damage__570[checkup__q_491__565, 0] + 20), jnp.int16)
     )
-    cond__493 = _flip(_words[7])
-    burned__494 = burned.at[checkup__q_491__485].set(jnp.asarray(False, jnp.bool_))
-    burned__495 = jnp.where(cond__493, burned__494, burned)
-    damage__496 = jnp.where(cond__491, damage__492, damage__490)
-    burned__497 = jnp.where(cond__491, burned__495, burned)
-    cond__498 = jnp.logical_and((condition[checkup__q_491__485] == 1), _flip(_words[8]))
-    condition__499 = condition.at[checkup__q_491__485].set(jnp.asarray(0, jnp.int8))
-    condition__500 = jnp.where(cond__498, condition__499, condition)
-    cond__501 = jnp.logical_and(
-        (condition__500[checkup__q_491__485] == 2), (checkup__q_491__485 == checkup__owner_492__486)
+    cond__573 = _flip(_words[7])
+    burned__574 = burned.at[checkup__q_491__565].set(jnp.asarray(False, jnp.bool_))
+    burned__575 = jnp.where(cond__573, burned__574, burned)
+    damage__576 = jnp.where(cond__571, damage__572, damage__570)
+    burned__577 = jnp.where(cond__571, burned__575, burned)
+    cond__578 = jnp.logical_and((condition[checkup__q_491__565] == 1), _flip(_words[8]))
+    condition__579 = condition.at[checkup__q_491__565].set(jnp.asarray(0, jnp.int8))
+    condition__580 = jnp.where(cond__578, condition__579, condition)
+    cond__581 = jnp.logical_and(
+        (condition__580[checkup__q_491__565] == 2), (checkup__q_491__565 == checkup__owner_492__566)
     )
-    condition__502 = condition__500.at[checkup__q_491__485].set(jnp.asarray(0, jnp.int8))
-    condition__503 = jnp.where(cond__501, condition__502, condition__500)
-    damage__504 = jnp.where(cond__487, damage__496, damage)
-    burned__505 = jnp.where(cond__487, burned__497, burned)
-    condition__506 = jnp.where(cond__487, condition__503, condition)
-    checkup__q_493__507 = 1 - end_of_turn__p_490__482
-    checkup__owner_494__508 = end_of_turn__p_490__482
-    cond__509 = jnp.logical_and(
-        (card[checkup__q_493__507, 0] >= 0),
-        (damage__504[checkup__q_493__507, 0] < CARDS__hp[card[checkup__q_493__507, 0]]),
+    condition__582 = condition__580.at[checkup__q_491__565].set(jnp.asarray(0, jnp.int8))
+    condition__583 = jnp.where(cond__581, condition__582, condition__580)
+    damage__584 = jnp.where(cond__567, damage__576, damage)
+    burned__585 = jnp.where(cond__567, burned__577, burned)
+    condition__586 = jnp.where(cond__567, condition__583, condition)
+    checkup__q_493__587 = 1 - end_of_turn__p_490__562
+    checkup__owner_494__588 = end_of_turn__p_490__562
+    cond__589 = jnp.logical_and(
+        (card[checkup__q_493__587, 0] >= 0),
+        (damage__584[checkup__q_493__587, 0] < CARDS__hp[card[checkup__q_493__587, 0]]),
     )
-    cond__510 = poisoned[checkup__q_493__507]
-    damage__511 = damage__504.at[checkup__q_493__507, 0].set(
-        jnp.asarray((damage__504[checkup__q_493__507, 0] + 10), jnp.int16)
+    cond__590 = poisoned[checkup__q_493__587]
+    damage__591 = damage__584.at[checkup__q_493__587, 0].set(
+        jnp.asarray((damage__584[checkup__q_493__587, 0] + 10), jnp.int16)
     )
-    damage__512 = jnp.where(cond__510, damage__511, damage__504)
-    cond__513 = burned__505[checkup__q_493__507]
-    damage__514 = damage__512.at[checkup__q_493__507, 0].set(
-        jnp.asarray((damage__512[checkup__q_493__507, 0] + 20), jnp.int16)
+    damage__592 = jnp.where(cond__590, damage__591, damage__584)
+    cond__593 = burned__585[checkup__q_493__587]
+    damage__594 = damage__592.at[checkup__q_493__587, 0].set(
+        jnp.asarray((damage__592[checkup__q_493__587, 0] + 20), jnp.int16)
     )
-    cond__515 = _flip(_words[9])
-    burned__516 = burned__505.at[checkup__q_493__507].set(jnp.asarray(False, jnp.bool_))
-    burned__517 = jnp.where(cond__515, burned__516, burned__505)
-    damage__518 = jnp.where(cond__513, damage__514, damage__512)
-    burned__519 = jnp.where(cond__513, burned__517, burned__505)
-    cond__520 = jnp.logical_and((condition__506[checkup__q_493__507] == 1), _flip(_words[10]))
-    condition__521 = condition__506.at[checkup__q_493__507].set(jnp.asarray(0, jnp.int8))
-    condition__522 = jnp.where(cond__520, condition__521, condition__506)
-    cond__523 = jnp.logical_and(
-        (condition__522[checkup__q_493__507] == 2), (checkup__q_493__507 == checkup__owner_494__508)
+    cond__595 = _flip(_words[9])
+    burned__596 = burned__585.at[checkup__q_493__587].set(jnp.asarray(False, jnp.bool_))
+    burned__597 = jnp.where(cond__595, burned__596, burned__585)
+    damage__598 = jnp.where(cond__593, damage__594, damage__592)
+    burned__599 = jnp.where(cond__593, burned__597, burned__585)
+    cond__600 = jnp.logical_and((condition__586[checkup__q_493__587] == 1), _flip(_words[10]))
+    condition__601 = condition__586.at[checkup__q_493__587].set(jnp.asarray(0, jnp.int8))
+    condition__602 = jnp.where(cond__600, condition__601, condition__586)
+    cond__603 = jnp.logical_and(
+        (condition__602[checkup__q_493__587] == 2), (checkup__q_493__587 == checkup__owner_494__588)
     )
-    condition__524 = condition__522.at[checkup__q_493__507].set(jnp.asarray(0, jnp.int8))
-    condition__525 = jnp.where(cond__523, condition__524, condition__522)
-    damage__526 = jnp.where(cond__509, damage__518, damage__504)
-    burned__527 = jnp.where(cond__509, burned__519, burned__505)
-    condition__528 = jnp.where(cond__509, condition__525, condition__506)
-    knockouts__ko_495__529 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__526 >= CARDS__hp[card])), jnp.bool_),
+    condition__604 = condition__602.at[checkup__q_493__587].set(jnp.asarray(0, jnp.int8))
+    condition__605 = jnp.where(cond__603, condition__604, condition__602)
+    damage__606 = jnp.where(cond__589, damage__598, damage__584)
+    burned__607 = jnp.where(cond__589, burned__599, burned__585)
+    condition__608 = jnp.where(cond__589, condition__605, condition__586)
+    knockouts__ko_495__609 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and((card >= 0), (damage__606 >= CARDS__hp[card])), jnp.bool_),
         (2, 4),
     )
-    knockouts__ko_cards_496__530 = jnp.broadcast_to(
+    knockouts__ko_cards_496__610 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_495__529, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
+                knockouts__ko_495__609, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__531 = jnp.broadcast_to(
+    discard_count__611 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -11265,8 +11473,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_496__530[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_496__530[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_496__610[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_496__610[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -11276,52 +11484,55 @@ def _effect_attack(s: State, params, key) -> State:
         (2,),
     )
 
-    def loop_body__532(knockouts__q_497, carry):
+    def loop_body__612(knockouts__q_497, carry):
         (discard,) = carry
 
-        def loop_body__533(knockouts__ks_498, carry):
+        def loop_body__613(knockouts__ks_498, carry):
             (discard,) = carry
-            cond__534 = knockouts__ko_495__529[knockouts__q_497, knockouts__ks_498]
-            discard__535 = discard.at[knockouts__q_497].set(
+            cond__614 = _get(knockouts__ko_495__609, knockouts__q_497, knockouts__ks_498)
+            discard__615 = discard.at[knockouts__q_497].set(
                 jnp.asarray(
-                    _push(discard[knockouts__q_497], card[knockouts__q_497, knockouts__ks_498]),
+                    _push(
+                        _get(discard, knockouts__q_497),
+                        _get(card, knockouts__q_497, knockouts__ks_498),
+                    ),
                     jnp.int16,
                 )
             )
 
-            def loop_body__536(knockouts__u_499, carry):
+            def loop_body__616(knockouts__u_499, carry):
                 (discard,) = carry
-                cond__537 = under[knockouts__q_497, knockouts__ks_498, knockouts__u_499] >= 0
-                discard__538 = discard.at[knockouts__q_497].set(
+                cond__617 = _get(under, knockouts__q_497, knockouts__ks_498, knockouts__u_499) >= 0
+                discard__618 = discard.at[knockouts__q_497].set(
                     jnp.asarray(
                         _push(
-                            discard[knockouts__q_497],
-                            under[knockouts__q_497, knockouts__ks_498, knockouts__u_499],
+                            _get(discard, knockouts__q_497),
+                            _get(under, knockouts__q_497, knockouts__ks_498, knockouts__u_499),
                         ),
                         jnp.int16,
                     )
                 )
-                discard__539 = jnp.where(cond__537, discard__538, discard)
-                return (discard__539,)
+                discard__619 = jnp.where(cond__617, discard__618, discard)
+                return (discard__619,)
 
-            (discard__540,) = jax.lax.fori_loop(0, 2, loop_body__536, (discard__535,))
-            discard__541 = jnp.where(cond__534, discard__540, discard)
-            return (discard__541,)
+            (discard__620,) = jax.lax.fori_loop(0, 2, loop_body__616, (discard__615,))
+            discard__621 = jnp.where(cond__614, discard__620, discard)
+            return (discard__621,)
 
-        (discard__542,) = jax.lax.fori_loop(0, 4, loop_body__533, (discard,))
-        return (discard__542,)
+        (discard__622,) = jax.lax.fori_loop(0, 4, loop_body__613, (discard,))
+        return (discard__622,)
 
-    (discard__543,) = jax.lax.fori_loop(0, 2, loop_body__532, (discard,))
-    knockouts__ko_value_500__544 = jnp.broadcast_to(
+    (discard__623,) = jax.lax.fori_loop(0, 2, loop_body__612, (discard,))
+    knockouts__ko_value_500__624 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_495__529, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
+                knockouts__ko_495__609, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__545 = jnp.broadcast_to(
+    points__625 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -11329,8 +11540,8 @@ def _effect_attack(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_500__544[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_500__544[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_500__624[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_500__624[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -11339,16 +11550,16 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__546 = False
-    ko_turn__547 = jnp.broadcast_to(
+    cond__626 = False
+    ko_turn__627 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_495__529[0]),
-                            jnp.any(knockouts__ko_495__529[1]),
+                            jnp.any(knockouts__ko_495__609[0]),
+                            jnp.any(knockouts__ko_495__609[1]),
                         )
                     ]
                 ),
@@ -11359,60 +11570,60 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__548 = jnp.where(cond__546, ko_turn__547, ko_turn)
-    card__549 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_495__529, -1, card), jnp.int16), (2, 4)
+    ko_turn__628 = jnp.where(cond__626, ko_turn__627, ko_turn)
+    card__629 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_495__609, -1, card), jnp.int16), (2, 4)
     )
-    damage__550 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_495__529, 0, damage__526), jnp.int16), (2, 4)
+    damage__630 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_495__609, 0, damage__606), jnp.int16), (2, 4)
     )
-    energy__551 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_495__529, (2, 4, 1)), 0, energy), jnp.int8),
+    energy__631 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_495__609, (2, 4, 1)), 0, energy), jnp.int8),
         (2, 4, 8),
     )
-    entered__552 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_495__529, 0, entered), jnp.int8), (2, 4)
+    entered__632 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_495__609, 0, entered), jnp.int8), (2, 4)
     )
-    under__553 = jnp.broadcast_to(
+    under__633 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_495__529, (2, 4, 1)), -1, under), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_495__609, (2, 4, 1)), -1, under), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__554 = jnp.broadcast_to(
+    used_ability__634 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_495__529)), jnp.bool_
+            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_495__609)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_501__555 = jnp.broadcast_to(
+    knockouts__ko_active_501__635 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_495__529[0, 0], knockouts__ko_495__529[1, 0])
+                    for x in (knockouts__ko_495__609[0, 0], knockouts__ko_495__609[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__556 = jnp.broadcast_to(
+    poisoned__636 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_501__555)), jnp.bool_
+            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_501__635)), jnp.bool_
         ),
         (2,),
     )
-    burned__557 = jnp.broadcast_to(
+    burned__637 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__527, jnp.logical_not(knockouts__ko_active_501__555)), jnp.bool_
+            jnp.logical_and(burned__607, jnp.logical_not(knockouts__ko_active_501__635)), jnp.bool_
         ),
         (2,),
     )
-    condition__558 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_501__555, 0, condition__528), jnp.int8), (2,)
+    condition__638 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_501__635, 0, condition__608), jnp.int8), (2,)
     )
-    knockouts__has_bench_504__559 = jnp.broadcast_to(
+    knockouts__has_bench_504__639 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -11420,13 +11631,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_502: card__549[0, knockouts__ks_502] >= 0
+                                lambda knockouts__ks_502: _get(card__629, 0, knockouts__ks_502) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_503: card__549[1, knockouts__ks_503] >= 0
+                                lambda knockouts__ks_503: _get(card__629, 1, knockouts__ks_503) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -11437,31 +11648,31 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__560 = jnp.broadcast_to(
+    promote_pending__640 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
                 promote_pending,
-                jnp.logical_and(knockouts__ko_active_501__555, knockouts__has_bench_504__559),
+                jnp.logical_and(knockouts__ko_active_501__635, knockouts__has_bench_504__639),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_505__561 = jnp.broadcast_to(
+    knockouts__won_505__641 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__545 >= 3),
+                (points__625 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_501__555[1],
-                                jnp.logical_not(knockouts__has_bench_504__559[1]),
+                                knockouts__ko_active_501__635[1],
+                                jnp.logical_not(knockouts__has_bench_504__639[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_501__555[0],
-                                jnp.logical_not(knockouts__has_bench_504__559[0]),
+                                knockouts__ko_active_501__635[0],
+                                jnp.logical_not(knockouts__has_bench_504__639[0]),
                             ),
                         )
                     ]
@@ -11471,102 +11682,102 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__562 = jnp.logical_and(knockouts__won_505__561[0], knockouts__won_505__561[1])
-    rewards__563 = jnp.zeros(2, jnp.float32)
-    terminated__564 = jnp.bool_(True)
-    phase__565 = jnp.asarray(3, jnp.int8)
-    cond__566 = jnp.logical_or(knockouts__won_505__561[0], knockouts__won_505__561[1])
-    rewards__567 = _outcome(jnp.where(knockouts__won_505__561[0], 0, 1), 1.0)
-    terminated__568 = jnp.bool_(True)
-    phase__569 = jnp.asarray(3, jnp.int8)
-    phase__570 = jnp.where(cond__566, phase__569, phase)
-    rewards__571 = jnp.where(cond__566, rewards__567, rewards)
-    terminated__572 = jnp.where(cond__566, terminated__568, terminated)
-    phase__573 = jnp.where(cond__562, phase__565, phase__570)
-    rewards__574 = jnp.where(cond__562, rewards__563, rewards__571)
-    terminated__575 = jnp.where(cond__562, terminated__564, terminated__572)
-    phase__576 = jnp.where(cond__484, phase__573, phase)
-    discard_count__577 = jnp.where(cond__484, discard_count__531, discard_count)
-    discard__578 = jnp.where(cond__484, discard__543, discard)
-    card__579 = jnp.where(cond__484, card__549, card)
-    damage__580 = jnp.where(cond__484, damage__550, damage)
-    energy__581 = jnp.where(cond__484, energy__551, energy)
-    entered__582 = jnp.where(cond__484, entered__552, entered)
-    poisoned__583 = jnp.where(cond__484, poisoned__556, poisoned)
-    burned__584 = jnp.where(cond__484, burned__557, burned)
-    condition__585 = jnp.where(cond__484, condition__558, condition)
-    points__586 = jnp.where(cond__484, points__545, points)
-    promote_pending__587 = jnp.where(cond__484, promote_pending__560, promote_pending)
-    ko_turn__588 = jnp.where(cond__484, ko_turn__548, ko_turn)
-    under__589 = jnp.where(cond__484, under__553, under)
-    used_ability__590 = jnp.where(cond__484, used_ability__554, used_ability)
-    rewards__591 = jnp.where(cond__484, rewards__574, rewards)
-    terminated__592 = jnp.where(cond__484, terminated__575, terminated)
-    cond__593 = phase__576 != 3
-    cond__594 = turn >= 30
-    rewards__595 = jnp.zeros(2, jnp.float32)
-    terminated__596 = jnp.bool_(True)
-    phase__597 = jnp.asarray(3, jnp.int8)
-    cond__598 = promote_pending__587[end_of_turn__p_490__482]
-    phase__599 = jnp.asarray(2, jnp.int8)
-    cond__600 = promote_pending__587[(1 - end_of_turn__p_490__482)]
-    phase__601 = jnp.asarray(2, jnp.int8)
-    current_player__602 = 1 - end_of_turn__p_490__482
-    start_turn__p_506__603 = 1 - end_of_turn__p_490__482
-    current_player__604 = start_turn__p_506__603
-    phase__605 = jnp.asarray(1, jnp.int8)
-    turn__606 = turn + 1
-    supporter_played__607 = False
-    retreated__608 = False
-    retreat_cut__609 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__610 = jnp.asarray(0, jnp.int16)
-    dealt_group__611 = jnp.asarray(-1, jnp.int8)
-    used_ability__612 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability__590, False), jnp.bool_), (2, 4)
+    cond__642 = jnp.logical_and(knockouts__won_505__641[0], knockouts__won_505__641[1])
+    rewards__643 = jnp.zeros(2, jnp.float32)
+    terminated__644 = jnp.bool_(True)
+    phase__645 = jnp.asarray(3, jnp.int8)
+    cond__646 = jnp.logical_or(knockouts__won_505__641[0], knockouts__won_505__641[1])
+    rewards__647 = _outcome(jnp.where(knockouts__won_505__641[0], 0, 1), 1.0)
+    terminated__648 = jnp.bool_(True)
+    phase__649 = jnp.asarray(3, jnp.int8)
+    phase__650 = jnp.where(cond__646, phase__649, phase)
+    rewards__651 = jnp.where(cond__646, rewards__647, rewards)
+    terminated__652 = jnp.where(cond__646, terminated__648, terminated)
+    phase__653 = jnp.where(cond__642, phase__645, phase__650)
+    rewards__654 = jnp.where(cond__642, rewards__643, rewards__651)
+    terminated__655 = jnp.where(cond__642, terminated__644, terminated__652)
+    phase__656 = jnp.where(cond__564, phase__653, phase)
+    discard_count__657 = jnp.where(cond__564, discard_count__611, discard_count)
+    discard__658 = jnp.where(cond__564, discard__623, discard)
+    card__659 = jnp.where(cond__564, card__629, card)
+    damage__660 = jnp.where(cond__564, damage__630, damage)
+    energy__661 = jnp.where(cond__564, energy__631, energy)
+    entered__662 = jnp.where(cond__564, entered__632, entered)
+    poisoned__663 = jnp.where(cond__564, poisoned__636, poisoned)
+    burned__664 = jnp.where(cond__564, burned__637, burned)
+    condition__665 = jnp.where(cond__564, condition__638, condition)
+    points__666 = jnp.where(cond__564, points__625, points)
+    promote_pending__667 = jnp.where(cond__564, promote_pending__640, promote_pending)
+    ko_turn__668 = jnp.where(cond__564, ko_turn__628, ko_turn)
+    under__669 = jnp.where(cond__564, under__633, under)
+    used_ability__670 = jnp.where(cond__564, used_ability__634, used_ability)
+    rewards__671 = jnp.where(cond__564, rewards__654, rewards)
+    terminated__672 = jnp.where(cond__564, terminated__655, terminated)
+    cond__673 = phase__656 != 3
+    cond__674 = turn >= 30
+    rewards__675 = jnp.zeros(2, jnp.float32)
+    terminated__676 = jnp.bool_(True)
+    phase__677 = jnp.asarray(3, jnp.int8)
+    cond__678 = promote_pending__667[end_of_turn__p_490__562]
+    phase__679 = jnp.asarray(2, jnp.int8)
+    cond__680 = promote_pending__667[(1 - end_of_turn__p_490__562)]
+    phase__681 = jnp.asarray(2, jnp.int8)
+    current_player__682 = 1 - end_of_turn__p_490__562
+    start_turn__p_506__683 = 1 - end_of_turn__p_490__562
+    current_player__684 = start_turn__p_506__683
+    phase__685 = jnp.asarray(1, jnp.int8)
+    turn__686 = turn + 1
+    supporter_played__687 = False
+    retreated__688 = False
+    retreat_cut__689 = jnp.asarray(0, jnp.int8)
+    dealt_bonus__690 = jnp.asarray(0, jnp.int16)
+    dealt_group__691 = jnp.asarray(-1, jnp.int8)
+    used_ability__692 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and(used_ability__670, False), jnp.bool_), (2, 4)
     )
-    draw_cards__p_507__613 = start_turn__p_506__603
-    draw_cards__have_508__614 = hand_count[draw_cards__p_507__613]
-    draw_cards__k_509__615 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_507__613]), 0, (10 - draw_cards__have_508__614)
+    draw_cards__p_507__693 = start_turn__p_506__683
+    draw_cards__have_508__694 = hand_count[draw_cards__p_507__693]
+    draw_cards__k_509__695 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__p_507__693]), 0, (10 - draw_cards__have_508__694)
     )
-    hand__616 = hand.at[draw_cards__p_507__613].set(
+    hand__696 = hand.at[draw_cards__p_507__693].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_508__614),
-                    (HAND_SLOTS < (draw_cards__have_508__614 + draw_cards__k_509__615)),
+                    (HAND_SLOTS >= draw_cards__have_508__694),
+                    (HAND_SLOTS < (draw_cards__have_508__694 + draw_cards__k_509__695)),
                 ),
-                deck[draw_cards__p_507__613][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_508__614), 0, 19)
+                deck[draw_cards__p_507__693][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_508__694), 0, 19)
                 ],
-                hand[draw_cards__p_507__613],
+                hand[draw_cards__p_507__693],
             ),
             jnp.int16,
         )
     )
-    deck__617 = deck.at[draw_cards__p_507__613].set(
+    deck__697 = deck.at[draw_cards__p_507__693].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_509__615) < 20),
-                deck[draw_cards__p_507__613][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_509__615), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_509__695) < 20),
+                deck[draw_cards__p_507__693][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_509__695), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__618 = hand_count.at[draw_cards__p_507__613].set(
-        jnp.asarray((hand_count[draw_cards__p_507__613] + draw_cards__k_509__615), jnp.int8)
+    hand_count__698 = hand_count.at[draw_cards__p_507__693].set(
+        jnp.asarray((hand_count[draw_cards__p_507__693] + draw_cards__k_509__695), jnp.int8)
     )
-    deck_count__619 = deck_count.at[draw_cards__p_507__613].set(
-        jnp.asarray((deck_count[draw_cards__p_507__613] - draw_cards__k_509__615), jnp.int8)
+    deck_count__699 = deck_count.at[draw_cards__p_507__693].set(
+        jnp.asarray((deck_count[draw_cards__p_507__693] - draw_cards__k_509__695), jnp.int8)
     )
-    cond__620 = turn__606 > 1
-    energy_now__621 = energy_now__483.at[start_turn__p_506__603].set(
-        jnp.asarray(energy_next[start_turn__p_506__603], jnp.int8)
+    cond__700 = turn__686 > 1
+    energy_now__701 = energy_now__563.at[start_turn__p_506__683].set(
+        jnp.asarray(energy_next[start_turn__p_506__683], jnp.int8)
     )
-    energy_next__622 = energy_next.at[start_turn__p_506__603].set(
+    energy_next__702 = energy_next.at[start_turn__p_506__683].set(
         jnp.asarray(
             (
                 lambda next_energy__p_510: (
@@ -11582,107 +11793,109 @@ def _effect_attack(s: State, params, key) -> State:
                         )
                     )(_roll(_words[11], DECK_INFO__types[next_energy__d_511]))
                 )(s.deck_id[next_energy__p_510])
-            )(start_turn__p_506__603),
+            )(start_turn__p_506__683),
             jnp.int8,
         )
     )
-    energy_now__623 = jnp.where(cond__620, energy_now__621, energy_now__483)
-    energy_next__624 = jnp.where(cond__620, energy_next__622, energy_next)
-    phase__625 = jnp.where(cond__600, phase__601, phase__605)
-    turn__626 = jnp.where(cond__600, turn, turn__606)
-    deck__627 = jnp.where(cond__600, deck, deck__617)
-    deck_count__628 = jnp.where(cond__600, deck_count, deck_count__619)
-    hand__629 = jnp.where(cond__600, hand, hand__616)
-    hand_count__630 = jnp.where(cond__600, hand_count, hand_count__618)
-    energy_now__631 = jnp.where(cond__600, energy_now__483, energy_now__623)
-    energy_next__632 = jnp.where(cond__600, energy_next, energy_next__624)
-    supporter_played__633 = jnp.where(cond__600, supporter_played, supporter_played__607)
-    retreated__634 = jnp.where(cond__600, retreated, retreated__608)
-    retreat_cut__635 = jnp.where(cond__600, retreat_cut, retreat_cut__609)
-    dealt_bonus__636 = jnp.where(cond__600, dealt_bonus, dealt_bonus__610)
-    dealt_group__637 = jnp.where(cond__600, dealt_group, dealt_group__611)
-    used_ability__638 = jnp.where(cond__600, used_ability__590, used_ability__612)
-    current_player__639 = jnp.where(cond__600, current_player__602, current_player__604)
-    phase__640 = jnp.where(cond__598, phase__599, phase__625)
-    turn__641 = jnp.where(cond__598, turn, turn__626)
-    deck__642 = jnp.where(cond__598, deck, deck__627)
-    deck_count__643 = jnp.where(cond__598, deck_count, deck_count__628)
-    hand__644 = jnp.where(cond__598, hand, hand__629)
-    hand_count__645 = jnp.where(cond__598, hand_count, hand_count__630)
-    energy_now__646 = jnp.where(cond__598, energy_now__483, energy_now__631)
-    energy_next__647 = jnp.where(cond__598, energy_next, energy_next__632)
-    supporter_played__648 = jnp.where(cond__598, supporter_played, supporter_played__633)
-    retreated__649 = jnp.where(cond__598, retreated, retreated__634)
-    retreat_cut__650 = jnp.where(cond__598, retreat_cut, retreat_cut__635)
-    dealt_bonus__651 = jnp.where(cond__598, dealt_bonus, dealt_bonus__636)
-    dealt_group__652 = jnp.where(cond__598, dealt_group, dealt_group__637)
-    used_ability__653 = jnp.where(cond__598, used_ability__590, used_ability__638)
-    current_player__654 = jnp.where(cond__598, current_player, current_player__639)
-    phase__655 = jnp.where(cond__594, phase__597, phase__640)
-    turn__656 = jnp.where(cond__594, turn, turn__641)
-    deck__657 = jnp.where(cond__594, deck, deck__642)
-    deck_count__658 = jnp.where(cond__594, deck_count, deck_count__643)
-    hand__659 = jnp.where(cond__594, hand, hand__644)
-    hand_count__660 = jnp.where(cond__594, hand_count, hand_count__645)
-    energy_now__661 = jnp.where(cond__594, energy_now__483, energy_now__646)
-    energy_next__662 = jnp.where(cond__594, energy_next, energy_next__647)
-    supporter_played__663 = jnp.where(cond__594, supporter_played, supporter_played__648)
-    retreated__664 = jnp.where(cond__594, retreated, retreated__649)
-    retreat_cut__665 = jnp.where(cond__594, retreat_cut, retreat_cut__650)
-    dealt_bonus__666 = jnp.where(cond__594, dealt_bonus, dealt_bonus__651)
-    dealt_group__667 = jnp.where(cond__594, dealt_group, dealt_group__652)
-    used_ability__668 = jnp.where(cond__594, used_ability__590, used_ability__653)
-    current_player__669 = jnp.where(cond__594, current_player, current_player__654)
-    rewards__670 = jnp.where(cond__594, rewards__595, rewards__591)
-    terminated__671 = jnp.where(cond__594, terminated__596, terminated__592)
-    phase__672 = jnp.where(cond__593, phase__655, phase__576)
-    turn__673 = jnp.where(cond__593, turn__656, turn)
-    deck__674 = jnp.where(cond__593, deck__657, deck)
-    deck_count__675 = jnp.where(cond__593, deck_count__658, deck_count)
-    hand__676 = jnp.where(cond__593, hand__659, hand)
-    hand_count__677 = jnp.where(cond__593, hand_count__660, hand_count)
-    energy_now__678 = jnp.where(cond__593, energy_now__661, energy_now__483)
-    energy_next__679 = jnp.where(cond__593, energy_next__662, energy_next)
-    supporter_played__680 = jnp.where(cond__593, supporter_played__663, supporter_played)
-    retreated__681 = jnp.where(cond__593, retreated__664, retreated)
-    retreat_cut__682 = jnp.where(cond__593, retreat_cut__665, retreat_cut)
-    dealt_bonus__683 = jnp.where(cond__593, dealt_bonus__666, dealt_bonus)
-    dealt_group__684 = jnp.where(cond__593, dealt_group__667, dealt_group)
-    used_ability__685 = jnp.where(cond__593, used_ability__668, used_ability__590)
-    current_player__686 = jnp.where(cond__593, current_player__669, current_player)
-    rewards__687 = jnp.where(cond__593, rewards__670, rewards__591)
-    terminated__688 = jnp.where(cond__593, terminated__671, terminated__592)
-    phase = jnp.where(cond__481, phase__672, phase)
-    turn = jnp.where(cond__481, turn__673, turn)
-    deck = jnp.where(cond__481, deck__674, deck)
-    deck_count = jnp.where(cond__481, deck_count__675, deck_count)
-    hand = jnp.where(cond__481, hand__676, hand)
-    hand_count = jnp.where(cond__481, hand_count__677, hand_count)
-    discard_count = jnp.where(cond__481, discard_count__577, discard_count)
-    discard = jnp.where(cond__481, discard__578, discard)
-    card = jnp.where(cond__481, card__579, card)
-    damage = jnp.where(cond__481, damage__580, damage)
-    energy = jnp.where(cond__481, energy__581, energy)
-    entered = jnp.where(cond__481, entered__582, entered)
-    poisoned = jnp.where(cond__481, poisoned__583, poisoned)
-    burned = jnp.where(cond__481, burned__584, burned)
-    condition = jnp.where(cond__481, condition__585, condition)
-    points = jnp.where(cond__481, points__586, points)
-    energy_now = jnp.where(cond__481, energy_now__678, energy_now)
-    energy_next = jnp.where(cond__481, energy_next__679, energy_next)
-    supporter_played = jnp.where(cond__481, supporter_played__680, supporter_played)
-    retreated = jnp.where(cond__481, retreated__681, retreated)
-    promote_pending = jnp.where(cond__481, promote_pending__587, promote_pending)
-    retreat_cut = jnp.where(cond__481, retreat_cut__682, retreat_cut)
-    dealt_bonus = jnp.where(cond__481, dealt_bonus__683, dealt_bonus)
-    dealt_group = jnp.where(cond__481, dealt_group__684, dealt_group)
-    ko_turn = jnp.where(cond__481, ko_turn__588, ko_turn)
-    under = jnp.where(cond__481, under__589, under)
-    used_ability = jnp.where(cond__481, used_ability__685, used_ability)
-    current_player = jnp.where(cond__481, current_player__686, current_player)
-    rewards = jnp.where(cond__481, rewards__687, rewards)
-    terminated = jnp.where(cond__481, terminated__688, terminated)
+    energy_now__703 = jnp.where(cond__700, energy_now__701, energy_now__563)
+    energy_next__704 = jnp.where(cond__700, energy_next__702, energy_next)
+    phase__705 = jnp.where(cond__680, phase__681, phase__685)
+    turn__706 = jnp.where(cond__680, turn, turn__686)
+    deck__707 = jnp.where(cond__680, deck, deck__697)
+    deck_count__708 = jnp.where(cond__680, deck_count, deck_count__699)
+    hand__709 = jnp.where(cond__680, hand, hand__696)
+    hand_count__710 = jnp.where(cond__680, hand_count, hand_count__698)
+    energy_now__711 = jnp.where(cond__680, energy_now__563, energy_now__703)
+    energy_next__712 = jnp.where(cond__680, energy_next, energy_next__704)
+    supporter_played__713 = jnp.where(cond__680, supporter_played, supporter_played__687)
+    retreated__714 = jnp.where(cond__680, retreated, retreated__688)
+    retreat_cut__715 = jnp.where(cond__680, retreat_cut, retreat_cut__689)
+    dealt_bonus__716 = jnp.where(cond__680, dealt_bonus, dealt_bonus__690)
+    dealt_group__717 = jnp.where(cond__680, dealt_group, dealt_group__691)
+    used_ability__718 = jnp.where(cond__680, used_ability__670, used_ability__692)
+    current_player__719 = jnp.where(cond__680, current_player__682, current_player__684)
+    phase__720 = jnp.where(cond__678, phase__679, phase__705)
+    turn__721 = jnp.where(cond__678, turn, turn__706)
+    deck__722 = jnp.where(cond__678, deck, deck__707)
+    deck_count__723 = jnp.where(cond__678, deck_count, deck_count__708)
+    hand__724 = jnp.where(cond__678, hand, hand__709)
+    hand_count__725 = jnp.where(cond__678, hand_count, hand_count__710)
+    energy_now__726 = jnp.where(cond__678, energy_now__563, energy_now__711)
+    energy_next__727 = jnp.where(cond__678, energy_next, energy_next__712)
+    supporter_played__728 = jnp.where(cond__678, supporter_played, supporter_played__713)
+    retreated__729 = jnp.where(cond__678, retreated, retreated__714)
+    retreat_cut__730 = jnp.where(cond__678, retreat_cut, retreat_cut__715)
+    dealt_bonus__731 = jnp.where(cond__678, dealt_bonus, dealt_bonus__716)
+    dealt_group__732 = jnp.where(cond__678, dealt_group, dealt_group__717)
+    used_ability__733 = jnp.where(cond__678, used_ability__670, used_ability__718)
+    current_player__734 = jnp.where(cond__678, current_player, current_player__719)
+    phase__735 = jnp.where(cond__674, phase__677, phase__720)
+    turn__736 = jnp.where(cond__674, turn, turn__721)
+    deck__737 = jnp.where(cond__674, deck, deck__722)
+    deck_count__738 = jnp.where(cond__674, deck_count, deck_count__723)
+    hand__739 = jnp.where(cond__674, hand, hand__724)
+    hand_count__740 = jnp.where(cond__674, hand_count, hand_count__725)
+    energy_now__741 = jnp.where(cond__674, energy_now__563, energy_now__726)
+    energy_next__742 = jnp.where(cond__674, energy_next, energy_next__727)
+    supporter_played__743 = jnp.where(cond__674, supporter_played, supporter_played__728)
+    retreated__744 = jnp.where(cond__674, retreated, retreated__729)
+    retreat_cut__745 = jnp.where(cond__674, retreat_cut, retreat_cut__730)
+    dealt_bonus__746 = jnp.where(cond__674, dealt_bonus, dealt_bonus__731)
+    dealt_group__747 = jnp.where(cond__674, dealt_group, dealt_group__732)
+    used_ability__748 = jnp.where(cond__674, used_ability__670, used_ability__733)
+    current_player__749 = jnp.where(cond__674, current_player, current_player__734)
+    rewards__750 = jnp.where(cond__674, rewards__675, rewards__671)
+    terminated__751 = jnp.where(cond__674, terminated__676, terminated__672)
+    phase__752 = jnp.where(cond__673, phase__735, phase__656)
+    turn__753 = jnp.where(cond__673, turn__736, turn)
+    deck__754 = jnp.where(cond__673, deck__737, deck)
+    deck_count__755 = jnp.where(cond__673, deck_count__738, deck_count)
+    hand__756 = jnp.where(cond__673, hand__739, hand)
+    hand_count__757 = jnp.where(cond__673, hand_count__740, hand_count)
+    energy_now__758 = jnp.where(cond__673, energy_now__741, energy_now__563)
+    energy_next__759 = jnp.where(cond__673, energy_next__742, energy_next)
+    supporter_played__760 = jnp.where(cond__673, supporter_played__743, supporter_played)
+    retreated__761 = jnp.where(cond__673, retreated__744, retreated)
+    retreat_cut__762 = jnp.where(cond__673, retreat_cut__745, retreat_cut)
+    dealt_bonus__763 = jnp.where(cond__673, dealt_bonus__746, dealt_bonus)
+    dealt_group__764 = jnp.where(cond__673, dealt_group__747, dealt_group)
+    used_ability__765 = jnp.where(cond__673, used_ability__748, used_ability__670)
+    current_player__766 = jnp.where(cond__673, current_player__749, current_player)
+    rewards__767 = jnp.where(cond__673, rewards__750, rewards__671)
+    terminated__768 = jnp.where(cond__673, terminated__751, terminated__672)
+    phase = jnp.where(cond__561, phase__752, phase)
+    turn = jnp.where(cond__561, turn__753, turn)
+    deck = jnp.where(cond__561, deck__754, deck)
+    deck_count = jnp.where(cond__561, deck_count__755, deck_count)
+    hand = jnp.where(cond__561, hand__756, hand)
+    hand_count = jnp.where(cond__561, hand_count__757, hand_count)
+    discard_count = jnp.where(cond__561, discard_count__657, discard_count)
+    discard = jnp.where(cond__561, discard__658, discard)
+    card = jnp.where(cond__561, card__659, card)
+    damage = jnp.where(cond__561, damage__660, damage)
+    energy = jnp.where(cond__561, energy__661, energy)
+    entered = jnp.where(cond__561, entered__662, entered)
+    poisoned = jnp.where(cond__561, poisoned__663, poisoned)
+    burned = jnp.where(cond__561, burned__664, burned)
+    condition = jnp.where(cond__561, condition__665, condition)
+    points = jnp.where(cond__561, points__666, points)
+    energy_now = jnp.where(cond__561, energy_now__758, energy_now)
+    energy_next = jnp.where(cond__561, energy_next__759, energy_next)
+    supporter_played = jnp.where(cond__561, supporter_played__760, supporter_played)
+    retreated = jnp.where(cond__561, retreated__761, retreated)
+    promote_pending = jnp.where(cond__561, promote_pending__667, promote_pending)
+    retreat_cut = jnp.where(cond__561, retreat_cut__762, retreat_cut)
+    dealt_bonus = jnp.where(cond__561, dealt_bonus__763, dealt_bonus)
+    dealt_group = jnp.where(cond__561, dealt_group__764, dealt_group)
+    ko_turn = jnp.where(cond__561, ko_turn__668, ko_turn)
+    under = jnp.where(cond__561, under__669, under)
+    used_ability = jnp.where(cond__561, used_ability__765, used_ability)
+    current_player = jnp.where(cond__561, current_player__766, current_player)
+    rewards = jnp.where(cond__561, rewards__767, rewards)
+    terminated = jnp.where(cond__561, terminated__768, terminated)
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         damage=damage,
         choice__p=choice__p,
         choice__r=choice__r,
@@ -11691,8 +11904,6 @@ def _effect_attack(s: State, params, key) -> State:
         choice__dmg=choice__dmg,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         card=card,
         energy=energy,
         entered=entered,
@@ -11729,7 +11940,10 @@ def _effect_attack(s: State, params, key) -> State:
 
 def _effect_use_ability(s: State, params, key) -> State:
     slot = params[0]
+    choice__option = params[0]
     _words = jax.random.bits(key, (1,), jnp.uint32)
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     used_ability = s.used_ability
     choice__slot = s.choice__slot
     choice__p = s.choice__p
@@ -11737,8 +11951,6 @@ def _effect_use_ability(s: State, params, key) -> State:
     choice__c = s.choice__c
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     damage = s.damage
     card = s.card
     energy = s.energy
@@ -11757,12 +11969,30 @@ def _effect_use_ability(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     phase = s.phase
-    choice__mover = current_player
-    p = current_player
-    o = 1 - p
-    c = card[p, slot]
-    used_ability = used_ability.at[p, slot].set(jnp.asarray(True, jnp.bool_))
-    choice__options_4 = jnp.broadcast_to(
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)
+    p = choice__p
+    o = choice__o
+    c = choice__c
+    t = jnp.asarray(0, jnp.int32)
+    b = jnp.asarray(0, jnp.int32)
+    choice__test_5 = False
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    o__4 = 1 - p__3
+    c__5 = card[p__3, slot__arg]
+    used_ability__6 = used_ability.at[p__3, slot__arg].set(jnp.asarray(True, jnp.bool_))
+    used_ability = jnp.where(cond__1, used_ability__6, used_ability)
+    p = jnp.where(cond__1, p__3, p)
+    o = jnp.where(cond__1, o__4, o)
+    c = jnp.where(cond__1, c__5, c)
+    cond__7 = choice__resume == 4
+    t__8 = choice__option
+    cond__9 = choice__resume == 0
+    choice__options_4__10 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda ability_targets__p_534: (
@@ -11871,23 +12101,22 @@ def _effect_use_ability(s: State, params, key) -> State:
                             )((card[ability_targets__o_536] >= 0))
                         )(card[ability_targets__p_534, ability_targets__slot_535])
                     )((1 - ability_targets__p_534))
-                )(slot)
+                )(slot__arg)
             )(p),
             jnp.bool_,
         ),
         (4,),
     )
-    t = jnp.asarray(-1, jnp.int32)
-    cond__1 = jnp.any(choice__options_4)
-    choice__slot__2 = slot
-    choice__p__3 = p
-    choice__o__4 = o
-    choice__c__5 = c
-    choice__mask__6 = jnp.broadcast_to(
+    cond__11 = jnp.any(choice__options_4__10)
+    choice__slot__12 = slot__arg
+    choice__p__13 = p
+    choice__o__14 = o
+    choice__c__15 = c
+    choice__mask__16 = jnp.broadcast_to(
         jnp.asarray(
             jnp.concatenate(
                 [
-                    jnp.atleast_1d(jnp.asarray(choice__options_4, jnp.bool_)),
+                    jnp.atleast_1d(jnp.asarray(choice__options_4__10, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
@@ -11910,121 +12139,141 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (20,),
     )
-    choice__player__7 = current_player
-    current_player__8 = jnp.where(CARDS__ab_drive_off[c], o, p)
-    choice__pending__9 = jnp.asarray(4, jnp.int32)
-    choice__pending = jnp.where(cond__1, choice__pending__9, choice__pending)
-    choice__player = jnp.where(cond__1, choice__player__7, choice__player)
-    choice__mask = jnp.where(cond__1, choice__mask__6, choice__mask)
-    choice__p = jnp.where(cond__1, choice__p__3, choice__p)
-    choice__o = jnp.where(cond__1, choice__o__4, choice__o)
-    choice__c = jnp.where(cond__1, choice__c__5, choice__c)
-    choice__slot = jnp.where(cond__1, choice__slot__2, choice__slot)
-    current_player = jnp.where(cond__1, current_player__8, current_player)
-    cond__10 = choice__pending == 0
-    cond__11 = CARDS__ab_heal_all[c] > 0
-    damage__12 = damage.at[p].set(
+    choice__player__17 = current_player
+    current_player__18 = jnp.where(CARDS__ab_drive_off[c], o, p)
+    choice__pending__19 = jnp.asarray(4, jnp.int32)
+    t__20 = jnp.asarray(-1, jnp.int32)
+    choice__pending__21 = jnp.where(cond__11, choice__pending__19, choice__pending)
+    choice__player__22 = jnp.where(cond__11, choice__player__17, choice__player)
+    choice__mask__23 = jnp.where(cond__11, choice__mask__16, choice__mask)
+    choice__p__24 = jnp.where(cond__11, choice__p__13, choice__p)
+    choice__o__25 = jnp.where(cond__11, choice__o__14, choice__o)
+    choice__c__26 = jnp.where(cond__11, choice__c__15, choice__c)
+    choice__slot__27 = jnp.where(cond__11, choice__slot__12, choice__slot)
+    current_player__28 = jnp.where(cond__11, current_player__18, current_player)
+    t__29 = jnp.where(cond__11, t, t__20)
+    choice__pending__30 = jnp.where(cond__9, choice__pending__21, choice__pending)
+    choice__player__31 = jnp.where(cond__9, choice__player__22, choice__player)
+    choice__mask__32 = jnp.where(cond__9, choice__mask__23, choice__mask)
+    choice__p__33 = jnp.where(cond__9, choice__p__24, choice__p)
+    choice__o__34 = jnp.where(cond__9, choice__o__25, choice__o)
+    choice__c__35 = jnp.where(cond__9, choice__c__26, choice__c)
+    choice__slot__36 = jnp.where(cond__9, choice__slot__27, choice__slot)
+    current_player__37 = jnp.where(cond__9, current_player__28, current_player)
+    t__38 = jnp.where(cond__9, t__29, t)
+    choice__pending = jnp.where(cond__7, choice__pending, choice__pending__30)
+    choice__player = jnp.where(cond__7, choice__player, choice__player__31)
+    choice__mask = jnp.where(cond__7, choice__mask, choice__mask__32)
+    choice__p = jnp.where(cond__7, choice__p, choice__p__33)
+    choice__o = jnp.where(cond__7, choice__o, choice__o__34)
+    choice__c = jnp.where(cond__7, choice__c, choice__c__35)
+    choice__slot = jnp.where(cond__7, choice__slot, choice__slot__36)
+    current_player = jnp.where(cond__7, current_player, current_player__37)
+    t = jnp.where(cond__7, t__8, t__38)
+    cond__39 = jnp.logical_and((choice__pending == 0), (choice__resume <= 4))
+    cond__40 = CARDS__ab_heal_all[c] > 0
+    damage__41 = damage.at[p].set(
         jnp.asarray(
             jnp.where((damage[p] > CARDS__ab_heal_all[c]), (damage[p] - CARDS__ab_heal_all[c]), 0),
             jnp.int16,
         )
     )
-    damage__13 = jnp.where(cond__11, damage__12, damage)
-    cond__14 = jnp.logical_and(jnp.logical_or(CARDS__ab_gust[c], CARDS__ab_drive_off[c]), (t >= 0))
-    swap_active__p_542__15 = o
-    swap_active__b_543__16 = t
-    swap_active__perm_544__17 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_543__16], jnp.int32), (4,)
+    damage__42 = jnp.where(cond__40, damage__41, damage)
+    cond__43 = jnp.logical_and(jnp.logical_or(CARDS__ab_gust[c], CARDS__ab_drive_off[c]), (t >= 0))
+    swap_active__p_542__44 = o
+    swap_active__b_543__45 = t
+    swap_active__perm_544__46 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_543__45], jnp.int32), (4,)
     )
-    card__18 = card.at[swap_active__p_542__15].set(
-        jnp.asarray(card[swap_active__p_542__15][swap_active__perm_544__17], jnp.int16)
+    card__47 = card.at[swap_active__p_542__44].set(
+        jnp.asarray(card[swap_active__p_542__44][swap_active__perm_544__46], jnp.int16)
     )
-    damage__19 = damage__13.at[swap_active__p_542__15].set(
-        jnp.asarray(damage__13[swap_active__p_542__15][swap_active__perm_544__17], jnp.int16)
+    damage__48 = damage__42.at[swap_active__p_542__44].set(
+        jnp.asarray(damage__42[swap_active__p_542__44][swap_active__perm_544__46], jnp.int16)
     )
-    energy__20 = energy.at[swap_active__p_542__15].set(
-        jnp.asarray(energy[swap_active__p_542__15][swap_active__perm_544__17], jnp.int8)
+    energy__49 = energy.at[swap_active__p_542__44].set(
+        jnp.asarray(energy[swap_active__p_542__44][swap_active__perm_544__46], jnp.int8)
     )
-    entered__21 = entered.at[swap_active__p_542__15].set(
-        jnp.asarray(entered[swap_active__p_542__15][swap_active__perm_544__17], jnp.int8)
+    entered__50 = entered.at[swap_active__p_542__44].set(
+        jnp.asarray(entered[swap_active__p_542__44][swap_active__perm_544__46], jnp.int8)
     )
-    under__22 = under.at[swap_active__p_542__15].set(
-        jnp.asarray(under[swap_active__p_542__15][swap_active__perm_544__17], jnp.int16)
+    under__51 = under.at[swap_active__p_542__44].set(
+        jnp.asarray(under[swap_active__p_542__44][swap_active__perm_544__46], jnp.int16)
     )
-    used_ability__23 = used_ability.at[swap_active__p_542__15].set(
-        jnp.asarray(used_ability[swap_active__p_542__15][swap_active__perm_544__17], jnp.bool_)
+    used_ability__52 = used_ability.at[swap_active__p_542__44].set(
+        jnp.asarray(used_ability[swap_active__p_542__44][swap_active__perm_544__46], jnp.bool_)
     )
-    clear_conditions__p_545__24 = swap_active__p_542__15
-    poisoned__25 = poisoned.at[clear_conditions__p_545__24].set(jnp.asarray(False, jnp.bool_))
-    burned__26 = burned.at[clear_conditions__p_545__24].set(jnp.asarray(False, jnp.bool_))
-    condition__27 = condition.at[clear_conditions__p_545__24].set(jnp.asarray(0, jnp.int8))
-    lasting_until__28 = lasting_until.at[clear_conditions__p_545__24].set(
+    clear_conditions__p_545__53 = swap_active__p_542__44
+    poisoned__54 = poisoned.at[clear_conditions__p_545__53].set(jnp.asarray(False, jnp.bool_))
+    burned__55 = burned.at[clear_conditions__p_545__53].set(jnp.asarray(False, jnp.bool_))
+    condition__56 = condition.at[clear_conditions__p_545__53].set(jnp.asarray(0, jnp.int8))
+    lasting_until__57 = lasting_until.at[clear_conditions__p_545__53].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_545__24]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_545__53]), jnp.int16
         )
     )
-    card__29 = jnp.where(cond__14, card__18, card)
-    damage__30 = jnp.where(cond__14, damage__19, damage__13)
-    energy__31 = jnp.where(cond__14, energy__20, energy)
-    entered__32 = jnp.where(cond__14, entered__21, entered)
-    poisoned__33 = jnp.where(cond__14, poisoned__25, poisoned)
-    burned__34 = jnp.where(cond__14, burned__26, burned)
-    condition__35 = jnp.where(cond__14, condition__27, condition)
-    under__36 = jnp.where(cond__14, under__22, under)
-    lasting_until__37 = jnp.where(cond__14, lasting_until__28, lasting_until)
-    used_ability__38 = jnp.where(cond__14, used_ability__23, used_ability)
-    cond__39 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
-    damage__40 = damage__30.at[o, t].set(
-        jnp.asarray((damage__30[o, t] + CARDS__ab_snipe[c]), jnp.int16)
+    card__58 = jnp.where(cond__43, card__47, card)
+    damage__59 = jnp.where(cond__43, damage__48, damage__42)
+    energy__60 = jnp.where(cond__43, energy__49, energy)
+    entered__61 = jnp.where(cond__43, entered__50, entered)
+    poisoned__62 = jnp.where(cond__43, poisoned__54, poisoned)
+    burned__63 = jnp.where(cond__43, burned__55, burned)
+    condition__64 = jnp.where(cond__43, condition__56, condition)
+    under__65 = jnp.where(cond__43, under__51, under)
+    lasting_until__66 = jnp.where(cond__43, lasting_until__57, lasting_until)
+    used_ability__67 = jnp.where(cond__43, used_ability__52, used_ability)
+    cond__68 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
+    damage__69 = damage__59.at[o, t].set(
+        jnp.asarray((damage__59[o, t] + CARDS__ab_snipe[c]), jnp.int16)
     )
-    damage__41 = jnp.where(cond__39, damage__40, damage__30)
-    cond__42 = CARDS__ab_attach_type[c] >= 0
-    energy__43 = energy__31.at[
-        p, jnp.where(CARDS__ab_attach_active[c], 0, slot), CARDS__ab_attach_type[c]
+    damage__70 = jnp.where(cond__68, damage__69, damage__59)
+    cond__71 = CARDS__ab_attach_type[c] >= 0
+    energy__72 = energy__60.at[
+        p, jnp.where(CARDS__ab_attach_active[c], 0, slot__arg), CARDS__ab_attach_type[c]
     ].set(
         jnp.asarray(
             (
-                energy__31[
-                    p, jnp.where(CARDS__ab_attach_active[c], 0, slot), CARDS__ab_attach_type[c]
+                energy__60[
+                    p, jnp.where(CARDS__ab_attach_active[c], 0, slot__arg), CARDS__ab_attach_type[c]
                 ]
                 + 1
             ),
             jnp.int8,
         )
     )
-    energy__44 = jnp.where(cond__42, energy__43, energy__31)
-    heads__45 = _flip(_words[0])
-    cond__46 = jnp.logical_and(
+    energy__73 = jnp.where(cond__71, energy__72, energy__60)
+    heads__74 = _flip(_words[0])
+    cond__75 = jnp.logical_and(
         (CARDS__ab_status[c] > 0),
         jnp.logical_or(
-            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__45)
+            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__74)
         ),
     )
-    give_status__q_546__47 = o
-    give_status__st_547__48 = CARDS__ab_status[c]
-    cond__49 = give_status__st_547__48 == 1
-    poisoned__50 = poisoned__33.at[give_status__q_546__47].set(jnp.asarray(True, jnp.bool_))
-    cond__51 = give_status__st_547__48 == 2
-    burned__52 = burned__34.at[give_status__q_546__47].set(jnp.asarray(True, jnp.bool_))
-    cond__53 = give_status__st_547__48 == 3
-    condition__54 = condition__35.at[give_status__q_546__47].set(jnp.asarray(1, jnp.int8))
-    cond__55 = give_status__st_547__48 == 4
-    condition__56 = condition__35.at[give_status__q_546__47].set(jnp.asarray(2, jnp.int8))
-    cond__57 = give_status__st_547__48 == 5
-    condition__58 = condition__35.at[give_status__q_546__47].set(jnp.asarray(3, jnp.int8))
-    condition__59 = jnp.where(cond__57, condition__58, condition__35)
-    condition__60 = jnp.where(cond__55, condition__56, condition__59)
-    condition__61 = jnp.where(cond__53, condition__54, condition__60)
-    burned__62 = jnp.where(cond__51, burned__52, burned__34)
-    condition__63 = jnp.where(cond__51, condition__35, condition__61)
-    poisoned__64 = jnp.where(cond__49, poisoned__50, poisoned__33)
-    burned__65 = jnp.where(cond__49, burned__34, burned__62)
-    condition__66 = jnp.where(cond__49, condition__35, condition__63)
-    poisoned__67 = jnp.where(cond__46, poisoned__64, poisoned__33)
-    burned__68 = jnp.where(cond__46, burned__65, burned__34)
-    condition__69 = jnp.where(cond__46, condition__66, condition__35)
-    cond__70 = CARDS__ab_look_n[c] > 0
-    seen__71 = seen.at[p].set(
+    give_status__q_546__76 = o
+    give_status__st_547__77 = CARDS__ab_status[c]
+    cond__78 = give_status__st_547__77 == 1
+    poisoned__79 = poisoned__62.at[give_status__q_546__76].set(jnp.asarray(True, jnp.bool_))
+    cond__80 = give_status__st_547__77 == 2
+    burned__81 = burned__63.at[give_status__q_546__76].set(jnp.asarray(True, jnp.bool_))
+    cond__82 = give_status__st_547__77 == 3
+    condition__83 = condition__64.at[give_status__q_546__76].set(jnp.asarray(1, jnp.int8))
+    cond__84 = give_status__st_547__77 == 4
+    condition__85 = condition__64.at[give_status__q_546__76].set(jnp.asarray(2, jnp.int8))
+    cond__86 = give_status__st_547__77 == 5
+    condition__87 = condition__64.at[give_status__q_546__76].set(jnp.asarray(3, jnp.int8))
+    condition__88 = jnp.where(cond__86, condition__87, condition__64)
+    condition__89 = jnp.where(cond__84, condition__85, condition__88)
+    condition__90 = jnp.where(cond__82, condition__83, condition__89)
+    burned__91 = jnp.where(cond__80, burned__81, burned__63)
+    condition__92 = jnp.where(cond__80, condition__64, condition__90)
+    poisoned__93 = jnp.where(cond__78, poisoned__79, poisoned__62)
+    burned__94 = jnp.where(cond__78, burned__63, burned__91)
+    condition__95 = jnp.where(cond__78, condition__64, condition__92)
+    poisoned__96 = jnp.where(cond__75, poisoned__93, poisoned__62)
+    burned__97 = jnp.where(cond__75, burned__94, burned__63)
+    condition__98 = jnp.where(cond__75, condition__95, condition__64)
+    cond__99 = CARDS__ab_look_n[c] > 0
+    seen__100 = seen.at[p].set(
         jnp.asarray(
             jnp.where(
                 (HAND_SLOTS < CARDS__ab_look_n[c]), s.deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1
@@ -12032,33 +12281,33 @@ def _effect_use_ability(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    seen__72 = jnp.where(cond__70, seen__71, seen)
-    cond__73 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
-    energy__74 = energy__44.at[p, t, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__44[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
+    seen__101 = jnp.where(cond__99, seen__100, seen)
+    cond__102 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
+    energy__103 = energy__73.at[p, t, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__73[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
     )
-    energy__75 = energy__74.at[p, 0, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__74[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
+    energy__104 = energy__103.at[p, 0, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__103[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
     )
-    energy__76 = jnp.where(cond__73, energy__75, energy__44)
-    knockouts__ko_548__77 = jnp.broadcast_to(
+    energy__105 = jnp.where(cond__102, energy__104, energy__73)
+    knockouts__ko_548__106 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__29 >= 0), (damage__41 >= CARDS__hp[card__29])), jnp.bool_
+            jnp.logical_and((card__58 >= 0), (damage__70 >= CARDS__hp[card__58])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_549__78 = jnp.broadcast_to(
+    knockouts__ko_cards_549__107 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_548__77,
-                (1 + jnp.asarray(CARDS__stage[card__29]).astype(jnp.int32)),
+                knockouts__ko_548__106,
+                (1 + jnp.asarray(CARDS__stage[card__58]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__79 = jnp.broadcast_to(
+    discard_count__108 = jnp.broadcast_to(
         jnp.asarray(
             (
                 discard_count
@@ -12066,8 +12315,8 @@ def _effect_use_ability(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_cards_549__78[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_549__78[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_549__107[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_cards_549__107[1], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -12077,52 +12326,57 @@ def _effect_use_ability(s: State, params, key) -> State:
         (2,),
     )
 
-    def loop_body__80(knockouts__q_550, carry):
+    def loop_body__109(knockouts__q_550, carry):
         (discard,) = carry
 
-        def loop_body__81(knockouts__ks_551, carry):
+        def loop_body__110(knockouts__ks_551, carry):
             (discard,) = carry
-            cond__82 = knockouts__ko_548__77[knockouts__q_550, knockouts__ks_551]
-            discard__83 = discard.at[knockouts__q_550].set(
+            cond__111 = _get(knockouts__ko_548__106, knockouts__q_550, knockouts__ks_551)
+            discard__112 = discard.at[knockouts__q_550].set(
                 jnp.asarray(
-                    _push(discard[knockouts__q_550], card__29[knockouts__q_550, knockouts__ks_551]),
+                    _push(
+                        _get(discard, knockouts__q_550),
+                        _get(card__58, knockouts__q_550, knockouts__ks_551),
+                    ),
                     jnp.int16,
                 )
             )
 
-            def loop_body__84(knockouts__u_552, carry):
+            def loop_body__113(knockouts__u_552, carry):
                 (discard,) = carry
-                cond__85 = under__36[knockouts__q_550, knockouts__ks_551, knockouts__u_552] >= 0
-                discard__86 = discard.at[knockouts__q_550].set(
+                cond__114 = (
+                    _get(under__65, knockouts__q_550, knockouts__ks_551, knockouts__u_552) >= 0
+                )
+                discard__115 = discard.at[knockouts__q_550].set(
                     jnp.asarray(
                         _push(
-                            discard[knockouts__q_550],
-                            under__36[knockouts__q_550, knockouts__ks_551, knockouts__u_552],
+                            _get(discard, knockouts__q_550),
+                            _get(under__65, knockouts__q_550, knockouts__ks_551, knockouts__u_552),
                         ),
                         jnp.int16,
                     )
                 )
-                discard__87 = jnp.where(cond__85, discard__86, discard)
-                return (discard__87,)
+                discard__116 = jnp.where(cond__114, discard__115, discard)
+                return (discard__116,)
 
-            (discard__88,) = jax.lax.fori_loop(0, 2, loop_body__84, (discard__83,))
-            discard__89 = jnp.where(cond__82, discard__88, discard)
-            return (discard__89,)
+            (discard__117,) = jax.lax.fori_loop(0, 2, loop_body__113, (discard__112,))
+            discard__118 = jnp.where(cond__111, discard__117, discard)
+            return (discard__118,)
 
-        (discard__90,) = jax.lax.fori_loop(0, 4, loop_body__81, (discard,))
-        return (discard__90,)
+        (discard__119,) = jax.lax.fori_loop(0, 4, loop_body__110, (discard,))
+        return (discard__119,)
 
-    (discard__91,) = jax.lax.fori_loop(0, 2, loop_body__80, (discard,))
-    knockouts__ko_value_553__92 = jnp.broadcast_to(
+    (discard__120,) = jax.lax.fori_loop(0, 2, loop_body__109, (discard,))
+    knockouts__ko_value_553__121 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_548__77, (1 + jnp.asarray(CARDS__ex[card__29]).astype(jnp.int32)), 0
+                knockouts__ko_548__106, (1 + jnp.asarray(CARDS__ex[card__58]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__93 = jnp.broadcast_to(
+    points__122 = jnp.broadcast_to(
         jnp.asarray(
             (
                 points
@@ -12130,8 +12384,8 @@ def _effect_use_ability(s: State, params, key) -> State:
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            jnp.sum(knockouts__ko_value_553__92[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_553__92[0], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_553__121[1], dtype=jnp.int32),
+                            jnp.sum(knockouts__ko_value_553__121[0], dtype=jnp.int32),
                         )
                     ]
                 )
@@ -12140,16 +12394,16 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__94 = False
-    ko_turn__95 = jnp.broadcast_to(
+    cond__123 = False
+    ko_turn__124 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
-                            jnp.any(knockouts__ko_548__77[0]),
-                            jnp.any(knockouts__ko_548__77[1]),
+                            jnp.any(knockouts__ko_548__106[0]),
+                            jnp.any(knockouts__ko_548__106[1]),
                         )
                     ]
                 ),
@@ -12160,77 +12414,77 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    ko_turn__96 = jnp.where(cond__94, ko_turn__95, ko_turn)
-    card__97 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_548__77, -1, card__29), jnp.int16), (2, 4)
+    ko_turn__125 = jnp.where(cond__123, ko_turn__124, ko_turn)
+    card__126 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_548__106, -1, card__58), jnp.int16), (2, 4)
     )
-    damage__98 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_548__77, 0, damage__41), jnp.int16), (2, 4)
+    damage__127 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_548__106, 0, damage__70), jnp.int16), (2, 4)
     )
-    energy__99 = jnp.broadcast_to(
+    energy__128 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_548__77, (2, 4, 1)), 0, energy__76), jnp.int8
+            jnp.where(jnp.reshape(knockouts__ko_548__106, (2, 4, 1)), 0, energy__105), jnp.int8
         ),
         (2, 4, 8),
     )
-    entered__100 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_548__77, 0, entered__32), jnp.int8), (2, 4)
+    entered__129 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_548__106, 0, entered__61), jnp.int8), (2, 4)
     )
-    under__101 = jnp.broadcast_to(
+    under__130 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_548__77, (2, 4, 1)), -1, under__36), jnp.int16
+            jnp.where(jnp.reshape(knockouts__ko_548__106, (2, 4, 1)), -1, under__65), jnp.int16
         ),
         (2, 4, 2),
     )
-    used_ability__102 = jnp.broadcast_to(
+    used_ability__131 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(used_ability__38, jnp.logical_not(knockouts__ko_548__77)), jnp.bool_
+            jnp.logical_and(used_ability__67, jnp.logical_not(knockouts__ko_548__106)), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_active_554__103 = jnp.broadcast_to(
+    knockouts__ko_active_554__132 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_548__77[0, 0], knockouts__ko_548__77[1, 0])
+                    for x in (knockouts__ko_548__106[0, 0], knockouts__ko_548__106[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__104 = jnp.broadcast_to(
+    poisoned__133 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(poisoned__67, jnp.logical_not(knockouts__ko_active_554__103)), jnp.bool_
+            jnp.logical_and(poisoned__96, jnp.logical_not(knockouts__ko_active_554__132)), jnp.bool_
         ),
         (2,),
     )
-    burned__105 = jnp.broadcast_to(
+    burned__134 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and(burned__68, jnp.logical_not(knockouts__ko_active_554__103)), jnp.bool_
+            jnp.logical_and(burned__97, jnp.logical_not(knockouts__ko_active_554__132)), jnp.bool_
         ),
         (2,),
     )
-    condition__106 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_554__103, 0, condition__69), jnp.int8), (2,)
+    condition__135 = jnp.broadcast_to(
+        jnp.asarray(jnp.where(knockouts__ko_active_554__132, 0, condition__98), jnp.int8), (2,)
     )
-    knockouts__has_bench_557__107 = jnp.broadcast_to(
+    knockouts__has_bench_557__136 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_555: card__97[0, knockouts__ks_555] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_555: _get(card__126, 0, knockouts__ks_555) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_556: card__97[1, knockouts__ks_556] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_556: _get(card__126, 1, knockouts__ks_556) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )
@@ -12240,31 +12494,31 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__108 = jnp.broadcast_to(
+    promote_pending__137 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
                 promote_pending,
-                jnp.logical_and(knockouts__ko_active_554__103, knockouts__has_bench_557__107),
+                jnp.logical_and(knockouts__ko_active_554__132, knockouts__has_bench_557__136),
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    knockouts__won_558__109 = jnp.broadcast_to(
+    knockouts__won_558__138 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__93 >= 3),
+                (points__122 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_554__103[1],
-                                jnp.logical_not(knockouts__has_bench_557__107[1]),
+                                knockouts__ko_active_554__132[1],
+                                jnp.logical_not(knockouts__has_bench_557__136[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_554__103[0],
-                                jnp.logical_not(knockouts__has_bench_557__107[0]),
+                                knockouts__ko_active_554__132[0],
+                                jnp.logical_not(knockouts__has_bench_557__136[0]),
                             ),
                         )
                     ]
@@ -12274,32 +12528,58 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__110 = jnp.logical_and(knockouts__won_558__109[0], knockouts__won_558__109[1])
-    rewards__111 = jnp.zeros(2, jnp.float32)
-    terminated__112 = jnp.bool_(True)
-    phase__113 = jnp.asarray(3, jnp.int8)
-    cond__114 = jnp.logical_or(knockouts__won_558__109[0], knockouts__won_558__109[1])
-    rewards__115 = _outcome(jnp.where(knockouts__won_558__109[0], 0, 1), 1.0)
-    terminated__116 = jnp.bool_(True)
-    phase__117 = jnp.asarray(3, jnp.int8)
-    phase__118 = jnp.where(cond__114, phase__117, phase)
-    rewards__119 = jnp.where(cond__114, rewards__115, rewards)
-    terminated__120 = jnp.where(cond__114, terminated__116, terminated)
-    phase__121 = jnp.where(cond__110, phase__113, phase__118)
-    rewards__122 = jnp.where(cond__110, rewards__111, rewards__119)
-    terminated__123 = jnp.where(cond__110, terminated__112, terminated__120)
-    cond__124 = jnp.logical_and((phase__121 == 1), promote_pending__108[o])
-    choice__options_5__125 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(BENCH_MASK, (card__97[o] >= 0)), jnp.bool_), (4,)
+    cond__139 = jnp.logical_and(knockouts__won_558__138[0], knockouts__won_558__138[1])
+    rewards__140 = jnp.zeros(2, jnp.float32)
+    terminated__141 = jnp.bool_(True)
+    phase__142 = jnp.asarray(3, jnp.int8)
+    cond__143 = jnp.logical_or(knockouts__won_558__138[0], knockouts__won_558__138[1])
+    rewards__144 = _outcome(jnp.where(knockouts__won_558__138[0], 0, 1), 1.0)
+    terminated__145 = jnp.bool_(True)
+    phase__146 = jnp.asarray(3, jnp.int8)
+    phase__147 = jnp.where(cond__143, phase__146, phase)
+    rewards__148 = jnp.where(cond__143, rewards__144, rewards)
+    terminated__149 = jnp.where(cond__143, terminated__145, terminated)
+    phase__150 = jnp.where(cond__139, phase__142, phase__147)
+    rewards__151 = jnp.where(cond__139, rewards__140, rewards__148)
+    terminated__152 = jnp.where(cond__139, terminated__141, terminated__149)
+    choice__test_5__153 = jnp.logical_and((phase__150 == 1), promote_pending__137[o])
+    phase = jnp.where(cond__39, phase__150, phase)
+    discard_count = jnp.where(cond__39, discard_count__108, discard_count)
+    discard = jnp.where(cond__39, discard__120, discard)
+    card = jnp.where(cond__39, card__126, card)
+    damage = jnp.where(cond__39, damage__127, damage)
+    energy = jnp.where(cond__39, energy__128, energy)
+    entered = jnp.where(cond__39, entered__129, entered)
+    poisoned = jnp.where(cond__39, poisoned__133, poisoned)
+    burned = jnp.where(cond__39, burned__134, burned)
+    condition = jnp.where(cond__39, condition__135, condition)
+    points = jnp.where(cond__39, points__122, points)
+    promote_pending = jnp.where(cond__39, promote_pending__137, promote_pending)
+    ko_turn = jnp.where(cond__39, ko_turn__125, ko_turn)
+    under = jnp.where(cond__39, under__130, under)
+    lasting_until = jnp.where(cond__39, lasting_until__66, lasting_until)
+    used_ability = jnp.where(cond__39, used_ability__131, used_ability)
+    seen = jnp.where(cond__39, seen__101, seen)
+    rewards = jnp.where(cond__39, rewards__151, rewards)
+    terminated = jnp.where(cond__39, terminated__152, terminated)
+    choice__test_5 = jnp.where(cond__39, choice__test_5__153, choice__test_5)
+    cond__154 = jnp.logical_or(
+        jnp.logical_and((choice__pending == 0), (choice__resume <= 4)), (choice__resume == 5)
     )
-    b__126 = jnp.asarray(-1, jnp.int32)
-    cond__127 = jnp.any(choice__options_5__125)
-    choice__o__128 = o
-    choice__mask__129 = jnp.broadcast_to(
+    cond__155 = jnp.logical_or((choice__resume == 5), choice__test_5)
+    cond__156 = choice__resume == 5
+    b__157 = choice__option
+    cond__158 = jnp.logical_and((choice__pending == 0), (choice__resume <= 4))
+    choice__options_5__159 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and(BENCH_MASK, (card[o] >= 0)), jnp.bool_), (4,)
+    )
+    cond__160 = jnp.any(choice__options_5__159)
+    choice__o__161 = o
+    choice__mask__162 = jnp.broadcast_to(
         jnp.asarray(
             jnp.concatenate(
                 [
-                    jnp.atleast_1d(jnp.asarray(choice__options_5__125, jnp.bool_)),
+                    jnp.atleast_1d(jnp.asarray(choice__options_5__159, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
@@ -12322,104 +12602,110 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (20,),
     )
-    choice__player__130 = current_player
-    current_player__131 = o
-    choice__pending__132 = jnp.asarray(5, jnp.int32)
-    choice__pending__133 = jnp.where(cond__127, choice__pending__132, choice__pending)
-    choice__player__134 = jnp.where(cond__127, choice__player__130, choice__player)
-    choice__mask__135 = jnp.where(cond__127, choice__mask__129, choice__mask)
-    choice__o__136 = jnp.where(cond__127, choice__o__128, choice__o)
-    current_player__137 = jnp.where(cond__127, current_player__131, current_player)
-    cond__138 = choice__pending__133 == 0
-    swap_active__p_559__139 = o
-    swap_active__b_560__140 = b__126
-    swap_active__perm_561__141 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_560__140], jnp.int32), (4,)
+    choice__player__163 = current_player
+    current_player__164 = o
+    choice__pending__165 = jnp.asarray(5, jnp.int32)
+    b__166 = jnp.asarray(-1, jnp.int32)
+    choice__pending__167 = jnp.where(cond__160, choice__pending__165, choice__pending)
+    choice__player__168 = jnp.where(cond__160, choice__player__163, choice__player)
+    choice__mask__169 = jnp.where(cond__160, choice__mask__162, choice__mask)
+    choice__o__170 = jnp.where(cond__160, choice__o__161, choice__o)
+    current_player__171 = jnp.where(cond__160, current_player__164, current_player)
+    b__172 = jnp.where(cond__160, b, b__166)
+    choice__pending__173 = jnp.where(cond__158, choice__pending__167, choice__pending)
+    choice__player__174 = jnp.where(cond__158, choice__player__168, choice__player)
+    choice__mask__175 = jnp.where(cond__158, choice__mask__169, choice__mask)
+    choice__o__176 = jnp.where(cond__158, choice__o__170, choice__o)
+    current_player__177 = jnp.where(cond__158, current_player__171, current_player)
+    b__178 = jnp.where(cond__158, b__172, b)
+    choice__pending__179 = jnp.where(cond__156, choice__pending, choice__pending__173)
+    choice__player__180 = jnp.where(cond__156, choice__player, choice__player__174)
+    choice__mask__181 = jnp.where(cond__156, choice__mask, choice__mask__175)
+    choice__o__182 = jnp.where(cond__156, choice__o, choice__o__176)
+    current_player__183 = jnp.where(cond__156, current_player, current_player__177)
+    b__184 = jnp.where(cond__156, b__157, b__178)
+    cond__185 = jnp.logical_and((choice__pending__179 == 0), (choice__resume <= 5))
+    swap_active__p_559__186 = o
+    swap_active__b_560__187 = b__184
+    swap_active__perm_561__188 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_560__187], jnp.int32), (4,)
     )
-    card__142 = card__97.at[swap_active__p_559__139].set(
-        jnp.asarray(card__97[swap_active__p_559__139][swap_active__perm_561__141], jnp.int16)
+    card__189 = card.at[swap_active__p_559__186].set(
+        jnp.asarray(card[swap_active__p_559__186][swap_active__perm_561__188], jnp.int16)
     )
-    damage__143 = damage__98.at[swap_active__p_559__139].set(
-        jnp.asarray(damage__98[swap_active__p_559__139][swap_active__perm_561__141], jnp.int16)
+    damage__190 = damage.at[swap_active__p_559__186].set(
+        jnp.asarray(damage[swap_active__p_559__186][swap_active__perm_561__188], jnp.int16)
     )
-    energy__144 = energy__99.at[swap_active__p_559__139].set(
-        jnp.asarray(energy__99[swap_active__p_559__139][swap_active__perm_561__141], jnp.int8)
+    energy__191 = energy.at[swap_active__p_559__186].set(
+        jnp.asarray(energy[swap_active__p_559__186][swap_active__perm_561__188], jnp.int8)
     )
-    entered__145 = entered__100.at[swap_active__p_559__139].set(
-        jnp.asarray(entered__100[swap_active__p_559__139][swap_active__perm_561__141], jnp.int8)
+    entered__192 = entered.at[swap_active__p_559__186].set(
+        jnp.asarray(entered[swap_active__p_559__186][swap_active__perm_561__188], jnp.int8)
     )
-    under__146 = under__101.at[swap_active__p_559__139].set(
-        jnp.asarray(under__101[swap_active__p_559__139][swap_active__perm_561__141], jnp.int16)
+    under__193 = under.at[swap_active__p_559__186].set(
+        jnp.asarray(under[swap_active__p_559__186][swap_active__perm_561__188], jnp.int16)
     )
-    used_ability__147 = used_ability__102.at[swap_active__p_559__139].set(
+    used_ability__194 = used_ability.at[swap_active__p_559__186].set(
+        jnp.asarray(used_ability[swap_active__p_559__186][swap_active__perm_561__188], jnp.bool_)
+    )
+    clear_conditions__p_562__195 = swap_active__p_559__186
+    poisoned__196 = poisoned.at[clear_conditions__p_562__195].set(jnp.asarray(False, jnp.bool_))
+    burned__197 = burned.at[clear_conditions__p_562__195].set(jnp.asarray(False, jnp.bool_))
+    condition__198 = condition.at[clear_conditions__p_562__195].set(jnp.asarray(0, jnp.int8))
+    lasting_until__199 = lasting_until.at[clear_conditions__p_562__195].set(
         jnp.asarray(
-            used_ability__102[swap_active__p_559__139][swap_active__perm_561__141], jnp.bool_
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_562__195]), jnp.int16
         )
     )
-    clear_conditions__p_562__148 = swap_active__p_559__139
-    poisoned__149 = poisoned__104.at[clear_conditions__p_562__148].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    burned__150 = burned__105.at[clear_conditions__p_562__148].set(jnp.asarray(False, jnp.bool_))
-    condition__151 = condition__106.at[clear_conditions__p_562__148].set(jnp.asarray(0, jnp.int8))
-    lasting_until__152 = lasting_until__37.at[clear_conditions__p_562__148].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__37[clear_conditions__p_562__148]), jnp.int16
-        )
-    )
-    promote_pending__153 = promote_pending__108.at[o].set(jnp.asarray(False, jnp.bool_))
-    card__154 = jnp.where(cond__138, card__142, card__97)
-    damage__155 = jnp.where(cond__138, damage__143, damage__98)
-    energy__156 = jnp.where(cond__138, energy__144, energy__99)
-    entered__157 = jnp.where(cond__138, entered__145, entered__100)
-    poisoned__158 = jnp.where(cond__138, poisoned__149, poisoned__104)
-    burned__159 = jnp.where(cond__138, burned__150, burned__105)
-    condition__160 = jnp.where(cond__138, condition__151, condition__106)
-    promote_pending__161 = jnp.where(cond__138, promote_pending__153, promote_pending__108)
-    under__162 = jnp.where(cond__138, under__146, under__101)
-    lasting_until__163 = jnp.where(cond__138, lasting_until__152, lasting_until__37)
-    used_ability__164 = jnp.where(cond__138, used_ability__147, used_ability__102)
-    card__165 = jnp.where(cond__124, card__154, card__97)
-    damage__166 = jnp.where(cond__124, damage__155, damage__98)
-    energy__167 = jnp.where(cond__124, energy__156, energy__99)
-    entered__168 = jnp.where(cond__124, entered__157, entered__100)
-    poisoned__169 = jnp.where(cond__124, poisoned__158, poisoned__104)
-    burned__170 = jnp.where(cond__124, burned__159, burned__105)
-    condition__171 = jnp.where(cond__124, condition__160, condition__106)
-    promote_pending__172 = jnp.where(cond__124, promote_pending__161, promote_pending__108)
-    under__173 = jnp.where(cond__124, under__162, under__101)
-    lasting_until__174 = jnp.where(cond__124, lasting_until__163, lasting_until__37)
-    used_ability__175 = jnp.where(cond__124, used_ability__164, used_ability__102)
-    choice__pending__176 = jnp.where(cond__124, choice__pending__133, choice__pending)
-    choice__player__177 = jnp.where(cond__124, choice__player__134, choice__player)
-    choice__mask__178 = jnp.where(cond__124, choice__mask__135, choice__mask)
-    choice__o__179 = jnp.where(cond__124, choice__o__136, choice__o)
-    current_player__180 = jnp.where(cond__124, current_player__137, current_player)
-    phase = jnp.where(cond__10, phase__121, phase)
-    discard_count = jnp.where(cond__10, discard_count__79, discard_count)
-    discard = jnp.where(cond__10, discard__91, discard)
-    card = jnp.where(cond__10, card__165, card)
-    damage = jnp.where(cond__10, damage__166, damage)
-    energy = jnp.where(cond__10, energy__167, energy)
-    entered = jnp.where(cond__10, entered__168, entered)
-    poisoned = jnp.where(cond__10, poisoned__169, poisoned)
-    burned = jnp.where(cond__10, burned__170, burned)
-    condition = jnp.where(cond__10, condition__171, condition)
-    points = jnp.where(cond__10, points__93, points)
-    promote_pending = jnp.where(cond__10, promote_pending__172, promote_pending)
-    ko_turn = jnp.where(cond__10, ko_turn__96, ko_turn)
-    under = jnp.where(cond__10, under__173, under)
-    lasting_until = jnp.where(cond__10, lasting_until__174, lasting_until)
-    used_ability = jnp.where(cond__10, used_ability__175, used_ability)
-    seen = jnp.where(cond__10, seen__72, seen)
-    choice__pending = jnp.where(cond__10, choice__pending__176, choice__pending)
-    choice__player = jnp.where(cond__10, choice__player__177, choice__player)
-    choice__mask = jnp.where(cond__10, choice__mask__178, choice__mask)
-    choice__o = jnp.where(cond__10, choice__o__179, choice__o)
-    current_player = jnp.where(cond__10, current_player__180, current_player)
-    rewards = jnp.where(cond__10, rewards__122, rewards)
-    terminated = jnp.where(cond__10, terminated__123, terminated)
+    promote_pending__200 = promote_pending.at[o].set(jnp.asarray(False, jnp.bool_))
+    card__201 = jnp.where(cond__185, card__189, card)
+    damage__202 = jnp.where(cond__185, damage__190, damage)
+    energy__203 = jnp.where(cond__185, energy__191, energy)
+    entered__204 = jnp.where(cond__185, entered__192, entered)
+    poisoned__205 = jnp.where(cond__185, poisoned__196, poisoned)
+    burned__206 = jnp.where(cond__185, burned__197, burned)
+    condition__207 = jnp.where(cond__185, condition__198, condition)
+    promote_pending__208 = jnp.where(cond__185, promote_pending__200, promote_pending)
+    under__209 = jnp.where(cond__185, under__193, under)
+    lasting_until__210 = jnp.where(cond__185, lasting_until__199, lasting_until)
+    used_ability__211 = jnp.where(cond__185, used_ability__194, used_ability)
+    card__212 = jnp.where(cond__155, card__201, card)
+    damage__213 = jnp.where(cond__155, damage__202, damage)
+    energy__214 = jnp.where(cond__155, energy__203, energy)
+    entered__215 = jnp.where(cond__155, entered__204, entered)
+    poisoned__216 = jnp.where(cond__155, poisoned__205, poisoned)
+    burned__217 = jnp.where(cond__155, burned__206, burned)
+    condition__218 = jnp.where(cond__155, condition__207, condition)
+    promote_pending__219 = jnp.where(cond__155, promote_pending__208, promote_pending)
+    under__220 = jnp.where(cond__155, under__209, under)
+    lasting_until__221 = jnp.where(cond__155, lasting_until__210, lasting_until)
+    used_ability__222 = jnp.where(cond__155, used_ability__211, used_ability)
+    choice__pending__223 = jnp.where(cond__155, choice__pending__179, choice__pending)
+    choice__player__224 = jnp.where(cond__155, choice__player__180, choice__player)
+    choice__mask__225 = jnp.where(cond__155, choice__mask__181, choice__mask)
+    choice__o__226 = jnp.where(cond__155, choice__o__182, choice__o)
+    current_player__227 = jnp.where(cond__155, current_player__183, current_player)
+    b__228 = jnp.where(cond__155, b__184, b)
+    card = jnp.where(cond__154, card__212, card)
+    damage = jnp.where(cond__154, damage__213, damage)
+    energy = jnp.where(cond__154, energy__214, energy)
+    entered = jnp.where(cond__154, entered__215, entered)
+    poisoned = jnp.where(cond__154, poisoned__216, poisoned)
+    burned = jnp.where(cond__154, burned__217, burned)
+    condition = jnp.where(cond__154, condition__218, condition)
+    promote_pending = jnp.where(cond__154, promote_pending__219, promote_pending)
+    under = jnp.where(cond__154, under__220, under)
+    lasting_until = jnp.where(cond__154, lasting_until__221, lasting_until)
+    used_ability = jnp.where(cond__154, used_ability__222, used_ability)
+    choice__pending = jnp.where(cond__154, choice__pending__223, choice__pending)
+    choice__player = jnp.where(cond__154, choice__player__224, choice__player)
+    choice__mask = jnp.where(cond__154, choice__mask__225, choice__mask)
+    choice__o = jnp.where(cond__154, choice__o__226, choice__o)
+    current_player = jnp.where(cond__154, current_player__227, current_player)
+    b = jnp.where(cond__154, b__228, b)
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         used_ability=used_ability,
         choice__slot=choice__slot,
         choice__p=choice__p,
@@ -12427,8 +12713,6 @@ def _effect_use_ability(s: State, params, key) -> State:
         choice__c=choice__c,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         damage=damage,
         card=card,
         energy=energy,
@@ -12481,7 +12765,9 @@ def _effect_promote(s: State, params, key) -> State:
     p = current_player
     swap_active__p_563 = p
     swap_active__b_564 = b
-    swap_active__perm_565 = jnp.broadcast_to(jnp.asarray(SWAP[swap_active__b_564], jnp.int32), (4,))
+    swap_active__perm_565 = jnp.broadcast_to(
+        jnp.asarray(_get(SWAP, swap_active__b_564), jnp.int32), (4,)
+    )
     card = card.at[swap_active__p_563].set(
         jnp.asarray(card[swap_active__p_563][swap_active__perm_565], jnp.int16)
     )
@@ -12632,12 +12918,13 @@ def _effect_promote(s: State, params, key) -> State:
 
 def _effect_discard_fossil(s: State, params, key) -> State:
     slot = params[0]
+    choice__option = params[0]
+    choice__pending = s.choice__pending
+    current_player = s.current_player
     choice__slot = s.choice__slot
     choice__p = s.choice__p
     choice__mask = s.choice__mask
     choice__player = s.choice__player
-    current_player = s.current_player
-    choice__pending = s.choice__pending
     card = s.card
     damage = s.damage
     energy = s.energy
@@ -12650,23 +12937,34 @@ def _effect_discard_fossil(s: State, params, key) -> State:
     lasting_until = s.lasting_until
     discard = s.discard
     discard_count = s.discard_count
-    choice__mover = current_player
-    p = current_player
-    choice__options_6 = jnp.broadcast_to(
+    choice__resume = choice__pending
+    choice__pending = jnp.asarray(0, jnp.int32)
+    current_player = jnp.where((choice__resume != 0), choice__player, current_player)
+    slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)
+    p = choice__p
+    b = jnp.asarray(0, jnp.int32)
+    cond__1 = choice__resume == 0
+    choice__mover__2 = current_player
+    p__3 = current_player
+    p = jnp.where(cond__1, p__3, p)
+    cond__4 = choice__resume == 6
+    b__5 = choice__option
+    cond__6 = choice__resume == 0
+    choice__options_6__7 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.where((slot == 0), jnp.logical_and(BENCH_MASK, (card[p] >= 0)), False), jnp.bool_
+            jnp.where((slot__arg == 0), jnp.logical_and(BENCH_MASK, (card[p] >= 0)), False),
+            jnp.bool_,
         ),
         (4,),
     )
-    b = jnp.asarray(-1, jnp.int32)
-    cond__1 = jnp.any(choice__options_6)
-    choice__slot__2 = slot
-    choice__p__3 = p
-    choice__mask__4 = jnp.broadcast_to(
+    cond__8 = jnp.any(choice__options_6__7)
+    choice__slot__9 = slot__arg
+    choice__p__10 = p
+    choice__mask__11 = jnp.broadcast_to(
         jnp.asarray(
             jnp.concatenate(
                 [
-                    jnp.atleast_1d(jnp.asarray(choice__options_6, jnp.bool_)),
+                    jnp.atleast_1d(jnp.asarray(choice__options_6__7, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
                     jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
@@ -12689,107 +12987,123 @@ def _effect_discard_fossil(s: State, params, key) -> State:
         ),
         (20,),
     )
-    choice__player__5 = current_player
-    current_player__6 = p
-    choice__pending__7 = jnp.asarray(6, jnp.int32)
-    choice__pending = jnp.where(cond__1, choice__pending__7, choice__pending)
-    choice__player = jnp.where(cond__1, choice__player__5, choice__player)
-    choice__mask = jnp.where(cond__1, choice__mask__4, choice__mask)
-    choice__p = jnp.where(cond__1, choice__p__3, choice__p)
-    choice__slot = jnp.where(cond__1, choice__slot__2, choice__slot)
-    current_player = jnp.where(cond__1, current_player__6, current_player)
-    cond__8 = choice__pending == 0
-    cond__9 = b > 0
-    swap_active__p_574__10 = p
-    swap_active__b_575__11 = b
-    swap_active__perm_576__12 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_575__11], jnp.int32), (4,)
+    choice__player__12 = current_player
+    current_player__13 = p
+    choice__pending__14 = jnp.asarray(6, jnp.int32)
+    b__15 = jnp.asarray(-1, jnp.int32)
+    choice__pending__16 = jnp.where(cond__8, choice__pending__14, choice__pending)
+    choice__player__17 = jnp.where(cond__8, choice__player__12, choice__player)
+    choice__mask__18 = jnp.where(cond__8, choice__mask__11, choice__mask)
+    choice__p__19 = jnp.where(cond__8, choice__p__10, choice__p)
+    choice__slot__20 = jnp.where(cond__8, choice__slot__9, choice__slot)
+    current_player__21 = jnp.where(cond__8, current_player__13, current_player)
+    b__22 = jnp.where(cond__8, b, b__15)
+    choice__pending__23 = jnp.where(cond__6, choice__pending__16, choice__pending)
+    choice__player__24 = jnp.where(cond__6, choice__player__17, choice__player)
+    choice__mask__25 = jnp.where(cond__6, choice__mask__18, choice__mask)
+    choice__p__26 = jnp.where(cond__6, choice__p__19, choice__p)
+    choice__slot__27 = jnp.where(cond__6, choice__slot__20, choice__slot)
+    current_player__28 = jnp.where(cond__6, current_player__21, current_player)
+    b__29 = jnp.where(cond__6, b__22, b)
+    choice__pending = jnp.where(cond__4, choice__pending, choice__pending__23)
+    choice__player = jnp.where(cond__4, choice__player, choice__player__24)
+    choice__mask = jnp.where(cond__4, choice__mask, choice__mask__25)
+    choice__p = jnp.where(cond__4, choice__p, choice__p__26)
+    choice__slot = jnp.where(cond__4, choice__slot, choice__slot__27)
+    current_player = jnp.where(cond__4, current_player, current_player__28)
+    b = jnp.where(cond__4, b__5, b__29)
+    cond__30 = jnp.logical_and((choice__pending == 0), (choice__resume <= 6))
+    cond__31 = b > 0
+    swap_active__p_574__32 = p
+    swap_active__b_575__33 = b
+    swap_active__perm_576__34 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_575__33], jnp.int32), (4,)
     )
-    card__13 = card.at[swap_active__p_574__10].set(
-        jnp.asarray(card[swap_active__p_574__10][swap_active__perm_576__12], jnp.int16)
+    card__35 = card.at[swap_active__p_574__32].set(
+        jnp.asarray(card[swap_active__p_574__32][swap_active__perm_576__34], jnp.int16)
     )
-    damage__14 = damage.at[swap_active__p_574__10].set(
-        jnp.asarray(damage[swap_active__p_574__10][swap_active__perm_576__12], jnp.int16)
+    damage__36 = damage.at[swap_active__p_574__32].set(
+        jnp.asarray(damage[swap_active__p_574__32][swap_active__perm_576__34], jnp.int16)
     )
-    energy__15 = energy.at[swap_active__p_574__10].set(
-        jnp.asarray(energy[swap_active__p_574__10][swap_active__perm_576__12], jnp.int8)
+    energy__37 = energy.at[swap_active__p_574__32].set(
+        jnp.asarray(energy[swap_active__p_574__32][swap_active__perm_576__34], jnp.int8)
     )
-    entered__16 = entered.at[swap_active__p_574__10].set(
-        jnp.asarray(entered[swap_active__p_574__10][swap_active__perm_576__12], jnp.int8)
+    entered__38 = entered.at[swap_active__p_574__32].set(
+        jnp.asarray(entered[swap_active__p_574__32][swap_active__perm_576__34], jnp.int8)
     )
-    under__17 = under.at[swap_active__p_574__10].set(
-        jnp.asarray(under[swap_active__p_574__10][swap_active__perm_576__12], jnp.int16)
+    under__39 = under.at[swap_active__p_574__32].set(
+        jnp.asarray(under[swap_active__p_574__32][swap_active__perm_576__34], jnp.int16)
     )
-    used_ability__18 = used_ability.at[swap_active__p_574__10].set(
-        jnp.asarray(used_ability[swap_active__p_574__10][swap_active__perm_576__12], jnp.bool_)
+    used_ability__40 = used_ability.at[swap_active__p_574__32].set(
+        jnp.asarray(used_ability[swap_active__p_574__32][swap_active__perm_576__34], jnp.bool_)
     )
-    clear_conditions__p_577__19 = swap_active__p_574__10
-    poisoned__20 = poisoned.at[clear_conditions__p_577__19].set(jnp.asarray(False, jnp.bool_))
-    burned__21 = burned.at[clear_conditions__p_577__19].set(jnp.asarray(False, jnp.bool_))
-    condition__22 = condition.at[clear_conditions__p_577__19].set(jnp.asarray(0, jnp.int8))
-    lasting_until__23 = lasting_until.at[clear_conditions__p_577__19].set(
+    clear_conditions__p_577__41 = swap_active__p_574__32
+    poisoned__42 = poisoned.at[clear_conditions__p_577__41].set(jnp.asarray(False, jnp.bool_))
+    burned__43 = burned.at[clear_conditions__p_577__41].set(jnp.asarray(False, jnp.bool_))
+    condition__44 = condition.at[clear_conditions__p_577__41].set(jnp.asarray(0, jnp.int8))
+    lasting_until__45 = lasting_until.at[clear_conditions__p_577__41].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_577__19]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_577__41]), jnp.int16
         )
     )
-    card__24 = jnp.where(cond__9, card__13, card)
-    damage__25 = jnp.where(cond__9, damage__14, damage)
-    energy__26 = jnp.where(cond__9, energy__15, energy)
-    entered__27 = jnp.where(cond__9, entered__16, entered)
-    poisoned__28 = jnp.where(cond__9, poisoned__20, poisoned)
-    burned__29 = jnp.where(cond__9, burned__21, burned)
-    condition__30 = jnp.where(cond__9, condition__22, condition)
-    under__31 = jnp.where(cond__9, under__17, under)
-    lasting_until__32 = jnp.where(cond__9, lasting_until__23, lasting_until)
-    used_ability__33 = jnp.where(cond__9, used_ability__18, used_ability)
-    gone__34 = jnp.where((b > 0), b, slot)
-    to_discard__p_578__35 = p
-    to_discard__c_579__36 = card__24[p, gone__34]
-    discard__37 = discard.at[to_discard__p_578__35].set(
-        jnp.asarray(_push(discard[to_discard__p_578__35], to_discard__c_579__36), jnp.int16)
+    card__46 = jnp.where(cond__31, card__35, card)
+    damage__47 = jnp.where(cond__31, damage__36, damage)
+    energy__48 = jnp.where(cond__31, energy__37, energy)
+    entered__49 = jnp.where(cond__31, entered__38, entered)
+    poisoned__50 = jnp.where(cond__31, poisoned__42, poisoned)
+    burned__51 = jnp.where(cond__31, burned__43, burned)
+    condition__52 = jnp.where(cond__31, condition__44, condition)
+    under__53 = jnp.where(cond__31, under__39, under)
+    lasting_until__54 = jnp.where(cond__31, lasting_until__45, lasting_until)
+    used_ability__55 = jnp.where(cond__31, used_ability__40, used_ability)
+    gone__56 = jnp.where((b > 0), b, slot__arg)
+    to_discard__p_578__57 = p
+    to_discard__c_579__58 = card__46[p, gone__56]
+    discard__59 = discard.at[to_discard__p_578__57].set(
+        jnp.asarray(_push(discard[to_discard__p_578__57], to_discard__c_579__58), jnp.int16)
     )
-    discard_count__38 = discard_count.at[to_discard__p_578__35].set(
-        jnp.asarray((discard_count[to_discard__p_578__35] + 1), jnp.int8)
+    discard_count__60 = discard_count.at[to_discard__p_578__57].set(
+        jnp.asarray((discard_count[to_discard__p_578__57] + 1), jnp.int8)
     )
-    clear_slot__p_580__39 = p
-    clear_slot__slot_581__40 = gone__34
-    card__41 = card__24.at[clear_slot__p_580__39, clear_slot__slot_581__40].set(
+    clear_slot__p_580__61 = p
+    clear_slot__slot_581__62 = gone__56
+    card__63 = card__46.at[clear_slot__p_580__61, clear_slot__slot_581__62].set(
         jnp.asarray(-1, jnp.int16)
     )
-    damage__42 = damage__25.at[clear_slot__p_580__39, clear_slot__slot_581__40].set(
+    damage__64 = damage__47.at[clear_slot__p_580__61, clear_slot__slot_581__62].set(
         jnp.asarray(0, jnp.int16)
     )
-    energy__43 = energy__26.at[clear_slot__p_580__39, clear_slot__slot_581__40].set(
+    energy__65 = energy__48.at[clear_slot__p_580__61, clear_slot__slot_581__62].set(
         jnp.asarray(0, jnp.int8)
     )
-    entered__44 = entered__27.at[clear_slot__p_580__39, clear_slot__slot_581__40].set(
+    entered__66 = entered__49.at[clear_slot__p_580__61, clear_slot__slot_581__62].set(
         jnp.asarray(0, jnp.int8)
     )
-    under__45 = under__31.at[clear_slot__p_580__39, clear_slot__slot_581__40].set(
+    under__67 = under__53.at[clear_slot__p_580__61, clear_slot__slot_581__62].set(
         jnp.asarray(-1, jnp.int16)
     )
-    used_ability__46 = used_ability__33.at[clear_slot__p_580__39, clear_slot__slot_581__40].set(
+    used_ability__68 = used_ability__55.at[clear_slot__p_580__61, clear_slot__slot_581__62].set(
         jnp.asarray(False, jnp.bool_)
     )
-    discard_count = jnp.where(cond__8, discard_count__38, discard_count)
-    discard = jnp.where(cond__8, discard__37, discard)
-    card = jnp.where(cond__8, card__41, card)
-    damage = jnp.where(cond__8, damage__42, damage)
-    energy = jnp.where(cond__8, energy__43, energy)
-    entered = jnp.where(cond__8, entered__44, entered)
-    poisoned = jnp.where(cond__8, poisoned__28, poisoned)
-    burned = jnp.where(cond__8, burned__29, burned)
-    condition = jnp.where(cond__8, condition__30, condition)
-    under = jnp.where(cond__8, under__45, under)
-    lasting_until = jnp.where(cond__8, lasting_until__32, lasting_until)
-    used_ability = jnp.where(cond__8, used_ability__46, used_ability)
+    discard_count = jnp.where(cond__30, discard_count__60, discard_count)
+    discard = jnp.where(cond__30, discard__59, discard)
+    card = jnp.where(cond__30, card__63, card)
+    damage = jnp.where(cond__30, damage__64, damage)
+    energy = jnp.where(cond__30, energy__65, energy)
+    entered = jnp.where(cond__30, entered__66, entered)
+    poisoned = jnp.where(cond__30, poisoned__50, poisoned)
+    burned = jnp.where(cond__30, burned__51, burned)
+    condition = jnp.where(cond__30, condition__52, condition)
+    under = jnp.where(cond__30, under__67, under)
+    lasting_until = jnp.where(cond__30, lasting_until__54, lasting_until)
+    used_ability = jnp.where(cond__30, used_ability__68, used_ability)
     return s.replace(
+        choice__pending=choice__pending,
+        current_player=current_player,
         choice__slot=choice__slot,
         choice__p=choice__p,
         choice__mask=choice__mask,
         choice__player=choice__player,
-        current_player=current_player,
-        choice__pending=choice__pending,
         card=card,
         damage=damage,
         energy=energy,
@@ -13031,22 +13345,25 @@ def _effect_end_turn(s: State, params, key) -> State:
 
         def loop_body__92(knockouts__ks_597, carry):
             (discard,) = carry
-            cond__93 = knockouts__ko_594__88[knockouts__q_596, knockouts__ks_597]
+            cond__93 = _get(knockouts__ko_594__88, knockouts__q_596, knockouts__ks_597)
             discard__94 = discard.at[knockouts__q_596].set(
                 jnp.asarray(
-                    _push(discard[knockouts__q_596], card[knockouts__q_596, knockouts__ks_597]),
+                    _push(
+                        _get(discard, knockouts__q_596),
+                        _get(card, knockouts__q_596, knockouts__ks_597),
+                    ),
                     jnp.int16,
                 )
             )
 
             def loop_body__95(knockouts__u_598, carry):
                 (discard,) = carry
-                cond__96 = under[knockouts__q_596, knockouts__ks_597, knockouts__u_598] >= 0
+                cond__96 = _get(under, knockouts__q_596, knockouts__ks_597, knockouts__u_598) >= 0
                 discard__97 = discard.at[knockouts__q_596].set(
                     jnp.asarray(
                         _push(
-                            discard[knockouts__q_596],
-                            under[knockouts__q_596, knockouts__ks_597, knockouts__u_598],
+                            _get(discard, knockouts__q_596),
+                            _get(under, knockouts__q_596, knockouts__ks_597, knockouts__u_598),
                         ),
                         jnp.int16,
                     )
@@ -13168,13 +13485,13 @@ def _effect_end_turn(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_601: card__108[0, knockouts__ks_601] >= 0
+                                lambda knockouts__ks_601: _get(card__108, 0, knockouts__ks_601) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_602: card__108[1, knockouts__ks_602] >= 0
+                                lambda knockouts__ks_602: _get(card__108, 1, knockouts__ks_602) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -13466,5583 +13783,7 @@ def _effect_end_turn(s: State, params, key) -> State:
 
 def _effect_choice(s: State, params, key) -> State:
     choice__option = params[0]
-    _words = jax.random.bits(key, (11,), jnp.uint32)
-    choice__pending = s.choice__pending
-    current_player = s.current_player
-    damage = s.damage
-    energy = s.energy
-    card = s.card
-    entered = s.entered
-    under = s.under
-    used_ability = s.used_ability
-    poisoned = s.poisoned
-    burned = s.burned
-    condition = s.condition
-    lasting_until = s.lasting_until
-    hand = s.hand
-    hand_count = s.hand_count
-    discard = s.discard
-    discard_count = s.discard_count
-    taken_cut = s.taken_cut
-    taken_until = s.taken_until
-    seen = s.seen
-    deck = s.deck
-    deck_count = s.deck_count
-    retreat_cut = s.retreat_cut
-    dealt_bonus = s.dealt_bonus
-    dealt_group = s.dealt_group
-    choice__o = s.choice__o
-    choice__mask = s.choice__mask
-    choice__player = s.choice__player
-    promote_pending = s.promote_pending
-    rewards = s.rewards
-    terminated = s.terminated
-    phase = s.phase
-    lasting_n = s.lasting_n
-    points = s.points
-    ko_turn = s.ko_turn
-    energy_now = s.energy_now
-    turn = s.turn
-    supporter_played = s.supporter_played
-    retreated = s.retreated
-    energy_next = s.energy_next
-    choice__resume = choice__pending
-    choice__pending = jnp.asarray(0, jnp.int32)
-    current_player = choice__player
-    cond__1 = choice__resume == 1
-    p__2 = s.choice__p
-    o__3 = choice__o
-    c__4 = s.choice__c
-    t__5 = choice__option
-    cond__6 = jnp.logical_and((CARDS__t_heal[c__4] > 0), (t__5 >= 0))
-    damage__7 = damage.at[p__2, t__5].set(
-        jnp.asarray(jnp.maximum((damage[p__2, t__5] - CARDS__t_heal[c__4]), 0), jnp.int16)
-    )
-    damage__8 = jnp.where(cond__6, damage__7, damage)
-    heads__9 = jnp.asarray(0, jnp.int32)
-    cond__10 = CARDS__t_until_tails[c__4]
-    repeat__going_44__11 = True
-
-    def loop_body__12(repeat__i_45, carry):
-        (repeat__going_44, heads) = carry
-        cond__13 = repeat__going_44
-        repeat__going_44__14 = _flip(
-            jax.random.bits(_site_key(key, 10, repeat__i_45), (), jnp.uint32)
-        )
-        cond__15 = repeat__going_44__14
-        heads__16 = heads + 1
-        heads__17 = jnp.where(cond__15, heads__16, heads)
-        heads__18 = jnp.where(cond__13, heads__17, heads)
-        repeat__going_44__19 = jnp.where(cond__13, repeat__going_44__14, repeat__going_44)
-        return (repeat__going_44__19, heads__18)
-
-    (repeat__going_44__20, heads__21) = jax.lax.fori_loop(
-        0, 16, loop_body__12, (repeat__going_44__11, heads__9)
-    )
-    heads__22 = jnp.where(cond__10, heads__21, heads__9)
-    cond__23 = jnp.logical_and((CARDS__t_attach_type[c__4] >= 0), (t__5 >= 0))
-    energy__24 = energy.at[p__2, t__5, CARDS__t_attach_type[c__4]].set(
-        jnp.asarray(
-            (
-                energy[p__2, t__5, CARDS__t_attach_type[c__4]]
-                + (CARDS__t_attach_n[c__4] + heads__22)
-            ),
-            jnp.int8,
-        )
-    )
-    energy__25 = jnp.where(cond__23, energy__24, energy)
-    cond__26 = jnp.logical_and(CARDS__t_switch_opp[c__4], (t__5 >= 0))
-    swap_active__p_46__27 = o__3
-    swap_active__b_47__28 = t__5
-    swap_active__perm_48__29 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_47__28], jnp.int32), (4,)
-    )
-    card__30 = card.at[swap_active__p_46__27].set(
-        jnp.asarray(card[swap_active__p_46__27][swap_active__perm_48__29], jnp.int16)
-    )
-    damage__31 = damage__8.at[swap_active__p_46__27].set(
-        jnp.asarray(damage__8[swap_active__p_46__27][swap_active__perm_48__29], jnp.int16)
-    )
-    energy__32 = energy__25.at[swap_active__p_46__27].set(
-        jnp.asarray(energy__25[swap_active__p_46__27][swap_active__perm_48__29], jnp.int8)
-    )
-    entered__33 = entered.at[swap_active__p_46__27].set(
-        jnp.asarray(entered[swap_active__p_46__27][swap_active__perm_48__29], jnp.int8)
-    )
-    under__34 = under.at[swap_active__p_46__27].set(
-        jnp.asarray(under[swap_active__p_46__27][swap_active__perm_48__29], jnp.int16)
-    )
-    used_ability__35 = used_ability.at[swap_active__p_46__27].set(
-        jnp.asarray(used_ability[swap_active__p_46__27][swap_active__perm_48__29], jnp.bool_)
-    )
-    clear_conditions__p_49__36 = swap_active__p_46__27
-    poisoned__37 = poisoned.at[clear_conditions__p_49__36].set(jnp.asarray(False, jnp.bool_))
-    burned__38 = burned.at[clear_conditions__p_49__36].set(jnp.asarray(False, jnp.bool_))
-    condition__39 = condition.at[clear_conditions__p_49__36].set(jnp.asarray(0, jnp.int8))
-    lasting_until__40 = lasting_until.at[clear_conditions__p_49__36].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_49__36]), jnp.int16
-        )
-    )
-    card__41 = jnp.where(cond__26, card__30, card)
-    damage__42 = jnp.where(cond__26, damage__31, damage__8)
-    energy__43 = jnp.where(cond__26, energy__32, energy__25)
-    entered__44 = jnp.where(cond__26, entered__33, entered)
-    poisoned__45 = jnp.where(cond__26, poisoned__37, poisoned)
-    burned__46 = jnp.where(cond__26, burned__38, burned)
-    condition__47 = jnp.where(cond__26, condition__39, condition)
-    under__48 = jnp.where(cond__26, under__34, under)
-    lasting_until__49 = jnp.where(cond__26, lasting_until__40, lasting_until)
-    used_ability__50 = jnp.where(cond__26, used_ability__35, used_ability)
-    cond__51 = jnp.logical_and((CARDS__t_return_group[c__4] >= 0), (t__5 >= 0))
-    swap_active__p_50__52 = p__2
-    swap_active__b_51__53 = t__5
-    swap_active__perm_52__54 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_51__53], jnp.int32), (4,)
-    )
-    card__55 = card__41.at[swap_active__p_50__52].set(
-        jnp.asarray(card__41[swap_active__p_50__52][swap_active__perm_52__54], jnp.int16)
-    )
-    damage__56 = damage__42.at[swap_active__p_50__52].set(
-        jnp.asarray(damage__42[swap_active__p_50__52][swap_active__perm_52__54], jnp.int16)
-    )
-    energy__57 = energy__43.at[swap_active__p_50__52].set(
-        jnp.asarray(energy__43[swap_active__p_50__52][swap_active__perm_52__54], jnp.int8)
-    )
-    entered__58 = entered__44.at[swap_active__p_50__52].set(
-        jnp.asarray(entered__44[swap_active__p_50__52][swap_active__perm_52__54], jnp.int8)
-    )
-    under__59 = under__48.at[swap_active__p_50__52].set(
-        jnp.asarray(under__48[swap_active__p_50__52][swap_active__perm_52__54], jnp.int16)
-    )
-    used_ability__60 = used_ability__50.at[swap_active__p_50__52].set(
-        jnp.asarray(used_ability__50[swap_active__p_50__52][swap_active__perm_52__54], jnp.bool_)
-    )
-    clear_conditions__p_53__61 = swap_active__p_50__52
-    poisoned__62 = poisoned__45.at[clear_conditions__p_53__61].set(jnp.asarray(False, jnp.bool_))
-    burned__63 = burned__46.at[clear_conditions__p_53__61].set(jnp.asarray(False, jnp.bool_))
-    condition__64 = condition__47.at[clear_conditions__p_53__61].set(jnp.asarray(0, jnp.int8))
-    lasting_until__65 = lasting_until__49.at[clear_conditions__p_53__61].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__49[clear_conditions__p_53__61]), jnp.int16
-        )
-    )
-    return_to_hand__p_54__66 = p__2
-    return_to_hand__slot_55__67 = t__5
-    return_to_hand__held_56__68 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.int16)
-                    for x in (
-                        card__55[return_to_hand__p_54__66, return_to_hand__slot_55__67],
-                        under__59[return_to_hand__p_54__66, return_to_hand__slot_55__67, 0],
-                        under__59[return_to_hand__p_54__66, return_to_hand__slot_55__67, 1],
-                    )
-                ]
-            ),
-            jnp.int16,
-        ),
-        (3,),
-    )
-
-    def loop_body__69(return_to_hand__i_57, carry):
-        (hand, hand_count, discard, discard_count) = carry
-        cond__70 = jnp.logical_and(
-            (return_to_hand__held_56__68[return_to_hand__i_57] >= 0),
-            (hand_count[return_to_hand__p_54__66] < 10),
-        )
-        hand__71 = hand.at[return_to_hand__p_54__66].set(
-            jnp.asarray(
-                _push(
-                    hand[return_to_hand__p_54__66],
-                    return_to_hand__held_56__68[return_to_hand__i_57],
-                ),
-                jnp.int16,
-            )
-        )
-        hand_count__72 = hand_count.at[return_to_hand__p_54__66].set(
-            jnp.asarray((hand_count[return_to_hand__p_54__66] + 1), jnp.int8)
-        )
-        cond__73 = return_to_hand__held_56__68[return_to_hand__i_57] >= 0
-        to_discard__p_58__74 = return_to_hand__p_54__66
-        to_discard__c_59__75 = return_to_hand__held_56__68[return_to_hand__i_57]
-        discard__76 = discard.at[to_discard__p_58__74].set(
-            jnp.asarray(_push(discard[to_discard__p_58__74], to_discard__c_59__75), jnp.int16)
-        )
-        discard_count__77 = discard_count.at[to_discard__p_58__74].set(
-            jnp.asarray((discard_count[to_discard__p_58__74] + 1), jnp.int8)
-        )
-        discard_count__78 = jnp.where(cond__73, discard_count__77, discard_count)
-        discard__79 = jnp.where(cond__73, discard__76, discard)
-        hand__80 = jnp.where(cond__70, hand__71, hand)
-        hand_count__81 = jnp.where(cond__70, hand_count__72, hand_count)
-        discard_count__82 = jnp.where(cond__70, discard_count, discard_count__78)
-        discard__83 = jnp.where(cond__70, discard, discard__79)
-        return (hand__80, hand_count__81, discard__83, discard_count__82)
-
-    (hand__84, hand_count__85, discard__86, discard_count__87) = jax.lax.fori_loop(
-        0, 3, loop_body__69, (hand, hand_count, discard, discard_count)
-    )
-    clear_slot__p_60__88 = return_to_hand__p_54__66
-    clear_slot__slot_61__89 = return_to_hand__slot_55__67
-    card__90 = card__55.at[clear_slot__p_60__88, clear_slot__slot_61__89].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    damage__91 = damage__56.at[clear_slot__p_60__88, clear_slot__slot_61__89].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__92 = energy__57.at[clear_slot__p_60__88, clear_slot__slot_61__89].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__93 = entered__58.at[clear_slot__p_60__88, clear_slot__slot_61__89].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    under__94 = under__59.at[clear_slot__p_60__88, clear_slot__slot_61__89].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__95 = used_ability__60.at[clear_slot__p_60__88, clear_slot__slot_61__89].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    hand__96 = jnp.where(cond__51, hand__84, hand)
-    hand_count__97 = jnp.where(cond__51, hand_count__85, hand_count)
-    discard_count__98 = jnp.where(cond__51, discard_count__87, discard_count)
-    discard__99 = jnp.where(cond__51, discard__86, discard)
-    card__100 = jnp.where(cond__51, card__90, card__41)
-    damage__101 = jnp.where(cond__51, damage__91, damage__42)
-    energy__102 = jnp.where(cond__51, energy__92, energy__43)
-    entered__103 = jnp.where(cond__51, entered__93, entered__44)
-    poisoned__104 = jnp.where(cond__51, poisoned__62, poisoned__45)
-    burned__105 = jnp.where(cond__51, burned__63, burned__46)
-    condition__106 = jnp.where(cond__51, condition__64, condition__47)
-    under__107 = jnp.where(cond__51, under__94, under__48)
-    lasting_until__108 = jnp.where(cond__51, lasting_until__65, lasting_until__49)
-    used_ability__109 = jnp.where(cond__51, used_ability__95, used_ability__50)
-    cond__110 = CARDS__t_move_type[c__4] >= 0
-    move_to_active__p_62__111 = p__2
-    move_to_active__t_63__112 = CARDS__t_move_type[c__4]
-    move_to_active__g_64__113 = CARDS__t_move_group[c__4]
-
-    def loop_body__114(move_to_active__bs_65, carry):
-        (energy,) = carry
-        cond__115 = jnp.logical_and(
-            (card__100[move_to_active__p_62__111, move_to_active__bs_65] >= 0),
-            (
-                lambda in_group__c_66: (
-                    lambda in_group__g_67: jnp.logical_and(
-                        (in_group__g_67 >= 0),
-                        (
-                            jnp.bitwise_and(
-                                jnp.asarray(
-                                    _floordiv(
-                                        CARDS__groups[in_group__c_66],
-                                        _pow2(
-                                            jnp.asarray(in_group__g_67).astype(jnp.int32), jnp.int32
-                                        ),
-                                    ),
-                                    jnp.int32,
-                                ),
-                                1,
-                            )
-                            == 1
-                        ),
-                    )
-                )(move_to_active__g_64__113)
-            )(card__100[move_to_active__p_62__111, move_to_active__bs_65]),
-        )
-        energy__116 = energy.at[move_to_active__p_62__111, 0, move_to_active__t_63__112].set(
-            jnp.asarray(
-                (
-                    energy[move_to_active__p_62__111, 0, move_to_active__t_63__112]
-                    + energy[
-                        move_to_active__p_62__111, move_to_active__bs_65, move_to_active__t_63__112
-                    ]
-                ),
-                jnp.int8,
-            )
-        )
-        energy__117 = energy__116.at[
-            move_to_active__p_62__111, move_to_active__bs_65, move_to_active__t_63__112
-        ].set(jnp.asarray(0, jnp.int8))
-        energy__118 = jnp.where(cond__115, energy__117, energy)
-        return (energy__118,)
-
-    (energy__119,) = jax.lax.fori_loop(1, 4, loop_body__114, (energy__102,))
-    energy__120 = jnp.where(cond__110, energy__119, energy__102)
-    cond__121 = CARDS__t_taken_cut[c__4] > 0
-    taken_cut__122 = taken_cut.at[p__2].set(jnp.asarray(CARDS__t_taken_cut[c__4], jnp.int16))
-    taken_until__123 = taken_until.at[p__2].set(jnp.asarray((turn + 1), jnp.int16))
-    taken_cut__124 = jnp.where(cond__121, taken_cut__122, taken_cut)
-    taken_until__125 = jnp.where(cond__121, taken_until__123, taken_until)
-    cond__126 = CARDS__t_reveal_hand[c__4]
-    seen__127 = seen.at[p__2].set(jnp.asarray(hand__96[o__3], jnp.int16))
-    seen__128 = jnp.where(cond__126, seen__127, seen)
-    cond__129 = CARDS__t_look_n[c__4] > 0
-    seen__130 = seen__128.at[p__2].set(
-        jnp.asarray(
-            jnp.where(
-                (HAND_SLOTS < CARDS__t_look_n[c__4]), deck[p__2][jnp.clip(HAND_SLOTS, 0, 19)], -1
-            ),
-            jnp.int16,
-        )
-    )
-    seen__131 = jnp.where(cond__129, seen__130, seen__128)
-    cond__132 = CARDS__t_top_type[c__4] >= 0
-    top_to_hand__p_68__133 = p__2
-    top_to_hand__t_69__134 = CARDS__t_top_type[c__4]
-    top_to_hand__dc_70__135 = deck_count[top_to_hand__p_68__133]
-    top_to_hand__top_71__136 = deck[top_to_hand__p_68__133, 0]
-    cond__137 = jnp.logical_and(
-        jnp.logical_and(
-            (top_to_hand__dc_70__135 > 0),
-            (
-                lambda matches__c_72: (
-                    lambda matches__ftype_73: jnp.logical_and(
-                        jnp.logical_and(
-                            jnp.logical_and(
-                                jnp.logical_and(
-                                    (matches__c_72 >= 0), (CARDS__kind[matches__c_72] == 0)
-                                ),
-                                jnp.logical_or(
-                                    (matches__ftype_73 < 0),
-                                    (CARDS__type[matches__c_72] == matches__ftype_73),
-                                ),
-                            ),
-                            jnp.logical_or(
-                                True,
-                                (
-                                    lambda in_group__c_74: jnp.logical_and(
-                                        False,
-                                        (
-                                            jnp.bitwise_and(
-                                                jnp.asarray(
-                                                    _floordiv(
-                                                        CARDS__groups[in_group__c_74],
-                                                        _pow2(
-                                                            jnp.asarray(-1).astype(jnp.int32),
-                                                            jnp.int32,
-                                                        ),
-                                                    ),
-                                                    jnp.int32,
-                                                ),
-                                                1,
-                                            )
-                                            == 1
-                                        ),
-                                    )
-                                )(matches__c_72),
-                            ),
-                        ),
-                        jnp.logical_or(True, (CARDS__stage[matches__c_72] == -1)),
-                    )
-                )(top_to_hand__t_69__134)
-            )(top_to_hand__top_71__136),
-        ),
-        (hand_count__97[top_to_hand__p_68__133] < 10),
-    )
-    deck__138 = deck.at[top_to_hand__p_68__133].set(
-        jnp.asarray(_remove(deck[top_to_hand__p_68__133], 0), jnp.int16)
-    )
-    deck_count__139 = deck_count.at[top_to_hand__p_68__133].set(
-        jnp.asarray((deck_count[top_to_hand__p_68__133] - 1), jnp.int8)
-    )
-    hand__140 = hand__96.at[top_to_hand__p_68__133].set(
-        jnp.asarray(_push(hand__96[top_to_hand__p_68__133], top_to_hand__top_71__136), jnp.int16)
-    )
-    hand_count__141 = hand_count__97.at[top_to_hand__p_68__133].set(
-        jnp.asarray((hand_count__97[top_to_hand__p_68__133] + 1), jnp.int8)
-    )
-    cond__142 = top_to_hand__dc_70__135 > 0
-    deck__143 = deck.at[top_to_hand__p_68__133].set(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS == (top_to_hand__dc_70__135 - 1)),
-                top_to_hand__top_71__136,
-                deck[top_to_hand__p_68__133][jnp.clip((DECK_SLOTS + 1), 0, 19)],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__144 = deck__143.at[top_to_hand__p_68__133].set(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS < top_to_hand__dc_70__135), deck__143[top_to_hand__p_68__133], -1
-            ),
-            jnp.int16,
-        )
-    )
-    deck__145 = jnp.where(cond__142, deck__144, deck)
-    deck__146 = jnp.where(cond__137, deck__138, deck__145)
-    deck_count__147 = jnp.where(cond__137, deck_count__139, deck_count)
-    hand__148 = jnp.where(cond__137, hand__140, hand__96)
-    hand_count__149 = jnp.where(cond__137, hand_count__141, hand_count__97)
-    deck__150 = jnp.where(cond__132, deck__146, deck)
-    deck_count__151 = jnp.where(cond__132, deck_count__147, deck_count)
-    hand__152 = jnp.where(cond__132, hand__148, hand__96)
-    hand_count__153 = jnp.where(cond__132, hand_count__149, hand_count__97)
-    cond__154 = CARDS__t_draw[c__4] > 0
-    draw_cards__p_75__155 = p__2
-    draw_cards__n_76__156 = CARDS__t_draw[c__4]
-    draw_cards__have_77__157 = hand_count__153[draw_cards__p_75__155]
-    draw_cards__k_78__158 = jnp.clip(
-        jnp.minimum(draw_cards__n_76__156, deck_count__151[draw_cards__p_75__155]),
-        0,
-        (10 - draw_cards__have_77__157),
-    )
-    hand__159 = hand__152.at[draw_cards__p_75__155].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_77__157),
-                    (HAND_SLOTS < (draw_cards__have_77__157 + draw_cards__k_78__158)),
-                ),
-                deck__150[draw_cards__p_75__155][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_77__157), 0, 19)
-                ],
-                hand__152[draw_cards__p_75__155],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__160 = deck__150.at[draw_cards__p_75__155].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_78__158) < 20),
-                deck__150[draw_cards__p_75__155][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_78__158), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__161 = hand_count__153.at[draw_cards__p_75__155].set(
-        jnp.asarray((hand_count__153[draw_cards__p_75__155] + draw_cards__k_78__158), jnp.int8)
-    )
-    deck_count__162 = deck_count__151.at[draw_cards__p_75__155].set(
-        jnp.asarray((deck_count__151[draw_cards__p_75__155] - draw_cards__k_78__158), jnp.int8)
-    )
-    deck__163 = jnp.where(cond__154, deck__160, deck__150)
-    deck_count__164 = jnp.where(cond__154, deck_count__162, deck_count__151)
-    hand__165 = jnp.where(cond__154, hand__159, hand__152)
-    hand_count__166 = jnp.where(cond__154, hand_count__161, hand_count__153)
-    cond__167 = CARDS__t_search_n[c__4] > 0
-    search_deck__p_79__168 = p__2
-    search_deck__fstage_80__169 = CARDS__t_search_stage[c__4]
-    search_deck__d_81__170 = jnp.broadcast_to(
-        jnp.asarray(deck__163[search_deck__p_79__168], jnp.int16), (20,)
-    )
-    search_deck__i_82__171 = _choose(
-        _words[0],
-        jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and(
-                    jnp.logical_and(
-                        (search_deck__d_81__170 >= 0), (CARDS__kind[search_deck__d_81__170] == 0)
-                    ),
-                    jnp.logical_or(True, (CARDS__type[search_deck__d_81__170] == -1)),
-                ),
-                jnp.logical_or(
-                    True,
-                    (
-                        jnp.bitwise_and(
-                            jnp.asarray(
-                                _floordiv(
-                                    CARDS__groups[search_deck__d_81__170],
-                                    _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
-                                ),
-                                jnp.int32,
-                            ),
-                            1,
-                        )
-                        == 1
-                    ),
-                ),
-            ),
-            jnp.logical_or(
-                (search_deck__fstage_80__169 < 0),
-                (CARDS__stage[search_deck__d_81__170] == search_deck__fstage_80__169),
-            ),
-        ),
-    )
-    search_deck__room_84__172 = jnp.where(
-        False,
-        jnp.any(
-            jax.vmap(
-                lambda search_deck__bs_83: card__100[search_deck__p_79__168, search_deck__bs_83] < 0
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ),
-        (hand_count__166[search_deck__p_79__168] < 10),
-    )
-    cond__173 = jnp.logical_and((search_deck__i_82__171 >= 0), search_deck__room_84__172)
-    search_deck__c_85__174 = deck__163[search_deck__p_79__168, search_deck__i_82__171]
-    deck__175 = deck__163.at[search_deck__p_79__168].set(
-        jnp.asarray(
-            _shuffle(
-                _remove(deck__163[search_deck__p_79__168], search_deck__i_82__171),
-                _site_key(key, 12),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__176 = deck_count__164.at[search_deck__p_79__168].set(
-        jnp.asarray((deck_count__164[search_deck__p_79__168] - 1), jnp.int8)
-    )
-    cond__177 = False
-    put_in_play__p_87__178 = search_deck__p_79__168
-    put_in_play__slot_88__179 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda search_deck__bs_86: jnp.asarray(
-                    (card__100[search_deck__p_79__168, search_deck__bs_86] < 0)
-                ).astype(jnp.int32)
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 1
-    )
-    put_in_play__c_89__180 = search_deck__c_85__174
-    card__181 = card__100.at[put_in_play__p_87__178, put_in_play__slot_88__179].set(
-        jnp.asarray(put_in_play__c_89__180, jnp.int16)
-    )
-    damage__182 = damage__101.at[put_in_play__p_87__178, put_in_play__slot_88__179].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__183 = energy__120.at[put_in_play__p_87__178, put_in_play__slot_88__179].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__184 = entered__103.at[put_in_play__p_87__178, put_in_play__slot_88__179].set(
-        jnp.asarray(turn, jnp.int8)
-    )
-    under__185 = under__107.at[put_in_play__p_87__178, put_in_play__slot_88__179].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__186 = used_ability__109.at[put_in_play__p_87__178, put_in_play__slot_88__179].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    hand__187 = hand__165.at[search_deck__p_79__168].set(
-        jnp.asarray(_push(hand__165[search_deck__p_79__168], search_deck__c_85__174), jnp.int16)
-    )
-    hand_count__188 = hand_count__166.at[search_deck__p_79__168].set(
-        jnp.asarray((hand_count__166[search_deck__p_79__168] + 1), jnp.int8)
-    )
-    hand__189 = jnp.where(cond__177, hand__165, hand__187)
-    hand_count__190 = jnp.where(cond__177, hand_count__166, hand_count__188)
-    card__191 = jnp.where(cond__177, card__181, card__100)
-    damage__192 = jnp.where(cond__177, damage__182, damage__101)
-    energy__193 = jnp.where(cond__177, energy__183, energy__120)
-    entered__194 = jnp.where(cond__177, entered__184, entered__103)
-    under__195 = jnp.where(cond__177, under__185, under__107)
-    used_ability__196 = jnp.where(cond__177, used_ability__186, used_ability__109)
-    deck__197 = jnp.where(cond__173, deck__175, deck__163)
-    deck_count__198 = jnp.where(cond__173, deck_count__176, deck_count__164)
-    hand__199 = jnp.where(cond__173, hand__189, hand__165)
-    hand_count__200 = jnp.where(cond__173, hand_count__190, hand_count__166)
-    card__201 = jnp.where(cond__173, card__191, card__100)
-    damage__202 = jnp.where(cond__173, damage__192, damage__101)
-    energy__203 = jnp.where(cond__173, energy__193, energy__120)
-    entered__204 = jnp.where(cond__173, entered__194, entered__103)
-    under__205 = jnp.where(cond__173, under__195, under__107)
-    used_ability__206 = jnp.where(cond__173, used_ability__196, used_ability__109)
-    deck__207 = jnp.where(cond__167, deck__197, deck__163)
-    deck_count__208 = jnp.where(cond__167, deck_count__198, deck_count__164)
-    hand__209 = jnp.where(cond__167, hand__199, hand__165)
-    hand_count__210 = jnp.where(cond__167, hand_count__200, hand_count__166)
-    card__211 = jnp.where(cond__167, card__201, card__100)
-    damage__212 = jnp.where(cond__167, damage__202, damage__101)
-    energy__213 = jnp.where(cond__167, energy__203, energy__120)
-    entered__214 = jnp.where(cond__167, entered__204, entered__103)
-    under__215 = jnp.where(cond__167, under__205, under__107)
-    used_ability__216 = jnp.where(cond__167, used_ability__206, used_ability__109)
-    cond__217 = CARDS__t_retreat_cut[c__4] > 0
-    retreat_cut__218 = retreat_cut + CARDS__t_retreat_cut[c__4]
-    retreat_cut__219 = jnp.where(cond__217, retreat_cut__218, retreat_cut)
-    cond__220 = CARDS__t_dealt[c__4] > 0
-    dealt_bonus__221 = CARDS__t_dealt[c__4]
-    dealt_group__222 = CARDS__t_dealt_group[c__4]
-    dealt_bonus__223 = jnp.where(cond__220, dealt_bonus__221, dealt_bonus)
-    dealt_group__224 = jnp.where(cond__220, dealt_group__222, dealt_group)
-    cond__225 = CARDS__t_shuffle_opp[c__4]
-    shuffle_hand_in__p_90__226 = o__3
-    shuffle_hand_in__dc_91__227 = deck_count__208[shuffle_hand_in__p_90__226]
-    shuffle_hand_in__merged_92__228 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_91__227),
-                deck__207[shuffle_hand_in__p_90__226],
-                hand__209[shuffle_hand_in__p_90__226][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_91__227), 0, 9)
-                ],
-            ),
-            jnp.int16,
-        ),
-        (20,),
-    )
-    deck__229 = deck__207.at[shuffle_hand_in__p_90__226].set(
-        jnp.asarray(
-            _shuffle(
-                jnp.where(
-                    (
-                        DECK_SLOTS
-                        < (
-                            shuffle_hand_in__dc_91__227
-                            + hand_count__210[shuffle_hand_in__p_90__226]
-                        )
-                    ),
-                    shuffle_hand_in__merged_92__228,
-                    -1,
-                ),
-                _site_key(key, 13),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__230 = deck_count__208.at[shuffle_hand_in__p_90__226].set(
-        jnp.asarray(
-            (shuffle_hand_in__dc_91__227 + hand_count__210[shuffle_hand_in__p_90__226]), jnp.int8
-        )
-    )
-    hand__231 = hand__209.at[shuffle_hand_in__p_90__226].set(
-        jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__209[shuffle_hand_in__p_90__226]), jnp.int16
-        )
-    )
-    hand_count__232 = hand_count__210.at[shuffle_hand_in__p_90__226].set(jnp.asarray(0, jnp.int8))
-    deck__233 = jnp.where(cond__225, deck__229, deck__207)
-    deck_count__234 = jnp.where(cond__225, deck_count__230, deck_count__208)
-    hand__235 = jnp.where(cond__225, hand__231, hand__209)
-    hand_count__236 = jnp.where(cond__225, hand_count__232, hand_count__210)
-    cond__237 = CARDS__t_draw_opp[c__4] > 0
-    draw_cards__p_93__238 = o__3
-    draw_cards__n_94__239 = CARDS__t_draw_opp[c__4]
-    draw_cards__have_95__240 = hand_count__236[draw_cards__p_93__238]
-    draw_cards__k_96__241 = jnp.clip(
-        jnp.minimum(draw_cards__n_94__239, deck_count__234[draw_cards__p_93__238]),
-        0,
-        (10 - draw_cards__have_95__240),
-    )
-    hand__242 = hand__235.at[draw_cards__p_93__238].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_95__240),
-                    (HAND_SLOTS < (draw_cards__have_95__240 + draw_cards__k_96__241)),
-                ),
-                deck__233[draw_cards__p_93__238][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_95__240), 0, 19)
-                ],
-                hand__235[draw_cards__p_93__238],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__243 = deck__233.at[draw_cards__p_93__238].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_96__241) < 20),
-                deck__233[draw_cards__p_93__238][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_96__241), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__244 = hand_count__236.at[draw_cards__p_93__238].set(
-        jnp.asarray((hand_count__236[draw_cards__p_93__238] + draw_cards__k_96__241), jnp.int8)
-    )
-    deck_count__245 = deck_count__234.at[draw_cards__p_93__238].set(
-        jnp.asarray((deck_count__234[draw_cards__p_93__238] - draw_cards__k_96__241), jnp.int8)
-    )
-    deck__246 = jnp.where(cond__237, deck__243, deck__233)
-    deck_count__247 = jnp.where(cond__237, deck_count__245, deck_count__234)
-    hand__248 = jnp.where(cond__237, hand__242, hand__235)
-    hand_count__249 = jnp.where(cond__237, hand_count__244, hand_count__236)
-    cond__250 = CARDS__t_revive_opp[c__4]
-    choice__options_2__251 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                lambda basics_in__zone_97: jnp.logical_and(
-                    jnp.logical_and(
-                        (basics_in__zone_97 >= 0), (CARDS__kind[basics_in__zone_97] == 0)
-                    ),
-                    (CARDS__stage[basics_in__zone_97] == 0),
-                )
-            )(discard__99[o__3]),
-            jnp.bool_,
-        ),
-        (20,),
-    )
-    d__252 = jnp.asarray(-1, jnp.int32)
-    cond__253 = jnp.any(choice__options_2__251)
-    choice__o__254 = o__3
-    choice__mask__255 = jnp.broadcast_to(jnp.asarray(choice__options_2__251, jnp.bool_), (20,))
-    choice__player__256 = current_player
-    current_player__257 = p__2
-    choice__pending__258 = jnp.asarray(2, jnp.int32)
-    choice__pending__259 = jnp.where(cond__253, choice__pending__258, choice__pending)
-    choice__player__260 = jnp.where(cond__253, choice__player__256, choice__player)
-    choice__mask__261 = jnp.where(cond__253, choice__mask__255, choice__mask)
-    choice__o__262 = jnp.where(cond__253, choice__o__254, choice__o)
-    current_player__263 = jnp.where(cond__253, current_player__257, current_player)
-    cond__264 = choice__pending__259 == 0
-    cond__265 = d__252 >= 0
-    put_in_play__p_98__266 = o__3
-    put_in_play__slot_99__267 = (
-        jnp.argmax(
-            jax.vmap(lambda bs: jnp.asarray((card__211[o__3, bs] < 0)).astype(jnp.int32))(
-                jnp.arange(1, 4, dtype=jnp.int32)
-            ),
-            axis=0,
-        ).astype(jnp.int32)
-        + 1
-    )
-    put_in_play__c_100__268 = discard__99[o__3, d__252]
-    card__269 = card__211.at[put_in_play__p_98__266, put_in_play__slot_99__267].set(
-        jnp.asarray(put_in_play__c_100__268, jnp.int16)
-    )
-    damage__270 = damage__212.at[put_in_play__p_98__266, put_in_play__slot_99__267].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__271 = energy__213.at[put_in_play__p_98__266, put_in_play__slot_99__267].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__272 = entered__214.at[put_in_play__p_98__266, put_in_play__slot_99__267].set(
-        jnp.asarray(turn, jnp.int8)
-    )
-    under__273 = under__215.at[put_in_play__p_98__266, put_in_play__slot_99__267].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__274 = used_ability__216.at[put_in_play__p_98__266, put_in_play__slot_99__267].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    discard__275 = discard__99.at[o__3].set(
-        jnp.asarray(_remove(discard__99[o__3], d__252), jnp.int16)
-    )
-    discard_count__276 = discard_count__98.at[o__3].set(
-        jnp.asarray((discard_count__98[o__3] - 1), jnp.int8)
-    )
-    discard_count__277 = jnp.where(cond__265, discard_count__276, discard_count__98)
-    discard__278 = jnp.where(cond__265, discard__275, discard__99)
-    card__279 = jnp.where(cond__265, card__269, card__211)
-    damage__280 = jnp.where(cond__265, damage__270, damage__212)
-    energy__281 = jnp.where(cond__265, energy__271, energy__213)
-    entered__282 = jnp.where(cond__265, entered__272, entered__214)
-    under__283 = jnp.where(cond__265, under__273, under__215)
-    used_ability__284 = jnp.where(cond__265, used_ability__274, used_ability__216)
-    discard_count__285 = jnp.where(cond__264, discard_count__277, discard_count__98)
-    discard__286 = jnp.where(cond__264, discard__278, discard__99)
-    card__287 = jnp.where(cond__264, card__279, card__211)
-    damage__288 = jnp.where(cond__264, damage__280, damage__212)
-    energy__289 = jnp.where(cond__264, energy__281, energy__213)
-    entered__290 = jnp.where(cond__264, entered__282, entered__214)
-    under__291 = jnp.where(cond__264, under__283, under__215)
-    used_ability__292 = jnp.where(cond__264, used_ability__284, used_ability__216)
-    discard_count__293 = jnp.where(cond__250, discard_count__285, discard_count__98)
-    discard__294 = jnp.where(cond__250, discard__286, discard__99)
-    card__295 = jnp.where(cond__250, card__287, card__211)
-    damage__296 = jnp.where(cond__250, damage__288, damage__212)
-    energy__297 = jnp.where(cond__250, energy__289, energy__213)
-    entered__298 = jnp.where(cond__250, entered__290, entered__214)
-    under__299 = jnp.where(cond__250, under__291, under__215)
-    used_ability__300 = jnp.where(cond__250, used_ability__292, used_ability__216)
-    choice__pending__301 = jnp.where(cond__250, choice__pending__259, choice__pending)
-    choice__player__302 = jnp.where(cond__250, choice__player__260, choice__player)
-    choice__mask__303 = jnp.where(cond__250, choice__mask__261, choice__mask)
-    choice__o__304 = jnp.where(cond__250, choice__o__262, choice__o)
-    current_player__305 = jnp.where(cond__250, current_player__263, current_player)
-    cond__306 = choice__resume == 2
-    o__307 = choice__o
-    d__308 = choice__option
-    cond__309 = d__308 >= 0
-    put_in_play__p_98__310 = o__307
-    put_in_play__slot_99__311 = (
-        jnp.argmax(
-            jax.vmap(lambda bs: jnp.asarray((card[o__307, bs] < 0)).astype(jnp.int32))(
-                jnp.arange(1, 4, dtype=jnp.int32)
-            ),
-            axis=0,
-        ).astype(jnp.int32)
-        + 1
-    )
-    put_in_play__c_100__312 = discard[o__307, d__308]
-    card__313 = card.at[put_in_play__p_98__310, put_in_play__slot_99__311].set(
-        jnp.asarray(put_in_play__c_100__312, jnp.int16)
-    )
-    damage__314 = damage.at[put_in_play__p_98__310, put_in_play__slot_99__311].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__315 = energy.at[put_in_play__p_98__310, put_in_play__slot_99__311].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__316 = entered.at[put_in_play__p_98__310, put_in_play__slot_99__311].set(
-        jnp.asarray(turn, jnp.int8)
-    )
-    under__317 = under.at[put_in_play__p_98__310, put_in_play__slot_99__311].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__318 = used_ability.at[put_in_play__p_98__310, put_in_play__slot_99__311].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    discard__319 = discard.at[o__307].set(jnp.asarray(_remove(discard[o__307], d__308), jnp.int16))
-    discard_count__320 = discard_count.at[o__307].set(
-        jnp.asarray((discard_count[o__307] - 1), jnp.int8)
-    )
-    discard_count__321 = jnp.where(cond__309, discard_count__320, discard_count)
-    discard__322 = jnp.where(cond__309, discard__319, discard)
-    card__323 = jnp.where(cond__309, card__313, card)
-    damage__324 = jnp.where(cond__309, damage__314, damage)
-    energy__325 = jnp.where(cond__309, energy__315, energy)
-    entered__326 = jnp.where(cond__309, entered__316, entered)
-    under__327 = jnp.where(cond__309, under__317, under)
-    used_ability__328 = jnp.where(cond__309, used_ability__318, used_ability)
-    cond__329 = choice__resume == 3
-    p__330 = s.choice__p
-    r__331 = s.choice__r
-    first_heads__332 = s.choice__first_heads
-    all_heads__333 = s.choice__all_heads
-    dmg__334 = s.choice__dmg
-    pick__335 = choice__option
-    attack_effects__p_241__336 = p__330
-    attack_effects__r_242__337 = r__331
-    attack_effects__dmg_243__338 = dmg__334
-    attack_effects__first_heads_244__339 = first_heads__332
-    attack_effects__all_heads_245__340 = all_heads__333
-    attack_effects__pick_246__341 = pick__335
-    attack_effects__o_247__342 = 1 - attack_effects__p_241__336
-    attack_effects__exposed_249__343 = jnp.logical_not(
-        (lambda lasts__q_248: turn <= lasting_until[lasts__q_248, 5])(attack_effects__o_247__342)
-    )
-    cond__344 = jnp.logical_and(
-        (ATTACKS__snipe[attack_effects__r_242__337] > 0), (attack_effects__pick_246__341 >= 0)
-    )
-    hit__p_250__345 = attack_effects__p_241__336
-    hit__q_251__346 = jnp.where(
-        (ATTACKS__snipe_to[attack_effects__r_242__337] == 3),
-        attack_effects__p_241__336,
-        attack_effects__o_247__342,
-    )
-    hit__slot_252__347 = attack_effects__pick_246__341
-    hit__x_253__348 = ATTACKS__snipe[attack_effects__r_242__337]
-    hit__weak_254__349 = jnp.logical_and(
-        jnp.logical_and((hit__q_251__346 != hit__p_250__345), (hit__slot_252__347 == 0)),
-        (CARDS__weakness[card[hit__q_251__346, 0]] == CARDS__type[card[hit__p_250__345, 0]]),
-    )
-    hit__d_261__350 = (
-        lambda taken__q_255: (
-            lambda taken__slot_256: (
-                lambda taken__x_257: (
-                    lambda taken__cut_258: (
-                        lambda taken__cut_258: (
-                            lambda taken__cut_258: jnp.where(
-                                jnp.logical_and(
-                                    (taken__slot_256 == 0),
-                                    (lambda lasts__q_260: turn <= lasting_until[lasts__q_260, 5])(
-                                        taken__q_255
-                                    ),
-                                ),
-                                0,
-                                jnp.maximum(
-                                    (jnp.asarray(taken__x_257).astype(jnp.int32) - taken__cut_258),
-                                    0,
-                                ),
-                            )
-                        )(
-                            (
-                                taken__cut_258
-                                + jnp.where(
-                                    (card[taken__q_255, taken__slot_256] >= 0),
-                                    jnp.asarray(
-                                        CARDS__ab_guard[card[taken__q_255, taken__slot_256]]
-                                    ).astype(jnp.int32),
-                                    0,
-                                )
-                            )
-                        )
-                    )(
-                        (
-                            taken__cut_258
-                            + jnp.where(
-                                jnp.logical_and(
-                                    (taken__slot_256 == 0),
-                                    (lambda lasts__q_259: turn <= lasting_until[lasts__q_259, 4])(
-                                        taken__q_255
-                                    ),
-                                ),
-                                jnp.asarray(lasting_n[taken__q_255, 4]).astype(jnp.int32),
-                                0,
-                            )
-                        )
-                    )
-                )(
-                    jnp.where(
-                        (turn <= taken_until[taken__q_255]),
-                        jnp.asarray(taken_cut[taken__q_255]).astype(jnp.int32),
-                        0,
-                    )
-                )
-            )(
-                (
-                    hit__x_253__348
-                    + jnp.where(
-                        jnp.logical_and(hit__weak_254__349, (hit__x_253__348 > 0)), 20, 0
-                    ).astype(jnp.int32)
-                )
-            )
-        )(hit__slot_252__347)
-    )(hit__q_251__346)
-    damage__351 = damage.at[hit__q_251__346, hit__slot_252__347].set(
-        jnp.asarray((damage[hit__q_251__346, hit__slot_252__347] + hit__d_261__350), jnp.int16)
-    )
-    cond__352 = jnp.logical_and(
-        jnp.logical_and(
-            jnp.logical_and((hit__q_251__346 != hit__p_250__345), (hit__slot_252__347 == 0)),
-            (hit__d_261__350 > 0),
-        ),
-        (CARDS__ab_counter[card[hit__q_251__346, 0]] > 0),
-    )
-    damage__353 = damage__351.at[hit__p_250__345, 0].set(
-        jnp.asarray(
-            (damage__351[hit__p_250__345, 0] + CARDS__ab_counter[card[hit__q_251__346, 0]]),
-            jnp.int16,
-        )
-    )
-    damage__354 = jnp.where(cond__352, damage__353, damage__351)
-    damage__355 = jnp.where(cond__344, damage__354, damage)
-    cond__356 = jnp.logical_and(
-        ATTACKS__switch_self[attack_effects__r_242__337], (attack_effects__pick_246__341 >= 0)
-    )
-    swap_active__p_262__357 = attack_effects__p_241__336
-    swap_active__b_263__358 = attack_effects__pick_246__341
-    swap_active__perm_264__359 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_263__358], jnp.int32), (4,)
-    )
-    card__360 = card.at[swap_active__p_262__357].set(
-        jnp.asarray(card[swap_active__p_262__357][swap_active__perm_264__359], jnp.int16)
-    )
-    damage__361 = damage__355.at[swap_active__p_262__357].set(
-        jnp.asarray(damage__355[swap_active__p_262__357][swap_active__perm_264__359], jnp.int16)
-    )
-    energy__362 = energy.at[swap_active__p_262__357].set(
-        jnp.asarray(energy[swap_active__p_262__357][swap_active__perm_264__359], jnp.int8)
-    )
-    entered__363 = entered.at[swap_active__p_262__357].set(
-        jnp.asarray(entered[swap_active__p_262__357][swap_active__perm_264__359], jnp.int8)
-    )
-    under__364 = under.at[swap_active__p_262__357].set(
-        jnp.asarray(under[swap_active__p_262__357][swap_active__perm_264__359], jnp.int16)
-    )
-    used_ability__365 = used_ability.at[swap_active__p_262__357].set(
-        jnp.asarray(used_ability[swap_active__p_262__357][swap_active__perm_264__359], jnp.bool_)
-    )
-    clear_conditions__p_265__366 = swap_active__p_262__357
-    poisoned__367 = poisoned.at[clear_conditions__p_265__366].set(jnp.asarray(False, jnp.bool_))
-    burned__368 = burned.at[clear_conditions__p_265__366].set(jnp.asarray(False, jnp.bool_))
-    condition__369 = condition.at[clear_conditions__p_265__366].set(jnp.asarray(0, jnp.int8))
-    lasting_until__370 = lasting_until.at[clear_conditions__p_265__366].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_265__366]), jnp.int16
-        )
-    )
-    card__371 = jnp.where(cond__356, card__360, card)
-    damage__372 = jnp.where(cond__356, damage__361, damage__355)
-    energy__373 = jnp.where(cond__356, energy__362, energy)
-    entered__374 = jnp.where(cond__356, entered__363, entered)
-    poisoned__375 = jnp.where(cond__356, poisoned__367, poisoned)
-    burned__376 = jnp.where(cond__356, burned__368, burned)
-    condition__377 = jnp.where(cond__356, condition__369, condition)
-    under__378 = jnp.where(cond__356, under__364, under)
-    lasting_until__379 = jnp.where(cond__356, lasting_until__370, lasting_until)
-    used_ability__380 = jnp.where(cond__356, used_ability__365, used_ability)
-    cond__381 = jnp.logical_and(
-        ATTACKS__switch_opp[attack_effects__r_242__337], (attack_effects__pick_246__341 >= 0)
-    )
-    swap_active__p_266__382 = attack_effects__o_247__342
-    swap_active__b_267__383 = attack_effects__pick_246__341
-    swap_active__perm_268__384 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_267__383], jnp.int32), (4,)
-    )
-    card__385 = card__371.at[swap_active__p_266__382].set(
-        jnp.asarray(card__371[swap_active__p_266__382][swap_active__perm_268__384], jnp.int16)
-    )
-    damage__386 = damage__372.at[swap_active__p_266__382].set(
-        jnp.asarray(damage__372[swap_active__p_266__382][swap_active__perm_268__384], jnp.int16)
-    )
-    energy__387 = energy__373.at[swap_active__p_266__382].set(
-        jnp.asarray(energy__373[swap_active__p_266__382][swap_active__perm_268__384], jnp.int8)
-    )
-    entered__388 = entered__374.at[swap_active__p_266__382].set(
-        jnp.asarray(entered__374[swap_active__p_266__382][swap_active__perm_268__384], jnp.int8)
-    )
-    under__389 = under__378.at[swap_active__p_266__382].set(
-        jnp.asarray(under__378[swap_active__p_266__382][swap_active__perm_268__384], jnp.int16)
-    )
-    used_ability__390 = used_ability__380.at[swap_active__p_266__382].set(
-        jnp.asarray(
-            used_ability__380[swap_active__p_266__382][swap_active__perm_268__384], jnp.bool_
-        )
-    )
-    clear_conditions__p_269__391 = swap_active__p_266__382
-    poisoned__392 = poisoned__375.at[clear_conditions__p_269__391].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    burned__393 = burned__376.at[clear_conditions__p_269__391].set(jnp.asarray(False, jnp.bool_))
-    condition__394 = condition__377.at[clear_conditions__p_269__391].set(jnp.asarray(0, jnp.int8))
-    lasting_until__395 = lasting_until__379.at[clear_conditions__p_269__391].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__379[clear_conditions__p_269__391]), jnp.int16
-        )
-    )
-    card__396 = jnp.where(cond__381, card__385, card__371)
-    damage__397 = jnp.where(cond__381, damage__386, damage__372)
-    energy__398 = jnp.where(cond__381, energy__387, energy__373)
-    entered__399 = jnp.where(cond__381, entered__388, entered__374)
-    poisoned__400 = jnp.where(cond__381, poisoned__392, poisoned__375)
-    burned__401 = jnp.where(cond__381, burned__393, burned__376)
-    condition__402 = jnp.where(cond__381, condition__394, condition__377)
-    under__403 = jnp.where(cond__381, under__389, under__378)
-    lasting_until__404 = jnp.where(cond__381, lasting_until__395, lasting_until__379)
-    used_ability__405 = jnp.where(cond__381, used_ability__390, used_ability__380)
-    cond__406 = jnp.logical_and(
-        (ATTACKS__pick_attach_n[attack_effects__r_242__337] > 0),
-        (attack_effects__pick_246__341 >= 0),
-    )
-    energy__407 = energy__398.at[
-        attack_effects__p_241__336,
-        attack_effects__pick_246__341,
-        ATTACKS__pick_attach_type[attack_effects__r_242__337],
-    ].set(
-        jnp.asarray(
-            (
-                energy__398[
-                    attack_effects__p_241__336,
-                    attack_effects__pick_246__341,
-                    ATTACKS__pick_attach_type[attack_effects__r_242__337],
-                ]
-                + ATTACKS__pick_attach_n[attack_effects__r_242__337]
-            ),
-            jnp.int8,
-        )
-    )
-    energy__408 = jnp.where(cond__406, energy__407, energy__398)
-
-    def loop_body__409(attack_effects__i_270, carry):
-        (damage,) = carry
-        cond__410 = attack_effects__i_270 < ATTACKS__hits[attack_effects__r_242__337]
-        attack_effects__j_271__411 = _choose(
-            jax.random.bits(_site_key(key, 18, attack_effects__i_270), (), jnp.uint32),
-            jnp.logical_and(
-                (card__396[attack_effects__o_247__342] >= 0),
-                (
-                    damage[attack_effects__o_247__342]
-                    < CARDS__hp[card__396[attack_effects__o_247__342]]
-                ),
-            ),
-        )
-        cond__412 = attack_effects__j_271__411 >= 0
-        hit__p_272__413 = attack_effects__p_241__336
-        hit__q_273__414 = attack_effects__o_247__342
-        hit__slot_274__415 = attack_effects__j_271__411
-        hit__x_275__416 = ATTACKS__hit_amount[attack_effects__r_242__337]
-        hit__weak_276__417 = jnp.logical_and(
-            jnp.logical_and((hit__q_273__414 != hit__p_272__413), (hit__slot_274__415 == 0)),
-            (
-                CARDS__weakness[card__396[hit__q_273__414, 0]]
-                == CARDS__type[card__396[hit__p_272__413, 0]]
-            ),
-        )
-        hit__d_283__418 = (
-            lambda taken__q_277: (
-                lambda taken__slot_278: (
-                    lambda taken__x_279: (
-                        lambda taken__cut_280: (
-                            lambda taken__cut_280: (
-                                lambda taken__cut_280: jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_278 == 0),
-                                        (
-                                            lambda lasts__q_282: (
-                                                turn <= lasting_until__404[lasts__q_282, 5]
-                                            )
-                                        )(taken__q_277),
-                                    ),
-                                    0,
-                                    jnp.maximum(
-                                        (
-                                            jnp.asarray(taken__x_279).astype(jnp.int32)
-                                            - taken__cut_280
-                                        ),
-                                        0,
-                                    ),
-                                )
-                            )(
-                                (
-                                    taken__cut_280
-                                    + jnp.where(
-                                        (card__396[taken__q_277, taken__slot_278] >= 0),
-                                        jnp.asarray(
-                                            CARDS__ab_guard[
-                                                card__396[taken__q_277, taken__slot_278]
-                                            ]
-                                        ).astype(jnp.int32),
-                                        0,
-                                    )
-                                )
-                            )
-                        )(
-                            (
-                                taken__cut_280
-                                + jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_278 == 0),
-                                        (
-                                            lambda lasts__q_281: (
-                                                turn <= lasting_until__404[lasts__q_281, 4]
-                                            )
-                                        )(taken__q_277),
-                                    ),
-                                    jnp.asarray(lasting_n[taken__q_277, 4]).astype(jnp.int32),
-                                    0,
-                                )
-                            )
-                        )
-                    )(
-                        jnp.where(
-                            (turn <= taken_until[taken__q_277]),
-                            jnp.asarray(taken_cut[taken__q_277]).astype(jnp.int32),
-                            0,
-                        )
-                    )
-                )(
-                    (
-                        hit__x_275__416
-                        + jnp.where(
-                            jnp.logical_and(hit__weak_276__417, (hit__x_275__416 > 0)), 20, 0
-                        ).astype(jnp.int32)
-                    )
-                )
-            )(hit__slot_274__415)
-        )(hit__q_273__414)
-        damage__419 = damage.at[hit__q_273__414, hit__slot_274__415].set(
-            jnp.asarray((damage[hit__q_273__414, hit__slot_274__415] + hit__d_283__418), jnp.int16)
-        )
-        cond__420 = jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and((hit__q_273__414 != hit__p_272__413), (hit__slot_274__415 == 0)),
-                (hit__d_283__418 > 0),
-            ),
-            (CARDS__ab_counter[card__396[hit__q_273__414, 0]] > 0),
-        )
-        damage__421 = damage__419.at[hit__p_272__413, 0].set(
-            jnp.asarray(
-                (
-                    damage__419[hit__p_272__413, 0]
-                    + CARDS__ab_counter[card__396[hit__q_273__414, 0]]
-                ),
-                jnp.int16,
-            )
-        )
-        damage__422 = jnp.where(cond__420, damage__421, damage__419)
-        damage__423 = jnp.where(cond__412, damage__422, damage)
-        damage__424 = jnp.where(cond__410, damage__423, damage)
-        return (damage__424,)
-
-    (damage__425,) = jax.lax.fori_loop(0, 4, loop_body__409, (damage__397,))
-    cond__426 = jnp.logical_and(
-        ATTACKS__discard_hand[attack_effects__r_242__337],
-        (
-            lambda holds__c_284: (
-                lambda holds__p_285: (
-                    lambda holds__r_286: (
-                        lambda holds__first_heads_287: (
-                            lambda holds__all_heads_288: (
-                                lambda holds__o_289: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_284 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_284 == 1),
-                                                                        holds__first_heads_287,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_284 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_287
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_284 == 3),
-                                                                holds__all_heads_288,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_284 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_290: (
-                                                                        lambda extra_energy__r_291: (
-                                                                            (
-                                                                                lambda extra_energy__t_292: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_301: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_303: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_304: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_301[
-                                                                                                                        extra_energy__t_292
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_303[
-                                                                                                                        extra_energy__t_292
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_291
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_304
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_301,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_301[
-                                                                                                                        extra_energy__t_292
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_303,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_303[
-                                                                                                                        extra_energy__t_292
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_302: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_302
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_291
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_293: (
-                                                                                                (
-                                                                                                    lambda power__src_295: (
-                                                                                                        (
-                                                                                                            lambda power__t_296: (
-                                                                                                                (
-                                                                                                                    lambda power__f_297: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_298: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_299: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_300: (
-                                                                                                                                                power__held_300
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_299,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_296
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_300,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__408[
-                                                                                                                                                power__p_293,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__396[
-                                                                                                                                                        power__p_293,
-                                                                                                                                                        power__src_295,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_296
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_298
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_297
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_298
-                                                                                                                                                ]
-                                                                                                                                                == power__f_297
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__396[
-                                                                                                                                power__p_293,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__396[
-                                                                                                                            power__p_293,
-                                                                                                                            power__src_295,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__396[
-                                                                                                                    power__p_293,
-                                                                                                                    power__src_295,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_294: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__396[
-                                                                                                                                    power__p_293,
-                                                                                                                                    power__s_294,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__396[
-                                                                                                                                        power__p_293,
-                                                                                                                                        power__s_294,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_290
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_286
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_286)
-                                                                )(holds__p_285)
-                                                                >= ATTACKS__bonus_n[holds__r_286]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_284 == 5),
-                                                        (damage__425[holds__o_289, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_284 == 6),
-                                                    (damage__425[holds__p_285, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_284 == 7), poisoned__400[holds__o_289]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_284 == 8),
-                                            CARDS__ex[card__396[holds__o_289, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_284 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_285] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_285))
-                        )(attack_effects__all_heads_245__340)
-                    )(attack_effects__first_heads_244__339)
-                )(attack_effects__r_242__337)
-            )(attack_effects__p_241__336)
-        )(ATTACKS__discard_hand_if[attack_effects__r_242__337]),
-    )
-    attack_effects__j_305__427 = _choose(_words[1], (hand[attack_effects__o_247__342] >= 0))
-    cond__428 = attack_effects__j_305__427 >= 0
-    to_discard__p_306__429 = attack_effects__o_247__342
-    to_discard__c_307__430 = hand[attack_effects__o_247__342, attack_effects__j_305__427]
-    discard__431 = discard.at[to_discard__p_306__429].set(
-        jnp.asarray(_push(discard[to_discard__p_306__429], to_discard__c_307__430), jnp.int16)
-    )
-    discard_count__432 = discard_count.at[to_discard__p_306__429].set(
-        jnp.asarray((discard_count[to_discard__p_306__429] + 1), jnp.int8)
-    )
-    hand__433 = hand.at[attack_effects__o_247__342].set(
-        jnp.asarray(
-            _remove(hand[attack_effects__o_247__342], attack_effects__j_305__427), jnp.int16
-        )
-    )
-    hand_count__434 = hand_count.at[attack_effects__o_247__342].set(
-        jnp.asarray((hand_count[attack_effects__o_247__342] - 1), jnp.int8)
-    )
-    hand__435 = jnp.where(cond__428, hand__433, hand)
-    hand_count__436 = jnp.where(cond__428, hand_count__434, hand_count)
-    discard_count__437 = jnp.where(cond__428, discard_count__432, discard_count)
-    discard__438 = jnp.where(cond__428, discard__431, discard)
-    hand__439 = jnp.where(cond__426, hand__435, hand)
-    hand_count__440 = jnp.where(cond__426, hand_count__436, hand_count)
-    discard_count__441 = jnp.where(cond__426, discard_count__437, discard_count)
-    discard__442 = jnp.where(cond__426, discard__438, discard)
-    cond__443 = jnp.logical_and(
-        jnp.logical_and(
-            ATTACKS__shuffle_def[attack_effects__r_242__337], attack_effects__exposed_249__343
-        ),
-        (
-            lambda holds__c_308: (
-                lambda holds__p_309: (
-                    lambda holds__r_310: (
-                        lambda holds__first_heads_311: (
-                            lambda holds__all_heads_312: (
-                                lambda holds__o_313: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_308 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_308 == 1),
-                                                                        holds__first_heads_311,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_308 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_311
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_308 == 3),
-                                                                holds__all_heads_312,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_308 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_314: (
-                                                                        lambda extra_energy__r_315: (
-                                                                            (
-                                                                                lambda extra_energy__t_316: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_325: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_327: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_328: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_325[
-                                                                                                                        extra_energy__t_316
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_327[
-                                                                                                                        extra_energy__t_316
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_315
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_328
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_325,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_325[
-                                                                                                                        extra_energy__t_316
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_327,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_327[
-                                                                                                                        extra_energy__t_316
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_326: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_326
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_315
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_317: (
-                                                                                                (
-                                                                                                    lambda power__src_319: (
-                                                                                                        (
-                                                                                                            lambda power__t_320: (
-                                                                                                                (
-                                                                                                                    lambda power__f_321: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_322: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_323: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_324: (
-                                                                                                                                                power__held_324
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_323,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_320
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_324,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__408[
-                                                                                                                                                power__p_317,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__396[
-                                                                                                                                                        power__p_317,
-                                                                                                                                                        power__src_319,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_320
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_322
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_321
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_322
-                                                                                                                                                ]
-                                                                                                                                                == power__f_321
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__396[
-                                                                                                                                power__p_317,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__396[
-                                                                                                                            power__p_317,
-                                                                                                                            power__src_319,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__396[
-                                                                                                                    power__p_317,
-                                                                                                                    power__src_319,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_318: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__396[
-                                                                                                                                    power__p_317,
-                                                                                                                                    power__s_318,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__396[
-                                                                                                                                        power__p_317,
-                                                                                                                                        power__s_318,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_314
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_310
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_310)
-                                                                )(holds__p_309)
-                                                                >= ATTACKS__bonus_n[holds__r_310]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_308 == 5),
-                                                        (damage__425[holds__o_313, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_308 == 6),
-                                                    (damage__425[holds__p_309, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_308 == 7), poisoned__400[holds__o_313]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_308 == 8),
-                                            CARDS__ex[card__396[holds__o_313, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_308 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_309] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_309))
-                        )(attack_effects__all_heads_245__340)
-                    )(attack_effects__first_heads_244__339)
-                )(attack_effects__r_242__337)
-            )(attack_effects__p_241__336)
-        )(ATTACKS__shuffle_def_if[attack_effects__r_242__337]),
-    )
-    shuffle_defender__q_329__444 = attack_effects__o_247__342
-    shuffle_defender__held_330__445 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.int16)
-                    for x in (
-                        card__396[shuffle_defender__q_329__444, 0],
-                        under__403[shuffle_defender__q_329__444, 0, 0],
-                        under__403[shuffle_defender__q_329__444, 0, 1],
-                    )
-                ]
-            ),
-            jnp.int16,
-        ),
-        (3,),
-    )
-
-    def loop_body__446(shuffle_defender__i_331, carry):
-        (deck, deck_count) = carry
-        cond__447 = shuffle_defender__held_330__445[shuffle_defender__i_331] >= 0
-        deck__448 = deck.at[shuffle_defender__q_329__444].set(
-            jnp.asarray(
-                _push(
-                    deck[shuffle_defender__q_329__444],
-                    shuffle_defender__held_330__445[shuffle_defender__i_331],
-                ),
-                jnp.int16,
-            )
-        )
-        deck_count__449 = deck_count.at[shuffle_defender__q_329__444].set(
-            jnp.asarray((deck_count[shuffle_defender__q_329__444] + 1), jnp.int8)
-        )
-        deck__450 = jnp.where(cond__447, deck__448, deck)
-        deck_count__451 = jnp.where(cond__447, deck_count__449, deck_count)
-        return (deck__450, deck_count__451)
-
-    (deck__452, deck_count__453) = jax.lax.fori_loop(0, 3, loop_body__446, (deck, deck_count))
-    deck__454 = deck__452.at[shuffle_defender__q_329__444].set(
-        jnp.asarray(
-            _shuffle(deck__452[shuffle_defender__q_329__444], _site_key(key, 20)), jnp.int16
-        )
-    )
-    clear_slot__p_332__455 = shuffle_defender__q_329__444
-    card__456 = card__396.at[clear_slot__p_332__455, 0].set(jnp.asarray(-1, jnp.int16))
-    damage__457 = damage__425.at[clear_slot__p_332__455, 0].set(jnp.asarray(0, jnp.int16))
-    energy__458 = energy__408.at[clear_slot__p_332__455, 0].set(jnp.asarray(0, jnp.int8))
-    entered__459 = entered__399.at[clear_slot__p_332__455, 0].set(jnp.asarray(0, jnp.int8))
-    under__460 = under__403.at[clear_slot__p_332__455, 0].set(jnp.asarray(-1, jnp.int16))
-    used_ability__461 = used_ability__405.at[clear_slot__p_332__455, 0].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    clear_conditions__p_333__462 = shuffle_defender__q_329__444
-    poisoned__463 = poisoned__400.at[clear_conditions__p_333__462].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    burned__464 = burned__401.at[clear_conditions__p_333__462].set(jnp.asarray(False, jnp.bool_))
-    condition__465 = condition__402.at[clear_conditions__p_333__462].set(jnp.asarray(0, jnp.int8))
-    lasting_until__466 = lasting_until__404.at[clear_conditions__p_333__462].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__404[clear_conditions__p_333__462]), jnp.int16
-        )
-    )
-    cond__467 = jnp.any(
-        jax.vmap(
-            lambda shuffle_defender__bs_334: (
-                card__456[shuffle_defender__q_329__444, shuffle_defender__bs_334] >= 0
-            )
-        )(jnp.arange(1, 4, dtype=jnp.int32)),
-        axis=0,
-    )
-    promote_pending__468 = promote_pending.at[shuffle_defender__q_329__444].set(
-        jnp.asarray(True, jnp.bool_)
-    )
-    rewards__469 = _outcome((1 - shuffle_defender__q_329__444), 1.0)
-    terminated__470 = jnp.bool_(True)
-    phase__471 = jnp.asarray(3, jnp.int8)
-    phase__472 = jnp.where(cond__467, phase, phase__471)
-    promote_pending__473 = jnp.where(cond__467, promote_pending__468, promote_pending)
-    rewards__474 = jnp.where(cond__467, rewards, rewards__469)
-    terminated__475 = jnp.where(cond__467, terminated, terminated__470)
-    phase__476 = jnp.where(cond__443, phase__472, phase)
-    deck__477 = jnp.where(cond__443, deck__454, deck)
-    deck_count__478 = jnp.where(cond__443, deck_count__453, deck_count)
-    card__479 = jnp.where(cond__443, card__456, card__396)
-    damage__480 = jnp.where(cond__443, damage__457, damage__425)
-    energy__481 = jnp.where(cond__443, energy__458, energy__408)
-    entered__482 = jnp.where(cond__443, entered__459, entered__399)
-    poisoned__483 = jnp.where(cond__443, poisoned__463, poisoned__400)
-    burned__484 = jnp.where(cond__443, burned__464, burned__401)
-    condition__485 = jnp.where(cond__443, condition__465, condition__402)
-    promote_pending__486 = jnp.where(cond__443, promote_pending__473, promote_pending)
-    under__487 = jnp.where(cond__443, under__460, under__403)
-    lasting_until__488 = jnp.where(cond__443, lasting_until__466, lasting_until__404)
-    used_ability__489 = jnp.where(cond__443, used_ability__461, used_ability__405)
-    rewards__490 = jnp.where(cond__443, rewards__474, rewards)
-    terminated__491 = jnp.where(cond__443, terminated__475, terminated)
-    attack_effects__k_335__492 = ATTACKS__lasting[attack_effects__r_242__337]
-    attack_effects__on_defender_336__493 = jnp.logical_and(
-        jnp.logical_and((attack_effects__k_335__492 != 4), (attack_effects__k_335__492 != 5)),
-        (attack_effects__k_335__492 != 3),
-    )
-    cond__494 = jnp.logical_and(
-        jnp.logical_and(
-            (attack_effects__k_335__492 > 0),
-            jnp.logical_or(
-                attack_effects__exposed_249__343,
-                jnp.logical_not(attack_effects__on_defender_336__493),
-            ),
-        ),
-        (
-            lambda holds__c_337: (
-                lambda holds__p_338: (
-                    lambda holds__r_339: (
-                        lambda holds__first_heads_340: (
-                            lambda holds__all_heads_341: (
-                                lambda holds__o_342: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_337 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_337 == 1),
-                                                                        holds__first_heads_340,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_337 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_340
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_337 == 3),
-                                                                holds__all_heads_341,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_337 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_343: (
-                                                                        lambda extra_energy__r_344: (
-                                                                            (
-                                                                                lambda extra_energy__t_345: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_354: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_356: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_357: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_354[
-                                                                                                                        extra_energy__t_345
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_356[
-                                                                                                                        extra_energy__t_345
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_344
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_357
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_354,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_354[
-                                                                                                                        extra_energy__t_345
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_356,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_356[
-                                                                                                                        extra_energy__t_345
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_355: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_355
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_344
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_346: (
-                                                                                                (
-                                                                                                    lambda power__src_348: (
-                                                                                                        (
-                                                                                                            lambda power__t_349: (
-                                                                                                                (
-                                                                                                                    lambda power__f_350: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_351: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_352: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_353: (
-                                                                                                                                                power__held_353
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_352,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_349
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_353,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__481[
-                                                                                                                                                power__p_346,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__479[
-                                                                                                                                                        power__p_346,
-                                                                                                                                                        power__src_348,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_349
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_351
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_350
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_351
-                                                                                                                                                ]
-                                                                                                                                                == power__f_350
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__479[
-                                                                                                                                power__p_346,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__479[
-                                                                                                                            power__p_346,
-                                                                                                                            power__src_348,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__479[
-                                                                                                                    power__p_346,
-                                                                                                                    power__src_348,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_347: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__479[
-                                                                                                                                    power__p_346,
-                                                                                                                                    power__s_347,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__479[
-                                                                                                                                        power__p_346,
-                                                                                                                                        power__s_347,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_343
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_339
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_339)
-                                                                )(holds__p_338)
-                                                                >= ATTACKS__bonus_n[holds__r_339]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_337 == 5),
-                                                        (damage__480[holds__o_342, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_337 == 6),
-                                                    (damage__480[holds__p_338, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_337 == 7), poisoned__483[holds__o_342]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_337 == 8),
-                                            CARDS__ex[card__479[holds__o_342, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_337 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_338] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_338))
-                        )(attack_effects__all_heads_245__340)
-                    )(attack_effects__first_heads_244__339)
-                )(attack_effects__r_242__337)
-            )(attack_effects__p_241__336)
-        )(ATTACKS__lasting_if[attack_effects__r_242__337]),
-    )
-    lasting__p_358__495 = attack_effects__p_241__336
-    lasting__k_359__496 = attack_effects__k_335__492
-    lasting__n_360__497 = ATTACKS__lasting_n[attack_effects__r_242__337]
-    lasting__q_361__498 = jnp.where(
-        jnp.logical_or((lasting__k_359__496 == 4), (lasting__k_359__496 == 5)),
-        lasting__p_358__495,
-        (1 - lasting__p_358__495),
-    )
-    lasting_until__499 = lasting_until__488.at[lasting__q_361__498, lasting__k_359__496].set(
-        jnp.asarray((turn + 1), jnp.int16)
-    )
-    lasting_n__500 = lasting_n.at[lasting__q_361__498, lasting__k_359__496].set(
-        jnp.asarray(lasting__n_360__497, jnp.int16)
-    )
-    lasting_until__501 = jnp.where(cond__494, lasting_until__499, lasting_until__488)
-    lasting_n__502 = jnp.where(cond__494, lasting_n__500, lasting_n)
-
-    def loop_body__503(attack_effects__bs_362, carry):
-        (damage,) = carry
-        cond__504 = jnp.logical_and(
-            (ATTACKS__bench_damage[attack_effects__r_242__337] > 0),
-            (card__479[attack_effects__o_247__342, attack_effects__bs_362] >= 0),
-        )
-        hit__p_363__505 = attack_effects__p_241__336
-        hit__q_364__506 = attack_effects__o_247__342
-        hit__slot_365__507 = attack_effects__bs_362
-        hit__x_366__508 = ATTACKS__bench_damage[attack_effects__r_242__337]
-        hit__weak_367__509 = jnp.logical_and(
-            jnp.logical_and((hit__q_364__506 != hit__p_363__505), (hit__slot_365__507 == 0)),
-            (
-                CARDS__weakness[card__479[hit__q_364__506, 0]]
-                == CARDS__type[card__479[hit__p_363__505, 0]]
-            ),
-        )
-        hit__d_374__510 = (
-            lambda taken__q_368: (
-                lambda taken__slot_369: (
-                    lambda taken__x_370: (
-                        lambda taken__cut_371: (
-                            lambda taken__cut_371: (
-                                lambda taken__cut_371: jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_369 == 0),
-                                        (
-                                            lambda lasts__q_373: (
-                                                turn <= lasting_until__501[lasts__q_373, 5]
-                                            )
-                                        )(taken__q_368),
-                                    ),
-                                    0,
-                                    jnp.maximum(
-                                        (
-                                            jnp.asarray(taken__x_370).astype(jnp.int32)
-                                            - taken__cut_371
-                                        ),
-                                        0,
-                                    ),
-                                )
-                            )(
-                                (
-                                    taken__cut_371
-                                    + jnp.where(
-                                        (card__479[taken__q_368, taken__slot_369] >= 0),
-                                        jnp.asarray(
-                                            CARDS__ab_guard[
-                                                card__479[taken__q_368, taken__slot_369]
-                                            ]
-                                        ).astype(jnp.int32),
-                                        0,
-                                    )
-                                )
-                            )
-                        )(
-                            (
-                                taken__cut_371
-                                + jnp.where(
-                                    jnp.logical_and(
-                                        (taken__slot_369 == 0),
-                                        (
-                                            lambda lasts__q_372: (
-                                                turn <= lasting_until__501[lasts__q_372, 4]
-                                            )
-                                        )(taken__q_368),
-                                    ),
-                                    jnp.asarray(lasting_n__502[taken__q_368, 4]).astype(jnp.int32),
-                                    0,
-                                )
-                            )
-                        )
-                    )(
-                        jnp.where(
-                            (turn <= taken_until[taken__q_368]),
-                            jnp.asarray(taken_cut[taken__q_368]).astype(jnp.int32),
-                            0,
-                        )
-                    )
-                )(
-                    (
-                        hit__x_366__508
-                        + jnp.where(
-                            jnp.logical_and(hit__weak_367__509, (hit__x_366__508 > 0)), 20, 0
-                        ).astype(jnp.int32)
-                    )
-                )
-            )(hit__slot_365__507)
-        )(hit__q_364__506)
-        damage__511 = damage.at[hit__q_364__506, hit__slot_365__507].set(
-            jnp.asarray((damage[hit__q_364__506, hit__slot_365__507] + hit__d_374__510), jnp.int16)
-        )
-        cond__512 = jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and((hit__q_364__506 != hit__p_363__505), (hit__slot_365__507 == 0)),
-                (hit__d_374__510 > 0),
-            ),
-            (CARDS__ab_counter[card__479[hit__q_364__506, 0]] > 0),
-        )
-        damage__513 = damage__511.at[hit__p_363__505, 0].set(
-            jnp.asarray(
-                (
-                    damage__511[hit__p_363__505, 0]
-                    + CARDS__ab_counter[card__479[hit__q_364__506, 0]]
-                ),
-                jnp.int16,
-            )
-        )
-        damage__514 = jnp.where(cond__512, damage__513, damage__511)
-        damage__515 = jnp.where(cond__504, damage__514, damage)
-        return (damage__515,)
-
-    (damage__516,) = jax.lax.fori_loop(1, 4, loop_body__503, (damage__480,))
-    cond__517 = jnp.logical_and(
-        jnp.logical_and(
-            (ATTACKS__status[attack_effects__r_242__337] > 0), attack_effects__exposed_249__343
-        ),
-        (
-            lambda holds__c_375: (
-                lambda holds__p_376: (
-                    lambda holds__r_377: (
-                        lambda holds__first_heads_378: (
-                            lambda holds__all_heads_379: (
-                                lambda holds__o_380: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_375 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_375 == 1),
-                                                                        holds__first_heads_378,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_375 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_378
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_375 == 3),
-                                                                holds__all_heads_379,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_375 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_381: (
-                                                                        lambda extra_energy__r_382: (
-                                                                            (
-                                                                                lambda extra_energy__t_383: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_392: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_394: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_395: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_392[
-                                                                                                                        extra_energy__t_383
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_394[
-                                                                                                                        extra_energy__t_383
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_382
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_395
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_392,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_392[
-                                                                                                                        extra_energy__t_383
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_394,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_394[
-                                                                                                                        extra_energy__t_383
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_393: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_393
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_382
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_384: (
-                                                                                                (
-                                                                                                    lambda power__src_386: (
-                                                                                                        (
-                                                                                                            lambda power__t_387: (
-                                                                                                                (
-                                                                                                                    lambda power__f_388: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_389: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_390: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_391: (
-                                                                                                                                                power__held_391
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_390,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_387
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_391,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__481[
-                                                                                                                                                power__p_384,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__479[
-                                                                                                                                                        power__p_384,
-                                                                                                                                                        power__src_386,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_387
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_389
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_388
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_389
-                                                                                                                                                ]
-                                                                                                                                                == power__f_388
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__479[
-                                                                                                                                power__p_384,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__479[
-                                                                                                                            power__p_384,
-                                                                                                                            power__src_386,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__479[
-                                                                                                                    power__p_384,
-                                                                                                                    power__src_386,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_385: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__479[
-                                                                                                                                    power__p_384,
-                                                                                                                                    power__s_385,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__479[
-                                                                                                                                        power__p_384,
-                                                                                                                                        power__s_385,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_381
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_377
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_377)
-                                                                )(holds__p_376)
-                                                                >= ATTACKS__bonus_n[holds__r_377]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_375 == 5),
-                                                        (damage__516[holds__o_380, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_375 == 6),
-                                                    (damage__516[holds__p_376, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_375 == 7), poisoned__483[holds__o_380]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_375 == 8),
-                                            CARDS__ex[card__479[holds__o_380, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_375 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_376] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_376))
-                        )(attack_effects__all_heads_245__340)
-                    )(attack_effects__first_heads_244__339)
-                )(attack_effects__r_242__337)
-            )(attack_effects__p_241__336)
-        )(ATTACKS__status_if[attack_effects__r_242__337]),
-    )
-    give_status__q_396__518 = attack_effects__o_247__342
-    give_status__st_397__519 = ATTACKS__status[attack_effects__r_242__337]
-    cond__520 = give_status__st_397__519 == 1
-    poisoned__521 = poisoned__483.at[give_status__q_396__518].set(jnp.asarray(True, jnp.bool_))
-    cond__522 = give_status__st_397__519 == 2
-    burned__523 = burned__484.at[give_status__q_396__518].set(jnp.asarray(True, jnp.bool_))
-    cond__524 = give_status__st_397__519 == 3
-    condition__525 = condition__485.at[give_status__q_396__518].set(jnp.asarray(1, jnp.int8))
-    cond__526 = give_status__st_397__519 == 4
-    condition__527 = condition__485.at[give_status__q_396__518].set(jnp.asarray(2, jnp.int8))
-    cond__528 = give_status__st_397__519 == 5
-    condition__529 = condition__485.at[give_status__q_396__518].set(jnp.asarray(3, jnp.int8))
-    condition__530 = jnp.where(cond__528, condition__529, condition__485)
-    condition__531 = jnp.where(cond__526, condition__527, condition__530)
-    condition__532 = jnp.where(cond__524, condition__525, condition__531)
-    burned__533 = jnp.where(cond__522, burned__523, burned__484)
-    condition__534 = jnp.where(cond__522, condition__485, condition__532)
-    poisoned__535 = jnp.where(cond__520, poisoned__521, poisoned__483)
-    burned__536 = jnp.where(cond__520, burned__484, burned__533)
-    condition__537 = jnp.where(cond__520, condition__485, condition__534)
-    poisoned__538 = jnp.where(cond__517, poisoned__535, poisoned__483)
-    burned__539 = jnp.where(cond__517, burned__536, burned__484)
-    condition__540 = jnp.where(cond__517, condition__537, condition__485)
-    cond__541 = ATTACKS__heal_self[attack_effects__r_242__337] > 0
-    damage__542 = damage__516.at[attack_effects__p_241__336, 0].set(
-        jnp.asarray(
-            jnp.maximum(
-                (
-                    damage__516[attack_effects__p_241__336, 0]
-                    - ATTACKS__heal_self[attack_effects__r_242__337]
-                ),
-                0,
-            ),
-            jnp.int16,
-        )
-    )
-    damage__543 = jnp.where(cond__541, damage__542, damage__516)
-    cond__544 = ATTACKS__heal_all[attack_effects__r_242__337] > 0
-    damage__545 = damage__543.at[attack_effects__p_241__336].set(
-        jnp.asarray(
-            jnp.where(
-                (
-                    damage__543[attack_effects__p_241__336]
-                    > ATTACKS__heal_all[attack_effects__r_242__337]
-                ),
-                (
-                    damage__543[attack_effects__p_241__336]
-                    - ATTACKS__heal_all[attack_effects__r_242__337]
-                ),
-                0,
-            ),
-            jnp.int16,
-        )
-    )
-    damage__546 = jnp.where(cond__544, damage__545, damage__543)
-    cond__547 = ATTACKS__drain[attack_effects__r_242__337]
-    damage__548 = damage__546.at[attack_effects__p_241__336, 0].set(
-        jnp.asarray(
-            jnp.maximum(
-                (damage__546[attack_effects__p_241__336, 0] - attack_effects__dmg_243__338), 0
-            ),
-            jnp.int16,
-        )
-    )
-    damage__549 = jnp.where(cond__547, damage__548, damage__546)
-    cond__550 = jnp.logical_and(
-        (ATTACKS__recoil[attack_effects__r_242__337] > 0),
-        (
-            lambda holds__c_398: (
-                lambda holds__p_399: (
-                    lambda holds__r_400: (
-                        lambda holds__first_heads_401: (
-                            lambda holds__all_heads_402: (
-                                lambda holds__o_403: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_398 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_398 == 1),
-                                                                        holds__first_heads_401,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_398 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_401
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_398 == 3),
-                                                                holds__all_heads_402,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_398 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_404: (
-                                                                        lambda extra_energy__r_405: (
-                                                                            (
-                                                                                lambda extra_energy__t_406: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_415: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_417: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_418: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_415[
-                                                                                                                        extra_energy__t_406
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_417[
-                                                                                                                        extra_energy__t_406
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_405
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_418
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_415,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_415[
-                                                                                                                        extra_energy__t_406
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_417,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_417[
-                                                                                                                        extra_energy__t_406
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_416: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_416
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_405
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_407: (
-                                                                                                (
-                                                                                                    lambda power__src_409: (
-                                                                                                        (
-                                                                                                            lambda power__t_410: (
-                                                                                                                (
-                                                                                                                    lambda power__f_411: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_412: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_413: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_414: (
-                                                                                                                                                power__held_414
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_413,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_410
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_414,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__481[
-                                                                                                                                                power__p_407,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__479[
-                                                                                                                                                        power__p_407,
-                                                                                                                                                        power__src_409,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_410
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_412
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_411
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_412
-                                                                                                                                                ]
-                                                                                                                                                == power__f_411
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__479[
-                                                                                                                                power__p_407,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__479[
-                                                                                                                            power__p_407,
-                                                                                                                            power__src_409,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__479[
-                                                                                                                    power__p_407,
-                                                                                                                    power__src_409,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_408: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__479[
-                                                                                                                                    power__p_407,
-                                                                                                                                    power__s_408,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__479[
-                                                                                                                                        power__p_407,
-                                                                                                                                        power__s_408,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_404
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_400
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_400)
-                                                                )(holds__p_399)
-                                                                >= ATTACKS__bonus_n[holds__r_400]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_398 == 5),
-                                                        (damage__549[holds__o_403, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_398 == 6),
-                                                    (damage__549[holds__p_399, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_398 == 7), poisoned__538[holds__o_403]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_398 == 8),
-                                            CARDS__ex[card__479[holds__o_403, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_398 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_399] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_399))
-                        )(attack_effects__all_heads_245__340)
-                    )(attack_effects__first_heads_244__339)
-                )(attack_effects__r_242__337)
-            )(attack_effects__p_241__336)
-        )(ATTACKS__recoil_if[attack_effects__r_242__337]),
-    )
-    damage__551 = damage__549.at[attack_effects__p_241__336, 0].set(
-        jnp.asarray(
-            (
-                damage__549[attack_effects__p_241__336, 0]
-                + ATTACKS__recoil[attack_effects__r_242__337]
-            ),
-            jnp.int16,
-        )
-    )
-    damage__552 = jnp.where(cond__550, damage__551, damage__549)
-    cond__553 = ATTACKS__discard_self_n[attack_effects__r_242__337] > 0
-    discard_typed__p_419__554 = attack_effects__p_241__336
-    discard_typed__t_420__555 = ATTACKS__discard_self_type[attack_effects__r_242__337]
-    discard_typed__n_421__556 = ATTACKS__discard_self_n[attack_effects__r_242__337]
-    cond__557 = discard_typed__t_420__555 < 0
-    energy__558 = energy__481.at[discard_typed__p_419__554, 0].set(
-        jnp.asarray(
-            jnp.where((TYPE_IDS >= 0), 0, energy__481[discard_typed__p_419__554, 0]), jnp.int8
-        )
-    )
-    energy__559 = energy__481.at[discard_typed__p_419__554, 0, discard_typed__t_420__555].set(
-        jnp.asarray(
-            (
-                energy__481[discard_typed__p_419__554, 0, discard_typed__t_420__555]
-                - jnp.minimum(
-                    discard_typed__n_421__556,
-                    energy__481[discard_typed__p_419__554, 0, discard_typed__t_420__555],
-                )
-            ),
-            jnp.int8,
-        )
-    )
-    energy__560 = jnp.where(cond__557, energy__558, energy__559)
-    energy__561 = jnp.where(cond__553, energy__560, energy__481)
-    cond__562 = jnp.logical_and(
-        jnp.logical_and(
-            (ATTACKS__discard_def[attack_effects__r_242__337] > 0), attack_effects__exposed_249__343
-        ),
-        (
-            lambda holds__c_422: (
-                lambda holds__p_423: (
-                    lambda holds__r_424: (
-                        lambda holds__first_heads_425: (
-                            lambda holds__all_heads_426: (
-                                lambda holds__o_427: jnp.logical_or(
-                                    jnp.logical_or(
-                                        jnp.logical_or(
-                                            jnp.logical_or(
-                                                jnp.logical_or(
-                                                    jnp.logical_or(
-                                                        jnp.logical_or(
-                                                            jnp.logical_or(
-                                                                jnp.logical_or(
-                                                                    (holds__c_422 == 0),
-                                                                    jnp.logical_and(
-                                                                        (holds__c_422 == 1),
-                                                                        holds__first_heads_425,
-                                                                    ),
-                                                                ),
-                                                                jnp.logical_and(
-                                                                    (holds__c_422 == 2),
-                                                                    jnp.logical_not(
-                                                                        holds__first_heads_425
-                                                                    ),
-                                                                ),
-                                                            ),
-                                                            jnp.logical_and(
-                                                                (holds__c_422 == 3),
-                                                                holds__all_heads_426,
-                                                            ),
-                                                        ),
-                                                        jnp.logical_and(
-                                                            (holds__c_422 == 4),
-                                                            (
-                                                                (
-                                                                    lambda extra_energy__p_428: (
-                                                                        lambda extra_energy__r_429: (
-                                                                            (
-                                                                                lambda extra_energy__t_430: (
-                                                                                    (
-                                                                                        lambda extra_energy__held_439: (
-                                                                                            (
-                                                                                                lambda extra_energy__cost_441: (
-                                                                                                    (
-                                                                                                        lambda extra_energy__others_442: (
-                                                                                                            (
-                                                                                                                jnp.asarray(
-                                                                                                                    extra_energy__held_439[
-                                                                                                                        extra_energy__t_430
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_441[
-                                                                                                                        extra_energy__t_430
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - jnp.maximum(
-                                                                                                                (
-                                                                                                                    jnp.asarray(
-                                                                                                                        ATTACKS__cost_colorless[
-                                                                                                                            extra_energy__r_429
-                                                                                                                        ]
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                    - extra_energy__others_442
-                                                                                                                ),
-                                                                                                                0,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        (
-                                                                                                            (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__held_439,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__held_439[
-                                                                                                                        extra_energy__t_430
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                            - (
-                                                                                                                jnp.sum(
-                                                                                                                    extra_energy__cost_441,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                                - jnp.asarray(
-                                                                                                                    extra_energy__cost_441[
-                                                                                                                        extra_energy__t_430
-                                                                                                                    ]
-                                                                                                                ).astype(
-                                                                                                                    jnp.int32
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                (
-                                                                                                    lambda attack_cost__r_440: (
-                                                                                                        jnp.stack(
-                                                                                                            [
-                                                                                                                jnp.asarray(
-                                                                                                                    x,
-                                                                                                                    jnp.int8,
-                                                                                                                )
-                                                                                                                for x in (
-                                                                                                                    ATTACKS__cost_grass[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fire[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_water[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_lightning[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_psychic[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_fighting[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_darkness[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                    ATTACKS__cost_metal[
-                                                                                                                        attack_cost__r_440
-                                                                                                                    ],
-                                                                                                                )
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    extra_energy__r_429
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        (
-                                                                                            lambda power__p_431: (
-                                                                                                (
-                                                                                                    lambda power__src_433: (
-                                                                                                        (
-                                                                                                            lambda power__t_434: (
-                                                                                                                (
-                                                                                                                    lambda power__f_435: (
-                                                                                                                        (
-                                                                                                                            lambda power__c_436: (
-                                                                                                                                (
-                                                                                                                                    lambda power__on_437: (
-                                                                                                                                        (
-                                                                                                                                            lambda power__held_438: (
-                                                                                                                                                power__held_438
-                                                                                                                                                + jnp.where(
-                                                                                                                                                    jnp.logical_and(
-                                                                                                                                                        power__on_437,
-                                                                                                                                                        (
-                                                                                                                                                            TYPE_IDS
-                                                                                                                                                            == power__t_434
-                                                                                                                                                        ),
-                                                                                                                                                    ),
-                                                                                                                                                    power__held_438,
-                                                                                                                                                    0,
-                                                                                                                                                )
-                                                                                                                                            )
-                                                                                                                                        )(
-                                                                                                                                            energy__561[
-                                                                                                                                                power__p_431,
-                                                                                                                                                0,
-                                                                                                                                            ]
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    jnp.logical_and(
-                                                                                                                                        jnp.logical_and(
-                                                                                                                                            jnp.logical_and(
-                                                                                                                                                (
-                                                                                                                                                    card__479[
-                                                                                                                                                        power__p_431,
-                                                                                                                                                        power__src_433,
-                                                                                                                                                    ]
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                                (
-                                                                                                                                                    power__t_434
-                                                                                                                                                    >= 0
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                power__c_436
-                                                                                                                                                >= 0
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                        jnp.logical_or(
-                                                                                                                                            (
-                                                                                                                                                power__f_435
-                                                                                                                                                < 0
-                                                                                                                                            ),
-                                                                                                                                            (
-                                                                                                                                                CARDS__type[
-                                                                                                                                                    power__c_436
-                                                                                                                                                ]
-                                                                                                                                                == power__f_435
-                                                                                                                                            ),
-                                                                                                                                        ),
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            card__479[
-                                                                                                                                power__p_431,
-                                                                                                                                0,
-                                                                                                                            ]
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    CARDS__ab_double_filter[
-                                                                                                                        card__479[
-                                                                                                                            power__p_431,
-                                                                                                                            power__src_433,
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            CARDS__ab_double_type[
-                                                                                                                card__479[
-                                                                                                                    power__p_431,
-                                                                                                                    power__src_433,
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    (
-                                                                                                        jnp.argmax(
-                                                                                                            jax.vmap(
-                                                                                                                lambda power__s_432: (
-                                                                                                                    jnp.asarray(
-                                                                                                                        jnp.logical_and(
-                                                                                                                            (
-                                                                                                                                card__479[
-                                                                                                                                    power__p_431,
-                                                                                                                                    power__s_432,
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                CARDS__ab_double_type[
-                                                                                                                                    card__479[
-                                                                                                                                        power__p_431,
-                                                                                                                                        power__s_432,
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                        )
-                                                                                                                    ).astype(
-                                                                                                                        jnp.int32
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                jnp.arange(
-                                                                                                                    0,
-                                                                                                                    4,
-                                                                                                                    dtype=jnp.int32,
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            axis=0,
-                                                                                                        ).astype(
-                                                                                                            jnp.int32
-                                                                                                        )
-                                                                                                        + 0
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            extra_energy__p_428
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                jnp.clip(
-                                                                                    ATTACKS__bonus_type[
-                                                                                        holds__r_424
-                                                                                    ],
-                                                                                    0,
-                                                                                    7,
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                    )(holds__r_424)
-                                                                )(holds__p_423)
-                                                                >= ATTACKS__bonus_n[holds__r_424]
-                                                            ),
-                                                        ),
-                                                    ),
-                                                    jnp.logical_and(
-                                                        (holds__c_422 == 5),
-                                                        (damage__552[holds__o_427, 0] > 0),
-                                                    ),
-                                                ),
-                                                jnp.logical_and(
-                                                    (holds__c_422 == 6),
-                                                    (damage__552[holds__p_423, 0] > 0),
-                                                ),
-                                            ),
-                                            jnp.logical_and(
-                                                (holds__c_422 == 7), poisoned__538[holds__o_427]
-                                            ),
-                                        ),
-                                        jnp.logical_and(
-                                            (holds__c_422 == 8),
-                                            CARDS__ex[card__479[holds__o_427, 0]],
-                                        ),
-                                    ),
-                                    jnp.logical_and(
-                                        jnp.logical_and((holds__c_422 == 9), (turn > 1)),
-                                        (ko_turn[holds__p_423] == (turn - 1)),
-                                    ),
-                                )
-                            )((1 - holds__p_423))
-                        )(attack_effects__all_heads_245__340)
-                    )(attack_effects__first_heads_244__339)
-                )(attack_effects__r_242__337)
-            )(attack_effects__p_241__336)
-        )(ATTACKS__discard_def_if[attack_effects__r_242__337]),
-    )
-    discard_random__q_443__563 = attack_effects__o_247__342
-    discard_random__held_444__564 = jnp.broadcast_to(
-        jnp.asarray(energy__561[discard_random__q_443__563, 0], jnp.int8), (8,)
-    )
-    discard_random__x_445__565 = _roll(
-        _words[2], jnp.sum(discard_random__held_444__564, dtype=jnp.int32)
-    )
-    discard_random__t_448__566 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda discard_random__u_446: jnp.asarray(
-                    (
-                        jnp.sum(
-                            jax.vmap(
-                                lambda discard_random__v_447: jnp.where(
-                                    (discard_random__v_447 <= discard_random__u_446),
-                                    jnp.asarray(
-                                        discard_random__held_444__564[discard_random__v_447]
-                                    ).astype(jnp.int32),
-                                    0,
-                                )
-                            )(jnp.arange(0, 8, dtype=jnp.int32)),
-                            axis=0,
-                            dtype=jnp.int32,
-                        )
-                        > discard_random__x_445__565
-                    )
-                ).astype(jnp.int32)
-            )(jnp.arange(0, 8, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 0
-    )
-    cond__567 = jnp.sum(discard_random__held_444__564, dtype=jnp.int32) > 0
-    energy__568 = energy__561.at[discard_random__q_443__563, 0, discard_random__t_448__566].set(
-        jnp.asarray(
-            (energy__561[discard_random__q_443__563, 0, discard_random__t_448__566] - 1), jnp.int8
-        )
-    )
-    energy__569 = jnp.where(cond__567, energy__568, energy__561)
-    energy__570 = jnp.where(cond__562, energy__569, energy__561)
-    cond__571 = ATTACKS__discard_all[attack_effects__r_242__337] > 0
-    discard_random_in_play__flat_449__572 = jnp.broadcast_to(
-        jnp.asarray(jnp.reshape(energy__570, (64,)), jnp.int8), (64,)
-    )
-    discard_random_in_play__x_450__573 = _roll(
-        _words[3], jnp.sum(discard_random_in_play__flat_449__572, dtype=jnp.int32)
-    )
-    discard_random_in_play__u_453__574 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda discard_random_in_play__w_451: jnp.asarray(
-                    (
-                        jnp.sum(
-                            jax.vmap(
-                                lambda discard_random_in_play__v_452: jnp.where(
-                                    (
-                                        discard_random_in_play__v_452
-                                        <= discard_random_in_play__w_451
-                                    ),
-                                    jnp.asarray(
-                                        discard_random_in_play__flat_449__572[
-                                            discard_random_in_play__v_452
-                                        ]
-                                    ).astype(jnp.int32),
-                                    0,
-                                )
-                            )(jnp.arange(0, 64, dtype=jnp.int32)),
-                            axis=0,
-                            dtype=jnp.int32,
-                        )
-                        > discard_random_in_play__x_450__573
-                    )
-                ).astype(jnp.int32)
-            )(jnp.arange(0, 64, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 0
-    )
-    cond__575 = jnp.sum(discard_random_in_play__flat_449__572, dtype=jnp.int32) > 0
-    energy__576 = energy__570.at[
-        jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__574, jnp.int32), 5),
-        jnp.bitwise_and(
-            jnp.asarray(
-                jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__574, jnp.int32), 3),
-                jnp.int32,
-            ),
-            3,
-        ),
-        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_453__574, jnp.int32), 7),
-    ].set(
-        jnp.asarray(
-            (
-                energy__570[
-                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_453__574, jnp.int32), 5),
-                    jnp.bitwise_and(
-                        jnp.asarray(
-                            jnp.right_shift(
-                                jnp.asarray(discard_random_in_play__u_453__574, jnp.int32), 3
-                            ),
-                            jnp.int32,
-                        ),
-                        3,
-                    ),
-                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_453__574, jnp.int32), 7),
-                ]
-                - 1
-            ),
-            jnp.int8,
-        )
-    )
-    energy__577 = jnp.where(cond__575, energy__576, energy__570)
-    energy__578 = jnp.where(cond__571, energy__577, energy__570)
-    cond__579 = ATTACKS__attach_n[attack_effects__r_242__337] > 0
-    energy__580 = energy__578.at[
-        attack_effects__p_241__336, 0, ATTACKS__attach_type[attack_effects__r_242__337]
-    ].set(
-        jnp.asarray(
-            (
-                energy__578[
-                    attack_effects__p_241__336, 0, ATTACKS__attach_type[attack_effects__r_242__337]
-                ]
-                + ATTACKS__attach_n[attack_effects__r_242__337]
-            ),
-            jnp.int8,
-        )
-    )
-    energy__581 = jnp.where(cond__579, energy__580, energy__578)
-    cond__582 = ATTACKS__draw[attack_effects__r_242__337] > 0
-    draw_cards__p_454__583 = attack_effects__p_241__336
-    draw_cards__n_455__584 = ATTACKS__draw[attack_effects__r_242__337]
-    draw_cards__have_456__585 = hand_count__440[draw_cards__p_454__583]
-    draw_cards__k_457__586 = jnp.clip(
-        jnp.minimum(draw_cards__n_455__584, deck_count__478[draw_cards__p_454__583]),
-        0,
-        (10 - draw_cards__have_456__585),
-    )
-    hand__587 = hand__439.at[draw_cards__p_454__583].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_456__585),
-                    (HAND_SLOTS < (draw_cards__have_456__585 + draw_cards__k_457__586)),
-                ),
-                deck__477[draw_cards__p_454__583][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_456__585), 0, 19)
-                ],
-                hand__439[draw_cards__p_454__583],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__588 = deck__477.at[draw_cards__p_454__583].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_457__586) < 20),
-                deck__477[draw_cards__p_454__583][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_457__586), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__589 = hand_count__440.at[draw_cards__p_454__583].set(
-        jnp.asarray((hand_count__440[draw_cards__p_454__583] + draw_cards__k_457__586), jnp.int8)
-    )
-    deck_count__590 = deck_count__478.at[draw_cards__p_454__583].set(
-        jnp.asarray((deck_count__478[draw_cards__p_454__583] - draw_cards__k_457__586), jnp.int8)
-    )
-    deck__591 = jnp.where(cond__582, deck__588, deck__477)
-    deck_count__592 = jnp.where(cond__582, deck_count__590, deck_count__478)
-    hand__593 = jnp.where(cond__582, hand__587, hand__439)
-    hand_count__594 = jnp.where(cond__582, hand_count__589, hand_count__440)
-    cond__595 = ATTACKS__search_n[attack_effects__r_242__337] > 0
-    search_deck__p_458__596 = attack_effects__p_241__336
-    search_deck__to_bench_459__597 = ATTACKS__search_bench[attack_effects__r_242__337]
-    search_deck__ftype_460__598 = ATTACKS__search_type[attack_effects__r_242__337]
-    search_deck__fgroup_461__599 = ATTACKS__search_group[attack_effects__r_242__337]
-    search_deck__fstage_462__600 = ATTACKS__search_stage[attack_effects__r_242__337]
-    search_deck__d_463__601 = jnp.broadcast_to(
-        jnp.asarray(deck__591[search_deck__p_458__596], jnp.int16), (20,)
-    )
-    search_deck__i_464__602 = _choose(
-        _words[4],
-        jnp.logical_and(
-            jnp.logical_and(
-                jnp.logical_and(
-                    jnp.logical_and(
-                        (search_deck__d_463__601 >= 0), (CARDS__kind[search_deck__d_463__601] == 0)
-                    ),
-                    jnp.logical_or(
-                        (search_deck__ftype_460__598 < 0),
-                        (CARDS__type[search_deck__d_463__601] == search_deck__ftype_460__598),
-                    ),
-                ),
-                jnp.logical_or(
-                    (search_deck__fgroup_461__599 < 0),
-                    (
-                        jnp.bitwise_and(
-                            jnp.asarray(
-                                _floordiv(
-                                    CARDS__groups[search_deck__d_463__601],
-                                    _pow2(
-                                        jnp.asarray(search_deck__fgroup_461__599).astype(jnp.int32),
-                                        jnp.int32,
-                                    ),
-                                ),
-                                jnp.int32,
-                            ),
-                            1,
-                        )
-                        == 1
-                    ),
-                ),
-            ),
-            jnp.logical_or(
-                (search_deck__fstage_462__600 < 0),
-                (CARDS__stage[search_deck__d_463__601] == search_deck__fstage_462__600),
-            ),
-        ),
-    )
-    search_deck__room_466__603 = jnp.where(
-        search_deck__to_bench_459__597,
-        jnp.any(
-            jax.vmap(
-                lambda search_deck__bs_465: (
-                    card__479[search_deck__p_458__596, search_deck__bs_465] < 0
-                )
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ),
-        (hand_count__594[search_deck__p_458__596] < 10),
-    )
-    cond__604 = jnp.logical_and((search_deck__i_464__602 >= 0), search_deck__room_466__603)
-    search_deck__c_467__605 = deck__591[search_deck__p_458__596, search_deck__i_464__602]
-    deck__606 = deck__591.at[search_deck__p_458__596].set(
-        jnp.asarray(
-            _shuffle(
-                _remove(deck__591[search_deck__p_458__596], search_deck__i_464__602),
-                _site_key(key, 24),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__607 = deck_count__592.at[search_deck__p_458__596].set(
-        jnp.asarray((deck_count__592[search_deck__p_458__596] - 1), jnp.int8)
-    )
-    cond__608 = search_deck__to_bench_459__597
-    put_in_play__p_469__609 = search_deck__p_458__596
-    put_in_play__slot_470__610 = (
-        jnp.argmax(
-            jax.vmap(
-                lambda search_deck__bs_468: jnp.asarray(
-                    (card__479[search_deck__p_458__596, search_deck__bs_468] < 0)
-                ).astype(jnp.int32)
-            )(jnp.arange(1, 4, dtype=jnp.int32)),
-            axis=0,
-        ).astype(jnp.int32)
-        + 1
-    )
-    put_in_play__c_471__611 = search_deck__c_467__605
-    card__612 = card__479.at[put_in_play__p_469__609, put_in_play__slot_470__610].set(
-        jnp.asarray(put_in_play__c_471__611, jnp.int16)
-    )
-    damage__613 = damage__552.at[put_in_play__p_469__609, put_in_play__slot_470__610].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__614 = energy__581.at[put_in_play__p_469__609, put_in_play__slot_470__610].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__615 = entered__482.at[put_in_play__p_469__609, put_in_play__slot_470__610].set(
-        jnp.asarray(turn, jnp.int8)
-    )
-    under__616 = under__487.at[put_in_play__p_469__609, put_in_play__slot_470__610].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__617 = used_ability__489.at[
-        put_in_play__p_469__609, put_in_play__slot_470__610
-    ].set(jnp.asarray(False, jnp.bool_))
-    hand__618 = hand__593.at[search_deck__p_458__596].set(
-        jnp.asarray(_push(hand__593[search_deck__p_458__596], search_deck__c_467__605), jnp.int16)
-    )
-    hand_count__619 = hand_count__594.at[search_deck__p_458__596].set(
-        jnp.asarray((hand_count__594[search_deck__p_458__596] + 1), jnp.int8)
-    )
-    hand__620 = jnp.where(cond__608, hand__593, hand__618)
-    hand_count__621 = jnp.where(cond__608, hand_count__594, hand_count__619)
-    card__622 = jnp.where(cond__608, card__612, card__479)
-    damage__623 = jnp.where(cond__608, damage__613, damage__552)
-    energy__624 = jnp.where(cond__608, energy__614, energy__581)
-    entered__625 = jnp.where(cond__608, entered__615, entered__482)
-    under__626 = jnp.where(cond__608, under__616, under__487)
-    used_ability__627 = jnp.where(cond__608, used_ability__617, used_ability__489)
-    deck__628 = jnp.where(cond__604, deck__606, deck__591)
-    deck_count__629 = jnp.where(cond__604, deck_count__607, deck_count__592)
-    hand__630 = jnp.where(cond__604, hand__620, hand__593)
-    hand_count__631 = jnp.where(cond__604, hand_count__621, hand_count__594)
-    card__632 = jnp.where(cond__604, card__622, card__479)
-    damage__633 = jnp.where(cond__604, damage__623, damage__552)
-    energy__634 = jnp.where(cond__604, energy__624, energy__581)
-    entered__635 = jnp.where(cond__604, entered__625, entered__482)
-    under__636 = jnp.where(cond__604, under__626, under__487)
-    used_ability__637 = jnp.where(cond__604, used_ability__627, used_ability__489)
-    deck__638 = jnp.where(cond__595, deck__628, deck__591)
-    deck_count__639 = jnp.where(cond__595, deck_count__629, deck_count__592)
-    hand__640 = jnp.where(cond__595, hand__630, hand__593)
-    hand_count__641 = jnp.where(cond__595, hand_count__631, hand_count__594)
-    card__642 = jnp.where(cond__595, card__632, card__479)
-    damage__643 = jnp.where(cond__595, damage__633, damage__552)
-    energy__644 = jnp.where(cond__595, energy__634, energy__581)
-    entered__645 = jnp.where(cond__595, entered__635, entered__482)
-    under__646 = jnp.where(cond__595, under__636, under__487)
-    used_ability__647 = jnp.where(cond__595, used_ability__637, used_ability__489)
-    cond__648 = ATTACKS__shuffle_hand[attack_effects__r_242__337]
-    shuffle_hand_in__p_472__649 = attack_effects__p_241__336
-    shuffle_hand_in__dc_473__650 = deck_count__639[shuffle_hand_in__p_472__649]
-    shuffle_hand_in__merged_474__651 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_473__650),
-                deck__638[shuffle_hand_in__p_472__649],
-                hand__640[shuffle_hand_in__p_472__649][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_473__650), 0, 9)
-                ],
-            ),
-            jnp.int16,
-        ),
-        (20,),
-    )
-    deck__652 = deck__638.at[shuffle_hand_in__p_472__649].set(
-        jnp.asarray(
-            _shuffle(
-                jnp.where(
-                    (
-                        DECK_SLOTS
-                        < (
-                            shuffle_hand_in__dc_473__650
-                            + hand_count__641[shuffle_hand_in__p_472__649]
-                        )
-                    ),
-                    shuffle_hand_in__merged_474__651,
-                    -1,
-                ),
-                _site_key(key, 25),
-            ),
-            jnp.int16,
-        )
-    )
-    deck_count__653 = deck_count__639.at[shuffle_hand_in__p_472__649].set(
-        jnp.asarray(
-            (shuffle_hand_in__dc_473__650 + hand_count__641[shuffle_hand_in__p_472__649]), jnp.int8
-        )
-    )
-    hand__654 = hand__640.at[shuffle_hand_in__p_472__649].set(
-        jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__640[shuffle_hand_in__p_472__649]), jnp.int16
-        )
-    )
-    hand_count__655 = hand_count__641.at[shuffle_hand_in__p_472__649].set(jnp.asarray(0, jnp.int8))
-    deck__656 = jnp.where(cond__648, deck__652, deck__638)
-    deck_count__657 = jnp.where(cond__648, deck_count__653, deck_count__639)
-    hand__658 = jnp.where(cond__648, hand__654, hand__640)
-    hand_count__659 = jnp.where(cond__648, hand_count__655, hand_count__641)
-    cond__660 = ATTACKS__reveal_hand[attack_effects__r_242__337]
-    seen__661 = seen.at[attack_effects__p_241__336].set(
-        jnp.asarray(hand__658[attack_effects__o_247__342], jnp.int16)
-    )
-    seen__662 = jnp.where(cond__660, seen__661, seen)
-    cond__663 = ATTACKS__draw_opp_hand[attack_effects__r_242__337]
-    draw_cards__p_475__664 = attack_effects__p_241__336
-    draw_cards__n_476__665 = hand_count__659[attack_effects__o_247__342]
-    draw_cards__have_477__666 = hand_count__659[draw_cards__p_475__664]
-    draw_cards__k_478__667 = jnp.clip(
-        jnp.minimum(draw_cards__n_476__665, deck_count__657[draw_cards__p_475__664]),
-        0,
-        (10 - draw_cards__have_477__666),
-    )
-    hand__668 = hand__658.at[draw_cards__p_475__664].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_477__666),
-                    (HAND_SLOTS < (draw_cards__have_477__666 + draw_cards__k_478__667)),
-                ),
-                deck__656[draw_cards__p_475__664][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_477__666), 0, 19)
-                ],
-                hand__658[draw_cards__p_475__664],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__669 = deck__656.at[draw_cards__p_475__664].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_478__667) < 20),
-                deck__656[draw_cards__p_475__664][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_478__667), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__670 = hand_count__659.at[draw_cards__p_475__664].set(
-        jnp.asarray((hand_count__659[draw_cards__p_475__664] + draw_cards__k_478__667), jnp.int8)
-    )
-    deck_count__671 = deck_count__657.at[draw_cards__p_475__664].set(
-        jnp.asarray((deck_count__657[draw_cards__p_475__664] - draw_cards__k_478__667), jnp.int8)
-    )
-    deck__672 = jnp.where(cond__663, deck__669, deck__656)
-    deck_count__673 = jnp.where(cond__663, deck_count__671, deck_count__657)
-    hand__674 = jnp.where(cond__663, hand__668, hand__658)
-    hand_count__675 = jnp.where(cond__663, hand_count__670, hand_count__659)
-    knockouts__ko_479__676 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and((card__642 >= 0), (damage__643 >= CARDS__hp[card__642])), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_cards_480__677 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_479__676,
-                (1 + jnp.asarray(CARDS__stage[card__642]).astype(jnp.int32)),
-                0,
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    discard_count__678 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count__441
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_480__677[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_480__677[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-
-    def loop_body__679(knockouts__q_481, carry):
-        (discard,) = carry
-
-        def loop_body__680(knockouts__ks_482, carry):
-            (discard,) = carry
-            cond__681 = knockouts__ko_479__676[knockouts__q_481, knockouts__ks_482]
-            discard__682 = discard.at[knockouts__q_481].set(
-                jnp.asarray(
-                    _push(
-                        discard[knockouts__q_481], card__642[knockouts__q_481, knockouts__ks_482]
-                    ),
-                    jnp.int16,
-                )
-            )
-
-            def loop_body__683(knockouts__u_483, carry):
-                (discard,) = carry
-                cond__684 = under__646[knockouts__q_481, knockouts__ks_482, knockouts__u_483] >= 0
-                discard__685 = discard.at[knockouts__q_481].set(
-                    jnp.asarray(
-                        _push(
-                            discard[knockouts__q_481],
-                            under__646[knockouts__q_481, knockouts__ks_482, knockouts__u_483],
-                        ),
-                        jnp.int16,
-                    )
-                )
-                discard__686 = jnp.where(cond__684, discard__685, discard)
-                return (discard__686,)
-
-            (discard__687,) = jax.lax.fori_loop(0, 2, loop_body__683, (discard__682,))
-            discard__688 = jnp.where(cond__681, discard__687, discard)
-            return (discard__688,)
-
-        (discard__689,) = jax.lax.fori_loop(0, 4, loop_body__680, (discard,))
-        return (discard__689,)
-
-    (discard__690,) = jax.lax.fori_loop(0, 2, loop_body__679, (discard__442,))
-    knockouts__ko_value_484__691 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_479__676, (1 + jnp.asarray(CARDS__ex[card__642]).astype(jnp.int32)), 0
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    points__692 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_484__691[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_484__691[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__693 = True
-    ko_turn__694 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_479__676[0]),
-                            jnp.any(knockouts__ko_479__676[1]),
-                        )
-                    ]
-                ),
-                turn,
-                ko_turn,
-            ),
-            jnp.int16,
-        ),
-        (2,),
-    )
-    ko_turn__695 = jnp.where(cond__693, ko_turn__694, ko_turn)
-    card__696 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__676, -1, card__642), jnp.int16), (2, 4)
-    )
-    damage__697 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__676, 0, damage__643), jnp.int16), (2, 4)
-    )
-    energy__698 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__676, (2, 4, 1)), 0, energy__644), jnp.int8
-        ),
-        (2, 4, 8),
-    )
-    entered__699 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_479__676, 0, entered__645), jnp.int8), (2, 4)
-    )
-    under__700 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_479__676, (2, 4, 1)), -1, under__646), jnp.int16
-        ),
-        (2, 4, 2),
-    )
-    used_ability__701 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__647, jnp.logical_not(knockouts__ko_479__676)), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_active_485__702 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_479__676[0, 0], knockouts__ko_479__676[1, 0])
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    poisoned__703 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__538, jnp.logical_not(knockouts__ko_active_485__702)),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    burned__704 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__539, jnp.logical_not(knockouts__ko_active_485__702)), jnp.bool_
-        ),
-        (2,),
-    )
-    condition__705 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_485__702, 0, condition__540), jnp.int8), (2,)
-    )
-    knockouts__has_bench_488__706 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_486: card__696[0, knockouts__ks_486] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_487: card__696[1, knockouts__ks_487] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                    )
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    promote_pending__707 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending__486,
-                jnp.logical_and(knockouts__ko_active_485__702, knockouts__has_bench_488__706),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    knockouts__won_489__708 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                (points__692 >= 3),
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.logical_and(
-                                knockouts__ko_active_485__702[1],
-                                jnp.logical_not(knockouts__has_bench_488__706[1]),
-                            ),
-                            jnp.logical_and(
-                                knockouts__ko_active_485__702[0],
-                                jnp.logical_not(knockouts__has_bench_488__706[0]),
-                            ),
-                        )
-                    ]
-                ),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    cond__709 = jnp.logical_and(knockouts__won_489__708[0], knockouts__won_489__708[1])
-    rewards__710 = jnp.zeros(2, jnp.float32)
-    terminated__711 = jnp.bool_(True)
-    phase__712 = jnp.asarray(3, jnp.int8)
-    cond__713 = jnp.logical_or(knockouts__won_489__708[0], knockouts__won_489__708[1])
-    rewards__714 = _outcome(jnp.where(knockouts__won_489__708[0], 0, 1), 1.0)
-    terminated__715 = jnp.bool_(True)
-    phase__716 = jnp.asarray(3, jnp.int8)
-    phase__717 = jnp.where(cond__713, phase__716, phase__476)
-    rewards__718 = jnp.where(cond__713, rewards__714, rewards__490)
-    terminated__719 = jnp.where(cond__713, terminated__715, terminated__491)
-    phase__720 = jnp.where(cond__709, phase__712, phase__717)
-    rewards__721 = jnp.where(cond__709, rewards__710, rewards__718)
-    terminated__722 = jnp.where(cond__709, terminated__711, terminated__719)
-    end_of_turn__p_490__723 = current_player
-    energy_now__724 = energy_now.at[end_of_turn__p_490__723].set(jnp.asarray(-1, jnp.int8))
-    cond__725 = phase__720 != 3
-    checkup__q_491__726 = end_of_turn__p_490__723
-    checkup__owner_492__727 = end_of_turn__p_490__723
-    cond__728 = jnp.logical_and(
-        (card__696[checkup__q_491__726, 0] >= 0),
-        (damage__697[checkup__q_491__726, 0] < CARDS__hp[card__696[checkup__q_491__726, 0]]),
-    )
-    cond__729 = poisoned__703[checkup__q_491__726]
-    damage__730 = damage__697.at[checkup__q_491__726, 0].set(
-        jnp.asarray((damage__697[checkup__q_491__726, 0] + 10), jnp.int16)
-    )
-    damage__731 = jnp.where(cond__729, damage__730, damage__697)
-    cond__732 = burned__704[checkup__q_491__726]
-    damage__733 = damage__731.at[checkup__q_491__726, 0].set(
-        jnp.asarray((damage__731[checkup__q_491__726, 0] + 20), jnp.int16)
-    )
-    cond__734 = _flip(_words[5])
-    burned__735 = burned__704.at[checkup__q_491__726].set(jnp.asarray(False, jnp.bool_))
-    burned__736 = jnp.where(cond__734, burned__735, burned__704)
-    damage__737 = jnp.where(cond__732, damage__733, damage__731)
-    burned__738 = jnp.where(cond__732, burned__736, burned__704)
-    cond__739 = jnp.logical_and((condition__705[checkup__q_491__726] == 1), _flip(_words[6]))
-    condition__740 = condition__705.at[checkup__q_491__726].set(jnp.asarray(0, jnp.int8))
-    condition__741 = jnp.where(cond__739, condition__740, condition__705)
-    cond__742 = jnp.logical_and(
-        (condition__741[checkup__q_491__726] == 2), (checkup__q_491__726 == checkup__owner_492__727)
-    )
-    condition__743 = condition__741.at[checkup__q_491__726].set(jnp.asarray(0, jnp.int8))
-    condition__744 = jnp.where(cond__742, condition__743, condition__741)
-    damage__745 = jnp.where(cond__728, damage__737, damage__697)
-    burned__746 = jnp.where(cond__728, burned__738, burned__704)
-    condition__747 = jnp.where(cond__728, condition__744, condition__705)
-    checkup__q_493__748 = 1 - end_of_turn__p_490__723
-    checkup__owner_494__749 = end_of_turn__p_490__723
-    cond__750 = jnp.logical_and(
-        (card__696[checkup__q_493__748, 0] >= 0),
-        (damage__745[checkup__q_493__748, 0] < CARDS__hp[card__696[checkup__q_493__748, 0]]),
-    )
-    cond__751 = poisoned__703[checkup__q_493__748]
-    damage__752 = damage__745.at[checkup__q_493__748, 0].set(
-        jnp.asarray((damage__745[checkup__q_493__748, 0] + 10), jnp.int16)
-    )
-    damage__753 = jnp.where(cond__751, damage__752, damage__745)
-    cond__754 = burned__746[checkup__q_493__748]
-    damage__755 = damage__753.at[checkup__q_493__748, 0].set(
-        jnp.asarray((damage__753[checkup__q_493__748, 0] + 20), jnp.int16)
-    )
-    cond__756 = _flip(_words[7])
-    burned__757 = burned__746.at[checkup__q_493__748].set(jnp.asarray(False, jnp.bool_))
-    burned__758 = jnp.where(cond__756, burned__757, burned__746)
-    damage__759 = jnp.where(cond__754, damage__755, damage__753)
-    burned__760 = jnp.where(cond__754, burned__758, burned__746)
-    cond__761 = jnp.logical_and((condition__747[checkup__q_493__748] == 1), _flip(_words[8]))
-    condition__762 = condition__747.at[checkup__q_493__748].set(jnp.asarray(0, jnp.int8))
-    condition__763 = jnp.where(cond__761, condition__762, condition__747)
-    cond__764 = jnp.logical_and(
-        (condition__763[checkup__q_493__748] == 2), (checkup__q_493__748 == checkup__owner_494__749)
-    )
-    condition__765 = condition__763.at[checkup__q_493__748].set(jnp.asarray(0, jnp.int8))
-    condition__766 = jnp.where(cond__764, condition__765, condition__763)
-    damage__767 = jnp.where(cond__750, damage__759, damage__745)
-    burned__768 = jnp.where(cond__750, burned__760, burned__746)
-    condition__769 = jnp.where(cond__750, condition__766, condition__747)
-    knockouts__ko_495__770 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and((card__696 >= 0), (damage__767 >= CARDS__hp[card__696])), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_cards_496__771 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_495__770,
-                (1 + jnp.asarray(CARDS__stage[card__696]).astype(jnp.int32)),
-                0,
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    discard_count__772 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count__678
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_496__771[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_496__771[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-
-    def loop_body__773(knockouts__q_497, carry):
-        (discard,) = carry
-
-        def loop_body__774(knockouts__ks_498, carry):
-            (discard,) = carry
-            cond__775 = knockouts__ko_495__770[knockouts__q_497, knockouts__ks_498]
-            discard__776 = discard.at[knockouts__q_497].set(
-                jnp.asarray(
-                    _push(
-                        discard[knockouts__q_497], card__696[knockouts__q_497, knockouts__ks_498]
-                    ),
-                    jnp.int16,
-                )
-            )
-
-            def loop_body__777(knockouts__u_499, carry):
-                (discard,) = carry
-                cond__778 = under__700[knockouts__q_497, knockouts__ks_498, knockouts__u_499] >= 0
-                discard__779 = discard.at[knockouts__q_497].set(
-                    jnp.asarray(
-                        _push(
-                            discard[knockouts__q_497],
-                            under__700[knockouts__q_497, knockouts__ks_498, knockouts__u_499],
-                        ),
-                        jnp.int16,
-                    )
-                )
-                discard__780 = jnp.where(cond__778, discard__779, discard)
-                return (discard__780,)
-
-            (discard__781,) = jax.lax.fori_loop(0, 2, loop_body__777, (discard__776,))
-            discard__782 = jnp.where(cond__775, discard__781, discard)
-            return (discard__782,)
-
-        (discard__783,) = jax.lax.fori_loop(0, 4, loop_body__774, (discard,))
-        return (discard__783,)
-
-    (discard__784,) = jax.lax.fori_loop(0, 2, loop_body__773, (discard__690,))
-    knockouts__ko_value_500__785 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_495__770, (1 + jnp.asarray(CARDS__ex[card__696]).astype(jnp.int32)), 0
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    points__786 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points__692
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_500__785[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_500__785[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__787 = False
-    ko_turn__788 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_495__770[0]),
-                            jnp.any(knockouts__ko_495__770[1]),
-                        )
-                    ]
-                ),
-                turn,
-                ko_turn__695,
-            ),
-            jnp.int16,
-        ),
-        (2,),
-    )
-    ko_turn__789 = jnp.where(cond__787, ko_turn__788, ko_turn__695)
-    card__790 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_495__770, -1, card__696), jnp.int16), (2, 4)
-    )
-    damage__791 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_495__770, 0, damage__767), jnp.int16), (2, 4)
-    )
-    energy__792 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_495__770, (2, 4, 1)), 0, energy__698), jnp.int8
-        ),
-        (2, 4, 8),
-    )
-    entered__793 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_495__770, 0, entered__699), jnp.int8), (2, 4)
-    )
-    under__794 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_495__770, (2, 4, 1)), -1, under__700), jnp.int16
-        ),
-        (2, 4, 2),
-    )
-    used_ability__795 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__701, jnp.logical_not(knockouts__ko_495__770)), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_active_501__796 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_495__770[0, 0], knockouts__ko_495__770[1, 0])
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    poisoned__797 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__703, jnp.logical_not(knockouts__ko_active_501__796)),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    burned__798 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__768, jnp.logical_not(knockouts__ko_active_501__796)), jnp.bool_
-        ),
-        (2,),
-    )
-    condition__799 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_501__796, 0, condition__769), jnp.int8), (2,)
-    )
-    knockouts__has_bench_504__800 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_502: card__790[0, knockouts__ks_502] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_503: card__790[1, knockouts__ks_503] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                    )
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    promote_pending__801 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending__707,
-                jnp.logical_and(knockouts__ko_active_501__796, knockouts__has_bench_504__800),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    knockouts__won_505__802 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                (points__786 >= 3),
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.logical_and(
-                                knockouts__ko_active_501__796[1],
-                                jnp.logical_not(knockouts__has_bench_504__800[1]),
-                            ),
-                            jnp.logical_and(
-                                knockouts__ko_active_501__796[0],
-                                jnp.logical_not(knockouts__has_bench_504__800[0]),
-                            ),
-                        )
-                    ]
-                ),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    cond__803 = jnp.logical_and(knockouts__won_505__802[0], knockouts__won_505__802[1])
-    rewards__804 = jnp.zeros(2, jnp.float32)
-    terminated__805 = jnp.bool_(True)
-    phase__806 = jnp.asarray(3, jnp.int8)
-    cond__807 = jnp.logical_or(knockouts__won_505__802[0], knockouts__won_505__802[1])
-    rewards__808 = _outcome(jnp.where(knockouts__won_505__802[0], 0, 1), 1.0)
-    terminated__809 = jnp.bool_(True)
-    phase__810 = jnp.asarray(3, jnp.int8)
-    phase__811 = jnp.where(cond__807, phase__810, phase__720)
-    rewards__812 = jnp.where(cond__807, rewards__808, rewards__721)
-    terminated__813 = jnp.where(cond__807, terminated__809, terminated__722)
-    phase__814 = jnp.where(cond__803, phase__806, phase__811)
-    rewards__815 = jnp.where(cond__803, rewards__804, rewards__812)
-    terminated__816 = jnp.where(cond__803, terminated__805, terminated__813)
-    phase__817 = jnp.where(cond__725, phase__814, phase__720)
-    discard_count__818 = jnp.where(cond__725, discard_count__772, discard_count__678)
-    discard__819 = jnp.where(cond__725, discard__784, discard__690)
-    card__820 = jnp.where(cond__725, card__790, card__696)
-    damage__821 = jnp.where(cond__725, damage__791, damage__697)
-    energy__822 = jnp.where(cond__725, energy__792, energy__698)
-    entered__823 = jnp.where(cond__725, entered__793, entered__699)
-    poisoned__824 = jnp.where(cond__725, poisoned__797, poisoned__703)
-    burned__825 = jnp.where(cond__725, burned__798, burned__704)
-    condition__826 = jnp.where(cond__725, condition__799, condition__705)
-    points__827 = jnp.where(cond__725, points__786, points__692)
-    promote_pending__828 = jnp.where(cond__725, promote_pending__801, promote_pending__707)
-    ko_turn__829 = jnp.where(cond__725, ko_turn__789, ko_turn__695)
-    under__830 = jnp.where(cond__725, under__794, under__700)
-    used_ability__831 = jnp.where(cond__725, used_ability__795, used_ability__701)
-    rewards__832 = jnp.where(cond__725, rewards__815, rewards__721)
-    terminated__833 = jnp.where(cond__725, terminated__816, terminated__722)
-    cond__834 = phase__817 != 3
-    cond__835 = turn >= 30
-    rewards__836 = jnp.zeros(2, jnp.float32)
-    terminated__837 = jnp.bool_(True)
-    phase__838 = jnp.asarray(3, jnp.int8)
-    cond__839 = promote_pending__828[end_of_turn__p_490__723]
-    phase__840 = jnp.asarray(2, jnp.int8)
-    cond__841 = promote_pending__828[(1 - end_of_turn__p_490__723)]
-    phase__842 = jnp.asarray(2, jnp.int8)
-    current_player__843 = 1 - end_of_turn__p_490__723
-    start_turn__p_506__844 = 1 - end_of_turn__p_490__723
-    current_player__845 = start_turn__p_506__844
-    phase__846 = jnp.asarray(1, jnp.int8)
-    turn__847 = turn + 1
-    supporter_played__848 = False
-    retreated__849 = False
-    retreat_cut__850 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__851 = jnp.asarray(0, jnp.int16)
-    dealt_group__852 = jnp.asarray(-1, jnp.int8)
-    used_ability__853 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability__831, False), jnp.bool_), (2, 4)
-    )
-    draw_cards__p_507__854 = start_turn__p_506__844
-    draw_cards__have_508__855 = hand_count__675[draw_cards__p_507__854]
-    draw_cards__k_509__856 = jnp.clip(
-        jnp.minimum(1, deck_count__673[draw_cards__p_507__854]), 0, (10 - draw_cards__have_508__855)
-    )
-    hand__857 = hand__674.at[draw_cards__p_507__854].set(
-        jnp.asarray(
-            jnp.where(
-                jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_508__855),
-                    (HAND_SLOTS < (draw_cards__have_508__855 + draw_cards__k_509__856)),
-                ),
-                deck__672[draw_cards__p_507__854][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_508__855), 0, 19)
-                ],
-                hand__674[draw_cards__p_507__854],
-            ),
-            jnp.int16,
-        )
-    )
-    deck__858 = deck__672.at[draw_cards__p_507__854].set(
-        jnp.asarray(
-            jnp.where(
-                ((DECK_SLOTS + draw_cards__k_509__856) < 20),
-                deck__672[draw_cards__p_507__854][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_509__856), 0, 19)
-                ],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    hand_count__859 = hand_count__675.at[draw_cards__p_507__854].set(
-        jnp.asarray((hand_count__675[draw_cards__p_507__854] + draw_cards__k_509__856), jnp.int8)
-    )
-    deck_count__860 = deck_count__673.at[draw_cards__p_507__854].set(
-        jnp.asarray((deck_count__673[draw_cards__p_507__854] - draw_cards__k_509__856), jnp.int8)
-    )
-    cond__861 = turn__847 > 1
-    energy_now__862 = energy_now__724.at[start_turn__p_506__844].set(
-        jnp.asarray(energy_next[start_turn__p_506__844], jnp.int8)
-    )
-    energy_next__863 = energy_next.at[start_turn__p_506__844].set(
-        jnp.asarray(
-            (
-                lambda next_energy__p_510: (
-                    lambda next_energy__d_511: (
-                        lambda next_energy__j_512: jnp.where(
-                            (next_energy__j_512 == 0),
-                            DECK_INFO__type0[next_energy__d_511],
-                            jnp.where(
-                                (next_energy__j_512 == 1),
-                                DECK_INFO__type1[next_energy__d_511],
-                                DECK_INFO__type2[next_energy__d_511],
-                            ),
-                        )
-                    )(_roll(_words[9], DECK_INFO__types[next_energy__d_511]))
-                )(s.deck_id[next_energy__p_510])
-            )(start_turn__p_506__844),
-            jnp.int8,
-        )
-    )
-    energy_now__864 = jnp.where(cond__861, energy_now__862, energy_now__724)
-    energy_next__865 = jnp.where(cond__861, energy_next__863, energy_next)
-    phase__866 = jnp.where(cond__841, phase__842, phase__846)
-    turn__867 = jnp.where(cond__841, turn, turn__847)
-    deck__868 = jnp.where(cond__841, deck__672, deck__858)
-    deck_count__869 = jnp.where(cond__841, deck_count__673, deck_count__860)
-    hand__870 = jnp.where(cond__841, hand__674, hand__857)
-    hand_count__871 = jnp.where(cond__841, hand_count__675, hand_count__859)
-    energy_now__872 = jnp.where(cond__841, energy_now__724, energy_now__864)
-    energy_next__873 = jnp.where(cond__841, energy_next, energy_next__865)
-    supporter_played__874 = jnp.where(cond__841, supporter_played, supporter_played__848)
-    retreated__875 = jnp.where(cond__841, retreated, retreated__849)
-    retreat_cut__876 = jnp.where(cond__841, retreat_cut, retreat_cut__850)
-    dealt_bonus__877 = jnp.where(cond__841, dealt_bonus, dealt_bonus__851)
-    dealt_group__878 = jnp.where(cond__841, dealt_group, dealt_group__852)
-    used_ability__879 = jnp.where(cond__841, used_ability__831, used_ability__853)
-    current_player__880 = jnp.where(cond__841, current_player__843, current_player__845)
-    phase__881 = jnp.where(cond__839, phase__840, phase__866)
-    turn__882 = jnp.where(cond__839, turn, turn__867)
-    deck__883 = jnp.where(cond__839, deck__672, deck__868)
-    deck_count__884 = jnp.where(cond__839, deck_count__673, deck_count__869)
-    hand__885 = jnp.where(cond__839, hand__674, hand__870)
-    hand_count__886 = jnp.where(cond__839, hand_count__675, hand_count__871)
-    energy_now__887 = jnp.where(cond__839, energy_now__724, energy_now__872)
-    energy_next__888 = jnp.where(cond__839, energy_next, energy_next__873)
-    supporter_played__889 = jnp.where(cond__839, supporter_played, supporter_played__874)
-    retreated__890 = jnp.where(cond__839, retreated, retreated__875)
-    retreat_cut__891 = jnp.where(cond__839, retreat_cut, retreat_cut__876)
-    dealt_bonus__892 = jnp.where(cond__839, dealt_bonus, dealt_bonus__877)
-    dealt_group__893 = jnp.where(cond__839, dealt_group, dealt_group__878)
-    used_ability__894 = jnp.where(cond__839, used_ability__831, used_ability__879)
-    current_player__895 = jnp.where(cond__839, current_player, current_player__880)
-    phase__896 = jnp.where(cond__835, phase__838, phase__881)
-    turn__897 = jnp.where(cond__835, turn, turn__882)
-    deck__898 = jnp.where(cond__835, deck__672, deck__883)
-    deck_count__899 = jnp.where(cond__835, deck_count__673, deck_count__884)
-    hand__900 = jnp.where(cond__835, hand__674, hand__885)
-    hand_count__901 = jnp.where(cond__835, hand_count__675, hand_count__886)
-    energy_now__902 = jnp.where(cond__835, energy_now__724, energy_now__887)
-    energy_next__903 = jnp.where(cond__835, energy_next, energy_next__888)
-    supporter_played__904 = jnp.where(cond__835, supporter_played, supporter_played__889)
-    retreated__905 = jnp.where(cond__835, retreated, retreated__890)
-    retreat_cut__906 = jnp.where(cond__835, retreat_cut, retreat_cut__891)
-    dealt_bonus__907 = jnp.where(cond__835, dealt_bonus, dealt_bonus__892)
-    dealt_group__908 = jnp.where(cond__835, dealt_group, dealt_group__893)
-    used_ability__909 = jnp.where(cond__835, used_ability__831, used_ability__894)
-    current_player__910 = jnp.where(cond__835, current_player, current_player__895)
-    rewards__911 = jnp.where(cond__835, rewards__836, rewards__832)
-    terminated__912 = jnp.where(cond__835, terminated__837, terminated__833)
-    phase__913 = jnp.where(cond__834, phase__896, phase__817)
-    turn__914 = jnp.where(cond__834, turn__897, turn)
-    deck__915 = jnp.where(cond__834, deck__898, deck__672)
-    deck_count__916 = jnp.where(cond__834, deck_count__899, deck_count__673)
-    hand__917 = jnp.where(cond__834, hand__900, hand__674)
-    hand_count__918 = jnp.where(cond__834, hand_count__901, hand_count__675)
-    energy_now__919 = jnp.where(cond__834, energy_now__902, energy_now__724)
-    energy_next__920 = jnp.where(cond__834, energy_next__903, energy_next)
-    supporter_played__921 = jnp.where(cond__834, supporter_played__904, supporter_played)
-    retreated__922 = jnp.where(cond__834, retreated__905, retreated)
-    retreat_cut__923 = jnp.where(cond__834, retreat_cut__906, retreat_cut)
-    dealt_bonus__924 = jnp.where(cond__834, dealt_bonus__907, dealt_bonus)
-    dealt_group__925 = jnp.where(cond__834, dealt_group__908, dealt_group)
-    used_ability__926 = jnp.where(cond__834, used_ability__909, used_ability__831)
-    current_player__927 = jnp.where(cond__834, current_player__910, current_player)
-    rewards__928 = jnp.where(cond__834, rewards__911, rewards__832)
-    terminated__929 = jnp.where(cond__834, terminated__912, terminated__833)
-    cond__930 = choice__resume == 4
-    slot__931 = s.choice__slot
-    p__932 = s.choice__p
-    o__933 = choice__o
-    c__934 = s.choice__c
-    t__935 = choice__option
-    cond__936 = CARDS__ab_heal_all[c__934] > 0
-    damage__937 = damage.at[p__932].set(
-        jnp.asarray(
-            jnp.where(
-                (damage[p__932] > CARDS__ab_heal_all[c__934]),
-                (damage[p__932] - CARDS__ab_heal_all[c__934]),
-                0,
-            ),
-            jnp.int16,
-        )
-    )
-    damage__938 = jnp.where(cond__936, damage__937, damage)
-    cond__939 = jnp.logical_and(
-        jnp.logical_or(CARDS__ab_gust[c__934], CARDS__ab_drive_off[c__934]), (t__935 >= 0)
-    )
-    swap_active__p_542__940 = o__933
-    swap_active__b_543__941 = t__935
-    swap_active__perm_544__942 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_543__941], jnp.int32), (4,)
-    )
-    card__943 = card.at[swap_active__p_542__940].set(
-        jnp.asarray(card[swap_active__p_542__940][swap_active__perm_544__942], jnp.int16)
-    )
-    damage__944 = damage__938.at[swap_active__p_542__940].set(
-        jnp.asarray(damage__938[swap_active__p_542__940][swap_active__perm_544__942], jnp.int16)
-    )
-    energy__945 = energy.at[swap_active__p_542__940].set(
-        jnp.asarray(energy[swap_active__p_542__940][swap_active__perm_544__942], jnp.int8)
-    )
-    entered__946 = entered.at[swap_active__p_542__940].set(
-        jnp.asarray(entered[swap_active__p_542__940][swap_active__perm_544__942], jnp.int8)
-    )
-    under__947 = under.at[swap_active__p_542__940].set(
-        jnp.asarray(under[swap_active__p_542__940][swap_active__perm_544__942], jnp.int16)
-    )
-    used_ability__948 = used_ability.at[swap_active__p_542__940].set(
-        jnp.asarray(used_ability[swap_active__p_542__940][swap_active__perm_544__942], jnp.bool_)
-    )
-    clear_conditions__p_545__949 = swap_active__p_542__940
-    poisoned__950 = poisoned.at[clear_conditions__p_545__949].set(jnp.asarray(False, jnp.bool_))
-    burned__951 = burned.at[clear_conditions__p_545__949].set(jnp.asarray(False, jnp.bool_))
-    condition__952 = condition.at[clear_conditions__p_545__949].set(jnp.asarray(0, jnp.int8))
-    lasting_until__953 = lasting_until.at[clear_conditions__p_545__949].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_545__949]), jnp.int16
-        )
-    )
-    card__954 = jnp.where(cond__939, card__943, card)
-    damage__955 = jnp.where(cond__939, damage__944, damage__938)
-    energy__956 = jnp.where(cond__939, energy__945, energy)
-    entered__957 = jnp.where(cond__939, entered__946, entered)
-    poisoned__958 = jnp.where(cond__939, poisoned__950, poisoned)
-    burned__959 = jnp.where(cond__939, burned__951, burned)
-    condition__960 = jnp.where(cond__939, condition__952, condition)
-    under__961 = jnp.where(cond__939, under__947, under)
-    lasting_until__962 = jnp.where(cond__939, lasting_until__953, lasting_until)
-    used_ability__963 = jnp.where(cond__939, used_ability__948, used_ability)
-    cond__964 = jnp.logical_and((CARDS__ab_snipe[c__934] > 0), (t__935 >= 0))
-    damage__965 = damage__955.at[o__933, t__935].set(
-        jnp.asarray((damage__955[o__933, t__935] + CARDS__ab_snipe[c__934]), jnp.int16)
-    )
-    damage__966 = jnp.where(cond__964, damage__965, damage__955)
-    cond__967 = CARDS__ab_attach_type[c__934] >= 0
-    energy__968 = energy__956.at[
-        p__932,
-        jnp.where(CARDS__ab_attach_active[c__934], 0, slot__931),
-        CARDS__ab_attach_type[c__934],
-    ].set(
-        jnp.asarray(
-            (
-                energy__956[
-                    p__932,
-                    jnp.where(CARDS__ab_attach_active[c__934], 0, slot__931),
-                    CARDS__ab_attach_type[c__934],
-                ]
-                + 1
-            ),
-            jnp.int8,
-        )
-    )
-    energy__969 = jnp.where(cond__967, energy__968, energy__956)
-    heads__970 = _flip(_words[10])
-    cond__971 = jnp.logical_and(
-        (CARDS__ab_status[c__934] > 0),
-        jnp.logical_or(
-            (CARDS__ab_status_if[c__934] == 0),
-            jnp.logical_and((CARDS__ab_coins[c__934] > 0), heads__970),
-        ),
-    )
-    give_status__q_546__972 = o__933
-    give_status__st_547__973 = CARDS__ab_status[c__934]
-    cond__974 = give_status__st_547__973 == 1
-    poisoned__975 = poisoned__958.at[give_status__q_546__972].set(jnp.asarray(True, jnp.bool_))
-    cond__976 = give_status__st_547__973 == 2
-    burned__977 = burned__959.at[give_status__q_546__972].set(jnp.asarray(True, jnp.bool_))
-    cond__978 = give_status__st_547__973 == 3
-    condition__979 = condition__960.at[give_status__q_546__972].set(jnp.asarray(1, jnp.int8))
-    cond__980 = give_status__st_547__973 == 4
-    condition__981 = condition__960.at[give_status__q_546__972].set(jnp.asarray(2, jnp.int8))
-    cond__982 = give_status__st_547__973 == 5
-    condition__983 = condition__960.at[give_status__q_546__972].set(jnp.asarray(3, jnp.int8))
-    condition__984 = jnp.where(cond__982, condition__983, condition__960)
-    condition__985 = jnp.where(cond__980, condition__981, condition__984)
-    condition__986 = jnp.where(cond__978, condition__979, condition__985)
-    burned__987 = jnp.where(cond__976, burned__977, burned__959)
-    condition__988 = jnp.where(cond__976, condition__960, condition__986)
-    poisoned__989 = jnp.where(cond__974, poisoned__975, poisoned__958)
-    burned__990 = jnp.where(cond__974, burned__959, burned__987)
-    condition__991 = jnp.where(cond__974, condition__960, condition__988)
-    poisoned__992 = jnp.where(cond__971, poisoned__989, poisoned__958)
-    burned__993 = jnp.where(cond__971, burned__990, burned__959)
-    condition__994 = jnp.where(cond__971, condition__991, condition__960)
-    cond__995 = CARDS__ab_look_n[c__934] > 0
-    seen__996 = seen.at[p__932].set(
-        jnp.asarray(
-            jnp.where(
-                (HAND_SLOTS < CARDS__ab_look_n[c__934]),
-                deck[p__932][jnp.clip(HAND_SLOTS, 0, 19)],
-                -1,
-            ),
-            jnp.int16,
-        )
-    )
-    seen__997 = jnp.where(cond__995, seen__996, seen)
-    cond__998 = jnp.logical_and((CARDS__ab_move_type[c__934] >= 0), (t__935 >= 0))
-    energy__999 = energy__969.at[p__932, t__935, CARDS__ab_move_type[c__934]].set(
-        jnp.asarray((energy__969[p__932, t__935, CARDS__ab_move_type[c__934]] - 1), jnp.int8)
-    )
-    energy__1000 = energy__999.at[p__932, 0, CARDS__ab_move_type[c__934]].set(
-        jnp.asarray((energy__999[p__932, 0, CARDS__ab_move_type[c__934]] + 1), jnp.int8)
-    )
-    energy__1001 = jnp.where(cond__998, energy__1000, energy__969)
-    knockouts__ko_548__1002 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and((card__954 >= 0), (damage__966 >= CARDS__hp[card__954])), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_cards_549__1003 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_548__1002,
-                (1 + jnp.asarray(CARDS__stage[card__954]).astype(jnp.int32)),
-                0,
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    discard_count__1004 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_549__1003[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_549__1003[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-
-    def loop_body__1005(knockouts__q_550, carry):
-        (discard,) = carry
-
-        def loop_body__1006(knockouts__ks_551, carry):
-            (discard,) = carry
-            cond__1007 = knockouts__ko_548__1002[knockouts__q_550, knockouts__ks_551]
-            discard__1008 = discard.at[knockouts__q_550].set(
-                jnp.asarray(
-                    _push(
-                        discard[knockouts__q_550], card__954[knockouts__q_550, knockouts__ks_551]
-                    ),
-                    jnp.int16,
-                )
-            )
-
-            def loop_body__1009(knockouts__u_552, carry):
-                (discard,) = carry
-                cond__1010 = under__961[knockouts__q_550, knockouts__ks_551, knockouts__u_552] >= 0
-                discard__1011 = discard.at[knockouts__q_550].set(
-                    jnp.asarray(
-                        _push(
-                            discard[knockouts__q_550],
-                            under__961[knockouts__q_550, knockouts__ks_551, knockouts__u_552],
-                        ),
-                        jnp.int16,
-                    )
-                )
-                discard__1012 = jnp.where(cond__1010, discard__1011, discard)
-                return (discard__1012,)
-
-            (discard__1013,) = jax.lax.fori_loop(0, 2, loop_body__1009, (discard__1008,))
-            discard__1014 = jnp.where(cond__1007, discard__1013, discard)
-            return (discard__1014,)
-
-        (discard__1015,) = jax.lax.fori_loop(0, 4, loop_body__1006, (discard,))
-        return (discard__1015,)
-
-    (discard__1016,) = jax.lax.fori_loop(0, 2, loop_body__1005, (discard,))
-    knockouts__ko_value_553__1017 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                knockouts__ko_548__1002,
-                (1 + jnp.asarray(CARDS__ex[card__954]).astype(jnp.int32)),
-                0,
-            ),
-            jnp.int32,
-        ),
-        (2, 4),
-    )
-    points__1018 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_553__1017[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_553__1017[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__1019 = False
-    ko_turn__1020 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_548__1002[0]),
-                            jnp.any(knockouts__ko_548__1002[1]),
-                        )
-                    ]
-                ),
-                turn,
-                ko_turn,
-            ),
-            jnp.int16,
-        ),
-        (2,),
-    )
-    ko_turn__1021 = jnp.where(cond__1019, ko_turn__1020, ko_turn)
-    card__1022 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_548__1002, -1, card__954), jnp.int16), (2, 4)
-    )
-    damage__1023 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_548__1002, 0, damage__966), jnp.int16), (2, 4)
-    )
-    energy__1024 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_548__1002, (2, 4, 1)), 0, energy__1001), jnp.int8
-        ),
-        (2, 4, 8),
-    )
-    entered__1025 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_548__1002, 0, entered__957), jnp.int8), (2, 4)
-    )
-    under__1026 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_548__1002, (2, 4, 1)), -1, under__961), jnp.int16
-        ),
-        (2, 4, 2),
-    )
-    used_ability__1027 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__963, jnp.logical_not(knockouts__ko_548__1002)), jnp.bool_
-        ),
-        (2, 4),
-    )
-    knockouts__ko_active_554__1028 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_548__1002[0, 0], knockouts__ko_548__1002[1, 0])
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    poisoned__1029 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__992, jnp.logical_not(knockouts__ko_active_554__1028)),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    burned__1030 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__993, jnp.logical_not(knockouts__ko_active_554__1028)), jnp.bool_
-        ),
-        (2,),
-    )
-    condition__1031 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_554__1028, 0, condition__994), jnp.int8), (2,)
-    )
-    knockouts__has_bench_557__1032 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.stack(
-                [
-                    jnp.asarray(x, jnp.bool_)
-                    for x in (
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_555: card__1022[0, knockouts__ks_555] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                        jnp.any(
-                            jax.vmap(
-                                lambda knockouts__ks_556: card__1022[1, knockouts__ks_556] >= 0
-                            )(jnp.arange(1, 4, dtype=jnp.int32)),
-                            axis=0,
-                        ),
-                    )
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    promote_pending__1033 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_554__1028, knockouts__has_bench_557__1032),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    knockouts__won_558__1034 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                (points__1018 >= 3),
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.logical_and(
-                                knockouts__ko_active_554__1028[1],
-                                jnp.logical_not(knockouts__has_bench_557__1032[1]),
-                            ),
-                            jnp.logical_and(
-                                knockouts__ko_active_554__1028[0],
-                                jnp.logical_not(knockouts__has_bench_557__1032[0]),
-                            ),
-                        )
-                    ]
-                ),
-            ),
-            jnp.bool_,
-        ),
-        (2,),
-    )
-    cond__1035 = jnp.logical_and(knockouts__won_558__1034[0], knockouts__won_558__1034[1])
-    rewards__1036 = jnp.zeros(2, jnp.float32)
-    terminated__1037 = jnp.bool_(True)
-    phase__1038 = jnp.asarray(3, jnp.int8)
-    cond__1039 = jnp.logical_or(knockouts__won_558__1034[0], knockouts__won_558__1034[1])
-    rewards__1040 = _outcome(jnp.where(knockouts__won_558__1034[0], 0, 1), 1.0)
-    terminated__1041 = jnp.bool_(True)
-    phase__1042 = jnp.asarray(3, jnp.int8)
-    phase__1043 = jnp.where(cond__1039, phase__1042, phase)
-    rewards__1044 = jnp.where(cond__1039, rewards__1040, rewards)
-    terminated__1045 = jnp.where(cond__1039, terminated__1041, terminated)
-    phase__1046 = jnp.where(cond__1035, phase__1038, phase__1043)
-    rewards__1047 = jnp.where(cond__1035, rewards__1036, rewards__1044)
-    terminated__1048 = jnp.where(cond__1035, terminated__1037, terminated__1045)
-    cond__1049 = jnp.logical_and((phase__1046 == 1), promote_pending__1033[o__933])
-    choice__options_5__1050 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(BENCH_MASK, (card__1022[o__933] >= 0)), jnp.bool_), (4,)
-    )
-    b__1051 = jnp.asarray(-1, jnp.int32)
-    cond__1052 = jnp.any(choice__options_5__1050)
-    choice__o__1053 = o__933
-    choice__mask__1054 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.concatenate(
-                [
-                    jnp.atleast_1d(jnp.asarray(choice__options_5__1050, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                ]
-            ),
-            jnp.bool_,
-        ),
-        (20,),
-    )
-    choice__player__1055 = current_player
-    current_player__1056 = o__933
-    choice__pending__1057 = jnp.asarray(5, jnp.int32)
-    choice__pending__1058 = jnp.where(cond__1052, choice__pending__1057, choice__pending)
-    choice__player__1059 = jnp.where(cond__1052, choice__player__1055, choice__player)
-    choice__mask__1060 = jnp.where(cond__1052, choice__mask__1054, choice__mask)
-    choice__o__1061 = jnp.where(cond__1052, choice__o__1053, choice__o)
-    current_player__1062 = jnp.where(cond__1052, current_player__1056, current_player)
-    cond__1063 = choice__pending__1058 == 0
-    swap_active__p_559__1064 = o__933
-    swap_active__b_560__1065 = b__1051
-    swap_active__perm_561__1066 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_560__1065], jnp.int32), (4,)
-    )
-    card__1067 = card__1022.at[swap_active__p_559__1064].set(
-        jnp.asarray(card__1022[swap_active__p_559__1064][swap_active__perm_561__1066], jnp.int16)
-    )
-    damage__1068 = damage__1023.at[swap_active__p_559__1064].set(
-        jnp.asarray(damage__1023[swap_active__p_559__1064][swap_active__perm_561__1066], jnp.int16)
-    )
-    energy__1069 = energy__1024.at[swap_active__p_559__1064].set(
-        jnp.asarray(energy__1024[swap_active__p_559__1064][swap_active__perm_561__1066], jnp.int8)
-    )
-    entered__1070 = entered__1025.at[swap_active__p_559__1064].set(
-        jnp.asarray(entered__1025[swap_active__p_559__1064][swap_active__perm_561__1066], jnp.int8)
-    )
-    under__1071 = under__1026.at[swap_active__p_559__1064].set(
-        jnp.asarray(under__1026[swap_active__p_559__1064][swap_active__perm_561__1066], jnp.int16)
-    )
-    used_ability__1072 = used_ability__1027.at[swap_active__p_559__1064].set(
-        jnp.asarray(
-            used_ability__1027[swap_active__p_559__1064][swap_active__perm_561__1066], jnp.bool_
-        )
-    )
-    clear_conditions__p_562__1073 = swap_active__p_559__1064
-    poisoned__1074 = poisoned__1029.at[clear_conditions__p_562__1073].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    burned__1075 = burned__1030.at[clear_conditions__p_562__1073].set(jnp.asarray(False, jnp.bool_))
-    condition__1076 = condition__1031.at[clear_conditions__p_562__1073].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    lasting_until__1077 = lasting_until__962.at[clear_conditions__p_562__1073].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__962[clear_conditions__p_562__1073]), jnp.int16
-        )
-    )
-    promote_pending__1078 = promote_pending__1033.at[o__933].set(jnp.asarray(False, jnp.bool_))
-    card__1079 = jnp.where(cond__1063, card__1067, card__1022)
-    damage__1080 = jnp.where(cond__1063, damage__1068, damage__1023)
-    energy__1081 = jnp.where(cond__1063, energy__1069, energy__1024)
-    entered__1082 = jnp.where(cond__1063, entered__1070, entered__1025)
-    poisoned__1083 = jnp.where(cond__1063, poisoned__1074, poisoned__1029)
-    burned__1084 = jnp.where(cond__1063, burned__1075, burned__1030)
-    condition__1085 = jnp.where(cond__1063, condition__1076, condition__1031)
-    promote_pending__1086 = jnp.where(cond__1063, promote_pending__1078, promote_pending__1033)
-    under__1087 = jnp.where(cond__1063, under__1071, under__1026)
-    lasting_until__1088 = jnp.where(cond__1063, lasting_until__1077, lasting_until__962)
-    used_ability__1089 = jnp.where(cond__1063, used_ability__1072, used_ability__1027)
-    card__1090 = jnp.where(cond__1049, card__1079, card__1022)
-    damage__1091 = jnp.where(cond__1049, damage__1080, damage__1023)
-    energy__1092 = jnp.where(cond__1049, energy__1081, energy__1024)
-    entered__1093 = jnp.where(cond__1049, entered__1082, entered__1025)
-    poisoned__1094 = jnp.where(cond__1049, poisoned__1083, poisoned__1029)
-    burned__1095 = jnp.where(cond__1049, burned__1084, burned__1030)
-    condition__1096 = jnp.where(cond__1049, condition__1085, condition__1031)
-    promote_pending__1097 = jnp.where(cond__1049, promote_pending__1086, promote_pending__1033)
-    under__1098 = jnp.where(cond__1049, under__1087, under__1026)
-    lasting_until__1099 = jnp.where(cond__1049, lasting_until__1088, lasting_until__962)
-    used_ability__1100 = jnp.where(cond__1049, used_ability__1089, used_ability__1027)
-    choice__pending__1101 = jnp.where(cond__1049, choice__pending__1058, choice__pending)
-    choice__player__1102 = jnp.where(cond__1049, choice__player__1059, choice__player)
-    choice__mask__1103 = jnp.where(cond__1049, choice__mask__1060, choice__mask)
-    choice__o__1104 = jnp.where(cond__1049, choice__o__1061, choice__o)
-    current_player__1105 = jnp.where(cond__1049, current_player__1062, current_player)
-    cond__1106 = choice__resume == 5
-    o__1107 = choice__o
-    b__1108 = choice__option
-    swap_active__p_559__1109 = o__1107
-    swap_active__b_560__1110 = b__1108
-    swap_active__perm_561__1111 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_560__1110], jnp.int32), (4,)
-    )
-    card__1112 = card.at[swap_active__p_559__1109].set(
-        jnp.asarray(card[swap_active__p_559__1109][swap_active__perm_561__1111], jnp.int16)
-    )
-    damage__1113 = damage.at[swap_active__p_559__1109].set(
-        jnp.asarray(damage[swap_active__p_559__1109][swap_active__perm_561__1111], jnp.int16)
-    )
-    energy__1114 = energy.at[swap_active__p_559__1109].set(
-        jnp.asarray(energy[swap_active__p_559__1109][swap_active__perm_561__1111], jnp.int8)
-    )
-    entered__1115 = entered.at[swap_active__p_559__1109].set(
-        jnp.asarray(entered[swap_active__p_559__1109][swap_active__perm_561__1111], jnp.int8)
-    )
-    under__1116 = under.at[swap_active__p_559__1109].set(
-        jnp.asarray(under[swap_active__p_559__1109][swap_active__perm_561__1111], jnp.int16)
-    )
-    used_ability__1117 = used_ability.at[swap_active__p_559__1109].set(
-        jnp.asarray(used_ability[swap_active__p_559__1109][swap_active__perm_561__1111], jnp.bool_)
-    )
-    clear_conditions__p_562__1118 = swap_active__p_559__1109
-    poisoned__1119 = poisoned.at[clear_conditions__p_562__1118].set(jnp.asarray(False, jnp.bool_))
-    burned__1120 = burned.at[clear_conditions__p_562__1118].set(jnp.asarray(False, jnp.bool_))
-    condition__1121 = condition.at[clear_conditions__p_562__1118].set(jnp.asarray(0, jnp.int8))
-    lasting_until__1122 = lasting_until.at[clear_conditions__p_562__1118].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_562__1118]), jnp.int16
-        )
-    )
-    promote_pending__1123 = promote_pending.at[o__1107].set(jnp.asarray(False, jnp.bool_))
-    cond__1124 = choice__resume == 6
-    slot__1125 = s.choice__slot
-    p__1126 = s.choice__p
-    b__1127 = choice__option
-    cond__1128 = b__1127 > 0
-    swap_active__p_574__1129 = p__1126
-    swap_active__b_575__1130 = b__1127
-    swap_active__perm_576__1131 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_575__1130], jnp.int32), (4,)
-    )
-    card__1132 = card.at[swap_active__p_574__1129].set(
-        jnp.asarray(card[swap_active__p_574__1129][swap_active__perm_576__1131], jnp.int16)
-    )
-    damage__1133 = damage.at[swap_active__p_574__1129].set(
-        jnp.asarray(damage[swap_active__p_574__1129][swap_active__perm_576__1131], jnp.int16)
-    )
-    energy__1134 = energy.at[swap_active__p_574__1129].set(
-        jnp.asarray(energy[swap_active__p_574__1129][swap_active__perm_576__1131], jnp.int8)
-    )
-    entered__1135 = entered.at[swap_active__p_574__1129].set(
-        jnp.asarray(entered[swap_active__p_574__1129][swap_active__perm_576__1131], jnp.int8)
-    )
-    under__1136 = under.at[swap_active__p_574__1129].set(
-        jnp.asarray(under[swap_active__p_574__1129][swap_active__perm_576__1131], jnp.int16)
-    )
-    used_ability__1137 = used_ability.at[swap_active__p_574__1129].set(
-        jnp.asarray(used_ability[swap_active__p_574__1129][swap_active__perm_576__1131], jnp.bool_)
-    )
-    clear_conditions__p_577__1138 = swap_active__p_574__1129
-    poisoned__1139 = poisoned.at[clear_conditions__p_577__1138].set(jnp.asarray(False, jnp.bool_))
-    burned__1140 = burned.at[clear_conditions__p_577__1138].set(jnp.asarray(False, jnp.bool_))
-    condition__1141 = condition.at[clear_conditions__p_577__1138].set(jnp.asarray(0, jnp.int8))
-    lasting_until__1142 = lasting_until.at[clear_conditions__p_577__1138].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_577__1138]), jnp.int16
-        )
-    )
-    card__1143 = jnp.where(cond__1128, card__1132, card)
-    damage__1144 = jnp.where(cond__1128, damage__1133, damage)
-    energy__1145 = jnp.where(cond__1128, energy__1134, energy)
-    entered__1146 = jnp.where(cond__1128, entered__1135, entered)
-    poisoned__1147 = jnp.where(cond__1128, poisoned__1139, poisoned)
-    burned__1148 = jnp.where(cond__1128, burned__1140, burned)
-    condition__1149 = jnp.where(cond__1128, condition__1141, condition)
-    under__1150 = jnp.where(cond__1128, under__1136, under)
-    lasting_until__1151 = jnp.where(cond__1128, lasting_until__1142, lasting_until)
-    used_ability__1152 = jnp.where(cond__1128, used_ability__1137, used_ability)
-    gone__1153 = jnp.where((b__1127 > 0), b__1127, slot__1125)
-    to_discard__p_578__1154 = p__1126
-    to_discard__c_579__1155 = card__1143[p__1126, gone__1153]
-    discard__1156 = discard.at[to_discard__p_578__1154].set(
-        jnp.asarray(_push(discard[to_discard__p_578__1154], to_discard__c_579__1155), jnp.int16)
-    )
-    discard_count__1157 = discard_count.at[to_discard__p_578__1154].set(
-        jnp.asarray((discard_count[to_discard__p_578__1154] + 1), jnp.int8)
-    )
-    clear_slot__p_580__1158 = p__1126
-    clear_slot__slot_581__1159 = gone__1153
-    card__1160 = card__1143.at[clear_slot__p_580__1158, clear_slot__slot_581__1159].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    damage__1161 = damage__1144.at[clear_slot__p_580__1158, clear_slot__slot_581__1159].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__1162 = energy__1145.at[clear_slot__p_580__1158, clear_slot__slot_581__1159].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__1163 = entered__1146.at[clear_slot__p_580__1158, clear_slot__slot_581__1159].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    under__1164 = under__1150.at[clear_slot__p_580__1158, clear_slot__slot_581__1159].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__1165 = used_ability__1152.at[
-        clear_slot__p_580__1158, clear_slot__slot_581__1159
-    ].set(jnp.asarray(False, jnp.bool_))
-    discard_count__1166 = jnp.where(cond__1124, discard_count__1157, discard_count)
-    discard__1167 = jnp.where(cond__1124, discard__1156, discard)
-    card__1168 = jnp.where(cond__1124, card__1160, card)
-    damage__1169 = jnp.where(cond__1124, damage__1161, damage)
-    energy__1170 = jnp.where(cond__1124, energy__1162, energy)
-    entered__1171 = jnp.where(cond__1124, entered__1163, entered)
-    poisoned__1172 = jnp.where(cond__1124, poisoned__1147, poisoned)
-    burned__1173 = jnp.where(cond__1124, burned__1148, burned)
-    condition__1174 = jnp.where(cond__1124, condition__1149, condition)
-    under__1175 = jnp.where(cond__1124, under__1164, under)
-    lasting_until__1176 = jnp.where(cond__1124, lasting_until__1151, lasting_until)
-    used_ability__1177 = jnp.where(cond__1124, used_ability__1165, used_ability)
-    discard_count__1178 = jnp.where(cond__1106, discard_count, discard_count__1166)
-    discard__1179 = jnp.where(cond__1106, discard, discard__1167)
-    card__1180 = jnp.where(cond__1106, card__1112, card__1168)
-    damage__1181 = jnp.where(cond__1106, damage__1113, damage__1169)
-    energy__1182 = jnp.where(cond__1106, energy__1114, energy__1170)
-    entered__1183 = jnp.where(cond__1106, entered__1115, entered__1171)
-    poisoned__1184 = jnp.where(cond__1106, poisoned__1119, poisoned__1172)
-    burned__1185 = jnp.where(cond__1106, burned__1120, burned__1173)
-    condition__1186 = jnp.where(cond__1106, condition__1121, condition__1174)
-    promote_pending__1187 = jnp.where(cond__1106, promote_pending__1123, promote_pending)
-    under__1188 = jnp.where(cond__1106, under__1116, under__1175)
-    lasting_until__1189 = jnp.where(cond__1106, lasting_until__1122, lasting_until__1176)
-    used_ability__1190 = jnp.where(cond__1106, used_ability__1117, used_ability__1177)
-    phase__1191 = jnp.where(cond__930, phase__1046, phase)
-    discard_count__1192 = jnp.where(cond__930, discard_count__1004, discard_count__1178)
-    discard__1193 = jnp.where(cond__930, discard__1016, discard__1179)
-    card__1194 = jnp.where(cond__930, card__1090, card__1180)
-    damage__1195 = jnp.where(cond__930, damage__1091, damage__1181)
-    energy__1196 = jnp.where(cond__930, energy__1092, energy__1182)
-    entered__1197 = jnp.where(cond__930, entered__1093, entered__1183)
-    poisoned__1198 = jnp.where(cond__930, poisoned__1094, poisoned__1184)
-    burned__1199 = jnp.where(cond__930, burned__1095, burned__1185)
-    condition__1200 = jnp.where(cond__930, condition__1096, condition__1186)
-    points__1201 = jnp.where(cond__930, points__1018, points)
-    promote_pending__1202 = jnp.where(cond__930, promote_pending__1097, promote_pending__1187)
-    ko_turn__1203 = jnp.where(cond__930, ko_turn__1021, ko_turn)
-    under__1204 = jnp.where(cond__930, under__1098, under__1188)
-    lasting_until__1205 = jnp.where(cond__930, lasting_until__1099, lasting_until__1189)
-    used_ability__1206 = jnp.where(cond__930, used_ability__1100, used_ability__1190)
-    seen__1207 = jnp.where(cond__930, seen__997, seen)
-    choice__pending__1208 = jnp.where(cond__930, choice__pending__1101, choice__pending)
-    choice__player__1209 = jnp.where(cond__930, choice__player__1102, choice__player)
-    choice__mask__1210 = jnp.where(cond__930, choice__mask__1103, choice__mask)
-    choice__o__1211 = jnp.where(cond__930, choice__o__1104, choice__o)
-    current_player__1212 = jnp.where(cond__930, current_player__1105, current_player)
-    rewards__1213 = jnp.where(cond__930, rewards__1047, rewards)
-    terminated__1214 = jnp.where(cond__930, terminated__1048, terminated)
-    phase__1215 = jnp.where(cond__329, phase__913, phase__1191)
-    turn__1216 = jnp.where(cond__329, turn__914, turn)
-    deck__1217 = jnp.where(cond__329, deck__915, deck)
-    deck_count__1218 = jnp.where(cond__329, deck_count__916, deck_count)
-    hand__1219 = jnp.where(cond__329, hand__917, hand)
-    hand_count__1220 = jnp.where(cond__329, hand_count__918, hand_count)
-    discard_count__1221 = jnp.where(cond__329, discard_count__818, discard_count__1192)
-    discard__1222 = jnp.where(cond__329, discard__819, discard__1193)
-    card__1223 = jnp.where(cond__329, card__820, card__1194)
-    damage__1224 = jnp.where(cond__329, damage__821, damage__1195)
-    energy__1225 = jnp.where(cond__329, energy__822, energy__1196)
-    entered__1226 = jnp.where(cond__329, entered__823, entered__1197)
-    poisoned__1227 = jnp.where(cond__329, poisoned__824, poisoned__1198)
-    burned__1228 = jnp.where(cond__329, burned__825, burned__1199)
-    condition__1229 = jnp.where(cond__329, condition__826, condition__1200)
-    points__1230 = jnp.where(cond__329, points__827, points__1201)
-    energy_now__1231 = jnp.where(cond__329, energy_now__919, energy_now)
-    energy_next__1232 = jnp.where(cond__329, energy_next__920, energy_next)
-    supporter_played__1233 = jnp.where(cond__329, supporter_played__921, supporter_played)
-    retreated__1234 = jnp.where(cond__329, retreated__922, retreated)
-    promote_pending__1235 = jnp.where(cond__329, promote_pending__828, promote_pending__1202)
-    retreat_cut__1236 = jnp.where(cond__329, retreat_cut__923, retreat_cut)
-    dealt_bonus__1237 = jnp.where(cond__329, dealt_bonus__924, dealt_bonus)
-    dealt_group__1238 = jnp.where(cond__329, dealt_group__925, dealt_group)
-    ko_turn__1239 = jnp.where(cond__329, ko_turn__829, ko_turn__1203)
-    under__1240 = jnp.where(cond__329, under__830, under__1204)
-    lasting_until__1241 = jnp.where(cond__329, lasting_until__501, lasting_until__1205)
-    lasting_n__1242 = jnp.where(cond__329, lasting_n__502, lasting_n)
-    used_ability__1243 = jnp.where(cond__329, used_ability__926, used_ability__1206)
-    seen__1244 = jnp.where(cond__329, seen__662, seen__1207)
-    choice__pending__1245 = jnp.where(cond__329, choice__pending, choice__pending__1208)
-    choice__player__1246 = jnp.where(cond__329, choice__player, choice__player__1209)
-    choice__mask__1247 = jnp.where(cond__329, choice__mask, choice__mask__1210)
-    choice__o__1248 = jnp.where(cond__329, choice__o, choice__o__1211)
-    current_player__1249 = jnp.where(cond__329, current_player__927, current_player__1212)
-    rewards__1250 = jnp.where(cond__329, rewards__928, rewards__1213)
-    terminated__1251 = jnp.where(cond__329, terminated__929, terminated__1214)
-    phase__1252 = jnp.where(cond__306, phase, phase__1215)
-    turn__1253 = jnp.where(cond__306, turn, turn__1216)
-    deck__1254 = jnp.where(cond__306, deck, deck__1217)
-    deck_count__1255 = jnp.where(cond__306, deck_count, deck_count__1218)
-    hand__1256 = jnp.where(cond__306, hand, hand__1219)
-    hand_count__1257 = jnp.where(cond__306, hand_count, hand_count__1220)
-    discard_count__1258 = jnp.where(cond__306, discard_count__321, discard_count__1221)
-    discard__1259 = jnp.where(cond__306, discard__322, discard__1222)
-    card__1260 = jnp.where(cond__306, card__323, card__1223)
-    damage__1261 = jnp.where(cond__306, damage__324, damage__1224)
-    energy__1262 = jnp.where(cond__306, energy__325, energy__1225)
-    entered__1263 = jnp.where(cond__306, entered__326, entered__1226)
-    poisoned__1264 = jnp.where(cond__306, poisoned, poisoned__1227)
-    burned__1265 = jnp.where(cond__306, burned, burned__1228)
-    condition__1266 = jnp.where(cond__306, condition, condition__1229)
-    points__1267 = jnp.where(cond__306, points, points__1230)
-    energy_now__1268 = jnp.where(cond__306, energy_now, energy_now__1231)
-    energy_next__1269 = jnp.where(cond__306, energy_next, energy_next__1232)
-    supporter_played__1270 = jnp.where(cond__306, supporter_played, supporter_played__1233)
-    retreated__1271 = jnp.where(cond__306, retreated, retreated__1234)
-    promote_pending__1272 = jnp.where(cond__306, promote_pending, promote_pending__1235)
-    retreat_cut__1273 = jnp.where(cond__306, retreat_cut, retreat_cut__1236)
-    dealt_bonus__1274 = jnp.where(cond__306, dealt_bonus, dealt_bonus__1237)
-    dealt_group__1275 = jnp.where(cond__306, dealt_group, dealt_group__1238)
-    ko_turn__1276 = jnp.where(cond__306, ko_turn, ko_turn__1239)
-    under__1277 = jnp.where(cond__306, under__327, under__1240)
-    lasting_until__1278 = jnp.where(cond__306, lasting_until, lasting_until__1241)
-    lasting_n__1279 = jnp.where(cond__306, lasting_n, lasting_n__1242)
-    used_ability__1280 = jnp.where(cond__306, used_ability__328, used_ability__1243)
-    seen__1281 = jnp.where(cond__306, seen, seen__1244)
-    choice__pending__1282 = jnp.where(cond__306, choice__pending, choice__pending__1245)
-    choice__player__1283 = jnp.where(cond__306, choice__player, choice__player__1246)
-    choice__mask__1284 = jnp.where(cond__306, choice__mask, choice__mask__1247)
-    choice__o__1285 = jnp.where(cond__306, choice__o, choice__o__1248)
-    current_player__1286 = jnp.where(cond__306, current_player, current_player__1249)
-    rewards__1287 = jnp.where(cond__306, rewards, rewards__1250)
-    terminated__1288 = jnp.where(cond__306, terminated, terminated__1251)
-    phase = jnp.where(cond__1, phase, phase__1252)
-    turn = jnp.where(cond__1, turn, turn__1253)
-    deck = jnp.where(cond__1, deck__246, deck__1254)
-    deck_count = jnp.where(cond__1, deck_count__247, deck_count__1255)
-    hand = jnp.where(cond__1, hand__248, hand__1256)
-    hand_count = jnp.where(cond__1, hand_count__249, hand_count__1257)
-    discard_count = jnp.where(cond__1, discard_count__293, discard_count__1258)
-    discard = jnp.where(cond__1, discard__294, discard__1259)
-    card = jnp.where(cond__1, card__295, card__1260)
-    damage = jnp.where(cond__1, damage__296, damage__1261)
-    energy = jnp.where(cond__1, energy__297, energy__1262)
-    entered = jnp.where(cond__1, entered__298, entered__1263)
-    poisoned = jnp.where(cond__1, poisoned__104, poisoned__1264)
-    burned = jnp.where(cond__1, burned__105, burned__1265)
-    condition = jnp.where(cond__1, condition__106, condition__1266)
-    points = jnp.where(cond__1, points, points__1267)
-    energy_now = jnp.where(cond__1, energy_now, energy_now__1268)
-    energy_next = jnp.where(cond__1, energy_next, energy_next__1269)
-    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__1270)
-    retreated = jnp.where(cond__1, retreated, retreated__1271)
-    promote_pending = jnp.where(cond__1, promote_pending, promote_pending__1272)
-    retreat_cut = jnp.where(cond__1, retreat_cut__219, retreat_cut__1273)
-    dealt_bonus = jnp.where(cond__1, dealt_bonus__223, dealt_bonus__1274)
-    dealt_group = jnp.where(cond__1, dealt_group__224, dealt_group__1275)
-    ko_turn = jnp.where(cond__1, ko_turn, ko_turn__1276)
-    under = jnp.where(cond__1, under__299, under__1277)
-    taken_cut = jnp.where(cond__1, taken_cut__124, taken_cut)
-    taken_until = jnp.where(cond__1, taken_until__125, taken_until)
-    lasting_until = jnp.where(cond__1, lasting_until__108, lasting_until__1278)
-    lasting_n = jnp.where(cond__1, lasting_n, lasting_n__1279)
-    used_ability = jnp.where(cond__1, used_ability__300, used_ability__1280)
-    seen = jnp.where(cond__1, seen__131, seen__1281)
-    choice__pending = jnp.where(cond__1, choice__pending__301, choice__pending__1282)
-    choice__player = jnp.where(cond__1, choice__player__302, choice__player__1283)
-    choice__mask = jnp.where(cond__1, choice__mask__303, choice__mask__1284)
-    choice__o = jnp.where(cond__1, choice__o__304, choice__o__1285)
-    current_player = jnp.where(cond__1, current_player__305, current_player__1286)
-    rewards = jnp.where(cond__1, rewards, rewards__1287)
-    terminated = jnp.where(cond__1, terminated, terminated__1288)
-    return s.replace(
-        choice__pending=choice__pending,
-        current_player=current_player,
-        damage=damage,
-        energy=energy,
-        card=card,
-        entered=entered,
-        under=under,
-        used_ability=used_ability,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        lasting_until=lasting_until,
-        hand=hand,
-        hand_count=hand_count,
-        discard=discard,
-        discard_count=discard_count,
-        taken_cut=taken_cut,
-        taken_until=taken_until,
-        seen=seen,
-        deck=deck,
-        deck_count=deck_count,
-        retreat_cut=retreat_cut,
-        dealt_bonus=dealt_bonus,
-        dealt_group=dealt_group,
-        choice__o=choice__o,
-        choice__mask=choice__mask,
-        choice__player=choice__player,
-        promote_pending=promote_pending,
-        rewards=rewards,
-        terminated=terminated,
-        phase=phase,
-        lasting_n=lasting_n,
-        points=points,
-        ko_turn=ko_turn,
-        energy_now=energy_now,
-        turn=turn,
-        supporter_played=supporter_played,
-        retreated=retreated,
-        energy_next=energy_next,
-    )
+    return s
 
 
 def refresh(s: State) -> State:
@@ -19294,8 +14035,10 @@ def step(state: State, action, key=None) -> State:
     illegal = jnp.logical_and(jnp.logical_not(legal), jnp.logical_not(done))
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     key = jax.random.fold_in(key, s.step_count.astype(jnp.uint32) | jnp.uint32(STEP_STREAM))
+    # a pick, choice(k), runs the effect of the action whose choice point waits for it
+    kind = jnp.where(_KIND[safe] == 10, _ROUTES[s.choice__pending], _KIND[safe])
     s = jax.lax.switch(
-        _KIND[safe],
+        kind,
         (
             _effect_play_basic,
             _effect_evolve,

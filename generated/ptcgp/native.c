@@ -3869,16 +3869,20 @@ static void effect_attach(State *s, int32_t slot, Key key)
     }
 }
 
-static void effect_play_trainer(State *s, int32_t h, Key key)
+static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__option)
 {
-    int32_t choice__mover = 0;
+    int32_t choice__resume = 0;
+    int32_t h__arg = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t c = 0;
+    int32_t t = 0;
+    int32_t d = 0;
+    bool choice__test_2 = 0;
+    int32_t choice__mover = 0;
     int32_t to_discard__p_34 = 0;
     int16_t to_discard__c_35 = 0;
     bool choice__options_1[4] = {0};
-    int32_t t = 0;
     int32_t heads = 0;
     bool repeat__going_44 = 0;
     int32_t swap_active__p_46 = 0;
@@ -3924,47 +3928,63 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
     int8_t draw_cards__have_95 = 0;
     int8_t draw_cards__k_96 = 0;
     bool choice__options_2[20] = {0};
-    int32_t d = 0;
     int32_t put_in_play__p_98 = 0;
     int32_t put_in_play__slot_99 = 0;
     int16_t put_in_play__c_100 = 0;
-    choice__mover = s->current_player;
-    p_ = s->current_player;
-    o = _wsub(1, p_);
-    c = s->hand[_ix(p_, 2) * 10 + h];
-    int32_t _w1 = _wx(p_, 2);
-    if (_w1 >= 0) {
-        _remove_int16(s->hand + _w1 * 10, 10, h);
+    choice__resume = s->choice__pending;
+    s->choice__pending = 0;
+    s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
+    h__arg = h;
+    p_ = s->choice__p;
+    o = s->choice__o;
+    c = s->choice__c;
+    t = 0;
+    d = 0;
+    choice__test_2 = false;
+    if ((choice__resume == 0)) {
+        choice__mover = s->current_player;
+        p_ = s->current_player;
+        o = _wsub(1, p_);
+        c = s->hand[_ix(p_, 2) * 10 + _ix(h__arg, 10)];
+        int32_t _w1 = _wx(p_, 2);
+        if (_w1 >= 0) {
+            _remove_int16(s->hand + _w1 * 10, 10, h__arg);
+        }
+        int32_t _w2 = _wx(p_, 2);
+        if (_w2 >= 0) {
+            s->hand_count[_w2] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
+        }
+        to_discard__p_34 = p_;
+        to_discard__c_35 = c;
+        int32_t _w3 = _wx(to_discard__p_34, 2);
+        if (_w3 >= 0) {
+            _push_int16(s->discard + _w3 * 20, 20, to_discard__c_35);
+        }
+        int32_t _w4 = _wx(to_discard__p_34, 2);
+        if (_w4 >= 0) {
+            s->discard_count[_w4] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_34, 2)], 1)));
+        }
+        if ((CARDS__rows[_ix(c, 395)].kind == 2)) {
+            s->supporter_played = true;
+        }
     }
-    int32_t _w2 = _wx(p_, 2);
-    if (_w2 >= 0) {
-        s->hand_count[_w2] = ((int8_t)(_wsub(s->hand_count[_ix(p_, 2)], 1)));
+    if ((choice__resume == 1)) {
+        t = choice__option;
+    } else if ((choice__resume == 0)) {
+        for (int32_t _i5 = 0; _i5 < 4; _i5++) choice__options_1[_i5] = ({ int32_t _let6 = p_; int32_t trainer_targets__p_36 = _let6; ({ int16_t _let7 = c; int16_t trainer_targets__c_37 = _let7; ({ int32_t _let8 = (CARDS__rows[_ix(trainer_targets__c_37, 395)].t_switch_opp ? _wsub(1, trainer_targets__p_36) : trainer_targets__p_36); int32_t trainer_targets__side_38 = _let8; ({ int16_t _let9 = CARDS__rows[_ix(trainer_targets__c_37, 395)].t_target_type; int16_t trainer_targets__ftype_39 = _let9; ({ int8_t _let10 = CARDS__rows[_ix(trainer_targets__c_37, 395)].t_target_group; int8_t trainer_targets__fgroup_40 = _let10; ({ int16_t _let11[4]; for (int32_t _i12 = 0; _i12 < 4; _i12++) _let11[_i12] = s->card[_ix(trainer_targets__side_38, 2) * 4 + _i12]; int16_t trainer_targets__held_41[4]; memcpy(trainer_targets__held_41, _let11, sizeof trainer_targets__held_41); ({ bool _let13[4]; for (int32_t _i14 = 0; _i14 < 4; _i14++) _let13[_i14] = (((trainer_targets__held_41[_i14] >= 0) && ((trainer_targets__ftype_39 < 0) || (CARDS__rows[_ix(trainer_targets__held_41[_i14], 395)].type == trainer_targets__ftype_39))) && ((trainer_targets__fgroup_40 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(trainer_targets__held_41[_i14], 395)].groups, _ipow(2, ((int32_t)(trainer_targets__fgroup_40)))), 2) == 1))); bool trainer_targets__passing_42[4]; memcpy(trainer_targets__passing_42, _let13, sizeof trainer_targets__passing_42); ({ bool _let15[4]; for (int32_t _i16 = 0; _i16 < 4; _i16++) _let15[_i16] = (BENCH_MASK[_i16] && (trainer_targets__held_41[_i16] >= 0)); bool trainer_targets__bench_43[4]; memcpy(trainer_targets__bench_43, _let15, sizeof trainer_targets__bench_43); ((CARDS__rows[_ix(trainer_targets__c_37, 395)].t_heal > 0) ? (trainer_targets__passing_42[_i5] && (s->damage[_ix(trainer_targets__side_38, 2) * 4 + _i5] > 0)) : ((CARDS__rows[_ix(trainer_targets__c_37, 395)].t_attach_type >= 0) ? trainer_targets__passing_42[_i5] : ((CARDS__rows[_ix(trainer_targets__c_37, 395)].t_switch_opp || (CARDS__rows[_ix(trainer_targets__c_37, 395)].t_return_group >= 0)) ? trainer_targets__bench_43[_i5] : false))); }); }); }); }); }); }); }); });
+        if (({ bool _r18 = false; for (int32_t _j17 = 0; _j17 < 4; _j17++) if (choice__options_1[_j17]) { _r18 = true; break; } _r18; })) {
+            s->choice__p = p_;
+            s->choice__o = o;
+            s->choice__c = c;
+            for (int32_t _i20 = 0; _i20 < 20; _i20++) s->choice__mask[_i20] = (_i20 < 4 ? choice__options_1[_i20] : (_i20 < 5 ? false : (_i20 < 6 ? false : (_i20 < 7 ? false : (_i20 < 8 ? false : (_i20 < 9 ? false : (_i20 < 10 ? false : (_i20 < 11 ? false : (_i20 < 12 ? false : (_i20 < 13 ? false : (_i20 < 14 ? false : (_i20 < 15 ? false : (_i20 < 16 ? false : (_i20 < 17 ? false : (_i20 < 18 ? false : (_i20 < 19 ? false : false))))))))))))))));
+            s->choice__player = s->current_player;
+            s->current_player = (CARDS__rows[_ix(c, 395)].t_switch_opp ? o : p_);
+            s->choice__pending = 1;
+        } else {
+            t = (-1);
+        }
     }
-    to_discard__p_34 = p_;
-    to_discard__c_35 = c;
-    int32_t _w3 = _wx(to_discard__p_34, 2);
-    if (_w3 >= 0) {
-        _push_int16(s->discard + _w3 * 20, 20, to_discard__c_35);
-    }
-    int32_t _w4 = _wx(to_discard__p_34, 2);
-    if (_w4 >= 0) {
-        s->discard_count[_w4] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_34, 2)], 1)));
-    }
-    if ((CARDS__rows[_ix(c, 395)].kind == 2)) {
-        s->supporter_played = true;
-    }
-    for (int32_t _i5 = 0; _i5 < 4; _i5++) choice__options_1[_i5] = ({ int32_t _let6 = p_; int32_t trainer_targets__p_36 = _let6; ({ int16_t _let7 = c; int16_t trainer_targets__c_37 = _let7; ({ int32_t _let8 = (CARDS__rows[_ix(trainer_targets__c_37, 395)].t_switch_opp ? _wsub(1, trainer_targets__p_36) : trainer_targets__p_36); int32_t trainer_targets__side_38 = _let8; ({ int16_t _let9 = CARDS__rows[_ix(trainer_targets__c_37, 395)].t_target_type; int16_t trainer_targets__ftype_39 = _let9; ({ int8_t _let10 = CARDS__rows[_ix(trainer_targets__c_37, 395)].t_target_group; int8_t trainer_targets__fgroup_40 = _let10; ({ int16_t _let11[4]; for (int32_t _i12 = 0; _i12 < 4; _i12++) _let11[_i12] = s->card[_ix(trainer_targets__side_38, 2) * 4 + _i12]; int16_t trainer_targets__held_41[4]; memcpy(trainer_targets__held_41, _let11, sizeof trainer_targets__held_41); ({ bool _let13[4]; for (int32_t _i14 = 0; _i14 < 4; _i14++) _let13[_i14] = (((trainer_targets__held_41[_i14] >= 0) && ((trainer_targets__ftype_39 < 0) || (CARDS__rows[_ix(trainer_targets__held_41[_i14], 395)].type == trainer_targets__ftype_39))) && ((trainer_targets__fgroup_40 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(trainer_targets__held_41[_i14], 395)].groups, _ipow(2, ((int32_t)(trainer_targets__fgroup_40)))), 2) == 1))); bool trainer_targets__passing_42[4]; memcpy(trainer_targets__passing_42, _let13, sizeof trainer_targets__passing_42); ({ bool _let15[4]; for (int32_t _i16 = 0; _i16 < 4; _i16++) _let15[_i16] = (BENCH_MASK[_i16] && (trainer_targets__held_41[_i16] >= 0)); bool trainer_targets__bench_43[4]; memcpy(trainer_targets__bench_43, _let15, sizeof trainer_targets__bench_43); ((CARDS__rows[_ix(trainer_targets__c_37, 395)].t_heal > 0) ? (trainer_targets__passing_42[_i5] && (s->damage[_ix(trainer_targets__side_38, 2) * 4 + _i5] > 0)) : ((CARDS__rows[_ix(trainer_targets__c_37, 395)].t_attach_type >= 0) ? trainer_targets__passing_42[_i5] : ((CARDS__rows[_ix(trainer_targets__c_37, 395)].t_switch_opp || (CARDS__rows[_ix(trainer_targets__c_37, 395)].t_return_group >= 0)) ? trainer_targets__bench_43[_i5] : false))); }); }); }); }); }); }); }); });
-    t = (-1);
-    if (({ bool _r18 = false; for (int32_t _j17 = 0; _j17 < 4; _j17++) if (choice__options_1[_j17]) { _r18 = true; break; } _r18; })) {
-        s->choice__p = p_;
-        s->choice__o = o;
-        s->choice__c = c;
-        for (int32_t _i20 = 0; _i20 < 20; _i20++) s->choice__mask[_i20] = (_i20 < 4 ? choice__options_1[_i20] : (_i20 < 5 ? false : (_i20 < 6 ? false : (_i20 < 7 ? false : (_i20 < 8 ? false : (_i20 < 9 ? false : (_i20 < 10 ? false : (_i20 < 11 ? false : (_i20 < 12 ? false : (_i20 < 13 ? false : (_i20 < 14 ? false : (_i20 < 15 ? false : (_i20 < 16 ? false : (_i20 < 17 ? false : (_i20 < 18 ? false : (_i20 < 19 ? false : false))))))))))))))));
-        s->choice__player = s->current_player;
-        s->current_player = (CARDS__rows[_ix(c, 395)].t_switch_opp ? o : p_);
-        s->choice__pending = 1;
-    }
-    if ((s->choice__pending == 0)) {
+    if (((s->choice__pending == 0) && (choice__resume <= 1))) {
         if (((CARDS__rows[_ix(c, 395)].t_heal > 0) && (t >= 0))) {
             int32_t _w21 = _wx(p_, 2);
             int32_t _w22 = _wx(t, 4);
@@ -4464,17 +4484,25 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
                 s->deck_count[_w181] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_93, 2)], draw_cards__k_96)));
             }
         }
-        if (CARDS__rows[_ix(c, 395)].t_revive_opp) {
-            for (int32_t _i182 = 0; _i182 < 20; _i182++) choice__options_2[_i182] = ({ int16_t _let183[20]; for (int32_t _i184 = 0; _i184 < 20; _i184++) _let183[_i184] = s->discard[_ix(o, 2) * 20 + _i184]; int16_t basics_in__zone_97[20]; memcpy(basics_in__zone_97, _let183, sizeof basics_in__zone_97); (((basics_in__zone_97[_i182] >= 0) && (CARDS__rows[_ix(basics_in__zone_97[_i182], 395)].kind == 0)) && (CARDS__rows[_ix(basics_in__zone_97[_i182], 395)].stage == 0)); });
-            d = (-1);
-            if (({ bool _r186 = false; for (int32_t _j185 = 0; _j185 < 20; _j185++) if (choice__options_2[_j185]) { _r186 = true; break; } _r186; })) {
-                s->choice__o = o;
-                for (int32_t _i188 = 0; _i188 < 20; _i188++) s->choice__mask[_i188] = choice__options_2[_i188];
-                s->choice__player = s->current_player;
-                s->current_player = p_;
-                s->choice__pending = 2;
+        choice__test_2 = CARDS__rows[_ix(c, 395)].t_revive_opp;
+    }
+    if ((((s->choice__pending == 0) && (choice__resume <= 1)) || (choice__resume == 2))) {
+        if (((choice__resume == 2) || choice__test_2)) {
+            if ((choice__resume == 2)) {
+                d = choice__option;
+            } else if (((s->choice__pending == 0) && (choice__resume <= 1))) {
+                for (int32_t _i182 = 0; _i182 < 20; _i182++) choice__options_2[_i182] = ({ int16_t _let183[20]; for (int32_t _i184 = 0; _i184 < 20; _i184++) _let183[_i184] = s->discard[_ix(o, 2) * 20 + _i184]; int16_t basics_in__zone_97[20]; memcpy(basics_in__zone_97, _let183, sizeof basics_in__zone_97); (((basics_in__zone_97[_i182] >= 0) && (CARDS__rows[_ix(basics_in__zone_97[_i182], 395)].kind == 0)) && (CARDS__rows[_ix(basics_in__zone_97[_i182], 395)].stage == 0)); });
+                if (({ bool _r186 = false; for (int32_t _j185 = 0; _j185 < 20; _j185++) if (choice__options_2[_j185]) { _r186 = true; break; } _r186; })) {
+                    s->choice__o = o;
+                    for (int32_t _i188 = 0; _i188 < 20; _i188++) s->choice__mask[_i188] = choice__options_2[_i188];
+                    s->choice__player = s->current_player;
+                    s->current_player = p_;
+                    s->choice__pending = 2;
+                } else {
+                    d = (-1);
+                }
             }
-            if ((s->choice__pending == 0)) {
+            if (((s->choice__pending == 0) && (choice__resume <= 2))) {
                 if ((d >= 0)) {
                     put_in_play__p_98 = o;
                     put_in_play__slot_99 = ({ int32_t _lo189 = 1; int32_t _r191 = 0; int32_t _best193 = 0; _Pragma("GCC unroll 3") for (int32_t bs = _lo189, _end190 = 4; bs < _end190; bs++) { int32_t _x192 = ((int32_t)((s->card[_ix(o, 2) * 4 + bs] < 0))); if (bs == _lo189 || _x192 > _best193) { _best193 = _x192; _r191 = bs; } } _r191; });
@@ -4634,21 +4662,26 @@ static void effect_retreat(State *s, int32_t b, Key key)
     s->retreated = true;
 }
 
-static void effect_attack(State *s, int32_t k_, int32_t src, Key key)
+static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t choice__option)
 {
-    int32_t choice__mover = 0;
+    int32_t choice__resume = 0;
+    int32_t k__arg = 0;
+    int32_t src__arg = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t a = 0;
     int32_t r = 0;
-    bool lands = 0;
-    int32_t bits = 0;
-    int32_t coins = 0;
     int32_t heads = 0;
-    bool repeat__going_181 = 0;
     bool first_heads = 0;
     bool all_heads = 0;
     int32_t dmg = 0;
+    int32_t pick = 0;
+    bool choice__test_3 = 0;
+    int32_t choice__mover = 0;
+    bool lands = 0;
+    int32_t bits = 0;
+    int32_t coins = 0;
+    bool repeat__going_181 = 0;
     int32_t hit__p_220 = 0;
     int32_t hit__q_221 = 0;
     int32_t hit__x_222 = 0;
@@ -4656,7 +4689,6 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key)
     int32_t hit__d_229 = 0;
     int32_t hit__result_230 = 0;
     bool choice__options_3[4] = {0};
-    int32_t pick = 0;
     int32_t attack_effects__p_241 = 0;
     int32_t attack_effects__r_242 = 0;
     int32_t attack_effects__dmg_243 = 0;
@@ -4761,830 +4793,857 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key)
     int32_t draw_cards__p_507 = 0;
     int8_t draw_cards__have_508 = 0;
     int8_t draw_cards__k_509 = 0;
-    choice__mover = s->current_player;
-    p_ = s->current_player;
-    o = _wsub(1, p_);
-    a = s->card[_ix(p_, 2) * 4];
-    r = _wadd(((int16_t)(_wmul(2, a))), k_);
-    if ((src != 8)) {
-        r = _wadd(((int16_t)(_wmul(2, s->card[_ix(o, 2) * 4 + _ix(_floordiv(src, 2), 4)]))), _pymod(src, 2));
-    }
-    lands = true;
-    if ((s->condition[_ix(p_, 2)] == 3)) {
-        lands = _flip(random_word_at(key, 0));
-    }
-    bits = _roll(random_word_at(key, 1), 65536);
-    coins = (ATTACKS__rows[_ix(r, 790)].coins_energy ? ({ int32_t _r15 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r15 = _wadd(_r15, ({ int32_t _let2 = p_; int32_t power__p_173 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_174 = _lo4, _end5 = 4; power__s_174 < _end5; power__s_174++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_173, 2) * 4 + power__s_174] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + power__s_174], 395)].ab_double_type >= 0)))); if (power__s_174 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_174; } } _r6; }); int32_t power__src_175 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_type; int16_t power__t_176 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_filter; int16_t power__f_177 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_173, 2) * 4]; int16_t power__c_178 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)] >= 0) && (power__t_176 >= 0)) && (power__c_178 >= 0)) && ((power__f_177 < 0) || (CARDS__rows[_ix(power__c_178, 395)].type == power__f_177))); bool power__on_179 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_173, 2) * 32 + _i14]; int8_t power__held_180[8]; memcpy(power__held_180, _let13, sizeof power__held_180); ((int8_t)(_wadd(power__held_180[_j1], ((power__on_179 && (TYPE_IDS[_j1] == power__t_176)) ? power__held_180[_j1] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r15; }) : ((int32_t)(ATTACKS__rows[_ix(r, 790)].coins)));
-    heads = ({ int32_t _lo17 = 0; int32_t _r19 = 0; for (int32_t i = _lo17, _end18 = 16; i < _end18; i++) _r19 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r19; });
-    if (ATTACKS__rows[_ix(r, 790)].until_tails) {
-        heads = 0;
-        repeat__going_181 = true;
-        for (int32_t repeat__i_182 = 0, _end21 = 16; repeat__i_182 < _end21; repeat__i_182++) {
-            if (repeat__going_181) {
-                repeat__going_181 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_182)));
+    choice__resume = s->choice__pending;
+    s->choice__pending = 0;
+    s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
+    k__arg = k_;
+    src__arg = src;
+    p_ = s->choice__p;
+    o = s->choice__o;
+    a = ((int16_t)(0));
+    r = s->choice__r;
+    heads = 0;
+    first_heads = s->choice__first_heads;
+    all_heads = s->choice__all_heads;
+    dmg = s->choice__dmg;
+    pick = 0;
+    choice__test_3 = false;
+    if ((choice__resume == 0)) {
+        choice__mover = s->current_player;
+        p_ = s->current_player;
+        o = _wsub(1, p_);
+        a = s->card[_ix(p_, 2) * 4];
+        r = _wadd(((int16_t)(_wmul(2, a))), k__arg);
+        if ((src__arg != 8)) {
+            r = _wadd(((int16_t)(_wmul(2, s->card[_ix(o, 2) * 4 + _ix(_floordiv(src__arg, 2), 4)]))), _pymod(src__arg, 2));
+        }
+        lands = true;
+        if ((s->condition[_ix(p_, 2)] == 3)) {
+            lands = _flip(random_word_at(key, 0));
+        }
+        bits = _roll(random_word_at(key, 1), 65536);
+        coins = (ATTACKS__rows[_ix(r, 790)].coins_energy ? ({ int32_t _r15 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r15 = _wadd(_r15, ({ int32_t _let2 = p_; int32_t power__p_173 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_174 = _lo4, _end5 = 4; power__s_174 < _end5; power__s_174++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_173, 2) * 4 + power__s_174] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + power__s_174], 395)].ab_double_type >= 0)))); if (power__s_174 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_174; } } _r6; }); int32_t power__src_175 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_type; int16_t power__t_176 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_filter; int16_t power__f_177 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_173, 2) * 4]; int16_t power__c_178 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)] >= 0) && (power__t_176 >= 0)) && (power__c_178 >= 0)) && ((power__f_177 < 0) || (CARDS__rows[_ix(power__c_178, 395)].type == power__f_177))); bool power__on_179 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_173, 2) * 32 + _i14]; int8_t power__held_180[8]; memcpy(power__held_180, _let13, sizeof power__held_180); ((int8_t)(_wadd(power__held_180[_j1], ((power__on_179 && (TYPE_IDS[_j1] == power__t_176)) ? power__held_180[_j1] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r15; }) : ((int32_t)(ATTACKS__rows[_ix(r, 790)].coins)));
+        heads = ({ int32_t _lo17 = 0; int32_t _r19 = 0; for (int32_t i = _lo17, _end18 = 16; i < _end18; i++) _r19 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r19; });
+        if (ATTACKS__rows[_ix(r, 790)].until_tails) {
+            heads = 0;
+            repeat__going_181 = true;
+            for (int32_t repeat__i_182 = 0, _end21 = 16; repeat__i_182 < _end21; repeat__i_182++) {
                 if (repeat__going_181) {
-                    heads = _wadd(heads, 1);
+                    repeat__going_181 = _flip(random_word(fold_in(fold_in(key, 16), (uint32_t)repeat__i_182)));
+                    if (repeat__going_181) {
+                        heads = _wadd(heads, 1);
+                    }
                 }
             }
         }
+        first_heads = (_pymod(bits, 2) == 1);
+        all_heads = (heads == coins);
+        if (({ int32_t _let22 = p_; int32_t lasts__q_183 = _let22; (s->turn <= s->lasting_until[_ix(lasts__q_183, 2) * 8 + 7]); })) {
+            lands = (lands && _flip(random_word_at(key, 2)));
+        }
+        choice__test_3 = (lands && (!(ATTACKS__rows[_ix(r, 790)].fails_tails && (!first_heads))));
     }
-    first_heads = (_pymod(bits, 2) == 1);
-    all_heads = (heads == coins);
-    if (({ int32_t _let22 = p_; int32_t lasts__q_183 = _let22; (s->turn <= s->lasting_until[_ix(lasts__q_183, 2) * 8 + 7]); })) {
-        lands = (lands && _flip(random_word_at(key, 2)));
-    }
-    if ((lands && (!(ATTACKS__rows[_ix(r, 790)].fails_tails && (!first_heads))))) {
-        dmg = ((int32_t)(ATTACKS__rows[_ix(r, 790)].damage));
-        if ((ATTACKS__rows[_ix(r, 790)].per_heads > 0)) {
-            dmg = _wmul(ATTACKS__rows[_ix(r, 790)].per_heads, heads);
-        }
-        if (((ATTACKS__rows[_ix(r, 790)].bonus > 0) && ({ int16_t _let23 = ATTACKS__rows[_ix(r, 790)].bonus_if; int16_t holds__c_184 = _let23; ({ int32_t _let24 = p_; int32_t holds__p_185 = _let24; ({ int32_t _let25 = r; int32_t holds__r_186 = _let25; ({ bool _let26 = first_heads; bool holds__first_heads_187 = _let26; ({ bool _let27 = all_heads; bool holds__all_heads_188 = _let27; ({ int32_t _let28 = _wsub(1, holds__p_185); int32_t holds__o_189 = _let28; ((((((((((holds__c_184 == 0) || ((holds__c_184 == 1) && holds__first_heads_187)) || ((holds__c_184 == 2) && (!holds__first_heads_187))) || ((holds__c_184 == 3) && holds__all_heads_188)) || ((holds__c_184 == 4) && (({ int32_t _let29 = holds__p_185; int32_t extra_energy__p_190 = _let29; ({ int32_t _let30 = holds__r_186; int32_t extra_energy__r_191 = _let30; ({ int16_t _let31 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_186, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_192 = _let31; ({ int8_t _let32[8]; for (int32_t _i33 = 0; _i33 < 8; _i33++) _let32[_i33] = ({ int32_t _let34 = extra_energy__p_190; int32_t power__p_193 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 0; int32_t _r38 = 0; int32_t _best40 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_194 = _lo36, _end37 = 4; power__s_194 < _end37; power__s_194++) { int32_t _x39 = ((int32_t)(((s->card[_ix(power__p_193, 2) * 4 + power__s_194] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + power__s_194], 395)].ab_double_type >= 0)))); if (power__s_194 == _lo36 || _x39 > _best40) { _best40 = _x39; _r38 = power__s_194; } } _r38; }); int32_t power__src_195 = _let35; ({ int16_t _let41 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_type; int16_t power__t_196 = _let41; ({ int16_t _let42 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_filter; int16_t power__f_197 = _let42; ({ int16_t _let43 = s->card[_ix(power__p_193, 2) * 4]; int16_t power__c_198 = _let43; ({ bool _let44 = ((((s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)] >= 0) && (power__t_196 >= 0)) && (power__c_198 >= 0)) && ((power__f_197 < 0) || (CARDS__rows[_ix(power__c_198, 395)].type == power__f_197))); bool power__on_199 = _let44; ({ int8_t _let45[8]; for (int32_t _i46 = 0; _i46 < 8; _i46++) _let45[_i46] = s->energy[_ix(power__p_193, 2) * 32 + _i46]; int8_t power__held_200[8]; memcpy(power__held_200, _let45, sizeof power__held_200); ((int8_t)(_wadd(power__held_200[_i33], ((power__on_199 && (TYPE_IDS[_i33] == power__t_196)) ? power__held_200[_i33] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_201[8]; memcpy(extra_energy__held_201, _let32, sizeof extra_energy__held_201); ({ int8_t _let47[8]; for (int32_t _i48 = 0; _i48 < 8; _i48++) _let47[_i48] = ({ int32_t _let49 = extra_energy__r_191; int32_t attack_cost__r_202 = _let49; (_i48 == 0 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_grass : (_i48 == 1 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fire : (_i48 == 2 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_water : (_i48 == 3 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_lightning : (_i48 == 4 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_psychic : (_i48 == 5 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fighting : (_i48 == 6 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_metal))))))); }); int8_t extra_energy__cost_203[8]; memcpy(extra_energy__cost_203, _let47, sizeof extra_energy__cost_203); ({ int32_t _let50 = _wsub(_wsub(({ int32_t _r52 = 0; for (int32_t _j51 = 0; _j51 < 8; _j51++) _r52 = _wadd(_r52, extra_energy__held_201[_j51]); _r52; }), ((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)]))), _wsub(({ int32_t _r55 = 0; for (int32_t _j54 = 0; _j54 < 8; _j54++) _r55 = _wadd(_r55, extra_energy__cost_203[_j54]); _r55; }), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)])))); int32_t extra_energy__others_204 = _let50; _wsub(_wsub(((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)])), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_191, 790)].cost_colorless)), extra_energy__others_204), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_186, 790)].bonus_n))) || ((holds__c_184 == 5) && (s->damage[_ix(holds__o_189, 2) * 4] > 0))) || ((holds__c_184 == 6) && (s->damage[_ix(holds__p_185, 2) * 4] > 0))) || ((holds__c_184 == 7) && s->poisoned[_ix(holds__o_189, 2)])) || ((holds__c_184 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_189, 2) * 4], 395)].ex)) || (((holds__c_184 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_185, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            dmg = _wadd(dmg, ATTACKS__rows[_ix(r, 790)].bonus);
-        }
-        if ((ATTACKS__rows[_ix(r, 790)].per > 0)) {
-            dmg = _wadd((ATTACKS__rows[_ix(r, 790)].per_add ? dmg : 0), _wmul(ATTACKS__rows[_ix(r, 790)].per, ({ int32_t _let57 = p_; int32_t per_count__p_205 = _let57; ({ int32_t _let58 = r; int32_t per_count__r_206 = _let58; ({ int32_t _let59 = _wsub(1, per_count__p_205); int32_t per_count__o_207 = _let59; ({ int16_t _let60 = ATTACKS__rows[_ix(per_count__r_206, 790)].per_count; int16_t per_count__k_208 = _let60; ({ int32_t _let61 = ({ int32_t _lo62 = 1; int32_t _r69 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_209 = _lo62, _end63 = 4; per_count__bs_209 < _end63; per_count__bs_209++) _r69 += (({ int16_t _let64 = s->card[_ix(per_count__p_205, 2) * 4 + per_count__bs_209]; int16_t matches__c_210 = _let64; ({ int16_t _let65 = ATTACKS__rows[_ix(per_count__r_206, 790)].per_type; int16_t matches__ftype_211 = _let65; ({ int8_t _let66 = ATTACKS__rows[_ix(per_count__r_206, 790)].per_group; int8_t matches__fgroup_212 = _let66; (((((matches__c_210 >= 0) && (CARDS__rows[_ix(matches__c_210, 395)].kind == 0)) && ((matches__ftype_211 < 0) || (CARDS__rows[_ix(matches__c_210, 395)].type == matches__ftype_211))) && ((matches__fgroup_212 < 0) || ({ int16_t _let67 = matches__c_210; int16_t in_group__c_213 = _let67; ({ int8_t _let68 = matches__fgroup_212; int8_t in_group__g_214 = _let68; ((in_group__g_214 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_213, 395)].groups, _ipow(2, ((int32_t)(in_group__g_214)))), 2) == 1)); }); }))) && (true || (CARDS__rows[_ix(matches__c_210, 395)].stage == (-1)))); }); }); })) ? 1 : 0; _r69; }); int32_t per_count__own_215 = _let61; ((per_count__k_208 == 1) ? per_count__own_215 : ((per_count__k_208 == 2) ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 8; _j71++) _r72 = _wadd(_r72, s->energy[_ix(per_count__o_207, 2) * 32 + _j71]); _r72; }) : ((per_count__k_208 == 3) ? ({ int32_t _lo74 = 1; int32_t _r76 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_216 = _lo74, _end75 = 4; per_count__bs_216 < _end75; per_count__bs_216++) _r76 += ((s->card[_ix(per_count__o_207, 2) * 4 + per_count__bs_216] >= 0)) ? 1 : 0; _r76; }) : 0))); }); }); }); }); })));
-        }
-        if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let78 = a; int16_t in_group__c_217 = _let78; ({ int8_t _let79 = s->dealt_group; int8_t in_group__g_218 = _let79; ((in_group__g_218 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_217, 395)].groups, _ipow(2, ((int32_t)(in_group__g_218)))), 2) == 1)); }); })))) {
-            dmg = _wadd(dmg, s->dealt_bonus);
-        }
-        if (((dmg > 0) && ({ int32_t _let80 = p_; int32_t lasts__q_219 = _let80; (s->turn <= s->lasting_until[_ix(lasts__q_219, 2) * 8 + 6]); }))) {
-            dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
-        }
-        hit__p_220 = p_;
-        hit__q_221 = o;
-        hit__x_222 = dmg;
-        hit__weak_223 = (((hit__q_221 != hit__p_220) && true) && (CARDS__rows[_ix(s->card[_ix(hit__q_221, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_220, 2) * 4], 395)].type));
-        hit__d_229 = ({ int32_t _let81 = hit__q_221; int32_t taken__q_224 = _let81; ({ int32_t _let82 = _wadd(hit__x_222, ((hit__weak_223 && (hit__x_222 > 0)) ? 20 : 0)); int32_t taken__x_225 = _let82; ({ int32_t _let83 = ((s->turn <= s->taken_until[_ix(taken__q_224, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_224, 2)])) : 0); int32_t taken__cut_226 = _let83; ({ int32_t _let84 = _wadd(taken__cut_226, ((true && ({ int32_t _let85 = taken__q_224; int32_t lasts__q_227 = _let85; (s->turn <= s->lasting_until[_ix(lasts__q_227, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_224, 2) * 8 + 4])) : 0)); int32_t taken__cut_226 = _let84; ({ int32_t _let86 = _wadd(taken__cut_226, ((s->card[_ix(taken__q_224, 2) * 4] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_224, 2) * 4], 395)].ab_guard)) : 0)); int32_t taken__cut_226 = _let86; ((true && ({ int32_t _let87 = taken__q_224; int32_t lasts__q_228 = _let87; (s->turn <= s->lasting_until[_ix(lasts__q_228, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_225, taken__cut_226), 0)); }); }); }); }); });
-        int32_t _w88 = _wx(hit__q_221, 2);
-        if (_w88 >= 0) {
-            s->damage[_w88 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_221, 2) * 4], hit__d_229)));
-        }
-        if (((((hit__q_221 != hit__p_220) && true) && (hit__d_229 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_221, 2) * 4], 395)].ab_counter > 0))) {
-            int32_t _w89 = _wx(hit__p_220, 2);
-            if (_w89 >= 0) {
-                s->damage[_w89 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_220, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_221, 2) * 4], 395)].ab_counter)));
-            }
-        }
-        hit__result_230 = hit__d_229;
-        dmg = hit__result_230;
-        for (int32_t _i90 = 0; _i90 < 4; _i90++) choice__options_3[_i90] = ({ int32_t _let91 = p_; int32_t attack_targets__p_231 = _let91; ({ int32_t _let92 = r; int32_t attack_targets__r_232 = _let92; ({ int32_t _let93 = _wsub(1, attack_targets__p_231); int32_t attack_targets__o_233 = _let93; ({ int16_t _let94 = ATTACKS__rows[_ix(attack_targets__r_232, 790)].snipe_to; int16_t attack_targets__to_234 = _let94; ({ int32_t _let95 = ((((attack_targets__to_234 == 3) || ATTACKS__rows[_ix(attack_targets__r_232, 790)].switch_self) || (ATTACKS__rows[_ix(attack_targets__r_232, 790)].pick_attach_n > 0)) ? attack_targets__p_231 : attack_targets__o_233); int32_t attack_targets__side_235 = _let95; ({ bool _let96[4]; for (int32_t _i97 = 0; _i97 < 4; _i97++) _let96[_i97] = (s->card[_ix(attack_targets__side_235, 2) * 4 + _i97] >= 0); bool attack_targets__held_236[4]; memcpy(attack_targets__held_236, _let96, sizeof attack_targets__held_236); ({ int16_t _let98 = ATTACKS__rows[_ix(attack_targets__r_232, 790)].pick_type; int16_t attack_targets__ftype_237 = _let98; ({ bool _let99[4]; for (int32_t _i100 = 0; _i100 < 4; _i100++) _let99[_i100] = (attack_targets__held_236[_i100] && ((attack_targets__ftype_237 < 0) || (CARDS__rows[_ix(s->card[_ix(attack_targets__side_235, 2) * 4 + _i100], 395)].type == attack_targets__ftype_237))); bool attack_targets__typed_238[4]; memcpy(attack_targets__typed_238, _let99, sizeof attack_targets__typed_238); ({ bool _let101 = ((s->damage[_ix(attack_targets__o_233, 2) * 4] < CARDS__rows[_ix(s->card[_ix(attack_targets__o_233, 2) * 4], 395)].hp) && (!({ int32_t _let102 = attack_targets__o_233; int32_t lasts__q_239 = _let102; (s->turn <= s->lasting_until[_ix(lasts__q_239, 2) * 8 + 5]); }))); bool attack_targets__standing_240 = _let101; ((attack_targets__to_234 == 1) ? attack_targets__held_236[_i90] : ((((attack_targets__to_234 == 2) || (attack_targets__to_234 == 3)) || ATTACKS__rows[_ix(attack_targets__r_232, 790)].switch_self) ? (attack_targets__held_236[_i90] && BENCH_MASK[_i90]) : (ATTACKS__rows[_ix(attack_targets__r_232, 790)].switch_opp ? ((attack_targets__held_236[_i90] && BENCH_MASK[_i90]) && attack_targets__standing_240) : ((ATTACKS__rows[_ix(attack_targets__r_232, 790)].pick_attach_n > 0) ? (attack_targets__typed_238[_i90] && BENCH_MASK[_i90]) : false)))); }); }); }); }); }); }); }); }); });
-        pick = (-1);
-        if (({ bool _r104 = false; for (int32_t _j103 = 0; _j103 < 4; _j103++) if (choice__options_3[_j103]) { _r104 = true; break; } _r104; })) {
-            s->choice__p = p_;
-            s->choice__r = r;
-            s->choice__first_heads = first_heads;
-            s->choice__all_heads = all_heads;
-            s->choice__dmg = dmg;
-            for (int32_t _i106 = 0; _i106 < 20; _i106++) s->choice__mask[_i106] = (_i106 < 4 ? choice__options_3[_i106] : (_i106 < 5 ? false : (_i106 < 6 ? false : (_i106 < 7 ? false : (_i106 < 8 ? false : (_i106 < 9 ? false : (_i106 < 10 ? false : (_i106 < 11 ? false : (_i106 < 12 ? false : (_i106 < 13 ? false : (_i106 < 14 ? false : (_i106 < 15 ? false : (_i106 < 16 ? false : (_i106 < 17 ? false : (_i106 < 18 ? false : (_i106 < 19 ? false : false))))))))))))))));
-            s->choice__player = s->current_player;
-            s->current_player = (ATTACKS__rows[_ix(r, 790)].switch_opp ? o : p_);
-            s->choice__pending = 3;
-        }
-        if ((s->choice__pending == 0)) {
-            attack_effects__p_241 = p_;
-            attack_effects__r_242 = r;
-            attack_effects__dmg_243 = dmg;
-            attack_effects__first_heads_244 = first_heads;
-            attack_effects__all_heads_245 = all_heads;
-            attack_effects__pick_246 = pick;
-            attack_effects__o_247 = _wsub(1, attack_effects__p_241);
-            attack_effects__exposed_249 = (!({ int32_t _let107 = attack_effects__o_247; int32_t lasts__q_248 = _let107; (s->turn <= s->lasting_until[_ix(lasts__q_248, 2) * 8 + 5]); }));
-            if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe > 0) && (attack_effects__pick_246 >= 0))) {
-                hit__p_250 = attack_effects__p_241;
-                hit__q_251 = ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe_to == 3) ? attack_effects__p_241 : attack_effects__o_247);
-                hit__slot_252 = attack_effects__pick_246;
-                hit__x_253 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe;
-                hit__weak_254 = (((hit__q_251 != hit__p_250) && (hit__slot_252 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_250, 2) * 4], 395)].type));
-                hit__d_261 = ({ int32_t _let108 = hit__q_251; int32_t taken__q_255 = _let108; ({ int32_t _let109 = hit__slot_252; int32_t taken__slot_256 = _let109; ({ int32_t _let110 = _wadd(hit__x_253, ((hit__weak_254 && (hit__x_253 > 0)) ? 20 : 0)); int32_t taken__x_257 = _let110; ({ int32_t _let111 = ((s->turn <= s->taken_until[_ix(taken__q_255, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_255, 2)])) : 0); int32_t taken__cut_258 = _let111; ({ int32_t _let112 = _wadd(taken__cut_258, (((taken__slot_256 == 0) && ({ int32_t _let113 = taken__q_255; int32_t lasts__q_259 = _let113; (s->turn <= s->lasting_until[_ix(lasts__q_259, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_255, 2) * 8 + 4])) : 0)); int32_t taken__cut_258 = _let112; ({ int32_t _let114 = _wadd(taken__cut_258, ((s->card[_ix(taken__q_255, 2) * 4 + _ix(taken__slot_256, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_255, 2) * 4 + _ix(taken__slot_256, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_258 = _let114; (((taken__slot_256 == 0) && ({ int32_t _let115 = taken__q_255; int32_t lasts__q_260 = _let115; (s->turn <= s->lasting_until[_ix(lasts__q_260, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_257, taken__cut_258), 0)); }); }); }); }); }); });
-                int32_t _w116 = _wx(hit__q_251, 2);
-                int32_t _w117 = _wx(hit__slot_252, 4);
-                if (_w116 >= 0 && _w117 >= 0) {
-                    s->damage[_w116 * 4 + _w117] = ((int16_t)(_wadd(s->damage[_ix(hit__q_251, 2) * 4 + _ix(hit__slot_252, 4)], hit__d_261)));
+    if (((choice__resume == 0) || (choice__resume == 3))) {
+        if (((choice__resume == 3) || choice__test_3)) {
+            if ((choice__resume == 0)) {
+                dmg = ((int32_t)(ATTACKS__rows[_ix(r, 790)].damage));
+                if ((ATTACKS__rows[_ix(r, 790)].per_heads > 0)) {
+                    dmg = _wmul(ATTACKS__rows[_ix(r, 790)].per_heads, heads);
                 }
-                if (((((hit__q_251 != hit__p_250) && (hit__slot_252 == 0)) && (hit__d_261 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].ab_counter > 0))) {
-                    int32_t _w118 = _wx(hit__p_250, 2);
-                    if (_w118 >= 0) {
-                        s->damage[_w118 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_250, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].ab_counter)));
+                if (((ATTACKS__rows[_ix(r, 790)].bonus > 0) && ({ int16_t _let23 = ATTACKS__rows[_ix(r, 790)].bonus_if; int16_t holds__c_184 = _let23; ({ int32_t _let24 = p_; int32_t holds__p_185 = _let24; ({ int32_t _let25 = r; int32_t holds__r_186 = _let25; ({ bool _let26 = first_heads; bool holds__first_heads_187 = _let26; ({ bool _let27 = all_heads; bool holds__all_heads_188 = _let27; ({ int32_t _let28 = _wsub(1, holds__p_185); int32_t holds__o_189 = _let28; ((((((((((holds__c_184 == 0) || ((holds__c_184 == 1) && holds__first_heads_187)) || ((holds__c_184 == 2) && (!holds__first_heads_187))) || ((holds__c_184 == 3) && holds__all_heads_188)) || ((holds__c_184 == 4) && (({ int32_t _let29 = holds__p_185; int32_t extra_energy__p_190 = _let29; ({ int32_t _let30 = holds__r_186; int32_t extra_energy__r_191 = _let30; ({ int16_t _let31 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_186, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_192 = _let31; ({ int8_t _let32[8]; for (int32_t _i33 = 0; _i33 < 8; _i33++) _let32[_i33] = ({ int32_t _let34 = extra_energy__p_190; int32_t power__p_193 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 0; int32_t _r38 = 0; int32_t _best40 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_194 = _lo36, _end37 = 4; power__s_194 < _end37; power__s_194++) { int32_t _x39 = ((int32_t)(((s->card[_ix(power__p_193, 2) * 4 + power__s_194] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + power__s_194], 395)].ab_double_type >= 0)))); if (power__s_194 == _lo36 || _x39 > _best40) { _best40 = _x39; _r38 = power__s_194; } } _r38; }); int32_t power__src_195 = _let35; ({ int16_t _let41 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_type; int16_t power__t_196 = _let41; ({ int16_t _let42 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_filter; int16_t power__f_197 = _let42; ({ int16_t _let43 = s->card[_ix(power__p_193, 2) * 4]; int16_t power__c_198 = _let43; ({ bool _let44 = ((((s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)] >= 0) && (power__t_196 >= 0)) && (power__c_198 >= 0)) && ((power__f_197 < 0) || (CARDS__rows[_ix(power__c_198, 395)].type == power__f_197))); bool power__on_199 = _let44; ({ int8_t _let45[8]; for (int32_t _i46 = 0; _i46 < 8; _i46++) _let45[_i46] = s->energy[_ix(power__p_193, 2) * 32 + _i46]; int8_t power__held_200[8]; memcpy(power__held_200, _let45, sizeof power__held_200); ((int8_t)(_wadd(power__held_200[_i33], ((power__on_199 && (TYPE_IDS[_i33] == power__t_196)) ? power__held_200[_i33] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_201[8]; memcpy(extra_energy__held_201, _let32, sizeof extra_energy__held_201); ({ int8_t _let47[8]; for (int32_t _i48 = 0; _i48 < 8; _i48++) _let47[_i48] = ({ int32_t _let49 = extra_energy__r_191; int32_t attack_cost__r_202 = _let49; (_i48 == 0 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_grass : (_i48 == 1 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fire : (_i48 == 2 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_water : (_i48 == 3 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_lightning : (_i48 == 4 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_psychic : (_i48 == 5 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fighting : (_i48 == 6 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_metal))))))); }); int8_t extra_energy__cost_203[8]; memcpy(extra_energy__cost_203, _let47, sizeof extra_energy__cost_203); ({ int32_t _let50 = _wsub(_wsub(({ int32_t _r52 = 0; for (int32_t _j51 = 0; _j51 < 8; _j51++) _r52 = _wadd(_r52, extra_energy__held_201[_j51]); _r52; }), ((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)]))), _wsub(({ int32_t _r55 = 0; for (int32_t _j54 = 0; _j54 < 8; _j54++) _r55 = _wadd(_r55, extra_energy__cost_203[_j54]); _r55; }), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)])))); int32_t extra_energy__others_204 = _let50; _wsub(_wsub(((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)])), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_191, 790)].cost_colorless)), extra_energy__others_204), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_186, 790)].bonus_n))) || ((holds__c_184 == 5) && (s->damage[_ix(holds__o_189, 2) * 4] > 0))) || ((holds__c_184 == 6) && (s->damage[_ix(holds__p_185, 2) * 4] > 0))) || ((holds__c_184 == 7) && s->poisoned[_ix(holds__o_189, 2)])) || ((holds__c_184 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_189, 2) * 4], 395)].ex)) || (((holds__c_184 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_185, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    dmg = _wadd(dmg, ATTACKS__rows[_ix(r, 790)].bonus);
+                }
+                if ((ATTACKS__rows[_ix(r, 790)].per > 0)) {
+                    dmg = _wadd((ATTACKS__rows[_ix(r, 790)].per_add ? dmg : 0), _wmul(ATTACKS__rows[_ix(r, 790)].per, ({ int32_t _let57 = p_; int32_t per_count__p_205 = _let57; ({ int32_t _let58 = r; int32_t per_count__r_206 = _let58; ({ int32_t _let59 = _wsub(1, per_count__p_205); int32_t per_count__o_207 = _let59; ({ int16_t _let60 = ATTACKS__rows[_ix(per_count__r_206, 790)].per_count; int16_t per_count__k_208 = _let60; ({ int32_t _let61 = ({ int32_t _lo62 = 1; int32_t _r69 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_209 = _lo62, _end63 = 4; per_count__bs_209 < _end63; per_count__bs_209++) _r69 += (({ int16_t _let64 = s->card[_ix(per_count__p_205, 2) * 4 + per_count__bs_209]; int16_t matches__c_210 = _let64; ({ int16_t _let65 = ATTACKS__rows[_ix(per_count__r_206, 790)].per_type; int16_t matches__ftype_211 = _let65; ({ int8_t _let66 = ATTACKS__rows[_ix(per_count__r_206, 790)].per_group; int8_t matches__fgroup_212 = _let66; (((((matches__c_210 >= 0) && (CARDS__rows[_ix(matches__c_210, 395)].kind == 0)) && ((matches__ftype_211 < 0) || (CARDS__rows[_ix(matches__c_210, 395)].type == matches__ftype_211))) && ((matches__fgroup_212 < 0) || ({ int16_t _let67 = matches__c_210; int16_t in_group__c_213 = _let67; ({ int8_t _let68 = matches__fgroup_212; int8_t in_group__g_214 = _let68; ((in_group__g_214 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_213, 395)].groups, _ipow(2, ((int32_t)(in_group__g_214)))), 2) == 1)); }); }))) && (true || (CARDS__rows[_ix(matches__c_210, 395)].stage == (-1)))); }); }); })) ? 1 : 0; _r69; }); int32_t per_count__own_215 = _let61; ((per_count__k_208 == 1) ? per_count__own_215 : ((per_count__k_208 == 2) ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 8; _j71++) _r72 = _wadd(_r72, s->energy[_ix(per_count__o_207, 2) * 32 + _j71]); _r72; }) : ((per_count__k_208 == 3) ? ({ int32_t _lo74 = 1; int32_t _r76 = 0; _Pragma("GCC unroll 3") for (int32_t per_count__bs_216 = _lo74, _end75 = 4; per_count__bs_216 < _end75; per_count__bs_216++) _r76 += ((s->card[_ix(per_count__o_207, 2) * 4 + per_count__bs_216] >= 0)) ? 1 : 0; _r76; }) : 0))); }); }); }); }); })));
+                }
+                if ((((dmg > 0) && (s->dealt_bonus > 0)) && ((s->dealt_group < 0) || ({ int16_t _let78 = a; int16_t in_group__c_217 = _let78; ({ int8_t _let79 = s->dealt_group; int8_t in_group__g_218 = _let79; ((in_group__g_218 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_217, 395)].groups, _ipow(2, ((int32_t)(in_group__g_218)))), 2) == 1)); }); })))) {
+                    dmg = _wadd(dmg, s->dealt_bonus);
+                }
+                if (((dmg > 0) && ({ int32_t _let80 = p_; int32_t lasts__q_219 = _let80; (s->turn <= s->lasting_until[_ix(lasts__q_219, 2) * 8 + 6]); }))) {
+                    dmg = _imax(_wsub(dmg, s->lasting_n[_ix(p_, 2) * 8 + 6]), 0);
+                }
+                hit__p_220 = p_;
+                hit__q_221 = o;
+                hit__x_222 = dmg;
+                hit__weak_223 = (((hit__q_221 != hit__p_220) && true) && (CARDS__rows[_ix(s->card[_ix(hit__q_221, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_220, 2) * 4], 395)].type));
+                hit__d_229 = ({ int32_t _let81 = hit__q_221; int32_t taken__q_224 = _let81; ({ int32_t _let82 = _wadd(hit__x_222, ((hit__weak_223 && (hit__x_222 > 0)) ? 20 : 0)); int32_t taken__x_225 = _let82; ({ int32_t _let83 = ((s->turn <= s->taken_until[_ix(taken__q_224, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_224, 2)])) : 0); int32_t taken__cut_226 = _let83; ({ int32_t _let84 = _wadd(taken__cut_226, ((true && ({ int32_t _let85 = taken__q_224; int32_t lasts__q_227 = _let85; (s->turn <= s->lasting_until[_ix(lasts__q_227, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_224, 2) * 8 + 4])) : 0)); int32_t taken__cut_226 = _let84; ({ int32_t _let86 = _wadd(taken__cut_226, ((s->card[_ix(taken__q_224, 2) * 4] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_224, 2) * 4], 395)].ab_guard)) : 0)); int32_t taken__cut_226 = _let86; ((true && ({ int32_t _let87 = taken__q_224; int32_t lasts__q_228 = _let87; (s->turn <= s->lasting_until[_ix(lasts__q_228, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_225, taken__cut_226), 0)); }); }); }); }); });
+                int32_t _w88 = _wx(hit__q_221, 2);
+                if (_w88 >= 0) {
+                    s->damage[_w88 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__q_221, 2) * 4], hit__d_229)));
+                }
+                if (((((hit__q_221 != hit__p_220) && true) && (hit__d_229 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_221, 2) * 4], 395)].ab_counter > 0))) {
+                    int32_t _w89 = _wx(hit__p_220, 2);
+                    if (_w89 >= 0) {
+                        s->damage[_w89 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_220, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_221, 2) * 4], 395)].ab_counter)));
                     }
+                }
+                hit__result_230 = hit__d_229;
+                dmg = hit__result_230;
+            }
+            if ((choice__resume == 3)) {
+                pick = choice__option;
+            } else if ((choice__resume == 0)) {
+                for (int32_t _i90 = 0; _i90 < 4; _i90++) choice__options_3[_i90] = ({ int32_t _let91 = p_; int32_t attack_targets__p_231 = _let91; ({ int32_t _let92 = r; int32_t attack_targets__r_232 = _let92; ({ int32_t _let93 = _wsub(1, attack_targets__p_231); int32_t attack_targets__o_233 = _let93; ({ int16_t _let94 = ATTACKS__rows[_ix(attack_targets__r_232, 790)].snipe_to; int16_t attack_targets__to_234 = _let94; ({ int32_t _let95 = ((((attack_targets__to_234 == 3) || ATTACKS__rows[_ix(attack_targets__r_232, 790)].switch_self) || (ATTACKS__rows[_ix(attack_targets__r_232, 790)].pick_attach_n > 0)) ? attack_targets__p_231 : attack_targets__o_233); int32_t attack_targets__side_235 = _let95; ({ bool _let96[4]; for (int32_t _i97 = 0; _i97 < 4; _i97++) _let96[_i97] = (s->card[_ix(attack_targets__side_235, 2) * 4 + _i97] >= 0); bool attack_targets__held_236[4]; memcpy(attack_targets__held_236, _let96, sizeof attack_targets__held_236); ({ int16_t _let98 = ATTACKS__rows[_ix(attack_targets__r_232, 790)].pick_type; int16_t attack_targets__ftype_237 = _let98; ({ bool _let99[4]; for (int32_t _i100 = 0; _i100 < 4; _i100++) _let99[_i100] = (attack_targets__held_236[_i100] && ((attack_targets__ftype_237 < 0) || (CARDS__rows[_ix(s->card[_ix(attack_targets__side_235, 2) * 4 + _i100], 395)].type == attack_targets__ftype_237))); bool attack_targets__typed_238[4]; memcpy(attack_targets__typed_238, _let99, sizeof attack_targets__typed_238); ({ bool _let101 = ((s->damage[_ix(attack_targets__o_233, 2) * 4] < CARDS__rows[_ix(s->card[_ix(attack_targets__o_233, 2) * 4], 395)].hp) && (!({ int32_t _let102 = attack_targets__o_233; int32_t lasts__q_239 = _let102; (s->turn <= s->lasting_until[_ix(lasts__q_239, 2) * 8 + 5]); }))); bool attack_targets__standing_240 = _let101; ((attack_targets__to_234 == 1) ? attack_targets__held_236[_i90] : ((((attack_targets__to_234 == 2) || (attack_targets__to_234 == 3)) || ATTACKS__rows[_ix(attack_targets__r_232, 790)].switch_self) ? (attack_targets__held_236[_i90] && BENCH_MASK[_i90]) : (ATTACKS__rows[_ix(attack_targets__r_232, 790)].switch_opp ? ((attack_targets__held_236[_i90] && BENCH_MASK[_i90]) && attack_targets__standing_240) : ((ATTACKS__rows[_ix(attack_targets__r_232, 790)].pick_attach_n > 0) ? (attack_targets__typed_238[_i90] && BENCH_MASK[_i90]) : false)))); }); }); }); }); }); }); }); }); });
+                if (({ bool _r104 = false; for (int32_t _j103 = 0; _j103 < 4; _j103++) if (choice__options_3[_j103]) { _r104 = true; break; } _r104; })) {
+                    s->choice__p = p_;
+                    s->choice__r = r;
+                    s->choice__first_heads = first_heads;
+                    s->choice__all_heads = all_heads;
+                    s->choice__dmg = dmg;
+                    for (int32_t _i106 = 0; _i106 < 20; _i106++) s->choice__mask[_i106] = (_i106 < 4 ? choice__options_3[_i106] : (_i106 < 5 ? false : (_i106 < 6 ? false : (_i106 < 7 ? false : (_i106 < 8 ? false : (_i106 < 9 ? false : (_i106 < 10 ? false : (_i106 < 11 ? false : (_i106 < 12 ? false : (_i106 < 13 ? false : (_i106 < 14 ? false : (_i106 < 15 ? false : (_i106 < 16 ? false : (_i106 < 17 ? false : (_i106 < 18 ? false : (_i106 < 19 ? false : false))))))))))))))));
+                    s->choice__player = s->current_player;
+                    s->current_player = (ATTACKS__rows[_ix(r, 790)].switch_opp ? o : p_);
+                    s->choice__pending = 3;
+                } else {
+                    pick = (-1);
                 }
             }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].switch_self && (attack_effects__pick_246 >= 0))) {
-                swap_active__p_262 = attack_effects__p_241;
-                swap_active__b_263 = attack_effects__pick_246;
-                for (int32_t _i119 = 0; _i119 < 4; _i119++) swap_active__perm_264[_i119] = SWAP[_ix(swap_active__b_263, 4) * 4 + _i119];
-                int32_t _w120 = _wx(swap_active__p_262, 2);
-                if (_w120 >= 0) {
-                    {
-                        int16_t _t121[4];
-                        for (int32_t _i122 = 0; _i122 < 4; _i122++) _t121[_i122] = s->card[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i122], 4)];
-                        memcpy(s->card + _w120 * 4, _t121, sizeof _t121);
+            if (((s->choice__pending == 0) && (choice__resume <= 3))) {
+                attack_effects__p_241 = p_;
+                attack_effects__r_242 = r;
+                attack_effects__dmg_243 = dmg;
+                attack_effects__first_heads_244 = first_heads;
+                attack_effects__all_heads_245 = all_heads;
+                attack_effects__pick_246 = pick;
+                attack_effects__o_247 = _wsub(1, attack_effects__p_241);
+                attack_effects__exposed_249 = (!({ int32_t _let107 = attack_effects__o_247; int32_t lasts__q_248 = _let107; (s->turn <= s->lasting_until[_ix(lasts__q_248, 2) * 8 + 5]); }));
+                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe > 0) && (attack_effects__pick_246 >= 0))) {
+                    hit__p_250 = attack_effects__p_241;
+                    hit__q_251 = ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe_to == 3) ? attack_effects__p_241 : attack_effects__o_247);
+                    hit__slot_252 = attack_effects__pick_246;
+                    hit__x_253 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe;
+                    hit__weak_254 = (((hit__q_251 != hit__p_250) && (hit__slot_252 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_250, 2) * 4], 395)].type));
+                    hit__d_261 = ({ int32_t _let108 = hit__q_251; int32_t taken__q_255 = _let108; ({ int32_t _let109 = hit__slot_252; int32_t taken__slot_256 = _let109; ({ int32_t _let110 = _wadd(hit__x_253, ((hit__weak_254 && (hit__x_253 > 0)) ? 20 : 0)); int32_t taken__x_257 = _let110; ({ int32_t _let111 = ((s->turn <= s->taken_until[_ix(taken__q_255, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_255, 2)])) : 0); int32_t taken__cut_258 = _let111; ({ int32_t _let112 = _wadd(taken__cut_258, (((taken__slot_256 == 0) && ({ int32_t _let113 = taken__q_255; int32_t lasts__q_259 = _let113; (s->turn <= s->lasting_until[_ix(lasts__q_259, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_255, 2) * 8 + 4])) : 0)); int32_t taken__cut_258 = _let112; ({ int32_t _let114 = _wadd(taken__cut_258, ((s->card[_ix(taken__q_255, 2) * 4 + _ix(taken__slot_256, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_255, 2) * 4 + _ix(taken__slot_256, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_258 = _let114; (((taken__slot_256 == 0) && ({ int32_t _let115 = taken__q_255; int32_t lasts__q_260 = _let115; (s->turn <= s->lasting_until[_ix(lasts__q_260, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_257, taken__cut_258), 0)); }); }); }); }); }); });
+                    int32_t _w116 = _wx(hit__q_251, 2);
+                    int32_t _w117 = _wx(hit__slot_252, 4);
+                    if (_w116 >= 0 && _w117 >= 0) {
+                        s->damage[_w116 * 4 + _w117] = ((int16_t)(_wadd(s->damage[_ix(hit__q_251, 2) * 4 + _ix(hit__slot_252, 4)], hit__d_261)));
                     }
-                }
-                int32_t _w123 = _wx(swap_active__p_262, 2);
-                if (_w123 >= 0) {
-                    {
-                        int16_t _t124[4];
-                        for (int32_t _i125 = 0; _i125 < 4; _i125++) _t124[_i125] = s->damage[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i125], 4)];
-                        memcpy(s->damage + _w123 * 4, _t124, sizeof _t124);
-                    }
-                }
-                int32_t _w126 = _wx(swap_active__p_262, 2);
-                if (_w126 >= 0) {
-                    {
-                        int8_t _t127[32];
-                        for (int32_t _i128 = 0; _i128 < 4; _i128++) for (int32_t _i129 = 0; _i129 < 8; _i129++) _t127[_i128 * 8 + _i129] = s->energy[_ix(swap_active__p_262, 2) * 32 + _ix(swap_active__perm_264[_i128], 4) * 8 + _i129];
-                        memcpy(s->energy + _w126 * 32, _t127, sizeof _t127);
-                    }
-                }
-                int32_t _w130 = _wx(swap_active__p_262, 2);
-                if (_w130 >= 0) {
-                    {
-                        int8_t _t131[4];
-                        for (int32_t _i132 = 0; _i132 < 4; _i132++) _t131[_i132] = s->entered[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i132], 4)];
-                        memcpy(s->entered + _w130 * 4, _t131, sizeof _t131);
-                    }
-                }
-                int32_t _w133 = _wx(swap_active__p_262, 2);
-                if (_w133 >= 0) {
-                    {
-                        int16_t _t134[8];
-                        for (int32_t _i135 = 0; _i135 < 4; _i135++) for (int32_t _i136 = 0; _i136 < 2; _i136++) _t134[_i135 * 2 + _i136] = s->under[_ix(swap_active__p_262, 2) * 8 + _ix(swap_active__perm_264[_i135], 4) * 2 + _i136];
-                        memcpy(s->under + _w133 * 8, _t134, sizeof _t134);
-                    }
-                }
-                int32_t _w137 = _wx(swap_active__p_262, 2);
-                if (_w137 >= 0) {
-                    {
-                        bool _t138[4];
-                        for (int32_t _i139 = 0; _i139 < 4; _i139++) _t138[_i139] = s->used_ability[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i139], 4)];
-                        memcpy(s->used_ability + _w137 * 4, _t138, sizeof _t138);
-                    }
-                }
-                clear_conditions__p_265 = swap_active__p_262;
-                int32_t _w140 = _wx(clear_conditions__p_265, 2);
-                if (_w140 >= 0) {
-                    s->poisoned[_w140] = false;
-                }
-                int32_t _w141 = _wx(clear_conditions__p_265, 2);
-                if (_w141 >= 0) {
-                    s->burned[_w141] = false;
-                }
-                int32_t _w142 = _wx(clear_conditions__p_265, 2);
-                if (_w142 >= 0) {
-                    s->condition[_w142] = ((int8_t)(0));
-                }
-                int32_t _w143 = _wx(clear_conditions__p_265, 2);
-                if (_w143 >= 0) {
-                    {
-                        int16_t _t144[8];
-                        for (int32_t _i145 = 0; _i145 < 8; _i145++) _t144[_i145] = (ACTIVE_BOUND[_i145] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_265, 2) * 8 + _i145]);
-                        memcpy(s->lasting_until + _w143 * 8, _t144, sizeof _t144);
-                    }
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].switch_opp && (attack_effects__pick_246 >= 0))) {
-                swap_active__p_266 = attack_effects__o_247;
-                swap_active__b_267 = attack_effects__pick_246;
-                for (int32_t _i146 = 0; _i146 < 4; _i146++) swap_active__perm_268[_i146] = SWAP[_ix(swap_active__b_267, 4) * 4 + _i146];
-                int32_t _w147 = _wx(swap_active__p_266, 2);
-                if (_w147 >= 0) {
-                    {
-                        int16_t _t148[4];
-                        for (int32_t _i149 = 0; _i149 < 4; _i149++) _t148[_i149] = s->card[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i149], 4)];
-                        memcpy(s->card + _w147 * 4, _t148, sizeof _t148);
-                    }
-                }
-                int32_t _w150 = _wx(swap_active__p_266, 2);
-                if (_w150 >= 0) {
-                    {
-                        int16_t _t151[4];
-                        for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->damage[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i152], 4)];
-                        memcpy(s->damage + _w150 * 4, _t151, sizeof _t151);
-                    }
-                }
-                int32_t _w153 = _wx(swap_active__p_266, 2);
-                if (_w153 >= 0) {
-                    {
-                        int8_t _t154[32];
-                        for (int32_t _i155 = 0; _i155 < 4; _i155++) for (int32_t _i156 = 0; _i156 < 8; _i156++) _t154[_i155 * 8 + _i156] = s->energy[_ix(swap_active__p_266, 2) * 32 + _ix(swap_active__perm_268[_i155], 4) * 8 + _i156];
-                        memcpy(s->energy + _w153 * 32, _t154, sizeof _t154);
-                    }
-                }
-                int32_t _w157 = _wx(swap_active__p_266, 2);
-                if (_w157 >= 0) {
-                    {
-                        int8_t _t158[4];
-                        for (int32_t _i159 = 0; _i159 < 4; _i159++) _t158[_i159] = s->entered[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i159], 4)];
-                        memcpy(s->entered + _w157 * 4, _t158, sizeof _t158);
-                    }
-                }
-                int32_t _w160 = _wx(swap_active__p_266, 2);
-                if (_w160 >= 0) {
-                    {
-                        int16_t _t161[8];
-                        for (int32_t _i162 = 0; _i162 < 4; _i162++) for (int32_t _i163 = 0; _i163 < 2; _i163++) _t161[_i162 * 2 + _i163] = s->under[_ix(swap_active__p_266, 2) * 8 + _ix(swap_active__perm_268[_i162], 4) * 2 + _i163];
-                        memcpy(s->under + _w160 * 8, _t161, sizeof _t161);
-                    }
-                }
-                int32_t _w164 = _wx(swap_active__p_266, 2);
-                if (_w164 >= 0) {
-                    {
-                        bool _t165[4];
-                        for (int32_t _i166 = 0; _i166 < 4; _i166++) _t165[_i166] = s->used_ability[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i166], 4)];
-                        memcpy(s->used_ability + _w164 * 4, _t165, sizeof _t165);
-                    }
-                }
-                clear_conditions__p_269 = swap_active__p_266;
-                int32_t _w167 = _wx(clear_conditions__p_269, 2);
-                if (_w167 >= 0) {
-                    s->poisoned[_w167] = false;
-                }
-                int32_t _w168 = _wx(clear_conditions__p_269, 2);
-                if (_w168 >= 0) {
-                    s->burned[_w168] = false;
-                }
-                int32_t _w169 = _wx(clear_conditions__p_269, 2);
-                if (_w169 >= 0) {
-                    s->condition[_w169] = ((int8_t)(0));
-                }
-                int32_t _w170 = _wx(clear_conditions__p_269, 2);
-                if (_w170 >= 0) {
-                    {
-                        int16_t _t171[8];
-                        for (int32_t _i172 = 0; _i172 < 8; _i172++) _t171[_i172] = (ACTIVE_BOUND[_i172] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_269, 2) * 8 + _i172]);
-                        memcpy(s->lasting_until + _w170 * 8, _t171, sizeof _t171);
-                    }
-                }
-            }
-            if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n > 0) && (attack_effects__pick_246 >= 0))) {
-                int32_t _w173 = _wx(attack_effects__p_241, 2);
-                int32_t _w174 = _wx(attack_effects__pick_246, 4);
-                int32_t _w175 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8);
-                if (_w173 >= 0 && _w174 >= 0 && _w175 >= 0) {
-                    s->energy[_w173 * 32 + _w174 * 8 + _w175] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(attack_effects__pick_246, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n)));
-                }
-            }
-            for (int32_t attack_effects__i_270 = 0, _end176 = 4; attack_effects__i_270 < _end176; attack_effects__i_270++) {
-                if ((attack_effects__i_270 < ATTACKS__rows[_ix(attack_effects__r_242, 790)].hits)) {
-                    attack_effects__j_271 = ({ bool _m177[4]; for (int32_t _j178 = 0; _j178 < 4; _j178++) _m177[_j178] = ((s->card[_ix(attack_effects__o_247, 2) * 4 + _j178] >= 0) && (s->damage[_ix(attack_effects__o_247, 2) * 4 + _j178] < CARDS__rows[_ix(s->card[_ix(attack_effects__o_247, 2) * 4 + _j178], 395)].hp)); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_270)), _m177, 4); });
-                    if ((attack_effects__j_271 >= 0)) {
-                        hit__p_272 = attack_effects__p_241;
-                        hit__q_273 = attack_effects__o_247;
-                        hit__slot_274 = attack_effects__j_271;
-                        hit__x_275 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].hit_amount;
-                        hit__weak_276 = (((hit__q_273 != hit__p_272) && (hit__slot_274 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_272, 2) * 4], 395)].type));
-                        hit__d_283 = ({ int32_t _let179 = hit__q_273; int32_t taken__q_277 = _let179; ({ int32_t _let180 = hit__slot_274; int32_t taken__slot_278 = _let180; ({ int32_t _let181 = _wadd(hit__x_275, ((hit__weak_276 && (hit__x_275 > 0)) ? 20 : 0)); int32_t taken__x_279 = _let181; ({ int32_t _let182 = ((s->turn <= s->taken_until[_ix(taken__q_277, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_277, 2)])) : 0); int32_t taken__cut_280 = _let182; ({ int32_t _let183 = _wadd(taken__cut_280, (((taken__slot_278 == 0) && ({ int32_t _let184 = taken__q_277; int32_t lasts__q_281 = _let184; (s->turn <= s->lasting_until[_ix(lasts__q_281, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_277, 2) * 8 + 4])) : 0)); int32_t taken__cut_280 = _let183; ({ int32_t _let185 = _wadd(taken__cut_280, ((s->card[_ix(taken__q_277, 2) * 4 + _ix(taken__slot_278, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_277, 2) * 4 + _ix(taken__slot_278, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_280 = _let185; (((taken__slot_278 == 0) && ({ int32_t _let186 = taken__q_277; int32_t lasts__q_282 = _let186; (s->turn <= s->lasting_until[_ix(lasts__q_282, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_279, taken__cut_280), 0)); }); }); }); }); }); });
-                        int32_t _w187 = _wx(hit__q_273, 2);
-                        int32_t _w188 = _wx(hit__slot_274, 4);
-                        if (_w187 >= 0 && _w188 >= 0) {
-                            s->damage[_w187 * 4 + _w188] = ((int16_t)(_wadd(s->damage[_ix(hit__q_273, 2) * 4 + _ix(hit__slot_274, 4)], hit__d_283)));
+                    if (((((hit__q_251 != hit__p_250) && (hit__slot_252 == 0)) && (hit__d_261 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].ab_counter > 0))) {
+                        int32_t _w118 = _wx(hit__p_250, 2);
+                        if (_w118 >= 0) {
+                            s->damage[_w118 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_250, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].ab_counter)));
                         }
-                        if (((((hit__q_273 != hit__p_272) && (hit__slot_274 == 0)) && (hit__d_283 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].ab_counter > 0))) {
-                            int32_t _w189 = _wx(hit__p_272, 2);
-                            if (_w189 >= 0) {
-                                s->damage[_w189 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_272, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].ab_counter)));
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].switch_self && (attack_effects__pick_246 >= 0))) {
+                    swap_active__p_262 = attack_effects__p_241;
+                    swap_active__b_263 = attack_effects__pick_246;
+                    for (int32_t _i119 = 0; _i119 < 4; _i119++) swap_active__perm_264[_i119] = SWAP[_ix(swap_active__b_263, 4) * 4 + _i119];
+                    int32_t _w120 = _wx(swap_active__p_262, 2);
+                    if (_w120 >= 0) {
+                        {
+                            int16_t _t121[4];
+                            for (int32_t _i122 = 0; _i122 < 4; _i122++) _t121[_i122] = s->card[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i122], 4)];
+                            memcpy(s->card + _w120 * 4, _t121, sizeof _t121);
+                        }
+                    }
+                    int32_t _w123 = _wx(swap_active__p_262, 2);
+                    if (_w123 >= 0) {
+                        {
+                            int16_t _t124[4];
+                            for (int32_t _i125 = 0; _i125 < 4; _i125++) _t124[_i125] = s->damage[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i125], 4)];
+                            memcpy(s->damage + _w123 * 4, _t124, sizeof _t124);
+                        }
+                    }
+                    int32_t _w126 = _wx(swap_active__p_262, 2);
+                    if (_w126 >= 0) {
+                        {
+                            int8_t _t127[32];
+                            for (int32_t _i128 = 0; _i128 < 4; _i128++) for (int32_t _i129 = 0; _i129 < 8; _i129++) _t127[_i128 * 8 + _i129] = s->energy[_ix(swap_active__p_262, 2) * 32 + _ix(swap_active__perm_264[_i128], 4) * 8 + _i129];
+                            memcpy(s->energy + _w126 * 32, _t127, sizeof _t127);
+                        }
+                    }
+                    int32_t _w130 = _wx(swap_active__p_262, 2);
+                    if (_w130 >= 0) {
+                        {
+                            int8_t _t131[4];
+                            for (int32_t _i132 = 0; _i132 < 4; _i132++) _t131[_i132] = s->entered[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i132], 4)];
+                            memcpy(s->entered + _w130 * 4, _t131, sizeof _t131);
+                        }
+                    }
+                    int32_t _w133 = _wx(swap_active__p_262, 2);
+                    if (_w133 >= 0) {
+                        {
+                            int16_t _t134[8];
+                            for (int32_t _i135 = 0; _i135 < 4; _i135++) for (int32_t _i136 = 0; _i136 < 2; _i136++) _t134[_i135 * 2 + _i136] = s->under[_ix(swap_active__p_262, 2) * 8 + _ix(swap_active__perm_264[_i135], 4) * 2 + _i136];
+                            memcpy(s->under + _w133 * 8, _t134, sizeof _t134);
+                        }
+                    }
+                    int32_t _w137 = _wx(swap_active__p_262, 2);
+                    if (_w137 >= 0) {
+                        {
+                            bool _t138[4];
+                            for (int32_t _i139 = 0; _i139 < 4; _i139++) _t138[_i139] = s->used_ability[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i139], 4)];
+                            memcpy(s->used_ability + _w137 * 4, _t138, sizeof _t138);
+                        }
+                    }
+                    clear_conditions__p_265 = swap_active__p_262;
+                    int32_t _w140 = _wx(clear_conditions__p_265, 2);
+                    if (_w140 >= 0) {
+                        s->poisoned[_w140] = false;
+                    }
+                    int32_t _w141 = _wx(clear_conditions__p_265, 2);
+                    if (_w141 >= 0) {
+                        s->burned[_w141] = false;
+                    }
+                    int32_t _w142 = _wx(clear_conditions__p_265, 2);
+                    if (_w142 >= 0) {
+                        s->condition[_w142] = ((int8_t)(0));
+                    }
+                    int32_t _w143 = _wx(clear_conditions__p_265, 2);
+                    if (_w143 >= 0) {
+                        {
+                            int16_t _t144[8];
+                            for (int32_t _i145 = 0; _i145 < 8; _i145++) _t144[_i145] = (ACTIVE_BOUND[_i145] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_265, 2) * 8 + _i145]);
+                            memcpy(s->lasting_until + _w143 * 8, _t144, sizeof _t144);
+                        }
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].switch_opp && (attack_effects__pick_246 >= 0))) {
+                    swap_active__p_266 = attack_effects__o_247;
+                    swap_active__b_267 = attack_effects__pick_246;
+                    for (int32_t _i146 = 0; _i146 < 4; _i146++) swap_active__perm_268[_i146] = SWAP[_ix(swap_active__b_267, 4) * 4 + _i146];
+                    int32_t _w147 = _wx(swap_active__p_266, 2);
+                    if (_w147 >= 0) {
+                        {
+                            int16_t _t148[4];
+                            for (int32_t _i149 = 0; _i149 < 4; _i149++) _t148[_i149] = s->card[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i149], 4)];
+                            memcpy(s->card + _w147 * 4, _t148, sizeof _t148);
+                        }
+                    }
+                    int32_t _w150 = _wx(swap_active__p_266, 2);
+                    if (_w150 >= 0) {
+                        {
+                            int16_t _t151[4];
+                            for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->damage[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i152], 4)];
+                            memcpy(s->damage + _w150 * 4, _t151, sizeof _t151);
+                        }
+                    }
+                    int32_t _w153 = _wx(swap_active__p_266, 2);
+                    if (_w153 >= 0) {
+                        {
+                            int8_t _t154[32];
+                            for (int32_t _i155 = 0; _i155 < 4; _i155++) for (int32_t _i156 = 0; _i156 < 8; _i156++) _t154[_i155 * 8 + _i156] = s->energy[_ix(swap_active__p_266, 2) * 32 + _ix(swap_active__perm_268[_i155], 4) * 8 + _i156];
+                            memcpy(s->energy + _w153 * 32, _t154, sizeof _t154);
+                        }
+                    }
+                    int32_t _w157 = _wx(swap_active__p_266, 2);
+                    if (_w157 >= 0) {
+                        {
+                            int8_t _t158[4];
+                            for (int32_t _i159 = 0; _i159 < 4; _i159++) _t158[_i159] = s->entered[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i159], 4)];
+                            memcpy(s->entered + _w157 * 4, _t158, sizeof _t158);
+                        }
+                    }
+                    int32_t _w160 = _wx(swap_active__p_266, 2);
+                    if (_w160 >= 0) {
+                        {
+                            int16_t _t161[8];
+                            for (int32_t _i162 = 0; _i162 < 4; _i162++) for (int32_t _i163 = 0; _i163 < 2; _i163++) _t161[_i162 * 2 + _i163] = s->under[_ix(swap_active__p_266, 2) * 8 + _ix(swap_active__perm_268[_i162], 4) * 2 + _i163];
+                            memcpy(s->under + _w160 * 8, _t161, sizeof _t161);
+                        }
+                    }
+                    int32_t _w164 = _wx(swap_active__p_266, 2);
+                    if (_w164 >= 0) {
+                        {
+                            bool _t165[4];
+                            for (int32_t _i166 = 0; _i166 < 4; _i166++) _t165[_i166] = s->used_ability[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i166], 4)];
+                            memcpy(s->used_ability + _w164 * 4, _t165, sizeof _t165);
+                        }
+                    }
+                    clear_conditions__p_269 = swap_active__p_266;
+                    int32_t _w167 = _wx(clear_conditions__p_269, 2);
+                    if (_w167 >= 0) {
+                        s->poisoned[_w167] = false;
+                    }
+                    int32_t _w168 = _wx(clear_conditions__p_269, 2);
+                    if (_w168 >= 0) {
+                        s->burned[_w168] = false;
+                    }
+                    int32_t _w169 = _wx(clear_conditions__p_269, 2);
+                    if (_w169 >= 0) {
+                        s->condition[_w169] = ((int8_t)(0));
+                    }
+                    int32_t _w170 = _wx(clear_conditions__p_269, 2);
+                    if (_w170 >= 0) {
+                        {
+                            int16_t _t171[8];
+                            for (int32_t _i172 = 0; _i172 < 8; _i172++) _t171[_i172] = (ACTIVE_BOUND[_i172] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_269, 2) * 8 + _i172]);
+                            memcpy(s->lasting_until + _w170 * 8, _t171, sizeof _t171);
+                        }
+                    }
+                }
+                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n > 0) && (attack_effects__pick_246 >= 0))) {
+                    int32_t _w173 = _wx(attack_effects__p_241, 2);
+                    int32_t _w174 = _wx(attack_effects__pick_246, 4);
+                    int32_t _w175 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8);
+                    if (_w173 >= 0 && _w174 >= 0 && _w175 >= 0) {
+                        s->energy[_w173 * 32 + _w174 * 8 + _w175] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(attack_effects__pick_246, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n)));
+                    }
+                }
+                for (int32_t attack_effects__i_270 = 0, _end176 = 4; attack_effects__i_270 < _end176; attack_effects__i_270++) {
+                    if ((attack_effects__i_270 < ATTACKS__rows[_ix(attack_effects__r_242, 790)].hits)) {
+                        attack_effects__j_271 = ({ bool _m177[4]; for (int32_t _j178 = 0; _j178 < 4; _j178++) _m177[_j178] = ((s->card[_ix(attack_effects__o_247, 2) * 4 + _j178] >= 0) && (s->damage[_ix(attack_effects__o_247, 2) * 4 + _j178] < CARDS__rows[_ix(s->card[_ix(attack_effects__o_247, 2) * 4 + _j178], 395)].hp)); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_270)), _m177, 4); });
+                        if ((attack_effects__j_271 >= 0)) {
+                            hit__p_272 = attack_effects__p_241;
+                            hit__q_273 = attack_effects__o_247;
+                            hit__slot_274 = attack_effects__j_271;
+                            hit__x_275 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].hit_amount;
+                            hit__weak_276 = (((hit__q_273 != hit__p_272) && (hit__slot_274 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_272, 2) * 4], 395)].type));
+                            hit__d_283 = ({ int32_t _let179 = hit__q_273; int32_t taken__q_277 = _let179; ({ int32_t _let180 = hit__slot_274; int32_t taken__slot_278 = _let180; ({ int32_t _let181 = _wadd(hit__x_275, ((hit__weak_276 && (hit__x_275 > 0)) ? 20 : 0)); int32_t taken__x_279 = _let181; ({ int32_t _let182 = ((s->turn <= s->taken_until[_ix(taken__q_277, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_277, 2)])) : 0); int32_t taken__cut_280 = _let182; ({ int32_t _let183 = _wadd(taken__cut_280, (((taken__slot_278 == 0) && ({ int32_t _let184 = taken__q_277; int32_t lasts__q_281 = _let184; (s->turn <= s->lasting_until[_ix(lasts__q_281, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_277, 2) * 8 + 4])) : 0)); int32_t taken__cut_280 = _let183; ({ int32_t _let185 = _wadd(taken__cut_280, ((s->card[_ix(taken__q_277, 2) * 4 + _ix(taken__slot_278, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_277, 2) * 4 + _ix(taken__slot_278, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_280 = _let185; (((taken__slot_278 == 0) && ({ int32_t _let186 = taken__q_277; int32_t lasts__q_282 = _let186; (s->turn <= s->lasting_until[_ix(lasts__q_282, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_279, taken__cut_280), 0)); }); }); }); }); }); });
+                            int32_t _w187 = _wx(hit__q_273, 2);
+                            int32_t _w188 = _wx(hit__slot_274, 4);
+                            if (_w187 >= 0 && _w188 >= 0) {
+                                s->damage[_w187 * 4 + _w188] = ((int16_t)(_wadd(s->damage[_ix(hit__q_273, 2) * 4 + _ix(hit__slot_274, 4)], hit__d_283)));
+                            }
+                            if (((((hit__q_273 != hit__p_272) && (hit__slot_274 == 0)) && (hit__d_283 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].ab_counter > 0))) {
+                                int32_t _w189 = _wx(hit__p_272, 2);
+                                if (_w189 >= 0) {
+                                    s->damage[_w189 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_272, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].ab_counter)));
+                                }
                             }
                         }
                     }
                 }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand && ({ int16_t _let190 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand_if; int16_t holds__c_284 = _let190; ({ int32_t _let191 = attack_effects__p_241; int32_t holds__p_285 = _let191; ({ int32_t _let192 = attack_effects__r_242; int32_t holds__r_286 = _let192; ({ bool _let193 = attack_effects__first_heads_244; bool holds__first_heads_287 = _let193; ({ bool _let194 = attack_effects__all_heads_245; bool holds__all_heads_288 = _let194; ({ int32_t _let195 = _wsub(1, holds__p_285); int32_t holds__o_289 = _let195; ((((((((((holds__c_284 == 0) || ((holds__c_284 == 1) && holds__first_heads_287)) || ((holds__c_284 == 2) && (!holds__first_heads_287))) || ((holds__c_284 == 3) && holds__all_heads_288)) || ((holds__c_284 == 4) && (({ int32_t _let196 = holds__p_285; int32_t extra_energy__p_290 = _let196; ({ int32_t _let197 = holds__r_286; int32_t extra_energy__r_291 = _let197; ({ int16_t _let198 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_286, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_292 = _let198; ({ int8_t _let199[8]; for (int32_t _i200 = 0; _i200 < 8; _i200++) _let199[_i200] = ({ int32_t _let201 = extra_energy__p_290; int32_t power__p_293 = _let201; ({ int32_t _let202 = ({ int32_t _lo203 = 0; int32_t _r205 = 0; int32_t _best207 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_294 = _lo203, _end204 = 4; power__s_294 < _end204; power__s_294++) { int32_t _x206 = ((int32_t)(((s->card[_ix(power__p_293, 2) * 4 + power__s_294] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + power__s_294], 395)].ab_double_type >= 0)))); if (power__s_294 == _lo203 || _x206 > _best207) { _best207 = _x206; _r205 = power__s_294; } } _r205; }); int32_t power__src_295 = _let202; ({ int16_t _let208 = CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)], 395)].ab_double_type; int16_t power__t_296 = _let208; ({ int16_t _let209 = CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)], 395)].ab_double_filter; int16_t power__f_297 = _let209; ({ int16_t _let210 = s->card[_ix(power__p_293, 2) * 4]; int16_t power__c_298 = _let210; ({ bool _let211 = ((((s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)] >= 0) && (power__t_296 >= 0)) && (power__c_298 >= 0)) && ((power__f_297 < 0) || (CARDS__rows[_ix(power__c_298, 395)].type == power__f_297))); bool power__on_299 = _let211; ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = s->energy[_ix(power__p_293, 2) * 32 + _i213]; int8_t power__held_300[8]; memcpy(power__held_300, _let212, sizeof power__held_300); ((int8_t)(_wadd(power__held_300[_i200], ((power__on_299 && (TYPE_IDS[_i200] == power__t_296)) ? power__held_300[_i200] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_301[8]; memcpy(extra_energy__held_301, _let199, sizeof extra_energy__held_301); ({ int8_t _let214[8]; for (int32_t _i215 = 0; _i215 < 8; _i215++) _let214[_i215] = ({ int32_t _let216 = extra_energy__r_291; int32_t attack_cost__r_302 = _let216; (_i215 == 0 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_grass : (_i215 == 1 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_fire : (_i215 == 2 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_water : (_i215 == 3 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_lightning : (_i215 == 4 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_psychic : (_i215 == 5 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_fighting : (_i215 == 6 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_metal))))))); }); int8_t extra_energy__cost_303[8]; memcpy(extra_energy__cost_303, _let214, sizeof extra_energy__cost_303); ({ int32_t _let217 = _wsub(_wsub(({ int32_t _r219 = 0; for (int32_t _j218 = 0; _j218 < 8; _j218++) _r219 = _wadd(_r219, extra_energy__held_301[_j218]); _r219; }), ((int32_t)(extra_energy__held_301[_ix(extra_energy__t_292, 8)]))), _wsub(({ int32_t _r222 = 0; for (int32_t _j221 = 0; _j221 < 8; _j221++) _r222 = _wadd(_r222, extra_energy__cost_303[_j221]); _r222; }), ((int32_t)(extra_energy__cost_303[_ix(extra_energy__t_292, 8)])))); int32_t extra_energy__others_304 = _let217; _wsub(_wsub(((int32_t)(extra_energy__held_301[_ix(extra_energy__t_292, 8)])), ((int32_t)(extra_energy__cost_303[_ix(extra_energy__t_292, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_291, 790)].cost_colorless)), extra_energy__others_304), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_286, 790)].bonus_n))) || ((holds__c_284 == 5) && (s->damage[_ix(holds__o_289, 2) * 4] > 0))) || ((holds__c_284 == 6) && (s->damage[_ix(holds__p_285, 2) * 4] > 0))) || ((holds__c_284 == 7) && s->poisoned[_ix(holds__o_289, 2)])) || ((holds__c_284 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_289, 2) * 4], 395)].ex)) || (((holds__c_284 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_285, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                attack_effects__j_305 = ({ bool _m224[10]; for (int32_t _j225 = 0; _j225 < 10; _j225++) _m224[_j225] = (s->hand[_ix(attack_effects__o_247, 2) * 10 + _j225] >= 0); _choose(random_word_at(key, 3), _m224, 10); });
-                if ((attack_effects__j_305 >= 0)) {
-                    to_discard__p_306 = attack_effects__o_247;
-                    to_discard__c_307 = s->hand[_ix(attack_effects__o_247, 2) * 10 + _ix(attack_effects__j_305, 10)];
-                    int32_t _w226 = _wx(to_discard__p_306, 2);
-                    if (_w226 >= 0) {
-                        _push_int16(s->discard + _w226 * 20, 20, to_discard__c_307);
-                    }
-                    int32_t _w227 = _wx(to_discard__p_306, 2);
-                    if (_w227 >= 0) {
-                        s->discard_count[_w227] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_306, 2)], 1)));
-                    }
-                    int32_t _w228 = _wx(attack_effects__o_247, 2);
-                    if (_w228 >= 0) {
-                        _remove_int16(s->hand + _w228 * 10, 10, attack_effects__j_305);
-                    }
-                    int32_t _w229 = _wx(attack_effects__o_247, 2);
-                    if (_w229 >= 0) {
-                        s->hand_count[_w229] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_247, 2)], 1)));
-                    }
-                }
-            }
-            if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def && attack_effects__exposed_249) && ({ int16_t _let230 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def_if; int16_t holds__c_308 = _let230; ({ int32_t _let231 = attack_effects__p_241; int32_t holds__p_309 = _let231; ({ int32_t _let232 = attack_effects__r_242; int32_t holds__r_310 = _let232; ({ bool _let233 = attack_effects__first_heads_244; bool holds__first_heads_311 = _let233; ({ bool _let234 = attack_effects__all_heads_245; bool holds__all_heads_312 = _let234; ({ int32_t _let235 = _wsub(1, holds__p_309); int32_t holds__o_313 = _let235; ((((((((((holds__c_308 == 0) || ((holds__c_308 == 1) && holds__first_heads_311)) || ((holds__c_308 == 2) && (!holds__first_heads_311))) || ((holds__c_308 == 3) && holds__all_heads_312)) || ((holds__c_308 == 4) && (({ int32_t _let236 = holds__p_309; int32_t extra_energy__p_314 = _let236; ({ int32_t _let237 = holds__r_310; int32_t extra_energy__r_315 = _let237; ({ int16_t _let238 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_310, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_316 = _let238; ({ int8_t _let239[8]; for (int32_t _i240 = 0; _i240 < 8; _i240++) _let239[_i240] = ({ int32_t _let241 = extra_energy__p_314; int32_t power__p_317 = _let241; ({ int32_t _let242 = ({ int32_t _lo243 = 0; int32_t _r245 = 0; int32_t _best247 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_318 = _lo243, _end244 = 4; power__s_318 < _end244; power__s_318++) { int32_t _x246 = ((int32_t)(((s->card[_ix(power__p_317, 2) * 4 + power__s_318] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + power__s_318], 395)].ab_double_type >= 0)))); if (power__s_318 == _lo243 || _x246 > _best247) { _best247 = _x246; _r245 = power__s_318; } } _r245; }); int32_t power__src_319 = _let242; ({ int16_t _let248 = CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)], 395)].ab_double_type; int16_t power__t_320 = _let248; ({ int16_t _let249 = CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)], 395)].ab_double_filter; int16_t power__f_321 = _let249; ({ int16_t _let250 = s->card[_ix(power__p_317, 2) * 4]; int16_t power__c_322 = _let250; ({ bool _let251 = ((((s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)] >= 0) && (power__t_320 >= 0)) && (power__c_322 >= 0)) && ((power__f_321 < 0) || (CARDS__rows[_ix(power__c_322, 395)].type == power__f_321))); bool power__on_323 = _let251; ({ int8_t _let252[8]; for (int32_t _i253 = 0; _i253 < 8; _i253++) _let252[_i253] = s->energy[_ix(power__p_317, 2) * 32 + _i253]; int8_t power__held_324[8]; memcpy(power__held_324, _let252, sizeof power__held_324); ((int8_t)(_wadd(power__held_324[_i240], ((power__on_323 && (TYPE_IDS[_i240] == power__t_320)) ? power__held_324[_i240] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_325[8]; memcpy(extra_energy__held_325, _let239, sizeof extra_energy__held_325); ({ int8_t _let254[8]; for (int32_t _i255 = 0; _i255 < 8; _i255++) _let254[_i255] = ({ int32_t _let256 = extra_energy__r_315; int32_t attack_cost__r_326 = _let256; (_i255 == 0 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_grass : (_i255 == 1 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_fire : (_i255 == 2 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_water : (_i255 == 3 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_lightning : (_i255 == 4 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_psychic : (_i255 == 5 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_fighting : (_i255 == 6 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_metal))))))); }); int8_t extra_energy__cost_327[8]; memcpy(extra_energy__cost_327, _let254, sizeof extra_energy__cost_327); ({ int32_t _let257 = _wsub(_wsub(({ int32_t _r259 = 0; for (int32_t _j258 = 0; _j258 < 8; _j258++) _r259 = _wadd(_r259, extra_energy__held_325[_j258]); _r259; }), ((int32_t)(extra_energy__held_325[_ix(extra_energy__t_316, 8)]))), _wsub(({ int32_t _r262 = 0; for (int32_t _j261 = 0; _j261 < 8; _j261++) _r262 = _wadd(_r262, extra_energy__cost_327[_j261]); _r262; }), ((int32_t)(extra_energy__cost_327[_ix(extra_energy__t_316, 8)])))); int32_t extra_energy__others_328 = _let257; _wsub(_wsub(((int32_t)(extra_energy__held_325[_ix(extra_energy__t_316, 8)])), ((int32_t)(extra_energy__cost_327[_ix(extra_energy__t_316, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_315, 790)].cost_colorless)), extra_energy__others_328), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_310, 790)].bonus_n))) || ((holds__c_308 == 5) && (s->damage[_ix(holds__o_313, 2) * 4] > 0))) || ((holds__c_308 == 6) && (s->damage[_ix(holds__p_309, 2) * 4] > 0))) || ((holds__c_308 == 7) && s->poisoned[_ix(holds__o_313, 2)])) || ((holds__c_308 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_313, 2) * 4], 395)].ex)) || (((holds__c_308 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_309, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                shuffle_defender__q_329 = attack_effects__o_247;
-                shuffle_defender__held_330[0] = s->card[_ix(shuffle_defender__q_329, 2) * 4];
-                shuffle_defender__held_330[1] = s->under[_ix(shuffle_defender__q_329, 2) * 8];
-                shuffle_defender__held_330[2] = s->under[_ix(shuffle_defender__q_329, 2) * 8 + 1];
-                for (int32_t shuffle_defender__i_331 = 0, _end264 = 3; shuffle_defender__i_331 < _end264; shuffle_defender__i_331++) {
-                    if ((shuffle_defender__held_330[shuffle_defender__i_331] >= 0)) {
-                        int32_t _w265 = _wx(shuffle_defender__q_329, 2);
-                        if (_w265 >= 0) {
-                            _push_int16(s->deck + _w265 * 20, 20, shuffle_defender__held_330[shuffle_defender__i_331]);
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand && ({ int16_t _let190 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand_if; int16_t holds__c_284 = _let190; ({ int32_t _let191 = attack_effects__p_241; int32_t holds__p_285 = _let191; ({ int32_t _let192 = attack_effects__r_242; int32_t holds__r_286 = _let192; ({ bool _let193 = attack_effects__first_heads_244; bool holds__first_heads_287 = _let193; ({ bool _let194 = attack_effects__all_heads_245; bool holds__all_heads_288 = _let194; ({ int32_t _let195 = _wsub(1, holds__p_285); int32_t holds__o_289 = _let195; ((((((((((holds__c_284 == 0) || ((holds__c_284 == 1) && holds__first_heads_287)) || ((holds__c_284 == 2) && (!holds__first_heads_287))) || ((holds__c_284 == 3) && holds__all_heads_288)) || ((holds__c_284 == 4) && (({ int32_t _let196 = holds__p_285; int32_t extra_energy__p_290 = _let196; ({ int32_t _let197 = holds__r_286; int32_t extra_energy__r_291 = _let197; ({ int16_t _let198 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_286, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_292 = _let198; ({ int8_t _let199[8]; for (int32_t _i200 = 0; _i200 < 8; _i200++) _let199[_i200] = ({ int32_t _let201 = extra_energy__p_290; int32_t power__p_293 = _let201; ({ int32_t _let202 = ({ int32_t _lo203 = 0; int32_t _r205 = 0; int32_t _best207 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_294 = _lo203, _end204 = 4; power__s_294 < _end204; power__s_294++) { int32_t _x206 = ((int32_t)(((s->card[_ix(power__p_293, 2) * 4 + power__s_294] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + power__s_294], 395)].ab_double_type >= 0)))); if (power__s_294 == _lo203 || _x206 > _best207) { _best207 = _x206; _r205 = power__s_294; } } _r205; }); int32_t power__src_295 = _let202; ({ int16_t _let208 = CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)], 395)].ab_double_type; int16_t power__t_296 = _let208; ({ int16_t _let209 = CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)], 395)].ab_double_filter; int16_t power__f_297 = _let209; ({ int16_t _let210 = s->card[_ix(power__p_293, 2) * 4]; int16_t power__c_298 = _let210; ({ bool _let211 = ((((s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)] >= 0) && (power__t_296 >= 0)) && (power__c_298 >= 0)) && ((power__f_297 < 0) || (CARDS__rows[_ix(power__c_298, 395)].type == power__f_297))); bool power__on_299 = _let211; ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = s->energy[_ix(power__p_293, 2) * 32 + _i213]; int8_t power__held_300[8]; memcpy(power__held_300, _let212, sizeof power__held_300); ((int8_t)(_wadd(power__held_300[_i200], ((power__on_299 && (TYPE_IDS[_i200] == power__t_296)) ? power__held_300[_i200] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_301[8]; memcpy(extra_energy__held_301, _let199, sizeof extra_energy__held_301); ({ int8_t _let214[8]; for (int32_t _i215 = 0; _i215 < 8; _i215++) _let214[_i215] = ({ int32_t _let216 = extra_energy__r_291; int32_t attack_cost__r_302 = _let216; (_i215 == 0 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_grass : (_i215 == 1 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_fire : (_i215 == 2 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_water : (_i215 == 3 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_lightning : (_i215 == 4 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_psychic : (_i215 == 5 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_fighting : (_i215 == 6 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_metal))))))); }); int8_t extra_energy__cost_303[8]; memcpy(extra_energy__cost_303, _let214, sizeof extra_energy__cost_303); ({ int32_t _let217 = _wsub(_wsub(({ int32_t _r219 = 0; for (int32_t _j218 = 0; _j218 < 8; _j218++) _r219 = _wadd(_r219, extra_energy__held_301[_j218]); _r219; }), ((int32_t)(extra_energy__held_301[_ix(extra_energy__t_292, 8)]))), _wsub(({ int32_t _r222 = 0; for (int32_t _j221 = 0; _j221 < 8; _j221++) _r222 = _wadd(_r222, extra_energy__cost_303[_j221]); _r222; }), ((int32_t)(extra_energy__cost_303[_ix(extra_energy__t_292, 8)])))); int32_t extra_energy__others_304 = _let217; _wsub(_wsub(((int32_t)(extra_energy__held_301[_ix(extra_energy__t_292, 8)])), ((int32_t)(extra_energy__cost_303[_ix(extra_energy__t_292, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_291, 790)].cost_colorless)), extra_energy__others_304), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_286, 790)].bonus_n))) || ((holds__c_284 == 5) && (s->damage[_ix(holds__o_289, 2) * 4] > 0))) || ((holds__c_284 == 6) && (s->damage[_ix(holds__p_285, 2) * 4] > 0))) || ((holds__c_284 == 7) && s->poisoned[_ix(holds__o_289, 2)])) || ((holds__c_284 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_289, 2) * 4], 395)].ex)) || (((holds__c_284 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_285, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    attack_effects__j_305 = ({ bool _m224[10]; for (int32_t _j225 = 0; _j225 < 10; _j225++) _m224[_j225] = (s->hand[_ix(attack_effects__o_247, 2) * 10 + _j225] >= 0); _choose(random_word_at(key, 3), _m224, 10); });
+                    if ((attack_effects__j_305 >= 0)) {
+                        to_discard__p_306 = attack_effects__o_247;
+                        to_discard__c_307 = s->hand[_ix(attack_effects__o_247, 2) * 10 + _ix(attack_effects__j_305, 10)];
+                        int32_t _w226 = _wx(to_discard__p_306, 2);
+                        if (_w226 >= 0) {
+                            _push_int16(s->discard + _w226 * 20, 20, to_discard__c_307);
                         }
-                        int32_t _w266 = _wx(shuffle_defender__q_329, 2);
-                        if (_w266 >= 0) {
-                            s->deck_count[_w266] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_329, 2)], 1)));
+                        int32_t _w227 = _wx(to_discard__p_306, 2);
+                        if (_w227 >= 0) {
+                            s->discard_count[_w227] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_306, 2)], 1)));
+                        }
+                        int32_t _w228 = _wx(attack_effects__o_247, 2);
+                        if (_w228 >= 0) {
+                            _remove_int16(s->hand + _w228 * 10, 10, attack_effects__j_305);
+                        }
+                        int32_t _w229 = _wx(attack_effects__o_247, 2);
+                        if (_w229 >= 0) {
+                            s->hand_count[_w229] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_247, 2)], 1)));
                         }
                     }
                 }
-                int32_t _w267 = _wx(shuffle_defender__q_329, 2);
-                if (_w267 >= 0) {
+                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def && attack_effects__exposed_249) && ({ int16_t _let230 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def_if; int16_t holds__c_308 = _let230; ({ int32_t _let231 = attack_effects__p_241; int32_t holds__p_309 = _let231; ({ int32_t _let232 = attack_effects__r_242; int32_t holds__r_310 = _let232; ({ bool _let233 = attack_effects__first_heads_244; bool holds__first_heads_311 = _let233; ({ bool _let234 = attack_effects__all_heads_245; bool holds__all_heads_312 = _let234; ({ int32_t _let235 = _wsub(1, holds__p_309); int32_t holds__o_313 = _let235; ((((((((((holds__c_308 == 0) || ((holds__c_308 == 1) && holds__first_heads_311)) || ((holds__c_308 == 2) && (!holds__first_heads_311))) || ((holds__c_308 == 3) && holds__all_heads_312)) || ((holds__c_308 == 4) && (({ int32_t _let236 = holds__p_309; int32_t extra_energy__p_314 = _let236; ({ int32_t _let237 = holds__r_310; int32_t extra_energy__r_315 = _let237; ({ int16_t _let238 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_310, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_316 = _let238; ({ int8_t _let239[8]; for (int32_t _i240 = 0; _i240 < 8; _i240++) _let239[_i240] = ({ int32_t _let241 = extra_energy__p_314; int32_t power__p_317 = _let241; ({ int32_t _let242 = ({ int32_t _lo243 = 0; int32_t _r245 = 0; int32_t _best247 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_318 = _lo243, _end244 = 4; power__s_318 < _end244; power__s_318++) { int32_t _x246 = ((int32_t)(((s->card[_ix(power__p_317, 2) * 4 + power__s_318] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + power__s_318], 395)].ab_double_type >= 0)))); if (power__s_318 == _lo243 || _x246 > _best247) { _best247 = _x246; _r245 = power__s_318; } } _r245; }); int32_t power__src_319 = _let242; ({ int16_t _let248 = CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)], 395)].ab_double_type; int16_t power__t_320 = _let248; ({ int16_t _let249 = CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)], 395)].ab_double_filter; int16_t power__f_321 = _let249; ({ int16_t _let250 = s->card[_ix(power__p_317, 2) * 4]; int16_t power__c_322 = _let250; ({ bool _let251 = ((((s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)] >= 0) && (power__t_320 >= 0)) && (power__c_322 >= 0)) && ((power__f_321 < 0) || (CARDS__rows[_ix(power__c_322, 395)].type == power__f_321))); bool power__on_323 = _let251; ({ int8_t _let252[8]; for (int32_t _i253 = 0; _i253 < 8; _i253++) _let252[_i253] = s->energy[_ix(power__p_317, 2) * 32 + _i253]; int8_t power__held_324[8]; memcpy(power__held_324, _let252, sizeof power__held_324); ((int8_t)(_wadd(power__held_324[_i240], ((power__on_323 && (TYPE_IDS[_i240] == power__t_320)) ? power__held_324[_i240] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_325[8]; memcpy(extra_energy__held_325, _let239, sizeof extra_energy__held_325); ({ int8_t _let254[8]; for (int32_t _i255 = 0; _i255 < 8; _i255++) _let254[_i255] = ({ int32_t _let256 = extra_energy__r_315; int32_t attack_cost__r_326 = _let256; (_i255 == 0 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_grass : (_i255 == 1 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_fire : (_i255 == 2 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_water : (_i255 == 3 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_lightning : (_i255 == 4 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_psychic : (_i255 == 5 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_fighting : (_i255 == 6 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_metal))))))); }); int8_t extra_energy__cost_327[8]; memcpy(extra_energy__cost_327, _let254, sizeof extra_energy__cost_327); ({ int32_t _let257 = _wsub(_wsub(({ int32_t _r259 = 0; for (int32_t _j258 = 0; _j258 < 8; _j258++) _r259 = _wadd(_r259, extra_energy__held_325[_j258]); _r259; }), ((int32_t)(extra_energy__held_325[_ix(extra_energy__t_316, 8)]))), _wsub(({ int32_t _r262 = 0; for (int32_t _j261 = 0; _j261 < 8; _j261++) _r262 = _wadd(_r262, extra_energy__cost_327[_j261]); _r262; }), ((int32_t)(extra_energy__cost_327[_ix(extra_energy__t_316, 8)])))); int32_t extra_energy__others_328 = _let257; _wsub(_wsub(((int32_t)(extra_energy__held_325[_ix(extra_energy__t_316, 8)])), ((int32_t)(extra_energy__cost_327[_ix(extra_energy__t_316, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_315, 790)].cost_colorless)), extra_energy__others_328), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_310, 790)].bonus_n))) || ((holds__c_308 == 5) && (s->damage[_ix(holds__o_313, 2) * 4] > 0))) || ((holds__c_308 == 6) && (s->damage[_ix(holds__p_309, 2) * 4] > 0))) || ((holds__c_308 == 7) && s->poisoned[_ix(holds__o_313, 2)])) || ((holds__c_308 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_313, 2) * 4], 395)].ex)) || (((holds__c_308 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_309, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    shuffle_defender__q_329 = attack_effects__o_247;
+                    shuffle_defender__held_330[0] = s->card[_ix(shuffle_defender__q_329, 2) * 4];
+                    shuffle_defender__held_330[1] = s->under[_ix(shuffle_defender__q_329, 2) * 8];
+                    shuffle_defender__held_330[2] = s->under[_ix(shuffle_defender__q_329, 2) * 8 + 1];
+                    for (int32_t shuffle_defender__i_331 = 0, _end264 = 3; shuffle_defender__i_331 < _end264; shuffle_defender__i_331++) {
+                        if ((shuffle_defender__held_330[shuffle_defender__i_331] >= 0)) {
+                            int32_t _w265 = _wx(shuffle_defender__q_329, 2);
+                            if (_w265 >= 0) {
+                                _push_int16(s->deck + _w265 * 20, 20, shuffle_defender__held_330[shuffle_defender__i_331]);
+                            }
+                            int32_t _w266 = _wx(shuffle_defender__q_329, 2);
+                            if (_w266 >= 0) {
+                                s->deck_count[_w266] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_329, 2)], 1)));
+                            }
+                        }
+                    }
+                    int32_t _w267 = _wx(shuffle_defender__q_329, 2);
+                    if (_w267 >= 0) {
+                        {
+                            int16_t _t268[20];
+                            for (int32_t _i269 = 0; _i269 < 20; _i269++) _t268[_i269] = s->deck[_ix(shuffle_defender__q_329, 2) * 20 + _i269];
+                            _shuffle_int16(_t268, 20, fold_in(key, 20));
+                            memcpy(s->deck + _w267 * 20, _t268, sizeof _t268);
+                        }
+                    }
+                    clear_slot__p_332 = shuffle_defender__q_329;
+                    int32_t _w270 = _wx(clear_slot__p_332, 2);
+                    if (_w270 >= 0) {
+                        s->card[_w270 * 4 + 0] = ((int16_t)((-1)));
+                    }
+                    int32_t _w271 = _wx(clear_slot__p_332, 2);
+                    if (_w271 >= 0) {
+                        s->damage[_w271 * 4 + 0] = ((int16_t)(0));
+                    }
+                    int32_t _w272 = _wx(clear_slot__p_332, 2);
+                    if (_w272 >= 0) {
+                        {
+                            int8_t *_d = s->energy + _w272 * 32 + 0 * 8;
+                            for (int32_t _i273 = 0; _i273 < 8; _i273++) _d[_i273] = ((int8_t)(0));
+                        }
+                    }
+                    int32_t _w274 = _wx(clear_slot__p_332, 2);
+                    if (_w274 >= 0) {
+                        s->entered[_w274 * 4 + 0] = ((int8_t)(0));
+                    }
+                    int32_t _w275 = _wx(clear_slot__p_332, 2);
+                    if (_w275 >= 0) {
+                        {
+                            int16_t *_d = s->under + _w275 * 8 + 0 * 2;
+                            for (int32_t _i276 = 0; _i276 < 2; _i276++) _d[_i276] = ((int16_t)((-1)));
+                        }
+                    }
+                    int32_t _w277 = _wx(clear_slot__p_332, 2);
+                    if (_w277 >= 0) {
+                        s->used_ability[_w277 * 4 + 0] = false;
+                    }
+                    clear_conditions__p_333 = shuffle_defender__q_329;
+                    int32_t _w278 = _wx(clear_conditions__p_333, 2);
+                    if (_w278 >= 0) {
+                        s->poisoned[_w278] = false;
+                    }
+                    int32_t _w279 = _wx(clear_conditions__p_333, 2);
+                    if (_w279 >= 0) {
+                        s->burned[_w279] = false;
+                    }
+                    int32_t _w280 = _wx(clear_conditions__p_333, 2);
+                    if (_w280 >= 0) {
+                        s->condition[_w280] = ((int8_t)(0));
+                    }
+                    int32_t _w281 = _wx(clear_conditions__p_333, 2);
+                    if (_w281 >= 0) {
+                        {
+                            int16_t _t282[8];
+                            for (int32_t _i283 = 0; _i283 < 8; _i283++) _t282[_i283] = (ACTIVE_BOUND[_i283] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_333, 2) * 8 + _i283]);
+                            memcpy(s->lasting_until + _w281 * 8, _t282, sizeof _t282);
+                        }
+                    }
+                    if (({ int32_t _lo284 = 1; bool _r286 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_334 = _lo284, _end285 = 4; shuffle_defender__bs_334 < _end285; shuffle_defender__bs_334++) if ((s->card[_ix(shuffle_defender__q_329, 2) * 4 + shuffle_defender__bs_334] >= 0)) { _r286 = true; break; } _r286; })) {
+                        int32_t _w288 = _wx(shuffle_defender__q_329, 2);
+                        if (_w288 >= 0) {
+                            s->promote_pending[_w288] = true;
+                        }
+                    } else {
+                        _win(s, _wsub(1, shuffle_defender__q_329));
+                        s->terminated = true;
+                        s->phase = ((int8_t)(3));
+                    }
+                }
+                attack_effects__k_335 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting;
+                attack_effects__on_defender_336 = (((attack_effects__k_335 != 4) && (attack_effects__k_335 != 5)) && (attack_effects__k_335 != 3));
+                if ((((attack_effects__k_335 > 0) && (attack_effects__exposed_249 || (!attack_effects__on_defender_336))) && ({ int16_t _let289 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_if; int16_t holds__c_337 = _let289; ({ int32_t _let290 = attack_effects__p_241; int32_t holds__p_338 = _let290; ({ int32_t _let291 = attack_effects__r_242; int32_t holds__r_339 = _let291; ({ bool _let292 = attack_effects__first_heads_244; bool holds__first_heads_340 = _let292; ({ bool _let293 = attack_effects__all_heads_245; bool holds__all_heads_341 = _let293; ({ int32_t _let294 = _wsub(1, holds__p_338); int32_t holds__o_342 = _let294; ((((((((((holds__c_337 == 0) || ((holds__c_337 == 1) && holds__first_heads_340)) || ((holds__c_337 == 2) && (!holds__first_heads_340))) || ((holds__c_337 == 3) && holds__all_heads_341)) || ((holds__c_337 == 4) && (({ int32_t _let295 = holds__p_338; int32_t extra_energy__p_343 = _let295; ({ int32_t _let296 = holds__r_339; int32_t extra_energy__r_344 = _let296; ({ int16_t _let297 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_339, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_345 = _let297; ({ int8_t _let298[8]; for (int32_t _i299 = 0; _i299 < 8; _i299++) _let298[_i299] = ({ int32_t _let300 = extra_energy__p_343; int32_t power__p_346 = _let300; ({ int32_t _let301 = ({ int32_t _lo302 = 0; int32_t _r304 = 0; int32_t _best306 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_347 = _lo302, _end303 = 4; power__s_347 < _end303; power__s_347++) { int32_t _x305 = ((int32_t)(((s->card[_ix(power__p_346, 2) * 4 + power__s_347] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + power__s_347], 395)].ab_double_type >= 0)))); if (power__s_347 == _lo302 || _x305 > _best306) { _best306 = _x305; _r304 = power__s_347; } } _r304; }); int32_t power__src_348 = _let301; ({ int16_t _let307 = CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)], 395)].ab_double_type; int16_t power__t_349 = _let307; ({ int16_t _let308 = CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)], 395)].ab_double_filter; int16_t power__f_350 = _let308; ({ int16_t _let309 = s->card[_ix(power__p_346, 2) * 4]; int16_t power__c_351 = _let309; ({ bool _let310 = ((((s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)] >= 0) && (power__t_349 >= 0)) && (power__c_351 >= 0)) && ((power__f_350 < 0) || (CARDS__rows[_ix(power__c_351, 395)].type == power__f_350))); bool power__on_352 = _let310; ({ int8_t _let311[8]; for (int32_t _i312 = 0; _i312 < 8; _i312++) _let311[_i312] = s->energy[_ix(power__p_346, 2) * 32 + _i312]; int8_t power__held_353[8]; memcpy(power__held_353, _let311, sizeof power__held_353); ((int8_t)(_wadd(power__held_353[_i299], ((power__on_352 && (TYPE_IDS[_i299] == power__t_349)) ? power__held_353[_i299] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_354[8]; memcpy(extra_energy__held_354, _let298, sizeof extra_energy__held_354); ({ int8_t _let313[8]; for (int32_t _i314 = 0; _i314 < 8; _i314++) _let313[_i314] = ({ int32_t _let315 = extra_energy__r_344; int32_t attack_cost__r_355 = _let315; (_i314 == 0 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_grass : (_i314 == 1 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_fire : (_i314 == 2 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_water : (_i314 == 3 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_lightning : (_i314 == 4 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_psychic : (_i314 == 5 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_fighting : (_i314 == 6 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_metal))))))); }); int8_t extra_energy__cost_356[8]; memcpy(extra_energy__cost_356, _let313, sizeof extra_energy__cost_356); ({ int32_t _let316 = _wsub(_wsub(({ int32_t _r318 = 0; for (int32_t _j317 = 0; _j317 < 8; _j317++) _r318 = _wadd(_r318, extra_energy__held_354[_j317]); _r318; }), ((int32_t)(extra_energy__held_354[_ix(extra_energy__t_345, 8)]))), _wsub(({ int32_t _r321 = 0; for (int32_t _j320 = 0; _j320 < 8; _j320++) _r321 = _wadd(_r321, extra_energy__cost_356[_j320]); _r321; }), ((int32_t)(extra_energy__cost_356[_ix(extra_energy__t_345, 8)])))); int32_t extra_energy__others_357 = _let316; _wsub(_wsub(((int32_t)(extra_energy__held_354[_ix(extra_energy__t_345, 8)])), ((int32_t)(extra_energy__cost_356[_ix(extra_energy__t_345, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_344, 790)].cost_colorless)), extra_energy__others_357), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_339, 790)].bonus_n))) || ((holds__c_337 == 5) && (s->damage[_ix(holds__o_342, 2) * 4] > 0))) || ((holds__c_337 == 6) && (s->damage[_ix(holds__p_338, 2) * 4] > 0))) || ((holds__c_337 == 7) && s->poisoned[_ix(holds__o_342, 2)])) || ((holds__c_337 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_342, 2) * 4], 395)].ex)) || (((holds__c_337 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_338, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    lasting__p_358 = attack_effects__p_241;
+                    lasting__k_359 = attack_effects__k_335;
+                    lasting__n_360 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_n;
+                    lasting__q_361 = (((lasting__k_359 == 4) || (lasting__k_359 == 5)) ? lasting__p_358 : _wsub(1, lasting__p_358));
+                    int32_t _w323 = _wx(lasting__q_361, 2);
+                    int32_t _w324 = _wx(lasting__k_359, 8);
+                    if (_w323 >= 0 && _w324 >= 0) {
+                        s->lasting_until[_w323 * 8 + _w324] = ((int16_t)(_wadd(s->turn, 1)));
+                    }
+                    int32_t _w325 = _wx(lasting__q_361, 2);
+                    int32_t _w326 = _wx(lasting__k_359, 8);
+                    if (_w325 >= 0 && _w326 >= 0) {
+                        s->lasting_n[_w325 * 8 + _w326] = lasting__n_360;
+                    }
+                }
+                for (int32_t attack_effects__bs_362 = 1, _end327 = 4; attack_effects__bs_362 < _end327; attack_effects__bs_362++) {
+                    if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage > 0) && (s->card[_ix(attack_effects__o_247, 2) * 4 + attack_effects__bs_362] >= 0))) {
+                        hit__p_363 = attack_effects__p_241;
+                        hit__q_364 = attack_effects__o_247;
+                        hit__slot_365 = attack_effects__bs_362;
+                        hit__x_366 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage;
+                        hit__weak_367 = (((hit__q_364 != hit__p_363) && (hit__slot_365 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_363, 2) * 4], 395)].type));
+                        hit__d_374 = ({ int32_t _let328 = hit__q_364; int32_t taken__q_368 = _let328; ({ int32_t _let329 = hit__slot_365; int32_t taken__slot_369 = _let329; ({ int32_t _let330 = _wadd(hit__x_366, ((hit__weak_367 && (hit__x_366 > 0)) ? 20 : 0)); int32_t taken__x_370 = _let330; ({ int32_t _let331 = ((s->turn <= s->taken_until[_ix(taken__q_368, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_368, 2)])) : 0); int32_t taken__cut_371 = _let331; ({ int32_t _let332 = _wadd(taken__cut_371, (((taken__slot_369 == 0) && ({ int32_t _let333 = taken__q_368; int32_t lasts__q_372 = _let333; (s->turn <= s->lasting_until[_ix(lasts__q_372, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_368, 2) * 8 + 4])) : 0)); int32_t taken__cut_371 = _let332; ({ int32_t _let334 = _wadd(taken__cut_371, ((s->card[_ix(taken__q_368, 2) * 4 + _ix(taken__slot_369, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_368, 2) * 4 + _ix(taken__slot_369, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_371 = _let334; (((taken__slot_369 == 0) && ({ int32_t _let335 = taken__q_368; int32_t lasts__q_373 = _let335; (s->turn <= s->lasting_until[_ix(lasts__q_373, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_370, taken__cut_371), 0)); }); }); }); }); }); });
+                        int32_t _w336 = _wx(hit__q_364, 2);
+                        int32_t _w337 = _wx(hit__slot_365, 4);
+                        if (_w336 >= 0 && _w337 >= 0) {
+                            s->damage[_w336 * 4 + _w337] = ((int16_t)(_wadd(s->damage[_ix(hit__q_364, 2) * 4 + _ix(hit__slot_365, 4)], hit__d_374)));
+                        }
+                        if (((((hit__q_364 != hit__p_363) && (hit__slot_365 == 0)) && (hit__d_374 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].ab_counter > 0))) {
+                            int32_t _w338 = _wx(hit__p_363, 2);
+                            if (_w338 >= 0) {
+                                s->damage[_w338 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_363, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].ab_counter)));
+                            }
+                        }
+                    }
+                }
+                if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].status > 0) && attack_effects__exposed_249) && ({ int16_t _let339 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status_if; int16_t holds__c_375 = _let339; ({ int32_t _let340 = attack_effects__p_241; int32_t holds__p_376 = _let340; ({ int32_t _let341 = attack_effects__r_242; int32_t holds__r_377 = _let341; ({ bool _let342 = attack_effects__first_heads_244; bool holds__first_heads_378 = _let342; ({ bool _let343 = attack_effects__all_heads_245; bool holds__all_heads_379 = _let343; ({ int32_t _let344 = _wsub(1, holds__p_376); int32_t holds__o_380 = _let344; ((((((((((holds__c_375 == 0) || ((holds__c_375 == 1) && holds__first_heads_378)) || ((holds__c_375 == 2) && (!holds__first_heads_378))) || ((holds__c_375 == 3) && holds__all_heads_379)) || ((holds__c_375 == 4) && (({ int32_t _let345 = holds__p_376; int32_t extra_energy__p_381 = _let345; ({ int32_t _let346 = holds__r_377; int32_t extra_energy__r_382 = _let346; ({ int16_t _let347 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_377, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_383 = _let347; ({ int8_t _let348[8]; for (int32_t _i349 = 0; _i349 < 8; _i349++) _let348[_i349] = ({ int32_t _let350 = extra_energy__p_381; int32_t power__p_384 = _let350; ({ int32_t _let351 = ({ int32_t _lo352 = 0; int32_t _r354 = 0; int32_t _best356 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_385 = _lo352, _end353 = 4; power__s_385 < _end353; power__s_385++) { int32_t _x355 = ((int32_t)(((s->card[_ix(power__p_384, 2) * 4 + power__s_385] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + power__s_385], 395)].ab_double_type >= 0)))); if (power__s_385 == _lo352 || _x355 > _best356) { _best356 = _x355; _r354 = power__s_385; } } _r354; }); int32_t power__src_386 = _let351; ({ int16_t _let357 = CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)], 395)].ab_double_type; int16_t power__t_387 = _let357; ({ int16_t _let358 = CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)], 395)].ab_double_filter; int16_t power__f_388 = _let358; ({ int16_t _let359 = s->card[_ix(power__p_384, 2) * 4]; int16_t power__c_389 = _let359; ({ bool _let360 = ((((s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)] >= 0) && (power__t_387 >= 0)) && (power__c_389 >= 0)) && ((power__f_388 < 0) || (CARDS__rows[_ix(power__c_389, 395)].type == power__f_388))); bool power__on_390 = _let360; ({ int8_t _let361[8]; for (int32_t _i362 = 0; _i362 < 8; _i362++) _let361[_i362] = s->energy[_ix(power__p_384, 2) * 32 + _i362]; int8_t power__held_391[8]; memcpy(power__held_391, _let361, sizeof power__held_391); ((int8_t)(_wadd(power__held_391[_i349], ((power__on_390 && (TYPE_IDS[_i349] == power__t_387)) ? power__held_391[_i349] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_392[8]; memcpy(extra_energy__held_392, _let348, sizeof extra_energy__held_392); ({ int8_t _let363[8]; for (int32_t _i364 = 0; _i364 < 8; _i364++) _let363[_i364] = ({ int32_t _let365 = extra_energy__r_382; int32_t attack_cost__r_393 = _let365; (_i364 == 0 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_grass : (_i364 == 1 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_fire : (_i364 == 2 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_water : (_i364 == 3 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_lightning : (_i364 == 4 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_psychic : (_i364 == 5 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_fighting : (_i364 == 6 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_metal))))))); }); int8_t extra_energy__cost_394[8]; memcpy(extra_energy__cost_394, _let363, sizeof extra_energy__cost_394); ({ int32_t _let366 = _wsub(_wsub(({ int32_t _r368 = 0; for (int32_t _j367 = 0; _j367 < 8; _j367++) _r368 = _wadd(_r368, extra_energy__held_392[_j367]); _r368; }), ((int32_t)(extra_energy__held_392[_ix(extra_energy__t_383, 8)]))), _wsub(({ int32_t _r371 = 0; for (int32_t _j370 = 0; _j370 < 8; _j370++) _r371 = _wadd(_r371, extra_energy__cost_394[_j370]); _r371; }), ((int32_t)(extra_energy__cost_394[_ix(extra_energy__t_383, 8)])))); int32_t extra_energy__others_395 = _let366; _wsub(_wsub(((int32_t)(extra_energy__held_392[_ix(extra_energy__t_383, 8)])), ((int32_t)(extra_energy__cost_394[_ix(extra_energy__t_383, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_382, 790)].cost_colorless)), extra_energy__others_395), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_377, 790)].bonus_n))) || ((holds__c_375 == 5) && (s->damage[_ix(holds__o_380, 2) * 4] > 0))) || ((holds__c_375 == 6) && (s->damage[_ix(holds__p_376, 2) * 4] > 0))) || ((holds__c_375 == 7) && s->poisoned[_ix(holds__o_380, 2)])) || ((holds__c_375 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_380, 2) * 4], 395)].ex)) || (((holds__c_375 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_376, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    give_status__q_396 = attack_effects__o_247;
+                    give_status__st_397 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status;
+                    if ((give_status__st_397 == 1)) {
+                        int32_t _w373 = _wx(give_status__q_396, 2);
+                        if (_w373 >= 0) {
+                            s->poisoned[_w373] = true;
+                        }
+                    } else if ((give_status__st_397 == 2)) {
+                        int32_t _w374 = _wx(give_status__q_396, 2);
+                        if (_w374 >= 0) {
+                            s->burned[_w374] = true;
+                        }
+                    } else if ((give_status__st_397 == 3)) {
+                        int32_t _w375 = _wx(give_status__q_396, 2);
+                        if (_w375 >= 0) {
+                            s->condition[_w375] = ((int8_t)(1));
+                        }
+                    } else if ((give_status__st_397 == 4)) {
+                        int32_t _w376 = _wx(give_status__q_396, 2);
+                        if (_w376 >= 0) {
+                            s->condition[_w376] = ((int8_t)(2));
+                        }
+                    } else if ((give_status__st_397 == 5)) {
+                        int32_t _w377 = _wx(give_status__q_396, 2);
+                        if (_w377 >= 0) {
+                            s->condition[_w377] = ((int8_t)(3));
+                        }
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self > 0)) {
+                    int32_t _w378 = _wx(attack_effects__p_241, 2);
+                    if (_w378 >= 0) {
+                        s->damage[_w378 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self))), ((int16_t)(0)))));
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all > 0)) {
+                    int32_t _w379 = _wx(attack_effects__p_241, 2);
+                    if (_w379 >= 0) {
+                        {
+                            int16_t _t380[4];
+                            for (int32_t _i381 = 0; _i381 < 4; _i381++) _t380[_i381] = ((s->damage[_ix(attack_effects__p_241, 2) * 4 + _i381] > ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4 + _i381], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all))) : ((int16_t)(0)));
+                            memcpy(s->damage + _w379 * 4, _t380, sizeof _t380);
+                        }
+                    }
+                }
+                if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].drain) {
+                    int32_t _w382 = _wx(attack_effects__p_241, 2);
+                    if (_w382 >= 0) {
+                        s->damage[_w382 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], attack_effects__dmg_243), 0)));
+                    }
+                }
+                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil > 0) && ({ int16_t _let383 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil_if; int16_t holds__c_398 = _let383; ({ int32_t _let384 = attack_effects__p_241; int32_t holds__p_399 = _let384; ({ int32_t _let385 = attack_effects__r_242; int32_t holds__r_400 = _let385; ({ bool _let386 = attack_effects__first_heads_244; bool holds__first_heads_401 = _let386; ({ bool _let387 = attack_effects__all_heads_245; bool holds__all_heads_402 = _let387; ({ int32_t _let388 = _wsub(1, holds__p_399); int32_t holds__o_403 = _let388; ((((((((((holds__c_398 == 0) || ((holds__c_398 == 1) && holds__first_heads_401)) || ((holds__c_398 == 2) && (!holds__first_heads_401))) || ((holds__c_398 == 3) && holds__all_heads_402)) || ((holds__c_398 == 4) && (({ int32_t _let389 = holds__p_399; int32_t extra_energy__p_404 = _let389; ({ int32_t _let390 = holds__r_400; int32_t extra_energy__r_405 = _let390; ({ int16_t _let391 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_400, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_406 = _let391; ({ int8_t _let392[8]; for (int32_t _i393 = 0; _i393 < 8; _i393++) _let392[_i393] = ({ int32_t _let394 = extra_energy__p_404; int32_t power__p_407 = _let394; ({ int32_t _let395 = ({ int32_t _lo396 = 0; int32_t _r398 = 0; int32_t _best400 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_408 = _lo396, _end397 = 4; power__s_408 < _end397; power__s_408++) { int32_t _x399 = ((int32_t)(((s->card[_ix(power__p_407, 2) * 4 + power__s_408] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + power__s_408], 395)].ab_double_type >= 0)))); if (power__s_408 == _lo396 || _x399 > _best400) { _best400 = _x399; _r398 = power__s_408; } } _r398; }); int32_t power__src_409 = _let395; ({ int16_t _let401 = CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)], 395)].ab_double_type; int16_t power__t_410 = _let401; ({ int16_t _let402 = CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)], 395)].ab_double_filter; int16_t power__f_411 = _let402; ({ int16_t _let403 = s->card[_ix(power__p_407, 2) * 4]; int16_t power__c_412 = _let403; ({ bool _let404 = ((((s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)] >= 0) && (power__t_410 >= 0)) && (power__c_412 >= 0)) && ((power__f_411 < 0) || (CARDS__rows[_ix(power__c_412, 395)].type == power__f_411))); bool power__on_413 = _let404; ({ int8_t _let405[8]; for (int32_t _i406 = 0; _i406 < 8; _i406++) _let405[_i406] = s->energy[_ix(power__p_407, 2) * 32 + _i406]; int8_t power__held_414[8]; memcpy(power__held_414, _let405, sizeof power__held_414); ((int8_t)(_wadd(power__held_414[_i393], ((power__on_413 && (TYPE_IDS[_i393] == power__t_410)) ? power__held_414[_i393] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_415[8]; memcpy(extra_energy__held_415, _let392, sizeof extra_energy__held_415); ({ int8_t _let407[8]; for (int32_t _i408 = 0; _i408 < 8; _i408++) _let407[_i408] = ({ int32_t _let409 = extra_energy__r_405; int32_t attack_cost__r_416 = _let409; (_i408 == 0 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_grass : (_i408 == 1 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_fire : (_i408 == 2 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_water : (_i408 == 3 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_lightning : (_i408 == 4 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_psychic : (_i408 == 5 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_fighting : (_i408 == 6 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_metal))))))); }); int8_t extra_energy__cost_417[8]; memcpy(extra_energy__cost_417, _let407, sizeof extra_energy__cost_417); ({ int32_t _let410 = _wsub(_wsub(({ int32_t _r412 = 0; for (int32_t _j411 = 0; _j411 < 8; _j411++) _r412 = _wadd(_r412, extra_energy__held_415[_j411]); _r412; }), ((int32_t)(extra_energy__held_415[_ix(extra_energy__t_406, 8)]))), _wsub(({ int32_t _r415 = 0; for (int32_t _j414 = 0; _j414 < 8; _j414++) _r415 = _wadd(_r415, extra_energy__cost_417[_j414]); _r415; }), ((int32_t)(extra_energy__cost_417[_ix(extra_energy__t_406, 8)])))); int32_t extra_energy__others_418 = _let410; _wsub(_wsub(((int32_t)(extra_energy__held_415[_ix(extra_energy__t_406, 8)])), ((int32_t)(extra_energy__cost_417[_ix(extra_energy__t_406, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_405, 790)].cost_colorless)), extra_energy__others_418), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_400, 790)].bonus_n))) || ((holds__c_398 == 5) && (s->damage[_ix(holds__o_403, 2) * 4] > 0))) || ((holds__c_398 == 6) && (s->damage[_ix(holds__p_399, 2) * 4] > 0))) || ((holds__c_398 == 7) && s->poisoned[_ix(holds__o_403, 2)])) || ((holds__c_398 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_403, 2) * 4], 395)].ex)) || (((holds__c_398 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_399, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    int32_t _w417 = _wx(attack_effects__p_241, 2);
+                    if (_w417 >= 0) {
+                        s->damage[_w417 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil)));
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n > 0)) {
+                    discard_typed__p_419 = attack_effects__p_241;
+                    discard_typed__t_420 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_type;
+                    discard_typed__n_421 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n;
+                    if ((discard_typed__t_420 < 0)) {
+                        int32_t _w418 = _wx(discard_typed__p_419, 2);
+                        if (_w418 >= 0) {
+                            {
+                                int8_t _t419[8];
+                                for (int32_t _i420 = 0; _i420 < 8; _i420++) _t419[_i420] = ((TYPE_IDS[_i420] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_419, 2) * 32 + _i420]);
+                                memcpy(s->energy + _w418 * 32 + 0 * 8, _t419, sizeof _t419);
+                            }
+                        }
+                    } else {
+                        int32_t _w421 = _wx(discard_typed__p_419, 2);
+                        int32_t _w422 = _wx(discard_typed__t_420, 8);
+                        if (_w421 >= 0 && _w422 >= 0) {
+                            s->energy[_w421 * 32 + 0 * 8 + _w422] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_419, 2) * 32 + _ix(discard_typed__t_420, 8)], ((int8_t)(_imin(discard_typed__n_421, s->energy[_ix(discard_typed__p_419, 2) * 32 + _ix(discard_typed__t_420, 8)]))))));
+                        }
+                    }
+                }
+                if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def > 0) && attack_effects__exposed_249) && ({ int16_t _let423 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def_if; int16_t holds__c_422 = _let423; ({ int32_t _let424 = attack_effects__p_241; int32_t holds__p_423 = _let424; ({ int32_t _let425 = attack_effects__r_242; int32_t holds__r_424 = _let425; ({ bool _let426 = attack_effects__first_heads_244; bool holds__first_heads_425 = _let426; ({ bool _let427 = attack_effects__all_heads_245; bool holds__all_heads_426 = _let427; ({ int32_t _let428 = _wsub(1, holds__p_423); int32_t holds__o_427 = _let428; ((((((((((holds__c_422 == 0) || ((holds__c_422 == 1) && holds__first_heads_425)) || ((holds__c_422 == 2) && (!holds__first_heads_425))) || ((holds__c_422 == 3) && holds__all_heads_426)) || ((holds__c_422 == 4) && (({ int32_t _let429 = holds__p_423; int32_t extra_energy__p_428 = _let429; ({ int32_t _let430 = holds__r_424; int32_t extra_energy__r_429 = _let430; ({ int16_t _let431 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_424, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_430 = _let431; ({ int8_t _let432[8]; for (int32_t _i433 = 0; _i433 < 8; _i433++) _let432[_i433] = ({ int32_t _let434 = extra_energy__p_428; int32_t power__p_431 = _let434; ({ int32_t _let435 = ({ int32_t _lo436 = 0; int32_t _r438 = 0; int32_t _best440 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_432 = _lo436, _end437 = 4; power__s_432 < _end437; power__s_432++) { int32_t _x439 = ((int32_t)(((s->card[_ix(power__p_431, 2) * 4 + power__s_432] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + power__s_432], 395)].ab_double_type >= 0)))); if (power__s_432 == _lo436 || _x439 > _best440) { _best440 = _x439; _r438 = power__s_432; } } _r438; }); int32_t power__src_433 = _let435; ({ int16_t _let441 = CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)], 395)].ab_double_type; int16_t power__t_434 = _let441; ({ int16_t _let442 = CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)], 395)].ab_double_filter; int16_t power__f_435 = _let442; ({ int16_t _let443 = s->card[_ix(power__p_431, 2) * 4]; int16_t power__c_436 = _let443; ({ bool _let444 = ((((s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)] >= 0) && (power__t_434 >= 0)) && (power__c_436 >= 0)) && ((power__f_435 < 0) || (CARDS__rows[_ix(power__c_436, 395)].type == power__f_435))); bool power__on_437 = _let444; ({ int8_t _let445[8]; for (int32_t _i446 = 0; _i446 < 8; _i446++) _let445[_i446] = s->energy[_ix(power__p_431, 2) * 32 + _i446]; int8_t power__held_438[8]; memcpy(power__held_438, _let445, sizeof power__held_438); ((int8_t)(_wadd(power__held_438[_i433], ((power__on_437 && (TYPE_IDS[_i433] == power__t_434)) ? power__held_438[_i433] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_439[8]; memcpy(extra_energy__held_439, _let432, sizeof extra_energy__held_439); ({ int8_t _let447[8]; for (int32_t _i448 = 0; _i448 < 8; _i448++) _let447[_i448] = ({ int32_t _let449 = extra_energy__r_429; int32_t attack_cost__r_440 = _let449; (_i448 == 0 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_grass : (_i448 == 1 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_fire : (_i448 == 2 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_water : (_i448 == 3 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_lightning : (_i448 == 4 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_psychic : (_i448 == 5 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_fighting : (_i448 == 6 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_metal))))))); }); int8_t extra_energy__cost_441[8]; memcpy(extra_energy__cost_441, _let447, sizeof extra_energy__cost_441); ({ int32_t _let450 = _wsub(_wsub(({ int32_t _r452 = 0; for (int32_t _j451 = 0; _j451 < 8; _j451++) _r452 = _wadd(_r452, extra_energy__held_439[_j451]); _r452; }), ((int32_t)(extra_energy__held_439[_ix(extra_energy__t_430, 8)]))), _wsub(({ int32_t _r455 = 0; for (int32_t _j454 = 0; _j454 < 8; _j454++) _r455 = _wadd(_r455, extra_energy__cost_441[_j454]); _r455; }), ((int32_t)(extra_energy__cost_441[_ix(extra_energy__t_430, 8)])))); int32_t extra_energy__others_442 = _let450; _wsub(_wsub(((int32_t)(extra_energy__held_439[_ix(extra_energy__t_430, 8)])), ((int32_t)(extra_energy__cost_441[_ix(extra_energy__t_430, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_429, 790)].cost_colorless)), extra_energy__others_442), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_424, 790)].bonus_n))) || ((holds__c_422 == 5) && (s->damage[_ix(holds__o_427, 2) * 4] > 0))) || ((holds__c_422 == 6) && (s->damage[_ix(holds__p_423, 2) * 4] > 0))) || ((holds__c_422 == 7) && s->poisoned[_ix(holds__o_427, 2)])) || ((holds__c_422 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_427, 2) * 4], 395)].ex)) || (((holds__c_422 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_423, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    discard_random__q_443 = attack_effects__o_247;
+                    for (int32_t _i457 = 0; _i457 < 8; _i457++) discard_random__held_444[_i457] = s->energy[_ix(discard_random__q_443, 2) * 32 + _i457];
+                    discard_random__x_445 = _roll(random_word_at(key, 4), ({ int32_t _r459 = 0; for (int32_t _j458 = 0; _j458 < 8; _j458++) _r459 = _wadd(_r459, discard_random__held_444[_j458]); _r459; }));
+                    discard_random__t_448 = ({ int32_t _lo461 = 0; int32_t _r467 = 0; int32_t _best469 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_446 = _lo461, _end462 = 8; discard_random__u_446 < _end462; discard_random__u_446++) { int32_t _x468 = ((int32_t)((({ int32_t _lo463 = 0; int32_t _r465 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_447 = _lo463, _end464 = 8; discard_random__v_447 < _end464; discard_random__v_447++) _r465 = _wadd(_r465, ((discard_random__v_447 <= discard_random__u_446) ? ((int32_t)(discard_random__held_444[discard_random__v_447])) : 0)); _r465; }) > discard_random__x_445))); if (discard_random__u_446 == _lo461 || _x468 > _best469) { _best469 = _x468; _r467 = discard_random__u_446; } } _r467; });
+                    if ((({ int32_t _r471 = 0; for (int32_t _j470 = 0; _j470 < 8; _j470++) _r471 = _wadd(_r471, discard_random__held_444[_j470]); _r471; }) > 0)) {
+                        int32_t _w473 = _wx(discard_random__q_443, 2);
+                        int32_t _w474 = _wx(discard_random__t_448, 8);
+                        if (_w473 >= 0 && _w474 >= 0) {
+                            s->energy[_w473 * 32 + 0 * 8 + _w474] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_443, 2) * 32 + _ix(discard_random__t_448, 8)], 1)));
+                        }
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_all > 0)) {
+                    for (int32_t _i475 = 0; _i475 < 64; _i475++) discard_random_in_play__flat_449[_i475] = s->energy[(_i475) / 32 * 32 + ((_i475) / 8) % 4 * 8 + ((_i475)) % 8];
+                    discard_random_in_play__x_450 = _roll(random_word_at(key, 5), ({ int32_t _r477 = 0; for (int32_t _j476 = 0; _j476 < 64; _j476++) _r477 = _wadd(_r477, discard_random_in_play__flat_449[_j476]); _r477; }));
+                    discard_random_in_play__u_453 = ({ int32_t _lo479 = 0; int32_t _r485 = 0; int32_t _best487 = 0; for (int32_t discard_random_in_play__w_451 = _lo479, _end480 = 64; discard_random_in_play__w_451 < _end480; discard_random_in_play__w_451++) { int32_t _x486 = ((int32_t)((({ int32_t _lo481 = 0; int32_t _r483 = 0; for (int32_t discard_random_in_play__v_452 = _lo481, _end482 = 64; discard_random_in_play__v_452 < _end482; discard_random_in_play__v_452++) _r483 = _wadd(_r483, ((discard_random_in_play__v_452 <= discard_random_in_play__w_451) ? ((int32_t)(discard_random_in_play__flat_449[discard_random_in_play__v_452])) : 0)); _r483; }) > discard_random_in_play__x_450))); if (discard_random_in_play__w_451 == _lo479 || _x486 > _best487) { _best487 = _x486; _r485 = discard_random_in_play__w_451; } } _r485; });
+                    if ((({ int32_t _r489 = 0; for (int32_t _j488 = 0; _j488 < 64; _j488++) _r489 = _wadd(_r489, discard_random_in_play__flat_449[_j488]); _r489; }) > 0)) {
+                        int32_t _w491 = _wx(_floordiv(discard_random_in_play__u_453, 32), 2);
+                        int32_t _w492 = _wx(_pymod(_floordiv(discard_random_in_play__u_453, 8), 4), 4);
+                        int32_t _w493 = _wx(_pymod(discard_random_in_play__u_453, 8), 8);
+                        if (_w491 >= 0 && _w492 >= 0 && _w493 >= 0) {
+                            s->energy[_w491 * 32 + _w492 * 8 + _w493] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_453, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_453, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_453, 8), 8)], 1)));
+                        }
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n > 0)) {
+                    int32_t _w494 = _wx(attack_effects__p_241, 2);
+                    int32_t _w495 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8);
+                    if (_w494 >= 0 && _w495 >= 0) {
+                        s->energy[_w494 * 32 + 0 * 8 + _w495] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n)));
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw > 0)) {
+                    draw_cards__p_454 = attack_effects__p_241;
+                    draw_cards__n_455 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw;
+                    draw_cards__have_456 = s->hand_count[_ix(draw_cards__p_454, 2)];
+                    draw_cards__k_457 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_455, s->deck_count[_ix(draw_cards__p_454, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_456))))));
+                    int32_t _w496 = _wx(draw_cards__p_454, 2);
+                    if (_w496 >= 0) {
+                        {
+                            int16_t _t497[10];
+                            for (int32_t _i498 = 0; _i498 < 10; _i498++) _t497[_i498] = (((HAND_SLOTS[_i498] >= draw_cards__have_456) && (HAND_SLOTS[_i498] < ((int8_t)(_wadd(draw_cards__have_456, draw_cards__k_457))))) ? s->deck[_ix(draw_cards__p_454, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i498], draw_cards__have_456), 0), 19), 20)] : s->hand[_ix(draw_cards__p_454, 2) * 10 + _i498]);
+                            memcpy(s->hand + _w496 * 10, _t497, sizeof _t497);
+                        }
+                    }
+                    int32_t _w499 = _wx(draw_cards__p_454, 2);
+                    if (_w499 >= 0) {
+                        {
+                            int16_t _t500[20];
+                            for (int32_t _i501 = 0; _i501 < 20; _i501++) _t500[_i501] = ((_wadd(DECK_SLOTS[_i501], draw_cards__k_457) < 20) ? s->deck[_ix(draw_cards__p_454, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i501], draw_cards__k_457), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w499 * 20, _t500, sizeof _t500);
+                        }
+                    }
+                    int32_t _w502 = _wx(draw_cards__p_454, 2);
+                    if (_w502 >= 0) {
+                        s->hand_count[_w502] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_454, 2)], draw_cards__k_457)));
+                    }
+                    int32_t _w503 = _wx(draw_cards__p_454, 2);
+                    if (_w503 >= 0) {
+                        s->deck_count[_w503] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_454, 2)], draw_cards__k_457)));
+                    }
+                }
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_n > 0)) {
+                    search_deck__p_458 = attack_effects__p_241;
+                    search_deck__to_bench_459 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_bench;
+                    search_deck__ftype_460 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_type;
+                    search_deck__fgroup_461 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_group;
+                    search_deck__fstage_462 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_stage;
+                    for (int32_t _i504 = 0; _i504 < 20; _i504++) search_deck__d_463[_i504] = s->deck[_ix(search_deck__p_458, 2) * 20 + _i504];
+                    search_deck__i_464 = ({ bool _m505[20]; for (int32_t _j506 = 0; _j506 < 20; _j506++) _m505[_j506] = (((((search_deck__d_463[_j506] >= 0) && (CARDS__rows[_ix(search_deck__d_463[_j506], 395)].kind == 0)) && ((search_deck__ftype_460 < 0) || (CARDS__rows[_ix(search_deck__d_463[_j506], 395)].type == search_deck__ftype_460))) && ((search_deck__fgroup_461 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_463[_j506], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_461)))), 2) == 1))) && ((search_deck__fstage_462 < 0) || (CARDS__rows[_ix(search_deck__d_463[_j506], 395)].stage == search_deck__fstage_462))); _choose(random_word_at(key, 6), _m505, 20); });
+                    search_deck__room_466 = (search_deck__to_bench_459 ? ({ int32_t _lo507 = 1; bool _r509 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_465 = _lo507, _end508 = 4; search_deck__bs_465 < _end508; search_deck__bs_465++) if ((s->card[_ix(search_deck__p_458, 2) * 4 + search_deck__bs_465] < 0)) { _r509 = true; break; } _r509; }) : (s->hand_count[_ix(search_deck__p_458, 2)] < 10));
+                    if (((search_deck__i_464 >= 0) && search_deck__room_466)) {
+                        search_deck__c_467 = s->deck[_ix(search_deck__p_458, 2) * 20 + _ix(search_deck__i_464, 20)];
+                        int32_t _w511 = _wx(search_deck__p_458, 2);
+                        if (_w511 >= 0) {
+                            {
+                                int16_t _t512[20];
+                                for (int32_t _i513 = 0; _i513 < 20; _i513++) _t512[_i513] = s->deck[_ix(search_deck__p_458, 2) * 20 + _i513];
+                                _remove_int16(_t512, 20, search_deck__i_464);
+                                _shuffle_int16(_t512, 20, fold_in(key, 24));
+                                memcpy(s->deck + _w511 * 20, _t512, sizeof _t512);
+                            }
+                        }
+                        int32_t _w514 = _wx(search_deck__p_458, 2);
+                        if (_w514 >= 0) {
+                            s->deck_count[_w514] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_458, 2)], 1)));
+                        }
+                        if (search_deck__to_bench_459) {
+                            put_in_play__p_469 = search_deck__p_458;
+                            put_in_play__slot_470 = ({ int32_t _lo515 = 1; int32_t _r517 = 0; int32_t _best519 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_468 = _lo515, _end516 = 4; search_deck__bs_468 < _end516; search_deck__bs_468++) { int32_t _x518 = ((int32_t)((s->card[_ix(search_deck__p_458, 2) * 4 + search_deck__bs_468] < 0))); if (search_deck__bs_468 == _lo515 || _x518 > _best519) { _best519 = _x518; _r517 = search_deck__bs_468; } } _r517; });
+                            put_in_play__c_471 = search_deck__c_467;
+                            int32_t _w520 = _wx(put_in_play__p_469, 2);
+                            int32_t _w521 = _wx(put_in_play__slot_470, 4);
+                            if (_w520 >= 0 && _w521 >= 0) {
+                                s->card[_w520 * 4 + _w521] = put_in_play__c_471;
+                            }
+                            int32_t _w522 = _wx(put_in_play__p_469, 2);
+                            int32_t _w523 = _wx(put_in_play__slot_470, 4);
+                            if (_w522 >= 0 && _w523 >= 0) {
+                                s->damage[_w522 * 4 + _w523] = ((int16_t)(0));
+                            }
+                            int32_t _w524 = _wx(put_in_play__p_469, 2);
+                            int32_t _w525 = _wx(put_in_play__slot_470, 4);
+                            if (_w524 >= 0 && _w525 >= 0) {
+                                {
+                                    int8_t *_d = s->energy + _w524 * 32 + _w525 * 8;
+                                    for (int32_t _i526 = 0; _i526 < 8; _i526++) _d[_i526] = ((int8_t)(0));
+                                }
+                            }
+                            int32_t _w527 = _wx(put_in_play__p_469, 2);
+                            int32_t _w528 = _wx(put_in_play__slot_470, 4);
+                            if (_w527 >= 0 && _w528 >= 0) {
+                                s->entered[_w527 * 4 + _w528] = ((int8_t)(s->turn));
+                            }
+                            int32_t _w529 = _wx(put_in_play__p_469, 2);
+                            int32_t _w530 = _wx(put_in_play__slot_470, 4);
+                            if (_w529 >= 0 && _w530 >= 0) {
+                                {
+                                    int16_t *_d = s->under + _w529 * 8 + _w530 * 2;
+                                    for (int32_t _i531 = 0; _i531 < 2; _i531++) _d[_i531] = ((int16_t)((-1)));
+                                }
+                            }
+                            int32_t _w532 = _wx(put_in_play__p_469, 2);
+                            int32_t _w533 = _wx(put_in_play__slot_470, 4);
+                            if (_w532 >= 0 && _w533 >= 0) {
+                                s->used_ability[_w532 * 4 + _w533] = false;
+                            }
+                        } else {
+                            int32_t _w534 = _wx(search_deck__p_458, 2);
+                            if (_w534 >= 0) {
+                                _push_int16(s->hand + _w534 * 10, 10, search_deck__c_467);
+                            }
+                            int32_t _w535 = _wx(search_deck__p_458, 2);
+                            if (_w535 >= 0) {
+                                s->hand_count[_w535] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_458, 2)], 1)));
+                            }
+                        }
+                    }
+                }
+                if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_hand) {
+                    shuffle_hand_in__p_472 = attack_effects__p_241;
+                    shuffle_hand_in__dc_473 = s->deck_count[_ix(shuffle_hand_in__p_472, 2)];
+                    for (int32_t _i536 = 0; _i536 < 20; _i536++) shuffle_hand_in__merged_474[_i536] = ((DECK_SLOTS[_i536] < shuffle_hand_in__dc_473) ? s->deck[_ix(shuffle_hand_in__p_472, 2) * 20 + _i536] : s->hand[_ix(shuffle_hand_in__p_472, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i536], shuffle_hand_in__dc_473), 0), 9), 10)]);
+                    int32_t _w537 = _wx(shuffle_hand_in__p_472, 2);
+                    if (_w537 >= 0) {
+                        {
+                            int16_t *_d = s->deck + _w537 * 20;
+                            for (int32_t _i538 = 0; _i538 < 20; _i538++) _d[_i538] = ((DECK_SLOTS[_i538] < ((int8_t)(_wadd(shuffle_hand_in__dc_473, s->hand_count[_ix(shuffle_hand_in__p_472, 2)])))) ? shuffle_hand_in__merged_474[_i538] : ((int16_t)((-1))));
+                            _shuffle_int16(_d, 20, fold_in(key, 25));
+                        }
+                    }
+                    int32_t _w539 = _wx(shuffle_hand_in__p_472, 2);
+                    if (_w539 >= 0) {
+                        s->deck_count[_w539] = ((int8_t)(_wadd(shuffle_hand_in__dc_473, s->hand_count[_ix(shuffle_hand_in__p_472, 2)])));
+                    }
+                    int32_t _w540 = _wx(shuffle_hand_in__p_472, 2);
+                    if (_w540 >= 0) {
+                        {
+                            int16_t _t541[10];
+                            for (int32_t _i542 = 0; _i542 < 10; _i542++) _t541[_i542] = ((HAND_SLOTS[_i542] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_472, 2) * 10 + _i542]);
+                            memcpy(s->hand + _w540 * 10, _t541, sizeof _t541);
+                        }
+                    }
+                    int32_t _w543 = _wx(shuffle_hand_in__p_472, 2);
+                    if (_w543 >= 0) {
+                        s->hand_count[_w543] = ((int8_t)(0));
+                    }
+                }
+                if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].reveal_hand) {
+                    int32_t _w544 = _wx(attack_effects__p_241, 2);
+                    if (_w544 >= 0) {
+                        {
+                            int16_t *_d = s->seen + _w544 * 10;
+                            for (int32_t _i545 = 0; _i545 < 10; _i545++) _d[_i545] = s->hand[_ix(attack_effects__o_247, 2) * 10 + _i545];
+                        }
+                    }
+                }
+                if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw_opp_hand) {
+                    draw_cards__p_475 = attack_effects__p_241;
+                    draw_cards__n_476 = s->hand_count[_ix(attack_effects__o_247, 2)];
+                    draw_cards__have_477 = s->hand_count[_ix(draw_cards__p_475, 2)];
+                    draw_cards__k_478 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_476, s->deck_count[_ix(draw_cards__p_475, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_477))))));
+                    int32_t _w546 = _wx(draw_cards__p_475, 2);
+                    if (_w546 >= 0) {
+                        {
+                            int16_t _t547[10];
+                            for (int32_t _i548 = 0; _i548 < 10; _i548++) _t547[_i548] = (((HAND_SLOTS[_i548] >= draw_cards__have_477) && (HAND_SLOTS[_i548] < ((int8_t)(_wadd(draw_cards__have_477, draw_cards__k_478))))) ? s->deck[_ix(draw_cards__p_475, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i548], draw_cards__have_477), 0), 19), 20)] : s->hand[_ix(draw_cards__p_475, 2) * 10 + _i548]);
+                            memcpy(s->hand + _w546 * 10, _t547, sizeof _t547);
+                        }
+                    }
+                    int32_t _w549 = _wx(draw_cards__p_475, 2);
+                    if (_w549 >= 0) {
+                        {
+                            int16_t _t550[20];
+                            for (int32_t _i551 = 0; _i551 < 20; _i551++) _t550[_i551] = ((_wadd(DECK_SLOTS[_i551], draw_cards__k_478) < 20) ? s->deck[_ix(draw_cards__p_475, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i551], draw_cards__k_478), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w549 * 20, _t550, sizeof _t550);
+                        }
+                    }
+                    int32_t _w552 = _wx(draw_cards__p_475, 2);
+                    if (_w552 >= 0) {
+                        s->hand_count[_w552] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_475, 2)], draw_cards__k_478)));
+                    }
+                    int32_t _w553 = _wx(draw_cards__p_475, 2);
+                    if (_w553 >= 0) {
+                        s->deck_count[_w553] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_475, 2)], draw_cards__k_478)));
+                    }
+                }
+                for (int32_t _i554 = 0; _i554 < 2; _i554++) for (int32_t _i555 = 0; _i555 < 4; _i555++) knockouts__ko_479[_i554 * 4 + _i555] = ((s->card[_i554 * 4 + _i555] >= 0) && (s->damage[_i554 * 4 + _i555] >= CARDS__rows[_ix(s->card[_i554 * 4 + _i555], 395)].hp));
+                for (int32_t _i556 = 0; _i556 < 2; _i556++) for (int32_t _i557 = 0; _i557 < 4; _i557++) knockouts__ko_cards_480[_i556 * 4 + _i557] = (knockouts__ko_479[_i556 * 4 + _i557] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i556 * 4 + _i557], 395)].stage))) : 0);
+                {
+                    int8_t _t558[2];
+                    for (int32_t _i559 = 0; _i559 < 2; _i559++) _t558[_i559] = ((int8_t)(_wadd(s->discard_count[_i559], (_i559 == 0 ? ({ int32_t _r561 = 0; for (int32_t _j560 = 0; _j560 < 4; _j560++) _r561 = _wadd(_r561, knockouts__ko_cards_480[_j560]); _r561; }) : ({ int32_t _r564 = 0; for (int32_t _j563 = 0; _j563 < 4; _j563++) _r564 = _wadd(_r564, knockouts__ko_cards_480[1 * 4 + _j563]); _r564; })))));
+                    memcpy(s->discard_count, _t558, sizeof _t558);
+                }
+                for (int32_t knockouts__q_481 = 0, _end566 = 2; knockouts__q_481 < _end566; knockouts__q_481++) {
+                    for (int32_t knockouts__ks_482 = 0, _end567 = 4; knockouts__ks_482 < _end567; knockouts__ks_482++) {
+                        if (knockouts__ko_479[knockouts__q_481 * 4 + knockouts__ks_482]) {
+                            _push_int16(s->discard + knockouts__q_481 * 20, 20, s->card[knockouts__q_481 * 4 + knockouts__ks_482]);
+                            for (int32_t knockouts__u_483 = 0, _end568 = 2; knockouts__u_483 < _end568; knockouts__u_483++) {
+                                if ((s->under[knockouts__q_481 * 8 + knockouts__ks_482 * 2 + knockouts__u_483] >= 0)) {
+                                    _push_int16(s->discard + knockouts__q_481 * 20, 20, s->under[knockouts__q_481 * 8 + knockouts__ks_482 * 2 + knockouts__u_483]);
+                                }
+                            }
+                        }
+                    }
+                }
+                for (int32_t _i569 = 0; _i569 < 2; _i569++) for (int32_t _i570 = 0; _i570 < 4; _i570++) knockouts__ko_value_484[_i569 * 4 + _i570] = (knockouts__ko_479[_i569 * 4 + _i570] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i569 * 4 + _i570], 395)].ex))) : 0);
+                {
+                    int8_t _t571[2];
+                    for (int32_t _i572 = 0; _i572 < 2; _i572++) _t571[_i572] = ((int8_t)(_wadd(s->points[_i572], (_i572 == 0 ? ({ int32_t _r574 = 0; for (int32_t _j573 = 0; _j573 < 4; _j573++) _r574 = _wadd(_r574, knockouts__ko_value_484[1 * 4 + _j573]); _r574; }) : ({ int32_t _r577 = 0; for (int32_t _j576 = 0; _j576 < 4; _j576++) _r577 = _wadd(_r577, knockouts__ko_value_484[_j576]); _r577; })))));
+                    memcpy(s->points, _t571, sizeof _t571);
+                }
+                if (true) {
                     {
-                        int16_t _t268[20];
-                        for (int32_t _i269 = 0; _i269 < 20; _i269++) _t268[_i269] = s->deck[_ix(shuffle_defender__q_329, 2) * 20 + _i269];
-                        _shuffle_int16(_t268, 20, fold_in(key, 20));
-                        memcpy(s->deck + _w267 * 20, _t268, sizeof _t268);
+                        int16_t _t579[2];
+                        for (int32_t _i580 = 0; _i580 < 2; _i580++) _t579[_i580] = ((_i580 == 0 ? ({ bool _r582 = false; for (int32_t _j581 = 0; _j581 < 4; _j581++) if (knockouts__ko_479[_j581]) { _r582 = true; break; } _r582; }) : ({ bool _r585 = false; for (int32_t _j584 = 0; _j584 < 4; _j584++) if (knockouts__ko_479[1 * 4 + _j584]) { _r585 = true; break; } _r585; })) ? s->turn : s->ko_turn[_i580]);
+                        memcpy(s->ko_turn, _t579, sizeof _t579);
                     }
                 }
-                clear_slot__p_332 = shuffle_defender__q_329;
-                int32_t _w270 = _wx(clear_slot__p_332, 2);
-                if (_w270 >= 0) {
-                    s->card[_w270 * 4 + 0] = ((int16_t)((-1)));
+                {
+                    int16_t _t587[8];
+                    for (int32_t _i588 = 0; _i588 < 2; _i588++) for (int32_t _i589 = 0; _i589 < 4; _i589++) _t587[_i588 * 4 + _i589] = (knockouts__ko_479[_i588 * 4 + _i589] ? ((int16_t)((-1))) : s->card[_i588 * 4 + _i589]);
+                    memcpy(s->card, _t587, sizeof _t587);
                 }
-                int32_t _w271 = _wx(clear_slot__p_332, 2);
-                if (_w271 >= 0) {
-                    s->damage[_w271 * 4 + 0] = ((int16_t)(0));
+                {
+                    int16_t _t590[8];
+                    for (int32_t _i591 = 0; _i591 < 2; _i591++) for (int32_t _i592 = 0; _i592 < 4; _i592++) _t590[_i591 * 4 + _i592] = (knockouts__ko_479[_i591 * 4 + _i592] ? ((int16_t)(0)) : s->damage[_i591 * 4 + _i592]);
+                    memcpy(s->damage, _t590, sizeof _t590);
                 }
-                int32_t _w272 = _wx(clear_slot__p_332, 2);
-                if (_w272 >= 0) {
-                    {
-                        int8_t *_d = s->energy + _w272 * 32 + 0 * 8;
-                        for (int32_t _i273 = 0; _i273 < 8; _i273++) _d[_i273] = ((int8_t)(0));
-                    }
+                {
+                    int8_t _t593[64];
+                    for (int32_t _i594 = 0; _i594 < 2; _i594++) for (int32_t _i595 = 0; _i595 < 4; _i595++) for (int32_t _i596 = 0; _i596 < 8; _i596++) _t593[_i594 * 32 + _i595 * 8 + _i596] = (knockouts__ko_479[(_i594 * 4 + _i595) / 4 * 4 + ((_i594 * 4 + _i595)) % 4] ? ((int8_t)(0)) : s->energy[_i594 * 32 + _i595 * 8 + _i596]);
+                    memcpy(s->energy, _t593, sizeof _t593);
                 }
-                int32_t _w274 = _wx(clear_slot__p_332, 2);
-                if (_w274 >= 0) {
-                    s->entered[_w274 * 4 + 0] = ((int8_t)(0));
+                {
+                    int8_t _t597[8];
+                    for (int32_t _i598 = 0; _i598 < 2; _i598++) for (int32_t _i599 = 0; _i599 < 4; _i599++) _t597[_i598 * 4 + _i599] = (knockouts__ko_479[_i598 * 4 + _i599] ? ((int8_t)(0)) : s->entered[_i598 * 4 + _i599]);
+                    memcpy(s->entered, _t597, sizeof _t597);
                 }
-                int32_t _w275 = _wx(clear_slot__p_332, 2);
-                if (_w275 >= 0) {
-                    {
-                        int16_t *_d = s->under + _w275 * 8 + 0 * 2;
-                        for (int32_t _i276 = 0; _i276 < 2; _i276++) _d[_i276] = ((int16_t)((-1)));
-                    }
+                {
+                    int16_t _t600[16];
+                    for (int32_t _i601 = 0; _i601 < 2; _i601++) for (int32_t _i602 = 0; _i602 < 4; _i602++) for (int32_t _i603 = 0; _i603 < 2; _i603++) _t600[_i601 * 8 + _i602 * 2 + _i603] = (knockouts__ko_479[(_i601 * 4 + _i602) / 4 * 4 + ((_i601 * 4 + _i602)) % 4] ? ((int16_t)((-1))) : s->under[_i601 * 8 + _i602 * 2 + _i603]);
+                    memcpy(s->under, _t600, sizeof _t600);
                 }
-                int32_t _w277 = _wx(clear_slot__p_332, 2);
-                if (_w277 >= 0) {
-                    s->used_ability[_w277 * 4 + 0] = false;
+                {
+                    bool _t604[8];
+                    for (int32_t _i605 = 0; _i605 < 2; _i605++) for (int32_t _i606 = 0; _i606 < 4; _i606++) _t604[_i605 * 4 + _i606] = (s->used_ability[_i605 * 4 + _i606] && (!knockouts__ko_479[_i605 * 4 + _i606]));
+                    memcpy(s->used_ability, _t604, sizeof _t604);
                 }
-                clear_conditions__p_333 = shuffle_defender__q_329;
-                int32_t _w278 = _wx(clear_conditions__p_333, 2);
-                if (_w278 >= 0) {
-                    s->poisoned[_w278] = false;
+                knockouts__ko_active_485[0] = knockouts__ko_479[0];
+                knockouts__ko_active_485[1] = knockouts__ko_479[1 * 4];
+                {
+                    bool _t607[2];
+                    for (int32_t _i608 = 0; _i608 < 2; _i608++) _t607[_i608] = (s->poisoned[_i608] && (!knockouts__ko_active_485[_i608]));
+                    memcpy(s->poisoned, _t607, sizeof _t607);
                 }
-                int32_t _w279 = _wx(clear_conditions__p_333, 2);
-                if (_w279 >= 0) {
-                    s->burned[_w279] = false;
+                {
+                    bool _t609[2];
+                    for (int32_t _i610 = 0; _i610 < 2; _i610++) _t609[_i610] = (s->burned[_i610] && (!knockouts__ko_active_485[_i610]));
+                    memcpy(s->burned, _t609, sizeof _t609);
                 }
-                int32_t _w280 = _wx(clear_conditions__p_333, 2);
-                if (_w280 >= 0) {
-                    s->condition[_w280] = ((int8_t)(0));
+                {
+                    int8_t _t611[2];
+                    for (int32_t _i612 = 0; _i612 < 2; _i612++) _t611[_i612] = (knockouts__ko_active_485[_i612] ? ((int8_t)(0)) : s->condition[_i612]);
+                    memcpy(s->condition, _t611, sizeof _t611);
                 }
-                int32_t _w281 = _wx(clear_conditions__p_333, 2);
-                if (_w281 >= 0) {
-                    {
-                        int16_t _t282[8];
-                        for (int32_t _i283 = 0; _i283 < 8; _i283++) _t282[_i283] = (ACTIVE_BOUND[_i283] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_333, 2) * 8 + _i283]);
-                        memcpy(s->lasting_until + _w281 * 8, _t282, sizeof _t282);
-                    }
+                knockouts__has_bench_488[0] = ({ int32_t _lo613 = 1; bool _r615 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_486 = _lo613, _end614 = 4; knockouts__ks_486 < _end614; knockouts__ks_486++) if ((s->card[knockouts__ks_486] >= 0)) { _r615 = true; break; } _r615; });
+                knockouts__has_bench_488[1] = ({ int32_t _lo617 = 1; bool _r619 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_487 = _lo617, _end618 = 4; knockouts__ks_487 < _end618; knockouts__ks_487++) if ((s->card[1 * 4 + knockouts__ks_487] >= 0)) { _r619 = true; break; } _r619; });
+                {
+                    bool _t621[2];
+                    for (int32_t _i622 = 0; _i622 < 2; _i622++) _t621[_i622] = (s->promote_pending[_i622] || (knockouts__ko_active_485[_i622] && knockouts__has_bench_488[_i622]));
+                    memcpy(s->promote_pending, _t621, sizeof _t621);
                 }
-                if (({ int32_t _lo284 = 1; bool _r286 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_334 = _lo284, _end285 = 4; shuffle_defender__bs_334 < _end285; shuffle_defender__bs_334++) if ((s->card[_ix(shuffle_defender__q_329, 2) * 4 + shuffle_defender__bs_334] >= 0)) { _r286 = true; break; } _r286; })) {
-                    int32_t _w288 = _wx(shuffle_defender__q_329, 2);
-                    if (_w288 >= 0) {
-                        s->promote_pending[_w288] = true;
-                    }
-                } else {
-                    _win(s, _wsub(1, shuffle_defender__q_329));
+                for (int32_t _i623 = 0; _i623 < 2; _i623++) knockouts__won_489[_i623] = ((s->points[_i623] >= 3) || (_i623 == 0 ? (knockouts__ko_active_485[1] && (!knockouts__has_bench_488[1])) : (knockouts__ko_active_485[0] && (!knockouts__has_bench_488[0]))));
+                if ((knockouts__won_489[0] && knockouts__won_489[1])) {
+                    memset(s->rewards, 0, sizeof s->rewards);
+                    s->terminated = true;
+                    s->phase = ((int8_t)(3));
+                } else if ((knockouts__won_489[0] || knockouts__won_489[1])) {
+                    _win(s, (knockouts__won_489[0] ? 0 : 1));
                     s->terminated = true;
                     s->phase = ((int8_t)(3));
                 }
             }
-            attack_effects__k_335 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting;
-            attack_effects__on_defender_336 = (((attack_effects__k_335 != 4) && (attack_effects__k_335 != 5)) && (attack_effects__k_335 != 3));
-            if ((((attack_effects__k_335 > 0) && (attack_effects__exposed_249 || (!attack_effects__on_defender_336))) && ({ int16_t _let289 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_if; int16_t holds__c_337 = _let289; ({ int32_t _let290 = attack_effects__p_241; int32_t holds__p_338 = _let290; ({ int32_t _let291 = attack_effects__r_242; int32_t holds__r_339 = _let291; ({ bool _let292 = attack_effects__first_heads_244; bool holds__first_heads_340 = _let292; ({ bool _let293 = attack_effects__all_heads_245; bool holds__all_heads_341 = _let293; ({ int32_t _let294 = _wsub(1, holds__p_338); int32_t holds__o_342 = _let294; ((((((((((holds__c_337 == 0) || ((holds__c_337 == 1) && holds__first_heads_340)) || ((holds__c_337 == 2) && (!holds__first_heads_340))) || ((holds__c_337 == 3) && holds__all_heads_341)) || ((holds__c_337 == 4) && (({ int32_t _let295 = holds__p_338; int32_t extra_energy__p_343 = _let295; ({ int32_t _let296 = holds__r_339; int32_t extra_energy__r_344 = _let296; ({ int16_t _let297 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_339, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_345 = _let297; ({ int8_t _let298[8]; for (int32_t _i299 = 0; _i299 < 8; _i299++) _let298[_i299] = ({ int32_t _let300 = extra_energy__p_343; int32_t power__p_346 = _let300; ({ int32_t _let301 = ({ int32_t _lo302 = 0; int32_t _r304 = 0; int32_t _best306 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_347 = _lo302, _end303 = 4; power__s_347 < _end303; power__s_347++) { int32_t _x305 = ((int32_t)(((s->card[_ix(power__p_346, 2) * 4 + power__s_347] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + power__s_347], 395)].ab_double_type >= 0)))); if (power__s_347 == _lo302 || _x305 > _best306) { _best306 = _x305; _r304 = power__s_347; } } _r304; }); int32_t power__src_348 = _let301; ({ int16_t _let307 = CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)], 395)].ab_double_type; int16_t power__t_349 = _let307; ({ int16_t _let308 = CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)], 395)].ab_double_filter; int16_t power__f_350 = _let308; ({ int16_t _let309 = s->card[_ix(power__p_346, 2) * 4]; int16_t power__c_351 = _let309; ({ bool _let310 = ((((s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)] >= 0) && (power__t_349 >= 0)) && (power__c_351 >= 0)) && ((power__f_350 < 0) || (CARDS__rows[_ix(power__c_351, 395)].type == power__f_350))); bool power__on_352 = _let310; ({ int8_t _let311[8]; for (int32_t _i312 = 0; _i312 < 8; _i312++) _let311[_i312] = s->energy[_ix(power__p_346, 2) * 32 + _i312]; int8_t power__held_353[8]; memcpy(power__held_353, _let311, sizeof power__held_353); ((int8_t)(_wadd(power__held_353[_i299], ((power__on_352 && (TYPE_IDS[_i299] == power__t_349)) ? power__held_353[_i299] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_354[8]; memcpy(extra_energy__held_354, _let298, sizeof extra_energy__held_354); ({ int8_t _let313[8]; for (int32_t _i314 = 0; _i314 < 8; _i314++) _let313[_i314] = ({ int32_t _let315 = extra_energy__r_344; int32_t attack_cost__r_355 = _let315; (_i314 == 0 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_grass : (_i314 == 1 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_fire : (_i314 == 2 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_water : (_i314 == 3 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_lightning : (_i314 == 4 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_psychic : (_i314 == 5 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_fighting : (_i314 == 6 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_metal))))))); }); int8_t extra_energy__cost_356[8]; memcpy(extra_energy__cost_356, _let313, sizeof extra_energy__cost_356); ({ int32_t _let316 = _wsub(_wsub(({ int32_t _r318 = 0; for (int32_t _j317 = 0; _j317 < 8; _j317++) _r318 = _wadd(_r318, extra_energy__held_354[_j317]); _r318; }), ((int32_t)(extra_energy__held_354[_ix(extra_energy__t_345, 8)]))), _wsub(({ int32_t _r321 = 0; for (int32_t _j320 = 0; _j320 < 8; _j320++) _r321 = _wadd(_r321, extra_energy__cost_356[_j320]); _r321; }), ((int32_t)(extra_energy__cost_356[_ix(extra_energy__t_345, 8)])))); int32_t extra_energy__others_357 = _let316; _wsub(_wsub(((int32_t)(extra_energy__held_354[_ix(extra_energy__t_345, 8)])), ((int32_t)(extra_energy__cost_356[_ix(extra_energy__t_345, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_344, 790)].cost_colorless)), extra_energy__others_357), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_339, 790)].bonus_n))) || ((holds__c_337 == 5) && (s->damage[_ix(holds__o_342, 2) * 4] > 0))) || ((holds__c_337 == 6) && (s->damage[_ix(holds__p_338, 2) * 4] > 0))) || ((holds__c_337 == 7) && s->poisoned[_ix(holds__o_342, 2)])) || ((holds__c_337 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_342, 2) * 4], 395)].ex)) || (((holds__c_337 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_338, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                lasting__p_358 = attack_effects__p_241;
-                lasting__k_359 = attack_effects__k_335;
-                lasting__n_360 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_n;
-                lasting__q_361 = (((lasting__k_359 == 4) || (lasting__k_359 == 5)) ? lasting__p_358 : _wsub(1, lasting__p_358));
-                int32_t _w323 = _wx(lasting__q_361, 2);
-                int32_t _w324 = _wx(lasting__k_359, 8);
-                if (_w323 >= 0 && _w324 >= 0) {
-                    s->lasting_until[_w323 * 8 + _w324] = ((int16_t)(_wadd(s->turn, 1)));
-                }
-                int32_t _w325 = _wx(lasting__q_361, 2);
-                int32_t _w326 = _wx(lasting__k_359, 8);
-                if (_w325 >= 0 && _w326 >= 0) {
-                    s->lasting_n[_w325 * 8 + _w326] = lasting__n_360;
-                }
-            }
-            for (int32_t attack_effects__bs_362 = 1, _end327 = 4; attack_effects__bs_362 < _end327; attack_effects__bs_362++) {
-                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage > 0) && (s->card[_ix(attack_effects__o_247, 2) * 4 + attack_effects__bs_362] >= 0))) {
-                    hit__p_363 = attack_effects__p_241;
-                    hit__q_364 = attack_effects__o_247;
-                    hit__slot_365 = attack_effects__bs_362;
-                    hit__x_366 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage;
-                    hit__weak_367 = (((hit__q_364 != hit__p_363) && (hit__slot_365 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_363, 2) * 4], 395)].type));
-                    hit__d_374 = ({ int32_t _let328 = hit__q_364; int32_t taken__q_368 = _let328; ({ int32_t _let329 = hit__slot_365; int32_t taken__slot_369 = _let329; ({ int32_t _let330 = _wadd(hit__x_366, ((hit__weak_367 && (hit__x_366 > 0)) ? 20 : 0)); int32_t taken__x_370 = _let330; ({ int32_t _let331 = ((s->turn <= s->taken_until[_ix(taken__q_368, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_368, 2)])) : 0); int32_t taken__cut_371 = _let331; ({ int32_t _let332 = _wadd(taken__cut_371, (((taken__slot_369 == 0) && ({ int32_t _let333 = taken__q_368; int32_t lasts__q_372 = _let333; (s->turn <= s->lasting_until[_ix(lasts__q_372, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_368, 2) * 8 + 4])) : 0)); int32_t taken__cut_371 = _let332; ({ int32_t _let334 = _wadd(taken__cut_371, ((s->card[_ix(taken__q_368, 2) * 4 + _ix(taken__slot_369, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_368, 2) * 4 + _ix(taken__slot_369, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_371 = _let334; (((taken__slot_369 == 0) && ({ int32_t _let335 = taken__q_368; int32_t lasts__q_373 = _let335; (s->turn <= s->lasting_until[_ix(lasts__q_373, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_370, taken__cut_371), 0)); }); }); }); }); }); });
-                    int32_t _w336 = _wx(hit__q_364, 2);
-                    int32_t _w337 = _wx(hit__slot_365, 4);
-                    if (_w336 >= 0 && _w337 >= 0) {
-                        s->damage[_w336 * 4 + _w337] = ((int16_t)(_wadd(s->damage[_ix(hit__q_364, 2) * 4 + _ix(hit__slot_365, 4)], hit__d_374)));
-                    }
-                    if (((((hit__q_364 != hit__p_363) && (hit__slot_365 == 0)) && (hit__d_374 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].ab_counter > 0))) {
-                        int32_t _w338 = _wx(hit__p_363, 2);
-                        if (_w338 >= 0) {
-                            s->damage[_w338 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_363, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].ab_counter)));
-                        }
-                    }
-                }
-            }
-            if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].status > 0) && attack_effects__exposed_249) && ({ int16_t _let339 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status_if; int16_t holds__c_375 = _let339; ({ int32_t _let340 = attack_effects__p_241; int32_t holds__p_376 = _let340; ({ int32_t _let341 = attack_effects__r_242; int32_t holds__r_377 = _let341; ({ bool _let342 = attack_effects__first_heads_244; bool holds__first_heads_378 = _let342; ({ bool _let343 = attack_effects__all_heads_245; bool holds__all_heads_379 = _let343; ({ int32_t _let344 = _wsub(1, holds__p_376); int32_t holds__o_380 = _let344; ((((((((((holds__c_375 == 0) || ((holds__c_375 == 1) && holds__first_heads_378)) || ((holds__c_375 == 2) && (!holds__first_heads_378))) || ((holds__c_375 == 3) && holds__all_heads_379)) || ((holds__c_375 == 4) && (({ int32_t _let345 = holds__p_376; int32_t extra_energy__p_381 = _let345; ({ int32_t _let346 = holds__r_377; int32_t extra_energy__r_382 = _let346; ({ int16_t _let347 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_377, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_383 = _let347; ({ int8_t _let348[8]; for (int32_t _i349 = 0; _i349 < 8; _i349++) _let348[_i349] = ({ int32_t _let350 = extra_energy__p_381; int32_t power__p_384 = _let350; ({ int32_t _let351 = ({ int32_t _lo352 = 0; int32_t _r354 = 0; int32_t _best356 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_385 = _lo352, _end353 = 4; power__s_385 < _end353; power__s_385++) { int32_t _x355 = ((int32_t)(((s->card[_ix(power__p_384, 2) * 4 + power__s_385] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + power__s_385], 395)].ab_double_type >= 0)))); if (power__s_385 == _lo352 || _x355 > _best356) { _best356 = _x355; _r354 = power__s_385; } } _r354; }); int32_t power__src_386 = _let351; ({ int16_t _let357 = CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)], 395)].ab_double_type; int16_t power__t_387 = _let357; ({ int16_t _let358 = CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)], 395)].ab_double_filter; int16_t power__f_388 = _let358; ({ int16_t _let359 = s->card[_ix(power__p_384, 2) * 4]; int16_t power__c_389 = _let359; ({ bool _let360 = ((((s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)] >= 0) && (power__t_387 >= 0)) && (power__c_389 >= 0)) && ((power__f_388 < 0) || (CARDS__rows[_ix(power__c_389, 395)].type == power__f_388))); bool power__on_390 = _let360; ({ int8_t _let361[8]; for (int32_t _i362 = 0; _i362 < 8; _i362++) _let361[_i362] = s->energy[_ix(power__p_384, 2) * 32 + _i362]; int8_t power__held_391[8]; memcpy(power__held_391, _let361, sizeof power__held_391); ((int8_t)(_wadd(power__held_391[_i349], ((power__on_390 && (TYPE_IDS[_i349] == power__t_387)) ? power__held_391[_i349] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_392[8]; memcpy(extra_energy__held_392, _let348, sizeof extra_energy__held_392); ({ int8_t _let363[8]; for (int32_t _i364 = 0; _i364 < 8; _i364++) _let363[_i364] = ({ int32_t _let365 = extra_energy__r_382; int32_t attack_cost__r_393 = _let365; (_i364 == 0 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_grass : (_i364 == 1 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_fire : (_i364 == 2 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_water : (_i364 == 3 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_lightning : (_i364 == 4 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_psychic : (_i364 == 5 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_fighting : (_i364 == 6 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_metal))))))); }); int8_t extra_energy__cost_394[8]; memcpy(extra_energy__cost_394, _let363, sizeof extra_energy__cost_394); ({ int32_t _let366 = _wsub(_wsub(({ int32_t _r368 = 0; for (int32_t _j367 = 0; _j367 < 8; _j367++) _r368 = _wadd(_r368, extra_energy__held_392[_j367]); _r368; }), ((int32_t)(extra_energy__held_392[_ix(extra_energy__t_383, 8)]))), _wsub(({ int32_t _r371 = 0; for (int32_t _j370 = 0; _j370 < 8; _j370++) _r371 = _wadd(_r371, extra_energy__cost_394[_j370]); _r371; }), ((int32_t)(extra_energy__cost_394[_ix(extra_energy__t_383, 8)])))); int32_t extra_energy__others_395 = _let366; _wsub(_wsub(((int32_t)(extra_energy__held_392[_ix(extra_energy__t_383, 8)])), ((int32_t)(extra_energy__cost_394[_ix(extra_energy__t_383, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_382, 790)].cost_colorless)), extra_energy__others_395), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_377, 790)].bonus_n))) || ((holds__c_375 == 5) && (s->damage[_ix(holds__o_380, 2) * 4] > 0))) || ((holds__c_375 == 6) && (s->damage[_ix(holds__p_376, 2) * 4] > 0))) || ((holds__c_375 == 7) && s->poisoned[_ix(holds__o_380, 2)])) || ((holds__c_375 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_380, 2) * 4], 395)].ex)) || (((holds__c_375 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_376, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                give_status__q_396 = attack_effects__o_247;
-                give_status__st_397 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status;
-                if ((give_status__st_397 == 1)) {
-                    int32_t _w373 = _wx(give_status__q_396, 2);
-                    if (_w373 >= 0) {
-                        s->poisoned[_w373] = true;
-                    }
-                } else if ((give_status__st_397 == 2)) {
-                    int32_t _w374 = _wx(give_status__q_396, 2);
-                    if (_w374 >= 0) {
-                        s->burned[_w374] = true;
-                    }
-                } else if ((give_status__st_397 == 3)) {
-                    int32_t _w375 = _wx(give_status__q_396, 2);
-                    if (_w375 >= 0) {
-                        s->condition[_w375] = ((int8_t)(1));
-                    }
-                } else if ((give_status__st_397 == 4)) {
-                    int32_t _w376 = _wx(give_status__q_396, 2);
-                    if (_w376 >= 0) {
-                        s->condition[_w376] = ((int8_t)(2));
-                    }
-                } else if ((give_status__st_397 == 5)) {
-                    int32_t _w377 = _wx(give_status__q_396, 2);
-                    if (_w377 >= 0) {
-                        s->condition[_w377] = ((int8_t)(3));
-                    }
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self > 0)) {
-                int32_t _w378 = _wx(attack_effects__p_241, 2);
-                if (_w378 >= 0) {
-                    s->damage[_w378 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self))), ((int16_t)(0)))));
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all > 0)) {
-                int32_t _w379 = _wx(attack_effects__p_241, 2);
-                if (_w379 >= 0) {
-                    {
-                        int16_t _t380[4];
-                        for (int32_t _i381 = 0; _i381 < 4; _i381++) _t380[_i381] = ((s->damage[_ix(attack_effects__p_241, 2) * 4 + _i381] > ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4 + _i381], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all))) : ((int16_t)(0)));
-                        memcpy(s->damage + _w379 * 4, _t380, sizeof _t380);
-                    }
-                }
-            }
-            if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].drain) {
-                int32_t _w382 = _wx(attack_effects__p_241, 2);
-                if (_w382 >= 0) {
-                    s->damage[_w382 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], attack_effects__dmg_243), 0)));
-                }
-            }
-            if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil > 0) && ({ int16_t _let383 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil_if; int16_t holds__c_398 = _let383; ({ int32_t _let384 = attack_effects__p_241; int32_t holds__p_399 = _let384; ({ int32_t _let385 = attack_effects__r_242; int32_t holds__r_400 = _let385; ({ bool _let386 = attack_effects__first_heads_244; bool holds__first_heads_401 = _let386; ({ bool _let387 = attack_effects__all_heads_245; bool holds__all_heads_402 = _let387; ({ int32_t _let388 = _wsub(1, holds__p_399); int32_t holds__o_403 = _let388; ((((((((((holds__c_398 == 0) || ((holds__c_398 == 1) && holds__first_heads_401)) || ((holds__c_398 == 2) && (!holds__first_heads_401))) || ((holds__c_398 == 3) && holds__all_heads_402)) || ((holds__c_398 == 4) && (({ int32_t _let389 = holds__p_399; int32_t extra_energy__p_404 = _let389; ({ int32_t _let390 = holds__r_400; int32_t extra_energy__r_405 = _let390; ({ int16_t _let391 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_400, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_406 = _let391; ({ int8_t _let392[8]; for (int32_t _i393 = 0; _i393 < 8; _i393++) _let392[_i393] = ({ int32_t _let394 = extra_energy__p_404; int32_t power__p_407 = _let394; ({ int32_t _let395 = ({ int32_t _lo396 = 0; int32_t _r398 = 0; int32_t _best400 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_408 = _lo396, _end397 = 4; power__s_408 < _end397; power__s_408++) { int32_t _x399 = ((int32_t)(((s->card[_ix(power__p_407, 2) * 4 + power__s_408] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + power__s_408], 395)].ab_double_type >= 0)))); if (power__s_408 == _lo396 || _x399 > _best400) { _best400 = _x399; _r398 = power__s_408; } } _r398; }); int32_t power__src_409 = _let395; ({ int16_t _let401 = CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)], 395)].ab_double_type; int16_t power__t_410 = _let401; ({ int16_t _let402 = CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)], 395)].ab_double_filter; int16_t power__f_411 = _let402; ({ int16_t _let403 = s->card[_ix(power__p_407, 2) * 4]; int16_t power__c_412 = _let403; ({ bool _let404 = ((((s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)] >= 0) && (power__t_410 >= 0)) && (power__c_412 >= 0)) && ((power__f_411 < 0) || (CARDS__rows[_ix(power__c_412, 395)].type == power__f_411))); bool power__on_413 = _let404; ({ int8_t _let405[8]; for (int32_t _i406 = 0; _i406 < 8; _i406++) _let405[_i406] = s->energy[_ix(power__p_407, 2) * 32 + _i406]; int8_t power__held_414[8]; memcpy(power__held_414, _let405, sizeof power__held_414); ((int8_t)(_wadd(power__held_414[_i393], ((power__on_413 && (TYPE_IDS[_i393] == power__t_410)) ? power__held_414[_i393] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_415[8]; memcpy(extra_energy__held_415, _let392, sizeof extra_energy__held_415); ({ int8_t _let407[8]; for (int32_t _i408 = 0; _i408 < 8; _i408++) _let407[_i408] = ({ int32_t _let409 = extra_energy__r_405; int32_t attack_cost__r_416 = _let409; (_i408 == 0 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_grass : (_i408 == 1 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_fire : (_i408 == 2 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_water : (_i408 == 3 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_lightning : (_i408 == 4 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_psychic : (_i408 == 5 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_fighting : (_i408 == 6 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_metal))))))); }); int8_t extra_energy__cost_417[8]; memcpy(extra_energy__cost_417, _let407, sizeof extra_energy__cost_417); ({ int32_t _let410 = _wsub(_wsub(({ int32_t _r412 = 0; for (int32_t _j411 = 0; _j411 < 8; _j411++) _r412 = _wadd(_r412, extra_energy__held_415[_j411]); _r412; }), ((int32_t)(extra_energy__held_415[_ix(extra_energy__t_406, 8)]))), _wsub(({ int32_t _r415 = 0; for (int32_t _j414 = 0; _j414 < 8; _j414++) _r415 = _wadd(_r415, extra_energy__cost_417[_j414]); _r415; }), ((int32_t)(extra_energy__cost_417[_ix(extra_energy__t_406, 8)])))); int32_t extra_energy__others_418 = _let410; _wsub(_wsub(((int32_t)(extra_energy__held_415[_ix(extra_energy__t_406, 8)])), ((int32_t)(extra_energy__cost_417[_ix(extra_energy__t_406, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_405, 790)].cost_colorless)), extra_energy__others_418), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_400, 790)].bonus_n))) || ((holds__c_398 == 5) && (s->damage[_ix(holds__o_403, 2) * 4] > 0))) || ((holds__c_398 == 6) && (s->damage[_ix(holds__p_399, 2) * 4] > 0))) || ((holds__c_398 == 7) && s->poisoned[_ix(holds__o_403, 2)])) || ((holds__c_398 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_403, 2) * 4], 395)].ex)) || (((holds__c_398 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_399, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                int32_t _w417 = _wx(attack_effects__p_241, 2);
-                if (_w417 >= 0) {
-                    s->damage[_w417 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil)));
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n > 0)) {
-                discard_typed__p_419 = attack_effects__p_241;
-                discard_typed__t_420 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_type;
-                discard_typed__n_421 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n;
-                if ((discard_typed__t_420 < 0)) {
-                    int32_t _w418 = _wx(discard_typed__p_419, 2);
-                    if (_w418 >= 0) {
-                        {
-                            int8_t _t419[8];
-                            for (int32_t _i420 = 0; _i420 < 8; _i420++) _t419[_i420] = ((TYPE_IDS[_i420] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_419, 2) * 32 + _i420]);
-                            memcpy(s->energy + _w418 * 32 + 0 * 8, _t419, sizeof _t419);
-                        }
-                    }
-                } else {
-                    int32_t _w421 = _wx(discard_typed__p_419, 2);
-                    int32_t _w422 = _wx(discard_typed__t_420, 8);
-                    if (_w421 >= 0 && _w422 >= 0) {
-                        s->energy[_w421 * 32 + 0 * 8 + _w422] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_419, 2) * 32 + _ix(discard_typed__t_420, 8)], ((int8_t)(_imin(discard_typed__n_421, s->energy[_ix(discard_typed__p_419, 2) * 32 + _ix(discard_typed__t_420, 8)]))))));
-                    }
-                }
-            }
-            if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def > 0) && attack_effects__exposed_249) && ({ int16_t _let423 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def_if; int16_t holds__c_422 = _let423; ({ int32_t _let424 = attack_effects__p_241; int32_t holds__p_423 = _let424; ({ int32_t _let425 = attack_effects__r_242; int32_t holds__r_424 = _let425; ({ bool _let426 = attack_effects__first_heads_244; bool holds__first_heads_425 = _let426; ({ bool _let427 = attack_effects__all_heads_245; bool holds__all_heads_426 = _let427; ({ int32_t _let428 = _wsub(1, holds__p_423); int32_t holds__o_427 = _let428; ((((((((((holds__c_422 == 0) || ((holds__c_422 == 1) && holds__first_heads_425)) || ((holds__c_422 == 2) && (!holds__first_heads_425))) || ((holds__c_422 == 3) && holds__all_heads_426)) || ((holds__c_422 == 4) && (({ int32_t _let429 = holds__p_423; int32_t extra_energy__p_428 = _let429; ({ int32_t _let430 = holds__r_424; int32_t extra_energy__r_429 = _let430; ({ int16_t _let431 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_424, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_430 = _let431; ({ int8_t _let432[8]; for (int32_t _i433 = 0; _i433 < 8; _i433++) _let432[_i433] = ({ int32_t _let434 = extra_energy__p_428; int32_t power__p_431 = _let434; ({ int32_t _let435 = ({ int32_t _lo436 = 0; int32_t _r438 = 0; int32_t _best440 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_432 = _lo436, _end437 = 4; power__s_432 < _end437; power__s_432++) { int32_t _x439 = ((int32_t)(((s->card[_ix(power__p_431, 2) * 4 + power__s_432] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + power__s_432], 395)].ab_double_type >= 0)))); if (power__s_432 == _lo436 || _x439 > _best440) { _best440 = _x439; _r438 = power__s_432; } } _r438; }); int32_t power__src_433 = _let435; ({ int16_t _let441 = CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)], 395)].ab_double_type; int16_t power__t_434 = _let441; ({ int16_t _let442 = CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)], 395)].ab_double_filter; int16_t power__f_435 = _let442; ({ int16_t _let443 = s->card[_ix(power__p_431, 2) * 4]; int16_t power__c_436 = _let443; ({ bool _let444 = ((((s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)] >= 0) && (power__t_434 >= 0)) && (power__c_436 >= 0)) && ((power__f_435 < 0) || (CARDS__rows[_ix(power__c_436, 395)].type == power__f_435))); bool power__on_437 = _let444; ({ int8_t _let445[8]; for (int32_t _i446 = 0; _i446 < 8; _i446++) _let445[_i446] = s->energy[_ix(power__p_431, 2) * 32 + _i446]; int8_t power__held_438[8]; memcpy(power__held_438, _let445, sizeof power__held_438); ((int8_t)(_wadd(power__held_438[_i433], ((power__on_437 && (TYPE_IDS[_i433] == power__t_434)) ? power__held_438[_i433] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_439[8]; memcpy(extra_energy__held_439, _let432, sizeof extra_energy__held_439); ({ int8_t _let447[8]; for (int32_t _i448 = 0; _i448 < 8; _i448++) _let447[_i448] = ({ int32_t _let449 = extra_energy__r_429; int32_t attack_cost__r_440 = _let449; (_i448 == 0 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_grass : (_i448 == 1 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_fire : (_i448 == 2 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_water : (_i448 == 3 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_lightning : (_i448 == 4 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_psychic : (_i448 == 5 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_fighting : (_i448 == 6 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_metal))))))); }); int8_t extra_energy__cost_441[8]; memcpy(extra_energy__cost_441, _let447, sizeof extra_energy__cost_441); ({ int32_t _let450 = _wsub(_wsub(({ int32_t _r452 = 0; for (int32_t _j451 = 0; _j451 < 8; _j451++) _r452 = _wadd(_r452, extra_energy__held_439[_j451]); _r452; }), ((int32_t)(extra_energy__held_439[_ix(extra_energy__t_430, 8)]))), _wsub(({ int32_t _r455 = 0; for (int32_t _j454 = 0; _j454 < 8; _j454++) _r455 = _wadd(_r455, extra_energy__cost_441[_j454]); _r455; }), ((int32_t)(extra_energy__cost_441[_ix(extra_energy__t_430, 8)])))); int32_t extra_energy__others_442 = _let450; _wsub(_wsub(((int32_t)(extra_energy__held_439[_ix(extra_energy__t_430, 8)])), ((int32_t)(extra_energy__cost_441[_ix(extra_energy__t_430, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_429, 790)].cost_colorless)), extra_energy__others_442), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_424, 790)].bonus_n))) || ((holds__c_422 == 5) && (s->damage[_ix(holds__o_427, 2) * 4] > 0))) || ((holds__c_422 == 6) && (s->damage[_ix(holds__p_423, 2) * 4] > 0))) || ((holds__c_422 == 7) && s->poisoned[_ix(holds__o_427, 2)])) || ((holds__c_422 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_427, 2) * 4], 395)].ex)) || (((holds__c_422 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_423, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                discard_random__q_443 = attack_effects__o_247;
-                for (int32_t _i457 = 0; _i457 < 8; _i457++) discard_random__held_444[_i457] = s->energy[_ix(discard_random__q_443, 2) * 32 + _i457];
-                discard_random__x_445 = _roll(random_word_at(key, 4), ({ int32_t _r459 = 0; for (int32_t _j458 = 0; _j458 < 8; _j458++) _r459 = _wadd(_r459, discard_random__held_444[_j458]); _r459; }));
-                discard_random__t_448 = ({ int32_t _lo461 = 0; int32_t _r467 = 0; int32_t _best469 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_446 = _lo461, _end462 = 8; discard_random__u_446 < _end462; discard_random__u_446++) { int32_t _x468 = ((int32_t)((({ int32_t _lo463 = 0; int32_t _r465 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_447 = _lo463, _end464 = 8; discard_random__v_447 < _end464; discard_random__v_447++) _r465 = _wadd(_r465, ((discard_random__v_447 <= discard_random__u_446) ? ((int32_t)(discard_random__held_444[discard_random__v_447])) : 0)); _r465; }) > discard_random__x_445))); if (discard_random__u_446 == _lo461 || _x468 > _best469) { _best469 = _x468; _r467 = discard_random__u_446; } } _r467; });
-                if ((({ int32_t _r471 = 0; for (int32_t _j470 = 0; _j470 < 8; _j470++) _r471 = _wadd(_r471, discard_random__held_444[_j470]); _r471; }) > 0)) {
-                    int32_t _w473 = _wx(discard_random__q_443, 2);
-                    int32_t _w474 = _wx(discard_random__t_448, 8);
-                    if (_w473 >= 0 && _w474 >= 0) {
-                        s->energy[_w473 * 32 + 0 * 8 + _w474] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_443, 2) * 32 + _ix(discard_random__t_448, 8)], 1)));
-                    }
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_all > 0)) {
-                for (int32_t _i475 = 0; _i475 < 64; _i475++) discard_random_in_play__flat_449[_i475] = s->energy[(_i475) / 32 * 32 + ((_i475) / 8) % 4 * 8 + ((_i475)) % 8];
-                discard_random_in_play__x_450 = _roll(random_word_at(key, 5), ({ int32_t _r477 = 0; for (int32_t _j476 = 0; _j476 < 64; _j476++) _r477 = _wadd(_r477, discard_random_in_play__flat_449[_j476]); _r477; }));
-                discard_random_in_play__u_453 = ({ int32_t _lo479 = 0; int32_t _r485 = 0; int32_t _best487 = 0; for (int32_t discard_random_in_play__w_451 = _lo479, _end480 = 64; discard_random_in_play__w_451 < _end480; discard_random_in_play__w_451++) { int32_t _x486 = ((int32_t)((({ int32_t _lo481 = 0; int32_t _r483 = 0; for (int32_t discard_random_in_play__v_452 = _lo481, _end482 = 64; discard_random_in_play__v_452 < _end482; discard_random_in_play__v_452++) _r483 = _wadd(_r483, ((discard_random_in_play__v_452 <= discard_random_in_play__w_451) ? ((int32_t)(discard_random_in_play__flat_449[discard_random_in_play__v_452])) : 0)); _r483; }) > discard_random_in_play__x_450))); if (discard_random_in_play__w_451 == _lo479 || _x486 > _best487) { _best487 = _x486; _r485 = discard_random_in_play__w_451; } } _r485; });
-                if ((({ int32_t _r489 = 0; for (int32_t _j488 = 0; _j488 < 64; _j488++) _r489 = _wadd(_r489, discard_random_in_play__flat_449[_j488]); _r489; }) > 0)) {
-                    int32_t _w491 = _wx(_floordiv(discard_random_in_play__u_453, 32), 2);
-                    int32_t _w492 = _wx(_pymod(_floordiv(discard_random_in_play__u_453, 8), 4), 4);
-                    int32_t _w493 = _wx(_pymod(discard_random_in_play__u_453, 8), 8);
-                    if (_w491 >= 0 && _w492 >= 0 && _w493 >= 0) {
-                        s->energy[_w491 * 32 + _w492 * 8 + _w493] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_453, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_453, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_453, 8), 8)], 1)));
-                    }
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n > 0)) {
-                int32_t _w494 = _wx(attack_effects__p_241, 2);
-                int32_t _w495 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8);
-                if (_w494 >= 0 && _w495 >= 0) {
-                    s->energy[_w494 * 32 + 0 * 8 + _w495] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n)));
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw > 0)) {
-                draw_cards__p_454 = attack_effects__p_241;
-                draw_cards__n_455 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw;
-                draw_cards__have_456 = s->hand_count[_ix(draw_cards__p_454, 2)];
-                draw_cards__k_457 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_455, s->deck_count[_ix(draw_cards__p_454, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_456))))));
-                int32_t _w496 = _wx(draw_cards__p_454, 2);
-                if (_w496 >= 0) {
-                    {
-                        int16_t _t497[10];
-                        for (int32_t _i498 = 0; _i498 < 10; _i498++) _t497[_i498] = (((HAND_SLOTS[_i498] >= draw_cards__have_456) && (HAND_SLOTS[_i498] < ((int8_t)(_wadd(draw_cards__have_456, draw_cards__k_457))))) ? s->deck[_ix(draw_cards__p_454, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i498], draw_cards__have_456), 0), 19), 20)] : s->hand[_ix(draw_cards__p_454, 2) * 10 + _i498]);
-                        memcpy(s->hand + _w496 * 10, _t497, sizeof _t497);
-                    }
-                }
-                int32_t _w499 = _wx(draw_cards__p_454, 2);
-                if (_w499 >= 0) {
-                    {
-                        int16_t _t500[20];
-                        for (int32_t _i501 = 0; _i501 < 20; _i501++) _t500[_i501] = ((_wadd(DECK_SLOTS[_i501], draw_cards__k_457) < 20) ? s->deck[_ix(draw_cards__p_454, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i501], draw_cards__k_457), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w499 * 20, _t500, sizeof _t500);
-                    }
-                }
-                int32_t _w502 = _wx(draw_cards__p_454, 2);
-                if (_w502 >= 0) {
-                    s->hand_count[_w502] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_454, 2)], draw_cards__k_457)));
-                }
-                int32_t _w503 = _wx(draw_cards__p_454, 2);
-                if (_w503 >= 0) {
-                    s->deck_count[_w503] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_454, 2)], draw_cards__k_457)));
-                }
-            }
-            if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_n > 0)) {
-                search_deck__p_458 = attack_effects__p_241;
-                search_deck__to_bench_459 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_bench;
-                search_deck__ftype_460 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_type;
-                search_deck__fgroup_461 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_group;
-                search_deck__fstage_462 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_stage;
-                for (int32_t _i504 = 0; _i504 < 20; _i504++) search_deck__d_463[_i504] = s->deck[_ix(search_deck__p_458, 2) * 20 + _i504];
-                search_deck__i_464 = ({ bool _m505[20]; for (int32_t _j506 = 0; _j506 < 20; _j506++) _m505[_j506] = (((((search_deck__d_463[_j506] >= 0) && (CARDS__rows[_ix(search_deck__d_463[_j506], 395)].kind == 0)) && ((search_deck__ftype_460 < 0) || (CARDS__rows[_ix(search_deck__d_463[_j506], 395)].type == search_deck__ftype_460))) && ((search_deck__fgroup_461 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_463[_j506], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_461)))), 2) == 1))) && ((search_deck__fstage_462 < 0) || (CARDS__rows[_ix(search_deck__d_463[_j506], 395)].stage == search_deck__fstage_462))); _choose(random_word_at(key, 6), _m505, 20); });
-                search_deck__room_466 = (search_deck__to_bench_459 ? ({ int32_t _lo507 = 1; bool _r509 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_465 = _lo507, _end508 = 4; search_deck__bs_465 < _end508; search_deck__bs_465++) if ((s->card[_ix(search_deck__p_458, 2) * 4 + search_deck__bs_465] < 0)) { _r509 = true; break; } _r509; }) : (s->hand_count[_ix(search_deck__p_458, 2)] < 10));
-                if (((search_deck__i_464 >= 0) && search_deck__room_466)) {
-                    search_deck__c_467 = s->deck[_ix(search_deck__p_458, 2) * 20 + _ix(search_deck__i_464, 20)];
-                    int32_t _w511 = _wx(search_deck__p_458, 2);
-                    if (_w511 >= 0) {
-                        {
-                            int16_t _t512[20];
-                            for (int32_t _i513 = 0; _i513 < 20; _i513++) _t512[_i513] = s->deck[_ix(search_deck__p_458, 2) * 20 + _i513];
-                            _remove_int16(_t512, 20, search_deck__i_464);
-                            _shuffle_int16(_t512, 20, fold_in(key, 24));
-                            memcpy(s->deck + _w511 * 20, _t512, sizeof _t512);
-                        }
-                    }
-                    int32_t _w514 = _wx(search_deck__p_458, 2);
-                    if (_w514 >= 0) {
-                        s->deck_count[_w514] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_458, 2)], 1)));
-                    }
-                    if (search_deck__to_bench_459) {
-                        put_in_play__p_469 = search_deck__p_458;
-                        put_in_play__slot_470 = ({ int32_t _lo515 = 1; int32_t _r517 = 0; int32_t _best519 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_468 = _lo515, _end516 = 4; search_deck__bs_468 < _end516; search_deck__bs_468++) { int32_t _x518 = ((int32_t)((s->card[_ix(search_deck__p_458, 2) * 4 + search_deck__bs_468] < 0))); if (search_deck__bs_468 == _lo515 || _x518 > _best519) { _best519 = _x518; _r517 = search_deck__bs_468; } } _r517; });
-                        put_in_play__c_471 = search_deck__c_467;
-                        int32_t _w520 = _wx(put_in_play__p_469, 2);
-                        int32_t _w521 = _wx(put_in_play__slot_470, 4);
-                        if (_w520 >= 0 && _w521 >= 0) {
-                            s->card[_w520 * 4 + _w521] = put_in_play__c_471;
-                        }
-                        int32_t _w522 = _wx(put_in_play__p_469, 2);
-                        int32_t _w523 = _wx(put_in_play__slot_470, 4);
-                        if (_w522 >= 0 && _w523 >= 0) {
-                            s->damage[_w522 * 4 + _w523] = ((int16_t)(0));
-                        }
-                        int32_t _w524 = _wx(put_in_play__p_469, 2);
-                        int32_t _w525 = _wx(put_in_play__slot_470, 4);
-                        if (_w524 >= 0 && _w525 >= 0) {
-                            {
-                                int8_t *_d = s->energy + _w524 * 32 + _w525 * 8;
-                                for (int32_t _i526 = 0; _i526 < 8; _i526++) _d[_i526] = ((int8_t)(0));
-                            }
-                        }
-                        int32_t _w527 = _wx(put_in_play__p_469, 2);
-                        int32_t _w528 = _wx(put_in_play__slot_470, 4);
-                        if (_w527 >= 0 && _w528 >= 0) {
-                            s->entered[_w527 * 4 + _w528] = ((int8_t)(s->turn));
-                        }
-                        int32_t _w529 = _wx(put_in_play__p_469, 2);
-                        int32_t _w530 = _wx(put_in_play__slot_470, 4);
-                        if (_w529 >= 0 && _w530 >= 0) {
-                            {
-                                int16_t *_d = s->under + _w529 * 8 + _w530 * 2;
-                                for (int32_t _i531 = 0; _i531 < 2; _i531++) _d[_i531] = ((int16_t)((-1)));
-                            }
-                        }
-                        int32_t _w532 = _wx(put_in_play__p_469, 2);
-                        int32_t _w533 = _wx(put_in_play__slot_470, 4);
-                        if (_w532 >= 0 && _w533 >= 0) {
-                            s->used_ability[_w532 * 4 + _w533] = false;
-                        }
-                    } else {
-                        int32_t _w534 = _wx(search_deck__p_458, 2);
-                        if (_w534 >= 0) {
-                            _push_int16(s->hand + _w534 * 10, 10, search_deck__c_467);
-                        }
-                        int32_t _w535 = _wx(search_deck__p_458, 2);
-                        if (_w535 >= 0) {
-                            s->hand_count[_w535] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_458, 2)], 1)));
-                        }
-                    }
-                }
-            }
-            if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_hand) {
-                shuffle_hand_in__p_472 = attack_effects__p_241;
-                shuffle_hand_in__dc_473 = s->deck_count[_ix(shuffle_hand_in__p_472, 2)];
-                for (int32_t _i536 = 0; _i536 < 20; _i536++) shuffle_hand_in__merged_474[_i536] = ((DECK_SLOTS[_i536] < shuffle_hand_in__dc_473) ? s->deck[_ix(shuffle_hand_in__p_472, 2) * 20 + _i536] : s->hand[_ix(shuffle_hand_in__p_472, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i536], shuffle_hand_in__dc_473), 0), 9), 10)]);
-                int32_t _w537 = _wx(shuffle_hand_in__p_472, 2);
-                if (_w537 >= 0) {
-                    {
-                        int16_t *_d = s->deck + _w537 * 20;
-                        for (int32_t _i538 = 0; _i538 < 20; _i538++) _d[_i538] = ((DECK_SLOTS[_i538] < ((int8_t)(_wadd(shuffle_hand_in__dc_473, s->hand_count[_ix(shuffle_hand_in__p_472, 2)])))) ? shuffle_hand_in__merged_474[_i538] : ((int16_t)((-1))));
-                        _shuffle_int16(_d, 20, fold_in(key, 25));
-                    }
-                }
-                int32_t _w539 = _wx(shuffle_hand_in__p_472, 2);
-                if (_w539 >= 0) {
-                    s->deck_count[_w539] = ((int8_t)(_wadd(shuffle_hand_in__dc_473, s->hand_count[_ix(shuffle_hand_in__p_472, 2)])));
-                }
-                int32_t _w540 = _wx(shuffle_hand_in__p_472, 2);
-                if (_w540 >= 0) {
-                    {
-                        int16_t _t541[10];
-                        for (int32_t _i542 = 0; _i542 < 10; _i542++) _t541[_i542] = ((HAND_SLOTS[_i542] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_472, 2) * 10 + _i542]);
-                        memcpy(s->hand + _w540 * 10, _t541, sizeof _t541);
-                    }
-                }
-                int32_t _w543 = _wx(shuffle_hand_in__p_472, 2);
-                if (_w543 >= 0) {
-                    s->hand_count[_w543] = ((int8_t)(0));
-                }
-            }
-            if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].reveal_hand) {
-                int32_t _w544 = _wx(attack_effects__p_241, 2);
-                if (_w544 >= 0) {
-                    {
-                        int16_t *_d = s->seen + _w544 * 10;
-                        for (int32_t _i545 = 0; _i545 < 10; _i545++) _d[_i545] = s->hand[_ix(attack_effects__o_247, 2) * 10 + _i545];
-                    }
-                }
-            }
-            if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw_opp_hand) {
-                draw_cards__p_475 = attack_effects__p_241;
-                draw_cards__n_476 = s->hand_count[_ix(attack_effects__o_247, 2)];
-                draw_cards__have_477 = s->hand_count[_ix(draw_cards__p_475, 2)];
-                draw_cards__k_478 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_476, s->deck_count[_ix(draw_cards__p_475, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_477))))));
-                int32_t _w546 = _wx(draw_cards__p_475, 2);
-                if (_w546 >= 0) {
-                    {
-                        int16_t _t547[10];
-                        for (int32_t _i548 = 0; _i548 < 10; _i548++) _t547[_i548] = (((HAND_SLOTS[_i548] >= draw_cards__have_477) && (HAND_SLOTS[_i548] < ((int8_t)(_wadd(draw_cards__have_477, draw_cards__k_478))))) ? s->deck[_ix(draw_cards__p_475, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i548], draw_cards__have_477), 0), 19), 20)] : s->hand[_ix(draw_cards__p_475, 2) * 10 + _i548]);
-                        memcpy(s->hand + _w546 * 10, _t547, sizeof _t547);
-                    }
-                }
-                int32_t _w549 = _wx(draw_cards__p_475, 2);
-                if (_w549 >= 0) {
-                    {
-                        int16_t _t550[20];
-                        for (int32_t _i551 = 0; _i551 < 20; _i551++) _t550[_i551] = ((_wadd(DECK_SLOTS[_i551], draw_cards__k_478) < 20) ? s->deck[_ix(draw_cards__p_475, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i551], draw_cards__k_478), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w549 * 20, _t550, sizeof _t550);
-                    }
-                }
-                int32_t _w552 = _wx(draw_cards__p_475, 2);
-                if (_w552 >= 0) {
-                    s->hand_count[_w552] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_475, 2)], draw_cards__k_478)));
-                }
-                int32_t _w553 = _wx(draw_cards__p_475, 2);
-                if (_w553 >= 0) {
-                    s->deck_count[_w553] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_475, 2)], draw_cards__k_478)));
-                }
-            }
-            for (int32_t _i554 = 0; _i554 < 2; _i554++) for (int32_t _i555 = 0; _i555 < 4; _i555++) knockouts__ko_479[_i554 * 4 + _i555] = ((s->card[_i554 * 4 + _i555] >= 0) && (s->damage[_i554 * 4 + _i555] >= CARDS__rows[_ix(s->card[_i554 * 4 + _i555], 395)].hp));
-            for (int32_t _i556 = 0; _i556 < 2; _i556++) for (int32_t _i557 = 0; _i557 < 4; _i557++) knockouts__ko_cards_480[_i556 * 4 + _i557] = (knockouts__ko_479[_i556 * 4 + _i557] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i556 * 4 + _i557], 395)].stage))) : 0);
-            {
-                int8_t _t558[2];
-                for (int32_t _i559 = 0; _i559 < 2; _i559++) _t558[_i559] = ((int8_t)(_wadd(s->discard_count[_i559], (_i559 == 0 ? ({ int32_t _r561 = 0; for (int32_t _j560 = 0; _j560 < 4; _j560++) _r561 = _wadd(_r561, knockouts__ko_cards_480[_j560]); _r561; }) : ({ int32_t _r564 = 0; for (int32_t _j563 = 0; _j563 < 4; _j563++) _r564 = _wadd(_r564, knockouts__ko_cards_480[1 * 4 + _j563]); _r564; })))));
-                memcpy(s->discard_count, _t558, sizeof _t558);
-            }
-            for (int32_t knockouts__q_481 = 0, _end566 = 2; knockouts__q_481 < _end566; knockouts__q_481++) {
-                for (int32_t knockouts__ks_482 = 0, _end567 = 4; knockouts__ks_482 < _end567; knockouts__ks_482++) {
-                    if (knockouts__ko_479[knockouts__q_481 * 4 + knockouts__ks_482]) {
-                        _push_int16(s->discard + knockouts__q_481 * 20, 20, s->card[knockouts__q_481 * 4 + knockouts__ks_482]);
-                        for (int32_t knockouts__u_483 = 0, _end568 = 2; knockouts__u_483 < _end568; knockouts__u_483++) {
-                            if ((s->under[knockouts__q_481 * 8 + knockouts__ks_482 * 2 + knockouts__u_483] >= 0)) {
-                                _push_int16(s->discard + knockouts__q_481 * 20, 20, s->under[knockouts__q_481 * 8 + knockouts__ks_482 * 2 + knockouts__u_483]);
-                            }
-                        }
-                    }
-                }
-            }
-            for (int32_t _i569 = 0; _i569 < 2; _i569++) for (int32_t _i570 = 0; _i570 < 4; _i570++) knockouts__ko_value_484[_i569 * 4 + _i570] = (knockouts__ko_479[_i569 * 4 + _i570] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i569 * 4 + _i570], 395)].ex))) : 0);
-            {
-                int8_t _t571[2];
-                for (int32_t _i572 = 0; _i572 < 2; _i572++) _t571[_i572] = ((int8_t)(_wadd(s->points[_i572], (_i572 == 0 ? ({ int32_t _r574 = 0; for (int32_t _j573 = 0; _j573 < 4; _j573++) _r574 = _wadd(_r574, knockouts__ko_value_484[1 * 4 + _j573]); _r574; }) : ({ int32_t _r577 = 0; for (int32_t _j576 = 0; _j576 < 4; _j576++) _r577 = _wadd(_r577, knockouts__ko_value_484[_j576]); _r577; })))));
-                memcpy(s->points, _t571, sizeof _t571);
-            }
-            if (true) {
-                {
-                    int16_t _t579[2];
-                    for (int32_t _i580 = 0; _i580 < 2; _i580++) _t579[_i580] = ((_i580 == 0 ? ({ bool _r582 = false; for (int32_t _j581 = 0; _j581 < 4; _j581++) if (knockouts__ko_479[_j581]) { _r582 = true; break; } _r582; }) : ({ bool _r585 = false; for (int32_t _j584 = 0; _j584 < 4; _j584++) if (knockouts__ko_479[1 * 4 + _j584]) { _r585 = true; break; } _r585; })) ? s->turn : s->ko_turn[_i580]);
-                    memcpy(s->ko_turn, _t579, sizeof _t579);
-                }
-            }
-            {
-                int16_t _t587[8];
-                for (int32_t _i588 = 0; _i588 < 2; _i588++) for (int32_t _i589 = 0; _i589 < 4; _i589++) _t587[_i588 * 4 + _i589] = (knockouts__ko_479[_i588 * 4 + _i589] ? ((int16_t)((-1))) : s->card[_i588 * 4 + _i589]);
-                memcpy(s->card, _t587, sizeof _t587);
-            }
-            {
-                int16_t _t590[8];
-                for (int32_t _i591 = 0; _i591 < 2; _i591++) for (int32_t _i592 = 0; _i592 < 4; _i592++) _t590[_i591 * 4 + _i592] = (knockouts__ko_479[_i591 * 4 + _i592] ? ((int16_t)(0)) : s->damage[_i591 * 4 + _i592]);
-                memcpy(s->damage, _t590, sizeof _t590);
-            }
-            {
-                int8_t _t593[64];
-                for (int32_t _i594 = 0; _i594 < 2; _i594++) for (int32_t _i595 = 0; _i595 < 4; _i595++) for (int32_t _i596 = 0; _i596 < 8; _i596++) _t593[_i594 * 32 + _i595 * 8 + _i596] = (knockouts__ko_479[(_i594 * 4 + _i595) / 4 * 4 + ((_i594 * 4 + _i595)) % 4] ? ((int8_t)(0)) : s->energy[_i594 * 32 + _i595 * 8 + _i596]);
-                memcpy(s->energy, _t593, sizeof _t593);
-            }
-            {
-                int8_t _t597[8];
-                for (int32_t _i598 = 0; _i598 < 2; _i598++) for (int32_t _i599 = 0; _i599 < 4; _i599++) _t597[_i598 * 4 + _i599] = (knockouts__ko_479[_i598 * 4 + _i599] ? ((int8_t)(0)) : s->entered[_i598 * 4 + _i599]);
-                memcpy(s->entered, _t597, sizeof _t597);
-            }
-            {
-                int16_t _t600[16];
-                for (int32_t _i601 = 0; _i601 < 2; _i601++) for (int32_t _i602 = 0; _i602 < 4; _i602++) for (int32_t _i603 = 0; _i603 < 2; _i603++) _t600[_i601 * 8 + _i602 * 2 + _i603] = (knockouts__ko_479[(_i601 * 4 + _i602) / 4 * 4 + ((_i601 * 4 + _i602)) % 4] ? ((int16_t)((-1))) : s->under[_i601 * 8 + _i602 * 2 + _i603]);
-                memcpy(s->under, _t600, sizeof _t600);
-            }
-            {
-                bool _t604[8];
-                for (int32_t _i605 = 0; _i605 < 2; _i605++) for (int32_t _i606 = 0; _i606 < 4; _i606++) _t604[_i605 * 4 + _i606] = (s->used_ability[_i605 * 4 + _i606] && (!knockouts__ko_479[_i605 * 4 + _i606]));
-                memcpy(s->used_ability, _t604, sizeof _t604);
-            }
-            knockouts__ko_active_485[0] = knockouts__ko_479[0];
-            knockouts__ko_active_485[1] = knockouts__ko_479[1 * 4];
-            {
-                bool _t607[2];
-                for (int32_t _i608 = 0; _i608 < 2; _i608++) _t607[_i608] = (s->poisoned[_i608] && (!knockouts__ko_active_485[_i608]));
-                memcpy(s->poisoned, _t607, sizeof _t607);
-            }
-            {
-                bool _t609[2];
-                for (int32_t _i610 = 0; _i610 < 2; _i610++) _t609[_i610] = (s->burned[_i610] && (!knockouts__ko_active_485[_i610]));
-                memcpy(s->burned, _t609, sizeof _t609);
-            }
-            {
-                int8_t _t611[2];
-                for (int32_t _i612 = 0; _i612 < 2; _i612++) _t611[_i612] = (knockouts__ko_active_485[_i612] ? ((int8_t)(0)) : s->condition[_i612]);
-                memcpy(s->condition, _t611, sizeof _t611);
-            }
-            knockouts__has_bench_488[0] = ({ int32_t _lo613 = 1; bool _r615 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_486 = _lo613, _end614 = 4; knockouts__ks_486 < _end614; knockouts__ks_486++) if ((s->card[knockouts__ks_486] >= 0)) { _r615 = true; break; } _r615; });
-            knockouts__has_bench_488[1] = ({ int32_t _lo617 = 1; bool _r619 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_487 = _lo617, _end618 = 4; knockouts__ks_487 < _end618; knockouts__ks_487++) if ((s->card[1 * 4 + knockouts__ks_487] >= 0)) { _r619 = true; break; } _r619; });
-            {
-                bool _t621[2];
-                for (int32_t _i622 = 0; _i622 < 2; _i622++) _t621[_i622] = (s->promote_pending[_i622] || (knockouts__ko_active_485[_i622] && knockouts__has_bench_488[_i622]));
-                memcpy(s->promote_pending, _t621, sizeof _t621);
-            }
-            for (int32_t _i623 = 0; _i623 < 2; _i623++) knockouts__won_489[_i623] = ((s->points[_i623] >= 3) || (_i623 == 0 ? (knockouts__ko_active_485[1] && (!knockouts__has_bench_488[1])) : (knockouts__ko_active_485[0] && (!knockouts__has_bench_488[0]))));
-            if ((knockouts__won_489[0] && knockouts__won_489[1])) {
-                memset(s->rewards, 0, sizeof s->rewards);
-                s->terminated = true;
-                s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_489[0] || knockouts__won_489[1])) {
-                _win(s, (knockouts__won_489[0] ? 0 : 1));
-                s->terminated = true;
-                s->phase = ((int8_t)(3));
-            }
         }
     }
-    if ((s->choice__pending == 0)) {
+    if (((s->choice__pending == 0) && (choice__resume <= 3))) {
         end_of_turn__p_490 = s->current_player;
         int32_t _w624 = _wx(end_of_turn__p_490, 2);
         if (_w624 >= 0) {
@@ -5823,14 +5882,18 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key)
     }
 }
 
-static void effect_use_ability(State *s, int32_t slot, Key key)
+static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__option)
 {
-    int32_t choice__mover = 0;
+    int32_t choice__resume = 0;
+    int32_t slot__arg = 0;
     int32_t p_ = 0;
     int32_t o = 0;
     int16_t c = 0;
-    bool choice__options_4[4] = {0};
     int32_t t = 0;
+    int32_t b = 0;
+    bool choice__test_5 = 0;
+    int32_t choice__mover = 0;
+    bool choice__options_4[4] = {0};
     int32_t swap_active__p_542 = 0;
     int32_t swap_active__b_543 = 0;
     int32_t swap_active__perm_544[4] = {0};
@@ -5845,129 +5908,146 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
     bool knockouts__has_bench_557[2] = {0};
     bool knockouts__won_558[2] = {0};
     bool choice__options_5[4] = {0};
-    int32_t b = 0;
     int32_t swap_active__p_559 = 0;
     int32_t swap_active__b_560 = 0;
     int32_t swap_active__perm_561[4] = {0};
     int32_t clear_conditions__p_562 = 0;
-    choice__mover = s->current_player;
-    p_ = s->current_player;
-    o = _wsub(1, p_);
-    c = s->card[_ix(p_, 2) * 4 + slot];
-    int32_t _w1 = _wx(p_, 2);
-    if (_w1 >= 0) {
-        s->used_ability[_w1 * 4 + slot] = true;
+    choice__resume = s->choice__pending;
+    s->choice__pending = 0;
+    s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
+    slot__arg = ((choice__resume != 0) ? s->choice__slot : slot);
+    p_ = s->choice__p;
+    o = s->choice__o;
+    c = s->choice__c;
+    t = 0;
+    b = 0;
+    choice__test_5 = false;
+    if ((choice__resume == 0)) {
+        choice__mover = s->current_player;
+        p_ = s->current_player;
+        o = _wsub(1, p_);
+        c = s->card[_ix(p_, 2) * 4 + _ix(slot__arg, 4)];
+        int32_t _w1 = _wx(p_, 2);
+        int32_t _w2 = _wx(slot__arg, 4);
+        if (_w1 >= 0 && _w2 >= 0) {
+            s->used_ability[_w1 * 4 + _w2] = true;
+        }
     }
-    for (int32_t _i2 = 0; _i2 < 4; _i2++) choice__options_4[_i2] = ({ int32_t _let3 = p_; int32_t ability_targets__p_534 = _let3; ({ int32_t _let4 = slot; int32_t ability_targets__slot_535 = _let4; ({ int32_t _let5 = _wsub(1, ability_targets__p_534); int32_t ability_targets__o_536 = _let5; ({ int16_t _let6 = s->card[_ix(ability_targets__p_534, 2) * 4 + _ix(ability_targets__slot_535, 4)]; int16_t ability_targets__c_537 = _let6; ({ bool _let7[4]; for (int32_t _i8 = 0; _i8 < 4; _i8++) _let7[_i8] = (s->card[_ix(ability_targets__o_536, 2) * 4 + _i8] >= 0); bool ability_targets__theirs_538[4]; memcpy(ability_targets__theirs_538, _let7, sizeof ability_targets__theirs_538); ({ bool _let9[4]; for (int32_t _i10 = 0; _i10 < 4; _i10++) _let9[_i10] = ((ability_targets__theirs_538[_i10] && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_536, 2) * 4 + _i10], 395)].kind == 0)) && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_536, 2) * 4 + _i10], 395)].stage == CARDS__rows[_ix(ability_targets__c_537, 395)].ab_gust_stage)); bool ability_targets__staged_539[4]; memcpy(ability_targets__staged_539, _let9, sizeof ability_targets__staged_539); ({ int16_t _let11 = ((int16_t)(_imin(_imax(CARDS__rows[_ix(ability_targets__c_537, 395)].ab_move_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_540 = _let11; ({ bool _let12[4]; for (int32_t _i13 = 0; _i13 < 4; _i13++) _let12[_i13] = (((s->card[_ix(ability_targets__p_534, 2) * 4 + _i13] >= 0) && (CARDS__rows[_ix(s->card[_ix(ability_targets__p_534, 2) * 4 + _i13], 395)].type == CARDS__rows[_ix(ability_targets__c_537, 395)].ab_move_filter)) && (_i13 == 0 ? (s->energy[_ix(ability_targets__p_534, 2) * 32 + _ix(ability_targets__t_540, 8)] > 0) : (_i13 == 1 ? (s->energy[_ix(ability_targets__p_534, 2) * 32 + 1 * 8 + _ix(ability_targets__t_540, 8)] > 0) : (_i13 == 2 ? (s->energy[_ix(ability_targets__p_534, 2) * 32 + 2 * 8 + _ix(ability_targets__t_540, 8)] > 0) : (s->energy[_ix(ability_targets__p_534, 2) * 32 + 3 * 8 + _ix(ability_targets__t_540, 8)] > 0))))); bool ability_targets__wet_541[4]; memcpy(ability_targets__wet_541, _let12, sizeof ability_targets__wet_541); (CARDS__rows[_ix(ability_targets__c_537, 395)].ab_gust ? (ability_targets__staged_539[_i2] && BENCH_MASK[_i2]) : (CARDS__rows[_ix(ability_targets__c_537, 395)].ab_drive_off ? (ability_targets__theirs_538[_i2] && BENCH_MASK[_i2]) : ((CARDS__rows[_ix(ability_targets__c_537, 395)].ab_snipe > 0) ? ability_targets__theirs_538[_i2] : ((CARDS__rows[_ix(ability_targets__c_537, 395)].ab_move_type >= 0) ? (ability_targets__wet_541[_i2] && BENCH_MASK[_i2]) : false)))); }); }); }); }); }); }); }); });
-    t = (-1);
-    if (({ bool _r15 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (choice__options_4[_j14]) { _r15 = true; break; } _r15; })) {
-        s->choice__slot = slot;
-        s->choice__p = p_;
-        s->choice__o = o;
-        s->choice__c = c;
-        for (int32_t _i17 = 0; _i17 < 20; _i17++) s->choice__mask[_i17] = (_i17 < 4 ? choice__options_4[_i17] : (_i17 < 5 ? false : (_i17 < 6 ? false : (_i17 < 7 ? false : (_i17 < 8 ? false : (_i17 < 9 ? false : (_i17 < 10 ? false : (_i17 < 11 ? false : (_i17 < 12 ? false : (_i17 < 13 ? false : (_i17 < 14 ? false : (_i17 < 15 ? false : (_i17 < 16 ? false : (_i17 < 17 ? false : (_i17 < 18 ? false : (_i17 < 19 ? false : false))))))))))))))));
-        s->choice__player = s->current_player;
-        s->current_player = (CARDS__rows[_ix(c, 395)].ab_drive_off ? o : p_);
-        s->choice__pending = 4;
+    if ((choice__resume == 4)) {
+        t = choice__option;
+    } else if ((choice__resume == 0)) {
+        for (int32_t _i3 = 0; _i3 < 4; _i3++) choice__options_4[_i3] = ({ int32_t _let4 = p_; int32_t ability_targets__p_534 = _let4; ({ int32_t _let5 = slot__arg; int32_t ability_targets__slot_535 = _let5; ({ int32_t _let6 = _wsub(1, ability_targets__p_534); int32_t ability_targets__o_536 = _let6; ({ int16_t _let7 = s->card[_ix(ability_targets__p_534, 2) * 4 + _ix(ability_targets__slot_535, 4)]; int16_t ability_targets__c_537 = _let7; ({ bool _let8[4]; for (int32_t _i9 = 0; _i9 < 4; _i9++) _let8[_i9] = (s->card[_ix(ability_targets__o_536, 2) * 4 + _i9] >= 0); bool ability_targets__theirs_538[4]; memcpy(ability_targets__theirs_538, _let8, sizeof ability_targets__theirs_538); ({ bool _let10[4]; for (int32_t _i11 = 0; _i11 < 4; _i11++) _let10[_i11] = ((ability_targets__theirs_538[_i11] && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_536, 2) * 4 + _i11], 395)].kind == 0)) && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_536, 2) * 4 + _i11], 395)].stage == CARDS__rows[_ix(ability_targets__c_537, 395)].ab_gust_stage)); bool ability_targets__staged_539[4]; memcpy(ability_targets__staged_539, _let10, sizeof ability_targets__staged_539); ({ int16_t _let12 = ((int16_t)(_imin(_imax(CARDS__rows[_ix(ability_targets__c_537, 395)].ab_move_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_540 = _let12; ({ bool _let13[4]; for (int32_t _i14 = 0; _i14 < 4; _i14++) _let13[_i14] = (((s->card[_ix(ability_targets__p_534, 2) * 4 + _i14] >= 0) && (CARDS__rows[_ix(s->card[_ix(ability_targets__p_534, 2) * 4 + _i14], 395)].type == CARDS__rows[_ix(ability_targets__c_537, 395)].ab_move_filter)) && (_i14 == 0 ? (s->energy[_ix(ability_targets__p_534, 2) * 32 + _ix(ability_targets__t_540, 8)] > 0) : (_i14 == 1 ? (s->energy[_ix(ability_targets__p_534, 2) * 32 + 1 * 8 + _ix(ability_targets__t_540, 8)] > 0) : (_i14 == 2 ? (s->energy[_ix(ability_targets__p_534, 2) * 32 + 2 * 8 + _ix(ability_targets__t_540, 8)] > 0) : (s->energy[_ix(ability_targets__p_534, 2) * 32 + 3 * 8 + _ix(ability_targets__t_540, 8)] > 0))))); bool ability_targets__wet_541[4]; memcpy(ability_targets__wet_541, _let13, sizeof ability_targets__wet_541); (CARDS__rows[_ix(ability_targets__c_537, 395)].ab_gust ? (ability_targets__staged_539[_i3] && BENCH_MASK[_i3]) : (CARDS__rows[_ix(ability_targets__c_537, 395)].ab_drive_off ? (ability_targets__theirs_538[_i3] && BENCH_MASK[_i3]) : ((CARDS__rows[_ix(ability_targets__c_537, 395)].ab_snipe > 0) ? ability_targets__theirs_538[_i3] : ((CARDS__rows[_ix(ability_targets__c_537, 395)].ab_move_type >= 0) ? (ability_targets__wet_541[_i3] && BENCH_MASK[_i3]) : false)))); }); }); }); }); }); }); }); });
+        if (({ bool _r16 = false; for (int32_t _j15 = 0; _j15 < 4; _j15++) if (choice__options_4[_j15]) { _r16 = true; break; } _r16; })) {
+            s->choice__slot = slot__arg;
+            s->choice__p = p_;
+            s->choice__o = o;
+            s->choice__c = c;
+            for (int32_t _i18 = 0; _i18 < 20; _i18++) s->choice__mask[_i18] = (_i18 < 4 ? choice__options_4[_i18] : (_i18 < 5 ? false : (_i18 < 6 ? false : (_i18 < 7 ? false : (_i18 < 8 ? false : (_i18 < 9 ? false : (_i18 < 10 ? false : (_i18 < 11 ? false : (_i18 < 12 ? false : (_i18 < 13 ? false : (_i18 < 14 ? false : (_i18 < 15 ? false : (_i18 < 16 ? false : (_i18 < 17 ? false : (_i18 < 18 ? false : (_i18 < 19 ? false : false))))))))))))))));
+            s->choice__player = s->current_player;
+            s->current_player = (CARDS__rows[_ix(c, 395)].ab_drive_off ? o : p_);
+            s->choice__pending = 4;
+        } else {
+            t = (-1);
+        }
     }
-    if ((s->choice__pending == 0)) {
+    if (((s->choice__pending == 0) && (choice__resume <= 4))) {
         if ((CARDS__rows[_ix(c, 395)].ab_heal_all > 0)) {
-            int32_t _w18 = _wx(p_, 2);
-            if (_w18 >= 0) {
+            int32_t _w19 = _wx(p_, 2);
+            if (_w19 >= 0) {
                 {
-                    int16_t _t19[4];
-                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = ((s->damage[_ix(p_, 2) * 4 + _i20] > CARDS__rows[_ix(c, 395)].ab_heal_all) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i20], CARDS__rows[_ix(c, 395)].ab_heal_all))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w18 * 4, _t19, sizeof _t19);
+                    int16_t _t20[4];
+                    for (int32_t _i21 = 0; _i21 < 4; _i21++) _t20[_i21] = ((s->damage[_ix(p_, 2) * 4 + _i21] > CARDS__rows[_ix(c, 395)].ab_heal_all) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i21], CARDS__rows[_ix(c, 395)].ab_heal_all))) : ((int16_t)(0)));
+                    memcpy(s->damage + _w19 * 4, _t20, sizeof _t20);
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_gust || CARDS__rows[_ix(c, 395)].ab_drive_off) && (t >= 0))) {
             swap_active__p_542 = o;
             swap_active__b_543 = t;
-            for (int32_t _i21 = 0; _i21 < 4; _i21++) swap_active__perm_544[_i21] = SWAP[_ix(swap_active__b_543, 4) * 4 + _i21];
-            int32_t _w22 = _wx(swap_active__p_542, 2);
-            if (_w22 >= 0) {
+            for (int32_t _i22 = 0; _i22 < 4; _i22++) swap_active__perm_544[_i22] = SWAP[_ix(swap_active__b_543, 4) * 4 + _i22];
+            int32_t _w23 = _wx(swap_active__p_542, 2);
+            if (_w23 >= 0) {
                 {
-                    int16_t _t23[4];
-                    for (int32_t _i24 = 0; _i24 < 4; _i24++) _t23[_i24] = s->card[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i24], 4)];
-                    memcpy(s->card + _w22 * 4, _t23, sizeof _t23);
+                    int16_t _t24[4];
+                    for (int32_t _i25 = 0; _i25 < 4; _i25++) _t24[_i25] = s->card[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i25], 4)];
+                    memcpy(s->card + _w23 * 4, _t24, sizeof _t24);
                 }
             }
-            int32_t _w25 = _wx(swap_active__p_542, 2);
-            if (_w25 >= 0) {
+            int32_t _w26 = _wx(swap_active__p_542, 2);
+            if (_w26 >= 0) {
                 {
-                    int16_t _t26[4];
-                    for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->damage[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i27], 4)];
-                    memcpy(s->damage + _w25 * 4, _t26, sizeof _t26);
+                    int16_t _t27[4];
+                    for (int32_t _i28 = 0; _i28 < 4; _i28++) _t27[_i28] = s->damage[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i28], 4)];
+                    memcpy(s->damage + _w26 * 4, _t27, sizeof _t27);
                 }
             }
-            int32_t _w28 = _wx(swap_active__p_542, 2);
-            if (_w28 >= 0) {
+            int32_t _w29 = _wx(swap_active__p_542, 2);
+            if (_w29 >= 0) {
                 {
-                    int8_t _t29[32];
-                    for (int32_t _i30 = 0; _i30 < 4; _i30++) for (int32_t _i31 = 0; _i31 < 8; _i31++) _t29[_i30 * 8 + _i31] = s->energy[_ix(swap_active__p_542, 2) * 32 + _ix(swap_active__perm_544[_i30], 4) * 8 + _i31];
-                    memcpy(s->energy + _w28 * 32, _t29, sizeof _t29);
+                    int8_t _t30[32];
+                    for (int32_t _i31 = 0; _i31 < 4; _i31++) for (int32_t _i32 = 0; _i32 < 8; _i32++) _t30[_i31 * 8 + _i32] = s->energy[_ix(swap_active__p_542, 2) * 32 + _ix(swap_active__perm_544[_i31], 4) * 8 + _i32];
+                    memcpy(s->energy + _w29 * 32, _t30, sizeof _t30);
                 }
             }
-            int32_t _w32 = _wx(swap_active__p_542, 2);
-            if (_w32 >= 0) {
+            int32_t _w33 = _wx(swap_active__p_542, 2);
+            if (_w33 >= 0) {
                 {
-                    int8_t _t33[4];
-                    for (int32_t _i34 = 0; _i34 < 4; _i34++) _t33[_i34] = s->entered[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i34], 4)];
-                    memcpy(s->entered + _w32 * 4, _t33, sizeof _t33);
+                    int8_t _t34[4];
+                    for (int32_t _i35 = 0; _i35 < 4; _i35++) _t34[_i35] = s->entered[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i35], 4)];
+                    memcpy(s->entered + _w33 * 4, _t34, sizeof _t34);
                 }
             }
-            int32_t _w35 = _wx(swap_active__p_542, 2);
-            if (_w35 >= 0) {
+            int32_t _w36 = _wx(swap_active__p_542, 2);
+            if (_w36 >= 0) {
                 {
-                    int16_t _t36[8];
-                    for (int32_t _i37 = 0; _i37 < 4; _i37++) for (int32_t _i38 = 0; _i38 < 2; _i38++) _t36[_i37 * 2 + _i38] = s->under[_ix(swap_active__p_542, 2) * 8 + _ix(swap_active__perm_544[_i37], 4) * 2 + _i38];
-                    memcpy(s->under + _w35 * 8, _t36, sizeof _t36);
+                    int16_t _t37[8];
+                    for (int32_t _i38 = 0; _i38 < 4; _i38++) for (int32_t _i39 = 0; _i39 < 2; _i39++) _t37[_i38 * 2 + _i39] = s->under[_ix(swap_active__p_542, 2) * 8 + _ix(swap_active__perm_544[_i38], 4) * 2 + _i39];
+                    memcpy(s->under + _w36 * 8, _t37, sizeof _t37);
                 }
             }
-            int32_t _w39 = _wx(swap_active__p_542, 2);
-            if (_w39 >= 0) {
+            int32_t _w40 = _wx(swap_active__p_542, 2);
+            if (_w40 >= 0) {
                 {
-                    bool _t40[4];
-                    for (int32_t _i41 = 0; _i41 < 4; _i41++) _t40[_i41] = s->used_ability[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i41], 4)];
-                    memcpy(s->used_ability + _w39 * 4, _t40, sizeof _t40);
+                    bool _t41[4];
+                    for (int32_t _i42 = 0; _i42 < 4; _i42++) _t41[_i42] = s->used_ability[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i42], 4)];
+                    memcpy(s->used_ability + _w40 * 4, _t41, sizeof _t41);
                 }
             }
             clear_conditions__p_545 = swap_active__p_542;
-            int32_t _w42 = _wx(clear_conditions__p_545, 2);
-            if (_w42 >= 0) {
-                s->poisoned[_w42] = false;
-            }
             int32_t _w43 = _wx(clear_conditions__p_545, 2);
             if (_w43 >= 0) {
-                s->burned[_w43] = false;
+                s->poisoned[_w43] = false;
             }
             int32_t _w44 = _wx(clear_conditions__p_545, 2);
             if (_w44 >= 0) {
-                s->condition[_w44] = ((int8_t)(0));
+                s->burned[_w44] = false;
             }
             int32_t _w45 = _wx(clear_conditions__p_545, 2);
             if (_w45 >= 0) {
+                s->condition[_w45] = ((int8_t)(0));
+            }
+            int32_t _w46 = _wx(clear_conditions__p_545, 2);
+            if (_w46 >= 0) {
                 {
-                    int16_t _t46[8];
-                    for (int32_t _i47 = 0; _i47 < 8; _i47++) _t46[_i47] = (ACTIVE_BOUND[_i47] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_545, 2) * 8 + _i47]);
-                    memcpy(s->lasting_until + _w45 * 8, _t46, sizeof _t46);
+                    int16_t _t47[8];
+                    for (int32_t _i48 = 0; _i48 < 8; _i48++) _t47[_i48] = (ACTIVE_BOUND[_i48] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_545, 2) * 8 + _i48]);
+                    memcpy(s->lasting_until + _w46 * 8, _t47, sizeof _t47);
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_snipe > 0) && (t >= 0))) {
-            int32_t _w48 = _wx(o, 2);
-            int32_t _w49 = _wx(t, 4);
-            if (_w48 >= 0 && _w49 >= 0) {
-                s->damage[_w48 * 4 + _w49] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].ab_snipe)));
+            int32_t _w49 = _wx(o, 2);
+            int32_t _w50 = _wx(t, 4);
+            if (_w49 >= 0 && _w50 >= 0) {
+                s->damage[_w49 * 4 + _w50] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].ab_snipe)));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].ab_attach_type >= 0)) {
-            int32_t _w50 = _wx(p_, 2);
-            int32_t _w51 = _wx((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot), 4);
-            int32_t _w52 = _wx(CARDS__rows[_ix(c, 395)].ab_attach_type, 8);
-            if (_w50 >= 0 && _w51 >= 0 && _w52 >= 0) {
-                s->energy[_w50 * 32 + _w51 * 8 + _w52] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot), 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_attach_type, 8)], 1)));
+            int32_t _w51 = _wx(p_, 2);
+            int32_t _w52 = _wx((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4);
+            int32_t _w53 = _wx(CARDS__rows[_ix(c, 395)].ab_attach_type, 8);
+            if (_w51 >= 0 && _w52 >= 0 && _w53 >= 0) {
+                s->energy[_w51 * 32 + _w52 * 8 + _w53] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_attach_type, 8)], 1)));
             }
         }
         heads = _flip(random_word_at(key, 0));
@@ -5975,66 +6055,66 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
             give_status__q_546 = o;
             give_status__st_547 = CARDS__rows[_ix(c, 395)].ab_status;
             if ((give_status__st_547 == 1)) {
-                int32_t _w53 = _wx(give_status__q_546, 2);
-                if (_w53 >= 0) {
-                    s->poisoned[_w53] = true;
-                }
-            } else if ((give_status__st_547 == 2)) {
                 int32_t _w54 = _wx(give_status__q_546, 2);
                 if (_w54 >= 0) {
-                    s->burned[_w54] = true;
+                    s->poisoned[_w54] = true;
                 }
-            } else if ((give_status__st_547 == 3)) {
+            } else if ((give_status__st_547 == 2)) {
                 int32_t _w55 = _wx(give_status__q_546, 2);
                 if (_w55 >= 0) {
-                    s->condition[_w55] = ((int8_t)(1));
+                    s->burned[_w55] = true;
                 }
-            } else if ((give_status__st_547 == 4)) {
+            } else if ((give_status__st_547 == 3)) {
                 int32_t _w56 = _wx(give_status__q_546, 2);
                 if (_w56 >= 0) {
-                    s->condition[_w56] = ((int8_t)(2));
+                    s->condition[_w56] = ((int8_t)(1));
                 }
-            } else if ((give_status__st_547 == 5)) {
+            } else if ((give_status__st_547 == 4)) {
                 int32_t _w57 = _wx(give_status__q_546, 2);
                 if (_w57 >= 0) {
-                    s->condition[_w57] = ((int8_t)(3));
+                    s->condition[_w57] = ((int8_t)(2));
+                }
+            } else if ((give_status__st_547 == 5)) {
+                int32_t _w58 = _wx(give_status__q_546, 2);
+                if (_w58 >= 0) {
+                    s->condition[_w58] = ((int8_t)(3));
                 }
             }
         }
         if ((CARDS__rows[_ix(c, 395)].ab_look_n > 0)) {
-            int32_t _w58 = _wx(p_, 2);
-            if (_w58 >= 0) {
+            int32_t _w59 = _wx(p_, 2);
+            if (_w59 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w58 * 10;
-                    for (int32_t _i59 = 0; _i59 < 10; _i59++) _d[_i59] = ((HAND_SLOTS[_i59] < CARDS__rows[_ix(c, 395)].ab_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i59], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w59 * 10;
+                    for (int32_t _i60 = 0; _i60 < 10; _i60++) _d[_i60] = ((HAND_SLOTS[_i60] < CARDS__rows[_ix(c, 395)].ab_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i60], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_move_type >= 0) && (t >= 0))) {
-            int32_t _w60 = _wx(p_, 2);
-            int32_t _w61 = _wx(t, 4);
-            int32_t _w62 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w60 >= 0 && _w61 >= 0 && _w62 >= 0) {
-                s->energy[_w60 * 32 + _w61 * 8 + _w62] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
+            int32_t _w61 = _wx(p_, 2);
+            int32_t _w62 = _wx(t, 4);
+            int32_t _w63 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
+            if (_w61 >= 0 && _w62 >= 0 && _w63 >= 0) {
+                s->energy[_w61 * 32 + _w62 * 8 + _w63] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
             }
-            int32_t _w63 = _wx(p_, 2);
-            int32_t _w64 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w63 >= 0 && _w64 >= 0) {
-                s->energy[_w63 * 32 + 0 * 8 + _w64] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
+            int32_t _w64 = _wx(p_, 2);
+            int32_t _w65 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
+            if (_w64 >= 0 && _w65 >= 0) {
+                s->energy[_w64 * 32 + 0 * 8 + _w65] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
             }
         }
-        for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) knockouts__ko_548[_i65 * 4 + _i66] = ((s->card[_i65 * 4 + _i66] >= 0) && (s->damage[_i65 * 4 + _i66] >= CARDS__rows[_ix(s->card[_i65 * 4 + _i66], 395)].hp));
-        for (int32_t _i67 = 0; _i67 < 2; _i67++) for (int32_t _i68 = 0; _i68 < 4; _i68++) knockouts__ko_cards_549[_i67 * 4 + _i68] = (knockouts__ko_548[_i67 * 4 + _i68] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i67 * 4 + _i68], 395)].stage))) : 0);
+        for (int32_t _i66 = 0; _i66 < 2; _i66++) for (int32_t _i67 = 0; _i67 < 4; _i67++) knockouts__ko_548[_i66 * 4 + _i67] = ((s->card[_i66 * 4 + _i67] >= 0) && (s->damage[_i66 * 4 + _i67] >= CARDS__rows[_ix(s->card[_i66 * 4 + _i67], 395)].hp));
+        for (int32_t _i68 = 0; _i68 < 2; _i68++) for (int32_t _i69 = 0; _i69 < 4; _i69++) knockouts__ko_cards_549[_i68 * 4 + _i69] = (knockouts__ko_548[_i68 * 4 + _i69] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i68 * 4 + _i69], 395)].stage))) : 0);
         {
-            int8_t _t69[2];
-            for (int32_t _i70 = 0; _i70 < 2; _i70++) _t69[_i70] = ((int8_t)(_wadd(s->discard_count[_i70], (_i70 == 0 ? ({ int32_t _r72 = 0; for (int32_t _j71 = 0; _j71 < 4; _j71++) _r72 = _wadd(_r72, knockouts__ko_cards_549[_j71]); _r72; }) : ({ int32_t _r75 = 0; for (int32_t _j74 = 0; _j74 < 4; _j74++) _r75 = _wadd(_r75, knockouts__ko_cards_549[1 * 4 + _j74]); _r75; })))));
-            memcpy(s->discard_count, _t69, sizeof _t69);
+            int8_t _t70[2];
+            for (int32_t _i71 = 0; _i71 < 2; _i71++) _t70[_i71] = ((int8_t)(_wadd(s->discard_count[_i71], (_i71 == 0 ? ({ int32_t _r73 = 0; for (int32_t _j72 = 0; _j72 < 4; _j72++) _r73 = _wadd(_r73, knockouts__ko_cards_549[_j72]); _r73; }) : ({ int32_t _r76 = 0; for (int32_t _j75 = 0; _j75 < 4; _j75++) _r76 = _wadd(_r76, knockouts__ko_cards_549[1 * 4 + _j75]); _r76; })))));
+            memcpy(s->discard_count, _t70, sizeof _t70);
         }
-        for (int32_t knockouts__q_550 = 0, _end77 = 2; knockouts__q_550 < _end77; knockouts__q_550++) {
-            for (int32_t knockouts__ks_551 = 0, _end78 = 4; knockouts__ks_551 < _end78; knockouts__ks_551++) {
+        for (int32_t knockouts__q_550 = 0, _end78 = 2; knockouts__q_550 < _end78; knockouts__q_550++) {
+            for (int32_t knockouts__ks_551 = 0, _end79 = 4; knockouts__ks_551 < _end79; knockouts__ks_551++) {
                 if (knockouts__ko_548[knockouts__q_550 * 4 + knockouts__ks_551]) {
                     _push_int16(s->discard + knockouts__q_550 * 20, 20, s->card[knockouts__q_550 * 4 + knockouts__ks_551]);
-                    for (int32_t knockouts__u_552 = 0, _end79 = 2; knockouts__u_552 < _end79; knockouts__u_552++) {
+                    for (int32_t knockouts__u_552 = 0, _end80 = 2; knockouts__u_552 < _end80; knockouts__u_552++) {
                         if ((s->under[knockouts__q_550 * 8 + knockouts__ks_551 * 2 + knockouts__u_552] >= 0)) {
                             _push_int16(s->discard + knockouts__q_550 * 20, 20, s->under[knockouts__q_550 * 8 + knockouts__ks_551 * 2 + knockouts__u_552]);
                         }
@@ -6042,74 +6122,74 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
                 }
             }
         }
-        for (int32_t _i80 = 0; _i80 < 2; _i80++) for (int32_t _i81 = 0; _i81 < 4; _i81++) knockouts__ko_value_553[_i80 * 4 + _i81] = (knockouts__ko_548[_i80 * 4 + _i81] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i80 * 4 + _i81], 395)].ex))) : 0);
+        for (int32_t _i81 = 0; _i81 < 2; _i81++) for (int32_t _i82 = 0; _i82 < 4; _i82++) knockouts__ko_value_553[_i81 * 4 + _i82] = (knockouts__ko_548[_i81 * 4 + _i82] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i81 * 4 + _i82], 395)].ex))) : 0);
         {
-            int8_t _t82[2];
-            for (int32_t _i83 = 0; _i83 < 2; _i83++) _t82[_i83] = ((int8_t)(_wadd(s->points[_i83], (_i83 == 0 ? ({ int32_t _r85 = 0; for (int32_t _j84 = 0; _j84 < 4; _j84++) _r85 = _wadd(_r85, knockouts__ko_value_553[1 * 4 + _j84]); _r85; }) : ({ int32_t _r88 = 0; for (int32_t _j87 = 0; _j87 < 4; _j87++) _r88 = _wadd(_r88, knockouts__ko_value_553[_j87]); _r88; })))));
-            memcpy(s->points, _t82, sizeof _t82);
+            int8_t _t83[2];
+            for (int32_t _i84 = 0; _i84 < 2; _i84++) _t83[_i84] = ((int8_t)(_wadd(s->points[_i84], (_i84 == 0 ? ({ int32_t _r86 = 0; for (int32_t _j85 = 0; _j85 < 4; _j85++) _r86 = _wadd(_r86, knockouts__ko_value_553[1 * 4 + _j85]); _r86; }) : ({ int32_t _r89 = 0; for (int32_t _j88 = 0; _j88 < 4; _j88++) _r89 = _wadd(_r89, knockouts__ko_value_553[_j88]); _r89; })))));
+            memcpy(s->points, _t83, sizeof _t83);
         }
         if (false) {
             {
-                int16_t _t90[2];
-                for (int32_t _i91 = 0; _i91 < 2; _i91++) _t90[_i91] = ((_i91 == 0 ? ({ bool _r93 = false; for (int32_t _j92 = 0; _j92 < 4; _j92++) if (knockouts__ko_548[_j92]) { _r93 = true; break; } _r93; }) : ({ bool _r96 = false; for (int32_t _j95 = 0; _j95 < 4; _j95++) if (knockouts__ko_548[1 * 4 + _j95]) { _r96 = true; break; } _r96; })) ? s->turn : s->ko_turn[_i91]);
-                memcpy(s->ko_turn, _t90, sizeof _t90);
+                int16_t _t91[2];
+                for (int32_t _i92 = 0; _i92 < 2; _i92++) _t91[_i92] = ((_i92 == 0 ? ({ bool _r94 = false; for (int32_t _j93 = 0; _j93 < 4; _j93++) if (knockouts__ko_548[_j93]) { _r94 = true; break; } _r94; }) : ({ bool _r97 = false; for (int32_t _j96 = 0; _j96 < 4; _j96++) if (knockouts__ko_548[1 * 4 + _j96]) { _r97 = true; break; } _r97; })) ? s->turn : s->ko_turn[_i92]);
+                memcpy(s->ko_turn, _t91, sizeof _t91);
             }
         }
         {
-            int16_t _t98[8];
-            for (int32_t _i99 = 0; _i99 < 2; _i99++) for (int32_t _i100 = 0; _i100 < 4; _i100++) _t98[_i99 * 4 + _i100] = (knockouts__ko_548[_i99 * 4 + _i100] ? ((int16_t)((-1))) : s->card[_i99 * 4 + _i100]);
-            memcpy(s->card, _t98, sizeof _t98);
+            int16_t _t99[8];
+            for (int32_t _i100 = 0; _i100 < 2; _i100++) for (int32_t _i101 = 0; _i101 < 4; _i101++) _t99[_i100 * 4 + _i101] = (knockouts__ko_548[_i100 * 4 + _i101] ? ((int16_t)((-1))) : s->card[_i100 * 4 + _i101]);
+            memcpy(s->card, _t99, sizeof _t99);
         }
         {
-            int16_t _t101[8];
-            for (int32_t _i102 = 0; _i102 < 2; _i102++) for (int32_t _i103 = 0; _i103 < 4; _i103++) _t101[_i102 * 4 + _i103] = (knockouts__ko_548[_i102 * 4 + _i103] ? ((int16_t)(0)) : s->damage[_i102 * 4 + _i103]);
-            memcpy(s->damage, _t101, sizeof _t101);
+            int16_t _t102[8];
+            for (int32_t _i103 = 0; _i103 < 2; _i103++) for (int32_t _i104 = 0; _i104 < 4; _i104++) _t102[_i103 * 4 + _i104] = (knockouts__ko_548[_i103 * 4 + _i104] ? ((int16_t)(0)) : s->damage[_i103 * 4 + _i104]);
+            memcpy(s->damage, _t102, sizeof _t102);
         }
         {
-            int8_t _t104[64];
-            for (int32_t _i105 = 0; _i105 < 2; _i105++) for (int32_t _i106 = 0; _i106 < 4; _i106++) for (int32_t _i107 = 0; _i107 < 8; _i107++) _t104[_i105 * 32 + _i106 * 8 + _i107] = (knockouts__ko_548[(_i105 * 4 + _i106) / 4 * 4 + ((_i105 * 4 + _i106)) % 4] ? ((int8_t)(0)) : s->energy[_i105 * 32 + _i106 * 8 + _i107]);
-            memcpy(s->energy, _t104, sizeof _t104);
+            int8_t _t105[64];
+            for (int32_t _i106 = 0; _i106 < 2; _i106++) for (int32_t _i107 = 0; _i107 < 4; _i107++) for (int32_t _i108 = 0; _i108 < 8; _i108++) _t105[_i106 * 32 + _i107 * 8 + _i108] = (knockouts__ko_548[(_i106 * 4 + _i107) / 4 * 4 + ((_i106 * 4 + _i107)) % 4] ? ((int8_t)(0)) : s->energy[_i106 * 32 + _i107 * 8 + _i108]);
+            memcpy(s->energy, _t105, sizeof _t105);
         }
         {
-            int8_t _t108[8];
-            for (int32_t _i109 = 0; _i109 < 2; _i109++) for (int32_t _i110 = 0; _i110 < 4; _i110++) _t108[_i109 * 4 + _i110] = (knockouts__ko_548[_i109 * 4 + _i110] ? ((int8_t)(0)) : s->entered[_i109 * 4 + _i110]);
-            memcpy(s->entered, _t108, sizeof _t108);
+            int8_t _t109[8];
+            for (int32_t _i110 = 0; _i110 < 2; _i110++) for (int32_t _i111 = 0; _i111 < 4; _i111++) _t109[_i110 * 4 + _i111] = (knockouts__ko_548[_i110 * 4 + _i111] ? ((int8_t)(0)) : s->entered[_i110 * 4 + _i111]);
+            memcpy(s->entered, _t109, sizeof _t109);
         }
         {
-            int16_t _t111[16];
-            for (int32_t _i112 = 0; _i112 < 2; _i112++) for (int32_t _i113 = 0; _i113 < 4; _i113++) for (int32_t _i114 = 0; _i114 < 2; _i114++) _t111[_i112 * 8 + _i113 * 2 + _i114] = (knockouts__ko_548[(_i112 * 4 + _i113) / 4 * 4 + ((_i112 * 4 + _i113)) % 4] ? ((int16_t)((-1))) : s->under[_i112 * 8 + _i113 * 2 + _i114]);
-            memcpy(s->under, _t111, sizeof _t111);
+            int16_t _t112[16];
+            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) for (int32_t _i115 = 0; _i115 < 2; _i115++) _t112[_i113 * 8 + _i114 * 2 + _i115] = (knockouts__ko_548[(_i113 * 4 + _i114) / 4 * 4 + ((_i113 * 4 + _i114)) % 4] ? ((int16_t)((-1))) : s->under[_i113 * 8 + _i114 * 2 + _i115]);
+            memcpy(s->under, _t112, sizeof _t112);
         }
         {
-            bool _t115[8];
-            for (int32_t _i116 = 0; _i116 < 2; _i116++) for (int32_t _i117 = 0; _i117 < 4; _i117++) _t115[_i116 * 4 + _i117] = (s->used_ability[_i116 * 4 + _i117] && (!knockouts__ko_548[_i116 * 4 + _i117]));
-            memcpy(s->used_ability, _t115, sizeof _t115);
+            bool _t116[8];
+            for (int32_t _i117 = 0; _i117 < 2; _i117++) for (int32_t _i118 = 0; _i118 < 4; _i118++) _t116[_i117 * 4 + _i118] = (s->used_ability[_i117 * 4 + _i118] && (!knockouts__ko_548[_i117 * 4 + _i118]));
+            memcpy(s->used_ability, _t116, sizeof _t116);
         }
         knockouts__ko_active_554[0] = knockouts__ko_548[0];
         knockouts__ko_active_554[1] = knockouts__ko_548[1 * 4];
         {
-            bool _t118[2];
-            for (int32_t _i119 = 0; _i119 < 2; _i119++) _t118[_i119] = (s->poisoned[_i119] && (!knockouts__ko_active_554[_i119]));
-            memcpy(s->poisoned, _t118, sizeof _t118);
+            bool _t119[2];
+            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (s->poisoned[_i120] && (!knockouts__ko_active_554[_i120]));
+            memcpy(s->poisoned, _t119, sizeof _t119);
         }
         {
-            bool _t120[2];
-            for (int32_t _i121 = 0; _i121 < 2; _i121++) _t120[_i121] = (s->burned[_i121] && (!knockouts__ko_active_554[_i121]));
-            memcpy(s->burned, _t120, sizeof _t120);
+            bool _t121[2];
+            for (int32_t _i122 = 0; _i122 < 2; _i122++) _t121[_i122] = (s->burned[_i122] && (!knockouts__ko_active_554[_i122]));
+            memcpy(s->burned, _t121, sizeof _t121);
         }
         {
-            int8_t _t122[2];
-            for (int32_t _i123 = 0; _i123 < 2; _i123++) _t122[_i123] = (knockouts__ko_active_554[_i123] ? ((int8_t)(0)) : s->condition[_i123]);
-            memcpy(s->condition, _t122, sizeof _t122);
+            int8_t _t123[2];
+            for (int32_t _i124 = 0; _i124 < 2; _i124++) _t123[_i124] = (knockouts__ko_active_554[_i124] ? ((int8_t)(0)) : s->condition[_i124]);
+            memcpy(s->condition, _t123, sizeof _t123);
         }
-        knockouts__has_bench_557[0] = ({ int32_t _lo124 = 1; bool _r126 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_555 = _lo124, _end125 = 4; knockouts__ks_555 < _end125; knockouts__ks_555++) if ((s->card[knockouts__ks_555] >= 0)) { _r126 = true; break; } _r126; });
-        knockouts__has_bench_557[1] = ({ int32_t _lo128 = 1; bool _r130 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_556 = _lo128, _end129 = 4; knockouts__ks_556 < _end129; knockouts__ks_556++) if ((s->card[1 * 4 + knockouts__ks_556] >= 0)) { _r130 = true; break; } _r130; });
+        knockouts__has_bench_557[0] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_555 = _lo125, _end126 = 4; knockouts__ks_555 < _end126; knockouts__ks_555++) if ((s->card[knockouts__ks_555] >= 0)) { _r127 = true; break; } _r127; });
+        knockouts__has_bench_557[1] = ({ int32_t _lo129 = 1; bool _r131 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_556 = _lo129, _end130 = 4; knockouts__ks_556 < _end130; knockouts__ks_556++) if ((s->card[1 * 4 + knockouts__ks_556] >= 0)) { _r131 = true; break; } _r131; });
         {
-            bool _t132[2];
-            for (int32_t _i133 = 0; _i133 < 2; _i133++) _t132[_i133] = (s->promote_pending[_i133] || (knockouts__ko_active_554[_i133] && knockouts__has_bench_557[_i133]));
-            memcpy(s->promote_pending, _t132, sizeof _t132);
+            bool _t133[2];
+            for (int32_t _i134 = 0; _i134 < 2; _i134++) _t133[_i134] = (s->promote_pending[_i134] || (knockouts__ko_active_554[_i134] && knockouts__has_bench_557[_i134]));
+            memcpy(s->promote_pending, _t133, sizeof _t133);
         }
-        for (int32_t _i134 = 0; _i134 < 2; _i134++) knockouts__won_558[_i134] = ((s->points[_i134] >= 3) || (_i134 == 0 ? (knockouts__ko_active_554[1] && (!knockouts__has_bench_557[1])) : (knockouts__ko_active_554[0] && (!knockouts__has_bench_557[0]))));
+        for (int32_t _i135 = 0; _i135 < 2; _i135++) knockouts__won_558[_i135] = ((s->points[_i135] >= 3) || (_i135 == 0 ? (knockouts__ko_active_554[1] && (!knockouts__has_bench_557[1])) : (knockouts__ko_active_554[0] && (!knockouts__has_bench_557[0]))));
         if ((knockouts__won_558[0] && knockouts__won_558[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
@@ -6119,92 +6199,100 @@ static void effect_use_ability(State *s, int32_t slot, Key key)
             s->terminated = true;
             s->phase = ((int8_t)(3));
         }
-        if (((s->phase == 1) && s->promote_pending[_ix(o, 2)])) {
-            for (int32_t _i135 = 0; _i135 < 4; _i135++) choice__options_5[_i135] = (BENCH_MASK[_i135] && (s->card[_ix(o, 2) * 4 + _i135] >= 0));
-            b = (-1);
-            if (({ bool _r137 = false; for (int32_t _j136 = 0; _j136 < 4; _j136++) if (choice__options_5[_j136]) { _r137 = true; break; } _r137; })) {
-                s->choice__o = o;
-                for (int32_t _i139 = 0; _i139 < 20; _i139++) s->choice__mask[_i139] = (_i139 < 4 ? choice__options_5[_i139] : (_i139 < 5 ? false : (_i139 < 6 ? false : (_i139 < 7 ? false : (_i139 < 8 ? false : (_i139 < 9 ? false : (_i139 < 10 ? false : (_i139 < 11 ? false : (_i139 < 12 ? false : (_i139 < 13 ? false : (_i139 < 14 ? false : (_i139 < 15 ? false : (_i139 < 16 ? false : (_i139 < 17 ? false : (_i139 < 18 ? false : (_i139 < 19 ? false : false))))))))))))))));
-                s->choice__player = s->current_player;
-                s->current_player = o;
-                s->choice__pending = 5;
+        choice__test_5 = ((s->phase == 1) && s->promote_pending[_ix(o, 2)]);
+    }
+    if ((((s->choice__pending == 0) && (choice__resume <= 4)) || (choice__resume == 5))) {
+        if (((choice__resume == 5) || choice__test_5)) {
+            if ((choice__resume == 5)) {
+                b = choice__option;
+            } else if (((s->choice__pending == 0) && (choice__resume <= 4))) {
+                for (int32_t _i136 = 0; _i136 < 4; _i136++) choice__options_5[_i136] = (BENCH_MASK[_i136] && (s->card[_ix(o, 2) * 4 + _i136] >= 0));
+                if (({ bool _r138 = false; for (int32_t _j137 = 0; _j137 < 4; _j137++) if (choice__options_5[_j137]) { _r138 = true; break; } _r138; })) {
+                    s->choice__o = o;
+                    for (int32_t _i140 = 0; _i140 < 20; _i140++) s->choice__mask[_i140] = (_i140 < 4 ? choice__options_5[_i140] : (_i140 < 5 ? false : (_i140 < 6 ? false : (_i140 < 7 ? false : (_i140 < 8 ? false : (_i140 < 9 ? false : (_i140 < 10 ? false : (_i140 < 11 ? false : (_i140 < 12 ? false : (_i140 < 13 ? false : (_i140 < 14 ? false : (_i140 < 15 ? false : (_i140 < 16 ? false : (_i140 < 17 ? false : (_i140 < 18 ? false : (_i140 < 19 ? false : false))))))))))))))));
+                    s->choice__player = s->current_player;
+                    s->current_player = o;
+                    s->choice__pending = 5;
+                } else {
+                    b = (-1);
+                }
             }
-            if ((s->choice__pending == 0)) {
+            if (((s->choice__pending == 0) && (choice__resume <= 5))) {
                 swap_active__p_559 = o;
                 swap_active__b_560 = b;
-                for (int32_t _i140 = 0; _i140 < 4; _i140++) swap_active__perm_561[_i140] = SWAP[_ix(swap_active__b_560, 4) * 4 + _i140];
-                int32_t _w141 = _wx(swap_active__p_559, 2);
-                if (_w141 >= 0) {
+                for (int32_t _i141 = 0; _i141 < 4; _i141++) swap_active__perm_561[_i141] = SWAP[_ix(swap_active__b_560, 4) * 4 + _i141];
+                int32_t _w142 = _wx(swap_active__p_559, 2);
+                if (_w142 >= 0) {
                     {
-                        int16_t _t142[4];
-                        for (int32_t _i143 = 0; _i143 < 4; _i143++) _t142[_i143] = s->card[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i143], 4)];
-                        memcpy(s->card + _w141 * 4, _t142, sizeof _t142);
+                        int16_t _t143[4];
+                        for (int32_t _i144 = 0; _i144 < 4; _i144++) _t143[_i144] = s->card[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i144], 4)];
+                        memcpy(s->card + _w142 * 4, _t143, sizeof _t143);
                     }
                 }
-                int32_t _w144 = _wx(swap_active__p_559, 2);
-                if (_w144 >= 0) {
+                int32_t _w145 = _wx(swap_active__p_559, 2);
+                if (_w145 >= 0) {
                     {
-                        int16_t _t145[4];
-                        for (int32_t _i146 = 0; _i146 < 4; _i146++) _t145[_i146] = s->damage[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i146], 4)];
-                        memcpy(s->damage + _w144 * 4, _t145, sizeof _t145);
+                        int16_t _t146[4];
+                        for (int32_t _i147 = 0; _i147 < 4; _i147++) _t146[_i147] = s->damage[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i147], 4)];
+                        memcpy(s->damage + _w145 * 4, _t146, sizeof _t146);
                     }
                 }
-                int32_t _w147 = _wx(swap_active__p_559, 2);
-                if (_w147 >= 0) {
+                int32_t _w148 = _wx(swap_active__p_559, 2);
+                if (_w148 >= 0) {
                     {
-                        int8_t _t148[32];
-                        for (int32_t _i149 = 0; _i149 < 4; _i149++) for (int32_t _i150 = 0; _i150 < 8; _i150++) _t148[_i149 * 8 + _i150] = s->energy[_ix(swap_active__p_559, 2) * 32 + _ix(swap_active__perm_561[_i149], 4) * 8 + _i150];
-                        memcpy(s->energy + _w147 * 32, _t148, sizeof _t148);
+                        int8_t _t149[32];
+                        for (int32_t _i150 = 0; _i150 < 4; _i150++) for (int32_t _i151 = 0; _i151 < 8; _i151++) _t149[_i150 * 8 + _i151] = s->energy[_ix(swap_active__p_559, 2) * 32 + _ix(swap_active__perm_561[_i150], 4) * 8 + _i151];
+                        memcpy(s->energy + _w148 * 32, _t149, sizeof _t149);
                     }
                 }
-                int32_t _w151 = _wx(swap_active__p_559, 2);
-                if (_w151 >= 0) {
+                int32_t _w152 = _wx(swap_active__p_559, 2);
+                if (_w152 >= 0) {
                     {
-                        int8_t _t152[4];
-                        for (int32_t _i153 = 0; _i153 < 4; _i153++) _t152[_i153] = s->entered[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i153], 4)];
-                        memcpy(s->entered + _w151 * 4, _t152, sizeof _t152);
+                        int8_t _t153[4];
+                        for (int32_t _i154 = 0; _i154 < 4; _i154++) _t153[_i154] = s->entered[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i154], 4)];
+                        memcpy(s->entered + _w152 * 4, _t153, sizeof _t153);
                     }
                 }
-                int32_t _w154 = _wx(swap_active__p_559, 2);
-                if (_w154 >= 0) {
+                int32_t _w155 = _wx(swap_active__p_559, 2);
+                if (_w155 >= 0) {
                     {
-                        int16_t _t155[8];
-                        for (int32_t _i156 = 0; _i156 < 4; _i156++) for (int32_t _i157 = 0; _i157 < 2; _i157++) _t155[_i156 * 2 + _i157] = s->under[_ix(swap_active__p_559, 2) * 8 + _ix(swap_active__perm_561[_i156], 4) * 2 + _i157];
-                        memcpy(s->under + _w154 * 8, _t155, sizeof _t155);
+                        int16_t _t156[8];
+                        for (int32_t _i157 = 0; _i157 < 4; _i157++) for (int32_t _i158 = 0; _i158 < 2; _i158++) _t156[_i157 * 2 + _i158] = s->under[_ix(swap_active__p_559, 2) * 8 + _ix(swap_active__perm_561[_i157], 4) * 2 + _i158];
+                        memcpy(s->under + _w155 * 8, _t156, sizeof _t156);
                     }
                 }
-                int32_t _w158 = _wx(swap_active__p_559, 2);
-                if (_w158 >= 0) {
+                int32_t _w159 = _wx(swap_active__p_559, 2);
+                if (_w159 >= 0) {
                     {
-                        bool _t159[4];
-                        for (int32_t _i160 = 0; _i160 < 4; _i160++) _t159[_i160] = s->used_ability[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i160], 4)];
-                        memcpy(s->used_ability + _w158 * 4, _t159, sizeof _t159);
+                        bool _t160[4];
+                        for (int32_t _i161 = 0; _i161 < 4; _i161++) _t160[_i161] = s->used_ability[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i161], 4)];
+                        memcpy(s->used_ability + _w159 * 4, _t160, sizeof _t160);
                     }
                 }
                 clear_conditions__p_562 = swap_active__p_559;
-                int32_t _w161 = _wx(clear_conditions__p_562, 2);
-                if (_w161 >= 0) {
-                    s->poisoned[_w161] = false;
-                }
                 int32_t _w162 = _wx(clear_conditions__p_562, 2);
                 if (_w162 >= 0) {
-                    s->burned[_w162] = false;
+                    s->poisoned[_w162] = false;
                 }
                 int32_t _w163 = _wx(clear_conditions__p_562, 2);
                 if (_w163 >= 0) {
-                    s->condition[_w163] = ((int8_t)(0));
+                    s->burned[_w163] = false;
                 }
                 int32_t _w164 = _wx(clear_conditions__p_562, 2);
                 if (_w164 >= 0) {
+                    s->condition[_w164] = ((int8_t)(0));
+                }
+                int32_t _w165 = _wx(clear_conditions__p_562, 2);
+                if (_w165 >= 0) {
                     {
-                        int16_t _t165[8];
-                        for (int32_t _i166 = 0; _i166 < 8; _i166++) _t165[_i166] = (ACTIVE_BOUND[_i166] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_562, 2) * 8 + _i166]);
-                        memcpy(s->lasting_until + _w164 * 8, _t165, sizeof _t165);
+                        int16_t _t166[8];
+                        for (int32_t _i167 = 0; _i167 < 8; _i167++) _t166[_i167] = (ACTIVE_BOUND[_i167] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_562, 2) * 8 + _i167]);
+                        memcpy(s->lasting_until + _w165 * 8, _t166, sizeof _t166);
                     }
                 }
-                int32_t _w167 = _wx(o, 2);
-                if (_w167 >= 0) {
-                    s->promote_pending[_w167] = false;
+                int32_t _w168 = _wx(o, 2);
+                if (_w168 >= 0) {
+                    s->promote_pending[_w168] = false;
                 }
             }
         }
@@ -6356,13 +6444,15 @@ static void effect_promote(State *s, int32_t b, Key key)
     }
 }
 
-static void effect_discard_fossil(State *s, int32_t slot, Key key)
+static void effect_discard_fossil(State *s, int32_t slot, Key key, int32_t choice__option)
 {
     (void)key;  /* no chance here */
-    int32_t choice__mover = 0;
+    int32_t choice__resume = 0;
+    int32_t slot__arg = 0;
     int32_t p_ = 0;
-    bool choice__options_6[4] = {0};
     int32_t b = 0;
+    int32_t choice__mover = 0;
+    bool choice__options_6[4] = {0};
     int32_t swap_active__p_574 = 0;
     int32_t swap_active__b_575 = 0;
     int32_t swap_active__perm_576[4] = {0};
@@ -6372,19 +6462,32 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key)
     int16_t to_discard__c_579 = 0;
     int32_t clear_slot__p_580 = 0;
     int32_t clear_slot__slot_581 = 0;
-    choice__mover = s->current_player;
-    p_ = s->current_player;
-    for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_6[_i1] = ((slot == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
-    b = (-1);
-    if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_6[_j2]) { _r3 = true; break; } _r3; })) {
-        s->choice__slot = slot;
-        s->choice__p = p_;
-        for (int32_t _i5 = 0; _i5 < 20; _i5++) s->choice__mask[_i5] = (_i5 < 4 ? choice__options_6[_i5] : (_i5 < 5 ? false : (_i5 < 6 ? false : (_i5 < 7 ? false : (_i5 < 8 ? false : (_i5 < 9 ? false : (_i5 < 10 ? false : (_i5 < 11 ? false : (_i5 < 12 ? false : (_i5 < 13 ? false : (_i5 < 14 ? false : (_i5 < 15 ? false : (_i5 < 16 ? false : (_i5 < 17 ? false : (_i5 < 18 ? false : (_i5 < 19 ? false : false))))))))))))))));
-        s->choice__player = s->current_player;
-        s->current_player = p_;
-        s->choice__pending = 6;
+    choice__resume = s->choice__pending;
+    s->choice__pending = 0;
+    s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
+    slot__arg = ((choice__resume != 0) ? s->choice__slot : slot);
+    p_ = s->choice__p;
+    b = 0;
+    if ((choice__resume == 0)) {
+        choice__mover = s->current_player;
+        p_ = s->current_player;
     }
-    if ((s->choice__pending == 0)) {
+    if ((choice__resume == 6)) {
+        b = choice__option;
+    } else if ((choice__resume == 0)) {
+        for (int32_t _i1 = 0; _i1 < 4; _i1++) choice__options_6[_i1] = ((slot__arg == 0) ? (BENCH_MASK[_i1] && (s->card[_ix(p_, 2) * 4 + _i1] >= 0)) : false);
+        if (({ bool _r3 = false; for (int32_t _j2 = 0; _j2 < 4; _j2++) if (choice__options_6[_j2]) { _r3 = true; break; } _r3; })) {
+            s->choice__slot = slot__arg;
+            s->choice__p = p_;
+            for (int32_t _i5 = 0; _i5 < 20; _i5++) s->choice__mask[_i5] = (_i5 < 4 ? choice__options_6[_i5] : (_i5 < 5 ? false : (_i5 < 6 ? false : (_i5 < 7 ? false : (_i5 < 8 ? false : (_i5 < 9 ? false : (_i5 < 10 ? false : (_i5 < 11 ? false : (_i5 < 12 ? false : (_i5 < 13 ? false : (_i5 < 14 ? false : (_i5 < 15 ? false : (_i5 < 16 ? false : (_i5 < 17 ? false : (_i5 < 18 ? false : (_i5 < 19 ? false : false))))))))))))))));
+            s->choice__player = s->current_player;
+            s->current_player = p_;
+            s->choice__pending = 6;
+        } else {
+            b = (-1);
+        }
+    }
+    if (((s->choice__pending == 0) && (choice__resume <= 6))) {
         if ((b > 0)) {
             swap_active__p_574 = p_;
             swap_active__b_575 = b;
@@ -6459,7 +6562,7 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key)
                 }
             }
         }
-        gone = ((b > 0) ? b : slot);
+        gone = ((b > 0) ? b : slot__arg);
         to_discard__p_578 = p_;
         to_discard__c_579 = s->card[_ix(p_, 2) * 4 + _ix(gone, 4)];
         int32_t _w33 = _wx(to_discard__p_578, 2);
@@ -6829,2352 +6932,7 @@ static void effect_end_turn(State *s, Key key)
 
 static void effect_choice(State *s, int32_t choice__option, Key key)
 {
-    int32_t choice__resume = 0;
-    int32_t p_ = 0;
-    int32_t o = 0;
-    int16_t c = 0;
-    int32_t t = 0;
-    int32_t heads = 0;
-    bool repeat__going_44 = 0;
-    int32_t swap_active__p_46 = 0;
-    int32_t swap_active__b_47 = 0;
-    int32_t swap_active__perm_48[4] = {0};
-    int32_t clear_conditions__p_49 = 0;
-    int32_t swap_active__p_50 = 0;
-    int32_t swap_active__b_51 = 0;
-    int32_t swap_active__perm_52[4] = {0};
-    int32_t clear_conditions__p_53 = 0;
-    int32_t return_to_hand__p_54 = 0;
-    int32_t return_to_hand__slot_55 = 0;
-    int16_t return_to_hand__held_56[3] = {0};
-    int32_t to_discard__p_58 = 0;
-    int16_t to_discard__c_59 = 0;
-    int32_t clear_slot__p_60 = 0;
-    int32_t clear_slot__slot_61 = 0;
-    int32_t move_to_active__p_62 = 0;
-    int16_t move_to_active__t_63 = 0;
-    int8_t move_to_active__g_64 = 0;
-    int32_t top_to_hand__p_68 = 0;
-    int16_t top_to_hand__t_69 = 0;
-    int8_t top_to_hand__dc_70 = 0;
-    int16_t top_to_hand__top_71 = 0;
-    int32_t draw_cards__p_75 = 0;
-    int8_t draw_cards__n_76 = 0;
-    int8_t draw_cards__have_77 = 0;
-    int8_t draw_cards__k_78 = 0;
-    int32_t search_deck__p_79 = 0;
-    int16_t search_deck__fstage_80 = 0;
-    int16_t search_deck__d_81[20] = {0};
-    int32_t search_deck__i_82 = 0;
-    bool search_deck__room_84 = 0;
-    int16_t search_deck__c_85 = 0;
-    int32_t put_in_play__p_87 = 0;
-    int32_t put_in_play__slot_88 = 0;
-    int16_t put_in_play__c_89 = 0;
-    int32_t shuffle_hand_in__p_90 = 0;
-    int8_t shuffle_hand_in__dc_91 = 0;
-    int16_t shuffle_hand_in__merged_92[20] = {0};
-    int32_t draw_cards__p_93 = 0;
-    int8_t draw_cards__n_94 = 0;
-    int8_t draw_cards__have_95 = 0;
-    int8_t draw_cards__k_96 = 0;
-    bool choice__options_2[20] = {0};
-    int32_t d = 0;
-    int32_t put_in_play__p_98 = 0;
-    int32_t put_in_play__slot_99 = 0;
-    int16_t put_in_play__c_100 = 0;
-    int32_t r = 0;
-    bool first_heads = 0;
-    bool all_heads = 0;
-    int32_t dmg = 0;
-    int32_t pick = 0;
-    int32_t attack_effects__p_241 = 0;
-    int32_t attack_effects__r_242 = 0;
-    int32_t attack_effects__dmg_243 = 0;
-    bool attack_effects__first_heads_244 = 0;
-    bool attack_effects__all_heads_245 = 0;
-    int32_t attack_effects__pick_246 = 0;
-    int32_t attack_effects__o_247 = 0;
-    bool attack_effects__exposed_249 = 0;
-    int32_t hit__p_250 = 0;
-    int32_t hit__q_251 = 0;
-    int32_t hit__slot_252 = 0;
-    int16_t hit__x_253 = 0;
-    bool hit__weak_254 = 0;
-    int32_t hit__d_261 = 0;
-    int32_t swap_active__p_262 = 0;
-    int32_t swap_active__b_263 = 0;
-    int32_t swap_active__perm_264[4] = {0};
-    int32_t clear_conditions__p_265 = 0;
-    int32_t swap_active__p_266 = 0;
-    int32_t swap_active__b_267 = 0;
-    int32_t swap_active__perm_268[4] = {0};
-    int32_t clear_conditions__p_269 = 0;
-    int32_t attack_effects__j_271 = 0;
-    int32_t hit__p_272 = 0;
-    int32_t hit__q_273 = 0;
-    int32_t hit__slot_274 = 0;
-    int16_t hit__x_275 = 0;
-    bool hit__weak_276 = 0;
-    int32_t hit__d_283 = 0;
-    int32_t attack_effects__j_305 = 0;
-    int32_t to_discard__p_306 = 0;
-    int16_t to_discard__c_307 = 0;
-    int32_t shuffle_defender__q_329 = 0;
-    int16_t shuffle_defender__held_330[3] = {0};
-    int32_t clear_slot__p_332 = 0;
-    int32_t clear_conditions__p_333 = 0;
-    int16_t attack_effects__k_335 = 0;
-    bool attack_effects__on_defender_336 = 0;
-    int32_t lasting__p_358 = 0;
-    int16_t lasting__k_359 = 0;
-    int16_t lasting__n_360 = 0;
-    int32_t lasting__q_361 = 0;
-    int32_t hit__p_363 = 0;
-    int32_t hit__q_364 = 0;
-    int32_t hit__slot_365 = 0;
-    int16_t hit__x_366 = 0;
-    bool hit__weak_367 = 0;
-    int32_t hit__d_374 = 0;
-    int32_t give_status__q_396 = 0;
-    int16_t give_status__st_397 = 0;
-    int32_t discard_typed__p_419 = 0;
-    int16_t discard_typed__t_420 = 0;
-    int8_t discard_typed__n_421 = 0;
-    int32_t discard_random__q_443 = 0;
-    int8_t discard_random__held_444[8] = {0};
-    int32_t discard_random__x_445 = 0;
-    int32_t discard_random__t_448 = 0;
-    int8_t discard_random_in_play__flat_449[64] = {0};
-    int32_t discard_random_in_play__x_450 = 0;
-    int32_t discard_random_in_play__u_453 = 0;
-    int32_t draw_cards__p_454 = 0;
-    int8_t draw_cards__n_455 = 0;
-    int8_t draw_cards__have_456 = 0;
-    int8_t draw_cards__k_457 = 0;
-    int32_t search_deck__p_458 = 0;
-    bool search_deck__to_bench_459 = 0;
-    int16_t search_deck__ftype_460 = 0;
-    int8_t search_deck__fgroup_461 = 0;
-    int16_t search_deck__fstage_462 = 0;
-    int16_t search_deck__d_463[20] = {0};
-    int32_t search_deck__i_464 = 0;
-    bool search_deck__room_466 = 0;
-    int16_t search_deck__c_467 = 0;
-    int32_t put_in_play__p_469 = 0;
-    int32_t put_in_play__slot_470 = 0;
-    int16_t put_in_play__c_471 = 0;
-    int32_t shuffle_hand_in__p_472 = 0;
-    int8_t shuffle_hand_in__dc_473 = 0;
-    int16_t shuffle_hand_in__merged_474[20] = {0};
-    int32_t draw_cards__p_475 = 0;
-    int8_t draw_cards__n_476 = 0;
-    int8_t draw_cards__have_477 = 0;
-    int8_t draw_cards__k_478 = 0;
-    bool knockouts__ko_479[8] = {0};
-    int32_t knockouts__ko_cards_480[8] = {0};
-    int32_t knockouts__ko_value_484[8] = {0};
-    bool knockouts__ko_active_485[2] = {0};
-    bool knockouts__has_bench_488[2] = {0};
-    bool knockouts__won_489[2] = {0};
-    int32_t end_of_turn__p_490 = 0;
-    int32_t checkup__q_491 = 0;
-    int32_t checkup__owner_492 = 0;
-    int32_t checkup__q_493 = 0;
-    int32_t checkup__owner_494 = 0;
-    bool knockouts__ko_495[8] = {0};
-    int32_t knockouts__ko_cards_496[8] = {0};
-    int32_t knockouts__ko_value_500[8] = {0};
-    bool knockouts__ko_active_501[2] = {0};
-    bool knockouts__has_bench_504[2] = {0};
-    bool knockouts__won_505[2] = {0};
-    int32_t start_turn__p_506 = 0;
-    int32_t draw_cards__p_507 = 0;
-    int8_t draw_cards__have_508 = 0;
-    int8_t draw_cards__k_509 = 0;
-    int32_t slot = 0;
-    int32_t swap_active__p_542 = 0;
-    int32_t swap_active__b_543 = 0;
-    int32_t swap_active__perm_544[4] = {0};
-    int32_t clear_conditions__p_545 = 0;
-    bool heads_bool168 = 0;
-    int32_t give_status__q_546 = 0;
-    int16_t give_status__st_547 = 0;
-    bool knockouts__ko_548[8] = {0};
-    int32_t knockouts__ko_cards_549[8] = {0};
-    int32_t knockouts__ko_value_553[8] = {0};
-    bool knockouts__ko_active_554[2] = {0};
-    bool knockouts__has_bench_557[2] = {0};
-    bool knockouts__won_558[2] = {0};
-    bool choice__options_5[4] = {0};
-    int32_t b = 0;
-    int32_t swap_active__p_559 = 0;
-    int32_t swap_active__b_560 = 0;
-    int32_t swap_active__perm_561[4] = {0};
-    int32_t clear_conditions__p_562 = 0;
-    int32_t swap_active__p_574 = 0;
-    int32_t swap_active__b_575 = 0;
-    int32_t swap_active__perm_576[4] = {0};
-    int32_t clear_conditions__p_577 = 0;
-    int32_t gone = 0;
-    int32_t to_discard__p_578 = 0;
-    int16_t to_discard__c_579 = 0;
-    int32_t clear_slot__p_580 = 0;
-    int32_t clear_slot__slot_581 = 0;
-    choice__resume = s->choice__pending;
-    s->choice__pending = 0;
-    s->current_player = s->choice__player;
-    if ((choice__resume == 1)) {
-        p_ = s->choice__p;
-        o = s->choice__o;
-        c = s->choice__c;
-        t = choice__option;
-        if (((CARDS__rows[_ix(c, 395)].t_heal > 0) && (t >= 0))) {
-            int32_t _w1 = _wx(p_, 2);
-            int32_t _w2 = _wx(t, 4);
-            if (_w1 >= 0 && _w2 >= 0) {
-                s->damage[_w1 * 4 + _w2] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].t_heal))), ((int16_t)(0)))));
-            }
-        }
-        heads = 0;
-        if (CARDS__rows[_ix(c, 395)].t_until_tails) {
-            repeat__going_44 = true;
-            for (int32_t repeat__i_45 = 0, _end3 = 16; repeat__i_45 < _end3; repeat__i_45++) {
-                if (repeat__going_44) {
-                    repeat__going_44 = _flip(random_word(fold_in(fold_in(key, 10), (uint32_t)repeat__i_45)));
-                    if (repeat__going_44) {
-                        heads = _wadd(heads, 1);
-                    }
-                }
-            }
-        }
-        if (((CARDS__rows[_ix(c, 395)].t_attach_type >= 0) && (t >= 0))) {
-            int32_t _w4 = _wx(p_, 2);
-            int32_t _w5 = _wx(t, 4);
-            int32_t _w6 = _wx(CARDS__rows[_ix(c, 395)].t_attach_type, 8);
-            if (_w4 >= 0 && _w5 >= 0 && _w6 >= 0) {
-                s->energy[_w4 * 32 + _w5 * 8 + _w6] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].t_attach_type, 8)], _wadd(CARDS__rows[_ix(c, 395)].t_attach_n, heads))));
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_switch_opp && (t >= 0))) {
-            swap_active__p_46 = o;
-            swap_active__b_47 = t;
-            for (int32_t _i7 = 0; _i7 < 4; _i7++) swap_active__perm_48[_i7] = SWAP[_ix(swap_active__b_47, 4) * 4 + _i7];
-            int32_t _w8 = _wx(swap_active__p_46, 2);
-            if (_w8 >= 0) {
-                {
-                    int16_t _t9[4];
-                    for (int32_t _i10 = 0; _i10 < 4; _i10++) _t9[_i10] = s->card[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i10], 4)];
-                    memcpy(s->card + _w8 * 4, _t9, sizeof _t9);
-                }
-            }
-            int32_t _w11 = _wx(swap_active__p_46, 2);
-            if (_w11 >= 0) {
-                {
-                    int16_t _t12[4];
-                    for (int32_t _i13 = 0; _i13 < 4; _i13++) _t12[_i13] = s->damage[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i13], 4)];
-                    memcpy(s->damage + _w11 * 4, _t12, sizeof _t12);
-                }
-            }
-            int32_t _w14 = _wx(swap_active__p_46, 2);
-            if (_w14 >= 0) {
-                {
-                    int8_t _t15[32];
-                    for (int32_t _i16 = 0; _i16 < 4; _i16++) for (int32_t _i17 = 0; _i17 < 8; _i17++) _t15[_i16 * 8 + _i17] = s->energy[_ix(swap_active__p_46, 2) * 32 + _ix(swap_active__perm_48[_i16], 4) * 8 + _i17];
-                    memcpy(s->energy + _w14 * 32, _t15, sizeof _t15);
-                }
-            }
-            int32_t _w18 = _wx(swap_active__p_46, 2);
-            if (_w18 >= 0) {
-                {
-                    int8_t _t19[4];
-                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = s->entered[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i20], 4)];
-                    memcpy(s->entered + _w18 * 4, _t19, sizeof _t19);
-                }
-            }
-            int32_t _w21 = _wx(swap_active__p_46, 2);
-            if (_w21 >= 0) {
-                {
-                    int16_t _t22[8];
-                    for (int32_t _i23 = 0; _i23 < 4; _i23++) for (int32_t _i24 = 0; _i24 < 2; _i24++) _t22[_i23 * 2 + _i24] = s->under[_ix(swap_active__p_46, 2) * 8 + _ix(swap_active__perm_48[_i23], 4) * 2 + _i24];
-                    memcpy(s->under + _w21 * 8, _t22, sizeof _t22);
-                }
-            }
-            int32_t _w25 = _wx(swap_active__p_46, 2);
-            if (_w25 >= 0) {
-                {
-                    bool _t26[4];
-                    for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->used_ability[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i27], 4)];
-                    memcpy(s->used_ability + _w25 * 4, _t26, sizeof _t26);
-                }
-            }
-            clear_conditions__p_49 = swap_active__p_46;
-            int32_t _w28 = _wx(clear_conditions__p_49, 2);
-            if (_w28 >= 0) {
-                s->poisoned[_w28] = false;
-            }
-            int32_t _w29 = _wx(clear_conditions__p_49, 2);
-            if (_w29 >= 0) {
-                s->burned[_w29] = false;
-            }
-            int32_t _w30 = _wx(clear_conditions__p_49, 2);
-            if (_w30 >= 0) {
-                s->condition[_w30] = ((int8_t)(0));
-            }
-            int32_t _w31 = _wx(clear_conditions__p_49, 2);
-            if (_w31 >= 0) {
-                {
-                    int16_t _t32[8];
-                    for (int32_t _i33 = 0; _i33 < 8; _i33++) _t32[_i33] = (ACTIVE_BOUND[_i33] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_49, 2) * 8 + _i33]);
-                    memcpy(s->lasting_until + _w31 * 8, _t32, sizeof _t32);
-                }
-            }
-        }
-        if (((CARDS__rows[_ix(c, 395)].t_return_group >= 0) && (t >= 0))) {
-            swap_active__p_50 = p_;
-            swap_active__b_51 = t;
-            for (int32_t _i34 = 0; _i34 < 4; _i34++) swap_active__perm_52[_i34] = SWAP[_ix(swap_active__b_51, 4) * 4 + _i34];
-            int32_t _w35 = _wx(swap_active__p_50, 2);
-            if (_w35 >= 0) {
-                {
-                    int16_t _t36[4];
-                    for (int32_t _i37 = 0; _i37 < 4; _i37++) _t36[_i37] = s->card[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i37], 4)];
-                    memcpy(s->card + _w35 * 4, _t36, sizeof _t36);
-                }
-            }
-            int32_t _w38 = _wx(swap_active__p_50, 2);
-            if (_w38 >= 0) {
-                {
-                    int16_t _t39[4];
-                    for (int32_t _i40 = 0; _i40 < 4; _i40++) _t39[_i40] = s->damage[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i40], 4)];
-                    memcpy(s->damage + _w38 * 4, _t39, sizeof _t39);
-                }
-            }
-            int32_t _w41 = _wx(swap_active__p_50, 2);
-            if (_w41 >= 0) {
-                {
-                    int8_t _t42[32];
-                    for (int32_t _i43 = 0; _i43 < 4; _i43++) for (int32_t _i44 = 0; _i44 < 8; _i44++) _t42[_i43 * 8 + _i44] = s->energy[_ix(swap_active__p_50, 2) * 32 + _ix(swap_active__perm_52[_i43], 4) * 8 + _i44];
-                    memcpy(s->energy + _w41 * 32, _t42, sizeof _t42);
-                }
-            }
-            int32_t _w45 = _wx(swap_active__p_50, 2);
-            if (_w45 >= 0) {
-                {
-                    int8_t _t46[4];
-                    for (int32_t _i47 = 0; _i47 < 4; _i47++) _t46[_i47] = s->entered[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i47], 4)];
-                    memcpy(s->entered + _w45 * 4, _t46, sizeof _t46);
-                }
-            }
-            int32_t _w48 = _wx(swap_active__p_50, 2);
-            if (_w48 >= 0) {
-                {
-                    int16_t _t49[8];
-                    for (int32_t _i50 = 0; _i50 < 4; _i50++) for (int32_t _i51 = 0; _i51 < 2; _i51++) _t49[_i50 * 2 + _i51] = s->under[_ix(swap_active__p_50, 2) * 8 + _ix(swap_active__perm_52[_i50], 4) * 2 + _i51];
-                    memcpy(s->under + _w48 * 8, _t49, sizeof _t49);
-                }
-            }
-            int32_t _w52 = _wx(swap_active__p_50, 2);
-            if (_w52 >= 0) {
-                {
-                    bool _t53[4];
-                    for (int32_t _i54 = 0; _i54 < 4; _i54++) _t53[_i54] = s->used_ability[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i54], 4)];
-                    memcpy(s->used_ability + _w52 * 4, _t53, sizeof _t53);
-                }
-            }
-            clear_conditions__p_53 = swap_active__p_50;
-            int32_t _w55 = _wx(clear_conditions__p_53, 2);
-            if (_w55 >= 0) {
-                s->poisoned[_w55] = false;
-            }
-            int32_t _w56 = _wx(clear_conditions__p_53, 2);
-            if (_w56 >= 0) {
-                s->burned[_w56] = false;
-            }
-            int32_t _w57 = _wx(clear_conditions__p_53, 2);
-            if (_w57 >= 0) {
-                s->condition[_w57] = ((int8_t)(0));
-            }
-            int32_t _w58 = _wx(clear_conditions__p_53, 2);
-            if (_w58 >= 0) {
-                {
-                    int16_t _t59[8];
-                    for (int32_t _i60 = 0; _i60 < 8; _i60++) _t59[_i60] = (ACTIVE_BOUND[_i60] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_53, 2) * 8 + _i60]);
-                    memcpy(s->lasting_until + _w58 * 8, _t59, sizeof _t59);
-                }
-            }
-            return_to_hand__p_54 = p_;
-            return_to_hand__slot_55 = t;
-            return_to_hand__held_56[0] = s->card[_ix(return_to_hand__p_54, 2) * 4 + _ix(return_to_hand__slot_55, 4)];
-            return_to_hand__held_56[1] = s->under[_ix(return_to_hand__p_54, 2) * 8 + _ix(return_to_hand__slot_55, 4) * 2];
-            return_to_hand__held_56[2] = s->under[_ix(return_to_hand__p_54, 2) * 8 + _ix(return_to_hand__slot_55, 4) * 2 + 1];
-            for (int32_t return_to_hand__i_57 = 0, _end61 = 3; return_to_hand__i_57 < _end61; return_to_hand__i_57++) {
-                if (((return_to_hand__held_56[return_to_hand__i_57] >= 0) && (s->hand_count[_ix(return_to_hand__p_54, 2)] < 10))) {
-                    int32_t _w62 = _wx(return_to_hand__p_54, 2);
-                    if (_w62 >= 0) {
-                        _push_int16(s->hand + _w62 * 10, 10, return_to_hand__held_56[return_to_hand__i_57]);
-                    }
-                    int32_t _w63 = _wx(return_to_hand__p_54, 2);
-                    if (_w63 >= 0) {
-                        s->hand_count[_w63] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_54, 2)], 1)));
-                    }
-                } else if ((return_to_hand__held_56[return_to_hand__i_57] >= 0)) {
-                    to_discard__p_58 = return_to_hand__p_54;
-                    to_discard__c_59 = return_to_hand__held_56[return_to_hand__i_57];
-                    int32_t _w64 = _wx(to_discard__p_58, 2);
-                    if (_w64 >= 0) {
-                        _push_int16(s->discard + _w64 * 20, 20, to_discard__c_59);
-                    }
-                    int32_t _w65 = _wx(to_discard__p_58, 2);
-                    if (_w65 >= 0) {
-                        s->discard_count[_w65] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_58, 2)], 1)));
-                    }
-                }
-            }
-            clear_slot__p_60 = return_to_hand__p_54;
-            clear_slot__slot_61 = return_to_hand__slot_55;
-            int32_t _w66 = _wx(clear_slot__p_60, 2);
-            int32_t _w67 = _wx(clear_slot__slot_61, 4);
-            if (_w66 >= 0 && _w67 >= 0) {
-                s->card[_w66 * 4 + _w67] = ((int16_t)((-1)));
-            }
-            int32_t _w68 = _wx(clear_slot__p_60, 2);
-            int32_t _w69 = _wx(clear_slot__slot_61, 4);
-            if (_w68 >= 0 && _w69 >= 0) {
-                s->damage[_w68 * 4 + _w69] = ((int16_t)(0));
-            }
-            int32_t _w70 = _wx(clear_slot__p_60, 2);
-            int32_t _w71 = _wx(clear_slot__slot_61, 4);
-            if (_w70 >= 0 && _w71 >= 0) {
-                {
-                    int8_t *_d = s->energy + _w70 * 32 + _w71 * 8;
-                    for (int32_t _i72 = 0; _i72 < 8; _i72++) _d[_i72] = ((int8_t)(0));
-                }
-            }
-            int32_t _w73 = _wx(clear_slot__p_60, 2);
-            int32_t _w74 = _wx(clear_slot__slot_61, 4);
-            if (_w73 >= 0 && _w74 >= 0) {
-                s->entered[_w73 * 4 + _w74] = ((int8_t)(0));
-            }
-            int32_t _w75 = _wx(clear_slot__p_60, 2);
-            int32_t _w76 = _wx(clear_slot__slot_61, 4);
-            if (_w75 >= 0 && _w76 >= 0) {
-                {
-                    int16_t *_d = s->under + _w75 * 8 + _w76 * 2;
-                    for (int32_t _i77 = 0; _i77 < 2; _i77++) _d[_i77] = ((int16_t)((-1)));
-                }
-            }
-            int32_t _w78 = _wx(clear_slot__p_60, 2);
-            int32_t _w79 = _wx(clear_slot__slot_61, 4);
-            if (_w78 >= 0 && _w79 >= 0) {
-                s->used_ability[_w78 * 4 + _w79] = false;
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_move_type >= 0)) {
-            move_to_active__p_62 = p_;
-            move_to_active__t_63 = CARDS__rows[_ix(c, 395)].t_move_type;
-            move_to_active__g_64 = CARDS__rows[_ix(c, 395)].t_move_group;
-            for (int32_t move_to_active__bs_65 = 1, _end80 = 4; move_to_active__bs_65 < _end80; move_to_active__bs_65++) {
-                if (((s->card[_ix(move_to_active__p_62, 2) * 4 + move_to_active__bs_65] >= 0) && ({ int16_t _let81 = s->card[_ix(move_to_active__p_62, 2) * 4 + move_to_active__bs_65]; int16_t in_group__c_66 = _let81; ({ int8_t _let82 = move_to_active__g_64; int8_t in_group__g_67 = _let82; ((in_group__g_67 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_66, 395)].groups, _ipow(2, ((int32_t)(in_group__g_67)))), 2) == 1)); }); }))) {
-                    int32_t _w83 = _wx(move_to_active__p_62, 2);
-                    int32_t _w84 = _wx(move_to_active__t_63, 8);
-                    if (_w83 >= 0 && _w84 >= 0) {
-                        s->energy[_w83 * 32 + 0 * 8 + _w84] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_62, 2) * 32 + _ix(move_to_active__t_63, 8)], s->energy[_ix(move_to_active__p_62, 2) * 32 + move_to_active__bs_65 * 8 + _ix(move_to_active__t_63, 8)])));
-                    }
-                    int32_t _w85 = _wx(move_to_active__p_62, 2);
-                    int32_t _w86 = _wx(move_to_active__t_63, 8);
-                    if (_w85 >= 0 && _w86 >= 0) {
-                        s->energy[_w85 * 32 + move_to_active__bs_65 * 8 + _w86] = ((int8_t)(0));
-                    }
-                }
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_taken_cut > 0)) {
-            int32_t _w87 = _wx(p_, 2);
-            if (_w87 >= 0) {
-                s->taken_cut[_w87] = CARDS__rows[_ix(c, 395)].t_taken_cut;
-            }
-            int32_t _w88 = _wx(p_, 2);
-            if (_w88 >= 0) {
-                s->taken_until[_w88] = ((int16_t)(_wadd(s->turn, 1)));
-            }
-        }
-        if (CARDS__rows[_ix(c, 395)].t_reveal_hand) {
-            int32_t _w89 = _wx(p_, 2);
-            if (_w89 >= 0) {
-                {
-                    int16_t *_d = s->seen + _w89 * 10;
-                    for (int32_t _i90 = 0; _i90 < 10; _i90++) _d[_i90] = s->hand[_ix(o, 2) * 10 + _i90];
-                }
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_look_n > 0)) {
-            int32_t _w91 = _wx(p_, 2);
-            if (_w91 >= 0) {
-                {
-                    int16_t *_d = s->seen + _w91 * 10;
-                    for (int32_t _i92 = 0; _i92 < 10; _i92++) _d[_i92] = ((HAND_SLOTS[_i92] < CARDS__rows[_ix(c, 395)].t_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i92], 0), 19), 20)] : ((int16_t)((-1))));
-                }
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_top_type >= 0)) {
-            top_to_hand__p_68 = p_;
-            top_to_hand__t_69 = CARDS__rows[_ix(c, 395)].t_top_type;
-            top_to_hand__dc_70 = s->deck_count[_ix(top_to_hand__p_68, 2)];
-            top_to_hand__top_71 = s->deck[_ix(top_to_hand__p_68, 2) * 20];
-            if ((((top_to_hand__dc_70 > 0) && ({ int16_t _let93 = top_to_hand__top_71; int16_t matches__c_72 = _let93; ({ int16_t _let94 = top_to_hand__t_69; int16_t matches__ftype_73 = _let94; (((((matches__c_72 >= 0) && (CARDS__rows[_ix(matches__c_72, 395)].kind == 0)) && ((matches__ftype_73 < 0) || (CARDS__rows[_ix(matches__c_72, 395)].type == matches__ftype_73))) && (true || ({ int16_t _let95 = matches__c_72; int16_t in_group__c_74 = _let95; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_74, 395)].groups, _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__rows[_ix(matches__c_72, 395)].stage == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_68, 2)] < 10))) {
-                int32_t _w96 = _wx(top_to_hand__p_68, 2);
-                if (_w96 >= 0) {
-                    _remove_int16(s->deck + _w96 * 20, 20, 0);
-                }
-                int32_t _w97 = _wx(top_to_hand__p_68, 2);
-                if (_w97 >= 0) {
-                    s->deck_count[_w97] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_68, 2)], 1)));
-                }
-                int32_t _w98 = _wx(top_to_hand__p_68, 2);
-                if (_w98 >= 0) {
-                    _push_int16(s->hand + _w98 * 10, 10, top_to_hand__top_71);
-                }
-                int32_t _w99 = _wx(top_to_hand__p_68, 2);
-                if (_w99 >= 0) {
-                    s->hand_count[_w99] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_68, 2)], 1)));
-                }
-            } else if ((top_to_hand__dc_70 > 0)) {
-                int32_t _w100 = _wx(top_to_hand__p_68, 2);
-                if (_w100 >= 0) {
-                    {
-                        int16_t _t101[20];
-                        for (int32_t _i102 = 0; _i102 < 20; _i102++) _t101[_i102] = ((DECK_SLOTS[_i102] == ((int8_t)(_wsub(top_to_hand__dc_70, 1)))) ? top_to_hand__top_71 : s->deck[_ix(top_to_hand__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i102], 1), 0), 19), 20)]);
-                        memcpy(s->deck + _w100 * 20, _t101, sizeof _t101);
-                    }
-                }
-                int32_t _w103 = _wx(top_to_hand__p_68, 2);
-                if (_w103 >= 0) {
-                    {
-                        int16_t _t104[20];
-                        for (int32_t _i105 = 0; _i105 < 20; _i105++) _t104[_i105] = ((DECK_SLOTS[_i105] < top_to_hand__dc_70) ? s->deck[_ix(top_to_hand__p_68, 2) * 20 + _i105] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w103 * 20, _t104, sizeof _t104);
-                    }
-                }
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_draw > 0)) {
-            draw_cards__p_75 = p_;
-            draw_cards__n_76 = CARDS__rows[_ix(c, 395)].t_draw;
-            draw_cards__have_77 = s->hand_count[_ix(draw_cards__p_75, 2)];
-            draw_cards__k_78 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_76, s->deck_count[_ix(draw_cards__p_75, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_77))))));
-            int32_t _w106 = _wx(draw_cards__p_75, 2);
-            if (_w106 >= 0) {
-                {
-                    int16_t _t107[10];
-                    for (int32_t _i108 = 0; _i108 < 10; _i108++) _t107[_i108] = (((HAND_SLOTS[_i108] >= draw_cards__have_77) && (HAND_SLOTS[_i108] < ((int8_t)(_wadd(draw_cards__have_77, draw_cards__k_78))))) ? s->deck[_ix(draw_cards__p_75, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i108], draw_cards__have_77), 0), 19), 20)] : s->hand[_ix(draw_cards__p_75, 2) * 10 + _i108]);
-                    memcpy(s->hand + _w106 * 10, _t107, sizeof _t107);
-                }
-            }
-            int32_t _w109 = _wx(draw_cards__p_75, 2);
-            if (_w109 >= 0) {
-                {
-                    int16_t _t110[20];
-                    for (int32_t _i111 = 0; _i111 < 20; _i111++) _t110[_i111] = ((_wadd(DECK_SLOTS[_i111], draw_cards__k_78) < 20) ? s->deck[_ix(draw_cards__p_75, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i111], draw_cards__k_78), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w109 * 20, _t110, sizeof _t110);
-                }
-            }
-            int32_t _w112 = _wx(draw_cards__p_75, 2);
-            if (_w112 >= 0) {
-                s->hand_count[_w112] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_75, 2)], draw_cards__k_78)));
-            }
-            int32_t _w113 = _wx(draw_cards__p_75, 2);
-            if (_w113 >= 0) {
-                s->deck_count[_w113] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_75, 2)], draw_cards__k_78)));
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_search_n > 0)) {
-            search_deck__p_79 = p_;
-            search_deck__fstage_80 = CARDS__rows[_ix(c, 395)].t_search_stage;
-            for (int32_t _i114 = 0; _i114 < 20; _i114++) search_deck__d_81[_i114] = s->deck[_ix(search_deck__p_79, 2) * 20 + _i114];
-            search_deck__i_82 = ({ bool _m115[20]; for (int32_t _j116 = 0; _j116 < 20; _j116++) _m115[_j116] = (((((search_deck__d_81[_j116] >= 0) && (CARDS__rows[_ix(search_deck__d_81[_j116], 395)].kind == 0)) && (true || (CARDS__rows[_ix(search_deck__d_81[_j116], 395)].type == (-1)))) && (true || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_81[_j116], 395)].groups, _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_80 < 0) || (CARDS__rows[_ix(search_deck__d_81[_j116], 395)].stage == search_deck__fstage_80))); _choose(random_word_at(key, 0), _m115, 20); });
-            search_deck__room_84 = (false ? ({ int32_t _lo117 = 1; bool _r119 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_83 = _lo117, _end118 = 4; search_deck__bs_83 < _end118; search_deck__bs_83++) if ((s->card[_ix(search_deck__p_79, 2) * 4 + search_deck__bs_83] < 0)) { _r119 = true; break; } _r119; }) : (s->hand_count[_ix(search_deck__p_79, 2)] < 10));
-            if (((search_deck__i_82 >= 0) && search_deck__room_84)) {
-                search_deck__c_85 = s->deck[_ix(search_deck__p_79, 2) * 20 + _ix(search_deck__i_82, 20)];
-                int32_t _w121 = _wx(search_deck__p_79, 2);
-                if (_w121 >= 0) {
-                    {
-                        int16_t _t122[20];
-                        for (int32_t _i123 = 0; _i123 < 20; _i123++) _t122[_i123] = s->deck[_ix(search_deck__p_79, 2) * 20 + _i123];
-                        _remove_int16(_t122, 20, search_deck__i_82);
-                        _shuffle_int16(_t122, 20, fold_in(key, 12));
-                        memcpy(s->deck + _w121 * 20, _t122, sizeof _t122);
-                    }
-                }
-                int32_t _w124 = _wx(search_deck__p_79, 2);
-                if (_w124 >= 0) {
-                    s->deck_count[_w124] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_79, 2)], 1)));
-                }
-                if (false) {
-                    put_in_play__p_87 = search_deck__p_79;
-                    put_in_play__slot_88 = ({ int32_t _lo125 = 1; int32_t _r127 = 0; int32_t _best129 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_86 = _lo125, _end126 = 4; search_deck__bs_86 < _end126; search_deck__bs_86++) { int32_t _x128 = ((int32_t)((s->card[_ix(search_deck__p_79, 2) * 4 + search_deck__bs_86] < 0))); if (search_deck__bs_86 == _lo125 || _x128 > _best129) { _best129 = _x128; _r127 = search_deck__bs_86; } } _r127; });
-                    put_in_play__c_89 = search_deck__c_85;
-                    int32_t _w130 = _wx(put_in_play__p_87, 2);
-                    int32_t _w131 = _wx(put_in_play__slot_88, 4);
-                    if (_w130 >= 0 && _w131 >= 0) {
-                        s->card[_w130 * 4 + _w131] = put_in_play__c_89;
-                    }
-                    int32_t _w132 = _wx(put_in_play__p_87, 2);
-                    int32_t _w133 = _wx(put_in_play__slot_88, 4);
-                    if (_w132 >= 0 && _w133 >= 0) {
-                        s->damage[_w132 * 4 + _w133] = ((int16_t)(0));
-                    }
-                    int32_t _w134 = _wx(put_in_play__p_87, 2);
-                    int32_t _w135 = _wx(put_in_play__slot_88, 4);
-                    if (_w134 >= 0 && _w135 >= 0) {
-                        {
-                            int8_t *_d = s->energy + _w134 * 32 + _w135 * 8;
-                            for (int32_t _i136 = 0; _i136 < 8; _i136++) _d[_i136] = ((int8_t)(0));
-                        }
-                    }
-                    int32_t _w137 = _wx(put_in_play__p_87, 2);
-                    int32_t _w138 = _wx(put_in_play__slot_88, 4);
-                    if (_w137 >= 0 && _w138 >= 0) {
-                        s->entered[_w137 * 4 + _w138] = ((int8_t)(s->turn));
-                    }
-                    int32_t _w139 = _wx(put_in_play__p_87, 2);
-                    int32_t _w140 = _wx(put_in_play__slot_88, 4);
-                    if (_w139 >= 0 && _w140 >= 0) {
-                        {
-                            int16_t *_d = s->under + _w139 * 8 + _w140 * 2;
-                            for (int32_t _i141 = 0; _i141 < 2; _i141++) _d[_i141] = ((int16_t)((-1)));
-                        }
-                    }
-                    int32_t _w142 = _wx(put_in_play__p_87, 2);
-                    int32_t _w143 = _wx(put_in_play__slot_88, 4);
-                    if (_w142 >= 0 && _w143 >= 0) {
-                        s->used_ability[_w142 * 4 + _w143] = false;
-                    }
-                } else {
-                    int32_t _w144 = _wx(search_deck__p_79, 2);
-                    if (_w144 >= 0) {
-                        _push_int16(s->hand + _w144 * 10, 10, search_deck__c_85);
-                    }
-                    int32_t _w145 = _wx(search_deck__p_79, 2);
-                    if (_w145 >= 0) {
-                        s->hand_count[_w145] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_79, 2)], 1)));
-                    }
-                }
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_retreat_cut > 0)) {
-            s->retreat_cut = ((int8_t)(_wadd(s->retreat_cut, CARDS__rows[_ix(c, 395)].t_retreat_cut)));
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_dealt > 0)) {
-            s->dealt_bonus = CARDS__rows[_ix(c, 395)].t_dealt;
-            s->dealt_group = CARDS__rows[_ix(c, 395)].t_dealt_group;
-        }
-        if (CARDS__rows[_ix(c, 395)].t_shuffle_opp) {
-            shuffle_hand_in__p_90 = o;
-            shuffle_hand_in__dc_91 = s->deck_count[_ix(shuffle_hand_in__p_90, 2)];
-            for (int32_t _i146 = 0; _i146 < 20; _i146++) shuffle_hand_in__merged_92[_i146] = ((DECK_SLOTS[_i146] < shuffle_hand_in__dc_91) ? s->deck[_ix(shuffle_hand_in__p_90, 2) * 20 + _i146] : s->hand[_ix(shuffle_hand_in__p_90, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i146], shuffle_hand_in__dc_91), 0), 9), 10)]);
-            int32_t _w147 = _wx(shuffle_hand_in__p_90, 2);
-            if (_w147 >= 0) {
-                {
-                    int16_t *_d = s->deck + _w147 * 20;
-                    for (int32_t _i148 = 0; _i148 < 20; _i148++) _d[_i148] = ((DECK_SLOTS[_i148] < ((int8_t)(_wadd(shuffle_hand_in__dc_91, s->hand_count[_ix(shuffle_hand_in__p_90, 2)])))) ? shuffle_hand_in__merged_92[_i148] : ((int16_t)((-1))));
-                    _shuffle_int16(_d, 20, fold_in(key, 13));
-                }
-            }
-            int32_t _w149 = _wx(shuffle_hand_in__p_90, 2);
-            if (_w149 >= 0) {
-                s->deck_count[_w149] = ((int8_t)(_wadd(shuffle_hand_in__dc_91, s->hand_count[_ix(shuffle_hand_in__p_90, 2)])));
-            }
-            int32_t _w150 = _wx(shuffle_hand_in__p_90, 2);
-            if (_w150 >= 0) {
-                {
-                    int16_t _t151[10];
-                    for (int32_t _i152 = 0; _i152 < 10; _i152++) _t151[_i152] = ((HAND_SLOTS[_i152] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_90, 2) * 10 + _i152]);
-                    memcpy(s->hand + _w150 * 10, _t151, sizeof _t151);
-                }
-            }
-            int32_t _w153 = _wx(shuffle_hand_in__p_90, 2);
-            if (_w153 >= 0) {
-                s->hand_count[_w153] = ((int8_t)(0));
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].t_draw_opp > 0)) {
-            draw_cards__p_93 = o;
-            draw_cards__n_94 = CARDS__rows[_ix(c, 395)].t_draw_opp;
-            draw_cards__have_95 = s->hand_count[_ix(draw_cards__p_93, 2)];
-            draw_cards__k_96 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_94, s->deck_count[_ix(draw_cards__p_93, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_95))))));
-            int32_t _w154 = _wx(draw_cards__p_93, 2);
-            if (_w154 >= 0) {
-                {
-                    int16_t _t155[10];
-                    for (int32_t _i156 = 0; _i156 < 10; _i156++) _t155[_i156] = (((HAND_SLOTS[_i156] >= draw_cards__have_95) && (HAND_SLOTS[_i156] < ((int8_t)(_wadd(draw_cards__have_95, draw_cards__k_96))))) ? s->deck[_ix(draw_cards__p_93, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i156], draw_cards__have_95), 0), 19), 20)] : s->hand[_ix(draw_cards__p_93, 2) * 10 + _i156]);
-                    memcpy(s->hand + _w154 * 10, _t155, sizeof _t155);
-                }
-            }
-            int32_t _w157 = _wx(draw_cards__p_93, 2);
-            if (_w157 >= 0) {
-                {
-                    int16_t _t158[20];
-                    for (int32_t _i159 = 0; _i159 < 20; _i159++) _t158[_i159] = ((_wadd(DECK_SLOTS[_i159], draw_cards__k_96) < 20) ? s->deck[_ix(draw_cards__p_93, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i159], draw_cards__k_96), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w157 * 20, _t158, sizeof _t158);
-                }
-            }
-            int32_t _w160 = _wx(draw_cards__p_93, 2);
-            if (_w160 >= 0) {
-                s->hand_count[_w160] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_93, 2)], draw_cards__k_96)));
-            }
-            int32_t _w161 = _wx(draw_cards__p_93, 2);
-            if (_w161 >= 0) {
-                s->deck_count[_w161] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_93, 2)], draw_cards__k_96)));
-            }
-        }
-        if (CARDS__rows[_ix(c, 395)].t_revive_opp) {
-            for (int32_t _i162 = 0; _i162 < 20; _i162++) choice__options_2[_i162] = ({ int16_t _let163[20]; for (int32_t _i164 = 0; _i164 < 20; _i164++) _let163[_i164] = s->discard[_ix(o, 2) * 20 + _i164]; int16_t basics_in__zone_97[20]; memcpy(basics_in__zone_97, _let163, sizeof basics_in__zone_97); (((basics_in__zone_97[_i162] >= 0) && (CARDS__rows[_ix(basics_in__zone_97[_i162], 395)].kind == 0)) && (CARDS__rows[_ix(basics_in__zone_97[_i162], 395)].stage == 0)); });
-            d = (-1);
-            if (({ bool _r166 = false; for (int32_t _j165 = 0; _j165 < 20; _j165++) if (choice__options_2[_j165]) { _r166 = true; break; } _r166; })) {
-                s->choice__o = o;
-                for (int32_t _i168 = 0; _i168 < 20; _i168++) s->choice__mask[_i168] = choice__options_2[_i168];
-                s->choice__player = s->current_player;
-                s->current_player = p_;
-                s->choice__pending = 2;
-            }
-            if ((s->choice__pending == 0)) {
-                if ((d >= 0)) {
-                    put_in_play__p_98 = o;
-                    put_in_play__slot_99 = ({ int32_t _lo169 = 1; int32_t _r171 = 0; int32_t _best173 = 0; _Pragma("GCC unroll 3") for (int32_t bs = _lo169, _end170 = 4; bs < _end170; bs++) { int32_t _x172 = ((int32_t)((s->card[_ix(o, 2) * 4 + bs] < 0))); if (bs == _lo169 || _x172 > _best173) { _best173 = _x172; _r171 = bs; } } _r171; });
-                    put_in_play__c_100 = s->discard[_ix(o, 2) * 20 + _ix(d, 20)];
-                    int32_t _w174 = _wx(put_in_play__p_98, 2);
-                    int32_t _w175 = _wx(put_in_play__slot_99, 4);
-                    if (_w174 >= 0 && _w175 >= 0) {
-                        s->card[_w174 * 4 + _w175] = put_in_play__c_100;
-                    }
-                    int32_t _w176 = _wx(put_in_play__p_98, 2);
-                    int32_t _w177 = _wx(put_in_play__slot_99, 4);
-                    if (_w176 >= 0 && _w177 >= 0) {
-                        s->damage[_w176 * 4 + _w177] = ((int16_t)(0));
-                    }
-                    int32_t _w178 = _wx(put_in_play__p_98, 2);
-                    int32_t _w179 = _wx(put_in_play__slot_99, 4);
-                    if (_w178 >= 0 && _w179 >= 0) {
-                        {
-                            int8_t *_d = s->energy + _w178 * 32 + _w179 * 8;
-                            for (int32_t _i180 = 0; _i180 < 8; _i180++) _d[_i180] = ((int8_t)(0));
-                        }
-                    }
-                    int32_t _w181 = _wx(put_in_play__p_98, 2);
-                    int32_t _w182 = _wx(put_in_play__slot_99, 4);
-                    if (_w181 >= 0 && _w182 >= 0) {
-                        s->entered[_w181 * 4 + _w182] = ((int8_t)(s->turn));
-                    }
-                    int32_t _w183 = _wx(put_in_play__p_98, 2);
-                    int32_t _w184 = _wx(put_in_play__slot_99, 4);
-                    if (_w183 >= 0 && _w184 >= 0) {
-                        {
-                            int16_t *_d = s->under + _w183 * 8 + _w184 * 2;
-                            for (int32_t _i185 = 0; _i185 < 2; _i185++) _d[_i185] = ((int16_t)((-1)));
-                        }
-                    }
-                    int32_t _w186 = _wx(put_in_play__p_98, 2);
-                    int32_t _w187 = _wx(put_in_play__slot_99, 4);
-                    if (_w186 >= 0 && _w187 >= 0) {
-                        s->used_ability[_w186 * 4 + _w187] = false;
-                    }
-                    int32_t _w188 = _wx(o, 2);
-                    if (_w188 >= 0) {
-                        _remove_int16(s->discard + _w188 * 20, 20, d);
-                    }
-                    int32_t _w189 = _wx(o, 2);
-                    if (_w189 >= 0) {
-                        s->discard_count[_w189] = ((int8_t)(_wsub(s->discard_count[_ix(o, 2)], 1)));
-                    }
-                }
-            }
-        }
-    } else if ((choice__resume == 2)) {
-        o = s->choice__o;
-        d = choice__option;
-        if ((d >= 0)) {
-            put_in_play__p_98 = o;
-            put_in_play__slot_99 = ({ int32_t _lo190 = 1; int32_t _r192 = 0; int32_t _best194 = 0; _Pragma("GCC unroll 3") for (int32_t bs = _lo190, _end191 = 4; bs < _end191; bs++) { int32_t _x193 = ((int32_t)((s->card[_ix(o, 2) * 4 + bs] < 0))); if (bs == _lo190 || _x193 > _best194) { _best194 = _x193; _r192 = bs; } } _r192; });
-            put_in_play__c_100 = s->discard[_ix(o, 2) * 20 + _ix(d, 20)];
-            int32_t _w195 = _wx(put_in_play__p_98, 2);
-            int32_t _w196 = _wx(put_in_play__slot_99, 4);
-            if (_w195 >= 0 && _w196 >= 0) {
-                s->card[_w195 * 4 + _w196] = put_in_play__c_100;
-            }
-            int32_t _w197 = _wx(put_in_play__p_98, 2);
-            int32_t _w198 = _wx(put_in_play__slot_99, 4);
-            if (_w197 >= 0 && _w198 >= 0) {
-                s->damage[_w197 * 4 + _w198] = ((int16_t)(0));
-            }
-            int32_t _w199 = _wx(put_in_play__p_98, 2);
-            int32_t _w200 = _wx(put_in_play__slot_99, 4);
-            if (_w199 >= 0 && _w200 >= 0) {
-                {
-                    int8_t *_d = s->energy + _w199 * 32 + _w200 * 8;
-                    for (int32_t _i201 = 0; _i201 < 8; _i201++) _d[_i201] = ((int8_t)(0));
-                }
-            }
-            int32_t _w202 = _wx(put_in_play__p_98, 2);
-            int32_t _w203 = _wx(put_in_play__slot_99, 4);
-            if (_w202 >= 0 && _w203 >= 0) {
-                s->entered[_w202 * 4 + _w203] = ((int8_t)(s->turn));
-            }
-            int32_t _w204 = _wx(put_in_play__p_98, 2);
-            int32_t _w205 = _wx(put_in_play__slot_99, 4);
-            if (_w204 >= 0 && _w205 >= 0) {
-                {
-                    int16_t *_d = s->under + _w204 * 8 + _w205 * 2;
-                    for (int32_t _i206 = 0; _i206 < 2; _i206++) _d[_i206] = ((int16_t)((-1)));
-                }
-            }
-            int32_t _w207 = _wx(put_in_play__p_98, 2);
-            int32_t _w208 = _wx(put_in_play__slot_99, 4);
-            if (_w207 >= 0 && _w208 >= 0) {
-                s->used_ability[_w207 * 4 + _w208] = false;
-            }
-            int32_t _w209 = _wx(o, 2);
-            if (_w209 >= 0) {
-                _remove_int16(s->discard + _w209 * 20, 20, d);
-            }
-            int32_t _w210 = _wx(o, 2);
-            if (_w210 >= 0) {
-                s->discard_count[_w210] = ((int8_t)(_wsub(s->discard_count[_ix(o, 2)], 1)));
-            }
-        }
-    } else if ((choice__resume == 3)) {
-        p_ = s->choice__p;
-        r = s->choice__r;
-        first_heads = s->choice__first_heads;
-        all_heads = s->choice__all_heads;
-        dmg = s->choice__dmg;
-        pick = choice__option;
-        attack_effects__p_241 = p_;
-        attack_effects__r_242 = r;
-        attack_effects__dmg_243 = dmg;
-        attack_effects__first_heads_244 = first_heads;
-        attack_effects__all_heads_245 = all_heads;
-        attack_effects__pick_246 = pick;
-        attack_effects__o_247 = _wsub(1, attack_effects__p_241);
-        attack_effects__exposed_249 = (!({ int32_t _let211 = attack_effects__o_247; int32_t lasts__q_248 = _let211; (s->turn <= s->lasting_until[_ix(lasts__q_248, 2) * 8 + 5]); }));
-        if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe > 0) && (attack_effects__pick_246 >= 0))) {
-            hit__p_250 = attack_effects__p_241;
-            hit__q_251 = ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe_to == 3) ? attack_effects__p_241 : attack_effects__o_247);
-            hit__slot_252 = attack_effects__pick_246;
-            hit__x_253 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].snipe;
-            hit__weak_254 = (((hit__q_251 != hit__p_250) && (hit__slot_252 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_250, 2) * 4], 395)].type));
-            hit__d_261 = ({ int32_t _let212 = hit__q_251; int32_t taken__q_255 = _let212; ({ int32_t _let213 = hit__slot_252; int32_t taken__slot_256 = _let213; ({ int32_t _let214 = _wadd(hit__x_253, ((hit__weak_254 && (hit__x_253 > 0)) ? 20 : 0)); int32_t taken__x_257 = _let214; ({ int32_t _let215 = ((s->turn <= s->taken_until[_ix(taken__q_255, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_255, 2)])) : 0); int32_t taken__cut_258 = _let215; ({ int32_t _let216 = _wadd(taken__cut_258, (((taken__slot_256 == 0) && ({ int32_t _let217 = taken__q_255; int32_t lasts__q_259 = _let217; (s->turn <= s->lasting_until[_ix(lasts__q_259, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_255, 2) * 8 + 4])) : 0)); int32_t taken__cut_258 = _let216; ({ int32_t _let218 = _wadd(taken__cut_258, ((s->card[_ix(taken__q_255, 2) * 4 + _ix(taken__slot_256, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_255, 2) * 4 + _ix(taken__slot_256, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_258 = _let218; (((taken__slot_256 == 0) && ({ int32_t _let219 = taken__q_255; int32_t lasts__q_260 = _let219; (s->turn <= s->lasting_until[_ix(lasts__q_260, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_257, taken__cut_258), 0)); }); }); }); }); }); });
-            int32_t _w220 = _wx(hit__q_251, 2);
-            int32_t _w221 = _wx(hit__slot_252, 4);
-            if (_w220 >= 0 && _w221 >= 0) {
-                s->damage[_w220 * 4 + _w221] = ((int16_t)(_wadd(s->damage[_ix(hit__q_251, 2) * 4 + _ix(hit__slot_252, 4)], hit__d_261)));
-            }
-            if (((((hit__q_251 != hit__p_250) && (hit__slot_252 == 0)) && (hit__d_261 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].ab_counter > 0))) {
-                int32_t _w222 = _wx(hit__p_250, 2);
-                if (_w222 >= 0) {
-                    s->damage[_w222 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_250, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_251, 2) * 4], 395)].ab_counter)));
-                }
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].switch_self && (attack_effects__pick_246 >= 0))) {
-            swap_active__p_262 = attack_effects__p_241;
-            swap_active__b_263 = attack_effects__pick_246;
-            for (int32_t _i223 = 0; _i223 < 4; _i223++) swap_active__perm_264[_i223] = SWAP[_ix(swap_active__b_263, 4) * 4 + _i223];
-            int32_t _w224 = _wx(swap_active__p_262, 2);
-            if (_w224 >= 0) {
-                {
-                    int16_t _t225[4];
-                    for (int32_t _i226 = 0; _i226 < 4; _i226++) _t225[_i226] = s->card[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i226], 4)];
-                    memcpy(s->card + _w224 * 4, _t225, sizeof _t225);
-                }
-            }
-            int32_t _w227 = _wx(swap_active__p_262, 2);
-            if (_w227 >= 0) {
-                {
-                    int16_t _t228[4];
-                    for (int32_t _i229 = 0; _i229 < 4; _i229++) _t228[_i229] = s->damage[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i229], 4)];
-                    memcpy(s->damage + _w227 * 4, _t228, sizeof _t228);
-                }
-            }
-            int32_t _w230 = _wx(swap_active__p_262, 2);
-            if (_w230 >= 0) {
-                {
-                    int8_t _t231[32];
-                    for (int32_t _i232 = 0; _i232 < 4; _i232++) for (int32_t _i233 = 0; _i233 < 8; _i233++) _t231[_i232 * 8 + _i233] = s->energy[_ix(swap_active__p_262, 2) * 32 + _ix(swap_active__perm_264[_i232], 4) * 8 + _i233];
-                    memcpy(s->energy + _w230 * 32, _t231, sizeof _t231);
-                }
-            }
-            int32_t _w234 = _wx(swap_active__p_262, 2);
-            if (_w234 >= 0) {
-                {
-                    int8_t _t235[4];
-                    for (int32_t _i236 = 0; _i236 < 4; _i236++) _t235[_i236] = s->entered[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i236], 4)];
-                    memcpy(s->entered + _w234 * 4, _t235, sizeof _t235);
-                }
-            }
-            int32_t _w237 = _wx(swap_active__p_262, 2);
-            if (_w237 >= 0) {
-                {
-                    int16_t _t238[8];
-                    for (int32_t _i239 = 0; _i239 < 4; _i239++) for (int32_t _i240 = 0; _i240 < 2; _i240++) _t238[_i239 * 2 + _i240] = s->under[_ix(swap_active__p_262, 2) * 8 + _ix(swap_active__perm_264[_i239], 4) * 2 + _i240];
-                    memcpy(s->under + _w237 * 8, _t238, sizeof _t238);
-                }
-            }
-            int32_t _w241 = _wx(swap_active__p_262, 2);
-            if (_w241 >= 0) {
-                {
-                    bool _t242[4];
-                    for (int32_t _i243 = 0; _i243 < 4; _i243++) _t242[_i243] = s->used_ability[_ix(swap_active__p_262, 2) * 4 + _ix(swap_active__perm_264[_i243], 4)];
-                    memcpy(s->used_ability + _w241 * 4, _t242, sizeof _t242);
-                }
-            }
-            clear_conditions__p_265 = swap_active__p_262;
-            int32_t _w244 = _wx(clear_conditions__p_265, 2);
-            if (_w244 >= 0) {
-                s->poisoned[_w244] = false;
-            }
-            int32_t _w245 = _wx(clear_conditions__p_265, 2);
-            if (_w245 >= 0) {
-                s->burned[_w245] = false;
-            }
-            int32_t _w246 = _wx(clear_conditions__p_265, 2);
-            if (_w246 >= 0) {
-                s->condition[_w246] = ((int8_t)(0));
-            }
-            int32_t _w247 = _wx(clear_conditions__p_265, 2);
-            if (_w247 >= 0) {
-                {
-                    int16_t _t248[8];
-                    for (int32_t _i249 = 0; _i249 < 8; _i249++) _t248[_i249] = (ACTIVE_BOUND[_i249] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_265, 2) * 8 + _i249]);
-                    memcpy(s->lasting_until + _w247 * 8, _t248, sizeof _t248);
-                }
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].switch_opp && (attack_effects__pick_246 >= 0))) {
-            swap_active__p_266 = attack_effects__o_247;
-            swap_active__b_267 = attack_effects__pick_246;
-            for (int32_t _i250 = 0; _i250 < 4; _i250++) swap_active__perm_268[_i250] = SWAP[_ix(swap_active__b_267, 4) * 4 + _i250];
-            int32_t _w251 = _wx(swap_active__p_266, 2);
-            if (_w251 >= 0) {
-                {
-                    int16_t _t252[4];
-                    for (int32_t _i253 = 0; _i253 < 4; _i253++) _t252[_i253] = s->card[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i253], 4)];
-                    memcpy(s->card + _w251 * 4, _t252, sizeof _t252);
-                }
-            }
-            int32_t _w254 = _wx(swap_active__p_266, 2);
-            if (_w254 >= 0) {
-                {
-                    int16_t _t255[4];
-                    for (int32_t _i256 = 0; _i256 < 4; _i256++) _t255[_i256] = s->damage[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i256], 4)];
-                    memcpy(s->damage + _w254 * 4, _t255, sizeof _t255);
-                }
-            }
-            int32_t _w257 = _wx(swap_active__p_266, 2);
-            if (_w257 >= 0) {
-                {
-                    int8_t _t258[32];
-                    for (int32_t _i259 = 0; _i259 < 4; _i259++) for (int32_t _i260 = 0; _i260 < 8; _i260++) _t258[_i259 * 8 + _i260] = s->energy[_ix(swap_active__p_266, 2) * 32 + _ix(swap_active__perm_268[_i259], 4) * 8 + _i260];
-                    memcpy(s->energy + _w257 * 32, _t258, sizeof _t258);
-                }
-            }
-            int32_t _w261 = _wx(swap_active__p_266, 2);
-            if (_w261 >= 0) {
-                {
-                    int8_t _t262[4];
-                    for (int32_t _i263 = 0; _i263 < 4; _i263++) _t262[_i263] = s->entered[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i263], 4)];
-                    memcpy(s->entered + _w261 * 4, _t262, sizeof _t262);
-                }
-            }
-            int32_t _w264 = _wx(swap_active__p_266, 2);
-            if (_w264 >= 0) {
-                {
-                    int16_t _t265[8];
-                    for (int32_t _i266 = 0; _i266 < 4; _i266++) for (int32_t _i267 = 0; _i267 < 2; _i267++) _t265[_i266 * 2 + _i267] = s->under[_ix(swap_active__p_266, 2) * 8 + _ix(swap_active__perm_268[_i266], 4) * 2 + _i267];
-                    memcpy(s->under + _w264 * 8, _t265, sizeof _t265);
-                }
-            }
-            int32_t _w268 = _wx(swap_active__p_266, 2);
-            if (_w268 >= 0) {
-                {
-                    bool _t269[4];
-                    for (int32_t _i270 = 0; _i270 < 4; _i270++) _t269[_i270] = s->used_ability[_ix(swap_active__p_266, 2) * 4 + _ix(swap_active__perm_268[_i270], 4)];
-                    memcpy(s->used_ability + _w268 * 4, _t269, sizeof _t269);
-                }
-            }
-            clear_conditions__p_269 = swap_active__p_266;
-            int32_t _w271 = _wx(clear_conditions__p_269, 2);
-            if (_w271 >= 0) {
-                s->poisoned[_w271] = false;
-            }
-            int32_t _w272 = _wx(clear_conditions__p_269, 2);
-            if (_w272 >= 0) {
-                s->burned[_w272] = false;
-            }
-            int32_t _w273 = _wx(clear_conditions__p_269, 2);
-            if (_w273 >= 0) {
-                s->condition[_w273] = ((int8_t)(0));
-            }
-            int32_t _w274 = _wx(clear_conditions__p_269, 2);
-            if (_w274 >= 0) {
-                {
-                    int16_t _t275[8];
-                    for (int32_t _i276 = 0; _i276 < 8; _i276++) _t275[_i276] = (ACTIVE_BOUND[_i276] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_269, 2) * 8 + _i276]);
-                    memcpy(s->lasting_until + _w274 * 8, _t275, sizeof _t275);
-                }
-            }
-        }
-        if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n > 0) && (attack_effects__pick_246 >= 0))) {
-            int32_t _w277 = _wx(attack_effects__p_241, 2);
-            int32_t _w278 = _wx(attack_effects__pick_246, 4);
-            int32_t _w279 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8);
-            if (_w277 >= 0 && _w278 >= 0 && _w279 >= 0) {
-                s->energy[_w277 * 32 + _w278 * 8 + _w279] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(attack_effects__pick_246, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n)));
-            }
-        }
-        for (int32_t attack_effects__i_270 = 0, _end280 = 4; attack_effects__i_270 < _end280; attack_effects__i_270++) {
-            if ((attack_effects__i_270 < ATTACKS__rows[_ix(attack_effects__r_242, 790)].hits)) {
-                attack_effects__j_271 = ({ bool _m281[4]; for (int32_t _j282 = 0; _j282 < 4; _j282++) _m281[_j282] = ((s->card[_ix(attack_effects__o_247, 2) * 4 + _j282] >= 0) && (s->damage[_ix(attack_effects__o_247, 2) * 4 + _j282] < CARDS__rows[_ix(s->card[_ix(attack_effects__o_247, 2) * 4 + _j282], 395)].hp)); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_270)), _m281, 4); });
-                if ((attack_effects__j_271 >= 0)) {
-                    hit__p_272 = attack_effects__p_241;
-                    hit__q_273 = attack_effects__o_247;
-                    hit__slot_274 = attack_effects__j_271;
-                    hit__x_275 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].hit_amount;
-                    hit__weak_276 = (((hit__q_273 != hit__p_272) && (hit__slot_274 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_272, 2) * 4], 395)].type));
-                    hit__d_283 = ({ int32_t _let283 = hit__q_273; int32_t taken__q_277 = _let283; ({ int32_t _let284 = hit__slot_274; int32_t taken__slot_278 = _let284; ({ int32_t _let285 = _wadd(hit__x_275, ((hit__weak_276 && (hit__x_275 > 0)) ? 20 : 0)); int32_t taken__x_279 = _let285; ({ int32_t _let286 = ((s->turn <= s->taken_until[_ix(taken__q_277, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_277, 2)])) : 0); int32_t taken__cut_280 = _let286; ({ int32_t _let287 = _wadd(taken__cut_280, (((taken__slot_278 == 0) && ({ int32_t _let288 = taken__q_277; int32_t lasts__q_281 = _let288; (s->turn <= s->lasting_until[_ix(lasts__q_281, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_277, 2) * 8 + 4])) : 0)); int32_t taken__cut_280 = _let287; ({ int32_t _let289 = _wadd(taken__cut_280, ((s->card[_ix(taken__q_277, 2) * 4 + _ix(taken__slot_278, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_277, 2) * 4 + _ix(taken__slot_278, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_280 = _let289; (((taken__slot_278 == 0) && ({ int32_t _let290 = taken__q_277; int32_t lasts__q_282 = _let290; (s->turn <= s->lasting_until[_ix(lasts__q_282, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_279, taken__cut_280), 0)); }); }); }); }); }); });
-                    int32_t _w291 = _wx(hit__q_273, 2);
-                    int32_t _w292 = _wx(hit__slot_274, 4);
-                    if (_w291 >= 0 && _w292 >= 0) {
-                        s->damage[_w291 * 4 + _w292] = ((int16_t)(_wadd(s->damage[_ix(hit__q_273, 2) * 4 + _ix(hit__slot_274, 4)], hit__d_283)));
-                    }
-                    if (((((hit__q_273 != hit__p_272) && (hit__slot_274 == 0)) && (hit__d_283 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].ab_counter > 0))) {
-                        int32_t _w293 = _wx(hit__p_272, 2);
-                        if (_w293 >= 0) {
-                            s->damage[_w293 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_272, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_273, 2) * 4], 395)].ab_counter)));
-                        }
-                    }
-                }
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand && ({ int16_t _let294 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand_if; int16_t holds__c_284 = _let294; ({ int32_t _let295 = attack_effects__p_241; int32_t holds__p_285 = _let295; ({ int32_t _let296 = attack_effects__r_242; int32_t holds__r_286 = _let296; ({ bool _let297 = attack_effects__first_heads_244; bool holds__first_heads_287 = _let297; ({ bool _let298 = attack_effects__all_heads_245; bool holds__all_heads_288 = _let298; ({ int32_t _let299 = _wsub(1, holds__p_285); int32_t holds__o_289 = _let299; ((((((((((holds__c_284 == 0) || ((holds__c_284 == 1) && holds__first_heads_287)) || ((holds__c_284 == 2) && (!holds__first_heads_287))) || ((holds__c_284 == 3) && holds__all_heads_288)) || ((holds__c_284 == 4) && (({ int32_t _let300 = holds__p_285; int32_t extra_energy__p_290 = _let300; ({ int32_t _let301 = holds__r_286; int32_t extra_energy__r_291 = _let301; ({ int16_t _let302 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_286, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_292 = _let302; ({ int8_t _let303[8]; for (int32_t _i304 = 0; _i304 < 8; _i304++) _let303[_i304] = ({ int32_t _let305 = extra_energy__p_290; int32_t power__p_293 = _let305; ({ int32_t _let306 = ({ int32_t _lo307 = 0; int32_t _r309 = 0; int32_t _best311 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_294 = _lo307, _end308 = 4; power__s_294 < _end308; power__s_294++) { int32_t _x310 = ((int32_t)(((s->card[_ix(power__p_293, 2) * 4 + power__s_294] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + power__s_294], 395)].ab_double_type >= 0)))); if (power__s_294 == _lo307 || _x310 > _best311) { _best311 = _x310; _r309 = power__s_294; } } _r309; }); int32_t power__src_295 = _let306; ({ int16_t _let312 = CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)], 395)].ab_double_type; int16_t power__t_296 = _let312; ({ int16_t _let313 = CARDS__rows[_ix(s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)], 395)].ab_double_filter; int16_t power__f_297 = _let313; ({ int16_t _let314 = s->card[_ix(power__p_293, 2) * 4]; int16_t power__c_298 = _let314; ({ bool _let315 = ((((s->card[_ix(power__p_293, 2) * 4 + _ix(power__src_295, 4)] >= 0) && (power__t_296 >= 0)) && (power__c_298 >= 0)) && ((power__f_297 < 0) || (CARDS__rows[_ix(power__c_298, 395)].type == power__f_297))); bool power__on_299 = _let315; ({ int8_t _let316[8]; for (int32_t _i317 = 0; _i317 < 8; _i317++) _let316[_i317] = s->energy[_ix(power__p_293, 2) * 32 + _i317]; int8_t power__held_300[8]; memcpy(power__held_300, _let316, sizeof power__held_300); ((int8_t)(_wadd(power__held_300[_i304], ((power__on_299 && (TYPE_IDS[_i304] == power__t_296)) ? power__held_300[_i304] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_301[8]; memcpy(extra_energy__held_301, _let303, sizeof extra_energy__held_301); ({ int8_t _let318[8]; for (int32_t _i319 = 0; _i319 < 8; _i319++) _let318[_i319] = ({ int32_t _let320 = extra_energy__r_291; int32_t attack_cost__r_302 = _let320; (_i319 == 0 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_grass : (_i319 == 1 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_fire : (_i319 == 2 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_water : (_i319 == 3 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_lightning : (_i319 == 4 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_psychic : (_i319 == 5 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_fighting : (_i319 == 6 ? ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_302, 790)].cost_metal))))))); }); int8_t extra_energy__cost_303[8]; memcpy(extra_energy__cost_303, _let318, sizeof extra_energy__cost_303); ({ int32_t _let321 = _wsub(_wsub(({ int32_t _r323 = 0; for (int32_t _j322 = 0; _j322 < 8; _j322++) _r323 = _wadd(_r323, extra_energy__held_301[_j322]); _r323; }), ((int32_t)(extra_energy__held_301[_ix(extra_energy__t_292, 8)]))), _wsub(({ int32_t _r326 = 0; for (int32_t _j325 = 0; _j325 < 8; _j325++) _r326 = _wadd(_r326, extra_energy__cost_303[_j325]); _r326; }), ((int32_t)(extra_energy__cost_303[_ix(extra_energy__t_292, 8)])))); int32_t extra_energy__others_304 = _let321; _wsub(_wsub(((int32_t)(extra_energy__held_301[_ix(extra_energy__t_292, 8)])), ((int32_t)(extra_energy__cost_303[_ix(extra_energy__t_292, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_291, 790)].cost_colorless)), extra_energy__others_304), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_286, 790)].bonus_n))) || ((holds__c_284 == 5) && (s->damage[_ix(holds__o_289, 2) * 4] > 0))) || ((holds__c_284 == 6) && (s->damage[_ix(holds__p_285, 2) * 4] > 0))) || ((holds__c_284 == 7) && s->poisoned[_ix(holds__o_289, 2)])) || ((holds__c_284 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_289, 2) * 4], 395)].ex)) || (((holds__c_284 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_285, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            attack_effects__j_305 = ({ bool _m328[10]; for (int32_t _j329 = 0; _j329 < 10; _j329++) _m328[_j329] = (s->hand[_ix(attack_effects__o_247, 2) * 10 + _j329] >= 0); _choose(random_word_at(key, 1), _m328, 10); });
-            if ((attack_effects__j_305 >= 0)) {
-                to_discard__p_306 = attack_effects__o_247;
-                to_discard__c_307 = s->hand[_ix(attack_effects__o_247, 2) * 10 + _ix(attack_effects__j_305, 10)];
-                int32_t _w330 = _wx(to_discard__p_306, 2);
-                if (_w330 >= 0) {
-                    _push_int16(s->discard + _w330 * 20, 20, to_discard__c_307);
-                }
-                int32_t _w331 = _wx(to_discard__p_306, 2);
-                if (_w331 >= 0) {
-                    s->discard_count[_w331] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_306, 2)], 1)));
-                }
-                int32_t _w332 = _wx(attack_effects__o_247, 2);
-                if (_w332 >= 0) {
-                    _remove_int16(s->hand + _w332 * 10, 10, attack_effects__j_305);
-                }
-                int32_t _w333 = _wx(attack_effects__o_247, 2);
-                if (_w333 >= 0) {
-                    s->hand_count[_w333] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_247, 2)], 1)));
-                }
-            }
-        }
-        if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def && attack_effects__exposed_249) && ({ int16_t _let334 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def_if; int16_t holds__c_308 = _let334; ({ int32_t _let335 = attack_effects__p_241; int32_t holds__p_309 = _let335; ({ int32_t _let336 = attack_effects__r_242; int32_t holds__r_310 = _let336; ({ bool _let337 = attack_effects__first_heads_244; bool holds__first_heads_311 = _let337; ({ bool _let338 = attack_effects__all_heads_245; bool holds__all_heads_312 = _let338; ({ int32_t _let339 = _wsub(1, holds__p_309); int32_t holds__o_313 = _let339; ((((((((((holds__c_308 == 0) || ((holds__c_308 == 1) && holds__first_heads_311)) || ((holds__c_308 == 2) && (!holds__first_heads_311))) || ((holds__c_308 == 3) && holds__all_heads_312)) || ((holds__c_308 == 4) && (({ int32_t _let340 = holds__p_309; int32_t extra_energy__p_314 = _let340; ({ int32_t _let341 = holds__r_310; int32_t extra_energy__r_315 = _let341; ({ int16_t _let342 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_310, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_316 = _let342; ({ int8_t _let343[8]; for (int32_t _i344 = 0; _i344 < 8; _i344++) _let343[_i344] = ({ int32_t _let345 = extra_energy__p_314; int32_t power__p_317 = _let345; ({ int32_t _let346 = ({ int32_t _lo347 = 0; int32_t _r349 = 0; int32_t _best351 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_318 = _lo347, _end348 = 4; power__s_318 < _end348; power__s_318++) { int32_t _x350 = ((int32_t)(((s->card[_ix(power__p_317, 2) * 4 + power__s_318] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + power__s_318], 395)].ab_double_type >= 0)))); if (power__s_318 == _lo347 || _x350 > _best351) { _best351 = _x350; _r349 = power__s_318; } } _r349; }); int32_t power__src_319 = _let346; ({ int16_t _let352 = CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)], 395)].ab_double_type; int16_t power__t_320 = _let352; ({ int16_t _let353 = CARDS__rows[_ix(s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)], 395)].ab_double_filter; int16_t power__f_321 = _let353; ({ int16_t _let354 = s->card[_ix(power__p_317, 2) * 4]; int16_t power__c_322 = _let354; ({ bool _let355 = ((((s->card[_ix(power__p_317, 2) * 4 + _ix(power__src_319, 4)] >= 0) && (power__t_320 >= 0)) && (power__c_322 >= 0)) && ((power__f_321 < 0) || (CARDS__rows[_ix(power__c_322, 395)].type == power__f_321))); bool power__on_323 = _let355; ({ int8_t _let356[8]; for (int32_t _i357 = 0; _i357 < 8; _i357++) _let356[_i357] = s->energy[_ix(power__p_317, 2) * 32 + _i357]; int8_t power__held_324[8]; memcpy(power__held_324, _let356, sizeof power__held_324); ((int8_t)(_wadd(power__held_324[_i344], ((power__on_323 && (TYPE_IDS[_i344] == power__t_320)) ? power__held_324[_i344] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_325[8]; memcpy(extra_energy__held_325, _let343, sizeof extra_energy__held_325); ({ int8_t _let358[8]; for (int32_t _i359 = 0; _i359 < 8; _i359++) _let358[_i359] = ({ int32_t _let360 = extra_energy__r_315; int32_t attack_cost__r_326 = _let360; (_i359 == 0 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_grass : (_i359 == 1 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_fire : (_i359 == 2 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_water : (_i359 == 3 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_lightning : (_i359 == 4 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_psychic : (_i359 == 5 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_fighting : (_i359 == 6 ? ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_326, 790)].cost_metal))))))); }); int8_t extra_energy__cost_327[8]; memcpy(extra_energy__cost_327, _let358, sizeof extra_energy__cost_327); ({ int32_t _let361 = _wsub(_wsub(({ int32_t _r363 = 0; for (int32_t _j362 = 0; _j362 < 8; _j362++) _r363 = _wadd(_r363, extra_energy__held_325[_j362]); _r363; }), ((int32_t)(extra_energy__held_325[_ix(extra_energy__t_316, 8)]))), _wsub(({ int32_t _r366 = 0; for (int32_t _j365 = 0; _j365 < 8; _j365++) _r366 = _wadd(_r366, extra_energy__cost_327[_j365]); _r366; }), ((int32_t)(extra_energy__cost_327[_ix(extra_energy__t_316, 8)])))); int32_t extra_energy__others_328 = _let361; _wsub(_wsub(((int32_t)(extra_energy__held_325[_ix(extra_energy__t_316, 8)])), ((int32_t)(extra_energy__cost_327[_ix(extra_energy__t_316, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_315, 790)].cost_colorless)), extra_energy__others_328), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_310, 790)].bonus_n))) || ((holds__c_308 == 5) && (s->damage[_ix(holds__o_313, 2) * 4] > 0))) || ((holds__c_308 == 6) && (s->damage[_ix(holds__p_309, 2) * 4] > 0))) || ((holds__c_308 == 7) && s->poisoned[_ix(holds__o_313, 2)])) || ((holds__c_308 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_313, 2) * 4], 395)].ex)) || (((holds__c_308 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_309, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            shuffle_defender__q_329 = attack_effects__o_247;
-            shuffle_defender__held_330[0] = s->card[_ix(shuffle_defender__q_329, 2) * 4];
-            shuffle_defender__held_330[1] = s->under[_ix(shuffle_defender__q_329, 2) * 8];
-            shuffle_defender__held_330[2] = s->under[_ix(shuffle_defender__q_329, 2) * 8 + 1];
-            for (int32_t shuffle_defender__i_331 = 0, _end368 = 3; shuffle_defender__i_331 < _end368; shuffle_defender__i_331++) {
-                if ((shuffle_defender__held_330[shuffle_defender__i_331] >= 0)) {
-                    int32_t _w369 = _wx(shuffle_defender__q_329, 2);
-                    if (_w369 >= 0) {
-                        _push_int16(s->deck + _w369 * 20, 20, shuffle_defender__held_330[shuffle_defender__i_331]);
-                    }
-                    int32_t _w370 = _wx(shuffle_defender__q_329, 2);
-                    if (_w370 >= 0) {
-                        s->deck_count[_w370] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_329, 2)], 1)));
-                    }
-                }
-            }
-            int32_t _w371 = _wx(shuffle_defender__q_329, 2);
-            if (_w371 >= 0) {
-                {
-                    int16_t _t372[20];
-                    for (int32_t _i373 = 0; _i373 < 20; _i373++) _t372[_i373] = s->deck[_ix(shuffle_defender__q_329, 2) * 20 + _i373];
-                    _shuffle_int16(_t372, 20, fold_in(key, 20));
-                    memcpy(s->deck + _w371 * 20, _t372, sizeof _t372);
-                }
-            }
-            clear_slot__p_332 = shuffle_defender__q_329;
-            int32_t _w374 = _wx(clear_slot__p_332, 2);
-            if (_w374 >= 0) {
-                s->card[_w374 * 4 + 0] = ((int16_t)((-1)));
-            }
-            int32_t _w375 = _wx(clear_slot__p_332, 2);
-            if (_w375 >= 0) {
-                s->damage[_w375 * 4 + 0] = ((int16_t)(0));
-            }
-            int32_t _w376 = _wx(clear_slot__p_332, 2);
-            if (_w376 >= 0) {
-                {
-                    int8_t *_d = s->energy + _w376 * 32 + 0 * 8;
-                    for (int32_t _i377 = 0; _i377 < 8; _i377++) _d[_i377] = ((int8_t)(0));
-                }
-            }
-            int32_t _w378 = _wx(clear_slot__p_332, 2);
-            if (_w378 >= 0) {
-                s->entered[_w378 * 4 + 0] = ((int8_t)(0));
-            }
-            int32_t _w379 = _wx(clear_slot__p_332, 2);
-            if (_w379 >= 0) {
-                {
-                    int16_t *_d = s->under + _w379 * 8 + 0 * 2;
-                    for (int32_t _i380 = 0; _i380 < 2; _i380++) _d[_i380] = ((int16_t)((-1)));
-                }
-            }
-            int32_t _w381 = _wx(clear_slot__p_332, 2);
-            if (_w381 >= 0) {
-                s->used_ability[_w381 * 4 + 0] = false;
-            }
-            clear_conditions__p_333 = shuffle_defender__q_329;
-            int32_t _w382 = _wx(clear_conditions__p_333, 2);
-            if (_w382 >= 0) {
-                s->poisoned[_w382] = false;
-            }
-            int32_t _w383 = _wx(clear_conditions__p_333, 2);
-            if (_w383 >= 0) {
-                s->burned[_w383] = false;
-            }
-            int32_t _w384 = _wx(clear_conditions__p_333, 2);
-            if (_w384 >= 0) {
-                s->condition[_w384] = ((int8_t)(0));
-            }
-            int32_t _w385 = _wx(clear_conditions__p_333, 2);
-            if (_w385 >= 0) {
-                {
-                    int16_t _t386[8];
-                    for (int32_t _i387 = 0; _i387 < 8; _i387++) _t386[_i387] = (ACTIVE_BOUND[_i387] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_333, 2) * 8 + _i387]);
-                    memcpy(s->lasting_until + _w385 * 8, _t386, sizeof _t386);
-                }
-            }
-            if (({ int32_t _lo388 = 1; bool _r390 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_334 = _lo388, _end389 = 4; shuffle_defender__bs_334 < _end389; shuffle_defender__bs_334++) if ((s->card[_ix(shuffle_defender__q_329, 2) * 4 + shuffle_defender__bs_334] >= 0)) { _r390 = true; break; } _r390; })) {
-                int32_t _w392 = _wx(shuffle_defender__q_329, 2);
-                if (_w392 >= 0) {
-                    s->promote_pending[_w392] = true;
-                }
-            } else {
-                _win(s, _wsub(1, shuffle_defender__q_329));
-                s->terminated = true;
-                s->phase = ((int8_t)(3));
-            }
-        }
-        attack_effects__k_335 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting;
-        attack_effects__on_defender_336 = (((attack_effects__k_335 != 4) && (attack_effects__k_335 != 5)) && (attack_effects__k_335 != 3));
-        if ((((attack_effects__k_335 > 0) && (attack_effects__exposed_249 || (!attack_effects__on_defender_336))) && ({ int16_t _let393 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_if; int16_t holds__c_337 = _let393; ({ int32_t _let394 = attack_effects__p_241; int32_t holds__p_338 = _let394; ({ int32_t _let395 = attack_effects__r_242; int32_t holds__r_339 = _let395; ({ bool _let396 = attack_effects__first_heads_244; bool holds__first_heads_340 = _let396; ({ bool _let397 = attack_effects__all_heads_245; bool holds__all_heads_341 = _let397; ({ int32_t _let398 = _wsub(1, holds__p_338); int32_t holds__o_342 = _let398; ((((((((((holds__c_337 == 0) || ((holds__c_337 == 1) && holds__first_heads_340)) || ((holds__c_337 == 2) && (!holds__first_heads_340))) || ((holds__c_337 == 3) && holds__all_heads_341)) || ((holds__c_337 == 4) && (({ int32_t _let399 = holds__p_338; int32_t extra_energy__p_343 = _let399; ({ int32_t _let400 = holds__r_339; int32_t extra_energy__r_344 = _let400; ({ int16_t _let401 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_339, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_345 = _let401; ({ int8_t _let402[8]; for (int32_t _i403 = 0; _i403 < 8; _i403++) _let402[_i403] = ({ int32_t _let404 = extra_energy__p_343; int32_t power__p_346 = _let404; ({ int32_t _let405 = ({ int32_t _lo406 = 0; int32_t _r408 = 0; int32_t _best410 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_347 = _lo406, _end407 = 4; power__s_347 < _end407; power__s_347++) { int32_t _x409 = ((int32_t)(((s->card[_ix(power__p_346, 2) * 4 + power__s_347] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + power__s_347], 395)].ab_double_type >= 0)))); if (power__s_347 == _lo406 || _x409 > _best410) { _best410 = _x409; _r408 = power__s_347; } } _r408; }); int32_t power__src_348 = _let405; ({ int16_t _let411 = CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)], 395)].ab_double_type; int16_t power__t_349 = _let411; ({ int16_t _let412 = CARDS__rows[_ix(s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)], 395)].ab_double_filter; int16_t power__f_350 = _let412; ({ int16_t _let413 = s->card[_ix(power__p_346, 2) * 4]; int16_t power__c_351 = _let413; ({ bool _let414 = ((((s->card[_ix(power__p_346, 2) * 4 + _ix(power__src_348, 4)] >= 0) && (power__t_349 >= 0)) && (power__c_351 >= 0)) && ((power__f_350 < 0) || (CARDS__rows[_ix(power__c_351, 395)].type == power__f_350))); bool power__on_352 = _let414; ({ int8_t _let415[8]; for (int32_t _i416 = 0; _i416 < 8; _i416++) _let415[_i416] = s->energy[_ix(power__p_346, 2) * 32 + _i416]; int8_t power__held_353[8]; memcpy(power__held_353, _let415, sizeof power__held_353); ((int8_t)(_wadd(power__held_353[_i403], ((power__on_352 && (TYPE_IDS[_i403] == power__t_349)) ? power__held_353[_i403] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_354[8]; memcpy(extra_energy__held_354, _let402, sizeof extra_energy__held_354); ({ int8_t _let417[8]; for (int32_t _i418 = 0; _i418 < 8; _i418++) _let417[_i418] = ({ int32_t _let419 = extra_energy__r_344; int32_t attack_cost__r_355 = _let419; (_i418 == 0 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_grass : (_i418 == 1 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_fire : (_i418 == 2 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_water : (_i418 == 3 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_lightning : (_i418 == 4 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_psychic : (_i418 == 5 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_fighting : (_i418 == 6 ? ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_355, 790)].cost_metal))))))); }); int8_t extra_energy__cost_356[8]; memcpy(extra_energy__cost_356, _let417, sizeof extra_energy__cost_356); ({ int32_t _let420 = _wsub(_wsub(({ int32_t _r422 = 0; for (int32_t _j421 = 0; _j421 < 8; _j421++) _r422 = _wadd(_r422, extra_energy__held_354[_j421]); _r422; }), ((int32_t)(extra_energy__held_354[_ix(extra_energy__t_345, 8)]))), _wsub(({ int32_t _r425 = 0; for (int32_t _j424 = 0; _j424 < 8; _j424++) _r425 = _wadd(_r425, extra_energy__cost_356[_j424]); _r425; }), ((int32_t)(extra_energy__cost_356[_ix(extra_energy__t_345, 8)])))); int32_t extra_energy__others_357 = _let420; _wsub(_wsub(((int32_t)(extra_energy__held_354[_ix(extra_energy__t_345, 8)])), ((int32_t)(extra_energy__cost_356[_ix(extra_energy__t_345, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_344, 790)].cost_colorless)), extra_energy__others_357), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_339, 790)].bonus_n))) || ((holds__c_337 == 5) && (s->damage[_ix(holds__o_342, 2) * 4] > 0))) || ((holds__c_337 == 6) && (s->damage[_ix(holds__p_338, 2) * 4] > 0))) || ((holds__c_337 == 7) && s->poisoned[_ix(holds__o_342, 2)])) || ((holds__c_337 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_342, 2) * 4], 395)].ex)) || (((holds__c_337 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_338, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            lasting__p_358 = attack_effects__p_241;
-            lasting__k_359 = attack_effects__k_335;
-            lasting__n_360 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_n;
-            lasting__q_361 = (((lasting__k_359 == 4) || (lasting__k_359 == 5)) ? lasting__p_358 : _wsub(1, lasting__p_358));
-            int32_t _w427 = _wx(lasting__q_361, 2);
-            int32_t _w428 = _wx(lasting__k_359, 8);
-            if (_w427 >= 0 && _w428 >= 0) {
-                s->lasting_until[_w427 * 8 + _w428] = ((int16_t)(_wadd(s->turn, 1)));
-            }
-            int32_t _w429 = _wx(lasting__q_361, 2);
-            int32_t _w430 = _wx(lasting__k_359, 8);
-            if (_w429 >= 0 && _w430 >= 0) {
-                s->lasting_n[_w429 * 8 + _w430] = lasting__n_360;
-            }
-        }
-        for (int32_t attack_effects__bs_362 = 1, _end431 = 4; attack_effects__bs_362 < _end431; attack_effects__bs_362++) {
-            if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage > 0) && (s->card[_ix(attack_effects__o_247, 2) * 4 + attack_effects__bs_362] >= 0))) {
-                hit__p_363 = attack_effects__p_241;
-                hit__q_364 = attack_effects__o_247;
-                hit__slot_365 = attack_effects__bs_362;
-                hit__x_366 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage;
-                hit__weak_367 = (((hit__q_364 != hit__p_363) && (hit__slot_365 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_363, 2) * 4], 395)].type));
-                hit__d_374 = ({ int32_t _let432 = hit__q_364; int32_t taken__q_368 = _let432; ({ int32_t _let433 = hit__slot_365; int32_t taken__slot_369 = _let433; ({ int32_t _let434 = _wadd(hit__x_366, ((hit__weak_367 && (hit__x_366 > 0)) ? 20 : 0)); int32_t taken__x_370 = _let434; ({ int32_t _let435 = ((s->turn <= s->taken_until[_ix(taken__q_368, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_368, 2)])) : 0); int32_t taken__cut_371 = _let435; ({ int32_t _let436 = _wadd(taken__cut_371, (((taken__slot_369 == 0) && ({ int32_t _let437 = taken__q_368; int32_t lasts__q_372 = _let437; (s->turn <= s->lasting_until[_ix(lasts__q_372, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_368, 2) * 8 + 4])) : 0)); int32_t taken__cut_371 = _let436; ({ int32_t _let438 = _wadd(taken__cut_371, ((s->card[_ix(taken__q_368, 2) * 4 + _ix(taken__slot_369, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_368, 2) * 4 + _ix(taken__slot_369, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_371 = _let438; (((taken__slot_369 == 0) && ({ int32_t _let439 = taken__q_368; int32_t lasts__q_373 = _let439; (s->turn <= s->lasting_until[_ix(lasts__q_373, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_370, taken__cut_371), 0)); }); }); }); }); }); });
-                int32_t _w440 = _wx(hit__q_364, 2);
-                int32_t _w441 = _wx(hit__slot_365, 4);
-                if (_w440 >= 0 && _w441 >= 0) {
-                    s->damage[_w440 * 4 + _w441] = ((int16_t)(_wadd(s->damage[_ix(hit__q_364, 2) * 4 + _ix(hit__slot_365, 4)], hit__d_374)));
-                }
-                if (((((hit__q_364 != hit__p_363) && (hit__slot_365 == 0)) && (hit__d_374 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].ab_counter > 0))) {
-                    int32_t _w442 = _wx(hit__p_363, 2);
-                    if (_w442 >= 0) {
-                        s->damage[_w442 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_363, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_364, 2) * 4], 395)].ab_counter)));
-                    }
-                }
-            }
-        }
-        if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].status > 0) && attack_effects__exposed_249) && ({ int16_t _let443 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status_if; int16_t holds__c_375 = _let443; ({ int32_t _let444 = attack_effects__p_241; int32_t holds__p_376 = _let444; ({ int32_t _let445 = attack_effects__r_242; int32_t holds__r_377 = _let445; ({ bool _let446 = attack_effects__first_heads_244; bool holds__first_heads_378 = _let446; ({ bool _let447 = attack_effects__all_heads_245; bool holds__all_heads_379 = _let447; ({ int32_t _let448 = _wsub(1, holds__p_376); int32_t holds__o_380 = _let448; ((((((((((holds__c_375 == 0) || ((holds__c_375 == 1) && holds__first_heads_378)) || ((holds__c_375 == 2) && (!holds__first_heads_378))) || ((holds__c_375 == 3) && holds__all_heads_379)) || ((holds__c_375 == 4) && (({ int32_t _let449 = holds__p_376; int32_t extra_energy__p_381 = _let449; ({ int32_t _let450 = holds__r_377; int32_t extra_energy__r_382 = _let450; ({ int16_t _let451 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_377, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_383 = _let451; ({ int8_t _let452[8]; for (int32_t _i453 = 0; _i453 < 8; _i453++) _let452[_i453] = ({ int32_t _let454 = extra_energy__p_381; int32_t power__p_384 = _let454; ({ int32_t _let455 = ({ int32_t _lo456 = 0; int32_t _r458 = 0; int32_t _best460 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_385 = _lo456, _end457 = 4; power__s_385 < _end457; power__s_385++) { int32_t _x459 = ((int32_t)(((s->card[_ix(power__p_384, 2) * 4 + power__s_385] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + power__s_385], 395)].ab_double_type >= 0)))); if (power__s_385 == _lo456 || _x459 > _best460) { _best460 = _x459; _r458 = power__s_385; } } _r458; }); int32_t power__src_386 = _let455; ({ int16_t _let461 = CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)], 395)].ab_double_type; int16_t power__t_387 = _let461; ({ int16_t _let462 = CARDS__rows[_ix(s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)], 395)].ab_double_filter; int16_t power__f_388 = _let462; ({ int16_t _let463 = s->card[_ix(power__p_384, 2) * 4]; int16_t power__c_389 = _let463; ({ bool _let464 = ((((s->card[_ix(power__p_384, 2) * 4 + _ix(power__src_386, 4)] >= 0) && (power__t_387 >= 0)) && (power__c_389 >= 0)) && ((power__f_388 < 0) || (CARDS__rows[_ix(power__c_389, 395)].type == power__f_388))); bool power__on_390 = _let464; ({ int8_t _let465[8]; for (int32_t _i466 = 0; _i466 < 8; _i466++) _let465[_i466] = s->energy[_ix(power__p_384, 2) * 32 + _i466]; int8_t power__held_391[8]; memcpy(power__held_391, _let465, sizeof power__held_391); ((int8_t)(_wadd(power__held_391[_i453], ((power__on_390 && (TYPE_IDS[_i453] == power__t_387)) ? power__held_391[_i453] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_392[8]; memcpy(extra_energy__held_392, _let452, sizeof extra_energy__held_392); ({ int8_t _let467[8]; for (int32_t _i468 = 0; _i468 < 8; _i468++) _let467[_i468] = ({ int32_t _let469 = extra_energy__r_382; int32_t attack_cost__r_393 = _let469; (_i468 == 0 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_grass : (_i468 == 1 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_fire : (_i468 == 2 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_water : (_i468 == 3 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_lightning : (_i468 == 4 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_psychic : (_i468 == 5 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_fighting : (_i468 == 6 ? ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_393, 790)].cost_metal))))))); }); int8_t extra_energy__cost_394[8]; memcpy(extra_energy__cost_394, _let467, sizeof extra_energy__cost_394); ({ int32_t _let470 = _wsub(_wsub(({ int32_t _r472 = 0; for (int32_t _j471 = 0; _j471 < 8; _j471++) _r472 = _wadd(_r472, extra_energy__held_392[_j471]); _r472; }), ((int32_t)(extra_energy__held_392[_ix(extra_energy__t_383, 8)]))), _wsub(({ int32_t _r475 = 0; for (int32_t _j474 = 0; _j474 < 8; _j474++) _r475 = _wadd(_r475, extra_energy__cost_394[_j474]); _r475; }), ((int32_t)(extra_energy__cost_394[_ix(extra_energy__t_383, 8)])))); int32_t extra_energy__others_395 = _let470; _wsub(_wsub(((int32_t)(extra_energy__held_392[_ix(extra_energy__t_383, 8)])), ((int32_t)(extra_energy__cost_394[_ix(extra_energy__t_383, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_382, 790)].cost_colorless)), extra_energy__others_395), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_377, 790)].bonus_n))) || ((holds__c_375 == 5) && (s->damage[_ix(holds__o_380, 2) * 4] > 0))) || ((holds__c_375 == 6) && (s->damage[_ix(holds__p_376, 2) * 4] > 0))) || ((holds__c_375 == 7) && s->poisoned[_ix(holds__o_380, 2)])) || ((holds__c_375 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_380, 2) * 4], 395)].ex)) || (((holds__c_375 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_376, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            give_status__q_396 = attack_effects__o_247;
-            give_status__st_397 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status;
-            if ((give_status__st_397 == 1)) {
-                int32_t _w477 = _wx(give_status__q_396, 2);
-                if (_w477 >= 0) {
-                    s->poisoned[_w477] = true;
-                }
-            } else if ((give_status__st_397 == 2)) {
-                int32_t _w478 = _wx(give_status__q_396, 2);
-                if (_w478 >= 0) {
-                    s->burned[_w478] = true;
-                }
-            } else if ((give_status__st_397 == 3)) {
-                int32_t _w479 = _wx(give_status__q_396, 2);
-                if (_w479 >= 0) {
-                    s->condition[_w479] = ((int8_t)(1));
-                }
-            } else if ((give_status__st_397 == 4)) {
-                int32_t _w480 = _wx(give_status__q_396, 2);
-                if (_w480 >= 0) {
-                    s->condition[_w480] = ((int8_t)(2));
-                }
-            } else if ((give_status__st_397 == 5)) {
-                int32_t _w481 = _wx(give_status__q_396, 2);
-                if (_w481 >= 0) {
-                    s->condition[_w481] = ((int8_t)(3));
-                }
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self > 0)) {
-            int32_t _w482 = _wx(attack_effects__p_241, 2);
-            if (_w482 >= 0) {
-                s->damage[_w482 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self))), ((int16_t)(0)))));
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all > 0)) {
-            int32_t _w483 = _wx(attack_effects__p_241, 2);
-            if (_w483 >= 0) {
-                {
-                    int16_t _t484[4];
-                    for (int32_t _i485 = 0; _i485 < 4; _i485++) _t484[_i485] = ((s->damage[_ix(attack_effects__p_241, 2) * 4 + _i485] > ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4 + _i485], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w483 * 4, _t484, sizeof _t484);
-                }
-            }
-        }
-        if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].drain) {
-            int32_t _w486 = _wx(attack_effects__p_241, 2);
-            if (_w486 >= 0) {
-                s->damage[_w486 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], attack_effects__dmg_243), 0)));
-            }
-        }
-        if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil > 0) && ({ int16_t _let487 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil_if; int16_t holds__c_398 = _let487; ({ int32_t _let488 = attack_effects__p_241; int32_t holds__p_399 = _let488; ({ int32_t _let489 = attack_effects__r_242; int32_t holds__r_400 = _let489; ({ bool _let490 = attack_effects__first_heads_244; bool holds__first_heads_401 = _let490; ({ bool _let491 = attack_effects__all_heads_245; bool holds__all_heads_402 = _let491; ({ int32_t _let492 = _wsub(1, holds__p_399); int32_t holds__o_403 = _let492; ((((((((((holds__c_398 == 0) || ((holds__c_398 == 1) && holds__first_heads_401)) || ((holds__c_398 == 2) && (!holds__first_heads_401))) || ((holds__c_398 == 3) && holds__all_heads_402)) || ((holds__c_398 == 4) && (({ int32_t _let493 = holds__p_399; int32_t extra_energy__p_404 = _let493; ({ int32_t _let494 = holds__r_400; int32_t extra_energy__r_405 = _let494; ({ int16_t _let495 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_400, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_406 = _let495; ({ int8_t _let496[8]; for (int32_t _i497 = 0; _i497 < 8; _i497++) _let496[_i497] = ({ int32_t _let498 = extra_energy__p_404; int32_t power__p_407 = _let498; ({ int32_t _let499 = ({ int32_t _lo500 = 0; int32_t _r502 = 0; int32_t _best504 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_408 = _lo500, _end501 = 4; power__s_408 < _end501; power__s_408++) { int32_t _x503 = ((int32_t)(((s->card[_ix(power__p_407, 2) * 4 + power__s_408] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + power__s_408], 395)].ab_double_type >= 0)))); if (power__s_408 == _lo500 || _x503 > _best504) { _best504 = _x503; _r502 = power__s_408; } } _r502; }); int32_t power__src_409 = _let499; ({ int16_t _let505 = CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)], 395)].ab_double_type; int16_t power__t_410 = _let505; ({ int16_t _let506 = CARDS__rows[_ix(s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)], 395)].ab_double_filter; int16_t power__f_411 = _let506; ({ int16_t _let507 = s->card[_ix(power__p_407, 2) * 4]; int16_t power__c_412 = _let507; ({ bool _let508 = ((((s->card[_ix(power__p_407, 2) * 4 + _ix(power__src_409, 4)] >= 0) && (power__t_410 >= 0)) && (power__c_412 >= 0)) && ((power__f_411 < 0) || (CARDS__rows[_ix(power__c_412, 395)].type == power__f_411))); bool power__on_413 = _let508; ({ int8_t _let509[8]; for (int32_t _i510 = 0; _i510 < 8; _i510++) _let509[_i510] = s->energy[_ix(power__p_407, 2) * 32 + _i510]; int8_t power__held_414[8]; memcpy(power__held_414, _let509, sizeof power__held_414); ((int8_t)(_wadd(power__held_414[_i497], ((power__on_413 && (TYPE_IDS[_i497] == power__t_410)) ? power__held_414[_i497] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_415[8]; memcpy(extra_energy__held_415, _let496, sizeof extra_energy__held_415); ({ int8_t _let511[8]; for (int32_t _i512 = 0; _i512 < 8; _i512++) _let511[_i512] = ({ int32_t _let513 = extra_energy__r_405; int32_t attack_cost__r_416 = _let513; (_i512 == 0 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_grass : (_i512 == 1 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_fire : (_i512 == 2 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_water : (_i512 == 3 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_lightning : (_i512 == 4 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_psychic : (_i512 == 5 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_fighting : (_i512 == 6 ? ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_416, 790)].cost_metal))))))); }); int8_t extra_energy__cost_417[8]; memcpy(extra_energy__cost_417, _let511, sizeof extra_energy__cost_417); ({ int32_t _let514 = _wsub(_wsub(({ int32_t _r516 = 0; for (int32_t _j515 = 0; _j515 < 8; _j515++) _r516 = _wadd(_r516, extra_energy__held_415[_j515]); _r516; }), ((int32_t)(extra_energy__held_415[_ix(extra_energy__t_406, 8)]))), _wsub(({ int32_t _r519 = 0; for (int32_t _j518 = 0; _j518 < 8; _j518++) _r519 = _wadd(_r519, extra_energy__cost_417[_j518]); _r519; }), ((int32_t)(extra_energy__cost_417[_ix(extra_energy__t_406, 8)])))); int32_t extra_energy__others_418 = _let514; _wsub(_wsub(((int32_t)(extra_energy__held_415[_ix(extra_energy__t_406, 8)])), ((int32_t)(extra_energy__cost_417[_ix(extra_energy__t_406, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_405, 790)].cost_colorless)), extra_energy__others_418), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_400, 790)].bonus_n))) || ((holds__c_398 == 5) && (s->damage[_ix(holds__o_403, 2) * 4] > 0))) || ((holds__c_398 == 6) && (s->damage[_ix(holds__p_399, 2) * 4] > 0))) || ((holds__c_398 == 7) && s->poisoned[_ix(holds__o_403, 2)])) || ((holds__c_398 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_403, 2) * 4], 395)].ex)) || (((holds__c_398 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_399, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            int32_t _w521 = _wx(attack_effects__p_241, 2);
-            if (_w521 >= 0) {
-                s->damage[_w521 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil)));
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n > 0)) {
-            discard_typed__p_419 = attack_effects__p_241;
-            discard_typed__t_420 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_type;
-            discard_typed__n_421 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n;
-            if ((discard_typed__t_420 < 0)) {
-                int32_t _w522 = _wx(discard_typed__p_419, 2);
-                if (_w522 >= 0) {
-                    {
-                        int8_t _t523[8];
-                        for (int32_t _i524 = 0; _i524 < 8; _i524++) _t523[_i524] = ((TYPE_IDS[_i524] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_419, 2) * 32 + _i524]);
-                        memcpy(s->energy + _w522 * 32 + 0 * 8, _t523, sizeof _t523);
-                    }
-                }
-            } else {
-                int32_t _w525 = _wx(discard_typed__p_419, 2);
-                int32_t _w526 = _wx(discard_typed__t_420, 8);
-                if (_w525 >= 0 && _w526 >= 0) {
-                    s->energy[_w525 * 32 + 0 * 8 + _w526] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_419, 2) * 32 + _ix(discard_typed__t_420, 8)], ((int8_t)(_imin(discard_typed__n_421, s->energy[_ix(discard_typed__p_419, 2) * 32 + _ix(discard_typed__t_420, 8)]))))));
-                }
-            }
-        }
-        if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def > 0) && attack_effects__exposed_249) && ({ int16_t _let527 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def_if; int16_t holds__c_422 = _let527; ({ int32_t _let528 = attack_effects__p_241; int32_t holds__p_423 = _let528; ({ int32_t _let529 = attack_effects__r_242; int32_t holds__r_424 = _let529; ({ bool _let530 = attack_effects__first_heads_244; bool holds__first_heads_425 = _let530; ({ bool _let531 = attack_effects__all_heads_245; bool holds__all_heads_426 = _let531; ({ int32_t _let532 = _wsub(1, holds__p_423); int32_t holds__o_427 = _let532; ((((((((((holds__c_422 == 0) || ((holds__c_422 == 1) && holds__first_heads_425)) || ((holds__c_422 == 2) && (!holds__first_heads_425))) || ((holds__c_422 == 3) && holds__all_heads_426)) || ((holds__c_422 == 4) && (({ int32_t _let533 = holds__p_423; int32_t extra_energy__p_428 = _let533; ({ int32_t _let534 = holds__r_424; int32_t extra_energy__r_429 = _let534; ({ int16_t _let535 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_424, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_430 = _let535; ({ int8_t _let536[8]; for (int32_t _i537 = 0; _i537 < 8; _i537++) _let536[_i537] = ({ int32_t _let538 = extra_energy__p_428; int32_t power__p_431 = _let538; ({ int32_t _let539 = ({ int32_t _lo540 = 0; int32_t _r542 = 0; int32_t _best544 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_432 = _lo540, _end541 = 4; power__s_432 < _end541; power__s_432++) { int32_t _x543 = ((int32_t)(((s->card[_ix(power__p_431, 2) * 4 + power__s_432] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + power__s_432], 395)].ab_double_type >= 0)))); if (power__s_432 == _lo540 || _x543 > _best544) { _best544 = _x543; _r542 = power__s_432; } } _r542; }); int32_t power__src_433 = _let539; ({ int16_t _let545 = CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)], 395)].ab_double_type; int16_t power__t_434 = _let545; ({ int16_t _let546 = CARDS__rows[_ix(s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)], 395)].ab_double_filter; int16_t power__f_435 = _let546; ({ int16_t _let547 = s->card[_ix(power__p_431, 2) * 4]; int16_t power__c_436 = _let547; ({ bool _let548 = ((((s->card[_ix(power__p_431, 2) * 4 + _ix(power__src_433, 4)] >= 0) && (power__t_434 >= 0)) && (power__c_436 >= 0)) && ((power__f_435 < 0) || (CARDS__rows[_ix(power__c_436, 395)].type == power__f_435))); bool power__on_437 = _let548; ({ int8_t _let549[8]; for (int32_t _i550 = 0; _i550 < 8; _i550++) _let549[_i550] = s->energy[_ix(power__p_431, 2) * 32 + _i550]; int8_t power__held_438[8]; memcpy(power__held_438, _let549, sizeof power__held_438); ((int8_t)(_wadd(power__held_438[_i537], ((power__on_437 && (TYPE_IDS[_i537] == power__t_434)) ? power__held_438[_i537] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_439[8]; memcpy(extra_energy__held_439, _let536, sizeof extra_energy__held_439); ({ int8_t _let551[8]; for (int32_t _i552 = 0; _i552 < 8; _i552++) _let551[_i552] = ({ int32_t _let553 = extra_energy__r_429; int32_t attack_cost__r_440 = _let553; (_i552 == 0 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_grass : (_i552 == 1 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_fire : (_i552 == 2 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_water : (_i552 == 3 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_lightning : (_i552 == 4 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_psychic : (_i552 == 5 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_fighting : (_i552 == 6 ? ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_440, 790)].cost_metal))))))); }); int8_t extra_energy__cost_441[8]; memcpy(extra_energy__cost_441, _let551, sizeof extra_energy__cost_441); ({ int32_t _let554 = _wsub(_wsub(({ int32_t _r556 = 0; for (int32_t _j555 = 0; _j555 < 8; _j555++) _r556 = _wadd(_r556, extra_energy__held_439[_j555]); _r556; }), ((int32_t)(extra_energy__held_439[_ix(extra_energy__t_430, 8)]))), _wsub(({ int32_t _r559 = 0; for (int32_t _j558 = 0; _j558 < 8; _j558++) _r559 = _wadd(_r559, extra_energy__cost_441[_j558]); _r559; }), ((int32_t)(extra_energy__cost_441[_ix(extra_energy__t_430, 8)])))); int32_t extra_energy__others_442 = _let554; _wsub(_wsub(((int32_t)(extra_energy__held_439[_ix(extra_energy__t_430, 8)])), ((int32_t)(extra_energy__cost_441[_ix(extra_energy__t_430, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_429, 790)].cost_colorless)), extra_energy__others_442), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_424, 790)].bonus_n))) || ((holds__c_422 == 5) && (s->damage[_ix(holds__o_427, 2) * 4] > 0))) || ((holds__c_422 == 6) && (s->damage[_ix(holds__p_423, 2) * 4] > 0))) || ((holds__c_422 == 7) && s->poisoned[_ix(holds__o_427, 2)])) || ((holds__c_422 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_427, 2) * 4], 395)].ex)) || (((holds__c_422 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_423, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-            discard_random__q_443 = attack_effects__o_247;
-            for (int32_t _i561 = 0; _i561 < 8; _i561++) discard_random__held_444[_i561] = s->energy[_ix(discard_random__q_443, 2) * 32 + _i561];
-            discard_random__x_445 = _roll(random_word_at(key, 2), ({ int32_t _r563 = 0; for (int32_t _j562 = 0; _j562 < 8; _j562++) _r563 = _wadd(_r563, discard_random__held_444[_j562]); _r563; }));
-            discard_random__t_448 = ({ int32_t _lo565 = 0; int32_t _r571 = 0; int32_t _best573 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_446 = _lo565, _end566 = 8; discard_random__u_446 < _end566; discard_random__u_446++) { int32_t _x572 = ((int32_t)((({ int32_t _lo567 = 0; int32_t _r569 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_447 = _lo567, _end568 = 8; discard_random__v_447 < _end568; discard_random__v_447++) _r569 = _wadd(_r569, ((discard_random__v_447 <= discard_random__u_446) ? ((int32_t)(discard_random__held_444[discard_random__v_447])) : 0)); _r569; }) > discard_random__x_445))); if (discard_random__u_446 == _lo565 || _x572 > _best573) { _best573 = _x572; _r571 = discard_random__u_446; } } _r571; });
-            if ((({ int32_t _r575 = 0; for (int32_t _j574 = 0; _j574 < 8; _j574++) _r575 = _wadd(_r575, discard_random__held_444[_j574]); _r575; }) > 0)) {
-                int32_t _w577 = _wx(discard_random__q_443, 2);
-                int32_t _w578 = _wx(discard_random__t_448, 8);
-                if (_w577 >= 0 && _w578 >= 0) {
-                    s->energy[_w577 * 32 + 0 * 8 + _w578] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_443, 2) * 32 + _ix(discard_random__t_448, 8)], 1)));
-                }
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_all > 0)) {
-            for (int32_t _i579 = 0; _i579 < 64; _i579++) discard_random_in_play__flat_449[_i579] = s->energy[(_i579) / 32 * 32 + ((_i579) / 8) % 4 * 8 + ((_i579)) % 8];
-            discard_random_in_play__x_450 = _roll(random_word_at(key, 3), ({ int32_t _r581 = 0; for (int32_t _j580 = 0; _j580 < 64; _j580++) _r581 = _wadd(_r581, discard_random_in_play__flat_449[_j580]); _r581; }));
-            discard_random_in_play__u_453 = ({ int32_t _lo583 = 0; int32_t _r589 = 0; int32_t _best591 = 0; for (int32_t discard_random_in_play__w_451 = _lo583, _end584 = 64; discard_random_in_play__w_451 < _end584; discard_random_in_play__w_451++) { int32_t _x590 = ((int32_t)((({ int32_t _lo585 = 0; int32_t _r587 = 0; for (int32_t discard_random_in_play__v_452 = _lo585, _end586 = 64; discard_random_in_play__v_452 < _end586; discard_random_in_play__v_452++) _r587 = _wadd(_r587, ((discard_random_in_play__v_452 <= discard_random_in_play__w_451) ? ((int32_t)(discard_random_in_play__flat_449[discard_random_in_play__v_452])) : 0)); _r587; }) > discard_random_in_play__x_450))); if (discard_random_in_play__w_451 == _lo583 || _x590 > _best591) { _best591 = _x590; _r589 = discard_random_in_play__w_451; } } _r589; });
-            if ((({ int32_t _r593 = 0; for (int32_t _j592 = 0; _j592 < 64; _j592++) _r593 = _wadd(_r593, discard_random_in_play__flat_449[_j592]); _r593; }) > 0)) {
-                int32_t _w595 = _wx(_floordiv(discard_random_in_play__u_453, 32), 2);
-                int32_t _w596 = _wx(_pymod(_floordiv(discard_random_in_play__u_453, 8), 4), 4);
-                int32_t _w597 = _wx(_pymod(discard_random_in_play__u_453, 8), 8);
-                if (_w595 >= 0 && _w596 >= 0 && _w597 >= 0) {
-                    s->energy[_w595 * 32 + _w596 * 8 + _w597] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_453, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_453, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_453, 8), 8)], 1)));
-                }
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n > 0)) {
-            int32_t _w598 = _wx(attack_effects__p_241, 2);
-            int32_t _w599 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8);
-            if (_w598 >= 0 && _w599 >= 0) {
-                s->energy[_w598 * 32 + 0 * 8 + _w599] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n)));
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw > 0)) {
-            draw_cards__p_454 = attack_effects__p_241;
-            draw_cards__n_455 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw;
-            draw_cards__have_456 = s->hand_count[_ix(draw_cards__p_454, 2)];
-            draw_cards__k_457 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_455, s->deck_count[_ix(draw_cards__p_454, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_456))))));
-            int32_t _w600 = _wx(draw_cards__p_454, 2);
-            if (_w600 >= 0) {
-                {
-                    int16_t _t601[10];
-                    for (int32_t _i602 = 0; _i602 < 10; _i602++) _t601[_i602] = (((HAND_SLOTS[_i602] >= draw_cards__have_456) && (HAND_SLOTS[_i602] < ((int8_t)(_wadd(draw_cards__have_456, draw_cards__k_457))))) ? s->deck[_ix(draw_cards__p_454, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i602], draw_cards__have_456), 0), 19), 20)] : s->hand[_ix(draw_cards__p_454, 2) * 10 + _i602]);
-                    memcpy(s->hand + _w600 * 10, _t601, sizeof _t601);
-                }
-            }
-            int32_t _w603 = _wx(draw_cards__p_454, 2);
-            if (_w603 >= 0) {
-                {
-                    int16_t _t604[20];
-                    for (int32_t _i605 = 0; _i605 < 20; _i605++) _t604[_i605] = ((_wadd(DECK_SLOTS[_i605], draw_cards__k_457) < 20) ? s->deck[_ix(draw_cards__p_454, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i605], draw_cards__k_457), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w603 * 20, _t604, sizeof _t604);
-                }
-            }
-            int32_t _w606 = _wx(draw_cards__p_454, 2);
-            if (_w606 >= 0) {
-                s->hand_count[_w606] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_454, 2)], draw_cards__k_457)));
-            }
-            int32_t _w607 = _wx(draw_cards__p_454, 2);
-            if (_w607 >= 0) {
-                s->deck_count[_w607] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_454, 2)], draw_cards__k_457)));
-            }
-        }
-        if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_n > 0)) {
-            search_deck__p_458 = attack_effects__p_241;
-            search_deck__to_bench_459 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_bench;
-            search_deck__ftype_460 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_type;
-            search_deck__fgroup_461 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_group;
-            search_deck__fstage_462 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_stage;
-            for (int32_t _i608 = 0; _i608 < 20; _i608++) search_deck__d_463[_i608] = s->deck[_ix(search_deck__p_458, 2) * 20 + _i608];
-            search_deck__i_464 = ({ bool _m609[20]; for (int32_t _j610 = 0; _j610 < 20; _j610++) _m609[_j610] = (((((search_deck__d_463[_j610] >= 0) && (CARDS__rows[_ix(search_deck__d_463[_j610], 395)].kind == 0)) && ((search_deck__ftype_460 < 0) || (CARDS__rows[_ix(search_deck__d_463[_j610], 395)].type == search_deck__ftype_460))) && ((search_deck__fgroup_461 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_463[_j610], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_461)))), 2) == 1))) && ((search_deck__fstage_462 < 0) || (CARDS__rows[_ix(search_deck__d_463[_j610], 395)].stage == search_deck__fstage_462))); _choose(random_word_at(key, 4), _m609, 20); });
-            search_deck__room_466 = (search_deck__to_bench_459 ? ({ int32_t _lo611 = 1; bool _r613 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_465 = _lo611, _end612 = 4; search_deck__bs_465 < _end612; search_deck__bs_465++) if ((s->card[_ix(search_deck__p_458, 2) * 4 + search_deck__bs_465] < 0)) { _r613 = true; break; } _r613; }) : (s->hand_count[_ix(search_deck__p_458, 2)] < 10));
-            if (((search_deck__i_464 >= 0) && search_deck__room_466)) {
-                search_deck__c_467 = s->deck[_ix(search_deck__p_458, 2) * 20 + _ix(search_deck__i_464, 20)];
-                int32_t _w615 = _wx(search_deck__p_458, 2);
-                if (_w615 >= 0) {
-                    {
-                        int16_t _t616[20];
-                        for (int32_t _i617 = 0; _i617 < 20; _i617++) _t616[_i617] = s->deck[_ix(search_deck__p_458, 2) * 20 + _i617];
-                        _remove_int16(_t616, 20, search_deck__i_464);
-                        _shuffle_int16(_t616, 20, fold_in(key, 24));
-                        memcpy(s->deck + _w615 * 20, _t616, sizeof _t616);
-                    }
-                }
-                int32_t _w618 = _wx(search_deck__p_458, 2);
-                if (_w618 >= 0) {
-                    s->deck_count[_w618] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_458, 2)], 1)));
-                }
-                if (search_deck__to_bench_459) {
-                    put_in_play__p_469 = search_deck__p_458;
-                    put_in_play__slot_470 = ({ int32_t _lo619 = 1; int32_t _r621 = 0; int32_t _best623 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_468 = _lo619, _end620 = 4; search_deck__bs_468 < _end620; search_deck__bs_468++) { int32_t _x622 = ((int32_t)((s->card[_ix(search_deck__p_458, 2) * 4 + search_deck__bs_468] < 0))); if (search_deck__bs_468 == _lo619 || _x622 > _best623) { _best623 = _x622; _r621 = search_deck__bs_468; } } _r621; });
-                    put_in_play__c_471 = search_deck__c_467;
-                    int32_t _w624 = _wx(put_in_play__p_469, 2);
-                    int32_t _w625 = _wx(put_in_play__slot_470, 4);
-                    if (_w624 >= 0 && _w625 >= 0) {
-                        s->card[_w624 * 4 + _w625] = put_in_play__c_471;
-                    }
-                    int32_t _w626 = _wx(put_in_play__p_469, 2);
-                    int32_t _w627 = _wx(put_in_play__slot_470, 4);
-                    if (_w626 >= 0 && _w627 >= 0) {
-                        s->damage[_w626 * 4 + _w627] = ((int16_t)(0));
-                    }
-                    int32_t _w628 = _wx(put_in_play__p_469, 2);
-                    int32_t _w629 = _wx(put_in_play__slot_470, 4);
-                    if (_w628 >= 0 && _w629 >= 0) {
-                        {
-                            int8_t *_d = s->energy + _w628 * 32 + _w629 * 8;
-                            for (int32_t _i630 = 0; _i630 < 8; _i630++) _d[_i630] = ((int8_t)(0));
-                        }
-                    }
-                    int32_t _w631 = _wx(put_in_play__p_469, 2);
-                    int32_t _w632 = _wx(put_in_play__slot_470, 4);
-                    if (_w631 >= 0 && _w632 >= 0) {
-                        s->entered[_w631 * 4 + _w632] = ((int8_t)(s->turn));
-                    }
-                    int32_t _w633 = _wx(put_in_play__p_469, 2);
-                    int32_t _w634 = _wx(put_in_play__slot_470, 4);
-                    if (_w633 >= 0 && _w634 >= 0) {
-                        {
-                            int16_t *_d = s->under + _w633 * 8 + _w634 * 2;
-                            for (int32_t _i635 = 0; _i635 < 2; _i635++) _d[_i635] = ((int16_t)((-1)));
-                        }
-                    }
-                    int32_t _w636 = _wx(put_in_play__p_469, 2);
-                    int32_t _w637 = _wx(put_in_play__slot_470, 4);
-                    if (_w636 >= 0 && _w637 >= 0) {
-                        s->used_ability[_w636 * 4 + _w637] = false;
-                    }
-                } else {
-                    int32_t _w638 = _wx(search_deck__p_458, 2);
-                    if (_w638 >= 0) {
-                        _push_int16(s->hand + _w638 * 10, 10, search_deck__c_467);
-                    }
-                    int32_t _w639 = _wx(search_deck__p_458, 2);
-                    if (_w639 >= 0) {
-                        s->hand_count[_w639] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_458, 2)], 1)));
-                    }
-                }
-            }
-        }
-        if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_hand) {
-            shuffle_hand_in__p_472 = attack_effects__p_241;
-            shuffle_hand_in__dc_473 = s->deck_count[_ix(shuffle_hand_in__p_472, 2)];
-            for (int32_t _i640 = 0; _i640 < 20; _i640++) shuffle_hand_in__merged_474[_i640] = ((DECK_SLOTS[_i640] < shuffle_hand_in__dc_473) ? s->deck[_ix(shuffle_hand_in__p_472, 2) * 20 + _i640] : s->hand[_ix(shuffle_hand_in__p_472, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i640], shuffle_hand_in__dc_473), 0), 9), 10)]);
-            int32_t _w641 = _wx(shuffle_hand_in__p_472, 2);
-            if (_w641 >= 0) {
-                {
-                    int16_t *_d = s->deck + _w641 * 20;
-                    for (int32_t _i642 = 0; _i642 < 20; _i642++) _d[_i642] = ((DECK_SLOTS[_i642] < ((int8_t)(_wadd(shuffle_hand_in__dc_473, s->hand_count[_ix(shuffle_hand_in__p_472, 2)])))) ? shuffle_hand_in__merged_474[_i642] : ((int16_t)((-1))));
-                    _shuffle_int16(_d, 20, fold_in(key, 25));
-                }
-            }
-            int32_t _w643 = _wx(shuffle_hand_in__p_472, 2);
-            if (_w643 >= 0) {
-                s->deck_count[_w643] = ((int8_t)(_wadd(shuffle_hand_in__dc_473, s->hand_count[_ix(shuffle_hand_in__p_472, 2)])));
-            }
-            int32_t _w644 = _wx(shuffle_hand_in__p_472, 2);
-            if (_w644 >= 0) {
-                {
-                    int16_t _t645[10];
-                    for (int32_t _i646 = 0; _i646 < 10; _i646++) _t645[_i646] = ((HAND_SLOTS[_i646] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_472, 2) * 10 + _i646]);
-                    memcpy(s->hand + _w644 * 10, _t645, sizeof _t645);
-                }
-            }
-            int32_t _w647 = _wx(shuffle_hand_in__p_472, 2);
-            if (_w647 >= 0) {
-                s->hand_count[_w647] = ((int8_t)(0));
-            }
-        }
-        if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].reveal_hand) {
-            int32_t _w648 = _wx(attack_effects__p_241, 2);
-            if (_w648 >= 0) {
-                {
-                    int16_t *_d = s->seen + _w648 * 10;
-                    for (int32_t _i649 = 0; _i649 < 10; _i649++) _d[_i649] = s->hand[_ix(attack_effects__o_247, 2) * 10 + _i649];
-                }
-            }
-        }
-        if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw_opp_hand) {
-            draw_cards__p_475 = attack_effects__p_241;
-            draw_cards__n_476 = s->hand_count[_ix(attack_effects__o_247, 2)];
-            draw_cards__have_477 = s->hand_count[_ix(draw_cards__p_475, 2)];
-            draw_cards__k_478 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_476, s->deck_count[_ix(draw_cards__p_475, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_477))))));
-            int32_t _w650 = _wx(draw_cards__p_475, 2);
-            if (_w650 >= 0) {
-                {
-                    int16_t _t651[10];
-                    for (int32_t _i652 = 0; _i652 < 10; _i652++) _t651[_i652] = (((HAND_SLOTS[_i652] >= draw_cards__have_477) && (HAND_SLOTS[_i652] < ((int8_t)(_wadd(draw_cards__have_477, draw_cards__k_478))))) ? s->deck[_ix(draw_cards__p_475, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i652], draw_cards__have_477), 0), 19), 20)] : s->hand[_ix(draw_cards__p_475, 2) * 10 + _i652]);
-                    memcpy(s->hand + _w650 * 10, _t651, sizeof _t651);
-                }
-            }
-            int32_t _w653 = _wx(draw_cards__p_475, 2);
-            if (_w653 >= 0) {
-                {
-                    int16_t _t654[20];
-                    for (int32_t _i655 = 0; _i655 < 20; _i655++) _t654[_i655] = ((_wadd(DECK_SLOTS[_i655], draw_cards__k_478) < 20) ? s->deck[_ix(draw_cards__p_475, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i655], draw_cards__k_478), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w653 * 20, _t654, sizeof _t654);
-                }
-            }
-            int32_t _w656 = _wx(draw_cards__p_475, 2);
-            if (_w656 >= 0) {
-                s->hand_count[_w656] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_475, 2)], draw_cards__k_478)));
-            }
-            int32_t _w657 = _wx(draw_cards__p_475, 2);
-            if (_w657 >= 0) {
-                s->deck_count[_w657] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_475, 2)], draw_cards__k_478)));
-            }
-        }
-        for (int32_t _i658 = 0; _i658 < 2; _i658++) for (int32_t _i659 = 0; _i659 < 4; _i659++) knockouts__ko_479[_i658 * 4 + _i659] = ((s->card[_i658 * 4 + _i659] >= 0) && (s->damage[_i658 * 4 + _i659] >= CARDS__rows[_ix(s->card[_i658 * 4 + _i659], 395)].hp));
-        for (int32_t _i660 = 0; _i660 < 2; _i660++) for (int32_t _i661 = 0; _i661 < 4; _i661++) knockouts__ko_cards_480[_i660 * 4 + _i661] = (knockouts__ko_479[_i660 * 4 + _i661] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i660 * 4 + _i661], 395)].stage))) : 0);
-        {
-            int8_t _t662[2];
-            for (int32_t _i663 = 0; _i663 < 2; _i663++) _t662[_i663] = ((int8_t)(_wadd(s->discard_count[_i663], (_i663 == 0 ? ({ int32_t _r665 = 0; for (int32_t _j664 = 0; _j664 < 4; _j664++) _r665 = _wadd(_r665, knockouts__ko_cards_480[_j664]); _r665; }) : ({ int32_t _r668 = 0; for (int32_t _j667 = 0; _j667 < 4; _j667++) _r668 = _wadd(_r668, knockouts__ko_cards_480[1 * 4 + _j667]); _r668; })))));
-            memcpy(s->discard_count, _t662, sizeof _t662);
-        }
-        for (int32_t knockouts__q_481 = 0, _end670 = 2; knockouts__q_481 < _end670; knockouts__q_481++) {
-            for (int32_t knockouts__ks_482 = 0, _end671 = 4; knockouts__ks_482 < _end671; knockouts__ks_482++) {
-                if (knockouts__ko_479[knockouts__q_481 * 4 + knockouts__ks_482]) {
-                    _push_int16(s->discard + knockouts__q_481 * 20, 20, s->card[knockouts__q_481 * 4 + knockouts__ks_482]);
-                    for (int32_t knockouts__u_483 = 0, _end672 = 2; knockouts__u_483 < _end672; knockouts__u_483++) {
-                        if ((s->under[knockouts__q_481 * 8 + knockouts__ks_482 * 2 + knockouts__u_483] >= 0)) {
-                            _push_int16(s->discard + knockouts__q_481 * 20, 20, s->under[knockouts__q_481 * 8 + knockouts__ks_482 * 2 + knockouts__u_483]);
-                        }
-                    }
-                }
-            }
-        }
-        for (int32_t _i673 = 0; _i673 < 2; _i673++) for (int32_t _i674 = 0; _i674 < 4; _i674++) knockouts__ko_value_484[_i673 * 4 + _i674] = (knockouts__ko_479[_i673 * 4 + _i674] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i673 * 4 + _i674], 395)].ex))) : 0);
-        {
-            int8_t _t675[2];
-            for (int32_t _i676 = 0; _i676 < 2; _i676++) _t675[_i676] = ((int8_t)(_wadd(s->points[_i676], (_i676 == 0 ? ({ int32_t _r678 = 0; for (int32_t _j677 = 0; _j677 < 4; _j677++) _r678 = _wadd(_r678, knockouts__ko_value_484[1 * 4 + _j677]); _r678; }) : ({ int32_t _r681 = 0; for (int32_t _j680 = 0; _j680 < 4; _j680++) _r681 = _wadd(_r681, knockouts__ko_value_484[_j680]); _r681; })))));
-            memcpy(s->points, _t675, sizeof _t675);
-        }
-        if (true) {
-            {
-                int16_t _t683[2];
-                for (int32_t _i684 = 0; _i684 < 2; _i684++) _t683[_i684] = ((_i684 == 0 ? ({ bool _r686 = false; for (int32_t _j685 = 0; _j685 < 4; _j685++) if (knockouts__ko_479[_j685]) { _r686 = true; break; } _r686; }) : ({ bool _r689 = false; for (int32_t _j688 = 0; _j688 < 4; _j688++) if (knockouts__ko_479[1 * 4 + _j688]) { _r689 = true; break; } _r689; })) ? s->turn : s->ko_turn[_i684]);
-                memcpy(s->ko_turn, _t683, sizeof _t683);
-            }
-        }
-        {
-            int16_t _t691[8];
-            for (int32_t _i692 = 0; _i692 < 2; _i692++) for (int32_t _i693 = 0; _i693 < 4; _i693++) _t691[_i692 * 4 + _i693] = (knockouts__ko_479[_i692 * 4 + _i693] ? ((int16_t)((-1))) : s->card[_i692 * 4 + _i693]);
-            memcpy(s->card, _t691, sizeof _t691);
-        }
-        {
-            int16_t _t694[8];
-            for (int32_t _i695 = 0; _i695 < 2; _i695++) for (int32_t _i696 = 0; _i696 < 4; _i696++) _t694[_i695 * 4 + _i696] = (knockouts__ko_479[_i695 * 4 + _i696] ? ((int16_t)(0)) : s->damage[_i695 * 4 + _i696]);
-            memcpy(s->damage, _t694, sizeof _t694);
-        }
-        {
-            int8_t _t697[64];
-            for (int32_t _i698 = 0; _i698 < 2; _i698++) for (int32_t _i699 = 0; _i699 < 4; _i699++) for (int32_t _i700 = 0; _i700 < 8; _i700++) _t697[_i698 * 32 + _i699 * 8 + _i700] = (knockouts__ko_479[(_i698 * 4 + _i699) / 4 * 4 + ((_i698 * 4 + _i699)) % 4] ? ((int8_t)(0)) : s->energy[_i698 * 32 + _i699 * 8 + _i700]);
-            memcpy(s->energy, _t697, sizeof _t697);
-        }
-        {
-            int8_t _t701[8];
-            for (int32_t _i702 = 0; _i702 < 2; _i702++) for (int32_t _i703 = 0; _i703 < 4; _i703++) _t701[_i702 * 4 + _i703] = (knockouts__ko_479[_i702 * 4 + _i703] ? ((int8_t)(0)) : s->entered[_i702 * 4 + _i703]);
-            memcpy(s->entered, _t701, sizeof _t701);
-        }
-        {
-            int16_t _t704[16];
-            for (int32_t _i705 = 0; _i705 < 2; _i705++) for (int32_t _i706 = 0; _i706 < 4; _i706++) for (int32_t _i707 = 0; _i707 < 2; _i707++) _t704[_i705 * 8 + _i706 * 2 + _i707] = (knockouts__ko_479[(_i705 * 4 + _i706) / 4 * 4 + ((_i705 * 4 + _i706)) % 4] ? ((int16_t)((-1))) : s->under[_i705 * 8 + _i706 * 2 + _i707]);
-            memcpy(s->under, _t704, sizeof _t704);
-        }
-        {
-            bool _t708[8];
-            for (int32_t _i709 = 0; _i709 < 2; _i709++) for (int32_t _i710 = 0; _i710 < 4; _i710++) _t708[_i709 * 4 + _i710] = (s->used_ability[_i709 * 4 + _i710] && (!knockouts__ko_479[_i709 * 4 + _i710]));
-            memcpy(s->used_ability, _t708, sizeof _t708);
-        }
-        knockouts__ko_active_485[0] = knockouts__ko_479[0];
-        knockouts__ko_active_485[1] = knockouts__ko_479[1 * 4];
-        {
-            bool _t711[2];
-            for (int32_t _i712 = 0; _i712 < 2; _i712++) _t711[_i712] = (s->poisoned[_i712] && (!knockouts__ko_active_485[_i712]));
-            memcpy(s->poisoned, _t711, sizeof _t711);
-        }
-        {
-            bool _t713[2];
-            for (int32_t _i714 = 0; _i714 < 2; _i714++) _t713[_i714] = (s->burned[_i714] && (!knockouts__ko_active_485[_i714]));
-            memcpy(s->burned, _t713, sizeof _t713);
-        }
-        {
-            int8_t _t715[2];
-            for (int32_t _i716 = 0; _i716 < 2; _i716++) _t715[_i716] = (knockouts__ko_active_485[_i716] ? ((int8_t)(0)) : s->condition[_i716]);
-            memcpy(s->condition, _t715, sizeof _t715);
-        }
-        knockouts__has_bench_488[0] = ({ int32_t _lo717 = 1; bool _r719 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_486 = _lo717, _end718 = 4; knockouts__ks_486 < _end718; knockouts__ks_486++) if ((s->card[knockouts__ks_486] >= 0)) { _r719 = true; break; } _r719; });
-        knockouts__has_bench_488[1] = ({ int32_t _lo721 = 1; bool _r723 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_487 = _lo721, _end722 = 4; knockouts__ks_487 < _end722; knockouts__ks_487++) if ((s->card[1 * 4 + knockouts__ks_487] >= 0)) { _r723 = true; break; } _r723; });
-        {
-            bool _t725[2];
-            for (int32_t _i726 = 0; _i726 < 2; _i726++) _t725[_i726] = (s->promote_pending[_i726] || (knockouts__ko_active_485[_i726] && knockouts__has_bench_488[_i726]));
-            memcpy(s->promote_pending, _t725, sizeof _t725);
-        }
-        for (int32_t _i727 = 0; _i727 < 2; _i727++) knockouts__won_489[_i727] = ((s->points[_i727] >= 3) || (_i727 == 0 ? (knockouts__ko_active_485[1] && (!knockouts__has_bench_488[1])) : (knockouts__ko_active_485[0] && (!knockouts__has_bench_488[0]))));
-        if ((knockouts__won_489[0] && knockouts__won_489[1])) {
-            memset(s->rewards, 0, sizeof s->rewards);
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_489[0] || knockouts__won_489[1])) {
-            _win(s, (knockouts__won_489[0] ? 0 : 1));
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        }
-        end_of_turn__p_490 = s->current_player;
-        int32_t _w728 = _wx(end_of_turn__p_490, 2);
-        if (_w728 >= 0) {
-            s->energy_now[_w728] = ((int8_t)((-1)));
-        }
-        if ((s->phase != 3)) {
-            checkup__q_491 = end_of_turn__p_490;
-            checkup__owner_492 = end_of_turn__p_490;
-            if (((s->card[_ix(checkup__q_491, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_491, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_491, 2) * 4], 395)].hp))) {
-                if (s->poisoned[_ix(checkup__q_491, 2)]) {
-                    int32_t _w729 = _wx(checkup__q_491, 2);
-                    if (_w729 >= 0) {
-                        s->damage[_w729 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_491, 2) * 4], 10)));
-                    }
-                }
-                if (s->burned[_ix(checkup__q_491, 2)]) {
-                    int32_t _w730 = _wx(checkup__q_491, 2);
-                    if (_w730 >= 0) {
-                        s->damage[_w730 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_491, 2) * 4], 20)));
-                    }
-                    if (_flip(random_word_at(key, 5))) {
-                        int32_t _w731 = _wx(checkup__q_491, 2);
-                        if (_w731 >= 0) {
-                            s->burned[_w731] = false;
-                        }
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_491, 2)] == 1) && _flip(random_word_at(key, 6)))) {
-                    int32_t _w732 = _wx(checkup__q_491, 2);
-                    if (_w732 >= 0) {
-                        s->condition[_w732] = ((int8_t)(0));
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_491, 2)] == 2) && (checkup__q_491 == checkup__owner_492))) {
-                    int32_t _w733 = _wx(checkup__q_491, 2);
-                    if (_w733 >= 0) {
-                        s->condition[_w733] = ((int8_t)(0));
-                    }
-                }
-            }
-            checkup__q_493 = _wsub(1, end_of_turn__p_490);
-            checkup__owner_494 = end_of_turn__p_490;
-            if (((s->card[_ix(checkup__q_493, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_493, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_493, 2) * 4], 395)].hp))) {
-                if (s->poisoned[_ix(checkup__q_493, 2)]) {
-                    int32_t _w734 = _wx(checkup__q_493, 2);
-                    if (_w734 >= 0) {
-                        s->damage[_w734 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_493, 2) * 4], 10)));
-                    }
-                }
-                if (s->burned[_ix(checkup__q_493, 2)]) {
-                    int32_t _w735 = _wx(checkup__q_493, 2);
-                    if (_w735 >= 0) {
-                        s->damage[_w735 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_493, 2) * 4], 20)));
-                    }
-                    if (_flip(random_word_at(key, 7))) {
-                        int32_t _w736 = _wx(checkup__q_493, 2);
-                        if (_w736 >= 0) {
-                            s->burned[_w736] = false;
-                        }
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_493, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                    int32_t _w737 = _wx(checkup__q_493, 2);
-                    if (_w737 >= 0) {
-                        s->condition[_w737] = ((int8_t)(0));
-                    }
-                }
-                if (((s->condition[_ix(checkup__q_493, 2)] == 2) && (checkup__q_493 == checkup__owner_494))) {
-                    int32_t _w738 = _wx(checkup__q_493, 2);
-                    if (_w738 >= 0) {
-                        s->condition[_w738] = ((int8_t)(0));
-                    }
-                }
-            }
-            for (int32_t _i739 = 0; _i739 < 2; _i739++) for (int32_t _i740 = 0; _i740 < 4; _i740++) knockouts__ko_495[_i739 * 4 + _i740] = ((s->card[_i739 * 4 + _i740] >= 0) && (s->damage[_i739 * 4 + _i740] >= CARDS__rows[_ix(s->card[_i739 * 4 + _i740], 395)].hp));
-            for (int32_t _i741 = 0; _i741 < 2; _i741++) for (int32_t _i742 = 0; _i742 < 4; _i742++) knockouts__ko_cards_496[_i741 * 4 + _i742] = (knockouts__ko_495[_i741 * 4 + _i742] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i741 * 4 + _i742], 395)].stage))) : 0);
-            {
-                int8_t _t743[2];
-                for (int32_t _i744 = 0; _i744 < 2; _i744++) _t743[_i744] = ((int8_t)(_wadd(s->discard_count[_i744], (_i744 == 0 ? ({ int32_t _r746 = 0; for (int32_t _j745 = 0; _j745 < 4; _j745++) _r746 = _wadd(_r746, knockouts__ko_cards_496[_j745]); _r746; }) : ({ int32_t _r749 = 0; for (int32_t _j748 = 0; _j748 < 4; _j748++) _r749 = _wadd(_r749, knockouts__ko_cards_496[1 * 4 + _j748]); _r749; })))));
-                memcpy(s->discard_count, _t743, sizeof _t743);
-            }
-            for (int32_t knockouts__q_497 = 0, _end751 = 2; knockouts__q_497 < _end751; knockouts__q_497++) {
-                for (int32_t knockouts__ks_498 = 0, _end752 = 4; knockouts__ks_498 < _end752; knockouts__ks_498++) {
-                    if (knockouts__ko_495[knockouts__q_497 * 4 + knockouts__ks_498]) {
-                        _push_int16(s->discard + knockouts__q_497 * 20, 20, s->card[knockouts__q_497 * 4 + knockouts__ks_498]);
-                        for (int32_t knockouts__u_499 = 0, _end753 = 2; knockouts__u_499 < _end753; knockouts__u_499++) {
-                            if ((s->under[knockouts__q_497 * 8 + knockouts__ks_498 * 2 + knockouts__u_499] >= 0)) {
-                                _push_int16(s->discard + knockouts__q_497 * 20, 20, s->under[knockouts__q_497 * 8 + knockouts__ks_498 * 2 + knockouts__u_499]);
-                            }
-                        }
-                    }
-                }
-            }
-            for (int32_t _i754 = 0; _i754 < 2; _i754++) for (int32_t _i755 = 0; _i755 < 4; _i755++) knockouts__ko_value_500[_i754 * 4 + _i755] = (knockouts__ko_495[_i754 * 4 + _i755] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i754 * 4 + _i755], 395)].ex))) : 0);
-            {
-                int8_t _t756[2];
-                for (int32_t _i757 = 0; _i757 < 2; _i757++) _t756[_i757] = ((int8_t)(_wadd(s->points[_i757], (_i757 == 0 ? ({ int32_t _r759 = 0; for (int32_t _j758 = 0; _j758 < 4; _j758++) _r759 = _wadd(_r759, knockouts__ko_value_500[1 * 4 + _j758]); _r759; }) : ({ int32_t _r762 = 0; for (int32_t _j761 = 0; _j761 < 4; _j761++) _r762 = _wadd(_r762, knockouts__ko_value_500[_j761]); _r762; })))));
-                memcpy(s->points, _t756, sizeof _t756);
-            }
-            if (false) {
-                {
-                    int16_t _t764[2];
-                    for (int32_t _i765 = 0; _i765 < 2; _i765++) _t764[_i765] = ((_i765 == 0 ? ({ bool _r767 = false; for (int32_t _j766 = 0; _j766 < 4; _j766++) if (knockouts__ko_495[_j766]) { _r767 = true; break; } _r767; }) : ({ bool _r770 = false; for (int32_t _j769 = 0; _j769 < 4; _j769++) if (knockouts__ko_495[1 * 4 + _j769]) { _r770 = true; break; } _r770; })) ? s->turn : s->ko_turn[_i765]);
-                    memcpy(s->ko_turn, _t764, sizeof _t764);
-                }
-            }
-            {
-                int16_t _t772[8];
-                for (int32_t _i773 = 0; _i773 < 2; _i773++) for (int32_t _i774 = 0; _i774 < 4; _i774++) _t772[_i773 * 4 + _i774] = (knockouts__ko_495[_i773 * 4 + _i774] ? ((int16_t)((-1))) : s->card[_i773 * 4 + _i774]);
-                memcpy(s->card, _t772, sizeof _t772);
-            }
-            {
-                int16_t _t775[8];
-                for (int32_t _i776 = 0; _i776 < 2; _i776++) for (int32_t _i777 = 0; _i777 < 4; _i777++) _t775[_i776 * 4 + _i777] = (knockouts__ko_495[_i776 * 4 + _i777] ? ((int16_t)(0)) : s->damage[_i776 * 4 + _i777]);
-                memcpy(s->damage, _t775, sizeof _t775);
-            }
-            {
-                int8_t _t778[64];
-                for (int32_t _i779 = 0; _i779 < 2; _i779++) for (int32_t _i780 = 0; _i780 < 4; _i780++) for (int32_t _i781 = 0; _i781 < 8; _i781++) _t778[_i779 * 32 + _i780 * 8 + _i781] = (knockouts__ko_495[(_i779 * 4 + _i780) / 4 * 4 + ((_i779 * 4 + _i780)) % 4] ? ((int8_t)(0)) : s->energy[_i779 * 32 + _i780 * 8 + _i781]);
-                memcpy(s->energy, _t778, sizeof _t778);
-            }
-            {
-                int8_t _t782[8];
-                for (int32_t _i783 = 0; _i783 < 2; _i783++) for (int32_t _i784 = 0; _i784 < 4; _i784++) _t782[_i783 * 4 + _i784] = (knockouts__ko_495[_i783 * 4 + _i784] ? ((int8_t)(0)) : s->entered[_i783 * 4 + _i784]);
-                memcpy(s->entered, _t782, sizeof _t782);
-            }
-            {
-                int16_t _t785[16];
-                for (int32_t _i786 = 0; _i786 < 2; _i786++) for (int32_t _i787 = 0; _i787 < 4; _i787++) for (int32_t _i788 = 0; _i788 < 2; _i788++) _t785[_i786 * 8 + _i787 * 2 + _i788] = (knockouts__ko_495[(_i786 * 4 + _i787) / 4 * 4 + ((_i786 * 4 + _i787)) % 4] ? ((int16_t)((-1))) : s->under[_i786 * 8 + _i787 * 2 + _i788]);
-                memcpy(s->under, _t785, sizeof _t785);
-            }
-            {
-                bool _t789[8];
-                for (int32_t _i790 = 0; _i790 < 2; _i790++) for (int32_t _i791 = 0; _i791 < 4; _i791++) _t789[_i790 * 4 + _i791] = (s->used_ability[_i790 * 4 + _i791] && (!knockouts__ko_495[_i790 * 4 + _i791]));
-                memcpy(s->used_ability, _t789, sizeof _t789);
-            }
-            knockouts__ko_active_501[0] = knockouts__ko_495[0];
-            knockouts__ko_active_501[1] = knockouts__ko_495[1 * 4];
-            {
-                bool _t792[2];
-                for (int32_t _i793 = 0; _i793 < 2; _i793++) _t792[_i793] = (s->poisoned[_i793] && (!knockouts__ko_active_501[_i793]));
-                memcpy(s->poisoned, _t792, sizeof _t792);
-            }
-            {
-                bool _t794[2];
-                for (int32_t _i795 = 0; _i795 < 2; _i795++) _t794[_i795] = (s->burned[_i795] && (!knockouts__ko_active_501[_i795]));
-                memcpy(s->burned, _t794, sizeof _t794);
-            }
-            {
-                int8_t _t796[2];
-                for (int32_t _i797 = 0; _i797 < 2; _i797++) _t796[_i797] = (knockouts__ko_active_501[_i797] ? ((int8_t)(0)) : s->condition[_i797]);
-                memcpy(s->condition, _t796, sizeof _t796);
-            }
-            knockouts__has_bench_504[0] = ({ int32_t _lo798 = 1; bool _r800 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_502 = _lo798, _end799 = 4; knockouts__ks_502 < _end799; knockouts__ks_502++) if ((s->card[knockouts__ks_502] >= 0)) { _r800 = true; break; } _r800; });
-            knockouts__has_bench_504[1] = ({ int32_t _lo802 = 1; bool _r804 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_503 = _lo802, _end803 = 4; knockouts__ks_503 < _end803; knockouts__ks_503++) if ((s->card[1 * 4 + knockouts__ks_503] >= 0)) { _r804 = true; break; } _r804; });
-            {
-                bool _t806[2];
-                for (int32_t _i807 = 0; _i807 < 2; _i807++) _t806[_i807] = (s->promote_pending[_i807] || (knockouts__ko_active_501[_i807] && knockouts__has_bench_504[_i807]));
-                memcpy(s->promote_pending, _t806, sizeof _t806);
-            }
-            for (int32_t _i808 = 0; _i808 < 2; _i808++) knockouts__won_505[_i808] = ((s->points[_i808] >= 3) || (_i808 == 0 ? (knockouts__ko_active_501[1] && (!knockouts__has_bench_504[1])) : (knockouts__ko_active_501[0] && (!knockouts__has_bench_504[0]))));
-            if ((knockouts__won_505[0] && knockouts__won_505[1])) {
-                memset(s->rewards, 0, sizeof s->rewards);
-                s->terminated = true;
-                s->phase = ((int8_t)(3));
-            } else if ((knockouts__won_505[0] || knockouts__won_505[1])) {
-                _win(s, (knockouts__won_505[0] ? 0 : 1));
-                s->terminated = true;
-                s->phase = ((int8_t)(3));
-            }
-        }
-        if ((s->phase != 3)) {
-            if ((s->turn >= 30)) {
-                memset(s->rewards, 0, sizeof s->rewards);
-                s->terminated = true;
-                s->phase = ((int8_t)(3));
-            } else if (s->promote_pending[_ix(end_of_turn__p_490, 2)]) {
-                s->phase = ((int8_t)(2));
-            } else if (s->promote_pending[_ix(_wsub(1, end_of_turn__p_490), 2)]) {
-                s->phase = ((int8_t)(2));
-                s->current_player = _wsub(1, end_of_turn__p_490);
-            } else {
-                start_turn__p_506 = _wsub(1, end_of_turn__p_490);
-                s->current_player = start_turn__p_506;
-                s->phase = ((int8_t)(1));
-                s->turn = ((int16_t)(_wadd(s->turn, 1)));
-                s->supporter_played = false;
-                s->retreated = false;
-                s->retreat_cut = ((int8_t)(0));
-                s->dealt_bonus = ((int16_t)(0));
-                s->dealt_group = ((int8_t)((-1)));
-                {
-                    bool _t809[8];
-                    for (int32_t _i810 = 0; _i810 < 2; _i810++) for (int32_t _i811 = 0; _i811 < 4; _i811++) _t809[_i810 * 4 + _i811] = (s->used_ability[_i810 * 4 + _i811] && false);
-                    memcpy(s->used_ability, _t809, sizeof _t809);
-                }
-                draw_cards__p_507 = start_turn__p_506;
-                draw_cards__have_508 = s->hand_count[_ix(draw_cards__p_507, 2)];
-                draw_cards__k_509 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_507, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_508))))));
-                int32_t _w812 = _wx(draw_cards__p_507, 2);
-                if (_w812 >= 0) {
-                    {
-                        int16_t _t813[10];
-                        for (int32_t _i814 = 0; _i814 < 10; _i814++) _t813[_i814] = (((HAND_SLOTS[_i814] >= draw_cards__have_508) && (HAND_SLOTS[_i814] < ((int8_t)(_wadd(draw_cards__have_508, draw_cards__k_509))))) ? s->deck[_ix(draw_cards__p_507, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i814], draw_cards__have_508), 0), 19), 20)] : s->hand[_ix(draw_cards__p_507, 2) * 10 + _i814]);
-                        memcpy(s->hand + _w812 * 10, _t813, sizeof _t813);
-                    }
-                }
-                int32_t _w815 = _wx(draw_cards__p_507, 2);
-                if (_w815 >= 0) {
-                    {
-                        int16_t _t816[20];
-                        for (int32_t _i817 = 0; _i817 < 20; _i817++) _t816[_i817] = ((_wadd(DECK_SLOTS[_i817], draw_cards__k_509) < 20) ? s->deck[_ix(draw_cards__p_507, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i817], draw_cards__k_509), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w815 * 20, _t816, sizeof _t816);
-                    }
-                }
-                int32_t _w818 = _wx(draw_cards__p_507, 2);
-                if (_w818 >= 0) {
-                    s->hand_count[_w818] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_507, 2)], draw_cards__k_509)));
-                }
-                int32_t _w819 = _wx(draw_cards__p_507, 2);
-                if (_w819 >= 0) {
-                    s->deck_count[_w819] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_507, 2)], draw_cards__k_509)));
-                }
-                if ((s->turn > 1)) {
-                    int32_t _w820 = _wx(start_turn__p_506, 2);
-                    if (_w820 >= 0) {
-                        s->energy_now[_w820] = s->energy_next[_ix(start_turn__p_506, 2)];
-                    }
-                    int32_t _w821 = _wx(start_turn__p_506, 2);
-                    if (_w821 >= 0) {
-                        s->energy_next[_w821] = ({ int32_t _let822 = start_turn__p_506; int32_t next_energy__p_510 = _let822; ({ int8_t _let823 = s->deck_id[_ix(next_energy__p_510, 2)]; int8_t next_energy__d_511 = _let823; ({ int32_t _let824 = _roll(random_word_at(key, 9), DECK_INFO__rows[_ix(next_energy__d_511, 80)].types); int32_t next_energy__j_512 = _let824; ((next_energy__j_512 == 0) ? DECK_INFO__rows[_ix(next_energy__d_511, 80)].type0 : ((next_energy__j_512 == 1) ? DECK_INFO__rows[_ix(next_energy__d_511, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_511, 80)].type2)); }); }); });
-                    }
-                }
-            }
-        }
-    } else if ((choice__resume == 4)) {
-        slot = s->choice__slot;
-        p_ = s->choice__p;
-        o = s->choice__o;
-        c = s->choice__c;
-        t = choice__option;
-        if ((CARDS__rows[_ix(c, 395)].ab_heal_all > 0)) {
-            int32_t _w825 = _wx(p_, 2);
-            if (_w825 >= 0) {
-                {
-                    int16_t _t826[4];
-                    for (int32_t _i827 = 0; _i827 < 4; _i827++) _t826[_i827] = ((s->damage[_ix(p_, 2) * 4 + _i827] > CARDS__rows[_ix(c, 395)].ab_heal_all) ? ((int16_t)(_wsub(s->damage[_ix(p_, 2) * 4 + _i827], CARDS__rows[_ix(c, 395)].ab_heal_all))) : ((int16_t)(0)));
-                    memcpy(s->damage + _w825 * 4, _t826, sizeof _t826);
-                }
-            }
-        }
-        if (((CARDS__rows[_ix(c, 395)].ab_gust || CARDS__rows[_ix(c, 395)].ab_drive_off) && (t >= 0))) {
-            swap_active__p_542 = o;
-            swap_active__b_543 = t;
-            for (int32_t _i828 = 0; _i828 < 4; _i828++) swap_active__perm_544[_i828] = SWAP[_ix(swap_active__b_543, 4) * 4 + _i828];
-            int32_t _w829 = _wx(swap_active__p_542, 2);
-            if (_w829 >= 0) {
-                {
-                    int16_t _t830[4];
-                    for (int32_t _i831 = 0; _i831 < 4; _i831++) _t830[_i831] = s->card[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i831], 4)];
-                    memcpy(s->card + _w829 * 4, _t830, sizeof _t830);
-                }
-            }
-            int32_t _w832 = _wx(swap_active__p_542, 2);
-            if (_w832 >= 0) {
-                {
-                    int16_t _t833[4];
-                    for (int32_t _i834 = 0; _i834 < 4; _i834++) _t833[_i834] = s->damage[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i834], 4)];
-                    memcpy(s->damage + _w832 * 4, _t833, sizeof _t833);
-                }
-            }
-            int32_t _w835 = _wx(swap_active__p_542, 2);
-            if (_w835 >= 0) {
-                {
-                    int8_t _t836[32];
-                    for (int32_t _i837 = 0; _i837 < 4; _i837++) for (int32_t _i838 = 0; _i838 < 8; _i838++) _t836[_i837 * 8 + _i838] = s->energy[_ix(swap_active__p_542, 2) * 32 + _ix(swap_active__perm_544[_i837], 4) * 8 + _i838];
-                    memcpy(s->energy + _w835 * 32, _t836, sizeof _t836);
-                }
-            }
-            int32_t _w839 = _wx(swap_active__p_542, 2);
-            if (_w839 >= 0) {
-                {
-                    int8_t _t840[4];
-                    for (int32_t _i841 = 0; _i841 < 4; _i841++) _t840[_i841] = s->entered[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i841], 4)];
-                    memcpy(s->entered + _w839 * 4, _t840, sizeof _t840);
-                }
-            }
-            int32_t _w842 = _wx(swap_active__p_542, 2);
-            if (_w842 >= 0) {
-                {
-                    int16_t _t843[8];
-                    for (int32_t _i844 = 0; _i844 < 4; _i844++) for (int32_t _i845 = 0; _i845 < 2; _i845++) _t843[_i844 * 2 + _i845] = s->under[_ix(swap_active__p_542, 2) * 8 + _ix(swap_active__perm_544[_i844], 4) * 2 + _i845];
-                    memcpy(s->under + _w842 * 8, _t843, sizeof _t843);
-                }
-            }
-            int32_t _w846 = _wx(swap_active__p_542, 2);
-            if (_w846 >= 0) {
-                {
-                    bool _t847[4];
-                    for (int32_t _i848 = 0; _i848 < 4; _i848++) _t847[_i848] = s->used_ability[_ix(swap_active__p_542, 2) * 4 + _ix(swap_active__perm_544[_i848], 4)];
-                    memcpy(s->used_ability + _w846 * 4, _t847, sizeof _t847);
-                }
-            }
-            clear_conditions__p_545 = swap_active__p_542;
-            int32_t _w849 = _wx(clear_conditions__p_545, 2);
-            if (_w849 >= 0) {
-                s->poisoned[_w849] = false;
-            }
-            int32_t _w850 = _wx(clear_conditions__p_545, 2);
-            if (_w850 >= 0) {
-                s->burned[_w850] = false;
-            }
-            int32_t _w851 = _wx(clear_conditions__p_545, 2);
-            if (_w851 >= 0) {
-                s->condition[_w851] = ((int8_t)(0));
-            }
-            int32_t _w852 = _wx(clear_conditions__p_545, 2);
-            if (_w852 >= 0) {
-                {
-                    int16_t _t853[8];
-                    for (int32_t _i854 = 0; _i854 < 8; _i854++) _t853[_i854] = (ACTIVE_BOUND[_i854] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_545, 2) * 8 + _i854]);
-                    memcpy(s->lasting_until + _w852 * 8, _t853, sizeof _t853);
-                }
-            }
-        }
-        if (((CARDS__rows[_ix(c, 395)].ab_snipe > 0) && (t >= 0))) {
-            int32_t _w855 = _wx(o, 2);
-            int32_t _w856 = _wx(t, 4);
-            if (_w855 >= 0 && _w856 >= 0) {
-                s->damage[_w855 * 4 + _w856] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].ab_snipe)));
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].ab_attach_type >= 0)) {
-            int32_t _w857 = _wx(p_, 2);
-            int32_t _w858 = _wx((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot), 4);
-            int32_t _w859 = _wx(CARDS__rows[_ix(c, 395)].ab_attach_type, 8);
-            if (_w857 >= 0 && _w858 >= 0 && _w859 >= 0) {
-                s->energy[_w857 * 32 + _w858 * 8 + _w859] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot), 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_attach_type, 8)], 1)));
-            }
-        }
-        heads_bool168 = _flip(random_word_at(key, 10));
-        if (((CARDS__rows[_ix(c, 395)].ab_status > 0) && ((CARDS__rows[_ix(c, 395)].ab_status_if == 0) || ((CARDS__rows[_ix(c, 395)].ab_coins > 0) && heads_bool168)))) {
-            give_status__q_546 = o;
-            give_status__st_547 = CARDS__rows[_ix(c, 395)].ab_status;
-            if ((give_status__st_547 == 1)) {
-                int32_t _w860 = _wx(give_status__q_546, 2);
-                if (_w860 >= 0) {
-                    s->poisoned[_w860] = true;
-                }
-            } else if ((give_status__st_547 == 2)) {
-                int32_t _w861 = _wx(give_status__q_546, 2);
-                if (_w861 >= 0) {
-                    s->burned[_w861] = true;
-                }
-            } else if ((give_status__st_547 == 3)) {
-                int32_t _w862 = _wx(give_status__q_546, 2);
-                if (_w862 >= 0) {
-                    s->condition[_w862] = ((int8_t)(1));
-                }
-            } else if ((give_status__st_547 == 4)) {
-                int32_t _w863 = _wx(give_status__q_546, 2);
-                if (_w863 >= 0) {
-                    s->condition[_w863] = ((int8_t)(2));
-                }
-            } else if ((give_status__st_547 == 5)) {
-                int32_t _w864 = _wx(give_status__q_546, 2);
-                if (_w864 >= 0) {
-                    s->condition[_w864] = ((int8_t)(3));
-                }
-            }
-        }
-        if ((CARDS__rows[_ix(c, 395)].ab_look_n > 0)) {
-            int32_t _w865 = _wx(p_, 2);
-            if (_w865 >= 0) {
-                {
-                    int16_t *_d = s->seen + _w865 * 10;
-                    for (int32_t _i866 = 0; _i866 < 10; _i866++) _d[_i866] = ((HAND_SLOTS[_i866] < CARDS__rows[_ix(c, 395)].ab_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i866], 0), 19), 20)] : ((int16_t)((-1))));
-                }
-            }
-        }
-        if (((CARDS__rows[_ix(c, 395)].ab_move_type >= 0) && (t >= 0))) {
-            int32_t _w867 = _wx(p_, 2);
-            int32_t _w868 = _wx(t, 4);
-            int32_t _w869 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w867 >= 0 && _w868 >= 0 && _w869 >= 0) {
-                s->energy[_w867 * 32 + _w868 * 8 + _w869] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
-            }
-            int32_t _w870 = _wx(p_, 2);
-            int32_t _w871 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w870 >= 0 && _w871 >= 0) {
-                s->energy[_w870 * 32 + 0 * 8 + _w871] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
-            }
-        }
-        for (int32_t _i872 = 0; _i872 < 2; _i872++) for (int32_t _i873 = 0; _i873 < 4; _i873++) knockouts__ko_548[_i872 * 4 + _i873] = ((s->card[_i872 * 4 + _i873] >= 0) && (s->damage[_i872 * 4 + _i873] >= CARDS__rows[_ix(s->card[_i872 * 4 + _i873], 395)].hp));
-        for (int32_t _i874 = 0; _i874 < 2; _i874++) for (int32_t _i875 = 0; _i875 < 4; _i875++) knockouts__ko_cards_549[_i874 * 4 + _i875] = (knockouts__ko_548[_i874 * 4 + _i875] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i874 * 4 + _i875], 395)].stage))) : 0);
-        {
-            int8_t _t876[2];
-            for (int32_t _i877 = 0; _i877 < 2; _i877++) _t876[_i877] = ((int8_t)(_wadd(s->discard_count[_i877], (_i877 == 0 ? ({ int32_t _r879 = 0; for (int32_t _j878 = 0; _j878 < 4; _j878++) _r879 = _wadd(_r879, knockouts__ko_cards_549[_j878]); _r879; }) : ({ int32_t _r882 = 0; for (int32_t _j881 = 0; _j881 < 4; _j881++) _r882 = _wadd(_r882, knockouts__ko_cards_549[1 * 4 + _j881]); _r882; })))));
-            memcpy(s->discard_count, _t876, sizeof _t876);
-        }
-        for (int32_t knockouts__q_550 = 0, _end884 = 2; knockouts__q_550 < _end884; knockouts__q_550++) {
-            for (int32_t knockouts__ks_551 = 0, _end885 = 4; knockouts__ks_551 < _end885; knockouts__ks_551++) {
-                if (knockouts__ko_548[knockouts__q_550 * 4 + knockouts__ks_551]) {
-                    _push_int16(s->discard + knockouts__q_550 * 20, 20, s->card[knockouts__q_550 * 4 + knockouts__ks_551]);
-                    for (int32_t knockouts__u_552 = 0, _end886 = 2; knockouts__u_552 < _end886; knockouts__u_552++) {
-                        if ((s->under[knockouts__q_550 * 8 + knockouts__ks_551 * 2 + knockouts__u_552] >= 0)) {
-                            _push_int16(s->discard + knockouts__q_550 * 20, 20, s->under[knockouts__q_550 * 8 + knockouts__ks_551 * 2 + knockouts__u_552]);
-                        }
-                    }
-                }
-            }
-        }
-        for (int32_t _i887 = 0; _i887 < 2; _i887++) for (int32_t _i888 = 0; _i888 < 4; _i888++) knockouts__ko_value_553[_i887 * 4 + _i888] = (knockouts__ko_548[_i887 * 4 + _i888] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i887 * 4 + _i888], 395)].ex))) : 0);
-        {
-            int8_t _t889[2];
-            for (int32_t _i890 = 0; _i890 < 2; _i890++) _t889[_i890] = ((int8_t)(_wadd(s->points[_i890], (_i890 == 0 ? ({ int32_t _r892 = 0; for (int32_t _j891 = 0; _j891 < 4; _j891++) _r892 = _wadd(_r892, knockouts__ko_value_553[1 * 4 + _j891]); _r892; }) : ({ int32_t _r895 = 0; for (int32_t _j894 = 0; _j894 < 4; _j894++) _r895 = _wadd(_r895, knockouts__ko_value_553[_j894]); _r895; })))));
-            memcpy(s->points, _t889, sizeof _t889);
-        }
-        if (false) {
-            {
-                int16_t _t897[2];
-                for (int32_t _i898 = 0; _i898 < 2; _i898++) _t897[_i898] = ((_i898 == 0 ? ({ bool _r900 = false; for (int32_t _j899 = 0; _j899 < 4; _j899++) if (knockouts__ko_548[_j899]) { _r900 = true; break; } _r900; }) : ({ bool _r903 = false; for (int32_t _j902 = 0; _j902 < 4; _j902++) if (knockouts__ko_548[1 * 4 + _j902]) { _r903 = true; break; } _r903; })) ? s->turn : s->ko_turn[_i898]);
-                memcpy(s->ko_turn, _t897, sizeof _t897);
-            }
-        }
-        {
-            int16_t _t905[8];
-            for (int32_t _i906 = 0; _i906 < 2; _i906++) for (int32_t _i907 = 0; _i907 < 4; _i907++) _t905[_i906 * 4 + _i907] = (knockouts__ko_548[_i906 * 4 + _i907] ? ((int16_t)((-1))) : s->card[_i906 * 4 + _i907]);
-            memcpy(s->card, _t905, sizeof _t905);
-        }
-        {
-            int16_t _t908[8];
-            for (int32_t _i909 = 0; _i909 < 2; _i909++) for (int32_t _i910 = 0; _i910 < 4; _i910++) _t908[_i909 * 4 + _i910] = (knockouts__ko_548[_i909 * 4 + _i910] ? ((int16_t)(0)) : s->damage[_i909 * 4 + _i910]);
-            memcpy(s->damage, _t908, sizeof _t908);
-        }
-        {
-            int8_t _t911[64];
-            for (int32_t _i912 = 0; _i912 < 2; _i912++) for (int32_t _i913 = 0; _i913 < 4; _i913++) for (int32_t _i914 = 0; _i914 < 8; _i914++) _t911[_i912 * 32 + _i913 * 8 + _i914] = (knockouts__ko_548[(_i912 * 4 + _i913) / 4 * 4 + ((_i912 * 4 + _i913)) % 4] ? ((int8_t)(0)) : s->energy[_i912 * 32 + _i913 * 8 + _i914]);
-            memcpy(s->energy, _t911, sizeof _t911);
-        }
-        {
-            int8_t _t915[8];
-            for (int32_t _i916 = 0; _i916 < 2; _i916++) for (int32_t _i917 = 0; _i917 < 4; _i917++) _t915[_i916 * 4 + _i917] = (knockouts__ko_548[_i916 * 4 + _i917] ? ((int8_t)(0)) : s->entered[_i916 * 4 + _i917]);
-            memcpy(s->entered, _t915, sizeof _t915);
-        }
-        {
-            int16_t _t918[16];
-            for (int32_t _i919 = 0; _i919 < 2; _i919++) for (int32_t _i920 = 0; _i920 < 4; _i920++) for (int32_t _i921 = 0; _i921 < 2; _i921++) _t918[_i919 * 8 + _i920 * 2 + _i921] = (knockouts__ko_548[(_i919 * 4 + _i920) / 4 * 4 + ((_i919 * 4 + _i920)) % 4] ? ((int16_t)((-1))) : s->under[_i919 * 8 + _i920 * 2 + _i921]);
-            memcpy(s->under, _t918, sizeof _t918);
-        }
-        {
-            bool _t922[8];
-            for (int32_t _i923 = 0; _i923 < 2; _i923++) for (int32_t _i924 = 0; _i924 < 4; _i924++) _t922[_i923 * 4 + _i924] = (s->used_ability[_i923 * 4 + _i924] && (!knockouts__ko_548[_i923 * 4 + _i924]));
-            memcpy(s->used_ability, _t922, sizeof _t922);
-        }
-        knockouts__ko_active_554[0] = knockouts__ko_548[0];
-        knockouts__ko_active_554[1] = knockouts__ko_548[1 * 4];
-        {
-            bool _t925[2];
-            for (int32_t _i926 = 0; _i926 < 2; _i926++) _t925[_i926] = (s->poisoned[_i926] && (!knockouts__ko_active_554[_i926]));
-            memcpy(s->poisoned, _t925, sizeof _t925);
-        }
-        {
-            bool _t927[2];
-            for (int32_t _i928 = 0; _i928 < 2; _i928++) _t927[_i928] = (s->burned[_i928] && (!knockouts__ko_active_554[_i928]));
-            memcpy(s->burned, _t927, sizeof _t927);
-        }
-        {
-            int8_t _t929[2];
-            for (int32_t _i930 = 0; _i930 < 2; _i930++) _t929[_i930] = (knockouts__ko_active_554[_i930] ? ((int8_t)(0)) : s->condition[_i930]);
-            memcpy(s->condition, _t929, sizeof _t929);
-        }
-        knockouts__has_bench_557[0] = ({ int32_t _lo931 = 1; bool _r933 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_555 = _lo931, _end932 = 4; knockouts__ks_555 < _end932; knockouts__ks_555++) if ((s->card[knockouts__ks_555] >= 0)) { _r933 = true; break; } _r933; });
-        knockouts__has_bench_557[1] = ({ int32_t _lo935 = 1; bool _r937 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_556 = _lo935, _end936 = 4; knockouts__ks_556 < _end936; knockouts__ks_556++) if ((s->card[1 * 4 + knockouts__ks_556] >= 0)) { _r937 = true; break; } _r937; });
-        {
-            bool _t939[2];
-            for (int32_t _i940 = 0; _i940 < 2; _i940++) _t939[_i940] = (s->promote_pending[_i940] || (knockouts__ko_active_554[_i940] && knockouts__has_bench_557[_i940]));
-            memcpy(s->promote_pending, _t939, sizeof _t939);
-        }
-        for (int32_t _i941 = 0; _i941 < 2; _i941++) knockouts__won_558[_i941] = ((s->points[_i941] >= 3) || (_i941 == 0 ? (knockouts__ko_active_554[1] && (!knockouts__has_bench_557[1])) : (knockouts__ko_active_554[0] && (!knockouts__has_bench_557[0]))));
-        if ((knockouts__won_558[0] && knockouts__won_558[1])) {
-            memset(s->rewards, 0, sizeof s->rewards);
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        } else if ((knockouts__won_558[0] || knockouts__won_558[1])) {
-            _win(s, (knockouts__won_558[0] ? 0 : 1));
-            s->terminated = true;
-            s->phase = ((int8_t)(3));
-        }
-        if (((s->phase == 1) && s->promote_pending[_ix(o, 2)])) {
-            for (int32_t _i942 = 0; _i942 < 4; _i942++) choice__options_5[_i942] = (BENCH_MASK[_i942] && (s->card[_ix(o, 2) * 4 + _i942] >= 0));
-            b = (-1);
-            if (({ bool _r944 = false; for (int32_t _j943 = 0; _j943 < 4; _j943++) if (choice__options_5[_j943]) { _r944 = true; break; } _r944; })) {
-                s->choice__o = o;
-                for (int32_t _i946 = 0; _i946 < 20; _i946++) s->choice__mask[_i946] = (_i946 < 4 ? choice__options_5[_i946] : (_i946 < 5 ? false : (_i946 < 6 ? false : (_i946 < 7 ? false : (_i946 < 8 ? false : (_i946 < 9 ? false : (_i946 < 10 ? false : (_i946 < 11 ? false : (_i946 < 12 ? false : (_i946 < 13 ? false : (_i946 < 14 ? false : (_i946 < 15 ? false : (_i946 < 16 ? false : (_i946 < 17 ? false : (_i946 < 18 ? false : (_i946 < 19 ? false : false))))))))))))))));
-                s->choice__player = s->current_player;
-                s->current_player = o;
-                s->choice__pending = 5;
-            }
-            if ((s->choice__pending == 0)) {
-                swap_active__p_559 = o;
-                swap_active__b_560 = b;
-                for (int32_t _i947 = 0; _i947 < 4; _i947++) swap_active__perm_561[_i947] = SWAP[_ix(swap_active__b_560, 4) * 4 + _i947];
-                int32_t _w948 = _wx(swap_active__p_559, 2);
-                if (_w948 >= 0) {
-                    {
-                        int16_t _t949[4];
-                        for (int32_t _i950 = 0; _i950 < 4; _i950++) _t949[_i950] = s->card[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i950], 4)];
-                        memcpy(s->card + _w948 * 4, _t949, sizeof _t949);
-                    }
-                }
-                int32_t _w951 = _wx(swap_active__p_559, 2);
-                if (_w951 >= 0) {
-                    {
-                        int16_t _t952[4];
-                        for (int32_t _i953 = 0; _i953 < 4; _i953++) _t952[_i953] = s->damage[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i953], 4)];
-                        memcpy(s->damage + _w951 * 4, _t952, sizeof _t952);
-                    }
-                }
-                int32_t _w954 = _wx(swap_active__p_559, 2);
-                if (_w954 >= 0) {
-                    {
-                        int8_t _t955[32];
-                        for (int32_t _i956 = 0; _i956 < 4; _i956++) for (int32_t _i957 = 0; _i957 < 8; _i957++) _t955[_i956 * 8 + _i957] = s->energy[_ix(swap_active__p_559, 2) * 32 + _ix(swap_active__perm_561[_i956], 4) * 8 + _i957];
-                        memcpy(s->energy + _w954 * 32, _t955, sizeof _t955);
-                    }
-                }
-                int32_t _w958 = _wx(swap_active__p_559, 2);
-                if (_w958 >= 0) {
-                    {
-                        int8_t _t959[4];
-                        for (int32_t _i960 = 0; _i960 < 4; _i960++) _t959[_i960] = s->entered[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i960], 4)];
-                        memcpy(s->entered + _w958 * 4, _t959, sizeof _t959);
-                    }
-                }
-                int32_t _w961 = _wx(swap_active__p_559, 2);
-                if (_w961 >= 0) {
-                    {
-                        int16_t _t962[8];
-                        for (int32_t _i963 = 0; _i963 < 4; _i963++) for (int32_t _i964 = 0; _i964 < 2; _i964++) _t962[_i963 * 2 + _i964] = s->under[_ix(swap_active__p_559, 2) * 8 + _ix(swap_active__perm_561[_i963], 4) * 2 + _i964];
-                        memcpy(s->under + _w961 * 8, _t962, sizeof _t962);
-                    }
-                }
-                int32_t _w965 = _wx(swap_active__p_559, 2);
-                if (_w965 >= 0) {
-                    {
-                        bool _t966[4];
-                        for (int32_t _i967 = 0; _i967 < 4; _i967++) _t966[_i967] = s->used_ability[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i967], 4)];
-                        memcpy(s->used_ability + _w965 * 4, _t966, sizeof _t966);
-                    }
-                }
-                clear_conditions__p_562 = swap_active__p_559;
-                int32_t _w968 = _wx(clear_conditions__p_562, 2);
-                if (_w968 >= 0) {
-                    s->poisoned[_w968] = false;
-                }
-                int32_t _w969 = _wx(clear_conditions__p_562, 2);
-                if (_w969 >= 0) {
-                    s->burned[_w969] = false;
-                }
-                int32_t _w970 = _wx(clear_conditions__p_562, 2);
-                if (_w970 >= 0) {
-                    s->condition[_w970] = ((int8_t)(0));
-                }
-                int32_t _w971 = _wx(clear_conditions__p_562, 2);
-                if (_w971 >= 0) {
-                    {
-                        int16_t _t972[8];
-                        for (int32_t _i973 = 0; _i973 < 8; _i973++) _t972[_i973] = (ACTIVE_BOUND[_i973] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_562, 2) * 8 + _i973]);
-                        memcpy(s->lasting_until + _w971 * 8, _t972, sizeof _t972);
-                    }
-                }
-                int32_t _w974 = _wx(o, 2);
-                if (_w974 >= 0) {
-                    s->promote_pending[_w974] = false;
-                }
-            }
-        }
-    } else if ((choice__resume == 5)) {
-        o = s->choice__o;
-        b = choice__option;
-        swap_active__p_559 = o;
-        swap_active__b_560 = b;
-        for (int32_t _i975 = 0; _i975 < 4; _i975++) swap_active__perm_561[_i975] = SWAP[_ix(swap_active__b_560, 4) * 4 + _i975];
-        int32_t _w976 = _wx(swap_active__p_559, 2);
-        if (_w976 >= 0) {
-            {
-                int16_t _t977[4];
-                for (int32_t _i978 = 0; _i978 < 4; _i978++) _t977[_i978] = s->card[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i978], 4)];
-                memcpy(s->card + _w976 * 4, _t977, sizeof _t977);
-            }
-        }
-        int32_t _w979 = _wx(swap_active__p_559, 2);
-        if (_w979 >= 0) {
-            {
-                int16_t _t980[4];
-                for (int32_t _i981 = 0; _i981 < 4; _i981++) _t980[_i981] = s->damage[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i981], 4)];
-                memcpy(s->damage + _w979 * 4, _t980, sizeof _t980);
-            }
-        }
-        int32_t _w982 = _wx(swap_active__p_559, 2);
-        if (_w982 >= 0) {
-            {
-                int8_t _t983[32];
-                for (int32_t _i984 = 0; _i984 < 4; _i984++) for (int32_t _i985 = 0; _i985 < 8; _i985++) _t983[_i984 * 8 + _i985] = s->energy[_ix(swap_active__p_559, 2) * 32 + _ix(swap_active__perm_561[_i984], 4) * 8 + _i985];
-                memcpy(s->energy + _w982 * 32, _t983, sizeof _t983);
-            }
-        }
-        int32_t _w986 = _wx(swap_active__p_559, 2);
-        if (_w986 >= 0) {
-            {
-                int8_t _t987[4];
-                for (int32_t _i988 = 0; _i988 < 4; _i988++) _t987[_i988] = s->entered[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i988], 4)];
-                memcpy(s->entered + _w986 * 4, _t987, sizeof _t987);
-            }
-        }
-        int32_t _w989 = _wx(swap_active__p_559, 2);
-        if (_w989 >= 0) {
-            {
-                int16_t _t990[8];
-                for (int32_t _i991 = 0; _i991 < 4; _i991++) for (int32_t _i992 = 0; _i992 < 2; _i992++) _t990[_i991 * 2 + _i992] = s->under[_ix(swap_active__p_559, 2) * 8 + _ix(swap_active__perm_561[_i991], 4) * 2 + _i992];
-                memcpy(s->under + _w989 * 8, _t990, sizeof _t990);
-            }
-        }
-        int32_t _w993 = _wx(swap_active__p_559, 2);
-        if (_w993 >= 0) {
-            {
-                bool _t994[4];
-                for (int32_t _i995 = 0; _i995 < 4; _i995++) _t994[_i995] = s->used_ability[_ix(swap_active__p_559, 2) * 4 + _ix(swap_active__perm_561[_i995], 4)];
-                memcpy(s->used_ability + _w993 * 4, _t994, sizeof _t994);
-            }
-        }
-        clear_conditions__p_562 = swap_active__p_559;
-        int32_t _w996 = _wx(clear_conditions__p_562, 2);
-        if (_w996 >= 0) {
-            s->poisoned[_w996] = false;
-        }
-        int32_t _w997 = _wx(clear_conditions__p_562, 2);
-        if (_w997 >= 0) {
-            s->burned[_w997] = false;
-        }
-        int32_t _w998 = _wx(clear_conditions__p_562, 2);
-        if (_w998 >= 0) {
-            s->condition[_w998] = ((int8_t)(0));
-        }
-        int32_t _w999 = _wx(clear_conditions__p_562, 2);
-        if (_w999 >= 0) {
-            {
-                int16_t _t1000[8];
-                for (int32_t _i1001 = 0; _i1001 < 8; _i1001++) _t1000[_i1001] = (ACTIVE_BOUND[_i1001] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_562, 2) * 8 + _i1001]);
-                memcpy(s->lasting_until + _w999 * 8, _t1000, sizeof _t1000);
-            }
-        }
-        int32_t _w1002 = _wx(o, 2);
-        if (_w1002 >= 0) {
-            s->promote_pending[_w1002] = false;
-        }
-    } else if ((choice__resume == 6)) {
-        slot = s->choice__slot;
-        p_ = s->choice__p;
-        b = choice__option;
-        if ((b > 0)) {
-            swap_active__p_574 = p_;
-            swap_active__b_575 = b;
-            for (int32_t _i1003 = 0; _i1003 < 4; _i1003++) swap_active__perm_576[_i1003] = SWAP[_ix(swap_active__b_575, 4) * 4 + _i1003];
-            int32_t _w1004 = _wx(swap_active__p_574, 2);
-            if (_w1004 >= 0) {
-                {
-                    int16_t _t1005[4];
-                    for (int32_t _i1006 = 0; _i1006 < 4; _i1006++) _t1005[_i1006] = s->card[_ix(swap_active__p_574, 2) * 4 + _ix(swap_active__perm_576[_i1006], 4)];
-                    memcpy(s->card + _w1004 * 4, _t1005, sizeof _t1005);
-                }
-            }
-            int32_t _w1007 = _wx(swap_active__p_574, 2);
-            if (_w1007 >= 0) {
-                {
-                    int16_t _t1008[4];
-                    for (int32_t _i1009 = 0; _i1009 < 4; _i1009++) _t1008[_i1009] = s->damage[_ix(swap_active__p_574, 2) * 4 + _ix(swap_active__perm_576[_i1009], 4)];
-                    memcpy(s->damage + _w1007 * 4, _t1008, sizeof _t1008);
-                }
-            }
-            int32_t _w1010 = _wx(swap_active__p_574, 2);
-            if (_w1010 >= 0) {
-                {
-                    int8_t _t1011[32];
-                    for (int32_t _i1012 = 0; _i1012 < 4; _i1012++) for (int32_t _i1013 = 0; _i1013 < 8; _i1013++) _t1011[_i1012 * 8 + _i1013] = s->energy[_ix(swap_active__p_574, 2) * 32 + _ix(swap_active__perm_576[_i1012], 4) * 8 + _i1013];
-                    memcpy(s->energy + _w1010 * 32, _t1011, sizeof _t1011);
-                }
-            }
-            int32_t _w1014 = _wx(swap_active__p_574, 2);
-            if (_w1014 >= 0) {
-                {
-                    int8_t _t1015[4];
-                    for (int32_t _i1016 = 0; _i1016 < 4; _i1016++) _t1015[_i1016] = s->entered[_ix(swap_active__p_574, 2) * 4 + _ix(swap_active__perm_576[_i1016], 4)];
-                    memcpy(s->entered + _w1014 * 4, _t1015, sizeof _t1015);
-                }
-            }
-            int32_t _w1017 = _wx(swap_active__p_574, 2);
-            if (_w1017 >= 0) {
-                {
-                    int16_t _t1018[8];
-                    for (int32_t _i1019 = 0; _i1019 < 4; _i1019++) for (int32_t _i1020 = 0; _i1020 < 2; _i1020++) _t1018[_i1019 * 2 + _i1020] = s->under[_ix(swap_active__p_574, 2) * 8 + _ix(swap_active__perm_576[_i1019], 4) * 2 + _i1020];
-                    memcpy(s->under + _w1017 * 8, _t1018, sizeof _t1018);
-                }
-            }
-            int32_t _w1021 = _wx(swap_active__p_574, 2);
-            if (_w1021 >= 0) {
-                {
-                    bool _t1022[4];
-                    for (int32_t _i1023 = 0; _i1023 < 4; _i1023++) _t1022[_i1023] = s->used_ability[_ix(swap_active__p_574, 2) * 4 + _ix(swap_active__perm_576[_i1023], 4)];
-                    memcpy(s->used_ability + _w1021 * 4, _t1022, sizeof _t1022);
-                }
-            }
-            clear_conditions__p_577 = swap_active__p_574;
-            int32_t _w1024 = _wx(clear_conditions__p_577, 2);
-            if (_w1024 >= 0) {
-                s->poisoned[_w1024] = false;
-            }
-            int32_t _w1025 = _wx(clear_conditions__p_577, 2);
-            if (_w1025 >= 0) {
-                s->burned[_w1025] = false;
-            }
-            int32_t _w1026 = _wx(clear_conditions__p_577, 2);
-            if (_w1026 >= 0) {
-                s->condition[_w1026] = ((int8_t)(0));
-            }
-            int32_t _w1027 = _wx(clear_conditions__p_577, 2);
-            if (_w1027 >= 0) {
-                {
-                    int16_t _t1028[8];
-                    for (int32_t _i1029 = 0; _i1029 < 8; _i1029++) _t1028[_i1029] = (ACTIVE_BOUND[_i1029] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_577, 2) * 8 + _i1029]);
-                    memcpy(s->lasting_until + _w1027 * 8, _t1028, sizeof _t1028);
-                }
-            }
-        }
-        gone = ((b > 0) ? b : slot);
-        to_discard__p_578 = p_;
-        to_discard__c_579 = s->card[_ix(p_, 2) * 4 + _ix(gone, 4)];
-        int32_t _w1030 = _wx(to_discard__p_578, 2);
-        if (_w1030 >= 0) {
-            _push_int16(s->discard + _w1030 * 20, 20, to_discard__c_579);
-        }
-        int32_t _w1031 = _wx(to_discard__p_578, 2);
-        if (_w1031 >= 0) {
-            s->discard_count[_w1031] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_578, 2)], 1)));
-        }
-        clear_slot__p_580 = p_;
-        clear_slot__slot_581 = gone;
-        int32_t _w1032 = _wx(clear_slot__p_580, 2);
-        int32_t _w1033 = _wx(clear_slot__slot_581, 4);
-        if (_w1032 >= 0 && _w1033 >= 0) {
-            s->card[_w1032 * 4 + _w1033] = ((int16_t)((-1)));
-        }
-        int32_t _w1034 = _wx(clear_slot__p_580, 2);
-        int32_t _w1035 = _wx(clear_slot__slot_581, 4);
-        if (_w1034 >= 0 && _w1035 >= 0) {
-            s->damage[_w1034 * 4 + _w1035] = ((int16_t)(0));
-        }
-        int32_t _w1036 = _wx(clear_slot__p_580, 2);
-        int32_t _w1037 = _wx(clear_slot__slot_581, 4);
-        if (_w1036 >= 0 && _w1037 >= 0) {
-            {
-                int8_t *_d = s->energy + _w1036 * 32 + _w1037 * 8;
-                for (int32_t _i1038 = 0; _i1038 < 8; _i1038++) _d[_i1038] = ((int8_t)(0));
-            }
-        }
-        int32_t _w1039 = _wx(clear_slot__p_580, 2);
-        int32_t _w1040 = _wx(clear_slot__slot_581, 4);
-        if (_w1039 >= 0 && _w1040 >= 0) {
-            s->entered[_w1039 * 4 + _w1040] = ((int8_t)(0));
-        }
-        int32_t _w1041 = _wx(clear_slot__p_580, 2);
-        int32_t _w1042 = _wx(clear_slot__slot_581, 4);
-        if (_w1041 >= 0 && _w1042 >= 0) {
-            {
-                int16_t *_d = s->under + _w1041 * 8 + _w1042 * 2;
-                for (int32_t _i1043 = 0; _i1043 < 2; _i1043++) _d[_i1043] = ((int16_t)((-1)));
-            }
-        }
-        int32_t _w1044 = _wx(clear_slot__p_580, 2);
-        int32_t _w1045 = _wx(clear_slot__slot_581, 4);
-        if (_w1044 >= 0 && _w1045 >= 0) {
-            s->used_ability[_w1044 * 4 + _w1045] = false;
-        }
-    }
+    (void)key;  /* no chance here */
 }
 
 /* Recompute what follows from the rest of the state: truncation, legal mask, observation. */
@@ -9316,8 +7074,18 @@ static void step(const State *in, State *s, int64_t action, Key key)
     memset(s->rewards, 0, sizeof s->rewards);
     Key k = effect_key(key, s->step_count);
     const int32_t *p = ACTION_PARAMS[action];
+    int32_t kind = ACTION_KIND[action], pick = 0;
     (void)p;
-    switch (ACTION_KIND[action]) {
+    (void)pick;
+    if (kind == 10) {  /* a pick, choice(k): the effect whose choice point waits for it goes on */
+        static const int32_t routes[7] = { 10, 3, 3, 5, 6, 6, 8 };
+        static const int32_t none[2] = {0};  /* the routed effect restores its own parameters */
+        int32_t at = s->choice__pending;
+        pick = p[0];
+        p = none;
+        kind = routes[at < 0 ? 0 : at > 6 ? 6 : at];
+    }
+    switch (kind) {
     case 0:
         effect_play_basic(s, p[0], k);
         break;
@@ -9328,22 +7096,22 @@ static void step(const State *in, State *s, int64_t action, Key key)
         effect_attach(s, p[0], k);
         break;
     case 3:
-        effect_play_trainer(s, p[0], k);
+        effect_play_trainer(s, p[0], k, pick);
         break;
     case 4:
         effect_retreat(s, p[0], k);
         break;
     case 5:
-        effect_attack(s, p[0], p[1], k);
+        effect_attack(s, p[0], p[1], k, pick);
         break;
     case 6:
-        effect_use_ability(s, p[0], k);
+        effect_use_ability(s, p[0], k, pick);
         break;
     case 7:
         effect_promote(s, p[0], k);
         break;
     case 8:
-        effect_discard_fossil(s, p[0], k);
+        effect_discard_fossil(s, p[0], k, pick);
         break;
     case 9:
         effect_end_turn(s, k);
