@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 0a3b4f86b53585d8ee040e3c4b23f005e5bfce62babd4d4fdcec8f049ab70d5f).
+ * (sha256 af08783f3d2f5c23f976858573e2e72e6618576e61e035f61c37a160ed97e515).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -46,6 +46,12 @@ typedef struct {
     int8_t active[2];
     int8_t boosts[12];
     int16_t mod[8];
+    int16_t stored[8];
+    int16_t form[2];
+    int8_t types[4];
+    bool transformed[2];
+    int16_t base_moves[8];
+    int8_t base_pp[8];
     int16_t speed[12];
     int16_t seen[12];
     int16_t seen_moves[48];
@@ -2145,12 +2151,12 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_move(const State *s, int32_t m)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_61 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_62 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_61, 2)]; int8_t can_move__a_63 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] >= 0) && (s->pp[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] > 0)); bool can_move__usable_64 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 5) || (s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 2)); bool can_move__held_65 = _let5; ((s->phase == 0) && (((can_move__usable_64 && (!can_move__held_65)) && (!({ int32_t _let6 = can_move__p_61; int32_t locked__p_66 = _let6; (s->recharge[_ix(locked__p_66, 2)] || s->charging[_ix(locked__p_66, 2)]); }))) || ((can_move__m_62 == 0) && ((can_move__held_65 || (!({ int32_t _let7 = can_move__p_61; int32_t has_pp__p_67 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_68 = _lo8, _end9 = 4; has_pp__k_68 < _end9; has_pp__k_68++) if (((s->moves[_ix(has_pp__p_67, 2) * 24 + _ix(s->active[_ix(has_pp__p_67, 2)], 6) * 4 + has_pp__k_68] >= 0) && (s->pp[_ix(has_pp__p_67, 2) * 24 + _ix(s->active[_ix(has_pp__p_67, 2)], 6) * 4 + has_pp__k_68] > 0))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_61; int32_t locked__p_69 = _let12; (s->recharge[_ix(locked__p_69, 2)] || s->charging[_ix(locked__p_69, 2)]); }))))); }); }); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_65 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_66 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_65, 2)]; int8_t can_move__a_67 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] >= 0) && (s->pp[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] > 0)); bool can_move__usable_68 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 5) || (s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 2)); bool can_move__held_69 = _let5; ((s->phase == 0) && (((can_move__usable_68 && (!can_move__held_69)) && (!({ int32_t _let6 = can_move__p_65; int32_t locked__p_70 = _let6; (s->recharge[_ix(locked__p_70, 2)] || s->charging[_ix(locked__p_70, 2)]); }))) || ((can_move__m_66 == 0) && ((can_move__held_69 || (!({ int32_t _let7 = can_move__p_65; int32_t has_pp__p_71 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo8, _end9 = 4; has_pp__k_72 < _end9; has_pp__k_72++) if (((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_65; int32_t locked__p_73 = _let12; (s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]); }))))); }); }); }); }); });
 }
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_426 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_427 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_426, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_426; int32_t locked__p_428 = _let4; (s->recharge[_ix(locked__p_428, 2)] || s->charging[_ix(locked__p_428, 2)]); })))); bool can_switch__free_429 = _let3; (((can_switch__free_429 && (can_switch__s_427 != s->active[_ix(can_switch__p_426, 2)])) && (s->species[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] >= 0)) && (s->hp[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_458 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_459 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_458, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_458; int32_t locked__p_460 = _let4; (s->recharge[_ix(locked__p_460, 2)] || s->charging[_ix(locked__p_460, 2)]); })))); bool can_switch__free_461 = _let3; (((can_switch__free_461 && (can_switch__s_459 != s->active[_ix(can_switch__p_458, 2)])) && (s->species[_ix(can_switch__p_458, 2) * 6 + _ix(can_switch__s_459, 6)] >= 0)) && (s->hp[_ix(can_switch__p_458, 2) * 6 + _ix(can_switch__s_459, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -2175,368 +2181,379 @@ static void invariants(const State *s, bool *out)
 
 static void effect_move(State *s, int32_t m, Key key)
 {
-    int32_t submit__act_70 = 0;
-    int32_t submit__p_71 = 0;
-    int32_t commit_choices__act_73 = 0;
-    int8_t commit_choices__a_74 = 0;
-    int32_t goes_first__a0_82 = 0;
-    int32_t goes_first__a1_83 = 0;
-    int32_t goes_first__o0_84 = 0;
-    int32_t goes_first__o1_85 = 0;
-    int32_t goes_first__pr0_88 = 0;
-    int32_t goes_first__pr1_91 = 0;
-    int32_t goes_first__k0_92 = 0;
-    int32_t goes_first__k1_93 = 0;
-    int32_t goes_first__first_94 = 0;
-    int16_t goes_first__s0_95 = 0;
-    int16_t goes_first__s1_96 = 0;
-    int32_t rand__v_97 = 0;
-    int32_t log_draw__v_98 = 0;
-    int32_t rand__result_99 = 0;
-    int32_t goes_first__result_100 = 0;
-    int32_t resolve_turn__first_101 = 0;
-    int32_t rand__v_102 = 0;
-    int32_t log_draw__v_103 = 0;
-    int32_t rand__result_104 = 0;
-    int32_t tie_draw__v_105 = 0;
+    int32_t submit__act_74 = 0;
+    int32_t submit__p_75 = 0;
+    int32_t commit_choices__act_77 = 0;
+    int8_t commit_choices__a_78 = 0;
+    int32_t goes_first__a0_86 = 0;
+    int32_t goes_first__a1_87 = 0;
+    int32_t goes_first__o0_88 = 0;
+    int32_t goes_first__o1_89 = 0;
+    int32_t goes_first__pr0_92 = 0;
+    int32_t goes_first__pr1_95 = 0;
+    int32_t goes_first__k0_96 = 0;
+    int32_t goes_first__k1_97 = 0;
+    int32_t goes_first__first_98 = 0;
+    int16_t goes_first__s0_99 = 0;
+    int16_t goes_first__s1_100 = 0;
+    int32_t rand__v_101 = 0;
+    int32_t log_draw__v_102 = 0;
+    int32_t rand__result_103 = 0;
+    int32_t goes_first__result_104 = 0;
+    int32_t resolve_turn__first_105 = 0;
     int32_t rand__v_106 = 0;
     int32_t log_draw__v_107 = 0;
     int32_t rand__result_108 = 0;
     int32_t tie_draw__v_109 = 0;
-    bool resolve_turn__over_110 = 0;
-    int32_t resolve_turn__p_112 = 0;
-    int32_t resolve_turn__act_113 = 0;
-    int32_t send_in__p_114 = 0;
-    int32_t send_in__s_115 = 0;
-    int8_t send_in__old_116 = 0;
-    int32_t rand__v_119 = 0;
-    int32_t log_draw__v_120 = 0;
-    int32_t rand__result_121 = 0;
-    int32_t tie_draw__v_122 = 0;
-    int32_t switch_in_damage__p_123 = 0;
-    int8_t switch_in_damage__a_124 = 0;
-    int32_t after_faint__left0_127 = 0;
-    int32_t after_faint__left1_129 = 0;
-    int32_t rand__v_130 = 0;
-    int32_t log_draw__v_131 = 0;
-    int32_t rand__result_132 = 0;
-    int32_t tie_draw__v_133 = 0;
-    int32_t use_move__p_136 = 0;
-    int32_t use_move__m_137 = 0;
-    int32_t use_move__q_138 = 0;
-    int8_t use_move__a_139 = 0;
-    int8_t use_move__d_140 = 0;
-    int8_t use_move__st_141 = 0;
-    bool use_move__can_142 = 0;
-    int32_t chance__v_143 = 0;
-    int32_t log_draw__v_144 = 0;
-    bool chance__result_145 = 0;
-    bool use_move__acts_146 = 0;
-    int32_t confusion_hit__p_147 = 0;
-    int8_t confusion_hit__a_148 = 0;
-    int32_t confusion_hit__dmg_149 = 0;
-    int32_t self_damage__p_150 = 0;
-    int32_t self_damage__dmg_151 = 0;
-    int32_t self_damage__q_152 = 0;
-    int8_t self_damage__a_153 = 0;
-    int32_t chance__v_154 = 0;
-    int32_t log_draw__v_155 = 0;
-    bool chance__result_156 = 0;
-    bool use_move__full_157 = 0;
-    bool use_move__again_158 = 0;
-    int32_t use_move__slot_159 = 0;
-    int32_t use_move__mv_160 = 0;
-    int32_t mirror_move__p_161 = 0;
-    int32_t mirror_move__m_162 = 0;
-    int8_t mirror_move__a_163 = 0;
-    int32_t mirror_move__copied_164 = 0;
-    int32_t mirror_move__result_165 = 0;
-    int32_t use_move_hit__p_166 = 0;
-    int32_t use_move_hit__m_167 = 0;
-    int32_t use_move_hit__mv_168 = 0;
-    int32_t use_move_hit__q_169 = 0;
-    int8_t use_move_hit__a_170 = 0;
-    int8_t use_move_hit__d_171 = 0;
-    int16_t use_move_hit__sd_172 = 0;
-    bool use_move_hit__immune_179 = 0;
-    int16_t use_move_hit__kind_180 = 0;
-    bool use_move_hit__broke_181 = 0;
-    bool use_move_hit__hit_183 = 0;
-    bool use_move_hit__sure_184 = 0;
-    int32_t use_move_hit__acc_185 = 0;
-    int32_t chance__num_186 = 0;
-    int32_t chance__v_187 = 0;
-    int32_t log_draw__v_188 = 0;
-    bool chance__result_189 = 0;
-    bool use_move_hit__foe_move_190 = 0;
-    bool use_move_hit__stages_191 = 0;
-    bool use_move_hit__blocked_192 = 0;
-    int32_t set_status__q_193 = 0;
-    int16_t set_status__st_194 = 0;
-    int8_t set_status__d_195 = 0;
-    int16_t set_status__sd_196 = 0;
-    bool set_status__poison_197 = 0;
-    bool set_status__blocked_198 = 0;
-    int32_t rand__v_199 = 0;
-    int32_t log_draw__v_200 = 0;
-    int32_t rand__result_201 = 0;
-    int32_t use_move_hit__tgt_202 = 0;
-    int32_t apply_boosts__q_203 = 0;
-    int32_t apply_boosts__f_204 = 0;
-    int8_t apply_boosts__da_205 = 0;
-    int8_t apply_boosts__dd_206 = 0;
-    int8_t apply_boosts__ds_207 = 0;
-    int8_t apply_boosts__dsp_208 = 0;
-    int8_t apply_boosts__dacc_209 = 0;
-    int8_t apply_boosts__deva_210 = 0;
-    int8_t apply_boosts__deltas_211[6] = {0};
-    bool apply_boosts__any_ok_212 = 0;
-    int32_t boost_stat__q_214 = 0;
-    int32_t boost_stat__k_215 = 0;
-    int8_t boost_stat__delta_216 = 0;
-    int8_t boost_stat__a_217 = 0;
-    int32_t boost_stat__b_218 = 0;
-    int32_t boost_stat__nb_219 = 0;
-    bool boost_stat__ok_220 = 0;
-    int32_t boost_stat__m_221 = 0;
-    bool boost_stat__result_222 = 0;
-    bool apply_boosts__ok_223 = 0;
-    int32_t heal_self__p_224 = 0;
-    bool heal_self__rest_225 = 0;
-    int8_t heal_self__a_226 = 0;
-    int32_t heal_self__h_227 = 0;
-    int32_t heal_self__mh_228 = 0;
-    bool heal_self__fails_229 = 0;
-    int32_t rand__v_230 = 0;
-    int32_t log_draw__v_231 = 0;
-    int32_t rand__result_232 = 0;
-    int32_t heal_self__v_233 = 0;
-    int32_t confuse__q_234 = 0;
-    int32_t rand__v_235 = 0;
-    int32_t log_draw__v_236 = 0;
-    int32_t rand__result_237 = 0;
-    int32_t make_substitute__p_238 = 0;
-    int8_t make_substitute__a_239 = 0;
-    int32_t self_damage__p_240 = 0;
-    int32_t self_damage__q_241 = 0;
-    int8_t self_damage__a_242 = 0;
-    int32_t use_move_hit__nhits_243 = 0;
-    int32_t use_move_hit__pick_244 = 0;
-    int32_t use_move_hit__ns_246 = 0;
-    int32_t rand__hi_247 = 0;
-    int32_t rand__v_248 = 0;
-    int32_t log_draw__v_249 = 0;
-    int32_t log_draw__hi_250 = 0;
-    int32_t rand__result_251 = 0;
-    int32_t mimic__p_252 = 0;
-    int32_t mimic__k_253 = 0;
-    int32_t mimic__q_254 = 0;
-    int8_t mimic__a_255 = 0;
-    int8_t mimic__d_256 = 0;
-    int32_t mimic__sl_257 = 0;
-    int32_t move_damage__p_258 = 0;
-    int32_t move_damage__mv_259 = 0;
-    int32_t move_damage__q_260 = 0;
-    int16_t move_damage__kind_261 = 0;
-    int32_t move_damage__dmg_262 = 0;
-    int32_t move_damage__u_263 = 0;
-    bool move_damage__ok_264 = 0;
-    int32_t damage_of__p_265 = 0;
-    int32_t damage_of__mv_266 = 0;
-    int32_t damage_of__q_267 = 0;
-    int8_t damage_of__a_268 = 0;
-    int8_t damage_of__d_269 = 0;
-    int16_t damage_of__sa_270 = 0;
-    int16_t damage_of__sd_271 = 0;
-    int16_t damage_of__c_272 = 0;
-    int16_t chance__num_273 = 0;
-    int32_t chance__v_274 = 0;
-    int32_t log_draw__v_275 = 0;
-    bool chance__result_276 = 0;
-    bool damage_of__crit_277 = 0;
-    bool damage_of__special_278 = 0;
-    int32_t damage_of__si_279 = 0;
-    int32_t damage_of__di_280 = 0;
-    int32_t damage_of__at_281 = 0;
-    int32_t damage_of__df_282 = 0;
-    int32_t damage_of__lvl_283 = 0;
-    int32_t damage_of__dmg_284 = 0;
-    int16_t damage_of__mt_285 = 0;
-    int16_t damage_of__e1_289 = 0;
-    int16_t damage_of__e2_293 = 0;
-    int32_t rand__v_294 = 0;
-    int32_t log_draw__v_295 = 0;
-    int32_t rand__result_296 = 0;
-    int32_t damage_of__r_297 = 0;
-    int32_t damage_of__result_298 = 0;
-    int32_t move_damage__result_299 = 0;
-    int32_t use_move_hit__first_300 = 0;
-    int32_t use_move_hit__dmg_301 = 0;
-    bool use_move_hit__behind_302 = 0;
-    int32_t hit_substitute__p_303 = 0;
-    int32_t hit_substitute__mv_304 = 0;
-    int32_t hit_substitute__first_305 = 0;
-    int32_t hit_substitute__nhits_306 = 0;
-    int32_t hit_substitute__q_307 = 0;
-    int8_t hit_substitute__a_308 = 0;
-    bool hit_substitute__broke_309 = 0;
-    int32_t hit_substitute__rec_311 = 0;
-    int32_t hit_substitute__gain_312 = 0;
-    bool hit_substitute__result_313 = 0;
-    int32_t use_move_hit__rec_315 = 0;
-    int32_t use_move_hit__gain_316 = 0;
-    int16_t use_move_hit__sec_317 = 0;
-    bool use_move_hit__same_type_321 = 0;
-    int32_t chance__num_322 = 0;
-    int32_t chance__v_323 = 0;
-    int32_t log_draw__v_324 = 0;
-    bool chance__result_325 = 0;
-    bool use_move_hit__lands_326 = 0;
-    int32_t set_status__q_327 = 0;
-    int16_t set_status__st_328 = 0;
-    int8_t set_status__d_329 = 0;
-    int16_t set_status__sd_330 = 0;
-    bool set_status__poison_331 = 0;
-    bool set_status__blocked_332 = 0;
-    int32_t rand__v_333 = 0;
-    int32_t log_draw__v_334 = 0;
-    int32_t rand__result_335 = 0;
-    int8_t use_move_hit__sb_336[6] = {0};
-    int32_t chance__num_338 = 0;
-    int32_t chance__v_339 = 0;
-    int32_t log_draw__v_340 = 0;
-    bool chance__result_341 = 0;
-    bool use_move_hit__drop_342 = 0;
-    int32_t apply_boosts__q_343 = 0;
-    int32_t apply_boosts__f_344 = 0;
-    int8_t apply_boosts__da_345 = 0;
-    int8_t apply_boosts__dd_346 = 0;
-    int8_t apply_boosts__ds_347 = 0;
-    int8_t apply_boosts__dsp_348 = 0;
-    int8_t apply_boosts__dacc_349 = 0;
-    int8_t apply_boosts__deva_350 = 0;
-    int8_t apply_boosts__deltas_351[6] = {0};
-    bool apply_boosts__any_ok_352 = 0;
-    int32_t boost_stat__q_354 = 0;
-    int32_t boost_stat__k_355 = 0;
-    int8_t boost_stat__delta_356 = 0;
-    int8_t boost_stat__a_357 = 0;
-    int32_t boost_stat__b_358 = 0;
-    int32_t boost_stat__nb_359 = 0;
-    bool boost_stat__ok_360 = 0;
-    int32_t boost_stat__m_361 = 0;
-    bool boost_stat__result_362 = 0;
-    bool apply_boosts__ok_363 = 0;
-    int16_t use_move_hit__sv_364 = 0;
-    bool use_move_hit__through_365 = 0;
-    int32_t use_move_hit__vc_366 = 0;
-    int32_t chance__num_367 = 0;
-    int32_t chance__v_368 = 0;
-    int32_t log_draw__v_369 = 0;
-    bool chance__result_370 = 0;
-    bool use_move_hit__lands_371 = 0;
-    int32_t confuse__q_372 = 0;
-    int32_t rand__v_373 = 0;
-    int32_t log_draw__v_374 = 0;
-    int32_t rand__result_375 = 0;
-    int32_t self_damage__p_376 = 0;
-    int32_t self_damage__q_377 = 0;
-    int8_t self_damage__a_378 = 0;
-    int32_t after_faint__left0_380 = 0;
-    int32_t after_faint__left1_382 = 0;
-    int32_t rand__v_383 = 0;
-    int32_t log_draw__v_384 = 0;
-    int32_t rand__result_385 = 0;
-    int32_t tie_draw__v_386 = 0;
-    int32_t rand__v_388 = 0;
-    int32_t log_draw__v_389 = 0;
-    int32_t rand__result_390 = 0;
-    int32_t tie_draw__v_391 = 0;
-    int32_t resolve_forced__first_393 = 0;
-    int32_t resolve_forced__s0_396 = 0;
-    int32_t resolve_forced__s1_399 = 0;
-    int32_t rand__v_400 = 0;
-    int32_t log_draw__v_401 = 0;
-    int32_t rand__result_402 = 0;
-    int32_t resolve_forced__p_404 = 0;
-    int32_t send_in__p_405 = 0;
-    int32_t send_in__s_406 = 0;
-    int8_t send_in__old_407 = 0;
-    int32_t rand__v_410 = 0;
-    int32_t log_draw__v_411 = 0;
-    int32_t rand__result_412 = 0;
-    int32_t tie_draw__v_413 = 0;
-    int32_t rand__v_414 = 0;
-    int32_t log_draw__v_415 = 0;
-    int32_t rand__result_416 = 0;
-    int32_t tie_draw__v_417 = 0;
-    int32_t rand__v_418 = 0;
-    int32_t log_draw__v_419 = 0;
-    int32_t rand__result_420 = 0;
-    int32_t tie_draw__v_421 = 0;
-    int32_t rand__v_422 = 0;
-    int32_t log_draw__v_423 = 0;
-    int32_t rand__result_424 = 0;
-    int32_t tie_draw__v_425 = 0;
-    submit__act_70 = m;
+    int32_t rand__v_110 = 0;
+    int32_t log_draw__v_111 = 0;
+    int32_t rand__result_112 = 0;
+    int32_t tie_draw__v_113 = 0;
+    bool resolve_turn__over_114 = 0;
+    int32_t resolve_turn__p_116 = 0;
+    int32_t resolve_turn__act_117 = 0;
+    int32_t send_in__p_118 = 0;
+    int32_t send_in__s_119 = 0;
+    int8_t send_in__old_120 = 0;
+    int32_t revert__p_121 = 0;
+    int8_t revert__a_122 = 0;
+    int32_t rand__v_126 = 0;
+    int32_t log_draw__v_127 = 0;
+    int32_t rand__result_128 = 0;
+    int32_t tie_draw__v_129 = 0;
+    int32_t switch_in_damage__p_130 = 0;
+    int8_t switch_in_damage__a_131 = 0;
+    int32_t revert__p_135 = 0;
+    int8_t revert__a_136 = 0;
+    int32_t after_faint__left0_139 = 0;
+    int32_t after_faint__left1_141 = 0;
+    int32_t rand__v_142 = 0;
+    int32_t log_draw__v_143 = 0;
+    int32_t rand__result_144 = 0;
+    int32_t tie_draw__v_145 = 0;
+    int32_t use_move__p_148 = 0;
+    int32_t use_move__m_149 = 0;
+    int32_t use_move__q_150 = 0;
+    int8_t use_move__a_151 = 0;
+    int8_t use_move__d_152 = 0;
+    int8_t use_move__st_153 = 0;
+    bool use_move__can_154 = 0;
+    int32_t chance__v_155 = 0;
+    int32_t log_draw__v_156 = 0;
+    bool chance__result_157 = 0;
+    bool use_move__acts_158 = 0;
+    int32_t confusion_hit__p_159 = 0;
+    int8_t confusion_hit__a_160 = 0;
+    int32_t confusion_hit__dmg_161 = 0;
+    int32_t self_damage__p_162 = 0;
+    int32_t self_damage__dmg_163 = 0;
+    int32_t self_damage__q_164 = 0;
+    int8_t self_damage__a_165 = 0;
+    int32_t chance__v_166 = 0;
+    int32_t log_draw__v_167 = 0;
+    bool chance__result_168 = 0;
+    bool use_move__full_169 = 0;
+    bool use_move__again_170 = 0;
+    int32_t use_move__slot_171 = 0;
+    int32_t use_move__mv_172 = 0;
+    int32_t mirror_move__p_173 = 0;
+    int32_t mirror_move__m_174 = 0;
+    int8_t mirror_move__a_175 = 0;
+    int32_t mirror_move__copied_176 = 0;
+    int32_t mirror_move__sl_177 = 0;
+    int32_t mirror_move__result_179 = 0;
+    int32_t use_move_hit__p_180 = 0;
+    int32_t use_move_hit__m_181 = 0;
+    int32_t use_move_hit__mv_182 = 0;
+    int32_t use_move_hit__q_183 = 0;
+    int8_t use_move_hit__a_184 = 0;
+    int8_t use_move_hit__d_185 = 0;
+    bool use_move_hit__immune_192 = 0;
+    int16_t use_move_hit__kind_193 = 0;
+    bool use_move_hit__broke_194 = 0;
+    bool use_move_hit__hit_196 = 0;
+    bool use_move_hit__sure_197 = 0;
+    int32_t use_move_hit__acc_198 = 0;
+    int32_t chance__num_199 = 0;
+    int32_t chance__v_200 = 0;
+    int32_t log_draw__v_201 = 0;
+    bool chance__result_202 = 0;
+    bool use_move_hit__foe_move_203 = 0;
+    bool use_move_hit__stages_204 = 0;
+    bool use_move_hit__blocked_205 = 0;
+    int32_t set_status__q_206 = 0;
+    int16_t set_status__st_207 = 0;
+    int8_t set_status__d_208 = 0;
+    bool set_status__poison_209 = 0;
+    bool set_status__blocked_210 = 0;
+    int32_t rand__v_211 = 0;
+    int32_t log_draw__v_212 = 0;
+    int32_t rand__result_213 = 0;
+    int32_t use_move_hit__tgt_214 = 0;
+    int32_t apply_boosts__q_215 = 0;
+    int32_t apply_boosts__f_216 = 0;
+    int8_t apply_boosts__da_217 = 0;
+    int8_t apply_boosts__dd_218 = 0;
+    int8_t apply_boosts__ds_219 = 0;
+    int8_t apply_boosts__dsp_220 = 0;
+    int8_t apply_boosts__dacc_221 = 0;
+    int8_t apply_boosts__deva_222 = 0;
+    int8_t apply_boosts__deltas_223[6] = {0};
+    bool apply_boosts__any_ok_224 = 0;
+    int32_t boost_stat__q_226 = 0;
+    int32_t boost_stat__k_227 = 0;
+    int8_t boost_stat__delta_228 = 0;
+    int8_t boost_stat__a_229 = 0;
+    int32_t boost_stat__b_230 = 0;
+    int32_t boost_stat__nb_231 = 0;
+    bool boost_stat__ok_232 = 0;
+    int32_t boost_stat__m_233 = 0;
+    bool boost_stat__result_234 = 0;
+    bool apply_boosts__ok_235 = 0;
+    int32_t heal_self__p_236 = 0;
+    bool heal_self__rest_237 = 0;
+    int8_t heal_self__a_238 = 0;
+    int32_t heal_self__h_239 = 0;
+    int32_t heal_self__mh_240 = 0;
+    bool heal_self__fails_241 = 0;
+    int32_t rand__v_242 = 0;
+    int32_t log_draw__v_243 = 0;
+    int32_t rand__result_244 = 0;
+    int32_t heal_self__v_245 = 0;
+    int32_t confuse__q_246 = 0;
+    int32_t rand__v_247 = 0;
+    int32_t log_draw__v_248 = 0;
+    int32_t rand__result_249 = 0;
+    int32_t make_substitute__p_250 = 0;
+    int8_t make_substitute__a_251 = 0;
+    int32_t transform__p_252 = 0;
+    int32_t transform__q_253 = 0;
+    int8_t transform__a_254 = 0;
+    int8_t transform__d_255 = 0;
+    int32_t transform__r_257 = 0;
+    int16_t transform__mv_263 = 0;
+    int32_t self_damage__p_265 = 0;
+    int32_t self_damage__q_266 = 0;
+    int8_t self_damage__a_267 = 0;
+    int32_t use_move_hit__nhits_268 = 0;
+    int32_t use_move_hit__pick_269 = 0;
+    int32_t use_move_hit__ns_271 = 0;
+    int32_t rand__hi_272 = 0;
+    int32_t rand__v_273 = 0;
+    int32_t log_draw__v_274 = 0;
+    int32_t log_draw__hi_275 = 0;
+    int32_t rand__result_276 = 0;
+    int32_t mimic__p_277 = 0;
+    int32_t mimic__k_278 = 0;
+    int32_t mimic__q_279 = 0;
+    int8_t mimic__a_280 = 0;
+    int8_t mimic__d_281 = 0;
+    int32_t mimic__sl_282 = 0;
+    int32_t move_damage__p_283 = 0;
+    int32_t move_damage__mv_284 = 0;
+    int32_t move_damage__q_285 = 0;
+    int16_t move_damage__kind_286 = 0;
+    int32_t move_damage__dmg_287 = 0;
+    int32_t move_damage__u_288 = 0;
+    bool move_damage__ok_289 = 0;
+    int32_t damage_of__p_290 = 0;
+    int32_t damage_of__mv_291 = 0;
+    int32_t damage_of__q_292 = 0;
+    int8_t damage_of__a_293 = 0;
+    int8_t damage_of__d_294 = 0;
+    int16_t damage_of__sa_295 = 0;
+    int16_t damage_of__c_296 = 0;
+    int16_t chance__num_297 = 0;
+    int32_t chance__v_298 = 0;
+    int32_t log_draw__v_299 = 0;
+    bool chance__result_300 = 0;
+    bool damage_of__crit_301 = 0;
+    bool damage_of__special_302 = 0;
+    int32_t damage_of__si_303 = 0;
+    int32_t damage_of__di_304 = 0;
+    int32_t damage_of__at_305 = 0;
+    int32_t damage_of__df_306 = 0;
+    int32_t damage_of__lvl_307 = 0;
+    int32_t damage_of__dmg_308 = 0;
+    int16_t damage_of__mt_309 = 0;
+    int16_t damage_of__e1_315 = 0;
+    int16_t damage_of__e2_319 = 0;
+    int32_t rand__v_320 = 0;
+    int32_t log_draw__v_321 = 0;
+    int32_t rand__result_322 = 0;
+    int32_t damage_of__r_323 = 0;
+    int32_t damage_of__result_324 = 0;
+    int32_t move_damage__result_325 = 0;
+    int32_t use_move_hit__first_326 = 0;
+    int32_t use_move_hit__dmg_327 = 0;
+    bool use_move_hit__behind_328 = 0;
+    int32_t hit_substitute__p_329 = 0;
+    int32_t hit_substitute__mv_330 = 0;
+    int32_t hit_substitute__first_331 = 0;
+    int32_t hit_substitute__nhits_332 = 0;
+    int32_t hit_substitute__q_333 = 0;
+    int8_t hit_substitute__a_334 = 0;
+    bool hit_substitute__broke_335 = 0;
+    int32_t hit_substitute__rec_337 = 0;
+    int32_t hit_substitute__gain_338 = 0;
+    bool hit_substitute__result_339 = 0;
+    int32_t use_move_hit__rec_341 = 0;
+    int32_t use_move_hit__gain_342 = 0;
+    int16_t use_move_hit__sec_343 = 0;
+    bool use_move_hit__same_type_346 = 0;
+    int32_t chance__num_347 = 0;
+    int32_t chance__v_348 = 0;
+    int32_t log_draw__v_349 = 0;
+    bool chance__result_350 = 0;
+    bool use_move_hit__lands_351 = 0;
+    int32_t set_status__q_352 = 0;
+    int16_t set_status__st_353 = 0;
+    int8_t set_status__d_354 = 0;
+    bool set_status__poison_355 = 0;
+    bool set_status__blocked_356 = 0;
+    int32_t rand__v_357 = 0;
+    int32_t log_draw__v_358 = 0;
+    int32_t rand__result_359 = 0;
+    int8_t use_move_hit__sb_360[6] = {0};
+    int32_t chance__num_362 = 0;
+    int32_t chance__v_363 = 0;
+    int32_t log_draw__v_364 = 0;
+    bool chance__result_365 = 0;
+    bool use_move_hit__drop_366 = 0;
+    int32_t apply_boosts__q_367 = 0;
+    int32_t apply_boosts__f_368 = 0;
+    int8_t apply_boosts__da_369 = 0;
+    int8_t apply_boosts__dd_370 = 0;
+    int8_t apply_boosts__ds_371 = 0;
+    int8_t apply_boosts__dsp_372 = 0;
+    int8_t apply_boosts__dacc_373 = 0;
+    int8_t apply_boosts__deva_374 = 0;
+    int8_t apply_boosts__deltas_375[6] = {0};
+    bool apply_boosts__any_ok_376 = 0;
+    int32_t boost_stat__q_378 = 0;
+    int32_t boost_stat__k_379 = 0;
+    int8_t boost_stat__delta_380 = 0;
+    int8_t boost_stat__a_381 = 0;
+    int32_t boost_stat__b_382 = 0;
+    int32_t boost_stat__nb_383 = 0;
+    bool boost_stat__ok_384 = 0;
+    int32_t boost_stat__m_385 = 0;
+    bool boost_stat__result_386 = 0;
+    bool apply_boosts__ok_387 = 0;
+    int16_t use_move_hit__sv_388 = 0;
+    bool use_move_hit__through_389 = 0;
+    int32_t use_move_hit__vc_390 = 0;
+    int32_t chance__num_391 = 0;
+    int32_t chance__v_392 = 0;
+    int32_t log_draw__v_393 = 0;
+    bool chance__result_394 = 0;
+    bool use_move_hit__lands_395 = 0;
+    int32_t confuse__q_396 = 0;
+    int32_t rand__v_397 = 0;
+    int32_t log_draw__v_398 = 0;
+    int32_t rand__result_399 = 0;
+    int32_t self_damage__p_400 = 0;
+    int32_t self_damage__q_401 = 0;
+    int8_t self_damage__a_402 = 0;
+    int32_t revert__p_405 = 0;
+    int8_t revert__a_406 = 0;
+    int32_t after_faint__left0_409 = 0;
+    int32_t after_faint__left1_411 = 0;
+    int32_t rand__v_412 = 0;
+    int32_t log_draw__v_413 = 0;
+    int32_t rand__result_414 = 0;
+    int32_t tie_draw__v_415 = 0;
+    int32_t rand__v_417 = 0;
+    int32_t log_draw__v_418 = 0;
+    int32_t rand__result_419 = 0;
+    int32_t tie_draw__v_420 = 0;
+    int32_t resolve_forced__first_422 = 0;
+    int32_t resolve_forced__s0_425 = 0;
+    int32_t resolve_forced__s1_428 = 0;
+    int32_t rand__v_429 = 0;
+    int32_t log_draw__v_430 = 0;
+    int32_t rand__result_431 = 0;
+    int32_t resolve_forced__p_433 = 0;
+    int32_t send_in__p_434 = 0;
+    int32_t send_in__s_435 = 0;
+    int8_t send_in__old_436 = 0;
+    int32_t revert__p_437 = 0;
+    int8_t revert__a_438 = 0;
+    int32_t rand__v_442 = 0;
+    int32_t log_draw__v_443 = 0;
+    int32_t rand__result_444 = 0;
+    int32_t tie_draw__v_445 = 0;
+    int32_t rand__v_446 = 0;
+    int32_t log_draw__v_447 = 0;
+    int32_t rand__result_448 = 0;
+    int32_t tie_draw__v_449 = 0;
+    int32_t rand__v_450 = 0;
+    int32_t log_draw__v_451 = 0;
+    int32_t rand__result_452 = 0;
+    int32_t tie_draw__v_453 = 0;
+    int32_t rand__v_454 = 0;
+    int32_t log_draw__v_455 = 0;
+    int32_t rand__result_456 = 0;
+    int32_t tie_draw__v_457 = 0;
+    submit__act_74 = m;
     s->ndraws = 0;
-    submit__p_71 = s->current_player;
-    int32_t _w1 = _wx(submit__p_71, 2);
+    submit__p_75 = s->current_player;
+    int32_t _w1 = _wx(submit__p_75, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_70));
+        s->pending[_w1] = ((int8_t)(submit__act_74));
     }
-    if (((submit__p_71 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_75 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_72 = 0, _end2 = 2; commit_choices__p_72 < _end2; commit_choices__p_72++) {
-                commit_choices__act_73 = ((int32_t)(s->pending[commit_choices__p_72]));
-                commit_choices__a_74 = s->active[commit_choices__p_72];
-                s->fight[commit_choices__p_72] = false;
-                if (((commit_choices__act_73 < 4) && (!({ int32_t _let3 = commit_choices__p_72; int32_t locked__p_75 = _let3; (s->recharge[_ix(locked__p_75, 2)] || s->charging[_ix(locked__p_75, 2)]); })))) {
-                    if (((s->status[commit_choices__p_72 * 6 + _ix(commit_choices__a_74, 6)] == 2) || (s->status[commit_choices__p_72 * 6 + _ix(commit_choices__a_74, 6)] == 5))) {
-                        s->fight[commit_choices__p_72] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_72; int32_t has_pp__p_76 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_77 = _lo5, _end6 = 4; has_pp__k_77 < _end6; has_pp__k_77++) if (((s->moves[_ix(has_pp__p_76, 2) * 24 + _ix(s->active[_ix(has_pp__p_76, 2)], 6) * 4 + has_pp__k_77] >= 0) && (s->pp[_ix(has_pp__p_76, 2) * 24 + _ix(s->active[_ix(has_pp__p_76, 2)], 6) * 4 + has_pp__k_77] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_72] = ((int16_t)(164));
+            for (int32_t commit_choices__p_76 = 0, _end2 = 2; commit_choices__p_76 < _end2; commit_choices__p_76++) {
+                commit_choices__act_77 = ((int32_t)(s->pending[commit_choices__p_76]));
+                commit_choices__a_78 = s->active[commit_choices__p_76];
+                s->fight[commit_choices__p_76] = false;
+                if (((commit_choices__act_77 < 4) && (!({ int32_t _let3 = commit_choices__p_76; int32_t locked__p_79 = _let3; (s->recharge[_ix(locked__p_79, 2)] || s->charging[_ix(locked__p_79, 2)]); })))) {
+                    if (((s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 2) || (s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 5))) {
+                        s->fight[commit_choices__p_76] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_76; int32_t has_pp__p_80 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_81 = _lo5, _end6 = 4; has_pp__k_81 < _end6; has_pp__k_81++) if (((s->moves[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] >= 0) && (s->pp[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_76] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_72] = s->moves[commit_choices__p_72 * 24 + _ix(commit_choices__a_74, 6) * 4 + _ix(commit_choices__act_73, 4)];
-                        s->last_slot[commit_choices__p_72] = ((int8_t)(commit_choices__act_73));
+                        s->last_move[commit_choices__p_76] = s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(commit_choices__act_77, 4)];
+                        s->last_slot[commit_choices__p_76] = ((int8_t)(commit_choices__act_77));
                     }
                 }
-                if ((commit_choices__act_73 < 4)) {
-                    s->shown_move[commit_choices__p_72] = ((((!({ int32_t _let9 = commit_choices__p_72; int32_t has_pp__p_78 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_79 = _lo10, _end11 = 4; has_pp__k_79 < _end11; has_pp__k_79++) if (((s->moves[_ix(has_pp__p_78, 2) * 24 + _ix(s->active[_ix(has_pp__p_78, 2)], 6) * 4 + has_pp__k_79] >= 0) && (s->pp[_ix(has_pp__p_78, 2) * 24 + _ix(s->active[_ix(has_pp__p_78, 2)], 6) * 4 + has_pp__k_79] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_72])) && (!({ int32_t _let14 = commit_choices__p_72; int32_t locked__p_80 = _let14; (s->recharge[_ix(locked__p_80, 2)] || s->charging[_ix(locked__p_80, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_72 * 24 + _ix(commit_choices__a_74, 6) * 4 + _ix(s->last_slot[commit_choices__p_72], 4)]);
+                if ((commit_choices__act_77 < 4)) {
+                    s->shown_move[commit_choices__p_76] = ((((!({ int32_t _let9 = commit_choices__p_76; int32_t has_pp__p_82 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_83 = _lo10, _end11 = 4; has_pp__k_83 < _end11; has_pp__k_83++) if (((s->moves[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] >= 0) && (s->pp[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_76])) && (!({ int32_t _let14 = commit_choices__p_76; int32_t locked__p_84 = _let14; (s->recharge[_ix(locked__p_84, 2)] || s->charging[_ix(locked__p_84, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(s->last_slot[commit_choices__p_76], 4)]);
                 }
             }
-            for (int32_t update_speed__p_81 = 0, _end15 = 2; update_speed__p_81 < _end15; update_speed__p_81++) {
-                if ((s->hp[update_speed__p_81 * 6 + _ix(s->active[update_speed__p_81], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_81], 6);
+            for (int32_t update_speed__p_85 = 0, _end15 = 2; update_speed__p_85 < _end15; update_speed__p_85++) {
+                if ((s->hp[update_speed__p_85 * 6 + _ix(s->active[update_speed__p_85], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_85], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_81 * 6 + _w16] = s->mod[update_speed__p_81 * 4 + 3];
+                        s->speed[update_speed__p_85 * 6 + _w16] = s->mod[update_speed__p_85 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_82 = ((int32_t)(s->pending[0]));
-            goes_first__a1_83 = ((int32_t)(s->pending[1]));
-            goes_first__o0_84 = ((goes_first__a0_82 >= 4) ? 0 : 1);
-            goes_first__o1_85 = ((goes_first__a1_83 >= 4) ? 0 : 1);
-            goes_first__pr0_88 = ({ int32_t _let17 = goes_first__a0_82; int32_t action_priority__a_86 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_87 = _let18; (((action_priority__a_86 >= 4) || (action_priority__mv_87 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_87, 165)].priority))); }); });
-            goes_first__pr1_91 = ({ int32_t _let19 = goes_first__a1_83; int32_t action_priority__a_89 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_90 = _let20; (((action_priority__a_89 >= 4) || (action_priority__mv_90 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_90, 165)].priority))); }); });
-            goes_first__k0_92 = _wsub(_wmul(goes_first__o0_84, 1000), _wmul(goes_first__pr0_88, 100));
-            goes_first__k1_93 = _wsub(_wmul(goes_first__o1_85, 1000), _wmul(goes_first__pr1_91, 100));
-            goes_first__first_94 = 0;
-            if ((goes_first__k0_92 > goes_first__k1_93)) {
-                goes_first__first_94 = 1;
-            } else if ((goes_first__k0_92 == goes_first__k1_93)) {
-                goes_first__s0_95 = s->mod[3];
-                goes_first__s1_96 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_96 > goes_first__s0_95)) {
-                    goes_first__first_94 = 1;
-                } else if ((goes_first__s0_95 == goes_first__s1_96)) {
-                    rand__v_97 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_98 = rand__v_97;
+            goes_first__a0_86 = ((int32_t)(s->pending[0]));
+            goes_first__a1_87 = ((int32_t)(s->pending[1]));
+            goes_first__o0_88 = ((goes_first__a0_86 >= 4) ? 0 : 1);
+            goes_first__o1_89 = ((goes_first__a1_87 >= 4) ? 0 : 1);
+            goes_first__pr0_92 = ({ int32_t _let17 = goes_first__a0_86; int32_t action_priority__a_90 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_91 = _let18; (((action_priority__a_90 >= 4) || (action_priority__mv_91 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_91, 165)].priority))); }); });
+            goes_first__pr1_95 = ({ int32_t _let19 = goes_first__a1_87; int32_t action_priority__a_93 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_94 = _let20; (((action_priority__a_93 >= 4) || (action_priority__mv_94 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_94, 165)].priority))); }); });
+            goes_first__k0_96 = _wsub(_wmul(goes_first__o0_88, 1000), _wmul(goes_first__pr0_92, 100));
+            goes_first__k1_97 = _wsub(_wmul(goes_first__o1_89, 1000), _wmul(goes_first__pr1_95, 100));
+            goes_first__first_98 = 0;
+            if ((goes_first__k0_96 > goes_first__k1_97)) {
+                goes_first__first_98 = 1;
+            } else if ((goes_first__k0_96 == goes_first__k1_97)) {
+                goes_first__s0_99 = s->mod[3];
+                goes_first__s1_100 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_100 > goes_first__s0_99)) {
+                    goes_first__first_98 = 1;
+                } else if ((goes_first__s0_99 == goes_first__s1_100)) {
+                    rand__v_101 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_102 = rand__v_101;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_98;
+                        s->draws[_w21] = log_draw__v_102;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -2547,18 +2564,18 @@ static void effect_move(State *s, int32_t m, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_99 = rand__v_97;
-                    goes_first__first_94 = rand__result_99;
+                    rand__result_103 = rand__v_101;
+                    goes_first__first_98 = rand__result_103;
                 }
             }
-            goes_first__result_100 = goes_first__first_94;
-            resolve_turn__first_101 = goes_first__result_100;
+            goes_first__result_104 = goes_first__first_98;
+            resolve_turn__first_105 = goes_first__result_104;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_102 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_103 = rand__v_102;
+                rand__v_106 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_107 = rand__v_106;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_103;
+                    s->draws[_w24] = log_draw__v_107;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -2569,15 +2586,15 @@ static void effect_move(State *s, int32_t m, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_104 = rand__v_102;
-                tie_draw__v_105 = rand__result_104;
+                rand__result_108 = rand__v_106;
+                tie_draw__v_109 = rand__result_108;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_106 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_107 = rand__v_106;
+                rand__v_110 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_111 = rand__v_110;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_107;
+                    s->draws[_w27] = log_draw__v_111;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -2588,148 +2605,218 @@ static void effect_move(State *s, int32_t m, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_108 = rand__v_106;
-                tie_draw__v_109 = rand__result_108;
+                rand__result_112 = rand__v_110;
+                tie_draw__v_113 = rand__result_112;
             }
-            resolve_turn__over_110 = false;
-            for (int32_t resolve_turn__k_111 = 0, _end30 = 2; resolve_turn__k_111 < _end30; resolve_turn__k_111++) {
-                resolve_turn__p_112 = ((resolve_turn__k_111 == 0) ? resolve_turn__first_101 : _wsub(1, resolve_turn__first_101));
-                resolve_turn__act_113 = ((int32_t)(s->pending[_ix(resolve_turn__p_112, 2)]));
-                if ((!resolve_turn__over_110)) {
-                    if ((resolve_turn__act_113 >= 4)) {
-                        send_in__p_114 = resolve_turn__p_112;
-                        send_in__s_115 = _wsub(resolve_turn__act_113, 4);
-                        send_in__old_116 = s->active[_ix(send_in__p_114, 2)];
-                        if ((s->hp[_ix(send_in__p_114, 2) * 6 + _ix(send_in__old_116, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_114, 2);
-                            int32_t _w32 = _wx(send_in__old_116, 6);
+            resolve_turn__over_114 = false;
+            for (int32_t resolve_turn__k_115 = 0, _end30 = 2; resolve_turn__k_115 < _end30; resolve_turn__k_115++) {
+                resolve_turn__p_116 = ((resolve_turn__k_115 == 0) ? resolve_turn__first_105 : _wsub(1, resolve_turn__first_105));
+                resolve_turn__act_117 = ((int32_t)(s->pending[_ix(resolve_turn__p_116, 2)]));
+                if ((!resolve_turn__over_114)) {
+                    if ((resolve_turn__act_117 >= 4)) {
+                        send_in__p_118 = resolve_turn__p_116;
+                        send_in__s_119 = _wsub(resolve_turn__act_117, 4);
+                        send_in__old_120 = s->active[_ix(send_in__p_118, 2)];
+                        if ((s->hp[_ix(send_in__p_118, 2) * 6 + _ix(send_in__old_120, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_118, 2);
+                            int32_t _w32 = _wx(send_in__old_120, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__old_116, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__old_120, 6) * 4 + 3];
                             }
                         }
-                        if ((s->mimic_slot[_ix(send_in__p_114, 2)] >= 0)) {
-                            int32_t _w33 = _wx(send_in__p_114, 2);
-                            int32_t _w34 = _wx(send_in__old_116, 6);
-                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_114, 2)], 4);
-                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
-                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_114, 2)];
+                        revert__p_121 = send_in__p_118;
+                        revert__a_122 = s->active[_ix(revert__p_121, 2)];
+                        if (s->transformed[_ix(revert__p_121, 2)]) {
+                            for (int32_t revert__k_123 = 0, _end33 = 4; revert__k_123 < _end33; revert__k_123++) {
+                                int32_t _w34 = _wx(revert__p_121, 2);
+                                int32_t _w35 = _wx(revert__a_122, 6);
+                                if (_w34 >= 0 && _w35 >= 0) {
+                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_123] = s->base_moves[_ix(revert__p_121, 2) * 4 + revert__k_123];
+                                }
+                                int32_t _w36 = _wx(revert__p_121, 2);
+                                int32_t _w37 = _wx(revert__a_122, 6);
+                                if (_w36 >= 0 && _w37 >= 0) {
+                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_123] = s->base_pp[_ix(revert__p_121, 2) * 4 + revert__k_123];
+                                }
                             }
-                            int32_t _w36 = _wx(send_in__p_114, 2);
-                            if (_w36 >= 0) {
-                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            int32_t _w38 = _wx(revert__p_121, 2);
+                            if (_w38 >= 0) {
+                                s->transformed[_w38] = false;
+                            }
+                        } else if ((s->mimic_slot[_ix(revert__p_121, 2)] >= 0)) {
+                            int32_t _w39 = _wx(revert__p_121, 2);
+                            int32_t _w40 = _wx(revert__a_122, 6);
+                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_121, 2)], 4);
+                            if (_w39 >= 0 && _w40 >= 0 && _w41 >= 0) {
+                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_121, 2)];
                             }
                         }
-                        int32_t _w37 = _wx(send_in__p_114, 2);
-                        if (_w37 >= 0) {
-                            s->active[_w37] = ((int8_t)(send_in__s_115));
+                        int32_t _w42 = _wx(revert__p_121, 2);
+                        if (_w42 >= 0) {
+                            s->mimic_slot[_w42] = ((int8_t)((-1)));
                         }
-                        int32_t _w38 = _wx(send_in__p_114, 2);
-                        if (_w38 >= 0) {
-                            s->sub_hp[_w38] = ((int16_t)(0));
+                        int32_t _w43 = _wx(send_in__p_118, 2);
+                        if (_w43 >= 0) {
+                            s->active[_w43] = ((int8_t)(send_in__s_119));
+                        }
+                        int32_t _w44 = _wx(send_in__p_118, 2);
+                        if (_w44 >= 0) {
+                            s->form[_w44] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        }
+                        int32_t _w45 = _wx(send_in__p_118, 2);
+                        if (_w45 >= 0) {
+                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)], 151)].type1));
+                        }
+                        int32_t _w46 = _wx(send_in__p_118, 2);
+                        if (_w46 >= 0) {
+                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)], 151)].type2));
+                        }
+                        int32_t _w47 = _wx(send_in__p_118, 2);
+                        if (_w47 >= 0) {
+                            s->sub_hp[_w47] = ((int16_t)(0));
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w39 = _wx(send_in__p_114, 2);
-                        if (_w39 >= 0) {
-                            s->recharge[_w39] = false;
+                        int32_t _w48 = _wx(send_in__p_118, 2);
+                        if (_w48 >= 0) {
+                            s->recharge[_w48] = false;
                         }
-                        int32_t _w40 = _wx(send_in__p_114, 2);
-                        if (_w40 >= 0) {
-                            s->charging[_w40] = false;
+                        int32_t _w49 = _wx(send_in__p_118, 2);
+                        if (_w49 >= 0) {
+                            s->charging[_w49] = false;
                         }
-                        int32_t _w41 = _wx(send_in__p_114, 2);
-                        if (_w41 >= 0) {
-                            s->confused[_w41] = ((int8_t)(0));
+                        int32_t _w50 = _wx(send_in__p_118, 2);
+                        if (_w50 >= 0) {
+                            s->confused[_w50] = ((int8_t)(0));
                         }
-                        int32_t _w42 = _wx(send_in__p_114, 2);
-                        if (_w42 >= 0) {
-                            s->flinch[_w42] = false;
+                        int32_t _w51 = _wx(send_in__p_118, 2);
+                        if (_w51 >= 0) {
+                            s->flinch[_w51] = false;
                         }
-                        int32_t _w43 = _wx(send_in__p_114, 2);
-                        if (_w43 >= 0) {
-                            s->reflect[_w43] = false;
+                        int32_t _w52 = _wx(send_in__p_118, 2);
+                        if (_w52 >= 0) {
+                            s->reflect[_w52] = false;
                         }
-                        int32_t _w44 = _wx(send_in__p_114, 2);
-                        if (_w44 >= 0) {
-                            s->light_screen[_w44] = false;
+                        int32_t _w53 = _wx(send_in__p_118, 2);
+                        if (_w53 >= 0) {
+                            s->light_screen[_w53] = false;
                         }
-                        int32_t _w45 = _wx(send_in__p_114, 2);
-                        if (_w45 >= 0) {
-                            s->last_slot[_w45] = ((int8_t)(0));
+                        int32_t _w54 = _wx(send_in__p_118, 2);
+                        if (_w54 >= 0) {
+                            s->last_slot[_w54] = ((int8_t)(0));
                         }
-                        int32_t _w46 = _wx(send_in__p_114, 2);
-                        int32_t _w47 = _wx(send_in__s_115, 6);
-                        if (_w46 >= 0 && _w47 >= 0) {
-                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)];
+                        int32_t _w55 = _wx(send_in__p_118, 2);
+                        int32_t _w56 = _wx(send_in__s_119, 6);
+                        if (_w55 >= 0 && _w56 >= 0) {
+                            s->seen[_w55 * 6 + _w56] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
                         }
-                        for (int32_t send_in__k_117 = 0, _end48 = 6; send_in__k_117 < _end48; send_in__k_117++) {
-                            int32_t _w49 = _wx(send_in__p_114, 2);
-                            if (_w49 >= 0) {
-                                s->boosts[_w49 * 6 + send_in__k_117] = ((int8_t)(0));
+                        for (int32_t send_in__k_124 = 0, _end57 = 6; send_in__k_124 < _end57; send_in__k_124++) {
+                            int32_t _w58 = _wx(send_in__p_118, 2);
+                            if (_w58 >= 0) {
+                                s->boosts[_w58 * 6 + send_in__k_124] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_118 = 0, _end50 = 4; send_in__k_118 < _end50; send_in__k_118++) {
-                            int32_t _w51 = _wx(send_in__p_114, 2);
-                            if (_w51 >= 0) {
-                                s->mod[_w51 * 4 + send_in__k_118] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__s_115, 6) * 4 + send_in__k_118];
+                        for (int32_t send_in__k_125 = 0, _end59 = 4; send_in__k_125 < _end59; send_in__k_125++) {
+                            int32_t _w60 = _wx(send_in__p_118, 2);
+                            if (_w60 >= 0) {
+                                s->mod[_w60 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                            }
+                            int32_t _w61 = _wx(send_in__p_118, 2);
+                            if (_w61 >= 0) {
+                                s->stored[_w61 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 3)) {
-                            int32_t _w52 = _wx(send_in__p_114, 2);
-                            if (_w52 >= 0) {
-                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_114, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 3)) {
+                            int32_t _w62 = _wx(send_in__p_118, 2);
+                            if (_w62 >= 0) {
+                                s->mod[_w62 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 1)) {
-                            int32_t _w53 = _wx(send_in__p_114, 2);
-                            if (_w53 >= 0) {
-                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_114, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 1)) {
+                            int32_t _w63 = _wx(send_in__p_118, 2);
+                            if (_w63 >= 0) {
+                                s->mod[_w63 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w54 = _wx(send_in__p_114, 2);
-                        int32_t _w55 = _wx(send_in__s_115, 6);
-                        if (_w54 >= 0 && _w55 >= 0) {
-                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_114, 2) * 4 + 3];
+                        int32_t _w64 = _wx(send_in__p_118, 2);
+                        int32_t _w65 = _wx(send_in__s_119, 6);
+                        if (_w64 >= 0 && _w65 >= 0) {
+                            s->speed[_w64 * 6 + _w65] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_119 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_120 = rand__v_119;
-                            int32_t _w56 = _wx(s->ndraws, 64);
-                            if (_w56 >= 0) {
-                                s->draws[_w56] = log_draw__v_120;
+                            rand__v_126 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_115)), 2));
+                            log_draw__v_127 = rand__v_126;
+                            int32_t _w66 = _wx(s->ndraws, 64);
+                            if (_w66 >= 0) {
+                                s->draws[_w66] = log_draw__v_127;
                             }
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draw_lo[_w57] = 0;
+                            int32_t _w67 = _wx(s->ndraws, 64);
+                            if (_w67 >= 0) {
+                                s->draw_lo[_w67] = 0;
                             }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_hi[_w58] = 2;
+                            int32_t _w68 = _wx(s->ndraws, 64);
+                            if (_w68 >= 0) {
+                                s->draw_hi[_w68] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_121 = rand__v_119;
-                            tie_draw__v_122 = rand__result_121;
+                            rand__result_128 = rand__v_126;
+                            tie_draw__v_129 = rand__result_128;
                         }
-                        switch_in_damage__p_123 = resolve_turn__p_112;
-                        switch_in_damage__a_124 = s->active[_ix(switch_in_damage__p_123, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 4) || (s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 1))) {
-                            int32_t _w59 = _wx(switch_in_damage__p_123, 2);
-                            int32_t _w60 = _wx(switch_in_damage__a_124, 6);
-                            if (_w59 >= 0 && _w60 >= 0) {
-                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_130 = resolve_turn__p_116;
+                        switch_in_damage__a_131 = s->active[_ix(switch_in_damage__p_130, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 4) || (s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 1))) {
+                            int32_t _w69 = _wx(switch_in_damage__p_130, 2);
+                            int32_t _w70 = _wx(switch_in_damage__a_131, 6);
+                            if (_w69 >= 0 && _w70 >= 0) {
+                                s->hp[_w69 * 6 + _w70] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let61 = resolve_turn__p_112; int32_t is_fainted__p_125 = _let61; (s->hp[_ix(is_fainted__p_125, 2) * 6 + _ix(s->active[_ix(is_fainted__p_125, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_110 = true;
-                            after_faint__left0_127 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_126 = _lo62, _end63 = 6; after_faint__i_126 < _end63; after_faint__i_126++) _r64 += ((s->hp[after_faint__i_126] > 0)) ? 1 : 0; _r64; });
-                            after_faint__left1_129 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_128 = _lo66, _end67 = 6; after_faint__i_128 < _end67; after_faint__i_128++) _r68 += ((s->hp[1 * 6 + after_faint__i_128] > 0)) ? 1 : 0; _r68; });
-                            if (((after_faint__left0_127 == 0) && (after_faint__left1_129 == 0))) {
+                        if (({ int32_t _let71 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let71; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_114 = true;
+                            for (int32_t after_faint__p_133 = 0, _end72 = 2; after_faint__p_133 < _end72; after_faint__p_133++) {
+                                if (({ int32_t _let73 = after_faint__p_133; int32_t is_fainted__p_134 = _let73; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
+                                    revert__p_135 = after_faint__p_133;
+                                    revert__a_136 = s->active[_ix(revert__p_135, 2)];
+                                    if (s->transformed[_ix(revert__p_135, 2)]) {
+                                        for (int32_t revert__k_137 = 0, _end74 = 4; revert__k_137 < _end74; revert__k_137++) {
+                                            int32_t _w75 = _wx(revert__p_135, 2);
+                                            int32_t _w76 = _wx(revert__a_136, 6);
+                                            if (_w75 >= 0 && _w76 >= 0) {
+                                                s->moves[_w75 * 24 + _w76 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                            }
+                                            int32_t _w77 = _wx(revert__p_135, 2);
+                                            int32_t _w78 = _wx(revert__a_136, 6);
+                                            if (_w77 >= 0 && _w78 >= 0) {
+                                                s->pp[_w77 * 24 + _w78 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                            }
+                                        }
+                                        int32_t _w79 = _wx(revert__p_135, 2);
+                                        if (_w79 >= 0) {
+                                            s->transformed[_w79] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_135, 2)] >= 0)) {
+                                        int32_t _w80 = _wx(revert__p_135, 2);
+                                        int32_t _w81 = _wx(revert__a_136, 6);
+                                        int32_t _w82 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
+                                        if (_w80 >= 0 && _w81 >= 0 && _w82 >= 0) {
+                                            s->moves[_w80 * 24 + _w81 * 4 + _w82] = s->mimic_orig[_ix(revert__p_135, 2)];
+                                        }
+                                    }
+                                    int32_t _w83 = _wx(revert__p_135, 2);
+                                    if (_w83 >= 0) {
+                                        s->mimic_slot[_w83] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_139 = ({ int32_t _lo84 = 0; int32_t _r86 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo84, _end85 = 6; after_faint__i_138 < _end85; after_faint__i_138++) _r86 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r86; });
+                            after_faint__left1_141 = ({ int32_t _lo88 = 0; int32_t _r90 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo88, _end89 = 6; after_faint__i_140 < _end89; after_faint__i_140++) _r90 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r90; });
+                            if (((after_faint__left0_139 == 0) && (after_faint__left1_141 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_127 == 0)) {
+                            } else if ((after_faint__left0_139 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_129 == 0)) {
+                            } else if ((after_faint__left1_141 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2738,1061 +2825,1178 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_130 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_131 = rand__v_130;
-                            int32_t _w70 = _wx(s->ndraws, 64);
-                            if (_w70 >= 0) {
-                                s->draws[_w70] = log_draw__v_131;
+                            rand__v_142 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_115)), 2));
+                            log_draw__v_143 = rand__v_142;
+                            int32_t _w92 = _wx(s->ndraws, 64);
+                            if (_w92 >= 0) {
+                                s->draws[_w92] = log_draw__v_143;
                             }
-                            int32_t _w71 = _wx(s->ndraws, 64);
-                            if (_w71 >= 0) {
-                                s->draw_lo[_w71] = 0;
+                            int32_t _w93 = _wx(s->ndraws, 64);
+                            if (_w93 >= 0) {
+                                s->draw_lo[_w93] = 0;
                             }
-                            int32_t _w72 = _wx(s->ndraws, 64);
-                            if (_w72 >= 0) {
-                                s->draw_hi[_w72] = 2;
+                            int32_t _w94 = _wx(s->ndraws, 64);
+                            if (_w94 >= 0) {
+                                s->draw_hi[_w94] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_132 = rand__v_130;
-                            tie_draw__v_133 = rand__result_132;
+                            rand__result_144 = rand__v_142;
+                            tie_draw__v_145 = rand__result_144;
                         }
                     } else {
-                        use_move__p_136 = resolve_turn__p_112;
-                        use_move__m_137 = (({ int32_t _let73 = resolve_turn__p_112; int32_t has_pp__p_134 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_135 = _lo74, _end75 = 4; has_pp__k_135 < _end75; has_pp__k_135++) if (((s->moves[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] >= 0) && (s->pp[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_113 : (-1));
-                        use_move__q_138 = _wsub(1, use_move__p_136);
-                        use_move__a_139 = s->active[_ix(use_move__p_136, 2)];
-                        use_move__d_140 = s->active[_ix(use_move__q_138, 2)];
-                        use_move__st_141 = s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)];
-                        use_move__can_142 = true;
-                        if ((use_move__st_141 == 2)) {
-                            int32_t _w78 = _wx(use_move__p_136, 2);
-                            if (_w78 >= 0) {
-                                s->last_used[_w78] = ((int16_t)((-1)));
+                        use_move__p_148 = resolve_turn__p_116;
+                        use_move__m_149 = (({ int32_t _let95 = resolve_turn__p_116; int32_t has_pp__p_146 = _let95; ({ int32_t _lo96 = 0; bool _r98 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo96, _end97 = 4; has_pp__k_147 < _end97; has_pp__k_147++) if (((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0))) { _r98 = true; break; } _r98; }); }) ? resolve_turn__act_117 : (-1));
+                        use_move__q_150 = _wsub(1, use_move__p_148);
+                        use_move__a_151 = s->active[_ix(use_move__p_148, 2)];
+                        use_move__d_152 = s->active[_ix(use_move__q_150, 2)];
+                        use_move__st_153 = s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)];
+                        use_move__can_154 = true;
+                        if ((use_move__st_153 == 2)) {
+                            int32_t _w100 = _wx(use_move__p_148, 2);
+                            if (_w100 >= 0) {
+                                s->last_used[_w100] = ((int16_t)((-1)));
                             }
-                            use_move__can_142 = false;
-                        } else if ((use_move__st_141 == 5)) {
-                            int32_t _w79 = _wx(use_move__p_136, 2);
-                            int32_t _w80 = _wx(use_move__a_139, 6);
-                            if (_w79 >= 0 && _w80 >= 0) {
-                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
+                            use_move__can_154 = false;
+                        } else if ((use_move__st_153 == 5)) {
+                            int32_t _w101 = _wx(use_move__p_148, 2);
+                            int32_t _w102 = _wx(use_move__a_151, 6);
+                            if (_w101 >= 0 && _w102 >= 0) {
+                                s->sleep[_w101 * 6 + _w102] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
                             }
-                            int32_t _w81 = _wx(use_move__p_136, 2);
-                            if (_w81 >= 0) {
-                                s->last_used[_w81] = ((int16_t)((-1)));
+                            int32_t _w103 = _wx(use_move__p_148, 2);
+                            if (_w103 >= 0) {
+                                s->last_used[_w103] = ((int16_t)((-1)));
                             }
-                            use_move__can_142 = false;
-                        } else if (s->flinch[_ix(use_move__p_136, 2)]) {
-                            use_move__can_142 = false;
-                        } else if (s->recharge[_ix(use_move__p_136, 2)]) {
-                            int32_t _w82 = _wx(use_move__p_136, 2);
-                            if (_w82 >= 0) {
-                                s->recharge[_w82] = false;
+                            use_move__can_154 = false;
+                        } else if (s->flinch[_ix(use_move__p_148, 2)]) {
+                            use_move__can_154 = false;
+                        } else if (s->recharge[_ix(use_move__p_148, 2)]) {
+                            int32_t _w104 = _wx(use_move__p_148, 2);
+                            if (_w104 >= 0) {
+                                s->recharge[_w104] = false;
                             }
-                            use_move__can_142 = false;
+                            use_move__can_154 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
-                                int32_t _w83 = _wx(use_move__p_136, 2);
-                                if (_w83 >= 0) {
-                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_148, 2)] > 0)) {
+                                int32_t _w105 = _wx(use_move__p_148, 2);
+                                if (_w105 >= 0) {
+                                    s->confused[_w105] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_148, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
-                                    chance__v_143 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_111)), 256);
-                                    log_draw__v_144 = chance__v_143;
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draws[_w84] = log_draw__v_144;
+                                if ((s->confused[_ix(use_move__p_148, 2)] > 0)) {
+                                    chance__v_155 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_115)), 256);
+                                    log_draw__v_156 = chance__v_155;
+                                    int32_t _w106 = _wx(s->ndraws, 64);
+                                    if (_w106 >= 0) {
+                                        s->draws[_w106] = log_draw__v_156;
                                     }
-                                    int32_t _w85 = _wx(s->ndraws, 64);
-                                    if (_w85 >= 0) {
-                                        s->draw_lo[_w85] = 0;
+                                    int32_t _w107 = _wx(s->ndraws, 64);
+                                    if (_w107 >= 0) {
+                                        s->draw_lo[_w107] = 0;
                                     }
-                                    int32_t _w86 = _wx(s->ndraws, 64);
-                                    if (_w86 >= 0) {
-                                        s->draw_hi[_w86] = 256;
+                                    int32_t _w108 = _wx(s->ndraws, 64);
+                                    if (_w108 >= 0) {
+                                        s->draw_hi[_w108] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_145 = (chance__v_143 < 128);
-                                    use_move__acts_146 = chance__result_145;
-                                    if ((!use_move__acts_146)) {
-                                        confusion_hit__p_147 = use_move__p_136;
-                                        confusion_hit__a_148 = s->active[_ix(confusion_hit__p_147, 2)];
-                                        confusion_hit__dmg_149 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_147, 2) * 6 + _ix(confusion_hit__a_148, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_150 = confusion_hit__p_147;
-                                        self_damage__dmg_151 = confusion_hit__dmg_149;
-                                        self_damage__q_152 = _wsub(1, self_damage__p_150);
-                                        self_damage__a_153 = s->active[_ix(self_damage__p_150, 2)];
-                                        s->last_damage = self_damage__dmg_151;
-                                        if ((s->sub_hp[_ix(self_damage__p_150, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_152, 2)] > 0)) {
-                                                int32_t _w87 = _wx(self_damage__q_152, 2);
-                                                if (_w87 >= 0) {
-                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
+                                    chance__result_157 = (chance__v_155 < 128);
+                                    use_move__acts_158 = chance__result_157;
+                                    if ((!use_move__acts_158)) {
+                                        confusion_hit__p_159 = use_move__p_148;
+                                        confusion_hit__a_160 = s->active[_ix(confusion_hit__p_159, 2)];
+                                        confusion_hit__dmg_161 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_159, 2) * 6 + _ix(confusion_hit__a_160, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_159, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_159, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_162 = confusion_hit__p_159;
+                                        self_damage__dmg_163 = confusion_hit__dmg_161;
+                                        self_damage__q_164 = _wsub(1, self_damage__p_162);
+                                        self_damage__a_165 = s->active[_ix(self_damage__p_162, 2)];
+                                        s->last_damage = self_damage__dmg_163;
+                                        if ((s->sub_hp[_ix(self_damage__p_162, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_164, 2)] > 0)) {
+                                                int32_t _w109 = _wx(self_damage__q_164, 2);
+                                                if (_w109 >= 0) {
+                                                    s->sub_hp[_w109] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_164, 2)])), self_damage__dmg_163), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w88 = _wx(self_damage__p_150, 2);
-                                            int32_t _w89 = _wx(self_damage__a_153, 6);
-                                            if (_w88 >= 0 && _w89 >= 0) {
-                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
+                                            int32_t _w110 = _wx(self_damage__p_162, 2);
+                                            int32_t _w111 = _wx(self_damage__a_165, 6);
+                                            if (_w110 >= 0 && _w111 >= 0) {
+                                                s->hp[_w110 * 6 + _w111] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_162, 2) * 6 + _ix(self_damage__a_165, 6)])), self_damage__dmg_163), 0)));
                                             }
                                         }
-                                        int32_t _w90 = _wx(use_move__p_136, 2);
-                                        if (_w90 >= 0) {
-                                            s->charging[_w90] = false;
+                                        int32_t _w112 = _wx(use_move__p_148, 2);
+                                        if (_w112 >= 0) {
+                                            s->charging[_w112] = false;
                                         }
-                                        use_move__can_142 = false;
+                                        use_move__can_154 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_142 && (use_move__st_141 == 3))) {
-                                chance__v_154 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_111)), 256);
-                                log_draw__v_155 = chance__v_154;
-                                int32_t _w91 = _wx(s->ndraws, 64);
-                                if (_w91 >= 0) {
-                                    s->draws[_w91] = log_draw__v_155;
+                            if ((use_move__can_154 && (use_move__st_153 == 3))) {
+                                chance__v_166 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_115)), 256);
+                                log_draw__v_167 = chance__v_166;
+                                int32_t _w113 = _wx(s->ndraws, 64);
+                                if (_w113 >= 0) {
+                                    s->draws[_w113] = log_draw__v_167;
                                 }
-                                int32_t _w92 = _wx(s->ndraws, 64);
-                                if (_w92 >= 0) {
-                                    s->draw_lo[_w92] = 0;
+                                int32_t _w114 = _wx(s->ndraws, 64);
+                                if (_w114 >= 0) {
+                                    s->draw_lo[_w114] = 0;
                                 }
-                                int32_t _w93 = _wx(s->ndraws, 64);
-                                if (_w93 >= 0) {
-                                    s->draw_hi[_w93] = 256;
+                                int32_t _w115 = _wx(s->ndraws, 64);
+                                if (_w115 >= 0) {
+                                    s->draw_hi[_w115] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_156 = (chance__v_154 < 63);
-                                use_move__full_157 = chance__result_156;
-                                use_move__can_142 = (!use_move__full_157);
-                                if (use_move__full_157) {
-                                    int32_t _w94 = _wx(use_move__p_136, 2);
-                                    if (_w94 >= 0) {
-                                        s->charging[_w94] = false;
+                                chance__result_168 = (chance__v_166 < 63);
+                                use_move__full_169 = chance__result_168;
+                                use_move__can_154 = (!use_move__full_169);
+                                if (use_move__full_169) {
+                                    int32_t _w116 = _wx(use_move__p_148, 2);
+                                    if (_w116 >= 0) {
+                                        s->charging[_w116] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_158 = (s->fight[_ix(use_move__p_136, 2)] || s->charging[_ix(use_move__p_136, 2)]);
-                        use_move__slot_159 = (use_move__again_158 ? ((int32_t)(s->last_slot[_ix(use_move__p_136, 2)])) : use_move__m_137);
-                        use_move__mv_160 = (use_move__again_158 ? ((int32_t)(s->last_move[_ix(use_move__p_136, 2)])) : ((use_move__m_137 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_136, 2) * 24 + _ix(use_move__a_139, 6) * 4 + _ix(use_move__m_137, 4)]))));
-                        if ((use_move__again_158 && (use_move__mv_160 == 164))) {
-                            use_move__slot_159 = (-1);
+                        use_move__again_170 = (s->fight[_ix(use_move__p_148, 2)] || s->charging[_ix(use_move__p_148, 2)]);
+                        use_move__slot_171 = (use_move__again_170 ? ((int32_t)(s->last_slot[_ix(use_move__p_148, 2)])) : use_move__m_149);
+                        use_move__mv_172 = (use_move__again_170 ? ((int32_t)(s->last_move[_ix(use_move__p_148, 2)])) : ((use_move__m_149 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_148, 2) * 24 + _ix(use_move__a_151, 6) * 4 + _ix(use_move__m_149, 4)]))));
+                        if ((use_move__again_170 && (use_move__mv_172 == 164))) {
+                            use_move__slot_171 = (-1);
                         }
-                        if ((use_move__can_142 && (use_move__mv_160 == 118))) {
-                            mirror_move__p_161 = use_move__p_136;
-                            mirror_move__m_162 = use_move__slot_159;
-                            mirror_move__a_163 = s->active[_ix(mirror_move__p_161, 2)];
-                            mirror_move__copied_164 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_161), 2)]));
-                            if (((mirror_move__m_162 >= 0) && (!((mirror_move__copied_164 >= 0) && (MOVES__rows[_ix(mirror_move__copied_164, 165)].kind == 17))))) {
-                                int32_t _w95 = _wx(mirror_move__p_161, 2);
-                                int32_t _w96 = _wx(mirror_move__a_163, 6);
-                                int32_t _w97 = _wx(mirror_move__m_162, 4);
-                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
-                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)], 63))), 64)));
+                        if ((use_move__can_154 && (use_move__mv_172 == 118))) {
+                            mirror_move__p_173 = use_move__p_148;
+                            mirror_move__m_174 = use_move__slot_171;
+                            mirror_move__a_175 = s->active[_ix(mirror_move__p_173, 2)];
+                            mirror_move__copied_176 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_173), 2)]));
+                            if (((mirror_move__m_174 >= 0) && (!((mirror_move__copied_176 >= 0) && (MOVES__rows[_ix(mirror_move__copied_176, 165)].kind == 17))))) {
+                                int32_t _w117 = _wx(mirror_move__p_173, 2);
+                                int32_t _w118 = _wx(mirror_move__a_175, 6);
+                                int32_t _w119 = _wx(mirror_move__m_174, 4);
+                                if (_w117 >= 0 && _w118 >= 0 && _w119 >= 0) {
+                                    s->pp[_w117 * 24 + _w118 * 4 + _w119] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
                                 }
-                                int32_t _w98 = _wx(mirror_move__p_161, 2);
-                                int32_t _w99 = _wx(mirror_move__a_163, 6);
-                                int32_t _w100 = _wx(mirror_move__m_162, 4);
-                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
-                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)];
+                                int32_t _w120 = _wx(mirror_move__p_173, 2);
+                                int32_t _w121 = _wx(mirror_move__a_175, 6);
+                                int32_t _w122 = _wx(mirror_move__m_174, 4);
+                                if (_w120 >= 0 && _w121 >= 0 && _w122 >= 0) {
+                                    s->seen_moves[_w120 * 24 + _w121 * 4 + _w122] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w101 = _wx(mirror_move__p_161, 2);
-                            if (_w101 >= 0) {
-                                s->used_move[_w101] = ((int16_t)(118));
+                            int32_t _w123 = _wx(mirror_move__p_173, 2);
+                            if (_w123 >= 0) {
+                                s->used_move[_w123] = ((int16_t)(118));
                             }
-                            int32_t _w102 = _wx(mirror_move__p_161, 2);
-                            if (_w102 >= 0) {
-                                s->last_used[_w102] = ((int16_t)(118));
+                            int32_t _w124 = _wx(mirror_move__p_173, 2);
+                            if (_w124 >= 0) {
+                                s->last_used[_w124] = ((int16_t)(118));
                             }
-                            if ((mirror_move__copied_164 == 118)) {
-                                mirror_move__copied_164 = (-1);
+                            if ((mirror_move__copied_176 == 118)) {
+                                mirror_move__copied_176 = (-1);
                             }
-                            if ((mirror_move__copied_164 >= 0)) {
-                                int32_t _w103 = _wx(mirror_move__p_161, 2);
-                                if (_w103 >= 0) {
-                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_164));
+                            if ((mirror_move__copied_176 >= 0)) {
+                                int32_t _w125 = _wx(mirror_move__p_173, 2);
+                                if (_w125 >= 0) {
+                                    s->last_move[_w125] = ((int16_t)(mirror_move__copied_176));
                                 }
-                                int32_t _w104 = _wx(mirror_move__p_161, 2);
-                                if (_w104 >= 0) {
-                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_164));
+                                int32_t _w126 = _wx(mirror_move__p_173, 2);
+                                if (_w126 >= 0) {
+                                    s->shown_move[_w126] = ((int16_t)(mirror_move__copied_176));
                                 }
                             }
-                            mirror_move__result_165 = mirror_move__copied_164;
-                            use_move__mv_160 = mirror_move__result_165;
-                            use_move__slot_159 = (-1);
+                            mirror_move__sl_177 = ((int32_t)(s->last_slot[_ix(mirror_move__p_173, 2)]));
+                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo127 = 0; int32_t _r129 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo127, _end128 = 4; mirror_move__k_178 < _end128; mirror_move__k_178++) _r129 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r129; })))) {
+                                int32_t _w131 = _wx(mirror_move__p_173, 2);
+                                int32_t _w132 = _wx(mirror_move__sl_177, 4);
+                                if (_w131 >= 0 && _w132 >= 0) {
+                                    s->base_pp[_w131 * 4 + _w132] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
+                                }
+                            }
+                            mirror_move__result_179 = mirror_move__copied_176;
+                            use_move__mv_172 = mirror_move__result_179;
+                            use_move__slot_171 = (-1);
                         }
-                        if ((use_move__can_142 && (use_move__mv_160 >= 0))) {
-                            int32_t _w105 = _wx(use_move__p_136, 2);
-                            if (_w105 >= 0) {
-                                s->used_move[_w105] = ((int16_t)(use_move__mv_160));
+                        if ((use_move__can_154 && (use_move__mv_172 >= 0))) {
+                            int32_t _w133 = _wx(use_move__p_148, 2);
+                            if (_w133 >= 0) {
+                                s->used_move[_w133] = ((int16_t)(use_move__mv_172));
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_160, 165)].kind == 17) && (!s->charging[_ix(use_move__p_136, 2)]))) {
-                                int32_t _w106 = _wx(use_move__p_136, 2);
-                                if (_w106 >= 0) {
-                                    s->charging[_w106] = true;
+                            if (((MOVES__rows[_ix(use_move__mv_172, 165)].kind == 17) && (!s->charging[_ix(use_move__p_148, 2)]))) {
+                                int32_t _w134 = _wx(use_move__p_148, 2);
+                                if (_w134 >= 0) {
+                                    s->charging[_w134] = true;
                                 }
                             } else {
-                                int32_t _w107 = _wx(use_move__p_136, 2);
-                                if (_w107 >= 0) {
-                                    s->charging[_w107] = false;
+                                int32_t _w135 = _wx(use_move__p_148, 2);
+                                if (_w135 >= 0) {
+                                    s->charging[_w135] = false;
                                 }
-                                int32_t _w108 = _wx(use_move__p_136, 2);
-                                if (_w108 >= 0) {
-                                    s->last_used[_w108] = ((int16_t)(use_move__mv_160));
+                                int32_t _w136 = _wx(use_move__p_148, 2);
+                                if (_w136 >= 0) {
+                                    s->last_used[_w136] = ((int16_t)(use_move__mv_172));
                                 }
-                                use_move_hit__p_166 = use_move__p_136;
-                                use_move_hit__m_167 = use_move__slot_159;
-                                use_move_hit__mv_168 = use_move__mv_160;
-                                use_move_hit__q_169 = _wsub(1, use_move_hit__p_166);
-                                use_move_hit__a_170 = s->active[_ix(use_move_hit__p_166, 2)];
-                                use_move_hit__d_171 = s->active[_ix(use_move_hit__q_169, 2)];
-                                if (((use_move_hit__m_167 >= 0) && (s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)] >= 0))) {
-                                    int32_t _w109 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w110 = _wx(use_move_hit__a_170, 6);
-                                    int32_t _w111 = _wx(use_move_hit__m_167, 4);
-                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
-                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)], 63))), 64)));
+                                use_move_hit__p_180 = use_move__p_148;
+                                use_move_hit__m_181 = use_move__slot_171;
+                                use_move_hit__mv_182 = use_move__mv_172;
+                                use_move_hit__q_183 = _wsub(1, use_move_hit__p_180);
+                                use_move_hit__a_184 = s->active[_ix(use_move_hit__p_180, 2)];
+                                use_move_hit__d_185 = s->active[_ix(use_move_hit__q_183, 2)];
+                                if (((use_move_hit__m_181 >= 0) && (s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)] >= 0))) {
+                                    int32_t _w137 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w138 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w139 = _wx(use_move_hit__m_181, 4);
+                                    if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
+                                        s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
                                     }
-                                    int32_t _w112 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w113 = _wx(use_move_hit__a_170, 6);
-                                    int32_t _w114 = _wx(use_move_hit__m_167, 4);
-                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
-                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)];
+                                    int32_t _w140 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w141 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w142 = _wx(use_move_hit__m_181, 4);
+                                    if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
+                                        s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
                                     }
                                 }
-                                use_move_hit__sd_172 = s->species[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)];
-                                use_move_hit__immune_179 = (MOVES__rows[_ix(use_move_hit__mv_168, 165)].type_immunity && ((({ int16_t _let115 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t effectiveness__mt_173 = _let115; ({ int16_t _let116 = SPECIES__rows[_ix(use_move_hit__sd_172, 151)].type1; int16_t effectiveness__dt_174 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__rows[_ix(effectiveness__mt_173, 15)].bug; _let117[1] = TC__rows[_ix(effectiveness__mt_173, 15)].fire; _let117[2] = TC__rows[_ix(effectiveness__mt_173, 15)].ghost; _let117[3] = TC__rows[_ix(effectiveness__mt_173, 15)].ice; _let117[4] = TC__rows[_ix(effectiveness__mt_173, 15)].poison; _let117[5] = TC__rows[_ix(effectiveness__mt_173, 15)].psychic; _let117[6] = TC__rows[_ix(effectiveness__mt_173, 15)].electric; _let117[7] = TC__rows[_ix(effectiveness__mt_173, 15)].grass; _let117[8] = TC__rows[_ix(effectiveness__mt_173, 15)].dragon; _let117[9] = TC__rows[_ix(effectiveness__mt_173, 15)].fighting; _let117[10] = TC__rows[_ix(effectiveness__mt_173, 15)].flying; _let117[11] = TC__rows[_ix(effectiveness__mt_173, 15)].ground; _let117[12] = TC__rows[_ix(effectiveness__mt_173, 15)].normal; _let117[13] = TC__rows[_ix(effectiveness__mt_173, 15)].rock; _let117[14] = TC__rows[_ix(effectiveness__mt_173, 15)].water; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let117, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t effectiveness__mt_176 = _let118; ({ int16_t _let119 = SPECIES__rows[_ix(use_move_hit__sd_172, 151)].type2; int16_t effectiveness__dt_177 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__rows[_ix(effectiveness__mt_176, 15)].bug; _let120[1] = TC__rows[_ix(effectiveness__mt_176, 15)].fire; _let120[2] = TC__rows[_ix(effectiveness__mt_176, 15)].ghost; _let120[3] = TC__rows[_ix(effectiveness__mt_176, 15)].ice; _let120[4] = TC__rows[_ix(effectiveness__mt_176, 15)].poison; _let120[5] = TC__rows[_ix(effectiveness__mt_176, 15)].psychic; _let120[6] = TC__rows[_ix(effectiveness__mt_176, 15)].electric; _let120[7] = TC__rows[_ix(effectiveness__mt_176, 15)].grass; _let120[8] = TC__rows[_ix(effectiveness__mt_176, 15)].dragon; _let120[9] = TC__rows[_ix(effectiveness__mt_176, 15)].fighting; _let120[10] = TC__rows[_ix(effectiveness__mt_176, 15)].flying; _let120[11] = TC__rows[_ix(effectiveness__mt_176, 15)].ground; _let120[12] = TC__rows[_ix(effectiveness__mt_176, 15)].normal; _let120[13] = TC__rows[_ix(effectiveness__mt_176, 15)].rock; _let120[14] = TC__rows[_ix(effectiveness__mt_176, 15)].water; int16_t effectiveness__row_178[15]; memcpy(effectiveness__row_178, _let120, sizeof effectiveness__row_178); (((effectiveness__dt_177 < 0) || (effectiveness__mt_176 == 15)) ? ((int16_t)(10)) : effectiveness__row_178[_ix(effectiveness__dt_177, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_180 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].kind;
-                                use_move_hit__broke_181 = false;
-                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_182 = _lo121, _end122 = 24; use_move_hit__i_182 < _end122; use_move_hit__i_182++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_182] == use_move_hit__mv_168)) { _r123 = true; break; } _r123; }))) {
+                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let143 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let143; ({ int8_t _let144 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let144; ({ int16_t _let145[15]; _let145[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let145[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let145[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let145[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let145[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let145[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let145[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let145[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let145[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let145[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let145[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let145[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let145[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let145[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let145[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let145, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let146 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let146; ({ int8_t _let147 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let147; ({ int16_t _let148[15]; _let148[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let148[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let148[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let148[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let148[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let148[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let148[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let148[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let148[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let148[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let148[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let148[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let148[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let148[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let148[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let148, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_193 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].kind;
+                                use_move_hit__broke_194 = false;
+                                if ((!({ int32_t _lo149 = 0; bool _r151 = false; for (int32_t use_move_hit__i_195 = _lo149, _end150 = 24; use_move_hit__i_195 < _end150; use_move_hit__i_195++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_195] == use_move_hit__mv_182)) { _r151 = true; break; } _r151; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_179)) {
-                                    use_move_hit__hit_183 = true;
-                                    use_move_hit__sure_184 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_169, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_168, 165)].always_hits) && (!use_move_hit__sure_184))) {
-                                        use_move_hit__acc_185 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_166, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_169, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_186 = _imin(_imax(use_move_hit__acc_185, 1), 255);
-                                        chance__v_187 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_111)), 256);
-                                        log_draw__v_188 = chance__v_187;
-                                        int32_t _w125 = _wx(s->ndraws, 64);
-                                        if (_w125 >= 0) {
-                                            s->draws[_w125] = log_draw__v_188;
+                                if ((!use_move_hit__immune_192)) {
+                                    use_move_hit__hit_196 = true;
+                                    use_move_hit__sure_197 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_183, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_182, 165)].always_hits) && (!use_move_hit__sure_197))) {
+                                        use_move_hit__acc_198 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].accuracy)), 255), 100);
+                                        use_move_hit__acc_198 = _floordiv(_wmul(use_move_hit__acc_198, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_180, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_198 = _floordiv(_wmul(use_move_hit__acc_198, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_183, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_199 = _imin(_imax(use_move_hit__acc_198, 1), 255);
+                                        chance__v_200 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_115)), 256);
+                                        log_draw__v_201 = chance__v_200;
+                                        int32_t _w153 = _wx(s->ndraws, 64);
+                                        if (_w153 >= 0) {
+                                            s->draws[_w153] = log_draw__v_201;
                                         }
-                                        int32_t _w126 = _wx(s->ndraws, 64);
-                                        if (_w126 >= 0) {
-                                            s->draw_lo[_w126] = 0;
+                                        int32_t _w154 = _wx(s->ndraws, 64);
+                                        if (_w154 >= 0) {
+                                            s->draw_lo[_w154] = 0;
                                         }
-                                        int32_t _w127 = _wx(s->ndraws, 64);
-                                        if (_w127 >= 0) {
-                                            s->draw_hi[_w127] = 256;
+                                        int32_t _w155 = _wx(s->ndraws, 64);
+                                        if (_w155 >= 0) {
+                                            s->draw_hi[_w155] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_189 = (chance__v_187 < chance__num_186);
-                                        use_move_hit__hit_183 = chance__result_189;
-                                        if ((!use_move_hit__hit_183)) {
+                                        chance__result_202 = (chance__v_200 < chance__num_199);
+                                        use_move_hit__hit_196 = chance__result_202;
+                                        if ((!use_move_hit__hit_196)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_190 = (MOVES__rows[_ix(use_move_hit__mv_168, 165)].target != 1);
-                                    use_move_hit__stages_191 = ((((((MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_192 = ((((s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0) && use_move_hit__foe_move_190) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 6)) || use_move_hit__stages_191) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].volatile_ == 1)));
-                                    use_move_hit__hit_183 = (use_move_hit__hit_183 && (!use_move_hit__blocked_192));
-                                    if (((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_184) {
-                                            int32_t _w128 = _wx(use_move_hit__q_169, 2);
-                                            int32_t _w129 = _wx(use_move_hit__d_171, 6);
-                                            if (_w128 >= 0 && _w129 >= 0) {
-                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
+                                    use_move_hit__foe_move_203 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].target != 1);
+                                    use_move_hit__stages_204 = ((((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_205 = ((((s->sub_hp[_ix(use_move_hit__q_183, 2)] > 0) && use_move_hit__foe_move_203) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 6)) || use_move_hit__stages_204) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_196 = (use_move_hit__hit_196 && (!use_move_hit__blocked_205));
+                                    if (((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_197) {
+                                            int32_t _w156 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w157 = _wx(use_move_hit__d_185, 6);
+                                            if (_w156 >= 0 && _w157 >= 0) {
+                                                s->status[_w156 * 6 + _w157] = ((int8_t)(0));
                                             }
-                                            int32_t _w130 = _wx(use_move_hit__q_169, 2);
-                                            if (_w130 >= 0) {
-                                                s->recharge[_w130] = false;
+                                            int32_t _w158 = _wx(use_move_hit__q_183, 2);
+                                            if (_w158 >= 0) {
+                                                s->recharge[_w158] = false;
                                             }
                                         }
-                                        set_status__q_193 = use_move_hit__q_169;
-                                        set_status__st_194 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].status;
-                                        set_status__d_195 = s->active[_ix(set_status__q_193, 2)];
-                                        set_status__sd_196 = s->species[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)];
-                                        set_status__poison_197 = ((set_status__st_194 == 4) || (set_status__st_194 == 6));
-                                        set_status__blocked_198 = (set_status__poison_197 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_196, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_196, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_196, 151)].type2, 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] == 0) && (s->hp[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] > 0)) && (!set_status__blocked_198))) {
-                                            int32_t _w131 = _wx(set_status__q_193, 2);
-                                            int32_t _w132 = _wx(set_status__d_195, 6);
-                                            if (_w131 >= 0 && _w132 >= 0) {
-                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_194));
+                                        set_status__q_206 = use_move_hit__q_183;
+                                        set_status__st_207 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].status;
+                                        set_status__d_208 = s->active[_ix(set_status__q_206, 2)];
+                                        set_status__poison_209 = ((set_status__st_207 == 4) || (set_status__st_207 == 6));
+                                        set_status__blocked_210 = (set_status__poison_209 && (TYPES__rows[_ix(s->types[_ix(set_status__q_206, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_206, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_206, 2) * 2 + 1], 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_206, 2) * 6 + _ix(set_status__d_208, 6)] == 0) && (s->hp[_ix(set_status__q_206, 2) * 6 + _ix(set_status__d_208, 6)] > 0)) && (!set_status__blocked_210))) {
+                                            int32_t _w159 = _wx(set_status__q_206, 2);
+                                            int32_t _w160 = _wx(set_status__d_208, 6);
+                                            if (_w159 >= 0 && _w160 >= 0) {
+                                                s->status[_w159 * 6 + _w160] = ((int8_t)(set_status__st_207));
                                             }
-                                            if ((set_status__st_194 == 5)) {
-                                                rand__v_199 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_111)), 7));
-                                                log_draw__v_200 = rand__v_199;
-                                                int32_t _w133 = _wx(s->ndraws, 64);
-                                                if (_w133 >= 0) {
-                                                    s->draws[_w133] = log_draw__v_200;
+                                            if ((set_status__st_207 == 5)) {
+                                                rand__v_211 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_115)), 7));
+                                                log_draw__v_212 = rand__v_211;
+                                                int32_t _w161 = _wx(s->ndraws, 64);
+                                                if (_w161 >= 0) {
+                                                    s->draws[_w161] = log_draw__v_212;
                                                 }
-                                                int32_t _w134 = _wx(s->ndraws, 64);
-                                                if (_w134 >= 0) {
-                                                    s->draw_lo[_w134] = 1;
+                                                int32_t _w162 = _wx(s->ndraws, 64);
+                                                if (_w162 >= 0) {
+                                                    s->draw_lo[_w162] = 1;
                                                 }
-                                                int32_t _w135 = _wx(s->ndraws, 64);
-                                                if (_w135 >= 0) {
-                                                    s->draw_hi[_w135] = 8;
+                                                int32_t _w163 = _wx(s->ndraws, 64);
+                                                if (_w163 >= 0) {
+                                                    s->draw_hi[_w163] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_201 = rand__v_199;
-                                                int32_t _w136 = _wx(set_status__q_193, 2);
-                                                int32_t _w137 = _wx(set_status__d_195, 6);
-                                                if (_w136 >= 0 && _w137 >= 0) {
-                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_201));
+                                                rand__result_213 = rand__v_211;
+                                                int32_t _w164 = _wx(set_status__q_206, 2);
+                                                int32_t _w165 = _wx(set_status__d_208, 6);
+                                                if (_w164 >= 0 && _w165 >= 0) {
+                                                    s->sleep[_w164 * 6 + _w165] = ((int8_t)(rand__result_213));
                                                 }
                                             }
-                                            if ((set_status__st_194 == 3)) {
-                                                int32_t _w138 = _wx(set_status__q_193, 2);
-                                                if (_w138 >= 0) {
-                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_193, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_207 == 3)) {
+                                                int32_t _w166 = _wx(set_status__q_206, 2);
+                                                if (_w166 >= 0) {
+                                                    s->mod[_w166 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_206, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_194 == 1)) {
-                                                int32_t _w139 = _wx(set_status__q_193, 2);
-                                                if (_w139 >= 0) {
-                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_193, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_207 == 1)) {
+                                                int32_t _w167 = _wx(set_status__q_206, 2);
+                                                if (_w167 >= 0) {
+                                                    s->mod[_w167 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_206, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0))) {
-                                        use_move_hit__tgt_202 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].target == 1) ? use_move_hit__p_166 : use_move_hit__q_169);
-                                        apply_boosts__q_203 = use_move_hit__tgt_202;
-                                        apply_boosts__f_204 = use_move_hit__q_169;
-                                        apply_boosts__da_205 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_atk;
-                                        apply_boosts__dd_206 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_def;
-                                        apply_boosts__ds_207 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spc;
-                                        apply_boosts__dsp_208 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spe;
-                                        apply_boosts__dacc_209 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_accuracy;
-                                        apply_boosts__deva_210 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_evasion;
-                                        apply_boosts__deltas_211[0] = apply_boosts__da_205;
-                                        apply_boosts__deltas_211[1] = apply_boosts__dd_206;
-                                        apply_boosts__deltas_211[2] = apply_boosts__ds_207;
-                                        apply_boosts__deltas_211[3] = apply_boosts__dsp_208;
-                                        apply_boosts__deltas_211[4] = apply_boosts__dacc_209;
-                                        apply_boosts__deltas_211[5] = apply_boosts__deva_210;
-                                        apply_boosts__any_ok_212 = false;
-                                        for (int32_t apply_boosts__k_213 = 0, _end140 = 6; apply_boosts__k_213 < _end140; apply_boosts__k_213++) {
-                                            boost_stat__q_214 = apply_boosts__q_203;
-                                            boost_stat__k_215 = apply_boosts__k_213;
-                                            boost_stat__delta_216 = apply_boosts__deltas_211[apply_boosts__k_213];
-                                            boost_stat__a_217 = s->active[_ix(boost_stat__q_214, 2)];
-                                            boost_stat__b_218 = ((int32_t)(s->boosts[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__k_215, 6)]));
-                                            boost_stat__nb_219 = _imin(_imax(_wadd(boost_stat__b_218, boost_stat__delta_216), (-6)), 6);
-                                            boost_stat__ok_220 = false;
-                                            if (((((boost_stat__delta_216 != 0) && (s->hp[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__a_217, 6)] > 0)) && (!((boost_stat__delta_216 > 0) && (boost_stat__b_218 >= 6)))) && (!((boost_stat__delta_216 < 0) && (boost_stat__b_218 <= (-6)))))) {
-                                                if ((boost_stat__k_215 >= 4)) {
-                                                    int32_t _w141 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w142 = _wx(boost_stat__k_215, 6);
-                                                    if (_w141 >= 0 && _w142 >= 0) {
-                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_219));
+                                    if ((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0))) {
+                                        use_move_hit__tgt_214 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].target == 1) ? use_move_hit__p_180 : use_move_hit__q_183);
+                                        apply_boosts__q_215 = use_move_hit__tgt_214;
+                                        apply_boosts__f_216 = use_move_hit__q_183;
+                                        apply_boosts__da_217 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk;
+                                        apply_boosts__dd_218 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def;
+                                        apply_boosts__ds_219 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc;
+                                        apply_boosts__dsp_220 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe;
+                                        apply_boosts__dacc_221 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy;
+                                        apply_boosts__deva_222 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion;
+                                        apply_boosts__deltas_223[0] = apply_boosts__da_217;
+                                        apply_boosts__deltas_223[1] = apply_boosts__dd_218;
+                                        apply_boosts__deltas_223[2] = apply_boosts__ds_219;
+                                        apply_boosts__deltas_223[3] = apply_boosts__dsp_220;
+                                        apply_boosts__deltas_223[4] = apply_boosts__dacc_221;
+                                        apply_boosts__deltas_223[5] = apply_boosts__deva_222;
+                                        apply_boosts__any_ok_224 = false;
+                                        for (int32_t apply_boosts__k_225 = 0, _end168 = 6; apply_boosts__k_225 < _end168; apply_boosts__k_225++) {
+                                            boost_stat__q_226 = apply_boosts__q_215;
+                                            boost_stat__k_227 = apply_boosts__k_225;
+                                            boost_stat__delta_228 = apply_boosts__deltas_223[apply_boosts__k_225];
+                                            boost_stat__a_229 = s->active[_ix(boost_stat__q_226, 2)];
+                                            boost_stat__b_230 = ((int32_t)(s->boosts[_ix(boost_stat__q_226, 2) * 6 + _ix(boost_stat__k_227, 6)]));
+                                            boost_stat__nb_231 = _imin(_imax(_wadd(boost_stat__b_230, boost_stat__delta_228), (-6)), 6);
+                                            boost_stat__ok_232 = false;
+                                            if (((((boost_stat__delta_228 != 0) && (s->hp[_ix(boost_stat__q_226, 2) * 6 + _ix(boost_stat__a_229, 6)] > 0)) && (!((boost_stat__delta_228 > 0) && (boost_stat__b_230 >= 6)))) && (!((boost_stat__delta_228 < 0) && (boost_stat__b_230 <= (-6)))))) {
+                                                if ((boost_stat__k_227 >= 4)) {
+                                                    int32_t _w169 = _wx(boost_stat__q_226, 2);
+                                                    int32_t _w170 = _wx(boost_stat__k_227, 6);
+                                                    if (_w169 >= 0 && _w170 >= 0) {
+                                                        s->boosts[_w169 * 6 + _w170] = ((int8_t)(boost_stat__nb_231));
                                                     }
-                                                    boost_stat__ok_220 = true;
-                                                } else if ((((boost_stat__delta_216 > 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 999)) || ((boost_stat__delta_216 < 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 1)))) {
-                                                    int32_t _w143 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w144 = _wx(boost_stat__k_215, 6);
-                                                    if (_w143 >= 0 && _w144 >= 0) {
-                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_216 > 0) ? _wsub(boost_stat__nb_219, 1) : _wadd(boost_stat__nb_219, 1))));
+                                                    boost_stat__ok_232 = true;
+                                                } else if ((((boost_stat__delta_228 > 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 999)) || ((boost_stat__delta_228 < 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 1)))) {
+                                                    int32_t _w171 = _wx(boost_stat__q_226, 2);
+                                                    int32_t _w172 = _wx(boost_stat__k_227, 6);
+                                                    if (_w171 >= 0 && _w172 >= 0) {
+                                                        s->boosts[_w171 * 6 + _w172] = ((int8_t)(((boost_stat__delta_228 > 0) ? _wsub(boost_stat__nb_231, 1) : _wadd(boost_stat__nb_231, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w145 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w146 = _wx(boost_stat__k_215, 6);
-                                                    if (_w145 >= 0 && _w146 >= 0) {
-                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_219));
+                                                    int32_t _w173 = _wx(boost_stat__q_226, 2);
+                                                    int32_t _w174 = _wx(boost_stat__k_227, 6);
+                                                    if (_w173 >= 0 && _w174 >= 0) {
+                                                        s->boosts[_w173 * 6 + _w174] = ((int8_t)(boost_stat__nb_231));
                                                     }
-                                                    boost_stat__ok_220 = true;
-                                                    boost_stat__m_221 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_214, 2) * 24 + _ix(boost_stat__a_217, 6) * 4 + _ix(boost_stat__k_215, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_219, 6), 13)]), 100), 1);
-                                                    int32_t _w147 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w148 = _wx(boost_stat__k_215, 4);
-                                                    if (_w147 >= 0 && _w148 >= 0) {
-                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_216 > 0) ? _imin(boost_stat__m_221, 999) : boost_stat__m_221)));
+                                                    boost_stat__ok_232 = true;
+                                                    boost_stat__m_233 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_231, 6), 13)]), 100), 1);
+                                                    int32_t _w175 = _wx(boost_stat__q_226, 2);
+                                                    int32_t _w176 = _wx(boost_stat__k_227, 4);
+                                                    if (_w175 >= 0 && _w176 >= 0) {
+                                                        s->mod[_w175 * 4 + _w176] = ((int16_t)(((boost_stat__delta_228 > 0) ? _imin(boost_stat__m_233, 999) : boost_stat__m_233)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_222 = boost_stat__ok_220;
-                                            apply_boosts__ok_223 = boost_stat__result_222;
-                                            apply_boosts__any_ok_212 = (apply_boosts__any_ok_212 || apply_boosts__ok_223);
+                                            boost_stat__result_234 = boost_stat__ok_232;
+                                            apply_boosts__ok_235 = boost_stat__result_234;
+                                            apply_boosts__any_ok_224 = (apply_boosts__any_ok_224 || apply_boosts__ok_235);
                                         }
-                                        if (apply_boosts__any_ok_212) {
-                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 3)) {
-                                                int32_t _w149 = _wx(apply_boosts__f_204, 2);
-                                                if (_w149 >= 0) {
-                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_204, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_224) {
+                                            if ((s->status[_ix(apply_boosts__f_216, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_216, 2)], 6)] == 3)) {
+                                                int32_t _w177 = _wx(apply_boosts__f_216, 2);
+                                                if (_w177 >= 0) {
+                                                    s->mod[_w177 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_216, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 1)) {
-                                                int32_t _w150 = _wx(apply_boosts__f_204, 2);
-                                                if (_w150 >= 0) {
-                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_204, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_216, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_216, 2)], 6)] == 1)) {
+                                                int32_t _w178 = _wx(apply_boosts__f_216, 2);
+                                                if (_w178 >= 0) {
+                                                    s->mod[_w178 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_216, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_183 && ((use_move_hit__kind_180 == 10) || (use_move_hit__kind_180 == 11)))) {
-                                        heal_self__p_224 = use_move_hit__p_166;
-                                        heal_self__rest_225 = (use_move_hit__kind_180 == 10);
-                                        heal_self__a_226 = s->active[_ix(heal_self__p_224, 2)];
-                                        heal_self__h_227 = ((int32_t)(s->hp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
-                                        heal_self__mh_228 = ((int32_t)(s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
-                                        heal_self__fails_229 = ((heal_self__h_227 == heal_self__mh_228) || (((heal_self__h_227 == _wsub(heal_self__mh_228, 255)) || (heal_self__h_227 == _wsub(heal_self__mh_228, 511))) && (_pymod(heal_self__h_227, 256) != 0)));
-                                        if ((!heal_self__fails_229)) {
-                                            if (heal_self__rest_225) {
-                                                int32_t _w151 = _wx(heal_self__p_224, 2);
-                                                int32_t _w152 = _wx(heal_self__a_226, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_196 && ((use_move_hit__kind_193 == 10) || (use_move_hit__kind_193 == 11)))) {
+                                        heal_self__p_236 = use_move_hit__p_180;
+                                        heal_self__rest_237 = (use_move_hit__kind_193 == 10);
+                                        heal_self__a_238 = s->active[_ix(heal_self__p_236, 2)];
+                                        heal_self__h_239 = ((int32_t)(s->hp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)]));
+                                        heal_self__mh_240 = ((int32_t)(s->maxhp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)]));
+                                        heal_self__fails_241 = ((heal_self__h_239 == heal_self__mh_240) || (((heal_self__h_239 == _wsub(heal_self__mh_240, 255)) || (heal_self__h_239 == _wsub(heal_self__mh_240, 511))) && (_pymod(heal_self__h_239, 256) != 0)));
+                                        if ((!heal_self__fails_241)) {
+                                            if (heal_self__rest_237) {
+                                                int32_t _w179 = _wx(heal_self__p_236, 2);
+                                                int32_t _w180 = _wx(heal_self__a_238, 6);
+                                                if (_w179 >= 0 && _w180 >= 0) {
+                                                    s->status[_w179 * 6 + _w180] = ((int8_t)(5));
                                                 }
-                                                rand__v_230 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_111)), 7));
-                                                log_draw__v_231 = rand__v_230;
-                                                int32_t _w153 = _wx(s->ndraws, 64);
-                                                if (_w153 >= 0) {
-                                                    s->draws[_w153] = log_draw__v_231;
+                                                rand__v_242 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_115)), 7));
+                                                log_draw__v_243 = rand__v_242;
+                                                int32_t _w181 = _wx(s->ndraws, 64);
+                                                if (_w181 >= 0) {
+                                                    s->draws[_w181] = log_draw__v_243;
                                                 }
-                                                int32_t _w154 = _wx(s->ndraws, 64);
-                                                if (_w154 >= 0) {
-                                                    s->draw_lo[_w154] = 1;
+                                                int32_t _w182 = _wx(s->ndraws, 64);
+                                                if (_w182 >= 0) {
+                                                    s->draw_lo[_w182] = 1;
                                                 }
-                                                int32_t _w155 = _wx(s->ndraws, 64);
-                                                if (_w155 >= 0) {
-                                                    s->draw_hi[_w155] = 8;
+                                                int32_t _w183 = _wx(s->ndraws, 64);
+                                                if (_w183 >= 0) {
+                                                    s->draw_hi[_w183] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_232 = rand__v_230;
-                                                heal_self__v_233 = rand__result_232;
-                                                int32_t _w156 = _wx(heal_self__p_224, 2);
-                                                int32_t _w157 = _wx(heal_self__a_226, 6);
-                                                if (_w156 >= 0 && _w157 >= 0) {
-                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
+                                                rand__result_244 = rand__v_242;
+                                                heal_self__v_245 = rand__result_244;
+                                                int32_t _w184 = _wx(heal_self__p_236, 2);
+                                                int32_t _w185 = _wx(heal_self__a_238, 6);
+                                                if (_w184 >= 0 && _w185 >= 0) {
+                                                    s->sleep[_w184 * 6 + _w185] = ((int8_t)(2));
                                                 }
-                                                int32_t _w158 = _wx(heal_self__p_224, 2);
-                                                int32_t _w159 = _wx(heal_self__a_226, 6);
-                                                if (_w158 >= 0 && _w159 >= 0) {
-                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)];
+                                                int32_t _w186 = _wx(heal_self__p_236, 2);
+                                                int32_t _w187 = _wx(heal_self__a_238, 6);
+                                                if (_w186 >= 0 && _w187 >= 0) {
+                                                    s->hp[_w186 * 6 + _w187] = s->maxhp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)];
                                                 }
                                             } else {
-                                                int32_t _w160 = _wx(heal_self__p_224, 2);
-                                                int32_t _w161 = _wx(heal_self__a_226, 6);
-                                                if (_w160 >= 0 && _w161 >= 0) {
-                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_227, _floordiv(heal_self__mh_228, 2)), heal_self__mh_228)));
+                                                int32_t _w188 = _wx(heal_self__p_236, 2);
+                                                int32_t _w189 = _wx(heal_self__a_238, 6);
+                                                if (_w188 >= 0 && _w189 >= 0) {
+                                                    s->hp[_w188 * 6 + _w189] = ((int16_t)(_imin(_wadd(heal_self__h_239, _floordiv(heal_self__mh_240, 2)), heal_self__mh_240)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 15))) {
-                                        int32_t _w162 = _wx(use_move_hit__p_166, 2);
-                                        if (_w162 >= 0) {
-                                            s->reflect[_w162] = true;
+                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 15))) {
+                                        int32_t _w190 = _wx(use_move_hit__p_180, 2);
+                                        if (_w190 >= 0) {
+                                            s->reflect[_w190] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 16))) {
-                                        int32_t _w163 = _wx(use_move_hit__p_166, 2);
-                                        if (_w163 >= 0) {
-                                            s->light_screen[_w163] = true;
+                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 16))) {
+                                        int32_t _w191 = _wx(use_move_hit__p_180, 2);
+                                        if (_w191 >= 0) {
+                                            s->light_screen[_w191] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].volatile_ == 1))) {
-                                        confuse__q_234 = use_move_hit__q_169;
-                                        if (((s->confused[_ix(confuse__q_234, 2)] == 0) && (s->hp[_ix(confuse__q_234, 2) * 6 + _ix(s->active[_ix(confuse__q_234, 2)], 6)] > 0))) {
-                                            rand__v_235 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_111)), 4));
-                                            log_draw__v_236 = rand__v_235;
-                                            int32_t _w164 = _wx(s->ndraws, 64);
-                                            if (_w164 >= 0) {
-                                                s->draws[_w164] = log_draw__v_236;
+                                    if (((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1))) {
+                                        confuse__q_246 = use_move_hit__q_183;
+                                        if (((s->confused[_ix(confuse__q_246, 2)] == 0) && (s->hp[_ix(confuse__q_246, 2) * 6 + _ix(s->active[_ix(confuse__q_246, 2)], 6)] > 0))) {
+                                            rand__v_247 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_115)), 4));
+                                            log_draw__v_248 = rand__v_247;
+                                            int32_t _w192 = _wx(s->ndraws, 64);
+                                            if (_w192 >= 0) {
+                                                s->draws[_w192] = log_draw__v_248;
                                             }
-                                            int32_t _w165 = _wx(s->ndraws, 64);
-                                            if (_w165 >= 0) {
-                                                s->draw_lo[_w165] = 2;
+                                            int32_t _w193 = _wx(s->ndraws, 64);
+                                            if (_w193 >= 0) {
+                                                s->draw_lo[_w193] = 2;
                                             }
-                                            int32_t _w166 = _wx(s->ndraws, 64);
-                                            if (_w166 >= 0) {
-                                                s->draw_hi[_w166] = 6;
+                                            int32_t _w194 = _wx(s->ndraws, 64);
+                                            if (_w194 >= 0) {
+                                                s->draw_hi[_w194] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_237 = rand__v_235;
-                                            int32_t _w167 = _wx(confuse__q_234, 2);
-                                            if (_w167 >= 0) {
-                                                s->confused[_w167] = ((int8_t)(rand__result_237));
+                                            rand__result_249 = rand__v_247;
+                                            int32_t _w195 = _wx(confuse__q_246, 2);
+                                            if (_w195 >= 0) {
+                                                s->confused[_w195] = ((int8_t)(rand__result_249));
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 13))) {
-                                        make_substitute__p_238 = use_move_hit__p_166;
-                                        make_substitute__a_239 = s->active[_ix(make_substitute__p_238, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_238, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)]))))) {
-                                            int32_t _w168 = _wx(make_substitute__p_238, 2);
-                                            if (_w168 >= 0) {
-                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4))), 1)));
+                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 13))) {
+                                        make_substitute__p_250 = use_move_hit__p_180;
+                                        make_substitute__a_251 = s->active[_ix(make_substitute__p_250, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_250, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)]))))) {
+                                            int32_t _w196 = _wx(make_substitute__p_250, 2);
+                                            if (_w196 >= 0) {
+                                                s->sub_hp[_w196] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4))), 1)));
                                             }
-                                            if ((s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)] > 3)) {
-                                                int32_t _w169 = _wx(make_substitute__p_238, 2);
-                                                int32_t _w170 = _wx(make_substitute__a_239, 6);
-                                                if (_w169 >= 0 && _w170 >= 0) {
-                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4)))))), ((int16_t)(0)))));
+                                            if ((s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)] > 3)) {
+                                                int32_t _w197 = _wx(make_substitute__p_250, 2);
+                                                int32_t _w198 = _wx(make_substitute__a_251, 6);
+                                                if (_w197 >= 0 && _w198 >= 0) {
+                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((((!use_move_hit__hit_183) && (!use_move_hit__blocked_192)) && MOVES__rows[_ix(use_move_hit__mv_168, 165)].crash)) {
-                                        self_damage__p_240 = use_move_hit__p_166;
-                                        self_damage__q_241 = _wsub(1, self_damage__p_240);
-                                        self_damage__a_242 = s->active[_ix(self_damage__p_240, 2)];
+                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 18))) {
+                                        transform__p_252 = use_move_hit__p_180;
+                                        transform__q_253 = _wsub(1, transform__p_252);
+                                        transform__a_254 = s->active[_ix(transform__p_252, 2)];
+                                        transform__d_255 = s->active[_ix(transform__q_253, 2)];
+                                        if ((!s->transformed[_ix(transform__p_252, 2)])) {
+                                            for (int32_t transform__k_256 = 0, _end199 = 4; transform__k_256 < _end199; transform__k_256++) {
+                                                int32_t _w200 = _wx(transform__p_252, 2);
+                                                if (_w200 >= 0) {
+                                                    s->base_moves[_w200 * 4 + transform__k_256] = s->moves[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
+                                                }
+                                                int32_t _w201 = _wx(transform__p_252, 2);
+                                                if (_w201 >= 0) {
+                                                    s->base_pp[_w201 * 4 + transform__k_256] = s->pp[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
+                                                }
+                                            }
+                                            if ((s->mimic_slot[_ix(transform__p_252, 2)] >= 0)) {
+                                                int32_t _w202 = _wx(transform__p_252, 2);
+                                                int32_t _w203 = _wx(s->mimic_slot[_ix(transform__p_252, 2)], 4);
+                                                if (_w202 >= 0 && _w203 >= 0) {
+                                                    s->base_moves[_w202 * 4 + _w203] = s->mimic_orig[_ix(transform__p_252, 2)];
+                                                }
+                                            }
+                                        }
+                                        int32_t _w204 = _wx(transform__p_252, 2);
+                                        if (_w204 >= 0) {
+                                            s->mimic_slot[_w204] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w205 = _wx(transform__p_252, 2);
+                                        if (_w205 >= 0) {
+                                            s->transformed[_w205] = true;
+                                        }
+                                        int32_t _w206 = _wx(transform__p_252, 2);
+                                        if (_w206 >= 0) {
+                                            s->form[_w206] = s->form[_ix(transform__q_253, 2)];
+                                        }
+                                        int32_t _w207 = _wx(transform__p_252, 2);
+                                        if (_w207 >= 0) {
+                                            s->types[_w207 * 2 + 0] = s->types[_ix(transform__q_253, 2) * 2];
+                                        }
+                                        int32_t _w208 = _wx(transform__p_252, 2);
+                                        if (_w208 >= 0) {
+                                            s->types[_w208 * 2 + 1] = s->types[_ix(transform__q_253, 2) * 2 + 1];
+                                        }
+                                        transform__r_257 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_252, 2)])), 6), transform__a_254);
+                                        int32_t _w209 = _wx(transform__p_252, 2);
+                                        int32_t _w210 = _wx(transform__a_254, 6);
+                                        if (_w209 >= 0 && _w210 >= 0) {
+                                            s->speed[_w209 * 6 + _w210] = ({ int16_t _let211 = SPECIES__rows[_ix(s->form[_ix(transform__q_253, 2)], 151)].spe; int16_t stat_of__base_258 = _let211; ({ int16_t _let212 = TEAMS__rows[_ix(transform__r_257, 1200)].iv_spe; int16_t stat_of__iv_259 = _let212; ({ int16_t _let213 = TEAMS__rows[_ix(transform__r_257, 1200)].ev_spe; int16_t stat_of__ev_260 = _let213; ({ int16_t _let214 = s->level[_ix(transform__p_252, 2) * 6 + _ix(transform__a_254, 6)]; int16_t stat_of__lvl_261 = _let214; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_258))), stat_of__iv_259), ((int16_t)(_floordiv(stat_of__ev_260, 4)))), ((int32_t)(stat_of__lvl_261))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_262 = 0, _end215 = 4; transform__k_262 < _end215; transform__k_262++) {
+                                            int32_t _w216 = _wx(transform__p_252, 2);
+                                            if (_w216 >= 0) {
+                                                s->stored[_w216 * 4 + transform__k_262] = s->stored[_ix(transform__q_253, 2) * 4 + transform__k_262];
+                                            }
+                                            int32_t _w217 = _wx(transform__p_252, 2);
+                                            if (_w217 >= 0) {
+                                                s->mod[_w217 * 4 + transform__k_262] = s->mod[_ix(transform__q_253, 2) * 4 + transform__k_262];
+                                            }
+                                            transform__mv_263 = s->moves[_ix(transform__q_253, 2) * 24 + _ix(transform__d_255, 6) * 4 + transform__k_262];
+                                            int32_t _w218 = _wx(transform__p_252, 2);
+                                            int32_t _w219 = _wx(transform__a_254, 6);
+                                            if (_w218 >= 0 && _w219 >= 0) {
+                                                s->moves[_w218 * 24 + _w219 * 4 + transform__k_262] = transform__mv_263;
+                                            }
+                                            int32_t _w220 = _wx(transform__p_252, 2);
+                                            int32_t _w221 = _wx(transform__a_254, 6);
+                                            if (_w220 >= 0 && _w221 >= 0) {
+                                                s->pp[_w220 * 24 + _w221 * 4 + transform__k_262] = ((int8_t)(((transform__mv_263 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_263, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_264 = 0, _end222 = 6; transform__k_264 < _end222; transform__k_264++) {
+                                            int32_t _w223 = _wx(transform__p_252, 2);
+                                            if (_w223 >= 0) {
+                                                s->boosts[_w223 * 6 + transform__k_264] = s->boosts[_ix(transform__q_253, 2) * 6 + transform__k_264];
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_196) && (!use_move_hit__blocked_205)) && MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash)) {
+                                        self_damage__p_265 = use_move_hit__p_180;
+                                        self_damage__q_266 = _wsub(1, self_damage__p_265);
+                                        self_damage__a_267 = s->active[_ix(self_damage__p_265, 2)];
                                         s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_240, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_241, 2)] > 0)) {
-                                                int32_t _w171 = _wx(self_damage__q_241, 2);
-                                                if (_w171 >= 0) {
-                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_241, 2)])), 1), 0)));
+                                        if ((s->sub_hp[_ix(self_damage__p_265, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_266, 2)] > 0)) {
+                                                int32_t _w224 = _wx(self_damage__q_266, 2);
+                                                if (_w224 >= 0) {
+                                                    s->sub_hp[_w224] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_266, 2)])), 1), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w172 = _wx(self_damage__p_240, 2);
-                                            int32_t _w173 = _wx(self_damage__a_242, 6);
-                                            if (_w172 >= 0 && _w173 >= 0) {
-                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_240, 2) * 6 + _ix(self_damage__a_242, 6)])), 1), 0)));
+                                            int32_t _w225 = _wx(self_damage__p_265, 2);
+                                            int32_t _w226 = _wx(self_damage__a_267, 6);
+                                            if (_w225 >= 0 && _w226 >= 0) {
+                                                s->hp[_w225 * 6 + _w226] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_265, 2) * 6 + _ix(self_damage__a_267, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__nhits_243 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min));
-                                    use_move_hit__pick_244 = 0;
-                                    use_move_hit__ns_246 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_245 = _lo174, _end175 = 4; use_move_hit__k_245 < _end175; use_move_hit__k_245++) _r176 += ((s->moves[_ix(use_move_hit__q_169, 2) * 24 + _ix(use_move_hit__d_171, 6) * 4 + use_move_hit__k_245] >= 0)) ? 1 : 0; _r176; }));
-                                    if ((use_move_hit__hit_183 && ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min) || (use_move_hit__kind_180 == 21)))) {
-                                        rand__hi_247 = use_move_hit__ns_246;
-                                        rand__v_248 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), _wsub(rand__hi_247, 0)));
-                                        log_draw__v_249 = rand__v_248;
-                                        log_draw__hi_250 = rand__hi_247;
-                                        int32_t _w178 = _wx(s->ndraws, 64);
-                                        if (_w178 >= 0) {
-                                            s->draws[_w178] = log_draw__v_249;
+                                    use_move_hit__nhits_268 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min));
+                                    use_move_hit__pick_269 = 0;
+                                    use_move_hit__ns_271 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo227 = 0; int32_t _r229 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_270 = _lo227, _end228 = 4; use_move_hit__k_270 < _end228; use_move_hit__k_270++) _r229 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_270] >= 0)) ? 1 : 0; _r229; }));
+                                    if ((use_move_hit__hit_196 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) || (use_move_hit__kind_193 == 21)))) {
+                                        rand__hi_272 = use_move_hit__ns_271;
+                                        rand__v_273 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_272, 0)));
+                                        log_draw__v_274 = rand__v_273;
+                                        log_draw__hi_275 = rand__hi_272;
+                                        int32_t _w231 = _wx(s->ndraws, 64);
+                                        if (_w231 >= 0) {
+                                            s->draws[_w231] = log_draw__v_274;
                                         }
-                                        int32_t _w179 = _wx(s->ndraws, 64);
-                                        if (_w179 >= 0) {
-                                            s->draw_lo[_w179] = 0;
+                                        int32_t _w232 = _wx(s->ndraws, 64);
+                                        if (_w232 >= 0) {
+                                            s->draw_lo[_w232] = 0;
                                         }
-                                        int32_t _w180 = _wx(s->ndraws, 64);
-                                        if (_w180 >= 0) {
-                                            s->draw_hi[_w180] = log_draw__hi_250;
+                                        int32_t _w233 = _wx(s->ndraws, 64);
+                                        if (_w233 >= 0) {
+                                            s->draw_hi[_w233] = log_draw__hi_275;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_251 = rand__v_248;
-                                        use_move_hit__pick_244 = rand__result_251;
-                                        use_move_hit__nhits_243 = HITS[_ix(use_move_hit__pick_244, 8)];
+                                        rand__result_276 = rand__v_273;
+                                        use_move_hit__pick_269 = rand__result_276;
+                                        use_move_hit__nhits_268 = HITS[_ix(use_move_hit__pick_269, 8)];
                                     }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 21))) {
-                                        mimic__p_252 = use_move_hit__p_166;
-                                        mimic__k_253 = use_move_hit__pick_244;
-                                        mimic__q_254 = _wsub(1, mimic__p_252);
-                                        mimic__a_255 = s->active[_ix(mimic__p_252, 2)];
-                                        mimic__d_256 = s->active[_ix(mimic__q_254, 2)];
-                                        mimic__sl_257 = ((int32_t)(s->last_slot[_ix(mimic__p_252, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_252, 2)] < 0)) {
-                                            int32_t _w181 = _wx(mimic__p_252, 2);
-                                            if (_w181 >= 0) {
-                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_257));
+                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 21))) {
+                                        mimic__p_277 = use_move_hit__p_180;
+                                        mimic__k_278 = use_move_hit__pick_269;
+                                        mimic__q_279 = _wsub(1, mimic__p_277);
+                                        mimic__a_280 = s->active[_ix(mimic__p_277, 2)];
+                                        mimic__d_281 = s->active[_ix(mimic__q_279, 2)];
+                                        mimic__sl_282 = ((int32_t)(s->last_slot[_ix(mimic__p_277, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_277, 2)] < 0)) {
+                                            int32_t _w234 = _wx(mimic__p_277, 2);
+                                            if (_w234 >= 0) {
+                                                s->mimic_slot[_w234] = ((int8_t)(mimic__sl_282));
                                             }
-                                            int32_t _w182 = _wx(mimic__p_252, 2);
-                                            if (_w182 >= 0) {
-                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_252, 2) * 24 + _ix(mimic__a_255, 6) * 4 + _ix(mimic__sl_257, 4)];
+                                            int32_t _w235 = _wx(mimic__p_277, 2);
+                                            if (_w235 >= 0) {
+                                                s->mimic_orig[_w235] = s->moves[_ix(mimic__p_277, 2) * 24 + _ix(mimic__a_280, 6) * 4 + _ix(mimic__sl_282, 4)];
                                             }
                                         }
-                                        int32_t _w183 = _wx(mimic__p_252, 2);
-                                        int32_t _w184 = _wx(mimic__a_255, 6);
-                                        int32_t _w185 = _wx(mimic__sl_257, 4);
-                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
-                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_254, 2) * 24 + _ix(mimic__d_256, 6) * 4 + _ix(mimic__k_253, 4)];
+                                        int32_t _w236 = _wx(mimic__p_277, 2);
+                                        int32_t _w237 = _wx(mimic__a_280, 6);
+                                        int32_t _w238 = _wx(mimic__sl_282, 4);
+                                        if (_w236 >= 0 && _w237 >= 0 && _w238 >= 0) {
+                                            s->moves[_w236 * 24 + _w237 * 4 + _w238] = s->moves[_ix(mimic__q_279, 2) * 24 + _ix(mimic__d_281, 6) * 4 + _ix(mimic__k_278, 4)];
                                         }
                                     }
-                                    if ((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power > 0))) {
-                                        move_damage__p_258 = use_move_hit__p_166;
-                                        move_damage__mv_259 = use_move_hit__mv_168;
-                                        move_damage__q_260 = _wsub(1, move_damage__p_258);
-                                        move_damage__kind_261 = MOVES__rows[_ix(move_damage__mv_259, 165)].kind;
-                                        move_damage__dmg_262 = 0;
-                                        if ((move_damage__kind_261 == 5)) {
-                                            move_damage__dmg_262 = ((int32_t)(s->level[_ix(move_damage__p_258, 2) * 6 + _ix(s->active[_ix(move_damage__p_258, 2)], 6)]));
-                                        } else if ((move_damage__kind_261 == 6)) {
-                                            move_damage__dmg_262 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_259, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_261 == 7)) {
-                                            move_damage__dmg_262 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_260, 2) * 6 + _ix(s->active[_ix(move_damage__q_260, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_261 == 12)) {
-                                            move_damage__u_263 = ((int32_t)(s->used_move[_ix(move_damage__q_260, 2)]));
-                                            move_damage__ok_264 = (((move_damage__u_263 >= 0) && (s->shown_move[_ix(move_damage__q_260, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_264 = ((move_damage__ok_264 && ((MOVES__rows[_ix(move_damage__u_263, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_263, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_263, 165)].power > 0));
-                                            move_damage__dmg_262 = (move_damage__ok_264 ? _wmul(2, s->last_damage) : 0);
+                                    if ((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power > 0))) {
+                                        move_damage__p_283 = use_move_hit__p_180;
+                                        move_damage__mv_284 = use_move_hit__mv_182;
+                                        move_damage__q_285 = _wsub(1, move_damage__p_283);
+                                        move_damage__kind_286 = MOVES__rows[_ix(move_damage__mv_284, 165)].kind;
+                                        move_damage__dmg_287 = 0;
+                                        if ((move_damage__kind_286 == 5)) {
+                                            move_damage__dmg_287 = ((int32_t)(s->level[_ix(move_damage__p_283, 2) * 6 + _ix(s->active[_ix(move_damage__p_283, 2)], 6)]));
+                                        } else if ((move_damage__kind_286 == 6)) {
+                                            move_damage__dmg_287 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_284, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_286 == 7)) {
+                                            move_damage__dmg_287 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_285, 2) * 6 + _ix(s->active[_ix(move_damage__q_285, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_286 == 12)) {
+                                            move_damage__u_288 = ((int32_t)(s->used_move[_ix(move_damage__q_285, 2)]));
+                                            move_damage__ok_289 = (((move_damage__u_288 >= 0) && (s->shown_move[_ix(move_damage__q_285, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_289 = ((move_damage__ok_289 && ((MOVES__rows[_ix(move_damage__u_288, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_288, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_288, 165)].power > 0));
+                                            move_damage__dmg_287 = (move_damage__ok_289 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_265 = move_damage__p_258;
-                                            damage_of__mv_266 = move_damage__mv_259;
-                                            damage_of__q_267 = _wsub(1, damage_of__p_265);
-                                            damage_of__a_268 = s->active[_ix(damage_of__p_265, 2)];
-                                            damage_of__d_269 = s->active[_ix(damage_of__q_267, 2)];
-                                            damage_of__sa_270 = s->species[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)];
-                                            damage_of__sd_271 = s->species[_ix(damage_of__q_267, 2) * 6 + _ix(damage_of__d_269, 6)];
-                                            damage_of__c_272 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_270, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_272 = ((MOVES__rows[_ix(damage_of__mv_266, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_272, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_272, 4))), ((int16_t)(255))))));
-                                            chance__num_273 = damage_of__c_272;
-                                            chance__v_274 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_275 = chance__v_274;
-                                            int32_t _w186 = _wx(s->ndraws, 64);
-                                            if (_w186 >= 0) {
-                                                s->draws[_w186] = log_draw__v_275;
+                                            damage_of__p_290 = move_damage__p_283;
+                                            damage_of__mv_291 = move_damage__mv_284;
+                                            damage_of__q_292 = _wsub(1, damage_of__p_290);
+                                            damage_of__a_293 = s->active[_ix(damage_of__p_290, 2)];
+                                            damage_of__d_294 = s->active[_ix(damage_of__q_292, 2)];
+                                            damage_of__sa_295 = s->species[_ix(damage_of__p_290, 2) * 6 + _ix(damage_of__a_293, 6)];
+                                            damage_of__c_296 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_295, 151)].spe, 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_296 = ((MOVES__rows[_ix(damage_of__mv_291, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_296, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_296, 4))), ((int16_t)(255))))));
+                                            chance__num_297 = damage_of__c_296;
+                                            chance__v_298 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), 256);
+                                            log_draw__v_299 = chance__v_298;
+                                            int32_t _w239 = _wx(s->ndraws, 64);
+                                            if (_w239 >= 0) {
+                                                s->draws[_w239] = log_draw__v_299;
                                             }
-                                            int32_t _w187 = _wx(s->ndraws, 64);
-                                            if (_w187 >= 0) {
-                                                s->draw_lo[_w187] = 0;
+                                            int32_t _w240 = _wx(s->ndraws, 64);
+                                            if (_w240 >= 0) {
+                                                s->draw_lo[_w240] = 0;
                                             }
-                                            int32_t _w188 = _wx(s->ndraws, 64);
-                                            if (_w188 >= 0) {
-                                                s->draw_hi[_w188] = 256;
+                                            int32_t _w241 = _wx(s->ndraws, 64);
+                                            if (_w241 >= 0) {
+                                                s->draw_hi[_w241] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_276 = (chance__v_274 < chance__num_273);
-                                            damage_of__crit_277 = chance__result_276;
-                                            damage_of__special_278 = (MOVES__rows[_ix(damage_of__mv_266, 165)].category == 1);
-                                            damage_of__si_279 = (damage_of__special_278 ? 2 : 0);
-                                            damage_of__di_280 = (damage_of__special_278 ? 2 : 1);
-                                            damage_of__at_281 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__p_265, 2) * 24 + _ix(damage_of__a_268, 6) * 4 + _ix(damage_of__si_279, 4)] : s->mod[_ix(damage_of__p_265, 2) * 4 + _ix(damage_of__si_279, 4)])));
-                                            damage_of__df_282 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__q_267, 2) * 24 + _ix(damage_of__d_269, 6) * 4 + _ix(damage_of__di_280, 4)] : s->mod[_ix(damage_of__q_267, 2) * 4 + _ix(damage_of__di_280, 4)])));
-                                            if (((!damage_of__crit_277) && ((damage_of__special_278 && s->light_screen[_ix(damage_of__q_267, 2)]) || ((!damage_of__special_278) && s->reflect[_ix(damage_of__q_267, 2)])))) {
-                                                damage_of__df_282 = _wmul(damage_of__df_282, 2);
+                                            chance__result_300 = (chance__v_298 < chance__num_297);
+                                            damage_of__crit_301 = chance__result_300;
+                                            damage_of__special_302 = (MOVES__rows[_ix(damage_of__mv_291, 165)].category == 1);
+                                            damage_of__si_303 = (damage_of__special_302 ? 2 : 0);
+                                            damage_of__di_304 = (damage_of__special_302 ? 2 : 1);
+                                            damage_of__at_305 = ((int32_t)((damage_of__crit_301 ? s->stats[_ix(damage_of__p_290, 2) * 24 + _ix(damage_of__a_293, 6) * 4 + _ix(damage_of__si_303, 4)] : s->mod[_ix(damage_of__p_290, 2) * 4 + _ix(damage_of__si_303, 4)])));
+                                            damage_of__df_306 = ((int32_t)((damage_of__crit_301 ? s->stats[_ix(damage_of__q_292, 2) * 24 + _ix(damage_of__d_294, 6) * 4 + _ix(damage_of__di_304, 4)] : s->mod[_ix(damage_of__q_292, 2) * 4 + _ix(damage_of__di_304, 4)])));
+                                            if (((!damage_of__crit_301) && ((damage_of__special_302 && s->light_screen[_ix(damage_of__q_292, 2)]) || ((!damage_of__special_302) && s->reflect[_ix(damage_of__q_292, 2)])))) {
+                                                damage_of__df_306 = _wmul(damage_of__df_306, 2);
                                             }
-                                            damage_of__lvl_283 = _wmul(((int32_t)(s->level[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)])), (damage_of__crit_277 ? 2 : 1));
-                                            if (((damage_of__at_281 >= 256) || (damage_of__df_282 >= 256))) {
-                                                damage_of__at_281 = _imax(_pymod(_floordiv(damage_of__at_281, 4), 256), 1);
-                                                damage_of__df_282 = _imax(_pymod(_floordiv(damage_of__df_282, 4), 256), 1);
+                                            damage_of__lvl_307 = _wmul(((int32_t)(s->level[_ix(damage_of__p_290, 2) * 6 + _ix(damage_of__a_293, 6)])), (damage_of__crit_301 ? 2 : 1));
+                                            if (((damage_of__at_305 >= 256) || (damage_of__df_306 >= 256))) {
+                                                damage_of__at_305 = _imax(_pymod(_floordiv(damage_of__at_305, 4), 256), 1);
+                                                damage_of__df_306 = _imax(_pymod(_floordiv(damage_of__df_306, 4), 256), 1);
                                             }
-                                            if ((MOVES__rows[_ix(damage_of__mv_266, 165)].self_destruct && (!damage_of__special_278))) {
-                                                damage_of__df_282 = _imax(_floordiv(damage_of__df_282, 2), 1);
+                                            if ((MOVES__rows[_ix(damage_of__mv_291, 165)].self_destruct && (!damage_of__special_302))) {
+                                                damage_of__df_306 = _imax(_floordiv(damage_of__df_306, 2), 1);
                                             }
-                                            damage_of__dmg_284 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_283, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_266, 165)].power))), damage_of__at_281), damage_of__df_282);
-                                            damage_of__dmg_284 = _wadd(_imin(_floordiv(damage_of__dmg_284, 50), 997), 2);
-                                            damage_of__mt_285 = MOVES__rows[_ix(damage_of__mv_266, 165)].type;
-                                            if (((damage_of__mt_285 == SPECIES__rows[_ix(damage_of__sa_270, 151)].type1) || (damage_of__mt_285 == SPECIES__rows[_ix(damage_of__sa_270, 151)].type2))) {
-                                                damage_of__dmg_284 = _wadd(damage_of__dmg_284, _floordiv(damage_of__dmg_284, 2));
+                                            damage_of__dmg_308 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_307, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_291, 165)].power))), damage_of__at_305), damage_of__df_306);
+                                            damage_of__dmg_308 = _wadd(_imin(_floordiv(damage_of__dmg_308, 50), 997), 2);
+                                            damage_of__mt_309 = MOVES__rows[_ix(damage_of__mv_291, 165)].type;
+                                            if (({ int32_t _let242 = damage_of__p_290; int32_t has_type__p_310 = _let242; ({ int16_t _let243 = damage_of__mt_309; int16_t has_type__t_311 = _let243; ((has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2]) || (has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_308 = _wadd(damage_of__dmg_308, _floordiv(damage_of__dmg_308, 2));
                                             }
-                                            damage_of__e1_289 = ({ int16_t _let189 = damage_of__mt_285; int16_t effectiveness__mt_286 = _let189; ({ int16_t _let190 = SPECIES__rows[_ix(damage_of__sd_271, 151)].type1; int16_t effectiveness__dt_287 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__rows[_ix(effectiveness__mt_286, 15)].bug; _let191[1] = TC__rows[_ix(effectiveness__mt_286, 15)].fire; _let191[2] = TC__rows[_ix(effectiveness__mt_286, 15)].ghost; _let191[3] = TC__rows[_ix(effectiveness__mt_286, 15)].ice; _let191[4] = TC__rows[_ix(effectiveness__mt_286, 15)].poison; _let191[5] = TC__rows[_ix(effectiveness__mt_286, 15)].psychic; _let191[6] = TC__rows[_ix(effectiveness__mt_286, 15)].electric; _let191[7] = TC__rows[_ix(effectiveness__mt_286, 15)].grass; _let191[8] = TC__rows[_ix(effectiveness__mt_286, 15)].dragon; _let191[9] = TC__rows[_ix(effectiveness__mt_286, 15)].fighting; _let191[10] = TC__rows[_ix(effectiveness__mt_286, 15)].flying; _let191[11] = TC__rows[_ix(effectiveness__mt_286, 15)].ground; _let191[12] = TC__rows[_ix(effectiveness__mt_286, 15)].normal; _let191[13] = TC__rows[_ix(effectiveness__mt_286, 15)].rock; _let191[14] = TC__rows[_ix(effectiveness__mt_286, 15)].water; int16_t effectiveness__row_288[15]; memcpy(effectiveness__row_288, _let191, sizeof effectiveness__row_288); (((effectiveness__dt_287 < 0) || (effectiveness__mt_286 == 15)) ? ((int16_t)(10)) : effectiveness__row_288[_ix(effectiveness__dt_287, 15)]); }); }); });
-                                            if ((damage_of__e1_289 > 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
+                                            damage_of__e1_315 = ({ int16_t _let244 = damage_of__mt_309; int16_t effectiveness__mt_312 = _let244; ({ int8_t _let245 = s->types[_ix(damage_of__q_292, 2) * 2]; int8_t effectiveness__dt_313 = _let245; ({ int16_t _let246[15]; _let246[0] = TC__rows[_ix(effectiveness__mt_312, 15)].bug; _let246[1] = TC__rows[_ix(effectiveness__mt_312, 15)].fire; _let246[2] = TC__rows[_ix(effectiveness__mt_312, 15)].ghost; _let246[3] = TC__rows[_ix(effectiveness__mt_312, 15)].ice; _let246[4] = TC__rows[_ix(effectiveness__mt_312, 15)].poison; _let246[5] = TC__rows[_ix(effectiveness__mt_312, 15)].psychic; _let246[6] = TC__rows[_ix(effectiveness__mt_312, 15)].electric; _let246[7] = TC__rows[_ix(effectiveness__mt_312, 15)].grass; _let246[8] = TC__rows[_ix(effectiveness__mt_312, 15)].dragon; _let246[9] = TC__rows[_ix(effectiveness__mt_312, 15)].fighting; _let246[10] = TC__rows[_ix(effectiveness__mt_312, 15)].flying; _let246[11] = TC__rows[_ix(effectiveness__mt_312, 15)].ground; _let246[12] = TC__rows[_ix(effectiveness__mt_312, 15)].normal; _let246[13] = TC__rows[_ix(effectiveness__mt_312, 15)].rock; _let246[14] = TC__rows[_ix(effectiveness__mt_312, 15)].water; int16_t effectiveness__row_314[15]; memcpy(effectiveness__row_314, _let246, sizeof effectiveness__row_314); (((effectiveness__dt_313 < 0) || (effectiveness__mt_312 == 15)) ? ((int16_t)(10)) : effectiveness__row_314[_ix(effectiveness__dt_313, 15)]); }); }); });
+                                            if ((damage_of__e1_315 > 10)) {
+                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 20), 10);
                                             }
-                                            if ((damage_of__e1_289 < 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
+                                            if ((damage_of__e1_315 < 10)) {
+                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 5), 10);
                                             }
-                                            damage_of__e2_293 = ({ int16_t _let192 = damage_of__mt_285; int16_t effectiveness__mt_290 = _let192; ({ int16_t _let193 = SPECIES__rows[_ix(damage_of__sd_271, 151)].type2; int16_t effectiveness__dt_291 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__rows[_ix(effectiveness__mt_290, 15)].bug; _let194[1] = TC__rows[_ix(effectiveness__mt_290, 15)].fire; _let194[2] = TC__rows[_ix(effectiveness__mt_290, 15)].ghost; _let194[3] = TC__rows[_ix(effectiveness__mt_290, 15)].ice; _let194[4] = TC__rows[_ix(effectiveness__mt_290, 15)].poison; _let194[5] = TC__rows[_ix(effectiveness__mt_290, 15)].psychic; _let194[6] = TC__rows[_ix(effectiveness__mt_290, 15)].electric; _let194[7] = TC__rows[_ix(effectiveness__mt_290, 15)].grass; _let194[8] = TC__rows[_ix(effectiveness__mt_290, 15)].dragon; _let194[9] = TC__rows[_ix(effectiveness__mt_290, 15)].fighting; _let194[10] = TC__rows[_ix(effectiveness__mt_290, 15)].flying; _let194[11] = TC__rows[_ix(effectiveness__mt_290, 15)].ground; _let194[12] = TC__rows[_ix(effectiveness__mt_290, 15)].normal; _let194[13] = TC__rows[_ix(effectiveness__mt_290, 15)].rock; _let194[14] = TC__rows[_ix(effectiveness__mt_290, 15)].water; int16_t effectiveness__row_292[15]; memcpy(effectiveness__row_292, _let194, sizeof effectiveness__row_292); (((effectiveness__dt_291 < 0) || (effectiveness__mt_290 == 15)) ? ((int16_t)(10)) : effectiveness__row_292[_ix(effectiveness__dt_291, 15)]); }); }); });
-                                            if ((damage_of__e2_293 > 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
+                                            damage_of__e2_319 = ({ int16_t _let247 = damage_of__mt_309; int16_t effectiveness__mt_316 = _let247; ({ int8_t _let248 = s->types[_ix(damage_of__q_292, 2) * 2 + 1]; int8_t effectiveness__dt_317 = _let248; ({ int16_t _let249[15]; _let249[0] = TC__rows[_ix(effectiveness__mt_316, 15)].bug; _let249[1] = TC__rows[_ix(effectiveness__mt_316, 15)].fire; _let249[2] = TC__rows[_ix(effectiveness__mt_316, 15)].ghost; _let249[3] = TC__rows[_ix(effectiveness__mt_316, 15)].ice; _let249[4] = TC__rows[_ix(effectiveness__mt_316, 15)].poison; _let249[5] = TC__rows[_ix(effectiveness__mt_316, 15)].psychic; _let249[6] = TC__rows[_ix(effectiveness__mt_316, 15)].electric; _let249[7] = TC__rows[_ix(effectiveness__mt_316, 15)].grass; _let249[8] = TC__rows[_ix(effectiveness__mt_316, 15)].dragon; _let249[9] = TC__rows[_ix(effectiveness__mt_316, 15)].fighting; _let249[10] = TC__rows[_ix(effectiveness__mt_316, 15)].flying; _let249[11] = TC__rows[_ix(effectiveness__mt_316, 15)].ground; _let249[12] = TC__rows[_ix(effectiveness__mt_316, 15)].normal; _let249[13] = TC__rows[_ix(effectiveness__mt_316, 15)].rock; _let249[14] = TC__rows[_ix(effectiveness__mt_316, 15)].water; int16_t effectiveness__row_318[15]; memcpy(effectiveness__row_318, _let249, sizeof effectiveness__row_318); (((effectiveness__dt_317 < 0) || (effectiveness__mt_316 == 15)) ? ((int16_t)(10)) : effectiveness__row_318[_ix(effectiveness__dt_317, 15)]); }); }); });
+                                            if ((damage_of__e2_319 > 10)) {
+                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 20), 10);
                                             }
-                                            if ((damage_of__e2_293 < 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
+                                            if ((damage_of__e2_319 < 10)) {
+                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 5), 10);
                                             }
-                                            if ((damage_of__dmg_284 > 1)) {
-                                                rand__v_294 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
-                                                log_draw__v_295 = rand__v_294;
-                                                int32_t _w195 = _wx(s->ndraws, 64);
-                                                if (_w195 >= 0) {
-                                                    s->draws[_w195] = log_draw__v_295;
+                                            if ((damage_of__dmg_308 > 1)) {
+                                                rand__v_320 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), 39));
+                                                log_draw__v_321 = rand__v_320;
+                                                int32_t _w250 = _wx(s->ndraws, 64);
+                                                if (_w250 >= 0) {
+                                                    s->draws[_w250] = log_draw__v_321;
                                                 }
-                                                int32_t _w196 = _wx(s->ndraws, 64);
-                                                if (_w196 >= 0) {
-                                                    s->draw_lo[_w196] = 217;
+                                                int32_t _w251 = _wx(s->ndraws, 64);
+                                                if (_w251 >= 0) {
+                                                    s->draw_lo[_w251] = 217;
                                                 }
-                                                int32_t _w197 = _wx(s->ndraws, 64);
-                                                if (_w197 >= 0) {
-                                                    s->draw_hi[_w197] = 256;
+                                                int32_t _w252 = _wx(s->ndraws, 64);
+                                                if (_w252 >= 0) {
+                                                    s->draw_hi[_w252] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_296 = rand__v_294;
-                                                damage_of__r_297 = rand__result_296;
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, damage_of__r_297), 255);
+                                                rand__result_322 = rand__v_320;
+                                                damage_of__r_323 = rand__result_322;
+                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, damage_of__r_323), 255);
                                             }
-                                            damage_of__result_298 = damage_of__dmg_284;
-                                            move_damage__dmg_262 = damage_of__result_298;
+                                            damage_of__result_324 = damage_of__dmg_308;
+                                            move_damage__dmg_287 = damage_of__result_324;
                                         }
-                                        move_damage__result_299 = move_damage__dmg_262;
-                                        use_move_hit__first_300 = move_damage__result_299;
-                                        use_move_hit__dmg_301 = 0;
-                                        use_move_hit__behind_302 = (s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0);
-                                        if (use_move_hit__behind_302) {
-                                            hit_substitute__p_303 = use_move_hit__p_166;
-                                            hit_substitute__mv_304 = use_move_hit__mv_168;
-                                            hit_substitute__first_305 = use_move_hit__first_300;
-                                            hit_substitute__nhits_306 = use_move_hit__nhits_243;
-                                            hit_substitute__q_307 = _wsub(1, hit_substitute__p_303);
-                                            hit_substitute__a_308 = s->active[_ix(hit_substitute__p_303, 2)];
-                                            hit_substitute__broke_309 = false;
-                                            for (int32_t hit_substitute__h_310 = 0, _end198 = 5; hit_substitute__h_310 < _end198; hit_substitute__h_310++) {
-                                                if (((((hit_substitute__h_310 < hit_substitute__nhits_306) && (!hit_substitute__broke_309)) && (s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)] > 0)) && (hit_substitute__first_305 > 0))) {
-                                                    s->last_damage = hit_substitute__first_305;
-                                                    int32_t _w199 = _wx(hit_substitute__q_307, 2);
-                                                    if (_w199 >= 0) {
-                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_307, 2)], _imin(hit_substitute__first_305, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_307, 2)]))))));
+                                        move_damage__result_325 = move_damage__dmg_287;
+                                        use_move_hit__first_326 = move_damage__result_325;
+                                        use_move_hit__dmg_327 = 0;
+                                        use_move_hit__behind_328 = (s->sub_hp[_ix(use_move_hit__q_183, 2)] > 0);
+                                        if (use_move_hit__behind_328) {
+                                            hit_substitute__p_329 = use_move_hit__p_180;
+                                            hit_substitute__mv_330 = use_move_hit__mv_182;
+                                            hit_substitute__first_331 = use_move_hit__first_326;
+                                            hit_substitute__nhits_332 = use_move_hit__nhits_268;
+                                            hit_substitute__q_333 = _wsub(1, hit_substitute__p_329);
+                                            hit_substitute__a_334 = s->active[_ix(hit_substitute__p_329, 2)];
+                                            hit_substitute__broke_335 = false;
+                                            for (int32_t hit_substitute__h_336 = 0, _end253 = 5; hit_substitute__h_336 < _end253; hit_substitute__h_336++) {
+                                                if (((((hit_substitute__h_336 < hit_substitute__nhits_332) && (!hit_substitute__broke_335)) && (s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)] > 0)) && (hit_substitute__first_331 > 0))) {
+                                                    s->last_damage = hit_substitute__first_331;
+                                                    int32_t _w254 = _wx(hit_substitute__q_333, 2);
+                                                    if (_w254 >= 0) {
+                                                        s->sub_hp[_w254] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_333, 2)], _imin(hit_substitute__first_331, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_333, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_307, 2)] <= 0)) {
-                                                        hit_substitute__broke_309 = true;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_333, 2)] <= 0)) {
+                                                        hit_substitute__broke_335 = true;
                                                     } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_311 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_den), 1);
-                                                            int32_t _w200 = _wx(hit_substitute__p_303, 2);
-                                                            int32_t _w201 = _wx(hit_substitute__a_308, 6);
-                                                            if (_w200 >= 0 && _w201 >= 0) {
-                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)], hit_substitute__rec_311), 0)));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_337 = _imax(_floordiv(_wmul(hit_substitute__first_331, MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_den), 1);
+                                                            int32_t _w255 = _wx(hit_substitute__p_329, 2);
+                                                            int32_t _w256 = _wx(hit_substitute__a_334, 6);
+                                                            if (_w255 >= 0 && _w256 >= 0) {
+                                                                s->hp[_w255 * 6 + _w256] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)], hit_substitute__rec_337), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_312 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_312;
-                                                            int32_t _w202 = _wx(hit_substitute__p_303, 2);
-                                                            int32_t _w203 = _wx(hit_substitute__a_308, 6);
-                                                            if (_w202 >= 0 && _w203 >= 0) {
-                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])), hit_substitute__gain_312), ((int32_t)(s->maxhp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])))));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_338 = _imax(_floordiv(_wmul(hit_substitute__first_331, MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_338;
+                                                            int32_t _w257 = _wx(hit_substitute__p_329, 2);
+                                                            int32_t _w258 = _wx(hit_substitute__a_334, 6);
+                                                            if (_w257 >= 0 && _w258 >= 0) {
+                                                                s->hp[_w257 * 6 + _w258] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])), hit_substitute__gain_338), ((int32_t)(s->maxhp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_313 = hit_substitute__broke_309;
-                                            use_move_hit__broke_181 = hit_substitute__result_313;
-                                            if (((use_move_hit__kind_180 == 4) && (!use_move_hit__broke_181))) {
-                                                int32_t _w204 = _wx(use_move_hit__p_166, 2);
-                                                if (_w204 >= 0) {
-                                                    s->recharge[_w204] = true;
+                                            hit_substitute__result_339 = hit_substitute__broke_335;
+                                            use_move_hit__broke_194 = hit_substitute__result_339;
+                                            if (((use_move_hit__kind_193 == 4) && (!use_move_hit__broke_194))) {
+                                                int32_t _w259 = _wx(use_move_hit__p_180, 2);
+                                                if (_w259 >= 0) {
+                                                    s->recharge[_w259] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_314 = 0, _end205 = 5; use_move_hit__h_314 < _end205; use_move_hit__h_314++) {
-                                            if ((((((use_move_hit__h_314 < use_move_hit__nhits_243) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)] > 0)) && (use_move_hit__first_300 > 0)) && (!use_move_hit__behind_302))) {
-                                                use_move_hit__dmg_301 = _imin(use_move_hit__first_300, ((int32_t)(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)])));
-                                                int32_t _w206 = _wx(use_move_hit__q_169, 2);
-                                                int32_t _w207 = _wx(use_move_hit__d_171, 6);
-                                                if (_w206 >= 0 && _w207 >= 0) {
-                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)], use_move_hit__dmg_301)));
+                                        for (int32_t use_move_hit__h_340 = 0, _end260 = 5; use_move_hit__h_340 < _end260; use_move_hit__h_340++) {
+                                            if ((((((use_move_hit__h_340 < use_move_hit__nhits_268) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)] > 0)) && (use_move_hit__first_326 > 0)) && (!use_move_hit__behind_328))) {
+                                                use_move_hit__dmg_327 = _imin(use_move_hit__first_326, ((int32_t)(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)])));
+                                                int32_t _w261 = _wx(use_move_hit__q_183, 2);
+                                                int32_t _w262 = _wx(use_move_hit__d_185, 6);
+                                                if (_w261 >= 0 && _w262 >= 0) {
+                                                    s->hp[_w261 * 6 + _w262] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_327)));
                                                 }
-                                                s->last_damage = use_move_hit__dmg_301;
+                                                s->last_damage = use_move_hit__dmg_327;
                                             }
                                         }
-                                        if ((use_move_hit__dmg_301 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_315 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_den), 1);
-                                                int32_t _w208 = _wx(use_move_hit__p_166, 2);
-                                                int32_t _w209 = _wx(use_move_hit__a_170, 6);
-                                                if (_w208 >= 0 && _w209 >= 0) {
-                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)], use_move_hit__rec_315), 0)));
+                                        if ((use_move_hit__dmg_327 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_341 = _imax(_floordiv(_wmul(use_move_hit__dmg_327, MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_den), 1);
+                                                int32_t _w263 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w264 = _wx(use_move_hit__a_184, 6);
+                                                if (_w263 >= 0 && _w264 >= 0) {
+                                                    s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_341), 0)));
                                                 }
                                             }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_316 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_316;
-                                                int32_t _w210 = _wx(use_move_hit__p_166, 2);
-                                                int32_t _w211 = _wx(use_move_hit__a_170, 6);
-                                                if (_w210 >= 0 && _w211 >= 0) {
-                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])), use_move_hit__gain_316), ((int32_t)(s->maxhp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])))));
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_342 = _imax(_floordiv(_wmul(use_move_hit__dmg_327, MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_342;
+                                                int32_t _w265 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w266 = _wx(use_move_hit__a_184, 6);
+                                                if (_w265 >= 0 && _w266 >= 0) {
+                                                    s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_342), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
                                                 }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_180 == 4) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
-                                            int32_t _w212 = _wx(use_move_hit__p_166, 2);
-                                            if (_w212 >= 0) {
-                                                s->recharge[_w212] = true;
                                             }
                                         }
-                                        use_move_hit__sec_317 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_status;
-                                        if ((((use_move_hit__sec_317 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
-                                            use_move_hit__same_type_321 = (({ int32_t _let213 = use_move_hit__q_169; int32_t has_type__p_318 = _let213; ({ int16_t _let214 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t has_type__t_319 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_318, 2) * 6 + _ix(s->active[_ix(has_type__p_318, 2)], 6)]; int16_t has_type__sp_320 = _let215; ((has_type__t_319 == SPECIES__rows[_ix(has_type__sp_320, 151)].type1) || (has_type__t_319 == SPECIES__rows[_ix(has_type__sp_320, 151)].type2)); }); }); }) && (use_move_hit__sec_317 != 4));
-                                            if ((!use_move_hit__same_type_321)) {
-                                                chance__num_322 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_323 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
-                                                log_draw__v_324 = chance__v_323;
-                                                int32_t _w216 = _wx(s->ndraws, 64);
-                                                if (_w216 >= 0) {
-                                                    s->draws[_w216] = log_draw__v_324;
+                                        if ((((use_move_hit__kind_193 == 4) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
+                                            int32_t _w267 = _wx(use_move_hit__p_180, 2);
+                                            if (_w267 >= 0) {
+                                                s->recharge[_w267] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_343 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_status;
+                                        if ((((use_move_hit__sec_343 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
+                                            use_move_hit__same_type_346 = (({ int32_t _let268 = use_move_hit__q_183; int32_t has_type__p_344 = _let268; ({ int16_t _let269 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_345 = _let269; ((has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2]) || (has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2 + 1])); }); }) && (use_move_hit__sec_343 != 4));
+                                            if ((!use_move_hit__same_type_346)) {
+                                                chance__num_347 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_348 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), 256);
+                                                log_draw__v_349 = chance__v_348;
+                                                int32_t _w270 = _wx(s->ndraws, 64);
+                                                if (_w270 >= 0) {
+                                                    s->draws[_w270] = log_draw__v_349;
                                                 }
-                                                int32_t _w217 = _wx(s->ndraws, 64);
-                                                if (_w217 >= 0) {
-                                                    s->draw_lo[_w217] = 0;
+                                                int32_t _w271 = _wx(s->ndraws, 64);
+                                                if (_w271 >= 0) {
+                                                    s->draw_lo[_w271] = 0;
                                                 }
-                                                int32_t _w218 = _wx(s->ndraws, 64);
-                                                if (_w218 >= 0) {
-                                                    s->draw_hi[_w218] = 256;
+                                                int32_t _w272 = _wx(s->ndraws, 64);
+                                                if (_w272 >= 0) {
+                                                    s->draw_hi[_w272] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_325 = (chance__v_323 < chance__num_322);
-                                                use_move_hit__lands_326 = chance__result_325;
-                                                if (use_move_hit__lands_326) {
-                                                    set_status__q_327 = use_move_hit__q_169;
-                                                    set_status__st_328 = use_move_hit__sec_317;
-                                                    set_status__d_329 = s->active[_ix(set_status__q_327, 2)];
-                                                    set_status__sd_330 = s->species[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)];
-                                                    set_status__poison_331 = ((set_status__st_328 == 4) || (set_status__st_328 == 6));
-                                                    set_status__blocked_332 = (set_status__poison_331 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_330, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_330, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_330, 151)].type2, 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] == 0) && (s->hp[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] > 0)) && (!set_status__blocked_332))) {
-                                                        int32_t _w219 = _wx(set_status__q_327, 2);
-                                                        int32_t _w220 = _wx(set_status__d_329, 6);
-                                                        if (_w219 >= 0 && _w220 >= 0) {
-                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_328));
+                                                chance__result_350 = (chance__v_348 < chance__num_347);
+                                                use_move_hit__lands_351 = chance__result_350;
+                                                if (use_move_hit__lands_351) {
+                                                    set_status__q_352 = use_move_hit__q_183;
+                                                    set_status__st_353 = use_move_hit__sec_343;
+                                                    set_status__d_354 = s->active[_ix(set_status__q_352, 2)];
+                                                    set_status__poison_355 = ((set_status__st_353 == 4) || (set_status__st_353 == 6));
+                                                    set_status__blocked_356 = (set_status__poison_355 && (TYPES__rows[_ix(s->types[_ix(set_status__q_352, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_352, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_352, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_352, 2) * 6 + _ix(set_status__d_354, 6)] == 0) && (s->hp[_ix(set_status__q_352, 2) * 6 + _ix(set_status__d_354, 6)] > 0)) && (!set_status__blocked_356))) {
+                                                        int32_t _w273 = _wx(set_status__q_352, 2);
+                                                        int32_t _w274 = _wx(set_status__d_354, 6);
+                                                        if (_w273 >= 0 && _w274 >= 0) {
+                                                            s->status[_w273 * 6 + _w274] = ((int8_t)(set_status__st_353));
                                                         }
-                                                        if ((set_status__st_328 == 5)) {
-                                                            rand__v_333 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
-                                                            log_draw__v_334 = rand__v_333;
-                                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                                            if (_w221 >= 0) {
-                                                                s->draws[_w221] = log_draw__v_334;
+                                                        if ((set_status__st_353 == 5)) {
+                                                            rand__v_357 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), 7));
+                                                            log_draw__v_358 = rand__v_357;
+                                                            int32_t _w275 = _wx(s->ndraws, 64);
+                                                            if (_w275 >= 0) {
+                                                                s->draws[_w275] = log_draw__v_358;
                                                             }
-                                                            int32_t _w222 = _wx(s->ndraws, 64);
-                                                            if (_w222 >= 0) {
-                                                                s->draw_lo[_w222] = 1;
+                                                            int32_t _w276 = _wx(s->ndraws, 64);
+                                                            if (_w276 >= 0) {
+                                                                s->draw_lo[_w276] = 1;
                                                             }
-                                                            int32_t _w223 = _wx(s->ndraws, 64);
-                                                            if (_w223 >= 0) {
-                                                                s->draw_hi[_w223] = 8;
+                                                            int32_t _w277 = _wx(s->ndraws, 64);
+                                                            if (_w277 >= 0) {
+                                                                s->draw_hi[_w277] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_335 = rand__v_333;
-                                                            int32_t _w224 = _wx(set_status__q_327, 2);
-                                                            int32_t _w225 = _wx(set_status__d_329, 6);
-                                                            if (_w224 >= 0 && _w225 >= 0) {
-                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_335));
+                                                            rand__result_359 = rand__v_357;
+                                                            int32_t _w278 = _wx(set_status__q_352, 2);
+                                                            int32_t _w279 = _wx(set_status__d_354, 6);
+                                                            if (_w278 >= 0 && _w279 >= 0) {
+                                                                s->sleep[_w278 * 6 + _w279] = ((int8_t)(rand__result_359));
                                                             }
                                                         }
-                                                        if ((set_status__st_328 == 3)) {
-                                                            int32_t _w226 = _wx(set_status__q_327, 2);
-                                                            if (_w226 >= 0) {
-                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_327, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_353 == 3)) {
+                                                            int32_t _w280 = _wx(set_status__q_352, 2);
+                                                            if (_w280 >= 0) {
+                                                                s->mod[_w280 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_352, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_328 == 1)) {
-                                                            int32_t _w227 = _wx(set_status__q_327, 2);
-                                                            if (_w227 >= 0) {
-                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_327, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_353 == 1)) {
+                                                            int32_t _w281 = _wx(set_status__q_352, 2);
+                                                            if (_w281 >= 0) {
+                                                                s->mod[_w281 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_352, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_336[0] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_atk;
-                                        use_move_hit__sb_336[1] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_def;
-                                        use_move_hit__sb_336[2] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_spc;
-                                        use_move_hit__sb_336[3] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_spe;
-                                        use_move_hit__sb_336[4] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_336[5] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_337 = _lo228, _end229 = 6; use_move_hit__k_337 < _end229; use_move_hit__k_337++) if ((use_move_hit__sb_336[use_move_hit__k_337] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
-                                            chance__num_338 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_339 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_340 = chance__v_339;
-                                            int32_t _w232 = _wx(s->ndraws, 64);
-                                            if (_w232 >= 0) {
-                                                s->draws[_w232] = log_draw__v_340;
+                                        use_move_hit__sb_360[0] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_atk;
+                                        use_move_hit__sb_360[1] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_def;
+                                        use_move_hit__sb_360[2] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spc;
+                                        use_move_hit__sb_360[3] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spe;
+                                        use_move_hit__sb_360[4] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_360[5] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo282 = 0; bool _r284 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_361 = _lo282, _end283 = 6; use_move_hit__k_361 < _end283; use_move_hit__k_361++) if ((use_move_hit__sb_360[use_move_hit__k_361] != 0)) { _r284 = true; break; } _r284; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
+                                            chance__num_362 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_363 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), 256);
+                                            log_draw__v_364 = chance__v_363;
+                                            int32_t _w286 = _wx(s->ndraws, 64);
+                                            if (_w286 >= 0) {
+                                                s->draws[_w286] = log_draw__v_364;
                                             }
-                                            int32_t _w233 = _wx(s->ndraws, 64);
-                                            if (_w233 >= 0) {
-                                                s->draw_lo[_w233] = 0;
+                                            int32_t _w287 = _wx(s->ndraws, 64);
+                                            if (_w287 >= 0) {
+                                                s->draw_lo[_w287] = 0;
                                             }
-                                            int32_t _w234 = _wx(s->ndraws, 64);
-                                            if (_w234 >= 0) {
-                                                s->draw_hi[_w234] = 256;
+                                            int32_t _w288 = _wx(s->ndraws, 64);
+                                            if (_w288 >= 0) {
+                                                s->draw_hi[_w288] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_341 = (chance__v_339 < chance__num_338);
-                                            use_move_hit__drop_342 = chance__result_341;
-                                            if (use_move_hit__drop_342) {
-                                                apply_boosts__q_343 = use_move_hit__q_169;
-                                                apply_boosts__f_344 = use_move_hit__q_169;
-                                                apply_boosts__da_345 = use_move_hit__sb_336[0];
-                                                apply_boosts__dd_346 = use_move_hit__sb_336[1];
-                                                apply_boosts__ds_347 = use_move_hit__sb_336[2];
-                                                apply_boosts__dsp_348 = use_move_hit__sb_336[3];
-                                                apply_boosts__dacc_349 = use_move_hit__sb_336[4];
-                                                apply_boosts__deva_350 = use_move_hit__sb_336[5];
-                                                apply_boosts__deltas_351[0] = apply_boosts__da_345;
-                                                apply_boosts__deltas_351[1] = apply_boosts__dd_346;
-                                                apply_boosts__deltas_351[2] = apply_boosts__ds_347;
-                                                apply_boosts__deltas_351[3] = apply_boosts__dsp_348;
-                                                apply_boosts__deltas_351[4] = apply_boosts__dacc_349;
-                                                apply_boosts__deltas_351[5] = apply_boosts__deva_350;
-                                                apply_boosts__any_ok_352 = false;
-                                                for (int32_t apply_boosts__k_353 = 0, _end235 = 6; apply_boosts__k_353 < _end235; apply_boosts__k_353++) {
-                                                    boost_stat__q_354 = apply_boosts__q_343;
-                                                    boost_stat__k_355 = apply_boosts__k_353;
-                                                    boost_stat__delta_356 = apply_boosts__deltas_351[apply_boosts__k_353];
-                                                    boost_stat__a_357 = s->active[_ix(boost_stat__q_354, 2)];
-                                                    boost_stat__b_358 = ((int32_t)(s->boosts[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__k_355, 6)]));
-                                                    boost_stat__nb_359 = _imin(_imax(_wadd(boost_stat__b_358, boost_stat__delta_356), (-6)), 6);
-                                                    boost_stat__ok_360 = false;
-                                                    if (((((boost_stat__delta_356 != 0) && (s->hp[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__a_357, 6)] > 0)) && (!((boost_stat__delta_356 > 0) && (boost_stat__b_358 >= 6)))) && (!((boost_stat__delta_356 < 0) && (boost_stat__b_358 <= (-6)))))) {
-                                                        if ((boost_stat__k_355 >= 4)) {
-                                                            int32_t _w236 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w237 = _wx(boost_stat__k_355, 6);
-                                                            if (_w236 >= 0 && _w237 >= 0) {
-                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_359));
+                                            chance__result_365 = (chance__v_363 < chance__num_362);
+                                            use_move_hit__drop_366 = chance__result_365;
+                                            if (use_move_hit__drop_366) {
+                                                apply_boosts__q_367 = use_move_hit__q_183;
+                                                apply_boosts__f_368 = use_move_hit__q_183;
+                                                apply_boosts__da_369 = use_move_hit__sb_360[0];
+                                                apply_boosts__dd_370 = use_move_hit__sb_360[1];
+                                                apply_boosts__ds_371 = use_move_hit__sb_360[2];
+                                                apply_boosts__dsp_372 = use_move_hit__sb_360[3];
+                                                apply_boosts__dacc_373 = use_move_hit__sb_360[4];
+                                                apply_boosts__deva_374 = use_move_hit__sb_360[5];
+                                                apply_boosts__deltas_375[0] = apply_boosts__da_369;
+                                                apply_boosts__deltas_375[1] = apply_boosts__dd_370;
+                                                apply_boosts__deltas_375[2] = apply_boosts__ds_371;
+                                                apply_boosts__deltas_375[3] = apply_boosts__dsp_372;
+                                                apply_boosts__deltas_375[4] = apply_boosts__dacc_373;
+                                                apply_boosts__deltas_375[5] = apply_boosts__deva_374;
+                                                apply_boosts__any_ok_376 = false;
+                                                for (int32_t apply_boosts__k_377 = 0, _end289 = 6; apply_boosts__k_377 < _end289; apply_boosts__k_377++) {
+                                                    boost_stat__q_378 = apply_boosts__q_367;
+                                                    boost_stat__k_379 = apply_boosts__k_377;
+                                                    boost_stat__delta_380 = apply_boosts__deltas_375[apply_boosts__k_377];
+                                                    boost_stat__a_381 = s->active[_ix(boost_stat__q_378, 2)];
+                                                    boost_stat__b_382 = ((int32_t)(s->boosts[_ix(boost_stat__q_378, 2) * 6 + _ix(boost_stat__k_379, 6)]));
+                                                    boost_stat__nb_383 = _imin(_imax(_wadd(boost_stat__b_382, boost_stat__delta_380), (-6)), 6);
+                                                    boost_stat__ok_384 = false;
+                                                    if (((((boost_stat__delta_380 != 0) && (s->hp[_ix(boost_stat__q_378, 2) * 6 + _ix(boost_stat__a_381, 6)] > 0)) && (!((boost_stat__delta_380 > 0) && (boost_stat__b_382 >= 6)))) && (!((boost_stat__delta_380 < 0) && (boost_stat__b_382 <= (-6)))))) {
+                                                        if ((boost_stat__k_379 >= 4)) {
+                                                            int32_t _w290 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w291 = _wx(boost_stat__k_379, 6);
+                                                            if (_w290 >= 0 && _w291 >= 0) {
+                                                                s->boosts[_w290 * 6 + _w291] = ((int8_t)(boost_stat__nb_383));
                                                             }
-                                                            boost_stat__ok_360 = true;
-                                                        } else if ((((boost_stat__delta_356 > 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 999)) || ((boost_stat__delta_356 < 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 1)))) {
-                                                            int32_t _w238 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w239 = _wx(boost_stat__k_355, 6);
-                                                            if (_w238 >= 0 && _w239 >= 0) {
-                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_356 > 0) ? _wsub(boost_stat__nb_359, 1) : _wadd(boost_stat__nb_359, 1))));
+                                                            boost_stat__ok_384 = true;
+                                                        } else if ((((boost_stat__delta_380 > 0) && (s->mod[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)] == 999)) || ((boost_stat__delta_380 < 0) && (s->mod[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)] == 1)))) {
+                                                            int32_t _w292 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w293 = _wx(boost_stat__k_379, 6);
+                                                            if (_w292 >= 0 && _w293 >= 0) {
+                                                                s->boosts[_w292 * 6 + _w293] = ((int8_t)(((boost_stat__delta_380 > 0) ? _wsub(boost_stat__nb_383, 1) : _wadd(boost_stat__nb_383, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w240 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w241 = _wx(boost_stat__k_355, 6);
-                                                            if (_w240 >= 0 && _w241 >= 0) {
-                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_359));
+                                                            int32_t _w294 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w295 = _wx(boost_stat__k_379, 6);
+                                                            if (_w294 >= 0 && _w295 >= 0) {
+                                                                s->boosts[_w294 * 6 + _w295] = ((int8_t)(boost_stat__nb_383));
                                                             }
-                                                            boost_stat__ok_360 = true;
-                                                            boost_stat__m_361 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_354, 2) * 24 + _ix(boost_stat__a_357, 6) * 4 + _ix(boost_stat__k_355, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_359, 6), 13)]), 100), 1);
-                                                            int32_t _w242 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w243 = _wx(boost_stat__k_355, 4);
-                                                            if (_w242 >= 0 && _w243 >= 0) {
-                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_356 > 0) ? _imin(boost_stat__m_361, 999) : boost_stat__m_361)));
+                                                            boost_stat__ok_384 = true;
+                                                            boost_stat__m_385 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_383, 6), 13)]), 100), 1);
+                                                            int32_t _w296 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w297 = _wx(boost_stat__k_379, 4);
+                                                            if (_w296 >= 0 && _w297 >= 0) {
+                                                                s->mod[_w296 * 4 + _w297] = ((int16_t)(((boost_stat__delta_380 > 0) ? _imin(boost_stat__m_385, 999) : boost_stat__m_385)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_362 = boost_stat__ok_360;
-                                                    apply_boosts__ok_363 = boost_stat__result_362;
-                                                    apply_boosts__any_ok_352 = (apply_boosts__any_ok_352 || apply_boosts__ok_363);
+                                                    boost_stat__result_386 = boost_stat__ok_384;
+                                                    apply_boosts__ok_387 = boost_stat__result_386;
+                                                    apply_boosts__any_ok_376 = (apply_boosts__any_ok_376 || apply_boosts__ok_387);
                                                 }
-                                                if (apply_boosts__any_ok_352) {
-                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 3)) {
-                                                        int32_t _w244 = _wx(apply_boosts__f_344, 2);
-                                                        if (_w244 >= 0) {
-                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_344, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_376) {
+                                                    if ((s->status[_ix(apply_boosts__f_368, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_368, 2)], 6)] == 3)) {
+                                                        int32_t _w298 = _wx(apply_boosts__f_368, 2);
+                                                        if (_w298 >= 0) {
+                                                            s->mod[_w298 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_368, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 1)) {
-                                                        int32_t _w245 = _wx(apply_boosts__f_344, 2);
-                                                        if (_w245 >= 0) {
-                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_344, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_368, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_368, 2)], 6)] == 1)) {
+                                                        int32_t _w299 = _wx(apply_boosts__f_368, 2);
+                                                        if (_w299 >= 0) {
+                                                            s->mod[_w299 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_368, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_364 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_volatile;
-                                        use_move_hit__through_365 = ((!use_move_hit__behind_302) || ((use_move_hit__sv_364 == 1) && (!use_move_hit__broke_181)));
-                                        if ((((use_move_hit__sv_364 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && use_move_hit__through_365)) {
-                                            use_move_hit__vc_366 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_364 == 1) ? 1 : 0));
-                                            chance__num_367 = use_move_hit__vc_366;
-                                            chance__v_368 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_369 = chance__v_368;
-                                            int32_t _w246 = _wx(s->ndraws, 64);
-                                            if (_w246 >= 0) {
-                                                s->draws[_w246] = log_draw__v_369;
+                                        use_move_hit__sv_388 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_volatile;
+                                        use_move_hit__through_389 = ((!use_move_hit__behind_328) || ((use_move_hit__sv_388 == 1) && (!use_move_hit__broke_194)));
+                                        if ((((use_move_hit__sv_388 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && use_move_hit__through_389)) {
+                                            use_move_hit__vc_390 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_388 == 1) ? 1 : 0));
+                                            chance__num_391 = use_move_hit__vc_390;
+                                            chance__v_392 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
+                                            log_draw__v_393 = chance__v_392;
+                                            int32_t _w300 = _wx(s->ndraws, 64);
+                                            if (_w300 >= 0) {
+                                                s->draws[_w300] = log_draw__v_393;
                                             }
-                                            int32_t _w247 = _wx(s->ndraws, 64);
-                                            if (_w247 >= 0) {
-                                                s->draw_lo[_w247] = 0;
+                                            int32_t _w301 = _wx(s->ndraws, 64);
+                                            if (_w301 >= 0) {
+                                                s->draw_lo[_w301] = 0;
                                             }
-                                            int32_t _w248 = _wx(s->ndraws, 64);
-                                            if (_w248 >= 0) {
-                                                s->draw_hi[_w248] = 256;
+                                            int32_t _w302 = _wx(s->ndraws, 64);
+                                            if (_w302 >= 0) {
+                                                s->draw_hi[_w302] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_370 = (chance__v_368 < chance__num_367);
-                                            use_move_hit__lands_371 = chance__result_370;
-                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 12))) {
-                                                int32_t _w249 = _wx(use_move_hit__q_169, 2);
-                                                if (_w249 >= 0) {
-                                                    s->flinch[_w249] = true;
+                                            chance__result_394 = (chance__v_392 < chance__num_391);
+                                            use_move_hit__lands_395 = chance__result_394;
+                                            if ((use_move_hit__lands_395 && (use_move_hit__sv_388 == 12))) {
+                                                int32_t _w303 = _wx(use_move_hit__q_183, 2);
+                                                if (_w303 >= 0) {
+                                                    s->flinch[_w303] = true;
                                                 }
-                                                int32_t _w250 = _wx(use_move_hit__q_169, 2);
-                                                if (_w250 >= 0) {
-                                                    s->recharge[_w250] = false;
+                                                int32_t _w304 = _wx(use_move_hit__q_183, 2);
+                                                if (_w304 >= 0) {
+                                                    s->recharge[_w304] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 1))) {
-                                                confuse__q_372 = use_move_hit__q_169;
-                                                if (((s->confused[_ix(confuse__q_372, 2)] == 0) && (s->hp[_ix(confuse__q_372, 2) * 6 + _ix(s->active[_ix(confuse__q_372, 2)], 6)] > 0))) {
-                                                    rand__v_373 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
-                                                    log_draw__v_374 = rand__v_373;
-                                                    int32_t _w251 = _wx(s->ndraws, 64);
-                                                    if (_w251 >= 0) {
-                                                        s->draws[_w251] = log_draw__v_374;
+                                            if ((use_move_hit__lands_395 && (use_move_hit__sv_388 == 1))) {
+                                                confuse__q_396 = use_move_hit__q_183;
+                                                if (((s->confused[_ix(confuse__q_396, 2)] == 0) && (s->hp[_ix(confuse__q_396, 2) * 6 + _ix(s->active[_ix(confuse__q_396, 2)], 6)] > 0))) {
+                                                    rand__v_397 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 4));
+                                                    log_draw__v_398 = rand__v_397;
+                                                    int32_t _w305 = _wx(s->ndraws, 64);
+                                                    if (_w305 >= 0) {
+                                                        s->draws[_w305] = log_draw__v_398;
                                                     }
-                                                    int32_t _w252 = _wx(s->ndraws, 64);
-                                                    if (_w252 >= 0) {
-                                                        s->draw_lo[_w252] = 2;
+                                                    int32_t _w306 = _wx(s->ndraws, 64);
+                                                    if (_w306 >= 0) {
+                                                        s->draw_lo[_w306] = 2;
                                                     }
-                                                    int32_t _w253 = _wx(s->ndraws, 64);
-                                                    if (_w253 >= 0) {
-                                                        s->draw_hi[_w253] = 6;
+                                                    int32_t _w307 = _wx(s->ndraws, 64);
+                                                    if (_w307 >= 0) {
+                                                        s->draw_hi[_w307] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_375 = rand__v_373;
-                                                    int32_t _w254 = _wx(confuse__q_372, 2);
-                                                    if (_w254 >= 0) {
-                                                        s->confused[_w254] = ((int8_t)(rand__result_375));
+                                                    rand__result_399 = rand__v_397;
+                                                    int32_t _w308 = _wx(confuse__q_396, 2);
+                                                    if (_w308 >= 0) {
+                                                        s->confused[_w308] = ((int8_t)(rand__result_399));
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_317 == 1) && (s->status[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] == 2))) {
-                                            int32_t _w255 = _wx(use_move_hit__q_169, 2);
-                                            int32_t _w256 = _wx(use_move_hit__d_171, 6);
-                                            if (_w255 >= 0 && _w256 >= 0) {
-                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_343 == 1) && (s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] == 2))) {
+                                            int32_t _w309 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w310 = _wx(use_move_hit__d_185, 6);
+                                            if (_w309 >= 0 && _w310 >= 0) {
+                                                s->status[_w309 * 6 + _w310] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_168, 165)].crash) {
-                                    self_damage__p_376 = use_move_hit__p_166;
-                                    self_damage__q_377 = _wsub(1, self_damage__p_376);
-                                    self_damage__a_378 = s->active[_ix(self_damage__p_376, 2)];
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash) {
+                                    self_damage__p_400 = use_move_hit__p_180;
+                                    self_damage__q_401 = _wsub(1, self_damage__p_400);
+                                    self_damage__a_402 = s->active[_ix(self_damage__p_400, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_376, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_377, 2)] > 0)) {
-                                            int32_t _w257 = _wx(self_damage__q_377, 2);
-                                            if (_w257 >= 0) {
-                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_377, 2)])), 1), 0)));
+                                    if ((s->sub_hp[_ix(self_damage__p_400, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_401, 2)] > 0)) {
+                                            int32_t _w311 = _wx(self_damage__q_401, 2);
+                                            if (_w311 >= 0) {
+                                                s->sub_hp[_w311] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_401, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w258 = _wx(self_damage__p_376, 2);
-                                        int32_t _w259 = _wx(self_damage__a_378, 6);
-                                        if (_w258 >= 0 && _w259 >= 0) {
-                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_376, 2) * 6 + _ix(self_damage__a_378, 6)])), 1), 0)));
+                                        int32_t _w312 = _wx(self_damage__p_400, 2);
+                                        int32_t _w313 = _wx(self_damage__a_402, 6);
+                                        if (_w312 >= 0 && _w313 >= 0) {
+                                            s->hp[_w312 * 6 + _w313] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_400, 2) * 6 + _ix(self_damage__a_402, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].self_destruct && (!use_move_hit__broke_181))) {
-                                    int32_t _w260 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w261 = _wx(use_move_hit__a_170, 6);
-                                    if (_w260 >= 0 && _w261 >= 0) {
-                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
+                                if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].self_destruct && (!use_move_hit__broke_194))) {
+                                    int32_t _w314 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w315 = _wx(use_move_hit__a_184, 6);
+                                    if (_w314 >= 0 && _w315 >= 0) {
+                                        s->hp[_w314 * 6 + _w315] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_142) || (s->hp[_ix(use_move__q_138, 2) * 6 + _ix(use_move__d_140, 6)] > 0)) && (s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 5) && (s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] <= 0))) {
-                                int32_t _w262 = _wx(use_move__p_136, 2);
-                                int32_t _w263 = _wx(use_move__a_139, 6);
-                                if (_w262 >= 0 && _w263 >= 0) {
-                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
+                        if ((((!use_move__can_154) || (s->hp[_ix(use_move__q_150, 2) * 6 + _ix(use_move__d_152, 6)] > 0)) && (s->hp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 5) && (s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] <= 0))) {
+                                int32_t _w316 = _wx(use_move__p_148, 2);
+                                int32_t _w317 = _wx(use_move__a_151, 6);
+                                if (_w316 >= 0 && _w317 >= 0) {
+                                    s->status[_w316 * 6 + _w317] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 4) || (s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 1))) {
-                                int32_t _w264 = _wx(use_move__p_136, 2);
-                                int32_t _w265 = _wx(use_move__a_139, 6);
-                                if (_w264 >= 0 && _w265 >= 0) {
-                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 4) || (s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 1))) {
+                                int32_t _w318 = _wx(use_move__p_148, 2);
+                                int32_t _w319 = _wx(use_move__a_151, 6);
+                                if (_w318 >= 0 && _w319 >= 0) {
+                                    s->hp[_w318 * 6 + _w319] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_110 = true;
-                            after_faint__left0_380 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_379 = _lo266, _end267 = 6; after_faint__i_379 < _end267; after_faint__i_379++) _r268 += ((s->hp[after_faint__i_379] > 0)) ? 1 : 0; _r268; });
-                            after_faint__left1_382 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_381 = _lo270, _end271 = 6; after_faint__i_381 < _end271; after_faint__i_381++) _r272 += ((s->hp[1 * 6 + after_faint__i_381] > 0)) ? 1 : 0; _r272; });
-                            if (((after_faint__left0_380 == 0) && (after_faint__left1_382 == 0))) {
+                            resolve_turn__over_114 = true;
+                            for (int32_t after_faint__p_403 = 0, _end320 = 2; after_faint__p_403 < _end320; after_faint__p_403++) {
+                                if (({ int32_t _let321 = after_faint__p_403; int32_t is_fainted__p_404 = _let321; (s->hp[_ix(is_fainted__p_404, 2) * 6 + _ix(s->active[_ix(is_fainted__p_404, 2)], 6)] <= 0); })) {
+                                    revert__p_405 = after_faint__p_403;
+                                    revert__a_406 = s->active[_ix(revert__p_405, 2)];
+                                    if (s->transformed[_ix(revert__p_405, 2)]) {
+                                        for (int32_t revert__k_407 = 0, _end322 = 4; revert__k_407 < _end322; revert__k_407++) {
+                                            int32_t _w323 = _wx(revert__p_405, 2);
+                                            int32_t _w324 = _wx(revert__a_406, 6);
+                                            if (_w323 >= 0 && _w324 >= 0) {
+                                                s->moves[_w323 * 24 + _w324 * 4 + revert__k_407] = s->base_moves[_ix(revert__p_405, 2) * 4 + revert__k_407];
+                                            }
+                                            int32_t _w325 = _wx(revert__p_405, 2);
+                                            int32_t _w326 = _wx(revert__a_406, 6);
+                                            if (_w325 >= 0 && _w326 >= 0) {
+                                                s->pp[_w325 * 24 + _w326 * 4 + revert__k_407] = s->base_pp[_ix(revert__p_405, 2) * 4 + revert__k_407];
+                                            }
+                                        }
+                                        int32_t _w327 = _wx(revert__p_405, 2);
+                                        if (_w327 >= 0) {
+                                            s->transformed[_w327] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_405, 2)] >= 0)) {
+                                        int32_t _w328 = _wx(revert__p_405, 2);
+                                        int32_t _w329 = _wx(revert__a_406, 6);
+                                        int32_t _w330 = _wx(s->mimic_slot[_ix(revert__p_405, 2)], 4);
+                                        if (_w328 >= 0 && _w329 >= 0 && _w330 >= 0) {
+                                            s->moves[_w328 * 24 + _w329 * 4 + _w330] = s->mimic_orig[_ix(revert__p_405, 2)];
+                                        }
+                                    }
+                                    int32_t _w331 = _wx(revert__p_405, 2);
+                                    if (_w331 >= 0) {
+                                        s->mimic_slot[_w331] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_409 = ({ int32_t _lo332 = 0; int32_t _r334 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_408 = _lo332, _end333 = 6; after_faint__i_408 < _end333; after_faint__i_408++) _r334 += ((s->hp[after_faint__i_408] > 0)) ? 1 : 0; _r334; });
+                            after_faint__left1_411 = ({ int32_t _lo336 = 0; int32_t _r338 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_410 = _lo336, _end337 = 6; after_faint__i_410 < _end337; after_faint__i_410++) _r338 += ((s->hp[1 * 6 + after_faint__i_410] > 0)) ? 1 : 0; _r338; });
+                            if (((after_faint__left0_409 == 0) && (after_faint__left1_411 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_380 == 0)) {
+                            } else if ((after_faint__left0_409 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_382 == 0)) {
+                            } else if ((after_faint__left1_411 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -3801,273 +4005,308 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_383 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_384 = rand__v_383;
-                            int32_t _w274 = _wx(s->ndraws, 64);
-                            if (_w274 >= 0) {
-                                s->draws[_w274] = log_draw__v_384;
+                            rand__v_412 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 2));
+                            log_draw__v_413 = rand__v_412;
+                            int32_t _w340 = _wx(s->ndraws, 64);
+                            if (_w340 >= 0) {
+                                s->draws[_w340] = log_draw__v_413;
                             }
-                            int32_t _w275 = _wx(s->ndraws, 64);
-                            if (_w275 >= 0) {
-                                s->draw_lo[_w275] = 0;
+                            int32_t _w341 = _wx(s->ndraws, 64);
+                            if (_w341 >= 0) {
+                                s->draw_lo[_w341] = 0;
                             }
-                            int32_t _w276 = _wx(s->ndraws, 64);
-                            if (_w276 >= 0) {
-                                s->draw_hi[_w276] = 2;
+                            int32_t _w342 = _wx(s->ndraws, 64);
+                            if (_w342 >= 0) {
+                                s->draw_hi[_w342] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_385 = rand__v_383;
-                            tie_draw__v_386 = rand__result_385;
+                            rand__result_414 = rand__v_412;
+                            tie_draw__v_415 = rand__result_414;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_110)) {
+            if ((!resolve_turn__over_114)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_387 = 0, _end277 = 2; update_speed__p_387 < _end277; update_speed__p_387++) {
-                    if ((s->hp[update_speed__p_387 * 6 + _ix(s->active[update_speed__p_387], 6)] > 0)) {
-                        int32_t _w278 = _wx(s->active[update_speed__p_387], 6);
-                        if (_w278 >= 0) {
-                            s->speed[update_speed__p_387 * 6 + _w278] = s->mod[update_speed__p_387 * 4 + 3];
+                for (int32_t update_speed__p_416 = 0, _end343 = 2; update_speed__p_416 < _end343; update_speed__p_416++) {
+                    if ((s->hp[update_speed__p_416 * 6 + _ix(s->active[update_speed__p_416], 6)] > 0)) {
+                        int32_t _w344 = _wx(s->active[update_speed__p_416], 6);
+                        if (_w344 >= 0) {
+                            s->speed[update_speed__p_416 * 6 + _w344] = s->mod[update_speed__p_416 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_388 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_389 = rand__v_388;
-                    int32_t _w279 = _wx(s->ndraws, 64);
-                    if (_w279 >= 0) {
-                        s->draws[_w279] = log_draw__v_389;
+                    rand__v_417 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_418 = rand__v_417;
+                    int32_t _w345 = _wx(s->ndraws, 64);
+                    if (_w345 >= 0) {
+                        s->draws[_w345] = log_draw__v_418;
                     }
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draw_lo[_w280] = 0;
+                    int32_t _w346 = _wx(s->ndraws, 64);
+                    if (_w346 >= 0) {
+                        s->draw_lo[_w346] = 0;
                     }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_hi[_w281] = 2;
+                    int32_t _w347 = _wx(s->ndraws, 64);
+                    if (_w347 >= 0) {
+                        s->draw_hi[_w347] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_390 = rand__v_388;
-                    tie_draw__v_391 = rand__result_390;
+                    rand__result_419 = rand__v_417;
+                    tie_draw__v_420 = rand__result_419;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_392 = 0, _end282 = 2; update_speed__p_392 < _end282; update_speed__p_392++) {
-                if ((s->hp[update_speed__p_392 * 6 + _ix(s->active[update_speed__p_392], 6)] > 0)) {
-                    int32_t _w283 = _wx(s->active[update_speed__p_392], 6);
-                    if (_w283 >= 0) {
-                        s->speed[update_speed__p_392 * 6 + _w283] = s->mod[update_speed__p_392 * 4 + 3];
+            for (int32_t update_speed__p_421 = 0, _end348 = 2; update_speed__p_421 < _end348; update_speed__p_421++) {
+                if ((s->hp[update_speed__p_421 * 6 + _ix(s->active[update_speed__p_421], 6)] > 0)) {
+                    int32_t _w349 = _wx(s->active[update_speed__p_421], 6);
+                    if (_w349 >= 0) {
+                        s->speed[update_speed__p_421 * 6 + _w349] = s->mod[update_speed__p_421 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_393 = 0;
+            resolve_forced__first_422 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_396 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_394 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_394, 6) * 4 + 3])); int32_t fainted_speed__v_395 = _let285; ((s->status[_ix(fainted_speed__a_394, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_395, 25), 100), 1) : fainted_speed__v_395); }); });
-                resolve_forced__s1_399 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_397 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_397, 6) * 4 + 3])); int32_t fainted_speed__v_398 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_397, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_398, 25), 100), 1) : fainted_speed__v_398); }); });
-                if ((resolve_forced__s1_399 > resolve_forced__s0_396)) {
-                    resolve_forced__first_393 = 1;
-                } else if ((resolve_forced__s1_399 == resolve_forced__s0_396)) {
-                    rand__v_400 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_401 = rand__v_400;
-                    int32_t _w288 = _wx(s->ndraws, 64);
-                    if (_w288 >= 0) {
-                        s->draws[_w288] = log_draw__v_401;
+                resolve_forced__s0_425 = ({ int8_t _let350 = s->active[0]; int8_t fainted_speed__a_423 = _let350; ({ int32_t _let351 = ((int32_t)(s->stats[_ix(fainted_speed__a_423, 6) * 4 + 3])); int32_t fainted_speed__v_424 = _let351; ((s->status[_ix(fainted_speed__a_423, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_424, 25), 100), 1) : fainted_speed__v_424); }); });
+                resolve_forced__s1_428 = ({ int8_t _let352 = s->active[1]; int8_t fainted_speed__a_426 = _let352; ({ int32_t _let353 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_426, 6) * 4 + 3])); int32_t fainted_speed__v_427 = _let353; ((s->status[1 * 6 + _ix(fainted_speed__a_426, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_427, 25), 100), 1) : fainted_speed__v_427); }); });
+                if ((resolve_forced__s1_428 > resolve_forced__s0_425)) {
+                    resolve_forced__first_422 = 1;
+                } else if ((resolve_forced__s1_428 == resolve_forced__s0_425)) {
+                    rand__v_429 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_430 = rand__v_429;
+                    int32_t _w354 = _wx(s->ndraws, 64);
+                    if (_w354 >= 0) {
+                        s->draws[_w354] = log_draw__v_430;
                     }
-                    int32_t _w289 = _wx(s->ndraws, 64);
-                    if (_w289 >= 0) {
-                        s->draw_lo[_w289] = 0;
+                    int32_t _w355 = _wx(s->ndraws, 64);
+                    if (_w355 >= 0) {
+                        s->draw_lo[_w355] = 0;
                     }
-                    int32_t _w290 = _wx(s->ndraws, 64);
-                    if (_w290 >= 0) {
-                        s->draw_hi[_w290] = 2;
+                    int32_t _w356 = _wx(s->ndraws, 64);
+                    if (_w356 >= 0) {
+                        s->draw_hi[_w356] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_402 = rand__v_400;
-                    resolve_forced__first_393 = rand__result_402;
+                    rand__result_431 = rand__v_429;
+                    resolve_forced__first_422 = rand__result_431;
                 }
             }
-            for (int32_t resolve_forced__k_403 = 0, _end291 = 2; resolve_forced__k_403 < _end291; resolve_forced__k_403++) {
-                resolve_forced__p_404 = ((resolve_forced__k_403 == 0) ? resolve_forced__first_393 : _wsub(1, resolve_forced__first_393));
-                if (s->need[_ix(resolve_forced__p_404, 2)]) {
-                    send_in__p_405 = resolve_forced__p_404;
-                    send_in__s_406 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_404, 2)])), 4);
-                    send_in__old_407 = s->active[_ix(send_in__p_405, 2)];
-                    if ((s->hp[_ix(send_in__p_405, 2) * 6 + _ix(send_in__old_407, 6)] > 0)) {
-                        int32_t _w292 = _wx(send_in__p_405, 2);
-                        int32_t _w293 = _wx(send_in__old_407, 6);
-                        if (_w292 >= 0 && _w293 >= 0) {
-                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__old_407, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_432 = 0, _end357 = 2; resolve_forced__k_432 < _end357; resolve_forced__k_432++) {
+                resolve_forced__p_433 = ((resolve_forced__k_432 == 0) ? resolve_forced__first_422 : _wsub(1, resolve_forced__first_422));
+                if (s->need[_ix(resolve_forced__p_433, 2)]) {
+                    send_in__p_434 = resolve_forced__p_433;
+                    send_in__s_435 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_433, 2)])), 4);
+                    send_in__old_436 = s->active[_ix(send_in__p_434, 2)];
+                    if ((s->hp[_ix(send_in__p_434, 2) * 6 + _ix(send_in__old_436, 6)] > 0)) {
+                        int32_t _w358 = _wx(send_in__p_434, 2);
+                        int32_t _w359 = _wx(send_in__old_436, 6);
+                        if (_w358 >= 0 && _w359 >= 0) {
+                            s->speed[_w358 * 6 + _w359] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__old_436, 6) * 4 + 3];
                         }
                     }
-                    if ((s->mimic_slot[_ix(send_in__p_405, 2)] >= 0)) {
-                        int32_t _w294 = _wx(send_in__p_405, 2);
-                        int32_t _w295 = _wx(send_in__old_407, 6);
-                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_405, 2)], 4);
-                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
-                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_405, 2)];
+                    revert__p_437 = send_in__p_434;
+                    revert__a_438 = s->active[_ix(revert__p_437, 2)];
+                    if (s->transformed[_ix(revert__p_437, 2)]) {
+                        for (int32_t revert__k_439 = 0, _end360 = 4; revert__k_439 < _end360; revert__k_439++) {
+                            int32_t _w361 = _wx(revert__p_437, 2);
+                            int32_t _w362 = _wx(revert__a_438, 6);
+                            if (_w361 >= 0 && _w362 >= 0) {
+                                s->moves[_w361 * 24 + _w362 * 4 + revert__k_439] = s->base_moves[_ix(revert__p_437, 2) * 4 + revert__k_439];
+                            }
+                            int32_t _w363 = _wx(revert__p_437, 2);
+                            int32_t _w364 = _wx(revert__a_438, 6);
+                            if (_w363 >= 0 && _w364 >= 0) {
+                                s->pp[_w363 * 24 + _w364 * 4 + revert__k_439] = s->base_pp[_ix(revert__p_437, 2) * 4 + revert__k_439];
+                            }
                         }
-                        int32_t _w297 = _wx(send_in__p_405, 2);
-                        if (_w297 >= 0) {
-                            s->mimic_slot[_w297] = ((int8_t)((-1)));
+                        int32_t _w365 = _wx(revert__p_437, 2);
+                        if (_w365 >= 0) {
+                            s->transformed[_w365] = false;
+                        }
+                    } else if ((s->mimic_slot[_ix(revert__p_437, 2)] >= 0)) {
+                        int32_t _w366 = _wx(revert__p_437, 2);
+                        int32_t _w367 = _wx(revert__a_438, 6);
+                        int32_t _w368 = _wx(s->mimic_slot[_ix(revert__p_437, 2)], 4);
+                        if (_w366 >= 0 && _w367 >= 0 && _w368 >= 0) {
+                            s->moves[_w366 * 24 + _w367 * 4 + _w368] = s->mimic_orig[_ix(revert__p_437, 2)];
                         }
                     }
-                    int32_t _w298 = _wx(send_in__p_405, 2);
-                    if (_w298 >= 0) {
-                        s->active[_w298] = ((int8_t)(send_in__s_406));
+                    int32_t _w369 = _wx(revert__p_437, 2);
+                    if (_w369 >= 0) {
+                        s->mimic_slot[_w369] = ((int8_t)((-1)));
                     }
-                    int32_t _w299 = _wx(send_in__p_405, 2);
-                    if (_w299 >= 0) {
-                        s->sub_hp[_w299] = ((int16_t)(0));
+                    int32_t _w370 = _wx(send_in__p_434, 2);
+                    if (_w370 >= 0) {
+                        s->active[_w370] = ((int8_t)(send_in__s_435));
+                    }
+                    int32_t _w371 = _wx(send_in__p_434, 2);
+                    if (_w371 >= 0) {
+                        s->form[_w371] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
+                    }
+                    int32_t _w372 = _wx(send_in__p_434, 2);
+                    if (_w372 >= 0) {
+                        s->types[_w372 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type1));
+                    }
+                    int32_t _w373 = _wx(send_in__p_434, 2);
+                    if (_w373 >= 0) {
+                        s->types[_w373 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type2));
+                    }
+                    int32_t _w374 = _wx(send_in__p_434, 2);
+                    if (_w374 >= 0) {
+                        s->sub_hp[_w374] = ((int16_t)(0));
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w300 = _wx(send_in__p_405, 2);
-                    if (_w300 >= 0) {
-                        s->recharge[_w300] = false;
+                    int32_t _w375 = _wx(send_in__p_434, 2);
+                    if (_w375 >= 0) {
+                        s->recharge[_w375] = false;
                     }
-                    int32_t _w301 = _wx(send_in__p_405, 2);
-                    if (_w301 >= 0) {
-                        s->charging[_w301] = false;
+                    int32_t _w376 = _wx(send_in__p_434, 2);
+                    if (_w376 >= 0) {
+                        s->charging[_w376] = false;
                     }
-                    int32_t _w302 = _wx(send_in__p_405, 2);
-                    if (_w302 >= 0) {
-                        s->confused[_w302] = ((int8_t)(0));
+                    int32_t _w377 = _wx(send_in__p_434, 2);
+                    if (_w377 >= 0) {
+                        s->confused[_w377] = ((int8_t)(0));
                     }
-                    int32_t _w303 = _wx(send_in__p_405, 2);
-                    if (_w303 >= 0) {
-                        s->flinch[_w303] = false;
+                    int32_t _w378 = _wx(send_in__p_434, 2);
+                    if (_w378 >= 0) {
+                        s->flinch[_w378] = false;
                     }
-                    int32_t _w304 = _wx(send_in__p_405, 2);
-                    if (_w304 >= 0) {
-                        s->reflect[_w304] = false;
+                    int32_t _w379 = _wx(send_in__p_434, 2);
+                    if (_w379 >= 0) {
+                        s->reflect[_w379] = false;
                     }
-                    int32_t _w305 = _wx(send_in__p_405, 2);
-                    if (_w305 >= 0) {
-                        s->light_screen[_w305] = false;
+                    int32_t _w380 = _wx(send_in__p_434, 2);
+                    if (_w380 >= 0) {
+                        s->light_screen[_w380] = false;
                     }
-                    int32_t _w306 = _wx(send_in__p_405, 2);
-                    if (_w306 >= 0) {
-                        s->last_slot[_w306] = ((int8_t)(0));
+                    int32_t _w381 = _wx(send_in__p_434, 2);
+                    if (_w381 >= 0) {
+                        s->last_slot[_w381] = ((int8_t)(0));
                     }
-                    int32_t _w307 = _wx(send_in__p_405, 2);
-                    int32_t _w308 = _wx(send_in__s_406, 6);
-                    if (_w307 >= 0 && _w308 >= 0) {
-                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)];
+                    int32_t _w382 = _wx(send_in__p_434, 2);
+                    int32_t _w383 = _wx(send_in__s_435, 6);
+                    if (_w382 >= 0 && _w383 >= 0) {
+                        s->seen[_w382 * 6 + _w383] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
                     }
-                    for (int32_t send_in__k_408 = 0, _end309 = 6; send_in__k_408 < _end309; send_in__k_408++) {
-                        int32_t _w310 = _wx(send_in__p_405, 2);
-                        if (_w310 >= 0) {
-                            s->boosts[_w310 * 6 + send_in__k_408] = ((int8_t)(0));
+                    for (int32_t send_in__k_440 = 0, _end384 = 6; send_in__k_440 < _end384; send_in__k_440++) {
+                        int32_t _w385 = _wx(send_in__p_434, 2);
+                        if (_w385 >= 0) {
+                            s->boosts[_w385 * 6 + send_in__k_440] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_409 = 0, _end311 = 4; send_in__k_409 < _end311; send_in__k_409++) {
-                        int32_t _w312 = _wx(send_in__p_405, 2);
-                        if (_w312 >= 0) {
-                            s->mod[_w312 * 4 + send_in__k_409] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__s_406, 6) * 4 + send_in__k_409];
+                    for (int32_t send_in__k_441 = 0, _end386 = 4; send_in__k_441 < _end386; send_in__k_441++) {
+                        int32_t _w387 = _wx(send_in__p_434, 2);
+                        if (_w387 >= 0) {
+                            s->mod[_w387 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
+                        }
+                        int32_t _w388 = _wx(send_in__p_434, 2);
+                        if (_w388 >= 0) {
+                            s->stored[_w388 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 3)) {
-                        int32_t _w313 = _wx(send_in__p_405, 2);
-                        if (_w313 >= 0) {
-                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_405, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)] == 3)) {
+                        int32_t _w389 = _wx(send_in__p_434, 2);
+                        if (_w389 >= 0) {
+                            s->mod[_w389 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_434, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 1)) {
-                        int32_t _w314 = _wx(send_in__p_405, 2);
-                        if (_w314 >= 0) {
-                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_405, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)] == 1)) {
+                        int32_t _w390 = _wx(send_in__p_434, 2);
+                        if (_w390 >= 0) {
+                            s->mod[_w390 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_434, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w315 = _wx(send_in__p_405, 2);
-                    int32_t _w316 = _wx(send_in__s_406, 6);
-                    if (_w315 >= 0 && _w316 >= 0) {
-                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_405, 2) * 4 + 3];
+                    int32_t _w391 = _wx(send_in__p_434, 2);
+                    int32_t _w392 = _wx(send_in__s_435, 6);
+                    if (_w391 >= 0 && _w392 >= 0) {
+                        s->speed[_w391 * 6 + _w392] = s->mod[_ix(send_in__p_434, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_410 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_411 = rand__v_410;
-                    int32_t _w317 = _wx(s->ndraws, 64);
-                    if (_w317 >= 0) {
-                        s->draws[_w317] = log_draw__v_411;
+                    rand__v_442 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_443 = rand__v_442;
+                    int32_t _w393 = _wx(s->ndraws, 64);
+                    if (_w393 >= 0) {
+                        s->draws[_w393] = log_draw__v_443;
                     }
-                    int32_t _w318 = _wx(s->ndraws, 64);
-                    if (_w318 >= 0) {
-                        s->draw_lo[_w318] = 0;
+                    int32_t _w394 = _wx(s->ndraws, 64);
+                    if (_w394 >= 0) {
+                        s->draw_lo[_w394] = 0;
                     }
-                    int32_t _w319 = _wx(s->ndraws, 64);
-                    if (_w319 >= 0) {
-                        s->draw_hi[_w319] = 2;
+                    int32_t _w395 = _wx(s->ndraws, 64);
+                    if (_w395 >= 0) {
+                        s->draw_hi[_w395] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_412 = rand__v_410;
-                    tie_draw__v_413 = rand__result_412;
+                    rand__result_444 = rand__v_442;
+                    tie_draw__v_445 = rand__result_444;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_414 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_415 = rand__v_414;
-                    int32_t _w320 = _wx(s->ndraws, 64);
-                    if (_w320 >= 0) {
-                        s->draws[_w320] = log_draw__v_415;
+                    rand__v_446 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_447 = rand__v_446;
+                    int32_t _w396 = _wx(s->ndraws, 64);
+                    if (_w396 >= 0) {
+                        s->draws[_w396] = log_draw__v_447;
                     }
-                    int32_t _w321 = _wx(s->ndraws, 64);
-                    if (_w321 >= 0) {
-                        s->draw_lo[_w321] = 0;
+                    int32_t _w397 = _wx(s->ndraws, 64);
+                    if (_w397 >= 0) {
+                        s->draw_lo[_w397] = 0;
                     }
-                    int32_t _w322 = _wx(s->ndraws, 64);
-                    if (_w322 >= 0) {
-                        s->draw_hi[_w322] = 2;
+                    int32_t _w398 = _wx(s->ndraws, 64);
+                    if (_w398 >= 0) {
+                        s->draw_hi[_w398] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_416 = rand__v_414;
-                    tie_draw__v_417 = rand__result_416;
+                    rand__result_448 = rand__v_446;
+                    tie_draw__v_449 = rand__result_448;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_418 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_419 = rand__v_418;
-                int32_t _w323 = _wx(s->ndraws, 64);
-                if (_w323 >= 0) {
-                    s->draws[_w323] = log_draw__v_419;
+                rand__v_450 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_451 = rand__v_450;
+                int32_t _w399 = _wx(s->ndraws, 64);
+                if (_w399 >= 0) {
+                    s->draws[_w399] = log_draw__v_451;
                 }
-                int32_t _w324 = _wx(s->ndraws, 64);
-                if (_w324 >= 0) {
-                    s->draw_lo[_w324] = 0;
+                int32_t _w400 = _wx(s->ndraws, 64);
+                if (_w400 >= 0) {
+                    s->draw_lo[_w400] = 0;
                 }
-                int32_t _w325 = _wx(s->ndraws, 64);
-                if (_w325 >= 0) {
-                    s->draw_hi[_w325] = 2;
+                int32_t _w401 = _wx(s->ndraws, 64);
+                if (_w401 >= 0) {
+                    s->draw_hi[_w401] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_420 = rand__v_418;
-                tie_draw__v_421 = rand__result_420;
+                rand__result_452 = rand__v_450;
+                tie_draw__v_453 = rand__result_452;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_422 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_423 = rand__v_422;
-                int32_t _w326 = _wx(s->ndraws, 64);
-                if (_w326 >= 0) {
-                    s->draws[_w326] = log_draw__v_423;
+                rand__v_454 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_455 = rand__v_454;
+                int32_t _w402 = _wx(s->ndraws, 64);
+                if (_w402 >= 0) {
+                    s->draws[_w402] = log_draw__v_455;
                 }
-                int32_t _w327 = _wx(s->ndraws, 64);
-                if (_w327 >= 0) {
-                    s->draw_lo[_w327] = 0;
+                int32_t _w403 = _wx(s->ndraws, 64);
+                if (_w403 >= 0) {
+                    s->draw_lo[_w403] = 0;
                 }
-                int32_t _w328 = _wx(s->ndraws, 64);
-                if (_w328 >= 0) {
-                    s->draw_hi[_w328] = 2;
+                int32_t _w404 = _wx(s->ndraws, 64);
+                if (_w404 >= 0) {
+                    s->draw_hi[_w404] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_424 = rand__v_422;
-                tie_draw__v_425 = rand__result_424;
+                rand__result_456 = rand__v_454;
+                tie_draw__v_457 = rand__result_456;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -4078,368 +4317,379 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_430 = 0;
-    int32_t submit__p_431 = 0;
-    int32_t commit_choices__act_433 = 0;
-    int8_t commit_choices__a_434 = 0;
-    int32_t goes_first__a0_442 = 0;
-    int32_t goes_first__a1_443 = 0;
-    int32_t goes_first__o0_444 = 0;
-    int32_t goes_first__o1_445 = 0;
-    int32_t goes_first__pr0_448 = 0;
-    int32_t goes_first__pr1_451 = 0;
-    int32_t goes_first__k0_452 = 0;
-    int32_t goes_first__k1_453 = 0;
-    int32_t goes_first__first_454 = 0;
-    int16_t goes_first__s0_455 = 0;
-    int16_t goes_first__s1_456 = 0;
-    int32_t rand__v_457 = 0;
-    int32_t log_draw__v_458 = 0;
-    int32_t rand__result_459 = 0;
-    int32_t goes_first__result_460 = 0;
-    int32_t resolve_turn__first_461 = 0;
-    int32_t rand__v_462 = 0;
-    int32_t log_draw__v_463 = 0;
-    int32_t rand__result_464 = 0;
-    int32_t tie_draw__v_465 = 0;
-    int32_t rand__v_466 = 0;
-    int32_t log_draw__v_467 = 0;
-    int32_t rand__result_468 = 0;
-    int32_t tie_draw__v_469 = 0;
-    bool resolve_turn__over_470 = 0;
-    int32_t resolve_turn__p_472 = 0;
-    int32_t resolve_turn__act_473 = 0;
-    int32_t send_in__p_474 = 0;
-    int32_t send_in__s_475 = 0;
-    int8_t send_in__old_476 = 0;
-    int32_t rand__v_479 = 0;
-    int32_t log_draw__v_480 = 0;
-    int32_t rand__result_481 = 0;
-    int32_t tie_draw__v_482 = 0;
-    int32_t switch_in_damage__p_483 = 0;
-    int8_t switch_in_damage__a_484 = 0;
-    int32_t after_faint__left0_487 = 0;
-    int32_t after_faint__left1_489 = 0;
-    int32_t rand__v_490 = 0;
-    int32_t log_draw__v_491 = 0;
-    int32_t rand__result_492 = 0;
-    int32_t tie_draw__v_493 = 0;
-    int32_t use_move__p_496 = 0;
-    int32_t use_move__m_497 = 0;
-    int32_t use_move__q_498 = 0;
-    int8_t use_move__a_499 = 0;
-    int8_t use_move__d_500 = 0;
-    int8_t use_move__st_501 = 0;
-    bool use_move__can_502 = 0;
-    int32_t chance__v_503 = 0;
-    int32_t log_draw__v_504 = 0;
-    bool chance__result_505 = 0;
-    bool use_move__acts_506 = 0;
-    int32_t confusion_hit__p_507 = 0;
-    int8_t confusion_hit__a_508 = 0;
-    int32_t confusion_hit__dmg_509 = 0;
-    int32_t self_damage__p_510 = 0;
-    int32_t self_damage__dmg_511 = 0;
-    int32_t self_damage__q_512 = 0;
-    int8_t self_damage__a_513 = 0;
-    int32_t chance__v_514 = 0;
+    int32_t submit__act_462 = 0;
+    int32_t submit__p_463 = 0;
+    int32_t commit_choices__act_465 = 0;
+    int8_t commit_choices__a_466 = 0;
+    int32_t goes_first__a0_474 = 0;
+    int32_t goes_first__a1_475 = 0;
+    int32_t goes_first__o0_476 = 0;
+    int32_t goes_first__o1_477 = 0;
+    int32_t goes_first__pr0_480 = 0;
+    int32_t goes_first__pr1_483 = 0;
+    int32_t goes_first__k0_484 = 0;
+    int32_t goes_first__k1_485 = 0;
+    int32_t goes_first__first_486 = 0;
+    int16_t goes_first__s0_487 = 0;
+    int16_t goes_first__s1_488 = 0;
+    int32_t rand__v_489 = 0;
+    int32_t log_draw__v_490 = 0;
+    int32_t rand__result_491 = 0;
+    int32_t goes_first__result_492 = 0;
+    int32_t resolve_turn__first_493 = 0;
+    int32_t rand__v_494 = 0;
+    int32_t log_draw__v_495 = 0;
+    int32_t rand__result_496 = 0;
+    int32_t tie_draw__v_497 = 0;
+    int32_t rand__v_498 = 0;
+    int32_t log_draw__v_499 = 0;
+    int32_t rand__result_500 = 0;
+    int32_t tie_draw__v_501 = 0;
+    bool resolve_turn__over_502 = 0;
+    int32_t resolve_turn__p_504 = 0;
+    int32_t resolve_turn__act_505 = 0;
+    int32_t send_in__p_506 = 0;
+    int32_t send_in__s_507 = 0;
+    int8_t send_in__old_508 = 0;
+    int32_t revert__p_509 = 0;
+    int8_t revert__a_510 = 0;
+    int32_t rand__v_514 = 0;
     int32_t log_draw__v_515 = 0;
-    bool chance__result_516 = 0;
-    bool use_move__full_517 = 0;
-    bool use_move__again_518 = 0;
-    int32_t use_move__slot_519 = 0;
-    int32_t use_move__mv_520 = 0;
-    int32_t mirror_move__p_521 = 0;
-    int32_t mirror_move__m_522 = 0;
-    int8_t mirror_move__a_523 = 0;
-    int32_t mirror_move__copied_524 = 0;
-    int32_t mirror_move__result_525 = 0;
-    int32_t use_move_hit__p_526 = 0;
-    int32_t use_move_hit__m_527 = 0;
-    int32_t use_move_hit__mv_528 = 0;
-    int32_t use_move_hit__q_529 = 0;
-    int8_t use_move_hit__a_530 = 0;
-    int8_t use_move_hit__d_531 = 0;
-    int16_t use_move_hit__sd_532 = 0;
-    bool use_move_hit__immune_539 = 0;
-    int16_t use_move_hit__kind_540 = 0;
-    bool use_move_hit__broke_541 = 0;
-    bool use_move_hit__hit_543 = 0;
-    bool use_move_hit__sure_544 = 0;
-    int32_t use_move_hit__acc_545 = 0;
-    int32_t chance__num_546 = 0;
-    int32_t chance__v_547 = 0;
-    int32_t log_draw__v_548 = 0;
-    bool chance__result_549 = 0;
-    bool use_move_hit__foe_move_550 = 0;
-    bool use_move_hit__stages_551 = 0;
-    bool use_move_hit__blocked_552 = 0;
-    int32_t set_status__q_553 = 0;
-    int16_t set_status__st_554 = 0;
-    int8_t set_status__d_555 = 0;
-    int16_t set_status__sd_556 = 0;
-    bool set_status__poison_557 = 0;
-    bool set_status__blocked_558 = 0;
-    int32_t rand__v_559 = 0;
-    int32_t log_draw__v_560 = 0;
-    int32_t rand__result_561 = 0;
-    int32_t use_move_hit__tgt_562 = 0;
-    int32_t apply_boosts__q_563 = 0;
-    int32_t apply_boosts__f_564 = 0;
-    int8_t apply_boosts__da_565 = 0;
-    int8_t apply_boosts__dd_566 = 0;
-    int8_t apply_boosts__ds_567 = 0;
-    int8_t apply_boosts__dsp_568 = 0;
-    int8_t apply_boosts__dacc_569 = 0;
-    int8_t apply_boosts__deva_570 = 0;
-    int8_t apply_boosts__deltas_571[6] = {0};
-    bool apply_boosts__any_ok_572 = 0;
-    int32_t boost_stat__q_574 = 0;
-    int32_t boost_stat__k_575 = 0;
-    int8_t boost_stat__delta_576 = 0;
-    int8_t boost_stat__a_577 = 0;
-    int32_t boost_stat__b_578 = 0;
-    int32_t boost_stat__nb_579 = 0;
-    bool boost_stat__ok_580 = 0;
-    int32_t boost_stat__m_581 = 0;
-    bool boost_stat__result_582 = 0;
-    bool apply_boosts__ok_583 = 0;
-    int32_t heal_self__p_584 = 0;
-    bool heal_self__rest_585 = 0;
-    int8_t heal_self__a_586 = 0;
-    int32_t heal_self__h_587 = 0;
-    int32_t heal_self__mh_588 = 0;
-    bool heal_self__fails_589 = 0;
-    int32_t rand__v_590 = 0;
-    int32_t log_draw__v_591 = 0;
-    int32_t rand__result_592 = 0;
-    int32_t heal_self__v_593 = 0;
-    int32_t confuse__q_594 = 0;
-    int32_t rand__v_595 = 0;
-    int32_t log_draw__v_596 = 0;
-    int32_t rand__result_597 = 0;
-    int32_t make_substitute__p_598 = 0;
-    int8_t make_substitute__a_599 = 0;
-    int32_t self_damage__p_600 = 0;
-    int32_t self_damage__q_601 = 0;
-    int8_t self_damage__a_602 = 0;
-    int32_t use_move_hit__nhits_603 = 0;
-    int32_t use_move_hit__pick_604 = 0;
-    int32_t use_move_hit__ns_606 = 0;
-    int32_t rand__hi_607 = 0;
-    int32_t rand__v_608 = 0;
-    int32_t log_draw__v_609 = 0;
-    int32_t log_draw__hi_610 = 0;
-    int32_t rand__result_611 = 0;
-    int32_t mimic__p_612 = 0;
-    int32_t mimic__k_613 = 0;
-    int32_t mimic__q_614 = 0;
-    int8_t mimic__a_615 = 0;
-    int8_t mimic__d_616 = 0;
-    int32_t mimic__sl_617 = 0;
-    int32_t move_damage__p_618 = 0;
-    int32_t move_damage__mv_619 = 0;
-    int32_t move_damage__q_620 = 0;
-    int16_t move_damage__kind_621 = 0;
-    int32_t move_damage__dmg_622 = 0;
-    int32_t move_damage__u_623 = 0;
-    bool move_damage__ok_624 = 0;
-    int32_t damage_of__p_625 = 0;
-    int32_t damage_of__mv_626 = 0;
-    int32_t damage_of__q_627 = 0;
-    int8_t damage_of__a_628 = 0;
-    int8_t damage_of__d_629 = 0;
-    int16_t damage_of__sa_630 = 0;
-    int16_t damage_of__sd_631 = 0;
-    int16_t damage_of__c_632 = 0;
-    int16_t chance__num_633 = 0;
-    int32_t chance__v_634 = 0;
-    int32_t log_draw__v_635 = 0;
-    bool chance__result_636 = 0;
-    bool damage_of__crit_637 = 0;
-    bool damage_of__special_638 = 0;
-    int32_t damage_of__si_639 = 0;
-    int32_t damage_of__di_640 = 0;
-    int32_t damage_of__at_641 = 0;
-    int32_t damage_of__df_642 = 0;
-    int32_t damage_of__lvl_643 = 0;
-    int32_t damage_of__dmg_644 = 0;
-    int16_t damage_of__mt_645 = 0;
-    int16_t damage_of__e1_649 = 0;
-    int16_t damage_of__e2_653 = 0;
-    int32_t rand__v_654 = 0;
-    int32_t log_draw__v_655 = 0;
-    int32_t rand__result_656 = 0;
-    int32_t damage_of__r_657 = 0;
-    int32_t damage_of__result_658 = 0;
-    int32_t move_damage__result_659 = 0;
-    int32_t use_move_hit__first_660 = 0;
-    int32_t use_move_hit__dmg_661 = 0;
-    bool use_move_hit__behind_662 = 0;
-    int32_t hit_substitute__p_663 = 0;
-    int32_t hit_substitute__mv_664 = 0;
-    int32_t hit_substitute__first_665 = 0;
-    int32_t hit_substitute__nhits_666 = 0;
-    int32_t hit_substitute__q_667 = 0;
-    int8_t hit_substitute__a_668 = 0;
-    bool hit_substitute__broke_669 = 0;
-    int32_t hit_substitute__rec_671 = 0;
-    int32_t hit_substitute__gain_672 = 0;
-    bool hit_substitute__result_673 = 0;
-    int32_t use_move_hit__rec_675 = 0;
-    int32_t use_move_hit__gain_676 = 0;
-    int16_t use_move_hit__sec_677 = 0;
-    bool use_move_hit__same_type_681 = 0;
-    int32_t chance__num_682 = 0;
-    int32_t chance__v_683 = 0;
-    int32_t log_draw__v_684 = 0;
-    bool chance__result_685 = 0;
-    bool use_move_hit__lands_686 = 0;
-    int32_t set_status__q_687 = 0;
-    int16_t set_status__st_688 = 0;
-    int8_t set_status__d_689 = 0;
-    int16_t set_status__sd_690 = 0;
-    bool set_status__poison_691 = 0;
-    bool set_status__blocked_692 = 0;
-    int32_t rand__v_693 = 0;
-    int32_t log_draw__v_694 = 0;
-    int32_t rand__result_695 = 0;
-    int8_t use_move_hit__sb_696[6] = {0};
-    int32_t chance__num_698 = 0;
-    int32_t chance__v_699 = 0;
-    int32_t log_draw__v_700 = 0;
-    bool chance__result_701 = 0;
-    bool use_move_hit__drop_702 = 0;
-    int32_t apply_boosts__q_703 = 0;
-    int32_t apply_boosts__f_704 = 0;
-    int8_t apply_boosts__da_705 = 0;
-    int8_t apply_boosts__dd_706 = 0;
-    int8_t apply_boosts__ds_707 = 0;
-    int8_t apply_boosts__dsp_708 = 0;
-    int8_t apply_boosts__dacc_709 = 0;
-    int8_t apply_boosts__deva_710 = 0;
-    int8_t apply_boosts__deltas_711[6] = {0};
-    bool apply_boosts__any_ok_712 = 0;
-    int32_t boost_stat__q_714 = 0;
-    int32_t boost_stat__k_715 = 0;
-    int8_t boost_stat__delta_716 = 0;
-    int8_t boost_stat__a_717 = 0;
-    int32_t boost_stat__b_718 = 0;
-    int32_t boost_stat__nb_719 = 0;
-    bool boost_stat__ok_720 = 0;
-    int32_t boost_stat__m_721 = 0;
-    bool boost_stat__result_722 = 0;
-    bool apply_boosts__ok_723 = 0;
-    int16_t use_move_hit__sv_724 = 0;
-    bool use_move_hit__through_725 = 0;
-    int32_t use_move_hit__vc_726 = 0;
-    int32_t chance__num_727 = 0;
-    int32_t chance__v_728 = 0;
-    int32_t log_draw__v_729 = 0;
-    bool chance__result_730 = 0;
-    bool use_move_hit__lands_731 = 0;
-    int32_t confuse__q_732 = 0;
-    int32_t rand__v_733 = 0;
-    int32_t log_draw__v_734 = 0;
-    int32_t rand__result_735 = 0;
-    int32_t self_damage__p_736 = 0;
-    int32_t self_damage__q_737 = 0;
-    int8_t self_damage__a_738 = 0;
-    int32_t after_faint__left0_740 = 0;
-    int32_t after_faint__left1_742 = 0;
-    int32_t rand__v_743 = 0;
-    int32_t log_draw__v_744 = 0;
-    int32_t rand__result_745 = 0;
-    int32_t tie_draw__v_746 = 0;
-    int32_t rand__v_748 = 0;
-    int32_t log_draw__v_749 = 0;
-    int32_t rand__result_750 = 0;
-    int32_t tie_draw__v_751 = 0;
-    int32_t resolve_forced__first_753 = 0;
-    int32_t resolve_forced__s0_756 = 0;
-    int32_t resolve_forced__s1_759 = 0;
-    int32_t rand__v_760 = 0;
-    int32_t log_draw__v_761 = 0;
-    int32_t rand__result_762 = 0;
-    int32_t resolve_forced__p_764 = 0;
-    int32_t send_in__p_765 = 0;
-    int32_t send_in__s_766 = 0;
-    int8_t send_in__old_767 = 0;
-    int32_t rand__v_770 = 0;
-    int32_t log_draw__v_771 = 0;
-    int32_t rand__result_772 = 0;
-    int32_t tie_draw__v_773 = 0;
-    int32_t rand__v_774 = 0;
-    int32_t log_draw__v_775 = 0;
-    int32_t rand__result_776 = 0;
-    int32_t tie_draw__v_777 = 0;
-    int32_t rand__v_778 = 0;
-    int32_t log_draw__v_779 = 0;
-    int32_t rand__result_780 = 0;
-    int32_t tie_draw__v_781 = 0;
-    int32_t rand__v_782 = 0;
-    int32_t log_draw__v_783 = 0;
-    int32_t rand__result_784 = 0;
-    int32_t tie_draw__v_785 = 0;
-    submit__act_430 = _wadd(slot, 4);
+    int32_t rand__result_516 = 0;
+    int32_t tie_draw__v_517 = 0;
+    int32_t switch_in_damage__p_518 = 0;
+    int8_t switch_in_damage__a_519 = 0;
+    int32_t revert__p_523 = 0;
+    int8_t revert__a_524 = 0;
+    int32_t after_faint__left0_527 = 0;
+    int32_t after_faint__left1_529 = 0;
+    int32_t rand__v_530 = 0;
+    int32_t log_draw__v_531 = 0;
+    int32_t rand__result_532 = 0;
+    int32_t tie_draw__v_533 = 0;
+    int32_t use_move__p_536 = 0;
+    int32_t use_move__m_537 = 0;
+    int32_t use_move__q_538 = 0;
+    int8_t use_move__a_539 = 0;
+    int8_t use_move__d_540 = 0;
+    int8_t use_move__st_541 = 0;
+    bool use_move__can_542 = 0;
+    int32_t chance__v_543 = 0;
+    int32_t log_draw__v_544 = 0;
+    bool chance__result_545 = 0;
+    bool use_move__acts_546 = 0;
+    int32_t confusion_hit__p_547 = 0;
+    int8_t confusion_hit__a_548 = 0;
+    int32_t confusion_hit__dmg_549 = 0;
+    int32_t self_damage__p_550 = 0;
+    int32_t self_damage__dmg_551 = 0;
+    int32_t self_damage__q_552 = 0;
+    int8_t self_damage__a_553 = 0;
+    int32_t chance__v_554 = 0;
+    int32_t log_draw__v_555 = 0;
+    bool chance__result_556 = 0;
+    bool use_move__full_557 = 0;
+    bool use_move__again_558 = 0;
+    int32_t use_move__slot_559 = 0;
+    int32_t use_move__mv_560 = 0;
+    int32_t mirror_move__p_561 = 0;
+    int32_t mirror_move__m_562 = 0;
+    int8_t mirror_move__a_563 = 0;
+    int32_t mirror_move__copied_564 = 0;
+    int32_t mirror_move__sl_565 = 0;
+    int32_t mirror_move__result_567 = 0;
+    int32_t use_move_hit__p_568 = 0;
+    int32_t use_move_hit__m_569 = 0;
+    int32_t use_move_hit__mv_570 = 0;
+    int32_t use_move_hit__q_571 = 0;
+    int8_t use_move_hit__a_572 = 0;
+    int8_t use_move_hit__d_573 = 0;
+    bool use_move_hit__immune_580 = 0;
+    int16_t use_move_hit__kind_581 = 0;
+    bool use_move_hit__broke_582 = 0;
+    bool use_move_hit__hit_584 = 0;
+    bool use_move_hit__sure_585 = 0;
+    int32_t use_move_hit__acc_586 = 0;
+    int32_t chance__num_587 = 0;
+    int32_t chance__v_588 = 0;
+    int32_t log_draw__v_589 = 0;
+    bool chance__result_590 = 0;
+    bool use_move_hit__foe_move_591 = 0;
+    bool use_move_hit__stages_592 = 0;
+    bool use_move_hit__blocked_593 = 0;
+    int32_t set_status__q_594 = 0;
+    int16_t set_status__st_595 = 0;
+    int8_t set_status__d_596 = 0;
+    bool set_status__poison_597 = 0;
+    bool set_status__blocked_598 = 0;
+    int32_t rand__v_599 = 0;
+    int32_t log_draw__v_600 = 0;
+    int32_t rand__result_601 = 0;
+    int32_t use_move_hit__tgt_602 = 0;
+    int32_t apply_boosts__q_603 = 0;
+    int32_t apply_boosts__f_604 = 0;
+    int8_t apply_boosts__da_605 = 0;
+    int8_t apply_boosts__dd_606 = 0;
+    int8_t apply_boosts__ds_607 = 0;
+    int8_t apply_boosts__dsp_608 = 0;
+    int8_t apply_boosts__dacc_609 = 0;
+    int8_t apply_boosts__deva_610 = 0;
+    int8_t apply_boosts__deltas_611[6] = {0};
+    bool apply_boosts__any_ok_612 = 0;
+    int32_t boost_stat__q_614 = 0;
+    int32_t boost_stat__k_615 = 0;
+    int8_t boost_stat__delta_616 = 0;
+    int8_t boost_stat__a_617 = 0;
+    int32_t boost_stat__b_618 = 0;
+    int32_t boost_stat__nb_619 = 0;
+    bool boost_stat__ok_620 = 0;
+    int32_t boost_stat__m_621 = 0;
+    bool boost_stat__result_622 = 0;
+    bool apply_boosts__ok_623 = 0;
+    int32_t heal_self__p_624 = 0;
+    bool heal_self__rest_625 = 0;
+    int8_t heal_self__a_626 = 0;
+    int32_t heal_self__h_627 = 0;
+    int32_t heal_self__mh_628 = 0;
+    bool heal_self__fails_629 = 0;
+    int32_t rand__v_630 = 0;
+    int32_t log_draw__v_631 = 0;
+    int32_t rand__result_632 = 0;
+    int32_t heal_self__v_633 = 0;
+    int32_t confuse__q_634 = 0;
+    int32_t rand__v_635 = 0;
+    int32_t log_draw__v_636 = 0;
+    int32_t rand__result_637 = 0;
+    int32_t make_substitute__p_638 = 0;
+    int8_t make_substitute__a_639 = 0;
+    int32_t transform__p_640 = 0;
+    int32_t transform__q_641 = 0;
+    int8_t transform__a_642 = 0;
+    int8_t transform__d_643 = 0;
+    int32_t transform__r_645 = 0;
+    int16_t transform__mv_651 = 0;
+    int32_t self_damage__p_653 = 0;
+    int32_t self_damage__q_654 = 0;
+    int8_t self_damage__a_655 = 0;
+    int32_t use_move_hit__nhits_656 = 0;
+    int32_t use_move_hit__pick_657 = 0;
+    int32_t use_move_hit__ns_659 = 0;
+    int32_t rand__hi_660 = 0;
+    int32_t rand__v_661 = 0;
+    int32_t log_draw__v_662 = 0;
+    int32_t log_draw__hi_663 = 0;
+    int32_t rand__result_664 = 0;
+    int32_t mimic__p_665 = 0;
+    int32_t mimic__k_666 = 0;
+    int32_t mimic__q_667 = 0;
+    int8_t mimic__a_668 = 0;
+    int8_t mimic__d_669 = 0;
+    int32_t mimic__sl_670 = 0;
+    int32_t move_damage__p_671 = 0;
+    int32_t move_damage__mv_672 = 0;
+    int32_t move_damage__q_673 = 0;
+    int16_t move_damage__kind_674 = 0;
+    int32_t move_damage__dmg_675 = 0;
+    int32_t move_damage__u_676 = 0;
+    bool move_damage__ok_677 = 0;
+    int32_t damage_of__p_678 = 0;
+    int32_t damage_of__mv_679 = 0;
+    int32_t damage_of__q_680 = 0;
+    int8_t damage_of__a_681 = 0;
+    int8_t damage_of__d_682 = 0;
+    int16_t damage_of__sa_683 = 0;
+    int16_t damage_of__c_684 = 0;
+    int16_t chance__num_685 = 0;
+    int32_t chance__v_686 = 0;
+    int32_t log_draw__v_687 = 0;
+    bool chance__result_688 = 0;
+    bool damage_of__crit_689 = 0;
+    bool damage_of__special_690 = 0;
+    int32_t damage_of__si_691 = 0;
+    int32_t damage_of__di_692 = 0;
+    int32_t damage_of__at_693 = 0;
+    int32_t damage_of__df_694 = 0;
+    int32_t damage_of__lvl_695 = 0;
+    int32_t damage_of__dmg_696 = 0;
+    int16_t damage_of__mt_697 = 0;
+    int16_t damage_of__e1_703 = 0;
+    int16_t damage_of__e2_707 = 0;
+    int32_t rand__v_708 = 0;
+    int32_t log_draw__v_709 = 0;
+    int32_t rand__result_710 = 0;
+    int32_t damage_of__r_711 = 0;
+    int32_t damage_of__result_712 = 0;
+    int32_t move_damage__result_713 = 0;
+    int32_t use_move_hit__first_714 = 0;
+    int32_t use_move_hit__dmg_715 = 0;
+    bool use_move_hit__behind_716 = 0;
+    int32_t hit_substitute__p_717 = 0;
+    int32_t hit_substitute__mv_718 = 0;
+    int32_t hit_substitute__first_719 = 0;
+    int32_t hit_substitute__nhits_720 = 0;
+    int32_t hit_substitute__q_721 = 0;
+    int8_t hit_substitute__a_722 = 0;
+    bool hit_substitute__broke_723 = 0;
+    int32_t hit_substitute__rec_725 = 0;
+    int32_t hit_substitute__gain_726 = 0;
+    bool hit_substitute__result_727 = 0;
+    int32_t use_move_hit__rec_729 = 0;
+    int32_t use_move_hit__gain_730 = 0;
+    int16_t use_move_hit__sec_731 = 0;
+    bool use_move_hit__same_type_734 = 0;
+    int32_t chance__num_735 = 0;
+    int32_t chance__v_736 = 0;
+    int32_t log_draw__v_737 = 0;
+    bool chance__result_738 = 0;
+    bool use_move_hit__lands_739 = 0;
+    int32_t set_status__q_740 = 0;
+    int16_t set_status__st_741 = 0;
+    int8_t set_status__d_742 = 0;
+    bool set_status__poison_743 = 0;
+    bool set_status__blocked_744 = 0;
+    int32_t rand__v_745 = 0;
+    int32_t log_draw__v_746 = 0;
+    int32_t rand__result_747 = 0;
+    int8_t use_move_hit__sb_748[6] = {0};
+    int32_t chance__num_750 = 0;
+    int32_t chance__v_751 = 0;
+    int32_t log_draw__v_752 = 0;
+    bool chance__result_753 = 0;
+    bool use_move_hit__drop_754 = 0;
+    int32_t apply_boosts__q_755 = 0;
+    int32_t apply_boosts__f_756 = 0;
+    int8_t apply_boosts__da_757 = 0;
+    int8_t apply_boosts__dd_758 = 0;
+    int8_t apply_boosts__ds_759 = 0;
+    int8_t apply_boosts__dsp_760 = 0;
+    int8_t apply_boosts__dacc_761 = 0;
+    int8_t apply_boosts__deva_762 = 0;
+    int8_t apply_boosts__deltas_763[6] = {0};
+    bool apply_boosts__any_ok_764 = 0;
+    int32_t boost_stat__q_766 = 0;
+    int32_t boost_stat__k_767 = 0;
+    int8_t boost_stat__delta_768 = 0;
+    int8_t boost_stat__a_769 = 0;
+    int32_t boost_stat__b_770 = 0;
+    int32_t boost_stat__nb_771 = 0;
+    bool boost_stat__ok_772 = 0;
+    int32_t boost_stat__m_773 = 0;
+    bool boost_stat__result_774 = 0;
+    bool apply_boosts__ok_775 = 0;
+    int16_t use_move_hit__sv_776 = 0;
+    bool use_move_hit__through_777 = 0;
+    int32_t use_move_hit__vc_778 = 0;
+    int32_t chance__num_779 = 0;
+    int32_t chance__v_780 = 0;
+    int32_t log_draw__v_781 = 0;
+    bool chance__result_782 = 0;
+    bool use_move_hit__lands_783 = 0;
+    int32_t confuse__q_784 = 0;
+    int32_t rand__v_785 = 0;
+    int32_t log_draw__v_786 = 0;
+    int32_t rand__result_787 = 0;
+    int32_t self_damage__p_788 = 0;
+    int32_t self_damage__q_789 = 0;
+    int8_t self_damage__a_790 = 0;
+    int32_t revert__p_793 = 0;
+    int8_t revert__a_794 = 0;
+    int32_t after_faint__left0_797 = 0;
+    int32_t after_faint__left1_799 = 0;
+    int32_t rand__v_800 = 0;
+    int32_t log_draw__v_801 = 0;
+    int32_t rand__result_802 = 0;
+    int32_t tie_draw__v_803 = 0;
+    int32_t rand__v_805 = 0;
+    int32_t log_draw__v_806 = 0;
+    int32_t rand__result_807 = 0;
+    int32_t tie_draw__v_808 = 0;
+    int32_t resolve_forced__first_810 = 0;
+    int32_t resolve_forced__s0_813 = 0;
+    int32_t resolve_forced__s1_816 = 0;
+    int32_t rand__v_817 = 0;
+    int32_t log_draw__v_818 = 0;
+    int32_t rand__result_819 = 0;
+    int32_t resolve_forced__p_821 = 0;
+    int32_t send_in__p_822 = 0;
+    int32_t send_in__s_823 = 0;
+    int8_t send_in__old_824 = 0;
+    int32_t revert__p_825 = 0;
+    int8_t revert__a_826 = 0;
+    int32_t rand__v_830 = 0;
+    int32_t log_draw__v_831 = 0;
+    int32_t rand__result_832 = 0;
+    int32_t tie_draw__v_833 = 0;
+    int32_t rand__v_834 = 0;
+    int32_t log_draw__v_835 = 0;
+    int32_t rand__result_836 = 0;
+    int32_t tie_draw__v_837 = 0;
+    int32_t rand__v_838 = 0;
+    int32_t log_draw__v_839 = 0;
+    int32_t rand__result_840 = 0;
+    int32_t tie_draw__v_841 = 0;
+    int32_t rand__v_842 = 0;
+    int32_t log_draw__v_843 = 0;
+    int32_t rand__result_844 = 0;
+    int32_t tie_draw__v_845 = 0;
+    submit__act_462 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_431 = s->current_player;
-    int32_t _w1 = _wx(submit__p_431, 2);
+    submit__p_463 = s->current_player;
+    int32_t _w1 = _wx(submit__p_463, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_430));
+        s->pending[_w1] = ((int8_t)(submit__act_462));
     }
-    if (((submit__p_431 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_463 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_432 = 0, _end2 = 2; commit_choices__p_432 < _end2; commit_choices__p_432++) {
-                commit_choices__act_433 = ((int32_t)(s->pending[commit_choices__p_432]));
-                commit_choices__a_434 = s->active[commit_choices__p_432];
-                s->fight[commit_choices__p_432] = false;
-                if (((commit_choices__act_433 < 4) && (!({ int32_t _let3 = commit_choices__p_432; int32_t locked__p_435 = _let3; (s->recharge[_ix(locked__p_435, 2)] || s->charging[_ix(locked__p_435, 2)]); })))) {
-                    if (((s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 2) || (s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 5))) {
-                        s->fight[commit_choices__p_432] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_432; int32_t has_pp__p_436 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_437 = _lo5, _end6 = 4; has_pp__k_437 < _end6; has_pp__k_437++) if (((s->moves[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] >= 0) && (s->pp[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_432] = ((int16_t)(164));
+            for (int32_t commit_choices__p_464 = 0, _end2 = 2; commit_choices__p_464 < _end2; commit_choices__p_464++) {
+                commit_choices__act_465 = ((int32_t)(s->pending[commit_choices__p_464]));
+                commit_choices__a_466 = s->active[commit_choices__p_464];
+                s->fight[commit_choices__p_464] = false;
+                if (((commit_choices__act_465 < 4) && (!({ int32_t _let3 = commit_choices__p_464; int32_t locked__p_467 = _let3; (s->recharge[_ix(locked__p_467, 2)] || s->charging[_ix(locked__p_467, 2)]); })))) {
+                    if (((s->status[commit_choices__p_464 * 6 + _ix(commit_choices__a_466, 6)] == 2) || (s->status[commit_choices__p_464 * 6 + _ix(commit_choices__a_466, 6)] == 5))) {
+                        s->fight[commit_choices__p_464] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_464; int32_t has_pp__p_468 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_469 = _lo5, _end6 = 4; has_pp__k_469 < _end6; has_pp__k_469++) if (((s->moves[_ix(has_pp__p_468, 2) * 24 + _ix(s->active[_ix(has_pp__p_468, 2)], 6) * 4 + has_pp__k_469] >= 0) && (s->pp[_ix(has_pp__p_468, 2) * 24 + _ix(s->active[_ix(has_pp__p_468, 2)], 6) * 4 + has_pp__k_469] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_464] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_432] = s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(commit_choices__act_433, 4)];
-                        s->last_slot[commit_choices__p_432] = ((int8_t)(commit_choices__act_433));
+                        s->last_move[commit_choices__p_464] = s->moves[commit_choices__p_464 * 24 + _ix(commit_choices__a_466, 6) * 4 + _ix(commit_choices__act_465, 4)];
+                        s->last_slot[commit_choices__p_464] = ((int8_t)(commit_choices__act_465));
                     }
                 }
-                if ((commit_choices__act_433 < 4)) {
-                    s->shown_move[commit_choices__p_432] = ((((!({ int32_t _let9 = commit_choices__p_432; int32_t has_pp__p_438 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_439 = _lo10, _end11 = 4; has_pp__k_439 < _end11; has_pp__k_439++) if (((s->moves[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] >= 0) && (s->pp[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_432])) && (!({ int32_t _let14 = commit_choices__p_432; int32_t locked__p_440 = _let14; (s->recharge[_ix(locked__p_440, 2)] || s->charging[_ix(locked__p_440, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(s->last_slot[commit_choices__p_432], 4)]);
+                if ((commit_choices__act_465 < 4)) {
+                    s->shown_move[commit_choices__p_464] = ((((!({ int32_t _let9 = commit_choices__p_464; int32_t has_pp__p_470 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_471 = _lo10, _end11 = 4; has_pp__k_471 < _end11; has_pp__k_471++) if (((s->moves[_ix(has_pp__p_470, 2) * 24 + _ix(s->active[_ix(has_pp__p_470, 2)], 6) * 4 + has_pp__k_471] >= 0) && (s->pp[_ix(has_pp__p_470, 2) * 24 + _ix(s->active[_ix(has_pp__p_470, 2)], 6) * 4 + has_pp__k_471] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_464])) && (!({ int32_t _let14 = commit_choices__p_464; int32_t locked__p_472 = _let14; (s->recharge[_ix(locked__p_472, 2)] || s->charging[_ix(locked__p_472, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_464 * 24 + _ix(commit_choices__a_466, 6) * 4 + _ix(s->last_slot[commit_choices__p_464], 4)]);
                 }
             }
-            for (int32_t update_speed__p_441 = 0, _end15 = 2; update_speed__p_441 < _end15; update_speed__p_441++) {
-                if ((s->hp[update_speed__p_441 * 6 + _ix(s->active[update_speed__p_441], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_441], 6);
+            for (int32_t update_speed__p_473 = 0, _end15 = 2; update_speed__p_473 < _end15; update_speed__p_473++) {
+                if ((s->hp[update_speed__p_473 * 6 + _ix(s->active[update_speed__p_473], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_473], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_441 * 6 + _w16] = s->mod[update_speed__p_441 * 4 + 3];
+                        s->speed[update_speed__p_473 * 6 + _w16] = s->mod[update_speed__p_473 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_442 = ((int32_t)(s->pending[0]));
-            goes_first__a1_443 = ((int32_t)(s->pending[1]));
-            goes_first__o0_444 = ((goes_first__a0_442 >= 4) ? 0 : 1);
-            goes_first__o1_445 = ((goes_first__a1_443 >= 4) ? 0 : 1);
-            goes_first__pr0_448 = ({ int32_t _let17 = goes_first__a0_442; int32_t action_priority__a_446 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_447 = _let18; (((action_priority__a_446 >= 4) || (action_priority__mv_447 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_447, 165)].priority))); }); });
-            goes_first__pr1_451 = ({ int32_t _let19 = goes_first__a1_443; int32_t action_priority__a_449 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_450 = _let20; (((action_priority__a_449 >= 4) || (action_priority__mv_450 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_450, 165)].priority))); }); });
-            goes_first__k0_452 = _wsub(_wmul(goes_first__o0_444, 1000), _wmul(goes_first__pr0_448, 100));
-            goes_first__k1_453 = _wsub(_wmul(goes_first__o1_445, 1000), _wmul(goes_first__pr1_451, 100));
-            goes_first__first_454 = 0;
-            if ((goes_first__k0_452 > goes_first__k1_453)) {
-                goes_first__first_454 = 1;
-            } else if ((goes_first__k0_452 == goes_first__k1_453)) {
-                goes_first__s0_455 = s->mod[3];
-                goes_first__s1_456 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_456 > goes_first__s0_455)) {
-                    goes_first__first_454 = 1;
-                } else if ((goes_first__s0_455 == goes_first__s1_456)) {
-                    rand__v_457 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_458 = rand__v_457;
+            goes_first__a0_474 = ((int32_t)(s->pending[0]));
+            goes_first__a1_475 = ((int32_t)(s->pending[1]));
+            goes_first__o0_476 = ((goes_first__a0_474 >= 4) ? 0 : 1);
+            goes_first__o1_477 = ((goes_first__a1_475 >= 4) ? 0 : 1);
+            goes_first__pr0_480 = ({ int32_t _let17 = goes_first__a0_474; int32_t action_priority__a_478 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_479 = _let18; (((action_priority__a_478 >= 4) || (action_priority__mv_479 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_479, 165)].priority))); }); });
+            goes_first__pr1_483 = ({ int32_t _let19 = goes_first__a1_475; int32_t action_priority__a_481 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_482 = _let20; (((action_priority__a_481 >= 4) || (action_priority__mv_482 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_482, 165)].priority))); }); });
+            goes_first__k0_484 = _wsub(_wmul(goes_first__o0_476, 1000), _wmul(goes_first__pr0_480, 100));
+            goes_first__k1_485 = _wsub(_wmul(goes_first__o1_477, 1000), _wmul(goes_first__pr1_483, 100));
+            goes_first__first_486 = 0;
+            if ((goes_first__k0_484 > goes_first__k1_485)) {
+                goes_first__first_486 = 1;
+            } else if ((goes_first__k0_484 == goes_first__k1_485)) {
+                goes_first__s0_487 = s->mod[3];
+                goes_first__s1_488 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_488 > goes_first__s0_487)) {
+                    goes_first__first_486 = 1;
+                } else if ((goes_first__s0_487 == goes_first__s1_488)) {
+                    rand__v_489 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_490 = rand__v_489;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_458;
+                        s->draws[_w21] = log_draw__v_490;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -4450,18 +4700,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_459 = rand__v_457;
-                    goes_first__first_454 = rand__result_459;
+                    rand__result_491 = rand__v_489;
+                    goes_first__first_486 = rand__result_491;
                 }
             }
-            goes_first__result_460 = goes_first__first_454;
-            resolve_turn__first_461 = goes_first__result_460;
+            goes_first__result_492 = goes_first__first_486;
+            resolve_turn__first_493 = goes_first__result_492;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_462 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_463 = rand__v_462;
+                rand__v_494 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_495 = rand__v_494;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_463;
+                    s->draws[_w24] = log_draw__v_495;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -4472,15 +4722,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_464 = rand__v_462;
-                tie_draw__v_465 = rand__result_464;
+                rand__result_496 = rand__v_494;
+                tie_draw__v_497 = rand__result_496;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_466 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_467 = rand__v_466;
+                rand__v_498 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_499 = rand__v_498;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_467;
+                    s->draws[_w27] = log_draw__v_499;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -4491,148 +4741,218 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_468 = rand__v_466;
-                tie_draw__v_469 = rand__result_468;
+                rand__result_500 = rand__v_498;
+                tie_draw__v_501 = rand__result_500;
             }
-            resolve_turn__over_470 = false;
-            for (int32_t resolve_turn__k_471 = 0, _end30 = 2; resolve_turn__k_471 < _end30; resolve_turn__k_471++) {
-                resolve_turn__p_472 = ((resolve_turn__k_471 == 0) ? resolve_turn__first_461 : _wsub(1, resolve_turn__first_461));
-                resolve_turn__act_473 = ((int32_t)(s->pending[_ix(resolve_turn__p_472, 2)]));
-                if ((!resolve_turn__over_470)) {
-                    if ((resolve_turn__act_473 >= 4)) {
-                        send_in__p_474 = resolve_turn__p_472;
-                        send_in__s_475 = _wsub(resolve_turn__act_473, 4);
-                        send_in__old_476 = s->active[_ix(send_in__p_474, 2)];
-                        if ((s->hp[_ix(send_in__p_474, 2) * 6 + _ix(send_in__old_476, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_474, 2);
-                            int32_t _w32 = _wx(send_in__old_476, 6);
+            resolve_turn__over_502 = false;
+            for (int32_t resolve_turn__k_503 = 0, _end30 = 2; resolve_turn__k_503 < _end30; resolve_turn__k_503++) {
+                resolve_turn__p_504 = ((resolve_turn__k_503 == 0) ? resolve_turn__first_493 : _wsub(1, resolve_turn__first_493));
+                resolve_turn__act_505 = ((int32_t)(s->pending[_ix(resolve_turn__p_504, 2)]));
+                if ((!resolve_turn__over_502)) {
+                    if ((resolve_turn__act_505 >= 4)) {
+                        send_in__p_506 = resolve_turn__p_504;
+                        send_in__s_507 = _wsub(resolve_turn__act_505, 4);
+                        send_in__old_508 = s->active[_ix(send_in__p_506, 2)];
+                        if ((s->hp[_ix(send_in__p_506, 2) * 6 + _ix(send_in__old_508, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_506, 2);
+                            int32_t _w32 = _wx(send_in__old_508, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__old_476, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__old_508, 6) * 4 + 3];
                             }
                         }
-                        if ((s->mimic_slot[_ix(send_in__p_474, 2)] >= 0)) {
-                            int32_t _w33 = _wx(send_in__p_474, 2);
-                            int32_t _w34 = _wx(send_in__old_476, 6);
-                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_474, 2)], 4);
-                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
-                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_474, 2)];
+                        revert__p_509 = send_in__p_506;
+                        revert__a_510 = s->active[_ix(revert__p_509, 2)];
+                        if (s->transformed[_ix(revert__p_509, 2)]) {
+                            for (int32_t revert__k_511 = 0, _end33 = 4; revert__k_511 < _end33; revert__k_511++) {
+                                int32_t _w34 = _wx(revert__p_509, 2);
+                                int32_t _w35 = _wx(revert__a_510, 6);
+                                if (_w34 >= 0 && _w35 >= 0) {
+                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_511] = s->base_moves[_ix(revert__p_509, 2) * 4 + revert__k_511];
+                                }
+                                int32_t _w36 = _wx(revert__p_509, 2);
+                                int32_t _w37 = _wx(revert__a_510, 6);
+                                if (_w36 >= 0 && _w37 >= 0) {
+                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_511] = s->base_pp[_ix(revert__p_509, 2) * 4 + revert__k_511];
+                                }
                             }
-                            int32_t _w36 = _wx(send_in__p_474, 2);
-                            if (_w36 >= 0) {
-                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            int32_t _w38 = _wx(revert__p_509, 2);
+                            if (_w38 >= 0) {
+                                s->transformed[_w38] = false;
+                            }
+                        } else if ((s->mimic_slot[_ix(revert__p_509, 2)] >= 0)) {
+                            int32_t _w39 = _wx(revert__p_509, 2);
+                            int32_t _w40 = _wx(revert__a_510, 6);
+                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_509, 2)], 4);
+                            if (_w39 >= 0 && _w40 >= 0 && _w41 >= 0) {
+                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_509, 2)];
                             }
                         }
-                        int32_t _w37 = _wx(send_in__p_474, 2);
-                        if (_w37 >= 0) {
-                            s->active[_w37] = ((int8_t)(send_in__s_475));
+                        int32_t _w42 = _wx(revert__p_509, 2);
+                        if (_w42 >= 0) {
+                            s->mimic_slot[_w42] = ((int8_t)((-1)));
                         }
-                        int32_t _w38 = _wx(send_in__p_474, 2);
-                        if (_w38 >= 0) {
-                            s->sub_hp[_w38] = ((int16_t)(0));
+                        int32_t _w43 = _wx(send_in__p_506, 2);
+                        if (_w43 >= 0) {
+                            s->active[_w43] = ((int8_t)(send_in__s_507));
+                        }
+                        int32_t _w44 = _wx(send_in__p_506, 2);
+                        if (_w44 >= 0) {
+                            s->form[_w44] = s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)];
+                        }
+                        int32_t _w45 = _wx(send_in__p_506, 2);
+                        if (_w45 >= 0) {
+                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)], 151)].type1));
+                        }
+                        int32_t _w46 = _wx(send_in__p_506, 2);
+                        if (_w46 >= 0) {
+                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)], 151)].type2));
+                        }
+                        int32_t _w47 = _wx(send_in__p_506, 2);
+                        if (_w47 >= 0) {
+                            s->sub_hp[_w47] = ((int16_t)(0));
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w39 = _wx(send_in__p_474, 2);
-                        if (_w39 >= 0) {
-                            s->recharge[_w39] = false;
+                        int32_t _w48 = _wx(send_in__p_506, 2);
+                        if (_w48 >= 0) {
+                            s->recharge[_w48] = false;
                         }
-                        int32_t _w40 = _wx(send_in__p_474, 2);
-                        if (_w40 >= 0) {
-                            s->charging[_w40] = false;
+                        int32_t _w49 = _wx(send_in__p_506, 2);
+                        if (_w49 >= 0) {
+                            s->charging[_w49] = false;
                         }
-                        int32_t _w41 = _wx(send_in__p_474, 2);
-                        if (_w41 >= 0) {
-                            s->confused[_w41] = ((int8_t)(0));
+                        int32_t _w50 = _wx(send_in__p_506, 2);
+                        if (_w50 >= 0) {
+                            s->confused[_w50] = ((int8_t)(0));
                         }
-                        int32_t _w42 = _wx(send_in__p_474, 2);
-                        if (_w42 >= 0) {
-                            s->flinch[_w42] = false;
+                        int32_t _w51 = _wx(send_in__p_506, 2);
+                        if (_w51 >= 0) {
+                            s->flinch[_w51] = false;
                         }
-                        int32_t _w43 = _wx(send_in__p_474, 2);
-                        if (_w43 >= 0) {
-                            s->reflect[_w43] = false;
+                        int32_t _w52 = _wx(send_in__p_506, 2);
+                        if (_w52 >= 0) {
+                            s->reflect[_w52] = false;
                         }
-                        int32_t _w44 = _wx(send_in__p_474, 2);
-                        if (_w44 >= 0) {
-                            s->light_screen[_w44] = false;
+                        int32_t _w53 = _wx(send_in__p_506, 2);
+                        if (_w53 >= 0) {
+                            s->light_screen[_w53] = false;
                         }
-                        int32_t _w45 = _wx(send_in__p_474, 2);
-                        if (_w45 >= 0) {
-                            s->last_slot[_w45] = ((int8_t)(0));
+                        int32_t _w54 = _wx(send_in__p_506, 2);
+                        if (_w54 >= 0) {
+                            s->last_slot[_w54] = ((int8_t)(0));
                         }
-                        int32_t _w46 = _wx(send_in__p_474, 2);
-                        int32_t _w47 = _wx(send_in__s_475, 6);
-                        if (_w46 >= 0 && _w47 >= 0) {
-                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)];
+                        int32_t _w55 = _wx(send_in__p_506, 2);
+                        int32_t _w56 = _wx(send_in__s_507, 6);
+                        if (_w55 >= 0 && _w56 >= 0) {
+                            s->seen[_w55 * 6 + _w56] = s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)];
                         }
-                        for (int32_t send_in__k_477 = 0, _end48 = 6; send_in__k_477 < _end48; send_in__k_477++) {
-                            int32_t _w49 = _wx(send_in__p_474, 2);
-                            if (_w49 >= 0) {
-                                s->boosts[_w49 * 6 + send_in__k_477] = ((int8_t)(0));
+                        for (int32_t send_in__k_512 = 0, _end57 = 6; send_in__k_512 < _end57; send_in__k_512++) {
+                            int32_t _w58 = _wx(send_in__p_506, 2);
+                            if (_w58 >= 0) {
+                                s->boosts[_w58 * 6 + send_in__k_512] = ((int8_t)(0));
                             }
                         }
-                        for (int32_t send_in__k_478 = 0, _end50 = 4; send_in__k_478 < _end50; send_in__k_478++) {
-                            int32_t _w51 = _wx(send_in__p_474, 2);
-                            if (_w51 >= 0) {
-                                s->mod[_w51 * 4 + send_in__k_478] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__s_475, 6) * 4 + send_in__k_478];
+                        for (int32_t send_in__k_513 = 0, _end59 = 4; send_in__k_513 < _end59; send_in__k_513++) {
+                            int32_t _w60 = _wx(send_in__p_506, 2);
+                            if (_w60 >= 0) {
+                                s->mod[_w60 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
+                            }
+                            int32_t _w61 = _wx(send_in__p_506, 2);
+                            if (_w61 >= 0) {
+                                s->stored[_w61 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 3)) {
-                            int32_t _w52 = _wx(send_in__p_474, 2);
-                            if (_w52 >= 0) {
-                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_474, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)] == 3)) {
+                            int32_t _w62 = _wx(send_in__p_506, 2);
+                            if (_w62 >= 0) {
+                                s->mod[_w62 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_506, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 1)) {
-                            int32_t _w53 = _wx(send_in__p_474, 2);
-                            if (_w53 >= 0) {
-                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_474, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)] == 1)) {
+                            int32_t _w63 = _wx(send_in__p_506, 2);
+                            if (_w63 >= 0) {
+                                s->mod[_w63 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_506, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w54 = _wx(send_in__p_474, 2);
-                        int32_t _w55 = _wx(send_in__s_475, 6);
-                        if (_w54 >= 0 && _w55 >= 0) {
-                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_474, 2) * 4 + 3];
+                        int32_t _w64 = _wx(send_in__p_506, 2);
+                        int32_t _w65 = _wx(send_in__s_507, 6);
+                        if (_w64 >= 0 && _w65 >= 0) {
+                            s->speed[_w64 * 6 + _w65] = s->mod[_ix(send_in__p_506, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_479 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_471)), 2));
-                            log_draw__v_480 = rand__v_479;
-                            int32_t _w56 = _wx(s->ndraws, 64);
-                            if (_w56 >= 0) {
-                                s->draws[_w56] = log_draw__v_480;
+                            rand__v_514 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_503)), 2));
+                            log_draw__v_515 = rand__v_514;
+                            int32_t _w66 = _wx(s->ndraws, 64);
+                            if (_w66 >= 0) {
+                                s->draws[_w66] = log_draw__v_515;
                             }
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draw_lo[_w57] = 0;
+                            int32_t _w67 = _wx(s->ndraws, 64);
+                            if (_w67 >= 0) {
+                                s->draw_lo[_w67] = 0;
                             }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_hi[_w58] = 2;
+                            int32_t _w68 = _wx(s->ndraws, 64);
+                            if (_w68 >= 0) {
+                                s->draw_hi[_w68] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_481 = rand__v_479;
-                            tie_draw__v_482 = rand__result_481;
+                            rand__result_516 = rand__v_514;
+                            tie_draw__v_517 = rand__result_516;
                         }
-                        switch_in_damage__p_483 = resolve_turn__p_472;
-                        switch_in_damage__a_484 = s->active[_ix(switch_in_damage__p_483, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 4) || (s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 1))) {
-                            int32_t _w59 = _wx(switch_in_damage__p_483, 2);
-                            int32_t _w60 = _wx(switch_in_damage__a_484, 6);
-                            if (_w59 >= 0 && _w60 >= 0) {
-                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_518 = resolve_turn__p_504;
+                        switch_in_damage__a_519 = s->active[_ix(switch_in_damage__p_518, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)] == 4) || (s->status[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)] == 1))) {
+                            int32_t _w69 = _wx(switch_in_damage__p_518, 2);
+                            int32_t _w70 = _wx(switch_in_damage__a_519, 6);
+                            if (_w69 >= 0 && _w70 >= 0) {
+                                s->hp[_w69 * 6 + _w70] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let61 = resolve_turn__p_472; int32_t is_fainted__p_485 = _let61; (s->hp[_ix(is_fainted__p_485, 2) * 6 + _ix(s->active[_ix(is_fainted__p_485, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_470 = true;
-                            after_faint__left0_487 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_486 = _lo62, _end63 = 6; after_faint__i_486 < _end63; after_faint__i_486++) _r64 += ((s->hp[after_faint__i_486] > 0)) ? 1 : 0; _r64; });
-                            after_faint__left1_489 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_488 = _lo66, _end67 = 6; after_faint__i_488 < _end67; after_faint__i_488++) _r68 += ((s->hp[1 * 6 + after_faint__i_488] > 0)) ? 1 : 0; _r68; });
-                            if (((after_faint__left0_487 == 0) && (after_faint__left1_489 == 0))) {
+                        if (({ int32_t _let71 = resolve_turn__p_504; int32_t is_fainted__p_520 = _let71; (s->hp[_ix(is_fainted__p_520, 2) * 6 + _ix(s->active[_ix(is_fainted__p_520, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_502 = true;
+                            for (int32_t after_faint__p_521 = 0, _end72 = 2; after_faint__p_521 < _end72; after_faint__p_521++) {
+                                if (({ int32_t _let73 = after_faint__p_521; int32_t is_fainted__p_522 = _let73; (s->hp[_ix(is_fainted__p_522, 2) * 6 + _ix(s->active[_ix(is_fainted__p_522, 2)], 6)] <= 0); })) {
+                                    revert__p_523 = after_faint__p_521;
+                                    revert__a_524 = s->active[_ix(revert__p_523, 2)];
+                                    if (s->transformed[_ix(revert__p_523, 2)]) {
+                                        for (int32_t revert__k_525 = 0, _end74 = 4; revert__k_525 < _end74; revert__k_525++) {
+                                            int32_t _w75 = _wx(revert__p_523, 2);
+                                            int32_t _w76 = _wx(revert__a_524, 6);
+                                            if (_w75 >= 0 && _w76 >= 0) {
+                                                s->moves[_w75 * 24 + _w76 * 4 + revert__k_525] = s->base_moves[_ix(revert__p_523, 2) * 4 + revert__k_525];
+                                            }
+                                            int32_t _w77 = _wx(revert__p_523, 2);
+                                            int32_t _w78 = _wx(revert__a_524, 6);
+                                            if (_w77 >= 0 && _w78 >= 0) {
+                                                s->pp[_w77 * 24 + _w78 * 4 + revert__k_525] = s->base_pp[_ix(revert__p_523, 2) * 4 + revert__k_525];
+                                            }
+                                        }
+                                        int32_t _w79 = _wx(revert__p_523, 2);
+                                        if (_w79 >= 0) {
+                                            s->transformed[_w79] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_523, 2)] >= 0)) {
+                                        int32_t _w80 = _wx(revert__p_523, 2);
+                                        int32_t _w81 = _wx(revert__a_524, 6);
+                                        int32_t _w82 = _wx(s->mimic_slot[_ix(revert__p_523, 2)], 4);
+                                        if (_w80 >= 0 && _w81 >= 0 && _w82 >= 0) {
+                                            s->moves[_w80 * 24 + _w81 * 4 + _w82] = s->mimic_orig[_ix(revert__p_523, 2)];
+                                        }
+                                    }
+                                    int32_t _w83 = _wx(revert__p_523, 2);
+                                    if (_w83 >= 0) {
+                                        s->mimic_slot[_w83] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_527 = ({ int32_t _lo84 = 0; int32_t _r86 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_526 = _lo84, _end85 = 6; after_faint__i_526 < _end85; after_faint__i_526++) _r86 += ((s->hp[after_faint__i_526] > 0)) ? 1 : 0; _r86; });
+                            after_faint__left1_529 = ({ int32_t _lo88 = 0; int32_t _r90 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_528 = _lo88, _end89 = 6; after_faint__i_528 < _end89; after_faint__i_528++) _r90 += ((s->hp[1 * 6 + after_faint__i_528] > 0)) ? 1 : 0; _r90; });
+                            if (((after_faint__left0_527 == 0) && (after_faint__left1_529 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_487 == 0)) {
+                            } else if ((after_faint__left0_527 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_489 == 0)) {
+                            } else if ((after_faint__left1_529 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -4641,1061 +4961,1178 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_490 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_471)), 2));
-                            log_draw__v_491 = rand__v_490;
-                            int32_t _w70 = _wx(s->ndraws, 64);
-                            if (_w70 >= 0) {
-                                s->draws[_w70] = log_draw__v_491;
+                            rand__v_530 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_503)), 2));
+                            log_draw__v_531 = rand__v_530;
+                            int32_t _w92 = _wx(s->ndraws, 64);
+                            if (_w92 >= 0) {
+                                s->draws[_w92] = log_draw__v_531;
                             }
-                            int32_t _w71 = _wx(s->ndraws, 64);
-                            if (_w71 >= 0) {
-                                s->draw_lo[_w71] = 0;
+                            int32_t _w93 = _wx(s->ndraws, 64);
+                            if (_w93 >= 0) {
+                                s->draw_lo[_w93] = 0;
                             }
-                            int32_t _w72 = _wx(s->ndraws, 64);
-                            if (_w72 >= 0) {
-                                s->draw_hi[_w72] = 2;
+                            int32_t _w94 = _wx(s->ndraws, 64);
+                            if (_w94 >= 0) {
+                                s->draw_hi[_w94] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_492 = rand__v_490;
-                            tie_draw__v_493 = rand__result_492;
+                            rand__result_532 = rand__v_530;
+                            tie_draw__v_533 = rand__result_532;
                         }
                     } else {
-                        use_move__p_496 = resolve_turn__p_472;
-                        use_move__m_497 = (({ int32_t _let73 = resolve_turn__p_472; int32_t has_pp__p_494 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_495 = _lo74, _end75 = 4; has_pp__k_495 < _end75; has_pp__k_495++) if (((s->moves[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] >= 0) && (s->pp[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_473 : (-1));
-                        use_move__q_498 = _wsub(1, use_move__p_496);
-                        use_move__a_499 = s->active[_ix(use_move__p_496, 2)];
-                        use_move__d_500 = s->active[_ix(use_move__q_498, 2)];
-                        use_move__st_501 = s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)];
-                        use_move__can_502 = true;
-                        if ((use_move__st_501 == 2)) {
-                            int32_t _w78 = _wx(use_move__p_496, 2);
-                            if (_w78 >= 0) {
-                                s->last_used[_w78] = ((int16_t)((-1)));
+                        use_move__p_536 = resolve_turn__p_504;
+                        use_move__m_537 = (({ int32_t _let95 = resolve_turn__p_504; int32_t has_pp__p_534 = _let95; ({ int32_t _lo96 = 0; bool _r98 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_535 = _lo96, _end97 = 4; has_pp__k_535 < _end97; has_pp__k_535++) if (((s->moves[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] >= 0) && (s->pp[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] > 0))) { _r98 = true; break; } _r98; }); }) ? resolve_turn__act_505 : (-1));
+                        use_move__q_538 = _wsub(1, use_move__p_536);
+                        use_move__a_539 = s->active[_ix(use_move__p_536, 2)];
+                        use_move__d_540 = s->active[_ix(use_move__q_538, 2)];
+                        use_move__st_541 = s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)];
+                        use_move__can_542 = true;
+                        if ((use_move__st_541 == 2)) {
+                            int32_t _w100 = _wx(use_move__p_536, 2);
+                            if (_w100 >= 0) {
+                                s->last_used[_w100] = ((int16_t)((-1)));
                             }
-                            use_move__can_502 = false;
-                        } else if ((use_move__st_501 == 5)) {
-                            int32_t _w79 = _wx(use_move__p_496, 2);
-                            int32_t _w80 = _wx(use_move__a_499, 6);
-                            if (_w79 >= 0 && _w80 >= 0) {
-                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 1)));
+                            use_move__can_542 = false;
+                        } else if ((use_move__st_541 == 5)) {
+                            int32_t _w101 = _wx(use_move__p_536, 2);
+                            int32_t _w102 = _wx(use_move__a_539, 6);
+                            if (_w101 >= 0 && _w102 >= 0) {
+                                s->sleep[_w101 * 6 + _w102] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 1)));
                             }
-                            int32_t _w81 = _wx(use_move__p_496, 2);
-                            if (_w81 >= 0) {
-                                s->last_used[_w81] = ((int16_t)((-1)));
+                            int32_t _w103 = _wx(use_move__p_536, 2);
+                            if (_w103 >= 0) {
+                                s->last_used[_w103] = ((int16_t)((-1)));
                             }
-                            use_move__can_502 = false;
-                        } else if (s->flinch[_ix(use_move__p_496, 2)]) {
-                            use_move__can_502 = false;
-                        } else if (s->recharge[_ix(use_move__p_496, 2)]) {
-                            int32_t _w82 = _wx(use_move__p_496, 2);
-                            if (_w82 >= 0) {
-                                s->recharge[_w82] = false;
+                            use_move__can_542 = false;
+                        } else if (s->flinch[_ix(use_move__p_536, 2)]) {
+                            use_move__can_542 = false;
+                        } else if (s->recharge[_ix(use_move__p_536, 2)]) {
+                            int32_t _w104 = _wx(use_move__p_536, 2);
+                            if (_w104 >= 0) {
+                                s->recharge[_w104] = false;
                             }
-                            use_move__can_502 = false;
+                            use_move__can_542 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
-                                int32_t _w83 = _wx(use_move__p_496, 2);
-                                if (_w83 >= 0) {
-                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_496, 2)], 1)));
+                            if ((s->confused[_ix(use_move__p_536, 2)] > 0)) {
+                                int32_t _w105 = _wx(use_move__p_536, 2);
+                                if (_w105 >= 0) {
+                                    s->confused[_w105] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_536, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
-                                    chance__v_503 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_471)), 256);
-                                    log_draw__v_504 = chance__v_503;
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draws[_w84] = log_draw__v_504;
+                                if ((s->confused[_ix(use_move__p_536, 2)] > 0)) {
+                                    chance__v_543 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_503)), 256);
+                                    log_draw__v_544 = chance__v_543;
+                                    int32_t _w106 = _wx(s->ndraws, 64);
+                                    if (_w106 >= 0) {
+                                        s->draws[_w106] = log_draw__v_544;
                                     }
-                                    int32_t _w85 = _wx(s->ndraws, 64);
-                                    if (_w85 >= 0) {
-                                        s->draw_lo[_w85] = 0;
+                                    int32_t _w107 = _wx(s->ndraws, 64);
+                                    if (_w107 >= 0) {
+                                        s->draw_lo[_w107] = 0;
                                     }
-                                    int32_t _w86 = _wx(s->ndraws, 64);
-                                    if (_w86 >= 0) {
-                                        s->draw_hi[_w86] = 256;
+                                    int32_t _w108 = _wx(s->ndraws, 64);
+                                    if (_w108 >= 0) {
+                                        s->draw_hi[_w108] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_505 = (chance__v_503 < 128);
-                                    use_move__acts_506 = chance__result_505;
-                                    if ((!use_move__acts_506)) {
-                                        confusion_hit__p_507 = use_move__p_496;
-                                        confusion_hit__a_508 = s->active[_ix(confusion_hit__p_507, 2)];
-                                        confusion_hit__dmg_509 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_507, 2) * 6 + _ix(confusion_hit__a_508, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_510 = confusion_hit__p_507;
-                                        self_damage__dmg_511 = confusion_hit__dmg_509;
-                                        self_damage__q_512 = _wsub(1, self_damage__p_510);
-                                        self_damage__a_513 = s->active[_ix(self_damage__p_510, 2)];
-                                        s->last_damage = self_damage__dmg_511;
-                                        if ((s->sub_hp[_ix(self_damage__p_510, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_512, 2)] > 0)) {
-                                                int32_t _w87 = _wx(self_damage__q_512, 2);
-                                                if (_w87 >= 0) {
-                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_512, 2)])), self_damage__dmg_511), 0)));
+                                    chance__result_545 = (chance__v_543 < 128);
+                                    use_move__acts_546 = chance__result_545;
+                                    if ((!use_move__acts_546)) {
+                                        confusion_hit__p_547 = use_move__p_536;
+                                        confusion_hit__a_548 = s->active[_ix(confusion_hit__p_547, 2)];
+                                        confusion_hit__dmg_549 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_547, 2) * 6 + _ix(confusion_hit__a_548, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_547, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_547, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_550 = confusion_hit__p_547;
+                                        self_damage__dmg_551 = confusion_hit__dmg_549;
+                                        self_damage__q_552 = _wsub(1, self_damage__p_550);
+                                        self_damage__a_553 = s->active[_ix(self_damage__p_550, 2)];
+                                        s->last_damage = self_damage__dmg_551;
+                                        if ((s->sub_hp[_ix(self_damage__p_550, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_552, 2)] > 0)) {
+                                                int32_t _w109 = _wx(self_damage__q_552, 2);
+                                                if (_w109 >= 0) {
+                                                    s->sub_hp[_w109] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_552, 2)])), self_damage__dmg_551), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w88 = _wx(self_damage__p_510, 2);
-                                            int32_t _w89 = _wx(self_damage__a_513, 6);
-                                            if (_w88 >= 0 && _w89 >= 0) {
-                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_510, 2) * 6 + _ix(self_damage__a_513, 6)])), self_damage__dmg_511), 0)));
+                                            int32_t _w110 = _wx(self_damage__p_550, 2);
+                                            int32_t _w111 = _wx(self_damage__a_553, 6);
+                                            if (_w110 >= 0 && _w111 >= 0) {
+                                                s->hp[_w110 * 6 + _w111] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_550, 2) * 6 + _ix(self_damage__a_553, 6)])), self_damage__dmg_551), 0)));
                                             }
                                         }
-                                        int32_t _w90 = _wx(use_move__p_496, 2);
-                                        if (_w90 >= 0) {
-                                            s->charging[_w90] = false;
+                                        int32_t _w112 = _wx(use_move__p_536, 2);
+                                        if (_w112 >= 0) {
+                                            s->charging[_w112] = false;
                                         }
-                                        use_move__can_502 = false;
+                                        use_move__can_542 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_502 && (use_move__st_501 == 3))) {
-                                chance__v_514 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_471)), 256);
-                                log_draw__v_515 = chance__v_514;
-                                int32_t _w91 = _wx(s->ndraws, 64);
-                                if (_w91 >= 0) {
-                                    s->draws[_w91] = log_draw__v_515;
+                            if ((use_move__can_542 && (use_move__st_541 == 3))) {
+                                chance__v_554 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_503)), 256);
+                                log_draw__v_555 = chance__v_554;
+                                int32_t _w113 = _wx(s->ndraws, 64);
+                                if (_w113 >= 0) {
+                                    s->draws[_w113] = log_draw__v_555;
                                 }
-                                int32_t _w92 = _wx(s->ndraws, 64);
-                                if (_w92 >= 0) {
-                                    s->draw_lo[_w92] = 0;
+                                int32_t _w114 = _wx(s->ndraws, 64);
+                                if (_w114 >= 0) {
+                                    s->draw_lo[_w114] = 0;
                                 }
-                                int32_t _w93 = _wx(s->ndraws, 64);
-                                if (_w93 >= 0) {
-                                    s->draw_hi[_w93] = 256;
+                                int32_t _w115 = _wx(s->ndraws, 64);
+                                if (_w115 >= 0) {
+                                    s->draw_hi[_w115] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_516 = (chance__v_514 < 63);
-                                use_move__full_517 = chance__result_516;
-                                use_move__can_502 = (!use_move__full_517);
-                                if (use_move__full_517) {
-                                    int32_t _w94 = _wx(use_move__p_496, 2);
-                                    if (_w94 >= 0) {
-                                        s->charging[_w94] = false;
+                                chance__result_556 = (chance__v_554 < 63);
+                                use_move__full_557 = chance__result_556;
+                                use_move__can_542 = (!use_move__full_557);
+                                if (use_move__full_557) {
+                                    int32_t _w116 = _wx(use_move__p_536, 2);
+                                    if (_w116 >= 0) {
+                                        s->charging[_w116] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_518 = (s->fight[_ix(use_move__p_496, 2)] || s->charging[_ix(use_move__p_496, 2)]);
-                        use_move__slot_519 = (use_move__again_518 ? ((int32_t)(s->last_slot[_ix(use_move__p_496, 2)])) : use_move__m_497);
-                        use_move__mv_520 = (use_move__again_518 ? ((int32_t)(s->last_move[_ix(use_move__p_496, 2)])) : ((use_move__m_497 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_496, 2) * 24 + _ix(use_move__a_499, 6) * 4 + _ix(use_move__m_497, 4)]))));
-                        if ((use_move__again_518 && (use_move__mv_520 == 164))) {
-                            use_move__slot_519 = (-1);
+                        use_move__again_558 = (s->fight[_ix(use_move__p_536, 2)] || s->charging[_ix(use_move__p_536, 2)]);
+                        use_move__slot_559 = (use_move__again_558 ? ((int32_t)(s->last_slot[_ix(use_move__p_536, 2)])) : use_move__m_537);
+                        use_move__mv_560 = (use_move__again_558 ? ((int32_t)(s->last_move[_ix(use_move__p_536, 2)])) : ((use_move__m_537 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_536, 2) * 24 + _ix(use_move__a_539, 6) * 4 + _ix(use_move__m_537, 4)]))));
+                        if ((use_move__again_558 && (use_move__mv_560 == 164))) {
+                            use_move__slot_559 = (-1);
                         }
-                        if ((use_move__can_502 && (use_move__mv_520 == 118))) {
-                            mirror_move__p_521 = use_move__p_496;
-                            mirror_move__m_522 = use_move__slot_519;
-                            mirror_move__a_523 = s->active[_ix(mirror_move__p_521, 2)];
-                            mirror_move__copied_524 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_521), 2)]));
-                            if (((mirror_move__m_522 >= 0) && (!((mirror_move__copied_524 >= 0) && (MOVES__rows[_ix(mirror_move__copied_524, 165)].kind == 17))))) {
-                                int32_t _w95 = _wx(mirror_move__p_521, 2);
-                                int32_t _w96 = _wx(mirror_move__a_523, 6);
-                                int32_t _w97 = _wx(mirror_move__m_522, 4);
-                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
-                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)], 63))), 64)));
+                        if ((use_move__can_542 && (use_move__mv_560 == 118))) {
+                            mirror_move__p_561 = use_move__p_536;
+                            mirror_move__m_562 = use_move__slot_559;
+                            mirror_move__a_563 = s->active[_ix(mirror_move__p_561, 2)];
+                            mirror_move__copied_564 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_561), 2)]));
+                            if (((mirror_move__m_562 >= 0) && (!((mirror_move__copied_564 >= 0) && (MOVES__rows[_ix(mirror_move__copied_564, 165)].kind == 17))))) {
+                                int32_t _w117 = _wx(mirror_move__p_561, 2);
+                                int32_t _w118 = _wx(mirror_move__a_563, 6);
+                                int32_t _w119 = _wx(mirror_move__m_562, 4);
+                                if (_w117 >= 0 && _w118 >= 0 && _w119 >= 0) {
+                                    s->pp[_w117 * 24 + _w118 * 4 + _w119] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)], 63))), 64)));
                                 }
-                                int32_t _w98 = _wx(mirror_move__p_521, 2);
-                                int32_t _w99 = _wx(mirror_move__a_523, 6);
-                                int32_t _w100 = _wx(mirror_move__m_522, 4);
-                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
-                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)];
+                                int32_t _w120 = _wx(mirror_move__p_561, 2);
+                                int32_t _w121 = _wx(mirror_move__a_563, 6);
+                                int32_t _w122 = _wx(mirror_move__m_562, 4);
+                                if (_w120 >= 0 && _w121 >= 0 && _w122 >= 0) {
+                                    s->seen_moves[_w120 * 24 + _w121 * 4 + _w122] = s->moves[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w101 = _wx(mirror_move__p_521, 2);
-                            if (_w101 >= 0) {
-                                s->used_move[_w101] = ((int16_t)(118));
+                            int32_t _w123 = _wx(mirror_move__p_561, 2);
+                            if (_w123 >= 0) {
+                                s->used_move[_w123] = ((int16_t)(118));
                             }
-                            int32_t _w102 = _wx(mirror_move__p_521, 2);
-                            if (_w102 >= 0) {
-                                s->last_used[_w102] = ((int16_t)(118));
+                            int32_t _w124 = _wx(mirror_move__p_561, 2);
+                            if (_w124 >= 0) {
+                                s->last_used[_w124] = ((int16_t)(118));
                             }
-                            if ((mirror_move__copied_524 == 118)) {
-                                mirror_move__copied_524 = (-1);
+                            if ((mirror_move__copied_564 == 118)) {
+                                mirror_move__copied_564 = (-1);
                             }
-                            if ((mirror_move__copied_524 >= 0)) {
-                                int32_t _w103 = _wx(mirror_move__p_521, 2);
-                                if (_w103 >= 0) {
-                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_524));
+                            if ((mirror_move__copied_564 >= 0)) {
+                                int32_t _w125 = _wx(mirror_move__p_561, 2);
+                                if (_w125 >= 0) {
+                                    s->last_move[_w125] = ((int16_t)(mirror_move__copied_564));
                                 }
-                                int32_t _w104 = _wx(mirror_move__p_521, 2);
-                                if (_w104 >= 0) {
-                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_524));
+                                int32_t _w126 = _wx(mirror_move__p_561, 2);
+                                if (_w126 >= 0) {
+                                    s->shown_move[_w126] = ((int16_t)(mirror_move__copied_564));
                                 }
                             }
-                            mirror_move__result_525 = mirror_move__copied_524;
-                            use_move__mv_520 = mirror_move__result_525;
-                            use_move__slot_519 = (-1);
+                            mirror_move__sl_565 = ((int32_t)(s->last_slot[_ix(mirror_move__p_561, 2)]));
+                            if ((((mirror_move__copied_564 >= 0) && s->transformed[_ix(mirror_move__p_561, 2)]) && (mirror_move__sl_565 < ({ int32_t _lo127 = 0; int32_t _r129 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_566 = _lo127, _end128 = 4; mirror_move__k_566 < _end128; mirror_move__k_566++) _r129 += ((s->base_moves[_ix(mirror_move__p_561, 2) * 4 + mirror_move__k_566] >= 0)) ? 1 : 0; _r129; })))) {
+                                int32_t _w131 = _wx(mirror_move__p_561, 2);
+                                int32_t _w132 = _wx(mirror_move__sl_565, 4);
+                                if (_w131 >= 0 && _w132 >= 0) {
+                                    s->base_pp[_w131 * 4 + _w132] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_561, 2) * 4 + _ix(mirror_move__sl_565, 4)], 1))), 64)));
+                                }
+                            }
+                            mirror_move__result_567 = mirror_move__copied_564;
+                            use_move__mv_560 = mirror_move__result_567;
+                            use_move__slot_559 = (-1);
                         }
-                        if ((use_move__can_502 && (use_move__mv_520 >= 0))) {
-                            int32_t _w105 = _wx(use_move__p_496, 2);
-                            if (_w105 >= 0) {
-                                s->used_move[_w105] = ((int16_t)(use_move__mv_520));
+                        if ((use_move__can_542 && (use_move__mv_560 >= 0))) {
+                            int32_t _w133 = _wx(use_move__p_536, 2);
+                            if (_w133 >= 0) {
+                                s->used_move[_w133] = ((int16_t)(use_move__mv_560));
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_520, 165)].kind == 17) && (!s->charging[_ix(use_move__p_496, 2)]))) {
-                                int32_t _w106 = _wx(use_move__p_496, 2);
-                                if (_w106 >= 0) {
-                                    s->charging[_w106] = true;
+                            if (((MOVES__rows[_ix(use_move__mv_560, 165)].kind == 17) && (!s->charging[_ix(use_move__p_536, 2)]))) {
+                                int32_t _w134 = _wx(use_move__p_536, 2);
+                                if (_w134 >= 0) {
+                                    s->charging[_w134] = true;
                                 }
                             } else {
-                                int32_t _w107 = _wx(use_move__p_496, 2);
-                                if (_w107 >= 0) {
-                                    s->charging[_w107] = false;
+                                int32_t _w135 = _wx(use_move__p_536, 2);
+                                if (_w135 >= 0) {
+                                    s->charging[_w135] = false;
                                 }
-                                int32_t _w108 = _wx(use_move__p_496, 2);
-                                if (_w108 >= 0) {
-                                    s->last_used[_w108] = ((int16_t)(use_move__mv_520));
+                                int32_t _w136 = _wx(use_move__p_536, 2);
+                                if (_w136 >= 0) {
+                                    s->last_used[_w136] = ((int16_t)(use_move__mv_560));
                                 }
-                                use_move_hit__p_526 = use_move__p_496;
-                                use_move_hit__m_527 = use_move__slot_519;
-                                use_move_hit__mv_528 = use_move__mv_520;
-                                use_move_hit__q_529 = _wsub(1, use_move_hit__p_526);
-                                use_move_hit__a_530 = s->active[_ix(use_move_hit__p_526, 2)];
-                                use_move_hit__d_531 = s->active[_ix(use_move_hit__q_529, 2)];
-                                if (((use_move_hit__m_527 >= 0) && (s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)] >= 0))) {
-                                    int32_t _w109 = _wx(use_move_hit__p_526, 2);
-                                    int32_t _w110 = _wx(use_move_hit__a_530, 6);
-                                    int32_t _w111 = _wx(use_move_hit__m_527, 4);
-                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
-                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)], 63))), 64)));
+                                use_move_hit__p_568 = use_move__p_536;
+                                use_move_hit__m_569 = use_move__slot_559;
+                                use_move_hit__mv_570 = use_move__mv_560;
+                                use_move_hit__q_571 = _wsub(1, use_move_hit__p_568);
+                                use_move_hit__a_572 = s->active[_ix(use_move_hit__p_568, 2)];
+                                use_move_hit__d_573 = s->active[_ix(use_move_hit__q_571, 2)];
+                                if (((use_move_hit__m_569 >= 0) && (s->moves[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)] >= 0))) {
+                                    int32_t _w137 = _wx(use_move_hit__p_568, 2);
+                                    int32_t _w138 = _wx(use_move_hit__a_572, 6);
+                                    int32_t _w139 = _wx(use_move_hit__m_569, 4);
+                                    if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
+                                        s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)], 63))), 64)));
                                     }
-                                    int32_t _w112 = _wx(use_move_hit__p_526, 2);
-                                    int32_t _w113 = _wx(use_move_hit__a_530, 6);
-                                    int32_t _w114 = _wx(use_move_hit__m_527, 4);
-                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
-                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)];
+                                    int32_t _w140 = _wx(use_move_hit__p_568, 2);
+                                    int32_t _w141 = _wx(use_move_hit__a_572, 6);
+                                    int32_t _w142 = _wx(use_move_hit__m_569, 4);
+                                    if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
+                                        s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)];
                                     }
                                 }
-                                use_move_hit__sd_532 = s->species[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)];
-                                use_move_hit__immune_539 = (MOVES__rows[_ix(use_move_hit__mv_528, 165)].type_immunity && ((({ int16_t _let115 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t effectiveness__mt_533 = _let115; ({ int16_t _let116 = SPECIES__rows[_ix(use_move_hit__sd_532, 151)].type1; int16_t effectiveness__dt_534 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__rows[_ix(effectiveness__mt_533, 15)].bug; _let117[1] = TC__rows[_ix(effectiveness__mt_533, 15)].fire; _let117[2] = TC__rows[_ix(effectiveness__mt_533, 15)].ghost; _let117[3] = TC__rows[_ix(effectiveness__mt_533, 15)].ice; _let117[4] = TC__rows[_ix(effectiveness__mt_533, 15)].poison; _let117[5] = TC__rows[_ix(effectiveness__mt_533, 15)].psychic; _let117[6] = TC__rows[_ix(effectiveness__mt_533, 15)].electric; _let117[7] = TC__rows[_ix(effectiveness__mt_533, 15)].grass; _let117[8] = TC__rows[_ix(effectiveness__mt_533, 15)].dragon; _let117[9] = TC__rows[_ix(effectiveness__mt_533, 15)].fighting; _let117[10] = TC__rows[_ix(effectiveness__mt_533, 15)].flying; _let117[11] = TC__rows[_ix(effectiveness__mt_533, 15)].ground; _let117[12] = TC__rows[_ix(effectiveness__mt_533, 15)].normal; _let117[13] = TC__rows[_ix(effectiveness__mt_533, 15)].rock; _let117[14] = TC__rows[_ix(effectiveness__mt_533, 15)].water; int16_t effectiveness__row_535[15]; memcpy(effectiveness__row_535, _let117, sizeof effectiveness__row_535); (((effectiveness__dt_534 < 0) || (effectiveness__mt_533 == 15)) ? ((int16_t)(10)) : effectiveness__row_535[_ix(effectiveness__dt_534, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t effectiveness__mt_536 = _let118; ({ int16_t _let119 = SPECIES__rows[_ix(use_move_hit__sd_532, 151)].type2; int16_t effectiveness__dt_537 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__rows[_ix(effectiveness__mt_536, 15)].bug; _let120[1] = TC__rows[_ix(effectiveness__mt_536, 15)].fire; _let120[2] = TC__rows[_ix(effectiveness__mt_536, 15)].ghost; _let120[3] = TC__rows[_ix(effectiveness__mt_536, 15)].ice; _let120[4] = TC__rows[_ix(effectiveness__mt_536, 15)].poison; _let120[5] = TC__rows[_ix(effectiveness__mt_536, 15)].psychic; _let120[6] = TC__rows[_ix(effectiveness__mt_536, 15)].electric; _let120[7] = TC__rows[_ix(effectiveness__mt_536, 15)].grass; _let120[8] = TC__rows[_ix(effectiveness__mt_536, 15)].dragon; _let120[9] = TC__rows[_ix(effectiveness__mt_536, 15)].fighting; _let120[10] = TC__rows[_ix(effectiveness__mt_536, 15)].flying; _let120[11] = TC__rows[_ix(effectiveness__mt_536, 15)].ground; _let120[12] = TC__rows[_ix(effectiveness__mt_536, 15)].normal; _let120[13] = TC__rows[_ix(effectiveness__mt_536, 15)].rock; _let120[14] = TC__rows[_ix(effectiveness__mt_536, 15)].water; int16_t effectiveness__row_538[15]; memcpy(effectiveness__row_538, _let120, sizeof effectiveness__row_538); (((effectiveness__dt_537 < 0) || (effectiveness__mt_536 == 15)) ? ((int16_t)(10)) : effectiveness__row_538[_ix(effectiveness__dt_537, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_540 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].kind;
-                                use_move_hit__broke_541 = false;
-                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_542 = _lo121, _end122 = 24; use_move_hit__i_542 < _end122; use_move_hit__i_542++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_542] == use_move_hit__mv_528)) { _r123 = true; break; } _r123; }))) {
+                                use_move_hit__immune_580 = (MOVES__rows[_ix(use_move_hit__mv_570, 165)].type_immunity && ((({ int16_t _let143 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_574 = _let143; ({ int8_t _let144 = s->types[_ix(use_move_hit__q_571, 2) * 2]; int8_t effectiveness__dt_575 = _let144; ({ int16_t _let145[15]; _let145[0] = TC__rows[_ix(effectiveness__mt_574, 15)].bug; _let145[1] = TC__rows[_ix(effectiveness__mt_574, 15)].fire; _let145[2] = TC__rows[_ix(effectiveness__mt_574, 15)].ghost; _let145[3] = TC__rows[_ix(effectiveness__mt_574, 15)].ice; _let145[4] = TC__rows[_ix(effectiveness__mt_574, 15)].poison; _let145[5] = TC__rows[_ix(effectiveness__mt_574, 15)].psychic; _let145[6] = TC__rows[_ix(effectiveness__mt_574, 15)].electric; _let145[7] = TC__rows[_ix(effectiveness__mt_574, 15)].grass; _let145[8] = TC__rows[_ix(effectiveness__mt_574, 15)].dragon; _let145[9] = TC__rows[_ix(effectiveness__mt_574, 15)].fighting; _let145[10] = TC__rows[_ix(effectiveness__mt_574, 15)].flying; _let145[11] = TC__rows[_ix(effectiveness__mt_574, 15)].ground; _let145[12] = TC__rows[_ix(effectiveness__mt_574, 15)].normal; _let145[13] = TC__rows[_ix(effectiveness__mt_574, 15)].rock; _let145[14] = TC__rows[_ix(effectiveness__mt_574, 15)].water; int16_t effectiveness__row_576[15]; memcpy(effectiveness__row_576, _let145, sizeof effectiveness__row_576); (((effectiveness__dt_575 < 0) || (effectiveness__mt_574 == 15)) ? ((int16_t)(10)) : effectiveness__row_576[_ix(effectiveness__dt_575, 15)]); }); }); }) == 0) || (({ int16_t _let146 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_577 = _let146; ({ int8_t _let147 = s->types[_ix(use_move_hit__q_571, 2) * 2 + 1]; int8_t effectiveness__dt_578 = _let147; ({ int16_t _let148[15]; _let148[0] = TC__rows[_ix(effectiveness__mt_577, 15)].bug; _let148[1] = TC__rows[_ix(effectiveness__mt_577, 15)].fire; _let148[2] = TC__rows[_ix(effectiveness__mt_577, 15)].ghost; _let148[3] = TC__rows[_ix(effectiveness__mt_577, 15)].ice; _let148[4] = TC__rows[_ix(effectiveness__mt_577, 15)].poison; _let148[5] = TC__rows[_ix(effectiveness__mt_577, 15)].psychic; _let148[6] = TC__rows[_ix(effectiveness__mt_577, 15)].electric; _let148[7] = TC__rows[_ix(effectiveness__mt_577, 15)].grass; _let148[8] = TC__rows[_ix(effectiveness__mt_577, 15)].dragon; _let148[9] = TC__rows[_ix(effectiveness__mt_577, 15)].fighting; _let148[10] = TC__rows[_ix(effectiveness__mt_577, 15)].flying; _let148[11] = TC__rows[_ix(effectiveness__mt_577, 15)].ground; _let148[12] = TC__rows[_ix(effectiveness__mt_577, 15)].normal; _let148[13] = TC__rows[_ix(effectiveness__mt_577, 15)].rock; _let148[14] = TC__rows[_ix(effectiveness__mt_577, 15)].water; int16_t effectiveness__row_579[15]; memcpy(effectiveness__row_579, _let148, sizeof effectiveness__row_579); (((effectiveness__dt_578 < 0) || (effectiveness__mt_577 == 15)) ? ((int16_t)(10)) : effectiveness__row_579[_ix(effectiveness__dt_578, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_581 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].kind;
+                                use_move_hit__broke_582 = false;
+                                if ((!({ int32_t _lo149 = 0; bool _r151 = false; for (int32_t use_move_hit__i_583 = _lo149, _end150 = 24; use_move_hit__i_583 < _end150; use_move_hit__i_583++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_583] == use_move_hit__mv_570)) { _r151 = true; break; } _r151; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_539)) {
-                                    use_move_hit__hit_543 = true;
-                                    use_move_hit__sure_544 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_529, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_528, 165)].always_hits) && (!use_move_hit__sure_544))) {
-                                        use_move_hit__acc_545 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_526, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_529, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_546 = _imin(_imax(use_move_hit__acc_545, 1), 255);
-                                        chance__v_547 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_471)), 256);
-                                        log_draw__v_548 = chance__v_547;
-                                        int32_t _w125 = _wx(s->ndraws, 64);
-                                        if (_w125 >= 0) {
-                                            s->draws[_w125] = log_draw__v_548;
+                                if ((!use_move_hit__immune_580)) {
+                                    use_move_hit__hit_584 = true;
+                                    use_move_hit__sure_585 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_571, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_570, 165)].always_hits) && (!use_move_hit__sure_585))) {
+                                        use_move_hit__acc_586 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].accuracy)), 255), 100);
+                                        use_move_hit__acc_586 = _floordiv(_wmul(use_move_hit__acc_586, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_568, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_586 = _floordiv(_wmul(use_move_hit__acc_586, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_571, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_587 = _imin(_imax(use_move_hit__acc_586, 1), 255);
+                                        chance__v_588 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_503)), 256);
+                                        log_draw__v_589 = chance__v_588;
+                                        int32_t _w153 = _wx(s->ndraws, 64);
+                                        if (_w153 >= 0) {
+                                            s->draws[_w153] = log_draw__v_589;
                                         }
-                                        int32_t _w126 = _wx(s->ndraws, 64);
-                                        if (_w126 >= 0) {
-                                            s->draw_lo[_w126] = 0;
+                                        int32_t _w154 = _wx(s->ndraws, 64);
+                                        if (_w154 >= 0) {
+                                            s->draw_lo[_w154] = 0;
                                         }
-                                        int32_t _w127 = _wx(s->ndraws, 64);
-                                        if (_w127 >= 0) {
-                                            s->draw_hi[_w127] = 256;
+                                        int32_t _w155 = _wx(s->ndraws, 64);
+                                        if (_w155 >= 0) {
+                                            s->draw_hi[_w155] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_549 = (chance__v_547 < chance__num_546);
-                                        use_move_hit__hit_543 = chance__result_549;
-                                        if ((!use_move_hit__hit_543)) {
+                                        chance__result_590 = (chance__v_588 < chance__num_587);
+                                        use_move_hit__hit_584 = chance__result_590;
+                                        if ((!use_move_hit__hit_584)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_550 = (MOVES__rows[_ix(use_move_hit__mv_528, 165)].target != 1);
-                                    use_move_hit__stages_551 = ((((((MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_552 = ((((s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0) && use_move_hit__foe_move_550) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 6)) || use_move_hit__stages_551) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].volatile_ == 1)));
-                                    use_move_hit__hit_543 = (use_move_hit__hit_543 && (!use_move_hit__blocked_552));
-                                    if (((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_544) {
-                                            int32_t _w128 = _wx(use_move_hit__q_529, 2);
-                                            int32_t _w129 = _wx(use_move_hit__d_531, 6);
-                                            if (_w128 >= 0 && _w129 >= 0) {
-                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
+                                    use_move_hit__foe_move_591 = (MOVES__rows[_ix(use_move_hit__mv_570, 165)].target != 1);
+                                    use_move_hit__stages_592 = ((((((MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_593 = ((((s->sub_hp[_ix(use_move_hit__q_571, 2)] > 0) && use_move_hit__foe_move_591) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 6)) || use_move_hit__stages_592) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_584 = (use_move_hit__hit_584 && (!use_move_hit__blocked_593));
+                                    if (((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_585) {
+                                            int32_t _w156 = _wx(use_move_hit__q_571, 2);
+                                            int32_t _w157 = _wx(use_move_hit__d_573, 6);
+                                            if (_w156 >= 0 && _w157 >= 0) {
+                                                s->status[_w156 * 6 + _w157] = ((int8_t)(0));
                                             }
-                                            int32_t _w130 = _wx(use_move_hit__q_529, 2);
-                                            if (_w130 >= 0) {
-                                                s->recharge[_w130] = false;
+                                            int32_t _w158 = _wx(use_move_hit__q_571, 2);
+                                            if (_w158 >= 0) {
+                                                s->recharge[_w158] = false;
                                             }
                                         }
-                                        set_status__q_553 = use_move_hit__q_529;
-                                        set_status__st_554 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].status;
-                                        set_status__d_555 = s->active[_ix(set_status__q_553, 2)];
-                                        set_status__sd_556 = s->species[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)];
-                                        set_status__poison_557 = ((set_status__st_554 == 4) || (set_status__st_554 == 6));
-                                        set_status__blocked_558 = (set_status__poison_557 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_556, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_556, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_556, 151)].type2, 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] == 0) && (s->hp[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] > 0)) && (!set_status__blocked_558))) {
-                                            int32_t _w131 = _wx(set_status__q_553, 2);
-                                            int32_t _w132 = _wx(set_status__d_555, 6);
-                                            if (_w131 >= 0 && _w132 >= 0) {
-                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_554));
+                                        set_status__q_594 = use_move_hit__q_571;
+                                        set_status__st_595 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].status;
+                                        set_status__d_596 = s->active[_ix(set_status__q_594, 2)];
+                                        set_status__poison_597 = ((set_status__st_595 == 4) || (set_status__st_595 == 6));
+                                        set_status__blocked_598 = (set_status__poison_597 && (TYPES__rows[_ix(s->types[_ix(set_status__q_594, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_594, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_594, 2) * 2 + 1], 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_594, 2) * 6 + _ix(set_status__d_596, 6)] == 0) && (s->hp[_ix(set_status__q_594, 2) * 6 + _ix(set_status__d_596, 6)] > 0)) && (!set_status__blocked_598))) {
+                                            int32_t _w159 = _wx(set_status__q_594, 2);
+                                            int32_t _w160 = _wx(set_status__d_596, 6);
+                                            if (_w159 >= 0 && _w160 >= 0) {
+                                                s->status[_w159 * 6 + _w160] = ((int8_t)(set_status__st_595));
                                             }
-                                            if ((set_status__st_554 == 5)) {
-                                                rand__v_559 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_471)), 7));
-                                                log_draw__v_560 = rand__v_559;
-                                                int32_t _w133 = _wx(s->ndraws, 64);
-                                                if (_w133 >= 0) {
-                                                    s->draws[_w133] = log_draw__v_560;
+                                            if ((set_status__st_595 == 5)) {
+                                                rand__v_599 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_503)), 7));
+                                                log_draw__v_600 = rand__v_599;
+                                                int32_t _w161 = _wx(s->ndraws, 64);
+                                                if (_w161 >= 0) {
+                                                    s->draws[_w161] = log_draw__v_600;
                                                 }
-                                                int32_t _w134 = _wx(s->ndraws, 64);
-                                                if (_w134 >= 0) {
-                                                    s->draw_lo[_w134] = 1;
+                                                int32_t _w162 = _wx(s->ndraws, 64);
+                                                if (_w162 >= 0) {
+                                                    s->draw_lo[_w162] = 1;
                                                 }
-                                                int32_t _w135 = _wx(s->ndraws, 64);
-                                                if (_w135 >= 0) {
-                                                    s->draw_hi[_w135] = 8;
+                                                int32_t _w163 = _wx(s->ndraws, 64);
+                                                if (_w163 >= 0) {
+                                                    s->draw_hi[_w163] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_561 = rand__v_559;
-                                                int32_t _w136 = _wx(set_status__q_553, 2);
-                                                int32_t _w137 = _wx(set_status__d_555, 6);
-                                                if (_w136 >= 0 && _w137 >= 0) {
-                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_561));
+                                                rand__result_601 = rand__v_599;
+                                                int32_t _w164 = _wx(set_status__q_594, 2);
+                                                int32_t _w165 = _wx(set_status__d_596, 6);
+                                                if (_w164 >= 0 && _w165 >= 0) {
+                                                    s->sleep[_w164 * 6 + _w165] = ((int8_t)(rand__result_601));
                                                 }
                                             }
-                                            if ((set_status__st_554 == 3)) {
-                                                int32_t _w138 = _wx(set_status__q_553, 2);
-                                                if (_w138 >= 0) {
-                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_553, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_595 == 3)) {
+                                                int32_t _w166 = _wx(set_status__q_594, 2);
+                                                if (_w166 >= 0) {
+                                                    s->mod[_w166 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_594, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_554 == 1)) {
-                                                int32_t _w139 = _wx(set_status__q_553, 2);
-                                                if (_w139 >= 0) {
-                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_553, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_595 == 1)) {
+                                                int32_t _w167 = _wx(set_status__q_594, 2);
+                                                if (_w167 >= 0) {
+                                                    s->mod[_w167 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_594, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0))) {
-                                        use_move_hit__tgt_562 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].target == 1) ? use_move_hit__p_526 : use_move_hit__q_529);
-                                        apply_boosts__q_563 = use_move_hit__tgt_562;
-                                        apply_boosts__f_564 = use_move_hit__q_529;
-                                        apply_boosts__da_565 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_atk;
-                                        apply_boosts__dd_566 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_def;
-                                        apply_boosts__ds_567 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spc;
-                                        apply_boosts__dsp_568 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spe;
-                                        apply_boosts__dacc_569 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_accuracy;
-                                        apply_boosts__deva_570 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_evasion;
-                                        apply_boosts__deltas_571[0] = apply_boosts__da_565;
-                                        apply_boosts__deltas_571[1] = apply_boosts__dd_566;
-                                        apply_boosts__deltas_571[2] = apply_boosts__ds_567;
-                                        apply_boosts__deltas_571[3] = apply_boosts__dsp_568;
-                                        apply_boosts__deltas_571[4] = apply_boosts__dacc_569;
-                                        apply_boosts__deltas_571[5] = apply_boosts__deva_570;
-                                        apply_boosts__any_ok_572 = false;
-                                        for (int32_t apply_boosts__k_573 = 0, _end140 = 6; apply_boosts__k_573 < _end140; apply_boosts__k_573++) {
-                                            boost_stat__q_574 = apply_boosts__q_563;
-                                            boost_stat__k_575 = apply_boosts__k_573;
-                                            boost_stat__delta_576 = apply_boosts__deltas_571[apply_boosts__k_573];
-                                            boost_stat__a_577 = s->active[_ix(boost_stat__q_574, 2)];
-                                            boost_stat__b_578 = ((int32_t)(s->boosts[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__k_575, 6)]));
-                                            boost_stat__nb_579 = _imin(_imax(_wadd(boost_stat__b_578, boost_stat__delta_576), (-6)), 6);
-                                            boost_stat__ok_580 = false;
-                                            if (((((boost_stat__delta_576 != 0) && (s->hp[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__a_577, 6)] > 0)) && (!((boost_stat__delta_576 > 0) && (boost_stat__b_578 >= 6)))) && (!((boost_stat__delta_576 < 0) && (boost_stat__b_578 <= (-6)))))) {
-                                                if ((boost_stat__k_575 >= 4)) {
-                                                    int32_t _w141 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w142 = _wx(boost_stat__k_575, 6);
-                                                    if (_w141 >= 0 && _w142 >= 0) {
-                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_579));
+                                    if ((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0))) {
+                                        use_move_hit__tgt_602 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].target == 1) ? use_move_hit__p_568 : use_move_hit__q_571);
+                                        apply_boosts__q_603 = use_move_hit__tgt_602;
+                                        apply_boosts__f_604 = use_move_hit__q_571;
+                                        apply_boosts__da_605 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_atk;
+                                        apply_boosts__dd_606 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_def;
+                                        apply_boosts__ds_607 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spc;
+                                        apply_boosts__dsp_608 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spe;
+                                        apply_boosts__dacc_609 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_accuracy;
+                                        apply_boosts__deva_610 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_evasion;
+                                        apply_boosts__deltas_611[0] = apply_boosts__da_605;
+                                        apply_boosts__deltas_611[1] = apply_boosts__dd_606;
+                                        apply_boosts__deltas_611[2] = apply_boosts__ds_607;
+                                        apply_boosts__deltas_611[3] = apply_boosts__dsp_608;
+                                        apply_boosts__deltas_611[4] = apply_boosts__dacc_609;
+                                        apply_boosts__deltas_611[5] = apply_boosts__deva_610;
+                                        apply_boosts__any_ok_612 = false;
+                                        for (int32_t apply_boosts__k_613 = 0, _end168 = 6; apply_boosts__k_613 < _end168; apply_boosts__k_613++) {
+                                            boost_stat__q_614 = apply_boosts__q_603;
+                                            boost_stat__k_615 = apply_boosts__k_613;
+                                            boost_stat__delta_616 = apply_boosts__deltas_611[apply_boosts__k_613];
+                                            boost_stat__a_617 = s->active[_ix(boost_stat__q_614, 2)];
+                                            boost_stat__b_618 = ((int32_t)(s->boosts[_ix(boost_stat__q_614, 2) * 6 + _ix(boost_stat__k_615, 6)]));
+                                            boost_stat__nb_619 = _imin(_imax(_wadd(boost_stat__b_618, boost_stat__delta_616), (-6)), 6);
+                                            boost_stat__ok_620 = false;
+                                            if (((((boost_stat__delta_616 != 0) && (s->hp[_ix(boost_stat__q_614, 2) * 6 + _ix(boost_stat__a_617, 6)] > 0)) && (!((boost_stat__delta_616 > 0) && (boost_stat__b_618 >= 6)))) && (!((boost_stat__delta_616 < 0) && (boost_stat__b_618 <= (-6)))))) {
+                                                if ((boost_stat__k_615 >= 4)) {
+                                                    int32_t _w169 = _wx(boost_stat__q_614, 2);
+                                                    int32_t _w170 = _wx(boost_stat__k_615, 6);
+                                                    if (_w169 >= 0 && _w170 >= 0) {
+                                                        s->boosts[_w169 * 6 + _w170] = ((int8_t)(boost_stat__nb_619));
                                                     }
-                                                    boost_stat__ok_580 = true;
-                                                } else if ((((boost_stat__delta_576 > 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 999)) || ((boost_stat__delta_576 < 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 1)))) {
-                                                    int32_t _w143 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w144 = _wx(boost_stat__k_575, 6);
-                                                    if (_w143 >= 0 && _w144 >= 0) {
-                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_576 > 0) ? _wsub(boost_stat__nb_579, 1) : _wadd(boost_stat__nb_579, 1))));
+                                                    boost_stat__ok_620 = true;
+                                                } else if ((((boost_stat__delta_616 > 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 999)) || ((boost_stat__delta_616 < 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 1)))) {
+                                                    int32_t _w171 = _wx(boost_stat__q_614, 2);
+                                                    int32_t _w172 = _wx(boost_stat__k_615, 6);
+                                                    if (_w171 >= 0 && _w172 >= 0) {
+                                                        s->boosts[_w171 * 6 + _w172] = ((int8_t)(((boost_stat__delta_616 > 0) ? _wsub(boost_stat__nb_619, 1) : _wadd(boost_stat__nb_619, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w145 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w146 = _wx(boost_stat__k_575, 6);
-                                                    if (_w145 >= 0 && _w146 >= 0) {
-                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_579));
+                                                    int32_t _w173 = _wx(boost_stat__q_614, 2);
+                                                    int32_t _w174 = _wx(boost_stat__k_615, 6);
+                                                    if (_w173 >= 0 && _w174 >= 0) {
+                                                        s->boosts[_w173 * 6 + _w174] = ((int8_t)(boost_stat__nb_619));
                                                     }
-                                                    boost_stat__ok_580 = true;
-                                                    boost_stat__m_581 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_574, 2) * 24 + _ix(boost_stat__a_577, 6) * 4 + _ix(boost_stat__k_575, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_579, 6), 13)]), 100), 1);
-                                                    int32_t _w147 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w148 = _wx(boost_stat__k_575, 4);
-                                                    if (_w147 >= 0 && _w148 >= 0) {
-                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_576 > 0) ? _imin(boost_stat__m_581, 999) : boost_stat__m_581)));
+                                                    boost_stat__ok_620 = true;
+                                                    boost_stat__m_621 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_619, 6), 13)]), 100), 1);
+                                                    int32_t _w175 = _wx(boost_stat__q_614, 2);
+                                                    int32_t _w176 = _wx(boost_stat__k_615, 4);
+                                                    if (_w175 >= 0 && _w176 >= 0) {
+                                                        s->mod[_w175 * 4 + _w176] = ((int16_t)(((boost_stat__delta_616 > 0) ? _imin(boost_stat__m_621, 999) : boost_stat__m_621)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_582 = boost_stat__ok_580;
-                                            apply_boosts__ok_583 = boost_stat__result_582;
-                                            apply_boosts__any_ok_572 = (apply_boosts__any_ok_572 || apply_boosts__ok_583);
+                                            boost_stat__result_622 = boost_stat__ok_620;
+                                            apply_boosts__ok_623 = boost_stat__result_622;
+                                            apply_boosts__any_ok_612 = (apply_boosts__any_ok_612 || apply_boosts__ok_623);
                                         }
-                                        if (apply_boosts__any_ok_572) {
-                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 3)) {
-                                                int32_t _w149 = _wx(apply_boosts__f_564, 2);
-                                                if (_w149 >= 0) {
-                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_564, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_612) {
+                                            if ((s->status[_ix(apply_boosts__f_604, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_604, 2)], 6)] == 3)) {
+                                                int32_t _w177 = _wx(apply_boosts__f_604, 2);
+                                                if (_w177 >= 0) {
+                                                    s->mod[_w177 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_604, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 1)) {
-                                                int32_t _w150 = _wx(apply_boosts__f_564, 2);
-                                                if (_w150 >= 0) {
-                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_564, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_604, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_604, 2)], 6)] == 1)) {
+                                                int32_t _w178 = _wx(apply_boosts__f_604, 2);
+                                                if (_w178 >= 0) {
+                                                    s->mod[_w178 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_604, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_543 && ((use_move_hit__kind_540 == 10) || (use_move_hit__kind_540 == 11)))) {
-                                        heal_self__p_584 = use_move_hit__p_526;
-                                        heal_self__rest_585 = (use_move_hit__kind_540 == 10);
-                                        heal_self__a_586 = s->active[_ix(heal_self__p_584, 2)];
-                                        heal_self__h_587 = ((int32_t)(s->hp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
-                                        heal_self__mh_588 = ((int32_t)(s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
-                                        heal_self__fails_589 = ((heal_self__h_587 == heal_self__mh_588) || (((heal_self__h_587 == _wsub(heal_self__mh_588, 255)) || (heal_self__h_587 == _wsub(heal_self__mh_588, 511))) && (_pymod(heal_self__h_587, 256) != 0)));
-                                        if ((!heal_self__fails_589)) {
-                                            if (heal_self__rest_585) {
-                                                int32_t _w151 = _wx(heal_self__p_584, 2);
-                                                int32_t _w152 = _wx(heal_self__a_586, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_584 && ((use_move_hit__kind_581 == 10) || (use_move_hit__kind_581 == 11)))) {
+                                        heal_self__p_624 = use_move_hit__p_568;
+                                        heal_self__rest_625 = (use_move_hit__kind_581 == 10);
+                                        heal_self__a_626 = s->active[_ix(heal_self__p_624, 2)];
+                                        heal_self__h_627 = ((int32_t)(s->hp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)]));
+                                        heal_self__mh_628 = ((int32_t)(s->maxhp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)]));
+                                        heal_self__fails_629 = ((heal_self__h_627 == heal_self__mh_628) || (((heal_self__h_627 == _wsub(heal_self__mh_628, 255)) || (heal_self__h_627 == _wsub(heal_self__mh_628, 511))) && (_pymod(heal_self__h_627, 256) != 0)));
+                                        if ((!heal_self__fails_629)) {
+                                            if (heal_self__rest_625) {
+                                                int32_t _w179 = _wx(heal_self__p_624, 2);
+                                                int32_t _w180 = _wx(heal_self__a_626, 6);
+                                                if (_w179 >= 0 && _w180 >= 0) {
+                                                    s->status[_w179 * 6 + _w180] = ((int8_t)(5));
                                                 }
-                                                rand__v_590 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_471)), 7));
-                                                log_draw__v_591 = rand__v_590;
-                                                int32_t _w153 = _wx(s->ndraws, 64);
-                                                if (_w153 >= 0) {
-                                                    s->draws[_w153] = log_draw__v_591;
+                                                rand__v_630 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_503)), 7));
+                                                log_draw__v_631 = rand__v_630;
+                                                int32_t _w181 = _wx(s->ndraws, 64);
+                                                if (_w181 >= 0) {
+                                                    s->draws[_w181] = log_draw__v_631;
                                                 }
-                                                int32_t _w154 = _wx(s->ndraws, 64);
-                                                if (_w154 >= 0) {
-                                                    s->draw_lo[_w154] = 1;
+                                                int32_t _w182 = _wx(s->ndraws, 64);
+                                                if (_w182 >= 0) {
+                                                    s->draw_lo[_w182] = 1;
                                                 }
-                                                int32_t _w155 = _wx(s->ndraws, 64);
-                                                if (_w155 >= 0) {
-                                                    s->draw_hi[_w155] = 8;
+                                                int32_t _w183 = _wx(s->ndraws, 64);
+                                                if (_w183 >= 0) {
+                                                    s->draw_hi[_w183] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_592 = rand__v_590;
-                                                heal_self__v_593 = rand__result_592;
-                                                int32_t _w156 = _wx(heal_self__p_584, 2);
-                                                int32_t _w157 = _wx(heal_self__a_586, 6);
-                                                if (_w156 >= 0 && _w157 >= 0) {
-                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
+                                                rand__result_632 = rand__v_630;
+                                                heal_self__v_633 = rand__result_632;
+                                                int32_t _w184 = _wx(heal_self__p_624, 2);
+                                                int32_t _w185 = _wx(heal_self__a_626, 6);
+                                                if (_w184 >= 0 && _w185 >= 0) {
+                                                    s->sleep[_w184 * 6 + _w185] = ((int8_t)(2));
                                                 }
-                                                int32_t _w158 = _wx(heal_self__p_584, 2);
-                                                int32_t _w159 = _wx(heal_self__a_586, 6);
-                                                if (_w158 >= 0 && _w159 >= 0) {
-                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)];
+                                                int32_t _w186 = _wx(heal_self__p_624, 2);
+                                                int32_t _w187 = _wx(heal_self__a_626, 6);
+                                                if (_w186 >= 0 && _w187 >= 0) {
+                                                    s->hp[_w186 * 6 + _w187] = s->maxhp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)];
                                                 }
                                             } else {
-                                                int32_t _w160 = _wx(heal_self__p_584, 2);
-                                                int32_t _w161 = _wx(heal_self__a_586, 6);
-                                                if (_w160 >= 0 && _w161 >= 0) {
-                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_587, _floordiv(heal_self__mh_588, 2)), heal_self__mh_588)));
+                                                int32_t _w188 = _wx(heal_self__p_624, 2);
+                                                int32_t _w189 = _wx(heal_self__a_626, 6);
+                                                if (_w188 >= 0 && _w189 >= 0) {
+                                                    s->hp[_w188 * 6 + _w189] = ((int16_t)(_imin(_wadd(heal_self__h_627, _floordiv(heal_self__mh_628, 2)), heal_self__mh_628)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 15))) {
-                                        int32_t _w162 = _wx(use_move_hit__p_526, 2);
-                                        if (_w162 >= 0) {
-                                            s->reflect[_w162] = true;
+                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 15))) {
+                                        int32_t _w190 = _wx(use_move_hit__p_568, 2);
+                                        if (_w190 >= 0) {
+                                            s->reflect[_w190] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 16))) {
-                                        int32_t _w163 = _wx(use_move_hit__p_526, 2);
-                                        if (_w163 >= 0) {
-                                            s->light_screen[_w163] = true;
+                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 16))) {
+                                        int32_t _w191 = _wx(use_move_hit__p_568, 2);
+                                        if (_w191 >= 0) {
+                                            s->light_screen[_w191] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].volatile_ == 1))) {
-                                        confuse__q_594 = use_move_hit__q_529;
-                                        if (((s->confused[_ix(confuse__q_594, 2)] == 0) && (s->hp[_ix(confuse__q_594, 2) * 6 + _ix(s->active[_ix(confuse__q_594, 2)], 6)] > 0))) {
-                                            rand__v_595 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_471)), 4));
-                                            log_draw__v_596 = rand__v_595;
-                                            int32_t _w164 = _wx(s->ndraws, 64);
-                                            if (_w164 >= 0) {
-                                                s->draws[_w164] = log_draw__v_596;
+                                    if (((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].volatile_ == 1))) {
+                                        confuse__q_634 = use_move_hit__q_571;
+                                        if (((s->confused[_ix(confuse__q_634, 2)] == 0) && (s->hp[_ix(confuse__q_634, 2) * 6 + _ix(s->active[_ix(confuse__q_634, 2)], 6)] > 0))) {
+                                            rand__v_635 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_503)), 4));
+                                            log_draw__v_636 = rand__v_635;
+                                            int32_t _w192 = _wx(s->ndraws, 64);
+                                            if (_w192 >= 0) {
+                                                s->draws[_w192] = log_draw__v_636;
                                             }
-                                            int32_t _w165 = _wx(s->ndraws, 64);
-                                            if (_w165 >= 0) {
-                                                s->draw_lo[_w165] = 2;
+                                            int32_t _w193 = _wx(s->ndraws, 64);
+                                            if (_w193 >= 0) {
+                                                s->draw_lo[_w193] = 2;
                                             }
-                                            int32_t _w166 = _wx(s->ndraws, 64);
-                                            if (_w166 >= 0) {
-                                                s->draw_hi[_w166] = 6;
+                                            int32_t _w194 = _wx(s->ndraws, 64);
+                                            if (_w194 >= 0) {
+                                                s->draw_hi[_w194] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_597 = rand__v_595;
-                                            int32_t _w167 = _wx(confuse__q_594, 2);
-                                            if (_w167 >= 0) {
-                                                s->confused[_w167] = ((int8_t)(rand__result_597));
+                                            rand__result_637 = rand__v_635;
+                                            int32_t _w195 = _wx(confuse__q_634, 2);
+                                            if (_w195 >= 0) {
+                                                s->confused[_w195] = ((int8_t)(rand__result_637));
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 13))) {
-                                        make_substitute__p_598 = use_move_hit__p_526;
-                                        make_substitute__a_599 = s->active[_ix(make_substitute__p_598, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_598, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)]))))) {
-                                            int32_t _w168 = _wx(make_substitute__p_598, 2);
-                                            if (_w168 >= 0) {
-                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4))), 1)));
+                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 13))) {
+                                        make_substitute__p_638 = use_move_hit__p_568;
+                                        make_substitute__a_639 = s->active[_ix(make_substitute__p_638, 2)];
+                                        if (((s->sub_hp[_ix(make_substitute__p_638, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)]))))) {
+                                            int32_t _w196 = _wx(make_substitute__p_638, 2);
+                                            if (_w196 >= 0) {
+                                                s->sub_hp[_w196] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4))), 1)));
                                             }
-                                            if ((s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)] > 3)) {
-                                                int32_t _w169 = _wx(make_substitute__p_598, 2);
-                                                int32_t _w170 = _wx(make_substitute__a_599, 6);
-                                                if (_w169 >= 0 && _w170 >= 0) {
-                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4)))))), ((int16_t)(0)))));
+                                            if ((s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)] > 3)) {
+                                                int32_t _w197 = _wx(make_substitute__p_638, 2);
+                                                int32_t _w198 = _wx(make_substitute__a_639, 6);
+                                                if (_w197 >= 0 && _w198 >= 0) {
+                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((((!use_move_hit__hit_543) && (!use_move_hit__blocked_552)) && MOVES__rows[_ix(use_move_hit__mv_528, 165)].crash)) {
-                                        self_damage__p_600 = use_move_hit__p_526;
-                                        self_damage__q_601 = _wsub(1, self_damage__p_600);
-                                        self_damage__a_602 = s->active[_ix(self_damage__p_600, 2)];
+                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 18))) {
+                                        transform__p_640 = use_move_hit__p_568;
+                                        transform__q_641 = _wsub(1, transform__p_640);
+                                        transform__a_642 = s->active[_ix(transform__p_640, 2)];
+                                        transform__d_643 = s->active[_ix(transform__q_641, 2)];
+                                        if ((!s->transformed[_ix(transform__p_640, 2)])) {
+                                            for (int32_t transform__k_644 = 0, _end199 = 4; transform__k_644 < _end199; transform__k_644++) {
+                                                int32_t _w200 = _wx(transform__p_640, 2);
+                                                if (_w200 >= 0) {
+                                                    s->base_moves[_w200 * 4 + transform__k_644] = s->moves[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
+                                                }
+                                                int32_t _w201 = _wx(transform__p_640, 2);
+                                                if (_w201 >= 0) {
+                                                    s->base_pp[_w201 * 4 + transform__k_644] = s->pp[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
+                                                }
+                                            }
+                                            if ((s->mimic_slot[_ix(transform__p_640, 2)] >= 0)) {
+                                                int32_t _w202 = _wx(transform__p_640, 2);
+                                                int32_t _w203 = _wx(s->mimic_slot[_ix(transform__p_640, 2)], 4);
+                                                if (_w202 >= 0 && _w203 >= 0) {
+                                                    s->base_moves[_w202 * 4 + _w203] = s->mimic_orig[_ix(transform__p_640, 2)];
+                                                }
+                                            }
+                                        }
+                                        int32_t _w204 = _wx(transform__p_640, 2);
+                                        if (_w204 >= 0) {
+                                            s->mimic_slot[_w204] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w205 = _wx(transform__p_640, 2);
+                                        if (_w205 >= 0) {
+                                            s->transformed[_w205] = true;
+                                        }
+                                        int32_t _w206 = _wx(transform__p_640, 2);
+                                        if (_w206 >= 0) {
+                                            s->form[_w206] = s->form[_ix(transform__q_641, 2)];
+                                        }
+                                        int32_t _w207 = _wx(transform__p_640, 2);
+                                        if (_w207 >= 0) {
+                                            s->types[_w207 * 2 + 0] = s->types[_ix(transform__q_641, 2) * 2];
+                                        }
+                                        int32_t _w208 = _wx(transform__p_640, 2);
+                                        if (_w208 >= 0) {
+                                            s->types[_w208 * 2 + 1] = s->types[_ix(transform__q_641, 2) * 2 + 1];
+                                        }
+                                        transform__r_645 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_640, 2)])), 6), transform__a_642);
+                                        int32_t _w209 = _wx(transform__p_640, 2);
+                                        int32_t _w210 = _wx(transform__a_642, 6);
+                                        if (_w209 >= 0 && _w210 >= 0) {
+                                            s->speed[_w209 * 6 + _w210] = ({ int16_t _let211 = SPECIES__rows[_ix(s->form[_ix(transform__q_641, 2)], 151)].spe; int16_t stat_of__base_646 = _let211; ({ int16_t _let212 = TEAMS__rows[_ix(transform__r_645, 1200)].iv_spe; int16_t stat_of__iv_647 = _let212; ({ int16_t _let213 = TEAMS__rows[_ix(transform__r_645, 1200)].ev_spe; int16_t stat_of__ev_648 = _let213; ({ int16_t _let214 = s->level[_ix(transform__p_640, 2) * 6 + _ix(transform__a_642, 6)]; int16_t stat_of__lvl_649 = _let214; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_646))), stat_of__iv_647), ((int16_t)(_floordiv(stat_of__ev_648, 4)))), ((int32_t)(stat_of__lvl_649))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_650 = 0, _end215 = 4; transform__k_650 < _end215; transform__k_650++) {
+                                            int32_t _w216 = _wx(transform__p_640, 2);
+                                            if (_w216 >= 0) {
+                                                s->stored[_w216 * 4 + transform__k_650] = s->stored[_ix(transform__q_641, 2) * 4 + transform__k_650];
+                                            }
+                                            int32_t _w217 = _wx(transform__p_640, 2);
+                                            if (_w217 >= 0) {
+                                                s->mod[_w217 * 4 + transform__k_650] = s->mod[_ix(transform__q_641, 2) * 4 + transform__k_650];
+                                            }
+                                            transform__mv_651 = s->moves[_ix(transform__q_641, 2) * 24 + _ix(transform__d_643, 6) * 4 + transform__k_650];
+                                            int32_t _w218 = _wx(transform__p_640, 2);
+                                            int32_t _w219 = _wx(transform__a_642, 6);
+                                            if (_w218 >= 0 && _w219 >= 0) {
+                                                s->moves[_w218 * 24 + _w219 * 4 + transform__k_650] = transform__mv_651;
+                                            }
+                                            int32_t _w220 = _wx(transform__p_640, 2);
+                                            int32_t _w221 = _wx(transform__a_642, 6);
+                                            if (_w220 >= 0 && _w221 >= 0) {
+                                                s->pp[_w220 * 24 + _w221 * 4 + transform__k_650] = ((int8_t)(((transform__mv_651 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_651, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_652 = 0, _end222 = 6; transform__k_652 < _end222; transform__k_652++) {
+                                            int32_t _w223 = _wx(transform__p_640, 2);
+                                            if (_w223 >= 0) {
+                                                s->boosts[_w223 * 6 + transform__k_652] = s->boosts[_ix(transform__q_641, 2) * 6 + transform__k_652];
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_584) && (!use_move_hit__blocked_593)) && MOVES__rows[_ix(use_move_hit__mv_570, 165)].crash)) {
+                                        self_damage__p_653 = use_move_hit__p_568;
+                                        self_damage__q_654 = _wsub(1, self_damage__p_653);
+                                        self_damage__a_655 = s->active[_ix(self_damage__p_653, 2)];
                                         s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_600, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_601, 2)] > 0)) {
-                                                int32_t _w171 = _wx(self_damage__q_601, 2);
-                                                if (_w171 >= 0) {
-                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_601, 2)])), 1), 0)));
+                                        if ((s->sub_hp[_ix(self_damage__p_653, 2)] > 0)) {
+                                            if ((s->sub_hp[_ix(self_damage__q_654, 2)] > 0)) {
+                                                int32_t _w224 = _wx(self_damage__q_654, 2);
+                                                if (_w224 >= 0) {
+                                                    s->sub_hp[_w224] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_654, 2)])), 1), 0)));
                                                 }
                                             }
                                         } else {
-                                            int32_t _w172 = _wx(self_damage__p_600, 2);
-                                            int32_t _w173 = _wx(self_damage__a_602, 6);
-                                            if (_w172 >= 0 && _w173 >= 0) {
-                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_600, 2) * 6 + _ix(self_damage__a_602, 6)])), 1), 0)));
+                                            int32_t _w225 = _wx(self_damage__p_653, 2);
+                                            int32_t _w226 = _wx(self_damage__a_655, 6);
+                                            if (_w225 >= 0 && _w226 >= 0) {
+                                                s->hp[_w225 * 6 + _w226] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_653, 2) * 6 + _ix(self_damage__a_655, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__nhits_603 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min));
-                                    use_move_hit__pick_604 = 0;
-                                    use_move_hit__ns_606 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_605 = _lo174, _end175 = 4; use_move_hit__k_605 < _end175; use_move_hit__k_605++) _r176 += ((s->moves[_ix(use_move_hit__q_529, 2) * 24 + _ix(use_move_hit__d_531, 6) * 4 + use_move_hit__k_605] >= 0)) ? 1 : 0; _r176; }));
-                                    if ((use_move_hit__hit_543 && ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min) || (use_move_hit__kind_540 == 21)))) {
-                                        rand__hi_607 = use_move_hit__ns_606;
-                                        rand__v_608 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_471)), _wsub(rand__hi_607, 0)));
-                                        log_draw__v_609 = rand__v_608;
-                                        log_draw__hi_610 = rand__hi_607;
-                                        int32_t _w178 = _wx(s->ndraws, 64);
-                                        if (_w178 >= 0) {
-                                            s->draws[_w178] = log_draw__v_609;
+                                    use_move_hit__nhits_656 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min));
+                                    use_move_hit__pick_657 = 0;
+                                    use_move_hit__ns_659 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min) ? 8 : ({ int32_t _lo227 = 0; int32_t _r229 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_658 = _lo227, _end228 = 4; use_move_hit__k_658 < _end228; use_move_hit__k_658++) _r229 += ((s->moves[_ix(use_move_hit__q_571, 2) * 24 + _ix(use_move_hit__d_573, 6) * 4 + use_move_hit__k_658] >= 0)) ? 1 : 0; _r229; }));
+                                    if ((use_move_hit__hit_584 && ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min) || (use_move_hit__kind_581 == 21)))) {
+                                        rand__hi_660 = use_move_hit__ns_659;
+                                        rand__v_661 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_503)), _wsub(rand__hi_660, 0)));
+                                        log_draw__v_662 = rand__v_661;
+                                        log_draw__hi_663 = rand__hi_660;
+                                        int32_t _w231 = _wx(s->ndraws, 64);
+                                        if (_w231 >= 0) {
+                                            s->draws[_w231] = log_draw__v_662;
                                         }
-                                        int32_t _w179 = _wx(s->ndraws, 64);
-                                        if (_w179 >= 0) {
-                                            s->draw_lo[_w179] = 0;
+                                        int32_t _w232 = _wx(s->ndraws, 64);
+                                        if (_w232 >= 0) {
+                                            s->draw_lo[_w232] = 0;
                                         }
-                                        int32_t _w180 = _wx(s->ndraws, 64);
-                                        if (_w180 >= 0) {
-                                            s->draw_hi[_w180] = log_draw__hi_610;
+                                        int32_t _w233 = _wx(s->ndraws, 64);
+                                        if (_w233 >= 0) {
+                                            s->draw_hi[_w233] = log_draw__hi_663;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_611 = rand__v_608;
-                                        use_move_hit__pick_604 = rand__result_611;
-                                        use_move_hit__nhits_603 = HITS[_ix(use_move_hit__pick_604, 8)];
+                                        rand__result_664 = rand__v_661;
+                                        use_move_hit__pick_657 = rand__result_664;
+                                        use_move_hit__nhits_656 = HITS[_ix(use_move_hit__pick_657, 8)];
                                     }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 21))) {
-                                        mimic__p_612 = use_move_hit__p_526;
-                                        mimic__k_613 = use_move_hit__pick_604;
-                                        mimic__q_614 = _wsub(1, mimic__p_612);
-                                        mimic__a_615 = s->active[_ix(mimic__p_612, 2)];
-                                        mimic__d_616 = s->active[_ix(mimic__q_614, 2)];
-                                        mimic__sl_617 = ((int32_t)(s->last_slot[_ix(mimic__p_612, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_612, 2)] < 0)) {
-                                            int32_t _w181 = _wx(mimic__p_612, 2);
-                                            if (_w181 >= 0) {
-                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_617));
+                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 21))) {
+                                        mimic__p_665 = use_move_hit__p_568;
+                                        mimic__k_666 = use_move_hit__pick_657;
+                                        mimic__q_667 = _wsub(1, mimic__p_665);
+                                        mimic__a_668 = s->active[_ix(mimic__p_665, 2)];
+                                        mimic__d_669 = s->active[_ix(mimic__q_667, 2)];
+                                        mimic__sl_670 = ((int32_t)(s->last_slot[_ix(mimic__p_665, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_665, 2)] < 0)) {
+                                            int32_t _w234 = _wx(mimic__p_665, 2);
+                                            if (_w234 >= 0) {
+                                                s->mimic_slot[_w234] = ((int8_t)(mimic__sl_670));
                                             }
-                                            int32_t _w182 = _wx(mimic__p_612, 2);
-                                            if (_w182 >= 0) {
-                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_612, 2) * 24 + _ix(mimic__a_615, 6) * 4 + _ix(mimic__sl_617, 4)];
+                                            int32_t _w235 = _wx(mimic__p_665, 2);
+                                            if (_w235 >= 0) {
+                                                s->mimic_orig[_w235] = s->moves[_ix(mimic__p_665, 2) * 24 + _ix(mimic__a_668, 6) * 4 + _ix(mimic__sl_670, 4)];
                                             }
                                         }
-                                        int32_t _w183 = _wx(mimic__p_612, 2);
-                                        int32_t _w184 = _wx(mimic__a_615, 6);
-                                        int32_t _w185 = _wx(mimic__sl_617, 4);
-                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
-                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_614, 2) * 24 + _ix(mimic__d_616, 6) * 4 + _ix(mimic__k_613, 4)];
+                                        int32_t _w236 = _wx(mimic__p_665, 2);
+                                        int32_t _w237 = _wx(mimic__a_668, 6);
+                                        int32_t _w238 = _wx(mimic__sl_670, 4);
+                                        if (_w236 >= 0 && _w237 >= 0 && _w238 >= 0) {
+                                            s->moves[_w236 * 24 + _w237 * 4 + _w238] = s->moves[_ix(mimic__q_667, 2) * 24 + _ix(mimic__d_669, 6) * 4 + _ix(mimic__k_666, 4)];
                                         }
                                     }
-                                    if ((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power > 0))) {
-                                        move_damage__p_618 = use_move_hit__p_526;
-                                        move_damage__mv_619 = use_move_hit__mv_528;
-                                        move_damage__q_620 = _wsub(1, move_damage__p_618);
-                                        move_damage__kind_621 = MOVES__rows[_ix(move_damage__mv_619, 165)].kind;
-                                        move_damage__dmg_622 = 0;
-                                        if ((move_damage__kind_621 == 5)) {
-                                            move_damage__dmg_622 = ((int32_t)(s->level[_ix(move_damage__p_618, 2) * 6 + _ix(s->active[_ix(move_damage__p_618, 2)], 6)]));
-                                        } else if ((move_damage__kind_621 == 6)) {
-                                            move_damage__dmg_622 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_619, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_621 == 7)) {
-                                            move_damage__dmg_622 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_620, 2) * 6 + _ix(s->active[_ix(move_damage__q_620, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_621 == 12)) {
-                                            move_damage__u_623 = ((int32_t)(s->used_move[_ix(move_damage__q_620, 2)]));
-                                            move_damage__ok_624 = (((move_damage__u_623 >= 0) && (s->shown_move[_ix(move_damage__q_620, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_624 = ((move_damage__ok_624 && ((MOVES__rows[_ix(move_damage__u_623, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_623, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_623, 165)].power > 0));
-                                            move_damage__dmg_622 = (move_damage__ok_624 ? _wmul(2, s->last_damage) : 0);
+                                    if ((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power > 0))) {
+                                        move_damage__p_671 = use_move_hit__p_568;
+                                        move_damage__mv_672 = use_move_hit__mv_570;
+                                        move_damage__q_673 = _wsub(1, move_damage__p_671);
+                                        move_damage__kind_674 = MOVES__rows[_ix(move_damage__mv_672, 165)].kind;
+                                        move_damage__dmg_675 = 0;
+                                        if ((move_damage__kind_674 == 5)) {
+                                            move_damage__dmg_675 = ((int32_t)(s->level[_ix(move_damage__p_671, 2) * 6 + _ix(s->active[_ix(move_damage__p_671, 2)], 6)]));
+                                        } else if ((move_damage__kind_674 == 6)) {
+                                            move_damage__dmg_675 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_672, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_674 == 7)) {
+                                            move_damage__dmg_675 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_673, 2) * 6 + _ix(s->active[_ix(move_damage__q_673, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_674 == 12)) {
+                                            move_damage__u_676 = ((int32_t)(s->used_move[_ix(move_damage__q_673, 2)]));
+                                            move_damage__ok_677 = (((move_damage__u_676 >= 0) && (s->shown_move[_ix(move_damage__q_673, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_677 = ((move_damage__ok_677 && ((MOVES__rows[_ix(move_damage__u_676, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_676, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_676, 165)].power > 0));
+                                            move_damage__dmg_675 = (move_damage__ok_677 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_625 = move_damage__p_618;
-                                            damage_of__mv_626 = move_damage__mv_619;
-                                            damage_of__q_627 = _wsub(1, damage_of__p_625);
-                                            damage_of__a_628 = s->active[_ix(damage_of__p_625, 2)];
-                                            damage_of__d_629 = s->active[_ix(damage_of__q_627, 2)];
-                                            damage_of__sa_630 = s->species[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)];
-                                            damage_of__sd_631 = s->species[_ix(damage_of__q_627, 2) * 6 + _ix(damage_of__d_629, 6)];
-                                            damage_of__c_632 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_630, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_632 = ((MOVES__rows[_ix(damage_of__mv_626, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_632, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_632, 4))), ((int16_t)(255))))));
-                                            chance__num_633 = damage_of__c_632;
-                                            chance__v_634 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_471)), 256);
-                                            log_draw__v_635 = chance__v_634;
-                                            int32_t _w186 = _wx(s->ndraws, 64);
-                                            if (_w186 >= 0) {
-                                                s->draws[_w186] = log_draw__v_635;
+                                            damage_of__p_678 = move_damage__p_671;
+                                            damage_of__mv_679 = move_damage__mv_672;
+                                            damage_of__q_680 = _wsub(1, damage_of__p_678);
+                                            damage_of__a_681 = s->active[_ix(damage_of__p_678, 2)];
+                                            damage_of__d_682 = s->active[_ix(damage_of__q_680, 2)];
+                                            damage_of__sa_683 = s->species[_ix(damage_of__p_678, 2) * 6 + _ix(damage_of__a_681, 6)];
+                                            damage_of__c_684 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_683, 151)].spe, 2))), 2))), ((int16_t)(255)))));
+                                            damage_of__c_684 = ((MOVES__rows[_ix(damage_of__mv_679, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_684, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_684, 4))), ((int16_t)(255))))));
+                                            chance__num_685 = damage_of__c_684;
+                                            chance__v_686 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_503)), 256);
+                                            log_draw__v_687 = chance__v_686;
+                                            int32_t _w239 = _wx(s->ndraws, 64);
+                                            if (_w239 >= 0) {
+                                                s->draws[_w239] = log_draw__v_687;
                                             }
-                                            int32_t _w187 = _wx(s->ndraws, 64);
-                                            if (_w187 >= 0) {
-                                                s->draw_lo[_w187] = 0;
+                                            int32_t _w240 = _wx(s->ndraws, 64);
+                                            if (_w240 >= 0) {
+                                                s->draw_lo[_w240] = 0;
                                             }
-                                            int32_t _w188 = _wx(s->ndraws, 64);
-                                            if (_w188 >= 0) {
-                                                s->draw_hi[_w188] = 256;
+                                            int32_t _w241 = _wx(s->ndraws, 64);
+                                            if (_w241 >= 0) {
+                                                s->draw_hi[_w241] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_636 = (chance__v_634 < chance__num_633);
-                                            damage_of__crit_637 = chance__result_636;
-                                            damage_of__special_638 = (MOVES__rows[_ix(damage_of__mv_626, 165)].category == 1);
-                                            damage_of__si_639 = (damage_of__special_638 ? 2 : 0);
-                                            damage_of__di_640 = (damage_of__special_638 ? 2 : 1);
-                                            damage_of__at_641 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__p_625, 2) * 24 + _ix(damage_of__a_628, 6) * 4 + _ix(damage_of__si_639, 4)] : s->mod[_ix(damage_of__p_625, 2) * 4 + _ix(damage_of__si_639, 4)])));
-                                            damage_of__df_642 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__q_627, 2) * 24 + _ix(damage_of__d_629, 6) * 4 + _ix(damage_of__di_640, 4)] : s->mod[_ix(damage_of__q_627, 2) * 4 + _ix(damage_of__di_640, 4)])));
-                                            if (((!damage_of__crit_637) && ((damage_of__special_638 && s->light_screen[_ix(damage_of__q_627, 2)]) || ((!damage_of__special_638) && s->reflect[_ix(damage_of__q_627, 2)])))) {
-                                                damage_of__df_642 = _wmul(damage_of__df_642, 2);
+                                            chance__result_688 = (chance__v_686 < chance__num_685);
+                                            damage_of__crit_689 = chance__result_688;
+                                            damage_of__special_690 = (MOVES__rows[_ix(damage_of__mv_679, 165)].category == 1);
+                                            damage_of__si_691 = (damage_of__special_690 ? 2 : 0);
+                                            damage_of__di_692 = (damage_of__special_690 ? 2 : 1);
+                                            damage_of__at_693 = ((int32_t)((damage_of__crit_689 ? s->stats[_ix(damage_of__p_678, 2) * 24 + _ix(damage_of__a_681, 6) * 4 + _ix(damage_of__si_691, 4)] : s->mod[_ix(damage_of__p_678, 2) * 4 + _ix(damage_of__si_691, 4)])));
+                                            damage_of__df_694 = ((int32_t)((damage_of__crit_689 ? s->stats[_ix(damage_of__q_680, 2) * 24 + _ix(damage_of__d_682, 6) * 4 + _ix(damage_of__di_692, 4)] : s->mod[_ix(damage_of__q_680, 2) * 4 + _ix(damage_of__di_692, 4)])));
+                                            if (((!damage_of__crit_689) && ((damage_of__special_690 && s->light_screen[_ix(damage_of__q_680, 2)]) || ((!damage_of__special_690) && s->reflect[_ix(damage_of__q_680, 2)])))) {
+                                                damage_of__df_694 = _wmul(damage_of__df_694, 2);
                                             }
-                                            damage_of__lvl_643 = _wmul(((int32_t)(s->level[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)])), (damage_of__crit_637 ? 2 : 1));
-                                            if (((damage_of__at_641 >= 256) || (damage_of__df_642 >= 256))) {
-                                                damage_of__at_641 = _imax(_pymod(_floordiv(damage_of__at_641, 4), 256), 1);
-                                                damage_of__df_642 = _imax(_pymod(_floordiv(damage_of__df_642, 4), 256), 1);
+                                            damage_of__lvl_695 = _wmul(((int32_t)(s->level[_ix(damage_of__p_678, 2) * 6 + _ix(damage_of__a_681, 6)])), (damage_of__crit_689 ? 2 : 1));
+                                            if (((damage_of__at_693 >= 256) || (damage_of__df_694 >= 256))) {
+                                                damage_of__at_693 = _imax(_pymod(_floordiv(damage_of__at_693, 4), 256), 1);
+                                                damage_of__df_694 = _imax(_pymod(_floordiv(damage_of__df_694, 4), 256), 1);
                                             }
-                                            if ((MOVES__rows[_ix(damage_of__mv_626, 165)].self_destruct && (!damage_of__special_638))) {
-                                                damage_of__df_642 = _imax(_floordiv(damage_of__df_642, 2), 1);
+                                            if ((MOVES__rows[_ix(damage_of__mv_679, 165)].self_destruct && (!damage_of__special_690))) {
+                                                damage_of__df_694 = _imax(_floordiv(damage_of__df_694, 2), 1);
                                             }
-                                            damage_of__dmg_644 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_643, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_626, 165)].power))), damage_of__at_641), damage_of__df_642);
-                                            damage_of__dmg_644 = _wadd(_imin(_floordiv(damage_of__dmg_644, 50), 997), 2);
-                                            damage_of__mt_645 = MOVES__rows[_ix(damage_of__mv_626, 165)].type;
-                                            if (((damage_of__mt_645 == SPECIES__rows[_ix(damage_of__sa_630, 151)].type1) || (damage_of__mt_645 == SPECIES__rows[_ix(damage_of__sa_630, 151)].type2))) {
-                                                damage_of__dmg_644 = _wadd(damage_of__dmg_644, _floordiv(damage_of__dmg_644, 2));
+                                            damage_of__dmg_696 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_695, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_679, 165)].power))), damage_of__at_693), damage_of__df_694);
+                                            damage_of__dmg_696 = _wadd(_imin(_floordiv(damage_of__dmg_696, 50), 997), 2);
+                                            damage_of__mt_697 = MOVES__rows[_ix(damage_of__mv_679, 165)].type;
+                                            if (({ int32_t _let242 = damage_of__p_678; int32_t has_type__p_698 = _let242; ({ int16_t _let243 = damage_of__mt_697; int16_t has_type__t_699 = _let243; ((has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2]) || (has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_696 = _wadd(damage_of__dmg_696, _floordiv(damage_of__dmg_696, 2));
                                             }
-                                            damage_of__e1_649 = ({ int16_t _let189 = damage_of__mt_645; int16_t effectiveness__mt_646 = _let189; ({ int16_t _let190 = SPECIES__rows[_ix(damage_of__sd_631, 151)].type1; int16_t effectiveness__dt_647 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__rows[_ix(effectiveness__mt_646, 15)].bug; _let191[1] = TC__rows[_ix(effectiveness__mt_646, 15)].fire; _let191[2] = TC__rows[_ix(effectiveness__mt_646, 15)].ghost; _let191[3] = TC__rows[_ix(effectiveness__mt_646, 15)].ice; _let191[4] = TC__rows[_ix(effectiveness__mt_646, 15)].poison; _let191[5] = TC__rows[_ix(effectiveness__mt_646, 15)].psychic; _let191[6] = TC__rows[_ix(effectiveness__mt_646, 15)].electric; _let191[7] = TC__rows[_ix(effectiveness__mt_646, 15)].grass; _let191[8] = TC__rows[_ix(effectiveness__mt_646, 15)].dragon; _let191[9] = TC__rows[_ix(effectiveness__mt_646, 15)].fighting; _let191[10] = TC__rows[_ix(effectiveness__mt_646, 15)].flying; _let191[11] = TC__rows[_ix(effectiveness__mt_646, 15)].ground; _let191[12] = TC__rows[_ix(effectiveness__mt_646, 15)].normal; _let191[13] = TC__rows[_ix(effectiveness__mt_646, 15)].rock; _let191[14] = TC__rows[_ix(effectiveness__mt_646, 15)].water; int16_t effectiveness__row_648[15]; memcpy(effectiveness__row_648, _let191, sizeof effectiveness__row_648); (((effectiveness__dt_647 < 0) || (effectiveness__mt_646 == 15)) ? ((int16_t)(10)) : effectiveness__row_648[_ix(effectiveness__dt_647, 15)]); }); }); });
-                                            if ((damage_of__e1_649 > 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
+                                            damage_of__e1_703 = ({ int16_t _let244 = damage_of__mt_697; int16_t effectiveness__mt_700 = _let244; ({ int8_t _let245 = s->types[_ix(damage_of__q_680, 2) * 2]; int8_t effectiveness__dt_701 = _let245; ({ int16_t _let246[15]; _let246[0] = TC__rows[_ix(effectiveness__mt_700, 15)].bug; _let246[1] = TC__rows[_ix(effectiveness__mt_700, 15)].fire; _let246[2] = TC__rows[_ix(effectiveness__mt_700, 15)].ghost; _let246[3] = TC__rows[_ix(effectiveness__mt_700, 15)].ice; _let246[4] = TC__rows[_ix(effectiveness__mt_700, 15)].poison; _let246[5] = TC__rows[_ix(effectiveness__mt_700, 15)].psychic; _let246[6] = TC__rows[_ix(effectiveness__mt_700, 15)].electric; _let246[7] = TC__rows[_ix(effectiveness__mt_700, 15)].grass; _let246[8] = TC__rows[_ix(effectiveness__mt_700, 15)].dragon; _let246[9] = TC__rows[_ix(effectiveness__mt_700, 15)].fighting; _let246[10] = TC__rows[_ix(effectiveness__mt_700, 15)].flying; _let246[11] = TC__rows[_ix(effectiveness__mt_700, 15)].ground; _let246[12] = TC__rows[_ix(effectiveness__mt_700, 15)].normal; _let246[13] = TC__rows[_ix(effectiveness__mt_700, 15)].rock; _let246[14] = TC__rows[_ix(effectiveness__mt_700, 15)].water; int16_t effectiveness__row_702[15]; memcpy(effectiveness__row_702, _let246, sizeof effectiveness__row_702); (((effectiveness__dt_701 < 0) || (effectiveness__mt_700 == 15)) ? ((int16_t)(10)) : effectiveness__row_702[_ix(effectiveness__dt_701, 15)]); }); }); });
+                                            if ((damage_of__e1_703 > 10)) {
+                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 20), 10);
                                             }
-                                            if ((damage_of__e1_649 < 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
+                                            if ((damage_of__e1_703 < 10)) {
+                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 5), 10);
                                             }
-                                            damage_of__e2_653 = ({ int16_t _let192 = damage_of__mt_645; int16_t effectiveness__mt_650 = _let192; ({ int16_t _let193 = SPECIES__rows[_ix(damage_of__sd_631, 151)].type2; int16_t effectiveness__dt_651 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__rows[_ix(effectiveness__mt_650, 15)].bug; _let194[1] = TC__rows[_ix(effectiveness__mt_650, 15)].fire; _let194[2] = TC__rows[_ix(effectiveness__mt_650, 15)].ghost; _let194[3] = TC__rows[_ix(effectiveness__mt_650, 15)].ice; _let194[4] = TC__rows[_ix(effectiveness__mt_650, 15)].poison; _let194[5] = TC__rows[_ix(effectiveness__mt_650, 15)].psychic; _let194[6] = TC__rows[_ix(effectiveness__mt_650, 15)].electric; _let194[7] = TC__rows[_ix(effectiveness__mt_650, 15)].grass; _let194[8] = TC__rows[_ix(effectiveness__mt_650, 15)].dragon; _let194[9] = TC__rows[_ix(effectiveness__mt_650, 15)].fighting; _let194[10] = TC__rows[_ix(effectiveness__mt_650, 15)].flying; _let194[11] = TC__rows[_ix(effectiveness__mt_650, 15)].ground; _let194[12] = TC__rows[_ix(effectiveness__mt_650, 15)].normal; _let194[13] = TC__rows[_ix(effectiveness__mt_650, 15)].rock; _let194[14] = TC__rows[_ix(effectiveness__mt_650, 15)].water; int16_t effectiveness__row_652[15]; memcpy(effectiveness__row_652, _let194, sizeof effectiveness__row_652); (((effectiveness__dt_651 < 0) || (effectiveness__mt_650 == 15)) ? ((int16_t)(10)) : effectiveness__row_652[_ix(effectiveness__dt_651, 15)]); }); }); });
-                                            if ((damage_of__e2_653 > 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
+                                            damage_of__e2_707 = ({ int16_t _let247 = damage_of__mt_697; int16_t effectiveness__mt_704 = _let247; ({ int8_t _let248 = s->types[_ix(damage_of__q_680, 2) * 2 + 1]; int8_t effectiveness__dt_705 = _let248; ({ int16_t _let249[15]; _let249[0] = TC__rows[_ix(effectiveness__mt_704, 15)].bug; _let249[1] = TC__rows[_ix(effectiveness__mt_704, 15)].fire; _let249[2] = TC__rows[_ix(effectiveness__mt_704, 15)].ghost; _let249[3] = TC__rows[_ix(effectiveness__mt_704, 15)].ice; _let249[4] = TC__rows[_ix(effectiveness__mt_704, 15)].poison; _let249[5] = TC__rows[_ix(effectiveness__mt_704, 15)].psychic; _let249[6] = TC__rows[_ix(effectiveness__mt_704, 15)].electric; _let249[7] = TC__rows[_ix(effectiveness__mt_704, 15)].grass; _let249[8] = TC__rows[_ix(effectiveness__mt_704, 15)].dragon; _let249[9] = TC__rows[_ix(effectiveness__mt_704, 15)].fighting; _let249[10] = TC__rows[_ix(effectiveness__mt_704, 15)].flying; _let249[11] = TC__rows[_ix(effectiveness__mt_704, 15)].ground; _let249[12] = TC__rows[_ix(effectiveness__mt_704, 15)].normal; _let249[13] = TC__rows[_ix(effectiveness__mt_704, 15)].rock; _let249[14] = TC__rows[_ix(effectiveness__mt_704, 15)].water; int16_t effectiveness__row_706[15]; memcpy(effectiveness__row_706, _let249, sizeof effectiveness__row_706); (((effectiveness__dt_705 < 0) || (effectiveness__mt_704 == 15)) ? ((int16_t)(10)) : effectiveness__row_706[_ix(effectiveness__dt_705, 15)]); }); }); });
+                                            if ((damage_of__e2_707 > 10)) {
+                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 20), 10);
                                             }
-                                            if ((damage_of__e2_653 < 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
+                                            if ((damage_of__e2_707 < 10)) {
+                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 5), 10);
                                             }
-                                            if ((damage_of__dmg_644 > 1)) {
-                                                rand__v_654 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_471)), 39));
-                                                log_draw__v_655 = rand__v_654;
-                                                int32_t _w195 = _wx(s->ndraws, 64);
-                                                if (_w195 >= 0) {
-                                                    s->draws[_w195] = log_draw__v_655;
+                                            if ((damage_of__dmg_696 > 1)) {
+                                                rand__v_708 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_503)), 39));
+                                                log_draw__v_709 = rand__v_708;
+                                                int32_t _w250 = _wx(s->ndraws, 64);
+                                                if (_w250 >= 0) {
+                                                    s->draws[_w250] = log_draw__v_709;
                                                 }
-                                                int32_t _w196 = _wx(s->ndraws, 64);
-                                                if (_w196 >= 0) {
-                                                    s->draw_lo[_w196] = 217;
+                                                int32_t _w251 = _wx(s->ndraws, 64);
+                                                if (_w251 >= 0) {
+                                                    s->draw_lo[_w251] = 217;
                                                 }
-                                                int32_t _w197 = _wx(s->ndraws, 64);
-                                                if (_w197 >= 0) {
-                                                    s->draw_hi[_w197] = 256;
+                                                int32_t _w252 = _wx(s->ndraws, 64);
+                                                if (_w252 >= 0) {
+                                                    s->draw_hi[_w252] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_656 = rand__v_654;
-                                                damage_of__r_657 = rand__result_656;
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, damage_of__r_657), 255);
+                                                rand__result_710 = rand__v_708;
+                                                damage_of__r_711 = rand__result_710;
+                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, damage_of__r_711), 255);
                                             }
-                                            damage_of__result_658 = damage_of__dmg_644;
-                                            move_damage__dmg_622 = damage_of__result_658;
+                                            damage_of__result_712 = damage_of__dmg_696;
+                                            move_damage__dmg_675 = damage_of__result_712;
                                         }
-                                        move_damage__result_659 = move_damage__dmg_622;
-                                        use_move_hit__first_660 = move_damage__result_659;
-                                        use_move_hit__dmg_661 = 0;
-                                        use_move_hit__behind_662 = (s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0);
-                                        if (use_move_hit__behind_662) {
-                                            hit_substitute__p_663 = use_move_hit__p_526;
-                                            hit_substitute__mv_664 = use_move_hit__mv_528;
-                                            hit_substitute__first_665 = use_move_hit__first_660;
-                                            hit_substitute__nhits_666 = use_move_hit__nhits_603;
-                                            hit_substitute__q_667 = _wsub(1, hit_substitute__p_663);
-                                            hit_substitute__a_668 = s->active[_ix(hit_substitute__p_663, 2)];
-                                            hit_substitute__broke_669 = false;
-                                            for (int32_t hit_substitute__h_670 = 0, _end198 = 5; hit_substitute__h_670 < _end198; hit_substitute__h_670++) {
-                                                if (((((hit_substitute__h_670 < hit_substitute__nhits_666) && (!hit_substitute__broke_669)) && (s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)] > 0)) && (hit_substitute__first_665 > 0))) {
-                                                    s->last_damage = hit_substitute__first_665;
-                                                    int32_t _w199 = _wx(hit_substitute__q_667, 2);
-                                                    if (_w199 >= 0) {
-                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_667, 2)], _imin(hit_substitute__first_665, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_667, 2)]))))));
+                                        move_damage__result_713 = move_damage__dmg_675;
+                                        use_move_hit__first_714 = move_damage__result_713;
+                                        use_move_hit__dmg_715 = 0;
+                                        use_move_hit__behind_716 = (s->sub_hp[_ix(use_move_hit__q_571, 2)] > 0);
+                                        if (use_move_hit__behind_716) {
+                                            hit_substitute__p_717 = use_move_hit__p_568;
+                                            hit_substitute__mv_718 = use_move_hit__mv_570;
+                                            hit_substitute__first_719 = use_move_hit__first_714;
+                                            hit_substitute__nhits_720 = use_move_hit__nhits_656;
+                                            hit_substitute__q_721 = _wsub(1, hit_substitute__p_717);
+                                            hit_substitute__a_722 = s->active[_ix(hit_substitute__p_717, 2)];
+                                            hit_substitute__broke_723 = false;
+                                            for (int32_t hit_substitute__h_724 = 0, _end253 = 5; hit_substitute__h_724 < _end253; hit_substitute__h_724++) {
+                                                if (((((hit_substitute__h_724 < hit_substitute__nhits_720) && (!hit_substitute__broke_723)) && (s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)] > 0)) && (hit_substitute__first_719 > 0))) {
+                                                    s->last_damage = hit_substitute__first_719;
+                                                    int32_t _w254 = _wx(hit_substitute__q_721, 2);
+                                                    if (_w254 >= 0) {
+                                                        s->sub_hp[_w254] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_721, 2)], _imin(hit_substitute__first_719, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_721, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_667, 2)] <= 0)) {
-                                                        hit_substitute__broke_669 = true;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_721, 2)] <= 0)) {
+                                                        hit_substitute__broke_723 = true;
                                                     } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_671 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_den), 1);
-                                                            int32_t _w200 = _wx(hit_substitute__p_663, 2);
-                                                            int32_t _w201 = _wx(hit_substitute__a_668, 6);
-                                                            if (_w200 >= 0 && _w201 >= 0) {
-                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)], hit_substitute__rec_671), 0)));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_725 = _imax(_floordiv(_wmul(hit_substitute__first_719, MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_den), 1);
+                                                            int32_t _w255 = _wx(hit_substitute__p_717, 2);
+                                                            int32_t _w256 = _wx(hit_substitute__a_722, 6);
+                                                            if (_w255 >= 0 && _w256 >= 0) {
+                                                                s->hp[_w255 * 6 + _w256] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)], hit_substitute__rec_725), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_672 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_672;
-                                                            int32_t _w202 = _wx(hit_substitute__p_663, 2);
-                                                            int32_t _w203 = _wx(hit_substitute__a_668, 6);
-                                                            if (_w202 >= 0 && _w203 >= 0) {
-                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])), hit_substitute__gain_672), ((int32_t)(s->maxhp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])))));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_726 = _imax(_floordiv(_wmul(hit_substitute__first_719, MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_726;
+                                                            int32_t _w257 = _wx(hit_substitute__p_717, 2);
+                                                            int32_t _w258 = _wx(hit_substitute__a_722, 6);
+                                                            if (_w257 >= 0 && _w258 >= 0) {
+                                                                s->hp[_w257 * 6 + _w258] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])), hit_substitute__gain_726), ((int32_t)(s->maxhp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_673 = hit_substitute__broke_669;
-                                            use_move_hit__broke_541 = hit_substitute__result_673;
-                                            if (((use_move_hit__kind_540 == 4) && (!use_move_hit__broke_541))) {
-                                                int32_t _w204 = _wx(use_move_hit__p_526, 2);
-                                                if (_w204 >= 0) {
-                                                    s->recharge[_w204] = true;
+                                            hit_substitute__result_727 = hit_substitute__broke_723;
+                                            use_move_hit__broke_582 = hit_substitute__result_727;
+                                            if (((use_move_hit__kind_581 == 4) && (!use_move_hit__broke_582))) {
+                                                int32_t _w259 = _wx(use_move_hit__p_568, 2);
+                                                if (_w259 >= 0) {
+                                                    s->recharge[_w259] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_674 = 0, _end205 = 5; use_move_hit__h_674 < _end205; use_move_hit__h_674++) {
-                                            if ((((((use_move_hit__h_674 < use_move_hit__nhits_603) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)] > 0)) && (use_move_hit__first_660 > 0)) && (!use_move_hit__behind_662))) {
-                                                use_move_hit__dmg_661 = _imin(use_move_hit__first_660, ((int32_t)(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)])));
-                                                int32_t _w206 = _wx(use_move_hit__q_529, 2);
-                                                int32_t _w207 = _wx(use_move_hit__d_531, 6);
-                                                if (_w206 >= 0 && _w207 >= 0) {
-                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)], use_move_hit__dmg_661)));
+                                        for (int32_t use_move_hit__h_728 = 0, _end260 = 5; use_move_hit__h_728 < _end260; use_move_hit__h_728++) {
+                                            if ((((((use_move_hit__h_728 < use_move_hit__nhits_656) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)] > 0)) && (use_move_hit__first_714 > 0)) && (!use_move_hit__behind_716))) {
+                                                use_move_hit__dmg_715 = _imin(use_move_hit__first_714, ((int32_t)(s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)])));
+                                                int32_t _w261 = _wx(use_move_hit__q_571, 2);
+                                                int32_t _w262 = _wx(use_move_hit__d_573, 6);
+                                                if (_w261 >= 0 && _w262 >= 0) {
+                                                    s->hp[_w261 * 6 + _w262] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)], use_move_hit__dmg_715)));
                                                 }
-                                                s->last_damage = use_move_hit__dmg_661;
+                                                s->last_damage = use_move_hit__dmg_715;
                                             }
                                         }
-                                        if ((use_move_hit__dmg_661 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_675 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_den), 1);
-                                                int32_t _w208 = _wx(use_move_hit__p_526, 2);
-                                                int32_t _w209 = _wx(use_move_hit__a_530, 6);
-                                                if (_w208 >= 0 && _w209 >= 0) {
-                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)], use_move_hit__rec_675), 0)));
+                                        if ((use_move_hit__dmg_715 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_729 = _imax(_floordiv(_wmul(use_move_hit__dmg_715, MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_den), 1);
+                                                int32_t _w263 = _wx(use_move_hit__p_568, 2);
+                                                int32_t _w264 = _wx(use_move_hit__a_572, 6);
+                                                if (_w263 >= 0 && _w264 >= 0) {
+                                                    s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)], use_move_hit__rec_729), 0)));
                                                 }
                                             }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_676 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_676;
-                                                int32_t _w210 = _wx(use_move_hit__p_526, 2);
-                                                int32_t _w211 = _wx(use_move_hit__a_530, 6);
-                                                if (_w210 >= 0 && _w211 >= 0) {
-                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])), use_move_hit__gain_676), ((int32_t)(s->maxhp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])))));
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_730 = _imax(_floordiv(_wmul(use_move_hit__dmg_715, MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_730;
+                                                int32_t _w265 = _wx(use_move_hit__p_568, 2);
+                                                int32_t _w266 = _wx(use_move_hit__a_572, 6);
+                                                if (_w265 >= 0 && _w266 >= 0) {
+                                                    s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])), use_move_hit__gain_730), ((int32_t)(s->maxhp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])))));
                                                 }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_540 == 4) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
-                                            int32_t _w212 = _wx(use_move_hit__p_526, 2);
-                                            if (_w212 >= 0) {
-                                                s->recharge[_w212] = true;
                                             }
                                         }
-                                        use_move_hit__sec_677 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_status;
-                                        if ((((use_move_hit__sec_677 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
-                                            use_move_hit__same_type_681 = (({ int32_t _let213 = use_move_hit__q_529; int32_t has_type__p_678 = _let213; ({ int16_t _let214 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t has_type__t_679 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_678, 2) * 6 + _ix(s->active[_ix(has_type__p_678, 2)], 6)]; int16_t has_type__sp_680 = _let215; ((has_type__t_679 == SPECIES__rows[_ix(has_type__sp_680, 151)].type1) || (has_type__t_679 == SPECIES__rows[_ix(has_type__sp_680, 151)].type2)); }); }); }) && (use_move_hit__sec_677 != 4));
-                                            if ((!use_move_hit__same_type_681)) {
-                                                chance__num_682 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_683 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_471)), 256);
-                                                log_draw__v_684 = chance__v_683;
-                                                int32_t _w216 = _wx(s->ndraws, 64);
-                                                if (_w216 >= 0) {
-                                                    s->draws[_w216] = log_draw__v_684;
+                                        if ((((use_move_hit__kind_581 == 4) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
+                                            int32_t _w267 = _wx(use_move_hit__p_568, 2);
+                                            if (_w267 >= 0) {
+                                                s->recharge[_w267] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_731 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_status;
+                                        if ((((use_move_hit__sec_731 >= 0) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
+                                            use_move_hit__same_type_734 = (({ int32_t _let268 = use_move_hit__q_571; int32_t has_type__p_732 = _let268; ({ int16_t _let269 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t has_type__t_733 = _let269; ((has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2]) || (has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2 + 1])); }); }) && (use_move_hit__sec_731 != 4));
+                                            if ((!use_move_hit__same_type_734)) {
+                                                chance__num_735 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_736 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_503)), 256);
+                                                log_draw__v_737 = chance__v_736;
+                                                int32_t _w270 = _wx(s->ndraws, 64);
+                                                if (_w270 >= 0) {
+                                                    s->draws[_w270] = log_draw__v_737;
                                                 }
-                                                int32_t _w217 = _wx(s->ndraws, 64);
-                                                if (_w217 >= 0) {
-                                                    s->draw_lo[_w217] = 0;
+                                                int32_t _w271 = _wx(s->ndraws, 64);
+                                                if (_w271 >= 0) {
+                                                    s->draw_lo[_w271] = 0;
                                                 }
-                                                int32_t _w218 = _wx(s->ndraws, 64);
-                                                if (_w218 >= 0) {
-                                                    s->draw_hi[_w218] = 256;
+                                                int32_t _w272 = _wx(s->ndraws, 64);
+                                                if (_w272 >= 0) {
+                                                    s->draw_hi[_w272] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_685 = (chance__v_683 < chance__num_682);
-                                                use_move_hit__lands_686 = chance__result_685;
-                                                if (use_move_hit__lands_686) {
-                                                    set_status__q_687 = use_move_hit__q_529;
-                                                    set_status__st_688 = use_move_hit__sec_677;
-                                                    set_status__d_689 = s->active[_ix(set_status__q_687, 2)];
-                                                    set_status__sd_690 = s->species[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)];
-                                                    set_status__poison_691 = ((set_status__st_688 == 4) || (set_status__st_688 == 6));
-                                                    set_status__blocked_692 = (set_status__poison_691 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_690, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_690, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_690, 151)].type2, 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] == 0) && (s->hp[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] > 0)) && (!set_status__blocked_692))) {
-                                                        int32_t _w219 = _wx(set_status__q_687, 2);
-                                                        int32_t _w220 = _wx(set_status__d_689, 6);
-                                                        if (_w219 >= 0 && _w220 >= 0) {
-                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_688));
+                                                chance__result_738 = (chance__v_736 < chance__num_735);
+                                                use_move_hit__lands_739 = chance__result_738;
+                                                if (use_move_hit__lands_739) {
+                                                    set_status__q_740 = use_move_hit__q_571;
+                                                    set_status__st_741 = use_move_hit__sec_731;
+                                                    set_status__d_742 = s->active[_ix(set_status__q_740, 2)];
+                                                    set_status__poison_743 = ((set_status__st_741 == 4) || (set_status__st_741 == 6));
+                                                    set_status__blocked_744 = (set_status__poison_743 && (TYPES__rows[_ix(s->types[_ix(set_status__q_740, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_740, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_740, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_740, 2) * 6 + _ix(set_status__d_742, 6)] == 0) && (s->hp[_ix(set_status__q_740, 2) * 6 + _ix(set_status__d_742, 6)] > 0)) && (!set_status__blocked_744))) {
+                                                        int32_t _w273 = _wx(set_status__q_740, 2);
+                                                        int32_t _w274 = _wx(set_status__d_742, 6);
+                                                        if (_w273 >= 0 && _w274 >= 0) {
+                                                            s->status[_w273 * 6 + _w274] = ((int8_t)(set_status__st_741));
                                                         }
-                                                        if ((set_status__st_688 == 5)) {
-                                                            rand__v_693 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_471)), 7));
-                                                            log_draw__v_694 = rand__v_693;
-                                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                                            if (_w221 >= 0) {
-                                                                s->draws[_w221] = log_draw__v_694;
+                                                        if ((set_status__st_741 == 5)) {
+                                                            rand__v_745 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_503)), 7));
+                                                            log_draw__v_746 = rand__v_745;
+                                                            int32_t _w275 = _wx(s->ndraws, 64);
+                                                            if (_w275 >= 0) {
+                                                                s->draws[_w275] = log_draw__v_746;
                                                             }
-                                                            int32_t _w222 = _wx(s->ndraws, 64);
-                                                            if (_w222 >= 0) {
-                                                                s->draw_lo[_w222] = 1;
+                                                            int32_t _w276 = _wx(s->ndraws, 64);
+                                                            if (_w276 >= 0) {
+                                                                s->draw_lo[_w276] = 1;
                                                             }
-                                                            int32_t _w223 = _wx(s->ndraws, 64);
-                                                            if (_w223 >= 0) {
-                                                                s->draw_hi[_w223] = 8;
+                                                            int32_t _w277 = _wx(s->ndraws, 64);
+                                                            if (_w277 >= 0) {
+                                                                s->draw_hi[_w277] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_695 = rand__v_693;
-                                                            int32_t _w224 = _wx(set_status__q_687, 2);
-                                                            int32_t _w225 = _wx(set_status__d_689, 6);
-                                                            if (_w224 >= 0 && _w225 >= 0) {
-                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_695));
+                                                            rand__result_747 = rand__v_745;
+                                                            int32_t _w278 = _wx(set_status__q_740, 2);
+                                                            int32_t _w279 = _wx(set_status__d_742, 6);
+                                                            if (_w278 >= 0 && _w279 >= 0) {
+                                                                s->sleep[_w278 * 6 + _w279] = ((int8_t)(rand__result_747));
                                                             }
                                                         }
-                                                        if ((set_status__st_688 == 3)) {
-                                                            int32_t _w226 = _wx(set_status__q_687, 2);
-                                                            if (_w226 >= 0) {
-                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_687, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_741 == 3)) {
+                                                            int32_t _w280 = _wx(set_status__q_740, 2);
+                                                            if (_w280 >= 0) {
+                                                                s->mod[_w280 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_740, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_688 == 1)) {
-                                                            int32_t _w227 = _wx(set_status__q_687, 2);
-                                                            if (_w227 >= 0) {
-                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_687, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_741 == 1)) {
+                                                            int32_t _w281 = _wx(set_status__q_740, 2);
+                                                            if (_w281 >= 0) {
+                                                                s->mod[_w281 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_740, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_696[0] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_atk;
-                                        use_move_hit__sb_696[1] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_def;
-                                        use_move_hit__sb_696[2] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_spc;
-                                        use_move_hit__sb_696[3] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_spe;
-                                        use_move_hit__sb_696[4] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_696[5] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_697 = _lo228, _end229 = 6; use_move_hit__k_697 < _end229; use_move_hit__k_697++) if ((use_move_hit__sb_696[use_move_hit__k_697] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
-                                            chance__num_698 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_699 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_471)), 256);
-                                            log_draw__v_700 = chance__v_699;
-                                            int32_t _w232 = _wx(s->ndraws, 64);
-                                            if (_w232 >= 0) {
-                                                s->draws[_w232] = log_draw__v_700;
+                                        use_move_hit__sb_748[0] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_atk;
+                                        use_move_hit__sb_748[1] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_def;
+                                        use_move_hit__sb_748[2] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_spc;
+                                        use_move_hit__sb_748[3] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_spe;
+                                        use_move_hit__sb_748[4] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_748[5] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo282 = 0; bool _r284 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_749 = _lo282, _end283 = 6; use_move_hit__k_749 < _end283; use_move_hit__k_749++) if ((use_move_hit__sb_748[use_move_hit__k_749] != 0)) { _r284 = true; break; } _r284; }) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
+                                            chance__num_750 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_751 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_503)), 256);
+                                            log_draw__v_752 = chance__v_751;
+                                            int32_t _w286 = _wx(s->ndraws, 64);
+                                            if (_w286 >= 0) {
+                                                s->draws[_w286] = log_draw__v_752;
                                             }
-                                            int32_t _w233 = _wx(s->ndraws, 64);
-                                            if (_w233 >= 0) {
-                                                s->draw_lo[_w233] = 0;
+                                            int32_t _w287 = _wx(s->ndraws, 64);
+                                            if (_w287 >= 0) {
+                                                s->draw_lo[_w287] = 0;
                                             }
-                                            int32_t _w234 = _wx(s->ndraws, 64);
-                                            if (_w234 >= 0) {
-                                                s->draw_hi[_w234] = 256;
+                                            int32_t _w288 = _wx(s->ndraws, 64);
+                                            if (_w288 >= 0) {
+                                                s->draw_hi[_w288] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_701 = (chance__v_699 < chance__num_698);
-                                            use_move_hit__drop_702 = chance__result_701;
-                                            if (use_move_hit__drop_702) {
-                                                apply_boosts__q_703 = use_move_hit__q_529;
-                                                apply_boosts__f_704 = use_move_hit__q_529;
-                                                apply_boosts__da_705 = use_move_hit__sb_696[0];
-                                                apply_boosts__dd_706 = use_move_hit__sb_696[1];
-                                                apply_boosts__ds_707 = use_move_hit__sb_696[2];
-                                                apply_boosts__dsp_708 = use_move_hit__sb_696[3];
-                                                apply_boosts__dacc_709 = use_move_hit__sb_696[4];
-                                                apply_boosts__deva_710 = use_move_hit__sb_696[5];
-                                                apply_boosts__deltas_711[0] = apply_boosts__da_705;
-                                                apply_boosts__deltas_711[1] = apply_boosts__dd_706;
-                                                apply_boosts__deltas_711[2] = apply_boosts__ds_707;
-                                                apply_boosts__deltas_711[3] = apply_boosts__dsp_708;
-                                                apply_boosts__deltas_711[4] = apply_boosts__dacc_709;
-                                                apply_boosts__deltas_711[5] = apply_boosts__deva_710;
-                                                apply_boosts__any_ok_712 = false;
-                                                for (int32_t apply_boosts__k_713 = 0, _end235 = 6; apply_boosts__k_713 < _end235; apply_boosts__k_713++) {
-                                                    boost_stat__q_714 = apply_boosts__q_703;
-                                                    boost_stat__k_715 = apply_boosts__k_713;
-                                                    boost_stat__delta_716 = apply_boosts__deltas_711[apply_boosts__k_713];
-                                                    boost_stat__a_717 = s->active[_ix(boost_stat__q_714, 2)];
-                                                    boost_stat__b_718 = ((int32_t)(s->boosts[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__k_715, 6)]));
-                                                    boost_stat__nb_719 = _imin(_imax(_wadd(boost_stat__b_718, boost_stat__delta_716), (-6)), 6);
-                                                    boost_stat__ok_720 = false;
-                                                    if (((((boost_stat__delta_716 != 0) && (s->hp[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__a_717, 6)] > 0)) && (!((boost_stat__delta_716 > 0) && (boost_stat__b_718 >= 6)))) && (!((boost_stat__delta_716 < 0) && (boost_stat__b_718 <= (-6)))))) {
-                                                        if ((boost_stat__k_715 >= 4)) {
-                                                            int32_t _w236 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w237 = _wx(boost_stat__k_715, 6);
-                                                            if (_w236 >= 0 && _w237 >= 0) {
-                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_719));
+                                            chance__result_753 = (chance__v_751 < chance__num_750);
+                                            use_move_hit__drop_754 = chance__result_753;
+                                            if (use_move_hit__drop_754) {
+                                                apply_boosts__q_755 = use_move_hit__q_571;
+                                                apply_boosts__f_756 = use_move_hit__q_571;
+                                                apply_boosts__da_757 = use_move_hit__sb_748[0];
+                                                apply_boosts__dd_758 = use_move_hit__sb_748[1];
+                                                apply_boosts__ds_759 = use_move_hit__sb_748[2];
+                                                apply_boosts__dsp_760 = use_move_hit__sb_748[3];
+                                                apply_boosts__dacc_761 = use_move_hit__sb_748[4];
+                                                apply_boosts__deva_762 = use_move_hit__sb_748[5];
+                                                apply_boosts__deltas_763[0] = apply_boosts__da_757;
+                                                apply_boosts__deltas_763[1] = apply_boosts__dd_758;
+                                                apply_boosts__deltas_763[2] = apply_boosts__ds_759;
+                                                apply_boosts__deltas_763[3] = apply_boosts__dsp_760;
+                                                apply_boosts__deltas_763[4] = apply_boosts__dacc_761;
+                                                apply_boosts__deltas_763[5] = apply_boosts__deva_762;
+                                                apply_boosts__any_ok_764 = false;
+                                                for (int32_t apply_boosts__k_765 = 0, _end289 = 6; apply_boosts__k_765 < _end289; apply_boosts__k_765++) {
+                                                    boost_stat__q_766 = apply_boosts__q_755;
+                                                    boost_stat__k_767 = apply_boosts__k_765;
+                                                    boost_stat__delta_768 = apply_boosts__deltas_763[apply_boosts__k_765];
+                                                    boost_stat__a_769 = s->active[_ix(boost_stat__q_766, 2)];
+                                                    boost_stat__b_770 = ((int32_t)(s->boosts[_ix(boost_stat__q_766, 2) * 6 + _ix(boost_stat__k_767, 6)]));
+                                                    boost_stat__nb_771 = _imin(_imax(_wadd(boost_stat__b_770, boost_stat__delta_768), (-6)), 6);
+                                                    boost_stat__ok_772 = false;
+                                                    if (((((boost_stat__delta_768 != 0) && (s->hp[_ix(boost_stat__q_766, 2) * 6 + _ix(boost_stat__a_769, 6)] > 0)) && (!((boost_stat__delta_768 > 0) && (boost_stat__b_770 >= 6)))) && (!((boost_stat__delta_768 < 0) && (boost_stat__b_770 <= (-6)))))) {
+                                                        if ((boost_stat__k_767 >= 4)) {
+                                                            int32_t _w290 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w291 = _wx(boost_stat__k_767, 6);
+                                                            if (_w290 >= 0 && _w291 >= 0) {
+                                                                s->boosts[_w290 * 6 + _w291] = ((int8_t)(boost_stat__nb_771));
                                                             }
-                                                            boost_stat__ok_720 = true;
-                                                        } else if ((((boost_stat__delta_716 > 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 999)) || ((boost_stat__delta_716 < 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 1)))) {
-                                                            int32_t _w238 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w239 = _wx(boost_stat__k_715, 6);
-                                                            if (_w238 >= 0 && _w239 >= 0) {
-                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_716 > 0) ? _wsub(boost_stat__nb_719, 1) : _wadd(boost_stat__nb_719, 1))));
+                                                            boost_stat__ok_772 = true;
+                                                        } else if ((((boost_stat__delta_768 > 0) && (s->mod[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)] == 999)) || ((boost_stat__delta_768 < 0) && (s->mod[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)] == 1)))) {
+                                                            int32_t _w292 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w293 = _wx(boost_stat__k_767, 6);
+                                                            if (_w292 >= 0 && _w293 >= 0) {
+                                                                s->boosts[_w292 * 6 + _w293] = ((int8_t)(((boost_stat__delta_768 > 0) ? _wsub(boost_stat__nb_771, 1) : _wadd(boost_stat__nb_771, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w240 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w241 = _wx(boost_stat__k_715, 6);
-                                                            if (_w240 >= 0 && _w241 >= 0) {
-                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_719));
+                                                            int32_t _w294 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w295 = _wx(boost_stat__k_767, 6);
+                                                            if (_w294 >= 0 && _w295 >= 0) {
+                                                                s->boosts[_w294 * 6 + _w295] = ((int8_t)(boost_stat__nb_771));
                                                             }
-                                                            boost_stat__ok_720 = true;
-                                                            boost_stat__m_721 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_714, 2) * 24 + _ix(boost_stat__a_717, 6) * 4 + _ix(boost_stat__k_715, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_719, 6), 13)]), 100), 1);
-                                                            int32_t _w242 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w243 = _wx(boost_stat__k_715, 4);
-                                                            if (_w242 >= 0 && _w243 >= 0) {
-                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_716 > 0) ? _imin(boost_stat__m_721, 999) : boost_stat__m_721)));
+                                                            boost_stat__ok_772 = true;
+                                                            boost_stat__m_773 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_771, 6), 13)]), 100), 1);
+                                                            int32_t _w296 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w297 = _wx(boost_stat__k_767, 4);
+                                                            if (_w296 >= 0 && _w297 >= 0) {
+                                                                s->mod[_w296 * 4 + _w297] = ((int16_t)(((boost_stat__delta_768 > 0) ? _imin(boost_stat__m_773, 999) : boost_stat__m_773)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_722 = boost_stat__ok_720;
-                                                    apply_boosts__ok_723 = boost_stat__result_722;
-                                                    apply_boosts__any_ok_712 = (apply_boosts__any_ok_712 || apply_boosts__ok_723);
+                                                    boost_stat__result_774 = boost_stat__ok_772;
+                                                    apply_boosts__ok_775 = boost_stat__result_774;
+                                                    apply_boosts__any_ok_764 = (apply_boosts__any_ok_764 || apply_boosts__ok_775);
                                                 }
-                                                if (apply_boosts__any_ok_712) {
-                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 3)) {
-                                                        int32_t _w244 = _wx(apply_boosts__f_704, 2);
-                                                        if (_w244 >= 0) {
-                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_704, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_764) {
+                                                    if ((s->status[_ix(apply_boosts__f_756, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_756, 2)], 6)] == 3)) {
+                                                        int32_t _w298 = _wx(apply_boosts__f_756, 2);
+                                                        if (_w298 >= 0) {
+                                                            s->mod[_w298 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_756, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 1)) {
-                                                        int32_t _w245 = _wx(apply_boosts__f_704, 2);
-                                                        if (_w245 >= 0) {
-                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_704, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_756, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_756, 2)], 6)] == 1)) {
+                                                        int32_t _w299 = _wx(apply_boosts__f_756, 2);
+                                                        if (_w299 >= 0) {
+                                                            s->mod[_w299 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_756, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_724 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_volatile;
-                                        use_move_hit__through_725 = ((!use_move_hit__behind_662) || ((use_move_hit__sv_724 == 1) && (!use_move_hit__broke_541)));
-                                        if ((((use_move_hit__sv_724 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && use_move_hit__through_725)) {
-                                            use_move_hit__vc_726 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_724 == 1) ? 1 : 0));
-                                            chance__num_727 = use_move_hit__vc_726;
-                                            chance__v_728 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_471)), 256);
-                                            log_draw__v_729 = chance__v_728;
-                                            int32_t _w246 = _wx(s->ndraws, 64);
-                                            if (_w246 >= 0) {
-                                                s->draws[_w246] = log_draw__v_729;
+                                        use_move_hit__sv_776 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_volatile;
+                                        use_move_hit__through_777 = ((!use_move_hit__behind_716) || ((use_move_hit__sv_776 == 1) && (!use_move_hit__broke_582)));
+                                        if ((((use_move_hit__sv_776 >= 0) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && use_move_hit__through_777)) {
+                                            use_move_hit__vc_778 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_776 == 1) ? 1 : 0));
+                                            chance__num_779 = use_move_hit__vc_778;
+                                            chance__v_780 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_503)), 256);
+                                            log_draw__v_781 = chance__v_780;
+                                            int32_t _w300 = _wx(s->ndraws, 64);
+                                            if (_w300 >= 0) {
+                                                s->draws[_w300] = log_draw__v_781;
                                             }
-                                            int32_t _w247 = _wx(s->ndraws, 64);
-                                            if (_w247 >= 0) {
-                                                s->draw_lo[_w247] = 0;
+                                            int32_t _w301 = _wx(s->ndraws, 64);
+                                            if (_w301 >= 0) {
+                                                s->draw_lo[_w301] = 0;
                                             }
-                                            int32_t _w248 = _wx(s->ndraws, 64);
-                                            if (_w248 >= 0) {
-                                                s->draw_hi[_w248] = 256;
+                                            int32_t _w302 = _wx(s->ndraws, 64);
+                                            if (_w302 >= 0) {
+                                                s->draw_hi[_w302] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_730 = (chance__v_728 < chance__num_727);
-                                            use_move_hit__lands_731 = chance__result_730;
-                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 12))) {
-                                                int32_t _w249 = _wx(use_move_hit__q_529, 2);
-                                                if (_w249 >= 0) {
-                                                    s->flinch[_w249] = true;
+                                            chance__result_782 = (chance__v_780 < chance__num_779);
+                                            use_move_hit__lands_783 = chance__result_782;
+                                            if ((use_move_hit__lands_783 && (use_move_hit__sv_776 == 12))) {
+                                                int32_t _w303 = _wx(use_move_hit__q_571, 2);
+                                                if (_w303 >= 0) {
+                                                    s->flinch[_w303] = true;
                                                 }
-                                                int32_t _w250 = _wx(use_move_hit__q_529, 2);
-                                                if (_w250 >= 0) {
-                                                    s->recharge[_w250] = false;
+                                                int32_t _w304 = _wx(use_move_hit__q_571, 2);
+                                                if (_w304 >= 0) {
+                                                    s->recharge[_w304] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 1))) {
-                                                confuse__q_732 = use_move_hit__q_529;
-                                                if (((s->confused[_ix(confuse__q_732, 2)] == 0) && (s->hp[_ix(confuse__q_732, 2) * 6 + _ix(s->active[_ix(confuse__q_732, 2)], 6)] > 0))) {
-                                                    rand__v_733 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_471)), 4));
-                                                    log_draw__v_734 = rand__v_733;
-                                                    int32_t _w251 = _wx(s->ndraws, 64);
-                                                    if (_w251 >= 0) {
-                                                        s->draws[_w251] = log_draw__v_734;
+                                            if ((use_move_hit__lands_783 && (use_move_hit__sv_776 == 1))) {
+                                                confuse__q_784 = use_move_hit__q_571;
+                                                if (((s->confused[_ix(confuse__q_784, 2)] == 0) && (s->hp[_ix(confuse__q_784, 2) * 6 + _ix(s->active[_ix(confuse__q_784, 2)], 6)] > 0))) {
+                                                    rand__v_785 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_503)), 4));
+                                                    log_draw__v_786 = rand__v_785;
+                                                    int32_t _w305 = _wx(s->ndraws, 64);
+                                                    if (_w305 >= 0) {
+                                                        s->draws[_w305] = log_draw__v_786;
                                                     }
-                                                    int32_t _w252 = _wx(s->ndraws, 64);
-                                                    if (_w252 >= 0) {
-                                                        s->draw_lo[_w252] = 2;
+                                                    int32_t _w306 = _wx(s->ndraws, 64);
+                                                    if (_w306 >= 0) {
+                                                        s->draw_lo[_w306] = 2;
                                                     }
-                                                    int32_t _w253 = _wx(s->ndraws, 64);
-                                                    if (_w253 >= 0) {
-                                                        s->draw_hi[_w253] = 6;
+                                                    int32_t _w307 = _wx(s->ndraws, 64);
+                                                    if (_w307 >= 0) {
+                                                        s->draw_hi[_w307] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_735 = rand__v_733;
-                                                    int32_t _w254 = _wx(confuse__q_732, 2);
-                                                    if (_w254 >= 0) {
-                                                        s->confused[_w254] = ((int8_t)(rand__result_735));
+                                                    rand__result_787 = rand__v_785;
+                                                    int32_t _w308 = _wx(confuse__q_784, 2);
+                                                    if (_w308 >= 0) {
+                                                        s->confused[_w308] = ((int8_t)(rand__result_787));
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_677 == 1) && (s->status[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] == 2))) {
-                                            int32_t _w255 = _wx(use_move_hit__q_529, 2);
-                                            int32_t _w256 = _wx(use_move_hit__d_531, 6);
-                                            if (_w255 >= 0 && _w256 >= 0) {
-                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_731 == 1) && (s->status[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] == 2))) {
+                                            int32_t _w309 = _wx(use_move_hit__q_571, 2);
+                                            int32_t _w310 = _wx(use_move_hit__d_573, 6);
+                                            if (_w309 >= 0 && _w310 >= 0) {
+                                                s->status[_w309 * 6 + _w310] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_528, 165)].crash) {
-                                    self_damage__p_736 = use_move_hit__p_526;
-                                    self_damage__q_737 = _wsub(1, self_damage__p_736);
-                                    self_damage__a_738 = s->active[_ix(self_damage__p_736, 2)];
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_570, 165)].crash) {
+                                    self_damage__p_788 = use_move_hit__p_568;
+                                    self_damage__q_789 = _wsub(1, self_damage__p_788);
+                                    self_damage__a_790 = s->active[_ix(self_damage__p_788, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_736, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_737, 2)] > 0)) {
-                                            int32_t _w257 = _wx(self_damage__q_737, 2);
-                                            if (_w257 >= 0) {
-                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_737, 2)])), 1), 0)));
+                                    if ((s->sub_hp[_ix(self_damage__p_788, 2)] > 0)) {
+                                        if ((s->sub_hp[_ix(self_damage__q_789, 2)] > 0)) {
+                                            int32_t _w311 = _wx(self_damage__q_789, 2);
+                                            if (_w311 >= 0) {
+                                                s->sub_hp[_w311] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_789, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w258 = _wx(self_damage__p_736, 2);
-                                        int32_t _w259 = _wx(self_damage__a_738, 6);
-                                        if (_w258 >= 0 && _w259 >= 0) {
-                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_736, 2) * 6 + _ix(self_damage__a_738, 6)])), 1), 0)));
+                                        int32_t _w312 = _wx(self_damage__p_788, 2);
+                                        int32_t _w313 = _wx(self_damage__a_790, 6);
+                                        if (_w312 >= 0 && _w313 >= 0) {
+                                            s->hp[_w312 * 6 + _w313] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_788, 2) * 6 + _ix(self_damage__a_790, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].self_destruct && (!use_move_hit__broke_541))) {
-                                    int32_t _w260 = _wx(use_move_hit__p_526, 2);
-                                    int32_t _w261 = _wx(use_move_hit__a_530, 6);
-                                    if (_w260 >= 0 && _w261 >= 0) {
-                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
+                                if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].self_destruct && (!use_move_hit__broke_582))) {
+                                    int32_t _w314 = _wx(use_move_hit__p_568, 2);
+                                    int32_t _w315 = _wx(use_move_hit__a_572, 6);
+                                    if (_w314 >= 0 && _w315 >= 0) {
+                                        s->hp[_w314 * 6 + _w315] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_502) || (s->hp[_ix(use_move__q_498, 2) * 6 + _ix(use_move__d_500, 6)] > 0)) && (s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 5) && (s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] <= 0))) {
-                                int32_t _w262 = _wx(use_move__p_496, 2);
-                                int32_t _w263 = _wx(use_move__a_499, 6);
-                                if (_w262 >= 0 && _w263 >= 0) {
-                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
+                        if ((((!use_move__can_542) || (s->hp[_ix(use_move__q_538, 2) * 6 + _ix(use_move__d_540, 6)] > 0)) && (s->hp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] > 0))) {
+                            if (((s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 5) && (s->sleep[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] <= 0))) {
+                                int32_t _w316 = _wx(use_move__p_536, 2);
+                                int32_t _w317 = _wx(use_move__a_539, 6);
+                                if (_w316 >= 0 && _w317 >= 0) {
+                                    s->status[_w316 * 6 + _w317] = ((int8_t)(0));
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 4) || (s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 1))) {
-                                int32_t _w264 = _wx(use_move__p_496, 2);
-                                int32_t _w265 = _wx(use_move__a_499, 6);
-                                if (_w264 >= 0 && _w265 >= 0) {
-                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if (((s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 4) || (s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 1))) {
+                                int32_t _w318 = _wx(use_move__p_536, 2);
+                                int32_t _w319 = _wx(use_move__a_539, 6);
+                                if (_w318 >= 0 && _w319 >= 0) {
+                                    s->hp[_w318 * 6 + _w319] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_470 = true;
-                            after_faint__left0_740 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_739 = _lo266, _end267 = 6; after_faint__i_739 < _end267; after_faint__i_739++) _r268 += ((s->hp[after_faint__i_739] > 0)) ? 1 : 0; _r268; });
-                            after_faint__left1_742 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_741 = _lo270, _end271 = 6; after_faint__i_741 < _end271; after_faint__i_741++) _r272 += ((s->hp[1 * 6 + after_faint__i_741] > 0)) ? 1 : 0; _r272; });
-                            if (((after_faint__left0_740 == 0) && (after_faint__left1_742 == 0))) {
+                            resolve_turn__over_502 = true;
+                            for (int32_t after_faint__p_791 = 0, _end320 = 2; after_faint__p_791 < _end320; after_faint__p_791++) {
+                                if (({ int32_t _let321 = after_faint__p_791; int32_t is_fainted__p_792 = _let321; (s->hp[_ix(is_fainted__p_792, 2) * 6 + _ix(s->active[_ix(is_fainted__p_792, 2)], 6)] <= 0); })) {
+                                    revert__p_793 = after_faint__p_791;
+                                    revert__a_794 = s->active[_ix(revert__p_793, 2)];
+                                    if (s->transformed[_ix(revert__p_793, 2)]) {
+                                        for (int32_t revert__k_795 = 0, _end322 = 4; revert__k_795 < _end322; revert__k_795++) {
+                                            int32_t _w323 = _wx(revert__p_793, 2);
+                                            int32_t _w324 = _wx(revert__a_794, 6);
+                                            if (_w323 >= 0 && _w324 >= 0) {
+                                                s->moves[_w323 * 24 + _w324 * 4 + revert__k_795] = s->base_moves[_ix(revert__p_793, 2) * 4 + revert__k_795];
+                                            }
+                                            int32_t _w325 = _wx(revert__p_793, 2);
+                                            int32_t _w326 = _wx(revert__a_794, 6);
+                                            if (_w325 >= 0 && _w326 >= 0) {
+                                                s->pp[_w325 * 24 + _w326 * 4 + revert__k_795] = s->base_pp[_ix(revert__p_793, 2) * 4 + revert__k_795];
+                                            }
+                                        }
+                                        int32_t _w327 = _wx(revert__p_793, 2);
+                                        if (_w327 >= 0) {
+                                            s->transformed[_w327] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_793, 2)] >= 0)) {
+                                        int32_t _w328 = _wx(revert__p_793, 2);
+                                        int32_t _w329 = _wx(revert__a_794, 6);
+                                        int32_t _w330 = _wx(s->mimic_slot[_ix(revert__p_793, 2)], 4);
+                                        if (_w328 >= 0 && _w329 >= 0 && _w330 >= 0) {
+                                            s->moves[_w328 * 24 + _w329 * 4 + _w330] = s->mimic_orig[_ix(revert__p_793, 2)];
+                                        }
+                                    }
+                                    int32_t _w331 = _wx(revert__p_793, 2);
+                                    if (_w331 >= 0) {
+                                        s->mimic_slot[_w331] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_797 = ({ int32_t _lo332 = 0; int32_t _r334 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_796 = _lo332, _end333 = 6; after_faint__i_796 < _end333; after_faint__i_796++) _r334 += ((s->hp[after_faint__i_796] > 0)) ? 1 : 0; _r334; });
+                            after_faint__left1_799 = ({ int32_t _lo336 = 0; int32_t _r338 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_798 = _lo336, _end337 = 6; after_faint__i_798 < _end337; after_faint__i_798++) _r338 += ((s->hp[1 * 6 + after_faint__i_798] > 0)) ? 1 : 0; _r338; });
+                            if (((after_faint__left0_797 == 0) && (after_faint__left1_799 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_740 == 0)) {
+                            } else if ((after_faint__left0_797 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_742 == 0)) {
+                            } else if ((after_faint__left1_799 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -5704,273 +6141,308 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_743 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_471)), 2));
-                            log_draw__v_744 = rand__v_743;
-                            int32_t _w274 = _wx(s->ndraws, 64);
-                            if (_w274 >= 0) {
-                                s->draws[_w274] = log_draw__v_744;
+                            rand__v_800 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_503)), 2));
+                            log_draw__v_801 = rand__v_800;
+                            int32_t _w340 = _wx(s->ndraws, 64);
+                            if (_w340 >= 0) {
+                                s->draws[_w340] = log_draw__v_801;
                             }
-                            int32_t _w275 = _wx(s->ndraws, 64);
-                            if (_w275 >= 0) {
-                                s->draw_lo[_w275] = 0;
+                            int32_t _w341 = _wx(s->ndraws, 64);
+                            if (_w341 >= 0) {
+                                s->draw_lo[_w341] = 0;
                             }
-                            int32_t _w276 = _wx(s->ndraws, 64);
-                            if (_w276 >= 0) {
-                                s->draw_hi[_w276] = 2;
+                            int32_t _w342 = _wx(s->ndraws, 64);
+                            if (_w342 >= 0) {
+                                s->draw_hi[_w342] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_745 = rand__v_743;
-                            tie_draw__v_746 = rand__result_745;
+                            rand__result_802 = rand__v_800;
+                            tie_draw__v_803 = rand__result_802;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_470)) {
+            if ((!resolve_turn__over_502)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_747 = 0, _end277 = 2; update_speed__p_747 < _end277; update_speed__p_747++) {
-                    if ((s->hp[update_speed__p_747 * 6 + _ix(s->active[update_speed__p_747], 6)] > 0)) {
-                        int32_t _w278 = _wx(s->active[update_speed__p_747], 6);
-                        if (_w278 >= 0) {
-                            s->speed[update_speed__p_747 * 6 + _w278] = s->mod[update_speed__p_747 * 4 + 3];
+                for (int32_t update_speed__p_804 = 0, _end343 = 2; update_speed__p_804 < _end343; update_speed__p_804++) {
+                    if ((s->hp[update_speed__p_804 * 6 + _ix(s->active[update_speed__p_804], 6)] > 0)) {
+                        int32_t _w344 = _wx(s->active[update_speed__p_804], 6);
+                        if (_w344 >= 0) {
+                            s->speed[update_speed__p_804 * 6 + _w344] = s->mod[update_speed__p_804 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_748 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_749 = rand__v_748;
-                    int32_t _w279 = _wx(s->ndraws, 64);
-                    if (_w279 >= 0) {
-                        s->draws[_w279] = log_draw__v_749;
+                    rand__v_805 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_806 = rand__v_805;
+                    int32_t _w345 = _wx(s->ndraws, 64);
+                    if (_w345 >= 0) {
+                        s->draws[_w345] = log_draw__v_806;
                     }
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draw_lo[_w280] = 0;
+                    int32_t _w346 = _wx(s->ndraws, 64);
+                    if (_w346 >= 0) {
+                        s->draw_lo[_w346] = 0;
                     }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_hi[_w281] = 2;
+                    int32_t _w347 = _wx(s->ndraws, 64);
+                    if (_w347 >= 0) {
+                        s->draw_hi[_w347] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_750 = rand__v_748;
-                    tie_draw__v_751 = rand__result_750;
+                    rand__result_807 = rand__v_805;
+                    tie_draw__v_808 = rand__result_807;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_752 = 0, _end282 = 2; update_speed__p_752 < _end282; update_speed__p_752++) {
-                if ((s->hp[update_speed__p_752 * 6 + _ix(s->active[update_speed__p_752], 6)] > 0)) {
-                    int32_t _w283 = _wx(s->active[update_speed__p_752], 6);
-                    if (_w283 >= 0) {
-                        s->speed[update_speed__p_752 * 6 + _w283] = s->mod[update_speed__p_752 * 4 + 3];
+            for (int32_t update_speed__p_809 = 0, _end348 = 2; update_speed__p_809 < _end348; update_speed__p_809++) {
+                if ((s->hp[update_speed__p_809 * 6 + _ix(s->active[update_speed__p_809], 6)] > 0)) {
+                    int32_t _w349 = _wx(s->active[update_speed__p_809], 6);
+                    if (_w349 >= 0) {
+                        s->speed[update_speed__p_809 * 6 + _w349] = s->mod[update_speed__p_809 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_753 = 0;
+            resolve_forced__first_810 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_756 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_754 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_754, 6) * 4 + 3])); int32_t fainted_speed__v_755 = _let285; ((s->status[_ix(fainted_speed__a_754, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_755, 25), 100), 1) : fainted_speed__v_755); }); });
-                resolve_forced__s1_759 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_757 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_757, 6) * 4 + 3])); int32_t fainted_speed__v_758 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_757, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_758, 25), 100), 1) : fainted_speed__v_758); }); });
-                if ((resolve_forced__s1_759 > resolve_forced__s0_756)) {
-                    resolve_forced__first_753 = 1;
-                } else if ((resolve_forced__s1_759 == resolve_forced__s0_756)) {
-                    rand__v_760 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_761 = rand__v_760;
-                    int32_t _w288 = _wx(s->ndraws, 64);
-                    if (_w288 >= 0) {
-                        s->draws[_w288] = log_draw__v_761;
+                resolve_forced__s0_813 = ({ int8_t _let350 = s->active[0]; int8_t fainted_speed__a_811 = _let350; ({ int32_t _let351 = ((int32_t)(s->stats[_ix(fainted_speed__a_811, 6) * 4 + 3])); int32_t fainted_speed__v_812 = _let351; ((s->status[_ix(fainted_speed__a_811, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_812, 25), 100), 1) : fainted_speed__v_812); }); });
+                resolve_forced__s1_816 = ({ int8_t _let352 = s->active[1]; int8_t fainted_speed__a_814 = _let352; ({ int32_t _let353 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_814, 6) * 4 + 3])); int32_t fainted_speed__v_815 = _let353; ((s->status[1 * 6 + _ix(fainted_speed__a_814, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_815, 25), 100), 1) : fainted_speed__v_815); }); });
+                if ((resolve_forced__s1_816 > resolve_forced__s0_813)) {
+                    resolve_forced__first_810 = 1;
+                } else if ((resolve_forced__s1_816 == resolve_forced__s0_813)) {
+                    rand__v_817 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_818 = rand__v_817;
+                    int32_t _w354 = _wx(s->ndraws, 64);
+                    if (_w354 >= 0) {
+                        s->draws[_w354] = log_draw__v_818;
                     }
-                    int32_t _w289 = _wx(s->ndraws, 64);
-                    if (_w289 >= 0) {
-                        s->draw_lo[_w289] = 0;
+                    int32_t _w355 = _wx(s->ndraws, 64);
+                    if (_w355 >= 0) {
+                        s->draw_lo[_w355] = 0;
                     }
-                    int32_t _w290 = _wx(s->ndraws, 64);
-                    if (_w290 >= 0) {
-                        s->draw_hi[_w290] = 2;
+                    int32_t _w356 = _wx(s->ndraws, 64);
+                    if (_w356 >= 0) {
+                        s->draw_hi[_w356] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_762 = rand__v_760;
-                    resolve_forced__first_753 = rand__result_762;
+                    rand__result_819 = rand__v_817;
+                    resolve_forced__first_810 = rand__result_819;
                 }
             }
-            for (int32_t resolve_forced__k_763 = 0, _end291 = 2; resolve_forced__k_763 < _end291; resolve_forced__k_763++) {
-                resolve_forced__p_764 = ((resolve_forced__k_763 == 0) ? resolve_forced__first_753 : _wsub(1, resolve_forced__first_753));
-                if (s->need[_ix(resolve_forced__p_764, 2)]) {
-                    send_in__p_765 = resolve_forced__p_764;
-                    send_in__s_766 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_764, 2)])), 4);
-                    send_in__old_767 = s->active[_ix(send_in__p_765, 2)];
-                    if ((s->hp[_ix(send_in__p_765, 2) * 6 + _ix(send_in__old_767, 6)] > 0)) {
-                        int32_t _w292 = _wx(send_in__p_765, 2);
-                        int32_t _w293 = _wx(send_in__old_767, 6);
-                        if (_w292 >= 0 && _w293 >= 0) {
-                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__old_767, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_820 = 0, _end357 = 2; resolve_forced__k_820 < _end357; resolve_forced__k_820++) {
+                resolve_forced__p_821 = ((resolve_forced__k_820 == 0) ? resolve_forced__first_810 : _wsub(1, resolve_forced__first_810));
+                if (s->need[_ix(resolve_forced__p_821, 2)]) {
+                    send_in__p_822 = resolve_forced__p_821;
+                    send_in__s_823 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_821, 2)])), 4);
+                    send_in__old_824 = s->active[_ix(send_in__p_822, 2)];
+                    if ((s->hp[_ix(send_in__p_822, 2) * 6 + _ix(send_in__old_824, 6)] > 0)) {
+                        int32_t _w358 = _wx(send_in__p_822, 2);
+                        int32_t _w359 = _wx(send_in__old_824, 6);
+                        if (_w358 >= 0 && _w359 >= 0) {
+                            s->speed[_w358 * 6 + _w359] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__old_824, 6) * 4 + 3];
                         }
                     }
-                    if ((s->mimic_slot[_ix(send_in__p_765, 2)] >= 0)) {
-                        int32_t _w294 = _wx(send_in__p_765, 2);
-                        int32_t _w295 = _wx(send_in__old_767, 6);
-                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_765, 2)], 4);
-                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
-                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_765, 2)];
+                    revert__p_825 = send_in__p_822;
+                    revert__a_826 = s->active[_ix(revert__p_825, 2)];
+                    if (s->transformed[_ix(revert__p_825, 2)]) {
+                        for (int32_t revert__k_827 = 0, _end360 = 4; revert__k_827 < _end360; revert__k_827++) {
+                            int32_t _w361 = _wx(revert__p_825, 2);
+                            int32_t _w362 = _wx(revert__a_826, 6);
+                            if (_w361 >= 0 && _w362 >= 0) {
+                                s->moves[_w361 * 24 + _w362 * 4 + revert__k_827] = s->base_moves[_ix(revert__p_825, 2) * 4 + revert__k_827];
+                            }
+                            int32_t _w363 = _wx(revert__p_825, 2);
+                            int32_t _w364 = _wx(revert__a_826, 6);
+                            if (_w363 >= 0 && _w364 >= 0) {
+                                s->pp[_w363 * 24 + _w364 * 4 + revert__k_827] = s->base_pp[_ix(revert__p_825, 2) * 4 + revert__k_827];
+                            }
                         }
-                        int32_t _w297 = _wx(send_in__p_765, 2);
-                        if (_w297 >= 0) {
-                            s->mimic_slot[_w297] = ((int8_t)((-1)));
+                        int32_t _w365 = _wx(revert__p_825, 2);
+                        if (_w365 >= 0) {
+                            s->transformed[_w365] = false;
+                        }
+                    } else if ((s->mimic_slot[_ix(revert__p_825, 2)] >= 0)) {
+                        int32_t _w366 = _wx(revert__p_825, 2);
+                        int32_t _w367 = _wx(revert__a_826, 6);
+                        int32_t _w368 = _wx(s->mimic_slot[_ix(revert__p_825, 2)], 4);
+                        if (_w366 >= 0 && _w367 >= 0 && _w368 >= 0) {
+                            s->moves[_w366 * 24 + _w367 * 4 + _w368] = s->mimic_orig[_ix(revert__p_825, 2)];
                         }
                     }
-                    int32_t _w298 = _wx(send_in__p_765, 2);
-                    if (_w298 >= 0) {
-                        s->active[_w298] = ((int8_t)(send_in__s_766));
+                    int32_t _w369 = _wx(revert__p_825, 2);
+                    if (_w369 >= 0) {
+                        s->mimic_slot[_w369] = ((int8_t)((-1)));
                     }
-                    int32_t _w299 = _wx(send_in__p_765, 2);
-                    if (_w299 >= 0) {
-                        s->sub_hp[_w299] = ((int16_t)(0));
+                    int32_t _w370 = _wx(send_in__p_822, 2);
+                    if (_w370 >= 0) {
+                        s->active[_w370] = ((int8_t)(send_in__s_823));
+                    }
+                    int32_t _w371 = _wx(send_in__p_822, 2);
+                    if (_w371 >= 0) {
+                        s->form[_w371] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
+                    }
+                    int32_t _w372 = _wx(send_in__p_822, 2);
+                    if (_w372 >= 0) {
+                        s->types[_w372 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type1));
+                    }
+                    int32_t _w373 = _wx(send_in__p_822, 2);
+                    if (_w373 >= 0) {
+                        s->types[_w373 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type2));
+                    }
+                    int32_t _w374 = _wx(send_in__p_822, 2);
+                    if (_w374 >= 0) {
+                        s->sub_hp[_w374] = ((int16_t)(0));
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w300 = _wx(send_in__p_765, 2);
-                    if (_w300 >= 0) {
-                        s->recharge[_w300] = false;
+                    int32_t _w375 = _wx(send_in__p_822, 2);
+                    if (_w375 >= 0) {
+                        s->recharge[_w375] = false;
                     }
-                    int32_t _w301 = _wx(send_in__p_765, 2);
-                    if (_w301 >= 0) {
-                        s->charging[_w301] = false;
+                    int32_t _w376 = _wx(send_in__p_822, 2);
+                    if (_w376 >= 0) {
+                        s->charging[_w376] = false;
                     }
-                    int32_t _w302 = _wx(send_in__p_765, 2);
-                    if (_w302 >= 0) {
-                        s->confused[_w302] = ((int8_t)(0));
+                    int32_t _w377 = _wx(send_in__p_822, 2);
+                    if (_w377 >= 0) {
+                        s->confused[_w377] = ((int8_t)(0));
                     }
-                    int32_t _w303 = _wx(send_in__p_765, 2);
-                    if (_w303 >= 0) {
-                        s->flinch[_w303] = false;
+                    int32_t _w378 = _wx(send_in__p_822, 2);
+                    if (_w378 >= 0) {
+                        s->flinch[_w378] = false;
                     }
-                    int32_t _w304 = _wx(send_in__p_765, 2);
-                    if (_w304 >= 0) {
-                        s->reflect[_w304] = false;
+                    int32_t _w379 = _wx(send_in__p_822, 2);
+                    if (_w379 >= 0) {
+                        s->reflect[_w379] = false;
                     }
-                    int32_t _w305 = _wx(send_in__p_765, 2);
-                    if (_w305 >= 0) {
-                        s->light_screen[_w305] = false;
+                    int32_t _w380 = _wx(send_in__p_822, 2);
+                    if (_w380 >= 0) {
+                        s->light_screen[_w380] = false;
                     }
-                    int32_t _w306 = _wx(send_in__p_765, 2);
-                    if (_w306 >= 0) {
-                        s->last_slot[_w306] = ((int8_t)(0));
+                    int32_t _w381 = _wx(send_in__p_822, 2);
+                    if (_w381 >= 0) {
+                        s->last_slot[_w381] = ((int8_t)(0));
                     }
-                    int32_t _w307 = _wx(send_in__p_765, 2);
-                    int32_t _w308 = _wx(send_in__s_766, 6);
-                    if (_w307 >= 0 && _w308 >= 0) {
-                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)];
+                    int32_t _w382 = _wx(send_in__p_822, 2);
+                    int32_t _w383 = _wx(send_in__s_823, 6);
+                    if (_w382 >= 0 && _w383 >= 0) {
+                        s->seen[_w382 * 6 + _w383] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
                     }
-                    for (int32_t send_in__k_768 = 0, _end309 = 6; send_in__k_768 < _end309; send_in__k_768++) {
-                        int32_t _w310 = _wx(send_in__p_765, 2);
-                        if (_w310 >= 0) {
-                            s->boosts[_w310 * 6 + send_in__k_768] = ((int8_t)(0));
+                    for (int32_t send_in__k_828 = 0, _end384 = 6; send_in__k_828 < _end384; send_in__k_828++) {
+                        int32_t _w385 = _wx(send_in__p_822, 2);
+                        if (_w385 >= 0) {
+                            s->boosts[_w385 * 6 + send_in__k_828] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_769 = 0, _end311 = 4; send_in__k_769 < _end311; send_in__k_769++) {
-                        int32_t _w312 = _wx(send_in__p_765, 2);
-                        if (_w312 >= 0) {
-                            s->mod[_w312 * 4 + send_in__k_769] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__s_766, 6) * 4 + send_in__k_769];
+                    for (int32_t send_in__k_829 = 0, _end386 = 4; send_in__k_829 < _end386; send_in__k_829++) {
+                        int32_t _w387 = _wx(send_in__p_822, 2);
+                        if (_w387 >= 0) {
+                            s->mod[_w387 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
+                        }
+                        int32_t _w388 = _wx(send_in__p_822, 2);
+                        if (_w388 >= 0) {
+                            s->stored[_w388 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 3)) {
-                        int32_t _w313 = _wx(send_in__p_765, 2);
-                        if (_w313 >= 0) {
-                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_765, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)] == 3)) {
+                        int32_t _w389 = _wx(send_in__p_822, 2);
+                        if (_w389 >= 0) {
+                            s->mod[_w389 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_822, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 1)) {
-                        int32_t _w314 = _wx(send_in__p_765, 2);
-                        if (_w314 >= 0) {
-                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_765, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)] == 1)) {
+                        int32_t _w390 = _wx(send_in__p_822, 2);
+                        if (_w390 >= 0) {
+                            s->mod[_w390 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_822, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w315 = _wx(send_in__p_765, 2);
-                    int32_t _w316 = _wx(send_in__s_766, 6);
-                    if (_w315 >= 0 && _w316 >= 0) {
-                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_765, 2) * 4 + 3];
+                    int32_t _w391 = _wx(send_in__p_822, 2);
+                    int32_t _w392 = _wx(send_in__s_823, 6);
+                    if (_w391 >= 0 && _w392 >= 0) {
+                        s->speed[_w391 * 6 + _w392] = s->mod[_ix(send_in__p_822, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_770 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_771 = rand__v_770;
-                    int32_t _w317 = _wx(s->ndraws, 64);
-                    if (_w317 >= 0) {
-                        s->draws[_w317] = log_draw__v_771;
+                    rand__v_830 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_831 = rand__v_830;
+                    int32_t _w393 = _wx(s->ndraws, 64);
+                    if (_w393 >= 0) {
+                        s->draws[_w393] = log_draw__v_831;
                     }
-                    int32_t _w318 = _wx(s->ndraws, 64);
-                    if (_w318 >= 0) {
-                        s->draw_lo[_w318] = 0;
+                    int32_t _w394 = _wx(s->ndraws, 64);
+                    if (_w394 >= 0) {
+                        s->draw_lo[_w394] = 0;
                     }
-                    int32_t _w319 = _wx(s->ndraws, 64);
-                    if (_w319 >= 0) {
-                        s->draw_hi[_w319] = 2;
+                    int32_t _w395 = _wx(s->ndraws, 64);
+                    if (_w395 >= 0) {
+                        s->draw_hi[_w395] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_772 = rand__v_770;
-                    tie_draw__v_773 = rand__result_772;
+                    rand__result_832 = rand__v_830;
+                    tie_draw__v_833 = rand__result_832;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_774 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_775 = rand__v_774;
-                    int32_t _w320 = _wx(s->ndraws, 64);
-                    if (_w320 >= 0) {
-                        s->draws[_w320] = log_draw__v_775;
+                    rand__v_834 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_835 = rand__v_834;
+                    int32_t _w396 = _wx(s->ndraws, 64);
+                    if (_w396 >= 0) {
+                        s->draws[_w396] = log_draw__v_835;
                     }
-                    int32_t _w321 = _wx(s->ndraws, 64);
-                    if (_w321 >= 0) {
-                        s->draw_lo[_w321] = 0;
+                    int32_t _w397 = _wx(s->ndraws, 64);
+                    if (_w397 >= 0) {
+                        s->draw_lo[_w397] = 0;
                     }
-                    int32_t _w322 = _wx(s->ndraws, 64);
-                    if (_w322 >= 0) {
-                        s->draw_hi[_w322] = 2;
+                    int32_t _w398 = _wx(s->ndraws, 64);
+                    if (_w398 >= 0) {
+                        s->draw_hi[_w398] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_776 = rand__v_774;
-                    tie_draw__v_777 = rand__result_776;
+                    rand__result_836 = rand__v_834;
+                    tie_draw__v_837 = rand__result_836;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_778 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_779 = rand__v_778;
-                int32_t _w323 = _wx(s->ndraws, 64);
-                if (_w323 >= 0) {
-                    s->draws[_w323] = log_draw__v_779;
+                rand__v_838 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_839 = rand__v_838;
+                int32_t _w399 = _wx(s->ndraws, 64);
+                if (_w399 >= 0) {
+                    s->draws[_w399] = log_draw__v_839;
                 }
-                int32_t _w324 = _wx(s->ndraws, 64);
-                if (_w324 >= 0) {
-                    s->draw_lo[_w324] = 0;
+                int32_t _w400 = _wx(s->ndraws, 64);
+                if (_w400 >= 0) {
+                    s->draw_lo[_w400] = 0;
                 }
-                int32_t _w325 = _wx(s->ndraws, 64);
-                if (_w325 >= 0) {
-                    s->draw_hi[_w325] = 2;
+                int32_t _w401 = _wx(s->ndraws, 64);
+                if (_w401 >= 0) {
+                    s->draw_hi[_w401] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_780 = rand__v_778;
-                tie_draw__v_781 = rand__result_780;
+                rand__result_840 = rand__v_838;
+                tie_draw__v_841 = rand__result_840;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_782 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_783 = rand__v_782;
-                int32_t _w326 = _wx(s->ndraws, 64);
-                if (_w326 >= 0) {
-                    s->draws[_w326] = log_draw__v_783;
+                rand__v_842 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_843 = rand__v_842;
+                int32_t _w402 = _wx(s->ndraws, 64);
+                if (_w402 >= 0) {
+                    s->draws[_w402] = log_draw__v_843;
                 }
-                int32_t _w327 = _wx(s->ndraws, 64);
-                if (_w327 >= 0) {
-                    s->draw_lo[_w327] = 0;
+                int32_t _w403 = _wx(s->ndraws, 64);
+                if (_w403 >= 0) {
+                    s->draw_lo[_w403] = 0;
                 }
-                int32_t _w328 = _wx(s->ndraws, 64);
-                if (_w328 >= 0) {
-                    s->draw_hi[_w328] = 2;
+                int32_t _w404 = _wx(s->ndraws, 64);
+                if (_w404 >= 0) {
+                    s->draw_hi[_w404] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_784 = rand__v_782;
-                tie_draw__v_785 = rand__result_784;
+                rand__result_844 = rand__v_842;
+                tie_draw__v_845 = rand__result_844;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -6006,14 +6478,16 @@ static void init(State *s, Key key)
     int16_t load_team__nums_46[4] = {0};
     int16_t load_team__mv_48 = 0;
     int8_t send_in__old_49 = 0;
-    int8_t send_in__old_52 = 0;
-    int32_t rand__v_55 = 0;
-    int32_t log_draw__v_56 = 0;
-    int32_t rand__result_57 = 0;
+    int8_t revert__a_50 = 0;
+    int8_t send_in__old_54 = 0;
+    int8_t revert__a_55 = 0;
+    int32_t rand__v_59 = 0;
+    int32_t log_draw__v_60 = 0;
+    int32_t rand__result_61 = 0;
     int32_t v = 0;
-    int32_t rand__v_58 = 0;
-    int32_t log_draw__v_59 = 0;
-    int32_t rand__result_60 = 0;
+    int32_t rand__v_62 = 0;
+    int32_t log_draw__v_63 = 0;
+    int32_t rand__result_64 = 0;
     int32_t w = 0;
     for (int32_t _i1 = 0; _i1 < 2; _i1++) s->team[_i1] = ((int16_t)(0));
     for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 6; _i3++) s->species[_i2 * 6 + _i3] = ((int16_t)((-1)));
@@ -6028,37 +6502,43 @@ static void init(State *s, Key key)
     for (int32_t _i23 = 0; _i23 < 2; _i23++) s->active[_i23] = ((int8_t)(0));
     for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 6; _i25++) s->boosts[_i24 * 6 + _i25] = ((int8_t)(0));
     for (int32_t _i26 = 0; _i26 < 2; _i26++) for (int32_t _i27 = 0; _i27 < 4; _i27++) s->mod[_i26 * 4 + _i27] = ((int16_t)(0));
-    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 6; _i29++) s->speed[_i28 * 6 + _i29] = ((int16_t)(0));
-    for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 6; _i31++) s->seen[_i30 * 6 + _i31] = ((int16_t)((-1)));
-    for (int32_t _i32 = 0; _i32 < 2; _i32++) for (int32_t _i33 = 0; _i33 < 6; _i33++) for (int32_t _i34 = 0; _i34 < 4; _i34++) s->seen_moves[_i32 * 24 + _i33 * 4 + _i34] = ((int16_t)((-1)));
+    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) s->stored[_i28 * 4 + _i29] = ((int16_t)(0));
+    for (int32_t _i30 = 0; _i30 < 2; _i30++) s->form[_i30] = ((int16_t)((-1)));
+    for (int32_t _i31 = 0; _i31 < 2; _i31++) for (int32_t _i32 = 0; _i32 < 2; _i32++) s->types[_i31 * 2 + _i32] = ((int8_t)((-1)));
+    for (int32_t _i33 = 0; _i33 < 2; _i33++) s->transformed[_i33] = false;
+    for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) s->base_moves[_i34 * 4 + _i35] = ((int16_t)((-1)));
+    for (int32_t _i36 = 0; _i36 < 2; _i36++) for (int32_t _i37 = 0; _i37 < 4; _i37++) s->base_pp[_i36 * 4 + _i37] = ((int8_t)(0));
+    for (int32_t _i38 = 0; _i38 < 2; _i38++) for (int32_t _i39 = 0; _i39 < 6; _i39++) s->speed[_i38 * 6 + _i39] = ((int16_t)(0));
+    for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 6; _i41++) s->seen[_i40 * 6 + _i41] = ((int16_t)((-1)));
+    for (int32_t _i42 = 0; _i42 < 2; _i42++) for (int32_t _i43 = 0; _i43 < 6; _i43++) for (int32_t _i44 = 0; _i44 < 4; _i44++) s->seen_moves[_i42 * 24 + _i43 * 4 + _i44] = ((int16_t)((-1)));
     s->phase = ((int8_t)(0));
-    for (int32_t _i35 = 0; _i35 < 2; _i35++) s->need[_i35] = false;
-    for (int32_t _i36 = 0; _i36 < 2; _i36++) s->pending[_i36] = ((int8_t)((-1)));
+    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->need[_i45] = false;
+    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->pending[_i46] = ((int8_t)((-1)));
     s->turn = 0;
-    for (int32_t _i37 = 0; _i37 < 2; _i37++) s->last_move[_i37] = ((int16_t)((-1)));
-    for (int32_t _i38 = 0; _i38 < 2; _i38++) s->last_slot[_i38] = ((int8_t)(0));
-    for (int32_t _i39 = 0; _i39 < 2; _i39++) s->fight[_i39] = false;
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->last_move[_i47] = ((int16_t)((-1)));
+    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->last_slot[_i48] = ((int8_t)(0));
+    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->fight[_i49] = false;
     s->last_damage = 0;
-    for (int32_t _i40 = 0; _i40 < 2; _i40++) s->used_move[_i40] = ((int16_t)((-1)));
-    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->last_used[_i41] = ((int16_t)((-1)));
-    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->shown_move[_i42] = ((int16_t)((-1)));
-    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->confused[_i43] = ((int8_t)(0));
-    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->flinch[_i44] = false;
-    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->reflect[_i45] = false;
-    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->light_screen[_i46] = false;
-    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->mimic_slot[_i47] = ((int8_t)((-1)));
-    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->mimic_orig[_i48] = ((int16_t)((-1)));
-    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->sub_hp[_i49] = ((int16_t)(0));
-    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->charging[_i50] = false;
-    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->recharge[_i51] = false;
-    for (int32_t _i52 = 0; _i52 < 64; _i52++) s->draws[_i52] = 0;
-    for (int32_t _i53 = 0; _i53 < 64; _i53++) s->draw_lo[_i53] = 0;
-    for (int32_t _i54 = 0; _i54 < 64; _i54++) s->draw_hi[_i54] = 0;
+    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->used_move[_i50] = ((int16_t)((-1)));
+    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->last_used[_i51] = ((int16_t)((-1)));
+    for (int32_t _i52 = 0; _i52 < 2; _i52++) s->shown_move[_i52] = ((int16_t)((-1)));
+    for (int32_t _i53 = 0; _i53 < 2; _i53++) s->confused[_i53] = ((int8_t)(0));
+    for (int32_t _i54 = 0; _i54 < 2; _i54++) s->flinch[_i54] = false;
+    for (int32_t _i55 = 0; _i55 < 2; _i55++) s->reflect[_i55] = false;
+    for (int32_t _i56 = 0; _i56 < 2; _i56++) s->light_screen[_i56] = false;
+    for (int32_t _i57 = 0; _i57 < 2; _i57++) s->mimic_slot[_i57] = ((int8_t)((-1)));
+    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->mimic_orig[_i58] = ((int16_t)((-1)));
+    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->sub_hp[_i59] = ((int16_t)(0));
+    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->charging[_i60] = false;
+    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->recharge[_i61] = false;
+    for (int32_t _i62 = 0; _i62 < 64; _i62++) s->draws[_i62] = 0;
+    for (int32_t _i63 = 0; _i63 < 64; _i63++) s->draw_lo[_i63] = 0;
+    for (int32_t _i64 = 0; _i64 < 64; _i64++) s->draw_hi[_i64] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end55 = 6; load_team__i_2 < _end55; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end65 = 6; load_team__i_2 < _end65; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -6066,23 +6546,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let56 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let56; ({ int16_t _let57 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let57; ({ int16_t _let58 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let58; ({ int16_t _let59 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let59; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let60 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let60; ({ int16_t _let61 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let61; ({ int16_t _let62 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let62; ({ int16_t _let63 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let63; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let64 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let64; ({ int16_t _let65 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let65; ({ int16_t _let66 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let66; ({ int16_t _let67 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let67; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let68 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let68; ({ int16_t _let69 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let69; ({ int16_t _let70 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let70; ({ int16_t _let71 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let71; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let66 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let66; ({ int16_t _let67 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let67; ({ int16_t _let68 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let68; ({ int16_t _let69 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let69; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let70 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let70; ({ int16_t _let71 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let71; ({ int16_t _let72 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let72; ({ int16_t _let73 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let73; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let74 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let74; ({ int16_t _let75 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let76; ({ int16_t _let77 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let80; ({ int16_t _let81 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end72 = 4; load_team__k_23 < _end72; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end82 = 4; load_team__k_23 < _end82; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end73 = 6; load_team__i_26 < _end73; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end83 = 6; load_team__i_26 < _end83; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -6090,16 +6570,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let74 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let74; ({ int16_t _let75 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let76; ({ int16_t _let77 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let80; ({ int16_t _let81 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let82 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let82; ({ int16_t _let83 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let84; ({ int16_t _let85 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let86 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let86; ({ int16_t _let87 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let88; ({ int16_t _let89 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let84 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let85; ({ int16_t _let86 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let86; ({ int16_t _let87 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let87; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let88 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let88; ({ int16_t _let89 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let89; ({ int16_t _let90 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let90; ({ int16_t _let91 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let91; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let92 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let92; ({ int16_t _let93 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let93; ({ int16_t _let94 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let94; ({ int16_t _let95 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let95; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let96 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let96; ({ int16_t _let97 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let98; ({ int16_t _let99 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let99; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end90 = 4; load_team__k_47 < _end90; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end100 = 4; load_team__k_47 < _end100; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -6107,20 +6587,36 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w91 = _wx(send_in__old_49, 6);
-        if (_w91 >= 0) {
-            s->speed[0 * 6 + _w91] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w101 = _wx(send_in__old_49, 6);
+        if (_w101 >= 0) {
+            s->speed[0 * 6 + _w101] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
-    if ((s->mimic_slot[0] >= 0)) {
-        int32_t _w92 = _wx(send_in__old_49, 6);
-        int32_t _w93 = _wx(s->mimic_slot[0], 4);
-        if (_w92 >= 0 && _w93 >= 0) {
-            s->moves[0 * 24 + _w92 * 4 + _w93] = s->mimic_orig[0];
+    revert__a_50 = s->active[0];
+    if (s->transformed[0]) {
+        for (int32_t revert__k_51 = 0, _end102 = 4; revert__k_51 < _end102; revert__k_51++) {
+            int32_t _w103 = _wx(revert__a_50, 6);
+            if (_w103 >= 0) {
+                s->moves[0 * 24 + _w103 * 4 + revert__k_51] = s->base_moves[revert__k_51];
+            }
+            int32_t _w104 = _wx(revert__a_50, 6);
+            if (_w104 >= 0) {
+                s->pp[0 * 24 + _w104 * 4 + revert__k_51] = s->base_pp[revert__k_51];
+            }
         }
-        s->mimic_slot[0] = ((int8_t)((-1)));
+        s->transformed[0] = false;
+    } else if ((s->mimic_slot[0] >= 0)) {
+        int32_t _w105 = _wx(revert__a_50, 6);
+        int32_t _w106 = _wx(s->mimic_slot[0], 4);
+        if (_w105 >= 0 && _w106 >= 0) {
+            s->moves[0 * 24 + _w105 * 4 + _w106] = s->mimic_orig[0];
+        }
     }
+    s->mimic_slot[0] = ((int8_t)((-1)));
     s->active[0] = ((int8_t)(0));
+    s->form[0] = s->species[0];
+    s->types[0 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[0], 151)].type1));
+    s->types[0 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[0], 151)].type2));
     s->sub_hp[0] = ((int16_t)(0));
     s->last_used[0] = ((int16_t)((-1)));
     s->last_used[1] = ((int16_t)((-1)));
@@ -6132,11 +6628,12 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_50 = 0, _end94 = 6; send_in__k_50 < _end94; send_in__k_50++) {
-        s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
+    for (int32_t send_in__k_52 = 0, _end107 = 6; send_in__k_52 < _end107; send_in__k_52++) {
+        s->boosts[0 * 6 + send_in__k_52] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_51 = 0, _end95 = 4; send_in__k_51 < _end95; send_in__k_51++) {
-        s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
+    for (int32_t send_in__k_53 = 0, _end108 = 4; send_in__k_53 < _end108; send_in__k_53++) {
+        s->mod[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
+        s->stored[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
     }
     if ((s->status[0] == 3)) {
         s->mod[0 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[3], 25))), 100))), ((int16_t)(1)))));
@@ -6145,22 +6642,38 @@ static void init(State *s, Key key)
         s->mod[0 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[0], 2))), ((int16_t)(1)))));
     }
     s->speed[0 * 6 + 0] = s->mod[3];
-    send_in__old_52 = s->active[1];
-    if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
-        int32_t _w96 = _wx(send_in__old_52, 6);
-        if (_w96 >= 0) {
-            s->speed[1 * 6 + _w96] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+    send_in__old_54 = s->active[1];
+    if ((s->hp[1 * 6 + _ix(send_in__old_54, 6)] > 0)) {
+        int32_t _w109 = _wx(send_in__old_54, 6);
+        if (_w109 >= 0) {
+            s->speed[1 * 6 + _w109] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
         }
     }
-    if ((s->mimic_slot[1] >= 0)) {
-        int32_t _w97 = _wx(send_in__old_52, 6);
-        int32_t _w98 = _wx(s->mimic_slot[1], 4);
-        if (_w97 >= 0 && _w98 >= 0) {
-            s->moves[1 * 24 + _w97 * 4 + _w98] = s->mimic_orig[1];
+    revert__a_55 = s->active[1];
+    if (s->transformed[1]) {
+        for (int32_t revert__k_56 = 0, _end110 = 4; revert__k_56 < _end110; revert__k_56++) {
+            int32_t _w111 = _wx(revert__a_55, 6);
+            if (_w111 >= 0) {
+                s->moves[1 * 24 + _w111 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
+            }
+            int32_t _w112 = _wx(revert__a_55, 6);
+            if (_w112 >= 0) {
+                s->pp[1 * 24 + _w112 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
+            }
         }
-        s->mimic_slot[1] = ((int8_t)((-1)));
+        s->transformed[1] = false;
+    } else if ((s->mimic_slot[1] >= 0)) {
+        int32_t _w113 = _wx(revert__a_55, 6);
+        int32_t _w114 = _wx(s->mimic_slot[1], 4);
+        if (_w113 >= 0 && _w114 >= 0) {
+            s->moves[1 * 24 + _w113 * 4 + _w114] = s->mimic_orig[1];
+        }
     }
+    s->mimic_slot[1] = ((int8_t)((-1)));
     s->active[1] = ((int8_t)(0));
+    s->form[1] = s->species[1 * 6];
+    s->types[1 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[1 * 6], 151)].type1));
+    s->types[1 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[1 * 6], 151)].type2));
     s->sub_hp[1] = ((int16_t)(0));
     s->last_used[0] = ((int16_t)((-1)));
     s->last_used[1] = ((int16_t)((-1)));
@@ -6172,11 +6685,12 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_53 = 0, _end99 = 6; send_in__k_53 < _end99; send_in__k_53++) {
-        s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
+    for (int32_t send_in__k_57 = 0, _end115 = 6; send_in__k_57 < _end115; send_in__k_57++) {
+        s->boosts[1 * 6 + send_in__k_57] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_54 = 0, _end100 = 4; send_in__k_54 < _end100; send_in__k_54++) {
-        s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
+    for (int32_t send_in__k_58 = 0, _end116 = 4; send_in__k_58 < _end116; send_in__k_58++) {
+        s->mod[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
+        s->stored[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
     }
     if ((s->status[1 * 6] == 3)) {
         s->mod[1 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[1 * 4 + 3], 25))), 100))), ((int16_t)(1)))));
@@ -6186,41 +6700,41 @@ static void init(State *s, Key key)
     }
     s->speed[1 * 6 + 0] = s->mod[1 * 4 + 3];
     if ((s->speed[0] == s->speed[1 * 6])) {
-        rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
-        log_draw__v_56 = rand__v_55;
-        int32_t _w101 = _wx(s->ndraws, 64);
-        if (_w101 >= 0) {
-            s->draws[_w101] = log_draw__v_56;
+        rand__v_59 = _wadd(0, _roll(random_word_at(key, 2), 2));
+        log_draw__v_60 = rand__v_59;
+        int32_t _w117 = _wx(s->ndraws, 64);
+        if (_w117 >= 0) {
+            s->draws[_w117] = log_draw__v_60;
         }
-        int32_t _w102 = _wx(s->ndraws, 64);
-        if (_w102 >= 0) {
-            s->draw_lo[_w102] = 0;
+        int32_t _w118 = _wx(s->ndraws, 64);
+        if (_w118 >= 0) {
+            s->draw_lo[_w118] = 0;
         }
-        int32_t _w103 = _wx(s->ndraws, 64);
-        if (_w103 >= 0) {
-            s->draw_hi[_w103] = 2;
+        int32_t _w119 = _wx(s->ndraws, 64);
+        if (_w119 >= 0) {
+            s->draw_hi[_w119] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
-        rand__result_57 = rand__v_55;
-        v = rand__result_57;
-        for (int32_t k_ = 0, _end104 = 3; k_ < _end104; k_++) {
-            rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
-            log_draw__v_59 = rand__v_58;
-            int32_t _w105 = _wx(s->ndraws, 64);
-            if (_w105 >= 0) {
-                s->draws[_w105] = log_draw__v_59;
+        rand__result_61 = rand__v_59;
+        v = rand__result_61;
+        for (int32_t k_ = 0, _end120 = 3; k_ < _end120; k_++) {
+            rand__v_62 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
+            log_draw__v_63 = rand__v_62;
+            int32_t _w121 = _wx(s->ndraws, 64);
+            if (_w121 >= 0) {
+                s->draws[_w121] = log_draw__v_63;
             }
-            int32_t _w106 = _wx(s->ndraws, 64);
-            if (_w106 >= 0) {
-                s->draw_lo[_w106] = 0;
+            int32_t _w122 = _wx(s->ndraws, 64);
+            if (_w122 >= 0) {
+                s->draw_lo[_w122] = 0;
             }
-            int32_t _w107 = _wx(s->ndraws, 64);
-            if (_w107 >= 0) {
-                s->draw_hi[_w107] = 2;
+            int32_t _w123 = _wx(s->ndraws, 64);
+            if (_w123 >= 0) {
+                s->draw_hi[_w123] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
-            rand__result_60 = rand__v_58;
-            w = rand__result_60;
+            rand__result_64 = rand__v_62;
+            w = rand__result_64;
         }
     }
     s->current_player = 0;
@@ -6335,6 +6849,12 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, active);
     out[i++] = offsetof(State, boosts);
     out[i++] = offsetof(State, mod);
+    out[i++] = offsetof(State, stored);
+    out[i++] = offsetof(State, form);
+    out[i++] = offsetof(State, types);
+    out[i++] = offsetof(State, transformed);
+    out[i++] = offsetof(State, base_moves);
+    out[i++] = offsetof(State, base_pp);
     out[i++] = offsetof(State, speed);
     out[i++] = offsetof(State, seen);
     out[i++] = offsetof(State, seen_moves);
