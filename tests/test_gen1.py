@@ -131,3 +131,21 @@ def test_the_c_backend_against_showdown(capsys: pytest.CaptureFixture[str]) -> N
     level = report.levels[0]
     assert level.details["backend"] == "c" and level.details["steps"] > 50
     assert level.failed == 0 and level.passed == 2, level.divergence
+
+
+def test_the_observation_shows_the_volatiles(reference: ModuleType) -> None:
+    """Each player sees both active Pokémon's volatiles (here Ditto's Transform: the flag, the species it
+    shows) and its own Substitute's HP, never the foe's."""
+    from specc.verify.rollouts import episode_key, step_key
+
+    key = episode_key(0, 109)  # Ditto leads for player 0 against Clefairy
+    state = reference.init(key)
+    for t in range(2):  # both use move slot 0: Ditto's Transform, Clefairy's Body Slam
+        state = reference.step(state, 0, step_key(key, t))
+    own, foe = 113, 174  # where the two blocks of volatiles start: [flags x 8, species shown, types x 2]
+    mine, theirs = reference.observe(state, 0), reference.observe(state, 1)
+    assert mine[own + 7] == 1 and mine[own + 8] == 34  # Ditto is transformed, showing Clefairy
+    assert theirs[foe + 7] == 1 and theirs[foe + 8] == 34 and theirs[own + 7] == 0
+    state.sub_hp[0] = 50
+    assert reference.observe(state, 0)[own + 11] == 50
+    np.testing.assert_array_equal(reference.observe(state, 1), theirs)

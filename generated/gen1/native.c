@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 af08783f3d2f5c23f976858573e2e72e6618576e61e035f61c37a160ed97e515).
+ * (sha256 70a5823875aa22fc424c85ee81f7683f3b5a9a5707d26d1ea58c4148e2406ed9).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -18,7 +18,7 @@
 
 #define NUM_PLAYERS 2
 #define NUM_ACTIONS 10
-#define OBS_SIZE 166
+#define OBS_SIZE 189
 #define NUM_INVARIANTS 0
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
 
@@ -66,12 +66,14 @@ typedef struct {
     int16_t used_move[2];
     int16_t last_used[2];
     int16_t shown_move[2];
-    int8_t confused[2];
+    bool confused[2];
+    int8_t confusion_turns[2];
     bool flinch[2];
     bool reflect[2];
     bool light_screen[2];
     int8_t mimic_slot[2];
     int16_t mimic_orig[2];
+    bool substitute[2];
     int16_t sub_hp[2];
     bool charging[2];
     bool recharge[2];
@@ -2135,7 +2137,7 @@ static inline Key reset_key(Key key)
 /* The observe expression for `player`, unchecked (indexes read clamped). */
 static void observe_unchecked(const State *s, int32_t player, obs_t *out)
 {
-    for (int32_t _i1 = 0; _i1 < 166; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 119 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 113)])) : (_i1 < 125 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 119)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 119)] : ((int16_t)(0))))) : (_i1 < 131 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 125)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 125)] : ((int8_t)(0))))) : (_i1 < 155 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 131)) / 4 * 4 + (((_i1 - 131))) % 4])) : (_i1 < 156 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 162 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 156)])) : (_i1 < 163 ? ((int32_t)(s->phase)) : (_i1 < 164 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 165 ? s->turn : player))))))))))))))))))));
+    for (int32_t _i1 = 0; _i1 < 189; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 124 ? ({ int32_t _let4 = player; int32_t volatiles__p_846 = _let4; ({ bool _let5[8]; _let5[0] = s->confused[_ix(volatiles__p_846, 2)]; _let5[1] = s->reflect[_ix(volatiles__p_846, 2)]; _let5[2] = s->light_screen[_ix(volatiles__p_846, 2)]; _let5[3] = s->recharge[_ix(volatiles__p_846, 2)]; _let5[4] = s->charging[_ix(volatiles__p_846, 2)]; _let5[5] = s->substitute[_ix(volatiles__p_846, 2)]; _let5[6] = s->flinch[_ix(volatiles__p_846, 2)]; _let5[7] = s->transformed[_ix(volatiles__p_846, 2)]; bool volatiles__flags_847[8]; memcpy(volatiles__flags_847, _let5, sizeof volatiles__flags_847); ((_i1 - 113) < 8 ? ((int32_t)(volatiles__flags_847[(_i1 - 113)])) : ((_i1 - 113) < 9 ? ((int32_t)(s->form[_ix(volatiles__p_846, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_846, 2) * 2 + ((_i1 - 113) - 9)])))); }); }) : (_i1 < 125 ? ((int32_t)(s->sub_hp[_ix(player, 2)])) : (_i1 < 131 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 125)])) : (_i1 < 137 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 131)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 131)] : ((int16_t)(0))))) : (_i1 < 143 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] : ((int8_t)(0))))) : (_i1 < 167 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 143)) / 4 * 4 + (((_i1 - 143))) % 4])) : (_i1 < 168 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 174 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 168)])) : (_i1 < 185 ? ({ int32_t _let2 = _wsub(1, player); int32_t volatiles__p_848 = _let2; ({ bool _let3[8]; _let3[0] = s->confused[_ix(volatiles__p_848, 2)]; _let3[1] = s->reflect[_ix(volatiles__p_848, 2)]; _let3[2] = s->light_screen[_ix(volatiles__p_848, 2)]; _let3[3] = s->recharge[_ix(volatiles__p_848, 2)]; _let3[4] = s->charging[_ix(volatiles__p_848, 2)]; _let3[5] = s->substitute[_ix(volatiles__p_848, 2)]; _let3[6] = s->flinch[_ix(volatiles__p_848, 2)]; _let3[7] = s->transformed[_ix(volatiles__p_848, 2)]; bool volatiles__flags_849[8]; memcpy(volatiles__flags_849, _let3, sizeof volatiles__flags_849); ((_i1 - 174) < 8 ? ((int32_t)(volatiles__flags_849[(_i1 - 174)])) : ((_i1 - 174) < 9 ? ((int32_t)(s->form[_ix(volatiles__p_848, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_848, 2) * 2 + ((_i1 - 174) - 9)])))); }); }) : (_i1 < 186 ? ((int32_t)(s->phase)) : (_i1 < 187 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 188 ? s->turn : player)))))))))))))))))))))));
 }
 
 static void observe(const State *s, int32_t player, obs_t *out)
@@ -2675,88 +2677,96 @@ static void effect_move(State *s, int32_t m, Key key)
                         if (_w47 >= 0) {
                             s->sub_hp[_w47] = ((int16_t)(0));
                         }
-                        s->last_used[0] = ((int16_t)((-1)));
-                        s->last_used[1] = ((int16_t)((-1)));
                         int32_t _w48 = _wx(send_in__p_118, 2);
                         if (_w48 >= 0) {
-                            s->recharge[_w48] = false;
+                            s->substitute[_w48] = false;
                         }
+                        s->last_used[0] = ((int16_t)((-1)));
+                        s->last_used[1] = ((int16_t)((-1)));
                         int32_t _w49 = _wx(send_in__p_118, 2);
                         if (_w49 >= 0) {
-                            s->charging[_w49] = false;
+                            s->recharge[_w49] = false;
                         }
                         int32_t _w50 = _wx(send_in__p_118, 2);
                         if (_w50 >= 0) {
-                            s->confused[_w50] = ((int8_t)(0));
+                            s->charging[_w50] = false;
                         }
                         int32_t _w51 = _wx(send_in__p_118, 2);
                         if (_w51 >= 0) {
-                            s->flinch[_w51] = false;
+                            s->confusion_turns[_w51] = ((int8_t)(0));
                         }
                         int32_t _w52 = _wx(send_in__p_118, 2);
                         if (_w52 >= 0) {
-                            s->reflect[_w52] = false;
+                            s->confused[_w52] = false;
                         }
                         int32_t _w53 = _wx(send_in__p_118, 2);
                         if (_w53 >= 0) {
-                            s->light_screen[_w53] = false;
+                            s->flinch[_w53] = false;
                         }
                         int32_t _w54 = _wx(send_in__p_118, 2);
                         if (_w54 >= 0) {
-                            s->last_slot[_w54] = ((int8_t)(0));
+                            s->reflect[_w54] = false;
                         }
                         int32_t _w55 = _wx(send_in__p_118, 2);
-                        int32_t _w56 = _wx(send_in__s_119, 6);
-                        if (_w55 >= 0 && _w56 >= 0) {
-                            s->seen[_w55 * 6 + _w56] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        if (_w55 >= 0) {
+                            s->light_screen[_w55] = false;
                         }
-                        for (int32_t send_in__k_124 = 0, _end57 = 6; send_in__k_124 < _end57; send_in__k_124++) {
-                            int32_t _w58 = _wx(send_in__p_118, 2);
-                            if (_w58 >= 0) {
-                                s->boosts[_w58 * 6 + send_in__k_124] = ((int8_t)(0));
-                            }
+                        int32_t _w56 = _wx(send_in__p_118, 2);
+                        if (_w56 >= 0) {
+                            s->last_slot[_w56] = ((int8_t)(0));
                         }
-                        for (int32_t send_in__k_125 = 0, _end59 = 4; send_in__k_125 < _end59; send_in__k_125++) {
+                        int32_t _w57 = _wx(send_in__p_118, 2);
+                        int32_t _w58 = _wx(send_in__s_119, 6);
+                        if (_w57 >= 0 && _w58 >= 0) {
+                            s->seen[_w57 * 6 + _w58] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        }
+                        for (int32_t send_in__k_124 = 0, _end59 = 6; send_in__k_124 < _end59; send_in__k_124++) {
                             int32_t _w60 = _wx(send_in__p_118, 2);
                             if (_w60 >= 0) {
-                                s->mod[_w60 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                                s->boosts[_w60 * 6 + send_in__k_124] = ((int8_t)(0));
                             }
-                            int32_t _w61 = _wx(send_in__p_118, 2);
-                            if (_w61 >= 0) {
-                                s->stored[_w61 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                        }
+                        for (int32_t send_in__k_125 = 0, _end61 = 4; send_in__k_125 < _end61; send_in__k_125++) {
+                            int32_t _w62 = _wx(send_in__p_118, 2);
+                            if (_w62 >= 0) {
+                                s->mod[_w62 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                            }
+                            int32_t _w63 = _wx(send_in__p_118, 2);
+                            if (_w63 >= 0) {
+                                s->stored[_w63 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
                             }
                         }
                         if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 3)) {
-                            int32_t _w62 = _wx(send_in__p_118, 2);
-                            if (_w62 >= 0) {
-                                s->mod[_w62 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            int32_t _w64 = _wx(send_in__p_118, 2);
+                            if (_w64 >= 0) {
+                                s->mod[_w64 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
                         if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 1)) {
-                            int32_t _w63 = _wx(send_in__p_118, 2);
-                            if (_w63 >= 0) {
-                                s->mod[_w63 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
+                            int32_t _w65 = _wx(send_in__p_118, 2);
+                            if (_w65 >= 0) {
+                                s->mod[_w65 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w64 = _wx(send_in__p_118, 2);
-                        int32_t _w65 = _wx(send_in__s_119, 6);
-                        if (_w64 >= 0 && _w65 >= 0) {
-                            s->speed[_w64 * 6 + _w65] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
+                        int32_t _w66 = _wx(send_in__p_118, 2);
+                        int32_t _w67 = _wx(send_in__s_119, 6);
+                        if (_w66 >= 0 && _w67 >= 0) {
+                            s->speed[_w66 * 6 + _w67] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_126 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_115)), 2));
                             log_draw__v_127 = rand__v_126;
-                            int32_t _w66 = _wx(s->ndraws, 64);
-                            if (_w66 >= 0) {
-                                s->draws[_w66] = log_draw__v_127;
-                            }
-                            int32_t _w67 = _wx(s->ndraws, 64);
-                            if (_w67 >= 0) {
-                                s->draw_lo[_w67] = 0;
-                            }
                             int32_t _w68 = _wx(s->ndraws, 64);
                             if (_w68 >= 0) {
-                                s->draw_hi[_w68] = 2;
+                                s->draws[_w68] = log_draw__v_127;
+                            }
+                            int32_t _w69 = _wx(s->ndraws, 64);
+                            if (_w69 >= 0) {
+                                s->draw_lo[_w69] = 0;
+                            }
+                            int32_t _w70 = _wx(s->ndraws, 64);
+                            if (_w70 >= 0) {
+                                s->draw_hi[_w70] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_128 = rand__v_126;
@@ -2765,51 +2775,51 @@ static void effect_move(State *s, int32_t m, Key key)
                         switch_in_damage__p_130 = resolve_turn__p_116;
                         switch_in_damage__a_131 = s->active[_ix(switch_in_damage__p_130, 2)];
                         if (((s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 4) || (s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 1))) {
-                            int32_t _w69 = _wx(switch_in_damage__p_130, 2);
-                            int32_t _w70 = _wx(switch_in_damage__a_131, 6);
-                            if (_w69 >= 0 && _w70 >= 0) {
-                                s->hp[_w69 * 6 + _w70] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            int32_t _w71 = _wx(switch_in_damage__p_130, 2);
+                            int32_t _w72 = _wx(switch_in_damage__a_131, 6);
+                            if (_w71 >= 0 && _w72 >= 0) {
+                                s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let71 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let71; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
+                        if (({ int32_t _let73 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let73; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
                             resolve_turn__over_114 = true;
-                            for (int32_t after_faint__p_133 = 0, _end72 = 2; after_faint__p_133 < _end72; after_faint__p_133++) {
-                                if (({ int32_t _let73 = after_faint__p_133; int32_t is_fainted__p_134 = _let73; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
+                            for (int32_t after_faint__p_133 = 0, _end74 = 2; after_faint__p_133 < _end74; after_faint__p_133++) {
+                                if (({ int32_t _let75 = after_faint__p_133; int32_t is_fainted__p_134 = _let75; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
                                     revert__p_135 = after_faint__p_133;
                                     revert__a_136 = s->active[_ix(revert__p_135, 2)];
                                     if (s->transformed[_ix(revert__p_135, 2)]) {
-                                        for (int32_t revert__k_137 = 0, _end74 = 4; revert__k_137 < _end74; revert__k_137++) {
-                                            int32_t _w75 = _wx(revert__p_135, 2);
-                                            int32_t _w76 = _wx(revert__a_136, 6);
-                                            if (_w75 >= 0 && _w76 >= 0) {
-                                                s->moves[_w75 * 24 + _w76 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
-                                            }
+                                        for (int32_t revert__k_137 = 0, _end76 = 4; revert__k_137 < _end76; revert__k_137++) {
                                             int32_t _w77 = _wx(revert__p_135, 2);
                                             int32_t _w78 = _wx(revert__a_136, 6);
                                             if (_w77 >= 0 && _w78 >= 0) {
-                                                s->pp[_w77 * 24 + _w78 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                                s->moves[_w77 * 24 + _w78 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                            }
+                                            int32_t _w79 = _wx(revert__p_135, 2);
+                                            int32_t _w80 = _wx(revert__a_136, 6);
+                                            if (_w79 >= 0 && _w80 >= 0) {
+                                                s->pp[_w79 * 24 + _w80 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
                                             }
                                         }
-                                        int32_t _w79 = _wx(revert__p_135, 2);
-                                        if (_w79 >= 0) {
-                                            s->transformed[_w79] = false;
+                                        int32_t _w81 = _wx(revert__p_135, 2);
+                                        if (_w81 >= 0) {
+                                            s->transformed[_w81] = false;
                                         }
                                     } else if ((s->mimic_slot[_ix(revert__p_135, 2)] >= 0)) {
-                                        int32_t _w80 = _wx(revert__p_135, 2);
-                                        int32_t _w81 = _wx(revert__a_136, 6);
-                                        int32_t _w82 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
-                                        if (_w80 >= 0 && _w81 >= 0 && _w82 >= 0) {
-                                            s->moves[_w80 * 24 + _w81 * 4 + _w82] = s->mimic_orig[_ix(revert__p_135, 2)];
+                                        int32_t _w82 = _wx(revert__p_135, 2);
+                                        int32_t _w83 = _wx(revert__a_136, 6);
+                                        int32_t _w84 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
+                                        if (_w82 >= 0 && _w83 >= 0 && _w84 >= 0) {
+                                            s->moves[_w82 * 24 + _w83 * 4 + _w84] = s->mimic_orig[_ix(revert__p_135, 2)];
                                         }
                                     }
-                                    int32_t _w83 = _wx(revert__p_135, 2);
-                                    if (_w83 >= 0) {
-                                        s->mimic_slot[_w83] = ((int8_t)((-1)));
+                                    int32_t _w85 = _wx(revert__p_135, 2);
+                                    if (_w85 >= 0) {
+                                        s->mimic_slot[_w85] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_139 = ({ int32_t _lo84 = 0; int32_t _r86 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo84, _end85 = 6; after_faint__i_138 < _end85; after_faint__i_138++) _r86 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r86; });
-                            after_faint__left1_141 = ({ int32_t _lo88 = 0; int32_t _r90 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo88, _end89 = 6; after_faint__i_140 < _end89; after_faint__i_140++) _r90 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r90; });
+                            after_faint__left0_139 = ({ int32_t _lo86 = 0; int32_t _r88 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo86, _end87 = 6; after_faint__i_138 < _end87; after_faint__i_138++) _r88 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r88; });
+                            after_faint__left1_141 = ({ int32_t _lo90 = 0; int32_t _r92 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo90, _end91 = 6; after_faint__i_140 < _end91; after_faint__i_140++) _r92 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r92; });
                             if (((after_faint__left0_139 == 0) && (after_faint__left1_141 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
@@ -2827,17 +2837,17 @@ static void effect_move(State *s, int32_t m, Key key)
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_142 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_115)), 2));
                             log_draw__v_143 = rand__v_142;
-                            int32_t _w92 = _wx(s->ndraws, 64);
-                            if (_w92 >= 0) {
-                                s->draws[_w92] = log_draw__v_143;
-                            }
-                            int32_t _w93 = _wx(s->ndraws, 64);
-                            if (_w93 >= 0) {
-                                s->draw_lo[_w93] = 0;
-                            }
                             int32_t _w94 = _wx(s->ndraws, 64);
                             if (_w94 >= 0) {
-                                s->draw_hi[_w94] = 2;
+                                s->draws[_w94] = log_draw__v_143;
+                            }
+                            int32_t _w95 = _wx(s->ndraws, 64);
+                            if (_w95 >= 0) {
+                                s->draw_lo[_w95] = 0;
+                            }
+                            int32_t _w96 = _wx(s->ndraws, 64);
+                            if (_w96 >= 0) {
+                                s->draw_hi[_w96] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_144 = rand__v_142;
@@ -2845,57 +2855,61 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                     } else {
                         use_move__p_148 = resolve_turn__p_116;
-                        use_move__m_149 = (({ int32_t _let95 = resolve_turn__p_116; int32_t has_pp__p_146 = _let95; ({ int32_t _lo96 = 0; bool _r98 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo96, _end97 = 4; has_pp__k_147 < _end97; has_pp__k_147++) if (((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0))) { _r98 = true; break; } _r98; }); }) ? resolve_turn__act_117 : (-1));
+                        use_move__m_149 = (({ int32_t _let97 = resolve_turn__p_116; int32_t has_pp__p_146 = _let97; ({ int32_t _lo98 = 0; bool _r100 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo98, _end99 = 4; has_pp__k_147 < _end99; has_pp__k_147++) if (((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0))) { _r100 = true; break; } _r100; }); }) ? resolve_turn__act_117 : (-1));
                         use_move__q_150 = _wsub(1, use_move__p_148);
                         use_move__a_151 = s->active[_ix(use_move__p_148, 2)];
                         use_move__d_152 = s->active[_ix(use_move__q_150, 2)];
                         use_move__st_153 = s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)];
                         use_move__can_154 = true;
                         if ((use_move__st_153 == 2)) {
-                            int32_t _w100 = _wx(use_move__p_148, 2);
-                            if (_w100 >= 0) {
-                                s->last_used[_w100] = ((int16_t)((-1)));
+                            int32_t _w102 = _wx(use_move__p_148, 2);
+                            if (_w102 >= 0) {
+                                s->last_used[_w102] = ((int16_t)((-1)));
                             }
                             use_move__can_154 = false;
                         } else if ((use_move__st_153 == 5)) {
-                            int32_t _w101 = _wx(use_move__p_148, 2);
-                            int32_t _w102 = _wx(use_move__a_151, 6);
-                            if (_w101 >= 0 && _w102 >= 0) {
-                                s->sleep[_w101 * 6 + _w102] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
-                            }
                             int32_t _w103 = _wx(use_move__p_148, 2);
-                            if (_w103 >= 0) {
-                                s->last_used[_w103] = ((int16_t)((-1)));
+                            int32_t _w104 = _wx(use_move__a_151, 6);
+                            if (_w103 >= 0 && _w104 >= 0) {
+                                s->sleep[_w103 * 6 + _w104] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
+                            }
+                            int32_t _w105 = _wx(use_move__p_148, 2);
+                            if (_w105 >= 0) {
+                                s->last_used[_w105] = ((int16_t)((-1)));
                             }
                             use_move__can_154 = false;
                         } else if (s->flinch[_ix(use_move__p_148, 2)]) {
                             use_move__can_154 = false;
                         } else if (s->recharge[_ix(use_move__p_148, 2)]) {
-                            int32_t _w104 = _wx(use_move__p_148, 2);
-                            if (_w104 >= 0) {
-                                s->recharge[_w104] = false;
+                            int32_t _w106 = _wx(use_move__p_148, 2);
+                            if (_w106 >= 0) {
+                                s->recharge[_w106] = false;
                             }
                             use_move__can_154 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_148, 2)] > 0)) {
-                                int32_t _w105 = _wx(use_move__p_148, 2);
-                                if (_w105 >= 0) {
-                                    s->confused[_w105] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_148, 2)], 1)));
+                            if (s->confused[_ix(use_move__p_148, 2)]) {
+                                int32_t _w107 = _wx(use_move__p_148, 2);
+                                if (_w107 >= 0) {
+                                    s->confusion_turns[_w107] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_148, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_148, 2)] > 0)) {
+                                int32_t _w108 = _wx(use_move__p_148, 2);
+                                if (_w108 >= 0) {
+                                    s->confused[_w108] = (s->confusion_turns[_ix(use_move__p_148, 2)] > 0);
+                                }
+                                if (s->confused[_ix(use_move__p_148, 2)]) {
                                     chance__v_155 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_115)), 256);
                                     log_draw__v_156 = chance__v_155;
-                                    int32_t _w106 = _wx(s->ndraws, 64);
-                                    if (_w106 >= 0) {
-                                        s->draws[_w106] = log_draw__v_156;
+                                    int32_t _w109 = _wx(s->ndraws, 64);
+                                    if (_w109 >= 0) {
+                                        s->draws[_w109] = log_draw__v_156;
                                     }
-                                    int32_t _w107 = _wx(s->ndraws, 64);
-                                    if (_w107 >= 0) {
-                                        s->draw_lo[_w107] = 0;
+                                    int32_t _w110 = _wx(s->ndraws, 64);
+                                    if (_w110 >= 0) {
+                                        s->draw_lo[_w110] = 0;
                                     }
-                                    int32_t _w108 = _wx(s->ndraws, 64);
-                                    if (_w108 >= 0) {
-                                        s->draw_hi[_w108] = 256;
+                                    int32_t _w111 = _wx(s->ndraws, 64);
+                                    if (_w111 >= 0) {
+                                        s->draw_hi[_w111] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
                                     chance__result_157 = (chance__v_155 < 128);
@@ -2909,23 +2923,27 @@ static void effect_move(State *s, int32_t m, Key key)
                                         self_damage__q_164 = _wsub(1, self_damage__p_162);
                                         self_damage__a_165 = s->active[_ix(self_damage__p_162, 2)];
                                         s->last_damage = self_damage__dmg_163;
-                                        if ((s->sub_hp[_ix(self_damage__p_162, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_164, 2)] > 0)) {
-                                                int32_t _w109 = _wx(self_damage__q_164, 2);
-                                                if (_w109 >= 0) {
-                                                    s->sub_hp[_w109] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_164, 2)])), self_damage__dmg_163), 0)));
+                                        if (s->substitute[_ix(self_damage__p_162, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_164, 2)]) {
+                                                int32_t _w112 = _wx(self_damage__q_164, 2);
+                                                if (_w112 >= 0) {
+                                                    s->sub_hp[_w112] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_164, 2)])), self_damage__dmg_163), 0)));
+                                                }
+                                                int32_t _w113 = _wx(self_damage__q_164, 2);
+                                                if (_w113 >= 0) {
+                                                    s->substitute[_w113] = (s->sub_hp[_ix(self_damage__q_164, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w110 = _wx(self_damage__p_162, 2);
-                                            int32_t _w111 = _wx(self_damage__a_165, 6);
-                                            if (_w110 >= 0 && _w111 >= 0) {
-                                                s->hp[_w110 * 6 + _w111] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_162, 2) * 6 + _ix(self_damage__a_165, 6)])), self_damage__dmg_163), 0)));
+                                            int32_t _w114 = _wx(self_damage__p_162, 2);
+                                            int32_t _w115 = _wx(self_damage__a_165, 6);
+                                            if (_w114 >= 0 && _w115 >= 0) {
+                                                s->hp[_w114 * 6 + _w115] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_162, 2) * 6 + _ix(self_damage__a_165, 6)])), self_damage__dmg_163), 0)));
                                             }
                                         }
-                                        int32_t _w112 = _wx(use_move__p_148, 2);
-                                        if (_w112 >= 0) {
-                                            s->charging[_w112] = false;
+                                        int32_t _w116 = _wx(use_move__p_148, 2);
+                                        if (_w116 >= 0) {
+                                            s->charging[_w116] = false;
                                         }
                                         use_move__can_154 = false;
                                     }
@@ -2934,26 +2952,26 @@ static void effect_move(State *s, int32_t m, Key key)
                             if ((use_move__can_154 && (use_move__st_153 == 3))) {
                                 chance__v_166 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_115)), 256);
                                 log_draw__v_167 = chance__v_166;
-                                int32_t _w113 = _wx(s->ndraws, 64);
-                                if (_w113 >= 0) {
-                                    s->draws[_w113] = log_draw__v_167;
+                                int32_t _w117 = _wx(s->ndraws, 64);
+                                if (_w117 >= 0) {
+                                    s->draws[_w117] = log_draw__v_167;
                                 }
-                                int32_t _w114 = _wx(s->ndraws, 64);
-                                if (_w114 >= 0) {
-                                    s->draw_lo[_w114] = 0;
+                                int32_t _w118 = _wx(s->ndraws, 64);
+                                if (_w118 >= 0) {
+                                    s->draw_lo[_w118] = 0;
                                 }
-                                int32_t _w115 = _wx(s->ndraws, 64);
-                                if (_w115 >= 0) {
-                                    s->draw_hi[_w115] = 256;
+                                int32_t _w119 = _wx(s->ndraws, 64);
+                                if (_w119 >= 0) {
+                                    s->draw_hi[_w119] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
                                 chance__result_168 = (chance__v_166 < 63);
                                 use_move__full_169 = chance__result_168;
                                 use_move__can_154 = (!use_move__full_169);
                                 if (use_move__full_169) {
-                                    int32_t _w116 = _wx(use_move__p_148, 2);
-                                    if (_w116 >= 0) {
-                                        s->charging[_w116] = false;
+                                    int32_t _w120 = _wx(use_move__p_148, 2);
+                                    if (_w120 >= 0) {
+                                        s->charging[_w120] = false;
                                     }
                                 }
                             }
@@ -2970,47 +2988,47 @@ static void effect_move(State *s, int32_t m, Key key)
                             mirror_move__a_175 = s->active[_ix(mirror_move__p_173, 2)];
                             mirror_move__copied_176 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_173), 2)]));
                             if (((mirror_move__m_174 >= 0) && (!((mirror_move__copied_176 >= 0) && (MOVES__rows[_ix(mirror_move__copied_176, 165)].kind == 17))))) {
-                                int32_t _w117 = _wx(mirror_move__p_173, 2);
-                                int32_t _w118 = _wx(mirror_move__a_175, 6);
-                                int32_t _w119 = _wx(mirror_move__m_174, 4);
-                                if (_w117 >= 0 && _w118 >= 0 && _w119 >= 0) {
-                                    s->pp[_w117 * 24 + _w118 * 4 + _w119] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
+                                int32_t _w121 = _wx(mirror_move__p_173, 2);
+                                int32_t _w122 = _wx(mirror_move__a_175, 6);
+                                int32_t _w123 = _wx(mirror_move__m_174, 4);
+                                if (_w121 >= 0 && _w122 >= 0 && _w123 >= 0) {
+                                    s->pp[_w121 * 24 + _w122 * 4 + _w123] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
                                 }
-                                int32_t _w120 = _wx(mirror_move__p_173, 2);
-                                int32_t _w121 = _wx(mirror_move__a_175, 6);
-                                int32_t _w122 = _wx(mirror_move__m_174, 4);
-                                if (_w120 >= 0 && _w121 >= 0 && _w122 >= 0) {
-                                    s->seen_moves[_w120 * 24 + _w121 * 4 + _w122] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
+                                int32_t _w124 = _wx(mirror_move__p_173, 2);
+                                int32_t _w125 = _wx(mirror_move__a_175, 6);
+                                int32_t _w126 = _wx(mirror_move__m_174, 4);
+                                if (_w124 >= 0 && _w125 >= 0 && _w126 >= 0) {
+                                    s->seen_moves[_w124 * 24 + _w125 * 4 + _w126] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w123 = _wx(mirror_move__p_173, 2);
-                            if (_w123 >= 0) {
-                                s->used_move[_w123] = ((int16_t)(118));
+                            int32_t _w127 = _wx(mirror_move__p_173, 2);
+                            if (_w127 >= 0) {
+                                s->used_move[_w127] = ((int16_t)(118));
                             }
-                            int32_t _w124 = _wx(mirror_move__p_173, 2);
-                            if (_w124 >= 0) {
-                                s->last_used[_w124] = ((int16_t)(118));
+                            int32_t _w128 = _wx(mirror_move__p_173, 2);
+                            if (_w128 >= 0) {
+                                s->last_used[_w128] = ((int16_t)(118));
                             }
                             if ((mirror_move__copied_176 == 118)) {
                                 mirror_move__copied_176 = (-1);
                             }
                             if ((mirror_move__copied_176 >= 0)) {
-                                int32_t _w125 = _wx(mirror_move__p_173, 2);
-                                if (_w125 >= 0) {
-                                    s->last_move[_w125] = ((int16_t)(mirror_move__copied_176));
+                                int32_t _w129 = _wx(mirror_move__p_173, 2);
+                                if (_w129 >= 0) {
+                                    s->last_move[_w129] = ((int16_t)(mirror_move__copied_176));
                                 }
-                                int32_t _w126 = _wx(mirror_move__p_173, 2);
-                                if (_w126 >= 0) {
-                                    s->shown_move[_w126] = ((int16_t)(mirror_move__copied_176));
+                                int32_t _w130 = _wx(mirror_move__p_173, 2);
+                                if (_w130 >= 0) {
+                                    s->shown_move[_w130] = ((int16_t)(mirror_move__copied_176));
                                 }
                             }
                             mirror_move__sl_177 = ((int32_t)(s->last_slot[_ix(mirror_move__p_173, 2)]));
-                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo127 = 0; int32_t _r129 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo127, _end128 = 4; mirror_move__k_178 < _end128; mirror_move__k_178++) _r129 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r129; })))) {
-                                int32_t _w131 = _wx(mirror_move__p_173, 2);
-                                int32_t _w132 = _wx(mirror_move__sl_177, 4);
-                                if (_w131 >= 0 && _w132 >= 0) {
-                                    s->base_pp[_w131 * 4 + _w132] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
+                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo131, _end132 = 4; mirror_move__k_178 < _end132; mirror_move__k_178++) _r133 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r133; })))) {
+                                int32_t _w135 = _wx(mirror_move__p_173, 2);
+                                int32_t _w136 = _wx(mirror_move__sl_177, 4);
+                                if (_w135 >= 0 && _w136 >= 0) {
+                                    s->base_pp[_w135 * 4 + _w136] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
                                 }
                             }
                             mirror_move__result_179 = mirror_move__copied_176;
@@ -3018,23 +3036,23 @@ static void effect_move(State *s, int32_t m, Key key)
                             use_move__slot_171 = (-1);
                         }
                         if ((use_move__can_154 && (use_move__mv_172 >= 0))) {
-                            int32_t _w133 = _wx(use_move__p_148, 2);
-                            if (_w133 >= 0) {
-                                s->used_move[_w133] = ((int16_t)(use_move__mv_172));
+                            int32_t _w137 = _wx(use_move__p_148, 2);
+                            if (_w137 >= 0) {
+                                s->used_move[_w137] = ((int16_t)(use_move__mv_172));
                             }
                             if (((MOVES__rows[_ix(use_move__mv_172, 165)].kind == 17) && (!s->charging[_ix(use_move__p_148, 2)]))) {
-                                int32_t _w134 = _wx(use_move__p_148, 2);
-                                if (_w134 >= 0) {
-                                    s->charging[_w134] = true;
+                                int32_t _w138 = _wx(use_move__p_148, 2);
+                                if (_w138 >= 0) {
+                                    s->charging[_w138] = true;
                                 }
                             } else {
-                                int32_t _w135 = _wx(use_move__p_148, 2);
-                                if (_w135 >= 0) {
-                                    s->charging[_w135] = false;
+                                int32_t _w139 = _wx(use_move__p_148, 2);
+                                if (_w139 >= 0) {
+                                    s->charging[_w139] = false;
                                 }
-                                int32_t _w136 = _wx(use_move__p_148, 2);
-                                if (_w136 >= 0) {
-                                    s->last_used[_w136] = ((int16_t)(use_move__mv_172));
+                                int32_t _w140 = _wx(use_move__p_148, 2);
+                                if (_w140 >= 0) {
+                                    s->last_used[_w140] = ((int16_t)(use_move__mv_172));
                                 }
                                 use_move_hit__p_180 = use_move__p_148;
                                 use_move_hit__m_181 = use_move__slot_171;
@@ -3043,23 +3061,23 @@ static void effect_move(State *s, int32_t m, Key key)
                                 use_move_hit__a_184 = s->active[_ix(use_move_hit__p_180, 2)];
                                 use_move_hit__d_185 = s->active[_ix(use_move_hit__q_183, 2)];
                                 if (((use_move_hit__m_181 >= 0) && (s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)] >= 0))) {
-                                    int32_t _w137 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w138 = _wx(use_move_hit__a_184, 6);
-                                    int32_t _w139 = _wx(use_move_hit__m_181, 4);
-                                    if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
-                                        s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
+                                    int32_t _w141 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w142 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w143 = _wx(use_move_hit__m_181, 4);
+                                    if (_w141 >= 0 && _w142 >= 0 && _w143 >= 0) {
+                                        s->pp[_w141 * 24 + _w142 * 4 + _w143] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
                                     }
-                                    int32_t _w140 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w141 = _wx(use_move_hit__a_184, 6);
-                                    int32_t _w142 = _wx(use_move_hit__m_181, 4);
-                                    if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
-                                        s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
+                                    int32_t _w144 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w145 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w146 = _wx(use_move_hit__m_181, 4);
+                                    if (_w144 >= 0 && _w145 >= 0 && _w146 >= 0) {
+                                        s->seen_moves[_w144 * 24 + _w145 * 4 + _w146] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
                                     }
                                 }
-                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let143 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let143; ({ int8_t _let144 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let144; ({ int16_t _let145[15]; _let145[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let145[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let145[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let145[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let145[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let145[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let145[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let145[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let145[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let145[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let145[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let145[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let145[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let145[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let145[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let145, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let146 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let146; ({ int8_t _let147 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let147; ({ int16_t _let148[15]; _let148[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let148[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let148[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let148[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let148[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let148[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let148[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let148[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let148[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let148[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let148[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let148[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let148[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let148[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let148[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let148, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
+                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let147 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let147; ({ int8_t _let148 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let148; ({ int16_t _let149[15]; _let149[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let149[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let149[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let149[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let149[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let149[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let149[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let149[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let149[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let149[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let149[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let149[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let149[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let149[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let149[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let149, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let150 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let150; ({ int8_t _let151 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let151; ({ int16_t _let152[15]; _let152[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let152[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let152[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let152[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let152[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let152[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let152[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let152[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let152[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let152[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let152[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let152[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let152[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let152[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let152[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let152, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
                                 use_move_hit__kind_193 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].kind;
                                 use_move_hit__broke_194 = false;
-                                if ((!({ int32_t _lo149 = 0; bool _r151 = false; for (int32_t use_move_hit__i_195 = _lo149, _end150 = 24; use_move_hit__i_195 < _end150; use_move_hit__i_195++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_195] == use_move_hit__mv_182)) { _r151 = true; break; } _r151; }))) {
+                                if ((!({ int32_t _lo153 = 0; bool _r155 = false; for (int32_t use_move_hit__i_195 = _lo153, _end154 = 24; use_move_hit__i_195 < _end154; use_move_hit__i_195++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_195] == use_move_hit__mv_182)) { _r155 = true; break; } _r155; }))) {
                                     s->last_damage = 0;
                                 }
                                 if ((!use_move_hit__immune_192)) {
@@ -3072,17 +3090,17 @@ static void effect_move(State *s, int32_t m, Key key)
                                         chance__num_199 = _imin(_imax(use_move_hit__acc_198, 1), 255);
                                         chance__v_200 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_115)), 256);
                                         log_draw__v_201 = chance__v_200;
-                                        int32_t _w153 = _wx(s->ndraws, 64);
-                                        if (_w153 >= 0) {
-                                            s->draws[_w153] = log_draw__v_201;
+                                        int32_t _w157 = _wx(s->ndraws, 64);
+                                        if (_w157 >= 0) {
+                                            s->draws[_w157] = log_draw__v_201;
                                         }
-                                        int32_t _w154 = _wx(s->ndraws, 64);
-                                        if (_w154 >= 0) {
-                                            s->draw_lo[_w154] = 0;
+                                        int32_t _w158 = _wx(s->ndraws, 64);
+                                        if (_w158 >= 0) {
+                                            s->draw_lo[_w158] = 0;
                                         }
-                                        int32_t _w155 = _wx(s->ndraws, 64);
-                                        if (_w155 >= 0) {
-                                            s->draw_hi[_w155] = 256;
+                                        int32_t _w159 = _wx(s->ndraws, 64);
+                                        if (_w159 >= 0) {
+                                            s->draw_hi[_w159] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
                                         chance__result_202 = (chance__v_200 < chance__num_199);
@@ -3093,18 +3111,18 @@ static void effect_move(State *s, int32_t m, Key key)
                                     }
                                     use_move_hit__foe_move_203 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].target != 1);
                                     use_move_hit__stages_204 = ((((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_205 = ((((s->sub_hp[_ix(use_move_hit__q_183, 2)] > 0) && use_move_hit__foe_move_203) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 6)) || use_move_hit__stages_204) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1)));
+                                    use_move_hit__blocked_205 = (((s->substitute[_ix(use_move_hit__q_183, 2)] && use_move_hit__foe_move_203) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 6)) || use_move_hit__stages_204) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1)));
                                     use_move_hit__hit_196 = (use_move_hit__hit_196 && (!use_move_hit__blocked_205));
                                     if (((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status >= 0))) {
                                         if (use_move_hit__sure_197) {
-                                            int32_t _w156 = _wx(use_move_hit__q_183, 2);
-                                            int32_t _w157 = _wx(use_move_hit__d_185, 6);
-                                            if (_w156 >= 0 && _w157 >= 0) {
-                                                s->status[_w156 * 6 + _w157] = ((int8_t)(0));
+                                            int32_t _w160 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w161 = _wx(use_move_hit__d_185, 6);
+                                            if (_w160 >= 0 && _w161 >= 0) {
+                                                s->status[_w160 * 6 + _w161] = ((int8_t)(0));
                                             }
-                                            int32_t _w158 = _wx(use_move_hit__q_183, 2);
-                                            if (_w158 >= 0) {
-                                                s->recharge[_w158] = false;
+                                            int32_t _w162 = _wx(use_move_hit__q_183, 2);
+                                            if (_w162 >= 0) {
+                                                s->recharge[_w162] = false;
                                             }
                                         }
                                         set_status__q_206 = use_move_hit__q_183;
@@ -3113,44 +3131,44 @@ static void effect_move(State *s, int32_t m, Key key)
                                         set_status__poison_209 = ((set_status__st_207 == 4) || (set_status__st_207 == 6));
                                         set_status__blocked_210 = (set_status__poison_209 && (TYPES__rows[_ix(s->types[_ix(set_status__q_206, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_206, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_206, 2) * 2 + 1], 15)].immune_psn)));
                                         if ((((s->status[_ix(set_status__q_206, 2) * 6 + _ix(set_status__d_208, 6)] == 0) && (s->hp[_ix(set_status__q_206, 2) * 6 + _ix(set_status__d_208, 6)] > 0)) && (!set_status__blocked_210))) {
-                                            int32_t _w159 = _wx(set_status__q_206, 2);
-                                            int32_t _w160 = _wx(set_status__d_208, 6);
-                                            if (_w159 >= 0 && _w160 >= 0) {
-                                                s->status[_w159 * 6 + _w160] = ((int8_t)(set_status__st_207));
+                                            int32_t _w163 = _wx(set_status__q_206, 2);
+                                            int32_t _w164 = _wx(set_status__d_208, 6);
+                                            if (_w163 >= 0 && _w164 >= 0) {
+                                                s->status[_w163 * 6 + _w164] = ((int8_t)(set_status__st_207));
                                             }
                                             if ((set_status__st_207 == 5)) {
                                                 rand__v_211 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_115)), 7));
                                                 log_draw__v_212 = rand__v_211;
-                                                int32_t _w161 = _wx(s->ndraws, 64);
-                                                if (_w161 >= 0) {
-                                                    s->draws[_w161] = log_draw__v_212;
+                                                int32_t _w165 = _wx(s->ndraws, 64);
+                                                if (_w165 >= 0) {
+                                                    s->draws[_w165] = log_draw__v_212;
                                                 }
-                                                int32_t _w162 = _wx(s->ndraws, 64);
-                                                if (_w162 >= 0) {
-                                                    s->draw_lo[_w162] = 1;
+                                                int32_t _w166 = _wx(s->ndraws, 64);
+                                                if (_w166 >= 0) {
+                                                    s->draw_lo[_w166] = 1;
                                                 }
-                                                int32_t _w163 = _wx(s->ndraws, 64);
-                                                if (_w163 >= 0) {
-                                                    s->draw_hi[_w163] = 8;
+                                                int32_t _w167 = _wx(s->ndraws, 64);
+                                                if (_w167 >= 0) {
+                                                    s->draw_hi[_w167] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_213 = rand__v_211;
-                                                int32_t _w164 = _wx(set_status__q_206, 2);
-                                                int32_t _w165 = _wx(set_status__d_208, 6);
-                                                if (_w164 >= 0 && _w165 >= 0) {
-                                                    s->sleep[_w164 * 6 + _w165] = ((int8_t)(rand__result_213));
+                                                int32_t _w168 = _wx(set_status__q_206, 2);
+                                                int32_t _w169 = _wx(set_status__d_208, 6);
+                                                if (_w168 >= 0 && _w169 >= 0) {
+                                                    s->sleep[_w168 * 6 + _w169] = ((int8_t)(rand__result_213));
                                                 }
                                             }
                                             if ((set_status__st_207 == 3)) {
-                                                int32_t _w166 = _wx(set_status__q_206, 2);
-                                                if (_w166 >= 0) {
-                                                    s->mod[_w166 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_206, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w170 = _wx(set_status__q_206, 2);
+                                                if (_w170 >= 0) {
+                                                    s->mod[_w170 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_206, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((set_status__st_207 == 1)) {
-                                                int32_t _w167 = _wx(set_status__q_206, 2);
-                                                if (_w167 >= 0) {
-                                                    s->mod[_w167 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_206, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w171 = _wx(set_status__q_206, 2);
+                                                if (_w171 >= 0) {
+                                                    s->mod[_w171 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_206, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
@@ -3172,7 +3190,7 @@ static void effect_move(State *s, int32_t m, Key key)
                                         apply_boosts__deltas_223[4] = apply_boosts__dacc_221;
                                         apply_boosts__deltas_223[5] = apply_boosts__deva_222;
                                         apply_boosts__any_ok_224 = false;
-                                        for (int32_t apply_boosts__k_225 = 0, _end168 = 6; apply_boosts__k_225 < _end168; apply_boosts__k_225++) {
+                                        for (int32_t apply_boosts__k_225 = 0, _end172 = 6; apply_boosts__k_225 < _end172; apply_boosts__k_225++) {
                                             boost_stat__q_226 = apply_boosts__q_215;
                                             boost_stat__k_227 = apply_boosts__k_225;
                                             boost_stat__delta_228 = apply_boosts__deltas_223[apply_boosts__k_225];
@@ -3182,30 +3200,30 @@ static void effect_move(State *s, int32_t m, Key key)
                                             boost_stat__ok_232 = false;
                                             if (((((boost_stat__delta_228 != 0) && (s->hp[_ix(boost_stat__q_226, 2) * 6 + _ix(boost_stat__a_229, 6)] > 0)) && (!((boost_stat__delta_228 > 0) && (boost_stat__b_230 >= 6)))) && (!((boost_stat__delta_228 < 0) && (boost_stat__b_230 <= (-6)))))) {
                                                 if ((boost_stat__k_227 >= 4)) {
-                                                    int32_t _w169 = _wx(boost_stat__q_226, 2);
-                                                    int32_t _w170 = _wx(boost_stat__k_227, 6);
-                                                    if (_w169 >= 0 && _w170 >= 0) {
-                                                        s->boosts[_w169 * 6 + _w170] = ((int8_t)(boost_stat__nb_231));
-                                                    }
-                                                    boost_stat__ok_232 = true;
-                                                } else if ((((boost_stat__delta_228 > 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 999)) || ((boost_stat__delta_228 < 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 1)))) {
-                                                    int32_t _w171 = _wx(boost_stat__q_226, 2);
-                                                    int32_t _w172 = _wx(boost_stat__k_227, 6);
-                                                    if (_w171 >= 0 && _w172 >= 0) {
-                                                        s->boosts[_w171 * 6 + _w172] = ((int8_t)(((boost_stat__delta_228 > 0) ? _wsub(boost_stat__nb_231, 1) : _wadd(boost_stat__nb_231, 1))));
-                                                    }
-                                                } else {
                                                     int32_t _w173 = _wx(boost_stat__q_226, 2);
                                                     int32_t _w174 = _wx(boost_stat__k_227, 6);
                                                     if (_w173 >= 0 && _w174 >= 0) {
                                                         s->boosts[_w173 * 6 + _w174] = ((int8_t)(boost_stat__nb_231));
                                                     }
                                                     boost_stat__ok_232 = true;
-                                                    boost_stat__m_233 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_231, 6), 13)]), 100), 1);
+                                                } else if ((((boost_stat__delta_228 > 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 999)) || ((boost_stat__delta_228 < 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 1)))) {
                                                     int32_t _w175 = _wx(boost_stat__q_226, 2);
-                                                    int32_t _w176 = _wx(boost_stat__k_227, 4);
+                                                    int32_t _w176 = _wx(boost_stat__k_227, 6);
                                                     if (_w175 >= 0 && _w176 >= 0) {
-                                                        s->mod[_w175 * 4 + _w176] = ((int16_t)(((boost_stat__delta_228 > 0) ? _imin(boost_stat__m_233, 999) : boost_stat__m_233)));
+                                                        s->boosts[_w175 * 6 + _w176] = ((int8_t)(((boost_stat__delta_228 > 0) ? _wsub(boost_stat__nb_231, 1) : _wadd(boost_stat__nb_231, 1))));
+                                                    }
+                                                } else {
+                                                    int32_t _w177 = _wx(boost_stat__q_226, 2);
+                                                    int32_t _w178 = _wx(boost_stat__k_227, 6);
+                                                    if (_w177 >= 0 && _w178 >= 0) {
+                                                        s->boosts[_w177 * 6 + _w178] = ((int8_t)(boost_stat__nb_231));
+                                                    }
+                                                    boost_stat__ok_232 = true;
+                                                    boost_stat__m_233 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_231, 6), 13)]), 100), 1);
+                                                    int32_t _w179 = _wx(boost_stat__q_226, 2);
+                                                    int32_t _w180 = _wx(boost_stat__k_227, 4);
+                                                    if (_w179 >= 0 && _w180 >= 0) {
+                                                        s->mod[_w179 * 4 + _w180] = ((int16_t)(((boost_stat__delta_228 > 0) ? _imin(boost_stat__m_233, 999) : boost_stat__m_233)));
                                                     }
                                                 }
                                             }
@@ -3215,15 +3233,15 @@ static void effect_move(State *s, int32_t m, Key key)
                                         }
                                         if (apply_boosts__any_ok_224) {
                                             if ((s->status[_ix(apply_boosts__f_216, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_216, 2)], 6)] == 3)) {
-                                                int32_t _w177 = _wx(apply_boosts__f_216, 2);
-                                                if (_w177 >= 0) {
-                                                    s->mod[_w177 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_216, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w181 = _wx(apply_boosts__f_216, 2);
+                                                if (_w181 >= 0) {
+                                                    s->mod[_w181 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_216, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((s->status[_ix(apply_boosts__f_216, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_216, 2)], 6)] == 1)) {
-                                                int32_t _w178 = _wx(apply_boosts__f_216, 2);
-                                                if (_w178 >= 0) {
-                                                    s->mod[_w178 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_216, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w182 = _wx(apply_boosts__f_216, 2);
+                                                if (_w182 >= 0) {
+                                                    s->mod[_w182 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_216, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
@@ -3237,97 +3255,105 @@ static void effect_move(State *s, int32_t m, Key key)
                                         heal_self__fails_241 = ((heal_self__h_239 == heal_self__mh_240) || (((heal_self__h_239 == _wsub(heal_self__mh_240, 255)) || (heal_self__h_239 == _wsub(heal_self__mh_240, 511))) && (_pymod(heal_self__h_239, 256) != 0)));
                                         if ((!heal_self__fails_241)) {
                                             if (heal_self__rest_237) {
-                                                int32_t _w179 = _wx(heal_self__p_236, 2);
-                                                int32_t _w180 = _wx(heal_self__a_238, 6);
-                                                if (_w179 >= 0 && _w180 >= 0) {
-                                                    s->status[_w179 * 6 + _w180] = ((int8_t)(5));
+                                                int32_t _w183 = _wx(heal_self__p_236, 2);
+                                                int32_t _w184 = _wx(heal_self__a_238, 6);
+                                                if (_w183 >= 0 && _w184 >= 0) {
+                                                    s->status[_w183 * 6 + _w184] = ((int8_t)(5));
                                                 }
                                                 rand__v_242 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_115)), 7));
                                                 log_draw__v_243 = rand__v_242;
-                                                int32_t _w181 = _wx(s->ndraws, 64);
-                                                if (_w181 >= 0) {
-                                                    s->draws[_w181] = log_draw__v_243;
+                                                int32_t _w185 = _wx(s->ndraws, 64);
+                                                if (_w185 >= 0) {
+                                                    s->draws[_w185] = log_draw__v_243;
                                                 }
-                                                int32_t _w182 = _wx(s->ndraws, 64);
-                                                if (_w182 >= 0) {
-                                                    s->draw_lo[_w182] = 1;
+                                                int32_t _w186 = _wx(s->ndraws, 64);
+                                                if (_w186 >= 0) {
+                                                    s->draw_lo[_w186] = 1;
                                                 }
-                                                int32_t _w183 = _wx(s->ndraws, 64);
-                                                if (_w183 >= 0) {
-                                                    s->draw_hi[_w183] = 8;
+                                                int32_t _w187 = _wx(s->ndraws, 64);
+                                                if (_w187 >= 0) {
+                                                    s->draw_hi[_w187] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_244 = rand__v_242;
                                                 heal_self__v_245 = rand__result_244;
-                                                int32_t _w184 = _wx(heal_self__p_236, 2);
-                                                int32_t _w185 = _wx(heal_self__a_238, 6);
-                                                if (_w184 >= 0 && _w185 >= 0) {
-                                                    s->sleep[_w184 * 6 + _w185] = ((int8_t)(2));
-                                                }
-                                                int32_t _w186 = _wx(heal_self__p_236, 2);
-                                                int32_t _w187 = _wx(heal_self__a_238, 6);
-                                                if (_w186 >= 0 && _w187 >= 0) {
-                                                    s->hp[_w186 * 6 + _w187] = s->maxhp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)];
-                                                }
-                                            } else {
                                                 int32_t _w188 = _wx(heal_self__p_236, 2);
                                                 int32_t _w189 = _wx(heal_self__a_238, 6);
                                                 if (_w188 >= 0 && _w189 >= 0) {
-                                                    s->hp[_w188 * 6 + _w189] = ((int16_t)(_imin(_wadd(heal_self__h_239, _floordiv(heal_self__mh_240, 2)), heal_self__mh_240)));
+                                                    s->sleep[_w188 * 6 + _w189] = ((int8_t)(2));
+                                                }
+                                                int32_t _w190 = _wx(heal_self__p_236, 2);
+                                                int32_t _w191 = _wx(heal_self__a_238, 6);
+                                                if (_w190 >= 0 && _w191 >= 0) {
+                                                    s->hp[_w190 * 6 + _w191] = s->maxhp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)];
+                                                }
+                                            } else {
+                                                int32_t _w192 = _wx(heal_self__p_236, 2);
+                                                int32_t _w193 = _wx(heal_self__a_238, 6);
+                                                if (_w192 >= 0 && _w193 >= 0) {
+                                                    s->hp[_w192 * 6 + _w193] = ((int16_t)(_imin(_wadd(heal_self__h_239, _floordiv(heal_self__mh_240, 2)), heal_self__mh_240)));
                                                 }
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 15))) {
-                                        int32_t _w190 = _wx(use_move_hit__p_180, 2);
-                                        if (_w190 >= 0) {
-                                            s->reflect[_w190] = true;
+                                        int32_t _w194 = _wx(use_move_hit__p_180, 2);
+                                        if (_w194 >= 0) {
+                                            s->reflect[_w194] = true;
                                         }
                                     }
                                     if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 16))) {
-                                        int32_t _w191 = _wx(use_move_hit__p_180, 2);
-                                        if (_w191 >= 0) {
-                                            s->light_screen[_w191] = true;
+                                        int32_t _w195 = _wx(use_move_hit__p_180, 2);
+                                        if (_w195 >= 0) {
+                                            s->light_screen[_w195] = true;
                                         }
                                     }
                                     if (((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1))) {
                                         confuse__q_246 = use_move_hit__q_183;
-                                        if (((s->confused[_ix(confuse__q_246, 2)] == 0) && (s->hp[_ix(confuse__q_246, 2) * 6 + _ix(s->active[_ix(confuse__q_246, 2)], 6)] > 0))) {
+                                        if (((!s->confused[_ix(confuse__q_246, 2)]) && (s->hp[_ix(confuse__q_246, 2) * 6 + _ix(s->active[_ix(confuse__q_246, 2)], 6)] > 0))) {
                                             rand__v_247 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_115)), 4));
                                             log_draw__v_248 = rand__v_247;
-                                            int32_t _w192 = _wx(s->ndraws, 64);
-                                            if (_w192 >= 0) {
-                                                s->draws[_w192] = log_draw__v_248;
+                                            int32_t _w196 = _wx(s->ndraws, 64);
+                                            if (_w196 >= 0) {
+                                                s->draws[_w196] = log_draw__v_248;
                                             }
-                                            int32_t _w193 = _wx(s->ndraws, 64);
-                                            if (_w193 >= 0) {
-                                                s->draw_lo[_w193] = 2;
+                                            int32_t _w197 = _wx(s->ndraws, 64);
+                                            if (_w197 >= 0) {
+                                                s->draw_lo[_w197] = 2;
                                             }
-                                            int32_t _w194 = _wx(s->ndraws, 64);
-                                            if (_w194 >= 0) {
-                                                s->draw_hi[_w194] = 6;
+                                            int32_t _w198 = _wx(s->ndraws, 64);
+                                            if (_w198 >= 0) {
+                                                s->draw_hi[_w198] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             rand__result_249 = rand__v_247;
-                                            int32_t _w195 = _wx(confuse__q_246, 2);
-                                            if (_w195 >= 0) {
-                                                s->confused[_w195] = ((int8_t)(rand__result_249));
+                                            int32_t _w199 = _wx(confuse__q_246, 2);
+                                            if (_w199 >= 0) {
+                                                s->confusion_turns[_w199] = ((int8_t)(rand__result_249));
+                                            }
+                                            int32_t _w200 = _wx(confuse__q_246, 2);
+                                            if (_w200 >= 0) {
+                                                s->confused[_w200] = true;
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 13))) {
                                         make_substitute__p_250 = use_move_hit__p_180;
                                         make_substitute__a_251 = s->active[_ix(make_substitute__p_250, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_250, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)]))))) {
-                                            int32_t _w196 = _wx(make_substitute__p_250, 2);
-                                            if (_w196 >= 0) {
-                                                s->sub_hp[_w196] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4))), 1)));
+                                        if (((!s->substitute[_ix(make_substitute__p_250, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)]))))) {
+                                            int32_t _w201 = _wx(make_substitute__p_250, 2);
+                                            if (_w201 >= 0) {
+                                                s->sub_hp[_w201] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4))), 1)));
+                                            }
+                                            int32_t _w202 = _wx(make_substitute__p_250, 2);
+                                            if (_w202 >= 0) {
+                                                s->substitute[_w202] = true;
                                             }
                                             if ((s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)] > 3)) {
-                                                int32_t _w197 = _wx(make_substitute__p_250, 2);
-                                                int32_t _w198 = _wx(make_substitute__a_251, 6);
-                                                if (_w197 >= 0 && _w198 >= 0) {
-                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4)))))), ((int16_t)(0)))));
+                                                int32_t _w203 = _wx(make_substitute__p_250, 2);
+                                                int32_t _w204 = _wx(make_substitute__a_251, 6);
+                                                if (_w203 >= 0 && _w204 >= 0) {
+                                                    s->hp[_w203 * 6 + _w204] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
@@ -3338,75 +3364,75 @@ static void effect_move(State *s, int32_t m, Key key)
                                         transform__a_254 = s->active[_ix(transform__p_252, 2)];
                                         transform__d_255 = s->active[_ix(transform__q_253, 2)];
                                         if ((!s->transformed[_ix(transform__p_252, 2)])) {
-                                            for (int32_t transform__k_256 = 0, _end199 = 4; transform__k_256 < _end199; transform__k_256++) {
-                                                int32_t _w200 = _wx(transform__p_252, 2);
-                                                if (_w200 >= 0) {
-                                                    s->base_moves[_w200 * 4 + transform__k_256] = s->moves[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
+                                            for (int32_t transform__k_256 = 0, _end205 = 4; transform__k_256 < _end205; transform__k_256++) {
+                                                int32_t _w206 = _wx(transform__p_252, 2);
+                                                if (_w206 >= 0) {
+                                                    s->base_moves[_w206 * 4 + transform__k_256] = s->moves[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
                                                 }
-                                                int32_t _w201 = _wx(transform__p_252, 2);
-                                                if (_w201 >= 0) {
-                                                    s->base_pp[_w201 * 4 + transform__k_256] = s->pp[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
+                                                int32_t _w207 = _wx(transform__p_252, 2);
+                                                if (_w207 >= 0) {
+                                                    s->base_pp[_w207 * 4 + transform__k_256] = s->pp[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
                                                 }
                                             }
                                             if ((s->mimic_slot[_ix(transform__p_252, 2)] >= 0)) {
-                                                int32_t _w202 = _wx(transform__p_252, 2);
-                                                int32_t _w203 = _wx(s->mimic_slot[_ix(transform__p_252, 2)], 4);
-                                                if (_w202 >= 0 && _w203 >= 0) {
-                                                    s->base_moves[_w202 * 4 + _w203] = s->mimic_orig[_ix(transform__p_252, 2)];
+                                                int32_t _w208 = _wx(transform__p_252, 2);
+                                                int32_t _w209 = _wx(s->mimic_slot[_ix(transform__p_252, 2)], 4);
+                                                if (_w208 >= 0 && _w209 >= 0) {
+                                                    s->base_moves[_w208 * 4 + _w209] = s->mimic_orig[_ix(transform__p_252, 2)];
                                                 }
                                             }
                                         }
-                                        int32_t _w204 = _wx(transform__p_252, 2);
-                                        if (_w204 >= 0) {
-                                            s->mimic_slot[_w204] = ((int8_t)((-1)));
+                                        int32_t _w210 = _wx(transform__p_252, 2);
+                                        if (_w210 >= 0) {
+                                            s->mimic_slot[_w210] = ((int8_t)((-1)));
                                         }
-                                        int32_t _w205 = _wx(transform__p_252, 2);
-                                        if (_w205 >= 0) {
-                                            s->transformed[_w205] = true;
+                                        int32_t _w211 = _wx(transform__p_252, 2);
+                                        if (_w211 >= 0) {
+                                            s->transformed[_w211] = true;
                                         }
-                                        int32_t _w206 = _wx(transform__p_252, 2);
-                                        if (_w206 >= 0) {
-                                            s->form[_w206] = s->form[_ix(transform__q_253, 2)];
+                                        int32_t _w212 = _wx(transform__p_252, 2);
+                                        if (_w212 >= 0) {
+                                            s->form[_w212] = s->form[_ix(transform__q_253, 2)];
                                         }
-                                        int32_t _w207 = _wx(transform__p_252, 2);
-                                        if (_w207 >= 0) {
-                                            s->types[_w207 * 2 + 0] = s->types[_ix(transform__q_253, 2) * 2];
+                                        int32_t _w213 = _wx(transform__p_252, 2);
+                                        if (_w213 >= 0) {
+                                            s->types[_w213 * 2 + 0] = s->types[_ix(transform__q_253, 2) * 2];
                                         }
-                                        int32_t _w208 = _wx(transform__p_252, 2);
-                                        if (_w208 >= 0) {
-                                            s->types[_w208 * 2 + 1] = s->types[_ix(transform__q_253, 2) * 2 + 1];
+                                        int32_t _w214 = _wx(transform__p_252, 2);
+                                        if (_w214 >= 0) {
+                                            s->types[_w214 * 2 + 1] = s->types[_ix(transform__q_253, 2) * 2 + 1];
                                         }
                                         transform__r_257 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_252, 2)])), 6), transform__a_254);
-                                        int32_t _w209 = _wx(transform__p_252, 2);
-                                        int32_t _w210 = _wx(transform__a_254, 6);
-                                        if (_w209 >= 0 && _w210 >= 0) {
-                                            s->speed[_w209 * 6 + _w210] = ({ int16_t _let211 = SPECIES__rows[_ix(s->form[_ix(transform__q_253, 2)], 151)].spe; int16_t stat_of__base_258 = _let211; ({ int16_t _let212 = TEAMS__rows[_ix(transform__r_257, 1200)].iv_spe; int16_t stat_of__iv_259 = _let212; ({ int16_t _let213 = TEAMS__rows[_ix(transform__r_257, 1200)].ev_spe; int16_t stat_of__ev_260 = _let213; ({ int16_t _let214 = s->level[_ix(transform__p_252, 2) * 6 + _ix(transform__a_254, 6)]; int16_t stat_of__lvl_261 = _let214; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_258))), stat_of__iv_259), ((int16_t)(_floordiv(stat_of__ev_260, 4)))), ((int32_t)(stat_of__lvl_261))), 100), 5))); }); }); }); });
+                                        int32_t _w215 = _wx(transform__p_252, 2);
+                                        int32_t _w216 = _wx(transform__a_254, 6);
+                                        if (_w215 >= 0 && _w216 >= 0) {
+                                            s->speed[_w215 * 6 + _w216] = ({ int16_t _let217 = SPECIES__rows[_ix(s->form[_ix(transform__q_253, 2)], 151)].spe; int16_t stat_of__base_258 = _let217; ({ int16_t _let218 = TEAMS__rows[_ix(transform__r_257, 1200)].iv_spe; int16_t stat_of__iv_259 = _let218; ({ int16_t _let219 = TEAMS__rows[_ix(transform__r_257, 1200)].ev_spe; int16_t stat_of__ev_260 = _let219; ({ int16_t _let220 = s->level[_ix(transform__p_252, 2) * 6 + _ix(transform__a_254, 6)]; int16_t stat_of__lvl_261 = _let220; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_258))), stat_of__iv_259), ((int16_t)(_floordiv(stat_of__ev_260, 4)))), ((int32_t)(stat_of__lvl_261))), 100), 5))); }); }); }); });
                                         }
-                                        for (int32_t transform__k_262 = 0, _end215 = 4; transform__k_262 < _end215; transform__k_262++) {
-                                            int32_t _w216 = _wx(transform__p_252, 2);
-                                            if (_w216 >= 0) {
-                                                s->stored[_w216 * 4 + transform__k_262] = s->stored[_ix(transform__q_253, 2) * 4 + transform__k_262];
+                                        for (int32_t transform__k_262 = 0, _end221 = 4; transform__k_262 < _end221; transform__k_262++) {
+                                            int32_t _w222 = _wx(transform__p_252, 2);
+                                            if (_w222 >= 0) {
+                                                s->stored[_w222 * 4 + transform__k_262] = s->stored[_ix(transform__q_253, 2) * 4 + transform__k_262];
                                             }
-                                            int32_t _w217 = _wx(transform__p_252, 2);
-                                            if (_w217 >= 0) {
-                                                s->mod[_w217 * 4 + transform__k_262] = s->mod[_ix(transform__q_253, 2) * 4 + transform__k_262];
-                                            }
-                                            transform__mv_263 = s->moves[_ix(transform__q_253, 2) * 24 + _ix(transform__d_255, 6) * 4 + transform__k_262];
-                                            int32_t _w218 = _wx(transform__p_252, 2);
-                                            int32_t _w219 = _wx(transform__a_254, 6);
-                                            if (_w218 >= 0 && _w219 >= 0) {
-                                                s->moves[_w218 * 24 + _w219 * 4 + transform__k_262] = transform__mv_263;
-                                            }
-                                            int32_t _w220 = _wx(transform__p_252, 2);
-                                            int32_t _w221 = _wx(transform__a_254, 6);
-                                            if (_w220 >= 0 && _w221 >= 0) {
-                                                s->pp[_w220 * 24 + _w221 * 4 + transform__k_262] = ((int8_t)(((transform__mv_263 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_263, 165)].pp, ((int16_t)(5))))))));
-                                            }
-                                        }
-                                        for (int32_t transform__k_264 = 0, _end222 = 6; transform__k_264 < _end222; transform__k_264++) {
                                             int32_t _w223 = _wx(transform__p_252, 2);
                                             if (_w223 >= 0) {
-                                                s->boosts[_w223 * 6 + transform__k_264] = s->boosts[_ix(transform__q_253, 2) * 6 + transform__k_264];
+                                                s->mod[_w223 * 4 + transform__k_262] = s->mod[_ix(transform__q_253, 2) * 4 + transform__k_262];
+                                            }
+                                            transform__mv_263 = s->moves[_ix(transform__q_253, 2) * 24 + _ix(transform__d_255, 6) * 4 + transform__k_262];
+                                            int32_t _w224 = _wx(transform__p_252, 2);
+                                            int32_t _w225 = _wx(transform__a_254, 6);
+                                            if (_w224 >= 0 && _w225 >= 0) {
+                                                s->moves[_w224 * 24 + _w225 * 4 + transform__k_262] = transform__mv_263;
+                                            }
+                                            int32_t _w226 = _wx(transform__p_252, 2);
+                                            int32_t _w227 = _wx(transform__a_254, 6);
+                                            if (_w226 >= 0 && _w227 >= 0) {
+                                                s->pp[_w226 * 24 + _w227 * 4 + transform__k_262] = ((int8_t)(((transform__mv_263 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_263, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_264 = 0, _end228 = 6; transform__k_264 < _end228; transform__k_264++) {
+                                            int32_t _w229 = _wx(transform__p_252, 2);
+                                            if (_w229 >= 0) {
+                                                s->boosts[_w229 * 6 + transform__k_264] = s->boosts[_ix(transform__q_253, 2) * 6 + transform__k_264];
                                             }
                                         }
                                     }
@@ -3415,40 +3441,44 @@ static void effect_move(State *s, int32_t m, Key key)
                                         self_damage__q_266 = _wsub(1, self_damage__p_265);
                                         self_damage__a_267 = s->active[_ix(self_damage__p_265, 2)];
                                         s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_265, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_266, 2)] > 0)) {
-                                                int32_t _w224 = _wx(self_damage__q_266, 2);
-                                                if (_w224 >= 0) {
-                                                    s->sub_hp[_w224] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_266, 2)])), 1), 0)));
+                                        if (s->substitute[_ix(self_damage__p_265, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_266, 2)]) {
+                                                int32_t _w230 = _wx(self_damage__q_266, 2);
+                                                if (_w230 >= 0) {
+                                                    s->sub_hp[_w230] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_266, 2)])), 1), 0)));
+                                                }
+                                                int32_t _w231 = _wx(self_damage__q_266, 2);
+                                                if (_w231 >= 0) {
+                                                    s->substitute[_w231] = (s->sub_hp[_ix(self_damage__q_266, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w225 = _wx(self_damage__p_265, 2);
-                                            int32_t _w226 = _wx(self_damage__a_267, 6);
-                                            if (_w225 >= 0 && _w226 >= 0) {
-                                                s->hp[_w225 * 6 + _w226] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_265, 2) * 6 + _ix(self_damage__a_267, 6)])), 1), 0)));
+                                            int32_t _w232 = _wx(self_damage__p_265, 2);
+                                            int32_t _w233 = _wx(self_damage__a_267, 6);
+                                            if (_w232 >= 0 && _w233 >= 0) {
+                                                s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_265, 2) * 6 + _ix(self_damage__a_267, 6)])), 1), 0)));
                                             }
                                         }
                                     }
                                     use_move_hit__nhits_268 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min));
                                     use_move_hit__pick_269 = 0;
-                                    use_move_hit__ns_271 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo227 = 0; int32_t _r229 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_270 = _lo227, _end228 = 4; use_move_hit__k_270 < _end228; use_move_hit__k_270++) _r229 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_270] >= 0)) ? 1 : 0; _r229; }));
+                                    use_move_hit__ns_271 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo234 = 0; int32_t _r236 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_270 = _lo234, _end235 = 4; use_move_hit__k_270 < _end235; use_move_hit__k_270++) _r236 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_270] >= 0)) ? 1 : 0; _r236; }));
                                     if ((use_move_hit__hit_196 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) || (use_move_hit__kind_193 == 21)))) {
                                         rand__hi_272 = use_move_hit__ns_271;
                                         rand__v_273 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_272, 0)));
                                         log_draw__v_274 = rand__v_273;
                                         log_draw__hi_275 = rand__hi_272;
-                                        int32_t _w231 = _wx(s->ndraws, 64);
-                                        if (_w231 >= 0) {
-                                            s->draws[_w231] = log_draw__v_274;
+                                        int32_t _w238 = _wx(s->ndraws, 64);
+                                        if (_w238 >= 0) {
+                                            s->draws[_w238] = log_draw__v_274;
                                         }
-                                        int32_t _w232 = _wx(s->ndraws, 64);
-                                        if (_w232 >= 0) {
-                                            s->draw_lo[_w232] = 0;
+                                        int32_t _w239 = _wx(s->ndraws, 64);
+                                        if (_w239 >= 0) {
+                                            s->draw_lo[_w239] = 0;
                                         }
-                                        int32_t _w233 = _wx(s->ndraws, 64);
-                                        if (_w233 >= 0) {
-                                            s->draw_hi[_w233] = log_draw__hi_275;
+                                        int32_t _w240 = _wx(s->ndraws, 64);
+                                        if (_w240 >= 0) {
+                                            s->draw_hi[_w240] = log_draw__hi_275;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
                                         rand__result_276 = rand__v_273;
@@ -3463,20 +3493,20 @@ static void effect_move(State *s, int32_t m, Key key)
                                         mimic__d_281 = s->active[_ix(mimic__q_279, 2)];
                                         mimic__sl_282 = ((int32_t)(s->last_slot[_ix(mimic__p_277, 2)]));
                                         if ((s->mimic_slot[_ix(mimic__p_277, 2)] < 0)) {
-                                            int32_t _w234 = _wx(mimic__p_277, 2);
-                                            if (_w234 >= 0) {
-                                                s->mimic_slot[_w234] = ((int8_t)(mimic__sl_282));
+                                            int32_t _w241 = _wx(mimic__p_277, 2);
+                                            if (_w241 >= 0) {
+                                                s->mimic_slot[_w241] = ((int8_t)(mimic__sl_282));
                                             }
-                                            int32_t _w235 = _wx(mimic__p_277, 2);
-                                            if (_w235 >= 0) {
-                                                s->mimic_orig[_w235] = s->moves[_ix(mimic__p_277, 2) * 24 + _ix(mimic__a_280, 6) * 4 + _ix(mimic__sl_282, 4)];
+                                            int32_t _w242 = _wx(mimic__p_277, 2);
+                                            if (_w242 >= 0) {
+                                                s->mimic_orig[_w242] = s->moves[_ix(mimic__p_277, 2) * 24 + _ix(mimic__a_280, 6) * 4 + _ix(mimic__sl_282, 4)];
                                             }
                                         }
-                                        int32_t _w236 = _wx(mimic__p_277, 2);
-                                        int32_t _w237 = _wx(mimic__a_280, 6);
-                                        int32_t _w238 = _wx(mimic__sl_282, 4);
-                                        if (_w236 >= 0 && _w237 >= 0 && _w238 >= 0) {
-                                            s->moves[_w236 * 24 + _w237 * 4 + _w238] = s->moves[_ix(mimic__q_279, 2) * 24 + _ix(mimic__d_281, 6) * 4 + _ix(mimic__k_278, 4)];
+                                        int32_t _w243 = _wx(mimic__p_277, 2);
+                                        int32_t _w244 = _wx(mimic__a_280, 6);
+                                        int32_t _w245 = _wx(mimic__sl_282, 4);
+                                        if (_w243 >= 0 && _w244 >= 0 && _w245 >= 0) {
+                                            s->moves[_w243 * 24 + _w244 * 4 + _w245] = s->moves[_ix(mimic__q_279, 2) * 24 + _ix(mimic__d_281, 6) * 4 + _ix(mimic__k_278, 4)];
                                         }
                                     }
                                     if ((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power > 0))) {
@@ -3508,17 +3538,17 @@ static void effect_move(State *s, int32_t m, Key key)
                                             chance__num_297 = damage_of__c_296;
                                             chance__v_298 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), 256);
                                             log_draw__v_299 = chance__v_298;
-                                            int32_t _w239 = _wx(s->ndraws, 64);
-                                            if (_w239 >= 0) {
-                                                s->draws[_w239] = log_draw__v_299;
+                                            int32_t _w246 = _wx(s->ndraws, 64);
+                                            if (_w246 >= 0) {
+                                                s->draws[_w246] = log_draw__v_299;
                                             }
-                                            int32_t _w240 = _wx(s->ndraws, 64);
-                                            if (_w240 >= 0) {
-                                                s->draw_lo[_w240] = 0;
+                                            int32_t _w247 = _wx(s->ndraws, 64);
+                                            if (_w247 >= 0) {
+                                                s->draw_lo[_w247] = 0;
                                             }
-                                            int32_t _w241 = _wx(s->ndraws, 64);
-                                            if (_w241 >= 0) {
-                                                s->draw_hi[_w241] = 256;
+                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                            if (_w248 >= 0) {
+                                                s->draw_hi[_w248] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             chance__result_300 = (chance__v_298 < chance__num_297);
@@ -3542,17 +3572,17 @@ static void effect_move(State *s, int32_t m, Key key)
                                             damage_of__dmg_308 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_307, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_291, 165)].power))), damage_of__at_305), damage_of__df_306);
                                             damage_of__dmg_308 = _wadd(_imin(_floordiv(damage_of__dmg_308, 50), 997), 2);
                                             damage_of__mt_309 = MOVES__rows[_ix(damage_of__mv_291, 165)].type;
-                                            if (({ int32_t _let242 = damage_of__p_290; int32_t has_type__p_310 = _let242; ({ int16_t _let243 = damage_of__mt_309; int16_t has_type__t_311 = _let243; ((has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2]) || (has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2 + 1])); }); })) {
+                                            if (({ int32_t _let249 = damage_of__p_290; int32_t has_type__p_310 = _let249; ({ int16_t _let250 = damage_of__mt_309; int16_t has_type__t_311 = _let250; ((has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2]) || (has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2 + 1])); }); })) {
                                                 damage_of__dmg_308 = _wadd(damage_of__dmg_308, _floordiv(damage_of__dmg_308, 2));
                                             }
-                                            damage_of__e1_315 = ({ int16_t _let244 = damage_of__mt_309; int16_t effectiveness__mt_312 = _let244; ({ int8_t _let245 = s->types[_ix(damage_of__q_292, 2) * 2]; int8_t effectiveness__dt_313 = _let245; ({ int16_t _let246[15]; _let246[0] = TC__rows[_ix(effectiveness__mt_312, 15)].bug; _let246[1] = TC__rows[_ix(effectiveness__mt_312, 15)].fire; _let246[2] = TC__rows[_ix(effectiveness__mt_312, 15)].ghost; _let246[3] = TC__rows[_ix(effectiveness__mt_312, 15)].ice; _let246[4] = TC__rows[_ix(effectiveness__mt_312, 15)].poison; _let246[5] = TC__rows[_ix(effectiveness__mt_312, 15)].psychic; _let246[6] = TC__rows[_ix(effectiveness__mt_312, 15)].electric; _let246[7] = TC__rows[_ix(effectiveness__mt_312, 15)].grass; _let246[8] = TC__rows[_ix(effectiveness__mt_312, 15)].dragon; _let246[9] = TC__rows[_ix(effectiveness__mt_312, 15)].fighting; _let246[10] = TC__rows[_ix(effectiveness__mt_312, 15)].flying; _let246[11] = TC__rows[_ix(effectiveness__mt_312, 15)].ground; _let246[12] = TC__rows[_ix(effectiveness__mt_312, 15)].normal; _let246[13] = TC__rows[_ix(effectiveness__mt_312, 15)].rock; _let246[14] = TC__rows[_ix(effectiveness__mt_312, 15)].water; int16_t effectiveness__row_314[15]; memcpy(effectiveness__row_314, _let246, sizeof effectiveness__row_314); (((effectiveness__dt_313 < 0) || (effectiveness__mt_312 == 15)) ? ((int16_t)(10)) : effectiveness__row_314[_ix(effectiveness__dt_313, 15)]); }); }); });
+                                            damage_of__e1_315 = ({ int16_t _let251 = damage_of__mt_309; int16_t effectiveness__mt_312 = _let251; ({ int8_t _let252 = s->types[_ix(damage_of__q_292, 2) * 2]; int8_t effectiveness__dt_313 = _let252; ({ int16_t _let253[15]; _let253[0] = TC__rows[_ix(effectiveness__mt_312, 15)].bug; _let253[1] = TC__rows[_ix(effectiveness__mt_312, 15)].fire; _let253[2] = TC__rows[_ix(effectiveness__mt_312, 15)].ghost; _let253[3] = TC__rows[_ix(effectiveness__mt_312, 15)].ice; _let253[4] = TC__rows[_ix(effectiveness__mt_312, 15)].poison; _let253[5] = TC__rows[_ix(effectiveness__mt_312, 15)].psychic; _let253[6] = TC__rows[_ix(effectiveness__mt_312, 15)].electric; _let253[7] = TC__rows[_ix(effectiveness__mt_312, 15)].grass; _let253[8] = TC__rows[_ix(effectiveness__mt_312, 15)].dragon; _let253[9] = TC__rows[_ix(effectiveness__mt_312, 15)].fighting; _let253[10] = TC__rows[_ix(effectiveness__mt_312, 15)].flying; _let253[11] = TC__rows[_ix(effectiveness__mt_312, 15)].ground; _let253[12] = TC__rows[_ix(effectiveness__mt_312, 15)].normal; _let253[13] = TC__rows[_ix(effectiveness__mt_312, 15)].rock; _let253[14] = TC__rows[_ix(effectiveness__mt_312, 15)].water; int16_t effectiveness__row_314[15]; memcpy(effectiveness__row_314, _let253, sizeof effectiveness__row_314); (((effectiveness__dt_313 < 0) || (effectiveness__mt_312 == 15)) ? ((int16_t)(10)) : effectiveness__row_314[_ix(effectiveness__dt_313, 15)]); }); }); });
                                             if ((damage_of__e1_315 > 10)) {
                                                 damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 20), 10);
                                             }
                                             if ((damage_of__e1_315 < 10)) {
                                                 damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 5), 10);
                                             }
-                                            damage_of__e2_319 = ({ int16_t _let247 = damage_of__mt_309; int16_t effectiveness__mt_316 = _let247; ({ int8_t _let248 = s->types[_ix(damage_of__q_292, 2) * 2 + 1]; int8_t effectiveness__dt_317 = _let248; ({ int16_t _let249[15]; _let249[0] = TC__rows[_ix(effectiveness__mt_316, 15)].bug; _let249[1] = TC__rows[_ix(effectiveness__mt_316, 15)].fire; _let249[2] = TC__rows[_ix(effectiveness__mt_316, 15)].ghost; _let249[3] = TC__rows[_ix(effectiveness__mt_316, 15)].ice; _let249[4] = TC__rows[_ix(effectiveness__mt_316, 15)].poison; _let249[5] = TC__rows[_ix(effectiveness__mt_316, 15)].psychic; _let249[6] = TC__rows[_ix(effectiveness__mt_316, 15)].electric; _let249[7] = TC__rows[_ix(effectiveness__mt_316, 15)].grass; _let249[8] = TC__rows[_ix(effectiveness__mt_316, 15)].dragon; _let249[9] = TC__rows[_ix(effectiveness__mt_316, 15)].fighting; _let249[10] = TC__rows[_ix(effectiveness__mt_316, 15)].flying; _let249[11] = TC__rows[_ix(effectiveness__mt_316, 15)].ground; _let249[12] = TC__rows[_ix(effectiveness__mt_316, 15)].normal; _let249[13] = TC__rows[_ix(effectiveness__mt_316, 15)].rock; _let249[14] = TC__rows[_ix(effectiveness__mt_316, 15)].water; int16_t effectiveness__row_318[15]; memcpy(effectiveness__row_318, _let249, sizeof effectiveness__row_318); (((effectiveness__dt_317 < 0) || (effectiveness__mt_316 == 15)) ? ((int16_t)(10)) : effectiveness__row_318[_ix(effectiveness__dt_317, 15)]); }); }); });
+                                            damage_of__e2_319 = ({ int16_t _let254 = damage_of__mt_309; int16_t effectiveness__mt_316 = _let254; ({ int8_t _let255 = s->types[_ix(damage_of__q_292, 2) * 2 + 1]; int8_t effectiveness__dt_317 = _let255; ({ int16_t _let256[15]; _let256[0] = TC__rows[_ix(effectiveness__mt_316, 15)].bug; _let256[1] = TC__rows[_ix(effectiveness__mt_316, 15)].fire; _let256[2] = TC__rows[_ix(effectiveness__mt_316, 15)].ghost; _let256[3] = TC__rows[_ix(effectiveness__mt_316, 15)].ice; _let256[4] = TC__rows[_ix(effectiveness__mt_316, 15)].poison; _let256[5] = TC__rows[_ix(effectiveness__mt_316, 15)].psychic; _let256[6] = TC__rows[_ix(effectiveness__mt_316, 15)].electric; _let256[7] = TC__rows[_ix(effectiveness__mt_316, 15)].grass; _let256[8] = TC__rows[_ix(effectiveness__mt_316, 15)].dragon; _let256[9] = TC__rows[_ix(effectiveness__mt_316, 15)].fighting; _let256[10] = TC__rows[_ix(effectiveness__mt_316, 15)].flying; _let256[11] = TC__rows[_ix(effectiveness__mt_316, 15)].ground; _let256[12] = TC__rows[_ix(effectiveness__mt_316, 15)].normal; _let256[13] = TC__rows[_ix(effectiveness__mt_316, 15)].rock; _let256[14] = TC__rows[_ix(effectiveness__mt_316, 15)].water; int16_t effectiveness__row_318[15]; memcpy(effectiveness__row_318, _let256, sizeof effectiveness__row_318); (((effectiveness__dt_317 < 0) || (effectiveness__mt_316 == 15)) ? ((int16_t)(10)) : effectiveness__row_318[_ix(effectiveness__dt_317, 15)]); }); }); });
                                             if ((damage_of__e2_319 > 10)) {
                                                 damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 20), 10);
                                             }
@@ -3562,17 +3592,17 @@ static void effect_move(State *s, int32_t m, Key key)
                                             if ((damage_of__dmg_308 > 1)) {
                                                 rand__v_320 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), 39));
                                                 log_draw__v_321 = rand__v_320;
-                                                int32_t _w250 = _wx(s->ndraws, 64);
-                                                if (_w250 >= 0) {
-                                                    s->draws[_w250] = log_draw__v_321;
+                                                int32_t _w257 = _wx(s->ndraws, 64);
+                                                if (_w257 >= 0) {
+                                                    s->draws[_w257] = log_draw__v_321;
                                                 }
-                                                int32_t _w251 = _wx(s->ndraws, 64);
-                                                if (_w251 >= 0) {
-                                                    s->draw_lo[_w251] = 217;
+                                                int32_t _w258 = _wx(s->ndraws, 64);
+                                                if (_w258 >= 0) {
+                                                    s->draw_lo[_w258] = 217;
                                                 }
-                                                int32_t _w252 = _wx(s->ndraws, 64);
-                                                if (_w252 >= 0) {
-                                                    s->draw_hi[_w252] = 256;
+                                                int32_t _w259 = _wx(s->ndraws, 64);
+                                                if (_w259 >= 0) {
+                                                    s->draw_hi[_w259] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_322 = rand__v_320;
@@ -3585,7 +3615,7 @@ static void effect_move(State *s, int32_t m, Key key)
                                         move_damage__result_325 = move_damage__dmg_287;
                                         use_move_hit__first_326 = move_damage__result_325;
                                         use_move_hit__dmg_327 = 0;
-                                        use_move_hit__behind_328 = (s->sub_hp[_ix(use_move_hit__q_183, 2)] > 0);
+                                        use_move_hit__behind_328 = s->substitute[_ix(use_move_hit__q_183, 2)];
                                         if (use_move_hit__behind_328) {
                                             hit_substitute__p_329 = use_move_hit__p_180;
                                             hit_substitute__mv_330 = use_move_hit__mv_182;
@@ -3594,31 +3624,35 @@ static void effect_move(State *s, int32_t m, Key key)
                                             hit_substitute__q_333 = _wsub(1, hit_substitute__p_329);
                                             hit_substitute__a_334 = s->active[_ix(hit_substitute__p_329, 2)];
                                             hit_substitute__broke_335 = false;
-                                            for (int32_t hit_substitute__h_336 = 0, _end253 = 5; hit_substitute__h_336 < _end253; hit_substitute__h_336++) {
+                                            for (int32_t hit_substitute__h_336 = 0, _end260 = 5; hit_substitute__h_336 < _end260; hit_substitute__h_336++) {
                                                 if (((((hit_substitute__h_336 < hit_substitute__nhits_332) && (!hit_substitute__broke_335)) && (s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)] > 0)) && (hit_substitute__first_331 > 0))) {
                                                     s->last_damage = hit_substitute__first_331;
-                                                    int32_t _w254 = _wx(hit_substitute__q_333, 2);
-                                                    if (_w254 >= 0) {
-                                                        s->sub_hp[_w254] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_333, 2)], _imin(hit_substitute__first_331, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_333, 2)]))))));
+                                                    int32_t _w261 = _wx(hit_substitute__q_333, 2);
+                                                    if (_w261 >= 0) {
+                                                        s->sub_hp[_w261] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_333, 2)], _imin(hit_substitute__first_331, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_333, 2)]))))));
                                                     }
                                                     if ((s->sub_hp[_ix(hit_substitute__q_333, 2)] <= 0)) {
                                                         hit_substitute__broke_335 = true;
+                                                        int32_t _w262 = _wx(hit_substitute__q_333, 2);
+                                                        if (_w262 >= 0) {
+                                                            s->substitute[_w262] = false;
+                                                        }
                                                     } else {
                                                         if ((MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_num > 0)) {
                                                             hit_substitute__rec_337 = _imax(_floordiv(_wmul(hit_substitute__first_331, MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_den), 1);
-                                                            int32_t _w255 = _wx(hit_substitute__p_329, 2);
-                                                            int32_t _w256 = _wx(hit_substitute__a_334, 6);
-                                                            if (_w255 >= 0 && _w256 >= 0) {
-                                                                s->hp[_w255 * 6 + _w256] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)], hit_substitute__rec_337), 0)));
+                                                            int32_t _w263 = _wx(hit_substitute__p_329, 2);
+                                                            int32_t _w264 = _wx(hit_substitute__a_334, 6);
+                                                            if (_w263 >= 0 && _w264 >= 0) {
+                                                                s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)], hit_substitute__rec_337), 0)));
                                                             }
                                                         }
                                                         if ((MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_num > 0)) {
                                                             hit_substitute__gain_338 = _imax(_floordiv(_wmul(hit_substitute__first_331, MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_den), 1);
                                                             s->last_damage = hit_substitute__gain_338;
-                                                            int32_t _w257 = _wx(hit_substitute__p_329, 2);
-                                                            int32_t _w258 = _wx(hit_substitute__a_334, 6);
-                                                            if (_w257 >= 0 && _w258 >= 0) {
-                                                                s->hp[_w257 * 6 + _w258] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])), hit_substitute__gain_338), ((int32_t)(s->maxhp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])))));
+                                                            int32_t _w265 = _wx(hit_substitute__p_329, 2);
+                                                            int32_t _w266 = _wx(hit_substitute__a_334, 6);
+                                                            if (_w265 >= 0 && _w266 >= 0) {
+                                                                s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])), hit_substitute__gain_338), ((int32_t)(s->maxhp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])))));
                                                             }
                                                         }
                                                     }
@@ -3627,19 +3661,19 @@ static void effect_move(State *s, int32_t m, Key key)
                                             hit_substitute__result_339 = hit_substitute__broke_335;
                                             use_move_hit__broke_194 = hit_substitute__result_339;
                                             if (((use_move_hit__kind_193 == 4) && (!use_move_hit__broke_194))) {
-                                                int32_t _w259 = _wx(use_move_hit__p_180, 2);
-                                                if (_w259 >= 0) {
-                                                    s->recharge[_w259] = true;
+                                                int32_t _w267 = _wx(use_move_hit__p_180, 2);
+                                                if (_w267 >= 0) {
+                                                    s->recharge[_w267] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_340 = 0, _end260 = 5; use_move_hit__h_340 < _end260; use_move_hit__h_340++) {
+                                        for (int32_t use_move_hit__h_340 = 0, _end268 = 5; use_move_hit__h_340 < _end268; use_move_hit__h_340++) {
                                             if ((((((use_move_hit__h_340 < use_move_hit__nhits_268) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)] > 0)) && (use_move_hit__first_326 > 0)) && (!use_move_hit__behind_328))) {
                                                 use_move_hit__dmg_327 = _imin(use_move_hit__first_326, ((int32_t)(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)])));
-                                                int32_t _w261 = _wx(use_move_hit__q_183, 2);
-                                                int32_t _w262 = _wx(use_move_hit__d_185, 6);
-                                                if (_w261 >= 0 && _w262 >= 0) {
-                                                    s->hp[_w261 * 6 + _w262] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_327)));
+                                                int32_t _w269 = _wx(use_move_hit__q_183, 2);
+                                                int32_t _w270 = _wx(use_move_hit__d_185, 6);
+                                                if (_w269 >= 0 && _w270 >= 0) {
+                                                    s->hp[_w269 * 6 + _w270] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_327)));
                                                 }
                                                 s->last_damage = use_move_hit__dmg_327;
                                             }
@@ -3647,46 +3681,46 @@ static void effect_move(State *s, int32_t m, Key key)
                                         if ((use_move_hit__dmg_327 > 0)) {
                                             if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num > 0)) {
                                                 use_move_hit__rec_341 = _imax(_floordiv(_wmul(use_move_hit__dmg_327, MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_den), 1);
-                                                int32_t _w263 = _wx(use_move_hit__p_180, 2);
-                                                int32_t _w264 = _wx(use_move_hit__a_184, 6);
-                                                if (_w263 >= 0 && _w264 >= 0) {
-                                                    s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_341), 0)));
+                                                int32_t _w271 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w272 = _wx(use_move_hit__a_184, 6);
+                                                if (_w271 >= 0 && _w272 >= 0) {
+                                                    s->hp[_w271 * 6 + _w272] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_341), 0)));
                                                 }
                                             }
                                             if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num > 0)) {
                                                 use_move_hit__gain_342 = _imax(_floordiv(_wmul(use_move_hit__dmg_327, MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_den), 1);
                                                 s->last_damage = use_move_hit__gain_342;
-                                                int32_t _w265 = _wx(use_move_hit__p_180, 2);
-                                                int32_t _w266 = _wx(use_move_hit__a_184, 6);
-                                                if (_w265 >= 0 && _w266 >= 0) {
-                                                    s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_342), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
+                                                int32_t _w273 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w274 = _wx(use_move_hit__a_184, 6);
+                                                if (_w273 >= 0 && _w274 >= 0) {
+                                                    s->hp[_w273 * 6 + _w274] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_342), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
                                                 }
                                             }
                                         }
                                         if ((((use_move_hit__kind_193 == 4) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
-                                            int32_t _w267 = _wx(use_move_hit__p_180, 2);
-                                            if (_w267 >= 0) {
-                                                s->recharge[_w267] = true;
+                                            int32_t _w275 = _wx(use_move_hit__p_180, 2);
+                                            if (_w275 >= 0) {
+                                                s->recharge[_w275] = true;
                                             }
                                         }
                                         use_move_hit__sec_343 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_status;
                                         if ((((use_move_hit__sec_343 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
-                                            use_move_hit__same_type_346 = (({ int32_t _let268 = use_move_hit__q_183; int32_t has_type__p_344 = _let268; ({ int16_t _let269 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_345 = _let269; ((has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2]) || (has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2 + 1])); }); }) && (use_move_hit__sec_343 != 4));
+                                            use_move_hit__same_type_346 = (({ int32_t _let276 = use_move_hit__q_183; int32_t has_type__p_344 = _let276; ({ int16_t _let277 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_345 = _let277; ((has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2]) || (has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2 + 1])); }); }) && (use_move_hit__sec_343 != 4));
                                             if ((!use_move_hit__same_type_346)) {
                                                 chance__num_347 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
                                                 chance__v_348 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), 256);
                                                 log_draw__v_349 = chance__v_348;
-                                                int32_t _w270 = _wx(s->ndraws, 64);
-                                                if (_w270 >= 0) {
-                                                    s->draws[_w270] = log_draw__v_349;
+                                                int32_t _w278 = _wx(s->ndraws, 64);
+                                                if (_w278 >= 0) {
+                                                    s->draws[_w278] = log_draw__v_349;
                                                 }
-                                                int32_t _w271 = _wx(s->ndraws, 64);
-                                                if (_w271 >= 0) {
-                                                    s->draw_lo[_w271] = 0;
+                                                int32_t _w279 = _wx(s->ndraws, 64);
+                                                if (_w279 >= 0) {
+                                                    s->draw_lo[_w279] = 0;
                                                 }
-                                                int32_t _w272 = _wx(s->ndraws, 64);
-                                                if (_w272 >= 0) {
-                                                    s->draw_hi[_w272] = 256;
+                                                int32_t _w280 = _wx(s->ndraws, 64);
+                                                if (_w280 >= 0) {
+                                                    s->draw_hi[_w280] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 chance__result_350 = (chance__v_348 < chance__num_347);
@@ -3698,44 +3732,44 @@ static void effect_move(State *s, int32_t m, Key key)
                                                     set_status__poison_355 = ((set_status__st_353 == 4) || (set_status__st_353 == 6));
                                                     set_status__blocked_356 = (set_status__poison_355 && (TYPES__rows[_ix(s->types[_ix(set_status__q_352, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_352, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_352, 2) * 2 + 1], 15)].immune_psn)));
                                                     if ((((s->status[_ix(set_status__q_352, 2) * 6 + _ix(set_status__d_354, 6)] == 0) && (s->hp[_ix(set_status__q_352, 2) * 6 + _ix(set_status__d_354, 6)] > 0)) && (!set_status__blocked_356))) {
-                                                        int32_t _w273 = _wx(set_status__q_352, 2);
-                                                        int32_t _w274 = _wx(set_status__d_354, 6);
-                                                        if (_w273 >= 0 && _w274 >= 0) {
-                                                            s->status[_w273 * 6 + _w274] = ((int8_t)(set_status__st_353));
+                                                        int32_t _w281 = _wx(set_status__q_352, 2);
+                                                        int32_t _w282 = _wx(set_status__d_354, 6);
+                                                        if (_w281 >= 0 && _w282 >= 0) {
+                                                            s->status[_w281 * 6 + _w282] = ((int8_t)(set_status__st_353));
                                                         }
                                                         if ((set_status__st_353 == 5)) {
                                                             rand__v_357 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), 7));
                                                             log_draw__v_358 = rand__v_357;
-                                                            int32_t _w275 = _wx(s->ndraws, 64);
-                                                            if (_w275 >= 0) {
-                                                                s->draws[_w275] = log_draw__v_358;
+                                                            int32_t _w283 = _wx(s->ndraws, 64);
+                                                            if (_w283 >= 0) {
+                                                                s->draws[_w283] = log_draw__v_358;
                                                             }
-                                                            int32_t _w276 = _wx(s->ndraws, 64);
-                                                            if (_w276 >= 0) {
-                                                                s->draw_lo[_w276] = 1;
+                                                            int32_t _w284 = _wx(s->ndraws, 64);
+                                                            if (_w284 >= 0) {
+                                                                s->draw_lo[_w284] = 1;
                                                             }
-                                                            int32_t _w277 = _wx(s->ndraws, 64);
-                                                            if (_w277 >= 0) {
-                                                                s->draw_hi[_w277] = 8;
+                                                            int32_t _w285 = _wx(s->ndraws, 64);
+                                                            if (_w285 >= 0) {
+                                                                s->draw_hi[_w285] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
                                                             rand__result_359 = rand__v_357;
-                                                            int32_t _w278 = _wx(set_status__q_352, 2);
-                                                            int32_t _w279 = _wx(set_status__d_354, 6);
-                                                            if (_w278 >= 0 && _w279 >= 0) {
-                                                                s->sleep[_w278 * 6 + _w279] = ((int8_t)(rand__result_359));
+                                                            int32_t _w286 = _wx(set_status__q_352, 2);
+                                                            int32_t _w287 = _wx(set_status__d_354, 6);
+                                                            if (_w286 >= 0 && _w287 >= 0) {
+                                                                s->sleep[_w286 * 6 + _w287] = ((int8_t)(rand__result_359));
                                                             }
                                                         }
                                                         if ((set_status__st_353 == 3)) {
-                                                            int32_t _w280 = _wx(set_status__q_352, 2);
-                                                            if (_w280 >= 0) {
-                                                                s->mod[_w280 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_352, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            int32_t _w288 = _wx(set_status__q_352, 2);
+                                                            if (_w288 >= 0) {
+                                                                s->mod[_w288 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_352, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                         if ((set_status__st_353 == 1)) {
-                                                            int32_t _w281 = _wx(set_status__q_352, 2);
-                                                            if (_w281 >= 0) {
-                                                                s->mod[_w281 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_352, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            int32_t _w289 = _wx(set_status__q_352, 2);
+                                                            if (_w289 >= 0) {
+                                                                s->mod[_w289 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_352, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
@@ -3748,21 +3782,21 @@ static void effect_move(State *s, int32_t m, Key key)
                                         use_move_hit__sb_360[3] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spe;
                                         use_move_hit__sb_360[4] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_accuracy;
                                         use_move_hit__sb_360[5] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo282 = 0; bool _r284 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_361 = _lo282, _end283 = 6; use_move_hit__k_361 < _end283; use_move_hit__k_361++) if ((use_move_hit__sb_360[use_move_hit__k_361] != 0)) { _r284 = true; break; } _r284; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
+                                        if (((({ int32_t _lo290 = 0; bool _r292 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_361 = _lo290, _end291 = 6; use_move_hit__k_361 < _end291; use_move_hit__k_361++) if ((use_move_hit__sb_360[use_move_hit__k_361] != 0)) { _r292 = true; break; } _r292; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
                                             chance__num_362 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
                                             chance__v_363 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), 256);
                                             log_draw__v_364 = chance__v_363;
-                                            int32_t _w286 = _wx(s->ndraws, 64);
-                                            if (_w286 >= 0) {
-                                                s->draws[_w286] = log_draw__v_364;
+                                            int32_t _w294 = _wx(s->ndraws, 64);
+                                            if (_w294 >= 0) {
+                                                s->draws[_w294] = log_draw__v_364;
                                             }
-                                            int32_t _w287 = _wx(s->ndraws, 64);
-                                            if (_w287 >= 0) {
-                                                s->draw_lo[_w287] = 0;
+                                            int32_t _w295 = _wx(s->ndraws, 64);
+                                            if (_w295 >= 0) {
+                                                s->draw_lo[_w295] = 0;
                                             }
-                                            int32_t _w288 = _wx(s->ndraws, 64);
-                                            if (_w288 >= 0) {
-                                                s->draw_hi[_w288] = 256;
+                                            int32_t _w296 = _wx(s->ndraws, 64);
+                                            if (_w296 >= 0) {
+                                                s->draw_hi[_w296] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             chance__result_365 = (chance__v_363 < chance__num_362);
@@ -3783,7 +3817,7 @@ static void effect_move(State *s, int32_t m, Key key)
                                                 apply_boosts__deltas_375[4] = apply_boosts__dacc_373;
                                                 apply_boosts__deltas_375[5] = apply_boosts__deva_374;
                                                 apply_boosts__any_ok_376 = false;
-                                                for (int32_t apply_boosts__k_377 = 0, _end289 = 6; apply_boosts__k_377 < _end289; apply_boosts__k_377++) {
+                                                for (int32_t apply_boosts__k_377 = 0, _end297 = 6; apply_boosts__k_377 < _end297; apply_boosts__k_377++) {
                                                     boost_stat__q_378 = apply_boosts__q_367;
                                                     boost_stat__k_379 = apply_boosts__k_377;
                                                     boost_stat__delta_380 = apply_boosts__deltas_375[apply_boosts__k_377];
@@ -3793,30 +3827,30 @@ static void effect_move(State *s, int32_t m, Key key)
                                                     boost_stat__ok_384 = false;
                                                     if (((((boost_stat__delta_380 != 0) && (s->hp[_ix(boost_stat__q_378, 2) * 6 + _ix(boost_stat__a_381, 6)] > 0)) && (!((boost_stat__delta_380 > 0) && (boost_stat__b_382 >= 6)))) && (!((boost_stat__delta_380 < 0) && (boost_stat__b_382 <= (-6)))))) {
                                                         if ((boost_stat__k_379 >= 4)) {
-                                                            int32_t _w290 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w291 = _wx(boost_stat__k_379, 6);
-                                                            if (_w290 >= 0 && _w291 >= 0) {
-                                                                s->boosts[_w290 * 6 + _w291] = ((int8_t)(boost_stat__nb_383));
+                                                            int32_t _w298 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w299 = _wx(boost_stat__k_379, 6);
+                                                            if (_w298 >= 0 && _w299 >= 0) {
+                                                                s->boosts[_w298 * 6 + _w299] = ((int8_t)(boost_stat__nb_383));
                                                             }
                                                             boost_stat__ok_384 = true;
                                                         } else if ((((boost_stat__delta_380 > 0) && (s->mod[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)] == 999)) || ((boost_stat__delta_380 < 0) && (s->mod[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)] == 1)))) {
-                                                            int32_t _w292 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w293 = _wx(boost_stat__k_379, 6);
-                                                            if (_w292 >= 0 && _w293 >= 0) {
-                                                                s->boosts[_w292 * 6 + _w293] = ((int8_t)(((boost_stat__delta_380 > 0) ? _wsub(boost_stat__nb_383, 1) : _wadd(boost_stat__nb_383, 1))));
+                                                            int32_t _w300 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w301 = _wx(boost_stat__k_379, 6);
+                                                            if (_w300 >= 0 && _w301 >= 0) {
+                                                                s->boosts[_w300 * 6 + _w301] = ((int8_t)(((boost_stat__delta_380 > 0) ? _wsub(boost_stat__nb_383, 1) : _wadd(boost_stat__nb_383, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w294 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w295 = _wx(boost_stat__k_379, 6);
-                                                            if (_w294 >= 0 && _w295 >= 0) {
-                                                                s->boosts[_w294 * 6 + _w295] = ((int8_t)(boost_stat__nb_383));
+                                                            int32_t _w302 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w303 = _wx(boost_stat__k_379, 6);
+                                                            if (_w302 >= 0 && _w303 >= 0) {
+                                                                s->boosts[_w302 * 6 + _w303] = ((int8_t)(boost_stat__nb_383));
                                                             }
                                                             boost_stat__ok_384 = true;
                                                             boost_stat__m_385 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_383, 6), 13)]), 100), 1);
-                                                            int32_t _w296 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w297 = _wx(boost_stat__k_379, 4);
-                                                            if (_w296 >= 0 && _w297 >= 0) {
-                                                                s->mod[_w296 * 4 + _w297] = ((int16_t)(((boost_stat__delta_380 > 0) ? _imin(boost_stat__m_385, 999) : boost_stat__m_385)));
+                                                            int32_t _w304 = _wx(boost_stat__q_378, 2);
+                                                            int32_t _w305 = _wx(boost_stat__k_379, 4);
+                                                            if (_w304 >= 0 && _w305 >= 0) {
+                                                                s->mod[_w304 * 4 + _w305] = ((int16_t)(((boost_stat__delta_380 > 0) ? _imin(boost_stat__m_385, 999) : boost_stat__m_385)));
                                                             }
                                                         }
                                                     }
@@ -3826,15 +3860,15 @@ static void effect_move(State *s, int32_t m, Key key)
                                                 }
                                                 if (apply_boosts__any_ok_376) {
                                                     if ((s->status[_ix(apply_boosts__f_368, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_368, 2)], 6)] == 3)) {
-                                                        int32_t _w298 = _wx(apply_boosts__f_368, 2);
-                                                        if (_w298 >= 0) {
-                                                            s->mod[_w298 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_368, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        int32_t _w306 = _wx(apply_boosts__f_368, 2);
+                                                        if (_w306 >= 0) {
+                                                            s->mod[_w306 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_368, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                     if ((s->status[_ix(apply_boosts__f_368, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_368, 2)], 6)] == 1)) {
-                                                        int32_t _w299 = _wx(apply_boosts__f_368, 2);
-                                                        if (_w299 >= 0) {
-                                                            s->mod[_w299 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_368, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        int32_t _w307 = _wx(apply_boosts__f_368, 2);
+                                                        if (_w307 >= 0) {
+                                                            s->mod[_w307 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_368, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
@@ -3847,62 +3881,66 @@ static void effect_move(State *s, int32_t m, Key key)
                                             chance__num_391 = use_move_hit__vc_390;
                                             chance__v_392 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
                                             log_draw__v_393 = chance__v_392;
-                                            int32_t _w300 = _wx(s->ndraws, 64);
-                                            if (_w300 >= 0) {
-                                                s->draws[_w300] = log_draw__v_393;
+                                            int32_t _w308 = _wx(s->ndraws, 64);
+                                            if (_w308 >= 0) {
+                                                s->draws[_w308] = log_draw__v_393;
                                             }
-                                            int32_t _w301 = _wx(s->ndraws, 64);
-                                            if (_w301 >= 0) {
-                                                s->draw_lo[_w301] = 0;
+                                            int32_t _w309 = _wx(s->ndraws, 64);
+                                            if (_w309 >= 0) {
+                                                s->draw_lo[_w309] = 0;
                                             }
-                                            int32_t _w302 = _wx(s->ndraws, 64);
-                                            if (_w302 >= 0) {
-                                                s->draw_hi[_w302] = 256;
+                                            int32_t _w310 = _wx(s->ndraws, 64);
+                                            if (_w310 >= 0) {
+                                                s->draw_hi[_w310] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             chance__result_394 = (chance__v_392 < chance__num_391);
                                             use_move_hit__lands_395 = chance__result_394;
                                             if ((use_move_hit__lands_395 && (use_move_hit__sv_388 == 12))) {
-                                                int32_t _w303 = _wx(use_move_hit__q_183, 2);
-                                                if (_w303 >= 0) {
-                                                    s->flinch[_w303] = true;
+                                                int32_t _w311 = _wx(use_move_hit__q_183, 2);
+                                                if (_w311 >= 0) {
+                                                    s->flinch[_w311] = true;
                                                 }
-                                                int32_t _w304 = _wx(use_move_hit__q_183, 2);
-                                                if (_w304 >= 0) {
-                                                    s->recharge[_w304] = false;
+                                                int32_t _w312 = _wx(use_move_hit__q_183, 2);
+                                                if (_w312 >= 0) {
+                                                    s->recharge[_w312] = false;
                                                 }
                                             }
                                             if ((use_move_hit__lands_395 && (use_move_hit__sv_388 == 1))) {
                                                 confuse__q_396 = use_move_hit__q_183;
-                                                if (((s->confused[_ix(confuse__q_396, 2)] == 0) && (s->hp[_ix(confuse__q_396, 2) * 6 + _ix(s->active[_ix(confuse__q_396, 2)], 6)] > 0))) {
+                                                if (((!s->confused[_ix(confuse__q_396, 2)]) && (s->hp[_ix(confuse__q_396, 2) * 6 + _ix(s->active[_ix(confuse__q_396, 2)], 6)] > 0))) {
                                                     rand__v_397 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 4));
                                                     log_draw__v_398 = rand__v_397;
-                                                    int32_t _w305 = _wx(s->ndraws, 64);
-                                                    if (_w305 >= 0) {
-                                                        s->draws[_w305] = log_draw__v_398;
+                                                    int32_t _w313 = _wx(s->ndraws, 64);
+                                                    if (_w313 >= 0) {
+                                                        s->draws[_w313] = log_draw__v_398;
                                                     }
-                                                    int32_t _w306 = _wx(s->ndraws, 64);
-                                                    if (_w306 >= 0) {
-                                                        s->draw_lo[_w306] = 2;
+                                                    int32_t _w314 = _wx(s->ndraws, 64);
+                                                    if (_w314 >= 0) {
+                                                        s->draw_lo[_w314] = 2;
                                                     }
-                                                    int32_t _w307 = _wx(s->ndraws, 64);
-                                                    if (_w307 >= 0) {
-                                                        s->draw_hi[_w307] = 6;
+                                                    int32_t _w315 = _wx(s->ndraws, 64);
+                                                    if (_w315 >= 0) {
+                                                        s->draw_hi[_w315] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
                                                     rand__result_399 = rand__v_397;
-                                                    int32_t _w308 = _wx(confuse__q_396, 2);
-                                                    if (_w308 >= 0) {
-                                                        s->confused[_w308] = ((int8_t)(rand__result_399));
+                                                    int32_t _w316 = _wx(confuse__q_396, 2);
+                                                    if (_w316 >= 0) {
+                                                        s->confusion_turns[_w316] = ((int8_t)(rand__result_399));
+                                                    }
+                                                    int32_t _w317 = _wx(confuse__q_396, 2);
+                                                    if (_w317 >= 0) {
+                                                        s->confused[_w317] = true;
                                                     }
                                                 }
                                             }
                                         }
                                         if (((use_move_hit__sec_343 == 1) && (s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] == 2))) {
-                                            int32_t _w309 = _wx(use_move_hit__q_183, 2);
-                                            int32_t _w310 = _wx(use_move_hit__d_185, 6);
-                                            if (_w309 >= 0 && _w310 >= 0) {
-                                                s->status[_w309 * 6 + _w310] = ((int8_t)(0));
+                                            int32_t _w318 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w319 = _wx(use_move_hit__d_185, 6);
+                                            if (_w318 >= 0 && _w319 >= 0) {
+                                                s->status[_w318 * 6 + _w319] = ((int8_t)(0));
                                             }
                                         }
                                     }
@@ -3911,85 +3949,89 @@ static void effect_move(State *s, int32_t m, Key key)
                                     self_damage__q_401 = _wsub(1, self_damage__p_400);
                                     self_damage__a_402 = s->active[_ix(self_damage__p_400, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_400, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_401, 2)] > 0)) {
-                                            int32_t _w311 = _wx(self_damage__q_401, 2);
-                                            if (_w311 >= 0) {
-                                                s->sub_hp[_w311] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_401, 2)])), 1), 0)));
+                                    if (s->substitute[_ix(self_damage__p_400, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_401, 2)]) {
+                                            int32_t _w320 = _wx(self_damage__q_401, 2);
+                                            if (_w320 >= 0) {
+                                                s->sub_hp[_w320] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_401, 2)])), 1), 0)));
+                                            }
+                                            int32_t _w321 = _wx(self_damage__q_401, 2);
+                                            if (_w321 >= 0) {
+                                                s->substitute[_w321] = (s->sub_hp[_ix(self_damage__q_401, 2)] > 0);
                                             }
                                         }
                                     } else {
-                                        int32_t _w312 = _wx(self_damage__p_400, 2);
-                                        int32_t _w313 = _wx(self_damage__a_402, 6);
-                                        if (_w312 >= 0 && _w313 >= 0) {
-                                            s->hp[_w312 * 6 + _w313] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_400, 2) * 6 + _ix(self_damage__a_402, 6)])), 1), 0)));
+                                        int32_t _w322 = _wx(self_damage__p_400, 2);
+                                        int32_t _w323 = _wx(self_damage__a_402, 6);
+                                        if (_w322 >= 0 && _w323 >= 0) {
+                                            s->hp[_w322 * 6 + _w323] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_400, 2) * 6 + _ix(self_damage__a_402, 6)])), 1), 0)));
                                         }
                                     }
                                 }
                                 if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].self_destruct && (!use_move_hit__broke_194))) {
-                                    int32_t _w314 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w315 = _wx(use_move_hit__a_184, 6);
-                                    if (_w314 >= 0 && _w315 >= 0) {
-                                        s->hp[_w314 * 6 + _w315] = ((int16_t)(0));
+                                    int32_t _w324 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w325 = _wx(use_move_hit__a_184, 6);
+                                    if (_w324 >= 0 && _w325 >= 0) {
+                                        s->hp[_w324 * 6 + _w325] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
                         if ((((!use_move__can_154) || (s->hp[_ix(use_move__q_150, 2) * 6 + _ix(use_move__d_152, 6)] > 0)) && (s->hp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] > 0))) {
                             if (((s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 5) && (s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] <= 0))) {
-                                int32_t _w316 = _wx(use_move__p_148, 2);
-                                int32_t _w317 = _wx(use_move__a_151, 6);
-                                if (_w316 >= 0 && _w317 >= 0) {
-                                    s->status[_w316 * 6 + _w317] = ((int8_t)(0));
+                                int32_t _w326 = _wx(use_move__p_148, 2);
+                                int32_t _w327 = _wx(use_move__a_151, 6);
+                                if (_w326 >= 0 && _w327 >= 0) {
+                                    s->status[_w326 * 6 + _w327] = ((int8_t)(0));
                                 }
                             }
                             if (((s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 4) || (s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 1))) {
-                                int32_t _w318 = _wx(use_move__p_148, 2);
-                                int32_t _w319 = _wx(use_move__a_151, 6);
-                                if (_w318 >= 0 && _w319 >= 0) {
-                                    s->hp[_w318 * 6 + _w319] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                int32_t _w328 = _wx(use_move__p_148, 2);
+                                int32_t _w329 = _wx(use_move__a_151, 6);
+                                if (_w328 >= 0 && _w329 >= 0) {
+                                    s->hp[_w328 * 6 + _w329] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_114 = true;
-                            for (int32_t after_faint__p_403 = 0, _end320 = 2; after_faint__p_403 < _end320; after_faint__p_403++) {
-                                if (({ int32_t _let321 = after_faint__p_403; int32_t is_fainted__p_404 = _let321; (s->hp[_ix(is_fainted__p_404, 2) * 6 + _ix(s->active[_ix(is_fainted__p_404, 2)], 6)] <= 0); })) {
+                            for (int32_t after_faint__p_403 = 0, _end330 = 2; after_faint__p_403 < _end330; after_faint__p_403++) {
+                                if (({ int32_t _let331 = after_faint__p_403; int32_t is_fainted__p_404 = _let331; (s->hp[_ix(is_fainted__p_404, 2) * 6 + _ix(s->active[_ix(is_fainted__p_404, 2)], 6)] <= 0); })) {
                                     revert__p_405 = after_faint__p_403;
                                     revert__a_406 = s->active[_ix(revert__p_405, 2)];
                                     if (s->transformed[_ix(revert__p_405, 2)]) {
-                                        for (int32_t revert__k_407 = 0, _end322 = 4; revert__k_407 < _end322; revert__k_407++) {
-                                            int32_t _w323 = _wx(revert__p_405, 2);
-                                            int32_t _w324 = _wx(revert__a_406, 6);
-                                            if (_w323 >= 0 && _w324 >= 0) {
-                                                s->moves[_w323 * 24 + _w324 * 4 + revert__k_407] = s->base_moves[_ix(revert__p_405, 2) * 4 + revert__k_407];
+                                        for (int32_t revert__k_407 = 0, _end332 = 4; revert__k_407 < _end332; revert__k_407++) {
+                                            int32_t _w333 = _wx(revert__p_405, 2);
+                                            int32_t _w334 = _wx(revert__a_406, 6);
+                                            if (_w333 >= 0 && _w334 >= 0) {
+                                                s->moves[_w333 * 24 + _w334 * 4 + revert__k_407] = s->base_moves[_ix(revert__p_405, 2) * 4 + revert__k_407];
                                             }
-                                            int32_t _w325 = _wx(revert__p_405, 2);
-                                            int32_t _w326 = _wx(revert__a_406, 6);
-                                            if (_w325 >= 0 && _w326 >= 0) {
-                                                s->pp[_w325 * 24 + _w326 * 4 + revert__k_407] = s->base_pp[_ix(revert__p_405, 2) * 4 + revert__k_407];
+                                            int32_t _w335 = _wx(revert__p_405, 2);
+                                            int32_t _w336 = _wx(revert__a_406, 6);
+                                            if (_w335 >= 0 && _w336 >= 0) {
+                                                s->pp[_w335 * 24 + _w336 * 4 + revert__k_407] = s->base_pp[_ix(revert__p_405, 2) * 4 + revert__k_407];
                                             }
                                         }
-                                        int32_t _w327 = _wx(revert__p_405, 2);
-                                        if (_w327 >= 0) {
-                                            s->transformed[_w327] = false;
+                                        int32_t _w337 = _wx(revert__p_405, 2);
+                                        if (_w337 >= 0) {
+                                            s->transformed[_w337] = false;
                                         }
                                     } else if ((s->mimic_slot[_ix(revert__p_405, 2)] >= 0)) {
-                                        int32_t _w328 = _wx(revert__p_405, 2);
-                                        int32_t _w329 = _wx(revert__a_406, 6);
-                                        int32_t _w330 = _wx(s->mimic_slot[_ix(revert__p_405, 2)], 4);
-                                        if (_w328 >= 0 && _w329 >= 0 && _w330 >= 0) {
-                                            s->moves[_w328 * 24 + _w329 * 4 + _w330] = s->mimic_orig[_ix(revert__p_405, 2)];
+                                        int32_t _w338 = _wx(revert__p_405, 2);
+                                        int32_t _w339 = _wx(revert__a_406, 6);
+                                        int32_t _w340 = _wx(s->mimic_slot[_ix(revert__p_405, 2)], 4);
+                                        if (_w338 >= 0 && _w339 >= 0 && _w340 >= 0) {
+                                            s->moves[_w338 * 24 + _w339 * 4 + _w340] = s->mimic_orig[_ix(revert__p_405, 2)];
                                         }
                                     }
-                                    int32_t _w331 = _wx(revert__p_405, 2);
-                                    if (_w331 >= 0) {
-                                        s->mimic_slot[_w331] = ((int8_t)((-1)));
+                                    int32_t _w341 = _wx(revert__p_405, 2);
+                                    if (_w341 >= 0) {
+                                        s->mimic_slot[_w341] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_409 = ({ int32_t _lo332 = 0; int32_t _r334 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_408 = _lo332, _end333 = 6; after_faint__i_408 < _end333; after_faint__i_408++) _r334 += ((s->hp[after_faint__i_408] > 0)) ? 1 : 0; _r334; });
-                            after_faint__left1_411 = ({ int32_t _lo336 = 0; int32_t _r338 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_410 = _lo336, _end337 = 6; after_faint__i_410 < _end337; after_faint__i_410++) _r338 += ((s->hp[1 * 6 + after_faint__i_410] > 0)) ? 1 : 0; _r338; });
+                            after_faint__left0_409 = ({ int32_t _lo342 = 0; int32_t _r344 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_408 = _lo342, _end343 = 6; after_faint__i_408 < _end343; after_faint__i_408++) _r344 += ((s->hp[after_faint__i_408] > 0)) ? 1 : 0; _r344; });
+                            after_faint__left1_411 = ({ int32_t _lo346 = 0; int32_t _r348 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_410 = _lo346, _end347 = 6; after_faint__i_410 < _end347; after_faint__i_410++) _r348 += ((s->hp[1 * 6 + after_faint__i_410] > 0)) ? 1 : 0; _r348; });
                             if (((after_faint__left0_409 == 0) && (after_faint__left1_411 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
@@ -4007,17 +4049,17 @@ static void effect_move(State *s, int32_t m, Key key)
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_412 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 2));
                             log_draw__v_413 = rand__v_412;
-                            int32_t _w340 = _wx(s->ndraws, 64);
-                            if (_w340 >= 0) {
-                                s->draws[_w340] = log_draw__v_413;
+                            int32_t _w350 = _wx(s->ndraws, 64);
+                            if (_w350 >= 0) {
+                                s->draws[_w350] = log_draw__v_413;
                             }
-                            int32_t _w341 = _wx(s->ndraws, 64);
-                            if (_w341 >= 0) {
-                                s->draw_lo[_w341] = 0;
+                            int32_t _w351 = _wx(s->ndraws, 64);
+                            if (_w351 >= 0) {
+                                s->draw_lo[_w351] = 0;
                             }
-                            int32_t _w342 = _wx(s->ndraws, 64);
-                            if (_w342 >= 0) {
-                                s->draw_hi[_w342] = 2;
+                            int32_t _w352 = _wx(s->ndraws, 64);
+                            if (_w352 >= 0) {
+                                s->draw_hi[_w352] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_414 = rand__v_412;
@@ -4029,28 +4071,28 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((!resolve_turn__over_114)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_416 = 0, _end343 = 2; update_speed__p_416 < _end343; update_speed__p_416++) {
+                for (int32_t update_speed__p_416 = 0, _end353 = 2; update_speed__p_416 < _end353; update_speed__p_416++) {
                     if ((s->hp[update_speed__p_416 * 6 + _ix(s->active[update_speed__p_416], 6)] > 0)) {
-                        int32_t _w344 = _wx(s->active[update_speed__p_416], 6);
-                        if (_w344 >= 0) {
-                            s->speed[update_speed__p_416 * 6 + _w344] = s->mod[update_speed__p_416 * 4 + 3];
+                        int32_t _w354 = _wx(s->active[update_speed__p_416], 6);
+                        if (_w354 >= 0) {
+                            s->speed[update_speed__p_416 * 6 + _w354] = s->mod[update_speed__p_416 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_417 = _wadd(0, _roll(random_word_at(key, 3), 2));
                     log_draw__v_418 = rand__v_417;
-                    int32_t _w345 = _wx(s->ndraws, 64);
-                    if (_w345 >= 0) {
-                        s->draws[_w345] = log_draw__v_418;
+                    int32_t _w355 = _wx(s->ndraws, 64);
+                    if (_w355 >= 0) {
+                        s->draws[_w355] = log_draw__v_418;
                     }
-                    int32_t _w346 = _wx(s->ndraws, 64);
-                    if (_w346 >= 0) {
-                        s->draw_lo[_w346] = 0;
+                    int32_t _w356 = _wx(s->ndraws, 64);
+                    if (_w356 >= 0) {
+                        s->draw_lo[_w356] = 0;
                     }
-                    int32_t _w347 = _wx(s->ndraws, 64);
-                    if (_w347 >= 0) {
-                        s->draw_hi[_w347] = 2;
+                    int32_t _w357 = _wx(s->ndraws, 64);
+                    if (_w357 >= 0) {
+                        s->draw_hi[_w357] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_419 = rand__v_417;
@@ -4059,171 +4101,179 @@ static void effect_move(State *s, int32_t m, Key key)
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_421 = 0, _end348 = 2; update_speed__p_421 < _end348; update_speed__p_421++) {
+            for (int32_t update_speed__p_421 = 0, _end358 = 2; update_speed__p_421 < _end358; update_speed__p_421++) {
                 if ((s->hp[update_speed__p_421 * 6 + _ix(s->active[update_speed__p_421], 6)] > 0)) {
-                    int32_t _w349 = _wx(s->active[update_speed__p_421], 6);
-                    if (_w349 >= 0) {
-                        s->speed[update_speed__p_421 * 6 + _w349] = s->mod[update_speed__p_421 * 4 + 3];
+                    int32_t _w359 = _wx(s->active[update_speed__p_421], 6);
+                    if (_w359 >= 0) {
+                        s->speed[update_speed__p_421 * 6 + _w359] = s->mod[update_speed__p_421 * 4 + 3];
                     }
                 }
             }
             resolve_forced__first_422 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_425 = ({ int8_t _let350 = s->active[0]; int8_t fainted_speed__a_423 = _let350; ({ int32_t _let351 = ((int32_t)(s->stats[_ix(fainted_speed__a_423, 6) * 4 + 3])); int32_t fainted_speed__v_424 = _let351; ((s->status[_ix(fainted_speed__a_423, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_424, 25), 100), 1) : fainted_speed__v_424); }); });
-                resolve_forced__s1_428 = ({ int8_t _let352 = s->active[1]; int8_t fainted_speed__a_426 = _let352; ({ int32_t _let353 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_426, 6) * 4 + 3])); int32_t fainted_speed__v_427 = _let353; ((s->status[1 * 6 + _ix(fainted_speed__a_426, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_427, 25), 100), 1) : fainted_speed__v_427); }); });
+                resolve_forced__s0_425 = ({ int8_t _let360 = s->active[0]; int8_t fainted_speed__a_423 = _let360; ({ int32_t _let361 = ((int32_t)(s->stats[_ix(fainted_speed__a_423, 6) * 4 + 3])); int32_t fainted_speed__v_424 = _let361; ((s->status[_ix(fainted_speed__a_423, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_424, 25), 100), 1) : fainted_speed__v_424); }); });
+                resolve_forced__s1_428 = ({ int8_t _let362 = s->active[1]; int8_t fainted_speed__a_426 = _let362; ({ int32_t _let363 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_426, 6) * 4 + 3])); int32_t fainted_speed__v_427 = _let363; ((s->status[1 * 6 + _ix(fainted_speed__a_426, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_427, 25), 100), 1) : fainted_speed__v_427); }); });
                 if ((resolve_forced__s1_428 > resolve_forced__s0_425)) {
                     resolve_forced__first_422 = 1;
                 } else if ((resolve_forced__s1_428 == resolve_forced__s0_425)) {
                     rand__v_429 = _wadd(0, _roll(random_word_at(key, 4), 2));
                     log_draw__v_430 = rand__v_429;
-                    int32_t _w354 = _wx(s->ndraws, 64);
-                    if (_w354 >= 0) {
-                        s->draws[_w354] = log_draw__v_430;
+                    int32_t _w364 = _wx(s->ndraws, 64);
+                    if (_w364 >= 0) {
+                        s->draws[_w364] = log_draw__v_430;
                     }
-                    int32_t _w355 = _wx(s->ndraws, 64);
-                    if (_w355 >= 0) {
-                        s->draw_lo[_w355] = 0;
+                    int32_t _w365 = _wx(s->ndraws, 64);
+                    if (_w365 >= 0) {
+                        s->draw_lo[_w365] = 0;
                     }
-                    int32_t _w356 = _wx(s->ndraws, 64);
-                    if (_w356 >= 0) {
-                        s->draw_hi[_w356] = 2;
+                    int32_t _w366 = _wx(s->ndraws, 64);
+                    if (_w366 >= 0) {
+                        s->draw_hi[_w366] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_431 = rand__v_429;
                     resolve_forced__first_422 = rand__result_431;
                 }
             }
-            for (int32_t resolve_forced__k_432 = 0, _end357 = 2; resolve_forced__k_432 < _end357; resolve_forced__k_432++) {
+            for (int32_t resolve_forced__k_432 = 0, _end367 = 2; resolve_forced__k_432 < _end367; resolve_forced__k_432++) {
                 resolve_forced__p_433 = ((resolve_forced__k_432 == 0) ? resolve_forced__first_422 : _wsub(1, resolve_forced__first_422));
                 if (s->need[_ix(resolve_forced__p_433, 2)]) {
                     send_in__p_434 = resolve_forced__p_433;
                     send_in__s_435 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_433, 2)])), 4);
                     send_in__old_436 = s->active[_ix(send_in__p_434, 2)];
                     if ((s->hp[_ix(send_in__p_434, 2) * 6 + _ix(send_in__old_436, 6)] > 0)) {
-                        int32_t _w358 = _wx(send_in__p_434, 2);
-                        int32_t _w359 = _wx(send_in__old_436, 6);
-                        if (_w358 >= 0 && _w359 >= 0) {
-                            s->speed[_w358 * 6 + _w359] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__old_436, 6) * 4 + 3];
+                        int32_t _w368 = _wx(send_in__p_434, 2);
+                        int32_t _w369 = _wx(send_in__old_436, 6);
+                        if (_w368 >= 0 && _w369 >= 0) {
+                            s->speed[_w368 * 6 + _w369] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__old_436, 6) * 4 + 3];
                         }
                     }
                     revert__p_437 = send_in__p_434;
                     revert__a_438 = s->active[_ix(revert__p_437, 2)];
                     if (s->transformed[_ix(revert__p_437, 2)]) {
-                        for (int32_t revert__k_439 = 0, _end360 = 4; revert__k_439 < _end360; revert__k_439++) {
-                            int32_t _w361 = _wx(revert__p_437, 2);
-                            int32_t _w362 = _wx(revert__a_438, 6);
-                            if (_w361 >= 0 && _w362 >= 0) {
-                                s->moves[_w361 * 24 + _w362 * 4 + revert__k_439] = s->base_moves[_ix(revert__p_437, 2) * 4 + revert__k_439];
+                        for (int32_t revert__k_439 = 0, _end370 = 4; revert__k_439 < _end370; revert__k_439++) {
+                            int32_t _w371 = _wx(revert__p_437, 2);
+                            int32_t _w372 = _wx(revert__a_438, 6);
+                            if (_w371 >= 0 && _w372 >= 0) {
+                                s->moves[_w371 * 24 + _w372 * 4 + revert__k_439] = s->base_moves[_ix(revert__p_437, 2) * 4 + revert__k_439];
                             }
-                            int32_t _w363 = _wx(revert__p_437, 2);
-                            int32_t _w364 = _wx(revert__a_438, 6);
-                            if (_w363 >= 0 && _w364 >= 0) {
-                                s->pp[_w363 * 24 + _w364 * 4 + revert__k_439] = s->base_pp[_ix(revert__p_437, 2) * 4 + revert__k_439];
+                            int32_t _w373 = _wx(revert__p_437, 2);
+                            int32_t _w374 = _wx(revert__a_438, 6);
+                            if (_w373 >= 0 && _w374 >= 0) {
+                                s->pp[_w373 * 24 + _w374 * 4 + revert__k_439] = s->base_pp[_ix(revert__p_437, 2) * 4 + revert__k_439];
                             }
                         }
-                        int32_t _w365 = _wx(revert__p_437, 2);
-                        if (_w365 >= 0) {
-                            s->transformed[_w365] = false;
+                        int32_t _w375 = _wx(revert__p_437, 2);
+                        if (_w375 >= 0) {
+                            s->transformed[_w375] = false;
                         }
                     } else if ((s->mimic_slot[_ix(revert__p_437, 2)] >= 0)) {
-                        int32_t _w366 = _wx(revert__p_437, 2);
-                        int32_t _w367 = _wx(revert__a_438, 6);
-                        int32_t _w368 = _wx(s->mimic_slot[_ix(revert__p_437, 2)], 4);
-                        if (_w366 >= 0 && _w367 >= 0 && _w368 >= 0) {
-                            s->moves[_w366 * 24 + _w367 * 4 + _w368] = s->mimic_orig[_ix(revert__p_437, 2)];
+                        int32_t _w376 = _wx(revert__p_437, 2);
+                        int32_t _w377 = _wx(revert__a_438, 6);
+                        int32_t _w378 = _wx(s->mimic_slot[_ix(revert__p_437, 2)], 4);
+                        if (_w376 >= 0 && _w377 >= 0 && _w378 >= 0) {
+                            s->moves[_w376 * 24 + _w377 * 4 + _w378] = s->mimic_orig[_ix(revert__p_437, 2)];
                         }
                     }
-                    int32_t _w369 = _wx(revert__p_437, 2);
-                    if (_w369 >= 0) {
-                        s->mimic_slot[_w369] = ((int8_t)((-1)));
-                    }
-                    int32_t _w370 = _wx(send_in__p_434, 2);
-                    if (_w370 >= 0) {
-                        s->active[_w370] = ((int8_t)(send_in__s_435));
-                    }
-                    int32_t _w371 = _wx(send_in__p_434, 2);
-                    if (_w371 >= 0) {
-                        s->form[_w371] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
-                    }
-                    int32_t _w372 = _wx(send_in__p_434, 2);
-                    if (_w372 >= 0) {
-                        s->types[_w372 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type1));
-                    }
-                    int32_t _w373 = _wx(send_in__p_434, 2);
-                    if (_w373 >= 0) {
-                        s->types[_w373 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type2));
-                    }
-                    int32_t _w374 = _wx(send_in__p_434, 2);
-                    if (_w374 >= 0) {
-                        s->sub_hp[_w374] = ((int16_t)(0));
-                    }
-                    s->last_used[0] = ((int16_t)((-1)));
-                    s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w375 = _wx(send_in__p_434, 2);
-                    if (_w375 >= 0) {
-                        s->recharge[_w375] = false;
-                    }
-                    int32_t _w376 = _wx(send_in__p_434, 2);
-                    if (_w376 >= 0) {
-                        s->charging[_w376] = false;
-                    }
-                    int32_t _w377 = _wx(send_in__p_434, 2);
-                    if (_w377 >= 0) {
-                        s->confused[_w377] = ((int8_t)(0));
-                    }
-                    int32_t _w378 = _wx(send_in__p_434, 2);
-                    if (_w378 >= 0) {
-                        s->flinch[_w378] = false;
-                    }
-                    int32_t _w379 = _wx(send_in__p_434, 2);
+                    int32_t _w379 = _wx(revert__p_437, 2);
                     if (_w379 >= 0) {
-                        s->reflect[_w379] = false;
+                        s->mimic_slot[_w379] = ((int8_t)((-1)));
                     }
                     int32_t _w380 = _wx(send_in__p_434, 2);
                     if (_w380 >= 0) {
-                        s->light_screen[_w380] = false;
+                        s->active[_w380] = ((int8_t)(send_in__s_435));
                     }
                     int32_t _w381 = _wx(send_in__p_434, 2);
                     if (_w381 >= 0) {
-                        s->last_slot[_w381] = ((int8_t)(0));
+                        s->form[_w381] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
                     }
                     int32_t _w382 = _wx(send_in__p_434, 2);
-                    int32_t _w383 = _wx(send_in__s_435, 6);
-                    if (_w382 >= 0 && _w383 >= 0) {
-                        s->seen[_w382 * 6 + _w383] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
+                    if (_w382 >= 0) {
+                        s->types[_w382 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type1));
                     }
-                    for (int32_t send_in__k_440 = 0, _end384 = 6; send_in__k_440 < _end384; send_in__k_440++) {
-                        int32_t _w385 = _wx(send_in__p_434, 2);
-                        if (_w385 >= 0) {
-                            s->boosts[_w385 * 6 + send_in__k_440] = ((int8_t)(0));
+                    int32_t _w383 = _wx(send_in__p_434, 2);
+                    if (_w383 >= 0) {
+                        s->types[_w383 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type2));
+                    }
+                    int32_t _w384 = _wx(send_in__p_434, 2);
+                    if (_w384 >= 0) {
+                        s->sub_hp[_w384] = ((int16_t)(0));
+                    }
+                    int32_t _w385 = _wx(send_in__p_434, 2);
+                    if (_w385 >= 0) {
+                        s->substitute[_w385] = false;
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w386 = _wx(send_in__p_434, 2);
+                    if (_w386 >= 0) {
+                        s->recharge[_w386] = false;
+                    }
+                    int32_t _w387 = _wx(send_in__p_434, 2);
+                    if (_w387 >= 0) {
+                        s->charging[_w387] = false;
+                    }
+                    int32_t _w388 = _wx(send_in__p_434, 2);
+                    if (_w388 >= 0) {
+                        s->confusion_turns[_w388] = ((int8_t)(0));
+                    }
+                    int32_t _w389 = _wx(send_in__p_434, 2);
+                    if (_w389 >= 0) {
+                        s->confused[_w389] = false;
+                    }
+                    int32_t _w390 = _wx(send_in__p_434, 2);
+                    if (_w390 >= 0) {
+                        s->flinch[_w390] = false;
+                    }
+                    int32_t _w391 = _wx(send_in__p_434, 2);
+                    if (_w391 >= 0) {
+                        s->reflect[_w391] = false;
+                    }
+                    int32_t _w392 = _wx(send_in__p_434, 2);
+                    if (_w392 >= 0) {
+                        s->light_screen[_w392] = false;
+                    }
+                    int32_t _w393 = _wx(send_in__p_434, 2);
+                    if (_w393 >= 0) {
+                        s->last_slot[_w393] = ((int8_t)(0));
+                    }
+                    int32_t _w394 = _wx(send_in__p_434, 2);
+                    int32_t _w395 = _wx(send_in__s_435, 6);
+                    if (_w394 >= 0 && _w395 >= 0) {
+                        s->seen[_w394 * 6 + _w395] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
+                    }
+                    for (int32_t send_in__k_440 = 0, _end396 = 6; send_in__k_440 < _end396; send_in__k_440++) {
+                        int32_t _w397 = _wx(send_in__p_434, 2);
+                        if (_w397 >= 0) {
+                            s->boosts[_w397 * 6 + send_in__k_440] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_441 = 0, _end386 = 4; send_in__k_441 < _end386; send_in__k_441++) {
-                        int32_t _w387 = _wx(send_in__p_434, 2);
-                        if (_w387 >= 0) {
-                            s->mod[_w387 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
+                    for (int32_t send_in__k_441 = 0, _end398 = 4; send_in__k_441 < _end398; send_in__k_441++) {
+                        int32_t _w399 = _wx(send_in__p_434, 2);
+                        if (_w399 >= 0) {
+                            s->mod[_w399 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
                         }
-                        int32_t _w388 = _wx(send_in__p_434, 2);
-                        if (_w388 >= 0) {
-                            s->stored[_w388 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
+                        int32_t _w400 = _wx(send_in__p_434, 2);
+                        if (_w400 >= 0) {
+                            s->stored[_w400 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
                         }
                     }
                     if ((s->status[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)] == 3)) {
-                        int32_t _w389 = _wx(send_in__p_434, 2);
-                        if (_w389 >= 0) {
-                            s->mod[_w389 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_434, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        int32_t _w401 = _wx(send_in__p_434, 2);
+                        if (_w401 >= 0) {
+                            s->mod[_w401 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_434, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
                     if ((s->status[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)] == 1)) {
-                        int32_t _w390 = _wx(send_in__p_434, 2);
-                        if (_w390 >= 0) {
-                            s->mod[_w390 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_434, 2) * 4], 2))), ((int16_t)(1)))));
+                        int32_t _w402 = _wx(send_in__p_434, 2);
+                        if (_w402 >= 0) {
+                            s->mod[_w402 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_434, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w391 = _wx(send_in__p_434, 2);
-                    int32_t _w392 = _wx(send_in__s_435, 6);
-                    if (_w391 >= 0 && _w392 >= 0) {
-                        s->speed[_w391 * 6 + _w392] = s->mod[_ix(send_in__p_434, 2) * 4 + 3];
+                    int32_t _w403 = _wx(send_in__p_434, 2);
+                    int32_t _w404 = _wx(send_in__s_435, 6);
+                    if (_w403 >= 0 && _w404 >= 0) {
+                        s->speed[_w403 * 6 + _w404] = s->mod[_ix(send_in__p_434, 2) * 4 + 3];
                     }
                 }
             }
@@ -4231,17 +4281,17 @@ static void effect_move(State *s, int32_t m, Key key)
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_442 = _wadd(0, _roll(random_word_at(key, 5), 2));
                     log_draw__v_443 = rand__v_442;
-                    int32_t _w393 = _wx(s->ndraws, 64);
-                    if (_w393 >= 0) {
-                        s->draws[_w393] = log_draw__v_443;
+                    int32_t _w405 = _wx(s->ndraws, 64);
+                    if (_w405 >= 0) {
+                        s->draws[_w405] = log_draw__v_443;
                     }
-                    int32_t _w394 = _wx(s->ndraws, 64);
-                    if (_w394 >= 0) {
-                        s->draw_lo[_w394] = 0;
+                    int32_t _w406 = _wx(s->ndraws, 64);
+                    if (_w406 >= 0) {
+                        s->draw_lo[_w406] = 0;
                     }
-                    int32_t _w395 = _wx(s->ndraws, 64);
-                    if (_w395 >= 0) {
-                        s->draw_hi[_w395] = 2;
+                    int32_t _w407 = _wx(s->ndraws, 64);
+                    if (_w407 >= 0) {
+                        s->draw_hi[_w407] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_444 = rand__v_442;
@@ -4250,17 +4300,17 @@ static void effect_move(State *s, int32_t m, Key key)
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_446 = _wadd(0, _roll(random_word_at(key, 6), 2));
                     log_draw__v_447 = rand__v_446;
-                    int32_t _w396 = _wx(s->ndraws, 64);
-                    if (_w396 >= 0) {
-                        s->draws[_w396] = log_draw__v_447;
+                    int32_t _w408 = _wx(s->ndraws, 64);
+                    if (_w408 >= 0) {
+                        s->draws[_w408] = log_draw__v_447;
                     }
-                    int32_t _w397 = _wx(s->ndraws, 64);
-                    if (_w397 >= 0) {
-                        s->draw_lo[_w397] = 0;
+                    int32_t _w409 = _wx(s->ndraws, 64);
+                    if (_w409 >= 0) {
+                        s->draw_lo[_w409] = 0;
                     }
-                    int32_t _w398 = _wx(s->ndraws, 64);
-                    if (_w398 >= 0) {
-                        s->draw_hi[_w398] = 2;
+                    int32_t _w410 = _wx(s->ndraws, 64);
+                    if (_w410 >= 0) {
+                        s->draw_hi[_w410] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_448 = rand__v_446;
@@ -4273,17 +4323,17 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_450 = _wadd(0, _roll(random_word_at(key, 7), 2));
                 log_draw__v_451 = rand__v_450;
-                int32_t _w399 = _wx(s->ndraws, 64);
-                if (_w399 >= 0) {
-                    s->draws[_w399] = log_draw__v_451;
+                int32_t _w411 = _wx(s->ndraws, 64);
+                if (_w411 >= 0) {
+                    s->draws[_w411] = log_draw__v_451;
                 }
-                int32_t _w400 = _wx(s->ndraws, 64);
-                if (_w400 >= 0) {
-                    s->draw_lo[_w400] = 0;
+                int32_t _w412 = _wx(s->ndraws, 64);
+                if (_w412 >= 0) {
+                    s->draw_lo[_w412] = 0;
                 }
-                int32_t _w401 = _wx(s->ndraws, 64);
-                if (_w401 >= 0) {
-                    s->draw_hi[_w401] = 2;
+                int32_t _w413 = _wx(s->ndraws, 64);
+                if (_w413 >= 0) {
+                    s->draw_hi[_w413] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
                 rand__result_452 = rand__v_450;
@@ -4292,17 +4342,17 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_454 = _wadd(0, _roll(random_word_at(key, 8), 2));
                 log_draw__v_455 = rand__v_454;
-                int32_t _w402 = _wx(s->ndraws, 64);
-                if (_w402 >= 0) {
-                    s->draws[_w402] = log_draw__v_455;
+                int32_t _w414 = _wx(s->ndraws, 64);
+                if (_w414 >= 0) {
+                    s->draws[_w414] = log_draw__v_455;
                 }
-                int32_t _w403 = _wx(s->ndraws, 64);
-                if (_w403 >= 0) {
-                    s->draw_lo[_w403] = 0;
+                int32_t _w415 = _wx(s->ndraws, 64);
+                if (_w415 >= 0) {
+                    s->draw_lo[_w415] = 0;
                 }
-                int32_t _w404 = _wx(s->ndraws, 64);
-                if (_w404 >= 0) {
-                    s->draw_hi[_w404] = 2;
+                int32_t _w416 = _wx(s->ndraws, 64);
+                if (_w416 >= 0) {
+                    s->draw_hi[_w416] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
                 rand__result_456 = rand__v_454;
@@ -4811,88 +4861,96 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         if (_w47 >= 0) {
                             s->sub_hp[_w47] = ((int16_t)(0));
                         }
-                        s->last_used[0] = ((int16_t)((-1)));
-                        s->last_used[1] = ((int16_t)((-1)));
                         int32_t _w48 = _wx(send_in__p_506, 2);
                         if (_w48 >= 0) {
-                            s->recharge[_w48] = false;
+                            s->substitute[_w48] = false;
                         }
+                        s->last_used[0] = ((int16_t)((-1)));
+                        s->last_used[1] = ((int16_t)((-1)));
                         int32_t _w49 = _wx(send_in__p_506, 2);
                         if (_w49 >= 0) {
-                            s->charging[_w49] = false;
+                            s->recharge[_w49] = false;
                         }
                         int32_t _w50 = _wx(send_in__p_506, 2);
                         if (_w50 >= 0) {
-                            s->confused[_w50] = ((int8_t)(0));
+                            s->charging[_w50] = false;
                         }
                         int32_t _w51 = _wx(send_in__p_506, 2);
                         if (_w51 >= 0) {
-                            s->flinch[_w51] = false;
+                            s->confusion_turns[_w51] = ((int8_t)(0));
                         }
                         int32_t _w52 = _wx(send_in__p_506, 2);
                         if (_w52 >= 0) {
-                            s->reflect[_w52] = false;
+                            s->confused[_w52] = false;
                         }
                         int32_t _w53 = _wx(send_in__p_506, 2);
                         if (_w53 >= 0) {
-                            s->light_screen[_w53] = false;
+                            s->flinch[_w53] = false;
                         }
                         int32_t _w54 = _wx(send_in__p_506, 2);
                         if (_w54 >= 0) {
-                            s->last_slot[_w54] = ((int8_t)(0));
+                            s->reflect[_w54] = false;
                         }
                         int32_t _w55 = _wx(send_in__p_506, 2);
-                        int32_t _w56 = _wx(send_in__s_507, 6);
-                        if (_w55 >= 0 && _w56 >= 0) {
-                            s->seen[_w55 * 6 + _w56] = s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)];
+                        if (_w55 >= 0) {
+                            s->light_screen[_w55] = false;
                         }
-                        for (int32_t send_in__k_512 = 0, _end57 = 6; send_in__k_512 < _end57; send_in__k_512++) {
-                            int32_t _w58 = _wx(send_in__p_506, 2);
-                            if (_w58 >= 0) {
-                                s->boosts[_w58 * 6 + send_in__k_512] = ((int8_t)(0));
-                            }
+                        int32_t _w56 = _wx(send_in__p_506, 2);
+                        if (_w56 >= 0) {
+                            s->last_slot[_w56] = ((int8_t)(0));
                         }
-                        for (int32_t send_in__k_513 = 0, _end59 = 4; send_in__k_513 < _end59; send_in__k_513++) {
+                        int32_t _w57 = _wx(send_in__p_506, 2);
+                        int32_t _w58 = _wx(send_in__s_507, 6);
+                        if (_w57 >= 0 && _w58 >= 0) {
+                            s->seen[_w57 * 6 + _w58] = s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)];
+                        }
+                        for (int32_t send_in__k_512 = 0, _end59 = 6; send_in__k_512 < _end59; send_in__k_512++) {
                             int32_t _w60 = _wx(send_in__p_506, 2);
                             if (_w60 >= 0) {
-                                s->mod[_w60 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
+                                s->boosts[_w60 * 6 + send_in__k_512] = ((int8_t)(0));
                             }
-                            int32_t _w61 = _wx(send_in__p_506, 2);
-                            if (_w61 >= 0) {
-                                s->stored[_w61 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
+                        }
+                        for (int32_t send_in__k_513 = 0, _end61 = 4; send_in__k_513 < _end61; send_in__k_513++) {
+                            int32_t _w62 = _wx(send_in__p_506, 2);
+                            if (_w62 >= 0) {
+                                s->mod[_w62 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
+                            }
+                            int32_t _w63 = _wx(send_in__p_506, 2);
+                            if (_w63 >= 0) {
+                                s->stored[_w63 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
                             }
                         }
                         if ((s->status[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)] == 3)) {
-                            int32_t _w62 = _wx(send_in__p_506, 2);
-                            if (_w62 >= 0) {
-                                s->mod[_w62 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_506, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            int32_t _w64 = _wx(send_in__p_506, 2);
+                            if (_w64 >= 0) {
+                                s->mod[_w64 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_506, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
                         if ((s->status[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)] == 1)) {
-                            int32_t _w63 = _wx(send_in__p_506, 2);
-                            if (_w63 >= 0) {
-                                s->mod[_w63 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_506, 2) * 4], 2))), ((int16_t)(1)))));
+                            int32_t _w65 = _wx(send_in__p_506, 2);
+                            if (_w65 >= 0) {
+                                s->mod[_w65 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_506, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w64 = _wx(send_in__p_506, 2);
-                        int32_t _w65 = _wx(send_in__s_507, 6);
-                        if (_w64 >= 0 && _w65 >= 0) {
-                            s->speed[_w64 * 6 + _w65] = s->mod[_ix(send_in__p_506, 2) * 4 + 3];
+                        int32_t _w66 = _wx(send_in__p_506, 2);
+                        int32_t _w67 = _wx(send_in__s_507, 6);
+                        if (_w66 >= 0 && _w67 >= 0) {
+                            s->speed[_w66 * 6 + _w67] = s->mod[_ix(send_in__p_506, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_514 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_503)), 2));
                             log_draw__v_515 = rand__v_514;
-                            int32_t _w66 = _wx(s->ndraws, 64);
-                            if (_w66 >= 0) {
-                                s->draws[_w66] = log_draw__v_515;
-                            }
-                            int32_t _w67 = _wx(s->ndraws, 64);
-                            if (_w67 >= 0) {
-                                s->draw_lo[_w67] = 0;
-                            }
                             int32_t _w68 = _wx(s->ndraws, 64);
                             if (_w68 >= 0) {
-                                s->draw_hi[_w68] = 2;
+                                s->draws[_w68] = log_draw__v_515;
+                            }
+                            int32_t _w69 = _wx(s->ndraws, 64);
+                            if (_w69 >= 0) {
+                                s->draw_lo[_w69] = 0;
+                            }
+                            int32_t _w70 = _wx(s->ndraws, 64);
+                            if (_w70 >= 0) {
+                                s->draw_hi[_w70] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_516 = rand__v_514;
@@ -4901,51 +4959,51 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         switch_in_damage__p_518 = resolve_turn__p_504;
                         switch_in_damage__a_519 = s->active[_ix(switch_in_damage__p_518, 2)];
                         if (((s->status[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)] == 4) || (s->status[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)] == 1))) {
-                            int32_t _w69 = _wx(switch_in_damage__p_518, 2);
-                            int32_t _w70 = _wx(switch_in_damage__a_519, 6);
-                            if (_w69 >= 0 && _w70 >= 0) {
-                                s->hp[_w69 * 6 + _w70] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            int32_t _w71 = _wx(switch_in_damage__p_518, 2);
+                            int32_t _w72 = _wx(switch_in_damage__a_519, 6);
+                            if (_w71 >= 0 && _w72 >= 0) {
+                                s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let71 = resolve_turn__p_504; int32_t is_fainted__p_520 = _let71; (s->hp[_ix(is_fainted__p_520, 2) * 6 + _ix(s->active[_ix(is_fainted__p_520, 2)], 6)] <= 0); })) {
+                        if (({ int32_t _let73 = resolve_turn__p_504; int32_t is_fainted__p_520 = _let73; (s->hp[_ix(is_fainted__p_520, 2) * 6 + _ix(s->active[_ix(is_fainted__p_520, 2)], 6)] <= 0); })) {
                             resolve_turn__over_502 = true;
-                            for (int32_t after_faint__p_521 = 0, _end72 = 2; after_faint__p_521 < _end72; after_faint__p_521++) {
-                                if (({ int32_t _let73 = after_faint__p_521; int32_t is_fainted__p_522 = _let73; (s->hp[_ix(is_fainted__p_522, 2) * 6 + _ix(s->active[_ix(is_fainted__p_522, 2)], 6)] <= 0); })) {
+                            for (int32_t after_faint__p_521 = 0, _end74 = 2; after_faint__p_521 < _end74; after_faint__p_521++) {
+                                if (({ int32_t _let75 = after_faint__p_521; int32_t is_fainted__p_522 = _let75; (s->hp[_ix(is_fainted__p_522, 2) * 6 + _ix(s->active[_ix(is_fainted__p_522, 2)], 6)] <= 0); })) {
                                     revert__p_523 = after_faint__p_521;
                                     revert__a_524 = s->active[_ix(revert__p_523, 2)];
                                     if (s->transformed[_ix(revert__p_523, 2)]) {
-                                        for (int32_t revert__k_525 = 0, _end74 = 4; revert__k_525 < _end74; revert__k_525++) {
-                                            int32_t _w75 = _wx(revert__p_523, 2);
-                                            int32_t _w76 = _wx(revert__a_524, 6);
-                                            if (_w75 >= 0 && _w76 >= 0) {
-                                                s->moves[_w75 * 24 + _w76 * 4 + revert__k_525] = s->base_moves[_ix(revert__p_523, 2) * 4 + revert__k_525];
-                                            }
+                                        for (int32_t revert__k_525 = 0, _end76 = 4; revert__k_525 < _end76; revert__k_525++) {
                                             int32_t _w77 = _wx(revert__p_523, 2);
                                             int32_t _w78 = _wx(revert__a_524, 6);
                                             if (_w77 >= 0 && _w78 >= 0) {
-                                                s->pp[_w77 * 24 + _w78 * 4 + revert__k_525] = s->base_pp[_ix(revert__p_523, 2) * 4 + revert__k_525];
+                                                s->moves[_w77 * 24 + _w78 * 4 + revert__k_525] = s->base_moves[_ix(revert__p_523, 2) * 4 + revert__k_525];
+                                            }
+                                            int32_t _w79 = _wx(revert__p_523, 2);
+                                            int32_t _w80 = _wx(revert__a_524, 6);
+                                            if (_w79 >= 0 && _w80 >= 0) {
+                                                s->pp[_w79 * 24 + _w80 * 4 + revert__k_525] = s->base_pp[_ix(revert__p_523, 2) * 4 + revert__k_525];
                                             }
                                         }
-                                        int32_t _w79 = _wx(revert__p_523, 2);
-                                        if (_w79 >= 0) {
-                                            s->transformed[_w79] = false;
+                                        int32_t _w81 = _wx(revert__p_523, 2);
+                                        if (_w81 >= 0) {
+                                            s->transformed[_w81] = false;
                                         }
                                     } else if ((s->mimic_slot[_ix(revert__p_523, 2)] >= 0)) {
-                                        int32_t _w80 = _wx(revert__p_523, 2);
-                                        int32_t _w81 = _wx(revert__a_524, 6);
-                                        int32_t _w82 = _wx(s->mimic_slot[_ix(revert__p_523, 2)], 4);
-                                        if (_w80 >= 0 && _w81 >= 0 && _w82 >= 0) {
-                                            s->moves[_w80 * 24 + _w81 * 4 + _w82] = s->mimic_orig[_ix(revert__p_523, 2)];
+                                        int32_t _w82 = _wx(revert__p_523, 2);
+                                        int32_t _w83 = _wx(revert__a_524, 6);
+                                        int32_t _w84 = _wx(s->mimic_slot[_ix(revert__p_523, 2)], 4);
+                                        if (_w82 >= 0 && _w83 >= 0 && _w84 >= 0) {
+                                            s->moves[_w82 * 24 + _w83 * 4 + _w84] = s->mimic_orig[_ix(revert__p_523, 2)];
                                         }
                                     }
-                                    int32_t _w83 = _wx(revert__p_523, 2);
-                                    if (_w83 >= 0) {
-                                        s->mimic_slot[_w83] = ((int8_t)((-1)));
+                                    int32_t _w85 = _wx(revert__p_523, 2);
+                                    if (_w85 >= 0) {
+                                        s->mimic_slot[_w85] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_527 = ({ int32_t _lo84 = 0; int32_t _r86 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_526 = _lo84, _end85 = 6; after_faint__i_526 < _end85; after_faint__i_526++) _r86 += ((s->hp[after_faint__i_526] > 0)) ? 1 : 0; _r86; });
-                            after_faint__left1_529 = ({ int32_t _lo88 = 0; int32_t _r90 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_528 = _lo88, _end89 = 6; after_faint__i_528 < _end89; after_faint__i_528++) _r90 += ((s->hp[1 * 6 + after_faint__i_528] > 0)) ? 1 : 0; _r90; });
+                            after_faint__left0_527 = ({ int32_t _lo86 = 0; int32_t _r88 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_526 = _lo86, _end87 = 6; after_faint__i_526 < _end87; after_faint__i_526++) _r88 += ((s->hp[after_faint__i_526] > 0)) ? 1 : 0; _r88; });
+                            after_faint__left1_529 = ({ int32_t _lo90 = 0; int32_t _r92 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_528 = _lo90, _end91 = 6; after_faint__i_528 < _end91; after_faint__i_528++) _r92 += ((s->hp[1 * 6 + after_faint__i_528] > 0)) ? 1 : 0; _r92; });
                             if (((after_faint__left0_527 == 0) && (after_faint__left1_529 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
@@ -4963,17 +5021,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_530 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_503)), 2));
                             log_draw__v_531 = rand__v_530;
-                            int32_t _w92 = _wx(s->ndraws, 64);
-                            if (_w92 >= 0) {
-                                s->draws[_w92] = log_draw__v_531;
-                            }
-                            int32_t _w93 = _wx(s->ndraws, 64);
-                            if (_w93 >= 0) {
-                                s->draw_lo[_w93] = 0;
-                            }
                             int32_t _w94 = _wx(s->ndraws, 64);
                             if (_w94 >= 0) {
-                                s->draw_hi[_w94] = 2;
+                                s->draws[_w94] = log_draw__v_531;
+                            }
+                            int32_t _w95 = _wx(s->ndraws, 64);
+                            if (_w95 >= 0) {
+                                s->draw_lo[_w95] = 0;
+                            }
+                            int32_t _w96 = _wx(s->ndraws, 64);
+                            if (_w96 >= 0) {
+                                s->draw_hi[_w96] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_532 = rand__v_530;
@@ -4981,57 +5039,61 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         }
                     } else {
                         use_move__p_536 = resolve_turn__p_504;
-                        use_move__m_537 = (({ int32_t _let95 = resolve_turn__p_504; int32_t has_pp__p_534 = _let95; ({ int32_t _lo96 = 0; bool _r98 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_535 = _lo96, _end97 = 4; has_pp__k_535 < _end97; has_pp__k_535++) if (((s->moves[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] >= 0) && (s->pp[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] > 0))) { _r98 = true; break; } _r98; }); }) ? resolve_turn__act_505 : (-1));
+                        use_move__m_537 = (({ int32_t _let97 = resolve_turn__p_504; int32_t has_pp__p_534 = _let97; ({ int32_t _lo98 = 0; bool _r100 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_535 = _lo98, _end99 = 4; has_pp__k_535 < _end99; has_pp__k_535++) if (((s->moves[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] >= 0) && (s->pp[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] > 0))) { _r100 = true; break; } _r100; }); }) ? resolve_turn__act_505 : (-1));
                         use_move__q_538 = _wsub(1, use_move__p_536);
                         use_move__a_539 = s->active[_ix(use_move__p_536, 2)];
                         use_move__d_540 = s->active[_ix(use_move__q_538, 2)];
                         use_move__st_541 = s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)];
                         use_move__can_542 = true;
                         if ((use_move__st_541 == 2)) {
-                            int32_t _w100 = _wx(use_move__p_536, 2);
-                            if (_w100 >= 0) {
-                                s->last_used[_w100] = ((int16_t)((-1)));
+                            int32_t _w102 = _wx(use_move__p_536, 2);
+                            if (_w102 >= 0) {
+                                s->last_used[_w102] = ((int16_t)((-1)));
                             }
                             use_move__can_542 = false;
                         } else if ((use_move__st_541 == 5)) {
-                            int32_t _w101 = _wx(use_move__p_536, 2);
-                            int32_t _w102 = _wx(use_move__a_539, 6);
-                            if (_w101 >= 0 && _w102 >= 0) {
-                                s->sleep[_w101 * 6 + _w102] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 1)));
-                            }
                             int32_t _w103 = _wx(use_move__p_536, 2);
-                            if (_w103 >= 0) {
-                                s->last_used[_w103] = ((int16_t)((-1)));
+                            int32_t _w104 = _wx(use_move__a_539, 6);
+                            if (_w103 >= 0 && _w104 >= 0) {
+                                s->sleep[_w103 * 6 + _w104] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 1)));
+                            }
+                            int32_t _w105 = _wx(use_move__p_536, 2);
+                            if (_w105 >= 0) {
+                                s->last_used[_w105] = ((int16_t)((-1)));
                             }
                             use_move__can_542 = false;
                         } else if (s->flinch[_ix(use_move__p_536, 2)]) {
                             use_move__can_542 = false;
                         } else if (s->recharge[_ix(use_move__p_536, 2)]) {
-                            int32_t _w104 = _wx(use_move__p_536, 2);
-                            if (_w104 >= 0) {
-                                s->recharge[_w104] = false;
+                            int32_t _w106 = _wx(use_move__p_536, 2);
+                            if (_w106 >= 0) {
+                                s->recharge[_w106] = false;
                             }
                             use_move__can_542 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_536, 2)] > 0)) {
-                                int32_t _w105 = _wx(use_move__p_536, 2);
-                                if (_w105 >= 0) {
-                                    s->confused[_w105] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_536, 2)], 1)));
+                            if (s->confused[_ix(use_move__p_536, 2)]) {
+                                int32_t _w107 = _wx(use_move__p_536, 2);
+                                if (_w107 >= 0) {
+                                    s->confusion_turns[_w107] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_536, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_536, 2)] > 0)) {
+                                int32_t _w108 = _wx(use_move__p_536, 2);
+                                if (_w108 >= 0) {
+                                    s->confused[_w108] = (s->confusion_turns[_ix(use_move__p_536, 2)] > 0);
+                                }
+                                if (s->confused[_ix(use_move__p_536, 2)]) {
                                     chance__v_543 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_503)), 256);
                                     log_draw__v_544 = chance__v_543;
-                                    int32_t _w106 = _wx(s->ndraws, 64);
-                                    if (_w106 >= 0) {
-                                        s->draws[_w106] = log_draw__v_544;
+                                    int32_t _w109 = _wx(s->ndraws, 64);
+                                    if (_w109 >= 0) {
+                                        s->draws[_w109] = log_draw__v_544;
                                     }
-                                    int32_t _w107 = _wx(s->ndraws, 64);
-                                    if (_w107 >= 0) {
-                                        s->draw_lo[_w107] = 0;
+                                    int32_t _w110 = _wx(s->ndraws, 64);
+                                    if (_w110 >= 0) {
+                                        s->draw_lo[_w110] = 0;
                                     }
-                                    int32_t _w108 = _wx(s->ndraws, 64);
-                                    if (_w108 >= 0) {
-                                        s->draw_hi[_w108] = 256;
+                                    int32_t _w111 = _wx(s->ndraws, 64);
+                                    if (_w111 >= 0) {
+                                        s->draw_hi[_w111] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
                                     chance__result_545 = (chance__v_543 < 128);
@@ -5045,23 +5107,27 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         self_damage__q_552 = _wsub(1, self_damage__p_550);
                                         self_damage__a_553 = s->active[_ix(self_damage__p_550, 2)];
                                         s->last_damage = self_damage__dmg_551;
-                                        if ((s->sub_hp[_ix(self_damage__p_550, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_552, 2)] > 0)) {
-                                                int32_t _w109 = _wx(self_damage__q_552, 2);
-                                                if (_w109 >= 0) {
-                                                    s->sub_hp[_w109] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_552, 2)])), self_damage__dmg_551), 0)));
+                                        if (s->substitute[_ix(self_damage__p_550, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_552, 2)]) {
+                                                int32_t _w112 = _wx(self_damage__q_552, 2);
+                                                if (_w112 >= 0) {
+                                                    s->sub_hp[_w112] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_552, 2)])), self_damage__dmg_551), 0)));
+                                                }
+                                                int32_t _w113 = _wx(self_damage__q_552, 2);
+                                                if (_w113 >= 0) {
+                                                    s->substitute[_w113] = (s->sub_hp[_ix(self_damage__q_552, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w110 = _wx(self_damage__p_550, 2);
-                                            int32_t _w111 = _wx(self_damage__a_553, 6);
-                                            if (_w110 >= 0 && _w111 >= 0) {
-                                                s->hp[_w110 * 6 + _w111] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_550, 2) * 6 + _ix(self_damage__a_553, 6)])), self_damage__dmg_551), 0)));
+                                            int32_t _w114 = _wx(self_damage__p_550, 2);
+                                            int32_t _w115 = _wx(self_damage__a_553, 6);
+                                            if (_w114 >= 0 && _w115 >= 0) {
+                                                s->hp[_w114 * 6 + _w115] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_550, 2) * 6 + _ix(self_damage__a_553, 6)])), self_damage__dmg_551), 0)));
                                             }
                                         }
-                                        int32_t _w112 = _wx(use_move__p_536, 2);
-                                        if (_w112 >= 0) {
-                                            s->charging[_w112] = false;
+                                        int32_t _w116 = _wx(use_move__p_536, 2);
+                                        if (_w116 >= 0) {
+                                            s->charging[_w116] = false;
                                         }
                                         use_move__can_542 = false;
                                     }
@@ -5070,26 +5136,26 @@ static void effect_switch(State *s, int32_t slot, Key key)
                             if ((use_move__can_542 && (use_move__st_541 == 3))) {
                                 chance__v_554 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_503)), 256);
                                 log_draw__v_555 = chance__v_554;
-                                int32_t _w113 = _wx(s->ndraws, 64);
-                                if (_w113 >= 0) {
-                                    s->draws[_w113] = log_draw__v_555;
+                                int32_t _w117 = _wx(s->ndraws, 64);
+                                if (_w117 >= 0) {
+                                    s->draws[_w117] = log_draw__v_555;
                                 }
-                                int32_t _w114 = _wx(s->ndraws, 64);
-                                if (_w114 >= 0) {
-                                    s->draw_lo[_w114] = 0;
+                                int32_t _w118 = _wx(s->ndraws, 64);
+                                if (_w118 >= 0) {
+                                    s->draw_lo[_w118] = 0;
                                 }
-                                int32_t _w115 = _wx(s->ndraws, 64);
-                                if (_w115 >= 0) {
-                                    s->draw_hi[_w115] = 256;
+                                int32_t _w119 = _wx(s->ndraws, 64);
+                                if (_w119 >= 0) {
+                                    s->draw_hi[_w119] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
                                 chance__result_556 = (chance__v_554 < 63);
                                 use_move__full_557 = chance__result_556;
                                 use_move__can_542 = (!use_move__full_557);
                                 if (use_move__full_557) {
-                                    int32_t _w116 = _wx(use_move__p_536, 2);
-                                    if (_w116 >= 0) {
-                                        s->charging[_w116] = false;
+                                    int32_t _w120 = _wx(use_move__p_536, 2);
+                                    if (_w120 >= 0) {
+                                        s->charging[_w120] = false;
                                     }
                                 }
                             }
@@ -5106,47 +5172,47 @@ static void effect_switch(State *s, int32_t slot, Key key)
                             mirror_move__a_563 = s->active[_ix(mirror_move__p_561, 2)];
                             mirror_move__copied_564 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_561), 2)]));
                             if (((mirror_move__m_562 >= 0) && (!((mirror_move__copied_564 >= 0) && (MOVES__rows[_ix(mirror_move__copied_564, 165)].kind == 17))))) {
-                                int32_t _w117 = _wx(mirror_move__p_561, 2);
-                                int32_t _w118 = _wx(mirror_move__a_563, 6);
-                                int32_t _w119 = _wx(mirror_move__m_562, 4);
-                                if (_w117 >= 0 && _w118 >= 0 && _w119 >= 0) {
-                                    s->pp[_w117 * 24 + _w118 * 4 + _w119] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)], 63))), 64)));
+                                int32_t _w121 = _wx(mirror_move__p_561, 2);
+                                int32_t _w122 = _wx(mirror_move__a_563, 6);
+                                int32_t _w123 = _wx(mirror_move__m_562, 4);
+                                if (_w121 >= 0 && _w122 >= 0 && _w123 >= 0) {
+                                    s->pp[_w121 * 24 + _w122 * 4 + _w123] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)], 63))), 64)));
                                 }
-                                int32_t _w120 = _wx(mirror_move__p_561, 2);
-                                int32_t _w121 = _wx(mirror_move__a_563, 6);
-                                int32_t _w122 = _wx(mirror_move__m_562, 4);
-                                if (_w120 >= 0 && _w121 >= 0 && _w122 >= 0) {
-                                    s->seen_moves[_w120 * 24 + _w121 * 4 + _w122] = s->moves[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)];
+                                int32_t _w124 = _wx(mirror_move__p_561, 2);
+                                int32_t _w125 = _wx(mirror_move__a_563, 6);
+                                int32_t _w126 = _wx(mirror_move__m_562, 4);
+                                if (_w124 >= 0 && _w125 >= 0 && _w126 >= 0) {
+                                    s->seen_moves[_w124 * 24 + _w125 * 4 + _w126] = s->moves[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w123 = _wx(mirror_move__p_561, 2);
-                            if (_w123 >= 0) {
-                                s->used_move[_w123] = ((int16_t)(118));
+                            int32_t _w127 = _wx(mirror_move__p_561, 2);
+                            if (_w127 >= 0) {
+                                s->used_move[_w127] = ((int16_t)(118));
                             }
-                            int32_t _w124 = _wx(mirror_move__p_561, 2);
-                            if (_w124 >= 0) {
-                                s->last_used[_w124] = ((int16_t)(118));
+                            int32_t _w128 = _wx(mirror_move__p_561, 2);
+                            if (_w128 >= 0) {
+                                s->last_used[_w128] = ((int16_t)(118));
                             }
                             if ((mirror_move__copied_564 == 118)) {
                                 mirror_move__copied_564 = (-1);
                             }
                             if ((mirror_move__copied_564 >= 0)) {
-                                int32_t _w125 = _wx(mirror_move__p_561, 2);
-                                if (_w125 >= 0) {
-                                    s->last_move[_w125] = ((int16_t)(mirror_move__copied_564));
+                                int32_t _w129 = _wx(mirror_move__p_561, 2);
+                                if (_w129 >= 0) {
+                                    s->last_move[_w129] = ((int16_t)(mirror_move__copied_564));
                                 }
-                                int32_t _w126 = _wx(mirror_move__p_561, 2);
-                                if (_w126 >= 0) {
-                                    s->shown_move[_w126] = ((int16_t)(mirror_move__copied_564));
+                                int32_t _w130 = _wx(mirror_move__p_561, 2);
+                                if (_w130 >= 0) {
+                                    s->shown_move[_w130] = ((int16_t)(mirror_move__copied_564));
                                 }
                             }
                             mirror_move__sl_565 = ((int32_t)(s->last_slot[_ix(mirror_move__p_561, 2)]));
-                            if ((((mirror_move__copied_564 >= 0) && s->transformed[_ix(mirror_move__p_561, 2)]) && (mirror_move__sl_565 < ({ int32_t _lo127 = 0; int32_t _r129 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_566 = _lo127, _end128 = 4; mirror_move__k_566 < _end128; mirror_move__k_566++) _r129 += ((s->base_moves[_ix(mirror_move__p_561, 2) * 4 + mirror_move__k_566] >= 0)) ? 1 : 0; _r129; })))) {
-                                int32_t _w131 = _wx(mirror_move__p_561, 2);
-                                int32_t _w132 = _wx(mirror_move__sl_565, 4);
-                                if (_w131 >= 0 && _w132 >= 0) {
-                                    s->base_pp[_w131 * 4 + _w132] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_561, 2) * 4 + _ix(mirror_move__sl_565, 4)], 1))), 64)));
+                            if ((((mirror_move__copied_564 >= 0) && s->transformed[_ix(mirror_move__p_561, 2)]) && (mirror_move__sl_565 < ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_566 = _lo131, _end132 = 4; mirror_move__k_566 < _end132; mirror_move__k_566++) _r133 += ((s->base_moves[_ix(mirror_move__p_561, 2) * 4 + mirror_move__k_566] >= 0)) ? 1 : 0; _r133; })))) {
+                                int32_t _w135 = _wx(mirror_move__p_561, 2);
+                                int32_t _w136 = _wx(mirror_move__sl_565, 4);
+                                if (_w135 >= 0 && _w136 >= 0) {
+                                    s->base_pp[_w135 * 4 + _w136] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_561, 2) * 4 + _ix(mirror_move__sl_565, 4)], 1))), 64)));
                                 }
                             }
                             mirror_move__result_567 = mirror_move__copied_564;
@@ -5154,23 +5220,23 @@ static void effect_switch(State *s, int32_t slot, Key key)
                             use_move__slot_559 = (-1);
                         }
                         if ((use_move__can_542 && (use_move__mv_560 >= 0))) {
-                            int32_t _w133 = _wx(use_move__p_536, 2);
-                            if (_w133 >= 0) {
-                                s->used_move[_w133] = ((int16_t)(use_move__mv_560));
+                            int32_t _w137 = _wx(use_move__p_536, 2);
+                            if (_w137 >= 0) {
+                                s->used_move[_w137] = ((int16_t)(use_move__mv_560));
                             }
                             if (((MOVES__rows[_ix(use_move__mv_560, 165)].kind == 17) && (!s->charging[_ix(use_move__p_536, 2)]))) {
-                                int32_t _w134 = _wx(use_move__p_536, 2);
-                                if (_w134 >= 0) {
-                                    s->charging[_w134] = true;
+                                int32_t _w138 = _wx(use_move__p_536, 2);
+                                if (_w138 >= 0) {
+                                    s->charging[_w138] = true;
                                 }
                             } else {
-                                int32_t _w135 = _wx(use_move__p_536, 2);
-                                if (_w135 >= 0) {
-                                    s->charging[_w135] = false;
+                                int32_t _w139 = _wx(use_move__p_536, 2);
+                                if (_w139 >= 0) {
+                                    s->charging[_w139] = false;
                                 }
-                                int32_t _w136 = _wx(use_move__p_536, 2);
-                                if (_w136 >= 0) {
-                                    s->last_used[_w136] = ((int16_t)(use_move__mv_560));
+                                int32_t _w140 = _wx(use_move__p_536, 2);
+                                if (_w140 >= 0) {
+                                    s->last_used[_w140] = ((int16_t)(use_move__mv_560));
                                 }
                                 use_move_hit__p_568 = use_move__p_536;
                                 use_move_hit__m_569 = use_move__slot_559;
@@ -5179,23 +5245,23 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 use_move_hit__a_572 = s->active[_ix(use_move_hit__p_568, 2)];
                                 use_move_hit__d_573 = s->active[_ix(use_move_hit__q_571, 2)];
                                 if (((use_move_hit__m_569 >= 0) && (s->moves[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)] >= 0))) {
-                                    int32_t _w137 = _wx(use_move_hit__p_568, 2);
-                                    int32_t _w138 = _wx(use_move_hit__a_572, 6);
-                                    int32_t _w139 = _wx(use_move_hit__m_569, 4);
-                                    if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
-                                        s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)], 63))), 64)));
+                                    int32_t _w141 = _wx(use_move_hit__p_568, 2);
+                                    int32_t _w142 = _wx(use_move_hit__a_572, 6);
+                                    int32_t _w143 = _wx(use_move_hit__m_569, 4);
+                                    if (_w141 >= 0 && _w142 >= 0 && _w143 >= 0) {
+                                        s->pp[_w141 * 24 + _w142 * 4 + _w143] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)], 63))), 64)));
                                     }
-                                    int32_t _w140 = _wx(use_move_hit__p_568, 2);
-                                    int32_t _w141 = _wx(use_move_hit__a_572, 6);
-                                    int32_t _w142 = _wx(use_move_hit__m_569, 4);
-                                    if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
-                                        s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)];
+                                    int32_t _w144 = _wx(use_move_hit__p_568, 2);
+                                    int32_t _w145 = _wx(use_move_hit__a_572, 6);
+                                    int32_t _w146 = _wx(use_move_hit__m_569, 4);
+                                    if (_w144 >= 0 && _w145 >= 0 && _w146 >= 0) {
+                                        s->seen_moves[_w144 * 24 + _w145 * 4 + _w146] = s->moves[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)];
                                     }
                                 }
-                                use_move_hit__immune_580 = (MOVES__rows[_ix(use_move_hit__mv_570, 165)].type_immunity && ((({ int16_t _let143 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_574 = _let143; ({ int8_t _let144 = s->types[_ix(use_move_hit__q_571, 2) * 2]; int8_t effectiveness__dt_575 = _let144; ({ int16_t _let145[15]; _let145[0] = TC__rows[_ix(effectiveness__mt_574, 15)].bug; _let145[1] = TC__rows[_ix(effectiveness__mt_574, 15)].fire; _let145[2] = TC__rows[_ix(effectiveness__mt_574, 15)].ghost; _let145[3] = TC__rows[_ix(effectiveness__mt_574, 15)].ice; _let145[4] = TC__rows[_ix(effectiveness__mt_574, 15)].poison; _let145[5] = TC__rows[_ix(effectiveness__mt_574, 15)].psychic; _let145[6] = TC__rows[_ix(effectiveness__mt_574, 15)].electric; _let145[7] = TC__rows[_ix(effectiveness__mt_574, 15)].grass; _let145[8] = TC__rows[_ix(effectiveness__mt_574, 15)].dragon; _let145[9] = TC__rows[_ix(effectiveness__mt_574, 15)].fighting; _let145[10] = TC__rows[_ix(effectiveness__mt_574, 15)].flying; _let145[11] = TC__rows[_ix(effectiveness__mt_574, 15)].ground; _let145[12] = TC__rows[_ix(effectiveness__mt_574, 15)].normal; _let145[13] = TC__rows[_ix(effectiveness__mt_574, 15)].rock; _let145[14] = TC__rows[_ix(effectiveness__mt_574, 15)].water; int16_t effectiveness__row_576[15]; memcpy(effectiveness__row_576, _let145, sizeof effectiveness__row_576); (((effectiveness__dt_575 < 0) || (effectiveness__mt_574 == 15)) ? ((int16_t)(10)) : effectiveness__row_576[_ix(effectiveness__dt_575, 15)]); }); }); }) == 0) || (({ int16_t _let146 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_577 = _let146; ({ int8_t _let147 = s->types[_ix(use_move_hit__q_571, 2) * 2 + 1]; int8_t effectiveness__dt_578 = _let147; ({ int16_t _let148[15]; _let148[0] = TC__rows[_ix(effectiveness__mt_577, 15)].bug; _let148[1] = TC__rows[_ix(effectiveness__mt_577, 15)].fire; _let148[2] = TC__rows[_ix(effectiveness__mt_577, 15)].ghost; _let148[3] = TC__rows[_ix(effectiveness__mt_577, 15)].ice; _let148[4] = TC__rows[_ix(effectiveness__mt_577, 15)].poison; _let148[5] = TC__rows[_ix(effectiveness__mt_577, 15)].psychic; _let148[6] = TC__rows[_ix(effectiveness__mt_577, 15)].electric; _let148[7] = TC__rows[_ix(effectiveness__mt_577, 15)].grass; _let148[8] = TC__rows[_ix(effectiveness__mt_577, 15)].dragon; _let148[9] = TC__rows[_ix(effectiveness__mt_577, 15)].fighting; _let148[10] = TC__rows[_ix(effectiveness__mt_577, 15)].flying; _let148[11] = TC__rows[_ix(effectiveness__mt_577, 15)].ground; _let148[12] = TC__rows[_ix(effectiveness__mt_577, 15)].normal; _let148[13] = TC__rows[_ix(effectiveness__mt_577, 15)].rock; _let148[14] = TC__rows[_ix(effectiveness__mt_577, 15)].water; int16_t effectiveness__row_579[15]; memcpy(effectiveness__row_579, _let148, sizeof effectiveness__row_579); (((effectiveness__dt_578 < 0) || (effectiveness__mt_577 == 15)) ? ((int16_t)(10)) : effectiveness__row_579[_ix(effectiveness__dt_578, 15)]); }); }); }) == 0)));
+                                use_move_hit__immune_580 = (MOVES__rows[_ix(use_move_hit__mv_570, 165)].type_immunity && ((({ int16_t _let147 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_574 = _let147; ({ int8_t _let148 = s->types[_ix(use_move_hit__q_571, 2) * 2]; int8_t effectiveness__dt_575 = _let148; ({ int16_t _let149[15]; _let149[0] = TC__rows[_ix(effectiveness__mt_574, 15)].bug; _let149[1] = TC__rows[_ix(effectiveness__mt_574, 15)].fire; _let149[2] = TC__rows[_ix(effectiveness__mt_574, 15)].ghost; _let149[3] = TC__rows[_ix(effectiveness__mt_574, 15)].ice; _let149[4] = TC__rows[_ix(effectiveness__mt_574, 15)].poison; _let149[5] = TC__rows[_ix(effectiveness__mt_574, 15)].psychic; _let149[6] = TC__rows[_ix(effectiveness__mt_574, 15)].electric; _let149[7] = TC__rows[_ix(effectiveness__mt_574, 15)].grass; _let149[8] = TC__rows[_ix(effectiveness__mt_574, 15)].dragon; _let149[9] = TC__rows[_ix(effectiveness__mt_574, 15)].fighting; _let149[10] = TC__rows[_ix(effectiveness__mt_574, 15)].flying; _let149[11] = TC__rows[_ix(effectiveness__mt_574, 15)].ground; _let149[12] = TC__rows[_ix(effectiveness__mt_574, 15)].normal; _let149[13] = TC__rows[_ix(effectiveness__mt_574, 15)].rock; _let149[14] = TC__rows[_ix(effectiveness__mt_574, 15)].water; int16_t effectiveness__row_576[15]; memcpy(effectiveness__row_576, _let149, sizeof effectiveness__row_576); (((effectiveness__dt_575 < 0) || (effectiveness__mt_574 == 15)) ? ((int16_t)(10)) : effectiveness__row_576[_ix(effectiveness__dt_575, 15)]); }); }); }) == 0) || (({ int16_t _let150 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_577 = _let150; ({ int8_t _let151 = s->types[_ix(use_move_hit__q_571, 2) * 2 + 1]; int8_t effectiveness__dt_578 = _let151; ({ int16_t _let152[15]; _let152[0] = TC__rows[_ix(effectiveness__mt_577, 15)].bug; _let152[1] = TC__rows[_ix(effectiveness__mt_577, 15)].fire; _let152[2] = TC__rows[_ix(effectiveness__mt_577, 15)].ghost; _let152[3] = TC__rows[_ix(effectiveness__mt_577, 15)].ice; _let152[4] = TC__rows[_ix(effectiveness__mt_577, 15)].poison; _let152[5] = TC__rows[_ix(effectiveness__mt_577, 15)].psychic; _let152[6] = TC__rows[_ix(effectiveness__mt_577, 15)].electric; _let152[7] = TC__rows[_ix(effectiveness__mt_577, 15)].grass; _let152[8] = TC__rows[_ix(effectiveness__mt_577, 15)].dragon; _let152[9] = TC__rows[_ix(effectiveness__mt_577, 15)].fighting; _let152[10] = TC__rows[_ix(effectiveness__mt_577, 15)].flying; _let152[11] = TC__rows[_ix(effectiveness__mt_577, 15)].ground; _let152[12] = TC__rows[_ix(effectiveness__mt_577, 15)].normal; _let152[13] = TC__rows[_ix(effectiveness__mt_577, 15)].rock; _let152[14] = TC__rows[_ix(effectiveness__mt_577, 15)].water; int16_t effectiveness__row_579[15]; memcpy(effectiveness__row_579, _let152, sizeof effectiveness__row_579); (((effectiveness__dt_578 < 0) || (effectiveness__mt_577 == 15)) ? ((int16_t)(10)) : effectiveness__row_579[_ix(effectiveness__dt_578, 15)]); }); }); }) == 0)));
                                 use_move_hit__kind_581 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].kind;
                                 use_move_hit__broke_582 = false;
-                                if ((!({ int32_t _lo149 = 0; bool _r151 = false; for (int32_t use_move_hit__i_583 = _lo149, _end150 = 24; use_move_hit__i_583 < _end150; use_move_hit__i_583++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_583] == use_move_hit__mv_570)) { _r151 = true; break; } _r151; }))) {
+                                if ((!({ int32_t _lo153 = 0; bool _r155 = false; for (int32_t use_move_hit__i_583 = _lo153, _end154 = 24; use_move_hit__i_583 < _end154; use_move_hit__i_583++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_583] == use_move_hit__mv_570)) { _r155 = true; break; } _r155; }))) {
                                     s->last_damage = 0;
                                 }
                                 if ((!use_move_hit__immune_580)) {
@@ -5208,17 +5274,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         chance__num_587 = _imin(_imax(use_move_hit__acc_586, 1), 255);
                                         chance__v_588 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_503)), 256);
                                         log_draw__v_589 = chance__v_588;
-                                        int32_t _w153 = _wx(s->ndraws, 64);
-                                        if (_w153 >= 0) {
-                                            s->draws[_w153] = log_draw__v_589;
+                                        int32_t _w157 = _wx(s->ndraws, 64);
+                                        if (_w157 >= 0) {
+                                            s->draws[_w157] = log_draw__v_589;
                                         }
-                                        int32_t _w154 = _wx(s->ndraws, 64);
-                                        if (_w154 >= 0) {
-                                            s->draw_lo[_w154] = 0;
+                                        int32_t _w158 = _wx(s->ndraws, 64);
+                                        if (_w158 >= 0) {
+                                            s->draw_lo[_w158] = 0;
                                         }
-                                        int32_t _w155 = _wx(s->ndraws, 64);
-                                        if (_w155 >= 0) {
-                                            s->draw_hi[_w155] = 256;
+                                        int32_t _w159 = _wx(s->ndraws, 64);
+                                        if (_w159 >= 0) {
+                                            s->draw_hi[_w159] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
                                         chance__result_590 = (chance__v_588 < chance__num_587);
@@ -5229,18 +5295,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                     }
                                     use_move_hit__foe_move_591 = (MOVES__rows[_ix(use_move_hit__mv_570, 165)].target != 1);
                                     use_move_hit__stages_592 = ((((((MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_593 = ((((s->sub_hp[_ix(use_move_hit__q_571, 2)] > 0) && use_move_hit__foe_move_591) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 6)) || use_move_hit__stages_592) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].volatile_ == 1)));
+                                    use_move_hit__blocked_593 = (((s->substitute[_ix(use_move_hit__q_571, 2)] && use_move_hit__foe_move_591) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 6)) || use_move_hit__stages_592) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].volatile_ == 1)));
                                     use_move_hit__hit_584 = (use_move_hit__hit_584 && (!use_move_hit__blocked_593));
                                     if (((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].status >= 0))) {
                                         if (use_move_hit__sure_585) {
-                                            int32_t _w156 = _wx(use_move_hit__q_571, 2);
-                                            int32_t _w157 = _wx(use_move_hit__d_573, 6);
-                                            if (_w156 >= 0 && _w157 >= 0) {
-                                                s->status[_w156 * 6 + _w157] = ((int8_t)(0));
+                                            int32_t _w160 = _wx(use_move_hit__q_571, 2);
+                                            int32_t _w161 = _wx(use_move_hit__d_573, 6);
+                                            if (_w160 >= 0 && _w161 >= 0) {
+                                                s->status[_w160 * 6 + _w161] = ((int8_t)(0));
                                             }
-                                            int32_t _w158 = _wx(use_move_hit__q_571, 2);
-                                            if (_w158 >= 0) {
-                                                s->recharge[_w158] = false;
+                                            int32_t _w162 = _wx(use_move_hit__q_571, 2);
+                                            if (_w162 >= 0) {
+                                                s->recharge[_w162] = false;
                                             }
                                         }
                                         set_status__q_594 = use_move_hit__q_571;
@@ -5249,44 +5315,44 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         set_status__poison_597 = ((set_status__st_595 == 4) || (set_status__st_595 == 6));
                                         set_status__blocked_598 = (set_status__poison_597 && (TYPES__rows[_ix(s->types[_ix(set_status__q_594, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_594, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_594, 2) * 2 + 1], 15)].immune_psn)));
                                         if ((((s->status[_ix(set_status__q_594, 2) * 6 + _ix(set_status__d_596, 6)] == 0) && (s->hp[_ix(set_status__q_594, 2) * 6 + _ix(set_status__d_596, 6)] > 0)) && (!set_status__blocked_598))) {
-                                            int32_t _w159 = _wx(set_status__q_594, 2);
-                                            int32_t _w160 = _wx(set_status__d_596, 6);
-                                            if (_w159 >= 0 && _w160 >= 0) {
-                                                s->status[_w159 * 6 + _w160] = ((int8_t)(set_status__st_595));
+                                            int32_t _w163 = _wx(set_status__q_594, 2);
+                                            int32_t _w164 = _wx(set_status__d_596, 6);
+                                            if (_w163 >= 0 && _w164 >= 0) {
+                                                s->status[_w163 * 6 + _w164] = ((int8_t)(set_status__st_595));
                                             }
                                             if ((set_status__st_595 == 5)) {
                                                 rand__v_599 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_503)), 7));
                                                 log_draw__v_600 = rand__v_599;
-                                                int32_t _w161 = _wx(s->ndraws, 64);
-                                                if (_w161 >= 0) {
-                                                    s->draws[_w161] = log_draw__v_600;
+                                                int32_t _w165 = _wx(s->ndraws, 64);
+                                                if (_w165 >= 0) {
+                                                    s->draws[_w165] = log_draw__v_600;
                                                 }
-                                                int32_t _w162 = _wx(s->ndraws, 64);
-                                                if (_w162 >= 0) {
-                                                    s->draw_lo[_w162] = 1;
+                                                int32_t _w166 = _wx(s->ndraws, 64);
+                                                if (_w166 >= 0) {
+                                                    s->draw_lo[_w166] = 1;
                                                 }
-                                                int32_t _w163 = _wx(s->ndraws, 64);
-                                                if (_w163 >= 0) {
-                                                    s->draw_hi[_w163] = 8;
+                                                int32_t _w167 = _wx(s->ndraws, 64);
+                                                if (_w167 >= 0) {
+                                                    s->draw_hi[_w167] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_601 = rand__v_599;
-                                                int32_t _w164 = _wx(set_status__q_594, 2);
-                                                int32_t _w165 = _wx(set_status__d_596, 6);
-                                                if (_w164 >= 0 && _w165 >= 0) {
-                                                    s->sleep[_w164 * 6 + _w165] = ((int8_t)(rand__result_601));
+                                                int32_t _w168 = _wx(set_status__q_594, 2);
+                                                int32_t _w169 = _wx(set_status__d_596, 6);
+                                                if (_w168 >= 0 && _w169 >= 0) {
+                                                    s->sleep[_w168 * 6 + _w169] = ((int8_t)(rand__result_601));
                                                 }
                                             }
                                             if ((set_status__st_595 == 3)) {
-                                                int32_t _w166 = _wx(set_status__q_594, 2);
-                                                if (_w166 >= 0) {
-                                                    s->mod[_w166 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_594, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w170 = _wx(set_status__q_594, 2);
+                                                if (_w170 >= 0) {
+                                                    s->mod[_w170 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_594, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((set_status__st_595 == 1)) {
-                                                int32_t _w167 = _wx(set_status__q_594, 2);
-                                                if (_w167 >= 0) {
-                                                    s->mod[_w167 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_594, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w171 = _wx(set_status__q_594, 2);
+                                                if (_w171 >= 0) {
+                                                    s->mod[_w171 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_594, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
@@ -5308,7 +5374,7 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         apply_boosts__deltas_611[4] = apply_boosts__dacc_609;
                                         apply_boosts__deltas_611[5] = apply_boosts__deva_610;
                                         apply_boosts__any_ok_612 = false;
-                                        for (int32_t apply_boosts__k_613 = 0, _end168 = 6; apply_boosts__k_613 < _end168; apply_boosts__k_613++) {
+                                        for (int32_t apply_boosts__k_613 = 0, _end172 = 6; apply_boosts__k_613 < _end172; apply_boosts__k_613++) {
                                             boost_stat__q_614 = apply_boosts__q_603;
                                             boost_stat__k_615 = apply_boosts__k_613;
                                             boost_stat__delta_616 = apply_boosts__deltas_611[apply_boosts__k_613];
@@ -5318,30 +5384,30 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             boost_stat__ok_620 = false;
                                             if (((((boost_stat__delta_616 != 0) && (s->hp[_ix(boost_stat__q_614, 2) * 6 + _ix(boost_stat__a_617, 6)] > 0)) && (!((boost_stat__delta_616 > 0) && (boost_stat__b_618 >= 6)))) && (!((boost_stat__delta_616 < 0) && (boost_stat__b_618 <= (-6)))))) {
                                                 if ((boost_stat__k_615 >= 4)) {
-                                                    int32_t _w169 = _wx(boost_stat__q_614, 2);
-                                                    int32_t _w170 = _wx(boost_stat__k_615, 6);
-                                                    if (_w169 >= 0 && _w170 >= 0) {
-                                                        s->boosts[_w169 * 6 + _w170] = ((int8_t)(boost_stat__nb_619));
-                                                    }
-                                                    boost_stat__ok_620 = true;
-                                                } else if ((((boost_stat__delta_616 > 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 999)) || ((boost_stat__delta_616 < 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 1)))) {
-                                                    int32_t _w171 = _wx(boost_stat__q_614, 2);
-                                                    int32_t _w172 = _wx(boost_stat__k_615, 6);
-                                                    if (_w171 >= 0 && _w172 >= 0) {
-                                                        s->boosts[_w171 * 6 + _w172] = ((int8_t)(((boost_stat__delta_616 > 0) ? _wsub(boost_stat__nb_619, 1) : _wadd(boost_stat__nb_619, 1))));
-                                                    }
-                                                } else {
                                                     int32_t _w173 = _wx(boost_stat__q_614, 2);
                                                     int32_t _w174 = _wx(boost_stat__k_615, 6);
                                                     if (_w173 >= 0 && _w174 >= 0) {
                                                         s->boosts[_w173 * 6 + _w174] = ((int8_t)(boost_stat__nb_619));
                                                     }
                                                     boost_stat__ok_620 = true;
-                                                    boost_stat__m_621 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_619, 6), 13)]), 100), 1);
+                                                } else if ((((boost_stat__delta_616 > 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 999)) || ((boost_stat__delta_616 < 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 1)))) {
                                                     int32_t _w175 = _wx(boost_stat__q_614, 2);
-                                                    int32_t _w176 = _wx(boost_stat__k_615, 4);
+                                                    int32_t _w176 = _wx(boost_stat__k_615, 6);
                                                     if (_w175 >= 0 && _w176 >= 0) {
-                                                        s->mod[_w175 * 4 + _w176] = ((int16_t)(((boost_stat__delta_616 > 0) ? _imin(boost_stat__m_621, 999) : boost_stat__m_621)));
+                                                        s->boosts[_w175 * 6 + _w176] = ((int8_t)(((boost_stat__delta_616 > 0) ? _wsub(boost_stat__nb_619, 1) : _wadd(boost_stat__nb_619, 1))));
+                                                    }
+                                                } else {
+                                                    int32_t _w177 = _wx(boost_stat__q_614, 2);
+                                                    int32_t _w178 = _wx(boost_stat__k_615, 6);
+                                                    if (_w177 >= 0 && _w178 >= 0) {
+                                                        s->boosts[_w177 * 6 + _w178] = ((int8_t)(boost_stat__nb_619));
+                                                    }
+                                                    boost_stat__ok_620 = true;
+                                                    boost_stat__m_621 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_619, 6), 13)]), 100), 1);
+                                                    int32_t _w179 = _wx(boost_stat__q_614, 2);
+                                                    int32_t _w180 = _wx(boost_stat__k_615, 4);
+                                                    if (_w179 >= 0 && _w180 >= 0) {
+                                                        s->mod[_w179 * 4 + _w180] = ((int16_t)(((boost_stat__delta_616 > 0) ? _imin(boost_stat__m_621, 999) : boost_stat__m_621)));
                                                     }
                                                 }
                                             }
@@ -5351,15 +5417,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         }
                                         if (apply_boosts__any_ok_612) {
                                             if ((s->status[_ix(apply_boosts__f_604, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_604, 2)], 6)] == 3)) {
-                                                int32_t _w177 = _wx(apply_boosts__f_604, 2);
-                                                if (_w177 >= 0) {
-                                                    s->mod[_w177 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_604, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w181 = _wx(apply_boosts__f_604, 2);
+                                                if (_w181 >= 0) {
+                                                    s->mod[_w181 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_604, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((s->status[_ix(apply_boosts__f_604, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_604, 2)], 6)] == 1)) {
-                                                int32_t _w178 = _wx(apply_boosts__f_604, 2);
-                                                if (_w178 >= 0) {
-                                                    s->mod[_w178 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_604, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w182 = _wx(apply_boosts__f_604, 2);
+                                                if (_w182 >= 0) {
+                                                    s->mod[_w182 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_604, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
@@ -5373,97 +5439,105 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         heal_self__fails_629 = ((heal_self__h_627 == heal_self__mh_628) || (((heal_self__h_627 == _wsub(heal_self__mh_628, 255)) || (heal_self__h_627 == _wsub(heal_self__mh_628, 511))) && (_pymod(heal_self__h_627, 256) != 0)));
                                         if ((!heal_self__fails_629)) {
                                             if (heal_self__rest_625) {
-                                                int32_t _w179 = _wx(heal_self__p_624, 2);
-                                                int32_t _w180 = _wx(heal_self__a_626, 6);
-                                                if (_w179 >= 0 && _w180 >= 0) {
-                                                    s->status[_w179 * 6 + _w180] = ((int8_t)(5));
+                                                int32_t _w183 = _wx(heal_self__p_624, 2);
+                                                int32_t _w184 = _wx(heal_self__a_626, 6);
+                                                if (_w183 >= 0 && _w184 >= 0) {
+                                                    s->status[_w183 * 6 + _w184] = ((int8_t)(5));
                                                 }
                                                 rand__v_630 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_503)), 7));
                                                 log_draw__v_631 = rand__v_630;
-                                                int32_t _w181 = _wx(s->ndraws, 64);
-                                                if (_w181 >= 0) {
-                                                    s->draws[_w181] = log_draw__v_631;
+                                                int32_t _w185 = _wx(s->ndraws, 64);
+                                                if (_w185 >= 0) {
+                                                    s->draws[_w185] = log_draw__v_631;
                                                 }
-                                                int32_t _w182 = _wx(s->ndraws, 64);
-                                                if (_w182 >= 0) {
-                                                    s->draw_lo[_w182] = 1;
+                                                int32_t _w186 = _wx(s->ndraws, 64);
+                                                if (_w186 >= 0) {
+                                                    s->draw_lo[_w186] = 1;
                                                 }
-                                                int32_t _w183 = _wx(s->ndraws, 64);
-                                                if (_w183 >= 0) {
-                                                    s->draw_hi[_w183] = 8;
+                                                int32_t _w187 = _wx(s->ndraws, 64);
+                                                if (_w187 >= 0) {
+                                                    s->draw_hi[_w187] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_632 = rand__v_630;
                                                 heal_self__v_633 = rand__result_632;
-                                                int32_t _w184 = _wx(heal_self__p_624, 2);
-                                                int32_t _w185 = _wx(heal_self__a_626, 6);
-                                                if (_w184 >= 0 && _w185 >= 0) {
-                                                    s->sleep[_w184 * 6 + _w185] = ((int8_t)(2));
-                                                }
-                                                int32_t _w186 = _wx(heal_self__p_624, 2);
-                                                int32_t _w187 = _wx(heal_self__a_626, 6);
-                                                if (_w186 >= 0 && _w187 >= 0) {
-                                                    s->hp[_w186 * 6 + _w187] = s->maxhp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)];
-                                                }
-                                            } else {
                                                 int32_t _w188 = _wx(heal_self__p_624, 2);
                                                 int32_t _w189 = _wx(heal_self__a_626, 6);
                                                 if (_w188 >= 0 && _w189 >= 0) {
-                                                    s->hp[_w188 * 6 + _w189] = ((int16_t)(_imin(_wadd(heal_self__h_627, _floordiv(heal_self__mh_628, 2)), heal_self__mh_628)));
+                                                    s->sleep[_w188 * 6 + _w189] = ((int8_t)(2));
+                                                }
+                                                int32_t _w190 = _wx(heal_self__p_624, 2);
+                                                int32_t _w191 = _wx(heal_self__a_626, 6);
+                                                if (_w190 >= 0 && _w191 >= 0) {
+                                                    s->hp[_w190 * 6 + _w191] = s->maxhp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)];
+                                                }
+                                            } else {
+                                                int32_t _w192 = _wx(heal_self__p_624, 2);
+                                                int32_t _w193 = _wx(heal_self__a_626, 6);
+                                                if (_w192 >= 0 && _w193 >= 0) {
+                                                    s->hp[_w192 * 6 + _w193] = ((int16_t)(_imin(_wadd(heal_self__h_627, _floordiv(heal_self__mh_628, 2)), heal_self__mh_628)));
                                                 }
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 15))) {
-                                        int32_t _w190 = _wx(use_move_hit__p_568, 2);
-                                        if (_w190 >= 0) {
-                                            s->reflect[_w190] = true;
+                                        int32_t _w194 = _wx(use_move_hit__p_568, 2);
+                                        if (_w194 >= 0) {
+                                            s->reflect[_w194] = true;
                                         }
                                     }
                                     if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 16))) {
-                                        int32_t _w191 = _wx(use_move_hit__p_568, 2);
-                                        if (_w191 >= 0) {
-                                            s->light_screen[_w191] = true;
+                                        int32_t _w195 = _wx(use_move_hit__p_568, 2);
+                                        if (_w195 >= 0) {
+                                            s->light_screen[_w195] = true;
                                         }
                                     }
                                     if (((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].volatile_ == 1))) {
                                         confuse__q_634 = use_move_hit__q_571;
-                                        if (((s->confused[_ix(confuse__q_634, 2)] == 0) && (s->hp[_ix(confuse__q_634, 2) * 6 + _ix(s->active[_ix(confuse__q_634, 2)], 6)] > 0))) {
+                                        if (((!s->confused[_ix(confuse__q_634, 2)]) && (s->hp[_ix(confuse__q_634, 2) * 6 + _ix(s->active[_ix(confuse__q_634, 2)], 6)] > 0))) {
                                             rand__v_635 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_503)), 4));
                                             log_draw__v_636 = rand__v_635;
-                                            int32_t _w192 = _wx(s->ndraws, 64);
-                                            if (_w192 >= 0) {
-                                                s->draws[_w192] = log_draw__v_636;
+                                            int32_t _w196 = _wx(s->ndraws, 64);
+                                            if (_w196 >= 0) {
+                                                s->draws[_w196] = log_draw__v_636;
                                             }
-                                            int32_t _w193 = _wx(s->ndraws, 64);
-                                            if (_w193 >= 0) {
-                                                s->draw_lo[_w193] = 2;
+                                            int32_t _w197 = _wx(s->ndraws, 64);
+                                            if (_w197 >= 0) {
+                                                s->draw_lo[_w197] = 2;
                                             }
-                                            int32_t _w194 = _wx(s->ndraws, 64);
-                                            if (_w194 >= 0) {
-                                                s->draw_hi[_w194] = 6;
+                                            int32_t _w198 = _wx(s->ndraws, 64);
+                                            if (_w198 >= 0) {
+                                                s->draw_hi[_w198] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             rand__result_637 = rand__v_635;
-                                            int32_t _w195 = _wx(confuse__q_634, 2);
-                                            if (_w195 >= 0) {
-                                                s->confused[_w195] = ((int8_t)(rand__result_637));
+                                            int32_t _w199 = _wx(confuse__q_634, 2);
+                                            if (_w199 >= 0) {
+                                                s->confusion_turns[_w199] = ((int8_t)(rand__result_637));
+                                            }
+                                            int32_t _w200 = _wx(confuse__q_634, 2);
+                                            if (_w200 >= 0) {
+                                                s->confused[_w200] = true;
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 13))) {
                                         make_substitute__p_638 = use_move_hit__p_568;
                                         make_substitute__a_639 = s->active[_ix(make_substitute__p_638, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_638, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)]))))) {
-                                            int32_t _w196 = _wx(make_substitute__p_638, 2);
-                                            if (_w196 >= 0) {
-                                                s->sub_hp[_w196] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4))), 1)));
+                                        if (((!s->substitute[_ix(make_substitute__p_638, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)]))))) {
+                                            int32_t _w201 = _wx(make_substitute__p_638, 2);
+                                            if (_w201 >= 0) {
+                                                s->sub_hp[_w201] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4))), 1)));
+                                            }
+                                            int32_t _w202 = _wx(make_substitute__p_638, 2);
+                                            if (_w202 >= 0) {
+                                                s->substitute[_w202] = true;
                                             }
                                             if ((s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)] > 3)) {
-                                                int32_t _w197 = _wx(make_substitute__p_638, 2);
-                                                int32_t _w198 = _wx(make_substitute__a_639, 6);
-                                                if (_w197 >= 0 && _w198 >= 0) {
-                                                    s->hp[_w197 * 6 + _w198] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4)))))), ((int16_t)(0)))));
+                                                int32_t _w203 = _wx(make_substitute__p_638, 2);
+                                                int32_t _w204 = _wx(make_substitute__a_639, 6);
+                                                if (_w203 >= 0 && _w204 >= 0) {
+                                                    s->hp[_w203 * 6 + _w204] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
@@ -5474,75 +5548,75 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         transform__a_642 = s->active[_ix(transform__p_640, 2)];
                                         transform__d_643 = s->active[_ix(transform__q_641, 2)];
                                         if ((!s->transformed[_ix(transform__p_640, 2)])) {
-                                            for (int32_t transform__k_644 = 0, _end199 = 4; transform__k_644 < _end199; transform__k_644++) {
-                                                int32_t _w200 = _wx(transform__p_640, 2);
-                                                if (_w200 >= 0) {
-                                                    s->base_moves[_w200 * 4 + transform__k_644] = s->moves[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
+                                            for (int32_t transform__k_644 = 0, _end205 = 4; transform__k_644 < _end205; transform__k_644++) {
+                                                int32_t _w206 = _wx(transform__p_640, 2);
+                                                if (_w206 >= 0) {
+                                                    s->base_moves[_w206 * 4 + transform__k_644] = s->moves[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
                                                 }
-                                                int32_t _w201 = _wx(transform__p_640, 2);
-                                                if (_w201 >= 0) {
-                                                    s->base_pp[_w201 * 4 + transform__k_644] = s->pp[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
+                                                int32_t _w207 = _wx(transform__p_640, 2);
+                                                if (_w207 >= 0) {
+                                                    s->base_pp[_w207 * 4 + transform__k_644] = s->pp[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
                                                 }
                                             }
                                             if ((s->mimic_slot[_ix(transform__p_640, 2)] >= 0)) {
-                                                int32_t _w202 = _wx(transform__p_640, 2);
-                                                int32_t _w203 = _wx(s->mimic_slot[_ix(transform__p_640, 2)], 4);
-                                                if (_w202 >= 0 && _w203 >= 0) {
-                                                    s->base_moves[_w202 * 4 + _w203] = s->mimic_orig[_ix(transform__p_640, 2)];
+                                                int32_t _w208 = _wx(transform__p_640, 2);
+                                                int32_t _w209 = _wx(s->mimic_slot[_ix(transform__p_640, 2)], 4);
+                                                if (_w208 >= 0 && _w209 >= 0) {
+                                                    s->base_moves[_w208 * 4 + _w209] = s->mimic_orig[_ix(transform__p_640, 2)];
                                                 }
                                             }
                                         }
-                                        int32_t _w204 = _wx(transform__p_640, 2);
-                                        if (_w204 >= 0) {
-                                            s->mimic_slot[_w204] = ((int8_t)((-1)));
+                                        int32_t _w210 = _wx(transform__p_640, 2);
+                                        if (_w210 >= 0) {
+                                            s->mimic_slot[_w210] = ((int8_t)((-1)));
                                         }
-                                        int32_t _w205 = _wx(transform__p_640, 2);
-                                        if (_w205 >= 0) {
-                                            s->transformed[_w205] = true;
+                                        int32_t _w211 = _wx(transform__p_640, 2);
+                                        if (_w211 >= 0) {
+                                            s->transformed[_w211] = true;
                                         }
-                                        int32_t _w206 = _wx(transform__p_640, 2);
-                                        if (_w206 >= 0) {
-                                            s->form[_w206] = s->form[_ix(transform__q_641, 2)];
+                                        int32_t _w212 = _wx(transform__p_640, 2);
+                                        if (_w212 >= 0) {
+                                            s->form[_w212] = s->form[_ix(transform__q_641, 2)];
                                         }
-                                        int32_t _w207 = _wx(transform__p_640, 2);
-                                        if (_w207 >= 0) {
-                                            s->types[_w207 * 2 + 0] = s->types[_ix(transform__q_641, 2) * 2];
+                                        int32_t _w213 = _wx(transform__p_640, 2);
+                                        if (_w213 >= 0) {
+                                            s->types[_w213 * 2 + 0] = s->types[_ix(transform__q_641, 2) * 2];
                                         }
-                                        int32_t _w208 = _wx(transform__p_640, 2);
-                                        if (_w208 >= 0) {
-                                            s->types[_w208 * 2 + 1] = s->types[_ix(transform__q_641, 2) * 2 + 1];
+                                        int32_t _w214 = _wx(transform__p_640, 2);
+                                        if (_w214 >= 0) {
+                                            s->types[_w214 * 2 + 1] = s->types[_ix(transform__q_641, 2) * 2 + 1];
                                         }
                                         transform__r_645 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_640, 2)])), 6), transform__a_642);
-                                        int32_t _w209 = _wx(transform__p_640, 2);
-                                        int32_t _w210 = _wx(transform__a_642, 6);
-                                        if (_w209 >= 0 && _w210 >= 0) {
-                                            s->speed[_w209 * 6 + _w210] = ({ int16_t _let211 = SPECIES__rows[_ix(s->form[_ix(transform__q_641, 2)], 151)].spe; int16_t stat_of__base_646 = _let211; ({ int16_t _let212 = TEAMS__rows[_ix(transform__r_645, 1200)].iv_spe; int16_t stat_of__iv_647 = _let212; ({ int16_t _let213 = TEAMS__rows[_ix(transform__r_645, 1200)].ev_spe; int16_t stat_of__ev_648 = _let213; ({ int16_t _let214 = s->level[_ix(transform__p_640, 2) * 6 + _ix(transform__a_642, 6)]; int16_t stat_of__lvl_649 = _let214; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_646))), stat_of__iv_647), ((int16_t)(_floordiv(stat_of__ev_648, 4)))), ((int32_t)(stat_of__lvl_649))), 100), 5))); }); }); }); });
+                                        int32_t _w215 = _wx(transform__p_640, 2);
+                                        int32_t _w216 = _wx(transform__a_642, 6);
+                                        if (_w215 >= 0 && _w216 >= 0) {
+                                            s->speed[_w215 * 6 + _w216] = ({ int16_t _let217 = SPECIES__rows[_ix(s->form[_ix(transform__q_641, 2)], 151)].spe; int16_t stat_of__base_646 = _let217; ({ int16_t _let218 = TEAMS__rows[_ix(transform__r_645, 1200)].iv_spe; int16_t stat_of__iv_647 = _let218; ({ int16_t _let219 = TEAMS__rows[_ix(transform__r_645, 1200)].ev_spe; int16_t stat_of__ev_648 = _let219; ({ int16_t _let220 = s->level[_ix(transform__p_640, 2) * 6 + _ix(transform__a_642, 6)]; int16_t stat_of__lvl_649 = _let220; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_646))), stat_of__iv_647), ((int16_t)(_floordiv(stat_of__ev_648, 4)))), ((int32_t)(stat_of__lvl_649))), 100), 5))); }); }); }); });
                                         }
-                                        for (int32_t transform__k_650 = 0, _end215 = 4; transform__k_650 < _end215; transform__k_650++) {
-                                            int32_t _w216 = _wx(transform__p_640, 2);
-                                            if (_w216 >= 0) {
-                                                s->stored[_w216 * 4 + transform__k_650] = s->stored[_ix(transform__q_641, 2) * 4 + transform__k_650];
+                                        for (int32_t transform__k_650 = 0, _end221 = 4; transform__k_650 < _end221; transform__k_650++) {
+                                            int32_t _w222 = _wx(transform__p_640, 2);
+                                            if (_w222 >= 0) {
+                                                s->stored[_w222 * 4 + transform__k_650] = s->stored[_ix(transform__q_641, 2) * 4 + transform__k_650];
                                             }
-                                            int32_t _w217 = _wx(transform__p_640, 2);
-                                            if (_w217 >= 0) {
-                                                s->mod[_w217 * 4 + transform__k_650] = s->mod[_ix(transform__q_641, 2) * 4 + transform__k_650];
-                                            }
-                                            transform__mv_651 = s->moves[_ix(transform__q_641, 2) * 24 + _ix(transform__d_643, 6) * 4 + transform__k_650];
-                                            int32_t _w218 = _wx(transform__p_640, 2);
-                                            int32_t _w219 = _wx(transform__a_642, 6);
-                                            if (_w218 >= 0 && _w219 >= 0) {
-                                                s->moves[_w218 * 24 + _w219 * 4 + transform__k_650] = transform__mv_651;
-                                            }
-                                            int32_t _w220 = _wx(transform__p_640, 2);
-                                            int32_t _w221 = _wx(transform__a_642, 6);
-                                            if (_w220 >= 0 && _w221 >= 0) {
-                                                s->pp[_w220 * 24 + _w221 * 4 + transform__k_650] = ((int8_t)(((transform__mv_651 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_651, 165)].pp, ((int16_t)(5))))))));
-                                            }
-                                        }
-                                        for (int32_t transform__k_652 = 0, _end222 = 6; transform__k_652 < _end222; transform__k_652++) {
                                             int32_t _w223 = _wx(transform__p_640, 2);
                                             if (_w223 >= 0) {
-                                                s->boosts[_w223 * 6 + transform__k_652] = s->boosts[_ix(transform__q_641, 2) * 6 + transform__k_652];
+                                                s->mod[_w223 * 4 + transform__k_650] = s->mod[_ix(transform__q_641, 2) * 4 + transform__k_650];
+                                            }
+                                            transform__mv_651 = s->moves[_ix(transform__q_641, 2) * 24 + _ix(transform__d_643, 6) * 4 + transform__k_650];
+                                            int32_t _w224 = _wx(transform__p_640, 2);
+                                            int32_t _w225 = _wx(transform__a_642, 6);
+                                            if (_w224 >= 0 && _w225 >= 0) {
+                                                s->moves[_w224 * 24 + _w225 * 4 + transform__k_650] = transform__mv_651;
+                                            }
+                                            int32_t _w226 = _wx(transform__p_640, 2);
+                                            int32_t _w227 = _wx(transform__a_642, 6);
+                                            if (_w226 >= 0 && _w227 >= 0) {
+                                                s->pp[_w226 * 24 + _w227 * 4 + transform__k_650] = ((int8_t)(((transform__mv_651 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_651, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_652 = 0, _end228 = 6; transform__k_652 < _end228; transform__k_652++) {
+                                            int32_t _w229 = _wx(transform__p_640, 2);
+                                            if (_w229 >= 0) {
+                                                s->boosts[_w229 * 6 + transform__k_652] = s->boosts[_ix(transform__q_641, 2) * 6 + transform__k_652];
                                             }
                                         }
                                     }
@@ -5551,40 +5625,44 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         self_damage__q_654 = _wsub(1, self_damage__p_653);
                                         self_damage__a_655 = s->active[_ix(self_damage__p_653, 2)];
                                         s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_653, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_654, 2)] > 0)) {
-                                                int32_t _w224 = _wx(self_damage__q_654, 2);
-                                                if (_w224 >= 0) {
-                                                    s->sub_hp[_w224] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_654, 2)])), 1), 0)));
+                                        if (s->substitute[_ix(self_damage__p_653, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_654, 2)]) {
+                                                int32_t _w230 = _wx(self_damage__q_654, 2);
+                                                if (_w230 >= 0) {
+                                                    s->sub_hp[_w230] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_654, 2)])), 1), 0)));
+                                                }
+                                                int32_t _w231 = _wx(self_damage__q_654, 2);
+                                                if (_w231 >= 0) {
+                                                    s->substitute[_w231] = (s->sub_hp[_ix(self_damage__q_654, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w225 = _wx(self_damage__p_653, 2);
-                                            int32_t _w226 = _wx(self_damage__a_655, 6);
-                                            if (_w225 >= 0 && _w226 >= 0) {
-                                                s->hp[_w225 * 6 + _w226] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_653, 2) * 6 + _ix(self_damage__a_655, 6)])), 1), 0)));
+                                            int32_t _w232 = _wx(self_damage__p_653, 2);
+                                            int32_t _w233 = _wx(self_damage__a_655, 6);
+                                            if (_w232 >= 0 && _w233 >= 0) {
+                                                s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_653, 2) * 6 + _ix(self_damage__a_655, 6)])), 1), 0)));
                                             }
                                         }
                                     }
                                     use_move_hit__nhits_656 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min));
                                     use_move_hit__pick_657 = 0;
-                                    use_move_hit__ns_659 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min) ? 8 : ({ int32_t _lo227 = 0; int32_t _r229 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_658 = _lo227, _end228 = 4; use_move_hit__k_658 < _end228; use_move_hit__k_658++) _r229 += ((s->moves[_ix(use_move_hit__q_571, 2) * 24 + _ix(use_move_hit__d_573, 6) * 4 + use_move_hit__k_658] >= 0)) ? 1 : 0; _r229; }));
+                                    use_move_hit__ns_659 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min) ? 8 : ({ int32_t _lo234 = 0; int32_t _r236 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_658 = _lo234, _end235 = 4; use_move_hit__k_658 < _end235; use_move_hit__k_658++) _r236 += ((s->moves[_ix(use_move_hit__q_571, 2) * 24 + _ix(use_move_hit__d_573, 6) * 4 + use_move_hit__k_658] >= 0)) ? 1 : 0; _r236; }));
                                     if ((use_move_hit__hit_584 && ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min) || (use_move_hit__kind_581 == 21)))) {
                                         rand__hi_660 = use_move_hit__ns_659;
                                         rand__v_661 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_503)), _wsub(rand__hi_660, 0)));
                                         log_draw__v_662 = rand__v_661;
                                         log_draw__hi_663 = rand__hi_660;
-                                        int32_t _w231 = _wx(s->ndraws, 64);
-                                        if (_w231 >= 0) {
-                                            s->draws[_w231] = log_draw__v_662;
+                                        int32_t _w238 = _wx(s->ndraws, 64);
+                                        if (_w238 >= 0) {
+                                            s->draws[_w238] = log_draw__v_662;
                                         }
-                                        int32_t _w232 = _wx(s->ndraws, 64);
-                                        if (_w232 >= 0) {
-                                            s->draw_lo[_w232] = 0;
+                                        int32_t _w239 = _wx(s->ndraws, 64);
+                                        if (_w239 >= 0) {
+                                            s->draw_lo[_w239] = 0;
                                         }
-                                        int32_t _w233 = _wx(s->ndraws, 64);
-                                        if (_w233 >= 0) {
-                                            s->draw_hi[_w233] = log_draw__hi_663;
+                                        int32_t _w240 = _wx(s->ndraws, 64);
+                                        if (_w240 >= 0) {
+                                            s->draw_hi[_w240] = log_draw__hi_663;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
                                         rand__result_664 = rand__v_661;
@@ -5599,20 +5677,20 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         mimic__d_669 = s->active[_ix(mimic__q_667, 2)];
                                         mimic__sl_670 = ((int32_t)(s->last_slot[_ix(mimic__p_665, 2)]));
                                         if ((s->mimic_slot[_ix(mimic__p_665, 2)] < 0)) {
-                                            int32_t _w234 = _wx(mimic__p_665, 2);
-                                            if (_w234 >= 0) {
-                                                s->mimic_slot[_w234] = ((int8_t)(mimic__sl_670));
+                                            int32_t _w241 = _wx(mimic__p_665, 2);
+                                            if (_w241 >= 0) {
+                                                s->mimic_slot[_w241] = ((int8_t)(mimic__sl_670));
                                             }
-                                            int32_t _w235 = _wx(mimic__p_665, 2);
-                                            if (_w235 >= 0) {
-                                                s->mimic_orig[_w235] = s->moves[_ix(mimic__p_665, 2) * 24 + _ix(mimic__a_668, 6) * 4 + _ix(mimic__sl_670, 4)];
+                                            int32_t _w242 = _wx(mimic__p_665, 2);
+                                            if (_w242 >= 0) {
+                                                s->mimic_orig[_w242] = s->moves[_ix(mimic__p_665, 2) * 24 + _ix(mimic__a_668, 6) * 4 + _ix(mimic__sl_670, 4)];
                                             }
                                         }
-                                        int32_t _w236 = _wx(mimic__p_665, 2);
-                                        int32_t _w237 = _wx(mimic__a_668, 6);
-                                        int32_t _w238 = _wx(mimic__sl_670, 4);
-                                        if (_w236 >= 0 && _w237 >= 0 && _w238 >= 0) {
-                                            s->moves[_w236 * 24 + _w237 * 4 + _w238] = s->moves[_ix(mimic__q_667, 2) * 24 + _ix(mimic__d_669, 6) * 4 + _ix(mimic__k_666, 4)];
+                                        int32_t _w243 = _wx(mimic__p_665, 2);
+                                        int32_t _w244 = _wx(mimic__a_668, 6);
+                                        int32_t _w245 = _wx(mimic__sl_670, 4);
+                                        if (_w243 >= 0 && _w244 >= 0 && _w245 >= 0) {
+                                            s->moves[_w243 * 24 + _w244 * 4 + _w245] = s->moves[_ix(mimic__q_667, 2) * 24 + _ix(mimic__d_669, 6) * 4 + _ix(mimic__k_666, 4)];
                                         }
                                     }
                                     if ((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power > 0))) {
@@ -5644,17 +5722,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             chance__num_685 = damage_of__c_684;
                                             chance__v_686 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_503)), 256);
                                             log_draw__v_687 = chance__v_686;
-                                            int32_t _w239 = _wx(s->ndraws, 64);
-                                            if (_w239 >= 0) {
-                                                s->draws[_w239] = log_draw__v_687;
+                                            int32_t _w246 = _wx(s->ndraws, 64);
+                                            if (_w246 >= 0) {
+                                                s->draws[_w246] = log_draw__v_687;
                                             }
-                                            int32_t _w240 = _wx(s->ndraws, 64);
-                                            if (_w240 >= 0) {
-                                                s->draw_lo[_w240] = 0;
+                                            int32_t _w247 = _wx(s->ndraws, 64);
+                                            if (_w247 >= 0) {
+                                                s->draw_lo[_w247] = 0;
                                             }
-                                            int32_t _w241 = _wx(s->ndraws, 64);
-                                            if (_w241 >= 0) {
-                                                s->draw_hi[_w241] = 256;
+                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                            if (_w248 >= 0) {
+                                                s->draw_hi[_w248] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             chance__result_688 = (chance__v_686 < chance__num_685);
@@ -5678,17 +5756,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             damage_of__dmg_696 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_695, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_679, 165)].power))), damage_of__at_693), damage_of__df_694);
                                             damage_of__dmg_696 = _wadd(_imin(_floordiv(damage_of__dmg_696, 50), 997), 2);
                                             damage_of__mt_697 = MOVES__rows[_ix(damage_of__mv_679, 165)].type;
-                                            if (({ int32_t _let242 = damage_of__p_678; int32_t has_type__p_698 = _let242; ({ int16_t _let243 = damage_of__mt_697; int16_t has_type__t_699 = _let243; ((has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2]) || (has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2 + 1])); }); })) {
+                                            if (({ int32_t _let249 = damage_of__p_678; int32_t has_type__p_698 = _let249; ({ int16_t _let250 = damage_of__mt_697; int16_t has_type__t_699 = _let250; ((has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2]) || (has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2 + 1])); }); })) {
                                                 damage_of__dmg_696 = _wadd(damage_of__dmg_696, _floordiv(damage_of__dmg_696, 2));
                                             }
-                                            damage_of__e1_703 = ({ int16_t _let244 = damage_of__mt_697; int16_t effectiveness__mt_700 = _let244; ({ int8_t _let245 = s->types[_ix(damage_of__q_680, 2) * 2]; int8_t effectiveness__dt_701 = _let245; ({ int16_t _let246[15]; _let246[0] = TC__rows[_ix(effectiveness__mt_700, 15)].bug; _let246[1] = TC__rows[_ix(effectiveness__mt_700, 15)].fire; _let246[2] = TC__rows[_ix(effectiveness__mt_700, 15)].ghost; _let246[3] = TC__rows[_ix(effectiveness__mt_700, 15)].ice; _let246[4] = TC__rows[_ix(effectiveness__mt_700, 15)].poison; _let246[5] = TC__rows[_ix(effectiveness__mt_700, 15)].psychic; _let246[6] = TC__rows[_ix(effectiveness__mt_700, 15)].electric; _let246[7] = TC__rows[_ix(effectiveness__mt_700, 15)].grass; _let246[8] = TC__rows[_ix(effectiveness__mt_700, 15)].dragon; _let246[9] = TC__rows[_ix(effectiveness__mt_700, 15)].fighting; _let246[10] = TC__rows[_ix(effectiveness__mt_700, 15)].flying; _let246[11] = TC__rows[_ix(effectiveness__mt_700, 15)].ground; _let246[12] = TC__rows[_ix(effectiveness__mt_700, 15)].normal; _let246[13] = TC__rows[_ix(effectiveness__mt_700, 15)].rock; _let246[14] = TC__rows[_ix(effectiveness__mt_700, 15)].water; int16_t effectiveness__row_702[15]; memcpy(effectiveness__row_702, _let246, sizeof effectiveness__row_702); (((effectiveness__dt_701 < 0) || (effectiveness__mt_700 == 15)) ? ((int16_t)(10)) : effectiveness__row_702[_ix(effectiveness__dt_701, 15)]); }); }); });
+                                            damage_of__e1_703 = ({ int16_t _let251 = damage_of__mt_697; int16_t effectiveness__mt_700 = _let251; ({ int8_t _let252 = s->types[_ix(damage_of__q_680, 2) * 2]; int8_t effectiveness__dt_701 = _let252; ({ int16_t _let253[15]; _let253[0] = TC__rows[_ix(effectiveness__mt_700, 15)].bug; _let253[1] = TC__rows[_ix(effectiveness__mt_700, 15)].fire; _let253[2] = TC__rows[_ix(effectiveness__mt_700, 15)].ghost; _let253[3] = TC__rows[_ix(effectiveness__mt_700, 15)].ice; _let253[4] = TC__rows[_ix(effectiveness__mt_700, 15)].poison; _let253[5] = TC__rows[_ix(effectiveness__mt_700, 15)].psychic; _let253[6] = TC__rows[_ix(effectiveness__mt_700, 15)].electric; _let253[7] = TC__rows[_ix(effectiveness__mt_700, 15)].grass; _let253[8] = TC__rows[_ix(effectiveness__mt_700, 15)].dragon; _let253[9] = TC__rows[_ix(effectiveness__mt_700, 15)].fighting; _let253[10] = TC__rows[_ix(effectiveness__mt_700, 15)].flying; _let253[11] = TC__rows[_ix(effectiveness__mt_700, 15)].ground; _let253[12] = TC__rows[_ix(effectiveness__mt_700, 15)].normal; _let253[13] = TC__rows[_ix(effectiveness__mt_700, 15)].rock; _let253[14] = TC__rows[_ix(effectiveness__mt_700, 15)].water; int16_t effectiveness__row_702[15]; memcpy(effectiveness__row_702, _let253, sizeof effectiveness__row_702); (((effectiveness__dt_701 < 0) || (effectiveness__mt_700 == 15)) ? ((int16_t)(10)) : effectiveness__row_702[_ix(effectiveness__dt_701, 15)]); }); }); });
                                             if ((damage_of__e1_703 > 10)) {
                                                 damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 20), 10);
                                             }
                                             if ((damage_of__e1_703 < 10)) {
                                                 damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 5), 10);
                                             }
-                                            damage_of__e2_707 = ({ int16_t _let247 = damage_of__mt_697; int16_t effectiveness__mt_704 = _let247; ({ int8_t _let248 = s->types[_ix(damage_of__q_680, 2) * 2 + 1]; int8_t effectiveness__dt_705 = _let248; ({ int16_t _let249[15]; _let249[0] = TC__rows[_ix(effectiveness__mt_704, 15)].bug; _let249[1] = TC__rows[_ix(effectiveness__mt_704, 15)].fire; _let249[2] = TC__rows[_ix(effectiveness__mt_704, 15)].ghost; _let249[3] = TC__rows[_ix(effectiveness__mt_704, 15)].ice; _let249[4] = TC__rows[_ix(effectiveness__mt_704, 15)].poison; _let249[5] = TC__rows[_ix(effectiveness__mt_704, 15)].psychic; _let249[6] = TC__rows[_ix(effectiveness__mt_704, 15)].electric; _let249[7] = TC__rows[_ix(effectiveness__mt_704, 15)].grass; _let249[8] = TC__rows[_ix(effectiveness__mt_704, 15)].dragon; _let249[9] = TC__rows[_ix(effectiveness__mt_704, 15)].fighting; _let249[10] = TC__rows[_ix(effectiveness__mt_704, 15)].flying; _let249[11] = TC__rows[_ix(effectiveness__mt_704, 15)].ground; _let249[12] = TC__rows[_ix(effectiveness__mt_704, 15)].normal; _let249[13] = TC__rows[_ix(effectiveness__mt_704, 15)].rock; _let249[14] = TC__rows[_ix(effectiveness__mt_704, 15)].water; int16_t effectiveness__row_706[15]; memcpy(effectiveness__row_706, _let249, sizeof effectiveness__row_706); (((effectiveness__dt_705 < 0) || (effectiveness__mt_704 == 15)) ? ((int16_t)(10)) : effectiveness__row_706[_ix(effectiveness__dt_705, 15)]); }); }); });
+                                            damage_of__e2_707 = ({ int16_t _let254 = damage_of__mt_697; int16_t effectiveness__mt_704 = _let254; ({ int8_t _let255 = s->types[_ix(damage_of__q_680, 2) * 2 + 1]; int8_t effectiveness__dt_705 = _let255; ({ int16_t _let256[15]; _let256[0] = TC__rows[_ix(effectiveness__mt_704, 15)].bug; _let256[1] = TC__rows[_ix(effectiveness__mt_704, 15)].fire; _let256[2] = TC__rows[_ix(effectiveness__mt_704, 15)].ghost; _let256[3] = TC__rows[_ix(effectiveness__mt_704, 15)].ice; _let256[4] = TC__rows[_ix(effectiveness__mt_704, 15)].poison; _let256[5] = TC__rows[_ix(effectiveness__mt_704, 15)].psychic; _let256[6] = TC__rows[_ix(effectiveness__mt_704, 15)].electric; _let256[7] = TC__rows[_ix(effectiveness__mt_704, 15)].grass; _let256[8] = TC__rows[_ix(effectiveness__mt_704, 15)].dragon; _let256[9] = TC__rows[_ix(effectiveness__mt_704, 15)].fighting; _let256[10] = TC__rows[_ix(effectiveness__mt_704, 15)].flying; _let256[11] = TC__rows[_ix(effectiveness__mt_704, 15)].ground; _let256[12] = TC__rows[_ix(effectiveness__mt_704, 15)].normal; _let256[13] = TC__rows[_ix(effectiveness__mt_704, 15)].rock; _let256[14] = TC__rows[_ix(effectiveness__mt_704, 15)].water; int16_t effectiveness__row_706[15]; memcpy(effectiveness__row_706, _let256, sizeof effectiveness__row_706); (((effectiveness__dt_705 < 0) || (effectiveness__mt_704 == 15)) ? ((int16_t)(10)) : effectiveness__row_706[_ix(effectiveness__dt_705, 15)]); }); }); });
                                             if ((damage_of__e2_707 > 10)) {
                                                 damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 20), 10);
                                             }
@@ -5698,17 +5776,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             if ((damage_of__dmg_696 > 1)) {
                                                 rand__v_708 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_503)), 39));
                                                 log_draw__v_709 = rand__v_708;
-                                                int32_t _w250 = _wx(s->ndraws, 64);
-                                                if (_w250 >= 0) {
-                                                    s->draws[_w250] = log_draw__v_709;
+                                                int32_t _w257 = _wx(s->ndraws, 64);
+                                                if (_w257 >= 0) {
+                                                    s->draws[_w257] = log_draw__v_709;
                                                 }
-                                                int32_t _w251 = _wx(s->ndraws, 64);
-                                                if (_w251 >= 0) {
-                                                    s->draw_lo[_w251] = 217;
+                                                int32_t _w258 = _wx(s->ndraws, 64);
+                                                if (_w258 >= 0) {
+                                                    s->draw_lo[_w258] = 217;
                                                 }
-                                                int32_t _w252 = _wx(s->ndraws, 64);
-                                                if (_w252 >= 0) {
-                                                    s->draw_hi[_w252] = 256;
+                                                int32_t _w259 = _wx(s->ndraws, 64);
+                                                if (_w259 >= 0) {
+                                                    s->draw_hi[_w259] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_710 = rand__v_708;
@@ -5721,7 +5799,7 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         move_damage__result_713 = move_damage__dmg_675;
                                         use_move_hit__first_714 = move_damage__result_713;
                                         use_move_hit__dmg_715 = 0;
-                                        use_move_hit__behind_716 = (s->sub_hp[_ix(use_move_hit__q_571, 2)] > 0);
+                                        use_move_hit__behind_716 = s->substitute[_ix(use_move_hit__q_571, 2)];
                                         if (use_move_hit__behind_716) {
                                             hit_substitute__p_717 = use_move_hit__p_568;
                                             hit_substitute__mv_718 = use_move_hit__mv_570;
@@ -5730,31 +5808,35 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             hit_substitute__q_721 = _wsub(1, hit_substitute__p_717);
                                             hit_substitute__a_722 = s->active[_ix(hit_substitute__p_717, 2)];
                                             hit_substitute__broke_723 = false;
-                                            for (int32_t hit_substitute__h_724 = 0, _end253 = 5; hit_substitute__h_724 < _end253; hit_substitute__h_724++) {
+                                            for (int32_t hit_substitute__h_724 = 0, _end260 = 5; hit_substitute__h_724 < _end260; hit_substitute__h_724++) {
                                                 if (((((hit_substitute__h_724 < hit_substitute__nhits_720) && (!hit_substitute__broke_723)) && (s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)] > 0)) && (hit_substitute__first_719 > 0))) {
                                                     s->last_damage = hit_substitute__first_719;
-                                                    int32_t _w254 = _wx(hit_substitute__q_721, 2);
-                                                    if (_w254 >= 0) {
-                                                        s->sub_hp[_w254] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_721, 2)], _imin(hit_substitute__first_719, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_721, 2)]))))));
+                                                    int32_t _w261 = _wx(hit_substitute__q_721, 2);
+                                                    if (_w261 >= 0) {
+                                                        s->sub_hp[_w261] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_721, 2)], _imin(hit_substitute__first_719, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_721, 2)]))))));
                                                     }
                                                     if ((s->sub_hp[_ix(hit_substitute__q_721, 2)] <= 0)) {
                                                         hit_substitute__broke_723 = true;
+                                                        int32_t _w262 = _wx(hit_substitute__q_721, 2);
+                                                        if (_w262 >= 0) {
+                                                            s->substitute[_w262] = false;
+                                                        }
                                                     } else {
                                                         if ((MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_num > 0)) {
                                                             hit_substitute__rec_725 = _imax(_floordiv(_wmul(hit_substitute__first_719, MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_den), 1);
-                                                            int32_t _w255 = _wx(hit_substitute__p_717, 2);
-                                                            int32_t _w256 = _wx(hit_substitute__a_722, 6);
-                                                            if (_w255 >= 0 && _w256 >= 0) {
-                                                                s->hp[_w255 * 6 + _w256] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)], hit_substitute__rec_725), 0)));
+                                                            int32_t _w263 = _wx(hit_substitute__p_717, 2);
+                                                            int32_t _w264 = _wx(hit_substitute__a_722, 6);
+                                                            if (_w263 >= 0 && _w264 >= 0) {
+                                                                s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)], hit_substitute__rec_725), 0)));
                                                             }
                                                         }
                                                         if ((MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_num > 0)) {
                                                             hit_substitute__gain_726 = _imax(_floordiv(_wmul(hit_substitute__first_719, MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_den), 1);
                                                             s->last_damage = hit_substitute__gain_726;
-                                                            int32_t _w257 = _wx(hit_substitute__p_717, 2);
-                                                            int32_t _w258 = _wx(hit_substitute__a_722, 6);
-                                                            if (_w257 >= 0 && _w258 >= 0) {
-                                                                s->hp[_w257 * 6 + _w258] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])), hit_substitute__gain_726), ((int32_t)(s->maxhp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])))));
+                                                            int32_t _w265 = _wx(hit_substitute__p_717, 2);
+                                                            int32_t _w266 = _wx(hit_substitute__a_722, 6);
+                                                            if (_w265 >= 0 && _w266 >= 0) {
+                                                                s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])), hit_substitute__gain_726), ((int32_t)(s->maxhp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])))));
                                                             }
                                                         }
                                                     }
@@ -5763,19 +5845,19 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             hit_substitute__result_727 = hit_substitute__broke_723;
                                             use_move_hit__broke_582 = hit_substitute__result_727;
                                             if (((use_move_hit__kind_581 == 4) && (!use_move_hit__broke_582))) {
-                                                int32_t _w259 = _wx(use_move_hit__p_568, 2);
-                                                if (_w259 >= 0) {
-                                                    s->recharge[_w259] = true;
+                                                int32_t _w267 = _wx(use_move_hit__p_568, 2);
+                                                if (_w267 >= 0) {
+                                                    s->recharge[_w267] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_728 = 0, _end260 = 5; use_move_hit__h_728 < _end260; use_move_hit__h_728++) {
+                                        for (int32_t use_move_hit__h_728 = 0, _end268 = 5; use_move_hit__h_728 < _end268; use_move_hit__h_728++) {
                                             if ((((((use_move_hit__h_728 < use_move_hit__nhits_656) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)] > 0)) && (use_move_hit__first_714 > 0)) && (!use_move_hit__behind_716))) {
                                                 use_move_hit__dmg_715 = _imin(use_move_hit__first_714, ((int32_t)(s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)])));
-                                                int32_t _w261 = _wx(use_move_hit__q_571, 2);
-                                                int32_t _w262 = _wx(use_move_hit__d_573, 6);
-                                                if (_w261 >= 0 && _w262 >= 0) {
-                                                    s->hp[_w261 * 6 + _w262] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)], use_move_hit__dmg_715)));
+                                                int32_t _w269 = _wx(use_move_hit__q_571, 2);
+                                                int32_t _w270 = _wx(use_move_hit__d_573, 6);
+                                                if (_w269 >= 0 && _w270 >= 0) {
+                                                    s->hp[_w269 * 6 + _w270] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)], use_move_hit__dmg_715)));
                                                 }
                                                 s->last_damage = use_move_hit__dmg_715;
                                             }
@@ -5783,46 +5865,46 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         if ((use_move_hit__dmg_715 > 0)) {
                                             if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_num > 0)) {
                                                 use_move_hit__rec_729 = _imax(_floordiv(_wmul(use_move_hit__dmg_715, MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_den), 1);
-                                                int32_t _w263 = _wx(use_move_hit__p_568, 2);
-                                                int32_t _w264 = _wx(use_move_hit__a_572, 6);
-                                                if (_w263 >= 0 && _w264 >= 0) {
-                                                    s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)], use_move_hit__rec_729), 0)));
+                                                int32_t _w271 = _wx(use_move_hit__p_568, 2);
+                                                int32_t _w272 = _wx(use_move_hit__a_572, 6);
+                                                if (_w271 >= 0 && _w272 >= 0) {
+                                                    s->hp[_w271 * 6 + _w272] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)], use_move_hit__rec_729), 0)));
                                                 }
                                             }
                                             if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_num > 0)) {
                                                 use_move_hit__gain_730 = _imax(_floordiv(_wmul(use_move_hit__dmg_715, MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_den), 1);
                                                 s->last_damage = use_move_hit__gain_730;
-                                                int32_t _w265 = _wx(use_move_hit__p_568, 2);
-                                                int32_t _w266 = _wx(use_move_hit__a_572, 6);
-                                                if (_w265 >= 0 && _w266 >= 0) {
-                                                    s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])), use_move_hit__gain_730), ((int32_t)(s->maxhp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])))));
+                                                int32_t _w273 = _wx(use_move_hit__p_568, 2);
+                                                int32_t _w274 = _wx(use_move_hit__a_572, 6);
+                                                if (_w273 >= 0 && _w274 >= 0) {
+                                                    s->hp[_w273 * 6 + _w274] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])), use_move_hit__gain_730), ((int32_t)(s->maxhp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])))));
                                                 }
                                             }
                                         }
                                         if ((((use_move_hit__kind_581 == 4) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
-                                            int32_t _w267 = _wx(use_move_hit__p_568, 2);
-                                            if (_w267 >= 0) {
-                                                s->recharge[_w267] = true;
+                                            int32_t _w275 = _wx(use_move_hit__p_568, 2);
+                                            if (_w275 >= 0) {
+                                                s->recharge[_w275] = true;
                                             }
                                         }
                                         use_move_hit__sec_731 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_status;
                                         if ((((use_move_hit__sec_731 >= 0) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
-                                            use_move_hit__same_type_734 = (({ int32_t _let268 = use_move_hit__q_571; int32_t has_type__p_732 = _let268; ({ int16_t _let269 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t has_type__t_733 = _let269; ((has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2]) || (has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2 + 1])); }); }) && (use_move_hit__sec_731 != 4));
+                                            use_move_hit__same_type_734 = (({ int32_t _let276 = use_move_hit__q_571; int32_t has_type__p_732 = _let276; ({ int16_t _let277 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t has_type__t_733 = _let277; ((has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2]) || (has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2 + 1])); }); }) && (use_move_hit__sec_731 != 4));
                                             if ((!use_move_hit__same_type_734)) {
                                                 chance__num_735 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100);
                                                 chance__v_736 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_503)), 256);
                                                 log_draw__v_737 = chance__v_736;
-                                                int32_t _w270 = _wx(s->ndraws, 64);
-                                                if (_w270 >= 0) {
-                                                    s->draws[_w270] = log_draw__v_737;
+                                                int32_t _w278 = _wx(s->ndraws, 64);
+                                                if (_w278 >= 0) {
+                                                    s->draws[_w278] = log_draw__v_737;
                                                 }
-                                                int32_t _w271 = _wx(s->ndraws, 64);
-                                                if (_w271 >= 0) {
-                                                    s->draw_lo[_w271] = 0;
+                                                int32_t _w279 = _wx(s->ndraws, 64);
+                                                if (_w279 >= 0) {
+                                                    s->draw_lo[_w279] = 0;
                                                 }
-                                                int32_t _w272 = _wx(s->ndraws, 64);
-                                                if (_w272 >= 0) {
-                                                    s->draw_hi[_w272] = 256;
+                                                int32_t _w280 = _wx(s->ndraws, 64);
+                                                if (_w280 >= 0) {
+                                                    s->draw_hi[_w280] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 chance__result_738 = (chance__v_736 < chance__num_735);
@@ -5834,44 +5916,44 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                     set_status__poison_743 = ((set_status__st_741 == 4) || (set_status__st_741 == 6));
                                                     set_status__blocked_744 = (set_status__poison_743 && (TYPES__rows[_ix(s->types[_ix(set_status__q_740, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_740, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_740, 2) * 2 + 1], 15)].immune_psn)));
                                                     if ((((s->status[_ix(set_status__q_740, 2) * 6 + _ix(set_status__d_742, 6)] == 0) && (s->hp[_ix(set_status__q_740, 2) * 6 + _ix(set_status__d_742, 6)] > 0)) && (!set_status__blocked_744))) {
-                                                        int32_t _w273 = _wx(set_status__q_740, 2);
-                                                        int32_t _w274 = _wx(set_status__d_742, 6);
-                                                        if (_w273 >= 0 && _w274 >= 0) {
-                                                            s->status[_w273 * 6 + _w274] = ((int8_t)(set_status__st_741));
+                                                        int32_t _w281 = _wx(set_status__q_740, 2);
+                                                        int32_t _w282 = _wx(set_status__d_742, 6);
+                                                        if (_w281 >= 0 && _w282 >= 0) {
+                                                            s->status[_w281 * 6 + _w282] = ((int8_t)(set_status__st_741));
                                                         }
                                                         if ((set_status__st_741 == 5)) {
                                                             rand__v_745 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_503)), 7));
                                                             log_draw__v_746 = rand__v_745;
-                                                            int32_t _w275 = _wx(s->ndraws, 64);
-                                                            if (_w275 >= 0) {
-                                                                s->draws[_w275] = log_draw__v_746;
+                                                            int32_t _w283 = _wx(s->ndraws, 64);
+                                                            if (_w283 >= 0) {
+                                                                s->draws[_w283] = log_draw__v_746;
                                                             }
-                                                            int32_t _w276 = _wx(s->ndraws, 64);
-                                                            if (_w276 >= 0) {
-                                                                s->draw_lo[_w276] = 1;
+                                                            int32_t _w284 = _wx(s->ndraws, 64);
+                                                            if (_w284 >= 0) {
+                                                                s->draw_lo[_w284] = 1;
                                                             }
-                                                            int32_t _w277 = _wx(s->ndraws, 64);
-                                                            if (_w277 >= 0) {
-                                                                s->draw_hi[_w277] = 8;
+                                                            int32_t _w285 = _wx(s->ndraws, 64);
+                                                            if (_w285 >= 0) {
+                                                                s->draw_hi[_w285] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
                                                             rand__result_747 = rand__v_745;
-                                                            int32_t _w278 = _wx(set_status__q_740, 2);
-                                                            int32_t _w279 = _wx(set_status__d_742, 6);
-                                                            if (_w278 >= 0 && _w279 >= 0) {
-                                                                s->sleep[_w278 * 6 + _w279] = ((int8_t)(rand__result_747));
+                                                            int32_t _w286 = _wx(set_status__q_740, 2);
+                                                            int32_t _w287 = _wx(set_status__d_742, 6);
+                                                            if (_w286 >= 0 && _w287 >= 0) {
+                                                                s->sleep[_w286 * 6 + _w287] = ((int8_t)(rand__result_747));
                                                             }
                                                         }
                                                         if ((set_status__st_741 == 3)) {
-                                                            int32_t _w280 = _wx(set_status__q_740, 2);
-                                                            if (_w280 >= 0) {
-                                                                s->mod[_w280 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_740, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            int32_t _w288 = _wx(set_status__q_740, 2);
+                                                            if (_w288 >= 0) {
+                                                                s->mod[_w288 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_740, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                         if ((set_status__st_741 == 1)) {
-                                                            int32_t _w281 = _wx(set_status__q_740, 2);
-                                                            if (_w281 >= 0) {
-                                                                s->mod[_w281 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_740, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            int32_t _w289 = _wx(set_status__q_740, 2);
+                                                            if (_w289 >= 0) {
+                                                                s->mod[_w289 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_740, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
@@ -5884,21 +5966,21 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         use_move_hit__sb_748[3] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_spe;
                                         use_move_hit__sb_748[4] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_accuracy;
                                         use_move_hit__sb_748[5] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo282 = 0; bool _r284 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_749 = _lo282, _end283 = 6; use_move_hit__k_749 < _end283; use_move_hit__k_749++) if ((use_move_hit__sb_748[use_move_hit__k_749] != 0)) { _r284 = true; break; } _r284; }) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
+                                        if (((({ int32_t _lo290 = 0; bool _r292 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_749 = _lo290, _end291 = 6; use_move_hit__k_749 < _end291; use_move_hit__k_749++) if ((use_move_hit__sb_748[use_move_hit__k_749] != 0)) { _r292 = true; break; } _r292; }) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
                                             chance__num_750 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100);
                                             chance__v_751 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_503)), 256);
                                             log_draw__v_752 = chance__v_751;
-                                            int32_t _w286 = _wx(s->ndraws, 64);
-                                            if (_w286 >= 0) {
-                                                s->draws[_w286] = log_draw__v_752;
+                                            int32_t _w294 = _wx(s->ndraws, 64);
+                                            if (_w294 >= 0) {
+                                                s->draws[_w294] = log_draw__v_752;
                                             }
-                                            int32_t _w287 = _wx(s->ndraws, 64);
-                                            if (_w287 >= 0) {
-                                                s->draw_lo[_w287] = 0;
+                                            int32_t _w295 = _wx(s->ndraws, 64);
+                                            if (_w295 >= 0) {
+                                                s->draw_lo[_w295] = 0;
                                             }
-                                            int32_t _w288 = _wx(s->ndraws, 64);
-                                            if (_w288 >= 0) {
-                                                s->draw_hi[_w288] = 256;
+                                            int32_t _w296 = _wx(s->ndraws, 64);
+                                            if (_w296 >= 0) {
+                                                s->draw_hi[_w296] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             chance__result_753 = (chance__v_751 < chance__num_750);
@@ -5919,7 +6001,7 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 apply_boosts__deltas_763[4] = apply_boosts__dacc_761;
                                                 apply_boosts__deltas_763[5] = apply_boosts__deva_762;
                                                 apply_boosts__any_ok_764 = false;
-                                                for (int32_t apply_boosts__k_765 = 0, _end289 = 6; apply_boosts__k_765 < _end289; apply_boosts__k_765++) {
+                                                for (int32_t apply_boosts__k_765 = 0, _end297 = 6; apply_boosts__k_765 < _end297; apply_boosts__k_765++) {
                                                     boost_stat__q_766 = apply_boosts__q_755;
                                                     boost_stat__k_767 = apply_boosts__k_765;
                                                     boost_stat__delta_768 = apply_boosts__deltas_763[apply_boosts__k_765];
@@ -5929,30 +6011,30 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                     boost_stat__ok_772 = false;
                                                     if (((((boost_stat__delta_768 != 0) && (s->hp[_ix(boost_stat__q_766, 2) * 6 + _ix(boost_stat__a_769, 6)] > 0)) && (!((boost_stat__delta_768 > 0) && (boost_stat__b_770 >= 6)))) && (!((boost_stat__delta_768 < 0) && (boost_stat__b_770 <= (-6)))))) {
                                                         if ((boost_stat__k_767 >= 4)) {
-                                                            int32_t _w290 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w291 = _wx(boost_stat__k_767, 6);
-                                                            if (_w290 >= 0 && _w291 >= 0) {
-                                                                s->boosts[_w290 * 6 + _w291] = ((int8_t)(boost_stat__nb_771));
+                                                            int32_t _w298 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w299 = _wx(boost_stat__k_767, 6);
+                                                            if (_w298 >= 0 && _w299 >= 0) {
+                                                                s->boosts[_w298 * 6 + _w299] = ((int8_t)(boost_stat__nb_771));
                                                             }
                                                             boost_stat__ok_772 = true;
                                                         } else if ((((boost_stat__delta_768 > 0) && (s->mod[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)] == 999)) || ((boost_stat__delta_768 < 0) && (s->mod[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)] == 1)))) {
-                                                            int32_t _w292 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w293 = _wx(boost_stat__k_767, 6);
-                                                            if (_w292 >= 0 && _w293 >= 0) {
-                                                                s->boosts[_w292 * 6 + _w293] = ((int8_t)(((boost_stat__delta_768 > 0) ? _wsub(boost_stat__nb_771, 1) : _wadd(boost_stat__nb_771, 1))));
+                                                            int32_t _w300 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w301 = _wx(boost_stat__k_767, 6);
+                                                            if (_w300 >= 0 && _w301 >= 0) {
+                                                                s->boosts[_w300 * 6 + _w301] = ((int8_t)(((boost_stat__delta_768 > 0) ? _wsub(boost_stat__nb_771, 1) : _wadd(boost_stat__nb_771, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w294 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w295 = _wx(boost_stat__k_767, 6);
-                                                            if (_w294 >= 0 && _w295 >= 0) {
-                                                                s->boosts[_w294 * 6 + _w295] = ((int8_t)(boost_stat__nb_771));
+                                                            int32_t _w302 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w303 = _wx(boost_stat__k_767, 6);
+                                                            if (_w302 >= 0 && _w303 >= 0) {
+                                                                s->boosts[_w302 * 6 + _w303] = ((int8_t)(boost_stat__nb_771));
                                                             }
                                                             boost_stat__ok_772 = true;
                                                             boost_stat__m_773 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_771, 6), 13)]), 100), 1);
-                                                            int32_t _w296 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w297 = _wx(boost_stat__k_767, 4);
-                                                            if (_w296 >= 0 && _w297 >= 0) {
-                                                                s->mod[_w296 * 4 + _w297] = ((int16_t)(((boost_stat__delta_768 > 0) ? _imin(boost_stat__m_773, 999) : boost_stat__m_773)));
+                                                            int32_t _w304 = _wx(boost_stat__q_766, 2);
+                                                            int32_t _w305 = _wx(boost_stat__k_767, 4);
+                                                            if (_w304 >= 0 && _w305 >= 0) {
+                                                                s->mod[_w304 * 4 + _w305] = ((int16_t)(((boost_stat__delta_768 > 0) ? _imin(boost_stat__m_773, 999) : boost_stat__m_773)));
                                                             }
                                                         }
                                                     }
@@ -5962,15 +6044,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 }
                                                 if (apply_boosts__any_ok_764) {
                                                     if ((s->status[_ix(apply_boosts__f_756, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_756, 2)], 6)] == 3)) {
-                                                        int32_t _w298 = _wx(apply_boosts__f_756, 2);
-                                                        if (_w298 >= 0) {
-                                                            s->mod[_w298 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_756, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        int32_t _w306 = _wx(apply_boosts__f_756, 2);
+                                                        if (_w306 >= 0) {
+                                                            s->mod[_w306 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_756, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                     if ((s->status[_ix(apply_boosts__f_756, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_756, 2)], 6)] == 1)) {
-                                                        int32_t _w299 = _wx(apply_boosts__f_756, 2);
-                                                        if (_w299 >= 0) {
-                                                            s->mod[_w299 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_756, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        int32_t _w307 = _wx(apply_boosts__f_756, 2);
+                                                        if (_w307 >= 0) {
+                                                            s->mod[_w307 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_756, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
@@ -5983,62 +6065,66 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             chance__num_779 = use_move_hit__vc_778;
                                             chance__v_780 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_503)), 256);
                                             log_draw__v_781 = chance__v_780;
-                                            int32_t _w300 = _wx(s->ndraws, 64);
-                                            if (_w300 >= 0) {
-                                                s->draws[_w300] = log_draw__v_781;
+                                            int32_t _w308 = _wx(s->ndraws, 64);
+                                            if (_w308 >= 0) {
+                                                s->draws[_w308] = log_draw__v_781;
                                             }
-                                            int32_t _w301 = _wx(s->ndraws, 64);
-                                            if (_w301 >= 0) {
-                                                s->draw_lo[_w301] = 0;
+                                            int32_t _w309 = _wx(s->ndraws, 64);
+                                            if (_w309 >= 0) {
+                                                s->draw_lo[_w309] = 0;
                                             }
-                                            int32_t _w302 = _wx(s->ndraws, 64);
-                                            if (_w302 >= 0) {
-                                                s->draw_hi[_w302] = 256;
+                                            int32_t _w310 = _wx(s->ndraws, 64);
+                                            if (_w310 >= 0) {
+                                                s->draw_hi[_w310] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
                                             chance__result_782 = (chance__v_780 < chance__num_779);
                                             use_move_hit__lands_783 = chance__result_782;
                                             if ((use_move_hit__lands_783 && (use_move_hit__sv_776 == 12))) {
-                                                int32_t _w303 = _wx(use_move_hit__q_571, 2);
-                                                if (_w303 >= 0) {
-                                                    s->flinch[_w303] = true;
+                                                int32_t _w311 = _wx(use_move_hit__q_571, 2);
+                                                if (_w311 >= 0) {
+                                                    s->flinch[_w311] = true;
                                                 }
-                                                int32_t _w304 = _wx(use_move_hit__q_571, 2);
-                                                if (_w304 >= 0) {
-                                                    s->recharge[_w304] = false;
+                                                int32_t _w312 = _wx(use_move_hit__q_571, 2);
+                                                if (_w312 >= 0) {
+                                                    s->recharge[_w312] = false;
                                                 }
                                             }
                                             if ((use_move_hit__lands_783 && (use_move_hit__sv_776 == 1))) {
                                                 confuse__q_784 = use_move_hit__q_571;
-                                                if (((s->confused[_ix(confuse__q_784, 2)] == 0) && (s->hp[_ix(confuse__q_784, 2) * 6 + _ix(s->active[_ix(confuse__q_784, 2)], 6)] > 0))) {
+                                                if (((!s->confused[_ix(confuse__q_784, 2)]) && (s->hp[_ix(confuse__q_784, 2) * 6 + _ix(s->active[_ix(confuse__q_784, 2)], 6)] > 0))) {
                                                     rand__v_785 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_503)), 4));
                                                     log_draw__v_786 = rand__v_785;
-                                                    int32_t _w305 = _wx(s->ndraws, 64);
-                                                    if (_w305 >= 0) {
-                                                        s->draws[_w305] = log_draw__v_786;
+                                                    int32_t _w313 = _wx(s->ndraws, 64);
+                                                    if (_w313 >= 0) {
+                                                        s->draws[_w313] = log_draw__v_786;
                                                     }
-                                                    int32_t _w306 = _wx(s->ndraws, 64);
-                                                    if (_w306 >= 0) {
-                                                        s->draw_lo[_w306] = 2;
+                                                    int32_t _w314 = _wx(s->ndraws, 64);
+                                                    if (_w314 >= 0) {
+                                                        s->draw_lo[_w314] = 2;
                                                     }
-                                                    int32_t _w307 = _wx(s->ndraws, 64);
-                                                    if (_w307 >= 0) {
-                                                        s->draw_hi[_w307] = 6;
+                                                    int32_t _w315 = _wx(s->ndraws, 64);
+                                                    if (_w315 >= 0) {
+                                                        s->draw_hi[_w315] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
                                                     rand__result_787 = rand__v_785;
-                                                    int32_t _w308 = _wx(confuse__q_784, 2);
-                                                    if (_w308 >= 0) {
-                                                        s->confused[_w308] = ((int8_t)(rand__result_787));
+                                                    int32_t _w316 = _wx(confuse__q_784, 2);
+                                                    if (_w316 >= 0) {
+                                                        s->confusion_turns[_w316] = ((int8_t)(rand__result_787));
+                                                    }
+                                                    int32_t _w317 = _wx(confuse__q_784, 2);
+                                                    if (_w317 >= 0) {
+                                                        s->confused[_w317] = true;
                                                     }
                                                 }
                                             }
                                         }
                                         if (((use_move_hit__sec_731 == 1) && (s->status[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] == 2))) {
-                                            int32_t _w309 = _wx(use_move_hit__q_571, 2);
-                                            int32_t _w310 = _wx(use_move_hit__d_573, 6);
-                                            if (_w309 >= 0 && _w310 >= 0) {
-                                                s->status[_w309 * 6 + _w310] = ((int8_t)(0));
+                                            int32_t _w318 = _wx(use_move_hit__q_571, 2);
+                                            int32_t _w319 = _wx(use_move_hit__d_573, 6);
+                                            if (_w318 >= 0 && _w319 >= 0) {
+                                                s->status[_w318 * 6 + _w319] = ((int8_t)(0));
                                             }
                                         }
                                     }
@@ -6047,85 +6133,89 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                     self_damage__q_789 = _wsub(1, self_damage__p_788);
                                     self_damage__a_790 = s->active[_ix(self_damage__p_788, 2)];
                                     s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_788, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_789, 2)] > 0)) {
-                                            int32_t _w311 = _wx(self_damage__q_789, 2);
-                                            if (_w311 >= 0) {
-                                                s->sub_hp[_w311] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_789, 2)])), 1), 0)));
+                                    if (s->substitute[_ix(self_damage__p_788, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_789, 2)]) {
+                                            int32_t _w320 = _wx(self_damage__q_789, 2);
+                                            if (_w320 >= 0) {
+                                                s->sub_hp[_w320] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_789, 2)])), 1), 0)));
+                                            }
+                                            int32_t _w321 = _wx(self_damage__q_789, 2);
+                                            if (_w321 >= 0) {
+                                                s->substitute[_w321] = (s->sub_hp[_ix(self_damage__q_789, 2)] > 0);
                                             }
                                         }
                                     } else {
-                                        int32_t _w312 = _wx(self_damage__p_788, 2);
-                                        int32_t _w313 = _wx(self_damage__a_790, 6);
-                                        if (_w312 >= 0 && _w313 >= 0) {
-                                            s->hp[_w312 * 6 + _w313] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_788, 2) * 6 + _ix(self_damage__a_790, 6)])), 1), 0)));
+                                        int32_t _w322 = _wx(self_damage__p_788, 2);
+                                        int32_t _w323 = _wx(self_damage__a_790, 6);
+                                        if (_w322 >= 0 && _w323 >= 0) {
+                                            s->hp[_w322 * 6 + _w323] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_788, 2) * 6 + _ix(self_damage__a_790, 6)])), 1), 0)));
                                         }
                                     }
                                 }
                                 if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].self_destruct && (!use_move_hit__broke_582))) {
-                                    int32_t _w314 = _wx(use_move_hit__p_568, 2);
-                                    int32_t _w315 = _wx(use_move_hit__a_572, 6);
-                                    if (_w314 >= 0 && _w315 >= 0) {
-                                        s->hp[_w314 * 6 + _w315] = ((int16_t)(0));
+                                    int32_t _w324 = _wx(use_move_hit__p_568, 2);
+                                    int32_t _w325 = _wx(use_move_hit__a_572, 6);
+                                    if (_w324 >= 0 && _w325 >= 0) {
+                                        s->hp[_w324 * 6 + _w325] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
                         if ((((!use_move__can_542) || (s->hp[_ix(use_move__q_538, 2) * 6 + _ix(use_move__d_540, 6)] > 0)) && (s->hp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] > 0))) {
                             if (((s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 5) && (s->sleep[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] <= 0))) {
-                                int32_t _w316 = _wx(use_move__p_536, 2);
-                                int32_t _w317 = _wx(use_move__a_539, 6);
-                                if (_w316 >= 0 && _w317 >= 0) {
-                                    s->status[_w316 * 6 + _w317] = ((int8_t)(0));
+                                int32_t _w326 = _wx(use_move__p_536, 2);
+                                int32_t _w327 = _wx(use_move__a_539, 6);
+                                if (_w326 >= 0 && _w327 >= 0) {
+                                    s->status[_w326 * 6 + _w327] = ((int8_t)(0));
                                 }
                             }
                             if (((s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 4) || (s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 1))) {
-                                int32_t _w318 = _wx(use_move__p_536, 2);
-                                int32_t _w319 = _wx(use_move__a_539, 6);
-                                if (_w318 >= 0 && _w319 >= 0) {
-                                    s->hp[_w318 * 6 + _w319] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                                int32_t _w328 = _wx(use_move__p_536, 2);
+                                int32_t _w329 = _wx(use_move__a_539, 6);
+                                if (_w328 >= 0 && _w329 >= 0) {
+                                    s->hp[_w328 * 6 + _w329] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_502 = true;
-                            for (int32_t after_faint__p_791 = 0, _end320 = 2; after_faint__p_791 < _end320; after_faint__p_791++) {
-                                if (({ int32_t _let321 = after_faint__p_791; int32_t is_fainted__p_792 = _let321; (s->hp[_ix(is_fainted__p_792, 2) * 6 + _ix(s->active[_ix(is_fainted__p_792, 2)], 6)] <= 0); })) {
+                            for (int32_t after_faint__p_791 = 0, _end330 = 2; after_faint__p_791 < _end330; after_faint__p_791++) {
+                                if (({ int32_t _let331 = after_faint__p_791; int32_t is_fainted__p_792 = _let331; (s->hp[_ix(is_fainted__p_792, 2) * 6 + _ix(s->active[_ix(is_fainted__p_792, 2)], 6)] <= 0); })) {
                                     revert__p_793 = after_faint__p_791;
                                     revert__a_794 = s->active[_ix(revert__p_793, 2)];
                                     if (s->transformed[_ix(revert__p_793, 2)]) {
-                                        for (int32_t revert__k_795 = 0, _end322 = 4; revert__k_795 < _end322; revert__k_795++) {
-                                            int32_t _w323 = _wx(revert__p_793, 2);
-                                            int32_t _w324 = _wx(revert__a_794, 6);
-                                            if (_w323 >= 0 && _w324 >= 0) {
-                                                s->moves[_w323 * 24 + _w324 * 4 + revert__k_795] = s->base_moves[_ix(revert__p_793, 2) * 4 + revert__k_795];
+                                        for (int32_t revert__k_795 = 0, _end332 = 4; revert__k_795 < _end332; revert__k_795++) {
+                                            int32_t _w333 = _wx(revert__p_793, 2);
+                                            int32_t _w334 = _wx(revert__a_794, 6);
+                                            if (_w333 >= 0 && _w334 >= 0) {
+                                                s->moves[_w333 * 24 + _w334 * 4 + revert__k_795] = s->base_moves[_ix(revert__p_793, 2) * 4 + revert__k_795];
                                             }
-                                            int32_t _w325 = _wx(revert__p_793, 2);
-                                            int32_t _w326 = _wx(revert__a_794, 6);
-                                            if (_w325 >= 0 && _w326 >= 0) {
-                                                s->pp[_w325 * 24 + _w326 * 4 + revert__k_795] = s->base_pp[_ix(revert__p_793, 2) * 4 + revert__k_795];
+                                            int32_t _w335 = _wx(revert__p_793, 2);
+                                            int32_t _w336 = _wx(revert__a_794, 6);
+                                            if (_w335 >= 0 && _w336 >= 0) {
+                                                s->pp[_w335 * 24 + _w336 * 4 + revert__k_795] = s->base_pp[_ix(revert__p_793, 2) * 4 + revert__k_795];
                                             }
                                         }
-                                        int32_t _w327 = _wx(revert__p_793, 2);
-                                        if (_w327 >= 0) {
-                                            s->transformed[_w327] = false;
+                                        int32_t _w337 = _wx(revert__p_793, 2);
+                                        if (_w337 >= 0) {
+                                            s->transformed[_w337] = false;
                                         }
                                     } else if ((s->mimic_slot[_ix(revert__p_793, 2)] >= 0)) {
-                                        int32_t _w328 = _wx(revert__p_793, 2);
-                                        int32_t _w329 = _wx(revert__a_794, 6);
-                                        int32_t _w330 = _wx(s->mimic_slot[_ix(revert__p_793, 2)], 4);
-                                        if (_w328 >= 0 && _w329 >= 0 && _w330 >= 0) {
-                                            s->moves[_w328 * 24 + _w329 * 4 + _w330] = s->mimic_orig[_ix(revert__p_793, 2)];
+                                        int32_t _w338 = _wx(revert__p_793, 2);
+                                        int32_t _w339 = _wx(revert__a_794, 6);
+                                        int32_t _w340 = _wx(s->mimic_slot[_ix(revert__p_793, 2)], 4);
+                                        if (_w338 >= 0 && _w339 >= 0 && _w340 >= 0) {
+                                            s->moves[_w338 * 24 + _w339 * 4 + _w340] = s->mimic_orig[_ix(revert__p_793, 2)];
                                         }
                                     }
-                                    int32_t _w331 = _wx(revert__p_793, 2);
-                                    if (_w331 >= 0) {
-                                        s->mimic_slot[_w331] = ((int8_t)((-1)));
+                                    int32_t _w341 = _wx(revert__p_793, 2);
+                                    if (_w341 >= 0) {
+                                        s->mimic_slot[_w341] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_797 = ({ int32_t _lo332 = 0; int32_t _r334 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_796 = _lo332, _end333 = 6; after_faint__i_796 < _end333; after_faint__i_796++) _r334 += ((s->hp[after_faint__i_796] > 0)) ? 1 : 0; _r334; });
-                            after_faint__left1_799 = ({ int32_t _lo336 = 0; int32_t _r338 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_798 = _lo336, _end337 = 6; after_faint__i_798 < _end337; after_faint__i_798++) _r338 += ((s->hp[1 * 6 + after_faint__i_798] > 0)) ? 1 : 0; _r338; });
+                            after_faint__left0_797 = ({ int32_t _lo342 = 0; int32_t _r344 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_796 = _lo342, _end343 = 6; after_faint__i_796 < _end343; after_faint__i_796++) _r344 += ((s->hp[after_faint__i_796] > 0)) ? 1 : 0; _r344; });
+                            after_faint__left1_799 = ({ int32_t _lo346 = 0; int32_t _r348 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_798 = _lo346, _end347 = 6; after_faint__i_798 < _end347; after_faint__i_798++) _r348 += ((s->hp[1 * 6 + after_faint__i_798] > 0)) ? 1 : 0; _r348; });
                             if (((after_faint__left0_797 == 0) && (after_faint__left1_799 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
@@ -6143,17 +6233,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_800 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_503)), 2));
                             log_draw__v_801 = rand__v_800;
-                            int32_t _w340 = _wx(s->ndraws, 64);
-                            if (_w340 >= 0) {
-                                s->draws[_w340] = log_draw__v_801;
+                            int32_t _w350 = _wx(s->ndraws, 64);
+                            if (_w350 >= 0) {
+                                s->draws[_w350] = log_draw__v_801;
                             }
-                            int32_t _w341 = _wx(s->ndraws, 64);
-                            if (_w341 >= 0) {
-                                s->draw_lo[_w341] = 0;
+                            int32_t _w351 = _wx(s->ndraws, 64);
+                            if (_w351 >= 0) {
+                                s->draw_lo[_w351] = 0;
                             }
-                            int32_t _w342 = _wx(s->ndraws, 64);
-                            if (_w342 >= 0) {
-                                s->draw_hi[_w342] = 2;
+                            int32_t _w352 = _wx(s->ndraws, 64);
+                            if (_w352 >= 0) {
+                                s->draw_hi[_w352] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_802 = rand__v_800;
@@ -6165,28 +6255,28 @@ static void effect_switch(State *s, int32_t slot, Key key)
             if ((!resolve_turn__over_502)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_804 = 0, _end343 = 2; update_speed__p_804 < _end343; update_speed__p_804++) {
+                for (int32_t update_speed__p_804 = 0, _end353 = 2; update_speed__p_804 < _end353; update_speed__p_804++) {
                     if ((s->hp[update_speed__p_804 * 6 + _ix(s->active[update_speed__p_804], 6)] > 0)) {
-                        int32_t _w344 = _wx(s->active[update_speed__p_804], 6);
-                        if (_w344 >= 0) {
-                            s->speed[update_speed__p_804 * 6 + _w344] = s->mod[update_speed__p_804 * 4 + 3];
+                        int32_t _w354 = _wx(s->active[update_speed__p_804], 6);
+                        if (_w354 >= 0) {
+                            s->speed[update_speed__p_804 * 6 + _w354] = s->mod[update_speed__p_804 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_805 = _wadd(0, _roll(random_word_at(key, 3), 2));
                     log_draw__v_806 = rand__v_805;
-                    int32_t _w345 = _wx(s->ndraws, 64);
-                    if (_w345 >= 0) {
-                        s->draws[_w345] = log_draw__v_806;
+                    int32_t _w355 = _wx(s->ndraws, 64);
+                    if (_w355 >= 0) {
+                        s->draws[_w355] = log_draw__v_806;
                     }
-                    int32_t _w346 = _wx(s->ndraws, 64);
-                    if (_w346 >= 0) {
-                        s->draw_lo[_w346] = 0;
+                    int32_t _w356 = _wx(s->ndraws, 64);
+                    if (_w356 >= 0) {
+                        s->draw_lo[_w356] = 0;
                     }
-                    int32_t _w347 = _wx(s->ndraws, 64);
-                    if (_w347 >= 0) {
-                        s->draw_hi[_w347] = 2;
+                    int32_t _w357 = _wx(s->ndraws, 64);
+                    if (_w357 >= 0) {
+                        s->draw_hi[_w357] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_807 = rand__v_805;
@@ -6195,171 +6285,179 @@ static void effect_switch(State *s, int32_t slot, Key key)
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_809 = 0, _end348 = 2; update_speed__p_809 < _end348; update_speed__p_809++) {
+            for (int32_t update_speed__p_809 = 0, _end358 = 2; update_speed__p_809 < _end358; update_speed__p_809++) {
                 if ((s->hp[update_speed__p_809 * 6 + _ix(s->active[update_speed__p_809], 6)] > 0)) {
-                    int32_t _w349 = _wx(s->active[update_speed__p_809], 6);
-                    if (_w349 >= 0) {
-                        s->speed[update_speed__p_809 * 6 + _w349] = s->mod[update_speed__p_809 * 4 + 3];
+                    int32_t _w359 = _wx(s->active[update_speed__p_809], 6);
+                    if (_w359 >= 0) {
+                        s->speed[update_speed__p_809 * 6 + _w359] = s->mod[update_speed__p_809 * 4 + 3];
                     }
                 }
             }
             resolve_forced__first_810 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_813 = ({ int8_t _let350 = s->active[0]; int8_t fainted_speed__a_811 = _let350; ({ int32_t _let351 = ((int32_t)(s->stats[_ix(fainted_speed__a_811, 6) * 4 + 3])); int32_t fainted_speed__v_812 = _let351; ((s->status[_ix(fainted_speed__a_811, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_812, 25), 100), 1) : fainted_speed__v_812); }); });
-                resolve_forced__s1_816 = ({ int8_t _let352 = s->active[1]; int8_t fainted_speed__a_814 = _let352; ({ int32_t _let353 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_814, 6) * 4 + 3])); int32_t fainted_speed__v_815 = _let353; ((s->status[1 * 6 + _ix(fainted_speed__a_814, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_815, 25), 100), 1) : fainted_speed__v_815); }); });
+                resolve_forced__s0_813 = ({ int8_t _let360 = s->active[0]; int8_t fainted_speed__a_811 = _let360; ({ int32_t _let361 = ((int32_t)(s->stats[_ix(fainted_speed__a_811, 6) * 4 + 3])); int32_t fainted_speed__v_812 = _let361; ((s->status[_ix(fainted_speed__a_811, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_812, 25), 100), 1) : fainted_speed__v_812); }); });
+                resolve_forced__s1_816 = ({ int8_t _let362 = s->active[1]; int8_t fainted_speed__a_814 = _let362; ({ int32_t _let363 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_814, 6) * 4 + 3])); int32_t fainted_speed__v_815 = _let363; ((s->status[1 * 6 + _ix(fainted_speed__a_814, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_815, 25), 100), 1) : fainted_speed__v_815); }); });
                 if ((resolve_forced__s1_816 > resolve_forced__s0_813)) {
                     resolve_forced__first_810 = 1;
                 } else if ((resolve_forced__s1_816 == resolve_forced__s0_813)) {
                     rand__v_817 = _wadd(0, _roll(random_word_at(key, 4), 2));
                     log_draw__v_818 = rand__v_817;
-                    int32_t _w354 = _wx(s->ndraws, 64);
-                    if (_w354 >= 0) {
-                        s->draws[_w354] = log_draw__v_818;
+                    int32_t _w364 = _wx(s->ndraws, 64);
+                    if (_w364 >= 0) {
+                        s->draws[_w364] = log_draw__v_818;
                     }
-                    int32_t _w355 = _wx(s->ndraws, 64);
-                    if (_w355 >= 0) {
-                        s->draw_lo[_w355] = 0;
+                    int32_t _w365 = _wx(s->ndraws, 64);
+                    if (_w365 >= 0) {
+                        s->draw_lo[_w365] = 0;
                     }
-                    int32_t _w356 = _wx(s->ndraws, 64);
-                    if (_w356 >= 0) {
-                        s->draw_hi[_w356] = 2;
+                    int32_t _w366 = _wx(s->ndraws, 64);
+                    if (_w366 >= 0) {
+                        s->draw_hi[_w366] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_819 = rand__v_817;
                     resolve_forced__first_810 = rand__result_819;
                 }
             }
-            for (int32_t resolve_forced__k_820 = 0, _end357 = 2; resolve_forced__k_820 < _end357; resolve_forced__k_820++) {
+            for (int32_t resolve_forced__k_820 = 0, _end367 = 2; resolve_forced__k_820 < _end367; resolve_forced__k_820++) {
                 resolve_forced__p_821 = ((resolve_forced__k_820 == 0) ? resolve_forced__first_810 : _wsub(1, resolve_forced__first_810));
                 if (s->need[_ix(resolve_forced__p_821, 2)]) {
                     send_in__p_822 = resolve_forced__p_821;
                     send_in__s_823 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_821, 2)])), 4);
                     send_in__old_824 = s->active[_ix(send_in__p_822, 2)];
                     if ((s->hp[_ix(send_in__p_822, 2) * 6 + _ix(send_in__old_824, 6)] > 0)) {
-                        int32_t _w358 = _wx(send_in__p_822, 2);
-                        int32_t _w359 = _wx(send_in__old_824, 6);
-                        if (_w358 >= 0 && _w359 >= 0) {
-                            s->speed[_w358 * 6 + _w359] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__old_824, 6) * 4 + 3];
+                        int32_t _w368 = _wx(send_in__p_822, 2);
+                        int32_t _w369 = _wx(send_in__old_824, 6);
+                        if (_w368 >= 0 && _w369 >= 0) {
+                            s->speed[_w368 * 6 + _w369] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__old_824, 6) * 4 + 3];
                         }
                     }
                     revert__p_825 = send_in__p_822;
                     revert__a_826 = s->active[_ix(revert__p_825, 2)];
                     if (s->transformed[_ix(revert__p_825, 2)]) {
-                        for (int32_t revert__k_827 = 0, _end360 = 4; revert__k_827 < _end360; revert__k_827++) {
-                            int32_t _w361 = _wx(revert__p_825, 2);
-                            int32_t _w362 = _wx(revert__a_826, 6);
-                            if (_w361 >= 0 && _w362 >= 0) {
-                                s->moves[_w361 * 24 + _w362 * 4 + revert__k_827] = s->base_moves[_ix(revert__p_825, 2) * 4 + revert__k_827];
+                        for (int32_t revert__k_827 = 0, _end370 = 4; revert__k_827 < _end370; revert__k_827++) {
+                            int32_t _w371 = _wx(revert__p_825, 2);
+                            int32_t _w372 = _wx(revert__a_826, 6);
+                            if (_w371 >= 0 && _w372 >= 0) {
+                                s->moves[_w371 * 24 + _w372 * 4 + revert__k_827] = s->base_moves[_ix(revert__p_825, 2) * 4 + revert__k_827];
                             }
-                            int32_t _w363 = _wx(revert__p_825, 2);
-                            int32_t _w364 = _wx(revert__a_826, 6);
-                            if (_w363 >= 0 && _w364 >= 0) {
-                                s->pp[_w363 * 24 + _w364 * 4 + revert__k_827] = s->base_pp[_ix(revert__p_825, 2) * 4 + revert__k_827];
+                            int32_t _w373 = _wx(revert__p_825, 2);
+                            int32_t _w374 = _wx(revert__a_826, 6);
+                            if (_w373 >= 0 && _w374 >= 0) {
+                                s->pp[_w373 * 24 + _w374 * 4 + revert__k_827] = s->base_pp[_ix(revert__p_825, 2) * 4 + revert__k_827];
                             }
                         }
-                        int32_t _w365 = _wx(revert__p_825, 2);
-                        if (_w365 >= 0) {
-                            s->transformed[_w365] = false;
+                        int32_t _w375 = _wx(revert__p_825, 2);
+                        if (_w375 >= 0) {
+                            s->transformed[_w375] = false;
                         }
                     } else if ((s->mimic_slot[_ix(revert__p_825, 2)] >= 0)) {
-                        int32_t _w366 = _wx(revert__p_825, 2);
-                        int32_t _w367 = _wx(revert__a_826, 6);
-                        int32_t _w368 = _wx(s->mimic_slot[_ix(revert__p_825, 2)], 4);
-                        if (_w366 >= 0 && _w367 >= 0 && _w368 >= 0) {
-                            s->moves[_w366 * 24 + _w367 * 4 + _w368] = s->mimic_orig[_ix(revert__p_825, 2)];
+                        int32_t _w376 = _wx(revert__p_825, 2);
+                        int32_t _w377 = _wx(revert__a_826, 6);
+                        int32_t _w378 = _wx(s->mimic_slot[_ix(revert__p_825, 2)], 4);
+                        if (_w376 >= 0 && _w377 >= 0 && _w378 >= 0) {
+                            s->moves[_w376 * 24 + _w377 * 4 + _w378] = s->mimic_orig[_ix(revert__p_825, 2)];
                         }
                     }
-                    int32_t _w369 = _wx(revert__p_825, 2);
-                    if (_w369 >= 0) {
-                        s->mimic_slot[_w369] = ((int8_t)((-1)));
-                    }
-                    int32_t _w370 = _wx(send_in__p_822, 2);
-                    if (_w370 >= 0) {
-                        s->active[_w370] = ((int8_t)(send_in__s_823));
-                    }
-                    int32_t _w371 = _wx(send_in__p_822, 2);
-                    if (_w371 >= 0) {
-                        s->form[_w371] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
-                    }
-                    int32_t _w372 = _wx(send_in__p_822, 2);
-                    if (_w372 >= 0) {
-                        s->types[_w372 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type1));
-                    }
-                    int32_t _w373 = _wx(send_in__p_822, 2);
-                    if (_w373 >= 0) {
-                        s->types[_w373 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type2));
-                    }
-                    int32_t _w374 = _wx(send_in__p_822, 2);
-                    if (_w374 >= 0) {
-                        s->sub_hp[_w374] = ((int16_t)(0));
-                    }
-                    s->last_used[0] = ((int16_t)((-1)));
-                    s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w375 = _wx(send_in__p_822, 2);
-                    if (_w375 >= 0) {
-                        s->recharge[_w375] = false;
-                    }
-                    int32_t _w376 = _wx(send_in__p_822, 2);
-                    if (_w376 >= 0) {
-                        s->charging[_w376] = false;
-                    }
-                    int32_t _w377 = _wx(send_in__p_822, 2);
-                    if (_w377 >= 0) {
-                        s->confused[_w377] = ((int8_t)(0));
-                    }
-                    int32_t _w378 = _wx(send_in__p_822, 2);
-                    if (_w378 >= 0) {
-                        s->flinch[_w378] = false;
-                    }
-                    int32_t _w379 = _wx(send_in__p_822, 2);
+                    int32_t _w379 = _wx(revert__p_825, 2);
                     if (_w379 >= 0) {
-                        s->reflect[_w379] = false;
+                        s->mimic_slot[_w379] = ((int8_t)((-1)));
                     }
                     int32_t _w380 = _wx(send_in__p_822, 2);
                     if (_w380 >= 0) {
-                        s->light_screen[_w380] = false;
+                        s->active[_w380] = ((int8_t)(send_in__s_823));
                     }
                     int32_t _w381 = _wx(send_in__p_822, 2);
                     if (_w381 >= 0) {
-                        s->last_slot[_w381] = ((int8_t)(0));
+                        s->form[_w381] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
                     }
                     int32_t _w382 = _wx(send_in__p_822, 2);
-                    int32_t _w383 = _wx(send_in__s_823, 6);
-                    if (_w382 >= 0 && _w383 >= 0) {
-                        s->seen[_w382 * 6 + _w383] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
+                    if (_w382 >= 0) {
+                        s->types[_w382 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type1));
                     }
-                    for (int32_t send_in__k_828 = 0, _end384 = 6; send_in__k_828 < _end384; send_in__k_828++) {
-                        int32_t _w385 = _wx(send_in__p_822, 2);
-                        if (_w385 >= 0) {
-                            s->boosts[_w385 * 6 + send_in__k_828] = ((int8_t)(0));
+                    int32_t _w383 = _wx(send_in__p_822, 2);
+                    if (_w383 >= 0) {
+                        s->types[_w383 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type2));
+                    }
+                    int32_t _w384 = _wx(send_in__p_822, 2);
+                    if (_w384 >= 0) {
+                        s->sub_hp[_w384] = ((int16_t)(0));
+                    }
+                    int32_t _w385 = _wx(send_in__p_822, 2);
+                    if (_w385 >= 0) {
+                        s->substitute[_w385] = false;
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w386 = _wx(send_in__p_822, 2);
+                    if (_w386 >= 0) {
+                        s->recharge[_w386] = false;
+                    }
+                    int32_t _w387 = _wx(send_in__p_822, 2);
+                    if (_w387 >= 0) {
+                        s->charging[_w387] = false;
+                    }
+                    int32_t _w388 = _wx(send_in__p_822, 2);
+                    if (_w388 >= 0) {
+                        s->confusion_turns[_w388] = ((int8_t)(0));
+                    }
+                    int32_t _w389 = _wx(send_in__p_822, 2);
+                    if (_w389 >= 0) {
+                        s->confused[_w389] = false;
+                    }
+                    int32_t _w390 = _wx(send_in__p_822, 2);
+                    if (_w390 >= 0) {
+                        s->flinch[_w390] = false;
+                    }
+                    int32_t _w391 = _wx(send_in__p_822, 2);
+                    if (_w391 >= 0) {
+                        s->reflect[_w391] = false;
+                    }
+                    int32_t _w392 = _wx(send_in__p_822, 2);
+                    if (_w392 >= 0) {
+                        s->light_screen[_w392] = false;
+                    }
+                    int32_t _w393 = _wx(send_in__p_822, 2);
+                    if (_w393 >= 0) {
+                        s->last_slot[_w393] = ((int8_t)(0));
+                    }
+                    int32_t _w394 = _wx(send_in__p_822, 2);
+                    int32_t _w395 = _wx(send_in__s_823, 6);
+                    if (_w394 >= 0 && _w395 >= 0) {
+                        s->seen[_w394 * 6 + _w395] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
+                    }
+                    for (int32_t send_in__k_828 = 0, _end396 = 6; send_in__k_828 < _end396; send_in__k_828++) {
+                        int32_t _w397 = _wx(send_in__p_822, 2);
+                        if (_w397 >= 0) {
+                            s->boosts[_w397 * 6 + send_in__k_828] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_829 = 0, _end386 = 4; send_in__k_829 < _end386; send_in__k_829++) {
-                        int32_t _w387 = _wx(send_in__p_822, 2);
-                        if (_w387 >= 0) {
-                            s->mod[_w387 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
+                    for (int32_t send_in__k_829 = 0, _end398 = 4; send_in__k_829 < _end398; send_in__k_829++) {
+                        int32_t _w399 = _wx(send_in__p_822, 2);
+                        if (_w399 >= 0) {
+                            s->mod[_w399 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
                         }
-                        int32_t _w388 = _wx(send_in__p_822, 2);
-                        if (_w388 >= 0) {
-                            s->stored[_w388 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
+                        int32_t _w400 = _wx(send_in__p_822, 2);
+                        if (_w400 >= 0) {
+                            s->stored[_w400 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
                         }
                     }
                     if ((s->status[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)] == 3)) {
-                        int32_t _w389 = _wx(send_in__p_822, 2);
-                        if (_w389 >= 0) {
-                            s->mod[_w389 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_822, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        int32_t _w401 = _wx(send_in__p_822, 2);
+                        if (_w401 >= 0) {
+                            s->mod[_w401 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_822, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
                     if ((s->status[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)] == 1)) {
-                        int32_t _w390 = _wx(send_in__p_822, 2);
-                        if (_w390 >= 0) {
-                            s->mod[_w390 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_822, 2) * 4], 2))), ((int16_t)(1)))));
+                        int32_t _w402 = _wx(send_in__p_822, 2);
+                        if (_w402 >= 0) {
+                            s->mod[_w402 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_822, 2) * 4], 2))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w391 = _wx(send_in__p_822, 2);
-                    int32_t _w392 = _wx(send_in__s_823, 6);
-                    if (_w391 >= 0 && _w392 >= 0) {
-                        s->speed[_w391 * 6 + _w392] = s->mod[_ix(send_in__p_822, 2) * 4 + 3];
+                    int32_t _w403 = _wx(send_in__p_822, 2);
+                    int32_t _w404 = _wx(send_in__s_823, 6);
+                    if (_w403 >= 0 && _w404 >= 0) {
+                        s->speed[_w403 * 6 + _w404] = s->mod[_ix(send_in__p_822, 2) * 4 + 3];
                     }
                 }
             }
@@ -6367,17 +6465,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_830 = _wadd(0, _roll(random_word_at(key, 5), 2));
                     log_draw__v_831 = rand__v_830;
-                    int32_t _w393 = _wx(s->ndraws, 64);
-                    if (_w393 >= 0) {
-                        s->draws[_w393] = log_draw__v_831;
+                    int32_t _w405 = _wx(s->ndraws, 64);
+                    if (_w405 >= 0) {
+                        s->draws[_w405] = log_draw__v_831;
                     }
-                    int32_t _w394 = _wx(s->ndraws, 64);
-                    if (_w394 >= 0) {
-                        s->draw_lo[_w394] = 0;
+                    int32_t _w406 = _wx(s->ndraws, 64);
+                    if (_w406 >= 0) {
+                        s->draw_lo[_w406] = 0;
                     }
-                    int32_t _w395 = _wx(s->ndraws, 64);
-                    if (_w395 >= 0) {
-                        s->draw_hi[_w395] = 2;
+                    int32_t _w407 = _wx(s->ndraws, 64);
+                    if (_w407 >= 0) {
+                        s->draw_hi[_w407] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_832 = rand__v_830;
@@ -6386,17 +6484,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_834 = _wadd(0, _roll(random_word_at(key, 6), 2));
                     log_draw__v_835 = rand__v_834;
-                    int32_t _w396 = _wx(s->ndraws, 64);
-                    if (_w396 >= 0) {
-                        s->draws[_w396] = log_draw__v_835;
+                    int32_t _w408 = _wx(s->ndraws, 64);
+                    if (_w408 >= 0) {
+                        s->draws[_w408] = log_draw__v_835;
                     }
-                    int32_t _w397 = _wx(s->ndraws, 64);
-                    if (_w397 >= 0) {
-                        s->draw_lo[_w397] = 0;
+                    int32_t _w409 = _wx(s->ndraws, 64);
+                    if (_w409 >= 0) {
+                        s->draw_lo[_w409] = 0;
                     }
-                    int32_t _w398 = _wx(s->ndraws, 64);
-                    if (_w398 >= 0) {
-                        s->draw_hi[_w398] = 2;
+                    int32_t _w410 = _wx(s->ndraws, 64);
+                    if (_w410 >= 0) {
+                        s->draw_hi[_w410] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_836 = rand__v_834;
@@ -6409,17 +6507,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_838 = _wadd(0, _roll(random_word_at(key, 7), 2));
                 log_draw__v_839 = rand__v_838;
-                int32_t _w399 = _wx(s->ndraws, 64);
-                if (_w399 >= 0) {
-                    s->draws[_w399] = log_draw__v_839;
+                int32_t _w411 = _wx(s->ndraws, 64);
+                if (_w411 >= 0) {
+                    s->draws[_w411] = log_draw__v_839;
                 }
-                int32_t _w400 = _wx(s->ndraws, 64);
-                if (_w400 >= 0) {
-                    s->draw_lo[_w400] = 0;
+                int32_t _w412 = _wx(s->ndraws, 64);
+                if (_w412 >= 0) {
+                    s->draw_lo[_w412] = 0;
                 }
-                int32_t _w401 = _wx(s->ndraws, 64);
-                if (_w401 >= 0) {
-                    s->draw_hi[_w401] = 2;
+                int32_t _w413 = _wx(s->ndraws, 64);
+                if (_w413 >= 0) {
+                    s->draw_hi[_w413] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
                 rand__result_840 = rand__v_838;
@@ -6428,17 +6526,17 @@ static void effect_switch(State *s, int32_t slot, Key key)
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_842 = _wadd(0, _roll(random_word_at(key, 8), 2));
                 log_draw__v_843 = rand__v_842;
-                int32_t _w402 = _wx(s->ndraws, 64);
-                if (_w402 >= 0) {
-                    s->draws[_w402] = log_draw__v_843;
+                int32_t _w414 = _wx(s->ndraws, 64);
+                if (_w414 >= 0) {
+                    s->draws[_w414] = log_draw__v_843;
                 }
-                int32_t _w403 = _wx(s->ndraws, 64);
-                if (_w403 >= 0) {
-                    s->draw_lo[_w403] = 0;
+                int32_t _w415 = _wx(s->ndraws, 64);
+                if (_w415 >= 0) {
+                    s->draw_lo[_w415] = 0;
                 }
-                int32_t _w404 = _wx(s->ndraws, 64);
-                if (_w404 >= 0) {
-                    s->draw_hi[_w404] = 2;
+                int32_t _w416 = _wx(s->ndraws, 64);
+                if (_w416 >= 0) {
+                    s->draw_hi[_w416] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
                 rand__result_844 = rand__v_842;
@@ -6522,23 +6620,25 @@ static void init(State *s, Key key)
     for (int32_t _i50 = 0; _i50 < 2; _i50++) s->used_move[_i50] = ((int16_t)((-1)));
     for (int32_t _i51 = 0; _i51 < 2; _i51++) s->last_used[_i51] = ((int16_t)((-1)));
     for (int32_t _i52 = 0; _i52 < 2; _i52++) s->shown_move[_i52] = ((int16_t)((-1)));
-    for (int32_t _i53 = 0; _i53 < 2; _i53++) s->confused[_i53] = ((int8_t)(0));
-    for (int32_t _i54 = 0; _i54 < 2; _i54++) s->flinch[_i54] = false;
-    for (int32_t _i55 = 0; _i55 < 2; _i55++) s->reflect[_i55] = false;
-    for (int32_t _i56 = 0; _i56 < 2; _i56++) s->light_screen[_i56] = false;
-    for (int32_t _i57 = 0; _i57 < 2; _i57++) s->mimic_slot[_i57] = ((int8_t)((-1)));
-    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->mimic_orig[_i58] = ((int16_t)((-1)));
-    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->sub_hp[_i59] = ((int16_t)(0));
-    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->charging[_i60] = false;
-    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->recharge[_i61] = false;
-    for (int32_t _i62 = 0; _i62 < 64; _i62++) s->draws[_i62] = 0;
-    for (int32_t _i63 = 0; _i63 < 64; _i63++) s->draw_lo[_i63] = 0;
-    for (int32_t _i64 = 0; _i64 < 64; _i64++) s->draw_hi[_i64] = 0;
+    for (int32_t _i53 = 0; _i53 < 2; _i53++) s->confused[_i53] = false;
+    for (int32_t _i54 = 0; _i54 < 2; _i54++) s->confusion_turns[_i54] = ((int8_t)(0));
+    for (int32_t _i55 = 0; _i55 < 2; _i55++) s->flinch[_i55] = false;
+    for (int32_t _i56 = 0; _i56 < 2; _i56++) s->reflect[_i56] = false;
+    for (int32_t _i57 = 0; _i57 < 2; _i57++) s->light_screen[_i57] = false;
+    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->mimic_slot[_i58] = ((int8_t)((-1)));
+    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->mimic_orig[_i59] = ((int16_t)((-1)));
+    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->substitute[_i60] = false;
+    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->sub_hp[_i61] = ((int16_t)(0));
+    for (int32_t _i62 = 0; _i62 < 2; _i62++) s->charging[_i62] = false;
+    for (int32_t _i63 = 0; _i63 < 2; _i63++) s->recharge[_i63] = false;
+    for (int32_t _i64 = 0; _i64 < 64; _i64++) s->draws[_i64] = 0;
+    for (int32_t _i65 = 0; _i65 < 64; _i65++) s->draw_lo[_i65] = 0;
+    for (int32_t _i66 = 0; _i66 < 64; _i66++) s->draw_hi[_i66] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end65 = 6; load_team__i_2 < _end65; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end67 = 6; load_team__i_2 < _end67; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -6546,23 +6646,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let66 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let66; ({ int16_t _let67 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let67; ({ int16_t _let68 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let68; ({ int16_t _let69 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let69; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let70 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let70; ({ int16_t _let71 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let71; ({ int16_t _let72 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let72; ({ int16_t _let73 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let73; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let74 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let74; ({ int16_t _let75 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let76; ({ int16_t _let77 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let80; ({ int16_t _let81 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let68 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let68; ({ int16_t _let69 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let69; ({ int16_t _let70 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let70; ({ int16_t _let71 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let71; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let72 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let72; ({ int16_t _let73 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let73; ({ int16_t _let74 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let74; ({ int16_t _let75 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let75; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let76 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let76; ({ int16_t _let77 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let77; ({ int16_t _let78 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let78; ({ int16_t _let79 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let79; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let80 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let81; ({ int16_t _let82 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let82; ({ int16_t _let83 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let83; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end82 = 4; load_team__k_23 < _end82; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end84 = 4; load_team__k_23 < _end84; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end83 = 6; load_team__i_26 < _end83; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end85 = 6; load_team__i_26 < _end85; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -6570,16 +6670,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let84 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let85; ({ int16_t _let86 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let86; ({ int16_t _let87 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let87; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let88 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let88; ({ int16_t _let89 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let89; ({ int16_t _let90 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let90; ({ int16_t _let91 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let91; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let92 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let92; ({ int16_t _let93 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let93; ({ int16_t _let94 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let94; ({ int16_t _let95 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let95; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let96 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let96; ({ int16_t _let97 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let98; ({ int16_t _let99 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let99; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let86 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let86; ({ int16_t _let87 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let88; ({ int16_t _let89 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let90 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let90; ({ int16_t _let91 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let91; ({ int16_t _let92 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let92; ({ int16_t _let93 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let93; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let94 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let94; ({ int16_t _let95 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let95; ({ int16_t _let96 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let96; ({ int16_t _let97 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let97; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let98 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let98; ({ int16_t _let99 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let99; ({ int16_t _let100 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let100; ({ int16_t _let101 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let101; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end100 = 4; load_team__k_47 < _end100; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end102 = 4; load_team__k_47 < _end102; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -6587,29 +6687,29 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w101 = _wx(send_in__old_49, 6);
-        if (_w101 >= 0) {
-            s->speed[0 * 6 + _w101] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w103 = _wx(send_in__old_49, 6);
+        if (_w103 >= 0) {
+            s->speed[0 * 6 + _w103] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     revert__a_50 = s->active[0];
     if (s->transformed[0]) {
-        for (int32_t revert__k_51 = 0, _end102 = 4; revert__k_51 < _end102; revert__k_51++) {
-            int32_t _w103 = _wx(revert__a_50, 6);
-            if (_w103 >= 0) {
-                s->moves[0 * 24 + _w103 * 4 + revert__k_51] = s->base_moves[revert__k_51];
+        for (int32_t revert__k_51 = 0, _end104 = 4; revert__k_51 < _end104; revert__k_51++) {
+            int32_t _w105 = _wx(revert__a_50, 6);
+            if (_w105 >= 0) {
+                s->moves[0 * 24 + _w105 * 4 + revert__k_51] = s->base_moves[revert__k_51];
             }
-            int32_t _w104 = _wx(revert__a_50, 6);
-            if (_w104 >= 0) {
-                s->pp[0 * 24 + _w104 * 4 + revert__k_51] = s->base_pp[revert__k_51];
+            int32_t _w106 = _wx(revert__a_50, 6);
+            if (_w106 >= 0) {
+                s->pp[0 * 24 + _w106 * 4 + revert__k_51] = s->base_pp[revert__k_51];
             }
         }
         s->transformed[0] = false;
     } else if ((s->mimic_slot[0] >= 0)) {
-        int32_t _w105 = _wx(revert__a_50, 6);
-        int32_t _w106 = _wx(s->mimic_slot[0], 4);
-        if (_w105 >= 0 && _w106 >= 0) {
-            s->moves[0 * 24 + _w105 * 4 + _w106] = s->mimic_orig[0];
+        int32_t _w107 = _wx(revert__a_50, 6);
+        int32_t _w108 = _wx(s->mimic_slot[0], 4);
+        if (_w107 >= 0 && _w108 >= 0) {
+            s->moves[0 * 24 + _w107 * 4 + _w108] = s->mimic_orig[0];
         }
     }
     s->mimic_slot[0] = ((int8_t)((-1)));
@@ -6618,20 +6718,22 @@ static void init(State *s, Key key)
     s->types[0 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[0], 151)].type1));
     s->types[0 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[0], 151)].type2));
     s->sub_hp[0] = ((int16_t)(0));
+    s->substitute[0] = false;
     s->last_used[0] = ((int16_t)((-1)));
     s->last_used[1] = ((int16_t)((-1)));
     s->recharge[0] = false;
     s->charging[0] = false;
-    s->confused[0] = ((int8_t)(0));
+    s->confusion_turns[0] = ((int8_t)(0));
+    s->confused[0] = false;
     s->flinch[0] = false;
     s->reflect[0] = false;
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_52 = 0, _end107 = 6; send_in__k_52 < _end107; send_in__k_52++) {
+    for (int32_t send_in__k_52 = 0, _end109 = 6; send_in__k_52 < _end109; send_in__k_52++) {
         s->boosts[0 * 6 + send_in__k_52] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_53 = 0, _end108 = 4; send_in__k_53 < _end108; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end110 = 4; send_in__k_53 < _end110; send_in__k_53++) {
         s->mod[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
         s->stored[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
     }
@@ -6644,29 +6746,29 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_54 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_54, 6)] > 0)) {
-        int32_t _w109 = _wx(send_in__old_54, 6);
-        if (_w109 >= 0) {
-            s->speed[1 * 6 + _w109] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
+        int32_t _w111 = _wx(send_in__old_54, 6);
+        if (_w111 >= 0) {
+            s->speed[1 * 6 + _w111] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
         }
     }
     revert__a_55 = s->active[1];
     if (s->transformed[1]) {
-        for (int32_t revert__k_56 = 0, _end110 = 4; revert__k_56 < _end110; revert__k_56++) {
-            int32_t _w111 = _wx(revert__a_55, 6);
-            if (_w111 >= 0) {
-                s->moves[1 * 24 + _w111 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
+        for (int32_t revert__k_56 = 0, _end112 = 4; revert__k_56 < _end112; revert__k_56++) {
+            int32_t _w113 = _wx(revert__a_55, 6);
+            if (_w113 >= 0) {
+                s->moves[1 * 24 + _w113 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
             }
-            int32_t _w112 = _wx(revert__a_55, 6);
-            if (_w112 >= 0) {
-                s->pp[1 * 24 + _w112 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
+            int32_t _w114 = _wx(revert__a_55, 6);
+            if (_w114 >= 0) {
+                s->pp[1 * 24 + _w114 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
             }
         }
         s->transformed[1] = false;
     } else if ((s->mimic_slot[1] >= 0)) {
-        int32_t _w113 = _wx(revert__a_55, 6);
-        int32_t _w114 = _wx(s->mimic_slot[1], 4);
-        if (_w113 >= 0 && _w114 >= 0) {
-            s->moves[1 * 24 + _w113 * 4 + _w114] = s->mimic_orig[1];
+        int32_t _w115 = _wx(revert__a_55, 6);
+        int32_t _w116 = _wx(s->mimic_slot[1], 4);
+        if (_w115 >= 0 && _w116 >= 0) {
+            s->moves[1 * 24 + _w115 * 4 + _w116] = s->mimic_orig[1];
         }
     }
     s->mimic_slot[1] = ((int8_t)((-1)));
@@ -6675,20 +6777,22 @@ static void init(State *s, Key key)
     s->types[1 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[1 * 6], 151)].type1));
     s->types[1 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[1 * 6], 151)].type2));
     s->sub_hp[1] = ((int16_t)(0));
+    s->substitute[1] = false;
     s->last_used[0] = ((int16_t)((-1)));
     s->last_used[1] = ((int16_t)((-1)));
     s->recharge[1] = false;
     s->charging[1] = false;
-    s->confused[1] = ((int8_t)(0));
+    s->confusion_turns[1] = ((int8_t)(0));
+    s->confused[1] = false;
     s->flinch[1] = false;
     s->reflect[1] = false;
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_57 = 0, _end115 = 6; send_in__k_57 < _end115; send_in__k_57++) {
+    for (int32_t send_in__k_57 = 0, _end117 = 6; send_in__k_57 < _end117; send_in__k_57++) {
         s->boosts[1 * 6 + send_in__k_57] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_58 = 0, _end116 = 4; send_in__k_58 < _end116; send_in__k_58++) {
+    for (int32_t send_in__k_58 = 0, _end118 = 4; send_in__k_58 < _end118; send_in__k_58++) {
         s->mod[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
         s->stored[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
     }
@@ -6702,35 +6806,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_59 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_60 = rand__v_59;
-        int32_t _w117 = _wx(s->ndraws, 64);
-        if (_w117 >= 0) {
-            s->draws[_w117] = log_draw__v_60;
-        }
-        int32_t _w118 = _wx(s->ndraws, 64);
-        if (_w118 >= 0) {
-            s->draw_lo[_w118] = 0;
-        }
         int32_t _w119 = _wx(s->ndraws, 64);
         if (_w119 >= 0) {
-            s->draw_hi[_w119] = 2;
+            s->draws[_w119] = log_draw__v_60;
+        }
+        int32_t _w120 = _wx(s->ndraws, 64);
+        if (_w120 >= 0) {
+            s->draw_lo[_w120] = 0;
+        }
+        int32_t _w121 = _wx(s->ndraws, 64);
+        if (_w121 >= 0) {
+            s->draw_hi[_w121] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_61 = rand__v_59;
         v = rand__result_61;
-        for (int32_t k_ = 0, _end120 = 3; k_ < _end120; k_++) {
+        for (int32_t k_ = 0, _end122 = 3; k_ < _end122; k_++) {
             rand__v_62 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_63 = rand__v_62;
-            int32_t _w121 = _wx(s->ndraws, 64);
-            if (_w121 >= 0) {
-                s->draws[_w121] = log_draw__v_63;
-            }
-            int32_t _w122 = _wx(s->ndraws, 64);
-            if (_w122 >= 0) {
-                s->draw_lo[_w122] = 0;
-            }
             int32_t _w123 = _wx(s->ndraws, 64);
             if (_w123 >= 0) {
-                s->draw_hi[_w123] = 2;
+                s->draws[_w123] = log_draw__v_63;
+            }
+            int32_t _w124 = _wx(s->ndraws, 64);
+            if (_w124 >= 0) {
+                s->draw_lo[_w124] = 0;
+            }
+            int32_t _w125 = _wx(s->ndraws, 64);
+            if (_w125 >= 0) {
+                s->draw_hi[_w125] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_64 = rand__v_62;
@@ -6870,11 +6974,13 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, last_used);
     out[i++] = offsetof(State, shown_move);
     out[i++] = offsetof(State, confused);
+    out[i++] = offsetof(State, confusion_turns);
     out[i++] = offsetof(State, flinch);
     out[i++] = offsetof(State, reflect);
     out[i++] = offsetof(State, light_screen);
     out[i++] = offsetof(State, mimic_slot);
     out[i++] = offsetof(State, mimic_orig);
+    out[i++] = offsetof(State, substitute);
     out[i++] = offsetof(State, sub_hp);
     out[i++] = offsetof(State, charging);
     out[i++] = offsetof(State, recharge);
