@@ -40,11 +40,13 @@ STATS = BOOSTS[:4]
 COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge", "level_damage", "fixed_damage",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
                  "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
-                 "mimic", "transform"}  # fmt: skip
+                 "mimic", "transform", "no_effect", "ohko", "psywave", "focus_energy", "conversion",
+                 "dream_eater"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
-                 "substitute", "mirrormove", "mimic", "transform"}  # fmt: skip
+                 "substitute", "mirrormove", "mimic", "transform", "payday", "splash", "minimize", "defensecurl",
+                 "focusenergy", "psywave", "conversion", "dreameater"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
