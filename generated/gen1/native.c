@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 70a5823875aa22fc424c85ee81f7683f3b5a9a5707d26d1ea58c4148e2406ed9).
+ * (sha256 a7a56505c5a18201081b6ac62db1fc4f5eb6b47fdc29045936131e33d78b4995).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -18,7 +18,7 @@
 
 #define NUM_PLAYERS 2
 #define NUM_ACTIONS 10
-#define OBS_SIZE 189
+#define OBS_SIZE 195
 #define NUM_INVARIANTS 0
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
 
@@ -68,6 +68,9 @@ typedef struct {
     int16_t shown_move[2];
     bool confused[2];
     int8_t confusion_turns[2];
+    bool focus[2];
+    bool seeded[2];
+    int16_t toxic[2];
     bool flinch[2];
     bool reflect[2];
     bool light_screen[2];
@@ -2137,7 +2140,7 @@ static inline Key reset_key(Key key)
 /* The observe expression for `player`, unchecked (indexes read clamped). */
 static void observe_unchecked(const State *s, int32_t player, obs_t *out)
 {
-    for (int32_t _i1 = 0; _i1 < 189; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 124 ? ({ int32_t _let4 = player; int32_t volatiles__p_846 = _let4; ({ bool _let5[8]; _let5[0] = s->confused[_ix(volatiles__p_846, 2)]; _let5[1] = s->reflect[_ix(volatiles__p_846, 2)]; _let5[2] = s->light_screen[_ix(volatiles__p_846, 2)]; _let5[3] = s->recharge[_ix(volatiles__p_846, 2)]; _let5[4] = s->charging[_ix(volatiles__p_846, 2)]; _let5[5] = s->substitute[_ix(volatiles__p_846, 2)]; _let5[6] = s->flinch[_ix(volatiles__p_846, 2)]; _let5[7] = s->transformed[_ix(volatiles__p_846, 2)]; bool volatiles__flags_847[8]; memcpy(volatiles__flags_847, _let5, sizeof volatiles__flags_847); ((_i1 - 113) < 8 ? ((int32_t)(volatiles__flags_847[(_i1 - 113)])) : ((_i1 - 113) < 9 ? ((int32_t)(s->form[_ix(volatiles__p_846, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_846, 2) * 2 + ((_i1 - 113) - 9)])))); }); }) : (_i1 < 125 ? ((int32_t)(s->sub_hp[_ix(player, 2)])) : (_i1 < 131 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 125)])) : (_i1 < 137 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 131)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 131)] : ((int16_t)(0))))) : (_i1 < 143 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] : ((int8_t)(0))))) : (_i1 < 167 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 143)) / 4 * 4 + (((_i1 - 143))) % 4])) : (_i1 < 168 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 174 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 168)])) : (_i1 < 185 ? ({ int32_t _let2 = _wsub(1, player); int32_t volatiles__p_848 = _let2; ({ bool _let3[8]; _let3[0] = s->confused[_ix(volatiles__p_848, 2)]; _let3[1] = s->reflect[_ix(volatiles__p_848, 2)]; _let3[2] = s->light_screen[_ix(volatiles__p_848, 2)]; _let3[3] = s->recharge[_ix(volatiles__p_848, 2)]; _let3[4] = s->charging[_ix(volatiles__p_848, 2)]; _let3[5] = s->substitute[_ix(volatiles__p_848, 2)]; _let3[6] = s->flinch[_ix(volatiles__p_848, 2)]; _let3[7] = s->transformed[_ix(volatiles__p_848, 2)]; bool volatiles__flags_849[8]; memcpy(volatiles__flags_849, _let3, sizeof volatiles__flags_849); ((_i1 - 174) < 8 ? ((int32_t)(volatiles__flags_849[(_i1 - 174)])) : ((_i1 - 174) < 9 ? ((int32_t)(s->form[_ix(volatiles__p_848, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_848, 2) * 2 + ((_i1 - 174) - 9)])))); }); }) : (_i1 < 186 ? ((int32_t)(s->phase)) : (_i1 < 187 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 188 ? s->turn : player)))))))))))))))))))))));
+    for (int32_t _i1 = 0; _i1 < 195; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 127 ? ({ int32_t _let4 = player; int32_t volatiles__p_872 = _let4; ({ bool _let5[10]; _let5[0] = s->confused[_ix(volatiles__p_872, 2)]; _let5[1] = s->reflect[_ix(volatiles__p_872, 2)]; _let5[2] = s->light_screen[_ix(volatiles__p_872, 2)]; _let5[3] = s->recharge[_ix(volatiles__p_872, 2)]; _let5[4] = s->charging[_ix(volatiles__p_872, 2)]; _let5[5] = s->substitute[_ix(volatiles__p_872, 2)]; _let5[6] = s->flinch[_ix(volatiles__p_872, 2)]; _let5[7] = s->transformed[_ix(volatiles__p_872, 2)]; _let5[8] = s->focus[_ix(volatiles__p_872, 2)]; _let5[9] = s->seeded[_ix(volatiles__p_872, 2)]; bool volatiles__flags_873[10]; memcpy(volatiles__flags_873, _let5, sizeof volatiles__flags_873); ((_i1 - 113) < 10 ? ((int32_t)(volatiles__flags_873[(_i1 - 113)])) : ((_i1 - 113) < 11 ? ((int32_t)(s->toxic[_ix(volatiles__p_872, 2)])) : ((_i1 - 113) < 12 ? ((int32_t)(s->form[_ix(volatiles__p_872, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_872, 2) * 2 + ((_i1 - 113) - 12)]))))); }); }) : (_i1 < 128 ? ((int32_t)(s->sub_hp[_ix(player, 2)])) : (_i1 < 134 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 128)])) : (_i1 < 140 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 134)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 134)] : ((int16_t)(0))))) : (_i1 < 146 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 140)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 140)] : ((int8_t)(0))))) : (_i1 < 170 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 146)) / 4 * 4 + (((_i1 - 146))) % 4])) : (_i1 < 171 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 177 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 171)])) : (_i1 < 191 ? ({ int32_t _let2 = _wsub(1, player); int32_t volatiles__p_874 = _let2; ({ bool _let3[10]; _let3[0] = s->confused[_ix(volatiles__p_874, 2)]; _let3[1] = s->reflect[_ix(volatiles__p_874, 2)]; _let3[2] = s->light_screen[_ix(volatiles__p_874, 2)]; _let3[3] = s->recharge[_ix(volatiles__p_874, 2)]; _let3[4] = s->charging[_ix(volatiles__p_874, 2)]; _let3[5] = s->substitute[_ix(volatiles__p_874, 2)]; _let3[6] = s->flinch[_ix(volatiles__p_874, 2)]; _let3[7] = s->transformed[_ix(volatiles__p_874, 2)]; _let3[8] = s->focus[_ix(volatiles__p_874, 2)]; _let3[9] = s->seeded[_ix(volatiles__p_874, 2)]; bool volatiles__flags_875[10]; memcpy(volatiles__flags_875, _let3, sizeof volatiles__flags_875); ((_i1 - 177) < 10 ? ((int32_t)(volatiles__flags_875[(_i1 - 177)])) : ((_i1 - 177) < 11 ? ((int32_t)(s->toxic[_ix(volatiles__p_874, 2)])) : ((_i1 - 177) < 12 ? ((int32_t)(s->form[_ix(volatiles__p_874, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_874, 2) * 2 + ((_i1 - 177) - 12)]))))); }); }) : (_i1 < 192 ? ((int32_t)(s->phase)) : (_i1 < 193 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 194 ? s->turn : player)))))))))))))))))))))));
 }
 
 static void observe(const State *s, int32_t player, obs_t *out)
@@ -2158,7 +2161,7 @@ static bool legal_move(const State *s, int32_t m)
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_458 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_459 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_458, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_458; int32_t locked__p_460 = _let4; (s->recharge[_ix(locked__p_460, 2)] || s->charging[_ix(locked__p_460, 2)]); })))); bool can_switch__free_461 = _let3; (((can_switch__free_461 && (can_switch__s_459 != s->active[_ix(can_switch__p_458, 2)])) && (s->species[_ix(can_switch__p_458, 2) * 6 + _ix(can_switch__s_459, 6)] >= 0)) && (s->hp[_ix(can_switch__p_458, 2) * 6 + _ix(can_switch__s_459, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_471 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_472 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_471, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_471; int32_t locked__p_473 = _let4; (s->recharge[_ix(locked__p_473, 2)] || s->charging[_ix(locked__p_473, 2)]); })))); bool can_switch__free_474 = _let3; (((can_switch__free_474 && (can_switch__s_472 != s->active[_ix(can_switch__p_471, 2)])) && (s->species[_ix(can_switch__p_471, 2) * 6 + _ix(can_switch__s_472, 6)] >= 0)) && (s->hp[_ix(can_switch__p_471, 2) * 6 + _ix(can_switch__s_472, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -2272,231 +2275,243 @@ static void effect_move(State *s, int32_t m, Key key)
     int8_t use_move_hit__d_185 = 0;
     bool use_move_hit__immune_192 = 0;
     int16_t use_move_hit__kind_193 = 0;
-    bool use_move_hit__broke_194 = 0;
-    bool use_move_hit__hit_196 = 0;
-    bool use_move_hit__sure_197 = 0;
-    int32_t use_move_hit__acc_198 = 0;
-    int32_t chance__num_199 = 0;
-    int32_t chance__v_200 = 0;
-    int32_t log_draw__v_201 = 0;
-    bool chance__result_202 = 0;
-    bool use_move_hit__foe_move_203 = 0;
-    bool use_move_hit__stages_204 = 0;
-    bool use_move_hit__blocked_205 = 0;
-    int32_t set_status__q_206 = 0;
-    int16_t set_status__st_207 = 0;
-    int8_t set_status__d_208 = 0;
-    bool set_status__poison_209 = 0;
-    bool set_status__blocked_210 = 0;
-    int32_t rand__v_211 = 0;
-    int32_t log_draw__v_212 = 0;
-    int32_t rand__result_213 = 0;
-    int32_t use_move_hit__tgt_214 = 0;
-    int32_t apply_boosts__q_215 = 0;
-    int32_t apply_boosts__f_216 = 0;
-    int8_t apply_boosts__da_217 = 0;
-    int8_t apply_boosts__dd_218 = 0;
-    int8_t apply_boosts__ds_219 = 0;
-    int8_t apply_boosts__dsp_220 = 0;
-    int8_t apply_boosts__dacc_221 = 0;
-    int8_t apply_boosts__deva_222 = 0;
-    int8_t apply_boosts__deltas_223[6] = {0};
-    bool apply_boosts__any_ok_224 = 0;
-    int32_t boost_stat__q_226 = 0;
-    int32_t boost_stat__k_227 = 0;
-    int8_t boost_stat__delta_228 = 0;
-    int8_t boost_stat__a_229 = 0;
-    int32_t boost_stat__b_230 = 0;
-    int32_t boost_stat__nb_231 = 0;
-    bool boost_stat__ok_232 = 0;
-    int32_t boost_stat__m_233 = 0;
-    bool boost_stat__result_234 = 0;
-    bool apply_boosts__ok_235 = 0;
-    int32_t heal_self__p_236 = 0;
-    bool heal_self__rest_237 = 0;
-    int8_t heal_self__a_238 = 0;
-    int32_t heal_self__h_239 = 0;
-    int32_t heal_self__mh_240 = 0;
-    bool heal_self__fails_241 = 0;
-    int32_t rand__v_242 = 0;
-    int32_t log_draw__v_243 = 0;
-    int32_t rand__result_244 = 0;
-    int32_t heal_self__v_245 = 0;
-    int32_t confuse__q_246 = 0;
-    int32_t rand__v_247 = 0;
-    int32_t log_draw__v_248 = 0;
-    int32_t rand__result_249 = 0;
-    int32_t make_substitute__p_250 = 0;
-    int8_t make_substitute__a_251 = 0;
-    int32_t transform__p_252 = 0;
-    int32_t transform__q_253 = 0;
-    int8_t transform__a_254 = 0;
-    int8_t transform__d_255 = 0;
-    int32_t transform__r_257 = 0;
-    int16_t transform__mv_263 = 0;
-    int32_t self_damage__p_265 = 0;
-    int32_t self_damage__q_266 = 0;
-    int8_t self_damage__a_267 = 0;
-    int32_t use_move_hit__nhits_268 = 0;
-    int32_t use_move_hit__pick_269 = 0;
-    int32_t use_move_hit__ns_271 = 0;
-    int32_t rand__hi_272 = 0;
-    int32_t rand__v_273 = 0;
-    int32_t log_draw__v_274 = 0;
-    int32_t log_draw__hi_275 = 0;
-    int32_t rand__result_276 = 0;
-    int32_t mimic__p_277 = 0;
-    int32_t mimic__k_278 = 0;
-    int32_t mimic__q_279 = 0;
-    int8_t mimic__a_280 = 0;
-    int8_t mimic__d_281 = 0;
-    int32_t mimic__sl_282 = 0;
-    int32_t move_damage__p_283 = 0;
-    int32_t move_damage__mv_284 = 0;
-    int32_t move_damage__q_285 = 0;
-    int16_t move_damage__kind_286 = 0;
-    int32_t move_damage__dmg_287 = 0;
-    int32_t move_damage__u_288 = 0;
-    bool move_damage__ok_289 = 0;
-    int32_t damage_of__p_290 = 0;
-    int32_t damage_of__mv_291 = 0;
-    int32_t damage_of__q_292 = 0;
-    int8_t damage_of__a_293 = 0;
-    int8_t damage_of__d_294 = 0;
-    int16_t damage_of__sa_295 = 0;
-    int16_t damage_of__c_296 = 0;
-    int16_t chance__num_297 = 0;
-    int32_t chance__v_298 = 0;
-    int32_t log_draw__v_299 = 0;
-    bool chance__result_300 = 0;
-    bool damage_of__crit_301 = 0;
-    bool damage_of__special_302 = 0;
-    int32_t damage_of__si_303 = 0;
-    int32_t damage_of__di_304 = 0;
-    int32_t damage_of__at_305 = 0;
-    int32_t damage_of__df_306 = 0;
-    int32_t damage_of__lvl_307 = 0;
-    int32_t damage_of__dmg_308 = 0;
-    int16_t damage_of__mt_309 = 0;
-    int16_t damage_of__e1_315 = 0;
-    int16_t damage_of__e2_319 = 0;
-    int32_t rand__v_320 = 0;
-    int32_t log_draw__v_321 = 0;
-    int32_t rand__result_322 = 0;
-    int32_t damage_of__r_323 = 0;
-    int32_t damage_of__result_324 = 0;
-    int32_t move_damage__result_325 = 0;
-    int32_t use_move_hit__first_326 = 0;
-    int32_t use_move_hit__dmg_327 = 0;
-    bool use_move_hit__behind_328 = 0;
-    int32_t hit_substitute__p_329 = 0;
-    int32_t hit_substitute__mv_330 = 0;
-    int32_t hit_substitute__first_331 = 0;
-    int32_t hit_substitute__nhits_332 = 0;
-    int32_t hit_substitute__q_333 = 0;
-    int8_t hit_substitute__a_334 = 0;
-    bool hit_substitute__broke_335 = 0;
-    int32_t hit_substitute__rec_337 = 0;
-    int32_t hit_substitute__gain_338 = 0;
-    bool hit_substitute__result_339 = 0;
-    int32_t use_move_hit__rec_341 = 0;
-    int32_t use_move_hit__gain_342 = 0;
-    int16_t use_move_hit__sec_343 = 0;
-    bool use_move_hit__same_type_346 = 0;
-    int32_t chance__num_347 = 0;
-    int32_t chance__v_348 = 0;
-    int32_t log_draw__v_349 = 0;
-    bool chance__result_350 = 0;
-    bool use_move_hit__lands_351 = 0;
-    int32_t set_status__q_352 = 0;
-    int16_t set_status__st_353 = 0;
-    int8_t set_status__d_354 = 0;
-    bool set_status__poison_355 = 0;
-    bool set_status__blocked_356 = 0;
-    int32_t rand__v_357 = 0;
-    int32_t log_draw__v_358 = 0;
-    int32_t rand__result_359 = 0;
-    int8_t use_move_hit__sb_360[6] = {0};
-    int32_t chance__num_362 = 0;
-    int32_t chance__v_363 = 0;
+    bool use_move_hit__broke_195 = 0;
+    bool use_move_hit__hit_197 = 0;
+    bool use_move_hit__sure_198 = 0;
+    int32_t use_move_hit__acc_199 = 0;
+    int32_t chance__num_200 = 0;
+    int32_t chance__v_201 = 0;
+    int32_t log_draw__v_202 = 0;
+    bool chance__result_203 = 0;
+    bool use_move_hit__foe_move_204 = 0;
+    bool use_move_hit__stages_205 = 0;
+    bool use_move_hit__blocked_206 = 0;
+    int32_t set_status__q_207 = 0;
+    int16_t set_status__st_208 = 0;
+    int8_t set_status__d_209 = 0;
+    bool set_status__poison_210 = 0;
+    bool set_status__blocked_211 = 0;
+    int32_t rand__v_212 = 0;
+    int32_t log_draw__v_213 = 0;
+    int32_t rand__result_214 = 0;
+    int32_t use_move_hit__tgt_215 = 0;
+    int32_t apply_boosts__q_216 = 0;
+    int32_t apply_boosts__f_217 = 0;
+    int8_t apply_boosts__da_218 = 0;
+    int8_t apply_boosts__dd_219 = 0;
+    int8_t apply_boosts__ds_220 = 0;
+    int8_t apply_boosts__dsp_221 = 0;
+    int8_t apply_boosts__dacc_222 = 0;
+    int8_t apply_boosts__deva_223 = 0;
+    int8_t apply_boosts__deltas_224[6] = {0};
+    bool apply_boosts__any_ok_225 = 0;
+    int32_t boost_stat__q_227 = 0;
+    int32_t boost_stat__k_228 = 0;
+    int8_t boost_stat__delta_229 = 0;
+    int8_t boost_stat__a_230 = 0;
+    int32_t boost_stat__b_231 = 0;
+    int32_t boost_stat__nb_232 = 0;
+    bool boost_stat__ok_233 = 0;
+    int32_t boost_stat__m_234 = 0;
+    bool boost_stat__result_235 = 0;
+    bool apply_boosts__ok_236 = 0;
+    int32_t heal_self__p_237 = 0;
+    bool heal_self__rest_238 = 0;
+    int8_t heal_self__a_239 = 0;
+    int32_t heal_self__h_240 = 0;
+    int32_t heal_self__mh_241 = 0;
+    bool heal_self__fails_242 = 0;
+    int32_t rand__v_243 = 0;
+    int32_t log_draw__v_244 = 0;
+    int32_t rand__result_245 = 0;
+    int32_t heal_self__v_246 = 0;
+    int32_t confuse__q_247 = 0;
+    int32_t rand__v_248 = 0;
+    int32_t log_draw__v_249 = 0;
+    int32_t rand__result_250 = 0;
+    int32_t make_substitute__p_251 = 0;
+    int8_t make_substitute__a_252 = 0;
+    int32_t transform__p_253 = 0;
+    int32_t transform__q_254 = 0;
+    int8_t transform__a_255 = 0;
+    int8_t transform__d_256 = 0;
+    int32_t transform__r_258 = 0;
+    int16_t transform__mv_264 = 0;
+    int32_t self_damage__p_266 = 0;
+    int32_t self_damage__q_267 = 0;
+    int8_t self_damage__a_268 = 0;
+    int32_t use_move_hit__nhits_269 = 0;
+    int32_t use_move_hit__pick_270 = 0;
+    int32_t use_move_hit__ns_272 = 0;
+    int32_t rand__hi_273 = 0;
+    int32_t rand__v_274 = 0;
+    int32_t log_draw__v_275 = 0;
+    int32_t log_draw__hi_276 = 0;
+    int32_t rand__result_277 = 0;
+    int32_t mimic__p_278 = 0;
+    int32_t mimic__k_279 = 0;
+    int32_t mimic__q_280 = 0;
+    int8_t mimic__a_281 = 0;
+    int8_t mimic__d_282 = 0;
+    int32_t mimic__sl_283 = 0;
+    int32_t move_damage__p_284 = 0;
+    int32_t move_damage__mv_285 = 0;
+    int32_t move_damage__q_286 = 0;
+    int16_t move_damage__kind_287 = 0;
+    int32_t move_damage__dmg_288 = 0;
+    int32_t rand__hi_289 = 0;
+    int32_t rand__v_290 = 0;
+    int32_t log_draw__v_291 = 0;
+    int32_t log_draw__hi_292 = 0;
+    int32_t rand__result_293 = 0;
+    int32_t move_damage__u_294 = 0;
+    bool move_damage__ok_295 = 0;
+    int32_t damage_of__p_296 = 0;
+    int32_t damage_of__mv_297 = 0;
+    int32_t damage_of__q_298 = 0;
+    int8_t damage_of__a_299 = 0;
+    int8_t damage_of__d_300 = 0;
+    int16_t damage_of__sa_301 = 0;
+    int16_t damage_of__c_302 = 0;
+    bool damage_of__crit_303 = 0;
+    int16_t chance__num_304 = 0;
+    int32_t chance__v_305 = 0;
+    int32_t log_draw__v_306 = 0;
+    bool chance__result_307 = 0;
+    bool damage_of__special_308 = 0;
+    int32_t damage_of__si_309 = 0;
+    int32_t damage_of__di_310 = 0;
+    int32_t damage_of__at_311 = 0;
+    int32_t damage_of__df_312 = 0;
+    int32_t damage_of__lvl_313 = 0;
+    int32_t damage_of__dmg_314 = 0;
+    int16_t damage_of__mt_315 = 0;
+    int16_t damage_of__e1_321 = 0;
+    int16_t damage_of__e2_325 = 0;
+    int32_t rand__v_326 = 0;
+    int32_t log_draw__v_327 = 0;
+    int32_t rand__result_328 = 0;
+    int32_t damage_of__r_329 = 0;
+    int32_t damage_of__result_330 = 0;
+    int32_t move_damage__result_331 = 0;
+    int32_t use_move_hit__first_332 = 0;
+    int32_t use_move_hit__dmg_333 = 0;
+    bool use_move_hit__behind_334 = 0;
+    int32_t hit_substitute__p_335 = 0;
+    int32_t hit_substitute__mv_336 = 0;
+    int32_t hit_substitute__first_337 = 0;
+    int32_t hit_substitute__nhits_338 = 0;
+    int32_t hit_substitute__q_339 = 0;
+    int8_t hit_substitute__a_340 = 0;
+    bool hit_substitute__broke_341 = 0;
+    int32_t hit_substitute__rec_343 = 0;
+    int32_t hit_substitute__gain_344 = 0;
+    bool hit_substitute__result_345 = 0;
+    int32_t use_move_hit__rec_347 = 0;
+    int32_t use_move_hit__gain_348 = 0;
+    int16_t use_move_hit__sec_349 = 0;
+    bool use_move_hit__same_type_352 = 0;
+    int32_t chance__num_353 = 0;
+    int32_t chance__v_354 = 0;
+    int32_t log_draw__v_355 = 0;
+    bool chance__result_356 = 0;
+    bool use_move_hit__lands_357 = 0;
+    int32_t set_status__q_358 = 0;
+    int16_t set_status__st_359 = 0;
+    int8_t set_status__d_360 = 0;
+    bool set_status__poison_361 = 0;
+    bool set_status__blocked_362 = 0;
+    int32_t rand__v_363 = 0;
     int32_t log_draw__v_364 = 0;
-    bool chance__result_365 = 0;
-    bool use_move_hit__drop_366 = 0;
-    int32_t apply_boosts__q_367 = 0;
-    int32_t apply_boosts__f_368 = 0;
-    int8_t apply_boosts__da_369 = 0;
-    int8_t apply_boosts__dd_370 = 0;
-    int8_t apply_boosts__ds_371 = 0;
-    int8_t apply_boosts__dsp_372 = 0;
-    int8_t apply_boosts__dacc_373 = 0;
-    int8_t apply_boosts__deva_374 = 0;
-    int8_t apply_boosts__deltas_375[6] = {0};
-    bool apply_boosts__any_ok_376 = 0;
-    int32_t boost_stat__q_378 = 0;
-    int32_t boost_stat__k_379 = 0;
-    int8_t boost_stat__delta_380 = 0;
-    int8_t boost_stat__a_381 = 0;
-    int32_t boost_stat__b_382 = 0;
-    int32_t boost_stat__nb_383 = 0;
-    bool boost_stat__ok_384 = 0;
-    int32_t boost_stat__m_385 = 0;
-    bool boost_stat__result_386 = 0;
-    bool apply_boosts__ok_387 = 0;
-    int16_t use_move_hit__sv_388 = 0;
-    bool use_move_hit__through_389 = 0;
-    int32_t use_move_hit__vc_390 = 0;
-    int32_t chance__num_391 = 0;
-    int32_t chance__v_392 = 0;
-    int32_t log_draw__v_393 = 0;
-    bool chance__result_394 = 0;
-    bool use_move_hit__lands_395 = 0;
-    int32_t confuse__q_396 = 0;
-    int32_t rand__v_397 = 0;
-    int32_t log_draw__v_398 = 0;
-    int32_t rand__result_399 = 0;
-    int32_t self_damage__p_400 = 0;
-    int32_t self_damage__q_401 = 0;
-    int8_t self_damage__a_402 = 0;
-    int32_t revert__p_405 = 0;
-    int8_t revert__a_406 = 0;
-    int32_t after_faint__left0_409 = 0;
-    int32_t after_faint__left1_411 = 0;
-    int32_t rand__v_412 = 0;
-    int32_t log_draw__v_413 = 0;
-    int32_t rand__result_414 = 0;
-    int32_t tie_draw__v_415 = 0;
-    int32_t rand__v_417 = 0;
-    int32_t log_draw__v_418 = 0;
-    int32_t rand__result_419 = 0;
-    int32_t tie_draw__v_420 = 0;
-    int32_t resolve_forced__first_422 = 0;
-    int32_t resolve_forced__s0_425 = 0;
-    int32_t resolve_forced__s1_428 = 0;
-    int32_t rand__v_429 = 0;
-    int32_t log_draw__v_430 = 0;
-    int32_t rand__result_431 = 0;
-    int32_t resolve_forced__p_433 = 0;
-    int32_t send_in__p_434 = 0;
-    int32_t send_in__s_435 = 0;
-    int8_t send_in__old_436 = 0;
-    int32_t revert__p_437 = 0;
-    int8_t revert__a_438 = 0;
+    int32_t rand__result_365 = 0;
+    int8_t use_move_hit__sb_366[6] = {0};
+    int32_t chance__num_368 = 0;
+    int32_t chance__v_369 = 0;
+    int32_t log_draw__v_370 = 0;
+    bool chance__result_371 = 0;
+    bool use_move_hit__drop_372 = 0;
+    int32_t apply_boosts__q_373 = 0;
+    int32_t apply_boosts__f_374 = 0;
+    int8_t apply_boosts__da_375 = 0;
+    int8_t apply_boosts__dd_376 = 0;
+    int8_t apply_boosts__ds_377 = 0;
+    int8_t apply_boosts__dsp_378 = 0;
+    int8_t apply_boosts__dacc_379 = 0;
+    int8_t apply_boosts__deva_380 = 0;
+    int8_t apply_boosts__deltas_381[6] = {0};
+    bool apply_boosts__any_ok_382 = 0;
+    int32_t boost_stat__q_384 = 0;
+    int32_t boost_stat__k_385 = 0;
+    int8_t boost_stat__delta_386 = 0;
+    int8_t boost_stat__a_387 = 0;
+    int32_t boost_stat__b_388 = 0;
+    int32_t boost_stat__nb_389 = 0;
+    bool boost_stat__ok_390 = 0;
+    int32_t boost_stat__m_391 = 0;
+    bool boost_stat__result_392 = 0;
+    bool apply_boosts__ok_393 = 0;
+    int16_t use_move_hit__sv_394 = 0;
+    bool use_move_hit__through_395 = 0;
+    int32_t use_move_hit__vc_396 = 0;
+    int32_t chance__num_397 = 0;
+    int32_t chance__v_398 = 0;
+    int32_t log_draw__v_399 = 0;
+    bool chance__result_400 = 0;
+    bool use_move_hit__lands_401 = 0;
+    int32_t confuse__q_402 = 0;
+    int32_t rand__v_403 = 0;
+    int32_t log_draw__v_404 = 0;
+    int32_t rand__result_405 = 0;
+    int32_t self_damage__p_406 = 0;
+    int32_t self_damage__q_407 = 0;
+    int8_t self_damage__a_408 = 0;
+    int32_t after_move_self__p_409 = 0;
+    int32_t after_move_self__q_410 = 0;
+    int8_t after_move_self__a_411 = 0;
+    int8_t after_move_self__d_412 = 0;
+    int8_t after_move_self__st_413 = 0;
+    bool after_move_self__poisoned_414 = 0;
+    int32_t after_move_self__leech_415 = 0;
+    int32_t revert__p_418 = 0;
+    int8_t revert__a_419 = 0;
+    int32_t after_faint__left0_422 = 0;
+    int32_t after_faint__left1_424 = 0;
+    int32_t rand__v_425 = 0;
+    int32_t log_draw__v_426 = 0;
+    int32_t rand__result_427 = 0;
+    int32_t tie_draw__v_428 = 0;
+    int32_t rand__v_430 = 0;
+    int32_t log_draw__v_431 = 0;
+    int32_t rand__result_432 = 0;
+    int32_t tie_draw__v_433 = 0;
+    int32_t resolve_forced__first_435 = 0;
+    int32_t resolve_forced__s0_438 = 0;
+    int32_t resolve_forced__s1_441 = 0;
     int32_t rand__v_442 = 0;
     int32_t log_draw__v_443 = 0;
     int32_t rand__result_444 = 0;
-    int32_t tie_draw__v_445 = 0;
-    int32_t rand__v_446 = 0;
-    int32_t log_draw__v_447 = 0;
-    int32_t rand__result_448 = 0;
-    int32_t tie_draw__v_449 = 0;
-    int32_t rand__v_450 = 0;
-    int32_t log_draw__v_451 = 0;
-    int32_t rand__result_452 = 0;
-    int32_t tie_draw__v_453 = 0;
-    int32_t rand__v_454 = 0;
-    int32_t log_draw__v_455 = 0;
-    int32_t rand__result_456 = 0;
-    int32_t tie_draw__v_457 = 0;
+    int32_t resolve_forced__p_446 = 0;
+    int32_t send_in__p_447 = 0;
+    int32_t send_in__s_448 = 0;
+    int8_t send_in__old_449 = 0;
+    int32_t revert__p_450 = 0;
+    int8_t revert__a_451 = 0;
+    int32_t rand__v_455 = 0;
+    int32_t log_draw__v_456 = 0;
+    int32_t rand__result_457 = 0;
+    int32_t tie_draw__v_458 = 0;
+    int32_t rand__v_459 = 0;
+    int32_t log_draw__v_460 = 0;
+    int32_t rand__result_461 = 0;
+    int32_t tie_draw__v_462 = 0;
+    int32_t rand__v_463 = 0;
+    int32_t log_draw__v_464 = 0;
+    int32_t rand__result_465 = 0;
+    int32_t tie_draw__v_466 = 0;
+    int32_t rand__v_467 = 0;
+    int32_t log_draw__v_468 = 0;
+    int32_t rand__result_469 = 0;
+    int32_t tie_draw__v_470 = 0;
     submit__act_74 = m;
     s->ndraws = 0;
     submit__p_75 = s->current_player;
@@ -2705,68 +2720,87 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                         int32_t _w54 = _wx(send_in__p_118, 2);
                         if (_w54 >= 0) {
-                            s->reflect[_w54] = false;
+                            s->focus[_w54] = false;
                         }
                         int32_t _w55 = _wx(send_in__p_118, 2);
                         if (_w55 >= 0) {
-                            s->light_screen[_w55] = false;
+                            s->seeded[_w55] = false;
                         }
                         int32_t _w56 = _wx(send_in__p_118, 2);
                         if (_w56 >= 0) {
-                            s->last_slot[_w56] = ((int8_t)(0));
+                            s->toxic[_w56] = ((int16_t)((-1)));
                         }
-                        int32_t _w57 = _wx(send_in__p_118, 2);
-                        int32_t _w58 = _wx(send_in__s_119, 6);
-                        if (_w57 >= 0 && _w58 >= 0) {
-                            s->seen[_w57 * 6 + _w58] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
-                        }
-                        for (int32_t send_in__k_124 = 0, _end59 = 6; send_in__k_124 < _end59; send_in__k_124++) {
-                            int32_t _w60 = _wx(send_in__p_118, 2);
-                            if (_w60 >= 0) {
-                                s->boosts[_w60 * 6 + send_in__k_124] = ((int8_t)(0));
+                        if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 6)) {
+                            int32_t _w57 = _wx(send_in__p_118, 2);
+                            int32_t _w58 = _wx(send_in__s_119, 6);
+                            if (_w57 >= 0 && _w58 >= 0) {
+                                s->status[_w57 * 6 + _w58] = ((int8_t)(4));
                             }
                         }
-                        for (int32_t send_in__k_125 = 0, _end61 = 4; send_in__k_125 < _end61; send_in__k_125++) {
-                            int32_t _w62 = _wx(send_in__p_118, 2);
-                            if (_w62 >= 0) {
-                                s->mod[_w62 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                        int32_t _w59 = _wx(send_in__p_118, 2);
+                        if (_w59 >= 0) {
+                            s->reflect[_w59] = false;
+                        }
+                        int32_t _w60 = _wx(send_in__p_118, 2);
+                        if (_w60 >= 0) {
+                            s->light_screen[_w60] = false;
+                        }
+                        int32_t _w61 = _wx(send_in__p_118, 2);
+                        if (_w61 >= 0) {
+                            s->last_slot[_w61] = ((int8_t)(0));
+                        }
+                        int32_t _w62 = _wx(send_in__p_118, 2);
+                        int32_t _w63 = _wx(send_in__s_119, 6);
+                        if (_w62 >= 0 && _w63 >= 0) {
+                            s->seen[_w62 * 6 + _w63] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        }
+                        for (int32_t send_in__k_124 = 0, _end64 = 6; send_in__k_124 < _end64; send_in__k_124++) {
+                            int32_t _w65 = _wx(send_in__p_118, 2);
+                            if (_w65 >= 0) {
+                                s->boosts[_w65 * 6 + send_in__k_124] = ((int8_t)(0));
                             }
-                            int32_t _w63 = _wx(send_in__p_118, 2);
-                            if (_w63 >= 0) {
-                                s->stored[_w63 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                        }
+                        for (int32_t send_in__k_125 = 0, _end66 = 4; send_in__k_125 < _end66; send_in__k_125++) {
+                            int32_t _w67 = _wx(send_in__p_118, 2);
+                            if (_w67 >= 0) {
+                                s->mod[_w67 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                            }
+                            int32_t _w68 = _wx(send_in__p_118, 2);
+                            if (_w68 >= 0) {
+                                s->stored[_w68 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
                             }
                         }
                         if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 3)) {
-                            int32_t _w64 = _wx(send_in__p_118, 2);
-                            if (_w64 >= 0) {
-                                s->mod[_w64 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            int32_t _w69 = _wx(send_in__p_118, 2);
+                            if (_w69 >= 0) {
+                                s->mod[_w69 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
                         if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 1)) {
-                            int32_t _w65 = _wx(send_in__p_118, 2);
-                            if (_w65 >= 0) {
-                                s->mod[_w65 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
+                            int32_t _w70 = _wx(send_in__p_118, 2);
+                            if (_w70 >= 0) {
+                                s->mod[_w70 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w66 = _wx(send_in__p_118, 2);
-                        int32_t _w67 = _wx(send_in__s_119, 6);
-                        if (_w66 >= 0 && _w67 >= 0) {
-                            s->speed[_w66 * 6 + _w67] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
+                        int32_t _w71 = _wx(send_in__p_118, 2);
+                        int32_t _w72 = _wx(send_in__s_119, 6);
+                        if (_w71 >= 0 && _w72 >= 0) {
+                            s->speed[_w71 * 6 + _w72] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_126 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_115)), 2));
                             log_draw__v_127 = rand__v_126;
-                            int32_t _w68 = _wx(s->ndraws, 64);
-                            if (_w68 >= 0) {
-                                s->draws[_w68] = log_draw__v_127;
+                            int32_t _w73 = _wx(s->ndraws, 64);
+                            if (_w73 >= 0) {
+                                s->draws[_w73] = log_draw__v_127;
                             }
-                            int32_t _w69 = _wx(s->ndraws, 64);
-                            if (_w69 >= 0) {
-                                s->draw_lo[_w69] = 0;
+                            int32_t _w74 = _wx(s->ndraws, 64);
+                            if (_w74 >= 0) {
+                                s->draw_lo[_w74] = 0;
                             }
-                            int32_t _w70 = _wx(s->ndraws, 64);
-                            if (_w70 >= 0) {
-                                s->draw_hi[_w70] = 2;
+                            int32_t _w75 = _wx(s->ndraws, 64);
+                            if (_w75 >= 0) {
+                                s->draw_hi[_w75] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_128 = rand__v_126;
@@ -2775,51 +2809,51 @@ static void effect_move(State *s, int32_t m, Key key)
                         switch_in_damage__p_130 = resolve_turn__p_116;
                         switch_in_damage__a_131 = s->active[_ix(switch_in_damage__p_130, 2)];
                         if (((s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 4) || (s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 1))) {
-                            int32_t _w71 = _wx(switch_in_damage__p_130, 2);
-                            int32_t _w72 = _wx(switch_in_damage__a_131, 6);
-                            if (_w71 >= 0 && _w72 >= 0) {
-                                s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            int32_t _w76 = _wx(switch_in_damage__p_130, 2);
+                            int32_t _w77 = _wx(switch_in_damage__a_131, 6);
+                            if (_w76 >= 0 && _w77 >= 0) {
+                                s->hp[_w76 * 6 + _w77] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let73 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let73; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
+                        if (({ int32_t _let78 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let78; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
                             resolve_turn__over_114 = true;
-                            for (int32_t after_faint__p_133 = 0, _end74 = 2; after_faint__p_133 < _end74; after_faint__p_133++) {
-                                if (({ int32_t _let75 = after_faint__p_133; int32_t is_fainted__p_134 = _let75; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
+                            for (int32_t after_faint__p_133 = 0, _end79 = 2; after_faint__p_133 < _end79; after_faint__p_133++) {
+                                if (({ int32_t _let80 = after_faint__p_133; int32_t is_fainted__p_134 = _let80; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
                                     revert__p_135 = after_faint__p_133;
                                     revert__a_136 = s->active[_ix(revert__p_135, 2)];
                                     if (s->transformed[_ix(revert__p_135, 2)]) {
-                                        for (int32_t revert__k_137 = 0, _end76 = 4; revert__k_137 < _end76; revert__k_137++) {
-                                            int32_t _w77 = _wx(revert__p_135, 2);
-                                            int32_t _w78 = _wx(revert__a_136, 6);
-                                            if (_w77 >= 0 && _w78 >= 0) {
-                                                s->moves[_w77 * 24 + _w78 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                        for (int32_t revert__k_137 = 0, _end81 = 4; revert__k_137 < _end81; revert__k_137++) {
+                                            int32_t _w82 = _wx(revert__p_135, 2);
+                                            int32_t _w83 = _wx(revert__a_136, 6);
+                                            if (_w82 >= 0 && _w83 >= 0) {
+                                                s->moves[_w82 * 24 + _w83 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
                                             }
-                                            int32_t _w79 = _wx(revert__p_135, 2);
-                                            int32_t _w80 = _wx(revert__a_136, 6);
-                                            if (_w79 >= 0 && _w80 >= 0) {
-                                                s->pp[_w79 * 24 + _w80 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                            int32_t _w84 = _wx(revert__p_135, 2);
+                                            int32_t _w85 = _wx(revert__a_136, 6);
+                                            if (_w84 >= 0 && _w85 >= 0) {
+                                                s->pp[_w84 * 24 + _w85 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
                                             }
                                         }
-                                        int32_t _w81 = _wx(revert__p_135, 2);
-                                        if (_w81 >= 0) {
-                                            s->transformed[_w81] = false;
+                                        int32_t _w86 = _wx(revert__p_135, 2);
+                                        if (_w86 >= 0) {
+                                            s->transformed[_w86] = false;
                                         }
                                     } else if ((s->mimic_slot[_ix(revert__p_135, 2)] >= 0)) {
-                                        int32_t _w82 = _wx(revert__p_135, 2);
-                                        int32_t _w83 = _wx(revert__a_136, 6);
-                                        int32_t _w84 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
-                                        if (_w82 >= 0 && _w83 >= 0 && _w84 >= 0) {
-                                            s->moves[_w82 * 24 + _w83 * 4 + _w84] = s->mimic_orig[_ix(revert__p_135, 2)];
+                                        int32_t _w87 = _wx(revert__p_135, 2);
+                                        int32_t _w88 = _wx(revert__a_136, 6);
+                                        int32_t _w89 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
+                                        if (_w87 >= 0 && _w88 >= 0 && _w89 >= 0) {
+                                            s->moves[_w87 * 24 + _w88 * 4 + _w89] = s->mimic_orig[_ix(revert__p_135, 2)];
                                         }
                                     }
-                                    int32_t _w85 = _wx(revert__p_135, 2);
-                                    if (_w85 >= 0) {
-                                        s->mimic_slot[_w85] = ((int8_t)((-1)));
+                                    int32_t _w90 = _wx(revert__p_135, 2);
+                                    if (_w90 >= 0) {
+                                        s->mimic_slot[_w90] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_139 = ({ int32_t _lo86 = 0; int32_t _r88 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo86, _end87 = 6; after_faint__i_138 < _end87; after_faint__i_138++) _r88 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r88; });
-                            after_faint__left1_141 = ({ int32_t _lo90 = 0; int32_t _r92 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo90, _end91 = 6; after_faint__i_140 < _end91; after_faint__i_140++) _r92 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r92; });
+                            after_faint__left0_139 = ({ int32_t _lo91 = 0; int32_t _r93 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo91, _end92 = 6; after_faint__i_138 < _end92; after_faint__i_138++) _r93 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r93; });
+                            after_faint__left1_141 = ({ int32_t _lo95 = 0; int32_t _r97 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo95, _end96 = 6; after_faint__i_140 < _end96; after_faint__i_140++) _r97 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r97; });
                             if (((after_faint__left0_139 == 0) && (after_faint__left1_141 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
@@ -2837,17 +2871,17 @@ static void effect_move(State *s, int32_t m, Key key)
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_142 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_115)), 2));
                             log_draw__v_143 = rand__v_142;
-                            int32_t _w94 = _wx(s->ndraws, 64);
-                            if (_w94 >= 0) {
-                                s->draws[_w94] = log_draw__v_143;
+                            int32_t _w99 = _wx(s->ndraws, 64);
+                            if (_w99 >= 0) {
+                                s->draws[_w99] = log_draw__v_143;
                             }
-                            int32_t _w95 = _wx(s->ndraws, 64);
-                            if (_w95 >= 0) {
-                                s->draw_lo[_w95] = 0;
+                            int32_t _w100 = _wx(s->ndraws, 64);
+                            if (_w100 >= 0) {
+                                s->draw_lo[_w100] = 0;
                             }
-                            int32_t _w96 = _wx(s->ndraws, 64);
-                            if (_w96 >= 0) {
-                                s->draw_hi[_w96] = 2;
+                            int32_t _w101 = _wx(s->ndraws, 64);
+                            if (_w101 >= 0) {
+                                s->draw_hi[_w101] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_144 = rand__v_142;
@@ -2855,61 +2889,61 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                     } else {
                         use_move__p_148 = resolve_turn__p_116;
-                        use_move__m_149 = (({ int32_t _let97 = resolve_turn__p_116; int32_t has_pp__p_146 = _let97; ({ int32_t _lo98 = 0; bool _r100 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo98, _end99 = 4; has_pp__k_147 < _end99; has_pp__k_147++) if (((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0))) { _r100 = true; break; } _r100; }); }) ? resolve_turn__act_117 : (-1));
+                        use_move__m_149 = (({ int32_t _let102 = resolve_turn__p_116; int32_t has_pp__p_146 = _let102; ({ int32_t _lo103 = 0; bool _r105 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo103, _end104 = 4; has_pp__k_147 < _end104; has_pp__k_147++) if (((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0))) { _r105 = true; break; } _r105; }); }) ? resolve_turn__act_117 : (-1));
                         use_move__q_150 = _wsub(1, use_move__p_148);
                         use_move__a_151 = s->active[_ix(use_move__p_148, 2)];
                         use_move__d_152 = s->active[_ix(use_move__q_150, 2)];
                         use_move__st_153 = s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)];
                         use_move__can_154 = true;
                         if ((use_move__st_153 == 2)) {
-                            int32_t _w102 = _wx(use_move__p_148, 2);
-                            if (_w102 >= 0) {
-                                s->last_used[_w102] = ((int16_t)((-1)));
+                            int32_t _w107 = _wx(use_move__p_148, 2);
+                            if (_w107 >= 0) {
+                                s->last_used[_w107] = ((int16_t)((-1)));
                             }
                             use_move__can_154 = false;
                         } else if ((use_move__st_153 == 5)) {
-                            int32_t _w103 = _wx(use_move__p_148, 2);
-                            int32_t _w104 = _wx(use_move__a_151, 6);
-                            if (_w103 >= 0 && _w104 >= 0) {
-                                s->sleep[_w103 * 6 + _w104] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
+                            int32_t _w108 = _wx(use_move__p_148, 2);
+                            int32_t _w109 = _wx(use_move__a_151, 6);
+                            if (_w108 >= 0 && _w109 >= 0) {
+                                s->sleep[_w108 * 6 + _w109] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
                             }
-                            int32_t _w105 = _wx(use_move__p_148, 2);
-                            if (_w105 >= 0) {
-                                s->last_used[_w105] = ((int16_t)((-1)));
+                            int32_t _w110 = _wx(use_move__p_148, 2);
+                            if (_w110 >= 0) {
+                                s->last_used[_w110] = ((int16_t)((-1)));
                             }
                             use_move__can_154 = false;
                         } else if (s->flinch[_ix(use_move__p_148, 2)]) {
                             use_move__can_154 = false;
                         } else if (s->recharge[_ix(use_move__p_148, 2)]) {
-                            int32_t _w106 = _wx(use_move__p_148, 2);
-                            if (_w106 >= 0) {
-                                s->recharge[_w106] = false;
+                            int32_t _w111 = _wx(use_move__p_148, 2);
+                            if (_w111 >= 0) {
+                                s->recharge[_w111] = false;
                             }
                             use_move__can_154 = false;
                         } else {
                             if (s->confused[_ix(use_move__p_148, 2)]) {
-                                int32_t _w107 = _wx(use_move__p_148, 2);
-                                if (_w107 >= 0) {
-                                    s->confusion_turns[_w107] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_148, 2)], 1)));
+                                int32_t _w112 = _wx(use_move__p_148, 2);
+                                if (_w112 >= 0) {
+                                    s->confusion_turns[_w112] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_148, 2)], 1)));
                                 }
-                                int32_t _w108 = _wx(use_move__p_148, 2);
-                                if (_w108 >= 0) {
-                                    s->confused[_w108] = (s->confusion_turns[_ix(use_move__p_148, 2)] > 0);
+                                int32_t _w113 = _wx(use_move__p_148, 2);
+                                if (_w113 >= 0) {
+                                    s->confused[_w113] = (s->confusion_turns[_ix(use_move__p_148, 2)] > 0);
                                 }
                                 if (s->confused[_ix(use_move__p_148, 2)]) {
                                     chance__v_155 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_115)), 256);
                                     log_draw__v_156 = chance__v_155;
-                                    int32_t _w109 = _wx(s->ndraws, 64);
-                                    if (_w109 >= 0) {
-                                        s->draws[_w109] = log_draw__v_156;
+                                    int32_t _w114 = _wx(s->ndraws, 64);
+                                    if (_w114 >= 0) {
+                                        s->draws[_w114] = log_draw__v_156;
                                     }
-                                    int32_t _w110 = _wx(s->ndraws, 64);
-                                    if (_w110 >= 0) {
-                                        s->draw_lo[_w110] = 0;
+                                    int32_t _w115 = _wx(s->ndraws, 64);
+                                    if (_w115 >= 0) {
+                                        s->draw_lo[_w115] = 0;
                                     }
-                                    int32_t _w111 = _wx(s->ndraws, 64);
-                                    if (_w111 >= 0) {
-                                        s->draw_hi[_w111] = 256;
+                                    int32_t _w116 = _wx(s->ndraws, 64);
+                                    if (_w116 >= 0) {
+                                        s->draw_hi[_w116] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
                                     chance__result_157 = (chance__v_155 < 128);
@@ -2925,25 +2959,25 @@ static void effect_move(State *s, int32_t m, Key key)
                                         s->last_damage = self_damage__dmg_163;
                                         if (s->substitute[_ix(self_damage__p_162, 2)]) {
                                             if (s->substitute[_ix(self_damage__q_164, 2)]) {
-                                                int32_t _w112 = _wx(self_damage__q_164, 2);
-                                                if (_w112 >= 0) {
-                                                    s->sub_hp[_w112] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_164, 2)])), self_damage__dmg_163), 0)));
+                                                int32_t _w117 = _wx(self_damage__q_164, 2);
+                                                if (_w117 >= 0) {
+                                                    s->sub_hp[_w117] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_164, 2)])), self_damage__dmg_163), 0)));
                                                 }
-                                                int32_t _w113 = _wx(self_damage__q_164, 2);
-                                                if (_w113 >= 0) {
-                                                    s->substitute[_w113] = (s->sub_hp[_ix(self_damage__q_164, 2)] > 0);
+                                                int32_t _w118 = _wx(self_damage__q_164, 2);
+                                                if (_w118 >= 0) {
+                                                    s->substitute[_w118] = (s->sub_hp[_ix(self_damage__q_164, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w114 = _wx(self_damage__p_162, 2);
-                                            int32_t _w115 = _wx(self_damage__a_165, 6);
-                                            if (_w114 >= 0 && _w115 >= 0) {
-                                                s->hp[_w114 * 6 + _w115] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_162, 2) * 6 + _ix(self_damage__a_165, 6)])), self_damage__dmg_163), 0)));
+                                            int32_t _w119 = _wx(self_damage__p_162, 2);
+                                            int32_t _w120 = _wx(self_damage__a_165, 6);
+                                            if (_w119 >= 0 && _w120 >= 0) {
+                                                s->hp[_w119 * 6 + _w120] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_162, 2) * 6 + _ix(self_damage__a_165, 6)])), self_damage__dmg_163), 0)));
                                             }
                                         }
-                                        int32_t _w116 = _wx(use_move__p_148, 2);
-                                        if (_w116 >= 0) {
-                                            s->charging[_w116] = false;
+                                        int32_t _w121 = _wx(use_move__p_148, 2);
+                                        if (_w121 >= 0) {
+                                            s->charging[_w121] = false;
                                         }
                                         use_move__can_154 = false;
                                     }
@@ -2952,26 +2986,26 @@ static void effect_move(State *s, int32_t m, Key key)
                             if ((use_move__can_154 && (use_move__st_153 == 3))) {
                                 chance__v_166 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_115)), 256);
                                 log_draw__v_167 = chance__v_166;
-                                int32_t _w117 = _wx(s->ndraws, 64);
-                                if (_w117 >= 0) {
-                                    s->draws[_w117] = log_draw__v_167;
+                                int32_t _w122 = _wx(s->ndraws, 64);
+                                if (_w122 >= 0) {
+                                    s->draws[_w122] = log_draw__v_167;
                                 }
-                                int32_t _w118 = _wx(s->ndraws, 64);
-                                if (_w118 >= 0) {
-                                    s->draw_lo[_w118] = 0;
+                                int32_t _w123 = _wx(s->ndraws, 64);
+                                if (_w123 >= 0) {
+                                    s->draw_lo[_w123] = 0;
                                 }
-                                int32_t _w119 = _wx(s->ndraws, 64);
-                                if (_w119 >= 0) {
-                                    s->draw_hi[_w119] = 256;
+                                int32_t _w124 = _wx(s->ndraws, 64);
+                                if (_w124 >= 0) {
+                                    s->draw_hi[_w124] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
                                 chance__result_168 = (chance__v_166 < 63);
                                 use_move__full_169 = chance__result_168;
                                 use_move__can_154 = (!use_move__full_169);
                                 if (use_move__full_169) {
-                                    int32_t _w120 = _wx(use_move__p_148, 2);
-                                    if (_w120 >= 0) {
-                                        s->charging[_w120] = false;
+                                    int32_t _w125 = _wx(use_move__p_148, 2);
+                                    if (_w125 >= 0) {
+                                        s->charging[_w125] = false;
                                     }
                                 }
                             }
@@ -2988,47 +3022,47 @@ static void effect_move(State *s, int32_t m, Key key)
                             mirror_move__a_175 = s->active[_ix(mirror_move__p_173, 2)];
                             mirror_move__copied_176 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_173), 2)]));
                             if (((mirror_move__m_174 >= 0) && (!((mirror_move__copied_176 >= 0) && (MOVES__rows[_ix(mirror_move__copied_176, 165)].kind == 17))))) {
-                                int32_t _w121 = _wx(mirror_move__p_173, 2);
-                                int32_t _w122 = _wx(mirror_move__a_175, 6);
-                                int32_t _w123 = _wx(mirror_move__m_174, 4);
-                                if (_w121 >= 0 && _w122 >= 0 && _w123 >= 0) {
-                                    s->pp[_w121 * 24 + _w122 * 4 + _w123] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
+                                int32_t _w126 = _wx(mirror_move__p_173, 2);
+                                int32_t _w127 = _wx(mirror_move__a_175, 6);
+                                int32_t _w128 = _wx(mirror_move__m_174, 4);
+                                if (_w126 >= 0 && _w127 >= 0 && _w128 >= 0) {
+                                    s->pp[_w126 * 24 + _w127 * 4 + _w128] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
                                 }
-                                int32_t _w124 = _wx(mirror_move__p_173, 2);
-                                int32_t _w125 = _wx(mirror_move__a_175, 6);
-                                int32_t _w126 = _wx(mirror_move__m_174, 4);
-                                if (_w124 >= 0 && _w125 >= 0 && _w126 >= 0) {
-                                    s->seen_moves[_w124 * 24 + _w125 * 4 + _w126] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
+                                int32_t _w129 = _wx(mirror_move__p_173, 2);
+                                int32_t _w130 = _wx(mirror_move__a_175, 6);
+                                int32_t _w131 = _wx(mirror_move__m_174, 4);
+                                if (_w129 >= 0 && _w130 >= 0 && _w131 >= 0) {
+                                    s->seen_moves[_w129 * 24 + _w130 * 4 + _w131] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w127 = _wx(mirror_move__p_173, 2);
-                            if (_w127 >= 0) {
-                                s->used_move[_w127] = ((int16_t)(118));
+                            int32_t _w132 = _wx(mirror_move__p_173, 2);
+                            if (_w132 >= 0) {
+                                s->used_move[_w132] = ((int16_t)(118));
                             }
-                            int32_t _w128 = _wx(mirror_move__p_173, 2);
-                            if (_w128 >= 0) {
-                                s->last_used[_w128] = ((int16_t)(118));
+                            int32_t _w133 = _wx(mirror_move__p_173, 2);
+                            if (_w133 >= 0) {
+                                s->last_used[_w133] = ((int16_t)(118));
                             }
                             if ((mirror_move__copied_176 == 118)) {
                                 mirror_move__copied_176 = (-1);
                             }
                             if ((mirror_move__copied_176 >= 0)) {
-                                int32_t _w129 = _wx(mirror_move__p_173, 2);
-                                if (_w129 >= 0) {
-                                    s->last_move[_w129] = ((int16_t)(mirror_move__copied_176));
+                                int32_t _w134 = _wx(mirror_move__p_173, 2);
+                                if (_w134 >= 0) {
+                                    s->last_move[_w134] = ((int16_t)(mirror_move__copied_176));
                                 }
-                                int32_t _w130 = _wx(mirror_move__p_173, 2);
-                                if (_w130 >= 0) {
-                                    s->shown_move[_w130] = ((int16_t)(mirror_move__copied_176));
+                                int32_t _w135 = _wx(mirror_move__p_173, 2);
+                                if (_w135 >= 0) {
+                                    s->shown_move[_w135] = ((int16_t)(mirror_move__copied_176));
                                 }
                             }
                             mirror_move__sl_177 = ((int32_t)(s->last_slot[_ix(mirror_move__p_173, 2)]));
-                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo131, _end132 = 4; mirror_move__k_178 < _end132; mirror_move__k_178++) _r133 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r133; })))) {
-                                int32_t _w135 = _wx(mirror_move__p_173, 2);
-                                int32_t _w136 = _wx(mirror_move__sl_177, 4);
-                                if (_w135 >= 0 && _w136 >= 0) {
-                                    s->base_pp[_w135 * 4 + _w136] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
+                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo136 = 0; int32_t _r138 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo136, _end137 = 4; mirror_move__k_178 < _end137; mirror_move__k_178++) _r138 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r138; })))) {
+                                int32_t _w140 = _wx(mirror_move__p_173, 2);
+                                int32_t _w141 = _wx(mirror_move__sl_177, 4);
+                                if (_w140 >= 0 && _w141 >= 0) {
+                                    s->base_pp[_w140 * 4 + _w141] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
                                 }
                             }
                             mirror_move__result_179 = mirror_move__copied_176;
@@ -3036,23 +3070,23 @@ static void effect_move(State *s, int32_t m, Key key)
                             use_move__slot_171 = (-1);
                         }
                         if ((use_move__can_154 && (use_move__mv_172 >= 0))) {
-                            int32_t _w137 = _wx(use_move__p_148, 2);
-                            if (_w137 >= 0) {
-                                s->used_move[_w137] = ((int16_t)(use_move__mv_172));
+                            int32_t _w142 = _wx(use_move__p_148, 2);
+                            if (_w142 >= 0) {
+                                s->used_move[_w142] = ((int16_t)(use_move__mv_172));
                             }
                             if (((MOVES__rows[_ix(use_move__mv_172, 165)].kind == 17) && (!s->charging[_ix(use_move__p_148, 2)]))) {
-                                int32_t _w138 = _wx(use_move__p_148, 2);
-                                if (_w138 >= 0) {
-                                    s->charging[_w138] = true;
+                                int32_t _w143 = _wx(use_move__p_148, 2);
+                                if (_w143 >= 0) {
+                                    s->charging[_w143] = true;
                                 }
                             } else {
-                                int32_t _w139 = _wx(use_move__p_148, 2);
-                                if (_w139 >= 0) {
-                                    s->charging[_w139] = false;
+                                int32_t _w144 = _wx(use_move__p_148, 2);
+                                if (_w144 >= 0) {
+                                    s->charging[_w144] = false;
                                 }
-                                int32_t _w140 = _wx(use_move__p_148, 2);
-                                if (_w140 >= 0) {
-                                    s->last_used[_w140] = ((int16_t)(use_move__mv_172));
+                                int32_t _w145 = _wx(use_move__p_148, 2);
+                                if (_w145 >= 0) {
+                                    s->last_used[_w145] = ((int16_t)(use_move__mv_172));
                                 }
                                 use_move_hit__p_180 = use_move__p_148;
                                 use_move_hit__m_181 = use_move__slot_171;
@@ -3061,984 +3095,1086 @@ static void effect_move(State *s, int32_t m, Key key)
                                 use_move_hit__a_184 = s->active[_ix(use_move_hit__p_180, 2)];
                                 use_move_hit__d_185 = s->active[_ix(use_move_hit__q_183, 2)];
                                 if (((use_move_hit__m_181 >= 0) && (s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)] >= 0))) {
-                                    int32_t _w141 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w142 = _wx(use_move_hit__a_184, 6);
-                                    int32_t _w143 = _wx(use_move_hit__m_181, 4);
-                                    if (_w141 >= 0 && _w142 >= 0 && _w143 >= 0) {
-                                        s->pp[_w141 * 24 + _w142 * 4 + _w143] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
+                                    int32_t _w146 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w147 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w148 = _wx(use_move_hit__m_181, 4);
+                                    if (_w146 >= 0 && _w147 >= 0 && _w148 >= 0) {
+                                        s->pp[_w146 * 24 + _w147 * 4 + _w148] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
                                     }
-                                    int32_t _w144 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w145 = _wx(use_move_hit__a_184, 6);
-                                    int32_t _w146 = _wx(use_move_hit__m_181, 4);
-                                    if (_w144 >= 0 && _w145 >= 0 && _w146 >= 0) {
-                                        s->seen_moves[_w144 * 24 + _w145 * 4 + _w146] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
+                                    int32_t _w149 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w150 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w151 = _wx(use_move_hit__m_181, 4);
+                                    if (_w149 >= 0 && _w150 >= 0 && _w151 >= 0) {
+                                        s->seen_moves[_w149 * 24 + _w150 * 4 + _w151] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
                                     }
                                 }
-                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let147 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let147; ({ int8_t _let148 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let148; ({ int16_t _let149[15]; _let149[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let149[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let149[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let149[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let149[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let149[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let149[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let149[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let149[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let149[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let149[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let149[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let149[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let149[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let149[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let149, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let150 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let150; ({ int8_t _let151 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let151; ({ int16_t _let152[15]; _let152[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let152[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let152[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let152[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let152[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let152[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let152[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let152[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let152[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let152[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let152[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let152[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let152[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let152[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let152[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let152, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
+                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let152 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let152; ({ int8_t _let153 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let153; ({ int16_t _let154[15]; _let154[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let154[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let154[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let154[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let154[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let154[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let154[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let154[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let154[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let154[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let154[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let154[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let154[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let154[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let154[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let154, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let155 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let155; ({ int8_t _let156 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let156; ({ int16_t _let157[15]; _let157[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let157[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let157[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let157[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let157[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let157[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let157[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let157[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let157[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let157[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let157[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let157[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let157[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let157[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let157[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let157, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
                                 use_move_hit__kind_193 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].kind;
-                                use_move_hit__broke_194 = false;
-                                if ((!({ int32_t _lo153 = 0; bool _r155 = false; for (int32_t use_move_hit__i_195 = _lo153, _end154 = 24; use_move_hit__i_195 < _end154; use_move_hit__i_195++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_195] == use_move_hit__mv_182)) { _r155 = true; break; } _r155; }))) {
+                                if (((use_move_hit__kind_193 == 26) && ((s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] != 5) || s->substitute[_ix(use_move_hit__q_183, 2)]))) {
+                                    use_move_hit__immune_192 = true;
+                                }
+                                if (((use_move_hit__kind_193 == 33) && (s->mod[_ix(use_move_hit__q_183, 2) * 4 + 3] > s->mod[_ix(use_move_hit__p_180, 2) * 4 + 3]))) {
+                                    use_move_hit__immune_192 = true;
+                                }
+                                if (((use_move_hit__kind_193 == 29) && ({ int32_t _let158 = use_move_hit__q_183; int32_t has_type__p_194 = _let158; ((7 == s->types[_ix(has_type__p_194, 2) * 2]) || (7 == s->types[_ix(has_type__p_194, 2) * 2 + 1])); }))) {
+                                    use_move_hit__immune_192 = true;
+                                }
+                                use_move_hit__broke_195 = false;
+                                if ((!({ int32_t _lo159 = 0; bool _r161 = false; for (int32_t use_move_hit__i_196 = _lo159, _end160 = 24; use_move_hit__i_196 < _end160; use_move_hit__i_196++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_196] == use_move_hit__mv_182)) { _r161 = true; break; } _r161; }))) {
                                     s->last_damage = 0;
                                 }
                                 if ((!use_move_hit__immune_192)) {
-                                    use_move_hit__hit_196 = true;
-                                    use_move_hit__sure_197 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_183, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_182, 165)].always_hits) && (!use_move_hit__sure_197))) {
-                                        use_move_hit__acc_198 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_198 = _floordiv(_wmul(use_move_hit__acc_198, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_180, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_198 = _floordiv(_wmul(use_move_hit__acc_198, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_183, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_199 = _imin(_imax(use_move_hit__acc_198, 1), 255);
-                                        chance__v_200 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_115)), 256);
-                                        log_draw__v_201 = chance__v_200;
-                                        int32_t _w157 = _wx(s->ndraws, 64);
-                                        if (_w157 >= 0) {
-                                            s->draws[_w157] = log_draw__v_201;
+                                    use_move_hit__hit_197 = true;
+                                    use_move_hit__sure_198 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_183, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_182, 165)].always_hits) && (!use_move_hit__sure_198))) {
+                                        use_move_hit__acc_199 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].accuracy)), 255), 100);
+                                        use_move_hit__acc_199 = _floordiv(_wmul(use_move_hit__acc_199, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_180, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_199 = _floordiv(_wmul(use_move_hit__acc_199, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_183, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_200 = _imin(_imax(use_move_hit__acc_199, 1), 255);
+                                        chance__v_201 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_115)), 256);
+                                        log_draw__v_202 = chance__v_201;
+                                        int32_t _w163 = _wx(s->ndraws, 64);
+                                        if (_w163 >= 0) {
+                                            s->draws[_w163] = log_draw__v_202;
                                         }
-                                        int32_t _w158 = _wx(s->ndraws, 64);
-                                        if (_w158 >= 0) {
-                                            s->draw_lo[_w158] = 0;
+                                        int32_t _w164 = _wx(s->ndraws, 64);
+                                        if (_w164 >= 0) {
+                                            s->draw_lo[_w164] = 0;
                                         }
-                                        int32_t _w159 = _wx(s->ndraws, 64);
-                                        if (_w159 >= 0) {
-                                            s->draw_hi[_w159] = 256;
+                                        int32_t _w165 = _wx(s->ndraws, 64);
+                                        if (_w165 >= 0) {
+                                            s->draw_hi[_w165] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_202 = (chance__v_200 < chance__num_199);
-                                        use_move_hit__hit_196 = chance__result_202;
-                                        if ((!use_move_hit__hit_196)) {
+                                        chance__result_203 = (chance__v_201 < chance__num_200);
+                                        use_move_hit__hit_197 = chance__result_203;
+                                        if ((!use_move_hit__hit_197)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_203 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].target != 1);
-                                    use_move_hit__stages_204 = ((((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_205 = (((s->substitute[_ix(use_move_hit__q_183, 2)] && use_move_hit__foe_move_203) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 6)) || use_move_hit__stages_204) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1)));
-                                    use_move_hit__hit_196 = (use_move_hit__hit_196 && (!use_move_hit__blocked_205));
-                                    if (((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_197) {
-                                            int32_t _w160 = _wx(use_move_hit__q_183, 2);
-                                            int32_t _w161 = _wx(use_move_hit__d_185, 6);
-                                            if (_w160 >= 0 && _w161 >= 0) {
-                                                s->status[_w160 * 6 + _w161] = ((int8_t)(0));
+                                    use_move_hit__foe_move_204 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].target != 1);
+                                    use_move_hit__stages_205 = ((((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_206 = (((s->substitute[_ix(use_move_hit__q_183, 2)] && use_move_hit__foe_move_204) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 6)) || use_move_hit__stages_205) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_197 = (use_move_hit__hit_197 && (!use_move_hit__blocked_206));
+                                    if (((use_move_hit__hit_197 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_198) {
+                                            int32_t _w166 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w167 = _wx(use_move_hit__d_185, 6);
+                                            if (_w166 >= 0 && _w167 >= 0) {
+                                                s->status[_w166 * 6 + _w167] = ((int8_t)(0));
                                             }
-                                            int32_t _w162 = _wx(use_move_hit__q_183, 2);
-                                            if (_w162 >= 0) {
-                                                s->recharge[_w162] = false;
+                                            int32_t _w168 = _wx(use_move_hit__q_183, 2);
+                                            if (_w168 >= 0) {
+                                                s->recharge[_w168] = false;
                                             }
                                         }
-                                        set_status__q_206 = use_move_hit__q_183;
-                                        set_status__st_207 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].status;
-                                        set_status__d_208 = s->active[_ix(set_status__q_206, 2)];
-                                        set_status__poison_209 = ((set_status__st_207 == 4) || (set_status__st_207 == 6));
-                                        set_status__blocked_210 = (set_status__poison_209 && (TYPES__rows[_ix(s->types[_ix(set_status__q_206, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_206, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_206, 2) * 2 + 1], 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_206, 2) * 6 + _ix(set_status__d_208, 6)] == 0) && (s->hp[_ix(set_status__q_206, 2) * 6 + _ix(set_status__d_208, 6)] > 0)) && (!set_status__blocked_210))) {
-                                            int32_t _w163 = _wx(set_status__q_206, 2);
-                                            int32_t _w164 = _wx(set_status__d_208, 6);
-                                            if (_w163 >= 0 && _w164 >= 0) {
-                                                s->status[_w163 * 6 + _w164] = ((int8_t)(set_status__st_207));
+                                        set_status__q_207 = use_move_hit__q_183;
+                                        set_status__st_208 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].status;
+                                        set_status__d_209 = s->active[_ix(set_status__q_207, 2)];
+                                        set_status__poison_210 = ((set_status__st_208 == 4) || (set_status__st_208 == 6));
+                                        set_status__blocked_211 = (set_status__poison_210 && (TYPES__rows[_ix(s->types[_ix(set_status__q_207, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_207, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_207, 2) * 2 + 1], 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_207, 2) * 6 + _ix(set_status__d_209, 6)] == 0) && (s->hp[_ix(set_status__q_207, 2) * 6 + _ix(set_status__d_209, 6)] > 0)) && (!set_status__blocked_211))) {
+                                            int32_t _w169 = _wx(set_status__q_207, 2);
+                                            int32_t _w170 = _wx(set_status__d_209, 6);
+                                            if (_w169 >= 0 && _w170 >= 0) {
+                                                s->status[_w169 * 6 + _w170] = ((int8_t)(set_status__st_208));
                                             }
-                                            if ((set_status__st_207 == 5)) {
-                                                rand__v_211 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_115)), 7));
-                                                log_draw__v_212 = rand__v_211;
-                                                int32_t _w165 = _wx(s->ndraws, 64);
-                                                if (_w165 >= 0) {
-                                                    s->draws[_w165] = log_draw__v_212;
+                                            if ((set_status__st_208 == 5)) {
+                                                rand__v_212 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_115)), 7));
+                                                log_draw__v_213 = rand__v_212;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
+                                                if (_w171 >= 0) {
+                                                    s->draws[_w171] = log_draw__v_213;
                                                 }
-                                                int32_t _w166 = _wx(s->ndraws, 64);
-                                                if (_w166 >= 0) {
-                                                    s->draw_lo[_w166] = 1;
+                                                int32_t _w172 = _wx(s->ndraws, 64);
+                                                if (_w172 >= 0) {
+                                                    s->draw_lo[_w172] = 1;
                                                 }
-                                                int32_t _w167 = _wx(s->ndraws, 64);
-                                                if (_w167 >= 0) {
-                                                    s->draw_hi[_w167] = 8;
+                                                int32_t _w173 = _wx(s->ndraws, 64);
+                                                if (_w173 >= 0) {
+                                                    s->draw_hi[_w173] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_213 = rand__v_211;
-                                                int32_t _w168 = _wx(set_status__q_206, 2);
-                                                int32_t _w169 = _wx(set_status__d_208, 6);
-                                                if (_w168 >= 0 && _w169 >= 0) {
-                                                    s->sleep[_w168 * 6 + _w169] = ((int8_t)(rand__result_213));
+                                                rand__result_214 = rand__v_212;
+                                                int32_t _w174 = _wx(set_status__q_207, 2);
+                                                int32_t _w175 = _wx(set_status__d_209, 6);
+                                                if (_w174 >= 0 && _w175 >= 0) {
+                                                    s->sleep[_w174 * 6 + _w175] = ((int8_t)(rand__result_214));
                                                 }
                                             }
-                                            if ((set_status__st_207 == 3)) {
-                                                int32_t _w170 = _wx(set_status__q_206, 2);
-                                                if (_w170 >= 0) {
-                                                    s->mod[_w170 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_206, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_208 == 6)) {
+                                                int32_t _w176 = _wx(set_status__q_207, 2);
+                                                if (_w176 >= 0) {
+                                                    s->toxic[_w176] = ((int16_t)(0));
                                                 }
                                             }
-                                            if ((set_status__st_207 == 1)) {
-                                                int32_t _w171 = _wx(set_status__q_206, 2);
-                                                if (_w171 >= 0) {
-                                                    s->mod[_w171 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_206, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_208 == 3)) {
+                                                int32_t _w177 = _wx(set_status__q_207, 2);
+                                                if (_w177 >= 0) {
+                                                    s->mod[_w177 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_207, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((set_status__st_208 == 1)) {
+                                                int32_t _w178 = _wx(set_status__q_207, 2);
+                                                if (_w178 >= 0) {
+                                                    s->mod[_w178 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_207, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0))) {
-                                        use_move_hit__tgt_214 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].target == 1) ? use_move_hit__p_180 : use_move_hit__q_183);
-                                        apply_boosts__q_215 = use_move_hit__tgt_214;
-                                        apply_boosts__f_216 = use_move_hit__q_183;
-                                        apply_boosts__da_217 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk;
-                                        apply_boosts__dd_218 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def;
-                                        apply_boosts__ds_219 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc;
-                                        apply_boosts__dsp_220 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe;
-                                        apply_boosts__dacc_221 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy;
-                                        apply_boosts__deva_222 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion;
-                                        apply_boosts__deltas_223[0] = apply_boosts__da_217;
-                                        apply_boosts__deltas_223[1] = apply_boosts__dd_218;
-                                        apply_boosts__deltas_223[2] = apply_boosts__ds_219;
-                                        apply_boosts__deltas_223[3] = apply_boosts__dsp_220;
-                                        apply_boosts__deltas_223[4] = apply_boosts__dacc_221;
-                                        apply_boosts__deltas_223[5] = apply_boosts__deva_222;
-                                        apply_boosts__any_ok_224 = false;
-                                        for (int32_t apply_boosts__k_225 = 0, _end172 = 6; apply_boosts__k_225 < _end172; apply_boosts__k_225++) {
-                                            boost_stat__q_226 = apply_boosts__q_215;
-                                            boost_stat__k_227 = apply_boosts__k_225;
-                                            boost_stat__delta_228 = apply_boosts__deltas_223[apply_boosts__k_225];
-                                            boost_stat__a_229 = s->active[_ix(boost_stat__q_226, 2)];
-                                            boost_stat__b_230 = ((int32_t)(s->boosts[_ix(boost_stat__q_226, 2) * 6 + _ix(boost_stat__k_227, 6)]));
-                                            boost_stat__nb_231 = _imin(_imax(_wadd(boost_stat__b_230, boost_stat__delta_228), (-6)), 6);
-                                            boost_stat__ok_232 = false;
-                                            if (((((boost_stat__delta_228 != 0) && (s->hp[_ix(boost_stat__q_226, 2) * 6 + _ix(boost_stat__a_229, 6)] > 0)) && (!((boost_stat__delta_228 > 0) && (boost_stat__b_230 >= 6)))) && (!((boost_stat__delta_228 < 0) && (boost_stat__b_230 <= (-6)))))) {
-                                                if ((boost_stat__k_227 >= 4)) {
-                                                    int32_t _w173 = _wx(boost_stat__q_226, 2);
-                                                    int32_t _w174 = _wx(boost_stat__k_227, 6);
-                                                    if (_w173 >= 0 && _w174 >= 0) {
-                                                        s->boosts[_w173 * 6 + _w174] = ((int8_t)(boost_stat__nb_231));
+                                    if ((use_move_hit__hit_197 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0))) {
+                                        use_move_hit__tgt_215 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].target == 1) ? use_move_hit__p_180 : use_move_hit__q_183);
+                                        apply_boosts__q_216 = use_move_hit__tgt_215;
+                                        apply_boosts__f_217 = use_move_hit__q_183;
+                                        apply_boosts__da_218 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk;
+                                        apply_boosts__dd_219 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def;
+                                        apply_boosts__ds_220 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc;
+                                        apply_boosts__dsp_221 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe;
+                                        apply_boosts__dacc_222 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy;
+                                        apply_boosts__deva_223 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion;
+                                        apply_boosts__deltas_224[0] = apply_boosts__da_218;
+                                        apply_boosts__deltas_224[1] = apply_boosts__dd_219;
+                                        apply_boosts__deltas_224[2] = apply_boosts__ds_220;
+                                        apply_boosts__deltas_224[3] = apply_boosts__dsp_221;
+                                        apply_boosts__deltas_224[4] = apply_boosts__dacc_222;
+                                        apply_boosts__deltas_224[5] = apply_boosts__deva_223;
+                                        apply_boosts__any_ok_225 = false;
+                                        for (int32_t apply_boosts__k_226 = 0, _end179 = 6; apply_boosts__k_226 < _end179; apply_boosts__k_226++) {
+                                            boost_stat__q_227 = apply_boosts__q_216;
+                                            boost_stat__k_228 = apply_boosts__k_226;
+                                            boost_stat__delta_229 = apply_boosts__deltas_224[apply_boosts__k_226];
+                                            boost_stat__a_230 = s->active[_ix(boost_stat__q_227, 2)];
+                                            boost_stat__b_231 = ((int32_t)(s->boosts[_ix(boost_stat__q_227, 2) * 6 + _ix(boost_stat__k_228, 6)]));
+                                            boost_stat__nb_232 = _imin(_imax(_wadd(boost_stat__b_231, boost_stat__delta_229), (-6)), 6);
+                                            boost_stat__ok_233 = false;
+                                            if (((((boost_stat__delta_229 != 0) && (s->hp[_ix(boost_stat__q_227, 2) * 6 + _ix(boost_stat__a_230, 6)] > 0)) && (!((boost_stat__delta_229 > 0) && (boost_stat__b_231 >= 6)))) && (!((boost_stat__delta_229 < 0) && (boost_stat__b_231 <= (-6)))))) {
+                                                if ((boost_stat__k_228 >= 4)) {
+                                                    int32_t _w180 = _wx(boost_stat__q_227, 2);
+                                                    int32_t _w181 = _wx(boost_stat__k_228, 6);
+                                                    if (_w180 >= 0 && _w181 >= 0) {
+                                                        s->boosts[_w180 * 6 + _w181] = ((int8_t)(boost_stat__nb_232));
                                                     }
-                                                    boost_stat__ok_232 = true;
-                                                } else if ((((boost_stat__delta_228 > 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 999)) || ((boost_stat__delta_228 < 0) && (s->mod[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)] == 1)))) {
-                                                    int32_t _w175 = _wx(boost_stat__q_226, 2);
-                                                    int32_t _w176 = _wx(boost_stat__k_227, 6);
-                                                    if (_w175 >= 0 && _w176 >= 0) {
-                                                        s->boosts[_w175 * 6 + _w176] = ((int8_t)(((boost_stat__delta_228 > 0) ? _wsub(boost_stat__nb_231, 1) : _wadd(boost_stat__nb_231, 1))));
+                                                    boost_stat__ok_233 = true;
+                                                } else if ((((boost_stat__delta_229 > 0) && (s->mod[_ix(boost_stat__q_227, 2) * 4 + _ix(boost_stat__k_228, 4)] == 999)) || ((boost_stat__delta_229 < 0) && (s->mod[_ix(boost_stat__q_227, 2) * 4 + _ix(boost_stat__k_228, 4)] == 1)))) {
+                                                    int32_t _w182 = _wx(boost_stat__q_227, 2);
+                                                    int32_t _w183 = _wx(boost_stat__k_228, 6);
+                                                    if (_w182 >= 0 && _w183 >= 0) {
+                                                        s->boosts[_w182 * 6 + _w183] = ((int8_t)(((boost_stat__delta_229 > 0) ? _wsub(boost_stat__nb_232, 1) : _wadd(boost_stat__nb_232, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w177 = _wx(boost_stat__q_226, 2);
-                                                    int32_t _w178 = _wx(boost_stat__k_227, 6);
-                                                    if (_w177 >= 0 && _w178 >= 0) {
-                                                        s->boosts[_w177 * 6 + _w178] = ((int8_t)(boost_stat__nb_231));
+                                                    int32_t _w184 = _wx(boost_stat__q_227, 2);
+                                                    int32_t _w185 = _wx(boost_stat__k_228, 6);
+                                                    if (_w184 >= 0 && _w185 >= 0) {
+                                                        s->boosts[_w184 * 6 + _w185] = ((int8_t)(boost_stat__nb_232));
                                                     }
-                                                    boost_stat__ok_232 = true;
-                                                    boost_stat__m_233 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_226, 2) * 4 + _ix(boost_stat__k_227, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_231, 6), 13)]), 100), 1);
-                                                    int32_t _w179 = _wx(boost_stat__q_226, 2);
-                                                    int32_t _w180 = _wx(boost_stat__k_227, 4);
-                                                    if (_w179 >= 0 && _w180 >= 0) {
-                                                        s->mod[_w179 * 4 + _w180] = ((int16_t)(((boost_stat__delta_228 > 0) ? _imin(boost_stat__m_233, 999) : boost_stat__m_233)));
+                                                    boost_stat__ok_233 = true;
+                                                    boost_stat__m_234 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_227, 2) * 4 + _ix(boost_stat__k_228, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_232, 6), 13)]), 100), 1);
+                                                    int32_t _w186 = _wx(boost_stat__q_227, 2);
+                                                    int32_t _w187 = _wx(boost_stat__k_228, 4);
+                                                    if (_w186 >= 0 && _w187 >= 0) {
+                                                        s->mod[_w186 * 4 + _w187] = ((int16_t)(((boost_stat__delta_229 > 0) ? _imin(boost_stat__m_234, 999) : boost_stat__m_234)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_234 = boost_stat__ok_232;
-                                            apply_boosts__ok_235 = boost_stat__result_234;
-                                            apply_boosts__any_ok_224 = (apply_boosts__any_ok_224 || apply_boosts__ok_235);
+                                            boost_stat__result_235 = boost_stat__ok_233;
+                                            apply_boosts__ok_236 = boost_stat__result_235;
+                                            apply_boosts__any_ok_225 = (apply_boosts__any_ok_225 || apply_boosts__ok_236);
                                         }
-                                        if (apply_boosts__any_ok_224) {
-                                            if ((s->status[_ix(apply_boosts__f_216, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_216, 2)], 6)] == 3)) {
-                                                int32_t _w181 = _wx(apply_boosts__f_216, 2);
-                                                if (_w181 >= 0) {
-                                                    s->mod[_w181 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_216, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_225) {
+                                            if ((s->status[_ix(apply_boosts__f_217, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_217, 2)], 6)] == 3)) {
+                                                int32_t _w188 = _wx(apply_boosts__f_217, 2);
+                                                if (_w188 >= 0) {
+                                                    s->mod[_w188 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_217, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_216, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_216, 2)], 6)] == 1)) {
-                                                int32_t _w182 = _wx(apply_boosts__f_216, 2);
-                                                if (_w182 >= 0) {
-                                                    s->mod[_w182 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_216, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_217, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_217, 2)], 6)] == 1)) {
+                                                int32_t _w189 = _wx(apply_boosts__f_217, 2);
+                                                if (_w189 >= 0) {
+                                                    s->mod[_w189 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_217, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_196 && ((use_move_hit__kind_193 == 10) || (use_move_hit__kind_193 == 11)))) {
-                                        heal_self__p_236 = use_move_hit__p_180;
-                                        heal_self__rest_237 = (use_move_hit__kind_193 == 10);
-                                        heal_self__a_238 = s->active[_ix(heal_self__p_236, 2)];
-                                        heal_self__h_239 = ((int32_t)(s->hp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)]));
-                                        heal_self__mh_240 = ((int32_t)(s->maxhp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)]));
-                                        heal_self__fails_241 = ((heal_self__h_239 == heal_self__mh_240) || (((heal_self__h_239 == _wsub(heal_self__mh_240, 255)) || (heal_self__h_239 == _wsub(heal_self__mh_240, 511))) && (_pymod(heal_self__h_239, 256) != 0)));
-                                        if ((!heal_self__fails_241)) {
-                                            if (heal_self__rest_237) {
-                                                int32_t _w183 = _wx(heal_self__p_236, 2);
-                                                int32_t _w184 = _wx(heal_self__a_238, 6);
-                                                if (_w183 >= 0 && _w184 >= 0) {
-                                                    s->status[_w183 * 6 + _w184] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_197 && ((use_move_hit__kind_193 == 10) || (use_move_hit__kind_193 == 11)))) {
+                                        heal_self__p_237 = use_move_hit__p_180;
+                                        heal_self__rest_238 = (use_move_hit__kind_193 == 10);
+                                        heal_self__a_239 = s->active[_ix(heal_self__p_237, 2)];
+                                        heal_self__h_240 = ((int32_t)(s->hp[_ix(heal_self__p_237, 2) * 6 + _ix(heal_self__a_239, 6)]));
+                                        heal_self__mh_241 = ((int32_t)(s->maxhp[_ix(heal_self__p_237, 2) * 6 + _ix(heal_self__a_239, 6)]));
+                                        heal_self__fails_242 = ((heal_self__h_240 == heal_self__mh_241) || (((heal_self__h_240 == _wsub(heal_self__mh_241, 255)) || (heal_self__h_240 == _wsub(heal_self__mh_241, 511))) && (_pymod(heal_self__h_240, 256) != 0)));
+                                        if ((!heal_self__fails_242)) {
+                                            if (heal_self__rest_238) {
+                                                int32_t _w190 = _wx(heal_self__p_237, 2);
+                                                int32_t _w191 = _wx(heal_self__a_239, 6);
+                                                if (_w190 >= 0 && _w191 >= 0) {
+                                                    s->status[_w190 * 6 + _w191] = ((int8_t)(5));
                                                 }
-                                                rand__v_242 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_115)), 7));
-                                                log_draw__v_243 = rand__v_242;
-                                                int32_t _w185 = _wx(s->ndraws, 64);
-                                                if (_w185 >= 0) {
-                                                    s->draws[_w185] = log_draw__v_243;
+                                                rand__v_243 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_115)), 7));
+                                                log_draw__v_244 = rand__v_243;
+                                                int32_t _w192 = _wx(s->ndraws, 64);
+                                                if (_w192 >= 0) {
+                                                    s->draws[_w192] = log_draw__v_244;
                                                 }
-                                                int32_t _w186 = _wx(s->ndraws, 64);
-                                                if (_w186 >= 0) {
-                                                    s->draw_lo[_w186] = 1;
+                                                int32_t _w193 = _wx(s->ndraws, 64);
+                                                if (_w193 >= 0) {
+                                                    s->draw_lo[_w193] = 1;
                                                 }
-                                                int32_t _w187 = _wx(s->ndraws, 64);
-                                                if (_w187 >= 0) {
-                                                    s->draw_hi[_w187] = 8;
+                                                int32_t _w194 = _wx(s->ndraws, 64);
+                                                if (_w194 >= 0) {
+                                                    s->draw_hi[_w194] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_244 = rand__v_242;
-                                                heal_self__v_245 = rand__result_244;
-                                                int32_t _w188 = _wx(heal_self__p_236, 2);
-                                                int32_t _w189 = _wx(heal_self__a_238, 6);
-                                                if (_w188 >= 0 && _w189 >= 0) {
-                                                    s->sleep[_w188 * 6 + _w189] = ((int8_t)(2));
+                                                rand__result_245 = rand__v_243;
+                                                heal_self__v_246 = rand__result_245;
+                                                int32_t _w195 = _wx(heal_self__p_237, 2);
+                                                int32_t _w196 = _wx(heal_self__a_239, 6);
+                                                if (_w195 >= 0 && _w196 >= 0) {
+                                                    s->sleep[_w195 * 6 + _w196] = ((int8_t)(2));
                                                 }
-                                                int32_t _w190 = _wx(heal_self__p_236, 2);
-                                                int32_t _w191 = _wx(heal_self__a_238, 6);
-                                                if (_w190 >= 0 && _w191 >= 0) {
-                                                    s->hp[_w190 * 6 + _w191] = s->maxhp[_ix(heal_self__p_236, 2) * 6 + _ix(heal_self__a_238, 6)];
+                                                int32_t _w197 = _wx(heal_self__p_237, 2);
+                                                int32_t _w198 = _wx(heal_self__a_239, 6);
+                                                if (_w197 >= 0 && _w198 >= 0) {
+                                                    s->hp[_w197 * 6 + _w198] = s->maxhp[_ix(heal_self__p_237, 2) * 6 + _ix(heal_self__a_239, 6)];
                                                 }
                                             } else {
-                                                int32_t _w192 = _wx(heal_self__p_236, 2);
-                                                int32_t _w193 = _wx(heal_self__a_238, 6);
-                                                if (_w192 >= 0 && _w193 >= 0) {
-                                                    s->hp[_w192 * 6 + _w193] = ((int16_t)(_imin(_wadd(heal_self__h_239, _floordiv(heal_self__mh_240, 2)), heal_self__mh_240)));
+                                                int32_t _w199 = _wx(heal_self__p_237, 2);
+                                                int32_t _w200 = _wx(heal_self__a_239, 6);
+                                                if (_w199 >= 0 && _w200 >= 0) {
+                                                    s->hp[_w199 * 6 + _w200] = ((int16_t)(_imin(_wadd(heal_self__h_240, _floordiv(heal_self__mh_241, 2)), heal_self__mh_241)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 15))) {
-                                        int32_t _w194 = _wx(use_move_hit__p_180, 2);
-                                        if (_w194 >= 0) {
-                                            s->reflect[_w194] = true;
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 15))) {
+                                        int32_t _w201 = _wx(use_move_hit__p_180, 2);
+                                        if (_w201 >= 0) {
+                                            s->reflect[_w201] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 16))) {
-                                        int32_t _w195 = _wx(use_move_hit__p_180, 2);
-                                        if (_w195 >= 0) {
-                                            s->light_screen[_w195] = true;
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 16))) {
+                                        int32_t _w202 = _wx(use_move_hit__p_180, 2);
+                                        if (_w202 >= 0) {
+                                            s->light_screen[_w202] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1))) {
-                                        confuse__q_246 = use_move_hit__q_183;
-                                        if (((!s->confused[_ix(confuse__q_246, 2)]) && (s->hp[_ix(confuse__q_246, 2) * 6 + _ix(s->active[_ix(confuse__q_246, 2)], 6)] > 0))) {
-                                            rand__v_247 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_115)), 4));
-                                            log_draw__v_248 = rand__v_247;
-                                            int32_t _w196 = _wx(s->ndraws, 64);
-                                            if (_w196 >= 0) {
-                                                s->draws[_w196] = log_draw__v_248;
+                                    if (((use_move_hit__hit_197 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1))) {
+                                        confuse__q_247 = use_move_hit__q_183;
+                                        if (((!s->confused[_ix(confuse__q_247, 2)]) && (s->hp[_ix(confuse__q_247, 2) * 6 + _ix(s->active[_ix(confuse__q_247, 2)], 6)] > 0))) {
+                                            rand__v_248 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_115)), 4));
+                                            log_draw__v_249 = rand__v_248;
+                                            int32_t _w203 = _wx(s->ndraws, 64);
+                                            if (_w203 >= 0) {
+                                                s->draws[_w203] = log_draw__v_249;
                                             }
-                                            int32_t _w197 = _wx(s->ndraws, 64);
-                                            if (_w197 >= 0) {
-                                                s->draw_lo[_w197] = 2;
+                                            int32_t _w204 = _wx(s->ndraws, 64);
+                                            if (_w204 >= 0) {
+                                                s->draw_lo[_w204] = 2;
                                             }
-                                            int32_t _w198 = _wx(s->ndraws, 64);
-                                            if (_w198 >= 0) {
-                                                s->draw_hi[_w198] = 6;
+                                            int32_t _w205 = _wx(s->ndraws, 64);
+                                            if (_w205 >= 0) {
+                                                s->draw_hi[_w205] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_249 = rand__v_247;
-                                            int32_t _w199 = _wx(confuse__q_246, 2);
-                                            if (_w199 >= 0) {
-                                                s->confusion_turns[_w199] = ((int8_t)(rand__result_249));
+                                            rand__result_250 = rand__v_248;
+                                            int32_t _w206 = _wx(confuse__q_247, 2);
+                                            if (_w206 >= 0) {
+                                                s->confusion_turns[_w206] = ((int8_t)(rand__result_250));
                                             }
-                                            int32_t _w200 = _wx(confuse__q_246, 2);
-                                            if (_w200 >= 0) {
-                                                s->confused[_w200] = true;
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 13))) {
-                                        make_substitute__p_250 = use_move_hit__p_180;
-                                        make_substitute__a_251 = s->active[_ix(make_substitute__p_250, 2)];
-                                        if (((!s->substitute[_ix(make_substitute__p_250, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)]))))) {
-                                            int32_t _w201 = _wx(make_substitute__p_250, 2);
-                                            if (_w201 >= 0) {
-                                                s->sub_hp[_w201] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4))), 1)));
-                                            }
-                                            int32_t _w202 = _wx(make_substitute__p_250, 2);
-                                            if (_w202 >= 0) {
-                                                s->substitute[_w202] = true;
-                                            }
-                                            if ((s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)] > 3)) {
-                                                int32_t _w203 = _wx(make_substitute__p_250, 2);
-                                                int32_t _w204 = _wx(make_substitute__a_251, 6);
-                                                if (_w203 >= 0 && _w204 >= 0) {
-                                                    s->hp[_w203 * 6 + _w204] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_250, 2) * 6 + _ix(make_substitute__a_251, 6)], 4)))))), ((int16_t)(0)))));
-                                                }
+                                            int32_t _w207 = _wx(confuse__q_247, 2);
+                                            if (_w207 >= 0) {
+                                                s->confused[_w207] = true;
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 18))) {
-                                        transform__p_252 = use_move_hit__p_180;
-                                        transform__q_253 = _wsub(1, transform__p_252);
-                                        transform__a_254 = s->active[_ix(transform__p_252, 2)];
-                                        transform__d_255 = s->active[_ix(transform__q_253, 2)];
-                                        if ((!s->transformed[_ix(transform__p_252, 2)])) {
-                                            for (int32_t transform__k_256 = 0, _end205 = 4; transform__k_256 < _end205; transform__k_256++) {
-                                                int32_t _w206 = _wx(transform__p_252, 2);
-                                                if (_w206 >= 0) {
-                                                    s->base_moves[_w206 * 4 + transform__k_256] = s->moves[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
-                                                }
-                                                int32_t _w207 = _wx(transform__p_252, 2);
-                                                if (_w207 >= 0) {
-                                                    s->base_pp[_w207 * 4 + transform__k_256] = s->pp[_ix(transform__p_252, 2) * 24 + _ix(transform__a_254, 6) * 4 + transform__k_256];
-                                                }
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 13))) {
+                                        make_substitute__p_251 = use_move_hit__p_180;
+                                        make_substitute__a_252 = s->active[_ix(make_substitute__p_251, 2)];
+                                        if (((!s->substitute[_ix(make_substitute__p_251, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_251, 2) * 6 + _ix(make_substitute__a_252, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_251, 2) * 6 + _ix(make_substitute__a_252, 6)]))))) {
+                                            int32_t _w208 = _wx(make_substitute__p_251, 2);
+                                            if (_w208 >= 0) {
+                                                s->sub_hp[_w208] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_251, 2) * 6 + _ix(make_substitute__a_252, 6)], 4))), 1)));
                                             }
-                                            if ((s->mimic_slot[_ix(transform__p_252, 2)] >= 0)) {
-                                                int32_t _w208 = _wx(transform__p_252, 2);
-                                                int32_t _w209 = _wx(s->mimic_slot[_ix(transform__p_252, 2)], 4);
-                                                if (_w208 >= 0 && _w209 >= 0) {
-                                                    s->base_moves[_w208 * 4 + _w209] = s->mimic_orig[_ix(transform__p_252, 2)];
+                                            int32_t _w209 = _wx(make_substitute__p_251, 2);
+                                            if (_w209 >= 0) {
+                                                s->substitute[_w209] = true;
+                                            }
+                                            if ((s->maxhp[_ix(make_substitute__p_251, 2) * 6 + _ix(make_substitute__a_252, 6)] > 3)) {
+                                                int32_t _w210 = _wx(make_substitute__p_251, 2);
+                                                int32_t _w211 = _wx(make_substitute__a_252, 6);
+                                                if (_w210 >= 0 && _w211 >= 0) {
+                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_251, 2) * 6 + _ix(make_substitute__a_252, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_251, 2) * 6 + _ix(make_substitute__a_252, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
-                                        int32_t _w210 = _wx(transform__p_252, 2);
-                                        if (_w210 >= 0) {
-                                            s->mimic_slot[_w210] = ((int8_t)((-1)));
-                                        }
-                                        int32_t _w211 = _wx(transform__p_252, 2);
-                                        if (_w211 >= 0) {
-                                            s->transformed[_w211] = true;
-                                        }
-                                        int32_t _w212 = _wx(transform__p_252, 2);
-                                        if (_w212 >= 0) {
-                                            s->form[_w212] = s->form[_ix(transform__q_253, 2)];
-                                        }
-                                        int32_t _w213 = _wx(transform__p_252, 2);
-                                        if (_w213 >= 0) {
-                                            s->types[_w213 * 2 + 0] = s->types[_ix(transform__q_253, 2) * 2];
-                                        }
-                                        int32_t _w214 = _wx(transform__p_252, 2);
-                                        if (_w214 >= 0) {
-                                            s->types[_w214 * 2 + 1] = s->types[_ix(transform__q_253, 2) * 2 + 1];
-                                        }
-                                        transform__r_257 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_252, 2)])), 6), transform__a_254);
-                                        int32_t _w215 = _wx(transform__p_252, 2);
-                                        int32_t _w216 = _wx(transform__a_254, 6);
-                                        if (_w215 >= 0 && _w216 >= 0) {
-                                            s->speed[_w215 * 6 + _w216] = ({ int16_t _let217 = SPECIES__rows[_ix(s->form[_ix(transform__q_253, 2)], 151)].spe; int16_t stat_of__base_258 = _let217; ({ int16_t _let218 = TEAMS__rows[_ix(transform__r_257, 1200)].iv_spe; int16_t stat_of__iv_259 = _let218; ({ int16_t _let219 = TEAMS__rows[_ix(transform__r_257, 1200)].ev_spe; int16_t stat_of__ev_260 = _let219; ({ int16_t _let220 = s->level[_ix(transform__p_252, 2) * 6 + _ix(transform__a_254, 6)]; int16_t stat_of__lvl_261 = _let220; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_258))), stat_of__iv_259), ((int16_t)(_floordiv(stat_of__ev_260, 4)))), ((int32_t)(stat_of__lvl_261))), 100), 5))); }); }); }); });
-                                        }
-                                        for (int32_t transform__k_262 = 0, _end221 = 4; transform__k_262 < _end221; transform__k_262++) {
-                                            int32_t _w222 = _wx(transform__p_252, 2);
-                                            if (_w222 >= 0) {
-                                                s->stored[_w222 * 4 + transform__k_262] = s->stored[_ix(transform__q_253, 2) * 4 + transform__k_262];
+                                    }
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 18))) {
+                                        transform__p_253 = use_move_hit__p_180;
+                                        transform__q_254 = _wsub(1, transform__p_253);
+                                        transform__a_255 = s->active[_ix(transform__p_253, 2)];
+                                        transform__d_256 = s->active[_ix(transform__q_254, 2)];
+                                        if ((!s->transformed[_ix(transform__p_253, 2)])) {
+                                            for (int32_t transform__k_257 = 0, _end212 = 4; transform__k_257 < _end212; transform__k_257++) {
+                                                int32_t _w213 = _wx(transform__p_253, 2);
+                                                if (_w213 >= 0) {
+                                                    s->base_moves[_w213 * 4 + transform__k_257] = s->moves[_ix(transform__p_253, 2) * 24 + _ix(transform__a_255, 6) * 4 + transform__k_257];
+                                                }
+                                                int32_t _w214 = _wx(transform__p_253, 2);
+                                                if (_w214 >= 0) {
+                                                    s->base_pp[_w214 * 4 + transform__k_257] = s->pp[_ix(transform__p_253, 2) * 24 + _ix(transform__a_255, 6) * 4 + transform__k_257];
+                                                }
                                             }
-                                            int32_t _w223 = _wx(transform__p_252, 2);
-                                            if (_w223 >= 0) {
-                                                s->mod[_w223 * 4 + transform__k_262] = s->mod[_ix(transform__q_253, 2) * 4 + transform__k_262];
-                                            }
-                                            transform__mv_263 = s->moves[_ix(transform__q_253, 2) * 24 + _ix(transform__d_255, 6) * 4 + transform__k_262];
-                                            int32_t _w224 = _wx(transform__p_252, 2);
-                                            int32_t _w225 = _wx(transform__a_254, 6);
-                                            if (_w224 >= 0 && _w225 >= 0) {
-                                                s->moves[_w224 * 24 + _w225 * 4 + transform__k_262] = transform__mv_263;
-                                            }
-                                            int32_t _w226 = _wx(transform__p_252, 2);
-                                            int32_t _w227 = _wx(transform__a_254, 6);
-                                            if (_w226 >= 0 && _w227 >= 0) {
-                                                s->pp[_w226 * 24 + _w227 * 4 + transform__k_262] = ((int8_t)(((transform__mv_263 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_263, 165)].pp, ((int16_t)(5))))))));
+                                            if ((s->mimic_slot[_ix(transform__p_253, 2)] >= 0)) {
+                                                int32_t _w215 = _wx(transform__p_253, 2);
+                                                int32_t _w216 = _wx(s->mimic_slot[_ix(transform__p_253, 2)], 4);
+                                                if (_w215 >= 0 && _w216 >= 0) {
+                                                    s->base_moves[_w215 * 4 + _w216] = s->mimic_orig[_ix(transform__p_253, 2)];
+                                                }
                                             }
                                         }
-                                        for (int32_t transform__k_264 = 0, _end228 = 6; transform__k_264 < _end228; transform__k_264++) {
-                                            int32_t _w229 = _wx(transform__p_252, 2);
+                                        int32_t _w217 = _wx(transform__p_253, 2);
+                                        if (_w217 >= 0) {
+                                            s->mimic_slot[_w217] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w218 = _wx(transform__p_253, 2);
+                                        if (_w218 >= 0) {
+                                            s->transformed[_w218] = true;
+                                        }
+                                        int32_t _w219 = _wx(transform__p_253, 2);
+                                        if (_w219 >= 0) {
+                                            s->form[_w219] = s->form[_ix(transform__q_254, 2)];
+                                        }
+                                        int32_t _w220 = _wx(transform__p_253, 2);
+                                        if (_w220 >= 0) {
+                                            s->types[_w220 * 2 + 0] = s->types[_ix(transform__q_254, 2) * 2];
+                                        }
+                                        int32_t _w221 = _wx(transform__p_253, 2);
+                                        if (_w221 >= 0) {
+                                            s->types[_w221 * 2 + 1] = s->types[_ix(transform__q_254, 2) * 2 + 1];
+                                        }
+                                        transform__r_258 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_253, 2)])), 6), transform__a_255);
+                                        int32_t _w222 = _wx(transform__p_253, 2);
+                                        int32_t _w223 = _wx(transform__a_255, 6);
+                                        if (_w222 >= 0 && _w223 >= 0) {
+                                            s->speed[_w222 * 6 + _w223] = ({ int16_t _let224 = SPECIES__rows[_ix(s->form[_ix(transform__q_254, 2)], 151)].spe; int16_t stat_of__base_259 = _let224; ({ int16_t _let225 = TEAMS__rows[_ix(transform__r_258, 1200)].iv_spe; int16_t stat_of__iv_260 = _let225; ({ int16_t _let226 = TEAMS__rows[_ix(transform__r_258, 1200)].ev_spe; int16_t stat_of__ev_261 = _let226; ({ int16_t _let227 = s->level[_ix(transform__p_253, 2) * 6 + _ix(transform__a_255, 6)]; int16_t stat_of__lvl_262 = _let227; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_259))), stat_of__iv_260), ((int16_t)(_floordiv(stat_of__ev_261, 4)))), ((int32_t)(stat_of__lvl_262))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_263 = 0, _end228 = 4; transform__k_263 < _end228; transform__k_263++) {
+                                            int32_t _w229 = _wx(transform__p_253, 2);
                                             if (_w229 >= 0) {
-                                                s->boosts[_w229 * 6 + transform__k_264] = s->boosts[_ix(transform__q_253, 2) * 6 + transform__k_264];
+                                                s->stored[_w229 * 4 + transform__k_263] = s->stored[_ix(transform__q_254, 2) * 4 + transform__k_263];
+                                            }
+                                            int32_t _w230 = _wx(transform__p_253, 2);
+                                            if (_w230 >= 0) {
+                                                s->mod[_w230 * 4 + transform__k_263] = s->mod[_ix(transform__q_254, 2) * 4 + transform__k_263];
+                                            }
+                                            transform__mv_264 = s->moves[_ix(transform__q_254, 2) * 24 + _ix(transform__d_256, 6) * 4 + transform__k_263];
+                                            int32_t _w231 = _wx(transform__p_253, 2);
+                                            int32_t _w232 = _wx(transform__a_255, 6);
+                                            if (_w231 >= 0 && _w232 >= 0) {
+                                                s->moves[_w231 * 24 + _w232 * 4 + transform__k_263] = transform__mv_264;
+                                            }
+                                            int32_t _w233 = _wx(transform__p_253, 2);
+                                            int32_t _w234 = _wx(transform__a_255, 6);
+                                            if (_w233 >= 0 && _w234 >= 0) {
+                                                s->pp[_w233 * 24 + _w234 * 4 + transform__k_263] = ((int8_t)(((transform__mv_264 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_264, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_265 = 0, _end235 = 6; transform__k_265 < _end235; transform__k_265++) {
+                                            int32_t _w236 = _wx(transform__p_253, 2);
+                                            if (_w236 >= 0) {
+                                                s->boosts[_w236 * 6 + transform__k_265] = s->boosts[_ix(transform__q_254, 2) * 6 + transform__k_265];
                                             }
                                         }
                                     }
-                                    if ((((!use_move_hit__hit_196) && (!use_move_hit__blocked_205)) && MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash)) {
-                                        self_damage__p_265 = use_move_hit__p_180;
-                                        self_damage__q_266 = _wsub(1, self_damage__p_265);
-                                        self_damage__a_267 = s->active[_ix(self_damage__p_265, 2)];
+                                    if ((((!use_move_hit__hit_197) && (!use_move_hit__blocked_206)) && MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash)) {
+                                        self_damage__p_266 = use_move_hit__p_180;
+                                        self_damage__q_267 = _wsub(1, self_damage__p_266);
+                                        self_damage__a_268 = s->active[_ix(self_damage__p_266, 2)];
                                         s->last_damage = 1;
-                                        if (s->substitute[_ix(self_damage__p_265, 2)]) {
-                                            if (s->substitute[_ix(self_damage__q_266, 2)]) {
-                                                int32_t _w230 = _wx(self_damage__q_266, 2);
-                                                if (_w230 >= 0) {
-                                                    s->sub_hp[_w230] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_266, 2)])), 1), 0)));
+                                        if (s->substitute[_ix(self_damage__p_266, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_267, 2)]) {
+                                                int32_t _w237 = _wx(self_damage__q_267, 2);
+                                                if (_w237 >= 0) {
+                                                    s->sub_hp[_w237] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_267, 2)])), 1), 0)));
                                                 }
-                                                int32_t _w231 = _wx(self_damage__q_266, 2);
-                                                if (_w231 >= 0) {
-                                                    s->substitute[_w231] = (s->sub_hp[_ix(self_damage__q_266, 2)] > 0);
+                                                int32_t _w238 = _wx(self_damage__q_267, 2);
+                                                if (_w238 >= 0) {
+                                                    s->substitute[_w238] = (s->sub_hp[_ix(self_damage__q_267, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w232 = _wx(self_damage__p_265, 2);
-                                            int32_t _w233 = _wx(self_damage__a_267, 6);
-                                            if (_w232 >= 0 && _w233 >= 0) {
-                                                s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_265, 2) * 6 + _ix(self_damage__a_267, 6)])), 1), 0)));
+                                            int32_t _w239 = _wx(self_damage__p_266, 2);
+                                            int32_t _w240 = _wx(self_damage__a_268, 6);
+                                            if (_w239 >= 0 && _w240 >= 0) {
+                                                s->hp[_w239 * 6 + _w240] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_266, 2) * 6 + _ix(self_damage__a_268, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__nhits_268 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min));
-                                    use_move_hit__pick_269 = 0;
-                                    use_move_hit__ns_271 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo234 = 0; int32_t _r236 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_270 = _lo234, _end235 = 4; use_move_hit__k_270 < _end235; use_move_hit__k_270++) _r236 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_270] >= 0)) ? 1 : 0; _r236; }));
-                                    if ((use_move_hit__hit_196 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) || (use_move_hit__kind_193 == 21)))) {
-                                        rand__hi_272 = use_move_hit__ns_271;
-                                        rand__v_273 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_272, 0)));
-                                        log_draw__v_274 = rand__v_273;
-                                        log_draw__hi_275 = rand__hi_272;
-                                        int32_t _w238 = _wx(s->ndraws, 64);
-                                        if (_w238 >= 0) {
-                                            s->draws[_w238] = log_draw__v_274;
+                                    use_move_hit__nhits_269 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min));
+                                    use_move_hit__pick_270 = 0;
+                                    use_move_hit__ns_272 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo241 = 0; int32_t _r243 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_271 = _lo241, _end242 = 4; use_move_hit__k_271 < _end242; use_move_hit__k_271++) _r243 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_271] >= 0)) ? 1 : 0; _r243; }));
+                                    if ((use_move_hit__hit_197 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) || (use_move_hit__kind_193 == 21)))) {
+                                        rand__hi_273 = use_move_hit__ns_272;
+                                        rand__v_274 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_273, 0)));
+                                        log_draw__v_275 = rand__v_274;
+                                        log_draw__hi_276 = rand__hi_273;
+                                        int32_t _w245 = _wx(s->ndraws, 64);
+                                        if (_w245 >= 0) {
+                                            s->draws[_w245] = log_draw__v_275;
                                         }
-                                        int32_t _w239 = _wx(s->ndraws, 64);
-                                        if (_w239 >= 0) {
-                                            s->draw_lo[_w239] = 0;
+                                        int32_t _w246 = _wx(s->ndraws, 64);
+                                        if (_w246 >= 0) {
+                                            s->draw_lo[_w246] = 0;
                                         }
-                                        int32_t _w240 = _wx(s->ndraws, 64);
-                                        if (_w240 >= 0) {
-                                            s->draw_hi[_w240] = log_draw__hi_275;
+                                        int32_t _w247 = _wx(s->ndraws, 64);
+                                        if (_w247 >= 0) {
+                                            s->draw_hi[_w247] = log_draw__hi_276;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_276 = rand__v_273;
-                                        use_move_hit__pick_269 = rand__result_276;
-                                        use_move_hit__nhits_268 = HITS[_ix(use_move_hit__pick_269, 8)];
+                                        rand__result_277 = rand__v_274;
+                                        use_move_hit__pick_270 = rand__result_277;
+                                        use_move_hit__nhits_269 = HITS[_ix(use_move_hit__pick_270, 8)];
                                     }
-                                    if ((use_move_hit__hit_196 && (use_move_hit__kind_193 == 21))) {
-                                        mimic__p_277 = use_move_hit__p_180;
-                                        mimic__k_278 = use_move_hit__pick_269;
-                                        mimic__q_279 = _wsub(1, mimic__p_277);
-                                        mimic__a_280 = s->active[_ix(mimic__p_277, 2)];
-                                        mimic__d_281 = s->active[_ix(mimic__q_279, 2)];
-                                        mimic__sl_282 = ((int32_t)(s->last_slot[_ix(mimic__p_277, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_277, 2)] < 0)) {
-                                            int32_t _w241 = _wx(mimic__p_277, 2);
-                                            if (_w241 >= 0) {
-                                                s->mimic_slot[_w241] = ((int8_t)(mimic__sl_282));
-                                            }
-                                            int32_t _w242 = _wx(mimic__p_277, 2);
-                                            if (_w242 >= 0) {
-                                                s->mimic_orig[_w242] = s->moves[_ix(mimic__p_277, 2) * 24 + _ix(mimic__a_280, 6) * 4 + _ix(mimic__sl_282, 4)];
-                                            }
-                                        }
-                                        int32_t _w243 = _wx(mimic__p_277, 2);
-                                        int32_t _w244 = _wx(mimic__a_280, 6);
-                                        int32_t _w245 = _wx(mimic__sl_282, 4);
-                                        if (_w243 >= 0 && _w244 >= 0 && _w245 >= 0) {
-                                            s->moves[_w243 * 24 + _w244 * 4 + _w245] = s->moves[_ix(mimic__q_279, 2) * 24 + _ix(mimic__d_281, 6) * 4 + _ix(mimic__k_278, 4)];
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_196 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power > 0))) {
-                                        move_damage__p_283 = use_move_hit__p_180;
-                                        move_damage__mv_284 = use_move_hit__mv_182;
-                                        move_damage__q_285 = _wsub(1, move_damage__p_283);
-                                        move_damage__kind_286 = MOVES__rows[_ix(move_damage__mv_284, 165)].kind;
-                                        move_damage__dmg_287 = 0;
-                                        if ((move_damage__kind_286 == 5)) {
-                                            move_damage__dmg_287 = ((int32_t)(s->level[_ix(move_damage__p_283, 2) * 6 + _ix(s->active[_ix(move_damage__p_283, 2)], 6)]));
-                                        } else if ((move_damage__kind_286 == 6)) {
-                                            move_damage__dmg_287 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_284, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_286 == 7)) {
-                                            move_damage__dmg_287 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_285, 2) * 6 + _ix(s->active[_ix(move_damage__q_285, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_286 == 12)) {
-                                            move_damage__u_288 = ((int32_t)(s->used_move[_ix(move_damage__q_285, 2)]));
-                                            move_damage__ok_289 = (((move_damage__u_288 >= 0) && (s->shown_move[_ix(move_damage__q_285, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_289 = ((move_damage__ok_289 && ((MOVES__rows[_ix(move_damage__u_288, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_288, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_288, 165)].power > 0));
-                                            move_damage__dmg_287 = (move_damage__ok_289 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_290 = move_damage__p_283;
-                                            damage_of__mv_291 = move_damage__mv_284;
-                                            damage_of__q_292 = _wsub(1, damage_of__p_290);
-                                            damage_of__a_293 = s->active[_ix(damage_of__p_290, 2)];
-                                            damage_of__d_294 = s->active[_ix(damage_of__q_292, 2)];
-                                            damage_of__sa_295 = s->species[_ix(damage_of__p_290, 2) * 6 + _ix(damage_of__a_293, 6)];
-                                            damage_of__c_296 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_295, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_296 = ((MOVES__rows[_ix(damage_of__mv_291, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_296, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_296, 4))), ((int16_t)(255))))));
-                                            chance__num_297 = damage_of__c_296;
-                                            chance__v_298 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), 256);
-                                            log_draw__v_299 = chance__v_298;
-                                            int32_t _w246 = _wx(s->ndraws, 64);
-                                            if (_w246 >= 0) {
-                                                s->draws[_w246] = log_draw__v_299;
-                                            }
-                                            int32_t _w247 = _wx(s->ndraws, 64);
-                                            if (_w247 >= 0) {
-                                                s->draw_lo[_w247] = 0;
-                                            }
-                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 21))) {
+                                        mimic__p_278 = use_move_hit__p_180;
+                                        mimic__k_279 = use_move_hit__pick_270;
+                                        mimic__q_280 = _wsub(1, mimic__p_278);
+                                        mimic__a_281 = s->active[_ix(mimic__p_278, 2)];
+                                        mimic__d_282 = s->active[_ix(mimic__q_280, 2)];
+                                        mimic__sl_283 = ((int32_t)(s->last_slot[_ix(mimic__p_278, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_278, 2)] < 0)) {
+                                            int32_t _w248 = _wx(mimic__p_278, 2);
                                             if (_w248 >= 0) {
-                                                s->draw_hi[_w248] = 256;
+                                                s->mimic_slot[_w248] = ((int8_t)(mimic__sl_283));
+                                            }
+                                            int32_t _w249 = _wx(mimic__p_278, 2);
+                                            if (_w249 >= 0) {
+                                                s->mimic_orig[_w249] = s->moves[_ix(mimic__p_278, 2) * 24 + _ix(mimic__a_281, 6) * 4 + _ix(mimic__sl_283, 4)];
+                                            }
+                                        }
+                                        int32_t _w250 = _wx(mimic__p_278, 2);
+                                        int32_t _w251 = _wx(mimic__a_281, 6);
+                                        int32_t _w252 = _wx(mimic__sl_283, 4);
+                                        if (_w250 >= 0 && _w251 >= 0 && _w252 >= 0) {
+                                            s->moves[_w250 * 24 + _w251 * 4 + _w252] = s->moves[_ix(mimic__q_280, 2) * 24 + _ix(mimic__d_282, 6) * 4 + _ix(mimic__k_279, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 27))) {
+                                        int32_t _w253 = _wx(use_move_hit__p_180, 2);
+                                        if (_w253 >= 0) {
+                                            s->focus[_w253] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 29))) {
+                                        int32_t _w254 = _wx(use_move_hit__q_183, 2);
+                                        if (_w254 >= 0) {
+                                            s->seeded[_w254] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_197 && (use_move_hit__kind_193 == 24))) {
+                                        int32_t _w255 = _wx(use_move_hit__p_180, 2);
+                                        if (_w255 >= 0) {
+                                            s->types[_w255 * 2 + 0] = s->types[_ix(use_move_hit__q_183, 2) * 2];
+                                        }
+                                        int32_t _w256 = _wx(use_move_hit__p_180, 2);
+                                        if (_w256 >= 0) {
+                                            s->types[_w256 * 2 + 1] = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_197 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].power > 0) || (use_move_hit__kind_193 == 33)))) {
+                                        move_damage__p_284 = use_move_hit__p_180;
+                                        move_damage__mv_285 = use_move_hit__mv_182;
+                                        move_damage__q_286 = _wsub(1, move_damage__p_284);
+                                        move_damage__kind_287 = MOVES__rows[_ix(move_damage__mv_285, 165)].kind;
+                                        move_damage__dmg_288 = 0;
+                                        if ((move_damage__kind_287 == 5)) {
+                                            move_damage__dmg_288 = ((int32_t)(s->level[_ix(move_damage__p_284, 2) * 6 + _ix(s->active[_ix(move_damage__p_284, 2)], 6)]));
+                                        } else if ((move_damage__kind_287 == 6)) {
+                                            move_damage__dmg_288 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_285, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_287 == 33)) {
+                                            move_damage__dmg_288 = 65535;
+                                        } else if ((move_damage__kind_287 == 35)) {
+                                            rand__hi_289 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_284, 2) * 6 + _ix(s->active[_ix(move_damage__p_284, 2)], 6)])), 3), 2);
+                                            rand__v_290 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_289, 1)));
+                                            log_draw__v_291 = rand__v_290;
+                                            log_draw__hi_292 = rand__hi_289;
+                                            int32_t _w257 = _wx(s->ndraws, 64);
+                                            if (_w257 >= 0) {
+                                                s->draws[_w257] = log_draw__v_291;
+                                            }
+                                            int32_t _w258 = _wx(s->ndraws, 64);
+                                            if (_w258 >= 0) {
+                                                s->draw_lo[_w258] = 1;
+                                            }
+                                            int32_t _w259 = _wx(s->ndraws, 64);
+                                            if (_w259 >= 0) {
+                                                s->draw_hi[_w259] = log_draw__hi_292;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_300 = (chance__v_298 < chance__num_297);
-                                            damage_of__crit_301 = chance__result_300;
-                                            damage_of__special_302 = (MOVES__rows[_ix(damage_of__mv_291, 165)].category == 1);
-                                            damage_of__si_303 = (damage_of__special_302 ? 2 : 0);
-                                            damage_of__di_304 = (damage_of__special_302 ? 2 : 1);
-                                            damage_of__at_305 = ((int32_t)((damage_of__crit_301 ? s->stats[_ix(damage_of__p_290, 2) * 24 + _ix(damage_of__a_293, 6) * 4 + _ix(damage_of__si_303, 4)] : s->mod[_ix(damage_of__p_290, 2) * 4 + _ix(damage_of__si_303, 4)])));
-                                            damage_of__df_306 = ((int32_t)((damage_of__crit_301 ? s->stats[_ix(damage_of__q_292, 2) * 24 + _ix(damage_of__d_294, 6) * 4 + _ix(damage_of__di_304, 4)] : s->mod[_ix(damage_of__q_292, 2) * 4 + _ix(damage_of__di_304, 4)])));
-                                            if (((!damage_of__crit_301) && ((damage_of__special_302 && s->light_screen[_ix(damage_of__q_292, 2)]) || ((!damage_of__special_302) && s->reflect[_ix(damage_of__q_292, 2)])))) {
-                                                damage_of__df_306 = _wmul(damage_of__df_306, 2);
-                                            }
-                                            damage_of__lvl_307 = _wmul(((int32_t)(s->level[_ix(damage_of__p_290, 2) * 6 + _ix(damage_of__a_293, 6)])), (damage_of__crit_301 ? 2 : 1));
-                                            if (((damage_of__at_305 >= 256) || (damage_of__df_306 >= 256))) {
-                                                damage_of__at_305 = _imax(_pymod(_floordiv(damage_of__at_305, 4), 256), 1);
-                                                damage_of__df_306 = _imax(_pymod(_floordiv(damage_of__df_306, 4), 256), 1);
-                                            }
-                                            if ((MOVES__rows[_ix(damage_of__mv_291, 165)].self_destruct && (!damage_of__special_302))) {
-                                                damage_of__df_306 = _imax(_floordiv(damage_of__df_306, 2), 1);
-                                            }
-                                            damage_of__dmg_308 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_307, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_291, 165)].power))), damage_of__at_305), damage_of__df_306);
-                                            damage_of__dmg_308 = _wadd(_imin(_floordiv(damage_of__dmg_308, 50), 997), 2);
-                                            damage_of__mt_309 = MOVES__rows[_ix(damage_of__mv_291, 165)].type;
-                                            if (({ int32_t _let249 = damage_of__p_290; int32_t has_type__p_310 = _let249; ({ int16_t _let250 = damage_of__mt_309; int16_t has_type__t_311 = _let250; ((has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2]) || (has_type__t_311 == s->types[_ix(has_type__p_310, 2) * 2 + 1])); }); })) {
-                                                damage_of__dmg_308 = _wadd(damage_of__dmg_308, _floordiv(damage_of__dmg_308, 2));
-                                            }
-                                            damage_of__e1_315 = ({ int16_t _let251 = damage_of__mt_309; int16_t effectiveness__mt_312 = _let251; ({ int8_t _let252 = s->types[_ix(damage_of__q_292, 2) * 2]; int8_t effectiveness__dt_313 = _let252; ({ int16_t _let253[15]; _let253[0] = TC__rows[_ix(effectiveness__mt_312, 15)].bug; _let253[1] = TC__rows[_ix(effectiveness__mt_312, 15)].fire; _let253[2] = TC__rows[_ix(effectiveness__mt_312, 15)].ghost; _let253[3] = TC__rows[_ix(effectiveness__mt_312, 15)].ice; _let253[4] = TC__rows[_ix(effectiveness__mt_312, 15)].poison; _let253[5] = TC__rows[_ix(effectiveness__mt_312, 15)].psychic; _let253[6] = TC__rows[_ix(effectiveness__mt_312, 15)].electric; _let253[7] = TC__rows[_ix(effectiveness__mt_312, 15)].grass; _let253[8] = TC__rows[_ix(effectiveness__mt_312, 15)].dragon; _let253[9] = TC__rows[_ix(effectiveness__mt_312, 15)].fighting; _let253[10] = TC__rows[_ix(effectiveness__mt_312, 15)].flying; _let253[11] = TC__rows[_ix(effectiveness__mt_312, 15)].ground; _let253[12] = TC__rows[_ix(effectiveness__mt_312, 15)].normal; _let253[13] = TC__rows[_ix(effectiveness__mt_312, 15)].rock; _let253[14] = TC__rows[_ix(effectiveness__mt_312, 15)].water; int16_t effectiveness__row_314[15]; memcpy(effectiveness__row_314, _let253, sizeof effectiveness__row_314); (((effectiveness__dt_313 < 0) || (effectiveness__mt_312 == 15)) ? ((int16_t)(10)) : effectiveness__row_314[_ix(effectiveness__dt_313, 15)]); }); }); });
-                                            if ((damage_of__e1_315 > 10)) {
-                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 20), 10);
-                                            }
-                                            if ((damage_of__e1_315 < 10)) {
-                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 5), 10);
-                                            }
-                                            damage_of__e2_319 = ({ int16_t _let254 = damage_of__mt_309; int16_t effectiveness__mt_316 = _let254; ({ int8_t _let255 = s->types[_ix(damage_of__q_292, 2) * 2 + 1]; int8_t effectiveness__dt_317 = _let255; ({ int16_t _let256[15]; _let256[0] = TC__rows[_ix(effectiveness__mt_316, 15)].bug; _let256[1] = TC__rows[_ix(effectiveness__mt_316, 15)].fire; _let256[2] = TC__rows[_ix(effectiveness__mt_316, 15)].ghost; _let256[3] = TC__rows[_ix(effectiveness__mt_316, 15)].ice; _let256[4] = TC__rows[_ix(effectiveness__mt_316, 15)].poison; _let256[5] = TC__rows[_ix(effectiveness__mt_316, 15)].psychic; _let256[6] = TC__rows[_ix(effectiveness__mt_316, 15)].electric; _let256[7] = TC__rows[_ix(effectiveness__mt_316, 15)].grass; _let256[8] = TC__rows[_ix(effectiveness__mt_316, 15)].dragon; _let256[9] = TC__rows[_ix(effectiveness__mt_316, 15)].fighting; _let256[10] = TC__rows[_ix(effectiveness__mt_316, 15)].flying; _let256[11] = TC__rows[_ix(effectiveness__mt_316, 15)].ground; _let256[12] = TC__rows[_ix(effectiveness__mt_316, 15)].normal; _let256[13] = TC__rows[_ix(effectiveness__mt_316, 15)].rock; _let256[14] = TC__rows[_ix(effectiveness__mt_316, 15)].water; int16_t effectiveness__row_318[15]; memcpy(effectiveness__row_318, _let256, sizeof effectiveness__row_318); (((effectiveness__dt_317 < 0) || (effectiveness__mt_316 == 15)) ? ((int16_t)(10)) : effectiveness__row_318[_ix(effectiveness__dt_317, 15)]); }); }); });
-                                            if ((damage_of__e2_319 > 10)) {
-                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 20), 10);
-                                            }
-                                            if ((damage_of__e2_319 < 10)) {
-                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_308 > 1)) {
-                                                rand__v_320 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), 39));
-                                                log_draw__v_321 = rand__v_320;
-                                                int32_t _w257 = _wx(s->ndraws, 64);
-                                                if (_w257 >= 0) {
-                                                    s->draws[_w257] = log_draw__v_321;
+                                            rand__result_293 = rand__v_290;
+                                            move_damage__dmg_288 = rand__result_293;
+                                        } else if ((move_damage__kind_287 == 7)) {
+                                            move_damage__dmg_288 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_286, 2) * 6 + _ix(s->active[_ix(move_damage__q_286, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_287 == 12)) {
+                                            move_damage__u_294 = ((int32_t)(s->used_move[_ix(move_damage__q_286, 2)]));
+                                            move_damage__ok_295 = (((move_damage__u_294 >= 0) && (s->shown_move[_ix(move_damage__q_286, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_295 = ((move_damage__ok_295 && ((MOVES__rows[_ix(move_damage__u_294, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_294, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_294, 165)].power > 0));
+                                            move_damage__dmg_288 = (move_damage__ok_295 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_296 = move_damage__p_284;
+                                            damage_of__mv_297 = move_damage__mv_285;
+                                            damage_of__q_298 = _wsub(1, damage_of__p_296);
+                                            damage_of__a_299 = s->active[_ix(damage_of__p_296, 2)];
+                                            damage_of__d_300 = s->active[_ix(damage_of__q_298, 2)];
+                                            damage_of__sa_301 = s->species[_ix(damage_of__p_296, 2) * 6 + _ix(damage_of__a_299, 6)];
+                                            damage_of__c_302 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_301, 151)].spe, 2)));
+                                            damage_of__c_302 = (s->focus[_ix(damage_of__p_296, 2)] ? ((int16_t)(_floordiv(damage_of__c_302, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_302, 2))), ((int16_t)(255))))));
+                                            damage_of__c_302 = ((MOVES__rows[_ix(damage_of__mv_297, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_302, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_302, 4))), ((int16_t)(255))))));
+                                            damage_of__crit_303 = false;
+                                            if ((damage_of__c_302 > 0)) {
+                                                chance__num_304 = damage_of__c_302;
+                                                chance__v_305 = _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), 256);
+                                                log_draw__v_306 = chance__v_305;
+                                                int32_t _w260 = _wx(s->ndraws, 64);
+                                                if (_w260 >= 0) {
+                                                    s->draws[_w260] = log_draw__v_306;
                                                 }
-                                                int32_t _w258 = _wx(s->ndraws, 64);
-                                                if (_w258 >= 0) {
-                                                    s->draw_lo[_w258] = 217;
+                                                int32_t _w261 = _wx(s->ndraws, 64);
+                                                if (_w261 >= 0) {
+                                                    s->draw_lo[_w261] = 0;
                                                 }
-                                                int32_t _w259 = _wx(s->ndraws, 64);
-                                                if (_w259 >= 0) {
-                                                    s->draw_hi[_w259] = 256;
+                                                int32_t _w262 = _wx(s->ndraws, 64);
+                                                if (_w262 >= 0) {
+                                                    s->draw_hi[_w262] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_322 = rand__v_320;
-                                                damage_of__r_323 = rand__result_322;
-                                                damage_of__dmg_308 = _floordiv(_wmul(damage_of__dmg_308, damage_of__r_323), 255);
+                                                chance__result_307 = (chance__v_305 < chance__num_304);
+                                                damage_of__crit_303 = chance__result_307;
                                             }
-                                            damage_of__result_324 = damage_of__dmg_308;
-                                            move_damage__dmg_287 = damage_of__result_324;
+                                            damage_of__special_308 = (MOVES__rows[_ix(damage_of__mv_297, 165)].category == 1);
+                                            damage_of__si_309 = (damage_of__special_308 ? 2 : 0);
+                                            damage_of__di_310 = (damage_of__special_308 ? 2 : 1);
+                                            damage_of__at_311 = ((int32_t)((damage_of__crit_303 ? s->stats[_ix(damage_of__p_296, 2) * 24 + _ix(damage_of__a_299, 6) * 4 + _ix(damage_of__si_309, 4)] : s->mod[_ix(damage_of__p_296, 2) * 4 + _ix(damage_of__si_309, 4)])));
+                                            damage_of__df_312 = ((int32_t)((damage_of__crit_303 ? s->stats[_ix(damage_of__q_298, 2) * 24 + _ix(damage_of__d_300, 6) * 4 + _ix(damage_of__di_310, 4)] : s->mod[_ix(damage_of__q_298, 2) * 4 + _ix(damage_of__di_310, 4)])));
+                                            if (((!damage_of__crit_303) && ((damage_of__special_308 && s->light_screen[_ix(damage_of__q_298, 2)]) || ((!damage_of__special_308) && s->reflect[_ix(damage_of__q_298, 2)])))) {
+                                                damage_of__df_312 = _wmul(damage_of__df_312, 2);
+                                            }
+                                            damage_of__lvl_313 = _wmul(((int32_t)(s->level[_ix(damage_of__p_296, 2) * 6 + _ix(damage_of__a_299, 6)])), (damage_of__crit_303 ? 2 : 1));
+                                            if (((damage_of__at_311 >= 256) || (damage_of__df_312 >= 256))) {
+                                                damage_of__at_311 = _imax(_pymod(_floordiv(damage_of__at_311, 4), 256), 1);
+                                                damage_of__df_312 = _imax(_pymod(_floordiv(damage_of__df_312, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_297, 165)].self_destruct && (!damage_of__special_308))) {
+                                                damage_of__df_312 = _imax(_floordiv(damage_of__df_312, 2), 1);
+                                            }
+                                            damage_of__dmg_314 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_313, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_297, 165)].power))), damage_of__at_311), damage_of__df_312);
+                                            damage_of__dmg_314 = _wadd(_imin(_floordiv(damage_of__dmg_314, 50), 997), 2);
+                                            damage_of__mt_315 = MOVES__rows[_ix(damage_of__mv_297, 165)].type;
+                                            if (({ int32_t _let263 = damage_of__p_296; int32_t has_type__p_316 = _let263; ({ int16_t _let264 = damage_of__mt_315; int16_t has_type__t_317 = _let264; ((has_type__t_317 == s->types[_ix(has_type__p_316, 2) * 2]) || (has_type__t_317 == s->types[_ix(has_type__p_316, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_314 = _wadd(damage_of__dmg_314, _floordiv(damage_of__dmg_314, 2));
+                                            }
+                                            damage_of__e1_321 = ({ int16_t _let265 = damage_of__mt_315; int16_t effectiveness__mt_318 = _let265; ({ int8_t _let266 = s->types[_ix(damage_of__q_298, 2) * 2]; int8_t effectiveness__dt_319 = _let266; ({ int16_t _let267[15]; _let267[0] = TC__rows[_ix(effectiveness__mt_318, 15)].bug; _let267[1] = TC__rows[_ix(effectiveness__mt_318, 15)].fire; _let267[2] = TC__rows[_ix(effectiveness__mt_318, 15)].ghost; _let267[3] = TC__rows[_ix(effectiveness__mt_318, 15)].ice; _let267[4] = TC__rows[_ix(effectiveness__mt_318, 15)].poison; _let267[5] = TC__rows[_ix(effectiveness__mt_318, 15)].psychic; _let267[6] = TC__rows[_ix(effectiveness__mt_318, 15)].electric; _let267[7] = TC__rows[_ix(effectiveness__mt_318, 15)].grass; _let267[8] = TC__rows[_ix(effectiveness__mt_318, 15)].dragon; _let267[9] = TC__rows[_ix(effectiveness__mt_318, 15)].fighting; _let267[10] = TC__rows[_ix(effectiveness__mt_318, 15)].flying; _let267[11] = TC__rows[_ix(effectiveness__mt_318, 15)].ground; _let267[12] = TC__rows[_ix(effectiveness__mt_318, 15)].normal; _let267[13] = TC__rows[_ix(effectiveness__mt_318, 15)].rock; _let267[14] = TC__rows[_ix(effectiveness__mt_318, 15)].water; int16_t effectiveness__row_320[15]; memcpy(effectiveness__row_320, _let267, sizeof effectiveness__row_320); (((effectiveness__dt_319 < 0) || (effectiveness__mt_318 == 15)) ? ((int16_t)(10)) : effectiveness__row_320[_ix(effectiveness__dt_319, 15)]); }); }); });
+                                            if ((damage_of__e1_321 > 10)) {
+                                                damage_of__dmg_314 = _floordiv(_wmul(damage_of__dmg_314, 20), 10);
+                                            }
+                                            if ((damage_of__e1_321 < 10)) {
+                                                damage_of__dmg_314 = _floordiv(_wmul(damage_of__dmg_314, 5), 10);
+                                            }
+                                            damage_of__e2_325 = ({ int16_t _let268 = damage_of__mt_315; int16_t effectiveness__mt_322 = _let268; ({ int8_t _let269 = s->types[_ix(damage_of__q_298, 2) * 2 + 1]; int8_t effectiveness__dt_323 = _let269; ({ int16_t _let270[15]; _let270[0] = TC__rows[_ix(effectiveness__mt_322, 15)].bug; _let270[1] = TC__rows[_ix(effectiveness__mt_322, 15)].fire; _let270[2] = TC__rows[_ix(effectiveness__mt_322, 15)].ghost; _let270[3] = TC__rows[_ix(effectiveness__mt_322, 15)].ice; _let270[4] = TC__rows[_ix(effectiveness__mt_322, 15)].poison; _let270[5] = TC__rows[_ix(effectiveness__mt_322, 15)].psychic; _let270[6] = TC__rows[_ix(effectiveness__mt_322, 15)].electric; _let270[7] = TC__rows[_ix(effectiveness__mt_322, 15)].grass; _let270[8] = TC__rows[_ix(effectiveness__mt_322, 15)].dragon; _let270[9] = TC__rows[_ix(effectiveness__mt_322, 15)].fighting; _let270[10] = TC__rows[_ix(effectiveness__mt_322, 15)].flying; _let270[11] = TC__rows[_ix(effectiveness__mt_322, 15)].ground; _let270[12] = TC__rows[_ix(effectiveness__mt_322, 15)].normal; _let270[13] = TC__rows[_ix(effectiveness__mt_322, 15)].rock; _let270[14] = TC__rows[_ix(effectiveness__mt_322, 15)].water; int16_t effectiveness__row_324[15]; memcpy(effectiveness__row_324, _let270, sizeof effectiveness__row_324); (((effectiveness__dt_323 < 0) || (effectiveness__mt_322 == 15)) ? ((int16_t)(10)) : effectiveness__row_324[_ix(effectiveness__dt_323, 15)]); }); }); });
+                                            if ((damage_of__e2_325 > 10)) {
+                                                damage_of__dmg_314 = _floordiv(_wmul(damage_of__dmg_314, 20), 10);
+                                            }
+                                            if ((damage_of__e2_325 < 10)) {
+                                                damage_of__dmg_314 = _floordiv(_wmul(damage_of__dmg_314, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_314 > 1)) {
+                                                rand__v_326 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), 39));
+                                                log_draw__v_327 = rand__v_326;
+                                                int32_t _w271 = _wx(s->ndraws, 64);
+                                                if (_w271 >= 0) {
+                                                    s->draws[_w271] = log_draw__v_327;
+                                                }
+                                                int32_t _w272 = _wx(s->ndraws, 64);
+                                                if (_w272 >= 0) {
+                                                    s->draw_lo[_w272] = 217;
+                                                }
+                                                int32_t _w273 = _wx(s->ndraws, 64);
+                                                if (_w273 >= 0) {
+                                                    s->draw_hi[_w273] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_328 = rand__v_326;
+                                                damage_of__r_329 = rand__result_328;
+                                                damage_of__dmg_314 = _floordiv(_wmul(damage_of__dmg_314, damage_of__r_329), 255);
+                                            }
+                                            damage_of__result_330 = damage_of__dmg_314;
+                                            move_damage__dmg_288 = damage_of__result_330;
                                         }
-                                        move_damage__result_325 = move_damage__dmg_287;
-                                        use_move_hit__first_326 = move_damage__result_325;
-                                        use_move_hit__dmg_327 = 0;
-                                        use_move_hit__behind_328 = s->substitute[_ix(use_move_hit__q_183, 2)];
-                                        if (use_move_hit__behind_328) {
-                                            hit_substitute__p_329 = use_move_hit__p_180;
-                                            hit_substitute__mv_330 = use_move_hit__mv_182;
-                                            hit_substitute__first_331 = use_move_hit__first_326;
-                                            hit_substitute__nhits_332 = use_move_hit__nhits_268;
-                                            hit_substitute__q_333 = _wsub(1, hit_substitute__p_329);
-                                            hit_substitute__a_334 = s->active[_ix(hit_substitute__p_329, 2)];
-                                            hit_substitute__broke_335 = false;
-                                            for (int32_t hit_substitute__h_336 = 0, _end260 = 5; hit_substitute__h_336 < _end260; hit_substitute__h_336++) {
-                                                if (((((hit_substitute__h_336 < hit_substitute__nhits_332) && (!hit_substitute__broke_335)) && (s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)] > 0)) && (hit_substitute__first_331 > 0))) {
-                                                    s->last_damage = hit_substitute__first_331;
-                                                    int32_t _w261 = _wx(hit_substitute__q_333, 2);
-                                                    if (_w261 >= 0) {
-                                                        s->sub_hp[_w261] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_333, 2)], _imin(hit_substitute__first_331, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_333, 2)]))))));
+                                        move_damage__result_331 = move_damage__dmg_288;
+                                        use_move_hit__first_332 = move_damage__result_331;
+                                        use_move_hit__dmg_333 = 0;
+                                        use_move_hit__behind_334 = s->substitute[_ix(use_move_hit__q_183, 2)];
+                                        if (use_move_hit__behind_334) {
+                                            hit_substitute__p_335 = use_move_hit__p_180;
+                                            hit_substitute__mv_336 = use_move_hit__mv_182;
+                                            hit_substitute__first_337 = use_move_hit__first_332;
+                                            hit_substitute__nhits_338 = use_move_hit__nhits_269;
+                                            hit_substitute__q_339 = _wsub(1, hit_substitute__p_335);
+                                            hit_substitute__a_340 = s->active[_ix(hit_substitute__p_335, 2)];
+                                            hit_substitute__broke_341 = false;
+                                            for (int32_t hit_substitute__h_342 = 0, _end274 = 5; hit_substitute__h_342 < _end274; hit_substitute__h_342++) {
+                                                if (((((hit_substitute__h_342 < hit_substitute__nhits_338) && (!hit_substitute__broke_341)) && (s->hp[_ix(hit_substitute__p_335, 2) * 6 + _ix(hit_substitute__a_340, 6)] > 0)) && (hit_substitute__first_337 > 0))) {
+                                                    s->last_damage = hit_substitute__first_337;
+                                                    int32_t _w275 = _wx(hit_substitute__q_339, 2);
+                                                    if (_w275 >= 0) {
+                                                        s->sub_hp[_w275] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_339, 2)], _imin(hit_substitute__first_337, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_339, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_333, 2)] <= 0)) {
-                                                        hit_substitute__broke_335 = true;
-                                                        int32_t _w262 = _wx(hit_substitute__q_333, 2);
-                                                        if (_w262 >= 0) {
-                                                            s->substitute[_w262] = false;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_339, 2)] <= 0)) {
+                                                        hit_substitute__broke_341 = true;
+                                                        int32_t _w276 = _wx(hit_substitute__q_339, 2);
+                                                        if (_w276 >= 0) {
+                                                            s->substitute[_w276] = false;
                                                         }
                                                     } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_337 = _imax(_floordiv(_wmul(hit_substitute__first_331, MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_330, 165)].recoil_den), 1);
-                                                            int32_t _w263 = _wx(hit_substitute__p_329, 2);
-                                                            int32_t _w264 = _wx(hit_substitute__a_334, 6);
-                                                            if (_w263 >= 0 && _w264 >= 0) {
-                                                                s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)], hit_substitute__rec_337), 0)));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_336, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_343 = _imax(_floordiv(_wmul(hit_substitute__first_337, MOVES__rows[_ix(hit_substitute__mv_336, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_336, 165)].recoil_den), 1);
+                                                            int32_t _w277 = _wx(hit_substitute__p_335, 2);
+                                                            int32_t _w278 = _wx(hit_substitute__a_340, 6);
+                                                            if (_w277 >= 0 && _w278 >= 0) {
+                                                                s->hp[_w277 * 6 + _w278] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_335, 2) * 6 + _ix(hit_substitute__a_340, 6)], hit_substitute__rec_343), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_338 = _imax(_floordiv(_wmul(hit_substitute__first_331, MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_330, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_338;
-                                                            int32_t _w265 = _wx(hit_substitute__p_329, 2);
-                                                            int32_t _w266 = _wx(hit_substitute__a_334, 6);
-                                                            if (_w265 >= 0 && _w266 >= 0) {
-                                                                s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])), hit_substitute__gain_338), ((int32_t)(s->maxhp[_ix(hit_substitute__p_329, 2) * 6 + _ix(hit_substitute__a_334, 6)])))));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_336, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_344 = _imax(_floordiv(_wmul(hit_substitute__first_337, MOVES__rows[_ix(hit_substitute__mv_336, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_336, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_344;
+                                                            int32_t _w279 = _wx(hit_substitute__p_335, 2);
+                                                            int32_t _w280 = _wx(hit_substitute__a_340, 6);
+                                                            if (_w279 >= 0 && _w280 >= 0) {
+                                                                s->hp[_w279 * 6 + _w280] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_335, 2) * 6 + _ix(hit_substitute__a_340, 6)])), hit_substitute__gain_344), ((int32_t)(s->maxhp[_ix(hit_substitute__p_335, 2) * 6 + _ix(hit_substitute__a_340, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_339 = hit_substitute__broke_335;
-                                            use_move_hit__broke_194 = hit_substitute__result_339;
-                                            if (((use_move_hit__kind_193 == 4) && (!use_move_hit__broke_194))) {
-                                                int32_t _w267 = _wx(use_move_hit__p_180, 2);
-                                                if (_w267 >= 0) {
-                                                    s->recharge[_w267] = true;
+                                            hit_substitute__result_345 = hit_substitute__broke_341;
+                                            use_move_hit__broke_195 = hit_substitute__result_345;
+                                            if (((use_move_hit__kind_193 == 4) && (!use_move_hit__broke_195))) {
+                                                int32_t _w281 = _wx(use_move_hit__p_180, 2);
+                                                if (_w281 >= 0) {
+                                                    s->recharge[_w281] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_340 = 0, _end268 = 5; use_move_hit__h_340 < _end268; use_move_hit__h_340++) {
-                                            if ((((((use_move_hit__h_340 < use_move_hit__nhits_268) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)] > 0)) && (use_move_hit__first_326 > 0)) && (!use_move_hit__behind_328))) {
-                                                use_move_hit__dmg_327 = _imin(use_move_hit__first_326, ((int32_t)(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)])));
-                                                int32_t _w269 = _wx(use_move_hit__q_183, 2);
-                                                int32_t _w270 = _wx(use_move_hit__d_185, 6);
-                                                if (_w269 >= 0 && _w270 >= 0) {
-                                                    s->hp[_w269 * 6 + _w270] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_327)));
+                                        for (int32_t use_move_hit__h_346 = 0, _end282 = 5; use_move_hit__h_346 < _end282; use_move_hit__h_346++) {
+                                            if ((((((use_move_hit__h_346 < use_move_hit__nhits_269) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)] > 0)) && (use_move_hit__first_332 > 0)) && (!use_move_hit__behind_334))) {
+                                                use_move_hit__dmg_333 = _imin(use_move_hit__first_332, ((int32_t)(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)])));
+                                                int32_t _w283 = _wx(use_move_hit__q_183, 2);
+                                                int32_t _w284 = _wx(use_move_hit__d_185, 6);
+                                                if (_w283 >= 0 && _w284 >= 0) {
+                                                    s->hp[_w283 * 6 + _w284] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_333)));
                                                 }
-                                                s->last_damage = use_move_hit__dmg_327;
+                                                s->last_damage = use_move_hit__dmg_333;
                                             }
                                         }
-                                        if ((use_move_hit__dmg_327 > 0)) {
+                                        if ((use_move_hit__dmg_333 > 0)) {
                                             if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_341 = _imax(_floordiv(_wmul(use_move_hit__dmg_327, MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_den), 1);
-                                                int32_t _w271 = _wx(use_move_hit__p_180, 2);
-                                                int32_t _w272 = _wx(use_move_hit__a_184, 6);
-                                                if (_w271 >= 0 && _w272 >= 0) {
-                                                    s->hp[_w271 * 6 + _w272] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_341), 0)));
+                                                use_move_hit__rec_347 = _imax(_floordiv(_wmul(use_move_hit__dmg_333, MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_den), 1);
+                                                int32_t _w285 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w286 = _wx(use_move_hit__a_184, 6);
+                                                if (_w285 >= 0 && _w286 >= 0) {
+                                                    s->hp[_w285 * 6 + _w286] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_347), 0)));
                                                 }
                                             }
                                             if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_342 = _imax(_floordiv(_wmul(use_move_hit__dmg_327, MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_342;
-                                                int32_t _w273 = _wx(use_move_hit__p_180, 2);
-                                                int32_t _w274 = _wx(use_move_hit__a_184, 6);
-                                                if (_w273 >= 0 && _w274 >= 0) {
-                                                    s->hp[_w273 * 6 + _w274] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_342), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
+                                                use_move_hit__gain_348 = _imax(_floordiv(_wmul(use_move_hit__dmg_333, MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_348;
+                                                int32_t _w287 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w288 = _wx(use_move_hit__a_184, 6);
+                                                if (_w287 >= 0 && _w288 >= 0) {
+                                                    s->hp[_w287 * 6 + _w288] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_348), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
                                                 }
                                             }
                                         }
-                                        if ((((use_move_hit__kind_193 == 4) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
-                                            int32_t _w275 = _wx(use_move_hit__p_180, 2);
-                                            if (_w275 >= 0) {
-                                                s->recharge[_w275] = true;
+                                        if ((((use_move_hit__kind_193 == 4) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_334))) {
+                                            int32_t _w289 = _wx(use_move_hit__p_180, 2);
+                                            if (_w289 >= 0) {
+                                                s->recharge[_w289] = true;
                                             }
                                         }
-                                        use_move_hit__sec_343 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_status;
-                                        if ((((use_move_hit__sec_343 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
-                                            use_move_hit__same_type_346 = (({ int32_t _let276 = use_move_hit__q_183; int32_t has_type__p_344 = _let276; ({ int16_t _let277 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_345 = _let277; ((has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2]) || (has_type__t_345 == s->types[_ix(has_type__p_344, 2) * 2 + 1])); }); }) && (use_move_hit__sec_343 != 4));
-                                            if ((!use_move_hit__same_type_346)) {
-                                                chance__num_347 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_348 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), 256);
-                                                log_draw__v_349 = chance__v_348;
-                                                int32_t _w278 = _wx(s->ndraws, 64);
-                                                if (_w278 >= 0) {
-                                                    s->draws[_w278] = log_draw__v_349;
+                                        use_move_hit__sec_349 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_status;
+                                        if ((((use_move_hit__sec_349 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_334))) {
+                                            use_move_hit__same_type_352 = (({ int32_t _let290 = use_move_hit__q_183; int32_t has_type__p_350 = _let290; ({ int16_t _let291 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_351 = _let291; ((has_type__t_351 == s->types[_ix(has_type__p_350, 2) * 2]) || (has_type__t_351 == s->types[_ix(has_type__p_350, 2) * 2 + 1])); }); }) && (use_move_hit__sec_349 != 4));
+                                            if ((!use_move_hit__same_type_352)) {
+                                                chance__num_353 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_354 = _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), 256);
+                                                log_draw__v_355 = chance__v_354;
+                                                int32_t _w292 = _wx(s->ndraws, 64);
+                                                if (_w292 >= 0) {
+                                                    s->draws[_w292] = log_draw__v_355;
                                                 }
-                                                int32_t _w279 = _wx(s->ndraws, 64);
-                                                if (_w279 >= 0) {
-                                                    s->draw_lo[_w279] = 0;
+                                                int32_t _w293 = _wx(s->ndraws, 64);
+                                                if (_w293 >= 0) {
+                                                    s->draw_lo[_w293] = 0;
                                                 }
-                                                int32_t _w280 = _wx(s->ndraws, 64);
-                                                if (_w280 >= 0) {
-                                                    s->draw_hi[_w280] = 256;
+                                                int32_t _w294 = _wx(s->ndraws, 64);
+                                                if (_w294 >= 0) {
+                                                    s->draw_hi[_w294] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_350 = (chance__v_348 < chance__num_347);
-                                                use_move_hit__lands_351 = chance__result_350;
-                                                if (use_move_hit__lands_351) {
-                                                    set_status__q_352 = use_move_hit__q_183;
-                                                    set_status__st_353 = use_move_hit__sec_343;
-                                                    set_status__d_354 = s->active[_ix(set_status__q_352, 2)];
-                                                    set_status__poison_355 = ((set_status__st_353 == 4) || (set_status__st_353 == 6));
-                                                    set_status__blocked_356 = (set_status__poison_355 && (TYPES__rows[_ix(s->types[_ix(set_status__q_352, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_352, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_352, 2) * 2 + 1], 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_352, 2) * 6 + _ix(set_status__d_354, 6)] == 0) && (s->hp[_ix(set_status__q_352, 2) * 6 + _ix(set_status__d_354, 6)] > 0)) && (!set_status__blocked_356))) {
-                                                        int32_t _w281 = _wx(set_status__q_352, 2);
-                                                        int32_t _w282 = _wx(set_status__d_354, 6);
-                                                        if (_w281 >= 0 && _w282 >= 0) {
-                                                            s->status[_w281 * 6 + _w282] = ((int8_t)(set_status__st_353));
+                                                chance__result_356 = (chance__v_354 < chance__num_353);
+                                                use_move_hit__lands_357 = chance__result_356;
+                                                if (use_move_hit__lands_357) {
+                                                    set_status__q_358 = use_move_hit__q_183;
+                                                    set_status__st_359 = use_move_hit__sec_349;
+                                                    set_status__d_360 = s->active[_ix(set_status__q_358, 2)];
+                                                    set_status__poison_361 = ((set_status__st_359 == 4) || (set_status__st_359 == 6));
+                                                    set_status__blocked_362 = (set_status__poison_361 && (TYPES__rows[_ix(s->types[_ix(set_status__q_358, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_358, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_358, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_358, 2) * 6 + _ix(set_status__d_360, 6)] == 0) && (s->hp[_ix(set_status__q_358, 2) * 6 + _ix(set_status__d_360, 6)] > 0)) && (!set_status__blocked_362))) {
+                                                        int32_t _w295 = _wx(set_status__q_358, 2);
+                                                        int32_t _w296 = _wx(set_status__d_360, 6);
+                                                        if (_w295 >= 0 && _w296 >= 0) {
+                                                            s->status[_w295 * 6 + _w296] = ((int8_t)(set_status__st_359));
                                                         }
-                                                        if ((set_status__st_353 == 5)) {
-                                                            rand__v_357 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), 7));
-                                                            log_draw__v_358 = rand__v_357;
-                                                            int32_t _w283 = _wx(s->ndraws, 64);
-                                                            if (_w283 >= 0) {
-                                                                s->draws[_w283] = log_draw__v_358;
+                                                        if ((set_status__st_359 == 5)) {
+                                                            rand__v_363 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), 7));
+                                                            log_draw__v_364 = rand__v_363;
+                                                            int32_t _w297 = _wx(s->ndraws, 64);
+                                                            if (_w297 >= 0) {
+                                                                s->draws[_w297] = log_draw__v_364;
                                                             }
-                                                            int32_t _w284 = _wx(s->ndraws, 64);
-                                                            if (_w284 >= 0) {
-                                                                s->draw_lo[_w284] = 1;
+                                                            int32_t _w298 = _wx(s->ndraws, 64);
+                                                            if (_w298 >= 0) {
+                                                                s->draw_lo[_w298] = 1;
                                                             }
-                                                            int32_t _w285 = _wx(s->ndraws, 64);
-                                                            if (_w285 >= 0) {
-                                                                s->draw_hi[_w285] = 8;
+                                                            int32_t _w299 = _wx(s->ndraws, 64);
+                                                            if (_w299 >= 0) {
+                                                                s->draw_hi[_w299] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_359 = rand__v_357;
-                                                            int32_t _w286 = _wx(set_status__q_352, 2);
-                                                            int32_t _w287 = _wx(set_status__d_354, 6);
-                                                            if (_w286 >= 0 && _w287 >= 0) {
-                                                                s->sleep[_w286 * 6 + _w287] = ((int8_t)(rand__result_359));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_353 == 3)) {
-                                                            int32_t _w288 = _wx(set_status__q_352, 2);
-                                                            if (_w288 >= 0) {
-                                                                s->mod[_w288 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_352, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_353 == 1)) {
-                                                            int32_t _w289 = _wx(set_status__q_352, 2);
-                                                            if (_w289 >= 0) {
-                                                                s->mod[_w289 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_352, 2) * 4], 2))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_360[0] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_atk;
-                                        use_move_hit__sb_360[1] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_def;
-                                        use_move_hit__sb_360[2] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spc;
-                                        use_move_hit__sb_360[3] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spe;
-                                        use_move_hit__sb_360[4] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_360[5] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo290 = 0; bool _r292 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_361 = _lo290, _end291 = 6; use_move_hit__k_361 < _end291; use_move_hit__k_361++) if ((use_move_hit__sb_360[use_move_hit__k_361] != 0)) { _r292 = true; break; } _r292; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_328))) {
-                                            chance__num_362 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_363 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), 256);
-                                            log_draw__v_364 = chance__v_363;
-                                            int32_t _w294 = _wx(s->ndraws, 64);
-                                            if (_w294 >= 0) {
-                                                s->draws[_w294] = log_draw__v_364;
-                                            }
-                                            int32_t _w295 = _wx(s->ndraws, 64);
-                                            if (_w295 >= 0) {
-                                                s->draw_lo[_w295] = 0;
-                                            }
-                                            int32_t _w296 = _wx(s->ndraws, 64);
-                                            if (_w296 >= 0) {
-                                                s->draw_hi[_w296] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_365 = (chance__v_363 < chance__num_362);
-                                            use_move_hit__drop_366 = chance__result_365;
-                                            if (use_move_hit__drop_366) {
-                                                apply_boosts__q_367 = use_move_hit__q_183;
-                                                apply_boosts__f_368 = use_move_hit__q_183;
-                                                apply_boosts__da_369 = use_move_hit__sb_360[0];
-                                                apply_boosts__dd_370 = use_move_hit__sb_360[1];
-                                                apply_boosts__ds_371 = use_move_hit__sb_360[2];
-                                                apply_boosts__dsp_372 = use_move_hit__sb_360[3];
-                                                apply_boosts__dacc_373 = use_move_hit__sb_360[4];
-                                                apply_boosts__deva_374 = use_move_hit__sb_360[5];
-                                                apply_boosts__deltas_375[0] = apply_boosts__da_369;
-                                                apply_boosts__deltas_375[1] = apply_boosts__dd_370;
-                                                apply_boosts__deltas_375[2] = apply_boosts__ds_371;
-                                                apply_boosts__deltas_375[3] = apply_boosts__dsp_372;
-                                                apply_boosts__deltas_375[4] = apply_boosts__dacc_373;
-                                                apply_boosts__deltas_375[5] = apply_boosts__deva_374;
-                                                apply_boosts__any_ok_376 = false;
-                                                for (int32_t apply_boosts__k_377 = 0, _end297 = 6; apply_boosts__k_377 < _end297; apply_boosts__k_377++) {
-                                                    boost_stat__q_378 = apply_boosts__q_367;
-                                                    boost_stat__k_379 = apply_boosts__k_377;
-                                                    boost_stat__delta_380 = apply_boosts__deltas_375[apply_boosts__k_377];
-                                                    boost_stat__a_381 = s->active[_ix(boost_stat__q_378, 2)];
-                                                    boost_stat__b_382 = ((int32_t)(s->boosts[_ix(boost_stat__q_378, 2) * 6 + _ix(boost_stat__k_379, 6)]));
-                                                    boost_stat__nb_383 = _imin(_imax(_wadd(boost_stat__b_382, boost_stat__delta_380), (-6)), 6);
-                                                    boost_stat__ok_384 = false;
-                                                    if (((((boost_stat__delta_380 != 0) && (s->hp[_ix(boost_stat__q_378, 2) * 6 + _ix(boost_stat__a_381, 6)] > 0)) && (!((boost_stat__delta_380 > 0) && (boost_stat__b_382 >= 6)))) && (!((boost_stat__delta_380 < 0) && (boost_stat__b_382 <= (-6)))))) {
-                                                        if ((boost_stat__k_379 >= 4)) {
-                                                            int32_t _w298 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w299 = _wx(boost_stat__k_379, 6);
-                                                            if (_w298 >= 0 && _w299 >= 0) {
-                                                                s->boosts[_w298 * 6 + _w299] = ((int8_t)(boost_stat__nb_383));
-                                                            }
-                                                            boost_stat__ok_384 = true;
-                                                        } else if ((((boost_stat__delta_380 > 0) && (s->mod[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)] == 999)) || ((boost_stat__delta_380 < 0) && (s->mod[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)] == 1)))) {
-                                                            int32_t _w300 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w301 = _wx(boost_stat__k_379, 6);
+                                                            rand__result_365 = rand__v_363;
+                                                            int32_t _w300 = _wx(set_status__q_358, 2);
+                                                            int32_t _w301 = _wx(set_status__d_360, 6);
                                                             if (_w300 >= 0 && _w301 >= 0) {
-                                                                s->boosts[_w300 * 6 + _w301] = ((int8_t)(((boost_stat__delta_380 > 0) ? _wsub(boost_stat__nb_383, 1) : _wadd(boost_stat__nb_383, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w302 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w303 = _wx(boost_stat__k_379, 6);
-                                                            if (_w302 >= 0 && _w303 >= 0) {
-                                                                s->boosts[_w302 * 6 + _w303] = ((int8_t)(boost_stat__nb_383));
-                                                            }
-                                                            boost_stat__ok_384 = true;
-                                                            boost_stat__m_385 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_378, 2) * 4 + _ix(boost_stat__k_379, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_383, 6), 13)]), 100), 1);
-                                                            int32_t _w304 = _wx(boost_stat__q_378, 2);
-                                                            int32_t _w305 = _wx(boost_stat__k_379, 4);
-                                                            if (_w304 >= 0 && _w305 >= 0) {
-                                                                s->mod[_w304 * 4 + _w305] = ((int16_t)(((boost_stat__delta_380 > 0) ? _imin(boost_stat__m_385, 999) : boost_stat__m_385)));
+                                                                s->sleep[_w300 * 6 + _w301] = ((int8_t)(rand__result_365));
                                                             }
                                                         }
-                                                    }
-                                                    boost_stat__result_386 = boost_stat__ok_384;
-                                                    apply_boosts__ok_387 = boost_stat__result_386;
-                                                    apply_boosts__any_ok_376 = (apply_boosts__any_ok_376 || apply_boosts__ok_387);
-                                                }
-                                                if (apply_boosts__any_ok_376) {
-                                                    if ((s->status[_ix(apply_boosts__f_368, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_368, 2)], 6)] == 3)) {
-                                                        int32_t _w306 = _wx(apply_boosts__f_368, 2);
-                                                        if (_w306 >= 0) {
-                                                            s->mod[_w306 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_368, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_359 == 6)) {
+                                                            int32_t _w302 = _wx(set_status__q_358, 2);
+                                                            if (_w302 >= 0) {
+                                                                s->toxic[_w302] = ((int16_t)(0));
+                                                            }
                                                         }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_368, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_368, 2)], 6)] == 1)) {
-                                                        int32_t _w307 = _wx(apply_boosts__f_368, 2);
-                                                        if (_w307 >= 0) {
-                                                            s->mod[_w307 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_368, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_359 == 3)) {
+                                                            int32_t _w303 = _wx(set_status__q_358, 2);
+                                                            if (_w303 >= 0) {
+                                                                s->mod[_w303 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_358, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_359 == 1)) {
+                                                            int32_t _w304 = _wx(set_status__q_358, 2);
+                                                            if (_w304 >= 0) {
+                                                                s->mod[_w304 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_358, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_388 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_volatile;
-                                        use_move_hit__through_389 = ((!use_move_hit__behind_328) || ((use_move_hit__sv_388 == 1) && (!use_move_hit__broke_194)));
-                                        if ((((use_move_hit__sv_388 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && use_move_hit__through_389)) {
-                                            use_move_hit__vc_390 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_388 == 1) ? 1 : 0));
-                                            chance__num_391 = use_move_hit__vc_390;
-                                            chance__v_392 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
-                                            log_draw__v_393 = chance__v_392;
-                                            int32_t _w308 = _wx(s->ndraws, 64);
-                                            if (_w308 >= 0) {
-                                                s->draws[_w308] = log_draw__v_393;
-                                            }
+                                        use_move_hit__sb_366[0] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_atk;
+                                        use_move_hit__sb_366[1] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_def;
+                                        use_move_hit__sb_366[2] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spc;
+                                        use_move_hit__sb_366[3] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spe;
+                                        use_move_hit__sb_366[4] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_366[5] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo305 = 0; bool _r307 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_367 = _lo305, _end306 = 6; use_move_hit__k_367 < _end306; use_move_hit__k_367++) if ((use_move_hit__sb_366[use_move_hit__k_367] != 0)) { _r307 = true; break; } _r307; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_334))) {
+                                            chance__num_368 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_369 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
+                                            log_draw__v_370 = chance__v_369;
                                             int32_t _w309 = _wx(s->ndraws, 64);
                                             if (_w309 >= 0) {
-                                                s->draw_lo[_w309] = 0;
+                                                s->draws[_w309] = log_draw__v_370;
                                             }
                                             int32_t _w310 = _wx(s->ndraws, 64);
                                             if (_w310 >= 0) {
-                                                s->draw_hi[_w310] = 256;
+                                                s->draw_lo[_w310] = 0;
+                                            }
+                                            int32_t _w311 = _wx(s->ndraws, 64);
+                                            if (_w311 >= 0) {
+                                                s->draw_hi[_w311] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_394 = (chance__v_392 < chance__num_391);
-                                            use_move_hit__lands_395 = chance__result_394;
-                                            if ((use_move_hit__lands_395 && (use_move_hit__sv_388 == 12))) {
-                                                int32_t _w311 = _wx(use_move_hit__q_183, 2);
-                                                if (_w311 >= 0) {
-                                                    s->flinch[_w311] = true;
+                                            chance__result_371 = (chance__v_369 < chance__num_368);
+                                            use_move_hit__drop_372 = chance__result_371;
+                                            if (use_move_hit__drop_372) {
+                                                apply_boosts__q_373 = use_move_hit__q_183;
+                                                apply_boosts__f_374 = use_move_hit__q_183;
+                                                apply_boosts__da_375 = use_move_hit__sb_366[0];
+                                                apply_boosts__dd_376 = use_move_hit__sb_366[1];
+                                                apply_boosts__ds_377 = use_move_hit__sb_366[2];
+                                                apply_boosts__dsp_378 = use_move_hit__sb_366[3];
+                                                apply_boosts__dacc_379 = use_move_hit__sb_366[4];
+                                                apply_boosts__deva_380 = use_move_hit__sb_366[5];
+                                                apply_boosts__deltas_381[0] = apply_boosts__da_375;
+                                                apply_boosts__deltas_381[1] = apply_boosts__dd_376;
+                                                apply_boosts__deltas_381[2] = apply_boosts__ds_377;
+                                                apply_boosts__deltas_381[3] = apply_boosts__dsp_378;
+                                                apply_boosts__deltas_381[4] = apply_boosts__dacc_379;
+                                                apply_boosts__deltas_381[5] = apply_boosts__deva_380;
+                                                apply_boosts__any_ok_382 = false;
+                                                for (int32_t apply_boosts__k_383 = 0, _end312 = 6; apply_boosts__k_383 < _end312; apply_boosts__k_383++) {
+                                                    boost_stat__q_384 = apply_boosts__q_373;
+                                                    boost_stat__k_385 = apply_boosts__k_383;
+                                                    boost_stat__delta_386 = apply_boosts__deltas_381[apply_boosts__k_383];
+                                                    boost_stat__a_387 = s->active[_ix(boost_stat__q_384, 2)];
+                                                    boost_stat__b_388 = ((int32_t)(s->boosts[_ix(boost_stat__q_384, 2) * 6 + _ix(boost_stat__k_385, 6)]));
+                                                    boost_stat__nb_389 = _imin(_imax(_wadd(boost_stat__b_388, boost_stat__delta_386), (-6)), 6);
+                                                    boost_stat__ok_390 = false;
+                                                    if (((((boost_stat__delta_386 != 0) && (s->hp[_ix(boost_stat__q_384, 2) * 6 + _ix(boost_stat__a_387, 6)] > 0)) && (!((boost_stat__delta_386 > 0) && (boost_stat__b_388 >= 6)))) && (!((boost_stat__delta_386 < 0) && (boost_stat__b_388 <= (-6)))))) {
+                                                        if ((boost_stat__k_385 >= 4)) {
+                                                            int32_t _w313 = _wx(boost_stat__q_384, 2);
+                                                            int32_t _w314 = _wx(boost_stat__k_385, 6);
+                                                            if (_w313 >= 0 && _w314 >= 0) {
+                                                                s->boosts[_w313 * 6 + _w314] = ((int8_t)(boost_stat__nb_389));
+                                                            }
+                                                            boost_stat__ok_390 = true;
+                                                        } else if ((((boost_stat__delta_386 > 0) && (s->mod[_ix(boost_stat__q_384, 2) * 4 + _ix(boost_stat__k_385, 4)] == 999)) || ((boost_stat__delta_386 < 0) && (s->mod[_ix(boost_stat__q_384, 2) * 4 + _ix(boost_stat__k_385, 4)] == 1)))) {
+                                                            int32_t _w315 = _wx(boost_stat__q_384, 2);
+                                                            int32_t _w316 = _wx(boost_stat__k_385, 6);
+                                                            if (_w315 >= 0 && _w316 >= 0) {
+                                                                s->boosts[_w315 * 6 + _w316] = ((int8_t)(((boost_stat__delta_386 > 0) ? _wsub(boost_stat__nb_389, 1) : _wadd(boost_stat__nb_389, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w317 = _wx(boost_stat__q_384, 2);
+                                                            int32_t _w318 = _wx(boost_stat__k_385, 6);
+                                                            if (_w317 >= 0 && _w318 >= 0) {
+                                                                s->boosts[_w317 * 6 + _w318] = ((int8_t)(boost_stat__nb_389));
+                                                            }
+                                                            boost_stat__ok_390 = true;
+                                                            boost_stat__m_391 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_384, 2) * 4 + _ix(boost_stat__k_385, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_389, 6), 13)]), 100), 1);
+                                                            int32_t _w319 = _wx(boost_stat__q_384, 2);
+                                                            int32_t _w320 = _wx(boost_stat__k_385, 4);
+                                                            if (_w319 >= 0 && _w320 >= 0) {
+                                                                s->mod[_w319 * 4 + _w320] = ((int16_t)(((boost_stat__delta_386 > 0) ? _imin(boost_stat__m_391, 999) : boost_stat__m_391)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_392 = boost_stat__ok_390;
+                                                    apply_boosts__ok_393 = boost_stat__result_392;
+                                                    apply_boosts__any_ok_382 = (apply_boosts__any_ok_382 || apply_boosts__ok_393);
                                                 }
-                                                int32_t _w312 = _wx(use_move_hit__q_183, 2);
-                                                if (_w312 >= 0) {
-                                                    s->recharge[_w312] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_395 && (use_move_hit__sv_388 == 1))) {
-                                                confuse__q_396 = use_move_hit__q_183;
-                                                if (((!s->confused[_ix(confuse__q_396, 2)]) && (s->hp[_ix(confuse__q_396, 2) * 6 + _ix(s->active[_ix(confuse__q_396, 2)], 6)] > 0))) {
-                                                    rand__v_397 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 4));
-                                                    log_draw__v_398 = rand__v_397;
-                                                    int32_t _w313 = _wx(s->ndraws, 64);
-                                                    if (_w313 >= 0) {
-                                                        s->draws[_w313] = log_draw__v_398;
+                                                if (apply_boosts__any_ok_382) {
+                                                    if ((s->status[_ix(apply_boosts__f_374, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_374, 2)], 6)] == 3)) {
+                                                        int32_t _w321 = _wx(apply_boosts__f_374, 2);
+                                                        if (_w321 >= 0) {
+                                                            s->mod[_w321 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_374, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
                                                     }
-                                                    int32_t _w314 = _wx(s->ndraws, 64);
-                                                    if (_w314 >= 0) {
-                                                        s->draw_lo[_w314] = 2;
-                                                    }
-                                                    int32_t _w315 = _wx(s->ndraws, 64);
-                                                    if (_w315 >= 0) {
-                                                        s->draw_hi[_w315] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_399 = rand__v_397;
-                                                    int32_t _w316 = _wx(confuse__q_396, 2);
-                                                    if (_w316 >= 0) {
-                                                        s->confusion_turns[_w316] = ((int8_t)(rand__result_399));
-                                                    }
-                                                    int32_t _w317 = _wx(confuse__q_396, 2);
-                                                    if (_w317 >= 0) {
-                                                        s->confused[_w317] = true;
+                                                    if ((s->status[_ix(apply_boosts__f_374, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_374, 2)], 6)] == 1)) {
+                                                        int32_t _w322 = _wx(apply_boosts__f_374, 2);
+                                                        if (_w322 >= 0) {
+                                                            s->mod[_w322 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_374, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_343 == 1) && (s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] == 2))) {
-                                            int32_t _w318 = _wx(use_move_hit__q_183, 2);
-                                            int32_t _w319 = _wx(use_move_hit__d_185, 6);
-                                            if (_w318 >= 0 && _w319 >= 0) {
-                                                s->status[_w318 * 6 + _w319] = ((int8_t)(0));
+                                        use_move_hit__sv_394 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_volatile;
+                                        use_move_hit__through_395 = ((!use_move_hit__behind_334) || ((use_move_hit__sv_394 == 1) && (!use_move_hit__broke_195)));
+                                        if ((((use_move_hit__sv_394 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && use_move_hit__through_395)) {
+                                            use_move_hit__vc_396 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_394 == 1) ? 1 : 0));
+                                            chance__num_397 = use_move_hit__vc_396;
+                                            chance__v_398 = _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 256);
+                                            log_draw__v_399 = chance__v_398;
+                                            int32_t _w323 = _wx(s->ndraws, 64);
+                                            if (_w323 >= 0) {
+                                                s->draws[_w323] = log_draw__v_399;
+                                            }
+                                            int32_t _w324 = _wx(s->ndraws, 64);
+                                            if (_w324 >= 0) {
+                                                s->draw_lo[_w324] = 0;
+                                            }
+                                            int32_t _w325 = _wx(s->ndraws, 64);
+                                            if (_w325 >= 0) {
+                                                s->draw_hi[_w325] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_400 = (chance__v_398 < chance__num_397);
+                                            use_move_hit__lands_401 = chance__result_400;
+                                            if ((use_move_hit__lands_401 && (use_move_hit__sv_394 == 12))) {
+                                                int32_t _w326 = _wx(use_move_hit__q_183, 2);
+                                                if (_w326 >= 0) {
+                                                    s->flinch[_w326] = true;
+                                                }
+                                                int32_t _w327 = _wx(use_move_hit__q_183, 2);
+                                                if (_w327 >= 0) {
+                                                    s->recharge[_w327] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_401 && (use_move_hit__sv_394 == 1))) {
+                                                confuse__q_402 = use_move_hit__q_183;
+                                                if (((!s->confused[_ix(confuse__q_402, 2)]) && (s->hp[_ix(confuse__q_402, 2) * 6 + _ix(s->active[_ix(confuse__q_402, 2)], 6)] > 0))) {
+                                                    rand__v_403 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 4));
+                                                    log_draw__v_404 = rand__v_403;
+                                                    int32_t _w328 = _wx(s->ndraws, 64);
+                                                    if (_w328 >= 0) {
+                                                        s->draws[_w328] = log_draw__v_404;
+                                                    }
+                                                    int32_t _w329 = _wx(s->ndraws, 64);
+                                                    if (_w329 >= 0) {
+                                                        s->draw_lo[_w329] = 2;
+                                                    }
+                                                    int32_t _w330 = _wx(s->ndraws, 64);
+                                                    if (_w330 >= 0) {
+                                                        s->draw_hi[_w330] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_405 = rand__v_403;
+                                                    int32_t _w331 = _wx(confuse__q_402, 2);
+                                                    if (_w331 >= 0) {
+                                                        s->confusion_turns[_w331] = ((int8_t)(rand__result_405));
+                                                    }
+                                                    int32_t _w332 = _wx(confuse__q_402, 2);
+                                                    if (_w332 >= 0) {
+                                                        s->confused[_w332] = true;
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_349 == 1) && (s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] == 2))) {
+                                            int32_t _w333 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w334 = _wx(use_move_hit__d_185, 6);
+                                            if (_w333 >= 0 && _w334 >= 0) {
+                                                s->status[_w333 * 6 + _w334] = ((int8_t)(0));
                                             }
                                         }
                                     }
                                 } else if (MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash) {
-                                    self_damage__p_400 = use_move_hit__p_180;
-                                    self_damage__q_401 = _wsub(1, self_damage__p_400);
-                                    self_damage__a_402 = s->active[_ix(self_damage__p_400, 2)];
+                                    self_damage__p_406 = use_move_hit__p_180;
+                                    self_damage__q_407 = _wsub(1, self_damage__p_406);
+                                    self_damage__a_408 = s->active[_ix(self_damage__p_406, 2)];
                                     s->last_damage = 1;
-                                    if (s->substitute[_ix(self_damage__p_400, 2)]) {
-                                        if (s->substitute[_ix(self_damage__q_401, 2)]) {
-                                            int32_t _w320 = _wx(self_damage__q_401, 2);
-                                            if (_w320 >= 0) {
-                                                s->sub_hp[_w320] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_401, 2)])), 1), 0)));
+                                    if (s->substitute[_ix(self_damage__p_406, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_407, 2)]) {
+                                            int32_t _w335 = _wx(self_damage__q_407, 2);
+                                            if (_w335 >= 0) {
+                                                s->sub_hp[_w335] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_407, 2)])), 1), 0)));
                                             }
-                                            int32_t _w321 = _wx(self_damage__q_401, 2);
-                                            if (_w321 >= 0) {
-                                                s->substitute[_w321] = (s->sub_hp[_ix(self_damage__q_401, 2)] > 0);
+                                            int32_t _w336 = _wx(self_damage__q_407, 2);
+                                            if (_w336 >= 0) {
+                                                s->substitute[_w336] = (s->sub_hp[_ix(self_damage__q_407, 2)] > 0);
                                             }
                                         }
                                     } else {
-                                        int32_t _w322 = _wx(self_damage__p_400, 2);
-                                        int32_t _w323 = _wx(self_damage__a_402, 6);
-                                        if (_w322 >= 0 && _w323 >= 0) {
-                                            s->hp[_w322 * 6 + _w323] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_400, 2) * 6 + _ix(self_damage__a_402, 6)])), 1), 0)));
+                                        int32_t _w337 = _wx(self_damage__p_406, 2);
+                                        int32_t _w338 = _wx(self_damage__a_408, 6);
+                                        if (_w337 >= 0 && _w338 >= 0) {
+                                            s->hp[_w337 * 6 + _w338] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_406, 2) * 6 + _ix(self_damage__a_408, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].self_destruct && (!use_move_hit__broke_194))) {
-                                    int32_t _w324 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w325 = _wx(use_move_hit__a_184, 6);
-                                    if (_w324 >= 0 && _w325 >= 0) {
-                                        s->hp[_w324 * 6 + _w325] = ((int16_t)(0));
+                                if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].self_destruct && (!use_move_hit__broke_195))) {
+                                    int32_t _w339 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w340 = _wx(use_move_hit__a_184, 6);
+                                    if (_w339 >= 0 && _w340 >= 0) {
+                                        s->hp[_w339 * 6 + _w340] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_154) || (s->hp[_ix(use_move__q_150, 2) * 6 + _ix(use_move__d_152, 6)] > 0)) && (s->hp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 5) && (s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] <= 0))) {
-                                int32_t _w326 = _wx(use_move__p_148, 2);
-                                int32_t _w327 = _wx(use_move__a_151, 6);
-                                if (_w326 >= 0 && _w327 >= 0) {
-                                    s->status[_w326 * 6 + _w327] = ((int8_t)(0));
+                        if (((!use_move__can_154) || (s->hp[_ix(use_move__q_150, 2) * 6 + _ix(use_move__d_152, 6)] > 0))) {
+                            after_move_self__p_409 = use_move__p_148;
+                            after_move_self__q_410 = _wsub(1, after_move_self__p_409);
+                            after_move_self__a_411 = s->active[_ix(after_move_self__p_409, 2)];
+                            after_move_self__d_412 = s->active[_ix(after_move_self__q_410, 2)];
+                            if ((s->hp[_ix(after_move_self__p_409, 2) * 6 + _ix(after_move_self__a_411, 6)] > 0)) {
+                                after_move_self__st_413 = s->status[_ix(after_move_self__p_409, 2) * 6 + _ix(after_move_self__a_411, 6)];
+                                after_move_self__poisoned_414 = (((after_move_self__st_413 == 4) || (after_move_self__st_413 == 1)) || (after_move_self__st_413 == 6));
+                                if (((s->toxic[_ix(after_move_self__p_409, 2)] >= 0) && after_move_self__poisoned_414)) {
+                                    int32_t _w341 = _wx(after_move_self__p_409, 2);
+                                    if (_w341 >= 0) {
+                                        s->toxic[_w341] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_409, 2)], 1)));
+                                    }
+                                }
+                                if (((after_move_self__st_413 == 5) && (s->sleep[_ix(after_move_self__p_409, 2) * 6 + _ix(after_move_self__a_411, 6)] <= 0))) {
+                                    int32_t _w342 = _wx(after_move_self__p_409, 2);
+                                    int32_t _w343 = _wx(after_move_self__a_411, 6);
+                                    if (_w342 >= 0 && _w343 >= 0) {
+                                        s->status[_w342 * 6 + _w343] = ((int8_t)(0));
+                                    }
+                                }
+                                if (after_move_self__poisoned_414) {
+                                    int32_t _w344 = _wx(after_move_self__p_409, 2);
+                                    int32_t _w345 = _wx(after_move_self__a_411, 6);
+                                    if (_w344 >= 0 && _w345 >= 0) {
+                                        s->hp[_w344 * 6 + _w345] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_409, 2) * 6 + _ix(after_move_self__a_411, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_409, 2) * 6 + _ix(after_move_self__a_411, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_409, 2)])), 1))), 0)));
+                                    }
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 4) || (s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)] == 1))) {
-                                int32_t _w328 = _wx(use_move__p_148, 2);
-                                int32_t _w329 = _wx(use_move__a_151, 6);
-                                if (_w328 >= 0 && _w329 >= 0) {
-                                    s->hp[_w328 * 6 + _w329] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if ((s->seeded[_ix(after_move_self__p_409, 2)] && (s->hp[_ix(after_move_self__q_410, 2) * 6 + _ix(after_move_self__d_412, 6)] > 0))) {
+                                if ((s->toxic[_ix(after_move_self__p_409, 2)] >= 0)) {
+                                    int32_t _w346 = _wx(after_move_self__p_409, 2);
+                                    if (_w346 >= 0) {
+                                        s->toxic[_w346] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_409, 2)], 1)));
+                                    }
+                                }
+                                after_move_self__leech_415 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_409, 2) * 6 + _ix(after_move_self__a_411, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_409, 2)])), 1));
+                                int32_t _w347 = _wx(after_move_self__p_409, 2);
+                                int32_t _w348 = _wx(after_move_self__a_411, 6);
+                                if (_w347 >= 0 && _w348 >= 0) {
+                                    s->hp[_w347 * 6 + _w348] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_409, 2) * 6 + _ix(after_move_self__a_411, 6)])), after_move_self__leech_415), 0)));
+                                }
+                                int32_t _w349 = _wx(after_move_self__q_410, 2);
+                                int32_t _w350 = _wx(after_move_self__d_412, 6);
+                                if (_w349 >= 0 && _w350 >= 0) {
+                                    s->hp[_w349 * 6 + _w350] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_410, 2) * 6 + _ix(after_move_self__d_412, 6)])), after_move_self__leech_415), ((int32_t)(s->maxhp[_ix(after_move_self__q_410, 2) * 6 + _ix(after_move_self__d_412, 6)])))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_114 = true;
-                            for (int32_t after_faint__p_403 = 0, _end330 = 2; after_faint__p_403 < _end330; after_faint__p_403++) {
-                                if (({ int32_t _let331 = after_faint__p_403; int32_t is_fainted__p_404 = _let331; (s->hp[_ix(is_fainted__p_404, 2) * 6 + _ix(s->active[_ix(is_fainted__p_404, 2)], 6)] <= 0); })) {
-                                    revert__p_405 = after_faint__p_403;
-                                    revert__a_406 = s->active[_ix(revert__p_405, 2)];
-                                    if (s->transformed[_ix(revert__p_405, 2)]) {
-                                        for (int32_t revert__k_407 = 0, _end332 = 4; revert__k_407 < _end332; revert__k_407++) {
-                                            int32_t _w333 = _wx(revert__p_405, 2);
-                                            int32_t _w334 = _wx(revert__a_406, 6);
-                                            if (_w333 >= 0 && _w334 >= 0) {
-                                                s->moves[_w333 * 24 + _w334 * 4 + revert__k_407] = s->base_moves[_ix(revert__p_405, 2) * 4 + revert__k_407];
+                            for (int32_t after_faint__p_416 = 0, _end351 = 2; after_faint__p_416 < _end351; after_faint__p_416++) {
+                                if (({ int32_t _let352 = after_faint__p_416; int32_t is_fainted__p_417 = _let352; (s->hp[_ix(is_fainted__p_417, 2) * 6 + _ix(s->active[_ix(is_fainted__p_417, 2)], 6)] <= 0); })) {
+                                    revert__p_418 = after_faint__p_416;
+                                    revert__a_419 = s->active[_ix(revert__p_418, 2)];
+                                    if (s->transformed[_ix(revert__p_418, 2)]) {
+                                        for (int32_t revert__k_420 = 0, _end353 = 4; revert__k_420 < _end353; revert__k_420++) {
+                                            int32_t _w354 = _wx(revert__p_418, 2);
+                                            int32_t _w355 = _wx(revert__a_419, 6);
+                                            if (_w354 >= 0 && _w355 >= 0) {
+                                                s->moves[_w354 * 24 + _w355 * 4 + revert__k_420] = s->base_moves[_ix(revert__p_418, 2) * 4 + revert__k_420];
                                             }
-                                            int32_t _w335 = _wx(revert__p_405, 2);
-                                            int32_t _w336 = _wx(revert__a_406, 6);
-                                            if (_w335 >= 0 && _w336 >= 0) {
-                                                s->pp[_w335 * 24 + _w336 * 4 + revert__k_407] = s->base_pp[_ix(revert__p_405, 2) * 4 + revert__k_407];
+                                            int32_t _w356 = _wx(revert__p_418, 2);
+                                            int32_t _w357 = _wx(revert__a_419, 6);
+                                            if (_w356 >= 0 && _w357 >= 0) {
+                                                s->pp[_w356 * 24 + _w357 * 4 + revert__k_420] = s->base_pp[_ix(revert__p_418, 2) * 4 + revert__k_420];
                                             }
                                         }
-                                        int32_t _w337 = _wx(revert__p_405, 2);
-                                        if (_w337 >= 0) {
-                                            s->transformed[_w337] = false;
+                                        int32_t _w358 = _wx(revert__p_418, 2);
+                                        if (_w358 >= 0) {
+                                            s->transformed[_w358] = false;
                                         }
-                                    } else if ((s->mimic_slot[_ix(revert__p_405, 2)] >= 0)) {
-                                        int32_t _w338 = _wx(revert__p_405, 2);
-                                        int32_t _w339 = _wx(revert__a_406, 6);
-                                        int32_t _w340 = _wx(s->mimic_slot[_ix(revert__p_405, 2)], 4);
-                                        if (_w338 >= 0 && _w339 >= 0 && _w340 >= 0) {
-                                            s->moves[_w338 * 24 + _w339 * 4 + _w340] = s->mimic_orig[_ix(revert__p_405, 2)];
+                                    } else if ((s->mimic_slot[_ix(revert__p_418, 2)] >= 0)) {
+                                        int32_t _w359 = _wx(revert__p_418, 2);
+                                        int32_t _w360 = _wx(revert__a_419, 6);
+                                        int32_t _w361 = _wx(s->mimic_slot[_ix(revert__p_418, 2)], 4);
+                                        if (_w359 >= 0 && _w360 >= 0 && _w361 >= 0) {
+                                            s->moves[_w359 * 24 + _w360 * 4 + _w361] = s->mimic_orig[_ix(revert__p_418, 2)];
                                         }
                                     }
-                                    int32_t _w341 = _wx(revert__p_405, 2);
-                                    if (_w341 >= 0) {
-                                        s->mimic_slot[_w341] = ((int8_t)((-1)));
+                                    int32_t _w362 = _wx(revert__p_418, 2);
+                                    if (_w362 >= 0) {
+                                        s->mimic_slot[_w362] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_409 = ({ int32_t _lo342 = 0; int32_t _r344 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_408 = _lo342, _end343 = 6; after_faint__i_408 < _end343; after_faint__i_408++) _r344 += ((s->hp[after_faint__i_408] > 0)) ? 1 : 0; _r344; });
-                            after_faint__left1_411 = ({ int32_t _lo346 = 0; int32_t _r348 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_410 = _lo346, _end347 = 6; after_faint__i_410 < _end347; after_faint__i_410++) _r348 += ((s->hp[1 * 6 + after_faint__i_410] > 0)) ? 1 : 0; _r348; });
-                            if (((after_faint__left0_409 == 0) && (after_faint__left1_411 == 0))) {
+                            after_faint__left0_422 = ({ int32_t _lo363 = 0; int32_t _r365 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_421 = _lo363, _end364 = 6; after_faint__i_421 < _end364; after_faint__i_421++) _r365 += ((s->hp[after_faint__i_421] > 0)) ? 1 : 0; _r365; });
+                            after_faint__left1_424 = ({ int32_t _lo367 = 0; int32_t _r369 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_423 = _lo367, _end368 = 6; after_faint__i_423 < _end368; after_faint__i_423++) _r369 += ((s->hp[1 * 6 + after_faint__i_423] > 0)) ? 1 : 0; _r369; });
+                            if (((after_faint__left0_422 == 0) && (after_faint__left1_424 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_409 == 0)) {
+                            } else if ((after_faint__left0_422 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_411 == 0)) {
+                            } else if ((after_faint__left1_424 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -4047,23 +4183,23 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_412 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 2));
-                            log_draw__v_413 = rand__v_412;
-                            int32_t _w350 = _wx(s->ndraws, 64);
-                            if (_w350 >= 0) {
-                                s->draws[_w350] = log_draw__v_413;
+                            rand__v_425 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_115)), 2));
+                            log_draw__v_426 = rand__v_425;
+                            int32_t _w371 = _wx(s->ndraws, 64);
+                            if (_w371 >= 0) {
+                                s->draws[_w371] = log_draw__v_426;
                             }
-                            int32_t _w351 = _wx(s->ndraws, 64);
-                            if (_w351 >= 0) {
-                                s->draw_lo[_w351] = 0;
+                            int32_t _w372 = _wx(s->ndraws, 64);
+                            if (_w372 >= 0) {
+                                s->draw_lo[_w372] = 0;
                             }
-                            int32_t _w352 = _wx(s->ndraws, 64);
-                            if (_w352 >= 0) {
-                                s->draw_hi[_w352] = 2;
+                            int32_t _w373 = _wx(s->ndraws, 64);
+                            if (_w373 >= 0) {
+                                s->draw_hi[_w373] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_414 = rand__v_412;
-                            tie_draw__v_415 = rand__result_414;
+                            rand__result_427 = rand__v_425;
+                            tie_draw__v_428 = rand__result_427;
                         }
                     }
                 }
@@ -4071,292 +4207,311 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((!resolve_turn__over_114)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_416 = 0, _end353 = 2; update_speed__p_416 < _end353; update_speed__p_416++) {
-                    if ((s->hp[update_speed__p_416 * 6 + _ix(s->active[update_speed__p_416], 6)] > 0)) {
-                        int32_t _w354 = _wx(s->active[update_speed__p_416], 6);
-                        if (_w354 >= 0) {
-                            s->speed[update_speed__p_416 * 6 + _w354] = s->mod[update_speed__p_416 * 4 + 3];
+                for (int32_t update_speed__p_429 = 0, _end374 = 2; update_speed__p_429 < _end374; update_speed__p_429++) {
+                    if ((s->hp[update_speed__p_429 * 6 + _ix(s->active[update_speed__p_429], 6)] > 0)) {
+                        int32_t _w375 = _wx(s->active[update_speed__p_429], 6);
+                        if (_w375 >= 0) {
+                            s->speed[update_speed__p_429 * 6 + _w375] = s->mod[update_speed__p_429 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_417 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_418 = rand__v_417;
-                    int32_t _w355 = _wx(s->ndraws, 64);
-                    if (_w355 >= 0) {
-                        s->draws[_w355] = log_draw__v_418;
+                    rand__v_430 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_431 = rand__v_430;
+                    int32_t _w376 = _wx(s->ndraws, 64);
+                    if (_w376 >= 0) {
+                        s->draws[_w376] = log_draw__v_431;
                     }
-                    int32_t _w356 = _wx(s->ndraws, 64);
-                    if (_w356 >= 0) {
-                        s->draw_lo[_w356] = 0;
+                    int32_t _w377 = _wx(s->ndraws, 64);
+                    if (_w377 >= 0) {
+                        s->draw_lo[_w377] = 0;
                     }
-                    int32_t _w357 = _wx(s->ndraws, 64);
-                    if (_w357 >= 0) {
-                        s->draw_hi[_w357] = 2;
+                    int32_t _w378 = _wx(s->ndraws, 64);
+                    if (_w378 >= 0) {
+                        s->draw_hi[_w378] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_419 = rand__v_417;
-                    tie_draw__v_420 = rand__result_419;
+                    rand__result_432 = rand__v_430;
+                    tie_draw__v_433 = rand__result_432;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_421 = 0, _end358 = 2; update_speed__p_421 < _end358; update_speed__p_421++) {
-                if ((s->hp[update_speed__p_421 * 6 + _ix(s->active[update_speed__p_421], 6)] > 0)) {
-                    int32_t _w359 = _wx(s->active[update_speed__p_421], 6);
-                    if (_w359 >= 0) {
-                        s->speed[update_speed__p_421 * 6 + _w359] = s->mod[update_speed__p_421 * 4 + 3];
-                    }
-                }
-            }
-            resolve_forced__first_422 = 0;
-            if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_425 = ({ int8_t _let360 = s->active[0]; int8_t fainted_speed__a_423 = _let360; ({ int32_t _let361 = ((int32_t)(s->stats[_ix(fainted_speed__a_423, 6) * 4 + 3])); int32_t fainted_speed__v_424 = _let361; ((s->status[_ix(fainted_speed__a_423, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_424, 25), 100), 1) : fainted_speed__v_424); }); });
-                resolve_forced__s1_428 = ({ int8_t _let362 = s->active[1]; int8_t fainted_speed__a_426 = _let362; ({ int32_t _let363 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_426, 6) * 4 + 3])); int32_t fainted_speed__v_427 = _let363; ((s->status[1 * 6 + _ix(fainted_speed__a_426, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_427, 25), 100), 1) : fainted_speed__v_427); }); });
-                if ((resolve_forced__s1_428 > resolve_forced__s0_425)) {
-                    resolve_forced__first_422 = 1;
-                } else if ((resolve_forced__s1_428 == resolve_forced__s0_425)) {
-                    rand__v_429 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_430 = rand__v_429;
-                    int32_t _w364 = _wx(s->ndraws, 64);
-                    if (_w364 >= 0) {
-                        s->draws[_w364] = log_draw__v_430;
-                    }
-                    int32_t _w365 = _wx(s->ndraws, 64);
-                    if (_w365 >= 0) {
-                        s->draw_lo[_w365] = 0;
-                    }
-                    int32_t _w366 = _wx(s->ndraws, 64);
-                    if (_w366 >= 0) {
-                        s->draw_hi[_w366] = 2;
-                    }
-                    s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_431 = rand__v_429;
-                    resolve_forced__first_422 = rand__result_431;
-                }
-            }
-            for (int32_t resolve_forced__k_432 = 0, _end367 = 2; resolve_forced__k_432 < _end367; resolve_forced__k_432++) {
-                resolve_forced__p_433 = ((resolve_forced__k_432 == 0) ? resolve_forced__first_422 : _wsub(1, resolve_forced__first_422));
-                if (s->need[_ix(resolve_forced__p_433, 2)]) {
-                    send_in__p_434 = resolve_forced__p_433;
-                    send_in__s_435 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_433, 2)])), 4);
-                    send_in__old_436 = s->active[_ix(send_in__p_434, 2)];
-                    if ((s->hp[_ix(send_in__p_434, 2) * 6 + _ix(send_in__old_436, 6)] > 0)) {
-                        int32_t _w368 = _wx(send_in__p_434, 2);
-                        int32_t _w369 = _wx(send_in__old_436, 6);
-                        if (_w368 >= 0 && _w369 >= 0) {
-                            s->speed[_w368 * 6 + _w369] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__old_436, 6) * 4 + 3];
-                        }
-                    }
-                    revert__p_437 = send_in__p_434;
-                    revert__a_438 = s->active[_ix(revert__p_437, 2)];
-                    if (s->transformed[_ix(revert__p_437, 2)]) {
-                        for (int32_t revert__k_439 = 0, _end370 = 4; revert__k_439 < _end370; revert__k_439++) {
-                            int32_t _w371 = _wx(revert__p_437, 2);
-                            int32_t _w372 = _wx(revert__a_438, 6);
-                            if (_w371 >= 0 && _w372 >= 0) {
-                                s->moves[_w371 * 24 + _w372 * 4 + revert__k_439] = s->base_moves[_ix(revert__p_437, 2) * 4 + revert__k_439];
-                            }
-                            int32_t _w373 = _wx(revert__p_437, 2);
-                            int32_t _w374 = _wx(revert__a_438, 6);
-                            if (_w373 >= 0 && _w374 >= 0) {
-                                s->pp[_w373 * 24 + _w374 * 4 + revert__k_439] = s->base_pp[_ix(revert__p_437, 2) * 4 + revert__k_439];
-                            }
-                        }
-                        int32_t _w375 = _wx(revert__p_437, 2);
-                        if (_w375 >= 0) {
-                            s->transformed[_w375] = false;
-                        }
-                    } else if ((s->mimic_slot[_ix(revert__p_437, 2)] >= 0)) {
-                        int32_t _w376 = _wx(revert__p_437, 2);
-                        int32_t _w377 = _wx(revert__a_438, 6);
-                        int32_t _w378 = _wx(s->mimic_slot[_ix(revert__p_437, 2)], 4);
-                        if (_w376 >= 0 && _w377 >= 0 && _w378 >= 0) {
-                            s->moves[_w376 * 24 + _w377 * 4 + _w378] = s->mimic_orig[_ix(revert__p_437, 2)];
-                        }
-                    }
-                    int32_t _w379 = _wx(revert__p_437, 2);
-                    if (_w379 >= 0) {
-                        s->mimic_slot[_w379] = ((int8_t)((-1)));
-                    }
-                    int32_t _w380 = _wx(send_in__p_434, 2);
+            for (int32_t update_speed__p_434 = 0, _end379 = 2; update_speed__p_434 < _end379; update_speed__p_434++) {
+                if ((s->hp[update_speed__p_434 * 6 + _ix(s->active[update_speed__p_434], 6)] > 0)) {
+                    int32_t _w380 = _wx(s->active[update_speed__p_434], 6);
                     if (_w380 >= 0) {
-                        s->active[_w380] = ((int8_t)(send_in__s_435));
-                    }
-                    int32_t _w381 = _wx(send_in__p_434, 2);
-                    if (_w381 >= 0) {
-                        s->form[_w381] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
-                    }
-                    int32_t _w382 = _wx(send_in__p_434, 2);
-                    if (_w382 >= 0) {
-                        s->types[_w382 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type1));
-                    }
-                    int32_t _w383 = _wx(send_in__p_434, 2);
-                    if (_w383 >= 0) {
-                        s->types[_w383 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)], 151)].type2));
-                    }
-                    int32_t _w384 = _wx(send_in__p_434, 2);
-                    if (_w384 >= 0) {
-                        s->sub_hp[_w384] = ((int16_t)(0));
-                    }
-                    int32_t _w385 = _wx(send_in__p_434, 2);
-                    if (_w385 >= 0) {
-                        s->substitute[_w385] = false;
-                    }
-                    s->last_used[0] = ((int16_t)((-1)));
-                    s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w386 = _wx(send_in__p_434, 2);
-                    if (_w386 >= 0) {
-                        s->recharge[_w386] = false;
-                    }
-                    int32_t _w387 = _wx(send_in__p_434, 2);
-                    if (_w387 >= 0) {
-                        s->charging[_w387] = false;
-                    }
-                    int32_t _w388 = _wx(send_in__p_434, 2);
-                    if (_w388 >= 0) {
-                        s->confusion_turns[_w388] = ((int8_t)(0));
-                    }
-                    int32_t _w389 = _wx(send_in__p_434, 2);
-                    if (_w389 >= 0) {
-                        s->confused[_w389] = false;
-                    }
-                    int32_t _w390 = _wx(send_in__p_434, 2);
-                    if (_w390 >= 0) {
-                        s->flinch[_w390] = false;
-                    }
-                    int32_t _w391 = _wx(send_in__p_434, 2);
-                    if (_w391 >= 0) {
-                        s->reflect[_w391] = false;
-                    }
-                    int32_t _w392 = _wx(send_in__p_434, 2);
-                    if (_w392 >= 0) {
-                        s->light_screen[_w392] = false;
-                    }
-                    int32_t _w393 = _wx(send_in__p_434, 2);
-                    if (_w393 >= 0) {
-                        s->last_slot[_w393] = ((int8_t)(0));
-                    }
-                    int32_t _w394 = _wx(send_in__p_434, 2);
-                    int32_t _w395 = _wx(send_in__s_435, 6);
-                    if (_w394 >= 0 && _w395 >= 0) {
-                        s->seen[_w394 * 6 + _w395] = s->species[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)];
-                    }
-                    for (int32_t send_in__k_440 = 0, _end396 = 6; send_in__k_440 < _end396; send_in__k_440++) {
-                        int32_t _w397 = _wx(send_in__p_434, 2);
-                        if (_w397 >= 0) {
-                            s->boosts[_w397 * 6 + send_in__k_440] = ((int8_t)(0));
-                        }
-                    }
-                    for (int32_t send_in__k_441 = 0, _end398 = 4; send_in__k_441 < _end398; send_in__k_441++) {
-                        int32_t _w399 = _wx(send_in__p_434, 2);
-                        if (_w399 >= 0) {
-                            s->mod[_w399 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
-                        }
-                        int32_t _w400 = _wx(send_in__p_434, 2);
-                        if (_w400 >= 0) {
-                            s->stored[_w400 * 4 + send_in__k_441] = s->stats[_ix(send_in__p_434, 2) * 24 + _ix(send_in__s_435, 6) * 4 + send_in__k_441];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)] == 3)) {
-                        int32_t _w401 = _wx(send_in__p_434, 2);
-                        if (_w401 >= 0) {
-                            s->mod[_w401 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_434, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_434, 2) * 6 + _ix(send_in__s_435, 6)] == 1)) {
-                        int32_t _w402 = _wx(send_in__p_434, 2);
-                        if (_w402 >= 0) {
-                            s->mod[_w402 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_434, 2) * 4], 2))), ((int16_t)(1)))));
-                        }
-                    }
-                    int32_t _w403 = _wx(send_in__p_434, 2);
-                    int32_t _w404 = _wx(send_in__s_435, 6);
-                    if (_w403 >= 0 && _w404 >= 0) {
-                        s->speed[_w403 * 6 + _w404] = s->mod[_ix(send_in__p_434, 2) * 4 + 3];
+                        s->speed[update_speed__p_434 * 6 + _w380] = s->mod[update_speed__p_434 * 4 + 3];
                     }
                 }
             }
+            resolve_forced__first_435 = 0;
             if ((s->need[0] && s->need[1])) {
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_442 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                resolve_forced__s0_438 = ({ int8_t _let381 = s->active[0]; int8_t fainted_speed__a_436 = _let381; ({ int32_t _let382 = ((int32_t)(s->stats[_ix(fainted_speed__a_436, 6) * 4 + 3])); int32_t fainted_speed__v_437 = _let382; ((s->status[_ix(fainted_speed__a_436, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_437, 25), 100), 1) : fainted_speed__v_437); }); });
+                resolve_forced__s1_441 = ({ int8_t _let383 = s->active[1]; int8_t fainted_speed__a_439 = _let383; ({ int32_t _let384 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_439, 6) * 4 + 3])); int32_t fainted_speed__v_440 = _let384; ((s->status[1 * 6 + _ix(fainted_speed__a_439, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_440, 25), 100), 1) : fainted_speed__v_440); }); });
+                if ((resolve_forced__s1_441 > resolve_forced__s0_438)) {
+                    resolve_forced__first_435 = 1;
+                } else if ((resolve_forced__s1_441 == resolve_forced__s0_438)) {
+                    rand__v_442 = _wadd(0, _roll(random_word_at(key, 4), 2));
                     log_draw__v_443 = rand__v_442;
-                    int32_t _w405 = _wx(s->ndraws, 64);
-                    if (_w405 >= 0) {
-                        s->draws[_w405] = log_draw__v_443;
+                    int32_t _w385 = _wx(s->ndraws, 64);
+                    if (_w385 >= 0) {
+                        s->draws[_w385] = log_draw__v_443;
                     }
-                    int32_t _w406 = _wx(s->ndraws, 64);
-                    if (_w406 >= 0) {
-                        s->draw_lo[_w406] = 0;
+                    int32_t _w386 = _wx(s->ndraws, 64);
+                    if (_w386 >= 0) {
+                        s->draw_lo[_w386] = 0;
                     }
-                    int32_t _w407 = _wx(s->ndraws, 64);
-                    if (_w407 >= 0) {
-                        s->draw_hi[_w407] = 2;
+                    int32_t _w387 = _wx(s->ndraws, 64);
+                    if (_w387 >= 0) {
+                        s->draw_hi[_w387] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
                     rand__result_444 = rand__v_442;
-                    tie_draw__v_445 = rand__result_444;
+                    resolve_forced__first_435 = rand__result_444;
                 }
-                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_446 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_447 = rand__v_446;
-                    int32_t _w408 = _wx(s->ndraws, 64);
+            }
+            for (int32_t resolve_forced__k_445 = 0, _end388 = 2; resolve_forced__k_445 < _end388; resolve_forced__k_445++) {
+                resolve_forced__p_446 = ((resolve_forced__k_445 == 0) ? resolve_forced__first_435 : _wsub(1, resolve_forced__first_435));
+                if (s->need[_ix(resolve_forced__p_446, 2)]) {
+                    send_in__p_447 = resolve_forced__p_446;
+                    send_in__s_448 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_446, 2)])), 4);
+                    send_in__old_449 = s->active[_ix(send_in__p_447, 2)];
+                    if ((s->hp[_ix(send_in__p_447, 2) * 6 + _ix(send_in__old_449, 6)] > 0)) {
+                        int32_t _w389 = _wx(send_in__p_447, 2);
+                        int32_t _w390 = _wx(send_in__old_449, 6);
+                        if (_w389 >= 0 && _w390 >= 0) {
+                            s->speed[_w389 * 6 + _w390] = s->stats[_ix(send_in__p_447, 2) * 24 + _ix(send_in__old_449, 6) * 4 + 3];
+                        }
+                    }
+                    revert__p_450 = send_in__p_447;
+                    revert__a_451 = s->active[_ix(revert__p_450, 2)];
+                    if (s->transformed[_ix(revert__p_450, 2)]) {
+                        for (int32_t revert__k_452 = 0, _end391 = 4; revert__k_452 < _end391; revert__k_452++) {
+                            int32_t _w392 = _wx(revert__p_450, 2);
+                            int32_t _w393 = _wx(revert__a_451, 6);
+                            if (_w392 >= 0 && _w393 >= 0) {
+                                s->moves[_w392 * 24 + _w393 * 4 + revert__k_452] = s->base_moves[_ix(revert__p_450, 2) * 4 + revert__k_452];
+                            }
+                            int32_t _w394 = _wx(revert__p_450, 2);
+                            int32_t _w395 = _wx(revert__a_451, 6);
+                            if (_w394 >= 0 && _w395 >= 0) {
+                                s->pp[_w394 * 24 + _w395 * 4 + revert__k_452] = s->base_pp[_ix(revert__p_450, 2) * 4 + revert__k_452];
+                            }
+                        }
+                        int32_t _w396 = _wx(revert__p_450, 2);
+                        if (_w396 >= 0) {
+                            s->transformed[_w396] = false;
+                        }
+                    } else if ((s->mimic_slot[_ix(revert__p_450, 2)] >= 0)) {
+                        int32_t _w397 = _wx(revert__p_450, 2);
+                        int32_t _w398 = _wx(revert__a_451, 6);
+                        int32_t _w399 = _wx(s->mimic_slot[_ix(revert__p_450, 2)], 4);
+                        if (_w397 >= 0 && _w398 >= 0 && _w399 >= 0) {
+                            s->moves[_w397 * 24 + _w398 * 4 + _w399] = s->mimic_orig[_ix(revert__p_450, 2)];
+                        }
+                    }
+                    int32_t _w400 = _wx(revert__p_450, 2);
+                    if (_w400 >= 0) {
+                        s->mimic_slot[_w400] = ((int8_t)((-1)));
+                    }
+                    int32_t _w401 = _wx(send_in__p_447, 2);
+                    if (_w401 >= 0) {
+                        s->active[_w401] = ((int8_t)(send_in__s_448));
+                    }
+                    int32_t _w402 = _wx(send_in__p_447, 2);
+                    if (_w402 >= 0) {
+                        s->form[_w402] = s->species[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)];
+                    }
+                    int32_t _w403 = _wx(send_in__p_447, 2);
+                    if (_w403 >= 0) {
+                        s->types[_w403 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)], 151)].type1));
+                    }
+                    int32_t _w404 = _wx(send_in__p_447, 2);
+                    if (_w404 >= 0) {
+                        s->types[_w404 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)], 151)].type2));
+                    }
+                    int32_t _w405 = _wx(send_in__p_447, 2);
+                    if (_w405 >= 0) {
+                        s->sub_hp[_w405] = ((int16_t)(0));
+                    }
+                    int32_t _w406 = _wx(send_in__p_447, 2);
+                    if (_w406 >= 0) {
+                        s->substitute[_w406] = false;
+                    }
+                    s->last_used[0] = ((int16_t)((-1)));
+                    s->last_used[1] = ((int16_t)((-1)));
+                    int32_t _w407 = _wx(send_in__p_447, 2);
+                    if (_w407 >= 0) {
+                        s->recharge[_w407] = false;
+                    }
+                    int32_t _w408 = _wx(send_in__p_447, 2);
                     if (_w408 >= 0) {
-                        s->draws[_w408] = log_draw__v_447;
+                        s->charging[_w408] = false;
                     }
-                    int32_t _w409 = _wx(s->ndraws, 64);
+                    int32_t _w409 = _wx(send_in__p_447, 2);
                     if (_w409 >= 0) {
-                        s->draw_lo[_w409] = 0;
+                        s->confusion_turns[_w409] = ((int8_t)(0));
                     }
-                    int32_t _w410 = _wx(s->ndraws, 64);
+                    int32_t _w410 = _wx(send_in__p_447, 2);
                     if (_w410 >= 0) {
-                        s->draw_hi[_w410] = 2;
+                        s->confused[_w410] = false;
+                    }
+                    int32_t _w411 = _wx(send_in__p_447, 2);
+                    if (_w411 >= 0) {
+                        s->flinch[_w411] = false;
+                    }
+                    int32_t _w412 = _wx(send_in__p_447, 2);
+                    if (_w412 >= 0) {
+                        s->focus[_w412] = false;
+                    }
+                    int32_t _w413 = _wx(send_in__p_447, 2);
+                    if (_w413 >= 0) {
+                        s->seeded[_w413] = false;
+                    }
+                    int32_t _w414 = _wx(send_in__p_447, 2);
+                    if (_w414 >= 0) {
+                        s->toxic[_w414] = ((int16_t)((-1)));
+                    }
+                    if ((s->status[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)] == 6)) {
+                        int32_t _w415 = _wx(send_in__p_447, 2);
+                        int32_t _w416 = _wx(send_in__s_448, 6);
+                        if (_w415 >= 0 && _w416 >= 0) {
+                            s->status[_w415 * 6 + _w416] = ((int8_t)(4));
+                        }
+                    }
+                    int32_t _w417 = _wx(send_in__p_447, 2);
+                    if (_w417 >= 0) {
+                        s->reflect[_w417] = false;
+                    }
+                    int32_t _w418 = _wx(send_in__p_447, 2);
+                    if (_w418 >= 0) {
+                        s->light_screen[_w418] = false;
+                    }
+                    int32_t _w419 = _wx(send_in__p_447, 2);
+                    if (_w419 >= 0) {
+                        s->last_slot[_w419] = ((int8_t)(0));
+                    }
+                    int32_t _w420 = _wx(send_in__p_447, 2);
+                    int32_t _w421 = _wx(send_in__s_448, 6);
+                    if (_w420 >= 0 && _w421 >= 0) {
+                        s->seen[_w420 * 6 + _w421] = s->species[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)];
+                    }
+                    for (int32_t send_in__k_453 = 0, _end422 = 6; send_in__k_453 < _end422; send_in__k_453++) {
+                        int32_t _w423 = _wx(send_in__p_447, 2);
+                        if (_w423 >= 0) {
+                            s->boosts[_w423 * 6 + send_in__k_453] = ((int8_t)(0));
+                        }
+                    }
+                    for (int32_t send_in__k_454 = 0, _end424 = 4; send_in__k_454 < _end424; send_in__k_454++) {
+                        int32_t _w425 = _wx(send_in__p_447, 2);
+                        if (_w425 >= 0) {
+                            s->mod[_w425 * 4 + send_in__k_454] = s->stats[_ix(send_in__p_447, 2) * 24 + _ix(send_in__s_448, 6) * 4 + send_in__k_454];
+                        }
+                        int32_t _w426 = _wx(send_in__p_447, 2);
+                        if (_w426 >= 0) {
+                            s->stored[_w426 * 4 + send_in__k_454] = s->stats[_ix(send_in__p_447, 2) * 24 + _ix(send_in__s_448, 6) * 4 + send_in__k_454];
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)] == 3)) {
+                        int32_t _w427 = _wx(send_in__p_447, 2);
+                        if (_w427 >= 0) {
+                            s->mod[_w427 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_447, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        }
+                    }
+                    if ((s->status[_ix(send_in__p_447, 2) * 6 + _ix(send_in__s_448, 6)] == 1)) {
+                        int32_t _w428 = _wx(send_in__p_447, 2);
+                        if (_w428 >= 0) {
+                            s->mod[_w428 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_447, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w429 = _wx(send_in__p_447, 2);
+                    int32_t _w430 = _wx(send_in__s_448, 6);
+                    if (_w429 >= 0 && _w430 >= 0) {
+                        s->speed[_w429 * 6 + _w430] = s->mod[_ix(send_in__p_447, 2) * 4 + 3];
+                    }
+                }
+            }
+            if ((s->need[0] && s->need[1])) {
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_455 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_456 = rand__v_455;
+                    int32_t _w431 = _wx(s->ndraws, 64);
+                    if (_w431 >= 0) {
+                        s->draws[_w431] = log_draw__v_456;
+                    }
+                    int32_t _w432 = _wx(s->ndraws, 64);
+                    if (_w432 >= 0) {
+                        s->draw_lo[_w432] = 0;
+                    }
+                    int32_t _w433 = _wx(s->ndraws, 64);
+                    if (_w433 >= 0) {
+                        s->draw_hi[_w433] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_448 = rand__v_446;
-                    tie_draw__v_449 = rand__result_448;
+                    rand__result_457 = rand__v_455;
+                    tie_draw__v_458 = rand__result_457;
+                }
+                if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
+                    rand__v_459 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_460 = rand__v_459;
+                    int32_t _w434 = _wx(s->ndraws, 64);
+                    if (_w434 >= 0) {
+                        s->draws[_w434] = log_draw__v_460;
+                    }
+                    int32_t _w435 = _wx(s->ndraws, 64);
+                    if (_w435 >= 0) {
+                        s->draw_lo[_w435] = 0;
+                    }
+                    int32_t _w436 = _wx(s->ndraws, 64);
+                    if (_w436 >= 0) {
+                        s->draw_hi[_w436] = 2;
+                    }
+                    s->ndraws = _wadd(s->ndraws, 1);
+                    rand__result_461 = rand__v_459;
+                    tie_draw__v_462 = rand__result_461;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_450 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_451 = rand__v_450;
-                int32_t _w411 = _wx(s->ndraws, 64);
-                if (_w411 >= 0) {
-                    s->draws[_w411] = log_draw__v_451;
+                rand__v_463 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_464 = rand__v_463;
+                int32_t _w437 = _wx(s->ndraws, 64);
+                if (_w437 >= 0) {
+                    s->draws[_w437] = log_draw__v_464;
                 }
-                int32_t _w412 = _wx(s->ndraws, 64);
-                if (_w412 >= 0) {
-                    s->draw_lo[_w412] = 0;
+                int32_t _w438 = _wx(s->ndraws, 64);
+                if (_w438 >= 0) {
+                    s->draw_lo[_w438] = 0;
                 }
-                int32_t _w413 = _wx(s->ndraws, 64);
-                if (_w413 >= 0) {
-                    s->draw_hi[_w413] = 2;
+                int32_t _w439 = _wx(s->ndraws, 64);
+                if (_w439 >= 0) {
+                    s->draw_hi[_w439] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_452 = rand__v_450;
-                tie_draw__v_453 = rand__result_452;
+                rand__result_465 = rand__v_463;
+                tie_draw__v_466 = rand__result_465;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_454 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_455 = rand__v_454;
-                int32_t _w414 = _wx(s->ndraws, 64);
-                if (_w414 >= 0) {
-                    s->draws[_w414] = log_draw__v_455;
+                rand__v_467 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_468 = rand__v_467;
+                int32_t _w440 = _wx(s->ndraws, 64);
+                if (_w440 >= 0) {
+                    s->draws[_w440] = log_draw__v_468;
                 }
-                int32_t _w415 = _wx(s->ndraws, 64);
-                if (_w415 >= 0) {
-                    s->draw_lo[_w415] = 0;
+                int32_t _w441 = _wx(s->ndraws, 64);
+                if (_w441 >= 0) {
+                    s->draw_lo[_w441] = 0;
                 }
-                int32_t _w416 = _wx(s->ndraws, 64);
-                if (_w416 >= 0) {
-                    s->draw_hi[_w416] = 2;
+                int32_t _w442 = _wx(s->ndraws, 64);
+                if (_w442 >= 0) {
+                    s->draw_hi[_w442] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_456 = rand__v_454;
-                tie_draw__v_457 = rand__result_456;
+                rand__result_469 = rand__v_467;
+                tie_draw__v_470 = rand__result_469;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -4367,379 +4522,391 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_462 = 0;
-    int32_t submit__p_463 = 0;
-    int32_t commit_choices__act_465 = 0;
-    int8_t commit_choices__a_466 = 0;
-    int32_t goes_first__a0_474 = 0;
-    int32_t goes_first__a1_475 = 0;
-    int32_t goes_first__o0_476 = 0;
-    int32_t goes_first__o1_477 = 0;
-    int32_t goes_first__pr0_480 = 0;
-    int32_t goes_first__pr1_483 = 0;
-    int32_t goes_first__k0_484 = 0;
-    int32_t goes_first__k1_485 = 0;
-    int32_t goes_first__first_486 = 0;
-    int16_t goes_first__s0_487 = 0;
-    int16_t goes_first__s1_488 = 0;
-    int32_t rand__v_489 = 0;
-    int32_t log_draw__v_490 = 0;
-    int32_t rand__result_491 = 0;
-    int32_t goes_first__result_492 = 0;
-    int32_t resolve_turn__first_493 = 0;
-    int32_t rand__v_494 = 0;
-    int32_t log_draw__v_495 = 0;
-    int32_t rand__result_496 = 0;
-    int32_t tie_draw__v_497 = 0;
-    int32_t rand__v_498 = 0;
-    int32_t log_draw__v_499 = 0;
-    int32_t rand__result_500 = 0;
-    int32_t tie_draw__v_501 = 0;
-    bool resolve_turn__over_502 = 0;
-    int32_t resolve_turn__p_504 = 0;
-    int32_t resolve_turn__act_505 = 0;
-    int32_t send_in__p_506 = 0;
-    int32_t send_in__s_507 = 0;
-    int8_t send_in__old_508 = 0;
-    int32_t revert__p_509 = 0;
-    int8_t revert__a_510 = 0;
-    int32_t rand__v_514 = 0;
-    int32_t log_draw__v_515 = 0;
-    int32_t rand__result_516 = 0;
-    int32_t tie_draw__v_517 = 0;
-    int32_t switch_in_damage__p_518 = 0;
-    int8_t switch_in_damage__a_519 = 0;
-    int32_t revert__p_523 = 0;
-    int8_t revert__a_524 = 0;
-    int32_t after_faint__left0_527 = 0;
-    int32_t after_faint__left1_529 = 0;
-    int32_t rand__v_530 = 0;
-    int32_t log_draw__v_531 = 0;
-    int32_t rand__result_532 = 0;
-    int32_t tie_draw__v_533 = 0;
-    int32_t use_move__p_536 = 0;
-    int32_t use_move__m_537 = 0;
-    int32_t use_move__q_538 = 0;
-    int8_t use_move__a_539 = 0;
-    int8_t use_move__d_540 = 0;
-    int8_t use_move__st_541 = 0;
-    bool use_move__can_542 = 0;
-    int32_t chance__v_543 = 0;
+    int32_t submit__act_475 = 0;
+    int32_t submit__p_476 = 0;
+    int32_t commit_choices__act_478 = 0;
+    int8_t commit_choices__a_479 = 0;
+    int32_t goes_first__a0_487 = 0;
+    int32_t goes_first__a1_488 = 0;
+    int32_t goes_first__o0_489 = 0;
+    int32_t goes_first__o1_490 = 0;
+    int32_t goes_first__pr0_493 = 0;
+    int32_t goes_first__pr1_496 = 0;
+    int32_t goes_first__k0_497 = 0;
+    int32_t goes_first__k1_498 = 0;
+    int32_t goes_first__first_499 = 0;
+    int16_t goes_first__s0_500 = 0;
+    int16_t goes_first__s1_501 = 0;
+    int32_t rand__v_502 = 0;
+    int32_t log_draw__v_503 = 0;
+    int32_t rand__result_504 = 0;
+    int32_t goes_first__result_505 = 0;
+    int32_t resolve_turn__first_506 = 0;
+    int32_t rand__v_507 = 0;
+    int32_t log_draw__v_508 = 0;
+    int32_t rand__result_509 = 0;
+    int32_t tie_draw__v_510 = 0;
+    int32_t rand__v_511 = 0;
+    int32_t log_draw__v_512 = 0;
+    int32_t rand__result_513 = 0;
+    int32_t tie_draw__v_514 = 0;
+    bool resolve_turn__over_515 = 0;
+    int32_t resolve_turn__p_517 = 0;
+    int32_t resolve_turn__act_518 = 0;
+    int32_t send_in__p_519 = 0;
+    int32_t send_in__s_520 = 0;
+    int8_t send_in__old_521 = 0;
+    int32_t revert__p_522 = 0;
+    int8_t revert__a_523 = 0;
+    int32_t rand__v_527 = 0;
+    int32_t log_draw__v_528 = 0;
+    int32_t rand__result_529 = 0;
+    int32_t tie_draw__v_530 = 0;
+    int32_t switch_in_damage__p_531 = 0;
+    int8_t switch_in_damage__a_532 = 0;
+    int32_t revert__p_536 = 0;
+    int8_t revert__a_537 = 0;
+    int32_t after_faint__left0_540 = 0;
+    int32_t after_faint__left1_542 = 0;
+    int32_t rand__v_543 = 0;
     int32_t log_draw__v_544 = 0;
-    bool chance__result_545 = 0;
-    bool use_move__acts_546 = 0;
-    int32_t confusion_hit__p_547 = 0;
-    int8_t confusion_hit__a_548 = 0;
-    int32_t confusion_hit__dmg_549 = 0;
-    int32_t self_damage__p_550 = 0;
-    int32_t self_damage__dmg_551 = 0;
-    int32_t self_damage__q_552 = 0;
-    int8_t self_damage__a_553 = 0;
-    int32_t chance__v_554 = 0;
-    int32_t log_draw__v_555 = 0;
-    bool chance__result_556 = 0;
-    bool use_move__full_557 = 0;
-    bool use_move__again_558 = 0;
-    int32_t use_move__slot_559 = 0;
-    int32_t use_move__mv_560 = 0;
-    int32_t mirror_move__p_561 = 0;
-    int32_t mirror_move__m_562 = 0;
-    int8_t mirror_move__a_563 = 0;
-    int32_t mirror_move__copied_564 = 0;
-    int32_t mirror_move__sl_565 = 0;
-    int32_t mirror_move__result_567 = 0;
-    int32_t use_move_hit__p_568 = 0;
-    int32_t use_move_hit__m_569 = 0;
-    int32_t use_move_hit__mv_570 = 0;
-    int32_t use_move_hit__q_571 = 0;
-    int8_t use_move_hit__a_572 = 0;
-    int8_t use_move_hit__d_573 = 0;
-    bool use_move_hit__immune_580 = 0;
-    int16_t use_move_hit__kind_581 = 0;
-    bool use_move_hit__broke_582 = 0;
-    bool use_move_hit__hit_584 = 0;
-    bool use_move_hit__sure_585 = 0;
-    int32_t use_move_hit__acc_586 = 0;
-    int32_t chance__num_587 = 0;
-    int32_t chance__v_588 = 0;
-    int32_t log_draw__v_589 = 0;
-    bool chance__result_590 = 0;
-    bool use_move_hit__foe_move_591 = 0;
-    bool use_move_hit__stages_592 = 0;
-    bool use_move_hit__blocked_593 = 0;
-    int32_t set_status__q_594 = 0;
-    int16_t set_status__st_595 = 0;
-    int8_t set_status__d_596 = 0;
-    bool set_status__poison_597 = 0;
-    bool set_status__blocked_598 = 0;
-    int32_t rand__v_599 = 0;
-    int32_t log_draw__v_600 = 0;
-    int32_t rand__result_601 = 0;
-    int32_t use_move_hit__tgt_602 = 0;
-    int32_t apply_boosts__q_603 = 0;
-    int32_t apply_boosts__f_604 = 0;
-    int8_t apply_boosts__da_605 = 0;
-    int8_t apply_boosts__dd_606 = 0;
-    int8_t apply_boosts__ds_607 = 0;
-    int8_t apply_boosts__dsp_608 = 0;
-    int8_t apply_boosts__dacc_609 = 0;
-    int8_t apply_boosts__deva_610 = 0;
-    int8_t apply_boosts__deltas_611[6] = {0};
-    bool apply_boosts__any_ok_612 = 0;
-    int32_t boost_stat__q_614 = 0;
-    int32_t boost_stat__k_615 = 0;
-    int8_t boost_stat__delta_616 = 0;
-    int8_t boost_stat__a_617 = 0;
-    int32_t boost_stat__b_618 = 0;
-    int32_t boost_stat__nb_619 = 0;
-    bool boost_stat__ok_620 = 0;
-    int32_t boost_stat__m_621 = 0;
-    bool boost_stat__result_622 = 0;
-    bool apply_boosts__ok_623 = 0;
-    int32_t heal_self__p_624 = 0;
-    bool heal_self__rest_625 = 0;
-    int8_t heal_self__a_626 = 0;
-    int32_t heal_self__h_627 = 0;
-    int32_t heal_self__mh_628 = 0;
-    bool heal_self__fails_629 = 0;
-    int32_t rand__v_630 = 0;
-    int32_t log_draw__v_631 = 0;
-    int32_t rand__result_632 = 0;
-    int32_t heal_self__v_633 = 0;
-    int32_t confuse__q_634 = 0;
-    int32_t rand__v_635 = 0;
-    int32_t log_draw__v_636 = 0;
-    int32_t rand__result_637 = 0;
-    int32_t make_substitute__p_638 = 0;
-    int8_t make_substitute__a_639 = 0;
-    int32_t transform__p_640 = 0;
-    int32_t transform__q_641 = 0;
-    int8_t transform__a_642 = 0;
-    int8_t transform__d_643 = 0;
-    int32_t transform__r_645 = 0;
-    int16_t transform__mv_651 = 0;
-    int32_t self_damage__p_653 = 0;
-    int32_t self_damage__q_654 = 0;
-    int8_t self_damage__a_655 = 0;
-    int32_t use_move_hit__nhits_656 = 0;
-    int32_t use_move_hit__pick_657 = 0;
-    int32_t use_move_hit__ns_659 = 0;
-    int32_t rand__hi_660 = 0;
-    int32_t rand__v_661 = 0;
-    int32_t log_draw__v_662 = 0;
-    int32_t log_draw__hi_663 = 0;
-    int32_t rand__result_664 = 0;
-    int32_t mimic__p_665 = 0;
-    int32_t mimic__k_666 = 0;
-    int32_t mimic__q_667 = 0;
-    int8_t mimic__a_668 = 0;
-    int8_t mimic__d_669 = 0;
-    int32_t mimic__sl_670 = 0;
-    int32_t move_damage__p_671 = 0;
-    int32_t move_damage__mv_672 = 0;
-    int32_t move_damage__q_673 = 0;
-    int16_t move_damage__kind_674 = 0;
-    int32_t move_damage__dmg_675 = 0;
-    int32_t move_damage__u_676 = 0;
-    bool move_damage__ok_677 = 0;
-    int32_t damage_of__p_678 = 0;
-    int32_t damage_of__mv_679 = 0;
-    int32_t damage_of__q_680 = 0;
-    int8_t damage_of__a_681 = 0;
-    int8_t damage_of__d_682 = 0;
-    int16_t damage_of__sa_683 = 0;
-    int16_t damage_of__c_684 = 0;
-    int16_t chance__num_685 = 0;
-    int32_t chance__v_686 = 0;
-    int32_t log_draw__v_687 = 0;
-    bool chance__result_688 = 0;
-    bool damage_of__crit_689 = 0;
-    bool damage_of__special_690 = 0;
-    int32_t damage_of__si_691 = 0;
-    int32_t damage_of__di_692 = 0;
-    int32_t damage_of__at_693 = 0;
-    int32_t damage_of__df_694 = 0;
-    int32_t damage_of__lvl_695 = 0;
-    int32_t damage_of__dmg_696 = 0;
-    int16_t damage_of__mt_697 = 0;
-    int16_t damage_of__e1_703 = 0;
-    int16_t damage_of__e2_707 = 0;
-    int32_t rand__v_708 = 0;
-    int32_t log_draw__v_709 = 0;
-    int32_t rand__result_710 = 0;
-    int32_t damage_of__r_711 = 0;
-    int32_t damage_of__result_712 = 0;
-    int32_t move_damage__result_713 = 0;
-    int32_t use_move_hit__first_714 = 0;
-    int32_t use_move_hit__dmg_715 = 0;
-    bool use_move_hit__behind_716 = 0;
-    int32_t hit_substitute__p_717 = 0;
-    int32_t hit_substitute__mv_718 = 0;
-    int32_t hit_substitute__first_719 = 0;
-    int32_t hit_substitute__nhits_720 = 0;
-    int32_t hit_substitute__q_721 = 0;
-    int8_t hit_substitute__a_722 = 0;
-    bool hit_substitute__broke_723 = 0;
-    int32_t hit_substitute__rec_725 = 0;
-    int32_t hit_substitute__gain_726 = 0;
-    bool hit_substitute__result_727 = 0;
-    int32_t use_move_hit__rec_729 = 0;
-    int32_t use_move_hit__gain_730 = 0;
-    int16_t use_move_hit__sec_731 = 0;
-    bool use_move_hit__same_type_734 = 0;
-    int32_t chance__num_735 = 0;
-    int32_t chance__v_736 = 0;
-    int32_t log_draw__v_737 = 0;
-    bool chance__result_738 = 0;
-    bool use_move_hit__lands_739 = 0;
-    int32_t set_status__q_740 = 0;
-    int16_t set_status__st_741 = 0;
-    int8_t set_status__d_742 = 0;
-    bool set_status__poison_743 = 0;
-    bool set_status__blocked_744 = 0;
-    int32_t rand__v_745 = 0;
-    int32_t log_draw__v_746 = 0;
-    int32_t rand__result_747 = 0;
-    int8_t use_move_hit__sb_748[6] = {0};
-    int32_t chance__num_750 = 0;
-    int32_t chance__v_751 = 0;
-    int32_t log_draw__v_752 = 0;
-    bool chance__result_753 = 0;
-    bool use_move_hit__drop_754 = 0;
-    int32_t apply_boosts__q_755 = 0;
-    int32_t apply_boosts__f_756 = 0;
-    int8_t apply_boosts__da_757 = 0;
-    int8_t apply_boosts__dd_758 = 0;
-    int8_t apply_boosts__ds_759 = 0;
-    int8_t apply_boosts__dsp_760 = 0;
-    int8_t apply_boosts__dacc_761 = 0;
-    int8_t apply_boosts__deva_762 = 0;
-    int8_t apply_boosts__deltas_763[6] = {0};
-    bool apply_boosts__any_ok_764 = 0;
-    int32_t boost_stat__q_766 = 0;
-    int32_t boost_stat__k_767 = 0;
-    int8_t boost_stat__delta_768 = 0;
-    int8_t boost_stat__a_769 = 0;
-    int32_t boost_stat__b_770 = 0;
-    int32_t boost_stat__nb_771 = 0;
-    bool boost_stat__ok_772 = 0;
-    int32_t boost_stat__m_773 = 0;
-    bool boost_stat__result_774 = 0;
-    bool apply_boosts__ok_775 = 0;
-    int16_t use_move_hit__sv_776 = 0;
-    bool use_move_hit__through_777 = 0;
-    int32_t use_move_hit__vc_778 = 0;
-    int32_t chance__num_779 = 0;
-    int32_t chance__v_780 = 0;
-    int32_t log_draw__v_781 = 0;
-    bool chance__result_782 = 0;
-    bool use_move_hit__lands_783 = 0;
-    int32_t confuse__q_784 = 0;
-    int32_t rand__v_785 = 0;
-    int32_t log_draw__v_786 = 0;
-    int32_t rand__result_787 = 0;
-    int32_t self_damage__p_788 = 0;
-    int32_t self_damage__q_789 = 0;
-    int8_t self_damage__a_790 = 0;
-    int32_t revert__p_793 = 0;
-    int8_t revert__a_794 = 0;
-    int32_t after_faint__left0_797 = 0;
-    int32_t after_faint__left1_799 = 0;
-    int32_t rand__v_800 = 0;
-    int32_t log_draw__v_801 = 0;
-    int32_t rand__result_802 = 0;
-    int32_t tie_draw__v_803 = 0;
-    int32_t rand__v_805 = 0;
-    int32_t log_draw__v_806 = 0;
-    int32_t rand__result_807 = 0;
-    int32_t tie_draw__v_808 = 0;
-    int32_t resolve_forced__first_810 = 0;
-    int32_t resolve_forced__s0_813 = 0;
-    int32_t resolve_forced__s1_816 = 0;
-    int32_t rand__v_817 = 0;
-    int32_t log_draw__v_818 = 0;
-    int32_t rand__result_819 = 0;
-    int32_t resolve_forced__p_821 = 0;
-    int32_t send_in__p_822 = 0;
-    int32_t send_in__s_823 = 0;
-    int8_t send_in__old_824 = 0;
-    int32_t revert__p_825 = 0;
-    int8_t revert__a_826 = 0;
-    int32_t rand__v_830 = 0;
-    int32_t log_draw__v_831 = 0;
-    int32_t rand__result_832 = 0;
-    int32_t tie_draw__v_833 = 0;
-    int32_t rand__v_834 = 0;
-    int32_t log_draw__v_835 = 0;
-    int32_t rand__result_836 = 0;
-    int32_t tie_draw__v_837 = 0;
-    int32_t rand__v_838 = 0;
-    int32_t log_draw__v_839 = 0;
-    int32_t rand__result_840 = 0;
-    int32_t tie_draw__v_841 = 0;
-    int32_t rand__v_842 = 0;
-    int32_t log_draw__v_843 = 0;
-    int32_t rand__result_844 = 0;
-    int32_t tie_draw__v_845 = 0;
-    submit__act_462 = _wadd(slot, 4);
+    int32_t rand__result_545 = 0;
+    int32_t tie_draw__v_546 = 0;
+    int32_t use_move__p_549 = 0;
+    int32_t use_move__m_550 = 0;
+    int32_t use_move__q_551 = 0;
+    int8_t use_move__a_552 = 0;
+    int8_t use_move__d_553 = 0;
+    int8_t use_move__st_554 = 0;
+    bool use_move__can_555 = 0;
+    int32_t chance__v_556 = 0;
+    int32_t log_draw__v_557 = 0;
+    bool chance__result_558 = 0;
+    bool use_move__acts_559 = 0;
+    int32_t confusion_hit__p_560 = 0;
+    int8_t confusion_hit__a_561 = 0;
+    int32_t confusion_hit__dmg_562 = 0;
+    int32_t self_damage__p_563 = 0;
+    int32_t self_damage__dmg_564 = 0;
+    int32_t self_damage__q_565 = 0;
+    int8_t self_damage__a_566 = 0;
+    int32_t chance__v_567 = 0;
+    int32_t log_draw__v_568 = 0;
+    bool chance__result_569 = 0;
+    bool use_move__full_570 = 0;
+    bool use_move__again_571 = 0;
+    int32_t use_move__slot_572 = 0;
+    int32_t use_move__mv_573 = 0;
+    int32_t mirror_move__p_574 = 0;
+    int32_t mirror_move__m_575 = 0;
+    int8_t mirror_move__a_576 = 0;
+    int32_t mirror_move__copied_577 = 0;
+    int32_t mirror_move__sl_578 = 0;
+    int32_t mirror_move__result_580 = 0;
+    int32_t use_move_hit__p_581 = 0;
+    int32_t use_move_hit__m_582 = 0;
+    int32_t use_move_hit__mv_583 = 0;
+    int32_t use_move_hit__q_584 = 0;
+    int8_t use_move_hit__a_585 = 0;
+    int8_t use_move_hit__d_586 = 0;
+    bool use_move_hit__immune_593 = 0;
+    int16_t use_move_hit__kind_594 = 0;
+    bool use_move_hit__broke_596 = 0;
+    bool use_move_hit__hit_598 = 0;
+    bool use_move_hit__sure_599 = 0;
+    int32_t use_move_hit__acc_600 = 0;
+    int32_t chance__num_601 = 0;
+    int32_t chance__v_602 = 0;
+    int32_t log_draw__v_603 = 0;
+    bool chance__result_604 = 0;
+    bool use_move_hit__foe_move_605 = 0;
+    bool use_move_hit__stages_606 = 0;
+    bool use_move_hit__blocked_607 = 0;
+    int32_t set_status__q_608 = 0;
+    int16_t set_status__st_609 = 0;
+    int8_t set_status__d_610 = 0;
+    bool set_status__poison_611 = 0;
+    bool set_status__blocked_612 = 0;
+    int32_t rand__v_613 = 0;
+    int32_t log_draw__v_614 = 0;
+    int32_t rand__result_615 = 0;
+    int32_t use_move_hit__tgt_616 = 0;
+    int32_t apply_boosts__q_617 = 0;
+    int32_t apply_boosts__f_618 = 0;
+    int8_t apply_boosts__da_619 = 0;
+    int8_t apply_boosts__dd_620 = 0;
+    int8_t apply_boosts__ds_621 = 0;
+    int8_t apply_boosts__dsp_622 = 0;
+    int8_t apply_boosts__dacc_623 = 0;
+    int8_t apply_boosts__deva_624 = 0;
+    int8_t apply_boosts__deltas_625[6] = {0};
+    bool apply_boosts__any_ok_626 = 0;
+    int32_t boost_stat__q_628 = 0;
+    int32_t boost_stat__k_629 = 0;
+    int8_t boost_stat__delta_630 = 0;
+    int8_t boost_stat__a_631 = 0;
+    int32_t boost_stat__b_632 = 0;
+    int32_t boost_stat__nb_633 = 0;
+    bool boost_stat__ok_634 = 0;
+    int32_t boost_stat__m_635 = 0;
+    bool boost_stat__result_636 = 0;
+    bool apply_boosts__ok_637 = 0;
+    int32_t heal_self__p_638 = 0;
+    bool heal_self__rest_639 = 0;
+    int8_t heal_self__a_640 = 0;
+    int32_t heal_self__h_641 = 0;
+    int32_t heal_self__mh_642 = 0;
+    bool heal_self__fails_643 = 0;
+    int32_t rand__v_644 = 0;
+    int32_t log_draw__v_645 = 0;
+    int32_t rand__result_646 = 0;
+    int32_t heal_self__v_647 = 0;
+    int32_t confuse__q_648 = 0;
+    int32_t rand__v_649 = 0;
+    int32_t log_draw__v_650 = 0;
+    int32_t rand__result_651 = 0;
+    int32_t make_substitute__p_652 = 0;
+    int8_t make_substitute__a_653 = 0;
+    int32_t transform__p_654 = 0;
+    int32_t transform__q_655 = 0;
+    int8_t transform__a_656 = 0;
+    int8_t transform__d_657 = 0;
+    int32_t transform__r_659 = 0;
+    int16_t transform__mv_665 = 0;
+    int32_t self_damage__p_667 = 0;
+    int32_t self_damage__q_668 = 0;
+    int8_t self_damage__a_669 = 0;
+    int32_t use_move_hit__nhits_670 = 0;
+    int32_t use_move_hit__pick_671 = 0;
+    int32_t use_move_hit__ns_673 = 0;
+    int32_t rand__hi_674 = 0;
+    int32_t rand__v_675 = 0;
+    int32_t log_draw__v_676 = 0;
+    int32_t log_draw__hi_677 = 0;
+    int32_t rand__result_678 = 0;
+    int32_t mimic__p_679 = 0;
+    int32_t mimic__k_680 = 0;
+    int32_t mimic__q_681 = 0;
+    int8_t mimic__a_682 = 0;
+    int8_t mimic__d_683 = 0;
+    int32_t mimic__sl_684 = 0;
+    int32_t move_damage__p_685 = 0;
+    int32_t move_damage__mv_686 = 0;
+    int32_t move_damage__q_687 = 0;
+    int16_t move_damage__kind_688 = 0;
+    int32_t move_damage__dmg_689 = 0;
+    int32_t rand__hi_690 = 0;
+    int32_t rand__v_691 = 0;
+    int32_t log_draw__v_692 = 0;
+    int32_t log_draw__hi_693 = 0;
+    int32_t rand__result_694 = 0;
+    int32_t move_damage__u_695 = 0;
+    bool move_damage__ok_696 = 0;
+    int32_t damage_of__p_697 = 0;
+    int32_t damage_of__mv_698 = 0;
+    int32_t damage_of__q_699 = 0;
+    int8_t damage_of__a_700 = 0;
+    int8_t damage_of__d_701 = 0;
+    int16_t damage_of__sa_702 = 0;
+    int16_t damage_of__c_703 = 0;
+    bool damage_of__crit_704 = 0;
+    int16_t chance__num_705 = 0;
+    int32_t chance__v_706 = 0;
+    int32_t log_draw__v_707 = 0;
+    bool chance__result_708 = 0;
+    bool damage_of__special_709 = 0;
+    int32_t damage_of__si_710 = 0;
+    int32_t damage_of__di_711 = 0;
+    int32_t damage_of__at_712 = 0;
+    int32_t damage_of__df_713 = 0;
+    int32_t damage_of__lvl_714 = 0;
+    int32_t damage_of__dmg_715 = 0;
+    int16_t damage_of__mt_716 = 0;
+    int16_t damage_of__e1_722 = 0;
+    int16_t damage_of__e2_726 = 0;
+    int32_t rand__v_727 = 0;
+    int32_t log_draw__v_728 = 0;
+    int32_t rand__result_729 = 0;
+    int32_t damage_of__r_730 = 0;
+    int32_t damage_of__result_731 = 0;
+    int32_t move_damage__result_732 = 0;
+    int32_t use_move_hit__first_733 = 0;
+    int32_t use_move_hit__dmg_734 = 0;
+    bool use_move_hit__behind_735 = 0;
+    int32_t hit_substitute__p_736 = 0;
+    int32_t hit_substitute__mv_737 = 0;
+    int32_t hit_substitute__first_738 = 0;
+    int32_t hit_substitute__nhits_739 = 0;
+    int32_t hit_substitute__q_740 = 0;
+    int8_t hit_substitute__a_741 = 0;
+    bool hit_substitute__broke_742 = 0;
+    int32_t hit_substitute__rec_744 = 0;
+    int32_t hit_substitute__gain_745 = 0;
+    bool hit_substitute__result_746 = 0;
+    int32_t use_move_hit__rec_748 = 0;
+    int32_t use_move_hit__gain_749 = 0;
+    int16_t use_move_hit__sec_750 = 0;
+    bool use_move_hit__same_type_753 = 0;
+    int32_t chance__num_754 = 0;
+    int32_t chance__v_755 = 0;
+    int32_t log_draw__v_756 = 0;
+    bool chance__result_757 = 0;
+    bool use_move_hit__lands_758 = 0;
+    int32_t set_status__q_759 = 0;
+    int16_t set_status__st_760 = 0;
+    int8_t set_status__d_761 = 0;
+    bool set_status__poison_762 = 0;
+    bool set_status__blocked_763 = 0;
+    int32_t rand__v_764 = 0;
+    int32_t log_draw__v_765 = 0;
+    int32_t rand__result_766 = 0;
+    int8_t use_move_hit__sb_767[6] = {0};
+    int32_t chance__num_769 = 0;
+    int32_t chance__v_770 = 0;
+    int32_t log_draw__v_771 = 0;
+    bool chance__result_772 = 0;
+    bool use_move_hit__drop_773 = 0;
+    int32_t apply_boosts__q_774 = 0;
+    int32_t apply_boosts__f_775 = 0;
+    int8_t apply_boosts__da_776 = 0;
+    int8_t apply_boosts__dd_777 = 0;
+    int8_t apply_boosts__ds_778 = 0;
+    int8_t apply_boosts__dsp_779 = 0;
+    int8_t apply_boosts__dacc_780 = 0;
+    int8_t apply_boosts__deva_781 = 0;
+    int8_t apply_boosts__deltas_782[6] = {0};
+    bool apply_boosts__any_ok_783 = 0;
+    int32_t boost_stat__q_785 = 0;
+    int32_t boost_stat__k_786 = 0;
+    int8_t boost_stat__delta_787 = 0;
+    int8_t boost_stat__a_788 = 0;
+    int32_t boost_stat__b_789 = 0;
+    int32_t boost_stat__nb_790 = 0;
+    bool boost_stat__ok_791 = 0;
+    int32_t boost_stat__m_792 = 0;
+    bool boost_stat__result_793 = 0;
+    bool apply_boosts__ok_794 = 0;
+    int16_t use_move_hit__sv_795 = 0;
+    bool use_move_hit__through_796 = 0;
+    int32_t use_move_hit__vc_797 = 0;
+    int32_t chance__num_798 = 0;
+    int32_t chance__v_799 = 0;
+    int32_t log_draw__v_800 = 0;
+    bool chance__result_801 = 0;
+    bool use_move_hit__lands_802 = 0;
+    int32_t confuse__q_803 = 0;
+    int32_t rand__v_804 = 0;
+    int32_t log_draw__v_805 = 0;
+    int32_t rand__result_806 = 0;
+    int32_t self_damage__p_807 = 0;
+    int32_t self_damage__q_808 = 0;
+    int8_t self_damage__a_809 = 0;
+    int32_t after_move_self__p_810 = 0;
+    int32_t after_move_self__q_811 = 0;
+    int8_t after_move_self__a_812 = 0;
+    int8_t after_move_self__d_813 = 0;
+    int8_t after_move_self__st_814 = 0;
+    bool after_move_self__poisoned_815 = 0;
+    int32_t after_move_self__leech_816 = 0;
+    int32_t revert__p_819 = 0;
+    int8_t revert__a_820 = 0;
+    int32_t after_faint__left0_823 = 0;
+    int32_t after_faint__left1_825 = 0;
+    int32_t rand__v_826 = 0;
+    int32_t log_draw__v_827 = 0;
+    int32_t rand__result_828 = 0;
+    int32_t tie_draw__v_829 = 0;
+    int32_t rand__v_831 = 0;
+    int32_t log_draw__v_832 = 0;
+    int32_t rand__result_833 = 0;
+    int32_t tie_draw__v_834 = 0;
+    int32_t resolve_forced__first_836 = 0;
+    int32_t resolve_forced__s0_839 = 0;
+    int32_t resolve_forced__s1_842 = 0;
+    int32_t rand__v_843 = 0;
+    int32_t log_draw__v_844 = 0;
+    int32_t rand__result_845 = 0;
+    int32_t resolve_forced__p_847 = 0;
+    int32_t send_in__p_848 = 0;
+    int32_t send_in__s_849 = 0;
+    int8_t send_in__old_850 = 0;
+    int32_t revert__p_851 = 0;
+    int8_t revert__a_852 = 0;
+    int32_t rand__v_856 = 0;
+    int32_t log_draw__v_857 = 0;
+    int32_t rand__result_858 = 0;
+    int32_t tie_draw__v_859 = 0;
+    int32_t rand__v_860 = 0;
+    int32_t log_draw__v_861 = 0;
+    int32_t rand__result_862 = 0;
+    int32_t tie_draw__v_863 = 0;
+    int32_t rand__v_864 = 0;
+    int32_t log_draw__v_865 = 0;
+    int32_t rand__result_866 = 0;
+    int32_t tie_draw__v_867 = 0;
+    int32_t rand__v_868 = 0;
+    int32_t log_draw__v_869 = 0;
+    int32_t rand__result_870 = 0;
+    int32_t tie_draw__v_871 = 0;
+    submit__act_475 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_463 = s->current_player;
-    int32_t _w1 = _wx(submit__p_463, 2);
+    submit__p_476 = s->current_player;
+    int32_t _w1 = _wx(submit__p_476, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_462));
+        s->pending[_w1] = ((int8_t)(submit__act_475));
     }
-    if (((submit__p_463 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_476 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_464 = 0, _end2 = 2; commit_choices__p_464 < _end2; commit_choices__p_464++) {
-                commit_choices__act_465 = ((int32_t)(s->pending[commit_choices__p_464]));
-                commit_choices__a_466 = s->active[commit_choices__p_464];
-                s->fight[commit_choices__p_464] = false;
-                if (((commit_choices__act_465 < 4) && (!({ int32_t _let3 = commit_choices__p_464; int32_t locked__p_467 = _let3; (s->recharge[_ix(locked__p_467, 2)] || s->charging[_ix(locked__p_467, 2)]); })))) {
-                    if (((s->status[commit_choices__p_464 * 6 + _ix(commit_choices__a_466, 6)] == 2) || (s->status[commit_choices__p_464 * 6 + _ix(commit_choices__a_466, 6)] == 5))) {
-                        s->fight[commit_choices__p_464] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_464; int32_t has_pp__p_468 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_469 = _lo5, _end6 = 4; has_pp__k_469 < _end6; has_pp__k_469++) if (((s->moves[_ix(has_pp__p_468, 2) * 24 + _ix(s->active[_ix(has_pp__p_468, 2)], 6) * 4 + has_pp__k_469] >= 0) && (s->pp[_ix(has_pp__p_468, 2) * 24 + _ix(s->active[_ix(has_pp__p_468, 2)], 6) * 4 + has_pp__k_469] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_464] = ((int16_t)(164));
+            for (int32_t commit_choices__p_477 = 0, _end2 = 2; commit_choices__p_477 < _end2; commit_choices__p_477++) {
+                commit_choices__act_478 = ((int32_t)(s->pending[commit_choices__p_477]));
+                commit_choices__a_479 = s->active[commit_choices__p_477];
+                s->fight[commit_choices__p_477] = false;
+                if (((commit_choices__act_478 < 4) && (!({ int32_t _let3 = commit_choices__p_477; int32_t locked__p_480 = _let3; (s->recharge[_ix(locked__p_480, 2)] || s->charging[_ix(locked__p_480, 2)]); })))) {
+                    if (((s->status[commit_choices__p_477 * 6 + _ix(commit_choices__a_479, 6)] == 2) || (s->status[commit_choices__p_477 * 6 + _ix(commit_choices__a_479, 6)] == 5))) {
+                        s->fight[commit_choices__p_477] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_477; int32_t has_pp__p_481 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_482 = _lo5, _end6 = 4; has_pp__k_482 < _end6; has_pp__k_482++) if (((s->moves[_ix(has_pp__p_481, 2) * 24 + _ix(s->active[_ix(has_pp__p_481, 2)], 6) * 4 + has_pp__k_482] >= 0) && (s->pp[_ix(has_pp__p_481, 2) * 24 + _ix(s->active[_ix(has_pp__p_481, 2)], 6) * 4 + has_pp__k_482] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_477] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_464] = s->moves[commit_choices__p_464 * 24 + _ix(commit_choices__a_466, 6) * 4 + _ix(commit_choices__act_465, 4)];
-                        s->last_slot[commit_choices__p_464] = ((int8_t)(commit_choices__act_465));
+                        s->last_move[commit_choices__p_477] = s->moves[commit_choices__p_477 * 24 + _ix(commit_choices__a_479, 6) * 4 + _ix(commit_choices__act_478, 4)];
+                        s->last_slot[commit_choices__p_477] = ((int8_t)(commit_choices__act_478));
                     }
                 }
-                if ((commit_choices__act_465 < 4)) {
-                    s->shown_move[commit_choices__p_464] = ((((!({ int32_t _let9 = commit_choices__p_464; int32_t has_pp__p_470 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_471 = _lo10, _end11 = 4; has_pp__k_471 < _end11; has_pp__k_471++) if (((s->moves[_ix(has_pp__p_470, 2) * 24 + _ix(s->active[_ix(has_pp__p_470, 2)], 6) * 4 + has_pp__k_471] >= 0) && (s->pp[_ix(has_pp__p_470, 2) * 24 + _ix(s->active[_ix(has_pp__p_470, 2)], 6) * 4 + has_pp__k_471] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_464])) && (!({ int32_t _let14 = commit_choices__p_464; int32_t locked__p_472 = _let14; (s->recharge[_ix(locked__p_472, 2)] || s->charging[_ix(locked__p_472, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_464 * 24 + _ix(commit_choices__a_466, 6) * 4 + _ix(s->last_slot[commit_choices__p_464], 4)]);
+                if ((commit_choices__act_478 < 4)) {
+                    s->shown_move[commit_choices__p_477] = ((((!({ int32_t _let9 = commit_choices__p_477; int32_t has_pp__p_483 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_484 = _lo10, _end11 = 4; has_pp__k_484 < _end11; has_pp__k_484++) if (((s->moves[_ix(has_pp__p_483, 2) * 24 + _ix(s->active[_ix(has_pp__p_483, 2)], 6) * 4 + has_pp__k_484] >= 0) && (s->pp[_ix(has_pp__p_483, 2) * 24 + _ix(s->active[_ix(has_pp__p_483, 2)], 6) * 4 + has_pp__k_484] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_477])) && (!({ int32_t _let14 = commit_choices__p_477; int32_t locked__p_485 = _let14; (s->recharge[_ix(locked__p_485, 2)] || s->charging[_ix(locked__p_485, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_477 * 24 + _ix(commit_choices__a_479, 6) * 4 + _ix(s->last_slot[commit_choices__p_477], 4)]);
                 }
             }
-            for (int32_t update_speed__p_473 = 0, _end15 = 2; update_speed__p_473 < _end15; update_speed__p_473++) {
-                if ((s->hp[update_speed__p_473 * 6 + _ix(s->active[update_speed__p_473], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_473], 6);
+            for (int32_t update_speed__p_486 = 0, _end15 = 2; update_speed__p_486 < _end15; update_speed__p_486++) {
+                if ((s->hp[update_speed__p_486 * 6 + _ix(s->active[update_speed__p_486], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_486], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_473 * 6 + _w16] = s->mod[update_speed__p_473 * 4 + 3];
+                        s->speed[update_speed__p_486 * 6 + _w16] = s->mod[update_speed__p_486 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_474 = ((int32_t)(s->pending[0]));
-            goes_first__a1_475 = ((int32_t)(s->pending[1]));
-            goes_first__o0_476 = ((goes_first__a0_474 >= 4) ? 0 : 1);
-            goes_first__o1_477 = ((goes_first__a1_475 >= 4) ? 0 : 1);
-            goes_first__pr0_480 = ({ int32_t _let17 = goes_first__a0_474; int32_t action_priority__a_478 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_479 = _let18; (((action_priority__a_478 >= 4) || (action_priority__mv_479 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_479, 165)].priority))); }); });
-            goes_first__pr1_483 = ({ int32_t _let19 = goes_first__a1_475; int32_t action_priority__a_481 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_482 = _let20; (((action_priority__a_481 >= 4) || (action_priority__mv_482 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_482, 165)].priority))); }); });
-            goes_first__k0_484 = _wsub(_wmul(goes_first__o0_476, 1000), _wmul(goes_first__pr0_480, 100));
-            goes_first__k1_485 = _wsub(_wmul(goes_first__o1_477, 1000), _wmul(goes_first__pr1_483, 100));
-            goes_first__first_486 = 0;
-            if ((goes_first__k0_484 > goes_first__k1_485)) {
-                goes_first__first_486 = 1;
-            } else if ((goes_first__k0_484 == goes_first__k1_485)) {
-                goes_first__s0_487 = s->mod[3];
-                goes_first__s1_488 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_488 > goes_first__s0_487)) {
-                    goes_first__first_486 = 1;
-                } else if ((goes_first__s0_487 == goes_first__s1_488)) {
-                    rand__v_489 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_490 = rand__v_489;
+            goes_first__a0_487 = ((int32_t)(s->pending[0]));
+            goes_first__a1_488 = ((int32_t)(s->pending[1]));
+            goes_first__o0_489 = ((goes_first__a0_487 >= 4) ? 0 : 1);
+            goes_first__o1_490 = ((goes_first__a1_488 >= 4) ? 0 : 1);
+            goes_first__pr0_493 = ({ int32_t _let17 = goes_first__a0_487; int32_t action_priority__a_491 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_492 = _let18; (((action_priority__a_491 >= 4) || (action_priority__mv_492 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_492, 165)].priority))); }); });
+            goes_first__pr1_496 = ({ int32_t _let19 = goes_first__a1_488; int32_t action_priority__a_494 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_495 = _let20; (((action_priority__a_494 >= 4) || (action_priority__mv_495 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_495, 165)].priority))); }); });
+            goes_first__k0_497 = _wsub(_wmul(goes_first__o0_489, 1000), _wmul(goes_first__pr0_493, 100));
+            goes_first__k1_498 = _wsub(_wmul(goes_first__o1_490, 1000), _wmul(goes_first__pr1_496, 100));
+            goes_first__first_499 = 0;
+            if ((goes_first__k0_497 > goes_first__k1_498)) {
+                goes_first__first_499 = 1;
+            } else if ((goes_first__k0_497 == goes_first__k1_498)) {
+                goes_first__s0_500 = s->mod[3];
+                goes_first__s1_501 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_501 > goes_first__s0_500)) {
+                    goes_first__first_499 = 1;
+                } else if ((goes_first__s0_500 == goes_first__s1_501)) {
+                    rand__v_502 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_503 = rand__v_502;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_490;
+                        s->draws[_w21] = log_draw__v_503;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -4750,18 +4917,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_491 = rand__v_489;
-                    goes_first__first_486 = rand__result_491;
+                    rand__result_504 = rand__v_502;
+                    goes_first__first_499 = rand__result_504;
                 }
             }
-            goes_first__result_492 = goes_first__first_486;
-            resolve_turn__first_493 = goes_first__result_492;
+            goes_first__result_505 = goes_first__first_499;
+            resolve_turn__first_506 = goes_first__result_505;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_494 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_495 = rand__v_494;
+                rand__v_507 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_508 = rand__v_507;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_495;
+                    s->draws[_w24] = log_draw__v_508;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -4772,15 +4939,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_496 = rand__v_494;
-                tie_draw__v_497 = rand__result_496;
+                rand__result_509 = rand__v_507;
+                tie_draw__v_510 = rand__result_509;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_498 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_499 = rand__v_498;
+                rand__v_511 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_512 = rand__v_511;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_499;
+                    s->draws[_w27] = log_draw__v_512;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -4791,226 +4958,245 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_500 = rand__v_498;
-                tie_draw__v_501 = rand__result_500;
+                rand__result_513 = rand__v_511;
+                tie_draw__v_514 = rand__result_513;
             }
-            resolve_turn__over_502 = false;
-            for (int32_t resolve_turn__k_503 = 0, _end30 = 2; resolve_turn__k_503 < _end30; resolve_turn__k_503++) {
-                resolve_turn__p_504 = ((resolve_turn__k_503 == 0) ? resolve_turn__first_493 : _wsub(1, resolve_turn__first_493));
-                resolve_turn__act_505 = ((int32_t)(s->pending[_ix(resolve_turn__p_504, 2)]));
-                if ((!resolve_turn__over_502)) {
-                    if ((resolve_turn__act_505 >= 4)) {
-                        send_in__p_506 = resolve_turn__p_504;
-                        send_in__s_507 = _wsub(resolve_turn__act_505, 4);
-                        send_in__old_508 = s->active[_ix(send_in__p_506, 2)];
-                        if ((s->hp[_ix(send_in__p_506, 2) * 6 + _ix(send_in__old_508, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_506, 2);
-                            int32_t _w32 = _wx(send_in__old_508, 6);
+            resolve_turn__over_515 = false;
+            for (int32_t resolve_turn__k_516 = 0, _end30 = 2; resolve_turn__k_516 < _end30; resolve_turn__k_516++) {
+                resolve_turn__p_517 = ((resolve_turn__k_516 == 0) ? resolve_turn__first_506 : _wsub(1, resolve_turn__first_506));
+                resolve_turn__act_518 = ((int32_t)(s->pending[_ix(resolve_turn__p_517, 2)]));
+                if ((!resolve_turn__over_515)) {
+                    if ((resolve_turn__act_518 >= 4)) {
+                        send_in__p_519 = resolve_turn__p_517;
+                        send_in__s_520 = _wsub(resolve_turn__act_518, 4);
+                        send_in__old_521 = s->active[_ix(send_in__p_519, 2)];
+                        if ((s->hp[_ix(send_in__p_519, 2) * 6 + _ix(send_in__old_521, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_519, 2);
+                            int32_t _w32 = _wx(send_in__old_521, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__old_508, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_519, 2) * 24 + _ix(send_in__old_521, 6) * 4 + 3];
                             }
                         }
-                        revert__p_509 = send_in__p_506;
-                        revert__a_510 = s->active[_ix(revert__p_509, 2)];
-                        if (s->transformed[_ix(revert__p_509, 2)]) {
-                            for (int32_t revert__k_511 = 0, _end33 = 4; revert__k_511 < _end33; revert__k_511++) {
-                                int32_t _w34 = _wx(revert__p_509, 2);
-                                int32_t _w35 = _wx(revert__a_510, 6);
+                        revert__p_522 = send_in__p_519;
+                        revert__a_523 = s->active[_ix(revert__p_522, 2)];
+                        if (s->transformed[_ix(revert__p_522, 2)]) {
+                            for (int32_t revert__k_524 = 0, _end33 = 4; revert__k_524 < _end33; revert__k_524++) {
+                                int32_t _w34 = _wx(revert__p_522, 2);
+                                int32_t _w35 = _wx(revert__a_523, 6);
                                 if (_w34 >= 0 && _w35 >= 0) {
-                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_511] = s->base_moves[_ix(revert__p_509, 2) * 4 + revert__k_511];
+                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_524] = s->base_moves[_ix(revert__p_522, 2) * 4 + revert__k_524];
                                 }
-                                int32_t _w36 = _wx(revert__p_509, 2);
-                                int32_t _w37 = _wx(revert__a_510, 6);
+                                int32_t _w36 = _wx(revert__p_522, 2);
+                                int32_t _w37 = _wx(revert__a_523, 6);
                                 if (_w36 >= 0 && _w37 >= 0) {
-                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_511] = s->base_pp[_ix(revert__p_509, 2) * 4 + revert__k_511];
+                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_524] = s->base_pp[_ix(revert__p_522, 2) * 4 + revert__k_524];
                                 }
                             }
-                            int32_t _w38 = _wx(revert__p_509, 2);
+                            int32_t _w38 = _wx(revert__p_522, 2);
                             if (_w38 >= 0) {
                                 s->transformed[_w38] = false;
                             }
-                        } else if ((s->mimic_slot[_ix(revert__p_509, 2)] >= 0)) {
-                            int32_t _w39 = _wx(revert__p_509, 2);
-                            int32_t _w40 = _wx(revert__a_510, 6);
-                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_509, 2)], 4);
+                        } else if ((s->mimic_slot[_ix(revert__p_522, 2)] >= 0)) {
+                            int32_t _w39 = _wx(revert__p_522, 2);
+                            int32_t _w40 = _wx(revert__a_523, 6);
+                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_522, 2)], 4);
                             if (_w39 >= 0 && _w40 >= 0 && _w41 >= 0) {
-                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_509, 2)];
+                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_522, 2)];
                             }
                         }
-                        int32_t _w42 = _wx(revert__p_509, 2);
+                        int32_t _w42 = _wx(revert__p_522, 2);
                         if (_w42 >= 0) {
                             s->mimic_slot[_w42] = ((int8_t)((-1)));
                         }
-                        int32_t _w43 = _wx(send_in__p_506, 2);
+                        int32_t _w43 = _wx(send_in__p_519, 2);
                         if (_w43 >= 0) {
-                            s->active[_w43] = ((int8_t)(send_in__s_507));
+                            s->active[_w43] = ((int8_t)(send_in__s_520));
                         }
-                        int32_t _w44 = _wx(send_in__p_506, 2);
+                        int32_t _w44 = _wx(send_in__p_519, 2);
                         if (_w44 >= 0) {
-                            s->form[_w44] = s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)];
+                            s->form[_w44] = s->species[_ix(send_in__p_519, 2) * 6 + _ix(send_in__s_520, 6)];
                         }
-                        int32_t _w45 = _wx(send_in__p_506, 2);
+                        int32_t _w45 = _wx(send_in__p_519, 2);
                         if (_w45 >= 0) {
-                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)], 151)].type1));
+                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_519, 2) * 6 + _ix(send_in__s_520, 6)], 151)].type1));
                         }
-                        int32_t _w46 = _wx(send_in__p_506, 2);
+                        int32_t _w46 = _wx(send_in__p_519, 2);
                         if (_w46 >= 0) {
-                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)], 151)].type2));
+                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_519, 2) * 6 + _ix(send_in__s_520, 6)], 151)].type2));
                         }
-                        int32_t _w47 = _wx(send_in__p_506, 2);
+                        int32_t _w47 = _wx(send_in__p_519, 2);
                         if (_w47 >= 0) {
                             s->sub_hp[_w47] = ((int16_t)(0));
                         }
-                        int32_t _w48 = _wx(send_in__p_506, 2);
+                        int32_t _w48 = _wx(send_in__p_519, 2);
                         if (_w48 >= 0) {
                             s->substitute[_w48] = false;
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w49 = _wx(send_in__p_506, 2);
+                        int32_t _w49 = _wx(send_in__p_519, 2);
                         if (_w49 >= 0) {
                             s->recharge[_w49] = false;
                         }
-                        int32_t _w50 = _wx(send_in__p_506, 2);
+                        int32_t _w50 = _wx(send_in__p_519, 2);
                         if (_w50 >= 0) {
                             s->charging[_w50] = false;
                         }
-                        int32_t _w51 = _wx(send_in__p_506, 2);
+                        int32_t _w51 = _wx(send_in__p_519, 2);
                         if (_w51 >= 0) {
                             s->confusion_turns[_w51] = ((int8_t)(0));
                         }
-                        int32_t _w52 = _wx(send_in__p_506, 2);
+                        int32_t _w52 = _wx(send_in__p_519, 2);
                         if (_w52 >= 0) {
                             s->confused[_w52] = false;
                         }
-                        int32_t _w53 = _wx(send_in__p_506, 2);
+                        int32_t _w53 = _wx(send_in__p_519, 2);
                         if (_w53 >= 0) {
                             s->flinch[_w53] = false;
                         }
-                        int32_t _w54 = _wx(send_in__p_506, 2);
+                        int32_t _w54 = _wx(send_in__p_519, 2);
                         if (_w54 >= 0) {
-                            s->reflect[_w54] = false;
+                            s->focus[_w54] = false;
                         }
-                        int32_t _w55 = _wx(send_in__p_506, 2);
+                        int32_t _w55 = _wx(send_in__p_519, 2);
                         if (_w55 >= 0) {
-                            s->light_screen[_w55] = false;
+                            s->seeded[_w55] = false;
                         }
-                        int32_t _w56 = _wx(send_in__p_506, 2);
+                        int32_t _w56 = _wx(send_in__p_519, 2);
                         if (_w56 >= 0) {
-                            s->last_slot[_w56] = ((int8_t)(0));
+                            s->toxic[_w56] = ((int16_t)((-1)));
                         }
-                        int32_t _w57 = _wx(send_in__p_506, 2);
-                        int32_t _w58 = _wx(send_in__s_507, 6);
-                        if (_w57 >= 0 && _w58 >= 0) {
-                            s->seen[_w57 * 6 + _w58] = s->species[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)];
-                        }
-                        for (int32_t send_in__k_512 = 0, _end59 = 6; send_in__k_512 < _end59; send_in__k_512++) {
-                            int32_t _w60 = _wx(send_in__p_506, 2);
-                            if (_w60 >= 0) {
-                                s->boosts[_w60 * 6 + send_in__k_512] = ((int8_t)(0));
+                        if ((s->status[_ix(send_in__p_519, 2) * 6 + _ix(send_in__s_520, 6)] == 6)) {
+                            int32_t _w57 = _wx(send_in__p_519, 2);
+                            int32_t _w58 = _wx(send_in__s_520, 6);
+                            if (_w57 >= 0 && _w58 >= 0) {
+                                s->status[_w57 * 6 + _w58] = ((int8_t)(4));
                             }
                         }
-                        for (int32_t send_in__k_513 = 0, _end61 = 4; send_in__k_513 < _end61; send_in__k_513++) {
-                            int32_t _w62 = _wx(send_in__p_506, 2);
-                            if (_w62 >= 0) {
-                                s->mod[_w62 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
-                            }
-                            int32_t _w63 = _wx(send_in__p_506, 2);
-                            if (_w63 >= 0) {
-                                s->stored[_w63 * 4 + send_in__k_513] = s->stats[_ix(send_in__p_506, 2) * 24 + _ix(send_in__s_507, 6) * 4 + send_in__k_513];
-                            }
+                        int32_t _w59 = _wx(send_in__p_519, 2);
+                        if (_w59 >= 0) {
+                            s->reflect[_w59] = false;
                         }
-                        if ((s->status[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)] == 3)) {
-                            int32_t _w64 = _wx(send_in__p_506, 2);
-                            if (_w64 >= 0) {
-                                s->mod[_w64 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_506, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                            }
+                        int32_t _w60 = _wx(send_in__p_519, 2);
+                        if (_w60 >= 0) {
+                            s->light_screen[_w60] = false;
                         }
-                        if ((s->status[_ix(send_in__p_506, 2) * 6 + _ix(send_in__s_507, 6)] == 1)) {
-                            int32_t _w65 = _wx(send_in__p_506, 2);
+                        int32_t _w61 = _wx(send_in__p_519, 2);
+                        if (_w61 >= 0) {
+                            s->last_slot[_w61] = ((int8_t)(0));
+                        }
+                        int32_t _w62 = _wx(send_in__p_519, 2);
+                        int32_t _w63 = _wx(send_in__s_520, 6);
+                        if (_w62 >= 0 && _w63 >= 0) {
+                            s->seen[_w62 * 6 + _w63] = s->species[_ix(send_in__p_519, 2) * 6 + _ix(send_in__s_520, 6)];
+                        }
+                        for (int32_t send_in__k_525 = 0, _end64 = 6; send_in__k_525 < _end64; send_in__k_525++) {
+                            int32_t _w65 = _wx(send_in__p_519, 2);
                             if (_w65 >= 0) {
-                                s->mod[_w65 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_506, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->boosts[_w65 * 6 + send_in__k_525] = ((int8_t)(0));
                             }
                         }
-                        int32_t _w66 = _wx(send_in__p_506, 2);
-                        int32_t _w67 = _wx(send_in__s_507, 6);
-                        if (_w66 >= 0 && _w67 >= 0) {
-                            s->speed[_w66 * 6 + _w67] = s->mod[_ix(send_in__p_506, 2) * 4 + 3];
+                        for (int32_t send_in__k_526 = 0, _end66 = 4; send_in__k_526 < _end66; send_in__k_526++) {
+                            int32_t _w67 = _wx(send_in__p_519, 2);
+                            if (_w67 >= 0) {
+                                s->mod[_w67 * 4 + send_in__k_526] = s->stats[_ix(send_in__p_519, 2) * 24 + _ix(send_in__s_520, 6) * 4 + send_in__k_526];
+                            }
+                            int32_t _w68 = _wx(send_in__p_519, 2);
+                            if (_w68 >= 0) {
+                                s->stored[_w68 * 4 + send_in__k_526] = s->stats[_ix(send_in__p_519, 2) * 24 + _ix(send_in__s_520, 6) * 4 + send_in__k_526];
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_519, 2) * 6 + _ix(send_in__s_520, 6)] == 3)) {
+                            int32_t _w69 = _wx(send_in__p_519, 2);
+                            if (_w69 >= 0) {
+                                s->mod[_w69 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_519, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_519, 2) * 6 + _ix(send_in__s_520, 6)] == 1)) {
+                            int32_t _w70 = _wx(send_in__p_519, 2);
+                            if (_w70 >= 0) {
+                                s->mod[_w70 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_519, 2) * 4], 2))), ((int16_t)(1)))));
+                            }
+                        }
+                        int32_t _w71 = _wx(send_in__p_519, 2);
+                        int32_t _w72 = _wx(send_in__s_520, 6);
+                        if (_w71 >= 0 && _w72 >= 0) {
+                            s->speed[_w71 * 6 + _w72] = s->mod[_ix(send_in__p_519, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_514 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_503)), 2));
-                            log_draw__v_515 = rand__v_514;
-                            int32_t _w68 = _wx(s->ndraws, 64);
-                            if (_w68 >= 0) {
-                                s->draws[_w68] = log_draw__v_515;
+                            rand__v_527 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_516)), 2));
+                            log_draw__v_528 = rand__v_527;
+                            int32_t _w73 = _wx(s->ndraws, 64);
+                            if (_w73 >= 0) {
+                                s->draws[_w73] = log_draw__v_528;
                             }
-                            int32_t _w69 = _wx(s->ndraws, 64);
-                            if (_w69 >= 0) {
-                                s->draw_lo[_w69] = 0;
+                            int32_t _w74 = _wx(s->ndraws, 64);
+                            if (_w74 >= 0) {
+                                s->draw_lo[_w74] = 0;
                             }
-                            int32_t _w70 = _wx(s->ndraws, 64);
-                            if (_w70 >= 0) {
-                                s->draw_hi[_w70] = 2;
+                            int32_t _w75 = _wx(s->ndraws, 64);
+                            if (_w75 >= 0) {
+                                s->draw_hi[_w75] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_516 = rand__v_514;
-                            tie_draw__v_517 = rand__result_516;
+                            rand__result_529 = rand__v_527;
+                            tie_draw__v_530 = rand__result_529;
                         }
-                        switch_in_damage__p_518 = resolve_turn__p_504;
-                        switch_in_damage__a_519 = s->active[_ix(switch_in_damage__p_518, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)] == 4) || (s->status[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)] == 1))) {
-                            int32_t _w71 = _wx(switch_in_damage__p_518, 2);
-                            int32_t _w72 = _wx(switch_in_damage__a_519, 6);
-                            if (_w71 >= 0 && _w72 >= 0) {
-                                s->hp[_w71 * 6 + _w72] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_518, 2) * 6 + _ix(switch_in_damage__a_519, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_531 = resolve_turn__p_517;
+                        switch_in_damage__a_532 = s->active[_ix(switch_in_damage__p_531, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_531, 2) * 6 + _ix(switch_in_damage__a_532, 6)] == 4) || (s->status[_ix(switch_in_damage__p_531, 2) * 6 + _ix(switch_in_damage__a_532, 6)] == 1))) {
+                            int32_t _w76 = _wx(switch_in_damage__p_531, 2);
+                            int32_t _w77 = _wx(switch_in_damage__a_532, 6);
+                            if (_w76 >= 0 && _w77 >= 0) {
+                                s->hp[_w76 * 6 + _w77] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_531, 2) * 6 + _ix(switch_in_damage__a_532, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_531, 2) * 6 + _ix(switch_in_damage__a_532, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let73 = resolve_turn__p_504; int32_t is_fainted__p_520 = _let73; (s->hp[_ix(is_fainted__p_520, 2) * 6 + _ix(s->active[_ix(is_fainted__p_520, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_502 = true;
-                            for (int32_t after_faint__p_521 = 0, _end74 = 2; after_faint__p_521 < _end74; after_faint__p_521++) {
-                                if (({ int32_t _let75 = after_faint__p_521; int32_t is_fainted__p_522 = _let75; (s->hp[_ix(is_fainted__p_522, 2) * 6 + _ix(s->active[_ix(is_fainted__p_522, 2)], 6)] <= 0); })) {
-                                    revert__p_523 = after_faint__p_521;
-                                    revert__a_524 = s->active[_ix(revert__p_523, 2)];
-                                    if (s->transformed[_ix(revert__p_523, 2)]) {
-                                        for (int32_t revert__k_525 = 0, _end76 = 4; revert__k_525 < _end76; revert__k_525++) {
-                                            int32_t _w77 = _wx(revert__p_523, 2);
-                                            int32_t _w78 = _wx(revert__a_524, 6);
-                                            if (_w77 >= 0 && _w78 >= 0) {
-                                                s->moves[_w77 * 24 + _w78 * 4 + revert__k_525] = s->base_moves[_ix(revert__p_523, 2) * 4 + revert__k_525];
+                        if (({ int32_t _let78 = resolve_turn__p_517; int32_t is_fainted__p_533 = _let78; (s->hp[_ix(is_fainted__p_533, 2) * 6 + _ix(s->active[_ix(is_fainted__p_533, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_515 = true;
+                            for (int32_t after_faint__p_534 = 0, _end79 = 2; after_faint__p_534 < _end79; after_faint__p_534++) {
+                                if (({ int32_t _let80 = after_faint__p_534; int32_t is_fainted__p_535 = _let80; (s->hp[_ix(is_fainted__p_535, 2) * 6 + _ix(s->active[_ix(is_fainted__p_535, 2)], 6)] <= 0); })) {
+                                    revert__p_536 = after_faint__p_534;
+                                    revert__a_537 = s->active[_ix(revert__p_536, 2)];
+                                    if (s->transformed[_ix(revert__p_536, 2)]) {
+                                        for (int32_t revert__k_538 = 0, _end81 = 4; revert__k_538 < _end81; revert__k_538++) {
+                                            int32_t _w82 = _wx(revert__p_536, 2);
+                                            int32_t _w83 = _wx(revert__a_537, 6);
+                                            if (_w82 >= 0 && _w83 >= 0) {
+                                                s->moves[_w82 * 24 + _w83 * 4 + revert__k_538] = s->base_moves[_ix(revert__p_536, 2) * 4 + revert__k_538];
                                             }
-                                            int32_t _w79 = _wx(revert__p_523, 2);
-                                            int32_t _w80 = _wx(revert__a_524, 6);
-                                            if (_w79 >= 0 && _w80 >= 0) {
-                                                s->pp[_w79 * 24 + _w80 * 4 + revert__k_525] = s->base_pp[_ix(revert__p_523, 2) * 4 + revert__k_525];
+                                            int32_t _w84 = _wx(revert__p_536, 2);
+                                            int32_t _w85 = _wx(revert__a_537, 6);
+                                            if (_w84 >= 0 && _w85 >= 0) {
+                                                s->pp[_w84 * 24 + _w85 * 4 + revert__k_538] = s->base_pp[_ix(revert__p_536, 2) * 4 + revert__k_538];
                                             }
                                         }
-                                        int32_t _w81 = _wx(revert__p_523, 2);
-                                        if (_w81 >= 0) {
-                                            s->transformed[_w81] = false;
+                                        int32_t _w86 = _wx(revert__p_536, 2);
+                                        if (_w86 >= 0) {
+                                            s->transformed[_w86] = false;
                                         }
-                                    } else if ((s->mimic_slot[_ix(revert__p_523, 2)] >= 0)) {
-                                        int32_t _w82 = _wx(revert__p_523, 2);
-                                        int32_t _w83 = _wx(revert__a_524, 6);
-                                        int32_t _w84 = _wx(s->mimic_slot[_ix(revert__p_523, 2)], 4);
-                                        if (_w82 >= 0 && _w83 >= 0 && _w84 >= 0) {
-                                            s->moves[_w82 * 24 + _w83 * 4 + _w84] = s->mimic_orig[_ix(revert__p_523, 2)];
+                                    } else if ((s->mimic_slot[_ix(revert__p_536, 2)] >= 0)) {
+                                        int32_t _w87 = _wx(revert__p_536, 2);
+                                        int32_t _w88 = _wx(revert__a_537, 6);
+                                        int32_t _w89 = _wx(s->mimic_slot[_ix(revert__p_536, 2)], 4);
+                                        if (_w87 >= 0 && _w88 >= 0 && _w89 >= 0) {
+                                            s->moves[_w87 * 24 + _w88 * 4 + _w89] = s->mimic_orig[_ix(revert__p_536, 2)];
                                         }
                                     }
-                                    int32_t _w85 = _wx(revert__p_523, 2);
-                                    if (_w85 >= 0) {
-                                        s->mimic_slot[_w85] = ((int8_t)((-1)));
+                                    int32_t _w90 = _wx(revert__p_536, 2);
+                                    if (_w90 >= 0) {
+                                        s->mimic_slot[_w90] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_527 = ({ int32_t _lo86 = 0; int32_t _r88 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_526 = _lo86, _end87 = 6; after_faint__i_526 < _end87; after_faint__i_526++) _r88 += ((s->hp[after_faint__i_526] > 0)) ? 1 : 0; _r88; });
-                            after_faint__left1_529 = ({ int32_t _lo90 = 0; int32_t _r92 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_528 = _lo90, _end91 = 6; after_faint__i_528 < _end91; after_faint__i_528++) _r92 += ((s->hp[1 * 6 + after_faint__i_528] > 0)) ? 1 : 0; _r92; });
-                            if (((after_faint__left0_527 == 0) && (after_faint__left1_529 == 0))) {
+                            after_faint__left0_540 = ({ int32_t _lo91 = 0; int32_t _r93 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_539 = _lo91, _end92 = 6; after_faint__i_539 < _end92; after_faint__i_539++) _r93 += ((s->hp[after_faint__i_539] > 0)) ? 1 : 0; _r93; });
+                            after_faint__left1_542 = ({ int32_t _lo95 = 0; int32_t _r97 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_541 = _lo95, _end96 = 6; after_faint__i_541 < _end96; after_faint__i_541++) _r97 += ((s->hp[1 * 6 + after_faint__i_541] > 0)) ? 1 : 0; _r97; });
+                            if (((after_faint__left0_540 == 0) && (after_faint__left1_542 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_527 == 0)) {
+                            } else if ((after_faint__left0_540 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_529 == 0)) {
+                            } else if ((after_faint__left1_542 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -5019,1210 +5205,1312 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_530 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_503)), 2));
-                            log_draw__v_531 = rand__v_530;
-                            int32_t _w94 = _wx(s->ndraws, 64);
-                            if (_w94 >= 0) {
-                                s->draws[_w94] = log_draw__v_531;
+                            rand__v_543 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_516)), 2));
+                            log_draw__v_544 = rand__v_543;
+                            int32_t _w99 = _wx(s->ndraws, 64);
+                            if (_w99 >= 0) {
+                                s->draws[_w99] = log_draw__v_544;
                             }
-                            int32_t _w95 = _wx(s->ndraws, 64);
-                            if (_w95 >= 0) {
-                                s->draw_lo[_w95] = 0;
+                            int32_t _w100 = _wx(s->ndraws, 64);
+                            if (_w100 >= 0) {
+                                s->draw_lo[_w100] = 0;
                             }
-                            int32_t _w96 = _wx(s->ndraws, 64);
-                            if (_w96 >= 0) {
-                                s->draw_hi[_w96] = 2;
+                            int32_t _w101 = _wx(s->ndraws, 64);
+                            if (_w101 >= 0) {
+                                s->draw_hi[_w101] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_532 = rand__v_530;
-                            tie_draw__v_533 = rand__result_532;
+                            rand__result_545 = rand__v_543;
+                            tie_draw__v_546 = rand__result_545;
                         }
                     } else {
-                        use_move__p_536 = resolve_turn__p_504;
-                        use_move__m_537 = (({ int32_t _let97 = resolve_turn__p_504; int32_t has_pp__p_534 = _let97; ({ int32_t _lo98 = 0; bool _r100 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_535 = _lo98, _end99 = 4; has_pp__k_535 < _end99; has_pp__k_535++) if (((s->moves[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] >= 0) && (s->pp[_ix(has_pp__p_534, 2) * 24 + _ix(s->active[_ix(has_pp__p_534, 2)], 6) * 4 + has_pp__k_535] > 0))) { _r100 = true; break; } _r100; }); }) ? resolve_turn__act_505 : (-1));
-                        use_move__q_538 = _wsub(1, use_move__p_536);
-                        use_move__a_539 = s->active[_ix(use_move__p_536, 2)];
-                        use_move__d_540 = s->active[_ix(use_move__q_538, 2)];
-                        use_move__st_541 = s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)];
-                        use_move__can_542 = true;
-                        if ((use_move__st_541 == 2)) {
-                            int32_t _w102 = _wx(use_move__p_536, 2);
-                            if (_w102 >= 0) {
-                                s->last_used[_w102] = ((int16_t)((-1)));
+                        use_move__p_549 = resolve_turn__p_517;
+                        use_move__m_550 = (({ int32_t _let102 = resolve_turn__p_517; int32_t has_pp__p_547 = _let102; ({ int32_t _lo103 = 0; bool _r105 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_548 = _lo103, _end104 = 4; has_pp__k_548 < _end104; has_pp__k_548++) if (((s->moves[_ix(has_pp__p_547, 2) * 24 + _ix(s->active[_ix(has_pp__p_547, 2)], 6) * 4 + has_pp__k_548] >= 0) && (s->pp[_ix(has_pp__p_547, 2) * 24 + _ix(s->active[_ix(has_pp__p_547, 2)], 6) * 4 + has_pp__k_548] > 0))) { _r105 = true; break; } _r105; }); }) ? resolve_turn__act_518 : (-1));
+                        use_move__q_551 = _wsub(1, use_move__p_549);
+                        use_move__a_552 = s->active[_ix(use_move__p_549, 2)];
+                        use_move__d_553 = s->active[_ix(use_move__q_551, 2)];
+                        use_move__st_554 = s->status[_ix(use_move__p_549, 2) * 6 + _ix(use_move__a_552, 6)];
+                        use_move__can_555 = true;
+                        if ((use_move__st_554 == 2)) {
+                            int32_t _w107 = _wx(use_move__p_549, 2);
+                            if (_w107 >= 0) {
+                                s->last_used[_w107] = ((int16_t)((-1)));
                             }
-                            use_move__can_542 = false;
-                        } else if ((use_move__st_541 == 5)) {
-                            int32_t _w103 = _wx(use_move__p_536, 2);
-                            int32_t _w104 = _wx(use_move__a_539, 6);
-                            if (_w103 >= 0 && _w104 >= 0) {
-                                s->sleep[_w103 * 6 + _w104] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 1)));
+                            use_move__can_555 = false;
+                        } else if ((use_move__st_554 == 5)) {
+                            int32_t _w108 = _wx(use_move__p_549, 2);
+                            int32_t _w109 = _wx(use_move__a_552, 6);
+                            if (_w108 >= 0 && _w109 >= 0) {
+                                s->sleep[_w108 * 6 + _w109] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_549, 2) * 6 + _ix(use_move__a_552, 6)], 1)));
                             }
-                            int32_t _w105 = _wx(use_move__p_536, 2);
-                            if (_w105 >= 0) {
-                                s->last_used[_w105] = ((int16_t)((-1)));
+                            int32_t _w110 = _wx(use_move__p_549, 2);
+                            if (_w110 >= 0) {
+                                s->last_used[_w110] = ((int16_t)((-1)));
                             }
-                            use_move__can_542 = false;
-                        } else if (s->flinch[_ix(use_move__p_536, 2)]) {
-                            use_move__can_542 = false;
-                        } else if (s->recharge[_ix(use_move__p_536, 2)]) {
-                            int32_t _w106 = _wx(use_move__p_536, 2);
-                            if (_w106 >= 0) {
-                                s->recharge[_w106] = false;
+                            use_move__can_555 = false;
+                        } else if (s->flinch[_ix(use_move__p_549, 2)]) {
+                            use_move__can_555 = false;
+                        } else if (s->recharge[_ix(use_move__p_549, 2)]) {
+                            int32_t _w111 = _wx(use_move__p_549, 2);
+                            if (_w111 >= 0) {
+                                s->recharge[_w111] = false;
                             }
-                            use_move__can_542 = false;
+                            use_move__can_555 = false;
                         } else {
-                            if (s->confused[_ix(use_move__p_536, 2)]) {
-                                int32_t _w107 = _wx(use_move__p_536, 2);
-                                if (_w107 >= 0) {
-                                    s->confusion_turns[_w107] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_536, 2)], 1)));
+                            if (s->confused[_ix(use_move__p_549, 2)]) {
+                                int32_t _w112 = _wx(use_move__p_549, 2);
+                                if (_w112 >= 0) {
+                                    s->confusion_turns[_w112] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_549, 2)], 1)));
                                 }
-                                int32_t _w108 = _wx(use_move__p_536, 2);
-                                if (_w108 >= 0) {
-                                    s->confused[_w108] = (s->confusion_turns[_ix(use_move__p_536, 2)] > 0);
+                                int32_t _w113 = _wx(use_move__p_549, 2);
+                                if (_w113 >= 0) {
+                                    s->confused[_w113] = (s->confusion_turns[_ix(use_move__p_549, 2)] > 0);
                                 }
-                                if (s->confused[_ix(use_move__p_536, 2)]) {
-                                    chance__v_543 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_503)), 256);
-                                    log_draw__v_544 = chance__v_543;
-                                    int32_t _w109 = _wx(s->ndraws, 64);
-                                    if (_w109 >= 0) {
-                                        s->draws[_w109] = log_draw__v_544;
+                                if (s->confused[_ix(use_move__p_549, 2)]) {
+                                    chance__v_556 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_516)), 256);
+                                    log_draw__v_557 = chance__v_556;
+                                    int32_t _w114 = _wx(s->ndraws, 64);
+                                    if (_w114 >= 0) {
+                                        s->draws[_w114] = log_draw__v_557;
                                     }
-                                    int32_t _w110 = _wx(s->ndraws, 64);
-                                    if (_w110 >= 0) {
-                                        s->draw_lo[_w110] = 0;
+                                    int32_t _w115 = _wx(s->ndraws, 64);
+                                    if (_w115 >= 0) {
+                                        s->draw_lo[_w115] = 0;
                                     }
-                                    int32_t _w111 = _wx(s->ndraws, 64);
-                                    if (_w111 >= 0) {
-                                        s->draw_hi[_w111] = 256;
+                                    int32_t _w116 = _wx(s->ndraws, 64);
+                                    if (_w116 >= 0) {
+                                        s->draw_hi[_w116] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_545 = (chance__v_543 < 128);
-                                    use_move__acts_546 = chance__result_545;
-                                    if ((!use_move__acts_546)) {
-                                        confusion_hit__p_547 = use_move__p_536;
-                                        confusion_hit__a_548 = s->active[_ix(confusion_hit__p_547, 2)];
-                                        confusion_hit__dmg_549 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_547, 2) * 6 + _ix(confusion_hit__a_548, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_547, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_547, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_550 = confusion_hit__p_547;
-                                        self_damage__dmg_551 = confusion_hit__dmg_549;
-                                        self_damage__q_552 = _wsub(1, self_damage__p_550);
-                                        self_damage__a_553 = s->active[_ix(self_damage__p_550, 2)];
-                                        s->last_damage = self_damage__dmg_551;
-                                        if (s->substitute[_ix(self_damage__p_550, 2)]) {
-                                            if (s->substitute[_ix(self_damage__q_552, 2)]) {
-                                                int32_t _w112 = _wx(self_damage__q_552, 2);
-                                                if (_w112 >= 0) {
-                                                    s->sub_hp[_w112] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_552, 2)])), self_damage__dmg_551), 0)));
+                                    chance__result_558 = (chance__v_556 < 128);
+                                    use_move__acts_559 = chance__result_558;
+                                    if ((!use_move__acts_559)) {
+                                        confusion_hit__p_560 = use_move__p_549;
+                                        confusion_hit__a_561 = s->active[_ix(confusion_hit__p_560, 2)];
+                                        confusion_hit__dmg_562 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_560, 2) * 6 + _ix(confusion_hit__a_561, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_560, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_560, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_563 = confusion_hit__p_560;
+                                        self_damage__dmg_564 = confusion_hit__dmg_562;
+                                        self_damage__q_565 = _wsub(1, self_damage__p_563);
+                                        self_damage__a_566 = s->active[_ix(self_damage__p_563, 2)];
+                                        s->last_damage = self_damage__dmg_564;
+                                        if (s->substitute[_ix(self_damage__p_563, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_565, 2)]) {
+                                                int32_t _w117 = _wx(self_damage__q_565, 2);
+                                                if (_w117 >= 0) {
+                                                    s->sub_hp[_w117] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_565, 2)])), self_damage__dmg_564), 0)));
                                                 }
-                                                int32_t _w113 = _wx(self_damage__q_552, 2);
-                                                if (_w113 >= 0) {
-                                                    s->substitute[_w113] = (s->sub_hp[_ix(self_damage__q_552, 2)] > 0);
+                                                int32_t _w118 = _wx(self_damage__q_565, 2);
+                                                if (_w118 >= 0) {
+                                                    s->substitute[_w118] = (s->sub_hp[_ix(self_damage__q_565, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w114 = _wx(self_damage__p_550, 2);
-                                            int32_t _w115 = _wx(self_damage__a_553, 6);
-                                            if (_w114 >= 0 && _w115 >= 0) {
-                                                s->hp[_w114 * 6 + _w115] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_550, 2) * 6 + _ix(self_damage__a_553, 6)])), self_damage__dmg_551), 0)));
+                                            int32_t _w119 = _wx(self_damage__p_563, 2);
+                                            int32_t _w120 = _wx(self_damage__a_566, 6);
+                                            if (_w119 >= 0 && _w120 >= 0) {
+                                                s->hp[_w119 * 6 + _w120] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_563, 2) * 6 + _ix(self_damage__a_566, 6)])), self_damage__dmg_564), 0)));
                                             }
                                         }
-                                        int32_t _w116 = _wx(use_move__p_536, 2);
-                                        if (_w116 >= 0) {
-                                            s->charging[_w116] = false;
+                                        int32_t _w121 = _wx(use_move__p_549, 2);
+                                        if (_w121 >= 0) {
+                                            s->charging[_w121] = false;
                                         }
-                                        use_move__can_542 = false;
+                                        use_move__can_555 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_542 && (use_move__st_541 == 3))) {
-                                chance__v_554 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_503)), 256);
-                                log_draw__v_555 = chance__v_554;
-                                int32_t _w117 = _wx(s->ndraws, 64);
-                                if (_w117 >= 0) {
-                                    s->draws[_w117] = log_draw__v_555;
+                            if ((use_move__can_555 && (use_move__st_554 == 3))) {
+                                chance__v_567 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_516)), 256);
+                                log_draw__v_568 = chance__v_567;
+                                int32_t _w122 = _wx(s->ndraws, 64);
+                                if (_w122 >= 0) {
+                                    s->draws[_w122] = log_draw__v_568;
                                 }
-                                int32_t _w118 = _wx(s->ndraws, 64);
-                                if (_w118 >= 0) {
-                                    s->draw_lo[_w118] = 0;
+                                int32_t _w123 = _wx(s->ndraws, 64);
+                                if (_w123 >= 0) {
+                                    s->draw_lo[_w123] = 0;
                                 }
-                                int32_t _w119 = _wx(s->ndraws, 64);
-                                if (_w119 >= 0) {
-                                    s->draw_hi[_w119] = 256;
+                                int32_t _w124 = _wx(s->ndraws, 64);
+                                if (_w124 >= 0) {
+                                    s->draw_hi[_w124] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_556 = (chance__v_554 < 63);
-                                use_move__full_557 = chance__result_556;
-                                use_move__can_542 = (!use_move__full_557);
-                                if (use_move__full_557) {
-                                    int32_t _w120 = _wx(use_move__p_536, 2);
-                                    if (_w120 >= 0) {
-                                        s->charging[_w120] = false;
+                                chance__result_569 = (chance__v_567 < 63);
+                                use_move__full_570 = chance__result_569;
+                                use_move__can_555 = (!use_move__full_570);
+                                if (use_move__full_570) {
+                                    int32_t _w125 = _wx(use_move__p_549, 2);
+                                    if (_w125 >= 0) {
+                                        s->charging[_w125] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_558 = (s->fight[_ix(use_move__p_536, 2)] || s->charging[_ix(use_move__p_536, 2)]);
-                        use_move__slot_559 = (use_move__again_558 ? ((int32_t)(s->last_slot[_ix(use_move__p_536, 2)])) : use_move__m_537);
-                        use_move__mv_560 = (use_move__again_558 ? ((int32_t)(s->last_move[_ix(use_move__p_536, 2)])) : ((use_move__m_537 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_536, 2) * 24 + _ix(use_move__a_539, 6) * 4 + _ix(use_move__m_537, 4)]))));
-                        if ((use_move__again_558 && (use_move__mv_560 == 164))) {
-                            use_move__slot_559 = (-1);
+                        use_move__again_571 = (s->fight[_ix(use_move__p_549, 2)] || s->charging[_ix(use_move__p_549, 2)]);
+                        use_move__slot_572 = (use_move__again_571 ? ((int32_t)(s->last_slot[_ix(use_move__p_549, 2)])) : use_move__m_550);
+                        use_move__mv_573 = (use_move__again_571 ? ((int32_t)(s->last_move[_ix(use_move__p_549, 2)])) : ((use_move__m_550 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_549, 2) * 24 + _ix(use_move__a_552, 6) * 4 + _ix(use_move__m_550, 4)]))));
+                        if ((use_move__again_571 && (use_move__mv_573 == 164))) {
+                            use_move__slot_572 = (-1);
                         }
-                        if ((use_move__can_542 && (use_move__mv_560 == 118))) {
-                            mirror_move__p_561 = use_move__p_536;
-                            mirror_move__m_562 = use_move__slot_559;
-                            mirror_move__a_563 = s->active[_ix(mirror_move__p_561, 2)];
-                            mirror_move__copied_564 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_561), 2)]));
-                            if (((mirror_move__m_562 >= 0) && (!((mirror_move__copied_564 >= 0) && (MOVES__rows[_ix(mirror_move__copied_564, 165)].kind == 17))))) {
-                                int32_t _w121 = _wx(mirror_move__p_561, 2);
-                                int32_t _w122 = _wx(mirror_move__a_563, 6);
-                                int32_t _w123 = _wx(mirror_move__m_562, 4);
-                                if (_w121 >= 0 && _w122 >= 0 && _w123 >= 0) {
-                                    s->pp[_w121 * 24 + _w122 * 4 + _w123] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)], 63))), 64)));
+                        if ((use_move__can_555 && (use_move__mv_573 == 118))) {
+                            mirror_move__p_574 = use_move__p_549;
+                            mirror_move__m_575 = use_move__slot_572;
+                            mirror_move__a_576 = s->active[_ix(mirror_move__p_574, 2)];
+                            mirror_move__copied_577 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_574), 2)]));
+                            if (((mirror_move__m_575 >= 0) && (!((mirror_move__copied_577 >= 0) && (MOVES__rows[_ix(mirror_move__copied_577, 165)].kind == 17))))) {
+                                int32_t _w126 = _wx(mirror_move__p_574, 2);
+                                int32_t _w127 = _wx(mirror_move__a_576, 6);
+                                int32_t _w128 = _wx(mirror_move__m_575, 4);
+                                if (_w126 >= 0 && _w127 >= 0 && _w128 >= 0) {
+                                    s->pp[_w126 * 24 + _w127 * 4 + _w128] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_574, 2) * 24 + _ix(mirror_move__a_576, 6) * 4 + _ix(mirror_move__m_575, 4)], 63))), 64)));
                                 }
-                                int32_t _w124 = _wx(mirror_move__p_561, 2);
-                                int32_t _w125 = _wx(mirror_move__a_563, 6);
-                                int32_t _w126 = _wx(mirror_move__m_562, 4);
-                                if (_w124 >= 0 && _w125 >= 0 && _w126 >= 0) {
-                                    s->seen_moves[_w124 * 24 + _w125 * 4 + _w126] = s->moves[_ix(mirror_move__p_561, 2) * 24 + _ix(mirror_move__a_563, 6) * 4 + _ix(mirror_move__m_562, 4)];
+                                int32_t _w129 = _wx(mirror_move__p_574, 2);
+                                int32_t _w130 = _wx(mirror_move__a_576, 6);
+                                int32_t _w131 = _wx(mirror_move__m_575, 4);
+                                if (_w129 >= 0 && _w130 >= 0 && _w131 >= 0) {
+                                    s->seen_moves[_w129 * 24 + _w130 * 4 + _w131] = s->moves[_ix(mirror_move__p_574, 2) * 24 + _ix(mirror_move__a_576, 6) * 4 + _ix(mirror_move__m_575, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w127 = _wx(mirror_move__p_561, 2);
-                            if (_w127 >= 0) {
-                                s->used_move[_w127] = ((int16_t)(118));
+                            int32_t _w132 = _wx(mirror_move__p_574, 2);
+                            if (_w132 >= 0) {
+                                s->used_move[_w132] = ((int16_t)(118));
                             }
-                            int32_t _w128 = _wx(mirror_move__p_561, 2);
-                            if (_w128 >= 0) {
-                                s->last_used[_w128] = ((int16_t)(118));
+                            int32_t _w133 = _wx(mirror_move__p_574, 2);
+                            if (_w133 >= 0) {
+                                s->last_used[_w133] = ((int16_t)(118));
                             }
-                            if ((mirror_move__copied_564 == 118)) {
-                                mirror_move__copied_564 = (-1);
+                            if ((mirror_move__copied_577 == 118)) {
+                                mirror_move__copied_577 = (-1);
                             }
-                            if ((mirror_move__copied_564 >= 0)) {
-                                int32_t _w129 = _wx(mirror_move__p_561, 2);
-                                if (_w129 >= 0) {
-                                    s->last_move[_w129] = ((int16_t)(mirror_move__copied_564));
+                            if ((mirror_move__copied_577 >= 0)) {
+                                int32_t _w134 = _wx(mirror_move__p_574, 2);
+                                if (_w134 >= 0) {
+                                    s->last_move[_w134] = ((int16_t)(mirror_move__copied_577));
                                 }
-                                int32_t _w130 = _wx(mirror_move__p_561, 2);
-                                if (_w130 >= 0) {
-                                    s->shown_move[_w130] = ((int16_t)(mirror_move__copied_564));
-                                }
-                            }
-                            mirror_move__sl_565 = ((int32_t)(s->last_slot[_ix(mirror_move__p_561, 2)]));
-                            if ((((mirror_move__copied_564 >= 0) && s->transformed[_ix(mirror_move__p_561, 2)]) && (mirror_move__sl_565 < ({ int32_t _lo131 = 0; int32_t _r133 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_566 = _lo131, _end132 = 4; mirror_move__k_566 < _end132; mirror_move__k_566++) _r133 += ((s->base_moves[_ix(mirror_move__p_561, 2) * 4 + mirror_move__k_566] >= 0)) ? 1 : 0; _r133; })))) {
-                                int32_t _w135 = _wx(mirror_move__p_561, 2);
-                                int32_t _w136 = _wx(mirror_move__sl_565, 4);
-                                if (_w135 >= 0 && _w136 >= 0) {
-                                    s->base_pp[_w135 * 4 + _w136] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_561, 2) * 4 + _ix(mirror_move__sl_565, 4)], 1))), 64)));
+                                int32_t _w135 = _wx(mirror_move__p_574, 2);
+                                if (_w135 >= 0) {
+                                    s->shown_move[_w135] = ((int16_t)(mirror_move__copied_577));
                                 }
                             }
-                            mirror_move__result_567 = mirror_move__copied_564;
-                            use_move__mv_560 = mirror_move__result_567;
-                            use_move__slot_559 = (-1);
+                            mirror_move__sl_578 = ((int32_t)(s->last_slot[_ix(mirror_move__p_574, 2)]));
+                            if ((((mirror_move__copied_577 >= 0) && s->transformed[_ix(mirror_move__p_574, 2)]) && (mirror_move__sl_578 < ({ int32_t _lo136 = 0; int32_t _r138 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_579 = _lo136, _end137 = 4; mirror_move__k_579 < _end137; mirror_move__k_579++) _r138 += ((s->base_moves[_ix(mirror_move__p_574, 2) * 4 + mirror_move__k_579] >= 0)) ? 1 : 0; _r138; })))) {
+                                int32_t _w140 = _wx(mirror_move__p_574, 2);
+                                int32_t _w141 = _wx(mirror_move__sl_578, 4);
+                                if (_w140 >= 0 && _w141 >= 0) {
+                                    s->base_pp[_w140 * 4 + _w141] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_574, 2) * 4 + _ix(mirror_move__sl_578, 4)], 1))), 64)));
+                                }
+                            }
+                            mirror_move__result_580 = mirror_move__copied_577;
+                            use_move__mv_573 = mirror_move__result_580;
+                            use_move__slot_572 = (-1);
                         }
-                        if ((use_move__can_542 && (use_move__mv_560 >= 0))) {
-                            int32_t _w137 = _wx(use_move__p_536, 2);
-                            if (_w137 >= 0) {
-                                s->used_move[_w137] = ((int16_t)(use_move__mv_560));
+                        if ((use_move__can_555 && (use_move__mv_573 >= 0))) {
+                            int32_t _w142 = _wx(use_move__p_549, 2);
+                            if (_w142 >= 0) {
+                                s->used_move[_w142] = ((int16_t)(use_move__mv_573));
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_560, 165)].kind == 17) && (!s->charging[_ix(use_move__p_536, 2)]))) {
-                                int32_t _w138 = _wx(use_move__p_536, 2);
-                                if (_w138 >= 0) {
-                                    s->charging[_w138] = true;
+                            if (((MOVES__rows[_ix(use_move__mv_573, 165)].kind == 17) && (!s->charging[_ix(use_move__p_549, 2)]))) {
+                                int32_t _w143 = _wx(use_move__p_549, 2);
+                                if (_w143 >= 0) {
+                                    s->charging[_w143] = true;
                                 }
                             } else {
-                                int32_t _w139 = _wx(use_move__p_536, 2);
-                                if (_w139 >= 0) {
-                                    s->charging[_w139] = false;
+                                int32_t _w144 = _wx(use_move__p_549, 2);
+                                if (_w144 >= 0) {
+                                    s->charging[_w144] = false;
                                 }
-                                int32_t _w140 = _wx(use_move__p_536, 2);
-                                if (_w140 >= 0) {
-                                    s->last_used[_w140] = ((int16_t)(use_move__mv_560));
+                                int32_t _w145 = _wx(use_move__p_549, 2);
+                                if (_w145 >= 0) {
+                                    s->last_used[_w145] = ((int16_t)(use_move__mv_573));
                                 }
-                                use_move_hit__p_568 = use_move__p_536;
-                                use_move_hit__m_569 = use_move__slot_559;
-                                use_move_hit__mv_570 = use_move__mv_560;
-                                use_move_hit__q_571 = _wsub(1, use_move_hit__p_568);
-                                use_move_hit__a_572 = s->active[_ix(use_move_hit__p_568, 2)];
-                                use_move_hit__d_573 = s->active[_ix(use_move_hit__q_571, 2)];
-                                if (((use_move_hit__m_569 >= 0) && (s->moves[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)] >= 0))) {
-                                    int32_t _w141 = _wx(use_move_hit__p_568, 2);
-                                    int32_t _w142 = _wx(use_move_hit__a_572, 6);
-                                    int32_t _w143 = _wx(use_move_hit__m_569, 4);
-                                    if (_w141 >= 0 && _w142 >= 0 && _w143 >= 0) {
-                                        s->pp[_w141 * 24 + _w142 * 4 + _w143] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)], 63))), 64)));
+                                use_move_hit__p_581 = use_move__p_549;
+                                use_move_hit__m_582 = use_move__slot_572;
+                                use_move_hit__mv_583 = use_move__mv_573;
+                                use_move_hit__q_584 = _wsub(1, use_move_hit__p_581);
+                                use_move_hit__a_585 = s->active[_ix(use_move_hit__p_581, 2)];
+                                use_move_hit__d_586 = s->active[_ix(use_move_hit__q_584, 2)];
+                                if (((use_move_hit__m_582 >= 0) && (s->moves[_ix(use_move_hit__p_581, 2) * 24 + _ix(use_move_hit__a_585, 6) * 4 + _ix(use_move_hit__m_582, 4)] >= 0))) {
+                                    int32_t _w146 = _wx(use_move_hit__p_581, 2);
+                                    int32_t _w147 = _wx(use_move_hit__a_585, 6);
+                                    int32_t _w148 = _wx(use_move_hit__m_582, 4);
+                                    if (_w146 >= 0 && _w147 >= 0 && _w148 >= 0) {
+                                        s->pp[_w146 * 24 + _w147 * 4 + _w148] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_581, 2) * 24 + _ix(use_move_hit__a_585, 6) * 4 + _ix(use_move_hit__m_582, 4)], 63))), 64)));
                                     }
-                                    int32_t _w144 = _wx(use_move_hit__p_568, 2);
-                                    int32_t _w145 = _wx(use_move_hit__a_572, 6);
-                                    int32_t _w146 = _wx(use_move_hit__m_569, 4);
-                                    if (_w144 >= 0 && _w145 >= 0 && _w146 >= 0) {
-                                        s->seen_moves[_w144 * 24 + _w145 * 4 + _w146] = s->moves[_ix(use_move_hit__p_568, 2) * 24 + _ix(use_move_hit__a_572, 6) * 4 + _ix(use_move_hit__m_569, 4)];
+                                    int32_t _w149 = _wx(use_move_hit__p_581, 2);
+                                    int32_t _w150 = _wx(use_move_hit__a_585, 6);
+                                    int32_t _w151 = _wx(use_move_hit__m_582, 4);
+                                    if (_w149 >= 0 && _w150 >= 0 && _w151 >= 0) {
+                                        s->seen_moves[_w149 * 24 + _w150 * 4 + _w151] = s->moves[_ix(use_move_hit__p_581, 2) * 24 + _ix(use_move_hit__a_585, 6) * 4 + _ix(use_move_hit__m_582, 4)];
                                     }
                                 }
-                                use_move_hit__immune_580 = (MOVES__rows[_ix(use_move_hit__mv_570, 165)].type_immunity && ((({ int16_t _let147 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_574 = _let147; ({ int8_t _let148 = s->types[_ix(use_move_hit__q_571, 2) * 2]; int8_t effectiveness__dt_575 = _let148; ({ int16_t _let149[15]; _let149[0] = TC__rows[_ix(effectiveness__mt_574, 15)].bug; _let149[1] = TC__rows[_ix(effectiveness__mt_574, 15)].fire; _let149[2] = TC__rows[_ix(effectiveness__mt_574, 15)].ghost; _let149[3] = TC__rows[_ix(effectiveness__mt_574, 15)].ice; _let149[4] = TC__rows[_ix(effectiveness__mt_574, 15)].poison; _let149[5] = TC__rows[_ix(effectiveness__mt_574, 15)].psychic; _let149[6] = TC__rows[_ix(effectiveness__mt_574, 15)].electric; _let149[7] = TC__rows[_ix(effectiveness__mt_574, 15)].grass; _let149[8] = TC__rows[_ix(effectiveness__mt_574, 15)].dragon; _let149[9] = TC__rows[_ix(effectiveness__mt_574, 15)].fighting; _let149[10] = TC__rows[_ix(effectiveness__mt_574, 15)].flying; _let149[11] = TC__rows[_ix(effectiveness__mt_574, 15)].ground; _let149[12] = TC__rows[_ix(effectiveness__mt_574, 15)].normal; _let149[13] = TC__rows[_ix(effectiveness__mt_574, 15)].rock; _let149[14] = TC__rows[_ix(effectiveness__mt_574, 15)].water; int16_t effectiveness__row_576[15]; memcpy(effectiveness__row_576, _let149, sizeof effectiveness__row_576); (((effectiveness__dt_575 < 0) || (effectiveness__mt_574 == 15)) ? ((int16_t)(10)) : effectiveness__row_576[_ix(effectiveness__dt_575, 15)]); }); }); }) == 0) || (({ int16_t _let150 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t effectiveness__mt_577 = _let150; ({ int8_t _let151 = s->types[_ix(use_move_hit__q_571, 2) * 2 + 1]; int8_t effectiveness__dt_578 = _let151; ({ int16_t _let152[15]; _let152[0] = TC__rows[_ix(effectiveness__mt_577, 15)].bug; _let152[1] = TC__rows[_ix(effectiveness__mt_577, 15)].fire; _let152[2] = TC__rows[_ix(effectiveness__mt_577, 15)].ghost; _let152[3] = TC__rows[_ix(effectiveness__mt_577, 15)].ice; _let152[4] = TC__rows[_ix(effectiveness__mt_577, 15)].poison; _let152[5] = TC__rows[_ix(effectiveness__mt_577, 15)].psychic; _let152[6] = TC__rows[_ix(effectiveness__mt_577, 15)].electric; _let152[7] = TC__rows[_ix(effectiveness__mt_577, 15)].grass; _let152[8] = TC__rows[_ix(effectiveness__mt_577, 15)].dragon; _let152[9] = TC__rows[_ix(effectiveness__mt_577, 15)].fighting; _let152[10] = TC__rows[_ix(effectiveness__mt_577, 15)].flying; _let152[11] = TC__rows[_ix(effectiveness__mt_577, 15)].ground; _let152[12] = TC__rows[_ix(effectiveness__mt_577, 15)].normal; _let152[13] = TC__rows[_ix(effectiveness__mt_577, 15)].rock; _let152[14] = TC__rows[_ix(effectiveness__mt_577, 15)].water; int16_t effectiveness__row_579[15]; memcpy(effectiveness__row_579, _let152, sizeof effectiveness__row_579); (((effectiveness__dt_578 < 0) || (effectiveness__mt_577 == 15)) ? ((int16_t)(10)) : effectiveness__row_579[_ix(effectiveness__dt_578, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_581 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].kind;
-                                use_move_hit__broke_582 = false;
-                                if ((!({ int32_t _lo153 = 0; bool _r155 = false; for (int32_t use_move_hit__i_583 = _lo153, _end154 = 24; use_move_hit__i_583 < _end154; use_move_hit__i_583++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_583] == use_move_hit__mv_570)) { _r155 = true; break; } _r155; }))) {
+                                use_move_hit__immune_593 = (MOVES__rows[_ix(use_move_hit__mv_583, 165)].type_immunity && ((({ int16_t _let152 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].type; int16_t effectiveness__mt_587 = _let152; ({ int8_t _let153 = s->types[_ix(use_move_hit__q_584, 2) * 2]; int8_t effectiveness__dt_588 = _let153; ({ int16_t _let154[15]; _let154[0] = TC__rows[_ix(effectiveness__mt_587, 15)].bug; _let154[1] = TC__rows[_ix(effectiveness__mt_587, 15)].fire; _let154[2] = TC__rows[_ix(effectiveness__mt_587, 15)].ghost; _let154[3] = TC__rows[_ix(effectiveness__mt_587, 15)].ice; _let154[4] = TC__rows[_ix(effectiveness__mt_587, 15)].poison; _let154[5] = TC__rows[_ix(effectiveness__mt_587, 15)].psychic; _let154[6] = TC__rows[_ix(effectiveness__mt_587, 15)].electric; _let154[7] = TC__rows[_ix(effectiveness__mt_587, 15)].grass; _let154[8] = TC__rows[_ix(effectiveness__mt_587, 15)].dragon; _let154[9] = TC__rows[_ix(effectiveness__mt_587, 15)].fighting; _let154[10] = TC__rows[_ix(effectiveness__mt_587, 15)].flying; _let154[11] = TC__rows[_ix(effectiveness__mt_587, 15)].ground; _let154[12] = TC__rows[_ix(effectiveness__mt_587, 15)].normal; _let154[13] = TC__rows[_ix(effectiveness__mt_587, 15)].rock; _let154[14] = TC__rows[_ix(effectiveness__mt_587, 15)].water; int16_t effectiveness__row_589[15]; memcpy(effectiveness__row_589, _let154, sizeof effectiveness__row_589); (((effectiveness__dt_588 < 0) || (effectiveness__mt_587 == 15)) ? ((int16_t)(10)) : effectiveness__row_589[_ix(effectiveness__dt_588, 15)]); }); }); }) == 0) || (({ int16_t _let155 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].type; int16_t effectiveness__mt_590 = _let155; ({ int8_t _let156 = s->types[_ix(use_move_hit__q_584, 2) * 2 + 1]; int8_t effectiveness__dt_591 = _let156; ({ int16_t _let157[15]; _let157[0] = TC__rows[_ix(effectiveness__mt_590, 15)].bug; _let157[1] = TC__rows[_ix(effectiveness__mt_590, 15)].fire; _let157[2] = TC__rows[_ix(effectiveness__mt_590, 15)].ghost; _let157[3] = TC__rows[_ix(effectiveness__mt_590, 15)].ice; _let157[4] = TC__rows[_ix(effectiveness__mt_590, 15)].poison; _let157[5] = TC__rows[_ix(effectiveness__mt_590, 15)].psychic; _let157[6] = TC__rows[_ix(effectiveness__mt_590, 15)].electric; _let157[7] = TC__rows[_ix(effectiveness__mt_590, 15)].grass; _let157[8] = TC__rows[_ix(effectiveness__mt_590, 15)].dragon; _let157[9] = TC__rows[_ix(effectiveness__mt_590, 15)].fighting; _let157[10] = TC__rows[_ix(effectiveness__mt_590, 15)].flying; _let157[11] = TC__rows[_ix(effectiveness__mt_590, 15)].ground; _let157[12] = TC__rows[_ix(effectiveness__mt_590, 15)].normal; _let157[13] = TC__rows[_ix(effectiveness__mt_590, 15)].rock; _let157[14] = TC__rows[_ix(effectiveness__mt_590, 15)].water; int16_t effectiveness__row_592[15]; memcpy(effectiveness__row_592, _let157, sizeof effectiveness__row_592); (((effectiveness__dt_591 < 0) || (effectiveness__mt_590 == 15)) ? ((int16_t)(10)) : effectiveness__row_592[_ix(effectiveness__dt_591, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_594 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].kind;
+                                if (((use_move_hit__kind_594 == 26) && ((s->status[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)] != 5) || s->substitute[_ix(use_move_hit__q_584, 2)]))) {
+                                    use_move_hit__immune_593 = true;
+                                }
+                                if (((use_move_hit__kind_594 == 33) && (s->mod[_ix(use_move_hit__q_584, 2) * 4 + 3] > s->mod[_ix(use_move_hit__p_581, 2) * 4 + 3]))) {
+                                    use_move_hit__immune_593 = true;
+                                }
+                                if (((use_move_hit__kind_594 == 29) && ({ int32_t _let158 = use_move_hit__q_584; int32_t has_type__p_595 = _let158; ((7 == s->types[_ix(has_type__p_595, 2) * 2]) || (7 == s->types[_ix(has_type__p_595, 2) * 2 + 1])); }))) {
+                                    use_move_hit__immune_593 = true;
+                                }
+                                use_move_hit__broke_596 = false;
+                                if ((!({ int32_t _lo159 = 0; bool _r161 = false; for (int32_t use_move_hit__i_597 = _lo159, _end160 = 24; use_move_hit__i_597 < _end160; use_move_hit__i_597++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_597] == use_move_hit__mv_583)) { _r161 = true; break; } _r161; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_580)) {
-                                    use_move_hit__hit_584 = true;
-                                    use_move_hit__sure_585 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_571, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_570, 165)].always_hits) && (!use_move_hit__sure_585))) {
-                                        use_move_hit__acc_586 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_586 = _floordiv(_wmul(use_move_hit__acc_586, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_568, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_586 = _floordiv(_wmul(use_move_hit__acc_586, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_571, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_587 = _imin(_imax(use_move_hit__acc_586, 1), 255);
-                                        chance__v_588 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_503)), 256);
-                                        log_draw__v_589 = chance__v_588;
-                                        int32_t _w157 = _wx(s->ndraws, 64);
-                                        if (_w157 >= 0) {
-                                            s->draws[_w157] = log_draw__v_589;
+                                if ((!use_move_hit__immune_593)) {
+                                    use_move_hit__hit_598 = true;
+                                    use_move_hit__sure_599 = ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_584, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_583, 165)].always_hits) && (!use_move_hit__sure_599))) {
+                                        use_move_hit__acc_600 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_583, 165)].accuracy)), 255), 100);
+                                        use_move_hit__acc_600 = _floordiv(_wmul(use_move_hit__acc_600, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_581, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_600 = _floordiv(_wmul(use_move_hit__acc_600, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_584, 2) * 6 + 5]))), 13)]), 100);
+                                        chance__num_601 = _imin(_imax(use_move_hit__acc_600, 1), 255);
+                                        chance__v_602 = _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_516)), 256);
+                                        log_draw__v_603 = chance__v_602;
+                                        int32_t _w163 = _wx(s->ndraws, 64);
+                                        if (_w163 >= 0) {
+                                            s->draws[_w163] = log_draw__v_603;
                                         }
-                                        int32_t _w158 = _wx(s->ndraws, 64);
-                                        if (_w158 >= 0) {
-                                            s->draw_lo[_w158] = 0;
+                                        int32_t _w164 = _wx(s->ndraws, 64);
+                                        if (_w164 >= 0) {
+                                            s->draw_lo[_w164] = 0;
                                         }
-                                        int32_t _w159 = _wx(s->ndraws, 64);
-                                        if (_w159 >= 0) {
-                                            s->draw_hi[_w159] = 256;
+                                        int32_t _w165 = _wx(s->ndraws, 64);
+                                        if (_w165 >= 0) {
+                                            s->draw_hi[_w165] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_590 = (chance__v_588 < chance__num_587);
-                                        use_move_hit__hit_584 = chance__result_590;
-                                        if ((!use_move_hit__hit_584)) {
+                                        chance__result_604 = (chance__v_602 < chance__num_601);
+                                        use_move_hit__hit_598 = chance__result_604;
+                                        if ((!use_move_hit__hit_598)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_591 = (MOVES__rows[_ix(use_move_hit__mv_570, 165)].target != 1);
-                                    use_move_hit__stages_592 = ((((((MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_593 = (((s->substitute[_ix(use_move_hit__q_571, 2)] && use_move_hit__foe_move_591) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].status == 6)) || use_move_hit__stages_592) || (MOVES__rows[_ix(use_move_hit__mv_570, 165)].volatile_ == 1)));
-                                    use_move_hit__hit_584 = (use_move_hit__hit_584 && (!use_move_hit__blocked_593));
-                                    if (((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_585) {
-                                            int32_t _w160 = _wx(use_move_hit__q_571, 2);
-                                            int32_t _w161 = _wx(use_move_hit__d_573, 6);
-                                            if (_w160 >= 0 && _w161 >= 0) {
-                                                s->status[_w160 * 6 + _w161] = ((int8_t)(0));
+                                    use_move_hit__foe_move_605 = (MOVES__rows[_ix(use_move_hit__mv_583, 165)].target != 1);
+                                    use_move_hit__stages_606 = ((((((MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_607 = (((s->substitute[_ix(use_move_hit__q_584, 2)] && use_move_hit__foe_move_605) && (MOVES__rows[_ix(use_move_hit__mv_583, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_583, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_583, 165)].status == 6)) || use_move_hit__stages_606) || (MOVES__rows[_ix(use_move_hit__mv_583, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_598 = (use_move_hit__hit_598 && (!use_move_hit__blocked_607));
+                                    if (((use_move_hit__hit_598 && (MOVES__rows[_ix(use_move_hit__mv_583, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_583, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_599) {
+                                            int32_t _w166 = _wx(use_move_hit__q_584, 2);
+                                            int32_t _w167 = _wx(use_move_hit__d_586, 6);
+                                            if (_w166 >= 0 && _w167 >= 0) {
+                                                s->status[_w166 * 6 + _w167] = ((int8_t)(0));
                                             }
-                                            int32_t _w162 = _wx(use_move_hit__q_571, 2);
-                                            if (_w162 >= 0) {
-                                                s->recharge[_w162] = false;
+                                            int32_t _w168 = _wx(use_move_hit__q_584, 2);
+                                            if (_w168 >= 0) {
+                                                s->recharge[_w168] = false;
                                             }
                                         }
-                                        set_status__q_594 = use_move_hit__q_571;
-                                        set_status__st_595 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].status;
-                                        set_status__d_596 = s->active[_ix(set_status__q_594, 2)];
-                                        set_status__poison_597 = ((set_status__st_595 == 4) || (set_status__st_595 == 6));
-                                        set_status__blocked_598 = (set_status__poison_597 && (TYPES__rows[_ix(s->types[_ix(set_status__q_594, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_594, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_594, 2) * 2 + 1], 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_594, 2) * 6 + _ix(set_status__d_596, 6)] == 0) && (s->hp[_ix(set_status__q_594, 2) * 6 + _ix(set_status__d_596, 6)] > 0)) && (!set_status__blocked_598))) {
-                                            int32_t _w163 = _wx(set_status__q_594, 2);
-                                            int32_t _w164 = _wx(set_status__d_596, 6);
-                                            if (_w163 >= 0 && _w164 >= 0) {
-                                                s->status[_w163 * 6 + _w164] = ((int8_t)(set_status__st_595));
+                                        set_status__q_608 = use_move_hit__q_584;
+                                        set_status__st_609 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].status;
+                                        set_status__d_610 = s->active[_ix(set_status__q_608, 2)];
+                                        set_status__poison_611 = ((set_status__st_609 == 4) || (set_status__st_609 == 6));
+                                        set_status__blocked_612 = (set_status__poison_611 && (TYPES__rows[_ix(s->types[_ix(set_status__q_608, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_608, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_608, 2) * 2 + 1], 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_608, 2) * 6 + _ix(set_status__d_610, 6)] == 0) && (s->hp[_ix(set_status__q_608, 2) * 6 + _ix(set_status__d_610, 6)] > 0)) && (!set_status__blocked_612))) {
+                                            int32_t _w169 = _wx(set_status__q_608, 2);
+                                            int32_t _w170 = _wx(set_status__d_610, 6);
+                                            if (_w169 >= 0 && _w170 >= 0) {
+                                                s->status[_w169 * 6 + _w170] = ((int8_t)(set_status__st_609));
                                             }
-                                            if ((set_status__st_595 == 5)) {
-                                                rand__v_599 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_503)), 7));
-                                                log_draw__v_600 = rand__v_599;
-                                                int32_t _w165 = _wx(s->ndraws, 64);
-                                                if (_w165 >= 0) {
-                                                    s->draws[_w165] = log_draw__v_600;
+                                            if ((set_status__st_609 == 5)) {
+                                                rand__v_613 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_516)), 7));
+                                                log_draw__v_614 = rand__v_613;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
+                                                if (_w171 >= 0) {
+                                                    s->draws[_w171] = log_draw__v_614;
                                                 }
-                                                int32_t _w166 = _wx(s->ndraws, 64);
-                                                if (_w166 >= 0) {
-                                                    s->draw_lo[_w166] = 1;
+                                                int32_t _w172 = _wx(s->ndraws, 64);
+                                                if (_w172 >= 0) {
+                                                    s->draw_lo[_w172] = 1;
                                                 }
-                                                int32_t _w167 = _wx(s->ndraws, 64);
-                                                if (_w167 >= 0) {
-                                                    s->draw_hi[_w167] = 8;
+                                                int32_t _w173 = _wx(s->ndraws, 64);
+                                                if (_w173 >= 0) {
+                                                    s->draw_hi[_w173] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_601 = rand__v_599;
-                                                int32_t _w168 = _wx(set_status__q_594, 2);
-                                                int32_t _w169 = _wx(set_status__d_596, 6);
-                                                if (_w168 >= 0 && _w169 >= 0) {
-                                                    s->sleep[_w168 * 6 + _w169] = ((int8_t)(rand__result_601));
+                                                rand__result_615 = rand__v_613;
+                                                int32_t _w174 = _wx(set_status__q_608, 2);
+                                                int32_t _w175 = _wx(set_status__d_610, 6);
+                                                if (_w174 >= 0 && _w175 >= 0) {
+                                                    s->sleep[_w174 * 6 + _w175] = ((int8_t)(rand__result_615));
                                                 }
                                             }
-                                            if ((set_status__st_595 == 3)) {
-                                                int32_t _w170 = _wx(set_status__q_594, 2);
-                                                if (_w170 >= 0) {
-                                                    s->mod[_w170 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_594, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_609 == 6)) {
+                                                int32_t _w176 = _wx(set_status__q_608, 2);
+                                                if (_w176 >= 0) {
+                                                    s->toxic[_w176] = ((int16_t)(0));
                                                 }
                                             }
-                                            if ((set_status__st_595 == 1)) {
-                                                int32_t _w171 = _wx(set_status__q_594, 2);
-                                                if (_w171 >= 0) {
-                                                    s->mod[_w171 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_594, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_609 == 3)) {
+                                                int32_t _w177 = _wx(set_status__q_608, 2);
+                                                if (_w177 >= 0) {
+                                                    s->mod[_w177 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_608, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((set_status__st_609 == 1)) {
+                                                int32_t _w178 = _wx(set_status__q_608, 2);
+                                                if (_w178 >= 0) {
+                                                    s->mod[_w178 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_608, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0))) {
-                                        use_move_hit__tgt_602 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].target == 1) ? use_move_hit__p_568 : use_move_hit__q_571);
-                                        apply_boosts__q_603 = use_move_hit__tgt_602;
-                                        apply_boosts__f_604 = use_move_hit__q_571;
-                                        apply_boosts__da_605 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_atk;
-                                        apply_boosts__dd_606 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_def;
-                                        apply_boosts__ds_607 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spc;
-                                        apply_boosts__dsp_608 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_spe;
-                                        apply_boosts__dacc_609 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_accuracy;
-                                        apply_boosts__deva_610 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].boost_evasion;
-                                        apply_boosts__deltas_611[0] = apply_boosts__da_605;
-                                        apply_boosts__deltas_611[1] = apply_boosts__dd_606;
-                                        apply_boosts__deltas_611[2] = apply_boosts__ds_607;
-                                        apply_boosts__deltas_611[3] = apply_boosts__dsp_608;
-                                        apply_boosts__deltas_611[4] = apply_boosts__dacc_609;
-                                        apply_boosts__deltas_611[5] = apply_boosts__deva_610;
-                                        apply_boosts__any_ok_612 = false;
-                                        for (int32_t apply_boosts__k_613 = 0, _end172 = 6; apply_boosts__k_613 < _end172; apply_boosts__k_613++) {
-                                            boost_stat__q_614 = apply_boosts__q_603;
-                                            boost_stat__k_615 = apply_boosts__k_613;
-                                            boost_stat__delta_616 = apply_boosts__deltas_611[apply_boosts__k_613];
-                                            boost_stat__a_617 = s->active[_ix(boost_stat__q_614, 2)];
-                                            boost_stat__b_618 = ((int32_t)(s->boosts[_ix(boost_stat__q_614, 2) * 6 + _ix(boost_stat__k_615, 6)]));
-                                            boost_stat__nb_619 = _imin(_imax(_wadd(boost_stat__b_618, boost_stat__delta_616), (-6)), 6);
-                                            boost_stat__ok_620 = false;
-                                            if (((((boost_stat__delta_616 != 0) && (s->hp[_ix(boost_stat__q_614, 2) * 6 + _ix(boost_stat__a_617, 6)] > 0)) && (!((boost_stat__delta_616 > 0) && (boost_stat__b_618 >= 6)))) && (!((boost_stat__delta_616 < 0) && (boost_stat__b_618 <= (-6)))))) {
-                                                if ((boost_stat__k_615 >= 4)) {
-                                                    int32_t _w173 = _wx(boost_stat__q_614, 2);
-                                                    int32_t _w174 = _wx(boost_stat__k_615, 6);
-                                                    if (_w173 >= 0 && _w174 >= 0) {
-                                                        s->boosts[_w173 * 6 + _w174] = ((int8_t)(boost_stat__nb_619));
+                                    if ((use_move_hit__hit_598 && (MOVES__rows[_ix(use_move_hit__mv_583, 165)].power == 0))) {
+                                        use_move_hit__tgt_616 = ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].target == 1) ? use_move_hit__p_581 : use_move_hit__q_584);
+                                        apply_boosts__q_617 = use_move_hit__tgt_616;
+                                        apply_boosts__f_618 = use_move_hit__q_584;
+                                        apply_boosts__da_619 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_atk;
+                                        apply_boosts__dd_620 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_def;
+                                        apply_boosts__ds_621 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_spc;
+                                        apply_boosts__dsp_622 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_spe;
+                                        apply_boosts__dacc_623 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_accuracy;
+                                        apply_boosts__deva_624 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].boost_evasion;
+                                        apply_boosts__deltas_625[0] = apply_boosts__da_619;
+                                        apply_boosts__deltas_625[1] = apply_boosts__dd_620;
+                                        apply_boosts__deltas_625[2] = apply_boosts__ds_621;
+                                        apply_boosts__deltas_625[3] = apply_boosts__dsp_622;
+                                        apply_boosts__deltas_625[4] = apply_boosts__dacc_623;
+                                        apply_boosts__deltas_625[5] = apply_boosts__deva_624;
+                                        apply_boosts__any_ok_626 = false;
+                                        for (int32_t apply_boosts__k_627 = 0, _end179 = 6; apply_boosts__k_627 < _end179; apply_boosts__k_627++) {
+                                            boost_stat__q_628 = apply_boosts__q_617;
+                                            boost_stat__k_629 = apply_boosts__k_627;
+                                            boost_stat__delta_630 = apply_boosts__deltas_625[apply_boosts__k_627];
+                                            boost_stat__a_631 = s->active[_ix(boost_stat__q_628, 2)];
+                                            boost_stat__b_632 = ((int32_t)(s->boosts[_ix(boost_stat__q_628, 2) * 6 + _ix(boost_stat__k_629, 6)]));
+                                            boost_stat__nb_633 = _imin(_imax(_wadd(boost_stat__b_632, boost_stat__delta_630), (-6)), 6);
+                                            boost_stat__ok_634 = false;
+                                            if (((((boost_stat__delta_630 != 0) && (s->hp[_ix(boost_stat__q_628, 2) * 6 + _ix(boost_stat__a_631, 6)] > 0)) && (!((boost_stat__delta_630 > 0) && (boost_stat__b_632 >= 6)))) && (!((boost_stat__delta_630 < 0) && (boost_stat__b_632 <= (-6)))))) {
+                                                if ((boost_stat__k_629 >= 4)) {
+                                                    int32_t _w180 = _wx(boost_stat__q_628, 2);
+                                                    int32_t _w181 = _wx(boost_stat__k_629, 6);
+                                                    if (_w180 >= 0 && _w181 >= 0) {
+                                                        s->boosts[_w180 * 6 + _w181] = ((int8_t)(boost_stat__nb_633));
                                                     }
-                                                    boost_stat__ok_620 = true;
-                                                } else if ((((boost_stat__delta_616 > 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 999)) || ((boost_stat__delta_616 < 0) && (s->mod[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)] == 1)))) {
-                                                    int32_t _w175 = _wx(boost_stat__q_614, 2);
-                                                    int32_t _w176 = _wx(boost_stat__k_615, 6);
-                                                    if (_w175 >= 0 && _w176 >= 0) {
-                                                        s->boosts[_w175 * 6 + _w176] = ((int8_t)(((boost_stat__delta_616 > 0) ? _wsub(boost_stat__nb_619, 1) : _wadd(boost_stat__nb_619, 1))));
+                                                    boost_stat__ok_634 = true;
+                                                } else if ((((boost_stat__delta_630 > 0) && (s->mod[_ix(boost_stat__q_628, 2) * 4 + _ix(boost_stat__k_629, 4)] == 999)) || ((boost_stat__delta_630 < 0) && (s->mod[_ix(boost_stat__q_628, 2) * 4 + _ix(boost_stat__k_629, 4)] == 1)))) {
+                                                    int32_t _w182 = _wx(boost_stat__q_628, 2);
+                                                    int32_t _w183 = _wx(boost_stat__k_629, 6);
+                                                    if (_w182 >= 0 && _w183 >= 0) {
+                                                        s->boosts[_w182 * 6 + _w183] = ((int8_t)(((boost_stat__delta_630 > 0) ? _wsub(boost_stat__nb_633, 1) : _wadd(boost_stat__nb_633, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w177 = _wx(boost_stat__q_614, 2);
-                                                    int32_t _w178 = _wx(boost_stat__k_615, 6);
-                                                    if (_w177 >= 0 && _w178 >= 0) {
-                                                        s->boosts[_w177 * 6 + _w178] = ((int8_t)(boost_stat__nb_619));
+                                                    int32_t _w184 = _wx(boost_stat__q_628, 2);
+                                                    int32_t _w185 = _wx(boost_stat__k_629, 6);
+                                                    if (_w184 >= 0 && _w185 >= 0) {
+                                                        s->boosts[_w184 * 6 + _w185] = ((int8_t)(boost_stat__nb_633));
                                                     }
-                                                    boost_stat__ok_620 = true;
-                                                    boost_stat__m_621 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_614, 2) * 4 + _ix(boost_stat__k_615, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_619, 6), 13)]), 100), 1);
-                                                    int32_t _w179 = _wx(boost_stat__q_614, 2);
-                                                    int32_t _w180 = _wx(boost_stat__k_615, 4);
-                                                    if (_w179 >= 0 && _w180 >= 0) {
-                                                        s->mod[_w179 * 4 + _w180] = ((int16_t)(((boost_stat__delta_616 > 0) ? _imin(boost_stat__m_621, 999) : boost_stat__m_621)));
+                                                    boost_stat__ok_634 = true;
+                                                    boost_stat__m_635 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_628, 2) * 4 + _ix(boost_stat__k_629, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_633, 6), 13)]), 100), 1);
+                                                    int32_t _w186 = _wx(boost_stat__q_628, 2);
+                                                    int32_t _w187 = _wx(boost_stat__k_629, 4);
+                                                    if (_w186 >= 0 && _w187 >= 0) {
+                                                        s->mod[_w186 * 4 + _w187] = ((int16_t)(((boost_stat__delta_630 > 0) ? _imin(boost_stat__m_635, 999) : boost_stat__m_635)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_622 = boost_stat__ok_620;
-                                            apply_boosts__ok_623 = boost_stat__result_622;
-                                            apply_boosts__any_ok_612 = (apply_boosts__any_ok_612 || apply_boosts__ok_623);
+                                            boost_stat__result_636 = boost_stat__ok_634;
+                                            apply_boosts__ok_637 = boost_stat__result_636;
+                                            apply_boosts__any_ok_626 = (apply_boosts__any_ok_626 || apply_boosts__ok_637);
                                         }
-                                        if (apply_boosts__any_ok_612) {
-                                            if ((s->status[_ix(apply_boosts__f_604, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_604, 2)], 6)] == 3)) {
-                                                int32_t _w181 = _wx(apply_boosts__f_604, 2);
-                                                if (_w181 >= 0) {
-                                                    s->mod[_w181 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_604, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_626) {
+                                            if ((s->status[_ix(apply_boosts__f_618, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_618, 2)], 6)] == 3)) {
+                                                int32_t _w188 = _wx(apply_boosts__f_618, 2);
+                                                if (_w188 >= 0) {
+                                                    s->mod[_w188 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_618, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_604, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_604, 2)], 6)] == 1)) {
-                                                int32_t _w182 = _wx(apply_boosts__f_604, 2);
-                                                if (_w182 >= 0) {
-                                                    s->mod[_w182 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_604, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_618, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_618, 2)], 6)] == 1)) {
+                                                int32_t _w189 = _wx(apply_boosts__f_618, 2);
+                                                if (_w189 >= 0) {
+                                                    s->mod[_w189 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_618, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_584 && ((use_move_hit__kind_581 == 10) || (use_move_hit__kind_581 == 11)))) {
-                                        heal_self__p_624 = use_move_hit__p_568;
-                                        heal_self__rest_625 = (use_move_hit__kind_581 == 10);
-                                        heal_self__a_626 = s->active[_ix(heal_self__p_624, 2)];
-                                        heal_self__h_627 = ((int32_t)(s->hp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)]));
-                                        heal_self__mh_628 = ((int32_t)(s->maxhp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)]));
-                                        heal_self__fails_629 = ((heal_self__h_627 == heal_self__mh_628) || (((heal_self__h_627 == _wsub(heal_self__mh_628, 255)) || (heal_self__h_627 == _wsub(heal_self__mh_628, 511))) && (_pymod(heal_self__h_627, 256) != 0)));
-                                        if ((!heal_self__fails_629)) {
-                                            if (heal_self__rest_625) {
-                                                int32_t _w183 = _wx(heal_self__p_624, 2);
-                                                int32_t _w184 = _wx(heal_self__a_626, 6);
-                                                if (_w183 >= 0 && _w184 >= 0) {
-                                                    s->status[_w183 * 6 + _w184] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_598 && ((use_move_hit__kind_594 == 10) || (use_move_hit__kind_594 == 11)))) {
+                                        heal_self__p_638 = use_move_hit__p_581;
+                                        heal_self__rest_639 = (use_move_hit__kind_594 == 10);
+                                        heal_self__a_640 = s->active[_ix(heal_self__p_638, 2)];
+                                        heal_self__h_641 = ((int32_t)(s->hp[_ix(heal_self__p_638, 2) * 6 + _ix(heal_self__a_640, 6)]));
+                                        heal_self__mh_642 = ((int32_t)(s->maxhp[_ix(heal_self__p_638, 2) * 6 + _ix(heal_self__a_640, 6)]));
+                                        heal_self__fails_643 = ((heal_self__h_641 == heal_self__mh_642) || (((heal_self__h_641 == _wsub(heal_self__mh_642, 255)) || (heal_self__h_641 == _wsub(heal_self__mh_642, 511))) && (_pymod(heal_self__h_641, 256) != 0)));
+                                        if ((!heal_self__fails_643)) {
+                                            if (heal_self__rest_639) {
+                                                int32_t _w190 = _wx(heal_self__p_638, 2);
+                                                int32_t _w191 = _wx(heal_self__a_640, 6);
+                                                if (_w190 >= 0 && _w191 >= 0) {
+                                                    s->status[_w190 * 6 + _w191] = ((int8_t)(5));
                                                 }
-                                                rand__v_630 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_503)), 7));
-                                                log_draw__v_631 = rand__v_630;
-                                                int32_t _w185 = _wx(s->ndraws, 64);
-                                                if (_w185 >= 0) {
-                                                    s->draws[_w185] = log_draw__v_631;
+                                                rand__v_644 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_516)), 7));
+                                                log_draw__v_645 = rand__v_644;
+                                                int32_t _w192 = _wx(s->ndraws, 64);
+                                                if (_w192 >= 0) {
+                                                    s->draws[_w192] = log_draw__v_645;
                                                 }
-                                                int32_t _w186 = _wx(s->ndraws, 64);
-                                                if (_w186 >= 0) {
-                                                    s->draw_lo[_w186] = 1;
+                                                int32_t _w193 = _wx(s->ndraws, 64);
+                                                if (_w193 >= 0) {
+                                                    s->draw_lo[_w193] = 1;
                                                 }
-                                                int32_t _w187 = _wx(s->ndraws, 64);
-                                                if (_w187 >= 0) {
-                                                    s->draw_hi[_w187] = 8;
+                                                int32_t _w194 = _wx(s->ndraws, 64);
+                                                if (_w194 >= 0) {
+                                                    s->draw_hi[_w194] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_632 = rand__v_630;
-                                                heal_self__v_633 = rand__result_632;
-                                                int32_t _w188 = _wx(heal_self__p_624, 2);
-                                                int32_t _w189 = _wx(heal_self__a_626, 6);
-                                                if (_w188 >= 0 && _w189 >= 0) {
-                                                    s->sleep[_w188 * 6 + _w189] = ((int8_t)(2));
+                                                rand__result_646 = rand__v_644;
+                                                heal_self__v_647 = rand__result_646;
+                                                int32_t _w195 = _wx(heal_self__p_638, 2);
+                                                int32_t _w196 = _wx(heal_self__a_640, 6);
+                                                if (_w195 >= 0 && _w196 >= 0) {
+                                                    s->sleep[_w195 * 6 + _w196] = ((int8_t)(2));
                                                 }
-                                                int32_t _w190 = _wx(heal_self__p_624, 2);
-                                                int32_t _w191 = _wx(heal_self__a_626, 6);
-                                                if (_w190 >= 0 && _w191 >= 0) {
-                                                    s->hp[_w190 * 6 + _w191] = s->maxhp[_ix(heal_self__p_624, 2) * 6 + _ix(heal_self__a_626, 6)];
+                                                int32_t _w197 = _wx(heal_self__p_638, 2);
+                                                int32_t _w198 = _wx(heal_self__a_640, 6);
+                                                if (_w197 >= 0 && _w198 >= 0) {
+                                                    s->hp[_w197 * 6 + _w198] = s->maxhp[_ix(heal_self__p_638, 2) * 6 + _ix(heal_self__a_640, 6)];
                                                 }
                                             } else {
-                                                int32_t _w192 = _wx(heal_self__p_624, 2);
-                                                int32_t _w193 = _wx(heal_self__a_626, 6);
-                                                if (_w192 >= 0 && _w193 >= 0) {
-                                                    s->hp[_w192 * 6 + _w193] = ((int16_t)(_imin(_wadd(heal_self__h_627, _floordiv(heal_self__mh_628, 2)), heal_self__mh_628)));
+                                                int32_t _w199 = _wx(heal_self__p_638, 2);
+                                                int32_t _w200 = _wx(heal_self__a_640, 6);
+                                                if (_w199 >= 0 && _w200 >= 0) {
+                                                    s->hp[_w199 * 6 + _w200] = ((int16_t)(_imin(_wadd(heal_self__h_641, _floordiv(heal_self__mh_642, 2)), heal_self__mh_642)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 15))) {
-                                        int32_t _w194 = _wx(use_move_hit__p_568, 2);
-                                        if (_w194 >= 0) {
-                                            s->reflect[_w194] = true;
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 15))) {
+                                        int32_t _w201 = _wx(use_move_hit__p_581, 2);
+                                        if (_w201 >= 0) {
+                                            s->reflect[_w201] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 16))) {
-                                        int32_t _w195 = _wx(use_move_hit__p_568, 2);
-                                        if (_w195 >= 0) {
-                                            s->light_screen[_w195] = true;
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 16))) {
+                                        int32_t _w202 = _wx(use_move_hit__p_581, 2);
+                                        if (_w202 >= 0) {
+                                            s->light_screen[_w202] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].volatile_ == 1))) {
-                                        confuse__q_634 = use_move_hit__q_571;
-                                        if (((!s->confused[_ix(confuse__q_634, 2)]) && (s->hp[_ix(confuse__q_634, 2) * 6 + _ix(s->active[_ix(confuse__q_634, 2)], 6)] > 0))) {
-                                            rand__v_635 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_503)), 4));
-                                            log_draw__v_636 = rand__v_635;
-                                            int32_t _w196 = _wx(s->ndraws, 64);
-                                            if (_w196 >= 0) {
-                                                s->draws[_w196] = log_draw__v_636;
+                                    if (((use_move_hit__hit_598 && (MOVES__rows[_ix(use_move_hit__mv_583, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_583, 165)].volatile_ == 1))) {
+                                        confuse__q_648 = use_move_hit__q_584;
+                                        if (((!s->confused[_ix(confuse__q_648, 2)]) && (s->hp[_ix(confuse__q_648, 2) * 6 + _ix(s->active[_ix(confuse__q_648, 2)], 6)] > 0))) {
+                                            rand__v_649 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_516)), 4));
+                                            log_draw__v_650 = rand__v_649;
+                                            int32_t _w203 = _wx(s->ndraws, 64);
+                                            if (_w203 >= 0) {
+                                                s->draws[_w203] = log_draw__v_650;
                                             }
-                                            int32_t _w197 = _wx(s->ndraws, 64);
-                                            if (_w197 >= 0) {
-                                                s->draw_lo[_w197] = 2;
+                                            int32_t _w204 = _wx(s->ndraws, 64);
+                                            if (_w204 >= 0) {
+                                                s->draw_lo[_w204] = 2;
                                             }
-                                            int32_t _w198 = _wx(s->ndraws, 64);
-                                            if (_w198 >= 0) {
-                                                s->draw_hi[_w198] = 6;
+                                            int32_t _w205 = _wx(s->ndraws, 64);
+                                            if (_w205 >= 0) {
+                                                s->draw_hi[_w205] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_637 = rand__v_635;
-                                            int32_t _w199 = _wx(confuse__q_634, 2);
-                                            if (_w199 >= 0) {
-                                                s->confusion_turns[_w199] = ((int8_t)(rand__result_637));
+                                            rand__result_651 = rand__v_649;
+                                            int32_t _w206 = _wx(confuse__q_648, 2);
+                                            if (_w206 >= 0) {
+                                                s->confusion_turns[_w206] = ((int8_t)(rand__result_651));
                                             }
-                                            int32_t _w200 = _wx(confuse__q_634, 2);
-                                            if (_w200 >= 0) {
-                                                s->confused[_w200] = true;
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 13))) {
-                                        make_substitute__p_638 = use_move_hit__p_568;
-                                        make_substitute__a_639 = s->active[_ix(make_substitute__p_638, 2)];
-                                        if (((!s->substitute[_ix(make_substitute__p_638, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)]))))) {
-                                            int32_t _w201 = _wx(make_substitute__p_638, 2);
-                                            if (_w201 >= 0) {
-                                                s->sub_hp[_w201] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4))), 1)));
-                                            }
-                                            int32_t _w202 = _wx(make_substitute__p_638, 2);
-                                            if (_w202 >= 0) {
-                                                s->substitute[_w202] = true;
-                                            }
-                                            if ((s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)] > 3)) {
-                                                int32_t _w203 = _wx(make_substitute__p_638, 2);
-                                                int32_t _w204 = _wx(make_substitute__a_639, 6);
-                                                if (_w203 >= 0 && _w204 >= 0) {
-                                                    s->hp[_w203 * 6 + _w204] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_638, 2) * 6 + _ix(make_substitute__a_639, 6)], 4)))))), ((int16_t)(0)))));
-                                                }
+                                            int32_t _w207 = _wx(confuse__q_648, 2);
+                                            if (_w207 >= 0) {
+                                                s->confused[_w207] = true;
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 18))) {
-                                        transform__p_640 = use_move_hit__p_568;
-                                        transform__q_641 = _wsub(1, transform__p_640);
-                                        transform__a_642 = s->active[_ix(transform__p_640, 2)];
-                                        transform__d_643 = s->active[_ix(transform__q_641, 2)];
-                                        if ((!s->transformed[_ix(transform__p_640, 2)])) {
-                                            for (int32_t transform__k_644 = 0, _end205 = 4; transform__k_644 < _end205; transform__k_644++) {
-                                                int32_t _w206 = _wx(transform__p_640, 2);
-                                                if (_w206 >= 0) {
-                                                    s->base_moves[_w206 * 4 + transform__k_644] = s->moves[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
-                                                }
-                                                int32_t _w207 = _wx(transform__p_640, 2);
-                                                if (_w207 >= 0) {
-                                                    s->base_pp[_w207 * 4 + transform__k_644] = s->pp[_ix(transform__p_640, 2) * 24 + _ix(transform__a_642, 6) * 4 + transform__k_644];
-                                                }
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 13))) {
+                                        make_substitute__p_652 = use_move_hit__p_581;
+                                        make_substitute__a_653 = s->active[_ix(make_substitute__p_652, 2)];
+                                        if (((!s->substitute[_ix(make_substitute__p_652, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_652, 2) * 6 + _ix(make_substitute__a_653, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_652, 2) * 6 + _ix(make_substitute__a_653, 6)]))))) {
+                                            int32_t _w208 = _wx(make_substitute__p_652, 2);
+                                            if (_w208 >= 0) {
+                                                s->sub_hp[_w208] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_652, 2) * 6 + _ix(make_substitute__a_653, 6)], 4))), 1)));
                                             }
-                                            if ((s->mimic_slot[_ix(transform__p_640, 2)] >= 0)) {
-                                                int32_t _w208 = _wx(transform__p_640, 2);
-                                                int32_t _w209 = _wx(s->mimic_slot[_ix(transform__p_640, 2)], 4);
-                                                if (_w208 >= 0 && _w209 >= 0) {
-                                                    s->base_moves[_w208 * 4 + _w209] = s->mimic_orig[_ix(transform__p_640, 2)];
+                                            int32_t _w209 = _wx(make_substitute__p_652, 2);
+                                            if (_w209 >= 0) {
+                                                s->substitute[_w209] = true;
+                                            }
+                                            if ((s->maxhp[_ix(make_substitute__p_652, 2) * 6 + _ix(make_substitute__a_653, 6)] > 3)) {
+                                                int32_t _w210 = _wx(make_substitute__p_652, 2);
+                                                int32_t _w211 = _wx(make_substitute__a_653, 6);
+                                                if (_w210 >= 0 && _w211 >= 0) {
+                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_652, 2) * 6 + _ix(make_substitute__a_653, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_652, 2) * 6 + _ix(make_substitute__a_653, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
-                                        int32_t _w210 = _wx(transform__p_640, 2);
-                                        if (_w210 >= 0) {
-                                            s->mimic_slot[_w210] = ((int8_t)((-1)));
-                                        }
-                                        int32_t _w211 = _wx(transform__p_640, 2);
-                                        if (_w211 >= 0) {
-                                            s->transformed[_w211] = true;
-                                        }
-                                        int32_t _w212 = _wx(transform__p_640, 2);
-                                        if (_w212 >= 0) {
-                                            s->form[_w212] = s->form[_ix(transform__q_641, 2)];
-                                        }
-                                        int32_t _w213 = _wx(transform__p_640, 2);
-                                        if (_w213 >= 0) {
-                                            s->types[_w213 * 2 + 0] = s->types[_ix(transform__q_641, 2) * 2];
-                                        }
-                                        int32_t _w214 = _wx(transform__p_640, 2);
-                                        if (_w214 >= 0) {
-                                            s->types[_w214 * 2 + 1] = s->types[_ix(transform__q_641, 2) * 2 + 1];
-                                        }
-                                        transform__r_645 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_640, 2)])), 6), transform__a_642);
-                                        int32_t _w215 = _wx(transform__p_640, 2);
-                                        int32_t _w216 = _wx(transform__a_642, 6);
-                                        if (_w215 >= 0 && _w216 >= 0) {
-                                            s->speed[_w215 * 6 + _w216] = ({ int16_t _let217 = SPECIES__rows[_ix(s->form[_ix(transform__q_641, 2)], 151)].spe; int16_t stat_of__base_646 = _let217; ({ int16_t _let218 = TEAMS__rows[_ix(transform__r_645, 1200)].iv_spe; int16_t stat_of__iv_647 = _let218; ({ int16_t _let219 = TEAMS__rows[_ix(transform__r_645, 1200)].ev_spe; int16_t stat_of__ev_648 = _let219; ({ int16_t _let220 = s->level[_ix(transform__p_640, 2) * 6 + _ix(transform__a_642, 6)]; int16_t stat_of__lvl_649 = _let220; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_646))), stat_of__iv_647), ((int16_t)(_floordiv(stat_of__ev_648, 4)))), ((int32_t)(stat_of__lvl_649))), 100), 5))); }); }); }); });
-                                        }
-                                        for (int32_t transform__k_650 = 0, _end221 = 4; transform__k_650 < _end221; transform__k_650++) {
-                                            int32_t _w222 = _wx(transform__p_640, 2);
-                                            if (_w222 >= 0) {
-                                                s->stored[_w222 * 4 + transform__k_650] = s->stored[_ix(transform__q_641, 2) * 4 + transform__k_650];
+                                    }
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 18))) {
+                                        transform__p_654 = use_move_hit__p_581;
+                                        transform__q_655 = _wsub(1, transform__p_654);
+                                        transform__a_656 = s->active[_ix(transform__p_654, 2)];
+                                        transform__d_657 = s->active[_ix(transform__q_655, 2)];
+                                        if ((!s->transformed[_ix(transform__p_654, 2)])) {
+                                            for (int32_t transform__k_658 = 0, _end212 = 4; transform__k_658 < _end212; transform__k_658++) {
+                                                int32_t _w213 = _wx(transform__p_654, 2);
+                                                if (_w213 >= 0) {
+                                                    s->base_moves[_w213 * 4 + transform__k_658] = s->moves[_ix(transform__p_654, 2) * 24 + _ix(transform__a_656, 6) * 4 + transform__k_658];
+                                                }
+                                                int32_t _w214 = _wx(transform__p_654, 2);
+                                                if (_w214 >= 0) {
+                                                    s->base_pp[_w214 * 4 + transform__k_658] = s->pp[_ix(transform__p_654, 2) * 24 + _ix(transform__a_656, 6) * 4 + transform__k_658];
+                                                }
                                             }
-                                            int32_t _w223 = _wx(transform__p_640, 2);
-                                            if (_w223 >= 0) {
-                                                s->mod[_w223 * 4 + transform__k_650] = s->mod[_ix(transform__q_641, 2) * 4 + transform__k_650];
-                                            }
-                                            transform__mv_651 = s->moves[_ix(transform__q_641, 2) * 24 + _ix(transform__d_643, 6) * 4 + transform__k_650];
-                                            int32_t _w224 = _wx(transform__p_640, 2);
-                                            int32_t _w225 = _wx(transform__a_642, 6);
-                                            if (_w224 >= 0 && _w225 >= 0) {
-                                                s->moves[_w224 * 24 + _w225 * 4 + transform__k_650] = transform__mv_651;
-                                            }
-                                            int32_t _w226 = _wx(transform__p_640, 2);
-                                            int32_t _w227 = _wx(transform__a_642, 6);
-                                            if (_w226 >= 0 && _w227 >= 0) {
-                                                s->pp[_w226 * 24 + _w227 * 4 + transform__k_650] = ((int8_t)(((transform__mv_651 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_651, 165)].pp, ((int16_t)(5))))))));
+                                            if ((s->mimic_slot[_ix(transform__p_654, 2)] >= 0)) {
+                                                int32_t _w215 = _wx(transform__p_654, 2);
+                                                int32_t _w216 = _wx(s->mimic_slot[_ix(transform__p_654, 2)], 4);
+                                                if (_w215 >= 0 && _w216 >= 0) {
+                                                    s->base_moves[_w215 * 4 + _w216] = s->mimic_orig[_ix(transform__p_654, 2)];
+                                                }
                                             }
                                         }
-                                        for (int32_t transform__k_652 = 0, _end228 = 6; transform__k_652 < _end228; transform__k_652++) {
-                                            int32_t _w229 = _wx(transform__p_640, 2);
+                                        int32_t _w217 = _wx(transform__p_654, 2);
+                                        if (_w217 >= 0) {
+                                            s->mimic_slot[_w217] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w218 = _wx(transform__p_654, 2);
+                                        if (_w218 >= 0) {
+                                            s->transformed[_w218] = true;
+                                        }
+                                        int32_t _w219 = _wx(transform__p_654, 2);
+                                        if (_w219 >= 0) {
+                                            s->form[_w219] = s->form[_ix(transform__q_655, 2)];
+                                        }
+                                        int32_t _w220 = _wx(transform__p_654, 2);
+                                        if (_w220 >= 0) {
+                                            s->types[_w220 * 2 + 0] = s->types[_ix(transform__q_655, 2) * 2];
+                                        }
+                                        int32_t _w221 = _wx(transform__p_654, 2);
+                                        if (_w221 >= 0) {
+                                            s->types[_w221 * 2 + 1] = s->types[_ix(transform__q_655, 2) * 2 + 1];
+                                        }
+                                        transform__r_659 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_654, 2)])), 6), transform__a_656);
+                                        int32_t _w222 = _wx(transform__p_654, 2);
+                                        int32_t _w223 = _wx(transform__a_656, 6);
+                                        if (_w222 >= 0 && _w223 >= 0) {
+                                            s->speed[_w222 * 6 + _w223] = ({ int16_t _let224 = SPECIES__rows[_ix(s->form[_ix(transform__q_655, 2)], 151)].spe; int16_t stat_of__base_660 = _let224; ({ int16_t _let225 = TEAMS__rows[_ix(transform__r_659, 1200)].iv_spe; int16_t stat_of__iv_661 = _let225; ({ int16_t _let226 = TEAMS__rows[_ix(transform__r_659, 1200)].ev_spe; int16_t stat_of__ev_662 = _let226; ({ int16_t _let227 = s->level[_ix(transform__p_654, 2) * 6 + _ix(transform__a_656, 6)]; int16_t stat_of__lvl_663 = _let227; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_660))), stat_of__iv_661), ((int16_t)(_floordiv(stat_of__ev_662, 4)))), ((int32_t)(stat_of__lvl_663))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_664 = 0, _end228 = 4; transform__k_664 < _end228; transform__k_664++) {
+                                            int32_t _w229 = _wx(transform__p_654, 2);
                                             if (_w229 >= 0) {
-                                                s->boosts[_w229 * 6 + transform__k_652] = s->boosts[_ix(transform__q_641, 2) * 6 + transform__k_652];
+                                                s->stored[_w229 * 4 + transform__k_664] = s->stored[_ix(transform__q_655, 2) * 4 + transform__k_664];
+                                            }
+                                            int32_t _w230 = _wx(transform__p_654, 2);
+                                            if (_w230 >= 0) {
+                                                s->mod[_w230 * 4 + transform__k_664] = s->mod[_ix(transform__q_655, 2) * 4 + transform__k_664];
+                                            }
+                                            transform__mv_665 = s->moves[_ix(transform__q_655, 2) * 24 + _ix(transform__d_657, 6) * 4 + transform__k_664];
+                                            int32_t _w231 = _wx(transform__p_654, 2);
+                                            int32_t _w232 = _wx(transform__a_656, 6);
+                                            if (_w231 >= 0 && _w232 >= 0) {
+                                                s->moves[_w231 * 24 + _w232 * 4 + transform__k_664] = transform__mv_665;
+                                            }
+                                            int32_t _w233 = _wx(transform__p_654, 2);
+                                            int32_t _w234 = _wx(transform__a_656, 6);
+                                            if (_w233 >= 0 && _w234 >= 0) {
+                                                s->pp[_w233 * 24 + _w234 * 4 + transform__k_664] = ((int8_t)(((transform__mv_665 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_665, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_666 = 0, _end235 = 6; transform__k_666 < _end235; transform__k_666++) {
+                                            int32_t _w236 = _wx(transform__p_654, 2);
+                                            if (_w236 >= 0) {
+                                                s->boosts[_w236 * 6 + transform__k_666] = s->boosts[_ix(transform__q_655, 2) * 6 + transform__k_666];
                                             }
                                         }
                                     }
-                                    if ((((!use_move_hit__hit_584) && (!use_move_hit__blocked_593)) && MOVES__rows[_ix(use_move_hit__mv_570, 165)].crash)) {
-                                        self_damage__p_653 = use_move_hit__p_568;
-                                        self_damage__q_654 = _wsub(1, self_damage__p_653);
-                                        self_damage__a_655 = s->active[_ix(self_damage__p_653, 2)];
+                                    if ((((!use_move_hit__hit_598) && (!use_move_hit__blocked_607)) && MOVES__rows[_ix(use_move_hit__mv_583, 165)].crash)) {
+                                        self_damage__p_667 = use_move_hit__p_581;
+                                        self_damage__q_668 = _wsub(1, self_damage__p_667);
+                                        self_damage__a_669 = s->active[_ix(self_damage__p_667, 2)];
                                         s->last_damage = 1;
-                                        if (s->substitute[_ix(self_damage__p_653, 2)]) {
-                                            if (s->substitute[_ix(self_damage__q_654, 2)]) {
-                                                int32_t _w230 = _wx(self_damage__q_654, 2);
-                                                if (_w230 >= 0) {
-                                                    s->sub_hp[_w230] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_654, 2)])), 1), 0)));
+                                        if (s->substitute[_ix(self_damage__p_667, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_668, 2)]) {
+                                                int32_t _w237 = _wx(self_damage__q_668, 2);
+                                                if (_w237 >= 0) {
+                                                    s->sub_hp[_w237] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_668, 2)])), 1), 0)));
                                                 }
-                                                int32_t _w231 = _wx(self_damage__q_654, 2);
-                                                if (_w231 >= 0) {
-                                                    s->substitute[_w231] = (s->sub_hp[_ix(self_damage__q_654, 2)] > 0);
+                                                int32_t _w238 = _wx(self_damage__q_668, 2);
+                                                if (_w238 >= 0) {
+                                                    s->substitute[_w238] = (s->sub_hp[_ix(self_damage__q_668, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w232 = _wx(self_damage__p_653, 2);
-                                            int32_t _w233 = _wx(self_damage__a_655, 6);
-                                            if (_w232 >= 0 && _w233 >= 0) {
-                                                s->hp[_w232 * 6 + _w233] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_653, 2) * 6 + _ix(self_damage__a_655, 6)])), 1), 0)));
+                                            int32_t _w239 = _wx(self_damage__p_667, 2);
+                                            int32_t _w240 = _wx(self_damage__a_669, 6);
+                                            if (_w239 >= 0 && _w240 >= 0) {
+                                                s->hp[_w239 * 6 + _w240] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_667, 2) * 6 + _ix(self_damage__a_669, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__nhits_656 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min));
-                                    use_move_hit__pick_657 = 0;
-                                    use_move_hit__ns_659 = ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min) ? 8 : ({ int32_t _lo234 = 0; int32_t _r236 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_658 = _lo234, _end235 = 4; use_move_hit__k_658 < _end235; use_move_hit__k_658++) _r236 += ((s->moves[_ix(use_move_hit__q_571, 2) * 24 + _ix(use_move_hit__d_573, 6) * 4 + use_move_hit__k_658] >= 0)) ? 1 : 0; _r236; }));
-                                    if ((use_move_hit__hit_584 && ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_570, 165)].hits_min) || (use_move_hit__kind_581 == 21)))) {
-                                        rand__hi_660 = use_move_hit__ns_659;
-                                        rand__v_661 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_503)), _wsub(rand__hi_660, 0)));
-                                        log_draw__v_662 = rand__v_661;
-                                        log_draw__hi_663 = rand__hi_660;
-                                        int32_t _w238 = _wx(s->ndraws, 64);
-                                        if (_w238 >= 0) {
-                                            s->draws[_w238] = log_draw__v_662;
+                                    use_move_hit__nhits_670 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_583, 165)].hits_min));
+                                    use_move_hit__pick_671 = 0;
+                                    use_move_hit__ns_673 = ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_583, 165)].hits_min) ? 8 : ({ int32_t _lo241 = 0; int32_t _r243 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_672 = _lo241, _end242 = 4; use_move_hit__k_672 < _end242; use_move_hit__k_672++) _r243 += ((s->moves[_ix(use_move_hit__q_584, 2) * 24 + _ix(use_move_hit__d_586, 6) * 4 + use_move_hit__k_672] >= 0)) ? 1 : 0; _r243; }));
+                                    if ((use_move_hit__hit_598 && ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_583, 165)].hits_min) || (use_move_hit__kind_594 == 21)))) {
+                                        rand__hi_674 = use_move_hit__ns_673;
+                                        rand__v_675 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_516)), _wsub(rand__hi_674, 0)));
+                                        log_draw__v_676 = rand__v_675;
+                                        log_draw__hi_677 = rand__hi_674;
+                                        int32_t _w245 = _wx(s->ndraws, 64);
+                                        if (_w245 >= 0) {
+                                            s->draws[_w245] = log_draw__v_676;
                                         }
-                                        int32_t _w239 = _wx(s->ndraws, 64);
-                                        if (_w239 >= 0) {
-                                            s->draw_lo[_w239] = 0;
+                                        int32_t _w246 = _wx(s->ndraws, 64);
+                                        if (_w246 >= 0) {
+                                            s->draw_lo[_w246] = 0;
                                         }
-                                        int32_t _w240 = _wx(s->ndraws, 64);
-                                        if (_w240 >= 0) {
-                                            s->draw_hi[_w240] = log_draw__hi_663;
+                                        int32_t _w247 = _wx(s->ndraws, 64);
+                                        if (_w247 >= 0) {
+                                            s->draw_hi[_w247] = log_draw__hi_677;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_664 = rand__v_661;
-                                        use_move_hit__pick_657 = rand__result_664;
-                                        use_move_hit__nhits_656 = HITS[_ix(use_move_hit__pick_657, 8)];
+                                        rand__result_678 = rand__v_675;
+                                        use_move_hit__pick_671 = rand__result_678;
+                                        use_move_hit__nhits_670 = HITS[_ix(use_move_hit__pick_671, 8)];
                                     }
-                                    if ((use_move_hit__hit_584 && (use_move_hit__kind_581 == 21))) {
-                                        mimic__p_665 = use_move_hit__p_568;
-                                        mimic__k_666 = use_move_hit__pick_657;
-                                        mimic__q_667 = _wsub(1, mimic__p_665);
-                                        mimic__a_668 = s->active[_ix(mimic__p_665, 2)];
-                                        mimic__d_669 = s->active[_ix(mimic__q_667, 2)];
-                                        mimic__sl_670 = ((int32_t)(s->last_slot[_ix(mimic__p_665, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_665, 2)] < 0)) {
-                                            int32_t _w241 = _wx(mimic__p_665, 2);
-                                            if (_w241 >= 0) {
-                                                s->mimic_slot[_w241] = ((int8_t)(mimic__sl_670));
-                                            }
-                                            int32_t _w242 = _wx(mimic__p_665, 2);
-                                            if (_w242 >= 0) {
-                                                s->mimic_orig[_w242] = s->moves[_ix(mimic__p_665, 2) * 24 + _ix(mimic__a_668, 6) * 4 + _ix(mimic__sl_670, 4)];
-                                            }
-                                        }
-                                        int32_t _w243 = _wx(mimic__p_665, 2);
-                                        int32_t _w244 = _wx(mimic__a_668, 6);
-                                        int32_t _w245 = _wx(mimic__sl_670, 4);
-                                        if (_w243 >= 0 && _w244 >= 0 && _w245 >= 0) {
-                                            s->moves[_w243 * 24 + _w244 * 4 + _w245] = s->moves[_ix(mimic__q_667, 2) * 24 + _ix(mimic__d_669, 6) * 4 + _ix(mimic__k_666, 4)];
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_584 && (MOVES__rows[_ix(use_move_hit__mv_570, 165)].power > 0))) {
-                                        move_damage__p_671 = use_move_hit__p_568;
-                                        move_damage__mv_672 = use_move_hit__mv_570;
-                                        move_damage__q_673 = _wsub(1, move_damage__p_671);
-                                        move_damage__kind_674 = MOVES__rows[_ix(move_damage__mv_672, 165)].kind;
-                                        move_damage__dmg_675 = 0;
-                                        if ((move_damage__kind_674 == 5)) {
-                                            move_damage__dmg_675 = ((int32_t)(s->level[_ix(move_damage__p_671, 2) * 6 + _ix(s->active[_ix(move_damage__p_671, 2)], 6)]));
-                                        } else if ((move_damage__kind_674 == 6)) {
-                                            move_damage__dmg_675 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_672, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_674 == 7)) {
-                                            move_damage__dmg_675 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_673, 2) * 6 + _ix(s->active[_ix(move_damage__q_673, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_674 == 12)) {
-                                            move_damage__u_676 = ((int32_t)(s->used_move[_ix(move_damage__q_673, 2)]));
-                                            move_damage__ok_677 = (((move_damage__u_676 >= 0) && (s->shown_move[_ix(move_damage__q_673, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_677 = ((move_damage__ok_677 && ((MOVES__rows[_ix(move_damage__u_676, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_676, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_676, 165)].power > 0));
-                                            move_damage__dmg_675 = (move_damage__ok_677 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_678 = move_damage__p_671;
-                                            damage_of__mv_679 = move_damage__mv_672;
-                                            damage_of__q_680 = _wsub(1, damage_of__p_678);
-                                            damage_of__a_681 = s->active[_ix(damage_of__p_678, 2)];
-                                            damage_of__d_682 = s->active[_ix(damage_of__q_680, 2)];
-                                            damage_of__sa_683 = s->species[_ix(damage_of__p_678, 2) * 6 + _ix(damage_of__a_681, 6)];
-                                            damage_of__c_684 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_683, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_684 = ((MOVES__rows[_ix(damage_of__mv_679, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_684, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_684, 4))), ((int16_t)(255))))));
-                                            chance__num_685 = damage_of__c_684;
-                                            chance__v_686 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_503)), 256);
-                                            log_draw__v_687 = chance__v_686;
-                                            int32_t _w246 = _wx(s->ndraws, 64);
-                                            if (_w246 >= 0) {
-                                                s->draws[_w246] = log_draw__v_687;
-                                            }
-                                            int32_t _w247 = _wx(s->ndraws, 64);
-                                            if (_w247 >= 0) {
-                                                s->draw_lo[_w247] = 0;
-                                            }
-                                            int32_t _w248 = _wx(s->ndraws, 64);
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 21))) {
+                                        mimic__p_679 = use_move_hit__p_581;
+                                        mimic__k_680 = use_move_hit__pick_671;
+                                        mimic__q_681 = _wsub(1, mimic__p_679);
+                                        mimic__a_682 = s->active[_ix(mimic__p_679, 2)];
+                                        mimic__d_683 = s->active[_ix(mimic__q_681, 2)];
+                                        mimic__sl_684 = ((int32_t)(s->last_slot[_ix(mimic__p_679, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_679, 2)] < 0)) {
+                                            int32_t _w248 = _wx(mimic__p_679, 2);
                                             if (_w248 >= 0) {
-                                                s->draw_hi[_w248] = 256;
+                                                s->mimic_slot[_w248] = ((int8_t)(mimic__sl_684));
+                                            }
+                                            int32_t _w249 = _wx(mimic__p_679, 2);
+                                            if (_w249 >= 0) {
+                                                s->mimic_orig[_w249] = s->moves[_ix(mimic__p_679, 2) * 24 + _ix(mimic__a_682, 6) * 4 + _ix(mimic__sl_684, 4)];
+                                            }
+                                        }
+                                        int32_t _w250 = _wx(mimic__p_679, 2);
+                                        int32_t _w251 = _wx(mimic__a_682, 6);
+                                        int32_t _w252 = _wx(mimic__sl_684, 4);
+                                        if (_w250 >= 0 && _w251 >= 0 && _w252 >= 0) {
+                                            s->moves[_w250 * 24 + _w251 * 4 + _w252] = s->moves[_ix(mimic__q_681, 2) * 24 + _ix(mimic__d_683, 6) * 4 + _ix(mimic__k_680, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 27))) {
+                                        int32_t _w253 = _wx(use_move_hit__p_581, 2);
+                                        if (_w253 >= 0) {
+                                            s->focus[_w253] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 29))) {
+                                        int32_t _w254 = _wx(use_move_hit__q_584, 2);
+                                        if (_w254 >= 0) {
+                                            s->seeded[_w254] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_598 && (use_move_hit__kind_594 == 24))) {
+                                        int32_t _w255 = _wx(use_move_hit__p_581, 2);
+                                        if (_w255 >= 0) {
+                                            s->types[_w255 * 2 + 0] = s->types[_ix(use_move_hit__q_584, 2) * 2];
+                                        }
+                                        int32_t _w256 = _wx(use_move_hit__p_581, 2);
+                                        if (_w256 >= 0) {
+                                            s->types[_w256 * 2 + 1] = s->types[_ix(use_move_hit__q_584, 2) * 2 + 1];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_598 && ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].power > 0) || (use_move_hit__kind_594 == 33)))) {
+                                        move_damage__p_685 = use_move_hit__p_581;
+                                        move_damage__mv_686 = use_move_hit__mv_583;
+                                        move_damage__q_687 = _wsub(1, move_damage__p_685);
+                                        move_damage__kind_688 = MOVES__rows[_ix(move_damage__mv_686, 165)].kind;
+                                        move_damage__dmg_689 = 0;
+                                        if ((move_damage__kind_688 == 5)) {
+                                            move_damage__dmg_689 = ((int32_t)(s->level[_ix(move_damage__p_685, 2) * 6 + _ix(s->active[_ix(move_damage__p_685, 2)], 6)]));
+                                        } else if ((move_damage__kind_688 == 6)) {
+                                            move_damage__dmg_689 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_686, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_688 == 33)) {
+                                            move_damage__dmg_689 = 65535;
+                                        } else if ((move_damage__kind_688 == 35)) {
+                                            rand__hi_690 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_685, 2) * 6 + _ix(s->active[_ix(move_damage__p_685, 2)], 6)])), 3), 2);
+                                            rand__v_691 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_516)), _wsub(rand__hi_690, 1)));
+                                            log_draw__v_692 = rand__v_691;
+                                            log_draw__hi_693 = rand__hi_690;
+                                            int32_t _w257 = _wx(s->ndraws, 64);
+                                            if (_w257 >= 0) {
+                                                s->draws[_w257] = log_draw__v_692;
+                                            }
+                                            int32_t _w258 = _wx(s->ndraws, 64);
+                                            if (_w258 >= 0) {
+                                                s->draw_lo[_w258] = 1;
+                                            }
+                                            int32_t _w259 = _wx(s->ndraws, 64);
+                                            if (_w259 >= 0) {
+                                                s->draw_hi[_w259] = log_draw__hi_693;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_688 = (chance__v_686 < chance__num_685);
-                                            damage_of__crit_689 = chance__result_688;
-                                            damage_of__special_690 = (MOVES__rows[_ix(damage_of__mv_679, 165)].category == 1);
-                                            damage_of__si_691 = (damage_of__special_690 ? 2 : 0);
-                                            damage_of__di_692 = (damage_of__special_690 ? 2 : 1);
-                                            damage_of__at_693 = ((int32_t)((damage_of__crit_689 ? s->stats[_ix(damage_of__p_678, 2) * 24 + _ix(damage_of__a_681, 6) * 4 + _ix(damage_of__si_691, 4)] : s->mod[_ix(damage_of__p_678, 2) * 4 + _ix(damage_of__si_691, 4)])));
-                                            damage_of__df_694 = ((int32_t)((damage_of__crit_689 ? s->stats[_ix(damage_of__q_680, 2) * 24 + _ix(damage_of__d_682, 6) * 4 + _ix(damage_of__di_692, 4)] : s->mod[_ix(damage_of__q_680, 2) * 4 + _ix(damage_of__di_692, 4)])));
-                                            if (((!damage_of__crit_689) && ((damage_of__special_690 && s->light_screen[_ix(damage_of__q_680, 2)]) || ((!damage_of__special_690) && s->reflect[_ix(damage_of__q_680, 2)])))) {
-                                                damage_of__df_694 = _wmul(damage_of__df_694, 2);
-                                            }
-                                            damage_of__lvl_695 = _wmul(((int32_t)(s->level[_ix(damage_of__p_678, 2) * 6 + _ix(damage_of__a_681, 6)])), (damage_of__crit_689 ? 2 : 1));
-                                            if (((damage_of__at_693 >= 256) || (damage_of__df_694 >= 256))) {
-                                                damage_of__at_693 = _imax(_pymod(_floordiv(damage_of__at_693, 4), 256), 1);
-                                                damage_of__df_694 = _imax(_pymod(_floordiv(damage_of__df_694, 4), 256), 1);
-                                            }
-                                            if ((MOVES__rows[_ix(damage_of__mv_679, 165)].self_destruct && (!damage_of__special_690))) {
-                                                damage_of__df_694 = _imax(_floordiv(damage_of__df_694, 2), 1);
-                                            }
-                                            damage_of__dmg_696 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_695, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_679, 165)].power))), damage_of__at_693), damage_of__df_694);
-                                            damage_of__dmg_696 = _wadd(_imin(_floordiv(damage_of__dmg_696, 50), 997), 2);
-                                            damage_of__mt_697 = MOVES__rows[_ix(damage_of__mv_679, 165)].type;
-                                            if (({ int32_t _let249 = damage_of__p_678; int32_t has_type__p_698 = _let249; ({ int16_t _let250 = damage_of__mt_697; int16_t has_type__t_699 = _let250; ((has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2]) || (has_type__t_699 == s->types[_ix(has_type__p_698, 2) * 2 + 1])); }); })) {
-                                                damage_of__dmg_696 = _wadd(damage_of__dmg_696, _floordiv(damage_of__dmg_696, 2));
-                                            }
-                                            damage_of__e1_703 = ({ int16_t _let251 = damage_of__mt_697; int16_t effectiveness__mt_700 = _let251; ({ int8_t _let252 = s->types[_ix(damage_of__q_680, 2) * 2]; int8_t effectiveness__dt_701 = _let252; ({ int16_t _let253[15]; _let253[0] = TC__rows[_ix(effectiveness__mt_700, 15)].bug; _let253[1] = TC__rows[_ix(effectiveness__mt_700, 15)].fire; _let253[2] = TC__rows[_ix(effectiveness__mt_700, 15)].ghost; _let253[3] = TC__rows[_ix(effectiveness__mt_700, 15)].ice; _let253[4] = TC__rows[_ix(effectiveness__mt_700, 15)].poison; _let253[5] = TC__rows[_ix(effectiveness__mt_700, 15)].psychic; _let253[6] = TC__rows[_ix(effectiveness__mt_700, 15)].electric; _let253[7] = TC__rows[_ix(effectiveness__mt_700, 15)].grass; _let253[8] = TC__rows[_ix(effectiveness__mt_700, 15)].dragon; _let253[9] = TC__rows[_ix(effectiveness__mt_700, 15)].fighting; _let253[10] = TC__rows[_ix(effectiveness__mt_700, 15)].flying; _let253[11] = TC__rows[_ix(effectiveness__mt_700, 15)].ground; _let253[12] = TC__rows[_ix(effectiveness__mt_700, 15)].normal; _let253[13] = TC__rows[_ix(effectiveness__mt_700, 15)].rock; _let253[14] = TC__rows[_ix(effectiveness__mt_700, 15)].water; int16_t effectiveness__row_702[15]; memcpy(effectiveness__row_702, _let253, sizeof effectiveness__row_702); (((effectiveness__dt_701 < 0) || (effectiveness__mt_700 == 15)) ? ((int16_t)(10)) : effectiveness__row_702[_ix(effectiveness__dt_701, 15)]); }); }); });
-                                            if ((damage_of__e1_703 > 10)) {
-                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 20), 10);
-                                            }
-                                            if ((damage_of__e1_703 < 10)) {
-                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 5), 10);
-                                            }
-                                            damage_of__e2_707 = ({ int16_t _let254 = damage_of__mt_697; int16_t effectiveness__mt_704 = _let254; ({ int8_t _let255 = s->types[_ix(damage_of__q_680, 2) * 2 + 1]; int8_t effectiveness__dt_705 = _let255; ({ int16_t _let256[15]; _let256[0] = TC__rows[_ix(effectiveness__mt_704, 15)].bug; _let256[1] = TC__rows[_ix(effectiveness__mt_704, 15)].fire; _let256[2] = TC__rows[_ix(effectiveness__mt_704, 15)].ghost; _let256[3] = TC__rows[_ix(effectiveness__mt_704, 15)].ice; _let256[4] = TC__rows[_ix(effectiveness__mt_704, 15)].poison; _let256[5] = TC__rows[_ix(effectiveness__mt_704, 15)].psychic; _let256[6] = TC__rows[_ix(effectiveness__mt_704, 15)].electric; _let256[7] = TC__rows[_ix(effectiveness__mt_704, 15)].grass; _let256[8] = TC__rows[_ix(effectiveness__mt_704, 15)].dragon; _let256[9] = TC__rows[_ix(effectiveness__mt_704, 15)].fighting; _let256[10] = TC__rows[_ix(effectiveness__mt_704, 15)].flying; _let256[11] = TC__rows[_ix(effectiveness__mt_704, 15)].ground; _let256[12] = TC__rows[_ix(effectiveness__mt_704, 15)].normal; _let256[13] = TC__rows[_ix(effectiveness__mt_704, 15)].rock; _let256[14] = TC__rows[_ix(effectiveness__mt_704, 15)].water; int16_t effectiveness__row_706[15]; memcpy(effectiveness__row_706, _let256, sizeof effectiveness__row_706); (((effectiveness__dt_705 < 0) || (effectiveness__mt_704 == 15)) ? ((int16_t)(10)) : effectiveness__row_706[_ix(effectiveness__dt_705, 15)]); }); }); });
-                                            if ((damage_of__e2_707 > 10)) {
-                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 20), 10);
-                                            }
-                                            if ((damage_of__e2_707 < 10)) {
-                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_696 > 1)) {
-                                                rand__v_708 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_503)), 39));
-                                                log_draw__v_709 = rand__v_708;
-                                                int32_t _w257 = _wx(s->ndraws, 64);
-                                                if (_w257 >= 0) {
-                                                    s->draws[_w257] = log_draw__v_709;
+                                            rand__result_694 = rand__v_691;
+                                            move_damage__dmg_689 = rand__result_694;
+                                        } else if ((move_damage__kind_688 == 7)) {
+                                            move_damage__dmg_689 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_687, 2) * 6 + _ix(s->active[_ix(move_damage__q_687, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_688 == 12)) {
+                                            move_damage__u_695 = ((int32_t)(s->used_move[_ix(move_damage__q_687, 2)]));
+                                            move_damage__ok_696 = (((move_damage__u_695 >= 0) && (s->shown_move[_ix(move_damage__q_687, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_696 = ((move_damage__ok_696 && ((MOVES__rows[_ix(move_damage__u_695, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_695, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_695, 165)].power > 0));
+                                            move_damage__dmg_689 = (move_damage__ok_696 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_697 = move_damage__p_685;
+                                            damage_of__mv_698 = move_damage__mv_686;
+                                            damage_of__q_699 = _wsub(1, damage_of__p_697);
+                                            damage_of__a_700 = s->active[_ix(damage_of__p_697, 2)];
+                                            damage_of__d_701 = s->active[_ix(damage_of__q_699, 2)];
+                                            damage_of__sa_702 = s->species[_ix(damage_of__p_697, 2) * 6 + _ix(damage_of__a_700, 6)];
+                                            damage_of__c_703 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_702, 151)].spe, 2)));
+                                            damage_of__c_703 = (s->focus[_ix(damage_of__p_697, 2)] ? ((int16_t)(_floordiv(damage_of__c_703, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_703, 2))), ((int16_t)(255))))));
+                                            damage_of__c_703 = ((MOVES__rows[_ix(damage_of__mv_698, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_703, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_703, 4))), ((int16_t)(255))))));
+                                            damage_of__crit_704 = false;
+                                            if ((damage_of__c_703 > 0)) {
+                                                chance__num_705 = damage_of__c_703;
+                                                chance__v_706 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_516)), 256);
+                                                log_draw__v_707 = chance__v_706;
+                                                int32_t _w260 = _wx(s->ndraws, 64);
+                                                if (_w260 >= 0) {
+                                                    s->draws[_w260] = log_draw__v_707;
                                                 }
-                                                int32_t _w258 = _wx(s->ndraws, 64);
-                                                if (_w258 >= 0) {
-                                                    s->draw_lo[_w258] = 217;
+                                                int32_t _w261 = _wx(s->ndraws, 64);
+                                                if (_w261 >= 0) {
+                                                    s->draw_lo[_w261] = 0;
                                                 }
-                                                int32_t _w259 = _wx(s->ndraws, 64);
-                                                if (_w259 >= 0) {
-                                                    s->draw_hi[_w259] = 256;
+                                                int32_t _w262 = _wx(s->ndraws, 64);
+                                                if (_w262 >= 0) {
+                                                    s->draw_hi[_w262] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_710 = rand__v_708;
-                                                damage_of__r_711 = rand__result_710;
-                                                damage_of__dmg_696 = _floordiv(_wmul(damage_of__dmg_696, damage_of__r_711), 255);
+                                                chance__result_708 = (chance__v_706 < chance__num_705);
+                                                damage_of__crit_704 = chance__result_708;
                                             }
-                                            damage_of__result_712 = damage_of__dmg_696;
-                                            move_damage__dmg_675 = damage_of__result_712;
+                                            damage_of__special_709 = (MOVES__rows[_ix(damage_of__mv_698, 165)].category == 1);
+                                            damage_of__si_710 = (damage_of__special_709 ? 2 : 0);
+                                            damage_of__di_711 = (damage_of__special_709 ? 2 : 1);
+                                            damage_of__at_712 = ((int32_t)((damage_of__crit_704 ? s->stats[_ix(damage_of__p_697, 2) * 24 + _ix(damage_of__a_700, 6) * 4 + _ix(damage_of__si_710, 4)] : s->mod[_ix(damage_of__p_697, 2) * 4 + _ix(damage_of__si_710, 4)])));
+                                            damage_of__df_713 = ((int32_t)((damage_of__crit_704 ? s->stats[_ix(damage_of__q_699, 2) * 24 + _ix(damage_of__d_701, 6) * 4 + _ix(damage_of__di_711, 4)] : s->mod[_ix(damage_of__q_699, 2) * 4 + _ix(damage_of__di_711, 4)])));
+                                            if (((!damage_of__crit_704) && ((damage_of__special_709 && s->light_screen[_ix(damage_of__q_699, 2)]) || ((!damage_of__special_709) && s->reflect[_ix(damage_of__q_699, 2)])))) {
+                                                damage_of__df_713 = _wmul(damage_of__df_713, 2);
+                                            }
+                                            damage_of__lvl_714 = _wmul(((int32_t)(s->level[_ix(damage_of__p_697, 2) * 6 + _ix(damage_of__a_700, 6)])), (damage_of__crit_704 ? 2 : 1));
+                                            if (((damage_of__at_712 >= 256) || (damage_of__df_713 >= 256))) {
+                                                damage_of__at_712 = _imax(_pymod(_floordiv(damage_of__at_712, 4), 256), 1);
+                                                damage_of__df_713 = _imax(_pymod(_floordiv(damage_of__df_713, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_698, 165)].self_destruct && (!damage_of__special_709))) {
+                                                damage_of__df_713 = _imax(_floordiv(damage_of__df_713, 2), 1);
+                                            }
+                                            damage_of__dmg_715 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_714, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_698, 165)].power))), damage_of__at_712), damage_of__df_713);
+                                            damage_of__dmg_715 = _wadd(_imin(_floordiv(damage_of__dmg_715, 50), 997), 2);
+                                            damage_of__mt_716 = MOVES__rows[_ix(damage_of__mv_698, 165)].type;
+                                            if (({ int32_t _let263 = damage_of__p_697; int32_t has_type__p_717 = _let263; ({ int16_t _let264 = damage_of__mt_716; int16_t has_type__t_718 = _let264; ((has_type__t_718 == s->types[_ix(has_type__p_717, 2) * 2]) || (has_type__t_718 == s->types[_ix(has_type__p_717, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_715 = _wadd(damage_of__dmg_715, _floordiv(damage_of__dmg_715, 2));
+                                            }
+                                            damage_of__e1_722 = ({ int16_t _let265 = damage_of__mt_716; int16_t effectiveness__mt_719 = _let265; ({ int8_t _let266 = s->types[_ix(damage_of__q_699, 2) * 2]; int8_t effectiveness__dt_720 = _let266; ({ int16_t _let267[15]; _let267[0] = TC__rows[_ix(effectiveness__mt_719, 15)].bug; _let267[1] = TC__rows[_ix(effectiveness__mt_719, 15)].fire; _let267[2] = TC__rows[_ix(effectiveness__mt_719, 15)].ghost; _let267[3] = TC__rows[_ix(effectiveness__mt_719, 15)].ice; _let267[4] = TC__rows[_ix(effectiveness__mt_719, 15)].poison; _let267[5] = TC__rows[_ix(effectiveness__mt_719, 15)].psychic; _let267[6] = TC__rows[_ix(effectiveness__mt_719, 15)].electric; _let267[7] = TC__rows[_ix(effectiveness__mt_719, 15)].grass; _let267[8] = TC__rows[_ix(effectiveness__mt_719, 15)].dragon; _let267[9] = TC__rows[_ix(effectiveness__mt_719, 15)].fighting; _let267[10] = TC__rows[_ix(effectiveness__mt_719, 15)].flying; _let267[11] = TC__rows[_ix(effectiveness__mt_719, 15)].ground; _let267[12] = TC__rows[_ix(effectiveness__mt_719, 15)].normal; _let267[13] = TC__rows[_ix(effectiveness__mt_719, 15)].rock; _let267[14] = TC__rows[_ix(effectiveness__mt_719, 15)].water; int16_t effectiveness__row_721[15]; memcpy(effectiveness__row_721, _let267, sizeof effectiveness__row_721); (((effectiveness__dt_720 < 0) || (effectiveness__mt_719 == 15)) ? ((int16_t)(10)) : effectiveness__row_721[_ix(effectiveness__dt_720, 15)]); }); }); });
+                                            if ((damage_of__e1_722 > 10)) {
+                                                damage_of__dmg_715 = _floordiv(_wmul(damage_of__dmg_715, 20), 10);
+                                            }
+                                            if ((damage_of__e1_722 < 10)) {
+                                                damage_of__dmg_715 = _floordiv(_wmul(damage_of__dmg_715, 5), 10);
+                                            }
+                                            damage_of__e2_726 = ({ int16_t _let268 = damage_of__mt_716; int16_t effectiveness__mt_723 = _let268; ({ int8_t _let269 = s->types[_ix(damage_of__q_699, 2) * 2 + 1]; int8_t effectiveness__dt_724 = _let269; ({ int16_t _let270[15]; _let270[0] = TC__rows[_ix(effectiveness__mt_723, 15)].bug; _let270[1] = TC__rows[_ix(effectiveness__mt_723, 15)].fire; _let270[2] = TC__rows[_ix(effectiveness__mt_723, 15)].ghost; _let270[3] = TC__rows[_ix(effectiveness__mt_723, 15)].ice; _let270[4] = TC__rows[_ix(effectiveness__mt_723, 15)].poison; _let270[5] = TC__rows[_ix(effectiveness__mt_723, 15)].psychic; _let270[6] = TC__rows[_ix(effectiveness__mt_723, 15)].electric; _let270[7] = TC__rows[_ix(effectiveness__mt_723, 15)].grass; _let270[8] = TC__rows[_ix(effectiveness__mt_723, 15)].dragon; _let270[9] = TC__rows[_ix(effectiveness__mt_723, 15)].fighting; _let270[10] = TC__rows[_ix(effectiveness__mt_723, 15)].flying; _let270[11] = TC__rows[_ix(effectiveness__mt_723, 15)].ground; _let270[12] = TC__rows[_ix(effectiveness__mt_723, 15)].normal; _let270[13] = TC__rows[_ix(effectiveness__mt_723, 15)].rock; _let270[14] = TC__rows[_ix(effectiveness__mt_723, 15)].water; int16_t effectiveness__row_725[15]; memcpy(effectiveness__row_725, _let270, sizeof effectiveness__row_725); (((effectiveness__dt_724 < 0) || (effectiveness__mt_723 == 15)) ? ((int16_t)(10)) : effectiveness__row_725[_ix(effectiveness__dt_724, 15)]); }); }); });
+                                            if ((damage_of__e2_726 > 10)) {
+                                                damage_of__dmg_715 = _floordiv(_wmul(damage_of__dmg_715, 20), 10);
+                                            }
+                                            if ((damage_of__e2_726 < 10)) {
+                                                damage_of__dmg_715 = _floordiv(_wmul(damage_of__dmg_715, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_715 > 1)) {
+                                                rand__v_727 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_516)), 39));
+                                                log_draw__v_728 = rand__v_727;
+                                                int32_t _w271 = _wx(s->ndraws, 64);
+                                                if (_w271 >= 0) {
+                                                    s->draws[_w271] = log_draw__v_728;
+                                                }
+                                                int32_t _w272 = _wx(s->ndraws, 64);
+                                                if (_w272 >= 0) {
+                                                    s->draw_lo[_w272] = 217;
+                                                }
+                                                int32_t _w273 = _wx(s->ndraws, 64);
+                                                if (_w273 >= 0) {
+                                                    s->draw_hi[_w273] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_729 = rand__v_727;
+                                                damage_of__r_730 = rand__result_729;
+                                                damage_of__dmg_715 = _floordiv(_wmul(damage_of__dmg_715, damage_of__r_730), 255);
+                                            }
+                                            damage_of__result_731 = damage_of__dmg_715;
+                                            move_damage__dmg_689 = damage_of__result_731;
                                         }
-                                        move_damage__result_713 = move_damage__dmg_675;
-                                        use_move_hit__first_714 = move_damage__result_713;
-                                        use_move_hit__dmg_715 = 0;
-                                        use_move_hit__behind_716 = s->substitute[_ix(use_move_hit__q_571, 2)];
-                                        if (use_move_hit__behind_716) {
-                                            hit_substitute__p_717 = use_move_hit__p_568;
-                                            hit_substitute__mv_718 = use_move_hit__mv_570;
-                                            hit_substitute__first_719 = use_move_hit__first_714;
-                                            hit_substitute__nhits_720 = use_move_hit__nhits_656;
-                                            hit_substitute__q_721 = _wsub(1, hit_substitute__p_717);
-                                            hit_substitute__a_722 = s->active[_ix(hit_substitute__p_717, 2)];
-                                            hit_substitute__broke_723 = false;
-                                            for (int32_t hit_substitute__h_724 = 0, _end260 = 5; hit_substitute__h_724 < _end260; hit_substitute__h_724++) {
-                                                if (((((hit_substitute__h_724 < hit_substitute__nhits_720) && (!hit_substitute__broke_723)) && (s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)] > 0)) && (hit_substitute__first_719 > 0))) {
-                                                    s->last_damage = hit_substitute__first_719;
-                                                    int32_t _w261 = _wx(hit_substitute__q_721, 2);
-                                                    if (_w261 >= 0) {
-                                                        s->sub_hp[_w261] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_721, 2)], _imin(hit_substitute__first_719, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_721, 2)]))))));
+                                        move_damage__result_732 = move_damage__dmg_689;
+                                        use_move_hit__first_733 = move_damage__result_732;
+                                        use_move_hit__dmg_734 = 0;
+                                        use_move_hit__behind_735 = s->substitute[_ix(use_move_hit__q_584, 2)];
+                                        if (use_move_hit__behind_735) {
+                                            hit_substitute__p_736 = use_move_hit__p_581;
+                                            hit_substitute__mv_737 = use_move_hit__mv_583;
+                                            hit_substitute__first_738 = use_move_hit__first_733;
+                                            hit_substitute__nhits_739 = use_move_hit__nhits_670;
+                                            hit_substitute__q_740 = _wsub(1, hit_substitute__p_736);
+                                            hit_substitute__a_741 = s->active[_ix(hit_substitute__p_736, 2)];
+                                            hit_substitute__broke_742 = false;
+                                            for (int32_t hit_substitute__h_743 = 0, _end274 = 5; hit_substitute__h_743 < _end274; hit_substitute__h_743++) {
+                                                if (((((hit_substitute__h_743 < hit_substitute__nhits_739) && (!hit_substitute__broke_742)) && (s->hp[_ix(hit_substitute__p_736, 2) * 6 + _ix(hit_substitute__a_741, 6)] > 0)) && (hit_substitute__first_738 > 0))) {
+                                                    s->last_damage = hit_substitute__first_738;
+                                                    int32_t _w275 = _wx(hit_substitute__q_740, 2);
+                                                    if (_w275 >= 0) {
+                                                        s->sub_hp[_w275] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_740, 2)], _imin(hit_substitute__first_738, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_740, 2)]))))));
                                                     }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_721, 2)] <= 0)) {
-                                                        hit_substitute__broke_723 = true;
-                                                        int32_t _w262 = _wx(hit_substitute__q_721, 2);
-                                                        if (_w262 >= 0) {
-                                                            s->substitute[_w262] = false;
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_740, 2)] <= 0)) {
+                                                        hit_substitute__broke_742 = true;
+                                                        int32_t _w276 = _wx(hit_substitute__q_740, 2);
+                                                        if (_w276 >= 0) {
+                                                            s->substitute[_w276] = false;
                                                         }
                                                     } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_725 = _imax(_floordiv(_wmul(hit_substitute__first_719, MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_718, 165)].recoil_den), 1);
-                                                            int32_t _w263 = _wx(hit_substitute__p_717, 2);
-                                                            int32_t _w264 = _wx(hit_substitute__a_722, 6);
-                                                            if (_w263 >= 0 && _w264 >= 0) {
-                                                                s->hp[_w263 * 6 + _w264] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)], hit_substitute__rec_725), 0)));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_737, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_744 = _imax(_floordiv(_wmul(hit_substitute__first_738, MOVES__rows[_ix(hit_substitute__mv_737, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_737, 165)].recoil_den), 1);
+                                                            int32_t _w277 = _wx(hit_substitute__p_736, 2);
+                                                            int32_t _w278 = _wx(hit_substitute__a_741, 6);
+                                                            if (_w277 >= 0 && _w278 >= 0) {
+                                                                s->hp[_w277 * 6 + _w278] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_736, 2) * 6 + _ix(hit_substitute__a_741, 6)], hit_substitute__rec_744), 0)));
                                                             }
                                                         }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_726 = _imax(_floordiv(_wmul(hit_substitute__first_719, MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_718, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_726;
-                                                            int32_t _w265 = _wx(hit_substitute__p_717, 2);
-                                                            int32_t _w266 = _wx(hit_substitute__a_722, 6);
-                                                            if (_w265 >= 0 && _w266 >= 0) {
-                                                                s->hp[_w265 * 6 + _w266] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])), hit_substitute__gain_726), ((int32_t)(s->maxhp[_ix(hit_substitute__p_717, 2) * 6 + _ix(hit_substitute__a_722, 6)])))));
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_737, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_745 = _imax(_floordiv(_wmul(hit_substitute__first_738, MOVES__rows[_ix(hit_substitute__mv_737, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_737, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_745;
+                                                            int32_t _w279 = _wx(hit_substitute__p_736, 2);
+                                                            int32_t _w280 = _wx(hit_substitute__a_741, 6);
+                                                            if (_w279 >= 0 && _w280 >= 0) {
+                                                                s->hp[_w279 * 6 + _w280] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_736, 2) * 6 + _ix(hit_substitute__a_741, 6)])), hit_substitute__gain_745), ((int32_t)(s->maxhp[_ix(hit_substitute__p_736, 2) * 6 + _ix(hit_substitute__a_741, 6)])))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
-                                            hit_substitute__result_727 = hit_substitute__broke_723;
-                                            use_move_hit__broke_582 = hit_substitute__result_727;
-                                            if (((use_move_hit__kind_581 == 4) && (!use_move_hit__broke_582))) {
-                                                int32_t _w267 = _wx(use_move_hit__p_568, 2);
-                                                if (_w267 >= 0) {
-                                                    s->recharge[_w267] = true;
+                                            hit_substitute__result_746 = hit_substitute__broke_742;
+                                            use_move_hit__broke_596 = hit_substitute__result_746;
+                                            if (((use_move_hit__kind_594 == 4) && (!use_move_hit__broke_596))) {
+                                                int32_t _w281 = _wx(use_move_hit__p_581, 2);
+                                                if (_w281 >= 0) {
+                                                    s->recharge[_w281] = true;
                                                 }
                                             }
                                         }
-                                        for (int32_t use_move_hit__h_728 = 0, _end268 = 5; use_move_hit__h_728 < _end268; use_move_hit__h_728++) {
-                                            if ((((((use_move_hit__h_728 < use_move_hit__nhits_656) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)] > 0)) && (use_move_hit__first_714 > 0)) && (!use_move_hit__behind_716))) {
-                                                use_move_hit__dmg_715 = _imin(use_move_hit__first_714, ((int32_t)(s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)])));
-                                                int32_t _w269 = _wx(use_move_hit__q_571, 2);
-                                                int32_t _w270 = _wx(use_move_hit__d_573, 6);
-                                                if (_w269 >= 0 && _w270 >= 0) {
-                                                    s->hp[_w269 * 6 + _w270] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)], use_move_hit__dmg_715)));
+                                        for (int32_t use_move_hit__h_747 = 0, _end282 = 5; use_move_hit__h_747 < _end282; use_move_hit__h_747++) {
+                                            if ((((((use_move_hit__h_747 < use_move_hit__nhits_670) && (s->hp[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_581, 2) * 6 + _ix(use_move_hit__a_585, 6)] > 0)) && (use_move_hit__first_733 > 0)) && (!use_move_hit__behind_735))) {
+                                                use_move_hit__dmg_734 = _imin(use_move_hit__first_733, ((int32_t)(s->hp[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)])));
+                                                int32_t _w283 = _wx(use_move_hit__q_584, 2);
+                                                int32_t _w284 = _wx(use_move_hit__d_586, 6);
+                                                if (_w283 >= 0 && _w284 >= 0) {
+                                                    s->hp[_w283 * 6 + _w284] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)], use_move_hit__dmg_734)));
                                                 }
-                                                s->last_damage = use_move_hit__dmg_715;
+                                                s->last_damage = use_move_hit__dmg_734;
                                             }
                                         }
-                                        if ((use_move_hit__dmg_715 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_729 = _imax(_floordiv(_wmul(use_move_hit__dmg_715, MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_570, 165)].recoil_den), 1);
-                                                int32_t _w271 = _wx(use_move_hit__p_568, 2);
-                                                int32_t _w272 = _wx(use_move_hit__a_572, 6);
-                                                if (_w271 >= 0 && _w272 >= 0) {
-                                                    s->hp[_w271 * 6 + _w272] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)], use_move_hit__rec_729), 0)));
+                                        if ((use_move_hit__dmg_734 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_748 = _imax(_floordiv(_wmul(use_move_hit__dmg_734, MOVES__rows[_ix(use_move_hit__mv_583, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_583, 165)].recoil_den), 1);
+                                                int32_t _w285 = _wx(use_move_hit__p_581, 2);
+                                                int32_t _w286 = _wx(use_move_hit__a_585, 6);
+                                                if (_w285 >= 0 && _w286 >= 0) {
+                                                    s->hp[_w285 * 6 + _w286] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_581, 2) * 6 + _ix(use_move_hit__a_585, 6)], use_move_hit__rec_748), 0)));
                                                 }
                                             }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_730 = _imax(_floordiv(_wmul(use_move_hit__dmg_715, MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_570, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_730;
-                                                int32_t _w273 = _wx(use_move_hit__p_568, 2);
-                                                int32_t _w274 = _wx(use_move_hit__a_572, 6);
-                                                if (_w273 >= 0 && _w274 >= 0) {
-                                                    s->hp[_w273 * 6 + _w274] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])), use_move_hit__gain_730), ((int32_t)(s->maxhp[_ix(use_move_hit__p_568, 2) * 6 + _ix(use_move_hit__a_572, 6)])))));
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_749 = _imax(_floordiv(_wmul(use_move_hit__dmg_734, MOVES__rows[_ix(use_move_hit__mv_583, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_583, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_749;
+                                                int32_t _w287 = _wx(use_move_hit__p_581, 2);
+                                                int32_t _w288 = _wx(use_move_hit__a_585, 6);
+                                                if (_w287 >= 0 && _w288 >= 0) {
+                                                    s->hp[_w287 * 6 + _w288] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_581, 2) * 6 + _ix(use_move_hit__a_585, 6)])), use_move_hit__gain_749), ((int32_t)(s->maxhp[_ix(use_move_hit__p_581, 2) * 6 + _ix(use_move_hit__a_585, 6)])))));
                                                 }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_581 == 4) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
-                                            int32_t _w275 = _wx(use_move_hit__p_568, 2);
-                                            if (_w275 >= 0) {
-                                                s->recharge[_w275] = true;
                                             }
                                         }
-                                        use_move_hit__sec_731 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_status;
-                                        if ((((use_move_hit__sec_731 >= 0) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
-                                            use_move_hit__same_type_734 = (({ int32_t _let276 = use_move_hit__q_571; int32_t has_type__p_732 = _let276; ({ int16_t _let277 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].type; int16_t has_type__t_733 = _let277; ((has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2]) || (has_type__t_733 == s->types[_ix(has_type__p_732, 2) * 2 + 1])); }); }) && (use_move_hit__sec_731 != 4));
-                                            if ((!use_move_hit__same_type_734)) {
-                                                chance__num_735 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_736 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_503)), 256);
-                                                log_draw__v_737 = chance__v_736;
-                                                int32_t _w278 = _wx(s->ndraws, 64);
-                                                if (_w278 >= 0) {
-                                                    s->draws[_w278] = log_draw__v_737;
+                                        if ((((use_move_hit__kind_594 == 4) && (s->hp[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)] > 0)) && (!use_move_hit__behind_735))) {
+                                            int32_t _w289 = _wx(use_move_hit__p_581, 2);
+                                            if (_w289 >= 0) {
+                                                s->recharge[_w289] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_750 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_status;
+                                        if ((((use_move_hit__sec_750 >= 0) && (s->hp[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)] > 0)) && (!use_move_hit__behind_735))) {
+                                            use_move_hit__same_type_753 = (({ int32_t _let290 = use_move_hit__q_584; int32_t has_type__p_751 = _let290; ({ int16_t _let291 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].type; int16_t has_type__t_752 = _let291; ((has_type__t_752 == s->types[_ix(has_type__p_751, 2) * 2]) || (has_type__t_752 == s->types[_ix(has_type__p_751, 2) * 2 + 1])); }); }) && (use_move_hit__sec_750 != 4));
+                                            if ((!use_move_hit__same_type_753)) {
+                                                chance__num_754 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_755 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_516)), 256);
+                                                log_draw__v_756 = chance__v_755;
+                                                int32_t _w292 = _wx(s->ndraws, 64);
+                                                if (_w292 >= 0) {
+                                                    s->draws[_w292] = log_draw__v_756;
                                                 }
-                                                int32_t _w279 = _wx(s->ndraws, 64);
-                                                if (_w279 >= 0) {
-                                                    s->draw_lo[_w279] = 0;
+                                                int32_t _w293 = _wx(s->ndraws, 64);
+                                                if (_w293 >= 0) {
+                                                    s->draw_lo[_w293] = 0;
                                                 }
-                                                int32_t _w280 = _wx(s->ndraws, 64);
-                                                if (_w280 >= 0) {
-                                                    s->draw_hi[_w280] = 256;
+                                                int32_t _w294 = _wx(s->ndraws, 64);
+                                                if (_w294 >= 0) {
+                                                    s->draw_hi[_w294] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_738 = (chance__v_736 < chance__num_735);
-                                                use_move_hit__lands_739 = chance__result_738;
-                                                if (use_move_hit__lands_739) {
-                                                    set_status__q_740 = use_move_hit__q_571;
-                                                    set_status__st_741 = use_move_hit__sec_731;
-                                                    set_status__d_742 = s->active[_ix(set_status__q_740, 2)];
-                                                    set_status__poison_743 = ((set_status__st_741 == 4) || (set_status__st_741 == 6));
-                                                    set_status__blocked_744 = (set_status__poison_743 && (TYPES__rows[_ix(s->types[_ix(set_status__q_740, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_740, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_740, 2) * 2 + 1], 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_740, 2) * 6 + _ix(set_status__d_742, 6)] == 0) && (s->hp[_ix(set_status__q_740, 2) * 6 + _ix(set_status__d_742, 6)] > 0)) && (!set_status__blocked_744))) {
-                                                        int32_t _w281 = _wx(set_status__q_740, 2);
-                                                        int32_t _w282 = _wx(set_status__d_742, 6);
-                                                        if (_w281 >= 0 && _w282 >= 0) {
-                                                            s->status[_w281 * 6 + _w282] = ((int8_t)(set_status__st_741));
+                                                chance__result_757 = (chance__v_755 < chance__num_754);
+                                                use_move_hit__lands_758 = chance__result_757;
+                                                if (use_move_hit__lands_758) {
+                                                    set_status__q_759 = use_move_hit__q_584;
+                                                    set_status__st_760 = use_move_hit__sec_750;
+                                                    set_status__d_761 = s->active[_ix(set_status__q_759, 2)];
+                                                    set_status__poison_762 = ((set_status__st_760 == 4) || (set_status__st_760 == 6));
+                                                    set_status__blocked_763 = (set_status__poison_762 && (TYPES__rows[_ix(s->types[_ix(set_status__q_759, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_759, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_759, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_759, 2) * 6 + _ix(set_status__d_761, 6)] == 0) && (s->hp[_ix(set_status__q_759, 2) * 6 + _ix(set_status__d_761, 6)] > 0)) && (!set_status__blocked_763))) {
+                                                        int32_t _w295 = _wx(set_status__q_759, 2);
+                                                        int32_t _w296 = _wx(set_status__d_761, 6);
+                                                        if (_w295 >= 0 && _w296 >= 0) {
+                                                            s->status[_w295 * 6 + _w296] = ((int8_t)(set_status__st_760));
                                                         }
-                                                        if ((set_status__st_741 == 5)) {
-                                                            rand__v_745 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_503)), 7));
-                                                            log_draw__v_746 = rand__v_745;
-                                                            int32_t _w283 = _wx(s->ndraws, 64);
-                                                            if (_w283 >= 0) {
-                                                                s->draws[_w283] = log_draw__v_746;
+                                                        if ((set_status__st_760 == 5)) {
+                                                            rand__v_764 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_516)), 7));
+                                                            log_draw__v_765 = rand__v_764;
+                                                            int32_t _w297 = _wx(s->ndraws, 64);
+                                                            if (_w297 >= 0) {
+                                                                s->draws[_w297] = log_draw__v_765;
                                                             }
-                                                            int32_t _w284 = _wx(s->ndraws, 64);
-                                                            if (_w284 >= 0) {
-                                                                s->draw_lo[_w284] = 1;
+                                                            int32_t _w298 = _wx(s->ndraws, 64);
+                                                            if (_w298 >= 0) {
+                                                                s->draw_lo[_w298] = 1;
                                                             }
-                                                            int32_t _w285 = _wx(s->ndraws, 64);
-                                                            if (_w285 >= 0) {
-                                                                s->draw_hi[_w285] = 8;
+                                                            int32_t _w299 = _wx(s->ndraws, 64);
+                                                            if (_w299 >= 0) {
+                                                                s->draw_hi[_w299] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_747 = rand__v_745;
-                                                            int32_t _w286 = _wx(set_status__q_740, 2);
-                                                            int32_t _w287 = _wx(set_status__d_742, 6);
-                                                            if (_w286 >= 0 && _w287 >= 0) {
-                                                                s->sleep[_w286 * 6 + _w287] = ((int8_t)(rand__result_747));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_741 == 3)) {
-                                                            int32_t _w288 = _wx(set_status__q_740, 2);
-                                                            if (_w288 >= 0) {
-                                                                s->mod[_w288 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_740, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_741 == 1)) {
-                                                            int32_t _w289 = _wx(set_status__q_740, 2);
-                                                            if (_w289 >= 0) {
-                                                                s->mod[_w289 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_740, 2) * 4], 2))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_748[0] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_atk;
-                                        use_move_hit__sb_748[1] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_def;
-                                        use_move_hit__sb_748[2] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_spc;
-                                        use_move_hit__sb_748[3] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_spe;
-                                        use_move_hit__sb_748[4] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_748[5] = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo290 = 0; bool _r292 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_749 = _lo290, _end291 = 6; use_move_hit__k_749 < _end291; use_move_hit__k_749++) if ((use_move_hit__sb_748[use_move_hit__k_749] != 0)) { _r292 = true; break; } _r292; }) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && (!use_move_hit__behind_716))) {
-                                            chance__num_750 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_751 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_503)), 256);
-                                            log_draw__v_752 = chance__v_751;
-                                            int32_t _w294 = _wx(s->ndraws, 64);
-                                            if (_w294 >= 0) {
-                                                s->draws[_w294] = log_draw__v_752;
-                                            }
-                                            int32_t _w295 = _wx(s->ndraws, 64);
-                                            if (_w295 >= 0) {
-                                                s->draw_lo[_w295] = 0;
-                                            }
-                                            int32_t _w296 = _wx(s->ndraws, 64);
-                                            if (_w296 >= 0) {
-                                                s->draw_hi[_w296] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_753 = (chance__v_751 < chance__num_750);
-                                            use_move_hit__drop_754 = chance__result_753;
-                                            if (use_move_hit__drop_754) {
-                                                apply_boosts__q_755 = use_move_hit__q_571;
-                                                apply_boosts__f_756 = use_move_hit__q_571;
-                                                apply_boosts__da_757 = use_move_hit__sb_748[0];
-                                                apply_boosts__dd_758 = use_move_hit__sb_748[1];
-                                                apply_boosts__ds_759 = use_move_hit__sb_748[2];
-                                                apply_boosts__dsp_760 = use_move_hit__sb_748[3];
-                                                apply_boosts__dacc_761 = use_move_hit__sb_748[4];
-                                                apply_boosts__deva_762 = use_move_hit__sb_748[5];
-                                                apply_boosts__deltas_763[0] = apply_boosts__da_757;
-                                                apply_boosts__deltas_763[1] = apply_boosts__dd_758;
-                                                apply_boosts__deltas_763[2] = apply_boosts__ds_759;
-                                                apply_boosts__deltas_763[3] = apply_boosts__dsp_760;
-                                                apply_boosts__deltas_763[4] = apply_boosts__dacc_761;
-                                                apply_boosts__deltas_763[5] = apply_boosts__deva_762;
-                                                apply_boosts__any_ok_764 = false;
-                                                for (int32_t apply_boosts__k_765 = 0, _end297 = 6; apply_boosts__k_765 < _end297; apply_boosts__k_765++) {
-                                                    boost_stat__q_766 = apply_boosts__q_755;
-                                                    boost_stat__k_767 = apply_boosts__k_765;
-                                                    boost_stat__delta_768 = apply_boosts__deltas_763[apply_boosts__k_765];
-                                                    boost_stat__a_769 = s->active[_ix(boost_stat__q_766, 2)];
-                                                    boost_stat__b_770 = ((int32_t)(s->boosts[_ix(boost_stat__q_766, 2) * 6 + _ix(boost_stat__k_767, 6)]));
-                                                    boost_stat__nb_771 = _imin(_imax(_wadd(boost_stat__b_770, boost_stat__delta_768), (-6)), 6);
-                                                    boost_stat__ok_772 = false;
-                                                    if (((((boost_stat__delta_768 != 0) && (s->hp[_ix(boost_stat__q_766, 2) * 6 + _ix(boost_stat__a_769, 6)] > 0)) && (!((boost_stat__delta_768 > 0) && (boost_stat__b_770 >= 6)))) && (!((boost_stat__delta_768 < 0) && (boost_stat__b_770 <= (-6)))))) {
-                                                        if ((boost_stat__k_767 >= 4)) {
-                                                            int32_t _w298 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w299 = _wx(boost_stat__k_767, 6);
-                                                            if (_w298 >= 0 && _w299 >= 0) {
-                                                                s->boosts[_w298 * 6 + _w299] = ((int8_t)(boost_stat__nb_771));
-                                                            }
-                                                            boost_stat__ok_772 = true;
-                                                        } else if ((((boost_stat__delta_768 > 0) && (s->mod[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)] == 999)) || ((boost_stat__delta_768 < 0) && (s->mod[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)] == 1)))) {
-                                                            int32_t _w300 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w301 = _wx(boost_stat__k_767, 6);
+                                                            rand__result_766 = rand__v_764;
+                                                            int32_t _w300 = _wx(set_status__q_759, 2);
+                                                            int32_t _w301 = _wx(set_status__d_761, 6);
                                                             if (_w300 >= 0 && _w301 >= 0) {
-                                                                s->boosts[_w300 * 6 + _w301] = ((int8_t)(((boost_stat__delta_768 > 0) ? _wsub(boost_stat__nb_771, 1) : _wadd(boost_stat__nb_771, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w302 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w303 = _wx(boost_stat__k_767, 6);
-                                                            if (_w302 >= 0 && _w303 >= 0) {
-                                                                s->boosts[_w302 * 6 + _w303] = ((int8_t)(boost_stat__nb_771));
-                                                            }
-                                                            boost_stat__ok_772 = true;
-                                                            boost_stat__m_773 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_766, 2) * 4 + _ix(boost_stat__k_767, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_771, 6), 13)]), 100), 1);
-                                                            int32_t _w304 = _wx(boost_stat__q_766, 2);
-                                                            int32_t _w305 = _wx(boost_stat__k_767, 4);
-                                                            if (_w304 >= 0 && _w305 >= 0) {
-                                                                s->mod[_w304 * 4 + _w305] = ((int16_t)(((boost_stat__delta_768 > 0) ? _imin(boost_stat__m_773, 999) : boost_stat__m_773)));
+                                                                s->sleep[_w300 * 6 + _w301] = ((int8_t)(rand__result_766));
                                                             }
                                                         }
-                                                    }
-                                                    boost_stat__result_774 = boost_stat__ok_772;
-                                                    apply_boosts__ok_775 = boost_stat__result_774;
-                                                    apply_boosts__any_ok_764 = (apply_boosts__any_ok_764 || apply_boosts__ok_775);
-                                                }
-                                                if (apply_boosts__any_ok_764) {
-                                                    if ((s->status[_ix(apply_boosts__f_756, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_756, 2)], 6)] == 3)) {
-                                                        int32_t _w306 = _wx(apply_boosts__f_756, 2);
-                                                        if (_w306 >= 0) {
-                                                            s->mod[_w306 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_756, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_760 == 6)) {
+                                                            int32_t _w302 = _wx(set_status__q_759, 2);
+                                                            if (_w302 >= 0) {
+                                                                s->toxic[_w302] = ((int16_t)(0));
+                                                            }
                                                         }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_756, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_756, 2)], 6)] == 1)) {
-                                                        int32_t _w307 = _wx(apply_boosts__f_756, 2);
-                                                        if (_w307 >= 0) {
-                                                            s->mod[_w307 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_756, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_760 == 3)) {
+                                                            int32_t _w303 = _wx(set_status__q_759, 2);
+                                                            if (_w303 >= 0) {
+                                                                s->mod[_w303 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_759, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_760 == 1)) {
+                                                            int32_t _w304 = _wx(set_status__q_759, 2);
+                                                            if (_w304 >= 0) {
+                                                                s->mod[_w304 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_759, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_776 = MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_volatile;
-                                        use_move_hit__through_777 = ((!use_move_hit__behind_716) || ((use_move_hit__sv_776 == 1) && (!use_move_hit__broke_582)));
-                                        if ((((use_move_hit__sv_776 >= 0) && (s->hp[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] > 0)) && use_move_hit__through_777)) {
-                                            use_move_hit__vc_778 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_570, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_776 == 1) ? 1 : 0));
-                                            chance__num_779 = use_move_hit__vc_778;
-                                            chance__v_780 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_503)), 256);
-                                            log_draw__v_781 = chance__v_780;
-                                            int32_t _w308 = _wx(s->ndraws, 64);
-                                            if (_w308 >= 0) {
-                                                s->draws[_w308] = log_draw__v_781;
-                                            }
+                                        use_move_hit__sb_767[0] = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_boost_atk;
+                                        use_move_hit__sb_767[1] = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_boost_def;
+                                        use_move_hit__sb_767[2] = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_boost_spc;
+                                        use_move_hit__sb_767[3] = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_boost_spe;
+                                        use_move_hit__sb_767[4] = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_767[5] = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo305 = 0; bool _r307 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_768 = _lo305, _end306 = 6; use_move_hit__k_768 < _end306; use_move_hit__k_768++) if ((use_move_hit__sb_767[use_move_hit__k_768] != 0)) { _r307 = true; break; } _r307; }) && (s->hp[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)] > 0)) && (!use_move_hit__behind_735))) {
+                                            chance__num_769 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_770 = _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_516)), 256);
+                                            log_draw__v_771 = chance__v_770;
                                             int32_t _w309 = _wx(s->ndraws, 64);
                                             if (_w309 >= 0) {
-                                                s->draw_lo[_w309] = 0;
+                                                s->draws[_w309] = log_draw__v_771;
                                             }
                                             int32_t _w310 = _wx(s->ndraws, 64);
                                             if (_w310 >= 0) {
-                                                s->draw_hi[_w310] = 256;
+                                                s->draw_lo[_w310] = 0;
+                                            }
+                                            int32_t _w311 = _wx(s->ndraws, 64);
+                                            if (_w311 >= 0) {
+                                                s->draw_hi[_w311] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_782 = (chance__v_780 < chance__num_779);
-                                            use_move_hit__lands_783 = chance__result_782;
-                                            if ((use_move_hit__lands_783 && (use_move_hit__sv_776 == 12))) {
-                                                int32_t _w311 = _wx(use_move_hit__q_571, 2);
-                                                if (_w311 >= 0) {
-                                                    s->flinch[_w311] = true;
+                                            chance__result_772 = (chance__v_770 < chance__num_769);
+                                            use_move_hit__drop_773 = chance__result_772;
+                                            if (use_move_hit__drop_773) {
+                                                apply_boosts__q_774 = use_move_hit__q_584;
+                                                apply_boosts__f_775 = use_move_hit__q_584;
+                                                apply_boosts__da_776 = use_move_hit__sb_767[0];
+                                                apply_boosts__dd_777 = use_move_hit__sb_767[1];
+                                                apply_boosts__ds_778 = use_move_hit__sb_767[2];
+                                                apply_boosts__dsp_779 = use_move_hit__sb_767[3];
+                                                apply_boosts__dacc_780 = use_move_hit__sb_767[4];
+                                                apply_boosts__deva_781 = use_move_hit__sb_767[5];
+                                                apply_boosts__deltas_782[0] = apply_boosts__da_776;
+                                                apply_boosts__deltas_782[1] = apply_boosts__dd_777;
+                                                apply_boosts__deltas_782[2] = apply_boosts__ds_778;
+                                                apply_boosts__deltas_782[3] = apply_boosts__dsp_779;
+                                                apply_boosts__deltas_782[4] = apply_boosts__dacc_780;
+                                                apply_boosts__deltas_782[5] = apply_boosts__deva_781;
+                                                apply_boosts__any_ok_783 = false;
+                                                for (int32_t apply_boosts__k_784 = 0, _end312 = 6; apply_boosts__k_784 < _end312; apply_boosts__k_784++) {
+                                                    boost_stat__q_785 = apply_boosts__q_774;
+                                                    boost_stat__k_786 = apply_boosts__k_784;
+                                                    boost_stat__delta_787 = apply_boosts__deltas_782[apply_boosts__k_784];
+                                                    boost_stat__a_788 = s->active[_ix(boost_stat__q_785, 2)];
+                                                    boost_stat__b_789 = ((int32_t)(s->boosts[_ix(boost_stat__q_785, 2) * 6 + _ix(boost_stat__k_786, 6)]));
+                                                    boost_stat__nb_790 = _imin(_imax(_wadd(boost_stat__b_789, boost_stat__delta_787), (-6)), 6);
+                                                    boost_stat__ok_791 = false;
+                                                    if (((((boost_stat__delta_787 != 0) && (s->hp[_ix(boost_stat__q_785, 2) * 6 + _ix(boost_stat__a_788, 6)] > 0)) && (!((boost_stat__delta_787 > 0) && (boost_stat__b_789 >= 6)))) && (!((boost_stat__delta_787 < 0) && (boost_stat__b_789 <= (-6)))))) {
+                                                        if ((boost_stat__k_786 >= 4)) {
+                                                            int32_t _w313 = _wx(boost_stat__q_785, 2);
+                                                            int32_t _w314 = _wx(boost_stat__k_786, 6);
+                                                            if (_w313 >= 0 && _w314 >= 0) {
+                                                                s->boosts[_w313 * 6 + _w314] = ((int8_t)(boost_stat__nb_790));
+                                                            }
+                                                            boost_stat__ok_791 = true;
+                                                        } else if ((((boost_stat__delta_787 > 0) && (s->mod[_ix(boost_stat__q_785, 2) * 4 + _ix(boost_stat__k_786, 4)] == 999)) || ((boost_stat__delta_787 < 0) && (s->mod[_ix(boost_stat__q_785, 2) * 4 + _ix(boost_stat__k_786, 4)] == 1)))) {
+                                                            int32_t _w315 = _wx(boost_stat__q_785, 2);
+                                                            int32_t _w316 = _wx(boost_stat__k_786, 6);
+                                                            if (_w315 >= 0 && _w316 >= 0) {
+                                                                s->boosts[_w315 * 6 + _w316] = ((int8_t)(((boost_stat__delta_787 > 0) ? _wsub(boost_stat__nb_790, 1) : _wadd(boost_stat__nb_790, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w317 = _wx(boost_stat__q_785, 2);
+                                                            int32_t _w318 = _wx(boost_stat__k_786, 6);
+                                                            if (_w317 >= 0 && _w318 >= 0) {
+                                                                s->boosts[_w317 * 6 + _w318] = ((int8_t)(boost_stat__nb_790));
+                                                            }
+                                                            boost_stat__ok_791 = true;
+                                                            boost_stat__m_792 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_785, 2) * 4 + _ix(boost_stat__k_786, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_790, 6), 13)]), 100), 1);
+                                                            int32_t _w319 = _wx(boost_stat__q_785, 2);
+                                                            int32_t _w320 = _wx(boost_stat__k_786, 4);
+                                                            if (_w319 >= 0 && _w320 >= 0) {
+                                                                s->mod[_w319 * 4 + _w320] = ((int16_t)(((boost_stat__delta_787 > 0) ? _imin(boost_stat__m_792, 999) : boost_stat__m_792)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_793 = boost_stat__ok_791;
+                                                    apply_boosts__ok_794 = boost_stat__result_793;
+                                                    apply_boosts__any_ok_783 = (apply_boosts__any_ok_783 || apply_boosts__ok_794);
                                                 }
-                                                int32_t _w312 = _wx(use_move_hit__q_571, 2);
-                                                if (_w312 >= 0) {
-                                                    s->recharge[_w312] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_783 && (use_move_hit__sv_776 == 1))) {
-                                                confuse__q_784 = use_move_hit__q_571;
-                                                if (((!s->confused[_ix(confuse__q_784, 2)]) && (s->hp[_ix(confuse__q_784, 2) * 6 + _ix(s->active[_ix(confuse__q_784, 2)], 6)] > 0))) {
-                                                    rand__v_785 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_503)), 4));
-                                                    log_draw__v_786 = rand__v_785;
-                                                    int32_t _w313 = _wx(s->ndraws, 64);
-                                                    if (_w313 >= 0) {
-                                                        s->draws[_w313] = log_draw__v_786;
+                                                if (apply_boosts__any_ok_783) {
+                                                    if ((s->status[_ix(apply_boosts__f_775, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_775, 2)], 6)] == 3)) {
+                                                        int32_t _w321 = _wx(apply_boosts__f_775, 2);
+                                                        if (_w321 >= 0) {
+                                                            s->mod[_w321 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_775, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
                                                     }
-                                                    int32_t _w314 = _wx(s->ndraws, 64);
-                                                    if (_w314 >= 0) {
-                                                        s->draw_lo[_w314] = 2;
-                                                    }
-                                                    int32_t _w315 = _wx(s->ndraws, 64);
-                                                    if (_w315 >= 0) {
-                                                        s->draw_hi[_w315] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_787 = rand__v_785;
-                                                    int32_t _w316 = _wx(confuse__q_784, 2);
-                                                    if (_w316 >= 0) {
-                                                        s->confusion_turns[_w316] = ((int8_t)(rand__result_787));
-                                                    }
-                                                    int32_t _w317 = _wx(confuse__q_784, 2);
-                                                    if (_w317 >= 0) {
-                                                        s->confused[_w317] = true;
+                                                    if ((s->status[_ix(apply_boosts__f_775, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_775, 2)], 6)] == 1)) {
+                                                        int32_t _w322 = _wx(apply_boosts__f_775, 2);
+                                                        if (_w322 >= 0) {
+                                                            s->mod[_w322 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_775, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_731 == 1) && (s->status[_ix(use_move_hit__q_571, 2) * 6 + _ix(use_move_hit__d_573, 6)] == 2))) {
-                                            int32_t _w318 = _wx(use_move_hit__q_571, 2);
-                                            int32_t _w319 = _wx(use_move_hit__d_573, 6);
-                                            if (_w318 >= 0 && _w319 >= 0) {
-                                                s->status[_w318 * 6 + _w319] = ((int8_t)(0));
+                                        use_move_hit__sv_795 = MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_volatile;
+                                        use_move_hit__through_796 = ((!use_move_hit__behind_735) || ((use_move_hit__sv_795 == 1) && (!use_move_hit__broke_596)));
+                                        if ((((use_move_hit__sv_795 >= 0) && (s->hp[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)] > 0)) && use_move_hit__through_796)) {
+                                            use_move_hit__vc_797 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_583, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_795 == 1) ? 1 : 0));
+                                            chance__num_798 = use_move_hit__vc_797;
+                                            chance__v_799 = _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_516)), 256);
+                                            log_draw__v_800 = chance__v_799;
+                                            int32_t _w323 = _wx(s->ndraws, 64);
+                                            if (_w323 >= 0) {
+                                                s->draws[_w323] = log_draw__v_800;
+                                            }
+                                            int32_t _w324 = _wx(s->ndraws, 64);
+                                            if (_w324 >= 0) {
+                                                s->draw_lo[_w324] = 0;
+                                            }
+                                            int32_t _w325 = _wx(s->ndraws, 64);
+                                            if (_w325 >= 0) {
+                                                s->draw_hi[_w325] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_801 = (chance__v_799 < chance__num_798);
+                                            use_move_hit__lands_802 = chance__result_801;
+                                            if ((use_move_hit__lands_802 && (use_move_hit__sv_795 == 12))) {
+                                                int32_t _w326 = _wx(use_move_hit__q_584, 2);
+                                                if (_w326 >= 0) {
+                                                    s->flinch[_w326] = true;
+                                                }
+                                                int32_t _w327 = _wx(use_move_hit__q_584, 2);
+                                                if (_w327 >= 0) {
+                                                    s->recharge[_w327] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_802 && (use_move_hit__sv_795 == 1))) {
+                                                confuse__q_803 = use_move_hit__q_584;
+                                                if (((!s->confused[_ix(confuse__q_803, 2)]) && (s->hp[_ix(confuse__q_803, 2) * 6 + _ix(s->active[_ix(confuse__q_803, 2)], 6)] > 0))) {
+                                                    rand__v_804 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 51), (uint32_t)resolve_turn__k_516)), 4));
+                                                    log_draw__v_805 = rand__v_804;
+                                                    int32_t _w328 = _wx(s->ndraws, 64);
+                                                    if (_w328 >= 0) {
+                                                        s->draws[_w328] = log_draw__v_805;
+                                                    }
+                                                    int32_t _w329 = _wx(s->ndraws, 64);
+                                                    if (_w329 >= 0) {
+                                                        s->draw_lo[_w329] = 2;
+                                                    }
+                                                    int32_t _w330 = _wx(s->ndraws, 64);
+                                                    if (_w330 >= 0) {
+                                                        s->draw_hi[_w330] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_806 = rand__v_804;
+                                                    int32_t _w331 = _wx(confuse__q_803, 2);
+                                                    if (_w331 >= 0) {
+                                                        s->confusion_turns[_w331] = ((int8_t)(rand__result_806));
+                                                    }
+                                                    int32_t _w332 = _wx(confuse__q_803, 2);
+                                                    if (_w332 >= 0) {
+                                                        s->confused[_w332] = true;
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_750 == 1) && (s->status[_ix(use_move_hit__q_584, 2) * 6 + _ix(use_move_hit__d_586, 6)] == 2))) {
+                                            int32_t _w333 = _wx(use_move_hit__q_584, 2);
+                                            int32_t _w334 = _wx(use_move_hit__d_586, 6);
+                                            if (_w333 >= 0 && _w334 >= 0) {
+                                                s->status[_w333 * 6 + _w334] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_570, 165)].crash) {
-                                    self_damage__p_788 = use_move_hit__p_568;
-                                    self_damage__q_789 = _wsub(1, self_damage__p_788);
-                                    self_damage__a_790 = s->active[_ix(self_damage__p_788, 2)];
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_583, 165)].crash) {
+                                    self_damage__p_807 = use_move_hit__p_581;
+                                    self_damage__q_808 = _wsub(1, self_damage__p_807);
+                                    self_damage__a_809 = s->active[_ix(self_damage__p_807, 2)];
                                     s->last_damage = 1;
-                                    if (s->substitute[_ix(self_damage__p_788, 2)]) {
-                                        if (s->substitute[_ix(self_damage__q_789, 2)]) {
-                                            int32_t _w320 = _wx(self_damage__q_789, 2);
-                                            if (_w320 >= 0) {
-                                                s->sub_hp[_w320] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_789, 2)])), 1), 0)));
+                                    if (s->substitute[_ix(self_damage__p_807, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_808, 2)]) {
+                                            int32_t _w335 = _wx(self_damage__q_808, 2);
+                                            if (_w335 >= 0) {
+                                                s->sub_hp[_w335] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_808, 2)])), 1), 0)));
                                             }
-                                            int32_t _w321 = _wx(self_damage__q_789, 2);
-                                            if (_w321 >= 0) {
-                                                s->substitute[_w321] = (s->sub_hp[_ix(self_damage__q_789, 2)] > 0);
+                                            int32_t _w336 = _wx(self_damage__q_808, 2);
+                                            if (_w336 >= 0) {
+                                                s->substitute[_w336] = (s->sub_hp[_ix(self_damage__q_808, 2)] > 0);
                                             }
                                         }
                                     } else {
-                                        int32_t _w322 = _wx(self_damage__p_788, 2);
-                                        int32_t _w323 = _wx(self_damage__a_790, 6);
-                                        if (_w322 >= 0 && _w323 >= 0) {
-                                            s->hp[_w322 * 6 + _w323] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_788, 2) * 6 + _ix(self_damage__a_790, 6)])), 1), 0)));
+                                        int32_t _w337 = _wx(self_damage__p_807, 2);
+                                        int32_t _w338 = _wx(self_damage__a_809, 6);
+                                        if (_w337 >= 0 && _w338 >= 0) {
+                                            s->hp[_w337 * 6 + _w338] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_807, 2) * 6 + _ix(self_damage__a_809, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__rows[_ix(use_move_hit__mv_570, 165)].self_destruct && (!use_move_hit__broke_582))) {
-                                    int32_t _w324 = _wx(use_move_hit__p_568, 2);
-                                    int32_t _w325 = _wx(use_move_hit__a_572, 6);
-                                    if (_w324 >= 0 && _w325 >= 0) {
-                                        s->hp[_w324 * 6 + _w325] = ((int16_t)(0));
+                                if ((MOVES__rows[_ix(use_move_hit__mv_583, 165)].self_destruct && (!use_move_hit__broke_596))) {
+                                    int32_t _w339 = _wx(use_move_hit__p_581, 2);
+                                    int32_t _w340 = _wx(use_move_hit__a_585, 6);
+                                    if (_w339 >= 0 && _w340 >= 0) {
+                                        s->hp[_w339 * 6 + _w340] = ((int16_t)(0));
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_542) || (s->hp[_ix(use_move__q_538, 2) * 6 + _ix(use_move__d_540, 6)] > 0)) && (s->hp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 5) && (s->sleep[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] <= 0))) {
-                                int32_t _w326 = _wx(use_move__p_536, 2);
-                                int32_t _w327 = _wx(use_move__a_539, 6);
-                                if (_w326 >= 0 && _w327 >= 0) {
-                                    s->status[_w326 * 6 + _w327] = ((int8_t)(0));
+                        if (((!use_move__can_555) || (s->hp[_ix(use_move__q_551, 2) * 6 + _ix(use_move__d_553, 6)] > 0))) {
+                            after_move_self__p_810 = use_move__p_549;
+                            after_move_self__q_811 = _wsub(1, after_move_self__p_810);
+                            after_move_self__a_812 = s->active[_ix(after_move_self__p_810, 2)];
+                            after_move_self__d_813 = s->active[_ix(after_move_self__q_811, 2)];
+                            if ((s->hp[_ix(after_move_self__p_810, 2) * 6 + _ix(after_move_self__a_812, 6)] > 0)) {
+                                after_move_self__st_814 = s->status[_ix(after_move_self__p_810, 2) * 6 + _ix(after_move_self__a_812, 6)];
+                                after_move_self__poisoned_815 = (((after_move_self__st_814 == 4) || (after_move_self__st_814 == 1)) || (after_move_self__st_814 == 6));
+                                if (((s->toxic[_ix(after_move_self__p_810, 2)] >= 0) && after_move_self__poisoned_815)) {
+                                    int32_t _w341 = _wx(after_move_self__p_810, 2);
+                                    if (_w341 >= 0) {
+                                        s->toxic[_w341] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_810, 2)], 1)));
+                                    }
+                                }
+                                if (((after_move_self__st_814 == 5) && (s->sleep[_ix(after_move_self__p_810, 2) * 6 + _ix(after_move_self__a_812, 6)] <= 0))) {
+                                    int32_t _w342 = _wx(after_move_self__p_810, 2);
+                                    int32_t _w343 = _wx(after_move_self__a_812, 6);
+                                    if (_w342 >= 0 && _w343 >= 0) {
+                                        s->status[_w342 * 6 + _w343] = ((int8_t)(0));
+                                    }
+                                }
+                                if (after_move_self__poisoned_815) {
+                                    int32_t _w344 = _wx(after_move_self__p_810, 2);
+                                    int32_t _w345 = _wx(after_move_self__a_812, 6);
+                                    if (_w344 >= 0 && _w345 >= 0) {
+                                        s->hp[_w344 * 6 + _w345] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_810, 2) * 6 + _ix(after_move_self__a_812, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_810, 2) * 6 + _ix(after_move_self__a_812, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_810, 2)])), 1))), 0)));
+                                    }
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 4) || (s->status[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)] == 1))) {
-                                int32_t _w328 = _wx(use_move__p_536, 2);
-                                int32_t _w329 = _wx(use_move__a_539, 6);
-                                if (_w328 >= 0 && _w329 >= 0) {
-                                    s->hp[_w328 * 6 + _w329] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_536, 2) * 6 + _ix(use_move__a_539, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if ((s->seeded[_ix(after_move_self__p_810, 2)] && (s->hp[_ix(after_move_self__q_811, 2) * 6 + _ix(after_move_self__d_813, 6)] > 0))) {
+                                if ((s->toxic[_ix(after_move_self__p_810, 2)] >= 0)) {
+                                    int32_t _w346 = _wx(after_move_self__p_810, 2);
+                                    if (_w346 >= 0) {
+                                        s->toxic[_w346] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_810, 2)], 1)));
+                                    }
+                                }
+                                after_move_self__leech_816 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_810, 2) * 6 + _ix(after_move_self__a_812, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_810, 2)])), 1));
+                                int32_t _w347 = _wx(after_move_self__p_810, 2);
+                                int32_t _w348 = _wx(after_move_self__a_812, 6);
+                                if (_w347 >= 0 && _w348 >= 0) {
+                                    s->hp[_w347 * 6 + _w348] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_810, 2) * 6 + _ix(after_move_self__a_812, 6)])), after_move_self__leech_816), 0)));
+                                }
+                                int32_t _w349 = _wx(after_move_self__q_811, 2);
+                                int32_t _w350 = _wx(after_move_self__d_813, 6);
+                                if (_w349 >= 0 && _w350 >= 0) {
+                                    s->hp[_w349 * 6 + _w350] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_811, 2) * 6 + _ix(after_move_self__d_813, 6)])), after_move_self__leech_816), ((int32_t)(s->maxhp[_ix(after_move_self__q_811, 2) * 6 + _ix(after_move_self__d_813, 6)])))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_502 = true;
-                            for (int32_t after_faint__p_791 = 0, _end330 = 2; after_faint__p_791 < _end330; after_faint__p_791++) {
-                                if (({ int32_t _let331 = after_faint__p_791; int32_t is_fainted__p_792 = _let331; (s->hp[_ix(is_fainted__p_792, 2) * 6 + _ix(s->active[_ix(is_fainted__p_792, 2)], 6)] <= 0); })) {
-                                    revert__p_793 = after_faint__p_791;
-                                    revert__a_794 = s->active[_ix(revert__p_793, 2)];
-                                    if (s->transformed[_ix(revert__p_793, 2)]) {
-                                        for (int32_t revert__k_795 = 0, _end332 = 4; revert__k_795 < _end332; revert__k_795++) {
-                                            int32_t _w333 = _wx(revert__p_793, 2);
-                                            int32_t _w334 = _wx(revert__a_794, 6);
-                                            if (_w333 >= 0 && _w334 >= 0) {
-                                                s->moves[_w333 * 24 + _w334 * 4 + revert__k_795] = s->base_moves[_ix(revert__p_793, 2) * 4 + revert__k_795];
+                            resolve_turn__over_515 = true;
+                            for (int32_t after_faint__p_817 = 0, _end351 = 2; after_faint__p_817 < _end351; after_faint__p_817++) {
+                                if (({ int32_t _let352 = after_faint__p_817; int32_t is_fainted__p_818 = _let352; (s->hp[_ix(is_fainted__p_818, 2) * 6 + _ix(s->active[_ix(is_fainted__p_818, 2)], 6)] <= 0); })) {
+                                    revert__p_819 = after_faint__p_817;
+                                    revert__a_820 = s->active[_ix(revert__p_819, 2)];
+                                    if (s->transformed[_ix(revert__p_819, 2)]) {
+                                        for (int32_t revert__k_821 = 0, _end353 = 4; revert__k_821 < _end353; revert__k_821++) {
+                                            int32_t _w354 = _wx(revert__p_819, 2);
+                                            int32_t _w355 = _wx(revert__a_820, 6);
+                                            if (_w354 >= 0 && _w355 >= 0) {
+                                                s->moves[_w354 * 24 + _w355 * 4 + revert__k_821] = s->base_moves[_ix(revert__p_819, 2) * 4 + revert__k_821];
                                             }
-                                            int32_t _w335 = _wx(revert__p_793, 2);
-                                            int32_t _w336 = _wx(revert__a_794, 6);
-                                            if (_w335 >= 0 && _w336 >= 0) {
-                                                s->pp[_w335 * 24 + _w336 * 4 + revert__k_795] = s->base_pp[_ix(revert__p_793, 2) * 4 + revert__k_795];
+                                            int32_t _w356 = _wx(revert__p_819, 2);
+                                            int32_t _w357 = _wx(revert__a_820, 6);
+                                            if (_w356 >= 0 && _w357 >= 0) {
+                                                s->pp[_w356 * 24 + _w357 * 4 + revert__k_821] = s->base_pp[_ix(revert__p_819, 2) * 4 + revert__k_821];
                                             }
                                         }
-                                        int32_t _w337 = _wx(revert__p_793, 2);
-                                        if (_w337 >= 0) {
-                                            s->transformed[_w337] = false;
+                                        int32_t _w358 = _wx(revert__p_819, 2);
+                                        if (_w358 >= 0) {
+                                            s->transformed[_w358] = false;
                                         }
-                                    } else if ((s->mimic_slot[_ix(revert__p_793, 2)] >= 0)) {
-                                        int32_t _w338 = _wx(revert__p_793, 2);
-                                        int32_t _w339 = _wx(revert__a_794, 6);
-                                        int32_t _w340 = _wx(s->mimic_slot[_ix(revert__p_793, 2)], 4);
-                                        if (_w338 >= 0 && _w339 >= 0 && _w340 >= 0) {
-                                            s->moves[_w338 * 24 + _w339 * 4 + _w340] = s->mimic_orig[_ix(revert__p_793, 2)];
+                                    } else if ((s->mimic_slot[_ix(revert__p_819, 2)] >= 0)) {
+                                        int32_t _w359 = _wx(revert__p_819, 2);
+                                        int32_t _w360 = _wx(revert__a_820, 6);
+                                        int32_t _w361 = _wx(s->mimic_slot[_ix(revert__p_819, 2)], 4);
+                                        if (_w359 >= 0 && _w360 >= 0 && _w361 >= 0) {
+                                            s->moves[_w359 * 24 + _w360 * 4 + _w361] = s->mimic_orig[_ix(revert__p_819, 2)];
                                         }
                                     }
-                                    int32_t _w341 = _wx(revert__p_793, 2);
-                                    if (_w341 >= 0) {
-                                        s->mimic_slot[_w341] = ((int8_t)((-1)));
+                                    int32_t _w362 = _wx(revert__p_819, 2);
+                                    if (_w362 >= 0) {
+                                        s->mimic_slot[_w362] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_797 = ({ int32_t _lo342 = 0; int32_t _r344 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_796 = _lo342, _end343 = 6; after_faint__i_796 < _end343; after_faint__i_796++) _r344 += ((s->hp[after_faint__i_796] > 0)) ? 1 : 0; _r344; });
-                            after_faint__left1_799 = ({ int32_t _lo346 = 0; int32_t _r348 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_798 = _lo346, _end347 = 6; after_faint__i_798 < _end347; after_faint__i_798++) _r348 += ((s->hp[1 * 6 + after_faint__i_798] > 0)) ? 1 : 0; _r348; });
-                            if (((after_faint__left0_797 == 0) && (after_faint__left1_799 == 0))) {
+                            after_faint__left0_823 = ({ int32_t _lo363 = 0; int32_t _r365 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_822 = _lo363, _end364 = 6; after_faint__i_822 < _end364; after_faint__i_822++) _r365 += ((s->hp[after_faint__i_822] > 0)) ? 1 : 0; _r365; });
+                            after_faint__left1_825 = ({ int32_t _lo367 = 0; int32_t _r369 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_824 = _lo367, _end368 = 6; after_faint__i_824 < _end368; after_faint__i_824++) _r369 += ((s->hp[1 * 6 + after_faint__i_824] > 0)) ? 1 : 0; _r369; });
+                            if (((after_faint__left0_823 == 0) && (after_faint__left1_825 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_797 == 0)) {
+                            } else if ((after_faint__left0_823 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_799 == 0)) {
+                            } else if ((after_faint__left1_825 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -6231,316 +6519,335 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_800 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_503)), 2));
-                            log_draw__v_801 = rand__v_800;
-                            int32_t _w350 = _wx(s->ndraws, 64);
-                            if (_w350 >= 0) {
-                                s->draws[_w350] = log_draw__v_801;
+                            rand__v_826 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 52), (uint32_t)resolve_turn__k_516)), 2));
+                            log_draw__v_827 = rand__v_826;
+                            int32_t _w371 = _wx(s->ndraws, 64);
+                            if (_w371 >= 0) {
+                                s->draws[_w371] = log_draw__v_827;
                             }
-                            int32_t _w351 = _wx(s->ndraws, 64);
-                            if (_w351 >= 0) {
-                                s->draw_lo[_w351] = 0;
+                            int32_t _w372 = _wx(s->ndraws, 64);
+                            if (_w372 >= 0) {
+                                s->draw_lo[_w372] = 0;
                             }
-                            int32_t _w352 = _wx(s->ndraws, 64);
-                            if (_w352 >= 0) {
-                                s->draw_hi[_w352] = 2;
+                            int32_t _w373 = _wx(s->ndraws, 64);
+                            if (_w373 >= 0) {
+                                s->draw_hi[_w373] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_802 = rand__v_800;
-                            tie_draw__v_803 = rand__result_802;
+                            rand__result_828 = rand__v_826;
+                            tie_draw__v_829 = rand__result_828;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_502)) {
+            if ((!resolve_turn__over_515)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_804 = 0, _end353 = 2; update_speed__p_804 < _end353; update_speed__p_804++) {
-                    if ((s->hp[update_speed__p_804 * 6 + _ix(s->active[update_speed__p_804], 6)] > 0)) {
-                        int32_t _w354 = _wx(s->active[update_speed__p_804], 6);
-                        if (_w354 >= 0) {
-                            s->speed[update_speed__p_804 * 6 + _w354] = s->mod[update_speed__p_804 * 4 + 3];
+                for (int32_t update_speed__p_830 = 0, _end374 = 2; update_speed__p_830 < _end374; update_speed__p_830++) {
+                    if ((s->hp[update_speed__p_830 * 6 + _ix(s->active[update_speed__p_830], 6)] > 0)) {
+                        int32_t _w375 = _wx(s->active[update_speed__p_830], 6);
+                        if (_w375 >= 0) {
+                            s->speed[update_speed__p_830 * 6 + _w375] = s->mod[update_speed__p_830 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_805 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_806 = rand__v_805;
-                    int32_t _w355 = _wx(s->ndraws, 64);
-                    if (_w355 >= 0) {
-                        s->draws[_w355] = log_draw__v_806;
+                    rand__v_831 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_832 = rand__v_831;
+                    int32_t _w376 = _wx(s->ndraws, 64);
+                    if (_w376 >= 0) {
+                        s->draws[_w376] = log_draw__v_832;
                     }
-                    int32_t _w356 = _wx(s->ndraws, 64);
-                    if (_w356 >= 0) {
-                        s->draw_lo[_w356] = 0;
+                    int32_t _w377 = _wx(s->ndraws, 64);
+                    if (_w377 >= 0) {
+                        s->draw_lo[_w377] = 0;
                     }
-                    int32_t _w357 = _wx(s->ndraws, 64);
-                    if (_w357 >= 0) {
-                        s->draw_hi[_w357] = 2;
+                    int32_t _w378 = _wx(s->ndraws, 64);
+                    if (_w378 >= 0) {
+                        s->draw_hi[_w378] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_807 = rand__v_805;
-                    tie_draw__v_808 = rand__result_807;
+                    rand__result_833 = rand__v_831;
+                    tie_draw__v_834 = rand__result_833;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_809 = 0, _end358 = 2; update_speed__p_809 < _end358; update_speed__p_809++) {
-                if ((s->hp[update_speed__p_809 * 6 + _ix(s->active[update_speed__p_809], 6)] > 0)) {
-                    int32_t _w359 = _wx(s->active[update_speed__p_809], 6);
-                    if (_w359 >= 0) {
-                        s->speed[update_speed__p_809 * 6 + _w359] = s->mod[update_speed__p_809 * 4 + 3];
+            for (int32_t update_speed__p_835 = 0, _end379 = 2; update_speed__p_835 < _end379; update_speed__p_835++) {
+                if ((s->hp[update_speed__p_835 * 6 + _ix(s->active[update_speed__p_835], 6)] > 0)) {
+                    int32_t _w380 = _wx(s->active[update_speed__p_835], 6);
+                    if (_w380 >= 0) {
+                        s->speed[update_speed__p_835 * 6 + _w380] = s->mod[update_speed__p_835 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_810 = 0;
+            resolve_forced__first_836 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_813 = ({ int8_t _let360 = s->active[0]; int8_t fainted_speed__a_811 = _let360; ({ int32_t _let361 = ((int32_t)(s->stats[_ix(fainted_speed__a_811, 6) * 4 + 3])); int32_t fainted_speed__v_812 = _let361; ((s->status[_ix(fainted_speed__a_811, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_812, 25), 100), 1) : fainted_speed__v_812); }); });
-                resolve_forced__s1_816 = ({ int8_t _let362 = s->active[1]; int8_t fainted_speed__a_814 = _let362; ({ int32_t _let363 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_814, 6) * 4 + 3])); int32_t fainted_speed__v_815 = _let363; ((s->status[1 * 6 + _ix(fainted_speed__a_814, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_815, 25), 100), 1) : fainted_speed__v_815); }); });
-                if ((resolve_forced__s1_816 > resolve_forced__s0_813)) {
-                    resolve_forced__first_810 = 1;
-                } else if ((resolve_forced__s1_816 == resolve_forced__s0_813)) {
-                    rand__v_817 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_818 = rand__v_817;
-                    int32_t _w364 = _wx(s->ndraws, 64);
-                    if (_w364 >= 0) {
-                        s->draws[_w364] = log_draw__v_818;
+                resolve_forced__s0_839 = ({ int8_t _let381 = s->active[0]; int8_t fainted_speed__a_837 = _let381; ({ int32_t _let382 = ((int32_t)(s->stats[_ix(fainted_speed__a_837, 6) * 4 + 3])); int32_t fainted_speed__v_838 = _let382; ((s->status[_ix(fainted_speed__a_837, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_838, 25), 100), 1) : fainted_speed__v_838); }); });
+                resolve_forced__s1_842 = ({ int8_t _let383 = s->active[1]; int8_t fainted_speed__a_840 = _let383; ({ int32_t _let384 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_840, 6) * 4 + 3])); int32_t fainted_speed__v_841 = _let384; ((s->status[1 * 6 + _ix(fainted_speed__a_840, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_841, 25), 100), 1) : fainted_speed__v_841); }); });
+                if ((resolve_forced__s1_842 > resolve_forced__s0_839)) {
+                    resolve_forced__first_836 = 1;
+                } else if ((resolve_forced__s1_842 == resolve_forced__s0_839)) {
+                    rand__v_843 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_844 = rand__v_843;
+                    int32_t _w385 = _wx(s->ndraws, 64);
+                    if (_w385 >= 0) {
+                        s->draws[_w385] = log_draw__v_844;
                     }
-                    int32_t _w365 = _wx(s->ndraws, 64);
-                    if (_w365 >= 0) {
-                        s->draw_lo[_w365] = 0;
+                    int32_t _w386 = _wx(s->ndraws, 64);
+                    if (_w386 >= 0) {
+                        s->draw_lo[_w386] = 0;
                     }
-                    int32_t _w366 = _wx(s->ndraws, 64);
-                    if (_w366 >= 0) {
-                        s->draw_hi[_w366] = 2;
+                    int32_t _w387 = _wx(s->ndraws, 64);
+                    if (_w387 >= 0) {
+                        s->draw_hi[_w387] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_819 = rand__v_817;
-                    resolve_forced__first_810 = rand__result_819;
+                    rand__result_845 = rand__v_843;
+                    resolve_forced__first_836 = rand__result_845;
                 }
             }
-            for (int32_t resolve_forced__k_820 = 0, _end367 = 2; resolve_forced__k_820 < _end367; resolve_forced__k_820++) {
-                resolve_forced__p_821 = ((resolve_forced__k_820 == 0) ? resolve_forced__first_810 : _wsub(1, resolve_forced__first_810));
-                if (s->need[_ix(resolve_forced__p_821, 2)]) {
-                    send_in__p_822 = resolve_forced__p_821;
-                    send_in__s_823 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_821, 2)])), 4);
-                    send_in__old_824 = s->active[_ix(send_in__p_822, 2)];
-                    if ((s->hp[_ix(send_in__p_822, 2) * 6 + _ix(send_in__old_824, 6)] > 0)) {
-                        int32_t _w368 = _wx(send_in__p_822, 2);
-                        int32_t _w369 = _wx(send_in__old_824, 6);
-                        if (_w368 >= 0 && _w369 >= 0) {
-                            s->speed[_w368 * 6 + _w369] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__old_824, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_846 = 0, _end388 = 2; resolve_forced__k_846 < _end388; resolve_forced__k_846++) {
+                resolve_forced__p_847 = ((resolve_forced__k_846 == 0) ? resolve_forced__first_836 : _wsub(1, resolve_forced__first_836));
+                if (s->need[_ix(resolve_forced__p_847, 2)]) {
+                    send_in__p_848 = resolve_forced__p_847;
+                    send_in__s_849 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_847, 2)])), 4);
+                    send_in__old_850 = s->active[_ix(send_in__p_848, 2)];
+                    if ((s->hp[_ix(send_in__p_848, 2) * 6 + _ix(send_in__old_850, 6)] > 0)) {
+                        int32_t _w389 = _wx(send_in__p_848, 2);
+                        int32_t _w390 = _wx(send_in__old_850, 6);
+                        if (_w389 >= 0 && _w390 >= 0) {
+                            s->speed[_w389 * 6 + _w390] = s->stats[_ix(send_in__p_848, 2) * 24 + _ix(send_in__old_850, 6) * 4 + 3];
                         }
                     }
-                    revert__p_825 = send_in__p_822;
-                    revert__a_826 = s->active[_ix(revert__p_825, 2)];
-                    if (s->transformed[_ix(revert__p_825, 2)]) {
-                        for (int32_t revert__k_827 = 0, _end370 = 4; revert__k_827 < _end370; revert__k_827++) {
-                            int32_t _w371 = _wx(revert__p_825, 2);
-                            int32_t _w372 = _wx(revert__a_826, 6);
-                            if (_w371 >= 0 && _w372 >= 0) {
-                                s->moves[_w371 * 24 + _w372 * 4 + revert__k_827] = s->base_moves[_ix(revert__p_825, 2) * 4 + revert__k_827];
+                    revert__p_851 = send_in__p_848;
+                    revert__a_852 = s->active[_ix(revert__p_851, 2)];
+                    if (s->transformed[_ix(revert__p_851, 2)]) {
+                        for (int32_t revert__k_853 = 0, _end391 = 4; revert__k_853 < _end391; revert__k_853++) {
+                            int32_t _w392 = _wx(revert__p_851, 2);
+                            int32_t _w393 = _wx(revert__a_852, 6);
+                            if (_w392 >= 0 && _w393 >= 0) {
+                                s->moves[_w392 * 24 + _w393 * 4 + revert__k_853] = s->base_moves[_ix(revert__p_851, 2) * 4 + revert__k_853];
                             }
-                            int32_t _w373 = _wx(revert__p_825, 2);
-                            int32_t _w374 = _wx(revert__a_826, 6);
-                            if (_w373 >= 0 && _w374 >= 0) {
-                                s->pp[_w373 * 24 + _w374 * 4 + revert__k_827] = s->base_pp[_ix(revert__p_825, 2) * 4 + revert__k_827];
+                            int32_t _w394 = _wx(revert__p_851, 2);
+                            int32_t _w395 = _wx(revert__a_852, 6);
+                            if (_w394 >= 0 && _w395 >= 0) {
+                                s->pp[_w394 * 24 + _w395 * 4 + revert__k_853] = s->base_pp[_ix(revert__p_851, 2) * 4 + revert__k_853];
                             }
                         }
-                        int32_t _w375 = _wx(revert__p_825, 2);
-                        if (_w375 >= 0) {
-                            s->transformed[_w375] = false;
+                        int32_t _w396 = _wx(revert__p_851, 2);
+                        if (_w396 >= 0) {
+                            s->transformed[_w396] = false;
                         }
-                    } else if ((s->mimic_slot[_ix(revert__p_825, 2)] >= 0)) {
-                        int32_t _w376 = _wx(revert__p_825, 2);
-                        int32_t _w377 = _wx(revert__a_826, 6);
-                        int32_t _w378 = _wx(s->mimic_slot[_ix(revert__p_825, 2)], 4);
-                        if (_w376 >= 0 && _w377 >= 0 && _w378 >= 0) {
-                            s->moves[_w376 * 24 + _w377 * 4 + _w378] = s->mimic_orig[_ix(revert__p_825, 2)];
+                    } else if ((s->mimic_slot[_ix(revert__p_851, 2)] >= 0)) {
+                        int32_t _w397 = _wx(revert__p_851, 2);
+                        int32_t _w398 = _wx(revert__a_852, 6);
+                        int32_t _w399 = _wx(s->mimic_slot[_ix(revert__p_851, 2)], 4);
+                        if (_w397 >= 0 && _w398 >= 0 && _w399 >= 0) {
+                            s->moves[_w397 * 24 + _w398 * 4 + _w399] = s->mimic_orig[_ix(revert__p_851, 2)];
                         }
                     }
-                    int32_t _w379 = _wx(revert__p_825, 2);
-                    if (_w379 >= 0) {
-                        s->mimic_slot[_w379] = ((int8_t)((-1)));
+                    int32_t _w400 = _wx(revert__p_851, 2);
+                    if (_w400 >= 0) {
+                        s->mimic_slot[_w400] = ((int8_t)((-1)));
                     }
-                    int32_t _w380 = _wx(send_in__p_822, 2);
-                    if (_w380 >= 0) {
-                        s->active[_w380] = ((int8_t)(send_in__s_823));
+                    int32_t _w401 = _wx(send_in__p_848, 2);
+                    if (_w401 >= 0) {
+                        s->active[_w401] = ((int8_t)(send_in__s_849));
                     }
-                    int32_t _w381 = _wx(send_in__p_822, 2);
-                    if (_w381 >= 0) {
-                        s->form[_w381] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
+                    int32_t _w402 = _wx(send_in__p_848, 2);
+                    if (_w402 >= 0) {
+                        s->form[_w402] = s->species[_ix(send_in__p_848, 2) * 6 + _ix(send_in__s_849, 6)];
                     }
-                    int32_t _w382 = _wx(send_in__p_822, 2);
-                    if (_w382 >= 0) {
-                        s->types[_w382 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type1));
+                    int32_t _w403 = _wx(send_in__p_848, 2);
+                    if (_w403 >= 0) {
+                        s->types[_w403 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_848, 2) * 6 + _ix(send_in__s_849, 6)], 151)].type1));
                     }
-                    int32_t _w383 = _wx(send_in__p_822, 2);
-                    if (_w383 >= 0) {
-                        s->types[_w383 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)], 151)].type2));
+                    int32_t _w404 = _wx(send_in__p_848, 2);
+                    if (_w404 >= 0) {
+                        s->types[_w404 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_848, 2) * 6 + _ix(send_in__s_849, 6)], 151)].type2));
                     }
-                    int32_t _w384 = _wx(send_in__p_822, 2);
-                    if (_w384 >= 0) {
-                        s->sub_hp[_w384] = ((int16_t)(0));
+                    int32_t _w405 = _wx(send_in__p_848, 2);
+                    if (_w405 >= 0) {
+                        s->sub_hp[_w405] = ((int16_t)(0));
                     }
-                    int32_t _w385 = _wx(send_in__p_822, 2);
-                    if (_w385 >= 0) {
-                        s->substitute[_w385] = false;
+                    int32_t _w406 = _wx(send_in__p_848, 2);
+                    if (_w406 >= 0) {
+                        s->substitute[_w406] = false;
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w386 = _wx(send_in__p_822, 2);
-                    if (_w386 >= 0) {
-                        s->recharge[_w386] = false;
+                    int32_t _w407 = _wx(send_in__p_848, 2);
+                    if (_w407 >= 0) {
+                        s->recharge[_w407] = false;
                     }
-                    int32_t _w387 = _wx(send_in__p_822, 2);
-                    if (_w387 >= 0) {
-                        s->charging[_w387] = false;
+                    int32_t _w408 = _wx(send_in__p_848, 2);
+                    if (_w408 >= 0) {
+                        s->charging[_w408] = false;
                     }
-                    int32_t _w388 = _wx(send_in__p_822, 2);
-                    if (_w388 >= 0) {
-                        s->confusion_turns[_w388] = ((int8_t)(0));
+                    int32_t _w409 = _wx(send_in__p_848, 2);
+                    if (_w409 >= 0) {
+                        s->confusion_turns[_w409] = ((int8_t)(0));
                     }
-                    int32_t _w389 = _wx(send_in__p_822, 2);
-                    if (_w389 >= 0) {
-                        s->confused[_w389] = false;
+                    int32_t _w410 = _wx(send_in__p_848, 2);
+                    if (_w410 >= 0) {
+                        s->confused[_w410] = false;
                     }
-                    int32_t _w390 = _wx(send_in__p_822, 2);
-                    if (_w390 >= 0) {
-                        s->flinch[_w390] = false;
+                    int32_t _w411 = _wx(send_in__p_848, 2);
+                    if (_w411 >= 0) {
+                        s->flinch[_w411] = false;
                     }
-                    int32_t _w391 = _wx(send_in__p_822, 2);
-                    if (_w391 >= 0) {
-                        s->reflect[_w391] = false;
+                    int32_t _w412 = _wx(send_in__p_848, 2);
+                    if (_w412 >= 0) {
+                        s->focus[_w412] = false;
                     }
-                    int32_t _w392 = _wx(send_in__p_822, 2);
-                    if (_w392 >= 0) {
-                        s->light_screen[_w392] = false;
+                    int32_t _w413 = _wx(send_in__p_848, 2);
+                    if (_w413 >= 0) {
+                        s->seeded[_w413] = false;
                     }
-                    int32_t _w393 = _wx(send_in__p_822, 2);
-                    if (_w393 >= 0) {
-                        s->last_slot[_w393] = ((int8_t)(0));
+                    int32_t _w414 = _wx(send_in__p_848, 2);
+                    if (_w414 >= 0) {
+                        s->toxic[_w414] = ((int16_t)((-1)));
                     }
-                    int32_t _w394 = _wx(send_in__p_822, 2);
-                    int32_t _w395 = _wx(send_in__s_823, 6);
-                    if (_w394 >= 0 && _w395 >= 0) {
-                        s->seen[_w394 * 6 + _w395] = s->species[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)];
-                    }
-                    for (int32_t send_in__k_828 = 0, _end396 = 6; send_in__k_828 < _end396; send_in__k_828++) {
-                        int32_t _w397 = _wx(send_in__p_822, 2);
-                        if (_w397 >= 0) {
-                            s->boosts[_w397 * 6 + send_in__k_828] = ((int8_t)(0));
+                    if ((s->status[_ix(send_in__p_848, 2) * 6 + _ix(send_in__s_849, 6)] == 6)) {
+                        int32_t _w415 = _wx(send_in__p_848, 2);
+                        int32_t _w416 = _wx(send_in__s_849, 6);
+                        if (_w415 >= 0 && _w416 >= 0) {
+                            s->status[_w415 * 6 + _w416] = ((int8_t)(4));
                         }
                     }
-                    for (int32_t send_in__k_829 = 0, _end398 = 4; send_in__k_829 < _end398; send_in__k_829++) {
-                        int32_t _w399 = _wx(send_in__p_822, 2);
-                        if (_w399 >= 0) {
-                            s->mod[_w399 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
-                        }
-                        int32_t _w400 = _wx(send_in__p_822, 2);
-                        if (_w400 >= 0) {
-                            s->stored[_w400 * 4 + send_in__k_829] = s->stats[_ix(send_in__p_822, 2) * 24 + _ix(send_in__s_823, 6) * 4 + send_in__k_829];
+                    int32_t _w417 = _wx(send_in__p_848, 2);
+                    if (_w417 >= 0) {
+                        s->reflect[_w417] = false;
+                    }
+                    int32_t _w418 = _wx(send_in__p_848, 2);
+                    if (_w418 >= 0) {
+                        s->light_screen[_w418] = false;
+                    }
+                    int32_t _w419 = _wx(send_in__p_848, 2);
+                    if (_w419 >= 0) {
+                        s->last_slot[_w419] = ((int8_t)(0));
+                    }
+                    int32_t _w420 = _wx(send_in__p_848, 2);
+                    int32_t _w421 = _wx(send_in__s_849, 6);
+                    if (_w420 >= 0 && _w421 >= 0) {
+                        s->seen[_w420 * 6 + _w421] = s->species[_ix(send_in__p_848, 2) * 6 + _ix(send_in__s_849, 6)];
+                    }
+                    for (int32_t send_in__k_854 = 0, _end422 = 6; send_in__k_854 < _end422; send_in__k_854++) {
+                        int32_t _w423 = _wx(send_in__p_848, 2);
+                        if (_w423 >= 0) {
+                            s->boosts[_w423 * 6 + send_in__k_854] = ((int8_t)(0));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)] == 3)) {
-                        int32_t _w401 = _wx(send_in__p_822, 2);
-                        if (_w401 >= 0) {
-                            s->mod[_w401 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_822, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    for (int32_t send_in__k_855 = 0, _end424 = 4; send_in__k_855 < _end424; send_in__k_855++) {
+                        int32_t _w425 = _wx(send_in__p_848, 2);
+                        if (_w425 >= 0) {
+                            s->mod[_w425 * 4 + send_in__k_855] = s->stats[_ix(send_in__p_848, 2) * 24 + _ix(send_in__s_849, 6) * 4 + send_in__k_855];
+                        }
+                        int32_t _w426 = _wx(send_in__p_848, 2);
+                        if (_w426 >= 0) {
+                            s->stored[_w426 * 4 + send_in__k_855] = s->stats[_ix(send_in__p_848, 2) * 24 + _ix(send_in__s_849, 6) * 4 + send_in__k_855];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_822, 2) * 6 + _ix(send_in__s_823, 6)] == 1)) {
-                        int32_t _w402 = _wx(send_in__p_822, 2);
-                        if (_w402 >= 0) {
-                            s->mod[_w402 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_822, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_848, 2) * 6 + _ix(send_in__s_849, 6)] == 3)) {
+                        int32_t _w427 = _wx(send_in__p_848, 2);
+                        if (_w427 >= 0) {
+                            s->mod[_w427 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_848, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w403 = _wx(send_in__p_822, 2);
-                    int32_t _w404 = _wx(send_in__s_823, 6);
-                    if (_w403 >= 0 && _w404 >= 0) {
-                        s->speed[_w403 * 6 + _w404] = s->mod[_ix(send_in__p_822, 2) * 4 + 3];
+                    if ((s->status[_ix(send_in__p_848, 2) * 6 + _ix(send_in__s_849, 6)] == 1)) {
+                        int32_t _w428 = _wx(send_in__p_848, 2);
+                        if (_w428 >= 0) {
+                            s->mod[_w428 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_848, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w429 = _wx(send_in__p_848, 2);
+                    int32_t _w430 = _wx(send_in__s_849, 6);
+                    if (_w429 >= 0 && _w430 >= 0) {
+                        s->speed[_w429 * 6 + _w430] = s->mod[_ix(send_in__p_848, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_830 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_831 = rand__v_830;
-                    int32_t _w405 = _wx(s->ndraws, 64);
-                    if (_w405 >= 0) {
-                        s->draws[_w405] = log_draw__v_831;
+                    rand__v_856 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_857 = rand__v_856;
+                    int32_t _w431 = _wx(s->ndraws, 64);
+                    if (_w431 >= 0) {
+                        s->draws[_w431] = log_draw__v_857;
                     }
-                    int32_t _w406 = _wx(s->ndraws, 64);
-                    if (_w406 >= 0) {
-                        s->draw_lo[_w406] = 0;
+                    int32_t _w432 = _wx(s->ndraws, 64);
+                    if (_w432 >= 0) {
+                        s->draw_lo[_w432] = 0;
                     }
-                    int32_t _w407 = _wx(s->ndraws, 64);
-                    if (_w407 >= 0) {
-                        s->draw_hi[_w407] = 2;
+                    int32_t _w433 = _wx(s->ndraws, 64);
+                    if (_w433 >= 0) {
+                        s->draw_hi[_w433] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_832 = rand__v_830;
-                    tie_draw__v_833 = rand__result_832;
+                    rand__result_858 = rand__v_856;
+                    tie_draw__v_859 = rand__result_858;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_834 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_835 = rand__v_834;
-                    int32_t _w408 = _wx(s->ndraws, 64);
-                    if (_w408 >= 0) {
-                        s->draws[_w408] = log_draw__v_835;
+                    rand__v_860 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_861 = rand__v_860;
+                    int32_t _w434 = _wx(s->ndraws, 64);
+                    if (_w434 >= 0) {
+                        s->draws[_w434] = log_draw__v_861;
                     }
-                    int32_t _w409 = _wx(s->ndraws, 64);
-                    if (_w409 >= 0) {
-                        s->draw_lo[_w409] = 0;
+                    int32_t _w435 = _wx(s->ndraws, 64);
+                    if (_w435 >= 0) {
+                        s->draw_lo[_w435] = 0;
                     }
-                    int32_t _w410 = _wx(s->ndraws, 64);
-                    if (_w410 >= 0) {
-                        s->draw_hi[_w410] = 2;
+                    int32_t _w436 = _wx(s->ndraws, 64);
+                    if (_w436 >= 0) {
+                        s->draw_hi[_w436] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_836 = rand__v_834;
-                    tie_draw__v_837 = rand__result_836;
+                    rand__result_862 = rand__v_860;
+                    tie_draw__v_863 = rand__result_862;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_838 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_839 = rand__v_838;
-                int32_t _w411 = _wx(s->ndraws, 64);
-                if (_w411 >= 0) {
-                    s->draws[_w411] = log_draw__v_839;
+                rand__v_864 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_865 = rand__v_864;
+                int32_t _w437 = _wx(s->ndraws, 64);
+                if (_w437 >= 0) {
+                    s->draws[_w437] = log_draw__v_865;
                 }
-                int32_t _w412 = _wx(s->ndraws, 64);
-                if (_w412 >= 0) {
-                    s->draw_lo[_w412] = 0;
+                int32_t _w438 = _wx(s->ndraws, 64);
+                if (_w438 >= 0) {
+                    s->draw_lo[_w438] = 0;
                 }
-                int32_t _w413 = _wx(s->ndraws, 64);
-                if (_w413 >= 0) {
-                    s->draw_hi[_w413] = 2;
+                int32_t _w439 = _wx(s->ndraws, 64);
+                if (_w439 >= 0) {
+                    s->draw_hi[_w439] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_840 = rand__v_838;
-                tie_draw__v_841 = rand__result_840;
+                rand__result_866 = rand__v_864;
+                tie_draw__v_867 = rand__result_866;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_842 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_843 = rand__v_842;
-                int32_t _w414 = _wx(s->ndraws, 64);
-                if (_w414 >= 0) {
-                    s->draws[_w414] = log_draw__v_843;
+                rand__v_868 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_869 = rand__v_868;
+                int32_t _w440 = _wx(s->ndraws, 64);
+                if (_w440 >= 0) {
+                    s->draws[_w440] = log_draw__v_869;
                 }
-                int32_t _w415 = _wx(s->ndraws, 64);
-                if (_w415 >= 0) {
-                    s->draw_lo[_w415] = 0;
+                int32_t _w441 = _wx(s->ndraws, 64);
+                if (_w441 >= 0) {
+                    s->draw_lo[_w441] = 0;
                 }
-                int32_t _w416 = _wx(s->ndraws, 64);
-                if (_w416 >= 0) {
-                    s->draw_hi[_w416] = 2;
+                int32_t _w442 = _wx(s->ndraws, 64);
+                if (_w442 >= 0) {
+                    s->draw_hi[_w442] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_844 = rand__v_842;
-                tie_draw__v_845 = rand__result_844;
+                rand__result_870 = rand__v_868;
+                tie_draw__v_871 = rand__result_870;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -6622,23 +6929,26 @@ static void init(State *s, Key key)
     for (int32_t _i52 = 0; _i52 < 2; _i52++) s->shown_move[_i52] = ((int16_t)((-1)));
     for (int32_t _i53 = 0; _i53 < 2; _i53++) s->confused[_i53] = false;
     for (int32_t _i54 = 0; _i54 < 2; _i54++) s->confusion_turns[_i54] = ((int8_t)(0));
-    for (int32_t _i55 = 0; _i55 < 2; _i55++) s->flinch[_i55] = false;
-    for (int32_t _i56 = 0; _i56 < 2; _i56++) s->reflect[_i56] = false;
-    for (int32_t _i57 = 0; _i57 < 2; _i57++) s->light_screen[_i57] = false;
-    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->mimic_slot[_i58] = ((int8_t)((-1)));
-    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->mimic_orig[_i59] = ((int16_t)((-1)));
-    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->substitute[_i60] = false;
-    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->sub_hp[_i61] = ((int16_t)(0));
-    for (int32_t _i62 = 0; _i62 < 2; _i62++) s->charging[_i62] = false;
-    for (int32_t _i63 = 0; _i63 < 2; _i63++) s->recharge[_i63] = false;
-    for (int32_t _i64 = 0; _i64 < 64; _i64++) s->draws[_i64] = 0;
-    for (int32_t _i65 = 0; _i65 < 64; _i65++) s->draw_lo[_i65] = 0;
-    for (int32_t _i66 = 0; _i66 < 64; _i66++) s->draw_hi[_i66] = 0;
+    for (int32_t _i55 = 0; _i55 < 2; _i55++) s->focus[_i55] = false;
+    for (int32_t _i56 = 0; _i56 < 2; _i56++) s->seeded[_i56] = false;
+    for (int32_t _i57 = 0; _i57 < 2; _i57++) s->toxic[_i57] = ((int16_t)((-1)));
+    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->flinch[_i58] = false;
+    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->reflect[_i59] = false;
+    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->light_screen[_i60] = false;
+    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->mimic_slot[_i61] = ((int8_t)((-1)));
+    for (int32_t _i62 = 0; _i62 < 2; _i62++) s->mimic_orig[_i62] = ((int16_t)((-1)));
+    for (int32_t _i63 = 0; _i63 < 2; _i63++) s->substitute[_i63] = false;
+    for (int32_t _i64 = 0; _i64 < 2; _i64++) s->sub_hp[_i64] = ((int16_t)(0));
+    for (int32_t _i65 = 0; _i65 < 2; _i65++) s->charging[_i65] = false;
+    for (int32_t _i66 = 0; _i66 < 2; _i66++) s->recharge[_i66] = false;
+    for (int32_t _i67 = 0; _i67 < 64; _i67++) s->draws[_i67] = 0;
+    for (int32_t _i68 = 0; _i68 < 64; _i68++) s->draw_lo[_i68] = 0;
+    for (int32_t _i69 = 0; _i69 < 64; _i69++) s->draw_hi[_i69] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end67 = 6; load_team__i_2 < _end67; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end70 = 6; load_team__i_2 < _end70; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -6646,23 +6956,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let68 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let68; ({ int16_t _let69 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let69; ({ int16_t _let70 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let70; ({ int16_t _let71 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let71; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let72 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let72; ({ int16_t _let73 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let73; ({ int16_t _let74 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let74; ({ int16_t _let75 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let75; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let76 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let76; ({ int16_t _let77 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let77; ({ int16_t _let78 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let78; ({ int16_t _let79 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let79; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let80 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let81; ({ int16_t _let82 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let82; ({ int16_t _let83 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let83; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let71 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let71; ({ int16_t _let72 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let72; ({ int16_t _let73 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let73; ({ int16_t _let74 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let74; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let75 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let76; ({ int16_t _let77 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let77; ({ int16_t _let78 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let78; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let79 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let81; ({ int16_t _let82 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let83 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let85; ({ int16_t _let86 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end84 = 4; load_team__k_23 < _end84; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end87 = 4; load_team__k_23 < _end87; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end85 = 6; load_team__i_26 < _end85; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end88 = 6; load_team__i_26 < _end88; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -6670,16 +6980,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let86 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let86; ({ int16_t _let87 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let88; ({ int16_t _let89 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let90 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let90; ({ int16_t _let91 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let91; ({ int16_t _let92 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let92; ({ int16_t _let93 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let93; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let94 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let94; ({ int16_t _let95 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let95; ({ int16_t _let96 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let96; ({ int16_t _let97 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let97; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let98 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let98; ({ int16_t _let99 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let99; ({ int16_t _let100 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let100; ({ int16_t _let101 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let101; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let89 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let89; ({ int16_t _let90 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let90; ({ int16_t _let91 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let91; ({ int16_t _let92 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let92; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let93 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let93; ({ int16_t _let94 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let94; ({ int16_t _let95 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let95; ({ int16_t _let96 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let96; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let97 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let98; ({ int16_t _let99 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let99; ({ int16_t _let100 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let100; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let101 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let101; ({ int16_t _let102 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let102; ({ int16_t _let103 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let103; ({ int16_t _let104 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let104; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end102 = 4; load_team__k_47 < _end102; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end105 = 4; load_team__k_47 < _end105; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -6687,29 +6997,29 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w103 = _wx(send_in__old_49, 6);
-        if (_w103 >= 0) {
-            s->speed[0 * 6 + _w103] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w106 = _wx(send_in__old_49, 6);
+        if (_w106 >= 0) {
+            s->speed[0 * 6 + _w106] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     revert__a_50 = s->active[0];
     if (s->transformed[0]) {
-        for (int32_t revert__k_51 = 0, _end104 = 4; revert__k_51 < _end104; revert__k_51++) {
-            int32_t _w105 = _wx(revert__a_50, 6);
-            if (_w105 >= 0) {
-                s->moves[0 * 24 + _w105 * 4 + revert__k_51] = s->base_moves[revert__k_51];
+        for (int32_t revert__k_51 = 0, _end107 = 4; revert__k_51 < _end107; revert__k_51++) {
+            int32_t _w108 = _wx(revert__a_50, 6);
+            if (_w108 >= 0) {
+                s->moves[0 * 24 + _w108 * 4 + revert__k_51] = s->base_moves[revert__k_51];
             }
-            int32_t _w106 = _wx(revert__a_50, 6);
-            if (_w106 >= 0) {
-                s->pp[0 * 24 + _w106 * 4 + revert__k_51] = s->base_pp[revert__k_51];
+            int32_t _w109 = _wx(revert__a_50, 6);
+            if (_w109 >= 0) {
+                s->pp[0 * 24 + _w109 * 4 + revert__k_51] = s->base_pp[revert__k_51];
             }
         }
         s->transformed[0] = false;
     } else if ((s->mimic_slot[0] >= 0)) {
-        int32_t _w107 = _wx(revert__a_50, 6);
-        int32_t _w108 = _wx(s->mimic_slot[0], 4);
-        if (_w107 >= 0 && _w108 >= 0) {
-            s->moves[0 * 24 + _w107 * 4 + _w108] = s->mimic_orig[0];
+        int32_t _w110 = _wx(revert__a_50, 6);
+        int32_t _w111 = _wx(s->mimic_slot[0], 4);
+        if (_w110 >= 0 && _w111 >= 0) {
+            s->moves[0 * 24 + _w110 * 4 + _w111] = s->mimic_orig[0];
         }
     }
     s->mimic_slot[0] = ((int8_t)((-1)));
@@ -6726,14 +7036,20 @@ static void init(State *s, Key key)
     s->confusion_turns[0] = ((int8_t)(0));
     s->confused[0] = false;
     s->flinch[0] = false;
+    s->focus[0] = false;
+    s->seeded[0] = false;
+    s->toxic[0] = ((int16_t)((-1)));
+    if ((s->status[0] == 6)) {
+        s->status[0 * 6 + 0] = ((int8_t)(4));
+    }
     s->reflect[0] = false;
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_52 = 0, _end109 = 6; send_in__k_52 < _end109; send_in__k_52++) {
+    for (int32_t send_in__k_52 = 0, _end112 = 6; send_in__k_52 < _end112; send_in__k_52++) {
         s->boosts[0 * 6 + send_in__k_52] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_53 = 0, _end110 = 4; send_in__k_53 < _end110; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end113 = 4; send_in__k_53 < _end113; send_in__k_53++) {
         s->mod[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
         s->stored[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
     }
@@ -6746,29 +7062,29 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_54 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_54, 6)] > 0)) {
-        int32_t _w111 = _wx(send_in__old_54, 6);
-        if (_w111 >= 0) {
-            s->speed[1 * 6 + _w111] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
+        int32_t _w114 = _wx(send_in__old_54, 6);
+        if (_w114 >= 0) {
+            s->speed[1 * 6 + _w114] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
         }
     }
     revert__a_55 = s->active[1];
     if (s->transformed[1]) {
-        for (int32_t revert__k_56 = 0, _end112 = 4; revert__k_56 < _end112; revert__k_56++) {
-            int32_t _w113 = _wx(revert__a_55, 6);
-            if (_w113 >= 0) {
-                s->moves[1 * 24 + _w113 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
+        for (int32_t revert__k_56 = 0, _end115 = 4; revert__k_56 < _end115; revert__k_56++) {
+            int32_t _w116 = _wx(revert__a_55, 6);
+            if (_w116 >= 0) {
+                s->moves[1 * 24 + _w116 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
             }
-            int32_t _w114 = _wx(revert__a_55, 6);
-            if (_w114 >= 0) {
-                s->pp[1 * 24 + _w114 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
+            int32_t _w117 = _wx(revert__a_55, 6);
+            if (_w117 >= 0) {
+                s->pp[1 * 24 + _w117 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
             }
         }
         s->transformed[1] = false;
     } else if ((s->mimic_slot[1] >= 0)) {
-        int32_t _w115 = _wx(revert__a_55, 6);
-        int32_t _w116 = _wx(s->mimic_slot[1], 4);
-        if (_w115 >= 0 && _w116 >= 0) {
-            s->moves[1 * 24 + _w115 * 4 + _w116] = s->mimic_orig[1];
+        int32_t _w118 = _wx(revert__a_55, 6);
+        int32_t _w119 = _wx(s->mimic_slot[1], 4);
+        if (_w118 >= 0 && _w119 >= 0) {
+            s->moves[1 * 24 + _w118 * 4 + _w119] = s->mimic_orig[1];
         }
     }
     s->mimic_slot[1] = ((int8_t)((-1)));
@@ -6785,14 +7101,20 @@ static void init(State *s, Key key)
     s->confusion_turns[1] = ((int8_t)(0));
     s->confused[1] = false;
     s->flinch[1] = false;
+    s->focus[1] = false;
+    s->seeded[1] = false;
+    s->toxic[1] = ((int16_t)((-1)));
+    if ((s->status[1 * 6] == 6)) {
+        s->status[1 * 6 + 0] = ((int8_t)(4));
+    }
     s->reflect[1] = false;
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_57 = 0, _end117 = 6; send_in__k_57 < _end117; send_in__k_57++) {
+    for (int32_t send_in__k_57 = 0, _end120 = 6; send_in__k_57 < _end120; send_in__k_57++) {
         s->boosts[1 * 6 + send_in__k_57] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_58 = 0, _end118 = 4; send_in__k_58 < _end118; send_in__k_58++) {
+    for (int32_t send_in__k_58 = 0, _end121 = 4; send_in__k_58 < _end121; send_in__k_58++) {
         s->mod[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
         s->stored[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
     }
@@ -6806,35 +7128,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_59 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_60 = rand__v_59;
-        int32_t _w119 = _wx(s->ndraws, 64);
-        if (_w119 >= 0) {
-            s->draws[_w119] = log_draw__v_60;
+        int32_t _w122 = _wx(s->ndraws, 64);
+        if (_w122 >= 0) {
+            s->draws[_w122] = log_draw__v_60;
         }
-        int32_t _w120 = _wx(s->ndraws, 64);
-        if (_w120 >= 0) {
-            s->draw_lo[_w120] = 0;
+        int32_t _w123 = _wx(s->ndraws, 64);
+        if (_w123 >= 0) {
+            s->draw_lo[_w123] = 0;
         }
-        int32_t _w121 = _wx(s->ndraws, 64);
-        if (_w121 >= 0) {
-            s->draw_hi[_w121] = 2;
+        int32_t _w124 = _wx(s->ndraws, 64);
+        if (_w124 >= 0) {
+            s->draw_hi[_w124] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_61 = rand__v_59;
         v = rand__result_61;
-        for (int32_t k_ = 0, _end122 = 3; k_ < _end122; k_++) {
+        for (int32_t k_ = 0, _end125 = 3; k_ < _end125; k_++) {
             rand__v_62 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_63 = rand__v_62;
-            int32_t _w123 = _wx(s->ndraws, 64);
-            if (_w123 >= 0) {
-                s->draws[_w123] = log_draw__v_63;
+            int32_t _w126 = _wx(s->ndraws, 64);
+            if (_w126 >= 0) {
+                s->draws[_w126] = log_draw__v_63;
             }
-            int32_t _w124 = _wx(s->ndraws, 64);
-            if (_w124 >= 0) {
-                s->draw_lo[_w124] = 0;
+            int32_t _w127 = _wx(s->ndraws, 64);
+            if (_w127 >= 0) {
+                s->draw_lo[_w127] = 0;
             }
-            int32_t _w125 = _wx(s->ndraws, 64);
-            if (_w125 >= 0) {
-                s->draw_hi[_w125] = 2;
+            int32_t _w128 = _wx(s->ndraws, 64);
+            if (_w128 >= 0) {
+                s->draw_hi[_w128] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_64 = rand__v_62;
@@ -6975,6 +7297,9 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, shown_move);
     out[i++] = offsetof(State, confused);
     out[i++] = offsetof(State, confusion_turns);
+    out[i++] = offsetof(State, focus);
+    out[i++] = offsetof(State, seeded);
+    out[i++] = offsetof(State, toxic);
     out[i++] = offsetof(State, flinch);
     out[i++] = offsetof(State, reflect);
     out[i++] = offsetof(State, light_screen);

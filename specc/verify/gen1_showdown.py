@@ -41,12 +41,12 @@ COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
                  "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
                  "mimic", "transform", "no_effect", "ohko", "psywave", "focus_energy", "conversion",
-                 "dream_eater"}  # fmt: skip
+                 "dream_eater", "leech_seed"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
                  "substitute", "mirrormove", "mimic", "transform", "payday", "splash", "minimize", "defensecurl",
-                 "focusenergy", "psywave", "conversion", "dreameater"}  # fmt: skip
+                 "focusenergy", "psywave", "conversion", "dreameater", "toxic", "leechseed"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -55,11 +55,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def covered_moves(moves: list[dict[str, str]]) -> set[int]:
-    """The MOVES rows the harness puts in teams: covered mechanics, no Toxic (its counter is not
-    covered yet), hooks only where the spec has what they do."""
+    """The MOVES rows the harness puts in teams: covered mechanics, hooks only where the spec has what they do."""
 
     def covered(m: dict[str, str]) -> bool:
-        return (m["kind"] in COVERED_KINDS and m["status"] != "tox" and m["name"] != "struggle"
+        return (m["kind"] in COVERED_KINDS and m["name"] != "struggle"
                 and (not m["hooks"] or m["name"] in HOOKS_COVERED))  # fmt: skip
 
     return {i for i, m in enumerate(moves) if covered(m)}
