@@ -157,6 +157,7 @@ def compare(state: Any, snap: Snapshot, tables: Gen1Tables) -> list[tuple[str, A
                 form = tables.species[int(state.form[p])]["name"]
                 if form != mon.species:
                     out.append((f"{name} species", form, mon.species))
+                out += compare_volatiles(state, p, mon, name)
                 for field, mine, theirs in (("stats", state.stored[p], mon.stats),
                                             ("modified stats", state.mod[p], mon.modified_stats)):  # fmt: skip
                     values = [int(v) for v in mine]
@@ -170,6 +171,29 @@ def compare(state: Any, snap: Snapshot, tables: Gen1Tables) -> list[tuple[str, A
         winner = "p1" if r[0] > r[1] else "p2" if r[1] > r[0] else "tie"
         if winner != (snap.winner or "tie"):
             out.append(("winner", winner, snap.winner))
+    return out
+
+
+# the spec's flag of each Showdown volatile the lock-step compares, and the counter that goes with it
+VOLATILES = {"reflect": ("reflect", None, None), "lightscreen": ("light_screen", None, None),
+             "confusion": ("confused", "confusion_turns", "time"), "substitute": ("substitute", "sub_hp", "hp"),
+             "mustrecharge": ("recharge", None, None), "twoturnmove": ("charging", None, None),
+             "focusenergy": ("focus", None, None), "leechseed": ("seeded", None, None),
+             "residualdmg": (None, "toxic", "counter")}  # fmt: skip
+
+
+def compare_volatiles(state: Any, p: int, mon: Any, name: str) -> list[tuple[str, Any, Any]]:
+    """Side p's active Pokémon's volatiles (VOLATILES) against Showdown's: present or not, and their counters."""
+    out = []
+    for vid, (flag, counter, key) in VOLATILES.items():
+        theirs = mon.volatiles.get(vid)
+        if flag is not None and bool(getattr(state, flag)[p]) != (theirs is not None):
+            out.append((f"{name} volatile {vid}", bool(getattr(state, flag)[p]), theirs is not None))
+        elif counter is not None:
+            mine = int(getattr(state, counter)[p])
+            value = -1 if theirs is None else theirs.get(key)
+            if (flag is None or theirs is not None) and mine != value:
+                out.append((f"{name} volatile {vid} {key}", mine, value))
     return out
 
 
