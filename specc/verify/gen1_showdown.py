@@ -41,12 +41,12 @@ COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
                  "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
                  "mimic", "transform", "no_effect", "ohko", "psywave", "focus_energy", "conversion",
-                 "dream_eater", "leech_seed"}  # fmt: skip
+                 "dream_eater", "leech_seed", "haze", "mist"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
                  "substitute", "mirrormove", "mimic", "transform", "payday", "splash", "minimize", "defensecurl",
-                 "focusenergy", "psywave", "conversion", "dreameater", "toxic", "leechseed"}  # fmt: skip
+                 "focusenergy", "psywave", "conversion", "dreameater", "toxic", "leechseed", "haze", "mist"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -178,7 +178,7 @@ def compare(state: Any, snap: Snapshot, tables: Gen1Tables) -> list[tuple[str, A
 VOLATILES = {"reflect": ("reflect", None, None), "lightscreen": ("light_screen", None, None),
              "confusion": ("confused", "confusion_turns", "time"), "substitute": ("substitute", "sub_hp", "hp"),
              "mustrecharge": ("recharge", None, None), "twoturnmove": ("charging", None, None),
-             "focusenergy": ("focus", None, None), "leechseed": ("seeded", None, None),
+             "focusenergy": ("focus", None, None), "leechseed": ("seeded", None, None), "mist": ("mist", None, None),
              "residualdmg": (None, "toxic", "counter")}  # fmt: skip
 
 
