@@ -41,7 +41,7 @@ COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
                  "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
                  "mimic", "transform", "no_effect", "ohko", "psywave", "focus_energy", "conversion",
-                 "dream_eater", "leech_seed", "haze", "mist"}  # fmt: skip
+                 "dream_eater", "leech_seed", "haze", "mist", "rampage"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
@@ -179,7 +179,7 @@ VOLATILES = {"reflect": ("reflect", None, None), "lightscreen": ("light_screen",
              "confusion": ("confused", "confusion_turns", "time"), "substitute": ("substitute", "sub_hp", "hp"),
              "mustrecharge": ("recharge", None, None), "twoturnmove": ("charging", None, None),
              "focusenergy": ("focus", None, None), "leechseed": ("seeded", None, None), "mist": ("mist", None, None),
-             "residualdmg": (None, "toxic", "counter")}  # fmt: skip
+             "residualdmg": (None, "toxic", "counter"), "lockedmove": ("thrashing", "rampage_turns", "time")}  # fmt: skip
 
 
 def compare_volatiles(state: Any, p: int, mon: Any, name: str) -> list[tuple[str, Any, Any]]:
