@@ -46,7 +46,8 @@ COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge",
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
                  "substitute", "mirrormove", "mimic", "transform", "payday", "splash", "minimize", "defensecurl",
-                 "focusenergy", "psywave", "conversion", "dreameater", "toxic", "leechseed", "haze", "mist"}  # fmt: skip
+                 "focusenergy", "psywave", "conversion", "dreameater", "toxic", "leechseed", "haze",
+                 "mist"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -179,7 +180,8 @@ VOLATILES = {"reflect": ("reflect", None, None), "lightscreen": ("light_screen",
              "confusion": ("confused", "confusion_turns", "time"), "substitute": ("substitute", "sub_hp", "hp"),
              "mustrecharge": ("recharge", None, None), "twoturnmove": ("charging", None, None),
              "focusenergy": ("focus", None, None), "leechseed": ("seeded", None, None), "mist": ("mist", None, None),
-             "residualdmg": (None, "toxic", "counter"), "lockedmove": ("thrashing", "rampage_turns", "time")}  # fmt: skip
+             "residualdmg": (None, "toxic", "counter"),
+             "lockedmove": ("thrashing", "rampage_turns", "time")}  # fmt: skip
 
 
 def compare_volatiles(state: Any, p: int, mon: Any, name: str) -> list[tuple[str, Any, Any]]:
