@@ -142,10 +142,10 @@ def test_the_observation_shows_the_volatiles(reference: ModuleType) -> None:
     state = reference.init(key)
     for t in range(2):  # both use move slot 0: Ditto's Transform, Clefairy's Body Slam
         state = reference.step(state, 0, step_key(key, t))
-    own, foe = 113, 179  # the two blocks of volatiles: [flags x 12, Toxic counter, species shown, types x 2]
+    own, foe = 113, 180  # the blocks of volatiles: [flags x 12, Toxic counter, disabled slot, species, types x 2]
     mine, theirs = reference.observe(state, 0), reference.observe(state, 1)
-    assert mine[own + 7] == 1 and mine[own + 13] == 34  # Ditto is transformed, showing Clefairy
-    assert theirs[foe + 7] == 1 and theirs[foe + 13] == 34 and theirs[own + 7] == 0
+    assert mine[own + 7] == 1 and mine[own + 14] == 34  # Ditto is transformed, showing Clefairy
+    assert theirs[foe + 7] == 1 and theirs[foe + 14] == 34 and theirs[own + 7] == 0
     state.sub_hp[0] = 50
-    assert reference.observe(state, 0)[own + 16] == 50
+    assert reference.observe(state, 0)[own + 17] == 50
     np.testing.assert_array_equal(reference.observe(state, 1), theirs)

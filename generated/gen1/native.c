@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 e9418234a6c67e913449d8b5c91d4812e1b2e9404b4ee7490b3d002efd53414d).
+ * (sha256 ce27671ace56e97b21191b12c903a0a4729acc1cf8cd644ed6eca77794a1fd15).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -18,7 +18,7 @@
 
 #define NUM_PLAYERS 2
 #define NUM_ACTIONS 10
-#define OBS_SIZE 199
+#define OBS_SIZE 201
 #define NUM_INVARIANTS 0
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
 
@@ -71,6 +71,9 @@ typedef struct {
     bool focus[2];
     bool seeded[2];
     bool mist[2];
+    int8_t disabled_slot[2];
+    int16_t disabled_move[2];
+    int8_t disable_turns[2];
     bool thrashing[2];
     int8_t rampage_turns[2];
     int16_t lock_acc[2];
@@ -2144,7 +2147,7 @@ static inline Key reset_key(Key key)
 /* The observe expression for `player`, unchecked (indexes read clamped). */
 static void observe_unchecked(const State *s, int32_t player, obs_t *out)
 {
-    for (int32_t _i1 = 0; _i1 < 199; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 129 ? ({ int32_t _let4 = player; int32_t volatiles__p_902 = _let4; ({ bool _let5[12]; _let5[0] = s->confused[_ix(volatiles__p_902, 2)]; _let5[1] = s->reflect[_ix(volatiles__p_902, 2)]; _let5[2] = s->light_screen[_ix(volatiles__p_902, 2)]; _let5[3] = s->recharge[_ix(volatiles__p_902, 2)]; _let5[4] = s->charging[_ix(volatiles__p_902, 2)]; _let5[5] = s->substitute[_ix(volatiles__p_902, 2)]; _let5[6] = s->flinch[_ix(volatiles__p_902, 2)]; _let5[7] = s->transformed[_ix(volatiles__p_902, 2)]; _let5[8] = s->focus[_ix(volatiles__p_902, 2)]; _let5[9] = s->seeded[_ix(volatiles__p_902, 2)]; _let5[10] = s->mist[_ix(volatiles__p_902, 2)]; _let5[11] = s->thrashing[_ix(volatiles__p_902, 2)]; bool volatiles__flags_903[12]; memcpy(volatiles__flags_903, _let5, sizeof volatiles__flags_903); ((_i1 - 113) < 12 ? ((int32_t)(volatiles__flags_903[(_i1 - 113)])) : ((_i1 - 113) < 13 ? ((int32_t)(s->toxic[_ix(volatiles__p_902, 2)])) : ((_i1 - 113) < 14 ? ((int32_t)(s->form[_ix(volatiles__p_902, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_902, 2) * 2 + ((_i1 - 113) - 14)]))))); }); }) : (_i1 < 130 ? ((int32_t)(s->sub_hp[_ix(player, 2)])) : (_i1 < 136 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 130)])) : (_i1 < 142 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 136)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 136)] : ((int16_t)(0))))) : (_i1 < 148 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 142)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 142)] : ((int8_t)(0))))) : (_i1 < 172 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 148)) / 4 * 4 + (((_i1 - 148))) % 4])) : (_i1 < 173 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 179 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 173)])) : (_i1 < 195 ? ({ int32_t _let2 = _wsub(1, player); int32_t volatiles__p_904 = _let2; ({ bool _let3[12]; _let3[0] = s->confused[_ix(volatiles__p_904, 2)]; _let3[1] = s->reflect[_ix(volatiles__p_904, 2)]; _let3[2] = s->light_screen[_ix(volatiles__p_904, 2)]; _let3[3] = s->recharge[_ix(volatiles__p_904, 2)]; _let3[4] = s->charging[_ix(volatiles__p_904, 2)]; _let3[5] = s->substitute[_ix(volatiles__p_904, 2)]; _let3[6] = s->flinch[_ix(volatiles__p_904, 2)]; _let3[7] = s->transformed[_ix(volatiles__p_904, 2)]; _let3[8] = s->focus[_ix(volatiles__p_904, 2)]; _let3[9] = s->seeded[_ix(volatiles__p_904, 2)]; _let3[10] = s->mist[_ix(volatiles__p_904, 2)]; _let3[11] = s->thrashing[_ix(volatiles__p_904, 2)]; bool volatiles__flags_905[12]; memcpy(volatiles__flags_905, _let3, sizeof volatiles__flags_905); ((_i1 - 179) < 12 ? ((int32_t)(volatiles__flags_905[(_i1 - 179)])) : ((_i1 - 179) < 13 ? ((int32_t)(s->toxic[_ix(volatiles__p_904, 2)])) : ((_i1 - 179) < 14 ? ((int32_t)(s->form[_ix(volatiles__p_904, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_904, 2) * 2 + ((_i1 - 179) - 14)]))))); }); }) : (_i1 < 196 ? ((int32_t)(s->phase)) : (_i1 < 197 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 198 ? s->turn : player)))))))))))))))))))))));
+    for (int32_t _i1 = 0; _i1 < 201; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 130 ? ({ int32_t _let4 = player; int32_t volatiles__p_932 = _let4; ({ bool _let5[12]; _let5[0] = s->confused[_ix(volatiles__p_932, 2)]; _let5[1] = s->reflect[_ix(volatiles__p_932, 2)]; _let5[2] = s->light_screen[_ix(volatiles__p_932, 2)]; _let5[3] = s->recharge[_ix(volatiles__p_932, 2)]; _let5[4] = s->charging[_ix(volatiles__p_932, 2)]; _let5[5] = s->substitute[_ix(volatiles__p_932, 2)]; _let5[6] = s->flinch[_ix(volatiles__p_932, 2)]; _let5[7] = s->transformed[_ix(volatiles__p_932, 2)]; _let5[8] = s->focus[_ix(volatiles__p_932, 2)]; _let5[9] = s->seeded[_ix(volatiles__p_932, 2)]; _let5[10] = s->mist[_ix(volatiles__p_932, 2)]; _let5[11] = s->thrashing[_ix(volatiles__p_932, 2)]; bool volatiles__flags_933[12]; memcpy(volatiles__flags_933, _let5, sizeof volatiles__flags_933); ((_i1 - 113) < 12 ? ((int32_t)(volatiles__flags_933[(_i1 - 113)])) : ((_i1 - 113) < 13 ? ((int32_t)(s->toxic[_ix(volatiles__p_932, 2)])) : ((_i1 - 113) < 14 ? ((int32_t)(s->disabled_slot[_ix(volatiles__p_932, 2)])) : ((_i1 - 113) < 15 ? ((int32_t)(s->form[_ix(volatiles__p_932, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_932, 2) * 2 + ((_i1 - 113) - 15)])))))); }); }) : (_i1 < 131 ? ((int32_t)(s->sub_hp[_ix(player, 2)])) : (_i1 < 137 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 131)])) : (_i1 < 143 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] : ((int16_t)(0))))) : (_i1 < 149 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 143)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 143)] : ((int8_t)(0))))) : (_i1 < 173 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 149)) / 4 * 4 + (((_i1 - 149))) % 4])) : (_i1 < 174 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 180 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 174)])) : (_i1 < 197 ? ({ int32_t _let2 = _wsub(1, player); int32_t volatiles__p_934 = _let2; ({ bool _let3[12]; _let3[0] = s->confused[_ix(volatiles__p_934, 2)]; _let3[1] = s->reflect[_ix(volatiles__p_934, 2)]; _let3[2] = s->light_screen[_ix(volatiles__p_934, 2)]; _let3[3] = s->recharge[_ix(volatiles__p_934, 2)]; _let3[4] = s->charging[_ix(volatiles__p_934, 2)]; _let3[5] = s->substitute[_ix(volatiles__p_934, 2)]; _let3[6] = s->flinch[_ix(volatiles__p_934, 2)]; _let3[7] = s->transformed[_ix(volatiles__p_934, 2)]; _let3[8] = s->focus[_ix(volatiles__p_934, 2)]; _let3[9] = s->seeded[_ix(volatiles__p_934, 2)]; _let3[10] = s->mist[_ix(volatiles__p_934, 2)]; _let3[11] = s->thrashing[_ix(volatiles__p_934, 2)]; bool volatiles__flags_935[12]; memcpy(volatiles__flags_935, _let3, sizeof volatiles__flags_935); ((_i1 - 180) < 12 ? ((int32_t)(volatiles__flags_935[(_i1 - 180)])) : ((_i1 - 180) < 13 ? ((int32_t)(s->toxic[_ix(volatiles__p_934, 2)])) : ((_i1 - 180) < 14 ? ((int32_t)(s->disabled_slot[_ix(volatiles__p_934, 2)])) : ((_i1 - 180) < 15 ? ((int32_t)(s->form[_ix(volatiles__p_934, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_934, 2) * 2 + ((_i1 - 180) - 15)])))))); }); }) : (_i1 < 198 ? ((int32_t)(s->phase)) : (_i1 < 199 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 200 ? s->turn : player)))))))))))))))))))))));
 }
 
 static void observe(const State *s, int32_t player, obs_t *out)
@@ -2160,12 +2163,12 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_move(const State *s, int32_t m)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_65 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_66 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_65, 2)]; int8_t can_move__a_67 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] >= 0) && (s->pp[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] > 0)); bool can_move__usable_68 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 5) || (s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 2)); bool can_move__held_69 = _let5; ((s->phase == 0) && (((can_move__usable_68 && (!can_move__held_69)) && (!({ int32_t _let6 = can_move__p_65; int32_t locked__p_70 = _let6; ((s->recharge[_ix(locked__p_70, 2)] || s->charging[_ix(locked__p_70, 2)]) || s->thrashing[_ix(locked__p_70, 2)]); }))) || ((can_move__m_66 == 0) && ((can_move__held_69 || (!({ int32_t _let7 = can_move__p_65; int32_t has_pp__p_71 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo8, _end9 = 4; has_pp__k_72 < _end9; has_pp__k_72++) if (((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_65; int32_t locked__p_73 = _let12; ((s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]) || s->thrashing[_ix(locked__p_73, 2)]); }))))); }); }); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_65 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_66 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_65, 2)]; int8_t can_move__a_67 = _let3; ({ bool _let4 = (((s->moves[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] >= 0) && (s->pp[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] > 0)) && (can_move__m_66 != s->disabled_slot[_ix(can_move__p_65, 2)])); bool can_move__usable_68 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 5) || (s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 2)); bool can_move__held_69 = _let5; ((s->phase == 0) && (((can_move__usable_68 && (!can_move__held_69)) && (!({ int32_t _let6 = can_move__p_65; int32_t locked__p_70 = _let6; ((s->recharge[_ix(locked__p_70, 2)] || s->charging[_ix(locked__p_70, 2)]) || s->thrashing[_ix(locked__p_70, 2)]); }))) || ((can_move__m_66 == 0) && ((can_move__held_69 || (!({ int32_t _let7 = can_move__p_65; int32_t has_pp__p_71 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo8, _end9 = 4; has_pp__k_72 < _end9; has_pp__k_72++) if ((((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0)) && (has_pp__k_72 != s->disabled_slot[_ix(has_pp__p_71, 2)]))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_65; int32_t locked__p_73 = _let12; ((s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]) || s->thrashing[_ix(locked__p_73, 2)]); }))))); }); }); }); }); });
 }
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_486 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_487 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_486, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_486; int32_t locked__p_488 = _let4; ((s->recharge[_ix(locked__p_488, 2)] || s->charging[_ix(locked__p_488, 2)]) || s->thrashing[_ix(locked__p_488, 2)]); })))); bool can_switch__free_489 = _let3; (((can_switch__free_489 && (can_switch__s_487 != s->active[_ix(can_switch__p_486, 2)])) && (s->species[_ix(can_switch__p_486, 2) * 6 + _ix(can_switch__s_487, 6)] >= 0)) && (s->hp[_ix(can_switch__p_486, 2) * 6 + _ix(can_switch__s_487, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_501 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_502 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_501, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_501; int32_t locked__p_503 = _let4; ((s->recharge[_ix(locked__p_503, 2)] || s->charging[_ix(locked__p_503, 2)]) || s->thrashing[_ix(locked__p_503, 2)]); })))); bool can_switch__free_504 = _let3; (((can_switch__free_504 && (can_switch__s_502 != s->active[_ix(can_switch__p_501, 2)])) && (s->species[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] >= 0)) && (s->hp[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -2245,26 +2248,26 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t use_move__q_150 = 0;
     int8_t use_move__a_151 = 0;
     int8_t use_move__d_152 = 0;
-    int8_t use_move__st_153 = 0;
-    bool use_move__can_154 = 0;
-    int32_t chance__v_155 = 0;
-    int32_t log_draw__v_156 = 0;
-    bool chance__result_157 = 0;
-    bool use_move__acts_158 = 0;
-    int32_t confusion_hit__p_159 = 0;
-    int8_t confusion_hit__a_160 = 0;
-    int32_t confusion_hit__dmg_161 = 0;
-    int32_t self_damage__p_162 = 0;
-    int32_t self_damage__dmg_163 = 0;
-    int32_t self_damage__q_164 = 0;
-    int8_t self_damage__a_165 = 0;
-    int32_t chance__v_166 = 0;
-    int32_t log_draw__v_167 = 0;
-    bool chance__result_168 = 0;
-    bool use_move__full_169 = 0;
-    bool use_move__again_170 = 0;
-    int32_t use_move__slot_171 = 0;
-    int32_t use_move__mv_172 = 0;
+    bool use_move__again_153 = 0;
+    int32_t use_move__slot_154 = 0;
+    int32_t use_move__mv_155 = 0;
+    int8_t use_move__st_156 = 0;
+    bool use_move__can_157 = 0;
+    int32_t chance__v_158 = 0;
+    int32_t log_draw__v_159 = 0;
+    bool chance__result_160 = 0;
+    bool use_move__acts_161 = 0;
+    int32_t confusion_hit__p_162 = 0;
+    int8_t confusion_hit__a_163 = 0;
+    int32_t confusion_hit__dmg_164 = 0;
+    int32_t self_damage__p_165 = 0;
+    int32_t self_damage__dmg_166 = 0;
+    int32_t self_damage__q_167 = 0;
+    int8_t self_damage__a_168 = 0;
+    int32_t chance__v_169 = 0;
+    int32_t log_draw__v_170 = 0;
+    bool chance__result_171 = 0;
+    bool use_move__full_172 = 0;
     int32_t mirror_move__p_173 = 0;
     int32_t mirror_move__m_174 = 0;
     int8_t mirror_move__a_175 = 0;
@@ -2328,206 +2331,219 @@ static void effect_move(State *s, int32_t m, Key key)
     int32_t boost_stat__m_243 = 0;
     bool boost_stat__result_244 = 0;
     bool apply_boosts__ok_245 = 0;
-    int32_t haze__p_246 = 0;
-    int32_t haze__q_247 = 0;
-    int8_t haze__d_248 = 0;
-    int32_t heal_self__p_252 = 0;
-    bool heal_self__rest_253 = 0;
-    int8_t heal_self__a_254 = 0;
-    int32_t heal_self__h_255 = 0;
-    int32_t heal_self__mh_256 = 0;
-    bool heal_self__fails_257 = 0;
+    int32_t disable__q_246 = 0;
+    int8_t disable__d_247 = 0;
+    int32_t disable__n_249 = 0;
+    int32_t rand__hi_250 = 0;
+    int32_t rand__v_251 = 0;
+    int32_t log_draw__v_252 = 0;
+    int32_t log_draw__hi_253 = 0;
+    int32_t rand__result_254 = 0;
+    int32_t disable__pick_255 = 0;
+    int32_t disable__nth_256 = 0;
     int32_t rand__v_258 = 0;
     int32_t log_draw__v_259 = 0;
     int32_t rand__result_260 = 0;
-    int32_t heal_self__v_261 = 0;
-    int32_t confuse__q_262 = 0;
-    int32_t rand__v_263 = 0;
-    int32_t log_draw__v_264 = 0;
-    int32_t rand__result_265 = 0;
-    int32_t make_substitute__p_266 = 0;
-    int8_t make_substitute__a_267 = 0;
-    int32_t transform__p_268 = 0;
-    int32_t transform__q_269 = 0;
-    int8_t transform__a_270 = 0;
-    int8_t transform__d_271 = 0;
-    int32_t transform__r_273 = 0;
-    int16_t transform__mv_279 = 0;
-    int32_t self_damage__p_281 = 0;
-    int32_t self_damage__q_282 = 0;
-    int8_t self_damage__a_283 = 0;
-    int32_t use_move_hit__nhits_284 = 0;
-    int32_t use_move_hit__pick_285 = 0;
-    int32_t use_move_hit__ns_287 = 0;
-    int32_t rand__hi_288 = 0;
-    int32_t rand__v_289 = 0;
-    int32_t log_draw__v_290 = 0;
-    int32_t log_draw__hi_291 = 0;
-    int32_t rand__result_292 = 0;
-    int32_t mimic__p_293 = 0;
-    int32_t mimic__k_294 = 0;
-    int32_t mimic__q_295 = 0;
-    int8_t mimic__a_296 = 0;
-    int8_t mimic__d_297 = 0;
-    int32_t mimic__sl_298 = 0;
-    int32_t move_damage__p_299 = 0;
-    int32_t move_damage__mv_300 = 0;
-    int32_t move_damage__q_301 = 0;
-    int16_t move_damage__kind_302 = 0;
-    int32_t move_damage__dmg_303 = 0;
-    int32_t rand__hi_304 = 0;
-    int32_t rand__v_305 = 0;
-    int32_t log_draw__v_306 = 0;
-    int32_t log_draw__hi_307 = 0;
-    int32_t rand__result_308 = 0;
-    int32_t move_damage__u_309 = 0;
-    bool move_damage__ok_310 = 0;
-    int32_t damage_of__p_311 = 0;
-    int32_t damage_of__mv_312 = 0;
-    int32_t damage_of__q_313 = 0;
-    int8_t damage_of__a_314 = 0;
-    int8_t damage_of__d_315 = 0;
-    int16_t damage_of__sa_316 = 0;
-    int16_t damage_of__c_317 = 0;
-    bool damage_of__crit_318 = 0;
-    int16_t chance__num_319 = 0;
-    int32_t chance__v_320 = 0;
+    int32_t haze__p_261 = 0;
+    int32_t haze__q_262 = 0;
+    int8_t haze__d_263 = 0;
+    int32_t heal_self__p_267 = 0;
+    bool heal_self__rest_268 = 0;
+    int8_t heal_self__a_269 = 0;
+    int32_t heal_self__h_270 = 0;
+    int32_t heal_self__mh_271 = 0;
+    bool heal_self__fails_272 = 0;
+    int32_t rand__v_273 = 0;
+    int32_t log_draw__v_274 = 0;
+    int32_t rand__result_275 = 0;
+    int32_t heal_self__v_276 = 0;
+    int32_t confuse__q_277 = 0;
+    int32_t rand__v_278 = 0;
+    int32_t log_draw__v_279 = 0;
+    int32_t rand__result_280 = 0;
+    int32_t make_substitute__p_281 = 0;
+    int8_t make_substitute__a_282 = 0;
+    int32_t transform__p_283 = 0;
+    int32_t transform__q_284 = 0;
+    int8_t transform__a_285 = 0;
+    int8_t transform__d_286 = 0;
+    int32_t transform__r_288 = 0;
+    int16_t transform__mv_294 = 0;
+    int32_t self_damage__p_296 = 0;
+    int32_t self_damage__q_297 = 0;
+    int8_t self_damage__a_298 = 0;
+    int32_t use_move_hit__nhits_299 = 0;
+    int32_t use_move_hit__pick_300 = 0;
+    int32_t use_move_hit__ns_302 = 0;
+    int32_t rand__hi_303 = 0;
+    int32_t rand__v_304 = 0;
+    int32_t log_draw__v_305 = 0;
+    int32_t log_draw__hi_306 = 0;
+    int32_t rand__result_307 = 0;
+    int32_t mimic__p_308 = 0;
+    int32_t mimic__k_309 = 0;
+    int32_t mimic__q_310 = 0;
+    int8_t mimic__a_311 = 0;
+    int8_t mimic__d_312 = 0;
+    int32_t mimic__sl_313 = 0;
+    int32_t move_damage__p_314 = 0;
+    int32_t move_damage__mv_315 = 0;
+    int32_t move_damage__q_316 = 0;
+    int16_t move_damage__kind_317 = 0;
+    int32_t move_damage__dmg_318 = 0;
+    int32_t rand__hi_319 = 0;
+    int32_t rand__v_320 = 0;
     int32_t log_draw__v_321 = 0;
-    bool chance__result_322 = 0;
-    bool damage_of__special_323 = 0;
-    int32_t damage_of__si_324 = 0;
-    int32_t damage_of__di_325 = 0;
-    int32_t damage_of__at_326 = 0;
-    int32_t damage_of__df_327 = 0;
-    int32_t damage_of__lvl_328 = 0;
-    int32_t damage_of__dmg_329 = 0;
-    int16_t damage_of__mt_330 = 0;
-    int16_t damage_of__e1_336 = 0;
-    int16_t damage_of__e2_340 = 0;
-    int32_t rand__v_341 = 0;
-    int32_t log_draw__v_342 = 0;
-    int32_t rand__result_343 = 0;
-    int32_t damage_of__r_344 = 0;
-    int32_t damage_of__result_345 = 0;
-    int32_t move_damage__result_346 = 0;
-    int32_t use_move_hit__first_347 = 0;
-    int32_t use_move_hit__dmg_348 = 0;
-    bool use_move_hit__behind_349 = 0;
-    int32_t hit_substitute__p_350 = 0;
-    int32_t hit_substitute__mv_351 = 0;
-    int32_t hit_substitute__first_352 = 0;
-    int32_t hit_substitute__nhits_353 = 0;
-    int32_t hit_substitute__q_354 = 0;
-    int8_t hit_substitute__a_355 = 0;
-    bool hit_substitute__broke_356 = 0;
-    int32_t hit_substitute__rec_358 = 0;
-    int32_t hit_substitute__gain_359 = 0;
-    bool hit_substitute__result_360 = 0;
-    int32_t use_move_hit__rec_362 = 0;
-    int32_t use_move_hit__gain_363 = 0;
-    int16_t use_move_hit__sec_364 = 0;
-    bool use_move_hit__same_type_367 = 0;
-    int32_t chance__num_368 = 0;
-    int32_t chance__v_369 = 0;
-    int32_t log_draw__v_370 = 0;
-    bool chance__result_371 = 0;
-    bool use_move_hit__lands_372 = 0;
-    int32_t set_status__q_373 = 0;
-    int16_t set_status__st_374 = 0;
-    int8_t set_status__d_375 = 0;
-    bool set_status__poison_376 = 0;
-    bool set_status__blocked_377 = 0;
-    int32_t rand__v_378 = 0;
-    int32_t log_draw__v_379 = 0;
-    int32_t rand__result_380 = 0;
-    int8_t use_move_hit__sb_381[6] = {0};
+    int32_t log_draw__hi_322 = 0;
+    int32_t rand__result_323 = 0;
+    int32_t move_damage__u_324 = 0;
+    bool move_damage__ok_325 = 0;
+    int32_t damage_of__p_326 = 0;
+    int32_t damage_of__mv_327 = 0;
+    int32_t damage_of__q_328 = 0;
+    int8_t damage_of__a_329 = 0;
+    int8_t damage_of__d_330 = 0;
+    int16_t damage_of__sa_331 = 0;
+    int16_t damage_of__c_332 = 0;
+    bool damage_of__crit_333 = 0;
+    int16_t chance__num_334 = 0;
+    int32_t chance__v_335 = 0;
+    int32_t log_draw__v_336 = 0;
+    bool chance__result_337 = 0;
+    bool damage_of__special_338 = 0;
+    int32_t damage_of__si_339 = 0;
+    int32_t damage_of__di_340 = 0;
+    int32_t damage_of__at_341 = 0;
+    int32_t damage_of__df_342 = 0;
+    int32_t damage_of__lvl_343 = 0;
+    int32_t damage_of__dmg_344 = 0;
+    int16_t damage_of__mt_345 = 0;
+    int16_t damage_of__e1_351 = 0;
+    int16_t damage_of__e2_355 = 0;
+    int32_t rand__v_356 = 0;
+    int32_t log_draw__v_357 = 0;
+    int32_t rand__result_358 = 0;
+    int32_t damage_of__r_359 = 0;
+    int32_t damage_of__result_360 = 0;
+    int32_t move_damage__result_361 = 0;
+    int32_t use_move_hit__first_362 = 0;
+    int32_t use_move_hit__dmg_363 = 0;
+    bool use_move_hit__behind_364 = 0;
+    int32_t hit_substitute__p_365 = 0;
+    int32_t hit_substitute__mv_366 = 0;
+    int32_t hit_substitute__first_367 = 0;
+    int32_t hit_substitute__nhits_368 = 0;
+    int32_t hit_substitute__q_369 = 0;
+    int8_t hit_substitute__a_370 = 0;
+    bool hit_substitute__broke_371 = 0;
+    int32_t hit_substitute__rec_373 = 0;
+    int32_t hit_substitute__gain_374 = 0;
+    bool hit_substitute__result_375 = 0;
+    int32_t use_move_hit__rec_377 = 0;
+    int32_t use_move_hit__gain_378 = 0;
+    int16_t use_move_hit__sec_379 = 0;
+    bool use_move_hit__same_type_382 = 0;
     int32_t chance__num_383 = 0;
     int32_t chance__v_384 = 0;
     int32_t log_draw__v_385 = 0;
     bool chance__result_386 = 0;
-    bool use_move_hit__drop_387 = 0;
-    int32_t apply_boosts__q_388 = 0;
-    int32_t apply_boosts__f_389 = 0;
-    int8_t apply_boosts__da_390 = 0;
-    int8_t apply_boosts__dd_391 = 0;
-    int8_t apply_boosts__ds_392 = 0;
-    int8_t apply_boosts__dsp_393 = 0;
-    int8_t apply_boosts__dacc_394 = 0;
-    int8_t apply_boosts__deva_395 = 0;
-    int8_t apply_boosts__deltas_396[6] = {0};
-    bool apply_boosts__any_ok_397 = 0;
-    int32_t boost_stat__q_399 = 0;
-    int32_t boost_stat__k_400 = 0;
-    int8_t boost_stat__delta_401 = 0;
-    int8_t boost_stat__a_402 = 0;
-    int32_t boost_stat__b_403 = 0;
-    int32_t boost_stat__nb_404 = 0;
-    bool boost_stat__ok_405 = 0;
-    int32_t boost_stat__m_406 = 0;
-    bool boost_stat__result_407 = 0;
-    bool apply_boosts__ok_408 = 0;
-    int16_t use_move_hit__sv_409 = 0;
-    bool use_move_hit__through_410 = 0;
-    int32_t use_move_hit__vc_411 = 0;
-    int32_t chance__num_412 = 0;
-    int32_t chance__v_413 = 0;
-    int32_t log_draw__v_414 = 0;
-    bool chance__result_415 = 0;
-    bool use_move_hit__lands_416 = 0;
-    int32_t confuse__q_417 = 0;
-    int32_t rand__v_418 = 0;
-    int32_t log_draw__v_419 = 0;
-    int32_t rand__result_420 = 0;
-    int32_t self_damage__p_421 = 0;
-    int32_t self_damage__q_422 = 0;
-    int8_t self_damage__a_423 = 0;
-    int32_t after_move_self__p_424 = 0;
-    int32_t after_move_self__q_425 = 0;
-    int8_t after_move_self__a_426 = 0;
-    int8_t after_move_self__d_427 = 0;
-    int8_t after_move_self__st_428 = 0;
-    bool after_move_self__poisoned_429 = 0;
-    int32_t after_move_self__leech_430 = 0;
-    int32_t revert__p_433 = 0;
-    int8_t revert__a_434 = 0;
-    int32_t after_faint__left0_437 = 0;
-    int32_t after_faint__left1_439 = 0;
-    int32_t rand__v_440 = 0;
-    int32_t log_draw__v_441 = 0;
-    int32_t rand__result_442 = 0;
-    int32_t tie_draw__v_443 = 0;
-    int32_t rand__v_445 = 0;
-    int32_t log_draw__v_446 = 0;
-    int32_t rand__result_447 = 0;
-    int32_t tie_draw__v_448 = 0;
-    int32_t resolve_forced__first_450 = 0;
-    int32_t resolve_forced__s0_453 = 0;
-    int32_t resolve_forced__s1_456 = 0;
-    int32_t rand__v_457 = 0;
-    int32_t log_draw__v_458 = 0;
-    int32_t rand__result_459 = 0;
-    int32_t resolve_forced__p_461 = 0;
-    int32_t send_in__p_462 = 0;
-    int32_t send_in__s_463 = 0;
-    int8_t send_in__old_464 = 0;
-    int32_t revert__p_465 = 0;
-    int8_t revert__a_466 = 0;
-    int32_t rand__v_470 = 0;
-    int32_t log_draw__v_471 = 0;
-    int32_t rand__result_472 = 0;
-    int32_t tie_draw__v_473 = 0;
-    int32_t rand__v_474 = 0;
-    int32_t log_draw__v_475 = 0;
-    int32_t rand__result_476 = 0;
-    int32_t tie_draw__v_477 = 0;
-    int32_t rand__v_478 = 0;
-    int32_t log_draw__v_479 = 0;
-    int32_t rand__result_480 = 0;
-    int32_t tie_draw__v_481 = 0;
-    int32_t rand__v_482 = 0;
-    int32_t log_draw__v_483 = 0;
-    int32_t rand__result_484 = 0;
-    int32_t tie_draw__v_485 = 0;
+    bool use_move_hit__lands_387 = 0;
+    int32_t set_status__q_388 = 0;
+    int16_t set_status__st_389 = 0;
+    int8_t set_status__d_390 = 0;
+    bool set_status__poison_391 = 0;
+    bool set_status__blocked_392 = 0;
+    int32_t rand__v_393 = 0;
+    int32_t log_draw__v_394 = 0;
+    int32_t rand__result_395 = 0;
+    int8_t use_move_hit__sb_396[6] = {0};
+    int32_t chance__num_398 = 0;
+    int32_t chance__v_399 = 0;
+    int32_t log_draw__v_400 = 0;
+    bool chance__result_401 = 0;
+    bool use_move_hit__drop_402 = 0;
+    int32_t apply_boosts__q_403 = 0;
+    int32_t apply_boosts__f_404 = 0;
+    int8_t apply_boosts__da_405 = 0;
+    int8_t apply_boosts__dd_406 = 0;
+    int8_t apply_boosts__ds_407 = 0;
+    int8_t apply_boosts__dsp_408 = 0;
+    int8_t apply_boosts__dacc_409 = 0;
+    int8_t apply_boosts__deva_410 = 0;
+    int8_t apply_boosts__deltas_411[6] = {0};
+    bool apply_boosts__any_ok_412 = 0;
+    int32_t boost_stat__q_414 = 0;
+    int32_t boost_stat__k_415 = 0;
+    int8_t boost_stat__delta_416 = 0;
+    int8_t boost_stat__a_417 = 0;
+    int32_t boost_stat__b_418 = 0;
+    int32_t boost_stat__nb_419 = 0;
+    bool boost_stat__ok_420 = 0;
+    int32_t boost_stat__m_421 = 0;
+    bool boost_stat__result_422 = 0;
+    bool apply_boosts__ok_423 = 0;
+    int16_t use_move_hit__sv_424 = 0;
+    bool use_move_hit__through_425 = 0;
+    int32_t use_move_hit__vc_426 = 0;
+    int32_t chance__num_427 = 0;
+    int32_t chance__v_428 = 0;
+    int32_t log_draw__v_429 = 0;
+    bool chance__result_430 = 0;
+    bool use_move_hit__lands_431 = 0;
+    int32_t confuse__q_432 = 0;
+    int32_t rand__v_433 = 0;
+    int32_t log_draw__v_434 = 0;
+    int32_t rand__result_435 = 0;
+    int32_t self_damage__p_436 = 0;
+    int32_t self_damage__q_437 = 0;
+    int8_t self_damage__a_438 = 0;
+    int32_t after_move_self__p_439 = 0;
+    int32_t after_move_self__q_440 = 0;
+    int8_t after_move_self__a_441 = 0;
+    int8_t after_move_self__d_442 = 0;
+    int8_t after_move_self__st_443 = 0;
+    bool after_move_self__poisoned_444 = 0;
+    int32_t after_move_self__leech_445 = 0;
+    int32_t revert__p_448 = 0;
+    int8_t revert__a_449 = 0;
+    int32_t after_faint__left0_452 = 0;
+    int32_t after_faint__left1_454 = 0;
+    int32_t rand__v_455 = 0;
+    int32_t log_draw__v_456 = 0;
+    int32_t rand__result_457 = 0;
+    int32_t tie_draw__v_458 = 0;
+    int32_t rand__v_460 = 0;
+    int32_t log_draw__v_461 = 0;
+    int32_t rand__result_462 = 0;
+    int32_t tie_draw__v_463 = 0;
+    int32_t resolve_forced__first_465 = 0;
+    int32_t resolve_forced__s0_468 = 0;
+    int32_t resolve_forced__s1_471 = 0;
+    int32_t rand__v_472 = 0;
+    int32_t log_draw__v_473 = 0;
+    int32_t rand__result_474 = 0;
+    int32_t resolve_forced__p_476 = 0;
+    int32_t send_in__p_477 = 0;
+    int32_t send_in__s_478 = 0;
+    int8_t send_in__old_479 = 0;
+    int32_t revert__p_480 = 0;
+    int8_t revert__a_481 = 0;
+    int32_t rand__v_485 = 0;
+    int32_t log_draw__v_486 = 0;
+    int32_t rand__result_487 = 0;
+    int32_t tie_draw__v_488 = 0;
+    int32_t rand__v_489 = 0;
+    int32_t log_draw__v_490 = 0;
+    int32_t rand__result_491 = 0;
+    int32_t tie_draw__v_492 = 0;
+    int32_t rand__v_493 = 0;
+    int32_t log_draw__v_494 = 0;
+    int32_t rand__result_495 = 0;
+    int32_t tie_draw__v_496 = 0;
+    int32_t rand__v_497 = 0;
+    int32_t log_draw__v_498 = 0;
+    int32_t rand__result_499 = 0;
+    int32_t tie_draw__v_500 = 0;
     submit__act_74 = m;
     s->ndraws = 0;
     submit__p_75 = s->current_player;
@@ -2546,7 +2562,7 @@ static void effect_move(State *s, int32_t m, Key key)
                 if (((commit_choices__act_77 < 4) && (!({ int32_t _let3 = commit_choices__p_76; int32_t locked__p_79 = _let3; ((s->recharge[_ix(locked__p_79, 2)] || s->charging[_ix(locked__p_79, 2)]) || s->thrashing[_ix(locked__p_79, 2)]); })))) {
                     if (((s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 2) || (s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 5))) {
                         s->fight[commit_choices__p_76] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_76; int32_t has_pp__p_80 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_81 = _lo5, _end6 = 4; has_pp__k_81 < _end6; has_pp__k_81++) if (((s->moves[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] >= 0) && (s->pp[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] > 0))) { _r7 = true; break; } _r7; }); }))) {
+                    } else if ((!({ int32_t _let4 = commit_choices__p_76; int32_t has_pp__p_80 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_81 = _lo5, _end6 = 4; has_pp__k_81 < _end6; has_pp__k_81++) if ((((s->moves[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] >= 0) && (s->pp[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] > 0)) && (has_pp__k_81 != s->disabled_slot[_ix(has_pp__p_80, 2)]))) { _r7 = true; break; } _r7; }); }))) {
                         s->last_move[commit_choices__p_76] = ((int16_t)(164));
                     } else {
                         s->last_move[commit_choices__p_76] = s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(commit_choices__act_77, 4)];
@@ -2554,7 +2570,7 @@ static void effect_move(State *s, int32_t m, Key key)
                     }
                 }
                 if ((commit_choices__act_77 < 4)) {
-                    s->shown_move[commit_choices__p_76] = ((((!({ int32_t _let9 = commit_choices__p_76; int32_t has_pp__p_82 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_83 = _lo10, _end11 = 4; has_pp__k_83 < _end11; has_pp__k_83++) if (((s->moves[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] >= 0) && (s->pp[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_76])) && (!({ int32_t _let14 = commit_choices__p_76; int32_t locked__p_84 = _let14; ((s->recharge[_ix(locked__p_84, 2)] || s->charging[_ix(locked__p_84, 2)]) || s->thrashing[_ix(locked__p_84, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(s->last_slot[commit_choices__p_76], 4)]);
+                    s->shown_move[commit_choices__p_76] = ((((!({ int32_t _let9 = commit_choices__p_76; int32_t has_pp__p_82 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_83 = _lo10, _end11 = 4; has_pp__k_83 < _end11; has_pp__k_83++) if ((((s->moves[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] >= 0) && (s->pp[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] > 0)) && (has_pp__k_83 != s->disabled_slot[_ix(has_pp__p_82, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_76])) && (!({ int32_t _let14 = commit_choices__p_76; int32_t locked__p_84 = _let14; ((s->recharge[_ix(locked__p_84, 2)] || s->charging[_ix(locked__p_84, 2)]) || s->thrashing[_ix(locked__p_84, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(s->last_slot[commit_choices__p_76], 4)]);
                 }
             }
             for (int32_t update_speed__p_85 = 0, _end15 = 2; update_speed__p_85 < _end15; update_speed__p_85++) {
@@ -2756,79 +2772,87 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                         int32_t _w59 = _wx(send_in__p_118, 2);
                         if (_w59 >= 0) {
-                            s->toxic[_w59] = ((int16_t)((-1)));
+                            s->disabled_slot[_w59] = ((int8_t)((-1)));
+                        }
+                        int32_t _w60 = _wx(send_in__p_118, 2);
+                        if (_w60 >= 0) {
+                            s->disabled_move[_w60] = ((int16_t)((-1)));
+                        }
+                        int32_t _w61 = _wx(send_in__p_118, 2);
+                        if (_w61 >= 0) {
+                            s->toxic[_w61] = ((int16_t)((-1)));
                         }
                         if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 6)) {
-                            int32_t _w60 = _wx(send_in__p_118, 2);
-                            int32_t _w61 = _wx(send_in__s_119, 6);
-                            if (_w60 >= 0 && _w61 >= 0) {
-                                s->status[_w60 * 6 + _w61] = ((int8_t)(4));
+                            int32_t _w62 = _wx(send_in__p_118, 2);
+                            int32_t _w63 = _wx(send_in__s_119, 6);
+                            if (_w62 >= 0 && _w63 >= 0) {
+                                s->status[_w62 * 6 + _w63] = ((int8_t)(4));
                             }
-                        }
-                        int32_t _w62 = _wx(send_in__p_118, 2);
-                        if (_w62 >= 0) {
-                            s->reflect[_w62] = false;
-                        }
-                        int32_t _w63 = _wx(send_in__p_118, 2);
-                        if (_w63 >= 0) {
-                            s->light_screen[_w63] = false;
                         }
                         int32_t _w64 = _wx(send_in__p_118, 2);
                         if (_w64 >= 0) {
-                            s->last_slot[_w64] = ((int8_t)(0));
+                            s->reflect[_w64] = false;
                         }
                         int32_t _w65 = _wx(send_in__p_118, 2);
-                        int32_t _w66 = _wx(send_in__s_119, 6);
-                        if (_w65 >= 0 && _w66 >= 0) {
-                            s->seen[_w65 * 6 + _w66] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        if (_w65 >= 0) {
+                            s->light_screen[_w65] = false;
                         }
-                        for (int32_t send_in__k_124 = 0, _end67 = 6; send_in__k_124 < _end67; send_in__k_124++) {
-                            int32_t _w68 = _wx(send_in__p_118, 2);
-                            if (_w68 >= 0) {
-                                s->boosts[_w68 * 6 + send_in__k_124] = ((int8_t)(0));
-                            }
+                        int32_t _w66 = _wx(send_in__p_118, 2);
+                        if (_w66 >= 0) {
+                            s->last_slot[_w66] = ((int8_t)(0));
                         }
-                        for (int32_t send_in__k_125 = 0, _end69 = 4; send_in__k_125 < _end69; send_in__k_125++) {
+                        int32_t _w67 = _wx(send_in__p_118, 2);
+                        int32_t _w68 = _wx(send_in__s_119, 6);
+                        if (_w67 >= 0 && _w68 >= 0) {
+                            s->seen[_w67 * 6 + _w68] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        }
+                        for (int32_t send_in__k_124 = 0, _end69 = 6; send_in__k_124 < _end69; send_in__k_124++) {
                             int32_t _w70 = _wx(send_in__p_118, 2);
                             if (_w70 >= 0) {
-                                s->mod[_w70 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                                s->boosts[_w70 * 6 + send_in__k_124] = ((int8_t)(0));
                             }
-                            int32_t _w71 = _wx(send_in__p_118, 2);
-                            if (_w71 >= 0) {
-                                s->stored[_w71 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                        }
+                        for (int32_t send_in__k_125 = 0, _end71 = 4; send_in__k_125 < _end71; send_in__k_125++) {
+                            int32_t _w72 = _wx(send_in__p_118, 2);
+                            if (_w72 >= 0) {
+                                s->mod[_w72 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                            }
+                            int32_t _w73 = _wx(send_in__p_118, 2);
+                            if (_w73 >= 0) {
+                                s->stored[_w73 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
                             }
                         }
                         if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 3)) {
-                            int32_t _w72 = _wx(send_in__p_118, 2);
-                            if (_w72 >= 0) {
-                                s->mod[_w72 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            int32_t _w74 = _wx(send_in__p_118, 2);
+                            if (_w74 >= 0) {
+                                s->mod[_w74 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
                         if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 1)) {
-                            int32_t _w73 = _wx(send_in__p_118, 2);
-                            if (_w73 >= 0) {
-                                s->mod[_w73 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
+                            int32_t _w75 = _wx(send_in__p_118, 2);
+                            if (_w75 >= 0) {
+                                s->mod[_w75 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w74 = _wx(send_in__p_118, 2);
-                        int32_t _w75 = _wx(send_in__s_119, 6);
-                        if (_w74 >= 0 && _w75 >= 0) {
-                            s->speed[_w74 * 6 + _w75] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
+                        int32_t _w76 = _wx(send_in__p_118, 2);
+                        int32_t _w77 = _wx(send_in__s_119, 6);
+                        if (_w76 >= 0 && _w77 >= 0) {
+                            s->speed[_w76 * 6 + _w77] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_126 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_115)), 2));
                             log_draw__v_127 = rand__v_126;
-                            int32_t _w76 = _wx(s->ndraws, 64);
-                            if (_w76 >= 0) {
-                                s->draws[_w76] = log_draw__v_127;
-                            }
-                            int32_t _w77 = _wx(s->ndraws, 64);
-                            if (_w77 >= 0) {
-                                s->draw_lo[_w77] = 0;
-                            }
                             int32_t _w78 = _wx(s->ndraws, 64);
                             if (_w78 >= 0) {
-                                s->draw_hi[_w78] = 2;
+                                s->draws[_w78] = log_draw__v_127;
+                            }
+                            int32_t _w79 = _wx(s->ndraws, 64);
+                            if (_w79 >= 0) {
+                                s->draw_lo[_w79] = 0;
+                            }
+                            int32_t _w80 = _wx(s->ndraws, 64);
+                            if (_w80 >= 0) {
+                                s->draw_hi[_w80] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_128 = rand__v_126;
@@ -2837,51 +2861,51 @@ static void effect_move(State *s, int32_t m, Key key)
                         switch_in_damage__p_130 = resolve_turn__p_116;
                         switch_in_damage__a_131 = s->active[_ix(switch_in_damage__p_130, 2)];
                         if (((s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 4) || (s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 1))) {
-                            int32_t _w79 = _wx(switch_in_damage__p_130, 2);
-                            int32_t _w80 = _wx(switch_in_damage__a_131, 6);
-                            if (_w79 >= 0 && _w80 >= 0) {
-                                s->hp[_w79 * 6 + _w80] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            int32_t _w81 = _wx(switch_in_damage__p_130, 2);
+                            int32_t _w82 = _wx(switch_in_damage__a_131, 6);
+                            if (_w81 >= 0 && _w82 >= 0) {
+                                s->hp[_w81 * 6 + _w82] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let81 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let81; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
+                        if (({ int32_t _let83 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let83; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
                             resolve_turn__over_114 = true;
-                            for (int32_t after_faint__p_133 = 0, _end82 = 2; after_faint__p_133 < _end82; after_faint__p_133++) {
-                                if (({ int32_t _let83 = after_faint__p_133; int32_t is_fainted__p_134 = _let83; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
+                            for (int32_t after_faint__p_133 = 0, _end84 = 2; after_faint__p_133 < _end84; after_faint__p_133++) {
+                                if (({ int32_t _let85 = after_faint__p_133; int32_t is_fainted__p_134 = _let85; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
                                     revert__p_135 = after_faint__p_133;
                                     revert__a_136 = s->active[_ix(revert__p_135, 2)];
                                     if (s->transformed[_ix(revert__p_135, 2)]) {
-                                        for (int32_t revert__k_137 = 0, _end84 = 4; revert__k_137 < _end84; revert__k_137++) {
-                                            int32_t _w85 = _wx(revert__p_135, 2);
-                                            int32_t _w86 = _wx(revert__a_136, 6);
-                                            if (_w85 >= 0 && _w86 >= 0) {
-                                                s->moves[_w85 * 24 + _w86 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
-                                            }
+                                        for (int32_t revert__k_137 = 0, _end86 = 4; revert__k_137 < _end86; revert__k_137++) {
                                             int32_t _w87 = _wx(revert__p_135, 2);
                                             int32_t _w88 = _wx(revert__a_136, 6);
                                             if (_w87 >= 0 && _w88 >= 0) {
-                                                s->pp[_w87 * 24 + _w88 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                                s->moves[_w87 * 24 + _w88 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                            }
+                                            int32_t _w89 = _wx(revert__p_135, 2);
+                                            int32_t _w90 = _wx(revert__a_136, 6);
+                                            if (_w89 >= 0 && _w90 >= 0) {
+                                                s->pp[_w89 * 24 + _w90 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
                                             }
                                         }
-                                        int32_t _w89 = _wx(revert__p_135, 2);
-                                        if (_w89 >= 0) {
-                                            s->transformed[_w89] = false;
+                                        int32_t _w91 = _wx(revert__p_135, 2);
+                                        if (_w91 >= 0) {
+                                            s->transformed[_w91] = false;
                                         }
                                     } else if ((s->mimic_slot[_ix(revert__p_135, 2)] >= 0)) {
-                                        int32_t _w90 = _wx(revert__p_135, 2);
-                                        int32_t _w91 = _wx(revert__a_136, 6);
-                                        int32_t _w92 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
-                                        if (_w90 >= 0 && _w91 >= 0 && _w92 >= 0) {
-                                            s->moves[_w90 * 24 + _w91 * 4 + _w92] = s->mimic_orig[_ix(revert__p_135, 2)];
+                                        int32_t _w92 = _wx(revert__p_135, 2);
+                                        int32_t _w93 = _wx(revert__a_136, 6);
+                                        int32_t _w94 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
+                                        if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
+                                            s->moves[_w92 * 24 + _w93 * 4 + _w94] = s->mimic_orig[_ix(revert__p_135, 2)];
                                         }
                                     }
-                                    int32_t _w93 = _wx(revert__p_135, 2);
-                                    if (_w93 >= 0) {
-                                        s->mimic_slot[_w93] = ((int8_t)((-1)));
+                                    int32_t _w95 = _wx(revert__p_135, 2);
+                                    if (_w95 >= 0) {
+                                        s->mimic_slot[_w95] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_139 = ({ int32_t _lo94 = 0; int32_t _r96 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo94, _end95 = 6; after_faint__i_138 < _end95; after_faint__i_138++) _r96 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r96; });
-                            after_faint__left1_141 = ({ int32_t _lo98 = 0; int32_t _r100 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo98, _end99 = 6; after_faint__i_140 < _end99; after_faint__i_140++) _r100 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r100; });
+                            after_faint__left0_139 = ({ int32_t _lo96 = 0; int32_t _r98 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo96, _end97 = 6; after_faint__i_138 < _end97; after_faint__i_138++) _r98 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r98; });
+                            after_faint__left1_141 = ({ int32_t _lo100 = 0; int32_t _r102 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo100, _end101 = 6; after_faint__i_140 < _end101; after_faint__i_140++) _r102 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r102; });
                             if (((after_faint__left0_139 == 0) && (after_faint__left1_141 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
@@ -2899,17 +2923,17 @@ static void effect_move(State *s, int32_t m, Key key)
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_142 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_115)), 2));
                             log_draw__v_143 = rand__v_142;
-                            int32_t _w102 = _wx(s->ndraws, 64);
-                            if (_w102 >= 0) {
-                                s->draws[_w102] = log_draw__v_143;
-                            }
-                            int32_t _w103 = _wx(s->ndraws, 64);
-                            if (_w103 >= 0) {
-                                s->draw_lo[_w103] = 0;
-                            }
                             int32_t _w104 = _wx(s->ndraws, 64);
                             if (_w104 >= 0) {
-                                s->draw_hi[_w104] = 2;
+                                s->draws[_w104] = log_draw__v_143;
+                            }
+                            int32_t _w105 = _wx(s->ndraws, 64);
+                            if (_w105 >= 0) {
+                                s->draw_lo[_w105] = 0;
+                            }
+                            int32_t _w106 = _wx(s->ndraws, 64);
+                            if (_w106 >= 0) {
+                                s->draw_hi[_w106] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
                             rand__result_144 = rand__v_142;
@@ -2917,303 +2941,327 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                     } else {
                         use_move__p_148 = resolve_turn__p_116;
-                        use_move__m_149 = (({ int32_t _let105 = resolve_turn__p_116; int32_t has_pp__p_146 = _let105; ({ int32_t _lo106 = 0; bool _r108 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo106, _end107 = 4; has_pp__k_147 < _end107; has_pp__k_147++) if (((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0))) { _r108 = true; break; } _r108; }); }) ? resolve_turn__act_117 : (-1));
+                        use_move__m_149 = (({ int32_t _let107 = resolve_turn__p_116; int32_t has_pp__p_146 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo108, _end109 = 4; has_pp__k_147 < _end109; has_pp__k_147++) if ((((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0)) && (has_pp__k_147 != s->disabled_slot[_ix(has_pp__p_146, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_117 : (-1));
                         use_move__q_150 = _wsub(1, use_move__p_148);
                         use_move__a_151 = s->active[_ix(use_move__p_148, 2)];
                         use_move__d_152 = s->active[_ix(use_move__q_150, 2)];
-                        use_move__st_153 = s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)];
-                        use_move__can_154 = true;
-                        if ((use_move__st_153 == 2)) {
-                            int32_t _w110 = _wx(use_move__p_148, 2);
-                            if (_w110 >= 0) {
-                                s->last_used[_w110] = ((int16_t)((-1)));
+                        use_move__again_153 = ((s->fight[_ix(use_move__p_148, 2)] || s->charging[_ix(use_move__p_148, 2)]) || s->thrashing[_ix(use_move__p_148, 2)]);
+                        use_move__slot_154 = (use_move__again_153 ? ((int32_t)(s->last_slot[_ix(use_move__p_148, 2)])) : use_move__m_149);
+                        use_move__mv_155 = (use_move__again_153 ? ((int32_t)(s->last_move[_ix(use_move__p_148, 2)])) : ((use_move__m_149 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_148, 2) * 24 + _ix(use_move__a_151, 6) * 4 + _ix(use_move__m_149, 4)]))));
+                        if (((use_move__again_153 && (use_move__mv_155 == 164)) || s->thrashing[_ix(use_move__p_148, 2)])) {
+                            use_move__slot_154 = (-1);
+                        }
+                        use_move__st_156 = s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)];
+                        use_move__can_157 = true;
+                        if (((use_move__again_153 && (use_move__mv_155 < 0)) && (!s->fight[_ix(use_move__p_148, 2)]))) {
+                            use_move__can_157 = false;
+                        } else if ((use_move__st_156 == 2)) {
+                            int32_t _w112 = _wx(use_move__p_148, 2);
+                            if (_w112 >= 0) {
+                                s->last_used[_w112] = ((int16_t)((-1)));
                             }
-                            use_move__can_154 = false;
-                        } else if ((use_move__st_153 == 5)) {
-                            int32_t _w111 = _wx(use_move__p_148, 2);
-                            int32_t _w112 = _wx(use_move__a_151, 6);
-                            if (_w111 >= 0 && _w112 >= 0) {
-                                s->sleep[_w111 * 6 + _w112] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
-                            }
+                            use_move__can_157 = false;
+                        } else if ((use_move__st_156 == 5)) {
                             int32_t _w113 = _wx(use_move__p_148, 2);
-                            if (_w113 >= 0) {
-                                s->last_used[_w113] = ((int16_t)((-1)));
+                            int32_t _w114 = _wx(use_move__a_151, 6);
+                            if (_w113 >= 0 && _w114 >= 0) {
+                                s->sleep[_w113 * 6 + _w114] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
                             }
-                            use_move__can_154 = false;
+                            int32_t _w115 = _wx(use_move__p_148, 2);
+                            if (_w115 >= 0) {
+                                s->last_used[_w115] = ((int16_t)((-1)));
+                            }
+                            use_move__can_157 = false;
                         } else if (s->flinch[_ix(use_move__p_148, 2)]) {
-                            use_move__can_154 = false;
+                            use_move__can_157 = false;
                         } else if (s->recharge[_ix(use_move__p_148, 2)]) {
-                            int32_t _w114 = _wx(use_move__p_148, 2);
-                            if (_w114 >= 0) {
-                                s->recharge[_w114] = false;
+                            int32_t _w116 = _wx(use_move__p_148, 2);
+                            if (_w116 >= 0) {
+                                s->recharge[_w116] = false;
                             }
-                            use_move__can_154 = false;
+                            use_move__can_157 = false;
                         } else {
-                            if (s->confused[_ix(use_move__p_148, 2)]) {
-                                int32_t _w115 = _wx(use_move__p_148, 2);
-                                if (_w115 >= 0) {
-                                    s->confusion_turns[_w115] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_148, 2)], 1)));
+                            if ((s->disabled_slot[_ix(use_move__p_148, 2)] >= 0)) {
+                                int32_t _w117 = _wx(use_move__p_148, 2);
+                                if (_w117 >= 0) {
+                                    s->disable_turns[_w117] = ((int8_t)(_wsub(s->disable_turns[_ix(use_move__p_148, 2)], 1)));
                                 }
-                                int32_t _w116 = _wx(use_move__p_148, 2);
-                                if (_w116 >= 0) {
-                                    s->confused[_w116] = (s->confusion_turns[_ix(use_move__p_148, 2)] > 0);
+                                if ((s->disable_turns[_ix(use_move__p_148, 2)] <= 0)) {
+                                    int32_t _w118 = _wx(use_move__p_148, 2);
+                                    if (_w118 >= 0) {
+                                        s->disabled_slot[_w118] = ((int8_t)((-1)));
+                                    }
+                                    int32_t _w119 = _wx(use_move__p_148, 2);
+                                    if (_w119 >= 0) {
+                                        s->disabled_move[_w119] = ((int16_t)((-1)));
+                                    }
+                                } else if ((use_move__mv_155 == s->disabled_move[_ix(use_move__p_148, 2)])) {
+                                    int32_t _w120 = _wx(use_move__p_148, 2);
+                                    if (_w120 >= 0) {
+                                        s->charging[_w120] = false;
+                                    }
+                                    use_move__can_157 = false;
+                                }
+                            }
+                            if ((use_move__can_157 && s->confused[_ix(use_move__p_148, 2)])) {
+                                int32_t _w121 = _wx(use_move__p_148, 2);
+                                if (_w121 >= 0) {
+                                    s->confusion_turns[_w121] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_148, 2)], 1)));
+                                }
+                                int32_t _w122 = _wx(use_move__p_148, 2);
+                                if (_w122 >= 0) {
+                                    s->confused[_w122] = (s->confusion_turns[_ix(use_move__p_148, 2)] > 0);
                                 }
                                 if (s->confused[_ix(use_move__p_148, 2)]) {
-                                    chance__v_155 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_115)), 256);
-                                    log_draw__v_156 = chance__v_155;
-                                    int32_t _w117 = _wx(s->ndraws, 64);
-                                    if (_w117 >= 0) {
-                                        s->draws[_w117] = log_draw__v_156;
+                                    chance__v_158 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_115)), 256);
+                                    log_draw__v_159 = chance__v_158;
+                                    int32_t _w123 = _wx(s->ndraws, 64);
+                                    if (_w123 >= 0) {
+                                        s->draws[_w123] = log_draw__v_159;
                                     }
-                                    int32_t _w118 = _wx(s->ndraws, 64);
-                                    if (_w118 >= 0) {
-                                        s->draw_lo[_w118] = 0;
+                                    int32_t _w124 = _wx(s->ndraws, 64);
+                                    if (_w124 >= 0) {
+                                        s->draw_lo[_w124] = 0;
                                     }
-                                    int32_t _w119 = _wx(s->ndraws, 64);
-                                    if (_w119 >= 0) {
-                                        s->draw_hi[_w119] = 256;
+                                    int32_t _w125 = _wx(s->ndraws, 64);
+                                    if (_w125 >= 0) {
+                                        s->draw_hi[_w125] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_157 = (chance__v_155 < 128);
-                                    use_move__acts_158 = chance__result_157;
-                                    if ((!use_move__acts_158)) {
-                                        confusion_hit__p_159 = use_move__p_148;
-                                        confusion_hit__a_160 = s->active[_ix(confusion_hit__p_159, 2)];
-                                        confusion_hit__dmg_161 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_159, 2) * 6 + _ix(confusion_hit__a_160, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_159, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_159, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_162 = confusion_hit__p_159;
-                                        self_damage__dmg_163 = confusion_hit__dmg_161;
-                                        self_damage__q_164 = _wsub(1, self_damage__p_162);
-                                        self_damage__a_165 = s->active[_ix(self_damage__p_162, 2)];
-                                        s->last_damage = self_damage__dmg_163;
-                                        if (s->substitute[_ix(self_damage__p_162, 2)]) {
-                                            if (s->substitute[_ix(self_damage__q_164, 2)]) {
-                                                int32_t _w120 = _wx(self_damage__q_164, 2);
-                                                if (_w120 >= 0) {
-                                                    s->sub_hp[_w120] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_164, 2)])), self_damage__dmg_163), 0)));
+                                    chance__result_160 = (chance__v_158 < 128);
+                                    use_move__acts_161 = chance__result_160;
+                                    if ((!use_move__acts_161)) {
+                                        confusion_hit__p_162 = use_move__p_148;
+                                        confusion_hit__a_163 = s->active[_ix(confusion_hit__p_162, 2)];
+                                        confusion_hit__dmg_164 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_162, 2) * 6 + _ix(confusion_hit__a_163, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_162, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_162, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_165 = confusion_hit__p_162;
+                                        self_damage__dmg_166 = confusion_hit__dmg_164;
+                                        self_damage__q_167 = _wsub(1, self_damage__p_165);
+                                        self_damage__a_168 = s->active[_ix(self_damage__p_165, 2)];
+                                        s->last_damage = self_damage__dmg_166;
+                                        if (s->substitute[_ix(self_damage__p_165, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_167, 2)]) {
+                                                int32_t _w126 = _wx(self_damage__q_167, 2);
+                                                if (_w126 >= 0) {
+                                                    s->sub_hp[_w126] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_167, 2)])), self_damage__dmg_166), 0)));
                                                 }
-                                                int32_t _w121 = _wx(self_damage__q_164, 2);
-                                                if (_w121 >= 0) {
-                                                    s->substitute[_w121] = (s->sub_hp[_ix(self_damage__q_164, 2)] > 0);
+                                                int32_t _w127 = _wx(self_damage__q_167, 2);
+                                                if (_w127 >= 0) {
+                                                    s->substitute[_w127] = (s->sub_hp[_ix(self_damage__q_167, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w122 = _wx(self_damage__p_162, 2);
-                                            int32_t _w123 = _wx(self_damage__a_165, 6);
-                                            if (_w122 >= 0 && _w123 >= 0) {
-                                                s->hp[_w122 * 6 + _w123] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_162, 2) * 6 + _ix(self_damage__a_165, 6)])), self_damage__dmg_163), 0)));
+                                            int32_t _w128 = _wx(self_damage__p_165, 2);
+                                            int32_t _w129 = _wx(self_damage__a_168, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->hp[_w128 * 6 + _w129] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_165, 2) * 6 + _ix(self_damage__a_168, 6)])), self_damage__dmg_166), 0)));
                                             }
                                         }
-                                        int32_t _w124 = _wx(use_move__p_148, 2);
-                                        if (_w124 >= 0) {
-                                            s->charging[_w124] = false;
+                                        int32_t _w130 = _wx(use_move__p_148, 2);
+                                        if (_w130 >= 0) {
+                                            s->charging[_w130] = false;
                                         }
-                                        int32_t _w125 = _wx(use_move__p_148, 2);
-                                        if (_w125 >= 0) {
-                                            s->thrashing[_w125] = false;
+                                        int32_t _w131 = _wx(use_move__p_148, 2);
+                                        if (_w131 >= 0) {
+                                            s->thrashing[_w131] = false;
                                         }
-                                        use_move__can_154 = false;
+                                        use_move__can_157 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_154 && (use_move__st_153 == 3))) {
-                                chance__v_166 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_115)), 256);
-                                log_draw__v_167 = chance__v_166;
-                                int32_t _w126 = _wx(s->ndraws, 64);
-                                if (_w126 >= 0) {
-                                    s->draws[_w126] = log_draw__v_167;
+                            if ((use_move__can_157 && (use_move__st_156 == 3))) {
+                                chance__v_169 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_115)), 256);
+                                log_draw__v_170 = chance__v_169;
+                                int32_t _w132 = _wx(s->ndraws, 64);
+                                if (_w132 >= 0) {
+                                    s->draws[_w132] = log_draw__v_170;
                                 }
-                                int32_t _w127 = _wx(s->ndraws, 64);
-                                if (_w127 >= 0) {
-                                    s->draw_lo[_w127] = 0;
+                                int32_t _w133 = _wx(s->ndraws, 64);
+                                if (_w133 >= 0) {
+                                    s->draw_lo[_w133] = 0;
                                 }
-                                int32_t _w128 = _wx(s->ndraws, 64);
-                                if (_w128 >= 0) {
-                                    s->draw_hi[_w128] = 256;
+                                int32_t _w134 = _wx(s->ndraws, 64);
+                                if (_w134 >= 0) {
+                                    s->draw_hi[_w134] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_168 = (chance__v_166 < 63);
-                                use_move__full_169 = chance__result_168;
-                                use_move__can_154 = (!use_move__full_169);
-                                if (use_move__full_169) {
-                                    int32_t _w129 = _wx(use_move__p_148, 2);
-                                    if (_w129 >= 0) {
-                                        s->charging[_w129] = false;
+                                chance__result_171 = (chance__v_169 < 63);
+                                use_move__full_172 = chance__result_171;
+                                use_move__can_157 = (!use_move__full_172);
+                                if (use_move__full_172) {
+                                    int32_t _w135 = _wx(use_move__p_148, 2);
+                                    if (_w135 >= 0) {
+                                        s->charging[_w135] = false;
                                     }
-                                    int32_t _w130 = _wx(use_move__p_148, 2);
-                                    if (_w130 >= 0) {
-                                        s->thrashing[_w130] = false;
+                                    int32_t _w136 = _wx(use_move__p_148, 2);
+                                    if (_w136 >= 0) {
+                                        s->thrashing[_w136] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_170 = ((s->fight[_ix(use_move__p_148, 2)] || s->charging[_ix(use_move__p_148, 2)]) || s->thrashing[_ix(use_move__p_148, 2)]);
-                        use_move__slot_171 = (use_move__again_170 ? ((int32_t)(s->last_slot[_ix(use_move__p_148, 2)])) : use_move__m_149);
-                        use_move__mv_172 = (use_move__again_170 ? ((int32_t)(s->last_move[_ix(use_move__p_148, 2)])) : ((use_move__m_149 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_148, 2) * 24 + _ix(use_move__a_151, 6) * 4 + _ix(use_move__m_149, 4)]))));
-                        if (((use_move__again_170 && (use_move__mv_172 == 164)) || s->thrashing[_ix(use_move__p_148, 2)])) {
-                            use_move__slot_171 = (-1);
-                        }
-                        if ((use_move__can_154 && (use_move__mv_172 == 118))) {
+                        if ((use_move__can_157 && (use_move__mv_155 == 118))) {
                             mirror_move__p_173 = use_move__p_148;
-                            mirror_move__m_174 = use_move__slot_171;
+                            mirror_move__m_174 = use_move__slot_154;
                             mirror_move__a_175 = s->active[_ix(mirror_move__p_173, 2)];
                             mirror_move__copied_176 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_173), 2)]));
                             if (((mirror_move__m_174 >= 0) && (!((mirror_move__copied_176 >= 0) && (MOVES__rows[_ix(mirror_move__copied_176, 165)].kind == 17))))) {
-                                int32_t _w131 = _wx(mirror_move__p_173, 2);
-                                int32_t _w132 = _wx(mirror_move__a_175, 6);
-                                int32_t _w133 = _wx(mirror_move__m_174, 4);
-                                if (_w131 >= 0 && _w132 >= 0 && _w133 >= 0) {
-                                    s->pp[_w131 * 24 + _w132 * 4 + _w133] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
+                                int32_t _w137 = _wx(mirror_move__p_173, 2);
+                                int32_t _w138 = _wx(mirror_move__a_175, 6);
+                                int32_t _w139 = _wx(mirror_move__m_174, 4);
+                                if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
+                                    s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
                                 }
-                                int32_t _w134 = _wx(mirror_move__p_173, 2);
-                                int32_t _w135 = _wx(mirror_move__a_175, 6);
-                                int32_t _w136 = _wx(mirror_move__m_174, 4);
-                                if (_w134 >= 0 && _w135 >= 0 && _w136 >= 0) {
-                                    s->seen_moves[_w134 * 24 + _w135 * 4 + _w136] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
+                                int32_t _w140 = _wx(mirror_move__p_173, 2);
+                                int32_t _w141 = _wx(mirror_move__a_175, 6);
+                                int32_t _w142 = _wx(mirror_move__m_174, 4);
+                                if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
+                                    s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w137 = _wx(mirror_move__p_173, 2);
-                            if (_w137 >= 0) {
-                                s->used_move[_w137] = ((int16_t)(118));
+                            int32_t _w143 = _wx(mirror_move__p_173, 2);
+                            if (_w143 >= 0) {
+                                s->used_move[_w143] = ((int16_t)(118));
                             }
-                            int32_t _w138 = _wx(mirror_move__p_173, 2);
-                            if (_w138 >= 0) {
-                                s->last_used[_w138] = ((int16_t)(118));
+                            int32_t _w144 = _wx(mirror_move__p_173, 2);
+                            if (_w144 >= 0) {
+                                s->last_used[_w144] = ((int16_t)(118));
                             }
                             if ((mirror_move__copied_176 == 118)) {
                                 mirror_move__copied_176 = (-1);
                             }
                             if ((mirror_move__copied_176 >= 0)) {
-                                int32_t _w139 = _wx(mirror_move__p_173, 2);
-                                if (_w139 >= 0) {
-                                    s->last_move[_w139] = ((int16_t)(mirror_move__copied_176));
+                                int32_t _w145 = _wx(mirror_move__p_173, 2);
+                                if (_w145 >= 0) {
+                                    s->last_move[_w145] = ((int16_t)(mirror_move__copied_176));
                                 }
-                                int32_t _w140 = _wx(mirror_move__p_173, 2);
-                                if (_w140 >= 0) {
-                                    s->shown_move[_w140] = ((int16_t)(mirror_move__copied_176));
+                                int32_t _w146 = _wx(mirror_move__p_173, 2);
+                                if (_w146 >= 0) {
+                                    s->shown_move[_w146] = ((int16_t)(mirror_move__copied_176));
                                 }
                             }
                             mirror_move__sl_177 = ((int32_t)(s->last_slot[_ix(mirror_move__p_173, 2)]));
-                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo141 = 0; int32_t _r143 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo141, _end142 = 4; mirror_move__k_178 < _end142; mirror_move__k_178++) _r143 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r143; })))) {
-                                int32_t _w145 = _wx(mirror_move__p_173, 2);
-                                int32_t _w146 = _wx(mirror_move__sl_177, 4);
-                                if (_w145 >= 0 && _w146 >= 0) {
-                                    s->base_pp[_w145 * 4 + _w146] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
+                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo147 = 0; int32_t _r149 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo147, _end148 = 4; mirror_move__k_178 < _end148; mirror_move__k_178++) _r149 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r149; })))) {
+                                int32_t _w151 = _wx(mirror_move__p_173, 2);
+                                int32_t _w152 = _wx(mirror_move__sl_177, 4);
+                                if (_w151 >= 0 && _w152 >= 0) {
+                                    s->base_pp[_w151 * 4 + _w152] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
                                 }
                             }
                             mirror_move__result_179 = mirror_move__copied_176;
-                            use_move__mv_172 = mirror_move__result_179;
-                            use_move__slot_171 = (-1);
+                            use_move__mv_155 = mirror_move__result_179;
+                            use_move__slot_154 = (-1);
                         }
-                        if ((use_move__can_154 && (use_move__mv_172 >= 0))) {
-                            int32_t _w147 = _wx(use_move__p_148, 2);
-                            if (_w147 >= 0) {
-                                s->used_move[_w147] = ((int16_t)(use_move__mv_172));
+                        if ((use_move__can_157 && (use_move__mv_155 >= 0))) {
+                            int32_t _w153 = _wx(use_move__p_148, 2);
+                            if (_w153 >= 0) {
+                                s->used_move[_w153] = ((int16_t)(use_move__mv_155));
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_172, 165)].kind == 17) && (!s->charging[_ix(use_move__p_148, 2)]))) {
-                                int32_t _w148 = _wx(use_move__p_148, 2);
-                                if (_w148 >= 0) {
-                                    s->charging[_w148] = true;
+                            if (((MOVES__rows[_ix(use_move__mv_155, 165)].kind == 17) && (!s->charging[_ix(use_move__p_148, 2)]))) {
+                                int32_t _w154 = _wx(use_move__p_148, 2);
+                                if (_w154 >= 0) {
+                                    s->charging[_w154] = true;
                                 }
                             } else {
-                                int32_t _w149 = _wx(use_move__p_148, 2);
-                                if (_w149 >= 0) {
-                                    s->charging[_w149] = false;
+                                int32_t _w155 = _wx(use_move__p_148, 2);
+                                if (_w155 >= 0) {
+                                    s->charging[_w155] = false;
                                 }
-                                int32_t _w150 = _wx(use_move__p_148, 2);
-                                if (_w150 >= 0) {
-                                    s->last_used[_w150] = ((int16_t)(use_move__mv_172));
+                                int32_t _w156 = _wx(use_move__p_148, 2);
+                                if (_w156 >= 0) {
+                                    s->last_used[_w156] = ((int16_t)(use_move__mv_155));
                                 }
                                 use_move_hit__p_180 = use_move__p_148;
-                                use_move_hit__m_181 = use_move__slot_171;
-                                use_move_hit__mv_182 = use_move__mv_172;
+                                use_move_hit__m_181 = use_move__slot_154;
+                                use_move_hit__mv_182 = use_move__mv_155;
                                 use_move_hit__q_183 = _wsub(1, use_move_hit__p_180);
                                 use_move_hit__a_184 = s->active[_ix(use_move_hit__p_180, 2)];
                                 use_move_hit__d_185 = s->active[_ix(use_move_hit__q_183, 2)];
                                 if (((use_move_hit__m_181 >= 0) && (s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)] >= 0))) {
-                                    int32_t _w151 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w152 = _wx(use_move_hit__a_184, 6);
-                                    int32_t _w153 = _wx(use_move_hit__m_181, 4);
-                                    if (_w151 >= 0 && _w152 >= 0 && _w153 >= 0) {
-                                        s->pp[_w151 * 24 + _w152 * 4 + _w153] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
+                                    int32_t _w157 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w158 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w159 = _wx(use_move_hit__m_181, 4);
+                                    if (_w157 >= 0 && _w158 >= 0 && _w159 >= 0) {
+                                        s->pp[_w157 * 24 + _w158 * 4 + _w159] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
                                     }
-                                    int32_t _w154 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w155 = _wx(use_move_hit__a_184, 6);
-                                    int32_t _w156 = _wx(use_move_hit__m_181, 4);
-                                    if (_w154 >= 0 && _w155 >= 0 && _w156 >= 0) {
-                                        s->seen_moves[_w154 * 24 + _w155 * 4 + _w156] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
+                                    int32_t _w160 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w161 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w162 = _wx(use_move_hit__m_181, 4);
+                                    if (_w160 >= 0 && _w161 >= 0 && _w162 >= 0) {
+                                        s->seen_moves[_w160 * 24 + _w161 * 4 + _w162] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
                                     }
                                 }
-                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let157 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let157; ({ int8_t _let158 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let158; ({ int16_t _let159[15]; _let159[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let159[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let159[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let159[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let159[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let159[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let159[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let159[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let159[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let159[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let159[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let159[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let159[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let159[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let159[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let159, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let160 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let160; ({ int8_t _let161 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let161; ({ int16_t _let162[15]; _let162[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let162[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let162[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let162[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let162[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let162[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let162[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let162[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let162[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let162[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let162[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let162[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let162[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let162[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let162[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let162, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
+                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let163 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let163; ({ int8_t _let164 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let165[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let165[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let165[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let165[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let165[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let165[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let165[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let165[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let165[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let165[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let165[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let165[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let165[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let165[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let165, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let166 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let166; ({ int8_t _let167 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let168[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let168[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let168[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let168[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let168[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let168[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let168[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let168[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let168[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let168[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let168[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let168[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let168[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let168[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let168, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
                                 use_move_hit__kind_193 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].kind;
                                 if ((use_move_hit__kind_193 == 37)) {
                                     rampage__p_194 = use_move_hit__p_180;
                                     if (s->thrashing[_ix(rampage__p_194, 2)]) {
-                                        int32_t _w163 = _wx(rampage__p_194, 2);
-                                        if (_w163 >= 0) {
-                                            s->rampage_turns[_w163] = ((int8_t)(_wsub(s->rampage_turns[_ix(rampage__p_194, 2)], 1)));
+                                        int32_t _w169 = _wx(rampage__p_194, 2);
+                                        if (_w169 >= 0) {
+                                            s->rampage_turns[_w169] = ((int8_t)(_wsub(s->rampage_turns[_ix(rampage__p_194, 2)], 1)));
                                         }
                                         if ((s->rampage_turns[_ix(rampage__p_194, 2)] <= 0)) {
-                                            int32_t _w164 = _wx(rampage__p_194, 2);
-                                            if (_w164 >= 0) {
-                                                s->confused[_w164] = false;
+                                            int32_t _w170 = _wx(rampage__p_194, 2);
+                                            if (_w170 >= 0) {
+                                                s->confused[_w170] = false;
                                             }
                                             confuse__q_195 = rampage__p_194;
                                             if (((!s->confused[_ix(confuse__q_195, 2)]) && (s->hp[_ix(confuse__q_195, 2) * 6 + _ix(s->active[_ix(confuse__q_195, 2)], 6)] > 0))) {
                                                 rand__v_196 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_115)), 4));
                                                 log_draw__v_197 = rand__v_196;
-                                                int32_t _w165 = _wx(s->ndraws, 64);
-                                                if (_w165 >= 0) {
-                                                    s->draws[_w165] = log_draw__v_197;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
+                                                if (_w171 >= 0) {
+                                                    s->draws[_w171] = log_draw__v_197;
                                                 }
-                                                int32_t _w166 = _wx(s->ndraws, 64);
-                                                if (_w166 >= 0) {
-                                                    s->draw_lo[_w166] = 2;
+                                                int32_t _w172 = _wx(s->ndraws, 64);
+                                                if (_w172 >= 0) {
+                                                    s->draw_lo[_w172] = 2;
                                                 }
-                                                int32_t _w167 = _wx(s->ndraws, 64);
-                                                if (_w167 >= 0) {
-                                                    s->draw_hi[_w167] = 6;
+                                                int32_t _w173 = _wx(s->ndraws, 64);
+                                                if (_w173 >= 0) {
+                                                    s->draw_hi[_w173] = 6;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_198 = rand__v_196;
-                                                int32_t _w168 = _wx(confuse__q_195, 2);
-                                                if (_w168 >= 0) {
-                                                    s->confusion_turns[_w168] = ((int8_t)(rand__result_198));
+                                                int32_t _w174 = _wx(confuse__q_195, 2);
+                                                if (_w174 >= 0) {
+                                                    s->confusion_turns[_w174] = ((int8_t)(rand__result_198));
                                                 }
-                                                int32_t _w169 = _wx(confuse__q_195, 2);
-                                                if (_w169 >= 0) {
-                                                    s->confused[_w169] = true;
+                                                int32_t _w175 = _wx(confuse__q_195, 2);
+                                                if (_w175 >= 0) {
+                                                    s->confused[_w175] = true;
                                                 }
                                             }
                                         }
                                     } else {
-                                        int32_t _w170 = _wx(rampage__p_194, 2);
-                                        if (_w170 >= 0) {
-                                            s->thrashing[_w170] = true;
+                                        int32_t _w176 = _wx(rampage__p_194, 2);
+                                        if (_w176 >= 0) {
+                                            s->thrashing[_w176] = true;
                                         }
                                         rand__v_199 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_115)), 2));
                                         log_draw__v_200 = rand__v_199;
-                                        int32_t _w171 = _wx(s->ndraws, 64);
-                                        if (_w171 >= 0) {
-                                            s->draws[_w171] = log_draw__v_200;
+                                        int32_t _w177 = _wx(s->ndraws, 64);
+                                        if (_w177 >= 0) {
+                                            s->draws[_w177] = log_draw__v_200;
                                         }
-                                        int32_t _w172 = _wx(s->ndraws, 64);
-                                        if (_w172 >= 0) {
-                                            s->draw_lo[_w172] = 2;
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draw_lo[_w178] = 2;
                                         }
-                                        int32_t _w173 = _wx(s->ndraws, 64);
-                                        if (_w173 >= 0) {
-                                            s->draw_hi[_w173] = 4;
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_hi[_w179] = 4;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
                                         rand__result_201 = rand__v_199;
-                                        int32_t _w174 = _wx(rampage__p_194, 2);
-                                        if (_w174 >= 0) {
-                                            s->rampage_turns[_w174] = ((int8_t)(rand__result_201));
+                                        int32_t _w180 = _wx(rampage__p_194, 2);
+                                        if (_w180 >= 0) {
+                                            s->rampage_turns[_w180] = ((int8_t)(rand__result_201));
                                         }
-                                        int32_t _w175 = _wx(rampage__p_194, 2);
-                                        if (_w175 >= 0) {
-                                            s->lock_acc[_w175] = ((int16_t)(255));
+                                        int32_t _w181 = _wx(rampage__p_194, 2);
+                                        if (_w181 >= 0) {
+                                            s->lock_acc[_w181] = ((int16_t)(255));
                                         }
                                     }
                                 }
@@ -3223,11 +3271,11 @@ static void effect_move(State *s, int32_t m, Key key)
                                 if (((use_move_hit__kind_193 == 33) && (s->mod[_ix(use_move_hit__q_183, 2) * 4 + 3] > s->mod[_ix(use_move_hit__p_180, 2) * 4 + 3]))) {
                                     use_move_hit__immune_192 = true;
                                 }
-                                if (((use_move_hit__kind_193 == 29) && ({ int32_t _let176 = use_move_hit__q_183; int32_t has_type__p_202 = _let176; ((7 == s->types[_ix(has_type__p_202, 2) * 2]) || (7 == s->types[_ix(has_type__p_202, 2) * 2 + 1])); }))) {
+                                if (((use_move_hit__kind_193 == 29) && ({ int32_t _let182 = use_move_hit__q_183; int32_t has_type__p_202 = _let182; ((7 == s->types[_ix(has_type__p_202, 2) * 2]) || (7 == s->types[_ix(has_type__p_202, 2) * 2 + 1])); }))) {
                                     use_move_hit__immune_192 = true;
                                 }
                                 use_move_hit__broke_203 = false;
-                                if ((!({ int32_t _lo177 = 0; bool _r179 = false; for (int32_t use_move_hit__i_204 = _lo177, _end178 = 24; use_move_hit__i_204 < _end178; use_move_hit__i_204++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_204] == use_move_hit__mv_182)) { _r179 = true; break; } _r179; }))) {
+                                if ((!({ int32_t _lo183 = 0; bool _r185 = false; for (int32_t use_move_hit__i_204 = _lo183, _end184 = 24; use_move_hit__i_204 < _end184; use_move_hit__i_204++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_204] == use_move_hit__mv_182)) { _r185 = true; break; } _r185; }))) {
                                     s->last_damage = 0;
                                 }
                                 if ((!use_move_hit__immune_192)) {
@@ -3242,25 +3290,25 @@ static void effect_move(State *s, int32_t m, Key key)
                                         use_move_hit__acc_207 = _floordiv(_wmul(use_move_hit__acc_207, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_183, 2) * 6 + 5]))), 13)]), 100);
                                         use_move_hit__acc_207 = _imin(_imax(use_move_hit__acc_207, 1), 255);
                                         if (s->thrashing[_ix(use_move_hit__p_180, 2)]) {
-                                            int32_t _w181 = _wx(use_move_hit__p_180, 2);
-                                            if (_w181 >= 0) {
-                                                s->lock_acc[_w181] = ((int16_t)(use_move_hit__acc_207));
+                                            int32_t _w187 = _wx(use_move_hit__p_180, 2);
+                                            if (_w187 >= 0) {
+                                                s->lock_acc[_w187] = ((int16_t)(use_move_hit__acc_207));
                                             }
                                         }
                                         chance__num_208 = use_move_hit__acc_207;
                                         chance__v_209 = _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_115)), 256);
                                         log_draw__v_210 = chance__v_209;
-                                        int32_t _w182 = _wx(s->ndraws, 64);
-                                        if (_w182 >= 0) {
-                                            s->draws[_w182] = log_draw__v_210;
+                                        int32_t _w188 = _wx(s->ndraws, 64);
+                                        if (_w188 >= 0) {
+                                            s->draws[_w188] = log_draw__v_210;
                                         }
-                                        int32_t _w183 = _wx(s->ndraws, 64);
-                                        if (_w183 >= 0) {
-                                            s->draw_lo[_w183] = 0;
+                                        int32_t _w189 = _wx(s->ndraws, 64);
+                                        if (_w189 >= 0) {
+                                            s->draw_lo[_w189] = 0;
                                         }
-                                        int32_t _w184 = _wx(s->ndraws, 64);
-                                        if (_w184 >= 0) {
-                                            s->draw_hi[_w184] = 256;
+                                        int32_t _w190 = _wx(s->ndraws, 64);
+                                        if (_w190 >= 0) {
+                                            s->draw_hi[_w190] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
                                         chance__result_211 = (chance__v_209 < chance__num_208);
@@ -3275,14 +3323,14 @@ static void effect_move(State *s, int32_t m, Key key)
                                     use_move_hit__hit_205 = (use_move_hit__hit_205 && (!use_move_hit__blocked_214));
                                     if (((use_move_hit__hit_205 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status >= 0))) {
                                         if (use_move_hit__sure_206) {
-                                            int32_t _w185 = _wx(use_move_hit__q_183, 2);
-                                            int32_t _w186 = _wx(use_move_hit__d_185, 6);
-                                            if (_w185 >= 0 && _w186 >= 0) {
-                                                s->status[_w185 * 6 + _w186] = ((int8_t)(0));
+                                            int32_t _w191 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w192 = _wx(use_move_hit__d_185, 6);
+                                            if (_w191 >= 0 && _w192 >= 0) {
+                                                s->status[_w191 * 6 + _w192] = ((int8_t)(0));
                                             }
-                                            int32_t _w187 = _wx(use_move_hit__q_183, 2);
-                                            if (_w187 >= 0) {
-                                                s->recharge[_w187] = false;
+                                            int32_t _w193 = _wx(use_move_hit__q_183, 2);
+                                            if (_w193 >= 0) {
+                                                s->recharge[_w193] = false;
                                             }
                                         }
                                         set_status__q_215 = use_move_hit__q_183;
@@ -3291,50 +3339,50 @@ static void effect_move(State *s, int32_t m, Key key)
                                         set_status__poison_218 = ((set_status__st_216 == 4) || (set_status__st_216 == 6));
                                         set_status__blocked_219 = (set_status__poison_218 && (TYPES__rows[_ix(s->types[_ix(set_status__q_215, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_215, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_215, 2) * 2 + 1], 15)].immune_psn)));
                                         if ((((s->status[_ix(set_status__q_215, 2) * 6 + _ix(set_status__d_217, 6)] == 0) && (s->hp[_ix(set_status__q_215, 2) * 6 + _ix(set_status__d_217, 6)] > 0)) && (!set_status__blocked_219))) {
-                                            int32_t _w188 = _wx(set_status__q_215, 2);
-                                            int32_t _w189 = _wx(set_status__d_217, 6);
-                                            if (_w188 >= 0 && _w189 >= 0) {
-                                                s->status[_w188 * 6 + _w189] = ((int8_t)(set_status__st_216));
+                                            int32_t _w194 = _wx(set_status__q_215, 2);
+                                            int32_t _w195 = _wx(set_status__d_217, 6);
+                                            if (_w194 >= 0 && _w195 >= 0) {
+                                                s->status[_w194 * 6 + _w195] = ((int8_t)(set_status__st_216));
                                             }
                                             if ((set_status__st_216 == 5)) {
                                                 rand__v_220 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_115)), 7));
                                                 log_draw__v_221 = rand__v_220;
-                                                int32_t _w190 = _wx(s->ndraws, 64);
-                                                if (_w190 >= 0) {
-                                                    s->draws[_w190] = log_draw__v_221;
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draws[_w196] = log_draw__v_221;
                                                 }
-                                                int32_t _w191 = _wx(s->ndraws, 64);
-                                                if (_w191 >= 0) {
-                                                    s->draw_lo[_w191] = 1;
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_lo[_w197] = 1;
                                                 }
-                                                int32_t _w192 = _wx(s->ndraws, 64);
-                                                if (_w192 >= 0) {
-                                                    s->draw_hi[_w192] = 8;
+                                                int32_t _w198 = _wx(s->ndraws, 64);
+                                                if (_w198 >= 0) {
+                                                    s->draw_hi[_w198] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
                                                 rand__result_222 = rand__v_220;
-                                                int32_t _w193 = _wx(set_status__q_215, 2);
-                                                int32_t _w194 = _wx(set_status__d_217, 6);
-                                                if (_w193 >= 0 && _w194 >= 0) {
-                                                    s->sleep[_w193 * 6 + _w194] = ((int8_t)(rand__result_222));
+                                                int32_t _w199 = _wx(set_status__q_215, 2);
+                                                int32_t _w200 = _wx(set_status__d_217, 6);
+                                                if (_w199 >= 0 && _w200 >= 0) {
+                                                    s->sleep[_w199 * 6 + _w200] = ((int8_t)(rand__result_222));
                                                 }
                                             }
                                             if ((set_status__st_216 == 6)) {
-                                                int32_t _w195 = _wx(set_status__q_215, 2);
-                                                if (_w195 >= 0) {
-                                                    s->toxic[_w195] = ((int16_t)(0));
+                                                int32_t _w201 = _wx(set_status__q_215, 2);
+                                                if (_w201 >= 0) {
+                                                    s->toxic[_w201] = ((int16_t)(0));
                                                 }
                                             }
                                             if ((set_status__st_216 == 3)) {
-                                                int32_t _w196 = _wx(set_status__q_215, 2);
-                                                if (_w196 >= 0) {
-                                                    s->mod[_w196 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_215, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w202 = _wx(set_status__q_215, 2);
+                                                if (_w202 >= 0) {
+                                                    s->mod[_w202 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_215, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((set_status__st_216 == 1)) {
-                                                int32_t _w197 = _wx(set_status__q_215, 2);
-                                                if (_w197 >= 0) {
-                                                    s->mod[_w197 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_215, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w203 = _wx(set_status__q_215, 2);
+                                                if (_w203 >= 0) {
+                                                    s->mod[_w203 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_215, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
@@ -3357,7 +3405,7 @@ static void effect_move(State *s, int32_t m, Key key)
                                         apply_boosts__deltas_233[4] = apply_boosts__dacc_231;
                                         apply_boosts__deltas_233[5] = apply_boosts__deva_232;
                                         apply_boosts__any_ok_234 = false;
-                                        for (int32_t apply_boosts__k_235 = 0, _end198 = 6; apply_boosts__k_235 < _end198; apply_boosts__k_235++) {
+                                        for (int32_t apply_boosts__k_235 = 0, _end204 = 6; apply_boosts__k_235 < _end204; apply_boosts__k_235++) {
                                             boost_stat__q_236 = apply_boosts__q_225;
                                             boost_stat__k_237 = apply_boosts__k_235;
                                             boost_stat__delta_238 = apply_boosts__deltas_233[apply_boosts__k_235];
@@ -3367,30 +3415,30 @@ static void effect_move(State *s, int32_t m, Key key)
                                             boost_stat__ok_242 = false;
                                             if (((((boost_stat__delta_238 != 0) && (s->hp[_ix(boost_stat__q_236, 2) * 6 + _ix(boost_stat__a_239, 6)] > 0)) && (!((boost_stat__delta_238 > 0) && (boost_stat__b_240 >= 6)))) && (!((boost_stat__delta_238 < 0) && (boost_stat__b_240 <= (-6)))))) {
                                                 if ((boost_stat__k_237 >= 4)) {
-                                                    int32_t _w199 = _wx(boost_stat__q_236, 2);
-                                                    int32_t _w200 = _wx(boost_stat__k_237, 6);
-                                                    if (_w199 >= 0 && _w200 >= 0) {
-                                                        s->boosts[_w199 * 6 + _w200] = ((int8_t)(boost_stat__nb_241));
+                                                    int32_t _w205 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w206 = _wx(boost_stat__k_237, 6);
+                                                    if (_w205 >= 0 && _w206 >= 0) {
+                                                        s->boosts[_w205 * 6 + _w206] = ((int8_t)(boost_stat__nb_241));
                                                     }
                                                     boost_stat__ok_242 = true;
                                                 } else if ((((boost_stat__delta_238 > 0) && (s->mod[_ix(boost_stat__q_236, 2) * 4 + _ix(boost_stat__k_237, 4)] == 999)) || ((boost_stat__delta_238 < 0) && (s->mod[_ix(boost_stat__q_236, 2) * 4 + _ix(boost_stat__k_237, 4)] == 1)))) {
-                                                    int32_t _w201 = _wx(boost_stat__q_236, 2);
-                                                    int32_t _w202 = _wx(boost_stat__k_237, 6);
-                                                    if (_w201 >= 0 && _w202 >= 0) {
-                                                        s->boosts[_w201 * 6 + _w202] = ((int8_t)(((boost_stat__delta_238 > 0) ? _wsub(boost_stat__nb_241, 1) : _wadd(boost_stat__nb_241, 1))));
+                                                    int32_t _w207 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w208 = _wx(boost_stat__k_237, 6);
+                                                    if (_w207 >= 0 && _w208 >= 0) {
+                                                        s->boosts[_w207 * 6 + _w208] = ((int8_t)(((boost_stat__delta_238 > 0) ? _wsub(boost_stat__nb_241, 1) : _wadd(boost_stat__nb_241, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w203 = _wx(boost_stat__q_236, 2);
-                                                    int32_t _w204 = _wx(boost_stat__k_237, 6);
-                                                    if (_w203 >= 0 && _w204 >= 0) {
-                                                        s->boosts[_w203 * 6 + _w204] = ((int8_t)(boost_stat__nb_241));
+                                                    int32_t _w209 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w210 = _wx(boost_stat__k_237, 6);
+                                                    if (_w209 >= 0 && _w210 >= 0) {
+                                                        s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_241));
                                                     }
                                                     boost_stat__ok_242 = true;
                                                     boost_stat__m_243 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_236, 2) * 4 + _ix(boost_stat__k_237, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_241, 6), 13)]), 100), 1);
-                                                    int32_t _w205 = _wx(boost_stat__q_236, 2);
-                                                    int32_t _w206 = _wx(boost_stat__k_237, 4);
-                                                    if (_w205 >= 0 && _w206 >= 0) {
-                                                        s->mod[_w205 * 4 + _w206] = ((int16_t)(((boost_stat__delta_238 > 0) ? _imin(boost_stat__m_243, 999) : boost_stat__m_243)));
+                                                    int32_t _w211 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w212 = _wx(boost_stat__k_237, 4);
+                                                    if (_w211 >= 0 && _w212 >= 0) {
+                                                        s->mod[_w211 * 4 + _w212] = ((int16_t)(((boost_stat__delta_238 > 0) ? _imin(boost_stat__m_243, 999) : boost_stat__m_243)));
                                                     }
                                                 }
                                             }
@@ -3400,958 +3448,1022 @@ static void effect_move(State *s, int32_t m, Key key)
                                         }
                                         if (apply_boosts__any_ok_234) {
                                             if ((s->status[_ix(apply_boosts__f_226, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_226, 2)], 6)] == 3)) {
-                                                int32_t _w207 = _wx(apply_boosts__f_226, 2);
-                                                if (_w207 >= 0) {
-                                                    s->mod[_w207 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_226, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                int32_t _w213 = _wx(apply_boosts__f_226, 2);
+                                                if (_w213 >= 0) {
+                                                    s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_226, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
                                             if ((s->status[_ix(apply_boosts__f_226, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_226, 2)], 6)] == 1)) {
-                                                int32_t _w208 = _wx(apply_boosts__f_226, 2);
-                                                if (_w208 >= 0) {
-                                                    s->mod[_w208 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_226, 2) * 4], 2))), ((int16_t)(1)))));
+                                                int32_t _w214 = _wx(apply_boosts__f_226, 2);
+                                                if (_w214 >= 0) {
+                                                    s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_226, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 31))) {
-                                        int32_t _w209 = _wx(use_move_hit__p_180, 2);
-                                        if (_w209 >= 0) {
-                                            s->mist[_w209] = true;
+                                        int32_t _w215 = _wx(use_move_hit__p_180, 2);
+                                        if (_w215 >= 0) {
+                                            s->mist[_w215] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 25))) {
+                                        disable__q_246 = use_move_hit__q_183;
+                                        disable__d_247 = s->active[_ix(disable__q_246, 2)];
+                                        disable__n_249 = ({ int32_t _lo216 = 0; int32_t _r218 = 0; _Pragma("GCC unroll 4") for (int32_t disable__k_248 = _lo216, _end217 = 4; disable__k_248 < _end217; disable__k_248++) _r218 += (((s->moves[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_248] >= 0) && (s->pp[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_248] > 0))) ? 1 : 0; _r218; });
+                                        if (((disable__n_249 > 0) && (s->disabled_slot[_ix(disable__q_246, 2)] < 0))) {
+                                            rand__hi_250 = disable__n_249;
+                                            rand__v_251 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_250, 0)));
+                                            log_draw__v_252 = rand__v_251;
+                                            log_draw__hi_253 = rand__hi_250;
+                                            int32_t _w220 = _wx(s->ndraws, 64);
+                                            if (_w220 >= 0) {
+                                                s->draws[_w220] = log_draw__v_252;
+                                            }
+                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                            if (_w221 >= 0) {
+                                                s->draw_lo[_w221] = 0;
+                                            }
+                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                            if (_w222 >= 0) {
+                                                s->draw_hi[_w222] = log_draw__hi_253;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_254 = rand__v_251;
+                                            disable__pick_255 = rand__result_254;
+                                            disable__nth_256 = (-1);
+                                            for (int32_t disable__k_257 = 0, _end223 = 4; disable__k_257 < _end223; disable__k_257++) {
+                                                if (((s->moves[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_257] >= 0) && (s->pp[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_257] > 0))) {
+                                                    disable__nth_256 = _wadd(disable__nth_256, 1);
+                                                    if ((disable__nth_256 == disable__pick_255)) {
+                                                        int32_t _w224 = _wx(disable__q_246, 2);
+                                                        if (_w224 >= 0) {
+                                                            s->disabled_slot[_w224] = ((int8_t)(disable__k_257));
+                                                        }
+                                                        int32_t _w225 = _wx(disable__q_246, 2);
+                                                        if (_w225 >= 0) {
+                                                            s->disabled_move[_w225] = s->moves[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_257];
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            rand__v_258 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), 8));
+                                            log_draw__v_259 = rand__v_258;
+                                            int32_t _w226 = _wx(s->ndraws, 64);
+                                            if (_w226 >= 0) {
+                                                s->draws[_w226] = log_draw__v_259;
+                                            }
+                                            int32_t _w227 = _wx(s->ndraws, 64);
+                                            if (_w227 >= 0) {
+                                                s->draw_lo[_w227] = 1;
+                                            }
+                                            int32_t _w228 = _wx(s->ndraws, 64);
+                                            if (_w228 >= 0) {
+                                                s->draw_hi[_w228] = 9;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_260 = rand__v_258;
+                                            int32_t _w229 = _wx(disable__q_246, 2);
+                                            if (_w229 >= 0) {
+                                                s->disable_turns[_w229] = ((int8_t)(rand__result_260));
+                                            }
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 28))) {
-                                        haze__p_246 = use_move_hit__p_180;
-                                        haze__q_247 = _wsub(1, haze__p_246);
-                                        haze__d_248 = s->active[_ix(haze__q_247, 2)];
-                                        if (((s->status[_ix(haze__q_247, 2) * 6 + _ix(haze__d_248, 6)] == 5) || (s->status[_ix(haze__q_247, 2) * 6 + _ix(haze__d_248, 6)] == 2))) {
-                                            int32_t _w210 = _wx(haze__q_247, 2);
-                                            if (_w210 >= 0) {
-                                                s->last_move[_w210] = ((int16_t)((-1)));
+                                        haze__p_261 = use_move_hit__p_180;
+                                        haze__q_262 = _wsub(1, haze__p_261);
+                                        haze__d_263 = s->active[_ix(haze__q_262, 2)];
+                                        if (((s->status[_ix(haze__q_262, 2) * 6 + _ix(haze__d_263, 6)] == 5) || (s->status[_ix(haze__q_262, 2) * 6 + _ix(haze__d_263, 6)] == 2))) {
+                                            int32_t _w230 = _wx(haze__q_262, 2);
+                                            if (_w230 >= 0) {
+                                                s->last_move[_w230] = ((int16_t)((-1)));
                                             }
-                                            int32_t _w211 = _wx(haze__q_247, 2);
-                                            if (_w211 >= 0) {
-                                                s->shown_move[_w211] = ((int16_t)((-1)));
-                                            }
-                                        }
-                                        int32_t _w212 = _wx(haze__q_247, 2);
-                                        int32_t _w213 = _wx(haze__d_248, 6);
-                                        if (_w212 >= 0 && _w213 >= 0) {
-                                            s->status[_w212 * 6 + _w213] = ((int8_t)(0));
-                                        }
-                                        if ((s->status[_ix(haze__p_246, 2) * 6 + _ix(s->active[_ix(haze__p_246, 2)], 6)] == 6)) {
-                                            int32_t _w214 = _wx(haze__p_246, 2);
-                                            int32_t _w215 = _wx(s->active[_ix(haze__p_246, 2)], 6);
-                                            if (_w214 >= 0 && _w215 >= 0) {
-                                                s->status[_w214 * 6 + _w215] = ((int8_t)(4));
+                                            int32_t _w231 = _wx(haze__q_262, 2);
+                                            if (_w231 >= 0) {
+                                                s->shown_move[_w231] = ((int16_t)((-1)));
                                             }
                                         }
-                                        for (int32_t haze__s_249 = 0, _end216 = 2; haze__s_249 < _end216; haze__s_249++) {
-                                            for (int32_t haze__k_250 = 0, _end217 = 6; haze__k_250 < _end217; haze__k_250++) {
-                                                s->boosts[haze__s_249 * 6 + haze__k_250] = ((int8_t)(0));
+                                        int32_t _w232 = _wx(haze__q_262, 2);
+                                        int32_t _w233 = _wx(haze__d_263, 6);
+                                        if (_w232 >= 0 && _w233 >= 0) {
+                                            s->status[_w232 * 6 + _w233] = ((int8_t)(0));
+                                        }
+                                        if ((s->status[_ix(haze__p_261, 2) * 6 + _ix(s->active[_ix(haze__p_261, 2)], 6)] == 6)) {
+                                            int32_t _w234 = _wx(haze__p_261, 2);
+                                            int32_t _w235 = _wx(s->active[_ix(haze__p_261, 2)], 6);
+                                            if (_w234 >= 0 && _w235 >= 0) {
+                                                s->status[_w234 * 6 + _w235] = ((int8_t)(4));
                                             }
-                                            for (int32_t haze__k_251 = 0, _end218 = 4; haze__k_251 < _end218; haze__k_251++) {
-                                                s->mod[haze__s_249 * 4 + haze__k_251] = s->stored[haze__s_249 * 4 + haze__k_251];
+                                        }
+                                        for (int32_t haze__s_264 = 0, _end236 = 2; haze__s_264 < _end236; haze__s_264++) {
+                                            for (int32_t haze__k_265 = 0, _end237 = 6; haze__k_265 < _end237; haze__k_265++) {
+                                                s->boosts[haze__s_264 * 6 + haze__k_265] = ((int8_t)(0));
                                             }
-                                            int32_t _w219 = _wx(s->active[haze__s_249], 6);
-                                            if (_w219 >= 0) {
-                                                s->speed[haze__s_249 * 6 + _w219] = s->mod[haze__s_249 * 4 + 3];
+                                            for (int32_t haze__k_266 = 0, _end238 = 4; haze__k_266 < _end238; haze__k_266++) {
+                                                s->mod[haze__s_264 * 4 + haze__k_266] = s->stored[haze__s_264 * 4 + haze__k_266];
                                             }
-                                            s->confused[haze__s_249] = false;
-                                            s->confusion_turns[haze__s_249] = ((int8_t)(0));
-                                            s->mist[haze__s_249] = false;
-                                            s->focus[haze__s_249] = false;
-                                            s->seeded[haze__s_249] = false;
-                                            s->reflect[haze__s_249] = false;
-                                            s->light_screen[haze__s_249] = false;
-                                            s->toxic[haze__s_249] = ((int16_t)((-1)));
+                                            int32_t _w239 = _wx(s->active[haze__s_264], 6);
+                                            if (_w239 >= 0) {
+                                                s->speed[haze__s_264 * 6 + _w239] = s->mod[haze__s_264 * 4 + 3];
+                                            }
+                                            s->confused[haze__s_264] = false;
+                                            s->confusion_turns[haze__s_264] = ((int8_t)(0));
+                                            s->mist[haze__s_264] = false;
+                                            s->disabled_slot[haze__s_264] = ((int8_t)((-1)));
+                                            s->disabled_move[haze__s_264] = ((int16_t)((-1)));
+                                            s->focus[haze__s_264] = false;
+                                            s->seeded[haze__s_264] = false;
+                                            s->reflect[haze__s_264] = false;
+                                            s->light_screen[haze__s_264] = false;
+                                            s->toxic[haze__s_264] = ((int16_t)((-1)));
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && ((use_move_hit__kind_193 == 10) || (use_move_hit__kind_193 == 11)))) {
-                                        heal_self__p_252 = use_move_hit__p_180;
-                                        heal_self__rest_253 = (use_move_hit__kind_193 == 10);
-                                        heal_self__a_254 = s->active[_ix(heal_self__p_252, 2)];
-                                        heal_self__h_255 = ((int32_t)(s->hp[_ix(heal_self__p_252, 2) * 6 + _ix(heal_self__a_254, 6)]));
-                                        heal_self__mh_256 = ((int32_t)(s->maxhp[_ix(heal_self__p_252, 2) * 6 + _ix(heal_self__a_254, 6)]));
-                                        heal_self__fails_257 = ((heal_self__h_255 == heal_self__mh_256) || (((heal_self__h_255 == _wsub(heal_self__mh_256, 255)) || (heal_self__h_255 == _wsub(heal_self__mh_256, 511))) && (_pymod(heal_self__h_255, 256) != 0)));
-                                        if ((!heal_self__fails_257)) {
-                                            if (heal_self__rest_253) {
-                                                int32_t _w220 = _wx(heal_self__p_252, 2);
-                                                int32_t _w221 = _wx(heal_self__a_254, 6);
-                                                if (_w220 >= 0 && _w221 >= 0) {
-                                                    s->status[_w220 * 6 + _w221] = ((int8_t)(5));
+                                        heal_self__p_267 = use_move_hit__p_180;
+                                        heal_self__rest_268 = (use_move_hit__kind_193 == 10);
+                                        heal_self__a_269 = s->active[_ix(heal_self__p_267, 2)];
+                                        heal_self__h_270 = ((int32_t)(s->hp[_ix(heal_self__p_267, 2) * 6 + _ix(heal_self__a_269, 6)]));
+                                        heal_self__mh_271 = ((int32_t)(s->maxhp[_ix(heal_self__p_267, 2) * 6 + _ix(heal_self__a_269, 6)]));
+                                        heal_self__fails_272 = ((heal_self__h_270 == heal_self__mh_271) || (((heal_self__h_270 == _wsub(heal_self__mh_271, 255)) || (heal_self__h_270 == _wsub(heal_self__mh_271, 511))) && (_pymod(heal_self__h_270, 256) != 0)));
+                                        if ((!heal_self__fails_272)) {
+                                            if (heal_self__rest_268) {
+                                                int32_t _w240 = _wx(heal_self__p_267, 2);
+                                                int32_t _w241 = _wx(heal_self__a_269, 6);
+                                                if (_w240 >= 0 && _w241 >= 0) {
+                                                    s->status[_w240 * 6 + _w241] = ((int8_t)(5));
                                                 }
-                                                rand__v_258 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), 7));
-                                                log_draw__v_259 = rand__v_258;
-                                                int32_t _w222 = _wx(s->ndraws, 64);
-                                                if (_w222 >= 0) {
-                                                    s->draws[_w222] = log_draw__v_259;
+                                                rand__v_273 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), 7));
+                                                log_draw__v_274 = rand__v_273;
+                                                int32_t _w242 = _wx(s->ndraws, 64);
+                                                if (_w242 >= 0) {
+                                                    s->draws[_w242] = log_draw__v_274;
                                                 }
-                                                int32_t _w223 = _wx(s->ndraws, 64);
-                                                if (_w223 >= 0) {
-                                                    s->draw_lo[_w223] = 1;
+                                                int32_t _w243 = _wx(s->ndraws, 64);
+                                                if (_w243 >= 0) {
+                                                    s->draw_lo[_w243] = 1;
                                                 }
-                                                int32_t _w224 = _wx(s->ndraws, 64);
-                                                if (_w224 >= 0) {
-                                                    s->draw_hi[_w224] = 8;
+                                                int32_t _w244 = _wx(s->ndraws, 64);
+                                                if (_w244 >= 0) {
+                                                    s->draw_hi[_w244] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_260 = rand__v_258;
-                                                heal_self__v_261 = rand__result_260;
-                                                int32_t _w225 = _wx(heal_self__p_252, 2);
-                                                int32_t _w226 = _wx(heal_self__a_254, 6);
-                                                if (_w225 >= 0 && _w226 >= 0) {
-                                                    s->sleep[_w225 * 6 + _w226] = ((int8_t)(2));
+                                                rand__result_275 = rand__v_273;
+                                                heal_self__v_276 = rand__result_275;
+                                                int32_t _w245 = _wx(heal_self__p_267, 2);
+                                                int32_t _w246 = _wx(heal_self__a_269, 6);
+                                                if (_w245 >= 0 && _w246 >= 0) {
+                                                    s->sleep[_w245 * 6 + _w246] = ((int8_t)(2));
                                                 }
-                                                int32_t _w227 = _wx(heal_self__p_252, 2);
-                                                int32_t _w228 = _wx(heal_self__a_254, 6);
-                                                if (_w227 >= 0 && _w228 >= 0) {
-                                                    s->hp[_w227 * 6 + _w228] = s->maxhp[_ix(heal_self__p_252, 2) * 6 + _ix(heal_self__a_254, 6)];
+                                                int32_t _w247 = _wx(heal_self__p_267, 2);
+                                                int32_t _w248 = _wx(heal_self__a_269, 6);
+                                                if (_w247 >= 0 && _w248 >= 0) {
+                                                    s->hp[_w247 * 6 + _w248] = s->maxhp[_ix(heal_self__p_267, 2) * 6 + _ix(heal_self__a_269, 6)];
                                                 }
                                             } else {
-                                                int32_t _w229 = _wx(heal_self__p_252, 2);
-                                                int32_t _w230 = _wx(heal_self__a_254, 6);
-                                                if (_w229 >= 0 && _w230 >= 0) {
-                                                    s->hp[_w229 * 6 + _w230] = ((int16_t)(_imin(_wadd(heal_self__h_255, _floordiv(heal_self__mh_256, 2)), heal_self__mh_256)));
+                                                int32_t _w249 = _wx(heal_self__p_267, 2);
+                                                int32_t _w250 = _wx(heal_self__a_269, 6);
+                                                if (_w249 >= 0 && _w250 >= 0) {
+                                                    s->hp[_w249 * 6 + _w250] = ((int16_t)(_imin(_wadd(heal_self__h_270, _floordiv(heal_self__mh_271, 2)), heal_self__mh_271)));
                                                 }
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 15))) {
-                                        int32_t _w231 = _wx(use_move_hit__p_180, 2);
-                                        if (_w231 >= 0) {
-                                            s->reflect[_w231] = true;
+                                        int32_t _w251 = _wx(use_move_hit__p_180, 2);
+                                        if (_w251 >= 0) {
+                                            s->reflect[_w251] = true;
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 16))) {
-                                        int32_t _w232 = _wx(use_move_hit__p_180, 2);
-                                        if (_w232 >= 0) {
-                                            s->light_screen[_w232] = true;
+                                        int32_t _w252 = _wx(use_move_hit__p_180, 2);
+                                        if (_w252 >= 0) {
+                                            s->light_screen[_w252] = true;
                                         }
                                     }
                                     if (((use_move_hit__hit_205 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1))) {
-                                        confuse__q_262 = use_move_hit__q_183;
-                                        if (((!s->confused[_ix(confuse__q_262, 2)]) && (s->hp[_ix(confuse__q_262, 2) * 6 + _ix(s->active[_ix(confuse__q_262, 2)], 6)] > 0))) {
-                                            rand__v_263 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), 4));
-                                            log_draw__v_264 = rand__v_263;
-                                            int32_t _w233 = _wx(s->ndraws, 64);
-                                            if (_w233 >= 0) {
-                                                s->draws[_w233] = log_draw__v_264;
+                                        confuse__q_277 = use_move_hit__q_183;
+                                        if (((!s->confused[_ix(confuse__q_277, 2)]) && (s->hp[_ix(confuse__q_277, 2) * 6 + _ix(s->active[_ix(confuse__q_277, 2)], 6)] > 0))) {
+                                            rand__v_278 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), 4));
+                                            log_draw__v_279 = rand__v_278;
+                                            int32_t _w253 = _wx(s->ndraws, 64);
+                                            if (_w253 >= 0) {
+                                                s->draws[_w253] = log_draw__v_279;
                                             }
-                                            int32_t _w234 = _wx(s->ndraws, 64);
-                                            if (_w234 >= 0) {
-                                                s->draw_lo[_w234] = 2;
+                                            int32_t _w254 = _wx(s->ndraws, 64);
+                                            if (_w254 >= 0) {
+                                                s->draw_lo[_w254] = 2;
                                             }
-                                            int32_t _w235 = _wx(s->ndraws, 64);
-                                            if (_w235 >= 0) {
-                                                s->draw_hi[_w235] = 6;
+                                            int32_t _w255 = _wx(s->ndraws, 64);
+                                            if (_w255 >= 0) {
+                                                s->draw_hi[_w255] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_265 = rand__v_263;
-                                            int32_t _w236 = _wx(confuse__q_262, 2);
-                                            if (_w236 >= 0) {
-                                                s->confusion_turns[_w236] = ((int8_t)(rand__result_265));
+                                            rand__result_280 = rand__v_278;
+                                            int32_t _w256 = _wx(confuse__q_277, 2);
+                                            if (_w256 >= 0) {
+                                                s->confusion_turns[_w256] = ((int8_t)(rand__result_280));
                                             }
-                                            int32_t _w237 = _wx(confuse__q_262, 2);
-                                            if (_w237 >= 0) {
-                                                s->confused[_w237] = true;
+                                            int32_t _w257 = _wx(confuse__q_277, 2);
+                                            if (_w257 >= 0) {
+                                                s->confused[_w257] = true;
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 13))) {
-                                        make_substitute__p_266 = use_move_hit__p_180;
-                                        make_substitute__a_267 = s->active[_ix(make_substitute__p_266, 2)];
-                                        if (((!s->substitute[_ix(make_substitute__p_266, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_266, 2) * 6 + _ix(make_substitute__a_267, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_266, 2) * 6 + _ix(make_substitute__a_267, 6)]))))) {
-                                            int32_t _w238 = _wx(make_substitute__p_266, 2);
-                                            if (_w238 >= 0) {
-                                                s->sub_hp[_w238] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_266, 2) * 6 + _ix(make_substitute__a_267, 6)], 4))), 1)));
+                                        make_substitute__p_281 = use_move_hit__p_180;
+                                        make_substitute__a_282 = s->active[_ix(make_substitute__p_281, 2)];
+                                        if (((!s->substitute[_ix(make_substitute__p_281, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)]))))) {
+                                            int32_t _w258 = _wx(make_substitute__p_281, 2);
+                                            if (_w258 >= 0) {
+                                                s->sub_hp[_w258] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)], 4))), 1)));
                                             }
-                                            int32_t _w239 = _wx(make_substitute__p_266, 2);
-                                            if (_w239 >= 0) {
-                                                s->substitute[_w239] = true;
+                                            int32_t _w259 = _wx(make_substitute__p_281, 2);
+                                            if (_w259 >= 0) {
+                                                s->substitute[_w259] = true;
                                             }
-                                            if ((s->maxhp[_ix(make_substitute__p_266, 2) * 6 + _ix(make_substitute__a_267, 6)] > 3)) {
-                                                int32_t _w240 = _wx(make_substitute__p_266, 2);
-                                                int32_t _w241 = _wx(make_substitute__a_267, 6);
-                                                if (_w240 >= 0 && _w241 >= 0) {
-                                                    s->hp[_w240 * 6 + _w241] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_266, 2) * 6 + _ix(make_substitute__a_267, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_266, 2) * 6 + _ix(make_substitute__a_267, 6)], 4)))))), ((int16_t)(0)))));
+                                            if ((s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)] > 3)) {
+                                                int32_t _w260 = _wx(make_substitute__p_281, 2);
+                                                int32_t _w261 = _wx(make_substitute__a_282, 6);
+                                                if (_w260 >= 0 && _w261 >= 0) {
+                                                    s->hp[_w260 * 6 + _w261] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)], 4)))))), ((int16_t)(0)))));
                                                 }
                                             }
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 18))) {
-                                        transform__p_268 = use_move_hit__p_180;
-                                        transform__q_269 = _wsub(1, transform__p_268);
-                                        transform__a_270 = s->active[_ix(transform__p_268, 2)];
-                                        transform__d_271 = s->active[_ix(transform__q_269, 2)];
-                                        if ((!s->transformed[_ix(transform__p_268, 2)])) {
-                                            for (int32_t transform__k_272 = 0, _end242 = 4; transform__k_272 < _end242; transform__k_272++) {
-                                                int32_t _w243 = _wx(transform__p_268, 2);
-                                                if (_w243 >= 0) {
-                                                    s->base_moves[_w243 * 4 + transform__k_272] = s->moves[_ix(transform__p_268, 2) * 24 + _ix(transform__a_270, 6) * 4 + transform__k_272];
+                                        transform__p_283 = use_move_hit__p_180;
+                                        transform__q_284 = _wsub(1, transform__p_283);
+                                        transform__a_285 = s->active[_ix(transform__p_283, 2)];
+                                        transform__d_286 = s->active[_ix(transform__q_284, 2)];
+                                        if ((!s->transformed[_ix(transform__p_283, 2)])) {
+                                            for (int32_t transform__k_287 = 0, _end262 = 4; transform__k_287 < _end262; transform__k_287++) {
+                                                int32_t _w263 = _wx(transform__p_283, 2);
+                                                if (_w263 >= 0) {
+                                                    s->base_moves[_w263 * 4 + transform__k_287] = s->moves[_ix(transform__p_283, 2) * 24 + _ix(transform__a_285, 6) * 4 + transform__k_287];
                                                 }
-                                                int32_t _w244 = _wx(transform__p_268, 2);
-                                                if (_w244 >= 0) {
-                                                    s->base_pp[_w244 * 4 + transform__k_272] = s->pp[_ix(transform__p_268, 2) * 24 + _ix(transform__a_270, 6) * 4 + transform__k_272];
-                                                }
-                                            }
-                                            if ((s->mimic_slot[_ix(transform__p_268, 2)] >= 0)) {
-                                                int32_t _w245 = _wx(transform__p_268, 2);
-                                                int32_t _w246 = _wx(s->mimic_slot[_ix(transform__p_268, 2)], 4);
-                                                if (_w245 >= 0 && _w246 >= 0) {
-                                                    s->base_moves[_w245 * 4 + _w246] = s->mimic_orig[_ix(transform__p_268, 2)];
+                                                int32_t _w264 = _wx(transform__p_283, 2);
+                                                if (_w264 >= 0) {
+                                                    s->base_pp[_w264 * 4 + transform__k_287] = s->pp[_ix(transform__p_283, 2) * 24 + _ix(transform__a_285, 6) * 4 + transform__k_287];
                                                 }
                                             }
-                                        }
-                                        int32_t _w247 = _wx(transform__p_268, 2);
-                                        if (_w247 >= 0) {
-                                            s->mimic_slot[_w247] = ((int8_t)((-1)));
-                                        }
-                                        int32_t _w248 = _wx(transform__p_268, 2);
-                                        if (_w248 >= 0) {
-                                            s->transformed[_w248] = true;
-                                        }
-                                        int32_t _w249 = _wx(transform__p_268, 2);
-                                        if (_w249 >= 0) {
-                                            s->form[_w249] = s->form[_ix(transform__q_269, 2)];
-                                        }
-                                        int32_t _w250 = _wx(transform__p_268, 2);
-                                        if (_w250 >= 0) {
-                                            s->types[_w250 * 2 + 0] = s->types[_ix(transform__q_269, 2) * 2];
-                                        }
-                                        int32_t _w251 = _wx(transform__p_268, 2);
-                                        if (_w251 >= 0) {
-                                            s->types[_w251 * 2 + 1] = s->types[_ix(transform__q_269, 2) * 2 + 1];
-                                        }
-                                        transform__r_273 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_268, 2)])), 6), transform__a_270);
-                                        int32_t _w252 = _wx(transform__p_268, 2);
-                                        int32_t _w253 = _wx(transform__a_270, 6);
-                                        if (_w252 >= 0 && _w253 >= 0) {
-                                            s->speed[_w252 * 6 + _w253] = ({ int16_t _let254 = SPECIES__rows[_ix(s->form[_ix(transform__q_269, 2)], 151)].spe; int16_t stat_of__base_274 = _let254; ({ int16_t _let255 = TEAMS__rows[_ix(transform__r_273, 1200)].iv_spe; int16_t stat_of__iv_275 = _let255; ({ int16_t _let256 = TEAMS__rows[_ix(transform__r_273, 1200)].ev_spe; int16_t stat_of__ev_276 = _let256; ({ int16_t _let257 = s->level[_ix(transform__p_268, 2) * 6 + _ix(transform__a_270, 6)]; int16_t stat_of__lvl_277 = _let257; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_274))), stat_of__iv_275), ((int16_t)(_floordiv(stat_of__ev_276, 4)))), ((int32_t)(stat_of__lvl_277))), 100), 5))); }); }); }); });
-                                        }
-                                        for (int32_t transform__k_278 = 0, _end258 = 4; transform__k_278 < _end258; transform__k_278++) {
-                                            int32_t _w259 = _wx(transform__p_268, 2);
-                                            if (_w259 >= 0) {
-                                                s->stored[_w259 * 4 + transform__k_278] = s->stored[_ix(transform__q_269, 2) * 4 + transform__k_278];
-                                            }
-                                            int32_t _w260 = _wx(transform__p_268, 2);
-                                            if (_w260 >= 0) {
-                                                s->mod[_w260 * 4 + transform__k_278] = s->mod[_ix(transform__q_269, 2) * 4 + transform__k_278];
-                                            }
-                                            transform__mv_279 = s->moves[_ix(transform__q_269, 2) * 24 + _ix(transform__d_271, 6) * 4 + transform__k_278];
-                                            int32_t _w261 = _wx(transform__p_268, 2);
-                                            int32_t _w262 = _wx(transform__a_270, 6);
-                                            if (_w261 >= 0 && _w262 >= 0) {
-                                                s->moves[_w261 * 24 + _w262 * 4 + transform__k_278] = transform__mv_279;
-                                            }
-                                            int32_t _w263 = _wx(transform__p_268, 2);
-                                            int32_t _w264 = _wx(transform__a_270, 6);
-                                            if (_w263 >= 0 && _w264 >= 0) {
-                                                s->pp[_w263 * 24 + _w264 * 4 + transform__k_278] = ((int8_t)(((transform__mv_279 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_279, 165)].pp, ((int16_t)(5))))))));
+                                            if ((s->mimic_slot[_ix(transform__p_283, 2)] >= 0)) {
+                                                int32_t _w265 = _wx(transform__p_283, 2);
+                                                int32_t _w266 = _wx(s->mimic_slot[_ix(transform__p_283, 2)], 4);
+                                                if (_w265 >= 0 && _w266 >= 0) {
+                                                    s->base_moves[_w265 * 4 + _w266] = s->mimic_orig[_ix(transform__p_283, 2)];
+                                                }
                                             }
                                         }
-                                        for (int32_t transform__k_280 = 0, _end265 = 6; transform__k_280 < _end265; transform__k_280++) {
-                                            int32_t _w266 = _wx(transform__p_268, 2);
-                                            if (_w266 >= 0) {
-                                                s->boosts[_w266 * 6 + transform__k_280] = s->boosts[_ix(transform__q_269, 2) * 6 + transform__k_280];
+                                        int32_t _w267 = _wx(transform__p_283, 2);
+                                        if (_w267 >= 0) {
+                                            s->mimic_slot[_w267] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w268 = _wx(transform__p_283, 2);
+                                        if (_w268 >= 0) {
+                                            s->transformed[_w268] = true;
+                                        }
+                                        int32_t _w269 = _wx(transform__p_283, 2);
+                                        if (_w269 >= 0) {
+                                            s->form[_w269] = s->form[_ix(transform__q_284, 2)];
+                                        }
+                                        int32_t _w270 = _wx(transform__p_283, 2);
+                                        if (_w270 >= 0) {
+                                            s->types[_w270 * 2 + 0] = s->types[_ix(transform__q_284, 2) * 2];
+                                        }
+                                        int32_t _w271 = _wx(transform__p_283, 2);
+                                        if (_w271 >= 0) {
+                                            s->types[_w271 * 2 + 1] = s->types[_ix(transform__q_284, 2) * 2 + 1];
+                                        }
+                                        transform__r_288 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_283, 2)])), 6), transform__a_285);
+                                        int32_t _w272 = _wx(transform__p_283, 2);
+                                        int32_t _w273 = _wx(transform__a_285, 6);
+                                        if (_w272 >= 0 && _w273 >= 0) {
+                                            s->speed[_w272 * 6 + _w273] = ({ int16_t _let274 = SPECIES__rows[_ix(s->form[_ix(transform__q_284, 2)], 151)].spe; int16_t stat_of__base_289 = _let274; ({ int16_t _let275 = TEAMS__rows[_ix(transform__r_288, 1200)].iv_spe; int16_t stat_of__iv_290 = _let275; ({ int16_t _let276 = TEAMS__rows[_ix(transform__r_288, 1200)].ev_spe; int16_t stat_of__ev_291 = _let276; ({ int16_t _let277 = s->level[_ix(transform__p_283, 2) * 6 + _ix(transform__a_285, 6)]; int16_t stat_of__lvl_292 = _let277; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_289))), stat_of__iv_290), ((int16_t)(_floordiv(stat_of__ev_291, 4)))), ((int32_t)(stat_of__lvl_292))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_293 = 0, _end278 = 4; transform__k_293 < _end278; transform__k_293++) {
+                                            int32_t _w279 = _wx(transform__p_283, 2);
+                                            if (_w279 >= 0) {
+                                                s->stored[_w279 * 4 + transform__k_293] = s->stored[_ix(transform__q_284, 2) * 4 + transform__k_293];
+                                            }
+                                            int32_t _w280 = _wx(transform__p_283, 2);
+                                            if (_w280 >= 0) {
+                                                s->mod[_w280 * 4 + transform__k_293] = s->mod[_ix(transform__q_284, 2) * 4 + transform__k_293];
+                                            }
+                                            transform__mv_294 = s->moves[_ix(transform__q_284, 2) * 24 + _ix(transform__d_286, 6) * 4 + transform__k_293];
+                                            int32_t _w281 = _wx(transform__p_283, 2);
+                                            int32_t _w282 = _wx(transform__a_285, 6);
+                                            if (_w281 >= 0 && _w282 >= 0) {
+                                                s->moves[_w281 * 24 + _w282 * 4 + transform__k_293] = transform__mv_294;
+                                            }
+                                            int32_t _w283 = _wx(transform__p_283, 2);
+                                            int32_t _w284 = _wx(transform__a_285, 6);
+                                            if (_w283 >= 0 && _w284 >= 0) {
+                                                s->pp[_w283 * 24 + _w284 * 4 + transform__k_293] = ((int8_t)(((transform__mv_294 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_294, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_295 = 0, _end285 = 6; transform__k_295 < _end285; transform__k_295++) {
+                                            int32_t _w286 = _wx(transform__p_283, 2);
+                                            if (_w286 >= 0) {
+                                                s->boosts[_w286 * 6 + transform__k_295] = s->boosts[_ix(transform__q_284, 2) * 6 + transform__k_295];
                                             }
                                         }
                                     }
                                     if ((((!use_move_hit__hit_205) && (!use_move_hit__blocked_214)) && MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash)) {
-                                        self_damage__p_281 = use_move_hit__p_180;
-                                        self_damage__q_282 = _wsub(1, self_damage__p_281);
-                                        self_damage__a_283 = s->active[_ix(self_damage__p_281, 2)];
+                                        self_damage__p_296 = use_move_hit__p_180;
+                                        self_damage__q_297 = _wsub(1, self_damage__p_296);
+                                        self_damage__a_298 = s->active[_ix(self_damage__p_296, 2)];
                                         s->last_damage = 1;
-                                        if (s->substitute[_ix(self_damage__p_281, 2)]) {
-                                            if (s->substitute[_ix(self_damage__q_282, 2)]) {
-                                                int32_t _w267 = _wx(self_damage__q_282, 2);
-                                                if (_w267 >= 0) {
-                                                    s->sub_hp[_w267] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_282, 2)])), 1), 0)));
+                                        if (s->substitute[_ix(self_damage__p_296, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_297, 2)]) {
+                                                int32_t _w287 = _wx(self_damage__q_297, 2);
+                                                if (_w287 >= 0) {
+                                                    s->sub_hp[_w287] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_297, 2)])), 1), 0)));
                                                 }
-                                                int32_t _w268 = _wx(self_damage__q_282, 2);
-                                                if (_w268 >= 0) {
-                                                    s->substitute[_w268] = (s->sub_hp[_ix(self_damage__q_282, 2)] > 0);
+                                                int32_t _w288 = _wx(self_damage__q_297, 2);
+                                                if (_w288 >= 0) {
+                                                    s->substitute[_w288] = (s->sub_hp[_ix(self_damage__q_297, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w269 = _wx(self_damage__p_281, 2);
-                                            int32_t _w270 = _wx(self_damage__a_283, 6);
-                                            if (_w269 >= 0 && _w270 >= 0) {
-                                                s->hp[_w269 * 6 + _w270] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_281, 2) * 6 + _ix(self_damage__a_283, 6)])), 1), 0)));
+                                            int32_t _w289 = _wx(self_damage__p_296, 2);
+                                            int32_t _w290 = _wx(self_damage__a_298, 6);
+                                            if (_w289 >= 0 && _w290 >= 0) {
+                                                s->hp[_w289 * 6 + _w290] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_296, 2) * 6 + _ix(self_damage__a_298, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__nhits_284 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min));
-                                    use_move_hit__pick_285 = 0;
-                                    use_move_hit__ns_287 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo271 = 0; int32_t _r273 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_286 = _lo271, _end272 = 4; use_move_hit__k_286 < _end272; use_move_hit__k_286++) _r273 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_286] >= 0)) ? 1 : 0; _r273; }));
+                                    use_move_hit__nhits_299 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min));
+                                    use_move_hit__pick_300 = 0;
+                                    use_move_hit__ns_302 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo291 = 0; int32_t _r293 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_301 = _lo291, _end292 = 4; use_move_hit__k_301 < _end292; use_move_hit__k_301++) _r293 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_301] >= 0)) ? 1 : 0; _r293; }));
                                     if ((use_move_hit__hit_205 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) || (use_move_hit__kind_193 == 21)))) {
-                                        rand__hi_288 = use_move_hit__ns_287;
-                                        rand__v_289 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_288, 0)));
-                                        log_draw__v_290 = rand__v_289;
-                                        log_draw__hi_291 = rand__hi_288;
-                                        int32_t _w275 = _wx(s->ndraws, 64);
-                                        if (_w275 >= 0) {
-                                            s->draws[_w275] = log_draw__v_290;
+                                        rand__hi_303 = use_move_hit__ns_302;
+                                        rand__v_304 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_303, 0)));
+                                        log_draw__v_305 = rand__v_304;
+                                        log_draw__hi_306 = rand__hi_303;
+                                        int32_t _w295 = _wx(s->ndraws, 64);
+                                        if (_w295 >= 0) {
+                                            s->draws[_w295] = log_draw__v_305;
                                         }
-                                        int32_t _w276 = _wx(s->ndraws, 64);
-                                        if (_w276 >= 0) {
-                                            s->draw_lo[_w276] = 0;
+                                        int32_t _w296 = _wx(s->ndraws, 64);
+                                        if (_w296 >= 0) {
+                                            s->draw_lo[_w296] = 0;
                                         }
-                                        int32_t _w277 = _wx(s->ndraws, 64);
-                                        if (_w277 >= 0) {
-                                            s->draw_hi[_w277] = log_draw__hi_291;
+                                        int32_t _w297 = _wx(s->ndraws, 64);
+                                        if (_w297 >= 0) {
+                                            s->draw_hi[_w297] = log_draw__hi_306;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_292 = rand__v_289;
-                                        use_move_hit__pick_285 = rand__result_292;
-                                        use_move_hit__nhits_284 = HITS[_ix(use_move_hit__pick_285, 8)];
+                                        rand__result_307 = rand__v_304;
+                                        use_move_hit__pick_300 = rand__result_307;
+                                        use_move_hit__nhits_299 = HITS[_ix(use_move_hit__pick_300, 8)];
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 21))) {
-                                        mimic__p_293 = use_move_hit__p_180;
-                                        mimic__k_294 = use_move_hit__pick_285;
-                                        mimic__q_295 = _wsub(1, mimic__p_293);
-                                        mimic__a_296 = s->active[_ix(mimic__p_293, 2)];
-                                        mimic__d_297 = s->active[_ix(mimic__q_295, 2)];
-                                        mimic__sl_298 = ((int32_t)(s->last_slot[_ix(mimic__p_293, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_293, 2)] < 0)) {
-                                            int32_t _w278 = _wx(mimic__p_293, 2);
-                                            if (_w278 >= 0) {
-                                                s->mimic_slot[_w278] = ((int8_t)(mimic__sl_298));
+                                        mimic__p_308 = use_move_hit__p_180;
+                                        mimic__k_309 = use_move_hit__pick_300;
+                                        mimic__q_310 = _wsub(1, mimic__p_308);
+                                        mimic__a_311 = s->active[_ix(mimic__p_308, 2)];
+                                        mimic__d_312 = s->active[_ix(mimic__q_310, 2)];
+                                        mimic__sl_313 = ((int32_t)(s->last_slot[_ix(mimic__p_308, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_308, 2)] < 0)) {
+                                            int32_t _w298 = _wx(mimic__p_308, 2);
+                                            if (_w298 >= 0) {
+                                                s->mimic_slot[_w298] = ((int8_t)(mimic__sl_313));
                                             }
-                                            int32_t _w279 = _wx(mimic__p_293, 2);
-                                            if (_w279 >= 0) {
-                                                s->mimic_orig[_w279] = s->moves[_ix(mimic__p_293, 2) * 24 + _ix(mimic__a_296, 6) * 4 + _ix(mimic__sl_298, 4)];
+                                            int32_t _w299 = _wx(mimic__p_308, 2);
+                                            if (_w299 >= 0) {
+                                                s->mimic_orig[_w299] = s->moves[_ix(mimic__p_308, 2) * 24 + _ix(mimic__a_311, 6) * 4 + _ix(mimic__sl_313, 4)];
                                             }
                                         }
-                                        int32_t _w280 = _wx(mimic__p_293, 2);
-                                        int32_t _w281 = _wx(mimic__a_296, 6);
-                                        int32_t _w282 = _wx(mimic__sl_298, 4);
-                                        if (_w280 >= 0 && _w281 >= 0 && _w282 >= 0) {
-                                            s->moves[_w280 * 24 + _w281 * 4 + _w282] = s->moves[_ix(mimic__q_295, 2) * 24 + _ix(mimic__d_297, 6) * 4 + _ix(mimic__k_294, 4)];
+                                        int32_t _w300 = _wx(mimic__p_308, 2);
+                                        int32_t _w301 = _wx(mimic__a_311, 6);
+                                        int32_t _w302 = _wx(mimic__sl_313, 4);
+                                        if (_w300 >= 0 && _w301 >= 0 && _w302 >= 0) {
+                                            s->moves[_w300 * 24 + _w301 * 4 + _w302] = s->moves[_ix(mimic__q_310, 2) * 24 + _ix(mimic__d_312, 6) * 4 + _ix(mimic__k_309, 4)];
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 27))) {
-                                        int32_t _w283 = _wx(use_move_hit__p_180, 2);
-                                        if (_w283 >= 0) {
-                                            s->focus[_w283] = true;
+                                        int32_t _w303 = _wx(use_move_hit__p_180, 2);
+                                        if (_w303 >= 0) {
+                                            s->focus[_w303] = true;
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 29))) {
-                                        int32_t _w284 = _wx(use_move_hit__q_183, 2);
-                                        if (_w284 >= 0) {
-                                            s->seeded[_w284] = true;
+                                        int32_t _w304 = _wx(use_move_hit__q_183, 2);
+                                        if (_w304 >= 0) {
+                                            s->seeded[_w304] = true;
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 24))) {
-                                        int32_t _w285 = _wx(use_move_hit__p_180, 2);
-                                        if (_w285 >= 0) {
-                                            s->types[_w285 * 2 + 0] = s->types[_ix(use_move_hit__q_183, 2) * 2];
+                                        int32_t _w305 = _wx(use_move_hit__p_180, 2);
+                                        if (_w305 >= 0) {
+                                            s->types[_w305 * 2 + 0] = s->types[_ix(use_move_hit__q_183, 2) * 2];
                                         }
-                                        int32_t _w286 = _wx(use_move_hit__p_180, 2);
-                                        if (_w286 >= 0) {
-                                            s->types[_w286 * 2 + 1] = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1];
+                                        int32_t _w306 = _wx(use_move_hit__p_180, 2);
+                                        if (_w306 >= 0) {
+                                            s->types[_w306 * 2 + 1] = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1];
                                         }
                                     }
                                     if ((use_move_hit__hit_205 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].power > 0) || (use_move_hit__kind_193 == 33)))) {
-                                        move_damage__p_299 = use_move_hit__p_180;
-                                        move_damage__mv_300 = use_move_hit__mv_182;
-                                        move_damage__q_301 = _wsub(1, move_damage__p_299);
-                                        move_damage__kind_302 = MOVES__rows[_ix(move_damage__mv_300, 165)].kind;
-                                        move_damage__dmg_303 = 0;
-                                        if ((move_damage__kind_302 == 5)) {
-                                            move_damage__dmg_303 = ((int32_t)(s->level[_ix(move_damage__p_299, 2) * 6 + _ix(s->active[_ix(move_damage__p_299, 2)], 6)]));
-                                        } else if ((move_damage__kind_302 == 6)) {
-                                            move_damage__dmg_303 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_300, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_302 == 33)) {
-                                            move_damage__dmg_303 = 65535;
-                                        } else if ((move_damage__kind_302 == 35)) {
-                                            rand__hi_304 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_299, 2) * 6 + _ix(s->active[_ix(move_damage__p_299, 2)], 6)])), 3), 2);
-                                            rand__v_305 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_304, 1)));
-                                            log_draw__v_306 = rand__v_305;
-                                            log_draw__hi_307 = rand__hi_304;
-                                            int32_t _w287 = _wx(s->ndraws, 64);
-                                            if (_w287 >= 0) {
-                                                s->draws[_w287] = log_draw__v_306;
+                                        move_damage__p_314 = use_move_hit__p_180;
+                                        move_damage__mv_315 = use_move_hit__mv_182;
+                                        move_damage__q_316 = _wsub(1, move_damage__p_314);
+                                        move_damage__kind_317 = MOVES__rows[_ix(move_damage__mv_315, 165)].kind;
+                                        move_damage__dmg_318 = 0;
+                                        if ((move_damage__kind_317 == 5)) {
+                                            move_damage__dmg_318 = ((int32_t)(s->level[_ix(move_damage__p_314, 2) * 6 + _ix(s->active[_ix(move_damage__p_314, 2)], 6)]));
+                                        } else if ((move_damage__kind_317 == 6)) {
+                                            move_damage__dmg_318 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_315, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_317 == 33)) {
+                                            move_damage__dmg_318 = 65535;
+                                        } else if ((move_damage__kind_317 == 35)) {
+                                            rand__hi_319 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_314, 2) * 6 + _ix(s->active[_ix(move_damage__p_314, 2)], 6)])), 3), 2);
+                                            rand__v_320 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_319, 1)));
+                                            log_draw__v_321 = rand__v_320;
+                                            log_draw__hi_322 = rand__hi_319;
+                                            int32_t _w307 = _wx(s->ndraws, 64);
+                                            if (_w307 >= 0) {
+                                                s->draws[_w307] = log_draw__v_321;
                                             }
-                                            int32_t _w288 = _wx(s->ndraws, 64);
-                                            if (_w288 >= 0) {
-                                                s->draw_lo[_w288] = 1;
+                                            int32_t _w308 = _wx(s->ndraws, 64);
+                                            if (_w308 >= 0) {
+                                                s->draw_lo[_w308] = 1;
                                             }
-                                            int32_t _w289 = _wx(s->ndraws, 64);
-                                            if (_w289 >= 0) {
-                                                s->draw_hi[_w289] = log_draw__hi_307;
+                                            int32_t _w309 = _wx(s->ndraws, 64);
+                                            if (_w309 >= 0) {
+                                                s->draw_hi[_w309] = log_draw__hi_322;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_308 = rand__v_305;
-                                            move_damage__dmg_303 = rand__result_308;
-                                        } else if ((move_damage__kind_302 == 7)) {
-                                            move_damage__dmg_303 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_301, 2) * 6 + _ix(s->active[_ix(move_damage__q_301, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_302 == 12)) {
-                                            move_damage__u_309 = ((int32_t)(s->used_move[_ix(move_damage__q_301, 2)]));
-                                            move_damage__ok_310 = (((move_damage__u_309 >= 0) && (s->shown_move[_ix(move_damage__q_301, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_310 = ((move_damage__ok_310 && ((MOVES__rows[_ix(move_damage__u_309, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_309, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_309, 165)].power > 0));
-                                            move_damage__dmg_303 = (move_damage__ok_310 ? _wmul(2, s->last_damage) : 0);
+                                            rand__result_323 = rand__v_320;
+                                            move_damage__dmg_318 = rand__result_323;
+                                        } else if ((move_damage__kind_317 == 7)) {
+                                            move_damage__dmg_318 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_316, 2) * 6 + _ix(s->active[_ix(move_damage__q_316, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_317 == 12)) {
+                                            move_damage__u_324 = ((int32_t)(s->used_move[_ix(move_damage__q_316, 2)]));
+                                            move_damage__ok_325 = (((move_damage__u_324 >= 0) && (s->shown_move[_ix(move_damage__q_316, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_325 = ((move_damage__ok_325 && ((MOVES__rows[_ix(move_damage__u_324, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_324, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_324, 165)].power > 0));
+                                            move_damage__dmg_318 = (move_damage__ok_325 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_311 = move_damage__p_299;
-                                            damage_of__mv_312 = move_damage__mv_300;
-                                            damage_of__q_313 = _wsub(1, damage_of__p_311);
-                                            damage_of__a_314 = s->active[_ix(damage_of__p_311, 2)];
-                                            damage_of__d_315 = s->active[_ix(damage_of__q_313, 2)];
-                                            damage_of__sa_316 = s->species[_ix(damage_of__p_311, 2) * 6 + _ix(damage_of__a_314, 6)];
-                                            damage_of__c_317 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_316, 151)].spe, 2)));
-                                            damage_of__c_317 = (s->focus[_ix(damage_of__p_311, 2)] ? ((int16_t)(_floordiv(damage_of__c_317, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_317, 2))), ((int16_t)(255))))));
-                                            damage_of__c_317 = ((MOVES__rows[_ix(damage_of__mv_312, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_317, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_317, 4))), ((int16_t)(255))))));
-                                            damage_of__crit_318 = false;
-                                            if ((damage_of__c_317 > 0)) {
-                                                chance__num_319 = damage_of__c_317;
-                                                chance__v_320 = _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), 256);
-                                                log_draw__v_321 = chance__v_320;
-                                                int32_t _w290 = _wx(s->ndraws, 64);
-                                                if (_w290 >= 0) {
-                                                    s->draws[_w290] = log_draw__v_321;
+                                            damage_of__p_326 = move_damage__p_314;
+                                            damage_of__mv_327 = move_damage__mv_315;
+                                            damage_of__q_328 = _wsub(1, damage_of__p_326);
+                                            damage_of__a_329 = s->active[_ix(damage_of__p_326, 2)];
+                                            damage_of__d_330 = s->active[_ix(damage_of__q_328, 2)];
+                                            damage_of__sa_331 = s->species[_ix(damage_of__p_326, 2) * 6 + _ix(damage_of__a_329, 6)];
+                                            damage_of__c_332 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_331, 151)].spe, 2)));
+                                            damage_of__c_332 = (s->focus[_ix(damage_of__p_326, 2)] ? ((int16_t)(_floordiv(damage_of__c_332, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_332, 2))), ((int16_t)(255))))));
+                                            damage_of__c_332 = ((MOVES__rows[_ix(damage_of__mv_327, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_332, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_332, 4))), ((int16_t)(255))))));
+                                            damage_of__crit_333 = false;
+                                            if ((damage_of__c_332 > 0)) {
+                                                chance__num_334 = damage_of__c_332;
+                                                chance__v_335 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
+                                                log_draw__v_336 = chance__v_335;
+                                                int32_t _w310 = _wx(s->ndraws, 64);
+                                                if (_w310 >= 0) {
+                                                    s->draws[_w310] = log_draw__v_336;
                                                 }
-                                                int32_t _w291 = _wx(s->ndraws, 64);
-                                                if (_w291 >= 0) {
-                                                    s->draw_lo[_w291] = 0;
-                                                }
-                                                int32_t _w292 = _wx(s->ndraws, 64);
-                                                if (_w292 >= 0) {
-                                                    s->draw_hi[_w292] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_322 = (chance__v_320 < chance__num_319);
-                                                damage_of__crit_318 = chance__result_322;
-                                            }
-                                            damage_of__special_323 = (MOVES__rows[_ix(damage_of__mv_312, 165)].category == 1);
-                                            damage_of__si_324 = (damage_of__special_323 ? 2 : 0);
-                                            damage_of__di_325 = (damage_of__special_323 ? 2 : 1);
-                                            damage_of__at_326 = ((int32_t)((damage_of__crit_318 ? s->stats[_ix(damage_of__p_311, 2) * 24 + _ix(damage_of__a_314, 6) * 4 + _ix(damage_of__si_324, 4)] : s->mod[_ix(damage_of__p_311, 2) * 4 + _ix(damage_of__si_324, 4)])));
-                                            damage_of__df_327 = ((int32_t)((damage_of__crit_318 ? s->stats[_ix(damage_of__q_313, 2) * 24 + _ix(damage_of__d_315, 6) * 4 + _ix(damage_of__di_325, 4)] : s->mod[_ix(damage_of__q_313, 2) * 4 + _ix(damage_of__di_325, 4)])));
-                                            if (((!damage_of__crit_318) && ((damage_of__special_323 && s->light_screen[_ix(damage_of__q_313, 2)]) || ((!damage_of__special_323) && s->reflect[_ix(damage_of__q_313, 2)])))) {
-                                                damage_of__df_327 = _wmul(damage_of__df_327, 2);
-                                            }
-                                            damage_of__lvl_328 = _wmul(((int32_t)(s->level[_ix(damage_of__p_311, 2) * 6 + _ix(damage_of__a_314, 6)])), (damage_of__crit_318 ? 2 : 1));
-                                            if (((damage_of__at_326 >= 256) || (damage_of__df_327 >= 256))) {
-                                                damage_of__at_326 = _imax(_pymod(_floordiv(damage_of__at_326, 4), 256), 1);
-                                                damage_of__df_327 = _imax(_pymod(_floordiv(damage_of__df_327, 4), 256), 1);
-                                            }
-                                            if ((MOVES__rows[_ix(damage_of__mv_312, 165)].self_destruct && (!damage_of__special_323))) {
-                                                damage_of__df_327 = _imax(_floordiv(damage_of__df_327, 2), 1);
-                                            }
-                                            damage_of__dmg_329 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_328, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_312, 165)].power))), damage_of__at_326), damage_of__df_327);
-                                            damage_of__dmg_329 = _wadd(_imin(_floordiv(damage_of__dmg_329, 50), 997), 2);
-                                            damage_of__mt_330 = MOVES__rows[_ix(damage_of__mv_312, 165)].type;
-                                            if (({ int32_t _let293 = damage_of__p_311; int32_t has_type__p_331 = _let293; ({ int16_t _let294 = damage_of__mt_330; int16_t has_type__t_332 = _let294; ((has_type__t_332 == s->types[_ix(has_type__p_331, 2) * 2]) || (has_type__t_332 == s->types[_ix(has_type__p_331, 2) * 2 + 1])); }); })) {
-                                                damage_of__dmg_329 = _wadd(damage_of__dmg_329, _floordiv(damage_of__dmg_329, 2));
-                                            }
-                                            damage_of__e1_336 = ({ int16_t _let295 = damage_of__mt_330; int16_t effectiveness__mt_333 = _let295; ({ int8_t _let296 = s->types[_ix(damage_of__q_313, 2) * 2]; int8_t effectiveness__dt_334 = _let296; ({ int16_t _let297[15]; _let297[0] = TC__rows[_ix(effectiveness__mt_333, 15)].bug; _let297[1] = TC__rows[_ix(effectiveness__mt_333, 15)].fire; _let297[2] = TC__rows[_ix(effectiveness__mt_333, 15)].ghost; _let297[3] = TC__rows[_ix(effectiveness__mt_333, 15)].ice; _let297[4] = TC__rows[_ix(effectiveness__mt_333, 15)].poison; _let297[5] = TC__rows[_ix(effectiveness__mt_333, 15)].psychic; _let297[6] = TC__rows[_ix(effectiveness__mt_333, 15)].electric; _let297[7] = TC__rows[_ix(effectiveness__mt_333, 15)].grass; _let297[8] = TC__rows[_ix(effectiveness__mt_333, 15)].dragon; _let297[9] = TC__rows[_ix(effectiveness__mt_333, 15)].fighting; _let297[10] = TC__rows[_ix(effectiveness__mt_333, 15)].flying; _let297[11] = TC__rows[_ix(effectiveness__mt_333, 15)].ground; _let297[12] = TC__rows[_ix(effectiveness__mt_333, 15)].normal; _let297[13] = TC__rows[_ix(effectiveness__mt_333, 15)].rock; _let297[14] = TC__rows[_ix(effectiveness__mt_333, 15)].water; int16_t effectiveness__row_335[15]; memcpy(effectiveness__row_335, _let297, sizeof effectiveness__row_335); (((effectiveness__dt_334 < 0) || (effectiveness__mt_333 == 15)) ? ((int16_t)(10)) : effectiveness__row_335[_ix(effectiveness__dt_334, 15)]); }); }); });
-                                            if ((damage_of__e1_336 > 10)) {
-                                                damage_of__dmg_329 = _floordiv(_wmul(damage_of__dmg_329, 20), 10);
-                                            }
-                                            if ((damage_of__e1_336 < 10)) {
-                                                damage_of__dmg_329 = _floordiv(_wmul(damage_of__dmg_329, 5), 10);
-                                            }
-                                            damage_of__e2_340 = ({ int16_t _let298 = damage_of__mt_330; int16_t effectiveness__mt_337 = _let298; ({ int8_t _let299 = s->types[_ix(damage_of__q_313, 2) * 2 + 1]; int8_t effectiveness__dt_338 = _let299; ({ int16_t _let300[15]; _let300[0] = TC__rows[_ix(effectiveness__mt_337, 15)].bug; _let300[1] = TC__rows[_ix(effectiveness__mt_337, 15)].fire; _let300[2] = TC__rows[_ix(effectiveness__mt_337, 15)].ghost; _let300[3] = TC__rows[_ix(effectiveness__mt_337, 15)].ice; _let300[4] = TC__rows[_ix(effectiveness__mt_337, 15)].poison; _let300[5] = TC__rows[_ix(effectiveness__mt_337, 15)].psychic; _let300[6] = TC__rows[_ix(effectiveness__mt_337, 15)].electric; _let300[7] = TC__rows[_ix(effectiveness__mt_337, 15)].grass; _let300[8] = TC__rows[_ix(effectiveness__mt_337, 15)].dragon; _let300[9] = TC__rows[_ix(effectiveness__mt_337, 15)].fighting; _let300[10] = TC__rows[_ix(effectiveness__mt_337, 15)].flying; _let300[11] = TC__rows[_ix(effectiveness__mt_337, 15)].ground; _let300[12] = TC__rows[_ix(effectiveness__mt_337, 15)].normal; _let300[13] = TC__rows[_ix(effectiveness__mt_337, 15)].rock; _let300[14] = TC__rows[_ix(effectiveness__mt_337, 15)].water; int16_t effectiveness__row_339[15]; memcpy(effectiveness__row_339, _let300, sizeof effectiveness__row_339); (((effectiveness__dt_338 < 0) || (effectiveness__mt_337 == 15)) ? ((int16_t)(10)) : effectiveness__row_339[_ix(effectiveness__dt_338, 15)]); }); }); });
-                                            if ((damage_of__e2_340 > 10)) {
-                                                damage_of__dmg_329 = _floordiv(_wmul(damage_of__dmg_329, 20), 10);
-                                            }
-                                            if ((damage_of__e2_340 < 10)) {
-                                                damage_of__dmg_329 = _floordiv(_wmul(damage_of__dmg_329, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_329 > 1)) {
-                                                rand__v_341 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), 39));
-                                                log_draw__v_342 = rand__v_341;
-                                                int32_t _w301 = _wx(s->ndraws, 64);
-                                                if (_w301 >= 0) {
-                                                    s->draws[_w301] = log_draw__v_342;
-                                                }
-                                                int32_t _w302 = _wx(s->ndraws, 64);
-                                                if (_w302 >= 0) {
-                                                    s->draw_lo[_w302] = 217;
-                                                }
-                                                int32_t _w303 = _wx(s->ndraws, 64);
-                                                if (_w303 >= 0) {
-                                                    s->draw_hi[_w303] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_343 = rand__v_341;
-                                                damage_of__r_344 = rand__result_343;
-                                                damage_of__dmg_329 = _floordiv(_wmul(damage_of__dmg_329, damage_of__r_344), 255);
-                                            }
-                                            damage_of__result_345 = damage_of__dmg_329;
-                                            move_damage__dmg_303 = damage_of__result_345;
-                                        }
-                                        move_damage__result_346 = move_damage__dmg_303;
-                                        use_move_hit__first_347 = move_damage__result_346;
-                                        use_move_hit__dmg_348 = 0;
-                                        use_move_hit__behind_349 = s->substitute[_ix(use_move_hit__q_183, 2)];
-                                        if (use_move_hit__behind_349) {
-                                            hit_substitute__p_350 = use_move_hit__p_180;
-                                            hit_substitute__mv_351 = use_move_hit__mv_182;
-                                            hit_substitute__first_352 = use_move_hit__first_347;
-                                            hit_substitute__nhits_353 = use_move_hit__nhits_284;
-                                            hit_substitute__q_354 = _wsub(1, hit_substitute__p_350);
-                                            hit_substitute__a_355 = s->active[_ix(hit_substitute__p_350, 2)];
-                                            hit_substitute__broke_356 = false;
-                                            for (int32_t hit_substitute__h_357 = 0, _end304 = 5; hit_substitute__h_357 < _end304; hit_substitute__h_357++) {
-                                                if (((((hit_substitute__h_357 < hit_substitute__nhits_353) && (!hit_substitute__broke_356)) && (s->hp[_ix(hit_substitute__p_350, 2) * 6 + _ix(hit_substitute__a_355, 6)] > 0)) && (hit_substitute__first_352 > 0))) {
-                                                    s->last_damage = hit_substitute__first_352;
-                                                    int32_t _w305 = _wx(hit_substitute__q_354, 2);
-                                                    if (_w305 >= 0) {
-                                                        s->sub_hp[_w305] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_354, 2)], _imin(hit_substitute__first_352, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_354, 2)]))))));
-                                                    }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_354, 2)] <= 0)) {
-                                                        hit_substitute__broke_356 = true;
-                                                        int32_t _w306 = _wx(hit_substitute__q_354, 2);
-                                                        if (_w306 >= 0) {
-                                                            s->substitute[_w306] = false;
-                                                        }
-                                                    } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_351, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_358 = _imax(_floordiv(_wmul(hit_substitute__first_352, MOVES__rows[_ix(hit_substitute__mv_351, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_351, 165)].recoil_den), 1);
-                                                            int32_t _w307 = _wx(hit_substitute__p_350, 2);
-                                                            int32_t _w308 = _wx(hit_substitute__a_355, 6);
-                                                            if (_w307 >= 0 && _w308 >= 0) {
-                                                                s->hp[_w307 * 6 + _w308] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_350, 2) * 6 + _ix(hit_substitute__a_355, 6)], hit_substitute__rec_358), 0)));
-                                                            }
-                                                        }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_351, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_359 = _imax(_floordiv(_wmul(hit_substitute__first_352, MOVES__rows[_ix(hit_substitute__mv_351, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_351, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_359;
-                                                            int32_t _w309 = _wx(hit_substitute__p_350, 2);
-                                                            int32_t _w310 = _wx(hit_substitute__a_355, 6);
-                                                            if (_w309 >= 0 && _w310 >= 0) {
-                                                                s->hp[_w309 * 6 + _w310] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_350, 2) * 6 + _ix(hit_substitute__a_355, 6)])), hit_substitute__gain_359), ((int32_t)(s->maxhp[_ix(hit_substitute__p_350, 2) * 6 + _ix(hit_substitute__a_355, 6)])))));
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                            hit_substitute__result_360 = hit_substitute__broke_356;
-                                            use_move_hit__broke_203 = hit_substitute__result_360;
-                                            if (((use_move_hit__kind_193 == 4) && (!use_move_hit__broke_203))) {
-                                                int32_t _w311 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w311 = _wx(s->ndraws, 64);
                                                 if (_w311 >= 0) {
-                                                    s->recharge[_w311] = true;
+                                                    s->draw_lo[_w311] = 0;
                                                 }
-                                            }
-                                        }
-                                        for (int32_t use_move_hit__h_361 = 0, _end312 = 5; use_move_hit__h_361 < _end312; use_move_hit__h_361++) {
-                                            if ((((((use_move_hit__h_361 < use_move_hit__nhits_284) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)] > 0)) && (use_move_hit__first_347 > 0)) && (!use_move_hit__behind_349))) {
-                                                use_move_hit__dmg_348 = _imin(use_move_hit__first_347, ((int32_t)(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)])));
-                                                int32_t _w313 = _wx(use_move_hit__q_183, 2);
-                                                int32_t _w314 = _wx(use_move_hit__d_185, 6);
-                                                if (_w313 >= 0 && _w314 >= 0) {
-                                                    s->hp[_w313 * 6 + _w314] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_348)));
+                                                int32_t _w312 = _wx(s->ndraws, 64);
+                                                if (_w312 >= 0) {
+                                                    s->draw_hi[_w312] = 256;
                                                 }
-                                                s->last_damage = use_move_hit__dmg_348;
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_337 = (chance__v_335 < chance__num_334);
+                                                damage_of__crit_333 = chance__result_337;
                                             }
-                                        }
-                                        if ((use_move_hit__dmg_348 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_362 = _imax(_floordiv(_wmul(use_move_hit__dmg_348, MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_den), 1);
-                                                int32_t _w315 = _wx(use_move_hit__p_180, 2);
-                                                int32_t _w316 = _wx(use_move_hit__a_184, 6);
-                                                if (_w315 >= 0 && _w316 >= 0) {
-                                                    s->hp[_w315 * 6 + _w316] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_362), 0)));
+                                            damage_of__special_338 = (MOVES__rows[_ix(damage_of__mv_327, 165)].category == 1);
+                                            damage_of__si_339 = (damage_of__special_338 ? 2 : 0);
+                                            damage_of__di_340 = (damage_of__special_338 ? 2 : 1);
+                                            damage_of__at_341 = ((int32_t)((damage_of__crit_333 ? s->stats[_ix(damage_of__p_326, 2) * 24 + _ix(damage_of__a_329, 6) * 4 + _ix(damage_of__si_339, 4)] : s->mod[_ix(damage_of__p_326, 2) * 4 + _ix(damage_of__si_339, 4)])));
+                                            damage_of__df_342 = ((int32_t)((damage_of__crit_333 ? s->stats[_ix(damage_of__q_328, 2) * 24 + _ix(damage_of__d_330, 6) * 4 + _ix(damage_of__di_340, 4)] : s->mod[_ix(damage_of__q_328, 2) * 4 + _ix(damage_of__di_340, 4)])));
+                                            if (((!damage_of__crit_333) && ((damage_of__special_338 && s->light_screen[_ix(damage_of__q_328, 2)]) || ((!damage_of__special_338) && s->reflect[_ix(damage_of__q_328, 2)])))) {
+                                                damage_of__df_342 = _wmul(damage_of__df_342, 2);
+                                            }
+                                            damage_of__lvl_343 = _wmul(((int32_t)(s->level[_ix(damage_of__p_326, 2) * 6 + _ix(damage_of__a_329, 6)])), (damage_of__crit_333 ? 2 : 1));
+                                            if (((damage_of__at_341 >= 256) || (damage_of__df_342 >= 256))) {
+                                                damage_of__at_341 = _imax(_pymod(_floordiv(damage_of__at_341, 4), 256), 1);
+                                                damage_of__df_342 = _imax(_pymod(_floordiv(damage_of__df_342, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_327, 165)].self_destruct && (!damage_of__special_338))) {
+                                                damage_of__df_342 = _imax(_floordiv(damage_of__df_342, 2), 1);
+                                            }
+                                            damage_of__dmg_344 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_343, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_327, 165)].power))), damage_of__at_341), damage_of__df_342);
+                                            damage_of__dmg_344 = _wadd(_imin(_floordiv(damage_of__dmg_344, 50), 997), 2);
+                                            damage_of__mt_345 = MOVES__rows[_ix(damage_of__mv_327, 165)].type;
+                                            if (({ int32_t _let313 = damage_of__p_326; int32_t has_type__p_346 = _let313; ({ int16_t _let314 = damage_of__mt_345; int16_t has_type__t_347 = _let314; ((has_type__t_347 == s->types[_ix(has_type__p_346, 2) * 2]) || (has_type__t_347 == s->types[_ix(has_type__p_346, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_344 = _wadd(damage_of__dmg_344, _floordiv(damage_of__dmg_344, 2));
+                                            }
+                                            damage_of__e1_351 = ({ int16_t _let315 = damage_of__mt_345; int16_t effectiveness__mt_348 = _let315; ({ int8_t _let316 = s->types[_ix(damage_of__q_328, 2) * 2]; int8_t effectiveness__dt_349 = _let316; ({ int16_t _let317[15]; _let317[0] = TC__rows[_ix(effectiveness__mt_348, 15)].bug; _let317[1] = TC__rows[_ix(effectiveness__mt_348, 15)].fire; _let317[2] = TC__rows[_ix(effectiveness__mt_348, 15)].ghost; _let317[3] = TC__rows[_ix(effectiveness__mt_348, 15)].ice; _let317[4] = TC__rows[_ix(effectiveness__mt_348, 15)].poison; _let317[5] = TC__rows[_ix(effectiveness__mt_348, 15)].psychic; _let317[6] = TC__rows[_ix(effectiveness__mt_348, 15)].electric; _let317[7] = TC__rows[_ix(effectiveness__mt_348, 15)].grass; _let317[8] = TC__rows[_ix(effectiveness__mt_348, 15)].dragon; _let317[9] = TC__rows[_ix(effectiveness__mt_348, 15)].fighting; _let317[10] = TC__rows[_ix(effectiveness__mt_348, 15)].flying; _let317[11] = TC__rows[_ix(effectiveness__mt_348, 15)].ground; _let317[12] = TC__rows[_ix(effectiveness__mt_348, 15)].normal; _let317[13] = TC__rows[_ix(effectiveness__mt_348, 15)].rock; _let317[14] = TC__rows[_ix(effectiveness__mt_348, 15)].water; int16_t effectiveness__row_350[15]; memcpy(effectiveness__row_350, _let317, sizeof effectiveness__row_350); (((effectiveness__dt_349 < 0) || (effectiveness__mt_348 == 15)) ? ((int16_t)(10)) : effectiveness__row_350[_ix(effectiveness__dt_349, 15)]); }); }); });
+                                            if ((damage_of__e1_351 > 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 20), 10);
+                                            }
+                                            if ((damage_of__e1_351 < 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 5), 10);
+                                            }
+                                            damage_of__e2_355 = ({ int16_t _let318 = damage_of__mt_345; int16_t effectiveness__mt_352 = _let318; ({ int8_t _let319 = s->types[_ix(damage_of__q_328, 2) * 2 + 1]; int8_t effectiveness__dt_353 = _let319; ({ int16_t _let320[15]; _let320[0] = TC__rows[_ix(effectiveness__mt_352, 15)].bug; _let320[1] = TC__rows[_ix(effectiveness__mt_352, 15)].fire; _let320[2] = TC__rows[_ix(effectiveness__mt_352, 15)].ghost; _let320[3] = TC__rows[_ix(effectiveness__mt_352, 15)].ice; _let320[4] = TC__rows[_ix(effectiveness__mt_352, 15)].poison; _let320[5] = TC__rows[_ix(effectiveness__mt_352, 15)].psychic; _let320[6] = TC__rows[_ix(effectiveness__mt_352, 15)].electric; _let320[7] = TC__rows[_ix(effectiveness__mt_352, 15)].grass; _let320[8] = TC__rows[_ix(effectiveness__mt_352, 15)].dragon; _let320[9] = TC__rows[_ix(effectiveness__mt_352, 15)].fighting; _let320[10] = TC__rows[_ix(effectiveness__mt_352, 15)].flying; _let320[11] = TC__rows[_ix(effectiveness__mt_352, 15)].ground; _let320[12] = TC__rows[_ix(effectiveness__mt_352, 15)].normal; _let320[13] = TC__rows[_ix(effectiveness__mt_352, 15)].rock; _let320[14] = TC__rows[_ix(effectiveness__mt_352, 15)].water; int16_t effectiveness__row_354[15]; memcpy(effectiveness__row_354, _let320, sizeof effectiveness__row_354); (((effectiveness__dt_353 < 0) || (effectiveness__mt_352 == 15)) ? ((int16_t)(10)) : effectiveness__row_354[_ix(effectiveness__dt_353, 15)]); }); }); });
+                                            if ((damage_of__e2_355 > 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 20), 10);
+                                            }
+                                            if ((damage_of__e2_355 < 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_344 > 1)) {
+                                                rand__v_356 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 39));
+                                                log_draw__v_357 = rand__v_356;
+                                                int32_t _w321 = _wx(s->ndraws, 64);
+                                                if (_w321 >= 0) {
+                                                    s->draws[_w321] = log_draw__v_357;
                                                 }
-                                            }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_363 = _imax(_floordiv(_wmul(use_move_hit__dmg_348, MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_363;
-                                                int32_t _w317 = _wx(use_move_hit__p_180, 2);
-                                                int32_t _w318 = _wx(use_move_hit__a_184, 6);
-                                                if (_w317 >= 0 && _w318 >= 0) {
-                                                    s->hp[_w317 * 6 + _w318] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_363), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_193 == 4) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_349))) {
-                                            int32_t _w319 = _wx(use_move_hit__p_180, 2);
-                                            if (_w319 >= 0) {
-                                                s->recharge[_w319] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_364 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_status;
-                                        if ((((use_move_hit__sec_364 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_349))) {
-                                            use_move_hit__same_type_367 = (({ int32_t _let320 = use_move_hit__q_183; int32_t has_type__p_365 = _let320; ({ int16_t _let321 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_366 = _let321; ((has_type__t_366 == s->types[_ix(has_type__p_365, 2) * 2]) || (has_type__t_366 == s->types[_ix(has_type__p_365, 2) * 2 + 1])); }); }) && (use_move_hit__sec_364 != 4));
-                                            if ((!use_move_hit__same_type_367)) {
-                                                chance__num_368 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_369 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
-                                                log_draw__v_370 = chance__v_369;
                                                 int32_t _w322 = _wx(s->ndraws, 64);
                                                 if (_w322 >= 0) {
-                                                    s->draws[_w322] = log_draw__v_370;
+                                                    s->draw_lo[_w322] = 217;
                                                 }
                                                 int32_t _w323 = _wx(s->ndraws, 64);
                                                 if (_w323 >= 0) {
-                                                    s->draw_lo[_w323] = 0;
-                                                }
-                                                int32_t _w324 = _wx(s->ndraws, 64);
-                                                if (_w324 >= 0) {
-                                                    s->draw_hi[_w324] = 256;
+                                                    s->draw_hi[_w323] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_371 = (chance__v_369 < chance__num_368);
-                                                use_move_hit__lands_372 = chance__result_371;
-                                                if (use_move_hit__lands_372) {
-                                                    set_status__q_373 = use_move_hit__q_183;
-                                                    set_status__st_374 = use_move_hit__sec_364;
-                                                    set_status__d_375 = s->active[_ix(set_status__q_373, 2)];
-                                                    set_status__poison_376 = ((set_status__st_374 == 4) || (set_status__st_374 == 6));
-                                                    set_status__blocked_377 = (set_status__poison_376 && (TYPES__rows[_ix(s->types[_ix(set_status__q_373, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_373, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_373, 2) * 2 + 1], 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_373, 2) * 6 + _ix(set_status__d_375, 6)] == 0) && (s->hp[_ix(set_status__q_373, 2) * 6 + _ix(set_status__d_375, 6)] > 0)) && (!set_status__blocked_377))) {
-                                                        int32_t _w325 = _wx(set_status__q_373, 2);
-                                                        int32_t _w326 = _wx(set_status__d_375, 6);
-                                                        if (_w325 >= 0 && _w326 >= 0) {
-                                                            s->status[_w325 * 6 + _w326] = ((int8_t)(set_status__st_374));
+                                                rand__result_358 = rand__v_356;
+                                                damage_of__r_359 = rand__result_358;
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, damage_of__r_359), 255);
+                                            }
+                                            damage_of__result_360 = damage_of__dmg_344;
+                                            move_damage__dmg_318 = damage_of__result_360;
+                                        }
+                                        move_damage__result_361 = move_damage__dmg_318;
+                                        use_move_hit__first_362 = move_damage__result_361;
+                                        use_move_hit__dmg_363 = 0;
+                                        use_move_hit__behind_364 = s->substitute[_ix(use_move_hit__q_183, 2)];
+                                        if (use_move_hit__behind_364) {
+                                            hit_substitute__p_365 = use_move_hit__p_180;
+                                            hit_substitute__mv_366 = use_move_hit__mv_182;
+                                            hit_substitute__first_367 = use_move_hit__first_362;
+                                            hit_substitute__nhits_368 = use_move_hit__nhits_299;
+                                            hit_substitute__q_369 = _wsub(1, hit_substitute__p_365);
+                                            hit_substitute__a_370 = s->active[_ix(hit_substitute__p_365, 2)];
+                                            hit_substitute__broke_371 = false;
+                                            for (int32_t hit_substitute__h_372 = 0, _end324 = 5; hit_substitute__h_372 < _end324; hit_substitute__h_372++) {
+                                                if (((((hit_substitute__h_372 < hit_substitute__nhits_368) && (!hit_substitute__broke_371)) && (s->hp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)] > 0)) && (hit_substitute__first_367 > 0))) {
+                                                    s->last_damage = hit_substitute__first_367;
+                                                    int32_t _w325 = _wx(hit_substitute__q_369, 2);
+                                                    if (_w325 >= 0) {
+                                                        s->sub_hp[_w325] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_369, 2)], _imin(hit_substitute__first_367, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_369, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_369, 2)] <= 0)) {
+                                                        hit_substitute__broke_371 = true;
+                                                        int32_t _w326 = _wx(hit_substitute__q_369, 2);
+                                                        if (_w326 >= 0) {
+                                                            s->substitute[_w326] = false;
                                                         }
-                                                        if ((set_status__st_374 == 5)) {
-                                                            rand__v_378 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 7));
-                                                            log_draw__v_379 = rand__v_378;
-                                                            int32_t _w327 = _wx(s->ndraws, 64);
-                                                            if (_w327 >= 0) {
-                                                                s->draws[_w327] = log_draw__v_379;
+                                                    } else {
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_366, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_373 = _imax(_floordiv(_wmul(hit_substitute__first_367, MOVES__rows[_ix(hit_substitute__mv_366, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_366, 165)].recoil_den), 1);
+                                                            int32_t _w327 = _wx(hit_substitute__p_365, 2);
+                                                            int32_t _w328 = _wx(hit_substitute__a_370, 6);
+                                                            if (_w327 >= 0 && _w328 >= 0) {
+                                                                s->hp[_w327 * 6 + _w328] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)], hit_substitute__rec_373), 0)));
                                                             }
-                                                            int32_t _w328 = _wx(s->ndraws, 64);
-                                                            if (_w328 >= 0) {
-                                                                s->draw_lo[_w328] = 1;
+                                                        }
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_366, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_374 = _imax(_floordiv(_wmul(hit_substitute__first_367, MOVES__rows[_ix(hit_substitute__mv_366, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_366, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_374;
+                                                            int32_t _w329 = _wx(hit_substitute__p_365, 2);
+                                                            int32_t _w330 = _wx(hit_substitute__a_370, 6);
+                                                            if (_w329 >= 0 && _w330 >= 0) {
+                                                                s->hp[_w329 * 6 + _w330] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)])), hit_substitute__gain_374), ((int32_t)(s->maxhp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)])))));
                                                             }
-                                                            int32_t _w329 = _wx(s->ndraws, 64);
-                                                            if (_w329 >= 0) {
-                                                                s->draw_hi[_w329] = 8;
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            hit_substitute__result_375 = hit_substitute__broke_371;
+                                            use_move_hit__broke_203 = hit_substitute__result_375;
+                                            if (((use_move_hit__kind_193 == 4) && (!use_move_hit__broke_203))) {
+                                                int32_t _w331 = _wx(use_move_hit__p_180, 2);
+                                                if (_w331 >= 0) {
+                                                    s->recharge[_w331] = true;
+                                                }
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_376 = 0, _end332 = 5; use_move_hit__h_376 < _end332; use_move_hit__h_376++) {
+                                            if ((((((use_move_hit__h_376 < use_move_hit__nhits_299) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)] > 0)) && (use_move_hit__first_362 > 0)) && (!use_move_hit__behind_364))) {
+                                                use_move_hit__dmg_363 = _imin(use_move_hit__first_362, ((int32_t)(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)])));
+                                                int32_t _w333 = _wx(use_move_hit__q_183, 2);
+                                                int32_t _w334 = _wx(use_move_hit__d_185, 6);
+                                                if (_w333 >= 0 && _w334 >= 0) {
+                                                    s->hp[_w333 * 6 + _w334] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_363)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_363;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_363 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_377 = _imax(_floordiv(_wmul(use_move_hit__dmg_363, MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_den), 1);
+                                                int32_t _w335 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w336 = _wx(use_move_hit__a_184, 6);
+                                                if (_w335 >= 0 && _w336 >= 0) {
+                                                    s->hp[_w335 * 6 + _w336] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_377), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_378 = _imax(_floordiv(_wmul(use_move_hit__dmg_363, MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_378;
+                                                int32_t _w337 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w338 = _wx(use_move_hit__a_184, 6);
+                                                if (_w337 >= 0 && _w338 >= 0) {
+                                                    s->hp[_w337 * 6 + _w338] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_378), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_193 == 4) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_364))) {
+                                            int32_t _w339 = _wx(use_move_hit__p_180, 2);
+                                            if (_w339 >= 0) {
+                                                s->recharge[_w339] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_379 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_status;
+                                        if ((((use_move_hit__sec_379 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_364))) {
+                                            use_move_hit__same_type_382 = (({ int32_t _let340 = use_move_hit__q_183; int32_t has_type__p_380 = _let340; ({ int16_t _let341 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_381 = _let341; ((has_type__t_381 == s->types[_ix(has_type__p_380, 2) * 2]) || (has_type__t_381 == s->types[_ix(has_type__p_380, 2) * 2 + 1])); }); }) && (use_move_hit__sec_379 != 4));
+                                            if ((!use_move_hit__same_type_382)) {
+                                                chance__num_383 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_384 = _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 256);
+                                                log_draw__v_385 = chance__v_384;
+                                                int32_t _w342 = _wx(s->ndraws, 64);
+                                                if (_w342 >= 0) {
+                                                    s->draws[_w342] = log_draw__v_385;
+                                                }
+                                                int32_t _w343 = _wx(s->ndraws, 64);
+                                                if (_w343 >= 0) {
+                                                    s->draw_lo[_w343] = 0;
+                                                }
+                                                int32_t _w344 = _wx(s->ndraws, 64);
+                                                if (_w344 >= 0) {
+                                                    s->draw_hi[_w344] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_386 = (chance__v_384 < chance__num_383);
+                                                use_move_hit__lands_387 = chance__result_386;
+                                                if (use_move_hit__lands_387) {
+                                                    set_status__q_388 = use_move_hit__q_183;
+                                                    set_status__st_389 = use_move_hit__sec_379;
+                                                    set_status__d_390 = s->active[_ix(set_status__q_388, 2)];
+                                                    set_status__poison_391 = ((set_status__st_389 == 4) || (set_status__st_389 == 6));
+                                                    set_status__blocked_392 = (set_status__poison_391 && (TYPES__rows[_ix(s->types[_ix(set_status__q_388, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_388, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_388, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_388, 2) * 6 + _ix(set_status__d_390, 6)] == 0) && (s->hp[_ix(set_status__q_388, 2) * 6 + _ix(set_status__d_390, 6)] > 0)) && (!set_status__blocked_392))) {
+                                                        int32_t _w345 = _wx(set_status__q_388, 2);
+                                                        int32_t _w346 = _wx(set_status__d_390, 6);
+                                                        if (_w345 >= 0 && _w346 >= 0) {
+                                                            s->status[_w345 * 6 + _w346] = ((int8_t)(set_status__st_389));
+                                                        }
+                                                        if ((set_status__st_389 == 5)) {
+                                                            rand__v_393 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_115)), 7));
+                                                            log_draw__v_394 = rand__v_393;
+                                                            int32_t _w347 = _wx(s->ndraws, 64);
+                                                            if (_w347 >= 0) {
+                                                                s->draws[_w347] = log_draw__v_394;
+                                                            }
+                                                            int32_t _w348 = _wx(s->ndraws, 64);
+                                                            if (_w348 >= 0) {
+                                                                s->draw_lo[_w348] = 1;
+                                                            }
+                                                            int32_t _w349 = _wx(s->ndraws, 64);
+                                                            if (_w349 >= 0) {
+                                                                s->draw_hi[_w349] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_380 = rand__v_378;
-                                                            int32_t _w330 = _wx(set_status__q_373, 2);
-                                                            int32_t _w331 = _wx(set_status__d_375, 6);
-                                                            if (_w330 >= 0 && _w331 >= 0) {
-                                                                s->sleep[_w330 * 6 + _w331] = ((int8_t)(rand__result_380));
+                                                            rand__result_395 = rand__v_393;
+                                                            int32_t _w350 = _wx(set_status__q_388, 2);
+                                                            int32_t _w351 = _wx(set_status__d_390, 6);
+                                                            if (_w350 >= 0 && _w351 >= 0) {
+                                                                s->sleep[_w350 * 6 + _w351] = ((int8_t)(rand__result_395));
                                                             }
                                                         }
-                                                        if ((set_status__st_374 == 6)) {
-                                                            int32_t _w332 = _wx(set_status__q_373, 2);
-                                                            if (_w332 >= 0) {
-                                                                s->toxic[_w332] = ((int16_t)(0));
+                                                        if ((set_status__st_389 == 6)) {
+                                                            int32_t _w352 = _wx(set_status__q_388, 2);
+                                                            if (_w352 >= 0) {
+                                                                s->toxic[_w352] = ((int16_t)(0));
                                                             }
                                                         }
-                                                        if ((set_status__st_374 == 3)) {
-                                                            int32_t _w333 = _wx(set_status__q_373, 2);
-                                                            if (_w333 >= 0) {
-                                                                s->mod[_w333 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_373, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_389 == 3)) {
+                                                            int32_t _w353 = _wx(set_status__q_388, 2);
+                                                            if (_w353 >= 0) {
+                                                                s->mod[_w353 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_388, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_374 == 1)) {
-                                                            int32_t _w334 = _wx(set_status__q_373, 2);
-                                                            if (_w334 >= 0) {
-                                                                s->mod[_w334 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_373, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_389 == 1)) {
+                                                            int32_t _w354 = _wx(set_status__q_388, 2);
+                                                            if (_w354 >= 0) {
+                                                                s->mod[_w354 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_388, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_381[0] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_atk;
-                                        use_move_hit__sb_381[1] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_def;
-                                        use_move_hit__sb_381[2] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spc;
-                                        use_move_hit__sb_381[3] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spe;
-                                        use_move_hit__sb_381[4] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_381[5] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo335 = 0; bool _r337 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_382 = _lo335, _end336 = 6; use_move_hit__k_382 < _end336; use_move_hit__k_382++) if ((use_move_hit__sb_381[use_move_hit__k_382] != 0)) { _r337 = true; break; } _r337; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_349))) {
-                                            chance__num_383 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_384 = _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 256);
-                                            log_draw__v_385 = chance__v_384;
-                                            int32_t _w339 = _wx(s->ndraws, 64);
-                                            if (_w339 >= 0) {
-                                                s->draws[_w339] = log_draw__v_385;
+                                        use_move_hit__sb_396[0] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_atk;
+                                        use_move_hit__sb_396[1] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_def;
+                                        use_move_hit__sb_396[2] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spc;
+                                        use_move_hit__sb_396[3] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spe;
+                                        use_move_hit__sb_396[4] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_396[5] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo355 = 0; bool _r357 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_397 = _lo355, _end356 = 6; use_move_hit__k_397 < _end356; use_move_hit__k_397++) if ((use_move_hit__sb_396[use_move_hit__k_397] != 0)) { _r357 = true; break; } _r357; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_364))) {
+                                            chance__num_398 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_399 = _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_115)), 256);
+                                            log_draw__v_400 = chance__v_399;
+                                            int32_t _w359 = _wx(s->ndraws, 64);
+                                            if (_w359 >= 0) {
+                                                s->draws[_w359] = log_draw__v_400;
                                             }
-                                            int32_t _w340 = _wx(s->ndraws, 64);
-                                            if (_w340 >= 0) {
-                                                s->draw_lo[_w340] = 0;
+                                            int32_t _w360 = _wx(s->ndraws, 64);
+                                            if (_w360 >= 0) {
+                                                s->draw_lo[_w360] = 0;
                                             }
-                                            int32_t _w341 = _wx(s->ndraws, 64);
-                                            if (_w341 >= 0) {
-                                                s->draw_hi[_w341] = 256;
+                                            int32_t _w361 = _wx(s->ndraws, 64);
+                                            if (_w361 >= 0) {
+                                                s->draw_hi[_w361] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_386 = (chance__v_384 < chance__num_383);
-                                            use_move_hit__drop_387 = chance__result_386;
-                                            if (use_move_hit__drop_387) {
-                                                apply_boosts__q_388 = use_move_hit__q_183;
-                                                apply_boosts__f_389 = use_move_hit__q_183;
-                                                apply_boosts__da_390 = use_move_hit__sb_381[0];
-                                                apply_boosts__dd_391 = use_move_hit__sb_381[1];
-                                                apply_boosts__ds_392 = use_move_hit__sb_381[2];
-                                                apply_boosts__dsp_393 = use_move_hit__sb_381[3];
-                                                apply_boosts__dacc_394 = use_move_hit__sb_381[4];
-                                                apply_boosts__deva_395 = use_move_hit__sb_381[5];
-                                                apply_boosts__deltas_396[0] = apply_boosts__da_390;
-                                                apply_boosts__deltas_396[1] = apply_boosts__dd_391;
-                                                apply_boosts__deltas_396[2] = apply_boosts__ds_392;
-                                                apply_boosts__deltas_396[3] = apply_boosts__dsp_393;
-                                                apply_boosts__deltas_396[4] = apply_boosts__dacc_394;
-                                                apply_boosts__deltas_396[5] = apply_boosts__deva_395;
-                                                apply_boosts__any_ok_397 = false;
-                                                for (int32_t apply_boosts__k_398 = 0, _end342 = 6; apply_boosts__k_398 < _end342; apply_boosts__k_398++) {
-                                                    boost_stat__q_399 = apply_boosts__q_388;
-                                                    boost_stat__k_400 = apply_boosts__k_398;
-                                                    boost_stat__delta_401 = apply_boosts__deltas_396[apply_boosts__k_398];
-                                                    boost_stat__a_402 = s->active[_ix(boost_stat__q_399, 2)];
-                                                    boost_stat__b_403 = ((int32_t)(s->boosts[_ix(boost_stat__q_399, 2) * 6 + _ix(boost_stat__k_400, 6)]));
-                                                    boost_stat__nb_404 = _imin(_imax(_wadd(boost_stat__b_403, boost_stat__delta_401), (-6)), 6);
-                                                    boost_stat__ok_405 = false;
-                                                    if (((((boost_stat__delta_401 != 0) && (s->hp[_ix(boost_stat__q_399, 2) * 6 + _ix(boost_stat__a_402, 6)] > 0)) && (!((boost_stat__delta_401 > 0) && (boost_stat__b_403 >= 6)))) && (!((boost_stat__delta_401 < 0) && (boost_stat__b_403 <= (-6)))))) {
-                                                        if ((boost_stat__k_400 >= 4)) {
-                                                            int32_t _w343 = _wx(boost_stat__q_399, 2);
-                                                            int32_t _w344 = _wx(boost_stat__k_400, 6);
-                                                            if (_w343 >= 0 && _w344 >= 0) {
-                                                                s->boosts[_w343 * 6 + _w344] = ((int8_t)(boost_stat__nb_404));
+                                            chance__result_401 = (chance__v_399 < chance__num_398);
+                                            use_move_hit__drop_402 = chance__result_401;
+                                            if (use_move_hit__drop_402) {
+                                                apply_boosts__q_403 = use_move_hit__q_183;
+                                                apply_boosts__f_404 = use_move_hit__q_183;
+                                                apply_boosts__da_405 = use_move_hit__sb_396[0];
+                                                apply_boosts__dd_406 = use_move_hit__sb_396[1];
+                                                apply_boosts__ds_407 = use_move_hit__sb_396[2];
+                                                apply_boosts__dsp_408 = use_move_hit__sb_396[3];
+                                                apply_boosts__dacc_409 = use_move_hit__sb_396[4];
+                                                apply_boosts__deva_410 = use_move_hit__sb_396[5];
+                                                apply_boosts__deltas_411[0] = apply_boosts__da_405;
+                                                apply_boosts__deltas_411[1] = apply_boosts__dd_406;
+                                                apply_boosts__deltas_411[2] = apply_boosts__ds_407;
+                                                apply_boosts__deltas_411[3] = apply_boosts__dsp_408;
+                                                apply_boosts__deltas_411[4] = apply_boosts__dacc_409;
+                                                apply_boosts__deltas_411[5] = apply_boosts__deva_410;
+                                                apply_boosts__any_ok_412 = false;
+                                                for (int32_t apply_boosts__k_413 = 0, _end362 = 6; apply_boosts__k_413 < _end362; apply_boosts__k_413++) {
+                                                    boost_stat__q_414 = apply_boosts__q_403;
+                                                    boost_stat__k_415 = apply_boosts__k_413;
+                                                    boost_stat__delta_416 = apply_boosts__deltas_411[apply_boosts__k_413];
+                                                    boost_stat__a_417 = s->active[_ix(boost_stat__q_414, 2)];
+                                                    boost_stat__b_418 = ((int32_t)(s->boosts[_ix(boost_stat__q_414, 2) * 6 + _ix(boost_stat__k_415, 6)]));
+                                                    boost_stat__nb_419 = _imin(_imax(_wadd(boost_stat__b_418, boost_stat__delta_416), (-6)), 6);
+                                                    boost_stat__ok_420 = false;
+                                                    if (((((boost_stat__delta_416 != 0) && (s->hp[_ix(boost_stat__q_414, 2) * 6 + _ix(boost_stat__a_417, 6)] > 0)) && (!((boost_stat__delta_416 > 0) && (boost_stat__b_418 >= 6)))) && (!((boost_stat__delta_416 < 0) && (boost_stat__b_418 <= (-6)))))) {
+                                                        if ((boost_stat__k_415 >= 4)) {
+                                                            int32_t _w363 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w364 = _wx(boost_stat__k_415, 6);
+                                                            if (_w363 >= 0 && _w364 >= 0) {
+                                                                s->boosts[_w363 * 6 + _w364] = ((int8_t)(boost_stat__nb_419));
                                                             }
-                                                            boost_stat__ok_405 = true;
-                                                        } else if ((((boost_stat__delta_401 > 0) && (s->mod[_ix(boost_stat__q_399, 2) * 4 + _ix(boost_stat__k_400, 4)] == 999)) || ((boost_stat__delta_401 < 0) && (s->mod[_ix(boost_stat__q_399, 2) * 4 + _ix(boost_stat__k_400, 4)] == 1)))) {
-                                                            int32_t _w345 = _wx(boost_stat__q_399, 2);
-                                                            int32_t _w346 = _wx(boost_stat__k_400, 6);
-                                                            if (_w345 >= 0 && _w346 >= 0) {
-                                                                s->boosts[_w345 * 6 + _w346] = ((int8_t)(((boost_stat__delta_401 > 0) ? _wsub(boost_stat__nb_404, 1) : _wadd(boost_stat__nb_404, 1))));
+                                                            boost_stat__ok_420 = true;
+                                                        } else if ((((boost_stat__delta_416 > 0) && (s->mod[_ix(boost_stat__q_414, 2) * 4 + _ix(boost_stat__k_415, 4)] == 999)) || ((boost_stat__delta_416 < 0) && (s->mod[_ix(boost_stat__q_414, 2) * 4 + _ix(boost_stat__k_415, 4)] == 1)))) {
+                                                            int32_t _w365 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w366 = _wx(boost_stat__k_415, 6);
+                                                            if (_w365 >= 0 && _w366 >= 0) {
+                                                                s->boosts[_w365 * 6 + _w366] = ((int8_t)(((boost_stat__delta_416 > 0) ? _wsub(boost_stat__nb_419, 1) : _wadd(boost_stat__nb_419, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w347 = _wx(boost_stat__q_399, 2);
-                                                            int32_t _w348 = _wx(boost_stat__k_400, 6);
-                                                            if (_w347 >= 0 && _w348 >= 0) {
-                                                                s->boosts[_w347 * 6 + _w348] = ((int8_t)(boost_stat__nb_404));
+                                                            int32_t _w367 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w368 = _wx(boost_stat__k_415, 6);
+                                                            if (_w367 >= 0 && _w368 >= 0) {
+                                                                s->boosts[_w367 * 6 + _w368] = ((int8_t)(boost_stat__nb_419));
                                                             }
-                                                            boost_stat__ok_405 = true;
-                                                            boost_stat__m_406 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_399, 2) * 4 + _ix(boost_stat__k_400, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_404, 6), 13)]), 100), 1);
-                                                            int32_t _w349 = _wx(boost_stat__q_399, 2);
-                                                            int32_t _w350 = _wx(boost_stat__k_400, 4);
-                                                            if (_w349 >= 0 && _w350 >= 0) {
-                                                                s->mod[_w349 * 4 + _w350] = ((int16_t)(((boost_stat__delta_401 > 0) ? _imin(boost_stat__m_406, 999) : boost_stat__m_406)));
+                                                            boost_stat__ok_420 = true;
+                                                            boost_stat__m_421 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_414, 2) * 4 + _ix(boost_stat__k_415, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_419, 6), 13)]), 100), 1);
+                                                            int32_t _w369 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w370 = _wx(boost_stat__k_415, 4);
+                                                            if (_w369 >= 0 && _w370 >= 0) {
+                                                                s->mod[_w369 * 4 + _w370] = ((int16_t)(((boost_stat__delta_416 > 0) ? _imin(boost_stat__m_421, 999) : boost_stat__m_421)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_407 = boost_stat__ok_405;
-                                                    apply_boosts__ok_408 = boost_stat__result_407;
-                                                    apply_boosts__any_ok_397 = (apply_boosts__any_ok_397 || apply_boosts__ok_408);
+                                                    boost_stat__result_422 = boost_stat__ok_420;
+                                                    apply_boosts__ok_423 = boost_stat__result_422;
+                                                    apply_boosts__any_ok_412 = (apply_boosts__any_ok_412 || apply_boosts__ok_423);
                                                 }
-                                                if (apply_boosts__any_ok_397) {
-                                                    if ((s->status[_ix(apply_boosts__f_389, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_389, 2)], 6)] == 3)) {
-                                                        int32_t _w351 = _wx(apply_boosts__f_389, 2);
-                                                        if (_w351 >= 0) {
-                                                            s->mod[_w351 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_389, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_412) {
+                                                    if ((s->status[_ix(apply_boosts__f_404, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_404, 2)], 6)] == 3)) {
+                                                        int32_t _w371 = _wx(apply_boosts__f_404, 2);
+                                                        if (_w371 >= 0) {
+                                                            s->mod[_w371 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_404, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_389, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_389, 2)], 6)] == 1)) {
-                                                        int32_t _w352 = _wx(apply_boosts__f_389, 2);
-                                                        if (_w352 >= 0) {
-                                                            s->mod[_w352 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_389, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_404, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_404, 2)], 6)] == 1)) {
+                                                        int32_t _w372 = _wx(apply_boosts__f_404, 2);
+                                                        if (_w372 >= 0) {
+                                                            s->mod[_w372 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_404, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_409 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_volatile;
-                                        use_move_hit__through_410 = ((!use_move_hit__behind_349) || ((use_move_hit__sv_409 == 1) && (!use_move_hit__broke_203)));
-                                        if ((((use_move_hit__sv_409 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && use_move_hit__through_410)) {
-                                            use_move_hit__vc_411 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_409 == 1) ? 1 : 0));
-                                            chance__num_412 = use_move_hit__vc_411;
-                                            chance__v_413 = _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_115)), 256);
-                                            log_draw__v_414 = chance__v_413;
-                                            int32_t _w353 = _wx(s->ndraws, 64);
-                                            if (_w353 >= 0) {
-                                                s->draws[_w353] = log_draw__v_414;
+                                        use_move_hit__sv_424 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_volatile;
+                                        use_move_hit__through_425 = ((!use_move_hit__behind_364) || ((use_move_hit__sv_424 == 1) && (!use_move_hit__broke_203)));
+                                        if ((((use_move_hit__sv_424 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && use_move_hit__through_425)) {
+                                            use_move_hit__vc_426 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_424 == 1) ? 1 : 0));
+                                            chance__num_427 = use_move_hit__vc_426;
+                                            chance__v_428 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_115)), 256);
+                                            log_draw__v_429 = chance__v_428;
+                                            int32_t _w373 = _wx(s->ndraws, 64);
+                                            if (_w373 >= 0) {
+                                                s->draws[_w373] = log_draw__v_429;
                                             }
-                                            int32_t _w354 = _wx(s->ndraws, 64);
-                                            if (_w354 >= 0) {
-                                                s->draw_lo[_w354] = 0;
+                                            int32_t _w374 = _wx(s->ndraws, 64);
+                                            if (_w374 >= 0) {
+                                                s->draw_lo[_w374] = 0;
                                             }
-                                            int32_t _w355 = _wx(s->ndraws, 64);
-                                            if (_w355 >= 0) {
-                                                s->draw_hi[_w355] = 256;
+                                            int32_t _w375 = _wx(s->ndraws, 64);
+                                            if (_w375 >= 0) {
+                                                s->draw_hi[_w375] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_415 = (chance__v_413 < chance__num_412);
-                                            use_move_hit__lands_416 = chance__result_415;
-                                            if ((use_move_hit__lands_416 && (use_move_hit__sv_409 == 12))) {
-                                                int32_t _w356 = _wx(use_move_hit__q_183, 2);
-                                                if (_w356 >= 0) {
-                                                    s->flinch[_w356] = true;
+                                            chance__result_430 = (chance__v_428 < chance__num_427);
+                                            use_move_hit__lands_431 = chance__result_430;
+                                            if ((use_move_hit__lands_431 && (use_move_hit__sv_424 == 12))) {
+                                                int32_t _w376 = _wx(use_move_hit__q_183, 2);
+                                                if (_w376 >= 0) {
+                                                    s->flinch[_w376] = true;
                                                 }
-                                                int32_t _w357 = _wx(use_move_hit__q_183, 2);
-                                                if (_w357 >= 0) {
-                                                    s->recharge[_w357] = false;
+                                                int32_t _w377 = _wx(use_move_hit__q_183, 2);
+                                                if (_w377 >= 0) {
+                                                    s->recharge[_w377] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_416 && (use_move_hit__sv_409 == 1))) {
-                                                confuse__q_417 = use_move_hit__q_183;
-                                                if (((!s->confused[_ix(confuse__q_417, 2)]) && (s->hp[_ix(confuse__q_417, 2) * 6 + _ix(s->active[_ix(confuse__q_417, 2)], 6)] > 0))) {
-                                                    rand__v_418 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_115)), 4));
-                                                    log_draw__v_419 = rand__v_418;
-                                                    int32_t _w358 = _wx(s->ndraws, 64);
-                                                    if (_w358 >= 0) {
-                                                        s->draws[_w358] = log_draw__v_419;
+                                            if ((use_move_hit__lands_431 && (use_move_hit__sv_424 == 1))) {
+                                                confuse__q_432 = use_move_hit__q_183;
+                                                if (((!s->confused[_ix(confuse__q_432, 2)]) && (s->hp[_ix(confuse__q_432, 2) * 6 + _ix(s->active[_ix(confuse__q_432, 2)], 6)] > 0))) {
+                                                    rand__v_433 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_115)), 4));
+                                                    log_draw__v_434 = rand__v_433;
+                                                    int32_t _w378 = _wx(s->ndraws, 64);
+                                                    if (_w378 >= 0) {
+                                                        s->draws[_w378] = log_draw__v_434;
                                                     }
-                                                    int32_t _w359 = _wx(s->ndraws, 64);
-                                                    if (_w359 >= 0) {
-                                                        s->draw_lo[_w359] = 2;
+                                                    int32_t _w379 = _wx(s->ndraws, 64);
+                                                    if (_w379 >= 0) {
+                                                        s->draw_lo[_w379] = 2;
                                                     }
-                                                    int32_t _w360 = _wx(s->ndraws, 64);
-                                                    if (_w360 >= 0) {
-                                                        s->draw_hi[_w360] = 6;
+                                                    int32_t _w380 = _wx(s->ndraws, 64);
+                                                    if (_w380 >= 0) {
+                                                        s->draw_hi[_w380] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_420 = rand__v_418;
-                                                    int32_t _w361 = _wx(confuse__q_417, 2);
-                                                    if (_w361 >= 0) {
-                                                        s->confusion_turns[_w361] = ((int8_t)(rand__result_420));
+                                                    rand__result_435 = rand__v_433;
+                                                    int32_t _w381 = _wx(confuse__q_432, 2);
+                                                    if (_w381 >= 0) {
+                                                        s->confusion_turns[_w381] = ((int8_t)(rand__result_435));
                                                     }
-                                                    int32_t _w362 = _wx(confuse__q_417, 2);
-                                                    if (_w362 >= 0) {
-                                                        s->confused[_w362] = true;
+                                                    int32_t _w382 = _wx(confuse__q_432, 2);
+                                                    if (_w382 >= 0) {
+                                                        s->confused[_w382] = true;
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_364 == 1) && (s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] == 2))) {
-                                            int32_t _w363 = _wx(use_move_hit__q_183, 2);
-                                            int32_t _w364 = _wx(use_move_hit__d_185, 6);
-                                            if (_w363 >= 0 && _w364 >= 0) {
-                                                s->status[_w363 * 6 + _w364] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_379 == 1) && (s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] == 2))) {
+                                            int32_t _w383 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w384 = _wx(use_move_hit__d_185, 6);
+                                            if (_w383 >= 0 && _w384 >= 0) {
+                                                s->status[_w383 * 6 + _w384] = ((int8_t)(0));
                                             }
                                         }
                                     }
                                 } else if (MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash) {
-                                    self_damage__p_421 = use_move_hit__p_180;
-                                    self_damage__q_422 = _wsub(1, self_damage__p_421);
-                                    self_damage__a_423 = s->active[_ix(self_damage__p_421, 2)];
+                                    self_damage__p_436 = use_move_hit__p_180;
+                                    self_damage__q_437 = _wsub(1, self_damage__p_436);
+                                    self_damage__a_438 = s->active[_ix(self_damage__p_436, 2)];
                                     s->last_damage = 1;
-                                    if (s->substitute[_ix(self_damage__p_421, 2)]) {
-                                        if (s->substitute[_ix(self_damage__q_422, 2)]) {
-                                            int32_t _w365 = _wx(self_damage__q_422, 2);
-                                            if (_w365 >= 0) {
-                                                s->sub_hp[_w365] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_422, 2)])), 1), 0)));
+                                    if (s->substitute[_ix(self_damage__p_436, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_437, 2)]) {
+                                            int32_t _w385 = _wx(self_damage__q_437, 2);
+                                            if (_w385 >= 0) {
+                                                s->sub_hp[_w385] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_437, 2)])), 1), 0)));
                                             }
-                                            int32_t _w366 = _wx(self_damage__q_422, 2);
-                                            if (_w366 >= 0) {
-                                                s->substitute[_w366] = (s->sub_hp[_ix(self_damage__q_422, 2)] > 0);
+                                            int32_t _w386 = _wx(self_damage__q_437, 2);
+                                            if (_w386 >= 0) {
+                                                s->substitute[_w386] = (s->sub_hp[_ix(self_damage__q_437, 2)] > 0);
                                             }
                                         }
                                     } else {
-                                        int32_t _w367 = _wx(self_damage__p_421, 2);
-                                        int32_t _w368 = _wx(self_damage__a_423, 6);
-                                        if (_w367 >= 0 && _w368 >= 0) {
-                                            s->hp[_w367 * 6 + _w368] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_421, 2) * 6 + _ix(self_damage__a_423, 6)])), 1), 0)));
+                                        int32_t _w387 = _wx(self_damage__p_436, 2);
+                                        int32_t _w388 = _wx(self_damage__a_438, 6);
+                                        if (_w387 >= 0 && _w388 >= 0) {
+                                            s->hp[_w387 * 6 + _w388] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_436, 2) * 6 + _ix(self_damage__a_438, 6)])), 1), 0)));
                                         }
                                     }
                                 }
                                 if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].self_destruct && (!use_move_hit__broke_203))) {
-                                    int32_t _w369 = _wx(use_move_hit__p_180, 2);
-                                    int32_t _w370 = _wx(use_move_hit__a_184, 6);
-                                    if (_w369 >= 0 && _w370 >= 0) {
-                                        s->hp[_w369 * 6 + _w370] = ((int16_t)(0));
+                                    int32_t _w389 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w390 = _wx(use_move_hit__a_184, 6);
+                                    if (_w389 >= 0 && _w390 >= 0) {
+                                        s->hp[_w389 * 6 + _w390] = ((int16_t)(0));
                                     }
                                 }
                                 if ((s->thrashing[_ix(use_move_hit__p_180, 2)] && (s->rampage_turns[_ix(use_move_hit__p_180, 2)] <= 0))) {
-                                    int32_t _w371 = _wx(use_move_hit__p_180, 2);
-                                    if (_w371 >= 0) {
-                                        s->thrashing[_w371] = false;
+                                    int32_t _w391 = _wx(use_move_hit__p_180, 2);
+                                    if (_w391 >= 0) {
+                                        s->thrashing[_w391] = false;
                                     }
                                 }
                             }
                         }
-                        if (((!use_move__can_154) || (s->hp[_ix(use_move__q_150, 2) * 6 + _ix(use_move__d_152, 6)] > 0))) {
-                            after_move_self__p_424 = use_move__p_148;
-                            after_move_self__q_425 = _wsub(1, after_move_self__p_424);
-                            after_move_self__a_426 = s->active[_ix(after_move_self__p_424, 2)];
-                            after_move_self__d_427 = s->active[_ix(after_move_self__q_425, 2)];
-                            if ((s->hp[_ix(after_move_self__p_424, 2) * 6 + _ix(after_move_self__a_426, 6)] > 0)) {
-                                after_move_self__st_428 = s->status[_ix(after_move_self__p_424, 2) * 6 + _ix(after_move_self__a_426, 6)];
-                                after_move_self__poisoned_429 = (((after_move_self__st_428 == 4) || (after_move_self__st_428 == 1)) || (after_move_self__st_428 == 6));
-                                if (((s->toxic[_ix(after_move_self__p_424, 2)] >= 0) && after_move_self__poisoned_429)) {
-                                    int32_t _w372 = _wx(after_move_self__p_424, 2);
-                                    if (_w372 >= 0) {
-                                        s->toxic[_w372] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_424, 2)], 1)));
+                        if (((!use_move__can_157) || (s->hp[_ix(use_move__q_150, 2) * 6 + _ix(use_move__d_152, 6)] > 0))) {
+                            after_move_self__p_439 = use_move__p_148;
+                            after_move_self__q_440 = _wsub(1, after_move_self__p_439);
+                            after_move_self__a_441 = s->active[_ix(after_move_self__p_439, 2)];
+                            after_move_self__d_442 = s->active[_ix(after_move_self__q_440, 2)];
+                            if ((s->hp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)] > 0)) {
+                                after_move_self__st_443 = s->status[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)];
+                                after_move_self__poisoned_444 = (((after_move_self__st_443 == 4) || (after_move_self__st_443 == 1)) || (after_move_self__st_443 == 6));
+                                if (((s->toxic[_ix(after_move_self__p_439, 2)] >= 0) && after_move_self__poisoned_444)) {
+                                    int32_t _w392 = _wx(after_move_self__p_439, 2);
+                                    if (_w392 >= 0) {
+                                        s->toxic[_w392] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_439, 2)], 1)));
                                     }
                                 }
-                                if (((after_move_self__st_428 == 5) && (s->sleep[_ix(after_move_self__p_424, 2) * 6 + _ix(after_move_self__a_426, 6)] <= 0))) {
-                                    int32_t _w373 = _wx(after_move_self__p_424, 2);
-                                    int32_t _w374 = _wx(after_move_self__a_426, 6);
-                                    if (_w373 >= 0 && _w374 >= 0) {
-                                        s->status[_w373 * 6 + _w374] = ((int8_t)(0));
+                                if (((after_move_self__st_443 == 5) && (s->sleep[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)] <= 0))) {
+                                    int32_t _w393 = _wx(after_move_self__p_439, 2);
+                                    int32_t _w394 = _wx(after_move_self__a_441, 6);
+                                    if (_w393 >= 0 && _w394 >= 0) {
+                                        s->status[_w393 * 6 + _w394] = ((int8_t)(0));
                                     }
                                 }
-                                if (after_move_self__poisoned_429) {
-                                    int32_t _w375 = _wx(after_move_self__p_424, 2);
-                                    int32_t _w376 = _wx(after_move_self__a_426, 6);
-                                    if (_w375 >= 0 && _w376 >= 0) {
-                                        s->hp[_w375 * 6 + _w376] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_424, 2) * 6 + _ix(after_move_self__a_426, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_424, 2) * 6 + _ix(after_move_self__a_426, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_424, 2)])), 1))), 0)));
+                                if (after_move_self__poisoned_444) {
+                                    int32_t _w395 = _wx(after_move_self__p_439, 2);
+                                    int32_t _w396 = _wx(after_move_self__a_441, 6);
+                                    if (_w395 >= 0 && _w396 >= 0) {
+                                        s->hp[_w395 * 6 + _w396] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_439, 2)])), 1))), 0)));
                                     }
                                 }
                             }
-                            if ((s->seeded[_ix(after_move_self__p_424, 2)] && (s->hp[_ix(after_move_self__q_425, 2) * 6 + _ix(after_move_self__d_427, 6)] > 0))) {
-                                if ((s->toxic[_ix(after_move_self__p_424, 2)] >= 0)) {
-                                    int32_t _w377 = _wx(after_move_self__p_424, 2);
-                                    if (_w377 >= 0) {
-                                        s->toxic[_w377] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_424, 2)], 1)));
+                            if ((s->seeded[_ix(after_move_self__p_439, 2)] && (s->hp[_ix(after_move_self__q_440, 2) * 6 + _ix(after_move_self__d_442, 6)] > 0))) {
+                                if ((s->toxic[_ix(after_move_self__p_439, 2)] >= 0)) {
+                                    int32_t _w397 = _wx(after_move_self__p_439, 2);
+                                    if (_w397 >= 0) {
+                                        s->toxic[_w397] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_439, 2)], 1)));
                                     }
                                 }
-                                after_move_self__leech_430 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_424, 2) * 6 + _ix(after_move_self__a_426, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_424, 2)])), 1));
-                                int32_t _w378 = _wx(after_move_self__p_424, 2);
-                                int32_t _w379 = _wx(after_move_self__a_426, 6);
-                                if (_w378 >= 0 && _w379 >= 0) {
-                                    s->hp[_w378 * 6 + _w379] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_424, 2) * 6 + _ix(after_move_self__a_426, 6)])), after_move_self__leech_430), 0)));
+                                after_move_self__leech_445 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_439, 2)])), 1));
+                                int32_t _w398 = _wx(after_move_self__p_439, 2);
+                                int32_t _w399 = _wx(after_move_self__a_441, 6);
+                                if (_w398 >= 0 && _w399 >= 0) {
+                                    s->hp[_w398 * 6 + _w399] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), after_move_self__leech_445), 0)));
                                 }
-                                int32_t _w380 = _wx(after_move_self__q_425, 2);
-                                int32_t _w381 = _wx(after_move_self__d_427, 6);
-                                if (_w380 >= 0 && _w381 >= 0) {
-                                    s->hp[_w380 * 6 + _w381] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_425, 2) * 6 + _ix(after_move_self__d_427, 6)])), after_move_self__leech_430), ((int32_t)(s->maxhp[_ix(after_move_self__q_425, 2) * 6 + _ix(after_move_self__d_427, 6)])))));
+                                int32_t _w400 = _wx(after_move_self__q_440, 2);
+                                int32_t _w401 = _wx(after_move_self__d_442, 6);
+                                if (_w400 >= 0 && _w401 >= 0) {
+                                    s->hp[_w400 * 6 + _w401] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_440, 2) * 6 + _ix(after_move_self__d_442, 6)])), after_move_self__leech_445), ((int32_t)(s->maxhp[_ix(after_move_self__q_440, 2) * 6 + _ix(after_move_self__d_442, 6)])))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
                             resolve_turn__over_114 = true;
-                            for (int32_t after_faint__p_431 = 0, _end382 = 2; after_faint__p_431 < _end382; after_faint__p_431++) {
-                                if (({ int32_t _let383 = after_faint__p_431; int32_t is_fainted__p_432 = _let383; (s->hp[_ix(is_fainted__p_432, 2) * 6 + _ix(s->active[_ix(is_fainted__p_432, 2)], 6)] <= 0); })) {
-                                    revert__p_433 = after_faint__p_431;
-                                    revert__a_434 = s->active[_ix(revert__p_433, 2)];
-                                    if (s->transformed[_ix(revert__p_433, 2)]) {
-                                        for (int32_t revert__k_435 = 0, _end384 = 4; revert__k_435 < _end384; revert__k_435++) {
-                                            int32_t _w385 = _wx(revert__p_433, 2);
-                                            int32_t _w386 = _wx(revert__a_434, 6);
-                                            if (_w385 >= 0 && _w386 >= 0) {
-                                                s->moves[_w385 * 24 + _w386 * 4 + revert__k_435] = s->base_moves[_ix(revert__p_433, 2) * 4 + revert__k_435];
+                            for (int32_t after_faint__p_446 = 0, _end402 = 2; after_faint__p_446 < _end402; after_faint__p_446++) {
+                                if (({ int32_t _let403 = after_faint__p_446; int32_t is_fainted__p_447 = _let403; (s->hp[_ix(is_fainted__p_447, 2) * 6 + _ix(s->active[_ix(is_fainted__p_447, 2)], 6)] <= 0); })) {
+                                    revert__p_448 = after_faint__p_446;
+                                    revert__a_449 = s->active[_ix(revert__p_448, 2)];
+                                    if (s->transformed[_ix(revert__p_448, 2)]) {
+                                        for (int32_t revert__k_450 = 0, _end404 = 4; revert__k_450 < _end404; revert__k_450++) {
+                                            int32_t _w405 = _wx(revert__p_448, 2);
+                                            int32_t _w406 = _wx(revert__a_449, 6);
+                                            if (_w405 >= 0 && _w406 >= 0) {
+                                                s->moves[_w405 * 24 + _w406 * 4 + revert__k_450] = s->base_moves[_ix(revert__p_448, 2) * 4 + revert__k_450];
                                             }
-                                            int32_t _w387 = _wx(revert__p_433, 2);
-                                            int32_t _w388 = _wx(revert__a_434, 6);
-                                            if (_w387 >= 0 && _w388 >= 0) {
-                                                s->pp[_w387 * 24 + _w388 * 4 + revert__k_435] = s->base_pp[_ix(revert__p_433, 2) * 4 + revert__k_435];
+                                            int32_t _w407 = _wx(revert__p_448, 2);
+                                            int32_t _w408 = _wx(revert__a_449, 6);
+                                            if (_w407 >= 0 && _w408 >= 0) {
+                                                s->pp[_w407 * 24 + _w408 * 4 + revert__k_450] = s->base_pp[_ix(revert__p_448, 2) * 4 + revert__k_450];
                                             }
                                         }
-                                        int32_t _w389 = _wx(revert__p_433, 2);
-                                        if (_w389 >= 0) {
-                                            s->transformed[_w389] = false;
+                                        int32_t _w409 = _wx(revert__p_448, 2);
+                                        if (_w409 >= 0) {
+                                            s->transformed[_w409] = false;
                                         }
-                                    } else if ((s->mimic_slot[_ix(revert__p_433, 2)] >= 0)) {
-                                        int32_t _w390 = _wx(revert__p_433, 2);
-                                        int32_t _w391 = _wx(revert__a_434, 6);
-                                        int32_t _w392 = _wx(s->mimic_slot[_ix(revert__p_433, 2)], 4);
-                                        if (_w390 >= 0 && _w391 >= 0 && _w392 >= 0) {
-                                            s->moves[_w390 * 24 + _w391 * 4 + _w392] = s->mimic_orig[_ix(revert__p_433, 2)];
+                                    } else if ((s->mimic_slot[_ix(revert__p_448, 2)] >= 0)) {
+                                        int32_t _w410 = _wx(revert__p_448, 2);
+                                        int32_t _w411 = _wx(revert__a_449, 6);
+                                        int32_t _w412 = _wx(s->mimic_slot[_ix(revert__p_448, 2)], 4);
+                                        if (_w410 >= 0 && _w411 >= 0 && _w412 >= 0) {
+                                            s->moves[_w410 * 24 + _w411 * 4 + _w412] = s->mimic_orig[_ix(revert__p_448, 2)];
                                         }
                                     }
-                                    int32_t _w393 = _wx(revert__p_433, 2);
-                                    if (_w393 >= 0) {
-                                        s->mimic_slot[_w393] = ((int8_t)((-1)));
+                                    int32_t _w413 = _wx(revert__p_448, 2);
+                                    if (_w413 >= 0) {
+                                        s->mimic_slot[_w413] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_437 = ({ int32_t _lo394 = 0; int32_t _r396 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_436 = _lo394, _end395 = 6; after_faint__i_436 < _end395; after_faint__i_436++) _r396 += ((s->hp[after_faint__i_436] > 0)) ? 1 : 0; _r396; });
-                            after_faint__left1_439 = ({ int32_t _lo398 = 0; int32_t _r400 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_438 = _lo398, _end399 = 6; after_faint__i_438 < _end399; after_faint__i_438++) _r400 += ((s->hp[1 * 6 + after_faint__i_438] > 0)) ? 1 : 0; _r400; });
-                            if (((after_faint__left0_437 == 0) && (after_faint__left1_439 == 0))) {
+                            after_faint__left0_452 = ({ int32_t _lo414 = 0; int32_t _r416 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_451 = _lo414, _end415 = 6; after_faint__i_451 < _end415; after_faint__i_451++) _r416 += ((s->hp[after_faint__i_451] > 0)) ? 1 : 0; _r416; });
+                            after_faint__left1_454 = ({ int32_t _lo418 = 0; int32_t _r420 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_453 = _lo418, _end419 = 6; after_faint__i_453 < _end419; after_faint__i_453++) _r420 += ((s->hp[1 * 6 + after_faint__i_453] > 0)) ? 1 : 0; _r420; });
+                            if (((after_faint__left0_452 == 0) && (after_faint__left1_454 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_437 == 0)) {
+                            } else if ((after_faint__left0_452 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_439 == 0)) {
+                            } else if ((after_faint__left1_454 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -4360,23 +4472,23 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_440 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_115)), 2));
-                            log_draw__v_441 = rand__v_440;
-                            int32_t _w402 = _wx(s->ndraws, 64);
-                            if (_w402 >= 0) {
-                                s->draws[_w402] = log_draw__v_441;
+                            rand__v_455 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_115)), 2));
+                            log_draw__v_456 = rand__v_455;
+                            int32_t _w422 = _wx(s->ndraws, 64);
+                            if (_w422 >= 0) {
+                                s->draws[_w422] = log_draw__v_456;
                             }
-                            int32_t _w403 = _wx(s->ndraws, 64);
-                            if (_w403 >= 0) {
-                                s->draw_lo[_w403] = 0;
+                            int32_t _w423 = _wx(s->ndraws, 64);
+                            if (_w423 >= 0) {
+                                s->draw_lo[_w423] = 0;
                             }
-                            int32_t _w404 = _wx(s->ndraws, 64);
-                            if (_w404 >= 0) {
-                                s->draw_hi[_w404] = 2;
+                            int32_t _w424 = _wx(s->ndraws, 64);
+                            if (_w424 >= 0) {
+                                s->draw_hi[_w424] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_442 = rand__v_440;
-                            tie_draw__v_443 = rand__result_442;
+                            rand__result_457 = rand__v_455;
+                            tie_draw__v_458 = rand__result_457;
                         }
                     }
                 }
@@ -4384,323 +4496,331 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((!resolve_turn__over_114)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_444 = 0, _end405 = 2; update_speed__p_444 < _end405; update_speed__p_444++) {
-                    if ((s->hp[update_speed__p_444 * 6 + _ix(s->active[update_speed__p_444], 6)] > 0)) {
-                        int32_t _w406 = _wx(s->active[update_speed__p_444], 6);
-                        if (_w406 >= 0) {
-                            s->speed[update_speed__p_444 * 6 + _w406] = s->mod[update_speed__p_444 * 4 + 3];
+                for (int32_t update_speed__p_459 = 0, _end425 = 2; update_speed__p_459 < _end425; update_speed__p_459++) {
+                    if ((s->hp[update_speed__p_459 * 6 + _ix(s->active[update_speed__p_459], 6)] > 0)) {
+                        int32_t _w426 = _wx(s->active[update_speed__p_459], 6);
+                        if (_w426 >= 0) {
+                            s->speed[update_speed__p_459 * 6 + _w426] = s->mod[update_speed__p_459 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_445 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_446 = rand__v_445;
-                    int32_t _w407 = _wx(s->ndraws, 64);
-                    if (_w407 >= 0) {
-                        s->draws[_w407] = log_draw__v_446;
+                    rand__v_460 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_461 = rand__v_460;
+                    int32_t _w427 = _wx(s->ndraws, 64);
+                    if (_w427 >= 0) {
+                        s->draws[_w427] = log_draw__v_461;
                     }
-                    int32_t _w408 = _wx(s->ndraws, 64);
-                    if (_w408 >= 0) {
-                        s->draw_lo[_w408] = 0;
+                    int32_t _w428 = _wx(s->ndraws, 64);
+                    if (_w428 >= 0) {
+                        s->draw_lo[_w428] = 0;
                     }
-                    int32_t _w409 = _wx(s->ndraws, 64);
-                    if (_w409 >= 0) {
-                        s->draw_hi[_w409] = 2;
+                    int32_t _w429 = _wx(s->ndraws, 64);
+                    if (_w429 >= 0) {
+                        s->draw_hi[_w429] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_447 = rand__v_445;
-                    tie_draw__v_448 = rand__result_447;
+                    rand__result_462 = rand__v_460;
+                    tie_draw__v_463 = rand__result_462;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_449 = 0, _end410 = 2; update_speed__p_449 < _end410; update_speed__p_449++) {
-                if ((s->hp[update_speed__p_449 * 6 + _ix(s->active[update_speed__p_449], 6)] > 0)) {
-                    int32_t _w411 = _wx(s->active[update_speed__p_449], 6);
-                    if (_w411 >= 0) {
-                        s->speed[update_speed__p_449 * 6 + _w411] = s->mod[update_speed__p_449 * 4 + 3];
+            for (int32_t update_speed__p_464 = 0, _end430 = 2; update_speed__p_464 < _end430; update_speed__p_464++) {
+                if ((s->hp[update_speed__p_464 * 6 + _ix(s->active[update_speed__p_464], 6)] > 0)) {
+                    int32_t _w431 = _wx(s->active[update_speed__p_464], 6);
+                    if (_w431 >= 0) {
+                        s->speed[update_speed__p_464 * 6 + _w431] = s->mod[update_speed__p_464 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_450 = 0;
+            resolve_forced__first_465 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_453 = ({ int8_t _let412 = s->active[0]; int8_t fainted_speed__a_451 = _let412; ({ int32_t _let413 = ((int32_t)(s->stats[_ix(fainted_speed__a_451, 6) * 4 + 3])); int32_t fainted_speed__v_452 = _let413; ((s->status[_ix(fainted_speed__a_451, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_452, 25), 100), 1) : fainted_speed__v_452); }); });
-                resolve_forced__s1_456 = ({ int8_t _let414 = s->active[1]; int8_t fainted_speed__a_454 = _let414; ({ int32_t _let415 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_454, 6) * 4 + 3])); int32_t fainted_speed__v_455 = _let415; ((s->status[1 * 6 + _ix(fainted_speed__a_454, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_455, 25), 100), 1) : fainted_speed__v_455); }); });
-                if ((resolve_forced__s1_456 > resolve_forced__s0_453)) {
-                    resolve_forced__first_450 = 1;
-                } else if ((resolve_forced__s1_456 == resolve_forced__s0_453)) {
-                    rand__v_457 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_458 = rand__v_457;
-                    int32_t _w416 = _wx(s->ndraws, 64);
-                    if (_w416 >= 0) {
-                        s->draws[_w416] = log_draw__v_458;
+                resolve_forced__s0_468 = ({ int8_t _let432 = s->active[0]; int8_t fainted_speed__a_466 = _let432; ({ int32_t _let433 = ((int32_t)(s->stats[_ix(fainted_speed__a_466, 6) * 4 + 3])); int32_t fainted_speed__v_467 = _let433; ((s->status[_ix(fainted_speed__a_466, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_467, 25), 100), 1) : fainted_speed__v_467); }); });
+                resolve_forced__s1_471 = ({ int8_t _let434 = s->active[1]; int8_t fainted_speed__a_469 = _let434; ({ int32_t _let435 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_469, 6) * 4 + 3])); int32_t fainted_speed__v_470 = _let435; ((s->status[1 * 6 + _ix(fainted_speed__a_469, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_470, 25), 100), 1) : fainted_speed__v_470); }); });
+                if ((resolve_forced__s1_471 > resolve_forced__s0_468)) {
+                    resolve_forced__first_465 = 1;
+                } else if ((resolve_forced__s1_471 == resolve_forced__s0_468)) {
+                    rand__v_472 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_473 = rand__v_472;
+                    int32_t _w436 = _wx(s->ndraws, 64);
+                    if (_w436 >= 0) {
+                        s->draws[_w436] = log_draw__v_473;
                     }
-                    int32_t _w417 = _wx(s->ndraws, 64);
-                    if (_w417 >= 0) {
-                        s->draw_lo[_w417] = 0;
+                    int32_t _w437 = _wx(s->ndraws, 64);
+                    if (_w437 >= 0) {
+                        s->draw_lo[_w437] = 0;
                     }
-                    int32_t _w418 = _wx(s->ndraws, 64);
-                    if (_w418 >= 0) {
-                        s->draw_hi[_w418] = 2;
+                    int32_t _w438 = _wx(s->ndraws, 64);
+                    if (_w438 >= 0) {
+                        s->draw_hi[_w438] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_459 = rand__v_457;
-                    resolve_forced__first_450 = rand__result_459;
+                    rand__result_474 = rand__v_472;
+                    resolve_forced__first_465 = rand__result_474;
                 }
             }
-            for (int32_t resolve_forced__k_460 = 0, _end419 = 2; resolve_forced__k_460 < _end419; resolve_forced__k_460++) {
-                resolve_forced__p_461 = ((resolve_forced__k_460 == 0) ? resolve_forced__first_450 : _wsub(1, resolve_forced__first_450));
-                if (s->need[_ix(resolve_forced__p_461, 2)]) {
-                    send_in__p_462 = resolve_forced__p_461;
-                    send_in__s_463 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_461, 2)])), 4);
-                    send_in__old_464 = s->active[_ix(send_in__p_462, 2)];
-                    if ((s->hp[_ix(send_in__p_462, 2) * 6 + _ix(send_in__old_464, 6)] > 0)) {
-                        int32_t _w420 = _wx(send_in__p_462, 2);
-                        int32_t _w421 = _wx(send_in__old_464, 6);
-                        if (_w420 >= 0 && _w421 >= 0) {
-                            s->speed[_w420 * 6 + _w421] = s->stats[_ix(send_in__p_462, 2) * 24 + _ix(send_in__old_464, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_475 = 0, _end439 = 2; resolve_forced__k_475 < _end439; resolve_forced__k_475++) {
+                resolve_forced__p_476 = ((resolve_forced__k_475 == 0) ? resolve_forced__first_465 : _wsub(1, resolve_forced__first_465));
+                if (s->need[_ix(resolve_forced__p_476, 2)]) {
+                    send_in__p_477 = resolve_forced__p_476;
+                    send_in__s_478 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_476, 2)])), 4);
+                    send_in__old_479 = s->active[_ix(send_in__p_477, 2)];
+                    if ((s->hp[_ix(send_in__p_477, 2) * 6 + _ix(send_in__old_479, 6)] > 0)) {
+                        int32_t _w440 = _wx(send_in__p_477, 2);
+                        int32_t _w441 = _wx(send_in__old_479, 6);
+                        if (_w440 >= 0 && _w441 >= 0) {
+                            s->speed[_w440 * 6 + _w441] = s->stats[_ix(send_in__p_477, 2) * 24 + _ix(send_in__old_479, 6) * 4 + 3];
                         }
                     }
-                    revert__p_465 = send_in__p_462;
-                    revert__a_466 = s->active[_ix(revert__p_465, 2)];
-                    if (s->transformed[_ix(revert__p_465, 2)]) {
-                        for (int32_t revert__k_467 = 0, _end422 = 4; revert__k_467 < _end422; revert__k_467++) {
-                            int32_t _w423 = _wx(revert__p_465, 2);
-                            int32_t _w424 = _wx(revert__a_466, 6);
-                            if (_w423 >= 0 && _w424 >= 0) {
-                                s->moves[_w423 * 24 + _w424 * 4 + revert__k_467] = s->base_moves[_ix(revert__p_465, 2) * 4 + revert__k_467];
+                    revert__p_480 = send_in__p_477;
+                    revert__a_481 = s->active[_ix(revert__p_480, 2)];
+                    if (s->transformed[_ix(revert__p_480, 2)]) {
+                        for (int32_t revert__k_482 = 0, _end442 = 4; revert__k_482 < _end442; revert__k_482++) {
+                            int32_t _w443 = _wx(revert__p_480, 2);
+                            int32_t _w444 = _wx(revert__a_481, 6);
+                            if (_w443 >= 0 && _w444 >= 0) {
+                                s->moves[_w443 * 24 + _w444 * 4 + revert__k_482] = s->base_moves[_ix(revert__p_480, 2) * 4 + revert__k_482];
                             }
-                            int32_t _w425 = _wx(revert__p_465, 2);
-                            int32_t _w426 = _wx(revert__a_466, 6);
-                            if (_w425 >= 0 && _w426 >= 0) {
-                                s->pp[_w425 * 24 + _w426 * 4 + revert__k_467] = s->base_pp[_ix(revert__p_465, 2) * 4 + revert__k_467];
+                            int32_t _w445 = _wx(revert__p_480, 2);
+                            int32_t _w446 = _wx(revert__a_481, 6);
+                            if (_w445 >= 0 && _w446 >= 0) {
+                                s->pp[_w445 * 24 + _w446 * 4 + revert__k_482] = s->base_pp[_ix(revert__p_480, 2) * 4 + revert__k_482];
                             }
                         }
-                        int32_t _w427 = _wx(revert__p_465, 2);
-                        if (_w427 >= 0) {
-                            s->transformed[_w427] = false;
+                        int32_t _w447 = _wx(revert__p_480, 2);
+                        if (_w447 >= 0) {
+                            s->transformed[_w447] = false;
                         }
-                    } else if ((s->mimic_slot[_ix(revert__p_465, 2)] >= 0)) {
-                        int32_t _w428 = _wx(revert__p_465, 2);
-                        int32_t _w429 = _wx(revert__a_466, 6);
-                        int32_t _w430 = _wx(s->mimic_slot[_ix(revert__p_465, 2)], 4);
-                        if (_w428 >= 0 && _w429 >= 0 && _w430 >= 0) {
-                            s->moves[_w428 * 24 + _w429 * 4 + _w430] = s->mimic_orig[_ix(revert__p_465, 2)];
+                    } else if ((s->mimic_slot[_ix(revert__p_480, 2)] >= 0)) {
+                        int32_t _w448 = _wx(revert__p_480, 2);
+                        int32_t _w449 = _wx(revert__a_481, 6);
+                        int32_t _w450 = _wx(s->mimic_slot[_ix(revert__p_480, 2)], 4);
+                        if (_w448 >= 0 && _w449 >= 0 && _w450 >= 0) {
+                            s->moves[_w448 * 24 + _w449 * 4 + _w450] = s->mimic_orig[_ix(revert__p_480, 2)];
                         }
                     }
-                    int32_t _w431 = _wx(revert__p_465, 2);
-                    if (_w431 >= 0) {
-                        s->mimic_slot[_w431] = ((int8_t)((-1)));
+                    int32_t _w451 = _wx(revert__p_480, 2);
+                    if (_w451 >= 0) {
+                        s->mimic_slot[_w451] = ((int8_t)((-1)));
                     }
-                    int32_t _w432 = _wx(send_in__p_462, 2);
-                    if (_w432 >= 0) {
-                        s->active[_w432] = ((int8_t)(send_in__s_463));
+                    int32_t _w452 = _wx(send_in__p_477, 2);
+                    if (_w452 >= 0) {
+                        s->active[_w452] = ((int8_t)(send_in__s_478));
                     }
-                    int32_t _w433 = _wx(send_in__p_462, 2);
-                    if (_w433 >= 0) {
-                        s->form[_w433] = s->species[_ix(send_in__p_462, 2) * 6 + _ix(send_in__s_463, 6)];
+                    int32_t _w453 = _wx(send_in__p_477, 2);
+                    if (_w453 >= 0) {
+                        s->form[_w453] = s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)];
                     }
-                    int32_t _w434 = _wx(send_in__p_462, 2);
-                    if (_w434 >= 0) {
-                        s->types[_w434 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_462, 2) * 6 + _ix(send_in__s_463, 6)], 151)].type1));
+                    int32_t _w454 = _wx(send_in__p_477, 2);
+                    if (_w454 >= 0) {
+                        s->types[_w454 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)], 151)].type1));
                     }
-                    int32_t _w435 = _wx(send_in__p_462, 2);
-                    if (_w435 >= 0) {
-                        s->types[_w435 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_462, 2) * 6 + _ix(send_in__s_463, 6)], 151)].type2));
+                    int32_t _w455 = _wx(send_in__p_477, 2);
+                    if (_w455 >= 0) {
+                        s->types[_w455 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)], 151)].type2));
                     }
-                    int32_t _w436 = _wx(send_in__p_462, 2);
-                    if (_w436 >= 0) {
-                        s->sub_hp[_w436] = ((int16_t)(0));
+                    int32_t _w456 = _wx(send_in__p_477, 2);
+                    if (_w456 >= 0) {
+                        s->sub_hp[_w456] = ((int16_t)(0));
                     }
-                    int32_t _w437 = _wx(send_in__p_462, 2);
-                    if (_w437 >= 0) {
-                        s->substitute[_w437] = false;
+                    int32_t _w457 = _wx(send_in__p_477, 2);
+                    if (_w457 >= 0) {
+                        s->substitute[_w457] = false;
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w438 = _wx(send_in__p_462, 2);
-                    if (_w438 >= 0) {
-                        s->recharge[_w438] = false;
+                    int32_t _w458 = _wx(send_in__p_477, 2);
+                    if (_w458 >= 0) {
+                        s->recharge[_w458] = false;
                     }
-                    int32_t _w439 = _wx(send_in__p_462, 2);
-                    if (_w439 >= 0) {
-                        s->charging[_w439] = false;
+                    int32_t _w459 = _wx(send_in__p_477, 2);
+                    if (_w459 >= 0) {
+                        s->charging[_w459] = false;
                     }
-                    int32_t _w440 = _wx(send_in__p_462, 2);
-                    if (_w440 >= 0) {
-                        s->confusion_turns[_w440] = ((int8_t)(0));
+                    int32_t _w460 = _wx(send_in__p_477, 2);
+                    if (_w460 >= 0) {
+                        s->confusion_turns[_w460] = ((int8_t)(0));
                     }
-                    int32_t _w441 = _wx(send_in__p_462, 2);
-                    if (_w441 >= 0) {
-                        s->confused[_w441] = false;
+                    int32_t _w461 = _wx(send_in__p_477, 2);
+                    if (_w461 >= 0) {
+                        s->confused[_w461] = false;
                     }
-                    int32_t _w442 = _wx(send_in__p_462, 2);
-                    if (_w442 >= 0) {
-                        s->flinch[_w442] = false;
+                    int32_t _w462 = _wx(send_in__p_477, 2);
+                    if (_w462 >= 0) {
+                        s->flinch[_w462] = false;
                     }
-                    int32_t _w443 = _wx(send_in__p_462, 2);
-                    if (_w443 >= 0) {
-                        s->focus[_w443] = false;
+                    int32_t _w463 = _wx(send_in__p_477, 2);
+                    if (_w463 >= 0) {
+                        s->focus[_w463] = false;
                     }
-                    int32_t _w444 = _wx(send_in__p_462, 2);
-                    if (_w444 >= 0) {
-                        s->seeded[_w444] = false;
+                    int32_t _w464 = _wx(send_in__p_477, 2);
+                    if (_w464 >= 0) {
+                        s->seeded[_w464] = false;
                     }
-                    int32_t _w445 = _wx(send_in__p_462, 2);
-                    if (_w445 >= 0) {
-                        s->mist[_w445] = false;
+                    int32_t _w465 = _wx(send_in__p_477, 2);
+                    if (_w465 >= 0) {
+                        s->mist[_w465] = false;
                     }
-                    int32_t _w446 = _wx(send_in__p_462, 2);
-                    if (_w446 >= 0) {
-                        s->thrashing[_w446] = false;
+                    int32_t _w466 = _wx(send_in__p_477, 2);
+                    if (_w466 >= 0) {
+                        s->thrashing[_w466] = false;
                     }
-                    int32_t _w447 = _wx(send_in__p_462, 2);
-                    if (_w447 >= 0) {
-                        s->rampage_turns[_w447] = ((int8_t)(0));
+                    int32_t _w467 = _wx(send_in__p_477, 2);
+                    if (_w467 >= 0) {
+                        s->rampage_turns[_w467] = ((int8_t)(0));
                     }
-                    int32_t _w448 = _wx(send_in__p_462, 2);
-                    if (_w448 >= 0) {
-                        s->toxic[_w448] = ((int16_t)((-1)));
+                    int32_t _w468 = _wx(send_in__p_477, 2);
+                    if (_w468 >= 0) {
+                        s->disabled_slot[_w468] = ((int8_t)((-1)));
                     }
-                    if ((s->status[_ix(send_in__p_462, 2) * 6 + _ix(send_in__s_463, 6)] == 6)) {
-                        int32_t _w449 = _wx(send_in__p_462, 2);
-                        int32_t _w450 = _wx(send_in__s_463, 6);
-                        if (_w449 >= 0 && _w450 >= 0) {
-                            s->status[_w449 * 6 + _w450] = ((int8_t)(4));
+                    int32_t _w469 = _wx(send_in__p_477, 2);
+                    if (_w469 >= 0) {
+                        s->disabled_move[_w469] = ((int16_t)((-1)));
+                    }
+                    int32_t _w470 = _wx(send_in__p_477, 2);
+                    if (_w470 >= 0) {
+                        s->toxic[_w470] = ((int16_t)((-1)));
+                    }
+                    if ((s->status[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)] == 6)) {
+                        int32_t _w471 = _wx(send_in__p_477, 2);
+                        int32_t _w472 = _wx(send_in__s_478, 6);
+                        if (_w471 >= 0 && _w472 >= 0) {
+                            s->status[_w471 * 6 + _w472] = ((int8_t)(4));
                         }
                     }
-                    int32_t _w451 = _wx(send_in__p_462, 2);
-                    if (_w451 >= 0) {
-                        s->reflect[_w451] = false;
+                    int32_t _w473 = _wx(send_in__p_477, 2);
+                    if (_w473 >= 0) {
+                        s->reflect[_w473] = false;
                     }
-                    int32_t _w452 = _wx(send_in__p_462, 2);
-                    if (_w452 >= 0) {
-                        s->light_screen[_w452] = false;
+                    int32_t _w474 = _wx(send_in__p_477, 2);
+                    if (_w474 >= 0) {
+                        s->light_screen[_w474] = false;
                     }
-                    int32_t _w453 = _wx(send_in__p_462, 2);
-                    if (_w453 >= 0) {
-                        s->last_slot[_w453] = ((int8_t)(0));
+                    int32_t _w475 = _wx(send_in__p_477, 2);
+                    if (_w475 >= 0) {
+                        s->last_slot[_w475] = ((int8_t)(0));
                     }
-                    int32_t _w454 = _wx(send_in__p_462, 2);
-                    int32_t _w455 = _wx(send_in__s_463, 6);
-                    if (_w454 >= 0 && _w455 >= 0) {
-                        s->seen[_w454 * 6 + _w455] = s->species[_ix(send_in__p_462, 2) * 6 + _ix(send_in__s_463, 6)];
+                    int32_t _w476 = _wx(send_in__p_477, 2);
+                    int32_t _w477 = _wx(send_in__s_478, 6);
+                    if (_w476 >= 0 && _w477 >= 0) {
+                        s->seen[_w476 * 6 + _w477] = s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)];
                     }
-                    for (int32_t send_in__k_468 = 0, _end456 = 6; send_in__k_468 < _end456; send_in__k_468++) {
-                        int32_t _w457 = _wx(send_in__p_462, 2);
-                        if (_w457 >= 0) {
-                            s->boosts[_w457 * 6 + send_in__k_468] = ((int8_t)(0));
+                    for (int32_t send_in__k_483 = 0, _end478 = 6; send_in__k_483 < _end478; send_in__k_483++) {
+                        int32_t _w479 = _wx(send_in__p_477, 2);
+                        if (_w479 >= 0) {
+                            s->boosts[_w479 * 6 + send_in__k_483] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_469 = 0, _end458 = 4; send_in__k_469 < _end458; send_in__k_469++) {
-                        int32_t _w459 = _wx(send_in__p_462, 2);
-                        if (_w459 >= 0) {
-                            s->mod[_w459 * 4 + send_in__k_469] = s->stats[_ix(send_in__p_462, 2) * 24 + _ix(send_in__s_463, 6) * 4 + send_in__k_469];
+                    for (int32_t send_in__k_484 = 0, _end480 = 4; send_in__k_484 < _end480; send_in__k_484++) {
+                        int32_t _w481 = _wx(send_in__p_477, 2);
+                        if (_w481 >= 0) {
+                            s->mod[_w481 * 4 + send_in__k_484] = s->stats[_ix(send_in__p_477, 2) * 24 + _ix(send_in__s_478, 6) * 4 + send_in__k_484];
                         }
-                        int32_t _w460 = _wx(send_in__p_462, 2);
-                        if (_w460 >= 0) {
-                            s->stored[_w460 * 4 + send_in__k_469] = s->stats[_ix(send_in__p_462, 2) * 24 + _ix(send_in__s_463, 6) * 4 + send_in__k_469];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_462, 2) * 6 + _ix(send_in__s_463, 6)] == 3)) {
-                        int32_t _w461 = _wx(send_in__p_462, 2);
-                        if (_w461 >= 0) {
-                            s->mod[_w461 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_462, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        int32_t _w482 = _wx(send_in__p_477, 2);
+                        if (_w482 >= 0) {
+                            s->stored[_w482 * 4 + send_in__k_484] = s->stats[_ix(send_in__p_477, 2) * 24 + _ix(send_in__s_478, 6) * 4 + send_in__k_484];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_462, 2) * 6 + _ix(send_in__s_463, 6)] == 1)) {
-                        int32_t _w462 = _wx(send_in__p_462, 2);
-                        if (_w462 >= 0) {
-                            s->mod[_w462 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_462, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)] == 3)) {
+                        int32_t _w483 = _wx(send_in__p_477, 2);
+                        if (_w483 >= 0) {
+                            s->mod[_w483 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_477, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w463 = _wx(send_in__p_462, 2);
-                    int32_t _w464 = _wx(send_in__s_463, 6);
-                    if (_w463 >= 0 && _w464 >= 0) {
-                        s->speed[_w463 * 6 + _w464] = s->mod[_ix(send_in__p_462, 2) * 4 + 3];
+                    if ((s->status[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)] == 1)) {
+                        int32_t _w484 = _wx(send_in__p_477, 2);
+                        if (_w484 >= 0) {
+                            s->mod[_w484 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_477, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w485 = _wx(send_in__p_477, 2);
+                    int32_t _w486 = _wx(send_in__s_478, 6);
+                    if (_w485 >= 0 && _w486 >= 0) {
+                        s->speed[_w485 * 6 + _w486] = s->mod[_ix(send_in__p_477, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_470 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_471 = rand__v_470;
-                    int32_t _w465 = _wx(s->ndraws, 64);
-                    if (_w465 >= 0) {
-                        s->draws[_w465] = log_draw__v_471;
+                    rand__v_485 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_486 = rand__v_485;
+                    int32_t _w487 = _wx(s->ndraws, 64);
+                    if (_w487 >= 0) {
+                        s->draws[_w487] = log_draw__v_486;
                     }
-                    int32_t _w466 = _wx(s->ndraws, 64);
-                    if (_w466 >= 0) {
-                        s->draw_lo[_w466] = 0;
+                    int32_t _w488 = _wx(s->ndraws, 64);
+                    if (_w488 >= 0) {
+                        s->draw_lo[_w488] = 0;
                     }
-                    int32_t _w467 = _wx(s->ndraws, 64);
-                    if (_w467 >= 0) {
-                        s->draw_hi[_w467] = 2;
+                    int32_t _w489 = _wx(s->ndraws, 64);
+                    if (_w489 >= 0) {
+                        s->draw_hi[_w489] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_472 = rand__v_470;
-                    tie_draw__v_473 = rand__result_472;
+                    rand__result_487 = rand__v_485;
+                    tie_draw__v_488 = rand__result_487;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_474 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_475 = rand__v_474;
-                    int32_t _w468 = _wx(s->ndraws, 64);
-                    if (_w468 >= 0) {
-                        s->draws[_w468] = log_draw__v_475;
+                    rand__v_489 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_490 = rand__v_489;
+                    int32_t _w490 = _wx(s->ndraws, 64);
+                    if (_w490 >= 0) {
+                        s->draws[_w490] = log_draw__v_490;
                     }
-                    int32_t _w469 = _wx(s->ndraws, 64);
-                    if (_w469 >= 0) {
-                        s->draw_lo[_w469] = 0;
+                    int32_t _w491 = _wx(s->ndraws, 64);
+                    if (_w491 >= 0) {
+                        s->draw_lo[_w491] = 0;
                     }
-                    int32_t _w470 = _wx(s->ndraws, 64);
-                    if (_w470 >= 0) {
-                        s->draw_hi[_w470] = 2;
+                    int32_t _w492 = _wx(s->ndraws, 64);
+                    if (_w492 >= 0) {
+                        s->draw_hi[_w492] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_476 = rand__v_474;
-                    tie_draw__v_477 = rand__result_476;
+                    rand__result_491 = rand__v_489;
+                    tie_draw__v_492 = rand__result_491;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_478 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_479 = rand__v_478;
-                int32_t _w471 = _wx(s->ndraws, 64);
-                if (_w471 >= 0) {
-                    s->draws[_w471] = log_draw__v_479;
+                rand__v_493 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_494 = rand__v_493;
+                int32_t _w493 = _wx(s->ndraws, 64);
+                if (_w493 >= 0) {
+                    s->draws[_w493] = log_draw__v_494;
                 }
-                int32_t _w472 = _wx(s->ndraws, 64);
-                if (_w472 >= 0) {
-                    s->draw_lo[_w472] = 0;
+                int32_t _w494 = _wx(s->ndraws, 64);
+                if (_w494 >= 0) {
+                    s->draw_lo[_w494] = 0;
                 }
-                int32_t _w473 = _wx(s->ndraws, 64);
-                if (_w473 >= 0) {
-                    s->draw_hi[_w473] = 2;
+                int32_t _w495 = _wx(s->ndraws, 64);
+                if (_w495 >= 0) {
+                    s->draw_hi[_w495] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_480 = rand__v_478;
-                tie_draw__v_481 = rand__result_480;
+                rand__result_495 = rand__v_493;
+                tie_draw__v_496 = rand__result_495;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_482 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_483 = rand__v_482;
-                int32_t _w474 = _wx(s->ndraws, 64);
-                if (_w474 >= 0) {
-                    s->draws[_w474] = log_draw__v_483;
+                rand__v_497 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_498 = rand__v_497;
+                int32_t _w496 = _wx(s->ndraws, 64);
+                if (_w496 >= 0) {
+                    s->draws[_w496] = log_draw__v_498;
                 }
-                int32_t _w475 = _wx(s->ndraws, 64);
-                if (_w475 >= 0) {
-                    s->draw_lo[_w475] = 0;
+                int32_t _w497 = _wx(s->ndraws, 64);
+                if (_w497 >= 0) {
+                    s->draw_lo[_w497] = 0;
                 }
-                int32_t _w476 = _wx(s->ndraws, 64);
-                if (_w476 >= 0) {
-                    s->draw_hi[_w476] = 2;
+                int32_t _w498 = _wx(s->ndraws, 64);
+                if (_w498 >= 0) {
+                    s->draw_hi[_w498] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_484 = rand__v_482;
-                tie_draw__v_485 = rand__result_484;
+                rand__result_499 = rand__v_497;
+                tie_draw__v_500 = rand__result_499;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -4711,403 +4831,416 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_490 = 0;
-    int32_t submit__p_491 = 0;
-    int32_t commit_choices__act_493 = 0;
-    int8_t commit_choices__a_494 = 0;
-    int32_t goes_first__a0_502 = 0;
-    int32_t goes_first__a1_503 = 0;
-    int32_t goes_first__o0_504 = 0;
-    int32_t goes_first__o1_505 = 0;
-    int32_t goes_first__pr0_508 = 0;
-    int32_t goes_first__pr1_511 = 0;
-    int32_t goes_first__k0_512 = 0;
-    int32_t goes_first__k1_513 = 0;
-    int32_t goes_first__first_514 = 0;
-    int16_t goes_first__s0_515 = 0;
-    int16_t goes_first__s1_516 = 0;
-    int32_t rand__v_517 = 0;
-    int32_t log_draw__v_518 = 0;
-    int32_t rand__result_519 = 0;
-    int32_t goes_first__result_520 = 0;
-    int32_t resolve_turn__first_521 = 0;
-    int32_t rand__v_522 = 0;
-    int32_t log_draw__v_523 = 0;
-    int32_t rand__result_524 = 0;
-    int32_t tie_draw__v_525 = 0;
-    int32_t rand__v_526 = 0;
-    int32_t log_draw__v_527 = 0;
-    int32_t rand__result_528 = 0;
-    int32_t tie_draw__v_529 = 0;
-    bool resolve_turn__over_530 = 0;
-    int32_t resolve_turn__p_532 = 0;
-    int32_t resolve_turn__act_533 = 0;
-    int32_t send_in__p_534 = 0;
-    int32_t send_in__s_535 = 0;
-    int8_t send_in__old_536 = 0;
-    int32_t revert__p_537 = 0;
-    int8_t revert__a_538 = 0;
-    int32_t rand__v_542 = 0;
-    int32_t log_draw__v_543 = 0;
-    int32_t rand__result_544 = 0;
-    int32_t tie_draw__v_545 = 0;
-    int32_t switch_in_damage__p_546 = 0;
-    int8_t switch_in_damage__a_547 = 0;
-    int32_t revert__p_551 = 0;
-    int8_t revert__a_552 = 0;
-    int32_t after_faint__left0_555 = 0;
-    int32_t after_faint__left1_557 = 0;
-    int32_t rand__v_558 = 0;
-    int32_t log_draw__v_559 = 0;
-    int32_t rand__result_560 = 0;
-    int32_t tie_draw__v_561 = 0;
-    int32_t use_move__p_564 = 0;
-    int32_t use_move__m_565 = 0;
-    int32_t use_move__q_566 = 0;
-    int8_t use_move__a_567 = 0;
-    int8_t use_move__d_568 = 0;
-    int8_t use_move__st_569 = 0;
-    bool use_move__can_570 = 0;
-    int32_t chance__v_571 = 0;
-    int32_t log_draw__v_572 = 0;
-    bool chance__result_573 = 0;
-    bool use_move__acts_574 = 0;
-    int32_t confusion_hit__p_575 = 0;
-    int8_t confusion_hit__a_576 = 0;
-    int32_t confusion_hit__dmg_577 = 0;
-    int32_t self_damage__p_578 = 0;
-    int32_t self_damage__dmg_579 = 0;
-    int32_t self_damage__q_580 = 0;
-    int8_t self_damage__a_581 = 0;
-    int32_t chance__v_582 = 0;
-    int32_t log_draw__v_583 = 0;
-    bool chance__result_584 = 0;
-    bool use_move__full_585 = 0;
-    bool use_move__again_586 = 0;
-    int32_t use_move__slot_587 = 0;
-    int32_t use_move__mv_588 = 0;
-    int32_t mirror_move__p_589 = 0;
-    int32_t mirror_move__m_590 = 0;
-    int8_t mirror_move__a_591 = 0;
-    int32_t mirror_move__copied_592 = 0;
-    int32_t mirror_move__sl_593 = 0;
-    int32_t mirror_move__result_595 = 0;
-    int32_t use_move_hit__p_596 = 0;
-    int32_t use_move_hit__m_597 = 0;
-    int32_t use_move_hit__mv_598 = 0;
-    int32_t use_move_hit__q_599 = 0;
-    int8_t use_move_hit__a_600 = 0;
-    int8_t use_move_hit__d_601 = 0;
-    bool use_move_hit__immune_608 = 0;
-    int16_t use_move_hit__kind_609 = 0;
-    int32_t rampage__p_610 = 0;
-    int32_t confuse__q_611 = 0;
-    int32_t rand__v_612 = 0;
-    int32_t log_draw__v_613 = 0;
-    int32_t rand__result_614 = 0;
-    int32_t rand__v_615 = 0;
-    int32_t log_draw__v_616 = 0;
-    int32_t rand__result_617 = 0;
-    bool use_move_hit__broke_619 = 0;
-    bool use_move_hit__hit_621 = 0;
-    bool use_move_hit__sure_622 = 0;
-    int32_t use_move_hit__acc_623 = 0;
-    int32_t chance__num_624 = 0;
-    int32_t chance__v_625 = 0;
-    int32_t log_draw__v_626 = 0;
-    bool chance__result_627 = 0;
-    bool use_move_hit__foe_move_628 = 0;
-    bool use_move_hit__stages_629 = 0;
-    bool use_move_hit__blocked_630 = 0;
-    int32_t set_status__q_631 = 0;
-    int16_t set_status__st_632 = 0;
-    int8_t set_status__d_633 = 0;
-    bool set_status__poison_634 = 0;
-    bool set_status__blocked_635 = 0;
-    int32_t rand__v_636 = 0;
-    int32_t log_draw__v_637 = 0;
-    int32_t rand__result_638 = 0;
-    int32_t use_move_hit__tgt_639 = 0;
-    int32_t use_move_hit__lo_640 = 0;
-    int32_t apply_boosts__q_641 = 0;
-    int32_t apply_boosts__f_642 = 0;
-    int32_t apply_boosts__da_643 = 0;
-    int32_t apply_boosts__dd_644 = 0;
-    int32_t apply_boosts__ds_645 = 0;
-    int32_t apply_boosts__dsp_646 = 0;
-    int32_t apply_boosts__dacc_647 = 0;
-    int32_t apply_boosts__deva_648 = 0;
-    int32_t apply_boosts__deltas_649[6] = {0};
-    bool apply_boosts__any_ok_650 = 0;
-    int32_t boost_stat__q_652 = 0;
-    int32_t boost_stat__k_653 = 0;
-    int32_t boost_stat__delta_654 = 0;
-    int8_t boost_stat__a_655 = 0;
-    int32_t boost_stat__b_656 = 0;
-    int32_t boost_stat__nb_657 = 0;
-    bool boost_stat__ok_658 = 0;
-    int32_t boost_stat__m_659 = 0;
-    bool boost_stat__result_660 = 0;
-    bool apply_boosts__ok_661 = 0;
-    int32_t haze__p_662 = 0;
-    int32_t haze__q_663 = 0;
-    int8_t haze__d_664 = 0;
-    int32_t heal_self__p_668 = 0;
-    bool heal_self__rest_669 = 0;
-    int8_t heal_self__a_670 = 0;
-    int32_t heal_self__h_671 = 0;
-    int32_t heal_self__mh_672 = 0;
-    bool heal_self__fails_673 = 0;
-    int32_t rand__v_674 = 0;
-    int32_t log_draw__v_675 = 0;
-    int32_t rand__result_676 = 0;
-    int32_t heal_self__v_677 = 0;
-    int32_t confuse__q_678 = 0;
-    int32_t rand__v_679 = 0;
-    int32_t log_draw__v_680 = 0;
-    int32_t rand__result_681 = 0;
-    int32_t make_substitute__p_682 = 0;
-    int8_t make_substitute__a_683 = 0;
-    int32_t transform__p_684 = 0;
-    int32_t transform__q_685 = 0;
-    int8_t transform__a_686 = 0;
-    int8_t transform__d_687 = 0;
-    int32_t transform__r_689 = 0;
-    int16_t transform__mv_695 = 0;
-    int32_t self_damage__p_697 = 0;
-    int32_t self_damage__q_698 = 0;
-    int8_t self_damage__a_699 = 0;
-    int32_t use_move_hit__nhits_700 = 0;
-    int32_t use_move_hit__pick_701 = 0;
-    int32_t use_move_hit__ns_703 = 0;
-    int32_t rand__hi_704 = 0;
-    int32_t rand__v_705 = 0;
-    int32_t log_draw__v_706 = 0;
-    int32_t log_draw__hi_707 = 0;
-    int32_t rand__result_708 = 0;
-    int32_t mimic__p_709 = 0;
-    int32_t mimic__k_710 = 0;
-    int32_t mimic__q_711 = 0;
-    int8_t mimic__a_712 = 0;
-    int8_t mimic__d_713 = 0;
-    int32_t mimic__sl_714 = 0;
-    int32_t move_damage__p_715 = 0;
-    int32_t move_damage__mv_716 = 0;
-    int32_t move_damage__q_717 = 0;
-    int16_t move_damage__kind_718 = 0;
-    int32_t move_damage__dmg_719 = 0;
-    int32_t rand__hi_720 = 0;
-    int32_t rand__v_721 = 0;
-    int32_t log_draw__v_722 = 0;
-    int32_t log_draw__hi_723 = 0;
-    int32_t rand__result_724 = 0;
-    int32_t move_damage__u_725 = 0;
-    bool move_damage__ok_726 = 0;
-    int32_t damage_of__p_727 = 0;
-    int32_t damage_of__mv_728 = 0;
-    int32_t damage_of__q_729 = 0;
-    int8_t damage_of__a_730 = 0;
-    int8_t damage_of__d_731 = 0;
-    int16_t damage_of__sa_732 = 0;
-    int16_t damage_of__c_733 = 0;
-    bool damage_of__crit_734 = 0;
-    int16_t chance__num_735 = 0;
-    int32_t chance__v_736 = 0;
-    int32_t log_draw__v_737 = 0;
-    bool chance__result_738 = 0;
-    bool damage_of__special_739 = 0;
-    int32_t damage_of__si_740 = 0;
-    int32_t damage_of__di_741 = 0;
-    int32_t damage_of__at_742 = 0;
-    int32_t damage_of__df_743 = 0;
-    int32_t damage_of__lvl_744 = 0;
-    int32_t damage_of__dmg_745 = 0;
-    int16_t damage_of__mt_746 = 0;
-    int16_t damage_of__e1_752 = 0;
-    int16_t damage_of__e2_756 = 0;
-    int32_t rand__v_757 = 0;
-    int32_t log_draw__v_758 = 0;
-    int32_t rand__result_759 = 0;
-    int32_t damage_of__r_760 = 0;
-    int32_t damage_of__result_761 = 0;
-    int32_t move_damage__result_762 = 0;
-    int32_t use_move_hit__first_763 = 0;
-    int32_t use_move_hit__dmg_764 = 0;
-    bool use_move_hit__behind_765 = 0;
-    int32_t hit_substitute__p_766 = 0;
-    int32_t hit_substitute__mv_767 = 0;
-    int32_t hit_substitute__first_768 = 0;
-    int32_t hit_substitute__nhits_769 = 0;
-    int32_t hit_substitute__q_770 = 0;
-    int8_t hit_substitute__a_771 = 0;
-    bool hit_substitute__broke_772 = 0;
-    int32_t hit_substitute__rec_774 = 0;
-    int32_t hit_substitute__gain_775 = 0;
-    bool hit_substitute__result_776 = 0;
-    int32_t use_move_hit__rec_778 = 0;
-    int32_t use_move_hit__gain_779 = 0;
-    int16_t use_move_hit__sec_780 = 0;
-    bool use_move_hit__same_type_783 = 0;
-    int32_t chance__num_784 = 0;
-    int32_t chance__v_785 = 0;
-    int32_t log_draw__v_786 = 0;
-    bool chance__result_787 = 0;
-    bool use_move_hit__lands_788 = 0;
-    int32_t set_status__q_789 = 0;
-    int16_t set_status__st_790 = 0;
-    int8_t set_status__d_791 = 0;
-    bool set_status__poison_792 = 0;
-    bool set_status__blocked_793 = 0;
-    int32_t rand__v_794 = 0;
-    int32_t log_draw__v_795 = 0;
-    int32_t rand__result_796 = 0;
-    int8_t use_move_hit__sb_797[6] = {0};
-    int32_t chance__num_799 = 0;
-    int32_t chance__v_800 = 0;
-    int32_t log_draw__v_801 = 0;
-    bool chance__result_802 = 0;
-    bool use_move_hit__drop_803 = 0;
-    int32_t apply_boosts__q_804 = 0;
-    int32_t apply_boosts__f_805 = 0;
-    int8_t apply_boosts__da_806 = 0;
-    int8_t apply_boosts__dd_807 = 0;
-    int8_t apply_boosts__ds_808 = 0;
-    int8_t apply_boosts__dsp_809 = 0;
-    int8_t apply_boosts__dacc_810 = 0;
-    int8_t apply_boosts__deva_811 = 0;
-    int8_t apply_boosts__deltas_812[6] = {0};
-    bool apply_boosts__any_ok_813 = 0;
-    int32_t boost_stat__q_815 = 0;
-    int32_t boost_stat__k_816 = 0;
-    int8_t boost_stat__delta_817 = 0;
-    int8_t boost_stat__a_818 = 0;
-    int32_t boost_stat__b_819 = 0;
-    int32_t boost_stat__nb_820 = 0;
-    bool boost_stat__ok_821 = 0;
-    int32_t boost_stat__m_822 = 0;
-    bool boost_stat__result_823 = 0;
-    bool apply_boosts__ok_824 = 0;
-    int16_t use_move_hit__sv_825 = 0;
-    bool use_move_hit__through_826 = 0;
-    int32_t use_move_hit__vc_827 = 0;
-    int32_t chance__num_828 = 0;
-    int32_t chance__v_829 = 0;
-    int32_t log_draw__v_830 = 0;
-    bool chance__result_831 = 0;
-    bool use_move_hit__lands_832 = 0;
-    int32_t confuse__q_833 = 0;
-    int32_t rand__v_834 = 0;
-    int32_t log_draw__v_835 = 0;
-    int32_t rand__result_836 = 0;
-    int32_t self_damage__p_837 = 0;
-    int32_t self_damage__q_838 = 0;
-    int8_t self_damage__a_839 = 0;
-    int32_t after_move_self__p_840 = 0;
-    int32_t after_move_self__q_841 = 0;
-    int8_t after_move_self__a_842 = 0;
-    int8_t after_move_self__d_843 = 0;
-    int8_t after_move_self__st_844 = 0;
-    bool after_move_self__poisoned_845 = 0;
-    int32_t after_move_self__leech_846 = 0;
-    int32_t revert__p_849 = 0;
-    int8_t revert__a_850 = 0;
-    int32_t after_faint__left0_853 = 0;
-    int32_t after_faint__left1_855 = 0;
-    int32_t rand__v_856 = 0;
-    int32_t log_draw__v_857 = 0;
-    int32_t rand__result_858 = 0;
-    int32_t tie_draw__v_859 = 0;
-    int32_t rand__v_861 = 0;
-    int32_t log_draw__v_862 = 0;
-    int32_t rand__result_863 = 0;
-    int32_t tie_draw__v_864 = 0;
-    int32_t resolve_forced__first_866 = 0;
-    int32_t resolve_forced__s0_869 = 0;
-    int32_t resolve_forced__s1_872 = 0;
-    int32_t rand__v_873 = 0;
-    int32_t log_draw__v_874 = 0;
-    int32_t rand__result_875 = 0;
-    int32_t resolve_forced__p_877 = 0;
-    int32_t send_in__p_878 = 0;
-    int32_t send_in__s_879 = 0;
-    int8_t send_in__old_880 = 0;
-    int32_t revert__p_881 = 0;
-    int8_t revert__a_882 = 0;
+    int32_t submit__act_505 = 0;
+    int32_t submit__p_506 = 0;
+    int32_t commit_choices__act_508 = 0;
+    int8_t commit_choices__a_509 = 0;
+    int32_t goes_first__a0_517 = 0;
+    int32_t goes_first__a1_518 = 0;
+    int32_t goes_first__o0_519 = 0;
+    int32_t goes_first__o1_520 = 0;
+    int32_t goes_first__pr0_523 = 0;
+    int32_t goes_first__pr1_526 = 0;
+    int32_t goes_first__k0_527 = 0;
+    int32_t goes_first__k1_528 = 0;
+    int32_t goes_first__first_529 = 0;
+    int16_t goes_first__s0_530 = 0;
+    int16_t goes_first__s1_531 = 0;
+    int32_t rand__v_532 = 0;
+    int32_t log_draw__v_533 = 0;
+    int32_t rand__result_534 = 0;
+    int32_t goes_first__result_535 = 0;
+    int32_t resolve_turn__first_536 = 0;
+    int32_t rand__v_537 = 0;
+    int32_t log_draw__v_538 = 0;
+    int32_t rand__result_539 = 0;
+    int32_t tie_draw__v_540 = 0;
+    int32_t rand__v_541 = 0;
+    int32_t log_draw__v_542 = 0;
+    int32_t rand__result_543 = 0;
+    int32_t tie_draw__v_544 = 0;
+    bool resolve_turn__over_545 = 0;
+    int32_t resolve_turn__p_547 = 0;
+    int32_t resolve_turn__act_548 = 0;
+    int32_t send_in__p_549 = 0;
+    int32_t send_in__s_550 = 0;
+    int8_t send_in__old_551 = 0;
+    int32_t revert__p_552 = 0;
+    int8_t revert__a_553 = 0;
+    int32_t rand__v_557 = 0;
+    int32_t log_draw__v_558 = 0;
+    int32_t rand__result_559 = 0;
+    int32_t tie_draw__v_560 = 0;
+    int32_t switch_in_damage__p_561 = 0;
+    int8_t switch_in_damage__a_562 = 0;
+    int32_t revert__p_566 = 0;
+    int8_t revert__a_567 = 0;
+    int32_t after_faint__left0_570 = 0;
+    int32_t after_faint__left1_572 = 0;
+    int32_t rand__v_573 = 0;
+    int32_t log_draw__v_574 = 0;
+    int32_t rand__result_575 = 0;
+    int32_t tie_draw__v_576 = 0;
+    int32_t use_move__p_579 = 0;
+    int32_t use_move__m_580 = 0;
+    int32_t use_move__q_581 = 0;
+    int8_t use_move__a_582 = 0;
+    int8_t use_move__d_583 = 0;
+    bool use_move__again_584 = 0;
+    int32_t use_move__slot_585 = 0;
+    int32_t use_move__mv_586 = 0;
+    int8_t use_move__st_587 = 0;
+    bool use_move__can_588 = 0;
+    int32_t chance__v_589 = 0;
+    int32_t log_draw__v_590 = 0;
+    bool chance__result_591 = 0;
+    bool use_move__acts_592 = 0;
+    int32_t confusion_hit__p_593 = 0;
+    int8_t confusion_hit__a_594 = 0;
+    int32_t confusion_hit__dmg_595 = 0;
+    int32_t self_damage__p_596 = 0;
+    int32_t self_damage__dmg_597 = 0;
+    int32_t self_damage__q_598 = 0;
+    int8_t self_damage__a_599 = 0;
+    int32_t chance__v_600 = 0;
+    int32_t log_draw__v_601 = 0;
+    bool chance__result_602 = 0;
+    bool use_move__full_603 = 0;
+    int32_t mirror_move__p_604 = 0;
+    int32_t mirror_move__m_605 = 0;
+    int8_t mirror_move__a_606 = 0;
+    int32_t mirror_move__copied_607 = 0;
+    int32_t mirror_move__sl_608 = 0;
+    int32_t mirror_move__result_610 = 0;
+    int32_t use_move_hit__p_611 = 0;
+    int32_t use_move_hit__m_612 = 0;
+    int32_t use_move_hit__mv_613 = 0;
+    int32_t use_move_hit__q_614 = 0;
+    int8_t use_move_hit__a_615 = 0;
+    int8_t use_move_hit__d_616 = 0;
+    bool use_move_hit__immune_623 = 0;
+    int16_t use_move_hit__kind_624 = 0;
+    int32_t rampage__p_625 = 0;
+    int32_t confuse__q_626 = 0;
+    int32_t rand__v_627 = 0;
+    int32_t log_draw__v_628 = 0;
+    int32_t rand__result_629 = 0;
+    int32_t rand__v_630 = 0;
+    int32_t log_draw__v_631 = 0;
+    int32_t rand__result_632 = 0;
+    bool use_move_hit__broke_634 = 0;
+    bool use_move_hit__hit_636 = 0;
+    bool use_move_hit__sure_637 = 0;
+    int32_t use_move_hit__acc_638 = 0;
+    int32_t chance__num_639 = 0;
+    int32_t chance__v_640 = 0;
+    int32_t log_draw__v_641 = 0;
+    bool chance__result_642 = 0;
+    bool use_move_hit__foe_move_643 = 0;
+    bool use_move_hit__stages_644 = 0;
+    bool use_move_hit__blocked_645 = 0;
+    int32_t set_status__q_646 = 0;
+    int16_t set_status__st_647 = 0;
+    int8_t set_status__d_648 = 0;
+    bool set_status__poison_649 = 0;
+    bool set_status__blocked_650 = 0;
+    int32_t rand__v_651 = 0;
+    int32_t log_draw__v_652 = 0;
+    int32_t rand__result_653 = 0;
+    int32_t use_move_hit__tgt_654 = 0;
+    int32_t use_move_hit__lo_655 = 0;
+    int32_t apply_boosts__q_656 = 0;
+    int32_t apply_boosts__f_657 = 0;
+    int32_t apply_boosts__da_658 = 0;
+    int32_t apply_boosts__dd_659 = 0;
+    int32_t apply_boosts__ds_660 = 0;
+    int32_t apply_boosts__dsp_661 = 0;
+    int32_t apply_boosts__dacc_662 = 0;
+    int32_t apply_boosts__deva_663 = 0;
+    int32_t apply_boosts__deltas_664[6] = {0};
+    bool apply_boosts__any_ok_665 = 0;
+    int32_t boost_stat__q_667 = 0;
+    int32_t boost_stat__k_668 = 0;
+    int32_t boost_stat__delta_669 = 0;
+    int8_t boost_stat__a_670 = 0;
+    int32_t boost_stat__b_671 = 0;
+    int32_t boost_stat__nb_672 = 0;
+    bool boost_stat__ok_673 = 0;
+    int32_t boost_stat__m_674 = 0;
+    bool boost_stat__result_675 = 0;
+    bool apply_boosts__ok_676 = 0;
+    int32_t disable__q_677 = 0;
+    int8_t disable__d_678 = 0;
+    int32_t disable__n_680 = 0;
+    int32_t rand__hi_681 = 0;
+    int32_t rand__v_682 = 0;
+    int32_t log_draw__v_683 = 0;
+    int32_t log_draw__hi_684 = 0;
+    int32_t rand__result_685 = 0;
+    int32_t disable__pick_686 = 0;
+    int32_t disable__nth_687 = 0;
+    int32_t rand__v_689 = 0;
+    int32_t log_draw__v_690 = 0;
+    int32_t rand__result_691 = 0;
+    int32_t haze__p_692 = 0;
+    int32_t haze__q_693 = 0;
+    int8_t haze__d_694 = 0;
+    int32_t heal_self__p_698 = 0;
+    bool heal_self__rest_699 = 0;
+    int8_t heal_self__a_700 = 0;
+    int32_t heal_self__h_701 = 0;
+    int32_t heal_self__mh_702 = 0;
+    bool heal_self__fails_703 = 0;
+    int32_t rand__v_704 = 0;
+    int32_t log_draw__v_705 = 0;
+    int32_t rand__result_706 = 0;
+    int32_t heal_self__v_707 = 0;
+    int32_t confuse__q_708 = 0;
+    int32_t rand__v_709 = 0;
+    int32_t log_draw__v_710 = 0;
+    int32_t rand__result_711 = 0;
+    int32_t make_substitute__p_712 = 0;
+    int8_t make_substitute__a_713 = 0;
+    int32_t transform__p_714 = 0;
+    int32_t transform__q_715 = 0;
+    int8_t transform__a_716 = 0;
+    int8_t transform__d_717 = 0;
+    int32_t transform__r_719 = 0;
+    int16_t transform__mv_725 = 0;
+    int32_t self_damage__p_727 = 0;
+    int32_t self_damage__q_728 = 0;
+    int8_t self_damage__a_729 = 0;
+    int32_t use_move_hit__nhits_730 = 0;
+    int32_t use_move_hit__pick_731 = 0;
+    int32_t use_move_hit__ns_733 = 0;
+    int32_t rand__hi_734 = 0;
+    int32_t rand__v_735 = 0;
+    int32_t log_draw__v_736 = 0;
+    int32_t log_draw__hi_737 = 0;
+    int32_t rand__result_738 = 0;
+    int32_t mimic__p_739 = 0;
+    int32_t mimic__k_740 = 0;
+    int32_t mimic__q_741 = 0;
+    int8_t mimic__a_742 = 0;
+    int8_t mimic__d_743 = 0;
+    int32_t mimic__sl_744 = 0;
+    int32_t move_damage__p_745 = 0;
+    int32_t move_damage__mv_746 = 0;
+    int32_t move_damage__q_747 = 0;
+    int16_t move_damage__kind_748 = 0;
+    int32_t move_damage__dmg_749 = 0;
+    int32_t rand__hi_750 = 0;
+    int32_t rand__v_751 = 0;
+    int32_t log_draw__v_752 = 0;
+    int32_t log_draw__hi_753 = 0;
+    int32_t rand__result_754 = 0;
+    int32_t move_damage__u_755 = 0;
+    bool move_damage__ok_756 = 0;
+    int32_t damage_of__p_757 = 0;
+    int32_t damage_of__mv_758 = 0;
+    int32_t damage_of__q_759 = 0;
+    int8_t damage_of__a_760 = 0;
+    int8_t damage_of__d_761 = 0;
+    int16_t damage_of__sa_762 = 0;
+    int16_t damage_of__c_763 = 0;
+    bool damage_of__crit_764 = 0;
+    int16_t chance__num_765 = 0;
+    int32_t chance__v_766 = 0;
+    int32_t log_draw__v_767 = 0;
+    bool chance__result_768 = 0;
+    bool damage_of__special_769 = 0;
+    int32_t damage_of__si_770 = 0;
+    int32_t damage_of__di_771 = 0;
+    int32_t damage_of__at_772 = 0;
+    int32_t damage_of__df_773 = 0;
+    int32_t damage_of__lvl_774 = 0;
+    int32_t damage_of__dmg_775 = 0;
+    int16_t damage_of__mt_776 = 0;
+    int16_t damage_of__e1_782 = 0;
+    int16_t damage_of__e2_786 = 0;
+    int32_t rand__v_787 = 0;
+    int32_t log_draw__v_788 = 0;
+    int32_t rand__result_789 = 0;
+    int32_t damage_of__r_790 = 0;
+    int32_t damage_of__result_791 = 0;
+    int32_t move_damage__result_792 = 0;
+    int32_t use_move_hit__first_793 = 0;
+    int32_t use_move_hit__dmg_794 = 0;
+    bool use_move_hit__behind_795 = 0;
+    int32_t hit_substitute__p_796 = 0;
+    int32_t hit_substitute__mv_797 = 0;
+    int32_t hit_substitute__first_798 = 0;
+    int32_t hit_substitute__nhits_799 = 0;
+    int32_t hit_substitute__q_800 = 0;
+    int8_t hit_substitute__a_801 = 0;
+    bool hit_substitute__broke_802 = 0;
+    int32_t hit_substitute__rec_804 = 0;
+    int32_t hit_substitute__gain_805 = 0;
+    bool hit_substitute__result_806 = 0;
+    int32_t use_move_hit__rec_808 = 0;
+    int32_t use_move_hit__gain_809 = 0;
+    int16_t use_move_hit__sec_810 = 0;
+    bool use_move_hit__same_type_813 = 0;
+    int32_t chance__num_814 = 0;
+    int32_t chance__v_815 = 0;
+    int32_t log_draw__v_816 = 0;
+    bool chance__result_817 = 0;
+    bool use_move_hit__lands_818 = 0;
+    int32_t set_status__q_819 = 0;
+    int16_t set_status__st_820 = 0;
+    int8_t set_status__d_821 = 0;
+    bool set_status__poison_822 = 0;
+    bool set_status__blocked_823 = 0;
+    int32_t rand__v_824 = 0;
+    int32_t log_draw__v_825 = 0;
+    int32_t rand__result_826 = 0;
+    int8_t use_move_hit__sb_827[6] = {0};
+    int32_t chance__num_829 = 0;
+    int32_t chance__v_830 = 0;
+    int32_t log_draw__v_831 = 0;
+    bool chance__result_832 = 0;
+    bool use_move_hit__drop_833 = 0;
+    int32_t apply_boosts__q_834 = 0;
+    int32_t apply_boosts__f_835 = 0;
+    int8_t apply_boosts__da_836 = 0;
+    int8_t apply_boosts__dd_837 = 0;
+    int8_t apply_boosts__ds_838 = 0;
+    int8_t apply_boosts__dsp_839 = 0;
+    int8_t apply_boosts__dacc_840 = 0;
+    int8_t apply_boosts__deva_841 = 0;
+    int8_t apply_boosts__deltas_842[6] = {0};
+    bool apply_boosts__any_ok_843 = 0;
+    int32_t boost_stat__q_845 = 0;
+    int32_t boost_stat__k_846 = 0;
+    int8_t boost_stat__delta_847 = 0;
+    int8_t boost_stat__a_848 = 0;
+    int32_t boost_stat__b_849 = 0;
+    int32_t boost_stat__nb_850 = 0;
+    bool boost_stat__ok_851 = 0;
+    int32_t boost_stat__m_852 = 0;
+    bool boost_stat__result_853 = 0;
+    bool apply_boosts__ok_854 = 0;
+    int16_t use_move_hit__sv_855 = 0;
+    bool use_move_hit__through_856 = 0;
+    int32_t use_move_hit__vc_857 = 0;
+    int32_t chance__num_858 = 0;
+    int32_t chance__v_859 = 0;
+    int32_t log_draw__v_860 = 0;
+    bool chance__result_861 = 0;
+    bool use_move_hit__lands_862 = 0;
+    int32_t confuse__q_863 = 0;
+    int32_t rand__v_864 = 0;
+    int32_t log_draw__v_865 = 0;
+    int32_t rand__result_866 = 0;
+    int32_t self_damage__p_867 = 0;
+    int32_t self_damage__q_868 = 0;
+    int8_t self_damage__a_869 = 0;
+    int32_t after_move_self__p_870 = 0;
+    int32_t after_move_self__q_871 = 0;
+    int8_t after_move_self__a_872 = 0;
+    int8_t after_move_self__d_873 = 0;
+    int8_t after_move_self__st_874 = 0;
+    bool after_move_self__poisoned_875 = 0;
+    int32_t after_move_self__leech_876 = 0;
+    int32_t revert__p_879 = 0;
+    int8_t revert__a_880 = 0;
+    int32_t after_faint__left0_883 = 0;
+    int32_t after_faint__left1_885 = 0;
     int32_t rand__v_886 = 0;
     int32_t log_draw__v_887 = 0;
     int32_t rand__result_888 = 0;
     int32_t tie_draw__v_889 = 0;
-    int32_t rand__v_890 = 0;
-    int32_t log_draw__v_891 = 0;
-    int32_t rand__result_892 = 0;
-    int32_t tie_draw__v_893 = 0;
-    int32_t rand__v_894 = 0;
-    int32_t log_draw__v_895 = 0;
-    int32_t rand__result_896 = 0;
-    int32_t tie_draw__v_897 = 0;
-    int32_t rand__v_898 = 0;
-    int32_t log_draw__v_899 = 0;
-    int32_t rand__result_900 = 0;
-    int32_t tie_draw__v_901 = 0;
-    submit__act_490 = _wadd(slot, 4);
+    int32_t rand__v_891 = 0;
+    int32_t log_draw__v_892 = 0;
+    int32_t rand__result_893 = 0;
+    int32_t tie_draw__v_894 = 0;
+    int32_t resolve_forced__first_896 = 0;
+    int32_t resolve_forced__s0_899 = 0;
+    int32_t resolve_forced__s1_902 = 0;
+    int32_t rand__v_903 = 0;
+    int32_t log_draw__v_904 = 0;
+    int32_t rand__result_905 = 0;
+    int32_t resolve_forced__p_907 = 0;
+    int32_t send_in__p_908 = 0;
+    int32_t send_in__s_909 = 0;
+    int8_t send_in__old_910 = 0;
+    int32_t revert__p_911 = 0;
+    int8_t revert__a_912 = 0;
+    int32_t rand__v_916 = 0;
+    int32_t log_draw__v_917 = 0;
+    int32_t rand__result_918 = 0;
+    int32_t tie_draw__v_919 = 0;
+    int32_t rand__v_920 = 0;
+    int32_t log_draw__v_921 = 0;
+    int32_t rand__result_922 = 0;
+    int32_t tie_draw__v_923 = 0;
+    int32_t rand__v_924 = 0;
+    int32_t log_draw__v_925 = 0;
+    int32_t rand__result_926 = 0;
+    int32_t tie_draw__v_927 = 0;
+    int32_t rand__v_928 = 0;
+    int32_t log_draw__v_929 = 0;
+    int32_t rand__result_930 = 0;
+    int32_t tie_draw__v_931 = 0;
+    submit__act_505 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_491 = s->current_player;
-    int32_t _w1 = _wx(submit__p_491, 2);
+    submit__p_506 = s->current_player;
+    int32_t _w1 = _wx(submit__p_506, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_490));
+        s->pending[_w1] = ((int8_t)(submit__act_505));
     }
-    if (((submit__p_491 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_506 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_492 = 0, _end2 = 2; commit_choices__p_492 < _end2; commit_choices__p_492++) {
-                commit_choices__act_493 = ((int32_t)(s->pending[commit_choices__p_492]));
-                commit_choices__a_494 = s->active[commit_choices__p_492];
-                s->fight[commit_choices__p_492] = false;
-                if (((commit_choices__act_493 < 4) && (!({ int32_t _let3 = commit_choices__p_492; int32_t locked__p_495 = _let3; ((s->recharge[_ix(locked__p_495, 2)] || s->charging[_ix(locked__p_495, 2)]) || s->thrashing[_ix(locked__p_495, 2)]); })))) {
-                    if (((s->status[commit_choices__p_492 * 6 + _ix(commit_choices__a_494, 6)] == 2) || (s->status[commit_choices__p_492 * 6 + _ix(commit_choices__a_494, 6)] == 5))) {
-                        s->fight[commit_choices__p_492] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_492; int32_t has_pp__p_496 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_497 = _lo5, _end6 = 4; has_pp__k_497 < _end6; has_pp__k_497++) if (((s->moves[_ix(has_pp__p_496, 2) * 24 + _ix(s->active[_ix(has_pp__p_496, 2)], 6) * 4 + has_pp__k_497] >= 0) && (s->pp[_ix(has_pp__p_496, 2) * 24 + _ix(s->active[_ix(has_pp__p_496, 2)], 6) * 4 + has_pp__k_497] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_492] = ((int16_t)(164));
+            for (int32_t commit_choices__p_507 = 0, _end2 = 2; commit_choices__p_507 < _end2; commit_choices__p_507++) {
+                commit_choices__act_508 = ((int32_t)(s->pending[commit_choices__p_507]));
+                commit_choices__a_509 = s->active[commit_choices__p_507];
+                s->fight[commit_choices__p_507] = false;
+                if (((commit_choices__act_508 < 4) && (!({ int32_t _let3 = commit_choices__p_507; int32_t locked__p_510 = _let3; ((s->recharge[_ix(locked__p_510, 2)] || s->charging[_ix(locked__p_510, 2)]) || s->thrashing[_ix(locked__p_510, 2)]); })))) {
+                    if (((s->status[commit_choices__p_507 * 6 + _ix(commit_choices__a_509, 6)] == 2) || (s->status[commit_choices__p_507 * 6 + _ix(commit_choices__a_509, 6)] == 5))) {
+                        s->fight[commit_choices__p_507] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_507; int32_t has_pp__p_511 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_512 = _lo5, _end6 = 4; has_pp__k_512 < _end6; has_pp__k_512++) if ((((s->moves[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] >= 0) && (s->pp[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] > 0)) && (has_pp__k_512 != s->disabled_slot[_ix(has_pp__p_511, 2)]))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_507] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_492] = s->moves[commit_choices__p_492 * 24 + _ix(commit_choices__a_494, 6) * 4 + _ix(commit_choices__act_493, 4)];
-                        s->last_slot[commit_choices__p_492] = ((int8_t)(commit_choices__act_493));
+                        s->last_move[commit_choices__p_507] = s->moves[commit_choices__p_507 * 24 + _ix(commit_choices__a_509, 6) * 4 + _ix(commit_choices__act_508, 4)];
+                        s->last_slot[commit_choices__p_507] = ((int8_t)(commit_choices__act_508));
                     }
                 }
-                if ((commit_choices__act_493 < 4)) {
-                    s->shown_move[commit_choices__p_492] = ((((!({ int32_t _let9 = commit_choices__p_492; int32_t has_pp__p_498 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_499 = _lo10, _end11 = 4; has_pp__k_499 < _end11; has_pp__k_499++) if (((s->moves[_ix(has_pp__p_498, 2) * 24 + _ix(s->active[_ix(has_pp__p_498, 2)], 6) * 4 + has_pp__k_499] >= 0) && (s->pp[_ix(has_pp__p_498, 2) * 24 + _ix(s->active[_ix(has_pp__p_498, 2)], 6) * 4 + has_pp__k_499] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_492])) && (!({ int32_t _let14 = commit_choices__p_492; int32_t locked__p_500 = _let14; ((s->recharge[_ix(locked__p_500, 2)] || s->charging[_ix(locked__p_500, 2)]) || s->thrashing[_ix(locked__p_500, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_492 * 24 + _ix(commit_choices__a_494, 6) * 4 + _ix(s->last_slot[commit_choices__p_492], 4)]);
+                if ((commit_choices__act_508 < 4)) {
+                    s->shown_move[commit_choices__p_507] = ((((!({ int32_t _let9 = commit_choices__p_507; int32_t has_pp__p_513 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_514 = _lo10, _end11 = 4; has_pp__k_514 < _end11; has_pp__k_514++) if ((((s->moves[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] >= 0) && (s->pp[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] > 0)) && (has_pp__k_514 != s->disabled_slot[_ix(has_pp__p_513, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_507])) && (!({ int32_t _let14 = commit_choices__p_507; int32_t locked__p_515 = _let14; ((s->recharge[_ix(locked__p_515, 2)] || s->charging[_ix(locked__p_515, 2)]) || s->thrashing[_ix(locked__p_515, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_507 * 24 + _ix(commit_choices__a_509, 6) * 4 + _ix(s->last_slot[commit_choices__p_507], 4)]);
                 }
             }
-            for (int32_t update_speed__p_501 = 0, _end15 = 2; update_speed__p_501 < _end15; update_speed__p_501++) {
-                if ((s->hp[update_speed__p_501 * 6 + _ix(s->active[update_speed__p_501], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_501], 6);
+            for (int32_t update_speed__p_516 = 0, _end15 = 2; update_speed__p_516 < _end15; update_speed__p_516++) {
+                if ((s->hp[update_speed__p_516 * 6 + _ix(s->active[update_speed__p_516], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_516], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_501 * 6 + _w16] = s->mod[update_speed__p_501 * 4 + 3];
+                        s->speed[update_speed__p_516 * 6 + _w16] = s->mod[update_speed__p_516 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_502 = ((int32_t)(s->pending[0]));
-            goes_first__a1_503 = ((int32_t)(s->pending[1]));
-            goes_first__o0_504 = ((goes_first__a0_502 >= 4) ? 0 : 1);
-            goes_first__o1_505 = ((goes_first__a1_503 >= 4) ? 0 : 1);
-            goes_first__pr0_508 = ({ int32_t _let17 = goes_first__a0_502; int32_t action_priority__a_506 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_507 = _let18; (((action_priority__a_506 >= 4) || (action_priority__mv_507 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_507, 165)].priority))); }); });
-            goes_first__pr1_511 = ({ int32_t _let19 = goes_first__a1_503; int32_t action_priority__a_509 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_510 = _let20; (((action_priority__a_509 >= 4) || (action_priority__mv_510 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_510, 165)].priority))); }); });
-            goes_first__k0_512 = _wsub(_wmul(goes_first__o0_504, 1000), _wmul(goes_first__pr0_508, 100));
-            goes_first__k1_513 = _wsub(_wmul(goes_first__o1_505, 1000), _wmul(goes_first__pr1_511, 100));
-            goes_first__first_514 = 0;
-            if ((goes_first__k0_512 > goes_first__k1_513)) {
-                goes_first__first_514 = 1;
-            } else if ((goes_first__k0_512 == goes_first__k1_513)) {
-                goes_first__s0_515 = s->mod[3];
-                goes_first__s1_516 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_516 > goes_first__s0_515)) {
-                    goes_first__first_514 = 1;
-                } else if ((goes_first__s0_515 == goes_first__s1_516)) {
-                    rand__v_517 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_518 = rand__v_517;
+            goes_first__a0_517 = ((int32_t)(s->pending[0]));
+            goes_first__a1_518 = ((int32_t)(s->pending[1]));
+            goes_first__o0_519 = ((goes_first__a0_517 >= 4) ? 0 : 1);
+            goes_first__o1_520 = ((goes_first__a1_518 >= 4) ? 0 : 1);
+            goes_first__pr0_523 = ({ int32_t _let17 = goes_first__a0_517; int32_t action_priority__a_521 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_522 = _let18; (((action_priority__a_521 >= 4) || (action_priority__mv_522 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_522, 165)].priority))); }); });
+            goes_first__pr1_526 = ({ int32_t _let19 = goes_first__a1_518; int32_t action_priority__a_524 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_525 = _let20; (((action_priority__a_524 >= 4) || (action_priority__mv_525 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_525, 165)].priority))); }); });
+            goes_first__k0_527 = _wsub(_wmul(goes_first__o0_519, 1000), _wmul(goes_first__pr0_523, 100));
+            goes_first__k1_528 = _wsub(_wmul(goes_first__o1_520, 1000), _wmul(goes_first__pr1_526, 100));
+            goes_first__first_529 = 0;
+            if ((goes_first__k0_527 > goes_first__k1_528)) {
+                goes_first__first_529 = 1;
+            } else if ((goes_first__k0_527 == goes_first__k1_528)) {
+                goes_first__s0_530 = s->mod[3];
+                goes_first__s1_531 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_531 > goes_first__s0_530)) {
+                    goes_first__first_529 = 1;
+                } else if ((goes_first__s0_530 == goes_first__s1_531)) {
+                    rand__v_532 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    log_draw__v_533 = rand__v_532;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_518;
+                        s->draws[_w21] = log_draw__v_533;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -5118,18 +5251,18 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_519 = rand__v_517;
-                    goes_first__first_514 = rand__result_519;
+                    rand__result_534 = rand__v_532;
+                    goes_first__first_529 = rand__result_534;
                 }
             }
-            goes_first__result_520 = goes_first__first_514;
-            resolve_turn__first_521 = goes_first__result_520;
+            goes_first__result_535 = goes_first__first_529;
+            resolve_turn__first_536 = goes_first__result_535;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_522 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_523 = rand__v_522;
+                rand__v_537 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                log_draw__v_538 = rand__v_537;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_523;
+                    s->draws[_w24] = log_draw__v_538;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -5140,15 +5273,15 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_524 = rand__v_522;
-                tie_draw__v_525 = rand__result_524;
+                rand__result_539 = rand__v_537;
+                tie_draw__v_540 = rand__result_539;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_526 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_527 = rand__v_526;
+                rand__v_541 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                log_draw__v_542 = rand__v_541;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_527;
+                    s->draws[_w27] = log_draw__v_542;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -5159,257 +5292,265 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_528 = rand__v_526;
-                tie_draw__v_529 = rand__result_528;
+                rand__result_543 = rand__v_541;
+                tie_draw__v_544 = rand__result_543;
             }
-            resolve_turn__over_530 = false;
-            for (int32_t resolve_turn__k_531 = 0, _end30 = 2; resolve_turn__k_531 < _end30; resolve_turn__k_531++) {
-                resolve_turn__p_532 = ((resolve_turn__k_531 == 0) ? resolve_turn__first_521 : _wsub(1, resolve_turn__first_521));
-                resolve_turn__act_533 = ((int32_t)(s->pending[_ix(resolve_turn__p_532, 2)]));
-                if ((!resolve_turn__over_530)) {
-                    if ((resolve_turn__act_533 >= 4)) {
-                        send_in__p_534 = resolve_turn__p_532;
-                        send_in__s_535 = _wsub(resolve_turn__act_533, 4);
-                        send_in__old_536 = s->active[_ix(send_in__p_534, 2)];
-                        if ((s->hp[_ix(send_in__p_534, 2) * 6 + _ix(send_in__old_536, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_534, 2);
-                            int32_t _w32 = _wx(send_in__old_536, 6);
+            resolve_turn__over_545 = false;
+            for (int32_t resolve_turn__k_546 = 0, _end30 = 2; resolve_turn__k_546 < _end30; resolve_turn__k_546++) {
+                resolve_turn__p_547 = ((resolve_turn__k_546 == 0) ? resolve_turn__first_536 : _wsub(1, resolve_turn__first_536));
+                resolve_turn__act_548 = ((int32_t)(s->pending[_ix(resolve_turn__p_547, 2)]));
+                if ((!resolve_turn__over_545)) {
+                    if ((resolve_turn__act_548 >= 4)) {
+                        send_in__p_549 = resolve_turn__p_547;
+                        send_in__s_550 = _wsub(resolve_turn__act_548, 4);
+                        send_in__old_551 = s->active[_ix(send_in__p_549, 2)];
+                        if ((s->hp[_ix(send_in__p_549, 2) * 6 + _ix(send_in__old_551, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_549, 2);
+                            int32_t _w32 = _wx(send_in__old_551, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_534, 2) * 24 + _ix(send_in__old_536, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_549, 2) * 24 + _ix(send_in__old_551, 6) * 4 + 3];
                             }
                         }
-                        revert__p_537 = send_in__p_534;
-                        revert__a_538 = s->active[_ix(revert__p_537, 2)];
-                        if (s->transformed[_ix(revert__p_537, 2)]) {
-                            for (int32_t revert__k_539 = 0, _end33 = 4; revert__k_539 < _end33; revert__k_539++) {
-                                int32_t _w34 = _wx(revert__p_537, 2);
-                                int32_t _w35 = _wx(revert__a_538, 6);
+                        revert__p_552 = send_in__p_549;
+                        revert__a_553 = s->active[_ix(revert__p_552, 2)];
+                        if (s->transformed[_ix(revert__p_552, 2)]) {
+                            for (int32_t revert__k_554 = 0, _end33 = 4; revert__k_554 < _end33; revert__k_554++) {
+                                int32_t _w34 = _wx(revert__p_552, 2);
+                                int32_t _w35 = _wx(revert__a_553, 6);
                                 if (_w34 >= 0 && _w35 >= 0) {
-                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_539] = s->base_moves[_ix(revert__p_537, 2) * 4 + revert__k_539];
+                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_554] = s->base_moves[_ix(revert__p_552, 2) * 4 + revert__k_554];
                                 }
-                                int32_t _w36 = _wx(revert__p_537, 2);
-                                int32_t _w37 = _wx(revert__a_538, 6);
+                                int32_t _w36 = _wx(revert__p_552, 2);
+                                int32_t _w37 = _wx(revert__a_553, 6);
                                 if (_w36 >= 0 && _w37 >= 0) {
-                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_539] = s->base_pp[_ix(revert__p_537, 2) * 4 + revert__k_539];
+                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_554] = s->base_pp[_ix(revert__p_552, 2) * 4 + revert__k_554];
                                 }
                             }
-                            int32_t _w38 = _wx(revert__p_537, 2);
+                            int32_t _w38 = _wx(revert__p_552, 2);
                             if (_w38 >= 0) {
                                 s->transformed[_w38] = false;
                             }
-                        } else if ((s->mimic_slot[_ix(revert__p_537, 2)] >= 0)) {
-                            int32_t _w39 = _wx(revert__p_537, 2);
-                            int32_t _w40 = _wx(revert__a_538, 6);
-                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_537, 2)], 4);
+                        } else if ((s->mimic_slot[_ix(revert__p_552, 2)] >= 0)) {
+                            int32_t _w39 = _wx(revert__p_552, 2);
+                            int32_t _w40 = _wx(revert__a_553, 6);
+                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_552, 2)], 4);
                             if (_w39 >= 0 && _w40 >= 0 && _w41 >= 0) {
-                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_537, 2)];
+                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_552, 2)];
                             }
                         }
-                        int32_t _w42 = _wx(revert__p_537, 2);
+                        int32_t _w42 = _wx(revert__p_552, 2);
                         if (_w42 >= 0) {
                             s->mimic_slot[_w42] = ((int8_t)((-1)));
                         }
-                        int32_t _w43 = _wx(send_in__p_534, 2);
+                        int32_t _w43 = _wx(send_in__p_549, 2);
                         if (_w43 >= 0) {
-                            s->active[_w43] = ((int8_t)(send_in__s_535));
+                            s->active[_w43] = ((int8_t)(send_in__s_550));
                         }
-                        int32_t _w44 = _wx(send_in__p_534, 2);
+                        int32_t _w44 = _wx(send_in__p_549, 2);
                         if (_w44 >= 0) {
-                            s->form[_w44] = s->species[_ix(send_in__p_534, 2) * 6 + _ix(send_in__s_535, 6)];
+                            s->form[_w44] = s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)];
                         }
-                        int32_t _w45 = _wx(send_in__p_534, 2);
+                        int32_t _w45 = _wx(send_in__p_549, 2);
                         if (_w45 >= 0) {
-                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_534, 2) * 6 + _ix(send_in__s_535, 6)], 151)].type1));
+                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)], 151)].type1));
                         }
-                        int32_t _w46 = _wx(send_in__p_534, 2);
+                        int32_t _w46 = _wx(send_in__p_549, 2);
                         if (_w46 >= 0) {
-                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_534, 2) * 6 + _ix(send_in__s_535, 6)], 151)].type2));
+                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)], 151)].type2));
                         }
-                        int32_t _w47 = _wx(send_in__p_534, 2);
+                        int32_t _w47 = _wx(send_in__p_549, 2);
                         if (_w47 >= 0) {
                             s->sub_hp[_w47] = ((int16_t)(0));
                         }
-                        int32_t _w48 = _wx(send_in__p_534, 2);
+                        int32_t _w48 = _wx(send_in__p_549, 2);
                         if (_w48 >= 0) {
                             s->substitute[_w48] = false;
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w49 = _wx(send_in__p_534, 2);
+                        int32_t _w49 = _wx(send_in__p_549, 2);
                         if (_w49 >= 0) {
                             s->recharge[_w49] = false;
                         }
-                        int32_t _w50 = _wx(send_in__p_534, 2);
+                        int32_t _w50 = _wx(send_in__p_549, 2);
                         if (_w50 >= 0) {
                             s->charging[_w50] = false;
                         }
-                        int32_t _w51 = _wx(send_in__p_534, 2);
+                        int32_t _w51 = _wx(send_in__p_549, 2);
                         if (_w51 >= 0) {
                             s->confusion_turns[_w51] = ((int8_t)(0));
                         }
-                        int32_t _w52 = _wx(send_in__p_534, 2);
+                        int32_t _w52 = _wx(send_in__p_549, 2);
                         if (_w52 >= 0) {
                             s->confused[_w52] = false;
                         }
-                        int32_t _w53 = _wx(send_in__p_534, 2);
+                        int32_t _w53 = _wx(send_in__p_549, 2);
                         if (_w53 >= 0) {
                             s->flinch[_w53] = false;
                         }
-                        int32_t _w54 = _wx(send_in__p_534, 2);
+                        int32_t _w54 = _wx(send_in__p_549, 2);
                         if (_w54 >= 0) {
                             s->focus[_w54] = false;
                         }
-                        int32_t _w55 = _wx(send_in__p_534, 2);
+                        int32_t _w55 = _wx(send_in__p_549, 2);
                         if (_w55 >= 0) {
                             s->seeded[_w55] = false;
                         }
-                        int32_t _w56 = _wx(send_in__p_534, 2);
+                        int32_t _w56 = _wx(send_in__p_549, 2);
                         if (_w56 >= 0) {
                             s->mist[_w56] = false;
                         }
-                        int32_t _w57 = _wx(send_in__p_534, 2);
+                        int32_t _w57 = _wx(send_in__p_549, 2);
                         if (_w57 >= 0) {
                             s->thrashing[_w57] = false;
                         }
-                        int32_t _w58 = _wx(send_in__p_534, 2);
+                        int32_t _w58 = _wx(send_in__p_549, 2);
                         if (_w58 >= 0) {
                             s->rampage_turns[_w58] = ((int8_t)(0));
                         }
-                        int32_t _w59 = _wx(send_in__p_534, 2);
+                        int32_t _w59 = _wx(send_in__p_549, 2);
                         if (_w59 >= 0) {
-                            s->toxic[_w59] = ((int16_t)((-1)));
+                            s->disabled_slot[_w59] = ((int8_t)((-1)));
                         }
-                        if ((s->status[_ix(send_in__p_534, 2) * 6 + _ix(send_in__s_535, 6)] == 6)) {
-                            int32_t _w60 = _wx(send_in__p_534, 2);
-                            int32_t _w61 = _wx(send_in__s_535, 6);
-                            if (_w60 >= 0 && _w61 >= 0) {
-                                s->status[_w60 * 6 + _w61] = ((int8_t)(4));
+                        int32_t _w60 = _wx(send_in__p_549, 2);
+                        if (_w60 >= 0) {
+                            s->disabled_move[_w60] = ((int16_t)((-1)));
+                        }
+                        int32_t _w61 = _wx(send_in__p_549, 2);
+                        if (_w61 >= 0) {
+                            s->toxic[_w61] = ((int16_t)((-1)));
+                        }
+                        if ((s->status[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)] == 6)) {
+                            int32_t _w62 = _wx(send_in__p_549, 2);
+                            int32_t _w63 = _wx(send_in__s_550, 6);
+                            if (_w62 >= 0 && _w63 >= 0) {
+                                s->status[_w62 * 6 + _w63] = ((int8_t)(4));
                             }
                         }
-                        int32_t _w62 = _wx(send_in__p_534, 2);
-                        if (_w62 >= 0) {
-                            s->reflect[_w62] = false;
-                        }
-                        int32_t _w63 = _wx(send_in__p_534, 2);
-                        if (_w63 >= 0) {
-                            s->light_screen[_w63] = false;
-                        }
-                        int32_t _w64 = _wx(send_in__p_534, 2);
+                        int32_t _w64 = _wx(send_in__p_549, 2);
                         if (_w64 >= 0) {
-                            s->last_slot[_w64] = ((int8_t)(0));
+                            s->reflect[_w64] = false;
                         }
-                        int32_t _w65 = _wx(send_in__p_534, 2);
-                        int32_t _w66 = _wx(send_in__s_535, 6);
-                        if (_w65 >= 0 && _w66 >= 0) {
-                            s->seen[_w65 * 6 + _w66] = s->species[_ix(send_in__p_534, 2) * 6 + _ix(send_in__s_535, 6)];
+                        int32_t _w65 = _wx(send_in__p_549, 2);
+                        if (_w65 >= 0) {
+                            s->light_screen[_w65] = false;
                         }
-                        for (int32_t send_in__k_540 = 0, _end67 = 6; send_in__k_540 < _end67; send_in__k_540++) {
-                            int32_t _w68 = _wx(send_in__p_534, 2);
-                            if (_w68 >= 0) {
-                                s->boosts[_w68 * 6 + send_in__k_540] = ((int8_t)(0));
-                            }
+                        int32_t _w66 = _wx(send_in__p_549, 2);
+                        if (_w66 >= 0) {
+                            s->last_slot[_w66] = ((int8_t)(0));
                         }
-                        for (int32_t send_in__k_541 = 0, _end69 = 4; send_in__k_541 < _end69; send_in__k_541++) {
-                            int32_t _w70 = _wx(send_in__p_534, 2);
+                        int32_t _w67 = _wx(send_in__p_549, 2);
+                        int32_t _w68 = _wx(send_in__s_550, 6);
+                        if (_w67 >= 0 && _w68 >= 0) {
+                            s->seen[_w67 * 6 + _w68] = s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)];
+                        }
+                        for (int32_t send_in__k_555 = 0, _end69 = 6; send_in__k_555 < _end69; send_in__k_555++) {
+                            int32_t _w70 = _wx(send_in__p_549, 2);
                             if (_w70 >= 0) {
-                                s->mod[_w70 * 4 + send_in__k_541] = s->stats[_ix(send_in__p_534, 2) * 24 + _ix(send_in__s_535, 6) * 4 + send_in__k_541];
-                            }
-                            int32_t _w71 = _wx(send_in__p_534, 2);
-                            if (_w71 >= 0) {
-                                s->stored[_w71 * 4 + send_in__k_541] = s->stats[_ix(send_in__p_534, 2) * 24 + _ix(send_in__s_535, 6) * 4 + send_in__k_541];
+                                s->boosts[_w70 * 6 + send_in__k_555] = ((int8_t)(0));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_534, 2) * 6 + _ix(send_in__s_535, 6)] == 3)) {
-                            int32_t _w72 = _wx(send_in__p_534, 2);
+                        for (int32_t send_in__k_556 = 0, _end71 = 4; send_in__k_556 < _end71; send_in__k_556++) {
+                            int32_t _w72 = _wx(send_in__p_549, 2);
                             if (_w72 >= 0) {
-                                s->mod[_w72 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_534, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                s->mod[_w72 * 4 + send_in__k_556] = s->stats[_ix(send_in__p_549, 2) * 24 + _ix(send_in__s_550, 6) * 4 + send_in__k_556];
                             }
-                        }
-                        if ((s->status[_ix(send_in__p_534, 2) * 6 + _ix(send_in__s_535, 6)] == 1)) {
-                            int32_t _w73 = _wx(send_in__p_534, 2);
+                            int32_t _w73 = _wx(send_in__p_549, 2);
                             if (_w73 >= 0) {
-                                s->mod[_w73 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_534, 2) * 4], 2))), ((int16_t)(1)))));
+                                s->stored[_w73 * 4 + send_in__k_556] = s->stats[_ix(send_in__p_549, 2) * 24 + _ix(send_in__s_550, 6) * 4 + send_in__k_556];
                             }
                         }
-                        int32_t _w74 = _wx(send_in__p_534, 2);
-                        int32_t _w75 = _wx(send_in__s_535, 6);
-                        if (_w74 >= 0 && _w75 >= 0) {
-                            s->speed[_w74 * 6 + _w75] = s->mod[_ix(send_in__p_534, 2) * 4 + 3];
+                        if ((s->status[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)] == 3)) {
+                            int32_t _w74 = _wx(send_in__p_549, 2);
+                            if (_w74 >= 0) {
+                                s->mod[_w74 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_549, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                            }
+                        }
+                        if ((s->status[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)] == 1)) {
+                            int32_t _w75 = _wx(send_in__p_549, 2);
+                            if (_w75 >= 0) {
+                                s->mod[_w75 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_549, 2) * 4], 2))), ((int16_t)(1)))));
+                            }
+                        }
+                        int32_t _w76 = _wx(send_in__p_549, 2);
+                        int32_t _w77 = _wx(send_in__s_550, 6);
+                        if (_w76 >= 0 && _w77 >= 0) {
+                            s->speed[_w76 * 6 + _w77] = s->mod[_ix(send_in__p_549, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_542 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_531)), 2));
-                            log_draw__v_543 = rand__v_542;
-                            int32_t _w76 = _wx(s->ndraws, 64);
-                            if (_w76 >= 0) {
-                                s->draws[_w76] = log_draw__v_543;
-                            }
-                            int32_t _w77 = _wx(s->ndraws, 64);
-                            if (_w77 >= 0) {
-                                s->draw_lo[_w77] = 0;
-                            }
+                            rand__v_557 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_546)), 2));
+                            log_draw__v_558 = rand__v_557;
                             int32_t _w78 = _wx(s->ndraws, 64);
                             if (_w78 >= 0) {
-                                s->draw_hi[_w78] = 2;
+                                s->draws[_w78] = log_draw__v_558;
+                            }
+                            int32_t _w79 = _wx(s->ndraws, 64);
+                            if (_w79 >= 0) {
+                                s->draw_lo[_w79] = 0;
+                            }
+                            int32_t _w80 = _wx(s->ndraws, 64);
+                            if (_w80 >= 0) {
+                                s->draw_hi[_w80] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_544 = rand__v_542;
-                            tie_draw__v_545 = rand__result_544;
+                            rand__result_559 = rand__v_557;
+                            tie_draw__v_560 = rand__result_559;
                         }
-                        switch_in_damage__p_546 = resolve_turn__p_532;
-                        switch_in_damage__a_547 = s->active[_ix(switch_in_damage__p_546, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_546, 2) * 6 + _ix(switch_in_damage__a_547, 6)] == 4) || (s->status[_ix(switch_in_damage__p_546, 2) * 6 + _ix(switch_in_damage__a_547, 6)] == 1))) {
-                            int32_t _w79 = _wx(switch_in_damage__p_546, 2);
-                            int32_t _w80 = _wx(switch_in_damage__a_547, 6);
-                            if (_w79 >= 0 && _w80 >= 0) {
-                                s->hp[_w79 * 6 + _w80] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_546, 2) * 6 + _ix(switch_in_damage__a_547, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_546, 2) * 6 + _ix(switch_in_damage__a_547, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_561 = resolve_turn__p_547;
+                        switch_in_damage__a_562 = s->active[_ix(switch_in_damage__p_561, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)] == 4) || (s->status[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)] == 1))) {
+                            int32_t _w81 = _wx(switch_in_damage__p_561, 2);
+                            int32_t _w82 = _wx(switch_in_damage__a_562, 6);
+                            if (_w81 >= 0 && _w82 >= 0) {
+                                s->hp[_w81 * 6 + _w82] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let81 = resolve_turn__p_532; int32_t is_fainted__p_548 = _let81; (s->hp[_ix(is_fainted__p_548, 2) * 6 + _ix(s->active[_ix(is_fainted__p_548, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_530 = true;
-                            for (int32_t after_faint__p_549 = 0, _end82 = 2; after_faint__p_549 < _end82; after_faint__p_549++) {
-                                if (({ int32_t _let83 = after_faint__p_549; int32_t is_fainted__p_550 = _let83; (s->hp[_ix(is_fainted__p_550, 2) * 6 + _ix(s->active[_ix(is_fainted__p_550, 2)], 6)] <= 0); })) {
-                                    revert__p_551 = after_faint__p_549;
-                                    revert__a_552 = s->active[_ix(revert__p_551, 2)];
-                                    if (s->transformed[_ix(revert__p_551, 2)]) {
-                                        for (int32_t revert__k_553 = 0, _end84 = 4; revert__k_553 < _end84; revert__k_553++) {
-                                            int32_t _w85 = _wx(revert__p_551, 2);
-                                            int32_t _w86 = _wx(revert__a_552, 6);
-                                            if (_w85 >= 0 && _w86 >= 0) {
-                                                s->moves[_w85 * 24 + _w86 * 4 + revert__k_553] = s->base_moves[_ix(revert__p_551, 2) * 4 + revert__k_553];
-                                            }
-                                            int32_t _w87 = _wx(revert__p_551, 2);
-                                            int32_t _w88 = _wx(revert__a_552, 6);
+                        if (({ int32_t _let83 = resolve_turn__p_547; int32_t is_fainted__p_563 = _let83; (s->hp[_ix(is_fainted__p_563, 2) * 6 + _ix(s->active[_ix(is_fainted__p_563, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_545 = true;
+                            for (int32_t after_faint__p_564 = 0, _end84 = 2; after_faint__p_564 < _end84; after_faint__p_564++) {
+                                if (({ int32_t _let85 = after_faint__p_564; int32_t is_fainted__p_565 = _let85; (s->hp[_ix(is_fainted__p_565, 2) * 6 + _ix(s->active[_ix(is_fainted__p_565, 2)], 6)] <= 0); })) {
+                                    revert__p_566 = after_faint__p_564;
+                                    revert__a_567 = s->active[_ix(revert__p_566, 2)];
+                                    if (s->transformed[_ix(revert__p_566, 2)]) {
+                                        for (int32_t revert__k_568 = 0, _end86 = 4; revert__k_568 < _end86; revert__k_568++) {
+                                            int32_t _w87 = _wx(revert__p_566, 2);
+                                            int32_t _w88 = _wx(revert__a_567, 6);
                                             if (_w87 >= 0 && _w88 >= 0) {
-                                                s->pp[_w87 * 24 + _w88 * 4 + revert__k_553] = s->base_pp[_ix(revert__p_551, 2) * 4 + revert__k_553];
+                                                s->moves[_w87 * 24 + _w88 * 4 + revert__k_568] = s->base_moves[_ix(revert__p_566, 2) * 4 + revert__k_568];
+                                            }
+                                            int32_t _w89 = _wx(revert__p_566, 2);
+                                            int32_t _w90 = _wx(revert__a_567, 6);
+                                            if (_w89 >= 0 && _w90 >= 0) {
+                                                s->pp[_w89 * 24 + _w90 * 4 + revert__k_568] = s->base_pp[_ix(revert__p_566, 2) * 4 + revert__k_568];
                                             }
                                         }
-                                        int32_t _w89 = _wx(revert__p_551, 2);
-                                        if (_w89 >= 0) {
-                                            s->transformed[_w89] = false;
+                                        int32_t _w91 = _wx(revert__p_566, 2);
+                                        if (_w91 >= 0) {
+                                            s->transformed[_w91] = false;
                                         }
-                                    } else if ((s->mimic_slot[_ix(revert__p_551, 2)] >= 0)) {
-                                        int32_t _w90 = _wx(revert__p_551, 2);
-                                        int32_t _w91 = _wx(revert__a_552, 6);
-                                        int32_t _w92 = _wx(s->mimic_slot[_ix(revert__p_551, 2)], 4);
-                                        if (_w90 >= 0 && _w91 >= 0 && _w92 >= 0) {
-                                            s->moves[_w90 * 24 + _w91 * 4 + _w92] = s->mimic_orig[_ix(revert__p_551, 2)];
+                                    } else if ((s->mimic_slot[_ix(revert__p_566, 2)] >= 0)) {
+                                        int32_t _w92 = _wx(revert__p_566, 2);
+                                        int32_t _w93 = _wx(revert__a_567, 6);
+                                        int32_t _w94 = _wx(s->mimic_slot[_ix(revert__p_566, 2)], 4);
+                                        if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
+                                            s->moves[_w92 * 24 + _w93 * 4 + _w94] = s->mimic_orig[_ix(revert__p_566, 2)];
                                         }
                                     }
-                                    int32_t _w93 = _wx(revert__p_551, 2);
-                                    if (_w93 >= 0) {
-                                        s->mimic_slot[_w93] = ((int8_t)((-1)));
+                                    int32_t _w95 = _wx(revert__p_566, 2);
+                                    if (_w95 >= 0) {
+                                        s->mimic_slot[_w95] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_555 = ({ int32_t _lo94 = 0; int32_t _r96 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_554 = _lo94, _end95 = 6; after_faint__i_554 < _end95; after_faint__i_554++) _r96 += ((s->hp[after_faint__i_554] > 0)) ? 1 : 0; _r96; });
-                            after_faint__left1_557 = ({ int32_t _lo98 = 0; int32_t _r100 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_556 = _lo98, _end99 = 6; after_faint__i_556 < _end99; after_faint__i_556++) _r100 += ((s->hp[1 * 6 + after_faint__i_556] > 0)) ? 1 : 0; _r100; });
-                            if (((after_faint__left0_555 == 0) && (after_faint__left1_557 == 0))) {
+                            after_faint__left0_570 = ({ int32_t _lo96 = 0; int32_t _r98 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_569 = _lo96, _end97 = 6; after_faint__i_569 < _end97; after_faint__i_569++) _r98 += ((s->hp[after_faint__i_569] > 0)) ? 1 : 0; _r98; });
+                            after_faint__left1_572 = ({ int32_t _lo100 = 0; int32_t _r102 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_571 = _lo100, _end101 = 6; after_faint__i_571 < _end101; after_faint__i_571++) _r102 += ((s->hp[1 * 6 + after_faint__i_571] > 0)) ? 1 : 0; _r102; });
+                            if (((after_faint__left0_570 == 0) && (after_faint__left1_572 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_555 == 0)) {
+                            } else if ((after_faint__left0_570 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_557 == 0)) {
+                            } else if ((after_faint__left1_572 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -5418,1461 +5559,1549 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_558 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_531)), 2));
-                            log_draw__v_559 = rand__v_558;
-                            int32_t _w102 = _wx(s->ndraws, 64);
-                            if (_w102 >= 0) {
-                                s->draws[_w102] = log_draw__v_559;
-                            }
-                            int32_t _w103 = _wx(s->ndraws, 64);
-                            if (_w103 >= 0) {
-                                s->draw_lo[_w103] = 0;
-                            }
+                            rand__v_573 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_546)), 2));
+                            log_draw__v_574 = rand__v_573;
                             int32_t _w104 = _wx(s->ndraws, 64);
                             if (_w104 >= 0) {
-                                s->draw_hi[_w104] = 2;
+                                s->draws[_w104] = log_draw__v_574;
+                            }
+                            int32_t _w105 = _wx(s->ndraws, 64);
+                            if (_w105 >= 0) {
+                                s->draw_lo[_w105] = 0;
+                            }
+                            int32_t _w106 = _wx(s->ndraws, 64);
+                            if (_w106 >= 0) {
+                                s->draw_hi[_w106] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_560 = rand__v_558;
-                            tie_draw__v_561 = rand__result_560;
+                            rand__result_575 = rand__v_573;
+                            tie_draw__v_576 = rand__result_575;
                         }
                     } else {
-                        use_move__p_564 = resolve_turn__p_532;
-                        use_move__m_565 = (({ int32_t _let105 = resolve_turn__p_532; int32_t has_pp__p_562 = _let105; ({ int32_t _lo106 = 0; bool _r108 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_563 = _lo106, _end107 = 4; has_pp__k_563 < _end107; has_pp__k_563++) if (((s->moves[_ix(has_pp__p_562, 2) * 24 + _ix(s->active[_ix(has_pp__p_562, 2)], 6) * 4 + has_pp__k_563] >= 0) && (s->pp[_ix(has_pp__p_562, 2) * 24 + _ix(s->active[_ix(has_pp__p_562, 2)], 6) * 4 + has_pp__k_563] > 0))) { _r108 = true; break; } _r108; }); }) ? resolve_turn__act_533 : (-1));
-                        use_move__q_566 = _wsub(1, use_move__p_564);
-                        use_move__a_567 = s->active[_ix(use_move__p_564, 2)];
-                        use_move__d_568 = s->active[_ix(use_move__q_566, 2)];
-                        use_move__st_569 = s->status[_ix(use_move__p_564, 2) * 6 + _ix(use_move__a_567, 6)];
-                        use_move__can_570 = true;
-                        if ((use_move__st_569 == 2)) {
-                            int32_t _w110 = _wx(use_move__p_564, 2);
-                            if (_w110 >= 0) {
-                                s->last_used[_w110] = ((int16_t)((-1)));
+                        use_move__p_579 = resolve_turn__p_547;
+                        use_move__m_580 = (({ int32_t _let107 = resolve_turn__p_547; int32_t has_pp__p_577 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_578 = _lo108, _end109 = 4; has_pp__k_578 < _end109; has_pp__k_578++) if ((((s->moves[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] >= 0) && (s->pp[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] > 0)) && (has_pp__k_578 != s->disabled_slot[_ix(has_pp__p_577, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_548 : (-1));
+                        use_move__q_581 = _wsub(1, use_move__p_579);
+                        use_move__a_582 = s->active[_ix(use_move__p_579, 2)];
+                        use_move__d_583 = s->active[_ix(use_move__q_581, 2)];
+                        use_move__again_584 = ((s->fight[_ix(use_move__p_579, 2)] || s->charging[_ix(use_move__p_579, 2)]) || s->thrashing[_ix(use_move__p_579, 2)]);
+                        use_move__slot_585 = (use_move__again_584 ? ((int32_t)(s->last_slot[_ix(use_move__p_579, 2)])) : use_move__m_580);
+                        use_move__mv_586 = (use_move__again_584 ? ((int32_t)(s->last_move[_ix(use_move__p_579, 2)])) : ((use_move__m_580 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_579, 2) * 24 + _ix(use_move__a_582, 6) * 4 + _ix(use_move__m_580, 4)]))));
+                        if (((use_move__again_584 && (use_move__mv_586 == 164)) || s->thrashing[_ix(use_move__p_579, 2)])) {
+                            use_move__slot_585 = (-1);
+                        }
+                        use_move__st_587 = s->status[_ix(use_move__p_579, 2) * 6 + _ix(use_move__a_582, 6)];
+                        use_move__can_588 = true;
+                        if (((use_move__again_584 && (use_move__mv_586 < 0)) && (!s->fight[_ix(use_move__p_579, 2)]))) {
+                            use_move__can_588 = false;
+                        } else if ((use_move__st_587 == 2)) {
+                            int32_t _w112 = _wx(use_move__p_579, 2);
+                            if (_w112 >= 0) {
+                                s->last_used[_w112] = ((int16_t)((-1)));
                             }
-                            use_move__can_570 = false;
-                        } else if ((use_move__st_569 == 5)) {
-                            int32_t _w111 = _wx(use_move__p_564, 2);
-                            int32_t _w112 = _wx(use_move__a_567, 6);
-                            if (_w111 >= 0 && _w112 >= 0) {
-                                s->sleep[_w111 * 6 + _w112] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_564, 2) * 6 + _ix(use_move__a_567, 6)], 1)));
+                            use_move__can_588 = false;
+                        } else if ((use_move__st_587 == 5)) {
+                            int32_t _w113 = _wx(use_move__p_579, 2);
+                            int32_t _w114 = _wx(use_move__a_582, 6);
+                            if (_w113 >= 0 && _w114 >= 0) {
+                                s->sleep[_w113 * 6 + _w114] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_579, 2) * 6 + _ix(use_move__a_582, 6)], 1)));
                             }
-                            int32_t _w113 = _wx(use_move__p_564, 2);
-                            if (_w113 >= 0) {
-                                s->last_used[_w113] = ((int16_t)((-1)));
+                            int32_t _w115 = _wx(use_move__p_579, 2);
+                            if (_w115 >= 0) {
+                                s->last_used[_w115] = ((int16_t)((-1)));
                             }
-                            use_move__can_570 = false;
-                        } else if (s->flinch[_ix(use_move__p_564, 2)]) {
-                            use_move__can_570 = false;
-                        } else if (s->recharge[_ix(use_move__p_564, 2)]) {
-                            int32_t _w114 = _wx(use_move__p_564, 2);
-                            if (_w114 >= 0) {
-                                s->recharge[_w114] = false;
+                            use_move__can_588 = false;
+                        } else if (s->flinch[_ix(use_move__p_579, 2)]) {
+                            use_move__can_588 = false;
+                        } else if (s->recharge[_ix(use_move__p_579, 2)]) {
+                            int32_t _w116 = _wx(use_move__p_579, 2);
+                            if (_w116 >= 0) {
+                                s->recharge[_w116] = false;
                             }
-                            use_move__can_570 = false;
+                            use_move__can_588 = false;
                         } else {
-                            if (s->confused[_ix(use_move__p_564, 2)]) {
-                                int32_t _w115 = _wx(use_move__p_564, 2);
-                                if (_w115 >= 0) {
-                                    s->confusion_turns[_w115] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_564, 2)], 1)));
+                            if ((s->disabled_slot[_ix(use_move__p_579, 2)] >= 0)) {
+                                int32_t _w117 = _wx(use_move__p_579, 2);
+                                if (_w117 >= 0) {
+                                    s->disable_turns[_w117] = ((int8_t)(_wsub(s->disable_turns[_ix(use_move__p_579, 2)], 1)));
                                 }
-                                int32_t _w116 = _wx(use_move__p_564, 2);
-                                if (_w116 >= 0) {
-                                    s->confused[_w116] = (s->confusion_turns[_ix(use_move__p_564, 2)] > 0);
-                                }
-                                if (s->confused[_ix(use_move__p_564, 2)]) {
-                                    chance__v_571 = _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_531)), 256);
-                                    log_draw__v_572 = chance__v_571;
-                                    int32_t _w117 = _wx(s->ndraws, 64);
-                                    if (_w117 >= 0) {
-                                        s->draws[_w117] = log_draw__v_572;
-                                    }
-                                    int32_t _w118 = _wx(s->ndraws, 64);
+                                if ((s->disable_turns[_ix(use_move__p_579, 2)] <= 0)) {
+                                    int32_t _w118 = _wx(use_move__p_579, 2);
                                     if (_w118 >= 0) {
-                                        s->draw_lo[_w118] = 0;
+                                        s->disabled_slot[_w118] = ((int8_t)((-1)));
                                     }
-                                    int32_t _w119 = _wx(s->ndraws, 64);
+                                    int32_t _w119 = _wx(use_move__p_579, 2);
                                     if (_w119 >= 0) {
-                                        s->draw_hi[_w119] = 256;
+                                        s->disabled_move[_w119] = ((int16_t)((-1)));
+                                    }
+                                } else if ((use_move__mv_586 == s->disabled_move[_ix(use_move__p_579, 2)])) {
+                                    int32_t _w120 = _wx(use_move__p_579, 2);
+                                    if (_w120 >= 0) {
+                                        s->charging[_w120] = false;
+                                    }
+                                    use_move__can_588 = false;
+                                }
+                            }
+                            if ((use_move__can_588 && s->confused[_ix(use_move__p_579, 2)])) {
+                                int32_t _w121 = _wx(use_move__p_579, 2);
+                                if (_w121 >= 0) {
+                                    s->confusion_turns[_w121] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_579, 2)], 1)));
+                                }
+                                int32_t _w122 = _wx(use_move__p_579, 2);
+                                if (_w122 >= 0) {
+                                    s->confused[_w122] = (s->confusion_turns[_ix(use_move__p_579, 2)] > 0);
+                                }
+                                if (s->confused[_ix(use_move__p_579, 2)]) {
+                                    chance__v_589 = _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_546)), 256);
+                                    log_draw__v_590 = chance__v_589;
+                                    int32_t _w123 = _wx(s->ndraws, 64);
+                                    if (_w123 >= 0) {
+                                        s->draws[_w123] = log_draw__v_590;
+                                    }
+                                    int32_t _w124 = _wx(s->ndraws, 64);
+                                    if (_w124 >= 0) {
+                                        s->draw_lo[_w124] = 0;
+                                    }
+                                    int32_t _w125 = _wx(s->ndraws, 64);
+                                    if (_w125 >= 0) {
+                                        s->draw_hi[_w125] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_573 = (chance__v_571 < 128);
-                                    use_move__acts_574 = chance__result_573;
-                                    if ((!use_move__acts_574)) {
-                                        confusion_hit__p_575 = use_move__p_564;
-                                        confusion_hit__a_576 = s->active[_ix(confusion_hit__p_575, 2)];
-                                        confusion_hit__dmg_577 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_575, 2) * 6 + _ix(confusion_hit__a_576, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_575, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_575, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_578 = confusion_hit__p_575;
-                                        self_damage__dmg_579 = confusion_hit__dmg_577;
-                                        self_damage__q_580 = _wsub(1, self_damage__p_578);
-                                        self_damage__a_581 = s->active[_ix(self_damage__p_578, 2)];
-                                        s->last_damage = self_damage__dmg_579;
-                                        if (s->substitute[_ix(self_damage__p_578, 2)]) {
-                                            if (s->substitute[_ix(self_damage__q_580, 2)]) {
-                                                int32_t _w120 = _wx(self_damage__q_580, 2);
-                                                if (_w120 >= 0) {
-                                                    s->sub_hp[_w120] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_580, 2)])), self_damage__dmg_579), 0)));
+                                    chance__result_591 = (chance__v_589 < 128);
+                                    use_move__acts_592 = chance__result_591;
+                                    if ((!use_move__acts_592)) {
+                                        confusion_hit__p_593 = use_move__p_579;
+                                        confusion_hit__a_594 = s->active[_ix(confusion_hit__p_593, 2)];
+                                        confusion_hit__dmg_595 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_593, 2) * 6 + _ix(confusion_hit__a_594, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_593, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_593, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_596 = confusion_hit__p_593;
+                                        self_damage__dmg_597 = confusion_hit__dmg_595;
+                                        self_damage__q_598 = _wsub(1, self_damage__p_596);
+                                        self_damage__a_599 = s->active[_ix(self_damage__p_596, 2)];
+                                        s->last_damage = self_damage__dmg_597;
+                                        if (s->substitute[_ix(self_damage__p_596, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_598, 2)]) {
+                                                int32_t _w126 = _wx(self_damage__q_598, 2);
+                                                if (_w126 >= 0) {
+                                                    s->sub_hp[_w126] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_598, 2)])), self_damage__dmg_597), 0)));
                                                 }
-                                                int32_t _w121 = _wx(self_damage__q_580, 2);
-                                                if (_w121 >= 0) {
-                                                    s->substitute[_w121] = (s->sub_hp[_ix(self_damage__q_580, 2)] > 0);
+                                                int32_t _w127 = _wx(self_damage__q_598, 2);
+                                                if (_w127 >= 0) {
+                                                    s->substitute[_w127] = (s->sub_hp[_ix(self_damage__q_598, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w122 = _wx(self_damage__p_578, 2);
-                                            int32_t _w123 = _wx(self_damage__a_581, 6);
-                                            if (_w122 >= 0 && _w123 >= 0) {
-                                                s->hp[_w122 * 6 + _w123] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_578, 2) * 6 + _ix(self_damage__a_581, 6)])), self_damage__dmg_579), 0)));
+                                            int32_t _w128 = _wx(self_damage__p_596, 2);
+                                            int32_t _w129 = _wx(self_damage__a_599, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->hp[_w128 * 6 + _w129] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_596, 2) * 6 + _ix(self_damage__a_599, 6)])), self_damage__dmg_597), 0)));
                                             }
                                         }
-                                        int32_t _w124 = _wx(use_move__p_564, 2);
-                                        if (_w124 >= 0) {
-                                            s->charging[_w124] = false;
+                                        int32_t _w130 = _wx(use_move__p_579, 2);
+                                        if (_w130 >= 0) {
+                                            s->charging[_w130] = false;
                                         }
-                                        int32_t _w125 = _wx(use_move__p_564, 2);
-                                        if (_w125 >= 0) {
-                                            s->thrashing[_w125] = false;
+                                        int32_t _w131 = _wx(use_move__p_579, 2);
+                                        if (_w131 >= 0) {
+                                            s->thrashing[_w131] = false;
                                         }
-                                        use_move__can_570 = false;
+                                        use_move__can_588 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_570 && (use_move__st_569 == 3))) {
-                                chance__v_582 = _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_531)), 256);
-                                log_draw__v_583 = chance__v_582;
-                                int32_t _w126 = _wx(s->ndraws, 64);
-                                if (_w126 >= 0) {
-                                    s->draws[_w126] = log_draw__v_583;
+                            if ((use_move__can_588 && (use_move__st_587 == 3))) {
+                                chance__v_600 = _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_546)), 256);
+                                log_draw__v_601 = chance__v_600;
+                                int32_t _w132 = _wx(s->ndraws, 64);
+                                if (_w132 >= 0) {
+                                    s->draws[_w132] = log_draw__v_601;
                                 }
-                                int32_t _w127 = _wx(s->ndraws, 64);
-                                if (_w127 >= 0) {
-                                    s->draw_lo[_w127] = 0;
+                                int32_t _w133 = _wx(s->ndraws, 64);
+                                if (_w133 >= 0) {
+                                    s->draw_lo[_w133] = 0;
                                 }
-                                int32_t _w128 = _wx(s->ndraws, 64);
-                                if (_w128 >= 0) {
-                                    s->draw_hi[_w128] = 256;
+                                int32_t _w134 = _wx(s->ndraws, 64);
+                                if (_w134 >= 0) {
+                                    s->draw_hi[_w134] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_584 = (chance__v_582 < 63);
-                                use_move__full_585 = chance__result_584;
-                                use_move__can_570 = (!use_move__full_585);
-                                if (use_move__full_585) {
-                                    int32_t _w129 = _wx(use_move__p_564, 2);
-                                    if (_w129 >= 0) {
-                                        s->charging[_w129] = false;
+                                chance__result_602 = (chance__v_600 < 63);
+                                use_move__full_603 = chance__result_602;
+                                use_move__can_588 = (!use_move__full_603);
+                                if (use_move__full_603) {
+                                    int32_t _w135 = _wx(use_move__p_579, 2);
+                                    if (_w135 >= 0) {
+                                        s->charging[_w135] = false;
                                     }
-                                    int32_t _w130 = _wx(use_move__p_564, 2);
-                                    if (_w130 >= 0) {
-                                        s->thrashing[_w130] = false;
+                                    int32_t _w136 = _wx(use_move__p_579, 2);
+                                    if (_w136 >= 0) {
+                                        s->thrashing[_w136] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_586 = ((s->fight[_ix(use_move__p_564, 2)] || s->charging[_ix(use_move__p_564, 2)]) || s->thrashing[_ix(use_move__p_564, 2)]);
-                        use_move__slot_587 = (use_move__again_586 ? ((int32_t)(s->last_slot[_ix(use_move__p_564, 2)])) : use_move__m_565);
-                        use_move__mv_588 = (use_move__again_586 ? ((int32_t)(s->last_move[_ix(use_move__p_564, 2)])) : ((use_move__m_565 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_564, 2) * 24 + _ix(use_move__a_567, 6) * 4 + _ix(use_move__m_565, 4)]))));
-                        if (((use_move__again_586 && (use_move__mv_588 == 164)) || s->thrashing[_ix(use_move__p_564, 2)])) {
-                            use_move__slot_587 = (-1);
-                        }
-                        if ((use_move__can_570 && (use_move__mv_588 == 118))) {
-                            mirror_move__p_589 = use_move__p_564;
-                            mirror_move__m_590 = use_move__slot_587;
-                            mirror_move__a_591 = s->active[_ix(mirror_move__p_589, 2)];
-                            mirror_move__copied_592 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_589), 2)]));
-                            if (((mirror_move__m_590 >= 0) && (!((mirror_move__copied_592 >= 0) && (MOVES__rows[_ix(mirror_move__copied_592, 165)].kind == 17))))) {
-                                int32_t _w131 = _wx(mirror_move__p_589, 2);
-                                int32_t _w132 = _wx(mirror_move__a_591, 6);
-                                int32_t _w133 = _wx(mirror_move__m_590, 4);
-                                if (_w131 >= 0 && _w132 >= 0 && _w133 >= 0) {
-                                    s->pp[_w131 * 24 + _w132 * 4 + _w133] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_589, 2) * 24 + _ix(mirror_move__a_591, 6) * 4 + _ix(mirror_move__m_590, 4)], 63))), 64)));
+                        if ((use_move__can_588 && (use_move__mv_586 == 118))) {
+                            mirror_move__p_604 = use_move__p_579;
+                            mirror_move__m_605 = use_move__slot_585;
+                            mirror_move__a_606 = s->active[_ix(mirror_move__p_604, 2)];
+                            mirror_move__copied_607 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_604), 2)]));
+                            if (((mirror_move__m_605 >= 0) && (!((mirror_move__copied_607 >= 0) && (MOVES__rows[_ix(mirror_move__copied_607, 165)].kind == 17))))) {
+                                int32_t _w137 = _wx(mirror_move__p_604, 2);
+                                int32_t _w138 = _wx(mirror_move__a_606, 6);
+                                int32_t _w139 = _wx(mirror_move__m_605, 4);
+                                if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
+                                    s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_604, 2) * 24 + _ix(mirror_move__a_606, 6) * 4 + _ix(mirror_move__m_605, 4)], 63))), 64)));
                                 }
-                                int32_t _w134 = _wx(mirror_move__p_589, 2);
-                                int32_t _w135 = _wx(mirror_move__a_591, 6);
-                                int32_t _w136 = _wx(mirror_move__m_590, 4);
-                                if (_w134 >= 0 && _w135 >= 0 && _w136 >= 0) {
-                                    s->seen_moves[_w134 * 24 + _w135 * 4 + _w136] = s->moves[_ix(mirror_move__p_589, 2) * 24 + _ix(mirror_move__a_591, 6) * 4 + _ix(mirror_move__m_590, 4)];
+                                int32_t _w140 = _wx(mirror_move__p_604, 2);
+                                int32_t _w141 = _wx(mirror_move__a_606, 6);
+                                int32_t _w142 = _wx(mirror_move__m_605, 4);
+                                if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
+                                    s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(mirror_move__p_604, 2) * 24 + _ix(mirror_move__a_606, 6) * 4 + _ix(mirror_move__m_605, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w137 = _wx(mirror_move__p_589, 2);
-                            if (_w137 >= 0) {
-                                s->used_move[_w137] = ((int16_t)(118));
+                            int32_t _w143 = _wx(mirror_move__p_604, 2);
+                            if (_w143 >= 0) {
+                                s->used_move[_w143] = ((int16_t)(118));
                             }
-                            int32_t _w138 = _wx(mirror_move__p_589, 2);
-                            if (_w138 >= 0) {
-                                s->last_used[_w138] = ((int16_t)(118));
+                            int32_t _w144 = _wx(mirror_move__p_604, 2);
+                            if (_w144 >= 0) {
+                                s->last_used[_w144] = ((int16_t)(118));
                             }
-                            if ((mirror_move__copied_592 == 118)) {
-                                mirror_move__copied_592 = (-1);
+                            if ((mirror_move__copied_607 == 118)) {
+                                mirror_move__copied_607 = (-1);
                             }
-                            if ((mirror_move__copied_592 >= 0)) {
-                                int32_t _w139 = _wx(mirror_move__p_589, 2);
-                                if (_w139 >= 0) {
-                                    s->last_move[_w139] = ((int16_t)(mirror_move__copied_592));
+                            if ((mirror_move__copied_607 >= 0)) {
+                                int32_t _w145 = _wx(mirror_move__p_604, 2);
+                                if (_w145 >= 0) {
+                                    s->last_move[_w145] = ((int16_t)(mirror_move__copied_607));
                                 }
-                                int32_t _w140 = _wx(mirror_move__p_589, 2);
-                                if (_w140 >= 0) {
-                                    s->shown_move[_w140] = ((int16_t)(mirror_move__copied_592));
-                                }
-                            }
-                            mirror_move__sl_593 = ((int32_t)(s->last_slot[_ix(mirror_move__p_589, 2)]));
-                            if ((((mirror_move__copied_592 >= 0) && s->transformed[_ix(mirror_move__p_589, 2)]) && (mirror_move__sl_593 < ({ int32_t _lo141 = 0; int32_t _r143 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_594 = _lo141, _end142 = 4; mirror_move__k_594 < _end142; mirror_move__k_594++) _r143 += ((s->base_moves[_ix(mirror_move__p_589, 2) * 4 + mirror_move__k_594] >= 0)) ? 1 : 0; _r143; })))) {
-                                int32_t _w145 = _wx(mirror_move__p_589, 2);
-                                int32_t _w146 = _wx(mirror_move__sl_593, 4);
-                                if (_w145 >= 0 && _w146 >= 0) {
-                                    s->base_pp[_w145 * 4 + _w146] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_589, 2) * 4 + _ix(mirror_move__sl_593, 4)], 1))), 64)));
+                                int32_t _w146 = _wx(mirror_move__p_604, 2);
+                                if (_w146 >= 0) {
+                                    s->shown_move[_w146] = ((int16_t)(mirror_move__copied_607));
                                 }
                             }
-                            mirror_move__result_595 = mirror_move__copied_592;
-                            use_move__mv_588 = mirror_move__result_595;
-                            use_move__slot_587 = (-1);
+                            mirror_move__sl_608 = ((int32_t)(s->last_slot[_ix(mirror_move__p_604, 2)]));
+                            if ((((mirror_move__copied_607 >= 0) && s->transformed[_ix(mirror_move__p_604, 2)]) && (mirror_move__sl_608 < ({ int32_t _lo147 = 0; int32_t _r149 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_609 = _lo147, _end148 = 4; mirror_move__k_609 < _end148; mirror_move__k_609++) _r149 += ((s->base_moves[_ix(mirror_move__p_604, 2) * 4 + mirror_move__k_609] >= 0)) ? 1 : 0; _r149; })))) {
+                                int32_t _w151 = _wx(mirror_move__p_604, 2);
+                                int32_t _w152 = _wx(mirror_move__sl_608, 4);
+                                if (_w151 >= 0 && _w152 >= 0) {
+                                    s->base_pp[_w151 * 4 + _w152] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_604, 2) * 4 + _ix(mirror_move__sl_608, 4)], 1))), 64)));
+                                }
+                            }
+                            mirror_move__result_610 = mirror_move__copied_607;
+                            use_move__mv_586 = mirror_move__result_610;
+                            use_move__slot_585 = (-1);
                         }
-                        if ((use_move__can_570 && (use_move__mv_588 >= 0))) {
-                            int32_t _w147 = _wx(use_move__p_564, 2);
-                            if (_w147 >= 0) {
-                                s->used_move[_w147] = ((int16_t)(use_move__mv_588));
+                        if ((use_move__can_588 && (use_move__mv_586 >= 0))) {
+                            int32_t _w153 = _wx(use_move__p_579, 2);
+                            if (_w153 >= 0) {
+                                s->used_move[_w153] = ((int16_t)(use_move__mv_586));
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_588, 165)].kind == 17) && (!s->charging[_ix(use_move__p_564, 2)]))) {
-                                int32_t _w148 = _wx(use_move__p_564, 2);
-                                if (_w148 >= 0) {
-                                    s->charging[_w148] = true;
+                            if (((MOVES__rows[_ix(use_move__mv_586, 165)].kind == 17) && (!s->charging[_ix(use_move__p_579, 2)]))) {
+                                int32_t _w154 = _wx(use_move__p_579, 2);
+                                if (_w154 >= 0) {
+                                    s->charging[_w154] = true;
                                 }
                             } else {
-                                int32_t _w149 = _wx(use_move__p_564, 2);
-                                if (_w149 >= 0) {
-                                    s->charging[_w149] = false;
+                                int32_t _w155 = _wx(use_move__p_579, 2);
+                                if (_w155 >= 0) {
+                                    s->charging[_w155] = false;
                                 }
-                                int32_t _w150 = _wx(use_move__p_564, 2);
-                                if (_w150 >= 0) {
-                                    s->last_used[_w150] = ((int16_t)(use_move__mv_588));
+                                int32_t _w156 = _wx(use_move__p_579, 2);
+                                if (_w156 >= 0) {
+                                    s->last_used[_w156] = ((int16_t)(use_move__mv_586));
                                 }
-                                use_move_hit__p_596 = use_move__p_564;
-                                use_move_hit__m_597 = use_move__slot_587;
-                                use_move_hit__mv_598 = use_move__mv_588;
-                                use_move_hit__q_599 = _wsub(1, use_move_hit__p_596);
-                                use_move_hit__a_600 = s->active[_ix(use_move_hit__p_596, 2)];
-                                use_move_hit__d_601 = s->active[_ix(use_move_hit__q_599, 2)];
-                                if (((use_move_hit__m_597 >= 0) && (s->moves[_ix(use_move_hit__p_596, 2) * 24 + _ix(use_move_hit__a_600, 6) * 4 + _ix(use_move_hit__m_597, 4)] >= 0))) {
-                                    int32_t _w151 = _wx(use_move_hit__p_596, 2);
-                                    int32_t _w152 = _wx(use_move_hit__a_600, 6);
-                                    int32_t _w153 = _wx(use_move_hit__m_597, 4);
-                                    if (_w151 >= 0 && _w152 >= 0 && _w153 >= 0) {
-                                        s->pp[_w151 * 24 + _w152 * 4 + _w153] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_596, 2) * 24 + _ix(use_move_hit__a_600, 6) * 4 + _ix(use_move_hit__m_597, 4)], 63))), 64)));
+                                use_move_hit__p_611 = use_move__p_579;
+                                use_move_hit__m_612 = use_move__slot_585;
+                                use_move_hit__mv_613 = use_move__mv_586;
+                                use_move_hit__q_614 = _wsub(1, use_move_hit__p_611);
+                                use_move_hit__a_615 = s->active[_ix(use_move_hit__p_611, 2)];
+                                use_move_hit__d_616 = s->active[_ix(use_move_hit__q_614, 2)];
+                                if (((use_move_hit__m_612 >= 0) && (s->moves[_ix(use_move_hit__p_611, 2) * 24 + _ix(use_move_hit__a_615, 6) * 4 + _ix(use_move_hit__m_612, 4)] >= 0))) {
+                                    int32_t _w157 = _wx(use_move_hit__p_611, 2);
+                                    int32_t _w158 = _wx(use_move_hit__a_615, 6);
+                                    int32_t _w159 = _wx(use_move_hit__m_612, 4);
+                                    if (_w157 >= 0 && _w158 >= 0 && _w159 >= 0) {
+                                        s->pp[_w157 * 24 + _w158 * 4 + _w159] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_611, 2) * 24 + _ix(use_move_hit__a_615, 6) * 4 + _ix(use_move_hit__m_612, 4)], 63))), 64)));
                                     }
-                                    int32_t _w154 = _wx(use_move_hit__p_596, 2);
-                                    int32_t _w155 = _wx(use_move_hit__a_600, 6);
-                                    int32_t _w156 = _wx(use_move_hit__m_597, 4);
-                                    if (_w154 >= 0 && _w155 >= 0 && _w156 >= 0) {
-                                        s->seen_moves[_w154 * 24 + _w155 * 4 + _w156] = s->moves[_ix(use_move_hit__p_596, 2) * 24 + _ix(use_move_hit__a_600, 6) * 4 + _ix(use_move_hit__m_597, 4)];
+                                    int32_t _w160 = _wx(use_move_hit__p_611, 2);
+                                    int32_t _w161 = _wx(use_move_hit__a_615, 6);
+                                    int32_t _w162 = _wx(use_move_hit__m_612, 4);
+                                    if (_w160 >= 0 && _w161 >= 0 && _w162 >= 0) {
+                                        s->seen_moves[_w160 * 24 + _w161 * 4 + _w162] = s->moves[_ix(use_move_hit__p_611, 2) * 24 + _ix(use_move_hit__a_615, 6) * 4 + _ix(use_move_hit__m_612, 4)];
                                     }
                                 }
-                                use_move_hit__immune_608 = (MOVES__rows[_ix(use_move_hit__mv_598, 165)].type_immunity && ((({ int16_t _let157 = MOVES__rows[_ix(use_move_hit__mv_598, 165)].type; int16_t effectiveness__mt_602 = _let157; ({ int8_t _let158 = s->types[_ix(use_move_hit__q_599, 2) * 2]; int8_t effectiveness__dt_603 = _let158; ({ int16_t _let159[15]; _let159[0] = TC__rows[_ix(effectiveness__mt_602, 15)].bug; _let159[1] = TC__rows[_ix(effectiveness__mt_602, 15)].fire; _let159[2] = TC__rows[_ix(effectiveness__mt_602, 15)].ghost; _let159[3] = TC__rows[_ix(effectiveness__mt_602, 15)].ice; _let159[4] = TC__rows[_ix(effectiveness__mt_602, 15)].poison; _let159[5] = TC__rows[_ix(effectiveness__mt_602, 15)].psychic; _let159[6] = TC__rows[_ix(effectiveness__mt_602, 15)].electric; _let159[7] = TC__rows[_ix(effectiveness__mt_602, 15)].grass; _let159[8] = TC__rows[_ix(effectiveness__mt_602, 15)].dragon; _let159[9] = TC__rows[_ix(effectiveness__mt_602, 15)].fighting; _let159[10] = TC__rows[_ix(effectiveness__mt_602, 15)].flying; _let159[11] = TC__rows[_ix(effectiveness__mt_602, 15)].ground; _let159[12] = TC__rows[_ix(effectiveness__mt_602, 15)].normal; _let159[13] = TC__rows[_ix(effectiveness__mt_602, 15)].rock; _let159[14] = TC__rows[_ix(effectiveness__mt_602, 15)].water; int16_t effectiveness__row_604[15]; memcpy(effectiveness__row_604, _let159, sizeof effectiveness__row_604); (((effectiveness__dt_603 < 0) || (effectiveness__mt_602 == 15)) ? ((int16_t)(10)) : effectiveness__row_604[_ix(effectiveness__dt_603, 15)]); }); }); }) == 0) || (({ int16_t _let160 = MOVES__rows[_ix(use_move_hit__mv_598, 165)].type; int16_t effectiveness__mt_605 = _let160; ({ int8_t _let161 = s->types[_ix(use_move_hit__q_599, 2) * 2 + 1]; int8_t effectiveness__dt_606 = _let161; ({ int16_t _let162[15]; _let162[0] = TC__rows[_ix(effectiveness__mt_605, 15)].bug; _let162[1] = TC__rows[_ix(effectiveness__mt_605, 15)].fire; _let162[2] = TC__rows[_ix(effectiveness__mt_605, 15)].ghost; _let162[3] = TC__rows[_ix(effectiveness__mt_605, 15)].ice; _let162[4] = TC__rows[_ix(effectiveness__mt_605, 15)].poison; _let162[5] = TC__rows[_ix(effectiveness__mt_605, 15)].psychic; _let162[6] = TC__rows[_ix(effectiveness__mt_605, 15)].electric; _let162[7] = TC__rows[_ix(effectiveness__mt_605, 15)].grass; _let162[8] = TC__rows[_ix(effectiveness__mt_605, 15)].dragon; _let162[9] = TC__rows[_ix(effectiveness__mt_605, 15)].fighting; _let162[10] = TC__rows[_ix(effectiveness__mt_605, 15)].flying; _let162[11] = TC__rows[_ix(effectiveness__mt_605, 15)].ground; _let162[12] = TC__rows[_ix(effectiveness__mt_605, 15)].normal; _let162[13] = TC__rows[_ix(effectiveness__mt_605, 15)].rock; _let162[14] = TC__rows[_ix(effectiveness__mt_605, 15)].water; int16_t effectiveness__row_607[15]; memcpy(effectiveness__row_607, _let162, sizeof effectiveness__row_607); (((effectiveness__dt_606 < 0) || (effectiveness__mt_605 == 15)) ? ((int16_t)(10)) : effectiveness__row_607[_ix(effectiveness__dt_606, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_609 = MOVES__rows[_ix(use_move_hit__mv_598, 165)].kind;
-                                if ((use_move_hit__kind_609 == 37)) {
-                                    rampage__p_610 = use_move_hit__p_596;
-                                    if (s->thrashing[_ix(rampage__p_610, 2)]) {
-                                        int32_t _w163 = _wx(rampage__p_610, 2);
-                                        if (_w163 >= 0) {
-                                            s->rampage_turns[_w163] = ((int8_t)(_wsub(s->rampage_turns[_ix(rampage__p_610, 2)], 1)));
+                                use_move_hit__immune_623 = (MOVES__rows[_ix(use_move_hit__mv_613, 165)].type_immunity && ((({ int16_t _let163 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].type; int16_t effectiveness__mt_617 = _let163; ({ int8_t _let164 = s->types[_ix(use_move_hit__q_614, 2) * 2]; int8_t effectiveness__dt_618 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__rows[_ix(effectiveness__mt_617, 15)].bug; _let165[1] = TC__rows[_ix(effectiveness__mt_617, 15)].fire; _let165[2] = TC__rows[_ix(effectiveness__mt_617, 15)].ghost; _let165[3] = TC__rows[_ix(effectiveness__mt_617, 15)].ice; _let165[4] = TC__rows[_ix(effectiveness__mt_617, 15)].poison; _let165[5] = TC__rows[_ix(effectiveness__mt_617, 15)].psychic; _let165[6] = TC__rows[_ix(effectiveness__mt_617, 15)].electric; _let165[7] = TC__rows[_ix(effectiveness__mt_617, 15)].grass; _let165[8] = TC__rows[_ix(effectiveness__mt_617, 15)].dragon; _let165[9] = TC__rows[_ix(effectiveness__mt_617, 15)].fighting; _let165[10] = TC__rows[_ix(effectiveness__mt_617, 15)].flying; _let165[11] = TC__rows[_ix(effectiveness__mt_617, 15)].ground; _let165[12] = TC__rows[_ix(effectiveness__mt_617, 15)].normal; _let165[13] = TC__rows[_ix(effectiveness__mt_617, 15)].rock; _let165[14] = TC__rows[_ix(effectiveness__mt_617, 15)].water; int16_t effectiveness__row_619[15]; memcpy(effectiveness__row_619, _let165, sizeof effectiveness__row_619); (((effectiveness__dt_618 < 0) || (effectiveness__mt_617 == 15)) ? ((int16_t)(10)) : effectiveness__row_619[_ix(effectiveness__dt_618, 15)]); }); }); }) == 0) || (({ int16_t _let166 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].type; int16_t effectiveness__mt_620 = _let166; ({ int8_t _let167 = s->types[_ix(use_move_hit__q_614, 2) * 2 + 1]; int8_t effectiveness__dt_621 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__rows[_ix(effectiveness__mt_620, 15)].bug; _let168[1] = TC__rows[_ix(effectiveness__mt_620, 15)].fire; _let168[2] = TC__rows[_ix(effectiveness__mt_620, 15)].ghost; _let168[3] = TC__rows[_ix(effectiveness__mt_620, 15)].ice; _let168[4] = TC__rows[_ix(effectiveness__mt_620, 15)].poison; _let168[5] = TC__rows[_ix(effectiveness__mt_620, 15)].psychic; _let168[6] = TC__rows[_ix(effectiveness__mt_620, 15)].electric; _let168[7] = TC__rows[_ix(effectiveness__mt_620, 15)].grass; _let168[8] = TC__rows[_ix(effectiveness__mt_620, 15)].dragon; _let168[9] = TC__rows[_ix(effectiveness__mt_620, 15)].fighting; _let168[10] = TC__rows[_ix(effectiveness__mt_620, 15)].flying; _let168[11] = TC__rows[_ix(effectiveness__mt_620, 15)].ground; _let168[12] = TC__rows[_ix(effectiveness__mt_620, 15)].normal; _let168[13] = TC__rows[_ix(effectiveness__mt_620, 15)].rock; _let168[14] = TC__rows[_ix(effectiveness__mt_620, 15)].water; int16_t effectiveness__row_622[15]; memcpy(effectiveness__row_622, _let168, sizeof effectiveness__row_622); (((effectiveness__dt_621 < 0) || (effectiveness__mt_620 == 15)) ? ((int16_t)(10)) : effectiveness__row_622[_ix(effectiveness__dt_621, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_624 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].kind;
+                                if ((use_move_hit__kind_624 == 37)) {
+                                    rampage__p_625 = use_move_hit__p_611;
+                                    if (s->thrashing[_ix(rampage__p_625, 2)]) {
+                                        int32_t _w169 = _wx(rampage__p_625, 2);
+                                        if (_w169 >= 0) {
+                                            s->rampage_turns[_w169] = ((int8_t)(_wsub(s->rampage_turns[_ix(rampage__p_625, 2)], 1)));
                                         }
-                                        if ((s->rampage_turns[_ix(rampage__p_610, 2)] <= 0)) {
-                                            int32_t _w164 = _wx(rampage__p_610, 2);
-                                            if (_w164 >= 0) {
-                                                s->confused[_w164] = false;
+                                        if ((s->rampage_turns[_ix(rampage__p_625, 2)] <= 0)) {
+                                            int32_t _w170 = _wx(rampage__p_625, 2);
+                                            if (_w170 >= 0) {
+                                                s->confused[_w170] = false;
                                             }
-                                            confuse__q_611 = rampage__p_610;
-                                            if (((!s->confused[_ix(confuse__q_611, 2)]) && (s->hp[_ix(confuse__q_611, 2) * 6 + _ix(s->active[_ix(confuse__q_611, 2)], 6)] > 0))) {
-                                                rand__v_612 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_531)), 4));
-                                                log_draw__v_613 = rand__v_612;
-                                                int32_t _w165 = _wx(s->ndraws, 64);
-                                                if (_w165 >= 0) {
-                                                    s->draws[_w165] = log_draw__v_613;
+                                            confuse__q_626 = rampage__p_625;
+                                            if (((!s->confused[_ix(confuse__q_626, 2)]) && (s->hp[_ix(confuse__q_626, 2) * 6 + _ix(s->active[_ix(confuse__q_626, 2)], 6)] > 0))) {
+                                                rand__v_627 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_546)), 4));
+                                                log_draw__v_628 = rand__v_627;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
+                                                if (_w171 >= 0) {
+                                                    s->draws[_w171] = log_draw__v_628;
                                                 }
-                                                int32_t _w166 = _wx(s->ndraws, 64);
-                                                if (_w166 >= 0) {
-                                                    s->draw_lo[_w166] = 2;
+                                                int32_t _w172 = _wx(s->ndraws, 64);
+                                                if (_w172 >= 0) {
+                                                    s->draw_lo[_w172] = 2;
                                                 }
-                                                int32_t _w167 = _wx(s->ndraws, 64);
-                                                if (_w167 >= 0) {
-                                                    s->draw_hi[_w167] = 6;
+                                                int32_t _w173 = _wx(s->ndraws, 64);
+                                                if (_w173 >= 0) {
+                                                    s->draw_hi[_w173] = 6;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_614 = rand__v_612;
-                                                int32_t _w168 = _wx(confuse__q_611, 2);
-                                                if (_w168 >= 0) {
-                                                    s->confusion_turns[_w168] = ((int8_t)(rand__result_614));
+                                                rand__result_629 = rand__v_627;
+                                                int32_t _w174 = _wx(confuse__q_626, 2);
+                                                if (_w174 >= 0) {
+                                                    s->confusion_turns[_w174] = ((int8_t)(rand__result_629));
                                                 }
-                                                int32_t _w169 = _wx(confuse__q_611, 2);
-                                                if (_w169 >= 0) {
-                                                    s->confused[_w169] = true;
+                                                int32_t _w175 = _wx(confuse__q_626, 2);
+                                                if (_w175 >= 0) {
+                                                    s->confused[_w175] = true;
                                                 }
                                             }
                                         }
                                     } else {
-                                        int32_t _w170 = _wx(rampage__p_610, 2);
-                                        if (_w170 >= 0) {
-                                            s->thrashing[_w170] = true;
+                                        int32_t _w176 = _wx(rampage__p_625, 2);
+                                        if (_w176 >= 0) {
+                                            s->thrashing[_w176] = true;
                                         }
-                                        rand__v_615 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_531)), 2));
-                                        log_draw__v_616 = rand__v_615;
-                                        int32_t _w171 = _wx(s->ndraws, 64);
-                                        if (_w171 >= 0) {
-                                            s->draws[_w171] = log_draw__v_616;
+                                        rand__v_630 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_546)), 2));
+                                        log_draw__v_631 = rand__v_630;
+                                        int32_t _w177 = _wx(s->ndraws, 64);
+                                        if (_w177 >= 0) {
+                                            s->draws[_w177] = log_draw__v_631;
                                         }
-                                        int32_t _w172 = _wx(s->ndraws, 64);
-                                        if (_w172 >= 0) {
-                                            s->draw_lo[_w172] = 2;
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draw_lo[_w178] = 2;
                                         }
-                                        int32_t _w173 = _wx(s->ndraws, 64);
-                                        if (_w173 >= 0) {
-                                            s->draw_hi[_w173] = 4;
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_hi[_w179] = 4;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_617 = rand__v_615;
-                                        int32_t _w174 = _wx(rampage__p_610, 2);
-                                        if (_w174 >= 0) {
-                                            s->rampage_turns[_w174] = ((int8_t)(rand__result_617));
+                                        rand__result_632 = rand__v_630;
+                                        int32_t _w180 = _wx(rampage__p_625, 2);
+                                        if (_w180 >= 0) {
+                                            s->rampage_turns[_w180] = ((int8_t)(rand__result_632));
                                         }
-                                        int32_t _w175 = _wx(rampage__p_610, 2);
-                                        if (_w175 >= 0) {
-                                            s->lock_acc[_w175] = ((int16_t)(255));
+                                        int32_t _w181 = _wx(rampage__p_625, 2);
+                                        if (_w181 >= 0) {
+                                            s->lock_acc[_w181] = ((int16_t)(255));
                                         }
                                     }
                                 }
-                                if (((use_move_hit__kind_609 == 26) && ((s->status[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)] != 5) || s->substitute[_ix(use_move_hit__q_599, 2)]))) {
-                                    use_move_hit__immune_608 = true;
+                                if (((use_move_hit__kind_624 == 26) && ((s->status[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] != 5) || s->substitute[_ix(use_move_hit__q_614, 2)]))) {
+                                    use_move_hit__immune_623 = true;
                                 }
-                                if (((use_move_hit__kind_609 == 33) && (s->mod[_ix(use_move_hit__q_599, 2) * 4 + 3] > s->mod[_ix(use_move_hit__p_596, 2) * 4 + 3]))) {
-                                    use_move_hit__immune_608 = true;
+                                if (((use_move_hit__kind_624 == 33) && (s->mod[_ix(use_move_hit__q_614, 2) * 4 + 3] > s->mod[_ix(use_move_hit__p_611, 2) * 4 + 3]))) {
+                                    use_move_hit__immune_623 = true;
                                 }
-                                if (((use_move_hit__kind_609 == 29) && ({ int32_t _let176 = use_move_hit__q_599; int32_t has_type__p_618 = _let176; ((7 == s->types[_ix(has_type__p_618, 2) * 2]) || (7 == s->types[_ix(has_type__p_618, 2) * 2 + 1])); }))) {
-                                    use_move_hit__immune_608 = true;
+                                if (((use_move_hit__kind_624 == 29) && ({ int32_t _let182 = use_move_hit__q_614; int32_t has_type__p_633 = _let182; ((7 == s->types[_ix(has_type__p_633, 2) * 2]) || (7 == s->types[_ix(has_type__p_633, 2) * 2 + 1])); }))) {
+                                    use_move_hit__immune_623 = true;
                                 }
-                                use_move_hit__broke_619 = false;
-                                if ((!({ int32_t _lo177 = 0; bool _r179 = false; for (int32_t use_move_hit__i_620 = _lo177, _end178 = 24; use_move_hit__i_620 < _end178; use_move_hit__i_620++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_620] == use_move_hit__mv_598)) { _r179 = true; break; } _r179; }))) {
+                                use_move_hit__broke_634 = false;
+                                if ((!({ int32_t _lo183 = 0; bool _r185 = false; for (int32_t use_move_hit__i_635 = _lo183, _end184 = 24; use_move_hit__i_635 < _end184; use_move_hit__i_635++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_635] == use_move_hit__mv_613)) { _r185 = true; break; } _r185; }))) {
                                     s->last_damage = 0;
                                 }
-                                if ((!use_move_hit__immune_608)) {
-                                    use_move_hit__hit_621 = true;
-                                    use_move_hit__sure_622 = ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_599, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_598, 165)].always_hits) && (!use_move_hit__sure_622))) {
-                                        use_move_hit__acc_623 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].accuracy)), 255), 100);
-                                        if (s->thrashing[_ix(use_move_hit__p_596, 2)]) {
-                                            use_move_hit__acc_623 = ((int32_t)(s->lock_acc[_ix(use_move_hit__p_596, 2)]));
+                                if ((!use_move_hit__immune_623)) {
+                                    use_move_hit__hit_636 = true;
+                                    use_move_hit__sure_637 = ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_614, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_613, 165)].always_hits) && (!use_move_hit__sure_637))) {
+                                        use_move_hit__acc_638 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].accuracy)), 255), 100);
+                                        if (s->thrashing[_ix(use_move_hit__p_611, 2)]) {
+                                            use_move_hit__acc_638 = ((int32_t)(s->lock_acc[_ix(use_move_hit__p_611, 2)]));
                                         }
-                                        use_move_hit__acc_623 = _floordiv(_wmul(use_move_hit__acc_623, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_596, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_623 = _floordiv(_wmul(use_move_hit__acc_623, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_599, 2) * 6 + 5]))), 13)]), 100);
-                                        use_move_hit__acc_623 = _imin(_imax(use_move_hit__acc_623, 1), 255);
-                                        if (s->thrashing[_ix(use_move_hit__p_596, 2)]) {
-                                            int32_t _w181 = _wx(use_move_hit__p_596, 2);
-                                            if (_w181 >= 0) {
-                                                s->lock_acc[_w181] = ((int16_t)(use_move_hit__acc_623));
+                                        use_move_hit__acc_638 = _floordiv(_wmul(use_move_hit__acc_638, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_611, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_638 = _floordiv(_wmul(use_move_hit__acc_638, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_614, 2) * 6 + 5]))), 13)]), 100);
+                                        use_move_hit__acc_638 = _imin(_imax(use_move_hit__acc_638, 1), 255);
+                                        if (s->thrashing[_ix(use_move_hit__p_611, 2)]) {
+                                            int32_t _w187 = _wx(use_move_hit__p_611, 2);
+                                            if (_w187 >= 0) {
+                                                s->lock_acc[_w187] = ((int16_t)(use_move_hit__acc_638));
                                             }
                                         }
-                                        chance__num_624 = use_move_hit__acc_623;
-                                        chance__v_625 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_531)), 256);
-                                        log_draw__v_626 = chance__v_625;
-                                        int32_t _w182 = _wx(s->ndraws, 64);
-                                        if (_w182 >= 0) {
-                                            s->draws[_w182] = log_draw__v_626;
+                                        chance__num_639 = use_move_hit__acc_638;
+                                        chance__v_640 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_546)), 256);
+                                        log_draw__v_641 = chance__v_640;
+                                        int32_t _w188 = _wx(s->ndraws, 64);
+                                        if (_w188 >= 0) {
+                                            s->draws[_w188] = log_draw__v_641;
                                         }
-                                        int32_t _w183 = _wx(s->ndraws, 64);
-                                        if (_w183 >= 0) {
-                                            s->draw_lo[_w183] = 0;
+                                        int32_t _w189 = _wx(s->ndraws, 64);
+                                        if (_w189 >= 0) {
+                                            s->draw_lo[_w189] = 0;
                                         }
-                                        int32_t _w184 = _wx(s->ndraws, 64);
-                                        if (_w184 >= 0) {
-                                            s->draw_hi[_w184] = 256;
+                                        int32_t _w190 = _wx(s->ndraws, 64);
+                                        if (_w190 >= 0) {
+                                            s->draw_hi[_w190] = 256;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_627 = (chance__v_625 < chance__num_624);
-                                        use_move_hit__hit_621 = chance__result_627;
-                                        if ((!use_move_hit__hit_621)) {
+                                        chance__result_642 = (chance__v_640 < chance__num_639);
+                                        use_move_hit__hit_636 = chance__result_642;
+                                        if ((!use_move_hit__hit_636)) {
                                             s->last_damage = 0;
                                         }
                                     }
-                                    use_move_hit__foe_move_628 = (MOVES__rows[_ix(use_move_hit__mv_598, 165)].target != 1);
-                                    use_move_hit__stages_629 = ((((((MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_630 = (((s->substitute[_ix(use_move_hit__q_599, 2)] && use_move_hit__foe_move_628) && (MOVES__rows[_ix(use_move_hit__mv_598, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_598, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_598, 165)].status == 6)) || use_move_hit__stages_629) || (MOVES__rows[_ix(use_move_hit__mv_598, 165)].volatile_ == 1)));
-                                    use_move_hit__hit_621 = (use_move_hit__hit_621 && (!use_move_hit__blocked_630));
-                                    if (((use_move_hit__hit_621 && (MOVES__rows[_ix(use_move_hit__mv_598, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_598, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_622) {
-                                            int32_t _w185 = _wx(use_move_hit__q_599, 2);
-                                            int32_t _w186 = _wx(use_move_hit__d_601, 6);
-                                            if (_w185 >= 0 && _w186 >= 0) {
-                                                s->status[_w185 * 6 + _w186] = ((int8_t)(0));
+                                    use_move_hit__foe_move_643 = (MOVES__rows[_ix(use_move_hit__mv_613, 165)].target != 1);
+                                    use_move_hit__stages_644 = ((((((MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_645 = (((s->substitute[_ix(use_move_hit__q_614, 2)] && use_move_hit__foe_move_643) && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_613, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].status == 6)) || use_move_hit__stages_644) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_636 = (use_move_hit__hit_636 && (!use_move_hit__blocked_645));
+                                    if (((use_move_hit__hit_636 && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_637) {
+                                            int32_t _w191 = _wx(use_move_hit__q_614, 2);
+                                            int32_t _w192 = _wx(use_move_hit__d_616, 6);
+                                            if (_w191 >= 0 && _w192 >= 0) {
+                                                s->status[_w191 * 6 + _w192] = ((int8_t)(0));
                                             }
-                                            int32_t _w187 = _wx(use_move_hit__q_599, 2);
-                                            if (_w187 >= 0) {
-                                                s->recharge[_w187] = false;
+                                            int32_t _w193 = _wx(use_move_hit__q_614, 2);
+                                            if (_w193 >= 0) {
+                                                s->recharge[_w193] = false;
                                             }
                                         }
-                                        set_status__q_631 = use_move_hit__q_599;
-                                        set_status__st_632 = MOVES__rows[_ix(use_move_hit__mv_598, 165)].status;
-                                        set_status__d_633 = s->active[_ix(set_status__q_631, 2)];
-                                        set_status__poison_634 = ((set_status__st_632 == 4) || (set_status__st_632 == 6));
-                                        set_status__blocked_635 = (set_status__poison_634 && (TYPES__rows[_ix(s->types[_ix(set_status__q_631, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_631, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_631, 2) * 2 + 1], 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_631, 2) * 6 + _ix(set_status__d_633, 6)] == 0) && (s->hp[_ix(set_status__q_631, 2) * 6 + _ix(set_status__d_633, 6)] > 0)) && (!set_status__blocked_635))) {
-                                            int32_t _w188 = _wx(set_status__q_631, 2);
-                                            int32_t _w189 = _wx(set_status__d_633, 6);
-                                            if (_w188 >= 0 && _w189 >= 0) {
-                                                s->status[_w188 * 6 + _w189] = ((int8_t)(set_status__st_632));
+                                        set_status__q_646 = use_move_hit__q_614;
+                                        set_status__st_647 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].status;
+                                        set_status__d_648 = s->active[_ix(set_status__q_646, 2)];
+                                        set_status__poison_649 = ((set_status__st_647 == 4) || (set_status__st_647 == 6));
+                                        set_status__blocked_650 = (set_status__poison_649 && (TYPES__rows[_ix(s->types[_ix(set_status__q_646, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_646, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_646, 2) * 2 + 1], 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_646, 2) * 6 + _ix(set_status__d_648, 6)] == 0) && (s->hp[_ix(set_status__q_646, 2) * 6 + _ix(set_status__d_648, 6)] > 0)) && (!set_status__blocked_650))) {
+                                            int32_t _w194 = _wx(set_status__q_646, 2);
+                                            int32_t _w195 = _wx(set_status__d_648, 6);
+                                            if (_w194 >= 0 && _w195 >= 0) {
+                                                s->status[_w194 * 6 + _w195] = ((int8_t)(set_status__st_647));
                                             }
-                                            if ((set_status__st_632 == 5)) {
-                                                rand__v_636 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_531)), 7));
-                                                log_draw__v_637 = rand__v_636;
-                                                int32_t _w190 = _wx(s->ndraws, 64);
-                                                if (_w190 >= 0) {
-                                                    s->draws[_w190] = log_draw__v_637;
+                                            if ((set_status__st_647 == 5)) {
+                                                rand__v_651 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_546)), 7));
+                                                log_draw__v_652 = rand__v_651;
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draws[_w196] = log_draw__v_652;
                                                 }
-                                                int32_t _w191 = _wx(s->ndraws, 64);
-                                                if (_w191 >= 0) {
-                                                    s->draw_lo[_w191] = 1;
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_lo[_w197] = 1;
                                                 }
-                                                int32_t _w192 = _wx(s->ndraws, 64);
-                                                if (_w192 >= 0) {
-                                                    s->draw_hi[_w192] = 8;
+                                                int32_t _w198 = _wx(s->ndraws, 64);
+                                                if (_w198 >= 0) {
+                                                    s->draw_hi[_w198] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_638 = rand__v_636;
-                                                int32_t _w193 = _wx(set_status__q_631, 2);
-                                                int32_t _w194 = _wx(set_status__d_633, 6);
-                                                if (_w193 >= 0 && _w194 >= 0) {
-                                                    s->sleep[_w193 * 6 + _w194] = ((int8_t)(rand__result_638));
+                                                rand__result_653 = rand__v_651;
+                                                int32_t _w199 = _wx(set_status__q_646, 2);
+                                                int32_t _w200 = _wx(set_status__d_648, 6);
+                                                if (_w199 >= 0 && _w200 >= 0) {
+                                                    s->sleep[_w199 * 6 + _w200] = ((int8_t)(rand__result_653));
                                                 }
                                             }
-                                            if ((set_status__st_632 == 6)) {
-                                                int32_t _w195 = _wx(set_status__q_631, 2);
-                                                if (_w195 >= 0) {
-                                                    s->toxic[_w195] = ((int16_t)(0));
+                                            if ((set_status__st_647 == 6)) {
+                                                int32_t _w201 = _wx(set_status__q_646, 2);
+                                                if (_w201 >= 0) {
+                                                    s->toxic[_w201] = ((int16_t)(0));
                                                 }
                                             }
-                                            if ((set_status__st_632 == 3)) {
-                                                int32_t _w196 = _wx(set_status__q_631, 2);
-                                                if (_w196 >= 0) {
-                                                    s->mod[_w196 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_631, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                            if ((set_status__st_647 == 3)) {
+                                                int32_t _w202 = _wx(set_status__q_646, 2);
+                                                if (_w202 >= 0) {
+                                                    s->mod[_w202 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_646, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((set_status__st_632 == 1)) {
-                                                int32_t _w197 = _wx(set_status__q_631, 2);
-                                                if (_w197 >= 0) {
-                                                    s->mod[_w197 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_631, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((set_status__st_647 == 1)) {
+                                                int32_t _w203 = _wx(set_status__q_646, 2);
+                                                if (_w203 >= 0) {
+                                                    s->mod[_w203 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_646, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (MOVES__rows[_ix(use_move_hit__mv_598, 165)].power == 0))) {
-                                        use_move_hit__tgt_639 = ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].target == 1) ? use_move_hit__p_596 : use_move_hit__q_599);
-                                        use_move_hit__lo_640 = (((use_move_hit__tgt_639 == use_move_hit__q_599) && s->mist[_ix(use_move_hit__q_599, 2)]) ? 0 : (-6));
-                                        apply_boosts__q_641 = use_move_hit__tgt_639;
-                                        apply_boosts__f_642 = use_move_hit__q_599;
-                                        apply_boosts__da_643 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_atk)), use_move_hit__lo_640);
-                                        apply_boosts__dd_644 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_def)), use_move_hit__lo_640);
-                                        apply_boosts__ds_645 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_spc)), use_move_hit__lo_640);
-                                        apply_boosts__dsp_646 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_spe)), use_move_hit__lo_640);
-                                        apply_boosts__dacc_647 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_accuracy)), use_move_hit__lo_640);
-                                        apply_boosts__deva_648 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].boost_evasion)), use_move_hit__lo_640);
-                                        apply_boosts__deltas_649[0] = apply_boosts__da_643;
-                                        apply_boosts__deltas_649[1] = apply_boosts__dd_644;
-                                        apply_boosts__deltas_649[2] = apply_boosts__ds_645;
-                                        apply_boosts__deltas_649[3] = apply_boosts__dsp_646;
-                                        apply_boosts__deltas_649[4] = apply_boosts__dacc_647;
-                                        apply_boosts__deltas_649[5] = apply_boosts__deva_648;
-                                        apply_boosts__any_ok_650 = false;
-                                        for (int32_t apply_boosts__k_651 = 0, _end198 = 6; apply_boosts__k_651 < _end198; apply_boosts__k_651++) {
-                                            boost_stat__q_652 = apply_boosts__q_641;
-                                            boost_stat__k_653 = apply_boosts__k_651;
-                                            boost_stat__delta_654 = apply_boosts__deltas_649[apply_boosts__k_651];
-                                            boost_stat__a_655 = s->active[_ix(boost_stat__q_652, 2)];
-                                            boost_stat__b_656 = ((int32_t)(s->boosts[_ix(boost_stat__q_652, 2) * 6 + _ix(boost_stat__k_653, 6)]));
-                                            boost_stat__nb_657 = _imin(_imax(_wadd(boost_stat__b_656, boost_stat__delta_654), (-6)), 6);
-                                            boost_stat__ok_658 = false;
-                                            if (((((boost_stat__delta_654 != 0) && (s->hp[_ix(boost_stat__q_652, 2) * 6 + _ix(boost_stat__a_655, 6)] > 0)) && (!((boost_stat__delta_654 > 0) && (boost_stat__b_656 >= 6)))) && (!((boost_stat__delta_654 < 0) && (boost_stat__b_656 <= (-6)))))) {
-                                                if ((boost_stat__k_653 >= 4)) {
-                                                    int32_t _w199 = _wx(boost_stat__q_652, 2);
-                                                    int32_t _w200 = _wx(boost_stat__k_653, 6);
-                                                    if (_w199 >= 0 && _w200 >= 0) {
-                                                        s->boosts[_w199 * 6 + _w200] = ((int8_t)(boost_stat__nb_657));
+                                    if ((use_move_hit__hit_636 && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0))) {
+                                        use_move_hit__tgt_654 = ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].target == 1) ? use_move_hit__p_611 : use_move_hit__q_614);
+                                        use_move_hit__lo_655 = (((use_move_hit__tgt_654 == use_move_hit__q_614) && s->mist[_ix(use_move_hit__q_614, 2)]) ? 0 : (-6));
+                                        apply_boosts__q_656 = use_move_hit__tgt_654;
+                                        apply_boosts__f_657 = use_move_hit__q_614;
+                                        apply_boosts__da_658 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_atk)), use_move_hit__lo_655);
+                                        apply_boosts__dd_659 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_def)), use_move_hit__lo_655);
+                                        apply_boosts__ds_660 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spc)), use_move_hit__lo_655);
+                                        apply_boosts__dsp_661 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spe)), use_move_hit__lo_655);
+                                        apply_boosts__dacc_662 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_accuracy)), use_move_hit__lo_655);
+                                        apply_boosts__deva_663 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_evasion)), use_move_hit__lo_655);
+                                        apply_boosts__deltas_664[0] = apply_boosts__da_658;
+                                        apply_boosts__deltas_664[1] = apply_boosts__dd_659;
+                                        apply_boosts__deltas_664[2] = apply_boosts__ds_660;
+                                        apply_boosts__deltas_664[3] = apply_boosts__dsp_661;
+                                        apply_boosts__deltas_664[4] = apply_boosts__dacc_662;
+                                        apply_boosts__deltas_664[5] = apply_boosts__deva_663;
+                                        apply_boosts__any_ok_665 = false;
+                                        for (int32_t apply_boosts__k_666 = 0, _end204 = 6; apply_boosts__k_666 < _end204; apply_boosts__k_666++) {
+                                            boost_stat__q_667 = apply_boosts__q_656;
+                                            boost_stat__k_668 = apply_boosts__k_666;
+                                            boost_stat__delta_669 = apply_boosts__deltas_664[apply_boosts__k_666];
+                                            boost_stat__a_670 = s->active[_ix(boost_stat__q_667, 2)];
+                                            boost_stat__b_671 = ((int32_t)(s->boosts[_ix(boost_stat__q_667, 2) * 6 + _ix(boost_stat__k_668, 6)]));
+                                            boost_stat__nb_672 = _imin(_imax(_wadd(boost_stat__b_671, boost_stat__delta_669), (-6)), 6);
+                                            boost_stat__ok_673 = false;
+                                            if (((((boost_stat__delta_669 != 0) && (s->hp[_ix(boost_stat__q_667, 2) * 6 + _ix(boost_stat__a_670, 6)] > 0)) && (!((boost_stat__delta_669 > 0) && (boost_stat__b_671 >= 6)))) && (!((boost_stat__delta_669 < 0) && (boost_stat__b_671 <= (-6)))))) {
+                                                if ((boost_stat__k_668 >= 4)) {
+                                                    int32_t _w205 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w206 = _wx(boost_stat__k_668, 6);
+                                                    if (_w205 >= 0 && _w206 >= 0) {
+                                                        s->boosts[_w205 * 6 + _w206] = ((int8_t)(boost_stat__nb_672));
                                                     }
-                                                    boost_stat__ok_658 = true;
-                                                } else if ((((boost_stat__delta_654 > 0) && (s->mod[_ix(boost_stat__q_652, 2) * 4 + _ix(boost_stat__k_653, 4)] == 999)) || ((boost_stat__delta_654 < 0) && (s->mod[_ix(boost_stat__q_652, 2) * 4 + _ix(boost_stat__k_653, 4)] == 1)))) {
-                                                    int32_t _w201 = _wx(boost_stat__q_652, 2);
-                                                    int32_t _w202 = _wx(boost_stat__k_653, 6);
-                                                    if (_w201 >= 0 && _w202 >= 0) {
-                                                        s->boosts[_w201 * 6 + _w202] = ((int8_t)(((boost_stat__delta_654 > 0) ? _wsub(boost_stat__nb_657, 1) : _wadd(boost_stat__nb_657, 1))));
+                                                    boost_stat__ok_673 = true;
+                                                } else if ((((boost_stat__delta_669 > 0) && (s->mod[_ix(boost_stat__q_667, 2) * 4 + _ix(boost_stat__k_668, 4)] == 999)) || ((boost_stat__delta_669 < 0) && (s->mod[_ix(boost_stat__q_667, 2) * 4 + _ix(boost_stat__k_668, 4)] == 1)))) {
+                                                    int32_t _w207 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w208 = _wx(boost_stat__k_668, 6);
+                                                    if (_w207 >= 0 && _w208 >= 0) {
+                                                        s->boosts[_w207 * 6 + _w208] = ((int8_t)(((boost_stat__delta_669 > 0) ? _wsub(boost_stat__nb_672, 1) : _wadd(boost_stat__nb_672, 1))));
                                                     }
                                                 } else {
-                                                    int32_t _w203 = _wx(boost_stat__q_652, 2);
-                                                    int32_t _w204 = _wx(boost_stat__k_653, 6);
-                                                    if (_w203 >= 0 && _w204 >= 0) {
-                                                        s->boosts[_w203 * 6 + _w204] = ((int8_t)(boost_stat__nb_657));
+                                                    int32_t _w209 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w210 = _wx(boost_stat__k_668, 6);
+                                                    if (_w209 >= 0 && _w210 >= 0) {
+                                                        s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_672));
                                                     }
-                                                    boost_stat__ok_658 = true;
-                                                    boost_stat__m_659 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_652, 2) * 4 + _ix(boost_stat__k_653, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_657, 6), 13)]), 100), 1);
-                                                    int32_t _w205 = _wx(boost_stat__q_652, 2);
-                                                    int32_t _w206 = _wx(boost_stat__k_653, 4);
-                                                    if (_w205 >= 0 && _w206 >= 0) {
-                                                        s->mod[_w205 * 4 + _w206] = ((int16_t)(((boost_stat__delta_654 > 0) ? _imin(boost_stat__m_659, 999) : boost_stat__m_659)));
+                                                    boost_stat__ok_673 = true;
+                                                    boost_stat__m_674 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_667, 2) * 4 + _ix(boost_stat__k_668, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_672, 6), 13)]), 100), 1);
+                                                    int32_t _w211 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w212 = _wx(boost_stat__k_668, 4);
+                                                    if (_w211 >= 0 && _w212 >= 0) {
+                                                        s->mod[_w211 * 4 + _w212] = ((int16_t)(((boost_stat__delta_669 > 0) ? _imin(boost_stat__m_674, 999) : boost_stat__m_674)));
                                                     }
                                                 }
                                             }
-                                            boost_stat__result_660 = boost_stat__ok_658;
-                                            apply_boosts__ok_661 = boost_stat__result_660;
-                                            apply_boosts__any_ok_650 = (apply_boosts__any_ok_650 || apply_boosts__ok_661);
+                                            boost_stat__result_675 = boost_stat__ok_673;
+                                            apply_boosts__ok_676 = boost_stat__result_675;
+                                            apply_boosts__any_ok_665 = (apply_boosts__any_ok_665 || apply_boosts__ok_676);
                                         }
-                                        if (apply_boosts__any_ok_650) {
-                                            if ((s->status[_ix(apply_boosts__f_642, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_642, 2)], 6)] == 3)) {
-                                                int32_t _w207 = _wx(apply_boosts__f_642, 2);
-                                                if (_w207 >= 0) {
-                                                    s->mod[_w207 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_642, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                        if (apply_boosts__any_ok_665) {
+                                            if ((s->status[_ix(apply_boosts__f_657, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_657, 2)], 6)] == 3)) {
+                                                int32_t _w213 = _wx(apply_boosts__f_657, 2);
+                                                if (_w213 >= 0) {
+                                                    s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_657, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                 }
                                             }
-                                            if ((s->status[_ix(apply_boosts__f_642, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_642, 2)], 6)] == 1)) {
-                                                int32_t _w208 = _wx(apply_boosts__f_642, 2);
-                                                if (_w208 >= 0) {
-                                                    s->mod[_w208 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_642, 2) * 4], 2))), ((int16_t)(1)))));
+                                            if ((s->status[_ix(apply_boosts__f_657, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_657, 2)], 6)] == 1)) {
+                                                int32_t _w214 = _wx(apply_boosts__f_657, 2);
+                                                if (_w214 >= 0) {
+                                                    s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_657, 2) * 4], 2))), ((int16_t)(1)))));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 31))) {
-                                        int32_t _w209 = _wx(use_move_hit__p_596, 2);
-                                        if (_w209 >= 0) {
-                                            s->mist[_w209] = true;
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 31))) {
+                                        int32_t _w215 = _wx(use_move_hit__p_611, 2);
+                                        if (_w215 >= 0) {
+                                            s->mist[_w215] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 28))) {
-                                        haze__p_662 = use_move_hit__p_596;
-                                        haze__q_663 = _wsub(1, haze__p_662);
-                                        haze__d_664 = s->active[_ix(haze__q_663, 2)];
-                                        if (((s->status[_ix(haze__q_663, 2) * 6 + _ix(haze__d_664, 6)] == 5) || (s->status[_ix(haze__q_663, 2) * 6 + _ix(haze__d_664, 6)] == 2))) {
-                                            int32_t _w210 = _wx(haze__q_663, 2);
-                                            if (_w210 >= 0) {
-                                                s->last_move[_w210] = ((int16_t)((-1)));
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 25))) {
+                                        disable__q_677 = use_move_hit__q_614;
+                                        disable__d_678 = s->active[_ix(disable__q_677, 2)];
+                                        disable__n_680 = ({ int32_t _lo216 = 0; int32_t _r218 = 0; _Pragma("GCC unroll 4") for (int32_t disable__k_679 = _lo216, _end217 = 4; disable__k_679 < _end217; disable__k_679++) _r218 += (((s->moves[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_679] >= 0) && (s->pp[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_679] > 0))) ? 1 : 0; _r218; });
+                                        if (((disable__n_680 > 0) && (s->disabled_slot[_ix(disable__q_677, 2)] < 0))) {
+                                            rand__hi_681 = disable__n_680;
+                                            rand__v_682 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_681, 0)));
+                                            log_draw__v_683 = rand__v_682;
+                                            log_draw__hi_684 = rand__hi_681;
+                                            int32_t _w220 = _wx(s->ndraws, 64);
+                                            if (_w220 >= 0) {
+                                                s->draws[_w220] = log_draw__v_683;
                                             }
-                                            int32_t _w211 = _wx(haze__q_663, 2);
-                                            if (_w211 >= 0) {
-                                                s->shown_move[_w211] = ((int16_t)((-1)));
+                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                            if (_w221 >= 0) {
+                                                s->draw_lo[_w221] = 0;
                                             }
-                                        }
-                                        int32_t _w212 = _wx(haze__q_663, 2);
-                                        int32_t _w213 = _wx(haze__d_664, 6);
-                                        if (_w212 >= 0 && _w213 >= 0) {
-                                            s->status[_w212 * 6 + _w213] = ((int8_t)(0));
-                                        }
-                                        if ((s->status[_ix(haze__p_662, 2) * 6 + _ix(s->active[_ix(haze__p_662, 2)], 6)] == 6)) {
-                                            int32_t _w214 = _wx(haze__p_662, 2);
-                                            int32_t _w215 = _wx(s->active[_ix(haze__p_662, 2)], 6);
-                                            if (_w214 >= 0 && _w215 >= 0) {
-                                                s->status[_w214 * 6 + _w215] = ((int8_t)(4));
+                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                            if (_w222 >= 0) {
+                                                s->draw_hi[_w222] = log_draw__hi_684;
                                             }
-                                        }
-                                        for (int32_t haze__s_665 = 0, _end216 = 2; haze__s_665 < _end216; haze__s_665++) {
-                                            for (int32_t haze__k_666 = 0, _end217 = 6; haze__k_666 < _end217; haze__k_666++) {
-                                                s->boosts[haze__s_665 * 6 + haze__k_666] = ((int8_t)(0));
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_685 = rand__v_682;
+                                            disable__pick_686 = rand__result_685;
+                                            disable__nth_687 = (-1);
+                                            for (int32_t disable__k_688 = 0, _end223 = 4; disable__k_688 < _end223; disable__k_688++) {
+                                                if (((s->moves[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_688] >= 0) && (s->pp[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_688] > 0))) {
+                                                    disable__nth_687 = _wadd(disable__nth_687, 1);
+                                                    if ((disable__nth_687 == disable__pick_686)) {
+                                                        int32_t _w224 = _wx(disable__q_677, 2);
+                                                        if (_w224 >= 0) {
+                                                            s->disabled_slot[_w224] = ((int8_t)(disable__k_688));
+                                                        }
+                                                        int32_t _w225 = _wx(disable__q_677, 2);
+                                                        if (_w225 >= 0) {
+                                                            s->disabled_move[_w225] = s->moves[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_688];
+                                                        }
+                                                    }
+                                                }
                                             }
-                                            for (int32_t haze__k_667 = 0, _end218 = 4; haze__k_667 < _end218; haze__k_667++) {
-                                                s->mod[haze__s_665 * 4 + haze__k_667] = s->stored[haze__s_665 * 4 + haze__k_667];
+                                            rand__v_689 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_546)), 8));
+                                            log_draw__v_690 = rand__v_689;
+                                            int32_t _w226 = _wx(s->ndraws, 64);
+                                            if (_w226 >= 0) {
+                                                s->draws[_w226] = log_draw__v_690;
                                             }
-                                            int32_t _w219 = _wx(s->active[haze__s_665], 6);
-                                            if (_w219 >= 0) {
-                                                s->speed[haze__s_665 * 6 + _w219] = s->mod[haze__s_665 * 4 + 3];
+                                            int32_t _w227 = _wx(s->ndraws, 64);
+                                            if (_w227 >= 0) {
+                                                s->draw_lo[_w227] = 1;
                                             }
-                                            s->confused[haze__s_665] = false;
-                                            s->confusion_turns[haze__s_665] = ((int8_t)(0));
-                                            s->mist[haze__s_665] = false;
-                                            s->focus[haze__s_665] = false;
-                                            s->seeded[haze__s_665] = false;
-                                            s->reflect[haze__s_665] = false;
-                                            s->light_screen[haze__s_665] = false;
-                                            s->toxic[haze__s_665] = ((int16_t)((-1)));
+                                            int32_t _w228 = _wx(s->ndraws, 64);
+                                            if (_w228 >= 0) {
+                                                s->draw_hi[_w228] = 9;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_691 = rand__v_689;
+                                            int32_t _w229 = _wx(disable__q_677, 2);
+                                            if (_w229 >= 0) {
+                                                s->disable_turns[_w229] = ((int8_t)(rand__result_691));
+                                            }
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && ((use_move_hit__kind_609 == 10) || (use_move_hit__kind_609 == 11)))) {
-                                        heal_self__p_668 = use_move_hit__p_596;
-                                        heal_self__rest_669 = (use_move_hit__kind_609 == 10);
-                                        heal_self__a_670 = s->active[_ix(heal_self__p_668, 2)];
-                                        heal_self__h_671 = ((int32_t)(s->hp[_ix(heal_self__p_668, 2) * 6 + _ix(heal_self__a_670, 6)]));
-                                        heal_self__mh_672 = ((int32_t)(s->maxhp[_ix(heal_self__p_668, 2) * 6 + _ix(heal_self__a_670, 6)]));
-                                        heal_self__fails_673 = ((heal_self__h_671 == heal_self__mh_672) || (((heal_self__h_671 == _wsub(heal_self__mh_672, 255)) || (heal_self__h_671 == _wsub(heal_self__mh_672, 511))) && (_pymod(heal_self__h_671, 256) != 0)));
-                                        if ((!heal_self__fails_673)) {
-                                            if (heal_self__rest_669) {
-                                                int32_t _w220 = _wx(heal_self__p_668, 2);
-                                                int32_t _w221 = _wx(heal_self__a_670, 6);
-                                                if (_w220 >= 0 && _w221 >= 0) {
-                                                    s->status[_w220 * 6 + _w221] = ((int8_t)(5));
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 28))) {
+                                        haze__p_692 = use_move_hit__p_611;
+                                        haze__q_693 = _wsub(1, haze__p_692);
+                                        haze__d_694 = s->active[_ix(haze__q_693, 2)];
+                                        if (((s->status[_ix(haze__q_693, 2) * 6 + _ix(haze__d_694, 6)] == 5) || (s->status[_ix(haze__q_693, 2) * 6 + _ix(haze__d_694, 6)] == 2))) {
+                                            int32_t _w230 = _wx(haze__q_693, 2);
+                                            if (_w230 >= 0) {
+                                                s->last_move[_w230] = ((int16_t)((-1)));
+                                            }
+                                            int32_t _w231 = _wx(haze__q_693, 2);
+                                            if (_w231 >= 0) {
+                                                s->shown_move[_w231] = ((int16_t)((-1)));
+                                            }
+                                        }
+                                        int32_t _w232 = _wx(haze__q_693, 2);
+                                        int32_t _w233 = _wx(haze__d_694, 6);
+                                        if (_w232 >= 0 && _w233 >= 0) {
+                                            s->status[_w232 * 6 + _w233] = ((int8_t)(0));
+                                        }
+                                        if ((s->status[_ix(haze__p_692, 2) * 6 + _ix(s->active[_ix(haze__p_692, 2)], 6)] == 6)) {
+                                            int32_t _w234 = _wx(haze__p_692, 2);
+                                            int32_t _w235 = _wx(s->active[_ix(haze__p_692, 2)], 6);
+                                            if (_w234 >= 0 && _w235 >= 0) {
+                                                s->status[_w234 * 6 + _w235] = ((int8_t)(4));
+                                            }
+                                        }
+                                        for (int32_t haze__s_695 = 0, _end236 = 2; haze__s_695 < _end236; haze__s_695++) {
+                                            for (int32_t haze__k_696 = 0, _end237 = 6; haze__k_696 < _end237; haze__k_696++) {
+                                                s->boosts[haze__s_695 * 6 + haze__k_696] = ((int8_t)(0));
+                                            }
+                                            for (int32_t haze__k_697 = 0, _end238 = 4; haze__k_697 < _end238; haze__k_697++) {
+                                                s->mod[haze__s_695 * 4 + haze__k_697] = s->stored[haze__s_695 * 4 + haze__k_697];
+                                            }
+                                            int32_t _w239 = _wx(s->active[haze__s_695], 6);
+                                            if (_w239 >= 0) {
+                                                s->speed[haze__s_695 * 6 + _w239] = s->mod[haze__s_695 * 4 + 3];
+                                            }
+                                            s->confused[haze__s_695] = false;
+                                            s->confusion_turns[haze__s_695] = ((int8_t)(0));
+                                            s->mist[haze__s_695] = false;
+                                            s->disabled_slot[haze__s_695] = ((int8_t)((-1)));
+                                            s->disabled_move[haze__s_695] = ((int16_t)((-1)));
+                                            s->focus[haze__s_695] = false;
+                                            s->seeded[haze__s_695] = false;
+                                            s->reflect[haze__s_695] = false;
+                                            s->light_screen[haze__s_695] = false;
+                                            s->toxic[haze__s_695] = ((int16_t)((-1)));
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && ((use_move_hit__kind_624 == 10) || (use_move_hit__kind_624 == 11)))) {
+                                        heal_self__p_698 = use_move_hit__p_611;
+                                        heal_self__rest_699 = (use_move_hit__kind_624 == 10);
+                                        heal_self__a_700 = s->active[_ix(heal_self__p_698, 2)];
+                                        heal_self__h_701 = ((int32_t)(s->hp[_ix(heal_self__p_698, 2) * 6 + _ix(heal_self__a_700, 6)]));
+                                        heal_self__mh_702 = ((int32_t)(s->maxhp[_ix(heal_self__p_698, 2) * 6 + _ix(heal_self__a_700, 6)]));
+                                        heal_self__fails_703 = ((heal_self__h_701 == heal_self__mh_702) || (((heal_self__h_701 == _wsub(heal_self__mh_702, 255)) || (heal_self__h_701 == _wsub(heal_self__mh_702, 511))) && (_pymod(heal_self__h_701, 256) != 0)));
+                                        if ((!heal_self__fails_703)) {
+                                            if (heal_self__rest_699) {
+                                                int32_t _w240 = _wx(heal_self__p_698, 2);
+                                                int32_t _w241 = _wx(heal_self__a_700, 6);
+                                                if (_w240 >= 0 && _w241 >= 0) {
+                                                    s->status[_w240 * 6 + _w241] = ((int8_t)(5));
                                                 }
-                                                rand__v_674 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_531)), 7));
-                                                log_draw__v_675 = rand__v_674;
-                                                int32_t _w222 = _wx(s->ndraws, 64);
-                                                if (_w222 >= 0) {
-                                                    s->draws[_w222] = log_draw__v_675;
+                                                rand__v_704 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_546)), 7));
+                                                log_draw__v_705 = rand__v_704;
+                                                int32_t _w242 = _wx(s->ndraws, 64);
+                                                if (_w242 >= 0) {
+                                                    s->draws[_w242] = log_draw__v_705;
                                                 }
-                                                int32_t _w223 = _wx(s->ndraws, 64);
-                                                if (_w223 >= 0) {
-                                                    s->draw_lo[_w223] = 1;
+                                                int32_t _w243 = _wx(s->ndraws, 64);
+                                                if (_w243 >= 0) {
+                                                    s->draw_lo[_w243] = 1;
                                                 }
-                                                int32_t _w224 = _wx(s->ndraws, 64);
-                                                if (_w224 >= 0) {
-                                                    s->draw_hi[_w224] = 8;
+                                                int32_t _w244 = _wx(s->ndraws, 64);
+                                                if (_w244 >= 0) {
+                                                    s->draw_hi[_w244] = 8;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_676 = rand__v_674;
-                                                heal_self__v_677 = rand__result_676;
-                                                int32_t _w225 = _wx(heal_self__p_668, 2);
-                                                int32_t _w226 = _wx(heal_self__a_670, 6);
-                                                if (_w225 >= 0 && _w226 >= 0) {
-                                                    s->sleep[_w225 * 6 + _w226] = ((int8_t)(2));
+                                                rand__result_706 = rand__v_704;
+                                                heal_self__v_707 = rand__result_706;
+                                                int32_t _w245 = _wx(heal_self__p_698, 2);
+                                                int32_t _w246 = _wx(heal_self__a_700, 6);
+                                                if (_w245 >= 0 && _w246 >= 0) {
+                                                    s->sleep[_w245 * 6 + _w246] = ((int8_t)(2));
                                                 }
-                                                int32_t _w227 = _wx(heal_self__p_668, 2);
-                                                int32_t _w228 = _wx(heal_self__a_670, 6);
-                                                if (_w227 >= 0 && _w228 >= 0) {
-                                                    s->hp[_w227 * 6 + _w228] = s->maxhp[_ix(heal_self__p_668, 2) * 6 + _ix(heal_self__a_670, 6)];
+                                                int32_t _w247 = _wx(heal_self__p_698, 2);
+                                                int32_t _w248 = _wx(heal_self__a_700, 6);
+                                                if (_w247 >= 0 && _w248 >= 0) {
+                                                    s->hp[_w247 * 6 + _w248] = s->maxhp[_ix(heal_self__p_698, 2) * 6 + _ix(heal_self__a_700, 6)];
                                                 }
                                             } else {
-                                                int32_t _w229 = _wx(heal_self__p_668, 2);
-                                                int32_t _w230 = _wx(heal_self__a_670, 6);
-                                                if (_w229 >= 0 && _w230 >= 0) {
-                                                    s->hp[_w229 * 6 + _w230] = ((int16_t)(_imin(_wadd(heal_self__h_671, _floordiv(heal_self__mh_672, 2)), heal_self__mh_672)));
+                                                int32_t _w249 = _wx(heal_self__p_698, 2);
+                                                int32_t _w250 = _wx(heal_self__a_700, 6);
+                                                if (_w249 >= 0 && _w250 >= 0) {
+                                                    s->hp[_w249 * 6 + _w250] = ((int16_t)(_imin(_wadd(heal_self__h_701, _floordiv(heal_self__mh_702, 2)), heal_self__mh_702)));
                                                 }
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 15))) {
-                                        int32_t _w231 = _wx(use_move_hit__p_596, 2);
-                                        if (_w231 >= 0) {
-                                            s->reflect[_w231] = true;
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 15))) {
+                                        int32_t _w251 = _wx(use_move_hit__p_611, 2);
+                                        if (_w251 >= 0) {
+                                            s->reflect[_w251] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 16))) {
-                                        int32_t _w232 = _wx(use_move_hit__p_596, 2);
-                                        if (_w232 >= 0) {
-                                            s->light_screen[_w232] = true;
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 16))) {
+                                        int32_t _w252 = _wx(use_move_hit__p_611, 2);
+                                        if (_w252 >= 0) {
+                                            s->light_screen[_w252] = true;
                                         }
                                     }
-                                    if (((use_move_hit__hit_621 && (MOVES__rows[_ix(use_move_hit__mv_598, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_598, 165)].volatile_ == 1))) {
-                                        confuse__q_678 = use_move_hit__q_599;
-                                        if (((!s->confused[_ix(confuse__q_678, 2)]) && (s->hp[_ix(confuse__q_678, 2) * 6 + _ix(s->active[_ix(confuse__q_678, 2)], 6)] > 0))) {
-                                            rand__v_679 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_531)), 4));
-                                            log_draw__v_680 = rand__v_679;
-                                            int32_t _w233 = _wx(s->ndraws, 64);
-                                            if (_w233 >= 0) {
-                                                s->draws[_w233] = log_draw__v_680;
+                                    if (((use_move_hit__hit_636 && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].volatile_ == 1))) {
+                                        confuse__q_708 = use_move_hit__q_614;
+                                        if (((!s->confused[_ix(confuse__q_708, 2)]) && (s->hp[_ix(confuse__q_708, 2) * 6 + _ix(s->active[_ix(confuse__q_708, 2)], 6)] > 0))) {
+                                            rand__v_709 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_546)), 4));
+                                            log_draw__v_710 = rand__v_709;
+                                            int32_t _w253 = _wx(s->ndraws, 64);
+                                            if (_w253 >= 0) {
+                                                s->draws[_w253] = log_draw__v_710;
                                             }
-                                            int32_t _w234 = _wx(s->ndraws, 64);
-                                            if (_w234 >= 0) {
-                                                s->draw_lo[_w234] = 2;
+                                            int32_t _w254 = _wx(s->ndraws, 64);
+                                            if (_w254 >= 0) {
+                                                s->draw_lo[_w254] = 2;
                                             }
-                                            int32_t _w235 = _wx(s->ndraws, 64);
-                                            if (_w235 >= 0) {
-                                                s->draw_hi[_w235] = 6;
+                                            int32_t _w255 = _wx(s->ndraws, 64);
+                                            if (_w255 >= 0) {
+                                                s->draw_hi[_w255] = 6;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_681 = rand__v_679;
-                                            int32_t _w236 = _wx(confuse__q_678, 2);
-                                            if (_w236 >= 0) {
-                                                s->confusion_turns[_w236] = ((int8_t)(rand__result_681));
+                                            rand__result_711 = rand__v_709;
+                                            int32_t _w256 = _wx(confuse__q_708, 2);
+                                            if (_w256 >= 0) {
+                                                s->confusion_turns[_w256] = ((int8_t)(rand__result_711));
                                             }
-                                            int32_t _w237 = _wx(confuse__q_678, 2);
-                                            if (_w237 >= 0) {
-                                                s->confused[_w237] = true;
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 13))) {
-                                        make_substitute__p_682 = use_move_hit__p_596;
-                                        make_substitute__a_683 = s->active[_ix(make_substitute__p_682, 2)];
-                                        if (((!s->substitute[_ix(make_substitute__p_682, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_682, 2) * 6 + _ix(make_substitute__a_683, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_682, 2) * 6 + _ix(make_substitute__a_683, 6)]))))) {
-                                            int32_t _w238 = _wx(make_substitute__p_682, 2);
-                                            if (_w238 >= 0) {
-                                                s->sub_hp[_w238] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_682, 2) * 6 + _ix(make_substitute__a_683, 6)], 4))), 1)));
-                                            }
-                                            int32_t _w239 = _wx(make_substitute__p_682, 2);
-                                            if (_w239 >= 0) {
-                                                s->substitute[_w239] = true;
-                                            }
-                                            if ((s->maxhp[_ix(make_substitute__p_682, 2) * 6 + _ix(make_substitute__a_683, 6)] > 3)) {
-                                                int32_t _w240 = _wx(make_substitute__p_682, 2);
-                                                int32_t _w241 = _wx(make_substitute__a_683, 6);
-                                                if (_w240 >= 0 && _w241 >= 0) {
-                                                    s->hp[_w240 * 6 + _w241] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_682, 2) * 6 + _ix(make_substitute__a_683, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_682, 2) * 6 + _ix(make_substitute__a_683, 6)], 4)))))), ((int16_t)(0)))));
-                                                }
+                                            int32_t _w257 = _wx(confuse__q_708, 2);
+                                            if (_w257 >= 0) {
+                                                s->confused[_w257] = true;
                                             }
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 18))) {
-                                        transform__p_684 = use_move_hit__p_596;
-                                        transform__q_685 = _wsub(1, transform__p_684);
-                                        transform__a_686 = s->active[_ix(transform__p_684, 2)];
-                                        transform__d_687 = s->active[_ix(transform__q_685, 2)];
-                                        if ((!s->transformed[_ix(transform__p_684, 2)])) {
-                                            for (int32_t transform__k_688 = 0, _end242 = 4; transform__k_688 < _end242; transform__k_688++) {
-                                                int32_t _w243 = _wx(transform__p_684, 2);
-                                                if (_w243 >= 0) {
-                                                    s->base_moves[_w243 * 4 + transform__k_688] = s->moves[_ix(transform__p_684, 2) * 24 + _ix(transform__a_686, 6) * 4 + transform__k_688];
-                                                }
-                                                int32_t _w244 = _wx(transform__p_684, 2);
-                                                if (_w244 >= 0) {
-                                                    s->base_pp[_w244 * 4 + transform__k_688] = s->pp[_ix(transform__p_684, 2) * 24 + _ix(transform__a_686, 6) * 4 + transform__k_688];
-                                                }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 13))) {
+                                        make_substitute__p_712 = use_move_hit__p_611;
+                                        make_substitute__a_713 = s->active[_ix(make_substitute__p_712, 2)];
+                                        if (((!s->substitute[_ix(make_substitute__p_712, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)]))))) {
+                                            int32_t _w258 = _wx(make_substitute__p_712, 2);
+                                            if (_w258 >= 0) {
+                                                s->sub_hp[_w258] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)], 4))), 1)));
                                             }
-                                            if ((s->mimic_slot[_ix(transform__p_684, 2)] >= 0)) {
-                                                int32_t _w245 = _wx(transform__p_684, 2);
-                                                int32_t _w246 = _wx(s->mimic_slot[_ix(transform__p_684, 2)], 4);
-                                                if (_w245 >= 0 && _w246 >= 0) {
-                                                    s->base_moves[_w245 * 4 + _w246] = s->mimic_orig[_ix(transform__p_684, 2)];
-                                                }
-                                            }
-                                        }
-                                        int32_t _w247 = _wx(transform__p_684, 2);
-                                        if (_w247 >= 0) {
-                                            s->mimic_slot[_w247] = ((int8_t)((-1)));
-                                        }
-                                        int32_t _w248 = _wx(transform__p_684, 2);
-                                        if (_w248 >= 0) {
-                                            s->transformed[_w248] = true;
-                                        }
-                                        int32_t _w249 = _wx(transform__p_684, 2);
-                                        if (_w249 >= 0) {
-                                            s->form[_w249] = s->form[_ix(transform__q_685, 2)];
-                                        }
-                                        int32_t _w250 = _wx(transform__p_684, 2);
-                                        if (_w250 >= 0) {
-                                            s->types[_w250 * 2 + 0] = s->types[_ix(transform__q_685, 2) * 2];
-                                        }
-                                        int32_t _w251 = _wx(transform__p_684, 2);
-                                        if (_w251 >= 0) {
-                                            s->types[_w251 * 2 + 1] = s->types[_ix(transform__q_685, 2) * 2 + 1];
-                                        }
-                                        transform__r_689 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_684, 2)])), 6), transform__a_686);
-                                        int32_t _w252 = _wx(transform__p_684, 2);
-                                        int32_t _w253 = _wx(transform__a_686, 6);
-                                        if (_w252 >= 0 && _w253 >= 0) {
-                                            s->speed[_w252 * 6 + _w253] = ({ int16_t _let254 = SPECIES__rows[_ix(s->form[_ix(transform__q_685, 2)], 151)].spe; int16_t stat_of__base_690 = _let254; ({ int16_t _let255 = TEAMS__rows[_ix(transform__r_689, 1200)].iv_spe; int16_t stat_of__iv_691 = _let255; ({ int16_t _let256 = TEAMS__rows[_ix(transform__r_689, 1200)].ev_spe; int16_t stat_of__ev_692 = _let256; ({ int16_t _let257 = s->level[_ix(transform__p_684, 2) * 6 + _ix(transform__a_686, 6)]; int16_t stat_of__lvl_693 = _let257; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_690))), stat_of__iv_691), ((int16_t)(_floordiv(stat_of__ev_692, 4)))), ((int32_t)(stat_of__lvl_693))), 100), 5))); }); }); }); });
-                                        }
-                                        for (int32_t transform__k_694 = 0, _end258 = 4; transform__k_694 < _end258; transform__k_694++) {
-                                            int32_t _w259 = _wx(transform__p_684, 2);
+                                            int32_t _w259 = _wx(make_substitute__p_712, 2);
                                             if (_w259 >= 0) {
-                                                s->stored[_w259 * 4 + transform__k_694] = s->stored[_ix(transform__q_685, 2) * 4 + transform__k_694];
+                                                s->substitute[_w259] = true;
                                             }
-                                            int32_t _w260 = _wx(transform__p_684, 2);
-                                            if (_w260 >= 0) {
-                                                s->mod[_w260 * 4 + transform__k_694] = s->mod[_ix(transform__q_685, 2) * 4 + transform__k_694];
-                                            }
-                                            transform__mv_695 = s->moves[_ix(transform__q_685, 2) * 24 + _ix(transform__d_687, 6) * 4 + transform__k_694];
-                                            int32_t _w261 = _wx(transform__p_684, 2);
-                                            int32_t _w262 = _wx(transform__a_686, 6);
-                                            if (_w261 >= 0 && _w262 >= 0) {
-                                                s->moves[_w261 * 24 + _w262 * 4 + transform__k_694] = transform__mv_695;
-                                            }
-                                            int32_t _w263 = _wx(transform__p_684, 2);
-                                            int32_t _w264 = _wx(transform__a_686, 6);
-                                            if (_w263 >= 0 && _w264 >= 0) {
-                                                s->pp[_w263 * 24 + _w264 * 4 + transform__k_694] = ((int8_t)(((transform__mv_695 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_695, 165)].pp, ((int16_t)(5))))))));
-                                            }
-                                        }
-                                        for (int32_t transform__k_696 = 0, _end265 = 6; transform__k_696 < _end265; transform__k_696++) {
-                                            int32_t _w266 = _wx(transform__p_684, 2);
-                                            if (_w266 >= 0) {
-                                                s->boosts[_w266 * 6 + transform__k_696] = s->boosts[_ix(transform__q_685, 2) * 6 + transform__k_696];
+                                            if ((s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)] > 3)) {
+                                                int32_t _w260 = _wx(make_substitute__p_712, 2);
+                                                int32_t _w261 = _wx(make_substitute__a_713, 6);
+                                                if (_w260 >= 0 && _w261 >= 0) {
+                                                    s->hp[_w260 * 6 + _w261] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)], 4)))))), ((int16_t)(0)))));
+                                                }
                                             }
                                         }
                                     }
-                                    if ((((!use_move_hit__hit_621) && (!use_move_hit__blocked_630)) && MOVES__rows[_ix(use_move_hit__mv_598, 165)].crash)) {
-                                        self_damage__p_697 = use_move_hit__p_596;
-                                        self_damage__q_698 = _wsub(1, self_damage__p_697);
-                                        self_damage__a_699 = s->active[_ix(self_damage__p_697, 2)];
-                                        s->last_damage = 1;
-                                        if (s->substitute[_ix(self_damage__p_697, 2)]) {
-                                            if (s->substitute[_ix(self_damage__q_698, 2)]) {
-                                                int32_t _w267 = _wx(self_damage__q_698, 2);
-                                                if (_w267 >= 0) {
-                                                    s->sub_hp[_w267] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_698, 2)])), 1), 0)));
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 18))) {
+                                        transform__p_714 = use_move_hit__p_611;
+                                        transform__q_715 = _wsub(1, transform__p_714);
+                                        transform__a_716 = s->active[_ix(transform__p_714, 2)];
+                                        transform__d_717 = s->active[_ix(transform__q_715, 2)];
+                                        if ((!s->transformed[_ix(transform__p_714, 2)])) {
+                                            for (int32_t transform__k_718 = 0, _end262 = 4; transform__k_718 < _end262; transform__k_718++) {
+                                                int32_t _w263 = _wx(transform__p_714, 2);
+                                                if (_w263 >= 0) {
+                                                    s->base_moves[_w263 * 4 + transform__k_718] = s->moves[_ix(transform__p_714, 2) * 24 + _ix(transform__a_716, 6) * 4 + transform__k_718];
                                                 }
-                                                int32_t _w268 = _wx(self_damage__q_698, 2);
-                                                if (_w268 >= 0) {
-                                                    s->substitute[_w268] = (s->sub_hp[_ix(self_damage__q_698, 2)] > 0);
+                                                int32_t _w264 = _wx(transform__p_714, 2);
+                                                if (_w264 >= 0) {
+                                                    s->base_pp[_w264 * 4 + transform__k_718] = s->pp[_ix(transform__p_714, 2) * 24 + _ix(transform__a_716, 6) * 4 + transform__k_718];
+                                                }
+                                            }
+                                            if ((s->mimic_slot[_ix(transform__p_714, 2)] >= 0)) {
+                                                int32_t _w265 = _wx(transform__p_714, 2);
+                                                int32_t _w266 = _wx(s->mimic_slot[_ix(transform__p_714, 2)], 4);
+                                                if (_w265 >= 0 && _w266 >= 0) {
+                                                    s->base_moves[_w265 * 4 + _w266] = s->mimic_orig[_ix(transform__p_714, 2)];
+                                                }
+                                            }
+                                        }
+                                        int32_t _w267 = _wx(transform__p_714, 2);
+                                        if (_w267 >= 0) {
+                                            s->mimic_slot[_w267] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w268 = _wx(transform__p_714, 2);
+                                        if (_w268 >= 0) {
+                                            s->transformed[_w268] = true;
+                                        }
+                                        int32_t _w269 = _wx(transform__p_714, 2);
+                                        if (_w269 >= 0) {
+                                            s->form[_w269] = s->form[_ix(transform__q_715, 2)];
+                                        }
+                                        int32_t _w270 = _wx(transform__p_714, 2);
+                                        if (_w270 >= 0) {
+                                            s->types[_w270 * 2 + 0] = s->types[_ix(transform__q_715, 2) * 2];
+                                        }
+                                        int32_t _w271 = _wx(transform__p_714, 2);
+                                        if (_w271 >= 0) {
+                                            s->types[_w271 * 2 + 1] = s->types[_ix(transform__q_715, 2) * 2 + 1];
+                                        }
+                                        transform__r_719 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_714, 2)])), 6), transform__a_716);
+                                        int32_t _w272 = _wx(transform__p_714, 2);
+                                        int32_t _w273 = _wx(transform__a_716, 6);
+                                        if (_w272 >= 0 && _w273 >= 0) {
+                                            s->speed[_w272 * 6 + _w273] = ({ int16_t _let274 = SPECIES__rows[_ix(s->form[_ix(transform__q_715, 2)], 151)].spe; int16_t stat_of__base_720 = _let274; ({ int16_t _let275 = TEAMS__rows[_ix(transform__r_719, 1200)].iv_spe; int16_t stat_of__iv_721 = _let275; ({ int16_t _let276 = TEAMS__rows[_ix(transform__r_719, 1200)].ev_spe; int16_t stat_of__ev_722 = _let276; ({ int16_t _let277 = s->level[_ix(transform__p_714, 2) * 6 + _ix(transform__a_716, 6)]; int16_t stat_of__lvl_723 = _let277; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_720))), stat_of__iv_721), ((int16_t)(_floordiv(stat_of__ev_722, 4)))), ((int32_t)(stat_of__lvl_723))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_724 = 0, _end278 = 4; transform__k_724 < _end278; transform__k_724++) {
+                                            int32_t _w279 = _wx(transform__p_714, 2);
+                                            if (_w279 >= 0) {
+                                                s->stored[_w279 * 4 + transform__k_724] = s->stored[_ix(transform__q_715, 2) * 4 + transform__k_724];
+                                            }
+                                            int32_t _w280 = _wx(transform__p_714, 2);
+                                            if (_w280 >= 0) {
+                                                s->mod[_w280 * 4 + transform__k_724] = s->mod[_ix(transform__q_715, 2) * 4 + transform__k_724];
+                                            }
+                                            transform__mv_725 = s->moves[_ix(transform__q_715, 2) * 24 + _ix(transform__d_717, 6) * 4 + transform__k_724];
+                                            int32_t _w281 = _wx(transform__p_714, 2);
+                                            int32_t _w282 = _wx(transform__a_716, 6);
+                                            if (_w281 >= 0 && _w282 >= 0) {
+                                                s->moves[_w281 * 24 + _w282 * 4 + transform__k_724] = transform__mv_725;
+                                            }
+                                            int32_t _w283 = _wx(transform__p_714, 2);
+                                            int32_t _w284 = _wx(transform__a_716, 6);
+                                            if (_w283 >= 0 && _w284 >= 0) {
+                                                s->pp[_w283 * 24 + _w284 * 4 + transform__k_724] = ((int8_t)(((transform__mv_725 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_725, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_726 = 0, _end285 = 6; transform__k_726 < _end285; transform__k_726++) {
+                                            int32_t _w286 = _wx(transform__p_714, 2);
+                                            if (_w286 >= 0) {
+                                                s->boosts[_w286 * 6 + transform__k_726] = s->boosts[_ix(transform__q_715, 2) * 6 + transform__k_726];
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_636) && (!use_move_hit__blocked_645)) && MOVES__rows[_ix(use_move_hit__mv_613, 165)].crash)) {
+                                        self_damage__p_727 = use_move_hit__p_611;
+                                        self_damage__q_728 = _wsub(1, self_damage__p_727);
+                                        self_damage__a_729 = s->active[_ix(self_damage__p_727, 2)];
+                                        s->last_damage = 1;
+                                        if (s->substitute[_ix(self_damage__p_727, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_728, 2)]) {
+                                                int32_t _w287 = _wx(self_damage__q_728, 2);
+                                                if (_w287 >= 0) {
+                                                    s->sub_hp[_w287] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_728, 2)])), 1), 0)));
+                                                }
+                                                int32_t _w288 = _wx(self_damage__q_728, 2);
+                                                if (_w288 >= 0) {
+                                                    s->substitute[_w288] = (s->sub_hp[_ix(self_damage__q_728, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w269 = _wx(self_damage__p_697, 2);
-                                            int32_t _w270 = _wx(self_damage__a_699, 6);
-                                            if (_w269 >= 0 && _w270 >= 0) {
-                                                s->hp[_w269 * 6 + _w270] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_697, 2) * 6 + _ix(self_damage__a_699, 6)])), 1), 0)));
+                                            int32_t _w289 = _wx(self_damage__p_727, 2);
+                                            int32_t _w290 = _wx(self_damage__a_729, 6);
+                                            if (_w289 >= 0 && _w290 >= 0) {
+                                                s->hp[_w289 * 6 + _w290] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_727, 2) * 6 + _ix(self_damage__a_729, 6)])), 1), 0)));
                                             }
                                         }
                                     }
-                                    use_move_hit__nhits_700 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].hits_min));
-                                    use_move_hit__pick_701 = 0;
-                                    use_move_hit__ns_703 = ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_598, 165)].hits_min) ? 8 : ({ int32_t _lo271 = 0; int32_t _r273 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_702 = _lo271, _end272 = 4; use_move_hit__k_702 < _end272; use_move_hit__k_702++) _r273 += ((s->moves[_ix(use_move_hit__q_599, 2) * 24 + _ix(use_move_hit__d_601, 6) * 4 + use_move_hit__k_702] >= 0)) ? 1 : 0; _r273; }));
-                                    if ((use_move_hit__hit_621 && ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_598, 165)].hits_min) || (use_move_hit__kind_609 == 21)))) {
-                                        rand__hi_704 = use_move_hit__ns_703;
-                                        rand__v_705 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_531)), _wsub(rand__hi_704, 0)));
-                                        log_draw__v_706 = rand__v_705;
-                                        log_draw__hi_707 = rand__hi_704;
-                                        int32_t _w275 = _wx(s->ndraws, 64);
-                                        if (_w275 >= 0) {
-                                            s->draws[_w275] = log_draw__v_706;
+                                    use_move_hit__nhits_730 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_min));
+                                    use_move_hit__pick_731 = 0;
+                                    use_move_hit__ns_733 = ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_min) ? 8 : ({ int32_t _lo291 = 0; int32_t _r293 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_732 = _lo291, _end292 = 4; use_move_hit__k_732 < _end292; use_move_hit__k_732++) _r293 += ((s->moves[_ix(use_move_hit__q_614, 2) * 24 + _ix(use_move_hit__d_616, 6) * 4 + use_move_hit__k_732] >= 0)) ? 1 : 0; _r293; }));
+                                    if ((use_move_hit__hit_636 && ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_min) || (use_move_hit__kind_624 == 21)))) {
+                                        rand__hi_734 = use_move_hit__ns_733;
+                                        rand__v_735 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 51), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_734, 0)));
+                                        log_draw__v_736 = rand__v_735;
+                                        log_draw__hi_737 = rand__hi_734;
+                                        int32_t _w295 = _wx(s->ndraws, 64);
+                                        if (_w295 >= 0) {
+                                            s->draws[_w295] = log_draw__v_736;
                                         }
-                                        int32_t _w276 = _wx(s->ndraws, 64);
-                                        if (_w276 >= 0) {
-                                            s->draw_lo[_w276] = 0;
+                                        int32_t _w296 = _wx(s->ndraws, 64);
+                                        if (_w296 >= 0) {
+                                            s->draw_lo[_w296] = 0;
                                         }
-                                        int32_t _w277 = _wx(s->ndraws, 64);
-                                        if (_w277 >= 0) {
-                                            s->draw_hi[_w277] = log_draw__hi_707;
+                                        int32_t _w297 = _wx(s->ndraws, 64);
+                                        if (_w297 >= 0) {
+                                            s->draw_hi[_w297] = log_draw__hi_737;
                                         }
                                         s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_708 = rand__v_705;
-                                        use_move_hit__pick_701 = rand__result_708;
-                                        use_move_hit__nhits_700 = HITS[_ix(use_move_hit__pick_701, 8)];
+                                        rand__result_738 = rand__v_735;
+                                        use_move_hit__pick_731 = rand__result_738;
+                                        use_move_hit__nhits_730 = HITS[_ix(use_move_hit__pick_731, 8)];
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 21))) {
-                                        mimic__p_709 = use_move_hit__p_596;
-                                        mimic__k_710 = use_move_hit__pick_701;
-                                        mimic__q_711 = _wsub(1, mimic__p_709);
-                                        mimic__a_712 = s->active[_ix(mimic__p_709, 2)];
-                                        mimic__d_713 = s->active[_ix(mimic__q_711, 2)];
-                                        mimic__sl_714 = ((int32_t)(s->last_slot[_ix(mimic__p_709, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_709, 2)] < 0)) {
-                                            int32_t _w278 = _wx(mimic__p_709, 2);
-                                            if (_w278 >= 0) {
-                                                s->mimic_slot[_w278] = ((int8_t)(mimic__sl_714));
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 21))) {
+                                        mimic__p_739 = use_move_hit__p_611;
+                                        mimic__k_740 = use_move_hit__pick_731;
+                                        mimic__q_741 = _wsub(1, mimic__p_739);
+                                        mimic__a_742 = s->active[_ix(mimic__p_739, 2)];
+                                        mimic__d_743 = s->active[_ix(mimic__q_741, 2)];
+                                        mimic__sl_744 = ((int32_t)(s->last_slot[_ix(mimic__p_739, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_739, 2)] < 0)) {
+                                            int32_t _w298 = _wx(mimic__p_739, 2);
+                                            if (_w298 >= 0) {
+                                                s->mimic_slot[_w298] = ((int8_t)(mimic__sl_744));
                                             }
-                                            int32_t _w279 = _wx(mimic__p_709, 2);
-                                            if (_w279 >= 0) {
-                                                s->mimic_orig[_w279] = s->moves[_ix(mimic__p_709, 2) * 24 + _ix(mimic__a_712, 6) * 4 + _ix(mimic__sl_714, 4)];
+                                            int32_t _w299 = _wx(mimic__p_739, 2);
+                                            if (_w299 >= 0) {
+                                                s->mimic_orig[_w299] = s->moves[_ix(mimic__p_739, 2) * 24 + _ix(mimic__a_742, 6) * 4 + _ix(mimic__sl_744, 4)];
                                             }
                                         }
-                                        int32_t _w280 = _wx(mimic__p_709, 2);
-                                        int32_t _w281 = _wx(mimic__a_712, 6);
-                                        int32_t _w282 = _wx(mimic__sl_714, 4);
-                                        if (_w280 >= 0 && _w281 >= 0 && _w282 >= 0) {
-                                            s->moves[_w280 * 24 + _w281 * 4 + _w282] = s->moves[_ix(mimic__q_711, 2) * 24 + _ix(mimic__d_713, 6) * 4 + _ix(mimic__k_710, 4)];
+                                        int32_t _w300 = _wx(mimic__p_739, 2);
+                                        int32_t _w301 = _wx(mimic__a_742, 6);
+                                        int32_t _w302 = _wx(mimic__sl_744, 4);
+                                        if (_w300 >= 0 && _w301 >= 0 && _w302 >= 0) {
+                                            s->moves[_w300 * 24 + _w301 * 4 + _w302] = s->moves[_ix(mimic__q_741, 2) * 24 + _ix(mimic__d_743, 6) * 4 + _ix(mimic__k_740, 4)];
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 27))) {
-                                        int32_t _w283 = _wx(use_move_hit__p_596, 2);
-                                        if (_w283 >= 0) {
-                                            s->focus[_w283] = true;
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 27))) {
+                                        int32_t _w303 = _wx(use_move_hit__p_611, 2);
+                                        if (_w303 >= 0) {
+                                            s->focus[_w303] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 29))) {
-                                        int32_t _w284 = _wx(use_move_hit__q_599, 2);
-                                        if (_w284 >= 0) {
-                                            s->seeded[_w284] = true;
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 29))) {
+                                        int32_t _w304 = _wx(use_move_hit__q_614, 2);
+                                        if (_w304 >= 0) {
+                                            s->seeded[_w304] = true;
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && (use_move_hit__kind_609 == 24))) {
-                                        int32_t _w285 = _wx(use_move_hit__p_596, 2);
-                                        if (_w285 >= 0) {
-                                            s->types[_w285 * 2 + 0] = s->types[_ix(use_move_hit__q_599, 2) * 2];
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 24))) {
+                                        int32_t _w305 = _wx(use_move_hit__p_611, 2);
+                                        if (_w305 >= 0) {
+                                            s->types[_w305 * 2 + 0] = s->types[_ix(use_move_hit__q_614, 2) * 2];
                                         }
-                                        int32_t _w286 = _wx(use_move_hit__p_596, 2);
-                                        if (_w286 >= 0) {
-                                            s->types[_w286 * 2 + 1] = s->types[_ix(use_move_hit__q_599, 2) * 2 + 1];
+                                        int32_t _w306 = _wx(use_move_hit__p_611, 2);
+                                        if (_w306 >= 0) {
+                                            s->types[_w306 * 2 + 1] = s->types[_ix(use_move_hit__q_614, 2) * 2 + 1];
                                         }
                                     }
-                                    if ((use_move_hit__hit_621 && ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].power > 0) || (use_move_hit__kind_609 == 33)))) {
-                                        move_damage__p_715 = use_move_hit__p_596;
-                                        move_damage__mv_716 = use_move_hit__mv_598;
-                                        move_damage__q_717 = _wsub(1, move_damage__p_715);
-                                        move_damage__kind_718 = MOVES__rows[_ix(move_damage__mv_716, 165)].kind;
-                                        move_damage__dmg_719 = 0;
-                                        if ((move_damage__kind_718 == 5)) {
-                                            move_damage__dmg_719 = ((int32_t)(s->level[_ix(move_damage__p_715, 2) * 6 + _ix(s->active[_ix(move_damage__p_715, 2)], 6)]));
-                                        } else if ((move_damage__kind_718 == 6)) {
-                                            move_damage__dmg_719 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_716, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_718 == 33)) {
-                                            move_damage__dmg_719 = 65535;
-                                        } else if ((move_damage__kind_718 == 35)) {
-                                            rand__hi_720 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_715, 2) * 6 + _ix(s->active[_ix(move_damage__p_715, 2)], 6)])), 3), 2);
-                                            rand__v_721 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_531)), _wsub(rand__hi_720, 1)));
-                                            log_draw__v_722 = rand__v_721;
-                                            log_draw__hi_723 = rand__hi_720;
-                                            int32_t _w287 = _wx(s->ndraws, 64);
-                                            if (_w287 >= 0) {
-                                                s->draws[_w287] = log_draw__v_722;
+                                    if ((use_move_hit__hit_636 && ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].power > 0) || (use_move_hit__kind_624 == 33)))) {
+                                        move_damage__p_745 = use_move_hit__p_611;
+                                        move_damage__mv_746 = use_move_hit__mv_613;
+                                        move_damage__q_747 = _wsub(1, move_damage__p_745);
+                                        move_damage__kind_748 = MOVES__rows[_ix(move_damage__mv_746, 165)].kind;
+                                        move_damage__dmg_749 = 0;
+                                        if ((move_damage__kind_748 == 5)) {
+                                            move_damage__dmg_749 = ((int32_t)(s->level[_ix(move_damage__p_745, 2) * 6 + _ix(s->active[_ix(move_damage__p_745, 2)], 6)]));
+                                        } else if ((move_damage__kind_748 == 6)) {
+                                            move_damage__dmg_749 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_746, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_748 == 33)) {
+                                            move_damage__dmg_749 = 65535;
+                                        } else if ((move_damage__kind_748 == 35)) {
+                                            rand__hi_750 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_745, 2) * 6 + _ix(s->active[_ix(move_damage__p_745, 2)], 6)])), 3), 2);
+                                            rand__v_751 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 52), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_750, 1)));
+                                            log_draw__v_752 = rand__v_751;
+                                            log_draw__hi_753 = rand__hi_750;
+                                            int32_t _w307 = _wx(s->ndraws, 64);
+                                            if (_w307 >= 0) {
+                                                s->draws[_w307] = log_draw__v_752;
                                             }
-                                            int32_t _w288 = _wx(s->ndraws, 64);
-                                            if (_w288 >= 0) {
-                                                s->draw_lo[_w288] = 1;
+                                            int32_t _w308 = _wx(s->ndraws, 64);
+                                            if (_w308 >= 0) {
+                                                s->draw_lo[_w308] = 1;
                                             }
-                                            int32_t _w289 = _wx(s->ndraws, 64);
-                                            if (_w289 >= 0) {
-                                                s->draw_hi[_w289] = log_draw__hi_723;
+                                            int32_t _w309 = _wx(s->ndraws, 64);
+                                            if (_w309 >= 0) {
+                                                s->draw_hi[_w309] = log_draw__hi_753;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_724 = rand__v_721;
-                                            move_damage__dmg_719 = rand__result_724;
-                                        } else if ((move_damage__kind_718 == 7)) {
-                                            move_damage__dmg_719 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_717, 2) * 6 + _ix(s->active[_ix(move_damage__q_717, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_718 == 12)) {
-                                            move_damage__u_725 = ((int32_t)(s->used_move[_ix(move_damage__q_717, 2)]));
-                                            move_damage__ok_726 = (((move_damage__u_725 >= 0) && (s->shown_move[_ix(move_damage__q_717, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_726 = ((move_damage__ok_726 && ((MOVES__rows[_ix(move_damage__u_725, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_725, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_725, 165)].power > 0));
-                                            move_damage__dmg_719 = (move_damage__ok_726 ? _wmul(2, s->last_damage) : 0);
+                                            rand__result_754 = rand__v_751;
+                                            move_damage__dmg_749 = rand__result_754;
+                                        } else if ((move_damage__kind_748 == 7)) {
+                                            move_damage__dmg_749 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_747, 2) * 6 + _ix(s->active[_ix(move_damage__q_747, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_748 == 12)) {
+                                            move_damage__u_755 = ((int32_t)(s->used_move[_ix(move_damage__q_747, 2)]));
+                                            move_damage__ok_756 = (((move_damage__u_755 >= 0) && (s->shown_move[_ix(move_damage__q_747, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_756 = ((move_damage__ok_756 && ((MOVES__rows[_ix(move_damage__u_755, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_755, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_755, 165)].power > 0));
+                                            move_damage__dmg_749 = (move_damage__ok_756 ? _wmul(2, s->last_damage) : 0);
                                         } else {
-                                            damage_of__p_727 = move_damage__p_715;
-                                            damage_of__mv_728 = move_damage__mv_716;
-                                            damage_of__q_729 = _wsub(1, damage_of__p_727);
-                                            damage_of__a_730 = s->active[_ix(damage_of__p_727, 2)];
-                                            damage_of__d_731 = s->active[_ix(damage_of__q_729, 2)];
-                                            damage_of__sa_732 = s->species[_ix(damage_of__p_727, 2) * 6 + _ix(damage_of__a_730, 6)];
-                                            damage_of__c_733 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_732, 151)].spe, 2)));
-                                            damage_of__c_733 = (s->focus[_ix(damage_of__p_727, 2)] ? ((int16_t)(_floordiv(damage_of__c_733, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_733, 2))), ((int16_t)(255))))));
-                                            damage_of__c_733 = ((MOVES__rows[_ix(damage_of__mv_728, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_733, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_733, 4))), ((int16_t)(255))))));
-                                            damage_of__crit_734 = false;
-                                            if ((damage_of__c_733 > 0)) {
-                                                chance__num_735 = damage_of__c_733;
-                                                chance__v_736 = _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_531)), 256);
-                                                log_draw__v_737 = chance__v_736;
-                                                int32_t _w290 = _wx(s->ndraws, 64);
-                                                if (_w290 >= 0) {
-                                                    s->draws[_w290] = log_draw__v_737;
+                                            damage_of__p_757 = move_damage__p_745;
+                                            damage_of__mv_758 = move_damage__mv_746;
+                                            damage_of__q_759 = _wsub(1, damage_of__p_757);
+                                            damage_of__a_760 = s->active[_ix(damage_of__p_757, 2)];
+                                            damage_of__d_761 = s->active[_ix(damage_of__q_759, 2)];
+                                            damage_of__sa_762 = s->species[_ix(damage_of__p_757, 2) * 6 + _ix(damage_of__a_760, 6)];
+                                            damage_of__c_763 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_762, 151)].spe, 2)));
+                                            damage_of__c_763 = (s->focus[_ix(damage_of__p_757, 2)] ? ((int16_t)(_floordiv(damage_of__c_763, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_763, 2))), ((int16_t)(255))))));
+                                            damage_of__c_763 = ((MOVES__rows[_ix(damage_of__mv_758, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_763, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_763, 4))), ((int16_t)(255))))));
+                                            damage_of__crit_764 = false;
+                                            if ((damage_of__c_763 > 0)) {
+                                                chance__num_765 = damage_of__c_763;
+                                                chance__v_766 = _roll(random_word(fold_in(fold_in(key, 53), (uint32_t)resolve_turn__k_546)), 256);
+                                                log_draw__v_767 = chance__v_766;
+                                                int32_t _w310 = _wx(s->ndraws, 64);
+                                                if (_w310 >= 0) {
+                                                    s->draws[_w310] = log_draw__v_767;
                                                 }
-                                                int32_t _w291 = _wx(s->ndraws, 64);
-                                                if (_w291 >= 0) {
-                                                    s->draw_lo[_w291] = 0;
-                                                }
-                                                int32_t _w292 = _wx(s->ndraws, 64);
-                                                if (_w292 >= 0) {
-                                                    s->draw_hi[_w292] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_738 = (chance__v_736 < chance__num_735);
-                                                damage_of__crit_734 = chance__result_738;
-                                            }
-                                            damage_of__special_739 = (MOVES__rows[_ix(damage_of__mv_728, 165)].category == 1);
-                                            damage_of__si_740 = (damage_of__special_739 ? 2 : 0);
-                                            damage_of__di_741 = (damage_of__special_739 ? 2 : 1);
-                                            damage_of__at_742 = ((int32_t)((damage_of__crit_734 ? s->stats[_ix(damage_of__p_727, 2) * 24 + _ix(damage_of__a_730, 6) * 4 + _ix(damage_of__si_740, 4)] : s->mod[_ix(damage_of__p_727, 2) * 4 + _ix(damage_of__si_740, 4)])));
-                                            damage_of__df_743 = ((int32_t)((damage_of__crit_734 ? s->stats[_ix(damage_of__q_729, 2) * 24 + _ix(damage_of__d_731, 6) * 4 + _ix(damage_of__di_741, 4)] : s->mod[_ix(damage_of__q_729, 2) * 4 + _ix(damage_of__di_741, 4)])));
-                                            if (((!damage_of__crit_734) && ((damage_of__special_739 && s->light_screen[_ix(damage_of__q_729, 2)]) || ((!damage_of__special_739) && s->reflect[_ix(damage_of__q_729, 2)])))) {
-                                                damage_of__df_743 = _wmul(damage_of__df_743, 2);
-                                            }
-                                            damage_of__lvl_744 = _wmul(((int32_t)(s->level[_ix(damage_of__p_727, 2) * 6 + _ix(damage_of__a_730, 6)])), (damage_of__crit_734 ? 2 : 1));
-                                            if (((damage_of__at_742 >= 256) || (damage_of__df_743 >= 256))) {
-                                                damage_of__at_742 = _imax(_pymod(_floordiv(damage_of__at_742, 4), 256), 1);
-                                                damage_of__df_743 = _imax(_pymod(_floordiv(damage_of__df_743, 4), 256), 1);
-                                            }
-                                            if ((MOVES__rows[_ix(damage_of__mv_728, 165)].self_destruct && (!damage_of__special_739))) {
-                                                damage_of__df_743 = _imax(_floordiv(damage_of__df_743, 2), 1);
-                                            }
-                                            damage_of__dmg_745 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_744, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_728, 165)].power))), damage_of__at_742), damage_of__df_743);
-                                            damage_of__dmg_745 = _wadd(_imin(_floordiv(damage_of__dmg_745, 50), 997), 2);
-                                            damage_of__mt_746 = MOVES__rows[_ix(damage_of__mv_728, 165)].type;
-                                            if (({ int32_t _let293 = damage_of__p_727; int32_t has_type__p_747 = _let293; ({ int16_t _let294 = damage_of__mt_746; int16_t has_type__t_748 = _let294; ((has_type__t_748 == s->types[_ix(has_type__p_747, 2) * 2]) || (has_type__t_748 == s->types[_ix(has_type__p_747, 2) * 2 + 1])); }); })) {
-                                                damage_of__dmg_745 = _wadd(damage_of__dmg_745, _floordiv(damage_of__dmg_745, 2));
-                                            }
-                                            damage_of__e1_752 = ({ int16_t _let295 = damage_of__mt_746; int16_t effectiveness__mt_749 = _let295; ({ int8_t _let296 = s->types[_ix(damage_of__q_729, 2) * 2]; int8_t effectiveness__dt_750 = _let296; ({ int16_t _let297[15]; _let297[0] = TC__rows[_ix(effectiveness__mt_749, 15)].bug; _let297[1] = TC__rows[_ix(effectiveness__mt_749, 15)].fire; _let297[2] = TC__rows[_ix(effectiveness__mt_749, 15)].ghost; _let297[3] = TC__rows[_ix(effectiveness__mt_749, 15)].ice; _let297[4] = TC__rows[_ix(effectiveness__mt_749, 15)].poison; _let297[5] = TC__rows[_ix(effectiveness__mt_749, 15)].psychic; _let297[6] = TC__rows[_ix(effectiveness__mt_749, 15)].electric; _let297[7] = TC__rows[_ix(effectiveness__mt_749, 15)].grass; _let297[8] = TC__rows[_ix(effectiveness__mt_749, 15)].dragon; _let297[9] = TC__rows[_ix(effectiveness__mt_749, 15)].fighting; _let297[10] = TC__rows[_ix(effectiveness__mt_749, 15)].flying; _let297[11] = TC__rows[_ix(effectiveness__mt_749, 15)].ground; _let297[12] = TC__rows[_ix(effectiveness__mt_749, 15)].normal; _let297[13] = TC__rows[_ix(effectiveness__mt_749, 15)].rock; _let297[14] = TC__rows[_ix(effectiveness__mt_749, 15)].water; int16_t effectiveness__row_751[15]; memcpy(effectiveness__row_751, _let297, sizeof effectiveness__row_751); (((effectiveness__dt_750 < 0) || (effectiveness__mt_749 == 15)) ? ((int16_t)(10)) : effectiveness__row_751[_ix(effectiveness__dt_750, 15)]); }); }); });
-                                            if ((damage_of__e1_752 > 10)) {
-                                                damage_of__dmg_745 = _floordiv(_wmul(damage_of__dmg_745, 20), 10);
-                                            }
-                                            if ((damage_of__e1_752 < 10)) {
-                                                damage_of__dmg_745 = _floordiv(_wmul(damage_of__dmg_745, 5), 10);
-                                            }
-                                            damage_of__e2_756 = ({ int16_t _let298 = damage_of__mt_746; int16_t effectiveness__mt_753 = _let298; ({ int8_t _let299 = s->types[_ix(damage_of__q_729, 2) * 2 + 1]; int8_t effectiveness__dt_754 = _let299; ({ int16_t _let300[15]; _let300[0] = TC__rows[_ix(effectiveness__mt_753, 15)].bug; _let300[1] = TC__rows[_ix(effectiveness__mt_753, 15)].fire; _let300[2] = TC__rows[_ix(effectiveness__mt_753, 15)].ghost; _let300[3] = TC__rows[_ix(effectiveness__mt_753, 15)].ice; _let300[4] = TC__rows[_ix(effectiveness__mt_753, 15)].poison; _let300[5] = TC__rows[_ix(effectiveness__mt_753, 15)].psychic; _let300[6] = TC__rows[_ix(effectiveness__mt_753, 15)].electric; _let300[7] = TC__rows[_ix(effectiveness__mt_753, 15)].grass; _let300[8] = TC__rows[_ix(effectiveness__mt_753, 15)].dragon; _let300[9] = TC__rows[_ix(effectiveness__mt_753, 15)].fighting; _let300[10] = TC__rows[_ix(effectiveness__mt_753, 15)].flying; _let300[11] = TC__rows[_ix(effectiveness__mt_753, 15)].ground; _let300[12] = TC__rows[_ix(effectiveness__mt_753, 15)].normal; _let300[13] = TC__rows[_ix(effectiveness__mt_753, 15)].rock; _let300[14] = TC__rows[_ix(effectiveness__mt_753, 15)].water; int16_t effectiveness__row_755[15]; memcpy(effectiveness__row_755, _let300, sizeof effectiveness__row_755); (((effectiveness__dt_754 < 0) || (effectiveness__mt_753 == 15)) ? ((int16_t)(10)) : effectiveness__row_755[_ix(effectiveness__dt_754, 15)]); }); }); });
-                                            if ((damage_of__e2_756 > 10)) {
-                                                damage_of__dmg_745 = _floordiv(_wmul(damage_of__dmg_745, 20), 10);
-                                            }
-                                            if ((damage_of__e2_756 < 10)) {
-                                                damage_of__dmg_745 = _floordiv(_wmul(damage_of__dmg_745, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_745 > 1)) {
-                                                rand__v_757 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_531)), 39));
-                                                log_draw__v_758 = rand__v_757;
-                                                int32_t _w301 = _wx(s->ndraws, 64);
-                                                if (_w301 >= 0) {
-                                                    s->draws[_w301] = log_draw__v_758;
-                                                }
-                                                int32_t _w302 = _wx(s->ndraws, 64);
-                                                if (_w302 >= 0) {
-                                                    s->draw_lo[_w302] = 217;
-                                                }
-                                                int32_t _w303 = _wx(s->ndraws, 64);
-                                                if (_w303 >= 0) {
-                                                    s->draw_hi[_w303] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_759 = rand__v_757;
-                                                damage_of__r_760 = rand__result_759;
-                                                damage_of__dmg_745 = _floordiv(_wmul(damage_of__dmg_745, damage_of__r_760), 255);
-                                            }
-                                            damage_of__result_761 = damage_of__dmg_745;
-                                            move_damage__dmg_719 = damage_of__result_761;
-                                        }
-                                        move_damage__result_762 = move_damage__dmg_719;
-                                        use_move_hit__first_763 = move_damage__result_762;
-                                        use_move_hit__dmg_764 = 0;
-                                        use_move_hit__behind_765 = s->substitute[_ix(use_move_hit__q_599, 2)];
-                                        if (use_move_hit__behind_765) {
-                                            hit_substitute__p_766 = use_move_hit__p_596;
-                                            hit_substitute__mv_767 = use_move_hit__mv_598;
-                                            hit_substitute__first_768 = use_move_hit__first_763;
-                                            hit_substitute__nhits_769 = use_move_hit__nhits_700;
-                                            hit_substitute__q_770 = _wsub(1, hit_substitute__p_766);
-                                            hit_substitute__a_771 = s->active[_ix(hit_substitute__p_766, 2)];
-                                            hit_substitute__broke_772 = false;
-                                            for (int32_t hit_substitute__h_773 = 0, _end304 = 5; hit_substitute__h_773 < _end304; hit_substitute__h_773++) {
-                                                if (((((hit_substitute__h_773 < hit_substitute__nhits_769) && (!hit_substitute__broke_772)) && (s->hp[_ix(hit_substitute__p_766, 2) * 6 + _ix(hit_substitute__a_771, 6)] > 0)) && (hit_substitute__first_768 > 0))) {
-                                                    s->last_damage = hit_substitute__first_768;
-                                                    int32_t _w305 = _wx(hit_substitute__q_770, 2);
-                                                    if (_w305 >= 0) {
-                                                        s->sub_hp[_w305] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_770, 2)], _imin(hit_substitute__first_768, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_770, 2)]))))));
-                                                    }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_770, 2)] <= 0)) {
-                                                        hit_substitute__broke_772 = true;
-                                                        int32_t _w306 = _wx(hit_substitute__q_770, 2);
-                                                        if (_w306 >= 0) {
-                                                            s->substitute[_w306] = false;
-                                                        }
-                                                    } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_767, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_774 = _imax(_floordiv(_wmul(hit_substitute__first_768, MOVES__rows[_ix(hit_substitute__mv_767, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_767, 165)].recoil_den), 1);
-                                                            int32_t _w307 = _wx(hit_substitute__p_766, 2);
-                                                            int32_t _w308 = _wx(hit_substitute__a_771, 6);
-                                                            if (_w307 >= 0 && _w308 >= 0) {
-                                                                s->hp[_w307 * 6 + _w308] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_766, 2) * 6 + _ix(hit_substitute__a_771, 6)], hit_substitute__rec_774), 0)));
-                                                            }
-                                                        }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_767, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_775 = _imax(_floordiv(_wmul(hit_substitute__first_768, MOVES__rows[_ix(hit_substitute__mv_767, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_767, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_775;
-                                                            int32_t _w309 = _wx(hit_substitute__p_766, 2);
-                                                            int32_t _w310 = _wx(hit_substitute__a_771, 6);
-                                                            if (_w309 >= 0 && _w310 >= 0) {
-                                                                s->hp[_w309 * 6 + _w310] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_766, 2) * 6 + _ix(hit_substitute__a_771, 6)])), hit_substitute__gain_775), ((int32_t)(s->maxhp[_ix(hit_substitute__p_766, 2) * 6 + _ix(hit_substitute__a_771, 6)])))));
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                            hit_substitute__result_776 = hit_substitute__broke_772;
-                                            use_move_hit__broke_619 = hit_substitute__result_776;
-                                            if (((use_move_hit__kind_609 == 4) && (!use_move_hit__broke_619))) {
-                                                int32_t _w311 = _wx(use_move_hit__p_596, 2);
+                                                int32_t _w311 = _wx(s->ndraws, 64);
                                                 if (_w311 >= 0) {
-                                                    s->recharge[_w311] = true;
+                                                    s->draw_lo[_w311] = 0;
                                                 }
-                                            }
-                                        }
-                                        for (int32_t use_move_hit__h_777 = 0, _end312 = 5; use_move_hit__h_777 < _end312; use_move_hit__h_777++) {
-                                            if ((((((use_move_hit__h_777 < use_move_hit__nhits_700) && (s->hp[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_596, 2) * 6 + _ix(use_move_hit__a_600, 6)] > 0)) && (use_move_hit__first_763 > 0)) && (!use_move_hit__behind_765))) {
-                                                use_move_hit__dmg_764 = _imin(use_move_hit__first_763, ((int32_t)(s->hp[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)])));
-                                                int32_t _w313 = _wx(use_move_hit__q_599, 2);
-                                                int32_t _w314 = _wx(use_move_hit__d_601, 6);
-                                                if (_w313 >= 0 && _w314 >= 0) {
-                                                    s->hp[_w313 * 6 + _w314] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)], use_move_hit__dmg_764)));
+                                                int32_t _w312 = _wx(s->ndraws, 64);
+                                                if (_w312 >= 0) {
+                                                    s->draw_hi[_w312] = 256;
                                                 }
-                                                s->last_damage = use_move_hit__dmg_764;
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_768 = (chance__v_766 < chance__num_765);
+                                                damage_of__crit_764 = chance__result_768;
                                             }
-                                        }
-                                        if ((use_move_hit__dmg_764 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_778 = _imax(_floordiv(_wmul(use_move_hit__dmg_764, MOVES__rows[_ix(use_move_hit__mv_598, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_598, 165)].recoil_den), 1);
-                                                int32_t _w315 = _wx(use_move_hit__p_596, 2);
-                                                int32_t _w316 = _wx(use_move_hit__a_600, 6);
-                                                if (_w315 >= 0 && _w316 >= 0) {
-                                                    s->hp[_w315 * 6 + _w316] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_596, 2) * 6 + _ix(use_move_hit__a_600, 6)], use_move_hit__rec_778), 0)));
+                                            damage_of__special_769 = (MOVES__rows[_ix(damage_of__mv_758, 165)].category == 1);
+                                            damage_of__si_770 = (damage_of__special_769 ? 2 : 0);
+                                            damage_of__di_771 = (damage_of__special_769 ? 2 : 1);
+                                            damage_of__at_772 = ((int32_t)((damage_of__crit_764 ? s->stats[_ix(damage_of__p_757, 2) * 24 + _ix(damage_of__a_760, 6) * 4 + _ix(damage_of__si_770, 4)] : s->mod[_ix(damage_of__p_757, 2) * 4 + _ix(damage_of__si_770, 4)])));
+                                            damage_of__df_773 = ((int32_t)((damage_of__crit_764 ? s->stats[_ix(damage_of__q_759, 2) * 24 + _ix(damage_of__d_761, 6) * 4 + _ix(damage_of__di_771, 4)] : s->mod[_ix(damage_of__q_759, 2) * 4 + _ix(damage_of__di_771, 4)])));
+                                            if (((!damage_of__crit_764) && ((damage_of__special_769 && s->light_screen[_ix(damage_of__q_759, 2)]) || ((!damage_of__special_769) && s->reflect[_ix(damage_of__q_759, 2)])))) {
+                                                damage_of__df_773 = _wmul(damage_of__df_773, 2);
+                                            }
+                                            damage_of__lvl_774 = _wmul(((int32_t)(s->level[_ix(damage_of__p_757, 2) * 6 + _ix(damage_of__a_760, 6)])), (damage_of__crit_764 ? 2 : 1));
+                                            if (((damage_of__at_772 >= 256) || (damage_of__df_773 >= 256))) {
+                                                damage_of__at_772 = _imax(_pymod(_floordiv(damage_of__at_772, 4), 256), 1);
+                                                damage_of__df_773 = _imax(_pymod(_floordiv(damage_of__df_773, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_758, 165)].self_destruct && (!damage_of__special_769))) {
+                                                damage_of__df_773 = _imax(_floordiv(damage_of__df_773, 2), 1);
+                                            }
+                                            damage_of__dmg_775 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_774, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_758, 165)].power))), damage_of__at_772), damage_of__df_773);
+                                            damage_of__dmg_775 = _wadd(_imin(_floordiv(damage_of__dmg_775, 50), 997), 2);
+                                            damage_of__mt_776 = MOVES__rows[_ix(damage_of__mv_758, 165)].type;
+                                            if (({ int32_t _let313 = damage_of__p_757; int32_t has_type__p_777 = _let313; ({ int16_t _let314 = damage_of__mt_776; int16_t has_type__t_778 = _let314; ((has_type__t_778 == s->types[_ix(has_type__p_777, 2) * 2]) || (has_type__t_778 == s->types[_ix(has_type__p_777, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_775 = _wadd(damage_of__dmg_775, _floordiv(damage_of__dmg_775, 2));
+                                            }
+                                            damage_of__e1_782 = ({ int16_t _let315 = damage_of__mt_776; int16_t effectiveness__mt_779 = _let315; ({ int8_t _let316 = s->types[_ix(damage_of__q_759, 2) * 2]; int8_t effectiveness__dt_780 = _let316; ({ int16_t _let317[15]; _let317[0] = TC__rows[_ix(effectiveness__mt_779, 15)].bug; _let317[1] = TC__rows[_ix(effectiveness__mt_779, 15)].fire; _let317[2] = TC__rows[_ix(effectiveness__mt_779, 15)].ghost; _let317[3] = TC__rows[_ix(effectiveness__mt_779, 15)].ice; _let317[4] = TC__rows[_ix(effectiveness__mt_779, 15)].poison; _let317[5] = TC__rows[_ix(effectiveness__mt_779, 15)].psychic; _let317[6] = TC__rows[_ix(effectiveness__mt_779, 15)].electric; _let317[7] = TC__rows[_ix(effectiveness__mt_779, 15)].grass; _let317[8] = TC__rows[_ix(effectiveness__mt_779, 15)].dragon; _let317[9] = TC__rows[_ix(effectiveness__mt_779, 15)].fighting; _let317[10] = TC__rows[_ix(effectiveness__mt_779, 15)].flying; _let317[11] = TC__rows[_ix(effectiveness__mt_779, 15)].ground; _let317[12] = TC__rows[_ix(effectiveness__mt_779, 15)].normal; _let317[13] = TC__rows[_ix(effectiveness__mt_779, 15)].rock; _let317[14] = TC__rows[_ix(effectiveness__mt_779, 15)].water; int16_t effectiveness__row_781[15]; memcpy(effectiveness__row_781, _let317, sizeof effectiveness__row_781); (((effectiveness__dt_780 < 0) || (effectiveness__mt_779 == 15)) ? ((int16_t)(10)) : effectiveness__row_781[_ix(effectiveness__dt_780, 15)]); }); }); });
+                                            if ((damage_of__e1_782 > 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 20), 10);
+                                            }
+                                            if ((damage_of__e1_782 < 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 5), 10);
+                                            }
+                                            damage_of__e2_786 = ({ int16_t _let318 = damage_of__mt_776; int16_t effectiveness__mt_783 = _let318; ({ int8_t _let319 = s->types[_ix(damage_of__q_759, 2) * 2 + 1]; int8_t effectiveness__dt_784 = _let319; ({ int16_t _let320[15]; _let320[0] = TC__rows[_ix(effectiveness__mt_783, 15)].bug; _let320[1] = TC__rows[_ix(effectiveness__mt_783, 15)].fire; _let320[2] = TC__rows[_ix(effectiveness__mt_783, 15)].ghost; _let320[3] = TC__rows[_ix(effectiveness__mt_783, 15)].ice; _let320[4] = TC__rows[_ix(effectiveness__mt_783, 15)].poison; _let320[5] = TC__rows[_ix(effectiveness__mt_783, 15)].psychic; _let320[6] = TC__rows[_ix(effectiveness__mt_783, 15)].electric; _let320[7] = TC__rows[_ix(effectiveness__mt_783, 15)].grass; _let320[8] = TC__rows[_ix(effectiveness__mt_783, 15)].dragon; _let320[9] = TC__rows[_ix(effectiveness__mt_783, 15)].fighting; _let320[10] = TC__rows[_ix(effectiveness__mt_783, 15)].flying; _let320[11] = TC__rows[_ix(effectiveness__mt_783, 15)].ground; _let320[12] = TC__rows[_ix(effectiveness__mt_783, 15)].normal; _let320[13] = TC__rows[_ix(effectiveness__mt_783, 15)].rock; _let320[14] = TC__rows[_ix(effectiveness__mt_783, 15)].water; int16_t effectiveness__row_785[15]; memcpy(effectiveness__row_785, _let320, sizeof effectiveness__row_785); (((effectiveness__dt_784 < 0) || (effectiveness__mt_783 == 15)) ? ((int16_t)(10)) : effectiveness__row_785[_ix(effectiveness__dt_784, 15)]); }); }); });
+                                            if ((damage_of__e2_786 > 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 20), 10);
+                                            }
+                                            if ((damage_of__e2_786 < 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_775 > 1)) {
+                                                rand__v_787 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 54), (uint32_t)resolve_turn__k_546)), 39));
+                                                log_draw__v_788 = rand__v_787;
+                                                int32_t _w321 = _wx(s->ndraws, 64);
+                                                if (_w321 >= 0) {
+                                                    s->draws[_w321] = log_draw__v_788;
                                                 }
-                                            }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_779 = _imax(_floordiv(_wmul(use_move_hit__dmg_764, MOVES__rows[_ix(use_move_hit__mv_598, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_598, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_779;
-                                                int32_t _w317 = _wx(use_move_hit__p_596, 2);
-                                                int32_t _w318 = _wx(use_move_hit__a_600, 6);
-                                                if (_w317 >= 0 && _w318 >= 0) {
-                                                    s->hp[_w317 * 6 + _w318] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_596, 2) * 6 + _ix(use_move_hit__a_600, 6)])), use_move_hit__gain_779), ((int32_t)(s->maxhp[_ix(use_move_hit__p_596, 2) * 6 + _ix(use_move_hit__a_600, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_609 == 4) && (s->hp[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)] > 0)) && (!use_move_hit__behind_765))) {
-                                            int32_t _w319 = _wx(use_move_hit__p_596, 2);
-                                            if (_w319 >= 0) {
-                                                s->recharge[_w319] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_780 = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_status;
-                                        if ((((use_move_hit__sec_780 >= 0) && (s->hp[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)] > 0)) && (!use_move_hit__behind_765))) {
-                                            use_move_hit__same_type_783 = (({ int32_t _let320 = use_move_hit__q_599; int32_t has_type__p_781 = _let320; ({ int16_t _let321 = MOVES__rows[_ix(use_move_hit__mv_598, 165)].type; int16_t has_type__t_782 = _let321; ((has_type__t_782 == s->types[_ix(has_type__p_781, 2) * 2]) || (has_type__t_782 == s->types[_ix(has_type__p_781, 2) * 2 + 1])); }); }) && (use_move_hit__sec_780 != 4));
-                                            if ((!use_move_hit__same_type_783)) {
-                                                chance__num_784 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_785 = _roll(random_word(fold_in(fold_in(key, 51), (uint32_t)resolve_turn__k_531)), 256);
-                                                log_draw__v_786 = chance__v_785;
                                                 int32_t _w322 = _wx(s->ndraws, 64);
                                                 if (_w322 >= 0) {
-                                                    s->draws[_w322] = log_draw__v_786;
+                                                    s->draw_lo[_w322] = 217;
                                                 }
                                                 int32_t _w323 = _wx(s->ndraws, 64);
                                                 if (_w323 >= 0) {
-                                                    s->draw_lo[_w323] = 0;
-                                                }
-                                                int32_t _w324 = _wx(s->ndraws, 64);
-                                                if (_w324 >= 0) {
-                                                    s->draw_hi[_w324] = 256;
+                                                    s->draw_hi[_w323] = 256;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_787 = (chance__v_785 < chance__num_784);
-                                                use_move_hit__lands_788 = chance__result_787;
-                                                if (use_move_hit__lands_788) {
-                                                    set_status__q_789 = use_move_hit__q_599;
-                                                    set_status__st_790 = use_move_hit__sec_780;
-                                                    set_status__d_791 = s->active[_ix(set_status__q_789, 2)];
-                                                    set_status__poison_792 = ((set_status__st_790 == 4) || (set_status__st_790 == 6));
-                                                    set_status__blocked_793 = (set_status__poison_792 && (TYPES__rows[_ix(s->types[_ix(set_status__q_789, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_789, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_789, 2) * 2 + 1], 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_789, 2) * 6 + _ix(set_status__d_791, 6)] == 0) && (s->hp[_ix(set_status__q_789, 2) * 6 + _ix(set_status__d_791, 6)] > 0)) && (!set_status__blocked_793))) {
-                                                        int32_t _w325 = _wx(set_status__q_789, 2);
-                                                        int32_t _w326 = _wx(set_status__d_791, 6);
-                                                        if (_w325 >= 0 && _w326 >= 0) {
-                                                            s->status[_w325 * 6 + _w326] = ((int8_t)(set_status__st_790));
+                                                rand__result_789 = rand__v_787;
+                                                damage_of__r_790 = rand__result_789;
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, damage_of__r_790), 255);
+                                            }
+                                            damage_of__result_791 = damage_of__dmg_775;
+                                            move_damage__dmg_749 = damage_of__result_791;
+                                        }
+                                        move_damage__result_792 = move_damage__dmg_749;
+                                        use_move_hit__first_793 = move_damage__result_792;
+                                        use_move_hit__dmg_794 = 0;
+                                        use_move_hit__behind_795 = s->substitute[_ix(use_move_hit__q_614, 2)];
+                                        if (use_move_hit__behind_795) {
+                                            hit_substitute__p_796 = use_move_hit__p_611;
+                                            hit_substitute__mv_797 = use_move_hit__mv_613;
+                                            hit_substitute__first_798 = use_move_hit__first_793;
+                                            hit_substitute__nhits_799 = use_move_hit__nhits_730;
+                                            hit_substitute__q_800 = _wsub(1, hit_substitute__p_796);
+                                            hit_substitute__a_801 = s->active[_ix(hit_substitute__p_796, 2)];
+                                            hit_substitute__broke_802 = false;
+                                            for (int32_t hit_substitute__h_803 = 0, _end324 = 5; hit_substitute__h_803 < _end324; hit_substitute__h_803++) {
+                                                if (((((hit_substitute__h_803 < hit_substitute__nhits_799) && (!hit_substitute__broke_802)) && (s->hp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)] > 0)) && (hit_substitute__first_798 > 0))) {
+                                                    s->last_damage = hit_substitute__first_798;
+                                                    int32_t _w325 = _wx(hit_substitute__q_800, 2);
+                                                    if (_w325 >= 0) {
+                                                        s->sub_hp[_w325] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_800, 2)], _imin(hit_substitute__first_798, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_800, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_800, 2)] <= 0)) {
+                                                        hit_substitute__broke_802 = true;
+                                                        int32_t _w326 = _wx(hit_substitute__q_800, 2);
+                                                        if (_w326 >= 0) {
+                                                            s->substitute[_w326] = false;
                                                         }
-                                                        if ((set_status__st_790 == 5)) {
-                                                            rand__v_794 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 52), (uint32_t)resolve_turn__k_531)), 7));
-                                                            log_draw__v_795 = rand__v_794;
-                                                            int32_t _w327 = _wx(s->ndraws, 64);
-                                                            if (_w327 >= 0) {
-                                                                s->draws[_w327] = log_draw__v_795;
+                                                    } else {
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_797, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_804 = _imax(_floordiv(_wmul(hit_substitute__first_798, MOVES__rows[_ix(hit_substitute__mv_797, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_797, 165)].recoil_den), 1);
+                                                            int32_t _w327 = _wx(hit_substitute__p_796, 2);
+                                                            int32_t _w328 = _wx(hit_substitute__a_801, 6);
+                                                            if (_w327 >= 0 && _w328 >= 0) {
+                                                                s->hp[_w327 * 6 + _w328] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)], hit_substitute__rec_804), 0)));
                                                             }
-                                                            int32_t _w328 = _wx(s->ndraws, 64);
-                                                            if (_w328 >= 0) {
-                                                                s->draw_lo[_w328] = 1;
+                                                        }
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_797, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_805 = _imax(_floordiv(_wmul(hit_substitute__first_798, MOVES__rows[_ix(hit_substitute__mv_797, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_797, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_805;
+                                                            int32_t _w329 = _wx(hit_substitute__p_796, 2);
+                                                            int32_t _w330 = _wx(hit_substitute__a_801, 6);
+                                                            if (_w329 >= 0 && _w330 >= 0) {
+                                                                s->hp[_w329 * 6 + _w330] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)])), hit_substitute__gain_805), ((int32_t)(s->maxhp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)])))));
                                                             }
-                                                            int32_t _w329 = _wx(s->ndraws, 64);
-                                                            if (_w329 >= 0) {
-                                                                s->draw_hi[_w329] = 8;
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            hit_substitute__result_806 = hit_substitute__broke_802;
+                                            use_move_hit__broke_634 = hit_substitute__result_806;
+                                            if (((use_move_hit__kind_624 == 4) && (!use_move_hit__broke_634))) {
+                                                int32_t _w331 = _wx(use_move_hit__p_611, 2);
+                                                if (_w331 >= 0) {
+                                                    s->recharge[_w331] = true;
+                                                }
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_807 = 0, _end332 = 5; use_move_hit__h_807 < _end332; use_move_hit__h_807++) {
+                                            if ((((((use_move_hit__h_807 < use_move_hit__nhits_730) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)] > 0)) && (use_move_hit__first_793 > 0)) && (!use_move_hit__behind_795))) {
+                                                use_move_hit__dmg_794 = _imin(use_move_hit__first_793, ((int32_t)(s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)])));
+                                                int32_t _w333 = _wx(use_move_hit__q_614, 2);
+                                                int32_t _w334 = _wx(use_move_hit__d_616, 6);
+                                                if (_w333 >= 0 && _w334 >= 0) {
+                                                    s->hp[_w333 * 6 + _w334] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)], use_move_hit__dmg_794)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_794;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_794 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_808 = _imax(_floordiv(_wmul(use_move_hit__dmg_794, MOVES__rows[_ix(use_move_hit__mv_613, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_613, 165)].recoil_den), 1);
+                                                int32_t _w335 = _wx(use_move_hit__p_611, 2);
+                                                int32_t _w336 = _wx(use_move_hit__a_615, 6);
+                                                if (_w335 >= 0 && _w336 >= 0) {
+                                                    s->hp[_w335 * 6 + _w336] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)], use_move_hit__rec_808), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_809 = _imax(_floordiv(_wmul(use_move_hit__dmg_794, MOVES__rows[_ix(use_move_hit__mv_613, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_613, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_809;
+                                                int32_t _w337 = _wx(use_move_hit__p_611, 2);
+                                                int32_t _w338 = _wx(use_move_hit__a_615, 6);
+                                                if (_w337 >= 0 && _w338 >= 0) {
+                                                    s->hp[_w337 * 6 + _w338] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)])), use_move_hit__gain_809), ((int32_t)(s->maxhp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_624 == 4) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (!use_move_hit__behind_795))) {
+                                            int32_t _w339 = _wx(use_move_hit__p_611, 2);
+                                            if (_w339 >= 0) {
+                                                s->recharge[_w339] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_810 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_status;
+                                        if ((((use_move_hit__sec_810 >= 0) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (!use_move_hit__behind_795))) {
+                                            use_move_hit__same_type_813 = (({ int32_t _let340 = use_move_hit__q_614; int32_t has_type__p_811 = _let340; ({ int16_t _let341 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].type; int16_t has_type__t_812 = _let341; ((has_type__t_812 == s->types[_ix(has_type__p_811, 2) * 2]) || (has_type__t_812 == s->types[_ix(has_type__p_811, 2) * 2 + 1])); }); }) && (use_move_hit__sec_810 != 4));
+                                            if ((!use_move_hit__same_type_813)) {
+                                                chance__num_814 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_815 = _roll(random_word(fold_in(fold_in(key, 55), (uint32_t)resolve_turn__k_546)), 256);
+                                                log_draw__v_816 = chance__v_815;
+                                                int32_t _w342 = _wx(s->ndraws, 64);
+                                                if (_w342 >= 0) {
+                                                    s->draws[_w342] = log_draw__v_816;
+                                                }
+                                                int32_t _w343 = _wx(s->ndraws, 64);
+                                                if (_w343 >= 0) {
+                                                    s->draw_lo[_w343] = 0;
+                                                }
+                                                int32_t _w344 = _wx(s->ndraws, 64);
+                                                if (_w344 >= 0) {
+                                                    s->draw_hi[_w344] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_817 = (chance__v_815 < chance__num_814);
+                                                use_move_hit__lands_818 = chance__result_817;
+                                                if (use_move_hit__lands_818) {
+                                                    set_status__q_819 = use_move_hit__q_614;
+                                                    set_status__st_820 = use_move_hit__sec_810;
+                                                    set_status__d_821 = s->active[_ix(set_status__q_819, 2)];
+                                                    set_status__poison_822 = ((set_status__st_820 == 4) || (set_status__st_820 == 6));
+                                                    set_status__blocked_823 = (set_status__poison_822 && (TYPES__rows[_ix(s->types[_ix(set_status__q_819, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_819, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_819, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_819, 2) * 6 + _ix(set_status__d_821, 6)] == 0) && (s->hp[_ix(set_status__q_819, 2) * 6 + _ix(set_status__d_821, 6)] > 0)) && (!set_status__blocked_823))) {
+                                                        int32_t _w345 = _wx(set_status__q_819, 2);
+                                                        int32_t _w346 = _wx(set_status__d_821, 6);
+                                                        if (_w345 >= 0 && _w346 >= 0) {
+                                                            s->status[_w345 * 6 + _w346] = ((int8_t)(set_status__st_820));
+                                                        }
+                                                        if ((set_status__st_820 == 5)) {
+                                                            rand__v_824 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 56), (uint32_t)resolve_turn__k_546)), 7));
+                                                            log_draw__v_825 = rand__v_824;
+                                                            int32_t _w347 = _wx(s->ndraws, 64);
+                                                            if (_w347 >= 0) {
+                                                                s->draws[_w347] = log_draw__v_825;
+                                                            }
+                                                            int32_t _w348 = _wx(s->ndraws, 64);
+                                                            if (_w348 >= 0) {
+                                                                s->draw_lo[_w348] = 1;
+                                                            }
+                                                            int32_t _w349 = _wx(s->ndraws, 64);
+                                                            if (_w349 >= 0) {
+                                                                s->draw_hi[_w349] = 8;
                                                             }
                                                             s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_796 = rand__v_794;
-                                                            int32_t _w330 = _wx(set_status__q_789, 2);
-                                                            int32_t _w331 = _wx(set_status__d_791, 6);
-                                                            if (_w330 >= 0 && _w331 >= 0) {
-                                                                s->sleep[_w330 * 6 + _w331] = ((int8_t)(rand__result_796));
+                                                            rand__result_826 = rand__v_824;
+                                                            int32_t _w350 = _wx(set_status__q_819, 2);
+                                                            int32_t _w351 = _wx(set_status__d_821, 6);
+                                                            if (_w350 >= 0 && _w351 >= 0) {
+                                                                s->sleep[_w350 * 6 + _w351] = ((int8_t)(rand__result_826));
                                                             }
                                                         }
-                                                        if ((set_status__st_790 == 6)) {
-                                                            int32_t _w332 = _wx(set_status__q_789, 2);
-                                                            if (_w332 >= 0) {
-                                                                s->toxic[_w332] = ((int16_t)(0));
+                                                        if ((set_status__st_820 == 6)) {
+                                                            int32_t _w352 = _wx(set_status__q_819, 2);
+                                                            if (_w352 >= 0) {
+                                                                s->toxic[_w352] = ((int16_t)(0));
                                                             }
                                                         }
-                                                        if ((set_status__st_790 == 3)) {
-                                                            int32_t _w333 = _wx(set_status__q_789, 2);
-                                                            if (_w333 >= 0) {
-                                                                s->mod[_w333 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_789, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        if ((set_status__st_820 == 3)) {
+                                                            int32_t _w353 = _wx(set_status__q_819, 2);
+                                                            if (_w353 >= 0) {
+                                                                s->mod[_w353 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_819, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                             }
                                                         }
-                                                        if ((set_status__st_790 == 1)) {
-                                                            int32_t _w334 = _wx(set_status__q_789, 2);
-                                                            if (_w334 >= 0) {
-                                                                s->mod[_w334 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_789, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        if ((set_status__st_820 == 1)) {
+                                                            int32_t _w354 = _wx(set_status__q_819, 2);
+                                                            if (_w354 >= 0) {
+                                                                s->mod[_w354 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_819, 2) * 4], 2))), ((int16_t)(1)))));
                                                             }
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sb_797[0] = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_boost_atk;
-                                        use_move_hit__sb_797[1] = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_boost_def;
-                                        use_move_hit__sb_797[2] = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_boost_spc;
-                                        use_move_hit__sb_797[3] = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_boost_spe;
-                                        use_move_hit__sb_797[4] = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_797[5] = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo335 = 0; bool _r337 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_798 = _lo335, _end336 = 6; use_move_hit__k_798 < _end336; use_move_hit__k_798++) if ((use_move_hit__sb_797[use_move_hit__k_798] != 0)) { _r337 = true; break; } _r337; }) && (s->hp[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)] > 0)) && (!use_move_hit__behind_765))) {
-                                            chance__num_799 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_800 = _roll(random_word(fold_in(fold_in(key, 53), (uint32_t)resolve_turn__k_531)), 256);
-                                            log_draw__v_801 = chance__v_800;
-                                            int32_t _w339 = _wx(s->ndraws, 64);
-                                            if (_w339 >= 0) {
-                                                s->draws[_w339] = log_draw__v_801;
+                                        use_move_hit__sb_827[0] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_atk;
+                                        use_move_hit__sb_827[1] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_def;
+                                        use_move_hit__sb_827[2] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_spc;
+                                        use_move_hit__sb_827[3] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_spe;
+                                        use_move_hit__sb_827[4] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_827[5] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo355 = 0; bool _r357 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_828 = _lo355, _end356 = 6; use_move_hit__k_828 < _end356; use_move_hit__k_828++) if ((use_move_hit__sb_827[use_move_hit__k_828] != 0)) { _r357 = true; break; } _r357; }) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (!use_move_hit__behind_795))) {
+                                            chance__num_829 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_830 = _roll(random_word(fold_in(fold_in(key, 57), (uint32_t)resolve_turn__k_546)), 256);
+                                            log_draw__v_831 = chance__v_830;
+                                            int32_t _w359 = _wx(s->ndraws, 64);
+                                            if (_w359 >= 0) {
+                                                s->draws[_w359] = log_draw__v_831;
                                             }
-                                            int32_t _w340 = _wx(s->ndraws, 64);
-                                            if (_w340 >= 0) {
-                                                s->draw_lo[_w340] = 0;
+                                            int32_t _w360 = _wx(s->ndraws, 64);
+                                            if (_w360 >= 0) {
+                                                s->draw_lo[_w360] = 0;
                                             }
-                                            int32_t _w341 = _wx(s->ndraws, 64);
-                                            if (_w341 >= 0) {
-                                                s->draw_hi[_w341] = 256;
+                                            int32_t _w361 = _wx(s->ndraws, 64);
+                                            if (_w361 >= 0) {
+                                                s->draw_hi[_w361] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_802 = (chance__v_800 < chance__num_799);
-                                            use_move_hit__drop_803 = chance__result_802;
-                                            if (use_move_hit__drop_803) {
-                                                apply_boosts__q_804 = use_move_hit__q_599;
-                                                apply_boosts__f_805 = use_move_hit__q_599;
-                                                apply_boosts__da_806 = use_move_hit__sb_797[0];
-                                                apply_boosts__dd_807 = use_move_hit__sb_797[1];
-                                                apply_boosts__ds_808 = use_move_hit__sb_797[2];
-                                                apply_boosts__dsp_809 = use_move_hit__sb_797[3];
-                                                apply_boosts__dacc_810 = use_move_hit__sb_797[4];
-                                                apply_boosts__deva_811 = use_move_hit__sb_797[5];
-                                                apply_boosts__deltas_812[0] = apply_boosts__da_806;
-                                                apply_boosts__deltas_812[1] = apply_boosts__dd_807;
-                                                apply_boosts__deltas_812[2] = apply_boosts__ds_808;
-                                                apply_boosts__deltas_812[3] = apply_boosts__dsp_809;
-                                                apply_boosts__deltas_812[4] = apply_boosts__dacc_810;
-                                                apply_boosts__deltas_812[5] = apply_boosts__deva_811;
-                                                apply_boosts__any_ok_813 = false;
-                                                for (int32_t apply_boosts__k_814 = 0, _end342 = 6; apply_boosts__k_814 < _end342; apply_boosts__k_814++) {
-                                                    boost_stat__q_815 = apply_boosts__q_804;
-                                                    boost_stat__k_816 = apply_boosts__k_814;
-                                                    boost_stat__delta_817 = apply_boosts__deltas_812[apply_boosts__k_814];
-                                                    boost_stat__a_818 = s->active[_ix(boost_stat__q_815, 2)];
-                                                    boost_stat__b_819 = ((int32_t)(s->boosts[_ix(boost_stat__q_815, 2) * 6 + _ix(boost_stat__k_816, 6)]));
-                                                    boost_stat__nb_820 = _imin(_imax(_wadd(boost_stat__b_819, boost_stat__delta_817), (-6)), 6);
-                                                    boost_stat__ok_821 = false;
-                                                    if (((((boost_stat__delta_817 != 0) && (s->hp[_ix(boost_stat__q_815, 2) * 6 + _ix(boost_stat__a_818, 6)] > 0)) && (!((boost_stat__delta_817 > 0) && (boost_stat__b_819 >= 6)))) && (!((boost_stat__delta_817 < 0) && (boost_stat__b_819 <= (-6)))))) {
-                                                        if ((boost_stat__k_816 >= 4)) {
-                                                            int32_t _w343 = _wx(boost_stat__q_815, 2);
-                                                            int32_t _w344 = _wx(boost_stat__k_816, 6);
-                                                            if (_w343 >= 0 && _w344 >= 0) {
-                                                                s->boosts[_w343 * 6 + _w344] = ((int8_t)(boost_stat__nb_820));
+                                            chance__result_832 = (chance__v_830 < chance__num_829);
+                                            use_move_hit__drop_833 = chance__result_832;
+                                            if (use_move_hit__drop_833) {
+                                                apply_boosts__q_834 = use_move_hit__q_614;
+                                                apply_boosts__f_835 = use_move_hit__q_614;
+                                                apply_boosts__da_836 = use_move_hit__sb_827[0];
+                                                apply_boosts__dd_837 = use_move_hit__sb_827[1];
+                                                apply_boosts__ds_838 = use_move_hit__sb_827[2];
+                                                apply_boosts__dsp_839 = use_move_hit__sb_827[3];
+                                                apply_boosts__dacc_840 = use_move_hit__sb_827[4];
+                                                apply_boosts__deva_841 = use_move_hit__sb_827[5];
+                                                apply_boosts__deltas_842[0] = apply_boosts__da_836;
+                                                apply_boosts__deltas_842[1] = apply_boosts__dd_837;
+                                                apply_boosts__deltas_842[2] = apply_boosts__ds_838;
+                                                apply_boosts__deltas_842[3] = apply_boosts__dsp_839;
+                                                apply_boosts__deltas_842[4] = apply_boosts__dacc_840;
+                                                apply_boosts__deltas_842[5] = apply_boosts__deva_841;
+                                                apply_boosts__any_ok_843 = false;
+                                                for (int32_t apply_boosts__k_844 = 0, _end362 = 6; apply_boosts__k_844 < _end362; apply_boosts__k_844++) {
+                                                    boost_stat__q_845 = apply_boosts__q_834;
+                                                    boost_stat__k_846 = apply_boosts__k_844;
+                                                    boost_stat__delta_847 = apply_boosts__deltas_842[apply_boosts__k_844];
+                                                    boost_stat__a_848 = s->active[_ix(boost_stat__q_845, 2)];
+                                                    boost_stat__b_849 = ((int32_t)(s->boosts[_ix(boost_stat__q_845, 2) * 6 + _ix(boost_stat__k_846, 6)]));
+                                                    boost_stat__nb_850 = _imin(_imax(_wadd(boost_stat__b_849, boost_stat__delta_847), (-6)), 6);
+                                                    boost_stat__ok_851 = false;
+                                                    if (((((boost_stat__delta_847 != 0) && (s->hp[_ix(boost_stat__q_845, 2) * 6 + _ix(boost_stat__a_848, 6)] > 0)) && (!((boost_stat__delta_847 > 0) && (boost_stat__b_849 >= 6)))) && (!((boost_stat__delta_847 < 0) && (boost_stat__b_849 <= (-6)))))) {
+                                                        if ((boost_stat__k_846 >= 4)) {
+                                                            int32_t _w363 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w364 = _wx(boost_stat__k_846, 6);
+                                                            if (_w363 >= 0 && _w364 >= 0) {
+                                                                s->boosts[_w363 * 6 + _w364] = ((int8_t)(boost_stat__nb_850));
                                                             }
-                                                            boost_stat__ok_821 = true;
-                                                        } else if ((((boost_stat__delta_817 > 0) && (s->mod[_ix(boost_stat__q_815, 2) * 4 + _ix(boost_stat__k_816, 4)] == 999)) || ((boost_stat__delta_817 < 0) && (s->mod[_ix(boost_stat__q_815, 2) * 4 + _ix(boost_stat__k_816, 4)] == 1)))) {
-                                                            int32_t _w345 = _wx(boost_stat__q_815, 2);
-                                                            int32_t _w346 = _wx(boost_stat__k_816, 6);
-                                                            if (_w345 >= 0 && _w346 >= 0) {
-                                                                s->boosts[_w345 * 6 + _w346] = ((int8_t)(((boost_stat__delta_817 > 0) ? _wsub(boost_stat__nb_820, 1) : _wadd(boost_stat__nb_820, 1))));
+                                                            boost_stat__ok_851 = true;
+                                                        } else if ((((boost_stat__delta_847 > 0) && (s->mod[_ix(boost_stat__q_845, 2) * 4 + _ix(boost_stat__k_846, 4)] == 999)) || ((boost_stat__delta_847 < 0) && (s->mod[_ix(boost_stat__q_845, 2) * 4 + _ix(boost_stat__k_846, 4)] == 1)))) {
+                                                            int32_t _w365 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w366 = _wx(boost_stat__k_846, 6);
+                                                            if (_w365 >= 0 && _w366 >= 0) {
+                                                                s->boosts[_w365 * 6 + _w366] = ((int8_t)(((boost_stat__delta_847 > 0) ? _wsub(boost_stat__nb_850, 1) : _wadd(boost_stat__nb_850, 1))));
                                                             }
                                                         } else {
-                                                            int32_t _w347 = _wx(boost_stat__q_815, 2);
-                                                            int32_t _w348 = _wx(boost_stat__k_816, 6);
-                                                            if (_w347 >= 0 && _w348 >= 0) {
-                                                                s->boosts[_w347 * 6 + _w348] = ((int8_t)(boost_stat__nb_820));
+                                                            int32_t _w367 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w368 = _wx(boost_stat__k_846, 6);
+                                                            if (_w367 >= 0 && _w368 >= 0) {
+                                                                s->boosts[_w367 * 6 + _w368] = ((int8_t)(boost_stat__nb_850));
                                                             }
-                                                            boost_stat__ok_821 = true;
-                                                            boost_stat__m_822 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_815, 2) * 4 + _ix(boost_stat__k_816, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_820, 6), 13)]), 100), 1);
-                                                            int32_t _w349 = _wx(boost_stat__q_815, 2);
-                                                            int32_t _w350 = _wx(boost_stat__k_816, 4);
-                                                            if (_w349 >= 0 && _w350 >= 0) {
-                                                                s->mod[_w349 * 4 + _w350] = ((int16_t)(((boost_stat__delta_817 > 0) ? _imin(boost_stat__m_822, 999) : boost_stat__m_822)));
+                                                            boost_stat__ok_851 = true;
+                                                            boost_stat__m_852 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_845, 2) * 4 + _ix(boost_stat__k_846, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_850, 6), 13)]), 100), 1);
+                                                            int32_t _w369 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w370 = _wx(boost_stat__k_846, 4);
+                                                            if (_w369 >= 0 && _w370 >= 0) {
+                                                                s->mod[_w369 * 4 + _w370] = ((int16_t)(((boost_stat__delta_847 > 0) ? _imin(boost_stat__m_852, 999) : boost_stat__m_852)));
                                                             }
                                                         }
                                                     }
-                                                    boost_stat__result_823 = boost_stat__ok_821;
-                                                    apply_boosts__ok_824 = boost_stat__result_823;
-                                                    apply_boosts__any_ok_813 = (apply_boosts__any_ok_813 || apply_boosts__ok_824);
+                                                    boost_stat__result_853 = boost_stat__ok_851;
+                                                    apply_boosts__ok_854 = boost_stat__result_853;
+                                                    apply_boosts__any_ok_843 = (apply_boosts__any_ok_843 || apply_boosts__ok_854);
                                                 }
-                                                if (apply_boosts__any_ok_813) {
-                                                    if ((s->status[_ix(apply_boosts__f_805, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_805, 2)], 6)] == 3)) {
-                                                        int32_t _w351 = _wx(apply_boosts__f_805, 2);
-                                                        if (_w351 >= 0) {
-                                                            s->mod[_w351 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_805, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                if (apply_boosts__any_ok_843) {
+                                                    if ((s->status[_ix(apply_boosts__f_835, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_835, 2)], 6)] == 3)) {
+                                                        int32_t _w371 = _wx(apply_boosts__f_835, 2);
+                                                        if (_w371 >= 0) {
+                                                            s->mod[_w371 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_835, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                                                         }
                                                     }
-                                                    if ((s->status[_ix(apply_boosts__f_805, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_805, 2)], 6)] == 1)) {
-                                                        int32_t _w352 = _wx(apply_boosts__f_805, 2);
-                                                        if (_w352 >= 0) {
-                                                            s->mod[_w352 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_805, 2) * 4], 2))), ((int16_t)(1)))));
+                                                    if ((s->status[_ix(apply_boosts__f_835, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_835, 2)], 6)] == 1)) {
+                                                        int32_t _w372 = _wx(apply_boosts__f_835, 2);
+                                                        if (_w372 >= 0) {
+                                                            s->mod[_w372 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_835, 2) * 4], 2))), ((int16_t)(1)))));
                                                         }
                                                     }
                                                 }
                                             }
                                         }
-                                        use_move_hit__sv_825 = MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_volatile;
-                                        use_move_hit__through_826 = ((!use_move_hit__behind_765) || ((use_move_hit__sv_825 == 1) && (!use_move_hit__broke_619)));
-                                        if ((((use_move_hit__sv_825 >= 0) && (s->hp[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)] > 0)) && use_move_hit__through_826)) {
-                                            use_move_hit__vc_827 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_598, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_825 == 1) ? 1 : 0));
-                                            chance__num_828 = use_move_hit__vc_827;
-                                            chance__v_829 = _roll(random_word(fold_in(fold_in(key, 54), (uint32_t)resolve_turn__k_531)), 256);
-                                            log_draw__v_830 = chance__v_829;
-                                            int32_t _w353 = _wx(s->ndraws, 64);
-                                            if (_w353 >= 0) {
-                                                s->draws[_w353] = log_draw__v_830;
+                                        use_move_hit__sv_855 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_volatile;
+                                        use_move_hit__through_856 = ((!use_move_hit__behind_795) || ((use_move_hit__sv_855 == 1) && (!use_move_hit__broke_634)));
+                                        if ((((use_move_hit__sv_855 >= 0) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && use_move_hit__through_856)) {
+                                            use_move_hit__vc_857 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_855 == 1) ? 1 : 0));
+                                            chance__num_858 = use_move_hit__vc_857;
+                                            chance__v_859 = _roll(random_word(fold_in(fold_in(key, 58), (uint32_t)resolve_turn__k_546)), 256);
+                                            log_draw__v_860 = chance__v_859;
+                                            int32_t _w373 = _wx(s->ndraws, 64);
+                                            if (_w373 >= 0) {
+                                                s->draws[_w373] = log_draw__v_860;
                                             }
-                                            int32_t _w354 = _wx(s->ndraws, 64);
-                                            if (_w354 >= 0) {
-                                                s->draw_lo[_w354] = 0;
+                                            int32_t _w374 = _wx(s->ndraws, 64);
+                                            if (_w374 >= 0) {
+                                                s->draw_lo[_w374] = 0;
                                             }
-                                            int32_t _w355 = _wx(s->ndraws, 64);
-                                            if (_w355 >= 0) {
-                                                s->draw_hi[_w355] = 256;
+                                            int32_t _w375 = _wx(s->ndraws, 64);
+                                            if (_w375 >= 0) {
+                                                s->draw_hi[_w375] = 256;
                                             }
                                             s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_831 = (chance__v_829 < chance__num_828);
-                                            use_move_hit__lands_832 = chance__result_831;
-                                            if ((use_move_hit__lands_832 && (use_move_hit__sv_825 == 12))) {
-                                                int32_t _w356 = _wx(use_move_hit__q_599, 2);
-                                                if (_w356 >= 0) {
-                                                    s->flinch[_w356] = true;
+                                            chance__result_861 = (chance__v_859 < chance__num_858);
+                                            use_move_hit__lands_862 = chance__result_861;
+                                            if ((use_move_hit__lands_862 && (use_move_hit__sv_855 == 12))) {
+                                                int32_t _w376 = _wx(use_move_hit__q_614, 2);
+                                                if (_w376 >= 0) {
+                                                    s->flinch[_w376] = true;
                                                 }
-                                                int32_t _w357 = _wx(use_move_hit__q_599, 2);
-                                                if (_w357 >= 0) {
-                                                    s->recharge[_w357] = false;
+                                                int32_t _w377 = _wx(use_move_hit__q_614, 2);
+                                                if (_w377 >= 0) {
+                                                    s->recharge[_w377] = false;
                                                 }
                                             }
-                                            if ((use_move_hit__lands_832 && (use_move_hit__sv_825 == 1))) {
-                                                confuse__q_833 = use_move_hit__q_599;
-                                                if (((!s->confused[_ix(confuse__q_833, 2)]) && (s->hp[_ix(confuse__q_833, 2) * 6 + _ix(s->active[_ix(confuse__q_833, 2)], 6)] > 0))) {
-                                                    rand__v_834 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 55), (uint32_t)resolve_turn__k_531)), 4));
-                                                    log_draw__v_835 = rand__v_834;
-                                                    int32_t _w358 = _wx(s->ndraws, 64);
-                                                    if (_w358 >= 0) {
-                                                        s->draws[_w358] = log_draw__v_835;
+                                            if ((use_move_hit__lands_862 && (use_move_hit__sv_855 == 1))) {
+                                                confuse__q_863 = use_move_hit__q_614;
+                                                if (((!s->confused[_ix(confuse__q_863, 2)]) && (s->hp[_ix(confuse__q_863, 2) * 6 + _ix(s->active[_ix(confuse__q_863, 2)], 6)] > 0))) {
+                                                    rand__v_864 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 59), (uint32_t)resolve_turn__k_546)), 4));
+                                                    log_draw__v_865 = rand__v_864;
+                                                    int32_t _w378 = _wx(s->ndraws, 64);
+                                                    if (_w378 >= 0) {
+                                                        s->draws[_w378] = log_draw__v_865;
                                                     }
-                                                    int32_t _w359 = _wx(s->ndraws, 64);
-                                                    if (_w359 >= 0) {
-                                                        s->draw_lo[_w359] = 2;
+                                                    int32_t _w379 = _wx(s->ndraws, 64);
+                                                    if (_w379 >= 0) {
+                                                        s->draw_lo[_w379] = 2;
                                                     }
-                                                    int32_t _w360 = _wx(s->ndraws, 64);
-                                                    if (_w360 >= 0) {
-                                                        s->draw_hi[_w360] = 6;
+                                                    int32_t _w380 = _wx(s->ndraws, 64);
+                                                    if (_w380 >= 0) {
+                                                        s->draw_hi[_w380] = 6;
                                                     }
                                                     s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_836 = rand__v_834;
-                                                    int32_t _w361 = _wx(confuse__q_833, 2);
-                                                    if (_w361 >= 0) {
-                                                        s->confusion_turns[_w361] = ((int8_t)(rand__result_836));
+                                                    rand__result_866 = rand__v_864;
+                                                    int32_t _w381 = _wx(confuse__q_863, 2);
+                                                    if (_w381 >= 0) {
+                                                        s->confusion_turns[_w381] = ((int8_t)(rand__result_866));
                                                     }
-                                                    int32_t _w362 = _wx(confuse__q_833, 2);
-                                                    if (_w362 >= 0) {
-                                                        s->confused[_w362] = true;
+                                                    int32_t _w382 = _wx(confuse__q_863, 2);
+                                                    if (_w382 >= 0) {
+                                                        s->confused[_w382] = true;
                                                     }
                                                 }
                                             }
                                         }
-                                        if (((use_move_hit__sec_780 == 1) && (s->status[_ix(use_move_hit__q_599, 2) * 6 + _ix(use_move_hit__d_601, 6)] == 2))) {
-                                            int32_t _w363 = _wx(use_move_hit__q_599, 2);
-                                            int32_t _w364 = _wx(use_move_hit__d_601, 6);
-                                            if (_w363 >= 0 && _w364 >= 0) {
-                                                s->status[_w363 * 6 + _w364] = ((int8_t)(0));
+                                        if (((use_move_hit__sec_810 == 1) && (s->status[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] == 2))) {
+                                            int32_t _w383 = _wx(use_move_hit__q_614, 2);
+                                            int32_t _w384 = _wx(use_move_hit__d_616, 6);
+                                            if (_w383 >= 0 && _w384 >= 0) {
+                                                s->status[_w383 * 6 + _w384] = ((int8_t)(0));
                                             }
                                         }
                                     }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_598, 165)].crash) {
-                                    self_damage__p_837 = use_move_hit__p_596;
-                                    self_damage__q_838 = _wsub(1, self_damage__p_837);
-                                    self_damage__a_839 = s->active[_ix(self_damage__p_837, 2)];
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_613, 165)].crash) {
+                                    self_damage__p_867 = use_move_hit__p_611;
+                                    self_damage__q_868 = _wsub(1, self_damage__p_867);
+                                    self_damage__a_869 = s->active[_ix(self_damage__p_867, 2)];
                                     s->last_damage = 1;
-                                    if (s->substitute[_ix(self_damage__p_837, 2)]) {
-                                        if (s->substitute[_ix(self_damage__q_838, 2)]) {
-                                            int32_t _w365 = _wx(self_damage__q_838, 2);
-                                            if (_w365 >= 0) {
-                                                s->sub_hp[_w365] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_838, 2)])), 1), 0)));
+                                    if (s->substitute[_ix(self_damage__p_867, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_868, 2)]) {
+                                            int32_t _w385 = _wx(self_damage__q_868, 2);
+                                            if (_w385 >= 0) {
+                                                s->sub_hp[_w385] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_868, 2)])), 1), 0)));
                                             }
-                                            int32_t _w366 = _wx(self_damage__q_838, 2);
-                                            if (_w366 >= 0) {
-                                                s->substitute[_w366] = (s->sub_hp[_ix(self_damage__q_838, 2)] > 0);
+                                            int32_t _w386 = _wx(self_damage__q_868, 2);
+                                            if (_w386 >= 0) {
+                                                s->substitute[_w386] = (s->sub_hp[_ix(self_damage__q_868, 2)] > 0);
                                             }
                                         }
                                     } else {
-                                        int32_t _w367 = _wx(self_damage__p_837, 2);
-                                        int32_t _w368 = _wx(self_damage__a_839, 6);
-                                        if (_w367 >= 0 && _w368 >= 0) {
-                                            s->hp[_w367 * 6 + _w368] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_837, 2) * 6 + _ix(self_damage__a_839, 6)])), 1), 0)));
+                                        int32_t _w387 = _wx(self_damage__p_867, 2);
+                                        int32_t _w388 = _wx(self_damage__a_869, 6);
+                                        if (_w387 >= 0 && _w388 >= 0) {
+                                            s->hp[_w387 * 6 + _w388] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_867, 2) * 6 + _ix(self_damage__a_869, 6)])), 1), 0)));
                                         }
                                     }
                                 }
-                                if ((MOVES__rows[_ix(use_move_hit__mv_598, 165)].self_destruct && (!use_move_hit__broke_619))) {
-                                    int32_t _w369 = _wx(use_move_hit__p_596, 2);
-                                    int32_t _w370 = _wx(use_move_hit__a_600, 6);
-                                    if (_w369 >= 0 && _w370 >= 0) {
-                                        s->hp[_w369 * 6 + _w370] = ((int16_t)(0));
+                                if ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].self_destruct && (!use_move_hit__broke_634))) {
+                                    int32_t _w389 = _wx(use_move_hit__p_611, 2);
+                                    int32_t _w390 = _wx(use_move_hit__a_615, 6);
+                                    if (_w389 >= 0 && _w390 >= 0) {
+                                        s->hp[_w389 * 6 + _w390] = ((int16_t)(0));
                                     }
                                 }
-                                if ((s->thrashing[_ix(use_move_hit__p_596, 2)] && (s->rampage_turns[_ix(use_move_hit__p_596, 2)] <= 0))) {
-                                    int32_t _w371 = _wx(use_move_hit__p_596, 2);
-                                    if (_w371 >= 0) {
-                                        s->thrashing[_w371] = false;
+                                if ((s->thrashing[_ix(use_move_hit__p_611, 2)] && (s->rampage_turns[_ix(use_move_hit__p_611, 2)] <= 0))) {
+                                    int32_t _w391 = _wx(use_move_hit__p_611, 2);
+                                    if (_w391 >= 0) {
+                                        s->thrashing[_w391] = false;
                                     }
                                 }
                             }
                         }
-                        if (((!use_move__can_570) || (s->hp[_ix(use_move__q_566, 2) * 6 + _ix(use_move__d_568, 6)] > 0))) {
-                            after_move_self__p_840 = use_move__p_564;
-                            after_move_self__q_841 = _wsub(1, after_move_self__p_840);
-                            after_move_self__a_842 = s->active[_ix(after_move_self__p_840, 2)];
-                            after_move_self__d_843 = s->active[_ix(after_move_self__q_841, 2)];
-                            if ((s->hp[_ix(after_move_self__p_840, 2) * 6 + _ix(after_move_self__a_842, 6)] > 0)) {
-                                after_move_self__st_844 = s->status[_ix(after_move_self__p_840, 2) * 6 + _ix(after_move_self__a_842, 6)];
-                                after_move_self__poisoned_845 = (((after_move_self__st_844 == 4) || (after_move_self__st_844 == 1)) || (after_move_self__st_844 == 6));
-                                if (((s->toxic[_ix(after_move_self__p_840, 2)] >= 0) && after_move_self__poisoned_845)) {
-                                    int32_t _w372 = _wx(after_move_self__p_840, 2);
-                                    if (_w372 >= 0) {
-                                        s->toxic[_w372] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_840, 2)], 1)));
+                        if (((!use_move__can_588) || (s->hp[_ix(use_move__q_581, 2) * 6 + _ix(use_move__d_583, 6)] > 0))) {
+                            after_move_self__p_870 = use_move__p_579;
+                            after_move_self__q_871 = _wsub(1, after_move_self__p_870);
+                            after_move_self__a_872 = s->active[_ix(after_move_self__p_870, 2)];
+                            after_move_self__d_873 = s->active[_ix(after_move_self__q_871, 2)];
+                            if ((s->hp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)] > 0)) {
+                                after_move_self__st_874 = s->status[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)];
+                                after_move_self__poisoned_875 = (((after_move_self__st_874 == 4) || (after_move_self__st_874 == 1)) || (after_move_self__st_874 == 6));
+                                if (((s->toxic[_ix(after_move_self__p_870, 2)] >= 0) && after_move_self__poisoned_875)) {
+                                    int32_t _w392 = _wx(after_move_self__p_870, 2);
+                                    if (_w392 >= 0) {
+                                        s->toxic[_w392] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_870, 2)], 1)));
                                     }
                                 }
-                                if (((after_move_self__st_844 == 5) && (s->sleep[_ix(after_move_self__p_840, 2) * 6 + _ix(after_move_self__a_842, 6)] <= 0))) {
-                                    int32_t _w373 = _wx(after_move_self__p_840, 2);
-                                    int32_t _w374 = _wx(after_move_self__a_842, 6);
-                                    if (_w373 >= 0 && _w374 >= 0) {
-                                        s->status[_w373 * 6 + _w374] = ((int8_t)(0));
+                                if (((after_move_self__st_874 == 5) && (s->sleep[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)] <= 0))) {
+                                    int32_t _w393 = _wx(after_move_self__p_870, 2);
+                                    int32_t _w394 = _wx(after_move_self__a_872, 6);
+                                    if (_w393 >= 0 && _w394 >= 0) {
+                                        s->status[_w393 * 6 + _w394] = ((int8_t)(0));
                                     }
                                 }
-                                if (after_move_self__poisoned_845) {
-                                    int32_t _w375 = _wx(after_move_self__p_840, 2);
-                                    int32_t _w376 = _wx(after_move_self__a_842, 6);
-                                    if (_w375 >= 0 && _w376 >= 0) {
-                                        s->hp[_w375 * 6 + _w376] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_840, 2) * 6 + _ix(after_move_self__a_842, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_840, 2) * 6 + _ix(after_move_self__a_842, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_840, 2)])), 1))), 0)));
+                                if (after_move_self__poisoned_875) {
+                                    int32_t _w395 = _wx(after_move_self__p_870, 2);
+                                    int32_t _w396 = _wx(after_move_self__a_872, 6);
+                                    if (_w395 >= 0 && _w396 >= 0) {
+                                        s->hp[_w395 * 6 + _w396] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_870, 2)])), 1))), 0)));
                                     }
                                 }
                             }
-                            if ((s->seeded[_ix(after_move_self__p_840, 2)] && (s->hp[_ix(after_move_self__q_841, 2) * 6 + _ix(after_move_self__d_843, 6)] > 0))) {
-                                if ((s->toxic[_ix(after_move_self__p_840, 2)] >= 0)) {
-                                    int32_t _w377 = _wx(after_move_self__p_840, 2);
-                                    if (_w377 >= 0) {
-                                        s->toxic[_w377] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_840, 2)], 1)));
+                            if ((s->seeded[_ix(after_move_self__p_870, 2)] && (s->hp[_ix(after_move_self__q_871, 2) * 6 + _ix(after_move_self__d_873, 6)] > 0))) {
+                                if ((s->toxic[_ix(after_move_self__p_870, 2)] >= 0)) {
+                                    int32_t _w397 = _wx(after_move_self__p_870, 2);
+                                    if (_w397 >= 0) {
+                                        s->toxic[_w397] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_870, 2)], 1)));
                                     }
                                 }
-                                after_move_self__leech_846 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_840, 2) * 6 + _ix(after_move_self__a_842, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_840, 2)])), 1));
-                                int32_t _w378 = _wx(after_move_self__p_840, 2);
-                                int32_t _w379 = _wx(after_move_self__a_842, 6);
-                                if (_w378 >= 0 && _w379 >= 0) {
-                                    s->hp[_w378 * 6 + _w379] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_840, 2) * 6 + _ix(after_move_self__a_842, 6)])), after_move_self__leech_846), 0)));
+                                after_move_self__leech_876 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_870, 2)])), 1));
+                                int32_t _w398 = _wx(after_move_self__p_870, 2);
+                                int32_t _w399 = _wx(after_move_self__a_872, 6);
+                                if (_w398 >= 0 && _w399 >= 0) {
+                                    s->hp[_w398 * 6 + _w399] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), after_move_self__leech_876), 0)));
                                 }
-                                int32_t _w380 = _wx(after_move_self__q_841, 2);
-                                int32_t _w381 = _wx(after_move_self__d_843, 6);
-                                if (_w380 >= 0 && _w381 >= 0) {
-                                    s->hp[_w380 * 6 + _w381] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_841, 2) * 6 + _ix(after_move_self__d_843, 6)])), after_move_self__leech_846), ((int32_t)(s->maxhp[_ix(after_move_self__q_841, 2) * 6 + _ix(after_move_self__d_843, 6)])))));
+                                int32_t _w400 = _wx(after_move_self__q_871, 2);
+                                int32_t _w401 = _wx(after_move_self__d_873, 6);
+                                if (_w400 >= 0 && _w401 >= 0) {
+                                    s->hp[_w400 * 6 + _w401] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_871, 2) * 6 + _ix(after_move_self__d_873, 6)])), after_move_self__leech_876), ((int32_t)(s->maxhp[_ix(after_move_self__q_871, 2) * 6 + _ix(after_move_self__d_873, 6)])))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_530 = true;
-                            for (int32_t after_faint__p_847 = 0, _end382 = 2; after_faint__p_847 < _end382; after_faint__p_847++) {
-                                if (({ int32_t _let383 = after_faint__p_847; int32_t is_fainted__p_848 = _let383; (s->hp[_ix(is_fainted__p_848, 2) * 6 + _ix(s->active[_ix(is_fainted__p_848, 2)], 6)] <= 0); })) {
-                                    revert__p_849 = after_faint__p_847;
-                                    revert__a_850 = s->active[_ix(revert__p_849, 2)];
-                                    if (s->transformed[_ix(revert__p_849, 2)]) {
-                                        for (int32_t revert__k_851 = 0, _end384 = 4; revert__k_851 < _end384; revert__k_851++) {
-                                            int32_t _w385 = _wx(revert__p_849, 2);
-                                            int32_t _w386 = _wx(revert__a_850, 6);
-                                            if (_w385 >= 0 && _w386 >= 0) {
-                                                s->moves[_w385 * 24 + _w386 * 4 + revert__k_851] = s->base_moves[_ix(revert__p_849, 2) * 4 + revert__k_851];
+                            resolve_turn__over_545 = true;
+                            for (int32_t after_faint__p_877 = 0, _end402 = 2; after_faint__p_877 < _end402; after_faint__p_877++) {
+                                if (({ int32_t _let403 = after_faint__p_877; int32_t is_fainted__p_878 = _let403; (s->hp[_ix(is_fainted__p_878, 2) * 6 + _ix(s->active[_ix(is_fainted__p_878, 2)], 6)] <= 0); })) {
+                                    revert__p_879 = after_faint__p_877;
+                                    revert__a_880 = s->active[_ix(revert__p_879, 2)];
+                                    if (s->transformed[_ix(revert__p_879, 2)]) {
+                                        for (int32_t revert__k_881 = 0, _end404 = 4; revert__k_881 < _end404; revert__k_881++) {
+                                            int32_t _w405 = _wx(revert__p_879, 2);
+                                            int32_t _w406 = _wx(revert__a_880, 6);
+                                            if (_w405 >= 0 && _w406 >= 0) {
+                                                s->moves[_w405 * 24 + _w406 * 4 + revert__k_881] = s->base_moves[_ix(revert__p_879, 2) * 4 + revert__k_881];
                                             }
-                                            int32_t _w387 = _wx(revert__p_849, 2);
-                                            int32_t _w388 = _wx(revert__a_850, 6);
-                                            if (_w387 >= 0 && _w388 >= 0) {
-                                                s->pp[_w387 * 24 + _w388 * 4 + revert__k_851] = s->base_pp[_ix(revert__p_849, 2) * 4 + revert__k_851];
+                                            int32_t _w407 = _wx(revert__p_879, 2);
+                                            int32_t _w408 = _wx(revert__a_880, 6);
+                                            if (_w407 >= 0 && _w408 >= 0) {
+                                                s->pp[_w407 * 24 + _w408 * 4 + revert__k_881] = s->base_pp[_ix(revert__p_879, 2) * 4 + revert__k_881];
                                             }
                                         }
-                                        int32_t _w389 = _wx(revert__p_849, 2);
-                                        if (_w389 >= 0) {
-                                            s->transformed[_w389] = false;
+                                        int32_t _w409 = _wx(revert__p_879, 2);
+                                        if (_w409 >= 0) {
+                                            s->transformed[_w409] = false;
                                         }
-                                    } else if ((s->mimic_slot[_ix(revert__p_849, 2)] >= 0)) {
-                                        int32_t _w390 = _wx(revert__p_849, 2);
-                                        int32_t _w391 = _wx(revert__a_850, 6);
-                                        int32_t _w392 = _wx(s->mimic_slot[_ix(revert__p_849, 2)], 4);
-                                        if (_w390 >= 0 && _w391 >= 0 && _w392 >= 0) {
-                                            s->moves[_w390 * 24 + _w391 * 4 + _w392] = s->mimic_orig[_ix(revert__p_849, 2)];
+                                    } else if ((s->mimic_slot[_ix(revert__p_879, 2)] >= 0)) {
+                                        int32_t _w410 = _wx(revert__p_879, 2);
+                                        int32_t _w411 = _wx(revert__a_880, 6);
+                                        int32_t _w412 = _wx(s->mimic_slot[_ix(revert__p_879, 2)], 4);
+                                        if (_w410 >= 0 && _w411 >= 0 && _w412 >= 0) {
+                                            s->moves[_w410 * 24 + _w411 * 4 + _w412] = s->mimic_orig[_ix(revert__p_879, 2)];
                                         }
                                     }
-                                    int32_t _w393 = _wx(revert__p_849, 2);
-                                    if (_w393 >= 0) {
-                                        s->mimic_slot[_w393] = ((int8_t)((-1)));
+                                    int32_t _w413 = _wx(revert__p_879, 2);
+                                    if (_w413 >= 0) {
+                                        s->mimic_slot[_w413] = ((int8_t)((-1)));
                                     }
                                 }
                             }
-                            after_faint__left0_853 = ({ int32_t _lo394 = 0; int32_t _r396 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_852 = _lo394, _end395 = 6; after_faint__i_852 < _end395; after_faint__i_852++) _r396 += ((s->hp[after_faint__i_852] > 0)) ? 1 : 0; _r396; });
-                            after_faint__left1_855 = ({ int32_t _lo398 = 0; int32_t _r400 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_854 = _lo398, _end399 = 6; after_faint__i_854 < _end399; after_faint__i_854++) _r400 += ((s->hp[1 * 6 + after_faint__i_854] > 0)) ? 1 : 0; _r400; });
-                            if (((after_faint__left0_853 == 0) && (after_faint__left1_855 == 0))) {
+                            after_faint__left0_883 = ({ int32_t _lo414 = 0; int32_t _r416 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_882 = _lo414, _end415 = 6; after_faint__i_882 < _end415; after_faint__i_882++) _r416 += ((s->hp[after_faint__i_882] > 0)) ? 1 : 0; _r416; });
+                            after_faint__left1_885 = ({ int32_t _lo418 = 0; int32_t _r420 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_884 = _lo418, _end419 = 6; after_faint__i_884 < _end419; after_faint__i_884++) _r420 += ((s->hp[1 * 6 + after_faint__i_884] > 0)) ? 1 : 0; _r420; });
+                            if (((after_faint__left0_883 == 0) && (after_faint__left1_885 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_853 == 0)) {
+                            } else if ((after_faint__left0_883 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_855 == 0)) {
+                            } else if ((after_faint__left1_885 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -6881,347 +7110,355 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_856 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 56), (uint32_t)resolve_turn__k_531)), 2));
-                            log_draw__v_857 = rand__v_856;
-                            int32_t _w402 = _wx(s->ndraws, 64);
-                            if (_w402 >= 0) {
-                                s->draws[_w402] = log_draw__v_857;
+                            rand__v_886 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 60), (uint32_t)resolve_turn__k_546)), 2));
+                            log_draw__v_887 = rand__v_886;
+                            int32_t _w422 = _wx(s->ndraws, 64);
+                            if (_w422 >= 0) {
+                                s->draws[_w422] = log_draw__v_887;
                             }
-                            int32_t _w403 = _wx(s->ndraws, 64);
-                            if (_w403 >= 0) {
-                                s->draw_lo[_w403] = 0;
+                            int32_t _w423 = _wx(s->ndraws, 64);
+                            if (_w423 >= 0) {
+                                s->draw_lo[_w423] = 0;
                             }
-                            int32_t _w404 = _wx(s->ndraws, 64);
-                            if (_w404 >= 0) {
-                                s->draw_hi[_w404] = 2;
+                            int32_t _w424 = _wx(s->ndraws, 64);
+                            if (_w424 >= 0) {
+                                s->draw_hi[_w424] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_858 = rand__v_856;
-                            tie_draw__v_859 = rand__result_858;
+                            rand__result_888 = rand__v_886;
+                            tie_draw__v_889 = rand__result_888;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_530)) {
+            if ((!resolve_turn__over_545)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_860 = 0, _end405 = 2; update_speed__p_860 < _end405; update_speed__p_860++) {
-                    if ((s->hp[update_speed__p_860 * 6 + _ix(s->active[update_speed__p_860], 6)] > 0)) {
-                        int32_t _w406 = _wx(s->active[update_speed__p_860], 6);
-                        if (_w406 >= 0) {
-                            s->speed[update_speed__p_860 * 6 + _w406] = s->mod[update_speed__p_860 * 4 + 3];
+                for (int32_t update_speed__p_890 = 0, _end425 = 2; update_speed__p_890 < _end425; update_speed__p_890++) {
+                    if ((s->hp[update_speed__p_890 * 6 + _ix(s->active[update_speed__p_890], 6)] > 0)) {
+                        int32_t _w426 = _wx(s->active[update_speed__p_890], 6);
+                        if (_w426 >= 0) {
+                            s->speed[update_speed__p_890 * 6 + _w426] = s->mod[update_speed__p_890 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_861 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_862 = rand__v_861;
-                    int32_t _w407 = _wx(s->ndraws, 64);
-                    if (_w407 >= 0) {
-                        s->draws[_w407] = log_draw__v_862;
+                    rand__v_891 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    log_draw__v_892 = rand__v_891;
+                    int32_t _w427 = _wx(s->ndraws, 64);
+                    if (_w427 >= 0) {
+                        s->draws[_w427] = log_draw__v_892;
                     }
-                    int32_t _w408 = _wx(s->ndraws, 64);
-                    if (_w408 >= 0) {
-                        s->draw_lo[_w408] = 0;
+                    int32_t _w428 = _wx(s->ndraws, 64);
+                    if (_w428 >= 0) {
+                        s->draw_lo[_w428] = 0;
                     }
-                    int32_t _w409 = _wx(s->ndraws, 64);
-                    if (_w409 >= 0) {
-                        s->draw_hi[_w409] = 2;
+                    int32_t _w429 = _wx(s->ndraws, 64);
+                    if (_w429 >= 0) {
+                        s->draw_hi[_w429] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_863 = rand__v_861;
-                    tie_draw__v_864 = rand__result_863;
+                    rand__result_893 = rand__v_891;
+                    tie_draw__v_894 = rand__result_893;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_865 = 0, _end410 = 2; update_speed__p_865 < _end410; update_speed__p_865++) {
-                if ((s->hp[update_speed__p_865 * 6 + _ix(s->active[update_speed__p_865], 6)] > 0)) {
-                    int32_t _w411 = _wx(s->active[update_speed__p_865], 6);
-                    if (_w411 >= 0) {
-                        s->speed[update_speed__p_865 * 6 + _w411] = s->mod[update_speed__p_865 * 4 + 3];
+            for (int32_t update_speed__p_895 = 0, _end430 = 2; update_speed__p_895 < _end430; update_speed__p_895++) {
+                if ((s->hp[update_speed__p_895 * 6 + _ix(s->active[update_speed__p_895], 6)] > 0)) {
+                    int32_t _w431 = _wx(s->active[update_speed__p_895], 6);
+                    if (_w431 >= 0) {
+                        s->speed[update_speed__p_895 * 6 + _w431] = s->mod[update_speed__p_895 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_866 = 0;
+            resolve_forced__first_896 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_869 = ({ int8_t _let412 = s->active[0]; int8_t fainted_speed__a_867 = _let412; ({ int32_t _let413 = ((int32_t)(s->stats[_ix(fainted_speed__a_867, 6) * 4 + 3])); int32_t fainted_speed__v_868 = _let413; ((s->status[_ix(fainted_speed__a_867, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_868, 25), 100), 1) : fainted_speed__v_868); }); });
-                resolve_forced__s1_872 = ({ int8_t _let414 = s->active[1]; int8_t fainted_speed__a_870 = _let414; ({ int32_t _let415 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_870, 6) * 4 + 3])); int32_t fainted_speed__v_871 = _let415; ((s->status[1 * 6 + _ix(fainted_speed__a_870, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_871, 25), 100), 1) : fainted_speed__v_871); }); });
-                if ((resolve_forced__s1_872 > resolve_forced__s0_869)) {
-                    resolve_forced__first_866 = 1;
-                } else if ((resolve_forced__s1_872 == resolve_forced__s0_869)) {
-                    rand__v_873 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_874 = rand__v_873;
-                    int32_t _w416 = _wx(s->ndraws, 64);
-                    if (_w416 >= 0) {
-                        s->draws[_w416] = log_draw__v_874;
+                resolve_forced__s0_899 = ({ int8_t _let432 = s->active[0]; int8_t fainted_speed__a_897 = _let432; ({ int32_t _let433 = ((int32_t)(s->stats[_ix(fainted_speed__a_897, 6) * 4 + 3])); int32_t fainted_speed__v_898 = _let433; ((s->status[_ix(fainted_speed__a_897, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_898, 25), 100), 1) : fainted_speed__v_898); }); });
+                resolve_forced__s1_902 = ({ int8_t _let434 = s->active[1]; int8_t fainted_speed__a_900 = _let434; ({ int32_t _let435 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_900, 6) * 4 + 3])); int32_t fainted_speed__v_901 = _let435; ((s->status[1 * 6 + _ix(fainted_speed__a_900, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_901, 25), 100), 1) : fainted_speed__v_901); }); });
+                if ((resolve_forced__s1_902 > resolve_forced__s0_899)) {
+                    resolve_forced__first_896 = 1;
+                } else if ((resolve_forced__s1_902 == resolve_forced__s0_899)) {
+                    rand__v_903 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    log_draw__v_904 = rand__v_903;
+                    int32_t _w436 = _wx(s->ndraws, 64);
+                    if (_w436 >= 0) {
+                        s->draws[_w436] = log_draw__v_904;
                     }
-                    int32_t _w417 = _wx(s->ndraws, 64);
-                    if (_w417 >= 0) {
-                        s->draw_lo[_w417] = 0;
+                    int32_t _w437 = _wx(s->ndraws, 64);
+                    if (_w437 >= 0) {
+                        s->draw_lo[_w437] = 0;
                     }
-                    int32_t _w418 = _wx(s->ndraws, 64);
-                    if (_w418 >= 0) {
-                        s->draw_hi[_w418] = 2;
+                    int32_t _w438 = _wx(s->ndraws, 64);
+                    if (_w438 >= 0) {
+                        s->draw_hi[_w438] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_875 = rand__v_873;
-                    resolve_forced__first_866 = rand__result_875;
+                    rand__result_905 = rand__v_903;
+                    resolve_forced__first_896 = rand__result_905;
                 }
             }
-            for (int32_t resolve_forced__k_876 = 0, _end419 = 2; resolve_forced__k_876 < _end419; resolve_forced__k_876++) {
-                resolve_forced__p_877 = ((resolve_forced__k_876 == 0) ? resolve_forced__first_866 : _wsub(1, resolve_forced__first_866));
-                if (s->need[_ix(resolve_forced__p_877, 2)]) {
-                    send_in__p_878 = resolve_forced__p_877;
-                    send_in__s_879 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_877, 2)])), 4);
-                    send_in__old_880 = s->active[_ix(send_in__p_878, 2)];
-                    if ((s->hp[_ix(send_in__p_878, 2) * 6 + _ix(send_in__old_880, 6)] > 0)) {
-                        int32_t _w420 = _wx(send_in__p_878, 2);
-                        int32_t _w421 = _wx(send_in__old_880, 6);
-                        if (_w420 >= 0 && _w421 >= 0) {
-                            s->speed[_w420 * 6 + _w421] = s->stats[_ix(send_in__p_878, 2) * 24 + _ix(send_in__old_880, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_906 = 0, _end439 = 2; resolve_forced__k_906 < _end439; resolve_forced__k_906++) {
+                resolve_forced__p_907 = ((resolve_forced__k_906 == 0) ? resolve_forced__first_896 : _wsub(1, resolve_forced__first_896));
+                if (s->need[_ix(resolve_forced__p_907, 2)]) {
+                    send_in__p_908 = resolve_forced__p_907;
+                    send_in__s_909 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_907, 2)])), 4);
+                    send_in__old_910 = s->active[_ix(send_in__p_908, 2)];
+                    if ((s->hp[_ix(send_in__p_908, 2) * 6 + _ix(send_in__old_910, 6)] > 0)) {
+                        int32_t _w440 = _wx(send_in__p_908, 2);
+                        int32_t _w441 = _wx(send_in__old_910, 6);
+                        if (_w440 >= 0 && _w441 >= 0) {
+                            s->speed[_w440 * 6 + _w441] = s->stats[_ix(send_in__p_908, 2) * 24 + _ix(send_in__old_910, 6) * 4 + 3];
                         }
                     }
-                    revert__p_881 = send_in__p_878;
-                    revert__a_882 = s->active[_ix(revert__p_881, 2)];
-                    if (s->transformed[_ix(revert__p_881, 2)]) {
-                        for (int32_t revert__k_883 = 0, _end422 = 4; revert__k_883 < _end422; revert__k_883++) {
-                            int32_t _w423 = _wx(revert__p_881, 2);
-                            int32_t _w424 = _wx(revert__a_882, 6);
-                            if (_w423 >= 0 && _w424 >= 0) {
-                                s->moves[_w423 * 24 + _w424 * 4 + revert__k_883] = s->base_moves[_ix(revert__p_881, 2) * 4 + revert__k_883];
+                    revert__p_911 = send_in__p_908;
+                    revert__a_912 = s->active[_ix(revert__p_911, 2)];
+                    if (s->transformed[_ix(revert__p_911, 2)]) {
+                        for (int32_t revert__k_913 = 0, _end442 = 4; revert__k_913 < _end442; revert__k_913++) {
+                            int32_t _w443 = _wx(revert__p_911, 2);
+                            int32_t _w444 = _wx(revert__a_912, 6);
+                            if (_w443 >= 0 && _w444 >= 0) {
+                                s->moves[_w443 * 24 + _w444 * 4 + revert__k_913] = s->base_moves[_ix(revert__p_911, 2) * 4 + revert__k_913];
                             }
-                            int32_t _w425 = _wx(revert__p_881, 2);
-                            int32_t _w426 = _wx(revert__a_882, 6);
-                            if (_w425 >= 0 && _w426 >= 0) {
-                                s->pp[_w425 * 24 + _w426 * 4 + revert__k_883] = s->base_pp[_ix(revert__p_881, 2) * 4 + revert__k_883];
+                            int32_t _w445 = _wx(revert__p_911, 2);
+                            int32_t _w446 = _wx(revert__a_912, 6);
+                            if (_w445 >= 0 && _w446 >= 0) {
+                                s->pp[_w445 * 24 + _w446 * 4 + revert__k_913] = s->base_pp[_ix(revert__p_911, 2) * 4 + revert__k_913];
                             }
                         }
-                        int32_t _w427 = _wx(revert__p_881, 2);
-                        if (_w427 >= 0) {
-                            s->transformed[_w427] = false;
+                        int32_t _w447 = _wx(revert__p_911, 2);
+                        if (_w447 >= 0) {
+                            s->transformed[_w447] = false;
                         }
-                    } else if ((s->mimic_slot[_ix(revert__p_881, 2)] >= 0)) {
-                        int32_t _w428 = _wx(revert__p_881, 2);
-                        int32_t _w429 = _wx(revert__a_882, 6);
-                        int32_t _w430 = _wx(s->mimic_slot[_ix(revert__p_881, 2)], 4);
-                        if (_w428 >= 0 && _w429 >= 0 && _w430 >= 0) {
-                            s->moves[_w428 * 24 + _w429 * 4 + _w430] = s->mimic_orig[_ix(revert__p_881, 2)];
+                    } else if ((s->mimic_slot[_ix(revert__p_911, 2)] >= 0)) {
+                        int32_t _w448 = _wx(revert__p_911, 2);
+                        int32_t _w449 = _wx(revert__a_912, 6);
+                        int32_t _w450 = _wx(s->mimic_slot[_ix(revert__p_911, 2)], 4);
+                        if (_w448 >= 0 && _w449 >= 0 && _w450 >= 0) {
+                            s->moves[_w448 * 24 + _w449 * 4 + _w450] = s->mimic_orig[_ix(revert__p_911, 2)];
                         }
                     }
-                    int32_t _w431 = _wx(revert__p_881, 2);
-                    if (_w431 >= 0) {
-                        s->mimic_slot[_w431] = ((int8_t)((-1)));
+                    int32_t _w451 = _wx(revert__p_911, 2);
+                    if (_w451 >= 0) {
+                        s->mimic_slot[_w451] = ((int8_t)((-1)));
                     }
-                    int32_t _w432 = _wx(send_in__p_878, 2);
-                    if (_w432 >= 0) {
-                        s->active[_w432] = ((int8_t)(send_in__s_879));
+                    int32_t _w452 = _wx(send_in__p_908, 2);
+                    if (_w452 >= 0) {
+                        s->active[_w452] = ((int8_t)(send_in__s_909));
                     }
-                    int32_t _w433 = _wx(send_in__p_878, 2);
-                    if (_w433 >= 0) {
-                        s->form[_w433] = s->species[_ix(send_in__p_878, 2) * 6 + _ix(send_in__s_879, 6)];
+                    int32_t _w453 = _wx(send_in__p_908, 2);
+                    if (_w453 >= 0) {
+                        s->form[_w453] = s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)];
                     }
-                    int32_t _w434 = _wx(send_in__p_878, 2);
-                    if (_w434 >= 0) {
-                        s->types[_w434 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_878, 2) * 6 + _ix(send_in__s_879, 6)], 151)].type1));
+                    int32_t _w454 = _wx(send_in__p_908, 2);
+                    if (_w454 >= 0) {
+                        s->types[_w454 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)], 151)].type1));
                     }
-                    int32_t _w435 = _wx(send_in__p_878, 2);
-                    if (_w435 >= 0) {
-                        s->types[_w435 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_878, 2) * 6 + _ix(send_in__s_879, 6)], 151)].type2));
+                    int32_t _w455 = _wx(send_in__p_908, 2);
+                    if (_w455 >= 0) {
+                        s->types[_w455 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)], 151)].type2));
                     }
-                    int32_t _w436 = _wx(send_in__p_878, 2);
-                    if (_w436 >= 0) {
-                        s->sub_hp[_w436] = ((int16_t)(0));
+                    int32_t _w456 = _wx(send_in__p_908, 2);
+                    if (_w456 >= 0) {
+                        s->sub_hp[_w456] = ((int16_t)(0));
                     }
-                    int32_t _w437 = _wx(send_in__p_878, 2);
-                    if (_w437 >= 0) {
-                        s->substitute[_w437] = false;
+                    int32_t _w457 = _wx(send_in__p_908, 2);
+                    if (_w457 >= 0) {
+                        s->substitute[_w457] = false;
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w438 = _wx(send_in__p_878, 2);
-                    if (_w438 >= 0) {
-                        s->recharge[_w438] = false;
+                    int32_t _w458 = _wx(send_in__p_908, 2);
+                    if (_w458 >= 0) {
+                        s->recharge[_w458] = false;
                     }
-                    int32_t _w439 = _wx(send_in__p_878, 2);
-                    if (_w439 >= 0) {
-                        s->charging[_w439] = false;
+                    int32_t _w459 = _wx(send_in__p_908, 2);
+                    if (_w459 >= 0) {
+                        s->charging[_w459] = false;
                     }
-                    int32_t _w440 = _wx(send_in__p_878, 2);
-                    if (_w440 >= 0) {
-                        s->confusion_turns[_w440] = ((int8_t)(0));
+                    int32_t _w460 = _wx(send_in__p_908, 2);
+                    if (_w460 >= 0) {
+                        s->confusion_turns[_w460] = ((int8_t)(0));
                     }
-                    int32_t _w441 = _wx(send_in__p_878, 2);
-                    if (_w441 >= 0) {
-                        s->confused[_w441] = false;
+                    int32_t _w461 = _wx(send_in__p_908, 2);
+                    if (_w461 >= 0) {
+                        s->confused[_w461] = false;
                     }
-                    int32_t _w442 = _wx(send_in__p_878, 2);
-                    if (_w442 >= 0) {
-                        s->flinch[_w442] = false;
+                    int32_t _w462 = _wx(send_in__p_908, 2);
+                    if (_w462 >= 0) {
+                        s->flinch[_w462] = false;
                     }
-                    int32_t _w443 = _wx(send_in__p_878, 2);
-                    if (_w443 >= 0) {
-                        s->focus[_w443] = false;
+                    int32_t _w463 = _wx(send_in__p_908, 2);
+                    if (_w463 >= 0) {
+                        s->focus[_w463] = false;
                     }
-                    int32_t _w444 = _wx(send_in__p_878, 2);
-                    if (_w444 >= 0) {
-                        s->seeded[_w444] = false;
+                    int32_t _w464 = _wx(send_in__p_908, 2);
+                    if (_w464 >= 0) {
+                        s->seeded[_w464] = false;
                     }
-                    int32_t _w445 = _wx(send_in__p_878, 2);
-                    if (_w445 >= 0) {
-                        s->mist[_w445] = false;
+                    int32_t _w465 = _wx(send_in__p_908, 2);
+                    if (_w465 >= 0) {
+                        s->mist[_w465] = false;
                     }
-                    int32_t _w446 = _wx(send_in__p_878, 2);
-                    if (_w446 >= 0) {
-                        s->thrashing[_w446] = false;
+                    int32_t _w466 = _wx(send_in__p_908, 2);
+                    if (_w466 >= 0) {
+                        s->thrashing[_w466] = false;
                     }
-                    int32_t _w447 = _wx(send_in__p_878, 2);
-                    if (_w447 >= 0) {
-                        s->rampage_turns[_w447] = ((int8_t)(0));
+                    int32_t _w467 = _wx(send_in__p_908, 2);
+                    if (_w467 >= 0) {
+                        s->rampage_turns[_w467] = ((int8_t)(0));
                     }
-                    int32_t _w448 = _wx(send_in__p_878, 2);
-                    if (_w448 >= 0) {
-                        s->toxic[_w448] = ((int16_t)((-1)));
+                    int32_t _w468 = _wx(send_in__p_908, 2);
+                    if (_w468 >= 0) {
+                        s->disabled_slot[_w468] = ((int8_t)((-1)));
                     }
-                    if ((s->status[_ix(send_in__p_878, 2) * 6 + _ix(send_in__s_879, 6)] == 6)) {
-                        int32_t _w449 = _wx(send_in__p_878, 2);
-                        int32_t _w450 = _wx(send_in__s_879, 6);
-                        if (_w449 >= 0 && _w450 >= 0) {
-                            s->status[_w449 * 6 + _w450] = ((int8_t)(4));
+                    int32_t _w469 = _wx(send_in__p_908, 2);
+                    if (_w469 >= 0) {
+                        s->disabled_move[_w469] = ((int16_t)((-1)));
+                    }
+                    int32_t _w470 = _wx(send_in__p_908, 2);
+                    if (_w470 >= 0) {
+                        s->toxic[_w470] = ((int16_t)((-1)));
+                    }
+                    if ((s->status[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)] == 6)) {
+                        int32_t _w471 = _wx(send_in__p_908, 2);
+                        int32_t _w472 = _wx(send_in__s_909, 6);
+                        if (_w471 >= 0 && _w472 >= 0) {
+                            s->status[_w471 * 6 + _w472] = ((int8_t)(4));
                         }
                     }
-                    int32_t _w451 = _wx(send_in__p_878, 2);
-                    if (_w451 >= 0) {
-                        s->reflect[_w451] = false;
+                    int32_t _w473 = _wx(send_in__p_908, 2);
+                    if (_w473 >= 0) {
+                        s->reflect[_w473] = false;
                     }
-                    int32_t _w452 = _wx(send_in__p_878, 2);
-                    if (_w452 >= 0) {
-                        s->light_screen[_w452] = false;
+                    int32_t _w474 = _wx(send_in__p_908, 2);
+                    if (_w474 >= 0) {
+                        s->light_screen[_w474] = false;
                     }
-                    int32_t _w453 = _wx(send_in__p_878, 2);
-                    if (_w453 >= 0) {
-                        s->last_slot[_w453] = ((int8_t)(0));
+                    int32_t _w475 = _wx(send_in__p_908, 2);
+                    if (_w475 >= 0) {
+                        s->last_slot[_w475] = ((int8_t)(0));
                     }
-                    int32_t _w454 = _wx(send_in__p_878, 2);
-                    int32_t _w455 = _wx(send_in__s_879, 6);
-                    if (_w454 >= 0 && _w455 >= 0) {
-                        s->seen[_w454 * 6 + _w455] = s->species[_ix(send_in__p_878, 2) * 6 + _ix(send_in__s_879, 6)];
+                    int32_t _w476 = _wx(send_in__p_908, 2);
+                    int32_t _w477 = _wx(send_in__s_909, 6);
+                    if (_w476 >= 0 && _w477 >= 0) {
+                        s->seen[_w476 * 6 + _w477] = s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)];
                     }
-                    for (int32_t send_in__k_884 = 0, _end456 = 6; send_in__k_884 < _end456; send_in__k_884++) {
-                        int32_t _w457 = _wx(send_in__p_878, 2);
-                        if (_w457 >= 0) {
-                            s->boosts[_w457 * 6 + send_in__k_884] = ((int8_t)(0));
+                    for (int32_t send_in__k_914 = 0, _end478 = 6; send_in__k_914 < _end478; send_in__k_914++) {
+                        int32_t _w479 = _wx(send_in__p_908, 2);
+                        if (_w479 >= 0) {
+                            s->boosts[_w479 * 6 + send_in__k_914] = ((int8_t)(0));
                         }
                     }
-                    for (int32_t send_in__k_885 = 0, _end458 = 4; send_in__k_885 < _end458; send_in__k_885++) {
-                        int32_t _w459 = _wx(send_in__p_878, 2);
-                        if (_w459 >= 0) {
-                            s->mod[_w459 * 4 + send_in__k_885] = s->stats[_ix(send_in__p_878, 2) * 24 + _ix(send_in__s_879, 6) * 4 + send_in__k_885];
+                    for (int32_t send_in__k_915 = 0, _end480 = 4; send_in__k_915 < _end480; send_in__k_915++) {
+                        int32_t _w481 = _wx(send_in__p_908, 2);
+                        if (_w481 >= 0) {
+                            s->mod[_w481 * 4 + send_in__k_915] = s->stats[_ix(send_in__p_908, 2) * 24 + _ix(send_in__s_909, 6) * 4 + send_in__k_915];
                         }
-                        int32_t _w460 = _wx(send_in__p_878, 2);
-                        if (_w460 >= 0) {
-                            s->stored[_w460 * 4 + send_in__k_885] = s->stats[_ix(send_in__p_878, 2) * 24 + _ix(send_in__s_879, 6) * 4 + send_in__k_885];
-                        }
-                    }
-                    if ((s->status[_ix(send_in__p_878, 2) * 6 + _ix(send_in__s_879, 6)] == 3)) {
-                        int32_t _w461 = _wx(send_in__p_878, 2);
-                        if (_w461 >= 0) {
-                            s->mod[_w461 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_878, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        int32_t _w482 = _wx(send_in__p_908, 2);
+                        if (_w482 >= 0) {
+                            s->stored[_w482 * 4 + send_in__k_915] = s->stats[_ix(send_in__p_908, 2) * 24 + _ix(send_in__s_909, 6) * 4 + send_in__k_915];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_878, 2) * 6 + _ix(send_in__s_879, 6)] == 1)) {
-                        int32_t _w462 = _wx(send_in__p_878, 2);
-                        if (_w462 >= 0) {
-                            s->mod[_w462 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_878, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)] == 3)) {
+                        int32_t _w483 = _wx(send_in__p_908, 2);
+                        if (_w483 >= 0) {
+                            s->mod[_w483 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_908, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w463 = _wx(send_in__p_878, 2);
-                    int32_t _w464 = _wx(send_in__s_879, 6);
-                    if (_w463 >= 0 && _w464 >= 0) {
-                        s->speed[_w463 * 6 + _w464] = s->mod[_ix(send_in__p_878, 2) * 4 + 3];
+                    if ((s->status[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)] == 1)) {
+                        int32_t _w484 = _wx(send_in__p_908, 2);
+                        if (_w484 >= 0) {
+                            s->mod[_w484 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_908, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w485 = _wx(send_in__p_908, 2);
+                    int32_t _w486 = _wx(send_in__s_909, 6);
+                    if (_w485 >= 0 && _w486 >= 0) {
+                        s->speed[_w485 * 6 + _w486] = s->mod[_ix(send_in__p_908, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_886 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_887 = rand__v_886;
-                    int32_t _w465 = _wx(s->ndraws, 64);
-                    if (_w465 >= 0) {
-                        s->draws[_w465] = log_draw__v_887;
+                    rand__v_916 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    log_draw__v_917 = rand__v_916;
+                    int32_t _w487 = _wx(s->ndraws, 64);
+                    if (_w487 >= 0) {
+                        s->draws[_w487] = log_draw__v_917;
                     }
-                    int32_t _w466 = _wx(s->ndraws, 64);
-                    if (_w466 >= 0) {
-                        s->draw_lo[_w466] = 0;
+                    int32_t _w488 = _wx(s->ndraws, 64);
+                    if (_w488 >= 0) {
+                        s->draw_lo[_w488] = 0;
                     }
-                    int32_t _w467 = _wx(s->ndraws, 64);
-                    if (_w467 >= 0) {
-                        s->draw_hi[_w467] = 2;
+                    int32_t _w489 = _wx(s->ndraws, 64);
+                    if (_w489 >= 0) {
+                        s->draw_hi[_w489] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_888 = rand__v_886;
-                    tie_draw__v_889 = rand__result_888;
+                    rand__result_918 = rand__v_916;
+                    tie_draw__v_919 = rand__result_918;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_890 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_891 = rand__v_890;
-                    int32_t _w468 = _wx(s->ndraws, 64);
-                    if (_w468 >= 0) {
-                        s->draws[_w468] = log_draw__v_891;
+                    rand__v_920 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    log_draw__v_921 = rand__v_920;
+                    int32_t _w490 = _wx(s->ndraws, 64);
+                    if (_w490 >= 0) {
+                        s->draws[_w490] = log_draw__v_921;
                     }
-                    int32_t _w469 = _wx(s->ndraws, 64);
-                    if (_w469 >= 0) {
-                        s->draw_lo[_w469] = 0;
+                    int32_t _w491 = _wx(s->ndraws, 64);
+                    if (_w491 >= 0) {
+                        s->draw_lo[_w491] = 0;
                     }
-                    int32_t _w470 = _wx(s->ndraws, 64);
-                    if (_w470 >= 0) {
-                        s->draw_hi[_w470] = 2;
+                    int32_t _w492 = _wx(s->ndraws, 64);
+                    if (_w492 >= 0) {
+                        s->draw_hi[_w492] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_892 = rand__v_890;
-                    tie_draw__v_893 = rand__result_892;
+                    rand__result_922 = rand__v_920;
+                    tie_draw__v_923 = rand__result_922;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_894 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_895 = rand__v_894;
-                int32_t _w471 = _wx(s->ndraws, 64);
-                if (_w471 >= 0) {
-                    s->draws[_w471] = log_draw__v_895;
+                rand__v_924 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                log_draw__v_925 = rand__v_924;
+                int32_t _w493 = _wx(s->ndraws, 64);
+                if (_w493 >= 0) {
+                    s->draws[_w493] = log_draw__v_925;
                 }
-                int32_t _w472 = _wx(s->ndraws, 64);
-                if (_w472 >= 0) {
-                    s->draw_lo[_w472] = 0;
+                int32_t _w494 = _wx(s->ndraws, 64);
+                if (_w494 >= 0) {
+                    s->draw_lo[_w494] = 0;
                 }
-                int32_t _w473 = _wx(s->ndraws, 64);
-                if (_w473 >= 0) {
-                    s->draw_hi[_w473] = 2;
+                int32_t _w495 = _wx(s->ndraws, 64);
+                if (_w495 >= 0) {
+                    s->draw_hi[_w495] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_896 = rand__v_894;
-                tie_draw__v_897 = rand__result_896;
+                rand__result_926 = rand__v_924;
+                tie_draw__v_927 = rand__result_926;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_898 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_899 = rand__v_898;
-                int32_t _w474 = _wx(s->ndraws, 64);
-                if (_w474 >= 0) {
-                    s->draws[_w474] = log_draw__v_899;
+                rand__v_928 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                log_draw__v_929 = rand__v_928;
+                int32_t _w496 = _wx(s->ndraws, 64);
+                if (_w496 >= 0) {
+                    s->draws[_w496] = log_draw__v_929;
                 }
-                int32_t _w475 = _wx(s->ndraws, 64);
-                if (_w475 >= 0) {
-                    s->draw_lo[_w475] = 0;
+                int32_t _w497 = _wx(s->ndraws, 64);
+                if (_w497 >= 0) {
+                    s->draw_lo[_w497] = 0;
                 }
-                int32_t _w476 = _wx(s->ndraws, 64);
-                if (_w476 >= 0) {
-                    s->draw_hi[_w476] = 2;
+                int32_t _w498 = _wx(s->ndraws, 64);
+                if (_w498 >= 0) {
+                    s->draw_hi[_w498] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_900 = rand__v_898;
-                tie_draw__v_901 = rand__result_900;
+                rand__result_930 = rand__v_928;
+                tie_draw__v_931 = rand__result_930;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -7306,27 +7543,30 @@ static void init(State *s, Key key)
     for (int32_t _i55 = 0; _i55 < 2; _i55++) s->focus[_i55] = false;
     for (int32_t _i56 = 0; _i56 < 2; _i56++) s->seeded[_i56] = false;
     for (int32_t _i57 = 0; _i57 < 2; _i57++) s->mist[_i57] = false;
-    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->thrashing[_i58] = false;
-    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->rampage_turns[_i59] = ((int8_t)(0));
-    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->lock_acc[_i60] = ((int16_t)(0));
-    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->toxic[_i61] = ((int16_t)((-1)));
-    for (int32_t _i62 = 0; _i62 < 2; _i62++) s->flinch[_i62] = false;
-    for (int32_t _i63 = 0; _i63 < 2; _i63++) s->reflect[_i63] = false;
-    for (int32_t _i64 = 0; _i64 < 2; _i64++) s->light_screen[_i64] = false;
-    for (int32_t _i65 = 0; _i65 < 2; _i65++) s->mimic_slot[_i65] = ((int8_t)((-1)));
-    for (int32_t _i66 = 0; _i66 < 2; _i66++) s->mimic_orig[_i66] = ((int16_t)((-1)));
-    for (int32_t _i67 = 0; _i67 < 2; _i67++) s->substitute[_i67] = false;
-    for (int32_t _i68 = 0; _i68 < 2; _i68++) s->sub_hp[_i68] = ((int16_t)(0));
-    for (int32_t _i69 = 0; _i69 < 2; _i69++) s->charging[_i69] = false;
-    for (int32_t _i70 = 0; _i70 < 2; _i70++) s->recharge[_i70] = false;
-    for (int32_t _i71 = 0; _i71 < 64; _i71++) s->draws[_i71] = 0;
-    for (int32_t _i72 = 0; _i72 < 64; _i72++) s->draw_lo[_i72] = 0;
-    for (int32_t _i73 = 0; _i73 < 64; _i73++) s->draw_hi[_i73] = 0;
+    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->disabled_slot[_i58] = ((int8_t)((-1)));
+    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->disabled_move[_i59] = ((int16_t)((-1)));
+    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->disable_turns[_i60] = ((int8_t)(0));
+    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->thrashing[_i61] = false;
+    for (int32_t _i62 = 0; _i62 < 2; _i62++) s->rampage_turns[_i62] = ((int8_t)(0));
+    for (int32_t _i63 = 0; _i63 < 2; _i63++) s->lock_acc[_i63] = ((int16_t)(0));
+    for (int32_t _i64 = 0; _i64 < 2; _i64++) s->toxic[_i64] = ((int16_t)((-1)));
+    for (int32_t _i65 = 0; _i65 < 2; _i65++) s->flinch[_i65] = false;
+    for (int32_t _i66 = 0; _i66 < 2; _i66++) s->reflect[_i66] = false;
+    for (int32_t _i67 = 0; _i67 < 2; _i67++) s->light_screen[_i67] = false;
+    for (int32_t _i68 = 0; _i68 < 2; _i68++) s->mimic_slot[_i68] = ((int8_t)((-1)));
+    for (int32_t _i69 = 0; _i69 < 2; _i69++) s->mimic_orig[_i69] = ((int16_t)((-1)));
+    for (int32_t _i70 = 0; _i70 < 2; _i70++) s->substitute[_i70] = false;
+    for (int32_t _i71 = 0; _i71 < 2; _i71++) s->sub_hp[_i71] = ((int16_t)(0));
+    for (int32_t _i72 = 0; _i72 < 2; _i72++) s->charging[_i72] = false;
+    for (int32_t _i73 = 0; _i73 < 2; _i73++) s->recharge[_i73] = false;
+    for (int32_t _i74 = 0; _i74 < 64; _i74++) s->draws[_i74] = 0;
+    for (int32_t _i75 = 0; _i75 < 64; _i75++) s->draw_lo[_i75] = 0;
+    for (int32_t _i76 = 0; _i76 < 64; _i76++) s->draw_hi[_i76] = 0;
     s->ndraws = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end74 = 6; load_team__i_2 < _end74; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end77 = 6; load_team__i_2 < _end77; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -7334,23 +7574,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let75 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let76; ({ int16_t _let77 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let77; ({ int16_t _let78 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let78; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let79 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let81; ({ int16_t _let82 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let83 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let85; ({ int16_t _let86 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let87 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let88; ({ int16_t _let89 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let89; ({ int16_t _let90 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let90; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let80; ({ int16_t _let81 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let82 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let82; ({ int16_t _let83 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let84; ({ int16_t _let85 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let86 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let86; ({ int16_t _let87 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let88; ({ int16_t _let89 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let90 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let90; ({ int16_t _let91 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let91; ({ int16_t _let92 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let92; ({ int16_t _let93 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let93; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end91 = 4; load_team__k_23 < _end91; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end94 = 4; load_team__k_23 < _end94; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end92 = 6; load_team__i_26 < _end92; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end95 = 6; load_team__i_26 < _end95; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -7358,16 +7598,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let93 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let93; ({ int16_t _let94 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let94; ({ int16_t _let95 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let95; ({ int16_t _let96 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let96; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let97 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let98; ({ int16_t _let99 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let99; ({ int16_t _let100 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let100; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let101 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let101; ({ int16_t _let102 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let102; ({ int16_t _let103 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let103; ({ int16_t _let104 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let104; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let105 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let105; ({ int16_t _let106 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let106; ({ int16_t _let107 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let107; ({ int16_t _let108 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let108; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let96 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let96; ({ int16_t _let97 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let98; ({ int16_t _let99 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let99; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let100 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let100; ({ int16_t _let101 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let101; ({ int16_t _let102 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let102; ({ int16_t _let103 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let103; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let104 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let104; ({ int16_t _let105 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let105; ({ int16_t _let106 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let106; ({ int16_t _let107 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let107; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let108 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let108; ({ int16_t _let109 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let109; ({ int16_t _let110 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let110; ({ int16_t _let111 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let111; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end109 = 4; load_team__k_47 < _end109; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end112 = 4; load_team__k_47 < _end112; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -7375,29 +7615,29 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w110 = _wx(send_in__old_49, 6);
-        if (_w110 >= 0) {
-            s->speed[0 * 6 + _w110] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w113 = _wx(send_in__old_49, 6);
+        if (_w113 >= 0) {
+            s->speed[0 * 6 + _w113] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     revert__a_50 = s->active[0];
     if (s->transformed[0]) {
-        for (int32_t revert__k_51 = 0, _end111 = 4; revert__k_51 < _end111; revert__k_51++) {
-            int32_t _w112 = _wx(revert__a_50, 6);
-            if (_w112 >= 0) {
-                s->moves[0 * 24 + _w112 * 4 + revert__k_51] = s->base_moves[revert__k_51];
+        for (int32_t revert__k_51 = 0, _end114 = 4; revert__k_51 < _end114; revert__k_51++) {
+            int32_t _w115 = _wx(revert__a_50, 6);
+            if (_w115 >= 0) {
+                s->moves[0 * 24 + _w115 * 4 + revert__k_51] = s->base_moves[revert__k_51];
             }
-            int32_t _w113 = _wx(revert__a_50, 6);
-            if (_w113 >= 0) {
-                s->pp[0 * 24 + _w113 * 4 + revert__k_51] = s->base_pp[revert__k_51];
+            int32_t _w116 = _wx(revert__a_50, 6);
+            if (_w116 >= 0) {
+                s->pp[0 * 24 + _w116 * 4 + revert__k_51] = s->base_pp[revert__k_51];
             }
         }
         s->transformed[0] = false;
     } else if ((s->mimic_slot[0] >= 0)) {
-        int32_t _w114 = _wx(revert__a_50, 6);
-        int32_t _w115 = _wx(s->mimic_slot[0], 4);
-        if (_w114 >= 0 && _w115 >= 0) {
-            s->moves[0 * 24 + _w114 * 4 + _w115] = s->mimic_orig[0];
+        int32_t _w117 = _wx(revert__a_50, 6);
+        int32_t _w118 = _wx(s->mimic_slot[0], 4);
+        if (_w117 >= 0 && _w118 >= 0) {
+            s->moves[0 * 24 + _w117 * 4 + _w118] = s->mimic_orig[0];
         }
     }
     s->mimic_slot[0] = ((int8_t)((-1)));
@@ -7419,6 +7659,8 @@ static void init(State *s, Key key)
     s->mist[0] = false;
     s->thrashing[0] = false;
     s->rampage_turns[0] = ((int8_t)(0));
+    s->disabled_slot[0] = ((int8_t)((-1)));
+    s->disabled_move[0] = ((int16_t)((-1)));
     s->toxic[0] = ((int16_t)((-1)));
     if ((s->status[0] == 6)) {
         s->status[0 * 6 + 0] = ((int8_t)(4));
@@ -7427,10 +7669,10 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_52 = 0, _end116 = 6; send_in__k_52 < _end116; send_in__k_52++) {
+    for (int32_t send_in__k_52 = 0, _end119 = 6; send_in__k_52 < _end119; send_in__k_52++) {
         s->boosts[0 * 6 + send_in__k_52] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_53 = 0, _end117 = 4; send_in__k_53 < _end117; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end120 = 4; send_in__k_53 < _end120; send_in__k_53++) {
         s->mod[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
         s->stored[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
     }
@@ -7443,29 +7685,29 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_54 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_54, 6)] > 0)) {
-        int32_t _w118 = _wx(send_in__old_54, 6);
-        if (_w118 >= 0) {
-            s->speed[1 * 6 + _w118] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
+        int32_t _w121 = _wx(send_in__old_54, 6);
+        if (_w121 >= 0) {
+            s->speed[1 * 6 + _w121] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
         }
     }
     revert__a_55 = s->active[1];
     if (s->transformed[1]) {
-        for (int32_t revert__k_56 = 0, _end119 = 4; revert__k_56 < _end119; revert__k_56++) {
-            int32_t _w120 = _wx(revert__a_55, 6);
-            if (_w120 >= 0) {
-                s->moves[1 * 24 + _w120 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
+        for (int32_t revert__k_56 = 0, _end122 = 4; revert__k_56 < _end122; revert__k_56++) {
+            int32_t _w123 = _wx(revert__a_55, 6);
+            if (_w123 >= 0) {
+                s->moves[1 * 24 + _w123 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
             }
-            int32_t _w121 = _wx(revert__a_55, 6);
-            if (_w121 >= 0) {
-                s->pp[1 * 24 + _w121 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
+            int32_t _w124 = _wx(revert__a_55, 6);
+            if (_w124 >= 0) {
+                s->pp[1 * 24 + _w124 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
             }
         }
         s->transformed[1] = false;
     } else if ((s->mimic_slot[1] >= 0)) {
-        int32_t _w122 = _wx(revert__a_55, 6);
-        int32_t _w123 = _wx(s->mimic_slot[1], 4);
-        if (_w122 >= 0 && _w123 >= 0) {
-            s->moves[1 * 24 + _w122 * 4 + _w123] = s->mimic_orig[1];
+        int32_t _w125 = _wx(revert__a_55, 6);
+        int32_t _w126 = _wx(s->mimic_slot[1], 4);
+        if (_w125 >= 0 && _w126 >= 0) {
+            s->moves[1 * 24 + _w125 * 4 + _w126] = s->mimic_orig[1];
         }
     }
     s->mimic_slot[1] = ((int8_t)((-1)));
@@ -7487,6 +7729,8 @@ static void init(State *s, Key key)
     s->mist[1] = false;
     s->thrashing[1] = false;
     s->rampage_turns[1] = ((int8_t)(0));
+    s->disabled_slot[1] = ((int8_t)((-1)));
+    s->disabled_move[1] = ((int16_t)((-1)));
     s->toxic[1] = ((int16_t)((-1)));
     if ((s->status[1 * 6] == 6)) {
         s->status[1 * 6 + 0] = ((int8_t)(4));
@@ -7495,10 +7739,10 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_57 = 0, _end124 = 6; send_in__k_57 < _end124; send_in__k_57++) {
+    for (int32_t send_in__k_57 = 0, _end127 = 6; send_in__k_57 < _end127; send_in__k_57++) {
         s->boosts[1 * 6 + send_in__k_57] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_58 = 0, _end125 = 4; send_in__k_58 < _end125; send_in__k_58++) {
+    for (int32_t send_in__k_58 = 0, _end128 = 4; send_in__k_58 < _end128; send_in__k_58++) {
         s->mod[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
         s->stored[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
     }
@@ -7512,35 +7756,35 @@ static void init(State *s, Key key)
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_59 = _wadd(0, _roll(random_word_at(key, 2), 2));
         log_draw__v_60 = rand__v_59;
-        int32_t _w126 = _wx(s->ndraws, 64);
-        if (_w126 >= 0) {
-            s->draws[_w126] = log_draw__v_60;
+        int32_t _w129 = _wx(s->ndraws, 64);
+        if (_w129 >= 0) {
+            s->draws[_w129] = log_draw__v_60;
         }
-        int32_t _w127 = _wx(s->ndraws, 64);
-        if (_w127 >= 0) {
-            s->draw_lo[_w127] = 0;
+        int32_t _w130 = _wx(s->ndraws, 64);
+        if (_w130 >= 0) {
+            s->draw_lo[_w130] = 0;
         }
-        int32_t _w128 = _wx(s->ndraws, 64);
-        if (_w128 >= 0) {
-            s->draw_hi[_w128] = 2;
+        int32_t _w131 = _wx(s->ndraws, 64);
+        if (_w131 >= 0) {
+            s->draw_hi[_w131] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_61 = rand__v_59;
         v = rand__result_61;
-        for (int32_t k_ = 0, _end129 = 3; k_ < _end129; k_++) {
+        for (int32_t k_ = 0, _end132 = 3; k_ < _end132; k_++) {
             rand__v_62 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             log_draw__v_63 = rand__v_62;
-            int32_t _w130 = _wx(s->ndraws, 64);
-            if (_w130 >= 0) {
-                s->draws[_w130] = log_draw__v_63;
+            int32_t _w133 = _wx(s->ndraws, 64);
+            if (_w133 >= 0) {
+                s->draws[_w133] = log_draw__v_63;
             }
-            int32_t _w131 = _wx(s->ndraws, 64);
-            if (_w131 >= 0) {
-                s->draw_lo[_w131] = 0;
+            int32_t _w134 = _wx(s->ndraws, 64);
+            if (_w134 >= 0) {
+                s->draw_lo[_w134] = 0;
             }
-            int32_t _w132 = _wx(s->ndraws, 64);
-            if (_w132 >= 0) {
-                s->draw_hi[_w132] = 2;
+            int32_t _w135 = _wx(s->ndraws, 64);
+            if (_w135 >= 0) {
+                s->draw_hi[_w135] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_64 = rand__v_62;
@@ -7684,6 +7928,9 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, focus);
     out[i++] = offsetof(State, seeded);
     out[i++] = offsetof(State, mist);
+    out[i++] = offsetof(State, disabled_slot);
+    out[i++] = offsetof(State, disabled_move);
+    out[i++] = offsetof(State, disable_turns);
     out[i++] = offsetof(State, thrashing);
     out[i++] = offsetof(State, rampage_turns);
     out[i++] = offsetof(State, lock_acc);

@@ -41,13 +41,13 @@ COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
                  "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
                  "mimic", "transform", "no_effect", "ohko", "psywave", "focus_energy", "conversion",
-                 "dream_eater", "leech_seed", "haze", "mist", "rampage"}  # fmt: skip
+                 "dream_eater", "leech_seed", "haze", "mist", "rampage", "disable"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
                  "substitute", "mirrormove", "mimic", "transform", "payday", "splash", "minimize", "defensecurl",
                  "focusenergy", "psywave", "conversion", "dreameater", "toxic", "leechseed", "haze",
-                 "mist"}  # fmt: skip
+                 "mist", "disable"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -181,7 +181,8 @@ VOLATILES = {"reflect": ("reflect", None, None), "lightscreen": ("light_screen",
              "mustrecharge": ("recharge", None, None), "twoturnmove": ("charging", None, None),
              "focusenergy": ("focus", None, None), "leechseed": ("seeded", None, None), "mist": ("mist", None, None),
              "residualdmg": (None, "toxic", "counter"),
-             "lockedmove": ("thrashing", "rampage_turns", "time")}  # fmt: skip
+             "lockedmove": ("thrashing", "rampage_turns", "time"),
+             "disable": ("disabled_slot", "disable_turns", "time")}  # fmt: skip
 
 
 def compare_volatiles(state: Any, p: int, mon: Any, name: str) -> list[tuple[str, Any, Any]]:
@@ -189,8 +190,10 @@ def compare_volatiles(state: Any, p: int, mon: Any, name: str) -> list[tuple[str
     out = []
     for vid, (flag, counter, key) in VOLATILES.items():
         theirs = mon.volatiles.get(vid)
-        if flag is not None and bool(getattr(state, flag)[p]) != (theirs is not None):
-            out.append((f"{name} volatile {vid}", bool(getattr(state, flag)[p]), theirs is not None))
+        value = getattr(state, flag)[p] if flag is not None else None
+        mine = None if flag is None else bool(value) if value.dtype == bool else int(value) >= 0  # a slot: -1 none
+        if flag is not None and mine != (theirs is not None):
+            out.append((f"{name} volatile {vid}", mine, theirs is not None))
         elif counter is not None:
             mine = int(getattr(state, counter)[p])
             value = -1 if theirs is None else theirs.get(key)
