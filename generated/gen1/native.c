@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 ce27671ace56e97b21191b12c903a0a4729acc1cf8cd644ed6eca77794a1fd15).
+ * (sha256 a146097ff4221b12968481b7a4db0c0677e25ce33d1213b25f13a53c79f73de7).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -91,6 +91,9 @@ typedef struct {
     int32_t draw_lo[64];
     int32_t draw_hi[64];
     int32_t ndraws;
+    int32_t forced[64];
+    int32_t forced_n;
+    int32_t forced_at;
 } State;
 
 /* A raw jax.random key: uint32[2]. */
@@ -2599,6 +2602,10 @@ static void effect_move(State *s, int32_t m, Key key)
                     goes_first__first_98 = 1;
                 } else if ((goes_first__s0_99 == goes_first__s1_100)) {
                     rand__v_101 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_101 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_102 = rand__v_101;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
@@ -2621,6 +2628,10 @@ static void effect_move(State *s, int32_t m, Key key)
             resolve_turn__first_105 = goes_first__result_104;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_106 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_106 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_107 = rand__v_106;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
@@ -2640,6 +2651,10 @@ static void effect_move(State *s, int32_t m, Key key)
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_110 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_110 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_111 = rand__v_110;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
@@ -2841,6 +2856,10 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_126 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_115)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_126 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
+                            }
                             log_draw__v_127 = rand__v_126;
                             int32_t _w78 = _wx(s->ndraws, 64);
                             if (_w78 >= 0) {
@@ -2922,6 +2941,10 @@ static void effect_move(State *s, int32_t m, Key key)
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_142 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_115)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_142 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
+                            }
                             log_draw__v_143 = rand__v_142;
                             int32_t _w104 = _wx(s->ndraws, 64);
                             if (_w104 >= 0) {
@@ -3014,6 +3037,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                 }
                                 if (s->confused[_ix(use_move__p_148, 2)]) {
                                     chance__v_158 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_115)), 256);
+                                    if ((s->forced_at < s->forced_n)) {
+                                        chance__v_158 = s->forced[_ix(s->forced_at, 64)];
+                                        s->forced_at = _wadd(s->forced_at, 1);
+                                    }
                                     log_draw__v_159 = chance__v_158;
                                     int32_t _w123 = _wx(s->ndraws, 64);
                                     if (_w123 >= 0) {
@@ -3071,6 +3098,10 @@ static void effect_move(State *s, int32_t m, Key key)
                             }
                             if ((use_move__can_157 && (use_move__st_156 == 3))) {
                                 chance__v_169 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_115)), 256);
+                                if ((s->forced_at < s->forced_n)) {
+                                    chance__v_169 = s->forced[_ix(s->forced_at, 64)];
+                                    s->forced_at = _wadd(s->forced_at, 1);
+                                }
                                 log_draw__v_170 = chance__v_169;
                                 int32_t _w132 = _wx(s->ndraws, 64);
                                 if (_w132 >= 0) {
@@ -3209,6 +3240,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                             confuse__q_195 = rampage__p_194;
                                             if (((!s->confused[_ix(confuse__q_195, 2)]) && (s->hp[_ix(confuse__q_195, 2) * 6 + _ix(s->active[_ix(confuse__q_195, 2)], 6)] > 0))) {
                                                 rand__v_196 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_115)), 4));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_196 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_197 = rand__v_196;
                                                 int32_t _w171 = _wx(s->ndraws, 64);
                                                 if (_w171 >= 0) {
@@ -3240,6 +3275,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                             s->thrashing[_w176] = true;
                                         }
                                         rand__v_199 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_115)), 2));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_199 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
                                         log_draw__v_200 = rand__v_199;
                                         int32_t _w177 = _wx(s->ndraws, 64);
                                         if (_w177 >= 0) {
@@ -3297,6 +3336,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                         }
                                         chance__num_208 = use_move_hit__acc_207;
                                         chance__v_209 = _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_115)), 256);
+                                        if ((s->forced_at < s->forced_n)) {
+                                            chance__v_209 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
                                         log_draw__v_210 = chance__v_209;
                                         int32_t _w188 = _wx(s->ndraws, 64);
                                         if (_w188 >= 0) {
@@ -3346,6 +3389,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                             }
                                             if ((set_status__st_216 == 5)) {
                                                 rand__v_220 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_115)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_220 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_221 = rand__v_220;
                                                 int32_t _w196 = _wx(s->ndraws, 64);
                                                 if (_w196 >= 0) {
@@ -3474,6 +3521,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                         if (((disable__n_249 > 0) && (s->disabled_slot[_ix(disable__q_246, 2)] < 0))) {
                                             rand__hi_250 = disable__n_249;
                                             rand__v_251 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_250, 0)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_251 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_252 = rand__v_251;
                                             log_draw__hi_253 = rand__hi_250;
                                             int32_t _w220 = _wx(s->ndraws, 64);
@@ -3508,6 +3559,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                                 }
                                             }
                                             rand__v_258 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), 8));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_258 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_259 = rand__v_258;
                                             int32_t _w226 = _wx(s->ndraws, 64);
                                             if (_w226 >= 0) {
@@ -3593,6 +3648,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                                     s->status[_w240 * 6 + _w241] = ((int8_t)(5));
                                                 }
                                                 rand__v_273 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_273 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_274 = rand__v_273;
                                                 int32_t _w242 = _wx(s->ndraws, 64);
                                                 if (_w242 >= 0) {
@@ -3644,6 +3703,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                         confuse__q_277 = use_move_hit__q_183;
                                         if (((!s->confused[_ix(confuse__q_277, 2)]) && (s->hp[_ix(confuse__q_277, 2) * 6 + _ix(s->active[_ix(confuse__q_277, 2)], 6)] > 0))) {
                                             rand__v_278 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), 4));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_278 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_279 = rand__v_278;
                                             int32_t _w253 = _wx(s->ndraws, 64);
                                             if (_w253 >= 0) {
@@ -3798,6 +3861,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                     if ((use_move_hit__hit_205 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) || (use_move_hit__kind_193 == 21)))) {
                                         rand__hi_303 = use_move_hit__ns_302;
                                         rand__v_304 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_303, 0)));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_304 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
                                         log_draw__v_305 = rand__v_304;
                                         log_draw__hi_306 = rand__hi_303;
                                         int32_t _w295 = _wx(s->ndraws, 64);
@@ -3878,6 +3945,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                         } else if ((move_damage__kind_317 == 35)) {
                                             rand__hi_319 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_314, 2) * 6 + _ix(s->active[_ix(move_damage__p_314, 2)], 6)])), 3), 2);
                                             rand__v_320 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_319, 1)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_320 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_321 = rand__v_320;
                                             log_draw__hi_322 = rand__hi_319;
                                             int32_t _w307 = _wx(s->ndraws, 64);
@@ -3916,6 +3987,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                             if ((damage_of__c_332 > 0)) {
                                                 chance__num_334 = damage_of__c_332;
                                                 chance__v_335 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_335 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_336 = chance__v_335;
                                                 int32_t _w310 = _wx(s->ndraws, 64);
                                                 if (_w310 >= 0) {
@@ -3971,6 +4046,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                             }
                                             if ((damage_of__dmg_344 > 1)) {
                                                 rand__v_356 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 39));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_356 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_357 = rand__v_356;
                                                 int32_t _w321 = _wx(s->ndraws, 64);
                                                 if (_w321 >= 0) {
@@ -4089,6 +4168,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                             if ((!use_move_hit__same_type_382)) {
                                                 chance__num_383 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
                                                 chance__v_384 = _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_384 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_385 = chance__v_384;
                                                 int32_t _w342 = _wx(s->ndraws, 64);
                                                 if (_w342 >= 0) {
@@ -4119,6 +4202,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                                         }
                                                         if ((set_status__st_389 == 5)) {
                                                             rand__v_393 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_115)), 7));
+                                                            if ((s->forced_at < s->forced_n)) {
+                                                                rand__v_393 = s->forced[_ix(s->forced_at, 64)];
+                                                                s->forced_at = _wadd(s->forced_at, 1);
+                                                            }
                                                             log_draw__v_394 = rand__v_393;
                                                             int32_t _w347 = _wx(s->ndraws, 64);
                                                             if (_w347 >= 0) {
@@ -4171,6 +4258,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                         if (((({ int32_t _lo355 = 0; bool _r357 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_397 = _lo355, _end356 = 6; use_move_hit__k_397 < _end356; use_move_hit__k_397++) if ((use_move_hit__sb_396[use_move_hit__k_397] != 0)) { _r357 = true; break; } _r357; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_364))) {
                                             chance__num_398 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
                                             chance__v_399 = _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_115)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_399 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_400 = chance__v_399;
                                             int32_t _w359 = _wx(s->ndraws, 64);
                                             if (_w359 >= 0) {
@@ -4266,6 +4357,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                             use_move_hit__vc_426 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_424 == 1) ? 1 : 0));
                                             chance__num_427 = use_move_hit__vc_426;
                                             chance__v_428 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_115)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_428 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_429 = chance__v_428;
                                             int32_t _w373 = _wx(s->ndraws, 64);
                                             if (_w373 >= 0) {
@@ -4296,6 +4391,10 @@ static void effect_move(State *s, int32_t m, Key key)
                                                 confuse__q_432 = use_move_hit__q_183;
                                                 if (((!s->confused[_ix(confuse__q_432, 2)]) && (s->hp[_ix(confuse__q_432, 2) * 6 + _ix(s->active[_ix(confuse__q_432, 2)], 6)] > 0))) {
                                                     rand__v_433 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_115)), 4));
+                                                    if ((s->forced_at < s->forced_n)) {
+                                                        rand__v_433 = s->forced[_ix(s->forced_at, 64)];
+                                                        s->forced_at = _wadd(s->forced_at, 1);
+                                                    }
                                                     log_draw__v_434 = rand__v_433;
                                                     int32_t _w378 = _wx(s->ndraws, 64);
                                                     if (_w378 >= 0) {
@@ -4473,6 +4572,10 @@ static void effect_move(State *s, int32_t m, Key key)
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_455 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_115)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_455 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
+                            }
                             log_draw__v_456 = rand__v_455;
                             int32_t _w422 = _wx(s->ndraws, 64);
                             if (_w422 >= 0) {
@@ -4506,6 +4609,10 @@ static void effect_move(State *s, int32_t m, Key key)
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_460 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_460 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_461 = rand__v_460;
                     int32_t _w427 = _wx(s->ndraws, 64);
                     if (_w427 >= 0) {
@@ -4542,6 +4649,10 @@ static void effect_move(State *s, int32_t m, Key key)
                     resolve_forced__first_465 = 1;
                 } else if ((resolve_forced__s1_471 == resolve_forced__s0_468)) {
                     rand__v_472 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_472 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_473 = rand__v_472;
                     int32_t _w436 = _wx(s->ndraws, 64);
                     if (_w436 >= 0) {
@@ -4744,6 +4855,10 @@ static void effect_move(State *s, int32_t m, Key key)
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_485 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_485 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_486 = rand__v_485;
                     int32_t _w487 = _wx(s->ndraws, 64);
                     if (_w487 >= 0) {
@@ -4763,6 +4878,10 @@ static void effect_move(State *s, int32_t m, Key key)
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_489 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_489 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_490 = rand__v_489;
                     int32_t _w490 = _wx(s->ndraws, 64);
                     if (_w490 >= 0) {
@@ -4786,6 +4905,10 @@ static void effect_move(State *s, int32_t m, Key key)
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_493 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_493 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_494 = rand__v_493;
                 int32_t _w493 = _wx(s->ndraws, 64);
                 if (_w493 >= 0) {
@@ -4805,6 +4928,10 @@ static void effect_move(State *s, int32_t m, Key key)
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_497 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_497 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_498 = rand__v_497;
                 int32_t _w496 = _wx(s->ndraws, 64);
                 if (_w496 >= 0) {
@@ -5237,6 +5364,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     goes_first__first_529 = 1;
                 } else if ((goes_first__s0_530 == goes_first__s1_531)) {
                     rand__v_532 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_532 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_533 = rand__v_532;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
@@ -5259,6 +5390,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
             resolve_turn__first_536 = goes_first__result_535;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_537 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_537 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_538 = rand__v_537;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
@@ -5278,6 +5413,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_541 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_541 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_542 = rand__v_541;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
@@ -5479,6 +5618,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_557 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_546)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_557 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
+                            }
                             log_draw__v_558 = rand__v_557;
                             int32_t _w78 = _wx(s->ndraws, 64);
                             if (_w78 >= 0) {
@@ -5560,6 +5703,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_573 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_546)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_573 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
+                            }
                             log_draw__v_574 = rand__v_573;
                             int32_t _w104 = _wx(s->ndraws, 64);
                             if (_w104 >= 0) {
@@ -5652,6 +5799,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 }
                                 if (s->confused[_ix(use_move__p_579, 2)]) {
                                     chance__v_589 = _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_546)), 256);
+                                    if ((s->forced_at < s->forced_n)) {
+                                        chance__v_589 = s->forced[_ix(s->forced_at, 64)];
+                                        s->forced_at = _wadd(s->forced_at, 1);
+                                    }
                                     log_draw__v_590 = chance__v_589;
                                     int32_t _w123 = _wx(s->ndraws, 64);
                                     if (_w123 >= 0) {
@@ -5709,6 +5860,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                             }
                             if ((use_move__can_588 && (use_move__st_587 == 3))) {
                                 chance__v_600 = _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_546)), 256);
+                                if ((s->forced_at < s->forced_n)) {
+                                    chance__v_600 = s->forced[_ix(s->forced_at, 64)];
+                                    s->forced_at = _wadd(s->forced_at, 1);
+                                }
                                 log_draw__v_601 = chance__v_600;
                                 int32_t _w132 = _wx(s->ndraws, 64);
                                 if (_w132 >= 0) {
@@ -5847,6 +6002,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             confuse__q_626 = rampage__p_625;
                                             if (((!s->confused[_ix(confuse__q_626, 2)]) && (s->hp[_ix(confuse__q_626, 2) * 6 + _ix(s->active[_ix(confuse__q_626, 2)], 6)] > 0))) {
                                                 rand__v_627 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_546)), 4));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_627 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_628 = rand__v_627;
                                                 int32_t _w171 = _wx(s->ndraws, 64);
                                                 if (_w171 >= 0) {
@@ -5878,6 +6037,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             s->thrashing[_w176] = true;
                                         }
                                         rand__v_630 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_546)), 2));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_630 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
                                         log_draw__v_631 = rand__v_630;
                                         int32_t _w177 = _wx(s->ndraws, 64);
                                         if (_w177 >= 0) {
@@ -5935,6 +6098,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         }
                                         chance__num_639 = use_move_hit__acc_638;
                                         chance__v_640 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_546)), 256);
+                                        if ((s->forced_at < s->forced_n)) {
+                                            chance__v_640 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
                                         log_draw__v_641 = chance__v_640;
                                         int32_t _w188 = _wx(s->ndraws, 64);
                                         if (_w188 >= 0) {
@@ -5984,6 +6151,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             }
                                             if ((set_status__st_647 == 5)) {
                                                 rand__v_651 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_546)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_651 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_652 = rand__v_651;
                                                 int32_t _w196 = _wx(s->ndraws, 64);
                                                 if (_w196 >= 0) {
@@ -6112,6 +6283,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         if (((disable__n_680 > 0) && (s->disabled_slot[_ix(disable__q_677, 2)] < 0))) {
                                             rand__hi_681 = disable__n_680;
                                             rand__v_682 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_681, 0)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_682 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_683 = rand__v_682;
                                             log_draw__hi_684 = rand__hi_681;
                                             int32_t _w220 = _wx(s->ndraws, 64);
@@ -6146,6 +6321,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 }
                                             }
                                             rand__v_689 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_546)), 8));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_689 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_690 = rand__v_689;
                                             int32_t _w226 = _wx(s->ndraws, 64);
                                             if (_w226 >= 0) {
@@ -6231,6 +6410,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                     s->status[_w240 * 6 + _w241] = ((int8_t)(5));
                                                 }
                                                 rand__v_704 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_546)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_704 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_705 = rand__v_704;
                                                 int32_t _w242 = _wx(s->ndraws, 64);
                                                 if (_w242 >= 0) {
@@ -6282,6 +6465,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         confuse__q_708 = use_move_hit__q_614;
                                         if (((!s->confused[_ix(confuse__q_708, 2)]) && (s->hp[_ix(confuse__q_708, 2) * 6 + _ix(s->active[_ix(confuse__q_708, 2)], 6)] > 0))) {
                                             rand__v_709 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_546)), 4));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_709 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_710 = rand__v_709;
                                             int32_t _w253 = _wx(s->ndraws, 64);
                                             if (_w253 >= 0) {
@@ -6436,6 +6623,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                     if ((use_move_hit__hit_636 && ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_min) || (use_move_hit__kind_624 == 21)))) {
                                         rand__hi_734 = use_move_hit__ns_733;
                                         rand__v_735 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 51), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_734, 0)));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_735 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
                                         log_draw__v_736 = rand__v_735;
                                         log_draw__hi_737 = rand__hi_734;
                                         int32_t _w295 = _wx(s->ndraws, 64);
@@ -6516,6 +6707,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         } else if ((move_damage__kind_748 == 35)) {
                                             rand__hi_750 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_745, 2) * 6 + _ix(s->active[_ix(move_damage__p_745, 2)], 6)])), 3), 2);
                                             rand__v_751 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 52), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_750, 1)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_751 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_752 = rand__v_751;
                                             log_draw__hi_753 = rand__hi_750;
                                             int32_t _w307 = _wx(s->ndraws, 64);
@@ -6554,6 +6749,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             if ((damage_of__c_763 > 0)) {
                                                 chance__num_765 = damage_of__c_763;
                                                 chance__v_766 = _roll(random_word(fold_in(fold_in(key, 53), (uint32_t)resolve_turn__k_546)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_766 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_767 = chance__v_766;
                                                 int32_t _w310 = _wx(s->ndraws, 64);
                                                 if (_w310 >= 0) {
@@ -6609,6 +6808,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             }
                                             if ((damage_of__dmg_775 > 1)) {
                                                 rand__v_787 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 54), (uint32_t)resolve_turn__k_546)), 39));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_787 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_788 = rand__v_787;
                                                 int32_t _w321 = _wx(s->ndraws, 64);
                                                 if (_w321 >= 0) {
@@ -6727,6 +6930,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             if ((!use_move_hit__same_type_813)) {
                                                 chance__num_814 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100);
                                                 chance__v_815 = _roll(random_word(fold_in(fold_in(key, 55), (uint32_t)resolve_turn__k_546)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_815 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
                                                 log_draw__v_816 = chance__v_815;
                                                 int32_t _w342 = _wx(s->ndraws, 64);
                                                 if (_w342 >= 0) {
@@ -6757,6 +6964,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                         }
                                                         if ((set_status__st_820 == 5)) {
                                                             rand__v_824 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 56), (uint32_t)resolve_turn__k_546)), 7));
+                                                            if ((s->forced_at < s->forced_n)) {
+                                                                rand__v_824 = s->forced[_ix(s->forced_at, 64)];
+                                                                s->forced_at = _wadd(s->forced_at, 1);
+                                                            }
                                                             log_draw__v_825 = rand__v_824;
                                                             int32_t _w347 = _wx(s->ndraws, 64);
                                                             if (_w347 >= 0) {
@@ -6809,6 +7020,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                         if (((({ int32_t _lo355 = 0; bool _r357 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_828 = _lo355, _end356 = 6; use_move_hit__k_828 < _end356; use_move_hit__k_828++) if ((use_move_hit__sb_827[use_move_hit__k_828] != 0)) { _r357 = true; break; } _r357; }) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (!use_move_hit__behind_795))) {
                                             chance__num_829 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100);
                                             chance__v_830 = _roll(random_word(fold_in(fold_in(key, 57), (uint32_t)resolve_turn__k_546)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_830 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_831 = chance__v_830;
                                             int32_t _w359 = _wx(s->ndraws, 64);
                                             if (_w359 >= 0) {
@@ -6904,6 +7119,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                             use_move_hit__vc_857 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_855 == 1) ? 1 : 0));
                                             chance__num_858 = use_move_hit__vc_857;
                                             chance__v_859 = _roll(random_word(fold_in(fold_in(key, 58), (uint32_t)resolve_turn__k_546)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_859 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
                                             log_draw__v_860 = chance__v_859;
                                             int32_t _w373 = _wx(s->ndraws, 64);
                                             if (_w373 >= 0) {
@@ -6934,6 +7153,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                                 confuse__q_863 = use_move_hit__q_614;
                                                 if (((!s->confused[_ix(confuse__q_863, 2)]) && (s->hp[_ix(confuse__q_863, 2) * 6 + _ix(s->active[_ix(confuse__q_863, 2)], 6)] > 0))) {
                                                     rand__v_864 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 59), (uint32_t)resolve_turn__k_546)), 4));
+                                                    if ((s->forced_at < s->forced_n)) {
+                                                        rand__v_864 = s->forced[_ix(s->forced_at, 64)];
+                                                        s->forced_at = _wadd(s->forced_at, 1);
+                                                    }
                                                     log_draw__v_865 = rand__v_864;
                                                     int32_t _w378 = _wx(s->ndraws, 64);
                                                     if (_w378 >= 0) {
@@ -7111,6 +7334,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                             rand__v_886 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 60), (uint32_t)resolve_turn__k_546)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_886 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
+                            }
                             log_draw__v_887 = rand__v_886;
                             int32_t _w422 = _wx(s->ndraws, 64);
                             if (_w422 >= 0) {
@@ -7144,6 +7371,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_891 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_891 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_892 = rand__v_891;
                     int32_t _w427 = _wx(s->ndraws, 64);
                     if (_w427 >= 0) {
@@ -7180,6 +7411,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     resolve_forced__first_896 = 1;
                 } else if ((resolve_forced__s1_902 == resolve_forced__s0_899)) {
                     rand__v_903 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_903 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_904 = rand__v_903;
                     int32_t _w436 = _wx(s->ndraws, 64);
                     if (_w436 >= 0) {
@@ -7382,6 +7617,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_916 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_916 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_917 = rand__v_916;
                     int32_t _w487 = _wx(s->ndraws, 64);
                     if (_w487 >= 0) {
@@ -7401,6 +7640,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                     rand__v_920 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_920 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
                     log_draw__v_921 = rand__v_920;
                     int32_t _w490 = _wx(s->ndraws, 64);
                     if (_w490 >= 0) {
@@ -7424,6 +7667,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_924 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_924 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_925 = rand__v_924;
                 int32_t _w493 = _wx(s->ndraws, 64);
                 if (_w493 >= 0) {
@@ -7443,6 +7690,10 @@ static void effect_switch(State *s, int32_t slot, Key key)
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
                 rand__v_928 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_928 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
                 log_draw__v_929 = rand__v_928;
                 int32_t _w496 = _wx(s->ndraws, 64);
                 if (_w496 >= 0) {
@@ -7563,10 +7814,13 @@ static void init(State *s, Key key)
     for (int32_t _i75 = 0; _i75 < 64; _i75++) s->draw_lo[_i75] = 0;
     for (int32_t _i76 = 0; _i76 < 64; _i76++) s->draw_hi[_i76] = 0;
     s->ndraws = 0;
+    for (int32_t _i77 = 0; _i77 < 64; _i77++) s->forced[_i77] = 0;
+    s->forced_n = 0;
+    s->forced_at = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end77 = 6; load_team__i_2 < _end77; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end78 = 6; load_team__i_2 < _end78; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -7574,23 +7828,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let80; ({ int16_t _let81 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let82 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let82; ({ int16_t _let83 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let84; ({ int16_t _let85 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let86 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let86; ({ int16_t _let87 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let88; ({ int16_t _let89 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let90 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let90; ({ int16_t _let91 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let91; ({ int16_t _let92 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let92; ({ int16_t _let93 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let93; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let79 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let81; ({ int16_t _let82 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let83 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let85; ({ int16_t _let86 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let87 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let88; ({ int16_t _let89 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let89; ({ int16_t _let90 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let90; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let91 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let91; ({ int16_t _let92 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let92; ({ int16_t _let93 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let93; ({ int16_t _let94 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let94; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end94 = 4; load_team__k_23 < _end94; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end95 = 4; load_team__k_23 < _end95; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end95 = 6; load_team__i_26 < _end95; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end96 = 6; load_team__i_26 < _end96; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -7598,16 +7852,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let96 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let96; ({ int16_t _let97 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let98; ({ int16_t _let99 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let99; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let100 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let100; ({ int16_t _let101 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let101; ({ int16_t _let102 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let102; ({ int16_t _let103 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let103; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let104 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let104; ({ int16_t _let105 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let105; ({ int16_t _let106 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let106; ({ int16_t _let107 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let107; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let108 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let108; ({ int16_t _let109 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let109; ({ int16_t _let110 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let110; ({ int16_t _let111 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let111; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let97 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let98; ({ int16_t _let99 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let99; ({ int16_t _let100 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let100; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let101 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let101; ({ int16_t _let102 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let102; ({ int16_t _let103 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let103; ({ int16_t _let104 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let104; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let105 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let105; ({ int16_t _let106 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let106; ({ int16_t _let107 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let107; ({ int16_t _let108 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let108; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let109 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let109; ({ int16_t _let110 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let110; ({ int16_t _let111 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let111; ({ int16_t _let112 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let112; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end112 = 4; load_team__k_47 < _end112; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end113 = 4; load_team__k_47 < _end113; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -7615,29 +7869,29 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w113 = _wx(send_in__old_49, 6);
-        if (_w113 >= 0) {
-            s->speed[0 * 6 + _w113] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w114 = _wx(send_in__old_49, 6);
+        if (_w114 >= 0) {
+            s->speed[0 * 6 + _w114] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     revert__a_50 = s->active[0];
     if (s->transformed[0]) {
-        for (int32_t revert__k_51 = 0, _end114 = 4; revert__k_51 < _end114; revert__k_51++) {
-            int32_t _w115 = _wx(revert__a_50, 6);
-            if (_w115 >= 0) {
-                s->moves[0 * 24 + _w115 * 4 + revert__k_51] = s->base_moves[revert__k_51];
-            }
+        for (int32_t revert__k_51 = 0, _end115 = 4; revert__k_51 < _end115; revert__k_51++) {
             int32_t _w116 = _wx(revert__a_50, 6);
             if (_w116 >= 0) {
-                s->pp[0 * 24 + _w116 * 4 + revert__k_51] = s->base_pp[revert__k_51];
+                s->moves[0 * 24 + _w116 * 4 + revert__k_51] = s->base_moves[revert__k_51];
+            }
+            int32_t _w117 = _wx(revert__a_50, 6);
+            if (_w117 >= 0) {
+                s->pp[0 * 24 + _w117 * 4 + revert__k_51] = s->base_pp[revert__k_51];
             }
         }
         s->transformed[0] = false;
     } else if ((s->mimic_slot[0] >= 0)) {
-        int32_t _w117 = _wx(revert__a_50, 6);
-        int32_t _w118 = _wx(s->mimic_slot[0], 4);
-        if (_w117 >= 0 && _w118 >= 0) {
-            s->moves[0 * 24 + _w117 * 4 + _w118] = s->mimic_orig[0];
+        int32_t _w118 = _wx(revert__a_50, 6);
+        int32_t _w119 = _wx(s->mimic_slot[0], 4);
+        if (_w118 >= 0 && _w119 >= 0) {
+            s->moves[0 * 24 + _w118 * 4 + _w119] = s->mimic_orig[0];
         }
     }
     s->mimic_slot[0] = ((int8_t)((-1)));
@@ -7669,10 +7923,10 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_52 = 0, _end119 = 6; send_in__k_52 < _end119; send_in__k_52++) {
+    for (int32_t send_in__k_52 = 0, _end120 = 6; send_in__k_52 < _end120; send_in__k_52++) {
         s->boosts[0 * 6 + send_in__k_52] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_53 = 0, _end120 = 4; send_in__k_53 < _end120; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end121 = 4; send_in__k_53 < _end121; send_in__k_53++) {
         s->mod[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
         s->stored[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
     }
@@ -7685,29 +7939,29 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_54 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_54, 6)] > 0)) {
-        int32_t _w121 = _wx(send_in__old_54, 6);
-        if (_w121 >= 0) {
-            s->speed[1 * 6 + _w121] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
+        int32_t _w122 = _wx(send_in__old_54, 6);
+        if (_w122 >= 0) {
+            s->speed[1 * 6 + _w122] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
         }
     }
     revert__a_55 = s->active[1];
     if (s->transformed[1]) {
-        for (int32_t revert__k_56 = 0, _end122 = 4; revert__k_56 < _end122; revert__k_56++) {
-            int32_t _w123 = _wx(revert__a_55, 6);
-            if (_w123 >= 0) {
-                s->moves[1 * 24 + _w123 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
-            }
+        for (int32_t revert__k_56 = 0, _end123 = 4; revert__k_56 < _end123; revert__k_56++) {
             int32_t _w124 = _wx(revert__a_55, 6);
             if (_w124 >= 0) {
-                s->pp[1 * 24 + _w124 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
+                s->moves[1 * 24 + _w124 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
+            }
+            int32_t _w125 = _wx(revert__a_55, 6);
+            if (_w125 >= 0) {
+                s->pp[1 * 24 + _w125 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
             }
         }
         s->transformed[1] = false;
     } else if ((s->mimic_slot[1] >= 0)) {
-        int32_t _w125 = _wx(revert__a_55, 6);
-        int32_t _w126 = _wx(s->mimic_slot[1], 4);
-        if (_w125 >= 0 && _w126 >= 0) {
-            s->moves[1 * 24 + _w125 * 4 + _w126] = s->mimic_orig[1];
+        int32_t _w126 = _wx(revert__a_55, 6);
+        int32_t _w127 = _wx(s->mimic_slot[1], 4);
+        if (_w126 >= 0 && _w127 >= 0) {
+            s->moves[1 * 24 + _w126 * 4 + _w127] = s->mimic_orig[1];
         }
     }
     s->mimic_slot[1] = ((int8_t)((-1)));
@@ -7739,10 +7993,10 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_57 = 0, _end127 = 6; send_in__k_57 < _end127; send_in__k_57++) {
+    for (int32_t send_in__k_57 = 0, _end128 = 6; send_in__k_57 < _end128; send_in__k_57++) {
         s->boosts[1 * 6 + send_in__k_57] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_58 = 0, _end128 = 4; send_in__k_58 < _end128; send_in__k_58++) {
+    for (int32_t send_in__k_58 = 0, _end129 = 4; send_in__k_58 < _end129; send_in__k_58++) {
         s->mod[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
         s->stored[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
     }
@@ -7755,36 +8009,44 @@ static void init(State *s, Key key)
     s->speed[1 * 6 + 0] = s->mod[1 * 4 + 3];
     if ((s->speed[0] == s->speed[1 * 6])) {
         rand__v_59 = _wadd(0, _roll(random_word_at(key, 2), 2));
-        log_draw__v_60 = rand__v_59;
-        int32_t _w129 = _wx(s->ndraws, 64);
-        if (_w129 >= 0) {
-            s->draws[_w129] = log_draw__v_60;
+        if ((s->forced_at < s->forced_n)) {
+            rand__v_59 = s->forced[_ix(s->forced_at, 64)];
+            s->forced_at = _wadd(s->forced_at, 1);
         }
+        log_draw__v_60 = rand__v_59;
         int32_t _w130 = _wx(s->ndraws, 64);
         if (_w130 >= 0) {
-            s->draw_lo[_w130] = 0;
+            s->draws[_w130] = log_draw__v_60;
         }
         int32_t _w131 = _wx(s->ndraws, 64);
         if (_w131 >= 0) {
-            s->draw_hi[_w131] = 2;
+            s->draw_lo[_w131] = 0;
+        }
+        int32_t _w132 = _wx(s->ndraws, 64);
+        if (_w132 >= 0) {
+            s->draw_hi[_w132] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_61 = rand__v_59;
         v = rand__result_61;
-        for (int32_t k_ = 0, _end132 = 3; k_ < _end132; k_++) {
+        for (int32_t k_ = 0, _end133 = 3; k_ < _end133; k_++) {
             rand__v_62 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
-            log_draw__v_63 = rand__v_62;
-            int32_t _w133 = _wx(s->ndraws, 64);
-            if (_w133 >= 0) {
-                s->draws[_w133] = log_draw__v_63;
+            if ((s->forced_at < s->forced_n)) {
+                rand__v_62 = s->forced[_ix(s->forced_at, 64)];
+                s->forced_at = _wadd(s->forced_at, 1);
             }
+            log_draw__v_63 = rand__v_62;
             int32_t _w134 = _wx(s->ndraws, 64);
             if (_w134 >= 0) {
-                s->draw_lo[_w134] = 0;
+                s->draws[_w134] = log_draw__v_63;
             }
             int32_t _w135 = _wx(s->ndraws, 64);
             if (_w135 >= 0) {
-                s->draw_hi[_w135] = 2;
+                s->draw_lo[_w135] = 0;
+            }
+            int32_t _w136 = _wx(s->ndraws, 64);
+            if (_w136 >= 0) {
+                s->draw_hi[_w136] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_64 = rand__v_62;
@@ -7948,6 +8210,9 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, draw_lo);
     out[i++] = offsetof(State, draw_hi);
     out[i++] = offsetof(State, ndraws);
+    out[i++] = offsetof(State, forced);
+    out[i++] = offsetof(State, forced_n);
+    out[i++] = offsetof(State, forced_at);
 }
 
 EXPORT void specc_init(void *s, const uint32_t *key)

@@ -282,7 +282,7 @@ def lockstep(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, key
 def playable_on_showdown(scenario: ScenarioSpec) -> bool:
     """Whether Showdown can start where the scenario starts: its sets carry species, level, moves and
     stats only, at full PP, so the setup may give `moves` (and their `pp`, full) and nothing else."""
-    return not set(scenario.setup) - {"moves", "pp"} and ("pp" not in scenario.setup or "moves" in scenario.setup)
+    return not set(scenario.setup) - {"moves", "pp", "forced", "forced_n"} and ("pp" not in scenario.setup or "moves" in scenario.setup)
 
 
 def scenario_on_showdown(module: ModuleType, bridge: ShowdownBridge, program: Any,
