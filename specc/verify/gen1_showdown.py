@@ -281,8 +281,9 @@ def lockstep(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, key
 
 def playable_on_showdown(scenario: ScenarioSpec) -> bool:
     """Whether Showdown can start where the scenario starts: its sets carry species, level, moves and
-    stats only, at full PP, so the setup may give `moves` (and their `pp`, full) and nothing else."""
-    return not set(scenario.setup) - {"moves", "pp", "forced", "forced_n"} and ("pp" not in scenario.setup or "moves" in scenario.setup)
+    stats only, at full PP, so the setup may give `moves` (and their `pp`, full) and the draws, nothing else."""
+    allowed = {"moves", "pp", "forced", "forced_n"}  # forced: the scenario's own draws, which Showdown is fed too
+    return not set(scenario.setup) - allowed and ("pp" not in scenario.setup or "moves" in scenario.setup)
 
 
 def scenario_on_showdown(module: ModuleType, bridge: ShowdownBridge, program: Any,
