@@ -89,7 +89,8 @@ ZONES_INTRO = "Fixed-capacity card arrays: 1-D integer arrays of card ids, cards
 CHANCE_INTRO = (
     "Allowed in `init`, effects and kernels, never in guards, observations or constants. Each call site "
     "draws from its own key, the same on every backend; inside a `for`, the key also folds in each "
-    "enclosing loop's index as its int32 bits (-1 as 0xFFFFFFFF), so every iteration draws anew. `init(key)` draws from the key as given (on small "
+    "enclosing loop's index as its int32 bits (-1 as 0xFFFFFFFF), so every iteration draws anew. "
+    "`init(key)` draws from the key as given (on small "
     "counters) and the step that makes `step_count` t from `fold_in(key, 2**31 | t)`, a counter init never "
     "uses: init's draws and each step's are independent even when the same key is passed to all of them."
 )
