@@ -149,3 +149,18 @@ def test_the_observation_shows_the_volatiles(reference: ModuleType) -> None:
     state.sub_hp[0] = 50
     assert reference.observe(state, 0)[own + 17] == 50
     np.testing.assert_array_equal(reference.observe(state, 1), theirs)
+
+
+def test_random_teams_play_covered_moves_outside_the_pool(reference: ModuleType, bridge: ShowdownBridge) -> None:
+    """`--teams random` gives every Pokémon four different covered moves (Toxic, Thrash... that the random-battle
+    pool never picks) and still lock-steps with Showdown."""
+    from specc.verify.gen1_showdown import restrict
+    from specc.verify.rollouts import episode_key
+
+    tables = Gen1Tables()
+    state = restrict(reference, reference.init(episode_key(3, 0)), tables, draw=np.random.default_rng([3, 0, 1]))
+    moves = np.asarray(state.moves)
+    assert all(len(set(moves[p, i])) == 4 and set(moves[p, i]) <= tables.covered for p in range(2) for i in range(6))
+    result = lockstep_showdown(reference, 2, seed=3, bridge=bridge, teams="random")
+    assert result.divergence is None, result.divergence and result.divergence.describe()
+    assert result.passed == 2 and result.details["teams"] == "random"
