@@ -202,6 +202,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         generated=args.generated,
         backends=parse_backends(args.backends),
         battle=args.battle,
+        teams=args.teams,
         transfer={
             "checkpoint": args.checkpoint,
             "budget_s": args.train_budget,
@@ -489,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="random-policy episodes (battles against showdown:gen1) at level 3 (default 1000)",
     )  # fmt: skip
     p.add_argument("--battle", type=_natural, help="against showdown:gen1: play only this battle (a replay)")
+    p.add_argument("--teams", choices=["pool", "random"], default="pool",
+                   help="against showdown:gen1: the random-battle sets (pool, default) or four covered moves "
+                        "drawn for each Pokémon (random)")  # fmt: skip
     p.add_argument("--backends", help="backends to check: some of jax,python,c (default all three; C where it builds)")
     p.add_argument("--seed", type=_natural, default=0, help="seed of the level-3 episodes (default 0)")
     p.add_argument("--examples", type=_positive, help="hypothesis examples per level-1 property")

@@ -232,13 +232,15 @@ def verify(
     transfer: dict | None = None,
     backends: list[str] | None = None,
     battle: int | None = None,
+    teams: str = "pool",
 ) -> Report:
     """Run `levels` on the spec's environment; `generated`: check the compiled files in that
     folder as they are instead of (re)compiling into generated/NAME/; `backends`: which of
     jax, python and c to check (default all; levels 1 and 2 run on each, level 3 lock-steps
     them, the Python reference, when among them, being the one the others are compared with).
     With `against` showdown:gen1, level 3 is the lock-step against Pokémon Showdown: `episodes`
-    battles, or only battle `battle` (the replay of a divergence)."""
+    battles, or only battle `battle` (the replay of a divergence), on `teams` (pool: the random-battle
+    sets; random: four covered moves drawn for each Pokémon)."""
     from rich.console import Console
 
     console = console or Console(width=100)
@@ -295,7 +297,8 @@ def verify(
         # each chosen backend against Showdown (default the Python reference); JAX's state is immutable
         for name in [n for n in (backends or ["python"]) if n in modules]:
             with status(f"level 3: lock-step of {name} against {against}, {count} battle(s)"):
-                report.levels.append(lockstep_showdown(modules[name], episodes, seed, only=battle, backend=name))
+                report.levels.append(lockstep_showdown(modules[name], episodes, seed, only=battle, backend=name,
+                                                       teams=teams))  # fmt: skip
     elif 3 in levels:
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
         own_ref = "reference.py" in edited
