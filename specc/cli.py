@@ -330,6 +330,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             allow=tuple(args.allow),
             backends=backends,
             max_actions=args.max_actions,
+            inputs=args.inputs,
             shrink_s=args.shrink_time,
             progress=progress,
         )
@@ -560,7 +561,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow", action="append", default=[], metavar="KIND",
                    help="a known divergence: never generate this edge kind (or kind:op); repeatable")  # fmt: skip
     p.add_argument("--backends", help="backends and how often, e.g. jax-vmap,jax-jit:2,jax-eager:4 (the default)")
-    p.add_argument("--max-actions", type=int, default=12, help="programs per spec at most (default 12)")
+    p.add_argument("--max-actions", type=int, default=12, help="actions per spec at most (default 12)")
+    p.add_argument("--inputs", type=_positive, default=16,
+                   help="random inputs per seed of each action (1-2 seeds each): one program is one input (default 16)")
     p.add_argument("--shrink-time", type=float, default=60.0, help="seconds to shrink a divergence (default 60)")
     p.add_argument("-v", "--verbose", action="store_true", help="also print a line after each chunk of programs")
     p.set_defaults(func=cmd_fuzz)
