@@ -551,7 +551,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate random well-typed specs (every construct, edge-biased states and actions), run "
         "them on the Python reference and on the JAX backend (jit(vmap) on every spec, jit on every 2nd, eager "
         "on every 4th), compare every field after every step, and shrink, classify and save each divergence. "
-        "A program is one generated action (parameters, guard, effect). Exit 1 if anything diverged. "
+        "A program is one generated action (parameters, guard, effect) run from one random input (start "
+        "state and actions); each action runs from --inputs inputs per seed, all of a spec's inputs at one "
+        "compile per backend. Exit 1 if anything diverged. "
         f"Edge kinds for --allow: {', '.join(EDGE_KINDS)}.",
     )
     p.add_argument("--time", type=float, default=60.0, help="seconds to fuzz (default 60)")
