@@ -189,6 +189,10 @@ class Session {
 		this.wantLog = !!msg.log;
 		this.prng.supply(msg.draws);
 		this.battle = new Battle({formatid: msg.format || FORMAT, prng: this.prng, strictChoices: true});
+		// Custom games set the battle's trunc to Math.trunc (for levels over 255), which turns off Gen 1's
+		// cartridge truncation: stats of 1024 and more rolling over when quartered, PP kept in 6 bits.
+		// Showdown's Gen 1 random battles and ladder formats truncate; so does the spec.
+		this.battle.trunc = this.battle.dex.trunc;
 		this.logAt = 0;
 		this.slots = new Map();
 		for (const id of ['p1', 'p2']) {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -145,12 +145,19 @@ def _import(path: Path, name: str) -> ModuleType:
     return module
 
 
-def make(spec: str | Path, backend: str = "jax", out_dir: str | Path | None = None) -> Env:
+def make(spec: str | Path, backend: str = "jax", out_dir: str | Path | None = None,
+         overrides: Mapping[str, str] | None = None) -> Env:  # fmt: skip
     """Load the compiled environment of `spec`, compiling first if generated code is
-    missing or stale."""
+    missing or stale. `overrides` ({NAME: VALUE}): a variant with some constants given
+    another value (as `specc compile --set NAME=VALUE`), compiled into `out_dir`, by default
+    a folder of specc's cache named by the variant's hash (never generated/NAME/)."""
     if backend not in BACKENDS:
         raise SpecError(f"unknown backend {backend!r} (choose from {', '.join(BACKENDS)})")
-    compiled = compile_spec(spec)
+    compiled = compile_spec(spec, overrides)
+    if out_dir is None and overrides:
+        from .native import cache_dir
+
+        out_dir = cache_dir() / "variants" / f"{compiled.program.name}-{compiled.program.spec_hash[:16]}"
     out = Path(out_dir) if out_dir is not None else default_out_dir(compiled.program)
     if stale_files(compiled, out):
         write(compiled, out)

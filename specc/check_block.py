@@ -1,6 +1,6 @@
 """Type statements: `BlockChecker` types a block, inlining procedure calls and lowering
-`repeat up to N while` into a bounded loop; `choice` picks are typed here and lowered to
-segments by specc.choices.
+`repeat up to N while` into a bounded loop; `choice` picks are typed here and lowered into
+resumable effects by specc.choices.
 """
 
 from __future__ import annotations

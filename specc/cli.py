@@ -59,9 +59,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     from .compiler import compile_spec, default_out_dir, stale_files, write
+    from .loader import parse_overrides
 
     if args.out and len(args.spec) > 1:
         raise SpecError("--out takes one spec at a time")
+    overrides = parse_overrides(args.set)
+    if overrides and (len(args.spec) > 1 or not args.out):
+        raise SpecError(
+            "--set compiles a variant of one spec: give it --out DIR (generated/NAME/ stays the spec's own)"
+        )
     if args.fill_kernels:  # the only compile that may call the agent
         from .agent.commands import fill_kernels_command
 
@@ -71,7 +77,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         if status:
             return status
     specs = list({Path(spec).resolve(): spec for spec in reversed(args.spec)}.values())[::-1]  # each file once
-    compiled = [(spec, compile_spec(spec)) for spec in specs]  # check all before writing any
+    compiled = [(spec, compile_spec(spec, overrides)) for spec in specs]  # check all before writing any
     _same_names(compiled)
     status = 0
     for spec, c in compiled:
@@ -196,6 +202,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         generated=args.generated,
         backends=parse_backends(args.backends),
         battle=args.battle,
+        teams=args.teams,
         transfer={
             "checkpoint": args.checkpoint,
             "budget_s": args.train_budget,
@@ -425,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", nargs="+", help="spec file(s)")
     p.add_argument("--out", help="output directory (default generated/NAME/)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if generated code is stale")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="give a constant another value (a variant: needs --out; `specc verify --generated` "
+                        "of that folder uses the same values); repeatable")  # fmt: skip
     p.add_argument("--fill-kernels", action="store_true", help="ask the agent for missing or stale kernel bodies")
     _agent_options(p, rounds=10)
     p.set_defaults(func=cmd_compile)
@@ -481,6 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="random-policy episodes (battles against showdown:gen1) at level 3 (default 1000)",
     )  # fmt: skip
     p.add_argument("--battle", type=_natural, help="against showdown:gen1: play only this battle (a replay)")
+    p.add_argument("--teams", choices=["pool", "random"], default="pool",
+                   help="against showdown:gen1: the random-battle sets (pool, default) or four covered moves "
+                        "drawn for each Pokémon (random)")  # fmt: skip
     p.add_argument("--backends", help="backends to check: some of jax,python,c (default all three; C where it builds)")
     p.add_argument("--seed", type=_natural, default=0, help="seed of the level-3 episodes (default 0)")
     p.add_argument("--examples", type=_positive, help="hypothesis examples per level-1 property")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +40,10 @@ def spec_label(path: str | Path) -> str:
     return Path(rel).as_posix()
 
 
-def compile_spec(path: str | Path) -> Compiled:
-    """Check and generate, in memory."""
-    program = load_program(path)
+def compile_spec(path: str | Path, overrides: Mapping[str, str] | None = None) -> Compiled:
+    """Check and generate, in memory. `overrides`: constants given another value (see
+    loader.load); the manifest records them, so a variant's folder says what it is."""
+    program = load_program(path, overrides)
     program = _relabel(program, spec_label(path))
     env = jax_backend.generate(program)
     reference = python_backend.generate(program)
@@ -52,6 +54,7 @@ def compile_spec(path: str | Path) -> Compiled:
         "spec": program.source_file,
         "spec_sha256": program.spec_hash,
         "specc_version": __version__,
+        **({"overrides": dict(overrides)} if overrides else {}),
         "files": {
             "env.py": hashlib.sha256(env.encode()).hexdigest(),
             "reference.py": hashlib.sha256(reference.encode()).hexdigest(),

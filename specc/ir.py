@@ -210,7 +210,7 @@ class Assign(Stmt):
 @dataclass(frozen=True)
 class If(Stmt):
     """`origin` says who wrote it, for rule coverage: "" the spec; "specc" the compiler (no
-    coverage point); "segment:ACTION" a choice's dispatch, its branch the rest of ACTION's effect."""
+    coverage point)."""
 
     test: Expr = None  # type: ignore[assignment]
     then: tuple[Stmt, ...] = ()
@@ -329,6 +329,12 @@ class Action:
     offset: int
     size: int
     pos: Pos = field(compare=False)
+    # choices (specc.choices): `pick` names the extra int32 argument the effect reads the pick of
+    # a resumed choice from ("" for none). `routes`, on the synthetic choice action only: the
+    # index of the action whose effect runs choice(k), for each value of choice__pending; that
+    # effect gets k as its pick and 0 for its own parameters (it restores those itself)
+    pick: str = ""
+    routes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,36 @@ def test_the_c_backend_against_showdown(capsys: pytest.CaptureFixture[str]) -> N
     level = report.levels[0]
     assert level.details["backend"] == "c" and level.details["steps"] > 50
     assert level.failed == 0 and level.passed == 2, level.divergence
+
+
+def test_the_observation_shows_the_volatiles(reference: ModuleType) -> None:
+    """Each player sees both active Pokémon's volatiles (here Ditto's Transform: the flag, the species it
+    shows) and its own Substitute's HP, never the foe's."""
+    from specc.verify.rollouts import episode_key, step_key
+
+    key = episode_key(0, 109)  # Ditto leads for player 0 against Clefairy
+    state = reference.init(key)
+    for t in range(2):  # both use move slot 0: Ditto's Transform, Clefairy's Body Slam
+        state = reference.step(state, 0, step_key(key, t))
+    own, foe = 113, 180  # the blocks of volatiles: [flags x 12, Toxic counter, disabled slot, species, types x 2]
+    mine, theirs = reference.observe(state, 0), reference.observe(state, 1)
+    assert mine[own + 7] == 1 and mine[own + 14] == 34  # Ditto is transformed, showing Clefairy
+    assert theirs[foe + 7] == 1 and theirs[foe + 14] == 34 and theirs[own + 7] == 0
+    state.sub_hp[0] = 50
+    assert reference.observe(state, 0)[own + 17] == 50
+    np.testing.assert_array_equal(reference.observe(state, 1), theirs)
+
+
+def test_random_teams_play_covered_moves_outside_the_pool(reference: ModuleType, bridge: ShowdownBridge) -> None:
+    """`--teams random` gives every Pokémon four different covered moves (Toxic, Thrash... that the random-battle
+    pool never picks) and still lock-steps with Showdown."""
+    from specc.verify.gen1_showdown import restrict
+    from specc.verify.rollouts import episode_key
+
+    tables = Gen1Tables()
+    state = restrict(reference, reference.init(episode_key(3, 0)), tables, draw=np.random.default_rng([3, 0, 1]))
+    moves = np.asarray(state.moves)
+    assert all(len(set(moves[p, i])) == 4 and set(moves[p, i]) <= tables.covered for p in range(2) for i in range(6))
+    result = lockstep_showdown(reference, 2, seed=3, bridge=bridge, teams="random")
+    assert result.divergence is None, result.divergence and result.divergence.describe()
+    assert result.passed == 2 and result.details["teams"] == "random"

@@ -19,6 +19,7 @@ from scrapers.ptcgp.decks import Deck, check_deck, read_rows, unpaid_attacks
 from scrapers.ptcgp.effects import ABILITIES, EFFECTS, TRAINER_EFFECTS, Step, parse_steps
 from scrapers.ptcgp.mechanics import MECHANICS
 from scrapers.ptcgp.pool import read_pool
+from scrapers.ptcgp.spec_table import ATTACK_TYPES
 from specc.cli import main
 from specc.errors import SpecError
 
@@ -221,6 +222,24 @@ def test_committed_decks_pass_the_check() -> None:
     # a deck given as a parameter: the Mewtwo ex deck with a third Mewtwo ex
     extra = Deck("Three Mewtwo", decks[0].cards[:19] + ["A1 262"], ["psychic"])
     assert check_deck(extra, cards) == ["deck Three Mewtwo: at most 2 of a name: 3 x Mewtwo ex (A1 129, A1 262)"]
+
+
+def test_coverage_decks_are_legal_and_hold_every_printing() -> None:
+    """The spec's deck table: the 14 real decks, then our coverage decks (scrapers/ptcgp/coverage.py),
+    every one legal, together holding all 395 printings (random games can reach every card)."""
+    cards, real = read_pool(DATA)
+    rows = _committed("spec_decks.csv")
+    ids = [c["id"] for c in _committed("spec_cards.csv")]
+    dealt: dict[int, list[str]] = {}
+    for r in _committed("spec_deck_cards.csv"):
+        dealt.setdefault(int(r["deck"]), []).append(ids[int(r["card"])])
+    assert [r["name"] for r in rows[: len(real)]] == [d.name for d in real]
+    assert all(dealt[d] == real[d].cards for d in range(len(real)))
+    coverage = [Deck(r["name"], dealt[d], [ATTACK_TYPES[int(r[f"type{k}"])] for k in range(3) if r[f"type{k}"] != "-1"])
+                for d, r in enumerate(rows) if d >= len(real)]  # fmt: skip
+    assert len(coverage) == 66 and all(d.name.startswith("Coverage ") for d in coverage)
+    assert {d.name: check_deck(d, cards) for d in coverage} == {d.name: [] for d in coverage}
+    assert {i for d in real + coverage for i in d.cards} == set(cards)
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Pocket source data is not on this machine")

@@ -96,7 +96,8 @@ def test_every_valid_deck_is_dealt(envs) -> None:
     ref = envs[1].module
     cards, decks = read_pool(DATA)
     row = {r["id"]: i for i, r in enumerate(_rows("spec_cards.csv"))}
-    assert len(decks) == 14 == len(ref.DECK_INFO__types)
+    assert len(decks) == 14 and len(ref.DECK_INFO__types) == 14 + 66  # the coverage decks follow the real ones
+    # init draws among the real decks only (DRAWN_DECKS): decks[d] below is one of them
     seen: set[tuple[int, int]] = set()
     for episode in range(200):
         s = ref.init(jax.random.PRNGKey(episode))

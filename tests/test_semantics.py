@@ -271,6 +271,46 @@ def test_indexes_outside_the_array(make, i, j, got, got2, board, grid_row) -> No
     expect(make(EDGES).run(GO, i=i, j=j), got=got, got2=got2, board=board, grid=grid)
 
 
+PROVEN = """\
+specc: 1
+name: proven
+players: 2
+state:
+  board: {type: "int32[4]", init: [10, 11, 12, 13]}
+  grid: {type: "int32[2,3]", init: [[0, 1, 2], [3, 4, 5]]}
+  got: {type: int32, init: 0}
+  got2: {type: int32, init: 0}
+actions:
+  go:
+    params: {i: 0..8}
+    effect: |
+      k = i + 1
+      got = board[i]
+      got2 = grid[k // 4, k]
+      board[i] = 99
+      grid[1, k] = -1
+observe: {type: "int32[1]", value: "[got]"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("i", "got", "got2", "board", "grid"),
+    [
+        (0, 10, 1, [99, 11, 12, 13], [[0, 1, 2], [3, -1, 5]]),
+        (2, 12, 2, [10, 11, 99, 13], [[0, 1, 2], [3, 4, 5]]),  # grid[0, 3] reads grid[0, 2]; [1, 3] dropped
+        (6, 13, 5, [10, 11, 12, 13], [[0, 1, 2], [3, 4, 5]]),  # past the end: reads clamp, writes dropped
+    ],
+)
+def test_indexes_proven_never_negative(make, i, got, got2, board, grid) -> None:
+    """A parameter or a local whose range is proven never negative (specc.backends.ranges):
+    JAX reads it without the negative-index step, the same meaning."""
+    pair = make(PROVEN)
+    text = Path(pair.jax_env.module.__file__).read_text()
+    assert "_get(board, i)" in text  # the path under test
+    key = jax.random.PRNGKey(0)
+    expect({m: pair.step(m, pair.start(m, key), i, key) for m in MODES}, got=got, got2=got2, board=board, grid=grid)
+
+
 @pytest.mark.parametrize(
     ("action", "p", "rewards"),
     [

@@ -136,6 +136,15 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _get(a, *index):
+    """a[index] for scalar indexes that are never negative: clamped into each axis, as JAX's
+    indexing reads, without its negative-index step (a dynamic slice)."""
+    starts = tuple(jnp.asarray(i, jnp.int32) for i in index) + (0,) * (a.ndim - len(index))
+    sizes = (1,) * len(index) + a.shape[len(index) :]
+    part = jax.lax.dynamic_slice(a, starts, sizes, allow_negative_indices=False)
+    return jnp.reshape(part, a.shape[len(index) :])
+
+
 def _f2i(x, dtype):
     """Float `x` as the integer `dtype`: truncated toward zero, saturated at the dtype's
     limits, NaN giving 0. XLA's convert does this at run time, but JAX folds a convert of a

@@ -133,6 +133,15 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _get(a, *index):
+    """a[index] for scalar indexes that are never negative: clamped into each axis, as JAX's
+    indexing reads, without its negative-index step (a dynamic slice)."""
+    starts = tuple(jnp.asarray(i, jnp.int32) for i in index) + (0,) * (a.ndim - len(index))
+    sizes = (1,) * len(index) + a.shape[len(index) :]
+    part = jax.lax.dynamic_slice(a, starts, sizes, allow_negative_indices=False)
+    return jnp.reshape(part, a.shape[len(index) :])
+
+
 def _f2i(x, dtype):
     """Float `x` as the integer `dtype`: truncated toward zero, saturated at the dtype's
     limits, NaN giving 0. XLA's convert does this at run time, but JAX folds a convert of a
@@ -311,7 +320,7 @@ def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
     parts = []
     # drop: its guard evaluated over the whole parameter grid
-    guard = lambda col: s.board[0, col] == 0
+    guard = lambda col: _get(s.board, 0, col) == 0
     guard = jax.vmap(guard, in_axes=(0,))
     parts.append(jnp.ravel(guard(jnp.arange(0, 7, dtype=jnp.int32))))
     mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -325,7 +334,7 @@ def _effect_drop(s: State, params, key) -> State:
     terminated = s.terminated
     current_player = s.current_player
     row = 5 - jnp.sum(
-        jax.vmap(lambda r: board[r, col] != 0)(jnp.arange(0, 6, dtype=jnp.int32)),
+        jax.vmap(lambda r: _get(board, r, col) != 0)(jnp.arange(0, 6, dtype=jnp.int32)),
         axis=0,
         dtype=jnp.int32,
     )
@@ -341,15 +350,18 @@ def _effect_drop(s: State, params, key) -> State:
                                 jnp.logical_and(
                                     jnp.logical_and(
                                         jnp.logical_and(
-                                            ((row + ((k - o) * DR[d])) >= 0),
-                                            ((row + ((k - o) * DR[d])) < 6),
+                                            ((row + ((k - o) * _get(DR, d))) >= 0),
+                                            ((row + ((k - o) * _get(DR, d))) < 6),
                                         ),
-                                        ((col + ((k - o) * DC[d])) >= 0),
+                                        ((col + ((k - o) * _get(DC, d))) >= 0),
                                     ),
-                                    ((col + ((k - o) * DC[d])) < 7),
+                                    ((col + ((k - o) * _get(DC, d))) < 7),
                                 ),
                                 (
-                                    board[(row + ((k - o) * DR[d])), (col + ((k - o) * DC[d]))]
+                                    board[
+                                        (row + ((k - o) * _get(DR, d))),
+                                        (col + ((k - o) * _get(DC, d))),
+                                    ]
                                     == mark
                                 ),
                             )
@@ -365,7 +377,7 @@ def _effect_drop(s: State, params, key) -> State:
     rewards__2 = _outcome(current_player, 1.0)
     terminated__3 = jnp.bool_(True)
     cond__4 = jnp.all(
-        jax.vmap(lambda c: board[0, c] != 0)(jnp.arange(0, 7, dtype=jnp.int32)), axis=0
+        jax.vmap(lambda c: _get(board, 0, c) != 0)(jnp.arange(0, 7, dtype=jnp.int32)), axis=0
     )
     rewards__5 = jnp.zeros(2, jnp.float32)
     terminated__6 = jnp.bool_(True)

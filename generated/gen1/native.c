@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/gen1.yaml
- * (sha256 0a3b4f86b53585d8ee040e3c4b23f005e5bfce62babd4d4fdcec8f049ab70d5f).
+ * (sha256 a146097ff4221b12968481b7a4db0c0677e25ce33d1213b25f13a53c79f73de7).
  * Do not edit: change the spec and run `specc compile specs/gen1.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -18,7 +18,7 @@
 
 #define NUM_PLAYERS 2
 #define NUM_ACTIONS 10
-#define OBS_SIZE 166
+#define OBS_SIZE 201
 #define NUM_INVARIANTS 0
 #define RESET_SITE 517607u  /* folded into a step's key for the next episode's key */
 
@@ -46,6 +46,12 @@ typedef struct {
     int8_t active[2];
     int8_t boosts[12];
     int16_t mod[8];
+    int16_t stored[8];
+    int16_t form[2];
+    int8_t types[4];
+    bool transformed[2];
+    int16_t base_moves[8];
+    int8_t base_pp[8];
     int16_t speed[12];
     int16_t seen[12];
     int16_t seen_moves[48];
@@ -60,12 +66,24 @@ typedef struct {
     int16_t used_move[2];
     int16_t last_used[2];
     int16_t shown_move[2];
-    int8_t confused[2];
+    bool confused[2];
+    int8_t confusion_turns[2];
+    bool focus[2];
+    bool seeded[2];
+    bool mist[2];
+    int8_t disabled_slot[2];
+    int16_t disabled_move[2];
+    int8_t disable_turns[2];
+    bool thrashing[2];
+    int8_t rampage_turns[2];
+    int16_t lock_acc[2];
+    int16_t toxic[2];
     bool flinch[2];
     bool reflect[2];
     bool light_screen[2];
     int8_t mimic_slot[2];
     int16_t mimic_orig[2];
+    bool substitute[2];
     int16_t sub_hp[2];
     bool charging[2];
     bool recharge[2];
@@ -73,6 +91,9 @@ typedef struct {
     int32_t draw_lo[64];
     int32_t draw_hi[64];
     int32_t ndraws;
+    int32_t forced[64];
+    int32_t forced_n;
+    int32_t forced_at;
 } State;
 
 /* A raw jax.random key: uint32[2]. */
@@ -2129,7 +2150,7 @@ static inline Key reset_key(Key key)
 /* The observe expression for `player`, unchecked (indexes read clamped). */
 static void observe_unchecked(const State *s, int32_t player, obs_t *out)
 {
-    for (int32_t _i1 = 0; _i1 < 166; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 119 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 113)])) : (_i1 < 125 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 119)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 119)] : ((int16_t)(0))))) : (_i1 < 131 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 125)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 125)] : ((int8_t)(0))))) : (_i1 < 155 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 131)) / 4 * 4 + (((_i1 - 131))) % 4])) : (_i1 < 156 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 162 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 156)])) : (_i1 < 163 ? ((int32_t)(s->phase)) : (_i1 < 164 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 165 ? s->turn : player))))))))))))))))))));
+    for (int32_t _i1 = 0; _i1 < 201; _i1++) out[_i1] = (_i1 < 6 ? ((int32_t)(s->species[_ix(player, 2) * 6 + _i1])) : (_i1 < 12 ? ((int32_t)(s->level[_ix(player, 2) * 6 + (_i1 - 6)])) : (_i1 < 18 ? ((int32_t)(s->hp[_ix(player, 2) * 6 + (_i1 - 12)])) : (_i1 < 24 ? ((int32_t)(s->maxhp[_ix(player, 2) * 6 + (_i1 - 18)])) : (_i1 < 30 ? ((int32_t)(s->status[_ix(player, 2) * 6 + (_i1 - 24)])) : (_i1 < 54 ? ((int32_t)(s->moves[_ix(player, 2) * 24 + ((_i1 - 30)) / 4 * 4 + (((_i1 - 30))) % 4])) : (_i1 < 78 ? ((int32_t)(s->pp[_ix(player, 2) * 24 + ((_i1 - 54)) / 4 * 4 + (((_i1 - 54))) % 4])) : (_i1 < 102 ? ((int32_t)(s->stats[_ix(player, 2) * 24 + ((_i1 - 78)) / 4 * 4 + (((_i1 - 78))) % 4])) : (_i1 < 106 ? ((int32_t)(s->mod[_ix(player, 2) * 4 + (_i1 - 102)])) : (_i1 < 107 ? ((int32_t)(s->active[_ix(player, 2)])) : (_i1 < 113 ? ((int32_t)(s->boosts[_ix(player, 2) * 6 + (_i1 - 107)])) : (_i1 < 130 ? ({ int32_t _let4 = player; int32_t volatiles__p_932 = _let4; ({ bool _let5[12]; _let5[0] = s->confused[_ix(volatiles__p_932, 2)]; _let5[1] = s->reflect[_ix(volatiles__p_932, 2)]; _let5[2] = s->light_screen[_ix(volatiles__p_932, 2)]; _let5[3] = s->recharge[_ix(volatiles__p_932, 2)]; _let5[4] = s->charging[_ix(volatiles__p_932, 2)]; _let5[5] = s->substitute[_ix(volatiles__p_932, 2)]; _let5[6] = s->flinch[_ix(volatiles__p_932, 2)]; _let5[7] = s->transformed[_ix(volatiles__p_932, 2)]; _let5[8] = s->focus[_ix(volatiles__p_932, 2)]; _let5[9] = s->seeded[_ix(volatiles__p_932, 2)]; _let5[10] = s->mist[_ix(volatiles__p_932, 2)]; _let5[11] = s->thrashing[_ix(volatiles__p_932, 2)]; bool volatiles__flags_933[12]; memcpy(volatiles__flags_933, _let5, sizeof volatiles__flags_933); ((_i1 - 113) < 12 ? ((int32_t)(volatiles__flags_933[(_i1 - 113)])) : ((_i1 - 113) < 13 ? ((int32_t)(s->toxic[_ix(volatiles__p_932, 2)])) : ((_i1 - 113) < 14 ? ((int32_t)(s->disabled_slot[_ix(volatiles__p_932, 2)])) : ((_i1 - 113) < 15 ? ((int32_t)(s->form[_ix(volatiles__p_932, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_932, 2) * 2 + ((_i1 - 113) - 15)])))))); }); }) : (_i1 < 131 ? ((int32_t)(s->sub_hp[_ix(player, 2)])) : (_i1 < 137 ? ((int32_t)(s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 131)])) : (_i1 < 143 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] >= 0) ? s->hp[_ix(_wsub(1, player), 2) * 6 + (_i1 - 137)] : ((int16_t)(0))))) : (_i1 < 149 ? ((int32_t)(((s->seen[_ix(_wsub(1, player), 2) * 6 + (_i1 - 143)] >= 0) ? s->status[_ix(_wsub(1, player), 2) * 6 + (_i1 - 143)] : ((int8_t)(0))))) : (_i1 < 173 ? ((int32_t)(s->seen_moves[_ix(_wsub(1, player), 2) * 24 + ((_i1 - 149)) / 4 * 4 + (((_i1 - 149))) % 4])) : (_i1 < 174 ? ((int32_t)(s->active[_ix(_wsub(1, player), 2)])) : (_i1 < 180 ? ((int32_t)(s->boosts[_ix(_wsub(1, player), 2) * 6 + (_i1 - 174)])) : (_i1 < 197 ? ({ int32_t _let2 = _wsub(1, player); int32_t volatiles__p_934 = _let2; ({ bool _let3[12]; _let3[0] = s->confused[_ix(volatiles__p_934, 2)]; _let3[1] = s->reflect[_ix(volatiles__p_934, 2)]; _let3[2] = s->light_screen[_ix(volatiles__p_934, 2)]; _let3[3] = s->recharge[_ix(volatiles__p_934, 2)]; _let3[4] = s->charging[_ix(volatiles__p_934, 2)]; _let3[5] = s->substitute[_ix(volatiles__p_934, 2)]; _let3[6] = s->flinch[_ix(volatiles__p_934, 2)]; _let3[7] = s->transformed[_ix(volatiles__p_934, 2)]; _let3[8] = s->focus[_ix(volatiles__p_934, 2)]; _let3[9] = s->seeded[_ix(volatiles__p_934, 2)]; _let3[10] = s->mist[_ix(volatiles__p_934, 2)]; _let3[11] = s->thrashing[_ix(volatiles__p_934, 2)]; bool volatiles__flags_935[12]; memcpy(volatiles__flags_935, _let3, sizeof volatiles__flags_935); ((_i1 - 180) < 12 ? ((int32_t)(volatiles__flags_935[(_i1 - 180)])) : ((_i1 - 180) < 13 ? ((int32_t)(s->toxic[_ix(volatiles__p_934, 2)])) : ((_i1 - 180) < 14 ? ((int32_t)(s->disabled_slot[_ix(volatiles__p_934, 2)])) : ((_i1 - 180) < 15 ? ((int32_t)(s->form[_ix(volatiles__p_934, 2)])) : ((int32_t)(s->types[_ix(volatiles__p_934, 2) * 2 + ((_i1 - 180) - 15)])))))); }); }) : (_i1 < 198 ? ((int32_t)(s->phase)) : (_i1 < 199 ? ((int32_t)(s->need[_ix(player, 2)])) : (_i1 < 200 ? s->turn : player)))))))))))))))))))))));
 }
 
 static void observe(const State *s, int32_t player, obs_t *out)
@@ -2145,12 +2166,12 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 static bool legal_move(const State *s, int32_t m)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_61 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_62 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_61, 2)]; int8_t can_move__a_63 = _let3; ({ bool _let4 = ((s->moves[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] >= 0) && (s->pp[_ix(can_move__p_61, 2) * 24 + _ix(can_move__a_63, 6) * 4 + _ix(can_move__m_62, 4)] > 0)); bool can_move__usable_64 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 5) || (s->status[_ix(can_move__p_61, 2) * 6 + _ix(can_move__a_63, 6)] == 2)); bool can_move__held_65 = _let5; ((s->phase == 0) && (((can_move__usable_64 && (!can_move__held_65)) && (!({ int32_t _let6 = can_move__p_61; int32_t locked__p_66 = _let6; (s->recharge[_ix(locked__p_66, 2)] || s->charging[_ix(locked__p_66, 2)]); }))) || ((can_move__m_62 == 0) && ((can_move__held_65 || (!({ int32_t _let7 = can_move__p_61; int32_t has_pp__p_67 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_68 = _lo8, _end9 = 4; has_pp__k_68 < _end9; has_pp__k_68++) if (((s->moves[_ix(has_pp__p_67, 2) * 24 + _ix(s->active[_ix(has_pp__p_67, 2)], 6) * 4 + has_pp__k_68] >= 0) && (s->pp[_ix(has_pp__p_67, 2) * 24 + _ix(s->active[_ix(has_pp__p_67, 2)], 6) * 4 + has_pp__k_68] > 0))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_61; int32_t locked__p_69 = _let12; (s->recharge[_ix(locked__p_69, 2)] || s->charging[_ix(locked__p_69, 2)]); }))))); }); }); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_65 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_66 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_65, 2)]; int8_t can_move__a_67 = _let3; ({ bool _let4 = (((s->moves[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] >= 0) && (s->pp[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] > 0)) && (can_move__m_66 != s->disabled_slot[_ix(can_move__p_65, 2)])); bool can_move__usable_68 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 5) || (s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 2)); bool can_move__held_69 = _let5; ((s->phase == 0) && (((can_move__usable_68 && (!can_move__held_69)) && (!({ int32_t _let6 = can_move__p_65; int32_t locked__p_70 = _let6; ((s->recharge[_ix(locked__p_70, 2)] || s->charging[_ix(locked__p_70, 2)]) || s->thrashing[_ix(locked__p_70, 2)]); }))) || ((can_move__m_66 == 0) && ((can_move__held_69 || (!({ int32_t _let7 = can_move__p_65; int32_t has_pp__p_71 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo8, _end9 = 4; has_pp__k_72 < _end9; has_pp__k_72++) if ((((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0)) && (has_pp__k_72 != s->disabled_slot[_ix(has_pp__p_71, 2)]))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_65; int32_t locked__p_73 = _let12; ((s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]) || s->thrashing[_ix(locked__p_73, 2)]); }))))); }); }); }); }); });
 }
 
 static bool legal_switch(const State *s, int32_t slot)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_426 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_427 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_426, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_426; int32_t locked__p_428 = _let4; (s->recharge[_ix(locked__p_428, 2)] || s->charging[_ix(locked__p_428, 2)]); })))); bool can_switch__free_429 = _let3; (((can_switch__free_429 && (can_switch__s_427 != s->active[_ix(can_switch__p_426, 2)])) && (s->species[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] >= 0)) && (s->hp[_ix(can_switch__p_426, 2) * 6 + _ix(can_switch__s_427, 6)] > 0)); }); }); });
+    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_501 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_502 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_501, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_501; int32_t locked__p_503 = _let4; ((s->recharge[_ix(locked__p_503, 2)] || s->charging[_ix(locked__p_503, 2)]) || s->thrashing[_ix(locked__p_503, 2)]); })))); bool can_switch__free_504 = _let3; (((can_switch__free_504 && (can_switch__s_502 != s->active[_ix(can_switch__p_501, 2)])) && (s->species[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] >= 0)) && (s->hp[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] > 0)); }); }); });
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -2175,368 +2196,420 @@ static void invariants(const State *s, bool *out)
 
 static void effect_move(State *s, int32_t m, Key key)
 {
-    int32_t submit__act_70 = 0;
-    int32_t submit__p_71 = 0;
-    int32_t commit_choices__act_73 = 0;
-    int8_t commit_choices__a_74 = 0;
-    int32_t goes_first__a0_82 = 0;
-    int32_t goes_first__a1_83 = 0;
-    int32_t goes_first__o0_84 = 0;
-    int32_t goes_first__o1_85 = 0;
-    int32_t goes_first__pr0_88 = 0;
-    int32_t goes_first__pr1_91 = 0;
-    int32_t goes_first__k0_92 = 0;
-    int32_t goes_first__k1_93 = 0;
-    int32_t goes_first__first_94 = 0;
-    int16_t goes_first__s0_95 = 0;
-    int16_t goes_first__s1_96 = 0;
-    int32_t rand__v_97 = 0;
-    int32_t log_draw__v_98 = 0;
-    int32_t rand__result_99 = 0;
-    int32_t goes_first__result_100 = 0;
-    int32_t resolve_turn__first_101 = 0;
-    int32_t rand__v_102 = 0;
-    int32_t log_draw__v_103 = 0;
-    int32_t rand__result_104 = 0;
-    int32_t tie_draw__v_105 = 0;
+    int32_t submit__act_74 = 0;
+    int32_t submit__p_75 = 0;
+    int32_t commit_choices__act_77 = 0;
+    int8_t commit_choices__a_78 = 0;
+    int32_t goes_first__a0_86 = 0;
+    int32_t goes_first__a1_87 = 0;
+    int32_t goes_first__o0_88 = 0;
+    int32_t goes_first__o1_89 = 0;
+    int32_t goes_first__pr0_92 = 0;
+    int32_t goes_first__pr1_95 = 0;
+    int32_t goes_first__k0_96 = 0;
+    int32_t goes_first__k1_97 = 0;
+    int32_t goes_first__first_98 = 0;
+    int16_t goes_first__s0_99 = 0;
+    int16_t goes_first__s1_100 = 0;
+    int32_t rand__v_101 = 0;
+    int32_t log_draw__v_102 = 0;
+    int32_t rand__result_103 = 0;
+    int32_t goes_first__result_104 = 0;
+    int32_t resolve_turn__first_105 = 0;
     int32_t rand__v_106 = 0;
     int32_t log_draw__v_107 = 0;
     int32_t rand__result_108 = 0;
     int32_t tie_draw__v_109 = 0;
-    bool resolve_turn__over_110 = 0;
-    int32_t resolve_turn__p_112 = 0;
-    int32_t resolve_turn__act_113 = 0;
-    int32_t send_in__p_114 = 0;
-    int32_t send_in__s_115 = 0;
-    int8_t send_in__old_116 = 0;
-    int32_t rand__v_119 = 0;
-    int32_t log_draw__v_120 = 0;
-    int32_t rand__result_121 = 0;
-    int32_t tie_draw__v_122 = 0;
-    int32_t switch_in_damage__p_123 = 0;
-    int8_t switch_in_damage__a_124 = 0;
-    int32_t after_faint__left0_127 = 0;
-    int32_t after_faint__left1_129 = 0;
-    int32_t rand__v_130 = 0;
-    int32_t log_draw__v_131 = 0;
-    int32_t rand__result_132 = 0;
-    int32_t tie_draw__v_133 = 0;
-    int32_t use_move__p_136 = 0;
-    int32_t use_move__m_137 = 0;
-    int32_t use_move__q_138 = 0;
-    int8_t use_move__a_139 = 0;
-    int8_t use_move__d_140 = 0;
-    int8_t use_move__st_141 = 0;
-    bool use_move__can_142 = 0;
-    int32_t chance__v_143 = 0;
-    int32_t log_draw__v_144 = 0;
-    bool chance__result_145 = 0;
-    bool use_move__acts_146 = 0;
-    int32_t confusion_hit__p_147 = 0;
-    int8_t confusion_hit__a_148 = 0;
-    int32_t confusion_hit__dmg_149 = 0;
-    int32_t self_damage__p_150 = 0;
-    int32_t self_damage__dmg_151 = 0;
-    int32_t self_damage__q_152 = 0;
-    int8_t self_damage__a_153 = 0;
-    int32_t chance__v_154 = 0;
-    int32_t log_draw__v_155 = 0;
-    bool chance__result_156 = 0;
-    bool use_move__full_157 = 0;
-    bool use_move__again_158 = 0;
-    int32_t use_move__slot_159 = 0;
-    int32_t use_move__mv_160 = 0;
-    int32_t mirror_move__p_161 = 0;
-    int32_t mirror_move__m_162 = 0;
-    int8_t mirror_move__a_163 = 0;
-    int32_t mirror_move__copied_164 = 0;
-    int32_t mirror_move__result_165 = 0;
-    int32_t use_move_hit__p_166 = 0;
-    int32_t use_move_hit__m_167 = 0;
-    int32_t use_move_hit__mv_168 = 0;
-    int32_t use_move_hit__q_169 = 0;
-    int8_t use_move_hit__a_170 = 0;
-    int8_t use_move_hit__d_171 = 0;
-    int16_t use_move_hit__sd_172 = 0;
-    bool use_move_hit__immune_179 = 0;
-    int16_t use_move_hit__kind_180 = 0;
-    bool use_move_hit__broke_181 = 0;
-    bool use_move_hit__hit_183 = 0;
-    bool use_move_hit__sure_184 = 0;
-    int32_t use_move_hit__acc_185 = 0;
-    int32_t chance__num_186 = 0;
-    int32_t chance__v_187 = 0;
-    int32_t log_draw__v_188 = 0;
-    bool chance__result_189 = 0;
-    bool use_move_hit__foe_move_190 = 0;
-    bool use_move_hit__stages_191 = 0;
-    bool use_move_hit__blocked_192 = 0;
-    int32_t set_status__q_193 = 0;
-    int16_t set_status__st_194 = 0;
-    int8_t set_status__d_195 = 0;
-    int16_t set_status__sd_196 = 0;
-    bool set_status__poison_197 = 0;
-    bool set_status__blocked_198 = 0;
+    int32_t rand__v_110 = 0;
+    int32_t log_draw__v_111 = 0;
+    int32_t rand__result_112 = 0;
+    int32_t tie_draw__v_113 = 0;
+    bool resolve_turn__over_114 = 0;
+    int32_t resolve_turn__p_116 = 0;
+    int32_t resolve_turn__act_117 = 0;
+    int32_t send_in__p_118 = 0;
+    int32_t send_in__s_119 = 0;
+    int8_t send_in__old_120 = 0;
+    int32_t revert__p_121 = 0;
+    int8_t revert__a_122 = 0;
+    int32_t rand__v_126 = 0;
+    int32_t log_draw__v_127 = 0;
+    int32_t rand__result_128 = 0;
+    int32_t tie_draw__v_129 = 0;
+    int32_t switch_in_damage__p_130 = 0;
+    int8_t switch_in_damage__a_131 = 0;
+    int32_t revert__p_135 = 0;
+    int8_t revert__a_136 = 0;
+    int32_t after_faint__left0_139 = 0;
+    int32_t after_faint__left1_141 = 0;
+    int32_t rand__v_142 = 0;
+    int32_t log_draw__v_143 = 0;
+    int32_t rand__result_144 = 0;
+    int32_t tie_draw__v_145 = 0;
+    int32_t use_move__p_148 = 0;
+    int32_t use_move__m_149 = 0;
+    int32_t use_move__q_150 = 0;
+    int8_t use_move__a_151 = 0;
+    int8_t use_move__d_152 = 0;
+    bool use_move__again_153 = 0;
+    int32_t use_move__slot_154 = 0;
+    int32_t use_move__mv_155 = 0;
+    int8_t use_move__st_156 = 0;
+    bool use_move__can_157 = 0;
+    int32_t chance__v_158 = 0;
+    int32_t log_draw__v_159 = 0;
+    bool chance__result_160 = 0;
+    bool use_move__acts_161 = 0;
+    int32_t confusion_hit__p_162 = 0;
+    int8_t confusion_hit__a_163 = 0;
+    int32_t confusion_hit__dmg_164 = 0;
+    int32_t self_damage__p_165 = 0;
+    int32_t self_damage__dmg_166 = 0;
+    int32_t self_damage__q_167 = 0;
+    int8_t self_damage__a_168 = 0;
+    int32_t chance__v_169 = 0;
+    int32_t log_draw__v_170 = 0;
+    bool chance__result_171 = 0;
+    bool use_move__full_172 = 0;
+    int32_t mirror_move__p_173 = 0;
+    int32_t mirror_move__m_174 = 0;
+    int8_t mirror_move__a_175 = 0;
+    int32_t mirror_move__copied_176 = 0;
+    int32_t mirror_move__sl_177 = 0;
+    int32_t mirror_move__result_179 = 0;
+    int32_t use_move_hit__p_180 = 0;
+    int32_t use_move_hit__m_181 = 0;
+    int32_t use_move_hit__mv_182 = 0;
+    int32_t use_move_hit__q_183 = 0;
+    int8_t use_move_hit__a_184 = 0;
+    int8_t use_move_hit__d_185 = 0;
+    bool use_move_hit__immune_192 = 0;
+    int16_t use_move_hit__kind_193 = 0;
+    int32_t rampage__p_194 = 0;
+    int32_t confuse__q_195 = 0;
+    int32_t rand__v_196 = 0;
+    int32_t log_draw__v_197 = 0;
+    int32_t rand__result_198 = 0;
     int32_t rand__v_199 = 0;
     int32_t log_draw__v_200 = 0;
     int32_t rand__result_201 = 0;
-    int32_t use_move_hit__tgt_202 = 0;
-    int32_t apply_boosts__q_203 = 0;
-    int32_t apply_boosts__f_204 = 0;
-    int8_t apply_boosts__da_205 = 0;
-    int8_t apply_boosts__dd_206 = 0;
-    int8_t apply_boosts__ds_207 = 0;
-    int8_t apply_boosts__dsp_208 = 0;
-    int8_t apply_boosts__dacc_209 = 0;
-    int8_t apply_boosts__deva_210 = 0;
-    int8_t apply_boosts__deltas_211[6] = {0};
-    bool apply_boosts__any_ok_212 = 0;
-    int32_t boost_stat__q_214 = 0;
-    int32_t boost_stat__k_215 = 0;
-    int8_t boost_stat__delta_216 = 0;
-    int8_t boost_stat__a_217 = 0;
-    int32_t boost_stat__b_218 = 0;
-    int32_t boost_stat__nb_219 = 0;
-    bool boost_stat__ok_220 = 0;
-    int32_t boost_stat__m_221 = 0;
-    bool boost_stat__result_222 = 0;
-    bool apply_boosts__ok_223 = 0;
-    int32_t heal_self__p_224 = 0;
-    bool heal_self__rest_225 = 0;
-    int8_t heal_self__a_226 = 0;
-    int32_t heal_self__h_227 = 0;
-    int32_t heal_self__mh_228 = 0;
-    bool heal_self__fails_229 = 0;
-    int32_t rand__v_230 = 0;
-    int32_t log_draw__v_231 = 0;
-    int32_t rand__result_232 = 0;
-    int32_t heal_self__v_233 = 0;
-    int32_t confuse__q_234 = 0;
-    int32_t rand__v_235 = 0;
-    int32_t log_draw__v_236 = 0;
-    int32_t rand__result_237 = 0;
-    int32_t make_substitute__p_238 = 0;
-    int8_t make_substitute__a_239 = 0;
-    int32_t self_damage__p_240 = 0;
-    int32_t self_damage__q_241 = 0;
-    int8_t self_damage__a_242 = 0;
-    int32_t use_move_hit__nhits_243 = 0;
-    int32_t use_move_hit__pick_244 = 0;
-    int32_t use_move_hit__ns_246 = 0;
-    int32_t rand__hi_247 = 0;
-    int32_t rand__v_248 = 0;
-    int32_t log_draw__v_249 = 0;
-    int32_t log_draw__hi_250 = 0;
-    int32_t rand__result_251 = 0;
-    int32_t mimic__p_252 = 0;
-    int32_t mimic__k_253 = 0;
-    int32_t mimic__q_254 = 0;
-    int8_t mimic__a_255 = 0;
-    int8_t mimic__d_256 = 0;
-    int32_t mimic__sl_257 = 0;
-    int32_t move_damage__p_258 = 0;
-    int32_t move_damage__mv_259 = 0;
-    int32_t move_damage__q_260 = 0;
-    int16_t move_damage__kind_261 = 0;
-    int32_t move_damage__dmg_262 = 0;
-    int32_t move_damage__u_263 = 0;
-    bool move_damage__ok_264 = 0;
-    int32_t damage_of__p_265 = 0;
-    int32_t damage_of__mv_266 = 0;
-    int32_t damage_of__q_267 = 0;
-    int8_t damage_of__a_268 = 0;
-    int8_t damage_of__d_269 = 0;
-    int16_t damage_of__sa_270 = 0;
-    int16_t damage_of__sd_271 = 0;
-    int16_t damage_of__c_272 = 0;
-    int16_t chance__num_273 = 0;
-    int32_t chance__v_274 = 0;
-    int32_t log_draw__v_275 = 0;
-    bool chance__result_276 = 0;
-    bool damage_of__crit_277 = 0;
-    bool damage_of__special_278 = 0;
-    int32_t damage_of__si_279 = 0;
-    int32_t damage_of__di_280 = 0;
-    int32_t damage_of__at_281 = 0;
-    int32_t damage_of__df_282 = 0;
-    int32_t damage_of__lvl_283 = 0;
-    int32_t damage_of__dmg_284 = 0;
-    int16_t damage_of__mt_285 = 0;
-    int16_t damage_of__e1_289 = 0;
-    int16_t damage_of__e2_293 = 0;
-    int32_t rand__v_294 = 0;
-    int32_t log_draw__v_295 = 0;
-    int32_t rand__result_296 = 0;
-    int32_t damage_of__r_297 = 0;
-    int32_t damage_of__result_298 = 0;
-    int32_t move_damage__result_299 = 0;
-    int32_t use_move_hit__first_300 = 0;
-    int32_t use_move_hit__dmg_301 = 0;
-    bool use_move_hit__behind_302 = 0;
-    int32_t hit_substitute__p_303 = 0;
-    int32_t hit_substitute__mv_304 = 0;
-    int32_t hit_substitute__first_305 = 0;
-    int32_t hit_substitute__nhits_306 = 0;
-    int32_t hit_substitute__q_307 = 0;
-    int8_t hit_substitute__a_308 = 0;
-    bool hit_substitute__broke_309 = 0;
-    int32_t hit_substitute__rec_311 = 0;
-    int32_t hit_substitute__gain_312 = 0;
-    bool hit_substitute__result_313 = 0;
-    int32_t use_move_hit__rec_315 = 0;
-    int32_t use_move_hit__gain_316 = 0;
-    int16_t use_move_hit__sec_317 = 0;
-    bool use_move_hit__same_type_321 = 0;
-    int32_t chance__num_322 = 0;
-    int32_t chance__v_323 = 0;
-    int32_t log_draw__v_324 = 0;
-    bool chance__result_325 = 0;
-    bool use_move_hit__lands_326 = 0;
-    int32_t set_status__q_327 = 0;
-    int16_t set_status__st_328 = 0;
-    int8_t set_status__d_329 = 0;
-    int16_t set_status__sd_330 = 0;
-    bool set_status__poison_331 = 0;
-    bool set_status__blocked_332 = 0;
-    int32_t rand__v_333 = 0;
-    int32_t log_draw__v_334 = 0;
-    int32_t rand__result_335 = 0;
-    int8_t use_move_hit__sb_336[6] = {0};
-    int32_t chance__num_338 = 0;
-    int32_t chance__v_339 = 0;
-    int32_t log_draw__v_340 = 0;
-    bool chance__result_341 = 0;
-    bool use_move_hit__drop_342 = 0;
-    int32_t apply_boosts__q_343 = 0;
-    int32_t apply_boosts__f_344 = 0;
-    int8_t apply_boosts__da_345 = 0;
-    int8_t apply_boosts__dd_346 = 0;
-    int8_t apply_boosts__ds_347 = 0;
-    int8_t apply_boosts__dsp_348 = 0;
-    int8_t apply_boosts__dacc_349 = 0;
-    int8_t apply_boosts__deva_350 = 0;
-    int8_t apply_boosts__deltas_351[6] = {0};
-    bool apply_boosts__any_ok_352 = 0;
-    int32_t boost_stat__q_354 = 0;
-    int32_t boost_stat__k_355 = 0;
-    int8_t boost_stat__delta_356 = 0;
-    int8_t boost_stat__a_357 = 0;
-    int32_t boost_stat__b_358 = 0;
-    int32_t boost_stat__nb_359 = 0;
-    bool boost_stat__ok_360 = 0;
-    int32_t boost_stat__m_361 = 0;
-    bool boost_stat__result_362 = 0;
-    bool apply_boosts__ok_363 = 0;
-    int16_t use_move_hit__sv_364 = 0;
-    bool use_move_hit__through_365 = 0;
-    int32_t use_move_hit__vc_366 = 0;
-    int32_t chance__num_367 = 0;
-    int32_t chance__v_368 = 0;
-    int32_t log_draw__v_369 = 0;
-    bool chance__result_370 = 0;
-    bool use_move_hit__lands_371 = 0;
-    int32_t confuse__q_372 = 0;
-    int32_t rand__v_373 = 0;
-    int32_t log_draw__v_374 = 0;
-    int32_t rand__result_375 = 0;
-    int32_t self_damage__p_376 = 0;
-    int32_t self_damage__q_377 = 0;
-    int8_t self_damage__a_378 = 0;
-    int32_t after_faint__left0_380 = 0;
-    int32_t after_faint__left1_382 = 0;
-    int32_t rand__v_383 = 0;
-    int32_t log_draw__v_384 = 0;
-    int32_t rand__result_385 = 0;
-    int32_t tie_draw__v_386 = 0;
-    int32_t rand__v_388 = 0;
-    int32_t log_draw__v_389 = 0;
-    int32_t rand__result_390 = 0;
-    int32_t tie_draw__v_391 = 0;
-    int32_t resolve_forced__first_393 = 0;
-    int32_t resolve_forced__s0_396 = 0;
-    int32_t resolve_forced__s1_399 = 0;
-    int32_t rand__v_400 = 0;
-    int32_t log_draw__v_401 = 0;
-    int32_t rand__result_402 = 0;
-    int32_t resolve_forced__p_404 = 0;
-    int32_t send_in__p_405 = 0;
-    int32_t send_in__s_406 = 0;
-    int8_t send_in__old_407 = 0;
-    int32_t rand__v_410 = 0;
-    int32_t log_draw__v_411 = 0;
-    int32_t rand__result_412 = 0;
-    int32_t tie_draw__v_413 = 0;
-    int32_t rand__v_414 = 0;
-    int32_t log_draw__v_415 = 0;
-    int32_t rand__result_416 = 0;
-    int32_t tie_draw__v_417 = 0;
-    int32_t rand__v_418 = 0;
-    int32_t log_draw__v_419 = 0;
-    int32_t rand__result_420 = 0;
-    int32_t tie_draw__v_421 = 0;
-    int32_t rand__v_422 = 0;
-    int32_t log_draw__v_423 = 0;
-    int32_t rand__result_424 = 0;
-    int32_t tie_draw__v_425 = 0;
-    submit__act_70 = m;
+    bool use_move_hit__broke_203 = 0;
+    bool use_move_hit__hit_205 = 0;
+    bool use_move_hit__sure_206 = 0;
+    int32_t use_move_hit__acc_207 = 0;
+    int32_t chance__num_208 = 0;
+    int32_t chance__v_209 = 0;
+    int32_t log_draw__v_210 = 0;
+    bool chance__result_211 = 0;
+    bool use_move_hit__foe_move_212 = 0;
+    bool use_move_hit__stages_213 = 0;
+    bool use_move_hit__blocked_214 = 0;
+    int32_t set_status__q_215 = 0;
+    int16_t set_status__st_216 = 0;
+    int8_t set_status__d_217 = 0;
+    bool set_status__poison_218 = 0;
+    bool set_status__blocked_219 = 0;
+    int32_t rand__v_220 = 0;
+    int32_t log_draw__v_221 = 0;
+    int32_t rand__result_222 = 0;
+    int32_t use_move_hit__tgt_223 = 0;
+    int32_t use_move_hit__lo_224 = 0;
+    int32_t apply_boosts__q_225 = 0;
+    int32_t apply_boosts__f_226 = 0;
+    int32_t apply_boosts__da_227 = 0;
+    int32_t apply_boosts__dd_228 = 0;
+    int32_t apply_boosts__ds_229 = 0;
+    int32_t apply_boosts__dsp_230 = 0;
+    int32_t apply_boosts__dacc_231 = 0;
+    int32_t apply_boosts__deva_232 = 0;
+    int32_t apply_boosts__deltas_233[6] = {0};
+    bool apply_boosts__any_ok_234 = 0;
+    int32_t boost_stat__q_236 = 0;
+    int32_t boost_stat__k_237 = 0;
+    int32_t boost_stat__delta_238 = 0;
+    int8_t boost_stat__a_239 = 0;
+    int32_t boost_stat__b_240 = 0;
+    int32_t boost_stat__nb_241 = 0;
+    bool boost_stat__ok_242 = 0;
+    int32_t boost_stat__m_243 = 0;
+    bool boost_stat__result_244 = 0;
+    bool apply_boosts__ok_245 = 0;
+    int32_t disable__q_246 = 0;
+    int8_t disable__d_247 = 0;
+    int32_t disable__n_249 = 0;
+    int32_t rand__hi_250 = 0;
+    int32_t rand__v_251 = 0;
+    int32_t log_draw__v_252 = 0;
+    int32_t log_draw__hi_253 = 0;
+    int32_t rand__result_254 = 0;
+    int32_t disable__pick_255 = 0;
+    int32_t disable__nth_256 = 0;
+    int32_t rand__v_258 = 0;
+    int32_t log_draw__v_259 = 0;
+    int32_t rand__result_260 = 0;
+    int32_t haze__p_261 = 0;
+    int32_t haze__q_262 = 0;
+    int8_t haze__d_263 = 0;
+    int32_t heal_self__p_267 = 0;
+    bool heal_self__rest_268 = 0;
+    int8_t heal_self__a_269 = 0;
+    int32_t heal_self__h_270 = 0;
+    int32_t heal_self__mh_271 = 0;
+    bool heal_self__fails_272 = 0;
+    int32_t rand__v_273 = 0;
+    int32_t log_draw__v_274 = 0;
+    int32_t rand__result_275 = 0;
+    int32_t heal_self__v_276 = 0;
+    int32_t confuse__q_277 = 0;
+    int32_t rand__v_278 = 0;
+    int32_t log_draw__v_279 = 0;
+    int32_t rand__result_280 = 0;
+    int32_t make_substitute__p_281 = 0;
+    int8_t make_substitute__a_282 = 0;
+    int32_t transform__p_283 = 0;
+    int32_t transform__q_284 = 0;
+    int8_t transform__a_285 = 0;
+    int8_t transform__d_286 = 0;
+    int32_t transform__r_288 = 0;
+    int16_t transform__mv_294 = 0;
+    int32_t self_damage__p_296 = 0;
+    int32_t self_damage__q_297 = 0;
+    int8_t self_damage__a_298 = 0;
+    int32_t use_move_hit__nhits_299 = 0;
+    int32_t use_move_hit__pick_300 = 0;
+    int32_t use_move_hit__ns_302 = 0;
+    int32_t rand__hi_303 = 0;
+    int32_t rand__v_304 = 0;
+    int32_t log_draw__v_305 = 0;
+    int32_t log_draw__hi_306 = 0;
+    int32_t rand__result_307 = 0;
+    int32_t mimic__p_308 = 0;
+    int32_t mimic__k_309 = 0;
+    int32_t mimic__q_310 = 0;
+    int8_t mimic__a_311 = 0;
+    int8_t mimic__d_312 = 0;
+    int32_t mimic__sl_313 = 0;
+    int32_t move_damage__p_314 = 0;
+    int32_t move_damage__mv_315 = 0;
+    int32_t move_damage__q_316 = 0;
+    int16_t move_damage__kind_317 = 0;
+    int32_t move_damage__dmg_318 = 0;
+    int32_t rand__hi_319 = 0;
+    int32_t rand__v_320 = 0;
+    int32_t log_draw__v_321 = 0;
+    int32_t log_draw__hi_322 = 0;
+    int32_t rand__result_323 = 0;
+    int32_t move_damage__u_324 = 0;
+    bool move_damage__ok_325 = 0;
+    int32_t damage_of__p_326 = 0;
+    int32_t damage_of__mv_327 = 0;
+    int32_t damage_of__q_328 = 0;
+    int8_t damage_of__a_329 = 0;
+    int8_t damage_of__d_330 = 0;
+    int16_t damage_of__sa_331 = 0;
+    int16_t damage_of__c_332 = 0;
+    bool damage_of__crit_333 = 0;
+    int16_t chance__num_334 = 0;
+    int32_t chance__v_335 = 0;
+    int32_t log_draw__v_336 = 0;
+    bool chance__result_337 = 0;
+    bool damage_of__special_338 = 0;
+    int32_t damage_of__si_339 = 0;
+    int32_t damage_of__di_340 = 0;
+    int32_t damage_of__at_341 = 0;
+    int32_t damage_of__df_342 = 0;
+    int32_t damage_of__lvl_343 = 0;
+    int32_t damage_of__dmg_344 = 0;
+    int16_t damage_of__mt_345 = 0;
+    int16_t damage_of__e1_351 = 0;
+    int16_t damage_of__e2_355 = 0;
+    int32_t rand__v_356 = 0;
+    int32_t log_draw__v_357 = 0;
+    int32_t rand__result_358 = 0;
+    int32_t damage_of__r_359 = 0;
+    int32_t damage_of__result_360 = 0;
+    int32_t move_damage__result_361 = 0;
+    int32_t use_move_hit__first_362 = 0;
+    int32_t use_move_hit__dmg_363 = 0;
+    bool use_move_hit__behind_364 = 0;
+    int32_t hit_substitute__p_365 = 0;
+    int32_t hit_substitute__mv_366 = 0;
+    int32_t hit_substitute__first_367 = 0;
+    int32_t hit_substitute__nhits_368 = 0;
+    int32_t hit_substitute__q_369 = 0;
+    int8_t hit_substitute__a_370 = 0;
+    bool hit_substitute__broke_371 = 0;
+    int32_t hit_substitute__rec_373 = 0;
+    int32_t hit_substitute__gain_374 = 0;
+    bool hit_substitute__result_375 = 0;
+    int32_t use_move_hit__rec_377 = 0;
+    int32_t use_move_hit__gain_378 = 0;
+    int16_t use_move_hit__sec_379 = 0;
+    bool use_move_hit__same_type_382 = 0;
+    int32_t chance__num_383 = 0;
+    int32_t chance__v_384 = 0;
+    int32_t log_draw__v_385 = 0;
+    bool chance__result_386 = 0;
+    bool use_move_hit__lands_387 = 0;
+    int32_t set_status__q_388 = 0;
+    int16_t set_status__st_389 = 0;
+    int8_t set_status__d_390 = 0;
+    bool set_status__poison_391 = 0;
+    bool set_status__blocked_392 = 0;
+    int32_t rand__v_393 = 0;
+    int32_t log_draw__v_394 = 0;
+    int32_t rand__result_395 = 0;
+    int8_t use_move_hit__sb_396[6] = {0};
+    int32_t chance__num_398 = 0;
+    int32_t chance__v_399 = 0;
+    int32_t log_draw__v_400 = 0;
+    bool chance__result_401 = 0;
+    bool use_move_hit__drop_402 = 0;
+    int32_t apply_boosts__q_403 = 0;
+    int32_t apply_boosts__f_404 = 0;
+    int8_t apply_boosts__da_405 = 0;
+    int8_t apply_boosts__dd_406 = 0;
+    int8_t apply_boosts__ds_407 = 0;
+    int8_t apply_boosts__dsp_408 = 0;
+    int8_t apply_boosts__dacc_409 = 0;
+    int8_t apply_boosts__deva_410 = 0;
+    int8_t apply_boosts__deltas_411[6] = {0};
+    bool apply_boosts__any_ok_412 = 0;
+    int32_t boost_stat__q_414 = 0;
+    int32_t boost_stat__k_415 = 0;
+    int8_t boost_stat__delta_416 = 0;
+    int8_t boost_stat__a_417 = 0;
+    int32_t boost_stat__b_418 = 0;
+    int32_t boost_stat__nb_419 = 0;
+    bool boost_stat__ok_420 = 0;
+    int32_t boost_stat__m_421 = 0;
+    bool boost_stat__result_422 = 0;
+    bool apply_boosts__ok_423 = 0;
+    int16_t use_move_hit__sv_424 = 0;
+    bool use_move_hit__through_425 = 0;
+    int32_t use_move_hit__vc_426 = 0;
+    int32_t chance__num_427 = 0;
+    int32_t chance__v_428 = 0;
+    int32_t log_draw__v_429 = 0;
+    bool chance__result_430 = 0;
+    bool use_move_hit__lands_431 = 0;
+    int32_t confuse__q_432 = 0;
+    int32_t rand__v_433 = 0;
+    int32_t log_draw__v_434 = 0;
+    int32_t rand__result_435 = 0;
+    int32_t self_damage__p_436 = 0;
+    int32_t self_damage__q_437 = 0;
+    int8_t self_damage__a_438 = 0;
+    int32_t after_move_self__p_439 = 0;
+    int32_t after_move_self__q_440 = 0;
+    int8_t after_move_self__a_441 = 0;
+    int8_t after_move_self__d_442 = 0;
+    int8_t after_move_self__st_443 = 0;
+    bool after_move_self__poisoned_444 = 0;
+    int32_t after_move_self__leech_445 = 0;
+    int32_t revert__p_448 = 0;
+    int8_t revert__a_449 = 0;
+    int32_t after_faint__left0_452 = 0;
+    int32_t after_faint__left1_454 = 0;
+    int32_t rand__v_455 = 0;
+    int32_t log_draw__v_456 = 0;
+    int32_t rand__result_457 = 0;
+    int32_t tie_draw__v_458 = 0;
+    int32_t rand__v_460 = 0;
+    int32_t log_draw__v_461 = 0;
+    int32_t rand__result_462 = 0;
+    int32_t tie_draw__v_463 = 0;
+    int32_t resolve_forced__first_465 = 0;
+    int32_t resolve_forced__s0_468 = 0;
+    int32_t resolve_forced__s1_471 = 0;
+    int32_t rand__v_472 = 0;
+    int32_t log_draw__v_473 = 0;
+    int32_t rand__result_474 = 0;
+    int32_t resolve_forced__p_476 = 0;
+    int32_t send_in__p_477 = 0;
+    int32_t send_in__s_478 = 0;
+    int8_t send_in__old_479 = 0;
+    int32_t revert__p_480 = 0;
+    int8_t revert__a_481 = 0;
+    int32_t rand__v_485 = 0;
+    int32_t log_draw__v_486 = 0;
+    int32_t rand__result_487 = 0;
+    int32_t tie_draw__v_488 = 0;
+    int32_t rand__v_489 = 0;
+    int32_t log_draw__v_490 = 0;
+    int32_t rand__result_491 = 0;
+    int32_t tie_draw__v_492 = 0;
+    int32_t rand__v_493 = 0;
+    int32_t log_draw__v_494 = 0;
+    int32_t rand__result_495 = 0;
+    int32_t tie_draw__v_496 = 0;
+    int32_t rand__v_497 = 0;
+    int32_t log_draw__v_498 = 0;
+    int32_t rand__result_499 = 0;
+    int32_t tie_draw__v_500 = 0;
+    submit__act_74 = m;
     s->ndraws = 0;
-    submit__p_71 = s->current_player;
-    int32_t _w1 = _wx(submit__p_71, 2);
+    submit__p_75 = s->current_player;
+    int32_t _w1 = _wx(submit__p_75, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_70));
+        s->pending[_w1] = ((int8_t)(submit__act_74));
     }
-    if (((submit__p_71 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_75 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_72 = 0, _end2 = 2; commit_choices__p_72 < _end2; commit_choices__p_72++) {
-                commit_choices__act_73 = ((int32_t)(s->pending[commit_choices__p_72]));
-                commit_choices__a_74 = s->active[commit_choices__p_72];
-                s->fight[commit_choices__p_72] = false;
-                if (((commit_choices__act_73 < 4) && (!({ int32_t _let3 = commit_choices__p_72; int32_t locked__p_75 = _let3; (s->recharge[_ix(locked__p_75, 2)] || s->charging[_ix(locked__p_75, 2)]); })))) {
-                    if (((s->status[commit_choices__p_72 * 6 + _ix(commit_choices__a_74, 6)] == 2) || (s->status[commit_choices__p_72 * 6 + _ix(commit_choices__a_74, 6)] == 5))) {
-                        s->fight[commit_choices__p_72] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_72; int32_t has_pp__p_76 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_77 = _lo5, _end6 = 4; has_pp__k_77 < _end6; has_pp__k_77++) if (((s->moves[_ix(has_pp__p_76, 2) * 24 + _ix(s->active[_ix(has_pp__p_76, 2)], 6) * 4 + has_pp__k_77] >= 0) && (s->pp[_ix(has_pp__p_76, 2) * 24 + _ix(s->active[_ix(has_pp__p_76, 2)], 6) * 4 + has_pp__k_77] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_72] = ((int16_t)(164));
+            for (int32_t commit_choices__p_76 = 0, _end2 = 2; commit_choices__p_76 < _end2; commit_choices__p_76++) {
+                commit_choices__act_77 = ((int32_t)(s->pending[commit_choices__p_76]));
+                commit_choices__a_78 = s->active[commit_choices__p_76];
+                s->fight[commit_choices__p_76] = false;
+                if (((commit_choices__act_77 < 4) && (!({ int32_t _let3 = commit_choices__p_76; int32_t locked__p_79 = _let3; ((s->recharge[_ix(locked__p_79, 2)] || s->charging[_ix(locked__p_79, 2)]) || s->thrashing[_ix(locked__p_79, 2)]); })))) {
+                    if (((s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 2) || (s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 5))) {
+                        s->fight[commit_choices__p_76] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_76; int32_t has_pp__p_80 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_81 = _lo5, _end6 = 4; has_pp__k_81 < _end6; has_pp__k_81++) if ((((s->moves[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] >= 0) && (s->pp[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] > 0)) && (has_pp__k_81 != s->disabled_slot[_ix(has_pp__p_80, 2)]))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_76] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_72] = s->moves[commit_choices__p_72 * 24 + _ix(commit_choices__a_74, 6) * 4 + _ix(commit_choices__act_73, 4)];
-                        s->last_slot[commit_choices__p_72] = ((int8_t)(commit_choices__act_73));
+                        s->last_move[commit_choices__p_76] = s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(commit_choices__act_77, 4)];
+                        s->last_slot[commit_choices__p_76] = ((int8_t)(commit_choices__act_77));
                     }
                 }
-                if ((commit_choices__act_73 < 4)) {
-                    s->shown_move[commit_choices__p_72] = ((((!({ int32_t _let9 = commit_choices__p_72; int32_t has_pp__p_78 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_79 = _lo10, _end11 = 4; has_pp__k_79 < _end11; has_pp__k_79++) if (((s->moves[_ix(has_pp__p_78, 2) * 24 + _ix(s->active[_ix(has_pp__p_78, 2)], 6) * 4 + has_pp__k_79] >= 0) && (s->pp[_ix(has_pp__p_78, 2) * 24 + _ix(s->active[_ix(has_pp__p_78, 2)], 6) * 4 + has_pp__k_79] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_72])) && (!({ int32_t _let14 = commit_choices__p_72; int32_t locked__p_80 = _let14; (s->recharge[_ix(locked__p_80, 2)] || s->charging[_ix(locked__p_80, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_72 * 24 + _ix(commit_choices__a_74, 6) * 4 + _ix(s->last_slot[commit_choices__p_72], 4)]);
+                if ((commit_choices__act_77 < 4)) {
+                    s->shown_move[commit_choices__p_76] = ((((!({ int32_t _let9 = commit_choices__p_76; int32_t has_pp__p_82 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_83 = _lo10, _end11 = 4; has_pp__k_83 < _end11; has_pp__k_83++) if ((((s->moves[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] >= 0) && (s->pp[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] > 0)) && (has_pp__k_83 != s->disabled_slot[_ix(has_pp__p_82, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_76])) && (!({ int32_t _let14 = commit_choices__p_76; int32_t locked__p_84 = _let14; ((s->recharge[_ix(locked__p_84, 2)] || s->charging[_ix(locked__p_84, 2)]) || s->thrashing[_ix(locked__p_84, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(s->last_slot[commit_choices__p_76], 4)]);
                 }
             }
-            for (int32_t update_speed__p_81 = 0, _end15 = 2; update_speed__p_81 < _end15; update_speed__p_81++) {
-                if ((s->hp[update_speed__p_81 * 6 + _ix(s->active[update_speed__p_81], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_81], 6);
+            for (int32_t update_speed__p_85 = 0, _end15 = 2; update_speed__p_85 < _end15; update_speed__p_85++) {
+                if ((s->hp[update_speed__p_85 * 6 + _ix(s->active[update_speed__p_85], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_85], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_81 * 6 + _w16] = s->mod[update_speed__p_81 * 4 + 3];
+                        s->speed[update_speed__p_85 * 6 + _w16] = s->mod[update_speed__p_85 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_82 = ((int32_t)(s->pending[0]));
-            goes_first__a1_83 = ((int32_t)(s->pending[1]));
-            goes_first__o0_84 = ((goes_first__a0_82 >= 4) ? 0 : 1);
-            goes_first__o1_85 = ((goes_first__a1_83 >= 4) ? 0 : 1);
-            goes_first__pr0_88 = ({ int32_t _let17 = goes_first__a0_82; int32_t action_priority__a_86 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_87 = _let18; (((action_priority__a_86 >= 4) || (action_priority__mv_87 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_87, 165)].priority))); }); });
-            goes_first__pr1_91 = ({ int32_t _let19 = goes_first__a1_83; int32_t action_priority__a_89 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_90 = _let20; (((action_priority__a_89 >= 4) || (action_priority__mv_90 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_90, 165)].priority))); }); });
-            goes_first__k0_92 = _wsub(_wmul(goes_first__o0_84, 1000), _wmul(goes_first__pr0_88, 100));
-            goes_first__k1_93 = _wsub(_wmul(goes_first__o1_85, 1000), _wmul(goes_first__pr1_91, 100));
-            goes_first__first_94 = 0;
-            if ((goes_first__k0_92 > goes_first__k1_93)) {
-                goes_first__first_94 = 1;
-            } else if ((goes_first__k0_92 == goes_first__k1_93)) {
-                goes_first__s0_95 = s->mod[3];
-                goes_first__s1_96 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_96 > goes_first__s0_95)) {
-                    goes_first__first_94 = 1;
-                } else if ((goes_first__s0_95 == goes_first__s1_96)) {
-                    rand__v_97 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_98 = rand__v_97;
+            goes_first__a0_86 = ((int32_t)(s->pending[0]));
+            goes_first__a1_87 = ((int32_t)(s->pending[1]));
+            goes_first__o0_88 = ((goes_first__a0_86 >= 4) ? 0 : 1);
+            goes_first__o1_89 = ((goes_first__a1_87 >= 4) ? 0 : 1);
+            goes_first__pr0_92 = ({ int32_t _let17 = goes_first__a0_86; int32_t action_priority__a_90 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_91 = _let18; (((action_priority__a_90 >= 4) || (action_priority__mv_91 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_91, 165)].priority))); }); });
+            goes_first__pr1_95 = ({ int32_t _let19 = goes_first__a1_87; int32_t action_priority__a_93 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_94 = _let20; (((action_priority__a_93 >= 4) || (action_priority__mv_94 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_94, 165)].priority))); }); });
+            goes_first__k0_96 = _wsub(_wmul(goes_first__o0_88, 1000), _wmul(goes_first__pr0_92, 100));
+            goes_first__k1_97 = _wsub(_wmul(goes_first__o1_89, 1000), _wmul(goes_first__pr1_95, 100));
+            goes_first__first_98 = 0;
+            if ((goes_first__k0_96 > goes_first__k1_97)) {
+                goes_first__first_98 = 1;
+            } else if ((goes_first__k0_96 == goes_first__k1_97)) {
+                goes_first__s0_99 = s->mod[3];
+                goes_first__s1_100 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_100 > goes_first__s0_99)) {
+                    goes_first__first_98 = 1;
+                } else if ((goes_first__s0_99 == goes_first__s1_100)) {
+                    rand__v_101 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_101 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
+                    log_draw__v_102 = rand__v_101;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_98;
+                        s->draws[_w21] = log_draw__v_102;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -2547,18 +2620,22 @@ static void effect_move(State *s, int32_t m, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_99 = rand__v_97;
-                    goes_first__first_94 = rand__result_99;
+                    rand__result_103 = rand__v_101;
+                    goes_first__first_98 = rand__result_103;
                 }
             }
-            goes_first__result_100 = goes_first__first_94;
-            resolve_turn__first_101 = goes_first__result_100;
+            goes_first__result_104 = goes_first__first_98;
+            resolve_turn__first_105 = goes_first__result_104;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_102 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_103 = rand__v_102;
+                rand__v_106 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_106 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
+                log_draw__v_107 = rand__v_106;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_103;
+                    s->draws[_w24] = log_draw__v_107;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -2569,15 +2646,19 @@ static void effect_move(State *s, int32_t m, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_104 = rand__v_102;
-                tie_draw__v_105 = rand__result_104;
+                rand__result_108 = rand__v_106;
+                tie_draw__v_109 = rand__result_108;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_106 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_107 = rand__v_106;
+                rand__v_110 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_110 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
+                log_draw__v_111 = rand__v_110;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_107;
+                    s->draws[_w27] = log_draw__v_111;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -2588,148 +2669,269 @@ static void effect_move(State *s, int32_t m, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_108 = rand__v_106;
-                tie_draw__v_109 = rand__result_108;
+                rand__result_112 = rand__v_110;
+                tie_draw__v_113 = rand__result_112;
             }
-            resolve_turn__over_110 = false;
-            for (int32_t resolve_turn__k_111 = 0, _end30 = 2; resolve_turn__k_111 < _end30; resolve_turn__k_111++) {
-                resolve_turn__p_112 = ((resolve_turn__k_111 == 0) ? resolve_turn__first_101 : _wsub(1, resolve_turn__first_101));
-                resolve_turn__act_113 = ((int32_t)(s->pending[_ix(resolve_turn__p_112, 2)]));
-                if ((!resolve_turn__over_110)) {
-                    if ((resolve_turn__act_113 >= 4)) {
-                        send_in__p_114 = resolve_turn__p_112;
-                        send_in__s_115 = _wsub(resolve_turn__act_113, 4);
-                        send_in__old_116 = s->active[_ix(send_in__p_114, 2)];
-                        if ((s->hp[_ix(send_in__p_114, 2) * 6 + _ix(send_in__old_116, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_114, 2);
-                            int32_t _w32 = _wx(send_in__old_116, 6);
+            resolve_turn__over_114 = false;
+            for (int32_t resolve_turn__k_115 = 0, _end30 = 2; resolve_turn__k_115 < _end30; resolve_turn__k_115++) {
+                resolve_turn__p_116 = ((resolve_turn__k_115 == 0) ? resolve_turn__first_105 : _wsub(1, resolve_turn__first_105));
+                resolve_turn__act_117 = ((int32_t)(s->pending[_ix(resolve_turn__p_116, 2)]));
+                if ((!resolve_turn__over_114)) {
+                    if ((resolve_turn__act_117 >= 4)) {
+                        send_in__p_118 = resolve_turn__p_116;
+                        send_in__s_119 = _wsub(resolve_turn__act_117, 4);
+                        send_in__old_120 = s->active[_ix(send_in__p_118, 2)];
+                        if ((s->hp[_ix(send_in__p_118, 2) * 6 + _ix(send_in__old_120, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_118, 2);
+                            int32_t _w32 = _wx(send_in__old_120, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__old_116, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__old_120, 6) * 4 + 3];
                             }
                         }
-                        if ((s->mimic_slot[_ix(send_in__p_114, 2)] >= 0)) {
-                            int32_t _w33 = _wx(send_in__p_114, 2);
-                            int32_t _w34 = _wx(send_in__old_116, 6);
-                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_114, 2)], 4);
-                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
-                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_114, 2)];
+                        revert__p_121 = send_in__p_118;
+                        revert__a_122 = s->active[_ix(revert__p_121, 2)];
+                        if (s->transformed[_ix(revert__p_121, 2)]) {
+                            for (int32_t revert__k_123 = 0, _end33 = 4; revert__k_123 < _end33; revert__k_123++) {
+                                int32_t _w34 = _wx(revert__p_121, 2);
+                                int32_t _w35 = _wx(revert__a_122, 6);
+                                if (_w34 >= 0 && _w35 >= 0) {
+                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_123] = s->base_moves[_ix(revert__p_121, 2) * 4 + revert__k_123];
+                                }
+                                int32_t _w36 = _wx(revert__p_121, 2);
+                                int32_t _w37 = _wx(revert__a_122, 6);
+                                if (_w36 >= 0 && _w37 >= 0) {
+                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_123] = s->base_pp[_ix(revert__p_121, 2) * 4 + revert__k_123];
+                                }
                             }
-                            int32_t _w36 = _wx(send_in__p_114, 2);
-                            if (_w36 >= 0) {
-                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            int32_t _w38 = _wx(revert__p_121, 2);
+                            if (_w38 >= 0) {
+                                s->transformed[_w38] = false;
+                            }
+                        } else if ((s->mimic_slot[_ix(revert__p_121, 2)] >= 0)) {
+                            int32_t _w39 = _wx(revert__p_121, 2);
+                            int32_t _w40 = _wx(revert__a_122, 6);
+                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_121, 2)], 4);
+                            if (_w39 >= 0 && _w40 >= 0 && _w41 >= 0) {
+                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_121, 2)];
                             }
                         }
-                        int32_t _w37 = _wx(send_in__p_114, 2);
-                        if (_w37 >= 0) {
-                            s->active[_w37] = ((int8_t)(send_in__s_115));
+                        int32_t _w42 = _wx(revert__p_121, 2);
+                        if (_w42 >= 0) {
+                            s->mimic_slot[_w42] = ((int8_t)((-1)));
                         }
-                        int32_t _w38 = _wx(send_in__p_114, 2);
-                        if (_w38 >= 0) {
-                            s->sub_hp[_w38] = ((int16_t)(0));
+                        int32_t _w43 = _wx(send_in__p_118, 2);
+                        if (_w43 >= 0) {
+                            s->active[_w43] = ((int8_t)(send_in__s_119));
+                        }
+                        int32_t _w44 = _wx(send_in__p_118, 2);
+                        if (_w44 >= 0) {
+                            s->form[_w44] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        }
+                        int32_t _w45 = _wx(send_in__p_118, 2);
+                        if (_w45 >= 0) {
+                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)], 151)].type1));
+                        }
+                        int32_t _w46 = _wx(send_in__p_118, 2);
+                        if (_w46 >= 0) {
+                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)], 151)].type2));
+                        }
+                        int32_t _w47 = _wx(send_in__p_118, 2);
+                        if (_w47 >= 0) {
+                            s->sub_hp[_w47] = ((int16_t)(0));
+                        }
+                        int32_t _w48 = _wx(send_in__p_118, 2);
+                        if (_w48 >= 0) {
+                            s->substitute[_w48] = false;
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w39 = _wx(send_in__p_114, 2);
-                        if (_w39 >= 0) {
-                            s->recharge[_w39] = false;
+                        int32_t _w49 = _wx(send_in__p_118, 2);
+                        if (_w49 >= 0) {
+                            s->recharge[_w49] = false;
                         }
-                        int32_t _w40 = _wx(send_in__p_114, 2);
-                        if (_w40 >= 0) {
-                            s->charging[_w40] = false;
+                        int32_t _w50 = _wx(send_in__p_118, 2);
+                        if (_w50 >= 0) {
+                            s->charging[_w50] = false;
                         }
-                        int32_t _w41 = _wx(send_in__p_114, 2);
-                        if (_w41 >= 0) {
-                            s->confused[_w41] = ((int8_t)(0));
+                        int32_t _w51 = _wx(send_in__p_118, 2);
+                        if (_w51 >= 0) {
+                            s->confusion_turns[_w51] = ((int8_t)(0));
                         }
-                        int32_t _w42 = _wx(send_in__p_114, 2);
-                        if (_w42 >= 0) {
-                            s->flinch[_w42] = false;
+                        int32_t _w52 = _wx(send_in__p_118, 2);
+                        if (_w52 >= 0) {
+                            s->confused[_w52] = false;
                         }
-                        int32_t _w43 = _wx(send_in__p_114, 2);
-                        if (_w43 >= 0) {
-                            s->reflect[_w43] = false;
+                        int32_t _w53 = _wx(send_in__p_118, 2);
+                        if (_w53 >= 0) {
+                            s->flinch[_w53] = false;
                         }
-                        int32_t _w44 = _wx(send_in__p_114, 2);
-                        if (_w44 >= 0) {
-                            s->light_screen[_w44] = false;
+                        int32_t _w54 = _wx(send_in__p_118, 2);
+                        if (_w54 >= 0) {
+                            s->focus[_w54] = false;
                         }
-                        int32_t _w45 = _wx(send_in__p_114, 2);
-                        if (_w45 >= 0) {
-                            s->last_slot[_w45] = ((int8_t)(0));
+                        int32_t _w55 = _wx(send_in__p_118, 2);
+                        if (_w55 >= 0) {
+                            s->seeded[_w55] = false;
                         }
-                        int32_t _w46 = _wx(send_in__p_114, 2);
-                        int32_t _w47 = _wx(send_in__s_115, 6);
-                        if (_w46 >= 0 && _w47 >= 0) {
-                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)];
+                        int32_t _w56 = _wx(send_in__p_118, 2);
+                        if (_w56 >= 0) {
+                            s->mist[_w56] = false;
                         }
-                        for (int32_t send_in__k_117 = 0, _end48 = 6; send_in__k_117 < _end48; send_in__k_117++) {
-                            int32_t _w49 = _wx(send_in__p_114, 2);
-                            if (_w49 >= 0) {
-                                s->boosts[_w49 * 6 + send_in__k_117] = ((int8_t)(0));
+                        int32_t _w57 = _wx(send_in__p_118, 2);
+                        if (_w57 >= 0) {
+                            s->thrashing[_w57] = false;
+                        }
+                        int32_t _w58 = _wx(send_in__p_118, 2);
+                        if (_w58 >= 0) {
+                            s->rampage_turns[_w58] = ((int8_t)(0));
+                        }
+                        int32_t _w59 = _wx(send_in__p_118, 2);
+                        if (_w59 >= 0) {
+                            s->disabled_slot[_w59] = ((int8_t)((-1)));
+                        }
+                        int32_t _w60 = _wx(send_in__p_118, 2);
+                        if (_w60 >= 0) {
+                            s->disabled_move[_w60] = ((int16_t)((-1)));
+                        }
+                        int32_t _w61 = _wx(send_in__p_118, 2);
+                        if (_w61 >= 0) {
+                            s->toxic[_w61] = ((int16_t)((-1)));
+                        }
+                        if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 6)) {
+                            int32_t _w62 = _wx(send_in__p_118, 2);
+                            int32_t _w63 = _wx(send_in__s_119, 6);
+                            if (_w62 >= 0 && _w63 >= 0) {
+                                s->status[_w62 * 6 + _w63] = ((int8_t)(4));
                             }
                         }
-                        for (int32_t send_in__k_118 = 0, _end50 = 4; send_in__k_118 < _end50; send_in__k_118++) {
-                            int32_t _w51 = _wx(send_in__p_114, 2);
-                            if (_w51 >= 0) {
-                                s->mod[_w51 * 4 + send_in__k_118] = s->stats[_ix(send_in__p_114, 2) * 24 + _ix(send_in__s_115, 6) * 4 + send_in__k_118];
+                        int32_t _w64 = _wx(send_in__p_118, 2);
+                        if (_w64 >= 0) {
+                            s->reflect[_w64] = false;
+                        }
+                        int32_t _w65 = _wx(send_in__p_118, 2);
+                        if (_w65 >= 0) {
+                            s->light_screen[_w65] = false;
+                        }
+                        int32_t _w66 = _wx(send_in__p_118, 2);
+                        if (_w66 >= 0) {
+                            s->last_slot[_w66] = ((int8_t)(0));
+                        }
+                        int32_t _w67 = _wx(send_in__p_118, 2);
+                        int32_t _w68 = _wx(send_in__s_119, 6);
+                        if (_w67 >= 0 && _w68 >= 0) {
+                            s->seen[_w67 * 6 + _w68] = s->species[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)];
+                        }
+                        for (int32_t send_in__k_124 = 0, _end69 = 6; send_in__k_124 < _end69; send_in__k_124++) {
+                            int32_t _w70 = _wx(send_in__p_118, 2);
+                            if (_w70 >= 0) {
+                                s->boosts[_w70 * 6 + send_in__k_124] = ((int8_t)(0));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 3)) {
-                            int32_t _w52 = _wx(send_in__p_114, 2);
-                            if (_w52 >= 0) {
-                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_114, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        for (int32_t send_in__k_125 = 0, _end71 = 4; send_in__k_125 < _end71; send_in__k_125++) {
+                            int32_t _w72 = _wx(send_in__p_118, 2);
+                            if (_w72 >= 0) {
+                                s->mod[_w72 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
+                            }
+                            int32_t _w73 = _wx(send_in__p_118, 2);
+                            if (_w73 >= 0) {
+                                s->stored[_w73 * 4 + send_in__k_125] = s->stats[_ix(send_in__p_118, 2) * 24 + _ix(send_in__s_119, 6) * 4 + send_in__k_125];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_114, 2) * 6 + _ix(send_in__s_115, 6)] == 1)) {
-                            int32_t _w53 = _wx(send_in__p_114, 2);
-                            if (_w53 >= 0) {
-                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_114, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 3)) {
+                            int32_t _w74 = _wx(send_in__p_118, 2);
+                            if (_w74 >= 0) {
+                                s->mod[_w74 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_118, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w54 = _wx(send_in__p_114, 2);
-                        int32_t _w55 = _wx(send_in__s_115, 6);
-                        if (_w54 >= 0 && _w55 >= 0) {
-                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_114, 2) * 4 + 3];
+                        if ((s->status[_ix(send_in__p_118, 2) * 6 + _ix(send_in__s_119, 6)] == 1)) {
+                            int32_t _w75 = _wx(send_in__p_118, 2);
+                            if (_w75 >= 0) {
+                                s->mod[_w75 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_118, 2) * 4], 2))), ((int16_t)(1)))));
+                            }
+                        }
+                        int32_t _w76 = _wx(send_in__p_118, 2);
+                        int32_t _w77 = _wx(send_in__s_119, 6);
+                        if (_w76 >= 0 && _w77 >= 0) {
+                            s->speed[_w76 * 6 + _w77] = s->mod[_ix(send_in__p_118, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_119 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_120 = rand__v_119;
-                            int32_t _w56 = _wx(s->ndraws, 64);
-                            if (_w56 >= 0) {
-                                s->draws[_w56] = log_draw__v_120;
+                            rand__v_126 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 8), (uint32_t)resolve_turn__k_115)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_126 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
                             }
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draw_lo[_w57] = 0;
+                            log_draw__v_127 = rand__v_126;
+                            int32_t _w78 = _wx(s->ndraws, 64);
+                            if (_w78 >= 0) {
+                                s->draws[_w78] = log_draw__v_127;
                             }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_hi[_w58] = 2;
+                            int32_t _w79 = _wx(s->ndraws, 64);
+                            if (_w79 >= 0) {
+                                s->draw_lo[_w79] = 0;
+                            }
+                            int32_t _w80 = _wx(s->ndraws, 64);
+                            if (_w80 >= 0) {
+                                s->draw_hi[_w80] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_121 = rand__v_119;
-                            tie_draw__v_122 = rand__result_121;
+                            rand__result_128 = rand__v_126;
+                            tie_draw__v_129 = rand__result_128;
                         }
-                        switch_in_damage__p_123 = resolve_turn__p_112;
-                        switch_in_damage__a_124 = s->active[_ix(switch_in_damage__p_123, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 4) || (s->status[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)] == 1))) {
-                            int32_t _w59 = _wx(switch_in_damage__p_123, 2);
-                            int32_t _w60 = _wx(switch_in_damage__a_124, 6);
-                            if (_w59 >= 0 && _w60 >= 0) {
-                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_123, 2) * 6 + _ix(switch_in_damage__a_124, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_130 = resolve_turn__p_116;
+                        switch_in_damage__a_131 = s->active[_ix(switch_in_damage__p_130, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 4) || (s->status[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)] == 1))) {
+                            int32_t _w81 = _wx(switch_in_damage__p_130, 2);
+                            int32_t _w82 = _wx(switch_in_damage__a_131, 6);
+                            if (_w81 >= 0 && _w82 >= 0) {
+                                s->hp[_w81 * 6 + _w82] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_130, 2) * 6 + _ix(switch_in_damage__a_131, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let61 = resolve_turn__p_112; int32_t is_fainted__p_125 = _let61; (s->hp[_ix(is_fainted__p_125, 2) * 6 + _ix(s->active[_ix(is_fainted__p_125, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_110 = true;
-                            after_faint__left0_127 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_126 = _lo62, _end63 = 6; after_faint__i_126 < _end63; after_faint__i_126++) _r64 += ((s->hp[after_faint__i_126] > 0)) ? 1 : 0; _r64; });
-                            after_faint__left1_129 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_128 = _lo66, _end67 = 6; after_faint__i_128 < _end67; after_faint__i_128++) _r68 += ((s->hp[1 * 6 + after_faint__i_128] > 0)) ? 1 : 0; _r68; });
-                            if (((after_faint__left0_127 == 0) && (after_faint__left1_129 == 0))) {
+                        if (({ int32_t _let83 = resolve_turn__p_116; int32_t is_fainted__p_132 = _let83; (s->hp[_ix(is_fainted__p_132, 2) * 6 + _ix(s->active[_ix(is_fainted__p_132, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_114 = true;
+                            for (int32_t after_faint__p_133 = 0, _end84 = 2; after_faint__p_133 < _end84; after_faint__p_133++) {
+                                if (({ int32_t _let85 = after_faint__p_133; int32_t is_fainted__p_134 = _let85; (s->hp[_ix(is_fainted__p_134, 2) * 6 + _ix(s->active[_ix(is_fainted__p_134, 2)], 6)] <= 0); })) {
+                                    revert__p_135 = after_faint__p_133;
+                                    revert__a_136 = s->active[_ix(revert__p_135, 2)];
+                                    if (s->transformed[_ix(revert__p_135, 2)]) {
+                                        for (int32_t revert__k_137 = 0, _end86 = 4; revert__k_137 < _end86; revert__k_137++) {
+                                            int32_t _w87 = _wx(revert__p_135, 2);
+                                            int32_t _w88 = _wx(revert__a_136, 6);
+                                            if (_w87 >= 0 && _w88 >= 0) {
+                                                s->moves[_w87 * 24 + _w88 * 4 + revert__k_137] = s->base_moves[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                            }
+                                            int32_t _w89 = _wx(revert__p_135, 2);
+                                            int32_t _w90 = _wx(revert__a_136, 6);
+                                            if (_w89 >= 0 && _w90 >= 0) {
+                                                s->pp[_w89 * 24 + _w90 * 4 + revert__k_137] = s->base_pp[_ix(revert__p_135, 2) * 4 + revert__k_137];
+                                            }
+                                        }
+                                        int32_t _w91 = _wx(revert__p_135, 2);
+                                        if (_w91 >= 0) {
+                                            s->transformed[_w91] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_135, 2)] >= 0)) {
+                                        int32_t _w92 = _wx(revert__p_135, 2);
+                                        int32_t _w93 = _wx(revert__a_136, 6);
+                                        int32_t _w94 = _wx(s->mimic_slot[_ix(revert__p_135, 2)], 4);
+                                        if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
+                                            s->moves[_w92 * 24 + _w93 * 4 + _w94] = s->mimic_orig[_ix(revert__p_135, 2)];
+                                        }
+                                    }
+                                    int32_t _w95 = _wx(revert__p_135, 2);
+                                    if (_w95 >= 0) {
+                                        s->mimic_slot[_w95] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_139 = ({ int32_t _lo96 = 0; int32_t _r98 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_138 = _lo96, _end97 = 6; after_faint__i_138 < _end97; after_faint__i_138++) _r98 += ((s->hp[after_faint__i_138] > 0)) ? 1 : 0; _r98; });
+                            after_faint__left1_141 = ({ int32_t _lo100 = 0; int32_t _r102 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_140 = _lo100, _end101 = 6; after_faint__i_140 < _end101; after_faint__i_140++) _r102 += ((s->hp[1 * 6 + after_faint__i_140] > 0)) ? 1 : 0; _r102; });
+                            if (((after_faint__left0_139 == 0) && (after_faint__left1_141 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_127 == 0)) {
+                            } else if ((after_faint__left0_139 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_129 == 0)) {
+                            } else if ((after_faint__left1_141 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -2738,1061 +2940,1629 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_130 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_131 = rand__v_130;
-                            int32_t _w70 = _wx(s->ndraws, 64);
-                            if (_w70 >= 0) {
-                                s->draws[_w70] = log_draw__v_131;
+                            rand__v_142 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 9), (uint32_t)resolve_turn__k_115)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_142 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
                             }
-                            int32_t _w71 = _wx(s->ndraws, 64);
-                            if (_w71 >= 0) {
-                                s->draw_lo[_w71] = 0;
+                            log_draw__v_143 = rand__v_142;
+                            int32_t _w104 = _wx(s->ndraws, 64);
+                            if (_w104 >= 0) {
+                                s->draws[_w104] = log_draw__v_143;
                             }
-                            int32_t _w72 = _wx(s->ndraws, 64);
-                            if (_w72 >= 0) {
-                                s->draw_hi[_w72] = 2;
+                            int32_t _w105 = _wx(s->ndraws, 64);
+                            if (_w105 >= 0) {
+                                s->draw_lo[_w105] = 0;
+                            }
+                            int32_t _w106 = _wx(s->ndraws, 64);
+                            if (_w106 >= 0) {
+                                s->draw_hi[_w106] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_132 = rand__v_130;
-                            tie_draw__v_133 = rand__result_132;
+                            rand__result_144 = rand__v_142;
+                            tie_draw__v_145 = rand__result_144;
                         }
                     } else {
-                        use_move__p_136 = resolve_turn__p_112;
-                        use_move__m_137 = (({ int32_t _let73 = resolve_turn__p_112; int32_t has_pp__p_134 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_135 = _lo74, _end75 = 4; has_pp__k_135 < _end75; has_pp__k_135++) if (((s->moves[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] >= 0) && (s->pp[_ix(has_pp__p_134, 2) * 24 + _ix(s->active[_ix(has_pp__p_134, 2)], 6) * 4 + has_pp__k_135] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_113 : (-1));
-                        use_move__q_138 = _wsub(1, use_move__p_136);
-                        use_move__a_139 = s->active[_ix(use_move__p_136, 2)];
-                        use_move__d_140 = s->active[_ix(use_move__q_138, 2)];
-                        use_move__st_141 = s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)];
-                        use_move__can_142 = true;
-                        if ((use_move__st_141 == 2)) {
-                            int32_t _w78 = _wx(use_move__p_136, 2);
-                            if (_w78 >= 0) {
-                                s->last_used[_w78] = ((int16_t)((-1)));
+                        use_move__p_148 = resolve_turn__p_116;
+                        use_move__m_149 = (({ int32_t _let107 = resolve_turn__p_116; int32_t has_pp__p_146 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo108, _end109 = 4; has_pp__k_147 < _end109; has_pp__k_147++) if ((((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0)) && (has_pp__k_147 != s->disabled_slot[_ix(has_pp__p_146, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_117 : (-1));
+                        use_move__q_150 = _wsub(1, use_move__p_148);
+                        use_move__a_151 = s->active[_ix(use_move__p_148, 2)];
+                        use_move__d_152 = s->active[_ix(use_move__q_150, 2)];
+                        use_move__again_153 = ((s->fight[_ix(use_move__p_148, 2)] || s->charging[_ix(use_move__p_148, 2)]) || s->thrashing[_ix(use_move__p_148, 2)]);
+                        use_move__slot_154 = (use_move__again_153 ? ((int32_t)(s->last_slot[_ix(use_move__p_148, 2)])) : use_move__m_149);
+                        use_move__mv_155 = (use_move__again_153 ? ((int32_t)(s->last_move[_ix(use_move__p_148, 2)])) : ((use_move__m_149 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_148, 2) * 24 + _ix(use_move__a_151, 6) * 4 + _ix(use_move__m_149, 4)]))));
+                        if (((use_move__again_153 && (use_move__mv_155 == 164)) || s->thrashing[_ix(use_move__p_148, 2)])) {
+                            use_move__slot_154 = (-1);
+                        }
+                        use_move__st_156 = s->status[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)];
+                        use_move__can_157 = true;
+                        if (((use_move__again_153 && (use_move__mv_155 < 0)) && (!s->fight[_ix(use_move__p_148, 2)]))) {
+                            use_move__can_157 = false;
+                        } else if ((use_move__st_156 == 2)) {
+                            int32_t _w112 = _wx(use_move__p_148, 2);
+                            if (_w112 >= 0) {
+                                s->last_used[_w112] = ((int16_t)((-1)));
                             }
-                            use_move__can_142 = false;
-                        } else if ((use_move__st_141 == 5)) {
-                            int32_t _w79 = _wx(use_move__p_136, 2);
-                            int32_t _w80 = _wx(use_move__a_139, 6);
-                            if (_w79 >= 0 && _w80 >= 0) {
-                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 1)));
+                            use_move__can_157 = false;
+                        } else if ((use_move__st_156 == 5)) {
+                            int32_t _w113 = _wx(use_move__p_148, 2);
+                            int32_t _w114 = _wx(use_move__a_151, 6);
+                            if (_w113 >= 0 && _w114 >= 0) {
+                                s->sleep[_w113 * 6 + _w114] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_148, 2) * 6 + _ix(use_move__a_151, 6)], 1)));
                             }
-                            int32_t _w81 = _wx(use_move__p_136, 2);
-                            if (_w81 >= 0) {
-                                s->last_used[_w81] = ((int16_t)((-1)));
+                            int32_t _w115 = _wx(use_move__p_148, 2);
+                            if (_w115 >= 0) {
+                                s->last_used[_w115] = ((int16_t)((-1)));
                             }
-                            use_move__can_142 = false;
-                        } else if (s->flinch[_ix(use_move__p_136, 2)]) {
-                            use_move__can_142 = false;
-                        } else if (s->recharge[_ix(use_move__p_136, 2)]) {
-                            int32_t _w82 = _wx(use_move__p_136, 2);
-                            if (_w82 >= 0) {
-                                s->recharge[_w82] = false;
+                            use_move__can_157 = false;
+                        } else if (s->flinch[_ix(use_move__p_148, 2)]) {
+                            use_move__can_157 = false;
+                        } else if (s->recharge[_ix(use_move__p_148, 2)]) {
+                            int32_t _w116 = _wx(use_move__p_148, 2);
+                            if (_w116 >= 0) {
+                                s->recharge[_w116] = false;
                             }
-                            use_move__can_142 = false;
+                            use_move__can_157 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
-                                int32_t _w83 = _wx(use_move__p_136, 2);
-                                if (_w83 >= 0) {
-                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_136, 2)], 1)));
+                            if ((s->disabled_slot[_ix(use_move__p_148, 2)] >= 0)) {
+                                int32_t _w117 = _wx(use_move__p_148, 2);
+                                if (_w117 >= 0) {
+                                    s->disable_turns[_w117] = ((int8_t)(_wsub(s->disable_turns[_ix(use_move__p_148, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_136, 2)] > 0)) {
-                                    chance__v_143 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_111)), 256);
-                                    log_draw__v_144 = chance__v_143;
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draws[_w84] = log_draw__v_144;
+                                if ((s->disable_turns[_ix(use_move__p_148, 2)] <= 0)) {
+                                    int32_t _w118 = _wx(use_move__p_148, 2);
+                                    if (_w118 >= 0) {
+                                        s->disabled_slot[_w118] = ((int8_t)((-1)));
                                     }
-                                    int32_t _w85 = _wx(s->ndraws, 64);
-                                    if (_w85 >= 0) {
-                                        s->draw_lo[_w85] = 0;
+                                    int32_t _w119 = _wx(use_move__p_148, 2);
+                                    if (_w119 >= 0) {
+                                        s->disabled_move[_w119] = ((int16_t)((-1)));
                                     }
-                                    int32_t _w86 = _wx(s->ndraws, 64);
-                                    if (_w86 >= 0) {
-                                        s->draw_hi[_w86] = 256;
+                                } else if ((use_move__mv_155 == s->disabled_move[_ix(use_move__p_148, 2)])) {
+                                    int32_t _w120 = _wx(use_move__p_148, 2);
+                                    if (_w120 >= 0) {
+                                        s->charging[_w120] = false;
+                                    }
+                                    use_move__can_157 = false;
+                                }
+                            }
+                            if ((use_move__can_157 && s->confused[_ix(use_move__p_148, 2)])) {
+                                int32_t _w121 = _wx(use_move__p_148, 2);
+                                if (_w121 >= 0) {
+                                    s->confusion_turns[_w121] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_148, 2)], 1)));
+                                }
+                                int32_t _w122 = _wx(use_move__p_148, 2);
+                                if (_w122 >= 0) {
+                                    s->confused[_w122] = (s->confusion_turns[_ix(use_move__p_148, 2)] > 0);
+                                }
+                                if (s->confused[_ix(use_move__p_148, 2)]) {
+                                    chance__v_158 = _roll(random_word(fold_in(fold_in(key, 10), (uint32_t)resolve_turn__k_115)), 256);
+                                    if ((s->forced_at < s->forced_n)) {
+                                        chance__v_158 = s->forced[_ix(s->forced_at, 64)];
+                                        s->forced_at = _wadd(s->forced_at, 1);
+                                    }
+                                    log_draw__v_159 = chance__v_158;
+                                    int32_t _w123 = _wx(s->ndraws, 64);
+                                    if (_w123 >= 0) {
+                                        s->draws[_w123] = log_draw__v_159;
+                                    }
+                                    int32_t _w124 = _wx(s->ndraws, 64);
+                                    if (_w124 >= 0) {
+                                        s->draw_lo[_w124] = 0;
+                                    }
+                                    int32_t _w125 = _wx(s->ndraws, 64);
+                                    if (_w125 >= 0) {
+                                        s->draw_hi[_w125] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_145 = (chance__v_143 < 128);
-                                    use_move__acts_146 = chance__result_145;
-                                    if ((!use_move__acts_146)) {
-                                        confusion_hit__p_147 = use_move__p_136;
-                                        confusion_hit__a_148 = s->active[_ix(confusion_hit__p_147, 2)];
-                                        confusion_hit__dmg_149 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_147, 2) * 6 + _ix(confusion_hit__a_148, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_147, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_150 = confusion_hit__p_147;
-                                        self_damage__dmg_151 = confusion_hit__dmg_149;
-                                        self_damage__q_152 = _wsub(1, self_damage__p_150);
-                                        self_damage__a_153 = s->active[_ix(self_damage__p_150, 2)];
-                                        s->last_damage = self_damage__dmg_151;
-                                        if ((s->sub_hp[_ix(self_damage__p_150, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_152, 2)] > 0)) {
-                                                int32_t _w87 = _wx(self_damage__q_152, 2);
-                                                if (_w87 >= 0) {
-                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_152, 2)])), self_damage__dmg_151), 0)));
+                                    chance__result_160 = (chance__v_158 < 128);
+                                    use_move__acts_161 = chance__result_160;
+                                    if ((!use_move__acts_161)) {
+                                        confusion_hit__p_162 = use_move__p_148;
+                                        confusion_hit__a_163 = s->active[_ix(confusion_hit__p_162, 2)];
+                                        confusion_hit__dmg_164 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_162, 2) * 6 + _ix(confusion_hit__a_163, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_162, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_162, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_165 = confusion_hit__p_162;
+                                        self_damage__dmg_166 = confusion_hit__dmg_164;
+                                        self_damage__q_167 = _wsub(1, self_damage__p_165);
+                                        self_damage__a_168 = s->active[_ix(self_damage__p_165, 2)];
+                                        s->last_damage = self_damage__dmg_166;
+                                        if (s->substitute[_ix(self_damage__p_165, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_167, 2)]) {
+                                                int32_t _w126 = _wx(self_damage__q_167, 2);
+                                                if (_w126 >= 0) {
+                                                    s->sub_hp[_w126] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_167, 2)])), self_damage__dmg_166), 0)));
+                                                }
+                                                int32_t _w127 = _wx(self_damage__q_167, 2);
+                                                if (_w127 >= 0) {
+                                                    s->substitute[_w127] = (s->sub_hp[_ix(self_damage__q_167, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w88 = _wx(self_damage__p_150, 2);
-                                            int32_t _w89 = _wx(self_damage__a_153, 6);
-                                            if (_w88 >= 0 && _w89 >= 0) {
-                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_150, 2) * 6 + _ix(self_damage__a_153, 6)])), self_damage__dmg_151), 0)));
+                                            int32_t _w128 = _wx(self_damage__p_165, 2);
+                                            int32_t _w129 = _wx(self_damage__a_168, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->hp[_w128 * 6 + _w129] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_165, 2) * 6 + _ix(self_damage__a_168, 6)])), self_damage__dmg_166), 0)));
                                             }
                                         }
-                                        int32_t _w90 = _wx(use_move__p_136, 2);
-                                        if (_w90 >= 0) {
-                                            s->charging[_w90] = false;
+                                        int32_t _w130 = _wx(use_move__p_148, 2);
+                                        if (_w130 >= 0) {
+                                            s->charging[_w130] = false;
                                         }
-                                        use_move__can_142 = false;
+                                        int32_t _w131 = _wx(use_move__p_148, 2);
+                                        if (_w131 >= 0) {
+                                            s->thrashing[_w131] = false;
+                                        }
+                                        use_move__can_157 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_142 && (use_move__st_141 == 3))) {
-                                chance__v_154 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_111)), 256);
-                                log_draw__v_155 = chance__v_154;
-                                int32_t _w91 = _wx(s->ndraws, 64);
-                                if (_w91 >= 0) {
-                                    s->draws[_w91] = log_draw__v_155;
+                            if ((use_move__can_157 && (use_move__st_156 == 3))) {
+                                chance__v_169 = _roll(random_word(fold_in(fold_in(key, 11), (uint32_t)resolve_turn__k_115)), 256);
+                                if ((s->forced_at < s->forced_n)) {
+                                    chance__v_169 = s->forced[_ix(s->forced_at, 64)];
+                                    s->forced_at = _wadd(s->forced_at, 1);
                                 }
-                                int32_t _w92 = _wx(s->ndraws, 64);
-                                if (_w92 >= 0) {
-                                    s->draw_lo[_w92] = 0;
+                                log_draw__v_170 = chance__v_169;
+                                int32_t _w132 = _wx(s->ndraws, 64);
+                                if (_w132 >= 0) {
+                                    s->draws[_w132] = log_draw__v_170;
                                 }
-                                int32_t _w93 = _wx(s->ndraws, 64);
-                                if (_w93 >= 0) {
-                                    s->draw_hi[_w93] = 256;
+                                int32_t _w133 = _wx(s->ndraws, 64);
+                                if (_w133 >= 0) {
+                                    s->draw_lo[_w133] = 0;
+                                }
+                                int32_t _w134 = _wx(s->ndraws, 64);
+                                if (_w134 >= 0) {
+                                    s->draw_hi[_w134] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_156 = (chance__v_154 < 63);
-                                use_move__full_157 = chance__result_156;
-                                use_move__can_142 = (!use_move__full_157);
-                                if (use_move__full_157) {
-                                    int32_t _w94 = _wx(use_move__p_136, 2);
-                                    if (_w94 >= 0) {
-                                        s->charging[_w94] = false;
+                                chance__result_171 = (chance__v_169 < 63);
+                                use_move__full_172 = chance__result_171;
+                                use_move__can_157 = (!use_move__full_172);
+                                if (use_move__full_172) {
+                                    int32_t _w135 = _wx(use_move__p_148, 2);
+                                    if (_w135 >= 0) {
+                                        s->charging[_w135] = false;
+                                    }
+                                    int32_t _w136 = _wx(use_move__p_148, 2);
+                                    if (_w136 >= 0) {
+                                        s->thrashing[_w136] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_158 = (s->fight[_ix(use_move__p_136, 2)] || s->charging[_ix(use_move__p_136, 2)]);
-                        use_move__slot_159 = (use_move__again_158 ? ((int32_t)(s->last_slot[_ix(use_move__p_136, 2)])) : use_move__m_137);
-                        use_move__mv_160 = (use_move__again_158 ? ((int32_t)(s->last_move[_ix(use_move__p_136, 2)])) : ((use_move__m_137 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_136, 2) * 24 + _ix(use_move__a_139, 6) * 4 + _ix(use_move__m_137, 4)]))));
-                        if ((use_move__again_158 && (use_move__mv_160 == 164))) {
-                            use_move__slot_159 = (-1);
-                        }
-                        if ((use_move__can_142 && (use_move__mv_160 == 118))) {
-                            mirror_move__p_161 = use_move__p_136;
-                            mirror_move__m_162 = use_move__slot_159;
-                            mirror_move__a_163 = s->active[_ix(mirror_move__p_161, 2)];
-                            mirror_move__copied_164 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_161), 2)]));
-                            if (((mirror_move__m_162 >= 0) && (!((mirror_move__copied_164 >= 0) && (MOVES__rows[_ix(mirror_move__copied_164, 165)].kind == 17))))) {
-                                int32_t _w95 = _wx(mirror_move__p_161, 2);
-                                int32_t _w96 = _wx(mirror_move__a_163, 6);
-                                int32_t _w97 = _wx(mirror_move__m_162, 4);
-                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
-                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)], 63))), 64)));
+                        if ((use_move__can_157 && (use_move__mv_155 == 118))) {
+                            mirror_move__p_173 = use_move__p_148;
+                            mirror_move__m_174 = use_move__slot_154;
+                            mirror_move__a_175 = s->active[_ix(mirror_move__p_173, 2)];
+                            mirror_move__copied_176 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_173), 2)]));
+                            if (((mirror_move__m_174 >= 0) && (!((mirror_move__copied_176 >= 0) && (MOVES__rows[_ix(mirror_move__copied_176, 165)].kind == 17))))) {
+                                int32_t _w137 = _wx(mirror_move__p_173, 2);
+                                int32_t _w138 = _wx(mirror_move__a_175, 6);
+                                int32_t _w139 = _wx(mirror_move__m_174, 4);
+                                if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
+                                    s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)], 63))), 64)));
                                 }
-                                int32_t _w98 = _wx(mirror_move__p_161, 2);
-                                int32_t _w99 = _wx(mirror_move__a_163, 6);
-                                int32_t _w100 = _wx(mirror_move__m_162, 4);
-                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
-                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_161, 2) * 24 + _ix(mirror_move__a_163, 6) * 4 + _ix(mirror_move__m_162, 4)];
+                                int32_t _w140 = _wx(mirror_move__p_173, 2);
+                                int32_t _w141 = _wx(mirror_move__a_175, 6);
+                                int32_t _w142 = _wx(mirror_move__m_174, 4);
+                                if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
+                                    s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(mirror_move__p_173, 2) * 24 + _ix(mirror_move__a_175, 6) * 4 + _ix(mirror_move__m_174, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w101 = _wx(mirror_move__p_161, 2);
-                            if (_w101 >= 0) {
-                                s->used_move[_w101] = ((int16_t)(118));
+                            int32_t _w143 = _wx(mirror_move__p_173, 2);
+                            if (_w143 >= 0) {
+                                s->used_move[_w143] = ((int16_t)(118));
                             }
-                            int32_t _w102 = _wx(mirror_move__p_161, 2);
-                            if (_w102 >= 0) {
-                                s->last_used[_w102] = ((int16_t)(118));
+                            int32_t _w144 = _wx(mirror_move__p_173, 2);
+                            if (_w144 >= 0) {
+                                s->last_used[_w144] = ((int16_t)(118));
                             }
-                            if ((mirror_move__copied_164 == 118)) {
-                                mirror_move__copied_164 = (-1);
+                            if ((mirror_move__copied_176 == 118)) {
+                                mirror_move__copied_176 = (-1);
                             }
-                            if ((mirror_move__copied_164 >= 0)) {
-                                int32_t _w103 = _wx(mirror_move__p_161, 2);
-                                if (_w103 >= 0) {
-                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_164));
+                            if ((mirror_move__copied_176 >= 0)) {
+                                int32_t _w145 = _wx(mirror_move__p_173, 2);
+                                if (_w145 >= 0) {
+                                    s->last_move[_w145] = ((int16_t)(mirror_move__copied_176));
                                 }
-                                int32_t _w104 = _wx(mirror_move__p_161, 2);
-                                if (_w104 >= 0) {
-                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_164));
+                                int32_t _w146 = _wx(mirror_move__p_173, 2);
+                                if (_w146 >= 0) {
+                                    s->shown_move[_w146] = ((int16_t)(mirror_move__copied_176));
                                 }
                             }
-                            mirror_move__result_165 = mirror_move__copied_164;
-                            use_move__mv_160 = mirror_move__result_165;
-                            use_move__slot_159 = (-1);
+                            mirror_move__sl_177 = ((int32_t)(s->last_slot[_ix(mirror_move__p_173, 2)]));
+                            if ((((mirror_move__copied_176 >= 0) && s->transformed[_ix(mirror_move__p_173, 2)]) && (mirror_move__sl_177 < ({ int32_t _lo147 = 0; int32_t _r149 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_178 = _lo147, _end148 = 4; mirror_move__k_178 < _end148; mirror_move__k_178++) _r149 += ((s->base_moves[_ix(mirror_move__p_173, 2) * 4 + mirror_move__k_178] >= 0)) ? 1 : 0; _r149; })))) {
+                                int32_t _w151 = _wx(mirror_move__p_173, 2);
+                                int32_t _w152 = _wx(mirror_move__sl_177, 4);
+                                if (_w151 >= 0 && _w152 >= 0) {
+                                    s->base_pp[_w151 * 4 + _w152] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_173, 2) * 4 + _ix(mirror_move__sl_177, 4)], 1))), 64)));
+                                }
+                            }
+                            mirror_move__result_179 = mirror_move__copied_176;
+                            use_move__mv_155 = mirror_move__result_179;
+                            use_move__slot_154 = (-1);
                         }
-                        if ((use_move__can_142 && (use_move__mv_160 >= 0))) {
-                            int32_t _w105 = _wx(use_move__p_136, 2);
-                            if (_w105 >= 0) {
-                                s->used_move[_w105] = ((int16_t)(use_move__mv_160));
+                        if ((use_move__can_157 && (use_move__mv_155 >= 0))) {
+                            int32_t _w153 = _wx(use_move__p_148, 2);
+                            if (_w153 >= 0) {
+                                s->used_move[_w153] = ((int16_t)(use_move__mv_155));
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_160, 165)].kind == 17) && (!s->charging[_ix(use_move__p_136, 2)]))) {
-                                int32_t _w106 = _wx(use_move__p_136, 2);
-                                if (_w106 >= 0) {
-                                    s->charging[_w106] = true;
+                            if (((MOVES__rows[_ix(use_move__mv_155, 165)].kind == 17) && (!s->charging[_ix(use_move__p_148, 2)]))) {
+                                int32_t _w154 = _wx(use_move__p_148, 2);
+                                if (_w154 >= 0) {
+                                    s->charging[_w154] = true;
                                 }
                             } else {
-                                int32_t _w107 = _wx(use_move__p_136, 2);
-                                if (_w107 >= 0) {
-                                    s->charging[_w107] = false;
+                                int32_t _w155 = _wx(use_move__p_148, 2);
+                                if (_w155 >= 0) {
+                                    s->charging[_w155] = false;
                                 }
-                                int32_t _w108 = _wx(use_move__p_136, 2);
-                                if (_w108 >= 0) {
-                                    s->last_used[_w108] = ((int16_t)(use_move__mv_160));
+                                int32_t _w156 = _wx(use_move__p_148, 2);
+                                if (_w156 >= 0) {
+                                    s->last_used[_w156] = ((int16_t)(use_move__mv_155));
                                 }
-                                use_move_hit__p_166 = use_move__p_136;
-                                use_move_hit__m_167 = use_move__slot_159;
-                                use_move_hit__mv_168 = use_move__mv_160;
-                                use_move_hit__q_169 = _wsub(1, use_move_hit__p_166);
-                                use_move_hit__a_170 = s->active[_ix(use_move_hit__p_166, 2)];
-                                use_move_hit__d_171 = s->active[_ix(use_move_hit__q_169, 2)];
-                                if (((use_move_hit__m_167 >= 0) && (s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)] >= 0))) {
-                                    int32_t _w109 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w110 = _wx(use_move_hit__a_170, 6);
-                                    int32_t _w111 = _wx(use_move_hit__m_167, 4);
-                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
-                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)], 63))), 64)));
+                                use_move_hit__p_180 = use_move__p_148;
+                                use_move_hit__m_181 = use_move__slot_154;
+                                use_move_hit__mv_182 = use_move__mv_155;
+                                use_move_hit__q_183 = _wsub(1, use_move_hit__p_180);
+                                use_move_hit__a_184 = s->active[_ix(use_move_hit__p_180, 2)];
+                                use_move_hit__d_185 = s->active[_ix(use_move_hit__q_183, 2)];
+                                if (((use_move_hit__m_181 >= 0) && (s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)] >= 0))) {
+                                    int32_t _w157 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w158 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w159 = _wx(use_move_hit__m_181, 4);
+                                    if (_w157 >= 0 && _w158 >= 0 && _w159 >= 0) {
+                                        s->pp[_w157 * 24 + _w158 * 4 + _w159] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)], 63))), 64)));
                                     }
-                                    int32_t _w112 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w113 = _wx(use_move_hit__a_170, 6);
-                                    int32_t _w114 = _wx(use_move_hit__m_167, 4);
-                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
-                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_166, 2) * 24 + _ix(use_move_hit__a_170, 6) * 4 + _ix(use_move_hit__m_167, 4)];
+                                    int32_t _w160 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w161 = _wx(use_move_hit__a_184, 6);
+                                    int32_t _w162 = _wx(use_move_hit__m_181, 4);
+                                    if (_w160 >= 0 && _w161 >= 0 && _w162 >= 0) {
+                                        s->seen_moves[_w160 * 24 + _w161 * 4 + _w162] = s->moves[_ix(use_move_hit__p_180, 2) * 24 + _ix(use_move_hit__a_184, 6) * 4 + _ix(use_move_hit__m_181, 4)];
                                     }
                                 }
-                                use_move_hit__sd_172 = s->species[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)];
-                                use_move_hit__immune_179 = (MOVES__rows[_ix(use_move_hit__mv_168, 165)].type_immunity && ((({ int16_t _let115 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t effectiveness__mt_173 = _let115; ({ int16_t _let116 = SPECIES__rows[_ix(use_move_hit__sd_172, 151)].type1; int16_t effectiveness__dt_174 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__rows[_ix(effectiveness__mt_173, 15)].bug; _let117[1] = TC__rows[_ix(effectiveness__mt_173, 15)].fire; _let117[2] = TC__rows[_ix(effectiveness__mt_173, 15)].ghost; _let117[3] = TC__rows[_ix(effectiveness__mt_173, 15)].ice; _let117[4] = TC__rows[_ix(effectiveness__mt_173, 15)].poison; _let117[5] = TC__rows[_ix(effectiveness__mt_173, 15)].psychic; _let117[6] = TC__rows[_ix(effectiveness__mt_173, 15)].electric; _let117[7] = TC__rows[_ix(effectiveness__mt_173, 15)].grass; _let117[8] = TC__rows[_ix(effectiveness__mt_173, 15)].dragon; _let117[9] = TC__rows[_ix(effectiveness__mt_173, 15)].fighting; _let117[10] = TC__rows[_ix(effectiveness__mt_173, 15)].flying; _let117[11] = TC__rows[_ix(effectiveness__mt_173, 15)].ground; _let117[12] = TC__rows[_ix(effectiveness__mt_173, 15)].normal; _let117[13] = TC__rows[_ix(effectiveness__mt_173, 15)].rock; _let117[14] = TC__rows[_ix(effectiveness__mt_173, 15)].water; int16_t effectiveness__row_175[15]; memcpy(effectiveness__row_175, _let117, sizeof effectiveness__row_175); (((effectiveness__dt_174 < 0) || (effectiveness__mt_173 == 15)) ? ((int16_t)(10)) : effectiveness__row_175[_ix(effectiveness__dt_174, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t effectiveness__mt_176 = _let118; ({ int16_t _let119 = SPECIES__rows[_ix(use_move_hit__sd_172, 151)].type2; int16_t effectiveness__dt_177 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__rows[_ix(effectiveness__mt_176, 15)].bug; _let120[1] = TC__rows[_ix(effectiveness__mt_176, 15)].fire; _let120[2] = TC__rows[_ix(effectiveness__mt_176, 15)].ghost; _let120[3] = TC__rows[_ix(effectiveness__mt_176, 15)].ice; _let120[4] = TC__rows[_ix(effectiveness__mt_176, 15)].poison; _let120[5] = TC__rows[_ix(effectiveness__mt_176, 15)].psychic; _let120[6] = TC__rows[_ix(effectiveness__mt_176, 15)].electric; _let120[7] = TC__rows[_ix(effectiveness__mt_176, 15)].grass; _let120[8] = TC__rows[_ix(effectiveness__mt_176, 15)].dragon; _let120[9] = TC__rows[_ix(effectiveness__mt_176, 15)].fighting; _let120[10] = TC__rows[_ix(effectiveness__mt_176, 15)].flying; _let120[11] = TC__rows[_ix(effectiveness__mt_176, 15)].ground; _let120[12] = TC__rows[_ix(effectiveness__mt_176, 15)].normal; _let120[13] = TC__rows[_ix(effectiveness__mt_176, 15)].rock; _let120[14] = TC__rows[_ix(effectiveness__mt_176, 15)].water; int16_t effectiveness__row_178[15]; memcpy(effectiveness__row_178, _let120, sizeof effectiveness__row_178); (((effectiveness__dt_177 < 0) || (effectiveness__mt_176 == 15)) ? ((int16_t)(10)) : effectiveness__row_178[_ix(effectiveness__dt_177, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_180 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].kind;
-                                use_move_hit__broke_181 = false;
-                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_182 = _lo121, _end122 = 24; use_move_hit__i_182 < _end122; use_move_hit__i_182++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_182] == use_move_hit__mv_168)) { _r123 = true; break; } _r123; }))) {
-                                    s->last_damage = 0;
-                                }
-                                if ((!use_move_hit__immune_179)) {
-                                    use_move_hit__hit_183 = true;
-                                    use_move_hit__sure_184 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_169, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_168, 165)].always_hits) && (!use_move_hit__sure_184))) {
-                                        use_move_hit__acc_185 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_166, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_185 = _floordiv(_wmul(use_move_hit__acc_185, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_169, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_186 = _imin(_imax(use_move_hit__acc_185, 1), 255);
-                                        chance__v_187 = _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_111)), 256);
-                                        log_draw__v_188 = chance__v_187;
-                                        int32_t _w125 = _wx(s->ndraws, 64);
-                                        if (_w125 >= 0) {
-                                            s->draws[_w125] = log_draw__v_188;
+                                use_move_hit__immune_192 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].type_immunity && ((({ int16_t _let163 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_186 = _let163; ({ int8_t _let164 = s->types[_ix(use_move_hit__q_183, 2) * 2]; int8_t effectiveness__dt_187 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__rows[_ix(effectiveness__mt_186, 15)].bug; _let165[1] = TC__rows[_ix(effectiveness__mt_186, 15)].fire; _let165[2] = TC__rows[_ix(effectiveness__mt_186, 15)].ghost; _let165[3] = TC__rows[_ix(effectiveness__mt_186, 15)].ice; _let165[4] = TC__rows[_ix(effectiveness__mt_186, 15)].poison; _let165[5] = TC__rows[_ix(effectiveness__mt_186, 15)].psychic; _let165[6] = TC__rows[_ix(effectiveness__mt_186, 15)].electric; _let165[7] = TC__rows[_ix(effectiveness__mt_186, 15)].grass; _let165[8] = TC__rows[_ix(effectiveness__mt_186, 15)].dragon; _let165[9] = TC__rows[_ix(effectiveness__mt_186, 15)].fighting; _let165[10] = TC__rows[_ix(effectiveness__mt_186, 15)].flying; _let165[11] = TC__rows[_ix(effectiveness__mt_186, 15)].ground; _let165[12] = TC__rows[_ix(effectiveness__mt_186, 15)].normal; _let165[13] = TC__rows[_ix(effectiveness__mt_186, 15)].rock; _let165[14] = TC__rows[_ix(effectiveness__mt_186, 15)].water; int16_t effectiveness__row_188[15]; memcpy(effectiveness__row_188, _let165, sizeof effectiveness__row_188); (((effectiveness__dt_187 < 0) || (effectiveness__mt_186 == 15)) ? ((int16_t)(10)) : effectiveness__row_188[_ix(effectiveness__dt_187, 15)]); }); }); }) == 0) || (({ int16_t _let166 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t effectiveness__mt_189 = _let166; ({ int8_t _let167 = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1]; int8_t effectiveness__dt_190 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__rows[_ix(effectiveness__mt_189, 15)].bug; _let168[1] = TC__rows[_ix(effectiveness__mt_189, 15)].fire; _let168[2] = TC__rows[_ix(effectiveness__mt_189, 15)].ghost; _let168[3] = TC__rows[_ix(effectiveness__mt_189, 15)].ice; _let168[4] = TC__rows[_ix(effectiveness__mt_189, 15)].poison; _let168[5] = TC__rows[_ix(effectiveness__mt_189, 15)].psychic; _let168[6] = TC__rows[_ix(effectiveness__mt_189, 15)].electric; _let168[7] = TC__rows[_ix(effectiveness__mt_189, 15)].grass; _let168[8] = TC__rows[_ix(effectiveness__mt_189, 15)].dragon; _let168[9] = TC__rows[_ix(effectiveness__mt_189, 15)].fighting; _let168[10] = TC__rows[_ix(effectiveness__mt_189, 15)].flying; _let168[11] = TC__rows[_ix(effectiveness__mt_189, 15)].ground; _let168[12] = TC__rows[_ix(effectiveness__mt_189, 15)].normal; _let168[13] = TC__rows[_ix(effectiveness__mt_189, 15)].rock; _let168[14] = TC__rows[_ix(effectiveness__mt_189, 15)].water; int16_t effectiveness__row_191[15]; memcpy(effectiveness__row_191, _let168, sizeof effectiveness__row_191); (((effectiveness__dt_190 < 0) || (effectiveness__mt_189 == 15)) ? ((int16_t)(10)) : effectiveness__row_191[_ix(effectiveness__dt_190, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_193 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].kind;
+                                if ((use_move_hit__kind_193 == 37)) {
+                                    rampage__p_194 = use_move_hit__p_180;
+                                    if (s->thrashing[_ix(rampage__p_194, 2)]) {
+                                        int32_t _w169 = _wx(rampage__p_194, 2);
+                                        if (_w169 >= 0) {
+                                            s->rampage_turns[_w169] = ((int8_t)(_wsub(s->rampage_turns[_ix(rampage__p_194, 2)], 1)));
                                         }
-                                        int32_t _w126 = _wx(s->ndraws, 64);
-                                        if (_w126 >= 0) {
-                                            s->draw_lo[_w126] = 0;
-                                        }
-                                        int32_t _w127 = _wx(s->ndraws, 64);
-                                        if (_w127 >= 0) {
-                                            s->draw_hi[_w127] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_189 = (chance__v_187 < chance__num_186);
-                                        use_move_hit__hit_183 = chance__result_189;
-                                        if ((!use_move_hit__hit_183)) {
-                                            s->last_damage = 0;
-                                        }
-                                    }
-                                    use_move_hit__foe_move_190 = (MOVES__rows[_ix(use_move_hit__mv_168, 165)].target != 1);
-                                    use_move_hit__stages_191 = ((((((MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_192 = ((((s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0) && use_move_hit__foe_move_190) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].status == 6)) || use_move_hit__stages_191) || (MOVES__rows[_ix(use_move_hit__mv_168, 165)].volatile_ == 1)));
-                                    use_move_hit__hit_183 = (use_move_hit__hit_183 && (!use_move_hit__blocked_192));
-                                    if (((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_184) {
-                                            int32_t _w128 = _wx(use_move_hit__q_169, 2);
-                                            int32_t _w129 = _wx(use_move_hit__d_171, 6);
-                                            if (_w128 >= 0 && _w129 >= 0) {
-                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
+                                        if ((s->rampage_turns[_ix(rampage__p_194, 2)] <= 0)) {
+                                            int32_t _w170 = _wx(rampage__p_194, 2);
+                                            if (_w170 >= 0) {
+                                                s->confused[_w170] = false;
                                             }
-                                            int32_t _w130 = _wx(use_move_hit__q_169, 2);
-                                            if (_w130 >= 0) {
-                                                s->recharge[_w130] = false;
-                                            }
-                                        }
-                                        set_status__q_193 = use_move_hit__q_169;
-                                        set_status__st_194 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].status;
-                                        set_status__d_195 = s->active[_ix(set_status__q_193, 2)];
-                                        set_status__sd_196 = s->species[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)];
-                                        set_status__poison_197 = ((set_status__st_194 == 4) || (set_status__st_194 == 6));
-                                        set_status__blocked_198 = (set_status__poison_197 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_196, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_196, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_196, 151)].type2, 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] == 0) && (s->hp[_ix(set_status__q_193, 2) * 6 + _ix(set_status__d_195, 6)] > 0)) && (!set_status__blocked_198))) {
-                                            int32_t _w131 = _wx(set_status__q_193, 2);
-                                            int32_t _w132 = _wx(set_status__d_195, 6);
-                                            if (_w131 >= 0 && _w132 >= 0) {
-                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_194));
-                                            }
-                                            if ((set_status__st_194 == 5)) {
-                                                rand__v_199 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_111)), 7));
-                                                log_draw__v_200 = rand__v_199;
-                                                int32_t _w133 = _wx(s->ndraws, 64);
-                                                if (_w133 >= 0) {
-                                                    s->draws[_w133] = log_draw__v_200;
+                                            confuse__q_195 = rampage__p_194;
+                                            if (((!s->confused[_ix(confuse__q_195, 2)]) && (s->hp[_ix(confuse__q_195, 2) * 6 + _ix(s->active[_ix(confuse__q_195, 2)], 6)] > 0))) {
+                                                rand__v_196 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 12), (uint32_t)resolve_turn__k_115)), 4));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_196 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
                                                 }
-                                                int32_t _w134 = _wx(s->ndraws, 64);
-                                                if (_w134 >= 0) {
-                                                    s->draw_lo[_w134] = 1;
-                                                }
-                                                int32_t _w135 = _wx(s->ndraws, 64);
-                                                if (_w135 >= 0) {
-                                                    s->draw_hi[_w135] = 8;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_201 = rand__v_199;
-                                                int32_t _w136 = _wx(set_status__q_193, 2);
-                                                int32_t _w137 = _wx(set_status__d_195, 6);
-                                                if (_w136 >= 0 && _w137 >= 0) {
-                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_201));
-                                                }
-                                            }
-                                            if ((set_status__st_194 == 3)) {
-                                                int32_t _w138 = _wx(set_status__q_193, 2);
-                                                if (_w138 >= 0) {
-                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_193, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                            if ((set_status__st_194 == 1)) {
-                                                int32_t _w139 = _wx(set_status__q_193, 2);
-                                                if (_w139 >= 0) {
-                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_193, 2) * 4], 2))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0))) {
-                                        use_move_hit__tgt_202 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].target == 1) ? use_move_hit__p_166 : use_move_hit__q_169);
-                                        apply_boosts__q_203 = use_move_hit__tgt_202;
-                                        apply_boosts__f_204 = use_move_hit__q_169;
-                                        apply_boosts__da_205 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_atk;
-                                        apply_boosts__dd_206 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_def;
-                                        apply_boosts__ds_207 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spc;
-                                        apply_boosts__dsp_208 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_spe;
-                                        apply_boosts__dacc_209 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_accuracy;
-                                        apply_boosts__deva_210 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].boost_evasion;
-                                        apply_boosts__deltas_211[0] = apply_boosts__da_205;
-                                        apply_boosts__deltas_211[1] = apply_boosts__dd_206;
-                                        apply_boosts__deltas_211[2] = apply_boosts__ds_207;
-                                        apply_boosts__deltas_211[3] = apply_boosts__dsp_208;
-                                        apply_boosts__deltas_211[4] = apply_boosts__dacc_209;
-                                        apply_boosts__deltas_211[5] = apply_boosts__deva_210;
-                                        apply_boosts__any_ok_212 = false;
-                                        for (int32_t apply_boosts__k_213 = 0, _end140 = 6; apply_boosts__k_213 < _end140; apply_boosts__k_213++) {
-                                            boost_stat__q_214 = apply_boosts__q_203;
-                                            boost_stat__k_215 = apply_boosts__k_213;
-                                            boost_stat__delta_216 = apply_boosts__deltas_211[apply_boosts__k_213];
-                                            boost_stat__a_217 = s->active[_ix(boost_stat__q_214, 2)];
-                                            boost_stat__b_218 = ((int32_t)(s->boosts[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__k_215, 6)]));
-                                            boost_stat__nb_219 = _imin(_imax(_wadd(boost_stat__b_218, boost_stat__delta_216), (-6)), 6);
-                                            boost_stat__ok_220 = false;
-                                            if (((((boost_stat__delta_216 != 0) && (s->hp[_ix(boost_stat__q_214, 2) * 6 + _ix(boost_stat__a_217, 6)] > 0)) && (!((boost_stat__delta_216 > 0) && (boost_stat__b_218 >= 6)))) && (!((boost_stat__delta_216 < 0) && (boost_stat__b_218 <= (-6)))))) {
-                                                if ((boost_stat__k_215 >= 4)) {
-                                                    int32_t _w141 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w142 = _wx(boost_stat__k_215, 6);
-                                                    if (_w141 >= 0 && _w142 >= 0) {
-                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_219));
-                                                    }
-                                                    boost_stat__ok_220 = true;
-                                                } else if ((((boost_stat__delta_216 > 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 999)) || ((boost_stat__delta_216 < 0) && (s->mod[_ix(boost_stat__q_214, 2) * 4 + _ix(boost_stat__k_215, 4)] == 1)))) {
-                                                    int32_t _w143 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w144 = _wx(boost_stat__k_215, 6);
-                                                    if (_w143 >= 0 && _w144 >= 0) {
-                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_216 > 0) ? _wsub(boost_stat__nb_219, 1) : _wadd(boost_stat__nb_219, 1))));
-                                                    }
-                                                } else {
-                                                    int32_t _w145 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w146 = _wx(boost_stat__k_215, 6);
-                                                    if (_w145 >= 0 && _w146 >= 0) {
-                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_219));
-                                                    }
-                                                    boost_stat__ok_220 = true;
-                                                    boost_stat__m_221 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_214, 2) * 24 + _ix(boost_stat__a_217, 6) * 4 + _ix(boost_stat__k_215, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_219, 6), 13)]), 100), 1);
-                                                    int32_t _w147 = _wx(boost_stat__q_214, 2);
-                                                    int32_t _w148 = _wx(boost_stat__k_215, 4);
-                                                    if (_w147 >= 0 && _w148 >= 0) {
-                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_216 > 0) ? _imin(boost_stat__m_221, 999) : boost_stat__m_221)));
-                                                    }
-                                                }
-                                            }
-                                            boost_stat__result_222 = boost_stat__ok_220;
-                                            apply_boosts__ok_223 = boost_stat__result_222;
-                                            apply_boosts__any_ok_212 = (apply_boosts__any_ok_212 || apply_boosts__ok_223);
-                                        }
-                                        if (apply_boosts__any_ok_212) {
-                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 3)) {
-                                                int32_t _w149 = _wx(apply_boosts__f_204, 2);
-                                                if (_w149 >= 0) {
-                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_204, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                            if ((s->status[_ix(apply_boosts__f_204, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_204, 2)], 6)] == 1)) {
-                                                int32_t _w150 = _wx(apply_boosts__f_204, 2);
-                                                if (_w150 >= 0) {
-                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_204, 2) * 4], 2))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_183 && ((use_move_hit__kind_180 == 10) || (use_move_hit__kind_180 == 11)))) {
-                                        heal_self__p_224 = use_move_hit__p_166;
-                                        heal_self__rest_225 = (use_move_hit__kind_180 == 10);
-                                        heal_self__a_226 = s->active[_ix(heal_self__p_224, 2)];
-                                        heal_self__h_227 = ((int32_t)(s->hp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
-                                        heal_self__mh_228 = ((int32_t)(s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)]));
-                                        heal_self__fails_229 = ((heal_self__h_227 == heal_self__mh_228) || (((heal_self__h_227 == _wsub(heal_self__mh_228, 255)) || (heal_self__h_227 == _wsub(heal_self__mh_228, 511))) && (_pymod(heal_self__h_227, 256) != 0)));
-                                        if ((!heal_self__fails_229)) {
-                                            if (heal_self__rest_225) {
-                                                int32_t _w151 = _wx(heal_self__p_224, 2);
-                                                int32_t _w152 = _wx(heal_self__a_226, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
-                                                }
-                                                rand__v_230 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_111)), 7));
-                                                log_draw__v_231 = rand__v_230;
-                                                int32_t _w153 = _wx(s->ndraws, 64);
-                                                if (_w153 >= 0) {
-                                                    s->draws[_w153] = log_draw__v_231;
-                                                }
-                                                int32_t _w154 = _wx(s->ndraws, 64);
-                                                if (_w154 >= 0) {
-                                                    s->draw_lo[_w154] = 1;
-                                                }
-                                                int32_t _w155 = _wx(s->ndraws, 64);
-                                                if (_w155 >= 0) {
-                                                    s->draw_hi[_w155] = 8;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_232 = rand__v_230;
-                                                heal_self__v_233 = rand__result_232;
-                                                int32_t _w156 = _wx(heal_self__p_224, 2);
-                                                int32_t _w157 = _wx(heal_self__a_226, 6);
-                                                if (_w156 >= 0 && _w157 >= 0) {
-                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
-                                                }
-                                                int32_t _w158 = _wx(heal_self__p_224, 2);
-                                                int32_t _w159 = _wx(heal_self__a_226, 6);
-                                                if (_w158 >= 0 && _w159 >= 0) {
-                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_224, 2) * 6 + _ix(heal_self__a_226, 6)];
-                                                }
-                                            } else {
-                                                int32_t _w160 = _wx(heal_self__p_224, 2);
-                                                int32_t _w161 = _wx(heal_self__a_226, 6);
-                                                if (_w160 >= 0 && _w161 >= 0) {
-                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_227, _floordiv(heal_self__mh_228, 2)), heal_self__mh_228)));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 15))) {
-                                        int32_t _w162 = _wx(use_move_hit__p_166, 2);
-                                        if (_w162 >= 0) {
-                                            s->reflect[_w162] = true;
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 16))) {
-                                        int32_t _w163 = _wx(use_move_hit__p_166, 2);
-                                        if (_w163 >= 0) {
-                                            s->light_screen[_w163] = true;
-                                        }
-                                    }
-                                    if (((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].volatile_ == 1))) {
-                                        confuse__q_234 = use_move_hit__q_169;
-                                        if (((s->confused[_ix(confuse__q_234, 2)] == 0) && (s->hp[_ix(confuse__q_234, 2) * 6 + _ix(s->active[_ix(confuse__q_234, 2)], 6)] > 0))) {
-                                            rand__v_235 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_111)), 4));
-                                            log_draw__v_236 = rand__v_235;
-                                            int32_t _w164 = _wx(s->ndraws, 64);
-                                            if (_w164 >= 0) {
-                                                s->draws[_w164] = log_draw__v_236;
-                                            }
-                                            int32_t _w165 = _wx(s->ndraws, 64);
-                                            if (_w165 >= 0) {
-                                                s->draw_lo[_w165] = 2;
-                                            }
-                                            int32_t _w166 = _wx(s->ndraws, 64);
-                                            if (_w166 >= 0) {
-                                                s->draw_hi[_w166] = 6;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_237 = rand__v_235;
-                                            int32_t _w167 = _wx(confuse__q_234, 2);
-                                            if (_w167 >= 0) {
-                                                s->confused[_w167] = ((int8_t)(rand__result_237));
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 13))) {
-                                        make_substitute__p_238 = use_move_hit__p_166;
-                                        make_substitute__a_239 = s->active[_ix(make_substitute__p_238, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_238, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)]))))) {
-                                            int32_t _w168 = _wx(make_substitute__p_238, 2);
-                                            if (_w168 >= 0) {
-                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4))), 1)));
-                                            }
-                                            if ((s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)] > 3)) {
-                                                int32_t _w169 = _wx(make_substitute__p_238, 2);
-                                                int32_t _w170 = _wx(make_substitute__a_239, 6);
-                                                if (_w169 >= 0 && _w170 >= 0) {
-                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_238, 2) * 6 + _ix(make_substitute__a_239, 6)], 4)))))), ((int16_t)(0)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((((!use_move_hit__hit_183) && (!use_move_hit__blocked_192)) && MOVES__rows[_ix(use_move_hit__mv_168, 165)].crash)) {
-                                        self_damage__p_240 = use_move_hit__p_166;
-                                        self_damage__q_241 = _wsub(1, self_damage__p_240);
-                                        self_damage__a_242 = s->active[_ix(self_damage__p_240, 2)];
-                                        s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_240, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_241, 2)] > 0)) {
-                                                int32_t _w171 = _wx(self_damage__q_241, 2);
+                                                log_draw__v_197 = rand__v_196;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
                                                 if (_w171 >= 0) {
-                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_241, 2)])), 1), 0)));
+                                                    s->draws[_w171] = log_draw__v_197;
                                                 }
-                                            }
-                                        } else {
-                                            int32_t _w172 = _wx(self_damage__p_240, 2);
-                                            int32_t _w173 = _wx(self_damage__a_242, 6);
-                                            if (_w172 >= 0 && _w173 >= 0) {
-                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_240, 2) * 6 + _ix(self_damage__a_242, 6)])), 1), 0)));
-                                            }
-                                        }
-                                    }
-                                    use_move_hit__nhits_243 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min));
-                                    use_move_hit__pick_244 = 0;
-                                    use_move_hit__ns_246 = ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_245 = _lo174, _end175 = 4; use_move_hit__k_245 < _end175; use_move_hit__k_245++) _r176 += ((s->moves[_ix(use_move_hit__q_169, 2) * 24 + _ix(use_move_hit__d_171, 6) * 4 + use_move_hit__k_245] >= 0)) ? 1 : 0; _r176; }));
-                                    if ((use_move_hit__hit_183 && ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_168, 165)].hits_min) || (use_move_hit__kind_180 == 21)))) {
-                                        rand__hi_247 = use_move_hit__ns_246;
-                                        rand__v_248 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_111)), _wsub(rand__hi_247, 0)));
-                                        log_draw__v_249 = rand__v_248;
-                                        log_draw__hi_250 = rand__hi_247;
-                                        int32_t _w178 = _wx(s->ndraws, 64);
-                                        if (_w178 >= 0) {
-                                            s->draws[_w178] = log_draw__v_249;
-                                        }
-                                        int32_t _w179 = _wx(s->ndraws, 64);
-                                        if (_w179 >= 0) {
-                                            s->draw_lo[_w179] = 0;
-                                        }
-                                        int32_t _w180 = _wx(s->ndraws, 64);
-                                        if (_w180 >= 0) {
-                                            s->draw_hi[_w180] = log_draw__hi_250;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_251 = rand__v_248;
-                                        use_move_hit__pick_244 = rand__result_251;
-                                        use_move_hit__nhits_243 = HITS[_ix(use_move_hit__pick_244, 8)];
-                                    }
-                                    if ((use_move_hit__hit_183 && (use_move_hit__kind_180 == 21))) {
-                                        mimic__p_252 = use_move_hit__p_166;
-                                        mimic__k_253 = use_move_hit__pick_244;
-                                        mimic__q_254 = _wsub(1, mimic__p_252);
-                                        mimic__a_255 = s->active[_ix(mimic__p_252, 2)];
-                                        mimic__d_256 = s->active[_ix(mimic__q_254, 2)];
-                                        mimic__sl_257 = ((int32_t)(s->last_slot[_ix(mimic__p_252, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_252, 2)] < 0)) {
-                                            int32_t _w181 = _wx(mimic__p_252, 2);
-                                            if (_w181 >= 0) {
-                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_257));
-                                            }
-                                            int32_t _w182 = _wx(mimic__p_252, 2);
-                                            if (_w182 >= 0) {
-                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_252, 2) * 24 + _ix(mimic__a_255, 6) * 4 + _ix(mimic__sl_257, 4)];
-                                            }
-                                        }
-                                        int32_t _w183 = _wx(mimic__p_252, 2);
-                                        int32_t _w184 = _wx(mimic__a_255, 6);
-                                        int32_t _w185 = _wx(mimic__sl_257, 4);
-                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
-                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_254, 2) * 24 + _ix(mimic__d_256, 6) * 4 + _ix(mimic__k_253, 4)];
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_183 && (MOVES__rows[_ix(use_move_hit__mv_168, 165)].power > 0))) {
-                                        move_damage__p_258 = use_move_hit__p_166;
-                                        move_damage__mv_259 = use_move_hit__mv_168;
-                                        move_damage__q_260 = _wsub(1, move_damage__p_258);
-                                        move_damage__kind_261 = MOVES__rows[_ix(move_damage__mv_259, 165)].kind;
-                                        move_damage__dmg_262 = 0;
-                                        if ((move_damage__kind_261 == 5)) {
-                                            move_damage__dmg_262 = ((int32_t)(s->level[_ix(move_damage__p_258, 2) * 6 + _ix(s->active[_ix(move_damage__p_258, 2)], 6)]));
-                                        } else if ((move_damage__kind_261 == 6)) {
-                                            move_damage__dmg_262 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_259, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_261 == 7)) {
-                                            move_damage__dmg_262 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_260, 2) * 6 + _ix(s->active[_ix(move_damage__q_260, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_261 == 12)) {
-                                            move_damage__u_263 = ((int32_t)(s->used_move[_ix(move_damage__q_260, 2)]));
-                                            move_damage__ok_264 = (((move_damage__u_263 >= 0) && (s->shown_move[_ix(move_damage__q_260, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_264 = ((move_damage__ok_264 && ((MOVES__rows[_ix(move_damage__u_263, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_263, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_263, 165)].power > 0));
-                                            move_damage__dmg_262 = (move_damage__ok_264 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_265 = move_damage__p_258;
-                                            damage_of__mv_266 = move_damage__mv_259;
-                                            damage_of__q_267 = _wsub(1, damage_of__p_265);
-                                            damage_of__a_268 = s->active[_ix(damage_of__p_265, 2)];
-                                            damage_of__d_269 = s->active[_ix(damage_of__q_267, 2)];
-                                            damage_of__sa_270 = s->species[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)];
-                                            damage_of__sd_271 = s->species[_ix(damage_of__q_267, 2) * 6 + _ix(damage_of__d_269, 6)];
-                                            damage_of__c_272 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_270, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_272 = ((MOVES__rows[_ix(damage_of__mv_266, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_272, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_272, 4))), ((int16_t)(255))))));
-                                            chance__num_273 = damage_of__c_272;
-                                            chance__v_274 = _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_275 = chance__v_274;
-                                            int32_t _w186 = _wx(s->ndraws, 64);
-                                            if (_w186 >= 0) {
-                                                s->draws[_w186] = log_draw__v_275;
-                                            }
-                                            int32_t _w187 = _wx(s->ndraws, 64);
-                                            if (_w187 >= 0) {
-                                                s->draw_lo[_w187] = 0;
-                                            }
-                                            int32_t _w188 = _wx(s->ndraws, 64);
-                                            if (_w188 >= 0) {
-                                                s->draw_hi[_w188] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_276 = (chance__v_274 < chance__num_273);
-                                            damage_of__crit_277 = chance__result_276;
-                                            damage_of__special_278 = (MOVES__rows[_ix(damage_of__mv_266, 165)].category == 1);
-                                            damage_of__si_279 = (damage_of__special_278 ? 2 : 0);
-                                            damage_of__di_280 = (damage_of__special_278 ? 2 : 1);
-                                            damage_of__at_281 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__p_265, 2) * 24 + _ix(damage_of__a_268, 6) * 4 + _ix(damage_of__si_279, 4)] : s->mod[_ix(damage_of__p_265, 2) * 4 + _ix(damage_of__si_279, 4)])));
-                                            damage_of__df_282 = ((int32_t)((damage_of__crit_277 ? s->stats[_ix(damage_of__q_267, 2) * 24 + _ix(damage_of__d_269, 6) * 4 + _ix(damage_of__di_280, 4)] : s->mod[_ix(damage_of__q_267, 2) * 4 + _ix(damage_of__di_280, 4)])));
-                                            if (((!damage_of__crit_277) && ((damage_of__special_278 && s->light_screen[_ix(damage_of__q_267, 2)]) || ((!damage_of__special_278) && s->reflect[_ix(damage_of__q_267, 2)])))) {
-                                                damage_of__df_282 = _wmul(damage_of__df_282, 2);
-                                            }
-                                            damage_of__lvl_283 = _wmul(((int32_t)(s->level[_ix(damage_of__p_265, 2) * 6 + _ix(damage_of__a_268, 6)])), (damage_of__crit_277 ? 2 : 1));
-                                            if (((damage_of__at_281 >= 256) || (damage_of__df_282 >= 256))) {
-                                                damage_of__at_281 = _imax(_pymod(_floordiv(damage_of__at_281, 4), 256), 1);
-                                                damage_of__df_282 = _imax(_pymod(_floordiv(damage_of__df_282, 4), 256), 1);
-                                            }
-                                            if ((MOVES__rows[_ix(damage_of__mv_266, 165)].self_destruct && (!damage_of__special_278))) {
-                                                damage_of__df_282 = _imax(_floordiv(damage_of__df_282, 2), 1);
-                                            }
-                                            damage_of__dmg_284 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_283, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_266, 165)].power))), damage_of__at_281), damage_of__df_282);
-                                            damage_of__dmg_284 = _wadd(_imin(_floordiv(damage_of__dmg_284, 50), 997), 2);
-                                            damage_of__mt_285 = MOVES__rows[_ix(damage_of__mv_266, 165)].type;
-                                            if (((damage_of__mt_285 == SPECIES__rows[_ix(damage_of__sa_270, 151)].type1) || (damage_of__mt_285 == SPECIES__rows[_ix(damage_of__sa_270, 151)].type2))) {
-                                                damage_of__dmg_284 = _wadd(damage_of__dmg_284, _floordiv(damage_of__dmg_284, 2));
-                                            }
-                                            damage_of__e1_289 = ({ int16_t _let189 = damage_of__mt_285; int16_t effectiveness__mt_286 = _let189; ({ int16_t _let190 = SPECIES__rows[_ix(damage_of__sd_271, 151)].type1; int16_t effectiveness__dt_287 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__rows[_ix(effectiveness__mt_286, 15)].bug; _let191[1] = TC__rows[_ix(effectiveness__mt_286, 15)].fire; _let191[2] = TC__rows[_ix(effectiveness__mt_286, 15)].ghost; _let191[3] = TC__rows[_ix(effectiveness__mt_286, 15)].ice; _let191[4] = TC__rows[_ix(effectiveness__mt_286, 15)].poison; _let191[5] = TC__rows[_ix(effectiveness__mt_286, 15)].psychic; _let191[6] = TC__rows[_ix(effectiveness__mt_286, 15)].electric; _let191[7] = TC__rows[_ix(effectiveness__mt_286, 15)].grass; _let191[8] = TC__rows[_ix(effectiveness__mt_286, 15)].dragon; _let191[9] = TC__rows[_ix(effectiveness__mt_286, 15)].fighting; _let191[10] = TC__rows[_ix(effectiveness__mt_286, 15)].flying; _let191[11] = TC__rows[_ix(effectiveness__mt_286, 15)].ground; _let191[12] = TC__rows[_ix(effectiveness__mt_286, 15)].normal; _let191[13] = TC__rows[_ix(effectiveness__mt_286, 15)].rock; _let191[14] = TC__rows[_ix(effectiveness__mt_286, 15)].water; int16_t effectiveness__row_288[15]; memcpy(effectiveness__row_288, _let191, sizeof effectiveness__row_288); (((effectiveness__dt_287 < 0) || (effectiveness__mt_286 == 15)) ? ((int16_t)(10)) : effectiveness__row_288[_ix(effectiveness__dt_287, 15)]); }); }); });
-                                            if ((damage_of__e1_289 > 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
-                                            }
-                                            if ((damage_of__e1_289 < 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
-                                            }
-                                            damage_of__e2_293 = ({ int16_t _let192 = damage_of__mt_285; int16_t effectiveness__mt_290 = _let192; ({ int16_t _let193 = SPECIES__rows[_ix(damage_of__sd_271, 151)].type2; int16_t effectiveness__dt_291 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__rows[_ix(effectiveness__mt_290, 15)].bug; _let194[1] = TC__rows[_ix(effectiveness__mt_290, 15)].fire; _let194[2] = TC__rows[_ix(effectiveness__mt_290, 15)].ghost; _let194[3] = TC__rows[_ix(effectiveness__mt_290, 15)].ice; _let194[4] = TC__rows[_ix(effectiveness__mt_290, 15)].poison; _let194[5] = TC__rows[_ix(effectiveness__mt_290, 15)].psychic; _let194[6] = TC__rows[_ix(effectiveness__mt_290, 15)].electric; _let194[7] = TC__rows[_ix(effectiveness__mt_290, 15)].grass; _let194[8] = TC__rows[_ix(effectiveness__mt_290, 15)].dragon; _let194[9] = TC__rows[_ix(effectiveness__mt_290, 15)].fighting; _let194[10] = TC__rows[_ix(effectiveness__mt_290, 15)].flying; _let194[11] = TC__rows[_ix(effectiveness__mt_290, 15)].ground; _let194[12] = TC__rows[_ix(effectiveness__mt_290, 15)].normal; _let194[13] = TC__rows[_ix(effectiveness__mt_290, 15)].rock; _let194[14] = TC__rows[_ix(effectiveness__mt_290, 15)].water; int16_t effectiveness__row_292[15]; memcpy(effectiveness__row_292, _let194, sizeof effectiveness__row_292); (((effectiveness__dt_291 < 0) || (effectiveness__mt_290 == 15)) ? ((int16_t)(10)) : effectiveness__row_292[_ix(effectiveness__dt_291, 15)]); }); }); });
-                                            if ((damage_of__e2_293 > 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 20), 10);
-                                            }
-                                            if ((damage_of__e2_293 < 10)) {
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_284 > 1)) {
-                                                rand__v_294 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_111)), 39));
-                                                log_draw__v_295 = rand__v_294;
-                                                int32_t _w195 = _wx(s->ndraws, 64);
-                                                if (_w195 >= 0) {
-                                                    s->draws[_w195] = log_draw__v_295;
+                                                int32_t _w172 = _wx(s->ndraws, 64);
+                                                if (_w172 >= 0) {
+                                                    s->draw_lo[_w172] = 2;
                                                 }
-                                                int32_t _w196 = _wx(s->ndraws, 64);
-                                                if (_w196 >= 0) {
-                                                    s->draw_lo[_w196] = 217;
-                                                }
-                                                int32_t _w197 = _wx(s->ndraws, 64);
-                                                if (_w197 >= 0) {
-                                                    s->draw_hi[_w197] = 256;
+                                                int32_t _w173 = _wx(s->ndraws, 64);
+                                                if (_w173 >= 0) {
+                                                    s->draw_hi[_w173] = 6;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_296 = rand__v_294;
-                                                damage_of__r_297 = rand__result_296;
-                                                damage_of__dmg_284 = _floordiv(_wmul(damage_of__dmg_284, damage_of__r_297), 255);
-                                            }
-                                            damage_of__result_298 = damage_of__dmg_284;
-                                            move_damage__dmg_262 = damage_of__result_298;
-                                        }
-                                        move_damage__result_299 = move_damage__dmg_262;
-                                        use_move_hit__first_300 = move_damage__result_299;
-                                        use_move_hit__dmg_301 = 0;
-                                        use_move_hit__behind_302 = (s->sub_hp[_ix(use_move_hit__q_169, 2)] > 0);
-                                        if (use_move_hit__behind_302) {
-                                            hit_substitute__p_303 = use_move_hit__p_166;
-                                            hit_substitute__mv_304 = use_move_hit__mv_168;
-                                            hit_substitute__first_305 = use_move_hit__first_300;
-                                            hit_substitute__nhits_306 = use_move_hit__nhits_243;
-                                            hit_substitute__q_307 = _wsub(1, hit_substitute__p_303);
-                                            hit_substitute__a_308 = s->active[_ix(hit_substitute__p_303, 2)];
-                                            hit_substitute__broke_309 = false;
-                                            for (int32_t hit_substitute__h_310 = 0, _end198 = 5; hit_substitute__h_310 < _end198; hit_substitute__h_310++) {
-                                                if (((((hit_substitute__h_310 < hit_substitute__nhits_306) && (!hit_substitute__broke_309)) && (s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)] > 0)) && (hit_substitute__first_305 > 0))) {
-                                                    s->last_damage = hit_substitute__first_305;
-                                                    int32_t _w199 = _wx(hit_substitute__q_307, 2);
-                                                    if (_w199 >= 0) {
-                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_307, 2)], _imin(hit_substitute__first_305, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_307, 2)]))))));
-                                                    }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_307, 2)] <= 0)) {
-                                                        hit_substitute__broke_309 = true;
-                                                    } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_311 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_304, 165)].recoil_den), 1);
-                                                            int32_t _w200 = _wx(hit_substitute__p_303, 2);
-                                                            int32_t _w201 = _wx(hit_substitute__a_308, 6);
-                                                            if (_w200 >= 0 && _w201 >= 0) {
-                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)], hit_substitute__rec_311), 0)));
-                                                            }
-                                                        }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_312 = _imax(_floordiv(_wmul(hit_substitute__first_305, MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_304, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_312;
-                                                            int32_t _w202 = _wx(hit_substitute__p_303, 2);
-                                                            int32_t _w203 = _wx(hit_substitute__a_308, 6);
-                                                            if (_w202 >= 0 && _w203 >= 0) {
-                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])), hit_substitute__gain_312), ((int32_t)(s->maxhp[_ix(hit_substitute__p_303, 2) * 6 + _ix(hit_substitute__a_308, 6)])))));
-                                                            }
-                                                        }
-                                                    }
+                                                rand__result_198 = rand__v_196;
+                                                int32_t _w174 = _wx(confuse__q_195, 2);
+                                                if (_w174 >= 0) {
+                                                    s->confusion_turns[_w174] = ((int8_t)(rand__result_198));
                                                 }
-                                            }
-                                            hit_substitute__result_313 = hit_substitute__broke_309;
-                                            use_move_hit__broke_181 = hit_substitute__result_313;
-                                            if (((use_move_hit__kind_180 == 4) && (!use_move_hit__broke_181))) {
-                                                int32_t _w204 = _wx(use_move_hit__p_166, 2);
-                                                if (_w204 >= 0) {
-                                                    s->recharge[_w204] = true;
+                                                int32_t _w175 = _wx(confuse__q_195, 2);
+                                                if (_w175 >= 0) {
+                                                    s->confused[_w175] = true;
                                                 }
-                                            }
-                                        }
-                                        for (int32_t use_move_hit__h_314 = 0, _end205 = 5; use_move_hit__h_314 < _end205; use_move_hit__h_314++) {
-                                            if ((((((use_move_hit__h_314 < use_move_hit__nhits_243) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)] > 0)) && (use_move_hit__first_300 > 0)) && (!use_move_hit__behind_302))) {
-                                                use_move_hit__dmg_301 = _imin(use_move_hit__first_300, ((int32_t)(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)])));
-                                                int32_t _w206 = _wx(use_move_hit__q_169, 2);
-                                                int32_t _w207 = _wx(use_move_hit__d_171, 6);
-                                                if (_w206 >= 0 && _w207 >= 0) {
-                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)], use_move_hit__dmg_301)));
-                                                }
-                                                s->last_damage = use_move_hit__dmg_301;
-                                            }
-                                        }
-                                        if ((use_move_hit__dmg_301 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_315 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_168, 165)].recoil_den), 1);
-                                                int32_t _w208 = _wx(use_move_hit__p_166, 2);
-                                                int32_t _w209 = _wx(use_move_hit__a_170, 6);
-                                                if (_w208 >= 0 && _w209 >= 0) {
-                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)], use_move_hit__rec_315), 0)));
-                                                }
-                                            }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_316 = _imax(_floordiv(_wmul(use_move_hit__dmg_301, MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_168, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_316;
-                                                int32_t _w210 = _wx(use_move_hit__p_166, 2);
-                                                int32_t _w211 = _wx(use_move_hit__a_170, 6);
-                                                if (_w210 >= 0 && _w211 >= 0) {
-                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])), use_move_hit__gain_316), ((int32_t)(s->maxhp[_ix(use_move_hit__p_166, 2) * 6 + _ix(use_move_hit__a_170, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_180 == 4) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
-                                            int32_t _w212 = _wx(use_move_hit__p_166, 2);
-                                            if (_w212 >= 0) {
-                                                s->recharge[_w212] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_317 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_status;
-                                        if ((((use_move_hit__sec_317 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
-                                            use_move_hit__same_type_321 = (({ int32_t _let213 = use_move_hit__q_169; int32_t has_type__p_318 = _let213; ({ int16_t _let214 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].type; int16_t has_type__t_319 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_318, 2) * 6 + _ix(s->active[_ix(has_type__p_318, 2)], 6)]; int16_t has_type__sp_320 = _let215; ((has_type__t_319 == SPECIES__rows[_ix(has_type__sp_320, 151)].type1) || (has_type__t_319 == SPECIES__rows[_ix(has_type__sp_320, 151)].type2)); }); }); }) && (use_move_hit__sec_317 != 4));
-                                            if ((!use_move_hit__same_type_321)) {
-                                                chance__num_322 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_323 = _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_111)), 256);
-                                                log_draw__v_324 = chance__v_323;
-                                                int32_t _w216 = _wx(s->ndraws, 64);
-                                                if (_w216 >= 0) {
-                                                    s->draws[_w216] = log_draw__v_324;
-                                                }
-                                                int32_t _w217 = _wx(s->ndraws, 64);
-                                                if (_w217 >= 0) {
-                                                    s->draw_lo[_w217] = 0;
-                                                }
-                                                int32_t _w218 = _wx(s->ndraws, 64);
-                                                if (_w218 >= 0) {
-                                                    s->draw_hi[_w218] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_325 = (chance__v_323 < chance__num_322);
-                                                use_move_hit__lands_326 = chance__result_325;
-                                                if (use_move_hit__lands_326) {
-                                                    set_status__q_327 = use_move_hit__q_169;
-                                                    set_status__st_328 = use_move_hit__sec_317;
-                                                    set_status__d_329 = s->active[_ix(set_status__q_327, 2)];
-                                                    set_status__sd_330 = s->species[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)];
-                                                    set_status__poison_331 = ((set_status__st_328 == 4) || (set_status__st_328 == 6));
-                                                    set_status__blocked_332 = (set_status__poison_331 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_330, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_330, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_330, 151)].type2, 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] == 0) && (s->hp[_ix(set_status__q_327, 2) * 6 + _ix(set_status__d_329, 6)] > 0)) && (!set_status__blocked_332))) {
-                                                        int32_t _w219 = _wx(set_status__q_327, 2);
-                                                        int32_t _w220 = _wx(set_status__d_329, 6);
-                                                        if (_w219 >= 0 && _w220 >= 0) {
-                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_328));
-                                                        }
-                                                        if ((set_status__st_328 == 5)) {
-                                                            rand__v_333 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_111)), 7));
-                                                            log_draw__v_334 = rand__v_333;
-                                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                                            if (_w221 >= 0) {
-                                                                s->draws[_w221] = log_draw__v_334;
-                                                            }
-                                                            int32_t _w222 = _wx(s->ndraws, 64);
-                                                            if (_w222 >= 0) {
-                                                                s->draw_lo[_w222] = 1;
-                                                            }
-                                                            int32_t _w223 = _wx(s->ndraws, 64);
-                                                            if (_w223 >= 0) {
-                                                                s->draw_hi[_w223] = 8;
-                                                            }
-                                                            s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_335 = rand__v_333;
-                                                            int32_t _w224 = _wx(set_status__q_327, 2);
-                                                            int32_t _w225 = _wx(set_status__d_329, 6);
-                                                            if (_w224 >= 0 && _w225 >= 0) {
-                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_335));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_328 == 3)) {
-                                                            int32_t _w226 = _wx(set_status__q_327, 2);
-                                                            if (_w226 >= 0) {
-                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_327, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_328 == 1)) {
-                                                            int32_t _w227 = _wx(set_status__q_327, 2);
-                                                            if (_w227 >= 0) {
-                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_327, 2) * 4], 2))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_336[0] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_atk;
-                                        use_move_hit__sb_336[1] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_def;
-                                        use_move_hit__sb_336[2] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_spc;
-                                        use_move_hit__sb_336[3] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_spe;
-                                        use_move_hit__sb_336[4] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_336[5] = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_337 = _lo228, _end229 = 6; use_move_hit__k_337 < _end229; use_move_hit__k_337++) if ((use_move_hit__sb_336[use_move_hit__k_337] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && (!use_move_hit__behind_302))) {
-                                            chance__num_338 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_339 = _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_340 = chance__v_339;
-                                            int32_t _w232 = _wx(s->ndraws, 64);
-                                            if (_w232 >= 0) {
-                                                s->draws[_w232] = log_draw__v_340;
-                                            }
-                                            int32_t _w233 = _wx(s->ndraws, 64);
-                                            if (_w233 >= 0) {
-                                                s->draw_lo[_w233] = 0;
-                                            }
-                                            int32_t _w234 = _wx(s->ndraws, 64);
-                                            if (_w234 >= 0) {
-                                                s->draw_hi[_w234] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_341 = (chance__v_339 < chance__num_338);
-                                            use_move_hit__drop_342 = chance__result_341;
-                                            if (use_move_hit__drop_342) {
-                                                apply_boosts__q_343 = use_move_hit__q_169;
-                                                apply_boosts__f_344 = use_move_hit__q_169;
-                                                apply_boosts__da_345 = use_move_hit__sb_336[0];
-                                                apply_boosts__dd_346 = use_move_hit__sb_336[1];
-                                                apply_boosts__ds_347 = use_move_hit__sb_336[2];
-                                                apply_boosts__dsp_348 = use_move_hit__sb_336[3];
-                                                apply_boosts__dacc_349 = use_move_hit__sb_336[4];
-                                                apply_boosts__deva_350 = use_move_hit__sb_336[5];
-                                                apply_boosts__deltas_351[0] = apply_boosts__da_345;
-                                                apply_boosts__deltas_351[1] = apply_boosts__dd_346;
-                                                apply_boosts__deltas_351[2] = apply_boosts__ds_347;
-                                                apply_boosts__deltas_351[3] = apply_boosts__dsp_348;
-                                                apply_boosts__deltas_351[4] = apply_boosts__dacc_349;
-                                                apply_boosts__deltas_351[5] = apply_boosts__deva_350;
-                                                apply_boosts__any_ok_352 = false;
-                                                for (int32_t apply_boosts__k_353 = 0, _end235 = 6; apply_boosts__k_353 < _end235; apply_boosts__k_353++) {
-                                                    boost_stat__q_354 = apply_boosts__q_343;
-                                                    boost_stat__k_355 = apply_boosts__k_353;
-                                                    boost_stat__delta_356 = apply_boosts__deltas_351[apply_boosts__k_353];
-                                                    boost_stat__a_357 = s->active[_ix(boost_stat__q_354, 2)];
-                                                    boost_stat__b_358 = ((int32_t)(s->boosts[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__k_355, 6)]));
-                                                    boost_stat__nb_359 = _imin(_imax(_wadd(boost_stat__b_358, boost_stat__delta_356), (-6)), 6);
-                                                    boost_stat__ok_360 = false;
-                                                    if (((((boost_stat__delta_356 != 0) && (s->hp[_ix(boost_stat__q_354, 2) * 6 + _ix(boost_stat__a_357, 6)] > 0)) && (!((boost_stat__delta_356 > 0) && (boost_stat__b_358 >= 6)))) && (!((boost_stat__delta_356 < 0) && (boost_stat__b_358 <= (-6)))))) {
-                                                        if ((boost_stat__k_355 >= 4)) {
-                                                            int32_t _w236 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w237 = _wx(boost_stat__k_355, 6);
-                                                            if (_w236 >= 0 && _w237 >= 0) {
-                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_359));
-                                                            }
-                                                            boost_stat__ok_360 = true;
-                                                        } else if ((((boost_stat__delta_356 > 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 999)) || ((boost_stat__delta_356 < 0) && (s->mod[_ix(boost_stat__q_354, 2) * 4 + _ix(boost_stat__k_355, 4)] == 1)))) {
-                                                            int32_t _w238 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w239 = _wx(boost_stat__k_355, 6);
-                                                            if (_w238 >= 0 && _w239 >= 0) {
-                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_356 > 0) ? _wsub(boost_stat__nb_359, 1) : _wadd(boost_stat__nb_359, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w240 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w241 = _wx(boost_stat__k_355, 6);
-                                                            if (_w240 >= 0 && _w241 >= 0) {
-                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_359));
-                                                            }
-                                                            boost_stat__ok_360 = true;
-                                                            boost_stat__m_361 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_354, 2) * 24 + _ix(boost_stat__a_357, 6) * 4 + _ix(boost_stat__k_355, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_359, 6), 13)]), 100), 1);
-                                                            int32_t _w242 = _wx(boost_stat__q_354, 2);
-                                                            int32_t _w243 = _wx(boost_stat__k_355, 4);
-                                                            if (_w242 >= 0 && _w243 >= 0) {
-                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_356 > 0) ? _imin(boost_stat__m_361, 999) : boost_stat__m_361)));
-                                                            }
-                                                        }
-                                                    }
-                                                    boost_stat__result_362 = boost_stat__ok_360;
-                                                    apply_boosts__ok_363 = boost_stat__result_362;
-                                                    apply_boosts__any_ok_352 = (apply_boosts__any_ok_352 || apply_boosts__ok_363);
-                                                }
-                                                if (apply_boosts__any_ok_352) {
-                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 3)) {
-                                                        int32_t _w244 = _wx(apply_boosts__f_344, 2);
-                                                        if (_w244 >= 0) {
-                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_344, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_344, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_344, 2)], 6)] == 1)) {
-                                                        int32_t _w245 = _wx(apply_boosts__f_344, 2);
-                                                        if (_w245 >= 0) {
-                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_344, 2) * 4], 2))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sv_364 = MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_volatile;
-                                        use_move_hit__through_365 = ((!use_move_hit__behind_302) || ((use_move_hit__sv_364 == 1) && (!use_move_hit__broke_181)));
-                                        if ((((use_move_hit__sv_364 >= 0) && (s->hp[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] > 0)) && use_move_hit__through_365)) {
-                                            use_move_hit__vc_366 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_168, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_364 == 1) ? 1 : 0));
-                                            chance__num_367 = use_move_hit__vc_366;
-                                            chance__v_368 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_111)), 256);
-                                            log_draw__v_369 = chance__v_368;
-                                            int32_t _w246 = _wx(s->ndraws, 64);
-                                            if (_w246 >= 0) {
-                                                s->draws[_w246] = log_draw__v_369;
-                                            }
-                                            int32_t _w247 = _wx(s->ndraws, 64);
-                                            if (_w247 >= 0) {
-                                                s->draw_lo[_w247] = 0;
-                                            }
-                                            int32_t _w248 = _wx(s->ndraws, 64);
-                                            if (_w248 >= 0) {
-                                                s->draw_hi[_w248] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_370 = (chance__v_368 < chance__num_367);
-                                            use_move_hit__lands_371 = chance__result_370;
-                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 12))) {
-                                                int32_t _w249 = _wx(use_move_hit__q_169, 2);
-                                                if (_w249 >= 0) {
-                                                    s->flinch[_w249] = true;
-                                                }
-                                                int32_t _w250 = _wx(use_move_hit__q_169, 2);
-                                                if (_w250 >= 0) {
-                                                    s->recharge[_w250] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_371 && (use_move_hit__sv_364 == 1))) {
-                                                confuse__q_372 = use_move_hit__q_169;
-                                                if (((s->confused[_ix(confuse__q_372, 2)] == 0) && (s->hp[_ix(confuse__q_372, 2) * 6 + _ix(s->active[_ix(confuse__q_372, 2)], 6)] > 0))) {
-                                                    rand__v_373 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_111)), 4));
-                                                    log_draw__v_374 = rand__v_373;
-                                                    int32_t _w251 = _wx(s->ndraws, 64);
-                                                    if (_w251 >= 0) {
-                                                        s->draws[_w251] = log_draw__v_374;
-                                                    }
-                                                    int32_t _w252 = _wx(s->ndraws, 64);
-                                                    if (_w252 >= 0) {
-                                                        s->draw_lo[_w252] = 2;
-                                                    }
-                                                    int32_t _w253 = _wx(s->ndraws, 64);
-                                                    if (_w253 >= 0) {
-                                                        s->draw_hi[_w253] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_375 = rand__v_373;
-                                                    int32_t _w254 = _wx(confuse__q_372, 2);
-                                                    if (_w254 >= 0) {
-                                                        s->confused[_w254] = ((int8_t)(rand__result_375));
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        if (((use_move_hit__sec_317 == 1) && (s->status[_ix(use_move_hit__q_169, 2) * 6 + _ix(use_move_hit__d_171, 6)] == 2))) {
-                                            int32_t _w255 = _wx(use_move_hit__q_169, 2);
-                                            int32_t _w256 = _wx(use_move_hit__d_171, 6);
-                                            if (_w255 >= 0 && _w256 >= 0) {
-                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
-                                            }
-                                        }
-                                    }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_168, 165)].crash) {
-                                    self_damage__p_376 = use_move_hit__p_166;
-                                    self_damage__q_377 = _wsub(1, self_damage__p_376);
-                                    self_damage__a_378 = s->active[_ix(self_damage__p_376, 2)];
-                                    s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_376, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_377, 2)] > 0)) {
-                                            int32_t _w257 = _wx(self_damage__q_377, 2);
-                                            if (_w257 >= 0) {
-                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_377, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w258 = _wx(self_damage__p_376, 2);
-                                        int32_t _w259 = _wx(self_damage__a_378, 6);
-                                        if (_w258 >= 0 && _w259 >= 0) {
-                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_376, 2) * 6 + _ix(self_damage__a_378, 6)])), 1), 0)));
+                                        int32_t _w176 = _wx(rampage__p_194, 2);
+                                        if (_w176 >= 0) {
+                                            s->thrashing[_w176] = true;
+                                        }
+                                        rand__v_199 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 13), (uint32_t)resolve_turn__k_115)), 2));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_199 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
+                                        log_draw__v_200 = rand__v_199;
+                                        int32_t _w177 = _wx(s->ndraws, 64);
+                                        if (_w177 >= 0) {
+                                            s->draws[_w177] = log_draw__v_200;
+                                        }
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draw_lo[_w178] = 2;
+                                        }
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_hi[_w179] = 4;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_201 = rand__v_199;
+                                        int32_t _w180 = _wx(rampage__p_194, 2);
+                                        if (_w180 >= 0) {
+                                            s->rampage_turns[_w180] = ((int8_t)(rand__result_201));
+                                        }
+                                        int32_t _w181 = _wx(rampage__p_194, 2);
+                                        if (_w181 >= 0) {
+                                            s->lock_acc[_w181] = ((int16_t)(255));
                                         }
                                     }
                                 }
-                                if ((MOVES__rows[_ix(use_move_hit__mv_168, 165)].self_destruct && (!use_move_hit__broke_181))) {
-                                    int32_t _w260 = _wx(use_move_hit__p_166, 2);
-                                    int32_t _w261 = _wx(use_move_hit__a_170, 6);
-                                    if (_w260 >= 0 && _w261 >= 0) {
-                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
+                                if (((use_move_hit__kind_193 == 26) && ((s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] != 5) || s->substitute[_ix(use_move_hit__q_183, 2)]))) {
+                                    use_move_hit__immune_192 = true;
+                                }
+                                if (((use_move_hit__kind_193 == 33) && (s->mod[_ix(use_move_hit__q_183, 2) * 4 + 3] > s->mod[_ix(use_move_hit__p_180, 2) * 4 + 3]))) {
+                                    use_move_hit__immune_192 = true;
+                                }
+                                if (((use_move_hit__kind_193 == 29) && ({ int32_t _let182 = use_move_hit__q_183; int32_t has_type__p_202 = _let182; ((7 == s->types[_ix(has_type__p_202, 2) * 2]) || (7 == s->types[_ix(has_type__p_202, 2) * 2 + 1])); }))) {
+                                    use_move_hit__immune_192 = true;
+                                }
+                                use_move_hit__broke_203 = false;
+                                if ((!({ int32_t _lo183 = 0; bool _r185 = false; for (int32_t use_move_hit__i_204 = _lo183, _end184 = 24; use_move_hit__i_204 < _end184; use_move_hit__i_204++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_204] == use_move_hit__mv_182)) { _r185 = true; break; } _r185; }))) {
+                                    s->last_damage = 0;
+                                }
+                                if ((!use_move_hit__immune_192)) {
+                                    use_move_hit__hit_205 = true;
+                                    use_move_hit__sure_206 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_183, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_182, 165)].always_hits) && (!use_move_hit__sure_206))) {
+                                        use_move_hit__acc_207 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].accuracy)), 255), 100);
+                                        if (s->thrashing[_ix(use_move_hit__p_180, 2)]) {
+                                            use_move_hit__acc_207 = ((int32_t)(s->lock_acc[_ix(use_move_hit__p_180, 2)]));
+                                        }
+                                        use_move_hit__acc_207 = _floordiv(_wmul(use_move_hit__acc_207, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_180, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_207 = _floordiv(_wmul(use_move_hit__acc_207, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_183, 2) * 6 + 5]))), 13)]), 100);
+                                        use_move_hit__acc_207 = _imin(_imax(use_move_hit__acc_207, 1), 255);
+                                        if (s->thrashing[_ix(use_move_hit__p_180, 2)]) {
+                                            int32_t _w187 = _wx(use_move_hit__p_180, 2);
+                                            if (_w187 >= 0) {
+                                                s->lock_acc[_w187] = ((int16_t)(use_move_hit__acc_207));
+                                            }
+                                        }
+                                        chance__num_208 = use_move_hit__acc_207;
+                                        chance__v_209 = _roll(random_word(fold_in(fold_in(key, 14), (uint32_t)resolve_turn__k_115)), 256);
+                                        if ((s->forced_at < s->forced_n)) {
+                                            chance__v_209 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
+                                        log_draw__v_210 = chance__v_209;
+                                        int32_t _w188 = _wx(s->ndraws, 64);
+                                        if (_w188 >= 0) {
+                                            s->draws[_w188] = log_draw__v_210;
+                                        }
+                                        int32_t _w189 = _wx(s->ndraws, 64);
+                                        if (_w189 >= 0) {
+                                            s->draw_lo[_w189] = 0;
+                                        }
+                                        int32_t _w190 = _wx(s->ndraws, 64);
+                                        if (_w190 >= 0) {
+                                            s->draw_hi[_w190] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        chance__result_211 = (chance__v_209 < chance__num_208);
+                                        use_move_hit__hit_205 = chance__result_211;
+                                        if ((!use_move_hit__hit_205)) {
+                                            s->last_damage = 0;
+                                        }
+                                    }
+                                    use_move_hit__foe_move_212 = (MOVES__rows[_ix(use_move_hit__mv_182, 165)].target != 1);
+                                    use_move_hit__stages_213 = ((((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_214 = (((s->substitute[_ix(use_move_hit__q_183, 2)] && use_move_hit__foe_move_212) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status == 6)) || use_move_hit__stages_213) || (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_205 = (use_move_hit__hit_205 && (!use_move_hit__blocked_214));
+                                    if (((use_move_hit__hit_205 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_206) {
+                                            int32_t _w191 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w192 = _wx(use_move_hit__d_185, 6);
+                                            if (_w191 >= 0 && _w192 >= 0) {
+                                                s->status[_w191 * 6 + _w192] = ((int8_t)(0));
+                                            }
+                                            int32_t _w193 = _wx(use_move_hit__q_183, 2);
+                                            if (_w193 >= 0) {
+                                                s->recharge[_w193] = false;
+                                            }
+                                        }
+                                        set_status__q_215 = use_move_hit__q_183;
+                                        set_status__st_216 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].status;
+                                        set_status__d_217 = s->active[_ix(set_status__q_215, 2)];
+                                        set_status__poison_218 = ((set_status__st_216 == 4) || (set_status__st_216 == 6));
+                                        set_status__blocked_219 = (set_status__poison_218 && (TYPES__rows[_ix(s->types[_ix(set_status__q_215, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_215, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_215, 2) * 2 + 1], 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_215, 2) * 6 + _ix(set_status__d_217, 6)] == 0) && (s->hp[_ix(set_status__q_215, 2) * 6 + _ix(set_status__d_217, 6)] > 0)) && (!set_status__blocked_219))) {
+                                            int32_t _w194 = _wx(set_status__q_215, 2);
+                                            int32_t _w195 = _wx(set_status__d_217, 6);
+                                            if (_w194 >= 0 && _w195 >= 0) {
+                                                s->status[_w194 * 6 + _w195] = ((int8_t)(set_status__st_216));
+                                            }
+                                            if ((set_status__st_216 == 5)) {
+                                                rand__v_220 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 15), (uint32_t)resolve_turn__k_115)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_220 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_221 = rand__v_220;
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draws[_w196] = log_draw__v_221;
+                                                }
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_lo[_w197] = 1;
+                                                }
+                                                int32_t _w198 = _wx(s->ndraws, 64);
+                                                if (_w198 >= 0) {
+                                                    s->draw_hi[_w198] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_222 = rand__v_220;
+                                                int32_t _w199 = _wx(set_status__q_215, 2);
+                                                int32_t _w200 = _wx(set_status__d_217, 6);
+                                                if (_w199 >= 0 && _w200 >= 0) {
+                                                    s->sleep[_w199 * 6 + _w200] = ((int8_t)(rand__result_222));
+                                                }
+                                            }
+                                            if ((set_status__st_216 == 6)) {
+                                                int32_t _w201 = _wx(set_status__q_215, 2);
+                                                if (_w201 >= 0) {
+                                                    s->toxic[_w201] = ((int16_t)(0));
+                                                }
+                                            }
+                                            if ((set_status__st_216 == 3)) {
+                                                int32_t _w202 = _wx(set_status__q_215, 2);
+                                                if (_w202 >= 0) {
+                                                    s->mod[_w202 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_215, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((set_status__st_216 == 1)) {
+                                                int32_t _w203 = _wx(set_status__q_215, 2);
+                                                if (_w203 >= 0) {
+                                                    s->mod[_w203 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_215, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0))) {
+                                        use_move_hit__tgt_223 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].target == 1) ? use_move_hit__p_180 : use_move_hit__q_183);
+                                        use_move_hit__lo_224 = (((use_move_hit__tgt_223 == use_move_hit__q_183) && s->mist[_ix(use_move_hit__q_183, 2)]) ? 0 : (-6));
+                                        apply_boosts__q_225 = use_move_hit__tgt_223;
+                                        apply_boosts__f_226 = use_move_hit__q_183;
+                                        apply_boosts__da_227 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_atk)), use_move_hit__lo_224);
+                                        apply_boosts__dd_228 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_def)), use_move_hit__lo_224);
+                                        apply_boosts__ds_229 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spc)), use_move_hit__lo_224);
+                                        apply_boosts__dsp_230 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_spe)), use_move_hit__lo_224);
+                                        apply_boosts__dacc_231 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_accuracy)), use_move_hit__lo_224);
+                                        apply_boosts__deva_232 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].boost_evasion)), use_move_hit__lo_224);
+                                        apply_boosts__deltas_233[0] = apply_boosts__da_227;
+                                        apply_boosts__deltas_233[1] = apply_boosts__dd_228;
+                                        apply_boosts__deltas_233[2] = apply_boosts__ds_229;
+                                        apply_boosts__deltas_233[3] = apply_boosts__dsp_230;
+                                        apply_boosts__deltas_233[4] = apply_boosts__dacc_231;
+                                        apply_boosts__deltas_233[5] = apply_boosts__deva_232;
+                                        apply_boosts__any_ok_234 = false;
+                                        for (int32_t apply_boosts__k_235 = 0, _end204 = 6; apply_boosts__k_235 < _end204; apply_boosts__k_235++) {
+                                            boost_stat__q_236 = apply_boosts__q_225;
+                                            boost_stat__k_237 = apply_boosts__k_235;
+                                            boost_stat__delta_238 = apply_boosts__deltas_233[apply_boosts__k_235];
+                                            boost_stat__a_239 = s->active[_ix(boost_stat__q_236, 2)];
+                                            boost_stat__b_240 = ((int32_t)(s->boosts[_ix(boost_stat__q_236, 2) * 6 + _ix(boost_stat__k_237, 6)]));
+                                            boost_stat__nb_241 = _imin(_imax(_wadd(boost_stat__b_240, boost_stat__delta_238), (-6)), 6);
+                                            boost_stat__ok_242 = false;
+                                            if (((((boost_stat__delta_238 != 0) && (s->hp[_ix(boost_stat__q_236, 2) * 6 + _ix(boost_stat__a_239, 6)] > 0)) && (!((boost_stat__delta_238 > 0) && (boost_stat__b_240 >= 6)))) && (!((boost_stat__delta_238 < 0) && (boost_stat__b_240 <= (-6)))))) {
+                                                if ((boost_stat__k_237 >= 4)) {
+                                                    int32_t _w205 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w206 = _wx(boost_stat__k_237, 6);
+                                                    if (_w205 >= 0 && _w206 >= 0) {
+                                                        s->boosts[_w205 * 6 + _w206] = ((int8_t)(boost_stat__nb_241));
+                                                    }
+                                                    boost_stat__ok_242 = true;
+                                                } else if ((((boost_stat__delta_238 > 0) && (s->mod[_ix(boost_stat__q_236, 2) * 4 + _ix(boost_stat__k_237, 4)] == 999)) || ((boost_stat__delta_238 < 0) && (s->mod[_ix(boost_stat__q_236, 2) * 4 + _ix(boost_stat__k_237, 4)] == 1)))) {
+                                                    int32_t _w207 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w208 = _wx(boost_stat__k_237, 6);
+                                                    if (_w207 >= 0 && _w208 >= 0) {
+                                                        s->boosts[_w207 * 6 + _w208] = ((int8_t)(((boost_stat__delta_238 > 0) ? _wsub(boost_stat__nb_241, 1) : _wadd(boost_stat__nb_241, 1))));
+                                                    }
+                                                } else {
+                                                    int32_t _w209 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w210 = _wx(boost_stat__k_237, 6);
+                                                    if (_w209 >= 0 && _w210 >= 0) {
+                                                        s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_241));
+                                                    }
+                                                    boost_stat__ok_242 = true;
+                                                    boost_stat__m_243 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_236, 2) * 4 + _ix(boost_stat__k_237, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_241, 6), 13)]), 100), 1);
+                                                    int32_t _w211 = _wx(boost_stat__q_236, 2);
+                                                    int32_t _w212 = _wx(boost_stat__k_237, 4);
+                                                    if (_w211 >= 0 && _w212 >= 0) {
+                                                        s->mod[_w211 * 4 + _w212] = ((int16_t)(((boost_stat__delta_238 > 0) ? _imin(boost_stat__m_243, 999) : boost_stat__m_243)));
+                                                    }
+                                                }
+                                            }
+                                            boost_stat__result_244 = boost_stat__ok_242;
+                                            apply_boosts__ok_245 = boost_stat__result_244;
+                                            apply_boosts__any_ok_234 = (apply_boosts__any_ok_234 || apply_boosts__ok_245);
+                                        }
+                                        if (apply_boosts__any_ok_234) {
+                                            if ((s->status[_ix(apply_boosts__f_226, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_226, 2)], 6)] == 3)) {
+                                                int32_t _w213 = _wx(apply_boosts__f_226, 2);
+                                                if (_w213 >= 0) {
+                                                    s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_226, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((s->status[_ix(apply_boosts__f_226, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_226, 2)], 6)] == 1)) {
+                                                int32_t _w214 = _wx(apply_boosts__f_226, 2);
+                                                if (_w214 >= 0) {
+                                                    s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_226, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 31))) {
+                                        int32_t _w215 = _wx(use_move_hit__p_180, 2);
+                                        if (_w215 >= 0) {
+                                            s->mist[_w215] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 25))) {
+                                        disable__q_246 = use_move_hit__q_183;
+                                        disable__d_247 = s->active[_ix(disable__q_246, 2)];
+                                        disable__n_249 = ({ int32_t _lo216 = 0; int32_t _r218 = 0; _Pragma("GCC unroll 4") for (int32_t disable__k_248 = _lo216, _end217 = 4; disable__k_248 < _end217; disable__k_248++) _r218 += (((s->moves[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_248] >= 0) && (s->pp[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_248] > 0))) ? 1 : 0; _r218; });
+                                        if (((disable__n_249 > 0) && (s->disabled_slot[_ix(disable__q_246, 2)] < 0))) {
+                                            rand__hi_250 = disable__n_249;
+                                            rand__v_251 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 16), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_250, 0)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_251 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_252 = rand__v_251;
+                                            log_draw__hi_253 = rand__hi_250;
+                                            int32_t _w220 = _wx(s->ndraws, 64);
+                                            if (_w220 >= 0) {
+                                                s->draws[_w220] = log_draw__v_252;
+                                            }
+                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                            if (_w221 >= 0) {
+                                                s->draw_lo[_w221] = 0;
+                                            }
+                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                            if (_w222 >= 0) {
+                                                s->draw_hi[_w222] = log_draw__hi_253;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_254 = rand__v_251;
+                                            disable__pick_255 = rand__result_254;
+                                            disable__nth_256 = (-1);
+                                            for (int32_t disable__k_257 = 0, _end223 = 4; disable__k_257 < _end223; disable__k_257++) {
+                                                if (((s->moves[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_257] >= 0) && (s->pp[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_257] > 0))) {
+                                                    disable__nth_256 = _wadd(disable__nth_256, 1);
+                                                    if ((disable__nth_256 == disable__pick_255)) {
+                                                        int32_t _w224 = _wx(disable__q_246, 2);
+                                                        if (_w224 >= 0) {
+                                                            s->disabled_slot[_w224] = ((int8_t)(disable__k_257));
+                                                        }
+                                                        int32_t _w225 = _wx(disable__q_246, 2);
+                                                        if (_w225 >= 0) {
+                                                            s->disabled_move[_w225] = s->moves[_ix(disable__q_246, 2) * 24 + _ix(disable__d_247, 6) * 4 + disable__k_257];
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            rand__v_258 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 17), (uint32_t)resolve_turn__k_115)), 8));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_258 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_259 = rand__v_258;
+                                            int32_t _w226 = _wx(s->ndraws, 64);
+                                            if (_w226 >= 0) {
+                                                s->draws[_w226] = log_draw__v_259;
+                                            }
+                                            int32_t _w227 = _wx(s->ndraws, 64);
+                                            if (_w227 >= 0) {
+                                                s->draw_lo[_w227] = 1;
+                                            }
+                                            int32_t _w228 = _wx(s->ndraws, 64);
+                                            if (_w228 >= 0) {
+                                                s->draw_hi[_w228] = 9;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_260 = rand__v_258;
+                                            int32_t _w229 = _wx(disable__q_246, 2);
+                                            if (_w229 >= 0) {
+                                                s->disable_turns[_w229] = ((int8_t)(rand__result_260));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 28))) {
+                                        haze__p_261 = use_move_hit__p_180;
+                                        haze__q_262 = _wsub(1, haze__p_261);
+                                        haze__d_263 = s->active[_ix(haze__q_262, 2)];
+                                        if (((s->status[_ix(haze__q_262, 2) * 6 + _ix(haze__d_263, 6)] == 5) || (s->status[_ix(haze__q_262, 2) * 6 + _ix(haze__d_263, 6)] == 2))) {
+                                            int32_t _w230 = _wx(haze__q_262, 2);
+                                            if (_w230 >= 0) {
+                                                s->last_move[_w230] = ((int16_t)((-1)));
+                                            }
+                                            int32_t _w231 = _wx(haze__q_262, 2);
+                                            if (_w231 >= 0) {
+                                                s->shown_move[_w231] = ((int16_t)((-1)));
+                                            }
+                                        }
+                                        int32_t _w232 = _wx(haze__q_262, 2);
+                                        int32_t _w233 = _wx(haze__d_263, 6);
+                                        if (_w232 >= 0 && _w233 >= 0) {
+                                            s->status[_w232 * 6 + _w233] = ((int8_t)(0));
+                                        }
+                                        if ((s->status[_ix(haze__p_261, 2) * 6 + _ix(s->active[_ix(haze__p_261, 2)], 6)] == 6)) {
+                                            int32_t _w234 = _wx(haze__p_261, 2);
+                                            int32_t _w235 = _wx(s->active[_ix(haze__p_261, 2)], 6);
+                                            if (_w234 >= 0 && _w235 >= 0) {
+                                                s->status[_w234 * 6 + _w235] = ((int8_t)(4));
+                                            }
+                                        }
+                                        for (int32_t haze__s_264 = 0, _end236 = 2; haze__s_264 < _end236; haze__s_264++) {
+                                            for (int32_t haze__k_265 = 0, _end237 = 6; haze__k_265 < _end237; haze__k_265++) {
+                                                s->boosts[haze__s_264 * 6 + haze__k_265] = ((int8_t)(0));
+                                            }
+                                            for (int32_t haze__k_266 = 0, _end238 = 4; haze__k_266 < _end238; haze__k_266++) {
+                                                s->mod[haze__s_264 * 4 + haze__k_266] = s->stored[haze__s_264 * 4 + haze__k_266];
+                                            }
+                                            int32_t _w239 = _wx(s->active[haze__s_264], 6);
+                                            if (_w239 >= 0) {
+                                                s->speed[haze__s_264 * 6 + _w239] = s->mod[haze__s_264 * 4 + 3];
+                                            }
+                                            s->confused[haze__s_264] = false;
+                                            s->confusion_turns[haze__s_264] = ((int8_t)(0));
+                                            s->mist[haze__s_264] = false;
+                                            s->disabled_slot[haze__s_264] = ((int8_t)((-1)));
+                                            s->disabled_move[haze__s_264] = ((int16_t)((-1)));
+                                            s->focus[haze__s_264] = false;
+                                            s->seeded[haze__s_264] = false;
+                                            s->reflect[haze__s_264] = false;
+                                            s->light_screen[haze__s_264] = false;
+                                            s->toxic[haze__s_264] = ((int16_t)((-1)));
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && ((use_move_hit__kind_193 == 10) || (use_move_hit__kind_193 == 11)))) {
+                                        heal_self__p_267 = use_move_hit__p_180;
+                                        heal_self__rest_268 = (use_move_hit__kind_193 == 10);
+                                        heal_self__a_269 = s->active[_ix(heal_self__p_267, 2)];
+                                        heal_self__h_270 = ((int32_t)(s->hp[_ix(heal_self__p_267, 2) * 6 + _ix(heal_self__a_269, 6)]));
+                                        heal_self__mh_271 = ((int32_t)(s->maxhp[_ix(heal_self__p_267, 2) * 6 + _ix(heal_self__a_269, 6)]));
+                                        heal_self__fails_272 = ((heal_self__h_270 == heal_self__mh_271) || (((heal_self__h_270 == _wsub(heal_self__mh_271, 255)) || (heal_self__h_270 == _wsub(heal_self__mh_271, 511))) && (_pymod(heal_self__h_270, 256) != 0)));
+                                        if ((!heal_self__fails_272)) {
+                                            if (heal_self__rest_268) {
+                                                int32_t _w240 = _wx(heal_self__p_267, 2);
+                                                int32_t _w241 = _wx(heal_self__a_269, 6);
+                                                if (_w240 >= 0 && _w241 >= 0) {
+                                                    s->status[_w240 * 6 + _w241] = ((int8_t)(5));
+                                                }
+                                                rand__v_273 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 18), (uint32_t)resolve_turn__k_115)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_273 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_274 = rand__v_273;
+                                                int32_t _w242 = _wx(s->ndraws, 64);
+                                                if (_w242 >= 0) {
+                                                    s->draws[_w242] = log_draw__v_274;
+                                                }
+                                                int32_t _w243 = _wx(s->ndraws, 64);
+                                                if (_w243 >= 0) {
+                                                    s->draw_lo[_w243] = 1;
+                                                }
+                                                int32_t _w244 = _wx(s->ndraws, 64);
+                                                if (_w244 >= 0) {
+                                                    s->draw_hi[_w244] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_275 = rand__v_273;
+                                                heal_self__v_276 = rand__result_275;
+                                                int32_t _w245 = _wx(heal_self__p_267, 2);
+                                                int32_t _w246 = _wx(heal_self__a_269, 6);
+                                                if (_w245 >= 0 && _w246 >= 0) {
+                                                    s->sleep[_w245 * 6 + _w246] = ((int8_t)(2));
+                                                }
+                                                int32_t _w247 = _wx(heal_self__p_267, 2);
+                                                int32_t _w248 = _wx(heal_self__a_269, 6);
+                                                if (_w247 >= 0 && _w248 >= 0) {
+                                                    s->hp[_w247 * 6 + _w248] = s->maxhp[_ix(heal_self__p_267, 2) * 6 + _ix(heal_self__a_269, 6)];
+                                                }
+                                            } else {
+                                                int32_t _w249 = _wx(heal_self__p_267, 2);
+                                                int32_t _w250 = _wx(heal_self__a_269, 6);
+                                                if (_w249 >= 0 && _w250 >= 0) {
+                                                    s->hp[_w249 * 6 + _w250] = ((int16_t)(_imin(_wadd(heal_self__h_270, _floordiv(heal_self__mh_271, 2)), heal_self__mh_271)));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 15))) {
+                                        int32_t _w251 = _wx(use_move_hit__p_180, 2);
+                                        if (_w251 >= 0) {
+                                            s->reflect[_w251] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 16))) {
+                                        int32_t _w252 = _wx(use_move_hit__p_180, 2);
+                                        if (_w252 >= 0) {
+                                            s->light_screen[_w252] = true;
+                                        }
+                                    }
+                                    if (((use_move_hit__hit_205 && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_182, 165)].volatile_ == 1))) {
+                                        confuse__q_277 = use_move_hit__q_183;
+                                        if (((!s->confused[_ix(confuse__q_277, 2)]) && (s->hp[_ix(confuse__q_277, 2) * 6 + _ix(s->active[_ix(confuse__q_277, 2)], 6)] > 0))) {
+                                            rand__v_278 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 19), (uint32_t)resolve_turn__k_115)), 4));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_278 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_279 = rand__v_278;
+                                            int32_t _w253 = _wx(s->ndraws, 64);
+                                            if (_w253 >= 0) {
+                                                s->draws[_w253] = log_draw__v_279;
+                                            }
+                                            int32_t _w254 = _wx(s->ndraws, 64);
+                                            if (_w254 >= 0) {
+                                                s->draw_lo[_w254] = 2;
+                                            }
+                                            int32_t _w255 = _wx(s->ndraws, 64);
+                                            if (_w255 >= 0) {
+                                                s->draw_hi[_w255] = 6;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_280 = rand__v_278;
+                                            int32_t _w256 = _wx(confuse__q_277, 2);
+                                            if (_w256 >= 0) {
+                                                s->confusion_turns[_w256] = ((int8_t)(rand__result_280));
+                                            }
+                                            int32_t _w257 = _wx(confuse__q_277, 2);
+                                            if (_w257 >= 0) {
+                                                s->confused[_w257] = true;
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 13))) {
+                                        make_substitute__p_281 = use_move_hit__p_180;
+                                        make_substitute__a_282 = s->active[_ix(make_substitute__p_281, 2)];
+                                        if (((!s->substitute[_ix(make_substitute__p_281, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)]))))) {
+                                            int32_t _w258 = _wx(make_substitute__p_281, 2);
+                                            if (_w258 >= 0) {
+                                                s->sub_hp[_w258] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)], 4))), 1)));
+                                            }
+                                            int32_t _w259 = _wx(make_substitute__p_281, 2);
+                                            if (_w259 >= 0) {
+                                                s->substitute[_w259] = true;
+                                            }
+                                            if ((s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)] > 3)) {
+                                                int32_t _w260 = _wx(make_substitute__p_281, 2);
+                                                int32_t _w261 = _wx(make_substitute__a_282, 6);
+                                                if (_w260 >= 0 && _w261 >= 0) {
+                                                    s->hp[_w260 * 6 + _w261] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_281, 2) * 6 + _ix(make_substitute__a_282, 6)], 4)))))), ((int16_t)(0)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 18))) {
+                                        transform__p_283 = use_move_hit__p_180;
+                                        transform__q_284 = _wsub(1, transform__p_283);
+                                        transform__a_285 = s->active[_ix(transform__p_283, 2)];
+                                        transform__d_286 = s->active[_ix(transform__q_284, 2)];
+                                        if ((!s->transformed[_ix(transform__p_283, 2)])) {
+                                            for (int32_t transform__k_287 = 0, _end262 = 4; transform__k_287 < _end262; transform__k_287++) {
+                                                int32_t _w263 = _wx(transform__p_283, 2);
+                                                if (_w263 >= 0) {
+                                                    s->base_moves[_w263 * 4 + transform__k_287] = s->moves[_ix(transform__p_283, 2) * 24 + _ix(transform__a_285, 6) * 4 + transform__k_287];
+                                                }
+                                                int32_t _w264 = _wx(transform__p_283, 2);
+                                                if (_w264 >= 0) {
+                                                    s->base_pp[_w264 * 4 + transform__k_287] = s->pp[_ix(transform__p_283, 2) * 24 + _ix(transform__a_285, 6) * 4 + transform__k_287];
+                                                }
+                                            }
+                                            if ((s->mimic_slot[_ix(transform__p_283, 2)] >= 0)) {
+                                                int32_t _w265 = _wx(transform__p_283, 2);
+                                                int32_t _w266 = _wx(s->mimic_slot[_ix(transform__p_283, 2)], 4);
+                                                if (_w265 >= 0 && _w266 >= 0) {
+                                                    s->base_moves[_w265 * 4 + _w266] = s->mimic_orig[_ix(transform__p_283, 2)];
+                                                }
+                                            }
+                                        }
+                                        int32_t _w267 = _wx(transform__p_283, 2);
+                                        if (_w267 >= 0) {
+                                            s->mimic_slot[_w267] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w268 = _wx(transform__p_283, 2);
+                                        if (_w268 >= 0) {
+                                            s->transformed[_w268] = true;
+                                        }
+                                        int32_t _w269 = _wx(transform__p_283, 2);
+                                        if (_w269 >= 0) {
+                                            s->form[_w269] = s->form[_ix(transform__q_284, 2)];
+                                        }
+                                        int32_t _w270 = _wx(transform__p_283, 2);
+                                        if (_w270 >= 0) {
+                                            s->types[_w270 * 2 + 0] = s->types[_ix(transform__q_284, 2) * 2];
+                                        }
+                                        int32_t _w271 = _wx(transform__p_283, 2);
+                                        if (_w271 >= 0) {
+                                            s->types[_w271 * 2 + 1] = s->types[_ix(transform__q_284, 2) * 2 + 1];
+                                        }
+                                        transform__r_288 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_283, 2)])), 6), transform__a_285);
+                                        int32_t _w272 = _wx(transform__p_283, 2);
+                                        int32_t _w273 = _wx(transform__a_285, 6);
+                                        if (_w272 >= 0 && _w273 >= 0) {
+                                            s->speed[_w272 * 6 + _w273] = ({ int16_t _let274 = SPECIES__rows[_ix(s->form[_ix(transform__q_284, 2)], 151)].spe; int16_t stat_of__base_289 = _let274; ({ int16_t _let275 = TEAMS__rows[_ix(transform__r_288, 1200)].iv_spe; int16_t stat_of__iv_290 = _let275; ({ int16_t _let276 = TEAMS__rows[_ix(transform__r_288, 1200)].ev_spe; int16_t stat_of__ev_291 = _let276; ({ int16_t _let277 = s->level[_ix(transform__p_283, 2) * 6 + _ix(transform__a_285, 6)]; int16_t stat_of__lvl_292 = _let277; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_289))), stat_of__iv_290), ((int16_t)(_floordiv(stat_of__ev_291, 4)))), ((int32_t)(stat_of__lvl_292))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_293 = 0, _end278 = 4; transform__k_293 < _end278; transform__k_293++) {
+                                            int32_t _w279 = _wx(transform__p_283, 2);
+                                            if (_w279 >= 0) {
+                                                s->stored[_w279 * 4 + transform__k_293] = s->stored[_ix(transform__q_284, 2) * 4 + transform__k_293];
+                                            }
+                                            int32_t _w280 = _wx(transform__p_283, 2);
+                                            if (_w280 >= 0) {
+                                                s->mod[_w280 * 4 + transform__k_293] = s->mod[_ix(transform__q_284, 2) * 4 + transform__k_293];
+                                            }
+                                            transform__mv_294 = s->moves[_ix(transform__q_284, 2) * 24 + _ix(transform__d_286, 6) * 4 + transform__k_293];
+                                            int32_t _w281 = _wx(transform__p_283, 2);
+                                            int32_t _w282 = _wx(transform__a_285, 6);
+                                            if (_w281 >= 0 && _w282 >= 0) {
+                                                s->moves[_w281 * 24 + _w282 * 4 + transform__k_293] = transform__mv_294;
+                                            }
+                                            int32_t _w283 = _wx(transform__p_283, 2);
+                                            int32_t _w284 = _wx(transform__a_285, 6);
+                                            if (_w283 >= 0 && _w284 >= 0) {
+                                                s->pp[_w283 * 24 + _w284 * 4 + transform__k_293] = ((int8_t)(((transform__mv_294 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_294, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_295 = 0, _end285 = 6; transform__k_295 < _end285; transform__k_295++) {
+                                            int32_t _w286 = _wx(transform__p_283, 2);
+                                            if (_w286 >= 0) {
+                                                s->boosts[_w286 * 6 + transform__k_295] = s->boosts[_ix(transform__q_284, 2) * 6 + transform__k_295];
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_205) && (!use_move_hit__blocked_214)) && MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash)) {
+                                        self_damage__p_296 = use_move_hit__p_180;
+                                        self_damage__q_297 = _wsub(1, self_damage__p_296);
+                                        self_damage__a_298 = s->active[_ix(self_damage__p_296, 2)];
+                                        s->last_damage = 1;
+                                        if (s->substitute[_ix(self_damage__p_296, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_297, 2)]) {
+                                                int32_t _w287 = _wx(self_damage__q_297, 2);
+                                                if (_w287 >= 0) {
+                                                    s->sub_hp[_w287] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_297, 2)])), 1), 0)));
+                                                }
+                                                int32_t _w288 = _wx(self_damage__q_297, 2);
+                                                if (_w288 >= 0) {
+                                                    s->substitute[_w288] = (s->sub_hp[_ix(self_damage__q_297, 2)] > 0);
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w289 = _wx(self_damage__p_296, 2);
+                                            int32_t _w290 = _wx(self_damage__a_298, 6);
+                                            if (_w289 >= 0 && _w290 >= 0) {
+                                                s->hp[_w289 * 6 + _w290] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_296, 2) * 6 + _ix(self_damage__a_298, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__nhits_299 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min));
+                                    use_move_hit__pick_300 = 0;
+                                    use_move_hit__ns_302 = ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) ? 8 : ({ int32_t _lo291 = 0; int32_t _r293 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_301 = _lo291, _end292 = 4; use_move_hit__k_301 < _end292; use_move_hit__k_301++) _r293 += ((s->moves[_ix(use_move_hit__q_183, 2) * 24 + _ix(use_move_hit__d_185, 6) * 4 + use_move_hit__k_301] >= 0)) ? 1 : 0; _r293; }));
+                                    if ((use_move_hit__hit_205 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_182, 165)].hits_min) || (use_move_hit__kind_193 == 21)))) {
+                                        rand__hi_303 = use_move_hit__ns_302;
+                                        rand__v_304 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 20), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_303, 0)));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_304 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
+                                        log_draw__v_305 = rand__v_304;
+                                        log_draw__hi_306 = rand__hi_303;
+                                        int32_t _w295 = _wx(s->ndraws, 64);
+                                        if (_w295 >= 0) {
+                                            s->draws[_w295] = log_draw__v_305;
+                                        }
+                                        int32_t _w296 = _wx(s->ndraws, 64);
+                                        if (_w296 >= 0) {
+                                            s->draw_lo[_w296] = 0;
+                                        }
+                                        int32_t _w297 = _wx(s->ndraws, 64);
+                                        if (_w297 >= 0) {
+                                            s->draw_hi[_w297] = log_draw__hi_306;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_307 = rand__v_304;
+                                        use_move_hit__pick_300 = rand__result_307;
+                                        use_move_hit__nhits_299 = HITS[_ix(use_move_hit__pick_300, 8)];
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 21))) {
+                                        mimic__p_308 = use_move_hit__p_180;
+                                        mimic__k_309 = use_move_hit__pick_300;
+                                        mimic__q_310 = _wsub(1, mimic__p_308);
+                                        mimic__a_311 = s->active[_ix(mimic__p_308, 2)];
+                                        mimic__d_312 = s->active[_ix(mimic__q_310, 2)];
+                                        mimic__sl_313 = ((int32_t)(s->last_slot[_ix(mimic__p_308, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_308, 2)] < 0)) {
+                                            int32_t _w298 = _wx(mimic__p_308, 2);
+                                            if (_w298 >= 0) {
+                                                s->mimic_slot[_w298] = ((int8_t)(mimic__sl_313));
+                                            }
+                                            int32_t _w299 = _wx(mimic__p_308, 2);
+                                            if (_w299 >= 0) {
+                                                s->mimic_orig[_w299] = s->moves[_ix(mimic__p_308, 2) * 24 + _ix(mimic__a_311, 6) * 4 + _ix(mimic__sl_313, 4)];
+                                            }
+                                        }
+                                        int32_t _w300 = _wx(mimic__p_308, 2);
+                                        int32_t _w301 = _wx(mimic__a_311, 6);
+                                        int32_t _w302 = _wx(mimic__sl_313, 4);
+                                        if (_w300 >= 0 && _w301 >= 0 && _w302 >= 0) {
+                                            s->moves[_w300 * 24 + _w301 * 4 + _w302] = s->moves[_ix(mimic__q_310, 2) * 24 + _ix(mimic__d_312, 6) * 4 + _ix(mimic__k_309, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 27))) {
+                                        int32_t _w303 = _wx(use_move_hit__p_180, 2);
+                                        if (_w303 >= 0) {
+                                            s->focus[_w303] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 29))) {
+                                        int32_t _w304 = _wx(use_move_hit__q_183, 2);
+                                        if (_w304 >= 0) {
+                                            s->seeded[_w304] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && (use_move_hit__kind_193 == 24))) {
+                                        int32_t _w305 = _wx(use_move_hit__p_180, 2);
+                                        if (_w305 >= 0) {
+                                            s->types[_w305 * 2 + 0] = s->types[_ix(use_move_hit__q_183, 2) * 2];
+                                        }
+                                        int32_t _w306 = _wx(use_move_hit__p_180, 2);
+                                        if (_w306 >= 0) {
+                                            s->types[_w306 * 2 + 1] = s->types[_ix(use_move_hit__q_183, 2) * 2 + 1];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_205 && ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].power > 0) || (use_move_hit__kind_193 == 33)))) {
+                                        move_damage__p_314 = use_move_hit__p_180;
+                                        move_damage__mv_315 = use_move_hit__mv_182;
+                                        move_damage__q_316 = _wsub(1, move_damage__p_314);
+                                        move_damage__kind_317 = MOVES__rows[_ix(move_damage__mv_315, 165)].kind;
+                                        move_damage__dmg_318 = 0;
+                                        if ((move_damage__kind_317 == 5)) {
+                                            move_damage__dmg_318 = ((int32_t)(s->level[_ix(move_damage__p_314, 2) * 6 + _ix(s->active[_ix(move_damage__p_314, 2)], 6)]));
+                                        } else if ((move_damage__kind_317 == 6)) {
+                                            move_damage__dmg_318 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_315, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_317 == 33)) {
+                                            move_damage__dmg_318 = 65535;
+                                        } else if ((move_damage__kind_317 == 35)) {
+                                            rand__hi_319 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_314, 2) * 6 + _ix(s->active[_ix(move_damage__p_314, 2)], 6)])), 3), 2);
+                                            rand__v_320 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 21), (uint32_t)resolve_turn__k_115)), _wsub(rand__hi_319, 1)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_320 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_321 = rand__v_320;
+                                            log_draw__hi_322 = rand__hi_319;
+                                            int32_t _w307 = _wx(s->ndraws, 64);
+                                            if (_w307 >= 0) {
+                                                s->draws[_w307] = log_draw__v_321;
+                                            }
+                                            int32_t _w308 = _wx(s->ndraws, 64);
+                                            if (_w308 >= 0) {
+                                                s->draw_lo[_w308] = 1;
+                                            }
+                                            int32_t _w309 = _wx(s->ndraws, 64);
+                                            if (_w309 >= 0) {
+                                                s->draw_hi[_w309] = log_draw__hi_322;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_323 = rand__v_320;
+                                            move_damage__dmg_318 = rand__result_323;
+                                        } else if ((move_damage__kind_317 == 7)) {
+                                            move_damage__dmg_318 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_316, 2) * 6 + _ix(s->active[_ix(move_damage__q_316, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_317 == 12)) {
+                                            move_damage__u_324 = ((int32_t)(s->used_move[_ix(move_damage__q_316, 2)]));
+                                            move_damage__ok_325 = (((move_damage__u_324 >= 0) && (s->shown_move[_ix(move_damage__q_316, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_325 = ((move_damage__ok_325 && ((MOVES__rows[_ix(move_damage__u_324, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_324, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_324, 165)].power > 0));
+                                            move_damage__dmg_318 = (move_damage__ok_325 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_326 = move_damage__p_314;
+                                            damage_of__mv_327 = move_damage__mv_315;
+                                            damage_of__q_328 = _wsub(1, damage_of__p_326);
+                                            damage_of__a_329 = s->active[_ix(damage_of__p_326, 2)];
+                                            damage_of__d_330 = s->active[_ix(damage_of__q_328, 2)];
+                                            damage_of__sa_331 = s->species[_ix(damage_of__p_326, 2) * 6 + _ix(damage_of__a_329, 6)];
+                                            damage_of__c_332 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_331, 151)].spe, 2)));
+                                            damage_of__c_332 = (s->focus[_ix(damage_of__p_326, 2)] ? ((int16_t)(_floordiv(damage_of__c_332, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_332, 2))), ((int16_t)(255))))));
+                                            damage_of__c_332 = ((MOVES__rows[_ix(damage_of__mv_327, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_332, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_332, 4))), ((int16_t)(255))))));
+                                            damage_of__crit_333 = false;
+                                            if ((damage_of__c_332 > 0)) {
+                                                chance__num_334 = damage_of__c_332;
+                                                chance__v_335 = _roll(random_word(fold_in(fold_in(key, 22), (uint32_t)resolve_turn__k_115)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_335 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_336 = chance__v_335;
+                                                int32_t _w310 = _wx(s->ndraws, 64);
+                                                if (_w310 >= 0) {
+                                                    s->draws[_w310] = log_draw__v_336;
+                                                }
+                                                int32_t _w311 = _wx(s->ndraws, 64);
+                                                if (_w311 >= 0) {
+                                                    s->draw_lo[_w311] = 0;
+                                                }
+                                                int32_t _w312 = _wx(s->ndraws, 64);
+                                                if (_w312 >= 0) {
+                                                    s->draw_hi[_w312] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_337 = (chance__v_335 < chance__num_334);
+                                                damage_of__crit_333 = chance__result_337;
+                                            }
+                                            damage_of__special_338 = (MOVES__rows[_ix(damage_of__mv_327, 165)].category == 1);
+                                            damage_of__si_339 = (damage_of__special_338 ? 2 : 0);
+                                            damage_of__di_340 = (damage_of__special_338 ? 2 : 1);
+                                            damage_of__at_341 = ((int32_t)((damage_of__crit_333 ? s->stats[_ix(damage_of__p_326, 2) * 24 + _ix(damage_of__a_329, 6) * 4 + _ix(damage_of__si_339, 4)] : s->mod[_ix(damage_of__p_326, 2) * 4 + _ix(damage_of__si_339, 4)])));
+                                            damage_of__df_342 = ((int32_t)((damage_of__crit_333 ? s->stats[_ix(damage_of__q_328, 2) * 24 + _ix(damage_of__d_330, 6) * 4 + _ix(damage_of__di_340, 4)] : s->mod[_ix(damage_of__q_328, 2) * 4 + _ix(damage_of__di_340, 4)])));
+                                            if (((!damage_of__crit_333) && ((damage_of__special_338 && s->light_screen[_ix(damage_of__q_328, 2)]) || ((!damage_of__special_338) && s->reflect[_ix(damage_of__q_328, 2)])))) {
+                                                damage_of__df_342 = _wmul(damage_of__df_342, 2);
+                                            }
+                                            damage_of__lvl_343 = _wmul(((int32_t)(s->level[_ix(damage_of__p_326, 2) * 6 + _ix(damage_of__a_329, 6)])), (damage_of__crit_333 ? 2 : 1));
+                                            if (((damage_of__at_341 >= 256) || (damage_of__df_342 >= 256))) {
+                                                damage_of__at_341 = _imax(_pymod(_floordiv(damage_of__at_341, 4), 256), 1);
+                                                damage_of__df_342 = _imax(_pymod(_floordiv(damage_of__df_342, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_327, 165)].self_destruct && (!damage_of__special_338))) {
+                                                damage_of__df_342 = _imax(_floordiv(damage_of__df_342, 2), 1);
+                                            }
+                                            damage_of__dmg_344 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_343, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_327, 165)].power))), damage_of__at_341), damage_of__df_342);
+                                            damage_of__dmg_344 = _wadd(_imin(_floordiv(damage_of__dmg_344, 50), 997), 2);
+                                            damage_of__mt_345 = MOVES__rows[_ix(damage_of__mv_327, 165)].type;
+                                            if (({ int32_t _let313 = damage_of__p_326; int32_t has_type__p_346 = _let313; ({ int16_t _let314 = damage_of__mt_345; int16_t has_type__t_347 = _let314; ((has_type__t_347 == s->types[_ix(has_type__p_346, 2) * 2]) || (has_type__t_347 == s->types[_ix(has_type__p_346, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_344 = _wadd(damage_of__dmg_344, _floordiv(damage_of__dmg_344, 2));
+                                            }
+                                            damage_of__e1_351 = ({ int16_t _let315 = damage_of__mt_345; int16_t effectiveness__mt_348 = _let315; ({ int8_t _let316 = s->types[_ix(damage_of__q_328, 2) * 2]; int8_t effectiveness__dt_349 = _let316; ({ int16_t _let317[15]; _let317[0] = TC__rows[_ix(effectiveness__mt_348, 15)].bug; _let317[1] = TC__rows[_ix(effectiveness__mt_348, 15)].fire; _let317[2] = TC__rows[_ix(effectiveness__mt_348, 15)].ghost; _let317[3] = TC__rows[_ix(effectiveness__mt_348, 15)].ice; _let317[4] = TC__rows[_ix(effectiveness__mt_348, 15)].poison; _let317[5] = TC__rows[_ix(effectiveness__mt_348, 15)].psychic; _let317[6] = TC__rows[_ix(effectiveness__mt_348, 15)].electric; _let317[7] = TC__rows[_ix(effectiveness__mt_348, 15)].grass; _let317[8] = TC__rows[_ix(effectiveness__mt_348, 15)].dragon; _let317[9] = TC__rows[_ix(effectiveness__mt_348, 15)].fighting; _let317[10] = TC__rows[_ix(effectiveness__mt_348, 15)].flying; _let317[11] = TC__rows[_ix(effectiveness__mt_348, 15)].ground; _let317[12] = TC__rows[_ix(effectiveness__mt_348, 15)].normal; _let317[13] = TC__rows[_ix(effectiveness__mt_348, 15)].rock; _let317[14] = TC__rows[_ix(effectiveness__mt_348, 15)].water; int16_t effectiveness__row_350[15]; memcpy(effectiveness__row_350, _let317, sizeof effectiveness__row_350); (((effectiveness__dt_349 < 0) || (effectiveness__mt_348 == 15)) ? ((int16_t)(10)) : effectiveness__row_350[_ix(effectiveness__dt_349, 15)]); }); }); });
+                                            if ((damage_of__e1_351 > 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 20), 10);
+                                            }
+                                            if ((damage_of__e1_351 < 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 5), 10);
+                                            }
+                                            damage_of__e2_355 = ({ int16_t _let318 = damage_of__mt_345; int16_t effectiveness__mt_352 = _let318; ({ int8_t _let319 = s->types[_ix(damage_of__q_328, 2) * 2 + 1]; int8_t effectiveness__dt_353 = _let319; ({ int16_t _let320[15]; _let320[0] = TC__rows[_ix(effectiveness__mt_352, 15)].bug; _let320[1] = TC__rows[_ix(effectiveness__mt_352, 15)].fire; _let320[2] = TC__rows[_ix(effectiveness__mt_352, 15)].ghost; _let320[3] = TC__rows[_ix(effectiveness__mt_352, 15)].ice; _let320[4] = TC__rows[_ix(effectiveness__mt_352, 15)].poison; _let320[5] = TC__rows[_ix(effectiveness__mt_352, 15)].psychic; _let320[6] = TC__rows[_ix(effectiveness__mt_352, 15)].electric; _let320[7] = TC__rows[_ix(effectiveness__mt_352, 15)].grass; _let320[8] = TC__rows[_ix(effectiveness__mt_352, 15)].dragon; _let320[9] = TC__rows[_ix(effectiveness__mt_352, 15)].fighting; _let320[10] = TC__rows[_ix(effectiveness__mt_352, 15)].flying; _let320[11] = TC__rows[_ix(effectiveness__mt_352, 15)].ground; _let320[12] = TC__rows[_ix(effectiveness__mt_352, 15)].normal; _let320[13] = TC__rows[_ix(effectiveness__mt_352, 15)].rock; _let320[14] = TC__rows[_ix(effectiveness__mt_352, 15)].water; int16_t effectiveness__row_354[15]; memcpy(effectiveness__row_354, _let320, sizeof effectiveness__row_354); (((effectiveness__dt_353 < 0) || (effectiveness__mt_352 == 15)) ? ((int16_t)(10)) : effectiveness__row_354[_ix(effectiveness__dt_353, 15)]); }); }); });
+                                            if ((damage_of__e2_355 > 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 20), 10);
+                                            }
+                                            if ((damage_of__e2_355 < 10)) {
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_344 > 1)) {
+                                                rand__v_356 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 23), (uint32_t)resolve_turn__k_115)), 39));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_356 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_357 = rand__v_356;
+                                                int32_t _w321 = _wx(s->ndraws, 64);
+                                                if (_w321 >= 0) {
+                                                    s->draws[_w321] = log_draw__v_357;
+                                                }
+                                                int32_t _w322 = _wx(s->ndraws, 64);
+                                                if (_w322 >= 0) {
+                                                    s->draw_lo[_w322] = 217;
+                                                }
+                                                int32_t _w323 = _wx(s->ndraws, 64);
+                                                if (_w323 >= 0) {
+                                                    s->draw_hi[_w323] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_358 = rand__v_356;
+                                                damage_of__r_359 = rand__result_358;
+                                                damage_of__dmg_344 = _floordiv(_wmul(damage_of__dmg_344, damage_of__r_359), 255);
+                                            }
+                                            damage_of__result_360 = damage_of__dmg_344;
+                                            move_damage__dmg_318 = damage_of__result_360;
+                                        }
+                                        move_damage__result_361 = move_damage__dmg_318;
+                                        use_move_hit__first_362 = move_damage__result_361;
+                                        use_move_hit__dmg_363 = 0;
+                                        use_move_hit__behind_364 = s->substitute[_ix(use_move_hit__q_183, 2)];
+                                        if (use_move_hit__behind_364) {
+                                            hit_substitute__p_365 = use_move_hit__p_180;
+                                            hit_substitute__mv_366 = use_move_hit__mv_182;
+                                            hit_substitute__first_367 = use_move_hit__first_362;
+                                            hit_substitute__nhits_368 = use_move_hit__nhits_299;
+                                            hit_substitute__q_369 = _wsub(1, hit_substitute__p_365);
+                                            hit_substitute__a_370 = s->active[_ix(hit_substitute__p_365, 2)];
+                                            hit_substitute__broke_371 = false;
+                                            for (int32_t hit_substitute__h_372 = 0, _end324 = 5; hit_substitute__h_372 < _end324; hit_substitute__h_372++) {
+                                                if (((((hit_substitute__h_372 < hit_substitute__nhits_368) && (!hit_substitute__broke_371)) && (s->hp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)] > 0)) && (hit_substitute__first_367 > 0))) {
+                                                    s->last_damage = hit_substitute__first_367;
+                                                    int32_t _w325 = _wx(hit_substitute__q_369, 2);
+                                                    if (_w325 >= 0) {
+                                                        s->sub_hp[_w325] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_369, 2)], _imin(hit_substitute__first_367, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_369, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_369, 2)] <= 0)) {
+                                                        hit_substitute__broke_371 = true;
+                                                        int32_t _w326 = _wx(hit_substitute__q_369, 2);
+                                                        if (_w326 >= 0) {
+                                                            s->substitute[_w326] = false;
+                                                        }
+                                                    } else {
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_366, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_373 = _imax(_floordiv(_wmul(hit_substitute__first_367, MOVES__rows[_ix(hit_substitute__mv_366, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_366, 165)].recoil_den), 1);
+                                                            int32_t _w327 = _wx(hit_substitute__p_365, 2);
+                                                            int32_t _w328 = _wx(hit_substitute__a_370, 6);
+                                                            if (_w327 >= 0 && _w328 >= 0) {
+                                                                s->hp[_w327 * 6 + _w328] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)], hit_substitute__rec_373), 0)));
+                                                            }
+                                                        }
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_366, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_374 = _imax(_floordiv(_wmul(hit_substitute__first_367, MOVES__rows[_ix(hit_substitute__mv_366, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_366, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_374;
+                                                            int32_t _w329 = _wx(hit_substitute__p_365, 2);
+                                                            int32_t _w330 = _wx(hit_substitute__a_370, 6);
+                                                            if (_w329 >= 0 && _w330 >= 0) {
+                                                                s->hp[_w329 * 6 + _w330] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)])), hit_substitute__gain_374), ((int32_t)(s->maxhp[_ix(hit_substitute__p_365, 2) * 6 + _ix(hit_substitute__a_370, 6)])))));
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            hit_substitute__result_375 = hit_substitute__broke_371;
+                                            use_move_hit__broke_203 = hit_substitute__result_375;
+                                            if (((use_move_hit__kind_193 == 4) && (!use_move_hit__broke_203))) {
+                                                int32_t _w331 = _wx(use_move_hit__p_180, 2);
+                                                if (_w331 >= 0) {
+                                                    s->recharge[_w331] = true;
+                                                }
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_376 = 0, _end332 = 5; use_move_hit__h_376 < _end332; use_move_hit__h_376++) {
+                                            if ((((((use_move_hit__h_376 < use_move_hit__nhits_299) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)] > 0)) && (use_move_hit__first_362 > 0)) && (!use_move_hit__behind_364))) {
+                                                use_move_hit__dmg_363 = _imin(use_move_hit__first_362, ((int32_t)(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)])));
+                                                int32_t _w333 = _wx(use_move_hit__q_183, 2);
+                                                int32_t _w334 = _wx(use_move_hit__d_185, 6);
+                                                if (_w333 >= 0 && _w334 >= 0) {
+                                                    s->hp[_w333 * 6 + _w334] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)], use_move_hit__dmg_363)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_363;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_363 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_377 = _imax(_floordiv(_wmul(use_move_hit__dmg_363, MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].recoil_den), 1);
+                                                int32_t _w335 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w336 = _wx(use_move_hit__a_184, 6);
+                                                if (_w335 >= 0 && _w336 >= 0) {
+                                                    s->hp[_w335 * 6 + _w336] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)], use_move_hit__rec_377), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_378 = _imax(_floordiv(_wmul(use_move_hit__dmg_363, MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_182, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_378;
+                                                int32_t _w337 = _wx(use_move_hit__p_180, 2);
+                                                int32_t _w338 = _wx(use_move_hit__a_184, 6);
+                                                if (_w337 >= 0 && _w338 >= 0) {
+                                                    s->hp[_w337 * 6 + _w338] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])), use_move_hit__gain_378), ((int32_t)(s->maxhp[_ix(use_move_hit__p_180, 2) * 6 + _ix(use_move_hit__a_184, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_193 == 4) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_364))) {
+                                            int32_t _w339 = _wx(use_move_hit__p_180, 2);
+                                            if (_w339 >= 0) {
+                                                s->recharge[_w339] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_379 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_status;
+                                        if ((((use_move_hit__sec_379 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_364))) {
+                                            use_move_hit__same_type_382 = (({ int32_t _let340 = use_move_hit__q_183; int32_t has_type__p_380 = _let340; ({ int16_t _let341 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].type; int16_t has_type__t_381 = _let341; ((has_type__t_381 == s->types[_ix(has_type__p_380, 2) * 2]) || (has_type__t_381 == s->types[_ix(has_type__p_380, 2) * 2 + 1])); }); }) && (use_move_hit__sec_379 != 4));
+                                            if ((!use_move_hit__same_type_382)) {
+                                                chance__num_383 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_384 = _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_115)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_384 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_385 = chance__v_384;
+                                                int32_t _w342 = _wx(s->ndraws, 64);
+                                                if (_w342 >= 0) {
+                                                    s->draws[_w342] = log_draw__v_385;
+                                                }
+                                                int32_t _w343 = _wx(s->ndraws, 64);
+                                                if (_w343 >= 0) {
+                                                    s->draw_lo[_w343] = 0;
+                                                }
+                                                int32_t _w344 = _wx(s->ndraws, 64);
+                                                if (_w344 >= 0) {
+                                                    s->draw_hi[_w344] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_386 = (chance__v_384 < chance__num_383);
+                                                use_move_hit__lands_387 = chance__result_386;
+                                                if (use_move_hit__lands_387) {
+                                                    set_status__q_388 = use_move_hit__q_183;
+                                                    set_status__st_389 = use_move_hit__sec_379;
+                                                    set_status__d_390 = s->active[_ix(set_status__q_388, 2)];
+                                                    set_status__poison_391 = ((set_status__st_389 == 4) || (set_status__st_389 == 6));
+                                                    set_status__blocked_392 = (set_status__poison_391 && (TYPES__rows[_ix(s->types[_ix(set_status__q_388, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_388, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_388, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_388, 2) * 6 + _ix(set_status__d_390, 6)] == 0) && (s->hp[_ix(set_status__q_388, 2) * 6 + _ix(set_status__d_390, 6)] > 0)) && (!set_status__blocked_392))) {
+                                                        int32_t _w345 = _wx(set_status__q_388, 2);
+                                                        int32_t _w346 = _wx(set_status__d_390, 6);
+                                                        if (_w345 >= 0 && _w346 >= 0) {
+                                                            s->status[_w345 * 6 + _w346] = ((int8_t)(set_status__st_389));
+                                                        }
+                                                        if ((set_status__st_389 == 5)) {
+                                                            rand__v_393 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 25), (uint32_t)resolve_turn__k_115)), 7));
+                                                            if ((s->forced_at < s->forced_n)) {
+                                                                rand__v_393 = s->forced[_ix(s->forced_at, 64)];
+                                                                s->forced_at = _wadd(s->forced_at, 1);
+                                                            }
+                                                            log_draw__v_394 = rand__v_393;
+                                                            int32_t _w347 = _wx(s->ndraws, 64);
+                                                            if (_w347 >= 0) {
+                                                                s->draws[_w347] = log_draw__v_394;
+                                                            }
+                                                            int32_t _w348 = _wx(s->ndraws, 64);
+                                                            if (_w348 >= 0) {
+                                                                s->draw_lo[_w348] = 1;
+                                                            }
+                                                            int32_t _w349 = _wx(s->ndraws, 64);
+                                                            if (_w349 >= 0) {
+                                                                s->draw_hi[_w349] = 8;
+                                                            }
+                                                            s->ndraws = _wadd(s->ndraws, 1);
+                                                            rand__result_395 = rand__v_393;
+                                                            int32_t _w350 = _wx(set_status__q_388, 2);
+                                                            int32_t _w351 = _wx(set_status__d_390, 6);
+                                                            if (_w350 >= 0 && _w351 >= 0) {
+                                                                s->sleep[_w350 * 6 + _w351] = ((int8_t)(rand__result_395));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_389 == 6)) {
+                                                            int32_t _w352 = _wx(set_status__q_388, 2);
+                                                            if (_w352 >= 0) {
+                                                                s->toxic[_w352] = ((int16_t)(0));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_389 == 3)) {
+                                                            int32_t _w353 = _wx(set_status__q_388, 2);
+                                                            if (_w353 >= 0) {
+                                                                s->mod[_w353 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_388, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_389 == 1)) {
+                                                            int32_t _w354 = _wx(set_status__q_388, 2);
+                                                            if (_w354 >= 0) {
+                                                                s->mod[_w354 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_388, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        use_move_hit__sb_396[0] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_atk;
+                                        use_move_hit__sb_396[1] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_def;
+                                        use_move_hit__sb_396[2] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spc;
+                                        use_move_hit__sb_396[3] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_spe;
+                                        use_move_hit__sb_396[4] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_396[5] = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo355 = 0; bool _r357 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_397 = _lo355, _end356 = 6; use_move_hit__k_397 < _end356; use_move_hit__k_397++) if ((use_move_hit__sb_396[use_move_hit__k_397] != 0)) { _r357 = true; break; } _r357; }) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && (!use_move_hit__behind_364))) {
+                                            chance__num_398 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_399 = _roll(random_word(fold_in(fold_in(key, 26), (uint32_t)resolve_turn__k_115)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_399 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_400 = chance__v_399;
+                                            int32_t _w359 = _wx(s->ndraws, 64);
+                                            if (_w359 >= 0) {
+                                                s->draws[_w359] = log_draw__v_400;
+                                            }
+                                            int32_t _w360 = _wx(s->ndraws, 64);
+                                            if (_w360 >= 0) {
+                                                s->draw_lo[_w360] = 0;
+                                            }
+                                            int32_t _w361 = _wx(s->ndraws, 64);
+                                            if (_w361 >= 0) {
+                                                s->draw_hi[_w361] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_401 = (chance__v_399 < chance__num_398);
+                                            use_move_hit__drop_402 = chance__result_401;
+                                            if (use_move_hit__drop_402) {
+                                                apply_boosts__q_403 = use_move_hit__q_183;
+                                                apply_boosts__f_404 = use_move_hit__q_183;
+                                                apply_boosts__da_405 = use_move_hit__sb_396[0];
+                                                apply_boosts__dd_406 = use_move_hit__sb_396[1];
+                                                apply_boosts__ds_407 = use_move_hit__sb_396[2];
+                                                apply_boosts__dsp_408 = use_move_hit__sb_396[3];
+                                                apply_boosts__dacc_409 = use_move_hit__sb_396[4];
+                                                apply_boosts__deva_410 = use_move_hit__sb_396[5];
+                                                apply_boosts__deltas_411[0] = apply_boosts__da_405;
+                                                apply_boosts__deltas_411[1] = apply_boosts__dd_406;
+                                                apply_boosts__deltas_411[2] = apply_boosts__ds_407;
+                                                apply_boosts__deltas_411[3] = apply_boosts__dsp_408;
+                                                apply_boosts__deltas_411[4] = apply_boosts__dacc_409;
+                                                apply_boosts__deltas_411[5] = apply_boosts__deva_410;
+                                                apply_boosts__any_ok_412 = false;
+                                                for (int32_t apply_boosts__k_413 = 0, _end362 = 6; apply_boosts__k_413 < _end362; apply_boosts__k_413++) {
+                                                    boost_stat__q_414 = apply_boosts__q_403;
+                                                    boost_stat__k_415 = apply_boosts__k_413;
+                                                    boost_stat__delta_416 = apply_boosts__deltas_411[apply_boosts__k_413];
+                                                    boost_stat__a_417 = s->active[_ix(boost_stat__q_414, 2)];
+                                                    boost_stat__b_418 = ((int32_t)(s->boosts[_ix(boost_stat__q_414, 2) * 6 + _ix(boost_stat__k_415, 6)]));
+                                                    boost_stat__nb_419 = _imin(_imax(_wadd(boost_stat__b_418, boost_stat__delta_416), (-6)), 6);
+                                                    boost_stat__ok_420 = false;
+                                                    if (((((boost_stat__delta_416 != 0) && (s->hp[_ix(boost_stat__q_414, 2) * 6 + _ix(boost_stat__a_417, 6)] > 0)) && (!((boost_stat__delta_416 > 0) && (boost_stat__b_418 >= 6)))) && (!((boost_stat__delta_416 < 0) && (boost_stat__b_418 <= (-6)))))) {
+                                                        if ((boost_stat__k_415 >= 4)) {
+                                                            int32_t _w363 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w364 = _wx(boost_stat__k_415, 6);
+                                                            if (_w363 >= 0 && _w364 >= 0) {
+                                                                s->boosts[_w363 * 6 + _w364] = ((int8_t)(boost_stat__nb_419));
+                                                            }
+                                                            boost_stat__ok_420 = true;
+                                                        } else if ((((boost_stat__delta_416 > 0) && (s->mod[_ix(boost_stat__q_414, 2) * 4 + _ix(boost_stat__k_415, 4)] == 999)) || ((boost_stat__delta_416 < 0) && (s->mod[_ix(boost_stat__q_414, 2) * 4 + _ix(boost_stat__k_415, 4)] == 1)))) {
+                                                            int32_t _w365 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w366 = _wx(boost_stat__k_415, 6);
+                                                            if (_w365 >= 0 && _w366 >= 0) {
+                                                                s->boosts[_w365 * 6 + _w366] = ((int8_t)(((boost_stat__delta_416 > 0) ? _wsub(boost_stat__nb_419, 1) : _wadd(boost_stat__nb_419, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w367 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w368 = _wx(boost_stat__k_415, 6);
+                                                            if (_w367 >= 0 && _w368 >= 0) {
+                                                                s->boosts[_w367 * 6 + _w368] = ((int8_t)(boost_stat__nb_419));
+                                                            }
+                                                            boost_stat__ok_420 = true;
+                                                            boost_stat__m_421 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_414, 2) * 4 + _ix(boost_stat__k_415, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_419, 6), 13)]), 100), 1);
+                                                            int32_t _w369 = _wx(boost_stat__q_414, 2);
+                                                            int32_t _w370 = _wx(boost_stat__k_415, 4);
+                                                            if (_w369 >= 0 && _w370 >= 0) {
+                                                                s->mod[_w369 * 4 + _w370] = ((int16_t)(((boost_stat__delta_416 > 0) ? _imin(boost_stat__m_421, 999) : boost_stat__m_421)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_422 = boost_stat__ok_420;
+                                                    apply_boosts__ok_423 = boost_stat__result_422;
+                                                    apply_boosts__any_ok_412 = (apply_boosts__any_ok_412 || apply_boosts__ok_423);
+                                                }
+                                                if (apply_boosts__any_ok_412) {
+                                                    if ((s->status[_ix(apply_boosts__f_404, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_404, 2)], 6)] == 3)) {
+                                                        int32_t _w371 = _wx(apply_boosts__f_404, 2);
+                                                        if (_w371 >= 0) {
+                                                            s->mod[_w371 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_404, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((s->status[_ix(apply_boosts__f_404, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_404, 2)], 6)] == 1)) {
+                                                        int32_t _w372 = _wx(apply_boosts__f_404, 2);
+                                                        if (_w372 >= 0) {
+                                                            s->mod[_w372 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_404, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        use_move_hit__sv_424 = MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_volatile;
+                                        use_move_hit__through_425 = ((!use_move_hit__behind_364) || ((use_move_hit__sv_424 == 1) && (!use_move_hit__broke_203)));
+                                        if ((((use_move_hit__sv_424 >= 0) && (s->hp[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] > 0)) && use_move_hit__through_425)) {
+                                            use_move_hit__vc_426 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_182, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_424 == 1) ? 1 : 0));
+                                            chance__num_427 = use_move_hit__vc_426;
+                                            chance__v_428 = _roll(random_word(fold_in(fold_in(key, 27), (uint32_t)resolve_turn__k_115)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_428 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_429 = chance__v_428;
+                                            int32_t _w373 = _wx(s->ndraws, 64);
+                                            if (_w373 >= 0) {
+                                                s->draws[_w373] = log_draw__v_429;
+                                            }
+                                            int32_t _w374 = _wx(s->ndraws, 64);
+                                            if (_w374 >= 0) {
+                                                s->draw_lo[_w374] = 0;
+                                            }
+                                            int32_t _w375 = _wx(s->ndraws, 64);
+                                            if (_w375 >= 0) {
+                                                s->draw_hi[_w375] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_430 = (chance__v_428 < chance__num_427);
+                                            use_move_hit__lands_431 = chance__result_430;
+                                            if ((use_move_hit__lands_431 && (use_move_hit__sv_424 == 12))) {
+                                                int32_t _w376 = _wx(use_move_hit__q_183, 2);
+                                                if (_w376 >= 0) {
+                                                    s->flinch[_w376] = true;
+                                                }
+                                                int32_t _w377 = _wx(use_move_hit__q_183, 2);
+                                                if (_w377 >= 0) {
+                                                    s->recharge[_w377] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_431 && (use_move_hit__sv_424 == 1))) {
+                                                confuse__q_432 = use_move_hit__q_183;
+                                                if (((!s->confused[_ix(confuse__q_432, 2)]) && (s->hp[_ix(confuse__q_432, 2) * 6 + _ix(s->active[_ix(confuse__q_432, 2)], 6)] > 0))) {
+                                                    rand__v_433 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 28), (uint32_t)resolve_turn__k_115)), 4));
+                                                    if ((s->forced_at < s->forced_n)) {
+                                                        rand__v_433 = s->forced[_ix(s->forced_at, 64)];
+                                                        s->forced_at = _wadd(s->forced_at, 1);
+                                                    }
+                                                    log_draw__v_434 = rand__v_433;
+                                                    int32_t _w378 = _wx(s->ndraws, 64);
+                                                    if (_w378 >= 0) {
+                                                        s->draws[_w378] = log_draw__v_434;
+                                                    }
+                                                    int32_t _w379 = _wx(s->ndraws, 64);
+                                                    if (_w379 >= 0) {
+                                                        s->draw_lo[_w379] = 2;
+                                                    }
+                                                    int32_t _w380 = _wx(s->ndraws, 64);
+                                                    if (_w380 >= 0) {
+                                                        s->draw_hi[_w380] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_435 = rand__v_433;
+                                                    int32_t _w381 = _wx(confuse__q_432, 2);
+                                                    if (_w381 >= 0) {
+                                                        s->confusion_turns[_w381] = ((int8_t)(rand__result_435));
+                                                    }
+                                                    int32_t _w382 = _wx(confuse__q_432, 2);
+                                                    if (_w382 >= 0) {
+                                                        s->confused[_w382] = true;
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_379 == 1) && (s->status[_ix(use_move_hit__q_183, 2) * 6 + _ix(use_move_hit__d_185, 6)] == 2))) {
+                                            int32_t _w383 = _wx(use_move_hit__q_183, 2);
+                                            int32_t _w384 = _wx(use_move_hit__d_185, 6);
+                                            if (_w383 >= 0 && _w384 >= 0) {
+                                                s->status[_w383 * 6 + _w384] = ((int8_t)(0));
+                                            }
+                                        }
+                                    }
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_182, 165)].crash) {
+                                    self_damage__p_436 = use_move_hit__p_180;
+                                    self_damage__q_437 = _wsub(1, self_damage__p_436);
+                                    self_damage__a_438 = s->active[_ix(self_damage__p_436, 2)];
+                                    s->last_damage = 1;
+                                    if (s->substitute[_ix(self_damage__p_436, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_437, 2)]) {
+                                            int32_t _w385 = _wx(self_damage__q_437, 2);
+                                            if (_w385 >= 0) {
+                                                s->sub_hp[_w385] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_437, 2)])), 1), 0)));
+                                            }
+                                            int32_t _w386 = _wx(self_damage__q_437, 2);
+                                            if (_w386 >= 0) {
+                                                s->substitute[_w386] = (s->sub_hp[_ix(self_damage__q_437, 2)] > 0);
+                                            }
+                                        }
+                                    } else {
+                                        int32_t _w387 = _wx(self_damage__p_436, 2);
+                                        int32_t _w388 = _wx(self_damage__a_438, 6);
+                                        if (_w387 >= 0 && _w388 >= 0) {
+                                            s->hp[_w387 * 6 + _w388] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_436, 2) * 6 + _ix(self_damage__a_438, 6)])), 1), 0)));
+                                        }
+                                    }
+                                }
+                                if ((MOVES__rows[_ix(use_move_hit__mv_182, 165)].self_destruct && (!use_move_hit__broke_203))) {
+                                    int32_t _w389 = _wx(use_move_hit__p_180, 2);
+                                    int32_t _w390 = _wx(use_move_hit__a_184, 6);
+                                    if (_w389 >= 0 && _w390 >= 0) {
+                                        s->hp[_w389 * 6 + _w390] = ((int16_t)(0));
+                                    }
+                                }
+                                if ((s->thrashing[_ix(use_move_hit__p_180, 2)] && (s->rampage_turns[_ix(use_move_hit__p_180, 2)] <= 0))) {
+                                    int32_t _w391 = _wx(use_move_hit__p_180, 2);
+                                    if (_w391 >= 0) {
+                                        s->thrashing[_w391] = false;
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_142) || (s->hp[_ix(use_move__q_138, 2) * 6 + _ix(use_move__d_140, 6)] > 0)) && (s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 5) && (s->sleep[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] <= 0))) {
-                                int32_t _w262 = _wx(use_move__p_136, 2);
-                                int32_t _w263 = _wx(use_move__a_139, 6);
-                                if (_w262 >= 0 && _w263 >= 0) {
-                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
+                        if (((!use_move__can_157) || (s->hp[_ix(use_move__q_150, 2) * 6 + _ix(use_move__d_152, 6)] > 0))) {
+                            after_move_self__p_439 = use_move__p_148;
+                            after_move_self__q_440 = _wsub(1, after_move_self__p_439);
+                            after_move_self__a_441 = s->active[_ix(after_move_self__p_439, 2)];
+                            after_move_self__d_442 = s->active[_ix(after_move_self__q_440, 2)];
+                            if ((s->hp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)] > 0)) {
+                                after_move_self__st_443 = s->status[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)];
+                                after_move_self__poisoned_444 = (((after_move_self__st_443 == 4) || (after_move_self__st_443 == 1)) || (after_move_self__st_443 == 6));
+                                if (((s->toxic[_ix(after_move_self__p_439, 2)] >= 0) && after_move_self__poisoned_444)) {
+                                    int32_t _w392 = _wx(after_move_self__p_439, 2);
+                                    if (_w392 >= 0) {
+                                        s->toxic[_w392] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_439, 2)], 1)));
+                                    }
+                                }
+                                if (((after_move_self__st_443 == 5) && (s->sleep[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)] <= 0))) {
+                                    int32_t _w393 = _wx(after_move_self__p_439, 2);
+                                    int32_t _w394 = _wx(after_move_self__a_441, 6);
+                                    if (_w393 >= 0 && _w394 >= 0) {
+                                        s->status[_w393 * 6 + _w394] = ((int8_t)(0));
+                                    }
+                                }
+                                if (after_move_self__poisoned_444) {
+                                    int32_t _w395 = _wx(after_move_self__p_439, 2);
+                                    int32_t _w396 = _wx(after_move_self__a_441, 6);
+                                    if (_w395 >= 0 && _w396 >= 0) {
+                                        s->hp[_w395 * 6 + _w396] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_439, 2)])), 1))), 0)));
+                                    }
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 4) || (s->status[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)] == 1))) {
-                                int32_t _w264 = _wx(use_move__p_136, 2);
-                                int32_t _w265 = _wx(use_move__a_139, 6);
-                                if (_w264 >= 0 && _w265 >= 0) {
-                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_136, 2) * 6 + _ix(use_move__a_139, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if ((s->seeded[_ix(after_move_self__p_439, 2)] && (s->hp[_ix(after_move_self__q_440, 2) * 6 + _ix(after_move_self__d_442, 6)] > 0))) {
+                                if ((s->toxic[_ix(after_move_self__p_439, 2)] >= 0)) {
+                                    int32_t _w397 = _wx(after_move_self__p_439, 2);
+                                    if (_w397 >= 0) {
+                                        s->toxic[_w397] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_439, 2)], 1)));
+                                    }
+                                }
+                                after_move_self__leech_445 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_439, 2)])), 1));
+                                int32_t _w398 = _wx(after_move_self__p_439, 2);
+                                int32_t _w399 = _wx(after_move_self__a_441, 6);
+                                if (_w398 >= 0 && _w399 >= 0) {
+                                    s->hp[_w398 * 6 + _w399] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_439, 2) * 6 + _ix(after_move_self__a_441, 6)])), after_move_self__leech_445), 0)));
+                                }
+                                int32_t _w400 = _wx(after_move_self__q_440, 2);
+                                int32_t _w401 = _wx(after_move_self__d_442, 6);
+                                if (_w400 >= 0 && _w401 >= 0) {
+                                    s->hp[_w400 * 6 + _w401] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_440, 2) * 6 + _ix(after_move_self__d_442, 6)])), after_move_self__leech_445), ((int32_t)(s->maxhp[_ix(after_move_self__q_440, 2) * 6 + _ix(after_move_self__d_442, 6)])))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_110 = true;
-                            after_faint__left0_380 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_379 = _lo266, _end267 = 6; after_faint__i_379 < _end267; after_faint__i_379++) _r268 += ((s->hp[after_faint__i_379] > 0)) ? 1 : 0; _r268; });
-                            after_faint__left1_382 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_381 = _lo270, _end271 = 6; after_faint__i_381 < _end271; after_faint__i_381++) _r272 += ((s->hp[1 * 6 + after_faint__i_381] > 0)) ? 1 : 0; _r272; });
-                            if (((after_faint__left0_380 == 0) && (after_faint__left1_382 == 0))) {
+                            resolve_turn__over_114 = true;
+                            for (int32_t after_faint__p_446 = 0, _end402 = 2; after_faint__p_446 < _end402; after_faint__p_446++) {
+                                if (({ int32_t _let403 = after_faint__p_446; int32_t is_fainted__p_447 = _let403; (s->hp[_ix(is_fainted__p_447, 2) * 6 + _ix(s->active[_ix(is_fainted__p_447, 2)], 6)] <= 0); })) {
+                                    revert__p_448 = after_faint__p_446;
+                                    revert__a_449 = s->active[_ix(revert__p_448, 2)];
+                                    if (s->transformed[_ix(revert__p_448, 2)]) {
+                                        for (int32_t revert__k_450 = 0, _end404 = 4; revert__k_450 < _end404; revert__k_450++) {
+                                            int32_t _w405 = _wx(revert__p_448, 2);
+                                            int32_t _w406 = _wx(revert__a_449, 6);
+                                            if (_w405 >= 0 && _w406 >= 0) {
+                                                s->moves[_w405 * 24 + _w406 * 4 + revert__k_450] = s->base_moves[_ix(revert__p_448, 2) * 4 + revert__k_450];
+                                            }
+                                            int32_t _w407 = _wx(revert__p_448, 2);
+                                            int32_t _w408 = _wx(revert__a_449, 6);
+                                            if (_w407 >= 0 && _w408 >= 0) {
+                                                s->pp[_w407 * 24 + _w408 * 4 + revert__k_450] = s->base_pp[_ix(revert__p_448, 2) * 4 + revert__k_450];
+                                            }
+                                        }
+                                        int32_t _w409 = _wx(revert__p_448, 2);
+                                        if (_w409 >= 0) {
+                                            s->transformed[_w409] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_448, 2)] >= 0)) {
+                                        int32_t _w410 = _wx(revert__p_448, 2);
+                                        int32_t _w411 = _wx(revert__a_449, 6);
+                                        int32_t _w412 = _wx(s->mimic_slot[_ix(revert__p_448, 2)], 4);
+                                        if (_w410 >= 0 && _w411 >= 0 && _w412 >= 0) {
+                                            s->moves[_w410 * 24 + _w411 * 4 + _w412] = s->mimic_orig[_ix(revert__p_448, 2)];
+                                        }
+                                    }
+                                    int32_t _w413 = _wx(revert__p_448, 2);
+                                    if (_w413 >= 0) {
+                                        s->mimic_slot[_w413] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_452 = ({ int32_t _lo414 = 0; int32_t _r416 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_451 = _lo414, _end415 = 6; after_faint__i_451 < _end415; after_faint__i_451++) _r416 += ((s->hp[after_faint__i_451] > 0)) ? 1 : 0; _r416; });
+                            after_faint__left1_454 = ({ int32_t _lo418 = 0; int32_t _r420 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_453 = _lo418, _end419 = 6; after_faint__i_453 < _end419; after_faint__i_453++) _r420 += ((s->hp[1 * 6 + after_faint__i_453] > 0)) ? 1 : 0; _r420; });
+                            if (((after_faint__left0_452 == 0) && (after_faint__left1_454 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_380 == 0)) {
+                            } else if ((after_faint__left0_452 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_382 == 0)) {
+                            } else if ((after_faint__left1_454 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -3801,273 +4571,383 @@ static void effect_move(State *s, int32_t m, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_383 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 24), (uint32_t)resolve_turn__k_111)), 2));
-                            log_draw__v_384 = rand__v_383;
-                            int32_t _w274 = _wx(s->ndraws, 64);
-                            if (_w274 >= 0) {
-                                s->draws[_w274] = log_draw__v_384;
+                            rand__v_455 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 29), (uint32_t)resolve_turn__k_115)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_455 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
                             }
-                            int32_t _w275 = _wx(s->ndraws, 64);
-                            if (_w275 >= 0) {
-                                s->draw_lo[_w275] = 0;
+                            log_draw__v_456 = rand__v_455;
+                            int32_t _w422 = _wx(s->ndraws, 64);
+                            if (_w422 >= 0) {
+                                s->draws[_w422] = log_draw__v_456;
                             }
-                            int32_t _w276 = _wx(s->ndraws, 64);
-                            if (_w276 >= 0) {
-                                s->draw_hi[_w276] = 2;
+                            int32_t _w423 = _wx(s->ndraws, 64);
+                            if (_w423 >= 0) {
+                                s->draw_lo[_w423] = 0;
+                            }
+                            int32_t _w424 = _wx(s->ndraws, 64);
+                            if (_w424 >= 0) {
+                                s->draw_hi[_w424] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_385 = rand__v_383;
-                            tie_draw__v_386 = rand__result_385;
+                            rand__result_457 = rand__v_455;
+                            tie_draw__v_458 = rand__result_457;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_110)) {
+            if ((!resolve_turn__over_114)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_387 = 0, _end277 = 2; update_speed__p_387 < _end277; update_speed__p_387++) {
-                    if ((s->hp[update_speed__p_387 * 6 + _ix(s->active[update_speed__p_387], 6)] > 0)) {
-                        int32_t _w278 = _wx(s->active[update_speed__p_387], 6);
-                        if (_w278 >= 0) {
-                            s->speed[update_speed__p_387 * 6 + _w278] = s->mod[update_speed__p_387 * 4 + 3];
+                for (int32_t update_speed__p_459 = 0, _end425 = 2; update_speed__p_459 < _end425; update_speed__p_459++) {
+                    if ((s->hp[update_speed__p_459 * 6 + _ix(s->active[update_speed__p_459], 6)] > 0)) {
+                        int32_t _w426 = _wx(s->active[update_speed__p_459], 6);
+                        if (_w426 >= 0) {
+                            s->speed[update_speed__p_459 * 6 + _w426] = s->mod[update_speed__p_459 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_388 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_389 = rand__v_388;
-                    int32_t _w279 = _wx(s->ndraws, 64);
-                    if (_w279 >= 0) {
-                        s->draws[_w279] = log_draw__v_389;
+                    rand__v_460 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_460 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draw_lo[_w280] = 0;
+                    log_draw__v_461 = rand__v_460;
+                    int32_t _w427 = _wx(s->ndraws, 64);
+                    if (_w427 >= 0) {
+                        s->draws[_w427] = log_draw__v_461;
                     }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_hi[_w281] = 2;
+                    int32_t _w428 = _wx(s->ndraws, 64);
+                    if (_w428 >= 0) {
+                        s->draw_lo[_w428] = 0;
+                    }
+                    int32_t _w429 = _wx(s->ndraws, 64);
+                    if (_w429 >= 0) {
+                        s->draw_hi[_w429] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_390 = rand__v_388;
-                    tie_draw__v_391 = rand__result_390;
+                    rand__result_462 = rand__v_460;
+                    tie_draw__v_463 = rand__result_462;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_392 = 0, _end282 = 2; update_speed__p_392 < _end282; update_speed__p_392++) {
-                if ((s->hp[update_speed__p_392 * 6 + _ix(s->active[update_speed__p_392], 6)] > 0)) {
-                    int32_t _w283 = _wx(s->active[update_speed__p_392], 6);
-                    if (_w283 >= 0) {
-                        s->speed[update_speed__p_392 * 6 + _w283] = s->mod[update_speed__p_392 * 4 + 3];
+            for (int32_t update_speed__p_464 = 0, _end430 = 2; update_speed__p_464 < _end430; update_speed__p_464++) {
+                if ((s->hp[update_speed__p_464 * 6 + _ix(s->active[update_speed__p_464], 6)] > 0)) {
+                    int32_t _w431 = _wx(s->active[update_speed__p_464], 6);
+                    if (_w431 >= 0) {
+                        s->speed[update_speed__p_464 * 6 + _w431] = s->mod[update_speed__p_464 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_393 = 0;
+            resolve_forced__first_465 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_396 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_394 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_394, 6) * 4 + 3])); int32_t fainted_speed__v_395 = _let285; ((s->status[_ix(fainted_speed__a_394, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_395, 25), 100), 1) : fainted_speed__v_395); }); });
-                resolve_forced__s1_399 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_397 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_397, 6) * 4 + 3])); int32_t fainted_speed__v_398 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_397, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_398, 25), 100), 1) : fainted_speed__v_398); }); });
-                if ((resolve_forced__s1_399 > resolve_forced__s0_396)) {
-                    resolve_forced__first_393 = 1;
-                } else if ((resolve_forced__s1_399 == resolve_forced__s0_396)) {
-                    rand__v_400 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_401 = rand__v_400;
-                    int32_t _w288 = _wx(s->ndraws, 64);
-                    if (_w288 >= 0) {
-                        s->draws[_w288] = log_draw__v_401;
+                resolve_forced__s0_468 = ({ int8_t _let432 = s->active[0]; int8_t fainted_speed__a_466 = _let432; ({ int32_t _let433 = ((int32_t)(s->stats[_ix(fainted_speed__a_466, 6) * 4 + 3])); int32_t fainted_speed__v_467 = _let433; ((s->status[_ix(fainted_speed__a_466, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_467, 25), 100), 1) : fainted_speed__v_467); }); });
+                resolve_forced__s1_471 = ({ int8_t _let434 = s->active[1]; int8_t fainted_speed__a_469 = _let434; ({ int32_t _let435 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_469, 6) * 4 + 3])); int32_t fainted_speed__v_470 = _let435; ((s->status[1 * 6 + _ix(fainted_speed__a_469, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_470, 25), 100), 1) : fainted_speed__v_470); }); });
+                if ((resolve_forced__s1_471 > resolve_forced__s0_468)) {
+                    resolve_forced__first_465 = 1;
+                } else if ((resolve_forced__s1_471 == resolve_forced__s0_468)) {
+                    rand__v_472 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_472 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w289 = _wx(s->ndraws, 64);
-                    if (_w289 >= 0) {
-                        s->draw_lo[_w289] = 0;
+                    log_draw__v_473 = rand__v_472;
+                    int32_t _w436 = _wx(s->ndraws, 64);
+                    if (_w436 >= 0) {
+                        s->draws[_w436] = log_draw__v_473;
                     }
-                    int32_t _w290 = _wx(s->ndraws, 64);
-                    if (_w290 >= 0) {
-                        s->draw_hi[_w290] = 2;
+                    int32_t _w437 = _wx(s->ndraws, 64);
+                    if (_w437 >= 0) {
+                        s->draw_lo[_w437] = 0;
+                    }
+                    int32_t _w438 = _wx(s->ndraws, 64);
+                    if (_w438 >= 0) {
+                        s->draw_hi[_w438] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_402 = rand__v_400;
-                    resolve_forced__first_393 = rand__result_402;
+                    rand__result_474 = rand__v_472;
+                    resolve_forced__first_465 = rand__result_474;
                 }
             }
-            for (int32_t resolve_forced__k_403 = 0, _end291 = 2; resolve_forced__k_403 < _end291; resolve_forced__k_403++) {
-                resolve_forced__p_404 = ((resolve_forced__k_403 == 0) ? resolve_forced__first_393 : _wsub(1, resolve_forced__first_393));
-                if (s->need[_ix(resolve_forced__p_404, 2)]) {
-                    send_in__p_405 = resolve_forced__p_404;
-                    send_in__s_406 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_404, 2)])), 4);
-                    send_in__old_407 = s->active[_ix(send_in__p_405, 2)];
-                    if ((s->hp[_ix(send_in__p_405, 2) * 6 + _ix(send_in__old_407, 6)] > 0)) {
-                        int32_t _w292 = _wx(send_in__p_405, 2);
-                        int32_t _w293 = _wx(send_in__old_407, 6);
-                        if (_w292 >= 0 && _w293 >= 0) {
-                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__old_407, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_475 = 0, _end439 = 2; resolve_forced__k_475 < _end439; resolve_forced__k_475++) {
+                resolve_forced__p_476 = ((resolve_forced__k_475 == 0) ? resolve_forced__first_465 : _wsub(1, resolve_forced__first_465));
+                if (s->need[_ix(resolve_forced__p_476, 2)]) {
+                    send_in__p_477 = resolve_forced__p_476;
+                    send_in__s_478 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_476, 2)])), 4);
+                    send_in__old_479 = s->active[_ix(send_in__p_477, 2)];
+                    if ((s->hp[_ix(send_in__p_477, 2) * 6 + _ix(send_in__old_479, 6)] > 0)) {
+                        int32_t _w440 = _wx(send_in__p_477, 2);
+                        int32_t _w441 = _wx(send_in__old_479, 6);
+                        if (_w440 >= 0 && _w441 >= 0) {
+                            s->speed[_w440 * 6 + _w441] = s->stats[_ix(send_in__p_477, 2) * 24 + _ix(send_in__old_479, 6) * 4 + 3];
                         }
                     }
-                    if ((s->mimic_slot[_ix(send_in__p_405, 2)] >= 0)) {
-                        int32_t _w294 = _wx(send_in__p_405, 2);
-                        int32_t _w295 = _wx(send_in__old_407, 6);
-                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_405, 2)], 4);
-                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
-                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_405, 2)];
+                    revert__p_480 = send_in__p_477;
+                    revert__a_481 = s->active[_ix(revert__p_480, 2)];
+                    if (s->transformed[_ix(revert__p_480, 2)]) {
+                        for (int32_t revert__k_482 = 0, _end442 = 4; revert__k_482 < _end442; revert__k_482++) {
+                            int32_t _w443 = _wx(revert__p_480, 2);
+                            int32_t _w444 = _wx(revert__a_481, 6);
+                            if (_w443 >= 0 && _w444 >= 0) {
+                                s->moves[_w443 * 24 + _w444 * 4 + revert__k_482] = s->base_moves[_ix(revert__p_480, 2) * 4 + revert__k_482];
+                            }
+                            int32_t _w445 = _wx(revert__p_480, 2);
+                            int32_t _w446 = _wx(revert__a_481, 6);
+                            if (_w445 >= 0 && _w446 >= 0) {
+                                s->pp[_w445 * 24 + _w446 * 4 + revert__k_482] = s->base_pp[_ix(revert__p_480, 2) * 4 + revert__k_482];
+                            }
                         }
-                        int32_t _w297 = _wx(send_in__p_405, 2);
-                        if (_w297 >= 0) {
-                            s->mimic_slot[_w297] = ((int8_t)((-1)));
+                        int32_t _w447 = _wx(revert__p_480, 2);
+                        if (_w447 >= 0) {
+                            s->transformed[_w447] = false;
+                        }
+                    } else if ((s->mimic_slot[_ix(revert__p_480, 2)] >= 0)) {
+                        int32_t _w448 = _wx(revert__p_480, 2);
+                        int32_t _w449 = _wx(revert__a_481, 6);
+                        int32_t _w450 = _wx(s->mimic_slot[_ix(revert__p_480, 2)], 4);
+                        if (_w448 >= 0 && _w449 >= 0 && _w450 >= 0) {
+                            s->moves[_w448 * 24 + _w449 * 4 + _w450] = s->mimic_orig[_ix(revert__p_480, 2)];
                         }
                     }
-                    int32_t _w298 = _wx(send_in__p_405, 2);
-                    if (_w298 >= 0) {
-                        s->active[_w298] = ((int8_t)(send_in__s_406));
+                    int32_t _w451 = _wx(revert__p_480, 2);
+                    if (_w451 >= 0) {
+                        s->mimic_slot[_w451] = ((int8_t)((-1)));
                     }
-                    int32_t _w299 = _wx(send_in__p_405, 2);
-                    if (_w299 >= 0) {
-                        s->sub_hp[_w299] = ((int16_t)(0));
+                    int32_t _w452 = _wx(send_in__p_477, 2);
+                    if (_w452 >= 0) {
+                        s->active[_w452] = ((int8_t)(send_in__s_478));
+                    }
+                    int32_t _w453 = _wx(send_in__p_477, 2);
+                    if (_w453 >= 0) {
+                        s->form[_w453] = s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)];
+                    }
+                    int32_t _w454 = _wx(send_in__p_477, 2);
+                    if (_w454 >= 0) {
+                        s->types[_w454 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)], 151)].type1));
+                    }
+                    int32_t _w455 = _wx(send_in__p_477, 2);
+                    if (_w455 >= 0) {
+                        s->types[_w455 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)], 151)].type2));
+                    }
+                    int32_t _w456 = _wx(send_in__p_477, 2);
+                    if (_w456 >= 0) {
+                        s->sub_hp[_w456] = ((int16_t)(0));
+                    }
+                    int32_t _w457 = _wx(send_in__p_477, 2);
+                    if (_w457 >= 0) {
+                        s->substitute[_w457] = false;
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w300 = _wx(send_in__p_405, 2);
-                    if (_w300 >= 0) {
-                        s->recharge[_w300] = false;
+                    int32_t _w458 = _wx(send_in__p_477, 2);
+                    if (_w458 >= 0) {
+                        s->recharge[_w458] = false;
                     }
-                    int32_t _w301 = _wx(send_in__p_405, 2);
-                    if (_w301 >= 0) {
-                        s->charging[_w301] = false;
+                    int32_t _w459 = _wx(send_in__p_477, 2);
+                    if (_w459 >= 0) {
+                        s->charging[_w459] = false;
                     }
-                    int32_t _w302 = _wx(send_in__p_405, 2);
-                    if (_w302 >= 0) {
-                        s->confused[_w302] = ((int8_t)(0));
+                    int32_t _w460 = _wx(send_in__p_477, 2);
+                    if (_w460 >= 0) {
+                        s->confusion_turns[_w460] = ((int8_t)(0));
                     }
-                    int32_t _w303 = _wx(send_in__p_405, 2);
-                    if (_w303 >= 0) {
-                        s->flinch[_w303] = false;
+                    int32_t _w461 = _wx(send_in__p_477, 2);
+                    if (_w461 >= 0) {
+                        s->confused[_w461] = false;
                     }
-                    int32_t _w304 = _wx(send_in__p_405, 2);
-                    if (_w304 >= 0) {
-                        s->reflect[_w304] = false;
+                    int32_t _w462 = _wx(send_in__p_477, 2);
+                    if (_w462 >= 0) {
+                        s->flinch[_w462] = false;
                     }
-                    int32_t _w305 = _wx(send_in__p_405, 2);
-                    if (_w305 >= 0) {
-                        s->light_screen[_w305] = false;
+                    int32_t _w463 = _wx(send_in__p_477, 2);
+                    if (_w463 >= 0) {
+                        s->focus[_w463] = false;
                     }
-                    int32_t _w306 = _wx(send_in__p_405, 2);
-                    if (_w306 >= 0) {
-                        s->last_slot[_w306] = ((int8_t)(0));
+                    int32_t _w464 = _wx(send_in__p_477, 2);
+                    if (_w464 >= 0) {
+                        s->seeded[_w464] = false;
                     }
-                    int32_t _w307 = _wx(send_in__p_405, 2);
-                    int32_t _w308 = _wx(send_in__s_406, 6);
-                    if (_w307 >= 0 && _w308 >= 0) {
-                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)];
+                    int32_t _w465 = _wx(send_in__p_477, 2);
+                    if (_w465 >= 0) {
+                        s->mist[_w465] = false;
                     }
-                    for (int32_t send_in__k_408 = 0, _end309 = 6; send_in__k_408 < _end309; send_in__k_408++) {
-                        int32_t _w310 = _wx(send_in__p_405, 2);
-                        if (_w310 >= 0) {
-                            s->boosts[_w310 * 6 + send_in__k_408] = ((int8_t)(0));
+                    int32_t _w466 = _wx(send_in__p_477, 2);
+                    if (_w466 >= 0) {
+                        s->thrashing[_w466] = false;
+                    }
+                    int32_t _w467 = _wx(send_in__p_477, 2);
+                    if (_w467 >= 0) {
+                        s->rampage_turns[_w467] = ((int8_t)(0));
+                    }
+                    int32_t _w468 = _wx(send_in__p_477, 2);
+                    if (_w468 >= 0) {
+                        s->disabled_slot[_w468] = ((int8_t)((-1)));
+                    }
+                    int32_t _w469 = _wx(send_in__p_477, 2);
+                    if (_w469 >= 0) {
+                        s->disabled_move[_w469] = ((int16_t)((-1)));
+                    }
+                    int32_t _w470 = _wx(send_in__p_477, 2);
+                    if (_w470 >= 0) {
+                        s->toxic[_w470] = ((int16_t)((-1)));
+                    }
+                    if ((s->status[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)] == 6)) {
+                        int32_t _w471 = _wx(send_in__p_477, 2);
+                        int32_t _w472 = _wx(send_in__s_478, 6);
+                        if (_w471 >= 0 && _w472 >= 0) {
+                            s->status[_w471 * 6 + _w472] = ((int8_t)(4));
                         }
                     }
-                    for (int32_t send_in__k_409 = 0, _end311 = 4; send_in__k_409 < _end311; send_in__k_409++) {
-                        int32_t _w312 = _wx(send_in__p_405, 2);
-                        if (_w312 >= 0) {
-                            s->mod[_w312 * 4 + send_in__k_409] = s->stats[_ix(send_in__p_405, 2) * 24 + _ix(send_in__s_406, 6) * 4 + send_in__k_409];
+                    int32_t _w473 = _wx(send_in__p_477, 2);
+                    if (_w473 >= 0) {
+                        s->reflect[_w473] = false;
+                    }
+                    int32_t _w474 = _wx(send_in__p_477, 2);
+                    if (_w474 >= 0) {
+                        s->light_screen[_w474] = false;
+                    }
+                    int32_t _w475 = _wx(send_in__p_477, 2);
+                    if (_w475 >= 0) {
+                        s->last_slot[_w475] = ((int8_t)(0));
+                    }
+                    int32_t _w476 = _wx(send_in__p_477, 2);
+                    int32_t _w477 = _wx(send_in__s_478, 6);
+                    if (_w476 >= 0 && _w477 >= 0) {
+                        s->seen[_w476 * 6 + _w477] = s->species[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)];
+                    }
+                    for (int32_t send_in__k_483 = 0, _end478 = 6; send_in__k_483 < _end478; send_in__k_483++) {
+                        int32_t _w479 = _wx(send_in__p_477, 2);
+                        if (_w479 >= 0) {
+                            s->boosts[_w479 * 6 + send_in__k_483] = ((int8_t)(0));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 3)) {
-                        int32_t _w313 = _wx(send_in__p_405, 2);
-                        if (_w313 >= 0) {
-                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_405, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    for (int32_t send_in__k_484 = 0, _end480 = 4; send_in__k_484 < _end480; send_in__k_484++) {
+                        int32_t _w481 = _wx(send_in__p_477, 2);
+                        if (_w481 >= 0) {
+                            s->mod[_w481 * 4 + send_in__k_484] = s->stats[_ix(send_in__p_477, 2) * 24 + _ix(send_in__s_478, 6) * 4 + send_in__k_484];
+                        }
+                        int32_t _w482 = _wx(send_in__p_477, 2);
+                        if (_w482 >= 0) {
+                            s->stored[_w482 * 4 + send_in__k_484] = s->stats[_ix(send_in__p_477, 2) * 24 + _ix(send_in__s_478, 6) * 4 + send_in__k_484];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_405, 2) * 6 + _ix(send_in__s_406, 6)] == 1)) {
-                        int32_t _w314 = _wx(send_in__p_405, 2);
-                        if (_w314 >= 0) {
-                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_405, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)] == 3)) {
+                        int32_t _w483 = _wx(send_in__p_477, 2);
+                        if (_w483 >= 0) {
+                            s->mod[_w483 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_477, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w315 = _wx(send_in__p_405, 2);
-                    int32_t _w316 = _wx(send_in__s_406, 6);
-                    if (_w315 >= 0 && _w316 >= 0) {
-                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_405, 2) * 4 + 3];
+                    if ((s->status[_ix(send_in__p_477, 2) * 6 + _ix(send_in__s_478, 6)] == 1)) {
+                        int32_t _w484 = _wx(send_in__p_477, 2);
+                        if (_w484 >= 0) {
+                            s->mod[_w484 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_477, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w485 = _wx(send_in__p_477, 2);
+                    int32_t _w486 = _wx(send_in__s_478, 6);
+                    if (_w485 >= 0 && _w486 >= 0) {
+                        s->speed[_w485 * 6 + _w486] = s->mod[_ix(send_in__p_477, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_410 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_411 = rand__v_410;
-                    int32_t _w317 = _wx(s->ndraws, 64);
-                    if (_w317 >= 0) {
-                        s->draws[_w317] = log_draw__v_411;
+                    rand__v_485 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_485 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w318 = _wx(s->ndraws, 64);
-                    if (_w318 >= 0) {
-                        s->draw_lo[_w318] = 0;
+                    log_draw__v_486 = rand__v_485;
+                    int32_t _w487 = _wx(s->ndraws, 64);
+                    if (_w487 >= 0) {
+                        s->draws[_w487] = log_draw__v_486;
                     }
-                    int32_t _w319 = _wx(s->ndraws, 64);
-                    if (_w319 >= 0) {
-                        s->draw_hi[_w319] = 2;
+                    int32_t _w488 = _wx(s->ndraws, 64);
+                    if (_w488 >= 0) {
+                        s->draw_lo[_w488] = 0;
+                    }
+                    int32_t _w489 = _wx(s->ndraws, 64);
+                    if (_w489 >= 0) {
+                        s->draw_hi[_w489] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_412 = rand__v_410;
-                    tie_draw__v_413 = rand__result_412;
+                    rand__result_487 = rand__v_485;
+                    tie_draw__v_488 = rand__result_487;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_414 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_415 = rand__v_414;
-                    int32_t _w320 = _wx(s->ndraws, 64);
-                    if (_w320 >= 0) {
-                        s->draws[_w320] = log_draw__v_415;
+                    rand__v_489 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_489 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w321 = _wx(s->ndraws, 64);
-                    if (_w321 >= 0) {
-                        s->draw_lo[_w321] = 0;
+                    log_draw__v_490 = rand__v_489;
+                    int32_t _w490 = _wx(s->ndraws, 64);
+                    if (_w490 >= 0) {
+                        s->draws[_w490] = log_draw__v_490;
                     }
-                    int32_t _w322 = _wx(s->ndraws, 64);
-                    if (_w322 >= 0) {
-                        s->draw_hi[_w322] = 2;
+                    int32_t _w491 = _wx(s->ndraws, 64);
+                    if (_w491 >= 0) {
+                        s->draw_lo[_w491] = 0;
+                    }
+                    int32_t _w492 = _wx(s->ndraws, 64);
+                    if (_w492 >= 0) {
+                        s->draw_hi[_w492] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_416 = rand__v_414;
-                    tie_draw__v_417 = rand__result_416;
+                    rand__result_491 = rand__v_489;
+                    tie_draw__v_492 = rand__result_491;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_418 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_419 = rand__v_418;
-                int32_t _w323 = _wx(s->ndraws, 64);
-                if (_w323 >= 0) {
-                    s->draws[_w323] = log_draw__v_419;
+                rand__v_493 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_493 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
                 }
-                int32_t _w324 = _wx(s->ndraws, 64);
-                if (_w324 >= 0) {
-                    s->draw_lo[_w324] = 0;
+                log_draw__v_494 = rand__v_493;
+                int32_t _w493 = _wx(s->ndraws, 64);
+                if (_w493 >= 0) {
+                    s->draws[_w493] = log_draw__v_494;
                 }
-                int32_t _w325 = _wx(s->ndraws, 64);
-                if (_w325 >= 0) {
-                    s->draw_hi[_w325] = 2;
+                int32_t _w494 = _wx(s->ndraws, 64);
+                if (_w494 >= 0) {
+                    s->draw_lo[_w494] = 0;
+                }
+                int32_t _w495 = _wx(s->ndraws, 64);
+                if (_w495 >= 0) {
+                    s->draw_hi[_w495] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_420 = rand__v_418;
-                tie_draw__v_421 = rand__result_420;
+                rand__result_495 = rand__v_493;
+                tie_draw__v_496 = rand__result_495;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_422 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_423 = rand__v_422;
-                int32_t _w326 = _wx(s->ndraws, 64);
-                if (_w326 >= 0) {
-                    s->draws[_w326] = log_draw__v_423;
+                rand__v_497 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_497 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
                 }
-                int32_t _w327 = _wx(s->ndraws, 64);
-                if (_w327 >= 0) {
-                    s->draw_lo[_w327] = 0;
+                log_draw__v_498 = rand__v_497;
+                int32_t _w496 = _wx(s->ndraws, 64);
+                if (_w496 >= 0) {
+                    s->draws[_w496] = log_draw__v_498;
                 }
-                int32_t _w328 = _wx(s->ndraws, 64);
-                if (_w328 >= 0) {
-                    s->draw_hi[_w328] = 2;
+                int32_t _w497 = _wx(s->ndraws, 64);
+                if (_w497 >= 0) {
+                    s->draw_lo[_w497] = 0;
+                }
+                int32_t _w498 = _wx(s->ndraws, 64);
+                if (_w498 >= 0) {
+                    s->draw_hi[_w498] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_424 = rand__v_422;
-                tie_draw__v_425 = rand__result_424;
+                rand__result_499 = rand__v_497;
+                tie_draw__v_500 = rand__result_499;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -4078,368 +4958,420 @@ static void effect_move(State *s, int32_t m, Key key)
 
 static void effect_switch(State *s, int32_t slot, Key key)
 {
-    int32_t submit__act_430 = 0;
-    int32_t submit__p_431 = 0;
-    int32_t commit_choices__act_433 = 0;
-    int8_t commit_choices__a_434 = 0;
-    int32_t goes_first__a0_442 = 0;
-    int32_t goes_first__a1_443 = 0;
-    int32_t goes_first__o0_444 = 0;
-    int32_t goes_first__o1_445 = 0;
-    int32_t goes_first__pr0_448 = 0;
-    int32_t goes_first__pr1_451 = 0;
-    int32_t goes_first__k0_452 = 0;
-    int32_t goes_first__k1_453 = 0;
-    int32_t goes_first__first_454 = 0;
-    int16_t goes_first__s0_455 = 0;
-    int16_t goes_first__s1_456 = 0;
-    int32_t rand__v_457 = 0;
-    int32_t log_draw__v_458 = 0;
-    int32_t rand__result_459 = 0;
-    int32_t goes_first__result_460 = 0;
-    int32_t resolve_turn__first_461 = 0;
-    int32_t rand__v_462 = 0;
-    int32_t log_draw__v_463 = 0;
-    int32_t rand__result_464 = 0;
-    int32_t tie_draw__v_465 = 0;
-    int32_t rand__v_466 = 0;
-    int32_t log_draw__v_467 = 0;
-    int32_t rand__result_468 = 0;
-    int32_t tie_draw__v_469 = 0;
-    bool resolve_turn__over_470 = 0;
-    int32_t resolve_turn__p_472 = 0;
-    int32_t resolve_turn__act_473 = 0;
-    int32_t send_in__p_474 = 0;
-    int32_t send_in__s_475 = 0;
-    int8_t send_in__old_476 = 0;
-    int32_t rand__v_479 = 0;
-    int32_t log_draw__v_480 = 0;
-    int32_t rand__result_481 = 0;
-    int32_t tie_draw__v_482 = 0;
-    int32_t switch_in_damage__p_483 = 0;
-    int8_t switch_in_damage__a_484 = 0;
-    int32_t after_faint__left0_487 = 0;
-    int32_t after_faint__left1_489 = 0;
-    int32_t rand__v_490 = 0;
-    int32_t log_draw__v_491 = 0;
-    int32_t rand__result_492 = 0;
-    int32_t tie_draw__v_493 = 0;
-    int32_t use_move__p_496 = 0;
-    int32_t use_move__m_497 = 0;
-    int32_t use_move__q_498 = 0;
-    int8_t use_move__a_499 = 0;
-    int8_t use_move__d_500 = 0;
-    int8_t use_move__st_501 = 0;
-    bool use_move__can_502 = 0;
-    int32_t chance__v_503 = 0;
-    int32_t log_draw__v_504 = 0;
-    bool chance__result_505 = 0;
-    bool use_move__acts_506 = 0;
-    int32_t confusion_hit__p_507 = 0;
-    int8_t confusion_hit__a_508 = 0;
-    int32_t confusion_hit__dmg_509 = 0;
-    int32_t self_damage__p_510 = 0;
-    int32_t self_damage__dmg_511 = 0;
-    int32_t self_damage__q_512 = 0;
-    int8_t self_damage__a_513 = 0;
-    int32_t chance__v_514 = 0;
-    int32_t log_draw__v_515 = 0;
-    bool chance__result_516 = 0;
-    bool use_move__full_517 = 0;
-    bool use_move__again_518 = 0;
-    int32_t use_move__slot_519 = 0;
-    int32_t use_move__mv_520 = 0;
-    int32_t mirror_move__p_521 = 0;
-    int32_t mirror_move__m_522 = 0;
-    int8_t mirror_move__a_523 = 0;
-    int32_t mirror_move__copied_524 = 0;
-    int32_t mirror_move__result_525 = 0;
-    int32_t use_move_hit__p_526 = 0;
-    int32_t use_move_hit__m_527 = 0;
-    int32_t use_move_hit__mv_528 = 0;
-    int32_t use_move_hit__q_529 = 0;
-    int8_t use_move_hit__a_530 = 0;
-    int8_t use_move_hit__d_531 = 0;
-    int16_t use_move_hit__sd_532 = 0;
-    bool use_move_hit__immune_539 = 0;
-    int16_t use_move_hit__kind_540 = 0;
-    bool use_move_hit__broke_541 = 0;
-    bool use_move_hit__hit_543 = 0;
-    bool use_move_hit__sure_544 = 0;
-    int32_t use_move_hit__acc_545 = 0;
-    int32_t chance__num_546 = 0;
-    int32_t chance__v_547 = 0;
-    int32_t log_draw__v_548 = 0;
-    bool chance__result_549 = 0;
-    bool use_move_hit__foe_move_550 = 0;
-    bool use_move_hit__stages_551 = 0;
-    bool use_move_hit__blocked_552 = 0;
-    int32_t set_status__q_553 = 0;
-    int16_t set_status__st_554 = 0;
-    int8_t set_status__d_555 = 0;
-    int16_t set_status__sd_556 = 0;
-    bool set_status__poison_557 = 0;
-    bool set_status__blocked_558 = 0;
-    int32_t rand__v_559 = 0;
-    int32_t log_draw__v_560 = 0;
-    int32_t rand__result_561 = 0;
-    int32_t use_move_hit__tgt_562 = 0;
-    int32_t apply_boosts__q_563 = 0;
-    int32_t apply_boosts__f_564 = 0;
-    int8_t apply_boosts__da_565 = 0;
-    int8_t apply_boosts__dd_566 = 0;
-    int8_t apply_boosts__ds_567 = 0;
-    int8_t apply_boosts__dsp_568 = 0;
-    int8_t apply_boosts__dacc_569 = 0;
-    int8_t apply_boosts__deva_570 = 0;
-    int8_t apply_boosts__deltas_571[6] = {0};
-    bool apply_boosts__any_ok_572 = 0;
-    int32_t boost_stat__q_574 = 0;
-    int32_t boost_stat__k_575 = 0;
-    int8_t boost_stat__delta_576 = 0;
-    int8_t boost_stat__a_577 = 0;
-    int32_t boost_stat__b_578 = 0;
-    int32_t boost_stat__nb_579 = 0;
-    bool boost_stat__ok_580 = 0;
-    int32_t boost_stat__m_581 = 0;
-    bool boost_stat__result_582 = 0;
-    bool apply_boosts__ok_583 = 0;
-    int32_t heal_self__p_584 = 0;
-    bool heal_self__rest_585 = 0;
-    int8_t heal_self__a_586 = 0;
-    int32_t heal_self__h_587 = 0;
-    int32_t heal_self__mh_588 = 0;
-    bool heal_self__fails_589 = 0;
-    int32_t rand__v_590 = 0;
-    int32_t log_draw__v_591 = 0;
-    int32_t rand__result_592 = 0;
-    int32_t heal_self__v_593 = 0;
-    int32_t confuse__q_594 = 0;
-    int32_t rand__v_595 = 0;
-    int32_t log_draw__v_596 = 0;
-    int32_t rand__result_597 = 0;
-    int32_t make_substitute__p_598 = 0;
-    int8_t make_substitute__a_599 = 0;
-    int32_t self_damage__p_600 = 0;
-    int32_t self_damage__q_601 = 0;
-    int8_t self_damage__a_602 = 0;
-    int32_t use_move_hit__nhits_603 = 0;
-    int32_t use_move_hit__pick_604 = 0;
-    int32_t use_move_hit__ns_606 = 0;
-    int32_t rand__hi_607 = 0;
-    int32_t rand__v_608 = 0;
-    int32_t log_draw__v_609 = 0;
-    int32_t log_draw__hi_610 = 0;
-    int32_t rand__result_611 = 0;
-    int32_t mimic__p_612 = 0;
-    int32_t mimic__k_613 = 0;
-    int32_t mimic__q_614 = 0;
-    int8_t mimic__a_615 = 0;
-    int8_t mimic__d_616 = 0;
-    int32_t mimic__sl_617 = 0;
-    int32_t move_damage__p_618 = 0;
-    int32_t move_damage__mv_619 = 0;
-    int32_t move_damage__q_620 = 0;
-    int16_t move_damage__kind_621 = 0;
-    int32_t move_damage__dmg_622 = 0;
-    int32_t move_damage__u_623 = 0;
-    bool move_damage__ok_624 = 0;
-    int32_t damage_of__p_625 = 0;
-    int32_t damage_of__mv_626 = 0;
-    int32_t damage_of__q_627 = 0;
-    int8_t damage_of__a_628 = 0;
-    int8_t damage_of__d_629 = 0;
-    int16_t damage_of__sa_630 = 0;
-    int16_t damage_of__sd_631 = 0;
-    int16_t damage_of__c_632 = 0;
-    int16_t chance__num_633 = 0;
-    int32_t chance__v_634 = 0;
-    int32_t log_draw__v_635 = 0;
-    bool chance__result_636 = 0;
-    bool damage_of__crit_637 = 0;
-    bool damage_of__special_638 = 0;
-    int32_t damage_of__si_639 = 0;
-    int32_t damage_of__di_640 = 0;
-    int32_t damage_of__at_641 = 0;
-    int32_t damage_of__df_642 = 0;
-    int32_t damage_of__lvl_643 = 0;
-    int32_t damage_of__dmg_644 = 0;
-    int16_t damage_of__mt_645 = 0;
-    int16_t damage_of__e1_649 = 0;
-    int16_t damage_of__e2_653 = 0;
-    int32_t rand__v_654 = 0;
-    int32_t log_draw__v_655 = 0;
-    int32_t rand__result_656 = 0;
-    int32_t damage_of__r_657 = 0;
-    int32_t damage_of__result_658 = 0;
-    int32_t move_damage__result_659 = 0;
-    int32_t use_move_hit__first_660 = 0;
-    int32_t use_move_hit__dmg_661 = 0;
-    bool use_move_hit__behind_662 = 0;
-    int32_t hit_substitute__p_663 = 0;
-    int32_t hit_substitute__mv_664 = 0;
-    int32_t hit_substitute__first_665 = 0;
-    int32_t hit_substitute__nhits_666 = 0;
-    int32_t hit_substitute__q_667 = 0;
-    int8_t hit_substitute__a_668 = 0;
-    bool hit_substitute__broke_669 = 0;
-    int32_t hit_substitute__rec_671 = 0;
-    int32_t hit_substitute__gain_672 = 0;
-    bool hit_substitute__result_673 = 0;
-    int32_t use_move_hit__rec_675 = 0;
-    int32_t use_move_hit__gain_676 = 0;
-    int16_t use_move_hit__sec_677 = 0;
-    bool use_move_hit__same_type_681 = 0;
-    int32_t chance__num_682 = 0;
-    int32_t chance__v_683 = 0;
-    int32_t log_draw__v_684 = 0;
-    bool chance__result_685 = 0;
-    bool use_move_hit__lands_686 = 0;
-    int32_t set_status__q_687 = 0;
-    int16_t set_status__st_688 = 0;
-    int8_t set_status__d_689 = 0;
-    int16_t set_status__sd_690 = 0;
-    bool set_status__poison_691 = 0;
-    bool set_status__blocked_692 = 0;
-    int32_t rand__v_693 = 0;
-    int32_t log_draw__v_694 = 0;
-    int32_t rand__result_695 = 0;
-    int8_t use_move_hit__sb_696[6] = {0};
-    int32_t chance__num_698 = 0;
-    int32_t chance__v_699 = 0;
-    int32_t log_draw__v_700 = 0;
-    bool chance__result_701 = 0;
-    bool use_move_hit__drop_702 = 0;
-    int32_t apply_boosts__q_703 = 0;
-    int32_t apply_boosts__f_704 = 0;
-    int8_t apply_boosts__da_705 = 0;
-    int8_t apply_boosts__dd_706 = 0;
-    int8_t apply_boosts__ds_707 = 0;
-    int8_t apply_boosts__dsp_708 = 0;
-    int8_t apply_boosts__dacc_709 = 0;
-    int8_t apply_boosts__deva_710 = 0;
-    int8_t apply_boosts__deltas_711[6] = {0};
-    bool apply_boosts__any_ok_712 = 0;
-    int32_t boost_stat__q_714 = 0;
-    int32_t boost_stat__k_715 = 0;
-    int8_t boost_stat__delta_716 = 0;
-    int8_t boost_stat__a_717 = 0;
-    int32_t boost_stat__b_718 = 0;
-    int32_t boost_stat__nb_719 = 0;
-    bool boost_stat__ok_720 = 0;
-    int32_t boost_stat__m_721 = 0;
-    bool boost_stat__result_722 = 0;
-    bool apply_boosts__ok_723 = 0;
-    int16_t use_move_hit__sv_724 = 0;
-    bool use_move_hit__through_725 = 0;
-    int32_t use_move_hit__vc_726 = 0;
-    int32_t chance__num_727 = 0;
-    int32_t chance__v_728 = 0;
-    int32_t log_draw__v_729 = 0;
-    bool chance__result_730 = 0;
-    bool use_move_hit__lands_731 = 0;
-    int32_t confuse__q_732 = 0;
-    int32_t rand__v_733 = 0;
-    int32_t log_draw__v_734 = 0;
-    int32_t rand__result_735 = 0;
-    int32_t self_damage__p_736 = 0;
-    int32_t self_damage__q_737 = 0;
-    int8_t self_damage__a_738 = 0;
-    int32_t after_faint__left0_740 = 0;
-    int32_t after_faint__left1_742 = 0;
-    int32_t rand__v_743 = 0;
-    int32_t log_draw__v_744 = 0;
-    int32_t rand__result_745 = 0;
-    int32_t tie_draw__v_746 = 0;
-    int32_t rand__v_748 = 0;
-    int32_t log_draw__v_749 = 0;
-    int32_t rand__result_750 = 0;
-    int32_t tie_draw__v_751 = 0;
-    int32_t resolve_forced__first_753 = 0;
-    int32_t resolve_forced__s0_756 = 0;
-    int32_t resolve_forced__s1_759 = 0;
-    int32_t rand__v_760 = 0;
-    int32_t log_draw__v_761 = 0;
-    int32_t rand__result_762 = 0;
-    int32_t resolve_forced__p_764 = 0;
-    int32_t send_in__p_765 = 0;
-    int32_t send_in__s_766 = 0;
-    int8_t send_in__old_767 = 0;
-    int32_t rand__v_770 = 0;
-    int32_t log_draw__v_771 = 0;
-    int32_t rand__result_772 = 0;
-    int32_t tie_draw__v_773 = 0;
-    int32_t rand__v_774 = 0;
-    int32_t log_draw__v_775 = 0;
-    int32_t rand__result_776 = 0;
-    int32_t tie_draw__v_777 = 0;
-    int32_t rand__v_778 = 0;
-    int32_t log_draw__v_779 = 0;
-    int32_t rand__result_780 = 0;
-    int32_t tie_draw__v_781 = 0;
-    int32_t rand__v_782 = 0;
-    int32_t log_draw__v_783 = 0;
-    int32_t rand__result_784 = 0;
-    int32_t tie_draw__v_785 = 0;
-    submit__act_430 = _wadd(slot, 4);
+    int32_t submit__act_505 = 0;
+    int32_t submit__p_506 = 0;
+    int32_t commit_choices__act_508 = 0;
+    int8_t commit_choices__a_509 = 0;
+    int32_t goes_first__a0_517 = 0;
+    int32_t goes_first__a1_518 = 0;
+    int32_t goes_first__o0_519 = 0;
+    int32_t goes_first__o1_520 = 0;
+    int32_t goes_first__pr0_523 = 0;
+    int32_t goes_first__pr1_526 = 0;
+    int32_t goes_first__k0_527 = 0;
+    int32_t goes_first__k1_528 = 0;
+    int32_t goes_first__first_529 = 0;
+    int16_t goes_first__s0_530 = 0;
+    int16_t goes_first__s1_531 = 0;
+    int32_t rand__v_532 = 0;
+    int32_t log_draw__v_533 = 0;
+    int32_t rand__result_534 = 0;
+    int32_t goes_first__result_535 = 0;
+    int32_t resolve_turn__first_536 = 0;
+    int32_t rand__v_537 = 0;
+    int32_t log_draw__v_538 = 0;
+    int32_t rand__result_539 = 0;
+    int32_t tie_draw__v_540 = 0;
+    int32_t rand__v_541 = 0;
+    int32_t log_draw__v_542 = 0;
+    int32_t rand__result_543 = 0;
+    int32_t tie_draw__v_544 = 0;
+    bool resolve_turn__over_545 = 0;
+    int32_t resolve_turn__p_547 = 0;
+    int32_t resolve_turn__act_548 = 0;
+    int32_t send_in__p_549 = 0;
+    int32_t send_in__s_550 = 0;
+    int8_t send_in__old_551 = 0;
+    int32_t revert__p_552 = 0;
+    int8_t revert__a_553 = 0;
+    int32_t rand__v_557 = 0;
+    int32_t log_draw__v_558 = 0;
+    int32_t rand__result_559 = 0;
+    int32_t tie_draw__v_560 = 0;
+    int32_t switch_in_damage__p_561 = 0;
+    int8_t switch_in_damage__a_562 = 0;
+    int32_t revert__p_566 = 0;
+    int8_t revert__a_567 = 0;
+    int32_t after_faint__left0_570 = 0;
+    int32_t after_faint__left1_572 = 0;
+    int32_t rand__v_573 = 0;
+    int32_t log_draw__v_574 = 0;
+    int32_t rand__result_575 = 0;
+    int32_t tie_draw__v_576 = 0;
+    int32_t use_move__p_579 = 0;
+    int32_t use_move__m_580 = 0;
+    int32_t use_move__q_581 = 0;
+    int8_t use_move__a_582 = 0;
+    int8_t use_move__d_583 = 0;
+    bool use_move__again_584 = 0;
+    int32_t use_move__slot_585 = 0;
+    int32_t use_move__mv_586 = 0;
+    int8_t use_move__st_587 = 0;
+    bool use_move__can_588 = 0;
+    int32_t chance__v_589 = 0;
+    int32_t log_draw__v_590 = 0;
+    bool chance__result_591 = 0;
+    bool use_move__acts_592 = 0;
+    int32_t confusion_hit__p_593 = 0;
+    int8_t confusion_hit__a_594 = 0;
+    int32_t confusion_hit__dmg_595 = 0;
+    int32_t self_damage__p_596 = 0;
+    int32_t self_damage__dmg_597 = 0;
+    int32_t self_damage__q_598 = 0;
+    int8_t self_damage__a_599 = 0;
+    int32_t chance__v_600 = 0;
+    int32_t log_draw__v_601 = 0;
+    bool chance__result_602 = 0;
+    bool use_move__full_603 = 0;
+    int32_t mirror_move__p_604 = 0;
+    int32_t mirror_move__m_605 = 0;
+    int8_t mirror_move__a_606 = 0;
+    int32_t mirror_move__copied_607 = 0;
+    int32_t mirror_move__sl_608 = 0;
+    int32_t mirror_move__result_610 = 0;
+    int32_t use_move_hit__p_611 = 0;
+    int32_t use_move_hit__m_612 = 0;
+    int32_t use_move_hit__mv_613 = 0;
+    int32_t use_move_hit__q_614 = 0;
+    int8_t use_move_hit__a_615 = 0;
+    int8_t use_move_hit__d_616 = 0;
+    bool use_move_hit__immune_623 = 0;
+    int16_t use_move_hit__kind_624 = 0;
+    int32_t rampage__p_625 = 0;
+    int32_t confuse__q_626 = 0;
+    int32_t rand__v_627 = 0;
+    int32_t log_draw__v_628 = 0;
+    int32_t rand__result_629 = 0;
+    int32_t rand__v_630 = 0;
+    int32_t log_draw__v_631 = 0;
+    int32_t rand__result_632 = 0;
+    bool use_move_hit__broke_634 = 0;
+    bool use_move_hit__hit_636 = 0;
+    bool use_move_hit__sure_637 = 0;
+    int32_t use_move_hit__acc_638 = 0;
+    int32_t chance__num_639 = 0;
+    int32_t chance__v_640 = 0;
+    int32_t log_draw__v_641 = 0;
+    bool chance__result_642 = 0;
+    bool use_move_hit__foe_move_643 = 0;
+    bool use_move_hit__stages_644 = 0;
+    bool use_move_hit__blocked_645 = 0;
+    int32_t set_status__q_646 = 0;
+    int16_t set_status__st_647 = 0;
+    int8_t set_status__d_648 = 0;
+    bool set_status__poison_649 = 0;
+    bool set_status__blocked_650 = 0;
+    int32_t rand__v_651 = 0;
+    int32_t log_draw__v_652 = 0;
+    int32_t rand__result_653 = 0;
+    int32_t use_move_hit__tgt_654 = 0;
+    int32_t use_move_hit__lo_655 = 0;
+    int32_t apply_boosts__q_656 = 0;
+    int32_t apply_boosts__f_657 = 0;
+    int32_t apply_boosts__da_658 = 0;
+    int32_t apply_boosts__dd_659 = 0;
+    int32_t apply_boosts__ds_660 = 0;
+    int32_t apply_boosts__dsp_661 = 0;
+    int32_t apply_boosts__dacc_662 = 0;
+    int32_t apply_boosts__deva_663 = 0;
+    int32_t apply_boosts__deltas_664[6] = {0};
+    bool apply_boosts__any_ok_665 = 0;
+    int32_t boost_stat__q_667 = 0;
+    int32_t boost_stat__k_668 = 0;
+    int32_t boost_stat__delta_669 = 0;
+    int8_t boost_stat__a_670 = 0;
+    int32_t boost_stat__b_671 = 0;
+    int32_t boost_stat__nb_672 = 0;
+    bool boost_stat__ok_673 = 0;
+    int32_t boost_stat__m_674 = 0;
+    bool boost_stat__result_675 = 0;
+    bool apply_boosts__ok_676 = 0;
+    int32_t disable__q_677 = 0;
+    int8_t disable__d_678 = 0;
+    int32_t disable__n_680 = 0;
+    int32_t rand__hi_681 = 0;
+    int32_t rand__v_682 = 0;
+    int32_t log_draw__v_683 = 0;
+    int32_t log_draw__hi_684 = 0;
+    int32_t rand__result_685 = 0;
+    int32_t disable__pick_686 = 0;
+    int32_t disable__nth_687 = 0;
+    int32_t rand__v_689 = 0;
+    int32_t log_draw__v_690 = 0;
+    int32_t rand__result_691 = 0;
+    int32_t haze__p_692 = 0;
+    int32_t haze__q_693 = 0;
+    int8_t haze__d_694 = 0;
+    int32_t heal_self__p_698 = 0;
+    bool heal_self__rest_699 = 0;
+    int8_t heal_self__a_700 = 0;
+    int32_t heal_self__h_701 = 0;
+    int32_t heal_self__mh_702 = 0;
+    bool heal_self__fails_703 = 0;
+    int32_t rand__v_704 = 0;
+    int32_t log_draw__v_705 = 0;
+    int32_t rand__result_706 = 0;
+    int32_t heal_self__v_707 = 0;
+    int32_t confuse__q_708 = 0;
+    int32_t rand__v_709 = 0;
+    int32_t log_draw__v_710 = 0;
+    int32_t rand__result_711 = 0;
+    int32_t make_substitute__p_712 = 0;
+    int8_t make_substitute__a_713 = 0;
+    int32_t transform__p_714 = 0;
+    int32_t transform__q_715 = 0;
+    int8_t transform__a_716 = 0;
+    int8_t transform__d_717 = 0;
+    int32_t transform__r_719 = 0;
+    int16_t transform__mv_725 = 0;
+    int32_t self_damage__p_727 = 0;
+    int32_t self_damage__q_728 = 0;
+    int8_t self_damage__a_729 = 0;
+    int32_t use_move_hit__nhits_730 = 0;
+    int32_t use_move_hit__pick_731 = 0;
+    int32_t use_move_hit__ns_733 = 0;
+    int32_t rand__hi_734 = 0;
+    int32_t rand__v_735 = 0;
+    int32_t log_draw__v_736 = 0;
+    int32_t log_draw__hi_737 = 0;
+    int32_t rand__result_738 = 0;
+    int32_t mimic__p_739 = 0;
+    int32_t mimic__k_740 = 0;
+    int32_t mimic__q_741 = 0;
+    int8_t mimic__a_742 = 0;
+    int8_t mimic__d_743 = 0;
+    int32_t mimic__sl_744 = 0;
+    int32_t move_damage__p_745 = 0;
+    int32_t move_damage__mv_746 = 0;
+    int32_t move_damage__q_747 = 0;
+    int16_t move_damage__kind_748 = 0;
+    int32_t move_damage__dmg_749 = 0;
+    int32_t rand__hi_750 = 0;
+    int32_t rand__v_751 = 0;
+    int32_t log_draw__v_752 = 0;
+    int32_t log_draw__hi_753 = 0;
+    int32_t rand__result_754 = 0;
+    int32_t move_damage__u_755 = 0;
+    bool move_damage__ok_756 = 0;
+    int32_t damage_of__p_757 = 0;
+    int32_t damage_of__mv_758 = 0;
+    int32_t damage_of__q_759 = 0;
+    int8_t damage_of__a_760 = 0;
+    int8_t damage_of__d_761 = 0;
+    int16_t damage_of__sa_762 = 0;
+    int16_t damage_of__c_763 = 0;
+    bool damage_of__crit_764 = 0;
+    int16_t chance__num_765 = 0;
+    int32_t chance__v_766 = 0;
+    int32_t log_draw__v_767 = 0;
+    bool chance__result_768 = 0;
+    bool damage_of__special_769 = 0;
+    int32_t damage_of__si_770 = 0;
+    int32_t damage_of__di_771 = 0;
+    int32_t damage_of__at_772 = 0;
+    int32_t damage_of__df_773 = 0;
+    int32_t damage_of__lvl_774 = 0;
+    int32_t damage_of__dmg_775 = 0;
+    int16_t damage_of__mt_776 = 0;
+    int16_t damage_of__e1_782 = 0;
+    int16_t damage_of__e2_786 = 0;
+    int32_t rand__v_787 = 0;
+    int32_t log_draw__v_788 = 0;
+    int32_t rand__result_789 = 0;
+    int32_t damage_of__r_790 = 0;
+    int32_t damage_of__result_791 = 0;
+    int32_t move_damage__result_792 = 0;
+    int32_t use_move_hit__first_793 = 0;
+    int32_t use_move_hit__dmg_794 = 0;
+    bool use_move_hit__behind_795 = 0;
+    int32_t hit_substitute__p_796 = 0;
+    int32_t hit_substitute__mv_797 = 0;
+    int32_t hit_substitute__first_798 = 0;
+    int32_t hit_substitute__nhits_799 = 0;
+    int32_t hit_substitute__q_800 = 0;
+    int8_t hit_substitute__a_801 = 0;
+    bool hit_substitute__broke_802 = 0;
+    int32_t hit_substitute__rec_804 = 0;
+    int32_t hit_substitute__gain_805 = 0;
+    bool hit_substitute__result_806 = 0;
+    int32_t use_move_hit__rec_808 = 0;
+    int32_t use_move_hit__gain_809 = 0;
+    int16_t use_move_hit__sec_810 = 0;
+    bool use_move_hit__same_type_813 = 0;
+    int32_t chance__num_814 = 0;
+    int32_t chance__v_815 = 0;
+    int32_t log_draw__v_816 = 0;
+    bool chance__result_817 = 0;
+    bool use_move_hit__lands_818 = 0;
+    int32_t set_status__q_819 = 0;
+    int16_t set_status__st_820 = 0;
+    int8_t set_status__d_821 = 0;
+    bool set_status__poison_822 = 0;
+    bool set_status__blocked_823 = 0;
+    int32_t rand__v_824 = 0;
+    int32_t log_draw__v_825 = 0;
+    int32_t rand__result_826 = 0;
+    int8_t use_move_hit__sb_827[6] = {0};
+    int32_t chance__num_829 = 0;
+    int32_t chance__v_830 = 0;
+    int32_t log_draw__v_831 = 0;
+    bool chance__result_832 = 0;
+    bool use_move_hit__drop_833 = 0;
+    int32_t apply_boosts__q_834 = 0;
+    int32_t apply_boosts__f_835 = 0;
+    int8_t apply_boosts__da_836 = 0;
+    int8_t apply_boosts__dd_837 = 0;
+    int8_t apply_boosts__ds_838 = 0;
+    int8_t apply_boosts__dsp_839 = 0;
+    int8_t apply_boosts__dacc_840 = 0;
+    int8_t apply_boosts__deva_841 = 0;
+    int8_t apply_boosts__deltas_842[6] = {0};
+    bool apply_boosts__any_ok_843 = 0;
+    int32_t boost_stat__q_845 = 0;
+    int32_t boost_stat__k_846 = 0;
+    int8_t boost_stat__delta_847 = 0;
+    int8_t boost_stat__a_848 = 0;
+    int32_t boost_stat__b_849 = 0;
+    int32_t boost_stat__nb_850 = 0;
+    bool boost_stat__ok_851 = 0;
+    int32_t boost_stat__m_852 = 0;
+    bool boost_stat__result_853 = 0;
+    bool apply_boosts__ok_854 = 0;
+    int16_t use_move_hit__sv_855 = 0;
+    bool use_move_hit__through_856 = 0;
+    int32_t use_move_hit__vc_857 = 0;
+    int32_t chance__num_858 = 0;
+    int32_t chance__v_859 = 0;
+    int32_t log_draw__v_860 = 0;
+    bool chance__result_861 = 0;
+    bool use_move_hit__lands_862 = 0;
+    int32_t confuse__q_863 = 0;
+    int32_t rand__v_864 = 0;
+    int32_t log_draw__v_865 = 0;
+    int32_t rand__result_866 = 0;
+    int32_t self_damage__p_867 = 0;
+    int32_t self_damage__q_868 = 0;
+    int8_t self_damage__a_869 = 0;
+    int32_t after_move_self__p_870 = 0;
+    int32_t after_move_self__q_871 = 0;
+    int8_t after_move_self__a_872 = 0;
+    int8_t after_move_self__d_873 = 0;
+    int8_t after_move_self__st_874 = 0;
+    bool after_move_self__poisoned_875 = 0;
+    int32_t after_move_self__leech_876 = 0;
+    int32_t revert__p_879 = 0;
+    int8_t revert__a_880 = 0;
+    int32_t after_faint__left0_883 = 0;
+    int32_t after_faint__left1_885 = 0;
+    int32_t rand__v_886 = 0;
+    int32_t log_draw__v_887 = 0;
+    int32_t rand__result_888 = 0;
+    int32_t tie_draw__v_889 = 0;
+    int32_t rand__v_891 = 0;
+    int32_t log_draw__v_892 = 0;
+    int32_t rand__result_893 = 0;
+    int32_t tie_draw__v_894 = 0;
+    int32_t resolve_forced__first_896 = 0;
+    int32_t resolve_forced__s0_899 = 0;
+    int32_t resolve_forced__s1_902 = 0;
+    int32_t rand__v_903 = 0;
+    int32_t log_draw__v_904 = 0;
+    int32_t rand__result_905 = 0;
+    int32_t resolve_forced__p_907 = 0;
+    int32_t send_in__p_908 = 0;
+    int32_t send_in__s_909 = 0;
+    int8_t send_in__old_910 = 0;
+    int32_t revert__p_911 = 0;
+    int8_t revert__a_912 = 0;
+    int32_t rand__v_916 = 0;
+    int32_t log_draw__v_917 = 0;
+    int32_t rand__result_918 = 0;
+    int32_t tie_draw__v_919 = 0;
+    int32_t rand__v_920 = 0;
+    int32_t log_draw__v_921 = 0;
+    int32_t rand__result_922 = 0;
+    int32_t tie_draw__v_923 = 0;
+    int32_t rand__v_924 = 0;
+    int32_t log_draw__v_925 = 0;
+    int32_t rand__result_926 = 0;
+    int32_t tie_draw__v_927 = 0;
+    int32_t rand__v_928 = 0;
+    int32_t log_draw__v_929 = 0;
+    int32_t rand__result_930 = 0;
+    int32_t tie_draw__v_931 = 0;
+    submit__act_505 = _wadd(slot, 4);
     s->ndraws = 0;
-    submit__p_431 = s->current_player;
-    int32_t _w1 = _wx(submit__p_431, 2);
+    submit__p_506 = s->current_player;
+    int32_t _w1 = _wx(submit__p_506, 2);
     if (_w1 >= 0) {
-        s->pending[_w1] = ((int8_t)(submit__act_430));
+        s->pending[_w1] = ((int8_t)(submit__act_505));
     }
-    if (((submit__p_431 == 0) && ((s->phase == 0) || s->need[1]))) {
+    if (((submit__p_506 == 0) && ((s->phase == 0) || s->need[1]))) {
         s->current_player = 1;
     } else {
         if ((s->phase == 0)) {
-            for (int32_t commit_choices__p_432 = 0, _end2 = 2; commit_choices__p_432 < _end2; commit_choices__p_432++) {
-                commit_choices__act_433 = ((int32_t)(s->pending[commit_choices__p_432]));
-                commit_choices__a_434 = s->active[commit_choices__p_432];
-                s->fight[commit_choices__p_432] = false;
-                if (((commit_choices__act_433 < 4) && (!({ int32_t _let3 = commit_choices__p_432; int32_t locked__p_435 = _let3; (s->recharge[_ix(locked__p_435, 2)] || s->charging[_ix(locked__p_435, 2)]); })))) {
-                    if (((s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 2) || (s->status[commit_choices__p_432 * 6 + _ix(commit_choices__a_434, 6)] == 5))) {
-                        s->fight[commit_choices__p_432] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_432; int32_t has_pp__p_436 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_437 = _lo5, _end6 = 4; has_pp__k_437 < _end6; has_pp__k_437++) if (((s->moves[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] >= 0) && (s->pp[_ix(has_pp__p_436, 2) * 24 + _ix(s->active[_ix(has_pp__p_436, 2)], 6) * 4 + has_pp__k_437] > 0))) { _r7 = true; break; } _r7; }); }))) {
-                        s->last_move[commit_choices__p_432] = ((int16_t)(164));
+            for (int32_t commit_choices__p_507 = 0, _end2 = 2; commit_choices__p_507 < _end2; commit_choices__p_507++) {
+                commit_choices__act_508 = ((int32_t)(s->pending[commit_choices__p_507]));
+                commit_choices__a_509 = s->active[commit_choices__p_507];
+                s->fight[commit_choices__p_507] = false;
+                if (((commit_choices__act_508 < 4) && (!({ int32_t _let3 = commit_choices__p_507; int32_t locked__p_510 = _let3; ((s->recharge[_ix(locked__p_510, 2)] || s->charging[_ix(locked__p_510, 2)]) || s->thrashing[_ix(locked__p_510, 2)]); })))) {
+                    if (((s->status[commit_choices__p_507 * 6 + _ix(commit_choices__a_509, 6)] == 2) || (s->status[commit_choices__p_507 * 6 + _ix(commit_choices__a_509, 6)] == 5))) {
+                        s->fight[commit_choices__p_507] = true;
+                    } else if ((!({ int32_t _let4 = commit_choices__p_507; int32_t has_pp__p_511 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_512 = _lo5, _end6 = 4; has_pp__k_512 < _end6; has_pp__k_512++) if ((((s->moves[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] >= 0) && (s->pp[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] > 0)) && (has_pp__k_512 != s->disabled_slot[_ix(has_pp__p_511, 2)]))) { _r7 = true; break; } _r7; }); }))) {
+                        s->last_move[commit_choices__p_507] = ((int16_t)(164));
                     } else {
-                        s->last_move[commit_choices__p_432] = s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(commit_choices__act_433, 4)];
-                        s->last_slot[commit_choices__p_432] = ((int8_t)(commit_choices__act_433));
+                        s->last_move[commit_choices__p_507] = s->moves[commit_choices__p_507 * 24 + _ix(commit_choices__a_509, 6) * 4 + _ix(commit_choices__act_508, 4)];
+                        s->last_slot[commit_choices__p_507] = ((int8_t)(commit_choices__act_508));
                     }
                 }
-                if ((commit_choices__act_433 < 4)) {
-                    s->shown_move[commit_choices__p_432] = ((((!({ int32_t _let9 = commit_choices__p_432; int32_t has_pp__p_438 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_439 = _lo10, _end11 = 4; has_pp__k_439 < _end11; has_pp__k_439++) if (((s->moves[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] >= 0) && (s->pp[_ix(has_pp__p_438, 2) * 24 + _ix(s->active[_ix(has_pp__p_438, 2)], 6) * 4 + has_pp__k_439] > 0))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_432])) && (!({ int32_t _let14 = commit_choices__p_432; int32_t locked__p_440 = _let14; (s->recharge[_ix(locked__p_440, 2)] || s->charging[_ix(locked__p_440, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_432 * 24 + _ix(commit_choices__a_434, 6) * 4 + _ix(s->last_slot[commit_choices__p_432], 4)]);
+                if ((commit_choices__act_508 < 4)) {
+                    s->shown_move[commit_choices__p_507] = ((((!({ int32_t _let9 = commit_choices__p_507; int32_t has_pp__p_513 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_514 = _lo10, _end11 = 4; has_pp__k_514 < _end11; has_pp__k_514++) if ((((s->moves[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] >= 0) && (s->pp[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] > 0)) && (has_pp__k_514 != s->disabled_slot[_ix(has_pp__p_513, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_507])) && (!({ int32_t _let14 = commit_choices__p_507; int32_t locked__p_515 = _let14; ((s->recharge[_ix(locked__p_515, 2)] || s->charging[_ix(locked__p_515, 2)]) || s->thrashing[_ix(locked__p_515, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_507 * 24 + _ix(commit_choices__a_509, 6) * 4 + _ix(s->last_slot[commit_choices__p_507], 4)]);
                 }
             }
-            for (int32_t update_speed__p_441 = 0, _end15 = 2; update_speed__p_441 < _end15; update_speed__p_441++) {
-                if ((s->hp[update_speed__p_441 * 6 + _ix(s->active[update_speed__p_441], 6)] > 0)) {
-                    int32_t _w16 = _wx(s->active[update_speed__p_441], 6);
+            for (int32_t update_speed__p_516 = 0, _end15 = 2; update_speed__p_516 < _end15; update_speed__p_516++) {
+                if ((s->hp[update_speed__p_516 * 6 + _ix(s->active[update_speed__p_516], 6)] > 0)) {
+                    int32_t _w16 = _wx(s->active[update_speed__p_516], 6);
                     if (_w16 >= 0) {
-                        s->speed[update_speed__p_441 * 6 + _w16] = s->mod[update_speed__p_441 * 4 + 3];
+                        s->speed[update_speed__p_516 * 6 + _w16] = s->mod[update_speed__p_516 * 4 + 3];
                     }
                 }
             }
-            goes_first__a0_442 = ((int32_t)(s->pending[0]));
-            goes_first__a1_443 = ((int32_t)(s->pending[1]));
-            goes_first__o0_444 = ((goes_first__a0_442 >= 4) ? 0 : 1);
-            goes_first__o1_445 = ((goes_first__a1_443 >= 4) ? 0 : 1);
-            goes_first__pr0_448 = ({ int32_t _let17 = goes_first__a0_442; int32_t action_priority__a_446 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_447 = _let18; (((action_priority__a_446 >= 4) || (action_priority__mv_447 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_447, 165)].priority))); }); });
-            goes_first__pr1_451 = ({ int32_t _let19 = goes_first__a1_443; int32_t action_priority__a_449 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_450 = _let20; (((action_priority__a_449 >= 4) || (action_priority__mv_450 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_450, 165)].priority))); }); });
-            goes_first__k0_452 = _wsub(_wmul(goes_first__o0_444, 1000), _wmul(goes_first__pr0_448, 100));
-            goes_first__k1_453 = _wsub(_wmul(goes_first__o1_445, 1000), _wmul(goes_first__pr1_451, 100));
-            goes_first__first_454 = 0;
-            if ((goes_first__k0_452 > goes_first__k1_453)) {
-                goes_first__first_454 = 1;
-            } else if ((goes_first__k0_452 == goes_first__k1_453)) {
-                goes_first__s0_455 = s->mod[3];
-                goes_first__s1_456 = s->mod[1 * 4 + 3];
-                if ((goes_first__s1_456 > goes_first__s0_455)) {
-                    goes_first__first_454 = 1;
-                } else if ((goes_first__s0_455 == goes_first__s1_456)) {
-                    rand__v_457 = _wadd(0, _roll(random_word_at(key, 0), 2));
-                    log_draw__v_458 = rand__v_457;
+            goes_first__a0_517 = ((int32_t)(s->pending[0]));
+            goes_first__a1_518 = ((int32_t)(s->pending[1]));
+            goes_first__o0_519 = ((goes_first__a0_517 >= 4) ? 0 : 1);
+            goes_first__o1_520 = ((goes_first__a1_518 >= 4) ? 0 : 1);
+            goes_first__pr0_523 = ({ int32_t _let17 = goes_first__a0_517; int32_t action_priority__a_521 = _let17; ({ int32_t _let18 = ((int32_t)(s->last_move[0])); int32_t action_priority__mv_522 = _let18; (((action_priority__a_521 >= 4) || (action_priority__mv_522 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_522, 165)].priority))); }); });
+            goes_first__pr1_526 = ({ int32_t _let19 = goes_first__a1_518; int32_t action_priority__a_524 = _let19; ({ int32_t _let20 = ((int32_t)(s->last_move[1])); int32_t action_priority__mv_525 = _let20; (((action_priority__a_524 >= 4) || (action_priority__mv_525 < 0)) ? 0 : ((int32_t)(MOVES__rows[_ix(action_priority__mv_525, 165)].priority))); }); });
+            goes_first__k0_527 = _wsub(_wmul(goes_first__o0_519, 1000), _wmul(goes_first__pr0_523, 100));
+            goes_first__k1_528 = _wsub(_wmul(goes_first__o1_520, 1000), _wmul(goes_first__pr1_526, 100));
+            goes_first__first_529 = 0;
+            if ((goes_first__k0_527 > goes_first__k1_528)) {
+                goes_first__first_529 = 1;
+            } else if ((goes_first__k0_527 == goes_first__k1_528)) {
+                goes_first__s0_530 = s->mod[3];
+                goes_first__s1_531 = s->mod[1 * 4 + 3];
+                if ((goes_first__s1_531 > goes_first__s0_530)) {
+                    goes_first__first_529 = 1;
+                } else if ((goes_first__s0_530 == goes_first__s1_531)) {
+                    rand__v_532 = _wadd(0, _roll(random_word_at(key, 0), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_532 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
+                    }
+                    log_draw__v_533 = rand__v_532;
                     int32_t _w21 = _wx(s->ndraws, 64);
                     if (_w21 >= 0) {
-                        s->draws[_w21] = log_draw__v_458;
+                        s->draws[_w21] = log_draw__v_533;
                     }
                     int32_t _w22 = _wx(s->ndraws, 64);
                     if (_w22 >= 0) {
@@ -4450,18 +5382,22 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         s->draw_hi[_w23] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_459 = rand__v_457;
-                    goes_first__first_454 = rand__result_459;
+                    rand__result_534 = rand__v_532;
+                    goes_first__first_529 = rand__result_534;
                 }
             }
-            goes_first__result_460 = goes_first__first_454;
-            resolve_turn__first_461 = goes_first__result_460;
+            goes_first__result_535 = goes_first__first_529;
+            resolve_turn__first_536 = goes_first__result_535;
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_462 = _wadd(0, _roll(random_word_at(key, 1), 2));
-                log_draw__v_463 = rand__v_462;
+                rand__v_537 = _wadd(0, _roll(random_word_at(key, 1), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_537 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
+                log_draw__v_538 = rand__v_537;
                 int32_t _w24 = _wx(s->ndraws, 64);
                 if (_w24 >= 0) {
-                    s->draws[_w24] = log_draw__v_463;
+                    s->draws[_w24] = log_draw__v_538;
                 }
                 int32_t _w25 = _wx(s->ndraws, 64);
                 if (_w25 >= 0) {
@@ -4472,15 +5408,19 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w26] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_464 = rand__v_462;
-                tie_draw__v_465 = rand__result_464;
+                rand__result_539 = rand__v_537;
+                tie_draw__v_540 = rand__result_539;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_466 = _wadd(0, _roll(random_word_at(key, 2), 2));
-                log_draw__v_467 = rand__v_466;
+                rand__v_541 = _wadd(0, _roll(random_word_at(key, 2), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_541 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
+                }
+                log_draw__v_542 = rand__v_541;
                 int32_t _w27 = _wx(s->ndraws, 64);
                 if (_w27 >= 0) {
-                    s->draws[_w27] = log_draw__v_467;
+                    s->draws[_w27] = log_draw__v_542;
                 }
                 int32_t _w28 = _wx(s->ndraws, 64);
                 if (_w28 >= 0) {
@@ -4491,148 +5431,269 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     s->draw_hi[_w29] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_468 = rand__v_466;
-                tie_draw__v_469 = rand__result_468;
+                rand__result_543 = rand__v_541;
+                tie_draw__v_544 = rand__result_543;
             }
-            resolve_turn__over_470 = false;
-            for (int32_t resolve_turn__k_471 = 0, _end30 = 2; resolve_turn__k_471 < _end30; resolve_turn__k_471++) {
-                resolve_turn__p_472 = ((resolve_turn__k_471 == 0) ? resolve_turn__first_461 : _wsub(1, resolve_turn__first_461));
-                resolve_turn__act_473 = ((int32_t)(s->pending[_ix(resolve_turn__p_472, 2)]));
-                if ((!resolve_turn__over_470)) {
-                    if ((resolve_turn__act_473 >= 4)) {
-                        send_in__p_474 = resolve_turn__p_472;
-                        send_in__s_475 = _wsub(resolve_turn__act_473, 4);
-                        send_in__old_476 = s->active[_ix(send_in__p_474, 2)];
-                        if ((s->hp[_ix(send_in__p_474, 2) * 6 + _ix(send_in__old_476, 6)] > 0)) {
-                            int32_t _w31 = _wx(send_in__p_474, 2);
-                            int32_t _w32 = _wx(send_in__old_476, 6);
+            resolve_turn__over_545 = false;
+            for (int32_t resolve_turn__k_546 = 0, _end30 = 2; resolve_turn__k_546 < _end30; resolve_turn__k_546++) {
+                resolve_turn__p_547 = ((resolve_turn__k_546 == 0) ? resolve_turn__first_536 : _wsub(1, resolve_turn__first_536));
+                resolve_turn__act_548 = ((int32_t)(s->pending[_ix(resolve_turn__p_547, 2)]));
+                if ((!resolve_turn__over_545)) {
+                    if ((resolve_turn__act_548 >= 4)) {
+                        send_in__p_549 = resolve_turn__p_547;
+                        send_in__s_550 = _wsub(resolve_turn__act_548, 4);
+                        send_in__old_551 = s->active[_ix(send_in__p_549, 2)];
+                        if ((s->hp[_ix(send_in__p_549, 2) * 6 + _ix(send_in__old_551, 6)] > 0)) {
+                            int32_t _w31 = _wx(send_in__p_549, 2);
+                            int32_t _w32 = _wx(send_in__old_551, 6);
                             if (_w31 >= 0 && _w32 >= 0) {
-                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__old_476, 6) * 4 + 3];
+                                s->speed[_w31 * 6 + _w32] = s->stats[_ix(send_in__p_549, 2) * 24 + _ix(send_in__old_551, 6) * 4 + 3];
                             }
                         }
-                        if ((s->mimic_slot[_ix(send_in__p_474, 2)] >= 0)) {
-                            int32_t _w33 = _wx(send_in__p_474, 2);
-                            int32_t _w34 = _wx(send_in__old_476, 6);
-                            int32_t _w35 = _wx(s->mimic_slot[_ix(send_in__p_474, 2)], 4);
-                            if (_w33 >= 0 && _w34 >= 0 && _w35 >= 0) {
-                                s->moves[_w33 * 24 + _w34 * 4 + _w35] = s->mimic_orig[_ix(send_in__p_474, 2)];
+                        revert__p_552 = send_in__p_549;
+                        revert__a_553 = s->active[_ix(revert__p_552, 2)];
+                        if (s->transformed[_ix(revert__p_552, 2)]) {
+                            for (int32_t revert__k_554 = 0, _end33 = 4; revert__k_554 < _end33; revert__k_554++) {
+                                int32_t _w34 = _wx(revert__p_552, 2);
+                                int32_t _w35 = _wx(revert__a_553, 6);
+                                if (_w34 >= 0 && _w35 >= 0) {
+                                    s->moves[_w34 * 24 + _w35 * 4 + revert__k_554] = s->base_moves[_ix(revert__p_552, 2) * 4 + revert__k_554];
+                                }
+                                int32_t _w36 = _wx(revert__p_552, 2);
+                                int32_t _w37 = _wx(revert__a_553, 6);
+                                if (_w36 >= 0 && _w37 >= 0) {
+                                    s->pp[_w36 * 24 + _w37 * 4 + revert__k_554] = s->base_pp[_ix(revert__p_552, 2) * 4 + revert__k_554];
+                                }
                             }
-                            int32_t _w36 = _wx(send_in__p_474, 2);
-                            if (_w36 >= 0) {
-                                s->mimic_slot[_w36] = ((int8_t)((-1)));
+                            int32_t _w38 = _wx(revert__p_552, 2);
+                            if (_w38 >= 0) {
+                                s->transformed[_w38] = false;
+                            }
+                        } else if ((s->mimic_slot[_ix(revert__p_552, 2)] >= 0)) {
+                            int32_t _w39 = _wx(revert__p_552, 2);
+                            int32_t _w40 = _wx(revert__a_553, 6);
+                            int32_t _w41 = _wx(s->mimic_slot[_ix(revert__p_552, 2)], 4);
+                            if (_w39 >= 0 && _w40 >= 0 && _w41 >= 0) {
+                                s->moves[_w39 * 24 + _w40 * 4 + _w41] = s->mimic_orig[_ix(revert__p_552, 2)];
                             }
                         }
-                        int32_t _w37 = _wx(send_in__p_474, 2);
-                        if (_w37 >= 0) {
-                            s->active[_w37] = ((int8_t)(send_in__s_475));
+                        int32_t _w42 = _wx(revert__p_552, 2);
+                        if (_w42 >= 0) {
+                            s->mimic_slot[_w42] = ((int8_t)((-1)));
                         }
-                        int32_t _w38 = _wx(send_in__p_474, 2);
-                        if (_w38 >= 0) {
-                            s->sub_hp[_w38] = ((int16_t)(0));
+                        int32_t _w43 = _wx(send_in__p_549, 2);
+                        if (_w43 >= 0) {
+                            s->active[_w43] = ((int8_t)(send_in__s_550));
+                        }
+                        int32_t _w44 = _wx(send_in__p_549, 2);
+                        if (_w44 >= 0) {
+                            s->form[_w44] = s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)];
+                        }
+                        int32_t _w45 = _wx(send_in__p_549, 2);
+                        if (_w45 >= 0) {
+                            s->types[_w45 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)], 151)].type1));
+                        }
+                        int32_t _w46 = _wx(send_in__p_549, 2);
+                        if (_w46 >= 0) {
+                            s->types[_w46 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)], 151)].type2));
+                        }
+                        int32_t _w47 = _wx(send_in__p_549, 2);
+                        if (_w47 >= 0) {
+                            s->sub_hp[_w47] = ((int16_t)(0));
+                        }
+                        int32_t _w48 = _wx(send_in__p_549, 2);
+                        if (_w48 >= 0) {
+                            s->substitute[_w48] = false;
                         }
                         s->last_used[0] = ((int16_t)((-1)));
                         s->last_used[1] = ((int16_t)((-1)));
-                        int32_t _w39 = _wx(send_in__p_474, 2);
-                        if (_w39 >= 0) {
-                            s->recharge[_w39] = false;
+                        int32_t _w49 = _wx(send_in__p_549, 2);
+                        if (_w49 >= 0) {
+                            s->recharge[_w49] = false;
                         }
-                        int32_t _w40 = _wx(send_in__p_474, 2);
-                        if (_w40 >= 0) {
-                            s->charging[_w40] = false;
+                        int32_t _w50 = _wx(send_in__p_549, 2);
+                        if (_w50 >= 0) {
+                            s->charging[_w50] = false;
                         }
-                        int32_t _w41 = _wx(send_in__p_474, 2);
-                        if (_w41 >= 0) {
-                            s->confused[_w41] = ((int8_t)(0));
+                        int32_t _w51 = _wx(send_in__p_549, 2);
+                        if (_w51 >= 0) {
+                            s->confusion_turns[_w51] = ((int8_t)(0));
                         }
-                        int32_t _w42 = _wx(send_in__p_474, 2);
-                        if (_w42 >= 0) {
-                            s->flinch[_w42] = false;
+                        int32_t _w52 = _wx(send_in__p_549, 2);
+                        if (_w52 >= 0) {
+                            s->confused[_w52] = false;
                         }
-                        int32_t _w43 = _wx(send_in__p_474, 2);
-                        if (_w43 >= 0) {
-                            s->reflect[_w43] = false;
+                        int32_t _w53 = _wx(send_in__p_549, 2);
+                        if (_w53 >= 0) {
+                            s->flinch[_w53] = false;
                         }
-                        int32_t _w44 = _wx(send_in__p_474, 2);
-                        if (_w44 >= 0) {
-                            s->light_screen[_w44] = false;
+                        int32_t _w54 = _wx(send_in__p_549, 2);
+                        if (_w54 >= 0) {
+                            s->focus[_w54] = false;
                         }
-                        int32_t _w45 = _wx(send_in__p_474, 2);
-                        if (_w45 >= 0) {
-                            s->last_slot[_w45] = ((int8_t)(0));
+                        int32_t _w55 = _wx(send_in__p_549, 2);
+                        if (_w55 >= 0) {
+                            s->seeded[_w55] = false;
                         }
-                        int32_t _w46 = _wx(send_in__p_474, 2);
-                        int32_t _w47 = _wx(send_in__s_475, 6);
-                        if (_w46 >= 0 && _w47 >= 0) {
-                            s->seen[_w46 * 6 + _w47] = s->species[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)];
+                        int32_t _w56 = _wx(send_in__p_549, 2);
+                        if (_w56 >= 0) {
+                            s->mist[_w56] = false;
                         }
-                        for (int32_t send_in__k_477 = 0, _end48 = 6; send_in__k_477 < _end48; send_in__k_477++) {
-                            int32_t _w49 = _wx(send_in__p_474, 2);
-                            if (_w49 >= 0) {
-                                s->boosts[_w49 * 6 + send_in__k_477] = ((int8_t)(0));
+                        int32_t _w57 = _wx(send_in__p_549, 2);
+                        if (_w57 >= 0) {
+                            s->thrashing[_w57] = false;
+                        }
+                        int32_t _w58 = _wx(send_in__p_549, 2);
+                        if (_w58 >= 0) {
+                            s->rampage_turns[_w58] = ((int8_t)(0));
+                        }
+                        int32_t _w59 = _wx(send_in__p_549, 2);
+                        if (_w59 >= 0) {
+                            s->disabled_slot[_w59] = ((int8_t)((-1)));
+                        }
+                        int32_t _w60 = _wx(send_in__p_549, 2);
+                        if (_w60 >= 0) {
+                            s->disabled_move[_w60] = ((int16_t)((-1)));
+                        }
+                        int32_t _w61 = _wx(send_in__p_549, 2);
+                        if (_w61 >= 0) {
+                            s->toxic[_w61] = ((int16_t)((-1)));
+                        }
+                        if ((s->status[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)] == 6)) {
+                            int32_t _w62 = _wx(send_in__p_549, 2);
+                            int32_t _w63 = _wx(send_in__s_550, 6);
+                            if (_w62 >= 0 && _w63 >= 0) {
+                                s->status[_w62 * 6 + _w63] = ((int8_t)(4));
                             }
                         }
-                        for (int32_t send_in__k_478 = 0, _end50 = 4; send_in__k_478 < _end50; send_in__k_478++) {
-                            int32_t _w51 = _wx(send_in__p_474, 2);
-                            if (_w51 >= 0) {
-                                s->mod[_w51 * 4 + send_in__k_478] = s->stats[_ix(send_in__p_474, 2) * 24 + _ix(send_in__s_475, 6) * 4 + send_in__k_478];
+                        int32_t _w64 = _wx(send_in__p_549, 2);
+                        if (_w64 >= 0) {
+                            s->reflect[_w64] = false;
+                        }
+                        int32_t _w65 = _wx(send_in__p_549, 2);
+                        if (_w65 >= 0) {
+                            s->light_screen[_w65] = false;
+                        }
+                        int32_t _w66 = _wx(send_in__p_549, 2);
+                        if (_w66 >= 0) {
+                            s->last_slot[_w66] = ((int8_t)(0));
+                        }
+                        int32_t _w67 = _wx(send_in__p_549, 2);
+                        int32_t _w68 = _wx(send_in__s_550, 6);
+                        if (_w67 >= 0 && _w68 >= 0) {
+                            s->seen[_w67 * 6 + _w68] = s->species[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)];
+                        }
+                        for (int32_t send_in__k_555 = 0, _end69 = 6; send_in__k_555 < _end69; send_in__k_555++) {
+                            int32_t _w70 = _wx(send_in__p_549, 2);
+                            if (_w70 >= 0) {
+                                s->boosts[_w70 * 6 + send_in__k_555] = ((int8_t)(0));
                             }
                         }
-                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 3)) {
-                            int32_t _w52 = _wx(send_in__p_474, 2);
-                            if (_w52 >= 0) {
-                                s->mod[_w52 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_474, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                        for (int32_t send_in__k_556 = 0, _end71 = 4; send_in__k_556 < _end71; send_in__k_556++) {
+                            int32_t _w72 = _wx(send_in__p_549, 2);
+                            if (_w72 >= 0) {
+                                s->mod[_w72 * 4 + send_in__k_556] = s->stats[_ix(send_in__p_549, 2) * 24 + _ix(send_in__s_550, 6) * 4 + send_in__k_556];
+                            }
+                            int32_t _w73 = _wx(send_in__p_549, 2);
+                            if (_w73 >= 0) {
+                                s->stored[_w73 * 4 + send_in__k_556] = s->stats[_ix(send_in__p_549, 2) * 24 + _ix(send_in__s_550, 6) * 4 + send_in__k_556];
                             }
                         }
-                        if ((s->status[_ix(send_in__p_474, 2) * 6 + _ix(send_in__s_475, 6)] == 1)) {
-                            int32_t _w53 = _wx(send_in__p_474, 2);
-                            if (_w53 >= 0) {
-                                s->mod[_w53 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_474, 2) * 4], 2))), ((int16_t)(1)))));
+                        if ((s->status[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)] == 3)) {
+                            int32_t _w74 = _wx(send_in__p_549, 2);
+                            if (_w74 >= 0) {
+                                s->mod[_w74 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_549, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                             }
                         }
-                        int32_t _w54 = _wx(send_in__p_474, 2);
-                        int32_t _w55 = _wx(send_in__s_475, 6);
-                        if (_w54 >= 0 && _w55 >= 0) {
-                            s->speed[_w54 * 6 + _w55] = s->mod[_ix(send_in__p_474, 2) * 4 + 3];
+                        if ((s->status[_ix(send_in__p_549, 2) * 6 + _ix(send_in__s_550, 6)] == 1)) {
+                            int32_t _w75 = _wx(send_in__p_549, 2);
+                            if (_w75 >= 0) {
+                                s->mod[_w75 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_549, 2) * 4], 2))), ((int16_t)(1)))));
+                            }
+                        }
+                        int32_t _w76 = _wx(send_in__p_549, 2);
+                        int32_t _w77 = _wx(send_in__s_550, 6);
+                        if (_w76 >= 0 && _w77 >= 0) {
+                            s->speed[_w76 * 6 + _w77] = s->mod[_ix(send_in__p_549, 2) * 4 + 3];
                         }
                         if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_479 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 34), (uint32_t)resolve_turn__k_471)), 2));
-                            log_draw__v_480 = rand__v_479;
-                            int32_t _w56 = _wx(s->ndraws, 64);
-                            if (_w56 >= 0) {
-                                s->draws[_w56] = log_draw__v_480;
+                            rand__v_557 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_546)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_557 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
                             }
-                            int32_t _w57 = _wx(s->ndraws, 64);
-                            if (_w57 >= 0) {
-                                s->draw_lo[_w57] = 0;
+                            log_draw__v_558 = rand__v_557;
+                            int32_t _w78 = _wx(s->ndraws, 64);
+                            if (_w78 >= 0) {
+                                s->draws[_w78] = log_draw__v_558;
                             }
-                            int32_t _w58 = _wx(s->ndraws, 64);
-                            if (_w58 >= 0) {
-                                s->draw_hi[_w58] = 2;
+                            int32_t _w79 = _wx(s->ndraws, 64);
+                            if (_w79 >= 0) {
+                                s->draw_lo[_w79] = 0;
+                            }
+                            int32_t _w80 = _wx(s->ndraws, 64);
+                            if (_w80 >= 0) {
+                                s->draw_hi[_w80] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_481 = rand__v_479;
-                            tie_draw__v_482 = rand__result_481;
+                            rand__result_559 = rand__v_557;
+                            tie_draw__v_560 = rand__result_559;
                         }
-                        switch_in_damage__p_483 = resolve_turn__p_472;
-                        switch_in_damage__a_484 = s->active[_ix(switch_in_damage__p_483, 2)];
-                        if (((s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 4) || (s->status[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)] == 1))) {
-                            int32_t _w59 = _wx(switch_in_damage__p_483, 2);
-                            int32_t _w60 = _wx(switch_in_damage__a_484, 6);
-                            if (_w59 >= 0 && _w60 >= 0) {
-                                s->hp[_w59 * 6 + _w60] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_483, 2) * 6 + _ix(switch_in_damage__a_484, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                        switch_in_damage__p_561 = resolve_turn__p_547;
+                        switch_in_damage__a_562 = s->active[_ix(switch_in_damage__p_561, 2)];
+                        if (((s->status[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)] == 4) || (s->status[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)] == 1))) {
+                            int32_t _w81 = _wx(switch_in_damage__p_561, 2);
+                            int32_t _w82 = _wx(switch_in_damage__a_562, 6);
+                            if (_w81 >= 0 && _w82 >= 0) {
+                                s->hp[_w81 * 6 + _w82] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(switch_in_damage__p_561, 2) * 6 + _ix(switch_in_damage__a_562, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
                             }
                         }
-                        if (({ int32_t _let61 = resolve_turn__p_472; int32_t is_fainted__p_485 = _let61; (s->hp[_ix(is_fainted__p_485, 2) * 6 + _ix(s->active[_ix(is_fainted__p_485, 2)], 6)] <= 0); })) {
-                            resolve_turn__over_470 = true;
-                            after_faint__left0_487 = ({ int32_t _lo62 = 0; int32_t _r64 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_486 = _lo62, _end63 = 6; after_faint__i_486 < _end63; after_faint__i_486++) _r64 += ((s->hp[after_faint__i_486] > 0)) ? 1 : 0; _r64; });
-                            after_faint__left1_489 = ({ int32_t _lo66 = 0; int32_t _r68 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_488 = _lo66, _end67 = 6; after_faint__i_488 < _end67; after_faint__i_488++) _r68 += ((s->hp[1 * 6 + after_faint__i_488] > 0)) ? 1 : 0; _r68; });
-                            if (((after_faint__left0_487 == 0) && (after_faint__left1_489 == 0))) {
+                        if (({ int32_t _let83 = resolve_turn__p_547; int32_t is_fainted__p_563 = _let83; (s->hp[_ix(is_fainted__p_563, 2) * 6 + _ix(s->active[_ix(is_fainted__p_563, 2)], 6)] <= 0); })) {
+                            resolve_turn__over_545 = true;
+                            for (int32_t after_faint__p_564 = 0, _end84 = 2; after_faint__p_564 < _end84; after_faint__p_564++) {
+                                if (({ int32_t _let85 = after_faint__p_564; int32_t is_fainted__p_565 = _let85; (s->hp[_ix(is_fainted__p_565, 2) * 6 + _ix(s->active[_ix(is_fainted__p_565, 2)], 6)] <= 0); })) {
+                                    revert__p_566 = after_faint__p_564;
+                                    revert__a_567 = s->active[_ix(revert__p_566, 2)];
+                                    if (s->transformed[_ix(revert__p_566, 2)]) {
+                                        for (int32_t revert__k_568 = 0, _end86 = 4; revert__k_568 < _end86; revert__k_568++) {
+                                            int32_t _w87 = _wx(revert__p_566, 2);
+                                            int32_t _w88 = _wx(revert__a_567, 6);
+                                            if (_w87 >= 0 && _w88 >= 0) {
+                                                s->moves[_w87 * 24 + _w88 * 4 + revert__k_568] = s->base_moves[_ix(revert__p_566, 2) * 4 + revert__k_568];
+                                            }
+                                            int32_t _w89 = _wx(revert__p_566, 2);
+                                            int32_t _w90 = _wx(revert__a_567, 6);
+                                            if (_w89 >= 0 && _w90 >= 0) {
+                                                s->pp[_w89 * 24 + _w90 * 4 + revert__k_568] = s->base_pp[_ix(revert__p_566, 2) * 4 + revert__k_568];
+                                            }
+                                        }
+                                        int32_t _w91 = _wx(revert__p_566, 2);
+                                        if (_w91 >= 0) {
+                                            s->transformed[_w91] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_566, 2)] >= 0)) {
+                                        int32_t _w92 = _wx(revert__p_566, 2);
+                                        int32_t _w93 = _wx(revert__a_567, 6);
+                                        int32_t _w94 = _wx(s->mimic_slot[_ix(revert__p_566, 2)], 4);
+                                        if (_w92 >= 0 && _w93 >= 0 && _w94 >= 0) {
+                                            s->moves[_w92 * 24 + _w93 * 4 + _w94] = s->mimic_orig[_ix(revert__p_566, 2)];
+                                        }
+                                    }
+                                    int32_t _w95 = _wx(revert__p_566, 2);
+                                    if (_w95 >= 0) {
+                                        s->mimic_slot[_w95] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_570 = ({ int32_t _lo96 = 0; int32_t _r98 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_569 = _lo96, _end97 = 6; after_faint__i_569 < _end97; after_faint__i_569++) _r98 += ((s->hp[after_faint__i_569] > 0)) ? 1 : 0; _r98; });
+                            after_faint__left1_572 = ({ int32_t _lo100 = 0; int32_t _r102 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_571 = _lo100, _end101 = 6; after_faint__i_571 < _end101; after_faint__i_571++) _r102 += ((s->hp[1 * 6 + after_faint__i_571] > 0)) ? 1 : 0; _r102; });
+                            if (((after_faint__left0_570 == 0) && (after_faint__left1_572 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_487 == 0)) {
+                            } else if ((after_faint__left0_570 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_489 == 0)) {
+                            } else if ((after_faint__left1_572 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -4641,1061 +5702,1629 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_490 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 35), (uint32_t)resolve_turn__k_471)), 2));
-                            log_draw__v_491 = rand__v_490;
-                            int32_t _w70 = _wx(s->ndraws, 64);
-                            if (_w70 >= 0) {
-                                s->draws[_w70] = log_draw__v_491;
+                            rand__v_573 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_546)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_573 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
                             }
-                            int32_t _w71 = _wx(s->ndraws, 64);
-                            if (_w71 >= 0) {
-                                s->draw_lo[_w71] = 0;
+                            log_draw__v_574 = rand__v_573;
+                            int32_t _w104 = _wx(s->ndraws, 64);
+                            if (_w104 >= 0) {
+                                s->draws[_w104] = log_draw__v_574;
                             }
-                            int32_t _w72 = _wx(s->ndraws, 64);
-                            if (_w72 >= 0) {
-                                s->draw_hi[_w72] = 2;
+                            int32_t _w105 = _wx(s->ndraws, 64);
+                            if (_w105 >= 0) {
+                                s->draw_lo[_w105] = 0;
+                            }
+                            int32_t _w106 = _wx(s->ndraws, 64);
+                            if (_w106 >= 0) {
+                                s->draw_hi[_w106] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_492 = rand__v_490;
-                            tie_draw__v_493 = rand__result_492;
+                            rand__result_575 = rand__v_573;
+                            tie_draw__v_576 = rand__result_575;
                         }
                     } else {
-                        use_move__p_496 = resolve_turn__p_472;
-                        use_move__m_497 = (({ int32_t _let73 = resolve_turn__p_472; int32_t has_pp__p_494 = _let73; ({ int32_t _lo74 = 0; bool _r76 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_495 = _lo74, _end75 = 4; has_pp__k_495 < _end75; has_pp__k_495++) if (((s->moves[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] >= 0) && (s->pp[_ix(has_pp__p_494, 2) * 24 + _ix(s->active[_ix(has_pp__p_494, 2)], 6) * 4 + has_pp__k_495] > 0))) { _r76 = true; break; } _r76; }); }) ? resolve_turn__act_473 : (-1));
-                        use_move__q_498 = _wsub(1, use_move__p_496);
-                        use_move__a_499 = s->active[_ix(use_move__p_496, 2)];
-                        use_move__d_500 = s->active[_ix(use_move__q_498, 2)];
-                        use_move__st_501 = s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)];
-                        use_move__can_502 = true;
-                        if ((use_move__st_501 == 2)) {
-                            int32_t _w78 = _wx(use_move__p_496, 2);
-                            if (_w78 >= 0) {
-                                s->last_used[_w78] = ((int16_t)((-1)));
+                        use_move__p_579 = resolve_turn__p_547;
+                        use_move__m_580 = (({ int32_t _let107 = resolve_turn__p_547; int32_t has_pp__p_577 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_578 = _lo108, _end109 = 4; has_pp__k_578 < _end109; has_pp__k_578++) if ((((s->moves[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] >= 0) && (s->pp[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] > 0)) && (has_pp__k_578 != s->disabled_slot[_ix(has_pp__p_577, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_548 : (-1));
+                        use_move__q_581 = _wsub(1, use_move__p_579);
+                        use_move__a_582 = s->active[_ix(use_move__p_579, 2)];
+                        use_move__d_583 = s->active[_ix(use_move__q_581, 2)];
+                        use_move__again_584 = ((s->fight[_ix(use_move__p_579, 2)] || s->charging[_ix(use_move__p_579, 2)]) || s->thrashing[_ix(use_move__p_579, 2)]);
+                        use_move__slot_585 = (use_move__again_584 ? ((int32_t)(s->last_slot[_ix(use_move__p_579, 2)])) : use_move__m_580);
+                        use_move__mv_586 = (use_move__again_584 ? ((int32_t)(s->last_move[_ix(use_move__p_579, 2)])) : ((use_move__m_580 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_579, 2) * 24 + _ix(use_move__a_582, 6) * 4 + _ix(use_move__m_580, 4)]))));
+                        if (((use_move__again_584 && (use_move__mv_586 == 164)) || s->thrashing[_ix(use_move__p_579, 2)])) {
+                            use_move__slot_585 = (-1);
+                        }
+                        use_move__st_587 = s->status[_ix(use_move__p_579, 2) * 6 + _ix(use_move__a_582, 6)];
+                        use_move__can_588 = true;
+                        if (((use_move__again_584 && (use_move__mv_586 < 0)) && (!s->fight[_ix(use_move__p_579, 2)]))) {
+                            use_move__can_588 = false;
+                        } else if ((use_move__st_587 == 2)) {
+                            int32_t _w112 = _wx(use_move__p_579, 2);
+                            if (_w112 >= 0) {
+                                s->last_used[_w112] = ((int16_t)((-1)));
                             }
-                            use_move__can_502 = false;
-                        } else if ((use_move__st_501 == 5)) {
-                            int32_t _w79 = _wx(use_move__p_496, 2);
-                            int32_t _w80 = _wx(use_move__a_499, 6);
-                            if (_w79 >= 0 && _w80 >= 0) {
-                                s->sleep[_w79 * 6 + _w80] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 1)));
+                            use_move__can_588 = false;
+                        } else if ((use_move__st_587 == 5)) {
+                            int32_t _w113 = _wx(use_move__p_579, 2);
+                            int32_t _w114 = _wx(use_move__a_582, 6);
+                            if (_w113 >= 0 && _w114 >= 0) {
+                                s->sleep[_w113 * 6 + _w114] = ((int8_t)(_wsub(s->sleep[_ix(use_move__p_579, 2) * 6 + _ix(use_move__a_582, 6)], 1)));
                             }
-                            int32_t _w81 = _wx(use_move__p_496, 2);
-                            if (_w81 >= 0) {
-                                s->last_used[_w81] = ((int16_t)((-1)));
+                            int32_t _w115 = _wx(use_move__p_579, 2);
+                            if (_w115 >= 0) {
+                                s->last_used[_w115] = ((int16_t)((-1)));
                             }
-                            use_move__can_502 = false;
-                        } else if (s->flinch[_ix(use_move__p_496, 2)]) {
-                            use_move__can_502 = false;
-                        } else if (s->recharge[_ix(use_move__p_496, 2)]) {
-                            int32_t _w82 = _wx(use_move__p_496, 2);
-                            if (_w82 >= 0) {
-                                s->recharge[_w82] = false;
+                            use_move__can_588 = false;
+                        } else if (s->flinch[_ix(use_move__p_579, 2)]) {
+                            use_move__can_588 = false;
+                        } else if (s->recharge[_ix(use_move__p_579, 2)]) {
+                            int32_t _w116 = _wx(use_move__p_579, 2);
+                            if (_w116 >= 0) {
+                                s->recharge[_w116] = false;
                             }
-                            use_move__can_502 = false;
+                            use_move__can_588 = false;
                         } else {
-                            if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
-                                int32_t _w83 = _wx(use_move__p_496, 2);
-                                if (_w83 >= 0) {
-                                    s->confused[_w83] = ((int8_t)(_wsub(s->confused[_ix(use_move__p_496, 2)], 1)));
+                            if ((s->disabled_slot[_ix(use_move__p_579, 2)] >= 0)) {
+                                int32_t _w117 = _wx(use_move__p_579, 2);
+                                if (_w117 >= 0) {
+                                    s->disable_turns[_w117] = ((int8_t)(_wsub(s->disable_turns[_ix(use_move__p_579, 2)], 1)));
                                 }
-                                if ((s->confused[_ix(use_move__p_496, 2)] > 0)) {
-                                    chance__v_503 = _roll(random_word(fold_in(fold_in(key, 36), (uint32_t)resolve_turn__k_471)), 256);
-                                    log_draw__v_504 = chance__v_503;
-                                    int32_t _w84 = _wx(s->ndraws, 64);
-                                    if (_w84 >= 0) {
-                                        s->draws[_w84] = log_draw__v_504;
+                                if ((s->disable_turns[_ix(use_move__p_579, 2)] <= 0)) {
+                                    int32_t _w118 = _wx(use_move__p_579, 2);
+                                    if (_w118 >= 0) {
+                                        s->disabled_slot[_w118] = ((int8_t)((-1)));
                                     }
-                                    int32_t _w85 = _wx(s->ndraws, 64);
-                                    if (_w85 >= 0) {
-                                        s->draw_lo[_w85] = 0;
+                                    int32_t _w119 = _wx(use_move__p_579, 2);
+                                    if (_w119 >= 0) {
+                                        s->disabled_move[_w119] = ((int16_t)((-1)));
                                     }
-                                    int32_t _w86 = _wx(s->ndraws, 64);
-                                    if (_w86 >= 0) {
-                                        s->draw_hi[_w86] = 256;
+                                } else if ((use_move__mv_586 == s->disabled_move[_ix(use_move__p_579, 2)])) {
+                                    int32_t _w120 = _wx(use_move__p_579, 2);
+                                    if (_w120 >= 0) {
+                                        s->charging[_w120] = false;
+                                    }
+                                    use_move__can_588 = false;
+                                }
+                            }
+                            if ((use_move__can_588 && s->confused[_ix(use_move__p_579, 2)])) {
+                                int32_t _w121 = _wx(use_move__p_579, 2);
+                                if (_w121 >= 0) {
+                                    s->confusion_turns[_w121] = ((int8_t)(_wsub(s->confusion_turns[_ix(use_move__p_579, 2)], 1)));
+                                }
+                                int32_t _w122 = _wx(use_move__p_579, 2);
+                                if (_w122 >= 0) {
+                                    s->confused[_w122] = (s->confusion_turns[_ix(use_move__p_579, 2)] > 0);
+                                }
+                                if (s->confused[_ix(use_move__p_579, 2)]) {
+                                    chance__v_589 = _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_546)), 256);
+                                    if ((s->forced_at < s->forced_n)) {
+                                        chance__v_589 = s->forced[_ix(s->forced_at, 64)];
+                                        s->forced_at = _wadd(s->forced_at, 1);
+                                    }
+                                    log_draw__v_590 = chance__v_589;
+                                    int32_t _w123 = _wx(s->ndraws, 64);
+                                    if (_w123 >= 0) {
+                                        s->draws[_w123] = log_draw__v_590;
+                                    }
+                                    int32_t _w124 = _wx(s->ndraws, 64);
+                                    if (_w124 >= 0) {
+                                        s->draw_lo[_w124] = 0;
+                                    }
+                                    int32_t _w125 = _wx(s->ndraws, 64);
+                                    if (_w125 >= 0) {
+                                        s->draw_hi[_w125] = 256;
                                     }
                                     s->ndraws = _wadd(s->ndraws, 1);
-                                    chance__result_505 = (chance__v_503 < 128);
-                                    use_move__acts_506 = chance__result_505;
-                                    if ((!use_move__acts_506)) {
-                                        confusion_hit__p_507 = use_move__p_496;
-                                        confusion_hit__a_508 = s->active[_ix(confusion_hit__p_507, 2)];
-                                        confusion_hit__dmg_509 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_507, 2) * 6 + _ix(confusion_hit__a_508, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_507, 2) * 4 + 1]))), 50), 2);
-                                        self_damage__p_510 = confusion_hit__p_507;
-                                        self_damage__dmg_511 = confusion_hit__dmg_509;
-                                        self_damage__q_512 = _wsub(1, self_damage__p_510);
-                                        self_damage__a_513 = s->active[_ix(self_damage__p_510, 2)];
-                                        s->last_damage = self_damage__dmg_511;
-                                        if ((s->sub_hp[_ix(self_damage__p_510, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_512, 2)] > 0)) {
-                                                int32_t _w87 = _wx(self_damage__q_512, 2);
-                                                if (_w87 >= 0) {
-                                                    s->sub_hp[_w87] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_512, 2)])), self_damage__dmg_511), 0)));
+                                    chance__result_591 = (chance__v_589 < 128);
+                                    use_move__acts_592 = chance__result_591;
+                                    if ((!use_move__acts_592)) {
+                                        confusion_hit__p_593 = use_move__p_579;
+                                        confusion_hit__a_594 = s->active[_ix(confusion_hit__p_593, 2)];
+                                        confusion_hit__dmg_595 = _wadd(_floordiv(_floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(((int32_t)(s->level[_ix(confusion_hit__p_593, 2) * 6 + _ix(confusion_hit__a_594, 6)])), 2), 5), 2), ((int32_t)(s->mod[_ix(confusion_hit__p_593, 2) * 4]))), 40), ((int32_t)(s->mod[_ix(confusion_hit__p_593, 2) * 4 + 1]))), 50), 2);
+                                        self_damage__p_596 = confusion_hit__p_593;
+                                        self_damage__dmg_597 = confusion_hit__dmg_595;
+                                        self_damage__q_598 = _wsub(1, self_damage__p_596);
+                                        self_damage__a_599 = s->active[_ix(self_damage__p_596, 2)];
+                                        s->last_damage = self_damage__dmg_597;
+                                        if (s->substitute[_ix(self_damage__p_596, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_598, 2)]) {
+                                                int32_t _w126 = _wx(self_damage__q_598, 2);
+                                                if (_w126 >= 0) {
+                                                    s->sub_hp[_w126] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_598, 2)])), self_damage__dmg_597), 0)));
+                                                }
+                                                int32_t _w127 = _wx(self_damage__q_598, 2);
+                                                if (_w127 >= 0) {
+                                                    s->substitute[_w127] = (s->sub_hp[_ix(self_damage__q_598, 2)] > 0);
                                                 }
                                             }
                                         } else {
-                                            int32_t _w88 = _wx(self_damage__p_510, 2);
-                                            int32_t _w89 = _wx(self_damage__a_513, 6);
-                                            if (_w88 >= 0 && _w89 >= 0) {
-                                                s->hp[_w88 * 6 + _w89] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_510, 2) * 6 + _ix(self_damage__a_513, 6)])), self_damage__dmg_511), 0)));
+                                            int32_t _w128 = _wx(self_damage__p_596, 2);
+                                            int32_t _w129 = _wx(self_damage__a_599, 6);
+                                            if (_w128 >= 0 && _w129 >= 0) {
+                                                s->hp[_w128 * 6 + _w129] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_596, 2) * 6 + _ix(self_damage__a_599, 6)])), self_damage__dmg_597), 0)));
                                             }
                                         }
-                                        int32_t _w90 = _wx(use_move__p_496, 2);
-                                        if (_w90 >= 0) {
-                                            s->charging[_w90] = false;
+                                        int32_t _w130 = _wx(use_move__p_579, 2);
+                                        if (_w130 >= 0) {
+                                            s->charging[_w130] = false;
                                         }
-                                        use_move__can_502 = false;
+                                        int32_t _w131 = _wx(use_move__p_579, 2);
+                                        if (_w131 >= 0) {
+                                            s->thrashing[_w131] = false;
+                                        }
+                                        use_move__can_588 = false;
                                     }
                                 }
                             }
-                            if ((use_move__can_502 && (use_move__st_501 == 3))) {
-                                chance__v_514 = _roll(random_word(fold_in(fold_in(key, 37), (uint32_t)resolve_turn__k_471)), 256);
-                                log_draw__v_515 = chance__v_514;
-                                int32_t _w91 = _wx(s->ndraws, 64);
-                                if (_w91 >= 0) {
-                                    s->draws[_w91] = log_draw__v_515;
+                            if ((use_move__can_588 && (use_move__st_587 == 3))) {
+                                chance__v_600 = _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_546)), 256);
+                                if ((s->forced_at < s->forced_n)) {
+                                    chance__v_600 = s->forced[_ix(s->forced_at, 64)];
+                                    s->forced_at = _wadd(s->forced_at, 1);
                                 }
-                                int32_t _w92 = _wx(s->ndraws, 64);
-                                if (_w92 >= 0) {
-                                    s->draw_lo[_w92] = 0;
+                                log_draw__v_601 = chance__v_600;
+                                int32_t _w132 = _wx(s->ndraws, 64);
+                                if (_w132 >= 0) {
+                                    s->draws[_w132] = log_draw__v_601;
                                 }
-                                int32_t _w93 = _wx(s->ndraws, 64);
-                                if (_w93 >= 0) {
-                                    s->draw_hi[_w93] = 256;
+                                int32_t _w133 = _wx(s->ndraws, 64);
+                                if (_w133 >= 0) {
+                                    s->draw_lo[_w133] = 0;
+                                }
+                                int32_t _w134 = _wx(s->ndraws, 64);
+                                if (_w134 >= 0) {
+                                    s->draw_hi[_w134] = 256;
                                 }
                                 s->ndraws = _wadd(s->ndraws, 1);
-                                chance__result_516 = (chance__v_514 < 63);
-                                use_move__full_517 = chance__result_516;
-                                use_move__can_502 = (!use_move__full_517);
-                                if (use_move__full_517) {
-                                    int32_t _w94 = _wx(use_move__p_496, 2);
-                                    if (_w94 >= 0) {
-                                        s->charging[_w94] = false;
+                                chance__result_602 = (chance__v_600 < 63);
+                                use_move__full_603 = chance__result_602;
+                                use_move__can_588 = (!use_move__full_603);
+                                if (use_move__full_603) {
+                                    int32_t _w135 = _wx(use_move__p_579, 2);
+                                    if (_w135 >= 0) {
+                                        s->charging[_w135] = false;
+                                    }
+                                    int32_t _w136 = _wx(use_move__p_579, 2);
+                                    if (_w136 >= 0) {
+                                        s->thrashing[_w136] = false;
                                     }
                                 }
                             }
                         }
-                        use_move__again_518 = (s->fight[_ix(use_move__p_496, 2)] || s->charging[_ix(use_move__p_496, 2)]);
-                        use_move__slot_519 = (use_move__again_518 ? ((int32_t)(s->last_slot[_ix(use_move__p_496, 2)])) : use_move__m_497);
-                        use_move__mv_520 = (use_move__again_518 ? ((int32_t)(s->last_move[_ix(use_move__p_496, 2)])) : ((use_move__m_497 < 0) ? 164 : ((int32_t)(s->moves[_ix(use_move__p_496, 2) * 24 + _ix(use_move__a_499, 6) * 4 + _ix(use_move__m_497, 4)]))));
-                        if ((use_move__again_518 && (use_move__mv_520 == 164))) {
-                            use_move__slot_519 = (-1);
-                        }
-                        if ((use_move__can_502 && (use_move__mv_520 == 118))) {
-                            mirror_move__p_521 = use_move__p_496;
-                            mirror_move__m_522 = use_move__slot_519;
-                            mirror_move__a_523 = s->active[_ix(mirror_move__p_521, 2)];
-                            mirror_move__copied_524 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_521), 2)]));
-                            if (((mirror_move__m_522 >= 0) && (!((mirror_move__copied_524 >= 0) && (MOVES__rows[_ix(mirror_move__copied_524, 165)].kind == 17))))) {
-                                int32_t _w95 = _wx(mirror_move__p_521, 2);
-                                int32_t _w96 = _wx(mirror_move__a_523, 6);
-                                int32_t _w97 = _wx(mirror_move__m_522, 4);
-                                if (_w95 >= 0 && _w96 >= 0 && _w97 >= 0) {
-                                    s->pp[_w95 * 24 + _w96 * 4 + _w97] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)], 63))), 64)));
+                        if ((use_move__can_588 && (use_move__mv_586 == 118))) {
+                            mirror_move__p_604 = use_move__p_579;
+                            mirror_move__m_605 = use_move__slot_585;
+                            mirror_move__a_606 = s->active[_ix(mirror_move__p_604, 2)];
+                            mirror_move__copied_607 = ((int32_t)(s->last_used[_ix(_wsub(1, mirror_move__p_604), 2)]));
+                            if (((mirror_move__m_605 >= 0) && (!((mirror_move__copied_607 >= 0) && (MOVES__rows[_ix(mirror_move__copied_607, 165)].kind == 17))))) {
+                                int32_t _w137 = _wx(mirror_move__p_604, 2);
+                                int32_t _w138 = _wx(mirror_move__a_606, 6);
+                                int32_t _w139 = _wx(mirror_move__m_605, 4);
+                                if (_w137 >= 0 && _w138 >= 0 && _w139 >= 0) {
+                                    s->pp[_w137 * 24 + _w138 * 4 + _w139] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(mirror_move__p_604, 2) * 24 + _ix(mirror_move__a_606, 6) * 4 + _ix(mirror_move__m_605, 4)], 63))), 64)));
                                 }
-                                int32_t _w98 = _wx(mirror_move__p_521, 2);
-                                int32_t _w99 = _wx(mirror_move__a_523, 6);
-                                int32_t _w100 = _wx(mirror_move__m_522, 4);
-                                if (_w98 >= 0 && _w99 >= 0 && _w100 >= 0) {
-                                    s->seen_moves[_w98 * 24 + _w99 * 4 + _w100] = s->moves[_ix(mirror_move__p_521, 2) * 24 + _ix(mirror_move__a_523, 6) * 4 + _ix(mirror_move__m_522, 4)];
+                                int32_t _w140 = _wx(mirror_move__p_604, 2);
+                                int32_t _w141 = _wx(mirror_move__a_606, 6);
+                                int32_t _w142 = _wx(mirror_move__m_605, 4);
+                                if (_w140 >= 0 && _w141 >= 0 && _w142 >= 0) {
+                                    s->seen_moves[_w140 * 24 + _w141 * 4 + _w142] = s->moves[_ix(mirror_move__p_604, 2) * 24 + _ix(mirror_move__a_606, 6) * 4 + _ix(mirror_move__m_605, 4)];
                                 }
                             }
                             s->last_damage = 0;
-                            int32_t _w101 = _wx(mirror_move__p_521, 2);
-                            if (_w101 >= 0) {
-                                s->used_move[_w101] = ((int16_t)(118));
+                            int32_t _w143 = _wx(mirror_move__p_604, 2);
+                            if (_w143 >= 0) {
+                                s->used_move[_w143] = ((int16_t)(118));
                             }
-                            int32_t _w102 = _wx(mirror_move__p_521, 2);
-                            if (_w102 >= 0) {
-                                s->last_used[_w102] = ((int16_t)(118));
+                            int32_t _w144 = _wx(mirror_move__p_604, 2);
+                            if (_w144 >= 0) {
+                                s->last_used[_w144] = ((int16_t)(118));
                             }
-                            if ((mirror_move__copied_524 == 118)) {
-                                mirror_move__copied_524 = (-1);
+                            if ((mirror_move__copied_607 == 118)) {
+                                mirror_move__copied_607 = (-1);
                             }
-                            if ((mirror_move__copied_524 >= 0)) {
-                                int32_t _w103 = _wx(mirror_move__p_521, 2);
-                                if (_w103 >= 0) {
-                                    s->last_move[_w103] = ((int16_t)(mirror_move__copied_524));
+                            if ((mirror_move__copied_607 >= 0)) {
+                                int32_t _w145 = _wx(mirror_move__p_604, 2);
+                                if (_w145 >= 0) {
+                                    s->last_move[_w145] = ((int16_t)(mirror_move__copied_607));
                                 }
-                                int32_t _w104 = _wx(mirror_move__p_521, 2);
-                                if (_w104 >= 0) {
-                                    s->shown_move[_w104] = ((int16_t)(mirror_move__copied_524));
+                                int32_t _w146 = _wx(mirror_move__p_604, 2);
+                                if (_w146 >= 0) {
+                                    s->shown_move[_w146] = ((int16_t)(mirror_move__copied_607));
                                 }
                             }
-                            mirror_move__result_525 = mirror_move__copied_524;
-                            use_move__mv_520 = mirror_move__result_525;
-                            use_move__slot_519 = (-1);
+                            mirror_move__sl_608 = ((int32_t)(s->last_slot[_ix(mirror_move__p_604, 2)]));
+                            if ((((mirror_move__copied_607 >= 0) && s->transformed[_ix(mirror_move__p_604, 2)]) && (mirror_move__sl_608 < ({ int32_t _lo147 = 0; int32_t _r149 = 0; _Pragma("GCC unroll 4") for (int32_t mirror_move__k_609 = _lo147, _end148 = 4; mirror_move__k_609 < _end148; mirror_move__k_609++) _r149 += ((s->base_moves[_ix(mirror_move__p_604, 2) * 4 + mirror_move__k_609] >= 0)) ? 1 : 0; _r149; })))) {
+                                int32_t _w151 = _wx(mirror_move__p_604, 2);
+                                int32_t _w152 = _wx(mirror_move__sl_608, 4);
+                                if (_w151 >= 0 && _w152 >= 0) {
+                                    s->base_pp[_w151 * 4 + _w152] = ((int8_t)(_pymod(((int8_t)(_wadd(s->base_pp[_ix(mirror_move__p_604, 2) * 4 + _ix(mirror_move__sl_608, 4)], 1))), 64)));
+                                }
+                            }
+                            mirror_move__result_610 = mirror_move__copied_607;
+                            use_move__mv_586 = mirror_move__result_610;
+                            use_move__slot_585 = (-1);
                         }
-                        if ((use_move__can_502 && (use_move__mv_520 >= 0))) {
-                            int32_t _w105 = _wx(use_move__p_496, 2);
-                            if (_w105 >= 0) {
-                                s->used_move[_w105] = ((int16_t)(use_move__mv_520));
+                        if ((use_move__can_588 && (use_move__mv_586 >= 0))) {
+                            int32_t _w153 = _wx(use_move__p_579, 2);
+                            if (_w153 >= 0) {
+                                s->used_move[_w153] = ((int16_t)(use_move__mv_586));
                             }
-                            if (((MOVES__rows[_ix(use_move__mv_520, 165)].kind == 17) && (!s->charging[_ix(use_move__p_496, 2)]))) {
-                                int32_t _w106 = _wx(use_move__p_496, 2);
-                                if (_w106 >= 0) {
-                                    s->charging[_w106] = true;
+                            if (((MOVES__rows[_ix(use_move__mv_586, 165)].kind == 17) && (!s->charging[_ix(use_move__p_579, 2)]))) {
+                                int32_t _w154 = _wx(use_move__p_579, 2);
+                                if (_w154 >= 0) {
+                                    s->charging[_w154] = true;
                                 }
                             } else {
-                                int32_t _w107 = _wx(use_move__p_496, 2);
-                                if (_w107 >= 0) {
-                                    s->charging[_w107] = false;
+                                int32_t _w155 = _wx(use_move__p_579, 2);
+                                if (_w155 >= 0) {
+                                    s->charging[_w155] = false;
                                 }
-                                int32_t _w108 = _wx(use_move__p_496, 2);
-                                if (_w108 >= 0) {
-                                    s->last_used[_w108] = ((int16_t)(use_move__mv_520));
+                                int32_t _w156 = _wx(use_move__p_579, 2);
+                                if (_w156 >= 0) {
+                                    s->last_used[_w156] = ((int16_t)(use_move__mv_586));
                                 }
-                                use_move_hit__p_526 = use_move__p_496;
-                                use_move_hit__m_527 = use_move__slot_519;
-                                use_move_hit__mv_528 = use_move__mv_520;
-                                use_move_hit__q_529 = _wsub(1, use_move_hit__p_526);
-                                use_move_hit__a_530 = s->active[_ix(use_move_hit__p_526, 2)];
-                                use_move_hit__d_531 = s->active[_ix(use_move_hit__q_529, 2)];
-                                if (((use_move_hit__m_527 >= 0) && (s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)] >= 0))) {
-                                    int32_t _w109 = _wx(use_move_hit__p_526, 2);
-                                    int32_t _w110 = _wx(use_move_hit__a_530, 6);
-                                    int32_t _w111 = _wx(use_move_hit__m_527, 4);
-                                    if (_w109 >= 0 && _w110 >= 0 && _w111 >= 0) {
-                                        s->pp[_w109 * 24 + _w110 * 4 + _w111] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)], 63))), 64)));
+                                use_move_hit__p_611 = use_move__p_579;
+                                use_move_hit__m_612 = use_move__slot_585;
+                                use_move_hit__mv_613 = use_move__mv_586;
+                                use_move_hit__q_614 = _wsub(1, use_move_hit__p_611);
+                                use_move_hit__a_615 = s->active[_ix(use_move_hit__p_611, 2)];
+                                use_move_hit__d_616 = s->active[_ix(use_move_hit__q_614, 2)];
+                                if (((use_move_hit__m_612 >= 0) && (s->moves[_ix(use_move_hit__p_611, 2) * 24 + _ix(use_move_hit__a_615, 6) * 4 + _ix(use_move_hit__m_612, 4)] >= 0))) {
+                                    int32_t _w157 = _wx(use_move_hit__p_611, 2);
+                                    int32_t _w158 = _wx(use_move_hit__a_615, 6);
+                                    int32_t _w159 = _wx(use_move_hit__m_612, 4);
+                                    if (_w157 >= 0 && _w158 >= 0 && _w159 >= 0) {
+                                        s->pp[_w157 * 24 + _w158 * 4 + _w159] = ((int8_t)(_pymod(((int8_t)(_wadd(s->pp[_ix(use_move_hit__p_611, 2) * 24 + _ix(use_move_hit__a_615, 6) * 4 + _ix(use_move_hit__m_612, 4)], 63))), 64)));
                                     }
-                                    int32_t _w112 = _wx(use_move_hit__p_526, 2);
-                                    int32_t _w113 = _wx(use_move_hit__a_530, 6);
-                                    int32_t _w114 = _wx(use_move_hit__m_527, 4);
-                                    if (_w112 >= 0 && _w113 >= 0 && _w114 >= 0) {
-                                        s->seen_moves[_w112 * 24 + _w113 * 4 + _w114] = s->moves[_ix(use_move_hit__p_526, 2) * 24 + _ix(use_move_hit__a_530, 6) * 4 + _ix(use_move_hit__m_527, 4)];
+                                    int32_t _w160 = _wx(use_move_hit__p_611, 2);
+                                    int32_t _w161 = _wx(use_move_hit__a_615, 6);
+                                    int32_t _w162 = _wx(use_move_hit__m_612, 4);
+                                    if (_w160 >= 0 && _w161 >= 0 && _w162 >= 0) {
+                                        s->seen_moves[_w160 * 24 + _w161 * 4 + _w162] = s->moves[_ix(use_move_hit__p_611, 2) * 24 + _ix(use_move_hit__a_615, 6) * 4 + _ix(use_move_hit__m_612, 4)];
                                     }
                                 }
-                                use_move_hit__sd_532 = s->species[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)];
-                                use_move_hit__immune_539 = (MOVES__rows[_ix(use_move_hit__mv_528, 165)].type_immunity && ((({ int16_t _let115 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t effectiveness__mt_533 = _let115; ({ int16_t _let116 = SPECIES__rows[_ix(use_move_hit__sd_532, 151)].type1; int16_t effectiveness__dt_534 = _let116; ({ int16_t _let117[15]; _let117[0] = TC__rows[_ix(effectiveness__mt_533, 15)].bug; _let117[1] = TC__rows[_ix(effectiveness__mt_533, 15)].fire; _let117[2] = TC__rows[_ix(effectiveness__mt_533, 15)].ghost; _let117[3] = TC__rows[_ix(effectiveness__mt_533, 15)].ice; _let117[4] = TC__rows[_ix(effectiveness__mt_533, 15)].poison; _let117[5] = TC__rows[_ix(effectiveness__mt_533, 15)].psychic; _let117[6] = TC__rows[_ix(effectiveness__mt_533, 15)].electric; _let117[7] = TC__rows[_ix(effectiveness__mt_533, 15)].grass; _let117[8] = TC__rows[_ix(effectiveness__mt_533, 15)].dragon; _let117[9] = TC__rows[_ix(effectiveness__mt_533, 15)].fighting; _let117[10] = TC__rows[_ix(effectiveness__mt_533, 15)].flying; _let117[11] = TC__rows[_ix(effectiveness__mt_533, 15)].ground; _let117[12] = TC__rows[_ix(effectiveness__mt_533, 15)].normal; _let117[13] = TC__rows[_ix(effectiveness__mt_533, 15)].rock; _let117[14] = TC__rows[_ix(effectiveness__mt_533, 15)].water; int16_t effectiveness__row_535[15]; memcpy(effectiveness__row_535, _let117, sizeof effectiveness__row_535); (((effectiveness__dt_534 < 0) || (effectiveness__mt_533 == 15)) ? ((int16_t)(10)) : effectiveness__row_535[_ix(effectiveness__dt_534, 15)]); }); }); }) == 0) || (({ int16_t _let118 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t effectiveness__mt_536 = _let118; ({ int16_t _let119 = SPECIES__rows[_ix(use_move_hit__sd_532, 151)].type2; int16_t effectiveness__dt_537 = _let119; ({ int16_t _let120[15]; _let120[0] = TC__rows[_ix(effectiveness__mt_536, 15)].bug; _let120[1] = TC__rows[_ix(effectiveness__mt_536, 15)].fire; _let120[2] = TC__rows[_ix(effectiveness__mt_536, 15)].ghost; _let120[3] = TC__rows[_ix(effectiveness__mt_536, 15)].ice; _let120[4] = TC__rows[_ix(effectiveness__mt_536, 15)].poison; _let120[5] = TC__rows[_ix(effectiveness__mt_536, 15)].psychic; _let120[6] = TC__rows[_ix(effectiveness__mt_536, 15)].electric; _let120[7] = TC__rows[_ix(effectiveness__mt_536, 15)].grass; _let120[8] = TC__rows[_ix(effectiveness__mt_536, 15)].dragon; _let120[9] = TC__rows[_ix(effectiveness__mt_536, 15)].fighting; _let120[10] = TC__rows[_ix(effectiveness__mt_536, 15)].flying; _let120[11] = TC__rows[_ix(effectiveness__mt_536, 15)].ground; _let120[12] = TC__rows[_ix(effectiveness__mt_536, 15)].normal; _let120[13] = TC__rows[_ix(effectiveness__mt_536, 15)].rock; _let120[14] = TC__rows[_ix(effectiveness__mt_536, 15)].water; int16_t effectiveness__row_538[15]; memcpy(effectiveness__row_538, _let120, sizeof effectiveness__row_538); (((effectiveness__dt_537 < 0) || (effectiveness__mt_536 == 15)) ? ((int16_t)(10)) : effectiveness__row_538[_ix(effectiveness__dt_537, 15)]); }); }); }) == 0)));
-                                use_move_hit__kind_540 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].kind;
-                                use_move_hit__broke_541 = false;
-                                if ((!({ int32_t _lo121 = 0; bool _r123 = false; for (int32_t use_move_hit__i_542 = _lo121, _end122 = 24; use_move_hit__i_542 < _end122; use_move_hit__i_542++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_542] == use_move_hit__mv_528)) { _r123 = true; break; } _r123; }))) {
-                                    s->last_damage = 0;
-                                }
-                                if ((!use_move_hit__immune_539)) {
-                                    use_move_hit__hit_543 = true;
-                                    use_move_hit__sure_544 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_529, 2)]);
-                                    if (((!MOVES__rows[_ix(use_move_hit__mv_528, 165)].always_hits) && (!use_move_hit__sure_544))) {
-                                        use_move_hit__acc_545 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].accuracy)), 255), 100);
-                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_526, 2) * 6 + 4], 6))), 13)]), 100);
-                                        use_move_hit__acc_545 = _floordiv(_wmul(use_move_hit__acc_545, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_529, 2) * 6 + 5]))), 13)]), 100);
-                                        chance__num_546 = _imin(_imax(use_move_hit__acc_545, 1), 255);
-                                        chance__v_547 = _roll(random_word(fold_in(fold_in(key, 38), (uint32_t)resolve_turn__k_471)), 256);
-                                        log_draw__v_548 = chance__v_547;
-                                        int32_t _w125 = _wx(s->ndraws, 64);
-                                        if (_w125 >= 0) {
-                                            s->draws[_w125] = log_draw__v_548;
+                                use_move_hit__immune_623 = (MOVES__rows[_ix(use_move_hit__mv_613, 165)].type_immunity && ((({ int16_t _let163 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].type; int16_t effectiveness__mt_617 = _let163; ({ int8_t _let164 = s->types[_ix(use_move_hit__q_614, 2) * 2]; int8_t effectiveness__dt_618 = _let164; ({ int16_t _let165[15]; _let165[0] = TC__rows[_ix(effectiveness__mt_617, 15)].bug; _let165[1] = TC__rows[_ix(effectiveness__mt_617, 15)].fire; _let165[2] = TC__rows[_ix(effectiveness__mt_617, 15)].ghost; _let165[3] = TC__rows[_ix(effectiveness__mt_617, 15)].ice; _let165[4] = TC__rows[_ix(effectiveness__mt_617, 15)].poison; _let165[5] = TC__rows[_ix(effectiveness__mt_617, 15)].psychic; _let165[6] = TC__rows[_ix(effectiveness__mt_617, 15)].electric; _let165[7] = TC__rows[_ix(effectiveness__mt_617, 15)].grass; _let165[8] = TC__rows[_ix(effectiveness__mt_617, 15)].dragon; _let165[9] = TC__rows[_ix(effectiveness__mt_617, 15)].fighting; _let165[10] = TC__rows[_ix(effectiveness__mt_617, 15)].flying; _let165[11] = TC__rows[_ix(effectiveness__mt_617, 15)].ground; _let165[12] = TC__rows[_ix(effectiveness__mt_617, 15)].normal; _let165[13] = TC__rows[_ix(effectiveness__mt_617, 15)].rock; _let165[14] = TC__rows[_ix(effectiveness__mt_617, 15)].water; int16_t effectiveness__row_619[15]; memcpy(effectiveness__row_619, _let165, sizeof effectiveness__row_619); (((effectiveness__dt_618 < 0) || (effectiveness__mt_617 == 15)) ? ((int16_t)(10)) : effectiveness__row_619[_ix(effectiveness__dt_618, 15)]); }); }); }) == 0) || (({ int16_t _let166 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].type; int16_t effectiveness__mt_620 = _let166; ({ int8_t _let167 = s->types[_ix(use_move_hit__q_614, 2) * 2 + 1]; int8_t effectiveness__dt_621 = _let167; ({ int16_t _let168[15]; _let168[0] = TC__rows[_ix(effectiveness__mt_620, 15)].bug; _let168[1] = TC__rows[_ix(effectiveness__mt_620, 15)].fire; _let168[2] = TC__rows[_ix(effectiveness__mt_620, 15)].ghost; _let168[3] = TC__rows[_ix(effectiveness__mt_620, 15)].ice; _let168[4] = TC__rows[_ix(effectiveness__mt_620, 15)].poison; _let168[5] = TC__rows[_ix(effectiveness__mt_620, 15)].psychic; _let168[6] = TC__rows[_ix(effectiveness__mt_620, 15)].electric; _let168[7] = TC__rows[_ix(effectiveness__mt_620, 15)].grass; _let168[8] = TC__rows[_ix(effectiveness__mt_620, 15)].dragon; _let168[9] = TC__rows[_ix(effectiveness__mt_620, 15)].fighting; _let168[10] = TC__rows[_ix(effectiveness__mt_620, 15)].flying; _let168[11] = TC__rows[_ix(effectiveness__mt_620, 15)].ground; _let168[12] = TC__rows[_ix(effectiveness__mt_620, 15)].normal; _let168[13] = TC__rows[_ix(effectiveness__mt_620, 15)].rock; _let168[14] = TC__rows[_ix(effectiveness__mt_620, 15)].water; int16_t effectiveness__row_622[15]; memcpy(effectiveness__row_622, _let168, sizeof effectiveness__row_622); (((effectiveness__dt_621 < 0) || (effectiveness__mt_620 == 15)) ? ((int16_t)(10)) : effectiveness__row_622[_ix(effectiveness__dt_621, 15)]); }); }); }) == 0)));
+                                use_move_hit__kind_624 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].kind;
+                                if ((use_move_hit__kind_624 == 37)) {
+                                    rampage__p_625 = use_move_hit__p_611;
+                                    if (s->thrashing[_ix(rampage__p_625, 2)]) {
+                                        int32_t _w169 = _wx(rampage__p_625, 2);
+                                        if (_w169 >= 0) {
+                                            s->rampage_turns[_w169] = ((int8_t)(_wsub(s->rampage_turns[_ix(rampage__p_625, 2)], 1)));
                                         }
-                                        int32_t _w126 = _wx(s->ndraws, 64);
-                                        if (_w126 >= 0) {
-                                            s->draw_lo[_w126] = 0;
-                                        }
-                                        int32_t _w127 = _wx(s->ndraws, 64);
-                                        if (_w127 >= 0) {
-                                            s->draw_hi[_w127] = 256;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        chance__result_549 = (chance__v_547 < chance__num_546);
-                                        use_move_hit__hit_543 = chance__result_549;
-                                        if ((!use_move_hit__hit_543)) {
-                                            s->last_damage = 0;
-                                        }
-                                    }
-                                    use_move_hit__foe_move_550 = (MOVES__rows[_ix(use_move_hit__mv_528, 165)].target != 1);
-                                    use_move_hit__stages_551 = ((((((MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_evasion != 0));
-                                    use_move_hit__blocked_552 = ((((s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0) && use_move_hit__foe_move_550) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].status == 6)) || use_move_hit__stages_551) || (MOVES__rows[_ix(use_move_hit__mv_528, 165)].volatile_ == 1)));
-                                    use_move_hit__hit_543 = (use_move_hit__hit_543 && (!use_move_hit__blocked_552));
-                                    if (((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].status >= 0))) {
-                                        if (use_move_hit__sure_544) {
-                                            int32_t _w128 = _wx(use_move_hit__q_529, 2);
-                                            int32_t _w129 = _wx(use_move_hit__d_531, 6);
-                                            if (_w128 >= 0 && _w129 >= 0) {
-                                                s->status[_w128 * 6 + _w129] = ((int8_t)(0));
+                                        if ((s->rampage_turns[_ix(rampage__p_625, 2)] <= 0)) {
+                                            int32_t _w170 = _wx(rampage__p_625, 2);
+                                            if (_w170 >= 0) {
+                                                s->confused[_w170] = false;
                                             }
-                                            int32_t _w130 = _wx(use_move_hit__q_529, 2);
-                                            if (_w130 >= 0) {
-                                                s->recharge[_w130] = false;
-                                            }
-                                        }
-                                        set_status__q_553 = use_move_hit__q_529;
-                                        set_status__st_554 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].status;
-                                        set_status__d_555 = s->active[_ix(set_status__q_553, 2)];
-                                        set_status__sd_556 = s->species[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)];
-                                        set_status__poison_557 = ((set_status__st_554 == 4) || (set_status__st_554 == 6));
-                                        set_status__blocked_558 = (set_status__poison_557 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_556, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_556, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_556, 151)].type2, 15)].immune_psn)));
-                                        if ((((s->status[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] == 0) && (s->hp[_ix(set_status__q_553, 2) * 6 + _ix(set_status__d_555, 6)] > 0)) && (!set_status__blocked_558))) {
-                                            int32_t _w131 = _wx(set_status__q_553, 2);
-                                            int32_t _w132 = _wx(set_status__d_555, 6);
-                                            if (_w131 >= 0 && _w132 >= 0) {
-                                                s->status[_w131 * 6 + _w132] = ((int8_t)(set_status__st_554));
-                                            }
-                                            if ((set_status__st_554 == 5)) {
-                                                rand__v_559 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 39), (uint32_t)resolve_turn__k_471)), 7));
-                                                log_draw__v_560 = rand__v_559;
-                                                int32_t _w133 = _wx(s->ndraws, 64);
-                                                if (_w133 >= 0) {
-                                                    s->draws[_w133] = log_draw__v_560;
+                                            confuse__q_626 = rampage__p_625;
+                                            if (((!s->confused[_ix(confuse__q_626, 2)]) && (s->hp[_ix(confuse__q_626, 2) * 6 + _ix(s->active[_ix(confuse__q_626, 2)], 6)] > 0))) {
+                                                rand__v_627 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_546)), 4));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_627 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
                                                 }
-                                                int32_t _w134 = _wx(s->ndraws, 64);
-                                                if (_w134 >= 0) {
-                                                    s->draw_lo[_w134] = 1;
-                                                }
-                                                int32_t _w135 = _wx(s->ndraws, 64);
-                                                if (_w135 >= 0) {
-                                                    s->draw_hi[_w135] = 8;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_561 = rand__v_559;
-                                                int32_t _w136 = _wx(set_status__q_553, 2);
-                                                int32_t _w137 = _wx(set_status__d_555, 6);
-                                                if (_w136 >= 0 && _w137 >= 0) {
-                                                    s->sleep[_w136 * 6 + _w137] = ((int8_t)(rand__result_561));
-                                                }
-                                            }
-                                            if ((set_status__st_554 == 3)) {
-                                                int32_t _w138 = _wx(set_status__q_553, 2);
-                                                if (_w138 >= 0) {
-                                                    s->mod[_w138 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_553, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                            if ((set_status__st_554 == 1)) {
-                                                int32_t _w139 = _wx(set_status__q_553, 2);
-                                                if (_w139 >= 0) {
-                                                    s->mod[_w139 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_553, 2) * 4], 2))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0))) {
-                                        use_move_hit__tgt_562 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].target == 1) ? use_move_hit__p_526 : use_move_hit__q_529);
-                                        apply_boosts__q_563 = use_move_hit__tgt_562;
-                                        apply_boosts__f_564 = use_move_hit__q_529;
-                                        apply_boosts__da_565 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_atk;
-                                        apply_boosts__dd_566 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_def;
-                                        apply_boosts__ds_567 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spc;
-                                        apply_boosts__dsp_568 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_spe;
-                                        apply_boosts__dacc_569 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_accuracy;
-                                        apply_boosts__deva_570 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].boost_evasion;
-                                        apply_boosts__deltas_571[0] = apply_boosts__da_565;
-                                        apply_boosts__deltas_571[1] = apply_boosts__dd_566;
-                                        apply_boosts__deltas_571[2] = apply_boosts__ds_567;
-                                        apply_boosts__deltas_571[3] = apply_boosts__dsp_568;
-                                        apply_boosts__deltas_571[4] = apply_boosts__dacc_569;
-                                        apply_boosts__deltas_571[5] = apply_boosts__deva_570;
-                                        apply_boosts__any_ok_572 = false;
-                                        for (int32_t apply_boosts__k_573 = 0, _end140 = 6; apply_boosts__k_573 < _end140; apply_boosts__k_573++) {
-                                            boost_stat__q_574 = apply_boosts__q_563;
-                                            boost_stat__k_575 = apply_boosts__k_573;
-                                            boost_stat__delta_576 = apply_boosts__deltas_571[apply_boosts__k_573];
-                                            boost_stat__a_577 = s->active[_ix(boost_stat__q_574, 2)];
-                                            boost_stat__b_578 = ((int32_t)(s->boosts[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__k_575, 6)]));
-                                            boost_stat__nb_579 = _imin(_imax(_wadd(boost_stat__b_578, boost_stat__delta_576), (-6)), 6);
-                                            boost_stat__ok_580 = false;
-                                            if (((((boost_stat__delta_576 != 0) && (s->hp[_ix(boost_stat__q_574, 2) * 6 + _ix(boost_stat__a_577, 6)] > 0)) && (!((boost_stat__delta_576 > 0) && (boost_stat__b_578 >= 6)))) && (!((boost_stat__delta_576 < 0) && (boost_stat__b_578 <= (-6)))))) {
-                                                if ((boost_stat__k_575 >= 4)) {
-                                                    int32_t _w141 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w142 = _wx(boost_stat__k_575, 6);
-                                                    if (_w141 >= 0 && _w142 >= 0) {
-                                                        s->boosts[_w141 * 6 + _w142] = ((int8_t)(boost_stat__nb_579));
-                                                    }
-                                                    boost_stat__ok_580 = true;
-                                                } else if ((((boost_stat__delta_576 > 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 999)) || ((boost_stat__delta_576 < 0) && (s->mod[_ix(boost_stat__q_574, 2) * 4 + _ix(boost_stat__k_575, 4)] == 1)))) {
-                                                    int32_t _w143 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w144 = _wx(boost_stat__k_575, 6);
-                                                    if (_w143 >= 0 && _w144 >= 0) {
-                                                        s->boosts[_w143 * 6 + _w144] = ((int8_t)(((boost_stat__delta_576 > 0) ? _wsub(boost_stat__nb_579, 1) : _wadd(boost_stat__nb_579, 1))));
-                                                    }
-                                                } else {
-                                                    int32_t _w145 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w146 = _wx(boost_stat__k_575, 6);
-                                                    if (_w145 >= 0 && _w146 >= 0) {
-                                                        s->boosts[_w145 * 6 + _w146] = ((int8_t)(boost_stat__nb_579));
-                                                    }
-                                                    boost_stat__ok_580 = true;
-                                                    boost_stat__m_581 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_574, 2) * 24 + _ix(boost_stat__a_577, 6) * 4 + _ix(boost_stat__k_575, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_579, 6), 13)]), 100), 1);
-                                                    int32_t _w147 = _wx(boost_stat__q_574, 2);
-                                                    int32_t _w148 = _wx(boost_stat__k_575, 4);
-                                                    if (_w147 >= 0 && _w148 >= 0) {
-                                                        s->mod[_w147 * 4 + _w148] = ((int16_t)(((boost_stat__delta_576 > 0) ? _imin(boost_stat__m_581, 999) : boost_stat__m_581)));
-                                                    }
-                                                }
-                                            }
-                                            boost_stat__result_582 = boost_stat__ok_580;
-                                            apply_boosts__ok_583 = boost_stat__result_582;
-                                            apply_boosts__any_ok_572 = (apply_boosts__any_ok_572 || apply_boosts__ok_583);
-                                        }
-                                        if (apply_boosts__any_ok_572) {
-                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 3)) {
-                                                int32_t _w149 = _wx(apply_boosts__f_564, 2);
-                                                if (_w149 >= 0) {
-                                                    s->mod[_w149 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_564, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                            if ((s->status[_ix(apply_boosts__f_564, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_564, 2)], 6)] == 1)) {
-                                                int32_t _w150 = _wx(apply_boosts__f_564, 2);
-                                                if (_w150 >= 0) {
-                                                    s->mod[_w150 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_564, 2) * 4], 2))), ((int16_t)(1)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_543 && ((use_move_hit__kind_540 == 10) || (use_move_hit__kind_540 == 11)))) {
-                                        heal_self__p_584 = use_move_hit__p_526;
-                                        heal_self__rest_585 = (use_move_hit__kind_540 == 10);
-                                        heal_self__a_586 = s->active[_ix(heal_self__p_584, 2)];
-                                        heal_self__h_587 = ((int32_t)(s->hp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
-                                        heal_self__mh_588 = ((int32_t)(s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)]));
-                                        heal_self__fails_589 = ((heal_self__h_587 == heal_self__mh_588) || (((heal_self__h_587 == _wsub(heal_self__mh_588, 255)) || (heal_self__h_587 == _wsub(heal_self__mh_588, 511))) && (_pymod(heal_self__h_587, 256) != 0)));
-                                        if ((!heal_self__fails_589)) {
-                                            if (heal_self__rest_585) {
-                                                int32_t _w151 = _wx(heal_self__p_584, 2);
-                                                int32_t _w152 = _wx(heal_self__a_586, 6);
-                                                if (_w151 >= 0 && _w152 >= 0) {
-                                                    s->status[_w151 * 6 + _w152] = ((int8_t)(5));
-                                                }
-                                                rand__v_590 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 40), (uint32_t)resolve_turn__k_471)), 7));
-                                                log_draw__v_591 = rand__v_590;
-                                                int32_t _w153 = _wx(s->ndraws, 64);
-                                                if (_w153 >= 0) {
-                                                    s->draws[_w153] = log_draw__v_591;
-                                                }
-                                                int32_t _w154 = _wx(s->ndraws, 64);
-                                                if (_w154 >= 0) {
-                                                    s->draw_lo[_w154] = 1;
-                                                }
-                                                int32_t _w155 = _wx(s->ndraws, 64);
-                                                if (_w155 >= 0) {
-                                                    s->draw_hi[_w155] = 8;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_592 = rand__v_590;
-                                                heal_self__v_593 = rand__result_592;
-                                                int32_t _w156 = _wx(heal_self__p_584, 2);
-                                                int32_t _w157 = _wx(heal_self__a_586, 6);
-                                                if (_w156 >= 0 && _w157 >= 0) {
-                                                    s->sleep[_w156 * 6 + _w157] = ((int8_t)(2));
-                                                }
-                                                int32_t _w158 = _wx(heal_self__p_584, 2);
-                                                int32_t _w159 = _wx(heal_self__a_586, 6);
-                                                if (_w158 >= 0 && _w159 >= 0) {
-                                                    s->hp[_w158 * 6 + _w159] = s->maxhp[_ix(heal_self__p_584, 2) * 6 + _ix(heal_self__a_586, 6)];
-                                                }
-                                            } else {
-                                                int32_t _w160 = _wx(heal_self__p_584, 2);
-                                                int32_t _w161 = _wx(heal_self__a_586, 6);
-                                                if (_w160 >= 0 && _w161 >= 0) {
-                                                    s->hp[_w160 * 6 + _w161] = ((int16_t)(_imin(_wadd(heal_self__h_587, _floordiv(heal_self__mh_588, 2)), heal_self__mh_588)));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 15))) {
-                                        int32_t _w162 = _wx(use_move_hit__p_526, 2);
-                                        if (_w162 >= 0) {
-                                            s->reflect[_w162] = true;
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 16))) {
-                                        int32_t _w163 = _wx(use_move_hit__p_526, 2);
-                                        if (_w163 >= 0) {
-                                            s->light_screen[_w163] = true;
-                                        }
-                                    }
-                                    if (((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].volatile_ == 1))) {
-                                        confuse__q_594 = use_move_hit__q_529;
-                                        if (((s->confused[_ix(confuse__q_594, 2)] == 0) && (s->hp[_ix(confuse__q_594, 2) * 6 + _ix(s->active[_ix(confuse__q_594, 2)], 6)] > 0))) {
-                                            rand__v_595 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 41), (uint32_t)resolve_turn__k_471)), 4));
-                                            log_draw__v_596 = rand__v_595;
-                                            int32_t _w164 = _wx(s->ndraws, 64);
-                                            if (_w164 >= 0) {
-                                                s->draws[_w164] = log_draw__v_596;
-                                            }
-                                            int32_t _w165 = _wx(s->ndraws, 64);
-                                            if (_w165 >= 0) {
-                                                s->draw_lo[_w165] = 2;
-                                            }
-                                            int32_t _w166 = _wx(s->ndraws, 64);
-                                            if (_w166 >= 0) {
-                                                s->draw_hi[_w166] = 6;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            rand__result_597 = rand__v_595;
-                                            int32_t _w167 = _wx(confuse__q_594, 2);
-                                            if (_w167 >= 0) {
-                                                s->confused[_w167] = ((int8_t)(rand__result_597));
-                                            }
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 13))) {
-                                        make_substitute__p_598 = use_move_hit__p_526;
-                                        make_substitute__a_599 = s->active[_ix(make_substitute__p_598, 2)];
-                                        if (((s->sub_hp[_ix(make_substitute__p_598, 2)] == 0) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)]))))) {
-                                            int32_t _w168 = _wx(make_substitute__p_598, 2);
-                                            if (_w168 >= 0) {
-                                                s->sub_hp[_w168] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4))), 1)));
-                                            }
-                                            if ((s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)] > 3)) {
-                                                int32_t _w169 = _wx(make_substitute__p_598, 2);
-                                                int32_t _w170 = _wx(make_substitute__a_599, 6);
-                                                if (_w169 >= 0 && _w170 >= 0) {
-                                                    s->hp[_w169 * 6 + _w170] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_598, 2) * 6 + _ix(make_substitute__a_599, 6)], 4)))))), ((int16_t)(0)))));
-                                                }
-                                            }
-                                        }
-                                    }
-                                    if ((((!use_move_hit__hit_543) && (!use_move_hit__blocked_552)) && MOVES__rows[_ix(use_move_hit__mv_528, 165)].crash)) {
-                                        self_damage__p_600 = use_move_hit__p_526;
-                                        self_damage__q_601 = _wsub(1, self_damage__p_600);
-                                        self_damage__a_602 = s->active[_ix(self_damage__p_600, 2)];
-                                        s->last_damage = 1;
-                                        if ((s->sub_hp[_ix(self_damage__p_600, 2)] > 0)) {
-                                            if ((s->sub_hp[_ix(self_damage__q_601, 2)] > 0)) {
-                                                int32_t _w171 = _wx(self_damage__q_601, 2);
+                                                log_draw__v_628 = rand__v_627;
+                                                int32_t _w171 = _wx(s->ndraws, 64);
                                                 if (_w171 >= 0) {
-                                                    s->sub_hp[_w171] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_601, 2)])), 1), 0)));
+                                                    s->draws[_w171] = log_draw__v_628;
                                                 }
-                                            }
-                                        } else {
-                                            int32_t _w172 = _wx(self_damage__p_600, 2);
-                                            int32_t _w173 = _wx(self_damage__a_602, 6);
-                                            if (_w172 >= 0 && _w173 >= 0) {
-                                                s->hp[_w172 * 6 + _w173] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_600, 2) * 6 + _ix(self_damage__a_602, 6)])), 1), 0)));
-                                            }
-                                        }
-                                    }
-                                    use_move_hit__nhits_603 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min));
-                                    use_move_hit__pick_604 = 0;
-                                    use_move_hit__ns_606 = ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min) ? 8 : ({ int32_t _lo174 = 0; int32_t _r176 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_605 = _lo174, _end175 = 4; use_move_hit__k_605 < _end175; use_move_hit__k_605++) _r176 += ((s->moves[_ix(use_move_hit__q_529, 2) * 24 + _ix(use_move_hit__d_531, 6) * 4 + use_move_hit__k_605] >= 0)) ? 1 : 0; _r176; }));
-                                    if ((use_move_hit__hit_543 && ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_528, 165)].hits_min) || (use_move_hit__kind_540 == 21)))) {
-                                        rand__hi_607 = use_move_hit__ns_606;
-                                        rand__v_608 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 42), (uint32_t)resolve_turn__k_471)), _wsub(rand__hi_607, 0)));
-                                        log_draw__v_609 = rand__v_608;
-                                        log_draw__hi_610 = rand__hi_607;
-                                        int32_t _w178 = _wx(s->ndraws, 64);
-                                        if (_w178 >= 0) {
-                                            s->draws[_w178] = log_draw__v_609;
-                                        }
-                                        int32_t _w179 = _wx(s->ndraws, 64);
-                                        if (_w179 >= 0) {
-                                            s->draw_lo[_w179] = 0;
-                                        }
-                                        int32_t _w180 = _wx(s->ndraws, 64);
-                                        if (_w180 >= 0) {
-                                            s->draw_hi[_w180] = log_draw__hi_610;
-                                        }
-                                        s->ndraws = _wadd(s->ndraws, 1);
-                                        rand__result_611 = rand__v_608;
-                                        use_move_hit__pick_604 = rand__result_611;
-                                        use_move_hit__nhits_603 = HITS[_ix(use_move_hit__pick_604, 8)];
-                                    }
-                                    if ((use_move_hit__hit_543 && (use_move_hit__kind_540 == 21))) {
-                                        mimic__p_612 = use_move_hit__p_526;
-                                        mimic__k_613 = use_move_hit__pick_604;
-                                        mimic__q_614 = _wsub(1, mimic__p_612);
-                                        mimic__a_615 = s->active[_ix(mimic__p_612, 2)];
-                                        mimic__d_616 = s->active[_ix(mimic__q_614, 2)];
-                                        mimic__sl_617 = ((int32_t)(s->last_slot[_ix(mimic__p_612, 2)]));
-                                        if ((s->mimic_slot[_ix(mimic__p_612, 2)] < 0)) {
-                                            int32_t _w181 = _wx(mimic__p_612, 2);
-                                            if (_w181 >= 0) {
-                                                s->mimic_slot[_w181] = ((int8_t)(mimic__sl_617));
-                                            }
-                                            int32_t _w182 = _wx(mimic__p_612, 2);
-                                            if (_w182 >= 0) {
-                                                s->mimic_orig[_w182] = s->moves[_ix(mimic__p_612, 2) * 24 + _ix(mimic__a_615, 6) * 4 + _ix(mimic__sl_617, 4)];
-                                            }
-                                        }
-                                        int32_t _w183 = _wx(mimic__p_612, 2);
-                                        int32_t _w184 = _wx(mimic__a_615, 6);
-                                        int32_t _w185 = _wx(mimic__sl_617, 4);
-                                        if (_w183 >= 0 && _w184 >= 0 && _w185 >= 0) {
-                                            s->moves[_w183 * 24 + _w184 * 4 + _w185] = s->moves[_ix(mimic__q_614, 2) * 24 + _ix(mimic__d_616, 6) * 4 + _ix(mimic__k_613, 4)];
-                                        }
-                                    }
-                                    if ((use_move_hit__hit_543 && (MOVES__rows[_ix(use_move_hit__mv_528, 165)].power > 0))) {
-                                        move_damage__p_618 = use_move_hit__p_526;
-                                        move_damage__mv_619 = use_move_hit__mv_528;
-                                        move_damage__q_620 = _wsub(1, move_damage__p_618);
-                                        move_damage__kind_621 = MOVES__rows[_ix(move_damage__mv_619, 165)].kind;
-                                        move_damage__dmg_622 = 0;
-                                        if ((move_damage__kind_621 == 5)) {
-                                            move_damage__dmg_622 = ((int32_t)(s->level[_ix(move_damage__p_618, 2) * 6 + _ix(s->active[_ix(move_damage__p_618, 2)], 6)]));
-                                        } else if ((move_damage__kind_621 == 6)) {
-                                            move_damage__dmg_622 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_619, 165)].fixed_damage));
-                                        } else if ((move_damage__kind_621 == 7)) {
-                                            move_damage__dmg_622 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_620, 2) * 6 + _ix(s->active[_ix(move_damage__q_620, 2)], 6)])), 2), 1);
-                                        } else if ((move_damage__kind_621 == 12)) {
-                                            move_damage__u_623 = ((int32_t)(s->used_move[_ix(move_damage__q_620, 2)]));
-                                            move_damage__ok_624 = (((move_damage__u_623 >= 0) && (s->shown_move[_ix(move_damage__q_620, 2)] != 67)) && (s->last_damage > 0));
-                                            move_damage__ok_624 = ((move_damage__ok_624 && ((MOVES__rows[_ix(move_damage__u_623, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_623, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_623, 165)].power > 0));
-                                            move_damage__dmg_622 = (move_damage__ok_624 ? _wmul(2, s->last_damage) : 0);
-                                        } else {
-                                            damage_of__p_625 = move_damage__p_618;
-                                            damage_of__mv_626 = move_damage__mv_619;
-                                            damage_of__q_627 = _wsub(1, damage_of__p_625);
-                                            damage_of__a_628 = s->active[_ix(damage_of__p_625, 2)];
-                                            damage_of__d_629 = s->active[_ix(damage_of__q_627, 2)];
-                                            damage_of__sa_630 = s->species[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)];
-                                            damage_of__sd_631 = s->species[_ix(damage_of__q_627, 2) * 6 + _ix(damage_of__d_629, 6)];
-                                            damage_of__c_632 = ((int16_t)(_imin(((int16_t)(_wmul(((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_630, 151)].spe, 2))), 2))), ((int16_t)(255)))));
-                                            damage_of__c_632 = ((MOVES__rows[_ix(damage_of__mv_626, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_632, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_632, 4))), ((int16_t)(255))))));
-                                            chance__num_633 = damage_of__c_632;
-                                            chance__v_634 = _roll(random_word(fold_in(fold_in(key, 43), (uint32_t)resolve_turn__k_471)), 256);
-                                            log_draw__v_635 = chance__v_634;
-                                            int32_t _w186 = _wx(s->ndraws, 64);
-                                            if (_w186 >= 0) {
-                                                s->draws[_w186] = log_draw__v_635;
-                                            }
-                                            int32_t _w187 = _wx(s->ndraws, 64);
-                                            if (_w187 >= 0) {
-                                                s->draw_lo[_w187] = 0;
-                                            }
-                                            int32_t _w188 = _wx(s->ndraws, 64);
-                                            if (_w188 >= 0) {
-                                                s->draw_hi[_w188] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_636 = (chance__v_634 < chance__num_633);
-                                            damage_of__crit_637 = chance__result_636;
-                                            damage_of__special_638 = (MOVES__rows[_ix(damage_of__mv_626, 165)].category == 1);
-                                            damage_of__si_639 = (damage_of__special_638 ? 2 : 0);
-                                            damage_of__di_640 = (damage_of__special_638 ? 2 : 1);
-                                            damage_of__at_641 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__p_625, 2) * 24 + _ix(damage_of__a_628, 6) * 4 + _ix(damage_of__si_639, 4)] : s->mod[_ix(damage_of__p_625, 2) * 4 + _ix(damage_of__si_639, 4)])));
-                                            damage_of__df_642 = ((int32_t)((damage_of__crit_637 ? s->stats[_ix(damage_of__q_627, 2) * 24 + _ix(damage_of__d_629, 6) * 4 + _ix(damage_of__di_640, 4)] : s->mod[_ix(damage_of__q_627, 2) * 4 + _ix(damage_of__di_640, 4)])));
-                                            if (((!damage_of__crit_637) && ((damage_of__special_638 && s->light_screen[_ix(damage_of__q_627, 2)]) || ((!damage_of__special_638) && s->reflect[_ix(damage_of__q_627, 2)])))) {
-                                                damage_of__df_642 = _wmul(damage_of__df_642, 2);
-                                            }
-                                            damage_of__lvl_643 = _wmul(((int32_t)(s->level[_ix(damage_of__p_625, 2) * 6 + _ix(damage_of__a_628, 6)])), (damage_of__crit_637 ? 2 : 1));
-                                            if (((damage_of__at_641 >= 256) || (damage_of__df_642 >= 256))) {
-                                                damage_of__at_641 = _imax(_pymod(_floordiv(damage_of__at_641, 4), 256), 1);
-                                                damage_of__df_642 = _imax(_pymod(_floordiv(damage_of__df_642, 4), 256), 1);
-                                            }
-                                            if ((MOVES__rows[_ix(damage_of__mv_626, 165)].self_destruct && (!damage_of__special_638))) {
-                                                damage_of__df_642 = _imax(_floordiv(damage_of__df_642, 2), 1);
-                                            }
-                                            damage_of__dmg_644 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_643, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_626, 165)].power))), damage_of__at_641), damage_of__df_642);
-                                            damage_of__dmg_644 = _wadd(_imin(_floordiv(damage_of__dmg_644, 50), 997), 2);
-                                            damage_of__mt_645 = MOVES__rows[_ix(damage_of__mv_626, 165)].type;
-                                            if (((damage_of__mt_645 == SPECIES__rows[_ix(damage_of__sa_630, 151)].type1) || (damage_of__mt_645 == SPECIES__rows[_ix(damage_of__sa_630, 151)].type2))) {
-                                                damage_of__dmg_644 = _wadd(damage_of__dmg_644, _floordiv(damage_of__dmg_644, 2));
-                                            }
-                                            damage_of__e1_649 = ({ int16_t _let189 = damage_of__mt_645; int16_t effectiveness__mt_646 = _let189; ({ int16_t _let190 = SPECIES__rows[_ix(damage_of__sd_631, 151)].type1; int16_t effectiveness__dt_647 = _let190; ({ int16_t _let191[15]; _let191[0] = TC__rows[_ix(effectiveness__mt_646, 15)].bug; _let191[1] = TC__rows[_ix(effectiveness__mt_646, 15)].fire; _let191[2] = TC__rows[_ix(effectiveness__mt_646, 15)].ghost; _let191[3] = TC__rows[_ix(effectiveness__mt_646, 15)].ice; _let191[4] = TC__rows[_ix(effectiveness__mt_646, 15)].poison; _let191[5] = TC__rows[_ix(effectiveness__mt_646, 15)].psychic; _let191[6] = TC__rows[_ix(effectiveness__mt_646, 15)].electric; _let191[7] = TC__rows[_ix(effectiveness__mt_646, 15)].grass; _let191[8] = TC__rows[_ix(effectiveness__mt_646, 15)].dragon; _let191[9] = TC__rows[_ix(effectiveness__mt_646, 15)].fighting; _let191[10] = TC__rows[_ix(effectiveness__mt_646, 15)].flying; _let191[11] = TC__rows[_ix(effectiveness__mt_646, 15)].ground; _let191[12] = TC__rows[_ix(effectiveness__mt_646, 15)].normal; _let191[13] = TC__rows[_ix(effectiveness__mt_646, 15)].rock; _let191[14] = TC__rows[_ix(effectiveness__mt_646, 15)].water; int16_t effectiveness__row_648[15]; memcpy(effectiveness__row_648, _let191, sizeof effectiveness__row_648); (((effectiveness__dt_647 < 0) || (effectiveness__mt_646 == 15)) ? ((int16_t)(10)) : effectiveness__row_648[_ix(effectiveness__dt_647, 15)]); }); }); });
-                                            if ((damage_of__e1_649 > 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
-                                            }
-                                            if ((damage_of__e1_649 < 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
-                                            }
-                                            damage_of__e2_653 = ({ int16_t _let192 = damage_of__mt_645; int16_t effectiveness__mt_650 = _let192; ({ int16_t _let193 = SPECIES__rows[_ix(damage_of__sd_631, 151)].type2; int16_t effectiveness__dt_651 = _let193; ({ int16_t _let194[15]; _let194[0] = TC__rows[_ix(effectiveness__mt_650, 15)].bug; _let194[1] = TC__rows[_ix(effectiveness__mt_650, 15)].fire; _let194[2] = TC__rows[_ix(effectiveness__mt_650, 15)].ghost; _let194[3] = TC__rows[_ix(effectiveness__mt_650, 15)].ice; _let194[4] = TC__rows[_ix(effectiveness__mt_650, 15)].poison; _let194[5] = TC__rows[_ix(effectiveness__mt_650, 15)].psychic; _let194[6] = TC__rows[_ix(effectiveness__mt_650, 15)].electric; _let194[7] = TC__rows[_ix(effectiveness__mt_650, 15)].grass; _let194[8] = TC__rows[_ix(effectiveness__mt_650, 15)].dragon; _let194[9] = TC__rows[_ix(effectiveness__mt_650, 15)].fighting; _let194[10] = TC__rows[_ix(effectiveness__mt_650, 15)].flying; _let194[11] = TC__rows[_ix(effectiveness__mt_650, 15)].ground; _let194[12] = TC__rows[_ix(effectiveness__mt_650, 15)].normal; _let194[13] = TC__rows[_ix(effectiveness__mt_650, 15)].rock; _let194[14] = TC__rows[_ix(effectiveness__mt_650, 15)].water; int16_t effectiveness__row_652[15]; memcpy(effectiveness__row_652, _let194, sizeof effectiveness__row_652); (((effectiveness__dt_651 < 0) || (effectiveness__mt_650 == 15)) ? ((int16_t)(10)) : effectiveness__row_652[_ix(effectiveness__dt_651, 15)]); }); }); });
-                                            if ((damage_of__e2_653 > 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 20), 10);
-                                            }
-                                            if ((damage_of__e2_653 < 10)) {
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, 5), 10);
-                                            }
-                                            if ((damage_of__dmg_644 > 1)) {
-                                                rand__v_654 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_471)), 39));
-                                                log_draw__v_655 = rand__v_654;
-                                                int32_t _w195 = _wx(s->ndraws, 64);
-                                                if (_w195 >= 0) {
-                                                    s->draws[_w195] = log_draw__v_655;
+                                                int32_t _w172 = _wx(s->ndraws, 64);
+                                                if (_w172 >= 0) {
+                                                    s->draw_lo[_w172] = 2;
                                                 }
-                                                int32_t _w196 = _wx(s->ndraws, 64);
-                                                if (_w196 >= 0) {
-                                                    s->draw_lo[_w196] = 217;
-                                                }
-                                                int32_t _w197 = _wx(s->ndraws, 64);
-                                                if (_w197 >= 0) {
-                                                    s->draw_hi[_w197] = 256;
+                                                int32_t _w173 = _wx(s->ndraws, 64);
+                                                if (_w173 >= 0) {
+                                                    s->draw_hi[_w173] = 6;
                                                 }
                                                 s->ndraws = _wadd(s->ndraws, 1);
-                                                rand__result_656 = rand__v_654;
-                                                damage_of__r_657 = rand__result_656;
-                                                damage_of__dmg_644 = _floordiv(_wmul(damage_of__dmg_644, damage_of__r_657), 255);
-                                            }
-                                            damage_of__result_658 = damage_of__dmg_644;
-                                            move_damage__dmg_622 = damage_of__result_658;
-                                        }
-                                        move_damage__result_659 = move_damage__dmg_622;
-                                        use_move_hit__first_660 = move_damage__result_659;
-                                        use_move_hit__dmg_661 = 0;
-                                        use_move_hit__behind_662 = (s->sub_hp[_ix(use_move_hit__q_529, 2)] > 0);
-                                        if (use_move_hit__behind_662) {
-                                            hit_substitute__p_663 = use_move_hit__p_526;
-                                            hit_substitute__mv_664 = use_move_hit__mv_528;
-                                            hit_substitute__first_665 = use_move_hit__first_660;
-                                            hit_substitute__nhits_666 = use_move_hit__nhits_603;
-                                            hit_substitute__q_667 = _wsub(1, hit_substitute__p_663);
-                                            hit_substitute__a_668 = s->active[_ix(hit_substitute__p_663, 2)];
-                                            hit_substitute__broke_669 = false;
-                                            for (int32_t hit_substitute__h_670 = 0, _end198 = 5; hit_substitute__h_670 < _end198; hit_substitute__h_670++) {
-                                                if (((((hit_substitute__h_670 < hit_substitute__nhits_666) && (!hit_substitute__broke_669)) && (s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)] > 0)) && (hit_substitute__first_665 > 0))) {
-                                                    s->last_damage = hit_substitute__first_665;
-                                                    int32_t _w199 = _wx(hit_substitute__q_667, 2);
-                                                    if (_w199 >= 0) {
-                                                        s->sub_hp[_w199] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_667, 2)], _imin(hit_substitute__first_665, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_667, 2)]))))));
-                                                    }
-                                                    if ((s->sub_hp[_ix(hit_substitute__q_667, 2)] <= 0)) {
-                                                        hit_substitute__broke_669 = true;
-                                                    } else {
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_num > 0)) {
-                                                            hit_substitute__rec_671 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_664, 165)].recoil_den), 1);
-                                                            int32_t _w200 = _wx(hit_substitute__p_663, 2);
-                                                            int32_t _w201 = _wx(hit_substitute__a_668, 6);
-                                                            if (_w200 >= 0 && _w201 >= 0) {
-                                                                s->hp[_w200 * 6 + _w201] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)], hit_substitute__rec_671), 0)));
-                                                            }
-                                                        }
-                                                        if ((MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_num > 0)) {
-                                                            hit_substitute__gain_672 = _imax(_floordiv(_wmul(hit_substitute__first_665, MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_664, 165)].drain_den), 1);
-                                                            s->last_damage = hit_substitute__gain_672;
-                                                            int32_t _w202 = _wx(hit_substitute__p_663, 2);
-                                                            int32_t _w203 = _wx(hit_substitute__a_668, 6);
-                                                            if (_w202 >= 0 && _w203 >= 0) {
-                                                                s->hp[_w202 * 6 + _w203] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])), hit_substitute__gain_672), ((int32_t)(s->maxhp[_ix(hit_substitute__p_663, 2) * 6 + _ix(hit_substitute__a_668, 6)])))));
-                                                            }
-                                                        }
-                                                    }
+                                                rand__result_629 = rand__v_627;
+                                                int32_t _w174 = _wx(confuse__q_626, 2);
+                                                if (_w174 >= 0) {
+                                                    s->confusion_turns[_w174] = ((int8_t)(rand__result_629));
                                                 }
-                                            }
-                                            hit_substitute__result_673 = hit_substitute__broke_669;
-                                            use_move_hit__broke_541 = hit_substitute__result_673;
-                                            if (((use_move_hit__kind_540 == 4) && (!use_move_hit__broke_541))) {
-                                                int32_t _w204 = _wx(use_move_hit__p_526, 2);
-                                                if (_w204 >= 0) {
-                                                    s->recharge[_w204] = true;
+                                                int32_t _w175 = _wx(confuse__q_626, 2);
+                                                if (_w175 >= 0) {
+                                                    s->confused[_w175] = true;
                                                 }
-                                            }
-                                        }
-                                        for (int32_t use_move_hit__h_674 = 0, _end205 = 5; use_move_hit__h_674 < _end205; use_move_hit__h_674++) {
-                                            if ((((((use_move_hit__h_674 < use_move_hit__nhits_603) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)] > 0)) && (use_move_hit__first_660 > 0)) && (!use_move_hit__behind_662))) {
-                                                use_move_hit__dmg_661 = _imin(use_move_hit__first_660, ((int32_t)(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)])));
-                                                int32_t _w206 = _wx(use_move_hit__q_529, 2);
-                                                int32_t _w207 = _wx(use_move_hit__d_531, 6);
-                                                if (_w206 >= 0 && _w207 >= 0) {
-                                                    s->hp[_w206 * 6 + _w207] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)], use_move_hit__dmg_661)));
-                                                }
-                                                s->last_damage = use_move_hit__dmg_661;
-                                            }
-                                        }
-                                        if ((use_move_hit__dmg_661 > 0)) {
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_num > 0)) {
-                                                use_move_hit__rec_675 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_528, 165)].recoil_den), 1);
-                                                int32_t _w208 = _wx(use_move_hit__p_526, 2);
-                                                int32_t _w209 = _wx(use_move_hit__a_530, 6);
-                                                if (_w208 >= 0 && _w209 >= 0) {
-                                                    s->hp[_w208 * 6 + _w209] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)], use_move_hit__rec_675), 0)));
-                                                }
-                                            }
-                                            if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_num > 0)) {
-                                                use_move_hit__gain_676 = _imax(_floordiv(_wmul(use_move_hit__dmg_661, MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_528, 165)].drain_den), 1);
-                                                s->last_damage = use_move_hit__gain_676;
-                                                int32_t _w210 = _wx(use_move_hit__p_526, 2);
-                                                int32_t _w211 = _wx(use_move_hit__a_530, 6);
-                                                if (_w210 >= 0 && _w211 >= 0) {
-                                                    s->hp[_w210 * 6 + _w211] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])), use_move_hit__gain_676), ((int32_t)(s->maxhp[_ix(use_move_hit__p_526, 2) * 6 + _ix(use_move_hit__a_530, 6)])))));
-                                                }
-                                            }
-                                        }
-                                        if ((((use_move_hit__kind_540 == 4) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
-                                            int32_t _w212 = _wx(use_move_hit__p_526, 2);
-                                            if (_w212 >= 0) {
-                                                s->recharge[_w212] = true;
-                                            }
-                                        }
-                                        use_move_hit__sec_677 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_status;
-                                        if ((((use_move_hit__sec_677 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
-                                            use_move_hit__same_type_681 = (({ int32_t _let213 = use_move_hit__q_529; int32_t has_type__p_678 = _let213; ({ int16_t _let214 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].type; int16_t has_type__t_679 = _let214; ({ int16_t _let215 = s->species[_ix(has_type__p_678, 2) * 6 + _ix(s->active[_ix(has_type__p_678, 2)], 6)]; int16_t has_type__sp_680 = _let215; ((has_type__t_679 == SPECIES__rows[_ix(has_type__sp_680, 151)].type1) || (has_type__t_679 == SPECIES__rows[_ix(has_type__sp_680, 151)].type2)); }); }); }) && (use_move_hit__sec_677 != 4));
-                                            if ((!use_move_hit__same_type_681)) {
-                                                chance__num_682 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100);
-                                                chance__v_683 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_471)), 256);
-                                                log_draw__v_684 = chance__v_683;
-                                                int32_t _w216 = _wx(s->ndraws, 64);
-                                                if (_w216 >= 0) {
-                                                    s->draws[_w216] = log_draw__v_684;
-                                                }
-                                                int32_t _w217 = _wx(s->ndraws, 64);
-                                                if (_w217 >= 0) {
-                                                    s->draw_lo[_w217] = 0;
-                                                }
-                                                int32_t _w218 = _wx(s->ndraws, 64);
-                                                if (_w218 >= 0) {
-                                                    s->draw_hi[_w218] = 256;
-                                                }
-                                                s->ndraws = _wadd(s->ndraws, 1);
-                                                chance__result_685 = (chance__v_683 < chance__num_682);
-                                                use_move_hit__lands_686 = chance__result_685;
-                                                if (use_move_hit__lands_686) {
-                                                    set_status__q_687 = use_move_hit__q_529;
-                                                    set_status__st_688 = use_move_hit__sec_677;
-                                                    set_status__d_689 = s->active[_ix(set_status__q_687, 2)];
-                                                    set_status__sd_690 = s->species[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)];
-                                                    set_status__poison_691 = ((set_status__st_688 == 4) || (set_status__st_688 == 6));
-                                                    set_status__blocked_692 = (set_status__poison_691 && (TYPES__rows[SPECIES__rows[_ix(set_status__sd_690, 151)].type1].immune_psn || ((SPECIES__rows[_ix(set_status__sd_690, 151)].type2 >= 0) && TYPES__rows[_ix(SPECIES__rows[_ix(set_status__sd_690, 151)].type2, 15)].immune_psn)));
-                                                    if ((((s->status[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] == 0) && (s->hp[_ix(set_status__q_687, 2) * 6 + _ix(set_status__d_689, 6)] > 0)) && (!set_status__blocked_692))) {
-                                                        int32_t _w219 = _wx(set_status__q_687, 2);
-                                                        int32_t _w220 = _wx(set_status__d_689, 6);
-                                                        if (_w219 >= 0 && _w220 >= 0) {
-                                                            s->status[_w219 * 6 + _w220] = ((int8_t)(set_status__st_688));
-                                                        }
-                                                        if ((set_status__st_688 == 5)) {
-                                                            rand__v_693 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_471)), 7));
-                                                            log_draw__v_694 = rand__v_693;
-                                                            int32_t _w221 = _wx(s->ndraws, 64);
-                                                            if (_w221 >= 0) {
-                                                                s->draws[_w221] = log_draw__v_694;
-                                                            }
-                                                            int32_t _w222 = _wx(s->ndraws, 64);
-                                                            if (_w222 >= 0) {
-                                                                s->draw_lo[_w222] = 1;
-                                                            }
-                                                            int32_t _w223 = _wx(s->ndraws, 64);
-                                                            if (_w223 >= 0) {
-                                                                s->draw_hi[_w223] = 8;
-                                                            }
-                                                            s->ndraws = _wadd(s->ndraws, 1);
-                                                            rand__result_695 = rand__v_693;
-                                                            int32_t _w224 = _wx(set_status__q_687, 2);
-                                                            int32_t _w225 = _wx(set_status__d_689, 6);
-                                                            if (_w224 >= 0 && _w225 >= 0) {
-                                                                s->sleep[_w224 * 6 + _w225] = ((int8_t)(rand__result_695));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_688 == 3)) {
-                                                            int32_t _w226 = _wx(set_status__q_687, 2);
-                                                            if (_w226 >= 0) {
-                                                                s->mod[_w226 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_687, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                        if ((set_status__st_688 == 1)) {
-                                                            int32_t _w227 = _wx(set_status__q_687, 2);
-                                                            if (_w227 >= 0) {
-                                                                s->mod[_w227 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_687, 2) * 4], 2))), ((int16_t)(1)))));
-                                                            }
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sb_696[0] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_atk;
-                                        use_move_hit__sb_696[1] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_def;
-                                        use_move_hit__sb_696[2] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_spc;
-                                        use_move_hit__sb_696[3] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_spe;
-                                        use_move_hit__sb_696[4] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_accuracy;
-                                        use_move_hit__sb_696[5] = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_boost_evasion;
-                                        if (((({ int32_t _lo228 = 0; bool _r230 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_697 = _lo228, _end229 = 6; use_move_hit__k_697 < _end229; use_move_hit__k_697++) if ((use_move_hit__sb_696[use_move_hit__k_697] != 0)) { _r230 = true; break; } _r230; }) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && (!use_move_hit__behind_662))) {
-                                            chance__num_698 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100);
-                                            chance__v_699 = _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_471)), 256);
-                                            log_draw__v_700 = chance__v_699;
-                                            int32_t _w232 = _wx(s->ndraws, 64);
-                                            if (_w232 >= 0) {
-                                                s->draws[_w232] = log_draw__v_700;
-                                            }
-                                            int32_t _w233 = _wx(s->ndraws, 64);
-                                            if (_w233 >= 0) {
-                                                s->draw_lo[_w233] = 0;
-                                            }
-                                            int32_t _w234 = _wx(s->ndraws, 64);
-                                            if (_w234 >= 0) {
-                                                s->draw_hi[_w234] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_701 = (chance__v_699 < chance__num_698);
-                                            use_move_hit__drop_702 = chance__result_701;
-                                            if (use_move_hit__drop_702) {
-                                                apply_boosts__q_703 = use_move_hit__q_529;
-                                                apply_boosts__f_704 = use_move_hit__q_529;
-                                                apply_boosts__da_705 = use_move_hit__sb_696[0];
-                                                apply_boosts__dd_706 = use_move_hit__sb_696[1];
-                                                apply_boosts__ds_707 = use_move_hit__sb_696[2];
-                                                apply_boosts__dsp_708 = use_move_hit__sb_696[3];
-                                                apply_boosts__dacc_709 = use_move_hit__sb_696[4];
-                                                apply_boosts__deva_710 = use_move_hit__sb_696[5];
-                                                apply_boosts__deltas_711[0] = apply_boosts__da_705;
-                                                apply_boosts__deltas_711[1] = apply_boosts__dd_706;
-                                                apply_boosts__deltas_711[2] = apply_boosts__ds_707;
-                                                apply_boosts__deltas_711[3] = apply_boosts__dsp_708;
-                                                apply_boosts__deltas_711[4] = apply_boosts__dacc_709;
-                                                apply_boosts__deltas_711[5] = apply_boosts__deva_710;
-                                                apply_boosts__any_ok_712 = false;
-                                                for (int32_t apply_boosts__k_713 = 0, _end235 = 6; apply_boosts__k_713 < _end235; apply_boosts__k_713++) {
-                                                    boost_stat__q_714 = apply_boosts__q_703;
-                                                    boost_stat__k_715 = apply_boosts__k_713;
-                                                    boost_stat__delta_716 = apply_boosts__deltas_711[apply_boosts__k_713];
-                                                    boost_stat__a_717 = s->active[_ix(boost_stat__q_714, 2)];
-                                                    boost_stat__b_718 = ((int32_t)(s->boosts[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__k_715, 6)]));
-                                                    boost_stat__nb_719 = _imin(_imax(_wadd(boost_stat__b_718, boost_stat__delta_716), (-6)), 6);
-                                                    boost_stat__ok_720 = false;
-                                                    if (((((boost_stat__delta_716 != 0) && (s->hp[_ix(boost_stat__q_714, 2) * 6 + _ix(boost_stat__a_717, 6)] > 0)) && (!((boost_stat__delta_716 > 0) && (boost_stat__b_718 >= 6)))) && (!((boost_stat__delta_716 < 0) && (boost_stat__b_718 <= (-6)))))) {
-                                                        if ((boost_stat__k_715 >= 4)) {
-                                                            int32_t _w236 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w237 = _wx(boost_stat__k_715, 6);
-                                                            if (_w236 >= 0 && _w237 >= 0) {
-                                                                s->boosts[_w236 * 6 + _w237] = ((int8_t)(boost_stat__nb_719));
-                                                            }
-                                                            boost_stat__ok_720 = true;
-                                                        } else if ((((boost_stat__delta_716 > 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 999)) || ((boost_stat__delta_716 < 0) && (s->mod[_ix(boost_stat__q_714, 2) * 4 + _ix(boost_stat__k_715, 4)] == 1)))) {
-                                                            int32_t _w238 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w239 = _wx(boost_stat__k_715, 6);
-                                                            if (_w238 >= 0 && _w239 >= 0) {
-                                                                s->boosts[_w238 * 6 + _w239] = ((int8_t)(((boost_stat__delta_716 > 0) ? _wsub(boost_stat__nb_719, 1) : _wadd(boost_stat__nb_719, 1))));
-                                                            }
-                                                        } else {
-                                                            int32_t _w240 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w241 = _wx(boost_stat__k_715, 6);
-                                                            if (_w240 >= 0 && _w241 >= 0) {
-                                                                s->boosts[_w240 * 6 + _w241] = ((int8_t)(boost_stat__nb_719));
-                                                            }
-                                                            boost_stat__ok_720 = true;
-                                                            boost_stat__m_721 = _imax(_floordiv(_wmul(((int32_t)(s->stats[_ix(boost_stat__q_714, 2) * 24 + _ix(boost_stat__a_717, 6) * 4 + _ix(boost_stat__k_715, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_719, 6), 13)]), 100), 1);
-                                                            int32_t _w242 = _wx(boost_stat__q_714, 2);
-                                                            int32_t _w243 = _wx(boost_stat__k_715, 4);
-                                                            if (_w242 >= 0 && _w243 >= 0) {
-                                                                s->mod[_w242 * 4 + _w243] = ((int16_t)(((boost_stat__delta_716 > 0) ? _imin(boost_stat__m_721, 999) : boost_stat__m_721)));
-                                                            }
-                                                        }
-                                                    }
-                                                    boost_stat__result_722 = boost_stat__ok_720;
-                                                    apply_boosts__ok_723 = boost_stat__result_722;
-                                                    apply_boosts__any_ok_712 = (apply_boosts__any_ok_712 || apply_boosts__ok_723);
-                                                }
-                                                if (apply_boosts__any_ok_712) {
-                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 3)) {
-                                                        int32_t _w244 = _wx(apply_boosts__f_704, 2);
-                                                        if (_w244 >= 0) {
-                                                            s->mod[_w244 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_704, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                    if ((s->status[_ix(apply_boosts__f_704, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_704, 2)], 6)] == 1)) {
-                                                        int32_t _w245 = _wx(apply_boosts__f_704, 2);
-                                                        if (_w245 >= 0) {
-                                                            s->mod[_w245 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_704, 2) * 4], 2))), ((int16_t)(1)))));
-                                                        }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        use_move_hit__sv_724 = MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_volatile;
-                                        use_move_hit__through_725 = ((!use_move_hit__behind_662) || ((use_move_hit__sv_724 == 1) && (!use_move_hit__broke_541)));
-                                        if ((((use_move_hit__sv_724 >= 0) && (s->hp[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] > 0)) && use_move_hit__through_725)) {
-                                            use_move_hit__vc_726 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_528, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_724 == 1) ? 1 : 0));
-                                            chance__num_727 = use_move_hit__vc_726;
-                                            chance__v_728 = _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_471)), 256);
-                                            log_draw__v_729 = chance__v_728;
-                                            int32_t _w246 = _wx(s->ndraws, 64);
-                                            if (_w246 >= 0) {
-                                                s->draws[_w246] = log_draw__v_729;
-                                            }
-                                            int32_t _w247 = _wx(s->ndraws, 64);
-                                            if (_w247 >= 0) {
-                                                s->draw_lo[_w247] = 0;
-                                            }
-                                            int32_t _w248 = _wx(s->ndraws, 64);
-                                            if (_w248 >= 0) {
-                                                s->draw_hi[_w248] = 256;
-                                            }
-                                            s->ndraws = _wadd(s->ndraws, 1);
-                                            chance__result_730 = (chance__v_728 < chance__num_727);
-                                            use_move_hit__lands_731 = chance__result_730;
-                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 12))) {
-                                                int32_t _w249 = _wx(use_move_hit__q_529, 2);
-                                                if (_w249 >= 0) {
-                                                    s->flinch[_w249] = true;
-                                                }
-                                                int32_t _w250 = _wx(use_move_hit__q_529, 2);
-                                                if (_w250 >= 0) {
-                                                    s->recharge[_w250] = false;
-                                                }
-                                            }
-                                            if ((use_move_hit__lands_731 && (use_move_hit__sv_724 == 1))) {
-                                                confuse__q_732 = use_move_hit__q_529;
-                                                if (((s->confused[_ix(confuse__q_732, 2)] == 0) && (s->hp[_ix(confuse__q_732, 2) * 6 + _ix(s->active[_ix(confuse__q_732, 2)], 6)] > 0))) {
-                                                    rand__v_733 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_471)), 4));
-                                                    log_draw__v_734 = rand__v_733;
-                                                    int32_t _w251 = _wx(s->ndraws, 64);
-                                                    if (_w251 >= 0) {
-                                                        s->draws[_w251] = log_draw__v_734;
-                                                    }
-                                                    int32_t _w252 = _wx(s->ndraws, 64);
-                                                    if (_w252 >= 0) {
-                                                        s->draw_lo[_w252] = 2;
-                                                    }
-                                                    int32_t _w253 = _wx(s->ndraws, 64);
-                                                    if (_w253 >= 0) {
-                                                        s->draw_hi[_w253] = 6;
-                                                    }
-                                                    s->ndraws = _wadd(s->ndraws, 1);
-                                                    rand__result_735 = rand__v_733;
-                                                    int32_t _w254 = _wx(confuse__q_732, 2);
-                                                    if (_w254 >= 0) {
-                                                        s->confused[_w254] = ((int8_t)(rand__result_735));
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        if (((use_move_hit__sec_677 == 1) && (s->status[_ix(use_move_hit__q_529, 2) * 6 + _ix(use_move_hit__d_531, 6)] == 2))) {
-                                            int32_t _w255 = _wx(use_move_hit__q_529, 2);
-                                            int32_t _w256 = _wx(use_move_hit__d_531, 6);
-                                            if (_w255 >= 0 && _w256 >= 0) {
-                                                s->status[_w255 * 6 + _w256] = ((int8_t)(0));
-                                            }
-                                        }
-                                    }
-                                } else if (MOVES__rows[_ix(use_move_hit__mv_528, 165)].crash) {
-                                    self_damage__p_736 = use_move_hit__p_526;
-                                    self_damage__q_737 = _wsub(1, self_damage__p_736);
-                                    self_damage__a_738 = s->active[_ix(self_damage__p_736, 2)];
-                                    s->last_damage = 1;
-                                    if ((s->sub_hp[_ix(self_damage__p_736, 2)] > 0)) {
-                                        if ((s->sub_hp[_ix(self_damage__q_737, 2)] > 0)) {
-                                            int32_t _w257 = _wx(self_damage__q_737, 2);
-                                            if (_w257 >= 0) {
-                                                s->sub_hp[_w257] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_737, 2)])), 1), 0)));
                                             }
                                         }
                                     } else {
-                                        int32_t _w258 = _wx(self_damage__p_736, 2);
-                                        int32_t _w259 = _wx(self_damage__a_738, 6);
-                                        if (_w258 >= 0 && _w259 >= 0) {
-                                            s->hp[_w258 * 6 + _w259] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_736, 2) * 6 + _ix(self_damage__a_738, 6)])), 1), 0)));
+                                        int32_t _w176 = _wx(rampage__p_625, 2);
+                                        if (_w176 >= 0) {
+                                            s->thrashing[_w176] = true;
+                                        }
+                                        rand__v_630 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 44), (uint32_t)resolve_turn__k_546)), 2));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_630 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
+                                        log_draw__v_631 = rand__v_630;
+                                        int32_t _w177 = _wx(s->ndraws, 64);
+                                        if (_w177 >= 0) {
+                                            s->draws[_w177] = log_draw__v_631;
+                                        }
+                                        int32_t _w178 = _wx(s->ndraws, 64);
+                                        if (_w178 >= 0) {
+                                            s->draw_lo[_w178] = 2;
+                                        }
+                                        int32_t _w179 = _wx(s->ndraws, 64);
+                                        if (_w179 >= 0) {
+                                            s->draw_hi[_w179] = 4;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_632 = rand__v_630;
+                                        int32_t _w180 = _wx(rampage__p_625, 2);
+                                        if (_w180 >= 0) {
+                                            s->rampage_turns[_w180] = ((int8_t)(rand__result_632));
+                                        }
+                                        int32_t _w181 = _wx(rampage__p_625, 2);
+                                        if (_w181 >= 0) {
+                                            s->lock_acc[_w181] = ((int16_t)(255));
                                         }
                                     }
                                 }
-                                if ((MOVES__rows[_ix(use_move_hit__mv_528, 165)].self_destruct && (!use_move_hit__broke_541))) {
-                                    int32_t _w260 = _wx(use_move_hit__p_526, 2);
-                                    int32_t _w261 = _wx(use_move_hit__a_530, 6);
-                                    if (_w260 >= 0 && _w261 >= 0) {
-                                        s->hp[_w260 * 6 + _w261] = ((int16_t)(0));
+                                if (((use_move_hit__kind_624 == 26) && ((s->status[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] != 5) || s->substitute[_ix(use_move_hit__q_614, 2)]))) {
+                                    use_move_hit__immune_623 = true;
+                                }
+                                if (((use_move_hit__kind_624 == 33) && (s->mod[_ix(use_move_hit__q_614, 2) * 4 + 3] > s->mod[_ix(use_move_hit__p_611, 2) * 4 + 3]))) {
+                                    use_move_hit__immune_623 = true;
+                                }
+                                if (((use_move_hit__kind_624 == 29) && ({ int32_t _let182 = use_move_hit__q_614; int32_t has_type__p_633 = _let182; ((7 == s->types[_ix(has_type__p_633, 2) * 2]) || (7 == s->types[_ix(has_type__p_633, 2) * 2 + 1])); }))) {
+                                    use_move_hit__immune_623 = true;
+                                }
+                                use_move_hit__broke_634 = false;
+                                if ((!({ int32_t _lo183 = 0; bool _r185 = false; for (int32_t use_move_hit__i_635 = _lo183, _end184 = 24; use_move_hit__i_635 < _end184; use_move_hit__i_635++) if ((KEEP_LAST_DAMAGE[use_move_hit__i_635] == use_move_hit__mv_613)) { _r185 = true; break; } _r185; }))) {
+                                    s->last_damage = 0;
+                                }
+                                if ((!use_move_hit__immune_623)) {
+                                    use_move_hit__hit_636 = true;
+                                    use_move_hit__sure_637 = ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].status == 5) && s->recharge[_ix(use_move_hit__q_614, 2)]);
+                                    if (((!MOVES__rows[_ix(use_move_hit__mv_613, 165)].always_hits) && (!use_move_hit__sure_637))) {
+                                        use_move_hit__acc_638 = _floordiv(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].accuracy)), 255), 100);
+                                        if (s->thrashing[_ix(use_move_hit__p_611, 2)]) {
+                                            use_move_hit__acc_638 = ((int32_t)(s->lock_acc[_ix(use_move_hit__p_611, 2)]));
+                                        }
+                                        use_move_hit__acc_638 = _floordiv(_wmul(use_move_hit__acc_638, STAGE_PCT[_ix(((int8_t)(_wadd(s->boosts[_ix(use_move_hit__p_611, 2) * 6 + 4], 6))), 13)]), 100);
+                                        use_move_hit__acc_638 = _floordiv(_wmul(use_move_hit__acc_638, STAGE_PCT[_ix(((int8_t)(_wsub(6, s->boosts[_ix(use_move_hit__q_614, 2) * 6 + 5]))), 13)]), 100);
+                                        use_move_hit__acc_638 = _imin(_imax(use_move_hit__acc_638, 1), 255);
+                                        if (s->thrashing[_ix(use_move_hit__p_611, 2)]) {
+                                            int32_t _w187 = _wx(use_move_hit__p_611, 2);
+                                            if (_w187 >= 0) {
+                                                s->lock_acc[_w187] = ((int16_t)(use_move_hit__acc_638));
+                                            }
+                                        }
+                                        chance__num_639 = use_move_hit__acc_638;
+                                        chance__v_640 = _roll(random_word(fold_in(fold_in(key, 45), (uint32_t)resolve_turn__k_546)), 256);
+                                        if ((s->forced_at < s->forced_n)) {
+                                            chance__v_640 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
+                                        log_draw__v_641 = chance__v_640;
+                                        int32_t _w188 = _wx(s->ndraws, 64);
+                                        if (_w188 >= 0) {
+                                            s->draws[_w188] = log_draw__v_641;
+                                        }
+                                        int32_t _w189 = _wx(s->ndraws, 64);
+                                        if (_w189 >= 0) {
+                                            s->draw_lo[_w189] = 0;
+                                        }
+                                        int32_t _w190 = _wx(s->ndraws, 64);
+                                        if (_w190 >= 0) {
+                                            s->draw_hi[_w190] = 256;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        chance__result_642 = (chance__v_640 < chance__num_639);
+                                        use_move_hit__hit_636 = chance__result_642;
+                                        if ((!use_move_hit__hit_636)) {
+                                            s->last_damage = 0;
+                                        }
+                                    }
+                                    use_move_hit__foe_move_643 = (MOVES__rows[_ix(use_move_hit__mv_613, 165)].target != 1);
+                                    use_move_hit__stages_644 = ((((((MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_atk != 0) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_def != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spc != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spe != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_accuracy != 0)) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_evasion != 0));
+                                    use_move_hit__blocked_645 = (((s->substitute[_ix(use_move_hit__q_614, 2)] && use_move_hit__foe_move_643) && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0)) && ((((MOVES__rows[_ix(use_move_hit__mv_613, 165)].status == 4) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].status == 6)) || use_move_hit__stages_644) || (MOVES__rows[_ix(use_move_hit__mv_613, 165)].volatile_ == 1)));
+                                    use_move_hit__hit_636 = (use_move_hit__hit_636 && (!use_move_hit__blocked_645));
+                                    if (((use_move_hit__hit_636 && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].status >= 0))) {
+                                        if (use_move_hit__sure_637) {
+                                            int32_t _w191 = _wx(use_move_hit__q_614, 2);
+                                            int32_t _w192 = _wx(use_move_hit__d_616, 6);
+                                            if (_w191 >= 0 && _w192 >= 0) {
+                                                s->status[_w191 * 6 + _w192] = ((int8_t)(0));
+                                            }
+                                            int32_t _w193 = _wx(use_move_hit__q_614, 2);
+                                            if (_w193 >= 0) {
+                                                s->recharge[_w193] = false;
+                                            }
+                                        }
+                                        set_status__q_646 = use_move_hit__q_614;
+                                        set_status__st_647 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].status;
+                                        set_status__d_648 = s->active[_ix(set_status__q_646, 2)];
+                                        set_status__poison_649 = ((set_status__st_647 == 4) || (set_status__st_647 == 6));
+                                        set_status__blocked_650 = (set_status__poison_649 && (TYPES__rows[_ix(s->types[_ix(set_status__q_646, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_646, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_646, 2) * 2 + 1], 15)].immune_psn)));
+                                        if ((((s->status[_ix(set_status__q_646, 2) * 6 + _ix(set_status__d_648, 6)] == 0) && (s->hp[_ix(set_status__q_646, 2) * 6 + _ix(set_status__d_648, 6)] > 0)) && (!set_status__blocked_650))) {
+                                            int32_t _w194 = _wx(set_status__q_646, 2);
+                                            int32_t _w195 = _wx(set_status__d_648, 6);
+                                            if (_w194 >= 0 && _w195 >= 0) {
+                                                s->status[_w194 * 6 + _w195] = ((int8_t)(set_status__st_647));
+                                            }
+                                            if ((set_status__st_647 == 5)) {
+                                                rand__v_651 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 46), (uint32_t)resolve_turn__k_546)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_651 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_652 = rand__v_651;
+                                                int32_t _w196 = _wx(s->ndraws, 64);
+                                                if (_w196 >= 0) {
+                                                    s->draws[_w196] = log_draw__v_652;
+                                                }
+                                                int32_t _w197 = _wx(s->ndraws, 64);
+                                                if (_w197 >= 0) {
+                                                    s->draw_lo[_w197] = 1;
+                                                }
+                                                int32_t _w198 = _wx(s->ndraws, 64);
+                                                if (_w198 >= 0) {
+                                                    s->draw_hi[_w198] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_653 = rand__v_651;
+                                                int32_t _w199 = _wx(set_status__q_646, 2);
+                                                int32_t _w200 = _wx(set_status__d_648, 6);
+                                                if (_w199 >= 0 && _w200 >= 0) {
+                                                    s->sleep[_w199 * 6 + _w200] = ((int8_t)(rand__result_653));
+                                                }
+                                            }
+                                            if ((set_status__st_647 == 6)) {
+                                                int32_t _w201 = _wx(set_status__q_646, 2);
+                                                if (_w201 >= 0) {
+                                                    s->toxic[_w201] = ((int16_t)(0));
+                                                }
+                                            }
+                                            if ((set_status__st_647 == 3)) {
+                                                int32_t _w202 = _wx(set_status__q_646, 2);
+                                                if (_w202 >= 0) {
+                                                    s->mod[_w202 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_646, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((set_status__st_647 == 1)) {
+                                                int32_t _w203 = _wx(set_status__q_646, 2);
+                                                if (_w203 >= 0) {
+                                                    s->mod[_w203 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_646, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0))) {
+                                        use_move_hit__tgt_654 = ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].target == 1) ? use_move_hit__p_611 : use_move_hit__q_614);
+                                        use_move_hit__lo_655 = (((use_move_hit__tgt_654 == use_move_hit__q_614) && s->mist[_ix(use_move_hit__q_614, 2)]) ? 0 : (-6));
+                                        apply_boosts__q_656 = use_move_hit__tgt_654;
+                                        apply_boosts__f_657 = use_move_hit__q_614;
+                                        apply_boosts__da_658 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_atk)), use_move_hit__lo_655);
+                                        apply_boosts__dd_659 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_def)), use_move_hit__lo_655);
+                                        apply_boosts__ds_660 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spc)), use_move_hit__lo_655);
+                                        apply_boosts__dsp_661 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_spe)), use_move_hit__lo_655);
+                                        apply_boosts__dacc_662 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_accuracy)), use_move_hit__lo_655);
+                                        apply_boosts__deva_663 = _imax(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].boost_evasion)), use_move_hit__lo_655);
+                                        apply_boosts__deltas_664[0] = apply_boosts__da_658;
+                                        apply_boosts__deltas_664[1] = apply_boosts__dd_659;
+                                        apply_boosts__deltas_664[2] = apply_boosts__ds_660;
+                                        apply_boosts__deltas_664[3] = apply_boosts__dsp_661;
+                                        apply_boosts__deltas_664[4] = apply_boosts__dacc_662;
+                                        apply_boosts__deltas_664[5] = apply_boosts__deva_663;
+                                        apply_boosts__any_ok_665 = false;
+                                        for (int32_t apply_boosts__k_666 = 0, _end204 = 6; apply_boosts__k_666 < _end204; apply_boosts__k_666++) {
+                                            boost_stat__q_667 = apply_boosts__q_656;
+                                            boost_stat__k_668 = apply_boosts__k_666;
+                                            boost_stat__delta_669 = apply_boosts__deltas_664[apply_boosts__k_666];
+                                            boost_stat__a_670 = s->active[_ix(boost_stat__q_667, 2)];
+                                            boost_stat__b_671 = ((int32_t)(s->boosts[_ix(boost_stat__q_667, 2) * 6 + _ix(boost_stat__k_668, 6)]));
+                                            boost_stat__nb_672 = _imin(_imax(_wadd(boost_stat__b_671, boost_stat__delta_669), (-6)), 6);
+                                            boost_stat__ok_673 = false;
+                                            if (((((boost_stat__delta_669 != 0) && (s->hp[_ix(boost_stat__q_667, 2) * 6 + _ix(boost_stat__a_670, 6)] > 0)) && (!((boost_stat__delta_669 > 0) && (boost_stat__b_671 >= 6)))) && (!((boost_stat__delta_669 < 0) && (boost_stat__b_671 <= (-6)))))) {
+                                                if ((boost_stat__k_668 >= 4)) {
+                                                    int32_t _w205 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w206 = _wx(boost_stat__k_668, 6);
+                                                    if (_w205 >= 0 && _w206 >= 0) {
+                                                        s->boosts[_w205 * 6 + _w206] = ((int8_t)(boost_stat__nb_672));
+                                                    }
+                                                    boost_stat__ok_673 = true;
+                                                } else if ((((boost_stat__delta_669 > 0) && (s->mod[_ix(boost_stat__q_667, 2) * 4 + _ix(boost_stat__k_668, 4)] == 999)) || ((boost_stat__delta_669 < 0) && (s->mod[_ix(boost_stat__q_667, 2) * 4 + _ix(boost_stat__k_668, 4)] == 1)))) {
+                                                    int32_t _w207 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w208 = _wx(boost_stat__k_668, 6);
+                                                    if (_w207 >= 0 && _w208 >= 0) {
+                                                        s->boosts[_w207 * 6 + _w208] = ((int8_t)(((boost_stat__delta_669 > 0) ? _wsub(boost_stat__nb_672, 1) : _wadd(boost_stat__nb_672, 1))));
+                                                    }
+                                                } else {
+                                                    int32_t _w209 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w210 = _wx(boost_stat__k_668, 6);
+                                                    if (_w209 >= 0 && _w210 >= 0) {
+                                                        s->boosts[_w209 * 6 + _w210] = ((int8_t)(boost_stat__nb_672));
+                                                    }
+                                                    boost_stat__ok_673 = true;
+                                                    boost_stat__m_674 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_667, 2) * 4 + _ix(boost_stat__k_668, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_672, 6), 13)]), 100), 1);
+                                                    int32_t _w211 = _wx(boost_stat__q_667, 2);
+                                                    int32_t _w212 = _wx(boost_stat__k_668, 4);
+                                                    if (_w211 >= 0 && _w212 >= 0) {
+                                                        s->mod[_w211 * 4 + _w212] = ((int16_t)(((boost_stat__delta_669 > 0) ? _imin(boost_stat__m_674, 999) : boost_stat__m_674)));
+                                                    }
+                                                }
+                                            }
+                                            boost_stat__result_675 = boost_stat__ok_673;
+                                            apply_boosts__ok_676 = boost_stat__result_675;
+                                            apply_boosts__any_ok_665 = (apply_boosts__any_ok_665 || apply_boosts__ok_676);
+                                        }
+                                        if (apply_boosts__any_ok_665) {
+                                            if ((s->status[_ix(apply_boosts__f_657, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_657, 2)], 6)] == 3)) {
+                                                int32_t _w213 = _wx(apply_boosts__f_657, 2);
+                                                if (_w213 >= 0) {
+                                                    s->mod[_w213 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_657, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                            if ((s->status[_ix(apply_boosts__f_657, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_657, 2)], 6)] == 1)) {
+                                                int32_t _w214 = _wx(apply_boosts__f_657, 2);
+                                                if (_w214 >= 0) {
+                                                    s->mod[_w214 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_657, 2) * 4], 2))), ((int16_t)(1)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 31))) {
+                                        int32_t _w215 = _wx(use_move_hit__p_611, 2);
+                                        if (_w215 >= 0) {
+                                            s->mist[_w215] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 25))) {
+                                        disable__q_677 = use_move_hit__q_614;
+                                        disable__d_678 = s->active[_ix(disable__q_677, 2)];
+                                        disable__n_680 = ({ int32_t _lo216 = 0; int32_t _r218 = 0; _Pragma("GCC unroll 4") for (int32_t disable__k_679 = _lo216, _end217 = 4; disable__k_679 < _end217; disable__k_679++) _r218 += (((s->moves[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_679] >= 0) && (s->pp[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_679] > 0))) ? 1 : 0; _r218; });
+                                        if (((disable__n_680 > 0) && (s->disabled_slot[_ix(disable__q_677, 2)] < 0))) {
+                                            rand__hi_681 = disable__n_680;
+                                            rand__v_682 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 47), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_681, 0)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_682 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_683 = rand__v_682;
+                                            log_draw__hi_684 = rand__hi_681;
+                                            int32_t _w220 = _wx(s->ndraws, 64);
+                                            if (_w220 >= 0) {
+                                                s->draws[_w220] = log_draw__v_683;
+                                            }
+                                            int32_t _w221 = _wx(s->ndraws, 64);
+                                            if (_w221 >= 0) {
+                                                s->draw_lo[_w221] = 0;
+                                            }
+                                            int32_t _w222 = _wx(s->ndraws, 64);
+                                            if (_w222 >= 0) {
+                                                s->draw_hi[_w222] = log_draw__hi_684;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_685 = rand__v_682;
+                                            disable__pick_686 = rand__result_685;
+                                            disable__nth_687 = (-1);
+                                            for (int32_t disable__k_688 = 0, _end223 = 4; disable__k_688 < _end223; disable__k_688++) {
+                                                if (((s->moves[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_688] >= 0) && (s->pp[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_688] > 0))) {
+                                                    disable__nth_687 = _wadd(disable__nth_687, 1);
+                                                    if ((disable__nth_687 == disable__pick_686)) {
+                                                        int32_t _w224 = _wx(disable__q_677, 2);
+                                                        if (_w224 >= 0) {
+                                                            s->disabled_slot[_w224] = ((int8_t)(disable__k_688));
+                                                        }
+                                                        int32_t _w225 = _wx(disable__q_677, 2);
+                                                        if (_w225 >= 0) {
+                                                            s->disabled_move[_w225] = s->moves[_ix(disable__q_677, 2) * 24 + _ix(disable__d_678, 6) * 4 + disable__k_688];
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            rand__v_689 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 48), (uint32_t)resolve_turn__k_546)), 8));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_689 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_690 = rand__v_689;
+                                            int32_t _w226 = _wx(s->ndraws, 64);
+                                            if (_w226 >= 0) {
+                                                s->draws[_w226] = log_draw__v_690;
+                                            }
+                                            int32_t _w227 = _wx(s->ndraws, 64);
+                                            if (_w227 >= 0) {
+                                                s->draw_lo[_w227] = 1;
+                                            }
+                                            int32_t _w228 = _wx(s->ndraws, 64);
+                                            if (_w228 >= 0) {
+                                                s->draw_hi[_w228] = 9;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_691 = rand__v_689;
+                                            int32_t _w229 = _wx(disable__q_677, 2);
+                                            if (_w229 >= 0) {
+                                                s->disable_turns[_w229] = ((int8_t)(rand__result_691));
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 28))) {
+                                        haze__p_692 = use_move_hit__p_611;
+                                        haze__q_693 = _wsub(1, haze__p_692);
+                                        haze__d_694 = s->active[_ix(haze__q_693, 2)];
+                                        if (((s->status[_ix(haze__q_693, 2) * 6 + _ix(haze__d_694, 6)] == 5) || (s->status[_ix(haze__q_693, 2) * 6 + _ix(haze__d_694, 6)] == 2))) {
+                                            int32_t _w230 = _wx(haze__q_693, 2);
+                                            if (_w230 >= 0) {
+                                                s->last_move[_w230] = ((int16_t)((-1)));
+                                            }
+                                            int32_t _w231 = _wx(haze__q_693, 2);
+                                            if (_w231 >= 0) {
+                                                s->shown_move[_w231] = ((int16_t)((-1)));
+                                            }
+                                        }
+                                        int32_t _w232 = _wx(haze__q_693, 2);
+                                        int32_t _w233 = _wx(haze__d_694, 6);
+                                        if (_w232 >= 0 && _w233 >= 0) {
+                                            s->status[_w232 * 6 + _w233] = ((int8_t)(0));
+                                        }
+                                        if ((s->status[_ix(haze__p_692, 2) * 6 + _ix(s->active[_ix(haze__p_692, 2)], 6)] == 6)) {
+                                            int32_t _w234 = _wx(haze__p_692, 2);
+                                            int32_t _w235 = _wx(s->active[_ix(haze__p_692, 2)], 6);
+                                            if (_w234 >= 0 && _w235 >= 0) {
+                                                s->status[_w234 * 6 + _w235] = ((int8_t)(4));
+                                            }
+                                        }
+                                        for (int32_t haze__s_695 = 0, _end236 = 2; haze__s_695 < _end236; haze__s_695++) {
+                                            for (int32_t haze__k_696 = 0, _end237 = 6; haze__k_696 < _end237; haze__k_696++) {
+                                                s->boosts[haze__s_695 * 6 + haze__k_696] = ((int8_t)(0));
+                                            }
+                                            for (int32_t haze__k_697 = 0, _end238 = 4; haze__k_697 < _end238; haze__k_697++) {
+                                                s->mod[haze__s_695 * 4 + haze__k_697] = s->stored[haze__s_695 * 4 + haze__k_697];
+                                            }
+                                            int32_t _w239 = _wx(s->active[haze__s_695], 6);
+                                            if (_w239 >= 0) {
+                                                s->speed[haze__s_695 * 6 + _w239] = s->mod[haze__s_695 * 4 + 3];
+                                            }
+                                            s->confused[haze__s_695] = false;
+                                            s->confusion_turns[haze__s_695] = ((int8_t)(0));
+                                            s->mist[haze__s_695] = false;
+                                            s->disabled_slot[haze__s_695] = ((int8_t)((-1)));
+                                            s->disabled_move[haze__s_695] = ((int16_t)((-1)));
+                                            s->focus[haze__s_695] = false;
+                                            s->seeded[haze__s_695] = false;
+                                            s->reflect[haze__s_695] = false;
+                                            s->light_screen[haze__s_695] = false;
+                                            s->toxic[haze__s_695] = ((int16_t)((-1)));
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && ((use_move_hit__kind_624 == 10) || (use_move_hit__kind_624 == 11)))) {
+                                        heal_self__p_698 = use_move_hit__p_611;
+                                        heal_self__rest_699 = (use_move_hit__kind_624 == 10);
+                                        heal_self__a_700 = s->active[_ix(heal_self__p_698, 2)];
+                                        heal_self__h_701 = ((int32_t)(s->hp[_ix(heal_self__p_698, 2) * 6 + _ix(heal_self__a_700, 6)]));
+                                        heal_self__mh_702 = ((int32_t)(s->maxhp[_ix(heal_self__p_698, 2) * 6 + _ix(heal_self__a_700, 6)]));
+                                        heal_self__fails_703 = ((heal_self__h_701 == heal_self__mh_702) || (((heal_self__h_701 == _wsub(heal_self__mh_702, 255)) || (heal_self__h_701 == _wsub(heal_self__mh_702, 511))) && (_pymod(heal_self__h_701, 256) != 0)));
+                                        if ((!heal_self__fails_703)) {
+                                            if (heal_self__rest_699) {
+                                                int32_t _w240 = _wx(heal_self__p_698, 2);
+                                                int32_t _w241 = _wx(heal_self__a_700, 6);
+                                                if (_w240 >= 0 && _w241 >= 0) {
+                                                    s->status[_w240 * 6 + _w241] = ((int8_t)(5));
+                                                }
+                                                rand__v_704 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 49), (uint32_t)resolve_turn__k_546)), 7));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_704 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_705 = rand__v_704;
+                                                int32_t _w242 = _wx(s->ndraws, 64);
+                                                if (_w242 >= 0) {
+                                                    s->draws[_w242] = log_draw__v_705;
+                                                }
+                                                int32_t _w243 = _wx(s->ndraws, 64);
+                                                if (_w243 >= 0) {
+                                                    s->draw_lo[_w243] = 1;
+                                                }
+                                                int32_t _w244 = _wx(s->ndraws, 64);
+                                                if (_w244 >= 0) {
+                                                    s->draw_hi[_w244] = 8;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_706 = rand__v_704;
+                                                heal_self__v_707 = rand__result_706;
+                                                int32_t _w245 = _wx(heal_self__p_698, 2);
+                                                int32_t _w246 = _wx(heal_self__a_700, 6);
+                                                if (_w245 >= 0 && _w246 >= 0) {
+                                                    s->sleep[_w245 * 6 + _w246] = ((int8_t)(2));
+                                                }
+                                                int32_t _w247 = _wx(heal_self__p_698, 2);
+                                                int32_t _w248 = _wx(heal_self__a_700, 6);
+                                                if (_w247 >= 0 && _w248 >= 0) {
+                                                    s->hp[_w247 * 6 + _w248] = s->maxhp[_ix(heal_self__p_698, 2) * 6 + _ix(heal_self__a_700, 6)];
+                                                }
+                                            } else {
+                                                int32_t _w249 = _wx(heal_self__p_698, 2);
+                                                int32_t _w250 = _wx(heal_self__a_700, 6);
+                                                if (_w249 >= 0 && _w250 >= 0) {
+                                                    s->hp[_w249 * 6 + _w250] = ((int16_t)(_imin(_wadd(heal_self__h_701, _floordiv(heal_self__mh_702, 2)), heal_self__mh_702)));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 15))) {
+                                        int32_t _w251 = _wx(use_move_hit__p_611, 2);
+                                        if (_w251 >= 0) {
+                                            s->reflect[_w251] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 16))) {
+                                        int32_t _w252 = _wx(use_move_hit__p_611, 2);
+                                        if (_w252 >= 0) {
+                                            s->light_screen[_w252] = true;
+                                        }
+                                    }
+                                    if (((use_move_hit__hit_636 && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].power == 0)) && (MOVES__rows[_ix(use_move_hit__mv_613, 165)].volatile_ == 1))) {
+                                        confuse__q_708 = use_move_hit__q_614;
+                                        if (((!s->confused[_ix(confuse__q_708, 2)]) && (s->hp[_ix(confuse__q_708, 2) * 6 + _ix(s->active[_ix(confuse__q_708, 2)], 6)] > 0))) {
+                                            rand__v_709 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_546)), 4));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_709 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_710 = rand__v_709;
+                                            int32_t _w253 = _wx(s->ndraws, 64);
+                                            if (_w253 >= 0) {
+                                                s->draws[_w253] = log_draw__v_710;
+                                            }
+                                            int32_t _w254 = _wx(s->ndraws, 64);
+                                            if (_w254 >= 0) {
+                                                s->draw_lo[_w254] = 2;
+                                            }
+                                            int32_t _w255 = _wx(s->ndraws, 64);
+                                            if (_w255 >= 0) {
+                                                s->draw_hi[_w255] = 6;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_711 = rand__v_709;
+                                            int32_t _w256 = _wx(confuse__q_708, 2);
+                                            if (_w256 >= 0) {
+                                                s->confusion_turns[_w256] = ((int8_t)(rand__result_711));
+                                            }
+                                            int32_t _w257 = _wx(confuse__q_708, 2);
+                                            if (_w257 >= 0) {
+                                                s->confused[_w257] = true;
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 13))) {
+                                        make_substitute__p_712 = use_move_hit__p_611;
+                                        make_substitute__a_713 = s->active[_ix(make_substitute__p_712, 2)];
+                                        if (((!s->substitute[_ix(make_substitute__p_712, 2)]) && (_wmul(((int32_t)(s->hp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)])), 4) >= ((int32_t)(s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)]))))) {
+                                            int32_t _w258 = _wx(make_substitute__p_712, 2);
+                                            if (_w258 >= 0) {
+                                                s->sub_hp[_w258] = ((int16_t)(_wadd(((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)], 4))), 1)));
+                                            }
+                                            int32_t _w259 = _wx(make_substitute__p_712, 2);
+                                            if (_w259 >= 0) {
+                                                s->substitute[_w259] = true;
+                                            }
+                                            if ((s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)] > 3)) {
+                                                int32_t _w260 = _wx(make_substitute__p_712, 2);
+                                                int32_t _w261 = _wx(make_substitute__a_713, 6);
+                                                if (_w260 >= 0 && _w261 >= 0) {
+                                                    s->hp[_w260 * 6 + _w261] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)], ((int16_t)(_floordiv(s->maxhp[_ix(make_substitute__p_712, 2) * 6 + _ix(make_substitute__a_713, 6)], 4)))))), ((int16_t)(0)))));
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 18))) {
+                                        transform__p_714 = use_move_hit__p_611;
+                                        transform__q_715 = _wsub(1, transform__p_714);
+                                        transform__a_716 = s->active[_ix(transform__p_714, 2)];
+                                        transform__d_717 = s->active[_ix(transform__q_715, 2)];
+                                        if ((!s->transformed[_ix(transform__p_714, 2)])) {
+                                            for (int32_t transform__k_718 = 0, _end262 = 4; transform__k_718 < _end262; transform__k_718++) {
+                                                int32_t _w263 = _wx(transform__p_714, 2);
+                                                if (_w263 >= 0) {
+                                                    s->base_moves[_w263 * 4 + transform__k_718] = s->moves[_ix(transform__p_714, 2) * 24 + _ix(transform__a_716, 6) * 4 + transform__k_718];
+                                                }
+                                                int32_t _w264 = _wx(transform__p_714, 2);
+                                                if (_w264 >= 0) {
+                                                    s->base_pp[_w264 * 4 + transform__k_718] = s->pp[_ix(transform__p_714, 2) * 24 + _ix(transform__a_716, 6) * 4 + transform__k_718];
+                                                }
+                                            }
+                                            if ((s->mimic_slot[_ix(transform__p_714, 2)] >= 0)) {
+                                                int32_t _w265 = _wx(transform__p_714, 2);
+                                                int32_t _w266 = _wx(s->mimic_slot[_ix(transform__p_714, 2)], 4);
+                                                if (_w265 >= 0 && _w266 >= 0) {
+                                                    s->base_moves[_w265 * 4 + _w266] = s->mimic_orig[_ix(transform__p_714, 2)];
+                                                }
+                                            }
+                                        }
+                                        int32_t _w267 = _wx(transform__p_714, 2);
+                                        if (_w267 >= 0) {
+                                            s->mimic_slot[_w267] = ((int8_t)((-1)));
+                                        }
+                                        int32_t _w268 = _wx(transform__p_714, 2);
+                                        if (_w268 >= 0) {
+                                            s->transformed[_w268] = true;
+                                        }
+                                        int32_t _w269 = _wx(transform__p_714, 2);
+                                        if (_w269 >= 0) {
+                                            s->form[_w269] = s->form[_ix(transform__q_715, 2)];
+                                        }
+                                        int32_t _w270 = _wx(transform__p_714, 2);
+                                        if (_w270 >= 0) {
+                                            s->types[_w270 * 2 + 0] = s->types[_ix(transform__q_715, 2) * 2];
+                                        }
+                                        int32_t _w271 = _wx(transform__p_714, 2);
+                                        if (_w271 >= 0) {
+                                            s->types[_w271 * 2 + 1] = s->types[_ix(transform__q_715, 2) * 2 + 1];
+                                        }
+                                        transform__r_719 = _wadd(_wmul(((int32_t)(s->team[_ix(transform__p_714, 2)])), 6), transform__a_716);
+                                        int32_t _w272 = _wx(transform__p_714, 2);
+                                        int32_t _w273 = _wx(transform__a_716, 6);
+                                        if (_w272 >= 0 && _w273 >= 0) {
+                                            s->speed[_w272 * 6 + _w273] = ({ int16_t _let274 = SPECIES__rows[_ix(s->form[_ix(transform__q_715, 2)], 151)].spe; int16_t stat_of__base_720 = _let274; ({ int16_t _let275 = TEAMS__rows[_ix(transform__r_719, 1200)].iv_spe; int16_t stat_of__iv_721 = _let275; ({ int16_t _let276 = TEAMS__rows[_ix(transform__r_719, 1200)].ev_spe; int16_t stat_of__ev_722 = _let276; ({ int16_t _let277 = s->level[_ix(transform__p_714, 2) * 6 + _ix(transform__a_716, 6)]; int16_t stat_of__lvl_723 = _let277; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_720))), stat_of__iv_721), ((int16_t)(_floordiv(stat_of__ev_722, 4)))), ((int32_t)(stat_of__lvl_723))), 100), 5))); }); }); }); });
+                                        }
+                                        for (int32_t transform__k_724 = 0, _end278 = 4; transform__k_724 < _end278; transform__k_724++) {
+                                            int32_t _w279 = _wx(transform__p_714, 2);
+                                            if (_w279 >= 0) {
+                                                s->stored[_w279 * 4 + transform__k_724] = s->stored[_ix(transform__q_715, 2) * 4 + transform__k_724];
+                                            }
+                                            int32_t _w280 = _wx(transform__p_714, 2);
+                                            if (_w280 >= 0) {
+                                                s->mod[_w280 * 4 + transform__k_724] = s->mod[_ix(transform__q_715, 2) * 4 + transform__k_724];
+                                            }
+                                            transform__mv_725 = s->moves[_ix(transform__q_715, 2) * 24 + _ix(transform__d_717, 6) * 4 + transform__k_724];
+                                            int32_t _w281 = _wx(transform__p_714, 2);
+                                            int32_t _w282 = _wx(transform__a_716, 6);
+                                            if (_w281 >= 0 && _w282 >= 0) {
+                                                s->moves[_w281 * 24 + _w282 * 4 + transform__k_724] = transform__mv_725;
+                                            }
+                                            int32_t _w283 = _wx(transform__p_714, 2);
+                                            int32_t _w284 = _wx(transform__a_716, 6);
+                                            if (_w283 >= 0 && _w284 >= 0) {
+                                                s->pp[_w283 * 24 + _w284 * 4 + transform__k_724] = ((int8_t)(((transform__mv_725 < 0) ? ((int16_t)(0)) : ((int16_t)(_imin(MOVES__rows[_ix(transform__mv_725, 165)].pp, ((int16_t)(5))))))));
+                                            }
+                                        }
+                                        for (int32_t transform__k_726 = 0, _end285 = 6; transform__k_726 < _end285; transform__k_726++) {
+                                            int32_t _w286 = _wx(transform__p_714, 2);
+                                            if (_w286 >= 0) {
+                                                s->boosts[_w286 * 6 + transform__k_726] = s->boosts[_ix(transform__q_715, 2) * 6 + transform__k_726];
+                                            }
+                                        }
+                                    }
+                                    if ((((!use_move_hit__hit_636) && (!use_move_hit__blocked_645)) && MOVES__rows[_ix(use_move_hit__mv_613, 165)].crash)) {
+                                        self_damage__p_727 = use_move_hit__p_611;
+                                        self_damage__q_728 = _wsub(1, self_damage__p_727);
+                                        self_damage__a_729 = s->active[_ix(self_damage__p_727, 2)];
+                                        s->last_damage = 1;
+                                        if (s->substitute[_ix(self_damage__p_727, 2)]) {
+                                            if (s->substitute[_ix(self_damage__q_728, 2)]) {
+                                                int32_t _w287 = _wx(self_damage__q_728, 2);
+                                                if (_w287 >= 0) {
+                                                    s->sub_hp[_w287] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_728, 2)])), 1), 0)));
+                                                }
+                                                int32_t _w288 = _wx(self_damage__q_728, 2);
+                                                if (_w288 >= 0) {
+                                                    s->substitute[_w288] = (s->sub_hp[_ix(self_damage__q_728, 2)] > 0);
+                                                }
+                                            }
+                                        } else {
+                                            int32_t _w289 = _wx(self_damage__p_727, 2);
+                                            int32_t _w290 = _wx(self_damage__a_729, 6);
+                                            if (_w289 >= 0 && _w290 >= 0) {
+                                                s->hp[_w289 * 6 + _w290] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_727, 2) * 6 + _ix(self_damage__a_729, 6)])), 1), 0)));
+                                            }
+                                        }
+                                    }
+                                    use_move_hit__nhits_730 = ((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_min));
+                                    use_move_hit__pick_731 = 0;
+                                    use_move_hit__ns_733 = ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_min) ? 8 : ({ int32_t _lo291 = 0; int32_t _r293 = 0; _Pragma("GCC unroll 4") for (int32_t use_move_hit__k_732 = _lo291, _end292 = 4; use_move_hit__k_732 < _end292; use_move_hit__k_732++) _r293 += ((s->moves[_ix(use_move_hit__q_614, 2) * 24 + _ix(use_move_hit__d_616, 6) * 4 + use_move_hit__k_732] >= 0)) ? 1 : 0; _r293; }));
+                                    if ((use_move_hit__hit_636 && ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_max > MOVES__rows[_ix(use_move_hit__mv_613, 165)].hits_min) || (use_move_hit__kind_624 == 21)))) {
+                                        rand__hi_734 = use_move_hit__ns_733;
+                                        rand__v_735 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 51), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_734, 0)));
+                                        if ((s->forced_at < s->forced_n)) {
+                                            rand__v_735 = s->forced[_ix(s->forced_at, 64)];
+                                            s->forced_at = _wadd(s->forced_at, 1);
+                                        }
+                                        log_draw__v_736 = rand__v_735;
+                                        log_draw__hi_737 = rand__hi_734;
+                                        int32_t _w295 = _wx(s->ndraws, 64);
+                                        if (_w295 >= 0) {
+                                            s->draws[_w295] = log_draw__v_736;
+                                        }
+                                        int32_t _w296 = _wx(s->ndraws, 64);
+                                        if (_w296 >= 0) {
+                                            s->draw_lo[_w296] = 0;
+                                        }
+                                        int32_t _w297 = _wx(s->ndraws, 64);
+                                        if (_w297 >= 0) {
+                                            s->draw_hi[_w297] = log_draw__hi_737;
+                                        }
+                                        s->ndraws = _wadd(s->ndraws, 1);
+                                        rand__result_738 = rand__v_735;
+                                        use_move_hit__pick_731 = rand__result_738;
+                                        use_move_hit__nhits_730 = HITS[_ix(use_move_hit__pick_731, 8)];
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 21))) {
+                                        mimic__p_739 = use_move_hit__p_611;
+                                        mimic__k_740 = use_move_hit__pick_731;
+                                        mimic__q_741 = _wsub(1, mimic__p_739);
+                                        mimic__a_742 = s->active[_ix(mimic__p_739, 2)];
+                                        mimic__d_743 = s->active[_ix(mimic__q_741, 2)];
+                                        mimic__sl_744 = ((int32_t)(s->last_slot[_ix(mimic__p_739, 2)]));
+                                        if ((s->mimic_slot[_ix(mimic__p_739, 2)] < 0)) {
+                                            int32_t _w298 = _wx(mimic__p_739, 2);
+                                            if (_w298 >= 0) {
+                                                s->mimic_slot[_w298] = ((int8_t)(mimic__sl_744));
+                                            }
+                                            int32_t _w299 = _wx(mimic__p_739, 2);
+                                            if (_w299 >= 0) {
+                                                s->mimic_orig[_w299] = s->moves[_ix(mimic__p_739, 2) * 24 + _ix(mimic__a_742, 6) * 4 + _ix(mimic__sl_744, 4)];
+                                            }
+                                        }
+                                        int32_t _w300 = _wx(mimic__p_739, 2);
+                                        int32_t _w301 = _wx(mimic__a_742, 6);
+                                        int32_t _w302 = _wx(mimic__sl_744, 4);
+                                        if (_w300 >= 0 && _w301 >= 0 && _w302 >= 0) {
+                                            s->moves[_w300 * 24 + _w301 * 4 + _w302] = s->moves[_ix(mimic__q_741, 2) * 24 + _ix(mimic__d_743, 6) * 4 + _ix(mimic__k_740, 4)];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 27))) {
+                                        int32_t _w303 = _wx(use_move_hit__p_611, 2);
+                                        if (_w303 >= 0) {
+                                            s->focus[_w303] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 29))) {
+                                        int32_t _w304 = _wx(use_move_hit__q_614, 2);
+                                        if (_w304 >= 0) {
+                                            s->seeded[_w304] = true;
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && (use_move_hit__kind_624 == 24))) {
+                                        int32_t _w305 = _wx(use_move_hit__p_611, 2);
+                                        if (_w305 >= 0) {
+                                            s->types[_w305 * 2 + 0] = s->types[_ix(use_move_hit__q_614, 2) * 2];
+                                        }
+                                        int32_t _w306 = _wx(use_move_hit__p_611, 2);
+                                        if (_w306 >= 0) {
+                                            s->types[_w306 * 2 + 1] = s->types[_ix(use_move_hit__q_614, 2) * 2 + 1];
+                                        }
+                                    }
+                                    if ((use_move_hit__hit_636 && ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].power > 0) || (use_move_hit__kind_624 == 33)))) {
+                                        move_damage__p_745 = use_move_hit__p_611;
+                                        move_damage__mv_746 = use_move_hit__mv_613;
+                                        move_damage__q_747 = _wsub(1, move_damage__p_745);
+                                        move_damage__kind_748 = MOVES__rows[_ix(move_damage__mv_746, 165)].kind;
+                                        move_damage__dmg_749 = 0;
+                                        if ((move_damage__kind_748 == 5)) {
+                                            move_damage__dmg_749 = ((int32_t)(s->level[_ix(move_damage__p_745, 2) * 6 + _ix(s->active[_ix(move_damage__p_745, 2)], 6)]));
+                                        } else if ((move_damage__kind_748 == 6)) {
+                                            move_damage__dmg_749 = ((int32_t)(MOVES__rows[_ix(move_damage__mv_746, 165)].fixed_damage));
+                                        } else if ((move_damage__kind_748 == 33)) {
+                                            move_damage__dmg_749 = 65535;
+                                        } else if ((move_damage__kind_748 == 35)) {
+                                            rand__hi_750 = _floordiv(_wmul(((int32_t)(s->level[_ix(move_damage__p_745, 2) * 6 + _ix(s->active[_ix(move_damage__p_745, 2)], 6)])), 3), 2);
+                                            rand__v_751 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 52), (uint32_t)resolve_turn__k_546)), _wsub(rand__hi_750, 1)));
+                                            if ((s->forced_at < s->forced_n)) {
+                                                rand__v_751 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_752 = rand__v_751;
+                                            log_draw__hi_753 = rand__hi_750;
+                                            int32_t _w307 = _wx(s->ndraws, 64);
+                                            if (_w307 >= 0) {
+                                                s->draws[_w307] = log_draw__v_752;
+                                            }
+                                            int32_t _w308 = _wx(s->ndraws, 64);
+                                            if (_w308 >= 0) {
+                                                s->draw_lo[_w308] = 1;
+                                            }
+                                            int32_t _w309 = _wx(s->ndraws, 64);
+                                            if (_w309 >= 0) {
+                                                s->draw_hi[_w309] = log_draw__hi_753;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            rand__result_754 = rand__v_751;
+                                            move_damage__dmg_749 = rand__result_754;
+                                        } else if ((move_damage__kind_748 == 7)) {
+                                            move_damage__dmg_749 = _imax(_floordiv(((int32_t)(s->hp[_ix(move_damage__q_747, 2) * 6 + _ix(s->active[_ix(move_damage__q_747, 2)], 6)])), 2), 1);
+                                        } else if ((move_damage__kind_748 == 12)) {
+                                            move_damage__u_755 = ((int32_t)(s->used_move[_ix(move_damage__q_747, 2)]));
+                                            move_damage__ok_756 = (((move_damage__u_755 >= 0) && (s->shown_move[_ix(move_damage__q_747, 2)] != 67)) && (s->last_damage > 0));
+                                            move_damage__ok_756 = ((move_damage__ok_756 && ((MOVES__rows[_ix(move_damage__u_755, 165)].type == 12) || (MOVES__rows[_ix(move_damage__u_755, 165)].type == 9))) && (MOVES__rows[_ix(move_damage__u_755, 165)].power > 0));
+                                            move_damage__dmg_749 = (move_damage__ok_756 ? _wmul(2, s->last_damage) : 0);
+                                        } else {
+                                            damage_of__p_757 = move_damage__p_745;
+                                            damage_of__mv_758 = move_damage__mv_746;
+                                            damage_of__q_759 = _wsub(1, damage_of__p_757);
+                                            damage_of__a_760 = s->active[_ix(damage_of__p_757, 2)];
+                                            damage_of__d_761 = s->active[_ix(damage_of__q_759, 2)];
+                                            damage_of__sa_762 = s->species[_ix(damage_of__p_757, 2) * 6 + _ix(damage_of__a_760, 6)];
+                                            damage_of__c_763 = ((int16_t)(_floordiv(SPECIES__rows[_ix(damage_of__sa_762, 151)].spe, 2)));
+                                            damage_of__c_763 = (s->focus[_ix(damage_of__p_757, 2)] ? ((int16_t)(_floordiv(damage_of__c_763, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_763, 2))), ((int16_t)(255))))));
+                                            damage_of__c_763 = ((MOVES__rows[_ix(damage_of__mv_758, 165)].crit_ratio == 1) ? ((int16_t)(_floordiv(damage_of__c_763, 2))) : ((int16_t)(_imin(((int16_t)(_wmul(damage_of__c_763, 4))), ((int16_t)(255))))));
+                                            damage_of__crit_764 = false;
+                                            if ((damage_of__c_763 > 0)) {
+                                                chance__num_765 = damage_of__c_763;
+                                                chance__v_766 = _roll(random_word(fold_in(fold_in(key, 53), (uint32_t)resolve_turn__k_546)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_766 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_767 = chance__v_766;
+                                                int32_t _w310 = _wx(s->ndraws, 64);
+                                                if (_w310 >= 0) {
+                                                    s->draws[_w310] = log_draw__v_767;
+                                                }
+                                                int32_t _w311 = _wx(s->ndraws, 64);
+                                                if (_w311 >= 0) {
+                                                    s->draw_lo[_w311] = 0;
+                                                }
+                                                int32_t _w312 = _wx(s->ndraws, 64);
+                                                if (_w312 >= 0) {
+                                                    s->draw_hi[_w312] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_768 = (chance__v_766 < chance__num_765);
+                                                damage_of__crit_764 = chance__result_768;
+                                            }
+                                            damage_of__special_769 = (MOVES__rows[_ix(damage_of__mv_758, 165)].category == 1);
+                                            damage_of__si_770 = (damage_of__special_769 ? 2 : 0);
+                                            damage_of__di_771 = (damage_of__special_769 ? 2 : 1);
+                                            damage_of__at_772 = ((int32_t)((damage_of__crit_764 ? s->stats[_ix(damage_of__p_757, 2) * 24 + _ix(damage_of__a_760, 6) * 4 + _ix(damage_of__si_770, 4)] : s->mod[_ix(damage_of__p_757, 2) * 4 + _ix(damage_of__si_770, 4)])));
+                                            damage_of__df_773 = ((int32_t)((damage_of__crit_764 ? s->stats[_ix(damage_of__q_759, 2) * 24 + _ix(damage_of__d_761, 6) * 4 + _ix(damage_of__di_771, 4)] : s->mod[_ix(damage_of__q_759, 2) * 4 + _ix(damage_of__di_771, 4)])));
+                                            if (((!damage_of__crit_764) && ((damage_of__special_769 && s->light_screen[_ix(damage_of__q_759, 2)]) || ((!damage_of__special_769) && s->reflect[_ix(damage_of__q_759, 2)])))) {
+                                                damage_of__df_773 = _wmul(damage_of__df_773, 2);
+                                            }
+                                            damage_of__lvl_774 = _wmul(((int32_t)(s->level[_ix(damage_of__p_757, 2) * 6 + _ix(damage_of__a_760, 6)])), (damage_of__crit_764 ? 2 : 1));
+                                            if (((damage_of__at_772 >= 256) || (damage_of__df_773 >= 256))) {
+                                                damage_of__at_772 = _imax(_pymod(_floordiv(damage_of__at_772, 4), 256), 1);
+                                                damage_of__df_773 = _imax(_pymod(_floordiv(damage_of__df_773, 4), 256), 1);
+                                            }
+                                            if ((MOVES__rows[_ix(damage_of__mv_758, 165)].self_destruct && (!damage_of__special_769))) {
+                                                damage_of__df_773 = _imax(_floordiv(damage_of__df_773, 2), 1);
+                                            }
+                                            damage_of__dmg_775 = _floordiv(_wmul(_wmul(_wadd(_floordiv(_wmul(damage_of__lvl_774, 2), 5), 2), ((int32_t)(MOVES__rows[_ix(damage_of__mv_758, 165)].power))), damage_of__at_772), damage_of__df_773);
+                                            damage_of__dmg_775 = _wadd(_imin(_floordiv(damage_of__dmg_775, 50), 997), 2);
+                                            damage_of__mt_776 = MOVES__rows[_ix(damage_of__mv_758, 165)].type;
+                                            if (({ int32_t _let313 = damage_of__p_757; int32_t has_type__p_777 = _let313; ({ int16_t _let314 = damage_of__mt_776; int16_t has_type__t_778 = _let314; ((has_type__t_778 == s->types[_ix(has_type__p_777, 2) * 2]) || (has_type__t_778 == s->types[_ix(has_type__p_777, 2) * 2 + 1])); }); })) {
+                                                damage_of__dmg_775 = _wadd(damage_of__dmg_775, _floordiv(damage_of__dmg_775, 2));
+                                            }
+                                            damage_of__e1_782 = ({ int16_t _let315 = damage_of__mt_776; int16_t effectiveness__mt_779 = _let315; ({ int8_t _let316 = s->types[_ix(damage_of__q_759, 2) * 2]; int8_t effectiveness__dt_780 = _let316; ({ int16_t _let317[15]; _let317[0] = TC__rows[_ix(effectiveness__mt_779, 15)].bug; _let317[1] = TC__rows[_ix(effectiveness__mt_779, 15)].fire; _let317[2] = TC__rows[_ix(effectiveness__mt_779, 15)].ghost; _let317[3] = TC__rows[_ix(effectiveness__mt_779, 15)].ice; _let317[4] = TC__rows[_ix(effectiveness__mt_779, 15)].poison; _let317[5] = TC__rows[_ix(effectiveness__mt_779, 15)].psychic; _let317[6] = TC__rows[_ix(effectiveness__mt_779, 15)].electric; _let317[7] = TC__rows[_ix(effectiveness__mt_779, 15)].grass; _let317[8] = TC__rows[_ix(effectiveness__mt_779, 15)].dragon; _let317[9] = TC__rows[_ix(effectiveness__mt_779, 15)].fighting; _let317[10] = TC__rows[_ix(effectiveness__mt_779, 15)].flying; _let317[11] = TC__rows[_ix(effectiveness__mt_779, 15)].ground; _let317[12] = TC__rows[_ix(effectiveness__mt_779, 15)].normal; _let317[13] = TC__rows[_ix(effectiveness__mt_779, 15)].rock; _let317[14] = TC__rows[_ix(effectiveness__mt_779, 15)].water; int16_t effectiveness__row_781[15]; memcpy(effectiveness__row_781, _let317, sizeof effectiveness__row_781); (((effectiveness__dt_780 < 0) || (effectiveness__mt_779 == 15)) ? ((int16_t)(10)) : effectiveness__row_781[_ix(effectiveness__dt_780, 15)]); }); }); });
+                                            if ((damage_of__e1_782 > 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 20), 10);
+                                            }
+                                            if ((damage_of__e1_782 < 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 5), 10);
+                                            }
+                                            damage_of__e2_786 = ({ int16_t _let318 = damage_of__mt_776; int16_t effectiveness__mt_783 = _let318; ({ int8_t _let319 = s->types[_ix(damage_of__q_759, 2) * 2 + 1]; int8_t effectiveness__dt_784 = _let319; ({ int16_t _let320[15]; _let320[0] = TC__rows[_ix(effectiveness__mt_783, 15)].bug; _let320[1] = TC__rows[_ix(effectiveness__mt_783, 15)].fire; _let320[2] = TC__rows[_ix(effectiveness__mt_783, 15)].ghost; _let320[3] = TC__rows[_ix(effectiveness__mt_783, 15)].ice; _let320[4] = TC__rows[_ix(effectiveness__mt_783, 15)].poison; _let320[5] = TC__rows[_ix(effectiveness__mt_783, 15)].psychic; _let320[6] = TC__rows[_ix(effectiveness__mt_783, 15)].electric; _let320[7] = TC__rows[_ix(effectiveness__mt_783, 15)].grass; _let320[8] = TC__rows[_ix(effectiveness__mt_783, 15)].dragon; _let320[9] = TC__rows[_ix(effectiveness__mt_783, 15)].fighting; _let320[10] = TC__rows[_ix(effectiveness__mt_783, 15)].flying; _let320[11] = TC__rows[_ix(effectiveness__mt_783, 15)].ground; _let320[12] = TC__rows[_ix(effectiveness__mt_783, 15)].normal; _let320[13] = TC__rows[_ix(effectiveness__mt_783, 15)].rock; _let320[14] = TC__rows[_ix(effectiveness__mt_783, 15)].water; int16_t effectiveness__row_785[15]; memcpy(effectiveness__row_785, _let320, sizeof effectiveness__row_785); (((effectiveness__dt_784 < 0) || (effectiveness__mt_783 == 15)) ? ((int16_t)(10)) : effectiveness__row_785[_ix(effectiveness__dt_784, 15)]); }); }); });
+                                            if ((damage_of__e2_786 > 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 20), 10);
+                                            }
+                                            if ((damage_of__e2_786 < 10)) {
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, 5), 10);
+                                            }
+                                            if ((damage_of__dmg_775 > 1)) {
+                                                rand__v_787 = _wadd(217, _roll(random_word(fold_in(fold_in(key, 54), (uint32_t)resolve_turn__k_546)), 39));
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    rand__v_787 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_788 = rand__v_787;
+                                                int32_t _w321 = _wx(s->ndraws, 64);
+                                                if (_w321 >= 0) {
+                                                    s->draws[_w321] = log_draw__v_788;
+                                                }
+                                                int32_t _w322 = _wx(s->ndraws, 64);
+                                                if (_w322 >= 0) {
+                                                    s->draw_lo[_w322] = 217;
+                                                }
+                                                int32_t _w323 = _wx(s->ndraws, 64);
+                                                if (_w323 >= 0) {
+                                                    s->draw_hi[_w323] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                rand__result_789 = rand__v_787;
+                                                damage_of__r_790 = rand__result_789;
+                                                damage_of__dmg_775 = _floordiv(_wmul(damage_of__dmg_775, damage_of__r_790), 255);
+                                            }
+                                            damage_of__result_791 = damage_of__dmg_775;
+                                            move_damage__dmg_749 = damage_of__result_791;
+                                        }
+                                        move_damage__result_792 = move_damage__dmg_749;
+                                        use_move_hit__first_793 = move_damage__result_792;
+                                        use_move_hit__dmg_794 = 0;
+                                        use_move_hit__behind_795 = s->substitute[_ix(use_move_hit__q_614, 2)];
+                                        if (use_move_hit__behind_795) {
+                                            hit_substitute__p_796 = use_move_hit__p_611;
+                                            hit_substitute__mv_797 = use_move_hit__mv_613;
+                                            hit_substitute__first_798 = use_move_hit__first_793;
+                                            hit_substitute__nhits_799 = use_move_hit__nhits_730;
+                                            hit_substitute__q_800 = _wsub(1, hit_substitute__p_796);
+                                            hit_substitute__a_801 = s->active[_ix(hit_substitute__p_796, 2)];
+                                            hit_substitute__broke_802 = false;
+                                            for (int32_t hit_substitute__h_803 = 0, _end324 = 5; hit_substitute__h_803 < _end324; hit_substitute__h_803++) {
+                                                if (((((hit_substitute__h_803 < hit_substitute__nhits_799) && (!hit_substitute__broke_802)) && (s->hp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)] > 0)) && (hit_substitute__first_798 > 0))) {
+                                                    s->last_damage = hit_substitute__first_798;
+                                                    int32_t _w325 = _wx(hit_substitute__q_800, 2);
+                                                    if (_w325 >= 0) {
+                                                        s->sub_hp[_w325] = ((int16_t)(_wsub(s->sub_hp[_ix(hit_substitute__q_800, 2)], _imin(hit_substitute__first_798, ((int32_t)(s->sub_hp[_ix(hit_substitute__q_800, 2)]))))));
+                                                    }
+                                                    if ((s->sub_hp[_ix(hit_substitute__q_800, 2)] <= 0)) {
+                                                        hit_substitute__broke_802 = true;
+                                                        int32_t _w326 = _wx(hit_substitute__q_800, 2);
+                                                        if (_w326 >= 0) {
+                                                            s->substitute[_w326] = false;
+                                                        }
+                                                    } else {
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_797, 165)].recoil_num > 0)) {
+                                                            hit_substitute__rec_804 = _imax(_floordiv(_wmul(hit_substitute__first_798, MOVES__rows[_ix(hit_substitute__mv_797, 165)].recoil_num), MOVES__rows[_ix(hit_substitute__mv_797, 165)].recoil_den), 1);
+                                                            int32_t _w327 = _wx(hit_substitute__p_796, 2);
+                                                            int32_t _w328 = _wx(hit_substitute__a_801, 6);
+                                                            if (_w327 >= 0 && _w328 >= 0) {
+                                                                s->hp[_w327 * 6 + _w328] = ((int16_t)(_imax(_wsub(s->hp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)], hit_substitute__rec_804), 0)));
+                                                            }
+                                                        }
+                                                        if ((MOVES__rows[_ix(hit_substitute__mv_797, 165)].drain_num > 0)) {
+                                                            hit_substitute__gain_805 = _imax(_floordiv(_wmul(hit_substitute__first_798, MOVES__rows[_ix(hit_substitute__mv_797, 165)].drain_num), MOVES__rows[_ix(hit_substitute__mv_797, 165)].drain_den), 1);
+                                                            s->last_damage = hit_substitute__gain_805;
+                                                            int32_t _w329 = _wx(hit_substitute__p_796, 2);
+                                                            int32_t _w330 = _wx(hit_substitute__a_801, 6);
+                                                            if (_w329 >= 0 && _w330 >= 0) {
+                                                                s->hp[_w329 * 6 + _w330] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)])), hit_substitute__gain_805), ((int32_t)(s->maxhp[_ix(hit_substitute__p_796, 2) * 6 + _ix(hit_substitute__a_801, 6)])))));
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                            hit_substitute__result_806 = hit_substitute__broke_802;
+                                            use_move_hit__broke_634 = hit_substitute__result_806;
+                                            if (((use_move_hit__kind_624 == 4) && (!use_move_hit__broke_634))) {
+                                                int32_t _w331 = _wx(use_move_hit__p_611, 2);
+                                                if (_w331 >= 0) {
+                                                    s->recharge[_w331] = true;
+                                                }
+                                            }
+                                        }
+                                        for (int32_t use_move_hit__h_807 = 0, _end332 = 5; use_move_hit__h_807 < _end332; use_move_hit__h_807++) {
+                                            if ((((((use_move_hit__h_807 < use_move_hit__nhits_730) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (s->hp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)] > 0)) && (use_move_hit__first_793 > 0)) && (!use_move_hit__behind_795))) {
+                                                use_move_hit__dmg_794 = _imin(use_move_hit__first_793, ((int32_t)(s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)])));
+                                                int32_t _w333 = _wx(use_move_hit__q_614, 2);
+                                                int32_t _w334 = _wx(use_move_hit__d_616, 6);
+                                                if (_w333 >= 0 && _w334 >= 0) {
+                                                    s->hp[_w333 * 6 + _w334] = ((int16_t)(_wsub(s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)], use_move_hit__dmg_794)));
+                                                }
+                                                s->last_damage = use_move_hit__dmg_794;
+                                            }
+                                        }
+                                        if ((use_move_hit__dmg_794 > 0)) {
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].recoil_num > 0)) {
+                                                use_move_hit__rec_808 = _imax(_floordiv(_wmul(use_move_hit__dmg_794, MOVES__rows[_ix(use_move_hit__mv_613, 165)].recoil_num), MOVES__rows[_ix(use_move_hit__mv_613, 165)].recoil_den), 1);
+                                                int32_t _w335 = _wx(use_move_hit__p_611, 2);
+                                                int32_t _w336 = _wx(use_move_hit__a_615, 6);
+                                                if (_w335 >= 0 && _w336 >= 0) {
+                                                    s->hp[_w335 * 6 + _w336] = ((int16_t)(_imax(_wsub(s->hp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)], use_move_hit__rec_808), 0)));
+                                                }
+                                            }
+                                            if ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].drain_num > 0)) {
+                                                use_move_hit__gain_809 = _imax(_floordiv(_wmul(use_move_hit__dmg_794, MOVES__rows[_ix(use_move_hit__mv_613, 165)].drain_num), MOVES__rows[_ix(use_move_hit__mv_613, 165)].drain_den), 1);
+                                                s->last_damage = use_move_hit__gain_809;
+                                                int32_t _w337 = _wx(use_move_hit__p_611, 2);
+                                                int32_t _w338 = _wx(use_move_hit__a_615, 6);
+                                                if (_w337 >= 0 && _w338 >= 0) {
+                                                    s->hp[_w337 * 6 + _w338] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)])), use_move_hit__gain_809), ((int32_t)(s->maxhp[_ix(use_move_hit__p_611, 2) * 6 + _ix(use_move_hit__a_615, 6)])))));
+                                                }
+                                            }
+                                        }
+                                        if ((((use_move_hit__kind_624 == 4) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (!use_move_hit__behind_795))) {
+                                            int32_t _w339 = _wx(use_move_hit__p_611, 2);
+                                            if (_w339 >= 0) {
+                                                s->recharge[_w339] = true;
+                                            }
+                                        }
+                                        use_move_hit__sec_810 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_status;
+                                        if ((((use_move_hit__sec_810 >= 0) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (!use_move_hit__behind_795))) {
+                                            use_move_hit__same_type_813 = (({ int32_t _let340 = use_move_hit__q_614; int32_t has_type__p_811 = _let340; ({ int16_t _let341 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].type; int16_t has_type__t_812 = _let341; ((has_type__t_812 == s->types[_ix(has_type__p_811, 2) * 2]) || (has_type__t_812 == s->types[_ix(has_type__p_811, 2) * 2 + 1])); }); }) && (use_move_hit__sec_810 != 4));
+                                            if ((!use_move_hit__same_type_813)) {
+                                                chance__num_814 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100);
+                                                chance__v_815 = _roll(random_word(fold_in(fold_in(key, 55), (uint32_t)resolve_turn__k_546)), 256);
+                                                if ((s->forced_at < s->forced_n)) {
+                                                    chance__v_815 = s->forced[_ix(s->forced_at, 64)];
+                                                    s->forced_at = _wadd(s->forced_at, 1);
+                                                }
+                                                log_draw__v_816 = chance__v_815;
+                                                int32_t _w342 = _wx(s->ndraws, 64);
+                                                if (_w342 >= 0) {
+                                                    s->draws[_w342] = log_draw__v_816;
+                                                }
+                                                int32_t _w343 = _wx(s->ndraws, 64);
+                                                if (_w343 >= 0) {
+                                                    s->draw_lo[_w343] = 0;
+                                                }
+                                                int32_t _w344 = _wx(s->ndraws, 64);
+                                                if (_w344 >= 0) {
+                                                    s->draw_hi[_w344] = 256;
+                                                }
+                                                s->ndraws = _wadd(s->ndraws, 1);
+                                                chance__result_817 = (chance__v_815 < chance__num_814);
+                                                use_move_hit__lands_818 = chance__result_817;
+                                                if (use_move_hit__lands_818) {
+                                                    set_status__q_819 = use_move_hit__q_614;
+                                                    set_status__st_820 = use_move_hit__sec_810;
+                                                    set_status__d_821 = s->active[_ix(set_status__q_819, 2)];
+                                                    set_status__poison_822 = ((set_status__st_820 == 4) || (set_status__st_820 == 6));
+                                                    set_status__blocked_823 = (set_status__poison_822 && (TYPES__rows[_ix(s->types[_ix(set_status__q_819, 2) * 2], 15)].immune_psn || ((s->types[_ix(set_status__q_819, 2) * 2 + 1] >= 0) && TYPES__rows[_ix(s->types[_ix(set_status__q_819, 2) * 2 + 1], 15)].immune_psn)));
+                                                    if ((((s->status[_ix(set_status__q_819, 2) * 6 + _ix(set_status__d_821, 6)] == 0) && (s->hp[_ix(set_status__q_819, 2) * 6 + _ix(set_status__d_821, 6)] > 0)) && (!set_status__blocked_823))) {
+                                                        int32_t _w345 = _wx(set_status__q_819, 2);
+                                                        int32_t _w346 = _wx(set_status__d_821, 6);
+                                                        if (_w345 >= 0 && _w346 >= 0) {
+                                                            s->status[_w345 * 6 + _w346] = ((int8_t)(set_status__st_820));
+                                                        }
+                                                        if ((set_status__st_820 == 5)) {
+                                                            rand__v_824 = _wadd(1, _roll(random_word(fold_in(fold_in(key, 56), (uint32_t)resolve_turn__k_546)), 7));
+                                                            if ((s->forced_at < s->forced_n)) {
+                                                                rand__v_824 = s->forced[_ix(s->forced_at, 64)];
+                                                                s->forced_at = _wadd(s->forced_at, 1);
+                                                            }
+                                                            log_draw__v_825 = rand__v_824;
+                                                            int32_t _w347 = _wx(s->ndraws, 64);
+                                                            if (_w347 >= 0) {
+                                                                s->draws[_w347] = log_draw__v_825;
+                                                            }
+                                                            int32_t _w348 = _wx(s->ndraws, 64);
+                                                            if (_w348 >= 0) {
+                                                                s->draw_lo[_w348] = 1;
+                                                            }
+                                                            int32_t _w349 = _wx(s->ndraws, 64);
+                                                            if (_w349 >= 0) {
+                                                                s->draw_hi[_w349] = 8;
+                                                            }
+                                                            s->ndraws = _wadd(s->ndraws, 1);
+                                                            rand__result_826 = rand__v_824;
+                                                            int32_t _w350 = _wx(set_status__q_819, 2);
+                                                            int32_t _w351 = _wx(set_status__d_821, 6);
+                                                            if (_w350 >= 0 && _w351 >= 0) {
+                                                                s->sleep[_w350 * 6 + _w351] = ((int8_t)(rand__result_826));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_820 == 6)) {
+                                                            int32_t _w352 = _wx(set_status__q_819, 2);
+                                                            if (_w352 >= 0) {
+                                                                s->toxic[_w352] = ((int16_t)(0));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_820 == 3)) {
+                                                            int32_t _w353 = _wx(set_status__q_819, 2);
+                                                            if (_w353 >= 0) {
+                                                                s->mod[_w353 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(set_status__q_819, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                        if ((set_status__st_820 == 1)) {
+                                                            int32_t _w354 = _wx(set_status__q_819, 2);
+                                                            if (_w354 >= 0) {
+                                                                s->mod[_w354 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(set_status__q_819, 2) * 4], 2))), ((int16_t)(1)))));
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        use_move_hit__sb_827[0] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_atk;
+                                        use_move_hit__sb_827[1] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_def;
+                                        use_move_hit__sb_827[2] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_spc;
+                                        use_move_hit__sb_827[3] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_spe;
+                                        use_move_hit__sb_827[4] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_accuracy;
+                                        use_move_hit__sb_827[5] = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_boost_evasion;
+                                        if (((({ int32_t _lo355 = 0; bool _r357 = false; _Pragma("GCC unroll 6") for (int32_t use_move_hit__k_828 = _lo355, _end356 = 6; use_move_hit__k_828 < _end356; use_move_hit__k_828++) if ((use_move_hit__sb_827[use_move_hit__k_828] != 0)) { _r357 = true; break; } _r357; }) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && (!use_move_hit__behind_795))) {
+                                            chance__num_829 = _floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100);
+                                            chance__v_830 = _roll(random_word(fold_in(fold_in(key, 57), (uint32_t)resolve_turn__k_546)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_830 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_831 = chance__v_830;
+                                            int32_t _w359 = _wx(s->ndraws, 64);
+                                            if (_w359 >= 0) {
+                                                s->draws[_w359] = log_draw__v_831;
+                                            }
+                                            int32_t _w360 = _wx(s->ndraws, 64);
+                                            if (_w360 >= 0) {
+                                                s->draw_lo[_w360] = 0;
+                                            }
+                                            int32_t _w361 = _wx(s->ndraws, 64);
+                                            if (_w361 >= 0) {
+                                                s->draw_hi[_w361] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_832 = (chance__v_830 < chance__num_829);
+                                            use_move_hit__drop_833 = chance__result_832;
+                                            if (use_move_hit__drop_833) {
+                                                apply_boosts__q_834 = use_move_hit__q_614;
+                                                apply_boosts__f_835 = use_move_hit__q_614;
+                                                apply_boosts__da_836 = use_move_hit__sb_827[0];
+                                                apply_boosts__dd_837 = use_move_hit__sb_827[1];
+                                                apply_boosts__ds_838 = use_move_hit__sb_827[2];
+                                                apply_boosts__dsp_839 = use_move_hit__sb_827[3];
+                                                apply_boosts__dacc_840 = use_move_hit__sb_827[4];
+                                                apply_boosts__deva_841 = use_move_hit__sb_827[5];
+                                                apply_boosts__deltas_842[0] = apply_boosts__da_836;
+                                                apply_boosts__deltas_842[1] = apply_boosts__dd_837;
+                                                apply_boosts__deltas_842[2] = apply_boosts__ds_838;
+                                                apply_boosts__deltas_842[3] = apply_boosts__dsp_839;
+                                                apply_boosts__deltas_842[4] = apply_boosts__dacc_840;
+                                                apply_boosts__deltas_842[5] = apply_boosts__deva_841;
+                                                apply_boosts__any_ok_843 = false;
+                                                for (int32_t apply_boosts__k_844 = 0, _end362 = 6; apply_boosts__k_844 < _end362; apply_boosts__k_844++) {
+                                                    boost_stat__q_845 = apply_boosts__q_834;
+                                                    boost_stat__k_846 = apply_boosts__k_844;
+                                                    boost_stat__delta_847 = apply_boosts__deltas_842[apply_boosts__k_844];
+                                                    boost_stat__a_848 = s->active[_ix(boost_stat__q_845, 2)];
+                                                    boost_stat__b_849 = ((int32_t)(s->boosts[_ix(boost_stat__q_845, 2) * 6 + _ix(boost_stat__k_846, 6)]));
+                                                    boost_stat__nb_850 = _imin(_imax(_wadd(boost_stat__b_849, boost_stat__delta_847), (-6)), 6);
+                                                    boost_stat__ok_851 = false;
+                                                    if (((((boost_stat__delta_847 != 0) && (s->hp[_ix(boost_stat__q_845, 2) * 6 + _ix(boost_stat__a_848, 6)] > 0)) && (!((boost_stat__delta_847 > 0) && (boost_stat__b_849 >= 6)))) && (!((boost_stat__delta_847 < 0) && (boost_stat__b_849 <= (-6)))))) {
+                                                        if ((boost_stat__k_846 >= 4)) {
+                                                            int32_t _w363 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w364 = _wx(boost_stat__k_846, 6);
+                                                            if (_w363 >= 0 && _w364 >= 0) {
+                                                                s->boosts[_w363 * 6 + _w364] = ((int8_t)(boost_stat__nb_850));
+                                                            }
+                                                            boost_stat__ok_851 = true;
+                                                        } else if ((((boost_stat__delta_847 > 0) && (s->mod[_ix(boost_stat__q_845, 2) * 4 + _ix(boost_stat__k_846, 4)] == 999)) || ((boost_stat__delta_847 < 0) && (s->mod[_ix(boost_stat__q_845, 2) * 4 + _ix(boost_stat__k_846, 4)] == 1)))) {
+                                                            int32_t _w365 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w366 = _wx(boost_stat__k_846, 6);
+                                                            if (_w365 >= 0 && _w366 >= 0) {
+                                                                s->boosts[_w365 * 6 + _w366] = ((int8_t)(((boost_stat__delta_847 > 0) ? _wsub(boost_stat__nb_850, 1) : _wadd(boost_stat__nb_850, 1))));
+                                                            }
+                                                        } else {
+                                                            int32_t _w367 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w368 = _wx(boost_stat__k_846, 6);
+                                                            if (_w367 >= 0 && _w368 >= 0) {
+                                                                s->boosts[_w367 * 6 + _w368] = ((int8_t)(boost_stat__nb_850));
+                                                            }
+                                                            boost_stat__ok_851 = true;
+                                                            boost_stat__m_852 = _imax(_floordiv(_wmul(((int32_t)(s->stored[_ix(boost_stat__q_845, 2) * 4 + _ix(boost_stat__k_846, 4)])), STAGE_PCT[_ix(_wadd(boost_stat__nb_850, 6), 13)]), 100), 1);
+                                                            int32_t _w369 = _wx(boost_stat__q_845, 2);
+                                                            int32_t _w370 = _wx(boost_stat__k_846, 4);
+                                                            if (_w369 >= 0 && _w370 >= 0) {
+                                                                s->mod[_w369 * 4 + _w370] = ((int16_t)(((boost_stat__delta_847 > 0) ? _imin(boost_stat__m_852, 999) : boost_stat__m_852)));
+                                                            }
+                                                        }
+                                                    }
+                                                    boost_stat__result_853 = boost_stat__ok_851;
+                                                    apply_boosts__ok_854 = boost_stat__result_853;
+                                                    apply_boosts__any_ok_843 = (apply_boosts__any_ok_843 || apply_boosts__ok_854);
+                                                }
+                                                if (apply_boosts__any_ok_843) {
+                                                    if ((s->status[_ix(apply_boosts__f_835, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_835, 2)], 6)] == 3)) {
+                                                        int32_t _w371 = _wx(apply_boosts__f_835, 2);
+                                                        if (_w371 >= 0) {
+                                                            s->mod[_w371 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(apply_boosts__f_835, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                    if ((s->status[_ix(apply_boosts__f_835, 2) * 6 + _ix(s->active[_ix(apply_boosts__f_835, 2)], 6)] == 1)) {
+                                                        int32_t _w372 = _wx(apply_boosts__f_835, 2);
+                                                        if (_w372 >= 0) {
+                                                            s->mod[_w372 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(apply_boosts__f_835, 2) * 4], 2))), ((int16_t)(1)))));
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        use_move_hit__sv_855 = MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_volatile;
+                                        use_move_hit__through_856 = ((!use_move_hit__behind_795) || ((use_move_hit__sv_855 == 1) && (!use_move_hit__broke_634)));
+                                        if ((((use_move_hit__sv_855 >= 0) && (s->hp[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] > 0)) && use_move_hit__through_856)) {
+                                            use_move_hit__vc_857 = _wsub(_floordiv(_wadd(_wmul(((int32_t)(MOVES__rows[_ix(use_move_hit__mv_613, 165)].sec_chance)), 256), 99), 100), ((use_move_hit__sv_855 == 1) ? 1 : 0));
+                                            chance__num_858 = use_move_hit__vc_857;
+                                            chance__v_859 = _roll(random_word(fold_in(fold_in(key, 58), (uint32_t)resolve_turn__k_546)), 256);
+                                            if ((s->forced_at < s->forced_n)) {
+                                                chance__v_859 = s->forced[_ix(s->forced_at, 64)];
+                                                s->forced_at = _wadd(s->forced_at, 1);
+                                            }
+                                            log_draw__v_860 = chance__v_859;
+                                            int32_t _w373 = _wx(s->ndraws, 64);
+                                            if (_w373 >= 0) {
+                                                s->draws[_w373] = log_draw__v_860;
+                                            }
+                                            int32_t _w374 = _wx(s->ndraws, 64);
+                                            if (_w374 >= 0) {
+                                                s->draw_lo[_w374] = 0;
+                                            }
+                                            int32_t _w375 = _wx(s->ndraws, 64);
+                                            if (_w375 >= 0) {
+                                                s->draw_hi[_w375] = 256;
+                                            }
+                                            s->ndraws = _wadd(s->ndraws, 1);
+                                            chance__result_861 = (chance__v_859 < chance__num_858);
+                                            use_move_hit__lands_862 = chance__result_861;
+                                            if ((use_move_hit__lands_862 && (use_move_hit__sv_855 == 12))) {
+                                                int32_t _w376 = _wx(use_move_hit__q_614, 2);
+                                                if (_w376 >= 0) {
+                                                    s->flinch[_w376] = true;
+                                                }
+                                                int32_t _w377 = _wx(use_move_hit__q_614, 2);
+                                                if (_w377 >= 0) {
+                                                    s->recharge[_w377] = false;
+                                                }
+                                            }
+                                            if ((use_move_hit__lands_862 && (use_move_hit__sv_855 == 1))) {
+                                                confuse__q_863 = use_move_hit__q_614;
+                                                if (((!s->confused[_ix(confuse__q_863, 2)]) && (s->hp[_ix(confuse__q_863, 2) * 6 + _ix(s->active[_ix(confuse__q_863, 2)], 6)] > 0))) {
+                                                    rand__v_864 = _wadd(2, _roll(random_word(fold_in(fold_in(key, 59), (uint32_t)resolve_turn__k_546)), 4));
+                                                    if ((s->forced_at < s->forced_n)) {
+                                                        rand__v_864 = s->forced[_ix(s->forced_at, 64)];
+                                                        s->forced_at = _wadd(s->forced_at, 1);
+                                                    }
+                                                    log_draw__v_865 = rand__v_864;
+                                                    int32_t _w378 = _wx(s->ndraws, 64);
+                                                    if (_w378 >= 0) {
+                                                        s->draws[_w378] = log_draw__v_865;
+                                                    }
+                                                    int32_t _w379 = _wx(s->ndraws, 64);
+                                                    if (_w379 >= 0) {
+                                                        s->draw_lo[_w379] = 2;
+                                                    }
+                                                    int32_t _w380 = _wx(s->ndraws, 64);
+                                                    if (_w380 >= 0) {
+                                                        s->draw_hi[_w380] = 6;
+                                                    }
+                                                    s->ndraws = _wadd(s->ndraws, 1);
+                                                    rand__result_866 = rand__v_864;
+                                                    int32_t _w381 = _wx(confuse__q_863, 2);
+                                                    if (_w381 >= 0) {
+                                                        s->confusion_turns[_w381] = ((int8_t)(rand__result_866));
+                                                    }
+                                                    int32_t _w382 = _wx(confuse__q_863, 2);
+                                                    if (_w382 >= 0) {
+                                                        s->confused[_w382] = true;
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        if (((use_move_hit__sec_810 == 1) && (s->status[_ix(use_move_hit__q_614, 2) * 6 + _ix(use_move_hit__d_616, 6)] == 2))) {
+                                            int32_t _w383 = _wx(use_move_hit__q_614, 2);
+                                            int32_t _w384 = _wx(use_move_hit__d_616, 6);
+                                            if (_w383 >= 0 && _w384 >= 0) {
+                                                s->status[_w383 * 6 + _w384] = ((int8_t)(0));
+                                            }
+                                        }
+                                    }
+                                } else if (MOVES__rows[_ix(use_move_hit__mv_613, 165)].crash) {
+                                    self_damage__p_867 = use_move_hit__p_611;
+                                    self_damage__q_868 = _wsub(1, self_damage__p_867);
+                                    self_damage__a_869 = s->active[_ix(self_damage__p_867, 2)];
+                                    s->last_damage = 1;
+                                    if (s->substitute[_ix(self_damage__p_867, 2)]) {
+                                        if (s->substitute[_ix(self_damage__q_868, 2)]) {
+                                            int32_t _w385 = _wx(self_damage__q_868, 2);
+                                            if (_w385 >= 0) {
+                                                s->sub_hp[_w385] = ((int16_t)(_imax(_wsub(((int32_t)(s->sub_hp[_ix(self_damage__q_868, 2)])), 1), 0)));
+                                            }
+                                            int32_t _w386 = _wx(self_damage__q_868, 2);
+                                            if (_w386 >= 0) {
+                                                s->substitute[_w386] = (s->sub_hp[_ix(self_damage__q_868, 2)] > 0);
+                                            }
+                                        }
+                                    } else {
+                                        int32_t _w387 = _wx(self_damage__p_867, 2);
+                                        int32_t _w388 = _wx(self_damage__a_869, 6);
+                                        if (_w387 >= 0 && _w388 >= 0) {
+                                            s->hp[_w387 * 6 + _w388] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(self_damage__p_867, 2) * 6 + _ix(self_damage__a_869, 6)])), 1), 0)));
+                                        }
+                                    }
+                                }
+                                if ((MOVES__rows[_ix(use_move_hit__mv_613, 165)].self_destruct && (!use_move_hit__broke_634))) {
+                                    int32_t _w389 = _wx(use_move_hit__p_611, 2);
+                                    int32_t _w390 = _wx(use_move_hit__a_615, 6);
+                                    if (_w389 >= 0 && _w390 >= 0) {
+                                        s->hp[_w389 * 6 + _w390] = ((int16_t)(0));
+                                    }
+                                }
+                                if ((s->thrashing[_ix(use_move_hit__p_611, 2)] && (s->rampage_turns[_ix(use_move_hit__p_611, 2)] <= 0))) {
+                                    int32_t _w391 = _wx(use_move_hit__p_611, 2);
+                                    if (_w391 >= 0) {
+                                        s->thrashing[_w391] = false;
                                     }
                                 }
                             }
                         }
-                        if ((((!use_move__can_502) || (s->hp[_ix(use_move__q_498, 2) * 6 + _ix(use_move__d_500, 6)] > 0)) && (s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] > 0))) {
-                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 5) && (s->sleep[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] <= 0))) {
-                                int32_t _w262 = _wx(use_move__p_496, 2);
-                                int32_t _w263 = _wx(use_move__a_499, 6);
-                                if (_w262 >= 0 && _w263 >= 0) {
-                                    s->status[_w262 * 6 + _w263] = ((int8_t)(0));
+                        if (((!use_move__can_588) || (s->hp[_ix(use_move__q_581, 2) * 6 + _ix(use_move__d_583, 6)] > 0))) {
+                            after_move_self__p_870 = use_move__p_579;
+                            after_move_self__q_871 = _wsub(1, after_move_self__p_870);
+                            after_move_self__a_872 = s->active[_ix(after_move_self__p_870, 2)];
+                            after_move_self__d_873 = s->active[_ix(after_move_self__q_871, 2)];
+                            if ((s->hp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)] > 0)) {
+                                after_move_self__st_874 = s->status[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)];
+                                after_move_self__poisoned_875 = (((after_move_self__st_874 == 4) || (after_move_self__st_874 == 1)) || (after_move_self__st_874 == 6));
+                                if (((s->toxic[_ix(after_move_self__p_870, 2)] >= 0) && after_move_self__poisoned_875)) {
+                                    int32_t _w392 = _wx(after_move_self__p_870, 2);
+                                    if (_w392 >= 0) {
+                                        s->toxic[_w392] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_870, 2)], 1)));
+                                    }
+                                }
+                                if (((after_move_self__st_874 == 5) && (s->sleep[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)] <= 0))) {
+                                    int32_t _w393 = _wx(after_move_self__p_870, 2);
+                                    int32_t _w394 = _wx(after_move_self__a_872, 6);
+                                    if (_w393 >= 0 && _w394 >= 0) {
+                                        s->status[_w393 * 6 + _w394] = ((int8_t)(0));
+                                    }
+                                }
+                                if (after_move_self__poisoned_875) {
+                                    int32_t _w395 = _wx(after_move_self__p_870, 2);
+                                    int32_t _w396 = _wx(after_move_self__a_872, 6);
+                                    if (_w395 >= 0 && _w396 >= 0) {
+                                        s->hp[_w395 * 6 + _w396] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_870, 2)])), 1))), 0)));
+                                    }
                                 }
                             }
-                            if (((s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 4) || (s->status[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)] == 1))) {
-                                int32_t _w264 = _wx(use_move__p_496, 2);
-                                int32_t _w265 = _wx(use_move__a_499, 6);
-                                if (_w264 >= 0 && _w265 >= 0) {
-                                    s->hp[_w264 * 6 + _w265] = ((int16_t)(_imax(((int16_t)(_wsub(s->hp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], ((int16_t)(_imax(((int16_t)(_floordiv(s->maxhp[_ix(use_move__p_496, 2) * 6 + _ix(use_move__a_499, 6)], 16))), ((int16_t)(1)))))))), ((int16_t)(0)))));
+                            if ((s->seeded[_ix(after_move_self__p_870, 2)] && (s->hp[_ix(after_move_self__q_871, 2) * 6 + _ix(after_move_self__d_873, 6)] > 0))) {
+                                if ((s->toxic[_ix(after_move_self__p_870, 2)] >= 0)) {
+                                    int32_t _w397 = _wx(after_move_self__p_870, 2);
+                                    if (_w397 >= 0) {
+                                        s->toxic[_w397] = ((int16_t)(_wadd(s->toxic[_ix(after_move_self__p_870, 2)], 1)));
+                                    }
+                                }
+                                after_move_self__leech_876 = _wmul(_imax(_floordiv(((int32_t)(s->maxhp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), 16), 1), _imax(((int32_t)(s->toxic[_ix(after_move_self__p_870, 2)])), 1));
+                                int32_t _w398 = _wx(after_move_self__p_870, 2);
+                                int32_t _w399 = _wx(after_move_self__a_872, 6);
+                                if (_w398 >= 0 && _w399 >= 0) {
+                                    s->hp[_w398 * 6 + _w399] = ((int16_t)(_imax(_wsub(((int32_t)(s->hp[_ix(after_move_self__p_870, 2) * 6 + _ix(after_move_self__a_872, 6)])), after_move_self__leech_876), 0)));
+                                }
+                                int32_t _w400 = _wx(after_move_self__q_871, 2);
+                                int32_t _w401 = _wx(after_move_self__d_873, 6);
+                                if (_w400 >= 0 && _w401 >= 0) {
+                                    s->hp[_w400 * 6 + _w401] = ((int16_t)(_imin(_wadd(((int32_t)(s->hp[_ix(after_move_self__q_871, 2) * 6 + _ix(after_move_self__d_873, 6)])), after_move_self__leech_876), ((int32_t)(s->maxhp[_ix(after_move_self__q_871, 2) * 6 + _ix(after_move_self__d_873, 6)])))));
                                 }
                             }
                         }
                         if (((s->hp[_ix(s->active[0], 6)] <= 0) || (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) {
-                            resolve_turn__over_470 = true;
-                            after_faint__left0_740 = ({ int32_t _lo266 = 0; int32_t _r268 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_739 = _lo266, _end267 = 6; after_faint__i_739 < _end267; after_faint__i_739++) _r268 += ((s->hp[after_faint__i_739] > 0)) ? 1 : 0; _r268; });
-                            after_faint__left1_742 = ({ int32_t _lo270 = 0; int32_t _r272 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_741 = _lo270, _end271 = 6; after_faint__i_741 < _end271; after_faint__i_741++) _r272 += ((s->hp[1 * 6 + after_faint__i_741] > 0)) ? 1 : 0; _r272; });
-                            if (((after_faint__left0_740 == 0) && (after_faint__left1_742 == 0))) {
+                            resolve_turn__over_545 = true;
+                            for (int32_t after_faint__p_877 = 0, _end402 = 2; after_faint__p_877 < _end402; after_faint__p_877++) {
+                                if (({ int32_t _let403 = after_faint__p_877; int32_t is_fainted__p_878 = _let403; (s->hp[_ix(is_fainted__p_878, 2) * 6 + _ix(s->active[_ix(is_fainted__p_878, 2)], 6)] <= 0); })) {
+                                    revert__p_879 = after_faint__p_877;
+                                    revert__a_880 = s->active[_ix(revert__p_879, 2)];
+                                    if (s->transformed[_ix(revert__p_879, 2)]) {
+                                        for (int32_t revert__k_881 = 0, _end404 = 4; revert__k_881 < _end404; revert__k_881++) {
+                                            int32_t _w405 = _wx(revert__p_879, 2);
+                                            int32_t _w406 = _wx(revert__a_880, 6);
+                                            if (_w405 >= 0 && _w406 >= 0) {
+                                                s->moves[_w405 * 24 + _w406 * 4 + revert__k_881] = s->base_moves[_ix(revert__p_879, 2) * 4 + revert__k_881];
+                                            }
+                                            int32_t _w407 = _wx(revert__p_879, 2);
+                                            int32_t _w408 = _wx(revert__a_880, 6);
+                                            if (_w407 >= 0 && _w408 >= 0) {
+                                                s->pp[_w407 * 24 + _w408 * 4 + revert__k_881] = s->base_pp[_ix(revert__p_879, 2) * 4 + revert__k_881];
+                                            }
+                                        }
+                                        int32_t _w409 = _wx(revert__p_879, 2);
+                                        if (_w409 >= 0) {
+                                            s->transformed[_w409] = false;
+                                        }
+                                    } else if ((s->mimic_slot[_ix(revert__p_879, 2)] >= 0)) {
+                                        int32_t _w410 = _wx(revert__p_879, 2);
+                                        int32_t _w411 = _wx(revert__a_880, 6);
+                                        int32_t _w412 = _wx(s->mimic_slot[_ix(revert__p_879, 2)], 4);
+                                        if (_w410 >= 0 && _w411 >= 0 && _w412 >= 0) {
+                                            s->moves[_w410 * 24 + _w411 * 4 + _w412] = s->mimic_orig[_ix(revert__p_879, 2)];
+                                        }
+                                    }
+                                    int32_t _w413 = _wx(revert__p_879, 2);
+                                    if (_w413 >= 0) {
+                                        s->mimic_slot[_w413] = ((int8_t)((-1)));
+                                    }
+                                }
+                            }
+                            after_faint__left0_883 = ({ int32_t _lo414 = 0; int32_t _r416 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_882 = _lo414, _end415 = 6; after_faint__i_882 < _end415; after_faint__i_882++) _r416 += ((s->hp[after_faint__i_882] > 0)) ? 1 : 0; _r416; });
+                            after_faint__left1_885 = ({ int32_t _lo418 = 0; int32_t _r420 = 0; _Pragma("GCC unroll 6") for (int32_t after_faint__i_884 = _lo418, _end419 = 6; after_faint__i_884 < _end419; after_faint__i_884++) _r420 += ((s->hp[1 * 6 + after_faint__i_884] > 0)) ? 1 : 0; _r420; });
+                            if (((after_faint__left0_883 == 0) && (after_faint__left1_885 == 0))) {
                                 memset(s->rewards, 0, sizeof s->rewards);
                                 s->terminated = true;
-                            } else if ((after_faint__left0_740 == 0)) {
+                            } else if ((after_faint__left0_883 == 0)) {
                                 _win(s, 1);
                                 s->terminated = true;
-                            } else if ((after_faint__left1_742 == 0)) {
+                            } else if ((after_faint__left1_885 == 0)) {
                                 _win(s, 0);
                                 s->terminated = true;
                             } else {
@@ -5704,273 +7333,383 @@ static void effect_switch(State *s, int32_t slot, Key key)
                                 s->need[1] = (s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0);
                             }
                         } else if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                            rand__v_743 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 50), (uint32_t)resolve_turn__k_471)), 2));
-                            log_draw__v_744 = rand__v_743;
-                            int32_t _w274 = _wx(s->ndraws, 64);
-                            if (_w274 >= 0) {
-                                s->draws[_w274] = log_draw__v_744;
+                            rand__v_886 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 60), (uint32_t)resolve_turn__k_546)), 2));
+                            if ((s->forced_at < s->forced_n)) {
+                                rand__v_886 = s->forced[_ix(s->forced_at, 64)];
+                                s->forced_at = _wadd(s->forced_at, 1);
                             }
-                            int32_t _w275 = _wx(s->ndraws, 64);
-                            if (_w275 >= 0) {
-                                s->draw_lo[_w275] = 0;
+                            log_draw__v_887 = rand__v_886;
+                            int32_t _w422 = _wx(s->ndraws, 64);
+                            if (_w422 >= 0) {
+                                s->draws[_w422] = log_draw__v_887;
                             }
-                            int32_t _w276 = _wx(s->ndraws, 64);
-                            if (_w276 >= 0) {
-                                s->draw_hi[_w276] = 2;
+                            int32_t _w423 = _wx(s->ndraws, 64);
+                            if (_w423 >= 0) {
+                                s->draw_lo[_w423] = 0;
+                            }
+                            int32_t _w424 = _wx(s->ndraws, 64);
+                            if (_w424 >= 0) {
+                                s->draw_hi[_w424] = 2;
                             }
                             s->ndraws = _wadd(s->ndraws, 1);
-                            rand__result_745 = rand__v_743;
-                            tie_draw__v_746 = rand__result_745;
+                            rand__result_888 = rand__v_886;
+                            tie_draw__v_889 = rand__result_888;
                         }
                     }
                 }
             }
-            if ((!resolve_turn__over_470)) {
+            if ((!resolve_turn__over_545)) {
                 s->flinch[0] = false;
                 s->flinch[1] = false;
-                for (int32_t update_speed__p_747 = 0, _end277 = 2; update_speed__p_747 < _end277; update_speed__p_747++) {
-                    if ((s->hp[update_speed__p_747 * 6 + _ix(s->active[update_speed__p_747], 6)] > 0)) {
-                        int32_t _w278 = _wx(s->active[update_speed__p_747], 6);
-                        if (_w278 >= 0) {
-                            s->speed[update_speed__p_747 * 6 + _w278] = s->mod[update_speed__p_747 * 4 + 3];
+                for (int32_t update_speed__p_890 = 0, _end425 = 2; update_speed__p_890 < _end425; update_speed__p_890++) {
+                    if ((s->hp[update_speed__p_890 * 6 + _ix(s->active[update_speed__p_890], 6)] > 0)) {
+                        int32_t _w426 = _wx(s->active[update_speed__p_890], 6);
+                        if (_w426 >= 0) {
+                            s->speed[update_speed__p_890 * 6 + _w426] = s->mod[update_speed__p_890 * 4 + 3];
                         }
                     }
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_748 = _wadd(0, _roll(random_word_at(key, 3), 2));
-                    log_draw__v_749 = rand__v_748;
-                    int32_t _w279 = _wx(s->ndraws, 64);
-                    if (_w279 >= 0) {
-                        s->draws[_w279] = log_draw__v_749;
+                    rand__v_891 = _wadd(0, _roll(random_word_at(key, 3), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_891 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w280 = _wx(s->ndraws, 64);
-                    if (_w280 >= 0) {
-                        s->draw_lo[_w280] = 0;
+                    log_draw__v_892 = rand__v_891;
+                    int32_t _w427 = _wx(s->ndraws, 64);
+                    if (_w427 >= 0) {
+                        s->draws[_w427] = log_draw__v_892;
                     }
-                    int32_t _w281 = _wx(s->ndraws, 64);
-                    if (_w281 >= 0) {
-                        s->draw_hi[_w281] = 2;
+                    int32_t _w428 = _wx(s->ndraws, 64);
+                    if (_w428 >= 0) {
+                        s->draw_lo[_w428] = 0;
+                    }
+                    int32_t _w429 = _wx(s->ndraws, 64);
+                    if (_w429 >= 0) {
+                        s->draw_hi[_w429] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_750 = rand__v_748;
-                    tie_draw__v_751 = rand__result_750;
+                    rand__result_893 = rand__v_891;
+                    tie_draw__v_894 = rand__result_893;
                 }
             }
             s->turn = _wadd(s->turn, 1);
         } else {
-            for (int32_t update_speed__p_752 = 0, _end282 = 2; update_speed__p_752 < _end282; update_speed__p_752++) {
-                if ((s->hp[update_speed__p_752 * 6 + _ix(s->active[update_speed__p_752], 6)] > 0)) {
-                    int32_t _w283 = _wx(s->active[update_speed__p_752], 6);
-                    if (_w283 >= 0) {
-                        s->speed[update_speed__p_752 * 6 + _w283] = s->mod[update_speed__p_752 * 4 + 3];
+            for (int32_t update_speed__p_895 = 0, _end430 = 2; update_speed__p_895 < _end430; update_speed__p_895++) {
+                if ((s->hp[update_speed__p_895 * 6 + _ix(s->active[update_speed__p_895], 6)] > 0)) {
+                    int32_t _w431 = _wx(s->active[update_speed__p_895], 6);
+                    if (_w431 >= 0) {
+                        s->speed[update_speed__p_895 * 6 + _w431] = s->mod[update_speed__p_895 * 4 + 3];
                     }
                 }
             }
-            resolve_forced__first_753 = 0;
+            resolve_forced__first_896 = 0;
             if ((s->need[0] && s->need[1])) {
-                resolve_forced__s0_756 = ({ int8_t _let284 = s->active[0]; int8_t fainted_speed__a_754 = _let284; ({ int32_t _let285 = ((int32_t)(s->stats[_ix(fainted_speed__a_754, 6) * 4 + 3])); int32_t fainted_speed__v_755 = _let285; ((s->status[_ix(fainted_speed__a_754, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_755, 25), 100), 1) : fainted_speed__v_755); }); });
-                resolve_forced__s1_759 = ({ int8_t _let286 = s->active[1]; int8_t fainted_speed__a_757 = _let286; ({ int32_t _let287 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_757, 6) * 4 + 3])); int32_t fainted_speed__v_758 = _let287; ((s->status[1 * 6 + _ix(fainted_speed__a_757, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_758, 25), 100), 1) : fainted_speed__v_758); }); });
-                if ((resolve_forced__s1_759 > resolve_forced__s0_756)) {
-                    resolve_forced__first_753 = 1;
-                } else if ((resolve_forced__s1_759 == resolve_forced__s0_756)) {
-                    rand__v_760 = _wadd(0, _roll(random_word_at(key, 4), 2));
-                    log_draw__v_761 = rand__v_760;
-                    int32_t _w288 = _wx(s->ndraws, 64);
-                    if (_w288 >= 0) {
-                        s->draws[_w288] = log_draw__v_761;
+                resolve_forced__s0_899 = ({ int8_t _let432 = s->active[0]; int8_t fainted_speed__a_897 = _let432; ({ int32_t _let433 = ((int32_t)(s->stats[_ix(fainted_speed__a_897, 6) * 4 + 3])); int32_t fainted_speed__v_898 = _let433; ((s->status[_ix(fainted_speed__a_897, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_898, 25), 100), 1) : fainted_speed__v_898); }); });
+                resolve_forced__s1_902 = ({ int8_t _let434 = s->active[1]; int8_t fainted_speed__a_900 = _let434; ({ int32_t _let435 = ((int32_t)(s->stats[1 * 24 + _ix(fainted_speed__a_900, 6) * 4 + 3])); int32_t fainted_speed__v_901 = _let435; ((s->status[1 * 6 + _ix(fainted_speed__a_900, 6)] == 3) ? _imax(_floordiv(_wmul(fainted_speed__v_901, 25), 100), 1) : fainted_speed__v_901); }); });
+                if ((resolve_forced__s1_902 > resolve_forced__s0_899)) {
+                    resolve_forced__first_896 = 1;
+                } else if ((resolve_forced__s1_902 == resolve_forced__s0_899)) {
+                    rand__v_903 = _wadd(0, _roll(random_word_at(key, 4), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_903 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w289 = _wx(s->ndraws, 64);
-                    if (_w289 >= 0) {
-                        s->draw_lo[_w289] = 0;
+                    log_draw__v_904 = rand__v_903;
+                    int32_t _w436 = _wx(s->ndraws, 64);
+                    if (_w436 >= 0) {
+                        s->draws[_w436] = log_draw__v_904;
                     }
-                    int32_t _w290 = _wx(s->ndraws, 64);
-                    if (_w290 >= 0) {
-                        s->draw_hi[_w290] = 2;
+                    int32_t _w437 = _wx(s->ndraws, 64);
+                    if (_w437 >= 0) {
+                        s->draw_lo[_w437] = 0;
+                    }
+                    int32_t _w438 = _wx(s->ndraws, 64);
+                    if (_w438 >= 0) {
+                        s->draw_hi[_w438] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_762 = rand__v_760;
-                    resolve_forced__first_753 = rand__result_762;
+                    rand__result_905 = rand__v_903;
+                    resolve_forced__first_896 = rand__result_905;
                 }
             }
-            for (int32_t resolve_forced__k_763 = 0, _end291 = 2; resolve_forced__k_763 < _end291; resolve_forced__k_763++) {
-                resolve_forced__p_764 = ((resolve_forced__k_763 == 0) ? resolve_forced__first_753 : _wsub(1, resolve_forced__first_753));
-                if (s->need[_ix(resolve_forced__p_764, 2)]) {
-                    send_in__p_765 = resolve_forced__p_764;
-                    send_in__s_766 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_764, 2)])), 4);
-                    send_in__old_767 = s->active[_ix(send_in__p_765, 2)];
-                    if ((s->hp[_ix(send_in__p_765, 2) * 6 + _ix(send_in__old_767, 6)] > 0)) {
-                        int32_t _w292 = _wx(send_in__p_765, 2);
-                        int32_t _w293 = _wx(send_in__old_767, 6);
-                        if (_w292 >= 0 && _w293 >= 0) {
-                            s->speed[_w292 * 6 + _w293] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__old_767, 6) * 4 + 3];
+            for (int32_t resolve_forced__k_906 = 0, _end439 = 2; resolve_forced__k_906 < _end439; resolve_forced__k_906++) {
+                resolve_forced__p_907 = ((resolve_forced__k_906 == 0) ? resolve_forced__first_896 : _wsub(1, resolve_forced__first_896));
+                if (s->need[_ix(resolve_forced__p_907, 2)]) {
+                    send_in__p_908 = resolve_forced__p_907;
+                    send_in__s_909 = _wsub(((int32_t)(s->pending[_ix(resolve_forced__p_907, 2)])), 4);
+                    send_in__old_910 = s->active[_ix(send_in__p_908, 2)];
+                    if ((s->hp[_ix(send_in__p_908, 2) * 6 + _ix(send_in__old_910, 6)] > 0)) {
+                        int32_t _w440 = _wx(send_in__p_908, 2);
+                        int32_t _w441 = _wx(send_in__old_910, 6);
+                        if (_w440 >= 0 && _w441 >= 0) {
+                            s->speed[_w440 * 6 + _w441] = s->stats[_ix(send_in__p_908, 2) * 24 + _ix(send_in__old_910, 6) * 4 + 3];
                         }
                     }
-                    if ((s->mimic_slot[_ix(send_in__p_765, 2)] >= 0)) {
-                        int32_t _w294 = _wx(send_in__p_765, 2);
-                        int32_t _w295 = _wx(send_in__old_767, 6);
-                        int32_t _w296 = _wx(s->mimic_slot[_ix(send_in__p_765, 2)], 4);
-                        if (_w294 >= 0 && _w295 >= 0 && _w296 >= 0) {
-                            s->moves[_w294 * 24 + _w295 * 4 + _w296] = s->mimic_orig[_ix(send_in__p_765, 2)];
+                    revert__p_911 = send_in__p_908;
+                    revert__a_912 = s->active[_ix(revert__p_911, 2)];
+                    if (s->transformed[_ix(revert__p_911, 2)]) {
+                        for (int32_t revert__k_913 = 0, _end442 = 4; revert__k_913 < _end442; revert__k_913++) {
+                            int32_t _w443 = _wx(revert__p_911, 2);
+                            int32_t _w444 = _wx(revert__a_912, 6);
+                            if (_w443 >= 0 && _w444 >= 0) {
+                                s->moves[_w443 * 24 + _w444 * 4 + revert__k_913] = s->base_moves[_ix(revert__p_911, 2) * 4 + revert__k_913];
+                            }
+                            int32_t _w445 = _wx(revert__p_911, 2);
+                            int32_t _w446 = _wx(revert__a_912, 6);
+                            if (_w445 >= 0 && _w446 >= 0) {
+                                s->pp[_w445 * 24 + _w446 * 4 + revert__k_913] = s->base_pp[_ix(revert__p_911, 2) * 4 + revert__k_913];
+                            }
                         }
-                        int32_t _w297 = _wx(send_in__p_765, 2);
-                        if (_w297 >= 0) {
-                            s->mimic_slot[_w297] = ((int8_t)((-1)));
+                        int32_t _w447 = _wx(revert__p_911, 2);
+                        if (_w447 >= 0) {
+                            s->transformed[_w447] = false;
+                        }
+                    } else if ((s->mimic_slot[_ix(revert__p_911, 2)] >= 0)) {
+                        int32_t _w448 = _wx(revert__p_911, 2);
+                        int32_t _w449 = _wx(revert__a_912, 6);
+                        int32_t _w450 = _wx(s->mimic_slot[_ix(revert__p_911, 2)], 4);
+                        if (_w448 >= 0 && _w449 >= 0 && _w450 >= 0) {
+                            s->moves[_w448 * 24 + _w449 * 4 + _w450] = s->mimic_orig[_ix(revert__p_911, 2)];
                         }
                     }
-                    int32_t _w298 = _wx(send_in__p_765, 2);
-                    if (_w298 >= 0) {
-                        s->active[_w298] = ((int8_t)(send_in__s_766));
+                    int32_t _w451 = _wx(revert__p_911, 2);
+                    if (_w451 >= 0) {
+                        s->mimic_slot[_w451] = ((int8_t)((-1)));
                     }
-                    int32_t _w299 = _wx(send_in__p_765, 2);
-                    if (_w299 >= 0) {
-                        s->sub_hp[_w299] = ((int16_t)(0));
+                    int32_t _w452 = _wx(send_in__p_908, 2);
+                    if (_w452 >= 0) {
+                        s->active[_w452] = ((int8_t)(send_in__s_909));
+                    }
+                    int32_t _w453 = _wx(send_in__p_908, 2);
+                    if (_w453 >= 0) {
+                        s->form[_w453] = s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)];
+                    }
+                    int32_t _w454 = _wx(send_in__p_908, 2);
+                    if (_w454 >= 0) {
+                        s->types[_w454 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)], 151)].type1));
+                    }
+                    int32_t _w455 = _wx(send_in__p_908, 2);
+                    if (_w455 >= 0) {
+                        s->types[_w455 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)], 151)].type2));
+                    }
+                    int32_t _w456 = _wx(send_in__p_908, 2);
+                    if (_w456 >= 0) {
+                        s->sub_hp[_w456] = ((int16_t)(0));
+                    }
+                    int32_t _w457 = _wx(send_in__p_908, 2);
+                    if (_w457 >= 0) {
+                        s->substitute[_w457] = false;
                     }
                     s->last_used[0] = ((int16_t)((-1)));
                     s->last_used[1] = ((int16_t)((-1)));
-                    int32_t _w300 = _wx(send_in__p_765, 2);
-                    if (_w300 >= 0) {
-                        s->recharge[_w300] = false;
+                    int32_t _w458 = _wx(send_in__p_908, 2);
+                    if (_w458 >= 0) {
+                        s->recharge[_w458] = false;
                     }
-                    int32_t _w301 = _wx(send_in__p_765, 2);
-                    if (_w301 >= 0) {
-                        s->charging[_w301] = false;
+                    int32_t _w459 = _wx(send_in__p_908, 2);
+                    if (_w459 >= 0) {
+                        s->charging[_w459] = false;
                     }
-                    int32_t _w302 = _wx(send_in__p_765, 2);
-                    if (_w302 >= 0) {
-                        s->confused[_w302] = ((int8_t)(0));
+                    int32_t _w460 = _wx(send_in__p_908, 2);
+                    if (_w460 >= 0) {
+                        s->confusion_turns[_w460] = ((int8_t)(0));
                     }
-                    int32_t _w303 = _wx(send_in__p_765, 2);
-                    if (_w303 >= 0) {
-                        s->flinch[_w303] = false;
+                    int32_t _w461 = _wx(send_in__p_908, 2);
+                    if (_w461 >= 0) {
+                        s->confused[_w461] = false;
                     }
-                    int32_t _w304 = _wx(send_in__p_765, 2);
-                    if (_w304 >= 0) {
-                        s->reflect[_w304] = false;
+                    int32_t _w462 = _wx(send_in__p_908, 2);
+                    if (_w462 >= 0) {
+                        s->flinch[_w462] = false;
                     }
-                    int32_t _w305 = _wx(send_in__p_765, 2);
-                    if (_w305 >= 0) {
-                        s->light_screen[_w305] = false;
+                    int32_t _w463 = _wx(send_in__p_908, 2);
+                    if (_w463 >= 0) {
+                        s->focus[_w463] = false;
                     }
-                    int32_t _w306 = _wx(send_in__p_765, 2);
-                    if (_w306 >= 0) {
-                        s->last_slot[_w306] = ((int8_t)(0));
+                    int32_t _w464 = _wx(send_in__p_908, 2);
+                    if (_w464 >= 0) {
+                        s->seeded[_w464] = false;
                     }
-                    int32_t _w307 = _wx(send_in__p_765, 2);
-                    int32_t _w308 = _wx(send_in__s_766, 6);
-                    if (_w307 >= 0 && _w308 >= 0) {
-                        s->seen[_w307 * 6 + _w308] = s->species[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)];
+                    int32_t _w465 = _wx(send_in__p_908, 2);
+                    if (_w465 >= 0) {
+                        s->mist[_w465] = false;
                     }
-                    for (int32_t send_in__k_768 = 0, _end309 = 6; send_in__k_768 < _end309; send_in__k_768++) {
-                        int32_t _w310 = _wx(send_in__p_765, 2);
-                        if (_w310 >= 0) {
-                            s->boosts[_w310 * 6 + send_in__k_768] = ((int8_t)(0));
+                    int32_t _w466 = _wx(send_in__p_908, 2);
+                    if (_w466 >= 0) {
+                        s->thrashing[_w466] = false;
+                    }
+                    int32_t _w467 = _wx(send_in__p_908, 2);
+                    if (_w467 >= 0) {
+                        s->rampage_turns[_w467] = ((int8_t)(0));
+                    }
+                    int32_t _w468 = _wx(send_in__p_908, 2);
+                    if (_w468 >= 0) {
+                        s->disabled_slot[_w468] = ((int8_t)((-1)));
+                    }
+                    int32_t _w469 = _wx(send_in__p_908, 2);
+                    if (_w469 >= 0) {
+                        s->disabled_move[_w469] = ((int16_t)((-1)));
+                    }
+                    int32_t _w470 = _wx(send_in__p_908, 2);
+                    if (_w470 >= 0) {
+                        s->toxic[_w470] = ((int16_t)((-1)));
+                    }
+                    if ((s->status[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)] == 6)) {
+                        int32_t _w471 = _wx(send_in__p_908, 2);
+                        int32_t _w472 = _wx(send_in__s_909, 6);
+                        if (_w471 >= 0 && _w472 >= 0) {
+                            s->status[_w471 * 6 + _w472] = ((int8_t)(4));
                         }
                     }
-                    for (int32_t send_in__k_769 = 0, _end311 = 4; send_in__k_769 < _end311; send_in__k_769++) {
-                        int32_t _w312 = _wx(send_in__p_765, 2);
-                        if (_w312 >= 0) {
-                            s->mod[_w312 * 4 + send_in__k_769] = s->stats[_ix(send_in__p_765, 2) * 24 + _ix(send_in__s_766, 6) * 4 + send_in__k_769];
+                    int32_t _w473 = _wx(send_in__p_908, 2);
+                    if (_w473 >= 0) {
+                        s->reflect[_w473] = false;
+                    }
+                    int32_t _w474 = _wx(send_in__p_908, 2);
+                    if (_w474 >= 0) {
+                        s->light_screen[_w474] = false;
+                    }
+                    int32_t _w475 = _wx(send_in__p_908, 2);
+                    if (_w475 >= 0) {
+                        s->last_slot[_w475] = ((int8_t)(0));
+                    }
+                    int32_t _w476 = _wx(send_in__p_908, 2);
+                    int32_t _w477 = _wx(send_in__s_909, 6);
+                    if (_w476 >= 0 && _w477 >= 0) {
+                        s->seen[_w476 * 6 + _w477] = s->species[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)];
+                    }
+                    for (int32_t send_in__k_914 = 0, _end478 = 6; send_in__k_914 < _end478; send_in__k_914++) {
+                        int32_t _w479 = _wx(send_in__p_908, 2);
+                        if (_w479 >= 0) {
+                            s->boosts[_w479 * 6 + send_in__k_914] = ((int8_t)(0));
                         }
                     }
-                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 3)) {
-                        int32_t _w313 = _wx(send_in__p_765, 2);
-                        if (_w313 >= 0) {
-                            s->mod[_w313 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_765, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
+                    for (int32_t send_in__k_915 = 0, _end480 = 4; send_in__k_915 < _end480; send_in__k_915++) {
+                        int32_t _w481 = _wx(send_in__p_908, 2);
+                        if (_w481 >= 0) {
+                            s->mod[_w481 * 4 + send_in__k_915] = s->stats[_ix(send_in__p_908, 2) * 24 + _ix(send_in__s_909, 6) * 4 + send_in__k_915];
+                        }
+                        int32_t _w482 = _wx(send_in__p_908, 2);
+                        if (_w482 >= 0) {
+                            s->stored[_w482 * 4 + send_in__k_915] = s->stats[_ix(send_in__p_908, 2) * 24 + _ix(send_in__s_909, 6) * 4 + send_in__k_915];
                         }
                     }
-                    if ((s->status[_ix(send_in__p_765, 2) * 6 + _ix(send_in__s_766, 6)] == 1)) {
-                        int32_t _w314 = _wx(send_in__p_765, 2);
-                        if (_w314 >= 0) {
-                            s->mod[_w314 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_765, 2) * 4], 2))), ((int16_t)(1)))));
+                    if ((s->status[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)] == 3)) {
+                        int32_t _w483 = _wx(send_in__p_908, 2);
+                        if (_w483 >= 0) {
+                            s->mod[_w483 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[_ix(send_in__p_908, 2) * 4 + 3], 25))), 100))), ((int16_t)(1)))));
                         }
                     }
-                    int32_t _w315 = _wx(send_in__p_765, 2);
-                    int32_t _w316 = _wx(send_in__s_766, 6);
-                    if (_w315 >= 0 && _w316 >= 0) {
-                        s->speed[_w315 * 6 + _w316] = s->mod[_ix(send_in__p_765, 2) * 4 + 3];
+                    if ((s->status[_ix(send_in__p_908, 2) * 6 + _ix(send_in__s_909, 6)] == 1)) {
+                        int32_t _w484 = _wx(send_in__p_908, 2);
+                        if (_w484 >= 0) {
+                            s->mod[_w484 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[_ix(send_in__p_908, 2) * 4], 2))), ((int16_t)(1)))));
+                        }
+                    }
+                    int32_t _w485 = _wx(send_in__p_908, 2);
+                    int32_t _w486 = _wx(send_in__s_909, 6);
+                    if (_w485 >= 0 && _w486 >= 0) {
+                        s->speed[_w485 * 6 + _w486] = s->mod[_ix(send_in__p_908, 2) * 4 + 3];
                     }
                 }
             }
             if ((s->need[0] && s->need[1])) {
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_770 = _wadd(0, _roll(random_word_at(key, 5), 2));
-                    log_draw__v_771 = rand__v_770;
-                    int32_t _w317 = _wx(s->ndraws, 64);
-                    if (_w317 >= 0) {
-                        s->draws[_w317] = log_draw__v_771;
+                    rand__v_916 = _wadd(0, _roll(random_word_at(key, 5), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_916 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w318 = _wx(s->ndraws, 64);
-                    if (_w318 >= 0) {
-                        s->draw_lo[_w318] = 0;
+                    log_draw__v_917 = rand__v_916;
+                    int32_t _w487 = _wx(s->ndraws, 64);
+                    if (_w487 >= 0) {
+                        s->draws[_w487] = log_draw__v_917;
                     }
-                    int32_t _w319 = _wx(s->ndraws, 64);
-                    if (_w319 >= 0) {
-                        s->draw_hi[_w319] = 2;
+                    int32_t _w488 = _wx(s->ndraws, 64);
+                    if (_w488 >= 0) {
+                        s->draw_lo[_w488] = 0;
+                    }
+                    int32_t _w489 = _wx(s->ndraws, 64);
+                    if (_w489 >= 0) {
+                        s->draw_hi[_w489] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_772 = rand__v_770;
-                    tie_draw__v_773 = rand__result_772;
+                    rand__result_918 = rand__v_916;
+                    tie_draw__v_919 = rand__result_918;
                 }
                 if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                    rand__v_774 = _wadd(0, _roll(random_word_at(key, 6), 2));
-                    log_draw__v_775 = rand__v_774;
-                    int32_t _w320 = _wx(s->ndraws, 64);
-                    if (_w320 >= 0) {
-                        s->draws[_w320] = log_draw__v_775;
+                    rand__v_920 = _wadd(0, _roll(random_word_at(key, 6), 2));
+                    if ((s->forced_at < s->forced_n)) {
+                        rand__v_920 = s->forced[_ix(s->forced_at, 64)];
+                        s->forced_at = _wadd(s->forced_at, 1);
                     }
-                    int32_t _w321 = _wx(s->ndraws, 64);
-                    if (_w321 >= 0) {
-                        s->draw_lo[_w321] = 0;
+                    log_draw__v_921 = rand__v_920;
+                    int32_t _w490 = _wx(s->ndraws, 64);
+                    if (_w490 >= 0) {
+                        s->draws[_w490] = log_draw__v_921;
                     }
-                    int32_t _w322 = _wx(s->ndraws, 64);
-                    if (_w322 >= 0) {
-                        s->draw_hi[_w322] = 2;
+                    int32_t _w491 = _wx(s->ndraws, 64);
+                    if (_w491 >= 0) {
+                        s->draw_lo[_w491] = 0;
+                    }
+                    int32_t _w492 = _wx(s->ndraws, 64);
+                    if (_w492 >= 0) {
+                        s->draw_hi[_w492] = 2;
                     }
                     s->ndraws = _wadd(s->ndraws, 1);
-                    rand__result_776 = rand__v_774;
-                    tie_draw__v_777 = rand__result_776;
+                    rand__result_922 = rand__v_920;
+                    tie_draw__v_923 = rand__result_922;
                 }
             }
             s->need[0] = false;
             s->need[1] = false;
             s->phase = ((int8_t)(0));
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_778 = _wadd(0, _roll(random_word_at(key, 7), 2));
-                log_draw__v_779 = rand__v_778;
-                int32_t _w323 = _wx(s->ndraws, 64);
-                if (_w323 >= 0) {
-                    s->draws[_w323] = log_draw__v_779;
+                rand__v_924 = _wadd(0, _roll(random_word_at(key, 7), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_924 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
                 }
-                int32_t _w324 = _wx(s->ndraws, 64);
-                if (_w324 >= 0) {
-                    s->draw_lo[_w324] = 0;
+                log_draw__v_925 = rand__v_924;
+                int32_t _w493 = _wx(s->ndraws, 64);
+                if (_w493 >= 0) {
+                    s->draws[_w493] = log_draw__v_925;
                 }
-                int32_t _w325 = _wx(s->ndraws, 64);
-                if (_w325 >= 0) {
-                    s->draw_hi[_w325] = 2;
+                int32_t _w494 = _wx(s->ndraws, 64);
+                if (_w494 >= 0) {
+                    s->draw_lo[_w494] = 0;
+                }
+                int32_t _w495 = _wx(s->ndraws, 64);
+                if (_w495 >= 0) {
+                    s->draw_hi[_w495] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_780 = rand__v_778;
-                tie_draw__v_781 = rand__result_780;
+                rand__result_926 = rand__v_924;
+                tie_draw__v_927 = rand__result_926;
             }
             if ((((!(s->hp[_ix(s->active[0], 6)] <= 0)) && (!(s->hp[1 * 6 + _ix(s->active[1], 6)] <= 0))) && (s->speed[_ix(s->active[0], 6)] == s->speed[1 * 6 + _ix(s->active[1], 6)]))) {
-                rand__v_782 = _wadd(0, _roll(random_word_at(key, 8), 2));
-                log_draw__v_783 = rand__v_782;
-                int32_t _w326 = _wx(s->ndraws, 64);
-                if (_w326 >= 0) {
-                    s->draws[_w326] = log_draw__v_783;
+                rand__v_928 = _wadd(0, _roll(random_word_at(key, 8), 2));
+                if ((s->forced_at < s->forced_n)) {
+                    rand__v_928 = s->forced[_ix(s->forced_at, 64)];
+                    s->forced_at = _wadd(s->forced_at, 1);
                 }
-                int32_t _w327 = _wx(s->ndraws, 64);
-                if (_w327 >= 0) {
-                    s->draw_lo[_w327] = 0;
+                log_draw__v_929 = rand__v_928;
+                int32_t _w496 = _wx(s->ndraws, 64);
+                if (_w496 >= 0) {
+                    s->draws[_w496] = log_draw__v_929;
                 }
-                int32_t _w328 = _wx(s->ndraws, 64);
-                if (_w328 >= 0) {
-                    s->draw_hi[_w328] = 2;
+                int32_t _w497 = _wx(s->ndraws, 64);
+                if (_w497 >= 0) {
+                    s->draw_lo[_w497] = 0;
+                }
+                int32_t _w498 = _wx(s->ndraws, 64);
+                if (_w498 >= 0) {
+                    s->draw_hi[_w498] = 2;
                 }
                 s->ndraws = _wadd(s->ndraws, 1);
-                rand__result_784 = rand__v_782;
-                tie_draw__v_785 = rand__result_784;
+                rand__result_930 = rand__v_928;
+                tie_draw__v_931 = rand__result_930;
             }
         }
         s->pending[0] = ((int8_t)((-1)));
@@ -6006,14 +7745,16 @@ static void init(State *s, Key key)
     int16_t load_team__nums_46[4] = {0};
     int16_t load_team__mv_48 = 0;
     int8_t send_in__old_49 = 0;
-    int8_t send_in__old_52 = 0;
-    int32_t rand__v_55 = 0;
-    int32_t log_draw__v_56 = 0;
-    int32_t rand__result_57 = 0;
+    int8_t revert__a_50 = 0;
+    int8_t send_in__old_54 = 0;
+    int8_t revert__a_55 = 0;
+    int32_t rand__v_59 = 0;
+    int32_t log_draw__v_60 = 0;
+    int32_t rand__result_61 = 0;
     int32_t v = 0;
-    int32_t rand__v_58 = 0;
-    int32_t log_draw__v_59 = 0;
-    int32_t rand__result_60 = 0;
+    int32_t rand__v_62 = 0;
+    int32_t log_draw__v_63 = 0;
+    int32_t rand__result_64 = 0;
     int32_t w = 0;
     for (int32_t _i1 = 0; _i1 < 2; _i1++) s->team[_i1] = ((int16_t)(0));
     for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 6; _i3++) s->species[_i2 * 6 + _i3] = ((int16_t)((-1)));
@@ -6028,37 +7769,58 @@ static void init(State *s, Key key)
     for (int32_t _i23 = 0; _i23 < 2; _i23++) s->active[_i23] = ((int8_t)(0));
     for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 6; _i25++) s->boosts[_i24 * 6 + _i25] = ((int8_t)(0));
     for (int32_t _i26 = 0; _i26 < 2; _i26++) for (int32_t _i27 = 0; _i27 < 4; _i27++) s->mod[_i26 * 4 + _i27] = ((int16_t)(0));
-    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 6; _i29++) s->speed[_i28 * 6 + _i29] = ((int16_t)(0));
-    for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 6; _i31++) s->seen[_i30 * 6 + _i31] = ((int16_t)((-1)));
-    for (int32_t _i32 = 0; _i32 < 2; _i32++) for (int32_t _i33 = 0; _i33 < 6; _i33++) for (int32_t _i34 = 0; _i34 < 4; _i34++) s->seen_moves[_i32 * 24 + _i33 * 4 + _i34] = ((int16_t)((-1)));
+    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) s->stored[_i28 * 4 + _i29] = ((int16_t)(0));
+    for (int32_t _i30 = 0; _i30 < 2; _i30++) s->form[_i30] = ((int16_t)((-1)));
+    for (int32_t _i31 = 0; _i31 < 2; _i31++) for (int32_t _i32 = 0; _i32 < 2; _i32++) s->types[_i31 * 2 + _i32] = ((int8_t)((-1)));
+    for (int32_t _i33 = 0; _i33 < 2; _i33++) s->transformed[_i33] = false;
+    for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) s->base_moves[_i34 * 4 + _i35] = ((int16_t)((-1)));
+    for (int32_t _i36 = 0; _i36 < 2; _i36++) for (int32_t _i37 = 0; _i37 < 4; _i37++) s->base_pp[_i36 * 4 + _i37] = ((int8_t)(0));
+    for (int32_t _i38 = 0; _i38 < 2; _i38++) for (int32_t _i39 = 0; _i39 < 6; _i39++) s->speed[_i38 * 6 + _i39] = ((int16_t)(0));
+    for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 6; _i41++) s->seen[_i40 * 6 + _i41] = ((int16_t)((-1)));
+    for (int32_t _i42 = 0; _i42 < 2; _i42++) for (int32_t _i43 = 0; _i43 < 6; _i43++) for (int32_t _i44 = 0; _i44 < 4; _i44++) s->seen_moves[_i42 * 24 + _i43 * 4 + _i44] = ((int16_t)((-1)));
     s->phase = ((int8_t)(0));
-    for (int32_t _i35 = 0; _i35 < 2; _i35++) s->need[_i35] = false;
-    for (int32_t _i36 = 0; _i36 < 2; _i36++) s->pending[_i36] = ((int8_t)((-1)));
+    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->need[_i45] = false;
+    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->pending[_i46] = ((int8_t)((-1)));
     s->turn = 0;
-    for (int32_t _i37 = 0; _i37 < 2; _i37++) s->last_move[_i37] = ((int16_t)((-1)));
-    for (int32_t _i38 = 0; _i38 < 2; _i38++) s->last_slot[_i38] = ((int8_t)(0));
-    for (int32_t _i39 = 0; _i39 < 2; _i39++) s->fight[_i39] = false;
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->last_move[_i47] = ((int16_t)((-1)));
+    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->last_slot[_i48] = ((int8_t)(0));
+    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->fight[_i49] = false;
     s->last_damage = 0;
-    for (int32_t _i40 = 0; _i40 < 2; _i40++) s->used_move[_i40] = ((int16_t)((-1)));
-    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->last_used[_i41] = ((int16_t)((-1)));
-    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->shown_move[_i42] = ((int16_t)((-1)));
-    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->confused[_i43] = ((int8_t)(0));
-    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->flinch[_i44] = false;
-    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->reflect[_i45] = false;
-    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->light_screen[_i46] = false;
-    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->mimic_slot[_i47] = ((int8_t)((-1)));
-    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->mimic_orig[_i48] = ((int16_t)((-1)));
-    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->sub_hp[_i49] = ((int16_t)(0));
-    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->charging[_i50] = false;
-    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->recharge[_i51] = false;
-    for (int32_t _i52 = 0; _i52 < 64; _i52++) s->draws[_i52] = 0;
-    for (int32_t _i53 = 0; _i53 < 64; _i53++) s->draw_lo[_i53] = 0;
-    for (int32_t _i54 = 0; _i54 < 64; _i54++) s->draw_hi[_i54] = 0;
+    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->used_move[_i50] = ((int16_t)((-1)));
+    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->last_used[_i51] = ((int16_t)((-1)));
+    for (int32_t _i52 = 0; _i52 < 2; _i52++) s->shown_move[_i52] = ((int16_t)((-1)));
+    for (int32_t _i53 = 0; _i53 < 2; _i53++) s->confused[_i53] = false;
+    for (int32_t _i54 = 0; _i54 < 2; _i54++) s->confusion_turns[_i54] = ((int8_t)(0));
+    for (int32_t _i55 = 0; _i55 < 2; _i55++) s->focus[_i55] = false;
+    for (int32_t _i56 = 0; _i56 < 2; _i56++) s->seeded[_i56] = false;
+    for (int32_t _i57 = 0; _i57 < 2; _i57++) s->mist[_i57] = false;
+    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->disabled_slot[_i58] = ((int8_t)((-1)));
+    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->disabled_move[_i59] = ((int16_t)((-1)));
+    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->disable_turns[_i60] = ((int8_t)(0));
+    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->thrashing[_i61] = false;
+    for (int32_t _i62 = 0; _i62 < 2; _i62++) s->rampage_turns[_i62] = ((int8_t)(0));
+    for (int32_t _i63 = 0; _i63 < 2; _i63++) s->lock_acc[_i63] = ((int16_t)(0));
+    for (int32_t _i64 = 0; _i64 < 2; _i64++) s->toxic[_i64] = ((int16_t)((-1)));
+    for (int32_t _i65 = 0; _i65 < 2; _i65++) s->flinch[_i65] = false;
+    for (int32_t _i66 = 0; _i66 < 2; _i66++) s->reflect[_i66] = false;
+    for (int32_t _i67 = 0; _i67 < 2; _i67++) s->light_screen[_i67] = false;
+    for (int32_t _i68 = 0; _i68 < 2; _i68++) s->mimic_slot[_i68] = ((int8_t)((-1)));
+    for (int32_t _i69 = 0; _i69 < 2; _i69++) s->mimic_orig[_i69] = ((int16_t)((-1)));
+    for (int32_t _i70 = 0; _i70 < 2; _i70++) s->substitute[_i70] = false;
+    for (int32_t _i71 = 0; _i71 < 2; _i71++) s->sub_hp[_i71] = ((int16_t)(0));
+    for (int32_t _i72 = 0; _i72 < 2; _i72++) s->charging[_i72] = false;
+    for (int32_t _i73 = 0; _i73 < 2; _i73++) s->recharge[_i73] = false;
+    for (int32_t _i74 = 0; _i74 < 64; _i74++) s->draws[_i74] = 0;
+    for (int32_t _i75 = 0; _i75 < 64; _i75++) s->draw_lo[_i75] = 0;
+    for (int32_t _i76 = 0; _i76 < 64; _i76++) s->draw_hi[_i76] = 0;
     s->ndraws = 0;
+    for (int32_t _i77 = 0; _i77 < 64; _i77++) s->forced[_i77] = 0;
+    s->forced_n = 0;
+    s->forced_at = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end55 = 6; load_team__i_2 < _end55; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end78 = 6; load_team__i_2 < _end78; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -6066,23 +7828,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let56 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let56; ({ int16_t _let57 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let57; ({ int16_t _let58 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let58; ({ int16_t _let59 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let59; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let60 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let60; ({ int16_t _let61 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let61; ({ int16_t _let62 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let62; ({ int16_t _let63 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let63; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let64 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let64; ({ int16_t _let65 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let65; ({ int16_t _let66 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let66; ({ int16_t _let67 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let67; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let68 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let68; ({ int16_t _let69 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let69; ({ int16_t _let70 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let70; ({ int16_t _let71 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let71; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let79 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let81; ({ int16_t _let82 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let83 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let85; ({ int16_t _let86 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let87 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let88; ({ int16_t _let89 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let89; ({ int16_t _let90 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let90; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let91 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let91; ({ int16_t _let92 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let92; ({ int16_t _let93 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let93; ({ int16_t _let94 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let94; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end72 = 4; load_team__k_23 < _end72; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end95 = 4; load_team__k_23 < _end95; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end73 = 6; load_team__i_26 < _end73; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end96 = 6; load_team__i_26 < _end96; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -6090,16 +7852,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let74 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let74; ({ int16_t _let75 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let76; ({ int16_t _let77 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let77; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let78 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let78; ({ int16_t _let79 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let80; ({ int16_t _let81 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let81; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let82 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let82; ({ int16_t _let83 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let84; ({ int16_t _let85 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let85; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let86 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let86; ({ int16_t _let87 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let88; ({ int16_t _let89 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let89; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let97 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let98; ({ int16_t _let99 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let99; ({ int16_t _let100 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let100; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let101 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let101; ({ int16_t _let102 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let102; ({ int16_t _let103 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let103; ({ int16_t _let104 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let104; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let105 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let105; ({ int16_t _let106 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let106; ({ int16_t _let107 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let107; ({ int16_t _let108 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let108; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let109 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let109; ({ int16_t _let110 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let110; ({ int16_t _let111 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let111; ({ int16_t _let112 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let112; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end90 = 4; load_team__k_47 < _end90; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end113 = 4; load_team__k_47 < _end113; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -6107,36 +7869,66 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w91 = _wx(send_in__old_49, 6);
-        if (_w91 >= 0) {
-            s->speed[0 * 6 + _w91] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w114 = _wx(send_in__old_49, 6);
+        if (_w114 >= 0) {
+            s->speed[0 * 6 + _w114] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
-    if ((s->mimic_slot[0] >= 0)) {
-        int32_t _w92 = _wx(send_in__old_49, 6);
-        int32_t _w93 = _wx(s->mimic_slot[0], 4);
-        if (_w92 >= 0 && _w93 >= 0) {
-            s->moves[0 * 24 + _w92 * 4 + _w93] = s->mimic_orig[0];
+    revert__a_50 = s->active[0];
+    if (s->transformed[0]) {
+        for (int32_t revert__k_51 = 0, _end115 = 4; revert__k_51 < _end115; revert__k_51++) {
+            int32_t _w116 = _wx(revert__a_50, 6);
+            if (_w116 >= 0) {
+                s->moves[0 * 24 + _w116 * 4 + revert__k_51] = s->base_moves[revert__k_51];
+            }
+            int32_t _w117 = _wx(revert__a_50, 6);
+            if (_w117 >= 0) {
+                s->pp[0 * 24 + _w117 * 4 + revert__k_51] = s->base_pp[revert__k_51];
+            }
         }
-        s->mimic_slot[0] = ((int8_t)((-1)));
+        s->transformed[0] = false;
+    } else if ((s->mimic_slot[0] >= 0)) {
+        int32_t _w118 = _wx(revert__a_50, 6);
+        int32_t _w119 = _wx(s->mimic_slot[0], 4);
+        if (_w118 >= 0 && _w119 >= 0) {
+            s->moves[0 * 24 + _w118 * 4 + _w119] = s->mimic_orig[0];
+        }
     }
+    s->mimic_slot[0] = ((int8_t)((-1)));
     s->active[0] = ((int8_t)(0));
+    s->form[0] = s->species[0];
+    s->types[0 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[0], 151)].type1));
+    s->types[0 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[0], 151)].type2));
     s->sub_hp[0] = ((int16_t)(0));
+    s->substitute[0] = false;
     s->last_used[0] = ((int16_t)((-1)));
     s->last_used[1] = ((int16_t)((-1)));
     s->recharge[0] = false;
     s->charging[0] = false;
-    s->confused[0] = ((int8_t)(0));
+    s->confusion_turns[0] = ((int8_t)(0));
+    s->confused[0] = false;
     s->flinch[0] = false;
+    s->focus[0] = false;
+    s->seeded[0] = false;
+    s->mist[0] = false;
+    s->thrashing[0] = false;
+    s->rampage_turns[0] = ((int8_t)(0));
+    s->disabled_slot[0] = ((int8_t)((-1)));
+    s->disabled_move[0] = ((int16_t)((-1)));
+    s->toxic[0] = ((int16_t)((-1)));
+    if ((s->status[0] == 6)) {
+        s->status[0 * 6 + 0] = ((int8_t)(4));
+    }
     s->reflect[0] = false;
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_50 = 0, _end94 = 6; send_in__k_50 < _end94; send_in__k_50++) {
-        s->boosts[0 * 6 + send_in__k_50] = ((int8_t)(0));
+    for (int32_t send_in__k_52 = 0, _end120 = 6; send_in__k_52 < _end120; send_in__k_52++) {
+        s->boosts[0 * 6 + send_in__k_52] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_51 = 0, _end95 = 4; send_in__k_51 < _end95; send_in__k_51++) {
-        s->mod[0 * 4 + send_in__k_51] = s->stats[send_in__k_51];
+    for (int32_t send_in__k_53 = 0, _end121 = 4; send_in__k_53 < _end121; send_in__k_53++) {
+        s->mod[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
+        s->stored[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
     }
     if ((s->status[0] == 3)) {
         s->mod[0 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[3], 25))), 100))), ((int16_t)(1)))));
@@ -6145,38 +7937,68 @@ static void init(State *s, Key key)
         s->mod[0 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_floordiv(s->mod[0], 2))), ((int16_t)(1)))));
     }
     s->speed[0 * 6 + 0] = s->mod[3];
-    send_in__old_52 = s->active[1];
-    if ((s->hp[1 * 6 + _ix(send_in__old_52, 6)] > 0)) {
-        int32_t _w96 = _wx(send_in__old_52, 6);
-        if (_w96 >= 0) {
-            s->speed[1 * 6 + _w96] = s->stats[1 * 24 + _ix(send_in__old_52, 6) * 4 + 3];
+    send_in__old_54 = s->active[1];
+    if ((s->hp[1 * 6 + _ix(send_in__old_54, 6)] > 0)) {
+        int32_t _w122 = _wx(send_in__old_54, 6);
+        if (_w122 >= 0) {
+            s->speed[1 * 6 + _w122] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
         }
     }
-    if ((s->mimic_slot[1] >= 0)) {
-        int32_t _w97 = _wx(send_in__old_52, 6);
-        int32_t _w98 = _wx(s->mimic_slot[1], 4);
-        if (_w97 >= 0 && _w98 >= 0) {
-            s->moves[1 * 24 + _w97 * 4 + _w98] = s->mimic_orig[1];
+    revert__a_55 = s->active[1];
+    if (s->transformed[1]) {
+        for (int32_t revert__k_56 = 0, _end123 = 4; revert__k_56 < _end123; revert__k_56++) {
+            int32_t _w124 = _wx(revert__a_55, 6);
+            if (_w124 >= 0) {
+                s->moves[1 * 24 + _w124 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
+            }
+            int32_t _w125 = _wx(revert__a_55, 6);
+            if (_w125 >= 0) {
+                s->pp[1 * 24 + _w125 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
+            }
         }
-        s->mimic_slot[1] = ((int8_t)((-1)));
+        s->transformed[1] = false;
+    } else if ((s->mimic_slot[1] >= 0)) {
+        int32_t _w126 = _wx(revert__a_55, 6);
+        int32_t _w127 = _wx(s->mimic_slot[1], 4);
+        if (_w126 >= 0 && _w127 >= 0) {
+            s->moves[1 * 24 + _w126 * 4 + _w127] = s->mimic_orig[1];
+        }
     }
+    s->mimic_slot[1] = ((int8_t)((-1)));
     s->active[1] = ((int8_t)(0));
+    s->form[1] = s->species[1 * 6];
+    s->types[1 * 2 + 0] = ((int8_t)(SPECIES__rows[_ix(s->species[1 * 6], 151)].type1));
+    s->types[1 * 2 + 1] = ((int8_t)(SPECIES__rows[_ix(s->species[1 * 6], 151)].type2));
     s->sub_hp[1] = ((int16_t)(0));
+    s->substitute[1] = false;
     s->last_used[0] = ((int16_t)((-1)));
     s->last_used[1] = ((int16_t)((-1)));
     s->recharge[1] = false;
     s->charging[1] = false;
-    s->confused[1] = ((int8_t)(0));
+    s->confusion_turns[1] = ((int8_t)(0));
+    s->confused[1] = false;
     s->flinch[1] = false;
+    s->focus[1] = false;
+    s->seeded[1] = false;
+    s->mist[1] = false;
+    s->thrashing[1] = false;
+    s->rampage_turns[1] = ((int8_t)(0));
+    s->disabled_slot[1] = ((int8_t)((-1)));
+    s->disabled_move[1] = ((int16_t)((-1)));
+    s->toxic[1] = ((int16_t)((-1)));
+    if ((s->status[1 * 6] == 6)) {
+        s->status[1 * 6 + 0] = ((int8_t)(4));
+    }
     s->reflect[1] = false;
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_53 = 0, _end99 = 6; send_in__k_53 < _end99; send_in__k_53++) {
-        s->boosts[1 * 6 + send_in__k_53] = ((int8_t)(0));
+    for (int32_t send_in__k_57 = 0, _end128 = 6; send_in__k_57 < _end128; send_in__k_57++) {
+        s->boosts[1 * 6 + send_in__k_57] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_54 = 0, _end100 = 4; send_in__k_54 < _end100; send_in__k_54++) {
-        s->mod[1 * 4 + send_in__k_54] = s->stats[1 * 24 + send_in__k_54];
+    for (int32_t send_in__k_58 = 0, _end129 = 4; send_in__k_58 < _end129; send_in__k_58++) {
+        s->mod[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
+        s->stored[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
     }
     if ((s->status[1 * 6] == 3)) {
         s->mod[1 * 4 + 3] = ((int16_t)(_imax(((int16_t)(_floordiv(((int16_t)(_wmul(s->mod[1 * 4 + 3], 25))), 100))), ((int16_t)(1)))));
@@ -6186,41 +8008,49 @@ static void init(State *s, Key key)
     }
     s->speed[1 * 6 + 0] = s->mod[1 * 4 + 3];
     if ((s->speed[0] == s->speed[1 * 6])) {
-        rand__v_55 = _wadd(0, _roll(random_word_at(key, 2), 2));
-        log_draw__v_56 = rand__v_55;
-        int32_t _w101 = _wx(s->ndraws, 64);
-        if (_w101 >= 0) {
-            s->draws[_w101] = log_draw__v_56;
+        rand__v_59 = _wadd(0, _roll(random_word_at(key, 2), 2));
+        if ((s->forced_at < s->forced_n)) {
+            rand__v_59 = s->forced[_ix(s->forced_at, 64)];
+            s->forced_at = _wadd(s->forced_at, 1);
         }
-        int32_t _w102 = _wx(s->ndraws, 64);
-        if (_w102 >= 0) {
-            s->draw_lo[_w102] = 0;
+        log_draw__v_60 = rand__v_59;
+        int32_t _w130 = _wx(s->ndraws, 64);
+        if (_w130 >= 0) {
+            s->draws[_w130] = log_draw__v_60;
         }
-        int32_t _w103 = _wx(s->ndraws, 64);
-        if (_w103 >= 0) {
-            s->draw_hi[_w103] = 2;
+        int32_t _w131 = _wx(s->ndraws, 64);
+        if (_w131 >= 0) {
+            s->draw_lo[_w131] = 0;
+        }
+        int32_t _w132 = _wx(s->ndraws, 64);
+        if (_w132 >= 0) {
+            s->draw_hi[_w132] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
-        rand__result_57 = rand__v_55;
-        v = rand__result_57;
-        for (int32_t k_ = 0, _end104 = 3; k_ < _end104; k_++) {
-            rand__v_58 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
-            log_draw__v_59 = rand__v_58;
-            int32_t _w105 = _wx(s->ndraws, 64);
-            if (_w105 >= 0) {
-                s->draws[_w105] = log_draw__v_59;
+        rand__result_61 = rand__v_59;
+        v = rand__result_61;
+        for (int32_t k_ = 0, _end133 = 3; k_ < _end133; k_++) {
+            rand__v_62 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
+            if ((s->forced_at < s->forced_n)) {
+                rand__v_62 = s->forced[_ix(s->forced_at, 64)];
+                s->forced_at = _wadd(s->forced_at, 1);
             }
-            int32_t _w106 = _wx(s->ndraws, 64);
-            if (_w106 >= 0) {
-                s->draw_lo[_w106] = 0;
+            log_draw__v_63 = rand__v_62;
+            int32_t _w134 = _wx(s->ndraws, 64);
+            if (_w134 >= 0) {
+                s->draws[_w134] = log_draw__v_63;
             }
-            int32_t _w107 = _wx(s->ndraws, 64);
-            if (_w107 >= 0) {
-                s->draw_hi[_w107] = 2;
+            int32_t _w135 = _wx(s->ndraws, 64);
+            if (_w135 >= 0) {
+                s->draw_lo[_w135] = 0;
+            }
+            int32_t _w136 = _wx(s->ndraws, 64);
+            if (_w136 >= 0) {
+                s->draw_hi[_w136] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
-            rand__result_60 = rand__v_58;
-            w = rand__result_60;
+            rand__result_64 = rand__v_62;
+            w = rand__result_64;
         }
     }
     s->current_player = 0;
@@ -6247,8 +8077,10 @@ static void step(const State *in, State *s, int64_t action, Key key)
     memset(s->rewards, 0, sizeof s->rewards);
     Key k = effect_key(key, s->step_count);
     const int32_t *p = ACTION_PARAMS[action];
+    int32_t kind = ACTION_KIND[action], pick = 0;
     (void)p;
-    switch (ACTION_KIND[action]) {
+    (void)pick;
+    switch (kind) {
     case 0:
         effect_move(s, p[0], k);
         break;
@@ -6335,6 +8167,12 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, active);
     out[i++] = offsetof(State, boosts);
     out[i++] = offsetof(State, mod);
+    out[i++] = offsetof(State, stored);
+    out[i++] = offsetof(State, form);
+    out[i++] = offsetof(State, types);
+    out[i++] = offsetof(State, transformed);
+    out[i++] = offsetof(State, base_moves);
+    out[i++] = offsetof(State, base_pp);
     out[i++] = offsetof(State, speed);
     out[i++] = offsetof(State, seen);
     out[i++] = offsetof(State, seen_moves);
@@ -6350,11 +8188,23 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, last_used);
     out[i++] = offsetof(State, shown_move);
     out[i++] = offsetof(State, confused);
+    out[i++] = offsetof(State, confusion_turns);
+    out[i++] = offsetof(State, focus);
+    out[i++] = offsetof(State, seeded);
+    out[i++] = offsetof(State, mist);
+    out[i++] = offsetof(State, disabled_slot);
+    out[i++] = offsetof(State, disabled_move);
+    out[i++] = offsetof(State, disable_turns);
+    out[i++] = offsetof(State, thrashing);
+    out[i++] = offsetof(State, rampage_turns);
+    out[i++] = offsetof(State, lock_acc);
+    out[i++] = offsetof(State, toxic);
     out[i++] = offsetof(State, flinch);
     out[i++] = offsetof(State, reflect);
     out[i++] = offsetof(State, light_screen);
     out[i++] = offsetof(State, mimic_slot);
     out[i++] = offsetof(State, mimic_orig);
+    out[i++] = offsetof(State, substitute);
     out[i++] = offsetof(State, sub_hp);
     out[i++] = offsetof(State, charging);
     out[i++] = offsetof(State, recharge);
@@ -6362,6 +8212,9 @@ EXPORT void specc_offsets(int64_t *out)
     out[i++] = offsetof(State, draw_lo);
     out[i++] = offsetof(State, draw_hi);
     out[i++] = offsetof(State, ndraws);
+    out[i++] = offsetof(State, forced);
+    out[i++] = offsetof(State, forced_n);
+    out[i++] = offsetof(State, forced_at);
 }
 
 EXPORT void specc_init(void *s, const uint32_t *key)

@@ -408,6 +408,15 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _get(a, *index):
+    """a[index] for scalar indexes that are never negative: clamped into each axis, as JAX's
+    indexing reads, without its negative-index step (a dynamic slice)."""
+    starts = tuple(jnp.asarray(i, jnp.int32) for i in index) + (0,) * (a.ndim - len(index))
+    sizes = (1,) * len(index) + a.shape[len(index) :]
+    part = jax.lax.dynamic_slice(a, starts, sizes, allow_negative_indices=False)
+    return jnp.reshape(part, a.shape[len(index) :])
+
+
 def _f2i(x, dtype):
     """Float `x` as the integer `dtype`: truncated toward zero, saturated at the dtype's
     limits, NaN giving 0. XLA's convert does this at run time, but JAX folds a convert of a
@@ -744,7 +753,8 @@ def invariants(s: State) -> jax.Array:
             jnp.all(
                 jax.vmap(
                     lambda p: jnp.logical_and(
-                        (s.hand_count[p] == _size(s.hand[p])), (s.deck_count[p] == _size(s.deck[p]))
+                        (_get(s.hand_count, p) == _size(_get(s.hand, p))),
+                        (_get(s.deck_count, p) == _size(_get(s.deck, p))),
                     )
                 )(jnp.arange(0, 2, dtype=jnp.int32)),
                 axis=0,
@@ -753,18 +763,18 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda p: (
                         (
-                            _size(s.deck[p])
-                            + _size(s.hand[p])
-                            + s.discard_count[p]
+                            _size(_get(s.deck, p))
+                            + _size(_get(s.hand, p))
+                            + _get(s.discard_count, p)
                             + jnp.sum(
                                 jax.vmap(
                                     lambda ks: jnp.where(
-                                        (s.card[p, ks] >= 0),
+                                        (_get(s.card, p, ks) >= 0),
                                         (
                                             1
-                                            + jnp.asarray(POKEMON__stage[s.card[p, ks]]).astype(
-                                                jnp.int32
-                                            )
+                                            + jnp.asarray(
+                                                POKEMON__stage[_get(s.card, p, ks)]
+                                            ).astype(jnp.int32)
                                         ),
                                         0,
                                     )
@@ -781,9 +791,11 @@ def invariants(s: State) -> jax.Array:
             jnp.logical_or(
                 jnp.logical_or((s.phase == 0), (s.phase == 3)),
                 jnp.all(
-                    jax.vmap(lambda p: jnp.logical_or((s.card[p, 0] >= 0), s.promote_pending[p]))(
-                        jnp.arange(0, 2, dtype=jnp.int32)
-                    ),
+                    jax.vmap(
+                        lambda p: jnp.logical_or(
+                            (_get(s.card, p, 0) >= 0), _get(s.promote_pending, p)
+                        )
+                    )(jnp.arange(0, 2, dtype=jnp.int32)),
                     axis=0,
                 ),
             ),
@@ -794,8 +806,8 @@ def invariants(s: State) -> jax.Array:
                         lambda p: jnp.all(
                             jax.vmap(
                                 lambda ks: jnp.logical_or(
-                                    (s.card[p, ks] < 0),
-                                    (s.damage[p, ks] < POKEMON__hp[s.card[p, ks]]),
+                                    (_get(s.card, p, ks) < 0),
+                                    (_get(s.damage, p, ks) < POKEMON__hp[_get(s.card, p, ks)]),
                                 )
                             )(jnp.arange(0, 4, dtype=jnp.int32)),
                             axis=0,
@@ -809,10 +821,10 @@ def invariants(s: State) -> jax.Array:
                     lambda p: jnp.all(
                         jax.vmap(
                             lambda ks: jnp.logical_or(
-                                (s.card[p, ks] >= 0),
+                                (_get(s.card, p, ks) >= 0),
                                 jnp.logical_and(
-                                    (s.damage[p, ks] == 0),
-                                    (jnp.sum(s.energy[p, ks], dtype=jnp.int32) == 0),
+                                    (_get(s.damage, p, ks) == 0),
+                                    (jnp.sum(_get(s.energy, p, ks), dtype=jnp.int32) == 0),
                                 ),
                             )
                         )(jnp.arange(0, 4, dtype=jnp.int32)),
@@ -822,16 +834,23 @@ def invariants(s: State) -> jax.Array:
                 axis=0,
             ),
             jnp.all(
-                jax.vmap(lambda p: s.hand_count[p] <= 10)(jnp.arange(0, 2, dtype=jnp.int32)), axis=0
+                jax.vmap(lambda p: _get(s.hand_count, p) <= 10)(jnp.arange(0, 2, dtype=jnp.int32)),
+                axis=0,
             ),
             jnp.all(
                 jax.vmap(
                     lambda r: jnp.logical_and(
                         jnp.logical_and(
-                            jnp.logical_or((POKEMON__effect[r] != 1), (POKEMON__amount[r] <= 3)),
-                            jnp.logical_or((POKEMON__effect[r] != 13), (POKEMON__amount[r] <= 3)),
+                            jnp.logical_or(
+                                (_get(POKEMON__effect, r) != 1), (_get(POKEMON__amount, r) <= 3)
+                            ),
+                            jnp.logical_or(
+                                (_get(POKEMON__effect, r) != 13), (_get(POKEMON__amount, r) <= 3)
+                            ),
                         ),
-                        jnp.logical_or((POKEMON__effect[r] != 11), (POKEMON__amount[r] <= 1)),
+                        jnp.logical_or(
+                            (_get(POKEMON__effect, r) != 11), (_get(POKEMON__amount, r) <= 1)
+                        ),
                     )
                 )(jnp.arange(0, 34, dtype=jnp.int32)),
                 axis=0,
@@ -839,8 +858,12 @@ def invariants(s: State) -> jax.Array:
             jnp.all(
                 jax.vmap(
                     lambda r: jnp.logical_and(
-                        jnp.logical_or((TRAINERS__effect[r] != 13), (TRAINERS__amount[r] <= 3)),
-                        jnp.logical_or((TRAINERS__effect[r] != 11), (TRAINERS__amount[r] <= 1)),
+                        jnp.logical_or(
+                            (_get(TRAINERS__effect, r) != 13), (_get(TRAINERS__amount, r) <= 3)
+                        ),
+                        jnp.logical_or(
+                            (_get(TRAINERS__effect, r) != 11), (_get(TRAINERS__amount, r) <= 1)
+                        ),
                     )
                 )(jnp.arange(0, 6, dtype=jnp.int32)),
                 axis=0,
@@ -848,7 +871,7 @@ def invariants(s: State) -> jax.Array:
             jnp.logical_and(
                 jnp.logical_and((DECK_ROWS[0, 0] == 0), (DECK_ROWS[3, 1] == 48)),
                 jnp.all(
-                    jax.vmap(lambda d: DECK_ROWS[d, 0] == DECK_ROWS[(d - 1), 1])(
+                    jax.vmap(lambda d: _get(DECK_ROWS, d, 0) == _get(DECK_ROWS, (d - 1), 1))(
                         jnp.arange(1, 4, dtype=jnp.int32)
                     ),
                     axis=0,
@@ -857,15 +880,16 @@ def invariants(s: State) -> jax.Array:
             jnp.all(
                 jax.vmap(
                     lambda d: jnp.logical_and(
-                        (DECK_INFO__cards[d] == 20),
+                        (_get(DECK_INFO__cards, d) == 20),
                         (
                             jnp.sum(
                                 jax.vmap(
                                     lambda r: jnp.where(
                                         jnp.logical_and(
-                                            (r >= DECK_ROWS[d, 0]), (r < DECK_ROWS[d, 1])
+                                            (r >= _get(DECK_ROWS, d, 0)),
+                                            (r < _get(DECK_ROWS, d, 1)),
                                         ),
-                                        jnp.asarray(DECK_LISTS__copies[r]).astype(jnp.int32),
+                                        jnp.asarray(_get(DECK_LISTS__copies, r)).astype(jnp.int32),
                                         0,
                                     )
                                 )(jnp.arange(0, 48, dtype=jnp.int32)),
@@ -883,10 +907,15 @@ def invariants(s: State) -> jax.Array:
                     lambda d: jnp.all(
                         jax.vmap(
                             lambda r: jnp.logical_or(
-                                jnp.logical_or((r < DECK_ROWS[d, 0]), (r >= DECK_ROWS[d, 1])),
+                                jnp.logical_or(
+                                    (r < _get(DECK_ROWS, d, 0)), (r >= _get(DECK_ROWS, d, 1))
+                                ),
                                 (
-                                    jnp.sum((DECKS[d] == (DECK_LISTS__id[r] - 1)), dtype=jnp.int32)
-                                    == DECK_LISTS__copies[r]
+                                    jnp.sum(
+                                        (_get(DECKS, d) == (_get(DECK_LISTS__id, r) - 1)),
+                                        dtype=jnp.int32,
+                                    )
+                                    == _get(DECK_LISTS__copies, r)
                                 ),
                             )
                         )(jnp.arange(0, 48, dtype=jnp.int32)),
@@ -899,15 +928,16 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda d: jnp.logical_and(
                         jnp.all(
-                            jax.vmap(lambda c: jnp.sum((DECKS[d] == c), dtype=jnp.int32) <= 2)(
-                                jnp.arange(0, 40, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda c: jnp.sum((_get(DECKS, d) == c), dtype=jnp.int32) <= 2
+                            )(jnp.arange(0, 40, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
                                 lambda j: jnp.logical_and(
-                                    (DECKS[d, j] < 34), (POKEMON__stage[DECKS[d, j]] == 0)
+                                    (_get(DECKS, d, j) < 34),
+                                    (_get(POKEMON__stage, _get(DECKS, d, j)) == 0),
                                 )
                             )(jnp.arange(0, 20, dtype=jnp.int32)),
                             axis=0,
@@ -919,9 +949,11 @@ def invariants(s: State) -> jax.Array:
             jnp.all(
                 jax.vmap(
                     lambda d: jnp.all(
-                        jax.vmap(lambda t: (t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d, t] >= 0))(
-                            jnp.arange(0, 3, dtype=jnp.int32)
-                        ),
+                        jax.vmap(
+                            lambda t: (
+                                (t < _get(DECK_TYPE_COUNT, d)) == (_get(DECK_TYPES, d, t) >= 0)
+                            )
+                        )(jnp.arange(0, 3, dtype=jnp.int32)),
                         axis=0,
                     )
                 )(jnp.arange(0, 4, dtype=jnp.int32)),
@@ -933,14 +965,19 @@ def invariants(s: State) -> jax.Array:
                         jax.vmap(
                             lambda j: jnp.logical_or(
                                 jnp.logical_or(
-                                    (DECKS[d, j] >= 34),
-                                    (POKEMON__typed_energy[jnp.clip(DECKS[d, j], 0, 33)] == 0),
+                                    (_get(DECKS, d, j) >= 34),
+                                    (
+                                        POKEMON__typed_energy[jnp.clip(_get(DECKS, d, j), 0, 33)]
+                                        == 0
+                                    ),
                                 ),
                                 jnp.any(
                                     jax.vmap(
                                         lambda t: (
-                                            DECK_TYPES[d, t]
-                                            == POKEMON__cost_type[jnp.clip(DECKS[d, j], 0, 33)]
+                                            _get(DECK_TYPES, d, t)
+                                            == POKEMON__cost_type[
+                                                jnp.clip(_get(DECKS, d, j), 0, 33)
+                                            ]
                                         )
                                     )(jnp.arange(0, 3, dtype=jnp.int32)),
                                     axis=0,
@@ -956,10 +993,12 @@ def invariants(s: State) -> jax.Array:
                 jax.vmap(
                     lambda p: jnp.logical_and(
                         jnp.logical_and(
-                            jnp.logical_and((FIXED_DECKS[p] >= -1), (FIXED_DECKS[p] < 4)),
-                            (s.deck_id[p] >= 0),
+                            jnp.logical_and(
+                                (_get(FIXED_DECKS, p) >= -1), (_get(FIXED_DECKS, p) < 4)
+                            ),
+                            (_get(s.deck_id, p) >= 0),
                         ),
-                        (s.deck_id[p] < 4),
+                        (_get(s.deck_id, p) < 4),
                     )
                 )(jnp.arange(0, 2, dtype=jnp.int32)),
                 axis=0,
@@ -1411,12 +1450,10 @@ def _effect_play_trainer(s: State, params, key) -> State:
                                     TYPE_IDS
                                     == DECK_TYPES[
                                         accelerate__d_37__85,
-                                        _mod(
-                                            _floordiv(
-                                                accelerate__r_39__87,
-                                                (accelerate__m_38__86**accelerate__k_40),
-                                            ),
-                                            accelerate__m_38__86,
+                                        (
+                                            accelerate__r_39__87
+                                            // (accelerate__m_38__86**accelerate__k_40)
+                                            % accelerate__m_38__86
                                         ),
                                     ]
                                 ),
@@ -1456,10 +1493,10 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 jax.vmap(
                     lambda discard_energy__u_45: jnp.where(
                         (
-                            discard_energy__rank_44__93[discard_energy__u_45]
+                            _get(discard_energy__rank_44__93, discard_energy__u_45)
                             < discard_energy__rank_44__93
                         ),
-                        jnp.asarray(discard_energy__held_43__92[discard_energy__u_45]).astype(
+                        jnp.asarray(_get(discard_energy__held_43__92, discard_energy__u_45)).astype(
                             jnp.int32
                         ),
                         0,
@@ -1648,8 +1685,11 @@ def _effect_retreat(s: State, params, key) -> State:
             jnp.sum(
                 jax.vmap(
                     lambda discard_energy__u_51: jnp.where(
-                        (discard_energy__rank_50[discard_energy__u_51] < discard_energy__rank_50),
-                        jnp.asarray(discard_energy__held_49[discard_energy__u_51]).astype(
+                        (
+                            _get(discard_energy__rank_50, discard_energy__u_51)
+                            < discard_energy__rank_50
+                        ),
+                        jnp.asarray(_get(discard_energy__held_49, discard_energy__u_51)).astype(
                             jnp.int32
                         ),
                         0,
@@ -1675,7 +1715,9 @@ def _effect_retreat(s: State, params, key) -> State:
     )
     swap_active__p_53 = p
     swap_active__b_54 = b
-    swap_active__perm_55 = jnp.broadcast_to(jnp.asarray(SWAP[swap_active__b_54], jnp.int32), (4,))
+    swap_active__perm_55 = jnp.broadcast_to(
+        jnp.asarray(_get(SWAP, swap_active__b_54), jnp.int32), (4,)
+    )
     card = card.at[swap_active__p_53].set(
         jnp.asarray(card[swap_active__p_53][swap_active__perm_55], jnp.int8)
     )
@@ -1971,12 +2013,10 @@ def _effect_attack(s: State, params, key) -> State:
                                     TYPE_IDS
                                     == DECK_TYPES[
                                         accelerate__d_83__107,
-                                        _mod(
-                                            _floordiv(
-                                                accelerate__r_85__109,
-                                                (accelerate__m_84__108**accelerate__k_86),
-                                            ),
-                                            accelerate__m_84__108,
+                                        (
+                                            accelerate__r_85__109
+                                            // (accelerate__m_84__108**accelerate__k_86)
+                                            % accelerate__m_84__108
                                         ),
                                     ]
                                 ),
@@ -2016,12 +2056,12 @@ def _effect_attack(s: State, params, key) -> State:
                 jax.vmap(
                     lambda discard_energy__u_91: jnp.where(
                         (
-                            discard_energy__rank_90__115[discard_energy__u_91]
+                            _get(discard_energy__rank_90__115, discard_energy__u_91)
                             < discard_energy__rank_90__115
                         ),
-                        jnp.asarray(discard_energy__held_89__114[discard_energy__u_91]).astype(
-                            jnp.int32
-                        ),
+                        jnp.asarray(
+                            _get(discard_energy__held_89__114, discard_energy__u_91)
+                        ).astype(jnp.int32),
                         0,
                     )
                 )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -2270,15 +2310,15 @@ def _effect_attack(s: State, params, key) -> State:
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_97: card__223[0, knockouts__ks_97] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_97: _get(card__223, 0, knockouts__ks_97) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_98: card__223[1, knockouts__ks_98] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_98: _get(card__223, 1, knockouts__ks_98) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )
@@ -2524,13 +2564,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_110: card__298[0, knockouts__ks_110] >= 0
+                                lambda knockouts__ks_110: _get(card__298, 0, knockouts__ks_110) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_111: card__298[1, knockouts__ks_111] >= 0
+                                lambda knockouts__ks_111: _get(card__298, 1, knockouts__ks_111) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -2776,7 +2816,9 @@ def _effect_promote(s: State, params, key) -> State:
     p = current_player
     swap_active__p_118 = p
     swap_active__b_119 = b
-    swap_active__perm_120 = jnp.broadcast_to(jnp.asarray(SWAP[swap_active__b_119], jnp.int32), (4,))
+    swap_active__perm_120 = jnp.broadcast_to(
+        jnp.asarray(_get(SWAP, swap_active__b_119), jnp.int32), (4,)
+    )
     card = card.at[swap_active__p_118].set(
         jnp.asarray(card[swap_active__p_118][swap_active__perm_120], jnp.int8)
     )
@@ -3165,15 +3207,15 @@ def _effect_end_turn(s: State, params, key) -> State:
                     jnp.asarray(x, jnp.bool_)
                     for x in (
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_139: card__90[0, knockouts__ks_139] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_139: _get(card__90, 0, knockouts__ks_139) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
-                            jax.vmap(lambda knockouts__ks_140: card__90[1, knockouts__ks_140] >= 0)(
-                                jnp.arange(1, 4, dtype=jnp.int32)
-                            ),
+                            jax.vmap(
+                                lambda knockouts__ks_140: _get(card__90, 1, knockouts__ks_140) >= 0
+                            )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                     )

@@ -2287,8 +2287,10 @@ static void step(const State *in, State *s, int64_t action, Key key)
     memset(s->rewards, 0, sizeof s->rewards);
     Key k = effect_key(key, s->step_count);
     const int32_t *p = ACTION_PARAMS[action];
+    int32_t kind = ACTION_KIND[action], pick = 0;
     (void)p;
-    switch (ACTION_KIND[action]) {
+    (void)pick;
+    switch (kind) {
     case 0:
         effect_play_basic(s, p[0], k);
         break;

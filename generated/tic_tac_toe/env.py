@@ -138,6 +138,15 @@ def _shuffle(zone, key):
     ).astype(zone.dtype)
 
 
+def _get(a, *index):
+    """a[index] for scalar indexes that are never negative: clamped into each axis, as JAX's
+    indexing reads, without its negative-index step (a dynamic slice)."""
+    starts = tuple(jnp.asarray(i, jnp.int32) for i in index) + (0,) * (a.ndim - len(index))
+    sizes = (1,) * len(index) + a.shape[len(index) :]
+    part = jax.lax.dynamic_slice(a, starts, sizes, allow_negative_indices=False)
+    return jnp.reshape(part, a.shape[len(index) :])
+
+
 def _f2i(x, dtype):
     """Float `x` as the integer `dtype`: truncated toward zero, saturated at the dtype's
     limits, NaN giving 0. XLA's convert does this at run time, but JAX folds a convert of a
@@ -304,7 +313,7 @@ def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
     parts = []
     # place: its guard evaluated over the whole parameter grid
-    guard = lambda cell: s.board[cell] == 0
+    guard = lambda cell: _get(s.board, cell) == 0
     guard = jax.vmap(guard, in_axes=(0,))
     parts.append(jnp.ravel(guard(jnp.arange(0, 9, dtype=jnp.int32))))
     mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -321,7 +330,7 @@ def _effect_place(s: State, params, key) -> State:
     cond__1 = jnp.any(
         jax.vmap(
             lambda l: jnp.all(
-                jax.vmap(lambda k: board[LINES[l, k]] == (current_player + 1))(
+                jax.vmap(lambda k: _get(board, _get(LINES, l, k)) == (current_player + 1))(
                     jnp.arange(0, 3, dtype=jnp.int32)
                 ),
                 axis=0,
@@ -331,7 +340,9 @@ def _effect_place(s: State, params, key) -> State:
     )
     rewards__2 = _outcome(current_player, 1.0)
     terminated__3 = jnp.bool_(True)
-    cond__4 = jnp.all(jax.vmap(lambda i: board[i] != 0)(jnp.arange(0, 9, dtype=jnp.int32)), axis=0)
+    cond__4 = jnp.all(
+        jax.vmap(lambda i: _get(board, i) != 0)(jnp.arange(0, 9, dtype=jnp.int32)), axis=0
+    )
     rewards__5 = jnp.zeros(2, jnp.float32)
     terminated__6 = jnp.bool_(True)
     rewards__7 = jnp.where(cond__4, rewards__5, rewards)

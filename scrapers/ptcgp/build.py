@@ -8,7 +8,9 @@ checks the decks of SOURCE/decks.csv, and writes:
 * `corrections_log.csv`: every correction listed (applied or not, and why) and every derived fix;
 * `effects.csv`: one row per step of every attack effect, ability and Trainer;
 * `mechanics.csv`: the mechanics vocabulary with counts, level and needed language features;
-* `decks.csv` and `deck_lists.csv`: the valid decks (name, energy) and their cards.
+* `decks.csv` and `deck_lists.csv`: the valid decks (name, energy) and their cards;
+* `spec_*.csv`: the tables specs/ptcgp.yaml loads (the decks there: the real ones, then the
+  coverage decks of coverage.py, which hold every printing the real decks leave out).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from specc.errors import SpecError
 
 from ..output import write_atomic
 from .cards import ENERGY, LOG_HEADER, Card, LogRow, apply_corrections, load_cards
+from .coverage import coverage_decks
 from .decks import Deck, check_deck, load_decks
 from .effects import ABILITIES, EFFECTS, TRAINER_EFFECTS, UNCERTAIN, Step, attack_key, parse_steps
 from .mechanics import MECHANICS, level, needs
@@ -175,7 +178,8 @@ def build(source: Path, cards_source: str | None = None) -> Built:
         "decks.csv": deck_info,
         "deck_lists.csv": deck_lists,
     }
-    for name, table in spec_tables(cards, effects, decks).items():
+    # the spec's deck tables: the real decks, then ours that hold every other printing (coverage.py)
+    for name, table in spec_tables(cards, effects, decks + coverage_decks(cards, decks)).items():
         built.files[name] = _csv(table[0], table[1:])
     return built
 

@@ -13,7 +13,16 @@ import math
 from .. import __version__, ir
 from ..errors import SpecError
 from .c_expr import CTYPE, CExpr, Temps, cast, literal, local_key, mangle, reads, unravel
-from .common import Emitter, action_table, chance_sites, float_fields, illegal_rewards, max_params, player_always_valid
+from .common import (
+    Emitter,
+    action_table,
+    chance_sites,
+    float_fields,
+    illegal_rewards,
+    max_params,
+    player_always_valid,
+    router,
+)
 from .literals import c_array, c_column, c_constants, flatten
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
@@ -281,6 +290,8 @@ def effect_body(program: ir.Program, action: ir.Action) -> str:
     """The body of `effect_NAME(s, params, key)`."""
     out = Emitter(1)
     names = dict(state_names(program), **{p.name: mangle(p.name) for p in action.params})
+    if action.pick:
+        names[action.pick] = mangle(action.pick)
     if not uses_key(action.effect):
         out.line("(void)key;  /* no chance here */")
     words = draw_words(out, action.effect)
@@ -378,6 +389,7 @@ def _generate(program: ir.Program) -> str:
                 "size": a.size,
                 "guard": CExpr(guard_names, {}, Temps(), bounds=param_bounds(program, a)).gen(a.legal),
                 "effect": effect_body(program, a),
+                "pick": mangle(a.pick) if a.pick else "",
             }
         )
     invariants = [CExpr(names, {}, Temps(), bounds=param_bounds(program)).gen(inv) for inv in program.invariants]
@@ -401,4 +413,6 @@ def _generate(program: ir.Program) -> str:
         invariants=invariants,
         observe_body=observe_body(program),
         init_body=init_body(program),
+        router=router(program),
+        width=width,
     )

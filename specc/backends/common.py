@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from .. import ir
+from .. import choices, ir
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # package data
 OUTCOME_VARS = ("rewards", "terminated", "truncated")
@@ -301,6 +301,8 @@ def _int_range(e: ir.Expr, known: Bounds) -> tuple[int, int] | None:
         return e.value, e.value
     if isinstance(e, ir.Name) and e.kind in ("param", "loop", "const", "builtin"):
         return known.get(e.name)
+    if isinstance(e, ir.Name) and e.kind == "local":  # see specc.backends.ranges
+        return known.get(f"local {e.name}")
     if isinstance(e, ir.Index) and isinstance(e.base, ir.Name) and e.base.kind == "const":
         return known.get(e.base.name)
     if isinstance(e, ir.Binary) and e.op == "%":  # a positive divisor: the result is 0..m-1
@@ -369,3 +371,11 @@ def nonzero(e: ir.Expr, known: Bounds) -> bool:
     """Whether the integer `e` can never be 0."""
     r = int_range(e, known)
     return r is not None and (r[0] > 0 or r[1] < 0)
+
+
+def router(program: ir.Program) -> dict | None:
+    """The synthetic choice action's routes (see ir.Action.routes), or None without choices."""
+    for a in program.actions:
+        if a.routes:
+            return {"kind": a.index, "routes": list(a.routes), "field": choices.PENDING}
+    return None

@@ -26,8 +26,10 @@ from .common import (
     nonzero,
     player_always_valid,
     render,
+    router,
 )
 from .literals import py_constants, py_list, py_scalar, py_statement
+from .ranges import effect_bounds
 
 JNP_DTYPE = {
     "bool": "jnp.bool_",
@@ -61,7 +63,18 @@ class JaxExpr(ExprGen):
 
     def visit_Index(self, e: ir.Index) -> str:
         # JAX's own indexing is the meaning: negative indexes count from the end, reads clamp
-        return f"{self.gen(e.base)}[{', '.join(self.index(i, n) for i, n in zip(e.indices, e.base.type.shape))}]"
+        base = self.gen(e.base)
+        if all(i.type.is_scalar for i in e.indices) and all(self.nonnegative(i) for i in e.indices):
+            if all(isinstance(i, ir.Literal) for i in e.indices):  # static: a slice
+                return f"{base}[{', '.join(str(i.value) for i in e.indices)}]"
+            # never negative: JAX's clamped read without its negative-index step
+            return f"_get({base}, {', '.join(self.gen(i) for i in e.indices)})"
+        return f"{base}[{', '.join(self.index(i, n) for i, n in zip(e.indices, e.base.type.shape))}]"
+
+    def nonnegative(self, i: ir.Expr) -> bool:
+        """Whether an index is surely >= 0 (see common.int_range)."""
+        r = int_range(i, self.known)
+        return r is not None and r[0] >= 0
 
     def index(self, i: ir.Expr, size: int) -> str:
         """An index into an axis of `size`: a narrow one widened where JAX's i + size would overflow it."""
@@ -347,8 +360,11 @@ def effect_function(program: ir.Program, action: ir.Action) -> str:
     for i, p in enumerate(action.params):
         out.line(f"{p.name} = params[{i}]")
         names[p.name] = p.name
+    if action.pick:  # a routed choice(k) passes the choice action's parameters: k first
+        out.line(f"{action.pick} = params[0]")
+        names[action.pick] = action.pick
     words = draw_words(out, action.effect)
-    known = {**constant_bounds(program), **{p.name: (p.lo, p.hi - 1) for p in action.params}}
+    known = effect_bounds(program, action)  # constants, parameters and proven locals
     out.line(f"return {run_block(out, program, action.effect, names, words, known)}")
     return out.text()
 
@@ -410,6 +426,7 @@ def generate(program: ir.Program) -> str:
         constants_code=py_constants(program.constants, "jnp.array", JNP_DTYPE),
         kinds_code=py_statement("_KIND = jnp.array(", tuple(k for k, _ in table), ", dtype=jnp.int32)"),
         params_code=py_statement("_PARAMS = jnp.array(", tuple(map(tuple, params_rows)), ", dtype=jnp.int32)"),
+        router=router(program),
         actions=actions,
         init_body=init_function(program),
         observe=JaxExpr(obs_names, known=known).gen(program.observe),

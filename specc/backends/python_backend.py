@@ -25,6 +25,7 @@ from .common import (
     int_range,
     player_always_valid,
     render,
+    router,
 )
 from .literals import py_constants, py_list, py_scalar
 
@@ -248,11 +249,7 @@ class PyBlock:
             self.out.indent += 1
             if counted:
                 self.hit(f"{where}: true")
-            section = self.section
-            if s.origin.startswith("segment:"):  # the rest of that action's effect, after a choice
-                self.section = s.origin.removeprefix("segment:")
             self.block(s.then)
-            self.section = section
             self.out.indent -= 1
             if not (len(s.orelse) == 1 and isinstance(s.orelse[0], ir.If)):
                 break
@@ -305,7 +302,8 @@ def effect_body(action: ir.Action, names: dict[str, str], known: Bounds, cover: 
         out.line("_mover__ = s.current_player  # reward(x) pays the player who began the step")
     gen = PyBlock(out, names, words, cover, known)
     gen.section = action.name
-    gen.hit(f"action {action.name}")
+    if not action.routes:  # the choice action runs other actions' effects (ir.Action.routes)
+        gen.hit(f"action {action.name}")
     gen.block(action.effect)
     return out.text()
 
@@ -383,6 +381,7 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
                 "params": a.params,
                 "guard": PyExpr(names, known=guard_known).gen(a.legal),
                 "effect": effect_body(a, names, known, cover),
+                "pick": a.pick,
             }
         )
     table = action_table(program)
@@ -400,6 +399,7 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
         player_proven=player_always_valid(program),
         invariants=[PyExpr(names, known=known).gen(inv) for inv in program.invariants],
         illegal_rewards=illegal_rewards(program),
+        router=router(program),
         cover=cover,
         float_fields=[f.name for f in float_fields(program)],
         float_math=uses_float_math(program),

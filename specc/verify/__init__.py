@@ -12,6 +12,7 @@ picks some (by default all three, C left out with a warning where no C compiler 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import time
@@ -92,13 +93,24 @@ def native_module(out_dir: Path, reference: ModuleType) -> tuple[ModuleType | No
         return None, f"no C backend compared: {err.message.splitlines()[0]}"
 
 
+def variant_overrides(out_dir: Path) -> dict[str, str]:
+    """The constants a folder was compiled with (`specc compile --set`), from its manifest."""
+    manifest = out_dir / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    try:
+        return dict(json.loads(manifest.read_text()).get("overrides") or {})
+    except (ValueError, AttributeError):
+        return {}
+
+
 def edited_files(spec_path: str, out_dir: Path) -> list[str]:
     """env.py / reference.py / native.c in `out_dir` whose code differs from what the spec
-    compiles to now (the header comment aside: it names the spec as seen from where it was
-    compiled). A file that is not there is not edited."""
+    compiles to now (with the folder's own --set values; the header comment aside: it names
+    the spec as seen from where it was compiled). A file that is not there is not edited."""
     from ..compiler import compile_spec
 
-    files = compile_spec(spec_path).files
+    files = compile_spec(spec_path, variant_overrides(out_dir)).files
 
     def code(name: str, text: str) -> str:
         return text.split("*/", 1)[-1] if name.endswith(".c") else text.split('"""', 2)[-1]
@@ -220,17 +232,19 @@ def verify(
     transfer: dict | None = None,
     backends: list[str] | None = None,
     battle: int | None = None,
+    teams: str = "pool",
 ) -> Report:
     """Run `levels` on the spec's environment; `generated`: check the compiled files in that
     folder as they are instead of (re)compiling into generated/NAME/; `backends`: which of
     jax, python and c to check (default all; levels 1 and 2 run on each, level 3 lock-steps
     them, the Python reference, when among them, being the one the others are compared with).
     With `against` showdown:gen1, level 3 is the lock-step against Pokémon Showdown: `episodes`
-    battles, or only battle `battle` (the replay of a divergence)."""
+    battles, or only battle `battle` (the replay of a divergence), on `teams` (pool: the random-battle
+    sets; random: four covered moves drawn for each Pokémon)."""
     from rich.console import Console
 
     console = console or Console(width=100)
-    spec, source, program = load(spec_path)
+    spec, source, program = load(spec_path, variant_overrides(Path(generated)) if generated is not None else None)
     peer = None
     showdown = bool(against) and against.partition(":")[0] == "showdown"
     if showdown and against != "showdown:gen1":
@@ -283,7 +297,8 @@ def verify(
         # each chosen backend against Showdown (default the Python reference); JAX's state is immutable
         for name in [n for n in (backends or ["python"]) if n in modules]:
             with status(f"level 3: lock-step of {name} against {against}, {count} battle(s)"):
-                report.levels.append(lockstep_showdown(modules[name], episodes, seed, only=battle, backend=name))
+                report.levels.append(lockstep_showdown(modules[name], episodes, seed, only=battle, backend=name,
+                                                       teams=teams))  # fmt: skip
     elif 3 in levels:
         # with --generated, an edited reference.py is what is checked (rule coverage then needs the compiled one)
         own_ref = "reference.py" in edited
@@ -294,7 +309,7 @@ def verify(
             raise SpecError(f"level 3 lock-steps two backends or more; only {sides[0].name} is there ({why})")
         names = ", ".join(side.name for side in sides)
         with task(f"level 3: lock-step rollouts ({names}), {episodes} episodes", unit="steps") as t:
-            t.update(note="compiling, then a JAX pilot run for the ETA")
+            t.update(note="compiling, then a pilot run (JAX, else C) for the ETA")
             result = lockstep(
                 sides, ref.module, episodes, seed,
                 replay=lambda s, e, a: replay_command(spec_path, s, e, a, generated=generated),

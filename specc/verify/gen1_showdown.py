@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import SpecError
 from ..schema import ScenarioSpec
 from .report import Divergence, LevelResult
 from .rollouts import choose, episode_key, step_key
@@ -34,15 +35,19 @@ from .showdown import ROOT, ShowdownBridge, ShowdownError, Snapshot
 DATA = ROOT / "data" / "gen1"
 STATUS = ["", "brn", "frz", "par", "psn", "slp", "tox"]
 BOOSTS = ["atk", "def", "spa", "spe", "accuracy", "evasion"]  # spa is Gen 1's Special
+STATS = BOOSTS[:4]
 # the mechanics (moves.kind) the spec covers so far
 COVERED_KINDS = {"damage", "recoil", "inflict_status", "stat_stage", "recharge", "level_damage", "fixed_damage",
                  "half_hp", "self_destruct", "drain", "rest", "heal_half", "reflect", "light_screen", "confuse",
                  "multi_hit", "crash_on_miss", "counter", "two_turn", "substitute", "mirror_move",
-                 "mimic"}  # fmt: skip
+                 "mimic", "transform", "no_effect", "ohko", "psywave", "focus_energy", "conversion",
+                 "dream_eater", "leech_seed", "haze", "mist", "rampage", "disable"}  # fmt: skip
 # moves with Showdown hooks whose behaviour the spec has (Thunder's hook is about rain, not in Gen 1)
 HOOKS_COVERED = {"thunder", "superfang", "rest", "recover", "softboiled", "counter", "reflect", "lightscreen",
                  "jumpkick", "highjumpkick", "razorwind", "solarbeam", "skullbash", "skyattack",
-                 "substitute", "mirrormove", "mimic"}  # fmt: skip
+                 "substitute", "mirrormove", "mimic", "transform", "payday", "splash", "minimize", "defensecurl",
+                 "focusenergy", "psywave", "conversion", "dreameater", "toxic", "leechseed", "haze",
+                 "mist", "disable"}  # fmt: skip
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -51,11 +56,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def covered_moves(moves: list[dict[str, str]]) -> set[int]:
-    """The MOVES rows the harness puts in teams: covered mechanics, no Toxic (its counter is not
-    covered yet), hooks only where the spec has what they do."""
+    """The MOVES rows the harness puts in teams: covered mechanics, hooks only where the spec has what they do."""
 
     def covered(m: dict[str, str]) -> bool:
-        return (m["kind"] in COVERED_KINDS and m["status"] != "tox" and m["name"] != "struggle"
+        return (m["kind"] in COVERED_KINDS and m["name"] != "struggle"
                 and (not m["hooks"] or m["name"] in HOOKS_COVERED))  # fmt: skip
 
     return {i for i, m in enumerate(moves) if covered(m)}
@@ -72,14 +76,23 @@ class Gen1Tables:
         self.tackle = next(i for i, m in enumerate(self.moves) if m["name"] == "tackle")
 
 
-def restrict(module: ModuleType, state: Any, tables: Gen1Tables, keep_all: bool = False) -> Any:
+TEAMS = ("pool", "random")
+
+
+def restrict(module: ModuleType, state: Any, tables: Gen1Tables, keep_all: bool = False,
+             draw: np.random.Generator | None = None) -> Any:  # fmt: skip
     """The state with every move outside the covered pool taken off (Tackle for a Pokémon left with none),
-    each move at its full PP; with keep_all, every move is kept (only the PP is reset)."""
+    each move at its full PP; with keep_all, every move is kept (only the PP is reset); with `draw`, every
+    Pokémon gets four different covered moves drawn from it instead (the random-battle pool never picks
+    moves such as Toxic or Wrap: these teams play every covered move)."""
     moves = np.array(state.moves)
     pp = np.array(state.pp)
+    pool = sorted(tables.covered)
     for p in range(2):
         for i in range(6):
             keep = [int(m) for m in moves[p, i] if m >= 0 and (keep_all or int(m) in tables.covered)]
+            if draw is not None:
+                keep = [pool[j] for j in draw.choice(len(pool), 4, replace=False)]
             keep = keep or [tables.tackle]
             for k in range(4):
                 mv = keep[k] if k < len(keep) else -1
@@ -112,8 +125,10 @@ def drawn(state: Any) -> list[tuple[int, int, int]]:
     return [(int(state.draws[k]), int(state.draw_lo[k]), int(state.draw_hi[k])) for k in range(n)]
 
 
-def compare(state: Any, snap: Snapshot) -> list[tuple[str, Any, Any]]:
-    """(field, spec's value, Showdown's value) for every field that differs after a turn."""
+def compare(state: Any, snap: Snapshot, tables: Gen1Tables) -> list[tuple[str, Any, Any]]:
+    """(field, spec's value, Showdown's value) for every field that differs after a turn: each Pokémon's
+    HP, fainting, status, moves and PP; the active one's stat stages, species, stats and modified stats
+    (what a Transform copies); the end and the winner."""
     out: list[tuple[str, Any, Any]] = []
     for p, side in enumerate(snap.sides):
         if not snap.ended:
@@ -132,11 +147,23 @@ def compare(state: Any, snap: Snapshot) -> list[tuple[str, Any, Any]]:
             pps = [int(state.pp[p, i, k]) for k in range(len(mon.moves))]
             if pps != [m.pp for m in mon.moves]:
                 out.append((f"{name} pp", pps, [m.pp for m in mon.moves]))
+            names = [tables.moves[int(m)]["name"] for m in state.moves[p, i] if m >= 0]
+            if names != [m.id for m in mon.moves]:
+                out.append((f"{name} moves", names, [m.id for m in mon.moves]))
             if mon.active and not mon.fainted:
                 boosts = [int(b) for b in state.boosts[p]]
                 theirs = [mon.boosts[b] for b in BOOSTS]
                 if boosts != theirs:
                     out.append((f"{name} stat stages", boosts, theirs))
+                form = tables.species[int(state.form[p])]["name"]
+                if form != mon.species:
+                    out.append((f"{name} species", form, mon.species))
+                out += compare_volatiles(state, p, mon, name)
+                for field, mine, theirs in (("stats", state.stored[p], mon.stats),
+                                            ("modified stats", state.mod[p], mon.modified_stats)):  # fmt: skip
+                    values = [int(v) for v in mine]
+                    if values != [theirs[s] for s in STATS]:
+                        out.append((f"{name} {field}", values, [theirs[s] for s in STATS]))
     ended = bool(state.terminated)
     if ended != snap.ended:
         out.append(("ended", ended, snap.ended))
@@ -145,6 +172,33 @@ def compare(state: Any, snap: Snapshot) -> list[tuple[str, Any, Any]]:
         winner = "p1" if r[0] > r[1] else "p2" if r[1] > r[0] else "tie"
         if winner != (snap.winner or "tie"):
             out.append(("winner", winner, snap.winner))
+    return out
+
+
+# the spec's flag of each Showdown volatile the lock-step compares, and the counter that goes with it
+VOLATILES = {"reflect": ("reflect", None, None), "lightscreen": ("light_screen", None, None),
+             "confusion": ("confused", "confusion_turns", "time"), "substitute": ("substitute", "sub_hp", "hp"),
+             "mustrecharge": ("recharge", None, None), "twoturnmove": ("charging", None, None),
+             "focusenergy": ("focus", None, None), "leechseed": ("seeded", None, None), "mist": ("mist", None, None),
+             "residualdmg": (None, "toxic", "counter"),
+             "lockedmove": ("thrashing", "rampage_turns", "time"),
+             "disable": ("disabled_slot", "disable_turns", "time")}  # fmt: skip
+
+
+def compare_volatiles(state: Any, p: int, mon: Any, name: str) -> list[tuple[str, Any, Any]]:
+    """Side p's active Pokémon's volatiles (VOLATILES) against Showdown's: present or not, and their counters."""
+    out = []
+    for vid, (flag, counter, key) in VOLATILES.items():
+        theirs = mon.volatiles.get(vid)
+        value = getattr(state, flag)[p] if flag is not None else None
+        mine = None if flag is None else bool(value) if value.dtype == bool else int(value) >= 0  # a slot: -1 none
+        if flag is not None and mine != (theirs is not None):
+            out.append((f"{name} volatile {vid}", mine, theirs is not None))
+        elif counter is not None:
+            mine = int(getattr(state, counter)[p])
+            value = -1 if theirs is None else theirs.get(key)
+            if (flag is None or theirs is not None) and mine != value:
+                out.append((f"{name} volatile {vid} {key}", mine, value))
     return out
 
 
@@ -157,17 +211,23 @@ def legal_choices(state: Any, side: Any, p: int) -> list[str]:
 
 
 def play_battle(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, seed: int, battle: int,
-                max_turns: int = 1000, backend: str = "python") -> tuple[int, Divergence | None]:  # fmt: skip
-    """One battle in lock-step; (spec steps played, the first divergence or None)."""
+                max_turns: int = 1000, backend: str = "python",
+                teams: str = "pool") -> tuple[int, Divergence | None]:  # fmt: skip
+    """One battle in lock-step; (spec steps played, the first divergence or None). `teams`: pool (the
+    random-battle sets, uncovered moves taken off) or random (four covered moves drawn for each Pokémon)."""
+    if teams not in TEAMS:
+        raise SpecError(f"--teams takes {' or '.join(TEAMS)}, got {teams!r}")
     key = episode_key(seed, battle)
     rng = np.random.default_rng([seed, battle])
-    state = restrict(module, module.init(key), tables)
+    draw = np.random.default_rng([seed, battle, 1]) if teams == "random" else None
+    state = restrict(module, module.init(key), tables, draw=draw)
 
     def pick(state: Any, t: int) -> int | None:
         return None if int(state.turn) >= max_turns else choose(rng, np.asarray(state.legal_action_mask))
 
     replay = f"specc verify specs/gen1.yaml --level 3 --against showdown:gen1 --seed {seed} --battle {battle}"
     replay += "" if backend == "python" else f" --backends {backend}"
+    replay += "" if teams == "pool" else f" --teams {teams}"
     return lockstep(module, bridge, tables, key, state, pick, seed, battle, replay)
 
 
@@ -191,7 +251,7 @@ def lockstep(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, key
         return 0, diverged("draws", pending, str(err))
     choices = ["", ""]
     while True:
-        bad = check_draws(pending, snap) or compare(state, snap)
+        bad = check_draws(pending, snap) or compare(state, snap, tables)
         if bad:
             return t, diverged(*bad[0])
         if snap.ended or bool(state.terminated):
@@ -221,8 +281,9 @@ def lockstep(module: ModuleType, bridge: ShowdownBridge, tables: Gen1Tables, key
 
 def playable_on_showdown(scenario: ScenarioSpec) -> bool:
     """Whether Showdown can start where the scenario starts: its sets carry species, level, moves and
-    stats only, at full PP, so the setup may give `moves` (and their `pp`, full) and nothing else."""
-    return not set(scenario.setup) - {"moves", "pp"} and ("pp" not in scenario.setup or "moves" in scenario.setup)
+    stats only, at full PP, so the setup may give `moves` (and their `pp`, full) and the draws, nothing else."""
+    allowed = {"moves", "pp", "forced", "forced_n"}  # forced: the scenario's own draws, which Showdown is fed too
+    return not set(scenario.setup) - allowed and ("pp" not in scenario.setup or "moves" in scenario.setup)
 
 
 def scenario_on_showdown(module: ModuleType, bridge: ShowdownBridge, program: Any,
@@ -258,9 +319,10 @@ def check_draws(pending: list[tuple[int, int, int]], snap: Snapshot) -> list[tup
 
 
 def lockstep_showdown(module: ModuleType, battles: int, seed: int = 0, only: int | None = None,
-                      bridge: ShowdownBridge | None = None, backend: str = "python") -> LevelResult:  # fmt: skip
+                      bridge: ShowdownBridge | None = None, backend: str = "python",
+                      teams: str = "pool") -> LevelResult:  # fmt: skip
     """`battles` random battles (or only battle `only`) on the spec's module (the `backend` it is, for
-    the report: python or c, whose states are the reference's) and on Showdown."""
+    the report: python or c, whose states are the reference's) and on Showdown; `teams` as play_battle's."""
     tables = Gen1Tables()
     result = LevelResult(3, "rollouts vs showdown:gen1" if backend == "python" else f"{backend} vs showdown:gen1")
     start = time.perf_counter()
@@ -269,7 +331,7 @@ def lockstep_showdown(module: ModuleType, battles: int, seed: int = 0, only: int
     steps = 0
     try:
         for b in [only] if only is not None else range(battles):
-            played, divergence = play_battle(module, bridge, tables, seed, b, backend=backend)
+            played, divergence = play_battle(module, bridge, tables, seed, b, backend=backend, teams=teams)
             steps += played
             result.record(divergence is None, "" if divergence is None else f"battle {b}: {divergence.field}")
             if divergence is not None and result.divergence is None:
@@ -279,7 +341,7 @@ def lockstep_showdown(module: ModuleType, battles: int, seed: int = 0, only: int
             bridge.close()
     result.seconds = time.perf_counter() - start
     result.details = {"battles": 1 if only is not None else battles, "steps": steps, "peer": "showdown:gen1",
-                      "covered_moves": len(tables.covered), "backend": backend}  # fmt: skip
+                      "covered_moves": len(tables.covered), "backend": backend, "teams": teams}  # fmt: skip
     return result
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .report import Divergence, LevelResult
-from .sides import SIDE_NAMES, JaxSide, Side, differing_rows, make_side, observer_name, observer_of
+from .sides import SIDE_NAMES, JaxSide, NativeSide, Side, differing_rows, make_side, observer_name, observer_of
 
 BUILTIN_FIELDS = (
     "current_player",
@@ -182,9 +182,16 @@ def lockstep(
     live = np.ones(episodes, bool)
     steps = 0
     pilot = next((s for s in sides if isinstance(s, JaxSide)), None)
+    native = next((s for s in sides if isinstance(s, NativeSide)), None)
     estimate = 0
     if work and pilot is not None:  # its jitted functions are compiled by now
         estimate = int(pilot_lengths(pilot.v_step, v_keys, pilot.v_init(ep_keys), ep_keys, max_steps).sum())
+    elif work and native is not None:  # no JAX side (python,c): a pilot on C, on its own copy of the states
+        m = native.module
+        c_step = lambda st, a, k: m.step_batch(st, a, np.asarray(k), native.threads)  # noqa: E731
+        lengths = pilot_lengths(c_step, v_keys, m.init_batch(ep_keys, native.threads), ep_keys, max_steps,
+                                read=lambda st, name: st[name])  # fmt: skip
+        estimate = int(lengths.sum())
     for t in range(max_steps + 1):
         rows = np.flatnonzero(live)
         bad_field = np.full(len(rows), -1)  # per live row: the first field that differs, and where
@@ -272,23 +279,25 @@ def rounding_note(left: Side, base: Side, row: int, name: str, floats: list[str]
 
 
 def pilot_lengths(v_step: Callable, v_keys: Callable, state: Any, ep_keys: Any, max_steps: int,
-                  seconds: float = 5.0) -> np.ndarray:  # fmt: skip
-    """Episode lengths of one random-policy batch on the JAX backend alone (the same policy
-    as the lock-step run, other draws): the total is an estimate of the lock-step run's
-    work, for its ETA. Costs one vmapped step per step of the longest episode (the jitted
-    functions are the lock-step run's own, already compiled); after `seconds`, episodes
-    still running count as long as they have been."""
+                  seconds: float = 5.0, read: Callable[[Any, str], Any] | None = None) -> np.ndarray:  # fmt: skip
+    """Episode lengths of one random-policy batch on one batched backend alone (JAX, or C
+    with `read` = field access of its structured array; the same policy as the lock-step
+    run, other draws): the total is an estimate of the lock-step run's work, for its ETA.
+    Costs one batched step per step of the longest episode (JAX's jitted functions are the
+    lock-step run's own, already compiled); after `seconds`, episodes still running count
+    as long as they have been."""
+    read = read or getattr
     rng = np.random.default_rng(12345)
     lengths = np.zeros(len(ep_keys), np.int64)
-    live = ~(np.asarray(state.terminated) | np.asarray(state.truncated))
+    live = ~(np.asarray(read(state, "terminated")) | np.asarray(read(state, "truncated")))
     deadline = float("inf")
     t = 0
     while live.any() and t < max_steps and time.perf_counter() < deadline:
-        mask = np.asarray(state.legal_action_mask)
+        mask = np.asarray(read(state, "legal_action_mask"))
         action = np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=1).astype(np.int32)
         state = v_step(state, action, v_keys(ep_keys, t))
         lengths[live] += 1
-        live &= ~(np.asarray(state.terminated) | np.asarray(state.truncated))
+        live &= ~(np.asarray(read(state, "terminated")) | np.asarray(read(state, "truncated")))
         if t == 0:  # the first step may have compiled v_step: the budget starts after it
             deadline = time.perf_counter() + seconds
         t += 1
