@@ -10,11 +10,16 @@ OUT="${SPECC_FUZZ_CAMPAIGN:-$HOME/.cache/specc/fuzz-campaign}"
 LOG="$OUT/log.txt"
 mkdir -p "$OUT/found"
 if [[ "${1:-}" == "--total" ]]; then
-    # one summary line per run ("specc fuzz: N programs in M specs, ..."), wherever it sits in the run's lines
+    # one summary line per run ("specc fuzz: N programs in M specs (A actions), ..."), wherever it sits in the
+    # run's lines. Runs before "(A actions)" was reported counted one program per action (one or two inputs
+    # each); since, a program is one action run from one input (--inputs per seed): both sums are given.
     awk '/specc fuzz: [0-9]+ programs in/ {runs++; match($0, /[0-9]+ programs in [0-9]+ specs/);
-        split(substr($0, RSTART, RLENGTH), f, " "); p += f[1]; s += f[4];
+        split(substr($0, RSTART, RLENGTH), f, " "); s += f[4];
+        if (match($0, /[(][0-9]+ actions[)]/)) {p += f[1]; a += substr($0, RSTART + 1, RLENGTH - 1) + 0; m++}
+        else {old += f[1]; a += f[1]}
         match($0, /[0-9]+ divergence/); d += substr($0, RSTART, RLENGTH) + 0}
-        END {printf "%d runs: %d programs in %d specs, %d divergence kind(s)\n", runs, p, s, d}' "$LOG"
+        END {printf "%d runs: %d specs, %d actions, %d divergence kind(s); %d programs (one input each) in " \
+             "the %d runs that count inputs, %d programs (one per action) before\n", runs, s, a, d, p, m, old}' "$LOG"
     exit 0
 fi
 # every backend against the reference: JAX (vmapped each spec, jitted every 2nd, eager every 4th) and C

@@ -337,6 +337,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             allow=tuple(args.allow),
             backends=backends,
             max_actions=args.max_actions,
+            inputs=args.inputs,
             shrink_s=args.shrink_time,
             progress=progress,
         )
@@ -563,7 +564,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate random well-typed specs (every construct, edge-biased states and actions), run "
         "them on the Python reference and on the JAX backend (jit(vmap) on every spec, jit on every 2nd, eager "
         "on every 4th), compare every field after every step, and shrink, classify and save each divergence. "
-        "A program is one generated action (parameters, guard, effect). Exit 1 if anything diverged. "
+        "A program is one generated action (parameters, guard, effect) run from one random input (start "
+        "state and actions); each action runs from --inputs inputs per seed, all of a spec's inputs at one "
+        "compile per backend. Exit 1 if anything diverged. "
         f"Edge kinds for --allow: {', '.join(EDGE_KINDS)}.",
     )
     p.add_argument("--time", type=float, default=60.0, help="seconds to fuzz (default 60)")
@@ -573,7 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow", action="append", default=[], metavar="KIND",
                    help="a known divergence: never generate this edge kind (or kind:op); repeatable")  # fmt: skip
     p.add_argument("--backends", help="backends and how often, e.g. jax-vmap,jax-jit:2,jax-eager:4 (the default)")
-    p.add_argument("--max-actions", type=int, default=12, help="programs per spec at most (default 12)")
+    p.add_argument("--max-actions", type=int, default=12, help="actions per spec at most (default 12)")
+    p.add_argument("--inputs", type=_positive, default=16,
+                   help="random inputs per seed of each action (1-2 seeds each): one program is one input (default 16)")
     p.add_argument("--shrink-time", type=float, default=60.0, help="seconds to shrink a divergence (default 60)")
     p.add_argument("-v", "--verbose", action="store_true", help="also print a line after each chunk of programs")
     p.set_defaults(func=cmd_fuzz)

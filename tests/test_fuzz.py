@@ -14,7 +14,7 @@ from hypothesis import seed as hypothesis_seed
 from specc.cli import main
 from specc.fuzz import EDGE_KINDS, register
 from specc.fuzz.backends import BACKENDS, REFERENCE, PythonRunner, load_module
-from specc.fuzz.cases import Case, dump_cases, load_cases
+from specc.fuzz.cases import Case, dump_cases, load_cases, make_cases
 from specc.fuzz.driver import fuzz
 from specc.fuzz.exprs import Param
 from specc.fuzz.frag import Guard, labels, render
@@ -202,9 +202,9 @@ def test_cases_round_trip_through_json() -> None:
 
 def test_fixed_seed_run_with_known_edges_excluded() -> None:
     """A fixed-seed run on today's code, the known divergent edge kinds not generated: no divergence."""
-    report = fuzz(seconds=600, seed=0, programs=120, allow=tuple(sorted(KNOWN_DIVERGENT)), max_actions=24)
+    report = fuzz(seconds=600, seed=0, programs=2000, allow=tuple(sorted(KNOWN_DIVERGENT)), max_actions=24)
     assert report.findings == [], report.text()
-    assert report.programs >= 120 and report.steps > report.programs
+    assert report.programs >= 2000 and report.steps > report.programs and report.specs >= 3
     assert not report.invalid, report.invalid[:3]
 
 
@@ -251,6 +251,52 @@ def test_saved_regressions_replay_on_every_backend(spec: Path) -> None:
     backends = [b for b in BACKENDS if b != REFERENCE]
     out = run_cases(env, cases, backends, 1e-4)
     assert not out.divergences, "\n".join(d.describe() for d in out.divergences)
+
+
+def test_each_seed_gives_several_inputs_numbered_by_seed() -> None:
+    """`inputs` cases per seed, each its own start state; the first is the seed's own (as with
+    inputs=1), and a plan's case numbers depend only on the seeds before it."""
+    env = compile_text(FOUND_SPEC, None, name="found")
+    one = make_cases(env, [(11, 12)], frozenset())
+    four = make_cases(env, [(11, 12)], frozenset(), inputs=4)
+    assert len(one) == 2 and len(four) == 8 and all(c.program == 0 for c in four)
+    assert four[0].state["a"] == one[0].state["a"] and four[4].state["a"] == one[1].state["a"]
+    assert len({tuple(np.concatenate([np.ravel(v) for v in c.state.values()]).tolist()) for c in four}) == 8
+
+
+def test_jit_compiles_step_for_ints_and_one_other_action_type() -> None:
+    """Under jit a new action type is a new compile of step: ints and the first other type run,
+    later other types are not applicable there (None), and results agree with the reference."""
+    env = compile_text(FOUND_SPEC, None, name="found")
+    case = make_cases(env, [(5,)], frozenset())[0]
+    n = 5
+    states, keys = [case.state] * n, [case.keys[0]] * n
+    actions = [0, np.uint8(0), 0.0, np.uint8(1), -1]
+    jit = BACKENDS["jax-jit"](env).probe(states, actions, keys, [0, -1])
+    ref = BACKENDS[REFERENCE](env).probe(states, actions, keys, [0, -1])
+    assert [r[0] is None for r in jit] == [False, False, True, False, False]
+    for (step, views, born), (rstep, rviews, rborn) in zip(jit, ref):
+        if step is not None:
+            assert all(np.array_equal(step[k], rstep[k]) for k in env.field_names()), (step, rstep)
+        assert all(np.array_equal(v, r) for v, r in zip(views, rviews)) and born["a"] == rborn["a"]
+
+
+def test_the_batched_c_runner_steps_as_the_single_state_calls() -> None:
+    """The C runner steps a whole batch in one call: the same states as C's one-state step,
+    observe and init, for every action type (an action id is read as `step` reads it)."""
+    env = compile_text(FOUND_SPEC, None, name="found")
+    cases = make_cases(env, [(1, 2)], frozenset(), inputs=3)
+    actions = [0, -1, 2**31 - 1, np.uint8(0), 0.5, True]
+    runner = BACKENDS["c"](env)
+    states, keys = [c.state for c in cases], [c.keys[0] for c in cases]
+    batch = runner.probe(states, actions, keys, [0, 1, -1, 7])
+    mod, names = runner.mod, env.field_names()
+    for s, a, k, (step, views, born) in zip(states, actions, keys, batch):
+        state = PythonRunner(env).to_state(s)
+        one = mod.step(state, a, k)
+        assert all(np.array_equal(np.asarray(getattr(one, n)), step[n]) for n in names), (a, step)
+        assert all(np.array_equal(mod.observe(state, p), v) for p, v in zip([0, 1, -1, 7], views))
+        assert all(np.array_equal(np.asarray(getattr(mod.init(k), n)), born[n]) for n in names)
 
 
 def test_cli_rejects_an_unknown_edge_kind(capsys) -> None:

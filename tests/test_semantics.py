@@ -311,6 +311,33 @@ def test_indexes_proven_never_negative(make, i, got, got2, board, grid) -> None:
     expect({m: pair.step(m, pair.start(m, key), i, key) for m in MODES}, got=got, got2=got2, board=board, grid=grid)
 
 
+LOOP_INDEX = """\
+specc: 1
+name: loop_index
+players: 2
+state:
+  d: {type: int8, init: 3}
+  q: {type: int16, init: 0}
+actions:
+  go:
+    effect: |
+      for i in (-1)..1:
+          current_player = i // d
+          q = i * 200 // d
+observe: {type: "int32[1]", value: "[int(q)]"}
+"""
+
+
+def test_a_loop_index_is_int32_in_every_mode(make) -> None:
+    """Found by the fuzz campaign (seed 1020): a `for` index is int32 (docs/language.md), but
+    JAX's fori_loop handed the body a weakly typed one, so `i // d` (d int8) was int8 there and
+    the carried current_player changed dtype: jit and vmap raised a TypeError at trace time.
+    -1 // 3 = -1, then 0 // 3 = 0; q = 0 * 200 // 3 = 0 (and -200 // 3 = -67 first, in int32)."""
+    key = jax.random.PRNGKey(0)
+    pair = make(LOOP_INDEX)
+    expect({m: pair.step(m, pair.start(m, key), 0, key) for m in MODES}, current_player=0, q=0)
+
+
 @pytest.mark.parametrize(
     ("action", "p", "rewards"),
     [

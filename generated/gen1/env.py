@@ -2501,6 +2501,7 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__4(commit_choices__p_76, carry):
         (fight, last_move, last_slot, shown_move) = carry
+        commit_choices__p_76 = jnp.asarray(commit_choices__p_76, jnp.int32)
         commit_choices__act_77__5 = jnp.asarray(_get(pending, commit_choices__p_76)).astype(
             jnp.int32
         )
@@ -2622,6 +2623,7 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__30(update_speed__p_85, carry):
         (speed,) = carry
+        update_speed__p_85 = jnp.asarray(update_speed__p_85, jnp.int32)
         cond__31 = hp[update_speed__p_85, _get(active, update_speed__p_85)] > 0
         speed__32 = speed.at[update_speed__p_85, _get(active, update_speed__p_85)].set(
             jnp.asarray(_get(mod, update_speed__p_85, 3), jnp.int16)
@@ -2817,6 +2819,7 @@ def _effect_move(s: State, params, key) -> State:
             base_moves,
             mimic_orig,
         ) = carry
+        resolve_turn__k_115 = jnp.asarray(resolve_turn__k_115, jnp.int32)
         resolve_turn__p_116__131 = jnp.where(
             (resolve_turn__k_115 == 0),
             resolve_turn__first_105__90,
@@ -2841,6 +2844,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__144(revert__k_123, carry):
             (moves, pp) = carry
+            revert__k_123 = jnp.asarray(revert__k_123, jnp.int32)
             moves__145 = moves.at[revert__p_121__141, revert__a_122__142, revert__k_123].set(
                 jnp.asarray(base_moves[revert__p_121__141, revert__k_123], jnp.int16)
             )
@@ -2905,6 +2909,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__185(send_in__k_124, carry):
             (boosts,) = carry
+            send_in__k_124 = jnp.asarray(send_in__k_124, jnp.int32)
             boosts__186 = boosts.at[send_in__p_118__135, send_in__k_124].set(
                 jnp.asarray(0, jnp.int8)
             )
@@ -2914,6 +2919,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__188(send_in__k_125, carry):
             (mod, stored) = carry
+            send_in__k_125 = jnp.asarray(send_in__k_125, jnp.int32)
             mod__189 = mod.at[send_in__p_118__135, send_in__k_125].set(
                 jnp.asarray(
                     s.stats[send_in__p_118__135, send_in__s_119__136, send_in__k_125], jnp.int16
@@ -3011,6 +3017,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__226(after_faint__p_133, carry):
             (moves, pp, transformed, mimic_slot) = carry
+            after_faint__p_133 = jnp.asarray(after_faint__p_133, jnp.int32)
             cond__227 = (
                 lambda is_fainted__p_134: (
                     hp__223[is_fainted__p_134, active__157[is_fainted__p_134]] <= 0
@@ -3022,6 +3029,7 @@ def _effect_move(s: State, params, key) -> State:
 
             def loop_body__231(revert__k_137, carry):
                 (moves, pp) = carry
+                revert__k_137 = jnp.asarray(revert__k_137, jnp.int32)
                 moves__232 = moves.at[revert__p_135__228, revert__a_136__229, revert__k_137].set(
                     jnp.asarray(_get(base_moves, revert__p_135__228, revert__k_137), jnp.int16)
                 )
@@ -4143,6 +4151,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__811(apply_boosts__k_235, carry):
             (boosts, mod, apply_boosts__any_ok_234) = carry
+            apply_boosts__k_235 = jnp.asarray(apply_boosts__k_235, jnp.int32)
             boost_stat__q_236__812 = apply_boosts__q_225__801
             boost_stat__k_237__813 = apply_boosts__k_235
             boost_stat__delta_238__814 = _get(apply_boosts__deltas_233__809, apply_boosts__k_235)
@@ -4315,6 +4324,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__878(disable__k_257, carry):
             (disable__nth_256, disabled_slot, disabled_move) = carry
+            disable__k_257 = jnp.asarray(disable__k_257, jnp.int32)
             cond__879 = jnp.logical_and(
                 (moves[disable__q_246__858, disable__d_247__859, disable__k_257] >= 0),
                 (pp__606[disable__q_246__858, disable__d_247__859, disable__k_257] > 0),
@@ -4409,9 +4419,11 @@ def _effect_move(s: State, params, key) -> State:
                 light_screen,
                 toxic,
             ) = carry
+            haze__s_264 = jnp.asarray(haze__s_264, jnp.int32)
 
             def loop_body__935(haze__k_265, carry):
                 (boosts,) = carry
+                haze__k_265 = jnp.asarray(haze__k_265, jnp.int32)
                 boosts__936 = boosts.at[haze__s_264, haze__k_265].set(jnp.asarray(0, jnp.int8))
                 return (boosts__936,)
 
@@ -4419,6 +4431,7 @@ def _effect_move(s: State, params, key) -> State:
 
             def loop_body__938(haze__k_266, carry):
                 (mod,) = carry
+                haze__k_266 = jnp.asarray(haze__k_266, jnp.int32)
                 mod__939 = mod.at[haze__s_264, haze__k_266].set(
                     jnp.asarray(_get(stored, haze__s_264, haze__k_266), jnp.int16)
                 )
@@ -4722,6 +4735,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__1089(transform__k_287, carry):
             (base_moves, base_pp) = carry
+            transform__k_287 = jnp.asarray(transform__k_287, jnp.int32)
             base_moves__1090 = base_moves.at[transform__p_283__1084, transform__k_287].set(
                 jnp.asarray(
                     moves[transform__p_283__1084, transform__a_285__1086, transform__k_287],
@@ -4799,6 +4813,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__1106(transform__k_293, carry):
             (stored, mod, moves, pp) = carry
+            transform__k_293 = jnp.asarray(transform__k_293, jnp.int32)
             stored__1107 = stored.at[transform__p_283__1084, transform__k_293].set(
                 jnp.asarray(stored[transform__q_284__1085, transform__k_293], jnp.int16)
             )
@@ -4829,6 +4844,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__1116(transform__k_295, carry):
             (boosts,) = carry
+            transform__k_295 = jnp.asarray(transform__k_295, jnp.int32)
             boosts__1117 = boosts.at[transform__p_283__1084, transform__k_295].set(
                 jnp.asarray(boosts[transform__q_284__1085, transform__k_295], jnp.int8)
             )
@@ -5432,6 +5448,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__1377(hit_substitute__h_372, carry):
             (last_damage, sub_hp, hit_substitute__broke_371, substitute, hp) = carry
+            hit_substitute__h_372 = jnp.asarray(hit_substitute__h_372, jnp.int32)
             cond__1378 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
@@ -5569,6 +5586,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__1419(use_move_hit__h_376, carry):
             (use_move_hit__dmg_363, hp, last_damage) = carry
+            use_move_hit__h_376 = jnp.asarray(use_move_hit__h_376, jnp.int32)
             cond__1420 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
@@ -5909,6 +5927,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__1564(apply_boosts__k_413, carry):
             (boosts, mod, apply_boosts__any_ok_412) = carry
+            apply_boosts__k_413 = jnp.asarray(apply_boosts__k_413, jnp.int32)
             boost_stat__q_414__1565 = apply_boosts__q_403__1554
             boost_stat__k_415__1566 = apply_boosts__k_413
             boost_stat__delta_416__1567 = _get(apply_boosts__deltas_411__1562, apply_boosts__k_413)
@@ -6499,6 +6518,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__1890(after_faint__p_446, carry):
             (moves, pp, transformed, mimic_slot) = carry
+            after_faint__p_446 = jnp.asarray(after_faint__p_446, jnp.int32)
             cond__1891 = (
                 lambda is_fainted__p_447: (
                     hp__1885[is_fainted__p_447, active[is_fainted__p_447]] <= 0
@@ -6510,6 +6530,7 @@ def _effect_move(s: State, params, key) -> State:
 
             def loop_body__1895(revert__k_450, carry):
                 (moves, pp) = carry
+                revert__k_450 = jnp.asarray(revert__k_450, jnp.int32)
                 moves__1896 = moves.at[revert__p_448__1892, revert__a_449__1893, revert__k_450].set(
                     jnp.asarray(
                         _get(base_moves__1821, revert__p_448__1892, revert__k_450), jnp.int16
@@ -6918,6 +6939,7 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__2140(update_speed__p_459, carry):
         (speed,) = carry
+        update_speed__p_459 = jnp.asarray(update_speed__p_459, jnp.int32)
         cond__2141 = hp__2120[update_speed__p_459, _get(active__2088, update_speed__p_459)] > 0
         speed__2142 = speed.at[update_speed__p_459, _get(active__2088, update_speed__p_459)].set(
             jnp.asarray(_get(mod__2113, update_speed__p_459, 3), jnp.int16)
@@ -6962,6 +6984,7 @@ def _effect_move(s: State, params, key) -> State:
 
     def loop_body__2172(update_speed__p_464, carry):
         (speed,) = carry
+        update_speed__p_464 = jnp.asarray(update_speed__p_464, jnp.int32)
         cond__2173 = hp[update_speed__p_464, _get(active, update_speed__p_464)] > 0
         speed__2174 = speed.at[update_speed__p_464, _get(active, update_speed__p_464)].set(
             jnp.asarray(_get(mod, update_speed__p_464, 3), jnp.int16)
@@ -7066,6 +7089,7 @@ def _effect_move(s: State, params, key) -> State:
             mod,
             stored,
         ) = carry
+        resolve_forced__k_475 = jnp.asarray(resolve_forced__k_475, jnp.int32)
         resolve_forced__p_476__2216 = jnp.where(
             (resolve_forced__k_475 == 0),
             resolve_forced__first_465__2214,
@@ -7088,6 +7112,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__2227(revert__k_482, carry):
             (moves, pp) = carry
+            revert__k_482 = jnp.asarray(revert__k_482, jnp.int32)
             moves__2228 = moves.at[revert__p_480__2224, revert__a_481__2225, revert__k_482].set(
                 jnp.asarray(base_moves[revert__p_480__2224, revert__k_482], jnp.int16)
             )
@@ -7158,6 +7183,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__2268(send_in__k_483, carry):
             (boosts,) = carry
+            send_in__k_483 = jnp.asarray(send_in__k_483, jnp.int32)
             boosts__2269 = boosts.at[send_in__p_477__2218, send_in__k_483].set(
                 jnp.asarray(0, jnp.int8)
             )
@@ -7167,6 +7193,7 @@ def _effect_move(s: State, params, key) -> State:
 
         def loop_body__2271(send_in__k_484, carry):
             (mod, stored) = carry
+            send_in__k_484 = jnp.asarray(send_in__k_484, jnp.int32)
             mod__2272 = mod.at[send_in__p_477__2218, send_in__k_484].set(
                 jnp.asarray(
                     s.stats[send_in__p_477__2218, send_in__s_478__2219, send_in__k_484], jnp.int16
@@ -7696,6 +7723,7 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__4(commit_choices__p_507, carry):
         (fight, last_move, last_slot, shown_move) = carry
+        commit_choices__p_507 = jnp.asarray(commit_choices__p_507, jnp.int32)
         commit_choices__act_508__5 = jnp.asarray(_get(pending, commit_choices__p_507)).astype(
             jnp.int32
         )
@@ -7819,6 +7847,7 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__30(update_speed__p_516, carry):
         (speed,) = carry
+        update_speed__p_516 = jnp.asarray(update_speed__p_516, jnp.int32)
         cond__31 = hp[update_speed__p_516, _get(active, update_speed__p_516)] > 0
         speed__32 = speed.at[update_speed__p_516, _get(active, update_speed__p_516)].set(
             jnp.asarray(_get(mod, update_speed__p_516, 3), jnp.int16)
@@ -8014,6 +8043,7 @@ def _effect_switch(s: State, params, key) -> State:
             base_moves,
             mimic_orig,
         ) = carry
+        resolve_turn__k_546 = jnp.asarray(resolve_turn__k_546, jnp.int32)
         resolve_turn__p_547__131 = jnp.where(
             (resolve_turn__k_546 == 0),
             resolve_turn__first_536__90,
@@ -8038,6 +8068,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__144(revert__k_554, carry):
             (moves, pp) = carry
+            revert__k_554 = jnp.asarray(revert__k_554, jnp.int32)
             moves__145 = moves.at[revert__p_552__141, revert__a_553__142, revert__k_554].set(
                 jnp.asarray(base_moves[revert__p_552__141, revert__k_554], jnp.int16)
             )
@@ -8102,6 +8133,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__185(send_in__k_555, carry):
             (boosts,) = carry
+            send_in__k_555 = jnp.asarray(send_in__k_555, jnp.int32)
             boosts__186 = boosts.at[send_in__p_549__135, send_in__k_555].set(
                 jnp.asarray(0, jnp.int8)
             )
@@ -8111,6 +8143,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__188(send_in__k_556, carry):
             (mod, stored) = carry
+            send_in__k_556 = jnp.asarray(send_in__k_556, jnp.int32)
             mod__189 = mod.at[send_in__p_549__135, send_in__k_556].set(
                 jnp.asarray(
                     s.stats[send_in__p_549__135, send_in__s_550__136, send_in__k_556], jnp.int16
@@ -8208,6 +8241,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__226(after_faint__p_564, carry):
             (moves, pp, transformed, mimic_slot) = carry
+            after_faint__p_564 = jnp.asarray(after_faint__p_564, jnp.int32)
             cond__227 = (
                 lambda is_fainted__p_565: (
                     hp__223[is_fainted__p_565, active__157[is_fainted__p_565]] <= 0
@@ -8219,6 +8253,7 @@ def _effect_switch(s: State, params, key) -> State:
 
             def loop_body__231(revert__k_568, carry):
                 (moves, pp) = carry
+                revert__k_568 = jnp.asarray(revert__k_568, jnp.int32)
                 moves__232 = moves.at[revert__p_566__228, revert__a_567__229, revert__k_568].set(
                     jnp.asarray(_get(base_moves, revert__p_566__228, revert__k_568), jnp.int16)
                 )
@@ -9340,6 +9375,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__811(apply_boosts__k_666, carry):
             (boosts, mod, apply_boosts__any_ok_665) = carry
+            apply_boosts__k_666 = jnp.asarray(apply_boosts__k_666, jnp.int32)
             boost_stat__q_667__812 = apply_boosts__q_656__801
             boost_stat__k_668__813 = apply_boosts__k_666
             boost_stat__delta_669__814 = _get(apply_boosts__deltas_664__809, apply_boosts__k_666)
@@ -9512,6 +9548,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__878(disable__k_688, carry):
             (disable__nth_687, disabled_slot, disabled_move) = carry
+            disable__k_688 = jnp.asarray(disable__k_688, jnp.int32)
             cond__879 = jnp.logical_and(
                 (moves[disable__q_677__858, disable__d_678__859, disable__k_688] >= 0),
                 (pp__606[disable__q_677__858, disable__d_678__859, disable__k_688] > 0),
@@ -9606,9 +9643,11 @@ def _effect_switch(s: State, params, key) -> State:
                 light_screen,
                 toxic,
             ) = carry
+            haze__s_695 = jnp.asarray(haze__s_695, jnp.int32)
 
             def loop_body__935(haze__k_696, carry):
                 (boosts,) = carry
+                haze__k_696 = jnp.asarray(haze__k_696, jnp.int32)
                 boosts__936 = boosts.at[haze__s_695, haze__k_696].set(jnp.asarray(0, jnp.int8))
                 return (boosts__936,)
 
@@ -9616,6 +9655,7 @@ def _effect_switch(s: State, params, key) -> State:
 
             def loop_body__938(haze__k_697, carry):
                 (mod,) = carry
+                haze__k_697 = jnp.asarray(haze__k_697, jnp.int32)
                 mod__939 = mod.at[haze__s_695, haze__k_697].set(
                     jnp.asarray(_get(stored, haze__s_695, haze__k_697), jnp.int16)
                 )
@@ -9919,6 +9959,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__1089(transform__k_718, carry):
             (base_moves, base_pp) = carry
+            transform__k_718 = jnp.asarray(transform__k_718, jnp.int32)
             base_moves__1090 = base_moves.at[transform__p_714__1084, transform__k_718].set(
                 jnp.asarray(
                     moves[transform__p_714__1084, transform__a_716__1086, transform__k_718],
@@ -9996,6 +10037,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__1106(transform__k_724, carry):
             (stored, mod, moves, pp) = carry
+            transform__k_724 = jnp.asarray(transform__k_724, jnp.int32)
             stored__1107 = stored.at[transform__p_714__1084, transform__k_724].set(
                 jnp.asarray(stored[transform__q_715__1085, transform__k_724], jnp.int16)
             )
@@ -10026,6 +10068,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__1116(transform__k_726, carry):
             (boosts,) = carry
+            transform__k_726 = jnp.asarray(transform__k_726, jnp.int32)
             boosts__1117 = boosts.at[transform__p_714__1084, transform__k_726].set(
                 jnp.asarray(boosts[transform__q_715__1085, transform__k_726], jnp.int8)
             )
@@ -10629,6 +10672,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__1377(hit_substitute__h_803, carry):
             (last_damage, sub_hp, hit_substitute__broke_802, substitute, hp) = carry
+            hit_substitute__h_803 = jnp.asarray(hit_substitute__h_803, jnp.int32)
             cond__1378 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
@@ -10766,6 +10810,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__1419(use_move_hit__h_807, carry):
             (use_move_hit__dmg_794, hp, last_damage) = carry
+            use_move_hit__h_807 = jnp.asarray(use_move_hit__h_807, jnp.int32)
             cond__1420 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
@@ -11106,6 +11151,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__1564(apply_boosts__k_844, carry):
             (boosts, mod, apply_boosts__any_ok_843) = carry
+            apply_boosts__k_844 = jnp.asarray(apply_boosts__k_844, jnp.int32)
             boost_stat__q_845__1565 = apply_boosts__q_834__1554
             boost_stat__k_846__1566 = apply_boosts__k_844
             boost_stat__delta_847__1567 = _get(apply_boosts__deltas_842__1562, apply_boosts__k_844)
@@ -11696,6 +11742,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__1890(after_faint__p_877, carry):
             (moves, pp, transformed, mimic_slot) = carry
+            after_faint__p_877 = jnp.asarray(after_faint__p_877, jnp.int32)
             cond__1891 = (
                 lambda is_fainted__p_878: (
                     hp__1885[is_fainted__p_878, active[is_fainted__p_878]] <= 0
@@ -11707,6 +11754,7 @@ def _effect_switch(s: State, params, key) -> State:
 
             def loop_body__1895(revert__k_881, carry):
                 (moves, pp) = carry
+                revert__k_881 = jnp.asarray(revert__k_881, jnp.int32)
                 moves__1896 = moves.at[revert__p_879__1892, revert__a_880__1893, revert__k_881].set(
                     jnp.asarray(
                         _get(base_moves__1821, revert__p_879__1892, revert__k_881), jnp.int16
@@ -12115,6 +12163,7 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__2140(update_speed__p_890, carry):
         (speed,) = carry
+        update_speed__p_890 = jnp.asarray(update_speed__p_890, jnp.int32)
         cond__2141 = hp__2120[update_speed__p_890, _get(active__2088, update_speed__p_890)] > 0
         speed__2142 = speed.at[update_speed__p_890, _get(active__2088, update_speed__p_890)].set(
             jnp.asarray(_get(mod__2113, update_speed__p_890, 3), jnp.int16)
@@ -12159,6 +12208,7 @@ def _effect_switch(s: State, params, key) -> State:
 
     def loop_body__2172(update_speed__p_895, carry):
         (speed,) = carry
+        update_speed__p_895 = jnp.asarray(update_speed__p_895, jnp.int32)
         cond__2173 = hp[update_speed__p_895, _get(active, update_speed__p_895)] > 0
         speed__2174 = speed.at[update_speed__p_895, _get(active, update_speed__p_895)].set(
             jnp.asarray(_get(mod, update_speed__p_895, 3), jnp.int16)
@@ -12263,6 +12313,7 @@ def _effect_switch(s: State, params, key) -> State:
             mod,
             stored,
         ) = carry
+        resolve_forced__k_906 = jnp.asarray(resolve_forced__k_906, jnp.int32)
         resolve_forced__p_907__2216 = jnp.where(
             (resolve_forced__k_906 == 0),
             resolve_forced__first_896__2214,
@@ -12285,6 +12336,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__2227(revert__k_913, carry):
             (moves, pp) = carry
+            revert__k_913 = jnp.asarray(revert__k_913, jnp.int32)
             moves__2228 = moves.at[revert__p_911__2224, revert__a_912__2225, revert__k_913].set(
                 jnp.asarray(base_moves[revert__p_911__2224, revert__k_913], jnp.int16)
             )
@@ -12355,6 +12407,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__2268(send_in__k_914, carry):
             (boosts,) = carry
+            send_in__k_914 = jnp.asarray(send_in__k_914, jnp.int32)
             boosts__2269 = boosts.at[send_in__p_908__2218, send_in__k_914].set(
                 jnp.asarray(0, jnp.int8)
             )
@@ -12364,6 +12417,7 @@ def _effect_switch(s: State, params, key) -> State:
 
         def loop_body__2271(send_in__k_915, carry):
             (mod, stored) = carry
+            send_in__k_915 = jnp.asarray(send_in__k_915, jnp.int32)
             mod__2272 = mod.at[send_in__p_908__2218, send_in__k_915].set(
                 jnp.asarray(
                     s.stats[send_in__p_908__2218, send_in__s_909__2219, send_in__k_915], jnp.int16
@@ -12958,6 +13012,7 @@ def init(key) -> State:
 
     def loop_body__1(load_team__i_2, carry):
         (species, level, maxhp, hp, stats, speed, moves, pp) = carry
+        load_team__i_2 = jnp.asarray(load_team__i_2, jnp.int32)
         load_team__r_3__2 = (load_team__t_1 * 6) + load_team__i_2
         load_team__sp_4__3 = TEAMS__species_num[load_team__r_3__2] - 1
         load_team__lvl_5__4 = TEAMS__level[load_team__r_3__2]
@@ -13153,6 +13208,7 @@ def init(key) -> State:
 
         def loop_body__15(load_team__k_23, carry):
             (moves, pp) = carry
+            load_team__k_23 = jnp.asarray(load_team__k_23, jnp.int32)
             load_team__mv_24__16 = _get(load_team__nums_22__14, load_team__k_23) - 1
             moves__17 = moves.at[0, load_team__i_2, load_team__k_23].set(
                 jnp.asarray(load_team__mv_24__16, jnp.int16)
@@ -13182,6 +13238,7 @@ def init(key) -> State:
 
     def loop_body__21(load_team__i_26, carry):
         (species, level, maxhp, hp, stats, speed, moves, pp) = carry
+        load_team__i_26 = jnp.asarray(load_team__i_26, jnp.int32)
         load_team__r_27__22 = (load_team__t_25 * 6) + load_team__i_26
         load_team__sp_28__23 = TEAMS__species_num[load_team__r_27__22] - 1
         load_team__lvl_29__24 = TEAMS__level[load_team__r_27__22]
@@ -13379,6 +13436,7 @@ def init(key) -> State:
 
         def loop_body__35(load_team__k_47, carry):
             (moves, pp) = carry
+            load_team__k_47 = jnp.asarray(load_team__k_47, jnp.int32)
             load_team__mv_48__36 = _get(load_team__nums_46__34, load_team__k_47) - 1
             moves__37 = moves.at[1, load_team__i_26, load_team__k_47].set(
                 jnp.asarray(load_team__mv_48__36, jnp.int16)
@@ -13415,6 +13473,7 @@ def init(key) -> State:
 
     def loop_body__44(revert__k_51, carry):
         (moves, pp) = carry
+        revert__k_51 = jnp.asarray(revert__k_51, jnp.int32)
         moves__45 = moves.at[0, revert__a_50, revert__k_51].set(
             jnp.asarray(_get(s.base_moves, 0, revert__k_51), jnp.int16)
         )
@@ -13465,6 +13524,7 @@ def init(key) -> State:
 
     def loop_body__55(send_in__k_52, carry):
         (boosts,) = carry
+        send_in__k_52 = jnp.asarray(send_in__k_52, jnp.int32)
         boosts__56 = boosts.at[0, send_in__k_52].set(jnp.asarray(0, jnp.int8))
         return (boosts__56,)
 
@@ -13472,6 +13532,7 @@ def init(key) -> State:
 
     def loop_body__57(send_in__k_53, carry):
         (mod, stored) = carry
+        send_in__k_53 = jnp.asarray(send_in__k_53, jnp.int32)
         mod__58 = mod.at[0, send_in__k_53].set(
             jnp.asarray(_get(stats, 0, 0, send_in__k_53), jnp.int16)
         )
@@ -13503,6 +13564,7 @@ def init(key) -> State:
 
     def loop_body__67(revert__k_56, carry):
         (moves, pp) = carry
+        revert__k_56 = jnp.asarray(revert__k_56, jnp.int32)
         moves__68 = moves.at[1, revert__a_55, revert__k_56].set(
             jnp.asarray(_get(s.base_moves, 1, revert__k_56), jnp.int16)
         )
@@ -13553,6 +13615,7 @@ def init(key) -> State:
 
     def loop_body__78(send_in__k_57, carry):
         (boosts,) = carry
+        send_in__k_57 = jnp.asarray(send_in__k_57, jnp.int32)
         boosts__79 = boosts.at[1, send_in__k_57].set(jnp.asarray(0, jnp.int8))
         return (boosts__79,)
 
@@ -13560,6 +13623,7 @@ def init(key) -> State:
 
     def loop_body__80(send_in__k_58, carry):
         (mod, stored) = carry
+        send_in__k_58 = jnp.asarray(send_in__k_58, jnp.int32)
         mod__81 = mod.at[1, send_in__k_58].set(
             jnp.asarray(_get(stats, 1, 0, send_in__k_58), jnp.int16)
         )
@@ -13597,6 +13661,7 @@ def init(key) -> State:
 
     def loop_body__101(k, carry):
         (forced_at, draws, draw_lo, draw_hi, ndraws) = carry
+        k = jnp.asarray(k, jnp.int32)
         rand__v_62__102 = 0 + _roll(jax.random.bits(_site_key(key, 4, k), (), jnp.uint32), 2)
         cond__103 = forced_at < s.forced_n
         rand__v_62__104 = s.forced[forced_at]

@@ -5935,6 +5935,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
 
     def loop_body__51(repeat__i_45, carry):
         (repeat__going_44, heads) = carry
+        repeat__i_45 = jnp.asarray(repeat__i_45, jnp.int32)
         cond__52 = repeat__going_44
         repeat__going_44__53 = _flip(
             jax.random.bits(_site_key(key, 10, repeat__i_45), (), jnp.uint32)
@@ -6054,6 +6055,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
 
     def loop_body__108(return_to_hand__i_57, carry):
         (hand, hand_count, discard, discard_count) = carry
+        return_to_hand__i_57 = jnp.asarray(return_to_hand__i_57, jnp.int32)
         cond__109 = jnp.logical_and(
             (_get(return_to_hand__held_56__107, return_to_hand__i_57) >= 0),
             (hand_count[return_to_hand__p_54__105] < 10),
@@ -6131,6 +6133,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
 
     def loop_body__153(move_to_active__bs_65, carry):
         (energy,) = carry
+        move_to_active__bs_65 = jnp.asarray(move_to_active__bs_65, jnp.int32)
         cond__154 = jnp.logical_and(
             (card__139[move_to_active__p_62__150, move_to_active__bs_65] >= 0),
             (
@@ -7058,6 +7061,7 @@ def _effect_attack(s: State, params, key) -> State:
 
     def loop_body__20(repeat__i_182, carry):
         (repeat__going_181, heads) = carry
+        repeat__i_182 = jnp.asarray(repeat__i_182, jnp.int32)
         cond__21 = repeat__going_181
         repeat__going_181__22 = _flip(
             jax.random.bits(_site_key(key, 16, repeat__i_182), (), jnp.uint32)
@@ -8070,6 +8074,7 @@ def _effect_attack(s: State, params, key) -> State:
 
     def loop_body__188(attack_effects__i_270, carry):
         (damage,) = carry
+        attack_effects__i_270 = jnp.asarray(attack_effects__i_270, jnp.int32)
         cond__189 = attack_effects__i_270 < ATTACKS__hits[attack_effects__r_242__116]
         attack_effects__j_271__190 = _choose(
             jax.random.bits(_site_key(key, 18, attack_effects__i_270), (), jnp.uint32),
@@ -8926,6 +8931,7 @@ def _effect_attack(s: State, params, key) -> State:
 
     def loop_body__225(shuffle_defender__i_331, carry):
         (deck, deck_count) = carry
+        shuffle_defender__i_331 = jnp.asarray(shuffle_defender__i_331, jnp.int32)
         cond__226 = _get(shuffle_defender__held_330__224, shuffle_defender__i_331) >= 0
         deck__227 = deck.at[shuffle_defender__q_329__223].set(
             jnp.asarray(
@@ -9377,6 +9383,7 @@ def _effect_attack(s: State, params, key) -> State:
 
     def loop_body__282(attack_effects__bs_362, carry):
         (damage,) = carry
+        attack_effects__bs_362 = jnp.asarray(attack_effects__bs_362, jnp.int32)
         cond__283 = jnp.logical_and(
             (ATTACKS__bench_damage[attack_effects__r_242__116] > 0),
             (card__258[attack_effects__o_247__121, attack_effects__bs_362] >= 0),
@@ -11077,9 +11084,11 @@ def _effect_attack(s: State, params, key) -> State:
 
     def loop_body__458(knockouts__q_481, carry):
         (discard,) = carry
+        knockouts__q_481 = jnp.asarray(knockouts__q_481, jnp.int32)
 
         def loop_body__459(knockouts__ks_482, carry):
             (discard,) = carry
+            knockouts__ks_482 = jnp.asarray(knockouts__ks_482, jnp.int32)
             cond__460 = _get(knockouts__ko_479__455, knockouts__q_481, knockouts__ks_482)
             discard__461 = discard.at[knockouts__q_481].set(
                 jnp.asarray(
@@ -11093,6 +11102,7 @@ def _effect_attack(s: State, params, key) -> State:
 
             def loop_body__462(knockouts__u_483, carry):
                 (discard,) = carry
+                knockouts__u_483 = jnp.asarray(knockouts__u_483, jnp.int32)
                 cond__463 = (
                     _get(under__425, knockouts__q_481, knockouts__ks_482, knockouts__u_483) >= 0
                 )
@@ -11486,9 +11496,11 @@ def _effect_attack(s: State, params, key) -> State:
 
     def loop_body__612(knockouts__q_497, carry):
         (discard,) = carry
+        knockouts__q_497 = jnp.asarray(knockouts__q_497, jnp.int32)
 
         def loop_body__613(knockouts__ks_498, carry):
             (discard,) = carry
+            knockouts__ks_498 = jnp.asarray(knockouts__ks_498, jnp.int32)
             cond__614 = _get(knockouts__ko_495__609, knockouts__q_497, knockouts__ks_498)
             discard__615 = discard.at[knockouts__q_497].set(
                 jnp.asarray(
@@ -11502,6 +11514,7 @@ def _effect_attack(s: State, params, key) -> State:
 
             def loop_body__616(knockouts__u_499, carry):
                 (discard,) = carry
+                knockouts__u_499 = jnp.asarray(knockouts__u_499, jnp.int32)
                 cond__617 = _get(under, knockouts__q_497, knockouts__ks_498, knockouts__u_499) >= 0
                 discard__618 = discard.at[knockouts__q_497].set(
                     jnp.asarray(
@@ -12328,9 +12341,11 @@ def _effect_use_ability(s: State, params, key) -> State:
 
     def loop_body__109(knockouts__q_550, carry):
         (discard,) = carry
+        knockouts__q_550 = jnp.asarray(knockouts__q_550, jnp.int32)
 
         def loop_body__110(knockouts__ks_551, carry):
             (discard,) = carry
+            knockouts__ks_551 = jnp.asarray(knockouts__ks_551, jnp.int32)
             cond__111 = _get(knockouts__ko_548__106, knockouts__q_550, knockouts__ks_551)
             discard__112 = discard.at[knockouts__q_550].set(
                 jnp.asarray(
@@ -12344,6 +12359,7 @@ def _effect_use_ability(s: State, params, key) -> State:
 
             def loop_body__113(knockouts__u_552, carry):
                 (discard,) = carry
+                knockouts__u_552 = jnp.asarray(knockouts__u_552, jnp.int32)
                 cond__114 = (
                     _get(under__65, knockouts__q_550, knockouts__ks_551, knockouts__u_552) >= 0
                 )
@@ -13342,9 +13358,11 @@ def _effect_end_turn(s: State, params, key) -> State:
 
     def loop_body__91(knockouts__q_596, carry):
         (discard,) = carry
+        knockouts__q_596 = jnp.asarray(knockouts__q_596, jnp.int32)
 
         def loop_body__92(knockouts__ks_597, carry):
             (discard,) = carry
+            knockouts__ks_597 = jnp.asarray(knockouts__ks_597, jnp.int32)
             cond__93 = _get(knockouts__ko_594__88, knockouts__q_596, knockouts__ks_597)
             discard__94 = discard.at[knockouts__q_596].set(
                 jnp.asarray(
@@ -13358,6 +13376,7 @@ def _effect_end_turn(s: State, params, key) -> State:
 
             def loop_body__95(knockouts__u_598, carry):
                 (discard,) = carry
+                knockouts__u_598 = jnp.asarray(knockouts__u_598, jnp.int32)
                 cond__96 = _get(under, knockouts__q_596, knockouts__ks_597, knockouts__u_598) >= 0
                 discard__97 = discard.at[knockouts__q_596].set(
                     jnp.asarray(

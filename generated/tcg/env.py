@@ -1313,6 +1313,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
 
     def loop_body__27(bench_basics__k_21, carry):
         (card, damage, energy, entered, deck, deck_count) = carry
+        bench_basics__k_21 = jnp.asarray(bench_basics__k_21, jnp.int32)
         bench_basics__i_22__28 = _choose(
             jax.random.bits(_site_key(key, 10, bench_basics__k_21), (), jnp.uint32),
             jnp.logical_and(
@@ -1876,6 +1877,7 @@ def _effect_attack(s: State, params, key) -> State:
 
     def loop_body__49(bench_basics__k_67, carry):
         (card, damage, energy, entered, deck, deck_count) = carry
+        bench_basics__k_67 = jnp.asarray(bench_basics__k_67, jnp.int32)
         bench_basics__i_68__50 = _choose(
             jax.random.bits(_site_key(key, 16, bench_basics__k_67), (), jnp.uint32),
             jnp.logical_and(

@@ -303,6 +303,9 @@ class JaxBlock:
         self.out.indent += 1
         before = dict(self.names)
         self.out.line(f"({''.join(n + ', ' for n in carried)}) = carry")
+        # the index is int32 as the IR types it: fori_loop's own is weakly typed (from the Python
+        # bounds), and `i // int8(x)` would then be int8 and change a carried value's dtype
+        self.out.line(f"{s.var} = jnp.asarray({s.var}, jnp.int32)")
         for n in carried:
             self.names[n] = n
         self.names[s.var] = s.var

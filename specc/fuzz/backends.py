@@ -26,7 +26,7 @@ from ..ir import Program
 BUILTIN_FIELDS = ("current_player", "observation", "legal_action_mask", "rewards", "terminated", "truncated",
                   "step_count")  # fmt: skip
 REFERENCE = "python"
-EAGER_CASES = 4  # cases per spec that run eagerly (op by op: about a second a step)
+EAGER_CASES = 4  # cases per step that run eagerly (op by op: about a second a step), spread over the batch
 
 
 @dataclass
@@ -51,19 +51,20 @@ Result = Any  # a State, an observation array, an error message (str), or None (
 
 class Runner:
     """Runs a batch of cases, one step at a time. `probe` steps every state, observes
-    every (input) state as each of `players`, and initialises from every key. Subclasses
-    override the `one_*` methods (one case at a time) or `probe` itself; a runner that
-    sets `batched` gets batches of one length per spec (padded by repeating cases), so it
-    compiles once."""
+    every (input) state as each of `players`, and initialises from every key (only when
+    `init` is true: init is compared at the first step only; otherwise its result may be
+    None). Subclasses override the `one_*` methods (one case at a time) or `probe` itself;
+    a runner that sets `batched` gets batches of one length per spec (padded by repeating
+    cases), so it compiles once."""
 
     batched = False
 
-    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray],
-              players: list[Any]) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
+    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray], players: list[Any],
+              init: bool = True) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
         out = []
         for s, a, k in zip(states, actions, keys):
             seen = [_guarded(self.one_observe, s, p) for p in players]
-            out.append((_guarded(self.one_step, s, a, k), seen, _guarded(self.one_init, k)))
+            out.append((_guarded(self.one_step, s, a, k), seen, _guarded(self.one_init, k) if init else None))
         return out
 
     def one_step(self, state: State, action: Any, key: np.ndarray) -> State:
@@ -151,9 +152,12 @@ register(REFERENCE)(PythonRunner)
 
 
 class JaxRunner(Runner):
-    """The JAX backend one case at a time: eagerly (under jax.disable_jit), or under jit
-    (one compiled function per spec steps, observes and initialises; players with no
-    exact int32 form are not applicable there)."""
+    """The JAX backend one case at a time: eagerly (under jax.disable_jit, EAGER_CASES of
+    each step's cases), or under jit: step, observe (vmapped over the players) and init,
+    each compiled once per spec and run on every case. A new action type means a new
+    compile of step, so under jit step runs for Python ints and for one other action type
+    per spec (the first it meets; the others are not applicable there, and meet jit in
+    other specs). Players and actions with no exact int32 form are not applicable under jit."""
 
     def __init__(self, env: Environment, jit: bool):
         import jax
@@ -163,38 +167,54 @@ class JaxRunner(Runner):
         self.mod = mod
         self.names = env.field_names()
         self.jit = jit
-
-        def probe(s, a, k, ps):
-            return mod.step(s, a, k), jax.vmap(mod.observe, in_axes=(None, 0))(s, ps), mod.init(k)
-
-        self.fn = jax.jit(probe)
+        self.step_fn = jax.jit(mod.step)
+        self.observe_fn = jax.jit(jax.vmap(mod.observe, in_axes=(None, 0)))
+        self.init_fn = jax.jit(mod.init)
+        self.other_type: type | None = None  # the one action type besides int that step compiles for
 
     def to_state(self, d: State) -> Any:
         return self.mod.State(**{n: self.jax.numpy.asarray(v) for n, v in d.items()})
 
-    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray],
-              players: list[Any]) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
-        if not self.jit:  # op by op is slow: the first few cases only
+    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray], players: list[Any],
+              init: bool = True) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
+        if not self.jit:  # op by op is slow: EAGER_CASES of the cases, spread over the batch
+            out: list[tuple[Result, list[Result], Result]] = [(None, [None] * len(players), None)] * len(states)
+            every = max(1, -(-len(states) // EAGER_CASES))
             with self.jax.disable_jit():
-                head = super().probe(states[:EAGER_CASES], actions, keys, players)
-            return head + [(None, [None] * len(players), None)] * (len(states) - len(head))
+                for i in range(0, len(states), every):
+                    out[i] = super().probe(states[i : i + 1], actions[i : i + 1], keys[i : i + 1], players, init)[0]
+            return out
         ps = [_int32(p) for p in players]
         p = np.array([x for x in ps if x is not None], np.int32)
         results = []
         for s, a, k in zip(states, actions, keys):
-            if isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) and _int32(a) is None:
-                # under jit JAX itself cuts a 64-bit integer to int32 before step sees it: outside the
-                # documented meaning (docs/language.md, Semantics: step), so not applicable here
-                results.append((None, [None] * len(players), None))
-                continue
-            out = _guarded(self.fn, self.to_state(s), a, k, p)
-            if isinstance(out, str):
-                results.append((out, [out] * len(players), out))
-                continue
-            stepped, seen, init = (_host(x, self.names) for x in out)
-            obs = iter(seen)
-            results.append((stepped, [next(obs) if x is not None else None for x in ps], init))
+            state = self.mod.State(**s)  # NumPy leaves: jit takes them as they are
+            seen = _guarded(self.observe_fn, state, p)
+            if isinstance(seen, str):
+                views: list[Result] = [seen] * len(players)
+            else:
+                obs = iter(np.asarray(seen))
+                views = [next(obs) if x is not None else None for x in ps]
+            stepped = _guarded(self.step_fn, state, a, k) if self._compiles_for(a) else None
+            born = _guarded(self.init_fn, k) if init else None
+            results.append((self._fetched(stepped), views, self._fetched(born)))
         return results
+
+    def _fetched(self, x: Any) -> Result:
+        return x if x is None or isinstance(x, str) else _host(x, self.names)
+
+    def _compiles_for(self, action: Any) -> bool:
+        """Whether step runs `action` under jit here (see the class docstring)."""
+        whole = isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_))
+        if whole and _int32(action) is None:
+            # under jit JAX itself cuts a 64-bit integer to int32 before step sees it: outside the
+            # documented meaning (docs/language.md, Semantics: step), so not applicable here
+            return False
+        if type(action) is int:
+            return True
+        if self.other_type is None:
+            self.other_type = type(action)
+        return type(action) is self.other_type
 
     def one_step(self, state: State, action: Any, key: np.ndarray) -> State:
         return as_dict(self.mod.step(self.to_state(state), action, key), self.names)
@@ -232,8 +252,8 @@ class VmapRunner(Runner):
 
         self.fn = jax.jit(jax.vmap(probe, in_axes=(0, 0, 0, None)))
 
-    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray],
-              players: list[Any]) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
+    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray], players: list[Any],
+              init: bool = True) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
         acts = [_int32(a) for a in actions]
         ps = [_int32(p) for p in players]
         batch = self.mod.State(**{n: np.stack([s[n] for s in states]) for n in self.names})
@@ -266,9 +286,11 @@ register("jax-vmap")(VmapRunner)
 # -------------------------------------------------------------------- C (native)
 
 
-class NativeRunner(PythonRunner):
+class NativeRunner(Runner):
     """The C backend (specc.native): native.c generated from the same IR, built with the
-    system C compiler (cached by content) and stepped one case at a time, as the reference."""
+    system C compiler (cached by content) with the shipped flags, and run on the whole
+    batch in one call per step (one thread; each action id read as the single-state
+    `step` reads it)."""
 
     def __init__(self, env: Environment):
         import tempfile
@@ -282,6 +304,29 @@ class NativeRunner(PythonRunner):
             path = Path(tmp) / "native.c"
             path.write_text(native_source(env.program))  # one the backend cannot lower: #error, a build error
             self.mod = load(path, env.modules["reference"])
+
+    def probe(self, states: list[State], actions: list[Any], keys: list[np.ndarray], players: list[Any],
+              init: bool = True) -> list[tuple[Result, list[Result], Result]]:  # fmt: skip
+        from ..native import whole
+
+        mod = self.mod
+        batch = np.zeros(len(states), mod.dtype)
+        for name in mod.dtype.names:
+            batch[name] = np.stack([s[name] for s in states])
+        seen = [_guarded(mod.observe_batch, batch, p) for p in players]
+        ids = [_guarded(whole, a) for a in actions]
+        stepped = mod.step_batch(batch, np.array([-1 if isinstance(i, str) else i for i in ids], np.int32),
+                                 np.stack(keys), threads=1)  # fmt: skip
+        born = mod.init_batch(np.stack(keys), threads=1) if init else None
+        out = []
+        for i, action_id in enumerate(ids):
+            step = action_id if isinstance(action_id, str) else self._record(stepped, i)
+            views = [v if isinstance(v, str) else v[i] for v in seen]
+            out.append((step, views, self._record(born, i) if init else None))
+        return out
+
+    def _record(self, batch: np.ndarray, i: int) -> State:
+        return {n: np.asarray(batch[n][i]) for n in self.names}
 
 
 register("c")(NativeRunner)

@@ -88,15 +88,18 @@ def edge_action(rng: np.random.Generator, action: int, num_actions: int) -> Any:
     return options[int(rng.integers(0, len(options)))]
 
 
-def make_cases(env: Any, seeds_by_action: list[tuple[int, ...]], avoid: frozenset[str]) -> list[Case]:
-    """The cases of a plan: per action, one per seed, starting with that action."""
+def make_cases(env: Any, seeds_by_action: list[tuple[int, ...]], avoid: frozenset[str],
+               inputs: int = 1) -> list[Case]:  # fmt: skip
+    """The cases of a plan: per action, `inputs` per seed (the first from the seed alone, the
+    others from (seed, j)), each starting with that action. Case i belongs to seed number
+    i // inputs of the plan, in order: a plan with fewer actions keeps its cases' numbers."""
     program = env.program
     players = program.players
     cases = []
     for k, seeds in enumerate(seeds_by_action):
         action = program.actions[k]
-        for seed in seeds:
-            rng = np.random.default_rng(seed)
+        for seed, j in ((s, j) for s in seeds for j in range(inputs)):
+            rng = np.random.default_rng([seed, j] if j else seed)
             state = random_state(rng, env, avoid)
             state["legal_action_mask"][action.offset : action.offset + action.size] = True  # let it run
             acts: list[Any] = [action.offset + int(rng.integers(0, action.size))]
@@ -108,7 +111,7 @@ def make_cases(env: Any, seeds_by_action: list[tuple[int, ...]], avoid: frozense
             observers: list[Any] = list(range(players))
             if not avoided("observer:observe", avoid):
                 observers += [-1, players, -players - 1, 2**31 - 1]
-            keys = [np.array([0, (seed * 7919 + t) % 2**32], np.uint32) for t in range(len(acts))]
+            keys = [np.array([j, (seed * 7919 + t) % 2**32], np.uint32) for t in range(len(acts))]
             cases.append(Case(state, acts, keys, observers, program=k))
     return cases
 

@@ -49,8 +49,9 @@ class Finding:
 
 @dataclass
 class Report:
-    programs: int = 0
+    programs: int = 0  # random inputs run (a start state and actions, each from one action under test)
     specs: int = 0
+    actions: int = 0  # the specs' actions (the code under test), each run from `inputs` inputs per seed
     steps: int = 0
     seconds: float = 0.0
     invalid: list[str] = field(default_factory=list)  # generator faults: specs the checker rejected
@@ -61,9 +62,11 @@ class Report:
         return self.programs / self.seconds if self.seconds else 0.0
 
     def text(self) -> str:
+        specs_s = self.specs / self.seconds if self.seconds else 0.0
         lines = [
-            f"specc fuzz: {self.programs} programs in {self.specs} specs, {self.steps} steps, "
-            f"{self.seconds:.0f} s ({self.rate():.2f} programs/s); {len(self.findings)} divergence kind(s)"
+            f"specc fuzz: {self.programs} programs in {self.specs} specs ({self.actions} actions), {self.steps} steps, "
+            f"{self.seconds:.0f} s ({self.rate():.2f} programs/s, {specs_s:.3f} specs/s); "
+            f"{len(self.findings)} divergence kind(s)"
         ]
         if self.allowed:
             lines.append(f"  allowed (not generated): {', '.join(self.allowed)}")
@@ -86,6 +89,7 @@ class _Run:
     programs_left: int
     report: Report
     shrink_s: float
+    inputs: int = 1  # random inputs per seed of each action
     target: str | None = None  # while shrinking: the backend that diverged
     focus: int | None = None  # while shrinking: the program that diverged at its first step
     shrink_until: float = 0.0
@@ -116,7 +120,7 @@ class _Run:
             self.found(plan, d, Case({}, [], [], []), text)
         n = self.report.specs
         backends = [self.target] if shrinking else [b for b, every in self.backends.items() if n % every == 0]
-        cases = make_cases(env, [a.seeds for a in plan.actions], self.avoid)
+        cases = make_cases(env, [a.seeds for a in plan.actions], self.avoid, self.inputs)
         out = run_cases(env, cases, backends, plan.tolerance)
         if not shrinking:
             if self.report.specs % 50 == 49:  # every spec compiles new functions: keep memory flat
@@ -124,8 +128,9 @@ class _Run:
 
                 jax.clear_caches()
             self.report.specs += 1
-            self.report.programs += len(plan.actions)
-            self.programs_left -= len(plan.actions)
+            self.report.actions += len(plan.actions)
+            self.report.programs += len(cases)
+            self.programs_left -= len(cases)
             self.report.steps += out.steps
         if out.divergences:
             d = out.divergences[0]
@@ -137,8 +142,8 @@ class _Run:
             self.focus = None  # unless the program alone diverges, the others may matter: shrink them all
             if d.where.startswith(("step 1 ", "init", "observe(state")) and d.field != "legal_action_mask":
                 alone = dataclasses.replace(plan, actions=(plan.actions[d.program],))
-                case = d.case - sum(len(a.seeds) for a in plan.actions[: d.program])
-                if _diverges(alone, self.avoid, self.target, case):
+                case = d.case - sum(len(a.seeds) for a in plan.actions[: d.program]) * self.inputs
+                if _diverges(alone, self.avoid, self.target, case, self.inputs):
                     self.focus = d.program
             self.shrink_until = time.monotonic() + self.shrink_s
         if self.best is None or len(text) < len(self.best[3]):
@@ -146,35 +151,35 @@ class _Run:
         raise _Found(d.describe())
 
 
-def _diverges(plan: Plan, avoid: frozenset[str], backend: str, case: int) -> bool:
-    """Whether case number `case` of the plan still diverges on `backend`."""
+def _diverges(plan: Plan, avoid: frozenset[str], backend: str, case: int, inputs: int) -> bool:
+    """Whether case number `case` of the plan (run alone) still diverges on `backend`."""
     try:
         env = compile_text(render_spec(plan, "fz", "fz.csv", avoid), plan.table_csv)
     except Exception:
         return True
-    cases = make_cases(env, [a.seeds for a in plan.actions], avoid)
-    out = run_cases(env, cases, [backend] if backend in BACKENDS else [], plan.tolerance)
-    return any(d.case == case for d in out.divergences)
+    cases = make_cases(env, [a.seeds for a in plan.actions], avoid, inputs)
+    out = run_cases(env, cases[case : case + 1], [backend] if backend in BACKENDS else [], plan.tolerance)
+    return bool(out.divergences)
 
 
-def classify(plan: Plan, avoid: frozenset[str], d: Divergence) -> str:
+def classify(plan: Plan, avoid: frozenset[str], d: Divergence, inputs: int = 1) -> str:
     """The edge `kind:op` whose guarding alone makes the divergence disappear (else the
     fewest kinds that together do, joined by '+'), or 'unclassified' (a divergence in
     ordinary values: a real backend bug)."""
     labels = sorted(plan.labels() | set(CASE_LABELS))
     for kind in sorted({label.split(":")[0] for label in labels}):
-        if kind in avoid or _diverges(plan, avoid | {kind}, d.backend, d.case):
+        if kind in avoid or _diverges(plan, avoid | {kind}, d.backend, d.case, inputs):
             continue
         for label in labels:
-            if label.startswith(kind + ":") and not _diverges(plan, avoid | {label}, d.backend, d.case):
+            if label.startswith(kind + ":") and not _diverges(plan, avoid | {label}, d.backend, d.case, inputs):
                 return label
         return kind
     # no single edge: the smallest set of them that does it (two edges met at once, say)
     kinds = {label.split(":")[0] for label in labels} - avoid
-    if not kinds or _diverges(plan, avoid | kinds, d.backend, d.case):
+    if not kinds or _diverges(plan, avoid | kinds, d.backend, d.case, inputs):
         return "unclassified"
     for kind in sorted(kinds):
-        if not _diverges(plan, avoid | (kinds - {kind}), d.backend, d.case):
+        if not _diverges(plan, avoid | (kinds - {kind}), d.backend, d.case, inputs):
             kinds = kinds - {kind}
     return "+".join(sorted(kinds))
 
@@ -230,6 +235,7 @@ def fuzz(
     allow: tuple[str, ...] = (),
     backends: dict[str, int] | None = None,
     max_actions: int = 12,
+    inputs: int = 16,
     shrink_s: float = 60.0,
     max_findings: int = 20,
     chunk: int = 8,
@@ -248,7 +254,7 @@ def fuzz(
     report = Report(allowed=tuple(allow))
     start = time.monotonic()
     run = _Run(frozenset(allow), dict(backends or DEFAULT_BACKENDS), start + seconds, programs or 2**62, report,
-               shrink_s)  # fmt: skip
+               shrink_s, inputs)  # fmt: skip
     _watch_memory(run, max_memory_gb, Path(out_dir) if out_dir is not None else Path("."))
     index = 0
     while time.monotonic() < run.deadline and run.programs_left > 0 and len(report.findings) < max_findings:
@@ -279,7 +285,7 @@ def fuzz(
         index += 1
         if run.best is not None:
             plan, d, case, text = run.best
-            kind = "compile" if d.backend == "compiler" else classify(plan, run.avoid, d)
+            kind = "compile" if d.backend == "compiler" else classify(plan, run.avoid, d, inputs)
             if kind == "unclassified":
                 kind = f"unclassified ({d.backend}, {d.field})"
             finding = Finding(kind, d, render_spec(plan, "fz", "fz.csv", run.avoid), plan.table_csv, case)

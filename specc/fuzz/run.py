@@ -131,11 +131,11 @@ def run_cases(env: Environment, cases: list[Case], backends: list[str], tol: flo
         if not idx:
             break
         args = ([states[i] for i in idx], [cases[i].actions[t] for i in idx], [cases[i].keys[t] for i in idx])
-        refs = runners[REFERENCE].probe(*args, players)
+        refs = runners[REFERENCE].probe(*args, players, init=t == 0)
         for name, runner in runners.items():
             if name == REFERENCE:
                 continue
-            results = runner.probe(*_padded(args, len(cases), runner), players)
+            results = runner.probe(*_padded(args, len(cases), runner), players, init=t == 0)
             for j, i in enumerate(idx):
                 bad = _judge(refs[j], results[j], names, players, tol, t, cases[i])
                 if bad is not None and (name, i) not in seen:
