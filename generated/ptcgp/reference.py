@@ -13061,7 +13061,10 @@ def step(state: State, action, key=None) -> State:
     kind, params = ACTIONS[action]
     if kind == 10:  # a pick, choice(k): the effect whose choice point waits for it goes on
         route = _ROUTES[min(max(int(s.choice__pending), 0), len(_ROUTES) - 1)]
-        _EFFECTS[route](s, *(np.int32(0) for _ in range(_ARITY[route])), key, np.int32(params[0]))
+        if route != kind:  # nothing pending routes to the pick's own effect, which does nothing
+            _EFFECTS[route](
+                s, *(np.int32(0) for _ in range(_ARITY[route])), key, np.int32(params[0])
+            )
         return refresh(s)
     _EFFECTS[kind](s, *(np.int32(p) for p in params), key)
     return refresh(s)
