@@ -14055,7 +14055,7 @@ def step(state: State, action, key=None) -> State:
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     key = jax.random.fold_in(key, s.step_count.astype(jnp.uint32) | jnp.uint32(STEP_STREAM))
     # a pick, choice(k), runs the effect of the action whose choice point waits for it
-    kind = jnp.where(_KIND[safe] == 10, _ROUTES[s.choice__pending], _KIND[safe])
+    kind = jnp.where(_KIND[safe] == 10, _ROUTES[jnp.clip(s.choice__pending, 0, 6)], _KIND[safe])
     s = jax.lax.switch(
         kind,
         (
