@@ -208,8 +208,11 @@ def test_fixed_seed_run_with_known_edges_excluded() -> None:
     assert not report.invalid, report.invalid[:3]
 
 
-def test_shrinking_finds_a_small_spec_for_a_planted_bug() -> None:
-    """A backend whose two-argument min() is max(): found, shrunk to one short program, saved."""
+@pytest.mark.parametrize("shrink_s", [40, 0])
+def test_shrinking_finds_a_small_spec_for_a_planted_bug(shrink_s: int, tmp_path: Path) -> None:
+    """A backend whose two-argument min() is max(): found, shrunk to one short program, saved.
+    With no time to shrink, the first finding itself is kept and saved (it once kept the case's
+    index in place of the case, and saving it raised)."""
 
     class Planted(PythonRunner):
         def __init__(self, env):
@@ -220,11 +223,15 @@ def test_shrinking_finds_a_small_spec_for_a_planted_bug() -> None:
     register("planted")(Planted)
     try:
         report = fuzz(seconds=60, seed=3, backends={"planted": 1}, allow=tuple(EDGE_KINDS), max_actions=6,
-                      shrink_s=40, max_findings=1)  # fmt: skip  (shrinking is timed: room for a loaded machine)
+                      shrink_s=shrink_s, max_findings=1, out_dir=tmp_path)  # fmt: skip  (shrinking is timed)
     finally:
         del BACKENDS["planted"]
     assert len(report.findings) == 1, report.text()
     finding = report.findings[0]
+    assert isinstance(finding.case, Case) and finding.path is not None and finding.path.exists()
+    assert load_cases(json.dumps(json.loads(finding.path.with_suffix(".cases.json").read_text())["cases"]))
+    if shrink_s == 0:
+        return
     assert finding.kind.startswith("unclassified (planted")
     actions = finding.spec.split("\nactions:\n")[1].split("\nobserve:")[0]
     assert actions.count("    effect:") == 1, finding.spec  # the diverging program alone

@@ -142,8 +142,8 @@ class _Run:
             self.focus = None  # unless the program alone diverges, the others may matter: shrink them all
             if d.where.startswith(("step 1 ", "init", "observe(state")) and d.field != "legal_action_mask":
                 alone = dataclasses.replace(plan, actions=(plan.actions[d.program],))
-                case = d.case - sum(len(a.seeds) for a in plan.actions[: d.program]) * self.inputs
-                if _diverges(alone, self.avoid, self.target, case, self.inputs):
+                index = d.case - sum(len(a.seeds) for a in plan.actions[: d.program]) * self.inputs
+                if _diverges(alone, self.avoid, self.target, index, self.inputs):
                     self.focus = d.program
             self.shrink_until = time.monotonic() + self.shrink_s
         if self.best is None or len(text) < len(self.best[3]):
