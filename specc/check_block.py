@@ -152,11 +152,6 @@ class BlockChecker:
                 f"choice() is allowed only in an action's effect (or a procedure it calls), not in {self.section}",
                 call.pos,
             )
-        if ec.loop_vars:
-            raise SpecError(
-                "a choice inside a loop (for or repeat) is not supported yet: make the choice before or after the loop",
-                call.pos,
-            )
         if s.op != "=" or s.indices:
             raise SpecError("the pick of a choice goes to a plain name: x = choice(player, options)", s.pos)
         if len(call.args) != 2:

@@ -21,7 +21,11 @@ that every backend already runs:
   (and nothing is pending). An `if` holding choice points is entered fresh by its test
   (kept in a local), or when resuming at a choice point inside it, into the branch that
   holds it. A choice point stops (saves what the rest reads, the mask, the player) or,
-  resumed, binds the pick;
+  resumed, binds the pick. A `for` holding choice points (a `repeat` is one) runs its
+  iterations from the saved loop variable when resuming inside it (else from its start):
+  the iterations before are skipped, and once the pick is bound `resume` is reset to 0, so
+  the later iterations run as fresh ones (inside a loop every guard also needs nothing
+  pending, since an iteration that stopped is followed by others);
 - a synthetic action `choice` with one parameter (the pick, 0..K-1), legal only while a
   choice is pending and for the true options, has no effect of its own: its `routes` send
   `choice(k)` to the effect of the action that owns the pending choice point, which reads k
@@ -31,7 +35,8 @@ So the rest of an effect after a choice point is compiled once, not once per ear
 choice point, and the synthetic action adds no code: under vmap (every branch computed)
 the step's cost is what the effects cost without choices, plus the saves and restores. A
 resumed effect is a step of its own: its chance draws come from that step's key, the same
-on every backend. Choices inside loops are refused by the checker.
+on every backend. A loop's bounds stay constant (its iterations before the resumed one are
+skipped by a test, not by a new start), so every backend lowers it as any other loop.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ ARG = "__arg"  # an action parameter's local copy in a resumable effect: NAME__a
 
 
 def has_choice(node: object) -> bool:
-    """Whether a statement or block holds a choice point (loops never do: the checker refuses)."""
+    """Whether a statement or block holds a choice point."""
     return bool(_choices(node))
 
 
@@ -66,6 +71,8 @@ def _choices(node: object) -> list[ir.Choice]:
             todo.extend(reversed(n))
         elif isinstance(n, ir.If):
             todo += [n.orelse, n.then]
+        elif isinstance(n, ir.For):
+            todo.append(n.body)
     return found
 
 
@@ -104,14 +111,17 @@ def _params_as_locals(node: object, renamed: dict[str, str]) -> object:
 
 
 def _locals_assigned(block: ir.Block, out: dict[str, Type]) -> dict[str, Type]:
-    """The locals a block assigns outside loops (the ones the resumable body declares first:
-    the JAX backend keeps a local past an `if` only if it was defined before it)."""
+    """The locals a block assigns outside loops without choice points (the ones the resumable
+    body declares first: the JAX backend keeps a local past an `if` only if it was defined
+    before it, and a loop carries only what was defined before it)."""
     for s in block:
         if isinstance(s, (ir.Assign, ir.Choice)) and s.kind == "local":
             out.setdefault(s.name, s.type)
         elif isinstance(s, ir.If):
             _locals_assigned(s.then, out)
             _locals_assigned(s.orelse, out)
+        elif isinstance(s, ir.For) and has_choice(s):
+            _locals_assigned(s.body, out)
     return out
 
 
@@ -167,6 +177,7 @@ class _Lowering:
         self.owner: dict[int, int] = {}  # choice index -> the index of the action whose effect it is in
         self.tests: dict[str, Type] = {}  # the locals holding tests of ifs with choice points (this action's)
         self.leaves: list[set[str]] = []  # the names each guarded run or choice point mentions (this action's)
+        self.loops: list[tuple[str, str]] = []  # the loops around the current statement: (variable, its field)
 
     def field_for(self, name: str, t: Type) -> str:
         if (name, t) not in self.saved:
@@ -217,9 +228,11 @@ class _Lowering:
 
     def guard(self, pos: ir.Pos, after: int) -> ir.Expr:
         """Whether a statement after choice point `after` (0: none) runs: a fresh start
-        reaching it, or a resumed one at or past `after`, with nothing pending."""
+        reaching it, or a resumed one at or past `after`, with nothing pending (a fresh start
+        has nothing pending before its first choice point, unless a loop's earlier iteration
+        stopped)."""
         resume = _name(pos, RESUME, "local", INT32)
-        if after == 0:
+        if after == 0 and not self.loops:
             return _compare(pos, "==", resume, _int(pos, 0))
         idle = _compare(pos, "==", _name(pos, PENDING, "state", INT32), _int(pos, 0))
         return _and(pos, idle, _compare(pos, "<=", resume, _int(pos, after)))
@@ -254,6 +267,11 @@ class _Lowering:
                     env[s.name] = s.type
                 continue
             rest = tuple(stmts[i + 1 :])
+            if isinstance(s, ir.For):
+                flush()
+                out.extend(self.loop(s, env, rest + tail, after))
+                after = _choices(s)[-1].index
+                continue
             if isinstance(s, ir.Choice):
                 flush()
                 out.append(self.choice(s, env, rest + tail, after))
@@ -280,6 +298,24 @@ class _Lowering:
         flush()
         return tuple(out), after
 
+    def loop(self, s: ir.For, env: dict[str, Type], tail: ir.Block, after: int) -> list[ir.Stmt]:
+        """A loop holding choice points: from the saved loop variable when resuming inside it,
+        the iterations before skipped; its body resumable as any block (what follows a choice
+        point in it: the rest of the body, the later iterations, then `tail`)."""
+        pos, inside = s.pos, _choices(s)
+        field = self.field_for(s.var, INT32)
+        start = f"choice__from_{inside[0].index}"
+        first = ir.Cond(pos, test=self.resuming_in(pos, inside), then=_name(pos, field, "state", INT32),
+                        orelse=s.lo, type=INT32)  # fmt: skip
+        self.loops.append((s.var, field))
+        body, _ = self.block(s.body, env, (s, *tail), after)
+        self.loops.pop()
+        due = _compare(pos, ">=", _name(pos, s.var, "loop", INT32), _name(pos, start, "local", INT32))
+        return [
+            _assign(pos, start, "local", INT32, first),
+            dataclasses.replace(s, body=(ir.If(pos, test=due, then=body, origin="specc"),)),
+        ]
+
     def choice(self, c: ir.Choice, env: dict[str, Type], tail: ir.Block, after: int) -> ir.Stmt:
         """One choice point: resumed here, bind the pick; reached fresh, stop or go on with -1."""
         pos = c.pos
@@ -295,6 +331,7 @@ class _Lowering:
             mask = ir.Call(pos, func="concat", args=(opts_name, *pad), type=Type("bool", (self.width,)))
         stop = (
             *(_assign(pos, self.field_for(n, t), "state", t, _name(pos, n, "local", t)) for n, t in saved),
+            *(_assign(pos, field, "state", INT32, _name(pos, var, "loop", INT32)) for var, field in self.loops),
             _assign(pos, MASK, "state", Type("bool", (self.width,)), mask),
             _assign(pos, PLAYER, "state", INT32, _name(pos, "current_player", "builtin", INT32)),
             _assign(pos, "current_player", "builtin", INT32, c.who),
@@ -307,10 +344,12 @@ class _Lowering:
             ir.If(pos, test=any_, then=stop, orelse=(none,), origin="specc"),
         )
         self.leaves.append(_names_read((c.who, c.options), {c.name, *(n for n, _ in saved)}))
-        picked = _assign(pos, c.name, c.kind, c.type, _name(pos, OPTION, "param", INT32))
+        picked: tuple[ir.Stmt, ...] = (_assign(pos, c.name, c.kind, c.type, _name(pos, OPTION, "param", INT32)),)
+        if self.loops:  # the later iterations run as fresh ones
+            picked += (_assign(pos, RESUME, "local", INT32, _int(pos, 0)),)
         here = _compare(pos, "==", _name(pos, RESUME, "local", INT32), _int(pos, c.index))
         reached = ir.If(pos, test=self.guard(pos, after), then=fresh, origin="specc")
-        return ir.If(pos, test=here, then=(picked,), orelse=(reached,), origin="specc")
+        return ir.If(pos, test=here, then=picked, orelse=(reached,), origin="specc")
 
 
 def lower(actions: list[ir.Action]) -> tuple[list[ir.Action], list[ir.StateField]]:

@@ -168,6 +168,92 @@ def test_saved_locals_keep_their_values(build) -> None:
     assert np.asarray(py_env.observe(py_env.init(np.asarray(jax.random.PRNGKey(0))), 1)).tolist() == [3, 3, 3, 0]
 
 
+DANCER = """\
+specc: 1
+name: dancer
+players: 2
+state:
+  energy: {type: "int32[2,3]", init: 0}
+  tag: {type: "int32[3]", init: -1}
+  trail: {type: "int32[4]", init: -9}
+  first: {type: int32, init: -1}
+  done: {type: int32, init: 0}
+  spent: {type: int32, init: 0}
+actions:
+  dance:
+    params: {n: 0..4}
+    effect: |
+      first = choice(1 - current_player, [true, true])
+      for i in 0..3:
+          if i < n:
+              w = i * 10 + n + roll(5) * 100
+              t = choice(current_player, energy[current_player] < 2)
+              trail[i] = t
+              if t >= 0:
+                  energy[current_player, t] += 1
+                  tag[t] = w
+      done = done + 1
+      current_player = 1 - current_player
+  spend:
+    effect: |
+      more = 2
+      repeat up to 3 while more > 0:
+          x = choice(current_player, energy[current_player] > 0)
+          more -= 1
+          if x >= 0:
+              energy[current_player, x] -= 1
+              spent += 1
+      trail[3] = more
+      current_player = 1 - current_player
+observe: {type: "int32[3]", value: "energy[player]"}
+"""
+DANCE, SPEND, CHOOSE = 0, 4, 5  # flat actions: dance(n = 0..3), spend, then choice(0..2)
+
+
+def test_a_choice_in_every_iteration_of_a_loop(build) -> None:
+    """A choice inside `for` (behind an `if`): each iteration stops at it, the pick resumes
+    that iteration (its loop variable and its locals as they were) and the later iterations
+    run as fresh ones, each with the chance draws of its own step."""
+    jax_env, py_env = build(DANCER)
+    s = play(jax_env, py_env, [DANCE + 2, CHOOSE + 1, CHOOSE + 2, CHOOSE + 0], seed=3)
+    assert int(s[1]["current_player"]) == 1 and int(s[1]["choice__pending"]) == 1  # the first choice
+    assert int(s[2]["first"]) == 1 and int(s[2]["choice__pending"]) == 2  # then iteration 0 stops
+    assert int(s[2]["current_player"]) == 0 and int(s[2]["choice__i"]) == 0
+    assert s[2]["trail"].tolist() == [-9, -9, -9, -9]  # what follows the choice has not run
+    w0 = 0 * 10 + 2 + _step_word(3, 1, 1, 0) % 5 * 100  # drawn in the step that reached iteration 0
+    assert s[3]["trail"].tolist() == [2, -9, -9, -9] and s[3]["tag"].tolist() == [-1, -1, w0]
+    assert int(s[3]["choice__i"]) == 1 and int(s[3]["choice__pending"]) == 2  # iteration 1 stops
+    w1 = 1 * 10 + 2 + _step_word(3, 2, 1, 1) % 5 * 100
+    assert s[4]["trail"].tolist() == [2, 0, -9, -9] and s[4]["tag"].tolist() == [w1, -1, w0]
+    assert s[4]["energy"].tolist() == [[1, 0, 1], [0, 0, 0]]
+    assert int(s[4]["done"]) == 1 and int(s[4]["current_player"]) == 1 and int(s[4]["choice__pending"]) == 0
+
+
+def test_a_loop_whose_choices_have_no_option_goes_on_at_once(build) -> None:
+    """Iterations whose choice has no true option take -1 in the same step; n = 0 runs none."""
+    jax_env, py_env = build(DANCER.replace('energy: {type: "int32[2,3]", init: 0}',
+                                           'energy: {type: "int32[2,3]", init: 2}'))  # fmt: skip
+    s = play(jax_env, py_env, [DANCE + 3, CHOOSE + 0])
+    assert s[2]["trail"].tolist() == [-1, -1, -1, -9] and int(s[2]["done"]) == 1
+    assert int(s[2]["choice__pending"]) == 0 and int(s[2]["current_player"]) == 1
+    s = play(jax_env, py_env, [DANCE + 0, CHOOSE + 0])
+    assert s[2]["trail"].tolist() == [-9, -9, -9, -9] and int(s[2]["done"]) == 1
+
+
+def test_a_choice_inside_repeat(build) -> None:
+    """`repeat up to 3 while more > 0` with a choice in it: stops twice, then its condition ends it."""
+    jax_env, py_env = build(DANCER)
+    setup = [DANCE + 2, CHOOSE + 0, CHOOSE + 1, CHOOSE + 1]  # player 0 gets energy [0, 2, 0]; player 1 moves
+    s = play(jax_env, py_env, [*setup, SPEND])
+    assert int(s[5]["choice__pending"]) == 0 and int(s[5]["trail"][3]) == 0  # player 1 has none: -1 twice
+    assert int(s[5]["spent"]) == 0 and int(s[5]["current_player"]) == 0
+    s = play(jax_env, py_env, [*setup, DANCE + 1, CHOOSE + 0, CHOOSE + 0, SPEND, CHOOSE + 1, CHOOSE + 1])
+    assert int(s[8]["current_player"]) == 0 and list(s[8]["legal_action_mask"])[CHOOSE:] == [False, True, False]
+    assert s[9]["energy"].tolist() == [[0, 1, 0], [1, 0, 0]] and int(s[9]["choice__pending"]) != 0
+    assert s[10]["energy"].tolist() == [[0, 0, 0], [1, 0, 0]] and int(s[10]["spent"]) == 2
+    assert int(s[10]["trail"][3]) == 0 and int(s[10]["current_player"]) == 1 and int(s[10]["choice__pending"]) == 0
+
+
 BAD = """\
 specc: 1
 name: bad
@@ -186,8 +272,6 @@ observe: {{type: "int32[1]", value: "[x]"}}
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("for i in 0..2:\n          x = @@choice(0, [true, false])", "a choice inside a loop (for or repeat)"),
-        ("repeat up to 2 while true:\n          x = @@choice(0, [true])", "a choice inside a loop"),
         ("x = choice(0, @@[1, 2])", "the options of a choice must be a bool[K] array"),
         ("x = choice(@@true, [true])", "the player who chooses must be an integer"),
         ("@@z[0] = choice(0, [true])", "the pick of a choice goes to a plain name"),
