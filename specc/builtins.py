@@ -442,9 +442,10 @@ SEMANTICS: dict[str, str] = {
     "else the step ends with current_player = p (any int: outside 0..players-1 it is as any such "
     "current_player) and only `choice(k)` legal for the true options k; the pick resumes the effect with "
     "x = k and current_player restored. Inside a loop, each iteration that reaches it stops there and the "
-    "pick resumes that iteration; the later ones run in the pick's step. A pick stepped where nothing is "
-    "pending (only a hand-made state whose legal_action_mask says otherwise) runs no effect; a "
-    "choice__pending outside 0..(choice points) is read as the nearest of those",
+    "pick resumes that iteration; the later ones run in the pick's step. Only a hand-made state whose "
+    "legal_action_mask disagrees with choice__pending can step the next two: a pick with nothing pending "
+    "runs no effect; an ordinary action with a choice pending runs its effect afresh (what was pending is "
+    "dropped). A choice__pending outside 0..(choice points) is read as the nearest of those",
     "observe(state, p)": "p is a player id if it is a whole number in 0..players-1 (any Python, NumPy or "
     "JAX integer, float or bool; True is 1); any other p (-1, players, 2.5, NaN, 2**40) sees an all-zero "
     "observation, so no id can see hidden fields",

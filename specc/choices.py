@@ -199,8 +199,12 @@ class _Lowering:
         body, _ = self.block(effect, env, (), 0)
         resume = _name(pos, RESUME, "local", INT32)
         resuming = _compare(pos, "!=", resume, _int(pos, 0))
+        # a pick (k >= 0) resumes what is pending; the action itself (pick -1) starts afresh, even
+        # in a hand-made state whose legal_action_mask allowed it while a choice was pending
+        picked = _compare(pos, ">=", _name(pos, OPTION, "param", INT32), _int(pos, 0))
+        pending = ir.Cond(pos, test=picked, then=_name(pos, PENDING, "state", INT32), orelse=_int(pos, 0), type=INT32)
         head: list[ir.Stmt] = [
-            _assign(pos, RESUME, "local", INT32, _name(pos, PENDING, "state", INT32)),
+            _assign(pos, RESUME, "local", INT32, pending),
             _assign(pos, PENDING, "state", INT32, _int(pos, 0)),
             _assign(pos, "current_player", "builtin", INT32,
                     ir.Cond(pos, test=resuming, then=_name(pos, PLAYER, "state", INT32),

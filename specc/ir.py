@@ -330,9 +330,10 @@ class Action:
     size: int
     pos: Pos = field(compare=False)
     # choices (specc.choices): `pick` names the extra int32 argument the effect reads the pick of
-    # a resumed choice from ("" for none). `routes`, on the synthetic choice action only: the
-    # index of the action whose effect runs choice(k), for each value of choice__pending; that
-    # effect gets k as its pick and 0 for its own parameters (it restores those itself)
+    # a resumed choice from ("" for none): -1 when the action itself is stepped (a fresh start).
+    # `routes`, on the synthetic choice action only: the index of the action whose effect runs
+    # choice(k), for each value of choice__pending; that effect gets k as its pick and 0 for its
+    # own parameters (it restores those itself)
     pick: str = ""
     routes: tuple[int, ...] = ()
 

@@ -540,7 +540,7 @@ static void step(const State *in, State *s, int64_t action, Key key)
     memset(s->rewards, 0, sizeof s->rewards);
     Key k = effect_key(key, s->step_count);
     const int32_t *p = ACTION_PARAMS[action];
-    int32_t kind = ACTION_KIND[action], pick = 0;
+    int32_t kind = ACTION_KIND[action], pick = -1;  /* -1: the action itself, not a pick */
     (void)p;
     (void)pick;
     switch (kind) {

@@ -363,8 +363,8 @@ def effect_function(program: ir.Program, action: ir.Action) -> str:
     for i, p in enumerate(action.params):
         out.line(f"{p.name} = params[{i}]")
         names[p.name] = p.name
-    if action.pick:  # a routed choice(k) passes the choice action's parameters: k first
-        out.line(f"{action.pick} = params[0]")
+    if action.pick:  # the params' extra last column: k for choice(k), -1 for every other action
+        out.line(f"{action.pick} = params[{max_params(program)}]")
         names[action.pick] = action.pick
     words = draw_words(out, action.effect)
     known = effect_bounds(program, action)  # constants, parameters and proven locals
@@ -404,6 +404,9 @@ def generate(program: ir.Program) -> str:
     table = action_table(program)
     width = max_params(program)
     params_rows = [list(values) + [0] * (width - len(values)) for _, values in table]
+    if router(program):  # the pick an effect resumes with: k for choice(k), -1 for the other actions
+        params_rows = [row + [values[0] if kind == router(program)["kind"] else -1]
+                       for row, (kind, values) in zip(params_rows, table)]  # fmt: skip
     names = _state_names(program)
     known = constant_bounds(program)
     actions = []

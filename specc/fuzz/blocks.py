@@ -18,7 +18,7 @@ class BlockGen:
     `procs`: the procedures callable as statements and as whole right sides here.
     `pure`: no state field, current_player or outcome is touched (a function's body).
     `straight`: only whole locals are assigned, no if/for/chance (a function callable anywhere).
-    `choices`: `x = choice(player, options)` may be drawn (an action's effect, outside loops).
+    `choices`: `x = choice(player, options)` may be drawn (an action's effect, loops included).
     """
 
     def __init__(self, draw: Callable, players: int, *, outcomes: bool, procs: tuple[Sig, ...] = (),
@@ -99,7 +99,8 @@ class BlockGen:
             lo = self.draw(st.integers(-1, 1))
             hi = lo + self.draw(st.integers(1, 3))
             inner = BlockGen(self.draw, self.players, outcomes=self.outcomes, procs=self.procs,
-                             prefix=f"{self.prefix}f", exact_only=True, pure=self.pure)  # fmt: skip
+                             prefix=f"{self.prefix}f", exact_only=True, pure=self.pure,
+                             choices=self.choices)  # fmt: skip
             inner.counter = self.counter
             body = inner.block(g2.scope, indent + 4, self.draw(st.integers(1, 2)), depth - 1)
             self.counter = inner.counter
@@ -129,7 +130,8 @@ class BlockGen:
         if kind == "both":
             cond = cat("(", cond, ") and flip()")
         inner = BlockGen(self.draw, self.players, outcomes=self.outcomes, procs=self.procs,
-                         prefix=f"{self.prefix}r", exact_only=True, pure=self.pure)  # fmt: skip
+                         prefix=f"{self.prefix}r", exact_only=True, pure=self.pure,
+                         choices=self.choices)  # fmt: skip
         inner.counter = self.counter
         body = inner.block(scope.child(), indent + 4, self.draw(st.integers(1, 2)), depth - 1)
         self.counter = inner.counter
