@@ -3230,16 +3230,21 @@ _KIND = jnp.array([
 # fmt: on
 # fmt: off
 _PARAMS = jnp.array([
-    [0, 0], [1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0], [8, 0], [9, 0], [0, 0], [0, 1],
-    [0, 2], [0, 3], [1, 0], [1, 1], [1, 2], [1, 3], [2, 0], [2, 1], [2, 2], [2, 3], [3, 0], [3, 1],
-    [3, 2], [3, 3], [4, 0], [4, 1], [4, 2], [4, 3], [5, 0], [5, 1], [5, 2], [5, 3], [6, 0], [6, 1],
-    [6, 2], [6, 3], [7, 0], [7, 1], [7, 2], [7, 3], [8, 0], [8, 1], [8, 2], [8, 3], [9, 0], [9, 1],
-    [9, 2], [9, 3], [0, 0], [1, 0], [2, 0], [3, 0], [0, 0], [1, 0], [2, 0], [3, 0], [4, 0], [5, 0],
-    [6, 0], [7, 0], [8, 0], [9, 0], [1, 0], [2, 0], [3, 0], [0, 0], [0, 1], [0, 2], [0, 3], [0, 4],
-    [0, 5], [0, 6], [0, 7], [0, 8], [1, 0], [1, 1], [1, 2], [1, 3], [1, 4], [1, 5], [1, 6], [1, 7],
-    [1, 8], [0, 0], [1, 0], [2, 0], [3, 0], [1, 0], [2, 0], [3, 0], [0, 0], [1, 0], [2, 0], [3, 0],
-    [0, 0], [0, 0], [1, 0], [2, 0], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0], [8, 0], [9, 0], [10, 0],
-    [11, 0], [12, 0], [13, 0], [14, 0], [15, 0], [16, 0], [17, 0], [18, 0], [19, 0],
+    [0, 0, -1], [1, 0, -1], [2, 0, -1], [3, 0, -1], [4, 0, -1], [5, 0, -1], [6, 0, -1], [7, 0, -1],
+    [8, 0, -1], [9, 0, -1], [0, 0, -1], [0, 1, -1], [0, 2, -1], [0, 3, -1], [1, 0, -1], [1, 1, -1],
+    [1, 2, -1], [1, 3, -1], [2, 0, -1], [2, 1, -1], [2, 2, -1], [2, 3, -1], [3, 0, -1], [3, 1, -1],
+    [3, 2, -1], [3, 3, -1], [4, 0, -1], [4, 1, -1], [4, 2, -1], [4, 3, -1], [5, 0, -1], [5, 1, -1],
+    [5, 2, -1], [5, 3, -1], [6, 0, -1], [6, 1, -1], [6, 2, -1], [6, 3, -1], [7, 0, -1], [7, 1, -1],
+    [7, 2, -1], [7, 3, -1], [8, 0, -1], [8, 1, -1], [8, 2, -1], [8, 3, -1], [9, 0, -1], [9, 1, -1],
+    [9, 2, -1], [9, 3, -1], [0, 0, -1], [1, 0, -1], [2, 0, -1], [3, 0, -1], [0, 0, -1], [1, 0, -1],
+    [2, 0, -1], [3, 0, -1], [4, 0, -1], [5, 0, -1], [6, 0, -1], [7, 0, -1], [8, 0, -1], [9, 0, -1],
+    [1, 0, -1], [2, 0, -1], [3, 0, -1], [0, 0, -1], [0, 1, -1], [0, 2, -1], [0, 3, -1], [0, 4, -1],
+    [0, 5, -1], [0, 6, -1], [0, 7, -1], [0, 8, -1], [1, 0, -1], [1, 1, -1], [1, 2, -1], [1, 3, -1],
+    [1, 4, -1], [1, 5, -1], [1, 6, -1], [1, 7, -1], [1, 8, -1], [0, 0, -1], [1, 0, -1], [2, 0, -1],
+    [3, 0, -1], [1, 0, -1], [2, 0, -1], [3, 0, -1], [0, 0, -1], [1, 0, -1], [2, 0, -1], [3, 0, -1],
+    [0, 0, -1], [0, 0, 0], [1, 0, 1], [2, 0, 2], [3, 0, 3], [4, 0, 4], [5, 0, 5], [6, 0, 6],
+    [7, 0, 7], [8, 0, 8], [9, 0, 9], [10, 0, 10], [11, 0, 11], [12, 0, 12], [13, 0, 13],
+    [14, 0, 14], [15, 0, 15], [16, 0, 16], [17, 0, 17], [18, 0, 18], [19, 0, 19],
 ], dtype=jnp.int32)
 # fmt: on
 # choice__pending -> the action whose effect goes on with the pick (0: nothing pending)
@@ -5696,7 +5701,7 @@ def _effect_attach(s: State, params, key) -> State:
 
 def _effect_play_trainer(s: State, params, key) -> State:
     h = params[0]
-    choice__option = params[0]
+    choice__option = params[2]
     _words = jax.random.bits(key, (1,), jnp.uint32)
     choice__pending = s.choice__pending
     current_player = s.current_player
@@ -5728,7 +5733,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
     retreat_cut = s.retreat_cut
     dealt_bonus = s.dealt_bonus
     dealt_group = s.dealt_group
-    choice__resume = choice__pending
+    choice__resume = jnp.where((choice__option >= 0), choice__pending, 0)
     choice__pending = jnp.asarray(0, jnp.int32)
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     h__arg = h
@@ -6905,7 +6910,7 @@ def _effect_retreat(s: State, params, key) -> State:
 def _effect_attack(s: State, params, key) -> State:
     k = params[0]
     src = params[1]
-    choice__option = params[0]
+    choice__option = params[2]
     _words = jax.random.bits(key, (12,), jnp.uint32)
     choice__pending = s.choice__pending
     current_player = s.current_player
@@ -6948,7 +6953,7 @@ def _effect_attack(s: State, params, key) -> State:
     dealt_bonus = s.dealt_bonus
     dealt_group = s.dealt_group
     energy_next = s.energy_next
-    choice__resume = choice__pending
+    choice__resume = jnp.where((choice__option >= 0), choice__pending, 0)
     choice__pending = jnp.asarray(0, jnp.int32)
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     k__arg = k
@@ -11953,7 +11958,7 @@ def _effect_attack(s: State, params, key) -> State:
 
 def _effect_use_ability(s: State, params, key) -> State:
     slot = params[0]
-    choice__option = params[0]
+    choice__option = params[2]
     _words = jax.random.bits(key, (1,), jnp.uint32)
     choice__pending = s.choice__pending
     current_player = s.current_player
@@ -11982,7 +11987,7 @@ def _effect_use_ability(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     phase = s.phase
-    choice__resume = choice__pending
+    choice__resume = jnp.where((choice__option >= 0), choice__pending, 0)
     choice__pending = jnp.asarray(0, jnp.int32)
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)
@@ -12934,7 +12939,7 @@ def _effect_promote(s: State, params, key) -> State:
 
 def _effect_discard_fossil(s: State, params, key) -> State:
     slot = params[0]
-    choice__option = params[0]
+    choice__option = params[2]
     choice__pending = s.choice__pending
     current_player = s.current_player
     choice__slot = s.choice__slot
@@ -12953,7 +12958,7 @@ def _effect_discard_fossil(s: State, params, key) -> State:
     lasting_until = s.lasting_until
     discard = s.discard
     discard_count = s.discard_count
-    choice__resume = choice__pending
+    choice__resume = jnp.where((choice__option >= 0), choice__pending, 0)
     choice__pending = jnp.asarray(0, jnp.int32)
     current_player = jnp.where((choice__resume != 0), choice__player, current_player)
     slot__arg = jnp.where((choice__resume != 0), choice__slot, slot)

@@ -3931,7 +3931,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
     int32_t put_in_play__p_98 = 0;
     int32_t put_in_play__slot_99 = 0;
     int16_t put_in_play__c_100 = 0;
-    choice__resume = s->choice__pending;
+    choice__resume = ((choice__option >= 0) ? s->choice__pending : 0);
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     h__arg = h;
@@ -4793,7 +4793,7 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     int32_t draw_cards__p_507 = 0;
     int8_t draw_cards__have_508 = 0;
     int8_t draw_cards__k_509 = 0;
-    choice__resume = s->choice__pending;
+    choice__resume = ((choice__option >= 0) ? s->choice__pending : 0);
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     k__arg = k_;
@@ -5912,7 +5912,7 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
     int32_t swap_active__b_560 = 0;
     int32_t swap_active__perm_561[4] = {0};
     int32_t clear_conditions__p_562 = 0;
-    choice__resume = s->choice__pending;
+    choice__resume = ((choice__option >= 0) ? s->choice__pending : 0);
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     slot__arg = ((choice__resume != 0) ? s->choice__slot : slot);
@@ -6462,7 +6462,7 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key, int32_t choic
     int16_t to_discard__c_579 = 0;
     int32_t clear_slot__p_580 = 0;
     int32_t clear_slot__slot_581 = 0;
-    choice__resume = s->choice__pending;
+    choice__resume = ((choice__option >= 0) ? s->choice__pending : 0);
     s->choice__pending = 0;
     s->current_player = ((choice__resume != 0) ? s->choice__player : s->current_player);
     slot__arg = ((choice__resume != 0) ? s->choice__slot : slot);
@@ -7074,7 +7074,7 @@ static void step(const State *in, State *s, int64_t action, Key key)
     memset(s->rewards, 0, sizeof s->rewards);
     Key k = effect_key(key, s->step_count);
     const int32_t *p = ACTION_PARAMS[action];
-    int32_t kind = ACTION_KIND[action], pick = 0;
+    int32_t kind = ACTION_KIND[action], pick = -1;  /* -1: the action itself, not a pick */
     (void)p;
     (void)pick;
     if (kind == 10) {  /* a pick, choice(k): the effect whose choice point waits for it goes on */

@@ -5758,9 +5758,11 @@ def _effect_attach(s: State, slot, key) -> None:
     _put(s.energy_now, (p,), _cast(-1, np.int8))
 
 
-def _effect_play_trainer(s: State, h, key, choice__option=np.int32(0)) -> None:
+def _effect_play_trainer(s: State, h, key, choice__option=np.int32(-1)) -> None:
     _words = _bits(key, 1)
-    choice__resume = s.choice__pending
+    choice__resume = _cast(
+        _cast((s.choice__pending if (choice__option >= 0) else 0), np.int32), np.int32
+    )
     s.choice__pending = _cast(0, np.int32)
     s.current_player = _cast(
         _cast((s.choice__player if (choice__resume != 0) else s.current_player), np.int32), np.int32
@@ -6719,9 +6721,11 @@ def _effect_retreat(s: State, b, key) -> None:
     s.retreated = True
 
 
-def _effect_attack(s: State, k, src, key, choice__option=np.int32(0)) -> None:
+def _effect_attack(s: State, k, src, key, choice__option=np.int32(-1)) -> None:
     _words = _bits(key, 12)
-    choice__resume = s.choice__pending
+    choice__resume = _cast(
+        _cast((s.choice__pending if (choice__option >= 0) else 0), np.int32), np.int32
+    )
     s.choice__pending = _cast(0, np.int32)
     s.current_player = _cast(
         _cast((s.choice__player if (choice__resume != 0) else s.current_player), np.int32), np.int32
@@ -11600,9 +11604,11 @@ def _effect_attack(s: State, k, src, key, choice__option=np.int32(0)) -> None:
                     )
 
 
-def _effect_use_ability(s: State, slot, key, choice__option=np.int32(0)) -> None:
+def _effect_use_ability(s: State, slot, key, choice__option=np.int32(-1)) -> None:
     _words = _bits(key, 1)
-    choice__resume = s.choice__pending
+    choice__resume = _cast(
+        _cast((s.choice__pending if (choice__option >= 0) else 0), np.int32), np.int32
+    )
     s.choice__pending = _cast(0, np.int32)
     s.current_player = _cast(
         _cast((s.choice__player if (choice__resume != 0) else s.current_player), np.int32), np.int32
@@ -12304,8 +12310,10 @@ def _effect_promote(s: State, b, key) -> None:
             )
 
 
-def _effect_discard_fossil(s: State, slot, key, choice__option=np.int32(0)) -> None:
-    choice__resume = s.choice__pending
+def _effect_discard_fossil(s: State, slot, key, choice__option=np.int32(-1)) -> None:
+    choice__resume = _cast(
+        _cast((s.choice__pending if (choice__option >= 0) else 0), np.int32), np.int32
+    )
     s.choice__pending = _cast(0, np.int32)
     s.current_player = _cast(
         _cast((s.choice__player if (choice__resume != 0) else s.current_player), np.int32), np.int32
