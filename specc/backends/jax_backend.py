@@ -28,7 +28,6 @@ from .common import (
     render,
     router,
 )
-from .jax_tables import Column, RowCache, packed_columns, rows_code
 from .literals import py_constants, py_list, py_scalar, py_statement
 from .ranges import effect_bounds
 
@@ -47,23 +46,12 @@ class JaxExpr(ExprGen):
     """Expression -> JAX source text. `names` maps IR names to Python expressions."""
 
     def __init__(
-        self,
-        names: dict[str, str],
-        words: dict[int, str] | None = None,
-        key: str = "key",
-        known: Bounds | None = None,
-        rows: RowCache | None = None,
+        self, names: dict[str, str], words: dict[int, str] | None = None, key: str = "key", known: Bounds | None = None
     ):
         self.names = names
         self.words = words or {}
         self.key = key
         self.known = known or {}  # ranges of params, loop variables and constants (see common.int_range)
-        self.rows = rows  # table rows read once and shared (see jax_tables); None: column by column
-
-    def text(self, e: ir.Expr) -> str:
-        """A whole expression: `gen`, with the table rows it reads bound around it."""
-        body = self.gen(e)
-        return self.rows.wrap(body) if self.rows else body
 
     def visit_Literal(self, e: ir.Literal) -> str:
         return repr(e.value)
@@ -75,9 +63,6 @@ class JaxExpr(ExprGen):
 
     def visit_Index(self, e: ir.Index) -> str:
         # JAX's own indexing is the meaning: negative indexes count from the end, reads clamp
-        row = self.table_read(e)
-        if row is not None:
-            return row
         base = self.gen(e.base)
         if all(i.type.is_scalar for i in e.indices) and all(self.nonnegative(i) for i in e.indices):
             if all(isinstance(i, ir.Literal) for i in e.indices):  # static: a slice
@@ -85,19 +70,6 @@ class JaxExpr(ExprGen):
             # never negative: JAX's clamped read without its negative-index step
             return f"_get({base}, {', '.join(self.gen(i) for i in e.indices)})"
         return f"{base}[{', '.join(self.index(i, n) for i, n in zip(e.indices, e.base.type.shape))}]"
-
-    def table_read(self, e: ir.Index) -> str | None:
-        """`T.c[i]` as a column of the shared row `T[i]` (jax_tables), or None for other reads.
-        A literal index stays a static slice of the column, folded by XLA."""
-        column = self.rows.columns.get(e.base.name) if self.rows and isinstance(e.base, ir.Name) else None
-        if column is None or e.base.kind != "const" or not e.indices[0].type.is_scalar:
-            return None
-        (i,) = e.indices
-        if isinstance(i, ir.Literal):
-            return None
-        if self.nonnegative(i):  # as visit_Index: the clamped read without the negative-index step
-            return self.rows.read(column, f"_get({column.rows}, {self.gen(i)})")
-        return self.rows.read(column, f"{column.rows}[{self.index(i, e.base.type.shape[0])}]")
 
     def nonnegative(self, i: ir.Expr) -> bool:
         """Whether an index is surely >= 0 (see common.int_range)."""
@@ -148,25 +120,15 @@ class JaxExpr(ExprGen):
         return f"jnp.where({self.gen(e.test)}, {self.gen(e.then)}, {self.gen(e.orelse)})"
 
     def visit_Let(self, e: ir.Let) -> str:  # a procedure's argument or local, evaluated once
-        value = self.gen(e.value)
-        return f"(lambda {e.name}: {self.scoped(e.name, e.body, self)})({value})"
-
-    def scoped(self, var: str, body: ir.Expr, gen: JaxExpr) -> str:
-        """`body` (by `gen`) as the body of a lambda binding `var`, with the rows that read `var`."""
-        if not self.rows:
-            return gen.gen(body)
-        self.rows.push({var})
-        return self.rows.pop(gen.gen(body))
+        return f"(lambda {e.name}: {self.gen(e.body)})({self.gen(e.value)})"
 
     def visit_ArrayLit(self, e: ir.ArrayLit) -> str:
         items = ", ".join(self.gen(i) for i in e.items)
         return f"jnp.stack([jnp.asarray(x, {JNP_DTYPE[e.type.dtype]}) for x in ({items},)])"
 
     def visit_Reduce(self, e: ir.Reduce) -> str:
-        inner = JaxExpr(
-            self.names, self.words, self.key, {**self.known, e.var: (e.lo.value, e.hi.value - 1)}, self.rows
-        )
-        body = self.scoped(e.var, e.body, inner)
+        inner = JaxExpr(self.names, self.words, self.key, {**self.known, e.var: (e.lo.value, e.hi.value - 1)})
+        body = inner.gen(e.body)
         values = f"jax.vmap(lambda {e.var}: {body})(jnp.arange({self.gen(e.lo)}, {self.gen(e.hi)}, dtype=jnp.int32))"
         if e.op in ("any", "all", "min", "max"):
             return f"jnp.{e.op}({values}, axis=0)"
@@ -249,15 +211,7 @@ def _small_power(exponent: ir.Expr, known: Bounds) -> bool:
 class JaxBlock:
     """Statements -> JAX source lines, rebinding variables functionally."""
 
-    def __init__(
-        self,
-        out: Emitter,
-        names: dict[str, str],
-        words: dict[int, str],
-        players: int,
-        known: Bounds,
-        columns: dict[str, Column] | None = None,
-    ):
+    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], players: int, known: Bounds):
         self.out = out
         self.names = dict(names)
         self.words = words
@@ -265,7 +219,6 @@ class JaxBlock:
         self.known = dict(known)
         self.counter = 0
         self.depth = 0
-        self.rows = RowCache(columns, out.line) if columns else None  # rows are statements here
 
     def fresh(self, name: str) -> str:
         self.counter += 1
@@ -275,12 +228,10 @@ class JaxBlock:
         """The identifier a new value of `name` goes to: fresh inside branches."""
         ident = self.fresh(name) if self.depth > 0 else name
         self.names[name] = ident
-        if self.rows:  # a row read at the old value's index is not the new one's
-            self.rows.rebound(ident)
         return ident
 
     def expr(self, e: ir.Expr) -> str:
-        return JaxExpr(self.names, self.words, known=self.known, rows=self.rows).gen(e)
+        return JaxExpr(self.names, self.words, known=self.known).gen(e)
 
     def block(self, stmts: ir.Block) -> None:
         for s in stmts:
@@ -291,7 +242,7 @@ class JaxBlock:
         dtype = JNP_DTYPE[s.type.dtype]
         if s.indices:  # .at[].set is the meaning: negative indexes count from the end, writes outside drop
             base = self.names[s.name]
-            gen = JaxExpr(self.names, self.words, known=self.known, rows=self.rows)
+            gen = JaxExpr(self.names, self.words, known=self.known)
             idx = ", ".join(gen.index(i, n) for i, n in zip(s.indices, s.type.shape))
             self.out.line(f"{self.bind(s.name)} = {base}.at[{idx}].set(jnp.asarray({value}, {dtype}))")
         elif s.type.shape:
@@ -352,10 +303,6 @@ class JaxBlock:
         self.out.indent += 1
         before = dict(self.names)
         self.out.line(f"({''.join(n + ', ' for n in carried)}) = carry")
-        outer_rows = self.rows.save() if self.rows else {}
-        for n in (*carried, s.var):  # these names are the body's own in its function
-            if self.rows:
-                self.rows.rebound(n)
         # the index is int32 as the IR types it: fori_loop's own is weakly typed (from the Python
         # bounds), and `i // int8(x)` would then be int8 and change a carried value's dtype
         self.out.line(f"{s.var} = jnp.asarray({s.var}, jnp.int32)")
@@ -368,8 +315,6 @@ class JaxBlock:
         self.block(s.body)
         self.depth -= 1
         self.known = outer
-        if self.rows:  # the body's rows are its function's locals
-            self.rows.restore(outer_rows)
         self.out.line(f"return ({''.join(self.names[n] + ', ' for n in carried)})")
         self.out.indent -= 1
         self.names = before
@@ -404,7 +349,7 @@ def run_block(
     for n in written:
         out.line(f"{n} = s.{n}")
         names[n] = n
-    gen = JaxBlock(out, names, words, program.players, known, packed_columns(program.constants))
+    gen = JaxBlock(out, names, words, program.players, known)
     gen.block(block)
     if not written:
         return "s"
@@ -433,7 +378,6 @@ def init_function(program: ir.Program) -> str:
     names = _state_names(program)
     words = draw_words(out, tuple(f.init for f in program.fields), program.init)
     known = constant_bounds(program)
-    columns = packed_columns(program.constants)
     out.line("s = State(")
     out.line("    current_player=jnp.int32(0),")
     out.line("    observation=jnp.zeros(OBSERVATION_SHAPE, OBSERVATION_DTYPE),")
@@ -443,7 +387,7 @@ def init_function(program: ir.Program) -> str:
     out.line("    truncated=jnp.bool_(False),")
     out.line("    step_count=jnp.int32(0),")
     for f in program.fields:
-        value = JaxExpr(names, words, known=known, rows=RowCache(columns)).text(f.init)
+        value = JaxExpr(names, words, known=known).gen(f.init)
         dtype = JNP_DTYPE[f.type.dtype]
         if f.type.shape:
             out.line(f"    {f.name}=jnp.broadcast_to(jnp.asarray({value}, {dtype}), {f.type.shape}),")
@@ -465,7 +409,6 @@ def generate(program: ir.Program) -> str:
                        for row, (kind, values) in zip(params_rows, table)]  # fmt: skip
     names = _state_names(program)
     known = constant_bounds(program)
-    columns = packed_columns(program.constants)
     actions = []
     for a in program.actions:
         guard_names = dict(names, **{p.name: p.name for p in a.params})
@@ -474,7 +417,7 @@ def generate(program: ir.Program) -> str:
             {
                 "name": a.name,
                 "params": a.params,
-                "guard": JaxExpr(guard_names, known=guard_known, rows=RowCache(columns)).text(a.legal),
+                "guard": JaxExpr(guard_names, known=guard_known).gen(a.legal),
                 "effect": effect_function(program, a),
             }
         )
@@ -486,16 +429,14 @@ def generate(program: ir.Program) -> str:
         version=__version__,
         labels_code=py_list("ACTION_LABELS", [py_scalar(label) for label in action_labels(program)]),
         jnp_dtype=JNP_DTYPE,
-        constants_code="\n".join(
-            filter(None, [py_constants(program.constants, "jnp.array", JNP_DTYPE), rows_code(program.constants)])
-        ),
+        constants_code=py_constants(program.constants, "jnp.array", JNP_DTYPE),
         kinds_code=py_statement("_KIND = jnp.array(", tuple(k for k, _ in table), ", dtype=jnp.int32)"),
         params_code=py_statement("_PARAMS = jnp.array(", tuple(map(tuple, params_rows)), ", dtype=jnp.int32)"),
         router=router(program),
         actions=actions,
         init_body=init_function(program),
-        observe=JaxExpr(obs_names, known=known, rows=RowCache(columns)).text(program.observe),
-        invariants=[JaxExpr(names, known=known, rows=RowCache(columns)).text(inv) for inv in program.invariants],
+        observe=JaxExpr(obs_names, known=known).gen(program.observe),
+        invariants=[JaxExpr(names, known=known).gen(inv) for inv in program.invariants],
         illegal_rewards=illegal_rewards(program),
         player_proven=player_always_valid(program),
     )
