@@ -3460,6 +3460,42 @@ def _effect_end_turn(s: State, params, key) -> State:
     )
 
 
+_EFFECTS = (
+    _effect_play_basic,
+    _effect_evolve,
+    _effect_attach,
+    _effect_play_trainer,
+    _effect_retreat,
+    _effect_attack,
+    _effect_promote,
+    _effect_end_turn,
+)
+
+
+@jax.custom_batching.custom_vmap
+def _dispatch(kind, s: State, params, key) -> State:
+    """The effect of action kind `kind` (clamped into range, as lax.switch does)."""
+    return jax.lax.switch(kind, _EFFECTS, s, params, key)
+
+
+@_dispatch.def_vmap
+def _dispatch_batched(axis_size, in_batched, kind, s, params, key):
+    """Under vmap: every effect on every environment, each keeping its own kind's result. vmap
+    of lax.switch computes the same, but first broadcasts every operand of the switch to the
+    batch, the constants its branches close over (the tables) among them: each table read
+    then gathers from a per-environment copy of the table."""
+    batched = lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x))
+    kind, s, params, key = jax.tree_util.tree_map(
+        batched, (kind, s, params, key), tuple(in_batched)
+    )
+    outs = [jax.vmap(effect)(s, params, key) for effect in _EFFECTS]
+    kind = jnp.clip(kind, 0, len(_EFFECTS) - 1)
+    which = lambda x: jnp.broadcast_to(jnp.reshape(kind, kind.shape + (1,) * (x.ndim - 1)), x.shape)
+    pick = lambda *xs: jax.lax.select_n(which(xs[0]), *xs)
+    new = jax.tree_util.tree_map(pick, *outs)
+    return new, jax.tree_util.tree_map(lambda _: True, new)
+
+
 def refresh(s: State) -> State:
     """Recompute what follows from the rest of the state: truncation, legal mask, observation."""
     return s.replace(
@@ -3637,22 +3673,7 @@ def step(state: State, action, key=None) -> State:
     illegal = jnp.logical_and(jnp.logical_not(legal), jnp.logical_not(done))
     s = state.replace(rewards=jnp.zeros(NUM_PLAYERS, jnp.float32), step_count=state.step_count + 1)
     key = jax.random.fold_in(key, s.step_count.astype(jnp.uint32) | jnp.uint32(STEP_STREAM))
-    s = jax.lax.switch(
-        _KIND[safe],
-        (
-            _effect_play_basic,
-            _effect_evolve,
-            _effect_attach,
-            _effect_play_trainer,
-            _effect_retreat,
-            _effect_attack,
-            _effect_promote,
-            _effect_end_turn,
-        ),
-        s,
-        _PARAMS[safe],
-        key,
-    )
+    s = _dispatch(_KIND[safe], s, _PARAMS[safe], key)
     s = refresh(s)
     # One select per field: a finished episode absorbs (zero rewards), an illegal
     # action ends the game (with 2 players and range [-1, 1]: -1 and +1, as in Pgx).
