@@ -3,7 +3,8 @@
 Statements become straight-line array code: an `if` computes both branches and
 merges every variable either assigns with `jnp.where`; `for` becomes
 `lax.fori_loop`; comprehensions become `jax.vmap` over `jnp.arange`; action
-kinds dispatch with `lax.switch`.
+kinds dispatch with `lax.switch`, whose vmap is the template's own rule (`_dispatch`: all
+effects, then a select, without copying the tables to every environment).
 """
 
 from __future__ import annotations
