@@ -32,7 +32,7 @@ def kernel_times(trace_dir: Path) -> Counter:
     times: Counter = Counter()
     for e in trace["traceEvents"]:
         name = e.get("name", "")
-        if e.get("ph") == "X" and not name.startswith(("ThunkExecutor", "$", "PjitFunction", "while")):
+        if e.get("ph") == "X" and not name.startswith(("ThunkExecutor", "$", "PjitFunction", "CommonPjRt", "while")):
             times[name] += e.get("dur", 0)
     return times
 
