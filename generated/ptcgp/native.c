@@ -3644,49 +3644,257 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 /* ---------------------------------------------------------------- legal moves */
 
-static bool legal_play_basic(const State *s, int32_t h)
+/* legal_mask_play_basic: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_play_basic(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && ((((s->phase == 0) || (s->phase == 1)) && (({ int16_t _let1 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t is_basic__c_11 = _let1; (((is_basic__c_11 >= 0) && (CARDS__rows[_ix(is_basic__c_11, 395)].kind == 0)) && (CARDS__rows[_ix(is_basic__c_11, 395)].stage == 0)); }) || (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 3)))) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo2 = 1; bool _r4 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo2, _end3 = 4; t < _end3; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r4 = true; break; } _r4; }))));
+    bool guard__0 = 0;
+    bool guard__1 = 0;
+    if (!(((s->choice__pending == 0) && ((s->phase == 0) || (s->phase == 1))))) {
+        memset(mask + 0, 0, 10);
+        return;
+    }
+    guard__0 = (s->phase == 1);
+    guard__1 = ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; }));
+    for (int32_t h = 0; h < 10; h++) {
+        const int32_t _at1 = 0 + (h - 0) * 1;
+        mask[_at1] = ((({ int16_t _let5 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t is_basic__c_11 = _let5; (((is_basic__c_11 >= 0) && (CARDS__rows[_ix(is_basic__c_11, 395)].kind == 0)) && (CARDS__rows[_ix(is_basic__c_11, 395)].stage == 0)); }) || ((guard__0 && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 3))) && guard__1);
+    }
 }
 
-static bool legal_evolve(const State *s, int32_t h, int32_t slot)
+/* legal_mask_evolve: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_evolve(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && (((((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 0)) && (CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].evolves_from >= 0)) && (CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].evolves_from == CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)].name_id)) && (!(((slot == 0) && (s->card[_ix(_wsub(1, s->current_player), 2) * 4] >= 0)) && CARDS__rows[_ix(s->card[_ix(_wsub(1, s->current_player), 2) * 4], 395)].ab_no_evolve))));
+    bool guard__4 = 0;
+    bool guard__5 = 0;
+    bool guard__0 = 0;
+    bool guard__1 = 0;
+    bool guard__2 = 0;
+    int16_t guard__3 = 0;
+    if (!((((s->choice__pending == 0) && (s->phase == 1)) && (s->turn > 2)))) {
+        memset(mask + 10, 0, 40);
+        return;
+    }
+    guard__4 = (s->card[_ix(_wsub(1, s->current_player), 2) * 4] >= 0);
+    guard__5 = CARDS__rows[_ix(s->card[_ix(_wsub(1, s->current_player), 2) * 4], 395)].ab_no_evolve;
+    for (int32_t h = 0; h < 10; h++) {
+        const int32_t _at1 = 10 + (h - 0) * 4;
+        guard__0 = (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0);
+        guard__1 = (CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 0);
+        guard__2 = (CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].evolves_from >= 0);
+        guard__3 = CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].evolves_from;
+        for (int32_t slot = 0; slot < 4; slot++) {
+            const int32_t _at2 = _at1 + (slot - 0) * 1;
+            mask[_at2] = (((((((s->card[_ix(s->current_player, 2) * 4 + slot] >= 0) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && guard__0) && guard__1) && guard__2) && (guard__3 == CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)].name_id)) && (!(((slot == 0) && guard__4) && guard__5)));
+        }
+    }
 }
 
-static bool legal_attach(const State *s, int32_t slot)
+/* legal_mask_attach: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_attach(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && (((s->phase == 1) && (s->energy_now[_ix(s->current_player, 2)] >= 0)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)));
+    if (!((((s->choice__pending == 0) && (s->phase == 1)) && (s->energy_now[_ix(s->current_player, 2)] >= 0)))) {
+        memset(mask + 50, 0, 4);
+        return;
+    }
+    for (int32_t slot = 0; slot < 4; slot++) {
+        const int32_t _at1 = 50 + (slot - 0) * 1;
+        mask[_at1] = (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0);
+    }
 }
 
-static bool legal_play_trainer(const State *s, int32_t h)
+/* legal_mask_play_trainer: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_play_trainer(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && (((((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && ((CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 1) || ((((CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 2) && (!s->supporter_played)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_16 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_16, 2) * 8 + 3]); }))) && (!((s->card[_ix(_wsub(1, s->current_player), 2) * 4] >= 0) && CARDS__rows[_ix(s->card[_ix(_wsub(1, s->current_player), 2) * 4], 395)].ab_lock_supporter))))) && (!CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].t_todo)) && ({ int32_t _let2 = s->current_player; int32_t trainer_ok__p_17 = _let2; ({ int16_t _let3 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t trainer_ok__c_18 = _let3; ({ bool _let4 = ((((CARDS__rows[_ix(trainer_ok__c_18, 395)].t_heal > 0) || (CARDS__rows[_ix(trainer_ok__c_18, 395)].t_attach_type >= 0)) || CARDS__rows[_ix(trainer_ok__c_18, 395)].t_switch_opp) || (CARDS__rows[_ix(trainer_ok__c_18, 395)].t_return_group >= 0)); bool trainer_ok__picks_19 = _let4; ({ bool _let5 = ((CARDS__rows[_ix(trainer_ok__c_18, 395)].t_return_group < 0) || ((s->card[_ix(trainer_ok__p_17, 2) * 4] >= 0) && ({ int16_t _let6 = s->card[_ix(trainer_ok__p_17, 2) * 4]; int16_t in_group__c_20 = _let6; ({ int8_t _let7 = CARDS__rows[_ix(trainer_ok__c_18, 395)].t_return_group; int8_t in_group__g_21 = _let7; ((in_group__g_21 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_20, 395)].groups, _ipow(2, ((int32_t)(in_group__g_21)))), 2) == 1)); }); }))); bool trainer_ok__back_22 = _let5; ({ bool _let8 = ((!CARDS__rows[_ix(trainer_ok__c_18, 395)].t_revive_opp) || (({ bool _r12 = false; for (int32_t _j9 = 0; _j9 < 20; _j9++) if (({ int16_t _let10[20]; for (int32_t _i11 = 0; _i11 < 20; _i11++) _let10[_i11] = s->discard[_ix(_wsub(1, trainer_ok__p_17), 2) * 20 + _i11]; int16_t basics_in__zone_23[20]; memcpy(basics_in__zone_23, _let10, sizeof basics_in__zone_23); (((basics_in__zone_23[_j9] >= 0) && (CARDS__rows[_ix(basics_in__zone_23[_j9], 395)].kind == 0)) && (CARDS__rows[_ix(basics_in__zone_23[_j9], 395)].stage == 0)); })) { _r12 = true; break; } _r12; }) && ({ int32_t _lo14 = 1; bool _r16 = false; _Pragma("GCC unroll 3") for (int32_t trainer_ok__bs_24 = _lo14, _end15 = 4; trainer_ok__bs_24 < _end15; trainer_ok__bs_24++) if ((s->card[_ix(_wsub(1, trainer_ok__p_17), 2) * 4 + trainer_ok__bs_24] < 0)) { _r16 = true; break; } _r16; }))); bool trainer_ok__revive_25 = _let8; ((trainer_ok__back_22 && trainer_ok__revive_25) && ((!trainer_ok__picks_19) || ({ bool _r30 = false; for (int32_t _j18 = 0; _j18 < 4; _j18++) if (({ int32_t _let19 = trainer_ok__p_17; int32_t trainer_targets__p_26 = _let19; ({ int16_t _let20 = trainer_ok__c_18; int16_t trainer_targets__c_27 = _let20; ({ int32_t _let21 = (CARDS__rows[_ix(trainer_targets__c_27, 395)].t_switch_opp ? _wsub(1, trainer_targets__p_26) : trainer_targets__p_26); int32_t trainer_targets__side_28 = _let21; ({ int16_t _let22 = CARDS__rows[_ix(trainer_targets__c_27, 395)].t_target_type; int16_t trainer_targets__ftype_29 = _let22; ({ int8_t _let23 = CARDS__rows[_ix(trainer_targets__c_27, 395)].t_target_group; int8_t trainer_targets__fgroup_30 = _let23; ({ int16_t _let24[4]; for (int32_t _i25 = 0; _i25 < 4; _i25++) _let24[_i25] = s->card[_ix(trainer_targets__side_28, 2) * 4 + _i25]; int16_t trainer_targets__held_31[4]; memcpy(trainer_targets__held_31, _let24, sizeof trainer_targets__held_31); ({ bool _let26[4]; for (int32_t _i27 = 0; _i27 < 4; _i27++) _let26[_i27] = (((trainer_targets__held_31[_i27] >= 0) && ((trainer_targets__ftype_29 < 0) || (CARDS__rows[_ix(trainer_targets__held_31[_i27], 395)].type == trainer_targets__ftype_29))) && ((trainer_targets__fgroup_30 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(trainer_targets__held_31[_i27], 395)].groups, _ipow(2, ((int32_t)(trainer_targets__fgroup_30)))), 2) == 1))); bool trainer_targets__passing_32[4]; memcpy(trainer_targets__passing_32, _let26, sizeof trainer_targets__passing_32); ({ bool _let28[4]; for (int32_t _i29 = 0; _i29 < 4; _i29++) _let28[_i29] = (BENCH_MASK[_i29] && (trainer_targets__held_31[_i29] >= 0)); bool trainer_targets__bench_33[4]; memcpy(trainer_targets__bench_33, _let28, sizeof trainer_targets__bench_33); ((CARDS__rows[_ix(trainer_targets__c_27, 395)].t_heal > 0) ? (trainer_targets__passing_32[_j18] && (s->damage[_ix(trainer_targets__side_28, 2) * 4 + _j18] > 0)) : ((CARDS__rows[_ix(trainer_targets__c_27, 395)].t_attach_type >= 0) ? trainer_targets__passing_32[_j18] : ((CARDS__rows[_ix(trainer_targets__c_27, 395)].t_switch_opp || (CARDS__rows[_ix(trainer_targets__c_27, 395)].t_return_group >= 0)) ? trainer_targets__bench_33[_j18] : false))); }); }); }); }); }); }); }); })) { _r30 = true; break; } _r30; }))); }); }); }); }); })));
+    bool guard__0 = 0;
+    bool guard__1 = 0;
+    bool guard__2 = 0;
+    int32_t trainer_ok__p_17 = 0;
+    bool guard__3 = 0;
+    int16_t guard__4 = 0;
+    int16_t in_group__c_20 = 0;
+    int32_t guard__5 = 0;
+    bool guard__6 = 0;
+    int32_t trainer_targets__p_26 = 0;
+    int32_t guard__7 = 0;
+    if (!(((s->choice__pending == 0) && (s->phase == 1)))) {
+        memset(mask + 54, 0, 10);
+        return;
+    }
+    guard__0 = (!s->supporter_played);
+    guard__1 = (!({ int32_t _let1 = s->current_player; int32_t lasts__q_16 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_16, 2) * 8 + 3]); }));
+    guard__2 = (!((s->card[_ix(_wsub(1, s->current_player), 2) * 4] >= 0) && CARDS__rows[_ix(s->card[_ix(_wsub(1, s->current_player), 2) * 4], 395)].ab_lock_supporter));
+    trainer_ok__p_17 = s->current_player;
+    guard__3 = (s->card[_ix(trainer_ok__p_17, 2) * 4] >= 0);
+    guard__4 = s->card[_ix(trainer_ok__p_17, 2) * 4];
+    in_group__c_20 = guard__4;
+    guard__5 = CARDS__rows[_ix(in_group__c_20, 395)].groups;
+    guard__6 = (({ bool _r5 = false; for (int32_t _j2 = 0; _j2 < 20; _j2++) if (({ int16_t _let3[20]; for (int32_t _i4 = 0; _i4 < 20; _i4++) _let3[_i4] = s->discard[_ix(_wsub(1, trainer_ok__p_17), 2) * 20 + _i4]; int16_t basics_in__zone_23[20]; memcpy(basics_in__zone_23, _let3, sizeof basics_in__zone_23); (((basics_in__zone_23[_j2] >= 0) && (CARDS__rows[_ix(basics_in__zone_23[_j2], 395)].kind == 0)) && (CARDS__rows[_ix(basics_in__zone_23[_j2], 395)].stage == 0)); })) { _r5 = true; break; } _r5; }) && ({ int32_t _lo7 = 1; bool _r9 = false; _Pragma("GCC unroll 3") for (int32_t trainer_ok__bs_24 = _lo7, _end8 = 4; trainer_ok__bs_24 < _end8; trainer_ok__bs_24++) if ((s->card[_ix(_wsub(1, trainer_ok__p_17), 2) * 4 + trainer_ok__bs_24] < 0)) { _r9 = true; break; } _r9; }));
+    trainer_targets__p_26 = trainer_ok__p_17;
+    guard__7 = _wsub(1, trainer_targets__p_26);
+    for (int32_t h = 0; h < 10; h++) {
+        const int32_t _at1 = 54 + (h - 0) * 1;
+        mask[_at1] = ((((s->hand[_ix(s->current_player, 2) * 10 + h] >= 0) && ((CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 1) || ((((CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].kind == 2) && guard__0) && guard__1) && guard__2))) && (!CARDS__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 395)].t_todo)) && ({ int16_t _let11 = s->hand[_ix(s->current_player, 2) * 10 + h]; int16_t trainer_ok__c_18 = _let11; ({ bool _let12 = ((((CARDS__rows[_ix(trainer_ok__c_18, 395)].t_heal > 0) || (CARDS__rows[_ix(trainer_ok__c_18, 395)].t_attach_type >= 0)) || CARDS__rows[_ix(trainer_ok__c_18, 395)].t_switch_opp) || (CARDS__rows[_ix(trainer_ok__c_18, 395)].t_return_group >= 0)); bool trainer_ok__picks_19 = _let12; ({ bool _let13 = ((CARDS__rows[_ix(trainer_ok__c_18, 395)].t_return_group < 0) || (guard__3 && ({ int8_t _let14 = CARDS__rows[_ix(trainer_ok__c_18, 395)].t_return_group; int8_t in_group__g_21 = _let14; ((in_group__g_21 >= 0) && (_pymod(_floordiv(guard__5, _ipow(2, ((int32_t)(in_group__g_21)))), 2) == 1)); }))); bool trainer_ok__back_22 = _let13; ({ bool _let15 = ((!CARDS__rows[_ix(trainer_ok__c_18, 395)].t_revive_opp) || guard__6); bool trainer_ok__revive_25 = _let15; ((trainer_ok__back_22 && trainer_ok__revive_25) && ((!trainer_ok__picks_19) || ({ bool _r27 = false; for (int32_t _j16 = 0; _j16 < 4; _j16++) if (({ int16_t _let17 = trainer_ok__c_18; int16_t trainer_targets__c_27 = _let17; ({ int32_t _let18 = (CARDS__rows[_ix(trainer_targets__c_27, 395)].t_switch_opp ? guard__7 : trainer_targets__p_26); int32_t trainer_targets__side_28 = _let18; ({ int16_t _let19 = CARDS__rows[_ix(trainer_targets__c_27, 395)].t_target_type; int16_t trainer_targets__ftype_29 = _let19; ({ int8_t _let20 = CARDS__rows[_ix(trainer_targets__c_27, 395)].t_target_group; int8_t trainer_targets__fgroup_30 = _let20; ({ int16_t _let21[4]; for (int32_t _i22 = 0; _i22 < 4; _i22++) _let21[_i22] = s->card[_ix(trainer_targets__side_28, 2) * 4 + _i22]; int16_t trainer_targets__held_31[4]; memcpy(trainer_targets__held_31, _let21, sizeof trainer_targets__held_31); ({ bool _let23[4]; for (int32_t _i24 = 0; _i24 < 4; _i24++) _let23[_i24] = (((trainer_targets__held_31[_i24] >= 0) && ((trainer_targets__ftype_29 < 0) || (CARDS__rows[_ix(trainer_targets__held_31[_i24], 395)].type == trainer_targets__ftype_29))) && ((trainer_targets__fgroup_30 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(trainer_targets__held_31[_i24], 395)].groups, _ipow(2, ((int32_t)(trainer_targets__fgroup_30)))), 2) == 1))); bool trainer_targets__passing_32[4]; memcpy(trainer_targets__passing_32, _let23, sizeof trainer_targets__passing_32); ({ bool _let25[4]; for (int32_t _i26 = 0; _i26 < 4; _i26++) _let25[_i26] = (BENCH_MASK[_i26] && (trainer_targets__held_31[_i26] >= 0)); bool trainer_targets__bench_33[4]; memcpy(trainer_targets__bench_33, _let25, sizeof trainer_targets__bench_33); ((CARDS__rows[_ix(trainer_targets__c_27, 395)].t_heal > 0) ? (trainer_targets__passing_32[_j16] && (s->damage[_ix(trainer_targets__side_28, 2) * 4 + _j16] > 0)) : ((CARDS__rows[_ix(trainer_targets__c_27, 395)].t_attach_type >= 0) ? trainer_targets__passing_32[_j16] : ((CARDS__rows[_ix(trainer_targets__c_27, 395)].t_switch_opp || (CARDS__rows[_ix(trainer_targets__c_27, 395)].t_return_group >= 0)) ? trainer_targets__bench_33[_j16] : false))); }); }); }); }); }); }); })) { _r27 = true; break; } _r27; }))); }); }); }); }));
+    }
 }
 
-static bool legal_retreat(const State *s, int32_t b)
+/* legal_mask_retreat: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_retreat(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && ((((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].retreat >= 0)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_101 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_101, 2) * 8 + 2]); }))) && (({ int32_t _r3 = 0; for (int32_t _j2 = 0; _j2 < 8; _j2++) _r3 = _wadd(_r3, s->energy[_ix(s->current_player, 2) * 32 + _j2]); _r3; }) >= ((int8_t)(_imax(((int8_t)(_wsub(CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].retreat, s->retreat_cut))), ((int8_t)(0))))))));
+    bool guard__0 = 0;
+    bool guard__1 = 0;
+    bool guard__2 = 0;
+    bool guard__3 = 0;
+    bool guard__4 = 0;
+    if (!((((s->choice__pending == 0) && (s->phase == 1)) && (!s->retreated)))) {
+        memset(mask + 64, 0, 3);
+        return;
+    }
+    guard__0 = (s->condition[_ix(s->current_player, 2)] != 1);
+    guard__1 = (s->condition[_ix(s->current_player, 2)] != 2);
+    guard__2 = (CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].retreat >= 0);
+    guard__3 = (!({ int32_t _let1 = s->current_player; int32_t lasts__q_101 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_101, 2) * 8 + 2]); }));
+    guard__4 = (({ int32_t _r3 = 0; for (int32_t _j2 = 0; _j2 < 8; _j2++) _r3 = _wadd(_r3, s->energy[_ix(s->current_player, 2) * 32 + _j2]); _r3; }) >= ((int8_t)(_imax(((int8_t)(_wsub(CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].retreat, s->retreat_cut))), ((int8_t)(0))))));
+    for (int32_t b = 1; b < 4; b++) {
+        const int32_t _at1 = 64 + (b - 1) * 1;
+        mask[_at1] = ((((((s->card[_ix(s->current_player, 2) * 4 + b] >= 0) && guard__0) && guard__1) && guard__2) && guard__3) && guard__4);
+    }
 }
 
-static bool legal_attack(const State *s, int32_t k_, int32_t src)
+/* legal_mask_attack: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_attack(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && ((((((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)) && (k_ < CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].attacks)) && (!({ int32_t _let1 = s->current_player; int32_t lasts__q_116 = _let1; (s->turn <= s->lasting_until[_ix(lasts__q_116, 2) * 8 + 1]); }))) && ({ int8_t _let2[8]; for (int32_t _i3 = 0; _i3 < 8; _i3++) _let2[_i3] = ({ int32_t _let4 = s->current_player; int32_t power__p_117 = _let4; ({ int32_t _let5 = ({ int32_t _lo6 = 0; int32_t _r8 = 0; int32_t _best10 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_118 = _lo6, _end7 = 4; power__s_118 < _end7; power__s_118++) { int32_t _x9 = ((int32_t)(((s->card[_ix(power__p_117, 2) * 4 + power__s_118] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + power__s_118], 395)].ab_double_type >= 0)))); if (power__s_118 == _lo6 || _x9 > _best10) { _best10 = _x9; _r8 = power__s_118; } } _r8; }); int32_t power__src_119 = _let5; ({ int16_t _let11 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_type; int16_t power__t_120 = _let11; ({ int16_t _let12 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_filter; int16_t power__f_121 = _let12; ({ int16_t _let13 = s->card[_ix(power__p_117, 2) * 4]; int16_t power__c_122 = _let13; ({ bool _let14 = ((((s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)] >= 0) && (power__t_120 >= 0)) && (power__c_122 >= 0)) && ((power__f_121 < 0) || (CARDS__rows[_ix(power__c_122, 395)].type == power__f_121))); bool power__on_123 = _let14; ({ int8_t _let15[8]; for (int32_t _i16 = 0; _i16 < 8; _i16++) _let15[_i16] = s->energy[_ix(power__p_117, 2) * 32 + _i16]; int8_t power__held_124[8]; memcpy(power__held_124, _let15, sizeof power__held_124); ((int8_t)(_wadd(power__held_124[_i3], ((power__on_123 && (TYPE_IDS[_i3] == power__t_120)) ? power__held_124[_i3] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_125[8]; memcpy(can_pay__held_125, _let2, sizeof can_pay__held_125); ({ int32_t _let17 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_126 = _let17; (({ int32_t _lo18 = 0; bool _r21 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_127 = _lo18, _end19 = 8; can_pay__t_127 < _end19; can_pay__t_127++) if (!((can_pay__held_125[can_pay__t_127] >= ({ int32_t _let20 = can_pay__r_126; int32_t attack_cost__r_128 = _let20; (can_pay__t_127 == 0 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_grass : (can_pay__t_127 == 1 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fire : (can_pay__t_127 == 2 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_water : (can_pay__t_127 == 3 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_lightning : (can_pay__t_127 == 4 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_psychic : (can_pay__t_127 == 5 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fighting : (can_pay__t_127 == 6 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_metal))))))); })))) { _r21 = false; break; } _r21; }) && (({ int32_t _r24 = 0; for (int32_t _j23 = 0; _j23 < 8; _j23++) _r24 = _wadd(_r24, can_pay__held_125[_j23]); _r24; }) >= _wadd(({ int32_t _r28 = 0; for (int32_t _j26 = 0; _j26 < 8; _j26++) _r28 = _wadd(_r28, ({ int32_t _let27 = can_pay__r_126; int32_t attack_cost__r_129 = _let27; (_j26 == 0 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_grass : (_j26 == 1 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fire : (_j26 == 2 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_water : (_j26 == 3 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_lightning : (_j26 == 4 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_psychic : (_j26 == 5 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fighting : (_j26 == 6 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_metal))))))); })); _r28; }), ATTACKS__rows[_ix(can_pay__r_126, 790)].cost_colorless))); }); })) && ({ int32_t _let30 = s->current_player; int32_t copy_ok__p_130 = _let30; ({ int32_t _let31 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t copy_ok__r_131 = _let31; ({ int32_t _let32 = src; int32_t copy_ok__src_132 = _let32; ({ bool _let33 = ({ int32_t _lo34 = 0; bool _r70 = false; _Pragma("GCC unroll 8") for (int32_t copy_ok__j_133 = _lo34, _end35 = 8; copy_ok__j_133 < _end35; copy_ok__j_133++) if (({ int32_t _let36 = copy_ok__p_130; int32_t copyable__p_134 = _let36; ({ int32_t _let37 = copy_ok__r_131; int32_t copyable__r_135 = _let37; ({ int32_t _let38 = _floordiv(copy_ok__j_133, 2); int32_t copyable__s_136 = _let38; ({ int32_t _let39 = _pymod(copy_ok__j_133, 2); int32_t copyable__k_137 = _let39; ({ int16_t _let40 = s->card[_ix(_wsub(1, copyable__p_134), 2) * 4 + _ix(copyable__s_136, 4)]; int16_t copyable__c_138 = _let40; ({ int32_t _let41 = _wadd(((int16_t)(_wmul(2, copyable__c_138))), copyable__k_137); int32_t copyable__row_139 = _let41; ((((((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from > 0) && (copyable__c_138 >= 0)) && ((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from == 2) || (copyable__s_136 == 0))) && (copyable__k_137 < CARDS__rows[_ix(copyable__c_138, 395)].attacks)) && (ATTACKS__rows[_ix(copyable__row_139, 790)].copy_from == 0)) && ((!ATTACKS__rows[_ix(copyable__r_135, 790)].copy_energy) || ({ int8_t _let42[8]; for (int32_t _i43 = 0; _i43 < 8; _i43++) _let42[_i43] = ({ int32_t _let44 = copyable__p_134; int32_t power__p_140 = _let44; ({ int32_t _let45 = ({ int32_t _lo46 = 0; int32_t _r48 = 0; int32_t _best50 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_141 = _lo46, _end47 = 4; power__s_141 < _end47; power__s_141++) { int32_t _x49 = ((int32_t)(((s->card[_ix(power__p_140, 2) * 4 + power__s_141] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + power__s_141], 395)].ab_double_type >= 0)))); if (power__s_141 == _lo46 || _x49 > _best50) { _best50 = _x49; _r48 = power__s_141; } } _r48; }); int32_t power__src_142 = _let45; ({ int16_t _let51 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_type; int16_t power__t_143 = _let51; ({ int16_t _let52 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_filter; int16_t power__f_144 = _let52; ({ int16_t _let53 = s->card[_ix(power__p_140, 2) * 4]; int16_t power__c_145 = _let53; ({ bool _let54 = ((((s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)] >= 0) && (power__t_143 >= 0)) && (power__c_145 >= 0)) && ((power__f_144 < 0) || (CARDS__rows[_ix(power__c_145, 395)].type == power__f_144))); bool power__on_146 = _let54; ({ int8_t _let55[8]; for (int32_t _i56 = 0; _i56 < 8; _i56++) _let55[_i56] = s->energy[_ix(power__p_140, 2) * 32 + _i56]; int8_t power__held_147[8]; memcpy(power__held_147, _let55, sizeof power__held_147); ((int8_t)(_wadd(power__held_147[_i43], ((power__on_146 && (TYPE_IDS[_i43] == power__t_143)) ? power__held_147[_i43] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_148[8]; memcpy(can_pay__held_148, _let42, sizeof can_pay__held_148); ({ int32_t _let57 = copyable__row_139; int32_t can_pay__r_149 = _let57; (({ int32_t _lo58 = 0; bool _r61 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_150 = _lo58, _end59 = 8; can_pay__t_150 < _end59; can_pay__t_150++) if (!((can_pay__held_148[can_pay__t_150] >= ({ int32_t _let60 = can_pay__r_149; int32_t attack_cost__r_151 = _let60; (can_pay__t_150 == 0 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_grass : (can_pay__t_150 == 1 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fire : (can_pay__t_150 == 2 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_water : (can_pay__t_150 == 3 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_lightning : (can_pay__t_150 == 4 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_psychic : (can_pay__t_150 == 5 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fighting : (can_pay__t_150 == 6 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_metal))))))); })))) { _r61 = false; break; } _r61; }) && (({ int32_t _r64 = 0; for (int32_t _j63 = 0; _j63 < 8; _j63++) _r64 = _wadd(_r64, can_pay__held_148[_j63]); _r64; }) >= _wadd(({ int32_t _r68 = 0; for (int32_t _j66 = 0; _j66 < 8; _j66++) _r68 = _wadd(_r68, ({ int32_t _let67 = can_pay__r_149; int32_t attack_cost__r_152 = _let67; (_j66 == 0 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_grass : (_j66 == 1 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fire : (_j66 == 2 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_water : (_j66 == 3 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_lightning : (_j66 == 4 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_psychic : (_j66 == 5 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fighting : (_j66 == 6 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_metal))))))); })); _r68; }), ATTACKS__rows[_ix(can_pay__r_149, 790)].cost_colorless))); }); }))); }); }); }); }); }); })) { _r70 = true; break; } _r70; }); bool copy_ok__some_153 = _let33; ((copy_ok__src_132 == 8) ? ((ATTACKS__rows[_ix(copy_ok__r_131, 790)].copy_from == 0) || (!copy_ok__some_153)) : ((ATTACKS__rows[_ix(copy_ok__r_131, 790)].copy_from > 0) && ({ int32_t _let72 = copy_ok__p_130; int32_t copyable__p_154 = _let72; ({ int32_t _let73 = copy_ok__r_131; int32_t copyable__r_155 = _let73; ({ int32_t _let74 = _floordiv(copy_ok__src_132, 2); int32_t copyable__s_156 = _let74; ({ int32_t _let75 = _pymod(copy_ok__src_132, 2); int32_t copyable__k_157 = _let75; ({ int16_t _let76 = s->card[_ix(_wsub(1, copyable__p_154), 2) * 4 + _ix(copyable__s_156, 4)]; int16_t copyable__c_158 = _let76; ({ int32_t _let77 = _wadd(((int16_t)(_wmul(2, copyable__c_158))), copyable__k_157); int32_t copyable__row_159 = _let77; ((((((ATTACKS__rows[_ix(copyable__r_155, 790)].copy_from > 0) && (copyable__c_158 >= 0)) && ((ATTACKS__rows[_ix(copyable__r_155, 790)].copy_from == 2) || (copyable__s_156 == 0))) && (copyable__k_157 < CARDS__rows[_ix(copyable__c_158, 395)].attacks)) && (ATTACKS__rows[_ix(copyable__row_159, 790)].copy_from == 0)) && ((!ATTACKS__rows[_ix(copyable__r_155, 790)].copy_energy) || ({ int8_t _let78[8]; for (int32_t _i79 = 0; _i79 < 8; _i79++) _let78[_i79] = ({ int32_t _let80 = copyable__p_154; int32_t power__p_160 = _let80; ({ int32_t _let81 = ({ int32_t _lo82 = 0; int32_t _r84 = 0; int32_t _best86 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_161 = _lo82, _end83 = 4; power__s_161 < _end83; power__s_161++) { int32_t _x85 = ((int32_t)(((s->card[_ix(power__p_160, 2) * 4 + power__s_161] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + power__s_161], 395)].ab_double_type >= 0)))); if (power__s_161 == _lo82 || _x85 > _best86) { _best86 = _x85; _r84 = power__s_161; } } _r84; }); int32_t power__src_162 = _let81; ({ int16_t _let87 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_type; int16_t power__t_163 = _let87; ({ int16_t _let88 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_filter; int16_t power__f_164 = _let88; ({ int16_t _let89 = s->card[_ix(power__p_160, 2) * 4]; int16_t power__c_165 = _let89; ({ bool _let90 = ((((s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)] >= 0) && (power__t_163 >= 0)) && (power__c_165 >= 0)) && ((power__f_164 < 0) || (CARDS__rows[_ix(power__c_165, 395)].type == power__f_164))); bool power__on_166 = _let90; ({ int8_t _let91[8]; for (int32_t _i92 = 0; _i92 < 8; _i92++) _let91[_i92] = s->energy[_ix(power__p_160, 2) * 32 + _i92]; int8_t power__held_167[8]; memcpy(power__held_167, _let91, sizeof power__held_167); ((int8_t)(_wadd(power__held_167[_i79], ((power__on_166 && (TYPE_IDS[_i79] == power__t_163)) ? power__held_167[_i79] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_168[8]; memcpy(can_pay__held_168, _let78, sizeof can_pay__held_168); ({ int32_t _let93 = copyable__row_159; int32_t can_pay__r_169 = _let93; (({ int32_t _lo94 = 0; bool _r97 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_170 = _lo94, _end95 = 8; can_pay__t_170 < _end95; can_pay__t_170++) if (!((can_pay__held_168[can_pay__t_170] >= ({ int32_t _let96 = can_pay__r_169; int32_t attack_cost__r_171 = _let96; (can_pay__t_170 == 0 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_grass : (can_pay__t_170 == 1 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_fire : (can_pay__t_170 == 2 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_water : (can_pay__t_170 == 3 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_lightning : (can_pay__t_170 == 4 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_psychic : (can_pay__t_170 == 5 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_fighting : (can_pay__t_170 == 6 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_metal))))))); })))) { _r97 = false; break; } _r97; }) && (({ int32_t _r100 = 0; for (int32_t _j99 = 0; _j99 < 8; _j99++) _r100 = _wadd(_r100, can_pay__held_168[_j99]); _r100; }) >= _wadd(({ int32_t _r104 = 0; for (int32_t _j102 = 0; _j102 < 8; _j102++) _r104 = _wadd(_r104, ({ int32_t _let103 = can_pay__r_169; int32_t attack_cost__r_172 = _let103; (_j102 == 0 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_grass : (_j102 == 1 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_fire : (_j102 == 2 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_water : (_j102 == 3 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_lightning : (_j102 == 4 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_psychic : (_j102 == 5 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_fighting : (_j102 == 6 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_metal))))))); })); _r104; }), ATTACKS__rows[_ix(can_pay__r_169, 790)].cost_colorless))); }); }))); }); }); }); }); }); }))); }); }); }); })));
+    int32_t copy_ok__p_130 = 0;
+    int32_t copyable__p_154 = 0;
+    int32_t guard__4 = 0;
+    int8_t guard__8[8] = {0};
+    int8_t can_pay__held_168[8] = {0};
+    int32_t guard__9 = 0;
+    int32_t guard__0 = 0;
+    int32_t copy_ok__r_131 = 0;
+    bool guard__1 = 0;
+    bool copy_ok__some_153 = 0;
+    bool guard__2 = 0;
+    bool guard__3 = 0;
+    int32_t copyable__r_155 = 0;
+    bool guard__5 = 0;
+    bool guard__6 = 0;
+    bool guard__7 = 0;
+    if (!((((((s->choice__pending == 0) && (s->phase == 1)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->card[_ix(s->current_player, 2) * 4] >= 0)))) {
+        memset(mask + 67, 0, 18);
+        return;
+    }
+    copy_ok__p_130 = s->current_player;
+    copyable__p_154 = copy_ok__p_130;
+    guard__4 = _wsub(1, copyable__p_154);
+    for (int32_t _i1 = 0; _i1 < 8; _i1++) guard__8[_i1] = ({ int32_t _let2 = copyable__p_154; int32_t power__p_160 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_161 = _lo4, _end5 = 4; power__s_161 < _end5; power__s_161++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_160, 2) * 4 + power__s_161] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + power__s_161], 395)].ab_double_type >= 0)))); if (power__s_161 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_161; } } _r6; }); int32_t power__src_162 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_type; int16_t power__t_163 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_filter; int16_t power__f_164 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_160, 2) * 4]; int16_t power__c_165 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)] >= 0) && (power__t_163 >= 0)) && (power__c_165 >= 0)) && ((power__f_164 < 0) || (CARDS__rows[_ix(power__c_165, 395)].type == power__f_164))); bool power__on_166 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_160, 2) * 32 + _i14]; int8_t power__held_167[8]; memcpy(power__held_167, _let13, sizeof power__held_167); ((int8_t)(_wadd(power__held_167[_i1], ((power__on_166 && (TYPE_IDS[_i1] == power__t_163)) ? power__held_167[_i1] : ((int8_t)(0)))))); }); }); }); }); }); }); });
+    for (int32_t _i15 = 0; _i15 < 8; _i15++) can_pay__held_168[_i15] = guard__8[_i15];
+    guard__9 = ({ int32_t _r17 = 0; for (int32_t _j16 = 0; _j16 < 8; _j16++) _r17 = _wadd(_r17, can_pay__held_168[_j16]); _r17; });
+    for (int32_t k_ = 0; k_ < 2; k_++) {
+        const int32_t _at1 = 67 + (k_ - 0) * 9;
+        if (!((((k_ < CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].attacks) && (!({ int32_t _let19 = s->current_player; int32_t lasts__q_116 = _let19; (s->turn <= s->lasting_until[_ix(lasts__q_116, 2) * 8 + 1]); }))) && ({ int8_t _let20[8]; for (int32_t _i21 = 0; _i21 < 8; _i21++) _let20[_i21] = ({ int32_t _let22 = s->current_player; int32_t power__p_117 = _let22; ({ int32_t _let23 = ({ int32_t _lo24 = 0; int32_t _r26 = 0; int32_t _best28 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_118 = _lo24, _end25 = 4; power__s_118 < _end25; power__s_118++) { int32_t _x27 = ((int32_t)(((s->card[_ix(power__p_117, 2) * 4 + power__s_118] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + power__s_118], 395)].ab_double_type >= 0)))); if (power__s_118 == _lo24 || _x27 > _best28) { _best28 = _x27; _r26 = power__s_118; } } _r26; }); int32_t power__src_119 = _let23; ({ int16_t _let29 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_type; int16_t power__t_120 = _let29; ({ int16_t _let30 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_filter; int16_t power__f_121 = _let30; ({ int16_t _let31 = s->card[_ix(power__p_117, 2) * 4]; int16_t power__c_122 = _let31; ({ bool _let32 = ((((s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)] >= 0) && (power__t_120 >= 0)) && (power__c_122 >= 0)) && ((power__f_121 < 0) || (CARDS__rows[_ix(power__c_122, 395)].type == power__f_121))); bool power__on_123 = _let32; ({ int8_t _let33[8]; for (int32_t _i34 = 0; _i34 < 8; _i34++) _let33[_i34] = s->energy[_ix(power__p_117, 2) * 32 + _i34]; int8_t power__held_124[8]; memcpy(power__held_124, _let33, sizeof power__held_124); ((int8_t)(_wadd(power__held_124[_i21], ((power__on_123 && (TYPE_IDS[_i21] == power__t_120)) ? power__held_124[_i21] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_125[8]; memcpy(can_pay__held_125, _let20, sizeof can_pay__held_125); ({ int32_t _let35 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_126 = _let35; (({ int32_t _lo36 = 0; bool _r39 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_127 = _lo36, _end37 = 8; can_pay__t_127 < _end37; can_pay__t_127++) if (!((can_pay__held_125[can_pay__t_127] >= ({ int32_t _let38 = can_pay__r_126; int32_t attack_cost__r_128 = _let38; (can_pay__t_127 == 0 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_grass : (can_pay__t_127 == 1 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fire : (can_pay__t_127 == 2 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_water : (can_pay__t_127 == 3 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_lightning : (can_pay__t_127 == 4 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_psychic : (can_pay__t_127 == 5 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fighting : (can_pay__t_127 == 6 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_metal))))))); })))) { _r39 = false; break; } _r39; }) && (({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 8; _j41++) _r42 = _wadd(_r42, can_pay__held_125[_j41]); _r42; }) >= _wadd(({ int32_t _r46 = 0; for (int32_t _j44 = 0; _j44 < 8; _j44++) _r46 = _wadd(_r46, ({ int32_t _let45 = can_pay__r_126; int32_t attack_cost__r_129 = _let45; (_j44 == 0 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_grass : (_j44 == 1 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fire : (_j44 == 2 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_water : (_j44 == 3 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_lightning : (_j44 == 4 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_psychic : (_j44 == 5 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fighting : (_j44 == 6 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_metal))))))); })); _r46; }), ATTACKS__rows[_ix(can_pay__r_126, 790)].cost_colorless))); }); })))) {
+            memset(mask + _at1, 0, 9);
+            continue;
+        }
+        guard__0 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_);
+        copy_ok__r_131 = guard__0;
+        guard__1 = ({ int32_t _lo48 = 0; bool _r84 = false; _Pragma("GCC unroll 8") for (int32_t copy_ok__j_133 = _lo48, _end49 = 8; copy_ok__j_133 < _end49; copy_ok__j_133++) if (({ int32_t _let50 = copy_ok__p_130; int32_t copyable__p_134 = _let50; ({ int32_t _let51 = copy_ok__r_131; int32_t copyable__r_135 = _let51; ({ int32_t _let52 = _floordiv(copy_ok__j_133, 2); int32_t copyable__s_136 = _let52; ({ int32_t _let53 = _pymod(copy_ok__j_133, 2); int32_t copyable__k_137 = _let53; ({ int16_t _let54 = s->card[_ix(_wsub(1, copyable__p_134), 2) * 4 + _ix(copyable__s_136, 4)]; int16_t copyable__c_138 = _let54; ({ int32_t _let55 = _wadd(((int16_t)(_wmul(2, copyable__c_138))), copyable__k_137); int32_t copyable__row_139 = _let55; ((((((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from > 0) && (copyable__c_138 >= 0)) && ((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from == 2) || (copyable__s_136 == 0))) && (copyable__k_137 < CARDS__rows[_ix(copyable__c_138, 395)].attacks)) && (ATTACKS__rows[_ix(copyable__row_139, 790)].copy_from == 0)) && ((!ATTACKS__rows[_ix(copyable__r_135, 790)].copy_energy) || ({ int8_t _let56[8]; for (int32_t _i57 = 0; _i57 < 8; _i57++) _let56[_i57] = ({ int32_t _let58 = copyable__p_134; int32_t power__p_140 = _let58; ({ int32_t _let59 = ({ int32_t _lo60 = 0; int32_t _r62 = 0; int32_t _best64 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_141 = _lo60, _end61 = 4; power__s_141 < _end61; power__s_141++) { int32_t _x63 = ((int32_t)(((s->card[_ix(power__p_140, 2) * 4 + power__s_141] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + power__s_141], 395)].ab_double_type >= 0)))); if (power__s_141 == _lo60 || _x63 > _best64) { _best64 = _x63; _r62 = power__s_141; } } _r62; }); int32_t power__src_142 = _let59; ({ int16_t _let65 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_type; int16_t power__t_143 = _let65; ({ int16_t _let66 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_filter; int16_t power__f_144 = _let66; ({ int16_t _let67 = s->card[_ix(power__p_140, 2) * 4]; int16_t power__c_145 = _let67; ({ bool _let68 = ((((s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)] >= 0) && (power__t_143 >= 0)) && (power__c_145 >= 0)) && ((power__f_144 < 0) || (CARDS__rows[_ix(power__c_145, 395)].type == power__f_144))); bool power__on_146 = _let68; ({ int8_t _let69[8]; for (int32_t _i70 = 0; _i70 < 8; _i70++) _let69[_i70] = s->energy[_ix(power__p_140, 2) * 32 + _i70]; int8_t power__held_147[8]; memcpy(power__held_147, _let69, sizeof power__held_147); ((int8_t)(_wadd(power__held_147[_i57], ((power__on_146 && (TYPE_IDS[_i57] == power__t_143)) ? power__held_147[_i57] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_148[8]; memcpy(can_pay__held_148, _let56, sizeof can_pay__held_148); ({ int32_t _let71 = copyable__row_139; int32_t can_pay__r_149 = _let71; (({ int32_t _lo72 = 0; bool _r75 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_150 = _lo72, _end73 = 8; can_pay__t_150 < _end73; can_pay__t_150++) if (!((can_pay__held_148[can_pay__t_150] >= ({ int32_t _let74 = can_pay__r_149; int32_t attack_cost__r_151 = _let74; (can_pay__t_150 == 0 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_grass : (can_pay__t_150 == 1 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fire : (can_pay__t_150 == 2 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_water : (can_pay__t_150 == 3 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_lightning : (can_pay__t_150 == 4 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_psychic : (can_pay__t_150 == 5 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fighting : (can_pay__t_150 == 6 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_metal))))))); })))) { _r75 = false; break; } _r75; }) && (({ int32_t _r78 = 0; for (int32_t _j77 = 0; _j77 < 8; _j77++) _r78 = _wadd(_r78, can_pay__held_148[_j77]); _r78; }) >= _wadd(({ int32_t _r82 = 0; for (int32_t _j80 = 0; _j80 < 8; _j80++) _r82 = _wadd(_r82, ({ int32_t _let81 = can_pay__r_149; int32_t attack_cost__r_152 = _let81; (_j80 == 0 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_grass : (_j80 == 1 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fire : (_j80 == 2 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_water : (_j80 == 3 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_lightning : (_j80 == 4 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_psychic : (_j80 == 5 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fighting : (_j80 == 6 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_metal))))))); })); _r82; }), ATTACKS__rows[_ix(can_pay__r_149, 790)].cost_colorless))); }); }))); }); }); }); }); }); })) { _r84 = true; break; } _r84; });
+        copy_ok__some_153 = guard__1;
+        guard__2 = ((ATTACKS__rows[_ix(copy_ok__r_131, 790)].copy_from == 0) || (!copy_ok__some_153));
+        guard__3 = (ATTACKS__rows[_ix(copy_ok__r_131, 790)].copy_from > 0);
+        copyable__r_155 = copy_ok__r_131;
+        guard__5 = (ATTACKS__rows[_ix(copyable__r_155, 790)].copy_from > 0);
+        guard__6 = (ATTACKS__rows[_ix(copyable__r_155, 790)].copy_from == 2);
+        guard__7 = (!ATTACKS__rows[_ix(copyable__r_155, 790)].copy_energy);
+        for (int32_t src = 0; src < 9; src++) {
+            const int32_t _at2 = _at1 + (src - 0) * 1;
+            mask[_at2] = ({ int32_t _let86 = src; int32_t copy_ok__src_132 = _let86; ((copy_ok__src_132 == 8) ? guard__2 : (guard__3 && ({ int32_t _let87 = _floordiv(copy_ok__src_132, 2); int32_t copyable__s_156 = _let87; ({ int32_t _let88 = _pymod(copy_ok__src_132, 2); int32_t copyable__k_157 = _let88; ({ int16_t _let89 = s->card[_ix(guard__4, 2) * 4 + _ix(copyable__s_156, 4)]; int16_t copyable__c_158 = _let89; ({ int32_t _let90 = _wadd(((int16_t)(_wmul(2, copyable__c_158))), copyable__k_157); int32_t copyable__row_159 = _let90; (((((guard__5 && (copyable__c_158 >= 0)) && (guard__6 || (copyable__s_156 == 0))) && (copyable__k_157 < CARDS__rows[_ix(copyable__c_158, 395)].attacks)) && (ATTACKS__rows[_ix(copyable__row_159, 790)].copy_from == 0)) && (guard__7 || ({ int32_t _let91 = copyable__row_159; int32_t can_pay__r_169 = _let91; (({ int32_t _lo92 = 0; bool _r95 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_170 = _lo92, _end93 = 8; can_pay__t_170 < _end93; can_pay__t_170++) if (!((can_pay__held_168[can_pay__t_170] >= ({ int32_t _let94 = can_pay__r_169; int32_t attack_cost__r_171 = _let94; (can_pay__t_170 == 0 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_grass : (can_pay__t_170 == 1 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_fire : (can_pay__t_170 == 2 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_water : (can_pay__t_170 == 3 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_lightning : (can_pay__t_170 == 4 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_psychic : (can_pay__t_170 == 5 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_fighting : (can_pay__t_170 == 6 ? ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_171, 790)].cost_metal))))))); })))) { _r95 = false; break; } _r95; }) && (guard__9 >= _wadd(({ int32_t _r99 = 0; for (int32_t _j97 = 0; _j97 < 8; _j97++) _r99 = _wadd(_r99, ({ int32_t _let98 = can_pay__r_169; int32_t attack_cost__r_172 = _let98; (_j97 == 0 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_grass : (_j97 == 1 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_fire : (_j97 == 2 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_water : (_j97 == 3 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_lightning : (_j97 == 4 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_psychic : (_j97 == 5 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_fighting : (_j97 == 6 ? ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_172, 790)].cost_metal))))))); })); _r99; }), ATTACKS__rows[_ix(can_pay__r_169, 790)].cost_colorless))); }))); }); }); }); }))); });
+        }
+    }
 }
 
-static bool legal_use_ability(const State *s, int32_t slot)
+/* legal_mask_use_ability: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_use_ability(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && ((s->phase == 1) && ({ int32_t _let1 = s->current_player; int32_t ability_ok__p_516 = _let1; ({ int32_t _let2 = slot; int32_t ability_ok__slot_517 = _let2; ({ int16_t _let3 = s->card[_ix(ability_ok__p_516, 2) * 4 + _ix(ability_ok__slot_517, 4)]; int16_t ability_ok__c_518 = _let3; ({ int16_t _let4 = CARDS__rows[_ix(ability_ok__c_518, 395)].ab_when; int16_t ability_ok__w_519 = _let4; ({ bool _let5 = (((CARDS__rows[_ix(ability_ok__c_518, 395)].ab_gust || CARDS__rows[_ix(ability_ok__c_518, 395)].ab_drive_off) || (CARDS__rows[_ix(ability_ok__c_518, 395)].ab_snipe > 0)) || (CARDS__rows[_ix(ability_ok__c_518, 395)].ab_move_type >= 0)); bool ability_ok__picks_520 = _let5; ({ bool _let6 = (((CARDS__rows[_ix(ability_ok__c_518, 395)].ab_attach_type < 0) || (!CARDS__rows[_ix(ability_ok__c_518, 395)].ab_attach_active)) || ({ int16_t _let7 = s->card[_ix(ability_ok__p_516, 2) * 4]; int16_t matches__c_521 = _let7; ({ int16_t _let8 = CARDS__rows[_ix(ability_ok__c_518, 395)].ab_attach_filter; int16_t matches__ftype_522 = _let8; (((((matches__c_521 >= 0) && (CARDS__rows[_ix(matches__c_521, 395)].kind == 0)) && ((matches__ftype_522 < 0) || (CARDS__rows[_ix(matches__c_521, 395)].type == matches__ftype_522))) && (true || ({ int16_t _let9 = matches__c_521; int16_t in_group__c_523 = _let9; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_523, 395)].groups, _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__rows[_ix(matches__c_521, 395)].stage == (-1)))); }); })); bool ability_ok__at_524 = _let6; ({ bool _let10 = ((CARDS__rows[_ix(ability_ok__c_518, 395)].ab_move_type < 0) || ({ int16_t _let11 = s->card[_ix(ability_ok__p_516, 2) * 4]; int16_t matches__c_525 = _let11; ({ int16_t _let12 = CARDS__rows[_ix(ability_ok__c_518, 395)].ab_move_filter; int16_t matches__ftype_526 = _let12; (((((matches__c_525 >= 0) && (CARDS__rows[_ix(matches__c_525, 395)].kind == 0)) && ((matches__ftype_526 < 0) || (CARDS__rows[_ix(matches__c_525, 395)].type == matches__ftype_526))) && (true || ({ int16_t _let13 = matches__c_525; int16_t in_group__c_527 = _let13; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_527, 395)].groups, _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__rows[_ix(matches__c_525, 395)].stage == (-1)))); }); })); bool ability_ok__mv_528 = _let10; ((((((ability_ok__c_518 >= 0) && (((ability_ok__w_519 == 1) && (!s->used_ability[_ix(ability_ok__p_516, 2) * 4 + _ix(ability_ok__slot_517, 4)])) || (ability_ok__w_519 == 2))) && ((!CARDS__rows[_ix(ability_ok__c_518, 395)].ab_active_only) || (ability_ok__slot_517 == 0))) && ability_ok__at_524) && ability_ok__mv_528) && ((!ability_ok__picks_520) || ({ bool _r26 = false; for (int32_t _j14 = 0; _j14 < 4; _j14++) if (({ int32_t _let15 = ability_ok__p_516; int32_t ability_targets__p_529 = _let15; ({ int32_t _let16 = ability_ok__slot_517; int32_t ability_targets__slot_530 = _let16; ({ int32_t _let17 = _wsub(1, ability_targets__p_529); int32_t ability_targets__o_531 = _let17; ({ int16_t _let18 = s->card[_ix(ability_targets__p_529, 2) * 4 + _ix(ability_targets__slot_530, 4)]; int16_t ability_targets__c_532 = _let18; ({ bool _let19[4]; for (int32_t _i20 = 0; _i20 < 4; _i20++) _let19[_i20] = (s->card[_ix(ability_targets__o_531, 2) * 4 + _i20] >= 0); bool ability_targets__theirs_533[4]; memcpy(ability_targets__theirs_533, _let19, sizeof ability_targets__theirs_533); ({ bool _let21[4]; for (int32_t _i22 = 0; _i22 < 4; _i22++) _let21[_i22] = ((ability_targets__theirs_533[_i22] && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_531, 2) * 4 + _i22], 395)].kind == 0)) && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_531, 2) * 4 + _i22], 395)].stage == CARDS__rows[_ix(ability_targets__c_532, 395)].ab_gust_stage)); bool ability_targets__staged_534[4]; memcpy(ability_targets__staged_534, _let21, sizeof ability_targets__staged_534); ({ int16_t _let23 = ((int16_t)(_imin(_imax(CARDS__rows[_ix(ability_targets__c_532, 395)].ab_move_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_535 = _let23; ({ bool _let24[4]; for (int32_t _i25 = 0; _i25 < 4; _i25++) _let24[_i25] = (((s->card[_ix(ability_targets__p_529, 2) * 4 + _i25] >= 0) && (CARDS__rows[_ix(s->card[_ix(ability_targets__p_529, 2) * 4 + _i25], 395)].type == CARDS__rows[_ix(ability_targets__c_532, 395)].ab_move_filter)) && (_i25 == 0 ? (s->energy[_ix(ability_targets__p_529, 2) * 32 + _ix(ability_targets__t_535, 8)] > 0) : (_i25 == 1 ? (s->energy[_ix(ability_targets__p_529, 2) * 32 + 1 * 8 + _ix(ability_targets__t_535, 8)] > 0) : (_i25 == 2 ? (s->energy[_ix(ability_targets__p_529, 2) * 32 + 2 * 8 + _ix(ability_targets__t_535, 8)] > 0) : (s->energy[_ix(ability_targets__p_529, 2) * 32 + 3 * 8 + _ix(ability_targets__t_535, 8)] > 0))))); bool ability_targets__wet_536[4]; memcpy(ability_targets__wet_536, _let24, sizeof ability_targets__wet_536); (CARDS__rows[_ix(ability_targets__c_532, 395)].ab_gust ? (ability_targets__staged_534[_j14] && BENCH_MASK[_j14]) : (CARDS__rows[_ix(ability_targets__c_532, 395)].ab_drive_off ? (ability_targets__theirs_533[_j14] && BENCH_MASK[_j14]) : ((CARDS__rows[_ix(ability_targets__c_532, 395)].ab_snipe > 0) ? ability_targets__theirs_533[_j14] : ((CARDS__rows[_ix(ability_targets__c_532, 395)].ab_move_type >= 0) ? (ability_targets__wet_536[_j14] && BENCH_MASK[_j14]) : false)))); }); }); }); }); }); }); }); })) { _r26 = true; break; } _r26; }))); }); }); }); }); }); }); })));
+    int32_t ability_ok__p_516 = 0;
+    int16_t guard__0 = 0;
+    int16_t matches__c_521 = 0;
+    bool guard__1 = 0;
+    int16_t guard__2 = 0;
+    bool guard__3 = 0;
+    bool guard__4 = 0;
+    int16_t matches__c_525 = 0;
+    bool guard__5 = 0;
+    int16_t guard__6 = 0;
+    bool guard__7 = 0;
+    bool guard__8 = 0;
+    int32_t ability_targets__p_529 = 0;
+    int32_t guard__9 = 0;
+    int32_t ability_targets__o_531 = 0;
+    bool guard__10[4] = {0};
+    bool ability_targets__theirs_533[4] = {0};
+    bool guard__11[4] = {0};
+    int16_t guard__12[4] = {0};
+    bool guard__13[4] = {0};
+    int16_t guard__14[4] = {0};
+    bool guard__15[4] = {0};
+    if (!(((s->choice__pending == 0) && (s->phase == 1)))) {
+        memset(mask + 85, 0, 4);
+        return;
+    }
+    ability_ok__p_516 = s->current_player;
+    guard__0 = s->card[_ix(ability_ok__p_516, 2) * 4];
+    matches__c_521 = guard__0;
+    guard__1 = ((matches__c_521 >= 0) && (CARDS__rows[_ix(matches__c_521, 395)].kind == 0));
+    guard__2 = CARDS__rows[_ix(matches__c_521, 395)].type;
+    guard__3 = (true || ({ int16_t _let1 = matches__c_521; int16_t in_group__c_523 = _let1; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_523, 395)].groups, _ipow(2, (-1))), 2) == 1)); }));
+    guard__4 = (true || (CARDS__rows[_ix(matches__c_521, 395)].stage == (-1)));
+    matches__c_525 = guard__0;
+    guard__5 = ((matches__c_525 >= 0) && (CARDS__rows[_ix(matches__c_525, 395)].kind == 0));
+    guard__6 = CARDS__rows[_ix(matches__c_525, 395)].type;
+    guard__7 = (true || ({ int16_t _let2 = matches__c_525; int16_t in_group__c_527 = _let2; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_527, 395)].groups, _ipow(2, (-1))), 2) == 1)); }));
+    guard__8 = (true || (CARDS__rows[_ix(matches__c_525, 395)].stage == (-1)));
+    ability_targets__p_529 = ability_ok__p_516;
+    guard__9 = _wsub(1, ability_targets__p_529);
+    ability_targets__o_531 = guard__9;
+    for (int32_t _i3 = 0; _i3 < 4; _i3++) guard__10[_i3] = (s->card[_ix(ability_targets__o_531, 2) * 4 + _i3] >= 0);
+    for (int32_t _i4 = 0; _i4 < 4; _i4++) ability_targets__theirs_533[_i4] = guard__10[_i4];
+    for (int32_t _i5 = 0; _i5 < 4; _i5++) guard__11[_i5] = (ability_targets__theirs_533[_i5] && (CARDS__rows[_ix(s->card[_ix(ability_targets__o_531, 2) * 4 + _i5], 395)].kind == 0));
+    for (int32_t _i6 = 0; _i6 < 4; _i6++) guard__12[_i6] = CARDS__rows[_ix(s->card[_ix(ability_targets__o_531, 2) * 4 + _i6], 395)].stage;
+    for (int32_t _i7 = 0; _i7 < 4; _i7++) guard__13[_i7] = (s->card[_ix(ability_targets__p_529, 2) * 4 + _i7] >= 0);
+    for (int32_t _i8 = 0; _i8 < 4; _i8++) guard__14[_i8] = CARDS__rows[_ix(s->card[_ix(ability_targets__p_529, 2) * 4 + _i8], 395)].type;
+    for (int32_t _i9 = 0; _i9 < 4; _i9++) guard__15[_i9] = (ability_targets__theirs_533[_i9] && BENCH_MASK[_i9]);
+    for (int32_t slot = 0; slot < 4; slot++) {
+        const int32_t _at1 = 85 + (slot - 0) * 1;
+        mask[_at1] = ({ int32_t _let10 = slot; int32_t ability_ok__slot_517 = _let10; ({ int16_t _let11 = s->card[_ix(ability_ok__p_516, 2) * 4 + _ix(ability_ok__slot_517, 4)]; int16_t ability_ok__c_518 = _let11; ({ int16_t _let12 = CARDS__rows[_ix(ability_ok__c_518, 395)].ab_when; int16_t ability_ok__w_519 = _let12; ({ bool _let13 = (((CARDS__rows[_ix(ability_ok__c_518, 395)].ab_gust || CARDS__rows[_ix(ability_ok__c_518, 395)].ab_drive_off) || (CARDS__rows[_ix(ability_ok__c_518, 395)].ab_snipe > 0)) || (CARDS__rows[_ix(ability_ok__c_518, 395)].ab_move_type >= 0)); bool ability_ok__picks_520 = _let13; ({ bool _let14 = (((CARDS__rows[_ix(ability_ok__c_518, 395)].ab_attach_type < 0) || (!CARDS__rows[_ix(ability_ok__c_518, 395)].ab_attach_active)) || ({ int16_t _let15 = CARDS__rows[_ix(ability_ok__c_518, 395)].ab_attach_filter; int16_t matches__ftype_522 = _let15; (((guard__1 && ((matches__ftype_522 < 0) || (guard__2 == matches__ftype_522))) && guard__3) && guard__4); })); bool ability_ok__at_524 = _let14; ({ bool _let16 = ((CARDS__rows[_ix(ability_ok__c_518, 395)].ab_move_type < 0) || ({ int16_t _let17 = CARDS__rows[_ix(ability_ok__c_518, 395)].ab_move_filter; int16_t matches__ftype_526 = _let17; (((guard__5 && ((matches__ftype_526 < 0) || (guard__6 == matches__ftype_526))) && guard__7) && guard__8); })); bool ability_ok__mv_528 = _let16; ((((((ability_ok__c_518 >= 0) && (((ability_ok__w_519 == 1) && (!s->used_ability[_ix(ability_ok__p_516, 2) * 4 + _ix(ability_ok__slot_517, 4)])) || (ability_ok__w_519 == 2))) && ((!CARDS__rows[_ix(ability_ok__c_518, 395)].ab_active_only) || (ability_ok__slot_517 == 0))) && ability_ok__at_524) && ability_ok__mv_528) && ((!ability_ok__picks_520) || ({ bool _r26 = false; for (int32_t _j18 = 0; _j18 < 4; _j18++) if (({ int32_t _let19 = ability_ok__slot_517; int32_t ability_targets__slot_530 = _let19; ({ int16_t _let20 = s->card[_ix(ability_targets__p_529, 2) * 4 + _ix(ability_targets__slot_530, 4)]; int16_t ability_targets__c_532 = _let20; ({ bool _let21[4]; for (int32_t _i22 = 0; _i22 < 4; _i22++) _let21[_i22] = (guard__11[_i22] && (guard__12[_i22] == CARDS__rows[_ix(ability_targets__c_532, 395)].ab_gust_stage)); bool ability_targets__staged_534[4]; memcpy(ability_targets__staged_534, _let21, sizeof ability_targets__staged_534); ({ int16_t _let23 = ((int16_t)(_imin(_imax(CARDS__rows[_ix(ability_targets__c_532, 395)].ab_move_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t ability_targets__t_535 = _let23; ({ bool _let24[4]; for (int32_t _i25 = 0; _i25 < 4; _i25++) _let24[_i25] = ((guard__13[_i25] && (guard__14[_i25] == CARDS__rows[_ix(ability_targets__c_532, 395)].ab_move_filter)) && (_i25 == 0 ? (s->energy[_ix(ability_targets__p_529, 2) * 32 + _ix(ability_targets__t_535, 8)] > 0) : (_i25 == 1 ? (s->energy[_ix(ability_targets__p_529, 2) * 32 + 1 * 8 + _ix(ability_targets__t_535, 8)] > 0) : (_i25 == 2 ? (s->energy[_ix(ability_targets__p_529, 2) * 32 + 2 * 8 + _ix(ability_targets__t_535, 8)] > 0) : (s->energy[_ix(ability_targets__p_529, 2) * 32 + 3 * 8 + _ix(ability_targets__t_535, 8)] > 0))))); bool ability_targets__wet_536[4]; memcpy(ability_targets__wet_536, _let24, sizeof ability_targets__wet_536); (CARDS__rows[_ix(ability_targets__c_532, 395)].ab_gust ? (ability_targets__staged_534[_j18] && BENCH_MASK[_j18]) : (CARDS__rows[_ix(ability_targets__c_532, 395)].ab_drive_off ? guard__15[_j18] : ((CARDS__rows[_ix(ability_targets__c_532, 395)].ab_snipe > 0) ? ability_targets__theirs_533[_j18] : ((CARDS__rows[_ix(ability_targets__c_532, 395)].ab_move_type >= 0) ? (ability_targets__wet_536[_j18] && BENCH_MASK[_j18]) : false)))); }); }); }); }); })) { _r26 = true; break; } _r26; }))); }); }); }); }); }); });
+    }
 }
 
-static bool legal_promote(const State *s, int32_t b)
+/* legal_mask_promote: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_promote(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && ((s->phase == 2) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)));
+    if (!(((s->choice__pending == 0) && (s->phase == 2)))) {
+        memset(mask + 89, 0, 3);
+        return;
+    }
+    for (int32_t b = 1; b < 4; b++) {
+        const int32_t _at1 = 89 + (b - 1) * 1;
+        mask[_at1] = (s->card[_ix(s->current_player, 2) * 4 + b] >= 0);
+    }
 }
 
-static bool legal_discard_fossil(const State *s, int32_t slot)
+/* legal_mask_discard_fossil: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_discard_fossil(const State *s, bool *mask)
 {
-    return ((s->choice__pending == 0) && ((((s->phase == 1) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)].kind == 3)) && ((slot > 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t bs = _lo1, _end2 = 4; bs < _end2; bs++) if ((s->card[_ix(s->current_player, 2) * 4 + bs] >= 0)) { _r3 = true; break; } _r3; }))));
+    bool guard__0 = 0;
+    if (!(((s->choice__pending == 0) && (s->phase == 1)))) {
+        memset(mask + 92, 0, 4);
+        return;
+    }
+    guard__0 = ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t bs = _lo1, _end2 = 4; bs < _end2; bs++) if ((s->card[_ix(s->current_player, 2) * 4 + bs] >= 0)) { _r3 = true; break; } _r3; });
+    for (int32_t slot = 0; slot < 4; slot++) {
+        const int32_t _at1 = 92 + (slot - 0) * 1;
+        mask[_at1] = (((s->card[_ix(s->current_player, 2) * 4 + slot] >= 0) && (CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4 + slot], 395)].kind == 3)) && ((slot > 0) || guard__0));
+    }
 }
 
 static bool legal_end_turn(const State *s)
@@ -3694,9 +3902,17 @@ static bool legal_end_turn(const State *s)
     return ((s->choice__pending == 0) && ((s->phase == 1) || ((s->phase == 0) && (s->card[_ix(s->current_player, 2) * 4] >= 0))));
 }
 
-static bool legal_choice(const State *s, int32_t choice__option)
+/* legal_mask_choice: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_choice(const State *s, bool *mask)
 {
-    return ((s->choice__pending != 0) && s->choice__mask[choice__option]);
+    if (!((s->choice__pending != 0))) {
+        memset(mask + 97, 0, 20);
+        return;
+    }
+    for (int32_t choice__option = 0; choice__option < 20; choice__option++) {
+        const int32_t _at1 = 97 + (choice__option - 0) * 1;
+        mask[_at1] = s->choice__mask[choice__option];
+    }
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -3705,27 +3921,17 @@ static void legal_action_mask(const State *s, bool *mask)
         memset(mask, 0, NUM_ACTIONS);
         return;
     }
-    for (int32_t i = 0; i < 10; i++)
-        mask[i] = legal_play_basic(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 10; i < 50; i++)
-        mask[i] = legal_evolve(s, ACTION_PARAMS[i][0], ACTION_PARAMS[i][1]);
-    for (int32_t i = 50; i < 54; i++)
-        mask[i] = legal_attach(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 54; i < 64; i++)
-        mask[i] = legal_play_trainer(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 64; i < 67; i++)
-        mask[i] = legal_retreat(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 67; i < 85; i++)
-        mask[i] = legal_attack(s, ACTION_PARAMS[i][0], ACTION_PARAMS[i][1]);
-    for (int32_t i = 85; i < 89; i++)
-        mask[i] = legal_use_ability(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 89; i < 92; i++)
-        mask[i] = legal_promote(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 92; i < 96; i++)
-        mask[i] = legal_discard_fossil(s, ACTION_PARAMS[i][0]);
+    legal_mask_play_basic(s, mask);
+    legal_mask_evolve(s, mask);
+    legal_mask_attach(s, mask);
+    legal_mask_play_trainer(s, mask);
+    legal_mask_retreat(s, mask);
+    legal_mask_attack(s, mask);
+    legal_mask_use_ability(s, mask);
+    legal_mask_promote(s, mask);
+    legal_mask_discard_fossil(s, mask);
     mask[96] = legal_end_turn(s);
-    for (int32_t i = 97; i < 117; i++)
-        mask[i] = legal_choice(s, ACTION_PARAMS[i][0]);
+    legal_mask_choice(s, mask);
 }
 
 static void invariants(const State *s, bool *out)
