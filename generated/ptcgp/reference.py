@@ -3808,1777 +3808,1422 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_play_basic(s: State, h) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
+def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of play_basic: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.choice__pending == 0) and ((s.phase == 0) or (s.phase == 1))):
+        return
+    guard__0 = s.phase == 1
+    guard__1 = (_at(s.card, s.current_player, 0) < 0) or any(
+        (_at(s.card, s.current_player, t) < 0) for t in _range(1, 4)
+    )
+    for _h in range(0, 10):
+        _at1 = 0 + (_h - 0) * 1
+        h = np.int32(_h)
+        mask[_at1] = bool(
+            (
                 (
-                    ((s.phase == 0) or (s.phase == 1))
-                    and (
-                        (
-                            lambda is_basic__c_11: (
-                                ((is_basic__c_11 >= 0) and (_at(CARDS__kind, is_basic__c_11) == 0))
-                                and (_at(CARDS__stage, is_basic__c_11) == 0)
-                            )
-                        )(_at(s.hand, s.current_player, h))
-                        or (
-                            ((s.phase == 1) and (_at(s.hand, s.current_player, h) >= 0))
-                            and (_at(CARDS__kind, _at(s.hand, s.current_player, h)) == 3)
+                    (
+                        lambda is_basic__c_11: (
+                            ((is_basic__c_11 >= 0) and (_at(CARDS__kind, is_basic__c_11) == 0))
+                            and (_at(CARDS__stage, is_basic__c_11) == 0)
                         )
+                    )(_at(s.hand, s.current_player, h))
+                    or (
+                        (guard__0 and (_at(s.hand, s.current_player, h) >= 0))
+                        and (_at(CARDS__kind, _at(s.hand, s.current_player, h)) == 3)
                     )
                 )
-                and (
-                    (_at(s.card, s.current_player, 0) < 0)
-                    or any((_at(s.card, s.current_player, t) < 0) for t in _range(1, 4))
-                )
+                and guard__1
             )
         )
-    )
 
 
-def _legal_evolve(s: State, h, slot) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
+def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of evolve: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not (((s.choice__pending == 0) and (s.phase == 1)) and (s.turn > 2)):
+        return
+    guard__4 = _at(s.card, (1 - s.current_player), 0) >= 0
+    guard__5 = _at(CARDS__ab_no_evolve, _at(s.card, (1 - s.current_player), 0))
+    for _h in range(0, 10):
+        _at1 = 10 + (_h - 0) * 4
+        h = np.int32(_h)
+        guard__0 = _at(s.hand, s.current_player, h) >= 0
+        guard__1 = _at(CARDS__kind, _at(s.hand, s.current_player, h)) == 0
+        guard__2 = _at(CARDS__evolves_from, _at(s.hand, s.current_player, h)) >= 0
+        guard__3 = _at(CARDS__evolves_from, _at(s.hand, s.current_player, h))
+        for _slot in range(0, 4):
+            _at2 = _at1 + (_slot - 0) * 1
+            slot = np.int32(_slot)
+            mask[_at2] = bool(
                 (
                     (
                         (
                             (
                                 (
                                     (
-                                        ((s.phase == 1) and (s.turn > 2))
-                                        and (_at(s.card, s.current_player, slot) >= 0)
+                                        (_at(s.card, s.current_player, slot) >= 0)
+                                        and (_at(s.entered, s.current_player, slot) < s.turn)
                                     )
-                                    and (_at(s.entered, s.current_player, slot) < s.turn)
+                                    and guard__0
                                 )
-                                and (_at(s.hand, s.current_player, h) >= 0)
+                                and guard__1
                             )
-                            and (_at(CARDS__kind, _at(s.hand, s.current_player, h)) == 0)
+                            and guard__2
                         )
-                        and (_at(CARDS__evolves_from, _at(s.hand, s.current_player, h)) >= 0)
+                        and (guard__3 == _at(CARDS__name_id, _at(s.card, s.current_player, slot)))
                     )
-                    and (
-                        _at(CARDS__evolves_from, _at(s.hand, s.current_player, h))
-                        == _at(CARDS__name_id, _at(s.card, s.current_player, slot))
-                    )
-                )
-                and (
-                    not (
-                        ((slot == 0) and (_at(s.card, (1 - s.current_player), 0) >= 0))
-                        and _at(CARDS__ab_no_evolve, _at(s.card, (1 - s.current_player), 0))
-                    )
+                    and (not (((slot == 0) and guard__4) and guard__5))
                 )
             )
-        )
+
+
+def _legal_mask_attach(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of attach: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not (
+        ((s.choice__pending == 0) and (s.phase == 1)) and (_at(s.energy_now, s.current_player) >= 0)
+    ):
+        return
+    for _slot in range(0, 4):
+        _at1 = 50 + (_slot - 0) * 1
+        slot = np.int32(_slot)
+        mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
+
+
+def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of play_trainer: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.choice__pending == 0) and (s.phase == 1)):
+        return
+    guard__0 = not s.supporter_played
+    guard__1 = not (lambda lasts__q_16: s.turn <= _at(s.lasting_until, lasts__q_16, 3))(
+        s.current_player
     )
-
-
-def _legal_attach(s: State, slot) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
-                ((s.phase == 1) and (_at(s.energy_now, s.current_player) >= 0))
-                and (_at(s.card, s.current_player, slot) >= 0)
-            )
-        )
+    guard__2 = not (
+        (_at(s.card, (1 - s.current_player), 0) >= 0)
+        and _at(CARDS__ab_lock_supporter, _at(s.card, (1 - s.current_player), 0))
     )
-
-
-def _legal_play_trainer(s: State, h) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
+    trainer_ok__p_17 = s.current_player
+    guard__3 = _at(s.card, trainer_ok__p_17, 0) >= 0
+    guard__4 = _at(s.card, trainer_ok__p_17, 0)
+    in_group__c_20 = guard__4
+    guard__5 = _at(CARDS__groups, in_group__c_20)
+    guard__6 = bool(
+        np.any(
+            (
+                lambda basics_in__zone_23: np.logical_and(
+                    np.logical_and(
+                        (basics_in__zone_23 >= 0), (_at(CARDS__kind, basics_in__zone_23) == 0)
+                    ),
+                    (_at(CARDS__stage, basics_in__zone_23) == 0),
+                )
+            )(_at(s.discard, (1 - trainer_ok__p_17)))
+        )
+    ) and any(
+        (_at(s.card, (1 - trainer_ok__p_17), trainer_ok__bs_24) < 0)
+        for trainer_ok__bs_24 in _range(1, 4)
+    )
+    trainer_targets__p_26 = trainer_ok__p_17
+    guard__7 = 1 - trainer_targets__p_26
+    for _h in range(0, 10):
+        _at1 = 54 + (_h - 0) * 1
+        h = np.int32(_h)
+        mask[_at1] = bool(
+            (
                 (
                     (
-                        ((s.phase == 1) and (_at(s.hand, s.current_player, h) >= 0))
+                        (_at(s.hand, s.current_player, h) >= 0)
                         and (
                             (_at(CARDS__kind, _at(s.hand, s.current_player, h)) == 1)
                             or (
                                 (
                                     (
                                         (_at(CARDS__kind, _at(s.hand, s.current_player, h)) == 2)
-                                        and (not s.supporter_played)
+                                        and guard__0
                                     )
-                                    and (
-                                        not (
-                                            lambda lasts__q_16: (
-                                                s.turn <= _at(s.lasting_until, lasts__q_16, 3)
-                                            )
-                                        )(s.current_player)
-                                    )
+                                    and guard__1
                                 )
-                                and (
-                                    not (
-                                        (_at(s.card, (1 - s.current_player), 0) >= 0)
-                                        and _at(
-                                            CARDS__ab_lock_supporter,
-                                            _at(s.card, (1 - s.current_player), 0),
-                                        )
-                                    )
-                                )
+                                and guard__2
                             )
                         )
                     )
                     and (not _at(CARDS__t_todo, _at(s.hand, s.current_player, h)))
                 )
                 and (
-                    lambda trainer_ok__p_17: (
-                        lambda trainer_ok__c_18: (
-                            lambda trainer_ok__picks_19: (
-                                lambda trainer_ok__back_22: (
-                                    lambda trainer_ok__revive_25: (
-                                        (trainer_ok__back_22 and trainer_ok__revive_25)
-                                        and (
-                                            (not trainer_ok__picks_19)
-                                            or bool(
-                                                np.any(
-                                                    (
-                                                        lambda trainer_targets__p_26: (
-                                                            lambda trainer_targets__c_27: (
-                                                                lambda trainer_targets__side_28: (
-                                                                    lambda trainer_targets__ftype_29: (
+                    lambda trainer_ok__c_18: (
+                        lambda trainer_ok__picks_19: (
+                            lambda trainer_ok__back_22: (
+                                lambda trainer_ok__revive_25: (
+                                    (trainer_ok__back_22 and trainer_ok__revive_25)
+                                    and (
+                                        (not trainer_ok__picks_19)
+                                        or bool(
+                                            np.any(
+                                                (
+                                                    lambda trainer_targets__c_27: (
+                                                        lambda trainer_targets__side_28: (
+                                                            lambda trainer_targets__ftype_29: (
+                                                                lambda trainer_targets__fgroup_30: (
+                                                                    lambda trainer_targets__held_31: (
                                                                         (
-                                                                            lambda trainer_targets__fgroup_30: (
+                                                                            lambda trainer_targets__passing_32: (
                                                                                 (
-                                                                                    lambda trainer_targets__held_31: (
-                                                                                        (
-                                                                                            lambda trainer_targets__passing_32: (
+                                                                                    lambda trainer_targets__bench_33: (
+                                                                                        _cast(
+                                                                                            np.where(
                                                                                                 (
-                                                                                                    lambda trainer_targets__bench_33: (
+                                                                                                    _at(
+                                                                                                        CARDS__t_heal,
+                                                                                                        trainer_targets__c_27,
+                                                                                                    )
+                                                                                                    > 0
+                                                                                                ),
+                                                                                                np.logical_and(
+                                                                                                    trainer_targets__passing_32,
+                                                                                                    (
+                                                                                                        _at(
+                                                                                                            s.damage,
+                                                                                                            trainer_targets__side_28,
+                                                                                                        )
+                                                                                                        > 0
+                                                                                                    ),
+                                                                                                ),
+                                                                                                _cast(
+                                                                                                    np.where(
+                                                                                                        (
+                                                                                                            _at(
+                                                                                                                CARDS__t_attach_type,
+                                                                                                                trainer_targets__c_27,
+                                                                                                            )
+                                                                                                            >= 0
+                                                                                                        ),
+                                                                                                        trainer_targets__passing_32,
                                                                                                         _cast(
                                                                                                             np.where(
                                                                                                                 (
                                                                                                                     _at(
-                                                                                                                        CARDS__t_heal,
+                                                                                                                        CARDS__t_switch_opp,
                                                                                                                         trainer_targets__c_27,
                                                                                                                     )
-                                                                                                                    > 0
-                                                                                                                ),
-                                                                                                                np.logical_and(
-                                                                                                                    trainer_targets__passing_32,
-                                                                                                                    (
+                                                                                                                    or (
                                                                                                                         _at(
-                                                                                                                            s.damage,
-                                                                                                                            trainer_targets__side_28,
+                                                                                                                            CARDS__t_return_group,
+                                                                                                                            trainer_targets__c_27,
                                                                                                                         )
-                                                                                                                        > 0
-                                                                                                                    ),
+                                                                                                                        >= 0
+                                                                                                                    )
                                                                                                                 ),
-                                                                                                                _cast(
-                                                                                                                    np.where(
-                                                                                                                        (
-                                                                                                                            _at(
-                                                                                                                                CARDS__t_attach_type,
-                                                                                                                                trainer_targets__c_27,
-                                                                                                                            )
-                                                                                                                            >= 0
-                                                                                                                        ),
-                                                                                                                        trainer_targets__passing_32,
-                                                                                                                        _cast(
-                                                                                                                            np.where(
-                                                                                                                                (
-                                                                                                                                    _at(
-                                                                                                                                        CARDS__t_switch_opp,
-                                                                                                                                        trainer_targets__c_27,
-                                                                                                                                    )
-                                                                                                                                    or (
-                                                                                                                                        _at(
-                                                                                                                                            CARDS__t_return_group,
-                                                                                                                                            trainer_targets__c_27,
-                                                                                                                                        )
-                                                                                                                                        >= 0
-                                                                                                                                    )
-                                                                                                                                ),
-                                                                                                                                trainer_targets__bench_33,
-                                                                                                                                False,
-                                                                                                                            ),
-                                                                                                                            np.bool_,
-                                                                                                                        ),
-                                                                                                                    ),
-                                                                                                                    np.bool_,
-                                                                                                                ),
+                                                                                                                trainer_targets__bench_33,
+                                                                                                                False,
                                                                                                             ),
                                                                                                             np.bool_,
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    np.logical_and(
-                                                                                                        BENCH_MASK,
-                                                                                                        (
-                                                                                                            trainer_targets__held_31
-                                                                                                            >= 0
-                                                                                                        ),
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            np.logical_and(
-                                                                                                np.logical_and(
-                                                                                                    (
-                                                                                                        trainer_targets__held_31
-                                                                                                        >= 0
-                                                                                                    ),
-                                                                                                    np.logical_or(
-                                                                                                        (
-                                                                                                            trainer_targets__ftype_29
-                                                                                                            < 0
-                                                                                                        ),
-                                                                                                        (
-                                                                                                            _at(
-                                                                                                                CARDS__type,
-                                                                                                                trainer_targets__held_31,
-                                                                                                            )
-                                                                                                            == trainer_targets__ftype_29
                                                                                                         ),
                                                                                                     ),
+                                                                                                    np.bool_,
                                                                                                 ),
-                                                                                                np.logical_or(
-                                                                                                    (
-                                                                                                        trainer_targets__fgroup_30
-                                                                                                        < 0
-                                                                                                    ),
-                                                                                                    (
-                                                                                                        (
-                                                                                                            _at(
-                                                                                                                CARDS__groups,
-                                                                                                                trainer_targets__held_31,
-                                                                                                            )
-                                                                                                            // _ipow(
-                                                                                                                2,
-                                                                                                                _cast(
-                                                                                                                    trainer_targets__fgroup_30,
-                                                                                                                    np.int32,
-                                                                                                                ),
-                                                                                                                np.int32,
-                                                                                                            )
-                                                                                                            % 2
-                                                                                                        )
-                                                                                                        == 1
-                                                                                                    ),
-                                                                                                ),
-                                                                                            )
+                                                                                            ),
+                                                                                            np.bool_,
                                                                                         )
                                                                                     )
                                                                                 )(
-                                                                                    _at(
-                                                                                        s.card,
-                                                                                        trainer_targets__side_28,
+                                                                                    np.logical_and(
+                                                                                        BENCH_MASK,
+                                                                                        (
+                                                                                            trainer_targets__held_31
+                                                                                            >= 0
+                                                                                        ),
                                                                                     )
                                                                                 )
                                                                             )
                                                                         )(
-                                                                            _at(
-                                                                                CARDS__t_target_group,
-                                                                                trainer_targets__c_27,
+                                                                            np.logical_and(
+                                                                                np.logical_and(
+                                                                                    (
+                                                                                        trainer_targets__held_31
+                                                                                        >= 0
+                                                                                    ),
+                                                                                    np.logical_or(
+                                                                                        (
+                                                                                            trainer_targets__ftype_29
+                                                                                            < 0
+                                                                                        ),
+                                                                                        (
+                                                                                            _at(
+                                                                                                CARDS__type,
+                                                                                                trainer_targets__held_31,
+                                                                                            )
+                                                                                            == trainer_targets__ftype_29
+                                                                                        ),
+                                                                                    ),
+                                                                                ),
+                                                                                np.logical_or(
+                                                                                    (
+                                                                                        trainer_targets__fgroup_30
+                                                                                        < 0
+                                                                                    ),
+                                                                                    (
+                                                                                        (
+                                                                                            _at(
+                                                                                                CARDS__groups,
+                                                                                                trainer_targets__held_31,
+                                                                                            )
+                                                                                            // _ipow(
+                                                                                                2,
+                                                                                                _cast(
+                                                                                                    trainer_targets__fgroup_30,
+                                                                                                    np.int32,
+                                                                                                ),
+                                                                                                np.int32,
+                                                                                            )
+                                                                                            % 2
+                                                                                        )
+                                                                                        == 1
+                                                                                    ),
+                                                                                ),
                                                                             )
                                                                         )
                                                                     )
                                                                 )(
                                                                     _at(
-                                                                        CARDS__t_target_type,
-                                                                        trainer_targets__c_27,
+                                                                        s.card,
+                                                                        trainer_targets__side_28,
                                                                     )
                                                                 )
                                                             )(
-                                                                _cast(
-                                                                    (
-                                                                        (1 - trainer_targets__p_26)
-                                                                        if _at(
-                                                                            CARDS__t_switch_opp,
-                                                                            trainer_targets__c_27,
-                                                                        )
-                                                                        else trainer_targets__p_26
-                                                                    ),
-                                                                    np.int32,
+                                                                _at(
+                                                                    CARDS__t_target_group,
+                                                                    trainer_targets__c_27,
                                                                 )
                                                             )
-                                                        )(trainer_ok__c_18)
-                                                    )(trainer_ok__p_17)
+                                                        )(
+                                                            _at(
+                                                                CARDS__t_target_type,
+                                                                trainer_targets__c_27,
+                                                            )
+                                                        )
+                                                    )(
+                                                        _cast(
+                                                            (
+                                                                guard__7
+                                                                if _at(
+                                                                    CARDS__t_switch_opp,
+                                                                    trainer_targets__c_27,
+                                                                )
+                                                                else trainer_targets__p_26
+                                                            ),
+                                                            np.int32,
+                                                        )
+                                                    )
+                                                )(trainer_ok__c_18)
+                                            )
+                                        )
+                                    )
+                                )
+                            )(((not _at(CARDS__t_revive_opp, trainer_ok__c_18)) or guard__6))
+                        )(
+                            (
+                                (_at(CARDS__t_return_group, trainer_ok__c_18) < 0)
+                                or (
+                                    guard__3
+                                    and (
+                                        lambda in_group__g_21: (
+                                            (in_group__g_21 >= 0)
+                                            and (
+                                                (
+                                                    guard__5
+                                                    // _ipow(
+                                                        2, _cast(in_group__g_21, np.int32), np.int32
+                                                    )
+                                                    % 2
+                                                )
+                                                == 1
+                                            )
+                                        )
+                                    )(_at(CARDS__t_return_group, trainer_ok__c_18))
+                                )
+                            )
+                        )
+                    )(
+                        (
+                            (
+                                (
+                                    (_at(CARDS__t_heal, trainer_ok__c_18) > 0)
+                                    or (_at(CARDS__t_attach_type, trainer_ok__c_18) >= 0)
+                                )
+                                or _at(CARDS__t_switch_opp, trainer_ok__c_18)
+                            )
+                            or (_at(CARDS__t_return_group, trainer_ok__c_18) >= 0)
+                        )
+                    )
+                )(_at(s.hand, s.current_player, h))
+            )
+        )
+
+
+def _legal_mask_retreat(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of retreat: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not (((s.choice__pending == 0) and (s.phase == 1)) and (not s.retreated)):
+        return
+    guard__0 = _at(s.condition, s.current_player) != 1
+    guard__1 = _at(s.condition, s.current_player) != 2
+    guard__2 = _at(CARDS__retreat, _at(s.card, s.current_player, 0)) >= 0
+    guard__3 = not (lambda lasts__q_101: s.turn <= _at(s.lasting_until, lasts__q_101, 2))(
+        s.current_player
+    )
+    guard__4 = np.sum(_at(s.energy, s.current_player, 0), dtype=np.int32) >= _cast(
+        np.maximum((_at(CARDS__retreat, _at(s.card, s.current_player, 0)) - s.retreat_cut), 0),
+        np.int8,
+    )
+    for _b in range(1, 4):
+        _at1 = 64 + (_b - 1) * 1
+        b = np.int32(_b)
+        mask[_at1] = bool(
+            (
+                (
+                    (
+                        (((_at(s.card, s.current_player, b) >= 0) and guard__0) and guard__1)
+                        and guard__2
+                    )
+                    and guard__3
+                )
+                and guard__4
+            )
+        )
+
+
+def _legal_mask_attack(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of attack: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not (
+        (
+            (
+                ((s.choice__pending == 0) and (s.phase == 1))
+                and (_at(s.condition, s.current_player) != 1)
+            )
+            and (_at(s.condition, s.current_player) != 2)
+        )
+        and (_at(s.card, s.current_player, 0) >= 0)
+    ):
+        return
+    copy_ok__p_130 = s.current_player
+    copyable__p_154 = copy_ok__p_130
+    guard__4 = 1 - copyable__p_154
+    guard__8 = np.broadcast_to(
+        np.asarray(
+            (
+                lambda power__p_160: (
+                    lambda power__src_162: (
+                        lambda power__t_163: (
+                            lambda power__f_164: (
+                                lambda power__c_165: (
+                                    lambda power__on_166: (
+                                        lambda power__held_167: (
+                                            power__held_167
+                                            + _cast(
+                                                np.where(
+                                                    np.logical_and(
+                                                        power__on_166, (TYPE_IDS == power__t_163)
+                                                    ),
+                                                    power__held_167,
+                                                    0,
+                                                ),
+                                                np.int8,
+                                            )
+                                        )
+                                    )(_at(s.energy, power__p_160, 0))
+                                )(
+                                    (
+                                        (
+                                            (
+                                                (_at(s.card, power__p_160, power__src_162) >= 0)
+                                                and (power__t_163 >= 0)
+                                            )
+                                            and (power__c_165 >= 0)
+                                        )
+                                        and (
+                                            (power__f_164 < 0)
+                                            or (_at(CARDS__type, power__c_165) == power__f_164)
+                                        )
+                                    )
+                                )
+                            )(_at(s.card, power__p_160, 0))
+                        )(_at(CARDS__ab_double_filter, _at(s.card, power__p_160, power__src_162)))
+                    )(_at(CARDS__ab_double_type, _at(s.card, power__p_160, power__src_162)))
+                )(
+                    np.int32(
+                        0
+                        + np.argmax(
+                            [
+                                _cast(
+                                    (
+                                        (_at(s.card, power__p_160, power__s_161) >= 0)
+                                        and (
+                                            _at(
+                                                CARDS__ab_double_type,
+                                                _at(s.card, power__p_160, power__s_161),
+                                            )
+                                            >= 0
+                                        )
+                                    ),
+                                    np.int32,
+                                )
+                                for power__s_161 in _range(0, 4)
+                            ]
+                        )
+                    )
+                )
+            )(copyable__p_154)
+        ),
+        (8,),
+    ).astype(np.int8)
+    can_pay__held_168 = np.broadcast_to(np.asarray(guard__8), (8,)).astype(np.int8)
+    guard__9 = np.sum(can_pay__held_168, dtype=np.int32)
+    for _k in range(0, 2):
+        _at1 = 67 + (_k - 0) * 9
+        k = np.int32(_k)
+        if not (
+            (
+                (k < _at(CARDS__attacks, _at(s.card, s.current_player, 0)))
+                and (
+                    not (lambda lasts__q_116: s.turn <= _at(s.lasting_until, lasts__q_116, 1))(
+                        s.current_player
+                    )
+                )
+            )
+            and (
+                lambda can_pay__held_125: (
+                    lambda can_pay__r_126: (
+                        all(
+                            (
+                                can_pay__held_125[can_pay__t_127]
+                                >= (
+                                    lambda attack_cost__r_128: np.array(
+                                        [
+                                            _at(ATTACKS__cost_grass, attack_cost__r_128),
+                                            _at(ATTACKS__cost_fire, attack_cost__r_128),
+                                            _at(ATTACKS__cost_water, attack_cost__r_128),
+                                            _at(ATTACKS__cost_lightning, attack_cost__r_128),
+                                            _at(ATTACKS__cost_psychic, attack_cost__r_128),
+                                            _at(ATTACKS__cost_fighting, attack_cost__r_128),
+                                            _at(ATTACKS__cost_darkness, attack_cost__r_128),
+                                            _at(ATTACKS__cost_metal, attack_cost__r_128),
+                                        ],
+                                        dtype=np.int8,
+                                    )
+                                )(can_pay__r_126)[can_pay__t_127]
+                            )
+                            for can_pay__t_127 in _range(0, 8)
+                        )
+                        and (
+                            np.sum(can_pay__held_125, dtype=np.int32)
+                            >= (
+                                np.sum(
+                                    (
+                                        lambda attack_cost__r_129: np.array(
+                                            [
+                                                _at(ATTACKS__cost_grass, attack_cost__r_129),
+                                                _at(ATTACKS__cost_fire, attack_cost__r_129),
+                                                _at(ATTACKS__cost_water, attack_cost__r_129),
+                                                _at(ATTACKS__cost_lightning, attack_cost__r_129),
+                                                _at(ATTACKS__cost_psychic, attack_cost__r_129),
+                                                _at(ATTACKS__cost_fighting, attack_cost__r_129),
+                                                _at(ATTACKS__cost_darkness, attack_cost__r_129),
+                                                _at(ATTACKS__cost_metal, attack_cost__r_129),
+                                            ],
+                                            dtype=np.int8,
+                                        )
+                                    )(can_pay__r_126),
+                                    dtype=np.int32,
+                                )
+                                + _at(ATTACKS__cost_colorless, can_pay__r_126)
+                            )
+                        )
+                    )
+                )(((2 * _at(s.card, s.current_player, 0)) + k))
+            )(
+                (
+                    lambda power__p_117: (
+                        lambda power__src_119: (
+                            lambda power__t_120: (
+                                lambda power__f_121: (
+                                    lambda power__c_122: (
+                                        lambda power__on_123: (
+                                            lambda power__held_124: (
+                                                power__held_124
+                                                + _cast(
+                                                    np.where(
+                                                        np.logical_and(
+                                                            power__on_123,
+                                                            (TYPE_IDS == power__t_120),
+                                                        ),
+                                                        power__held_124,
+                                                        0,
+                                                    ),
+                                                    np.int8,
+                                                )
+                                            )
+                                        )(_at(s.energy, power__p_117, 0))
+                                    )(
+                                        (
+                                            (
+                                                (
+                                                    (_at(s.card, power__p_117, power__src_119) >= 0)
+                                                    and (power__t_120 >= 0)
+                                                )
+                                                and (power__c_122 >= 0)
+                                            )
+                                            and (
+                                                (power__f_121 < 0)
+                                                or (_at(CARDS__type, power__c_122) == power__f_121)
+                                            )
+                                        )
+                                    )
+                                )(_at(s.card, power__p_117, 0))
+                            )(
+                                _at(
+                                    CARDS__ab_double_filter,
+                                    _at(s.card, power__p_117, power__src_119),
+                                )
+                            )
+                        )(_at(CARDS__ab_double_type, _at(s.card, power__p_117, power__src_119)))
+                    )(
+                        np.int32(
+                            0
+                            + np.argmax(
+                                [
+                                    _cast(
+                                        (
+                                            (_at(s.card, power__p_117, power__s_118) >= 0)
+                                            and (
+                                                _at(
+                                                    CARDS__ab_double_type,
+                                                    _at(s.card, power__p_117, power__s_118),
+                                                )
+                                                >= 0
+                                            )
+                                        ),
+                                        np.int32,
+                                    )
+                                    for power__s_118 in _range(0, 4)
+                                ]
+                            )
+                        )
+                    )
+                )(s.current_player)
+            )
+        ):
+            continue
+        guard__0 = (2 * _at(s.card, s.current_player, 0)) + k
+        copy_ok__r_131 = guard__0
+        guard__1 = any(
+            (
+                lambda copyable__p_134: (
+                    lambda copyable__r_135: (
+                        lambda copyable__s_136: (
+                            lambda copyable__k_137: (
+                                lambda copyable__c_138: (
+                                    lambda copyable__row_139: (
+                                        (
+                                            (
+                                                (
+                                                    (
+                                                        (
+                                                            _at(ATTACKS__copy_from, copyable__r_135)
+                                                            > 0
+                                                        )
+                                                        and (copyable__c_138 >= 0)
+                                                    )
+                                                    and (
+                                                        (
+                                                            _at(ATTACKS__copy_from, copyable__r_135)
+                                                            == 2
+                                                        )
+                                                        or (copyable__s_136 == 0)
+                                                    )
+                                                )
+                                                and (
+                                                    copyable__k_137
+                                                    < _at(CARDS__attacks, copyable__c_138)
+                                                )
+                                            )
+                                            and (_at(ATTACKS__copy_from, copyable__row_139) == 0)
+                                        )
+                                        and (
+                                            (not _at(ATTACKS__copy_energy, copyable__r_135))
+                                            or (
+                                                lambda can_pay__held_148: (
+                                                    lambda can_pay__r_149: (
+                                                        all(
+                                                            (
+                                                                can_pay__held_148[can_pay__t_150]
+                                                                >= (
+                                                                    lambda attack_cost__r_151: (
+                                                                        np.array(
+                                                                            [
+                                                                                _at(
+                                                                                    ATTACKS__cost_grass,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                                _at(
+                                                                                    ATTACKS__cost_fire,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                                _at(
+                                                                                    ATTACKS__cost_water,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                                _at(
+                                                                                    ATTACKS__cost_lightning,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                                _at(
+                                                                                    ATTACKS__cost_psychic,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                                _at(
+                                                                                    ATTACKS__cost_fighting,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                                _at(
+                                                                                    ATTACKS__cost_darkness,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                                _at(
+                                                                                    ATTACKS__cost_metal,
+                                                                                    attack_cost__r_151,
+                                                                                ),
+                                                                            ],
+                                                                            dtype=np.int8,
+                                                                        )
+                                                                    )
+                                                                )(can_pay__r_149)[can_pay__t_150]
+                                                            )
+                                                            for can_pay__t_150 in _range(0, 8)
+                                                        )
+                                                        and (
+                                                            np.sum(
+                                                                can_pay__held_148, dtype=np.int32
+                                                            )
+                                                            >= (
+                                                                np.sum(
+                                                                    (
+                                                                        lambda attack_cost__r_152: (
+                                                                            np.array(
+                                                                                [
+                                                                                    _at(
+                                                                                        ATTACKS__cost_grass,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                    _at(
+                                                                                        ATTACKS__cost_fire,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                    _at(
+                                                                                        ATTACKS__cost_water,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                    _at(
+                                                                                        ATTACKS__cost_lightning,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                    _at(
+                                                                                        ATTACKS__cost_psychic,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                    _at(
+                                                                                        ATTACKS__cost_fighting,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                    _at(
+                                                                                        ATTACKS__cost_darkness,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                    _at(
+                                                                                        ATTACKS__cost_metal,
+                                                                                        attack_cost__r_152,
+                                                                                    ),
+                                                                                ],
+                                                                                dtype=np.int8,
+                                                                            )
+                                                                        )
+                                                                    )(can_pay__r_149),
+                                                                    dtype=np.int32,
+                                                                )
+                                                                + _at(
+                                                                    ATTACKS__cost_colorless,
+                                                                    can_pay__r_149,
+                                                                )
+                                                            )
+                                                        )
+                                                    )
+                                                )(copyable__row_139)
+                                            )(
+                                                (
+                                                    lambda power__p_140: (
+                                                        lambda power__src_142: (
+                                                            lambda power__t_143: (
+                                                                lambda power__f_144: (
+                                                                    lambda power__c_145: (
+                                                                        lambda power__on_146: (
+                                                                            lambda power__held_147: (
+                                                                                power__held_147
+                                                                                + _cast(
+                                                                                    np.where(
+                                                                                        np.logical_and(
+                                                                                            power__on_146,
+                                                                                            (
+                                                                                                TYPE_IDS
+                                                                                                == power__t_143
+                                                                                            ),
+                                                                                        ),
+                                                                                        power__held_147,
+                                                                                        0,
+                                                                                    ),
+                                                                                    np.int8,
+                                                                                )
+                                                                            )
+                                                                        )(
+                                                                            _at(
+                                                                                s.energy,
+                                                                                power__p_140,
+                                                                                0,
+                                                                            )
+                                                                        )
+                                                                    )(
+                                                                        (
+                                                                            (
+                                                                                (
+                                                                                    (
+                                                                                        _at(
+                                                                                            s.card,
+                                                                                            power__p_140,
+                                                                                            power__src_142,
+                                                                                        )
+                                                                                        >= 0
+                                                                                    )
+                                                                                    and (
+                                                                                        power__t_143
+                                                                                        >= 0
+                                                                                    )
+                                                                                )
+                                                                                and (
+                                                                                    power__c_145
+                                                                                    >= 0
+                                                                                )
+                                                                            )
+                                                                            and (
+                                                                                (power__f_144 < 0)
+                                                                                or (
+                                                                                    _at(
+                                                                                        CARDS__type,
+                                                                                        power__c_145,
+                                                                                    )
+                                                                                    == power__f_144
+                                                                                )
+                                                                            )
+                                                                        )
+                                                                    )
+                                                                )(_at(s.card, power__p_140, 0))
+                                                            )(
+                                                                _at(
+                                                                    CARDS__ab_double_filter,
+                                                                    _at(
+                                                                        s.card,
+                                                                        power__p_140,
+                                                                        power__src_142,
+                                                                    ),
+                                                                )
+                                                            )
+                                                        )(
+                                                            _at(
+                                                                CARDS__ab_double_type,
+                                                                _at(
+                                                                    s.card,
+                                                                    power__p_140,
+                                                                    power__src_142,
+                                                                ),
+                                                            )
+                                                        )
+                                                    )(
+                                                        np.int32(
+                                                            0
+                                                            + np.argmax(
+                                                                [
+                                                                    _cast(
+                                                                        (
+                                                                            (
+                                                                                _at(
+                                                                                    s.card,
+                                                                                    power__p_140,
+                                                                                    power__s_141,
+                                                                                )
+                                                                                >= 0
+                                                                            )
+                                                                            and (
+                                                                                _at(
+                                                                                    CARDS__ab_double_type,
+                                                                                    _at(
+                                                                                        s.card,
+                                                                                        power__p_140,
+                                                                                        power__s_141,
+                                                                                    ),
+                                                                                )
+                                                                                >= 0
+                                                                            )
+                                                                        ),
+                                                                        np.int32,
+                                                                    )
+                                                                    for power__s_141 in _range(0, 4)
+                                                                ]
+                                                            )
+                                                        )
+                                                    )
+                                                )(copyable__p_134)
+                                            )
+                                        )
+                                    )
+                                )(((2 * copyable__c_138) + copyable__k_137))
+                            )(_at(s.card, (1 - copyable__p_134), copyable__s_136))
+                        )((copy_ok__j_133 % 2))
+                    )((copy_ok__j_133 // 2))
+                )(copy_ok__r_131)
+            )(copy_ok__p_130)
+            for copy_ok__j_133 in _range(0, 8)
+        )
+        copy_ok__some_153 = guard__1
+        guard__2 = (_at(ATTACKS__copy_from, copy_ok__r_131) == 0) or (not copy_ok__some_153)
+        guard__3 = _at(ATTACKS__copy_from, copy_ok__r_131) > 0
+        copyable__r_155 = copy_ok__r_131
+        guard__5 = _at(ATTACKS__copy_from, copyable__r_155) > 0
+        guard__6 = _at(ATTACKS__copy_from, copyable__r_155) == 2
+        guard__7 = not _at(ATTACKS__copy_energy, copyable__r_155)
+        for _src in range(0, 9):
+            _at2 = _at1 + (_src - 0) * 1
+            src = np.int32(_src)
+            mask[_at2] = bool(
+                (
+                    lambda copy_ok__src_132: _cast(
+                        np.where(
+                            (copy_ok__src_132 == 8),
+                            guard__2,
+                            (
+                                guard__3
+                                and (
+                                    lambda copyable__s_156: (
+                                        lambda copyable__k_157: (
+                                            lambda copyable__c_158: (
+                                                lambda copyable__row_159: (
+                                                    (
+                                                        (
+                                                            (
+                                                                (
+                                                                    guard__5
+                                                                    and (copyable__c_158 >= 0)
+                                                                )
+                                                                and (
+                                                                    guard__6
+                                                                    or (copyable__s_156 == 0)
+                                                                )
+                                                            )
+                                                            and (
+                                                                copyable__k_157
+                                                                < _at(
+                                                                    CARDS__attacks, copyable__c_158
+                                                                )
+                                                            )
+                                                        )
+                                                        and (
+                                                            _at(
+                                                                ATTACKS__copy_from,
+                                                                copyable__row_159,
+                                                            )
+                                                            == 0
+                                                        )
+                                                    )
+                                                    and (
+                                                        guard__7
+                                                        or (
+                                                            lambda can_pay__r_169: (
+                                                                all(
+                                                                    (
+                                                                        can_pay__held_168[
+                                                                            can_pay__t_170
+                                                                        ]
+                                                                        >= (
+                                                                            lambda attack_cost__r_171: (
+                                                                                np.array(
+                                                                                    [
+                                                                                        _at(
+                                                                                            ATTACKS__cost_grass,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                        _at(
+                                                                                            ATTACKS__cost_fire,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                        _at(
+                                                                                            ATTACKS__cost_water,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                        _at(
+                                                                                            ATTACKS__cost_lightning,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                        _at(
+                                                                                            ATTACKS__cost_psychic,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                        _at(
+                                                                                            ATTACKS__cost_fighting,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                        _at(
+                                                                                            ATTACKS__cost_darkness,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                        _at(
+                                                                                            ATTACKS__cost_metal,
+                                                                                            attack_cost__r_171,
+                                                                                        ),
+                                                                                    ],
+                                                                                    dtype=np.int8,
+                                                                                )
+                                                                            )
+                                                                        )(can_pay__r_169)[
+                                                                            can_pay__t_170
+                                                                        ]
+                                                                    )
+                                                                    for can_pay__t_170 in _range(
+                                                                        0, 8
+                                                                    )
+                                                                )
+                                                                and (
+                                                                    guard__9
+                                                                    >= (
+                                                                        np.sum(
+                                                                            (
+                                                                                lambda attack_cost__r_172: (
+                                                                                    np.array(
+                                                                                        [
+                                                                                            _at(
+                                                                                                ATTACKS__cost_grass,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                            _at(
+                                                                                                ATTACKS__cost_fire,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                            _at(
+                                                                                                ATTACKS__cost_water,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                            _at(
+                                                                                                ATTACKS__cost_lightning,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                            _at(
+                                                                                                ATTACKS__cost_psychic,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                            _at(
+                                                                                                ATTACKS__cost_fighting,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                            _at(
+                                                                                                ATTACKS__cost_darkness,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                            _at(
+                                                                                                ATTACKS__cost_metal,
+                                                                                                attack_cost__r_172,
+                                                                                            ),
+                                                                                        ],
+                                                                                        dtype=np.int8,
+                                                                                    )
+                                                                                )
+                                                                            )(can_pay__r_169),
+                                                                            dtype=np.int32,
+                                                                        )
+                                                                        + _at(
+                                                                            ATTACKS__cost_colorless,
+                                                                            can_pay__r_169,
+                                                                        )
+                                                                    )
+                                                                )
+                                                            )
+                                                        )(copyable__row_159)
+                                                    )
+                                                )
+                                            )(((2 * copyable__c_158) + copyable__k_157))
+                                        )(_at(s.card, guard__4, copyable__s_156))
+                                    )((copy_ok__src_132 % 2))
+                                )((copy_ok__src_132 // 2))
+                            ),
+                        ),
+                        np.bool_,
+                    )
+                )(src)
+            )
+
+
+def _legal_mask_use_ability(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of use_ability: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.choice__pending == 0) and (s.phase == 1)):
+        return
+    ability_ok__p_516 = s.current_player
+    guard__0 = _at(s.card, ability_ok__p_516, 0)
+    matches__c_521 = guard__0
+    guard__1 = (matches__c_521 >= 0) and (_at(CARDS__kind, matches__c_521) == 0)
+    guard__2 = _at(CARDS__type, matches__c_521)
+    guard__3 = True or (
+        lambda in_group__c_523: (
+            False
+            and (
+                (_at(CARDS__groups, in_group__c_523) // _ipow(2, _cast(-1, np.int32), np.int32) % 2)
+                == 1
+            )
+        )
+    )(matches__c_521)
+    guard__4 = True or (_at(CARDS__stage, matches__c_521) == -1)
+    matches__c_525 = guard__0
+    guard__5 = (matches__c_525 >= 0) and (_at(CARDS__kind, matches__c_525) == 0)
+    guard__6 = _at(CARDS__type, matches__c_525)
+    guard__7 = True or (
+        lambda in_group__c_527: (
+            False
+            and (
+                (_at(CARDS__groups, in_group__c_527) // _ipow(2, _cast(-1, np.int32), np.int32) % 2)
+                == 1
+            )
+        )
+    )(matches__c_525)
+    guard__8 = True or (_at(CARDS__stage, matches__c_525) == -1)
+    ability_targets__p_529 = ability_ok__p_516
+    guard__9 = 1 - ability_targets__p_529
+    ability_targets__o_531 = guard__9
+    guard__10 = np.broadcast_to(
+        np.asarray((_at(s.card, ability_targets__o_531) >= 0)), (4,)
+    ).astype(np.bool_)
+    ability_targets__theirs_533 = np.broadcast_to(np.asarray(guard__10), (4,)).astype(np.bool_)
+    guard__11 = np.broadcast_to(
+        np.asarray(
+            np.logical_and(
+                ability_targets__theirs_533,
+                (_at(CARDS__kind, _at(s.card, ability_targets__o_531)) == 0),
+            )
+        ),
+        (4,),
+    ).astype(np.bool_)
+    guard__12 = np.broadcast_to(
+        np.asarray(_at(CARDS__stage, _at(s.card, ability_targets__o_531))), (4,)
+    ).astype(np.int16)
+    guard__13 = np.broadcast_to(
+        np.asarray((_at(s.card, ability_targets__p_529) >= 0)), (4,)
+    ).astype(np.bool_)
+    guard__14 = np.broadcast_to(
+        np.asarray(_at(CARDS__type, _at(s.card, ability_targets__p_529))), (4,)
+    ).astype(np.int16)
+    guard__15 = np.broadcast_to(
+        np.asarray(np.logical_and(ability_targets__theirs_533, BENCH_MASK)), (4,)
+    ).astype(np.bool_)
+    for _slot in range(0, 4):
+        _at1 = 85 + (_slot - 0) * 1
+        slot = np.int32(_slot)
+        mask[_at1] = bool(
+            (
+                lambda ability_ok__slot_517: (
+                    lambda ability_ok__c_518: (
+                        lambda ability_ok__w_519: (
+                            lambda ability_ok__picks_520: (
+                                lambda ability_ok__at_524: (
+                                    lambda ability_ok__mv_528: (
+                                        (
+                                            (
+                                                (
+                                                    (
+                                                        (ability_ok__c_518 >= 0)
+                                                        and (
+                                                            (
+                                                                (ability_ok__w_519 == 1)
+                                                                and (
+                                                                    not _at(
+                                                                        s.used_ability,
+                                                                        ability_ok__p_516,
+                                                                        ability_ok__slot_517,
+                                                                    )
+                                                                )
+                                                            )
+                                                            or (ability_ok__w_519 == 2)
+                                                        )
+                                                    )
+                                                    and (
+                                                        (
+                                                            not _at(
+                                                                CARDS__ab_active_only,
+                                                                ability_ok__c_518,
+                                                            )
+                                                        )
+                                                        or (ability_ok__slot_517 == 0)
+                                                    )
+                                                )
+                                                and ability_ok__at_524
+                                            )
+                                            and ability_ok__mv_528
+                                        )
+                                        and (
+                                            (not ability_ok__picks_520)
+                                            or bool(
+                                                np.any(
+                                                    (
+                                                        lambda ability_targets__slot_530: (
+                                                            lambda ability_targets__c_532: (
+                                                                lambda ability_targets__staged_534: (
+                                                                    (
+                                                                        lambda ability_targets__t_535: (
+                                                                            (
+                                                                                lambda ability_targets__wet_536: (
+                                                                                    _cast(
+                                                                                        np.where(
+                                                                                            _at(
+                                                                                                CARDS__ab_gust,
+                                                                                                ability_targets__c_532,
+                                                                                            ),
+                                                                                            np.logical_and(
+                                                                                                ability_targets__staged_534,
+                                                                                                BENCH_MASK,
+                                                                                            ),
+                                                                                            _cast(
+                                                                                                np.where(
+                                                                                                    _at(
+                                                                                                        CARDS__ab_drive_off,
+                                                                                                        ability_targets__c_532,
+                                                                                                    ),
+                                                                                                    guard__15,
+                                                                                                    _cast(
+                                                                                                        np.where(
+                                                                                                            (
+                                                                                                                _at(
+                                                                                                                    CARDS__ab_snipe,
+                                                                                                                    ability_targets__c_532,
+                                                                                                                )
+                                                                                                                > 0
+                                                                                                            ),
+                                                                                                            ability_targets__theirs_533,
+                                                                                                            _cast(
+                                                                                                                np.where(
+                                                                                                                    (
+                                                                                                                        _at(
+                                                                                                                            CARDS__ab_move_type,
+                                                                                                                            ability_targets__c_532,
+                                                                                                                        )
+                                                                                                                        >= 0
+                                                                                                                    ),
+                                                                                                                    np.logical_and(
+                                                                                                                        ability_targets__wet_536,
+                                                                                                                        BENCH_MASK,
+                                                                                                                    ),
+                                                                                                                    False,
+                                                                                                                ),
+                                                                                                                np.bool_,
+                                                                                                            ),
+                                                                                                        ),
+                                                                                                        np.bool_,
+                                                                                                    ),
+                                                                                                ),
+                                                                                                np.bool_,
+                                                                                            ),
+                                                                                        ),
+                                                                                        np.bool_,
+                                                                                    )
+                                                                                )
+                                                                            )(
+                                                                                np.logical_and(
+                                                                                    np.logical_and(
+                                                                                        guard__13,
+                                                                                        (
+                                                                                            guard__14
+                                                                                            == _at(
+                                                                                                CARDS__ab_move_filter,
+                                                                                                ability_targets__c_532,
+                                                                                            )
+                                                                                        ),
+                                                                                    ),
+                                                                                    np.array(
+                                                                                        [
+                                                                                            (
+                                                                                                _at(
+                                                                                                    s.energy,
+                                                                                                    ability_targets__p_529,
+                                                                                                    0,
+                                                                                                    ability_targets__t_535,
+                                                                                                )
+                                                                                                > 0
+                                                                                            ),
+                                                                                            (
+                                                                                                _at(
+                                                                                                    s.energy,
+                                                                                                    ability_targets__p_529,
+                                                                                                    1,
+                                                                                                    ability_targets__t_535,
+                                                                                                )
+                                                                                                > 0
+                                                                                            ),
+                                                                                            (
+                                                                                                _at(
+                                                                                                    s.energy,
+                                                                                                    ability_targets__p_529,
+                                                                                                    2,
+                                                                                                    ability_targets__t_535,
+                                                                                                )
+                                                                                                > 0
+                                                                                            ),
+                                                                                            (
+                                                                                                _at(
+                                                                                                    s.energy,
+                                                                                                    ability_targets__p_529,
+                                                                                                    3,
+                                                                                                    ability_targets__t_535,
+                                                                                                )
+                                                                                                > 0
+                                                                                            ),
+                                                                                        ],
+                                                                                        dtype=np.bool_,
+                                                                                    ),
+                                                                                )
+                                                                            )
+                                                                        )
+                                                                    )(
+                                                                        _cast(
+                                                                            np.clip(
+                                                                                _at(
+                                                                                    CARDS__ab_move_type,
+                                                                                    ability_targets__c_532,
+                                                                                ),
+                                                                                0,
+                                                                                7,
+                                                                            ),
+                                                                            np.int16,
+                                                                        )
+                                                                    )
+                                                                )
+                                                            )(
+                                                                np.logical_and(
+                                                                    guard__11,
+                                                                    (
+                                                                        guard__12
+                                                                        == _at(
+                                                                            CARDS__ab_gust_stage,
+                                                                            ability_targets__c_532,
+                                                                        )
+                                                                    ),
+                                                                )
+                                                            )
+                                                        )(
+                                                            _at(
+                                                                s.card,
+                                                                ability_targets__p_529,
+                                                                ability_targets__slot_530,
+                                                            )
+                                                        )
+                                                    )(ability_ok__slot_517)
                                                 )
                                             )
                                         )
                                     )
                                 )(
                                     (
-                                        (not _at(CARDS__t_revive_opp, trainer_ok__c_18))
+                                        (_at(CARDS__ab_move_type, ability_ok__c_518) < 0)
                                         or (
-                                            bool(
-                                                np.any(
-                                                    (
-                                                        lambda basics_in__zone_23: np.logical_and(
-                                                            np.logical_and(
-                                                                (basics_in__zone_23 >= 0),
-                                                                (
-                                                                    _at(
-                                                                        CARDS__kind,
-                                                                        basics_in__zone_23,
-                                                                    )
-                                                                    == 0
-                                                                ),
-                                                            ),
-                                                            (
-                                                                _at(
-                                                                    CARDS__stage, basics_in__zone_23
-                                                                )
-                                                                == 0
-                                                            ),
-                                                        )
-                                                    )(_at(s.discard, (1 - trainer_ok__p_17)))
-                                                )
-                                            )
-                                            and any(
+                                            lambda matches__ftype_526: (
                                                 (
-                                                    _at(
-                                                        s.card,
-                                                        (1 - trainer_ok__p_17),
-                                                        trainer_ok__bs_24,
+                                                    (
+                                                        guard__5
+                                                        and (
+                                                            (matches__ftype_526 < 0)
+                                                            or (guard__6 == matches__ftype_526)
+                                                        )
                                                     )
-                                                    < 0
+                                                    and guard__7
                                                 )
-                                                for trainer_ok__bs_24 in _range(1, 4)
+                                                and guard__8
                                             )
-                                        )
+                                        )(_at(CARDS__ab_move_filter, ability_ok__c_518))
                                     )
                                 )
                             )(
                                 (
-                                    (_at(CARDS__t_return_group, trainer_ok__c_18) < 0)
+                                    (
+                                        (_at(CARDS__ab_attach_type, ability_ok__c_518) < 0)
+                                        or (not _at(CARDS__ab_attach_active, ability_ok__c_518))
+                                    )
                                     or (
-                                        (_at(s.card, trainer_ok__p_17, 0) >= 0)
-                                        and (
-                                            lambda in_group__c_20: (
-                                                lambda in_group__g_21: (
-                                                    (in_group__g_21 >= 0)
+                                        lambda matches__ftype_522: (
+                                            (
+                                                (
+                                                    guard__1
                                                     and (
-                                                        (
-                                                            _at(CARDS__groups, in_group__c_20)
-                                                            // _ipow(
-                                                                2,
-                                                                _cast(in_group__g_21, np.int32),
-                                                                np.int32,
-                                                            )
-                                                            % 2
-                                                        )
-                                                        == 1
+                                                        (matches__ftype_522 < 0)
+                                                        or (guard__2 == matches__ftype_522)
                                                     )
                                                 )
-                                            )(_at(CARDS__t_return_group, trainer_ok__c_18))
-                                        )(_at(s.card, trainer_ok__p_17, 0))
-                                    )
+                                                and guard__3
+                                            )
+                                            and guard__4
+                                        )
+                                    )(_at(CARDS__ab_attach_filter, ability_ok__c_518))
                                 )
                             )
                         )(
                             (
                                 (
                                     (
-                                        (_at(CARDS__t_heal, trainer_ok__c_18) > 0)
-                                        or (_at(CARDS__t_attach_type, trainer_ok__c_18) >= 0)
+                                        _at(CARDS__ab_gust, ability_ok__c_518)
+                                        or _at(CARDS__ab_drive_off, ability_ok__c_518)
                                     )
-                                    or _at(CARDS__t_switch_opp, trainer_ok__c_18)
+                                    or (_at(CARDS__ab_snipe, ability_ok__c_518) > 0)
                                 )
-                                or (_at(CARDS__t_return_group, trainer_ok__c_18) >= 0)
+                                or (_at(CARDS__ab_move_type, ability_ok__c_518) >= 0)
                             )
                         )
-                    )(_at(s.hand, s.current_player, h))
-                )(s.current_player)
-            )
+                    )(_at(CARDS__ab_when, ability_ok__c_518))
+                )(_at(s.card, ability_ok__p_516, ability_ok__slot_517))
+            )(slot)
         )
-    )
 
 
-def _legal_retreat(s: State, b) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
+def _legal_mask_promote(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of promote: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.choice__pending == 0) and (s.phase == 2)):
+        return
+    for _b in range(1, 4):
+        _at1 = 89 + (_b - 1) * 1
+        b = np.int32(_b)
+        mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
+
+
+def _legal_mask_discard_fossil(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of discard_fossil: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.choice__pending == 0) and (s.phase == 1)):
+        return
+    guard__0 = any((_at(s.card, s.current_player, bs) >= 0) for bs in _range(1, 4))
+    for _slot in range(0, 4):
+        _at1 = 92 + (_slot - 0) * 1
+        slot = np.int32(_slot)
+        mask[_at1] = bool(
+            (
                 (
-                    (
-                        (
-                            (
-                                (
-                                    ((s.phase == 1) and (not s.retreated))
-                                    and (_at(s.card, s.current_player, b) >= 0)
-                                )
-                                and (_at(s.condition, s.current_player) != 1)
-                            )
-                            and (_at(s.condition, s.current_player) != 2)
-                        )
-                        and (_at(CARDS__retreat, _at(s.card, s.current_player, 0)) >= 0)
-                    )
-                    and (
-                        not (lambda lasts__q_101: s.turn <= _at(s.lasting_until, lasts__q_101, 2))(
-                            s.current_player
-                        )
-                    )
-                )
-                and (
-                    np.sum(_at(s.energy, s.current_player, 0), dtype=np.int32)
-                    >= _cast(
-                        np.maximum(
-                            (_at(CARDS__retreat, _at(s.card, s.current_player, 0)) - s.retreat_cut),
-                            0,
-                        ),
-                        np.int8,
-                    )
-                )
-            )
-        )
-    )
-
-
-def _legal_attack(s: State, k, src) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
-                (
-                    (
-                        (
-                            (
-                                (
-                                    ((s.phase == 1) and (_at(s.condition, s.current_player) != 1))
-                                    and (_at(s.condition, s.current_player) != 2)
-                                )
-                                and (_at(s.card, s.current_player, 0) >= 0)
-                            )
-                            and (k < _at(CARDS__attacks, _at(s.card, s.current_player, 0)))
-                        )
-                        and (
-                            not (
-                                lambda lasts__q_116: s.turn <= _at(s.lasting_until, lasts__q_116, 1)
-                            )(s.current_player)
-                        )
-                    )
-                    and (
-                        lambda can_pay__held_125: (
-                            lambda can_pay__r_126: (
-                                all(
-                                    (
-                                        can_pay__held_125[can_pay__t_127]
-                                        >= (
-                                            lambda attack_cost__r_128: np.array(
-                                                [
-                                                    _at(ATTACKS__cost_grass, attack_cost__r_128),
-                                                    _at(ATTACKS__cost_fire, attack_cost__r_128),
-                                                    _at(ATTACKS__cost_water, attack_cost__r_128),
-                                                    _at(
-                                                        ATTACKS__cost_lightning, attack_cost__r_128
-                                                    ),
-                                                    _at(ATTACKS__cost_psychic, attack_cost__r_128),
-                                                    _at(ATTACKS__cost_fighting, attack_cost__r_128),
-                                                    _at(ATTACKS__cost_darkness, attack_cost__r_128),
-                                                    _at(ATTACKS__cost_metal, attack_cost__r_128),
-                                                ],
-                                                dtype=np.int8,
-                                            )
-                                        )(can_pay__r_126)[can_pay__t_127]
-                                    )
-                                    for can_pay__t_127 in _range(0, 8)
-                                )
-                                and (
-                                    np.sum(can_pay__held_125, dtype=np.int32)
-                                    >= (
-                                        np.sum(
-                                            (
-                                                lambda attack_cost__r_129: np.array(
-                                                    [
-                                                        _at(
-                                                            ATTACKS__cost_grass, attack_cost__r_129
-                                                        ),
-                                                        _at(ATTACKS__cost_fire, attack_cost__r_129),
-                                                        _at(
-                                                            ATTACKS__cost_water, attack_cost__r_129
-                                                        ),
-                                                        _at(
-                                                            ATTACKS__cost_lightning,
-                                                            attack_cost__r_129,
-                                                        ),
-                                                        _at(
-                                                            ATTACKS__cost_psychic,
-                                                            attack_cost__r_129,
-                                                        ),
-                                                        _at(
-                                                            ATTACKS__cost_fighting,
-                                                            attack_cost__r_129,
-                                                        ),
-                                                        _at(
-                                                            ATTACKS__cost_darkness,
-                                                            attack_cost__r_129,
-                                                        ),
-                                                        _at(
-                                                            ATTACKS__cost_metal, attack_cost__r_129
-                                                        ),
-                                                    ],
-                                                    dtype=np.int8,
-                                                )
-                                            )(can_pay__r_126),
-                                            dtype=np.int32,
-                                        )
-                                        + _at(ATTACKS__cost_colorless, can_pay__r_126)
-                                    )
-                                )
-                            )
-                        )(((2 * _at(s.card, s.current_player, 0)) + k))
-                    )(
-                        (
-                            lambda power__p_117: (
-                                lambda power__src_119: (
-                                    lambda power__t_120: (
-                                        lambda power__f_121: (
-                                            lambda power__c_122: (
-                                                lambda power__on_123: (
-                                                    lambda power__held_124: (
-                                                        power__held_124
-                                                        + _cast(
-                                                            np.where(
-                                                                np.logical_and(
-                                                                    power__on_123,
-                                                                    (TYPE_IDS == power__t_120),
-                                                                ),
-                                                                power__held_124,
-                                                                0,
-                                                            ),
-                                                            np.int8,
-                                                        )
-                                                    )
-                                                )(_at(s.energy, power__p_117, 0))
-                                            )(
-                                                (
-                                                    (
-                                                        (
-                                                            (
-                                                                _at(
-                                                                    s.card,
-                                                                    power__p_117,
-                                                                    power__src_119,
-                                                                )
-                                                                >= 0
-                                                            )
-                                                            and (power__t_120 >= 0)
-                                                        )
-                                                        and (power__c_122 >= 0)
-                                                    )
-                                                    and (
-                                                        (power__f_121 < 0)
-                                                        or (
-                                                            _at(CARDS__type, power__c_122)
-                                                            == power__f_121
-                                                        )
-                                                    )
-                                                )
-                                            )
-                                        )(_at(s.card, power__p_117, 0))
-                                    )(
-                                        _at(
-                                            CARDS__ab_double_filter,
-                                            _at(s.card, power__p_117, power__src_119),
-                                        )
-                                    )
-                                )(
-                                    _at(
-                                        CARDS__ab_double_type,
-                                        _at(s.card, power__p_117, power__src_119),
-                                    )
-                                )
-                            )(
-                                np.int32(
-                                    0
-                                    + np.argmax(
-                                        [
-                                            _cast(
-                                                (
-                                                    (_at(s.card, power__p_117, power__s_118) >= 0)
-                                                    and (
-                                                        _at(
-                                                            CARDS__ab_double_type,
-                                                            _at(s.card, power__p_117, power__s_118),
-                                                        )
-                                                        >= 0
-                                                    )
-                                                ),
-                                                np.int32,
-                                            )
-                                            for power__s_118 in _range(0, 4)
-                                        ]
-                                    )
-                                )
-                            )
-                        )(s.current_player)
-                    )
-                )
-                and (
-                    lambda copy_ok__p_130: (
-                        lambda copy_ok__r_131: (
-                            lambda copy_ok__src_132: (
-                                lambda copy_ok__some_153: _cast(
-                                    np.where(
-                                        (copy_ok__src_132 == 8),
-                                        (
-                                            (_at(ATTACKS__copy_from, copy_ok__r_131) == 0)
-                                            or (not copy_ok__some_153)
-                                        ),
-                                        (
-                                            (_at(ATTACKS__copy_from, copy_ok__r_131) > 0)
-                                            and (
-                                                lambda copyable__p_154: (
-                                                    lambda copyable__r_155: (
-                                                        lambda copyable__s_156: (
-                                                            lambda copyable__k_157: (
-                                                                lambda copyable__c_158: (
-                                                                    lambda copyable__row_159: (
-                                                                        (
-                                                                            (
-                                                                                (
-                                                                                    (
-                                                                                        (
-                                                                                            _at(
-                                                                                                ATTACKS__copy_from,
-                                                                                                copyable__r_155,
-                                                                                            )
-                                                                                            > 0
-                                                                                        )
-                                                                                        and (
-                                                                                            copyable__c_158
-                                                                                            >= 0
-                                                                                        )
-                                                                                    )
-                                                                                    and (
-                                                                                        (
-                                                                                            _at(
-                                                                                                ATTACKS__copy_from,
-                                                                                                copyable__r_155,
-                                                                                            )
-                                                                                            == 2
-                                                                                        )
-                                                                                        or (
-                                                                                            copyable__s_156
-                                                                                            == 0
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                                and (
-                                                                                    copyable__k_157
-                                                                                    < _at(
-                                                                                        CARDS__attacks,
-                                                                                        copyable__c_158,
-                                                                                    )
-                                                                                )
-                                                                            )
-                                                                            and (
-                                                                                _at(
-                                                                                    ATTACKS__copy_from,
-                                                                                    copyable__row_159,
-                                                                                )
-                                                                                == 0
-                                                                            )
-                                                                        )
-                                                                        and (
-                                                                            (
-                                                                                not _at(
-                                                                                    ATTACKS__copy_energy,
-                                                                                    copyable__r_155,
-                                                                                )
-                                                                            )
-                                                                            or (
-                                                                                lambda can_pay__held_168: (
-                                                                                    (
-                                                                                        lambda can_pay__r_169: (
-                                                                                            all(
-                                                                                                (
-                                                                                                    can_pay__held_168[
-                                                                                                        can_pay__t_170
-                                                                                                    ]
-                                                                                                    >= (
-                                                                                                        lambda attack_cost__r_171: (
-                                                                                                            np.array(
-                                                                                                                [
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_grass,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_fire,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_water,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_lightning,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_psychic,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_fighting,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_darkness,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                    _at(
-                                                                                                                        ATTACKS__cost_metal,
-                                                                                                                        attack_cost__r_171,
-                                                                                                                    ),
-                                                                                                                ],
-                                                                                                                dtype=np.int8,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        can_pay__r_169
-                                                                                                    )[
-                                                                                                        can_pay__t_170
-                                                                                                    ]
-                                                                                                )
-                                                                                                for can_pay__t_170 in _range(
-                                                                                                    0,
-                                                                                                    8,
-                                                                                                )
-                                                                                            )
-                                                                                            and (
-                                                                                                np.sum(
-                                                                                                    can_pay__held_168,
-                                                                                                    dtype=np.int32,
-                                                                                                )
-                                                                                                >= (
-                                                                                                    np.sum(
-                                                                                                        (
-                                                                                                            lambda attack_cost__r_172: (
-                                                                                                                np.array(
-                                                                                                                    [
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_grass,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_fire,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_water,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_lightning,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_psychic,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_fighting,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_darkness,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                        _at(
-                                                                                                                            ATTACKS__cost_metal,
-                                                                                                                            attack_cost__r_172,
-                                                                                                                        ),
-                                                                                                                    ],
-                                                                                                                    dtype=np.int8,
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            can_pay__r_169
-                                                                                                        ),
-                                                                                                        dtype=np.int32,
-                                                                                                    )
-                                                                                                    + _at(
-                                                                                                        ATTACKS__cost_colorless,
-                                                                                                        can_pay__r_169,
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        copyable__row_159
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                (
-                                                                                    lambda power__p_160: (
-                                                                                        (
-                                                                                            lambda power__src_162: (
-                                                                                                (
-                                                                                                    lambda power__t_163: (
-                                                                                                        (
-                                                                                                            lambda power__f_164: (
-                                                                                                                (
-                                                                                                                    lambda power__c_165: (
-                                                                                                                        (
-                                                                                                                            lambda power__on_166: (
-                                                                                                                                (
-                                                                                                                                    lambda power__held_167: (
-                                                                                                                                        power__held_167
-                                                                                                                                        + _cast(
-                                                                                                                                            np.where(
-                                                                                                                                                np.logical_and(
-                                                                                                                                                    power__on_166,
-                                                                                                                                                    (
-                                                                                                                                                        TYPE_IDS
-                                                                                                                                                        == power__t_163
-                                                                                                                                                    ),
-                                                                                                                                                ),
-                                                                                                                                                power__held_167,
-                                                                                                                                                0,
-                                                                                                                                            ),
-                                                                                                                                            np.int8,
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                )(
-                                                                                                                                    _at(
-                                                                                                                                        s.energy,
-                                                                                                                                        power__p_160,
-                                                                                                                                        0,
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )(
-                                                                                                                            (
-                                                                                                                                (
-                                                                                                                                    (
-                                                                                                                                        (
-                                                                                                                                            _at(
-                                                                                                                                                s.card,
-                                                                                                                                                power__p_160,
-                                                                                                                                                power__src_162,
-                                                                                                                                            )
-                                                                                                                                            >= 0
-                                                                                                                                        )
-                                                                                                                                        and (
-                                                                                                                                            power__t_163
-                                                                                                                                            >= 0
-                                                                                                                                        )
-                                                                                                                                    )
-                                                                                                                                    and (
-                                                                                                                                        power__c_165
-                                                                                                                                        >= 0
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                                and (
-                                                                                                                                    (
-                                                                                                                                        power__f_164
-                                                                                                                                        < 0
-                                                                                                                                    )
-                                                                                                                                    or (
-                                                                                                                                        _at(
-                                                                                                                                            CARDS__type,
-                                                                                                                                            power__c_165,
-                                                                                                                                        )
-                                                                                                                                        == power__f_164
-                                                                                                                                    )
-                                                                                                                                )
-                                                                                                                            )
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    _at(
-                                                                                                                        s.card,
-                                                                                                                        power__p_160,
-                                                                                                                        0,
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            _at(
-                                                                                                                CARDS__ab_double_filter,
-                                                                                                                _at(
-                                                                                                                    s.card,
-                                                                                                                    power__p_160,
-                                                                                                                    power__src_162,
-                                                                                                                ),
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    _at(
-                                                                                                        CARDS__ab_double_type,
-                                                                                                        _at(
-                                                                                                            s.card,
-                                                                                                            power__p_160,
-                                                                                                            power__src_162,
-                                                                                                        ),
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            np.int32(
-                                                                                                0
-                                                                                                + np.argmax(
-                                                                                                    [
-                                                                                                        _cast(
-                                                                                                            (
-                                                                                                                (
-                                                                                                                    _at(
-                                                                                                                        s.card,
-                                                                                                                        power__p_160,
-                                                                                                                        power__s_161,
-                                                                                                                    )
-                                                                                                                    >= 0
-                                                                                                                )
-                                                                                                                and (
-                                                                                                                    _at(
-                                                                                                                        CARDS__ab_double_type,
-                                                                                                                        _at(
-                                                                                                                            s.card,
-                                                                                                                            power__p_160,
-                                                                                                                            power__s_161,
-                                                                                                                        ),
-                                                                                                                    )
-                                                                                                                    >= 0
-                                                                                                                )
-                                                                                                            ),
-                                                                                                            np.int32,
-                                                                                                        )
-                                                                                                        for power__s_161 in _range(
-                                                                                                            0,
-                                                                                                            4,
-                                                                                                        )
-                                                                                                    ]
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )
-                                                                                )(copyable__p_154)
-                                                                            )
-                                                                        )
-                                                                    )
-                                                                )(
-                                                                    (
-                                                                        (2 * copyable__c_158)
-                                                                        + copyable__k_157
-                                                                    )
-                                                                )
-                                                            )(
-                                                                _at(
-                                                                    s.card,
-                                                                    (1 - copyable__p_154),
-                                                                    copyable__s_156,
-                                                                )
-                                                            )
-                                                        )((copy_ok__src_132 % 2))
-                                                    )((copy_ok__src_132 // 2))
-                                                )(copy_ok__r_131)
-                                            )(copy_ok__p_130)
-                                        ),
-                                    ),
-                                    np.bool_,
-                                )
-                            )(
-                                any(
-                                    (
-                                        lambda copyable__p_134: (
-                                            lambda copyable__r_135: (
-                                                lambda copyable__s_136: (
-                                                    lambda copyable__k_137: (
-                                                        lambda copyable__c_138: (
-                                                            lambda copyable__row_139: (
-                                                                (
-                                                                    (
-                                                                        (
-                                                                            (
-                                                                                (
-                                                                                    _at(
-                                                                                        ATTACKS__copy_from,
-                                                                                        copyable__r_135,
-                                                                                    )
-                                                                                    > 0
-                                                                                )
-                                                                                and (
-                                                                                    copyable__c_138
-                                                                                    >= 0
-                                                                                )
-                                                                            )
-                                                                            and (
-                                                                                (
-                                                                                    _at(
-                                                                                        ATTACKS__copy_from,
-                                                                                        copyable__r_135,
-                                                                                    )
-                                                                                    == 2
-                                                                                )
-                                                                                or (
-                                                                                    copyable__s_136
-                                                                                    == 0
-                                                                                )
-                                                                            )
-                                                                        )
-                                                                        and (
-                                                                            copyable__k_137
-                                                                            < _at(
-                                                                                CARDS__attacks,
-                                                                                copyable__c_138,
-                                                                            )
-                                                                        )
-                                                                    )
-                                                                    and (
-                                                                        _at(
-                                                                            ATTACKS__copy_from,
-                                                                            copyable__row_139,
-                                                                        )
-                                                                        == 0
-                                                                    )
-                                                                )
-                                                                and (
-                                                                    (
-                                                                        not _at(
-                                                                            ATTACKS__copy_energy,
-                                                                            copyable__r_135,
-                                                                        )
-                                                                    )
-                                                                    or (
-                                                                        lambda can_pay__held_148: (
-                                                                            lambda can_pay__r_149: (
-                                                                                all(
-                                                                                    (
-                                                                                        can_pay__held_148[
-                                                                                            can_pay__t_150
-                                                                                        ]
-                                                                                        >= (
-                                                                                            lambda attack_cost__r_151: (
-                                                                                                np.array(
-                                                                                                    [
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_grass,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_fire,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_water,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_lightning,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_psychic,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_fighting,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_darkness,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                        _at(
-                                                                                                            ATTACKS__cost_metal,
-                                                                                                            attack_cost__r_151,
-                                                                                                        ),
-                                                                                                    ],
-                                                                                                    dtype=np.int8,
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            can_pay__r_149
-                                                                                        )[
-                                                                                            can_pay__t_150
-                                                                                        ]
-                                                                                    )
-                                                                                    for can_pay__t_150 in _range(
-                                                                                        0, 8
-                                                                                    )
-                                                                                )
-                                                                                and (
-                                                                                    np.sum(
-                                                                                        can_pay__held_148,
-                                                                                        dtype=np.int32,
-                                                                                    )
-                                                                                    >= (
-                                                                                        np.sum(
-                                                                                            (
-                                                                                                lambda attack_cost__r_152: (
-                                                                                                    np.array(
-                                                                                                        [
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_grass,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_fire,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_water,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_lightning,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_psychic,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_fighting,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_darkness,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                            _at(
-                                                                                                                ATTACKS__cost_metal,
-                                                                                                                attack_cost__r_152,
-                                                                                                            ),
-                                                                                                        ],
-                                                                                                        dtype=np.int8,
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                can_pay__r_149
-                                                                                            ),
-                                                                                            dtype=np.int32,
-                                                                                        )
-                                                                                        + _at(
-                                                                                            ATTACKS__cost_colorless,
-                                                                                            can_pay__r_149,
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )
-                                                                        )(copyable__row_139)
-                                                                    )(
-                                                                        (
-                                                                            lambda power__p_140: (
-                                                                                lambda power__src_142: (
-                                                                                    (
-                                                                                        lambda power__t_143: (
-                                                                                            (
-                                                                                                lambda power__f_144: (
-                                                                                                    (
-                                                                                                        lambda power__c_145: (
-                                                                                                            (
-                                                                                                                lambda power__on_146: (
-                                                                                                                    (
-                                                                                                                        lambda power__held_147: (
-                                                                                                                            power__held_147
-                                                                                                                            + _cast(
-                                                                                                                                np.where(
-                                                                                                                                    np.logical_and(
-                                                                                                                                        power__on_146,
-                                                                                                                                        (
-                                                                                                                                            TYPE_IDS
-                                                                                                                                            == power__t_143
-                                                                                                                                        ),
-                                                                                                                                    ),
-                                                                                                                                    power__held_147,
-                                                                                                                                    0,
-                                                                                                                                ),
-                                                                                                                                np.int8,
-                                                                                                                            )
-                                                                                                                        )
-                                                                                                                    )(
-                                                                                                                        _at(
-                                                                                                                            s.energy,
-                                                                                                                            power__p_140,
-                                                                                                                            0,
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )(
-                                                                                                                (
-                                                                                                                    (
-                                                                                                                        (
-                                                                                                                            (
-                                                                                                                                _at(
-                                                                                                                                    s.card,
-                                                                                                                                    power__p_140,
-                                                                                                                                    power__src_142,
-                                                                                                                                )
-                                                                                                                                >= 0
-                                                                                                                            )
-                                                                                                                            and (
-                                                                                                                                power__t_143
-                                                                                                                                >= 0
-                                                                                                                            )
-                                                                                                                        )
-                                                                                                                        and (
-                                                                                                                            power__c_145
-                                                                                                                            >= 0
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                    and (
-                                                                                                                        (
-                                                                                                                            power__f_144
-                                                                                                                            < 0
-                                                                                                                        )
-                                                                                                                        or (
-                                                                                                                            _at(
-                                                                                                                                CARDS__type,
-                                                                                                                                power__c_145,
-                                                                                                                            )
-                                                                                                                            == power__f_144
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )(
-                                                                                                        _at(
-                                                                                                            s.card,
-                                                                                                            power__p_140,
-                                                                                                            0,
-                                                                                                        )
-                                                                                                    )
-                                                                                                )
-                                                                                            )(
-                                                                                                _at(
-                                                                                                    CARDS__ab_double_filter,
-                                                                                                    _at(
-                                                                                                        s.card,
-                                                                                                        power__p_140,
-                                                                                                        power__src_142,
-                                                                                                    ),
-                                                                                                )
-                                                                                            )
-                                                                                        )
-                                                                                    )(
-                                                                                        _at(
-                                                                                            CARDS__ab_double_type,
-                                                                                            _at(
-                                                                                                s.card,
-                                                                                                power__p_140,
-                                                                                                power__src_142,
-                                                                                            ),
-                                                                                        )
-                                                                                    )
-                                                                                )
-                                                                            )(
-                                                                                np.int32(
-                                                                                    0
-                                                                                    + np.argmax(
-                                                                                        [
-                                                                                            _cast(
-                                                                                                (
-                                                                                                    (
-                                                                                                        _at(
-                                                                                                            s.card,
-                                                                                                            power__p_140,
-                                                                                                            power__s_141,
-                                                                                                        )
-                                                                                                        >= 0
-                                                                                                    )
-                                                                                                    and (
-                                                                                                        _at(
-                                                                                                            CARDS__ab_double_type,
-                                                                                                            _at(
-                                                                                                                s.card,
-                                                                                                                power__p_140,
-                                                                                                                power__s_141,
-                                                                                                            ),
-                                                                                                        )
-                                                                                                        >= 0
-                                                                                                    )
-                                                                                                ),
-                                                                                                np.int32,
-                                                                                            )
-                                                                                            for power__s_141 in _range(
-                                                                                                0, 4
-                                                                                            )
-                                                                                        ]
-                                                                                    )
-                                                                                )
-                                                                            )
-                                                                        )(copyable__p_134)
-                                                                    )
-                                                                )
-                                                            )
-                                                        )(((2 * copyable__c_138) + copyable__k_137))
-                                                    )(
-                                                        _at(
-                                                            s.card,
-                                                            (1 - copyable__p_134),
-                                                            copyable__s_136,
-                                                        )
-                                                    )
-                                                )((copy_ok__j_133 % 2))
-                                            )((copy_ok__j_133 // 2))
-                                        )(copy_ok__r_131)
-                                    )(copy_ok__p_130)
-                                    for copy_ok__j_133 in _range(0, 8)
-                                )
-                            )
-                        )(src)
-                    )(((2 * _at(s.card, s.current_player, 0)) + k))
-                )(s.current_player)
-            )
-        )
-    )
-
-
-def _legal_use_ability(s: State, slot) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
-                (s.phase == 1)
-                and (
-                    lambda ability_ok__p_516: (
-                        lambda ability_ok__slot_517: (
-                            lambda ability_ok__c_518: (
-                                lambda ability_ok__w_519: (
-                                    lambda ability_ok__picks_520: (
-                                        lambda ability_ok__at_524: (
-                                            lambda ability_ok__mv_528: (
-                                                (
-                                                    (
-                                                        (
-                                                            (
-                                                                (ability_ok__c_518 >= 0)
-                                                                and (
-                                                                    (
-                                                                        (ability_ok__w_519 == 1)
-                                                                        and (
-                                                                            not _at(
-                                                                                s.used_ability,
-                                                                                ability_ok__p_516,
-                                                                                ability_ok__slot_517,
-                                                                            )
-                                                                        )
-                                                                    )
-                                                                    or (ability_ok__w_519 == 2)
-                                                                )
-                                                            )
-                                                            and (
-                                                                (
-                                                                    not _at(
-                                                                        CARDS__ab_active_only,
-                                                                        ability_ok__c_518,
-                                                                    )
-                                                                )
-                                                                or (ability_ok__slot_517 == 0)
-                                                            )
-                                                        )
-                                                        and ability_ok__at_524
-                                                    )
-                                                    and ability_ok__mv_528
-                                                )
-                                                and (
-                                                    (not ability_ok__picks_520)
-                                                    or bool(
-                                                        np.any(
-                                                            (
-                                                                lambda ability_targets__p_529: (
-                                                                    lambda ability_targets__slot_530: (
-                                                                        (
-                                                                            lambda ability_targets__o_531: (
-                                                                                (
-                                                                                    lambda ability_targets__c_532: (
-                                                                                        (
-                                                                                            lambda ability_targets__theirs_533: (
-                                                                                                (
-                                                                                                    lambda ability_targets__staged_534: (
-                                                                                                        (
-                                                                                                            lambda ability_targets__t_535: (
-                                                                                                                (
-                                                                                                                    lambda ability_targets__wet_536: (
-                                                                                                                        _cast(
-                                                                                                                            np.where(
-                                                                                                                                _at(
-                                                                                                                                    CARDS__ab_gust,
-                                                                                                                                    ability_targets__c_532,
-                                                                                                                                ),
-                                                                                                                                np.logical_and(
-                                                                                                                                    ability_targets__staged_534,
-                                                                                                                                    BENCH_MASK,
-                                                                                                                                ),
-                                                                                                                                _cast(
-                                                                                                                                    np.where(
-                                                                                                                                        _at(
-                                                                                                                                            CARDS__ab_drive_off,
-                                                                                                                                            ability_targets__c_532,
-                                                                                                                                        ),
-                                                                                                                                        np.logical_and(
-                                                                                                                                            ability_targets__theirs_533,
-                                                                                                                                            BENCH_MASK,
-                                                                                                                                        ),
-                                                                                                                                        _cast(
-                                                                                                                                            np.where(
-                                                                                                                                                (
-                                                                                                                                                    _at(
-                                                                                                                                                        CARDS__ab_snipe,
-                                                                                                                                                        ability_targets__c_532,
-                                                                                                                                                    )
-                                                                                                                                                    > 0
-                                                                                                                                                ),
-                                                                                                                                                ability_targets__theirs_533,
-                                                                                                                                                _cast(
-                                                                                                                                                    np.where(
-                                                                                                                                                        (
-                                                                                                                                                            _at(
-                                                                                                                                                                CARDS__ab_move_type,
-                                                                                                                                                                ability_targets__c_532,
-                                                                                                                                                            )
-                                                                                                                                                            >= 0
-                                                                                                                                                        ),
-                                                                                                                                                        np.logical_and(
-                                                                                                                                                            ability_targets__wet_536,
-                                                                                                                                                            BENCH_MASK,
-                                                                                                                                                        ),
-                                                                                                                                                        False,
-                                                                                                                                                    ),
-                                                                                                                                                    np.bool_,
-                                                                                                                                                ),
-                                                                                                                                            ),
-                                                                                                                                            np.bool_,
-                                                                                                                                        ),
-                                                                                                                                    ),
-                                                                                                                                    np.bool_,
-                                                                                                                                ),
-                                                                                                                            ),
-                                                                                                                            np.bool_,
-                                                                                                                        )
-                                                                                                                    )
-                                                                                                                )(
-                                                                                                                    np.logical_and(
-                                                                                                                        np.logical_and(
-                                                                                                                            (
-                                                                                                                                _at(
-                                                                                                                                    s.card,
-                                                                                                                                    ability_targets__p_529,
-                                                                                                                                )
-                                                                                                                                >= 0
-                                                                                                                            ),
-                                                                                                                            (
-                                                                                                                                _at(
-                                                                                                                                    CARDS__type,
-                                                                                                                                    _at(
-                                                                                                                                        s.card,
-                                                                                                                                        ability_targets__p_529,
-                                                                                                                                    ),
-                                                                                                                                )
-                                                                                                                                == _at(
-                                                                                                                                    CARDS__ab_move_filter,
-                                                                                                                                    ability_targets__c_532,
-                                                                                                                                )
-                                                                                                                            ),
-                                                                                                                        ),
-                                                                                                                        np.array(
-                                                                                                                            [
-                                                                                                                                (
-                                                                                                                                    _at(
-                                                                                                                                        s.energy,
-                                                                                                                                        ability_targets__p_529,
-                                                                                                                                        0,
-                                                                                                                                        ability_targets__t_535,
-                                                                                                                                    )
-                                                                                                                                    > 0
-                                                                                                                                ),
-                                                                                                                                (
-                                                                                                                                    _at(
-                                                                                                                                        s.energy,
-                                                                                                                                        ability_targets__p_529,
-                                                                                                                                        1,
-                                                                                                                                        ability_targets__t_535,
-                                                                                                                                    )
-                                                                                                                                    > 0
-                                                                                                                                ),
-                                                                                                                                (
-                                                                                                                                    _at(
-                                                                                                                                        s.energy,
-                                                                                                                                        ability_targets__p_529,
-                                                                                                                                        2,
-                                                                                                                                        ability_targets__t_535,
-                                                                                                                                    )
-                                                                                                                                    > 0
-                                                                                                                                ),
-                                                                                                                                (
-                                                                                                                                    _at(
-                                                                                                                                        s.energy,
-                                                                                                                                        ability_targets__p_529,
-                                                                                                                                        3,
-                                                                                                                                        ability_targets__t_535,
-                                                                                                                                    )
-                                                                                                                                    > 0
-                                                                                                                                ),
-                                                                                                                            ],
-                                                                                                                            dtype=np.bool_,
-                                                                                                                        ),
-                                                                                                                    )
-                                                                                                                )
-                                                                                                            )
-                                                                                                        )(
-                                                                                                            _cast(
-                                                                                                                np.clip(
-                                                                                                                    _at(
-                                                                                                                        CARDS__ab_move_type,
-                                                                                                                        ability_targets__c_532,
-                                                                                                                    ),
-                                                                                                                    0,
-                                                                                                                    7,
-                                                                                                                ),
-                                                                                                                np.int16,
-                                                                                                            )
-                                                                                                        )
-                                                                                                    )
-                                                                                                )(
-                                                                                                    np.logical_and(
-                                                                                                        np.logical_and(
-                                                                                                            ability_targets__theirs_533,
-                                                                                                            (
-                                                                                                                _at(
-                                                                                                                    CARDS__kind,
-                                                                                                                    _at(
-                                                                                                                        s.card,
-                                                                                                                        ability_targets__o_531,
-                                                                                                                    ),
-                                                                                                                )
-                                                                                                                == 0
-                                                                                                            ),
-                                                                                                        ),
-                                                                                                        (
-                                                                                                            _at(
-                                                                                                                CARDS__stage,
-                                                                                                                _at(
-                                                                                                                    s.card,
-                                                                                                                    ability_targets__o_531,
-                                                                                                                ),
-                                                                                                            )
-                                                                                                            == _at(
-                                                                                                                CARDS__ab_gust_stage,
-                                                                                                                ability_targets__c_532,
-                                                                                                            )
-                                                                                                        ),
-                                                                                                    )
-                                                                                                )
-                                                                                            )
-                                                                                        )(
-                                                                                            (
-                                                                                                _at(
-                                                                                                    s.card,
-                                                                                                    ability_targets__o_531,
-                                                                                                )
-                                                                                                >= 0
-                                                                                            )
-                                                                                        )
-                                                                                    )
-                                                                                )(
-                                                                                    _at(
-                                                                                        s.card,
-                                                                                        ability_targets__p_529,
-                                                                                        ability_targets__slot_530,
-                                                                                    )
-                                                                                )
-                                                                            )
-                                                                        )(
-                                                                            (
-                                                                                1
-                                                                                - ability_targets__p_529
-                                                                            )
-                                                                        )
-                                                                    )
-                                                                )(ability_ok__slot_517)
-                                                            )(ability_ok__p_516)
-                                                        )
-                                                    )
-                                                )
-                                            )
-                                        )(
-                                            (
-                                                (_at(CARDS__ab_move_type, ability_ok__c_518) < 0)
-                                                or (
-                                                    lambda matches__c_525: (
-                                                        lambda matches__ftype_526: (
-                                                            (
-                                                                (
-                                                                    (
-                                                                        (matches__c_525 >= 0)
-                                                                        and (
-                                                                            _at(
-                                                                                CARDS__kind,
-                                                                                matches__c_525,
-                                                                            )
-                                                                            == 0
-                                                                        )
-                                                                    )
-                                                                    and (
-                                                                        (matches__ftype_526 < 0)
-                                                                        or (
-                                                                            _at(
-                                                                                CARDS__type,
-                                                                                matches__c_525,
-                                                                            )
-                                                                            == matches__ftype_526
-                                                                        )
-                                                                    )
-                                                                )
-                                                                and (
-                                                                    True
-                                                                    or (
-                                                                        lambda in_group__c_527: (
-                                                                            False
-                                                                            and (
-                                                                                (
-                                                                                    _at(
-                                                                                        CARDS__groups,
-                                                                                        in_group__c_527,
-                                                                                    )
-                                                                                    // _ipow(
-                                                                                        2,
-                                                                                        _cast(
-                                                                                            -1,
-                                                                                            np.int32,
-                                                                                        ),
-                                                                                        np.int32,
-                                                                                    )
-                                                                                    % 2
-                                                                                )
-                                                                                == 1
-                                                                            )
-                                                                        )
-                                                                    )(matches__c_525)
-                                                                )
-                                                            )
-                                                            and (
-                                                                True
-                                                                or (
-                                                                    _at(
-                                                                        CARDS__stage, matches__c_525
-                                                                    )
-                                                                    == -1
-                                                                )
-                                                            )
-                                                        )
-                                                    )(_at(CARDS__ab_move_filter, ability_ok__c_518))
-                                                )(_at(s.card, ability_ok__p_516, 0))
-                                            )
-                                        )
-                                    )(
-                                        (
-                                            (
-                                                (_at(CARDS__ab_attach_type, ability_ok__c_518) < 0)
-                                                or (
-                                                    not _at(
-                                                        CARDS__ab_attach_active, ability_ok__c_518
-                                                    )
-                                                )
-                                            )
-                                            or (
-                                                lambda matches__c_521: (
-                                                    lambda matches__ftype_522: (
-                                                        (
-                                                            (
-                                                                (
-                                                                    (matches__c_521 >= 0)
-                                                                    and (
-                                                                        _at(
-                                                                            CARDS__kind,
-                                                                            matches__c_521,
-                                                                        )
-                                                                        == 0
-                                                                    )
-                                                                )
-                                                                and (
-                                                                    (matches__ftype_522 < 0)
-                                                                    or (
-                                                                        _at(
-                                                                            CARDS__type,
-                                                                            matches__c_521,
-                                                                        )
-                                                                        == matches__ftype_522
-                                                                    )
-                                                                )
-                                                            )
-                                                            and (
-                                                                True
-                                                                or (
-                                                                    lambda in_group__c_523: (
-                                                                        False
-                                                                        and (
-                                                                            (
-                                                                                _at(
-                                                                                    CARDS__groups,
-                                                                                    in_group__c_523,
-                                                                                )
-                                                                                // _ipow(
-                                                                                    2,
-                                                                                    _cast(
-                                                                                        -1, np.int32
-                                                                                    ),
-                                                                                    np.int32,
-                                                                                )
-                                                                                % 2
-                                                                            )
-                                                                            == 1
-                                                                        )
-                                                                    )
-                                                                )(matches__c_521)
-                                                            )
-                                                        )
-                                                        and (
-                                                            True
-                                                            or (
-                                                                _at(CARDS__stage, matches__c_521)
-                                                                == -1
-                                                            )
-                                                        )
-                                                    )
-                                                )(_at(CARDS__ab_attach_filter, ability_ok__c_518))
-                                            )(_at(s.card, ability_ok__p_516, 0))
-                                        )
-                                    )
-                                )(
-                                    (
-                                        (
-                                            (
-                                                _at(CARDS__ab_gust, ability_ok__c_518)
-                                                or _at(CARDS__ab_drive_off, ability_ok__c_518)
-                                            )
-                                            or (_at(CARDS__ab_snipe, ability_ok__c_518) > 0)
-                                        )
-                                        or (_at(CARDS__ab_move_type, ability_ok__c_518) >= 0)
-                                    )
-                                )
-                            )(_at(CARDS__ab_when, ability_ok__c_518))
-                        )(_at(s.card, ability_ok__p_516, ability_ok__slot_517))
-                    )(slot)
-                )(s.current_player)
-            )
-        )
-    )
-
-
-def _legal_promote(s: State, b) -> bool:
-    return bool(
-        ((s.choice__pending == 0) and ((s.phase == 2) and (_at(s.card, s.current_player, b) >= 0)))
-    )
-
-
-def _legal_discard_fossil(s: State, slot) -> bool:
-    return bool(
-        (
-            (s.choice__pending == 0)
-            and (
-                (
-                    ((s.phase == 1) and (_at(s.card, s.current_player, slot) >= 0))
+                    (_at(s.card, s.current_player, slot) >= 0)
                     and (_at(CARDS__kind, _at(s.card, s.current_player, slot)) == 3)
                 )
-                and (
-                    (slot > 0)
-                    or any((_at(s.card, s.current_player, bs) >= 0) for bs in _range(1, 4))
-                )
+                and ((slot > 0) or guard__0)
             )
         )
-    )
 
 
 def _legal_end_turn(s: State) -> bool:
@@ -5590,8 +5235,15 @@ def _legal_end_turn(s: State) -> bool:
     )
 
 
-def _legal_choice(s: State, choice__option) -> bool:
-    return bool(((s.choice__pending != 0) and s.choice__mask[choice__option]))
+def _legal_mask_choice(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of choice: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not (s.choice__pending != 0):
+        return
+    for _choice__option in range(0, 20):
+        _at1 = 97 + (_choice__option - 0) * 1
+        choice__option = np.int32(_choice__option)
+        mask[_at1] = bool(s.choice__mask[choice__option])
 
 
 @_quiet
@@ -5704,24 +5356,18 @@ def legal_action_mask(s: State) -> np.ndarray:
     mask = np.zeros(NUM_ACTIONS, dtype=np.bool_)
     if s.terminated or s.truncated:
         return mask
-    for index, (kind, params) in enumerate(ACTIONS):
-        mask[index] = _LEGAL[kind](s, *(np.int32(p) for p in params))
+    _legal_mask_play_basic(s, mask)
+    _legal_mask_evolve(s, mask)
+    _legal_mask_attach(s, mask)
+    _legal_mask_play_trainer(s, mask)
+    _legal_mask_retreat(s, mask)
+    _legal_mask_attack(s, mask)
+    _legal_mask_use_ability(s, mask)
+    _legal_mask_promote(s, mask)
+    _legal_mask_discard_fossil(s, mask)
+    mask[96] = _legal_end_turn(s)
+    _legal_mask_choice(s, mask)
     return mask
-
-
-_LEGAL = (
-    _legal_play_basic,
-    _legal_evolve,
-    _legal_attach,
-    _legal_play_trainer,
-    _legal_retreat,
-    _legal_attack,
-    _legal_use_ability,
-    _legal_promote,
-    _legal_discard_fossil,
-    _legal_end_turn,
-    _legal_choice,
-)
 
 
 def _effect_play_basic(s: State, h, key) -> None:
