@@ -340,6 +340,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             inputs=args.inputs,
             shrink_s=args.shrink_time,
             progress=progress,
+            max_memory_gb=args.max_memory,
         )
     print(report.text())
     return 1 if report.findings else 0
@@ -580,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inputs", type=_positive, default=16,
                    help="random inputs per seed of each action (1-2 seeds each): one program is one input (default 16)")
     p.add_argument("--shrink-time", type=float, default=60.0, help="seconds to shrink a divergence (default 60)")
+    p.add_argument("--max-memory", type=float, default=8.0, metavar="GB",
+                   help="stop (exit 3) past this much memory, saving the spec in memory_blowup.yaml (default 8)")
     p.add_argument("-v", "--verbose", action="store_true", help="also print a line after each chunk of programs")
     p.set_defaults(func=cmd_fuzz)
 

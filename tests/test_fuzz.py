@@ -356,3 +356,18 @@ def test_the_c_backend_is_a_fuzz_backend() -> None:
                   max_actions=8, shrink_s=20, max_findings=3)  # fmt: skip
     assert report.findings == [], report.text()
     assert report.programs >= 6
+
+
+def test_the_memory_watchdog_saves_the_spec_and_reports_what_ran(tmp_path: Path) -> None:
+    """Past --max-memory the run stops with exit 3, saving the spec under test with its table,
+    and the report line of what ran before still comes out (a campaign's log counts it)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "specc.cli", "fuzz", "--time", "60", "--seed", "4", "--max-memory",
+                          "0.05", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert re.search(r"^specc fuzz: \d+ programs in \d+ specs", run.stdout, re.M), run.stdout
+    assert "specc fuzz stopped: over 0.05 GB of memory" in run.stderr
+    spec = (tmp_path / "memory_blowup.yaml").read_text()
+    assert "file: memory_blowup.csv" in spec and (tmp_path / "memory_blowup.csv").read_text().count("\n") > 1

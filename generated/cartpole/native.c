@@ -475,9 +475,17 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 /* ---------------------------------------------------------------- legal moves */
 
-static bool legal_push(const State *s, int32_t direction)
+/* legal_mask_push: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_push(const State *s, bool *mask)
 {
-    return true;
+    if (!(true)) {
+        memset(mask + 0, 0, 2);
+        return;
+    }
+    for (int32_t direction = 0; direction < 2; direction++) {
+        const int32_t _at1 = 0 + (direction - 0) * 1;
+        mask[_at1] = true;
+    }
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -486,8 +494,7 @@ static void legal_action_mask(const State *s, bool *mask)
         memset(mask, 0, NUM_ACTIONS);
         return;
     }
-    for (int32_t i = 0; i < 2; i++)
-        mask[i] = legal_push(s, ACTION_PARAMS[i][0]);
+    legal_mask_push(s, mask);
 }
 
 static void invariants(const State *s, bool *out)

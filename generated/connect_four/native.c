@@ -457,9 +457,13 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 /* ---------------------------------------------------------------- legal moves */
 
-static bool legal_drop(const State *s, int32_t col)
+/* legal_mask_drop: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_drop(const State *s, bool *mask)
 {
-    return (s->board[col] == 0);
+    for (int32_t col = 0; col < 7; col++) {
+        const int32_t _at1 = 0 + (col - 0) * 1;
+        mask[_at1] = (s->board[col] == 0);
+    }
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -468,8 +472,7 @@ static void legal_action_mask(const State *s, bool *mask)
         memset(mask, 0, NUM_ACTIONS);
         return;
     }
-    for (int32_t i = 0; i < 7; i++)
-        mask[i] = legal_drop(s, ACTION_PARAMS[i][0]);
+    legal_mask_drop(s, mask);
 }
 
 static void invariants(const State *s, bool *out)

@@ -328,8 +328,13 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_drop(s: State, col) -> bool:
-    return bool((s.board[0, col] == 0))
+def _legal_mask_drop(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of drop: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    for _col in range(0, 7):
+        _at1 = 0 + (_col - 0) * 1
+        col = np.int32(_col)
+        mask[_at1] = bool((s.board[0, col] == 0))
 
 
 @_quiet
@@ -356,12 +361,8 @@ def legal_action_mask(s: State) -> np.ndarray:
     mask = np.zeros(NUM_ACTIONS, dtype=np.bool_)
     if s.terminated or s.truncated:
         return mask
-    for index, (kind, params) in enumerate(ACTIONS):
-        mask[index] = _LEGAL[kind](s, *(np.int32(p) for p in params))
+    _legal_mask_drop(s, mask)
     return mask
-
-
-_LEGAL = (_legal_drop,)
 
 
 def _effect_drop(s: State, col, key) -> None:

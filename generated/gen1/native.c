@@ -2164,14 +2164,50 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 /* ---------------------------------------------------------------- legal moves */
 
-static bool legal_move(const State *s, int32_t m)
+/* legal_mask_move: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_move(const State *s, bool *mask)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_move__p_65 = _let1; ({ int32_t _let2 = m; int32_t can_move__m_66 = _let2; ({ int8_t _let3 = s->active[_ix(can_move__p_65, 2)]; int8_t can_move__a_67 = _let3; ({ bool _let4 = (((s->moves[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] >= 0) && (s->pp[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] > 0)) && (can_move__m_66 != s->disabled_slot[_ix(can_move__p_65, 2)])); bool can_move__usable_68 = _let4; ({ bool _let5 = ((s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 5) || (s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 2)); bool can_move__held_69 = _let5; ((s->phase == 0) && (((can_move__usable_68 && (!can_move__held_69)) && (!({ int32_t _let6 = can_move__p_65; int32_t locked__p_70 = _let6; ((s->recharge[_ix(locked__p_70, 2)] || s->charging[_ix(locked__p_70, 2)]) || s->thrashing[_ix(locked__p_70, 2)]); }))) || ((can_move__m_66 == 0) && ((can_move__held_69 || (!({ int32_t _let7 = can_move__p_65; int32_t has_pp__p_71 = _let7; ({ int32_t _lo8 = 0; bool _r10 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo8, _end9 = 4; has_pp__k_72 < _end9; has_pp__k_72++) if ((((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0)) && (has_pp__k_72 != s->disabled_slot[_ix(has_pp__p_71, 2)]))) { _r10 = true; break; } _r10; }); }))) || ({ int32_t _let12 = can_move__p_65; int32_t locked__p_73 = _let12; ((s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]) || s->thrashing[_ix(locked__p_73, 2)]); }))))); }); }); }); }); });
+    int32_t can_move__p_65 = 0;
+    int8_t guard__0 = 0;
+    int8_t can_move__a_67 = 0;
+    int8_t guard__1 = 0;
+    bool guard__2 = 0;
+    bool can_move__held_69 = 0;
+    bool guard__3 = 0;
+    bool guard__4 = 0;
+    bool guard__5 = 0;
+    bool guard__6 = 0;
+    can_move__p_65 = s->current_player;
+    guard__0 = s->active[_ix(can_move__p_65, 2)];
+    can_move__a_67 = guard__0;
+    guard__1 = s->disabled_slot[_ix(can_move__p_65, 2)];
+    guard__2 = ((s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 5) || (s->status[_ix(can_move__p_65, 2) * 6 + _ix(can_move__a_67, 6)] == 2));
+    can_move__held_69 = guard__2;
+    guard__3 = (s->phase == 0);
+    guard__4 = (!can_move__held_69);
+    guard__5 = (!({ int32_t _let1 = can_move__p_65; int32_t locked__p_70 = _let1; ((s->recharge[_ix(locked__p_70, 2)] || s->charging[_ix(locked__p_70, 2)]) || s->thrashing[_ix(locked__p_70, 2)]); }));
+    guard__6 = ((can_move__held_69 || (!({ int32_t _let2 = can_move__p_65; int32_t has_pp__p_71 = _let2; ({ int32_t _lo3 = 0; bool _r5 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo3, _end4 = 4; has_pp__k_72 < _end4; has_pp__k_72++) if ((((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0)) && (has_pp__k_72 != s->disabled_slot[_ix(has_pp__p_71, 2)]))) { _r5 = true; break; } _r5; }); }))) || ({ int32_t _let7 = can_move__p_65; int32_t locked__p_73 = _let7; ((s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]) || s->thrashing[_ix(locked__p_73, 2)]); }));
+    for (int32_t m = 0; m < 4; m++) {
+        const int32_t _at1 = 0 + (m - 0) * 1;
+        mask[_at1] = ({ int32_t _let8 = m; int32_t can_move__m_66 = _let8; ({ bool _let9 = (((s->moves[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] >= 0) && (s->pp[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] > 0)) && (can_move__m_66 != guard__1)); bool can_move__usable_68 = _let9; (guard__3 && (((can_move__usable_68 && guard__4) && guard__5) || ((can_move__m_66 == 0) && guard__6))); }); });
+    }
 }
 
-static bool legal_switch(const State *s, int32_t slot)
+/* legal_mask_switch: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_switch(const State *s, bool *mask)
 {
-    return ({ int32_t _let1 = s->current_player; int32_t can_switch__p_501 = _let1; ({ int32_t _let2 = slot; int32_t can_switch__s_502 = _let2; ({ bool _let3 = (s->need[_ix(can_switch__p_501, 2)] || ((s->phase == 0) && (!({ int32_t _let4 = can_switch__p_501; int32_t locked__p_503 = _let4; ((s->recharge[_ix(locked__p_503, 2)] || s->charging[_ix(locked__p_503, 2)]) || s->thrashing[_ix(locked__p_503, 2)]); })))); bool can_switch__free_504 = _let3; (((can_switch__free_504 && (can_switch__s_502 != s->active[_ix(can_switch__p_501, 2)])) && (s->species[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] >= 0)) && (s->hp[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] > 0)); }); }); });
+    int32_t can_switch__p_501 = 0;
+    bool guard__0 = 0;
+    bool can_switch__free_504 = 0;
+    int8_t guard__1 = 0;
+    can_switch__p_501 = s->current_player;
+    guard__0 = (s->need[_ix(can_switch__p_501, 2)] || ((s->phase == 0) && (!({ int32_t _let1 = can_switch__p_501; int32_t locked__p_503 = _let1; ((s->recharge[_ix(locked__p_503, 2)] || s->charging[_ix(locked__p_503, 2)]) || s->thrashing[_ix(locked__p_503, 2)]); }))));
+    can_switch__free_504 = guard__0;
+    guard__1 = s->active[_ix(can_switch__p_501, 2)];
+    for (int32_t slot = 0; slot < 6; slot++) {
+        const int32_t _at1 = 4 + (slot - 0) * 1;
+        mask[_at1] = ({ int32_t _let2 = slot; int32_t can_switch__s_502 = _let2; (((can_switch__free_504 && (can_switch__s_502 != guard__1)) && (s->species[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] >= 0)) && (s->hp[_ix(can_switch__p_501, 2) * 6 + _ix(can_switch__s_502, 6)] > 0)); });
+    }
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -2180,10 +2216,8 @@ static void legal_action_mask(const State *s, bool *mask)
         memset(mask, 0, NUM_ACTIONS);
         return;
     }
-    for (int32_t i = 0; i < 4; i++)
-        mask[i] = legal_move(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 4; i < 10; i++)
-        mask[i] = legal_switch(s, ACTION_PARAMS[i][0]);
+    legal_mask_move(s, mask);
+    legal_mask_switch(s, mask);
 }
 
 static void invariants(const State *s, bool *out)

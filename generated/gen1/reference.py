@@ -2319,149 +2319,112 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_move(s: State, m) -> bool:
-    return bool(
-        (
-            lambda can_move__p_65: (
-                lambda can_move__m_66: (
-                    lambda can_move__a_67: (
-                        lambda can_move__usable_68: (
-                            lambda can_move__held_69: (
-                                (s.phase == 0)
-                                and (
-                                    (
-                                        (can_move__usable_68 and (not can_move__held_69))
-                                        and (
-                                            not (
-                                                lambda locked__p_70: (
-                                                    (
-                                                        _at(s.recharge, locked__p_70)
-                                                        or _at(s.charging, locked__p_70)
-                                                    )
-                                                    or _at(s.thrashing, locked__p_70)
-                                                )
-                                            )(can_move__p_65)
-                                        )
-                                    )
-                                    or (
-                                        (can_move__m_66 == 0)
-                                        and (
-                                            (
-                                                can_move__held_69
-                                                or (
-                                                    not (
-                                                        lambda has_pp__p_71: any(
-                                                            (
-                                                                (
-                                                                    (
-                                                                        _at(
-                                                                            s.moves,
-                                                                            has_pp__p_71,
-                                                                            _at(
-                                                                                s.active,
-                                                                                has_pp__p_71,
-                                                                            ),
-                                                                            has_pp__k_72,
-                                                                        )
-                                                                        >= 0
-                                                                    )
-                                                                    and (
-                                                                        _at(
-                                                                            s.pp,
-                                                                            has_pp__p_71,
-                                                                            _at(
-                                                                                s.active,
-                                                                                has_pp__p_71,
-                                                                            ),
-                                                                            has_pp__k_72,
-                                                                        )
-                                                                        > 0
-                                                                    )
-                                                                )
-                                                                and (
-                                                                    has_pp__k_72
-                                                                    != _at(
-                                                                        s.disabled_slot,
-                                                                        has_pp__p_71,
-                                                                    )
-                                                                )
-                                                            )
-                                                            for has_pp__k_72 in _range(0, 4)
-                                                        )
-                                                    )(can_move__p_65)
-                                                )
-                                            )
-                                            or (
-                                                lambda locked__p_73: (
-                                                    (
-                                                        _at(s.recharge, locked__p_73)
-                                                        or _at(s.charging, locked__p_73)
-                                                    )
-                                                    or _at(s.thrashing, locked__p_73)
-                                                )
-                                            )(can_move__p_65)
-                                        )
-                                    )
-                                )
-                            )
-                        )(
-                            (
-                                (_at(s.status, can_move__p_65, can_move__a_67) == 5)
-                                or (_at(s.status, can_move__p_65, can_move__a_67) == 2)
-                            )
-                        )
-                    )(
-                        (
-                            (
-                                (_at(s.moves, can_move__p_65, can_move__a_67, can_move__m_66) >= 0)
-                                and (_at(s.pp, can_move__p_65, can_move__a_67, can_move__m_66) > 0)
-                            )
-                            and (can_move__m_66 != _at(s.disabled_slot, can_move__p_65))
-                        )
-                    )
-                )(_at(s.active, can_move__p_65))
-            )(m)
-        )(s.current_player)
+def _legal_mask_move(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of move: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    can_move__p_65 = s.current_player
+    guard__0 = _at(s.active, can_move__p_65)
+    can_move__a_67 = guard__0
+    guard__1 = _at(s.disabled_slot, can_move__p_65)
+    guard__2 = (_at(s.status, can_move__p_65, can_move__a_67) == 5) or (
+        _at(s.status, can_move__p_65, can_move__a_67) == 2
     )
-
-
-def _legal_switch(s: State, slot) -> bool:
-    return bool(
-        (
-            lambda can_switch__p_501: (
-                lambda can_switch__s_502: (
-                    lambda can_switch__free_504: (
+    can_move__held_69 = guard__2
+    guard__3 = s.phase == 0
+    guard__4 = not can_move__held_69
+    guard__5 = not (
+        lambda locked__p_70: (
+            (_at(s.recharge, locked__p_70) or _at(s.charging, locked__p_70))
+            or _at(s.thrashing, locked__p_70)
+        )
+    )(can_move__p_65)
+    guard__6 = (
+        can_move__held_69
+        or (
+            not (
+                lambda has_pp__p_71: any(
+                    (
                         (
                             (
-                                can_switch__free_504
-                                and (can_switch__s_502 != _at(s.active, can_switch__p_501))
+                                _at(
+                                    s.moves, has_pp__p_71, _at(s.active, has_pp__p_71), has_pp__k_72
+                                )
+                                >= 0
                             )
-                            and (_at(s.species, can_switch__p_501, can_switch__s_502) >= 0)
+                            and (
+                                _at(s.pp, has_pp__p_71, _at(s.active, has_pp__p_71), has_pp__k_72)
+                                > 0
+                            )
                         )
-                        and (_at(s.hp, can_switch__p_501, can_switch__s_502) > 0)
+                        and (has_pp__k_72 != _at(s.disabled_slot, has_pp__p_71))
+                    )
+                    for has_pp__k_72 in _range(0, 4)
+                )
+            )(can_move__p_65)
+        )
+    ) or (
+        lambda locked__p_73: (
+            (_at(s.recharge, locked__p_73) or _at(s.charging, locked__p_73))
+            or _at(s.thrashing, locked__p_73)
+        )
+    )(can_move__p_65)
+    for _m in range(0, 4):
+        _at1 = 0 + (_m - 0) * 1
+        m = np.int32(_m)
+        mask[_at1] = bool(
+            (
+                lambda can_move__m_66: (
+                    lambda can_move__usable_68: (
+                        guard__3
+                        and (
+                            ((can_move__usable_68 and guard__4) and guard__5)
+                            or ((can_move__m_66 == 0) and guard__6)
+                        )
                     )
                 )(
                     (
-                        _at(s.need, can_switch__p_501)
-                        or (
-                            (s.phase == 0)
-                            and (
-                                not (
-                                    lambda locked__p_503: (
-                                        (
-                                            _at(s.recharge, locked__p_503)
-                                            or _at(s.charging, locked__p_503)
-                                        )
-                                        or _at(s.thrashing, locked__p_503)
-                                    )
-                                )(can_switch__p_501)
-                            )
+                        (
+                            (_at(s.moves, can_move__p_65, can_move__a_67, can_move__m_66) >= 0)
+                            and (_at(s.pp, can_move__p_65, can_move__a_67, can_move__m_66) > 0)
                         )
+                        and (can_move__m_66 != guard__1)
                     )
                 )
-            )(slot)
-        )(s.current_player)
+            )(m)
+        )
+
+
+def _legal_mask_switch(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of switch: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    can_switch__p_501 = s.current_player
+    guard__0 = _at(s.need, can_switch__p_501) or (
+        (s.phase == 0)
+        and (
+            not (
+                lambda locked__p_503: (
+                    (_at(s.recharge, locked__p_503) or _at(s.charging, locked__p_503))
+                    or _at(s.thrashing, locked__p_503)
+                )
+            )(can_switch__p_501)
+        )
     )
+    can_switch__free_504 = guard__0
+    guard__1 = _at(s.active, can_switch__p_501)
+    for _slot in range(0, 6):
+        _at1 = 4 + (_slot - 0) * 1
+        slot = np.int32(_slot)
+        mask[_at1] = bool(
+            (
+                lambda can_switch__s_502: (
+                    (
+                        (can_switch__free_504 and (can_switch__s_502 != guard__1))
+                        and (_at(s.species, can_switch__p_501, can_switch__s_502) >= 0)
+                    )
+                    and (_at(s.hp, can_switch__p_501, can_switch__s_502) > 0)
+                )
+            )(slot)
+        )
 
 
 @_quiet
@@ -2476,12 +2439,9 @@ def legal_action_mask(s: State) -> np.ndarray:
     mask = np.zeros(NUM_ACTIONS, dtype=np.bool_)
     if s.terminated or s.truncated:
         return mask
-    for index, (kind, params) in enumerate(ACTIONS):
-        mask[index] = _LEGAL[kind](s, *(np.int32(p) for p in params))
+    _legal_mask_move(s, mask)
+    _legal_mask_switch(s, mask)
     return mask
-
-
-_LEGAL = (_legal_move, _legal_switch)
 
 
 def _effect_move(s: State, m, key) -> None:

@@ -700,29 +700,88 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 /* ---------------------------------------------------------------- legal moves */
 
-static bool legal_play_basic(const State *s, int32_t h)
+/* legal_mask_play_basic: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_play_basic(const State *s, bool *mask)
 {
-    return ((((((s->phase == 0) || (s->phase == 1)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)].stage == 0)) && ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; })));
+    bool guard__0 = 0;
+    if (!(((s->phase == 0) || (s->phase == 1)))) {
+        memset(mask + 0, 0, 10);
+        return;
+    }
+    guard__0 = ((s->card[_ix(s->current_player, 2) * 4] < 0) || ({ int32_t _lo1 = 1; bool _r3 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo1, _end2 = 4; t < _end2; t++) if ((s->card[_ix(s->current_player, 2) * 4 + t] < 0)) { _r3 = true; break; } _r3; }));
+    for (int32_t h = 0; h < 10; h++) {
+        const int32_t _at1 = 0 + (h - 0) * 1;
+        mask[_at1] = ((((s->hand[_ix(s->current_player, 2) * 10 + h] >= 0) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)].stage == 0)) && guard__0);
+    }
 }
 
-static bool legal_evolve(const State *s, int32_t h, int32_t slot)
+/* legal_mask_evolve: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_evolve(const State *s, bool *mask)
 {
-    return (((((((s->phase == 1) && (s->turn > 2)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0)) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0)) && (s->hand[_ix(s->current_player, 2) * 10 + h] < 34)) && (POKEMON__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)].evolves_from == s->card[_ix(s->current_player, 2) * 4 + slot]));
+    bool guard__0 = 0;
+    bool guard__1 = 0;
+    int8_t guard__2 = 0;
+    if (!(((s->phase == 1) && (s->turn > 2)))) {
+        memset(mask + 10, 0, 40);
+        return;
+    }
+    for (int32_t h = 0; h < 10; h++) {
+        const int32_t _at1 = 10 + (h - 0) * 4;
+        guard__0 = (s->hand[_ix(s->current_player, 2) * 10 + h] >= 0);
+        guard__1 = (s->hand[_ix(s->current_player, 2) * 10 + h] < 34);
+        guard__2 = POKEMON__rows[_ix(s->hand[_ix(s->current_player, 2) * 10 + h], 34)].evolves_from;
+        for (int32_t slot = 0; slot < 4; slot++) {
+            const int32_t _at2 = _at1 + (slot - 0) * 1;
+            mask[_at2] = (((((s->card[_ix(s->current_player, 2) * 4 + slot] >= 0) && (s->entered[_ix(s->current_player, 2) * 4 + slot] < s->turn)) && guard__0) && guard__1) && (guard__2 == s->card[_ix(s->current_player, 2) * 4 + slot]));
+        }
+    }
 }
 
-static bool legal_attach(const State *s, int32_t slot)
+/* legal_mask_attach: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_attach(const State *s, bool *mask)
 {
-    return (((s->phase == 1) && (s->energy_now[_ix(s->current_player, 2)] >= 0)) && (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0));
+    if (!(((s->phase == 1) && (s->energy_now[_ix(s->current_player, 2)] >= 0)))) {
+        memset(mask + 50, 0, 4);
+        return;
+    }
+    for (int32_t slot = 0; slot < 4; slot++) {
+        const int32_t _at1 = 50 + (slot - 0) * 1;
+        mask[_at1] = (s->card[_ix(s->current_player, 2) * 4 + slot] >= 0);
+    }
 }
 
-static bool legal_play_trainer(const State *s, int32_t h)
+/* legal_mask_play_trainer: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_play_trainer(const State *s, bool *mask)
 {
-    return (((s->phase == 1) && (s->hand[_ix(s->current_player, 2) * 10 + h] >= 34)) && ((TRAINERS__rows[_ix(((int8_t)(_wsub(s->hand[_ix(s->current_player, 2) * 10 + h], 34))), 6)].kind == 0) || (!s->supporter_played)));
+    bool guard__0 = 0;
+    if (!((s->phase == 1))) {
+        memset(mask + 54, 0, 10);
+        return;
+    }
+    guard__0 = (!s->supporter_played);
+    for (int32_t h = 0; h < 10; h++) {
+        const int32_t _at1 = 54 + (h - 0) * 1;
+        mask[_at1] = ((s->hand[_ix(s->current_player, 2) * 10 + h] >= 34) && ((TRAINERS__rows[_ix(((int8_t)(_wsub(s->hand[_ix(s->current_player, 2) * 10 + h], 34))), 6)].kind == 0) || guard__0));
+    }
 }
 
-static bool legal_retreat(const State *s, int32_t b)
+/* legal_mask_retreat: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_retreat(const State *s, bool *mask)
 {
-    return ((((((s->phase == 1) && (!s->retreated)) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0)) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].retreat));
+    bool guard__0 = 0;
+    bool guard__1 = 0;
+    bool guard__2 = 0;
+    if (!(((s->phase == 1) && (!s->retreated)))) {
+        memset(mask + 64, 0, 3);
+        return;
+    }
+    guard__0 = (s->condition[_ix(s->current_player, 2)] != 1);
+    guard__1 = (s->condition[_ix(s->current_player, 2)] != 2);
+    guard__2 = (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].retreat);
+    for (int32_t b = 1; b < 4; b++) {
+        const int32_t _at1 = 64 + (b - 1) * 1;
+        mask[_at1] = ((((s->card[_ix(s->current_player, 2) * 4 + b] >= 0) && guard__0) && guard__1) && guard__2);
+    }
 }
 
 static bool legal_attack(const State *s)
@@ -730,9 +789,17 @@ static bool legal_attack(const State *s)
     return (((((s->phase == 1) && (s->condition[_ix(s->current_player, 2)] != 1)) && (s->condition[_ix(s->current_player, 2)] != 2)) && (s->energy[_ix(s->current_player, 2) * 32 + POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].cost_type] >= POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].typed_energy)) && (({ int32_t _r2 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r2 = _wadd(_r2, s->energy[_ix(s->current_player, 2) * 32 + _j1]); _r2; }) >= ((int8_t)(_wadd(POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].typed_energy, POKEMON__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 34)].colorless_energy)))));
 }
 
-static bool legal_promote(const State *s, int32_t b)
+/* legal_mask_promote: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_promote(const State *s, bool *mask)
 {
-    return ((s->phase == 2) && (s->card[_ix(s->current_player, 2) * 4 + b] >= 0));
+    if (!((s->phase == 2))) {
+        memset(mask + 68, 0, 3);
+        return;
+    }
+    for (int32_t b = 1; b < 4; b++) {
+        const int32_t _at1 = 68 + (b - 1) * 1;
+        mask[_at1] = (s->card[_ix(s->current_player, 2) * 4 + b] >= 0);
+    }
 }
 
 static bool legal_end_turn(const State *s)
@@ -746,19 +813,13 @@ static void legal_action_mask(const State *s, bool *mask)
         memset(mask, 0, NUM_ACTIONS);
         return;
     }
-    for (int32_t i = 0; i < 10; i++)
-        mask[i] = legal_play_basic(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 10; i < 50; i++)
-        mask[i] = legal_evolve(s, ACTION_PARAMS[i][0], ACTION_PARAMS[i][1]);
-    for (int32_t i = 50; i < 54; i++)
-        mask[i] = legal_attach(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 54; i < 64; i++)
-        mask[i] = legal_play_trainer(s, ACTION_PARAMS[i][0]);
-    for (int32_t i = 64; i < 67; i++)
-        mask[i] = legal_retreat(s, ACTION_PARAMS[i][0]);
+    legal_mask_play_basic(s, mask);
+    legal_mask_evolve(s, mask);
+    legal_mask_attach(s, mask);
+    legal_mask_play_trainer(s, mask);
+    legal_mask_retreat(s, mask);
     mask[67] = legal_attack(s);
-    for (int32_t i = 68; i < 71; i++)
-        mask[i] = legal_promote(s, ACTION_PARAMS[i][0]);
+    legal_mask_promote(s, mask);
     mask[71] = legal_end_turn(s);
 }
 

@@ -765,88 +765,108 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_play_basic(s: State, h) -> bool:
-    return bool(
-        (
+def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of play_basic: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.phase == 0) or (s.phase == 1)):
+        return
+    guard__0 = (_at(s.card, s.current_player, 0) < 0) or any(
+        (_at(s.card, s.current_player, t) < 0) for t in _range(1, 4)
+    )
+    for _h in range(0, 10):
+        _at1 = 0 + (_h - 0) * 1
+        h = np.int32(_h)
+        mask[_at1] = bool(
             (
                 (
-                    (((s.phase == 0) or (s.phase == 1)) and (_at(s.hand, s.current_player, h) >= 0))
-                    and (_at(s.hand, s.current_player, h) < 34)
+                    (
+                        (_at(s.hand, s.current_player, h) >= 0)
+                        and (_at(s.hand, s.current_player, h) < 34)
+                    )
+                    and (_at(POKEMON__stage, _at(s.hand, s.current_player, h)) == 0)
                 )
-                and (_at(POKEMON__stage, _at(s.hand, s.current_player, h)) == 0)
-            )
-            and (
-                (_at(s.card, s.current_player, 0) < 0)
-                or any((_at(s.card, s.current_player, t) < 0) for t in _range(1, 4))
+                and guard__0
             )
         )
-    )
 
 
-def _legal_evolve(s: State, h, slot) -> bool:
-    return bool(
-        (
-            (
+def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of evolve: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.phase == 1) and (s.turn > 2)):
+        return
+    for _h in range(0, 10):
+        _at1 = 10 + (_h - 0) * 4
+        h = np.int32(_h)
+        guard__0 = _at(s.hand, s.current_player, h) >= 0
+        guard__1 = _at(s.hand, s.current_player, h) < 34
+        guard__2 = _at(POKEMON__evolves_from, _at(s.hand, s.current_player, h))
+        for _slot in range(0, 4):
+            _at2 = _at1 + (_slot - 0) * 1
+            slot = np.int32(_slot)
+            mask[_at2] = bool(
                 (
                     (
                         (
-                            ((s.phase == 1) and (s.turn > 2))
-                            and (_at(s.card, s.current_player, slot) >= 0)
+                            (
+                                (_at(s.card, s.current_player, slot) >= 0)
+                                and (_at(s.entered, s.current_player, slot) < s.turn)
+                            )
+                            and guard__0
                         )
-                        and (_at(s.entered, s.current_player, slot) < s.turn)
+                        and guard__1
                     )
-                    and (_at(s.hand, s.current_player, h) >= 0)
+                    and (guard__2 == _at(s.card, s.current_player, slot))
                 )
-                and (_at(s.hand, s.current_player, h) < 34)
             )
-            and (
-                _at(POKEMON__evolves_from, _at(s.hand, s.current_player, h))
-                == _at(s.card, s.current_player, slot)
-            )
-        )
-    )
 
 
-def _legal_attach(s: State, slot) -> bool:
-    return bool(
-        (
-            ((s.phase == 1) and (_at(s.energy_now, s.current_player) >= 0))
-            and (_at(s.card, s.current_player, slot) >= 0)
-        )
-    )
+def _legal_mask_attach(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of attach: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.phase == 1) and (_at(s.energy_now, s.current_player) >= 0)):
+        return
+    for _slot in range(0, 4):
+        _at1 = 50 + (_slot - 0) * 1
+        slot = np.int32(_slot)
+        mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
 
 
-def _legal_play_trainer(s: State, h) -> bool:
-    return bool(
-        (
-            ((s.phase == 1) and (_at(s.hand, s.current_player, h) >= 34))
-            and (
-                (_at(TRAINERS__kind, (_at(s.hand, s.current_player, h) - 34)) == 0)
-                or (not s.supporter_played)
-            )
-        )
-    )
-
-
-def _legal_retreat(s: State, b) -> bool:
-    return bool(
-        (
+def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of play_trainer: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not (s.phase == 1):
+        return
+    guard__0 = not s.supporter_played
+    for _h in range(0, 10):
+        _at1 = 54 + (_h - 0) * 1
+        h = np.int32(_h)
+        mask[_at1] = bool(
             (
-                (
-                    (
-                        ((s.phase == 1) and (not s.retreated))
-                        and (_at(s.card, s.current_player, b) >= 0)
-                    )
-                    and (_at(s.condition, s.current_player) != 1)
+                (_at(s.hand, s.current_player, h) >= 34)
+                and (
+                    (_at(TRAINERS__kind, (_at(s.hand, s.current_player, h) - 34)) == 0) or guard__0
                 )
-                and (_at(s.condition, s.current_player) != 2)
-            )
-            and (
-                np.sum(_at(s.energy, s.current_player, 0), dtype=np.int32)
-                >= _at(POKEMON__retreat, _at(s.card, s.current_player, 0))
             )
         )
+
+
+def _legal_mask_retreat(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of retreat: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not ((s.phase == 1) and (not s.retreated)):
+        return
+    guard__0 = _at(s.condition, s.current_player) != 1
+    guard__1 = _at(s.condition, s.current_player) != 2
+    guard__2 = np.sum(_at(s.energy, s.current_player, 0), dtype=np.int32) >= _at(
+        POKEMON__retreat, _at(s.card, s.current_player, 0)
     )
+    for _b in range(1, 4):
+        _at1 = 64 + (_b - 1) * 1
+        b = np.int32(_b)
+        mask[_at1] = bool(
+            ((((_at(s.card, s.current_player, b) >= 0) and guard__0) and guard__1) and guard__2)
+        )
 
 
 def _legal_attack(s: State) -> bool:
@@ -878,8 +898,15 @@ def _legal_attack(s: State) -> bool:
     )
 
 
-def _legal_promote(s: State, b) -> bool:
-    return bool(((s.phase == 2) and (_at(s.card, s.current_player, b) >= 0)))
+def _legal_mask_promote(s: State, mask: np.ndarray) -> None:
+    """Set the legal flat actions of promote: its guard over every value of its
+    parameters, each part computed in the outermost loop that knows its value."""
+    if not (s.phase == 2):
+        return
+    for _b in range(1, 4):
+        _at1 = 68 + (_b - 1) * 1
+        b = np.int32(_b)
+        mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
 
 
 def _legal_end_turn(s: State) -> bool:
@@ -1073,21 +1100,15 @@ def legal_action_mask(s: State) -> np.ndarray:
     mask = np.zeros(NUM_ACTIONS, dtype=np.bool_)
     if s.terminated or s.truncated:
         return mask
-    for index, (kind, params) in enumerate(ACTIONS):
-        mask[index] = _LEGAL[kind](s, *(np.int32(p) for p in params))
+    _legal_mask_play_basic(s, mask)
+    _legal_mask_evolve(s, mask)
+    _legal_mask_attach(s, mask)
+    _legal_mask_play_trainer(s, mask)
+    _legal_mask_retreat(s, mask)
+    mask[67] = _legal_attack(s)
+    _legal_mask_promote(s, mask)
+    mask[71] = _legal_end_turn(s)
     return mask
-
-
-_LEGAL = (
-    _legal_play_basic,
-    _legal_evolve,
-    _legal_attach,
-    _legal_play_trainer,
-    _legal_retreat,
-    _legal_attack,
-    _legal_promote,
-    _legal_end_turn,
-)
 
 
 def _effect_play_basic(s: State, h, key) -> None:

@@ -458,9 +458,13 @@ static void observe(const State *s, int32_t player, obs_t *out)
 
 /* ---------------------------------------------------------------- legal moves */
 
-static bool legal_place(const State *s, int32_t cell)
+/* legal_mask_place: every value of the parameters at once (what reads none of them computed once) */
+static void legal_mask_place(const State *s, bool *mask)
 {
-    return (s->board[cell] == 0);
+    for (int32_t cell = 0; cell < 9; cell++) {
+        const int32_t _at1 = 0 + (cell - 0) * 1;
+        mask[_at1] = (s->board[cell] == 0);
+    }
 }
 
 static void legal_action_mask(const State *s, bool *mask)
@@ -469,8 +473,7 @@ static void legal_action_mask(const State *s, bool *mask)
         memset(mask, 0, NUM_ACTIONS);
         return;
     }
-    for (int32_t i = 0; i < 9; i++)
-        mask[i] = legal_place(s, ACTION_PARAMS[i][0]);
+    legal_mask_place(s, mask);
 }
 
 static void invariants(const State *s, bool *out)

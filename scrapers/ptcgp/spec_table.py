@@ -41,6 +41,7 @@ NEXT_TURN = {("cant_attack", "defender"): "cant_attack", ("cant_retreat", "defen
 # always on (passive), or when its Pokémon is damaged
 WHENS = ("none", "once_per_turn", "repeatable", "passive", "on_damaged")
 ALL = 99  # `n=all`: more than any slot holds
+MAX_SPLIT = 3  # attach_heads: the spec's MAX_SPLIT, the most heads it splits one pick each
 
 # columns of an attack (prefix aK_) and of a Trainer/ability (prefix t_), with their value when unused
 ATTACK_COLUMNS = {
@@ -53,7 +54,7 @@ ATTACK_COLUMNS = {
     "until_tails": 0, "snipe": 0, "snipe_to": 0, "switch_self": 0, "switch_opp": 0, "pick_attach_n": 0,
     "pick_attach_type": -1, "pick_type": -1, "hits": 0, "hit_amount": 0, "discard_hand": 0, "discard_hand_if": 0,
     "shuffle_def": 0, "shuffle_def_if": 0, "lasting": 0, "lasting_if": 0, "lasting_n": 0,
-    "reveal_hand": 0, "copy_from": 0, "copy_energy": 0,
+    "reveal_hand": 0, "copy_from": 0, "copy_energy": 0, "attach_heads": 0,
 }  # fmt: skip
 TRAINER_COLUMNS = {
     "draw": 0, "search_n": 0, "search_stage": -1, "retreat_cut": 0, "dealt": 0, "dealt_group": -1,
@@ -192,9 +193,13 @@ def encode_attack(steps: list[Step], groups: Groups) -> tuple[dict[str, int], li
         elif m == "switch" and p.get("target") == "defender" and p.get("chooser") == "opponent" and cond == "always":
             got = {"switch_opp": 1}
         elif m == "attach_energy" and p.get("target") == "own_bench" and p.get("chooser") == "self":
-            got = _filter(p, groups, "pick") if p["n"].isdigit() else None  # n=heads with split=yes: not yet
-            got = None if got is None or set(got) - {"pick_type"} else \
-                got | {"pick_attach_n": int(p["n"]), "pick_attach_type": TYPES.index(p["type"])}  # fmt: skip
+            split = (p["n"], p.get("split")) == ("heads", "yes") and cols.get("coins", 0) <= MAX_SPLIT
+            got = _filter(p, groups, "pick") if p["n"].isdigit() or split else None
+            if got is not None and not set(got) - {"pick_type"}:  # n energy on one pick, or one per heads
+                n = {"pick_attach_n": int(p["n"])} if p["n"].isdigit() else {"attach_heads": 1}
+                got |= n | {"pick_attach_type": TYPES.index(p["type"])}
+            else:
+                got = None
         elif m == "random_hits" and p.get("target") == "opp_any" and cond == "always":
             got = {"hits": int(p["times"]), "hit_amount": int(p["amount"])}
         elif m == "discard_hand" and p.get("target") == "opponent" and p.get("chooser") == "random" and p["n"] == "1":

@@ -23,6 +23,7 @@ from .common import (
     player_always_valid,
     router,
 )
+from .hoist import hoist_guard
 from .literals import c_array, c_column, c_constants, flatten
 
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
@@ -303,6 +304,42 @@ def effect_body(program: ir.Program, action: ir.Action) -> str:
     return out.text()
 
 
+def mask_body(program: ir.Program, action: ir.Action) -> str:
+    """The body of `legal_mask_NAME(s, mask)` for an action with parameters: nested loops over
+    them (row-major, as the flat actions), each part of the guard computed in the outermost
+    loop where its value is known, and a false gate skipping what is inside it
+    (specc.backends.hoist)."""
+    out = Emitter(1)
+    params = action.params
+    names = dict(state_names(program), **{p.name: mangle(p.name) for p in params})
+    bounds, temps = param_bounds(program, action), Temps()
+    guard = hoist_guard(action.legal, [p.name for p in params])
+    lets = [tuple(ir.Assign(e.pos, name=n, value=e, kind="local", type=e.type) for n, e in level)
+            for level in guard.lets]  # fmt: skip
+    for d in local_decls(names, *lets):
+        out.line(d)
+    block = CBlock(out, names, {}, temps, bounds)
+    for depth, p in enumerate(params):
+        stride = math.prod(q.size for q in params[depth:])  # the flat actions inside this depth
+        at = f"{action.offset}" if depth == 0 else f"_at{depth}"
+        if guard.gates[depth] is not None:
+            out.line(f"if (!({block.expr().gen(guard.gates[depth])})) {{")
+            out.line(f"    memset(mask + {at}, 0, {stride});")
+            out.line("    return;" if depth == 0 else "    continue;")
+            out.line("}")
+        block.block(lets[depth])
+        var = mangle(p.name)
+        out.line(f"for (int32_t {var} = {p.lo}; {var} < {p.hi}; {var}++) {{")
+        out.indent += 1
+        out.line(f"const int32_t _at{depth + 1} = {at} + ({var} - {p.lo}) * {stride // p.size};")
+    rest = "true" if guard.rest is None else block.expr().gen(guard.rest)
+    out.line(f"mask[_at{len(params)}] = {rest};")
+    for _ in params:
+        out.indent -= 1
+        out.line("}")
+    return out.text()
+
+
 def init_body(program: ir.Program) -> str:
     """The body of `init(s, key)`: the fields' declared values, then the spec's init rules."""
     out = Emitter(1)
@@ -388,6 +425,7 @@ def _generate(program: ir.Program) -> str:
                 "offset": a.offset,
                 "size": a.size,
                 "guard": CExpr(guard_names, {}, Temps(), bounds=param_bounds(program, a)).gen(a.legal),
+                "mask": mask_body(program, a) if a.params else "",
                 "effect": effect_body(program, a),
                 "pick": mangle(a.pick) if a.pick else "",
             }

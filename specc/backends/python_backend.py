@@ -8,6 +8,7 @@ promotion differs from JAX's) and draws chance from the same keys.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from .. import __version__, ir
 from .common import (
@@ -27,6 +28,7 @@ from .common import (
     render,
     router,
 )
+from .hoist import hoist_guard
 from .literals import py_constants, py_list, py_scalar
 
 NP_DTYPE = {"bool": "np.bool_", "int8": "np.int8", "int16": "np.int16", "int32": "np.int32", "float32": "np.float32"}
@@ -322,6 +324,31 @@ def _pays_mover(block: ir.Block) -> bool:
     return False
 
 
+def mask_body(action: ir.Action, names: dict[str, str], known: Bounds) -> str:
+    """The body of `_legal_mask_NAME(s, mask)` for an action with parameters: loops over them
+    (row-major, as the flat actions), each part of the guard computed in the outermost loop
+    that knows its value (specc.backends.hoist, as the C backend does)."""
+    out = Emitter(1)
+    params = action.params
+    guard = hoist_guard(action.legal, [p.name for p in params])
+    block = PyBlock(out, dict(names), {}, known={**known, **{p.name: (p.lo, p.hi - 1) for p in params}})
+    for depth, p in enumerate(params):
+        stride = math.prod(q.size for q in params[depth + 1 :])
+        if guard.gates[depth] is not None:
+            out.line(f"if not ({block.expr(guard.gates[depth])}):")
+            out.line("    return" if depth == 0 else "    continue")
+        for name, value in guard.lets[depth]:
+            block.visit_Assign(ir.Assign(value.pos, name=name, value=value, kind="local", type=value.type))
+        at = f"{action.offset}" if depth == 0 else f"_at{depth}"
+        out.line(f"for _{p.name} in range({p.lo}, {p.hi}):")
+        out.indent += 1
+        out.line(f"_at{depth + 1} = {at} + (_{p.name} - {p.lo}) * {stride}")
+        out.line(f"{p.name} = np.int32(_{p.name})")
+    rest = "True" if guard.rest is None else block.expr(guard.rest)
+    out.line(f"mask[_at{len(params)}] = bool({rest})")
+    return out.text()
+
+
 def init_body(program: ir.Program, names: dict[str, str]) -> str:
     out = Emitter(1)
     words = draw_words(out, tuple(f.init for f in program.fields), program.init)
@@ -380,6 +407,8 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
                 "name": a.name,
                 "params": a.params,
                 "guard": PyExpr(names, known=guard_known).gen(a.legal),
+                "mask": mask_body(a, names, known) if a.params else "",
+                "offset": a.offset,
                 "effect": effect_body(a, names, known, cover),
                 "pick": a.pick,
             }

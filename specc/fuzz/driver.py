@@ -94,7 +94,8 @@ class _Run:
     focus: int | None = None  # while shrinking: the program that diverged at its first step
     shrink_until: float = 0.0
     best: tuple[Plan, Divergence, Case, str] | None = None
-    current: str = ""  # the spec under test (what the memory watchdog saves)
+    current: str = ""  # the spec under test and its table (what the memory watchdog saves)
+    current_table: str = ""
 
     def body(self, draw_plan: Callable[[], Plan]) -> None:
         shrinking = self.target is not None
@@ -108,7 +109,7 @@ class _Run:
                 return
             plan = dataclasses.replace(plan, actions=(plan.actions[self.focus],))
         text = render_spec(plan, "fz", "fz.csv", self.avoid)
-        self.current = text
+        self.current, self.current_table = text, plan.table_csv
         try:
             env = compile_text(text, plan.table_csv)
         except SpecError as err:  # the generator's fault, not the compiler's: noted, skipped
@@ -202,9 +203,10 @@ def save_regression(finding: Finding, out_dir: Path) -> Path:
     return out_dir / f"{name}.yaml"
 
 
-def _watch_memory(run: _Run, limit_gb: float, out: Path) -> None:
+def _watch_memory(run: _Run, limit_gb: float, out: Path, start: float) -> None:
     """Stop the whole process if it holds more than `limit_gb` of memory (a rare generated
-    program can make XLA's compiler use tens of GB), saving the spec that did it."""
+    program can make XLA's compiler use tens of GB), saving the spec that did it (and its
+    table, memory_blowup.csv) and printing the report of what ran before it."""
     import os
     import sys
     import threading
@@ -217,10 +219,13 @@ def _watch_memory(run: _Run, limit_gb: float, out: Path) -> None:
                 rss = int(Path("/proc/self/statm").read_text().split()[1]) * page
             except (OSError, ValueError, IndexError):
                 return  # no /proc: no watchdog
-            if rss > limit_gb * 2**30:
+            if rss > limit_gb * 2**30 and run.current:  # (before the first spec: nothing of ours to blame)
                 out.mkdir(parents=True, exist_ok=True)
-                (out / "memory_blowup.yaml").write_text(run.current)
-                print(f"specc fuzz: stopped: over {limit_gb:g} GB of memory; the spec: {out}/memory_blowup.yaml",
+                (out / "memory_blowup.yaml").write_text(run.current.replace("file: fz.csv", "file: memory_blowup.csv"))
+                (out / "memory_blowup.csv").write_text(run.current_table)
+                run.report.seconds = time.monotonic() - start
+                print(run.report.text(), flush=True)  # what ran before counts (a campaign's log adds it up)
+                print(f"specc fuzz stopped: over {limit_gb:g} GB of memory; the spec: {out}/memory_blowup.yaml",
                       file=sys.stderr, flush=True)  # fmt: skip
                 os._exit(3)
 
@@ -255,7 +260,7 @@ def fuzz(
     start = time.monotonic()
     run = _Run(frozenset(allow), dict(backends or DEFAULT_BACKENDS), start + seconds, programs or 2**62, report,
                shrink_s, inputs)  # fmt: skip
-    _watch_memory(run, max_memory_gb, Path(out_dir) if out_dir is not None else Path("."))
+    _watch_memory(run, max_memory_gb, Path(out_dir) if out_dir is not None else Path("."), start)
     index = 0
     while time.monotonic() < run.deadline and run.programs_left > 0 and len(report.findings) < max_findings:
         run.target, run.best = None, None

@@ -143,19 +143,30 @@ class NativeSide(Side):
 
 
 class ListSide(Side):
-    """A backend stepped one episode at a time (the Python reference): only live rows step."""
+    """A backend stepped one episode at a time (the Python reference): only live rows step.
+    A column read is kept until the next change of the states: level 3 compares every other
+    side with this one, and stacking (observing) thousands of states is most of its cost."""
 
     def __init__(self, module: ModuleType, name: str = "specc-python"):
         self.name = name
         self.module = module
         self.states: list[Any] = []
+        self.read: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # column -> (the rows read, the values)
 
     def init(self, keys: np.ndarray) -> None:
         self.states = [self.module.init(k) for k in keys]
+        self.read.clear()
 
     def step(self, actions: np.ndarray, keys: np.ndarray, live: np.ndarray) -> None:
+        self.read.clear()
         for e in np.flatnonzero(live):
             self.states[e] = self.module.step(self.states[e], int(actions[e]), keys[e])
+
+    def column(self, field: str, rows: np.ndarray) -> np.ndarray:
+        kept = self.read.get(field)
+        if kept is None or not np.array_equal(kept[0], rows):
+            kept = self.read[field] = (rows.copy(), super().column(field, rows))
+        return kept[1]
 
     def field(self, field: str, rows: np.ndarray) -> np.ndarray:
         return np.stack([np.asarray(getattr(self.states[e], field)) for e in rows])
@@ -164,6 +175,7 @@ class ListSide(Side):
         return np.stack([np.asarray(self.module.observe(self.states[e], player)) for e in rows])
 
     def overwrite(self, field: str, rows: np.ndarray, values: np.ndarray) -> None:
+        self.read.clear()
         for e, v in zip(rows, values):
             old = getattr(self.states[e], field)
             setattr(self.states[e], field, np.array(v, np.asarray(old).dtype) if np.ndim(old) else v)

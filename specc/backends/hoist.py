@@ -1,0 +1,122 @@
+"""An action's guard over all its parameter values at once, each part computed in the
+outermost loop where its value is known (loop-invariant code motion over the parameters).
+
+The C backend fills `legal_action_mask` for a kind with parameters (`attack(k, src)`: 18
+flat actions) by nested loops over the parameters, in the order of the flat actions
+(row-major). A guard mostly reads no parameter (the phase, the Active's energy) or only the
+first ones (the attack row from k, not the copy source src). This pass gives, for each
+depth d (0: before the loops; d: inside the loops of the first d parameters):
+
+- `gates[d]`: the guard's leading `and` operands that read no parameter past the d-th
+  (false: every action below is illegal, and nothing else is computed for them);
+- `lets[d]`: the largest parts of the rest that read no parameter past the d-th (nor a
+  name bound inside the guard that does), computed there, in order, as locals;
+
+and `rest`, what is left, reading those locals, computed per flat action.
+
+Guards are pure and total (every construct has a value for every input: docs/language.md,
+Semantics), so computing a part once, even where short-circuiting would have skipped it,
+gives the same mask. JAX needs no such pass: it vmaps a guard over the parameter values,
+and whatever reads none of them is computed once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .. import ir
+
+INNER = 1 << 30  # the depth of a name bound inside the guard (a reduction's variable, a kept Let)
+
+
+@dataclass
+class HoistedGuard:
+    gates: list[ir.Expr | None]  # per depth 0..n-1: the leading operands decided there (None: none)
+    lets: list[list[tuple[str, ir.Expr]]]  # per depth 0..n-1: locals computed there, in order
+    rest: ir.Expr | None  # per flat action (None: the gates decide alone)
+
+
+def conjuncts(e: ir.Expr) -> list[ir.Expr]:
+    """The operands of a chain of scalar `and`s, left to right."""
+    if isinstance(e, ir.Binary) and e.op == "and" and not e.type.shape:
+        return conjuncts(e.left) + conjuncts(e.right)
+    return [e]
+
+
+def _and(parts: list[ir.Expr]) -> ir.Expr | None:
+    out = None
+    for p in parts:
+        out = p if out is None else ir.Binary(p.pos, op="and", left=out, right=p, type=ir.BOOL)
+    return out
+
+
+def _children(e: ir.Expr) -> list[tuple[str, object]]:
+    return [(f.name, getattr(e, f.name)) for f in dataclasses.fields(e) if f.name not in ("pos", "type")]
+
+
+def depth(e: object, depths: dict[str, int]) -> int:
+    """The loop depth where an expression's value is known: 1 + the position of the last
+    parameter it reads (0: none), INNER if it reads a name bound inside the guard."""
+    if isinstance(e, ir.Name):
+        return depths.get(e.name, 0) if e.kind in ("param", "local", "loop") else 0
+    if isinstance(e, tuple):
+        return max((depth(x, depths) for x in e), default=0)
+    if isinstance(e, ir.Expr):
+        return max((depth(v, depths) for _, v in _children(e)), default=0)
+    return 0
+
+
+class _Hoister:
+    def __init__(self, levels: int, depths: dict[str, int]) -> None:
+        self.levels = levels  # the number of parameters: parts known at a smaller depth are hoisted
+        self.depths = dict(depths)  # param -> its position + 1; hoisted locals -> their depth
+        self.lets: list[list[tuple[str, ir.Expr]]] = [[] for _ in range(levels)]
+        self.made: dict[tuple[int, ir.Expr], str] = {}  # (depth, part) -> its local: the same part once
+
+    def local(self, e: ir.Expr, d: int) -> ir.Name:
+        if (d, e) not in self.made:
+            self.made[(d, e)] = name = f"guard__{len(self.made)}"
+            self.lets[d].append((name, e))
+            self.depths[name] = d
+        return ir.Name(e.pos, name=self.made[(d, e)], kind="local", type=e.type)
+
+    def visit(self, e: object) -> object:
+        """`e` with its largest parts known above the innermost loop as locals."""
+        if isinstance(e, tuple):
+            return tuple(self.visit(x) for x in e)
+        if not isinstance(e, ir.Expr) or isinstance(e, (ir.Literal, ir.Name, ir.EnumRef)):
+            return e
+        d = depth(e, self.depths)
+        if d < self.levels:
+            return self.local(e, d)
+        if isinstance(e, ir.Let):
+            value = self.visit(e.value)
+            d = depth(value, self.depths)
+            if d < self.levels:  # the binding itself is known outside: a local of its own (unique) name
+                self.lets[d].append((e.name, value))
+                self.depths[e.name] = d
+            else:
+                self.depths[e.name] = INNER
+                return dataclasses.replace(e, value=value, body=self.visit(e.body))
+            return self.visit(e.body)
+        if isinstance(e, ir.Reduce):
+            self.depths[e.var] = INNER
+            return dataclasses.replace(e, lo=self.visit(e.lo), hi=self.visit(e.hi), body=self.visit(e.body))
+        return dataclasses.replace(e, **{k: self.visit(v) for k, v in _children(e)})
+
+
+def hoist_guard(guard: ir.Expr, params: list[str]) -> HoistedGuard:
+    """The guard of an action with parameters `params` (in order), split by loop depth."""
+    depths = {p: i + 1 for i, p in enumerate(params)}
+    parts = conjuncts(guard)
+    gates: list[ir.Expr | None] = []
+    for d in range(len(params)):
+        n = 0
+        while n < len(parts) and depth(parts[n], depths) <= d:
+            n += 1
+        gates.append(_and(parts[:n]))
+        parts = parts[n:]
+    h = _Hoister(len(params), depths)
+    rest = h.visit(_and(parts)) if parts else None
+    return HoistedGuard(gates, h.lets, rest)
