@@ -4,7 +4,7 @@
  * Scalar C like the Python reference (plain branches and loops), one State struct
  * per environment, batched calls spread over the cores with OpenMP. Chance draws
  * the same bits as jax.random (threefry-2x32). Source: specs/ptcgp.yaml
- * (sha256 325b9b1fb0e3bb35ed611c295a8217e61bf6b0efb01cd0ac6927d1da9b25a6dc).
+ * (sha256 24733b06a525357f85f8b200b96dc98a71626e2581fcd908977735f1c33331c4).
  * Do not edit: change the spec and run `specc compile specs/ptcgp.yaml`.
  * Build: cc -O3 -shared -fPIC -fopenmp -ffp-contract=off (specc.make(..., backend="c") does it).
  */
@@ -4970,7 +4970,8 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     int32_t discard_random__t_451 = 0;
     int8_t discard_random_in_play__flat_452[64] = {0};
     int32_t discard_random_in_play__x_453 = 0;
-    int32_t discard_random_in_play__u_456 = 0;
+    int32_t discard_random_in_play__u_454 = 0;
+    int32_t discard_random_in_play__counted_455 = 0;
     int32_t draw_cards__p_457 = 0;
     int8_t draw_cards__n_458 = 0;
     int8_t draw_cards__have_459 = 0;
@@ -5633,21 +5634,28 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_all > 0)) {
                     for (int32_t _i484 = 0; _i484 < 64; _i484++) discard_random_in_play__flat_452[_i484] = s->energy[(_i484) / 32 * 32 + ((_i484) / 8) % 4 * 8 + ((_i484)) % 8];
                     discard_random_in_play__x_453 = _roll(random_word_at(key, 5), ({ int32_t _r486 = 0; for (int32_t _j485 = 0; _j485 < 64; _j485++) _r486 = _wadd(_r486, discard_random_in_play__flat_452[_j485]); _r486; }));
-                    discard_random_in_play__u_456 = ({ int32_t _lo488 = 0; int32_t _r494 = 0; int32_t _best496 = 0; for (int32_t discard_random_in_play__w_454 = _lo488, _end489 = 64; discard_random_in_play__w_454 < _end489; discard_random_in_play__w_454++) { int32_t _x495 = ((int32_t)((({ int32_t _lo490 = 0; int32_t _r492 = 0; for (int32_t discard_random_in_play__v_455 = _lo490, _end491 = 64; discard_random_in_play__v_455 < _end491; discard_random_in_play__v_455++) _r492 = _wadd(_r492, ((discard_random_in_play__v_455 <= discard_random_in_play__w_454) ? ((int32_t)(discard_random_in_play__flat_452[discard_random_in_play__v_455])) : 0)); _r492; }) > discard_random_in_play__x_453))); if (discard_random_in_play__w_454 == _lo488 || _x495 > _best496) { _best496 = _x495; _r494 = discard_random_in_play__w_454; } } _r494; });
-                    if ((({ int32_t _r498 = 0; for (int32_t _j497 = 0; _j497 < 64; _j497++) _r498 = _wadd(_r498, discard_random_in_play__flat_452[_j497]); _r498; }) > 0)) {
-                        int32_t _w500 = _wx(_floordiv(discard_random_in_play__u_456, 32), 2);
-                        int32_t _w501 = _wx(_pymod(_floordiv(discard_random_in_play__u_456, 8), 4), 4);
-                        int32_t _w502 = _wx(_pymod(discard_random_in_play__u_456, 8), 8);
-                        if (_w500 >= 0 && _w501 >= 0 && _w502 >= 0) {
-                            s->energy[_w500 * 32 + _w501 * 8 + _w502] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_456, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_456, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_456, 8), 8)], 1)));
+                    discard_random_in_play__u_454 = (-1);
+                    discard_random_in_play__counted_455 = 0;
+                    for (int32_t discard_random_in_play__v_456 = 0, _end488 = 64; discard_random_in_play__v_456 < _end488; discard_random_in_play__v_456++) {
+                        discard_random_in_play__counted_455 = _wadd(discard_random_in_play__counted_455, ((int32_t)(discard_random_in_play__flat_452[discard_random_in_play__v_456])));
+                        if (((discard_random_in_play__u_454 < 0) && (discard_random_in_play__counted_455 > discard_random_in_play__x_453))) {
+                            discard_random_in_play__u_454 = discard_random_in_play__v_456;
+                        }
+                    }
+                    if ((discard_random_in_play__u_454 >= 0)) {
+                        int32_t _w489 = _wx(_floordiv(discard_random_in_play__u_454, 32), 2);
+                        int32_t _w490 = _wx(_pymod(_floordiv(discard_random_in_play__u_454, 8), 4), 4);
+                        int32_t _w491 = _wx(_pymod(discard_random_in_play__u_454, 8), 8);
+                        if (_w489 >= 0 && _w490 >= 0 && _w491 >= 0) {
+                            s->energy[_w489 * 32 + _w490 * 8 + _w491] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_454, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_454, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_454, 8), 8)], 1)));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n > 0)) {
-                    int32_t _w503 = _wx(attack_effects__p_241, 2);
-                    int32_t _w504 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8);
-                    if (_w503 >= 0 && _w504 >= 0) {
-                        s->energy[_w503 * 32 + 0 * 8 + _w504] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n)));
+                    int32_t _w492 = _wx(attack_effects__p_241, 2);
+                    int32_t _w493 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8);
+                    if (_w492 >= 0 && _w493 >= 0) {
+                        s->energy[_w492 * 32 + 0 * 8 + _w493] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw > 0)) {
@@ -5655,29 +5663,29 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     draw_cards__n_458 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw;
                     draw_cards__have_459 = s->hand_count[_ix(draw_cards__p_457, 2)];
                     draw_cards__k_460 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_458, s->deck_count[_ix(draw_cards__p_457, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_459))))));
-                    int32_t _w505 = _wx(draw_cards__p_457, 2);
-                    if (_w505 >= 0) {
+                    int32_t _w494 = _wx(draw_cards__p_457, 2);
+                    if (_w494 >= 0) {
                         {
-                            int16_t _t506[10];
-                            for (int32_t _i507 = 0; _i507 < 10; _i507++) _t506[_i507] = (((HAND_SLOTS[_i507] >= draw_cards__have_459) && (HAND_SLOTS[_i507] < ((int8_t)(_wadd(draw_cards__have_459, draw_cards__k_460))))) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i507], draw_cards__have_459), 0), 19), 20)] : s->hand[_ix(draw_cards__p_457, 2) * 10 + _i507]);
-                            memcpy(s->hand + _w505 * 10, _t506, sizeof _t506);
+                            int16_t _t495[10];
+                            for (int32_t _i496 = 0; _i496 < 10; _i496++) _t495[_i496] = (((HAND_SLOTS[_i496] >= draw_cards__have_459) && (HAND_SLOTS[_i496] < ((int8_t)(_wadd(draw_cards__have_459, draw_cards__k_460))))) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i496], draw_cards__have_459), 0), 19), 20)] : s->hand[_ix(draw_cards__p_457, 2) * 10 + _i496]);
+                            memcpy(s->hand + _w494 * 10, _t495, sizeof _t495);
                         }
                     }
-                    int32_t _w508 = _wx(draw_cards__p_457, 2);
-                    if (_w508 >= 0) {
+                    int32_t _w497 = _wx(draw_cards__p_457, 2);
+                    if (_w497 >= 0) {
                         {
-                            int16_t _t509[20];
-                            for (int32_t _i510 = 0; _i510 < 20; _i510++) _t509[_i510] = ((_wadd(DECK_SLOTS[_i510], draw_cards__k_460) < 20) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i510], draw_cards__k_460), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w508 * 20, _t509, sizeof _t509);
+                            int16_t _t498[20];
+                            for (int32_t _i499 = 0; _i499 < 20; _i499++) _t498[_i499] = ((_wadd(DECK_SLOTS[_i499], draw_cards__k_460) < 20) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i499], draw_cards__k_460), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w497 * 20, _t498, sizeof _t498);
                         }
                     }
-                    int32_t _w511 = _wx(draw_cards__p_457, 2);
-                    if (_w511 >= 0) {
-                        s->hand_count[_w511] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
+                    int32_t _w500 = _wx(draw_cards__p_457, 2);
+                    if (_w500 >= 0) {
+                        s->hand_count[_w500] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
                     }
-                    int32_t _w512 = _wx(draw_cards__p_457, 2);
-                    if (_w512 >= 0) {
-                        s->deck_count[_w512] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
+                    int32_t _w501 = _wx(draw_cards__p_457, 2);
+                    if (_w501 >= 0) {
+                        s->deck_count[_w501] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_n > 0)) {
@@ -5686,73 +5694,73 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     search_deck__ftype_463 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_type;
                     search_deck__fgroup_464 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_group;
                     search_deck__fstage_465 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_stage;
-                    for (int32_t _i513 = 0; _i513 < 20; _i513++) search_deck__d_466[_i513] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i513];
-                    search_deck__i_467 = ({ bool _m514[20]; for (int32_t _j515 = 0; _j515 < 20; _j515++) _m514[_j515] = (((((search_deck__d_466[_j515] >= 0) && (CARDS__rows[_ix(search_deck__d_466[_j515], 395)].kind == 0)) && ((search_deck__ftype_463 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j515], 395)].type == search_deck__ftype_463))) && ((search_deck__fgroup_464 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_466[_j515], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_464)))), 2) == 1))) && ((search_deck__fstage_465 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j515], 395)].stage == search_deck__fstage_465))); _choose(random_word_at(key, 6), _m514, 20); });
-                    search_deck__room_469 = (search_deck__to_bench_462 ? ({ int32_t _lo516 = 1; bool _r518 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_468 = _lo516, _end517 = 4; search_deck__bs_468 < _end517; search_deck__bs_468++) if ((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_468] < 0)) { _r518 = true; break; } _r518; }) : (s->hand_count[_ix(search_deck__p_461, 2)] < 10));
+                    for (int32_t _i502 = 0; _i502 < 20; _i502++) search_deck__d_466[_i502] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i502];
+                    search_deck__i_467 = ({ bool _m503[20]; for (int32_t _j504 = 0; _j504 < 20; _j504++) _m503[_j504] = (((((search_deck__d_466[_j504] >= 0) && (CARDS__rows[_ix(search_deck__d_466[_j504], 395)].kind == 0)) && ((search_deck__ftype_463 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j504], 395)].type == search_deck__ftype_463))) && ((search_deck__fgroup_464 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_466[_j504], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_464)))), 2) == 1))) && ((search_deck__fstage_465 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j504], 395)].stage == search_deck__fstage_465))); _choose(random_word_at(key, 6), _m503, 20); });
+                    search_deck__room_469 = (search_deck__to_bench_462 ? ({ int32_t _lo505 = 1; bool _r507 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_468 = _lo505, _end506 = 4; search_deck__bs_468 < _end506; search_deck__bs_468++) if ((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_468] < 0)) { _r507 = true; break; } _r507; }) : (s->hand_count[_ix(search_deck__p_461, 2)] < 10));
                     if (((search_deck__i_467 >= 0) && search_deck__room_469)) {
                         search_deck__c_470 = s->deck[_ix(search_deck__p_461, 2) * 20 + _ix(search_deck__i_467, 20)];
-                        int32_t _w520 = _wx(search_deck__p_461, 2);
-                        if (_w520 >= 0) {
+                        int32_t _w509 = _wx(search_deck__p_461, 2);
+                        if (_w509 >= 0) {
                             {
-                                int16_t _t521[20];
-                                for (int32_t _i522 = 0; _i522 < 20; _i522++) _t521[_i522] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i522];
-                                _remove_int16(_t521, 20, search_deck__i_467);
-                                _shuffle_int16(_t521, 20, fold_in(key, 24));
-                                memcpy(s->deck + _w520 * 20, _t521, sizeof _t521);
+                                int16_t _t510[20];
+                                for (int32_t _i511 = 0; _i511 < 20; _i511++) _t510[_i511] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i511];
+                                _remove_int16(_t510, 20, search_deck__i_467);
+                                _shuffle_int16(_t510, 20, fold_in(key, 24));
+                                memcpy(s->deck + _w509 * 20, _t510, sizeof _t510);
                             }
                         }
-                        int32_t _w523 = _wx(search_deck__p_461, 2);
-                        if (_w523 >= 0) {
-                            s->deck_count[_w523] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_461, 2)], 1)));
+                        int32_t _w512 = _wx(search_deck__p_461, 2);
+                        if (_w512 >= 0) {
+                            s->deck_count[_w512] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_461, 2)], 1)));
                         }
                         if (search_deck__to_bench_462) {
                             put_in_play__p_472 = search_deck__p_461;
-                            put_in_play__slot_473 = ({ int32_t _lo524 = 1; int32_t _r526 = 0; int32_t _best528 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_471 = _lo524, _end525 = 4; search_deck__bs_471 < _end525; search_deck__bs_471++) { int32_t _x527 = ((int32_t)((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_471] < 0))); if (search_deck__bs_471 == _lo524 || _x527 > _best528) { _best528 = _x527; _r526 = search_deck__bs_471; } } _r526; });
+                            put_in_play__slot_473 = ({ int32_t _lo513 = 1; int32_t _r515 = 0; int32_t _best517 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_471 = _lo513, _end514 = 4; search_deck__bs_471 < _end514; search_deck__bs_471++) { int32_t _x516 = ((int32_t)((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_471] < 0))); if (search_deck__bs_471 == _lo513 || _x516 > _best517) { _best517 = _x516; _r515 = search_deck__bs_471; } } _r515; });
                             put_in_play__c_474 = search_deck__c_470;
-                            int32_t _w529 = _wx(put_in_play__p_472, 2);
-                            int32_t _w530 = _wx(put_in_play__slot_473, 4);
-                            if (_w529 >= 0 && _w530 >= 0) {
-                                s->card[_w529 * 4 + _w530] = put_in_play__c_474;
+                            int32_t _w518 = _wx(put_in_play__p_472, 2);
+                            int32_t _w519 = _wx(put_in_play__slot_473, 4);
+                            if (_w518 >= 0 && _w519 >= 0) {
+                                s->card[_w518 * 4 + _w519] = put_in_play__c_474;
                             }
-                            int32_t _w531 = _wx(put_in_play__p_472, 2);
-                            int32_t _w532 = _wx(put_in_play__slot_473, 4);
-                            if (_w531 >= 0 && _w532 >= 0) {
-                                s->damage[_w531 * 4 + _w532] = ((int16_t)(0));
+                            int32_t _w520 = _wx(put_in_play__p_472, 2);
+                            int32_t _w521 = _wx(put_in_play__slot_473, 4);
+                            if (_w520 >= 0 && _w521 >= 0) {
+                                s->damage[_w520 * 4 + _w521] = ((int16_t)(0));
                             }
-                            int32_t _w533 = _wx(put_in_play__p_472, 2);
-                            int32_t _w534 = _wx(put_in_play__slot_473, 4);
-                            if (_w533 >= 0 && _w534 >= 0) {
+                            int32_t _w522 = _wx(put_in_play__p_472, 2);
+                            int32_t _w523 = _wx(put_in_play__slot_473, 4);
+                            if (_w522 >= 0 && _w523 >= 0) {
                                 {
-                                    int8_t *_d = s->energy + _w533 * 32 + _w534 * 8;
-                                    for (int32_t _i535 = 0; _i535 < 8; _i535++) _d[_i535] = ((int8_t)(0));
+                                    int8_t *_d = s->energy + _w522 * 32 + _w523 * 8;
+                                    for (int32_t _i524 = 0; _i524 < 8; _i524++) _d[_i524] = ((int8_t)(0));
                                 }
                             }
-                            int32_t _w536 = _wx(put_in_play__p_472, 2);
-                            int32_t _w537 = _wx(put_in_play__slot_473, 4);
-                            if (_w536 >= 0 && _w537 >= 0) {
-                                s->entered[_w536 * 4 + _w537] = ((int8_t)(s->turn));
+                            int32_t _w525 = _wx(put_in_play__p_472, 2);
+                            int32_t _w526 = _wx(put_in_play__slot_473, 4);
+                            if (_w525 >= 0 && _w526 >= 0) {
+                                s->entered[_w525 * 4 + _w526] = ((int8_t)(s->turn));
                             }
-                            int32_t _w538 = _wx(put_in_play__p_472, 2);
-                            int32_t _w539 = _wx(put_in_play__slot_473, 4);
-                            if (_w538 >= 0 && _w539 >= 0) {
+                            int32_t _w527 = _wx(put_in_play__p_472, 2);
+                            int32_t _w528 = _wx(put_in_play__slot_473, 4);
+                            if (_w527 >= 0 && _w528 >= 0) {
                                 {
-                                    int16_t *_d = s->under + _w538 * 8 + _w539 * 2;
-                                    for (int32_t _i540 = 0; _i540 < 2; _i540++) _d[_i540] = ((int16_t)((-1)));
+                                    int16_t *_d = s->under + _w527 * 8 + _w528 * 2;
+                                    for (int32_t _i529 = 0; _i529 < 2; _i529++) _d[_i529] = ((int16_t)((-1)));
                                 }
                             }
-                            int32_t _w541 = _wx(put_in_play__p_472, 2);
-                            int32_t _w542 = _wx(put_in_play__slot_473, 4);
-                            if (_w541 >= 0 && _w542 >= 0) {
-                                s->used_ability[_w541 * 4 + _w542] = false;
+                            int32_t _w530 = _wx(put_in_play__p_472, 2);
+                            int32_t _w531 = _wx(put_in_play__slot_473, 4);
+                            if (_w530 >= 0 && _w531 >= 0) {
+                                s->used_ability[_w530 * 4 + _w531] = false;
                             }
                         } else {
-                            int32_t _w543 = _wx(search_deck__p_461, 2);
-                            if (_w543 >= 0) {
-                                _push_int16(s->hand + _w543 * 10, 10, search_deck__c_470);
+                            int32_t _w532 = _wx(search_deck__p_461, 2);
+                            if (_w532 >= 0) {
+                                _push_int16(s->hand + _w532 * 10, 10, search_deck__c_470);
                             }
-                            int32_t _w544 = _wx(search_deck__p_461, 2);
-                            if (_w544 >= 0) {
-                                s->hand_count[_w544] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_461, 2)], 1)));
+                            int32_t _w533 = _wx(search_deck__p_461, 2);
+                            if (_w533 >= 0) {
+                                s->hand_count[_w533] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_461, 2)], 1)));
                             }
                         }
                     }
@@ -5760,38 +5768,38 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_hand) {
                     shuffle_hand_in__p_475 = attack_effects__p_241;
                     shuffle_hand_in__dc_476 = s->deck_count[_ix(shuffle_hand_in__p_475, 2)];
-                    for (int32_t _i545 = 0; _i545 < 20; _i545++) shuffle_hand_in__merged_477[_i545] = ((DECK_SLOTS[_i545] < shuffle_hand_in__dc_476) ? s->deck[_ix(shuffle_hand_in__p_475, 2) * 20 + _i545] : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i545], shuffle_hand_in__dc_476), 0), 9), 10)]);
-                    int32_t _w546 = _wx(shuffle_hand_in__p_475, 2);
-                    if (_w546 >= 0) {
+                    for (int32_t _i534 = 0; _i534 < 20; _i534++) shuffle_hand_in__merged_477[_i534] = ((DECK_SLOTS[_i534] < shuffle_hand_in__dc_476) ? s->deck[_ix(shuffle_hand_in__p_475, 2) * 20 + _i534] : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i534], shuffle_hand_in__dc_476), 0), 9), 10)]);
+                    int32_t _w535 = _wx(shuffle_hand_in__p_475, 2);
+                    if (_w535 >= 0) {
                         {
-                            int16_t *_d = s->deck + _w546 * 20;
-                            for (int32_t _i547 = 0; _i547 < 20; _i547++) _d[_i547] = ((DECK_SLOTS[_i547] < ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])))) ? shuffle_hand_in__merged_477[_i547] : ((int16_t)((-1))));
+                            int16_t *_d = s->deck + _w535 * 20;
+                            for (int32_t _i536 = 0; _i536 < 20; _i536++) _d[_i536] = ((DECK_SLOTS[_i536] < ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])))) ? shuffle_hand_in__merged_477[_i536] : ((int16_t)((-1))));
                             _shuffle_int16(_d, 20, fold_in(key, 25));
                         }
                     }
-                    int32_t _w548 = _wx(shuffle_hand_in__p_475, 2);
-                    if (_w548 >= 0) {
-                        s->deck_count[_w548] = ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])));
+                    int32_t _w537 = _wx(shuffle_hand_in__p_475, 2);
+                    if (_w537 >= 0) {
+                        s->deck_count[_w537] = ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])));
                     }
-                    int32_t _w549 = _wx(shuffle_hand_in__p_475, 2);
-                    if (_w549 >= 0) {
+                    int32_t _w538 = _wx(shuffle_hand_in__p_475, 2);
+                    if (_w538 >= 0) {
                         {
-                            int16_t _t550[10];
-                            for (int32_t _i551 = 0; _i551 < 10; _i551++) _t550[_i551] = ((HAND_SLOTS[_i551] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _i551]);
-                            memcpy(s->hand + _w549 * 10, _t550, sizeof _t550);
+                            int16_t _t539[10];
+                            for (int32_t _i540 = 0; _i540 < 10; _i540++) _t539[_i540] = ((HAND_SLOTS[_i540] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _i540]);
+                            memcpy(s->hand + _w538 * 10, _t539, sizeof _t539);
                         }
                     }
-                    int32_t _w552 = _wx(shuffle_hand_in__p_475, 2);
-                    if (_w552 >= 0) {
-                        s->hand_count[_w552] = ((int8_t)(0));
+                    int32_t _w541 = _wx(shuffle_hand_in__p_475, 2);
+                    if (_w541 >= 0) {
+                        s->hand_count[_w541] = ((int8_t)(0));
                     }
                 }
                 if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].reveal_hand) {
-                    int32_t _w553 = _wx(attack_effects__p_241, 2);
-                    if (_w553 >= 0) {
+                    int32_t _w542 = _wx(attack_effects__p_241, 2);
+                    if (_w542 >= 0) {
                         {
-                            int16_t *_d = s->seen + _w553 * 10;
-                            for (int32_t _i554 = 0; _i554 < 10; _i554++) _d[_i554] = s->hand[_ix(attack_effects__o_248, 2) * 10 + _i554];
+                            int16_t *_d = s->seen + _w542 * 10;
+                            for (int32_t _i543 = 0; _i543 < 10; _i543++) _d[_i543] = s->hand[_ix(attack_effects__o_248, 2) * 10 + _i543];
                         }
                     }
                 }
@@ -5800,43 +5808,43 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     draw_cards__n_479 = s->hand_count[_ix(attack_effects__o_248, 2)];
                     draw_cards__have_480 = s->hand_count[_ix(draw_cards__p_478, 2)];
                     draw_cards__k_481 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_479, s->deck_count[_ix(draw_cards__p_478, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_480))))));
-                    int32_t _w555 = _wx(draw_cards__p_478, 2);
-                    if (_w555 >= 0) {
+                    int32_t _w544 = _wx(draw_cards__p_478, 2);
+                    if (_w544 >= 0) {
                         {
-                            int16_t _t556[10];
-                            for (int32_t _i557 = 0; _i557 < 10; _i557++) _t556[_i557] = (((HAND_SLOTS[_i557] >= draw_cards__have_480) && (HAND_SLOTS[_i557] < ((int8_t)(_wadd(draw_cards__have_480, draw_cards__k_481))))) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i557], draw_cards__have_480), 0), 19), 20)] : s->hand[_ix(draw_cards__p_478, 2) * 10 + _i557]);
-                            memcpy(s->hand + _w555 * 10, _t556, sizeof _t556);
+                            int16_t _t545[10];
+                            for (int32_t _i546 = 0; _i546 < 10; _i546++) _t545[_i546] = (((HAND_SLOTS[_i546] >= draw_cards__have_480) && (HAND_SLOTS[_i546] < ((int8_t)(_wadd(draw_cards__have_480, draw_cards__k_481))))) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i546], draw_cards__have_480), 0), 19), 20)] : s->hand[_ix(draw_cards__p_478, 2) * 10 + _i546]);
+                            memcpy(s->hand + _w544 * 10, _t545, sizeof _t545);
                         }
                     }
-                    int32_t _w558 = _wx(draw_cards__p_478, 2);
-                    if (_w558 >= 0) {
+                    int32_t _w547 = _wx(draw_cards__p_478, 2);
+                    if (_w547 >= 0) {
                         {
-                            int16_t _t559[20];
-                            for (int32_t _i560 = 0; _i560 < 20; _i560++) _t559[_i560] = ((_wadd(DECK_SLOTS[_i560], draw_cards__k_481) < 20) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i560], draw_cards__k_481), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w558 * 20, _t559, sizeof _t559);
+                            int16_t _t548[20];
+                            for (int32_t _i549 = 0; _i549 < 20; _i549++) _t548[_i549] = ((_wadd(DECK_SLOTS[_i549], draw_cards__k_481) < 20) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i549], draw_cards__k_481), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w547 * 20, _t548, sizeof _t548);
                         }
                     }
-                    int32_t _w561 = _wx(draw_cards__p_478, 2);
-                    if (_w561 >= 0) {
-                        s->hand_count[_w561] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
+                    int32_t _w550 = _wx(draw_cards__p_478, 2);
+                    if (_w550 >= 0) {
+                        s->hand_count[_w550] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
                     }
-                    int32_t _w562 = _wx(draw_cards__p_478, 2);
-                    if (_w562 >= 0) {
-                        s->deck_count[_w562] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
+                    int32_t _w551 = _wx(draw_cards__p_478, 2);
+                    if (_w551 >= 0) {
+                        s->deck_count[_w551] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
                     }
                 }
-                for (int32_t _i563 = 0; _i563 < 2; _i563++) for (int32_t _i564 = 0; _i564 < 4; _i564++) knockouts__ko_482[_i563 * 4 + _i564] = ((s->card[_i563 * 4 + _i564] >= 0) && (s->damage[_i563 * 4 + _i564] >= CARDS__rows[_ix(s->card[_i563 * 4 + _i564], 395)].hp));
-                for (int32_t _i565 = 0; _i565 < 2; _i565++) for (int32_t _i566 = 0; _i566 < 4; _i566++) knockouts__ko_cards_483[_i565 * 4 + _i566] = (knockouts__ko_482[_i565 * 4 + _i566] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i565 * 4 + _i566], 395)].stage))) : 0);
+                for (int32_t _i552 = 0; _i552 < 2; _i552++) for (int32_t _i553 = 0; _i553 < 4; _i553++) knockouts__ko_482[_i552 * 4 + _i553] = ((s->card[_i552 * 4 + _i553] >= 0) && (s->damage[_i552 * 4 + _i553] >= CARDS__rows[_ix(s->card[_i552 * 4 + _i553], 395)].hp));
+                for (int32_t _i554 = 0; _i554 < 2; _i554++) for (int32_t _i555 = 0; _i555 < 4; _i555++) knockouts__ko_cards_483[_i554 * 4 + _i555] = (knockouts__ko_482[_i554 * 4 + _i555] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i554 * 4 + _i555], 395)].stage))) : 0);
                 {
-                    int8_t _t567[2];
-                    for (int32_t _i568 = 0; _i568 < 2; _i568++) _t567[_i568] = ((int8_t)(_wadd(s->discard_count[_i568], (_i568 == 0 ? ({ int32_t _r570 = 0; for (int32_t _j569 = 0; _j569 < 4; _j569++) _r570 = _wadd(_r570, knockouts__ko_cards_483[_j569]); _r570; }) : ({ int32_t _r573 = 0; for (int32_t _j572 = 0; _j572 < 4; _j572++) _r573 = _wadd(_r573, knockouts__ko_cards_483[1 * 4 + _j572]); _r573; })))));
-                    memcpy(s->discard_count, _t567, sizeof _t567);
+                    int8_t _t556[2];
+                    for (int32_t _i557 = 0; _i557 < 2; _i557++) _t556[_i557] = ((int8_t)(_wadd(s->discard_count[_i557], (_i557 == 0 ? ({ int32_t _r559 = 0; for (int32_t _j558 = 0; _j558 < 4; _j558++) _r559 = _wadd(_r559, knockouts__ko_cards_483[_j558]); _r559; }) : ({ int32_t _r562 = 0; for (int32_t _j561 = 0; _j561 < 4; _j561++) _r562 = _wadd(_r562, knockouts__ko_cards_483[1 * 4 + _j561]); _r562; })))));
+                    memcpy(s->discard_count, _t556, sizeof _t556);
                 }
-                for (int32_t knockouts__q_484 = 0, _end575 = 2; knockouts__q_484 < _end575; knockouts__q_484++) {
-                    for (int32_t knockouts__ks_485 = 0, _end576 = 4; knockouts__ks_485 < _end576; knockouts__ks_485++) {
+                for (int32_t knockouts__q_484 = 0, _end564 = 2; knockouts__q_484 < _end564; knockouts__q_484++) {
+                    for (int32_t knockouts__ks_485 = 0, _end565 = 4; knockouts__ks_485 < _end565; knockouts__ks_485++) {
                         if (knockouts__ko_482[knockouts__q_484 * 4 + knockouts__ks_485]) {
                             _push_int16(s->discard + knockouts__q_484 * 20, 20, s->card[knockouts__q_484 * 4 + knockouts__ks_485]);
-                            for (int32_t knockouts__u_486 = 0, _end577 = 2; knockouts__u_486 < _end577; knockouts__u_486++) {
+                            for (int32_t knockouts__u_486 = 0, _end566 = 2; knockouts__u_486 < _end566; knockouts__u_486++) {
                                 if ((s->under[knockouts__q_484 * 8 + knockouts__ks_485 * 2 + knockouts__u_486] >= 0)) {
                                     _push_int16(s->discard + knockouts__q_484 * 20, 20, s->under[knockouts__q_484 * 8 + knockouts__ks_485 * 2 + knockouts__u_486]);
                                 }
@@ -5844,74 +5852,74 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                         }
                     }
                 }
-                for (int32_t _i578 = 0; _i578 < 2; _i578++) for (int32_t _i579 = 0; _i579 < 4; _i579++) knockouts__ko_value_487[_i578 * 4 + _i579] = (knockouts__ko_482[_i578 * 4 + _i579] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i578 * 4 + _i579], 395)].ex))) : 0);
+                for (int32_t _i567 = 0; _i567 < 2; _i567++) for (int32_t _i568 = 0; _i568 < 4; _i568++) knockouts__ko_value_487[_i567 * 4 + _i568] = (knockouts__ko_482[_i567 * 4 + _i568] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i567 * 4 + _i568], 395)].ex))) : 0);
                 {
-                    int8_t _t580[2];
-                    for (int32_t _i581 = 0; _i581 < 2; _i581++) _t580[_i581] = ((int8_t)(_wadd(s->points[_i581], (_i581 == 0 ? ({ int32_t _r583 = 0; for (int32_t _j582 = 0; _j582 < 4; _j582++) _r583 = _wadd(_r583, knockouts__ko_value_487[1 * 4 + _j582]); _r583; }) : ({ int32_t _r586 = 0; for (int32_t _j585 = 0; _j585 < 4; _j585++) _r586 = _wadd(_r586, knockouts__ko_value_487[_j585]); _r586; })))));
-                    memcpy(s->points, _t580, sizeof _t580);
+                    int8_t _t569[2];
+                    for (int32_t _i570 = 0; _i570 < 2; _i570++) _t569[_i570] = ((int8_t)(_wadd(s->points[_i570], (_i570 == 0 ? ({ int32_t _r572 = 0; for (int32_t _j571 = 0; _j571 < 4; _j571++) _r572 = _wadd(_r572, knockouts__ko_value_487[1 * 4 + _j571]); _r572; }) : ({ int32_t _r575 = 0; for (int32_t _j574 = 0; _j574 < 4; _j574++) _r575 = _wadd(_r575, knockouts__ko_value_487[_j574]); _r575; })))));
+                    memcpy(s->points, _t569, sizeof _t569);
                 }
                 if (true) {
                     {
-                        int16_t _t588[2];
-                        for (int32_t _i589 = 0; _i589 < 2; _i589++) _t588[_i589] = ((_i589 == 0 ? ({ bool _r591 = false; for (int32_t _j590 = 0; _j590 < 4; _j590++) if (knockouts__ko_482[_j590]) { _r591 = true; break; } _r591; }) : ({ bool _r594 = false; for (int32_t _j593 = 0; _j593 < 4; _j593++) if (knockouts__ko_482[1 * 4 + _j593]) { _r594 = true; break; } _r594; })) ? s->turn : s->ko_turn[_i589]);
-                        memcpy(s->ko_turn, _t588, sizeof _t588);
+                        int16_t _t577[2];
+                        for (int32_t _i578 = 0; _i578 < 2; _i578++) _t577[_i578] = ((_i578 == 0 ? ({ bool _r580 = false; for (int32_t _j579 = 0; _j579 < 4; _j579++) if (knockouts__ko_482[_j579]) { _r580 = true; break; } _r580; }) : ({ bool _r583 = false; for (int32_t _j582 = 0; _j582 < 4; _j582++) if (knockouts__ko_482[1 * 4 + _j582]) { _r583 = true; break; } _r583; })) ? s->turn : s->ko_turn[_i578]);
+                        memcpy(s->ko_turn, _t577, sizeof _t577);
                     }
                 }
                 {
-                    int16_t _t596[8];
-                    for (int32_t _i597 = 0; _i597 < 2; _i597++) for (int32_t _i598 = 0; _i598 < 4; _i598++) _t596[_i597 * 4 + _i598] = (knockouts__ko_482[_i597 * 4 + _i598] ? ((int16_t)((-1))) : s->card[_i597 * 4 + _i598]);
-                    memcpy(s->card, _t596, sizeof _t596);
+                    int16_t _t585[8];
+                    for (int32_t _i586 = 0; _i586 < 2; _i586++) for (int32_t _i587 = 0; _i587 < 4; _i587++) _t585[_i586 * 4 + _i587] = (knockouts__ko_482[_i586 * 4 + _i587] ? ((int16_t)((-1))) : s->card[_i586 * 4 + _i587]);
+                    memcpy(s->card, _t585, sizeof _t585);
                 }
                 {
-                    int16_t _t599[8];
-                    for (int32_t _i600 = 0; _i600 < 2; _i600++) for (int32_t _i601 = 0; _i601 < 4; _i601++) _t599[_i600 * 4 + _i601] = (knockouts__ko_482[_i600 * 4 + _i601] ? ((int16_t)(0)) : s->damage[_i600 * 4 + _i601]);
-                    memcpy(s->damage, _t599, sizeof _t599);
+                    int16_t _t588[8];
+                    for (int32_t _i589 = 0; _i589 < 2; _i589++) for (int32_t _i590 = 0; _i590 < 4; _i590++) _t588[_i589 * 4 + _i590] = (knockouts__ko_482[_i589 * 4 + _i590] ? ((int16_t)(0)) : s->damage[_i589 * 4 + _i590]);
+                    memcpy(s->damage, _t588, sizeof _t588);
                 }
                 {
-                    int8_t _t602[64];
-                    for (int32_t _i603 = 0; _i603 < 2; _i603++) for (int32_t _i604 = 0; _i604 < 4; _i604++) for (int32_t _i605 = 0; _i605 < 8; _i605++) _t602[_i603 * 32 + _i604 * 8 + _i605] = (knockouts__ko_482[(_i603 * 4 + _i604) / 4 * 4 + ((_i603 * 4 + _i604)) % 4] ? ((int8_t)(0)) : s->energy[_i603 * 32 + _i604 * 8 + _i605]);
-                    memcpy(s->energy, _t602, sizeof _t602);
+                    int8_t _t591[64];
+                    for (int32_t _i592 = 0; _i592 < 2; _i592++) for (int32_t _i593 = 0; _i593 < 4; _i593++) for (int32_t _i594 = 0; _i594 < 8; _i594++) _t591[_i592 * 32 + _i593 * 8 + _i594] = (knockouts__ko_482[(_i592 * 4 + _i593) / 4 * 4 + ((_i592 * 4 + _i593)) % 4] ? ((int8_t)(0)) : s->energy[_i592 * 32 + _i593 * 8 + _i594]);
+                    memcpy(s->energy, _t591, sizeof _t591);
                 }
                 {
-                    int8_t _t606[8];
-                    for (int32_t _i607 = 0; _i607 < 2; _i607++) for (int32_t _i608 = 0; _i608 < 4; _i608++) _t606[_i607 * 4 + _i608] = (knockouts__ko_482[_i607 * 4 + _i608] ? ((int8_t)(0)) : s->entered[_i607 * 4 + _i608]);
-                    memcpy(s->entered, _t606, sizeof _t606);
+                    int8_t _t595[8];
+                    for (int32_t _i596 = 0; _i596 < 2; _i596++) for (int32_t _i597 = 0; _i597 < 4; _i597++) _t595[_i596 * 4 + _i597] = (knockouts__ko_482[_i596 * 4 + _i597] ? ((int8_t)(0)) : s->entered[_i596 * 4 + _i597]);
+                    memcpy(s->entered, _t595, sizeof _t595);
                 }
                 {
-                    int16_t _t609[16];
-                    for (int32_t _i610 = 0; _i610 < 2; _i610++) for (int32_t _i611 = 0; _i611 < 4; _i611++) for (int32_t _i612 = 0; _i612 < 2; _i612++) _t609[_i610 * 8 + _i611 * 2 + _i612] = (knockouts__ko_482[(_i610 * 4 + _i611) / 4 * 4 + ((_i610 * 4 + _i611)) % 4] ? ((int16_t)((-1))) : s->under[_i610 * 8 + _i611 * 2 + _i612]);
-                    memcpy(s->under, _t609, sizeof _t609);
+                    int16_t _t598[16];
+                    for (int32_t _i599 = 0; _i599 < 2; _i599++) for (int32_t _i600 = 0; _i600 < 4; _i600++) for (int32_t _i601 = 0; _i601 < 2; _i601++) _t598[_i599 * 8 + _i600 * 2 + _i601] = (knockouts__ko_482[(_i599 * 4 + _i600) / 4 * 4 + ((_i599 * 4 + _i600)) % 4] ? ((int16_t)((-1))) : s->under[_i599 * 8 + _i600 * 2 + _i601]);
+                    memcpy(s->under, _t598, sizeof _t598);
                 }
                 {
-                    bool _t613[8];
-                    for (int32_t _i614 = 0; _i614 < 2; _i614++) for (int32_t _i615 = 0; _i615 < 4; _i615++) _t613[_i614 * 4 + _i615] = (s->used_ability[_i614 * 4 + _i615] && (!knockouts__ko_482[_i614 * 4 + _i615]));
-                    memcpy(s->used_ability, _t613, sizeof _t613);
+                    bool _t602[8];
+                    for (int32_t _i603 = 0; _i603 < 2; _i603++) for (int32_t _i604 = 0; _i604 < 4; _i604++) _t602[_i603 * 4 + _i604] = (s->used_ability[_i603 * 4 + _i604] && (!knockouts__ko_482[_i603 * 4 + _i604]));
+                    memcpy(s->used_ability, _t602, sizeof _t602);
                 }
                 knockouts__ko_active_488[0] = knockouts__ko_482[0];
                 knockouts__ko_active_488[1] = knockouts__ko_482[1 * 4];
                 {
-                    bool _t616[2];
-                    for (int32_t _i617 = 0; _i617 < 2; _i617++) _t616[_i617] = (s->poisoned[_i617] && (!knockouts__ko_active_488[_i617]));
-                    memcpy(s->poisoned, _t616, sizeof _t616);
+                    bool _t605[2];
+                    for (int32_t _i606 = 0; _i606 < 2; _i606++) _t605[_i606] = (s->poisoned[_i606] && (!knockouts__ko_active_488[_i606]));
+                    memcpy(s->poisoned, _t605, sizeof _t605);
                 }
                 {
-                    bool _t618[2];
-                    for (int32_t _i619 = 0; _i619 < 2; _i619++) _t618[_i619] = (s->burned[_i619] && (!knockouts__ko_active_488[_i619]));
-                    memcpy(s->burned, _t618, sizeof _t618);
+                    bool _t607[2];
+                    for (int32_t _i608 = 0; _i608 < 2; _i608++) _t607[_i608] = (s->burned[_i608] && (!knockouts__ko_active_488[_i608]));
+                    memcpy(s->burned, _t607, sizeof _t607);
                 }
                 {
-                    int8_t _t620[2];
-                    for (int32_t _i621 = 0; _i621 < 2; _i621++) _t620[_i621] = (knockouts__ko_active_488[_i621] ? ((int8_t)(0)) : s->condition[_i621]);
-                    memcpy(s->condition, _t620, sizeof _t620);
+                    int8_t _t609[2];
+                    for (int32_t _i610 = 0; _i610 < 2; _i610++) _t609[_i610] = (knockouts__ko_active_488[_i610] ? ((int8_t)(0)) : s->condition[_i610]);
+                    memcpy(s->condition, _t609, sizeof _t609);
                 }
-                knockouts__has_bench_491[0] = ({ int32_t _lo622 = 1; bool _r624 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_489 = _lo622, _end623 = 4; knockouts__ks_489 < _end623; knockouts__ks_489++) if ((s->card[knockouts__ks_489] >= 0)) { _r624 = true; break; } _r624; });
-                knockouts__has_bench_491[1] = ({ int32_t _lo626 = 1; bool _r628 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_490 = _lo626, _end627 = 4; knockouts__ks_490 < _end627; knockouts__ks_490++) if ((s->card[1 * 4 + knockouts__ks_490] >= 0)) { _r628 = true; break; } _r628; });
+                knockouts__has_bench_491[0] = ({ int32_t _lo611 = 1; bool _r613 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_489 = _lo611, _end612 = 4; knockouts__ks_489 < _end612; knockouts__ks_489++) if ((s->card[knockouts__ks_489] >= 0)) { _r613 = true; break; } _r613; });
+                knockouts__has_bench_491[1] = ({ int32_t _lo615 = 1; bool _r617 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_490 = _lo615, _end616 = 4; knockouts__ks_490 < _end616; knockouts__ks_490++) if ((s->card[1 * 4 + knockouts__ks_490] >= 0)) { _r617 = true; break; } _r617; });
                 {
-                    bool _t630[2];
-                    for (int32_t _i631 = 0; _i631 < 2; _i631++) _t630[_i631] = (s->promote_pending[_i631] || (knockouts__ko_active_488[_i631] && knockouts__has_bench_491[_i631]));
-                    memcpy(s->promote_pending, _t630, sizeof _t630);
+                    bool _t619[2];
+                    for (int32_t _i620 = 0; _i620 < 2; _i620++) _t619[_i620] = (s->promote_pending[_i620] || (knockouts__ko_active_488[_i620] && knockouts__has_bench_491[_i620]));
+                    memcpy(s->promote_pending, _t619, sizeof _t619);
                 }
-                for (int32_t _i632 = 0; _i632 < 2; _i632++) knockouts__won_492[_i632] = ((s->points[_i632] >= 3) || (_i632 == 0 ? (knockouts__ko_active_488[1] && (!knockouts__has_bench_491[1])) : (knockouts__ko_active_488[0] && (!knockouts__has_bench_491[0]))));
+                for (int32_t _i621 = 0; _i621 < 2; _i621++) knockouts__won_492[_i621] = ((s->points[_i621] >= 3) || (_i621 == 0 ? (knockouts__ko_active_488[1] && (!knockouts__has_bench_491[1])) : (knockouts__ko_active_488[0] && (!knockouts__has_bench_491[0]))));
                 if ((knockouts__won_492[0] && knockouts__won_492[1])) {
                     memset(s->rewards, 0, sizeof s->rewards);
                     s->terminated = true;
@@ -5926,42 +5934,42 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     }
     if (((s->choice__pending == 0) && (choice__resume <= 4))) {
         end_of_turn__p_493 = s->current_player;
-        int32_t _w633 = _wx(end_of_turn__p_493, 2);
-        if (_w633 >= 0) {
-            s->energy_now[_w633] = ((int8_t)((-1)));
+        int32_t _w622 = _wx(end_of_turn__p_493, 2);
+        if (_w622 >= 0) {
+            s->energy_now[_w622] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
             checkup__q_494 = end_of_turn__p_493;
             checkup__owner_495 = end_of_turn__p_493;
             if (((s->card[_ix(checkup__q_494, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_494, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_494, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_494, 2)]) {
-                    int32_t _w634 = _wx(checkup__q_494, 2);
-                    if (_w634 >= 0) {
-                        s->damage[_w634 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 10)));
+                    int32_t _w623 = _wx(checkup__q_494, 2);
+                    if (_w623 >= 0) {
+                        s->damage[_w623 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_494, 2)]) {
-                    int32_t _w635 = _wx(checkup__q_494, 2);
-                    if (_w635 >= 0) {
-                        s->damage[_w635 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 20)));
+                    int32_t _w624 = _wx(checkup__q_494, 2);
+                    if (_w624 >= 0) {
+                        s->damage[_w624 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 7))) {
-                        int32_t _w636 = _wx(checkup__q_494, 2);
-                        if (_w636 >= 0) {
-                            s->burned[_w636] = false;
+                        int32_t _w625 = _wx(checkup__q_494, 2);
+                        if (_w625 >= 0) {
+                            s->burned[_w625] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_494, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                    int32_t _w637 = _wx(checkup__q_494, 2);
-                    if (_w637 >= 0) {
-                        s->condition[_w637] = ((int8_t)(0));
+                    int32_t _w626 = _wx(checkup__q_494, 2);
+                    if (_w626 >= 0) {
+                        s->condition[_w626] = ((int8_t)(0));
                     }
                 }
                 if (((s->condition[_ix(checkup__q_494, 2)] == 2) && (checkup__q_494 == checkup__owner_495))) {
-                    int32_t _w638 = _wx(checkup__q_494, 2);
-                    if (_w638 >= 0) {
-                        s->condition[_w638] = ((int8_t)(0));
+                    int32_t _w627 = _wx(checkup__q_494, 2);
+                    if (_w627 >= 0) {
+                        s->condition[_w627] = ((int8_t)(0));
                     }
                 }
             }
@@ -5969,48 +5977,48 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
             checkup__owner_497 = end_of_turn__p_493;
             if (((s->card[_ix(checkup__q_496, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_496, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_496, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_496, 2)]) {
-                    int32_t _w639 = _wx(checkup__q_496, 2);
-                    if (_w639 >= 0) {
-                        s->damage[_w639 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 10)));
+                    int32_t _w628 = _wx(checkup__q_496, 2);
+                    if (_w628 >= 0) {
+                        s->damage[_w628 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_496, 2)]) {
-                    int32_t _w640 = _wx(checkup__q_496, 2);
-                    if (_w640 >= 0) {
-                        s->damage[_w640 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 20)));
+                    int32_t _w629 = _wx(checkup__q_496, 2);
+                    if (_w629 >= 0) {
+                        s->damage[_w629 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 9))) {
-                        int32_t _w641 = _wx(checkup__q_496, 2);
-                        if (_w641 >= 0) {
-                            s->burned[_w641] = false;
+                        int32_t _w630 = _wx(checkup__q_496, 2);
+                        if (_w630 >= 0) {
+                            s->burned[_w630] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_496, 2)] == 1) && _flip(random_word_at(key, 10)))) {
-                    int32_t _w642 = _wx(checkup__q_496, 2);
-                    if (_w642 >= 0) {
-                        s->condition[_w642] = ((int8_t)(0));
+                    int32_t _w631 = _wx(checkup__q_496, 2);
+                    if (_w631 >= 0) {
+                        s->condition[_w631] = ((int8_t)(0));
                     }
                 }
                 if (((s->condition[_ix(checkup__q_496, 2)] == 2) && (checkup__q_496 == checkup__owner_497))) {
-                    int32_t _w643 = _wx(checkup__q_496, 2);
-                    if (_w643 >= 0) {
-                        s->condition[_w643] = ((int8_t)(0));
+                    int32_t _w632 = _wx(checkup__q_496, 2);
+                    if (_w632 >= 0) {
+                        s->condition[_w632] = ((int8_t)(0));
                     }
                 }
             }
-            for (int32_t _i644 = 0; _i644 < 2; _i644++) for (int32_t _i645 = 0; _i645 < 4; _i645++) knockouts__ko_498[_i644 * 4 + _i645] = ((s->card[_i644 * 4 + _i645] >= 0) && (s->damage[_i644 * 4 + _i645] >= CARDS__rows[_ix(s->card[_i644 * 4 + _i645], 395)].hp));
-            for (int32_t _i646 = 0; _i646 < 2; _i646++) for (int32_t _i647 = 0; _i647 < 4; _i647++) knockouts__ko_cards_499[_i646 * 4 + _i647] = (knockouts__ko_498[_i646 * 4 + _i647] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i646 * 4 + _i647], 395)].stage))) : 0);
+            for (int32_t _i633 = 0; _i633 < 2; _i633++) for (int32_t _i634 = 0; _i634 < 4; _i634++) knockouts__ko_498[_i633 * 4 + _i634] = ((s->card[_i633 * 4 + _i634] >= 0) && (s->damage[_i633 * 4 + _i634] >= CARDS__rows[_ix(s->card[_i633 * 4 + _i634], 395)].hp));
+            for (int32_t _i635 = 0; _i635 < 2; _i635++) for (int32_t _i636 = 0; _i636 < 4; _i636++) knockouts__ko_cards_499[_i635 * 4 + _i636] = (knockouts__ko_498[_i635 * 4 + _i636] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i635 * 4 + _i636], 395)].stage))) : 0);
             {
-                int8_t _t648[2];
-                for (int32_t _i649 = 0; _i649 < 2; _i649++) _t648[_i649] = ((int8_t)(_wadd(s->discard_count[_i649], (_i649 == 0 ? ({ int32_t _r651 = 0; for (int32_t _j650 = 0; _j650 < 4; _j650++) _r651 = _wadd(_r651, knockouts__ko_cards_499[_j650]); _r651; }) : ({ int32_t _r654 = 0; for (int32_t _j653 = 0; _j653 < 4; _j653++) _r654 = _wadd(_r654, knockouts__ko_cards_499[1 * 4 + _j653]); _r654; })))));
-                memcpy(s->discard_count, _t648, sizeof _t648);
+                int8_t _t637[2];
+                for (int32_t _i638 = 0; _i638 < 2; _i638++) _t637[_i638] = ((int8_t)(_wadd(s->discard_count[_i638], (_i638 == 0 ? ({ int32_t _r640 = 0; for (int32_t _j639 = 0; _j639 < 4; _j639++) _r640 = _wadd(_r640, knockouts__ko_cards_499[_j639]); _r640; }) : ({ int32_t _r643 = 0; for (int32_t _j642 = 0; _j642 < 4; _j642++) _r643 = _wadd(_r643, knockouts__ko_cards_499[1 * 4 + _j642]); _r643; })))));
+                memcpy(s->discard_count, _t637, sizeof _t637);
             }
-            for (int32_t knockouts__q_500 = 0, _end656 = 2; knockouts__q_500 < _end656; knockouts__q_500++) {
-                for (int32_t knockouts__ks_501 = 0, _end657 = 4; knockouts__ks_501 < _end657; knockouts__ks_501++) {
+            for (int32_t knockouts__q_500 = 0, _end645 = 2; knockouts__q_500 < _end645; knockouts__q_500++) {
+                for (int32_t knockouts__ks_501 = 0, _end646 = 4; knockouts__ks_501 < _end646; knockouts__ks_501++) {
                     if (knockouts__ko_498[knockouts__q_500 * 4 + knockouts__ks_501]) {
                         _push_int16(s->discard + knockouts__q_500 * 20, 20, s->card[knockouts__q_500 * 4 + knockouts__ks_501]);
-                        for (int32_t knockouts__u_502 = 0, _end658 = 2; knockouts__u_502 < _end658; knockouts__u_502++) {
+                        for (int32_t knockouts__u_502 = 0, _end647 = 2; knockouts__u_502 < _end647; knockouts__u_502++) {
                             if ((s->under[knockouts__q_500 * 8 + knockouts__ks_501 * 2 + knockouts__u_502] >= 0)) {
                                 _push_int16(s->discard + knockouts__q_500 * 20, 20, s->under[knockouts__q_500 * 8 + knockouts__ks_501 * 2 + knockouts__u_502]);
                             }
@@ -6018,74 +6026,74 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     }
                 }
             }
-            for (int32_t _i659 = 0; _i659 < 2; _i659++) for (int32_t _i660 = 0; _i660 < 4; _i660++) knockouts__ko_value_503[_i659 * 4 + _i660] = (knockouts__ko_498[_i659 * 4 + _i660] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i659 * 4 + _i660], 395)].ex))) : 0);
+            for (int32_t _i648 = 0; _i648 < 2; _i648++) for (int32_t _i649 = 0; _i649 < 4; _i649++) knockouts__ko_value_503[_i648 * 4 + _i649] = (knockouts__ko_498[_i648 * 4 + _i649] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i648 * 4 + _i649], 395)].ex))) : 0);
             {
-                int8_t _t661[2];
-                for (int32_t _i662 = 0; _i662 < 2; _i662++) _t661[_i662] = ((int8_t)(_wadd(s->points[_i662], (_i662 == 0 ? ({ int32_t _r664 = 0; for (int32_t _j663 = 0; _j663 < 4; _j663++) _r664 = _wadd(_r664, knockouts__ko_value_503[1 * 4 + _j663]); _r664; }) : ({ int32_t _r667 = 0; for (int32_t _j666 = 0; _j666 < 4; _j666++) _r667 = _wadd(_r667, knockouts__ko_value_503[_j666]); _r667; })))));
-                memcpy(s->points, _t661, sizeof _t661);
+                int8_t _t650[2];
+                for (int32_t _i651 = 0; _i651 < 2; _i651++) _t650[_i651] = ((int8_t)(_wadd(s->points[_i651], (_i651 == 0 ? ({ int32_t _r653 = 0; for (int32_t _j652 = 0; _j652 < 4; _j652++) _r653 = _wadd(_r653, knockouts__ko_value_503[1 * 4 + _j652]); _r653; }) : ({ int32_t _r656 = 0; for (int32_t _j655 = 0; _j655 < 4; _j655++) _r656 = _wadd(_r656, knockouts__ko_value_503[_j655]); _r656; })))));
+                memcpy(s->points, _t650, sizeof _t650);
             }
             if (false) {
                 {
-                    int16_t _t669[2];
-                    for (int32_t _i670 = 0; _i670 < 2; _i670++) _t669[_i670] = ((_i670 == 0 ? ({ bool _r672 = false; for (int32_t _j671 = 0; _j671 < 4; _j671++) if (knockouts__ko_498[_j671]) { _r672 = true; break; } _r672; }) : ({ bool _r675 = false; for (int32_t _j674 = 0; _j674 < 4; _j674++) if (knockouts__ko_498[1 * 4 + _j674]) { _r675 = true; break; } _r675; })) ? s->turn : s->ko_turn[_i670]);
-                    memcpy(s->ko_turn, _t669, sizeof _t669);
+                    int16_t _t658[2];
+                    for (int32_t _i659 = 0; _i659 < 2; _i659++) _t658[_i659] = ((_i659 == 0 ? ({ bool _r661 = false; for (int32_t _j660 = 0; _j660 < 4; _j660++) if (knockouts__ko_498[_j660]) { _r661 = true; break; } _r661; }) : ({ bool _r664 = false; for (int32_t _j663 = 0; _j663 < 4; _j663++) if (knockouts__ko_498[1 * 4 + _j663]) { _r664 = true; break; } _r664; })) ? s->turn : s->ko_turn[_i659]);
+                    memcpy(s->ko_turn, _t658, sizeof _t658);
                 }
             }
             {
-                int16_t _t677[8];
-                for (int32_t _i678 = 0; _i678 < 2; _i678++) for (int32_t _i679 = 0; _i679 < 4; _i679++) _t677[_i678 * 4 + _i679] = (knockouts__ko_498[_i678 * 4 + _i679] ? ((int16_t)((-1))) : s->card[_i678 * 4 + _i679]);
-                memcpy(s->card, _t677, sizeof _t677);
+                int16_t _t666[8];
+                for (int32_t _i667 = 0; _i667 < 2; _i667++) for (int32_t _i668 = 0; _i668 < 4; _i668++) _t666[_i667 * 4 + _i668] = (knockouts__ko_498[_i667 * 4 + _i668] ? ((int16_t)((-1))) : s->card[_i667 * 4 + _i668]);
+                memcpy(s->card, _t666, sizeof _t666);
             }
             {
-                int16_t _t680[8];
-                for (int32_t _i681 = 0; _i681 < 2; _i681++) for (int32_t _i682 = 0; _i682 < 4; _i682++) _t680[_i681 * 4 + _i682] = (knockouts__ko_498[_i681 * 4 + _i682] ? ((int16_t)(0)) : s->damage[_i681 * 4 + _i682]);
-                memcpy(s->damage, _t680, sizeof _t680);
+                int16_t _t669[8];
+                for (int32_t _i670 = 0; _i670 < 2; _i670++) for (int32_t _i671 = 0; _i671 < 4; _i671++) _t669[_i670 * 4 + _i671] = (knockouts__ko_498[_i670 * 4 + _i671] ? ((int16_t)(0)) : s->damage[_i670 * 4 + _i671]);
+                memcpy(s->damage, _t669, sizeof _t669);
             }
             {
-                int8_t _t683[64];
-                for (int32_t _i684 = 0; _i684 < 2; _i684++) for (int32_t _i685 = 0; _i685 < 4; _i685++) for (int32_t _i686 = 0; _i686 < 8; _i686++) _t683[_i684 * 32 + _i685 * 8 + _i686] = (knockouts__ko_498[(_i684 * 4 + _i685) / 4 * 4 + ((_i684 * 4 + _i685)) % 4] ? ((int8_t)(0)) : s->energy[_i684 * 32 + _i685 * 8 + _i686]);
-                memcpy(s->energy, _t683, sizeof _t683);
+                int8_t _t672[64];
+                for (int32_t _i673 = 0; _i673 < 2; _i673++) for (int32_t _i674 = 0; _i674 < 4; _i674++) for (int32_t _i675 = 0; _i675 < 8; _i675++) _t672[_i673 * 32 + _i674 * 8 + _i675] = (knockouts__ko_498[(_i673 * 4 + _i674) / 4 * 4 + ((_i673 * 4 + _i674)) % 4] ? ((int8_t)(0)) : s->energy[_i673 * 32 + _i674 * 8 + _i675]);
+                memcpy(s->energy, _t672, sizeof _t672);
             }
             {
-                int8_t _t687[8];
-                for (int32_t _i688 = 0; _i688 < 2; _i688++) for (int32_t _i689 = 0; _i689 < 4; _i689++) _t687[_i688 * 4 + _i689] = (knockouts__ko_498[_i688 * 4 + _i689] ? ((int8_t)(0)) : s->entered[_i688 * 4 + _i689]);
-                memcpy(s->entered, _t687, sizeof _t687);
+                int8_t _t676[8];
+                for (int32_t _i677 = 0; _i677 < 2; _i677++) for (int32_t _i678 = 0; _i678 < 4; _i678++) _t676[_i677 * 4 + _i678] = (knockouts__ko_498[_i677 * 4 + _i678] ? ((int8_t)(0)) : s->entered[_i677 * 4 + _i678]);
+                memcpy(s->entered, _t676, sizeof _t676);
             }
             {
-                int16_t _t690[16];
-                for (int32_t _i691 = 0; _i691 < 2; _i691++) for (int32_t _i692 = 0; _i692 < 4; _i692++) for (int32_t _i693 = 0; _i693 < 2; _i693++) _t690[_i691 * 8 + _i692 * 2 + _i693] = (knockouts__ko_498[(_i691 * 4 + _i692) / 4 * 4 + ((_i691 * 4 + _i692)) % 4] ? ((int16_t)((-1))) : s->under[_i691 * 8 + _i692 * 2 + _i693]);
-                memcpy(s->under, _t690, sizeof _t690);
+                int16_t _t679[16];
+                for (int32_t _i680 = 0; _i680 < 2; _i680++) for (int32_t _i681 = 0; _i681 < 4; _i681++) for (int32_t _i682 = 0; _i682 < 2; _i682++) _t679[_i680 * 8 + _i681 * 2 + _i682] = (knockouts__ko_498[(_i680 * 4 + _i681) / 4 * 4 + ((_i680 * 4 + _i681)) % 4] ? ((int16_t)((-1))) : s->under[_i680 * 8 + _i681 * 2 + _i682]);
+                memcpy(s->under, _t679, sizeof _t679);
             }
             {
-                bool _t694[8];
-                for (int32_t _i695 = 0; _i695 < 2; _i695++) for (int32_t _i696 = 0; _i696 < 4; _i696++) _t694[_i695 * 4 + _i696] = (s->used_ability[_i695 * 4 + _i696] && (!knockouts__ko_498[_i695 * 4 + _i696]));
-                memcpy(s->used_ability, _t694, sizeof _t694);
+                bool _t683[8];
+                for (int32_t _i684 = 0; _i684 < 2; _i684++) for (int32_t _i685 = 0; _i685 < 4; _i685++) _t683[_i684 * 4 + _i685] = (s->used_ability[_i684 * 4 + _i685] && (!knockouts__ko_498[_i684 * 4 + _i685]));
+                memcpy(s->used_ability, _t683, sizeof _t683);
             }
             knockouts__ko_active_504[0] = knockouts__ko_498[0];
             knockouts__ko_active_504[1] = knockouts__ko_498[1 * 4];
             {
-                bool _t697[2];
-                for (int32_t _i698 = 0; _i698 < 2; _i698++) _t697[_i698] = (s->poisoned[_i698] && (!knockouts__ko_active_504[_i698]));
-                memcpy(s->poisoned, _t697, sizeof _t697);
+                bool _t686[2];
+                for (int32_t _i687 = 0; _i687 < 2; _i687++) _t686[_i687] = (s->poisoned[_i687] && (!knockouts__ko_active_504[_i687]));
+                memcpy(s->poisoned, _t686, sizeof _t686);
             }
             {
-                bool _t699[2];
-                for (int32_t _i700 = 0; _i700 < 2; _i700++) _t699[_i700] = (s->burned[_i700] && (!knockouts__ko_active_504[_i700]));
-                memcpy(s->burned, _t699, sizeof _t699);
+                bool _t688[2];
+                for (int32_t _i689 = 0; _i689 < 2; _i689++) _t688[_i689] = (s->burned[_i689] && (!knockouts__ko_active_504[_i689]));
+                memcpy(s->burned, _t688, sizeof _t688);
             }
             {
-                int8_t _t701[2];
-                for (int32_t _i702 = 0; _i702 < 2; _i702++) _t701[_i702] = (knockouts__ko_active_504[_i702] ? ((int8_t)(0)) : s->condition[_i702]);
-                memcpy(s->condition, _t701, sizeof _t701);
+                int8_t _t690[2];
+                for (int32_t _i691 = 0; _i691 < 2; _i691++) _t690[_i691] = (knockouts__ko_active_504[_i691] ? ((int8_t)(0)) : s->condition[_i691]);
+                memcpy(s->condition, _t690, sizeof _t690);
             }
-            knockouts__has_bench_507[0] = ({ int32_t _lo703 = 1; bool _r705 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_505 = _lo703, _end704 = 4; knockouts__ks_505 < _end704; knockouts__ks_505++) if ((s->card[knockouts__ks_505] >= 0)) { _r705 = true; break; } _r705; });
-            knockouts__has_bench_507[1] = ({ int32_t _lo707 = 1; bool _r709 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_506 = _lo707, _end708 = 4; knockouts__ks_506 < _end708; knockouts__ks_506++) if ((s->card[1 * 4 + knockouts__ks_506] >= 0)) { _r709 = true; break; } _r709; });
+            knockouts__has_bench_507[0] = ({ int32_t _lo692 = 1; bool _r694 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_505 = _lo692, _end693 = 4; knockouts__ks_505 < _end693; knockouts__ks_505++) if ((s->card[knockouts__ks_505] >= 0)) { _r694 = true; break; } _r694; });
+            knockouts__has_bench_507[1] = ({ int32_t _lo696 = 1; bool _r698 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_506 = _lo696, _end697 = 4; knockouts__ks_506 < _end697; knockouts__ks_506++) if ((s->card[1 * 4 + knockouts__ks_506] >= 0)) { _r698 = true; break; } _r698; });
             {
-                bool _t711[2];
-                for (int32_t _i712 = 0; _i712 < 2; _i712++) _t711[_i712] = (s->promote_pending[_i712] || (knockouts__ko_active_504[_i712] && knockouts__has_bench_507[_i712]));
-                memcpy(s->promote_pending, _t711, sizeof _t711);
+                bool _t700[2];
+                for (int32_t _i701 = 0; _i701 < 2; _i701++) _t700[_i701] = (s->promote_pending[_i701] || (knockouts__ko_active_504[_i701] && knockouts__has_bench_507[_i701]));
+                memcpy(s->promote_pending, _t700, sizeof _t700);
             }
-            for (int32_t _i713 = 0; _i713 < 2; _i713++) knockouts__won_508[_i713] = ((s->points[_i713] >= 3) || (_i713 == 0 ? (knockouts__ko_active_504[1] && (!knockouts__has_bench_507[1])) : (knockouts__ko_active_504[0] && (!knockouts__has_bench_507[0]))));
+            for (int32_t _i702 = 0; _i702 < 2; _i702++) knockouts__won_508[_i702] = ((s->points[_i702] >= 3) || (_i702 == 0 ? (knockouts__ko_active_504[1] && (!knockouts__has_bench_507[1])) : (knockouts__ko_active_504[0] && (!knockouts__has_bench_507[0]))));
             if ((knockouts__won_508[0] && knockouts__won_508[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
@@ -6117,45 +6125,45 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    bool _t714[8];
-                    for (int32_t _i715 = 0; _i715 < 2; _i715++) for (int32_t _i716 = 0; _i716 < 4; _i716++) _t714[_i715 * 4 + _i716] = (s->used_ability[_i715 * 4 + _i716] && false);
-                    memcpy(s->used_ability, _t714, sizeof _t714);
+                    bool _t703[8];
+                    for (int32_t _i704 = 0; _i704 < 2; _i704++) for (int32_t _i705 = 0; _i705 < 4; _i705++) _t703[_i704 * 4 + _i705] = (s->used_ability[_i704 * 4 + _i705] && false);
+                    memcpy(s->used_ability, _t703, sizeof _t703);
                 }
                 draw_cards__p_510 = start_turn__p_509;
                 draw_cards__have_511 = s->hand_count[_ix(draw_cards__p_510, 2)];
                 draw_cards__k_512 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_510, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_511))))));
-                int32_t _w717 = _wx(draw_cards__p_510, 2);
-                if (_w717 >= 0) {
+                int32_t _w706 = _wx(draw_cards__p_510, 2);
+                if (_w706 >= 0) {
                     {
-                        int16_t _t718[10];
-                        for (int32_t _i719 = 0; _i719 < 10; _i719++) _t718[_i719] = (((HAND_SLOTS[_i719] >= draw_cards__have_511) && (HAND_SLOTS[_i719] < ((int8_t)(_wadd(draw_cards__have_511, draw_cards__k_512))))) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i719], draw_cards__have_511), 0), 19), 20)] : s->hand[_ix(draw_cards__p_510, 2) * 10 + _i719]);
-                        memcpy(s->hand + _w717 * 10, _t718, sizeof _t718);
+                        int16_t _t707[10];
+                        for (int32_t _i708 = 0; _i708 < 10; _i708++) _t707[_i708] = (((HAND_SLOTS[_i708] >= draw_cards__have_511) && (HAND_SLOTS[_i708] < ((int8_t)(_wadd(draw_cards__have_511, draw_cards__k_512))))) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i708], draw_cards__have_511), 0), 19), 20)] : s->hand[_ix(draw_cards__p_510, 2) * 10 + _i708]);
+                        memcpy(s->hand + _w706 * 10, _t707, sizeof _t707);
                     }
                 }
-                int32_t _w720 = _wx(draw_cards__p_510, 2);
-                if (_w720 >= 0) {
+                int32_t _w709 = _wx(draw_cards__p_510, 2);
+                if (_w709 >= 0) {
                     {
-                        int16_t _t721[20];
-                        for (int32_t _i722 = 0; _i722 < 20; _i722++) _t721[_i722] = ((_wadd(DECK_SLOTS[_i722], draw_cards__k_512) < 20) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i722], draw_cards__k_512), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w720 * 20, _t721, sizeof _t721);
+                        int16_t _t710[20];
+                        for (int32_t _i711 = 0; _i711 < 20; _i711++) _t710[_i711] = ((_wadd(DECK_SLOTS[_i711], draw_cards__k_512) < 20) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i711], draw_cards__k_512), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w709 * 20, _t710, sizeof _t710);
                     }
                 }
-                int32_t _w723 = _wx(draw_cards__p_510, 2);
-                if (_w723 >= 0) {
-                    s->hand_count[_w723] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
+                int32_t _w712 = _wx(draw_cards__p_510, 2);
+                if (_w712 >= 0) {
+                    s->hand_count[_w712] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
                 }
-                int32_t _w724 = _wx(draw_cards__p_510, 2);
-                if (_w724 >= 0) {
-                    s->deck_count[_w724] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
+                int32_t _w713 = _wx(draw_cards__p_510, 2);
+                if (_w713 >= 0) {
+                    s->deck_count[_w713] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w725 = _wx(start_turn__p_509, 2);
-                    if (_w725 >= 0) {
-                        s->energy_now[_w725] = s->energy_next[_ix(start_turn__p_509, 2)];
+                    int32_t _w714 = _wx(start_turn__p_509, 2);
+                    if (_w714 >= 0) {
+                        s->energy_now[_w714] = s->energy_next[_ix(start_turn__p_509, 2)];
                     }
-                    int32_t _w726 = _wx(start_turn__p_509, 2);
-                    if (_w726 >= 0) {
-                        s->energy_next[_w726] = ({ int32_t _let727 = start_turn__p_509; int32_t next_energy__p_513 = _let727; ({ int8_t _let728 = s->deck_id[_ix(next_energy__p_513, 2)]; int8_t next_energy__d_514 = _let728; ({ int32_t _let729 = _roll(random_word_at(key, 11), DECK_INFO__rows[_ix(next_energy__d_514, 80)].types); int32_t next_energy__j_515 = _let729; ((next_energy__j_515 == 0) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type0 : ((next_energy__j_515 == 1) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_514, 80)].type2)); }); }); });
+                    int32_t _w715 = _wx(start_turn__p_509, 2);
+                    if (_w715 >= 0) {
+                        s->energy_next[_w715] = ({ int32_t _let716 = start_turn__p_509; int32_t next_energy__p_513 = _let716; ({ int8_t _let717 = s->deck_id[_ix(next_energy__p_513, 2)]; int8_t next_energy__d_514 = _let717; ({ int32_t _let718 = _roll(random_word_at(key, 11), DECK_INFO__rows[_ix(next_energy__d_514, 80)].types); int32_t next_energy__j_515 = _let718; ((next_energy__j_515 == 0) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type0 : ((next_energy__j_515 == 1) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_514, 80)].type2)); }); }); });
                     }
                 }
             }
