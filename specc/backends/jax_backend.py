@@ -405,8 +405,9 @@ def generate(program: ir.Program) -> str:
     table = action_table(program)
     width = max_params(program)
     params_rows = [list(values) + [0] * (width - len(values)) for _, values in table]
-    if router(program):  # the pick an effect resumes with: k for choice(k), -1 for the other actions
-        params_rows = [row + [values[0] if kind == router(program)["kind"] else -1]
+    routes = router(program)
+    if routes:  # the pick an effect resumes with: k for choice(k), -1 for the other actions
+        params_rows = [row + [values[0] if kind == routes["kind"] else -1]
                        for row, (kind, values) in zip(params_rows, table)]  # fmt: skip
     names = _state_names(program)
     known = constant_bounds(program)
@@ -433,7 +434,7 @@ def generate(program: ir.Program) -> str:
         constants_code=py_constants(program.constants, "jnp.array", JNP_DTYPE),
         kinds_code=py_statement("_KIND = jnp.array(", tuple(k for k, _ in table), ", dtype=jnp.int32)"),
         params_code=py_statement("_PARAMS = jnp.array(", tuple(map(tuple, params_rows)), ", dtype=jnp.int32)"),
-        router=router(program),
+        router=routes,
         actions=actions,
         init_body=init_function(program),
         observe=JaxExpr(obs_names, known=known).gen(program.observe),

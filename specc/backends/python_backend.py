@@ -406,7 +406,7 @@ def generate(program: ir.Program, coverage: bool = False) -> str:
             {
                 "name": a.name,
                 "params": a.params,
-                "guard": PyExpr(names, known=guard_known).gen(a.legal),
+                "guard": "" if a.params else PyExpr(names, known=guard_known).gen(a.legal),  # else mask_body's
                 "mask": mask_body(a, names, known) if a.params else "",
                 "offset": a.offset,
                 "effect": effect_body(a, names, known, cover),
