@@ -115,3 +115,20 @@ def test_tables_are_not_broadcast_to_the_batch(env) -> None:
     text = str(jaxpr)
     assert f"i8[{B},6]" not in text  # T's columns (6 rows) never copied per environment
     assert Path(env.__file__).read_text().count("jax.lax.switch(") == 1  # one environment: one effect runs
+
+
+def test_step_inside_a_batched_cond(env) -> None:
+    """Pgx's step calls ours inside lax.cond on `terminated`: under vmap the predicate is batched,
+    so JAX turns the cond into a select and broadcasts every operand of its branches, the
+    constants they close over among them. The dispatch must take that (it once failed an
+    internal assertion of custom_vmap) and still give each environment its own step."""
+    keys = jax.random.split(jax.random.PRNGKey(3), B)
+    states = jax.vmap(env.init)(keys)
+    states = states.replace(terminated=states.terminated.at[::3].set(True))
+    guarded = lambda s, a, k: jax.lax.cond(s.terminated, lambda: s, lambda: env.step(s, a, k))
+    actions = jnp.arange(B, dtype=jnp.int32) % env.NUM_ACTIONS
+    new = jax.jit(jax.vmap(guarded))(states, actions, keys)
+    for i in range(B):
+        s = jax.tree_util.tree_map(lambda x, i=i: x[i], states)
+        one = s if bool(s.terminated) else env.step(s, actions[i], keys[i])
+        assert all(np.array_equal(a, b[i]) for a, b in zip(leaves(one), leaves(new))), i

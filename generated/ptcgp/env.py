@@ -14451,13 +14451,37 @@ _EFFECTS = (
 )
 
 
-@jax.custom_batching.custom_vmap
-def _dispatch(kind, s: State, params, key) -> State:
+def _switch(kind, s: State, params, key) -> State:
     """The effect of action kind `kind` (clamped into range, as lax.switch does)."""
     return jax.lax.switch(kind, _EFFECTS, s, params, key)
 
 
-@_dispatch.def_vmap
+def _dispatch(kind, s: State, params, key) -> State:
+    """`_switch`, with a batching rule of its own (`_dispatch_batched`). The tables the
+    effects read are passed in as arguments rather than closed over: a custom_vmap function
+    must not close over arrays, since vmap of a cond with a batched predicate (Pgx's step)
+    broadcasts them."""
+    closed = jax.make_jaxpr(_switch)(kind, s, params, key)
+    args, tree = jax.tree_util.tree_flatten((kind, s, params, key))
+
+    @jax.custom_batching.custom_vmap
+    def run(consts, args):
+        return jax.core.eval_jaxpr(closed.jaxpr, consts, *args)
+
+    @run.def_vmap
+    def run_batched(axis_size, in_batched, consts, args):
+        # the tables in `consts` are the module's own, perhaps broadcast: the effects read
+        # the module's, unbatched
+        kind, s, params, key = jax.tree_util.tree_unflatten(tree, args)
+        new = _dispatch_batched(
+            axis_size, jax.tree_util.tree_unflatten(tree, in_batched[1]), kind, s, params, key
+        )
+        outs = jax.tree_util.tree_leaves(new)
+        return outs, [True] * len(outs)
+
+    return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(s), run(closed.consts, args))
+
+
 def _dispatch_batched(axis_size, in_batched, kind, s, params, key):
     """Under vmap: every effect on every environment, each keeping its own kind's result. vmap
     of lax.switch computes the same, but first broadcasts every operand of the switch to the
@@ -14471,8 +14495,7 @@ def _dispatch_batched(axis_size, in_batched, kind, s, params, key):
     kind = jnp.clip(kind, 0, len(_EFFECTS) - 1)
     which = lambda x: jnp.broadcast_to(jnp.reshape(kind, kind.shape + (1,) * (x.ndim - 1)), x.shape)
     pick = lambda *xs: jax.lax.select_n(which(xs[0]), *xs)
-    new = jax.tree_util.tree_map(pick, *outs)
-    return new, jax.tree_util.tree_map(lambda _: True, new)
+    return jax.tree_util.tree_map(pick, *outs)
 
 
 def refresh(s: State) -> State:
