@@ -2186,7 +2186,7 @@ static void legal_mask_move(const State *s, bool *mask)
     guard__3 = (s->phase == 0);
     guard__4 = (!can_move__held_69);
     guard__5 = (!({ int32_t _let1 = can_move__p_65; int32_t locked__p_70 = _let1; ((s->recharge[_ix(locked__p_70, 2)] || s->charging[_ix(locked__p_70, 2)]) || s->thrashing[_ix(locked__p_70, 2)]); }));
-    guard__6 = ((can_move__held_69 || (!({ int32_t _let2 = can_move__p_65; int32_t has_pp__p_71 = _let2; ({ int32_t _lo3 = 0; bool _r5 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo3, _end4 = 4; has_pp__k_72 < _end4; has_pp__k_72++) if ((((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0)) && (has_pp__k_72 != s->disabled_slot[_ix(has_pp__p_71, 2)]))) { _r5 = true; break; } _r5; }); }))) || ({ int32_t _let7 = can_move__p_65; int32_t locked__p_73 = _let7; ((s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]) || s->thrashing[_ix(locked__p_73, 2)]); }));
+    guard__6 = ((can_move__held_69 || (!({ int32_t _let2 = can_move__p_65; int32_t has_pp__p_71 = _let2; ({ int32_t _lo3 = 0; bool _r5 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_72 = _lo3, _end4 = 4; has_pp__k_72 < _end4; has_pp__k_72++) if ((((s->moves[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] >= 0) && (s->pp[_ix(has_pp__p_71, 2) * 24 + _ix(s->active[_ix(has_pp__p_71, 2)], 6) * 4 + has_pp__k_72] > 0)) && (((int8_t)(has_pp__k_72)) != s->disabled_slot[_ix(has_pp__p_71, 2)]))) { _r5 = true; break; } _r5; }); }))) || ({ int32_t _let7 = can_move__p_65; int32_t locked__p_73 = _let7; ((s->recharge[_ix(locked__p_73, 2)] || s->charging[_ix(locked__p_73, 2)]) || s->thrashing[_ix(locked__p_73, 2)]); }));
     for (int32_t m = 0; m < 4; m++) {
         const int32_t _at1 = 0 + (m - 0) * 1;
         mask[_at1] = ({ int32_t _let8 = m; int32_t can_move__m_66 = _let8; ({ bool _let9 = (((s->moves[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] >= 0) && (s->pp[_ix(can_move__p_65, 2) * 24 + _ix(can_move__a_67, 6) * 4 + _ix(can_move__m_66, 4)] > 0)) && (can_move__m_66 != guard__1)); bool can_move__usable_68 = _let9; (guard__3 && (((can_move__usable_68 && guard__4) && guard__5) || ((can_move__m_66 == 0) && guard__6))); }); });
@@ -2599,7 +2599,7 @@ static void effect_move(State *s, int32_t m, Key key)
                 if (((commit_choices__act_77 < 4) && (!({ int32_t _let3 = commit_choices__p_76; int32_t locked__p_79 = _let3; ((s->recharge[_ix(locked__p_79, 2)] || s->charging[_ix(locked__p_79, 2)]) || s->thrashing[_ix(locked__p_79, 2)]); })))) {
                     if (((s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 2) || (s->status[commit_choices__p_76 * 6 + _ix(commit_choices__a_78, 6)] == 5))) {
                         s->fight[commit_choices__p_76] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_76; int32_t has_pp__p_80 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_81 = _lo5, _end6 = 4; has_pp__k_81 < _end6; has_pp__k_81++) if ((((s->moves[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] >= 0) && (s->pp[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] > 0)) && (has_pp__k_81 != s->disabled_slot[_ix(has_pp__p_80, 2)]))) { _r7 = true; break; } _r7; }); }))) {
+                    } else if ((!({ int32_t _let4 = commit_choices__p_76; int32_t has_pp__p_80 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_81 = _lo5, _end6 = 4; has_pp__k_81 < _end6; has_pp__k_81++) if ((((s->moves[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] >= 0) && (s->pp[_ix(has_pp__p_80, 2) * 24 + _ix(s->active[_ix(has_pp__p_80, 2)], 6) * 4 + has_pp__k_81] > 0)) && (((int8_t)(has_pp__k_81)) != s->disabled_slot[_ix(has_pp__p_80, 2)]))) { _r7 = true; break; } _r7; }); }))) {
                         s->last_move[commit_choices__p_76] = ((int16_t)(164));
                     } else {
                         s->last_move[commit_choices__p_76] = s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(commit_choices__act_77, 4)];
@@ -2607,7 +2607,7 @@ static void effect_move(State *s, int32_t m, Key key)
                     }
                 }
                 if ((commit_choices__act_77 < 4)) {
-                    s->shown_move[commit_choices__p_76] = ((((!({ int32_t _let9 = commit_choices__p_76; int32_t has_pp__p_82 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_83 = _lo10, _end11 = 4; has_pp__k_83 < _end11; has_pp__k_83++) if ((((s->moves[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] >= 0) && (s->pp[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] > 0)) && (has_pp__k_83 != s->disabled_slot[_ix(has_pp__p_82, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_76])) && (!({ int32_t _let14 = commit_choices__p_76; int32_t locked__p_84 = _let14; ((s->recharge[_ix(locked__p_84, 2)] || s->charging[_ix(locked__p_84, 2)]) || s->thrashing[_ix(locked__p_84, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(s->last_slot[commit_choices__p_76], 4)]);
+                    s->shown_move[commit_choices__p_76] = ((((!({ int32_t _let9 = commit_choices__p_76; int32_t has_pp__p_82 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_83 = _lo10, _end11 = 4; has_pp__k_83 < _end11; has_pp__k_83++) if ((((s->moves[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] >= 0) && (s->pp[_ix(has_pp__p_82, 2) * 24 + _ix(s->active[_ix(has_pp__p_82, 2)], 6) * 4 + has_pp__k_83] > 0)) && (((int8_t)(has_pp__k_83)) != s->disabled_slot[_ix(has_pp__p_82, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_76])) && (!({ int32_t _let14 = commit_choices__p_76; int32_t locked__p_84 = _let14; ((s->recharge[_ix(locked__p_84, 2)] || s->charging[_ix(locked__p_84, 2)]) || s->thrashing[_ix(locked__p_84, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_76 * 24 + _ix(commit_choices__a_78, 6) * 4 + _ix(s->last_slot[commit_choices__p_76], 4)]);
                 }
             }
             for (int32_t update_speed__p_85 = 0, _end15 = 2; update_speed__p_85 < _end15; update_speed__p_85++) {
@@ -2998,7 +2998,7 @@ static void effect_move(State *s, int32_t m, Key key)
                         }
                     } else {
                         use_move__p_148 = resolve_turn__p_116;
-                        use_move__m_149 = (({ int32_t _let107 = resolve_turn__p_116; int32_t has_pp__p_146 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo108, _end109 = 4; has_pp__k_147 < _end109; has_pp__k_147++) if ((((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0)) && (has_pp__k_147 != s->disabled_slot[_ix(has_pp__p_146, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_117 : (-1));
+                        use_move__m_149 = (({ int32_t _let107 = resolve_turn__p_116; int32_t has_pp__p_146 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_147 = _lo108, _end109 = 4; has_pp__k_147 < _end109; has_pp__k_147++) if ((((s->moves[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] >= 0) && (s->pp[_ix(has_pp__p_146, 2) * 24 + _ix(s->active[_ix(has_pp__p_146, 2)], 6) * 4 + has_pp__k_147] > 0)) && (((int8_t)(has_pp__k_147)) != s->disabled_slot[_ix(has_pp__p_146, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_117 : (-1));
                         use_move__q_150 = _wsub(1, use_move__p_148);
                         use_move__a_151 = s->active[_ix(use_move__p_148, 2)];
                         use_move__d_152 = s->active[_ix(use_move__q_150, 2)];
@@ -5361,7 +5361,7 @@ static void effect_switch(State *s, int32_t slot, Key key)
                 if (((commit_choices__act_508 < 4) && (!({ int32_t _let3 = commit_choices__p_507; int32_t locked__p_510 = _let3; ((s->recharge[_ix(locked__p_510, 2)] || s->charging[_ix(locked__p_510, 2)]) || s->thrashing[_ix(locked__p_510, 2)]); })))) {
                     if (((s->status[commit_choices__p_507 * 6 + _ix(commit_choices__a_509, 6)] == 2) || (s->status[commit_choices__p_507 * 6 + _ix(commit_choices__a_509, 6)] == 5))) {
                         s->fight[commit_choices__p_507] = true;
-                    } else if ((!({ int32_t _let4 = commit_choices__p_507; int32_t has_pp__p_511 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_512 = _lo5, _end6 = 4; has_pp__k_512 < _end6; has_pp__k_512++) if ((((s->moves[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] >= 0) && (s->pp[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] > 0)) && (has_pp__k_512 != s->disabled_slot[_ix(has_pp__p_511, 2)]))) { _r7 = true; break; } _r7; }); }))) {
+                    } else if ((!({ int32_t _let4 = commit_choices__p_507; int32_t has_pp__p_511 = _let4; ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_512 = _lo5, _end6 = 4; has_pp__k_512 < _end6; has_pp__k_512++) if ((((s->moves[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] >= 0) && (s->pp[_ix(has_pp__p_511, 2) * 24 + _ix(s->active[_ix(has_pp__p_511, 2)], 6) * 4 + has_pp__k_512] > 0)) && (((int8_t)(has_pp__k_512)) != s->disabled_slot[_ix(has_pp__p_511, 2)]))) { _r7 = true; break; } _r7; }); }))) {
                         s->last_move[commit_choices__p_507] = ((int16_t)(164));
                     } else {
                         s->last_move[commit_choices__p_507] = s->moves[commit_choices__p_507 * 24 + _ix(commit_choices__a_509, 6) * 4 + _ix(commit_choices__act_508, 4)];
@@ -5369,7 +5369,7 @@ static void effect_switch(State *s, int32_t slot, Key key)
                     }
                 }
                 if ((commit_choices__act_508 < 4)) {
-                    s->shown_move[commit_choices__p_507] = ((((!({ int32_t _let9 = commit_choices__p_507; int32_t has_pp__p_513 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_514 = _lo10, _end11 = 4; has_pp__k_514 < _end11; has_pp__k_514++) if ((((s->moves[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] >= 0) && (s->pp[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] > 0)) && (has_pp__k_514 != s->disabled_slot[_ix(has_pp__p_513, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_507])) && (!({ int32_t _let14 = commit_choices__p_507; int32_t locked__p_515 = _let14; ((s->recharge[_ix(locked__p_515, 2)] || s->charging[_ix(locked__p_515, 2)]) || s->thrashing[_ix(locked__p_515, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_507 * 24 + _ix(commit_choices__a_509, 6) * 4 + _ix(s->last_slot[commit_choices__p_507], 4)]);
+                    s->shown_move[commit_choices__p_507] = ((((!({ int32_t _let9 = commit_choices__p_507; int32_t has_pp__p_513 = _let9; ({ int32_t _lo10 = 0; bool _r12 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_514 = _lo10, _end11 = 4; has_pp__k_514 < _end11; has_pp__k_514++) if ((((s->moves[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] >= 0) && (s->pp[_ix(has_pp__p_513, 2) * 24 + _ix(s->active[_ix(has_pp__p_513, 2)], 6) * 4 + has_pp__k_514] > 0)) && (((int8_t)(has_pp__k_514)) != s->disabled_slot[_ix(has_pp__p_513, 2)]))) { _r12 = true; break; } _r12; }); })) && (!s->fight[commit_choices__p_507])) && (!({ int32_t _let14 = commit_choices__p_507; int32_t locked__p_515 = _let14; ((s->recharge[_ix(locked__p_515, 2)] || s->charging[_ix(locked__p_515, 2)]) || s->thrashing[_ix(locked__p_515, 2)]); }))) ? ((int16_t)(164)) : s->moves[commit_choices__p_507 * 24 + _ix(commit_choices__a_509, 6) * 4 + _ix(s->last_slot[commit_choices__p_507], 4)]);
                 }
             }
             for (int32_t update_speed__p_516 = 0, _end15 = 2; update_speed__p_516 < _end15; update_speed__p_516++) {
@@ -5760,7 +5760,7 @@ static void effect_switch(State *s, int32_t slot, Key key)
                         }
                     } else {
                         use_move__p_579 = resolve_turn__p_547;
-                        use_move__m_580 = (({ int32_t _let107 = resolve_turn__p_547; int32_t has_pp__p_577 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_578 = _lo108, _end109 = 4; has_pp__k_578 < _end109; has_pp__k_578++) if ((((s->moves[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] >= 0) && (s->pp[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] > 0)) && (has_pp__k_578 != s->disabled_slot[_ix(has_pp__p_577, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_548 : (-1));
+                        use_move__m_580 = (({ int32_t _let107 = resolve_turn__p_547; int32_t has_pp__p_577 = _let107; ({ int32_t _lo108 = 0; bool _r110 = false; _Pragma("GCC unroll 4") for (int32_t has_pp__k_578 = _lo108, _end109 = 4; has_pp__k_578 < _end109; has_pp__k_578++) if ((((s->moves[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] >= 0) && (s->pp[_ix(has_pp__p_577, 2) * 24 + _ix(s->active[_ix(has_pp__p_577, 2)], 6) * 4 + has_pp__k_578] > 0)) && (((int8_t)(has_pp__k_578)) != s->disabled_slot[_ix(has_pp__p_577, 2)]))) { _r110 = true; break; } _r110; }); }) ? resolve_turn__act_548 : (-1));
                         use_move__q_581 = _wsub(1, use_move__p_579);
                         use_move__a_582 = s->active[_ix(use_move__p_579, 2)];
                         use_move__d_583 = s->active[_ix(use_move__q_581, 2)];
@@ -7791,70 +7791,70 @@ static void init(State *s, Key key)
     int32_t rand__result_64 = 0;
     int32_t w = 0;
     for (int32_t _i1 = 0; _i1 < 2; _i1++) s->team[_i1] = ((int16_t)(0));
-    for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 6; _i3++) s->species[_i2 * 6 + _i3] = ((int16_t)((-1)));
-    for (int32_t _i4 = 0; _i4 < 2; _i4++) for (int32_t _i5 = 0; _i5 < 6; _i5++) s->level[_i4 * 6 + _i5] = ((int16_t)(0));
-    for (int32_t _i6 = 0; _i6 < 2; _i6++) for (int32_t _i7 = 0; _i7 < 6; _i7++) for (int32_t _i8 = 0; _i8 < 4; _i8++) s->stats[_i6 * 24 + _i7 * 4 + _i8] = ((int16_t)(0));
-    for (int32_t _i9 = 0; _i9 < 2; _i9++) for (int32_t _i10 = 0; _i10 < 6; _i10++) s->maxhp[_i9 * 6 + _i10] = ((int16_t)(0));
-    for (int32_t _i11 = 0; _i11 < 2; _i11++) for (int32_t _i12 = 0; _i12 < 6; _i12++) s->hp[_i11 * 6 + _i12] = ((int16_t)(0));
-    for (int32_t _i13 = 0; _i13 < 2; _i13++) for (int32_t _i14 = 0; _i14 < 6; _i14++) s->status[_i13 * 6 + _i14] = ((int8_t)(0));
-    for (int32_t _i15 = 0; _i15 < 2; _i15++) for (int32_t _i16 = 0; _i16 < 6; _i16++) s->sleep[_i15 * 6 + _i16] = ((int8_t)(0));
-    for (int32_t _i17 = 0; _i17 < 2; _i17++) for (int32_t _i18 = 0; _i18 < 6; _i18++) for (int32_t _i19 = 0; _i19 < 4; _i19++) s->moves[_i17 * 24 + _i18 * 4 + _i19] = ((int16_t)((-1)));
-    for (int32_t _i20 = 0; _i20 < 2; _i20++) for (int32_t _i21 = 0; _i21 < 6; _i21++) for (int32_t _i22 = 0; _i22 < 4; _i22++) s->pp[_i20 * 24 + _i21 * 4 + _i22] = ((int8_t)(0));
-    for (int32_t _i23 = 0; _i23 < 2; _i23++) s->active[_i23] = ((int8_t)(0));
-    for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 6; _i25++) s->boosts[_i24 * 6 + _i25] = ((int8_t)(0));
-    for (int32_t _i26 = 0; _i26 < 2; _i26++) for (int32_t _i27 = 0; _i27 < 4; _i27++) s->mod[_i26 * 4 + _i27] = ((int16_t)(0));
-    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) s->stored[_i28 * 4 + _i29] = ((int16_t)(0));
-    for (int32_t _i30 = 0; _i30 < 2; _i30++) s->form[_i30] = ((int16_t)((-1)));
-    for (int32_t _i31 = 0; _i31 < 2; _i31++) for (int32_t _i32 = 0; _i32 < 2; _i32++) s->types[_i31 * 2 + _i32] = ((int8_t)((-1)));
-    for (int32_t _i33 = 0; _i33 < 2; _i33++) s->transformed[_i33] = false;
-    for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) s->base_moves[_i34 * 4 + _i35] = ((int16_t)((-1)));
-    for (int32_t _i36 = 0; _i36 < 2; _i36++) for (int32_t _i37 = 0; _i37 < 4; _i37++) s->base_pp[_i36 * 4 + _i37] = ((int8_t)(0));
-    for (int32_t _i38 = 0; _i38 < 2; _i38++) for (int32_t _i39 = 0; _i39 < 6; _i39++) s->speed[_i38 * 6 + _i39] = ((int16_t)(0));
-    for (int32_t _i40 = 0; _i40 < 2; _i40++) for (int32_t _i41 = 0; _i41 < 6; _i41++) s->seen[_i40 * 6 + _i41] = ((int16_t)((-1)));
-    for (int32_t _i42 = 0; _i42 < 2; _i42++) for (int32_t _i43 = 0; _i43 < 6; _i43++) for (int32_t _i44 = 0; _i44 < 4; _i44++) s->seen_moves[_i42 * 24 + _i43 * 4 + _i44] = ((int16_t)((-1)));
+    for (int32_t _f2 = 0; _f2 < 12; _f2++) s->species[_f2] = ((int16_t)((-1)));
+    for (int32_t _f3 = 0; _f3 < 12; _f3++) s->level[_f3] = ((int16_t)(0));
+    for (int32_t _f4 = 0; _f4 < 48; _f4++) s->stats[_f4] = ((int16_t)(0));
+    for (int32_t _f5 = 0; _f5 < 12; _f5++) s->maxhp[_f5] = ((int16_t)(0));
+    for (int32_t _f6 = 0; _f6 < 12; _f6++) s->hp[_f6] = ((int16_t)(0));
+    for (int32_t _f7 = 0; _f7 < 12; _f7++) s->status[_f7] = ((int8_t)(0));
+    for (int32_t _f8 = 0; _f8 < 12; _f8++) s->sleep[_f8] = ((int8_t)(0));
+    for (int32_t _f9 = 0; _f9 < 48; _f9++) s->moves[_f9] = ((int16_t)((-1)));
+    for (int32_t _f10 = 0; _f10 < 48; _f10++) s->pp[_f10] = ((int8_t)(0));
+    for (int32_t _i11 = 0; _i11 < 2; _i11++) s->active[_i11] = ((int8_t)(0));
+    for (int32_t _f12 = 0; _f12 < 12; _f12++) s->boosts[_f12] = ((int8_t)(0));
+    for (int32_t _f13 = 0; _f13 < 8; _f13++) s->mod[_f13] = ((int16_t)(0));
+    for (int32_t _f14 = 0; _f14 < 8; _f14++) s->stored[_f14] = ((int16_t)(0));
+    for (int32_t _i15 = 0; _i15 < 2; _i15++) s->form[_i15] = ((int16_t)((-1)));
+    for (int32_t _f16 = 0; _f16 < 4; _f16++) s->types[_f16] = ((int8_t)((-1)));
+    for (int32_t _i17 = 0; _i17 < 2; _i17++) s->transformed[_i17] = false;
+    for (int32_t _f18 = 0; _f18 < 8; _f18++) s->base_moves[_f18] = ((int16_t)((-1)));
+    for (int32_t _f19 = 0; _f19 < 8; _f19++) s->base_pp[_f19] = ((int8_t)(0));
+    for (int32_t _f20 = 0; _f20 < 12; _f20++) s->speed[_f20] = ((int16_t)(0));
+    for (int32_t _f21 = 0; _f21 < 12; _f21++) s->seen[_f21] = ((int16_t)((-1)));
+    for (int32_t _f22 = 0; _f22 < 48; _f22++) s->seen_moves[_f22] = ((int16_t)((-1)));
     s->phase = ((int8_t)(0));
-    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->need[_i45] = false;
-    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->pending[_i46] = ((int8_t)((-1)));
+    for (int32_t _i23 = 0; _i23 < 2; _i23++) s->need[_i23] = false;
+    for (int32_t _i24 = 0; _i24 < 2; _i24++) s->pending[_i24] = ((int8_t)((-1)));
     s->turn = 0;
-    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->last_move[_i47] = ((int16_t)((-1)));
-    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->last_slot[_i48] = ((int8_t)(0));
-    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->fight[_i49] = false;
+    for (int32_t _i25 = 0; _i25 < 2; _i25++) s->last_move[_i25] = ((int16_t)((-1)));
+    for (int32_t _i26 = 0; _i26 < 2; _i26++) s->last_slot[_i26] = ((int8_t)(0));
+    for (int32_t _i27 = 0; _i27 < 2; _i27++) s->fight[_i27] = false;
     s->last_damage = 0;
-    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->used_move[_i50] = ((int16_t)((-1)));
-    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->last_used[_i51] = ((int16_t)((-1)));
-    for (int32_t _i52 = 0; _i52 < 2; _i52++) s->shown_move[_i52] = ((int16_t)((-1)));
-    for (int32_t _i53 = 0; _i53 < 2; _i53++) s->confused[_i53] = false;
-    for (int32_t _i54 = 0; _i54 < 2; _i54++) s->confusion_turns[_i54] = ((int8_t)(0));
-    for (int32_t _i55 = 0; _i55 < 2; _i55++) s->focus[_i55] = false;
-    for (int32_t _i56 = 0; _i56 < 2; _i56++) s->seeded[_i56] = false;
-    for (int32_t _i57 = 0; _i57 < 2; _i57++) s->mist[_i57] = false;
-    for (int32_t _i58 = 0; _i58 < 2; _i58++) s->disabled_slot[_i58] = ((int8_t)((-1)));
-    for (int32_t _i59 = 0; _i59 < 2; _i59++) s->disabled_move[_i59] = ((int16_t)((-1)));
-    for (int32_t _i60 = 0; _i60 < 2; _i60++) s->disable_turns[_i60] = ((int8_t)(0));
-    for (int32_t _i61 = 0; _i61 < 2; _i61++) s->thrashing[_i61] = false;
-    for (int32_t _i62 = 0; _i62 < 2; _i62++) s->rampage_turns[_i62] = ((int8_t)(0));
-    for (int32_t _i63 = 0; _i63 < 2; _i63++) s->lock_acc[_i63] = ((int16_t)(0));
-    for (int32_t _i64 = 0; _i64 < 2; _i64++) s->toxic[_i64] = ((int16_t)((-1)));
-    for (int32_t _i65 = 0; _i65 < 2; _i65++) s->flinch[_i65] = false;
-    for (int32_t _i66 = 0; _i66 < 2; _i66++) s->reflect[_i66] = false;
-    for (int32_t _i67 = 0; _i67 < 2; _i67++) s->light_screen[_i67] = false;
-    for (int32_t _i68 = 0; _i68 < 2; _i68++) s->mimic_slot[_i68] = ((int8_t)((-1)));
-    for (int32_t _i69 = 0; _i69 < 2; _i69++) s->mimic_orig[_i69] = ((int16_t)((-1)));
-    for (int32_t _i70 = 0; _i70 < 2; _i70++) s->substitute[_i70] = false;
-    for (int32_t _i71 = 0; _i71 < 2; _i71++) s->sub_hp[_i71] = ((int16_t)(0));
-    for (int32_t _i72 = 0; _i72 < 2; _i72++) s->charging[_i72] = false;
-    for (int32_t _i73 = 0; _i73 < 2; _i73++) s->recharge[_i73] = false;
-    for (int32_t _i74 = 0; _i74 < 64; _i74++) s->draws[_i74] = 0;
-    for (int32_t _i75 = 0; _i75 < 64; _i75++) s->draw_lo[_i75] = 0;
-    for (int32_t _i76 = 0; _i76 < 64; _i76++) s->draw_hi[_i76] = 0;
+    for (int32_t _i28 = 0; _i28 < 2; _i28++) s->used_move[_i28] = ((int16_t)((-1)));
+    for (int32_t _i29 = 0; _i29 < 2; _i29++) s->last_used[_i29] = ((int16_t)((-1)));
+    for (int32_t _i30 = 0; _i30 < 2; _i30++) s->shown_move[_i30] = ((int16_t)((-1)));
+    for (int32_t _i31 = 0; _i31 < 2; _i31++) s->confused[_i31] = false;
+    for (int32_t _i32 = 0; _i32 < 2; _i32++) s->confusion_turns[_i32] = ((int8_t)(0));
+    for (int32_t _i33 = 0; _i33 < 2; _i33++) s->focus[_i33] = false;
+    for (int32_t _i34 = 0; _i34 < 2; _i34++) s->seeded[_i34] = false;
+    for (int32_t _i35 = 0; _i35 < 2; _i35++) s->mist[_i35] = false;
+    for (int32_t _i36 = 0; _i36 < 2; _i36++) s->disabled_slot[_i36] = ((int8_t)((-1)));
+    for (int32_t _i37 = 0; _i37 < 2; _i37++) s->disabled_move[_i37] = ((int16_t)((-1)));
+    for (int32_t _i38 = 0; _i38 < 2; _i38++) s->disable_turns[_i38] = ((int8_t)(0));
+    for (int32_t _i39 = 0; _i39 < 2; _i39++) s->thrashing[_i39] = false;
+    for (int32_t _i40 = 0; _i40 < 2; _i40++) s->rampage_turns[_i40] = ((int8_t)(0));
+    for (int32_t _i41 = 0; _i41 < 2; _i41++) s->lock_acc[_i41] = ((int16_t)(0));
+    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->toxic[_i42] = ((int16_t)((-1)));
+    for (int32_t _i43 = 0; _i43 < 2; _i43++) s->flinch[_i43] = false;
+    for (int32_t _i44 = 0; _i44 < 2; _i44++) s->reflect[_i44] = false;
+    for (int32_t _i45 = 0; _i45 < 2; _i45++) s->light_screen[_i45] = false;
+    for (int32_t _i46 = 0; _i46 < 2; _i46++) s->mimic_slot[_i46] = ((int8_t)((-1)));
+    for (int32_t _i47 = 0; _i47 < 2; _i47++) s->mimic_orig[_i47] = ((int16_t)((-1)));
+    for (int32_t _i48 = 0; _i48 < 2; _i48++) s->substitute[_i48] = false;
+    for (int32_t _i49 = 0; _i49 < 2; _i49++) s->sub_hp[_i49] = ((int16_t)(0));
+    for (int32_t _i50 = 0; _i50 < 2; _i50++) s->charging[_i50] = false;
+    for (int32_t _i51 = 0; _i51 < 2; _i51++) s->recharge[_i51] = false;
+    for (int32_t _i52 = 0; _i52 < 64; _i52++) s->draws[_i52] = 0;
+    for (int32_t _i53 = 0; _i53 < 64; _i53++) s->draw_lo[_i53] = 0;
+    for (int32_t _i54 = 0; _i54 < 64; _i54++) s->draw_hi[_i54] = 0;
     s->ndraws = 0;
-    for (int32_t _i77 = 0; _i77 < 64; _i77++) s->forced[_i77] = 0;
+    for (int32_t _i55 = 0; _i55 < 64; _i55++) s->forced[_i55] = 0;
     s->forced_n = 0;
     s->forced_at = 0;
     s->team[0] = ((int16_t)(_roll(random_word_at(key, 0), 200)));
     s->team[1] = ((int16_t)(_roll(random_word_at(key, 1), 200)));
     load_team__t_1 = s->team[0];
-    for (int32_t load_team__i_2 = 0, _end78 = 6; load_team__i_2 < _end78; load_team__i_2++) {
+    for (int32_t load_team__i_2 = 0, _end56 = 6; load_team__i_2 < _end56; load_team__i_2++) {
         load_team__r_3 = _wadd(((int16_t)(_wmul(load_team__t_1, 6))), load_team__i_2);
         load_team__sp_4 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_3, 1200)].species_num, 1)));
         load_team__lvl_5 = TEAMS__rows[_ix(load_team__r_3, 1200)].level;
@@ -7862,23 +7862,23 @@ static void init(State *s, Key key)
         s->level[0 * 6 + load_team__i_2] = load_team__lvl_5;
         s->maxhp[0 * 6 + load_team__i_2] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_4, 151)].hp))), TEAMS__rows[_ix(load_team__r_3, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_3, 1200)].ev_hp, 4)))), 100), load_team__lvl_5), 100), 10)));
         s->hp[0 * 6 + load_team__i_2] = s->maxhp[load_team__i_2];
-        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let79 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let81; ({ int16_t _let82 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let83 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let85; ({ int16_t _let86 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let87 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let88; ({ int16_t _let89 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let89; ({ int16_t _let90 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let90; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
-        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let91 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let91; ({ int16_t _let92 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let92; ({ int16_t _let93 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let93; ({ int16_t _let94 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let94; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 0] = ({ int16_t _let57 = SPECIES__rows[_ix(load_team__sp_4, 151)].atk; int16_t stat_of__base_6 = _let57; ({ int16_t _let58 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_atk; int16_t stat_of__iv_7 = _let58; ({ int16_t _let59 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_atk; int16_t stat_of__ev_8 = _let59; ({ int16_t _let60 = load_team__lvl_5; int16_t stat_of__lvl_9 = _let60; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_6))), stat_of__iv_7), ((int16_t)(_floordiv(stat_of__ev_8, 4)))), ((int32_t)(stat_of__lvl_9))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 1] = ({ int16_t _let61 = SPECIES__rows[_ix(load_team__sp_4, 151)].def; int16_t stat_of__base_10 = _let61; ({ int16_t _let62 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_def; int16_t stat_of__iv_11 = _let62; ({ int16_t _let63 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_def; int16_t stat_of__ev_12 = _let63; ({ int16_t _let64 = load_team__lvl_5; int16_t stat_of__lvl_13 = _let64; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_10))), stat_of__iv_11), ((int16_t)(_floordiv(stat_of__ev_12, 4)))), ((int32_t)(stat_of__lvl_13))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 2] = ({ int16_t _let65 = SPECIES__rows[_ix(load_team__sp_4, 151)].spc; int16_t stat_of__base_14 = _let65; ({ int16_t _let66 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spc; int16_t stat_of__iv_15 = _let66; ({ int16_t _let67 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spc; int16_t stat_of__ev_16 = _let67; ({ int16_t _let68 = load_team__lvl_5; int16_t stat_of__lvl_17 = _let68; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_14))), stat_of__iv_15), ((int16_t)(_floordiv(stat_of__ev_16, 4)))), ((int32_t)(stat_of__lvl_17))), 100), 5))); }); }); }); });
+        s->stats[0 * 24 + load_team__i_2 * 4 + 3] = ({ int16_t _let69 = SPECIES__rows[_ix(load_team__sp_4, 151)].spe; int16_t stat_of__base_18 = _let69; ({ int16_t _let70 = TEAMS__rows[_ix(load_team__r_3, 1200)].iv_spe; int16_t stat_of__iv_19 = _let70; ({ int16_t _let71 = TEAMS__rows[_ix(load_team__r_3, 1200)].ev_spe; int16_t stat_of__ev_20 = _let71; ({ int16_t _let72 = load_team__lvl_5; int16_t stat_of__lvl_21 = _let72; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_18))), stat_of__iv_19), ((int16_t)(_floordiv(stat_of__ev_20, 4)))), ((int32_t)(stat_of__lvl_21))), 100), 5))); }); }); }); });
         s->speed[0 * 6 + load_team__i_2] = s->stats[load_team__i_2 * 4 + 3];
         load_team__nums_22[0] = TEAMS__rows[_ix(load_team__r_3, 1200)].move1_num;
         load_team__nums_22[1] = TEAMS__rows[_ix(load_team__r_3, 1200)].move2_num;
         load_team__nums_22[2] = TEAMS__rows[_ix(load_team__r_3, 1200)].move3_num;
         load_team__nums_22[3] = TEAMS__rows[_ix(load_team__r_3, 1200)].move4_num;
-        for (int32_t load_team__k_23 = 0, _end95 = 4; load_team__k_23 < _end95; load_team__k_23++) {
+        for (int32_t load_team__k_23 = 0, _end73 = 4; load_team__k_23 < _end73; load_team__k_23++) {
             load_team__mv_24 = ((int16_t)(_wsub(load_team__nums_22[load_team__k_23], 1)));
             s->moves[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = load_team__mv_24;
             s->pp[0 * 24 + load_team__i_2 * 4 + load_team__k_23] = ((int8_t)(((load_team__mv_24 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_24, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_24, 165)].pp == 40) ? 3 : 0)))))));
         }
     }
     load_team__t_25 = s->team[1];
-    for (int32_t load_team__i_26 = 0, _end96 = 6; load_team__i_26 < _end96; load_team__i_26++) {
+    for (int32_t load_team__i_26 = 0, _end74 = 6; load_team__i_26 < _end74; load_team__i_26++) {
         load_team__r_27 = _wadd(((int16_t)(_wmul(load_team__t_25, 6))), load_team__i_26);
         load_team__sp_28 = ((int16_t)(_wsub(TEAMS__rows[_ix(load_team__r_27, 1200)].species_num, 1)));
         load_team__lvl_29 = TEAMS__rows[_ix(load_team__r_27, 1200)].level;
@@ -7886,16 +7886,16 @@ static void init(State *s, Key key)
         s->level[1 * 6 + load_team__i_26] = load_team__lvl_29;
         s->maxhp[1 * 6 + load_team__i_26] = ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wadd(_wmul(2, ((int32_t)(SPECIES__rows[_ix(load_team__sp_28, 151)].hp))), TEAMS__rows[_ix(load_team__r_27, 1200)].iv_hp), ((int16_t)(_floordiv(TEAMS__rows[_ix(load_team__r_27, 1200)].ev_hp, 4)))), 100), load_team__lvl_29), 100), 10)));
         s->hp[1 * 6 + load_team__i_26] = s->maxhp[1 * 6 + load_team__i_26];
-        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let97 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let97; ({ int16_t _let98 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let98; ({ int16_t _let99 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let99; ({ int16_t _let100 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let100; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let101 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let101; ({ int16_t _let102 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let102; ({ int16_t _let103 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let103; ({ int16_t _let104 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let104; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let105 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let105; ({ int16_t _let106 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let106; ({ int16_t _let107 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let107; ({ int16_t _let108 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let108; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
-        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let109 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let109; ({ int16_t _let110 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let110; ({ int16_t _let111 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let111; ({ int16_t _let112 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let112; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 0] = ({ int16_t _let75 = SPECIES__rows[_ix(load_team__sp_28, 151)].atk; int16_t stat_of__base_30 = _let75; ({ int16_t _let76 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_atk; int16_t stat_of__iv_31 = _let76; ({ int16_t _let77 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_atk; int16_t stat_of__ev_32 = _let77; ({ int16_t _let78 = load_team__lvl_29; int16_t stat_of__lvl_33 = _let78; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_30))), stat_of__iv_31), ((int16_t)(_floordiv(stat_of__ev_32, 4)))), ((int32_t)(stat_of__lvl_33))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 1] = ({ int16_t _let79 = SPECIES__rows[_ix(load_team__sp_28, 151)].def; int16_t stat_of__base_34 = _let79; ({ int16_t _let80 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_def; int16_t stat_of__iv_35 = _let80; ({ int16_t _let81 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_def; int16_t stat_of__ev_36 = _let81; ({ int16_t _let82 = load_team__lvl_29; int16_t stat_of__lvl_37 = _let82; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_34))), stat_of__iv_35), ((int16_t)(_floordiv(stat_of__ev_36, 4)))), ((int32_t)(stat_of__lvl_37))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 2] = ({ int16_t _let83 = SPECIES__rows[_ix(load_team__sp_28, 151)].spc; int16_t stat_of__base_38 = _let83; ({ int16_t _let84 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spc; int16_t stat_of__iv_39 = _let84; ({ int16_t _let85 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spc; int16_t stat_of__ev_40 = _let85; ({ int16_t _let86 = load_team__lvl_29; int16_t stat_of__lvl_41 = _let86; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_38))), stat_of__iv_39), ((int16_t)(_floordiv(stat_of__ev_40, 4)))), ((int32_t)(stat_of__lvl_41))), 100), 5))); }); }); }); });
+        s->stats[1 * 24 + load_team__i_26 * 4 + 3] = ({ int16_t _let87 = SPECIES__rows[_ix(load_team__sp_28, 151)].spe; int16_t stat_of__base_42 = _let87; ({ int16_t _let88 = TEAMS__rows[_ix(load_team__r_27, 1200)].iv_spe; int16_t stat_of__iv_43 = _let88; ({ int16_t _let89 = TEAMS__rows[_ix(load_team__r_27, 1200)].ev_spe; int16_t stat_of__ev_44 = _let89; ({ int16_t _let90 = load_team__lvl_29; int16_t stat_of__lvl_45 = _let90; ((int16_t)(_wadd(_floordiv(_wmul(_wadd(_wadd(_wmul(2, ((int32_t)(stat_of__base_42))), stat_of__iv_43), ((int16_t)(_floordiv(stat_of__ev_44, 4)))), ((int32_t)(stat_of__lvl_45))), 100), 5))); }); }); }); });
         s->speed[1 * 6 + load_team__i_26] = s->stats[1 * 24 + load_team__i_26 * 4 + 3];
         load_team__nums_46[0] = TEAMS__rows[_ix(load_team__r_27, 1200)].move1_num;
         load_team__nums_46[1] = TEAMS__rows[_ix(load_team__r_27, 1200)].move2_num;
         load_team__nums_46[2] = TEAMS__rows[_ix(load_team__r_27, 1200)].move3_num;
         load_team__nums_46[3] = TEAMS__rows[_ix(load_team__r_27, 1200)].move4_num;
-        for (int32_t load_team__k_47 = 0, _end113 = 4; load_team__k_47 < _end113; load_team__k_47++) {
+        for (int32_t load_team__k_47 = 0, _end91 = 4; load_team__k_47 < _end91; load_team__k_47++) {
             load_team__mv_48 = ((int16_t)(_wsub(load_team__nums_46[load_team__k_47], 1)));
             s->moves[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = load_team__mv_48;
             s->pp[1 * 24 + load_team__i_26 * 4 + load_team__k_47] = ((int8_t)(((load_team__mv_48 < 0) ? ((int16_t)(0)) : ((int16_t)(_wsub(((int16_t)(_floordiv(((int16_t)(_wmul(MOVES__rows[_ix(load_team__mv_48, 165)].pp, 8))), 5))), ((MOVES__rows[_ix(load_team__mv_48, 165)].pp == 40) ? 3 : 0)))))));
@@ -7903,29 +7903,29 @@ static void init(State *s, Key key)
     }
     send_in__old_49 = s->active[0];
     if ((s->hp[_ix(send_in__old_49, 6)] > 0)) {
-        int32_t _w114 = _wx(send_in__old_49, 6);
-        if (_w114 >= 0) {
-            s->speed[0 * 6 + _w114] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
+        int32_t _w92 = _wx(send_in__old_49, 6);
+        if (_w92 >= 0) {
+            s->speed[0 * 6 + _w92] = s->stats[_ix(send_in__old_49, 6) * 4 + 3];
         }
     }
     revert__a_50 = s->active[0];
     if (s->transformed[0]) {
-        for (int32_t revert__k_51 = 0, _end115 = 4; revert__k_51 < _end115; revert__k_51++) {
-            int32_t _w116 = _wx(revert__a_50, 6);
-            if (_w116 >= 0) {
-                s->moves[0 * 24 + _w116 * 4 + revert__k_51] = s->base_moves[revert__k_51];
+        for (int32_t revert__k_51 = 0, _end93 = 4; revert__k_51 < _end93; revert__k_51++) {
+            int32_t _w94 = _wx(revert__a_50, 6);
+            if (_w94 >= 0) {
+                s->moves[0 * 24 + _w94 * 4 + revert__k_51] = s->base_moves[revert__k_51];
             }
-            int32_t _w117 = _wx(revert__a_50, 6);
-            if (_w117 >= 0) {
-                s->pp[0 * 24 + _w117 * 4 + revert__k_51] = s->base_pp[revert__k_51];
+            int32_t _w95 = _wx(revert__a_50, 6);
+            if (_w95 >= 0) {
+                s->pp[0 * 24 + _w95 * 4 + revert__k_51] = s->base_pp[revert__k_51];
             }
         }
         s->transformed[0] = false;
     } else if ((s->mimic_slot[0] >= 0)) {
-        int32_t _w118 = _wx(revert__a_50, 6);
-        int32_t _w119 = _wx(s->mimic_slot[0], 4);
-        if (_w118 >= 0 && _w119 >= 0) {
-            s->moves[0 * 24 + _w118 * 4 + _w119] = s->mimic_orig[0];
+        int32_t _w96 = _wx(revert__a_50, 6);
+        int32_t _w97 = _wx(s->mimic_slot[0], 4);
+        if (_w96 >= 0 && _w97 >= 0) {
+            s->moves[0 * 24 + _w96 * 4 + _w97] = s->mimic_orig[0];
         }
     }
     s->mimic_slot[0] = ((int8_t)((-1)));
@@ -7957,10 +7957,10 @@ static void init(State *s, Key key)
     s->light_screen[0] = false;
     s->last_slot[0] = ((int8_t)(0));
     s->seen[0 * 6 + 0] = s->species[0];
-    for (int32_t send_in__k_52 = 0, _end120 = 6; send_in__k_52 < _end120; send_in__k_52++) {
+    for (int32_t send_in__k_52 = 0, _end98 = 6; send_in__k_52 < _end98; send_in__k_52++) {
         s->boosts[0 * 6 + send_in__k_52] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_53 = 0, _end121 = 4; send_in__k_53 < _end121; send_in__k_53++) {
+    for (int32_t send_in__k_53 = 0, _end99 = 4; send_in__k_53 < _end99; send_in__k_53++) {
         s->mod[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
         s->stored[0 * 4 + send_in__k_53] = s->stats[send_in__k_53];
     }
@@ -7973,29 +7973,29 @@ static void init(State *s, Key key)
     s->speed[0 * 6 + 0] = s->mod[3];
     send_in__old_54 = s->active[1];
     if ((s->hp[1 * 6 + _ix(send_in__old_54, 6)] > 0)) {
-        int32_t _w122 = _wx(send_in__old_54, 6);
-        if (_w122 >= 0) {
-            s->speed[1 * 6 + _w122] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
+        int32_t _w100 = _wx(send_in__old_54, 6);
+        if (_w100 >= 0) {
+            s->speed[1 * 6 + _w100] = s->stats[1 * 24 + _ix(send_in__old_54, 6) * 4 + 3];
         }
     }
     revert__a_55 = s->active[1];
     if (s->transformed[1]) {
-        for (int32_t revert__k_56 = 0, _end123 = 4; revert__k_56 < _end123; revert__k_56++) {
-            int32_t _w124 = _wx(revert__a_55, 6);
-            if (_w124 >= 0) {
-                s->moves[1 * 24 + _w124 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
+        for (int32_t revert__k_56 = 0, _end101 = 4; revert__k_56 < _end101; revert__k_56++) {
+            int32_t _w102 = _wx(revert__a_55, 6);
+            if (_w102 >= 0) {
+                s->moves[1 * 24 + _w102 * 4 + revert__k_56] = s->base_moves[1 * 4 + revert__k_56];
             }
-            int32_t _w125 = _wx(revert__a_55, 6);
-            if (_w125 >= 0) {
-                s->pp[1 * 24 + _w125 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
+            int32_t _w103 = _wx(revert__a_55, 6);
+            if (_w103 >= 0) {
+                s->pp[1 * 24 + _w103 * 4 + revert__k_56] = s->base_pp[1 * 4 + revert__k_56];
             }
         }
         s->transformed[1] = false;
     } else if ((s->mimic_slot[1] >= 0)) {
-        int32_t _w126 = _wx(revert__a_55, 6);
-        int32_t _w127 = _wx(s->mimic_slot[1], 4);
-        if (_w126 >= 0 && _w127 >= 0) {
-            s->moves[1 * 24 + _w126 * 4 + _w127] = s->mimic_orig[1];
+        int32_t _w104 = _wx(revert__a_55, 6);
+        int32_t _w105 = _wx(s->mimic_slot[1], 4);
+        if (_w104 >= 0 && _w105 >= 0) {
+            s->moves[1 * 24 + _w104 * 4 + _w105] = s->mimic_orig[1];
         }
     }
     s->mimic_slot[1] = ((int8_t)((-1)));
@@ -8027,10 +8027,10 @@ static void init(State *s, Key key)
     s->light_screen[1] = false;
     s->last_slot[1] = ((int8_t)(0));
     s->seen[1 * 6 + 0] = s->species[1 * 6];
-    for (int32_t send_in__k_57 = 0, _end128 = 6; send_in__k_57 < _end128; send_in__k_57++) {
+    for (int32_t send_in__k_57 = 0, _end106 = 6; send_in__k_57 < _end106; send_in__k_57++) {
         s->boosts[1 * 6 + send_in__k_57] = ((int8_t)(0));
     }
-    for (int32_t send_in__k_58 = 0, _end129 = 4; send_in__k_58 < _end129; send_in__k_58++) {
+    for (int32_t send_in__k_58 = 0, _end107 = 4; send_in__k_58 < _end107; send_in__k_58++) {
         s->mod[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
         s->stored[1 * 4 + send_in__k_58] = s->stats[1 * 24 + send_in__k_58];
     }
@@ -8048,39 +8048,39 @@ static void init(State *s, Key key)
             s->forced_at = _wadd(s->forced_at, 1);
         }
         log_draw__v_60 = rand__v_59;
-        int32_t _w130 = _wx(s->ndraws, 64);
-        if (_w130 >= 0) {
-            s->draws[_w130] = log_draw__v_60;
+        int32_t _w108 = _wx(s->ndraws, 64);
+        if (_w108 >= 0) {
+            s->draws[_w108] = log_draw__v_60;
         }
-        int32_t _w131 = _wx(s->ndraws, 64);
-        if (_w131 >= 0) {
-            s->draw_lo[_w131] = 0;
+        int32_t _w109 = _wx(s->ndraws, 64);
+        if (_w109 >= 0) {
+            s->draw_lo[_w109] = 0;
         }
-        int32_t _w132 = _wx(s->ndraws, 64);
-        if (_w132 >= 0) {
-            s->draw_hi[_w132] = 2;
+        int32_t _w110 = _wx(s->ndraws, 64);
+        if (_w110 >= 0) {
+            s->draw_hi[_w110] = 2;
         }
         s->ndraws = _wadd(s->ndraws, 1);
         rand__result_61 = rand__v_59;
         v = rand__result_61;
-        for (int32_t k_ = 0, _end133 = 3; k_ < _end133; k_++) {
+        for (int32_t k_ = 0, _end111 = 3; k_ < _end111; k_++) {
             rand__v_62 = _wadd(0, _roll(random_word(fold_in(fold_in(key, 4), (uint32_t)k_)), 2));
             if ((s->forced_at < s->forced_n)) {
                 rand__v_62 = s->forced[_ix(s->forced_at, 64)];
                 s->forced_at = _wadd(s->forced_at, 1);
             }
             log_draw__v_63 = rand__v_62;
-            int32_t _w134 = _wx(s->ndraws, 64);
-            if (_w134 >= 0) {
-                s->draws[_w134] = log_draw__v_63;
+            int32_t _w112 = _wx(s->ndraws, 64);
+            if (_w112 >= 0) {
+                s->draws[_w112] = log_draw__v_63;
             }
-            int32_t _w135 = _wx(s->ndraws, 64);
-            if (_w135 >= 0) {
-                s->draw_lo[_w135] = 0;
+            int32_t _w113 = _wx(s->ndraws, 64);
+            if (_w113 >= 0) {
+                s->draw_lo[_w113] = 0;
             }
-            int32_t _w136 = _wx(s->ndraws, 64);
-            if (_w136 >= 0) {
-                s->draw_hi[_w136] = 2;
+            int32_t _w114 = _wx(s->ndraws, 64);
+            if (_w114 >= 0) {
+                s->draw_hi[_w114] = 2;
             }
             s->ndraws = _wadd(s->ndraws, 1);
             rand__result_64 = rand__v_62;
@@ -8366,6 +8366,23 @@ static inline Key harness_key(const uint32_t *seed, uint32_t t, uint32_t batch, 
     return k;
 }
 
+/* MOD_MAGIC[d - 1] = 2**64 / d rounded up, modulo 2**64: w % d by two multiplications, exact for
+   every 32-bit w and d (Lemire, Kaser and Kurz 2019); a 32-bit division (~26 cycles) sits on the
+   critical path of each harness step */
+#define MOD_TABLE 10
+static const uint64_t MOD_MAGIC[MOD_TABLE] = {
+    0ull, 9223372036854775808ull, 6148914691236517206ull, 4611686018427387904ull,
+    3689348814741910324ull, 3074457345618258603ull, 2635249153387078803ull, 2305843009213693952ull,
+    2049638230412172402ull, 1844674407370955162ull,
+};
+
+static inline uint32_t harness_mod(uint32_t w, uint32_t d)
+{
+    if (d > MOD_TABLE)
+        return w % d;
+    return (uint32_t)(((__uint128_t)(MOD_MAGIC[d - 1] * w) * d) >> 64);
+}
+
 /* the k-th legal action, k uniform from one word (action 0 when none is legal): the
    first action whose prefix count of legal actions exceeds k, counted without branches */
 static inline int32_t random_legal(uint32_t w, const bool *mask)
@@ -8373,7 +8390,7 @@ static inline int32_t random_legal(uint32_t w, const bool *mask)
     uint32_t count = 0;
     for (int32_t a = 0; a < NUM_ACTIONS; a++)
         count += mask[a];
-    uint32_t k = w % (count > 0 ? count : 1), prefix = 0;
+    uint32_t k = harness_mod(w, count > 0 ? count : 1), prefix = 0;
     int32_t below = 0;
     for (int32_t a = 0; a < NUM_ACTIONS; a++) {
         prefix += mask[a];

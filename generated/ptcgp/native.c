@@ -3593,7 +3593,7 @@ static void observe_unchecked(const State *s, int32_t player, obs_t *out)
     out[115] = ((int16_t)(s->energy_next[_ix(_wsub(1, player), 2)]));
     out[116] = ((int16_t)(((int32_t)(s->supporter_played))));
     out[117] = ((int16_t)(((int32_t)(s->retreated))));
-    out[118] = ((int16_t)(((int32_t)((s->first == player)))));
+    out[118] = ((int16_t)(((int32_t)((s->first == ((int8_t)(player)))))));
     out[119] = ((int16_t)(((int32_t)((s->current_player == player)))));
     out[120] = ((int16_t)(((int32_t)(s->promote_pending[_ix(player, 2)]))));
     out[121] = ((int16_t)(((int32_t)(s->promote_pending[_ix(_wsub(1, player), 2)]))));
@@ -3786,18 +3786,18 @@ static void legal_mask_attack(const State *s, bool *mask)
     copy_ok__p_130 = s->current_player;
     copyable__p_154 = copy_ok__p_130;
     guard__4 = _wsub(1, copyable__p_154);
-    for (int32_t _i1 = 0; _i1 < 8; _i1++) guard__8[_i1] = ({ int32_t _let2 = copyable__p_154; int32_t power__p_160 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_161 = _lo4, _end5 = 4; power__s_161 < _end5; power__s_161++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_160, 2) * 4 + power__s_161] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + power__s_161], 395)].ab_double_type >= 0)))); if (power__s_161 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_161; } } _r6; }); int32_t power__src_162 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_type; int16_t power__t_163 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_filter; int16_t power__f_164 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_160, 2) * 4]; int16_t power__c_165 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)] >= 0) && (power__t_163 >= 0)) && (power__c_165 >= 0)) && ((power__f_164 < 0) || (CARDS__rows[_ix(power__c_165, 395)].type == power__f_164))); bool power__on_166 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_160, 2) * 32 + _i14]; int8_t power__held_167[8]; memcpy(power__held_167, _let13, sizeof power__held_167); ((int8_t)(_wadd(power__held_167[_i1], ((power__on_166 && (TYPE_IDS[_i1] == power__t_163)) ? power__held_167[_i1] : ((int8_t)(0)))))); }); }); }); }); }); }); });
+    for (int32_t _i1 = 0; _i1 < 8; _i1++) guard__8[_i1] = ({ int32_t _let2 = copyable__p_154; int32_t power__p_160 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_161 = _lo4, _end5 = 4; power__s_161 < _end5; power__s_161++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_160, 2) * 4 + power__s_161] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + power__s_161], 395)].ab_double_type >= 0)))); if (power__s_161 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_161; } } _r6; }); int32_t power__src_162 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_type; int16_t power__t_163 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)], 395)].ab_double_filter; int16_t power__f_164 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_160, 2) * 4]; int16_t power__c_165 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_160, 2) * 4 + _ix(power__src_162, 4)] >= 0) && (power__t_163 >= 0)) && (power__c_165 >= 0)) && ((power__f_164 < 0) || (CARDS__rows[_ix(power__c_165, 395)].type == power__f_164))); bool power__on_166 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_160, 2) * 32 + _i14]; int8_t power__held_167[8]; memcpy(power__held_167, _let13, sizeof power__held_167); ((int8_t)(_wadd(power__held_167[_i1], ((power__on_166 && (((int16_t)(TYPE_IDS[_i1])) == power__t_163)) ? power__held_167[_i1] : ((int8_t)(0)))))); }); }); }); }); }); }); });
     for (int32_t _i15 = 0; _i15 < 8; _i15++) can_pay__held_168[_i15] = guard__8[_i15];
     guard__9 = ({ int32_t _r17 = 0; for (int32_t _j16 = 0; _j16 < 8; _j16++) _r17 = _wadd(_r17, can_pay__held_168[_j16]); _r17; });
     for (int32_t k_ = 0; k_ < 2; k_++) {
         const int32_t _at1 = 67 + (k_ - 0) * 9;
-        if (!((((k_ < CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].attacks) && (!({ int32_t _let19 = s->current_player; int32_t lasts__q_116 = _let19; (s->turn <= s->lasting_until[_ix(lasts__q_116, 2) * 8 + 1]); }))) && ({ int8_t _let20[8]; for (int32_t _i21 = 0; _i21 < 8; _i21++) _let20[_i21] = ({ int32_t _let22 = s->current_player; int32_t power__p_117 = _let22; ({ int32_t _let23 = ({ int32_t _lo24 = 0; int32_t _r26 = 0; int32_t _best28 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_118 = _lo24, _end25 = 4; power__s_118 < _end25; power__s_118++) { int32_t _x27 = ((int32_t)(((s->card[_ix(power__p_117, 2) * 4 + power__s_118] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + power__s_118], 395)].ab_double_type >= 0)))); if (power__s_118 == _lo24 || _x27 > _best28) { _best28 = _x27; _r26 = power__s_118; } } _r26; }); int32_t power__src_119 = _let23; ({ int16_t _let29 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_type; int16_t power__t_120 = _let29; ({ int16_t _let30 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_filter; int16_t power__f_121 = _let30; ({ int16_t _let31 = s->card[_ix(power__p_117, 2) * 4]; int16_t power__c_122 = _let31; ({ bool _let32 = ((((s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)] >= 0) && (power__t_120 >= 0)) && (power__c_122 >= 0)) && ((power__f_121 < 0) || (CARDS__rows[_ix(power__c_122, 395)].type == power__f_121))); bool power__on_123 = _let32; ({ int8_t _let33[8]; for (int32_t _i34 = 0; _i34 < 8; _i34++) _let33[_i34] = s->energy[_ix(power__p_117, 2) * 32 + _i34]; int8_t power__held_124[8]; memcpy(power__held_124, _let33, sizeof power__held_124); ((int8_t)(_wadd(power__held_124[_i21], ((power__on_123 && (TYPE_IDS[_i21] == power__t_120)) ? power__held_124[_i21] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_125[8]; memcpy(can_pay__held_125, _let20, sizeof can_pay__held_125); ({ int32_t _let35 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_126 = _let35; (({ int32_t _lo36 = 0; bool _r39 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_127 = _lo36, _end37 = 8; can_pay__t_127 < _end37; can_pay__t_127++) if (!((can_pay__held_125[can_pay__t_127] >= ({ int32_t _let38 = can_pay__r_126; int32_t attack_cost__r_128 = _let38; (can_pay__t_127 == 0 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_grass : (can_pay__t_127 == 1 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fire : (can_pay__t_127 == 2 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_water : (can_pay__t_127 == 3 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_lightning : (can_pay__t_127 == 4 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_psychic : (can_pay__t_127 == 5 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fighting : (can_pay__t_127 == 6 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_metal))))))); })))) { _r39 = false; break; } _r39; }) && (({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 8; _j41++) _r42 = _wadd(_r42, can_pay__held_125[_j41]); _r42; }) >= _wadd(({ int32_t _r46 = 0; for (int32_t _j44 = 0; _j44 < 8; _j44++) _r46 = _wadd(_r46, ({ int32_t _let45 = can_pay__r_126; int32_t attack_cost__r_129 = _let45; (_j44 == 0 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_grass : (_j44 == 1 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fire : (_j44 == 2 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_water : (_j44 == 3 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_lightning : (_j44 == 4 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_psychic : (_j44 == 5 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fighting : (_j44 == 6 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_metal))))))); })); _r46; }), ATTACKS__rows[_ix(can_pay__r_126, 790)].cost_colorless))); }); })))) {
+        if (!((((((int8_t)(k_)) < CARDS__rows[_ix(s->card[_ix(s->current_player, 2) * 4], 395)].attacks) && (!({ int32_t _let19 = s->current_player; int32_t lasts__q_116 = _let19; (s->turn <= s->lasting_until[_ix(lasts__q_116, 2) * 8 + 1]); }))) && ({ int8_t _let20[8]; for (int32_t _i21 = 0; _i21 < 8; _i21++) _let20[_i21] = ({ int32_t _let22 = s->current_player; int32_t power__p_117 = _let22; ({ int32_t _let23 = ({ int32_t _lo24 = 0; int32_t _r26 = 0; int32_t _best28 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_118 = _lo24, _end25 = 4; power__s_118 < _end25; power__s_118++) { int32_t _x27 = ((int32_t)(((s->card[_ix(power__p_117, 2) * 4 + power__s_118] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + power__s_118], 395)].ab_double_type >= 0)))); if (power__s_118 == _lo24 || _x27 > _best28) { _best28 = _x27; _r26 = power__s_118; } } _r26; }); int32_t power__src_119 = _let23; ({ int16_t _let29 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_type; int16_t power__t_120 = _let29; ({ int16_t _let30 = CARDS__rows[_ix(s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)], 395)].ab_double_filter; int16_t power__f_121 = _let30; ({ int16_t _let31 = s->card[_ix(power__p_117, 2) * 4]; int16_t power__c_122 = _let31; ({ bool _let32 = ((((s->card[_ix(power__p_117, 2) * 4 + _ix(power__src_119, 4)] >= 0) && (power__t_120 >= 0)) && (power__c_122 >= 0)) && ((power__f_121 < 0) || (CARDS__rows[_ix(power__c_122, 395)].type == power__f_121))); bool power__on_123 = _let32; ({ int8_t _let33[8]; for (int32_t _i34 = 0; _i34 < 8; _i34++) _let33[_i34] = s->energy[_ix(power__p_117, 2) * 32 + _i34]; int8_t power__held_124[8]; memcpy(power__held_124, _let33, sizeof power__held_124); ((int8_t)(_wadd(power__held_124[_i21], ((power__on_123 && (((int16_t)(TYPE_IDS[_i21])) == power__t_120)) ? power__held_124[_i21] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_125[8]; memcpy(can_pay__held_125, _let20, sizeof can_pay__held_125); ({ int32_t _let35 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_); int32_t can_pay__r_126 = _let35; (({ int32_t _lo36 = 0; bool _r39 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_127 = _lo36, _end37 = 8; can_pay__t_127 < _end37; can_pay__t_127++) if (!((can_pay__held_125[can_pay__t_127] >= ({ int32_t _let38 = can_pay__r_126; int32_t attack_cost__r_128 = _let38; (can_pay__t_127 == 0 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_grass : (can_pay__t_127 == 1 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fire : (can_pay__t_127 == 2 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_water : (can_pay__t_127 == 3 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_lightning : (can_pay__t_127 == 4 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_psychic : (can_pay__t_127 == 5 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_fighting : (can_pay__t_127 == 6 ? ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_128, 790)].cost_metal))))))); })))) { _r39 = false; break; } _r39; }) && (({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 8; _j41++) _r42 = _wadd(_r42, can_pay__held_125[_j41]); _r42; }) >= _wadd(({ int32_t _r46 = 0; for (int32_t _j44 = 0; _j44 < 8; _j44++) _r46 = _wadd(_r46, ({ int32_t _let45 = can_pay__r_126; int32_t attack_cost__r_129 = _let45; (_j44 == 0 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_grass : (_j44 == 1 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fire : (_j44 == 2 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_water : (_j44 == 3 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_lightning : (_j44 == 4 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_psychic : (_j44 == 5 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_fighting : (_j44 == 6 ? ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_129, 790)].cost_metal))))))); })); _r46; }), ATTACKS__rows[_ix(can_pay__r_126, 790)].cost_colorless))); }); })))) {
             memset(mask + _at1, 0, 9);
             continue;
         }
         guard__0 = _wadd(((int16_t)(_wmul(2, s->card[_ix(s->current_player, 2) * 4]))), k_);
         copy_ok__r_131 = guard__0;
-        guard__1 = ({ int32_t _lo48 = 0; bool _r84 = false; _Pragma("GCC unroll 8") for (int32_t copy_ok__j_133 = _lo48, _end49 = 8; copy_ok__j_133 < _end49; copy_ok__j_133++) if (({ int32_t _let50 = copy_ok__p_130; int32_t copyable__p_134 = _let50; ({ int32_t _let51 = copy_ok__r_131; int32_t copyable__r_135 = _let51; ({ int32_t _let52 = _floordiv(copy_ok__j_133, 2); int32_t copyable__s_136 = _let52; ({ int32_t _let53 = _pymod(copy_ok__j_133, 2); int32_t copyable__k_137 = _let53; ({ int16_t _let54 = s->card[_ix(_wsub(1, copyable__p_134), 2) * 4 + _ix(copyable__s_136, 4)]; int16_t copyable__c_138 = _let54; ({ int32_t _let55 = _wadd(((int16_t)(_wmul(2, copyable__c_138))), copyable__k_137); int32_t copyable__row_139 = _let55; ((((((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from > 0) && (copyable__c_138 >= 0)) && ((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from == 2) || (copyable__s_136 == 0))) && (copyable__k_137 < CARDS__rows[_ix(copyable__c_138, 395)].attacks)) && (ATTACKS__rows[_ix(copyable__row_139, 790)].copy_from == 0)) && ((!ATTACKS__rows[_ix(copyable__r_135, 790)].copy_energy) || ({ int8_t _let56[8]; for (int32_t _i57 = 0; _i57 < 8; _i57++) _let56[_i57] = ({ int32_t _let58 = copyable__p_134; int32_t power__p_140 = _let58; ({ int32_t _let59 = ({ int32_t _lo60 = 0; int32_t _r62 = 0; int32_t _best64 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_141 = _lo60, _end61 = 4; power__s_141 < _end61; power__s_141++) { int32_t _x63 = ((int32_t)(((s->card[_ix(power__p_140, 2) * 4 + power__s_141] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + power__s_141], 395)].ab_double_type >= 0)))); if (power__s_141 == _lo60 || _x63 > _best64) { _best64 = _x63; _r62 = power__s_141; } } _r62; }); int32_t power__src_142 = _let59; ({ int16_t _let65 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_type; int16_t power__t_143 = _let65; ({ int16_t _let66 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_filter; int16_t power__f_144 = _let66; ({ int16_t _let67 = s->card[_ix(power__p_140, 2) * 4]; int16_t power__c_145 = _let67; ({ bool _let68 = ((((s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)] >= 0) && (power__t_143 >= 0)) && (power__c_145 >= 0)) && ((power__f_144 < 0) || (CARDS__rows[_ix(power__c_145, 395)].type == power__f_144))); bool power__on_146 = _let68; ({ int8_t _let69[8]; for (int32_t _i70 = 0; _i70 < 8; _i70++) _let69[_i70] = s->energy[_ix(power__p_140, 2) * 32 + _i70]; int8_t power__held_147[8]; memcpy(power__held_147, _let69, sizeof power__held_147); ((int8_t)(_wadd(power__held_147[_i57], ((power__on_146 && (TYPE_IDS[_i57] == power__t_143)) ? power__held_147[_i57] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_148[8]; memcpy(can_pay__held_148, _let56, sizeof can_pay__held_148); ({ int32_t _let71 = copyable__row_139; int32_t can_pay__r_149 = _let71; (({ int32_t _lo72 = 0; bool _r75 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_150 = _lo72, _end73 = 8; can_pay__t_150 < _end73; can_pay__t_150++) if (!((can_pay__held_148[can_pay__t_150] >= ({ int32_t _let74 = can_pay__r_149; int32_t attack_cost__r_151 = _let74; (can_pay__t_150 == 0 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_grass : (can_pay__t_150 == 1 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fire : (can_pay__t_150 == 2 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_water : (can_pay__t_150 == 3 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_lightning : (can_pay__t_150 == 4 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_psychic : (can_pay__t_150 == 5 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fighting : (can_pay__t_150 == 6 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_metal))))))); })))) { _r75 = false; break; } _r75; }) && (({ int32_t _r78 = 0; for (int32_t _j77 = 0; _j77 < 8; _j77++) _r78 = _wadd(_r78, can_pay__held_148[_j77]); _r78; }) >= _wadd(({ int32_t _r82 = 0; for (int32_t _j80 = 0; _j80 < 8; _j80++) _r82 = _wadd(_r82, ({ int32_t _let81 = can_pay__r_149; int32_t attack_cost__r_152 = _let81; (_j80 == 0 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_grass : (_j80 == 1 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fire : (_j80 == 2 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_water : (_j80 == 3 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_lightning : (_j80 == 4 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_psychic : (_j80 == 5 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fighting : (_j80 == 6 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_metal))))))); })); _r82; }), ATTACKS__rows[_ix(can_pay__r_149, 790)].cost_colorless))); }); }))); }); }); }); }); }); })) { _r84 = true; break; } _r84; });
+        guard__1 = ({ int32_t _lo48 = 0; bool _r84 = false; _Pragma("GCC unroll 8") for (int32_t copy_ok__j_133 = _lo48, _end49 = 8; copy_ok__j_133 < _end49; copy_ok__j_133++) if (({ int32_t _let50 = copy_ok__p_130; int32_t copyable__p_134 = _let50; ({ int32_t _let51 = copy_ok__r_131; int32_t copyable__r_135 = _let51; ({ int32_t _let52 = _floordiv(copy_ok__j_133, 2); int32_t copyable__s_136 = _let52; ({ int32_t _let53 = _pymod(copy_ok__j_133, 2); int32_t copyable__k_137 = _let53; ({ int16_t _let54 = s->card[_ix(_wsub(1, copyable__p_134), 2) * 4 + _ix(copyable__s_136, 4)]; int16_t copyable__c_138 = _let54; ({ int32_t _let55 = _wadd(((int16_t)(_wmul(2, copyable__c_138))), copyable__k_137); int32_t copyable__row_139 = _let55; ((((((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from > 0) && (copyable__c_138 >= 0)) && ((ATTACKS__rows[_ix(copyable__r_135, 790)].copy_from == 2) || (copyable__s_136 == 0))) && (copyable__k_137 < CARDS__rows[_ix(copyable__c_138, 395)].attacks)) && (ATTACKS__rows[_ix(copyable__row_139, 790)].copy_from == 0)) && ((!ATTACKS__rows[_ix(copyable__r_135, 790)].copy_energy) || ({ int8_t _let56[8]; for (int32_t _i57 = 0; _i57 < 8; _i57++) _let56[_i57] = ({ int32_t _let58 = copyable__p_134; int32_t power__p_140 = _let58; ({ int32_t _let59 = ({ int32_t _lo60 = 0; int32_t _r62 = 0; int32_t _best64 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_141 = _lo60, _end61 = 4; power__s_141 < _end61; power__s_141++) { int32_t _x63 = ((int32_t)(((s->card[_ix(power__p_140, 2) * 4 + power__s_141] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + power__s_141], 395)].ab_double_type >= 0)))); if (power__s_141 == _lo60 || _x63 > _best64) { _best64 = _x63; _r62 = power__s_141; } } _r62; }); int32_t power__src_142 = _let59; ({ int16_t _let65 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_type; int16_t power__t_143 = _let65; ({ int16_t _let66 = CARDS__rows[_ix(s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)], 395)].ab_double_filter; int16_t power__f_144 = _let66; ({ int16_t _let67 = s->card[_ix(power__p_140, 2) * 4]; int16_t power__c_145 = _let67; ({ bool _let68 = ((((s->card[_ix(power__p_140, 2) * 4 + _ix(power__src_142, 4)] >= 0) && (power__t_143 >= 0)) && (power__c_145 >= 0)) && ((power__f_144 < 0) || (CARDS__rows[_ix(power__c_145, 395)].type == power__f_144))); bool power__on_146 = _let68; ({ int8_t _let69[8]; for (int32_t _i70 = 0; _i70 < 8; _i70++) _let69[_i70] = s->energy[_ix(power__p_140, 2) * 32 + _i70]; int8_t power__held_147[8]; memcpy(power__held_147, _let69, sizeof power__held_147); ((int8_t)(_wadd(power__held_147[_i57], ((power__on_146 && (((int16_t)(TYPE_IDS[_i57])) == power__t_143)) ? power__held_147[_i57] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t can_pay__held_148[8]; memcpy(can_pay__held_148, _let56, sizeof can_pay__held_148); ({ int32_t _let71 = copyable__row_139; int32_t can_pay__r_149 = _let71; (({ int32_t _lo72 = 0; bool _r75 = true; _Pragma("GCC unroll 8") for (int32_t can_pay__t_150 = _lo72, _end73 = 8; can_pay__t_150 < _end73; can_pay__t_150++) if (!((can_pay__held_148[can_pay__t_150] >= ({ int32_t _let74 = can_pay__r_149; int32_t attack_cost__r_151 = _let74; (can_pay__t_150 == 0 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_grass : (can_pay__t_150 == 1 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fire : (can_pay__t_150 == 2 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_water : (can_pay__t_150 == 3 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_lightning : (can_pay__t_150 == 4 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_psychic : (can_pay__t_150 == 5 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_fighting : (can_pay__t_150 == 6 ? ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_151, 790)].cost_metal))))))); })))) { _r75 = false; break; } _r75; }) && (({ int32_t _r78 = 0; for (int32_t _j77 = 0; _j77 < 8; _j77++) _r78 = _wadd(_r78, can_pay__held_148[_j77]); _r78; }) >= _wadd(({ int32_t _r82 = 0; for (int32_t _j80 = 0; _j80 < 8; _j80++) _r82 = _wadd(_r82, ({ int32_t _let81 = can_pay__r_149; int32_t attack_cost__r_152 = _let81; (_j80 == 0 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_grass : (_j80 == 1 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fire : (_j80 == 2 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_water : (_j80 == 3 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_lightning : (_j80 == 4 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_psychic : (_j80 == 5 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_fighting : (_j80 == 6 ? ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_152, 790)].cost_metal))))))); })); _r82; }), ATTACKS__rows[_ix(can_pay__r_149, 790)].cost_colorless))); }); }))); }); }); }); }); }); })) { _r84 = true; break; } _r84; });
         copy_ok__some_153 = guard__1;
         guard__2 = ((ATTACKS__rows[_ix(copy_ok__r_131, 790)].copy_from == 0) || (!copy_ok__some_153));
         guard__3 = (ATTACKS__rows[_ix(copy_ok__r_131, 790)].copy_from > 0);
@@ -3942,7 +3942,7 @@ static void invariants(const State *s, bool *out)
     out[3] = ((s->phase == 3) || ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] < 0) || (s->damage[p_ * 4 + ks] < CARDS__rows[_ix(s->card[p_ * 4 + ks], 395)].hp)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; }));
     out[4] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; _Pragma("GCC unroll 4") for (int32_t ks = _lo3, _end4 = 4; ks < _end4; ks++) if (!(((s->card[p_ * 4 + ks] >= 0) || ((s->damage[p_ * 4 + ks] == 0) && (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 8; _j5++) _r6 = _wadd(_r6, s->energy[p_ * 32 + ks * 8 + _j5]); _r6; }) == 0))))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
     out[5] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!((s->hand_count[p_] <= 10))) { _r3 = false; break; } _r3; });
-    out[6] = (true && ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 1600; r < _end2; r++) if (!(((DECK_CARDS__rows[r].deck == _floordiv(r, 20)) && (DECK_CARDS__rows[r].slot == _pymod(r, 20))))) { _r3 = false; break; } _r3; }));
+    out[6] = (true && ({ int32_t _lo1 = 0; bool _r3 = true; for (int32_t r = _lo1, _end2 = 1600; r < _end2; r++) if (!(((DECK_CARDS__rows[r].deck == _floordiv(r, 20)) && (DECK_CARDS__rows[r].slot == ((int8_t)(_pymod(r, 20))))))) { _r3 = false; break; } _r3; }));
     out[7] = ({ int32_t _lo1 = 0; bool _r8 = true; for (int32_t d = _lo1, _end2 = 80; d < _end2; d++) if (!(((({ int32_t _lo3 = 0; bool _r6 = false; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (({ int16_t _let5 = DECK_CARDS__rows[_ix(_wadd(_wmul(d, 20), j), 1600)].card; int16_t is_basic__c_615 = _let5; (((is_basic__c_615 >= 0) && (CARDS__rows[_ix(is_basic__c_615, 395)].kind == 0)) && (CARDS__rows[_ix(is_basic__c_615, 395)].stage == 0)); })) { _r6 = true; break; } _r6; }) && (DECK_INFO__rows[d].types >= 1)) && (DECK_INFO__rows[d].types <= 3)))) { _r8 = false; break; } _r8; });
     out[8] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 80)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 80)))) { _r3 = false; break; } _r3; });
     (void)s;
@@ -4253,127 +4253,127 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             if (_w34 >= 0) {
                 {
                     int8_t _t35[32];
-                    for (int32_t _i36 = 0; _i36 < 4; _i36++) for (int32_t _i37 = 0; _i37 < 8; _i37++) _t35[_i36 * 8 + _i37] = s->energy[_ix(swap_active__p_46, 2) * 32 + _ix(swap_active__perm_48[_i36], 4) * 8 + _i37];
+                    for (int32_t _i37 = 0; _i37 < 4; _i37++) for (int32_t _i38 = 0; _i38 < 8; _i38++) _t35[_i37 * 8 + _i38] = s->energy[_ix(swap_active__p_46, 2) * 32 + _ix(swap_active__perm_48[_i37], 4) * 8 + _i38];
                     memcpy(s->energy + _w34 * 32, _t35, sizeof _t35);
                 }
             }
-            int32_t _w38 = _wx(swap_active__p_46, 2);
-            if (_w38 >= 0) {
+            int32_t _w39 = _wx(swap_active__p_46, 2);
+            if (_w39 >= 0) {
                 {
-                    int8_t _t39[4];
-                    for (int32_t _i40 = 0; _i40 < 4; _i40++) _t39[_i40] = s->entered[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i40], 4)];
-                    memcpy(s->entered + _w38 * 4, _t39, sizeof _t39);
+                    int8_t _t40[4];
+                    for (int32_t _i41 = 0; _i41 < 4; _i41++) _t40[_i41] = s->entered[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i41], 4)];
+                    memcpy(s->entered + _w39 * 4, _t40, sizeof _t40);
                 }
             }
-            int32_t _w41 = _wx(swap_active__p_46, 2);
-            if (_w41 >= 0) {
+            int32_t _w42 = _wx(swap_active__p_46, 2);
+            if (_w42 >= 0) {
                 {
-                    int16_t _t42[8];
-                    for (int32_t _i43 = 0; _i43 < 4; _i43++) for (int32_t _i44 = 0; _i44 < 2; _i44++) _t42[_i43 * 2 + _i44] = s->under[_ix(swap_active__p_46, 2) * 8 + _ix(swap_active__perm_48[_i43], 4) * 2 + _i44];
-                    memcpy(s->under + _w41 * 8, _t42, sizeof _t42);
+                    int16_t _t43[8];
+                    for (int32_t _i45 = 0; _i45 < 4; _i45++) for (int32_t _i46 = 0; _i46 < 2; _i46++) _t43[_i45 * 2 + _i46] = s->under[_ix(swap_active__p_46, 2) * 8 + _ix(swap_active__perm_48[_i45], 4) * 2 + _i46];
+                    memcpy(s->under + _w42 * 8, _t43, sizeof _t43);
                 }
             }
-            int32_t _w45 = _wx(swap_active__p_46, 2);
-            if (_w45 >= 0) {
+            int32_t _w47 = _wx(swap_active__p_46, 2);
+            if (_w47 >= 0) {
                 {
-                    bool _t46[4];
-                    for (int32_t _i47 = 0; _i47 < 4; _i47++) _t46[_i47] = s->used_ability[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i47], 4)];
-                    memcpy(s->used_ability + _w45 * 4, _t46, sizeof _t46);
+                    bool _t48[4];
+                    for (int32_t _i49 = 0; _i49 < 4; _i49++) _t48[_i49] = s->used_ability[_ix(swap_active__p_46, 2) * 4 + _ix(swap_active__perm_48[_i49], 4)];
+                    memcpy(s->used_ability + _w47 * 4, _t48, sizeof _t48);
                 }
             }
             clear_conditions__p_49 = swap_active__p_46;
-            int32_t _w48 = _wx(clear_conditions__p_49, 2);
-            if (_w48 >= 0) {
-                s->poisoned[_w48] = false;
-            }
-            int32_t _w49 = _wx(clear_conditions__p_49, 2);
-            if (_w49 >= 0) {
-                s->burned[_w49] = false;
-            }
             int32_t _w50 = _wx(clear_conditions__p_49, 2);
             if (_w50 >= 0) {
-                s->condition[_w50] = ((int8_t)(0));
+                s->poisoned[_w50] = false;
             }
             int32_t _w51 = _wx(clear_conditions__p_49, 2);
             if (_w51 >= 0) {
+                s->burned[_w51] = false;
+            }
+            int32_t _w52 = _wx(clear_conditions__p_49, 2);
+            if (_w52 >= 0) {
+                s->condition[_w52] = ((int8_t)(0));
+            }
+            int32_t _w53 = _wx(clear_conditions__p_49, 2);
+            if (_w53 >= 0) {
                 {
-                    int16_t _t52[8];
-                    for (int32_t _i53 = 0; _i53 < 8; _i53++) _t52[_i53] = (ACTIVE_BOUND[_i53] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_49, 2) * 8 + _i53]);
-                    memcpy(s->lasting_until + _w51 * 8, _t52, sizeof _t52);
+                    int16_t _t54[8];
+                    for (int32_t _i55 = 0; _i55 < 8; _i55++) _t54[_i55] = (ACTIVE_BOUND[_i55] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_49, 2) * 8 + _i55]);
+                    memcpy(s->lasting_until + _w53 * 8, _t54, sizeof _t54);
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].t_return_group >= 0) && (t >= 0))) {
             swap_active__p_50 = p_;
             swap_active__b_51 = t;
-            for (int32_t _i54 = 0; _i54 < 4; _i54++) swap_active__perm_52[_i54] = SWAP[_ix(swap_active__b_51, 4) * 4 + _i54];
-            int32_t _w55 = _wx(swap_active__p_50, 2);
-            if (_w55 >= 0) {
+            for (int32_t _i56 = 0; _i56 < 4; _i56++) swap_active__perm_52[_i56] = SWAP[_ix(swap_active__b_51, 4) * 4 + _i56];
+            int32_t _w57 = _wx(swap_active__p_50, 2);
+            if (_w57 >= 0) {
                 {
-                    int16_t _t56[4];
-                    for (int32_t _i57 = 0; _i57 < 4; _i57++) _t56[_i57] = s->card[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i57], 4)];
-                    memcpy(s->card + _w55 * 4, _t56, sizeof _t56);
+                    int16_t _t58[4];
+                    for (int32_t _i59 = 0; _i59 < 4; _i59++) _t58[_i59] = s->card[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i59], 4)];
+                    memcpy(s->card + _w57 * 4, _t58, sizeof _t58);
                 }
             }
-            int32_t _w58 = _wx(swap_active__p_50, 2);
-            if (_w58 >= 0) {
+            int32_t _w60 = _wx(swap_active__p_50, 2);
+            if (_w60 >= 0) {
                 {
-                    int16_t _t59[4];
-                    for (int32_t _i60 = 0; _i60 < 4; _i60++) _t59[_i60] = s->damage[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i60], 4)];
-                    memcpy(s->damage + _w58 * 4, _t59, sizeof _t59);
+                    int16_t _t61[4];
+                    for (int32_t _i62 = 0; _i62 < 4; _i62++) _t61[_i62] = s->damage[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i62], 4)];
+                    memcpy(s->damage + _w60 * 4, _t61, sizeof _t61);
                 }
             }
-            int32_t _w61 = _wx(swap_active__p_50, 2);
-            if (_w61 >= 0) {
+            int32_t _w63 = _wx(swap_active__p_50, 2);
+            if (_w63 >= 0) {
                 {
-                    int8_t _t62[32];
-                    for (int32_t _i63 = 0; _i63 < 4; _i63++) for (int32_t _i64 = 0; _i64 < 8; _i64++) _t62[_i63 * 8 + _i64] = s->energy[_ix(swap_active__p_50, 2) * 32 + _ix(swap_active__perm_52[_i63], 4) * 8 + _i64];
-                    memcpy(s->energy + _w61 * 32, _t62, sizeof _t62);
-                }
-            }
-            int32_t _w65 = _wx(swap_active__p_50, 2);
-            if (_w65 >= 0) {
-                {
-                    int8_t _t66[4];
-                    for (int32_t _i67 = 0; _i67 < 4; _i67++) _t66[_i67] = s->entered[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i67], 4)];
-                    memcpy(s->entered + _w65 * 4, _t66, sizeof _t66);
+                    int8_t _t64[32];
+                    for (int32_t _i66 = 0; _i66 < 4; _i66++) for (int32_t _i67 = 0; _i67 < 8; _i67++) _t64[_i66 * 8 + _i67] = s->energy[_ix(swap_active__p_50, 2) * 32 + _ix(swap_active__perm_52[_i66], 4) * 8 + _i67];
+                    memcpy(s->energy + _w63 * 32, _t64, sizeof _t64);
                 }
             }
             int32_t _w68 = _wx(swap_active__p_50, 2);
             if (_w68 >= 0) {
                 {
-                    int16_t _t69[8];
-                    for (int32_t _i70 = 0; _i70 < 4; _i70++) for (int32_t _i71 = 0; _i71 < 2; _i71++) _t69[_i70 * 2 + _i71] = s->under[_ix(swap_active__p_50, 2) * 8 + _ix(swap_active__perm_52[_i70], 4) * 2 + _i71];
-                    memcpy(s->under + _w68 * 8, _t69, sizeof _t69);
+                    int8_t _t69[4];
+                    for (int32_t _i70 = 0; _i70 < 4; _i70++) _t69[_i70] = s->entered[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i70], 4)];
+                    memcpy(s->entered + _w68 * 4, _t69, sizeof _t69);
                 }
             }
-            int32_t _w72 = _wx(swap_active__p_50, 2);
-            if (_w72 >= 0) {
+            int32_t _w71 = _wx(swap_active__p_50, 2);
+            if (_w71 >= 0) {
                 {
-                    bool _t73[4];
-                    for (int32_t _i74 = 0; _i74 < 4; _i74++) _t73[_i74] = s->used_ability[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i74], 4)];
-                    memcpy(s->used_ability + _w72 * 4, _t73, sizeof _t73);
+                    int16_t _t72[8];
+                    for (int32_t _i74 = 0; _i74 < 4; _i74++) for (int32_t _i75 = 0; _i75 < 2; _i75++) _t72[_i74 * 2 + _i75] = s->under[_ix(swap_active__p_50, 2) * 8 + _ix(swap_active__perm_52[_i74], 4) * 2 + _i75];
+                    memcpy(s->under + _w71 * 8, _t72, sizeof _t72);
+                }
+            }
+            int32_t _w76 = _wx(swap_active__p_50, 2);
+            if (_w76 >= 0) {
+                {
+                    bool _t77[4];
+                    for (int32_t _i78 = 0; _i78 < 4; _i78++) _t77[_i78] = s->used_ability[_ix(swap_active__p_50, 2) * 4 + _ix(swap_active__perm_52[_i78], 4)];
+                    memcpy(s->used_ability + _w76 * 4, _t77, sizeof _t77);
                 }
             }
             clear_conditions__p_53 = swap_active__p_50;
-            int32_t _w75 = _wx(clear_conditions__p_53, 2);
-            if (_w75 >= 0) {
-                s->poisoned[_w75] = false;
+            int32_t _w79 = _wx(clear_conditions__p_53, 2);
+            if (_w79 >= 0) {
+                s->poisoned[_w79] = false;
             }
-            int32_t _w76 = _wx(clear_conditions__p_53, 2);
-            if (_w76 >= 0) {
-                s->burned[_w76] = false;
+            int32_t _w80 = _wx(clear_conditions__p_53, 2);
+            if (_w80 >= 0) {
+                s->burned[_w80] = false;
             }
-            int32_t _w77 = _wx(clear_conditions__p_53, 2);
-            if (_w77 >= 0) {
-                s->condition[_w77] = ((int8_t)(0));
+            int32_t _w81 = _wx(clear_conditions__p_53, 2);
+            if (_w81 >= 0) {
+                s->condition[_w81] = ((int8_t)(0));
             }
-            int32_t _w78 = _wx(clear_conditions__p_53, 2);
-            if (_w78 >= 0) {
+            int32_t _w82 = _wx(clear_conditions__p_53, 2);
+            if (_w82 >= 0) {
                 {
-                    int16_t _t79[8];
-                    for (int32_t _i80 = 0; _i80 < 8; _i80++) _t79[_i80] = (ACTIVE_BOUND[_i80] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_53, 2) * 8 + _i80]);
-                    memcpy(s->lasting_until + _w78 * 8, _t79, sizeof _t79);
+                    int16_t _t83[8];
+                    for (int32_t _i84 = 0; _i84 < 8; _i84++) _t83[_i84] = (ACTIVE_BOUND[_i84] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_53, 2) * 8 + _i84]);
+                    memcpy(s->lasting_until + _w82 * 8, _t83, sizeof _t83);
                 }
             }
             return_to_hand__p_54 = p_;
@@ -4381,112 +4381,112 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             return_to_hand__held_56[0] = s->card[_ix(return_to_hand__p_54, 2) * 4 + _ix(return_to_hand__slot_55, 4)];
             return_to_hand__held_56[1] = s->under[_ix(return_to_hand__p_54, 2) * 8 + _ix(return_to_hand__slot_55, 4) * 2];
             return_to_hand__held_56[2] = s->under[_ix(return_to_hand__p_54, 2) * 8 + _ix(return_to_hand__slot_55, 4) * 2 + 1];
-            for (int32_t return_to_hand__i_57 = 0, _end81 = 3; return_to_hand__i_57 < _end81; return_to_hand__i_57++) {
+            for (int32_t return_to_hand__i_57 = 0, _end85 = 3; return_to_hand__i_57 < _end85; return_to_hand__i_57++) {
                 if (((return_to_hand__held_56[return_to_hand__i_57] >= 0) && (s->hand_count[_ix(return_to_hand__p_54, 2)] < 10))) {
-                    int32_t _w82 = _wx(return_to_hand__p_54, 2);
-                    if (_w82 >= 0) {
-                        _push_int16(s->hand + _w82 * 10, 10, return_to_hand__held_56[return_to_hand__i_57]);
+                    int32_t _w86 = _wx(return_to_hand__p_54, 2);
+                    if (_w86 >= 0) {
+                        _push_int16(s->hand + _w86 * 10, 10, return_to_hand__held_56[return_to_hand__i_57]);
                     }
-                    int32_t _w83 = _wx(return_to_hand__p_54, 2);
-                    if (_w83 >= 0) {
-                        s->hand_count[_w83] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_54, 2)], 1)));
+                    int32_t _w87 = _wx(return_to_hand__p_54, 2);
+                    if (_w87 >= 0) {
+                        s->hand_count[_w87] = ((int8_t)(_wadd(s->hand_count[_ix(return_to_hand__p_54, 2)], 1)));
                     }
                 } else if ((return_to_hand__held_56[return_to_hand__i_57] >= 0)) {
                     to_discard__p_58 = return_to_hand__p_54;
                     to_discard__c_59 = return_to_hand__held_56[return_to_hand__i_57];
-                    int32_t _w84 = _wx(to_discard__p_58, 2);
-                    if (_w84 >= 0) {
-                        _push_int16(s->discard + _w84 * 20, 20, to_discard__c_59);
+                    int32_t _w88 = _wx(to_discard__p_58, 2);
+                    if (_w88 >= 0) {
+                        _push_int16(s->discard + _w88 * 20, 20, to_discard__c_59);
                     }
-                    int32_t _w85 = _wx(to_discard__p_58, 2);
-                    if (_w85 >= 0) {
-                        s->discard_count[_w85] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_58, 2)], 1)));
+                    int32_t _w89 = _wx(to_discard__p_58, 2);
+                    if (_w89 >= 0) {
+                        s->discard_count[_w89] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_58, 2)], 1)));
                     }
                 }
             }
             clear_slot__p_60 = return_to_hand__p_54;
             clear_slot__slot_61 = return_to_hand__slot_55;
-            int32_t _w86 = _wx(clear_slot__p_60, 2);
-            int32_t _w87 = _wx(clear_slot__slot_61, 4);
-            if (_w86 >= 0 && _w87 >= 0) {
-                s->card[_w86 * 4 + _w87] = ((int16_t)((-1)));
-            }
-            int32_t _w88 = _wx(clear_slot__p_60, 2);
-            int32_t _w89 = _wx(clear_slot__slot_61, 4);
-            if (_w88 >= 0 && _w89 >= 0) {
-                s->damage[_w88 * 4 + _w89] = ((int16_t)(0));
-            }
             int32_t _w90 = _wx(clear_slot__p_60, 2);
             int32_t _w91 = _wx(clear_slot__slot_61, 4);
             if (_w90 >= 0 && _w91 >= 0) {
+                s->card[_w90 * 4 + _w91] = ((int16_t)((-1)));
+            }
+            int32_t _w92 = _wx(clear_slot__p_60, 2);
+            int32_t _w93 = _wx(clear_slot__slot_61, 4);
+            if (_w92 >= 0 && _w93 >= 0) {
+                s->damage[_w92 * 4 + _w93] = ((int16_t)(0));
+            }
+            int32_t _w94 = _wx(clear_slot__p_60, 2);
+            int32_t _w95 = _wx(clear_slot__slot_61, 4);
+            if (_w94 >= 0 && _w95 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w90 * 32 + _w91 * 8;
-                    for (int32_t _i92 = 0; _i92 < 8; _i92++) _d[_i92] = ((int8_t)(0));
+                    int8_t *_d = s->energy + _w94 * 32 + _w95 * 8;
+                    for (int32_t _i96 = 0; _i96 < 8; _i96++) _d[_i96] = ((int8_t)(0));
                 }
             }
-            int32_t _w93 = _wx(clear_slot__p_60, 2);
-            int32_t _w94 = _wx(clear_slot__slot_61, 4);
-            if (_w93 >= 0 && _w94 >= 0) {
-                s->entered[_w93 * 4 + _w94] = ((int8_t)(0));
+            int32_t _w97 = _wx(clear_slot__p_60, 2);
+            int32_t _w98 = _wx(clear_slot__slot_61, 4);
+            if (_w97 >= 0 && _w98 >= 0) {
+                s->entered[_w97 * 4 + _w98] = ((int8_t)(0));
             }
-            int32_t _w95 = _wx(clear_slot__p_60, 2);
-            int32_t _w96 = _wx(clear_slot__slot_61, 4);
-            if (_w95 >= 0 && _w96 >= 0) {
+            int32_t _w99 = _wx(clear_slot__p_60, 2);
+            int32_t _w100 = _wx(clear_slot__slot_61, 4);
+            if (_w99 >= 0 && _w100 >= 0) {
                 {
-                    int16_t *_d = s->under + _w95 * 8 + _w96 * 2;
-                    for (int32_t _i97 = 0; _i97 < 2; _i97++) _d[_i97] = ((int16_t)((-1)));
+                    int16_t *_d = s->under + _w99 * 8 + _w100 * 2;
+                    for (int32_t _i101 = 0; _i101 < 2; _i101++) _d[_i101] = ((int16_t)((-1)));
                 }
             }
-            int32_t _w98 = _wx(clear_slot__p_60, 2);
-            int32_t _w99 = _wx(clear_slot__slot_61, 4);
-            if (_w98 >= 0 && _w99 >= 0) {
-                s->used_ability[_w98 * 4 + _w99] = false;
+            int32_t _w102 = _wx(clear_slot__p_60, 2);
+            int32_t _w103 = _wx(clear_slot__slot_61, 4);
+            if (_w102 >= 0 && _w103 >= 0) {
+                s->used_ability[_w102 * 4 + _w103] = false;
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_move_type >= 0)) {
             move_to_active__p_62 = p_;
             move_to_active__t_63 = CARDS__rows[_ix(c, 395)].t_move_type;
             move_to_active__g_64 = CARDS__rows[_ix(c, 395)].t_move_group;
-            for (int32_t move_to_active__bs_65 = 1, _end100 = 4; move_to_active__bs_65 < _end100; move_to_active__bs_65++) {
-                if (((s->card[_ix(move_to_active__p_62, 2) * 4 + move_to_active__bs_65] >= 0) && ({ int16_t _let101 = s->card[_ix(move_to_active__p_62, 2) * 4 + move_to_active__bs_65]; int16_t in_group__c_66 = _let101; ({ int8_t _let102 = move_to_active__g_64; int8_t in_group__g_67 = _let102; ((in_group__g_67 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_66, 395)].groups, _ipow(2, ((int32_t)(in_group__g_67)))), 2) == 1)); }); }))) {
-                    int32_t _w103 = _wx(move_to_active__p_62, 2);
-                    int32_t _w104 = _wx(move_to_active__t_63, 8);
-                    if (_w103 >= 0 && _w104 >= 0) {
-                        s->energy[_w103 * 32 + 0 * 8 + _w104] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_62, 2) * 32 + _ix(move_to_active__t_63, 8)], s->energy[_ix(move_to_active__p_62, 2) * 32 + move_to_active__bs_65 * 8 + _ix(move_to_active__t_63, 8)])));
+            for (int32_t move_to_active__bs_65 = 1, _end104 = 4; move_to_active__bs_65 < _end104; move_to_active__bs_65++) {
+                if (((s->card[_ix(move_to_active__p_62, 2) * 4 + move_to_active__bs_65] >= 0) && ({ int16_t _let105 = s->card[_ix(move_to_active__p_62, 2) * 4 + move_to_active__bs_65]; int16_t in_group__c_66 = _let105; ({ int8_t _let106 = move_to_active__g_64; int8_t in_group__g_67 = _let106; ((in_group__g_67 >= 0) && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_66, 395)].groups, _ipow(2, ((int32_t)(in_group__g_67)))), 2) == 1)); }); }))) {
+                    int32_t _w107 = _wx(move_to_active__p_62, 2);
+                    int32_t _w108 = _wx(move_to_active__t_63, 8);
+                    if (_w107 >= 0 && _w108 >= 0) {
+                        s->energy[_w107 * 32 + 0 * 8 + _w108] = ((int8_t)(_wadd(s->energy[_ix(move_to_active__p_62, 2) * 32 + _ix(move_to_active__t_63, 8)], s->energy[_ix(move_to_active__p_62, 2) * 32 + move_to_active__bs_65 * 8 + _ix(move_to_active__t_63, 8)])));
                     }
-                    int32_t _w105 = _wx(move_to_active__p_62, 2);
-                    int32_t _w106 = _wx(move_to_active__t_63, 8);
-                    if (_w105 >= 0 && _w106 >= 0) {
-                        s->energy[_w105 * 32 + move_to_active__bs_65 * 8 + _w106] = ((int8_t)(0));
+                    int32_t _w109 = _wx(move_to_active__p_62, 2);
+                    int32_t _w110 = _wx(move_to_active__t_63, 8);
+                    if (_w109 >= 0 && _w110 >= 0) {
+                        s->energy[_w109 * 32 + move_to_active__bs_65 * 8 + _w110] = ((int8_t)(0));
                     }
                 }
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_taken_cut > 0)) {
-            int32_t _w107 = _wx(p_, 2);
-            if (_w107 >= 0) {
-                s->taken_cut[_w107] = CARDS__rows[_ix(c, 395)].t_taken_cut;
+            int32_t _w111 = _wx(p_, 2);
+            if (_w111 >= 0) {
+                s->taken_cut[_w111] = CARDS__rows[_ix(c, 395)].t_taken_cut;
             }
-            int32_t _w108 = _wx(p_, 2);
-            if (_w108 >= 0) {
-                s->taken_until[_w108] = ((int16_t)(_wadd(s->turn, 1)));
+            int32_t _w112 = _wx(p_, 2);
+            if (_w112 >= 0) {
+                s->taken_until[_w112] = ((int16_t)(_wadd(s->turn, 1)));
             }
         }
         if (CARDS__rows[_ix(c, 395)].t_reveal_hand) {
-            int32_t _w109 = _wx(p_, 2);
-            if (_w109 >= 0) {
+            int32_t _w113 = _wx(p_, 2);
+            if (_w113 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w109 * 10;
-                    for (int32_t _i110 = 0; _i110 < 10; _i110++) _d[_i110] = s->hand[_ix(o, 2) * 10 + _i110];
+                    int16_t *_d = s->seen + _w113 * 10;
+                    for (int32_t _i114 = 0; _i114 < 10; _i114++) _d[_i114] = s->hand[_ix(o, 2) * 10 + _i114];
                 }
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_look_n > 0)) {
-            int32_t _w111 = _wx(p_, 2);
-            if (_w111 >= 0) {
+            int32_t _w115 = _wx(p_, 2);
+            if (_w115 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w111 * 10;
-                    for (int32_t _i112 = 0; _i112 < 10; _i112++) _d[_i112] = ((HAND_SLOTS[_i112] < CARDS__rows[_ix(c, 395)].t_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i112], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w115 * 10;
+                    for (int32_t _i116 = 0; _i116 < 10; _i116++) _d[_i116] = ((((int8_t)(HAND_SLOTS[_i116])) < CARDS__rows[_ix(c, 395)].t_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i116], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
@@ -4495,38 +4495,38 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             top_to_hand__t_69 = CARDS__rows[_ix(c, 395)].t_top_type;
             top_to_hand__dc_70 = s->deck_count[_ix(top_to_hand__p_68, 2)];
             top_to_hand__top_71 = s->deck[_ix(top_to_hand__p_68, 2) * 20];
-            if ((((top_to_hand__dc_70 > 0) && ({ int16_t _let113 = top_to_hand__top_71; int16_t matches__c_72 = _let113; ({ int16_t _let114 = top_to_hand__t_69; int16_t matches__ftype_73 = _let114; (((((matches__c_72 >= 0) && (CARDS__rows[_ix(matches__c_72, 395)].kind == 0)) && ((matches__ftype_73 < 0) || (CARDS__rows[_ix(matches__c_72, 395)].type == matches__ftype_73))) && (true || ({ int16_t _let115 = matches__c_72; int16_t in_group__c_74 = _let115; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_74, 395)].groups, _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__rows[_ix(matches__c_72, 395)].stage == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_68, 2)] < 10))) {
-                int32_t _w116 = _wx(top_to_hand__p_68, 2);
-                if (_w116 >= 0) {
-                    _remove_int16(s->deck + _w116 * 20, 20, 0);
-                }
-                int32_t _w117 = _wx(top_to_hand__p_68, 2);
-                if (_w117 >= 0) {
-                    s->deck_count[_w117] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_68, 2)], 1)));
-                }
-                int32_t _w118 = _wx(top_to_hand__p_68, 2);
-                if (_w118 >= 0) {
-                    _push_int16(s->hand + _w118 * 10, 10, top_to_hand__top_71);
-                }
-                int32_t _w119 = _wx(top_to_hand__p_68, 2);
-                if (_w119 >= 0) {
-                    s->hand_count[_w119] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_68, 2)], 1)));
-                }
-            } else if ((top_to_hand__dc_70 > 0)) {
+            if ((((top_to_hand__dc_70 > 0) && ({ int16_t _let117 = top_to_hand__top_71; int16_t matches__c_72 = _let117; ({ int16_t _let118 = top_to_hand__t_69; int16_t matches__ftype_73 = _let118; (((((matches__c_72 >= 0) && (CARDS__rows[_ix(matches__c_72, 395)].kind == 0)) && ((matches__ftype_73 < 0) || (CARDS__rows[_ix(matches__c_72, 395)].type == matches__ftype_73))) && (true || ({ int16_t _let119 = matches__c_72; int16_t in_group__c_74 = _let119; (false && (_pymod(_floordiv(CARDS__rows[_ix(in_group__c_74, 395)].groups, _ipow(2, (-1))), 2) == 1)); }))) && (true || (CARDS__rows[_ix(matches__c_72, 395)].stage == (-1)))); }); })) && (s->hand_count[_ix(top_to_hand__p_68, 2)] < 10))) {
                 int32_t _w120 = _wx(top_to_hand__p_68, 2);
                 if (_w120 >= 0) {
-                    {
-                        int16_t _t121[20];
-                        for (int32_t _i122 = 0; _i122 < 20; _i122++) _t121[_i122] = ((DECK_SLOTS[_i122] == ((int8_t)(_wsub(top_to_hand__dc_70, 1)))) ? top_to_hand__top_71 : s->deck[_ix(top_to_hand__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i122], 1), 0), 19), 20)]);
-                        memcpy(s->deck + _w120 * 20, _t121, sizeof _t121);
-                    }
+                    _remove_int16(s->deck + _w120 * 20, 20, 0);
+                }
+                int32_t _w121 = _wx(top_to_hand__p_68, 2);
+                if (_w121 >= 0) {
+                    s->deck_count[_w121] = ((int8_t)(_wsub(s->deck_count[_ix(top_to_hand__p_68, 2)], 1)));
+                }
+                int32_t _w122 = _wx(top_to_hand__p_68, 2);
+                if (_w122 >= 0) {
+                    _push_int16(s->hand + _w122 * 10, 10, top_to_hand__top_71);
                 }
                 int32_t _w123 = _wx(top_to_hand__p_68, 2);
                 if (_w123 >= 0) {
+                    s->hand_count[_w123] = ((int8_t)(_wadd(s->hand_count[_ix(top_to_hand__p_68, 2)], 1)));
+                }
+            } else if ((top_to_hand__dc_70 > 0)) {
+                int32_t _w124 = _wx(top_to_hand__p_68, 2);
+                if (_w124 >= 0) {
                     {
-                        int16_t _t124[20];
-                        for (int32_t _i125 = 0; _i125 < 20; _i125++) _t124[_i125] = ((DECK_SLOTS[_i125] < top_to_hand__dc_70) ? s->deck[_ix(top_to_hand__p_68, 2) * 20 + _i125] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w123 * 20, _t124, sizeof _t124);
+                        int16_t _t125[20];
+                        for (int32_t _i126 = 0; _i126 < 20; _i126++) _t125[_i126] = ((((int8_t)(DECK_SLOTS[_i126])) == ((int8_t)(_wsub(top_to_hand__dc_70, 1)))) ? top_to_hand__top_71 : s->deck[_ix(top_to_hand__p_68, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i126], 1), 0), 19), 20)]);
+                        memcpy(s->deck + _w124 * 20, _t125, sizeof _t125);
+                    }
+                }
+                int32_t _w127 = _wx(top_to_hand__p_68, 2);
+                if (_w127 >= 0) {
+                    {
+                        int16_t _t128[20];
+                        for (int32_t _i129 = 0; _i129 < 20; _i129++) _t128[_i129] = ((((int8_t)(DECK_SLOTS[_i129])) < top_to_hand__dc_70) ? s->deck[_ix(top_to_hand__p_68, 2) * 20 + _i129] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w127 * 20, _t128, sizeof _t128);
                     }
                 }
             }
@@ -4536,101 +4536,101 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             draw_cards__n_76 = CARDS__rows[_ix(c, 395)].t_draw;
             draw_cards__have_77 = s->hand_count[_ix(draw_cards__p_75, 2)];
             draw_cards__k_78 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_76, s->deck_count[_ix(draw_cards__p_75, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_77))))));
-            int32_t _w126 = _wx(draw_cards__p_75, 2);
-            if (_w126 >= 0) {
+            int32_t _w130 = _wx(draw_cards__p_75, 2);
+            if (_w130 >= 0) {
                 {
-                    int16_t _t127[10];
-                    for (int32_t _i128 = 0; _i128 < 10; _i128++) _t127[_i128] = (((HAND_SLOTS[_i128] >= draw_cards__have_77) && (HAND_SLOTS[_i128] < ((int8_t)(_wadd(draw_cards__have_77, draw_cards__k_78))))) ? s->deck[_ix(draw_cards__p_75, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i128], draw_cards__have_77), 0), 19), 20)] : s->hand[_ix(draw_cards__p_75, 2) * 10 + _i128]);
-                    memcpy(s->hand + _w126 * 10, _t127, sizeof _t127);
+                    int16_t _t131[10];
+                    for (int32_t _i132 = 0; _i132 < 10; _i132++) _t131[_i132] = (((((int8_t)(HAND_SLOTS[_i132])) >= draw_cards__have_77) && (((int8_t)(HAND_SLOTS[_i132])) < ((int8_t)(_wadd(draw_cards__have_77, draw_cards__k_78))))) ? s->deck[_ix(draw_cards__p_75, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i132], draw_cards__have_77), 0), 19), 20)] : s->hand[_ix(draw_cards__p_75, 2) * 10 + _i132]);
+                    memcpy(s->hand + _w130 * 10, _t131, sizeof _t131);
                 }
-            }
-            int32_t _w129 = _wx(draw_cards__p_75, 2);
-            if (_w129 >= 0) {
-                {
-                    int16_t _t130[20];
-                    for (int32_t _i131 = 0; _i131 < 20; _i131++) _t130[_i131] = ((_wadd(DECK_SLOTS[_i131], draw_cards__k_78) < 20) ? s->deck[_ix(draw_cards__p_75, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i131], draw_cards__k_78), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w129 * 20, _t130, sizeof _t130);
-                }
-            }
-            int32_t _w132 = _wx(draw_cards__p_75, 2);
-            if (_w132 >= 0) {
-                s->hand_count[_w132] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_75, 2)], draw_cards__k_78)));
             }
             int32_t _w133 = _wx(draw_cards__p_75, 2);
             if (_w133 >= 0) {
-                s->deck_count[_w133] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_75, 2)], draw_cards__k_78)));
+                {
+                    int16_t _t134[20];
+                    for (int32_t _i135 = 0; _i135 < 20; _i135++) _t134[_i135] = ((_wadd(DECK_SLOTS[_i135], draw_cards__k_78) < 20) ? s->deck[_ix(draw_cards__p_75, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i135], draw_cards__k_78), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w133 * 20, _t134, sizeof _t134);
+                }
+            }
+            int32_t _w136 = _wx(draw_cards__p_75, 2);
+            if (_w136 >= 0) {
+                s->hand_count[_w136] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_75, 2)], draw_cards__k_78)));
+            }
+            int32_t _w137 = _wx(draw_cards__p_75, 2);
+            if (_w137 >= 0) {
+                s->deck_count[_w137] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_75, 2)], draw_cards__k_78)));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_search_n > 0)) {
             search_deck__p_79 = p_;
             search_deck__fstage_80 = CARDS__rows[_ix(c, 395)].t_search_stage;
-            for (int32_t _i134 = 0; _i134 < 20; _i134++) search_deck__d_81[_i134] = s->deck[_ix(search_deck__p_79, 2) * 20 + _i134];
-            search_deck__i_82 = ({ bool _m135[20]; for (int32_t _j136 = 0; _j136 < 20; _j136++) _m135[_j136] = (((((search_deck__d_81[_j136] >= 0) && (CARDS__rows[_ix(search_deck__d_81[_j136], 395)].kind == 0)) && (true || (CARDS__rows[_ix(search_deck__d_81[_j136], 395)].type == (-1)))) && (true || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_81[_j136], 395)].groups, _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_80 < 0) || (CARDS__rows[_ix(search_deck__d_81[_j136], 395)].stage == search_deck__fstage_80))); _choose(random_word_at(key, 0), _m135, 20); });
-            search_deck__room_84 = (false ? ({ int32_t _lo137 = 1; bool _r139 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_83 = _lo137, _end138 = 4; search_deck__bs_83 < _end138; search_deck__bs_83++) if ((s->card[_ix(search_deck__p_79, 2) * 4 + search_deck__bs_83] < 0)) { _r139 = true; break; } _r139; }) : (s->hand_count[_ix(search_deck__p_79, 2)] < 10));
+            for (int32_t _i138 = 0; _i138 < 20; _i138++) search_deck__d_81[_i138] = s->deck[_ix(search_deck__p_79, 2) * 20 + _i138];
+            search_deck__i_82 = ({ bool _m139[20]; for (int32_t _j140 = 0; _j140 < 20; _j140++) _m139[_j140] = (((((search_deck__d_81[_j140] >= 0) && (CARDS__rows[_ix(search_deck__d_81[_j140], 395)].kind == 0)) && (true || (CARDS__rows[_ix(search_deck__d_81[_j140], 395)].type == (-1)))) && (true || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_81[_j140], 395)].groups, _ipow(2, (-1))), 2) == 1))) && ((search_deck__fstage_80 < 0) || (CARDS__rows[_ix(search_deck__d_81[_j140], 395)].stage == search_deck__fstage_80))); _choose(random_word_at(key, 0), _m139, 20); });
+            search_deck__room_84 = (false ? ({ int32_t _lo141 = 1; bool _r143 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_83 = _lo141, _end142 = 4; search_deck__bs_83 < _end142; search_deck__bs_83++) if ((s->card[_ix(search_deck__p_79, 2) * 4 + search_deck__bs_83] < 0)) { _r143 = true; break; } _r143; }) : (s->hand_count[_ix(search_deck__p_79, 2)] < 10));
             if (((search_deck__i_82 >= 0) && search_deck__room_84)) {
                 search_deck__c_85 = s->deck[_ix(search_deck__p_79, 2) * 20 + _ix(search_deck__i_82, 20)];
-                int32_t _w141 = _wx(search_deck__p_79, 2);
-                if (_w141 >= 0) {
+                int32_t _w145 = _wx(search_deck__p_79, 2);
+                if (_w145 >= 0) {
                     {
-                        int16_t _t142[20];
-                        for (int32_t _i143 = 0; _i143 < 20; _i143++) _t142[_i143] = s->deck[_ix(search_deck__p_79, 2) * 20 + _i143];
-                        _remove_int16(_t142, 20, search_deck__i_82);
-                        _shuffle_int16(_t142, 20, fold_in(key, 12));
-                        memcpy(s->deck + _w141 * 20, _t142, sizeof _t142);
+                        int16_t _t146[20];
+                        for (int32_t _i147 = 0; _i147 < 20; _i147++) _t146[_i147] = s->deck[_ix(search_deck__p_79, 2) * 20 + _i147];
+                        _remove_int16(_t146, 20, search_deck__i_82);
+                        _shuffle_int16(_t146, 20, fold_in(key, 12));
+                        memcpy(s->deck + _w145 * 20, _t146, sizeof _t146);
                     }
                 }
-                int32_t _w144 = _wx(search_deck__p_79, 2);
-                if (_w144 >= 0) {
-                    s->deck_count[_w144] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_79, 2)], 1)));
+                int32_t _w148 = _wx(search_deck__p_79, 2);
+                if (_w148 >= 0) {
+                    s->deck_count[_w148] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_79, 2)], 1)));
                 }
                 if (false) {
                     put_in_play__p_87 = search_deck__p_79;
-                    put_in_play__slot_88 = ({ int32_t _lo145 = 1; int32_t _r147 = 0; int32_t _best149 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_86 = _lo145, _end146 = 4; search_deck__bs_86 < _end146; search_deck__bs_86++) { int32_t _x148 = ((int32_t)((s->card[_ix(search_deck__p_79, 2) * 4 + search_deck__bs_86] < 0))); if (search_deck__bs_86 == _lo145 || _x148 > _best149) { _best149 = _x148; _r147 = search_deck__bs_86; } } _r147; });
+                    put_in_play__slot_88 = ({ int32_t _lo149 = 1; int32_t _r151 = 0; int32_t _best153 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_86 = _lo149, _end150 = 4; search_deck__bs_86 < _end150; search_deck__bs_86++) { int32_t _x152 = ((int32_t)((s->card[_ix(search_deck__p_79, 2) * 4 + search_deck__bs_86] < 0))); if (search_deck__bs_86 == _lo149 || _x152 > _best153) { _best153 = _x152; _r151 = search_deck__bs_86; } } _r151; });
                     put_in_play__c_89 = search_deck__c_85;
-                    int32_t _w150 = _wx(put_in_play__p_87, 2);
-                    int32_t _w151 = _wx(put_in_play__slot_88, 4);
-                    if (_w150 >= 0 && _w151 >= 0) {
-                        s->card[_w150 * 4 + _w151] = put_in_play__c_89;
-                    }
-                    int32_t _w152 = _wx(put_in_play__p_87, 2);
-                    int32_t _w153 = _wx(put_in_play__slot_88, 4);
-                    if (_w152 >= 0 && _w153 >= 0) {
-                        s->damage[_w152 * 4 + _w153] = ((int16_t)(0));
-                    }
                     int32_t _w154 = _wx(put_in_play__p_87, 2);
                     int32_t _w155 = _wx(put_in_play__slot_88, 4);
                     if (_w154 >= 0 && _w155 >= 0) {
+                        s->card[_w154 * 4 + _w155] = put_in_play__c_89;
+                    }
+                    int32_t _w156 = _wx(put_in_play__p_87, 2);
+                    int32_t _w157 = _wx(put_in_play__slot_88, 4);
+                    if (_w156 >= 0 && _w157 >= 0) {
+                        s->damage[_w156 * 4 + _w157] = ((int16_t)(0));
+                    }
+                    int32_t _w158 = _wx(put_in_play__p_87, 2);
+                    int32_t _w159 = _wx(put_in_play__slot_88, 4);
+                    if (_w158 >= 0 && _w159 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w154 * 32 + _w155 * 8;
-                            for (int32_t _i156 = 0; _i156 < 8; _i156++) _d[_i156] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w158 * 32 + _w159 * 8;
+                            for (int32_t _i160 = 0; _i160 < 8; _i160++) _d[_i160] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w157 = _wx(put_in_play__p_87, 2);
-                    int32_t _w158 = _wx(put_in_play__slot_88, 4);
-                    if (_w157 >= 0 && _w158 >= 0) {
-                        s->entered[_w157 * 4 + _w158] = ((int8_t)(s->turn));
+                    int32_t _w161 = _wx(put_in_play__p_87, 2);
+                    int32_t _w162 = _wx(put_in_play__slot_88, 4);
+                    if (_w161 >= 0 && _w162 >= 0) {
+                        s->entered[_w161 * 4 + _w162] = ((int8_t)(s->turn));
                     }
-                    int32_t _w159 = _wx(put_in_play__p_87, 2);
-                    int32_t _w160 = _wx(put_in_play__slot_88, 4);
-                    if (_w159 >= 0 && _w160 >= 0) {
+                    int32_t _w163 = _wx(put_in_play__p_87, 2);
+                    int32_t _w164 = _wx(put_in_play__slot_88, 4);
+                    if (_w163 >= 0 && _w164 >= 0) {
                         {
-                            int16_t *_d = s->under + _w159 * 8 + _w160 * 2;
-                            for (int32_t _i161 = 0; _i161 < 2; _i161++) _d[_i161] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w163 * 8 + _w164 * 2;
+                            for (int32_t _i165 = 0; _i165 < 2; _i165++) _d[_i165] = ((int16_t)((-1)));
                         }
                     }
-                    int32_t _w162 = _wx(put_in_play__p_87, 2);
-                    int32_t _w163 = _wx(put_in_play__slot_88, 4);
-                    if (_w162 >= 0 && _w163 >= 0) {
-                        s->used_ability[_w162 * 4 + _w163] = false;
+                    int32_t _w166 = _wx(put_in_play__p_87, 2);
+                    int32_t _w167 = _wx(put_in_play__slot_88, 4);
+                    if (_w166 >= 0 && _w167 >= 0) {
+                        s->used_ability[_w166 * 4 + _w167] = false;
                     }
                 } else {
-                    int32_t _w164 = _wx(search_deck__p_79, 2);
-                    if (_w164 >= 0) {
-                        _push_int16(s->hand + _w164 * 10, 10, search_deck__c_85);
+                    int32_t _w168 = _wx(search_deck__p_79, 2);
+                    if (_w168 >= 0) {
+                        _push_int16(s->hand + _w168 * 10, 10, search_deck__c_85);
                     }
-                    int32_t _w165 = _wx(search_deck__p_79, 2);
-                    if (_w165 >= 0) {
-                        s->hand_count[_w165] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_79, 2)], 1)));
+                    int32_t _w169 = _wx(search_deck__p_79, 2);
+                    if (_w169 >= 0) {
+                        s->hand_count[_w169] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_79, 2)], 1)));
                     }
                 }
             }
@@ -4645,30 +4645,30 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
         if (CARDS__rows[_ix(c, 395)].t_shuffle_opp) {
             shuffle_hand_in__p_90 = o;
             shuffle_hand_in__dc_91 = s->deck_count[_ix(shuffle_hand_in__p_90, 2)];
-            for (int32_t _i166 = 0; _i166 < 20; _i166++) shuffle_hand_in__merged_92[_i166] = ((DECK_SLOTS[_i166] < shuffle_hand_in__dc_91) ? s->deck[_ix(shuffle_hand_in__p_90, 2) * 20 + _i166] : s->hand[_ix(shuffle_hand_in__p_90, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i166], shuffle_hand_in__dc_91), 0), 9), 10)]);
-            int32_t _w167 = _wx(shuffle_hand_in__p_90, 2);
-            if (_w167 >= 0) {
+            for (int32_t _i170 = 0; _i170 < 20; _i170++) shuffle_hand_in__merged_92[_i170] = ((((int8_t)(DECK_SLOTS[_i170])) < shuffle_hand_in__dc_91) ? s->deck[_ix(shuffle_hand_in__p_90, 2) * 20 + _i170] : s->hand[_ix(shuffle_hand_in__p_90, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i170], shuffle_hand_in__dc_91), 0), 9), 10)]);
+            int32_t _w171 = _wx(shuffle_hand_in__p_90, 2);
+            if (_w171 >= 0) {
                 {
-                    int16_t *_d = s->deck + _w167 * 20;
-                    for (int32_t _i168 = 0; _i168 < 20; _i168++) _d[_i168] = ((DECK_SLOTS[_i168] < ((int8_t)(_wadd(shuffle_hand_in__dc_91, s->hand_count[_ix(shuffle_hand_in__p_90, 2)])))) ? shuffle_hand_in__merged_92[_i168] : ((int16_t)((-1))));
+                    int16_t *_d = s->deck + _w171 * 20;
+                    for (int32_t _i172 = 0; _i172 < 20; _i172++) _d[_i172] = ((((int8_t)(DECK_SLOTS[_i172])) < ((int8_t)(_wadd(shuffle_hand_in__dc_91, s->hand_count[_ix(shuffle_hand_in__p_90, 2)])))) ? shuffle_hand_in__merged_92[_i172] : ((int16_t)((-1))));
                     _shuffle_int16(_d, 20, fold_in(key, 13));
-                }
-            }
-            int32_t _w169 = _wx(shuffle_hand_in__p_90, 2);
-            if (_w169 >= 0) {
-                s->deck_count[_w169] = ((int8_t)(_wadd(shuffle_hand_in__dc_91, s->hand_count[_ix(shuffle_hand_in__p_90, 2)])));
-            }
-            int32_t _w170 = _wx(shuffle_hand_in__p_90, 2);
-            if (_w170 >= 0) {
-                {
-                    int16_t _t171[10];
-                    for (int32_t _i172 = 0; _i172 < 10; _i172++) _t171[_i172] = ((HAND_SLOTS[_i172] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_90, 2) * 10 + _i172]);
-                    memcpy(s->hand + _w170 * 10, _t171, sizeof _t171);
                 }
             }
             int32_t _w173 = _wx(shuffle_hand_in__p_90, 2);
             if (_w173 >= 0) {
-                s->hand_count[_w173] = ((int8_t)(0));
+                s->deck_count[_w173] = ((int8_t)(_wadd(shuffle_hand_in__dc_91, s->hand_count[_ix(shuffle_hand_in__p_90, 2)])));
+            }
+            int32_t _w174 = _wx(shuffle_hand_in__p_90, 2);
+            if (_w174 >= 0) {
+                {
+                    int16_t _t175[10];
+                    for (int32_t _i176 = 0; _i176 < 10; _i176++) _t175[_i176] = ((HAND_SLOTS[_i176] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_90, 2) * 10 + _i176]);
+                    memcpy(s->hand + _w174 * 10, _t175, sizeof _t175);
+                }
+            }
+            int32_t _w177 = _wx(shuffle_hand_in__p_90, 2);
+            if (_w177 >= 0) {
+                s->hand_count[_w177] = ((int8_t)(0));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].t_draw_opp > 0)) {
@@ -4676,29 +4676,29 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             draw_cards__n_94 = CARDS__rows[_ix(c, 395)].t_draw_opp;
             draw_cards__have_95 = s->hand_count[_ix(draw_cards__p_93, 2)];
             draw_cards__k_96 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_94, s->deck_count[_ix(draw_cards__p_93, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_95))))));
-            int32_t _w174 = _wx(draw_cards__p_93, 2);
-            if (_w174 >= 0) {
+            int32_t _w178 = _wx(draw_cards__p_93, 2);
+            if (_w178 >= 0) {
                 {
-                    int16_t _t175[10];
-                    for (int32_t _i176 = 0; _i176 < 10; _i176++) _t175[_i176] = (((HAND_SLOTS[_i176] >= draw_cards__have_95) && (HAND_SLOTS[_i176] < ((int8_t)(_wadd(draw_cards__have_95, draw_cards__k_96))))) ? s->deck[_ix(draw_cards__p_93, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i176], draw_cards__have_95), 0), 19), 20)] : s->hand[_ix(draw_cards__p_93, 2) * 10 + _i176]);
-                    memcpy(s->hand + _w174 * 10, _t175, sizeof _t175);
+                    int16_t _t179[10];
+                    for (int32_t _i180 = 0; _i180 < 10; _i180++) _t179[_i180] = (((((int8_t)(HAND_SLOTS[_i180])) >= draw_cards__have_95) && (((int8_t)(HAND_SLOTS[_i180])) < ((int8_t)(_wadd(draw_cards__have_95, draw_cards__k_96))))) ? s->deck[_ix(draw_cards__p_93, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i180], draw_cards__have_95), 0), 19), 20)] : s->hand[_ix(draw_cards__p_93, 2) * 10 + _i180]);
+                    memcpy(s->hand + _w178 * 10, _t179, sizeof _t179);
                 }
-            }
-            int32_t _w177 = _wx(draw_cards__p_93, 2);
-            if (_w177 >= 0) {
-                {
-                    int16_t _t178[20];
-                    for (int32_t _i179 = 0; _i179 < 20; _i179++) _t178[_i179] = ((_wadd(DECK_SLOTS[_i179], draw_cards__k_96) < 20) ? s->deck[_ix(draw_cards__p_93, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i179], draw_cards__k_96), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w177 * 20, _t178, sizeof _t178);
-                }
-            }
-            int32_t _w180 = _wx(draw_cards__p_93, 2);
-            if (_w180 >= 0) {
-                s->hand_count[_w180] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_93, 2)], draw_cards__k_96)));
             }
             int32_t _w181 = _wx(draw_cards__p_93, 2);
             if (_w181 >= 0) {
-                s->deck_count[_w181] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_93, 2)], draw_cards__k_96)));
+                {
+                    int16_t _t182[20];
+                    for (int32_t _i183 = 0; _i183 < 20; _i183++) _t182[_i183] = ((_wadd(DECK_SLOTS[_i183], draw_cards__k_96) < 20) ? s->deck[_ix(draw_cards__p_93, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i183], draw_cards__k_96), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w181 * 20, _t182, sizeof _t182);
+                }
+            }
+            int32_t _w184 = _wx(draw_cards__p_93, 2);
+            if (_w184 >= 0) {
+                s->hand_count[_w184] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_93, 2)], draw_cards__k_96)));
+            }
+            int32_t _w185 = _wx(draw_cards__p_93, 2);
+            if (_w185 >= 0) {
+                s->deck_count[_w185] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_93, 2)], draw_cards__k_96)));
             }
         }
         choice__test_2 = CARDS__rows[_ix(c, 395)].t_revive_opp;
@@ -4708,10 +4708,10 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             if ((choice__resume == 2)) {
                 d = choice__option;
             } else if (((s->choice__pending == 0) && (choice__resume <= 1))) {
-                for (int32_t _i182 = 0; _i182 < 20; _i182++) choice__options_2[_i182] = ({ int16_t _let183[20]; for (int32_t _i184 = 0; _i184 < 20; _i184++) _let183[_i184] = s->discard[_ix(o, 2) * 20 + _i184]; int16_t basics_in__zone_97[20]; memcpy(basics_in__zone_97, _let183, sizeof basics_in__zone_97); (((basics_in__zone_97[_i182] >= 0) && (CARDS__rows[_ix(basics_in__zone_97[_i182], 395)].kind == 0)) && (CARDS__rows[_ix(basics_in__zone_97[_i182], 395)].stage == 0)); });
-                if (({ bool _r186 = false; for (int32_t _j185 = 0; _j185 < 20; _j185++) if (choice__options_2[_j185]) { _r186 = true; break; } _r186; })) {
+                for (int32_t _i186 = 0; _i186 < 20; _i186++) choice__options_2[_i186] = ({ int16_t _let187[20]; for (int32_t _i188 = 0; _i188 < 20; _i188++) _let187[_i188] = s->discard[_ix(o, 2) * 20 + _i188]; int16_t basics_in__zone_97[20]; memcpy(basics_in__zone_97, _let187, sizeof basics_in__zone_97); (((basics_in__zone_97[_i186] >= 0) && (CARDS__rows[_ix(basics_in__zone_97[_i186], 395)].kind == 0)) && (CARDS__rows[_ix(basics_in__zone_97[_i186], 395)].stage == 0)); });
+                if (({ bool _r190 = false; for (int32_t _j189 = 0; _j189 < 20; _j189++) if (choice__options_2[_j189]) { _r190 = true; break; } _r190; })) {
                     s->choice__o = o;
-                    for (int32_t _i188 = 0; _i188 < 20; _i188++) s->choice__mask[_i188] = choice__options_2[_i188];
+                    for (int32_t _i192 = 0; _i192 < 20; _i192++) s->choice__mask[_i192] = choice__options_2[_i192];
                     s->choice__player = s->current_player;
                     s->current_player = p_;
                     s->choice__pending = 2;
@@ -4722,51 +4722,51 @@ static void effect_play_trainer(State *s, int32_t h, Key key, int32_t choice__op
             if (((s->choice__pending == 0) && (choice__resume <= 2))) {
                 if ((d >= 0)) {
                     put_in_play__p_98 = o;
-                    put_in_play__slot_99 = ({ int32_t _lo189 = 1; int32_t _r191 = 0; int32_t _best193 = 0; _Pragma("GCC unroll 3") for (int32_t bs = _lo189, _end190 = 4; bs < _end190; bs++) { int32_t _x192 = ((int32_t)((s->card[_ix(o, 2) * 4 + bs] < 0))); if (bs == _lo189 || _x192 > _best193) { _best193 = _x192; _r191 = bs; } } _r191; });
+                    put_in_play__slot_99 = ({ int32_t _lo193 = 1; int32_t _r195 = 0; int32_t _best197 = 0; _Pragma("GCC unroll 3") for (int32_t bs = _lo193, _end194 = 4; bs < _end194; bs++) { int32_t _x196 = ((int32_t)((s->card[_ix(o, 2) * 4 + bs] < 0))); if (bs == _lo193 || _x196 > _best197) { _best197 = _x196; _r195 = bs; } } _r195; });
                     put_in_play__c_100 = s->discard[_ix(o, 2) * 20 + _ix(d, 20)];
-                    int32_t _w194 = _wx(put_in_play__p_98, 2);
-                    int32_t _w195 = _wx(put_in_play__slot_99, 4);
-                    if (_w194 >= 0 && _w195 >= 0) {
-                        s->card[_w194 * 4 + _w195] = put_in_play__c_100;
-                    }
-                    int32_t _w196 = _wx(put_in_play__p_98, 2);
-                    int32_t _w197 = _wx(put_in_play__slot_99, 4);
-                    if (_w196 >= 0 && _w197 >= 0) {
-                        s->damage[_w196 * 4 + _w197] = ((int16_t)(0));
-                    }
                     int32_t _w198 = _wx(put_in_play__p_98, 2);
                     int32_t _w199 = _wx(put_in_play__slot_99, 4);
                     if (_w198 >= 0 && _w199 >= 0) {
+                        s->card[_w198 * 4 + _w199] = put_in_play__c_100;
+                    }
+                    int32_t _w200 = _wx(put_in_play__p_98, 2);
+                    int32_t _w201 = _wx(put_in_play__slot_99, 4);
+                    if (_w200 >= 0 && _w201 >= 0) {
+                        s->damage[_w200 * 4 + _w201] = ((int16_t)(0));
+                    }
+                    int32_t _w202 = _wx(put_in_play__p_98, 2);
+                    int32_t _w203 = _wx(put_in_play__slot_99, 4);
+                    if (_w202 >= 0 && _w203 >= 0) {
                         {
-                            int8_t *_d = s->energy + _w198 * 32 + _w199 * 8;
-                            for (int32_t _i200 = 0; _i200 < 8; _i200++) _d[_i200] = ((int8_t)(0));
+                            int8_t *_d = s->energy + _w202 * 32 + _w203 * 8;
+                            for (int32_t _i204 = 0; _i204 < 8; _i204++) _d[_i204] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w201 = _wx(put_in_play__p_98, 2);
-                    int32_t _w202 = _wx(put_in_play__slot_99, 4);
-                    if (_w201 >= 0 && _w202 >= 0) {
-                        s->entered[_w201 * 4 + _w202] = ((int8_t)(s->turn));
+                    int32_t _w205 = _wx(put_in_play__p_98, 2);
+                    int32_t _w206 = _wx(put_in_play__slot_99, 4);
+                    if (_w205 >= 0 && _w206 >= 0) {
+                        s->entered[_w205 * 4 + _w206] = ((int8_t)(s->turn));
                     }
-                    int32_t _w203 = _wx(put_in_play__p_98, 2);
-                    int32_t _w204 = _wx(put_in_play__slot_99, 4);
-                    if (_w203 >= 0 && _w204 >= 0) {
+                    int32_t _w207 = _wx(put_in_play__p_98, 2);
+                    int32_t _w208 = _wx(put_in_play__slot_99, 4);
+                    if (_w207 >= 0 && _w208 >= 0) {
                         {
-                            int16_t *_d = s->under + _w203 * 8 + _w204 * 2;
-                            for (int32_t _i205 = 0; _i205 < 2; _i205++) _d[_i205] = ((int16_t)((-1)));
+                            int16_t *_d = s->under + _w207 * 8 + _w208 * 2;
+                            for (int32_t _i209 = 0; _i209 < 2; _i209++) _d[_i209] = ((int16_t)((-1)));
                         }
                     }
-                    int32_t _w206 = _wx(put_in_play__p_98, 2);
-                    int32_t _w207 = _wx(put_in_play__slot_99, 4);
-                    if (_w206 >= 0 && _w207 >= 0) {
-                        s->used_ability[_w206 * 4 + _w207] = false;
+                    int32_t _w210 = _wx(put_in_play__p_98, 2);
+                    int32_t _w211 = _wx(put_in_play__slot_99, 4);
+                    if (_w210 >= 0 && _w211 >= 0) {
+                        s->used_ability[_w210 * 4 + _w211] = false;
                     }
-                    int32_t _w208 = _wx(o, 2);
-                    if (_w208 >= 0) {
-                        _remove_int16(s->discard + _w208 * 20, 20, d);
+                    int32_t _w212 = _wx(o, 2);
+                    if (_w212 >= 0) {
+                        _remove_int16(s->discard + _w212 * 20, 20, d);
                     }
-                    int32_t _w209 = _wx(o, 2);
-                    if (_w209 >= 0) {
-                        s->discard_count[_w209] = ((int8_t)(_wsub(s->discard_count[_ix(o, 2)], 1)));
+                    int32_t _w213 = _wx(o, 2);
+                    if (_w213 >= 0) {
+                        s->discard_count[_w213] = ((int8_t)(_wsub(s->discard_count[_ix(o, 2)], 1)));
                     }
                 }
             }
@@ -4827,53 +4827,53 @@ static void effect_retreat(State *s, int32_t b, Key key)
     if (_w20 >= 0) {
         {
             int8_t _t21[32];
-            for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 8; _i23++) _t21[_i22 * 8 + _i23] = s->energy[_ix(swap_active__p_112, 2) * 32 + _ix(swap_active__perm_114[_i22], 4) * 8 + _i23];
+            for (int32_t _i23 = 0; _i23 < 4; _i23++) for (int32_t _i24 = 0; _i24 < 8; _i24++) _t21[_i23 * 8 + _i24] = s->energy[_ix(swap_active__p_112, 2) * 32 + _ix(swap_active__perm_114[_i23], 4) * 8 + _i24];
             memcpy(s->energy + _w20 * 32, _t21, sizeof _t21);
         }
     }
-    int32_t _w24 = _wx(swap_active__p_112, 2);
-    if (_w24 >= 0) {
+    int32_t _w25 = _wx(swap_active__p_112, 2);
+    if (_w25 >= 0) {
         {
-            int8_t _t25[4];
-            for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->entered[_ix(swap_active__p_112, 2) * 4 + _ix(swap_active__perm_114[_i26], 4)];
-            memcpy(s->entered + _w24 * 4, _t25, sizeof _t25);
+            int8_t _t26[4];
+            for (int32_t _i27 = 0; _i27 < 4; _i27++) _t26[_i27] = s->entered[_ix(swap_active__p_112, 2) * 4 + _ix(swap_active__perm_114[_i27], 4)];
+            memcpy(s->entered + _w25 * 4, _t26, sizeof _t26);
         }
     }
-    int32_t _w27 = _wx(swap_active__p_112, 2);
-    if (_w27 >= 0) {
+    int32_t _w28 = _wx(swap_active__p_112, 2);
+    if (_w28 >= 0) {
         {
-            int16_t _t28[8];
-            for (int32_t _i29 = 0; _i29 < 4; _i29++) for (int32_t _i30 = 0; _i30 < 2; _i30++) _t28[_i29 * 2 + _i30] = s->under[_ix(swap_active__p_112, 2) * 8 + _ix(swap_active__perm_114[_i29], 4) * 2 + _i30];
-            memcpy(s->under + _w27 * 8, _t28, sizeof _t28);
+            int16_t _t29[8];
+            for (int32_t _i31 = 0; _i31 < 4; _i31++) for (int32_t _i32 = 0; _i32 < 2; _i32++) _t29[_i31 * 2 + _i32] = s->under[_ix(swap_active__p_112, 2) * 8 + _ix(swap_active__perm_114[_i31], 4) * 2 + _i32];
+            memcpy(s->under + _w28 * 8, _t29, sizeof _t29);
         }
     }
-    int32_t _w31 = _wx(swap_active__p_112, 2);
-    if (_w31 >= 0) {
+    int32_t _w33 = _wx(swap_active__p_112, 2);
+    if (_w33 >= 0) {
         {
-            bool _t32[4];
-            for (int32_t _i33 = 0; _i33 < 4; _i33++) _t32[_i33] = s->used_ability[_ix(swap_active__p_112, 2) * 4 + _ix(swap_active__perm_114[_i33], 4)];
-            memcpy(s->used_ability + _w31 * 4, _t32, sizeof _t32);
+            bool _t34[4];
+            for (int32_t _i35 = 0; _i35 < 4; _i35++) _t34[_i35] = s->used_ability[_ix(swap_active__p_112, 2) * 4 + _ix(swap_active__perm_114[_i35], 4)];
+            memcpy(s->used_ability + _w33 * 4, _t34, sizeof _t34);
         }
     }
     clear_conditions__p_115 = swap_active__p_112;
-    int32_t _w34 = _wx(clear_conditions__p_115, 2);
-    if (_w34 >= 0) {
-        s->poisoned[_w34] = false;
-    }
-    int32_t _w35 = _wx(clear_conditions__p_115, 2);
-    if (_w35 >= 0) {
-        s->burned[_w35] = false;
-    }
     int32_t _w36 = _wx(clear_conditions__p_115, 2);
     if (_w36 >= 0) {
-        s->condition[_w36] = ((int8_t)(0));
+        s->poisoned[_w36] = false;
     }
     int32_t _w37 = _wx(clear_conditions__p_115, 2);
     if (_w37 >= 0) {
+        s->burned[_w37] = false;
+    }
+    int32_t _w38 = _wx(clear_conditions__p_115, 2);
+    if (_w38 >= 0) {
+        s->condition[_w38] = ((int8_t)(0));
+    }
+    int32_t _w39 = _wx(clear_conditions__p_115, 2);
+    if (_w39 >= 0) {
         {
-            int16_t _t38[8];
-            for (int32_t _i39 = 0; _i39 < 8; _i39++) _t38[_i39] = (ACTIVE_BOUND[_i39] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_115, 2) * 8 + _i39]);
-            memcpy(s->lasting_until + _w37 * 8, _t38, sizeof _t38);
+            int16_t _t40[8];
+            for (int32_t _i41 = 0; _i41 < 8; _i41++) _t40[_i41] = (ACTIVE_BOUND[_i41] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_115, 2) * 8 + _i41]);
+            memcpy(s->lasting_until + _w39 * 8, _t40, sizeof _t40);
         }
     }
     s->retreated = true;
@@ -5055,7 +5055,7 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
             lands = _flip(random_word_at(key, 0));
         }
         bits = _roll(random_word_at(key, 1), 65536);
-        coins = (ATTACKS__rows[_ix(r, 790)].coins_energy ? ({ int32_t _r15 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r15 = _wadd(_r15, ({ int32_t _let2 = p_; int32_t power__p_173 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_174 = _lo4, _end5 = 4; power__s_174 < _end5; power__s_174++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_173, 2) * 4 + power__s_174] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + power__s_174], 395)].ab_double_type >= 0)))); if (power__s_174 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_174; } } _r6; }); int32_t power__src_175 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_type; int16_t power__t_176 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_filter; int16_t power__f_177 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_173, 2) * 4]; int16_t power__c_178 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)] >= 0) && (power__t_176 >= 0)) && (power__c_178 >= 0)) && ((power__f_177 < 0) || (CARDS__rows[_ix(power__c_178, 395)].type == power__f_177))); bool power__on_179 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_173, 2) * 32 + _i14]; int8_t power__held_180[8]; memcpy(power__held_180, _let13, sizeof power__held_180); ((int8_t)(_wadd(power__held_180[_j1], ((power__on_179 && (TYPE_IDS[_j1] == power__t_176)) ? power__held_180[_j1] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r15; }) : ((int32_t)(ATTACKS__rows[_ix(r, 790)].coins)));
+        coins = (ATTACKS__rows[_ix(r, 790)].coins_energy ? ({ int32_t _r15 = 0; for (int32_t _j1 = 0; _j1 < 8; _j1++) _r15 = _wadd(_r15, ({ int32_t _let2 = p_; int32_t power__p_173 = _let2; ({ int32_t _let3 = ({ int32_t _lo4 = 0; int32_t _r6 = 0; int32_t _best8 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_174 = _lo4, _end5 = 4; power__s_174 < _end5; power__s_174++) { int32_t _x7 = ((int32_t)(((s->card[_ix(power__p_173, 2) * 4 + power__s_174] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + power__s_174], 395)].ab_double_type >= 0)))); if (power__s_174 == _lo4 || _x7 > _best8) { _best8 = _x7; _r6 = power__s_174; } } _r6; }); int32_t power__src_175 = _let3; ({ int16_t _let9 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_type; int16_t power__t_176 = _let9; ({ int16_t _let10 = CARDS__rows[_ix(s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)], 395)].ab_double_filter; int16_t power__f_177 = _let10; ({ int16_t _let11 = s->card[_ix(power__p_173, 2) * 4]; int16_t power__c_178 = _let11; ({ bool _let12 = ((((s->card[_ix(power__p_173, 2) * 4 + _ix(power__src_175, 4)] >= 0) && (power__t_176 >= 0)) && (power__c_178 >= 0)) && ((power__f_177 < 0) || (CARDS__rows[_ix(power__c_178, 395)].type == power__f_177))); bool power__on_179 = _let12; ({ int8_t _let13[8]; for (int32_t _i14 = 0; _i14 < 8; _i14++) _let13[_i14] = s->energy[_ix(power__p_173, 2) * 32 + _i14]; int8_t power__held_180[8]; memcpy(power__held_180, _let13, sizeof power__held_180); ((int8_t)(_wadd(power__held_180[_j1], ((power__on_179 && (((int16_t)(TYPE_IDS[_j1])) == power__t_176)) ? power__held_180[_j1] : ((int8_t)(0)))))); }); }); }); }); }); }); })); _r15; }) : ((int32_t)(ATTACKS__rows[_ix(r, 790)].coins)));
         heads = ({ int32_t _lo17 = 0; int32_t _r19 = 0; for (int32_t i = _lo17, _end18 = 16; i < _end18; i++) _r19 += (((i < coins) && (_pymod(_floordiv(bits, _ipow(2, i)), 2) == 1))) ? 1 : 0; _r19; });
         if (ATTACKS__rows[_ix(r, 790)].until_tails) {
             heads = 0;
@@ -5083,7 +5083,7 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 if ((ATTACKS__rows[_ix(r, 790)].per_heads > 0)) {
                     dmg = _wmul(ATTACKS__rows[_ix(r, 790)].per_heads, heads);
                 }
-                if (((ATTACKS__rows[_ix(r, 790)].bonus > 0) && ({ int16_t _let23 = ATTACKS__rows[_ix(r, 790)].bonus_if; int16_t holds__c_184 = _let23; ({ int32_t _let24 = p_; int32_t holds__p_185 = _let24; ({ int32_t _let25 = r; int32_t holds__r_186 = _let25; ({ bool _let26 = first_heads; bool holds__first_heads_187 = _let26; ({ bool _let27 = all_heads; bool holds__all_heads_188 = _let27; ({ int32_t _let28 = _wsub(1, holds__p_185); int32_t holds__o_189 = _let28; ((((((((((holds__c_184 == 0) || ((holds__c_184 == 1) && holds__first_heads_187)) || ((holds__c_184 == 2) && (!holds__first_heads_187))) || ((holds__c_184 == 3) && holds__all_heads_188)) || ((holds__c_184 == 4) && (({ int32_t _let29 = holds__p_185; int32_t extra_energy__p_190 = _let29; ({ int32_t _let30 = holds__r_186; int32_t extra_energy__r_191 = _let30; ({ int16_t _let31 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_186, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_192 = _let31; ({ int8_t _let32[8]; for (int32_t _i33 = 0; _i33 < 8; _i33++) _let32[_i33] = ({ int32_t _let34 = extra_energy__p_190; int32_t power__p_193 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 0; int32_t _r38 = 0; int32_t _best40 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_194 = _lo36, _end37 = 4; power__s_194 < _end37; power__s_194++) { int32_t _x39 = ((int32_t)(((s->card[_ix(power__p_193, 2) * 4 + power__s_194] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + power__s_194], 395)].ab_double_type >= 0)))); if (power__s_194 == _lo36 || _x39 > _best40) { _best40 = _x39; _r38 = power__s_194; } } _r38; }); int32_t power__src_195 = _let35; ({ int16_t _let41 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_type; int16_t power__t_196 = _let41; ({ int16_t _let42 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_filter; int16_t power__f_197 = _let42; ({ int16_t _let43 = s->card[_ix(power__p_193, 2) * 4]; int16_t power__c_198 = _let43; ({ bool _let44 = ((((s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)] >= 0) && (power__t_196 >= 0)) && (power__c_198 >= 0)) && ((power__f_197 < 0) || (CARDS__rows[_ix(power__c_198, 395)].type == power__f_197))); bool power__on_199 = _let44; ({ int8_t _let45[8]; for (int32_t _i46 = 0; _i46 < 8; _i46++) _let45[_i46] = s->energy[_ix(power__p_193, 2) * 32 + _i46]; int8_t power__held_200[8]; memcpy(power__held_200, _let45, sizeof power__held_200); ((int8_t)(_wadd(power__held_200[_i33], ((power__on_199 && (TYPE_IDS[_i33] == power__t_196)) ? power__held_200[_i33] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_201[8]; memcpy(extra_energy__held_201, _let32, sizeof extra_energy__held_201); ({ int8_t _let47[8]; for (int32_t _i48 = 0; _i48 < 8; _i48++) _let47[_i48] = ({ int32_t _let49 = extra_energy__r_191; int32_t attack_cost__r_202 = _let49; (_i48 == 0 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_grass : (_i48 == 1 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fire : (_i48 == 2 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_water : (_i48 == 3 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_lightning : (_i48 == 4 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_psychic : (_i48 == 5 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fighting : (_i48 == 6 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_metal))))))); }); int8_t extra_energy__cost_203[8]; memcpy(extra_energy__cost_203, _let47, sizeof extra_energy__cost_203); ({ int32_t _let50 = _wsub(_wsub(({ int32_t _r52 = 0; for (int32_t _j51 = 0; _j51 < 8; _j51++) _r52 = _wadd(_r52, extra_energy__held_201[_j51]); _r52; }), ((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)]))), _wsub(({ int32_t _r55 = 0; for (int32_t _j54 = 0; _j54 < 8; _j54++) _r55 = _wadd(_r55, extra_energy__cost_203[_j54]); _r55; }), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)])))); int32_t extra_energy__others_204 = _let50; _wsub(_wsub(((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)])), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_191, 790)].cost_colorless)), extra_energy__others_204), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_186, 790)].bonus_n))) || ((holds__c_184 == 5) && (s->damage[_ix(holds__o_189, 2) * 4] > 0))) || ((holds__c_184 == 6) && (s->damage[_ix(holds__p_185, 2) * 4] > 0))) || ((holds__c_184 == 7) && s->poisoned[_ix(holds__o_189, 2)])) || ((holds__c_184 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_189, 2) * 4], 395)].ex)) || (((holds__c_184 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_185, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if (((ATTACKS__rows[_ix(r, 790)].bonus > 0) && ({ int16_t _let23 = ATTACKS__rows[_ix(r, 790)].bonus_if; int16_t holds__c_184 = _let23; ({ int32_t _let24 = p_; int32_t holds__p_185 = _let24; ({ int32_t _let25 = r; int32_t holds__r_186 = _let25; ({ bool _let26 = first_heads; bool holds__first_heads_187 = _let26; ({ bool _let27 = all_heads; bool holds__all_heads_188 = _let27; ({ int32_t _let28 = _wsub(1, holds__p_185); int32_t holds__o_189 = _let28; ((((((((((holds__c_184 == 0) || ((holds__c_184 == 1) && holds__first_heads_187)) || ((holds__c_184 == 2) && (!holds__first_heads_187))) || ((holds__c_184 == 3) && holds__all_heads_188)) || ((holds__c_184 == 4) && (({ int32_t _let29 = holds__p_185; int32_t extra_energy__p_190 = _let29; ({ int32_t _let30 = holds__r_186; int32_t extra_energy__r_191 = _let30; ({ int16_t _let31 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_186, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_192 = _let31; ({ int8_t _let32[8]; for (int32_t _i33 = 0; _i33 < 8; _i33++) _let32[_i33] = ({ int32_t _let34 = extra_energy__p_190; int32_t power__p_193 = _let34; ({ int32_t _let35 = ({ int32_t _lo36 = 0; int32_t _r38 = 0; int32_t _best40 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_194 = _lo36, _end37 = 4; power__s_194 < _end37; power__s_194++) { int32_t _x39 = ((int32_t)(((s->card[_ix(power__p_193, 2) * 4 + power__s_194] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + power__s_194], 395)].ab_double_type >= 0)))); if (power__s_194 == _lo36 || _x39 > _best40) { _best40 = _x39; _r38 = power__s_194; } } _r38; }); int32_t power__src_195 = _let35; ({ int16_t _let41 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_type; int16_t power__t_196 = _let41; ({ int16_t _let42 = CARDS__rows[_ix(s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)], 395)].ab_double_filter; int16_t power__f_197 = _let42; ({ int16_t _let43 = s->card[_ix(power__p_193, 2) * 4]; int16_t power__c_198 = _let43; ({ bool _let44 = ((((s->card[_ix(power__p_193, 2) * 4 + _ix(power__src_195, 4)] >= 0) && (power__t_196 >= 0)) && (power__c_198 >= 0)) && ((power__f_197 < 0) || (CARDS__rows[_ix(power__c_198, 395)].type == power__f_197))); bool power__on_199 = _let44; ({ int8_t _let45[8]; for (int32_t _i46 = 0; _i46 < 8; _i46++) _let45[_i46] = s->energy[_ix(power__p_193, 2) * 32 + _i46]; int8_t power__held_200[8]; memcpy(power__held_200, _let45, sizeof power__held_200); ((int8_t)(_wadd(power__held_200[_i33], ((power__on_199 && (((int16_t)(TYPE_IDS[_i33])) == power__t_196)) ? power__held_200[_i33] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_201[8]; memcpy(extra_energy__held_201, _let32, sizeof extra_energy__held_201); ({ int8_t _let47[8]; for (int32_t _i48 = 0; _i48 < 8; _i48++) _let47[_i48] = ({ int32_t _let49 = extra_energy__r_191; int32_t attack_cost__r_202 = _let49; (_i48 == 0 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_grass : (_i48 == 1 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fire : (_i48 == 2 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_water : (_i48 == 3 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_lightning : (_i48 == 4 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_psychic : (_i48 == 5 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_fighting : (_i48 == 6 ? ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_202, 790)].cost_metal))))))); }); int8_t extra_energy__cost_203[8]; memcpy(extra_energy__cost_203, _let47, sizeof extra_energy__cost_203); ({ int32_t _let50 = _wsub(_wsub(({ int32_t _r52 = 0; for (int32_t _j51 = 0; _j51 < 8; _j51++) _r52 = _wadd(_r52, extra_energy__held_201[_j51]); _r52; }), ((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)]))), _wsub(({ int32_t _r55 = 0; for (int32_t _j54 = 0; _j54 < 8; _j54++) _r55 = _wadd(_r55, extra_energy__cost_203[_j54]); _r55; }), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)])))); int32_t extra_energy__others_204 = _let50; _wsub(_wsub(((int32_t)(extra_energy__held_201[_ix(extra_energy__t_192, 8)])), ((int32_t)(extra_energy__cost_203[_ix(extra_energy__t_192, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_191, 790)].cost_colorless)), extra_energy__others_204), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_186, 790)].bonus_n))) || ((holds__c_184 == 5) && (s->damage[_ix(holds__o_189, 2) * 4] > 0))) || ((holds__c_184 == 6) && (s->damage[_ix(holds__p_185, 2) * 4] > 0))) || ((holds__c_184 == 7) && s->poisoned[_ix(holds__o_189, 2)])) || ((holds__c_184 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_189, 2) * 4], 395)].ex)) || (((holds__c_184 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_185, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     dmg = _wadd(dmg, ATTACKS__rows[_ix(r, 790)].bonus);
                 }
                 if ((ATTACKS__rows[_ix(r, 790)].per > 0)) {
@@ -5185,141 +5185,141 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     if (_w126 >= 0) {
                         {
                             int8_t _t127[32];
-                            for (int32_t _i128 = 0; _i128 < 4; _i128++) for (int32_t _i129 = 0; _i129 < 8; _i129++) _t127[_i128 * 8 + _i129] = s->energy[_ix(swap_active__p_263, 2) * 32 + _ix(swap_active__perm_265[_i128], 4) * 8 + _i129];
+                            for (int32_t _i129 = 0; _i129 < 4; _i129++) for (int32_t _i130 = 0; _i130 < 8; _i130++) _t127[_i129 * 8 + _i130] = s->energy[_ix(swap_active__p_263, 2) * 32 + _ix(swap_active__perm_265[_i129], 4) * 8 + _i130];
                             memcpy(s->energy + _w126 * 32, _t127, sizeof _t127);
                         }
                     }
-                    int32_t _w130 = _wx(swap_active__p_263, 2);
-                    if (_w130 >= 0) {
+                    int32_t _w131 = _wx(swap_active__p_263, 2);
+                    if (_w131 >= 0) {
                         {
-                            int8_t _t131[4];
-                            for (int32_t _i132 = 0; _i132 < 4; _i132++) _t131[_i132] = s->entered[_ix(swap_active__p_263, 2) * 4 + _ix(swap_active__perm_265[_i132], 4)];
-                            memcpy(s->entered + _w130 * 4, _t131, sizeof _t131);
+                            int8_t _t132[4];
+                            for (int32_t _i133 = 0; _i133 < 4; _i133++) _t132[_i133] = s->entered[_ix(swap_active__p_263, 2) * 4 + _ix(swap_active__perm_265[_i133], 4)];
+                            memcpy(s->entered + _w131 * 4, _t132, sizeof _t132);
                         }
                     }
-                    int32_t _w133 = _wx(swap_active__p_263, 2);
-                    if (_w133 >= 0) {
+                    int32_t _w134 = _wx(swap_active__p_263, 2);
+                    if (_w134 >= 0) {
                         {
-                            int16_t _t134[8];
-                            for (int32_t _i135 = 0; _i135 < 4; _i135++) for (int32_t _i136 = 0; _i136 < 2; _i136++) _t134[_i135 * 2 + _i136] = s->under[_ix(swap_active__p_263, 2) * 8 + _ix(swap_active__perm_265[_i135], 4) * 2 + _i136];
-                            memcpy(s->under + _w133 * 8, _t134, sizeof _t134);
+                            int16_t _t135[8];
+                            for (int32_t _i137 = 0; _i137 < 4; _i137++) for (int32_t _i138 = 0; _i138 < 2; _i138++) _t135[_i137 * 2 + _i138] = s->under[_ix(swap_active__p_263, 2) * 8 + _ix(swap_active__perm_265[_i137], 4) * 2 + _i138];
+                            memcpy(s->under + _w134 * 8, _t135, sizeof _t135);
                         }
                     }
-                    int32_t _w137 = _wx(swap_active__p_263, 2);
-                    if (_w137 >= 0) {
+                    int32_t _w139 = _wx(swap_active__p_263, 2);
+                    if (_w139 >= 0) {
                         {
-                            bool _t138[4];
-                            for (int32_t _i139 = 0; _i139 < 4; _i139++) _t138[_i139] = s->used_ability[_ix(swap_active__p_263, 2) * 4 + _ix(swap_active__perm_265[_i139], 4)];
-                            memcpy(s->used_ability + _w137 * 4, _t138, sizeof _t138);
+                            bool _t140[4];
+                            for (int32_t _i141 = 0; _i141 < 4; _i141++) _t140[_i141] = s->used_ability[_ix(swap_active__p_263, 2) * 4 + _ix(swap_active__perm_265[_i141], 4)];
+                            memcpy(s->used_ability + _w139 * 4, _t140, sizeof _t140);
                         }
                     }
                     clear_conditions__p_266 = swap_active__p_263;
-                    int32_t _w140 = _wx(clear_conditions__p_266, 2);
-                    if (_w140 >= 0) {
-                        s->poisoned[_w140] = false;
-                    }
-                    int32_t _w141 = _wx(clear_conditions__p_266, 2);
-                    if (_w141 >= 0) {
-                        s->burned[_w141] = false;
-                    }
                     int32_t _w142 = _wx(clear_conditions__p_266, 2);
                     if (_w142 >= 0) {
-                        s->condition[_w142] = ((int8_t)(0));
+                        s->poisoned[_w142] = false;
                     }
                     int32_t _w143 = _wx(clear_conditions__p_266, 2);
                     if (_w143 >= 0) {
+                        s->burned[_w143] = false;
+                    }
+                    int32_t _w144 = _wx(clear_conditions__p_266, 2);
+                    if (_w144 >= 0) {
+                        s->condition[_w144] = ((int8_t)(0));
+                    }
+                    int32_t _w145 = _wx(clear_conditions__p_266, 2);
+                    if (_w145 >= 0) {
                         {
-                            int16_t _t144[8];
-                            for (int32_t _i145 = 0; _i145 < 8; _i145++) _t144[_i145] = (ACTIVE_BOUND[_i145] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_266, 2) * 8 + _i145]);
-                            memcpy(s->lasting_until + _w143 * 8, _t144, sizeof _t144);
+                            int16_t _t146[8];
+                            for (int32_t _i147 = 0; _i147 < 8; _i147++) _t146[_i147] = (ACTIVE_BOUND[_i147] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_266, 2) * 8 + _i147]);
+                            memcpy(s->lasting_until + _w145 * 8, _t146, sizeof _t146);
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].switch_opp && (attack_effects__pick_247 >= 0))) {
                     swap_active__p_267 = attack_effects__o_248;
                     swap_active__b_268 = attack_effects__pick_247;
-                    for (int32_t _i146 = 0; _i146 < 4; _i146++) swap_active__perm_269[_i146] = SWAP[_ix(swap_active__b_268, 4) * 4 + _i146];
-                    int32_t _w147 = _wx(swap_active__p_267, 2);
-                    if (_w147 >= 0) {
+                    for (int32_t _i148 = 0; _i148 < 4; _i148++) swap_active__perm_269[_i148] = SWAP[_ix(swap_active__b_268, 4) * 4 + _i148];
+                    int32_t _w149 = _wx(swap_active__p_267, 2);
+                    if (_w149 >= 0) {
                         {
-                            int16_t _t148[4];
-                            for (int32_t _i149 = 0; _i149 < 4; _i149++) _t148[_i149] = s->card[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i149], 4)];
-                            memcpy(s->card + _w147 * 4, _t148, sizeof _t148);
+                            int16_t _t150[4];
+                            for (int32_t _i151 = 0; _i151 < 4; _i151++) _t150[_i151] = s->card[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i151], 4)];
+                            memcpy(s->card + _w149 * 4, _t150, sizeof _t150);
                         }
                     }
-                    int32_t _w150 = _wx(swap_active__p_267, 2);
-                    if (_w150 >= 0) {
+                    int32_t _w152 = _wx(swap_active__p_267, 2);
+                    if (_w152 >= 0) {
                         {
-                            int16_t _t151[4];
-                            for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->damage[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i152], 4)];
-                            memcpy(s->damage + _w150 * 4, _t151, sizeof _t151);
+                            int16_t _t153[4];
+                            for (int32_t _i154 = 0; _i154 < 4; _i154++) _t153[_i154] = s->damage[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i154], 4)];
+                            memcpy(s->damage + _w152 * 4, _t153, sizeof _t153);
                         }
                     }
-                    int32_t _w153 = _wx(swap_active__p_267, 2);
-                    if (_w153 >= 0) {
+                    int32_t _w155 = _wx(swap_active__p_267, 2);
+                    if (_w155 >= 0) {
                         {
-                            int8_t _t154[32];
-                            for (int32_t _i155 = 0; _i155 < 4; _i155++) for (int32_t _i156 = 0; _i156 < 8; _i156++) _t154[_i155 * 8 + _i156] = s->energy[_ix(swap_active__p_267, 2) * 32 + _ix(swap_active__perm_269[_i155], 4) * 8 + _i156];
-                            memcpy(s->energy + _w153 * 32, _t154, sizeof _t154);
-                        }
-                    }
-                    int32_t _w157 = _wx(swap_active__p_267, 2);
-                    if (_w157 >= 0) {
-                        {
-                            int8_t _t158[4];
-                            for (int32_t _i159 = 0; _i159 < 4; _i159++) _t158[_i159] = s->entered[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i159], 4)];
-                            memcpy(s->entered + _w157 * 4, _t158, sizeof _t158);
+                            int8_t _t156[32];
+                            for (int32_t _i158 = 0; _i158 < 4; _i158++) for (int32_t _i159 = 0; _i159 < 8; _i159++) _t156[_i158 * 8 + _i159] = s->energy[_ix(swap_active__p_267, 2) * 32 + _ix(swap_active__perm_269[_i158], 4) * 8 + _i159];
+                            memcpy(s->energy + _w155 * 32, _t156, sizeof _t156);
                         }
                     }
                     int32_t _w160 = _wx(swap_active__p_267, 2);
                     if (_w160 >= 0) {
                         {
-                            int16_t _t161[8];
-                            for (int32_t _i162 = 0; _i162 < 4; _i162++) for (int32_t _i163 = 0; _i163 < 2; _i163++) _t161[_i162 * 2 + _i163] = s->under[_ix(swap_active__p_267, 2) * 8 + _ix(swap_active__perm_269[_i162], 4) * 2 + _i163];
-                            memcpy(s->under + _w160 * 8, _t161, sizeof _t161);
+                            int8_t _t161[4];
+                            for (int32_t _i162 = 0; _i162 < 4; _i162++) _t161[_i162] = s->entered[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i162], 4)];
+                            memcpy(s->entered + _w160 * 4, _t161, sizeof _t161);
                         }
                     }
-                    int32_t _w164 = _wx(swap_active__p_267, 2);
-                    if (_w164 >= 0) {
+                    int32_t _w163 = _wx(swap_active__p_267, 2);
+                    if (_w163 >= 0) {
                         {
-                            bool _t165[4];
-                            for (int32_t _i166 = 0; _i166 < 4; _i166++) _t165[_i166] = s->used_ability[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i166], 4)];
-                            memcpy(s->used_ability + _w164 * 4, _t165, sizeof _t165);
+                            int16_t _t164[8];
+                            for (int32_t _i166 = 0; _i166 < 4; _i166++) for (int32_t _i167 = 0; _i167 < 2; _i167++) _t164[_i166 * 2 + _i167] = s->under[_ix(swap_active__p_267, 2) * 8 + _ix(swap_active__perm_269[_i166], 4) * 2 + _i167];
+                            memcpy(s->under + _w163 * 8, _t164, sizeof _t164);
+                        }
+                    }
+                    int32_t _w168 = _wx(swap_active__p_267, 2);
+                    if (_w168 >= 0) {
+                        {
+                            bool _t169[4];
+                            for (int32_t _i170 = 0; _i170 < 4; _i170++) _t169[_i170] = s->used_ability[_ix(swap_active__p_267, 2) * 4 + _ix(swap_active__perm_269[_i170], 4)];
+                            memcpy(s->used_ability + _w168 * 4, _t169, sizeof _t169);
                         }
                     }
                     clear_conditions__p_270 = swap_active__p_267;
-                    int32_t _w167 = _wx(clear_conditions__p_270, 2);
-                    if (_w167 >= 0) {
-                        s->poisoned[_w167] = false;
+                    int32_t _w171 = _wx(clear_conditions__p_270, 2);
+                    if (_w171 >= 0) {
+                        s->poisoned[_w171] = false;
                     }
-                    int32_t _w168 = _wx(clear_conditions__p_270, 2);
-                    if (_w168 >= 0) {
-                        s->burned[_w168] = false;
+                    int32_t _w172 = _wx(clear_conditions__p_270, 2);
+                    if (_w172 >= 0) {
+                        s->burned[_w172] = false;
                     }
-                    int32_t _w169 = _wx(clear_conditions__p_270, 2);
-                    if (_w169 >= 0) {
-                        s->condition[_w169] = ((int8_t)(0));
+                    int32_t _w173 = _wx(clear_conditions__p_270, 2);
+                    if (_w173 >= 0) {
+                        s->condition[_w173] = ((int8_t)(0));
                     }
-                    int32_t _w170 = _wx(clear_conditions__p_270, 2);
-                    if (_w170 >= 0) {
+                    int32_t _w174 = _wx(clear_conditions__p_270, 2);
+                    if (_w174 >= 0) {
                         {
-                            int16_t _t171[8];
-                            for (int32_t _i172 = 0; _i172 < 8; _i172++) _t171[_i172] = (ACTIVE_BOUND[_i172] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_270, 2) * 8 + _i172]);
-                            memcpy(s->lasting_until + _w170 * 8, _t171, sizeof _t171);
+                            int16_t _t175[8];
+                            for (int32_t _i176 = 0; _i176 < 8; _i176++) _t175[_i176] = (ACTIVE_BOUND[_i176] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_270, 2) * 8 + _i176]);
+                            memcpy(s->lasting_until + _w174 * 8, _t175, sizeof _t175);
                         }
                     }
                 }
                 if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n > 0) && (attack_effects__pick_247 >= 0))) {
-                    int32_t _w173 = _wx(attack_effects__p_241, 2);
-                    int32_t _w174 = _wx(attack_effects__pick_247, 4);
-                    int32_t _w175 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8);
-                    if (_w173 >= 0 && _w174 >= 0 && _w175 >= 0) {
-                        s->energy[_w173 * 32 + _w174 * 8 + _w175] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(attack_effects__pick_247, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n)));
+                    int32_t _w177 = _wx(attack_effects__p_241, 2);
+                    int32_t _w178 = _wx(attack_effects__pick_247, 4);
+                    int32_t _w179 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8);
+                    if (_w177 >= 0 && _w178 >= 0 && _w179 >= 0) {
+                        s->energy[_w177 * 32 + _w178 * 8 + _w179] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(attack_effects__pick_247, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_n)));
                     }
                 }
             }
             choice__from_4 = ((choice__resume == 4) ? s->choice__attack_effects__i_271 : 0);
-            for (int32_t attack_effects__i_271 = 0, _end176 = 3; attack_effects__i_271 < _end176; attack_effects__i_271++) {
+            for (int32_t attack_effects__i_271 = 0, _end180 = 3; attack_effects__i_271 < _end180; attack_effects__i_271++) {
                 if ((attack_effects__i_271 >= choice__from_4)) {
                     if (((s->choice__pending == 0) && (choice__resume <= 3))) {
                         choice__test_4 = (ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_heads && (attack_effects__i_271 < attack_effects__heads_244));
@@ -5330,8 +5330,8 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                                 attack_effects__to_272 = choice__option;
                                 choice__resume = 0;
                             } else if (((s->choice__pending == 0) && (choice__resume <= 3))) {
-                                for (int32_t _i177 = 0; _i177 < 4; _i177++) choice__options_4[_i177] = (((s->card[_ix(attack_effects__p_241, 2) * 4 + _i177] >= 0) && BENCH_MASK[_i177]) && (CARDS__rows[_ix(s->card[_ix(attack_effects__p_241, 2) * 4 + _i177], 395)].type == ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_type));
-                                if (({ bool _r179 = false; for (int32_t _j178 = 0; _j178 < 4; _j178++) if (choice__options_4[_j178]) { _r179 = true; break; } _r179; })) {
+                                for (int32_t _i181 = 0; _i181 < 4; _i181++) choice__options_4[_i181] = (((s->card[_ix(attack_effects__p_241, 2) * 4 + _i181] >= 0) && BENCH_MASK[_i181]) && (CARDS__rows[_ix(s->card[_ix(attack_effects__p_241, 2) * 4 + _i181], 395)].type == ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_type));
+                                if (({ bool _r183 = false; for (int32_t _j182 = 0; _j182 < 4; _j182++) if (choice__options_4[_j182]) { _r183 = true; break; } _r183; })) {
                                     s->choice__attack_effects__p_241 = attack_effects__p_241;
                                     s->choice__attack_effects__r_242 = attack_effects__r_242;
                                     s->choice__attack_effects__dmg_243 = attack_effects__dmg_243;
@@ -5341,7 +5341,7 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                                     s->choice__attack_effects__o_248 = attack_effects__o_248;
                                     s->choice__attack_effects__exposed_250 = attack_effects__exposed_250;
                                     s->choice__attack_effects__i_271 = attack_effects__i_271;
-                                    for (int32_t _i181 = 0; _i181 < 20; _i181++) s->choice__mask[_i181] = (_i181 < 4 ? choice__options_4[_i181] : (_i181 < 5 ? false : (_i181 < 6 ? false : (_i181 < 7 ? false : (_i181 < 8 ? false : (_i181 < 9 ? false : (_i181 < 10 ? false : (_i181 < 11 ? false : (_i181 < 12 ? false : (_i181 < 13 ? false : (_i181 < 14 ? false : (_i181 < 15 ? false : (_i181 < 16 ? false : (_i181 < 17 ? false : (_i181 < 18 ? false : (_i181 < 19 ? false : false))))))))))))))));
+                                    for (int32_t _i185 = 0; _i185 < 20; _i185++) s->choice__mask[_i185] = (_i185 < 4 ? choice__options_4[_i185] : (_i185 < 5 ? false : (_i185 < 6 ? false : (_i185 < 7 ? false : (_i185 < 8 ? false : (_i185 < 9 ? false : (_i185 < 10 ? false : (_i185 < 11 ? false : (_i185 < 12 ? false : (_i185 < 13 ? false : (_i185 < 14 ? false : (_i185 < 15 ? false : (_i185 < 16 ? false : (_i185 < 17 ? false : (_i185 < 18 ? false : (_i185 < 19 ? false : false))))))))))))))));
                                     s->choice__player = s->current_player;
                                     s->current_player = attack_effects__p_241;
                                     s->choice__pending = 4;
@@ -5351,11 +5351,11 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                             }
                             if (((s->choice__pending == 0) && (choice__resume <= 4))) {
                                 if ((attack_effects__to_272 >= 0)) {
-                                    int32_t _w182 = _wx(attack_effects__p_241, 2);
-                                    int32_t _w183 = _wx(attack_effects__to_272, 4);
-                                    int32_t _w184 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8);
-                                    if (_w182 >= 0 && _w183 >= 0 && _w184 >= 0) {
-                                        s->energy[_w182 * 32 + _w183 * 8 + _w184] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(attack_effects__to_272, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8)], 1)));
+                                    int32_t _w186 = _wx(attack_effects__p_241, 2);
+                                    int32_t _w187 = _wx(attack_effects__to_272, 4);
+                                    int32_t _w188 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8);
+                                    if (_w186 >= 0 && _w187 >= 0 && _w188 >= 0) {
+                                        s->energy[_w186 * 32 + _w187 * 8 + _w188] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(attack_effects__to_272, 4) * 8 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].pick_attach_type, 8)], 1)));
                                     }
                                 }
                             }
@@ -5364,135 +5364,135 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 }
             }
             if (((s->choice__pending == 0) && (choice__resume <= 4))) {
-                for (int32_t attack_effects__i_273 = 0, _end185 = 4; attack_effects__i_273 < _end185; attack_effects__i_273++) {
-                    if ((attack_effects__i_273 < ATTACKS__rows[_ix(attack_effects__r_242, 790)].hits)) {
-                        attack_effects__j_274 = ({ bool _m186[4]; for (int32_t _j187 = 0; _j187 < 4; _j187++) _m186[_j187] = ((s->card[_ix(attack_effects__o_248, 2) * 4 + _j187] >= 0) && (s->damage[_ix(attack_effects__o_248, 2) * 4 + _j187] < CARDS__rows[_ix(s->card[_ix(attack_effects__o_248, 2) * 4 + _j187], 395)].hp)); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_273)), _m186, 4); });
+                for (int32_t attack_effects__i_273 = 0, _end189 = 4; attack_effects__i_273 < _end189; attack_effects__i_273++) {
+                    if ((((int8_t)(attack_effects__i_273)) < ATTACKS__rows[_ix(attack_effects__r_242, 790)].hits)) {
+                        attack_effects__j_274 = ({ bool _m190[4]; for (int32_t _j191 = 0; _j191 < 4; _j191++) _m190[_j191] = ((s->card[_ix(attack_effects__o_248, 2) * 4 + _j191] >= 0) && (s->damage[_ix(attack_effects__o_248, 2) * 4 + _j191] < CARDS__rows[_ix(s->card[_ix(attack_effects__o_248, 2) * 4 + _j191], 395)].hp)); _choose(random_word(fold_in(fold_in(key, 18), (uint32_t)attack_effects__i_273)), _m190, 4); });
                         if ((attack_effects__j_274 >= 0)) {
                             hit__p_275 = attack_effects__p_241;
                             hit__q_276 = attack_effects__o_248;
                             hit__slot_277 = attack_effects__j_274;
                             hit__x_278 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].hit_amount;
                             hit__weak_279 = (((hit__q_276 != hit__p_275) && (hit__slot_277 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_276, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_275, 2) * 4], 395)].type));
-                            hit__d_286 = ({ int32_t _let188 = hit__q_276; int32_t taken__q_280 = _let188; ({ int32_t _let189 = hit__slot_277; int32_t taken__slot_281 = _let189; ({ int32_t _let190 = _wadd(hit__x_278, ((hit__weak_279 && (hit__x_278 > 0)) ? 20 : 0)); int32_t taken__x_282 = _let190; ({ int32_t _let191 = ((s->turn <= s->taken_until[_ix(taken__q_280, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_280, 2)])) : 0); int32_t taken__cut_283 = _let191; ({ int32_t _let192 = _wadd(taken__cut_283, (((taken__slot_281 == 0) && ({ int32_t _let193 = taken__q_280; int32_t lasts__q_284 = _let193; (s->turn <= s->lasting_until[_ix(lasts__q_284, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_280, 2) * 8 + 4])) : 0)); int32_t taken__cut_283 = _let192; ({ int32_t _let194 = _wadd(taken__cut_283, ((s->card[_ix(taken__q_280, 2) * 4 + _ix(taken__slot_281, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_280, 2) * 4 + _ix(taken__slot_281, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_283 = _let194; (((taken__slot_281 == 0) && ({ int32_t _let195 = taken__q_280; int32_t lasts__q_285 = _let195; (s->turn <= s->lasting_until[_ix(lasts__q_285, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_282, taken__cut_283), 0)); }); }); }); }); }); });
-                            int32_t _w196 = _wx(hit__q_276, 2);
-                            int32_t _w197 = _wx(hit__slot_277, 4);
-                            if (_w196 >= 0 && _w197 >= 0) {
-                                s->damage[_w196 * 4 + _w197] = ((int16_t)(_wadd(s->damage[_ix(hit__q_276, 2) * 4 + _ix(hit__slot_277, 4)], hit__d_286)));
+                            hit__d_286 = ({ int32_t _let192 = hit__q_276; int32_t taken__q_280 = _let192; ({ int32_t _let193 = hit__slot_277; int32_t taken__slot_281 = _let193; ({ int32_t _let194 = _wadd(hit__x_278, ((hit__weak_279 && (hit__x_278 > 0)) ? 20 : 0)); int32_t taken__x_282 = _let194; ({ int32_t _let195 = ((s->turn <= s->taken_until[_ix(taken__q_280, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_280, 2)])) : 0); int32_t taken__cut_283 = _let195; ({ int32_t _let196 = _wadd(taken__cut_283, (((taken__slot_281 == 0) && ({ int32_t _let197 = taken__q_280; int32_t lasts__q_284 = _let197; (s->turn <= s->lasting_until[_ix(lasts__q_284, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_280, 2) * 8 + 4])) : 0)); int32_t taken__cut_283 = _let196; ({ int32_t _let198 = _wadd(taken__cut_283, ((s->card[_ix(taken__q_280, 2) * 4 + _ix(taken__slot_281, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_280, 2) * 4 + _ix(taken__slot_281, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_283 = _let198; (((taken__slot_281 == 0) && ({ int32_t _let199 = taken__q_280; int32_t lasts__q_285 = _let199; (s->turn <= s->lasting_until[_ix(lasts__q_285, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_282, taken__cut_283), 0)); }); }); }); }); }); });
+                            int32_t _w200 = _wx(hit__q_276, 2);
+                            int32_t _w201 = _wx(hit__slot_277, 4);
+                            if (_w200 >= 0 && _w201 >= 0) {
+                                s->damage[_w200 * 4 + _w201] = ((int16_t)(_wadd(s->damage[_ix(hit__q_276, 2) * 4 + _ix(hit__slot_277, 4)], hit__d_286)));
                             }
                             if (((((hit__q_276 != hit__p_275) && (hit__slot_277 == 0)) && (hit__d_286 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_276, 2) * 4], 395)].ab_counter > 0))) {
-                                int32_t _w198 = _wx(hit__p_275, 2);
-                                if (_w198 >= 0) {
-                                    s->damage[_w198 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_275, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_276, 2) * 4], 395)].ab_counter)));
+                                int32_t _w202 = _wx(hit__p_275, 2);
+                                if (_w202 >= 0) {
+                                    s->damage[_w202 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_275, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_276, 2) * 4], 395)].ab_counter)));
                                 }
                             }
                         }
                     }
                 }
-                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand && ({ int16_t _let199 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand_if; int16_t holds__c_287 = _let199; ({ int32_t _let200 = attack_effects__p_241; int32_t holds__p_288 = _let200; ({ int32_t _let201 = attack_effects__r_242; int32_t holds__r_289 = _let201; ({ bool _let202 = attack_effects__first_heads_245; bool holds__first_heads_290 = _let202; ({ bool _let203 = attack_effects__all_heads_246; bool holds__all_heads_291 = _let203; ({ int32_t _let204 = _wsub(1, holds__p_288); int32_t holds__o_292 = _let204; ((((((((((holds__c_287 == 0) || ((holds__c_287 == 1) && holds__first_heads_290)) || ((holds__c_287 == 2) && (!holds__first_heads_290))) || ((holds__c_287 == 3) && holds__all_heads_291)) || ((holds__c_287 == 4) && (({ int32_t _let205 = holds__p_288; int32_t extra_energy__p_293 = _let205; ({ int32_t _let206 = holds__r_289; int32_t extra_energy__r_294 = _let206; ({ int16_t _let207 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_289, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_295 = _let207; ({ int8_t _let208[8]; for (int32_t _i209 = 0; _i209 < 8; _i209++) _let208[_i209] = ({ int32_t _let210 = extra_energy__p_293; int32_t power__p_296 = _let210; ({ int32_t _let211 = ({ int32_t _lo212 = 0; int32_t _r214 = 0; int32_t _best216 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_297 = _lo212, _end213 = 4; power__s_297 < _end213; power__s_297++) { int32_t _x215 = ((int32_t)(((s->card[_ix(power__p_296, 2) * 4 + power__s_297] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_296, 2) * 4 + power__s_297], 395)].ab_double_type >= 0)))); if (power__s_297 == _lo212 || _x215 > _best216) { _best216 = _x215; _r214 = power__s_297; } } _r214; }); int32_t power__src_298 = _let211; ({ int16_t _let217 = CARDS__rows[_ix(s->card[_ix(power__p_296, 2) * 4 + _ix(power__src_298, 4)], 395)].ab_double_type; int16_t power__t_299 = _let217; ({ int16_t _let218 = CARDS__rows[_ix(s->card[_ix(power__p_296, 2) * 4 + _ix(power__src_298, 4)], 395)].ab_double_filter; int16_t power__f_300 = _let218; ({ int16_t _let219 = s->card[_ix(power__p_296, 2) * 4]; int16_t power__c_301 = _let219; ({ bool _let220 = ((((s->card[_ix(power__p_296, 2) * 4 + _ix(power__src_298, 4)] >= 0) && (power__t_299 >= 0)) && (power__c_301 >= 0)) && ((power__f_300 < 0) || (CARDS__rows[_ix(power__c_301, 395)].type == power__f_300))); bool power__on_302 = _let220; ({ int8_t _let221[8]; for (int32_t _i222 = 0; _i222 < 8; _i222++) _let221[_i222] = s->energy[_ix(power__p_296, 2) * 32 + _i222]; int8_t power__held_303[8]; memcpy(power__held_303, _let221, sizeof power__held_303); ((int8_t)(_wadd(power__held_303[_i209], ((power__on_302 && (TYPE_IDS[_i209] == power__t_299)) ? power__held_303[_i209] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_304[8]; memcpy(extra_energy__held_304, _let208, sizeof extra_energy__held_304); ({ int8_t _let223[8]; for (int32_t _i224 = 0; _i224 < 8; _i224++) _let223[_i224] = ({ int32_t _let225 = extra_energy__r_294; int32_t attack_cost__r_305 = _let225; (_i224 == 0 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_grass : (_i224 == 1 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_fire : (_i224 == 2 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_water : (_i224 == 3 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_lightning : (_i224 == 4 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_psychic : (_i224 == 5 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_fighting : (_i224 == 6 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_metal))))))); }); int8_t extra_energy__cost_306[8]; memcpy(extra_energy__cost_306, _let223, sizeof extra_energy__cost_306); ({ int32_t _let226 = _wsub(_wsub(({ int32_t _r228 = 0; for (int32_t _j227 = 0; _j227 < 8; _j227++) _r228 = _wadd(_r228, extra_energy__held_304[_j227]); _r228; }), ((int32_t)(extra_energy__held_304[_ix(extra_energy__t_295, 8)]))), _wsub(({ int32_t _r231 = 0; for (int32_t _j230 = 0; _j230 < 8; _j230++) _r231 = _wadd(_r231, extra_energy__cost_306[_j230]); _r231; }), ((int32_t)(extra_energy__cost_306[_ix(extra_energy__t_295, 8)])))); int32_t extra_energy__others_307 = _let226; _wsub(_wsub(((int32_t)(extra_energy__held_304[_ix(extra_energy__t_295, 8)])), ((int32_t)(extra_energy__cost_306[_ix(extra_energy__t_295, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_294, 790)].cost_colorless)), extra_energy__others_307), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_289, 790)].bonus_n))) || ((holds__c_287 == 5) && (s->damage[_ix(holds__o_292, 2) * 4] > 0))) || ((holds__c_287 == 6) && (s->damage[_ix(holds__p_288, 2) * 4] > 0))) || ((holds__c_287 == 7) && s->poisoned[_ix(holds__o_292, 2)])) || ((holds__c_287 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_292, 2) * 4], 395)].ex)) || (((holds__c_287 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_288, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    attack_effects__j_308 = ({ bool _m233[10]; for (int32_t _j234 = 0; _j234 < 10; _j234++) _m233[_j234] = (s->hand[_ix(attack_effects__o_248, 2) * 10 + _j234] >= 0); _choose(random_word_at(key, 3), _m233, 10); });
+                if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand && ({ int16_t _let203 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_hand_if; int16_t holds__c_287 = _let203; ({ int32_t _let204 = attack_effects__p_241; int32_t holds__p_288 = _let204; ({ int32_t _let205 = attack_effects__r_242; int32_t holds__r_289 = _let205; ({ bool _let206 = attack_effects__first_heads_245; bool holds__first_heads_290 = _let206; ({ bool _let207 = attack_effects__all_heads_246; bool holds__all_heads_291 = _let207; ({ int32_t _let208 = _wsub(1, holds__p_288); int32_t holds__o_292 = _let208; ((((((((((holds__c_287 == 0) || ((holds__c_287 == 1) && holds__first_heads_290)) || ((holds__c_287 == 2) && (!holds__first_heads_290))) || ((holds__c_287 == 3) && holds__all_heads_291)) || ((holds__c_287 == 4) && (({ int32_t _let209 = holds__p_288; int32_t extra_energy__p_293 = _let209; ({ int32_t _let210 = holds__r_289; int32_t extra_energy__r_294 = _let210; ({ int16_t _let211 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_289, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_295 = _let211; ({ int8_t _let212[8]; for (int32_t _i213 = 0; _i213 < 8; _i213++) _let212[_i213] = ({ int32_t _let214 = extra_energy__p_293; int32_t power__p_296 = _let214; ({ int32_t _let215 = ({ int32_t _lo216 = 0; int32_t _r218 = 0; int32_t _best220 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_297 = _lo216, _end217 = 4; power__s_297 < _end217; power__s_297++) { int32_t _x219 = ((int32_t)(((s->card[_ix(power__p_296, 2) * 4 + power__s_297] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_296, 2) * 4 + power__s_297], 395)].ab_double_type >= 0)))); if (power__s_297 == _lo216 || _x219 > _best220) { _best220 = _x219; _r218 = power__s_297; } } _r218; }); int32_t power__src_298 = _let215; ({ int16_t _let221 = CARDS__rows[_ix(s->card[_ix(power__p_296, 2) * 4 + _ix(power__src_298, 4)], 395)].ab_double_type; int16_t power__t_299 = _let221; ({ int16_t _let222 = CARDS__rows[_ix(s->card[_ix(power__p_296, 2) * 4 + _ix(power__src_298, 4)], 395)].ab_double_filter; int16_t power__f_300 = _let222; ({ int16_t _let223 = s->card[_ix(power__p_296, 2) * 4]; int16_t power__c_301 = _let223; ({ bool _let224 = ((((s->card[_ix(power__p_296, 2) * 4 + _ix(power__src_298, 4)] >= 0) && (power__t_299 >= 0)) && (power__c_301 >= 0)) && ((power__f_300 < 0) || (CARDS__rows[_ix(power__c_301, 395)].type == power__f_300))); bool power__on_302 = _let224; ({ int8_t _let225[8]; for (int32_t _i226 = 0; _i226 < 8; _i226++) _let225[_i226] = s->energy[_ix(power__p_296, 2) * 32 + _i226]; int8_t power__held_303[8]; memcpy(power__held_303, _let225, sizeof power__held_303); ((int8_t)(_wadd(power__held_303[_i213], ((power__on_302 && (((int16_t)(TYPE_IDS[_i213])) == power__t_299)) ? power__held_303[_i213] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_304[8]; memcpy(extra_energy__held_304, _let212, sizeof extra_energy__held_304); ({ int8_t _let227[8]; for (int32_t _i228 = 0; _i228 < 8; _i228++) _let227[_i228] = ({ int32_t _let229 = extra_energy__r_294; int32_t attack_cost__r_305 = _let229; (_i228 == 0 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_grass : (_i228 == 1 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_fire : (_i228 == 2 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_water : (_i228 == 3 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_lightning : (_i228 == 4 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_psychic : (_i228 == 5 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_fighting : (_i228 == 6 ? ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_305, 790)].cost_metal))))))); }); int8_t extra_energy__cost_306[8]; memcpy(extra_energy__cost_306, _let227, sizeof extra_energy__cost_306); ({ int32_t _let230 = _wsub(_wsub(({ int32_t _r232 = 0; for (int32_t _j231 = 0; _j231 < 8; _j231++) _r232 = _wadd(_r232, extra_energy__held_304[_j231]); _r232; }), ((int32_t)(extra_energy__held_304[_ix(extra_energy__t_295, 8)]))), _wsub(({ int32_t _r235 = 0; for (int32_t _j234 = 0; _j234 < 8; _j234++) _r235 = _wadd(_r235, extra_energy__cost_306[_j234]); _r235; }), ((int32_t)(extra_energy__cost_306[_ix(extra_energy__t_295, 8)])))); int32_t extra_energy__others_307 = _let230; _wsub(_wsub(((int32_t)(extra_energy__held_304[_ix(extra_energy__t_295, 8)])), ((int32_t)(extra_energy__cost_306[_ix(extra_energy__t_295, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_294, 790)].cost_colorless)), extra_energy__others_307), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_289, 790)].bonus_n))) || ((holds__c_287 == 5) && (s->damage[_ix(holds__o_292, 2) * 4] > 0))) || ((holds__c_287 == 6) && (s->damage[_ix(holds__p_288, 2) * 4] > 0))) || ((holds__c_287 == 7) && s->poisoned[_ix(holds__o_292, 2)])) || ((holds__c_287 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_292, 2) * 4], 395)].ex)) || (((holds__c_287 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_288, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    attack_effects__j_308 = ({ bool _m237[10]; for (int32_t _j238 = 0; _j238 < 10; _j238++) _m237[_j238] = (s->hand[_ix(attack_effects__o_248, 2) * 10 + _j238] >= 0); _choose(random_word_at(key, 3), _m237, 10); });
                     if ((attack_effects__j_308 >= 0)) {
                         to_discard__p_309 = attack_effects__o_248;
                         to_discard__c_310 = s->hand[_ix(attack_effects__o_248, 2) * 10 + _ix(attack_effects__j_308, 10)];
-                        int32_t _w235 = _wx(to_discard__p_309, 2);
-                        if (_w235 >= 0) {
-                            _push_int16(s->discard + _w235 * 20, 20, to_discard__c_310);
+                        int32_t _w239 = _wx(to_discard__p_309, 2);
+                        if (_w239 >= 0) {
+                            _push_int16(s->discard + _w239 * 20, 20, to_discard__c_310);
                         }
-                        int32_t _w236 = _wx(to_discard__p_309, 2);
-                        if (_w236 >= 0) {
-                            s->discard_count[_w236] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_309, 2)], 1)));
+                        int32_t _w240 = _wx(to_discard__p_309, 2);
+                        if (_w240 >= 0) {
+                            s->discard_count[_w240] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_309, 2)], 1)));
                         }
-                        int32_t _w237 = _wx(attack_effects__o_248, 2);
-                        if (_w237 >= 0) {
-                            _remove_int16(s->hand + _w237 * 10, 10, attack_effects__j_308);
+                        int32_t _w241 = _wx(attack_effects__o_248, 2);
+                        if (_w241 >= 0) {
+                            _remove_int16(s->hand + _w241 * 10, 10, attack_effects__j_308);
                         }
-                        int32_t _w238 = _wx(attack_effects__o_248, 2);
-                        if (_w238 >= 0) {
-                            s->hand_count[_w238] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_248, 2)], 1)));
+                        int32_t _w242 = _wx(attack_effects__o_248, 2);
+                        if (_w242 >= 0) {
+                            s->hand_count[_w242] = ((int8_t)(_wsub(s->hand_count[_ix(attack_effects__o_248, 2)], 1)));
                         }
                     }
                 }
-                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def && attack_effects__exposed_250) && ({ int16_t _let239 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def_if; int16_t holds__c_311 = _let239; ({ int32_t _let240 = attack_effects__p_241; int32_t holds__p_312 = _let240; ({ int32_t _let241 = attack_effects__r_242; int32_t holds__r_313 = _let241; ({ bool _let242 = attack_effects__first_heads_245; bool holds__first_heads_314 = _let242; ({ bool _let243 = attack_effects__all_heads_246; bool holds__all_heads_315 = _let243; ({ int32_t _let244 = _wsub(1, holds__p_312); int32_t holds__o_316 = _let244; ((((((((((holds__c_311 == 0) || ((holds__c_311 == 1) && holds__first_heads_314)) || ((holds__c_311 == 2) && (!holds__first_heads_314))) || ((holds__c_311 == 3) && holds__all_heads_315)) || ((holds__c_311 == 4) && (({ int32_t _let245 = holds__p_312; int32_t extra_energy__p_317 = _let245; ({ int32_t _let246 = holds__r_313; int32_t extra_energy__r_318 = _let246; ({ int16_t _let247 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_313, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_319 = _let247; ({ int8_t _let248[8]; for (int32_t _i249 = 0; _i249 < 8; _i249++) _let248[_i249] = ({ int32_t _let250 = extra_energy__p_317; int32_t power__p_320 = _let250; ({ int32_t _let251 = ({ int32_t _lo252 = 0; int32_t _r254 = 0; int32_t _best256 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_321 = _lo252, _end253 = 4; power__s_321 < _end253; power__s_321++) { int32_t _x255 = ((int32_t)(((s->card[_ix(power__p_320, 2) * 4 + power__s_321] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_320, 2) * 4 + power__s_321], 395)].ab_double_type >= 0)))); if (power__s_321 == _lo252 || _x255 > _best256) { _best256 = _x255; _r254 = power__s_321; } } _r254; }); int32_t power__src_322 = _let251; ({ int16_t _let257 = CARDS__rows[_ix(s->card[_ix(power__p_320, 2) * 4 + _ix(power__src_322, 4)], 395)].ab_double_type; int16_t power__t_323 = _let257; ({ int16_t _let258 = CARDS__rows[_ix(s->card[_ix(power__p_320, 2) * 4 + _ix(power__src_322, 4)], 395)].ab_double_filter; int16_t power__f_324 = _let258; ({ int16_t _let259 = s->card[_ix(power__p_320, 2) * 4]; int16_t power__c_325 = _let259; ({ bool _let260 = ((((s->card[_ix(power__p_320, 2) * 4 + _ix(power__src_322, 4)] >= 0) && (power__t_323 >= 0)) && (power__c_325 >= 0)) && ((power__f_324 < 0) || (CARDS__rows[_ix(power__c_325, 395)].type == power__f_324))); bool power__on_326 = _let260; ({ int8_t _let261[8]; for (int32_t _i262 = 0; _i262 < 8; _i262++) _let261[_i262] = s->energy[_ix(power__p_320, 2) * 32 + _i262]; int8_t power__held_327[8]; memcpy(power__held_327, _let261, sizeof power__held_327); ((int8_t)(_wadd(power__held_327[_i249], ((power__on_326 && (TYPE_IDS[_i249] == power__t_323)) ? power__held_327[_i249] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_328[8]; memcpy(extra_energy__held_328, _let248, sizeof extra_energy__held_328); ({ int8_t _let263[8]; for (int32_t _i264 = 0; _i264 < 8; _i264++) _let263[_i264] = ({ int32_t _let265 = extra_energy__r_318; int32_t attack_cost__r_329 = _let265; (_i264 == 0 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_grass : (_i264 == 1 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_fire : (_i264 == 2 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_water : (_i264 == 3 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_lightning : (_i264 == 4 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_psychic : (_i264 == 5 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_fighting : (_i264 == 6 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_metal))))))); }); int8_t extra_energy__cost_330[8]; memcpy(extra_energy__cost_330, _let263, sizeof extra_energy__cost_330); ({ int32_t _let266 = _wsub(_wsub(({ int32_t _r268 = 0; for (int32_t _j267 = 0; _j267 < 8; _j267++) _r268 = _wadd(_r268, extra_energy__held_328[_j267]); _r268; }), ((int32_t)(extra_energy__held_328[_ix(extra_energy__t_319, 8)]))), _wsub(({ int32_t _r271 = 0; for (int32_t _j270 = 0; _j270 < 8; _j270++) _r271 = _wadd(_r271, extra_energy__cost_330[_j270]); _r271; }), ((int32_t)(extra_energy__cost_330[_ix(extra_energy__t_319, 8)])))); int32_t extra_energy__others_331 = _let266; _wsub(_wsub(((int32_t)(extra_energy__held_328[_ix(extra_energy__t_319, 8)])), ((int32_t)(extra_energy__cost_330[_ix(extra_energy__t_319, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_318, 790)].cost_colorless)), extra_energy__others_331), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_313, 790)].bonus_n))) || ((holds__c_311 == 5) && (s->damage[_ix(holds__o_316, 2) * 4] > 0))) || ((holds__c_311 == 6) && (s->damage[_ix(holds__p_312, 2) * 4] > 0))) || ((holds__c_311 == 7) && s->poisoned[_ix(holds__o_316, 2)])) || ((holds__c_311 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_316, 2) * 4], 395)].ex)) || (((holds__c_311 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_312, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def && attack_effects__exposed_250) && ({ int16_t _let243 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_def_if; int16_t holds__c_311 = _let243; ({ int32_t _let244 = attack_effects__p_241; int32_t holds__p_312 = _let244; ({ int32_t _let245 = attack_effects__r_242; int32_t holds__r_313 = _let245; ({ bool _let246 = attack_effects__first_heads_245; bool holds__first_heads_314 = _let246; ({ bool _let247 = attack_effects__all_heads_246; bool holds__all_heads_315 = _let247; ({ int32_t _let248 = _wsub(1, holds__p_312); int32_t holds__o_316 = _let248; ((((((((((holds__c_311 == 0) || ((holds__c_311 == 1) && holds__first_heads_314)) || ((holds__c_311 == 2) && (!holds__first_heads_314))) || ((holds__c_311 == 3) && holds__all_heads_315)) || ((holds__c_311 == 4) && (({ int32_t _let249 = holds__p_312; int32_t extra_energy__p_317 = _let249; ({ int32_t _let250 = holds__r_313; int32_t extra_energy__r_318 = _let250; ({ int16_t _let251 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_313, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_319 = _let251; ({ int8_t _let252[8]; for (int32_t _i253 = 0; _i253 < 8; _i253++) _let252[_i253] = ({ int32_t _let254 = extra_energy__p_317; int32_t power__p_320 = _let254; ({ int32_t _let255 = ({ int32_t _lo256 = 0; int32_t _r258 = 0; int32_t _best260 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_321 = _lo256, _end257 = 4; power__s_321 < _end257; power__s_321++) { int32_t _x259 = ((int32_t)(((s->card[_ix(power__p_320, 2) * 4 + power__s_321] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_320, 2) * 4 + power__s_321], 395)].ab_double_type >= 0)))); if (power__s_321 == _lo256 || _x259 > _best260) { _best260 = _x259; _r258 = power__s_321; } } _r258; }); int32_t power__src_322 = _let255; ({ int16_t _let261 = CARDS__rows[_ix(s->card[_ix(power__p_320, 2) * 4 + _ix(power__src_322, 4)], 395)].ab_double_type; int16_t power__t_323 = _let261; ({ int16_t _let262 = CARDS__rows[_ix(s->card[_ix(power__p_320, 2) * 4 + _ix(power__src_322, 4)], 395)].ab_double_filter; int16_t power__f_324 = _let262; ({ int16_t _let263 = s->card[_ix(power__p_320, 2) * 4]; int16_t power__c_325 = _let263; ({ bool _let264 = ((((s->card[_ix(power__p_320, 2) * 4 + _ix(power__src_322, 4)] >= 0) && (power__t_323 >= 0)) && (power__c_325 >= 0)) && ((power__f_324 < 0) || (CARDS__rows[_ix(power__c_325, 395)].type == power__f_324))); bool power__on_326 = _let264; ({ int8_t _let265[8]; for (int32_t _i266 = 0; _i266 < 8; _i266++) _let265[_i266] = s->energy[_ix(power__p_320, 2) * 32 + _i266]; int8_t power__held_327[8]; memcpy(power__held_327, _let265, sizeof power__held_327); ((int8_t)(_wadd(power__held_327[_i253], ((power__on_326 && (((int16_t)(TYPE_IDS[_i253])) == power__t_323)) ? power__held_327[_i253] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_328[8]; memcpy(extra_energy__held_328, _let252, sizeof extra_energy__held_328); ({ int8_t _let267[8]; for (int32_t _i268 = 0; _i268 < 8; _i268++) _let267[_i268] = ({ int32_t _let269 = extra_energy__r_318; int32_t attack_cost__r_329 = _let269; (_i268 == 0 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_grass : (_i268 == 1 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_fire : (_i268 == 2 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_water : (_i268 == 3 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_lightning : (_i268 == 4 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_psychic : (_i268 == 5 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_fighting : (_i268 == 6 ? ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_329, 790)].cost_metal))))))); }); int8_t extra_energy__cost_330[8]; memcpy(extra_energy__cost_330, _let267, sizeof extra_energy__cost_330); ({ int32_t _let270 = _wsub(_wsub(({ int32_t _r272 = 0; for (int32_t _j271 = 0; _j271 < 8; _j271++) _r272 = _wadd(_r272, extra_energy__held_328[_j271]); _r272; }), ((int32_t)(extra_energy__held_328[_ix(extra_energy__t_319, 8)]))), _wsub(({ int32_t _r275 = 0; for (int32_t _j274 = 0; _j274 < 8; _j274++) _r275 = _wadd(_r275, extra_energy__cost_330[_j274]); _r275; }), ((int32_t)(extra_energy__cost_330[_ix(extra_energy__t_319, 8)])))); int32_t extra_energy__others_331 = _let270; _wsub(_wsub(((int32_t)(extra_energy__held_328[_ix(extra_energy__t_319, 8)])), ((int32_t)(extra_energy__cost_330[_ix(extra_energy__t_319, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_318, 790)].cost_colorless)), extra_energy__others_331), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_313, 790)].bonus_n))) || ((holds__c_311 == 5) && (s->damage[_ix(holds__o_316, 2) * 4] > 0))) || ((holds__c_311 == 6) && (s->damage[_ix(holds__p_312, 2) * 4] > 0))) || ((holds__c_311 == 7) && s->poisoned[_ix(holds__o_316, 2)])) || ((holds__c_311 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_316, 2) * 4], 395)].ex)) || (((holds__c_311 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_312, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     shuffle_defender__q_332 = attack_effects__o_248;
                     shuffle_defender__held_333[0] = s->card[_ix(shuffle_defender__q_332, 2) * 4];
                     shuffle_defender__held_333[1] = s->under[_ix(shuffle_defender__q_332, 2) * 8];
                     shuffle_defender__held_333[2] = s->under[_ix(shuffle_defender__q_332, 2) * 8 + 1];
-                    for (int32_t shuffle_defender__i_334 = 0, _end273 = 3; shuffle_defender__i_334 < _end273; shuffle_defender__i_334++) {
+                    for (int32_t shuffle_defender__i_334 = 0, _end277 = 3; shuffle_defender__i_334 < _end277; shuffle_defender__i_334++) {
                         if ((shuffle_defender__held_333[shuffle_defender__i_334] >= 0)) {
-                            int32_t _w274 = _wx(shuffle_defender__q_332, 2);
-                            if (_w274 >= 0) {
-                                _push_int16(s->deck + _w274 * 20, 20, shuffle_defender__held_333[shuffle_defender__i_334]);
+                            int32_t _w278 = _wx(shuffle_defender__q_332, 2);
+                            if (_w278 >= 0) {
+                                _push_int16(s->deck + _w278 * 20, 20, shuffle_defender__held_333[shuffle_defender__i_334]);
                             }
-                            int32_t _w275 = _wx(shuffle_defender__q_332, 2);
-                            if (_w275 >= 0) {
-                                s->deck_count[_w275] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_332, 2)], 1)));
+                            int32_t _w279 = _wx(shuffle_defender__q_332, 2);
+                            if (_w279 >= 0) {
+                                s->deck_count[_w279] = ((int8_t)(_wadd(s->deck_count[_ix(shuffle_defender__q_332, 2)], 1)));
                             }
                         }
                     }
-                    int32_t _w276 = _wx(shuffle_defender__q_332, 2);
-                    if (_w276 >= 0) {
+                    int32_t _w280 = _wx(shuffle_defender__q_332, 2);
+                    if (_w280 >= 0) {
                         {
-                            int16_t _t277[20];
-                            for (int32_t _i278 = 0; _i278 < 20; _i278++) _t277[_i278] = s->deck[_ix(shuffle_defender__q_332, 2) * 20 + _i278];
-                            _shuffle_int16(_t277, 20, fold_in(key, 20));
-                            memcpy(s->deck + _w276 * 20, _t277, sizeof _t277);
+                            int16_t _t281[20];
+                            for (int32_t _i282 = 0; _i282 < 20; _i282++) _t281[_i282] = s->deck[_ix(shuffle_defender__q_332, 2) * 20 + _i282];
+                            _shuffle_int16(_t281, 20, fold_in(key, 20));
+                            memcpy(s->deck + _w280 * 20, _t281, sizeof _t281);
                         }
                     }
                     clear_slot__p_335 = shuffle_defender__q_332;
-                    int32_t _w279 = _wx(clear_slot__p_335, 2);
-                    if (_w279 >= 0) {
-                        s->card[_w279 * 4 + 0] = ((int16_t)((-1)));
-                    }
-                    int32_t _w280 = _wx(clear_slot__p_335, 2);
-                    if (_w280 >= 0) {
-                        s->damage[_w280 * 4 + 0] = ((int16_t)(0));
-                    }
-                    int32_t _w281 = _wx(clear_slot__p_335, 2);
-                    if (_w281 >= 0) {
-                        {
-                            int8_t *_d = s->energy + _w281 * 32 + 0 * 8;
-                            for (int32_t _i282 = 0; _i282 < 8; _i282++) _d[_i282] = ((int8_t)(0));
-                        }
-                    }
                     int32_t _w283 = _wx(clear_slot__p_335, 2);
                     if (_w283 >= 0) {
-                        s->entered[_w283 * 4 + 0] = ((int8_t)(0));
+                        s->card[_w283 * 4 + 0] = ((int16_t)((-1)));
                     }
                     int32_t _w284 = _wx(clear_slot__p_335, 2);
                     if (_w284 >= 0) {
+                        s->damage[_w284 * 4 + 0] = ((int16_t)(0));
+                    }
+                    int32_t _w285 = _wx(clear_slot__p_335, 2);
+                    if (_w285 >= 0) {
                         {
-                            int16_t *_d = s->under + _w284 * 8 + 0 * 2;
-                            for (int32_t _i285 = 0; _i285 < 2; _i285++) _d[_i285] = ((int16_t)((-1)));
+                            int8_t *_d = s->energy + _w285 * 32 + 0 * 8;
+                            for (int32_t _i286 = 0; _i286 < 8; _i286++) _d[_i286] = ((int8_t)(0));
                         }
                     }
-                    int32_t _w286 = _wx(clear_slot__p_335, 2);
-                    if (_w286 >= 0) {
-                        s->used_ability[_w286 * 4 + 0] = false;
+                    int32_t _w287 = _wx(clear_slot__p_335, 2);
+                    if (_w287 >= 0) {
+                        s->entered[_w287 * 4 + 0] = ((int8_t)(0));
+                    }
+                    int32_t _w288 = _wx(clear_slot__p_335, 2);
+                    if (_w288 >= 0) {
+                        {
+                            int16_t *_d = s->under + _w288 * 8 + 0 * 2;
+                            for (int32_t _i289 = 0; _i289 < 2; _i289++) _d[_i289] = ((int16_t)((-1)));
+                        }
+                    }
+                    int32_t _w290 = _wx(clear_slot__p_335, 2);
+                    if (_w290 >= 0) {
+                        s->used_ability[_w290 * 4 + 0] = false;
                     }
                     clear_conditions__p_336 = shuffle_defender__q_332;
-                    int32_t _w287 = _wx(clear_conditions__p_336, 2);
-                    if (_w287 >= 0) {
-                        s->poisoned[_w287] = false;
+                    int32_t _w291 = _wx(clear_conditions__p_336, 2);
+                    if (_w291 >= 0) {
+                        s->poisoned[_w291] = false;
                     }
-                    int32_t _w288 = _wx(clear_conditions__p_336, 2);
-                    if (_w288 >= 0) {
-                        s->burned[_w288] = false;
+                    int32_t _w292 = _wx(clear_conditions__p_336, 2);
+                    if (_w292 >= 0) {
+                        s->burned[_w292] = false;
                     }
-                    int32_t _w289 = _wx(clear_conditions__p_336, 2);
-                    if (_w289 >= 0) {
-                        s->condition[_w289] = ((int8_t)(0));
+                    int32_t _w293 = _wx(clear_conditions__p_336, 2);
+                    if (_w293 >= 0) {
+                        s->condition[_w293] = ((int8_t)(0));
                     }
-                    int32_t _w290 = _wx(clear_conditions__p_336, 2);
-                    if (_w290 >= 0) {
+                    int32_t _w294 = _wx(clear_conditions__p_336, 2);
+                    if (_w294 >= 0) {
                         {
-                            int16_t _t291[8];
-                            for (int32_t _i292 = 0; _i292 < 8; _i292++) _t291[_i292] = (ACTIVE_BOUND[_i292] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_336, 2) * 8 + _i292]);
-                            memcpy(s->lasting_until + _w290 * 8, _t291, sizeof _t291);
+                            int16_t _t295[8];
+                            for (int32_t _i296 = 0; _i296 < 8; _i296++) _t295[_i296] = (ACTIVE_BOUND[_i296] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_336, 2) * 8 + _i296]);
+                            memcpy(s->lasting_until + _w294 * 8, _t295, sizeof _t295);
                         }
                     }
-                    if (({ int32_t _lo293 = 1; bool _r295 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_337 = _lo293, _end294 = 4; shuffle_defender__bs_337 < _end294; shuffle_defender__bs_337++) if ((s->card[_ix(shuffle_defender__q_332, 2) * 4 + shuffle_defender__bs_337] >= 0)) { _r295 = true; break; } _r295; })) {
-                        int32_t _w297 = _wx(shuffle_defender__q_332, 2);
-                        if (_w297 >= 0) {
-                            s->promote_pending[_w297] = true;
+                    if (({ int32_t _lo297 = 1; bool _r299 = false; _Pragma("GCC unroll 3") for (int32_t shuffle_defender__bs_337 = _lo297, _end298 = 4; shuffle_defender__bs_337 < _end298; shuffle_defender__bs_337++) if ((s->card[_ix(shuffle_defender__q_332, 2) * 4 + shuffle_defender__bs_337] >= 0)) { _r299 = true; break; } _r299; })) {
+                        int32_t _w301 = _wx(shuffle_defender__q_332, 2);
+                        if (_w301 >= 0) {
+                            s->promote_pending[_w301] = true;
                         }
                     } else {
                         _win(s, _wsub(1, shuffle_defender__q_332));
@@ -5502,99 +5502,99 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 }
                 attack_effects__k_338 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting;
                 attack_effects__on_defender_339 = (((attack_effects__k_338 != 4) && (attack_effects__k_338 != 5)) && (attack_effects__k_338 != 3));
-                if ((((attack_effects__k_338 > 0) && (attack_effects__exposed_250 || (!attack_effects__on_defender_339))) && ({ int16_t _let298 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_if; int16_t holds__c_340 = _let298; ({ int32_t _let299 = attack_effects__p_241; int32_t holds__p_341 = _let299; ({ int32_t _let300 = attack_effects__r_242; int32_t holds__r_342 = _let300; ({ bool _let301 = attack_effects__first_heads_245; bool holds__first_heads_343 = _let301; ({ bool _let302 = attack_effects__all_heads_246; bool holds__all_heads_344 = _let302; ({ int32_t _let303 = _wsub(1, holds__p_341); int32_t holds__o_345 = _let303; ((((((((((holds__c_340 == 0) || ((holds__c_340 == 1) && holds__first_heads_343)) || ((holds__c_340 == 2) && (!holds__first_heads_343))) || ((holds__c_340 == 3) && holds__all_heads_344)) || ((holds__c_340 == 4) && (({ int32_t _let304 = holds__p_341; int32_t extra_energy__p_346 = _let304; ({ int32_t _let305 = holds__r_342; int32_t extra_energy__r_347 = _let305; ({ int16_t _let306 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_342, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_348 = _let306; ({ int8_t _let307[8]; for (int32_t _i308 = 0; _i308 < 8; _i308++) _let307[_i308] = ({ int32_t _let309 = extra_energy__p_346; int32_t power__p_349 = _let309; ({ int32_t _let310 = ({ int32_t _lo311 = 0; int32_t _r313 = 0; int32_t _best315 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_350 = _lo311, _end312 = 4; power__s_350 < _end312; power__s_350++) { int32_t _x314 = ((int32_t)(((s->card[_ix(power__p_349, 2) * 4 + power__s_350] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_349, 2) * 4 + power__s_350], 395)].ab_double_type >= 0)))); if (power__s_350 == _lo311 || _x314 > _best315) { _best315 = _x314; _r313 = power__s_350; } } _r313; }); int32_t power__src_351 = _let310; ({ int16_t _let316 = CARDS__rows[_ix(s->card[_ix(power__p_349, 2) * 4 + _ix(power__src_351, 4)], 395)].ab_double_type; int16_t power__t_352 = _let316; ({ int16_t _let317 = CARDS__rows[_ix(s->card[_ix(power__p_349, 2) * 4 + _ix(power__src_351, 4)], 395)].ab_double_filter; int16_t power__f_353 = _let317; ({ int16_t _let318 = s->card[_ix(power__p_349, 2) * 4]; int16_t power__c_354 = _let318; ({ bool _let319 = ((((s->card[_ix(power__p_349, 2) * 4 + _ix(power__src_351, 4)] >= 0) && (power__t_352 >= 0)) && (power__c_354 >= 0)) && ((power__f_353 < 0) || (CARDS__rows[_ix(power__c_354, 395)].type == power__f_353))); bool power__on_355 = _let319; ({ int8_t _let320[8]; for (int32_t _i321 = 0; _i321 < 8; _i321++) _let320[_i321] = s->energy[_ix(power__p_349, 2) * 32 + _i321]; int8_t power__held_356[8]; memcpy(power__held_356, _let320, sizeof power__held_356); ((int8_t)(_wadd(power__held_356[_i308], ((power__on_355 && (TYPE_IDS[_i308] == power__t_352)) ? power__held_356[_i308] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_357[8]; memcpy(extra_energy__held_357, _let307, sizeof extra_energy__held_357); ({ int8_t _let322[8]; for (int32_t _i323 = 0; _i323 < 8; _i323++) _let322[_i323] = ({ int32_t _let324 = extra_energy__r_347; int32_t attack_cost__r_358 = _let324; (_i323 == 0 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_grass : (_i323 == 1 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_fire : (_i323 == 2 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_water : (_i323 == 3 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_lightning : (_i323 == 4 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_psychic : (_i323 == 5 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_fighting : (_i323 == 6 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_metal))))))); }); int8_t extra_energy__cost_359[8]; memcpy(extra_energy__cost_359, _let322, sizeof extra_energy__cost_359); ({ int32_t _let325 = _wsub(_wsub(({ int32_t _r327 = 0; for (int32_t _j326 = 0; _j326 < 8; _j326++) _r327 = _wadd(_r327, extra_energy__held_357[_j326]); _r327; }), ((int32_t)(extra_energy__held_357[_ix(extra_energy__t_348, 8)]))), _wsub(({ int32_t _r330 = 0; for (int32_t _j329 = 0; _j329 < 8; _j329++) _r330 = _wadd(_r330, extra_energy__cost_359[_j329]); _r330; }), ((int32_t)(extra_energy__cost_359[_ix(extra_energy__t_348, 8)])))); int32_t extra_energy__others_360 = _let325; _wsub(_wsub(((int32_t)(extra_energy__held_357[_ix(extra_energy__t_348, 8)])), ((int32_t)(extra_energy__cost_359[_ix(extra_energy__t_348, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_347, 790)].cost_colorless)), extra_energy__others_360), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_342, 790)].bonus_n))) || ((holds__c_340 == 5) && (s->damage[_ix(holds__o_345, 2) * 4] > 0))) || ((holds__c_340 == 6) && (s->damage[_ix(holds__p_341, 2) * 4] > 0))) || ((holds__c_340 == 7) && s->poisoned[_ix(holds__o_345, 2)])) || ((holds__c_340 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_345, 2) * 4], 395)].ex)) || (((holds__c_340 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_341, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if ((((attack_effects__k_338 > 0) && (attack_effects__exposed_250 || (!attack_effects__on_defender_339))) && ({ int16_t _let302 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_if; int16_t holds__c_340 = _let302; ({ int32_t _let303 = attack_effects__p_241; int32_t holds__p_341 = _let303; ({ int32_t _let304 = attack_effects__r_242; int32_t holds__r_342 = _let304; ({ bool _let305 = attack_effects__first_heads_245; bool holds__first_heads_343 = _let305; ({ bool _let306 = attack_effects__all_heads_246; bool holds__all_heads_344 = _let306; ({ int32_t _let307 = _wsub(1, holds__p_341); int32_t holds__o_345 = _let307; ((((((((((holds__c_340 == 0) || ((holds__c_340 == 1) && holds__first_heads_343)) || ((holds__c_340 == 2) && (!holds__first_heads_343))) || ((holds__c_340 == 3) && holds__all_heads_344)) || ((holds__c_340 == 4) && (({ int32_t _let308 = holds__p_341; int32_t extra_energy__p_346 = _let308; ({ int32_t _let309 = holds__r_342; int32_t extra_energy__r_347 = _let309; ({ int16_t _let310 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_342, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_348 = _let310; ({ int8_t _let311[8]; for (int32_t _i312 = 0; _i312 < 8; _i312++) _let311[_i312] = ({ int32_t _let313 = extra_energy__p_346; int32_t power__p_349 = _let313; ({ int32_t _let314 = ({ int32_t _lo315 = 0; int32_t _r317 = 0; int32_t _best319 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_350 = _lo315, _end316 = 4; power__s_350 < _end316; power__s_350++) { int32_t _x318 = ((int32_t)(((s->card[_ix(power__p_349, 2) * 4 + power__s_350] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_349, 2) * 4 + power__s_350], 395)].ab_double_type >= 0)))); if (power__s_350 == _lo315 || _x318 > _best319) { _best319 = _x318; _r317 = power__s_350; } } _r317; }); int32_t power__src_351 = _let314; ({ int16_t _let320 = CARDS__rows[_ix(s->card[_ix(power__p_349, 2) * 4 + _ix(power__src_351, 4)], 395)].ab_double_type; int16_t power__t_352 = _let320; ({ int16_t _let321 = CARDS__rows[_ix(s->card[_ix(power__p_349, 2) * 4 + _ix(power__src_351, 4)], 395)].ab_double_filter; int16_t power__f_353 = _let321; ({ int16_t _let322 = s->card[_ix(power__p_349, 2) * 4]; int16_t power__c_354 = _let322; ({ bool _let323 = ((((s->card[_ix(power__p_349, 2) * 4 + _ix(power__src_351, 4)] >= 0) && (power__t_352 >= 0)) && (power__c_354 >= 0)) && ((power__f_353 < 0) || (CARDS__rows[_ix(power__c_354, 395)].type == power__f_353))); bool power__on_355 = _let323; ({ int8_t _let324[8]; for (int32_t _i325 = 0; _i325 < 8; _i325++) _let324[_i325] = s->energy[_ix(power__p_349, 2) * 32 + _i325]; int8_t power__held_356[8]; memcpy(power__held_356, _let324, sizeof power__held_356); ((int8_t)(_wadd(power__held_356[_i312], ((power__on_355 && (((int16_t)(TYPE_IDS[_i312])) == power__t_352)) ? power__held_356[_i312] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_357[8]; memcpy(extra_energy__held_357, _let311, sizeof extra_energy__held_357); ({ int8_t _let326[8]; for (int32_t _i327 = 0; _i327 < 8; _i327++) _let326[_i327] = ({ int32_t _let328 = extra_energy__r_347; int32_t attack_cost__r_358 = _let328; (_i327 == 0 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_grass : (_i327 == 1 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_fire : (_i327 == 2 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_water : (_i327 == 3 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_lightning : (_i327 == 4 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_psychic : (_i327 == 5 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_fighting : (_i327 == 6 ? ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_358, 790)].cost_metal))))))); }); int8_t extra_energy__cost_359[8]; memcpy(extra_energy__cost_359, _let326, sizeof extra_energy__cost_359); ({ int32_t _let329 = _wsub(_wsub(({ int32_t _r331 = 0; for (int32_t _j330 = 0; _j330 < 8; _j330++) _r331 = _wadd(_r331, extra_energy__held_357[_j330]); _r331; }), ((int32_t)(extra_energy__held_357[_ix(extra_energy__t_348, 8)]))), _wsub(({ int32_t _r334 = 0; for (int32_t _j333 = 0; _j333 < 8; _j333++) _r334 = _wadd(_r334, extra_energy__cost_359[_j333]); _r334; }), ((int32_t)(extra_energy__cost_359[_ix(extra_energy__t_348, 8)])))); int32_t extra_energy__others_360 = _let329; _wsub(_wsub(((int32_t)(extra_energy__held_357[_ix(extra_energy__t_348, 8)])), ((int32_t)(extra_energy__cost_359[_ix(extra_energy__t_348, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_347, 790)].cost_colorless)), extra_energy__others_360), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_342, 790)].bonus_n))) || ((holds__c_340 == 5) && (s->damage[_ix(holds__o_345, 2) * 4] > 0))) || ((holds__c_340 == 6) && (s->damage[_ix(holds__p_341, 2) * 4] > 0))) || ((holds__c_340 == 7) && s->poisoned[_ix(holds__o_345, 2)])) || ((holds__c_340 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_345, 2) * 4], 395)].ex)) || (((holds__c_340 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_341, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     lasting__p_361 = attack_effects__p_241;
                     lasting__k_362 = attack_effects__k_338;
                     lasting__n_363 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].lasting_n;
                     lasting__q_364 = (((lasting__k_362 == 4) || (lasting__k_362 == 5)) ? lasting__p_361 : _wsub(1, lasting__p_361));
-                    int32_t _w332 = _wx(lasting__q_364, 2);
-                    int32_t _w333 = _wx(lasting__k_362, 8);
-                    if (_w332 >= 0 && _w333 >= 0) {
-                        s->lasting_until[_w332 * 8 + _w333] = ((int16_t)(_wadd(s->turn, 1)));
+                    int32_t _w336 = _wx(lasting__q_364, 2);
+                    int32_t _w337 = _wx(lasting__k_362, 8);
+                    if (_w336 >= 0 && _w337 >= 0) {
+                        s->lasting_until[_w336 * 8 + _w337] = ((int16_t)(_wadd(s->turn, 1)));
                     }
-                    int32_t _w334 = _wx(lasting__q_364, 2);
-                    int32_t _w335 = _wx(lasting__k_362, 8);
-                    if (_w334 >= 0 && _w335 >= 0) {
-                        s->lasting_n[_w334 * 8 + _w335] = lasting__n_363;
+                    int32_t _w338 = _wx(lasting__q_364, 2);
+                    int32_t _w339 = _wx(lasting__k_362, 8);
+                    if (_w338 >= 0 && _w339 >= 0) {
+                        s->lasting_n[_w338 * 8 + _w339] = lasting__n_363;
                     }
                 }
-                for (int32_t attack_effects__bs_365 = 1, _end336 = 4; attack_effects__bs_365 < _end336; attack_effects__bs_365++) {
+                for (int32_t attack_effects__bs_365 = 1, _end340 = 4; attack_effects__bs_365 < _end340; attack_effects__bs_365++) {
                     if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage > 0) && (s->card[_ix(attack_effects__o_248, 2) * 4 + attack_effects__bs_365] >= 0))) {
                         hit__p_366 = attack_effects__p_241;
                         hit__q_367 = attack_effects__o_248;
                         hit__slot_368 = attack_effects__bs_365;
                         hit__x_369 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].bench_damage;
                         hit__weak_370 = (((hit__q_367 != hit__p_366) && (hit__slot_368 == 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_367, 2) * 4], 395)].weakness == CARDS__rows[_ix(s->card[_ix(hit__p_366, 2) * 4], 395)].type));
-                        hit__d_377 = ({ int32_t _let337 = hit__q_367; int32_t taken__q_371 = _let337; ({ int32_t _let338 = hit__slot_368; int32_t taken__slot_372 = _let338; ({ int32_t _let339 = _wadd(hit__x_369, ((hit__weak_370 && (hit__x_369 > 0)) ? 20 : 0)); int32_t taken__x_373 = _let339; ({ int32_t _let340 = ((s->turn <= s->taken_until[_ix(taken__q_371, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_371, 2)])) : 0); int32_t taken__cut_374 = _let340; ({ int32_t _let341 = _wadd(taken__cut_374, (((taken__slot_372 == 0) && ({ int32_t _let342 = taken__q_371; int32_t lasts__q_375 = _let342; (s->turn <= s->lasting_until[_ix(lasts__q_375, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_371, 2) * 8 + 4])) : 0)); int32_t taken__cut_374 = _let341; ({ int32_t _let343 = _wadd(taken__cut_374, ((s->card[_ix(taken__q_371, 2) * 4 + _ix(taken__slot_372, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_371, 2) * 4 + _ix(taken__slot_372, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_374 = _let343; (((taken__slot_372 == 0) && ({ int32_t _let344 = taken__q_371; int32_t lasts__q_376 = _let344; (s->turn <= s->lasting_until[_ix(lasts__q_376, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_373, taken__cut_374), 0)); }); }); }); }); }); });
-                        int32_t _w345 = _wx(hit__q_367, 2);
-                        int32_t _w346 = _wx(hit__slot_368, 4);
-                        if (_w345 >= 0 && _w346 >= 0) {
-                            s->damage[_w345 * 4 + _w346] = ((int16_t)(_wadd(s->damage[_ix(hit__q_367, 2) * 4 + _ix(hit__slot_368, 4)], hit__d_377)));
+                        hit__d_377 = ({ int32_t _let341 = hit__q_367; int32_t taken__q_371 = _let341; ({ int32_t _let342 = hit__slot_368; int32_t taken__slot_372 = _let342; ({ int32_t _let343 = _wadd(hit__x_369, ((hit__weak_370 && (hit__x_369 > 0)) ? 20 : 0)); int32_t taken__x_373 = _let343; ({ int32_t _let344 = ((s->turn <= s->taken_until[_ix(taken__q_371, 2)]) ? ((int32_t)(s->taken_cut[_ix(taken__q_371, 2)])) : 0); int32_t taken__cut_374 = _let344; ({ int32_t _let345 = _wadd(taken__cut_374, (((taken__slot_372 == 0) && ({ int32_t _let346 = taken__q_371; int32_t lasts__q_375 = _let346; (s->turn <= s->lasting_until[_ix(lasts__q_375, 2) * 8 + 4]); })) ? ((int32_t)(s->lasting_n[_ix(taken__q_371, 2) * 8 + 4])) : 0)); int32_t taken__cut_374 = _let345; ({ int32_t _let347 = _wadd(taken__cut_374, ((s->card[_ix(taken__q_371, 2) * 4 + _ix(taken__slot_372, 4)] >= 0) ? ((int32_t)(CARDS__rows[_ix(s->card[_ix(taken__q_371, 2) * 4 + _ix(taken__slot_372, 4)], 395)].ab_guard)) : 0)); int32_t taken__cut_374 = _let347; (((taken__slot_372 == 0) && ({ int32_t _let348 = taken__q_371; int32_t lasts__q_376 = _let348; (s->turn <= s->lasting_until[_ix(lasts__q_376, 2) * 8 + 5]); })) ? 0 : _imax(_wsub(taken__x_373, taken__cut_374), 0)); }); }); }); }); }); });
+                        int32_t _w349 = _wx(hit__q_367, 2);
+                        int32_t _w350 = _wx(hit__slot_368, 4);
+                        if (_w349 >= 0 && _w350 >= 0) {
+                            s->damage[_w349 * 4 + _w350] = ((int16_t)(_wadd(s->damage[_ix(hit__q_367, 2) * 4 + _ix(hit__slot_368, 4)], hit__d_377)));
                         }
                         if (((((hit__q_367 != hit__p_366) && (hit__slot_368 == 0)) && (hit__d_377 > 0)) && (CARDS__rows[_ix(s->card[_ix(hit__q_367, 2) * 4], 395)].ab_counter > 0))) {
-                            int32_t _w347 = _wx(hit__p_366, 2);
-                            if (_w347 >= 0) {
-                                s->damage[_w347 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_366, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_367, 2) * 4], 395)].ab_counter)));
+                            int32_t _w351 = _wx(hit__p_366, 2);
+                            if (_w351 >= 0) {
+                                s->damage[_w351 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(hit__p_366, 2) * 4], CARDS__rows[_ix(s->card[_ix(hit__q_367, 2) * 4], 395)].ab_counter)));
                             }
                         }
                     }
                 }
-                if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].status > 0) && attack_effects__exposed_250) && ({ int16_t _let348 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status_if; int16_t holds__c_378 = _let348; ({ int32_t _let349 = attack_effects__p_241; int32_t holds__p_379 = _let349; ({ int32_t _let350 = attack_effects__r_242; int32_t holds__r_380 = _let350; ({ bool _let351 = attack_effects__first_heads_245; bool holds__first_heads_381 = _let351; ({ bool _let352 = attack_effects__all_heads_246; bool holds__all_heads_382 = _let352; ({ int32_t _let353 = _wsub(1, holds__p_379); int32_t holds__o_383 = _let353; ((((((((((holds__c_378 == 0) || ((holds__c_378 == 1) && holds__first_heads_381)) || ((holds__c_378 == 2) && (!holds__first_heads_381))) || ((holds__c_378 == 3) && holds__all_heads_382)) || ((holds__c_378 == 4) && (({ int32_t _let354 = holds__p_379; int32_t extra_energy__p_384 = _let354; ({ int32_t _let355 = holds__r_380; int32_t extra_energy__r_385 = _let355; ({ int16_t _let356 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_380, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_386 = _let356; ({ int8_t _let357[8]; for (int32_t _i358 = 0; _i358 < 8; _i358++) _let357[_i358] = ({ int32_t _let359 = extra_energy__p_384; int32_t power__p_387 = _let359; ({ int32_t _let360 = ({ int32_t _lo361 = 0; int32_t _r363 = 0; int32_t _best365 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_388 = _lo361, _end362 = 4; power__s_388 < _end362; power__s_388++) { int32_t _x364 = ((int32_t)(((s->card[_ix(power__p_387, 2) * 4 + power__s_388] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_387, 2) * 4 + power__s_388], 395)].ab_double_type >= 0)))); if (power__s_388 == _lo361 || _x364 > _best365) { _best365 = _x364; _r363 = power__s_388; } } _r363; }); int32_t power__src_389 = _let360; ({ int16_t _let366 = CARDS__rows[_ix(s->card[_ix(power__p_387, 2) * 4 + _ix(power__src_389, 4)], 395)].ab_double_type; int16_t power__t_390 = _let366; ({ int16_t _let367 = CARDS__rows[_ix(s->card[_ix(power__p_387, 2) * 4 + _ix(power__src_389, 4)], 395)].ab_double_filter; int16_t power__f_391 = _let367; ({ int16_t _let368 = s->card[_ix(power__p_387, 2) * 4]; int16_t power__c_392 = _let368; ({ bool _let369 = ((((s->card[_ix(power__p_387, 2) * 4 + _ix(power__src_389, 4)] >= 0) && (power__t_390 >= 0)) && (power__c_392 >= 0)) && ((power__f_391 < 0) || (CARDS__rows[_ix(power__c_392, 395)].type == power__f_391))); bool power__on_393 = _let369; ({ int8_t _let370[8]; for (int32_t _i371 = 0; _i371 < 8; _i371++) _let370[_i371] = s->energy[_ix(power__p_387, 2) * 32 + _i371]; int8_t power__held_394[8]; memcpy(power__held_394, _let370, sizeof power__held_394); ((int8_t)(_wadd(power__held_394[_i358], ((power__on_393 && (TYPE_IDS[_i358] == power__t_390)) ? power__held_394[_i358] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_395[8]; memcpy(extra_energy__held_395, _let357, sizeof extra_energy__held_395); ({ int8_t _let372[8]; for (int32_t _i373 = 0; _i373 < 8; _i373++) _let372[_i373] = ({ int32_t _let374 = extra_energy__r_385; int32_t attack_cost__r_396 = _let374; (_i373 == 0 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_grass : (_i373 == 1 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_fire : (_i373 == 2 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_water : (_i373 == 3 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_lightning : (_i373 == 4 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_psychic : (_i373 == 5 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_fighting : (_i373 == 6 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_metal))))))); }); int8_t extra_energy__cost_397[8]; memcpy(extra_energy__cost_397, _let372, sizeof extra_energy__cost_397); ({ int32_t _let375 = _wsub(_wsub(({ int32_t _r377 = 0; for (int32_t _j376 = 0; _j376 < 8; _j376++) _r377 = _wadd(_r377, extra_energy__held_395[_j376]); _r377; }), ((int32_t)(extra_energy__held_395[_ix(extra_energy__t_386, 8)]))), _wsub(({ int32_t _r380 = 0; for (int32_t _j379 = 0; _j379 < 8; _j379++) _r380 = _wadd(_r380, extra_energy__cost_397[_j379]); _r380; }), ((int32_t)(extra_energy__cost_397[_ix(extra_energy__t_386, 8)])))); int32_t extra_energy__others_398 = _let375; _wsub(_wsub(((int32_t)(extra_energy__held_395[_ix(extra_energy__t_386, 8)])), ((int32_t)(extra_energy__cost_397[_ix(extra_energy__t_386, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_385, 790)].cost_colorless)), extra_energy__others_398), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_380, 790)].bonus_n))) || ((holds__c_378 == 5) && (s->damage[_ix(holds__o_383, 2) * 4] > 0))) || ((holds__c_378 == 6) && (s->damage[_ix(holds__p_379, 2) * 4] > 0))) || ((holds__c_378 == 7) && s->poisoned[_ix(holds__o_383, 2)])) || ((holds__c_378 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_383, 2) * 4], 395)].ex)) || (((holds__c_378 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_379, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].status > 0) && attack_effects__exposed_250) && ({ int16_t _let352 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status_if; int16_t holds__c_378 = _let352; ({ int32_t _let353 = attack_effects__p_241; int32_t holds__p_379 = _let353; ({ int32_t _let354 = attack_effects__r_242; int32_t holds__r_380 = _let354; ({ bool _let355 = attack_effects__first_heads_245; bool holds__first_heads_381 = _let355; ({ bool _let356 = attack_effects__all_heads_246; bool holds__all_heads_382 = _let356; ({ int32_t _let357 = _wsub(1, holds__p_379); int32_t holds__o_383 = _let357; ((((((((((holds__c_378 == 0) || ((holds__c_378 == 1) && holds__first_heads_381)) || ((holds__c_378 == 2) && (!holds__first_heads_381))) || ((holds__c_378 == 3) && holds__all_heads_382)) || ((holds__c_378 == 4) && (({ int32_t _let358 = holds__p_379; int32_t extra_energy__p_384 = _let358; ({ int32_t _let359 = holds__r_380; int32_t extra_energy__r_385 = _let359; ({ int16_t _let360 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_380, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_386 = _let360; ({ int8_t _let361[8]; for (int32_t _i362 = 0; _i362 < 8; _i362++) _let361[_i362] = ({ int32_t _let363 = extra_energy__p_384; int32_t power__p_387 = _let363; ({ int32_t _let364 = ({ int32_t _lo365 = 0; int32_t _r367 = 0; int32_t _best369 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_388 = _lo365, _end366 = 4; power__s_388 < _end366; power__s_388++) { int32_t _x368 = ((int32_t)(((s->card[_ix(power__p_387, 2) * 4 + power__s_388] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_387, 2) * 4 + power__s_388], 395)].ab_double_type >= 0)))); if (power__s_388 == _lo365 || _x368 > _best369) { _best369 = _x368; _r367 = power__s_388; } } _r367; }); int32_t power__src_389 = _let364; ({ int16_t _let370 = CARDS__rows[_ix(s->card[_ix(power__p_387, 2) * 4 + _ix(power__src_389, 4)], 395)].ab_double_type; int16_t power__t_390 = _let370; ({ int16_t _let371 = CARDS__rows[_ix(s->card[_ix(power__p_387, 2) * 4 + _ix(power__src_389, 4)], 395)].ab_double_filter; int16_t power__f_391 = _let371; ({ int16_t _let372 = s->card[_ix(power__p_387, 2) * 4]; int16_t power__c_392 = _let372; ({ bool _let373 = ((((s->card[_ix(power__p_387, 2) * 4 + _ix(power__src_389, 4)] >= 0) && (power__t_390 >= 0)) && (power__c_392 >= 0)) && ((power__f_391 < 0) || (CARDS__rows[_ix(power__c_392, 395)].type == power__f_391))); bool power__on_393 = _let373; ({ int8_t _let374[8]; for (int32_t _i375 = 0; _i375 < 8; _i375++) _let374[_i375] = s->energy[_ix(power__p_387, 2) * 32 + _i375]; int8_t power__held_394[8]; memcpy(power__held_394, _let374, sizeof power__held_394); ((int8_t)(_wadd(power__held_394[_i362], ((power__on_393 && (((int16_t)(TYPE_IDS[_i362])) == power__t_390)) ? power__held_394[_i362] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_395[8]; memcpy(extra_energy__held_395, _let361, sizeof extra_energy__held_395); ({ int8_t _let376[8]; for (int32_t _i377 = 0; _i377 < 8; _i377++) _let376[_i377] = ({ int32_t _let378 = extra_energy__r_385; int32_t attack_cost__r_396 = _let378; (_i377 == 0 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_grass : (_i377 == 1 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_fire : (_i377 == 2 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_water : (_i377 == 3 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_lightning : (_i377 == 4 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_psychic : (_i377 == 5 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_fighting : (_i377 == 6 ? ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_396, 790)].cost_metal))))))); }); int8_t extra_energy__cost_397[8]; memcpy(extra_energy__cost_397, _let376, sizeof extra_energy__cost_397); ({ int32_t _let379 = _wsub(_wsub(({ int32_t _r381 = 0; for (int32_t _j380 = 0; _j380 < 8; _j380++) _r381 = _wadd(_r381, extra_energy__held_395[_j380]); _r381; }), ((int32_t)(extra_energy__held_395[_ix(extra_energy__t_386, 8)]))), _wsub(({ int32_t _r384 = 0; for (int32_t _j383 = 0; _j383 < 8; _j383++) _r384 = _wadd(_r384, extra_energy__cost_397[_j383]); _r384; }), ((int32_t)(extra_energy__cost_397[_ix(extra_energy__t_386, 8)])))); int32_t extra_energy__others_398 = _let379; _wsub(_wsub(((int32_t)(extra_energy__held_395[_ix(extra_energy__t_386, 8)])), ((int32_t)(extra_energy__cost_397[_ix(extra_energy__t_386, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_385, 790)].cost_colorless)), extra_energy__others_398), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_380, 790)].bonus_n))) || ((holds__c_378 == 5) && (s->damage[_ix(holds__o_383, 2) * 4] > 0))) || ((holds__c_378 == 6) && (s->damage[_ix(holds__p_379, 2) * 4] > 0))) || ((holds__c_378 == 7) && s->poisoned[_ix(holds__o_383, 2)])) || ((holds__c_378 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_383, 2) * 4], 395)].ex)) || (((holds__c_378 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_379, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     give_status__q_399 = attack_effects__o_248;
                     give_status__st_400 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].status;
                     if ((give_status__st_400 == 1)) {
-                        int32_t _w382 = _wx(give_status__q_399, 2);
-                        if (_w382 >= 0) {
-                            s->poisoned[_w382] = true;
-                        }
-                    } else if ((give_status__st_400 == 2)) {
-                        int32_t _w383 = _wx(give_status__q_399, 2);
-                        if (_w383 >= 0) {
-                            s->burned[_w383] = true;
-                        }
-                    } else if ((give_status__st_400 == 3)) {
-                        int32_t _w384 = _wx(give_status__q_399, 2);
-                        if (_w384 >= 0) {
-                            s->condition[_w384] = ((int8_t)(1));
-                        }
-                    } else if ((give_status__st_400 == 4)) {
-                        int32_t _w385 = _wx(give_status__q_399, 2);
-                        if (_w385 >= 0) {
-                            s->condition[_w385] = ((int8_t)(2));
-                        }
-                    } else if ((give_status__st_400 == 5)) {
                         int32_t _w386 = _wx(give_status__q_399, 2);
                         if (_w386 >= 0) {
-                            s->condition[_w386] = ((int8_t)(3));
+                            s->poisoned[_w386] = true;
+                        }
+                    } else if ((give_status__st_400 == 2)) {
+                        int32_t _w387 = _wx(give_status__q_399, 2);
+                        if (_w387 >= 0) {
+                            s->burned[_w387] = true;
+                        }
+                    } else if ((give_status__st_400 == 3)) {
+                        int32_t _w388 = _wx(give_status__q_399, 2);
+                        if (_w388 >= 0) {
+                            s->condition[_w388] = ((int8_t)(1));
+                        }
+                    } else if ((give_status__st_400 == 4)) {
+                        int32_t _w389 = _wx(give_status__q_399, 2);
+                        if (_w389 >= 0) {
+                            s->condition[_w389] = ((int8_t)(2));
+                        }
+                    } else if ((give_status__st_400 == 5)) {
+                        int32_t _w390 = _wx(give_status__q_399, 2);
+                        if (_w390 >= 0) {
+                            s->condition[_w390] = ((int8_t)(3));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self > 0)) {
-                    int32_t _w387 = _wx(attack_effects__p_241, 2);
-                    if (_w387 >= 0) {
-                        s->damage[_w387 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self))), ((int16_t)(0)))));
+                    int32_t _w391 = _wx(attack_effects__p_241, 2);
+                    if (_w391 >= 0) {
+                        s->damage[_w391 * 4 + 0] = ((int16_t)(_imax(((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_self))), ((int16_t)(0)))));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all > 0)) {
-                    int32_t _w388 = _wx(attack_effects__p_241, 2);
-                    if (_w388 >= 0) {
+                    int32_t _w392 = _wx(attack_effects__p_241, 2);
+                    if (_w392 >= 0) {
                         {
-                            int16_t _t389[4];
-                            for (int32_t _i390 = 0; _i390 < 4; _i390++) _t389[_i390] = ((s->damage[_ix(attack_effects__p_241, 2) * 4 + _i390] > ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4 + _i390], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all))) : ((int16_t)(0)));
-                            memcpy(s->damage + _w388 * 4, _t389, sizeof _t389);
+                            int16_t _t393[4];
+                            for (int32_t _i394 = 0; _i394 < 4; _i394++) _t393[_i394] = ((s->damage[_ix(attack_effects__p_241, 2) * 4 + _i394] > ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all) ? ((int16_t)(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4 + _i394], ATTACKS__rows[_ix(attack_effects__r_242, 790)].heal_all))) : ((int16_t)(0)));
+                            memcpy(s->damage + _w392 * 4, _t393, sizeof _t393);
                         }
                     }
                 }
                 if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].drain) {
-                    int32_t _w391 = _wx(attack_effects__p_241, 2);
-                    if (_w391 >= 0) {
-                        s->damage[_w391 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], attack_effects__dmg_243), 0)));
+                    int32_t _w395 = _wx(attack_effects__p_241, 2);
+                    if (_w395 >= 0) {
+                        s->damage[_w395 * 4 + 0] = ((int16_t)(_imax(_wsub(s->damage[_ix(attack_effects__p_241, 2) * 4], attack_effects__dmg_243), 0)));
                     }
                 }
-                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil > 0) && ({ int16_t _let392 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil_if; int16_t holds__c_401 = _let392; ({ int32_t _let393 = attack_effects__p_241; int32_t holds__p_402 = _let393; ({ int32_t _let394 = attack_effects__r_242; int32_t holds__r_403 = _let394; ({ bool _let395 = attack_effects__first_heads_245; bool holds__first_heads_404 = _let395; ({ bool _let396 = attack_effects__all_heads_246; bool holds__all_heads_405 = _let396; ({ int32_t _let397 = _wsub(1, holds__p_402); int32_t holds__o_406 = _let397; ((((((((((holds__c_401 == 0) || ((holds__c_401 == 1) && holds__first_heads_404)) || ((holds__c_401 == 2) && (!holds__first_heads_404))) || ((holds__c_401 == 3) && holds__all_heads_405)) || ((holds__c_401 == 4) && (({ int32_t _let398 = holds__p_402; int32_t extra_energy__p_407 = _let398; ({ int32_t _let399 = holds__r_403; int32_t extra_energy__r_408 = _let399; ({ int16_t _let400 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_403, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_409 = _let400; ({ int8_t _let401[8]; for (int32_t _i402 = 0; _i402 < 8; _i402++) _let401[_i402] = ({ int32_t _let403 = extra_energy__p_407; int32_t power__p_410 = _let403; ({ int32_t _let404 = ({ int32_t _lo405 = 0; int32_t _r407 = 0; int32_t _best409 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_411 = _lo405, _end406 = 4; power__s_411 < _end406; power__s_411++) { int32_t _x408 = ((int32_t)(((s->card[_ix(power__p_410, 2) * 4 + power__s_411] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_410, 2) * 4 + power__s_411], 395)].ab_double_type >= 0)))); if (power__s_411 == _lo405 || _x408 > _best409) { _best409 = _x408; _r407 = power__s_411; } } _r407; }); int32_t power__src_412 = _let404; ({ int16_t _let410 = CARDS__rows[_ix(s->card[_ix(power__p_410, 2) * 4 + _ix(power__src_412, 4)], 395)].ab_double_type; int16_t power__t_413 = _let410; ({ int16_t _let411 = CARDS__rows[_ix(s->card[_ix(power__p_410, 2) * 4 + _ix(power__src_412, 4)], 395)].ab_double_filter; int16_t power__f_414 = _let411; ({ int16_t _let412 = s->card[_ix(power__p_410, 2) * 4]; int16_t power__c_415 = _let412; ({ bool _let413 = ((((s->card[_ix(power__p_410, 2) * 4 + _ix(power__src_412, 4)] >= 0) && (power__t_413 >= 0)) && (power__c_415 >= 0)) && ((power__f_414 < 0) || (CARDS__rows[_ix(power__c_415, 395)].type == power__f_414))); bool power__on_416 = _let413; ({ int8_t _let414[8]; for (int32_t _i415 = 0; _i415 < 8; _i415++) _let414[_i415] = s->energy[_ix(power__p_410, 2) * 32 + _i415]; int8_t power__held_417[8]; memcpy(power__held_417, _let414, sizeof power__held_417); ((int8_t)(_wadd(power__held_417[_i402], ((power__on_416 && (TYPE_IDS[_i402] == power__t_413)) ? power__held_417[_i402] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_418[8]; memcpy(extra_energy__held_418, _let401, sizeof extra_energy__held_418); ({ int8_t _let416[8]; for (int32_t _i417 = 0; _i417 < 8; _i417++) _let416[_i417] = ({ int32_t _let418 = extra_energy__r_408; int32_t attack_cost__r_419 = _let418; (_i417 == 0 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_grass : (_i417 == 1 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_fire : (_i417 == 2 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_water : (_i417 == 3 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_lightning : (_i417 == 4 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_psychic : (_i417 == 5 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_fighting : (_i417 == 6 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_metal))))))); }); int8_t extra_energy__cost_420[8]; memcpy(extra_energy__cost_420, _let416, sizeof extra_energy__cost_420); ({ int32_t _let419 = _wsub(_wsub(({ int32_t _r421 = 0; for (int32_t _j420 = 0; _j420 < 8; _j420++) _r421 = _wadd(_r421, extra_energy__held_418[_j420]); _r421; }), ((int32_t)(extra_energy__held_418[_ix(extra_energy__t_409, 8)]))), _wsub(({ int32_t _r424 = 0; for (int32_t _j423 = 0; _j423 < 8; _j423++) _r424 = _wadd(_r424, extra_energy__cost_420[_j423]); _r424; }), ((int32_t)(extra_energy__cost_420[_ix(extra_energy__t_409, 8)])))); int32_t extra_energy__others_421 = _let419; _wsub(_wsub(((int32_t)(extra_energy__held_418[_ix(extra_energy__t_409, 8)])), ((int32_t)(extra_energy__cost_420[_ix(extra_energy__t_409, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_408, 790)].cost_colorless)), extra_energy__others_421), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_403, 790)].bonus_n))) || ((holds__c_401 == 5) && (s->damage[_ix(holds__o_406, 2) * 4] > 0))) || ((holds__c_401 == 6) && (s->damage[_ix(holds__p_402, 2) * 4] > 0))) || ((holds__c_401 == 7) && s->poisoned[_ix(holds__o_406, 2)])) || ((holds__c_401 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_406, 2) * 4], 395)].ex)) || (((holds__c_401 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_402, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
-                    int32_t _w426 = _wx(attack_effects__p_241, 2);
-                    if (_w426 >= 0) {
-                        s->damage[_w426 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil)));
+                if (((ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil > 0) && ({ int16_t _let396 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil_if; int16_t holds__c_401 = _let396; ({ int32_t _let397 = attack_effects__p_241; int32_t holds__p_402 = _let397; ({ int32_t _let398 = attack_effects__r_242; int32_t holds__r_403 = _let398; ({ bool _let399 = attack_effects__first_heads_245; bool holds__first_heads_404 = _let399; ({ bool _let400 = attack_effects__all_heads_246; bool holds__all_heads_405 = _let400; ({ int32_t _let401 = _wsub(1, holds__p_402); int32_t holds__o_406 = _let401; ((((((((((holds__c_401 == 0) || ((holds__c_401 == 1) && holds__first_heads_404)) || ((holds__c_401 == 2) && (!holds__first_heads_404))) || ((holds__c_401 == 3) && holds__all_heads_405)) || ((holds__c_401 == 4) && (({ int32_t _let402 = holds__p_402; int32_t extra_energy__p_407 = _let402; ({ int32_t _let403 = holds__r_403; int32_t extra_energy__r_408 = _let403; ({ int16_t _let404 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_403, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_409 = _let404; ({ int8_t _let405[8]; for (int32_t _i406 = 0; _i406 < 8; _i406++) _let405[_i406] = ({ int32_t _let407 = extra_energy__p_407; int32_t power__p_410 = _let407; ({ int32_t _let408 = ({ int32_t _lo409 = 0; int32_t _r411 = 0; int32_t _best413 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_411 = _lo409, _end410 = 4; power__s_411 < _end410; power__s_411++) { int32_t _x412 = ((int32_t)(((s->card[_ix(power__p_410, 2) * 4 + power__s_411] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_410, 2) * 4 + power__s_411], 395)].ab_double_type >= 0)))); if (power__s_411 == _lo409 || _x412 > _best413) { _best413 = _x412; _r411 = power__s_411; } } _r411; }); int32_t power__src_412 = _let408; ({ int16_t _let414 = CARDS__rows[_ix(s->card[_ix(power__p_410, 2) * 4 + _ix(power__src_412, 4)], 395)].ab_double_type; int16_t power__t_413 = _let414; ({ int16_t _let415 = CARDS__rows[_ix(s->card[_ix(power__p_410, 2) * 4 + _ix(power__src_412, 4)], 395)].ab_double_filter; int16_t power__f_414 = _let415; ({ int16_t _let416 = s->card[_ix(power__p_410, 2) * 4]; int16_t power__c_415 = _let416; ({ bool _let417 = ((((s->card[_ix(power__p_410, 2) * 4 + _ix(power__src_412, 4)] >= 0) && (power__t_413 >= 0)) && (power__c_415 >= 0)) && ((power__f_414 < 0) || (CARDS__rows[_ix(power__c_415, 395)].type == power__f_414))); bool power__on_416 = _let417; ({ int8_t _let418[8]; for (int32_t _i419 = 0; _i419 < 8; _i419++) _let418[_i419] = s->energy[_ix(power__p_410, 2) * 32 + _i419]; int8_t power__held_417[8]; memcpy(power__held_417, _let418, sizeof power__held_417); ((int8_t)(_wadd(power__held_417[_i406], ((power__on_416 && (((int16_t)(TYPE_IDS[_i406])) == power__t_413)) ? power__held_417[_i406] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_418[8]; memcpy(extra_energy__held_418, _let405, sizeof extra_energy__held_418); ({ int8_t _let420[8]; for (int32_t _i421 = 0; _i421 < 8; _i421++) _let420[_i421] = ({ int32_t _let422 = extra_energy__r_408; int32_t attack_cost__r_419 = _let422; (_i421 == 0 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_grass : (_i421 == 1 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_fire : (_i421 == 2 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_water : (_i421 == 3 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_lightning : (_i421 == 4 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_psychic : (_i421 == 5 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_fighting : (_i421 == 6 ? ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_419, 790)].cost_metal))))))); }); int8_t extra_energy__cost_420[8]; memcpy(extra_energy__cost_420, _let420, sizeof extra_energy__cost_420); ({ int32_t _let423 = _wsub(_wsub(({ int32_t _r425 = 0; for (int32_t _j424 = 0; _j424 < 8; _j424++) _r425 = _wadd(_r425, extra_energy__held_418[_j424]); _r425; }), ((int32_t)(extra_energy__held_418[_ix(extra_energy__t_409, 8)]))), _wsub(({ int32_t _r428 = 0; for (int32_t _j427 = 0; _j427 < 8; _j427++) _r428 = _wadd(_r428, extra_energy__cost_420[_j427]); _r428; }), ((int32_t)(extra_energy__cost_420[_ix(extra_energy__t_409, 8)])))); int32_t extra_energy__others_421 = _let423; _wsub(_wsub(((int32_t)(extra_energy__held_418[_ix(extra_energy__t_409, 8)])), ((int32_t)(extra_energy__cost_420[_ix(extra_energy__t_409, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_408, 790)].cost_colorless)), extra_energy__others_421), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_403, 790)].bonus_n))) || ((holds__c_401 == 5) && (s->damage[_ix(holds__o_406, 2) * 4] > 0))) || ((holds__c_401 == 6) && (s->damage[_ix(holds__p_402, 2) * 4] > 0))) || ((holds__c_401 == 7) && s->poisoned[_ix(holds__o_406, 2)])) || ((holds__c_401 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_406, 2) * 4], 395)].ex)) || (((holds__c_401 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_402, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                    int32_t _w430 = _wx(attack_effects__p_241, 2);
+                    if (_w430 >= 0) {
+                        s->damage[_w430 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(attack_effects__p_241, 2) * 4], ATTACKS__rows[_ix(attack_effects__r_242, 790)].recoil)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n > 0)) {
@@ -5602,60 +5602,60 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     discard_typed__t_423 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_type;
                     discard_typed__n_424 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_self_n;
                     if ((discard_typed__t_423 < 0)) {
-                        int32_t _w427 = _wx(discard_typed__p_422, 2);
-                        if (_w427 >= 0) {
+                        int32_t _w431 = _wx(discard_typed__p_422, 2);
+                        if (_w431 >= 0) {
                             {
-                                int8_t _t428[8];
-                                for (int32_t _i429 = 0; _i429 < 8; _i429++) _t428[_i429] = ((TYPE_IDS[_i429] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_422, 2) * 32 + _i429]);
-                                memcpy(s->energy + _w427 * 32 + 0 * 8, _t428, sizeof _t428);
+                                int8_t _t432[8];
+                                for (int32_t _i433 = 0; _i433 < 8; _i433++) _t432[_i433] = ((TYPE_IDS[_i433] >= 0) ? ((int8_t)(0)) : s->energy[_ix(discard_typed__p_422, 2) * 32 + _i433]);
+                                memcpy(s->energy + _w431 * 32 + 0 * 8, _t432, sizeof _t432);
                             }
                         }
                     } else {
-                        int32_t _w430 = _wx(discard_typed__p_422, 2);
-                        int32_t _w431 = _wx(discard_typed__t_423, 8);
-                        if (_w430 >= 0 && _w431 >= 0) {
-                            s->energy[_w430 * 32 + 0 * 8 + _w431] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_422, 2) * 32 + _ix(discard_typed__t_423, 8)], ((int8_t)(_imin(discard_typed__n_424, s->energy[_ix(discard_typed__p_422, 2) * 32 + _ix(discard_typed__t_423, 8)]))))));
+                        int32_t _w434 = _wx(discard_typed__p_422, 2);
+                        int32_t _w435 = _wx(discard_typed__t_423, 8);
+                        if (_w434 >= 0 && _w435 >= 0) {
+                            s->energy[_w434 * 32 + 0 * 8 + _w435] = ((int8_t)(_wsub(s->energy[_ix(discard_typed__p_422, 2) * 32 + _ix(discard_typed__t_423, 8)], ((int8_t)(_imin(discard_typed__n_424, s->energy[_ix(discard_typed__p_422, 2) * 32 + _ix(discard_typed__t_423, 8)]))))));
                         }
                     }
                 }
-                if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def > 0) && attack_effects__exposed_250) && ({ int16_t _let432 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def_if; int16_t holds__c_425 = _let432; ({ int32_t _let433 = attack_effects__p_241; int32_t holds__p_426 = _let433; ({ int32_t _let434 = attack_effects__r_242; int32_t holds__r_427 = _let434; ({ bool _let435 = attack_effects__first_heads_245; bool holds__first_heads_428 = _let435; ({ bool _let436 = attack_effects__all_heads_246; bool holds__all_heads_429 = _let436; ({ int32_t _let437 = _wsub(1, holds__p_426); int32_t holds__o_430 = _let437; ((((((((((holds__c_425 == 0) || ((holds__c_425 == 1) && holds__first_heads_428)) || ((holds__c_425 == 2) && (!holds__first_heads_428))) || ((holds__c_425 == 3) && holds__all_heads_429)) || ((holds__c_425 == 4) && (({ int32_t _let438 = holds__p_426; int32_t extra_energy__p_431 = _let438; ({ int32_t _let439 = holds__r_427; int32_t extra_energy__r_432 = _let439; ({ int16_t _let440 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_427, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_433 = _let440; ({ int8_t _let441[8]; for (int32_t _i442 = 0; _i442 < 8; _i442++) _let441[_i442] = ({ int32_t _let443 = extra_energy__p_431; int32_t power__p_434 = _let443; ({ int32_t _let444 = ({ int32_t _lo445 = 0; int32_t _r447 = 0; int32_t _best449 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_435 = _lo445, _end446 = 4; power__s_435 < _end446; power__s_435++) { int32_t _x448 = ((int32_t)(((s->card[_ix(power__p_434, 2) * 4 + power__s_435] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_434, 2) * 4 + power__s_435], 395)].ab_double_type >= 0)))); if (power__s_435 == _lo445 || _x448 > _best449) { _best449 = _x448; _r447 = power__s_435; } } _r447; }); int32_t power__src_436 = _let444; ({ int16_t _let450 = CARDS__rows[_ix(s->card[_ix(power__p_434, 2) * 4 + _ix(power__src_436, 4)], 395)].ab_double_type; int16_t power__t_437 = _let450; ({ int16_t _let451 = CARDS__rows[_ix(s->card[_ix(power__p_434, 2) * 4 + _ix(power__src_436, 4)], 395)].ab_double_filter; int16_t power__f_438 = _let451; ({ int16_t _let452 = s->card[_ix(power__p_434, 2) * 4]; int16_t power__c_439 = _let452; ({ bool _let453 = ((((s->card[_ix(power__p_434, 2) * 4 + _ix(power__src_436, 4)] >= 0) && (power__t_437 >= 0)) && (power__c_439 >= 0)) && ((power__f_438 < 0) || (CARDS__rows[_ix(power__c_439, 395)].type == power__f_438))); bool power__on_440 = _let453; ({ int8_t _let454[8]; for (int32_t _i455 = 0; _i455 < 8; _i455++) _let454[_i455] = s->energy[_ix(power__p_434, 2) * 32 + _i455]; int8_t power__held_441[8]; memcpy(power__held_441, _let454, sizeof power__held_441); ((int8_t)(_wadd(power__held_441[_i442], ((power__on_440 && (TYPE_IDS[_i442] == power__t_437)) ? power__held_441[_i442] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_442[8]; memcpy(extra_energy__held_442, _let441, sizeof extra_energy__held_442); ({ int8_t _let456[8]; for (int32_t _i457 = 0; _i457 < 8; _i457++) _let456[_i457] = ({ int32_t _let458 = extra_energy__r_432; int32_t attack_cost__r_443 = _let458; (_i457 == 0 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_grass : (_i457 == 1 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_fire : (_i457 == 2 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_water : (_i457 == 3 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_lightning : (_i457 == 4 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_psychic : (_i457 == 5 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_fighting : (_i457 == 6 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_metal))))))); }); int8_t extra_energy__cost_444[8]; memcpy(extra_energy__cost_444, _let456, sizeof extra_energy__cost_444); ({ int32_t _let459 = _wsub(_wsub(({ int32_t _r461 = 0; for (int32_t _j460 = 0; _j460 < 8; _j460++) _r461 = _wadd(_r461, extra_energy__held_442[_j460]); _r461; }), ((int32_t)(extra_energy__held_442[_ix(extra_energy__t_433, 8)]))), _wsub(({ int32_t _r464 = 0; for (int32_t _j463 = 0; _j463 < 8; _j463++) _r464 = _wadd(_r464, extra_energy__cost_444[_j463]); _r464; }), ((int32_t)(extra_energy__cost_444[_ix(extra_energy__t_433, 8)])))); int32_t extra_energy__others_445 = _let459; _wsub(_wsub(((int32_t)(extra_energy__held_442[_ix(extra_energy__t_433, 8)])), ((int32_t)(extra_energy__cost_444[_ix(extra_energy__t_433, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_432, 790)].cost_colorless)), extra_energy__others_445), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_427, 790)].bonus_n))) || ((holds__c_425 == 5) && (s->damage[_ix(holds__o_430, 2) * 4] > 0))) || ((holds__c_425 == 6) && (s->damage[_ix(holds__p_426, 2) * 4] > 0))) || ((holds__c_425 == 7) && s->poisoned[_ix(holds__o_430, 2)])) || ((holds__c_425 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_430, 2) * 4], 395)].ex)) || (((holds__c_425 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_426, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
+                if ((((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def > 0) && attack_effects__exposed_250) && ({ int16_t _let436 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_def_if; int16_t holds__c_425 = _let436; ({ int32_t _let437 = attack_effects__p_241; int32_t holds__p_426 = _let437; ({ int32_t _let438 = attack_effects__r_242; int32_t holds__r_427 = _let438; ({ bool _let439 = attack_effects__first_heads_245; bool holds__first_heads_428 = _let439; ({ bool _let440 = attack_effects__all_heads_246; bool holds__all_heads_429 = _let440; ({ int32_t _let441 = _wsub(1, holds__p_426); int32_t holds__o_430 = _let441; ((((((((((holds__c_425 == 0) || ((holds__c_425 == 1) && holds__first_heads_428)) || ((holds__c_425 == 2) && (!holds__first_heads_428))) || ((holds__c_425 == 3) && holds__all_heads_429)) || ((holds__c_425 == 4) && (({ int32_t _let442 = holds__p_426; int32_t extra_energy__p_431 = _let442; ({ int32_t _let443 = holds__r_427; int32_t extra_energy__r_432 = _let443; ({ int16_t _let444 = ((int16_t)(_imin(_imax(ATTACKS__rows[_ix(holds__r_427, 790)].bonus_type, ((int16_t)(0))), ((int16_t)(7))))); int16_t extra_energy__t_433 = _let444; ({ int8_t _let445[8]; for (int32_t _i446 = 0; _i446 < 8; _i446++) _let445[_i446] = ({ int32_t _let447 = extra_energy__p_431; int32_t power__p_434 = _let447; ({ int32_t _let448 = ({ int32_t _lo449 = 0; int32_t _r451 = 0; int32_t _best453 = 0; _Pragma("GCC unroll 4") for (int32_t power__s_435 = _lo449, _end450 = 4; power__s_435 < _end450; power__s_435++) { int32_t _x452 = ((int32_t)(((s->card[_ix(power__p_434, 2) * 4 + power__s_435] >= 0) && (CARDS__rows[_ix(s->card[_ix(power__p_434, 2) * 4 + power__s_435], 395)].ab_double_type >= 0)))); if (power__s_435 == _lo449 || _x452 > _best453) { _best453 = _x452; _r451 = power__s_435; } } _r451; }); int32_t power__src_436 = _let448; ({ int16_t _let454 = CARDS__rows[_ix(s->card[_ix(power__p_434, 2) * 4 + _ix(power__src_436, 4)], 395)].ab_double_type; int16_t power__t_437 = _let454; ({ int16_t _let455 = CARDS__rows[_ix(s->card[_ix(power__p_434, 2) * 4 + _ix(power__src_436, 4)], 395)].ab_double_filter; int16_t power__f_438 = _let455; ({ int16_t _let456 = s->card[_ix(power__p_434, 2) * 4]; int16_t power__c_439 = _let456; ({ bool _let457 = ((((s->card[_ix(power__p_434, 2) * 4 + _ix(power__src_436, 4)] >= 0) && (power__t_437 >= 0)) && (power__c_439 >= 0)) && ((power__f_438 < 0) || (CARDS__rows[_ix(power__c_439, 395)].type == power__f_438))); bool power__on_440 = _let457; ({ int8_t _let458[8]; for (int32_t _i459 = 0; _i459 < 8; _i459++) _let458[_i459] = s->energy[_ix(power__p_434, 2) * 32 + _i459]; int8_t power__held_441[8]; memcpy(power__held_441, _let458, sizeof power__held_441); ((int8_t)(_wadd(power__held_441[_i446], ((power__on_440 && (((int16_t)(TYPE_IDS[_i446])) == power__t_437)) ? power__held_441[_i446] : ((int8_t)(0)))))); }); }); }); }); }); }); }); int8_t extra_energy__held_442[8]; memcpy(extra_energy__held_442, _let445, sizeof extra_energy__held_442); ({ int8_t _let460[8]; for (int32_t _i461 = 0; _i461 < 8; _i461++) _let460[_i461] = ({ int32_t _let462 = extra_energy__r_432; int32_t attack_cost__r_443 = _let462; (_i461 == 0 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_grass : (_i461 == 1 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_fire : (_i461 == 2 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_water : (_i461 == 3 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_lightning : (_i461 == 4 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_psychic : (_i461 == 5 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_fighting : (_i461 == 6 ? ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_darkness : ATTACKS__rows[_ix(attack_cost__r_443, 790)].cost_metal))))))); }); int8_t extra_energy__cost_444[8]; memcpy(extra_energy__cost_444, _let460, sizeof extra_energy__cost_444); ({ int32_t _let463 = _wsub(_wsub(({ int32_t _r465 = 0; for (int32_t _j464 = 0; _j464 < 8; _j464++) _r465 = _wadd(_r465, extra_energy__held_442[_j464]); _r465; }), ((int32_t)(extra_energy__held_442[_ix(extra_energy__t_433, 8)]))), _wsub(({ int32_t _r468 = 0; for (int32_t _j467 = 0; _j467 < 8; _j467++) _r468 = _wadd(_r468, extra_energy__cost_444[_j467]); _r468; }), ((int32_t)(extra_energy__cost_444[_ix(extra_energy__t_433, 8)])))); int32_t extra_energy__others_445 = _let463; _wsub(_wsub(((int32_t)(extra_energy__held_442[_ix(extra_energy__t_433, 8)])), ((int32_t)(extra_energy__cost_444[_ix(extra_energy__t_433, 8)]))), _imax(_wsub(((int32_t)(ATTACKS__rows[_ix(extra_energy__r_432, 790)].cost_colorless)), extra_energy__others_445), 0)); }); }); }); }); }); }) >= ATTACKS__rows[_ix(holds__r_427, 790)].bonus_n))) || ((holds__c_425 == 5) && (s->damage[_ix(holds__o_430, 2) * 4] > 0))) || ((holds__c_425 == 6) && (s->damage[_ix(holds__p_426, 2) * 4] > 0))) || ((holds__c_425 == 7) && s->poisoned[_ix(holds__o_430, 2)])) || ((holds__c_425 == 8) && CARDS__rows[_ix(s->card[_ix(holds__o_430, 2) * 4], 395)].ex)) || (((holds__c_425 == 9) && (s->turn > 1)) && (s->ko_turn[_ix(holds__p_426, 2)] == ((int16_t)(_wsub(s->turn, 1)))))); }); }); }); }); }); }))) {
                     discard_random__q_446 = attack_effects__o_248;
-                    for (int32_t _i466 = 0; _i466 < 8; _i466++) discard_random__held_447[_i466] = s->energy[_ix(discard_random__q_446, 2) * 32 + _i466];
-                    discard_random__x_448 = _roll(random_word_at(key, 4), ({ int32_t _r468 = 0; for (int32_t _j467 = 0; _j467 < 8; _j467++) _r468 = _wadd(_r468, discard_random__held_447[_j467]); _r468; }));
-                    discard_random__t_451 = ({ int32_t _lo470 = 0; int32_t _r476 = 0; int32_t _best478 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_449 = _lo470, _end471 = 8; discard_random__u_449 < _end471; discard_random__u_449++) { int32_t _x477 = ((int32_t)((({ int32_t _lo472 = 0; int32_t _r474 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_450 = _lo472, _end473 = 8; discard_random__v_450 < _end473; discard_random__v_450++) _r474 = _wadd(_r474, ((discard_random__v_450 <= discard_random__u_449) ? ((int32_t)(discard_random__held_447[discard_random__v_450])) : 0)); _r474; }) > discard_random__x_448))); if (discard_random__u_449 == _lo470 || _x477 > _best478) { _best478 = _x477; _r476 = discard_random__u_449; } } _r476; });
-                    if ((({ int32_t _r480 = 0; for (int32_t _j479 = 0; _j479 < 8; _j479++) _r480 = _wadd(_r480, discard_random__held_447[_j479]); _r480; }) > 0)) {
-                        int32_t _w482 = _wx(discard_random__q_446, 2);
-                        int32_t _w483 = _wx(discard_random__t_451, 8);
-                        if (_w482 >= 0 && _w483 >= 0) {
-                            s->energy[_w482 * 32 + 0 * 8 + _w483] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_446, 2) * 32 + _ix(discard_random__t_451, 8)], 1)));
+                    for (int32_t _i470 = 0; _i470 < 8; _i470++) discard_random__held_447[_i470] = s->energy[_ix(discard_random__q_446, 2) * 32 + _i470];
+                    discard_random__x_448 = _roll(random_word_at(key, 4), ({ int32_t _r472 = 0; for (int32_t _j471 = 0; _j471 < 8; _j471++) _r472 = _wadd(_r472, discard_random__held_447[_j471]); _r472; }));
+                    discard_random__t_451 = ({ int32_t _lo474 = 0; int32_t _r480 = 0; int32_t _best482 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__u_449 = _lo474, _end475 = 8; discard_random__u_449 < _end475; discard_random__u_449++) { int32_t _x481 = ((int32_t)((({ int32_t _lo476 = 0; int32_t _r478 = 0; _Pragma("GCC unroll 8") for (int32_t discard_random__v_450 = _lo476, _end477 = 8; discard_random__v_450 < _end477; discard_random__v_450++) _r478 = _wadd(_r478, ((discard_random__v_450 <= discard_random__u_449) ? ((int32_t)(discard_random__held_447[discard_random__v_450])) : 0)); _r478; }) > discard_random__x_448))); if (discard_random__u_449 == _lo474 || _x481 > _best482) { _best482 = _x481; _r480 = discard_random__u_449; } } _r480; });
+                    if ((({ int32_t _r484 = 0; for (int32_t _j483 = 0; _j483 < 8; _j483++) _r484 = _wadd(_r484, discard_random__held_447[_j483]); _r484; }) > 0)) {
+                        int32_t _w486 = _wx(discard_random__q_446, 2);
+                        int32_t _w487 = _wx(discard_random__t_451, 8);
+                        if (_w486 >= 0 && _w487 >= 0) {
+                            s->energy[_w486 * 32 + 0 * 8 + _w487] = ((int8_t)(_wsub(s->energy[_ix(discard_random__q_446, 2) * 32 + _ix(discard_random__t_451, 8)], 1)));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].discard_all > 0)) {
-                    for (int32_t _i484 = 0; _i484 < 64; _i484++) discard_random_in_play__flat_452[_i484] = s->energy[(_i484) / 32 * 32 + ((_i484) / 8) % 4 * 8 + ((_i484)) % 8];
-                    discard_random_in_play__x_453 = _roll(random_word_at(key, 5), ({ int32_t _r486 = 0; for (int32_t _j485 = 0; _j485 < 64; _j485++) _r486 = _wadd(_r486, discard_random_in_play__flat_452[_j485]); _r486; }));
+                    for (int32_t _i488 = 0; _i488 < 64; _i488++) discard_random_in_play__flat_452[_i488] = s->energy[(_i488) / 32 * 32 + ((_i488) / 8) % 4 * 8 + ((_i488)) % 8];
+                    discard_random_in_play__x_453 = _roll(random_word_at(key, 5), ({ int32_t _r490 = 0; for (int32_t _j489 = 0; _j489 < 64; _j489++) _r490 = _wadd(_r490, discard_random_in_play__flat_452[_j489]); _r490; }));
                     discard_random_in_play__u_454 = (-1);
                     discard_random_in_play__counted_455 = 0;
-                    for (int32_t discard_random_in_play__v_456 = 0, _end488 = 64; discard_random_in_play__v_456 < _end488; discard_random_in_play__v_456++) {
+                    for (int32_t discard_random_in_play__v_456 = 0, _end492 = 64; discard_random_in_play__v_456 < _end492; discard_random_in_play__v_456++) {
                         discard_random_in_play__counted_455 = _wadd(discard_random_in_play__counted_455, ((int32_t)(discard_random_in_play__flat_452[discard_random_in_play__v_456])));
                         if (((discard_random_in_play__u_454 < 0) && (discard_random_in_play__counted_455 > discard_random_in_play__x_453))) {
                             discard_random_in_play__u_454 = discard_random_in_play__v_456;
                         }
                     }
                     if ((discard_random_in_play__u_454 >= 0)) {
-                        int32_t _w489 = _wx(_floordiv(discard_random_in_play__u_454, 32), 2);
-                        int32_t _w490 = _wx(_pymod(_floordiv(discard_random_in_play__u_454, 8), 4), 4);
-                        int32_t _w491 = _wx(_pymod(discard_random_in_play__u_454, 8), 8);
-                        if (_w489 >= 0 && _w490 >= 0 && _w491 >= 0) {
-                            s->energy[_w489 * 32 + _w490 * 8 + _w491] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_454, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_454, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_454, 8), 8)], 1)));
+                        int32_t _w493 = _wx(_floordiv(discard_random_in_play__u_454, 32), 2);
+                        int32_t _w494 = _wx(_pymod(_floordiv(discard_random_in_play__u_454, 8), 4), 4);
+                        int32_t _w495 = _wx(_pymod(discard_random_in_play__u_454, 8), 8);
+                        if (_w493 >= 0 && _w494 >= 0 && _w495 >= 0) {
+                            s->energy[_w493 * 32 + _w494 * 8 + _w495] = ((int8_t)(_wsub(s->energy[_ix(_floordiv(discard_random_in_play__u_454, 32), 2) * 32 + _ix(_pymod(_floordiv(discard_random_in_play__u_454, 8), 4), 4) * 8 + _ix(_pymod(discard_random_in_play__u_454, 8), 8)], 1)));
                         }
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n > 0)) {
-                    int32_t _w492 = _wx(attack_effects__p_241, 2);
-                    int32_t _w493 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8);
-                    if (_w492 >= 0 && _w493 >= 0) {
-                        s->energy[_w492 * 32 + 0 * 8 + _w493] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n)));
+                    int32_t _w496 = _wx(attack_effects__p_241, 2);
+                    int32_t _w497 = _wx(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8);
+                    if (_w496 >= 0 && _w497 >= 0) {
+                        s->energy[_w496 * 32 + 0 * 8 + _w497] = ((int8_t)(_wadd(s->energy[_ix(attack_effects__p_241, 2) * 32 + _ix(ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_type, 8)], ATTACKS__rows[_ix(attack_effects__r_242, 790)].attach_n)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw > 0)) {
@@ -5663,29 +5663,29 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     draw_cards__n_458 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].draw;
                     draw_cards__have_459 = s->hand_count[_ix(draw_cards__p_457, 2)];
                     draw_cards__k_460 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_458, s->deck_count[_ix(draw_cards__p_457, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_459))))));
-                    int32_t _w494 = _wx(draw_cards__p_457, 2);
-                    if (_w494 >= 0) {
+                    int32_t _w498 = _wx(draw_cards__p_457, 2);
+                    if (_w498 >= 0) {
                         {
-                            int16_t _t495[10];
-                            for (int32_t _i496 = 0; _i496 < 10; _i496++) _t495[_i496] = (((HAND_SLOTS[_i496] >= draw_cards__have_459) && (HAND_SLOTS[_i496] < ((int8_t)(_wadd(draw_cards__have_459, draw_cards__k_460))))) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i496], draw_cards__have_459), 0), 19), 20)] : s->hand[_ix(draw_cards__p_457, 2) * 10 + _i496]);
-                            memcpy(s->hand + _w494 * 10, _t495, sizeof _t495);
+                            int16_t _t499[10];
+                            for (int32_t _i500 = 0; _i500 < 10; _i500++) _t499[_i500] = (((((int8_t)(HAND_SLOTS[_i500])) >= draw_cards__have_459) && (((int8_t)(HAND_SLOTS[_i500])) < ((int8_t)(_wadd(draw_cards__have_459, draw_cards__k_460))))) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i500], draw_cards__have_459), 0), 19), 20)] : s->hand[_ix(draw_cards__p_457, 2) * 10 + _i500]);
+                            memcpy(s->hand + _w498 * 10, _t499, sizeof _t499);
                         }
-                    }
-                    int32_t _w497 = _wx(draw_cards__p_457, 2);
-                    if (_w497 >= 0) {
-                        {
-                            int16_t _t498[20];
-                            for (int32_t _i499 = 0; _i499 < 20; _i499++) _t498[_i499] = ((_wadd(DECK_SLOTS[_i499], draw_cards__k_460) < 20) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i499], draw_cards__k_460), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w497 * 20, _t498, sizeof _t498);
-                        }
-                    }
-                    int32_t _w500 = _wx(draw_cards__p_457, 2);
-                    if (_w500 >= 0) {
-                        s->hand_count[_w500] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
                     }
                     int32_t _w501 = _wx(draw_cards__p_457, 2);
                     if (_w501 >= 0) {
-                        s->deck_count[_w501] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
+                        {
+                            int16_t _t502[20];
+                            for (int32_t _i503 = 0; _i503 < 20; _i503++) _t502[_i503] = ((_wadd(DECK_SLOTS[_i503], draw_cards__k_460) < 20) ? s->deck[_ix(draw_cards__p_457, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i503], draw_cards__k_460), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w501 * 20, _t502, sizeof _t502);
+                        }
+                    }
+                    int32_t _w504 = _wx(draw_cards__p_457, 2);
+                    if (_w504 >= 0) {
+                        s->hand_count[_w504] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
+                    }
+                    int32_t _w505 = _wx(draw_cards__p_457, 2);
+                    if (_w505 >= 0) {
+                        s->deck_count[_w505] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_457, 2)], draw_cards__k_460)));
                     }
                 }
                 if ((ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_n > 0)) {
@@ -5694,73 +5694,73 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     search_deck__ftype_463 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_type;
                     search_deck__fgroup_464 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_group;
                     search_deck__fstage_465 = ATTACKS__rows[_ix(attack_effects__r_242, 790)].search_stage;
-                    for (int32_t _i502 = 0; _i502 < 20; _i502++) search_deck__d_466[_i502] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i502];
-                    search_deck__i_467 = ({ bool _m503[20]; for (int32_t _j504 = 0; _j504 < 20; _j504++) _m503[_j504] = (((((search_deck__d_466[_j504] >= 0) && (CARDS__rows[_ix(search_deck__d_466[_j504], 395)].kind == 0)) && ((search_deck__ftype_463 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j504], 395)].type == search_deck__ftype_463))) && ((search_deck__fgroup_464 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_466[_j504], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_464)))), 2) == 1))) && ((search_deck__fstage_465 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j504], 395)].stage == search_deck__fstage_465))); _choose(random_word_at(key, 6), _m503, 20); });
-                    search_deck__room_469 = (search_deck__to_bench_462 ? ({ int32_t _lo505 = 1; bool _r507 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_468 = _lo505, _end506 = 4; search_deck__bs_468 < _end506; search_deck__bs_468++) if ((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_468] < 0)) { _r507 = true; break; } _r507; }) : (s->hand_count[_ix(search_deck__p_461, 2)] < 10));
+                    for (int32_t _i506 = 0; _i506 < 20; _i506++) search_deck__d_466[_i506] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i506];
+                    search_deck__i_467 = ({ bool _m507[20]; for (int32_t _j508 = 0; _j508 < 20; _j508++) _m507[_j508] = (((((search_deck__d_466[_j508] >= 0) && (CARDS__rows[_ix(search_deck__d_466[_j508], 395)].kind == 0)) && ((search_deck__ftype_463 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j508], 395)].type == search_deck__ftype_463))) && ((search_deck__fgroup_464 < 0) || (_pymod(_floordiv(CARDS__rows[_ix(search_deck__d_466[_j508], 395)].groups, _ipow(2, ((int32_t)(search_deck__fgroup_464)))), 2) == 1))) && ((search_deck__fstage_465 < 0) || (CARDS__rows[_ix(search_deck__d_466[_j508], 395)].stage == search_deck__fstage_465))); _choose(random_word_at(key, 6), _m507, 20); });
+                    search_deck__room_469 = (search_deck__to_bench_462 ? ({ int32_t _lo509 = 1; bool _r511 = false; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_468 = _lo509, _end510 = 4; search_deck__bs_468 < _end510; search_deck__bs_468++) if ((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_468] < 0)) { _r511 = true; break; } _r511; }) : (s->hand_count[_ix(search_deck__p_461, 2)] < 10));
                     if (((search_deck__i_467 >= 0) && search_deck__room_469)) {
                         search_deck__c_470 = s->deck[_ix(search_deck__p_461, 2) * 20 + _ix(search_deck__i_467, 20)];
-                        int32_t _w509 = _wx(search_deck__p_461, 2);
-                        if (_w509 >= 0) {
+                        int32_t _w513 = _wx(search_deck__p_461, 2);
+                        if (_w513 >= 0) {
                             {
-                                int16_t _t510[20];
-                                for (int32_t _i511 = 0; _i511 < 20; _i511++) _t510[_i511] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i511];
-                                _remove_int16(_t510, 20, search_deck__i_467);
-                                _shuffle_int16(_t510, 20, fold_in(key, 24));
-                                memcpy(s->deck + _w509 * 20, _t510, sizeof _t510);
+                                int16_t _t514[20];
+                                for (int32_t _i515 = 0; _i515 < 20; _i515++) _t514[_i515] = s->deck[_ix(search_deck__p_461, 2) * 20 + _i515];
+                                _remove_int16(_t514, 20, search_deck__i_467);
+                                _shuffle_int16(_t514, 20, fold_in(key, 24));
+                                memcpy(s->deck + _w513 * 20, _t514, sizeof _t514);
                             }
                         }
-                        int32_t _w512 = _wx(search_deck__p_461, 2);
-                        if (_w512 >= 0) {
-                            s->deck_count[_w512] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_461, 2)], 1)));
+                        int32_t _w516 = _wx(search_deck__p_461, 2);
+                        if (_w516 >= 0) {
+                            s->deck_count[_w516] = ((int8_t)(_wsub(s->deck_count[_ix(search_deck__p_461, 2)], 1)));
                         }
                         if (search_deck__to_bench_462) {
                             put_in_play__p_472 = search_deck__p_461;
-                            put_in_play__slot_473 = ({ int32_t _lo513 = 1; int32_t _r515 = 0; int32_t _best517 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_471 = _lo513, _end514 = 4; search_deck__bs_471 < _end514; search_deck__bs_471++) { int32_t _x516 = ((int32_t)((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_471] < 0))); if (search_deck__bs_471 == _lo513 || _x516 > _best517) { _best517 = _x516; _r515 = search_deck__bs_471; } } _r515; });
+                            put_in_play__slot_473 = ({ int32_t _lo517 = 1; int32_t _r519 = 0; int32_t _best521 = 0; _Pragma("GCC unroll 3") for (int32_t search_deck__bs_471 = _lo517, _end518 = 4; search_deck__bs_471 < _end518; search_deck__bs_471++) { int32_t _x520 = ((int32_t)((s->card[_ix(search_deck__p_461, 2) * 4 + search_deck__bs_471] < 0))); if (search_deck__bs_471 == _lo517 || _x520 > _best521) { _best521 = _x520; _r519 = search_deck__bs_471; } } _r519; });
                             put_in_play__c_474 = search_deck__c_470;
-                            int32_t _w518 = _wx(put_in_play__p_472, 2);
-                            int32_t _w519 = _wx(put_in_play__slot_473, 4);
-                            if (_w518 >= 0 && _w519 >= 0) {
-                                s->card[_w518 * 4 + _w519] = put_in_play__c_474;
-                            }
-                            int32_t _w520 = _wx(put_in_play__p_472, 2);
-                            int32_t _w521 = _wx(put_in_play__slot_473, 4);
-                            if (_w520 >= 0 && _w521 >= 0) {
-                                s->damage[_w520 * 4 + _w521] = ((int16_t)(0));
-                            }
                             int32_t _w522 = _wx(put_in_play__p_472, 2);
                             int32_t _w523 = _wx(put_in_play__slot_473, 4);
                             if (_w522 >= 0 && _w523 >= 0) {
+                                s->card[_w522 * 4 + _w523] = put_in_play__c_474;
+                            }
+                            int32_t _w524 = _wx(put_in_play__p_472, 2);
+                            int32_t _w525 = _wx(put_in_play__slot_473, 4);
+                            if (_w524 >= 0 && _w525 >= 0) {
+                                s->damage[_w524 * 4 + _w525] = ((int16_t)(0));
+                            }
+                            int32_t _w526 = _wx(put_in_play__p_472, 2);
+                            int32_t _w527 = _wx(put_in_play__slot_473, 4);
+                            if (_w526 >= 0 && _w527 >= 0) {
                                 {
-                                    int8_t *_d = s->energy + _w522 * 32 + _w523 * 8;
-                                    for (int32_t _i524 = 0; _i524 < 8; _i524++) _d[_i524] = ((int8_t)(0));
+                                    int8_t *_d = s->energy + _w526 * 32 + _w527 * 8;
+                                    for (int32_t _i528 = 0; _i528 < 8; _i528++) _d[_i528] = ((int8_t)(0));
                                 }
                             }
-                            int32_t _w525 = _wx(put_in_play__p_472, 2);
-                            int32_t _w526 = _wx(put_in_play__slot_473, 4);
-                            if (_w525 >= 0 && _w526 >= 0) {
-                                s->entered[_w525 * 4 + _w526] = ((int8_t)(s->turn));
+                            int32_t _w529 = _wx(put_in_play__p_472, 2);
+                            int32_t _w530 = _wx(put_in_play__slot_473, 4);
+                            if (_w529 >= 0 && _w530 >= 0) {
+                                s->entered[_w529 * 4 + _w530] = ((int8_t)(s->turn));
                             }
-                            int32_t _w527 = _wx(put_in_play__p_472, 2);
-                            int32_t _w528 = _wx(put_in_play__slot_473, 4);
-                            if (_w527 >= 0 && _w528 >= 0) {
+                            int32_t _w531 = _wx(put_in_play__p_472, 2);
+                            int32_t _w532 = _wx(put_in_play__slot_473, 4);
+                            if (_w531 >= 0 && _w532 >= 0) {
                                 {
-                                    int16_t *_d = s->under + _w527 * 8 + _w528 * 2;
-                                    for (int32_t _i529 = 0; _i529 < 2; _i529++) _d[_i529] = ((int16_t)((-1)));
+                                    int16_t *_d = s->under + _w531 * 8 + _w532 * 2;
+                                    for (int32_t _i533 = 0; _i533 < 2; _i533++) _d[_i533] = ((int16_t)((-1)));
                                 }
                             }
-                            int32_t _w530 = _wx(put_in_play__p_472, 2);
-                            int32_t _w531 = _wx(put_in_play__slot_473, 4);
-                            if (_w530 >= 0 && _w531 >= 0) {
-                                s->used_ability[_w530 * 4 + _w531] = false;
+                            int32_t _w534 = _wx(put_in_play__p_472, 2);
+                            int32_t _w535 = _wx(put_in_play__slot_473, 4);
+                            if (_w534 >= 0 && _w535 >= 0) {
+                                s->used_ability[_w534 * 4 + _w535] = false;
                             }
                         } else {
-                            int32_t _w532 = _wx(search_deck__p_461, 2);
-                            if (_w532 >= 0) {
-                                _push_int16(s->hand + _w532 * 10, 10, search_deck__c_470);
+                            int32_t _w536 = _wx(search_deck__p_461, 2);
+                            if (_w536 >= 0) {
+                                _push_int16(s->hand + _w536 * 10, 10, search_deck__c_470);
                             }
-                            int32_t _w533 = _wx(search_deck__p_461, 2);
-                            if (_w533 >= 0) {
-                                s->hand_count[_w533] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_461, 2)], 1)));
+                            int32_t _w537 = _wx(search_deck__p_461, 2);
+                            if (_w537 >= 0) {
+                                s->hand_count[_w537] = ((int8_t)(_wadd(s->hand_count[_ix(search_deck__p_461, 2)], 1)));
                             }
                         }
                     }
@@ -5768,38 +5768,38 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].shuffle_hand) {
                     shuffle_hand_in__p_475 = attack_effects__p_241;
                     shuffle_hand_in__dc_476 = s->deck_count[_ix(shuffle_hand_in__p_475, 2)];
-                    for (int32_t _i534 = 0; _i534 < 20; _i534++) shuffle_hand_in__merged_477[_i534] = ((DECK_SLOTS[_i534] < shuffle_hand_in__dc_476) ? s->deck[_ix(shuffle_hand_in__p_475, 2) * 20 + _i534] : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i534], shuffle_hand_in__dc_476), 0), 9), 10)]);
-                    int32_t _w535 = _wx(shuffle_hand_in__p_475, 2);
-                    if (_w535 >= 0) {
+                    for (int32_t _i538 = 0; _i538 < 20; _i538++) shuffle_hand_in__merged_477[_i538] = ((((int8_t)(DECK_SLOTS[_i538])) < shuffle_hand_in__dc_476) ? s->deck[_ix(shuffle_hand_in__p_475, 2) * 20 + _i538] : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _ix(_imin(_imax(_wsub(DECK_SLOTS[_i538], shuffle_hand_in__dc_476), 0), 9), 10)]);
+                    int32_t _w539 = _wx(shuffle_hand_in__p_475, 2);
+                    if (_w539 >= 0) {
                         {
-                            int16_t *_d = s->deck + _w535 * 20;
-                            for (int32_t _i536 = 0; _i536 < 20; _i536++) _d[_i536] = ((DECK_SLOTS[_i536] < ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])))) ? shuffle_hand_in__merged_477[_i536] : ((int16_t)((-1))));
+                            int16_t *_d = s->deck + _w539 * 20;
+                            for (int32_t _i540 = 0; _i540 < 20; _i540++) _d[_i540] = ((((int8_t)(DECK_SLOTS[_i540])) < ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])))) ? shuffle_hand_in__merged_477[_i540] : ((int16_t)((-1))));
                             _shuffle_int16(_d, 20, fold_in(key, 25));
-                        }
-                    }
-                    int32_t _w537 = _wx(shuffle_hand_in__p_475, 2);
-                    if (_w537 >= 0) {
-                        s->deck_count[_w537] = ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])));
-                    }
-                    int32_t _w538 = _wx(shuffle_hand_in__p_475, 2);
-                    if (_w538 >= 0) {
-                        {
-                            int16_t _t539[10];
-                            for (int32_t _i540 = 0; _i540 < 10; _i540++) _t539[_i540] = ((HAND_SLOTS[_i540] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _i540]);
-                            memcpy(s->hand + _w538 * 10, _t539, sizeof _t539);
                         }
                     }
                     int32_t _w541 = _wx(shuffle_hand_in__p_475, 2);
                     if (_w541 >= 0) {
-                        s->hand_count[_w541] = ((int8_t)(0));
+                        s->deck_count[_w541] = ((int8_t)(_wadd(shuffle_hand_in__dc_476, s->hand_count[_ix(shuffle_hand_in__p_475, 2)])));
+                    }
+                    int32_t _w542 = _wx(shuffle_hand_in__p_475, 2);
+                    if (_w542 >= 0) {
+                        {
+                            int16_t _t543[10];
+                            for (int32_t _i544 = 0; _i544 < 10; _i544++) _t543[_i544] = ((HAND_SLOTS[_i544] >= 0) ? ((int16_t)((-1))) : s->hand[_ix(shuffle_hand_in__p_475, 2) * 10 + _i544]);
+                            memcpy(s->hand + _w542 * 10, _t543, sizeof _t543);
+                        }
+                    }
+                    int32_t _w545 = _wx(shuffle_hand_in__p_475, 2);
+                    if (_w545 >= 0) {
+                        s->hand_count[_w545] = ((int8_t)(0));
                     }
                 }
                 if (ATTACKS__rows[_ix(attack_effects__r_242, 790)].reveal_hand) {
-                    int32_t _w542 = _wx(attack_effects__p_241, 2);
-                    if (_w542 >= 0) {
+                    int32_t _w546 = _wx(attack_effects__p_241, 2);
+                    if (_w546 >= 0) {
                         {
-                            int16_t *_d = s->seen + _w542 * 10;
-                            for (int32_t _i543 = 0; _i543 < 10; _i543++) _d[_i543] = s->hand[_ix(attack_effects__o_248, 2) * 10 + _i543];
+                            int16_t *_d = s->seen + _w546 * 10;
+                            for (int32_t _i547 = 0; _i547 < 10; _i547++) _d[_i547] = s->hand[_ix(attack_effects__o_248, 2) * 10 + _i547];
                         }
                     }
                 }
@@ -5808,43 +5808,43 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     draw_cards__n_479 = s->hand_count[_ix(attack_effects__o_248, 2)];
                     draw_cards__have_480 = s->hand_count[_ix(draw_cards__p_478, 2)];
                     draw_cards__k_481 = ((int8_t)(_imin(_imax(((int8_t)(_imin(draw_cards__n_479, s->deck_count[_ix(draw_cards__p_478, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_480))))));
-                    int32_t _w544 = _wx(draw_cards__p_478, 2);
-                    if (_w544 >= 0) {
+                    int32_t _w548 = _wx(draw_cards__p_478, 2);
+                    if (_w548 >= 0) {
                         {
-                            int16_t _t545[10];
-                            for (int32_t _i546 = 0; _i546 < 10; _i546++) _t545[_i546] = (((HAND_SLOTS[_i546] >= draw_cards__have_480) && (HAND_SLOTS[_i546] < ((int8_t)(_wadd(draw_cards__have_480, draw_cards__k_481))))) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i546], draw_cards__have_480), 0), 19), 20)] : s->hand[_ix(draw_cards__p_478, 2) * 10 + _i546]);
-                            memcpy(s->hand + _w544 * 10, _t545, sizeof _t545);
+                            int16_t _t549[10];
+                            for (int32_t _i550 = 0; _i550 < 10; _i550++) _t549[_i550] = (((((int8_t)(HAND_SLOTS[_i550])) >= draw_cards__have_480) && (((int8_t)(HAND_SLOTS[_i550])) < ((int8_t)(_wadd(draw_cards__have_480, draw_cards__k_481))))) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i550], draw_cards__have_480), 0), 19), 20)] : s->hand[_ix(draw_cards__p_478, 2) * 10 + _i550]);
+                            memcpy(s->hand + _w548 * 10, _t549, sizeof _t549);
                         }
-                    }
-                    int32_t _w547 = _wx(draw_cards__p_478, 2);
-                    if (_w547 >= 0) {
-                        {
-                            int16_t _t548[20];
-                            for (int32_t _i549 = 0; _i549 < 20; _i549++) _t548[_i549] = ((_wadd(DECK_SLOTS[_i549], draw_cards__k_481) < 20) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i549], draw_cards__k_481), 0), 19), 20)] : ((int16_t)((-1))));
-                            memcpy(s->deck + _w547 * 20, _t548, sizeof _t548);
-                        }
-                    }
-                    int32_t _w550 = _wx(draw_cards__p_478, 2);
-                    if (_w550 >= 0) {
-                        s->hand_count[_w550] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
                     }
                     int32_t _w551 = _wx(draw_cards__p_478, 2);
                     if (_w551 >= 0) {
-                        s->deck_count[_w551] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
+                        {
+                            int16_t _t552[20];
+                            for (int32_t _i553 = 0; _i553 < 20; _i553++) _t552[_i553] = ((_wadd(DECK_SLOTS[_i553], draw_cards__k_481) < 20) ? s->deck[_ix(draw_cards__p_478, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i553], draw_cards__k_481), 0), 19), 20)] : ((int16_t)((-1))));
+                            memcpy(s->deck + _w551 * 20, _t552, sizeof _t552);
+                        }
+                    }
+                    int32_t _w554 = _wx(draw_cards__p_478, 2);
+                    if (_w554 >= 0) {
+                        s->hand_count[_w554] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
+                    }
+                    int32_t _w555 = _wx(draw_cards__p_478, 2);
+                    if (_w555 >= 0) {
+                        s->deck_count[_w555] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_478, 2)], draw_cards__k_481)));
                     }
                 }
-                for (int32_t _i552 = 0; _i552 < 2; _i552++) for (int32_t _i553 = 0; _i553 < 4; _i553++) knockouts__ko_482[_i552 * 4 + _i553] = ((s->card[_i552 * 4 + _i553] >= 0) && (s->damage[_i552 * 4 + _i553] >= CARDS__rows[_ix(s->card[_i552 * 4 + _i553], 395)].hp));
-                for (int32_t _i554 = 0; _i554 < 2; _i554++) for (int32_t _i555 = 0; _i555 < 4; _i555++) knockouts__ko_cards_483[_i554 * 4 + _i555] = (knockouts__ko_482[_i554 * 4 + _i555] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i554 * 4 + _i555], 395)].stage))) : 0);
+                for (int32_t _f556 = 0; _f556 < 8; _f556++) knockouts__ko_482[_f556] = ((s->card[_f556] >= 0) && (s->damage[_f556] >= CARDS__rows[_ix(s->card[_f556], 395)].hp));
+                for (int32_t _f557 = 0; _f557 < 8; _f557++) knockouts__ko_cards_483[_f557] = (knockouts__ko_482[_f557] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f557], 395)].stage))) : 0);
                 {
-                    int8_t _t556[2];
-                    for (int32_t _i557 = 0; _i557 < 2; _i557++) _t556[_i557] = ((int8_t)(_wadd(s->discard_count[_i557], (_i557 == 0 ? ({ int32_t _r559 = 0; for (int32_t _j558 = 0; _j558 < 4; _j558++) _r559 = _wadd(_r559, knockouts__ko_cards_483[_j558]); _r559; }) : ({ int32_t _r562 = 0; for (int32_t _j561 = 0; _j561 < 4; _j561++) _r562 = _wadd(_r562, knockouts__ko_cards_483[1 * 4 + _j561]); _r562; })))));
-                    memcpy(s->discard_count, _t556, sizeof _t556);
+                    int8_t _t558[2];
+                    for (int32_t _i559 = 0; _i559 < 2; _i559++) _t558[_i559] = ((int8_t)(_wadd(s->discard_count[_i559], (_i559 == 0 ? ({ int32_t _r561 = 0; for (int32_t _j560 = 0; _j560 < 4; _j560++) _r561 = _wadd(_r561, knockouts__ko_cards_483[_j560]); _r561; }) : ({ int32_t _r564 = 0; for (int32_t _j563 = 0; _j563 < 4; _j563++) _r564 = _wadd(_r564, knockouts__ko_cards_483[1 * 4 + _j563]); _r564; })))));
+                    memcpy(s->discard_count, _t558, sizeof _t558);
                 }
-                for (int32_t knockouts__q_484 = 0, _end564 = 2; knockouts__q_484 < _end564; knockouts__q_484++) {
-                    for (int32_t knockouts__ks_485 = 0, _end565 = 4; knockouts__ks_485 < _end565; knockouts__ks_485++) {
+                for (int32_t knockouts__q_484 = 0, _end566 = 2; knockouts__q_484 < _end566; knockouts__q_484++) {
+                    for (int32_t knockouts__ks_485 = 0, _end567 = 4; knockouts__ks_485 < _end567; knockouts__ks_485++) {
                         if (knockouts__ko_482[knockouts__q_484 * 4 + knockouts__ks_485]) {
                             _push_int16(s->discard + knockouts__q_484 * 20, 20, s->card[knockouts__q_484 * 4 + knockouts__ks_485]);
-                            for (int32_t knockouts__u_486 = 0, _end566 = 2; knockouts__u_486 < _end566; knockouts__u_486++) {
+                            for (int32_t knockouts__u_486 = 0, _end568 = 2; knockouts__u_486 < _end568; knockouts__u_486++) {
                                 if ((s->under[knockouts__q_484 * 8 + knockouts__ks_485 * 2 + knockouts__u_486] >= 0)) {
                                     _push_int16(s->discard + knockouts__q_484 * 20, 20, s->under[knockouts__q_484 * 8 + knockouts__ks_485 * 2 + knockouts__u_486]);
                                 }
@@ -5852,74 +5852,74 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                         }
                     }
                 }
-                for (int32_t _i567 = 0; _i567 < 2; _i567++) for (int32_t _i568 = 0; _i568 < 4; _i568++) knockouts__ko_value_487[_i567 * 4 + _i568] = (knockouts__ko_482[_i567 * 4 + _i568] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i567 * 4 + _i568], 395)].ex))) : 0);
+                for (int32_t _f569 = 0; _f569 < 8; _f569++) knockouts__ko_value_487[_f569] = (knockouts__ko_482[_f569] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f569], 395)].ex))) : 0);
                 {
-                    int8_t _t569[2];
-                    for (int32_t _i570 = 0; _i570 < 2; _i570++) _t569[_i570] = ((int8_t)(_wadd(s->points[_i570], (_i570 == 0 ? ({ int32_t _r572 = 0; for (int32_t _j571 = 0; _j571 < 4; _j571++) _r572 = _wadd(_r572, knockouts__ko_value_487[1 * 4 + _j571]); _r572; }) : ({ int32_t _r575 = 0; for (int32_t _j574 = 0; _j574 < 4; _j574++) _r575 = _wadd(_r575, knockouts__ko_value_487[_j574]); _r575; })))));
-                    memcpy(s->points, _t569, sizeof _t569);
+                    int8_t _t570[2];
+                    for (int32_t _i571 = 0; _i571 < 2; _i571++) _t570[_i571] = ((int8_t)(_wadd(s->points[_i571], (_i571 == 0 ? ({ int32_t _r573 = 0; for (int32_t _j572 = 0; _j572 < 4; _j572++) _r573 = _wadd(_r573, knockouts__ko_value_487[1 * 4 + _j572]); _r573; }) : ({ int32_t _r576 = 0; for (int32_t _j575 = 0; _j575 < 4; _j575++) _r576 = _wadd(_r576, knockouts__ko_value_487[_j575]); _r576; })))));
+                    memcpy(s->points, _t570, sizeof _t570);
                 }
                 if (true) {
                     {
-                        int16_t _t577[2];
-                        for (int32_t _i578 = 0; _i578 < 2; _i578++) _t577[_i578] = ((_i578 == 0 ? ({ bool _r580 = false; for (int32_t _j579 = 0; _j579 < 4; _j579++) if (knockouts__ko_482[_j579]) { _r580 = true; break; } _r580; }) : ({ bool _r583 = false; for (int32_t _j582 = 0; _j582 < 4; _j582++) if (knockouts__ko_482[1 * 4 + _j582]) { _r583 = true; break; } _r583; })) ? s->turn : s->ko_turn[_i578]);
-                        memcpy(s->ko_turn, _t577, sizeof _t577);
+                        int16_t _t578[2];
+                        for (int32_t _i579 = 0; _i579 < 2; _i579++) _t578[_i579] = ((_i579 == 0 ? ({ bool _r581 = false; for (int32_t _j580 = 0; _j580 < 4; _j580++) if (knockouts__ko_482[_j580]) { _r581 = true; break; } _r581; }) : ({ bool _r584 = false; for (int32_t _j583 = 0; _j583 < 4; _j583++) if (knockouts__ko_482[1 * 4 + _j583]) { _r584 = true; break; } _r584; })) ? s->turn : s->ko_turn[_i579]);
+                        memcpy(s->ko_turn, _t578, sizeof _t578);
                     }
                 }
                 {
-                    int16_t _t585[8];
-                    for (int32_t _i586 = 0; _i586 < 2; _i586++) for (int32_t _i587 = 0; _i587 < 4; _i587++) _t585[_i586 * 4 + _i587] = (knockouts__ko_482[_i586 * 4 + _i587] ? ((int16_t)((-1))) : s->card[_i586 * 4 + _i587]);
-                    memcpy(s->card, _t585, sizeof _t585);
+                    int16_t _t586[8];
+                    for (int32_t _f587 = 0; _f587 < 8; _f587++) _t586[_f587] = (knockouts__ko_482[_f587] ? ((int16_t)((-1))) : s->card[_f587]);
+                    memcpy(s->card, _t586, sizeof _t586);
                 }
                 {
                     int16_t _t588[8];
-                    for (int32_t _i589 = 0; _i589 < 2; _i589++) for (int32_t _i590 = 0; _i590 < 4; _i590++) _t588[_i589 * 4 + _i590] = (knockouts__ko_482[_i589 * 4 + _i590] ? ((int16_t)(0)) : s->damage[_i589 * 4 + _i590]);
+                    for (int32_t _f589 = 0; _f589 < 8; _f589++) _t588[_f589] = (knockouts__ko_482[_f589] ? ((int16_t)(0)) : s->damage[_f589]);
                     memcpy(s->damage, _t588, sizeof _t588);
                 }
                 {
-                    int8_t _t591[64];
-                    for (int32_t _i592 = 0; _i592 < 2; _i592++) for (int32_t _i593 = 0; _i593 < 4; _i593++) for (int32_t _i594 = 0; _i594 < 8; _i594++) _t591[_i592 * 32 + _i593 * 8 + _i594] = (knockouts__ko_482[(_i592 * 4 + _i593) / 4 * 4 + ((_i592 * 4 + _i593)) % 4] ? ((int8_t)(0)) : s->energy[_i592 * 32 + _i593 * 8 + _i594]);
-                    memcpy(s->energy, _t591, sizeof _t591);
+                    int8_t _t590[64];
+                    for (int32_t _i592 = 0; _i592 < 2; _i592++) for (int32_t _i593 = 0; _i593 < 4; _i593++) for (int32_t _i594 = 0; _i594 < 8; _i594++) _t590[_i592 * 32 + _i593 * 8 + _i594] = (knockouts__ko_482[(_i592 * 4 + _i593) / 4 * 4 + ((_i592 * 4 + _i593)) % 4] ? ((int8_t)(0)) : s->energy[_i592 * 32 + _i593 * 8 + _i594]);
+                    memcpy(s->energy, _t590, sizeof _t590);
                 }
                 {
                     int8_t _t595[8];
-                    for (int32_t _i596 = 0; _i596 < 2; _i596++) for (int32_t _i597 = 0; _i597 < 4; _i597++) _t595[_i596 * 4 + _i597] = (knockouts__ko_482[_i596 * 4 + _i597] ? ((int8_t)(0)) : s->entered[_i596 * 4 + _i597]);
+                    for (int32_t _f596 = 0; _f596 < 8; _f596++) _t595[_f596] = (knockouts__ko_482[_f596] ? ((int8_t)(0)) : s->entered[_f596]);
                     memcpy(s->entered, _t595, sizeof _t595);
                 }
                 {
-                    int16_t _t598[16];
-                    for (int32_t _i599 = 0; _i599 < 2; _i599++) for (int32_t _i600 = 0; _i600 < 4; _i600++) for (int32_t _i601 = 0; _i601 < 2; _i601++) _t598[_i599 * 8 + _i600 * 2 + _i601] = (knockouts__ko_482[(_i599 * 4 + _i600) / 4 * 4 + ((_i599 * 4 + _i600)) % 4] ? ((int16_t)((-1))) : s->under[_i599 * 8 + _i600 * 2 + _i601]);
-                    memcpy(s->under, _t598, sizeof _t598);
+                    int16_t _t597[16];
+                    for (int32_t _i599 = 0; _i599 < 2; _i599++) for (int32_t _i600 = 0; _i600 < 4; _i600++) for (int32_t _i601 = 0; _i601 < 2; _i601++) _t597[_i599 * 8 + _i600 * 2 + _i601] = (knockouts__ko_482[(_i599 * 4 + _i600) / 4 * 4 + ((_i599 * 4 + _i600)) % 4] ? ((int16_t)((-1))) : s->under[_i599 * 8 + _i600 * 2 + _i601]);
+                    memcpy(s->under, _t597, sizeof _t597);
                 }
                 {
                     bool _t602[8];
-                    for (int32_t _i603 = 0; _i603 < 2; _i603++) for (int32_t _i604 = 0; _i604 < 4; _i604++) _t602[_i603 * 4 + _i604] = (s->used_ability[_i603 * 4 + _i604] && (!knockouts__ko_482[_i603 * 4 + _i604]));
+                    for (int32_t _f603 = 0; _f603 < 8; _f603++) _t602[_f603] = (s->used_ability[_f603] && (!knockouts__ko_482[_f603]));
                     memcpy(s->used_ability, _t602, sizeof _t602);
                 }
                 knockouts__ko_active_488[0] = knockouts__ko_482[0];
                 knockouts__ko_active_488[1] = knockouts__ko_482[1 * 4];
                 {
-                    bool _t605[2];
-                    for (int32_t _i606 = 0; _i606 < 2; _i606++) _t605[_i606] = (s->poisoned[_i606] && (!knockouts__ko_active_488[_i606]));
-                    memcpy(s->poisoned, _t605, sizeof _t605);
+                    bool _t604[2];
+                    for (int32_t _i605 = 0; _i605 < 2; _i605++) _t604[_i605] = (s->poisoned[_i605] && (!knockouts__ko_active_488[_i605]));
+                    memcpy(s->poisoned, _t604, sizeof _t604);
                 }
                 {
-                    bool _t607[2];
-                    for (int32_t _i608 = 0; _i608 < 2; _i608++) _t607[_i608] = (s->burned[_i608] && (!knockouts__ko_active_488[_i608]));
-                    memcpy(s->burned, _t607, sizeof _t607);
+                    bool _t606[2];
+                    for (int32_t _i607 = 0; _i607 < 2; _i607++) _t606[_i607] = (s->burned[_i607] && (!knockouts__ko_active_488[_i607]));
+                    memcpy(s->burned, _t606, sizeof _t606);
                 }
                 {
-                    int8_t _t609[2];
-                    for (int32_t _i610 = 0; _i610 < 2; _i610++) _t609[_i610] = (knockouts__ko_active_488[_i610] ? ((int8_t)(0)) : s->condition[_i610]);
-                    memcpy(s->condition, _t609, sizeof _t609);
+                    int8_t _t608[2];
+                    for (int32_t _i609 = 0; _i609 < 2; _i609++) _t608[_i609] = (knockouts__ko_active_488[_i609] ? ((int8_t)(0)) : s->condition[_i609]);
+                    memcpy(s->condition, _t608, sizeof _t608);
                 }
-                knockouts__has_bench_491[0] = ({ int32_t _lo611 = 1; bool _r613 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_489 = _lo611, _end612 = 4; knockouts__ks_489 < _end612; knockouts__ks_489++) if ((s->card[knockouts__ks_489] >= 0)) { _r613 = true; break; } _r613; });
-                knockouts__has_bench_491[1] = ({ int32_t _lo615 = 1; bool _r617 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_490 = _lo615, _end616 = 4; knockouts__ks_490 < _end616; knockouts__ks_490++) if ((s->card[1 * 4 + knockouts__ks_490] >= 0)) { _r617 = true; break; } _r617; });
+                knockouts__has_bench_491[0] = ({ int32_t _lo610 = 1; bool _r612 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_489 = _lo610, _end611 = 4; knockouts__ks_489 < _end611; knockouts__ks_489++) if ((s->card[knockouts__ks_489] >= 0)) { _r612 = true; break; } _r612; });
+                knockouts__has_bench_491[1] = ({ int32_t _lo614 = 1; bool _r616 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_490 = _lo614, _end615 = 4; knockouts__ks_490 < _end615; knockouts__ks_490++) if ((s->card[1 * 4 + knockouts__ks_490] >= 0)) { _r616 = true; break; } _r616; });
                 {
-                    bool _t619[2];
-                    for (int32_t _i620 = 0; _i620 < 2; _i620++) _t619[_i620] = (s->promote_pending[_i620] || (knockouts__ko_active_488[_i620] && knockouts__has_bench_491[_i620]));
-                    memcpy(s->promote_pending, _t619, sizeof _t619);
+                    bool _t618[2];
+                    for (int32_t _i619 = 0; _i619 < 2; _i619++) _t618[_i619] = (s->promote_pending[_i619] || (knockouts__ko_active_488[_i619] && knockouts__has_bench_491[_i619]));
+                    memcpy(s->promote_pending, _t618, sizeof _t618);
                 }
-                for (int32_t _i621 = 0; _i621 < 2; _i621++) knockouts__won_492[_i621] = ((s->points[_i621] >= 3) || (_i621 == 0 ? (knockouts__ko_active_488[1] && (!knockouts__has_bench_491[1])) : (knockouts__ko_active_488[0] && (!knockouts__has_bench_491[0]))));
+                for (int32_t _i620 = 0; _i620 < 2; _i620++) knockouts__won_492[_i620] = ((s->points[_i620] >= 3) || (_i620 == 0 ? (knockouts__ko_active_488[1] && (!knockouts__has_bench_491[1])) : (knockouts__ko_active_488[0] && (!knockouts__has_bench_491[0]))));
                 if ((knockouts__won_492[0] && knockouts__won_492[1])) {
                     memset(s->rewards, 0, sizeof s->rewards);
                     s->terminated = true;
@@ -5934,42 +5934,42 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
     }
     if (((s->choice__pending == 0) && (choice__resume <= 4))) {
         end_of_turn__p_493 = s->current_player;
-        int32_t _w622 = _wx(end_of_turn__p_493, 2);
-        if (_w622 >= 0) {
-            s->energy_now[_w622] = ((int8_t)((-1)));
+        int32_t _w621 = _wx(end_of_turn__p_493, 2);
+        if (_w621 >= 0) {
+            s->energy_now[_w621] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
             checkup__q_494 = end_of_turn__p_493;
             checkup__owner_495 = end_of_turn__p_493;
             if (((s->card[_ix(checkup__q_494, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_494, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_494, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_494, 2)]) {
-                    int32_t _w623 = _wx(checkup__q_494, 2);
-                    if (_w623 >= 0) {
-                        s->damage[_w623 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 10)));
+                    int32_t _w622 = _wx(checkup__q_494, 2);
+                    if (_w622 >= 0) {
+                        s->damage[_w622 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_494, 2)]) {
-                    int32_t _w624 = _wx(checkup__q_494, 2);
-                    if (_w624 >= 0) {
-                        s->damage[_w624 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 20)));
+                    int32_t _w623 = _wx(checkup__q_494, 2);
+                    if (_w623 >= 0) {
+                        s->damage[_w623 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_494, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 7))) {
-                        int32_t _w625 = _wx(checkup__q_494, 2);
-                        if (_w625 >= 0) {
-                            s->burned[_w625] = false;
+                        int32_t _w624 = _wx(checkup__q_494, 2);
+                        if (_w624 >= 0) {
+                            s->burned[_w624] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_494, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                    int32_t _w626 = _wx(checkup__q_494, 2);
-                    if (_w626 >= 0) {
-                        s->condition[_w626] = ((int8_t)(0));
+                    int32_t _w625 = _wx(checkup__q_494, 2);
+                    if (_w625 >= 0) {
+                        s->condition[_w625] = ((int8_t)(0));
                     }
                 }
                 if (((s->condition[_ix(checkup__q_494, 2)] == 2) && (checkup__q_494 == checkup__owner_495))) {
-                    int32_t _w627 = _wx(checkup__q_494, 2);
-                    if (_w627 >= 0) {
-                        s->condition[_w627] = ((int8_t)(0));
+                    int32_t _w626 = _wx(checkup__q_494, 2);
+                    if (_w626 >= 0) {
+                        s->condition[_w626] = ((int8_t)(0));
                     }
                 }
             }
@@ -5977,48 +5977,48 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
             checkup__owner_497 = end_of_turn__p_493;
             if (((s->card[_ix(checkup__q_496, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_496, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_496, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_496, 2)]) {
-                    int32_t _w628 = _wx(checkup__q_496, 2);
-                    if (_w628 >= 0) {
-                        s->damage[_w628 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 10)));
+                    int32_t _w627 = _wx(checkup__q_496, 2);
+                    if (_w627 >= 0) {
+                        s->damage[_w627 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_496, 2)]) {
-                    int32_t _w629 = _wx(checkup__q_496, 2);
-                    if (_w629 >= 0) {
-                        s->damage[_w629 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 20)));
+                    int32_t _w628 = _wx(checkup__q_496, 2);
+                    if (_w628 >= 0) {
+                        s->damage[_w628 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_496, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 9))) {
-                        int32_t _w630 = _wx(checkup__q_496, 2);
-                        if (_w630 >= 0) {
-                            s->burned[_w630] = false;
+                        int32_t _w629 = _wx(checkup__q_496, 2);
+                        if (_w629 >= 0) {
+                            s->burned[_w629] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_496, 2)] == 1) && _flip(random_word_at(key, 10)))) {
+                    int32_t _w630 = _wx(checkup__q_496, 2);
+                    if (_w630 >= 0) {
+                        s->condition[_w630] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_496, 2)] == 2) && (checkup__q_496 == checkup__owner_497))) {
                     int32_t _w631 = _wx(checkup__q_496, 2);
                     if (_w631 >= 0) {
                         s->condition[_w631] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_496, 2)] == 2) && (checkup__q_496 == checkup__owner_497))) {
-                    int32_t _w632 = _wx(checkup__q_496, 2);
-                    if (_w632 >= 0) {
-                        s->condition[_w632] = ((int8_t)(0));
-                    }
-                }
             }
-            for (int32_t _i633 = 0; _i633 < 2; _i633++) for (int32_t _i634 = 0; _i634 < 4; _i634++) knockouts__ko_498[_i633 * 4 + _i634] = ((s->card[_i633 * 4 + _i634] >= 0) && (s->damage[_i633 * 4 + _i634] >= CARDS__rows[_ix(s->card[_i633 * 4 + _i634], 395)].hp));
-            for (int32_t _i635 = 0; _i635 < 2; _i635++) for (int32_t _i636 = 0; _i636 < 4; _i636++) knockouts__ko_cards_499[_i635 * 4 + _i636] = (knockouts__ko_498[_i635 * 4 + _i636] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i635 * 4 + _i636], 395)].stage))) : 0);
+            for (int32_t _f632 = 0; _f632 < 8; _f632++) knockouts__ko_498[_f632] = ((s->card[_f632] >= 0) && (s->damage[_f632] >= CARDS__rows[_ix(s->card[_f632], 395)].hp));
+            for (int32_t _f633 = 0; _f633 < 8; _f633++) knockouts__ko_cards_499[_f633] = (knockouts__ko_498[_f633] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f633], 395)].stage))) : 0);
             {
-                int8_t _t637[2];
-                for (int32_t _i638 = 0; _i638 < 2; _i638++) _t637[_i638] = ((int8_t)(_wadd(s->discard_count[_i638], (_i638 == 0 ? ({ int32_t _r640 = 0; for (int32_t _j639 = 0; _j639 < 4; _j639++) _r640 = _wadd(_r640, knockouts__ko_cards_499[_j639]); _r640; }) : ({ int32_t _r643 = 0; for (int32_t _j642 = 0; _j642 < 4; _j642++) _r643 = _wadd(_r643, knockouts__ko_cards_499[1 * 4 + _j642]); _r643; })))));
-                memcpy(s->discard_count, _t637, sizeof _t637);
+                int8_t _t634[2];
+                for (int32_t _i635 = 0; _i635 < 2; _i635++) _t634[_i635] = ((int8_t)(_wadd(s->discard_count[_i635], (_i635 == 0 ? ({ int32_t _r637 = 0; for (int32_t _j636 = 0; _j636 < 4; _j636++) _r637 = _wadd(_r637, knockouts__ko_cards_499[_j636]); _r637; }) : ({ int32_t _r640 = 0; for (int32_t _j639 = 0; _j639 < 4; _j639++) _r640 = _wadd(_r640, knockouts__ko_cards_499[1 * 4 + _j639]); _r640; })))));
+                memcpy(s->discard_count, _t634, sizeof _t634);
             }
-            for (int32_t knockouts__q_500 = 0, _end645 = 2; knockouts__q_500 < _end645; knockouts__q_500++) {
-                for (int32_t knockouts__ks_501 = 0, _end646 = 4; knockouts__ks_501 < _end646; knockouts__ks_501++) {
+            for (int32_t knockouts__q_500 = 0, _end642 = 2; knockouts__q_500 < _end642; knockouts__q_500++) {
+                for (int32_t knockouts__ks_501 = 0, _end643 = 4; knockouts__ks_501 < _end643; knockouts__ks_501++) {
                     if (knockouts__ko_498[knockouts__q_500 * 4 + knockouts__ks_501]) {
                         _push_int16(s->discard + knockouts__q_500 * 20, 20, s->card[knockouts__q_500 * 4 + knockouts__ks_501]);
-                        for (int32_t knockouts__u_502 = 0, _end647 = 2; knockouts__u_502 < _end647; knockouts__u_502++) {
+                        for (int32_t knockouts__u_502 = 0, _end644 = 2; knockouts__u_502 < _end644; knockouts__u_502++) {
                             if ((s->under[knockouts__q_500 * 8 + knockouts__ks_501 * 2 + knockouts__u_502] >= 0)) {
                                 _push_int16(s->discard + knockouts__q_500 * 20, 20, s->under[knockouts__q_500 * 8 + knockouts__ks_501 * 2 + knockouts__u_502]);
                             }
@@ -6026,74 +6026,74 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                     }
                 }
             }
-            for (int32_t _i648 = 0; _i648 < 2; _i648++) for (int32_t _i649 = 0; _i649 < 4; _i649++) knockouts__ko_value_503[_i648 * 4 + _i649] = (knockouts__ko_498[_i648 * 4 + _i649] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i648 * 4 + _i649], 395)].ex))) : 0);
+            for (int32_t _f645 = 0; _f645 < 8; _f645++) knockouts__ko_value_503[_f645] = (knockouts__ko_498[_f645] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f645], 395)].ex))) : 0);
             {
-                int8_t _t650[2];
-                for (int32_t _i651 = 0; _i651 < 2; _i651++) _t650[_i651] = ((int8_t)(_wadd(s->points[_i651], (_i651 == 0 ? ({ int32_t _r653 = 0; for (int32_t _j652 = 0; _j652 < 4; _j652++) _r653 = _wadd(_r653, knockouts__ko_value_503[1 * 4 + _j652]); _r653; }) : ({ int32_t _r656 = 0; for (int32_t _j655 = 0; _j655 < 4; _j655++) _r656 = _wadd(_r656, knockouts__ko_value_503[_j655]); _r656; })))));
-                memcpy(s->points, _t650, sizeof _t650);
+                int8_t _t646[2];
+                for (int32_t _i647 = 0; _i647 < 2; _i647++) _t646[_i647] = ((int8_t)(_wadd(s->points[_i647], (_i647 == 0 ? ({ int32_t _r649 = 0; for (int32_t _j648 = 0; _j648 < 4; _j648++) _r649 = _wadd(_r649, knockouts__ko_value_503[1 * 4 + _j648]); _r649; }) : ({ int32_t _r652 = 0; for (int32_t _j651 = 0; _j651 < 4; _j651++) _r652 = _wadd(_r652, knockouts__ko_value_503[_j651]); _r652; })))));
+                memcpy(s->points, _t646, sizeof _t646);
             }
             if (false) {
                 {
-                    int16_t _t658[2];
-                    for (int32_t _i659 = 0; _i659 < 2; _i659++) _t658[_i659] = ((_i659 == 0 ? ({ bool _r661 = false; for (int32_t _j660 = 0; _j660 < 4; _j660++) if (knockouts__ko_498[_j660]) { _r661 = true; break; } _r661; }) : ({ bool _r664 = false; for (int32_t _j663 = 0; _j663 < 4; _j663++) if (knockouts__ko_498[1 * 4 + _j663]) { _r664 = true; break; } _r664; })) ? s->turn : s->ko_turn[_i659]);
-                    memcpy(s->ko_turn, _t658, sizeof _t658);
+                    int16_t _t654[2];
+                    for (int32_t _i655 = 0; _i655 < 2; _i655++) _t654[_i655] = ((_i655 == 0 ? ({ bool _r657 = false; for (int32_t _j656 = 0; _j656 < 4; _j656++) if (knockouts__ko_498[_j656]) { _r657 = true; break; } _r657; }) : ({ bool _r660 = false; for (int32_t _j659 = 0; _j659 < 4; _j659++) if (knockouts__ko_498[1 * 4 + _j659]) { _r660 = true; break; } _r660; })) ? s->turn : s->ko_turn[_i655]);
+                    memcpy(s->ko_turn, _t654, sizeof _t654);
                 }
             }
             {
-                int16_t _t666[8];
-                for (int32_t _i667 = 0; _i667 < 2; _i667++) for (int32_t _i668 = 0; _i668 < 4; _i668++) _t666[_i667 * 4 + _i668] = (knockouts__ko_498[_i667 * 4 + _i668] ? ((int16_t)((-1))) : s->card[_i667 * 4 + _i668]);
-                memcpy(s->card, _t666, sizeof _t666);
+                int16_t _t662[8];
+                for (int32_t _f663 = 0; _f663 < 8; _f663++) _t662[_f663] = (knockouts__ko_498[_f663] ? ((int16_t)((-1))) : s->card[_f663]);
+                memcpy(s->card, _t662, sizeof _t662);
             }
             {
-                int16_t _t669[8];
-                for (int32_t _i670 = 0; _i670 < 2; _i670++) for (int32_t _i671 = 0; _i671 < 4; _i671++) _t669[_i670 * 4 + _i671] = (knockouts__ko_498[_i670 * 4 + _i671] ? ((int16_t)(0)) : s->damage[_i670 * 4 + _i671]);
-                memcpy(s->damage, _t669, sizeof _t669);
+                int16_t _t664[8];
+                for (int32_t _f665 = 0; _f665 < 8; _f665++) _t664[_f665] = (knockouts__ko_498[_f665] ? ((int16_t)(0)) : s->damage[_f665]);
+                memcpy(s->damage, _t664, sizeof _t664);
             }
             {
-                int8_t _t672[64];
-                for (int32_t _i673 = 0; _i673 < 2; _i673++) for (int32_t _i674 = 0; _i674 < 4; _i674++) for (int32_t _i675 = 0; _i675 < 8; _i675++) _t672[_i673 * 32 + _i674 * 8 + _i675] = (knockouts__ko_498[(_i673 * 4 + _i674) / 4 * 4 + ((_i673 * 4 + _i674)) % 4] ? ((int8_t)(0)) : s->energy[_i673 * 32 + _i674 * 8 + _i675]);
-                memcpy(s->energy, _t672, sizeof _t672);
+                int8_t _t666[64];
+                for (int32_t _i668 = 0; _i668 < 2; _i668++) for (int32_t _i669 = 0; _i669 < 4; _i669++) for (int32_t _i670 = 0; _i670 < 8; _i670++) _t666[_i668 * 32 + _i669 * 8 + _i670] = (knockouts__ko_498[(_i668 * 4 + _i669) / 4 * 4 + ((_i668 * 4 + _i669)) % 4] ? ((int8_t)(0)) : s->energy[_i668 * 32 + _i669 * 8 + _i670]);
+                memcpy(s->energy, _t666, sizeof _t666);
             }
             {
-                int8_t _t676[8];
-                for (int32_t _i677 = 0; _i677 < 2; _i677++) for (int32_t _i678 = 0; _i678 < 4; _i678++) _t676[_i677 * 4 + _i678] = (knockouts__ko_498[_i677 * 4 + _i678] ? ((int8_t)(0)) : s->entered[_i677 * 4 + _i678]);
-                memcpy(s->entered, _t676, sizeof _t676);
+                int8_t _t671[8];
+                for (int32_t _f672 = 0; _f672 < 8; _f672++) _t671[_f672] = (knockouts__ko_498[_f672] ? ((int8_t)(0)) : s->entered[_f672]);
+                memcpy(s->entered, _t671, sizeof _t671);
             }
             {
-                int16_t _t679[16];
-                for (int32_t _i680 = 0; _i680 < 2; _i680++) for (int32_t _i681 = 0; _i681 < 4; _i681++) for (int32_t _i682 = 0; _i682 < 2; _i682++) _t679[_i680 * 8 + _i681 * 2 + _i682] = (knockouts__ko_498[(_i680 * 4 + _i681) / 4 * 4 + ((_i680 * 4 + _i681)) % 4] ? ((int16_t)((-1))) : s->under[_i680 * 8 + _i681 * 2 + _i682]);
-                memcpy(s->under, _t679, sizeof _t679);
+                int16_t _t673[16];
+                for (int32_t _i675 = 0; _i675 < 2; _i675++) for (int32_t _i676 = 0; _i676 < 4; _i676++) for (int32_t _i677 = 0; _i677 < 2; _i677++) _t673[_i675 * 8 + _i676 * 2 + _i677] = (knockouts__ko_498[(_i675 * 4 + _i676) / 4 * 4 + ((_i675 * 4 + _i676)) % 4] ? ((int16_t)((-1))) : s->under[_i675 * 8 + _i676 * 2 + _i677]);
+                memcpy(s->under, _t673, sizeof _t673);
             }
             {
-                bool _t683[8];
-                for (int32_t _i684 = 0; _i684 < 2; _i684++) for (int32_t _i685 = 0; _i685 < 4; _i685++) _t683[_i684 * 4 + _i685] = (s->used_ability[_i684 * 4 + _i685] && (!knockouts__ko_498[_i684 * 4 + _i685]));
-                memcpy(s->used_ability, _t683, sizeof _t683);
+                bool _t678[8];
+                for (int32_t _f679 = 0; _f679 < 8; _f679++) _t678[_f679] = (s->used_ability[_f679] && (!knockouts__ko_498[_f679]));
+                memcpy(s->used_ability, _t678, sizeof _t678);
             }
             knockouts__ko_active_504[0] = knockouts__ko_498[0];
             knockouts__ko_active_504[1] = knockouts__ko_498[1 * 4];
             {
-                bool _t686[2];
-                for (int32_t _i687 = 0; _i687 < 2; _i687++) _t686[_i687] = (s->poisoned[_i687] && (!knockouts__ko_active_504[_i687]));
-                memcpy(s->poisoned, _t686, sizeof _t686);
+                bool _t680[2];
+                for (int32_t _i681 = 0; _i681 < 2; _i681++) _t680[_i681] = (s->poisoned[_i681] && (!knockouts__ko_active_504[_i681]));
+                memcpy(s->poisoned, _t680, sizeof _t680);
             }
             {
-                bool _t688[2];
-                for (int32_t _i689 = 0; _i689 < 2; _i689++) _t688[_i689] = (s->burned[_i689] && (!knockouts__ko_active_504[_i689]));
-                memcpy(s->burned, _t688, sizeof _t688);
+                bool _t682[2];
+                for (int32_t _i683 = 0; _i683 < 2; _i683++) _t682[_i683] = (s->burned[_i683] && (!knockouts__ko_active_504[_i683]));
+                memcpy(s->burned, _t682, sizeof _t682);
             }
             {
-                int8_t _t690[2];
-                for (int32_t _i691 = 0; _i691 < 2; _i691++) _t690[_i691] = (knockouts__ko_active_504[_i691] ? ((int8_t)(0)) : s->condition[_i691]);
-                memcpy(s->condition, _t690, sizeof _t690);
+                int8_t _t684[2];
+                for (int32_t _i685 = 0; _i685 < 2; _i685++) _t684[_i685] = (knockouts__ko_active_504[_i685] ? ((int8_t)(0)) : s->condition[_i685]);
+                memcpy(s->condition, _t684, sizeof _t684);
             }
-            knockouts__has_bench_507[0] = ({ int32_t _lo692 = 1; bool _r694 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_505 = _lo692, _end693 = 4; knockouts__ks_505 < _end693; knockouts__ks_505++) if ((s->card[knockouts__ks_505] >= 0)) { _r694 = true; break; } _r694; });
-            knockouts__has_bench_507[1] = ({ int32_t _lo696 = 1; bool _r698 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_506 = _lo696, _end697 = 4; knockouts__ks_506 < _end697; knockouts__ks_506++) if ((s->card[1 * 4 + knockouts__ks_506] >= 0)) { _r698 = true; break; } _r698; });
+            knockouts__has_bench_507[0] = ({ int32_t _lo686 = 1; bool _r688 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_505 = _lo686, _end687 = 4; knockouts__ks_505 < _end687; knockouts__ks_505++) if ((s->card[knockouts__ks_505] >= 0)) { _r688 = true; break; } _r688; });
+            knockouts__has_bench_507[1] = ({ int32_t _lo690 = 1; bool _r692 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_506 = _lo690, _end691 = 4; knockouts__ks_506 < _end691; knockouts__ks_506++) if ((s->card[1 * 4 + knockouts__ks_506] >= 0)) { _r692 = true; break; } _r692; });
             {
-                bool _t700[2];
-                for (int32_t _i701 = 0; _i701 < 2; _i701++) _t700[_i701] = (s->promote_pending[_i701] || (knockouts__ko_active_504[_i701] && knockouts__has_bench_507[_i701]));
-                memcpy(s->promote_pending, _t700, sizeof _t700);
+                bool _t694[2];
+                for (int32_t _i695 = 0; _i695 < 2; _i695++) _t694[_i695] = (s->promote_pending[_i695] || (knockouts__ko_active_504[_i695] && knockouts__has_bench_507[_i695]));
+                memcpy(s->promote_pending, _t694, sizeof _t694);
             }
-            for (int32_t _i702 = 0; _i702 < 2; _i702++) knockouts__won_508[_i702] = ((s->points[_i702] >= 3) || (_i702 == 0 ? (knockouts__ko_active_504[1] && (!knockouts__has_bench_507[1])) : (knockouts__ko_active_504[0] && (!knockouts__has_bench_507[0]))));
+            for (int32_t _i696 = 0; _i696 < 2; _i696++) knockouts__won_508[_i696] = ((s->points[_i696] >= 3) || (_i696 == 0 ? (knockouts__ko_active_504[1] && (!knockouts__has_bench_507[1])) : (knockouts__ko_active_504[0] && (!knockouts__has_bench_507[0]))));
             if ((knockouts__won_508[0] && knockouts__won_508[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
@@ -6125,45 +6125,45 @@ static void effect_attack(State *s, int32_t k_, int32_t src, Key key, int32_t ch
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    bool _t703[8];
-                    for (int32_t _i704 = 0; _i704 < 2; _i704++) for (int32_t _i705 = 0; _i705 < 4; _i705++) _t703[_i704 * 4 + _i705] = (s->used_ability[_i704 * 4 + _i705] && false);
-                    memcpy(s->used_ability, _t703, sizeof _t703);
+                    bool _t697[8];
+                    for (int32_t _f698 = 0; _f698 < 8; _f698++) _t697[_f698] = (s->used_ability[_f698] && false);
+                    memcpy(s->used_ability, _t697, sizeof _t697);
                 }
                 draw_cards__p_510 = start_turn__p_509;
                 draw_cards__have_511 = s->hand_count[_ix(draw_cards__p_510, 2)];
                 draw_cards__k_512 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_510, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_511))))));
+                int32_t _w699 = _wx(draw_cards__p_510, 2);
+                if (_w699 >= 0) {
+                    {
+                        int16_t _t700[10];
+                        for (int32_t _i701 = 0; _i701 < 10; _i701++) _t700[_i701] = (((((int8_t)(HAND_SLOTS[_i701])) >= draw_cards__have_511) && (((int8_t)(HAND_SLOTS[_i701])) < ((int8_t)(_wadd(draw_cards__have_511, draw_cards__k_512))))) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i701], draw_cards__have_511), 0), 19), 20)] : s->hand[_ix(draw_cards__p_510, 2) * 10 + _i701]);
+                        memcpy(s->hand + _w699 * 10, _t700, sizeof _t700);
+                    }
+                }
+                int32_t _w702 = _wx(draw_cards__p_510, 2);
+                if (_w702 >= 0) {
+                    {
+                        int16_t _t703[20];
+                        for (int32_t _i704 = 0; _i704 < 20; _i704++) _t703[_i704] = ((_wadd(DECK_SLOTS[_i704], draw_cards__k_512) < 20) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i704], draw_cards__k_512), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w702 * 20, _t703, sizeof _t703);
+                    }
+                }
+                int32_t _w705 = _wx(draw_cards__p_510, 2);
+                if (_w705 >= 0) {
+                    s->hand_count[_w705] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
+                }
                 int32_t _w706 = _wx(draw_cards__p_510, 2);
                 if (_w706 >= 0) {
-                    {
-                        int16_t _t707[10];
-                        for (int32_t _i708 = 0; _i708 < 10; _i708++) _t707[_i708] = (((HAND_SLOTS[_i708] >= draw_cards__have_511) && (HAND_SLOTS[_i708] < ((int8_t)(_wadd(draw_cards__have_511, draw_cards__k_512))))) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i708], draw_cards__have_511), 0), 19), 20)] : s->hand[_ix(draw_cards__p_510, 2) * 10 + _i708]);
-                        memcpy(s->hand + _w706 * 10, _t707, sizeof _t707);
-                    }
-                }
-                int32_t _w709 = _wx(draw_cards__p_510, 2);
-                if (_w709 >= 0) {
-                    {
-                        int16_t _t710[20];
-                        for (int32_t _i711 = 0; _i711 < 20; _i711++) _t710[_i711] = ((_wadd(DECK_SLOTS[_i711], draw_cards__k_512) < 20) ? s->deck[_ix(draw_cards__p_510, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i711], draw_cards__k_512), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w709 * 20, _t710, sizeof _t710);
-                    }
-                }
-                int32_t _w712 = _wx(draw_cards__p_510, 2);
-                if (_w712 >= 0) {
-                    s->hand_count[_w712] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
-                }
-                int32_t _w713 = _wx(draw_cards__p_510, 2);
-                if (_w713 >= 0) {
-                    s->deck_count[_w713] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
+                    s->deck_count[_w706] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_510, 2)], draw_cards__k_512)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w714 = _wx(start_turn__p_509, 2);
-                    if (_w714 >= 0) {
-                        s->energy_now[_w714] = s->energy_next[_ix(start_turn__p_509, 2)];
+                    int32_t _w707 = _wx(start_turn__p_509, 2);
+                    if (_w707 >= 0) {
+                        s->energy_now[_w707] = s->energy_next[_ix(start_turn__p_509, 2)];
                     }
-                    int32_t _w715 = _wx(start_turn__p_509, 2);
-                    if (_w715 >= 0) {
-                        s->energy_next[_w715] = ({ int32_t _let716 = start_turn__p_509; int32_t next_energy__p_513 = _let716; ({ int8_t _let717 = s->deck_id[_ix(next_energy__p_513, 2)]; int8_t next_energy__d_514 = _let717; ({ int32_t _let718 = _roll(random_word_at(key, 11), DECK_INFO__rows[_ix(next_energy__d_514, 80)].types); int32_t next_energy__j_515 = _let718; ((next_energy__j_515 == 0) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type0 : ((next_energy__j_515 == 1) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_514, 80)].type2)); }); }); });
+                    int32_t _w708 = _wx(start_turn__p_509, 2);
+                    if (_w708 >= 0) {
+                        s->energy_next[_w708] = ({ int32_t _let709 = start_turn__p_509; int32_t next_energy__p_513 = _let709; ({ int8_t _let710 = s->deck_id[_ix(next_energy__p_513, 2)]; int8_t next_energy__d_514 = _let710; ({ int32_t _let711 = _roll(random_word_at(key, 11), DECK_INFO__rows[_ix(next_energy__d_514, 80)].types); int32_t next_energy__j_515 = _let711; ((next_energy__j_515 == 0) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type0 : ((next_energy__j_515 == 1) ? DECK_INFO__rows[_ix(next_energy__d_514, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_514, 80)].type2)); }); }); });
                     }
                 }
             }
@@ -6274,69 +6274,69 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
             if (_w29 >= 0) {
                 {
                     int8_t _t30[32];
-                    for (int32_t _i31 = 0; _i31 < 4; _i31++) for (int32_t _i32 = 0; _i32 < 8; _i32++) _t30[_i31 * 8 + _i32] = s->energy[_ix(swap_active__p_545, 2) * 32 + _ix(swap_active__perm_547[_i31], 4) * 8 + _i32];
+                    for (int32_t _i32 = 0; _i32 < 4; _i32++) for (int32_t _i33 = 0; _i33 < 8; _i33++) _t30[_i32 * 8 + _i33] = s->energy[_ix(swap_active__p_545, 2) * 32 + _ix(swap_active__perm_547[_i32], 4) * 8 + _i33];
                     memcpy(s->energy + _w29 * 32, _t30, sizeof _t30);
                 }
             }
-            int32_t _w33 = _wx(swap_active__p_545, 2);
-            if (_w33 >= 0) {
+            int32_t _w34 = _wx(swap_active__p_545, 2);
+            if (_w34 >= 0) {
                 {
-                    int8_t _t34[4];
-                    for (int32_t _i35 = 0; _i35 < 4; _i35++) _t34[_i35] = s->entered[_ix(swap_active__p_545, 2) * 4 + _ix(swap_active__perm_547[_i35], 4)];
-                    memcpy(s->entered + _w33 * 4, _t34, sizeof _t34);
+                    int8_t _t35[4];
+                    for (int32_t _i36 = 0; _i36 < 4; _i36++) _t35[_i36] = s->entered[_ix(swap_active__p_545, 2) * 4 + _ix(swap_active__perm_547[_i36], 4)];
+                    memcpy(s->entered + _w34 * 4, _t35, sizeof _t35);
                 }
             }
-            int32_t _w36 = _wx(swap_active__p_545, 2);
-            if (_w36 >= 0) {
+            int32_t _w37 = _wx(swap_active__p_545, 2);
+            if (_w37 >= 0) {
                 {
-                    int16_t _t37[8];
-                    for (int32_t _i38 = 0; _i38 < 4; _i38++) for (int32_t _i39 = 0; _i39 < 2; _i39++) _t37[_i38 * 2 + _i39] = s->under[_ix(swap_active__p_545, 2) * 8 + _ix(swap_active__perm_547[_i38], 4) * 2 + _i39];
-                    memcpy(s->under + _w36 * 8, _t37, sizeof _t37);
+                    int16_t _t38[8];
+                    for (int32_t _i40 = 0; _i40 < 4; _i40++) for (int32_t _i41 = 0; _i41 < 2; _i41++) _t38[_i40 * 2 + _i41] = s->under[_ix(swap_active__p_545, 2) * 8 + _ix(swap_active__perm_547[_i40], 4) * 2 + _i41];
+                    memcpy(s->under + _w37 * 8, _t38, sizeof _t38);
                 }
             }
-            int32_t _w40 = _wx(swap_active__p_545, 2);
-            if (_w40 >= 0) {
+            int32_t _w42 = _wx(swap_active__p_545, 2);
+            if (_w42 >= 0) {
                 {
-                    bool _t41[4];
-                    for (int32_t _i42 = 0; _i42 < 4; _i42++) _t41[_i42] = s->used_ability[_ix(swap_active__p_545, 2) * 4 + _ix(swap_active__perm_547[_i42], 4)];
-                    memcpy(s->used_ability + _w40 * 4, _t41, sizeof _t41);
+                    bool _t43[4];
+                    for (int32_t _i44 = 0; _i44 < 4; _i44++) _t43[_i44] = s->used_ability[_ix(swap_active__p_545, 2) * 4 + _ix(swap_active__perm_547[_i44], 4)];
+                    memcpy(s->used_ability + _w42 * 4, _t43, sizeof _t43);
                 }
             }
             clear_conditions__p_548 = swap_active__p_545;
-            int32_t _w43 = _wx(clear_conditions__p_548, 2);
-            if (_w43 >= 0) {
-                s->poisoned[_w43] = false;
-            }
-            int32_t _w44 = _wx(clear_conditions__p_548, 2);
-            if (_w44 >= 0) {
-                s->burned[_w44] = false;
-            }
             int32_t _w45 = _wx(clear_conditions__p_548, 2);
             if (_w45 >= 0) {
-                s->condition[_w45] = ((int8_t)(0));
+                s->poisoned[_w45] = false;
             }
             int32_t _w46 = _wx(clear_conditions__p_548, 2);
             if (_w46 >= 0) {
+                s->burned[_w46] = false;
+            }
+            int32_t _w47 = _wx(clear_conditions__p_548, 2);
+            if (_w47 >= 0) {
+                s->condition[_w47] = ((int8_t)(0));
+            }
+            int32_t _w48 = _wx(clear_conditions__p_548, 2);
+            if (_w48 >= 0) {
                 {
-                    int16_t _t47[8];
-                    for (int32_t _i48 = 0; _i48 < 8; _i48++) _t47[_i48] = (ACTIVE_BOUND[_i48] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_548, 2) * 8 + _i48]);
-                    memcpy(s->lasting_until + _w46 * 8, _t47, sizeof _t47);
+                    int16_t _t49[8];
+                    for (int32_t _i50 = 0; _i50 < 8; _i50++) _t49[_i50] = (ACTIVE_BOUND[_i50] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_548, 2) * 8 + _i50]);
+                    memcpy(s->lasting_until + _w48 * 8, _t49, sizeof _t49);
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_snipe > 0) && (t >= 0))) {
-            int32_t _w49 = _wx(o, 2);
-            int32_t _w50 = _wx(t, 4);
-            if (_w49 >= 0 && _w50 >= 0) {
-                s->damage[_w49 * 4 + _w50] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].ab_snipe)));
+            int32_t _w51 = _wx(o, 2);
+            int32_t _w52 = _wx(t, 4);
+            if (_w51 >= 0 && _w52 >= 0) {
+                s->damage[_w51 * 4 + _w52] = ((int16_t)(_wadd(s->damage[_ix(o, 2) * 4 + _ix(t, 4)], CARDS__rows[_ix(c, 395)].ab_snipe)));
             }
         }
         if ((CARDS__rows[_ix(c, 395)].ab_attach_type >= 0)) {
-            int32_t _w51 = _wx(p_, 2);
-            int32_t _w52 = _wx((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4);
-            int32_t _w53 = _wx(CARDS__rows[_ix(c, 395)].ab_attach_type, 8);
-            if (_w51 >= 0 && _w52 >= 0 && _w53 >= 0) {
-                s->energy[_w51 * 32 + _w52 * 8 + _w53] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_attach_type, 8)], 1)));
+            int32_t _w53 = _wx(p_, 2);
+            int32_t _w54 = _wx((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4);
+            int32_t _w55 = _wx(CARDS__rows[_ix(c, 395)].ab_attach_type, 8);
+            if (_w53 >= 0 && _w54 >= 0 && _w55 >= 0) {
+                s->energy[_w53 * 32 + _w54 * 8 + _w55] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix((CARDS__rows[_ix(c, 395)].ab_attach_active ? 0 : slot__arg), 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_attach_type, 8)], 1)));
             }
         }
         heads = _flip(random_word_at(key, 0));
@@ -6344,56 +6344,56 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
             give_status__q_549 = o;
             give_status__st_550 = CARDS__rows[_ix(c, 395)].ab_status;
             if ((give_status__st_550 == 1)) {
-                int32_t _w54 = _wx(give_status__q_549, 2);
-                if (_w54 >= 0) {
-                    s->poisoned[_w54] = true;
-                }
-            } else if ((give_status__st_550 == 2)) {
-                int32_t _w55 = _wx(give_status__q_549, 2);
-                if (_w55 >= 0) {
-                    s->burned[_w55] = true;
-                }
-            } else if ((give_status__st_550 == 3)) {
                 int32_t _w56 = _wx(give_status__q_549, 2);
                 if (_w56 >= 0) {
-                    s->condition[_w56] = ((int8_t)(1));
+                    s->poisoned[_w56] = true;
                 }
-            } else if ((give_status__st_550 == 4)) {
+            } else if ((give_status__st_550 == 2)) {
                 int32_t _w57 = _wx(give_status__q_549, 2);
                 if (_w57 >= 0) {
-                    s->condition[_w57] = ((int8_t)(2));
+                    s->burned[_w57] = true;
                 }
-            } else if ((give_status__st_550 == 5)) {
+            } else if ((give_status__st_550 == 3)) {
                 int32_t _w58 = _wx(give_status__q_549, 2);
                 if (_w58 >= 0) {
-                    s->condition[_w58] = ((int8_t)(3));
+                    s->condition[_w58] = ((int8_t)(1));
+                }
+            } else if ((give_status__st_550 == 4)) {
+                int32_t _w59 = _wx(give_status__q_549, 2);
+                if (_w59 >= 0) {
+                    s->condition[_w59] = ((int8_t)(2));
+                }
+            } else if ((give_status__st_550 == 5)) {
+                int32_t _w60 = _wx(give_status__q_549, 2);
+                if (_w60 >= 0) {
+                    s->condition[_w60] = ((int8_t)(3));
                 }
             }
         }
         if ((CARDS__rows[_ix(c, 395)].ab_look_n > 0)) {
-            int32_t _w59 = _wx(p_, 2);
-            if (_w59 >= 0) {
+            int32_t _w61 = _wx(p_, 2);
+            if (_w61 >= 0) {
                 {
-                    int16_t *_d = s->seen + _w59 * 10;
-                    for (int32_t _i60 = 0; _i60 < 10; _i60++) _d[_i60] = ((HAND_SLOTS[_i60] < CARDS__rows[_ix(c, 395)].ab_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i60], 0), 19), 20)] : ((int16_t)((-1))));
+                    int16_t *_d = s->seen + _w61 * 10;
+                    for (int32_t _i62 = 0; _i62 < 10; _i62++) _d[_i62] = ((((int8_t)(HAND_SLOTS[_i62])) < CARDS__rows[_ix(c, 395)].ab_look_n) ? s->deck[_ix(p_, 2) * 20 + _ix(_imin(_imax(HAND_SLOTS[_i62], 0), 19), 20)] : ((int16_t)((-1))));
                 }
             }
         }
         if (((CARDS__rows[_ix(c, 395)].ab_move_type >= 0) && (t >= 0))) {
-            int32_t _w61 = _wx(p_, 2);
-            int32_t _w62 = _wx(t, 4);
-            int32_t _w63 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w61 >= 0 && _w62 >= 0 && _w63 >= 0) {
-                s->energy[_w61 * 32 + _w62 * 8 + _w63] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
-            }
-            int32_t _w64 = _wx(p_, 2);
+            int32_t _w63 = _wx(p_, 2);
+            int32_t _w64 = _wx(t, 4);
             int32_t _w65 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
-            if (_w64 >= 0 && _w65 >= 0) {
-                s->energy[_w64 * 32 + 0 * 8 + _w65] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
+            if (_w63 >= 0 && _w64 >= 0 && _w65 >= 0) {
+                s->energy[_w63 * 32 + _w64 * 8 + _w65] = ((int8_t)(_wsub(s->energy[_ix(p_, 2) * 32 + _ix(t, 4) * 8 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
+            }
+            int32_t _w66 = _wx(p_, 2);
+            int32_t _w67 = _wx(CARDS__rows[_ix(c, 395)].ab_move_type, 8);
+            if (_w66 >= 0 && _w67 >= 0) {
+                s->energy[_w66 * 32 + 0 * 8 + _w67] = ((int8_t)(_wadd(s->energy[_ix(p_, 2) * 32 + _ix(CARDS__rows[_ix(c, 395)].ab_move_type, 8)], 1)));
             }
         }
-        for (int32_t _i66 = 0; _i66 < 2; _i66++) for (int32_t _i67 = 0; _i67 < 4; _i67++) knockouts__ko_551[_i66 * 4 + _i67] = ((s->card[_i66 * 4 + _i67] >= 0) && (s->damage[_i66 * 4 + _i67] >= CARDS__rows[_ix(s->card[_i66 * 4 + _i67], 395)].hp));
-        for (int32_t _i68 = 0; _i68 < 2; _i68++) for (int32_t _i69 = 0; _i69 < 4; _i69++) knockouts__ko_cards_552[_i68 * 4 + _i69] = (knockouts__ko_551[_i68 * 4 + _i69] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i68 * 4 + _i69], 395)].stage))) : 0);
+        for (int32_t _f68 = 0; _f68 < 8; _f68++) knockouts__ko_551[_f68] = ((s->card[_f68] >= 0) && (s->damage[_f68] >= CARDS__rows[_ix(s->card[_f68], 395)].hp));
+        for (int32_t _f69 = 0; _f69 < 8; _f69++) knockouts__ko_cards_552[_f69] = (knockouts__ko_551[_f69] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f69], 395)].stage))) : 0);
         {
             int8_t _t70[2];
             for (int32_t _i71 = 0; _i71 < 2; _i71++) _t70[_i71] = ((int8_t)(_wadd(s->discard_count[_i71], (_i71 == 0 ? ({ int32_t _r73 = 0; for (int32_t _j72 = 0; _j72 < 4; _j72++) _r73 = _wadd(_r73, knockouts__ko_cards_552[_j72]); _r73; }) : ({ int32_t _r76 = 0; for (int32_t _j75 = 0; _j75 < 4; _j75++) _r76 = _wadd(_r76, knockouts__ko_cards_552[1 * 4 + _j75]); _r76; })))));
@@ -6411,74 +6411,74 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
                 }
             }
         }
-        for (int32_t _i81 = 0; _i81 < 2; _i81++) for (int32_t _i82 = 0; _i82 < 4; _i82++) knockouts__ko_value_556[_i81 * 4 + _i82] = (knockouts__ko_551[_i81 * 4 + _i82] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i81 * 4 + _i82], 395)].ex))) : 0);
+        for (int32_t _f81 = 0; _f81 < 8; _f81++) knockouts__ko_value_556[_f81] = (knockouts__ko_551[_f81] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f81], 395)].ex))) : 0);
         {
-            int8_t _t83[2];
-            for (int32_t _i84 = 0; _i84 < 2; _i84++) _t83[_i84] = ((int8_t)(_wadd(s->points[_i84], (_i84 == 0 ? ({ int32_t _r86 = 0; for (int32_t _j85 = 0; _j85 < 4; _j85++) _r86 = _wadd(_r86, knockouts__ko_value_556[1 * 4 + _j85]); _r86; }) : ({ int32_t _r89 = 0; for (int32_t _j88 = 0; _j88 < 4; _j88++) _r89 = _wadd(_r89, knockouts__ko_value_556[_j88]); _r89; })))));
-            memcpy(s->points, _t83, sizeof _t83);
+            int8_t _t82[2];
+            for (int32_t _i83 = 0; _i83 < 2; _i83++) _t82[_i83] = ((int8_t)(_wadd(s->points[_i83], (_i83 == 0 ? ({ int32_t _r85 = 0; for (int32_t _j84 = 0; _j84 < 4; _j84++) _r85 = _wadd(_r85, knockouts__ko_value_556[1 * 4 + _j84]); _r85; }) : ({ int32_t _r88 = 0; for (int32_t _j87 = 0; _j87 < 4; _j87++) _r88 = _wadd(_r88, knockouts__ko_value_556[_j87]); _r88; })))));
+            memcpy(s->points, _t82, sizeof _t82);
         }
         if (false) {
             {
-                int16_t _t91[2];
-                for (int32_t _i92 = 0; _i92 < 2; _i92++) _t91[_i92] = ((_i92 == 0 ? ({ bool _r94 = false; for (int32_t _j93 = 0; _j93 < 4; _j93++) if (knockouts__ko_551[_j93]) { _r94 = true; break; } _r94; }) : ({ bool _r97 = false; for (int32_t _j96 = 0; _j96 < 4; _j96++) if (knockouts__ko_551[1 * 4 + _j96]) { _r97 = true; break; } _r97; })) ? s->turn : s->ko_turn[_i92]);
-                memcpy(s->ko_turn, _t91, sizeof _t91);
+                int16_t _t90[2];
+                for (int32_t _i91 = 0; _i91 < 2; _i91++) _t90[_i91] = ((_i91 == 0 ? ({ bool _r93 = false; for (int32_t _j92 = 0; _j92 < 4; _j92++) if (knockouts__ko_551[_j92]) { _r93 = true; break; } _r93; }) : ({ bool _r96 = false; for (int32_t _j95 = 0; _j95 < 4; _j95++) if (knockouts__ko_551[1 * 4 + _j95]) { _r96 = true; break; } _r96; })) ? s->turn : s->ko_turn[_i91]);
+                memcpy(s->ko_turn, _t90, sizeof _t90);
             }
         }
         {
-            int16_t _t99[8];
-            for (int32_t _i100 = 0; _i100 < 2; _i100++) for (int32_t _i101 = 0; _i101 < 4; _i101++) _t99[_i100 * 4 + _i101] = (knockouts__ko_551[_i100 * 4 + _i101] ? ((int16_t)((-1))) : s->card[_i100 * 4 + _i101]);
-            memcpy(s->card, _t99, sizeof _t99);
+            int16_t _t98[8];
+            for (int32_t _f99 = 0; _f99 < 8; _f99++) _t98[_f99] = (knockouts__ko_551[_f99] ? ((int16_t)((-1))) : s->card[_f99]);
+            memcpy(s->card, _t98, sizeof _t98);
         }
         {
-            int16_t _t102[8];
-            for (int32_t _i103 = 0; _i103 < 2; _i103++) for (int32_t _i104 = 0; _i104 < 4; _i104++) _t102[_i103 * 4 + _i104] = (knockouts__ko_551[_i103 * 4 + _i104] ? ((int16_t)(0)) : s->damage[_i103 * 4 + _i104]);
-            memcpy(s->damage, _t102, sizeof _t102);
+            int16_t _t100[8];
+            for (int32_t _f101 = 0; _f101 < 8; _f101++) _t100[_f101] = (knockouts__ko_551[_f101] ? ((int16_t)(0)) : s->damage[_f101]);
+            memcpy(s->damage, _t100, sizeof _t100);
         }
         {
-            int8_t _t105[64];
-            for (int32_t _i106 = 0; _i106 < 2; _i106++) for (int32_t _i107 = 0; _i107 < 4; _i107++) for (int32_t _i108 = 0; _i108 < 8; _i108++) _t105[_i106 * 32 + _i107 * 8 + _i108] = (knockouts__ko_551[(_i106 * 4 + _i107) / 4 * 4 + ((_i106 * 4 + _i107)) % 4] ? ((int8_t)(0)) : s->energy[_i106 * 32 + _i107 * 8 + _i108]);
-            memcpy(s->energy, _t105, sizeof _t105);
+            int8_t _t102[64];
+            for (int32_t _i104 = 0; _i104 < 2; _i104++) for (int32_t _i105 = 0; _i105 < 4; _i105++) for (int32_t _i106 = 0; _i106 < 8; _i106++) _t102[_i104 * 32 + _i105 * 8 + _i106] = (knockouts__ko_551[(_i104 * 4 + _i105) / 4 * 4 + ((_i104 * 4 + _i105)) % 4] ? ((int8_t)(0)) : s->energy[_i104 * 32 + _i105 * 8 + _i106]);
+            memcpy(s->energy, _t102, sizeof _t102);
         }
         {
-            int8_t _t109[8];
-            for (int32_t _i110 = 0; _i110 < 2; _i110++) for (int32_t _i111 = 0; _i111 < 4; _i111++) _t109[_i110 * 4 + _i111] = (knockouts__ko_551[_i110 * 4 + _i111] ? ((int8_t)(0)) : s->entered[_i110 * 4 + _i111]);
-            memcpy(s->entered, _t109, sizeof _t109);
+            int8_t _t107[8];
+            for (int32_t _f108 = 0; _f108 < 8; _f108++) _t107[_f108] = (knockouts__ko_551[_f108] ? ((int8_t)(0)) : s->entered[_f108]);
+            memcpy(s->entered, _t107, sizeof _t107);
         }
         {
-            int16_t _t112[16];
-            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) for (int32_t _i115 = 0; _i115 < 2; _i115++) _t112[_i113 * 8 + _i114 * 2 + _i115] = (knockouts__ko_551[(_i113 * 4 + _i114) / 4 * 4 + ((_i113 * 4 + _i114)) % 4] ? ((int16_t)((-1))) : s->under[_i113 * 8 + _i114 * 2 + _i115]);
-            memcpy(s->under, _t112, sizeof _t112);
+            int16_t _t109[16];
+            for (int32_t _i111 = 0; _i111 < 2; _i111++) for (int32_t _i112 = 0; _i112 < 4; _i112++) for (int32_t _i113 = 0; _i113 < 2; _i113++) _t109[_i111 * 8 + _i112 * 2 + _i113] = (knockouts__ko_551[(_i111 * 4 + _i112) / 4 * 4 + ((_i111 * 4 + _i112)) % 4] ? ((int16_t)((-1))) : s->under[_i111 * 8 + _i112 * 2 + _i113]);
+            memcpy(s->under, _t109, sizeof _t109);
         }
         {
-            bool _t116[8];
-            for (int32_t _i117 = 0; _i117 < 2; _i117++) for (int32_t _i118 = 0; _i118 < 4; _i118++) _t116[_i117 * 4 + _i118] = (s->used_ability[_i117 * 4 + _i118] && (!knockouts__ko_551[_i117 * 4 + _i118]));
-            memcpy(s->used_ability, _t116, sizeof _t116);
+            bool _t114[8];
+            for (int32_t _f115 = 0; _f115 < 8; _f115++) _t114[_f115] = (s->used_ability[_f115] && (!knockouts__ko_551[_f115]));
+            memcpy(s->used_ability, _t114, sizeof _t114);
         }
         knockouts__ko_active_557[0] = knockouts__ko_551[0];
         knockouts__ko_active_557[1] = knockouts__ko_551[1 * 4];
         {
-            bool _t119[2];
-            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (s->poisoned[_i120] && (!knockouts__ko_active_557[_i120]));
-            memcpy(s->poisoned, _t119, sizeof _t119);
+            bool _t116[2];
+            for (int32_t _i117 = 0; _i117 < 2; _i117++) _t116[_i117] = (s->poisoned[_i117] && (!knockouts__ko_active_557[_i117]));
+            memcpy(s->poisoned, _t116, sizeof _t116);
         }
         {
-            bool _t121[2];
-            for (int32_t _i122 = 0; _i122 < 2; _i122++) _t121[_i122] = (s->burned[_i122] && (!knockouts__ko_active_557[_i122]));
-            memcpy(s->burned, _t121, sizeof _t121);
+            bool _t118[2];
+            for (int32_t _i119 = 0; _i119 < 2; _i119++) _t118[_i119] = (s->burned[_i119] && (!knockouts__ko_active_557[_i119]));
+            memcpy(s->burned, _t118, sizeof _t118);
         }
         {
-            int8_t _t123[2];
-            for (int32_t _i124 = 0; _i124 < 2; _i124++) _t123[_i124] = (knockouts__ko_active_557[_i124] ? ((int8_t)(0)) : s->condition[_i124]);
-            memcpy(s->condition, _t123, sizeof _t123);
+            int8_t _t120[2];
+            for (int32_t _i121 = 0; _i121 < 2; _i121++) _t120[_i121] = (knockouts__ko_active_557[_i121] ? ((int8_t)(0)) : s->condition[_i121]);
+            memcpy(s->condition, _t120, sizeof _t120);
         }
-        knockouts__has_bench_560[0] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_558 = _lo125, _end126 = 4; knockouts__ks_558 < _end126; knockouts__ks_558++) if ((s->card[knockouts__ks_558] >= 0)) { _r127 = true; break; } _r127; });
-        knockouts__has_bench_560[1] = ({ int32_t _lo129 = 1; bool _r131 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_559 = _lo129, _end130 = 4; knockouts__ks_559 < _end130; knockouts__ks_559++) if ((s->card[1 * 4 + knockouts__ks_559] >= 0)) { _r131 = true; break; } _r131; });
+        knockouts__has_bench_560[0] = ({ int32_t _lo122 = 1; bool _r124 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_558 = _lo122, _end123 = 4; knockouts__ks_558 < _end123; knockouts__ks_558++) if ((s->card[knockouts__ks_558] >= 0)) { _r124 = true; break; } _r124; });
+        knockouts__has_bench_560[1] = ({ int32_t _lo126 = 1; bool _r128 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_559 = _lo126, _end127 = 4; knockouts__ks_559 < _end127; knockouts__ks_559++) if ((s->card[1 * 4 + knockouts__ks_559] >= 0)) { _r128 = true; break; } _r128; });
         {
-            bool _t133[2];
-            for (int32_t _i134 = 0; _i134 < 2; _i134++) _t133[_i134] = (s->promote_pending[_i134] || (knockouts__ko_active_557[_i134] && knockouts__has_bench_560[_i134]));
-            memcpy(s->promote_pending, _t133, sizeof _t133);
+            bool _t130[2];
+            for (int32_t _i131 = 0; _i131 < 2; _i131++) _t130[_i131] = (s->promote_pending[_i131] || (knockouts__ko_active_557[_i131] && knockouts__has_bench_560[_i131]));
+            memcpy(s->promote_pending, _t130, sizeof _t130);
         }
-        for (int32_t _i135 = 0; _i135 < 2; _i135++) knockouts__won_561[_i135] = ((s->points[_i135] >= 3) || (_i135 == 0 ? (knockouts__ko_active_557[1] && (!knockouts__has_bench_560[1])) : (knockouts__ko_active_557[0] && (!knockouts__has_bench_560[0]))));
+        for (int32_t _i132 = 0; _i132 < 2; _i132++) knockouts__won_561[_i132] = ((s->points[_i132] >= 3) || (_i132 == 0 ? (knockouts__ko_active_557[1] && (!knockouts__has_bench_560[1])) : (knockouts__ko_active_557[0] && (!knockouts__has_bench_560[0]))));
         if ((knockouts__won_561[0] && knockouts__won_561[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
@@ -6495,10 +6495,10 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
             if ((choice__resume == 6)) {
                 b = choice__option;
             } else if (((s->choice__pending == 0) && (choice__resume <= 5))) {
-                for (int32_t _i136 = 0; _i136 < 4; _i136++) choice__options_6[_i136] = (BENCH_MASK[_i136] && (s->card[_ix(o, 2) * 4 + _i136] >= 0));
-                if (({ bool _r138 = false; for (int32_t _j137 = 0; _j137 < 4; _j137++) if (choice__options_6[_j137]) { _r138 = true; break; } _r138; })) {
+                for (int32_t _i133 = 0; _i133 < 4; _i133++) choice__options_6[_i133] = (BENCH_MASK[_i133] && (s->card[_ix(o, 2) * 4 + _i133] >= 0));
+                if (({ bool _r135 = false; for (int32_t _j134 = 0; _j134 < 4; _j134++) if (choice__options_6[_j134]) { _r135 = true; break; } _r135; })) {
                     s->choice__o = o;
-                    for (int32_t _i140 = 0; _i140 < 20; _i140++) s->choice__mask[_i140] = (_i140 < 4 ? choice__options_6[_i140] : (_i140 < 5 ? false : (_i140 < 6 ? false : (_i140 < 7 ? false : (_i140 < 8 ? false : (_i140 < 9 ? false : (_i140 < 10 ? false : (_i140 < 11 ? false : (_i140 < 12 ? false : (_i140 < 13 ? false : (_i140 < 14 ? false : (_i140 < 15 ? false : (_i140 < 16 ? false : (_i140 < 17 ? false : (_i140 < 18 ? false : (_i140 < 19 ? false : false))))))))))))))));
+                    for (int32_t _i137 = 0; _i137 < 20; _i137++) s->choice__mask[_i137] = (_i137 < 4 ? choice__options_6[_i137] : (_i137 < 5 ? false : (_i137 < 6 ? false : (_i137 < 7 ? false : (_i137 < 8 ? false : (_i137 < 9 ? false : (_i137 < 10 ? false : (_i137 < 11 ? false : (_i137 < 12 ? false : (_i137 < 13 ? false : (_i137 < 14 ? false : (_i137 < 15 ? false : (_i137 < 16 ? false : (_i137 < 17 ? false : (_i137 < 18 ? false : (_i137 < 19 ? false : false))))))))))))))));
                     s->choice__player = s->current_player;
                     s->current_player = o;
                     s->choice__pending = 6;
@@ -6509,79 +6509,79 @@ static void effect_use_ability(State *s, int32_t slot, Key key, int32_t choice__
             if (((s->choice__pending == 0) && (choice__resume <= 6))) {
                 swap_active__p_562 = o;
                 swap_active__b_563 = b;
-                for (int32_t _i141 = 0; _i141 < 4; _i141++) swap_active__perm_564[_i141] = SWAP[_ix(swap_active__b_563, 4) * 4 + _i141];
+                for (int32_t _i138 = 0; _i138 < 4; _i138++) swap_active__perm_564[_i138] = SWAP[_ix(swap_active__b_563, 4) * 4 + _i138];
+                int32_t _w139 = _wx(swap_active__p_562, 2);
+                if (_w139 >= 0) {
+                    {
+                        int16_t _t140[4];
+                        for (int32_t _i141 = 0; _i141 < 4; _i141++) _t140[_i141] = s->card[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i141], 4)];
+                        memcpy(s->card + _w139 * 4, _t140, sizeof _t140);
+                    }
+                }
                 int32_t _w142 = _wx(swap_active__p_562, 2);
                 if (_w142 >= 0) {
                     {
                         int16_t _t143[4];
-                        for (int32_t _i144 = 0; _i144 < 4; _i144++) _t143[_i144] = s->card[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i144], 4)];
-                        memcpy(s->card + _w142 * 4, _t143, sizeof _t143);
+                        for (int32_t _i144 = 0; _i144 < 4; _i144++) _t143[_i144] = s->damage[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i144], 4)];
+                        memcpy(s->damage + _w142 * 4, _t143, sizeof _t143);
                     }
                 }
                 int32_t _w145 = _wx(swap_active__p_562, 2);
                 if (_w145 >= 0) {
                     {
-                        int16_t _t146[4];
-                        for (int32_t _i147 = 0; _i147 < 4; _i147++) _t146[_i147] = s->damage[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i147], 4)];
-                        memcpy(s->damage + _w145 * 4, _t146, sizeof _t146);
+                        int8_t _t146[32];
+                        for (int32_t _i148 = 0; _i148 < 4; _i148++) for (int32_t _i149 = 0; _i149 < 8; _i149++) _t146[_i148 * 8 + _i149] = s->energy[_ix(swap_active__p_562, 2) * 32 + _ix(swap_active__perm_564[_i148], 4) * 8 + _i149];
+                        memcpy(s->energy + _w145 * 32, _t146, sizeof _t146);
                     }
                 }
-                int32_t _w148 = _wx(swap_active__p_562, 2);
-                if (_w148 >= 0) {
+                int32_t _w150 = _wx(swap_active__p_562, 2);
+                if (_w150 >= 0) {
                     {
-                        int8_t _t149[32];
-                        for (int32_t _i150 = 0; _i150 < 4; _i150++) for (int32_t _i151 = 0; _i151 < 8; _i151++) _t149[_i150 * 8 + _i151] = s->energy[_ix(swap_active__p_562, 2) * 32 + _ix(swap_active__perm_564[_i150], 4) * 8 + _i151];
-                        memcpy(s->energy + _w148 * 32, _t149, sizeof _t149);
+                        int8_t _t151[4];
+                        for (int32_t _i152 = 0; _i152 < 4; _i152++) _t151[_i152] = s->entered[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i152], 4)];
+                        memcpy(s->entered + _w150 * 4, _t151, sizeof _t151);
                     }
                 }
-                int32_t _w152 = _wx(swap_active__p_562, 2);
-                if (_w152 >= 0) {
+                int32_t _w153 = _wx(swap_active__p_562, 2);
+                if (_w153 >= 0) {
                     {
-                        int8_t _t153[4];
-                        for (int32_t _i154 = 0; _i154 < 4; _i154++) _t153[_i154] = s->entered[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i154], 4)];
-                        memcpy(s->entered + _w152 * 4, _t153, sizeof _t153);
+                        int16_t _t154[8];
+                        for (int32_t _i156 = 0; _i156 < 4; _i156++) for (int32_t _i157 = 0; _i157 < 2; _i157++) _t154[_i156 * 2 + _i157] = s->under[_ix(swap_active__p_562, 2) * 8 + _ix(swap_active__perm_564[_i156], 4) * 2 + _i157];
+                        memcpy(s->under + _w153 * 8, _t154, sizeof _t154);
                     }
                 }
-                int32_t _w155 = _wx(swap_active__p_562, 2);
-                if (_w155 >= 0) {
+                int32_t _w158 = _wx(swap_active__p_562, 2);
+                if (_w158 >= 0) {
                     {
-                        int16_t _t156[8];
-                        for (int32_t _i157 = 0; _i157 < 4; _i157++) for (int32_t _i158 = 0; _i158 < 2; _i158++) _t156[_i157 * 2 + _i158] = s->under[_ix(swap_active__p_562, 2) * 8 + _ix(swap_active__perm_564[_i157], 4) * 2 + _i158];
-                        memcpy(s->under + _w155 * 8, _t156, sizeof _t156);
-                    }
-                }
-                int32_t _w159 = _wx(swap_active__p_562, 2);
-                if (_w159 >= 0) {
-                    {
-                        bool _t160[4];
-                        for (int32_t _i161 = 0; _i161 < 4; _i161++) _t160[_i161] = s->used_ability[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i161], 4)];
-                        memcpy(s->used_ability + _w159 * 4, _t160, sizeof _t160);
+                        bool _t159[4];
+                        for (int32_t _i160 = 0; _i160 < 4; _i160++) _t159[_i160] = s->used_ability[_ix(swap_active__p_562, 2) * 4 + _ix(swap_active__perm_564[_i160], 4)];
+                        memcpy(s->used_ability + _w158 * 4, _t159, sizeof _t159);
                     }
                 }
                 clear_conditions__p_565 = swap_active__p_562;
+                int32_t _w161 = _wx(clear_conditions__p_565, 2);
+                if (_w161 >= 0) {
+                    s->poisoned[_w161] = false;
+                }
                 int32_t _w162 = _wx(clear_conditions__p_565, 2);
                 if (_w162 >= 0) {
-                    s->poisoned[_w162] = false;
+                    s->burned[_w162] = false;
                 }
                 int32_t _w163 = _wx(clear_conditions__p_565, 2);
                 if (_w163 >= 0) {
-                    s->burned[_w163] = false;
+                    s->condition[_w163] = ((int8_t)(0));
                 }
                 int32_t _w164 = _wx(clear_conditions__p_565, 2);
                 if (_w164 >= 0) {
-                    s->condition[_w164] = ((int8_t)(0));
-                }
-                int32_t _w165 = _wx(clear_conditions__p_565, 2);
-                if (_w165 >= 0) {
                     {
-                        int16_t _t166[8];
-                        for (int32_t _i167 = 0; _i167 < 8; _i167++) _t166[_i167] = (ACTIVE_BOUND[_i167] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_565, 2) * 8 + _i167]);
-                        memcpy(s->lasting_until + _w165 * 8, _t166, sizeof _t166);
+                        int16_t _t165[8];
+                        for (int32_t _i166 = 0; _i166 < 8; _i166++) _t165[_i166] = (ACTIVE_BOUND[_i166] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_565, 2) * 8 + _i166]);
+                        memcpy(s->lasting_until + _w164 * 8, _t165, sizeof _t165);
                     }
                 }
-                int32_t _w168 = _wx(o, 2);
-                if (_w168 >= 0) {
-                    s->promote_pending[_w168] = false;
+                int32_t _w167 = _wx(o, 2);
+                if (_w167 >= 0) {
+                    s->promote_pending[_w167] = false;
                 }
             }
         }
@@ -6623,58 +6623,58 @@ static void effect_promote(State *s, int32_t b, Key key)
     if (_w8 >= 0) {
         {
             int8_t _t9[32];
-            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_566, 2) * 32 + _ix(swap_active__perm_568[_i10], 4) * 8 + _i11];
+            for (int32_t _i11 = 0; _i11 < 4; _i11++) for (int32_t _i12 = 0; _i12 < 8; _i12++) _t9[_i11 * 8 + _i12] = s->energy[_ix(swap_active__p_566, 2) * 32 + _ix(swap_active__perm_568[_i11], 4) * 8 + _i12];
             memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
         }
     }
-    int32_t _w12 = _wx(swap_active__p_566, 2);
-    if (_w12 >= 0) {
+    int32_t _w13 = _wx(swap_active__p_566, 2);
+    if (_w13 >= 0) {
         {
-            int8_t _t13[4];
-            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_566, 2) * 4 + _ix(swap_active__perm_568[_i14], 4)];
-            memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
+            int8_t _t14[4];
+            for (int32_t _i15 = 0; _i15 < 4; _i15++) _t14[_i15] = s->entered[_ix(swap_active__p_566, 2) * 4 + _ix(swap_active__perm_568[_i15], 4)];
+            memcpy(s->entered + _w13 * 4, _t14, sizeof _t14);
         }
     }
-    int32_t _w15 = _wx(swap_active__p_566, 2);
-    if (_w15 >= 0) {
+    int32_t _w16 = _wx(swap_active__p_566, 2);
+    if (_w16 >= 0) {
         {
-            int16_t _t16[8];
-            for (int32_t _i17 = 0; _i17 < 4; _i17++) for (int32_t _i18 = 0; _i18 < 2; _i18++) _t16[_i17 * 2 + _i18] = s->under[_ix(swap_active__p_566, 2) * 8 + _ix(swap_active__perm_568[_i17], 4) * 2 + _i18];
-            memcpy(s->under + _w15 * 8, _t16, sizeof _t16);
+            int16_t _t17[8];
+            for (int32_t _i19 = 0; _i19 < 4; _i19++) for (int32_t _i20 = 0; _i20 < 2; _i20++) _t17[_i19 * 2 + _i20] = s->under[_ix(swap_active__p_566, 2) * 8 + _ix(swap_active__perm_568[_i19], 4) * 2 + _i20];
+            memcpy(s->under + _w16 * 8, _t17, sizeof _t17);
         }
     }
-    int32_t _w19 = _wx(swap_active__p_566, 2);
-    if (_w19 >= 0) {
+    int32_t _w21 = _wx(swap_active__p_566, 2);
+    if (_w21 >= 0) {
         {
-            bool _t20[4];
-            for (int32_t _i21 = 0; _i21 < 4; _i21++) _t20[_i21] = s->used_ability[_ix(swap_active__p_566, 2) * 4 + _ix(swap_active__perm_568[_i21], 4)];
-            memcpy(s->used_ability + _w19 * 4, _t20, sizeof _t20);
+            bool _t22[4];
+            for (int32_t _i23 = 0; _i23 < 4; _i23++) _t22[_i23] = s->used_ability[_ix(swap_active__p_566, 2) * 4 + _ix(swap_active__perm_568[_i23], 4)];
+            memcpy(s->used_ability + _w21 * 4, _t22, sizeof _t22);
         }
     }
     clear_conditions__p_569 = swap_active__p_566;
-    int32_t _w22 = _wx(clear_conditions__p_569, 2);
-    if (_w22 >= 0) {
-        s->poisoned[_w22] = false;
-    }
-    int32_t _w23 = _wx(clear_conditions__p_569, 2);
-    if (_w23 >= 0) {
-        s->burned[_w23] = false;
-    }
     int32_t _w24 = _wx(clear_conditions__p_569, 2);
     if (_w24 >= 0) {
-        s->condition[_w24] = ((int8_t)(0));
+        s->poisoned[_w24] = false;
     }
     int32_t _w25 = _wx(clear_conditions__p_569, 2);
     if (_w25 >= 0) {
+        s->burned[_w25] = false;
+    }
+    int32_t _w26 = _wx(clear_conditions__p_569, 2);
+    if (_w26 >= 0) {
+        s->condition[_w26] = ((int8_t)(0));
+    }
+    int32_t _w27 = _wx(clear_conditions__p_569, 2);
+    if (_w27 >= 0) {
         {
-            int16_t _t26[8];
-            for (int32_t _i27 = 0; _i27 < 8; _i27++) _t26[_i27] = (ACTIVE_BOUND[_i27] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_569, 2) * 8 + _i27]);
-            memcpy(s->lasting_until + _w25 * 8, _t26, sizeof _t26);
+            int16_t _t28[8];
+            for (int32_t _i29 = 0; _i29 < 8; _i29++) _t28[_i29] = (ACTIVE_BOUND[_i29] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_569, 2) * 8 + _i29]);
+            memcpy(s->lasting_until + _w27 * 8, _t28, sizeof _t28);
         }
     }
-    int32_t _w28 = _wx(p_, 2);
-    if (_w28 >= 0) {
-        s->promote_pending[_w28] = false;
+    int32_t _w30 = _wx(p_, 2);
+    if (_w30 >= 0) {
+        s->promote_pending[_w30] = false;
     }
     if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
         s->current_player = _wsub(1, p_);
@@ -6689,45 +6689,45 @@ static void effect_promote(State *s, int32_t b, Key key)
         s->dealt_bonus = ((int16_t)(0));
         s->dealt_group = ((int8_t)((-1)));
         {
-            bool _t29[8];
-            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) _t29[_i30 * 4 + _i31] = (s->used_ability[_i30 * 4 + _i31] && false);
-            memcpy(s->used_ability, _t29, sizeof _t29);
+            bool _t31[8];
+            for (int32_t _f32 = 0; _f32 < 8; _f32++) _t31[_f32] = (s->used_ability[_f32] && false);
+            memcpy(s->used_ability, _t31, sizeof _t31);
         }
         draw_cards__p_571 = start_turn__p_570;
         draw_cards__have_572 = s->hand_count[_ix(draw_cards__p_571, 2)];
         draw_cards__k_573 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_571, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_572))))));
-        int32_t _w32 = _wx(draw_cards__p_571, 2);
-        if (_w32 >= 0) {
+        int32_t _w33 = _wx(draw_cards__p_571, 2);
+        if (_w33 >= 0) {
             {
-                int16_t _t33[10];
-                for (int32_t _i34 = 0; _i34 < 10; _i34++) _t33[_i34] = (((HAND_SLOTS[_i34] >= draw_cards__have_572) && (HAND_SLOTS[_i34] < ((int8_t)(_wadd(draw_cards__have_572, draw_cards__k_573))))) ? s->deck[_ix(draw_cards__p_571, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i34], draw_cards__have_572), 0), 19), 20)] : s->hand[_ix(draw_cards__p_571, 2) * 10 + _i34]);
-                memcpy(s->hand + _w32 * 10, _t33, sizeof _t33);
+                int16_t _t34[10];
+                for (int32_t _i35 = 0; _i35 < 10; _i35++) _t34[_i35] = (((((int8_t)(HAND_SLOTS[_i35])) >= draw_cards__have_572) && (((int8_t)(HAND_SLOTS[_i35])) < ((int8_t)(_wadd(draw_cards__have_572, draw_cards__k_573))))) ? s->deck[_ix(draw_cards__p_571, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i35], draw_cards__have_572), 0), 19), 20)] : s->hand[_ix(draw_cards__p_571, 2) * 10 + _i35]);
+                memcpy(s->hand + _w33 * 10, _t34, sizeof _t34);
             }
         }
-        int32_t _w35 = _wx(draw_cards__p_571, 2);
-        if (_w35 >= 0) {
+        int32_t _w36 = _wx(draw_cards__p_571, 2);
+        if (_w36 >= 0) {
             {
-                int16_t _t36[20];
-                for (int32_t _i37 = 0; _i37 < 20; _i37++) _t36[_i37] = ((_wadd(DECK_SLOTS[_i37], draw_cards__k_573) < 20) ? s->deck[_ix(draw_cards__p_571, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i37], draw_cards__k_573), 0), 19), 20)] : ((int16_t)((-1))));
-                memcpy(s->deck + _w35 * 20, _t36, sizeof _t36);
+                int16_t _t37[20];
+                for (int32_t _i38 = 0; _i38 < 20; _i38++) _t37[_i38] = ((_wadd(DECK_SLOTS[_i38], draw_cards__k_573) < 20) ? s->deck[_ix(draw_cards__p_571, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i38], draw_cards__k_573), 0), 19), 20)] : ((int16_t)((-1))));
+                memcpy(s->deck + _w36 * 20, _t37, sizeof _t37);
             }
-        }
-        int32_t _w38 = _wx(draw_cards__p_571, 2);
-        if (_w38 >= 0) {
-            s->hand_count[_w38] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_571, 2)], draw_cards__k_573)));
         }
         int32_t _w39 = _wx(draw_cards__p_571, 2);
         if (_w39 >= 0) {
-            s->deck_count[_w39] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_571, 2)], draw_cards__k_573)));
+            s->hand_count[_w39] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_571, 2)], draw_cards__k_573)));
+        }
+        int32_t _w40 = _wx(draw_cards__p_571, 2);
+        if (_w40 >= 0) {
+            s->deck_count[_w40] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_571, 2)], draw_cards__k_573)));
         }
         if ((s->turn > 1)) {
-            int32_t _w40 = _wx(start_turn__p_570, 2);
-            if (_w40 >= 0) {
-                s->energy_now[_w40] = s->energy_next[_ix(start_turn__p_570, 2)];
-            }
             int32_t _w41 = _wx(start_turn__p_570, 2);
             if (_w41 >= 0) {
-                s->energy_next[_w41] = ({ int8_t _let42 = start_turn__p_570; int8_t next_energy__p_574 = _let42; ({ int8_t _let43 = s->deck_id[_ix(next_energy__p_574, 2)]; int8_t next_energy__d_575 = _let43; ({ int32_t _let44 = _roll(random_word_at(key, 0), DECK_INFO__rows[_ix(next_energy__d_575, 80)].types); int32_t next_energy__j_576 = _let44; ((next_energy__j_576 == 0) ? DECK_INFO__rows[_ix(next_energy__d_575, 80)].type0 : ((next_energy__j_576 == 1) ? DECK_INFO__rows[_ix(next_energy__d_575, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_575, 80)].type2)); }); }); });
+                s->energy_now[_w41] = s->energy_next[_ix(start_turn__p_570, 2)];
+            }
+            int32_t _w42 = _wx(start_turn__p_570, 2);
+            if (_w42 >= 0) {
+                s->energy_next[_w42] = ({ int8_t _let43 = start_turn__p_570; int8_t next_energy__p_574 = _let43; ({ int8_t _let44 = s->deck_id[_ix(next_energy__p_574, 2)]; int8_t next_energy__d_575 = _let44; ({ int32_t _let45 = _roll(random_word_at(key, 0), DECK_INFO__rows[_ix(next_energy__d_575, 80)].types); int32_t next_energy__j_576 = _let45; ((next_energy__j_576 == 0) ? DECK_INFO__rows[_ix(next_energy__d_575, 80)].type0 : ((next_energy__j_576 == 1) ? DECK_INFO__rows[_ix(next_energy__d_575, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_575, 80)].type2)); }); }); });
             }
         }
     }
@@ -6801,104 +6801,104 @@ static void effect_discard_fossil(State *s, int32_t slot, Key key, int32_t choic
             if (_w13 >= 0) {
                 {
                     int8_t _t14[32];
-                    for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) _t14[_i15 * 8 + _i16] = s->energy[_ix(swap_active__p_577, 2) * 32 + _ix(swap_active__perm_579[_i15], 4) * 8 + _i16];
+                    for (int32_t _i16 = 0; _i16 < 4; _i16++) for (int32_t _i17 = 0; _i17 < 8; _i17++) _t14[_i16 * 8 + _i17] = s->energy[_ix(swap_active__p_577, 2) * 32 + _ix(swap_active__perm_579[_i16], 4) * 8 + _i17];
                     memcpy(s->energy + _w13 * 32, _t14, sizeof _t14);
                 }
             }
-            int32_t _w17 = _wx(swap_active__p_577, 2);
-            if (_w17 >= 0) {
+            int32_t _w18 = _wx(swap_active__p_577, 2);
+            if (_w18 >= 0) {
                 {
-                    int8_t _t18[4];
-                    for (int32_t _i19 = 0; _i19 < 4; _i19++) _t18[_i19] = s->entered[_ix(swap_active__p_577, 2) * 4 + _ix(swap_active__perm_579[_i19], 4)];
-                    memcpy(s->entered + _w17 * 4, _t18, sizeof _t18);
+                    int8_t _t19[4];
+                    for (int32_t _i20 = 0; _i20 < 4; _i20++) _t19[_i20] = s->entered[_ix(swap_active__p_577, 2) * 4 + _ix(swap_active__perm_579[_i20], 4)];
+                    memcpy(s->entered + _w18 * 4, _t19, sizeof _t19);
                 }
             }
-            int32_t _w20 = _wx(swap_active__p_577, 2);
-            if (_w20 >= 0) {
+            int32_t _w21 = _wx(swap_active__p_577, 2);
+            if (_w21 >= 0) {
                 {
-                    int16_t _t21[8];
-                    for (int32_t _i22 = 0; _i22 < 4; _i22++) for (int32_t _i23 = 0; _i23 < 2; _i23++) _t21[_i22 * 2 + _i23] = s->under[_ix(swap_active__p_577, 2) * 8 + _ix(swap_active__perm_579[_i22], 4) * 2 + _i23];
-                    memcpy(s->under + _w20 * 8, _t21, sizeof _t21);
+                    int16_t _t22[8];
+                    for (int32_t _i24 = 0; _i24 < 4; _i24++) for (int32_t _i25 = 0; _i25 < 2; _i25++) _t22[_i24 * 2 + _i25] = s->under[_ix(swap_active__p_577, 2) * 8 + _ix(swap_active__perm_579[_i24], 4) * 2 + _i25];
+                    memcpy(s->under + _w21 * 8, _t22, sizeof _t22);
                 }
             }
-            int32_t _w24 = _wx(swap_active__p_577, 2);
-            if (_w24 >= 0) {
+            int32_t _w26 = _wx(swap_active__p_577, 2);
+            if (_w26 >= 0) {
                 {
-                    bool _t25[4];
-                    for (int32_t _i26 = 0; _i26 < 4; _i26++) _t25[_i26] = s->used_ability[_ix(swap_active__p_577, 2) * 4 + _ix(swap_active__perm_579[_i26], 4)];
-                    memcpy(s->used_ability + _w24 * 4, _t25, sizeof _t25);
+                    bool _t27[4];
+                    for (int32_t _i28 = 0; _i28 < 4; _i28++) _t27[_i28] = s->used_ability[_ix(swap_active__p_577, 2) * 4 + _ix(swap_active__perm_579[_i28], 4)];
+                    memcpy(s->used_ability + _w26 * 4, _t27, sizeof _t27);
                 }
             }
             clear_conditions__p_580 = swap_active__p_577;
-            int32_t _w27 = _wx(clear_conditions__p_580, 2);
-            if (_w27 >= 0) {
-                s->poisoned[_w27] = false;
-            }
-            int32_t _w28 = _wx(clear_conditions__p_580, 2);
-            if (_w28 >= 0) {
-                s->burned[_w28] = false;
-            }
             int32_t _w29 = _wx(clear_conditions__p_580, 2);
             if (_w29 >= 0) {
-                s->condition[_w29] = ((int8_t)(0));
+                s->poisoned[_w29] = false;
             }
             int32_t _w30 = _wx(clear_conditions__p_580, 2);
             if (_w30 >= 0) {
+                s->burned[_w30] = false;
+            }
+            int32_t _w31 = _wx(clear_conditions__p_580, 2);
+            if (_w31 >= 0) {
+                s->condition[_w31] = ((int8_t)(0));
+            }
+            int32_t _w32 = _wx(clear_conditions__p_580, 2);
+            if (_w32 >= 0) {
                 {
-                    int16_t _t31[8];
-                    for (int32_t _i32 = 0; _i32 < 8; _i32++) _t31[_i32] = (ACTIVE_BOUND[_i32] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_580, 2) * 8 + _i32]);
-                    memcpy(s->lasting_until + _w30 * 8, _t31, sizeof _t31);
+                    int16_t _t33[8];
+                    for (int32_t _i34 = 0; _i34 < 8; _i34++) _t33[_i34] = (ACTIVE_BOUND[_i34] ? ((int16_t)(0)) : s->lasting_until[_ix(clear_conditions__p_580, 2) * 8 + _i34]);
+                    memcpy(s->lasting_until + _w32 * 8, _t33, sizeof _t33);
                 }
             }
         }
         gone = ((b > 0) ? b : slot__arg);
         to_discard__p_581 = p_;
         to_discard__c_582 = s->card[_ix(p_, 2) * 4 + _ix(gone, 4)];
-        int32_t _w33 = _wx(to_discard__p_581, 2);
-        if (_w33 >= 0) {
-            _push_int16(s->discard + _w33 * 20, 20, to_discard__c_582);
+        int32_t _w35 = _wx(to_discard__p_581, 2);
+        if (_w35 >= 0) {
+            _push_int16(s->discard + _w35 * 20, 20, to_discard__c_582);
         }
-        int32_t _w34 = _wx(to_discard__p_581, 2);
-        if (_w34 >= 0) {
-            s->discard_count[_w34] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_581, 2)], 1)));
+        int32_t _w36 = _wx(to_discard__p_581, 2);
+        if (_w36 >= 0) {
+            s->discard_count[_w36] = ((int8_t)(_wadd(s->discard_count[_ix(to_discard__p_581, 2)], 1)));
         }
         clear_slot__p_583 = p_;
         clear_slot__slot_584 = gone;
-        int32_t _w35 = _wx(clear_slot__p_583, 2);
-        int32_t _w36 = _wx(clear_slot__slot_584, 4);
-        if (_w35 >= 0 && _w36 >= 0) {
-            s->card[_w35 * 4 + _w36] = ((int16_t)((-1)));
-        }
         int32_t _w37 = _wx(clear_slot__p_583, 2);
         int32_t _w38 = _wx(clear_slot__slot_584, 4);
         if (_w37 >= 0 && _w38 >= 0) {
-            s->damage[_w37 * 4 + _w38] = ((int16_t)(0));
+            s->card[_w37 * 4 + _w38] = ((int16_t)((-1)));
         }
         int32_t _w39 = _wx(clear_slot__p_583, 2);
         int32_t _w40 = _wx(clear_slot__slot_584, 4);
         if (_w39 >= 0 && _w40 >= 0) {
-            {
-                int8_t *_d = s->energy + _w39 * 32 + _w40 * 8;
-                for (int32_t _i41 = 0; _i41 < 8; _i41++) _d[_i41] = ((int8_t)(0));
-            }
+            s->damage[_w39 * 4 + _w40] = ((int16_t)(0));
         }
-        int32_t _w42 = _wx(clear_slot__p_583, 2);
-        int32_t _w43 = _wx(clear_slot__slot_584, 4);
-        if (_w42 >= 0 && _w43 >= 0) {
-            s->entered[_w42 * 4 + _w43] = ((int8_t)(0));
+        int32_t _w41 = _wx(clear_slot__p_583, 2);
+        int32_t _w42 = _wx(clear_slot__slot_584, 4);
+        if (_w41 >= 0 && _w42 >= 0) {
+            {
+                int8_t *_d = s->energy + _w41 * 32 + _w42 * 8;
+                for (int32_t _i43 = 0; _i43 < 8; _i43++) _d[_i43] = ((int8_t)(0));
+            }
         }
         int32_t _w44 = _wx(clear_slot__p_583, 2);
         int32_t _w45 = _wx(clear_slot__slot_584, 4);
         if (_w44 >= 0 && _w45 >= 0) {
+            s->entered[_w44 * 4 + _w45] = ((int8_t)(0));
+        }
+        int32_t _w46 = _wx(clear_slot__p_583, 2);
+        int32_t _w47 = _wx(clear_slot__slot_584, 4);
+        if (_w46 >= 0 && _w47 >= 0) {
             {
-                int16_t *_d = s->under + _w44 * 8 + _w45 * 2;
-                for (int32_t _i46 = 0; _i46 < 2; _i46++) _d[_i46] = ((int16_t)((-1)));
+                int16_t *_d = s->under + _w46 * 8 + _w47 * 2;
+                for (int32_t _i48 = 0; _i48 < 2; _i48++) _d[_i48] = ((int16_t)((-1)));
             }
         }
-        int32_t _w47 = _wx(clear_slot__p_583, 2);
-        int32_t _w48 = _wx(clear_slot__slot_584, 4);
-        if (_w47 >= 0 && _w48 >= 0) {
-            s->used_ability[_w47 * 4 + _w48] = false;
+        int32_t _w49 = _wx(clear_slot__p_583, 2);
+        int32_t _w50 = _wx(clear_slot__slot_584, 4);
+        if (_w49 >= 0 && _w50 >= 0) {
+            s->used_ability[_w49 * 4 + _w50] = false;
         }
     }
 }
@@ -6939,85 +6939,85 @@ static void effect_end_turn(State *s, Key key)
             s->dealt_group = ((int8_t)((-1)));
             {
                 bool _t1[8];
-                for (int32_t _i2 = 0; _i2 < 2; _i2++) for (int32_t _i3 = 0; _i3 < 4; _i3++) _t1[_i2 * 4 + _i3] = (s->used_ability[_i2 * 4 + _i3] && false);
+                for (int32_t _f2 = 0; _f2 < 8; _f2++) _t1[_f2] = (s->used_ability[_f2] && false);
                 memcpy(s->used_ability, _t1, sizeof _t1);
             }
             draw_cards__p_586 = start_turn__p_585;
             draw_cards__have_587 = s->hand_count[_ix(draw_cards__p_586, 2)];
             draw_cards__k_588 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_586, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_587))))));
-            int32_t _w4 = _wx(draw_cards__p_586, 2);
-            if (_w4 >= 0) {
+            int32_t _w3 = _wx(draw_cards__p_586, 2);
+            if (_w3 >= 0) {
                 {
-                    int16_t _t5[10];
-                    for (int32_t _i6 = 0; _i6 < 10; _i6++) _t5[_i6] = (((HAND_SLOTS[_i6] >= draw_cards__have_587) && (HAND_SLOTS[_i6] < ((int8_t)(_wadd(draw_cards__have_587, draw_cards__k_588))))) ? s->deck[_ix(draw_cards__p_586, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i6], draw_cards__have_587), 0), 19), 20)] : s->hand[_ix(draw_cards__p_586, 2) * 10 + _i6]);
-                    memcpy(s->hand + _w4 * 10, _t5, sizeof _t5);
+                    int16_t _t4[10];
+                    for (int32_t _i5 = 0; _i5 < 10; _i5++) _t4[_i5] = (((((int8_t)(HAND_SLOTS[_i5])) >= draw_cards__have_587) && (((int8_t)(HAND_SLOTS[_i5])) < ((int8_t)(_wadd(draw_cards__have_587, draw_cards__k_588))))) ? s->deck[_ix(draw_cards__p_586, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i5], draw_cards__have_587), 0), 19), 20)] : s->hand[_ix(draw_cards__p_586, 2) * 10 + _i5]);
+                    memcpy(s->hand + _w3 * 10, _t4, sizeof _t4);
                 }
             }
-            int32_t _w7 = _wx(draw_cards__p_586, 2);
-            if (_w7 >= 0) {
+            int32_t _w6 = _wx(draw_cards__p_586, 2);
+            if (_w6 >= 0) {
                 {
-                    int16_t _t8[20];
-                    for (int32_t _i9 = 0; _i9 < 20; _i9++) _t8[_i9] = ((_wadd(DECK_SLOTS[_i9], draw_cards__k_588) < 20) ? s->deck[_ix(draw_cards__p_586, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i9], draw_cards__k_588), 0), 19), 20)] : ((int16_t)((-1))));
-                    memcpy(s->deck + _w7 * 20, _t8, sizeof _t8);
+                    int16_t _t7[20];
+                    for (int32_t _i8 = 0; _i8 < 20; _i8++) _t7[_i8] = ((_wadd(DECK_SLOTS[_i8], draw_cards__k_588) < 20) ? s->deck[_ix(draw_cards__p_586, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i8], draw_cards__k_588), 0), 19), 20)] : ((int16_t)((-1))));
+                    memcpy(s->deck + _w6 * 20, _t7, sizeof _t7);
                 }
+            }
+            int32_t _w9 = _wx(draw_cards__p_586, 2);
+            if (_w9 >= 0) {
+                s->hand_count[_w9] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_586, 2)], draw_cards__k_588)));
             }
             int32_t _w10 = _wx(draw_cards__p_586, 2);
             if (_w10 >= 0) {
-                s->hand_count[_w10] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_586, 2)], draw_cards__k_588)));
-            }
-            int32_t _w11 = _wx(draw_cards__p_586, 2);
-            if (_w11 >= 0) {
-                s->deck_count[_w11] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_586, 2)], draw_cards__k_588)));
+                s->deck_count[_w10] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_586, 2)], draw_cards__k_588)));
             }
             if ((s->turn > 1)) {
+                int32_t _w11 = _wx(start_turn__p_585, 2);
+                if (_w11 >= 0) {
+                    s->energy_now[_w11] = s->energy_next[_ix(start_turn__p_585, 2)];
+                }
                 int32_t _w12 = _wx(start_turn__p_585, 2);
                 if (_w12 >= 0) {
-                    s->energy_now[_w12] = s->energy_next[_ix(start_turn__p_585, 2)];
-                }
-                int32_t _w13 = _wx(start_turn__p_585, 2);
-                if (_w13 >= 0) {
-                    s->energy_next[_w13] = ({ int8_t _let14 = start_turn__p_585; int8_t next_energy__p_589 = _let14; ({ int8_t _let15 = s->deck_id[_ix(next_energy__p_589, 2)]; int8_t next_energy__d_590 = _let15; ({ int32_t _let16 = _roll(random_word_at(key, 0), DECK_INFO__rows[_ix(next_energy__d_590, 80)].types); int32_t next_energy__j_591 = _let16; ((next_energy__j_591 == 0) ? DECK_INFO__rows[_ix(next_energy__d_590, 80)].type0 : ((next_energy__j_591 == 1) ? DECK_INFO__rows[_ix(next_energy__d_590, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_590, 80)].type2)); }); }); });
+                    s->energy_next[_w12] = ({ int8_t _let13 = start_turn__p_585; int8_t next_energy__p_589 = _let13; ({ int8_t _let14 = s->deck_id[_ix(next_energy__p_589, 2)]; int8_t next_energy__d_590 = _let14; ({ int32_t _let15 = _roll(random_word_at(key, 0), DECK_INFO__rows[_ix(next_energy__d_590, 80)].types); int32_t next_energy__j_591 = _let15; ((next_energy__j_591 == 0) ? DECK_INFO__rows[_ix(next_energy__d_590, 80)].type0 : ((next_energy__j_591 == 1) ? DECK_INFO__rows[_ix(next_energy__d_590, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_590, 80)].type2)); }); }); });
                 }
             }
         }
     } else {
         end_of_turn__p_592 = s->current_player;
-        int32_t _w17 = _wx(end_of_turn__p_592, 2);
-        if (_w17 >= 0) {
-            s->energy_now[_w17] = ((int8_t)((-1)));
+        int32_t _w16 = _wx(end_of_turn__p_592, 2);
+        if (_w16 >= 0) {
+            s->energy_now[_w16] = ((int8_t)((-1)));
         }
         if ((s->phase != 3)) {
             checkup__q_593 = end_of_turn__p_592;
             checkup__owner_594 = end_of_turn__p_592;
             if (((s->card[_ix(checkup__q_593, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_593, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_593, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_593, 2)]) {
-                    int32_t _w18 = _wx(checkup__q_593, 2);
-                    if (_w18 >= 0) {
-                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_593, 2) * 4], 10)));
+                    int32_t _w17 = _wx(checkup__q_593, 2);
+                    if (_w17 >= 0) {
+                        s->damage[_w17 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_593, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_593, 2)]) {
-                    int32_t _w19 = _wx(checkup__q_593, 2);
-                    if (_w19 >= 0) {
-                        s->damage[_w19 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_593, 2) * 4], 20)));
+                    int32_t _w18 = _wx(checkup__q_593, 2);
+                    if (_w18 >= 0) {
+                        s->damage[_w18 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_593, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 1))) {
-                        int32_t _w20 = _wx(checkup__q_593, 2);
-                        if (_w20 >= 0) {
-                            s->burned[_w20] = false;
+                        int32_t _w19 = _wx(checkup__q_593, 2);
+                        if (_w19 >= 0) {
+                            s->burned[_w19] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_593, 2)] == 1) && _flip(random_word_at(key, 2)))) {
-                    int32_t _w21 = _wx(checkup__q_593, 2);
-                    if (_w21 >= 0) {
-                        s->condition[_w21] = ((int8_t)(0));
+                    int32_t _w20 = _wx(checkup__q_593, 2);
+                    if (_w20 >= 0) {
+                        s->condition[_w20] = ((int8_t)(0));
                     }
                 }
                 if (((s->condition[_ix(checkup__q_593, 2)] == 2) && (checkup__q_593 == checkup__owner_594))) {
-                    int32_t _w22 = _wx(checkup__q_593, 2);
-                    if (_w22 >= 0) {
-                        s->condition[_w22] = ((int8_t)(0));
+                    int32_t _w21 = _wx(checkup__q_593, 2);
+                    if (_w21 >= 0) {
+                        s->condition[_w21] = ((int8_t)(0));
                     }
                 }
             }
@@ -7025,48 +7025,48 @@ static void effect_end_turn(State *s, Key key)
             checkup__owner_596 = end_of_turn__p_592;
             if (((s->card[_ix(checkup__q_595, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_595, 2) * 4] < CARDS__rows[_ix(s->card[_ix(checkup__q_595, 2) * 4], 395)].hp))) {
                 if (s->poisoned[_ix(checkup__q_595, 2)]) {
-                    int32_t _w23 = _wx(checkup__q_595, 2);
-                    if (_w23 >= 0) {
-                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_595, 2) * 4], 10)));
+                    int32_t _w22 = _wx(checkup__q_595, 2);
+                    if (_w22 >= 0) {
+                        s->damage[_w22 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_595, 2) * 4], 10)));
                     }
                 }
                 if (s->burned[_ix(checkup__q_595, 2)]) {
-                    int32_t _w24 = _wx(checkup__q_595, 2);
-                    if (_w24 >= 0) {
-                        s->damage[_w24 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_595, 2) * 4], 20)));
+                    int32_t _w23 = _wx(checkup__q_595, 2);
+                    if (_w23 >= 0) {
+                        s->damage[_w23 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_595, 2) * 4], 20)));
                     }
                     if (_flip(random_word_at(key, 3))) {
-                        int32_t _w25 = _wx(checkup__q_595, 2);
-                        if (_w25 >= 0) {
-                            s->burned[_w25] = false;
+                        int32_t _w24 = _wx(checkup__q_595, 2);
+                        if (_w24 >= 0) {
+                            s->burned[_w24] = false;
                         }
                     }
                 }
                 if (((s->condition[_ix(checkup__q_595, 2)] == 1) && _flip(random_word_at(key, 4)))) {
+                    int32_t _w25 = _wx(checkup__q_595, 2);
+                    if (_w25 >= 0) {
+                        s->condition[_w25] = ((int8_t)(0));
+                    }
+                }
+                if (((s->condition[_ix(checkup__q_595, 2)] == 2) && (checkup__q_595 == checkup__owner_596))) {
                     int32_t _w26 = _wx(checkup__q_595, 2);
                     if (_w26 >= 0) {
                         s->condition[_w26] = ((int8_t)(0));
                     }
                 }
-                if (((s->condition[_ix(checkup__q_595, 2)] == 2) && (checkup__q_595 == checkup__owner_596))) {
-                    int32_t _w27 = _wx(checkup__q_595, 2);
-                    if (_w27 >= 0) {
-                        s->condition[_w27] = ((int8_t)(0));
-                    }
-                }
             }
-            for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) knockouts__ko_597[_i28 * 4 + _i29] = ((s->card[_i28 * 4 + _i29] >= 0) && (s->damage[_i28 * 4 + _i29] >= CARDS__rows[_ix(s->card[_i28 * 4 + _i29], 395)].hp));
-            for (int32_t _i30 = 0; _i30 < 2; _i30++) for (int32_t _i31 = 0; _i31 < 4; _i31++) knockouts__ko_cards_598[_i30 * 4 + _i31] = (knockouts__ko_597[_i30 * 4 + _i31] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i30 * 4 + _i31], 395)].stage))) : 0);
+            for (int32_t _f27 = 0; _f27 < 8; _f27++) knockouts__ko_597[_f27] = ((s->card[_f27] >= 0) && (s->damage[_f27] >= CARDS__rows[_ix(s->card[_f27], 395)].hp));
+            for (int32_t _f28 = 0; _f28 < 8; _f28++) knockouts__ko_cards_598[_f28] = (knockouts__ko_597[_f28] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f28], 395)].stage))) : 0);
             {
-                int8_t _t32[2];
-                for (int32_t _i33 = 0; _i33 < 2; _i33++) _t32[_i33] = ((int8_t)(_wadd(s->discard_count[_i33], (_i33 == 0 ? ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_598[_j34]); _r35; }) : ({ int32_t _r38 = 0; for (int32_t _j37 = 0; _j37 < 4; _j37++) _r38 = _wadd(_r38, knockouts__ko_cards_598[1 * 4 + _j37]); _r38; })))));
-                memcpy(s->discard_count, _t32, sizeof _t32);
+                int8_t _t29[2];
+                for (int32_t _i30 = 0; _i30 < 2; _i30++) _t29[_i30] = ((int8_t)(_wadd(s->discard_count[_i30], (_i30 == 0 ? ({ int32_t _r32 = 0; for (int32_t _j31 = 0; _j31 < 4; _j31++) _r32 = _wadd(_r32, knockouts__ko_cards_598[_j31]); _r32; }) : ({ int32_t _r35 = 0; for (int32_t _j34 = 0; _j34 < 4; _j34++) _r35 = _wadd(_r35, knockouts__ko_cards_598[1 * 4 + _j34]); _r35; })))));
+                memcpy(s->discard_count, _t29, sizeof _t29);
             }
-            for (int32_t knockouts__q_599 = 0, _end40 = 2; knockouts__q_599 < _end40; knockouts__q_599++) {
-                for (int32_t knockouts__ks_600 = 0, _end41 = 4; knockouts__ks_600 < _end41; knockouts__ks_600++) {
+            for (int32_t knockouts__q_599 = 0, _end37 = 2; knockouts__q_599 < _end37; knockouts__q_599++) {
+                for (int32_t knockouts__ks_600 = 0, _end38 = 4; knockouts__ks_600 < _end38; knockouts__ks_600++) {
                     if (knockouts__ko_597[knockouts__q_599 * 4 + knockouts__ks_600]) {
                         _push_int16(s->discard + knockouts__q_599 * 20, 20, s->card[knockouts__q_599 * 4 + knockouts__ks_600]);
-                        for (int32_t knockouts__u_601 = 0, _end42 = 2; knockouts__u_601 < _end42; knockouts__u_601++) {
+                        for (int32_t knockouts__u_601 = 0, _end39 = 2; knockouts__u_601 < _end39; knockouts__u_601++) {
                             if ((s->under[knockouts__q_599 * 8 + knockouts__ks_600 * 2 + knockouts__u_601] >= 0)) {
                                 _push_int16(s->discard + knockouts__q_599 * 20, 20, s->under[knockouts__q_599 * 8 + knockouts__ks_600 * 2 + knockouts__u_601]);
                             }
@@ -7074,74 +7074,74 @@ static void effect_end_turn(State *s, Key key)
                     }
                 }
             }
-            for (int32_t _i43 = 0; _i43 < 2; _i43++) for (int32_t _i44 = 0; _i44 < 4; _i44++) knockouts__ko_value_602[_i43 * 4 + _i44] = (knockouts__ko_597[_i43 * 4 + _i44] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_i43 * 4 + _i44], 395)].ex))) : 0);
+            for (int32_t _f40 = 0; _f40 < 8; _f40++) knockouts__ko_value_602[_f40] = (knockouts__ko_597[_f40] ? _wadd(1, ((int32_t)(CARDS__rows[_ix(s->card[_f40], 395)].ex))) : 0);
             {
-                int8_t _t45[2];
-                for (int32_t _i46 = 0; _i46 < 2; _i46++) _t45[_i46] = ((int8_t)(_wadd(s->points[_i46], (_i46 == 0 ? ({ int32_t _r48 = 0; for (int32_t _j47 = 0; _j47 < 4; _j47++) _r48 = _wadd(_r48, knockouts__ko_value_602[1 * 4 + _j47]); _r48; }) : ({ int32_t _r51 = 0; for (int32_t _j50 = 0; _j50 < 4; _j50++) _r51 = _wadd(_r51, knockouts__ko_value_602[_j50]); _r51; })))));
-                memcpy(s->points, _t45, sizeof _t45);
+                int8_t _t41[2];
+                for (int32_t _i42 = 0; _i42 < 2; _i42++) _t41[_i42] = ((int8_t)(_wadd(s->points[_i42], (_i42 == 0 ? ({ int32_t _r44 = 0; for (int32_t _j43 = 0; _j43 < 4; _j43++) _r44 = _wadd(_r44, knockouts__ko_value_602[1 * 4 + _j43]); _r44; }) : ({ int32_t _r47 = 0; for (int32_t _j46 = 0; _j46 < 4; _j46++) _r47 = _wadd(_r47, knockouts__ko_value_602[_j46]); _r47; })))));
+                memcpy(s->points, _t41, sizeof _t41);
             }
             if (false) {
                 {
-                    int16_t _t53[2];
-                    for (int32_t _i54 = 0; _i54 < 2; _i54++) _t53[_i54] = ((_i54 == 0 ? ({ bool _r56 = false; for (int32_t _j55 = 0; _j55 < 4; _j55++) if (knockouts__ko_597[_j55]) { _r56 = true; break; } _r56; }) : ({ bool _r59 = false; for (int32_t _j58 = 0; _j58 < 4; _j58++) if (knockouts__ko_597[1 * 4 + _j58]) { _r59 = true; break; } _r59; })) ? s->turn : s->ko_turn[_i54]);
-                    memcpy(s->ko_turn, _t53, sizeof _t53);
+                    int16_t _t49[2];
+                    for (int32_t _i50 = 0; _i50 < 2; _i50++) _t49[_i50] = ((_i50 == 0 ? ({ bool _r52 = false; for (int32_t _j51 = 0; _j51 < 4; _j51++) if (knockouts__ko_597[_j51]) { _r52 = true; break; } _r52; }) : ({ bool _r55 = false; for (int32_t _j54 = 0; _j54 < 4; _j54++) if (knockouts__ko_597[1 * 4 + _j54]) { _r55 = true; break; } _r55; })) ? s->turn : s->ko_turn[_i50]);
+                    memcpy(s->ko_turn, _t49, sizeof _t49);
                 }
             }
             {
-                int16_t _t61[8];
-                for (int32_t _i62 = 0; _i62 < 2; _i62++) for (int32_t _i63 = 0; _i63 < 4; _i63++) _t61[_i62 * 4 + _i63] = (knockouts__ko_597[_i62 * 4 + _i63] ? ((int16_t)((-1))) : s->card[_i62 * 4 + _i63]);
-                memcpy(s->card, _t61, sizeof _t61);
+                int16_t _t57[8];
+                for (int32_t _f58 = 0; _f58 < 8; _f58++) _t57[_f58] = (knockouts__ko_597[_f58] ? ((int16_t)((-1))) : s->card[_f58]);
+                memcpy(s->card, _t57, sizeof _t57);
             }
             {
-                int16_t _t64[8];
-                for (int32_t _i65 = 0; _i65 < 2; _i65++) for (int32_t _i66 = 0; _i66 < 4; _i66++) _t64[_i65 * 4 + _i66] = (knockouts__ko_597[_i65 * 4 + _i66] ? ((int16_t)(0)) : s->damage[_i65 * 4 + _i66]);
-                memcpy(s->damage, _t64, sizeof _t64);
+                int16_t _t59[8];
+                for (int32_t _f60 = 0; _f60 < 8; _f60++) _t59[_f60] = (knockouts__ko_597[_f60] ? ((int16_t)(0)) : s->damage[_f60]);
+                memcpy(s->damage, _t59, sizeof _t59);
             }
             {
-                int8_t _t67[64];
-                for (int32_t _i68 = 0; _i68 < 2; _i68++) for (int32_t _i69 = 0; _i69 < 4; _i69++) for (int32_t _i70 = 0; _i70 < 8; _i70++) _t67[_i68 * 32 + _i69 * 8 + _i70] = (knockouts__ko_597[(_i68 * 4 + _i69) / 4 * 4 + ((_i68 * 4 + _i69)) % 4] ? ((int8_t)(0)) : s->energy[_i68 * 32 + _i69 * 8 + _i70]);
-                memcpy(s->energy, _t67, sizeof _t67);
+                int8_t _t61[64];
+                for (int32_t _i63 = 0; _i63 < 2; _i63++) for (int32_t _i64 = 0; _i64 < 4; _i64++) for (int32_t _i65 = 0; _i65 < 8; _i65++) _t61[_i63 * 32 + _i64 * 8 + _i65] = (knockouts__ko_597[(_i63 * 4 + _i64) / 4 * 4 + ((_i63 * 4 + _i64)) % 4] ? ((int8_t)(0)) : s->energy[_i63 * 32 + _i64 * 8 + _i65]);
+                memcpy(s->energy, _t61, sizeof _t61);
             }
             {
-                int8_t _t71[8];
-                for (int32_t _i72 = 0; _i72 < 2; _i72++) for (int32_t _i73 = 0; _i73 < 4; _i73++) _t71[_i72 * 4 + _i73] = (knockouts__ko_597[_i72 * 4 + _i73] ? ((int8_t)(0)) : s->entered[_i72 * 4 + _i73]);
-                memcpy(s->entered, _t71, sizeof _t71);
+                int8_t _t66[8];
+                for (int32_t _f67 = 0; _f67 < 8; _f67++) _t66[_f67] = (knockouts__ko_597[_f67] ? ((int8_t)(0)) : s->entered[_f67]);
+                memcpy(s->entered, _t66, sizeof _t66);
             }
             {
-                int16_t _t74[16];
-                for (int32_t _i75 = 0; _i75 < 2; _i75++) for (int32_t _i76 = 0; _i76 < 4; _i76++) for (int32_t _i77 = 0; _i77 < 2; _i77++) _t74[_i75 * 8 + _i76 * 2 + _i77] = (knockouts__ko_597[(_i75 * 4 + _i76) / 4 * 4 + ((_i75 * 4 + _i76)) % 4] ? ((int16_t)((-1))) : s->under[_i75 * 8 + _i76 * 2 + _i77]);
-                memcpy(s->under, _t74, sizeof _t74);
+                int16_t _t68[16];
+                for (int32_t _i70 = 0; _i70 < 2; _i70++) for (int32_t _i71 = 0; _i71 < 4; _i71++) for (int32_t _i72 = 0; _i72 < 2; _i72++) _t68[_i70 * 8 + _i71 * 2 + _i72] = (knockouts__ko_597[(_i70 * 4 + _i71) / 4 * 4 + ((_i70 * 4 + _i71)) % 4] ? ((int16_t)((-1))) : s->under[_i70 * 8 + _i71 * 2 + _i72]);
+                memcpy(s->under, _t68, sizeof _t68);
             }
             {
-                bool _t78[8];
-                for (int32_t _i79 = 0; _i79 < 2; _i79++) for (int32_t _i80 = 0; _i80 < 4; _i80++) _t78[_i79 * 4 + _i80] = (s->used_ability[_i79 * 4 + _i80] && (!knockouts__ko_597[_i79 * 4 + _i80]));
-                memcpy(s->used_ability, _t78, sizeof _t78);
+                bool _t73[8];
+                for (int32_t _f74 = 0; _f74 < 8; _f74++) _t73[_f74] = (s->used_ability[_f74] && (!knockouts__ko_597[_f74]));
+                memcpy(s->used_ability, _t73, sizeof _t73);
             }
             knockouts__ko_active_603[0] = knockouts__ko_597[0];
             knockouts__ko_active_603[1] = knockouts__ko_597[1 * 4];
             {
-                bool _t81[2];
-                for (int32_t _i82 = 0; _i82 < 2; _i82++) _t81[_i82] = (s->poisoned[_i82] && (!knockouts__ko_active_603[_i82]));
-                memcpy(s->poisoned, _t81, sizeof _t81);
+                bool _t75[2];
+                for (int32_t _i76 = 0; _i76 < 2; _i76++) _t75[_i76] = (s->poisoned[_i76] && (!knockouts__ko_active_603[_i76]));
+                memcpy(s->poisoned, _t75, sizeof _t75);
             }
             {
-                bool _t83[2];
-                for (int32_t _i84 = 0; _i84 < 2; _i84++) _t83[_i84] = (s->burned[_i84] && (!knockouts__ko_active_603[_i84]));
-                memcpy(s->burned, _t83, sizeof _t83);
+                bool _t77[2];
+                for (int32_t _i78 = 0; _i78 < 2; _i78++) _t77[_i78] = (s->burned[_i78] && (!knockouts__ko_active_603[_i78]));
+                memcpy(s->burned, _t77, sizeof _t77);
             }
             {
-                int8_t _t85[2];
-                for (int32_t _i86 = 0; _i86 < 2; _i86++) _t85[_i86] = (knockouts__ko_active_603[_i86] ? ((int8_t)(0)) : s->condition[_i86]);
-                memcpy(s->condition, _t85, sizeof _t85);
+                int8_t _t79[2];
+                for (int32_t _i80 = 0; _i80 < 2; _i80++) _t79[_i80] = (knockouts__ko_active_603[_i80] ? ((int8_t)(0)) : s->condition[_i80]);
+                memcpy(s->condition, _t79, sizeof _t79);
             }
-            knockouts__has_bench_606[0] = ({ int32_t _lo87 = 1; bool _r89 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_604 = _lo87, _end88 = 4; knockouts__ks_604 < _end88; knockouts__ks_604++) if ((s->card[knockouts__ks_604] >= 0)) { _r89 = true; break; } _r89; });
-            knockouts__has_bench_606[1] = ({ int32_t _lo91 = 1; bool _r93 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_605 = _lo91, _end92 = 4; knockouts__ks_605 < _end92; knockouts__ks_605++) if ((s->card[1 * 4 + knockouts__ks_605] >= 0)) { _r93 = true; break; } _r93; });
+            knockouts__has_bench_606[0] = ({ int32_t _lo81 = 1; bool _r83 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_604 = _lo81, _end82 = 4; knockouts__ks_604 < _end82; knockouts__ks_604++) if ((s->card[knockouts__ks_604] >= 0)) { _r83 = true; break; } _r83; });
+            knockouts__has_bench_606[1] = ({ int32_t _lo85 = 1; bool _r87 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_605 = _lo85, _end86 = 4; knockouts__ks_605 < _end86; knockouts__ks_605++) if ((s->card[1 * 4 + knockouts__ks_605] >= 0)) { _r87 = true; break; } _r87; });
             {
-                bool _t95[2];
-                for (int32_t _i96 = 0; _i96 < 2; _i96++) _t95[_i96] = (s->promote_pending[_i96] || (knockouts__ko_active_603[_i96] && knockouts__has_bench_606[_i96]));
-                memcpy(s->promote_pending, _t95, sizeof _t95);
+                bool _t89[2];
+                for (int32_t _i90 = 0; _i90 < 2; _i90++) _t89[_i90] = (s->promote_pending[_i90] || (knockouts__ko_active_603[_i90] && knockouts__has_bench_606[_i90]));
+                memcpy(s->promote_pending, _t89, sizeof _t89);
             }
-            for (int32_t _i97 = 0; _i97 < 2; _i97++) knockouts__won_607[_i97] = ((s->points[_i97] >= 3) || (_i97 == 0 ? (knockouts__ko_active_603[1] && (!knockouts__has_bench_606[1])) : (knockouts__ko_active_603[0] && (!knockouts__has_bench_606[0]))));
+            for (int32_t _i91 = 0; _i91 < 2; _i91++) knockouts__won_607[_i91] = ((s->points[_i91] >= 3) || (_i91 == 0 ? (knockouts__ko_active_603[1] && (!knockouts__has_bench_606[1])) : (knockouts__ko_active_603[0] && (!knockouts__has_bench_606[0]))));
             if ((knockouts__won_607[0] && knockouts__won_607[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
@@ -7173,45 +7173,45 @@ static void effect_end_turn(State *s, Key key)
                 s->dealt_bonus = ((int16_t)(0));
                 s->dealt_group = ((int8_t)((-1)));
                 {
-                    bool _t98[8];
-                    for (int32_t _i99 = 0; _i99 < 2; _i99++) for (int32_t _i100 = 0; _i100 < 4; _i100++) _t98[_i99 * 4 + _i100] = (s->used_ability[_i99 * 4 + _i100] && false);
-                    memcpy(s->used_ability, _t98, sizeof _t98);
+                    bool _t92[8];
+                    for (int32_t _f93 = 0; _f93 < 8; _f93++) _t92[_f93] = (s->used_ability[_f93] && false);
+                    memcpy(s->used_ability, _t92, sizeof _t92);
                 }
                 draw_cards__p_609 = start_turn__p_608;
                 draw_cards__have_610 = s->hand_count[_ix(draw_cards__p_609, 2)];
                 draw_cards__k_611 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_609, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_610))))));
+                int32_t _w94 = _wx(draw_cards__p_609, 2);
+                if (_w94 >= 0) {
+                    {
+                        int16_t _t95[10];
+                        for (int32_t _i96 = 0; _i96 < 10; _i96++) _t95[_i96] = (((((int8_t)(HAND_SLOTS[_i96])) >= draw_cards__have_610) && (((int8_t)(HAND_SLOTS[_i96])) < ((int8_t)(_wadd(draw_cards__have_610, draw_cards__k_611))))) ? s->deck[_ix(draw_cards__p_609, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i96], draw_cards__have_610), 0), 19), 20)] : s->hand[_ix(draw_cards__p_609, 2) * 10 + _i96]);
+                        memcpy(s->hand + _w94 * 10, _t95, sizeof _t95);
+                    }
+                }
+                int32_t _w97 = _wx(draw_cards__p_609, 2);
+                if (_w97 >= 0) {
+                    {
+                        int16_t _t98[20];
+                        for (int32_t _i99 = 0; _i99 < 20; _i99++) _t98[_i99] = ((_wadd(DECK_SLOTS[_i99], draw_cards__k_611) < 20) ? s->deck[_ix(draw_cards__p_609, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i99], draw_cards__k_611), 0), 19), 20)] : ((int16_t)((-1))));
+                        memcpy(s->deck + _w97 * 20, _t98, sizeof _t98);
+                    }
+                }
+                int32_t _w100 = _wx(draw_cards__p_609, 2);
+                if (_w100 >= 0) {
+                    s->hand_count[_w100] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_609, 2)], draw_cards__k_611)));
+                }
                 int32_t _w101 = _wx(draw_cards__p_609, 2);
                 if (_w101 >= 0) {
-                    {
-                        int16_t _t102[10];
-                        for (int32_t _i103 = 0; _i103 < 10; _i103++) _t102[_i103] = (((HAND_SLOTS[_i103] >= draw_cards__have_610) && (HAND_SLOTS[_i103] < ((int8_t)(_wadd(draw_cards__have_610, draw_cards__k_611))))) ? s->deck[_ix(draw_cards__p_609, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i103], draw_cards__have_610), 0), 19), 20)] : s->hand[_ix(draw_cards__p_609, 2) * 10 + _i103]);
-                        memcpy(s->hand + _w101 * 10, _t102, sizeof _t102);
-                    }
-                }
-                int32_t _w104 = _wx(draw_cards__p_609, 2);
-                if (_w104 >= 0) {
-                    {
-                        int16_t _t105[20];
-                        for (int32_t _i106 = 0; _i106 < 20; _i106++) _t105[_i106] = ((_wadd(DECK_SLOTS[_i106], draw_cards__k_611) < 20) ? s->deck[_ix(draw_cards__p_609, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i106], draw_cards__k_611), 0), 19), 20)] : ((int16_t)((-1))));
-                        memcpy(s->deck + _w104 * 20, _t105, sizeof _t105);
-                    }
-                }
-                int32_t _w107 = _wx(draw_cards__p_609, 2);
-                if (_w107 >= 0) {
-                    s->hand_count[_w107] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_609, 2)], draw_cards__k_611)));
-                }
-                int32_t _w108 = _wx(draw_cards__p_609, 2);
-                if (_w108 >= 0) {
-                    s->deck_count[_w108] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_609, 2)], draw_cards__k_611)));
+                    s->deck_count[_w101] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_609, 2)], draw_cards__k_611)));
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w109 = _wx(start_turn__p_608, 2);
-                    if (_w109 >= 0) {
-                        s->energy_now[_w109] = s->energy_next[_ix(start_turn__p_608, 2)];
+                    int32_t _w102 = _wx(start_turn__p_608, 2);
+                    if (_w102 >= 0) {
+                        s->energy_now[_w102] = s->energy_next[_ix(start_turn__p_608, 2)];
                     }
-                    int32_t _w110 = _wx(start_turn__p_608, 2);
-                    if (_w110 >= 0) {
-                        s->energy_next[_w110] = ({ int32_t _let111 = start_turn__p_608; int32_t next_energy__p_612 = _let111; ({ int8_t _let112 = s->deck_id[_ix(next_energy__p_612, 2)]; int8_t next_energy__d_613 = _let112; ({ int32_t _let113 = _roll(random_word_at(key, 5), DECK_INFO__rows[_ix(next_energy__d_613, 80)].types); int32_t next_energy__j_614 = _let113; ((next_energy__j_614 == 0) ? DECK_INFO__rows[_ix(next_energy__d_613, 80)].type0 : ((next_energy__j_614 == 1) ? DECK_INFO__rows[_ix(next_energy__d_613, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_613, 80)].type2)); }); }); });
+                    int32_t _w103 = _wx(start_turn__p_608, 2);
+                    if (_w103 >= 0) {
+                        s->energy_next[_w103] = ({ int32_t _let104 = start_turn__p_608; int32_t next_energy__p_612 = _let104; ({ int8_t _let105 = s->deck_id[_ix(next_energy__p_612, 2)]; int8_t next_energy__d_613 = _let105; ({ int32_t _let106 = _roll(random_word_at(key, 5), DECK_INFO__rows[_ix(next_energy__d_613, 80)].types); int32_t next_energy__j_614 = _let106; ((next_energy__j_614 == 0) ? DECK_INFO__rows[_ix(next_energy__d_613, 80)].type0 : ((next_energy__j_614 == 1) ? DECK_INFO__rows[_ix(next_energy__d_613, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_613, 80)].type2)); }); }); });
                     }
                 }
             }
@@ -7245,40 +7245,40 @@ static void init(State *s, Key key)
     s->phase = ((int8_t)(0));
     s->first = ((int8_t)(0));
     s->turn = ((int16_t)(0));
-    for (int32_t _i1 = 0; _i1 < 2; _i1++) for (int32_t _i2 = 0; _i2 < 20; _i2++) s->deck[_i1 * 20 + _i2] = ((int16_t)((-1)));
-    for (int32_t _i3 = 0; _i3 < 2; _i3++) s->deck_count[_i3] = ((int8_t)(0));
-    for (int32_t _i4 = 0; _i4 < 2; _i4++) for (int32_t _i5 = 0; _i5 < 10; _i5++) s->hand[_i4 * 10 + _i5] = ((int16_t)((-1)));
-    for (int32_t _i6 = 0; _i6 < 2; _i6++) s->hand_count[_i6] = ((int8_t)(0));
-    for (int32_t _i7 = 0; _i7 < 2; _i7++) s->discard_count[_i7] = ((int8_t)(0));
-    for (int32_t _i8 = 0; _i8 < 2; _i8++) for (int32_t _i9 = 0; _i9 < 20; _i9++) s->discard[_i8 * 20 + _i9] = ((int16_t)((-1)));
-    for (int32_t _i10 = 0; _i10 < 2; _i10++) for (int32_t _i11 = 0; _i11 < 4; _i11++) s->card[_i10 * 4 + _i11] = ((int16_t)((-1)));
-    for (int32_t _i12 = 0; _i12 < 2; _i12++) for (int32_t _i13 = 0; _i13 < 4; _i13++) s->damage[_i12 * 4 + _i13] = ((int16_t)(0));
-    for (int32_t _i14 = 0; _i14 < 2; _i14++) for (int32_t _i15 = 0; _i15 < 4; _i15++) for (int32_t _i16 = 0; _i16 < 8; _i16++) s->energy[_i14 * 32 + _i15 * 8 + _i16] = ((int8_t)(0));
-    for (int32_t _i17 = 0; _i17 < 2; _i17++) for (int32_t _i18 = 0; _i18 < 4; _i18++) s->entered[_i17 * 4 + _i18] = ((int8_t)(0));
-    for (int32_t _i19 = 0; _i19 < 2; _i19++) s->poisoned[_i19] = false;
-    for (int32_t _i20 = 0; _i20 < 2; _i20++) s->burned[_i20] = false;
-    for (int32_t _i21 = 0; _i21 < 2; _i21++) s->condition[_i21] = ((int8_t)(0));
-    for (int32_t _i22 = 0; _i22 < 2; _i22++) s->points[_i22] = ((int8_t)(0));
-    for (int32_t _i23 = 0; _i23 < 2; _i23++) s->energy_now[_i23] = ((int8_t)((-1)));
-    for (int32_t _i24 = 0; _i24 < 2; _i24++) s->energy_next[_i24] = ((int8_t)((-1)));
+    for (int32_t _f1 = 0; _f1 < 40; _f1++) s->deck[_f1] = ((int16_t)((-1)));
+    for (int32_t _i2 = 0; _i2 < 2; _i2++) s->deck_count[_i2] = ((int8_t)(0));
+    for (int32_t _f3 = 0; _f3 < 20; _f3++) s->hand[_f3] = ((int16_t)((-1)));
+    for (int32_t _i4 = 0; _i4 < 2; _i4++) s->hand_count[_i4] = ((int8_t)(0));
+    for (int32_t _i5 = 0; _i5 < 2; _i5++) s->discard_count[_i5] = ((int8_t)(0));
+    for (int32_t _f6 = 0; _f6 < 40; _f6++) s->discard[_f6] = ((int16_t)((-1)));
+    for (int32_t _f7 = 0; _f7 < 8; _f7++) s->card[_f7] = ((int16_t)((-1)));
+    for (int32_t _f8 = 0; _f8 < 8; _f8++) s->damage[_f8] = ((int16_t)(0));
+    for (int32_t _f9 = 0; _f9 < 64; _f9++) s->energy[_f9] = ((int8_t)(0));
+    for (int32_t _f10 = 0; _f10 < 8; _f10++) s->entered[_f10] = ((int8_t)(0));
+    for (int32_t _i11 = 0; _i11 < 2; _i11++) s->poisoned[_i11] = false;
+    for (int32_t _i12 = 0; _i12 < 2; _i12++) s->burned[_i12] = false;
+    for (int32_t _i13 = 0; _i13 < 2; _i13++) s->condition[_i13] = ((int8_t)(0));
+    for (int32_t _i14 = 0; _i14 < 2; _i14++) s->points[_i14] = ((int8_t)(0));
+    for (int32_t _i15 = 0; _i15 < 2; _i15++) s->energy_now[_i15] = ((int8_t)((-1)));
+    for (int32_t _i16 = 0; _i16 < 2; _i16++) s->energy_next[_i16] = ((int8_t)((-1)));
     s->supporter_played = false;
     s->retreated = false;
-    for (int32_t _i25 = 0; _i25 < 2; _i25++) s->promote_pending[_i25] = false;
-    for (int32_t _i26 = 0; _i26 < 2; _i26++) s->deck_id[_i26] = ((int8_t)(0));
+    for (int32_t _i17 = 0; _i17 < 2; _i17++) s->promote_pending[_i17] = false;
+    for (int32_t _i18 = 0; _i18 < 2; _i18++) s->deck_id[_i18] = ((int8_t)(0));
     s->retreat_cut = ((int8_t)(0));
     s->dealt_bonus = ((int16_t)(0));
     s->dealt_group = ((int8_t)((-1)));
-    for (int32_t _i27 = 0; _i27 < 2; _i27++) s->ko_turn[_i27] = ((int16_t)(0));
-    for (int32_t _i28 = 0; _i28 < 2; _i28++) for (int32_t _i29 = 0; _i29 < 4; _i29++) for (int32_t _i30 = 0; _i30 < 2; _i30++) s->under[_i28 * 8 + _i29 * 2 + _i30] = ((int16_t)((-1)));
-    for (int32_t _i31 = 0; _i31 < 2; _i31++) s->taken_cut[_i31] = ((int16_t)(0));
-    for (int32_t _i32 = 0; _i32 < 2; _i32++) s->taken_until[_i32] = ((int16_t)(0));
-    for (int32_t _i33 = 0; _i33 < 2; _i33++) for (int32_t _i34 = 0; _i34 < 8; _i34++) s->lasting_until[_i33 * 8 + _i34] = ((int16_t)(0));
-    for (int32_t _i35 = 0; _i35 < 2; _i35++) for (int32_t _i36 = 0; _i36 < 8; _i36++) s->lasting_n[_i35 * 8 + _i36] = ((int16_t)(0));
-    for (int32_t _i37 = 0; _i37 < 2; _i37++) for (int32_t _i38 = 0; _i38 < 4; _i38++) s->used_ability[_i37 * 4 + _i38] = false;
-    for (int32_t _i39 = 0; _i39 < 2; _i39++) for (int32_t _i40 = 0; _i40 < 10; _i40++) s->seen[_i39 * 10 + _i40] = ((int16_t)((-1)));
+    for (int32_t _i19 = 0; _i19 < 2; _i19++) s->ko_turn[_i19] = ((int16_t)(0));
+    for (int32_t _f20 = 0; _f20 < 16; _f20++) s->under[_f20] = ((int16_t)((-1)));
+    for (int32_t _i21 = 0; _i21 < 2; _i21++) s->taken_cut[_i21] = ((int16_t)(0));
+    for (int32_t _i22 = 0; _i22 < 2; _i22++) s->taken_until[_i22] = ((int16_t)(0));
+    for (int32_t _f23 = 0; _f23 < 16; _f23++) s->lasting_until[_f23] = ((int16_t)(0));
+    for (int32_t _f24 = 0; _f24 < 16; _f24++) s->lasting_n[_f24] = ((int16_t)(0));
+    for (int32_t _f25 = 0; _f25 < 8; _f25++) s->used_ability[_f25] = false;
+    for (int32_t _f26 = 0; _f26 < 20; _f26++) s->seen[_f26] = ((int16_t)((-1)));
     s->choice__pending = 0;
     s->choice__player = 0;
-    for (int32_t _i41 = 0; _i41 < 20; _i41++) s->choice__mask[_i41] = false;
+    for (int32_t _i27 = 0; _i27 < 20; _i27++) s->choice__mask[_i27] = false;
     s->choice__p = 0;
     s->choice__o = 0;
     s->choice__c = ((int16_t)(0));
@@ -7299,57 +7299,57 @@ static void init(State *s, Key key)
     s->choice__slot = 0;
     s->first = ((int8_t)((_flip(random_word_at(key, 0)) ? 0 : 1)));
     s->current_player = ((int32_t)(s->first));
-    for (int32_t _i42 = 0; _i42 < 2; _i42++) s->deck_id[_i42] = ((int8_t)(((FIXED_DECKS[_i42] >= 0) ? FIXED_DECKS[_i42] : (_i42 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
+    for (int32_t _i28 = 0; _i28 < 2; _i28++) s->deck_id[_i28] = ((int8_t)(((FIXED_DECKS[_i28] >= 0) ? FIXED_DECKS[_i28] : (_i28 == 0 ? _roll(random_word_at(key, 1), 14) : _roll(random_word_at(key, 2), 14)))));
     {
         int16_t *_d = s->deck + 0 * 20;
-        for (int32_t _i43 = 0; _i43 < 20; _i43++) _d[_i43] = DECK_CARDS__rows[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i43]), 1600)].card;
+        for (int32_t _i29 = 0; _i29 < 20; _i29++) _d[_i29] = DECK_CARDS__rows[_ix(_wadd(_wmul(((int32_t)(s->deck_id[0])), 20), DECK_SLOTS[_i29]), 1600)].card;
         _shuffle_int16(_d, 20, fold_in(key, 4));
     }
-    deal__i_1 = ({ bool _m44[20]; for (int32_t _j45 = 0; _j45 < 20; _j45++) _m44[_j45] = (((s->deck[_j45] >= 0) && (CARDS__rows[_ix(s->deck[_j45], 395)].kind == 0)) && (CARDS__rows[_ix(s->deck[_j45], 395)].stage == 0)); _choose(random_word_at(key, 3), _m44, 20); });
+    deal__i_1 = ({ bool _m30[20]; for (int32_t _j31 = 0; _j31 < 20; _j31++) _m30[_j31] = (((s->deck[_j31] >= 0) && (CARDS__rows[_ix(s->deck[_j31], 395)].kind == 0)) && (CARDS__rows[_ix(s->deck[_j31], 395)].stage == 0)); _choose(random_word_at(key, 3), _m30, 20); });
     _push_int16(s->hand + 0 * 10, 10, s->deck[_ix(deal__i_1, 20)]);
     _remove_int16(s->deck + 0 * 20, 20, deal__i_1);
-    s->deck_count[0] = ((int8_t)(({ int32_t _n47 = 0; for (int32_t _j46 = 0; _j46 < 20; _j46++) _n47 += s->deck[_j46] >= 0; _n47; })));
+    s->deck_count[0] = ((int8_t)(({ int32_t _n33 = 0; for (int32_t _j32 = 0; _j32 < 20; _j32++) _n33 += s->deck[_j32] >= 0; _n33; })));
     s->hand_count[0] = ((int8_t)(1));
     draw_cards__have_2 = s->hand_count[0];
     draw_cards__k_3 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[0]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_2))))));
     {
-        int16_t _t48[10];
-        for (int32_t _i49 = 0; _i49 < 10; _i49++) _t48[_i49] = (((HAND_SLOTS[_i49] >= draw_cards__have_2) && (HAND_SLOTS[_i49] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i49], draw_cards__have_2), 0), 19), 20)] : s->hand[_i49]);
-        memcpy(s->hand + 0 * 10, _t48, sizeof _t48);
+        int16_t _t34[10];
+        for (int32_t _i35 = 0; _i35 < 10; _i35++) _t34[_i35] = (((((int8_t)(HAND_SLOTS[_i35])) >= draw_cards__have_2) && (((int8_t)(HAND_SLOTS[_i35])) < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i35], draw_cards__have_2), 0), 19), 20)] : s->hand[_i35]);
+        memcpy(s->hand + 0 * 10, _t34, sizeof _t34);
     }
     {
-        int16_t _t50[20];
-        for (int32_t _i51 = 0; _i51 < 20; _i51++) _t50[_i51] = ((_wadd(DECK_SLOTS[_i51], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i51], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 0 * 20, _t50, sizeof _t50);
+        int16_t _t36[20];
+        for (int32_t _i37 = 0; _i37 < 20; _i37++) _t36[_i37] = ((_wadd(DECK_SLOTS[_i37], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i37], draw_cards__k_3), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 0 * 20, _t36, sizeof _t36);
     }
     s->hand_count[0] = ((int8_t)(_wadd(s->hand_count[0], draw_cards__k_3)));
     s->deck_count[0] = ((int8_t)(_wsub(s->deck_count[0], draw_cards__k_3)));
-    s->energy_next[0] = ({ int8_t _let52 = s->deck_id[0]; int8_t next_energy__d_4 = _let52; ({ int32_t _let53 = _roll(random_word_at(key, 4), DECK_INFO__rows[_ix(next_energy__d_4, 80)].types); int32_t next_energy__j_5 = _let53; ((next_energy__j_5 == 0) ? DECK_INFO__rows[_ix(next_energy__d_4, 80)].type0 : ((next_energy__j_5 == 1) ? DECK_INFO__rows[_ix(next_energy__d_4, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_4, 80)].type2)); }); });
+    s->energy_next[0] = ({ int8_t _let38 = s->deck_id[0]; int8_t next_energy__d_4 = _let38; ({ int32_t _let39 = _roll(random_word_at(key, 4), DECK_INFO__rows[_ix(next_energy__d_4, 80)].types); int32_t next_energy__j_5 = _let39; ((next_energy__j_5 == 0) ? DECK_INFO__rows[_ix(next_energy__d_4, 80)].type0 : ((next_energy__j_5 == 1) ? DECK_INFO__rows[_ix(next_energy__d_4, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_4, 80)].type2)); }); });
     {
         int16_t *_d = s->deck + 1 * 20;
-        for (int32_t _i54 = 0; _i54 < 20; _i54++) _d[_i54] = DECK_CARDS__rows[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i54]), 1600)].card;
+        for (int32_t _i40 = 0; _i40 < 20; _i40++) _d[_i40] = DECK_CARDS__rows[_ix(_wadd(_wmul(((int32_t)(s->deck_id[1])), 20), DECK_SLOTS[_i40]), 1600)].card;
         _shuffle_int16(_d, 20, fold_in(key, 7));
     }
-    deal__i_6 = ({ bool _m55[20]; for (int32_t _j56 = 0; _j56 < 20; _j56++) _m55[_j56] = (((s->deck[1 * 20 + _j56] >= 0) && (CARDS__rows[_ix(s->deck[1 * 20 + _j56], 395)].kind == 0)) && (CARDS__rows[_ix(s->deck[1 * 20 + _j56], 395)].stage == 0)); _choose(random_word_at(key, 5), _m55, 20); });
+    deal__i_6 = ({ bool _m41[20]; for (int32_t _j42 = 0; _j42 < 20; _j42++) _m41[_j42] = (((s->deck[1 * 20 + _j42] >= 0) && (CARDS__rows[_ix(s->deck[1 * 20 + _j42], 395)].kind == 0)) && (CARDS__rows[_ix(s->deck[1 * 20 + _j42], 395)].stage == 0)); _choose(random_word_at(key, 5), _m41, 20); });
     _push_int16(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(deal__i_6, 20)]);
     _remove_int16(s->deck + 1 * 20, 20, deal__i_6);
-    s->deck_count[1] = ((int8_t)(({ int32_t _n58 = 0; for (int32_t _j57 = 0; _j57 < 20; _j57++) _n58 += s->deck[1 * 20 + _j57] >= 0; _n58; })));
+    s->deck_count[1] = ((int8_t)(({ int32_t _n44 = 0; for (int32_t _j43 = 0; _j43 < 20; _j43++) _n44 += s->deck[1 * 20 + _j43] >= 0; _n44; })));
     s->hand_count[1] = ((int8_t)(1));
     draw_cards__have_7 = s->hand_count[1];
     draw_cards__k_8 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[1]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_7))))));
     {
-        int16_t _t59[10];
-        for (int32_t _i60 = 0; _i60 < 10; _i60++) _t59[_i60] = (((HAND_SLOTS[_i60] >= draw_cards__have_7) && (HAND_SLOTS[_i60] < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i60], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i60]);
-        memcpy(s->hand + 1 * 10, _t59, sizeof _t59);
+        int16_t _t45[10];
+        for (int32_t _i46 = 0; _i46 < 10; _i46++) _t45[_i46] = (((((int8_t)(HAND_SLOTS[_i46])) >= draw_cards__have_7) && (((int8_t)(HAND_SLOTS[_i46])) < ((int8_t)(_wadd(draw_cards__have_7, draw_cards__k_8))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i46], draw_cards__have_7), 0), 19), 20)] : s->hand[1 * 10 + _i46]);
+        memcpy(s->hand + 1 * 10, _t45, sizeof _t45);
     }
     {
-        int16_t _t61[20];
-        for (int32_t _i62 = 0; _i62 < 20; _i62++) _t61[_i62] = ((_wadd(DECK_SLOTS[_i62], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i62], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
-        memcpy(s->deck + 1 * 20, _t61, sizeof _t61);
+        int16_t _t47[20];
+        for (int32_t _i48 = 0; _i48 < 20; _i48++) _t47[_i48] = ((_wadd(DECK_SLOTS[_i48], draw_cards__k_8) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i48], draw_cards__k_8), 0), 19), 20)] : ((int16_t)((-1))));
+        memcpy(s->deck + 1 * 20, _t47, sizeof _t47);
     }
     s->hand_count[1] = ((int8_t)(_wadd(s->hand_count[1], draw_cards__k_8)));
     s->deck_count[1] = ((int8_t)(_wsub(s->deck_count[1], draw_cards__k_8)));
-    s->energy_next[1] = ({ int8_t _let63 = s->deck_id[1]; int8_t next_energy__d_9 = _let63; ({ int32_t _let64 = _roll(random_word_at(key, 6), DECK_INFO__rows[_ix(next_energy__d_9, 80)].types); int32_t next_energy__j_10 = _let64; ((next_energy__j_10 == 0) ? DECK_INFO__rows[_ix(next_energy__d_9, 80)].type0 : ((next_energy__j_10 == 1) ? DECK_INFO__rows[_ix(next_energy__d_9, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_9, 80)].type2)); }); });
+    s->energy_next[1] = ({ int8_t _let49 = s->deck_id[1]; int8_t next_energy__d_9 = _let49; ({ int32_t _let50 = _roll(random_word_at(key, 6), DECK_INFO__rows[_ix(next_energy__d_9, 80)].types); int32_t next_energy__j_10 = _let50; ((next_energy__j_10 == 0) ? DECK_INFO__rows[_ix(next_energy__d_9, 80)].type0 : ((next_energy__j_10 == 1) ? DECK_INFO__rows[_ix(next_energy__d_9, 80)].type1 : DECK_INFO__rows[_ix(next_energy__d_9, 80)].type2)); }); });
     refresh(s);
 }
 
@@ -7657,6 +7657,50 @@ static inline Key harness_key(const uint32_t *seed, uint32_t t, uint32_t batch, 
     return k;
 }
 
+/* MOD_MAGIC[d - 1] = 2**64 / d rounded up, modulo 2**64: w % d by two multiplications, exact for
+   every 32-bit w and d (Lemire, Kaser and Kurz 2019); a 32-bit division (~26 cycles) sits on the
+   critical path of each harness step */
+#define MOD_TABLE 117
+static const uint64_t MOD_MAGIC[MOD_TABLE] = {
+    0ull, 9223372036854775808ull, 6148914691236517206ull, 4611686018427387904ull,
+    3689348814741910324ull, 3074457345618258603ull, 2635249153387078803ull, 2305843009213693952ull,
+    2049638230412172402ull, 1844674407370955162ull, 1676976733973595602ull, 1537228672809129302ull,
+    1418980313362273202ull, 1317624576693539402ull, 1229782938247303442ull, 1152921504606846976ull,
+    1085102592571150096ull, 1024819115206086201ull, 970881267037344822ull, 922337203685477581ull,
+    878416384462359601ull, 838488366986797801ull, 802032351030850071ull, 768614336404564651ull,
+    737869762948382065ull, 709490156681136601ull, 683212743470724134ull, 658812288346769701ull,
+    636094623231363849ull, 614891469123651721ull, 595056260442243601ull, 576460752303423488ull,
+    558992244657865201ull, 542551296285575048ull, 527049830677415761ull, 512409557603043101ull,
+    498560650640798693ull, 485440633518672411ull, 472993437787424401ull, 461168601842738791ull,
+    449920587163647601ull, 439208192231179801ull, 428994048225803526ull, 419244183493398901ull,
+    409927646082434481ull, 401016175515425036ull, 392483916461905354ull, 384307168202282326ull,
+    376464164769582687ull, 368934881474191033ull, 361700864190383366ull, 354745078340568301ull,
+    348051774975651918ull, 341606371735362067ull, 335395346794719121ull, 329406144173384851ull,
+    323627089012448274ull, 318047311615681925ull, 312656679215416130ull, 307445734561825861ull,
+    302405640552615601ull, 297528130221121801ull, 292805461487453201ull, 288230376151711744ull,
+    283796062672454641ull, 279496122328932601ull, 275324538413575398ull, 271275648142787524ull,
+    267344117010283357ull, 263524915338707881ull, 259813296812810587ull, 256204778801521551ull,
+    252695124297391119ull, 249280325320399347ull, 245956587649460689ull, 242720316759336206ull,
+    239568104853370801ull, 236496718893712201ull, 233503089540627236ull, 230584300921369396ull,
+    227737581156908045ull, 224960293581823801ull, 222249928598910261ull, 219604096115589901ull,
+    217020518514230020ull, 214497024112901763ull, 212031541077121283ull, 209622091746699451ull,
+    207266787345051142ull, 204963823041217241ull, 202711473337467601ull, 200508087757712518ull,
+    198352086814081201ull, 196241958230952677ull, 194176253407468965ull, 192153584101141163ull,
+    190172619316593316ull, 188232082384791344ull, 186330748219288401ull, 184467440737095517ull,
+    182641030432767838ull, 180850432095191683ull, 179094602657374288ull, 177372539170284151ull,
+    175683276892471921ull, 174025887487825959ull, 172399477324388333ull, 170803185867681034ull,
+    169236184162472951ull, 167697673397359561ull, 166186883546932898ull, 164703072086692426ull,
+    163245522776190723ull, 161813544506224137ull, 160406470206170015ull, 159023655807840963ull,
+    157664479262474801ull,
+};
+
+static inline uint32_t harness_mod(uint32_t w, uint32_t d)
+{
+    if (d > MOD_TABLE)
+        return w % d;
+    return (uint32_t)(((__uint128_t)(MOD_MAGIC[d - 1] * w) * d) >> 64);
+}
+
 /* the k-th legal action, k uniform from one word (action 0 when none is legal): the
    first action whose prefix count of legal actions exceeds k, counted without branches */
 static inline int32_t random_legal(uint32_t w, const bool *mask)
@@ -7664,7 +7708,7 @@ static inline int32_t random_legal(uint32_t w, const bool *mask)
     uint32_t count = 0;
     for (int32_t a = 0; a < NUM_ACTIONS; a++)
         count += mask[a];
-    uint32_t k = w % (count > 0 ? count : 1), prefix = 0;
+    uint32_t k = harness_mod(w, count > 0 ? count : 1), prefix = 0;
     int32_t below = 0;
     for (int32_t a = 0; a < NUM_ACTIONS; a++) {
         prefix += mask[a];

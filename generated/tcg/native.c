@@ -677,7 +677,7 @@ static void observe_unchecked(const State *s, int32_t player, obs_t *out)
     out[115] = ((int16_t)(s->energy_next[_ix(_wsub(1, player), 2)]));
     out[116] = ((int16_t)(((int32_t)(s->supporter_played))));
     out[117] = ((int16_t)(((int32_t)(s->retreated))));
-    out[118] = ((int16_t)(((int32_t)((s->first == player)))));
+    out[118] = ((int16_t)(((int32_t)((s->first == ((int8_t)(player)))))));
     out[119] = ((int16_t)(((int32_t)((s->current_player == player)))));
     out[120] = ((int16_t)(((int32_t)(s->promote_pending[_ix(player, 2)]))));
     out[121] = ((int16_t)(((int32_t)(s->promote_pending[_ix(_wsub(1, player), 2)]))));
@@ -835,10 +835,10 @@ static void invariants(const State *s, bool *out)
     out[7] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 6") for (int32_t r = _lo1, _end2 = 6; r < _end2; r++) if (!((((TRAINERS__rows[r].effect != 13) || (TRAINERS__rows[r].amount <= 3)) && ((TRAINERS__rows[r].effect != 11) || (TRAINERS__rows[r].amount <= 1))))) { _r3 = false; break; } _r3; });
     out[8] = (((DECK_ROWS[0] == 0) && (DECK_ROWS[3 * 2 + 1] == 48)) && ({ int32_t _lo1 = 1; bool _r3 = true; _Pragma("GCC unroll 3") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((DECK_ROWS[d * 2] == DECK_ROWS[_ix(_wsub(d, 1), 4) * 2 + 1]))) { _r3 = false; break; } _r3; }));
     out[9] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(((DECK_INFO__rows[d].cards == 20) && (({ int32_t _lo3 = 0; int32_t _r5 = 0; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) _r5 = _wadd(_r5, (((r >= DECK_ROWS[d * 2]) && (r < DECK_ROWS[d * 2 + 1])) ? ((int32_t)(DECK_LISTS__rows[r].copies)) : 0)); _r5; }) == 20)))) { _r7 = false; break; } _r7; });
-    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[d * 2]) || (r >= DECK_ROWS[d * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == ((int8_t)(_wsub(DECK_LISTS__rows[r].id, 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__rows[r].copies)))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
+    out[10] = ({ int32_t _lo1 = 0; bool _r10 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t r = _lo3, _end4 = 48; r < _end4; r++) if (!((((r < DECK_ROWS[d * 2]) || (r >= DECK_ROWS[d * 2 + 1])) || (({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((((int8_t)(DECKS[d * 20 + _j5])) == ((int8_t)(_wsub(DECK_LISTS__rows[r].id, 1))))) ? 1 : 0; _r6; }) == DECK_LISTS__rows[r].copies)))) { _r8 = false; break; } _r8; }))) { _r10 = false; break; } _r10; });
     out[11] = ({ int32_t _lo1 = 0; bool _r14 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!((({ int32_t _lo3 = 0; bool _r8 = true; for (int32_t c = _lo3, _end4 = 40; c < _end4; c++) if (!((({ int32_t _r6 = 0; for (int32_t _j5 = 0; _j5 < 20; _j5++) _r6 += ((DECKS[d * 20 + _j5] == c)) ? 1 : 0; _r6; }) <= 2))) { _r8 = false; break; } _r8; }) && ({ int32_t _lo10 = 0; bool _r12 = false; for (int32_t j = _lo10, _end11 = 20; j < _end11; j++) if (((DECKS[d * 20 + j] < 34) && (POKEMON__rows[_ix(DECKS[d * 20 + j], 34)].stage == 0))) { _r12 = true; break; } _r12; })))) { _r14 = false; break; } _r14; });
     out[12] = ({ int32_t _lo1 = 0; bool _r7 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r5 = true; _Pragma("GCC unroll 3") for (int32_t t = _lo3, _end4 = 3; t < _end4; t++) if (!(((t < DECK_TYPE_COUNT[d]) == (DECK_TYPES[d * 3 + t] >= 0)))) { _r5 = false; break; } _r5; }))) { _r7 = false; break; } _r7; });
-    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[d * 20 + j] >= 34) || (POKEMON__rows[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)].typed_energy == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((DECK_TYPES[d * 3 + t] == POKEMON__rows[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)].cost_type)) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
+    out[13] = ({ int32_t _lo1 = 0; bool _r11 = true; _Pragma("GCC unroll 4") for (int32_t d = _lo1, _end2 = 4; d < _end2; d++) if (!(({ int32_t _lo3 = 0; bool _r9 = true; for (int32_t j = _lo3, _end4 = 20; j < _end4; j++) if (!((((DECKS[d * 20 + j] >= 34) || (POKEMON__rows[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)].typed_energy == 0)) || ({ int32_t _lo5 = 0; bool _r7 = false; _Pragma("GCC unroll 3") for (int32_t t = _lo5, _end6 = 3; t < _end6; t++) if ((((int8_t)(DECK_TYPES[d * 3 + t])) == POKEMON__rows[_ix(_imin(_imax(DECKS[d * 20 + j], 0), 33), 34)].cost_type)) { _r7 = true; break; } _r7; })))) { _r9 = false; break; } _r9; }))) { _r11 = false; break; } _r11; });
     out[14] = ({ int32_t _lo1 = 0; bool _r3 = true; _Pragma("GCC unroll 2") for (int32_t p_ = _lo1, _end2 = 2; p_ < _end2; p_++) if (!(((((FIXED_DECKS[p_] >= (-1)) && (FIXED_DECKS[p_] < 4)) && (s->deck_id[p_] >= 0)) && (s->deck_id[p_] < 4)))) { _r3 = false; break; } _r3; });
     (void)s;
     (void)out;
@@ -1048,7 +1048,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         if (_w10 >= 0) {
             {
                 int8_t _t11[10];
-                for (int32_t _i12 = 0; _i12 < 10; _i12++) _t11[_i12] = (((HAND_SLOTS[_i12] >= draw_cards__have_17) && (HAND_SLOTS[_i12] < ((int16_t)(_wadd(draw_cards__have_17, draw_cards__k_18))))) ? s->deck[_ix(draw_cards__p_15, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i12], draw_cards__have_17), 0), 19), 20)] : s->hand[_ix(draw_cards__p_15, 2) * 10 + _i12]);
+                for (int32_t _i12 = 0; _i12 < 10; _i12++) _t11[_i12] = (((((int8_t)(HAND_SLOTS[_i12])) >= draw_cards__have_17) && (((int16_t)(HAND_SLOTS[_i12])) < ((int16_t)(_wadd(draw_cards__have_17, draw_cards__k_18))))) ? s->deck[_ix(draw_cards__p_15, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i12], draw_cards__have_17), 0), 19), 20)] : s->hand[_ix(draw_cards__p_15, 2) * 10 + _i12]);
                 memcpy(s->hand + _w10 * 10, _t11, sizeof _t11);
             }
         }
@@ -1073,7 +1073,7 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         bench_basics__n_20 = card_effect__amt_13;
         for (int32_t bench_basics__k_21 = 0, _end18 = 1; bench_basics__k_21 < _end18; bench_basics__k_21++) {
             bench_basics__i_22 = ({ bool _m19[20]; for (int32_t _j20 = 0; _j20 < 20; _j20++) _m19[_j20] = (((s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] >= 0) && (s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_19, 2) * 20 + _j20], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word(fold_in(fold_in(key, 10), (uint32_t)bench_basics__k_21)), _m19, 20); });
-            if ((((bench_basics__k_21 < bench_basics__n_20) && (bench_basics__i_22 >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_23 = _lo21, _end22 = 4; bench_basics__bs_23 < _end22; bench_basics__bs_23++) if ((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_23] < 0)) { _r23 = true; break; } _r23; }))) {
+            if ((((((int16_t)(bench_basics__k_21)) < bench_basics__n_20) && (bench_basics__i_22 >= 0)) && ({ int32_t _lo21 = 1; bool _r23 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_23 = _lo21, _end22 = 4; bench_basics__bs_23 < _end22; bench_basics__bs_23++) if ((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_23] < 0)) { _r23 = true; break; } _r23; }))) {
                 bench_basics__slot_25 = ({ int32_t _lo25 = 1; int32_t _r27 = 0; int32_t _best29 = 0; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_24 = _lo25, _end26 = 4; bench_basics__bs_24 < _end26; bench_basics__bs_24++) { int32_t _x28 = ((int32_t)((s->card[_ix(bench_basics__p_19, 2) * 4 + bench_basics__bs_24] < 0))); if (bench_basics__bs_24 == _lo25 || _x28 > _best29) { _best29 = _x28; _r27 = bench_basics__bs_24; } } _r27; });
                 put_in_play__p_26 = bench_basics__p_19;
                 put_in_play__slot_27 = bench_basics__slot_25;
@@ -1139,30 +1139,30 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
                 if (_w50 >= 0) {
                     {
                         int8_t _t51[32];
-                        for (int32_t _i52 = 0; _i52 < 4; _i52++) for (int32_t _i53 = 0; _i53 < 8; _i53++) _t51[_i52 * 8 + _i53] = s->energy[_ix(swap_active__p_31, 2) * 32 + _ix(swap_active__perm_33[_i52], 4) * 8 + _i53];
+                        for (int32_t _i53 = 0; _i53 < 4; _i53++) for (int32_t _i54 = 0; _i54 < 8; _i54++) _t51[_i53 * 8 + _i54] = s->energy[_ix(swap_active__p_31, 2) * 32 + _ix(swap_active__perm_33[_i53], 4) * 8 + _i54];
                         memcpy(s->energy + _w50 * 32, _t51, sizeof _t51);
                     }
                 }
-                int32_t _w54 = _wx(swap_active__p_31, 2);
-                if (_w54 >= 0) {
+                int32_t _w55 = _wx(swap_active__p_31, 2);
+                if (_w55 >= 0) {
                     {
-                        int8_t _t55[4];
-                        for (int32_t _i56 = 0; _i56 < 4; _i56++) _t55[_i56] = s->entered[_ix(swap_active__p_31, 2) * 4 + _ix(swap_active__perm_33[_i56], 4)];
-                        memcpy(s->entered + _w54 * 4, _t55, sizeof _t55);
+                        int8_t _t56[4];
+                        for (int32_t _i57 = 0; _i57 < 4; _i57++) _t56[_i57] = s->entered[_ix(swap_active__p_31, 2) * 4 + _ix(swap_active__perm_33[_i57], 4)];
+                        memcpy(s->entered + _w55 * 4, _t56, sizeof _t56);
                     }
                 }
                 clear_conditions__p_34 = swap_active__p_31;
-                int32_t _w57 = _wx(clear_conditions__p_34, 2);
-                if (_w57 >= 0) {
-                    s->poisoned[_w57] = false;
-                }
                 int32_t _w58 = _wx(clear_conditions__p_34, 2);
                 if (_w58 >= 0) {
-                    s->burned[_w58] = false;
+                    s->poisoned[_w58] = false;
                 }
                 int32_t _w59 = _wx(clear_conditions__p_34, 2);
                 if (_w59 >= 0) {
-                    s->condition[_w59] = ((int8_t)(0));
+                    s->burned[_w59] = false;
+                }
+                int32_t _w60 = _wx(clear_conditions__p_34, 2);
+                if (_w60 >= 0) {
+                    s->condition[_w60] = ((int8_t)(0));
                 }
             }
         }
@@ -1172,34 +1172,34 @@ static void effect_play_trainer(State *s, int32_t h, Key key)
         accelerate__d_37 = s->deck_id[_ix(accelerate__p_35, 2)];
         accelerate__m_38 = DECK_TYPE_COUNT[_ix(accelerate__d_37, 4)];
         accelerate__r_39 = _roll(random_word_at(key, 1), _ipow(accelerate__m_38, 3));
-        int32_t _w60 = _wx(accelerate__p_35, 2);
-        if (_w60 >= 0) {
+        int32_t _w61 = _wx(accelerate__p_35, 2);
+        if (_w61 >= 0) {
             {
-                int8_t _t61[8];
-                for (int32_t _i62 = 0; _i62 < 8; _i62++) _t61[_i62] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_35, 2) * 32 + _i62], ({ int32_t _lo63 = 0; int32_t _r65 = 0; _Pragma("GCC unroll 3") for (int32_t accelerate__k_40 = _lo63, _end64 = 3; accelerate__k_40 < _end64; accelerate__k_40++) _r65 = _wadd(_r65, (((accelerate__k_40 < accelerate__n_36) && (TYPE_IDS[_i62] == DECK_TYPES[_ix(accelerate__d_37, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_39, _ipow(accelerate__m_38, accelerate__k_40)), accelerate__m_38), 3)])) ? 1 : 0)); _r65; }))));
-                memcpy(s->energy + _w60 * 32 + 0 * 8, _t61, sizeof _t61);
+                int8_t _t62[8];
+                for (int32_t _i63 = 0; _i63 < 8; _i63++) _t62[_i63] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_35, 2) * 32 + _i63], ({ int32_t _lo64 = 0; int32_t _r66 = 0; _Pragma("GCC unroll 3") for (int32_t accelerate__k_40 = _lo64, _end65 = 3; accelerate__k_40 < _end65; accelerate__k_40++) _r66 = _wadd(_r66, (((((int16_t)(accelerate__k_40)) < accelerate__n_36) && (TYPE_IDS[_i63] == DECK_TYPES[_ix(accelerate__d_37, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_39, _ipow(accelerate__m_38, accelerate__k_40)), accelerate__m_38), 3)])) ? 1 : 0)); _r66; }))));
+                memcpy(s->energy + _w61 * 32 + 0 * 8, _t62, sizeof _t62);
             }
         }
     } else if ((card_effect__eff_12 == 14)) {
         discard_energy__p_41 = card_effect__p_11;
         discard_energy__n_42 = card_effect__amt_13;
-        for (int32_t _i67 = 0; _i67 < 8; _i67++) discard_energy__held_43[_i67] = s->energy[_ix(discard_energy__p_41, 2) * 32 + _i67];
-        for (int32_t _i68 = 0; _i68 < 8; _i68++) discard_energy__rank_44[_i68] = _wadd(TYPE_IDS[_i68], ((TYPE_IDS[_i68] == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_41, 2) * 4], 34)].cost_type) ? 8 : 0));
-        for (int32_t _i69 = 0; _i69 < 8; _i69++) discard_energy__before_46[_i69] = ({ int32_t _lo70 = 0; int32_t _r72 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_45 = _lo70, _end71 = 8; discard_energy__u_45 < _end71; discard_energy__u_45++) _r72 = _wadd(_r72, ((discard_energy__rank_44[discard_energy__u_45] < discard_energy__rank_44[_i69]) ? ((int32_t)(discard_energy__held_43[discard_energy__u_45])) : 0)); _r72; });
-        int32_t _w74 = _wx(discard_energy__p_41, 2);
-        if (_w74 >= 0) {
+        for (int32_t _i68 = 0; _i68 < 8; _i68++) discard_energy__held_43[_i68] = s->energy[_ix(discard_energy__p_41, 2) * 32 + _i68];
+        for (int32_t _i69 = 0; _i69 < 8; _i69++) discard_energy__rank_44[_i69] = _wadd(TYPE_IDS[_i69], ((((int8_t)(TYPE_IDS[_i69])) == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_41, 2) * 4], 34)].cost_type) ? 8 : 0));
+        for (int32_t _i70 = 0; _i70 < 8; _i70++) discard_energy__before_46[_i70] = ({ int32_t _lo71 = 0; int32_t _r73 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_45 = _lo71, _end72 = 8; discard_energy__u_45 < _end72; discard_energy__u_45++) _r73 = _wadd(_r73, ((discard_energy__rank_44[discard_energy__u_45] < discard_energy__rank_44[_i70]) ? ((int32_t)(discard_energy__held_43[discard_energy__u_45])) : 0)); _r73; });
+        int32_t _w75 = _wx(discard_energy__p_41, 2);
+        if (_w75 >= 0) {
             {
-                int8_t *_d = s->energy + _w74 * 32 + 0 * 8;
-                for (int32_t _i75 = 0; _i75 < 8; _i75++) _d[_i75] = ((int8_t)(_wsub(discard_energy__held_43[_i75], _imin(_imax(_wsub(discard_energy__n_42, discard_energy__before_46[_i75]), 0), ((int32_t)(discard_energy__held_43[_i75]))))));
+                int8_t *_d = s->energy + _w75 * 32 + 0 * 8;
+                for (int32_t _i76 = 0; _i76 < 8; _i76++) _d[_i76] = ((int8_t)(_wsub(discard_energy__held_43[_i76], _imin(_imax(_wsub(discard_energy__n_42, discard_energy__before_46[_i76]), 0), ((int32_t)(discard_energy__held_43[_i76]))))));
             }
         }
     } else if ((card_effect__eff_12 == 15)) {
-        int32_t _w76 = _wx(card_effect__o_14, 2);
-        if (_w76 >= 0) {
+        int32_t _w77 = _wx(card_effect__o_14, 2);
+        if (_w77 >= 0) {
             {
-                int16_t _t77[4];
-                for (int32_t _i78 = 0; _i78 < 4; _i78++) _t77[_i78] = ((int16_t)(_wadd(s->damage[_ix(card_effect__o_14, 2) * 4 + _i78], ((BENCH_MASK[_i78] && (s->card[_ix(card_effect__o_14, 2) * 4 + _i78] >= 0)) ? card_effect__amt_13 : ((int16_t)(0))))));
-                memcpy(s->damage + _w76 * 4, _t77, sizeof _t77);
+                int16_t _t78[4];
+                for (int32_t _i79 = 0; _i79 < 4; _i79++) _t78[_i79] = ((int16_t)(_wadd(s->damage[_ix(card_effect__o_14, 2) * 4 + _i79], ((BENCH_MASK[_i79] && (s->card[_ix(card_effect__o_14, 2) * 4 + _i79] >= 0)) ? card_effect__amt_13 : ((int16_t)(0))))));
+                memcpy(s->damage + _w77 * 4, _t78, sizeof _t78);
             }
         }
     }
@@ -1224,7 +1224,7 @@ static void effect_retreat(State *s, int32_t b, Key key)
     discard_energy__p_47 = p_;
     discard_energy__n_48 = cost;
     for (int32_t _i1 = 0; _i1 < 8; _i1++) discard_energy__held_49[_i1] = s->energy[_ix(discard_energy__p_47, 2) * 32 + _i1];
-    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__rank_50[_i2] = _wadd(TYPE_IDS[_i2], ((TYPE_IDS[_i2] == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_47, 2) * 4], 34)].cost_type) ? 8 : 0));
+    for (int32_t _i2 = 0; _i2 < 8; _i2++) discard_energy__rank_50[_i2] = _wadd(TYPE_IDS[_i2], ((((int8_t)(TYPE_IDS[_i2])) == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_47, 2) * 4], 34)].cost_type) ? 8 : 0));
     for (int32_t _i3 = 0; _i3 < 8; _i3++) discard_energy__before_52[_i3] = ({ int32_t _lo4 = 0; int32_t _r6 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_51 = _lo4, _end5 = 8; discard_energy__u_51 < _end5; discard_energy__u_51++) _r6 = _wadd(_r6, ((discard_energy__rank_50[discard_energy__u_51] < discard_energy__rank_50[_i3]) ? ((int32_t)(discard_energy__held_49[discard_energy__u_51])) : 0)); _r6; });
     int32_t _w8 = _wx(discard_energy__p_47, 2);
     if (_w8 >= 0) {
@@ -1256,30 +1256,30 @@ static void effect_retreat(State *s, int32_t b, Key key)
     if (_w17 >= 0) {
         {
             int8_t _t18[32];
-            for (int32_t _i19 = 0; _i19 < 4; _i19++) for (int32_t _i20 = 0; _i20 < 8; _i20++) _t18[_i19 * 8 + _i20] = s->energy[_ix(swap_active__p_53, 2) * 32 + _ix(swap_active__perm_55[_i19], 4) * 8 + _i20];
+            for (int32_t _i20 = 0; _i20 < 4; _i20++) for (int32_t _i21 = 0; _i21 < 8; _i21++) _t18[_i20 * 8 + _i21] = s->energy[_ix(swap_active__p_53, 2) * 32 + _ix(swap_active__perm_55[_i20], 4) * 8 + _i21];
             memcpy(s->energy + _w17 * 32, _t18, sizeof _t18);
         }
     }
-    int32_t _w21 = _wx(swap_active__p_53, 2);
-    if (_w21 >= 0) {
+    int32_t _w22 = _wx(swap_active__p_53, 2);
+    if (_w22 >= 0) {
         {
-            int8_t _t22[4];
-            for (int32_t _i23 = 0; _i23 < 4; _i23++) _t22[_i23] = s->entered[_ix(swap_active__p_53, 2) * 4 + _ix(swap_active__perm_55[_i23], 4)];
-            memcpy(s->entered + _w21 * 4, _t22, sizeof _t22);
+            int8_t _t23[4];
+            for (int32_t _i24 = 0; _i24 < 4; _i24++) _t23[_i24] = s->entered[_ix(swap_active__p_53, 2) * 4 + _ix(swap_active__perm_55[_i24], 4)];
+            memcpy(s->entered + _w22 * 4, _t23, sizeof _t23);
         }
     }
     clear_conditions__p_56 = swap_active__p_53;
-    int32_t _w24 = _wx(clear_conditions__p_56, 2);
-    if (_w24 >= 0) {
-        s->poisoned[_w24] = false;
-    }
     int32_t _w25 = _wx(clear_conditions__p_56, 2);
     if (_w25 >= 0) {
-        s->burned[_w25] = false;
+        s->poisoned[_w25] = false;
     }
     int32_t _w26 = _wx(clear_conditions__p_56, 2);
     if (_w26 >= 0) {
-        s->condition[_w26] = ((int8_t)(0));
+        s->burned[_w26] = false;
+    }
+    int32_t _w27 = _wx(clear_conditions__p_56, 2);
+    if (_w27 >= 0) {
+        s->condition[_w27] = ((int8_t)(0));
     }
     s->retreated = true;
 }
@@ -1359,7 +1359,7 @@ static void effect_attack(State *s, Key key)
         dmg = ((int32_t)(POKEMON__rows[_ix(a, 34)].damage));
         if ((eff == 1)) {
             coins = _roll(random_word_at(key, 1), 8);
-            dmg = _wmul(dmg, ({ int32_t _lo1 = 0; int32_t _r3 = 0; _Pragma("GCC unroll 3") for (int32_t k_ = _lo1, _end2 = 3; k_ < _end2; k_++) _r3 += (((k_ < amt) && (_pymod(_floordiv(coins, _ipow(2, k_)), 2) == 1))) ? 1 : 0; _r3; }));
+            dmg = _wmul(dmg, ({ int32_t _lo1 = 0; int32_t _r3 = 0; _Pragma("GCC unroll 3") for (int32_t k_ = _lo1, _end2 = 3; k_ < _end2; k_++) _r3 += (((((int16_t)(k_)) < amt) && (_pymod(_floordiv(coins, _ipow(2, k_)), 2) == 1))) ? 1 : 0; _r3; }));
         } else if ((eff == 2)) {
             if (_flip(random_word_at(key, 2))) {
                 dmg = _wadd(dmg, amt);
@@ -1417,7 +1417,7 @@ static void effect_attack(State *s, Key key)
             if (_w15 >= 0) {
                 {
                     int8_t _t16[10];
-                    for (int32_t _i17 = 0; _i17 < 10; _i17++) _t16[_i17] = (((HAND_SLOTS[_i17] >= draw_cards__have_63) && (HAND_SLOTS[_i17] < ((int16_t)(_wadd(draw_cards__have_63, draw_cards__k_64))))) ? s->deck[_ix(draw_cards__p_61, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i17], draw_cards__have_63), 0), 19), 20)] : s->hand[_ix(draw_cards__p_61, 2) * 10 + _i17]);
+                    for (int32_t _i17 = 0; _i17 < 10; _i17++) _t16[_i17] = (((((int8_t)(HAND_SLOTS[_i17])) >= draw_cards__have_63) && (((int16_t)(HAND_SLOTS[_i17])) < ((int16_t)(_wadd(draw_cards__have_63, draw_cards__k_64))))) ? s->deck[_ix(draw_cards__p_61, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i17], draw_cards__have_63), 0), 19), 20)] : s->hand[_ix(draw_cards__p_61, 2) * 10 + _i17]);
                     memcpy(s->hand + _w15 * 10, _t16, sizeof _t16);
                 }
             }
@@ -1442,7 +1442,7 @@ static void effect_attack(State *s, Key key)
             bench_basics__n_66 = card_effect__amt_59;
             for (int32_t bench_basics__k_67 = 0, _end23 = 1; bench_basics__k_67 < _end23; bench_basics__k_67++) {
                 bench_basics__i_68 = ({ bool _m24[20]; for (int32_t _j25 = 0; _j25 < 20; _j25++) _m24[_j25] = (((s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] >= 0) && (s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[_ix(bench_basics__p_65, 2) * 20 + _j25], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word(fold_in(fold_in(key, 16), (uint32_t)bench_basics__k_67)), _m24, 20); });
-                if ((((bench_basics__k_67 < bench_basics__n_66) && (bench_basics__i_68 >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_69 = _lo26, _end27 = 4; bench_basics__bs_69 < _end27; bench_basics__bs_69++) if ((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_69] < 0)) { _r28 = true; break; } _r28; }))) {
+                if ((((((int16_t)(bench_basics__k_67)) < bench_basics__n_66) && (bench_basics__i_68 >= 0)) && ({ int32_t _lo26 = 1; bool _r28 = false; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_69 = _lo26, _end27 = 4; bench_basics__bs_69 < _end27; bench_basics__bs_69++) if ((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_69] < 0)) { _r28 = true; break; } _r28; }))) {
                     bench_basics__slot_71 = ({ int32_t _lo30 = 1; int32_t _r32 = 0; int32_t _best34 = 0; _Pragma("GCC unroll 3") for (int32_t bench_basics__bs_70 = _lo30, _end31 = 4; bench_basics__bs_70 < _end31; bench_basics__bs_70++) { int32_t _x33 = ((int32_t)((s->card[_ix(bench_basics__p_65, 2) * 4 + bench_basics__bs_70] < 0))); if (bench_basics__bs_70 == _lo30 || _x33 > _best34) { _best34 = _x33; _r32 = bench_basics__bs_70; } } _r32; });
                     put_in_play__p_72 = bench_basics__p_65;
                     put_in_play__slot_73 = bench_basics__slot_71;
@@ -1508,30 +1508,30 @@ static void effect_attack(State *s, Key key)
                     if (_w55 >= 0) {
                         {
                             int8_t _t56[32];
-                            for (int32_t _i57 = 0; _i57 < 4; _i57++) for (int32_t _i58 = 0; _i58 < 8; _i58++) _t56[_i57 * 8 + _i58] = s->energy[_ix(swap_active__p_77, 2) * 32 + _ix(swap_active__perm_79[_i57], 4) * 8 + _i58];
+                            for (int32_t _i58 = 0; _i58 < 4; _i58++) for (int32_t _i59 = 0; _i59 < 8; _i59++) _t56[_i58 * 8 + _i59] = s->energy[_ix(swap_active__p_77, 2) * 32 + _ix(swap_active__perm_79[_i58], 4) * 8 + _i59];
                             memcpy(s->energy + _w55 * 32, _t56, sizeof _t56);
                         }
                     }
-                    int32_t _w59 = _wx(swap_active__p_77, 2);
-                    if (_w59 >= 0) {
+                    int32_t _w60 = _wx(swap_active__p_77, 2);
+                    if (_w60 >= 0) {
                         {
-                            int8_t _t60[4];
-                            for (int32_t _i61 = 0; _i61 < 4; _i61++) _t60[_i61] = s->entered[_ix(swap_active__p_77, 2) * 4 + _ix(swap_active__perm_79[_i61], 4)];
-                            memcpy(s->entered + _w59 * 4, _t60, sizeof _t60);
+                            int8_t _t61[4];
+                            for (int32_t _i62 = 0; _i62 < 4; _i62++) _t61[_i62] = s->entered[_ix(swap_active__p_77, 2) * 4 + _ix(swap_active__perm_79[_i62], 4)];
+                            memcpy(s->entered + _w60 * 4, _t61, sizeof _t61);
                         }
                     }
                     clear_conditions__p_80 = swap_active__p_77;
-                    int32_t _w62 = _wx(clear_conditions__p_80, 2);
-                    if (_w62 >= 0) {
-                        s->poisoned[_w62] = false;
-                    }
                     int32_t _w63 = _wx(clear_conditions__p_80, 2);
                     if (_w63 >= 0) {
-                        s->burned[_w63] = false;
+                        s->poisoned[_w63] = false;
                     }
                     int32_t _w64 = _wx(clear_conditions__p_80, 2);
                     if (_w64 >= 0) {
-                        s->condition[_w64] = ((int8_t)(0));
+                        s->burned[_w64] = false;
+                    }
+                    int32_t _w65 = _wx(clear_conditions__p_80, 2);
+                    if (_w65 >= 0) {
+                        s->condition[_w65] = ((int8_t)(0));
                     }
                 }
             }
@@ -1541,95 +1541,95 @@ static void effect_attack(State *s, Key key)
             accelerate__d_83 = s->deck_id[_ix(accelerate__p_81, 2)];
             accelerate__m_84 = DECK_TYPE_COUNT[_ix(accelerate__d_83, 4)];
             accelerate__r_85 = _roll(random_word_at(key, 4), _ipow(accelerate__m_84, 3));
-            int32_t _w65 = _wx(accelerate__p_81, 2);
-            if (_w65 >= 0) {
+            int32_t _w66 = _wx(accelerate__p_81, 2);
+            if (_w66 >= 0) {
                 {
-                    int8_t _t66[8];
-                    for (int32_t _i67 = 0; _i67 < 8; _i67++) _t66[_i67] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_81, 2) * 32 + _i67], ({ int32_t _lo68 = 0; int32_t _r70 = 0; _Pragma("GCC unroll 3") for (int32_t accelerate__k_86 = _lo68, _end69 = 3; accelerate__k_86 < _end69; accelerate__k_86++) _r70 = _wadd(_r70, (((accelerate__k_86 < accelerate__n_82) && (TYPE_IDS[_i67] == DECK_TYPES[_ix(accelerate__d_83, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_85, _ipow(accelerate__m_84, accelerate__k_86)), accelerate__m_84), 3)])) ? 1 : 0)); _r70; }))));
-                    memcpy(s->energy + _w65 * 32 + 0 * 8, _t66, sizeof _t66);
+                    int8_t _t67[8];
+                    for (int32_t _i68 = 0; _i68 < 8; _i68++) _t67[_i68] = ((int8_t)(_wadd(s->energy[_ix(accelerate__p_81, 2) * 32 + _i68], ({ int32_t _lo69 = 0; int32_t _r71 = 0; _Pragma("GCC unroll 3") for (int32_t accelerate__k_86 = _lo69, _end70 = 3; accelerate__k_86 < _end70; accelerate__k_86++) _r71 = _wadd(_r71, (((((int16_t)(accelerate__k_86)) < accelerate__n_82) && (TYPE_IDS[_i68] == DECK_TYPES[_ix(accelerate__d_83, 4) * 3 + _ix(_pymod(_floordiv(accelerate__r_85, _ipow(accelerate__m_84, accelerate__k_86)), accelerate__m_84), 3)])) ? 1 : 0)); _r71; }))));
+                    memcpy(s->energy + _w66 * 32 + 0 * 8, _t67, sizeof _t67);
                 }
             }
         } else if ((card_effect__eff_58 == 14)) {
             discard_energy__p_87 = card_effect__p_57;
             discard_energy__n_88 = card_effect__amt_59;
-            for (int32_t _i72 = 0; _i72 < 8; _i72++) discard_energy__held_89[_i72] = s->energy[_ix(discard_energy__p_87, 2) * 32 + _i72];
-            for (int32_t _i73 = 0; _i73 < 8; _i73++) discard_energy__rank_90[_i73] = _wadd(TYPE_IDS[_i73], ((TYPE_IDS[_i73] == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_87, 2) * 4], 34)].cost_type) ? 8 : 0));
-            for (int32_t _i74 = 0; _i74 < 8; _i74++) discard_energy__before_92[_i74] = ({ int32_t _lo75 = 0; int32_t _r77 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_91 = _lo75, _end76 = 8; discard_energy__u_91 < _end76; discard_energy__u_91++) _r77 = _wadd(_r77, ((discard_energy__rank_90[discard_energy__u_91] < discard_energy__rank_90[_i74]) ? ((int32_t)(discard_energy__held_89[discard_energy__u_91])) : 0)); _r77; });
-            int32_t _w79 = _wx(discard_energy__p_87, 2);
-            if (_w79 >= 0) {
+            for (int32_t _i73 = 0; _i73 < 8; _i73++) discard_energy__held_89[_i73] = s->energy[_ix(discard_energy__p_87, 2) * 32 + _i73];
+            for (int32_t _i74 = 0; _i74 < 8; _i74++) discard_energy__rank_90[_i74] = _wadd(TYPE_IDS[_i74], ((((int8_t)(TYPE_IDS[_i74])) == POKEMON__rows[_ix(s->card[_ix(discard_energy__p_87, 2) * 4], 34)].cost_type) ? 8 : 0));
+            for (int32_t _i75 = 0; _i75 < 8; _i75++) discard_energy__before_92[_i75] = ({ int32_t _lo76 = 0; int32_t _r78 = 0; _Pragma("GCC unroll 8") for (int32_t discard_energy__u_91 = _lo76, _end77 = 8; discard_energy__u_91 < _end77; discard_energy__u_91++) _r78 = _wadd(_r78, ((discard_energy__rank_90[discard_energy__u_91] < discard_energy__rank_90[_i75]) ? ((int32_t)(discard_energy__held_89[discard_energy__u_91])) : 0)); _r78; });
+            int32_t _w80 = _wx(discard_energy__p_87, 2);
+            if (_w80 >= 0) {
                 {
-                    int8_t *_d = s->energy + _w79 * 32 + 0 * 8;
-                    for (int32_t _i80 = 0; _i80 < 8; _i80++) _d[_i80] = ((int8_t)(_wsub(discard_energy__held_89[_i80], _imin(_imax(_wsub(discard_energy__n_88, discard_energy__before_92[_i80]), 0), ((int32_t)(discard_energy__held_89[_i80]))))));
+                    int8_t *_d = s->energy + _w80 * 32 + 0 * 8;
+                    for (int32_t _i81 = 0; _i81 < 8; _i81++) _d[_i81] = ((int8_t)(_wsub(discard_energy__held_89[_i81], _imin(_imax(_wsub(discard_energy__n_88, discard_energy__before_92[_i81]), 0), ((int32_t)(discard_energy__held_89[_i81]))))));
                 }
             }
         } else if ((card_effect__eff_58 == 15)) {
-            int32_t _w81 = _wx(card_effect__o_60, 2);
-            if (_w81 >= 0) {
+            int32_t _w82 = _wx(card_effect__o_60, 2);
+            if (_w82 >= 0) {
                 {
-                    int16_t _t82[4];
-                    for (int32_t _i83 = 0; _i83 < 4; _i83++) _t82[_i83] = ((int16_t)(_wadd(s->damage[_ix(card_effect__o_60, 2) * 4 + _i83], ((BENCH_MASK[_i83] && (s->card[_ix(card_effect__o_60, 2) * 4 + _i83] >= 0)) ? card_effect__amt_59 : ((int16_t)(0))))));
-                    memcpy(s->damage + _w81 * 4, _t82, sizeof _t82);
+                    int16_t _t83[4];
+                    for (int32_t _i84 = 0; _i84 < 4; _i84++) _t83[_i84] = ((int16_t)(_wadd(s->damage[_ix(card_effect__o_60, 2) * 4 + _i84], ((BENCH_MASK[_i84] && (s->card[_ix(card_effect__o_60, 2) * 4 + _i84] >= 0)) ? card_effect__amt_59 : ((int16_t)(0))))));
+                    memcpy(s->damage + _w82 * 4, _t83, sizeof _t83);
                 }
             }
         }
-        for (int32_t _i84 = 0; _i84 < 2; _i84++) for (int32_t _i85 = 0; _i85 < 4; _i85++) knockouts__ko_93[_i84 * 4 + _i85] = ((s->card[_i84 * 4 + _i85] >= 0) && (s->damage[_i84 * 4 + _i85] >= POKEMON__rows[_ix(s->card[_i84 * 4 + _i85], 34)].hp));
-        for (int32_t _i86 = 0; _i86 < 2; _i86++) for (int32_t _i87 = 0; _i87 < 4; _i87++) knockouts__ko_cards_94[_i86 * 4 + _i87] = (knockouts__ko_93[_i86 * 4 + _i87] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i86 * 4 + _i87], 34)].stage))) : 0);
+        for (int32_t _f85 = 0; _f85 < 8; _f85++) knockouts__ko_93[_f85] = ((s->card[_f85] >= 0) && (s->damage[_f85] >= POKEMON__rows[_ix(s->card[_f85], 34)].hp));
+        for (int32_t _f86 = 0; _f86 < 8; _f86++) knockouts__ko_cards_94[_f86] = (knockouts__ko_93[_f86] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_f86], 34)].stage))) : 0);
         {
-            int8_t _t88[2];
-            for (int32_t _i89 = 0; _i89 < 2; _i89++) _t88[_i89] = ((int8_t)(_wadd(s->discard_count[_i89], (_i89 == 0 ? ({ int32_t _r91 = 0; for (int32_t _j90 = 0; _j90 < 4; _j90++) _r91 = _wadd(_r91, knockouts__ko_cards_94[_j90]); _r91; }) : ({ int32_t _r94 = 0; for (int32_t _j93 = 0; _j93 < 4; _j93++) _r94 = _wadd(_r94, knockouts__ko_cards_94[1 * 4 + _j93]); _r94; })))));
-            memcpy(s->discard_count, _t88, sizeof _t88);
+            int8_t _t87[2];
+            for (int32_t _i88 = 0; _i88 < 2; _i88++) _t87[_i88] = ((int8_t)(_wadd(s->discard_count[_i88], (_i88 == 0 ? ({ int32_t _r90 = 0; for (int32_t _j89 = 0; _j89 < 4; _j89++) _r90 = _wadd(_r90, knockouts__ko_cards_94[_j89]); _r90; }) : ({ int32_t _r93 = 0; for (int32_t _j92 = 0; _j92 < 4; _j92++) _r93 = _wadd(_r93, knockouts__ko_cards_94[1 * 4 + _j92]); _r93; })))));
+            memcpy(s->discard_count, _t87, sizeof _t87);
         }
-        for (int32_t _i96 = 0; _i96 < 2; _i96++) for (int32_t _i97 = 0; _i97 < 4; _i97++) knockouts__ko_value_95[_i96 * 4 + _i97] = (knockouts__ko_93[_i96 * 4 + _i97] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i96 * 4 + _i97], 34)].ex))) : 0);
+        for (int32_t _f95 = 0; _f95 < 8; _f95++) knockouts__ko_value_95[_f95] = (knockouts__ko_93[_f95] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_f95], 34)].ex))) : 0);
         {
-            int8_t _t98[2];
-            for (int32_t _i99 = 0; _i99 < 2; _i99++) _t98[_i99] = ((int8_t)(_wadd(s->points[_i99], (_i99 == 0 ? ({ int32_t _r101 = 0; for (int32_t _j100 = 0; _j100 < 4; _j100++) _r101 = _wadd(_r101, knockouts__ko_value_95[1 * 4 + _j100]); _r101; }) : ({ int32_t _r104 = 0; for (int32_t _j103 = 0; _j103 < 4; _j103++) _r104 = _wadd(_r104, knockouts__ko_value_95[_j103]); _r104; })))));
-            memcpy(s->points, _t98, sizeof _t98);
-        }
-        {
-            int8_t _t106[8];
-            for (int32_t _i107 = 0; _i107 < 2; _i107++) for (int32_t _i108 = 0; _i108 < 4; _i108++) _t106[_i107 * 4 + _i108] = (knockouts__ko_93[_i107 * 4 + _i108] ? ((int8_t)((-1))) : s->card[_i107 * 4 + _i108]);
-            memcpy(s->card, _t106, sizeof _t106);
+            int8_t _t96[2];
+            for (int32_t _i97 = 0; _i97 < 2; _i97++) _t96[_i97] = ((int8_t)(_wadd(s->points[_i97], (_i97 == 0 ? ({ int32_t _r99 = 0; for (int32_t _j98 = 0; _j98 < 4; _j98++) _r99 = _wadd(_r99, knockouts__ko_value_95[1 * 4 + _j98]); _r99; }) : ({ int32_t _r102 = 0; for (int32_t _j101 = 0; _j101 < 4; _j101++) _r102 = _wadd(_r102, knockouts__ko_value_95[_j101]); _r102; })))));
+            memcpy(s->points, _t96, sizeof _t96);
         }
         {
-            int16_t _t109[8];
-            for (int32_t _i110 = 0; _i110 < 2; _i110++) for (int32_t _i111 = 0; _i111 < 4; _i111++) _t109[_i110 * 4 + _i111] = (knockouts__ko_93[_i110 * 4 + _i111] ? ((int16_t)(0)) : s->damage[_i110 * 4 + _i111]);
-            memcpy(s->damage, _t109, sizeof _t109);
+            int8_t _t104[8];
+            for (int32_t _f105 = 0; _f105 < 8; _f105++) _t104[_f105] = (knockouts__ko_93[_f105] ? ((int8_t)((-1))) : s->card[_f105]);
+            memcpy(s->card, _t104, sizeof _t104);
         }
         {
-            int8_t _t112[64];
-            for (int32_t _i113 = 0; _i113 < 2; _i113++) for (int32_t _i114 = 0; _i114 < 4; _i114++) for (int32_t _i115 = 0; _i115 < 8; _i115++) _t112[_i113 * 32 + _i114 * 8 + _i115] = (knockouts__ko_93[(_i113 * 4 + _i114) / 4 * 4 + ((_i113 * 4 + _i114)) % 4] ? ((int8_t)(0)) : s->energy[_i113 * 32 + _i114 * 8 + _i115]);
-            memcpy(s->energy, _t112, sizeof _t112);
+            int16_t _t106[8];
+            for (int32_t _f107 = 0; _f107 < 8; _f107++) _t106[_f107] = (knockouts__ko_93[_f107] ? ((int16_t)(0)) : s->damage[_f107]);
+            memcpy(s->damage, _t106, sizeof _t106);
         }
         {
-            int8_t _t116[8];
-            for (int32_t _i117 = 0; _i117 < 2; _i117++) for (int32_t _i118 = 0; _i118 < 4; _i118++) _t116[_i117 * 4 + _i118] = (knockouts__ko_93[_i117 * 4 + _i118] ? ((int8_t)(0)) : s->entered[_i117 * 4 + _i118]);
-            memcpy(s->entered, _t116, sizeof _t116);
+            int8_t _t108[64];
+            for (int32_t _i110 = 0; _i110 < 2; _i110++) for (int32_t _i111 = 0; _i111 < 4; _i111++) for (int32_t _i112 = 0; _i112 < 8; _i112++) _t108[_i110 * 32 + _i111 * 8 + _i112] = (knockouts__ko_93[(_i110 * 4 + _i111) / 4 * 4 + ((_i110 * 4 + _i111)) % 4] ? ((int8_t)(0)) : s->energy[_i110 * 32 + _i111 * 8 + _i112]);
+            memcpy(s->energy, _t108, sizeof _t108);
+        }
+        {
+            int8_t _t113[8];
+            for (int32_t _f114 = 0; _f114 < 8; _f114++) _t113[_f114] = (knockouts__ko_93[_f114] ? ((int8_t)(0)) : s->entered[_f114]);
+            memcpy(s->entered, _t113, sizeof _t113);
         }
         knockouts__ko_active_96[0] = knockouts__ko_93[0];
         knockouts__ko_active_96[1] = knockouts__ko_93[1 * 4];
         {
-            bool _t119[2];
-            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (s->poisoned[_i120] && (!knockouts__ko_active_96[_i120]));
-            memcpy(s->poisoned, _t119, sizeof _t119);
+            bool _t115[2];
+            for (int32_t _i116 = 0; _i116 < 2; _i116++) _t115[_i116] = (s->poisoned[_i116] && (!knockouts__ko_active_96[_i116]));
+            memcpy(s->poisoned, _t115, sizeof _t115);
         }
         {
-            bool _t121[2];
-            for (int32_t _i122 = 0; _i122 < 2; _i122++) _t121[_i122] = (s->burned[_i122] && (!knockouts__ko_active_96[_i122]));
-            memcpy(s->burned, _t121, sizeof _t121);
+            bool _t117[2];
+            for (int32_t _i118 = 0; _i118 < 2; _i118++) _t117[_i118] = (s->burned[_i118] && (!knockouts__ko_active_96[_i118]));
+            memcpy(s->burned, _t117, sizeof _t117);
         }
         {
-            int8_t _t123[2];
-            for (int32_t _i124 = 0; _i124 < 2; _i124++) _t123[_i124] = (knockouts__ko_active_96[_i124] ? ((int8_t)(0)) : s->condition[_i124]);
-            memcpy(s->condition, _t123, sizeof _t123);
+            int8_t _t119[2];
+            for (int32_t _i120 = 0; _i120 < 2; _i120++) _t119[_i120] = (knockouts__ko_active_96[_i120] ? ((int8_t)(0)) : s->condition[_i120]);
+            memcpy(s->condition, _t119, sizeof _t119);
         }
-        knockouts__has_bench_99[0] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_97 = _lo125, _end126 = 4; knockouts__ks_97 < _end126; knockouts__ks_97++) if ((s->card[knockouts__ks_97] >= 0)) { _r127 = true; break; } _r127; });
-        knockouts__has_bench_99[1] = ({ int32_t _lo129 = 1; bool _r131 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_98 = _lo129, _end130 = 4; knockouts__ks_98 < _end130; knockouts__ks_98++) if ((s->card[1 * 4 + knockouts__ks_98] >= 0)) { _r131 = true; break; } _r131; });
+        knockouts__has_bench_99[0] = ({ int32_t _lo121 = 1; bool _r123 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_97 = _lo121, _end122 = 4; knockouts__ks_97 < _end122; knockouts__ks_97++) if ((s->card[knockouts__ks_97] >= 0)) { _r123 = true; break; } _r123; });
+        knockouts__has_bench_99[1] = ({ int32_t _lo125 = 1; bool _r127 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_98 = _lo125, _end126 = 4; knockouts__ks_98 < _end126; knockouts__ks_98++) if ((s->card[1 * 4 + knockouts__ks_98] >= 0)) { _r127 = true; break; } _r127; });
         {
-            bool _t133[2];
-            for (int32_t _i134 = 0; _i134 < 2; _i134++) _t133[_i134] = (s->promote_pending[_i134] || (knockouts__ko_active_96[_i134] && knockouts__has_bench_99[_i134]));
-            memcpy(s->promote_pending, _t133, sizeof _t133);
+            bool _t129[2];
+            for (int32_t _i130 = 0; _i130 < 2; _i130++) _t129[_i130] = (s->promote_pending[_i130] || (knockouts__ko_active_96[_i130] && knockouts__has_bench_99[_i130]));
+            memcpy(s->promote_pending, _t129, sizeof _t129);
         }
-        for (int32_t _i135 = 0; _i135 < 2; _i135++) knockouts__won_100[_i135] = ((s->points[_i135] >= 3) || (_i135 == 0 ? (knockouts__ko_active_96[1] && (!knockouts__has_bench_99[1])) : (knockouts__ko_active_96[0] && (!knockouts__has_bench_99[0]))));
+        for (int32_t _i131 = 0; _i131 < 2; _i131++) knockouts__won_100[_i131] = ((s->points[_i131] >= 3) || (_i131 == 0 ? (knockouts__ko_active_96[1] && (!knockouts__has_bench_99[1])) : (knockouts__ko_active_96[0] && (!knockouts__has_bench_99[0]))));
         if ((knockouts__won_100[0] && knockouts__won_100[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
@@ -1641,42 +1641,42 @@ static void effect_attack(State *s, Key key)
         }
     }
     end_of_turn__p_101 = s->current_player;
-    int32_t _w136 = _wx(end_of_turn__p_101, 2);
-    if (_w136 >= 0) {
-        s->energy_now[_w136] = ((int8_t)((-1)));
+    int32_t _w132 = _wx(end_of_turn__p_101, 2);
+    if (_w132 >= 0) {
+        s->energy_now[_w132] = ((int8_t)((-1)));
     }
     if ((s->phase != 3)) {
         checkup__q_102 = end_of_turn__p_101;
         checkup__owner_103 = end_of_turn__p_101;
         if (((s->card[_ix(checkup__q_102, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_102, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(checkup__q_102, 2) * 4], 34)].hp))) {
             if (s->poisoned[_ix(checkup__q_102, 2)]) {
-                int32_t _w137 = _wx(checkup__q_102, 2);
-                if (_w137 >= 0) {
-                    s->damage[_w137 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_102, 2) * 4], 10)));
+                int32_t _w133 = _wx(checkup__q_102, 2);
+                if (_w133 >= 0) {
+                    s->damage[_w133 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_102, 2) * 4], 10)));
                 }
             }
             if (s->burned[_ix(checkup__q_102, 2)]) {
-                int32_t _w138 = _wx(checkup__q_102, 2);
-                if (_w138 >= 0) {
-                    s->damage[_w138 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_102, 2) * 4], 20)));
+                int32_t _w134 = _wx(checkup__q_102, 2);
+                if (_w134 >= 0) {
+                    s->damage[_w134 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_102, 2) * 4], 20)));
                 }
                 if (_flip(random_word_at(key, 5))) {
-                    int32_t _w139 = _wx(checkup__q_102, 2);
-                    if (_w139 >= 0) {
-                        s->burned[_w139] = false;
+                    int32_t _w135 = _wx(checkup__q_102, 2);
+                    if (_w135 >= 0) {
+                        s->burned[_w135] = false;
                     }
                 }
             }
             if (((s->condition[_ix(checkup__q_102, 2)] == 1) && _flip(random_word_at(key, 6)))) {
-                int32_t _w140 = _wx(checkup__q_102, 2);
-                if (_w140 >= 0) {
-                    s->condition[_w140] = ((int8_t)(0));
+                int32_t _w136 = _wx(checkup__q_102, 2);
+                if (_w136 >= 0) {
+                    s->condition[_w136] = ((int8_t)(0));
                 }
             }
             if (((s->condition[_ix(checkup__q_102, 2)] == 2) && (checkup__q_102 == checkup__owner_103))) {
-                int32_t _w141 = _wx(checkup__q_102, 2);
-                if (_w141 >= 0) {
-                    s->condition[_w141] = ((int8_t)(0));
+                int32_t _w137 = _wx(checkup__q_102, 2);
+                if (_w137 >= 0) {
+                    s->condition[_w137] = ((int8_t)(0));
                 }
             }
         }
@@ -1684,94 +1684,94 @@ static void effect_attack(State *s, Key key)
         checkup__owner_105 = end_of_turn__p_101;
         if (((s->card[_ix(checkup__q_104, 2) * 4] >= 0) && (s->damage[_ix(checkup__q_104, 2) * 4] < POKEMON__rows[_ix(s->card[_ix(checkup__q_104, 2) * 4], 34)].hp))) {
             if (s->poisoned[_ix(checkup__q_104, 2)]) {
-                int32_t _w142 = _wx(checkup__q_104, 2);
-                if (_w142 >= 0) {
-                    s->damage[_w142 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_104, 2) * 4], 10)));
+                int32_t _w138 = _wx(checkup__q_104, 2);
+                if (_w138 >= 0) {
+                    s->damage[_w138 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_104, 2) * 4], 10)));
                 }
             }
             if (s->burned[_ix(checkup__q_104, 2)]) {
-                int32_t _w143 = _wx(checkup__q_104, 2);
-                if (_w143 >= 0) {
-                    s->damage[_w143 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_104, 2) * 4], 20)));
+                int32_t _w139 = _wx(checkup__q_104, 2);
+                if (_w139 >= 0) {
+                    s->damage[_w139 * 4 + 0] = ((int16_t)(_wadd(s->damage[_ix(checkup__q_104, 2) * 4], 20)));
                 }
                 if (_flip(random_word_at(key, 7))) {
-                    int32_t _w144 = _wx(checkup__q_104, 2);
-                    if (_w144 >= 0) {
-                        s->burned[_w144] = false;
+                    int32_t _w140 = _wx(checkup__q_104, 2);
+                    if (_w140 >= 0) {
+                        s->burned[_w140] = false;
                     }
                 }
             }
             if (((s->condition[_ix(checkup__q_104, 2)] == 1) && _flip(random_word_at(key, 8)))) {
-                int32_t _w145 = _wx(checkup__q_104, 2);
-                if (_w145 >= 0) {
-                    s->condition[_w145] = ((int8_t)(0));
+                int32_t _w141 = _wx(checkup__q_104, 2);
+                if (_w141 >= 0) {
+                    s->condition[_w141] = ((int8_t)(0));
                 }
             }
             if (((s->condition[_ix(checkup__q_104, 2)] == 2) && (checkup__q_104 == checkup__owner_105))) {
-                int32_t _w146 = _wx(checkup__q_104, 2);
-                if (_w146 >= 0) {
-                    s->condition[_w146] = ((int8_t)(0));
+                int32_t _w142 = _wx(checkup__q_104, 2);
+                if (_w142 >= 0) {
+                    s->condition[_w142] = ((int8_t)(0));
                 }
             }
         }
-        for (int32_t _i147 = 0; _i147 < 2; _i147++) for (int32_t _i148 = 0; _i148 < 4; _i148++) knockouts__ko_106[_i147 * 4 + _i148] = ((s->card[_i147 * 4 + _i148] >= 0) && (s->damage[_i147 * 4 + _i148] >= POKEMON__rows[_ix(s->card[_i147 * 4 + _i148], 34)].hp));
-        for (int32_t _i149 = 0; _i149 < 2; _i149++) for (int32_t _i150 = 0; _i150 < 4; _i150++) knockouts__ko_cards_107[_i149 * 4 + _i150] = (knockouts__ko_106[_i149 * 4 + _i150] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i149 * 4 + _i150], 34)].stage))) : 0);
+        for (int32_t _f143 = 0; _f143 < 8; _f143++) knockouts__ko_106[_f143] = ((s->card[_f143] >= 0) && (s->damage[_f143] >= POKEMON__rows[_ix(s->card[_f143], 34)].hp));
+        for (int32_t _f144 = 0; _f144 < 8; _f144++) knockouts__ko_cards_107[_f144] = (knockouts__ko_106[_f144] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_f144], 34)].stage))) : 0);
         {
-            int8_t _t151[2];
-            for (int32_t _i152 = 0; _i152 < 2; _i152++) _t151[_i152] = ((int8_t)(_wadd(s->discard_count[_i152], (_i152 == 0 ? ({ int32_t _r154 = 0; for (int32_t _j153 = 0; _j153 < 4; _j153++) _r154 = _wadd(_r154, knockouts__ko_cards_107[_j153]); _r154; }) : ({ int32_t _r157 = 0; for (int32_t _j156 = 0; _j156 < 4; _j156++) _r157 = _wadd(_r157, knockouts__ko_cards_107[1 * 4 + _j156]); _r157; })))));
-            memcpy(s->discard_count, _t151, sizeof _t151);
+            int8_t _t145[2];
+            for (int32_t _i146 = 0; _i146 < 2; _i146++) _t145[_i146] = ((int8_t)(_wadd(s->discard_count[_i146], (_i146 == 0 ? ({ int32_t _r148 = 0; for (int32_t _j147 = 0; _j147 < 4; _j147++) _r148 = _wadd(_r148, knockouts__ko_cards_107[_j147]); _r148; }) : ({ int32_t _r151 = 0; for (int32_t _j150 = 0; _j150 < 4; _j150++) _r151 = _wadd(_r151, knockouts__ko_cards_107[1 * 4 + _j150]); _r151; })))));
+            memcpy(s->discard_count, _t145, sizeof _t145);
         }
-        for (int32_t _i159 = 0; _i159 < 2; _i159++) for (int32_t _i160 = 0; _i160 < 4; _i160++) knockouts__ko_value_108[_i159 * 4 + _i160] = (knockouts__ko_106[_i159 * 4 + _i160] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i159 * 4 + _i160], 34)].ex))) : 0);
+        for (int32_t _f153 = 0; _f153 < 8; _f153++) knockouts__ko_value_108[_f153] = (knockouts__ko_106[_f153] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_f153], 34)].ex))) : 0);
         {
-            int8_t _t161[2];
-            for (int32_t _i162 = 0; _i162 < 2; _i162++) _t161[_i162] = ((int8_t)(_wadd(s->points[_i162], (_i162 == 0 ? ({ int32_t _r164 = 0; for (int32_t _j163 = 0; _j163 < 4; _j163++) _r164 = _wadd(_r164, knockouts__ko_value_108[1 * 4 + _j163]); _r164; }) : ({ int32_t _r167 = 0; for (int32_t _j166 = 0; _j166 < 4; _j166++) _r167 = _wadd(_r167, knockouts__ko_value_108[_j166]); _r167; })))));
-            memcpy(s->points, _t161, sizeof _t161);
-        }
-        {
-            int8_t _t169[8];
-            for (int32_t _i170 = 0; _i170 < 2; _i170++) for (int32_t _i171 = 0; _i171 < 4; _i171++) _t169[_i170 * 4 + _i171] = (knockouts__ko_106[_i170 * 4 + _i171] ? ((int8_t)((-1))) : s->card[_i170 * 4 + _i171]);
-            memcpy(s->card, _t169, sizeof _t169);
+            int8_t _t154[2];
+            for (int32_t _i155 = 0; _i155 < 2; _i155++) _t154[_i155] = ((int8_t)(_wadd(s->points[_i155], (_i155 == 0 ? ({ int32_t _r157 = 0; for (int32_t _j156 = 0; _j156 < 4; _j156++) _r157 = _wadd(_r157, knockouts__ko_value_108[1 * 4 + _j156]); _r157; }) : ({ int32_t _r160 = 0; for (int32_t _j159 = 0; _j159 < 4; _j159++) _r160 = _wadd(_r160, knockouts__ko_value_108[_j159]); _r160; })))));
+            memcpy(s->points, _t154, sizeof _t154);
         }
         {
-            int16_t _t172[8];
-            for (int32_t _i173 = 0; _i173 < 2; _i173++) for (int32_t _i174 = 0; _i174 < 4; _i174++) _t172[_i173 * 4 + _i174] = (knockouts__ko_106[_i173 * 4 + _i174] ? ((int16_t)(0)) : s->damage[_i173 * 4 + _i174]);
-            memcpy(s->damage, _t172, sizeof _t172);
+            int8_t _t162[8];
+            for (int32_t _f163 = 0; _f163 < 8; _f163++) _t162[_f163] = (knockouts__ko_106[_f163] ? ((int8_t)((-1))) : s->card[_f163]);
+            memcpy(s->card, _t162, sizeof _t162);
         }
         {
-            int8_t _t175[64];
-            for (int32_t _i176 = 0; _i176 < 2; _i176++) for (int32_t _i177 = 0; _i177 < 4; _i177++) for (int32_t _i178 = 0; _i178 < 8; _i178++) _t175[_i176 * 32 + _i177 * 8 + _i178] = (knockouts__ko_106[(_i176 * 4 + _i177) / 4 * 4 + ((_i176 * 4 + _i177)) % 4] ? ((int8_t)(0)) : s->energy[_i176 * 32 + _i177 * 8 + _i178]);
-            memcpy(s->energy, _t175, sizeof _t175);
+            int16_t _t164[8];
+            for (int32_t _f165 = 0; _f165 < 8; _f165++) _t164[_f165] = (knockouts__ko_106[_f165] ? ((int16_t)(0)) : s->damage[_f165]);
+            memcpy(s->damage, _t164, sizeof _t164);
         }
         {
-            int8_t _t179[8];
-            for (int32_t _i180 = 0; _i180 < 2; _i180++) for (int32_t _i181 = 0; _i181 < 4; _i181++) _t179[_i180 * 4 + _i181] = (knockouts__ko_106[_i180 * 4 + _i181] ? ((int8_t)(0)) : s->entered[_i180 * 4 + _i181]);
-            memcpy(s->entered, _t179, sizeof _t179);
+            int8_t _t166[64];
+            for (int32_t _i168 = 0; _i168 < 2; _i168++) for (int32_t _i169 = 0; _i169 < 4; _i169++) for (int32_t _i170 = 0; _i170 < 8; _i170++) _t166[_i168 * 32 + _i169 * 8 + _i170] = (knockouts__ko_106[(_i168 * 4 + _i169) / 4 * 4 + ((_i168 * 4 + _i169)) % 4] ? ((int8_t)(0)) : s->energy[_i168 * 32 + _i169 * 8 + _i170]);
+            memcpy(s->energy, _t166, sizeof _t166);
+        }
+        {
+            int8_t _t171[8];
+            for (int32_t _f172 = 0; _f172 < 8; _f172++) _t171[_f172] = (knockouts__ko_106[_f172] ? ((int8_t)(0)) : s->entered[_f172]);
+            memcpy(s->entered, _t171, sizeof _t171);
         }
         knockouts__ko_active_109[0] = knockouts__ko_106[0];
         knockouts__ko_active_109[1] = knockouts__ko_106[1 * 4];
         {
-            bool _t182[2];
-            for (int32_t _i183 = 0; _i183 < 2; _i183++) _t182[_i183] = (s->poisoned[_i183] && (!knockouts__ko_active_109[_i183]));
-            memcpy(s->poisoned, _t182, sizeof _t182);
+            bool _t173[2];
+            for (int32_t _i174 = 0; _i174 < 2; _i174++) _t173[_i174] = (s->poisoned[_i174] && (!knockouts__ko_active_109[_i174]));
+            memcpy(s->poisoned, _t173, sizeof _t173);
         }
         {
-            bool _t184[2];
-            for (int32_t _i185 = 0; _i185 < 2; _i185++) _t184[_i185] = (s->burned[_i185] && (!knockouts__ko_active_109[_i185]));
-            memcpy(s->burned, _t184, sizeof _t184);
+            bool _t175[2];
+            for (int32_t _i176 = 0; _i176 < 2; _i176++) _t175[_i176] = (s->burned[_i176] && (!knockouts__ko_active_109[_i176]));
+            memcpy(s->burned, _t175, sizeof _t175);
         }
         {
-            int8_t _t186[2];
-            for (int32_t _i187 = 0; _i187 < 2; _i187++) _t186[_i187] = (knockouts__ko_active_109[_i187] ? ((int8_t)(0)) : s->condition[_i187]);
-            memcpy(s->condition, _t186, sizeof _t186);
+            int8_t _t177[2];
+            for (int32_t _i178 = 0; _i178 < 2; _i178++) _t177[_i178] = (knockouts__ko_active_109[_i178] ? ((int8_t)(0)) : s->condition[_i178]);
+            memcpy(s->condition, _t177, sizeof _t177);
         }
-        knockouts__has_bench_112[0] = ({ int32_t _lo188 = 1; bool _r190 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_110 = _lo188, _end189 = 4; knockouts__ks_110 < _end189; knockouts__ks_110++) if ((s->card[knockouts__ks_110] >= 0)) { _r190 = true; break; } _r190; });
-        knockouts__has_bench_112[1] = ({ int32_t _lo192 = 1; bool _r194 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_111 = _lo192, _end193 = 4; knockouts__ks_111 < _end193; knockouts__ks_111++) if ((s->card[1 * 4 + knockouts__ks_111] >= 0)) { _r194 = true; break; } _r194; });
+        knockouts__has_bench_112[0] = ({ int32_t _lo179 = 1; bool _r181 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_110 = _lo179, _end180 = 4; knockouts__ks_110 < _end180; knockouts__ks_110++) if ((s->card[knockouts__ks_110] >= 0)) { _r181 = true; break; } _r181; });
+        knockouts__has_bench_112[1] = ({ int32_t _lo183 = 1; bool _r185 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_111 = _lo183, _end184 = 4; knockouts__ks_111 < _end184; knockouts__ks_111++) if ((s->card[1 * 4 + knockouts__ks_111] >= 0)) { _r185 = true; break; } _r185; });
         {
-            bool _t196[2];
-            for (int32_t _i197 = 0; _i197 < 2; _i197++) _t196[_i197] = (s->promote_pending[_i197] || (knockouts__ko_active_109[_i197] && knockouts__has_bench_112[_i197]));
-            memcpy(s->promote_pending, _t196, sizeof _t196);
+            bool _t187[2];
+            for (int32_t _i188 = 0; _i188 < 2; _i188++) _t187[_i188] = (s->promote_pending[_i188] || (knockouts__ko_active_109[_i188] && knockouts__has_bench_112[_i188]));
+            memcpy(s->promote_pending, _t187, sizeof _t187);
         }
-        for (int32_t _i198 = 0; _i198 < 2; _i198++) knockouts__won_113[_i198] = ((s->points[_i198] >= 3) || (_i198 == 0 ? (knockouts__ko_active_109[1] && (!knockouts__has_bench_112[1])) : (knockouts__ko_active_109[0] && (!knockouts__has_bench_112[0]))));
+        for (int32_t _i189 = 0; _i189 < 2; _i189++) knockouts__won_113[_i189] = ((s->points[_i189] >= 3) || (_i189 == 0 ? (knockouts__ko_active_109[1] && (!knockouts__has_bench_112[1])) : (knockouts__ko_active_109[0] && (!knockouts__has_bench_112[0]))));
         if ((knockouts__won_113[0] && knockouts__won_113[1])) {
             memset(s->rewards, 0, sizeof s->rewards);
             s->terminated = true;
@@ -1803,39 +1803,39 @@ static void effect_attack(State *s, Key key)
                 draw_cards__p_115 = start_turn__p_114;
                 draw_cards__have_116 = s->hand_count[_ix(draw_cards__p_115, 2)];
                 draw_cards__k_117 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_115, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_116))))));
-                int32_t _w199 = _wx(draw_cards__p_115, 2);
-                if (_w199 >= 0) {
+                int32_t _w190 = _wx(draw_cards__p_115, 2);
+                if (_w190 >= 0) {
                     {
-                        int8_t _t200[10];
-                        for (int32_t _i201 = 0; _i201 < 10; _i201++) _t200[_i201] = (((HAND_SLOTS[_i201] >= draw_cards__have_116) && (HAND_SLOTS[_i201] < ((int8_t)(_wadd(draw_cards__have_116, draw_cards__k_117))))) ? s->deck[_ix(draw_cards__p_115, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i201], draw_cards__have_116), 0), 19), 20)] : s->hand[_ix(draw_cards__p_115, 2) * 10 + _i201]);
-                        memcpy(s->hand + _w199 * 10, _t200, sizeof _t200);
+                        int8_t _t191[10];
+                        for (int32_t _i192 = 0; _i192 < 10; _i192++) _t191[_i192] = (((((int8_t)(HAND_SLOTS[_i192])) >= draw_cards__have_116) && (((int8_t)(HAND_SLOTS[_i192])) < ((int8_t)(_wadd(draw_cards__have_116, draw_cards__k_117))))) ? s->deck[_ix(draw_cards__p_115, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i192], draw_cards__have_116), 0), 19), 20)] : s->hand[_ix(draw_cards__p_115, 2) * 10 + _i192]);
+                        memcpy(s->hand + _w190 * 10, _t191, sizeof _t191);
                     }
                 }
-                int32_t _w202 = _wx(draw_cards__p_115, 2);
-                if (_w202 >= 0) {
+                int32_t _w193 = _wx(draw_cards__p_115, 2);
+                if (_w193 >= 0) {
                     {
-                        int8_t _t203[20];
-                        for (int32_t _i204 = 0; _i204 < 20; _i204++) _t203[_i204] = ((_wadd(DECK_SLOTS[_i204], draw_cards__k_117) < 20) ? s->deck[_ix(draw_cards__p_115, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i204], draw_cards__k_117), 0), 19), 20)] : ((int8_t)((-1))));
-                        memcpy(s->deck + _w202 * 20, _t203, sizeof _t203);
+                        int8_t _t194[20];
+                        for (int32_t _i195 = 0; _i195 < 20; _i195++) _t194[_i195] = ((_wadd(DECK_SLOTS[_i195], draw_cards__k_117) < 20) ? s->deck[_ix(draw_cards__p_115, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i195], draw_cards__k_117), 0), 19), 20)] : ((int8_t)((-1))));
+                        memcpy(s->deck + _w193 * 20, _t194, sizeof _t194);
                     }
                 }
-                int32_t _w205 = _wx(draw_cards__p_115, 2);
-                if (_w205 >= 0) {
-                    s->hand_count[_w205] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_115, 2)], draw_cards__k_117)));
+                int32_t _w196 = _wx(draw_cards__p_115, 2);
+                if (_w196 >= 0) {
+                    s->hand_count[_w196] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_115, 2)], draw_cards__k_117)));
                 }
-                int32_t _w206 = _wx(draw_cards__p_115, 2);
-                if (_w206 >= 0) {
-                    s->deck_count[_w206] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_115, 2)], draw_cards__k_117)));
+                int32_t _w197 = _wx(draw_cards__p_115, 2);
+                if (_w197 >= 0) {
+                    s->deck_count[_w197] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_115, 2)], draw_cards__k_117)));
                 }
             }
             if ((s->turn > 1)) {
-                int32_t _w207 = _wx(start_turn__p_114, 2);
-                if (_w207 >= 0) {
-                    s->energy_now[_w207] = s->energy_next[_ix(start_turn__p_114, 2)];
+                int32_t _w198 = _wx(start_turn__p_114, 2);
+                if (_w198 >= 0) {
+                    s->energy_now[_w198] = s->energy_next[_ix(start_turn__p_114, 2)];
                 }
-                int32_t _w208 = _wx(start_turn__p_114, 2);
-                if (_w208 >= 0) {
-                    s->energy_next[_w208] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_114, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 9), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_114, 2)], 4)]), 3)]));
+                int32_t _w199 = _wx(start_turn__p_114, 2);
+                if (_w199 >= 0) {
+                    s->energy_next[_w199] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_114, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 9), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_114, 2)], 4)]), 3)]));
                 }
             }
         }
@@ -1877,34 +1877,34 @@ static void effect_promote(State *s, int32_t b, Key key)
     if (_w8 >= 0) {
         {
             int8_t _t9[32];
-            for (int32_t _i10 = 0; _i10 < 4; _i10++) for (int32_t _i11 = 0; _i11 < 8; _i11++) _t9[_i10 * 8 + _i11] = s->energy[_ix(swap_active__p_118, 2) * 32 + _ix(swap_active__perm_120[_i10], 4) * 8 + _i11];
+            for (int32_t _i11 = 0; _i11 < 4; _i11++) for (int32_t _i12 = 0; _i12 < 8; _i12++) _t9[_i11 * 8 + _i12] = s->energy[_ix(swap_active__p_118, 2) * 32 + _ix(swap_active__perm_120[_i11], 4) * 8 + _i12];
             memcpy(s->energy + _w8 * 32, _t9, sizeof _t9);
         }
     }
-    int32_t _w12 = _wx(swap_active__p_118, 2);
-    if (_w12 >= 0) {
+    int32_t _w13 = _wx(swap_active__p_118, 2);
+    if (_w13 >= 0) {
         {
-            int8_t _t13[4];
-            for (int32_t _i14 = 0; _i14 < 4; _i14++) _t13[_i14] = s->entered[_ix(swap_active__p_118, 2) * 4 + _ix(swap_active__perm_120[_i14], 4)];
-            memcpy(s->entered + _w12 * 4, _t13, sizeof _t13);
+            int8_t _t14[4];
+            for (int32_t _i15 = 0; _i15 < 4; _i15++) _t14[_i15] = s->entered[_ix(swap_active__p_118, 2) * 4 + _ix(swap_active__perm_120[_i15], 4)];
+            memcpy(s->entered + _w13 * 4, _t14, sizeof _t14);
         }
     }
     clear_conditions__p_121 = swap_active__p_118;
-    int32_t _w15 = _wx(clear_conditions__p_121, 2);
-    if (_w15 >= 0) {
-        s->poisoned[_w15] = false;
-    }
     int32_t _w16 = _wx(clear_conditions__p_121, 2);
     if (_w16 >= 0) {
-        s->burned[_w16] = false;
+        s->poisoned[_w16] = false;
     }
     int32_t _w17 = _wx(clear_conditions__p_121, 2);
     if (_w17 >= 0) {
-        s->condition[_w17] = ((int8_t)(0));
+        s->burned[_w17] = false;
     }
-    int32_t _w18 = _wx(p_, 2);
+    int32_t _w18 = _wx(clear_conditions__p_121, 2);
     if (_w18 >= 0) {
-        s->promote_pending[_w18] = false;
+        s->condition[_w18] = ((int8_t)(0));
+    }
+    int32_t _w19 = _wx(p_, 2);
+    if (_w19 >= 0) {
+        s->promote_pending[_w19] = false;
     }
     if (s->promote_pending[_ix(_wsub(1, p_), 2)]) {
         s->current_player = _wsub(1, p_);
@@ -1919,39 +1919,39 @@ static void effect_promote(State *s, int32_t b, Key key)
             draw_cards__p_123 = start_turn__p_122;
             draw_cards__have_124 = s->hand_count[_ix(draw_cards__p_123, 2)];
             draw_cards__k_125 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_123, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_124))))));
-            int32_t _w19 = _wx(draw_cards__p_123, 2);
-            if (_w19 >= 0) {
+            int32_t _w20 = _wx(draw_cards__p_123, 2);
+            if (_w20 >= 0) {
                 {
-                    int8_t _t20[10];
-                    for (int32_t _i21 = 0; _i21 < 10; _i21++) _t20[_i21] = (((HAND_SLOTS[_i21] >= draw_cards__have_124) && (HAND_SLOTS[_i21] < ((int8_t)(_wadd(draw_cards__have_124, draw_cards__k_125))))) ? s->deck[_ix(draw_cards__p_123, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i21], draw_cards__have_124), 0), 19), 20)] : s->hand[_ix(draw_cards__p_123, 2) * 10 + _i21]);
-                    memcpy(s->hand + _w19 * 10, _t20, sizeof _t20);
+                    int8_t _t21[10];
+                    for (int32_t _i22 = 0; _i22 < 10; _i22++) _t21[_i22] = (((((int8_t)(HAND_SLOTS[_i22])) >= draw_cards__have_124) && (((int8_t)(HAND_SLOTS[_i22])) < ((int8_t)(_wadd(draw_cards__have_124, draw_cards__k_125))))) ? s->deck[_ix(draw_cards__p_123, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i22], draw_cards__have_124), 0), 19), 20)] : s->hand[_ix(draw_cards__p_123, 2) * 10 + _i22]);
+                    memcpy(s->hand + _w20 * 10, _t21, sizeof _t21);
                 }
             }
-            int32_t _w22 = _wx(draw_cards__p_123, 2);
-            if (_w22 >= 0) {
+            int32_t _w23 = _wx(draw_cards__p_123, 2);
+            if (_w23 >= 0) {
                 {
-                    int8_t _t23[20];
-                    for (int32_t _i24 = 0; _i24 < 20; _i24++) _t23[_i24] = ((_wadd(DECK_SLOTS[_i24], draw_cards__k_125) < 20) ? s->deck[_ix(draw_cards__p_123, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i24], draw_cards__k_125), 0), 19), 20)] : ((int8_t)((-1))));
-                    memcpy(s->deck + _w22 * 20, _t23, sizeof _t23);
+                    int8_t _t24[20];
+                    for (int32_t _i25 = 0; _i25 < 20; _i25++) _t24[_i25] = ((_wadd(DECK_SLOTS[_i25], draw_cards__k_125) < 20) ? s->deck[_ix(draw_cards__p_123, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i25], draw_cards__k_125), 0), 19), 20)] : ((int8_t)((-1))));
+                    memcpy(s->deck + _w23 * 20, _t24, sizeof _t24);
                 }
-            }
-            int32_t _w25 = _wx(draw_cards__p_123, 2);
-            if (_w25 >= 0) {
-                s->hand_count[_w25] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_123, 2)], draw_cards__k_125)));
             }
             int32_t _w26 = _wx(draw_cards__p_123, 2);
             if (_w26 >= 0) {
-                s->deck_count[_w26] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_123, 2)], draw_cards__k_125)));
+                s->hand_count[_w26] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_123, 2)], draw_cards__k_125)));
+            }
+            int32_t _w27 = _wx(draw_cards__p_123, 2);
+            if (_w27 >= 0) {
+                s->deck_count[_w27] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_123, 2)], draw_cards__k_125)));
             }
         }
         if ((s->turn > 1)) {
-            int32_t _w27 = _wx(start_turn__p_122, 2);
-            if (_w27 >= 0) {
-                s->energy_now[_w27] = s->energy_next[_ix(start_turn__p_122, 2)];
-            }
             int32_t _w28 = _wx(start_turn__p_122, 2);
             if (_w28 >= 0) {
-                s->energy_next[_w28] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_122, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_122, 2)], 4)]), 3)]));
+                s->energy_now[_w28] = s->energy_next[_ix(start_turn__p_122, 2)];
+            }
+            int32_t _w29 = _wx(start_turn__p_122, 2);
+            if (_w29 >= 0) {
+                s->energy_next[_w29] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_122, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 0), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_122, 2)], 4)]), 3)]));
             }
         }
     }
@@ -1996,7 +1996,7 @@ static void effect_end_turn(State *s, Key key)
                 if (_w1 >= 0) {
                     {
                         int8_t _t2[10];
-                        for (int32_t _i3 = 0; _i3 < 10; _i3++) _t2[_i3] = (((HAND_SLOTS[_i3] >= draw_cards__have_128) && (HAND_SLOTS[_i3] < ((int8_t)(_wadd(draw_cards__have_128, draw_cards__k_129))))) ? s->deck[_ix(draw_cards__p_127, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i3], draw_cards__have_128), 0), 19), 20)] : s->hand[_ix(draw_cards__p_127, 2) * 10 + _i3]);
+                        for (int32_t _i3 = 0; _i3 < 10; _i3++) _t2[_i3] = (((((int8_t)(HAND_SLOTS[_i3])) >= draw_cards__have_128) && (((int8_t)(HAND_SLOTS[_i3])) < ((int8_t)(_wadd(draw_cards__have_128, draw_cards__k_129))))) ? s->deck[_ix(draw_cards__p_127, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i3], draw_cards__have_128), 0), 19), 20)] : s->hand[_ix(draw_cards__p_127, 2) * 10 + _i3]);
                         memcpy(s->hand + _w1 * 10, _t2, sizeof _t2);
                     }
                 }
@@ -2103,64 +2103,64 @@ static void effect_end_turn(State *s, Key key)
                     }
                 }
             }
-            for (int32_t _i22 = 0; _i22 < 2; _i22++) for (int32_t _i23 = 0; _i23 < 4; _i23++) knockouts__ko_135[_i22 * 4 + _i23] = ((s->card[_i22 * 4 + _i23] >= 0) && (s->damage[_i22 * 4 + _i23] >= POKEMON__rows[_ix(s->card[_i22 * 4 + _i23], 34)].hp));
-            for (int32_t _i24 = 0; _i24 < 2; _i24++) for (int32_t _i25 = 0; _i25 < 4; _i25++) knockouts__ko_cards_136[_i24 * 4 + _i25] = (knockouts__ko_135[_i24 * 4 + _i25] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i24 * 4 + _i25], 34)].stage))) : 0);
+            for (int32_t _f22 = 0; _f22 < 8; _f22++) knockouts__ko_135[_f22] = ((s->card[_f22] >= 0) && (s->damage[_f22] >= POKEMON__rows[_ix(s->card[_f22], 34)].hp));
+            for (int32_t _f23 = 0; _f23 < 8; _f23++) knockouts__ko_cards_136[_f23] = (knockouts__ko_135[_f23] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_f23], 34)].stage))) : 0);
             {
-                int8_t _t26[2];
-                for (int32_t _i27 = 0; _i27 < 2; _i27++) _t26[_i27] = ((int8_t)(_wadd(s->discard_count[_i27], (_i27 == 0 ? ({ int32_t _r29 = 0; for (int32_t _j28 = 0; _j28 < 4; _j28++) _r29 = _wadd(_r29, knockouts__ko_cards_136[_j28]); _r29; }) : ({ int32_t _r32 = 0; for (int32_t _j31 = 0; _j31 < 4; _j31++) _r32 = _wadd(_r32, knockouts__ko_cards_136[1 * 4 + _j31]); _r32; })))));
-                memcpy(s->discard_count, _t26, sizeof _t26);
+                int8_t _t24[2];
+                for (int32_t _i25 = 0; _i25 < 2; _i25++) _t24[_i25] = ((int8_t)(_wadd(s->discard_count[_i25], (_i25 == 0 ? ({ int32_t _r27 = 0; for (int32_t _j26 = 0; _j26 < 4; _j26++) _r27 = _wadd(_r27, knockouts__ko_cards_136[_j26]); _r27; }) : ({ int32_t _r30 = 0; for (int32_t _j29 = 0; _j29 < 4; _j29++) _r30 = _wadd(_r30, knockouts__ko_cards_136[1 * 4 + _j29]); _r30; })))));
+                memcpy(s->discard_count, _t24, sizeof _t24);
             }
-            for (int32_t _i34 = 0; _i34 < 2; _i34++) for (int32_t _i35 = 0; _i35 < 4; _i35++) knockouts__ko_value_137[_i34 * 4 + _i35] = (knockouts__ko_135[_i34 * 4 + _i35] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_i34 * 4 + _i35], 34)].ex))) : 0);
+            for (int32_t _f32 = 0; _f32 < 8; _f32++) knockouts__ko_value_137[_f32] = (knockouts__ko_135[_f32] ? _wadd(1, ((int32_t)(POKEMON__rows[_ix(s->card[_f32], 34)].ex))) : 0);
             {
-                int8_t _t36[2];
-                for (int32_t _i37 = 0; _i37 < 2; _i37++) _t36[_i37] = ((int8_t)(_wadd(s->points[_i37], (_i37 == 0 ? ({ int32_t _r39 = 0; for (int32_t _j38 = 0; _j38 < 4; _j38++) _r39 = _wadd(_r39, knockouts__ko_value_137[1 * 4 + _j38]); _r39; }) : ({ int32_t _r42 = 0; for (int32_t _j41 = 0; _j41 < 4; _j41++) _r42 = _wadd(_r42, knockouts__ko_value_137[_j41]); _r42; })))));
-                memcpy(s->points, _t36, sizeof _t36);
-            }
-            {
-                int8_t _t44[8];
-                for (int32_t _i45 = 0; _i45 < 2; _i45++) for (int32_t _i46 = 0; _i46 < 4; _i46++) _t44[_i45 * 4 + _i46] = (knockouts__ko_135[_i45 * 4 + _i46] ? ((int8_t)((-1))) : s->card[_i45 * 4 + _i46]);
-                memcpy(s->card, _t44, sizeof _t44);
+                int8_t _t33[2];
+                for (int32_t _i34 = 0; _i34 < 2; _i34++) _t33[_i34] = ((int8_t)(_wadd(s->points[_i34], (_i34 == 0 ? ({ int32_t _r36 = 0; for (int32_t _j35 = 0; _j35 < 4; _j35++) _r36 = _wadd(_r36, knockouts__ko_value_137[1 * 4 + _j35]); _r36; }) : ({ int32_t _r39 = 0; for (int32_t _j38 = 0; _j38 < 4; _j38++) _r39 = _wadd(_r39, knockouts__ko_value_137[_j38]); _r39; })))));
+                memcpy(s->points, _t33, sizeof _t33);
             }
             {
-                int16_t _t47[8];
-                for (int32_t _i48 = 0; _i48 < 2; _i48++) for (int32_t _i49 = 0; _i49 < 4; _i49++) _t47[_i48 * 4 + _i49] = (knockouts__ko_135[_i48 * 4 + _i49] ? ((int16_t)(0)) : s->damage[_i48 * 4 + _i49]);
-                memcpy(s->damage, _t47, sizeof _t47);
+                int8_t _t41[8];
+                for (int32_t _f42 = 0; _f42 < 8; _f42++) _t41[_f42] = (knockouts__ko_135[_f42] ? ((int8_t)((-1))) : s->card[_f42]);
+                memcpy(s->card, _t41, sizeof _t41);
             }
             {
-                int8_t _t50[64];
-                for (int32_t _i51 = 0; _i51 < 2; _i51++) for (int32_t _i52 = 0; _i52 < 4; _i52++) for (int32_t _i53 = 0; _i53 < 8; _i53++) _t50[_i51 * 32 + _i52 * 8 + _i53] = (knockouts__ko_135[(_i51 * 4 + _i52) / 4 * 4 + ((_i51 * 4 + _i52)) % 4] ? ((int8_t)(0)) : s->energy[_i51 * 32 + _i52 * 8 + _i53]);
-                memcpy(s->energy, _t50, sizeof _t50);
+                int16_t _t43[8];
+                for (int32_t _f44 = 0; _f44 < 8; _f44++) _t43[_f44] = (knockouts__ko_135[_f44] ? ((int16_t)(0)) : s->damage[_f44]);
+                memcpy(s->damage, _t43, sizeof _t43);
             }
             {
-                int8_t _t54[8];
-                for (int32_t _i55 = 0; _i55 < 2; _i55++) for (int32_t _i56 = 0; _i56 < 4; _i56++) _t54[_i55 * 4 + _i56] = (knockouts__ko_135[_i55 * 4 + _i56] ? ((int8_t)(0)) : s->entered[_i55 * 4 + _i56]);
-                memcpy(s->entered, _t54, sizeof _t54);
+                int8_t _t45[64];
+                for (int32_t _i47 = 0; _i47 < 2; _i47++) for (int32_t _i48 = 0; _i48 < 4; _i48++) for (int32_t _i49 = 0; _i49 < 8; _i49++) _t45[_i47 * 32 + _i48 * 8 + _i49] = (knockouts__ko_135[(_i47 * 4 + _i48) / 4 * 4 + ((_i47 * 4 + _i48)) % 4] ? ((int8_t)(0)) : s->energy[_i47 * 32 + _i48 * 8 + _i49]);
+                memcpy(s->energy, _t45, sizeof _t45);
+            }
+            {
+                int8_t _t50[8];
+                for (int32_t _f51 = 0; _f51 < 8; _f51++) _t50[_f51] = (knockouts__ko_135[_f51] ? ((int8_t)(0)) : s->entered[_f51]);
+                memcpy(s->entered, _t50, sizeof _t50);
             }
             knockouts__ko_active_138[0] = knockouts__ko_135[0];
             knockouts__ko_active_138[1] = knockouts__ko_135[1 * 4];
             {
-                bool _t57[2];
-                for (int32_t _i58 = 0; _i58 < 2; _i58++) _t57[_i58] = (s->poisoned[_i58] && (!knockouts__ko_active_138[_i58]));
-                memcpy(s->poisoned, _t57, sizeof _t57);
+                bool _t52[2];
+                for (int32_t _i53 = 0; _i53 < 2; _i53++) _t52[_i53] = (s->poisoned[_i53] && (!knockouts__ko_active_138[_i53]));
+                memcpy(s->poisoned, _t52, sizeof _t52);
             }
             {
-                bool _t59[2];
-                for (int32_t _i60 = 0; _i60 < 2; _i60++) _t59[_i60] = (s->burned[_i60] && (!knockouts__ko_active_138[_i60]));
-                memcpy(s->burned, _t59, sizeof _t59);
+                bool _t54[2];
+                for (int32_t _i55 = 0; _i55 < 2; _i55++) _t54[_i55] = (s->burned[_i55] && (!knockouts__ko_active_138[_i55]));
+                memcpy(s->burned, _t54, sizeof _t54);
             }
             {
-                int8_t _t61[2];
-                for (int32_t _i62 = 0; _i62 < 2; _i62++) _t61[_i62] = (knockouts__ko_active_138[_i62] ? ((int8_t)(0)) : s->condition[_i62]);
-                memcpy(s->condition, _t61, sizeof _t61);
+                int8_t _t56[2];
+                for (int32_t _i57 = 0; _i57 < 2; _i57++) _t56[_i57] = (knockouts__ko_active_138[_i57] ? ((int8_t)(0)) : s->condition[_i57]);
+                memcpy(s->condition, _t56, sizeof _t56);
             }
-            knockouts__has_bench_141[0] = ({ int32_t _lo63 = 1; bool _r65 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_139 = _lo63, _end64 = 4; knockouts__ks_139 < _end64; knockouts__ks_139++) if ((s->card[knockouts__ks_139] >= 0)) { _r65 = true; break; } _r65; });
-            knockouts__has_bench_141[1] = ({ int32_t _lo67 = 1; bool _r69 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_140 = _lo67, _end68 = 4; knockouts__ks_140 < _end68; knockouts__ks_140++) if ((s->card[1 * 4 + knockouts__ks_140] >= 0)) { _r69 = true; break; } _r69; });
+            knockouts__has_bench_141[0] = ({ int32_t _lo58 = 1; bool _r60 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_139 = _lo58, _end59 = 4; knockouts__ks_139 < _end59; knockouts__ks_139++) if ((s->card[knockouts__ks_139] >= 0)) { _r60 = true; break; } _r60; });
+            knockouts__has_bench_141[1] = ({ int32_t _lo62 = 1; bool _r64 = false; _Pragma("GCC unroll 3") for (int32_t knockouts__ks_140 = _lo62, _end63 = 4; knockouts__ks_140 < _end63; knockouts__ks_140++) if ((s->card[1 * 4 + knockouts__ks_140] >= 0)) { _r64 = true; break; } _r64; });
             {
-                bool _t71[2];
-                for (int32_t _i72 = 0; _i72 < 2; _i72++) _t71[_i72] = (s->promote_pending[_i72] || (knockouts__ko_active_138[_i72] && knockouts__has_bench_141[_i72]));
-                memcpy(s->promote_pending, _t71, sizeof _t71);
+                bool _t66[2];
+                for (int32_t _i67 = 0; _i67 < 2; _i67++) _t66[_i67] = (s->promote_pending[_i67] || (knockouts__ko_active_138[_i67] && knockouts__has_bench_141[_i67]));
+                memcpy(s->promote_pending, _t66, sizeof _t66);
             }
-            for (int32_t _i73 = 0; _i73 < 2; _i73++) knockouts__won_142[_i73] = ((s->points[_i73] >= 3) || (_i73 == 0 ? (knockouts__ko_active_138[1] && (!knockouts__has_bench_141[1])) : (knockouts__ko_active_138[0] && (!knockouts__has_bench_141[0]))));
+            for (int32_t _i68 = 0; _i68 < 2; _i68++) knockouts__won_142[_i68] = ((s->points[_i68] >= 3) || (_i68 == 0 ? (knockouts__ko_active_138[1] && (!knockouts__has_bench_141[1])) : (knockouts__ko_active_138[0] && (!knockouts__has_bench_141[0]))));
             if ((knockouts__won_142[0] && knockouts__won_142[1])) {
                 memset(s->rewards, 0, sizeof s->rewards);
                 s->terminated = true;
@@ -2192,39 +2192,39 @@ static void effect_end_turn(State *s, Key key)
                     draw_cards__p_144 = start_turn__p_143;
                     draw_cards__have_145 = s->hand_count[_ix(draw_cards__p_144, 2)];
                     draw_cards__k_146 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(1)), s->deck_count[_ix(draw_cards__p_144, 2)]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_145))))));
-                    int32_t _w74 = _wx(draw_cards__p_144, 2);
-                    if (_w74 >= 0) {
+                    int32_t _w69 = _wx(draw_cards__p_144, 2);
+                    if (_w69 >= 0) {
                         {
-                            int8_t _t75[10];
-                            for (int32_t _i76 = 0; _i76 < 10; _i76++) _t75[_i76] = (((HAND_SLOTS[_i76] >= draw_cards__have_145) && (HAND_SLOTS[_i76] < ((int8_t)(_wadd(draw_cards__have_145, draw_cards__k_146))))) ? s->deck[_ix(draw_cards__p_144, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i76], draw_cards__have_145), 0), 19), 20)] : s->hand[_ix(draw_cards__p_144, 2) * 10 + _i76]);
-                            memcpy(s->hand + _w74 * 10, _t75, sizeof _t75);
+                            int8_t _t70[10];
+                            for (int32_t _i71 = 0; _i71 < 10; _i71++) _t70[_i71] = (((((int8_t)(HAND_SLOTS[_i71])) >= draw_cards__have_145) && (((int8_t)(HAND_SLOTS[_i71])) < ((int8_t)(_wadd(draw_cards__have_145, draw_cards__k_146))))) ? s->deck[_ix(draw_cards__p_144, 2) * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i71], draw_cards__have_145), 0), 19), 20)] : s->hand[_ix(draw_cards__p_144, 2) * 10 + _i71]);
+                            memcpy(s->hand + _w69 * 10, _t70, sizeof _t70);
                         }
                     }
-                    int32_t _w77 = _wx(draw_cards__p_144, 2);
-                    if (_w77 >= 0) {
+                    int32_t _w72 = _wx(draw_cards__p_144, 2);
+                    if (_w72 >= 0) {
                         {
-                            int8_t _t78[20];
-                            for (int32_t _i79 = 0; _i79 < 20; _i79++) _t78[_i79] = ((_wadd(DECK_SLOTS[_i79], draw_cards__k_146) < 20) ? s->deck[_ix(draw_cards__p_144, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i79], draw_cards__k_146), 0), 19), 20)] : ((int8_t)((-1))));
-                            memcpy(s->deck + _w77 * 20, _t78, sizeof _t78);
+                            int8_t _t73[20];
+                            for (int32_t _i74 = 0; _i74 < 20; _i74++) _t73[_i74] = ((_wadd(DECK_SLOTS[_i74], draw_cards__k_146) < 20) ? s->deck[_ix(draw_cards__p_144, 2) * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i74], draw_cards__k_146), 0), 19), 20)] : ((int8_t)((-1))));
+                            memcpy(s->deck + _w72 * 20, _t73, sizeof _t73);
                         }
                     }
-                    int32_t _w80 = _wx(draw_cards__p_144, 2);
-                    if (_w80 >= 0) {
-                        s->hand_count[_w80] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_144, 2)], draw_cards__k_146)));
+                    int32_t _w75 = _wx(draw_cards__p_144, 2);
+                    if (_w75 >= 0) {
+                        s->hand_count[_w75] = ((int8_t)(_wadd(s->hand_count[_ix(draw_cards__p_144, 2)], draw_cards__k_146)));
                     }
-                    int32_t _w81 = _wx(draw_cards__p_144, 2);
-                    if (_w81 >= 0) {
-                        s->deck_count[_w81] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_144, 2)], draw_cards__k_146)));
+                    int32_t _w76 = _wx(draw_cards__p_144, 2);
+                    if (_w76 >= 0) {
+                        s->deck_count[_w76] = ((int8_t)(_wsub(s->deck_count[_ix(draw_cards__p_144, 2)], draw_cards__k_146)));
                     }
                 }
                 if ((s->turn > 1)) {
-                    int32_t _w82 = _wx(start_turn__p_143, 2);
-                    if (_w82 >= 0) {
-                        s->energy_now[_w82] = s->energy_next[_ix(start_turn__p_143, 2)];
+                    int32_t _w77 = _wx(start_turn__p_143, 2);
+                    if (_w77 >= 0) {
+                        s->energy_now[_w77] = s->energy_next[_ix(start_turn__p_143, 2)];
                     }
-                    int32_t _w83 = _wx(start_turn__p_143, 2);
-                    if (_w83 >= 0) {
-                        s->energy_next[_w83] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_143, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 5), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_143, 2)], 4)]), 3)]));
+                    int32_t _w78 = _wx(start_turn__p_143, 2);
+                    if (_w78 >= 0) {
+                        s->energy_next[_w78] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[_ix(start_turn__p_143, 2)], 4) * 3 + _ix(_roll(random_word_at(key, 5), DECK_TYPE_COUNT[_ix(s->deck_id[_ix(start_turn__p_143, 2)], 4)]), 3)]));
                     }
                 }
             }
@@ -2253,74 +2253,74 @@ static void init(State *s, Key key)
     s->phase = ((int8_t)(0));
     s->first = ((int8_t)(0));
     s->turn = ((int16_t)(0));
-    for (int32_t _i1 = 0; _i1 < 2; _i1++) for (int32_t _i2 = 0; _i2 < 20; _i2++) s->deck[_i1 * 20 + _i2] = ((int8_t)((-1)));
-    for (int32_t _i3 = 0; _i3 < 2; _i3++) s->deck_count[_i3] = ((int8_t)(0));
-    for (int32_t _i4 = 0; _i4 < 2; _i4++) for (int32_t _i5 = 0; _i5 < 10; _i5++) s->hand[_i4 * 10 + _i5] = ((int8_t)((-1)));
-    for (int32_t _i6 = 0; _i6 < 2; _i6++) s->hand_count[_i6] = ((int8_t)(0));
-    for (int32_t _i7 = 0; _i7 < 2; _i7++) s->discard_count[_i7] = ((int8_t)(0));
-    for (int32_t _i8 = 0; _i8 < 2; _i8++) for (int32_t _i9 = 0; _i9 < 4; _i9++) s->card[_i8 * 4 + _i9] = ((int8_t)((-1)));
-    for (int32_t _i10 = 0; _i10 < 2; _i10++) for (int32_t _i11 = 0; _i11 < 4; _i11++) s->damage[_i10 * 4 + _i11] = ((int16_t)(0));
-    for (int32_t _i12 = 0; _i12 < 2; _i12++) for (int32_t _i13 = 0; _i13 < 4; _i13++) for (int32_t _i14 = 0; _i14 < 8; _i14++) s->energy[_i12 * 32 + _i13 * 8 + _i14] = ((int8_t)(0));
-    for (int32_t _i15 = 0; _i15 < 2; _i15++) for (int32_t _i16 = 0; _i16 < 4; _i16++) s->entered[_i15 * 4 + _i16] = ((int8_t)(0));
-    for (int32_t _i17 = 0; _i17 < 2; _i17++) s->poisoned[_i17] = false;
-    for (int32_t _i18 = 0; _i18 < 2; _i18++) s->burned[_i18] = false;
-    for (int32_t _i19 = 0; _i19 < 2; _i19++) s->condition[_i19] = ((int8_t)(0));
-    for (int32_t _i20 = 0; _i20 < 2; _i20++) s->points[_i20] = ((int8_t)(0));
-    for (int32_t _i21 = 0; _i21 < 2; _i21++) s->energy_now[_i21] = ((int8_t)((-1)));
-    for (int32_t _i22 = 0; _i22 < 2; _i22++) s->energy_next[_i22] = ((int8_t)((-1)));
+    for (int32_t _f1 = 0; _f1 < 40; _f1++) s->deck[_f1] = ((int8_t)((-1)));
+    for (int32_t _i2 = 0; _i2 < 2; _i2++) s->deck_count[_i2] = ((int8_t)(0));
+    for (int32_t _f3 = 0; _f3 < 20; _f3++) s->hand[_f3] = ((int8_t)((-1)));
+    for (int32_t _i4 = 0; _i4 < 2; _i4++) s->hand_count[_i4] = ((int8_t)(0));
+    for (int32_t _i5 = 0; _i5 < 2; _i5++) s->discard_count[_i5] = ((int8_t)(0));
+    for (int32_t _f6 = 0; _f6 < 8; _f6++) s->card[_f6] = ((int8_t)((-1)));
+    for (int32_t _f7 = 0; _f7 < 8; _f7++) s->damage[_f7] = ((int16_t)(0));
+    for (int32_t _f8 = 0; _f8 < 64; _f8++) s->energy[_f8] = ((int8_t)(0));
+    for (int32_t _f9 = 0; _f9 < 8; _f9++) s->entered[_f9] = ((int8_t)(0));
+    for (int32_t _i10 = 0; _i10 < 2; _i10++) s->poisoned[_i10] = false;
+    for (int32_t _i11 = 0; _i11 < 2; _i11++) s->burned[_i11] = false;
+    for (int32_t _i12 = 0; _i12 < 2; _i12++) s->condition[_i12] = ((int8_t)(0));
+    for (int32_t _i13 = 0; _i13 < 2; _i13++) s->points[_i13] = ((int8_t)(0));
+    for (int32_t _i14 = 0; _i14 < 2; _i14++) s->energy_now[_i14] = ((int8_t)((-1)));
+    for (int32_t _i15 = 0; _i15 < 2; _i15++) s->energy_next[_i15] = ((int8_t)((-1)));
     s->supporter_played = false;
     s->retreated = false;
-    for (int32_t _i23 = 0; _i23 < 2; _i23++) s->promote_pending[_i23] = false;
-    for (int32_t _i24 = 0; _i24 < 2; _i24++) s->deck_id[_i24] = ((int8_t)(0));
+    for (int32_t _i16 = 0; _i16 < 2; _i16++) s->promote_pending[_i16] = false;
+    for (int32_t _i17 = 0; _i17 < 2; _i17++) s->deck_id[_i17] = ((int8_t)(0));
     s->first = ((int8_t)((_flip(random_word_at(key, 0)) ? 0 : 1)));
     s->current_player = ((int32_t)(s->first));
-    for (int32_t _i25 = 0; _i25 < 2; _i25++) s->deck_id[_i25] = ((int8_t)(((FIXED_DECKS[_i25] >= 0) ? FIXED_DECKS[_i25] : (_i25 == 0 ? _roll(random_word_at(key, 1), 4) : _roll(random_word_at(key, 2), 4)))));
+    for (int32_t _i18 = 0; _i18 < 2; _i18++) s->deck_id[_i18] = ((int8_t)(((FIXED_DECKS[_i18] >= 0) ? FIXED_DECKS[_i18] : (_i18 == 0 ? _roll(random_word_at(key, 1), 4) : _roll(random_word_at(key, 2), 4)))));
     {
         int8_t *_d = s->deck + 0 * 20;
-        for (int32_t _i26 = 0; _i26 < 20; _i26++) _d[_i26] = ((int8_t)(DECKS[_ix(s->deck_id[0], 4) * 20 + _i26]));
+        for (int32_t _i19 = 0; _i19 < 20; _i19++) _d[_i19] = ((int8_t)(DECKS[_ix(s->deck_id[0], 4) * 20 + _i19]));
         _shuffle_int8(_d, 20, fold_in(key, 4));
     }
-    deal__i_1 = ({ bool _m27[20]; for (int32_t _j28 = 0; _j28 < 20; _j28++) _m27[_j28] = (((s->deck[_j28] >= 0) && (s->deck[_j28] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[_j28], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word_at(key, 3), _m27, 20); });
+    deal__i_1 = ({ bool _m20[20]; for (int32_t _j21 = 0; _j21 < 20; _j21++) _m20[_j21] = (((s->deck[_j21] >= 0) && (s->deck[_j21] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[_j21], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word_at(key, 3), _m20, 20); });
     _push_int8(s->hand + 0 * 10, 10, s->deck[_ix(deal__i_1, 20)]);
     _remove_int8(s->deck + 0 * 20, 20, deal__i_1);
-    s->deck_count[0] = ((int8_t)(({ int32_t _n30 = 0; for (int32_t _j29 = 0; _j29 < 20; _j29++) _n30 += s->deck[_j29] >= 0; _n30; })));
+    s->deck_count[0] = ((int8_t)(({ int32_t _n23 = 0; for (int32_t _j22 = 0; _j22 < 20; _j22++) _n23 += s->deck[_j22] >= 0; _n23; })));
     s->hand_count[0] = ((int8_t)(1));
     draw_cards__have_2 = s->hand_count[0];
     draw_cards__k_3 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[0]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_2))))));
     {
-        int8_t _t31[10];
-        for (int32_t _i32 = 0; _i32 < 10; _i32++) _t31[_i32] = (((HAND_SLOTS[_i32] >= draw_cards__have_2) && (HAND_SLOTS[_i32] < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i32], draw_cards__have_2), 0), 19), 20)] : s->hand[_i32]);
-        memcpy(s->hand + 0 * 10, _t31, sizeof _t31);
+        int8_t _t24[10];
+        for (int32_t _i25 = 0; _i25 < 10; _i25++) _t24[_i25] = (((((int8_t)(HAND_SLOTS[_i25])) >= draw_cards__have_2) && (((int8_t)(HAND_SLOTS[_i25])) < ((int8_t)(_wadd(draw_cards__have_2, draw_cards__k_3))))) ? s->deck[_ix(_imin(_imax(_wsub(HAND_SLOTS[_i25], draw_cards__have_2), 0), 19), 20)] : s->hand[_i25]);
+        memcpy(s->hand + 0 * 10, _t24, sizeof _t24);
     }
     {
-        int8_t _t33[20];
-        for (int32_t _i34 = 0; _i34 < 20; _i34++) _t33[_i34] = ((_wadd(DECK_SLOTS[_i34], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i34], draw_cards__k_3), 0), 19), 20)] : ((int8_t)((-1))));
-        memcpy(s->deck + 0 * 20, _t33, sizeof _t33);
+        int8_t _t26[20];
+        for (int32_t _i27 = 0; _i27 < 20; _i27++) _t26[_i27] = ((_wadd(DECK_SLOTS[_i27], draw_cards__k_3) < 20) ? s->deck[_ix(_imin(_imax(_wadd(DECK_SLOTS[_i27], draw_cards__k_3), 0), 19), 20)] : ((int8_t)((-1))));
+        memcpy(s->deck + 0 * 20, _t26, sizeof _t26);
     }
     s->hand_count[0] = ((int8_t)(_wadd(s->hand_count[0], draw_cards__k_3)));
     s->deck_count[0] = ((int8_t)(_wsub(s->deck_count[0], draw_cards__k_3)));
     s->energy_next[0] = ((int8_t)(DECK_TYPES[_ix(s->deck_id[0], 4) * 3 + _ix(_roll(random_word_at(key, 4), DECK_TYPE_COUNT[_ix(s->deck_id[0], 4)]), 3)]));
     {
         int8_t *_d = s->deck + 1 * 20;
-        for (int32_t _i35 = 0; _i35 < 20; _i35++) _d[_i35] = ((int8_t)(DECKS[_ix(s->deck_id[1], 4) * 20 + _i35]));
+        for (int32_t _i28 = 0; _i28 < 20; _i28++) _d[_i28] = ((int8_t)(DECKS[_ix(s->deck_id[1], 4) * 20 + _i28]));
         _shuffle_int8(_d, 20, fold_in(key, 7));
     }
-    deal__i_4 = ({ bool _m36[20]; for (int32_t _j37 = 0; _j37 < 20; _j37++) _m36[_j37] = (((s->deck[1 * 20 + _j37] >= 0) && (s->deck[1 * 20 + _j37] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j37], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word_at(key, 5), _m36, 20); });
+    deal__i_4 = ({ bool _m29[20]; for (int32_t _j30 = 0; _j30 < 20; _j30++) _m29[_j30] = (((s->deck[1 * 20 + _j30] >= 0) && (s->deck[1 * 20 + _j30] < 34)) && (POKEMON__rows[_ix(((int8_t)(_imin(_imax(s->deck[1 * 20 + _j30], ((int8_t)(0))), ((int8_t)(33))))), 34)].stage == 0)); _choose(random_word_at(key, 5), _m29, 20); });
     _push_int8(s->hand + 1 * 10, 10, s->deck[1 * 20 + _ix(deal__i_4, 20)]);
     _remove_int8(s->deck + 1 * 20, 20, deal__i_4);
-    s->deck_count[1] = ((int8_t)(({ int32_t _n39 = 0; for (int32_t _j38 = 0; _j38 < 20; _j38++) _n39 += s->deck[1 * 20 + _j38] >= 0; _n39; })));
+    s->deck_count[1] = ((int8_t)(({ int32_t _n32 = 0; for (int32_t _j31 = 0; _j31 < 20; _j31++) _n32 += s->deck[1 * 20 + _j31] >= 0; _n32; })));
     s->hand_count[1] = ((int8_t)(1));
     draw_cards__have_5 = s->hand_count[1];
     draw_cards__k_6 = ((int8_t)(_imin(_imax(((int8_t)(_imin(((int8_t)(4)), s->deck_count[1]))), ((int8_t)(0))), ((int8_t)(_wsub(10, draw_cards__have_5))))));
     {
-        int8_t _t40[10];
-        for (int32_t _i41 = 0; _i41 < 10; _i41++) _t40[_i41] = (((HAND_SLOTS[_i41] >= draw_cards__have_5) && (HAND_SLOTS[_i41] < ((int8_t)(_wadd(draw_cards__have_5, draw_cards__k_6))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i41], draw_cards__have_5), 0), 19), 20)] : s->hand[1 * 10 + _i41]);
-        memcpy(s->hand + 1 * 10, _t40, sizeof _t40);
+        int8_t _t33[10];
+        for (int32_t _i34 = 0; _i34 < 10; _i34++) _t33[_i34] = (((((int8_t)(HAND_SLOTS[_i34])) >= draw_cards__have_5) && (((int8_t)(HAND_SLOTS[_i34])) < ((int8_t)(_wadd(draw_cards__have_5, draw_cards__k_6))))) ? s->deck[1 * 20 + _ix(_imin(_imax(_wsub(HAND_SLOTS[_i34], draw_cards__have_5), 0), 19), 20)] : s->hand[1 * 10 + _i34]);
+        memcpy(s->hand + 1 * 10, _t33, sizeof _t33);
     }
     {
-        int8_t _t42[20];
-        for (int32_t _i43 = 0; _i43 < 20; _i43++) _t42[_i43] = ((_wadd(DECK_SLOTS[_i43], draw_cards__k_6) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i43], draw_cards__k_6), 0), 19), 20)] : ((int8_t)((-1))));
-        memcpy(s->deck + 1 * 20, _t42, sizeof _t42);
+        int8_t _t35[20];
+        for (int32_t _i36 = 0; _i36 < 20; _i36++) _t35[_i36] = ((_wadd(DECK_SLOTS[_i36], draw_cards__k_6) < 20) ? s->deck[1 * 20 + _ix(_imin(_imax(_wadd(DECK_SLOTS[_i36], draw_cards__k_6), 0), 19), 20)] : ((int8_t)((-1))));
+        memcpy(s->deck + 1 * 20, _t35, sizeof _t35);
     }
     s->hand_count[1] = ((int8_t)(_wadd(s->hand_count[1], draw_cards__k_6)));
     s->deck_count[1] = ((int8_t)(_wsub(s->deck_count[1], draw_cards__k_6)));
@@ -2582,6 +2582,38 @@ static inline Key harness_key(const uint32_t *seed, uint32_t t, uint32_t batch, 
     return k;
 }
 
+/* MOD_MAGIC[d - 1] = 2**64 / d rounded up, modulo 2**64: w % d by two multiplications, exact for
+   every 32-bit w and d (Lemire, Kaser and Kurz 2019); a 32-bit division (~26 cycles) sits on the
+   critical path of each harness step */
+#define MOD_TABLE 72
+static const uint64_t MOD_MAGIC[MOD_TABLE] = {
+    0ull, 9223372036854775808ull, 6148914691236517206ull, 4611686018427387904ull,
+    3689348814741910324ull, 3074457345618258603ull, 2635249153387078803ull, 2305843009213693952ull,
+    2049638230412172402ull, 1844674407370955162ull, 1676976733973595602ull, 1537228672809129302ull,
+    1418980313362273202ull, 1317624576693539402ull, 1229782938247303442ull, 1152921504606846976ull,
+    1085102592571150096ull, 1024819115206086201ull, 970881267037344822ull, 922337203685477581ull,
+    878416384462359601ull, 838488366986797801ull, 802032351030850071ull, 768614336404564651ull,
+    737869762948382065ull, 709490156681136601ull, 683212743470724134ull, 658812288346769701ull,
+    636094623231363849ull, 614891469123651721ull, 595056260442243601ull, 576460752303423488ull,
+    558992244657865201ull, 542551296285575048ull, 527049830677415761ull, 512409557603043101ull,
+    498560650640798693ull, 485440633518672411ull, 472993437787424401ull, 461168601842738791ull,
+    449920587163647601ull, 439208192231179801ull, 428994048225803526ull, 419244183493398901ull,
+    409927646082434481ull, 401016175515425036ull, 392483916461905354ull, 384307168202282326ull,
+    376464164769582687ull, 368934881474191033ull, 361700864190383366ull, 354745078340568301ull,
+    348051774975651918ull, 341606371735362067ull, 335395346794719121ull, 329406144173384851ull,
+    323627089012448274ull, 318047311615681925ull, 312656679215416130ull, 307445734561825861ull,
+    302405640552615601ull, 297528130221121801ull, 292805461487453201ull, 288230376151711744ull,
+    283796062672454641ull, 279496122328932601ull, 275324538413575398ull, 271275648142787524ull,
+    267344117010283357ull, 263524915338707881ull, 259813296812810587ull, 256204778801521551ull,
+};
+
+static inline uint32_t harness_mod(uint32_t w, uint32_t d)
+{
+    if (d > MOD_TABLE)
+        return w % d;
+    return (uint32_t)(((__uint128_t)(MOD_MAGIC[d - 1] * w) * d) >> 64);
+}
+
 /* the k-th legal action, k uniform from one word (action 0 when none is legal): the
    first action whose prefix count of legal actions exceeds k, counted without branches */
 static inline int32_t random_legal(uint32_t w, const bool *mask)
@@ -2589,7 +2621,7 @@ static inline int32_t random_legal(uint32_t w, const bool *mask)
     uint32_t count = 0;
     for (int32_t a = 0; a < NUM_ACTIONS; a++)
         count += mask[a];
-    uint32_t k = w % (count > 0 ? count : 1), prefix = 0;
+    uint32_t k = harness_mod(w, count > 0 ? count : 1), prefix = 0;
     int32_t below = 0;
     for (int32_t a = 0; a < NUM_ACTIONS; a++) {
         prefix += mask[a];

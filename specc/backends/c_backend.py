@@ -26,6 +26,7 @@ from .common import (
 from .hoist import hoist_guard
 from .literals import c_array, c_column, c_constants, flatten
 
+MOD_TABLE_MAX = 1024  # the bench harness divides by a table's multiplications up to this many legal actions
 RESET_SITE = 0x7E5E7  # specc.api.RESET_SITE: the next episode's key is fold_in(key, RESET_SITE)
 
 
@@ -359,9 +360,10 @@ def init_body(program: ir.Program) -> str:
 
 
 def observe_body(program: ir.Program) -> str:
-    """The body of `observe(s, player, out)` for a player in range."""
+    """The body of `observe(s, player, out)` for a player in range (observe and refresh check it)."""
     out = Emitter(1)
-    ex = CExpr(state_names(program), {}, Temps(), bounds=param_bounds(program))
+    bounds = dict(param_bounds(program), player=(0, program.players))
+    ex = CExpr(state_names(program), {}, Temps(), bounds=bounds)
     t = program.observation_type
     for line in ex.fill(program.observe, "out", t):
         out.line(line)
@@ -400,6 +402,12 @@ def generate(program: ir.Program) -> str:
     if isinstance(result[0], BaseException):
         raise result[0]
     return result[0]  # type: ignore[return-value]
+
+
+def mod_magic(n: int) -> str:
+    """The bench harness's table of multipliers for w % d, d = 1..n: ceil(2**64 / d), modulo 2**64."""
+    magic = [f"{((2**64 - 1) // d + 1) % 2**64}ull" for d in range(1, n + 1)]
+    return c_array("static const uint64_t MOD_MAGIC[MOD_TABLE]", magic)
 
 
 def _generate(program: ir.Program) -> str:
@@ -454,4 +462,6 @@ def _generate(program: ir.Program) -> str:
         init_body=init_body(program),
         router=router(program),
         width=width,
+        mod_table=min(program.num_actions, MOD_TABLE_MAX),
+        mod_magic=mod_magic(min(program.num_actions, MOD_TABLE_MAX)),
     )

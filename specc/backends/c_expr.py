@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import ir
 from ..errors import SpecError
+from .common import Bounds, int_range
 
 CTYPE = {"bool": "bool", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
 MATH = {"sqrt": "sqrtf", "sin": "sinf", "cos": "cosf", "tan": "tanf", "exp": "expf", "log": "logf", "floor": "floorf"}
@@ -141,6 +142,8 @@ class CExpr:
         self.key = key
         self.bounds = bounds if bounds is not None else {}  # name -> (lo, hi): its values lie in lo..hi-1
         self.unrolled = 1  # the product of the lengths of the unrolled reductions around the expression
+        # (indexes, shape) -> the flat counter of the loop that runs over that shape (see offset)
+        self.flats: dict[tuple[tuple[str, ...], tuple[int, ...]], str] = {}
 
     def gen(self, e: ir.Expr) -> str:
         """A scalar expression."""
@@ -153,6 +156,19 @@ class CExpr:
     def sub(self, operand: ir.Expr, e: ir.Expr, idx: list[str]) -> str:
         """The element of an operand of `e` at `idx`, broadcast to e's shape."""
         return self.at(operand, bcast(operand.type.shape, e.type.shape, idx))
+
+    def offset(self, shape: tuple[int, ...], idx: list[str]) -> str:
+        """The row-major offset of `idx` in an array of `shape`: the counter itself when `idx` are
+        the indexes of a flat loop over that same shape (so `board[_f1]`, not `board[_f1 / 7 * 7
+        + (_f1) % 7]`, and a plain loop the C compiler vectorises)."""
+        return self.flats.get((tuple(idx), tuple(shape))) or flat_index(shape, idx)
+
+    def known(self) -> Bounds:
+        """The known ranges as common.int_range reads them (inclusive, constants by name; a
+        parameter or loop variable of a constant's name hides it, as in the spec)."""
+        inclusive = {k: (lo, hi - 1) for k, (lo, hi) in self.bounds.items()}
+        consts = {k[len("const ") :]: r for k, r in inclusive.items() if k.startswith("const ")}
+        return consts | {k: r for k, r in inclusive.items() if not k.startswith("const ")}
 
     def name(self, name: str, local: ir.Type | None = None) -> str:
         """The C name of a variable; a local's depends on its type (see c_backend.local_decls)."""
@@ -168,9 +184,9 @@ class CExpr:
     def visit_Name(self, e: ir.Name, idx: list[str]) -> str:
         column = self.names.get(f"const {e.name}") if e.kind == "const" else None
         if column is not None:  # a table's column: a field of the row structs (see literals.c_constants)
-            return column.format(flat_index(e.type.shape, idx))
+            return column.format(self.offset(e.type.shape, idx))
         base = e.name if e.kind == "const" else self.name(e.name, e.type if e.kind == "local" else None)
-        return f"{base}[{flat_index(e.type.shape, idx)}]" if e.type.shape else base
+        return f"{base}[{self.offset(e.type.shape, idx)}]" if e.type.shape else base
 
     def visit_Index(self, e: ir.Index, idx: list[str]) -> str:
         base_shape = e.base.type.shape
@@ -221,6 +237,8 @@ class CExpr:
         if e.op in ("==", "!=", "<", "<=", ">", ">="):
             if lt.is_float or rt.is_float:  # both as float32, as the reference compares them
                 left, right = cast(left, lt, ir.FLOAT32), cast(right, rt, ir.FLOAT32)
+            elif lt.is_int and rt.is_int:
+                left, right = self.narrow(e.left, left, rt), self.narrow(e.right, right, lt)
             return f"({left} {e.op} {right})"
         t = e.type
         if t.is_float:  # in float32, bare literals too (the reference's np.float32 operands)
@@ -232,6 +250,16 @@ class CExpr:
             return {"//": "_floordivf", "%": "_fmod_py", "**": "powf"}[e.op] + f"({left}, {right})"
         helper = {"+": "_wadd", "-": "_wsub", "*": "_wmul", "//": "_floordiv", "%": "_pymod", "**": "_ipow"}[e.op]
         return cast(f"{helper}({left}, {right})", ir.INT32, t)
+
+    def narrow(self, operand: ir.Expr, text: str, other: ir.Type) -> str:
+        """An int32 operand compared with an int8 or int16 one, cast to that narrower type when
+        its range provably fits it: the same comparison, which the C compiler can then
+        vectorise in narrow lanes (`board == player + 1` over an int8 board)."""
+        if other.dtype not in ("int8", "int16") or operand.type.dtype != "int32" or isinstance(operand, ir.Literal):
+            return text
+        r = int_range(operand, self.known())
+        lo, hi = ir.INT_BOUNDS[other.dtype]
+        return f"(({CTYPE[other.dtype]})({text}))" if r is not None and lo <= r[0] and r[1] <= hi else text
 
     def visit_Cond(self, e: ir.Cond, idx: list[str]) -> str:
         test = self.sub(e.test, e, idx)
@@ -308,7 +336,10 @@ class CExpr:
         flat = self.temps("j")
         idx = unravel(flat, shape)
         loop = f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)"
-        return "({ " + fold(op, x.type, result, loop, self.at(x, idx), f"{flat} == 0", flat, self.temps) + " })"
+        self.flats[(tuple(idx), shape)] = flat
+        body = self.at(x, idx)
+        del self.flats[(tuple(idx), shape)]
+        return "({ " + fold(op, x.type, result, loop, body, f"{flat} == 0", flat, self.temps) + " })"
 
     # ---------------------------------------------------------------- calls
 
@@ -451,25 +482,47 @@ class CExpr:
             return [line for k, item in enumerate(e.items) for line in self.fill(item, buf, inner, offset + k * size)]
         if not shape:
             return [f"{buf}[{offset}] = {cast(self.gen(e), e.type, target)};"]
-        idx = [self.temps("i") for _ in shape]
-        heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, shape)]
-        flat = flat_index(shape, idx)
+
+        def element(idx: list[str]) -> str:
+            return cast(self.at(e, bcast(e.type.shape, shape, idx)), e.type, target)
+
+        head, flat, values = self.each(shape, [element])
         where = f"{offset} + {flat}" if offset else flat
-        value = cast(self.at(e, bcast(e.type.shape, shape, idx)), e.type, target)
-        return [" ".join(heads) + f" {buf}[{where}] = {value};"]
+        return [f"{head} {buf}[{where}] = {values[0]};"]
 
     def fill_stack(self, e: ir.Call, buf: str, target: ir.Type, offset: int) -> list[str]:
-        """stack(a, b, ...) along a new last axis: one simple loop per argument (every k-th slot)."""
+        """stack(a, b, ...) along a new last axis: one loop over the other axes storing every
+        argument's element (slots k * i + j), so each input is read in one pass."""
         inner, k = target.shape[:-1], len(e.args)
-        lines = []
-        for j, arg in enumerate(e.args):
-            idx = [self.temps("i") for _ in inner]
-            heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, inner)]
-            parts = [str(offset) if offset else "", f"({flat_index(inner, idx)}) * {k}", str(j) if j else ""]
-            where = " + ".join(x for x in parts if x)
-            value = cast(self.at(arg, bcast(arg.type.shape, inner, idx)), arg.type, target)
-            lines.append(" ".join(heads) + f" {buf}[{where}] = {value};")
-        return lines
+
+        def element(arg: ir.Expr) -> Callable[[list[str]], str]:
+            return lambda idx: cast(self.at(arg, bcast(arg.type.shape, inner, idx)), arg.type, target)
+
+        head, flat, values = self.each(inner, [element(a) for a in e.args])
+        stores = []
+        for j, value in enumerate(values):
+            parts = [str(offset) if offset else "", f"({flat}) * {k}" if inner else "", str(j) if j else ""]
+            stores.append(f"{buf}[{' + '.join(x for x in parts if x) or '0'}] = {value};")
+        return [f"{head} {{ {' '.join(stores)} }}" if head else " ".join(stores)]
+
+    def each(self, shape: tuple[int, ...], elements: list[Callable[[list[str]], str]]) -> tuple[str, str, list[str]]:
+        """A loop over every index of `shape`: its head, the row-major offset of the index,
+        and the text of each element (a function of the indexes). One flat loop when no
+        element needs the separate indexes (every array read there at the loop's index has
+        the loop's shape), else nested loops (a broadcast row: no division per element)."""
+        if not shape:
+            return "", "0", [f([]) for f in elements]
+        if len(shape) > 1:
+            flat = self.temps("f")
+            idx = unravel(flat, shape)
+            self.flats[(tuple(idx), shape)] = flat
+            values = [f(idx) for f in elements]
+            del self.flats[(tuple(idx), shape)]
+            if not any(i in v for i in idx for v in values):
+                return f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)", flat, values
+        idx = [self.temps("i") for _ in shape]
+        heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, shape)]
+        return " ".join(heads), flat_index(shape, idx), [f(idx) for f in elements]
 
 
 def unravel(flat: str, shape: tuple[int, ...]) -> list[str]:
