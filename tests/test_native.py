@@ -316,6 +316,57 @@ def test_short_constant_reductions_are_unrolled_and_mean_the_same(tmp_path):
     assert seen == {(True, True, 0), (True, False, 8), (True, False, 16), (False, False, 24)}, seen
 
 
+PLANES = """
+specc: 1
+name: planes
+players: 2
+constants:
+  VALUES: [-128, -1, 0, 1, 2, 126, 127]
+  W: [0, 1, 2, 3]
+state:
+  board: {type: "int8[3,4]", init: 0}
+  wide: {type: "int16[3,4]", init: 0}
+actions:
+  put:
+    params: {cell: "0..12", v: "0..7"}
+    effect: |
+      board[cell // 4, cell % 4] = VALUES[v]
+      wide[cell // 4, cell % 4] = VALUES[v] * 200
+      current_player = 1 - current_player
+observe:
+  type: "bool[3,4,6]"
+  value: stack(board == player + 1, board == player + 127, board < player - 128, board == W, wide == player + 1,
+               wide == player + 25400)
+"""
+
+
+def test_observation_planes_are_flat_loops_with_narrow_comparisons(tmp_path):
+    """An observation over whole arrays is one flat loop storing every plane (nested loops
+    where an operand is broadcast), and an int32 side compared with an int8 or int16 array
+    is cast to it only where its range fits: the same planes as the reference's."""
+    spec = tmp_path / "planes.yaml"
+    spec.write_text(textwrap.dedent(PLANES))
+    env = specc.make(spec, backend="c", out_dir=tmp_path / "planes")
+    ref = specc.make(spec, backend="python", out_dir=tmp_path / "planes").module
+    text = (tmp_path / "planes" / "native.c").read_text()
+    observe = text[text.index("static void observe_unchecked") : text.index("static void observe(")]
+    assert "for (int32_t _i" in observe and "for (int32_t _f" not in observe  # W is broadcast over rows
+    assert "((int8_t)(_wadd(player, 1)))" in observe and "((int8_t)(_wsub(player, 128)))" in observe
+    assert "((int16_t)(_wadd(player, 25400)))" in observe
+    assert "== _wadd(player, 127)" in observe  # 127..128 does not fit int8
+    assert "s->board[_f" in text  # the board's init: one flat loop
+    c = env.module
+    key = np.zeros(2, np.uint32)
+    a, b = ref.init(key), c.init(key)
+    rng = np.random.default_rng(0)
+    for t in range(300):
+        action = int(rng.integers(0, 84))
+        a, b = ref.step(a, action, key), c.step(b, action, key)
+        for p in (0, 1):
+            assert np.array_equal(ref.observe(a, p), c.observe(b, p)), (t, p)
+    assert ref.observe(a, 0)[..., 1].any() and ref.observe(a, 1)[..., 2].any()  # the edge values were seen
+
+
 def test_level_3_plays_the_same_episodes_on_three_backends(envs):
     """lockstep over the Python reference, JAX and C sides: 200 tic-tac-toe episodes of seed 0
     are the 1744 states (inits and steps) they were before level 3 batched its backends."""
