@@ -81,3 +81,54 @@ def test_the_c_mask_equals_the_reference_and_jax(tmp_path, seed: int) -> None:
         s = py_env.step(s, actions[-1], np.asarray([0, seed], np.uint32))
     states = play(jax_env, py_env, actions, seed=seed)
     assert any(st["legal_action_mask"][:9].any() and not st["legal_action_mask"][:9].all() for st in states)
+
+
+LINES = """\
+specc: 1
+name: lines
+players: 2
+constants:
+  DR: [0, 1, 1, 1]
+  DC: [1, 0, 1, -1]
+state:
+  grid: {type: "int8[4,5]", init: 0}
+  open: {type: bool, init: true}
+actions:
+  put:
+    params: {r: 0..4, c: 0..5}
+    legal: grid[r, c] == 0
+    effect: |
+      grid[r, c] = current_player + 1
+      open = all(d in 0..4: any(k in 1..3: r + k * DR[d] >= 4 or c + k * DC[d] < 0
+                                           or grid[r + k * DR[d], c + k * DC[d]] == 0))
+      if any(d in 0..4: all(k in 0..3: r + k * DR[d] < 4 and c + k * DC[d] >= 0 and c + k * DC[d] < 5
+                                       and grid[r + k * DR[d], c + k * DC[d]] == current_player + 1)):
+          win(current_player)
+      current_player = 1 - current_player
+observe: {type: "int8[4,5]", value: grid}
+"""
+
+
+def test_an_unrolled_reduction_tests_its_bounds_before_reading(tmp_path) -> None:
+    """all(k: bounds and a[i] == v) splits into all(k: bounds) and all(k: a[i] == v) (any over
+    `or` likewise); the C backend's line tests so split mean what the reference's mean."""
+    from specc import ir
+    from specc.backends.hoist import operands, split_reduction
+
+    spec = tmp_path / "lines.yaml"
+    spec.write_text(LINES)
+    effect = load_program(spec).actions[0].effect
+    outer = [s.value for s in effect if isinstance(s, ir.Assign) and s.name == "open"]
+    outer += [s.test for s in effect if isinstance(s, ir.If)]
+    for reduce, op, bounds in zip(outer, ("or", "and"), (2, 3)):
+        first, rest = split_reduction(reduce.body)
+        assert len(operands(first.body, op)) == bounds and isinstance(rest.body, ir.Binary) and rest.body.op == "=="
+        assert split_reduction(reduce) is None  # its body is a reduction: nothing to split
+    jax_env, py_env = pair(tmp_path)(LINES)
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        actions, s = [], py_env.init(np.asarray([0, seed], np.uint32))
+        while np.asarray(s.legal_action_mask).any():  # until a line of three, or a full grid
+            actions.append(int(rng.choice(np.flatnonzero(np.asarray(s.legal_action_mask)))))
+            s = py_env.step(s, actions[-1], np.asarray([0, seed], np.uint32))
+        play(jax_env, py_env, actions, seed=seed)

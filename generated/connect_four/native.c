@@ -495,10 +495,10 @@ static void effect_drop(State *s, int32_t col, Key key)
     if (_w5 >= 0) {
         s->board[_w5 * 7 + col] = ((int8_t)(mark));
     }
-    if (({ int32_t _lo6 = 0; bool _r16 = false; _Pragma("GCC unroll 4") for (int32_t d = _lo6, _end7 = 4; d < _end7; d++) if (({ int32_t _lo8 = 0; bool _r14 = false; _Pragma("GCC unroll 4") for (int32_t o = _lo8, _end9 = 4; o < _end9; o++) if (({ int32_t _lo10 = 0; bool _r12 = true; _Pragma("GCC unroll 4") for (int32_t k_ = _lo10, _end11 = 4; k_ < _end11; k_++) if (!((((((_wadd(row, _wmul(_wsub(k_, o), DR[d])) >= 0) && (_wadd(row, _wmul(_wsub(k_, o), DR[d])) < 6)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) >= 0)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) < 7)) && (s->board[_ix(_wadd(row, _wmul(_wsub(k_, o), DR[d])), 6) * 7 + _ix(_wadd(col, _wmul(_wsub(k_, o), DC[d])), 7)] == mark)))) { _r12 = false; break; } _r12; })) { _r14 = true; break; } _r14; })) { _r16 = true; break; } _r16; })) {
+    if (({ int32_t _lo6 = 0; bool _r20 = false; _Pragma("GCC unroll 4") for (int32_t d = _lo6, _end7 = 4; d < _end7; d++) if (({ int32_t _lo8 = 0; bool _r18 = false; _Pragma("GCC unroll 4") for (int32_t o = _lo8, _end9 = 4; o < _end9; o++) if ((({ int32_t _lo10 = 0; bool _r12 = true; _Pragma("GCC unroll 4") for (int32_t k_ = _lo10, _end11 = 4; k_ < _end11; k_++) if (!(((((_wadd(row, _wmul(_wsub(k_, o), DR[d])) >= 0) && (_wadd(row, _wmul(_wsub(k_, o), DR[d])) < 6)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) >= 0)) && (_wadd(col, _wmul(_wsub(k_, o), DC[d])) < 7)))) { _r12 = false; break; } _r12; }) && ({ int32_t _lo14 = 0; bool _r16 = true; _Pragma("GCC unroll 4") for (int32_t k_ = _lo14, _end15 = 4; k_ < _end15; k_++) if (!((s->board[_ix(_wadd(row, _wmul(_wsub(k_, o), DR[d])), 6) * 7 + _ix(_wadd(col, _wmul(_wsub(k_, o), DC[d])), 7)] == mark))) { _r16 = false; break; } _r16; }))) { _r18 = true; break; } _r18; })) { _r20 = true; break; } _r20; })) {
         _win(s, s->current_player);
         s->terminated = true;
-    } else if (({ int32_t _lo18 = 0; bool _r20 = true; _Pragma("GCC unroll 7") for (int32_t c = _lo18, _end19 = 7; c < _end19; c++) if (!((s->board[c] != 0))) { _r20 = false; break; } _r20; })) {
+    } else if (({ int32_t _lo22 = 0; bool _r24 = true; _Pragma("GCC unroll 7") for (int32_t c = _lo22, _end23 = 7; c < _end23; c++) if (!((s->board[c] != 0))) { _r24 = false; break; } _r24; })) {
         memset(s->rewards, 0, sizeof s->rewards);
         s->terminated = true;
     }

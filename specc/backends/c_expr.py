@@ -19,6 +19,7 @@ import numpy as np
 from .. import ir
 from ..errors import SpecError
 from .common import Bounds, int_range
+from .hoist import split_reduction
 
 CTYPE = {"bool": "bool", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
 MATH = {"sqrt": "sqrtf", "sin": "sinf", "cos": "cosf", "tan": "tanf", "exp": "expf", "log": "logf", "floor": "floorf"}
@@ -303,10 +304,13 @@ class CExpr:
         return n if 1 < n <= UNROLL_MAX and self.unrolled * n <= UNROLL_PRODUCT else 0
 
     def visit_Reduce(self, e: ir.Reduce, idx: list[str]) -> str:
+        copies = self.unroll(e.lo, e.hi)
+        halves = split_reduction(e) if copies else None
+        if halves is not None:  # unrolled, the register-only half is a few compares per copy
+            return f"({self.at(halves[0], idx)} {'&&' if e.op == 'all' else '||'} {self.at(halves[1], idx)})"
         var = mangle(e.var)
         start = self.temps("lo")
         head = f"int32_t {start} = {self.gen(e.lo)}; "
-        copies = self.unroll(e.lo, e.hi)
         loop = self.loop(var, start, self.gen(e.hi))
         if copies:
             loop = f'_Pragma("GCC unroll {copies}") {loop}'

@@ -44,11 +44,51 @@ def conjuncts(e: ir.Expr) -> list[ir.Expr]:
     return [e]
 
 
-def _and(parts: list[ir.Expr]) -> ir.Expr | None:
+def _and(parts: list[ir.Expr], op: str = "and") -> ir.Expr | None:
     out = None
     for p in parts:
-        out = p if out is None else ir.Binary(p.pos, op="and", left=out, right=p, type=ir.BOOL)
+        out = p if out is None else ir.Binary(p.pos, op=op, left=out, right=p, type=ir.BOOL)
     return out
+
+
+def operands(e: ir.Expr, op: str) -> list[ir.Expr]:
+    """The operands of a chain of scalar `op`s (and, or), left to right."""
+    if isinstance(e, ir.Binary) and e.op == op and not e.type.shape:
+        return operands(e.left, op) + operands(e.right, op)
+    return [e]
+
+
+def array_free(e: object) -> bool:
+    """Whether an expression reads no array element but a constant table's, and has no
+    reduction, call or binding: a few register operations (an index's bounds, mostly)."""
+    if isinstance(e, (ir.Literal, ir.EnumRef)):
+        return True
+    if isinstance(e, ir.Name):
+        return not e.type.shape
+    if isinstance(e, ir.Index):
+        return isinstance(e.base, ir.Name) and e.base.kind == "const" and all(map(array_free, e.indices))
+    if isinstance(e, (ir.Unary, ir.Binary, ir.Cond)):
+        return all(array_free(v) for _, v in _children(e) if not isinstance(v, str))
+    return False
+
+
+def split_reduction(e: ir.Reduce) -> tuple[ir.Reduce, ir.Reduce] | None:
+    """`all(k: a and b)` as `all(k: a) and all(k: b)` (`any(k: a or b)` likewise), `a` the
+    leading operands that read no array (array_free), or None when there are none or
+    nothing else. Connect four's `all(k: in range and board[r, c] == mark)` then tests the
+    whole line's bounds before reading a cell: fewer unpredictable branches, same value,
+    as expressions are pure and total (docs/language.md, Semantics)."""
+    op = {"all": "and", "any": "or"}.get(e.op)
+    if op is None:
+        return None
+    parts = operands(e.body, op)
+    n = 0
+    while n < len(parts) and array_free(parts[n]):
+        n += 1
+    if n in (0, len(parts)):
+        return None
+    first, rest = _and(parts[:n], op), _and(parts[n:], op)
+    return dataclasses.replace(e, body=first), dataclasses.replace(e, body=rest)
 
 
 def _children(e: ir.Expr) -> list[tuple[str, object]]:
