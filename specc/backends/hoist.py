@@ -18,6 +18,9 @@ Guards are pure and total (every construct has a value for every input: docs/lan
 Semantics), so computing a part once, even where short-circuiting would have skipped it,
 gives the same mask. JAX needs no such pass: it vmaps a guard over the parameter values,
 and whatever reads none of them is computed once.
+
+The same purity lets split_reduction reorder a reduction's tests: the C backend computes
+an unrolled `all(k: bounds and a[i] == v)` as `all(k: bounds) and all(k: a[i] == v)`.
 """
 
 from __future__ import annotations
@@ -37,25 +40,24 @@ class HoistedGuard:
     rest: ir.Expr | None  # per flat action (None: the gates decide alone)
 
 
-def conjuncts(e: ir.Expr) -> list[ir.Expr]:
-    """The operands of a chain of scalar `and`s, left to right."""
-    if isinstance(e, ir.Binary) and e.op == "and" and not e.type.shape:
-        return conjuncts(e.left) + conjuncts(e.right)
-    return [e]
-
-
-def _and(parts: list[ir.Expr], op: str = "and") -> ir.Expr | None:
-    out = None
-    for p in parts:
-        out = p if out is None else ir.Binary(p.pos, op=op, left=out, right=p, type=ir.BOOL)
-    return out
-
-
 def operands(e: ir.Expr, op: str) -> list[ir.Expr]:
     """The operands of a chain of scalar `op`s (and, or), left to right."""
     if isinstance(e, ir.Binary) and e.op == op and not e.type.shape:
         return operands(e.left, op) + operands(e.right, op)
     return [e]
+
+
+def conjuncts(e: ir.Expr) -> list[ir.Expr]:
+    """The operands of a chain of scalar `and`s, left to right."""
+    return operands(e, "and")
+
+
+def _join(parts: list[ir.Expr], op: str = "and") -> ir.Expr | None:
+    """The chain `parts[0] op parts[1] op ...` (None for no parts)."""
+    out = None
+    for p in parts:
+        out = p if out is None else ir.Binary(p.pos, op=op, left=out, right=p, type=ir.BOOL)
+    return out
 
 
 def array_free(e: object) -> bool:
@@ -87,7 +89,7 @@ def split_reduction(e: ir.Reduce) -> tuple[ir.Reduce, ir.Reduce] | None:
         n += 1
     if n in (0, len(parts)):
         return None
-    first, rest = _and(parts[:n], op), _and(parts[n:], op)
+    first, rest = _join(parts[:n], op), _join(parts[n:], op)
     return dataclasses.replace(e, body=first), dataclasses.replace(e, body=rest)
 
 
@@ -155,8 +157,8 @@ def hoist_guard(guard: ir.Expr, params: list[str]) -> HoistedGuard:
         n = 0
         while n < len(parts) and depth(parts[n], depths) <= d:
             n += 1
-        gates.append(_and(parts[:n]))
+        gates.append(_join(parts[:n]))
         parts = parts[n:]
     h = _Hoister(len(params), depths)
-    rest = h.visit(_and(parts)) if parts else None
+    rest = h.visit(_join(parts)) if parts else None
     return HoistedGuard(gates, h.lets, rest)
