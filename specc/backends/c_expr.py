@@ -145,6 +145,7 @@ class CExpr:
         self.unrolled = 1  # the product of the lengths of the unrolled reductions around the expression
         # (indexes, shape) -> the flat counter of the loop that runs over that shape (see offset)
         self.flats: dict[tuple[tuple[str, ...], tuple[int, ...]], str] = {}
+        self.array_loops = 0  # how many loops over an array's elements are around the expression (see narrow)
 
     def gen(self, e: ir.Expr) -> str:
         """A scalar expression."""
@@ -253,10 +254,13 @@ class CExpr:
         return cast(f"{helper}({left}, {right})", ir.INT32, t)
 
     def narrow(self, operand: ir.Expr, text: str, other: ir.Type) -> str:
-        """An int32 operand compared with an int8 or int16 one, cast to that narrower type when
-        its range provably fits it: the same comparison, which the C compiler can then
-        vectorise in narrow lanes (`board == player + 1` over an int8 board)."""
-        if other.dtype not in ("int8", "int16") or operand.type.dtype != "int32" or isinstance(operand, ir.Literal):
+        """An int32 operand compared with an int8 or int16 one in a loop over an array's
+        elements, cast to that narrower type when its range provably fits it: the same
+        comparison, which the C compiler can then vectorise in narrow lanes (`board ==
+        player + 1` over an int8 board). Scalar code gains nothing from it and is left as is."""
+        if not self.array_loops or isinstance(operand, ir.Literal):
+            return text
+        if other.dtype not in ("int8", "int16") or operand.type.dtype != "int32":
             return text
         r = int_range(operand, self.known())
         lo, hi = ir.INT_BOUNDS[other.dtype]
@@ -341,7 +345,9 @@ class CExpr:
         idx = unravel(flat, shape)
         loop = f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)"
         self.flats[(tuple(idx), shape)] = flat
+        self.array_loops += 1
         body = self.at(x, idx)
+        self.array_loops -= 1
         del self.flats[(tuple(idx), shape)]
         return "({ " + fold(op, x.type, result, loop, body, f"{flat} == 0", flat, self.temps) + " })"
 
@@ -516,17 +522,21 @@ class CExpr:
         the loop's shape), else nested loops (a broadcast row: no division per element)."""
         if not shape:
             return "", "0", [f([]) for f in elements]
-        if len(shape) > 1:
-            flat = self.temps("f")
-            idx = unravel(flat, shape)
-            self.flats[(tuple(idx), shape)] = flat
-            values = [f(idx) for f in elements]
-            del self.flats[(tuple(idx), shape)]
-            if not any(i in v for i in idx for v in values):
-                return f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)", flat, values
-        idx = [self.temps("i") for _ in shape]
-        heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, shape)]
-        return " ".join(heads), flat_index(shape, idx), [f(idx) for f in elements]
+        self.array_loops += 1
+        try:
+            if len(shape) > 1:
+                flat = self.temps("f")
+                idx = unravel(flat, shape)
+                self.flats[(tuple(idx), shape)] = flat
+                values = [f(idx) for f in elements]
+                del self.flats[(tuple(idx), shape)]
+                if not any(i in v for i in idx for v in values):
+                    return f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)", flat, values
+            idx = [self.temps("i") for _ in shape]
+            heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, shape)]
+            return " ".join(heads), flat_index(shape, idx), [f(idx) for f in elements]
+        finally:
+            self.array_loops -= 1
 
 
 def unravel(flat: str, shape: tuple[int, ...]) -> list[str]:
