@@ -282,18 +282,16 @@ def _site_key(key, site, *path):
     return key
 
 
-def _flush(s: State) -> State:
-    """`s` with subnormal floats as zero, sign kept (docs/language.md, Semantics: subnormal
-    floats). XLA on CPU reads them as zero in arithmetic and comparisons but not everywhere
-    (its pow, 0.0 ** 1e-40, and sin pass them through), so step and observe flush the float
-    fields they read, as the reference and the C backend do."""
+def _flush(s: State, names: tuple[str, ...] = ("x", "x_dot", "theta", "theta_dot")) -> State:
+    """`s` with subnormal floats as zero, sign kept, in the float fields `names` (all by
+    default; docs/language.md, Semantics: subnormal floats). XLA on CPU reads them as zero
+    in arithmetic and comparisons but not everywhere (its pow, 0.0 ** 1e-40, and sin pass
+    them through), so observe flushes the float fields it reads, and step those whose bits
+    would otherwise reach the new state or a pow (specc/backends/subnormal.py), and the old
+    state it keeps: the bits of the reference and the C backend, which flush every one."""
     tiny = jnp.float32(2.0**-126)
-    return s.replace(
-        x=jnp.where(jnp.abs(s.x) < tiny, s.x * jnp.float32(0), s.x),
-        x_dot=jnp.where(jnp.abs(s.x_dot) < tiny, s.x_dot * jnp.float32(0), s.x_dot),
-        theta=jnp.where(jnp.abs(s.theta) < tiny, s.theta * jnp.float32(0), s.theta),
-        theta_dot=jnp.where(jnp.abs(s.theta_dot) < tiny, s.theta_dot * jnp.float32(0), s.theta_dot),
-    )
+    flush = lambda x: jnp.where(jnp.abs(x) < tiny, x * jnp.float32(0), x)
+    return s.replace(**{name: flush(getattr(s, name)) for name in names})
 
 
 def _observe(s: State, player) -> jax.Array:
@@ -399,7 +397,7 @@ def step(state: State, action, key=None) -> State:
     if key is None:
         key = jax.random.PRNGKey(0)
     action = _whole(action)
-    state = _flush(state)
+    raw = state  # no float field's bits would reach the new state unflushed: see _flush
     done = jnp.logical_or(state.terminated, state.truncated)
     safe = jnp.clip(action, 0, NUM_ACTIONS - 1)
     legal = jnp.logical_and(state.legal_action_mask[safe], safe == action)
@@ -410,7 +408,7 @@ def step(state: State, action, key=None) -> State:
     # One select per field: a finished episode absorbs (zero rewards), an illegal
     # action ends the game (with 2 players and range [-1, 1]: -1 and +1, as in Pgx).
     keep = jnp.logical_or(done, illegal)
-    new = jax.tree_util.tree_map(lambda old, new: jnp.where(keep, old, new), state, s)
+    new = jax.tree_util.tree_map(lambda old, new: jnp.where(keep, old, new), _flush(raw), s)
     mover = jnp.arange(NUM_PLAYERS) == state.current_player
     penalty = jnp.where(mover, ILLEGAL_MOVER, ILLEGAL_OTHERS).astype(jnp.float32)
     return new.replace(

@@ -31,6 +31,7 @@ from .common import (
 )
 from .literals import py_constants, py_list, py_scalar, py_statement
 from .ranges import effect_bounds
+from .subnormal import fields_flushed_by_step
 
 JNP_DTYPE = {
     "bool": "jnp.bool_",
@@ -428,6 +429,7 @@ def generate(program: ir.Program) -> str:
         "jax_env.py.j2",
         program=program,
         float_fields=[f.name for f in float_fields(program)],
+        step_flushed=fields_flushed_by_step(program),
         version=__version__,
         labels_code=py_list("ACTION_LABELS", [py_scalar(label) for label in action_labels(program)]),
         jnp_dtype=JNP_DTYPE,
