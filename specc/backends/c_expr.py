@@ -12,7 +12,8 @@ small helpers of templates/c_env.c.j2.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -344,11 +345,8 @@ class CExpr:
         flat = self.temps("j")
         idx = unravel(flat, shape)
         loop = f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)"
-        self.flats[(tuple(idx), shape)] = flat
-        self.array_loops += 1
-        body = self.at(x, idx)
-        self.array_loops -= 1
-        del self.flats[(tuple(idx), shape)]
+        with self.array_loop(shape, idx, flat):
+            body = self.at(x, idx)
         return "({ " + fold(op, x.type, result, loop, body, f"{flat} == 0", flat, self.temps) + " })"
 
     # ---------------------------------------------------------------- calls
@@ -522,21 +520,33 @@ class CExpr:
         the loop's shape), else nested loops (a broadcast row: no division per element)."""
         if not shape:
             return "", "0", [f([]) for f in elements]
+        if len(shape) > 1:
+            flat = self.temps("f")
+            idx = unravel(flat, shape)
+            with self.array_loop(shape, idx, flat):
+                values = [f(idx) for f in elements]
+            if not any(i in v for i in idx for v in values):
+                return f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)", flat, values
+        idx = [self.temps("i") for _ in shape]
+        heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, shape)]
+        with self.array_loop(shape, idx):
+            values = [f(idx) for f in elements]
+        return " ".join(heads), flat_index(shape, idx), values
+
+    @contextmanager
+    def array_loop(self, shape: tuple[int, ...], idx: list[str], flat: str = "") -> Iterator[None]:
+        """Code generated inside a loop over an array's elements (see narrow); with `flat`, one
+        flat counter whose unravelled indexes are `idx` (see offset)."""
+        key = (tuple(idx), tuple(shape))
+        if flat:
+            self.flats[key] = flat
         self.array_loops += 1
         try:
-            if len(shape) > 1:
-                flat = self.temps("f")
-                idx = unravel(flat, shape)
-                self.flats[(tuple(idx), shape)] = flat
-                values = [f(idx) for f in elements]
-                del self.flats[(tuple(idx), shape)]
-                if not any(i in v for i in idx for v in values):
-                    return f"for (int32_t {flat} = 0; {flat} < {math.prod(shape)}; {flat}++)", flat, values
-            idx = [self.temps("i") for _ in shape]
-            heads = [f"for (int32_t {i} = 0; {i} < {d}; {i}++)" for i, d in zip(idx, shape)]
-            return " ".join(heads), flat_index(shape, idx), [f(idx) for f in elements]
+            yield
         finally:
             self.array_loops -= 1
+            if flat:
+                del self.flats[key]
 
 
 def unravel(flat: str, shape: tuple[int, ...]) -> list[str]:

@@ -31,9 +31,10 @@ from .common import _child_fields
 Carried = frozenset[str]
 NONE: Carried = frozenset()
 
-# operations that read a subnormal operand as zero and never give one, under XLA:CPU's modes
-_FLUSHING_BINARY = {"+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">="}
-_FLUSHING_CALLS = {"cos", "exp", "log", "sqrt", "floor", "int", "int8", "int16", "int32"}
+# float operations that read a subnormal operand as zero and never give one, under XLA:CPU's
+# modes (comparisons and integer casts too, but a value that is not a float carries nothing)
+_FLUSHING_BINARY = {"+", "-", "*", "/", "**"}  # `**` here: by an integer literal (see _combine)
+_FLUSHING_CALLS = {"cos", "exp", "log", "sqrt", "floor"}
 
 
 def _is_copy(e: ir.Binary) -> bool:
@@ -102,7 +103,7 @@ class _Flow:
             if node.kind == "state" and node.name in self.raw:
                 return frozenset((node.name,))
             return self.locals.get(node.name, NONE) if node.kind == "local" else NONE
-        if isinstance(node, ir.Binary) and (node.op in _FLUSHING_BINARY or node.op == "**") and not _is_copy(node):
+        if isinstance(node, ir.Binary) and node.op in _FLUSHING_BINARY and not _is_copy(node):
             return NONE
         if isinstance(node, ir.Call) and node.func in _FLUSHING_CALLS:
             return NONE
