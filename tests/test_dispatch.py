@@ -1,7 +1,7 @@
-"""The JAX step's action dispatch under vmap (the template's `_dispatch`): every effect on every
-environment, each keeping its own kind's result, exactly what one environment's lax.switch
-gives, without broadcasting the constants the effects read (a table) to the batch, which vmap
-of lax.switch does."""
+"""The JAX step's action dispatch under vmap (the template's `_dispatch`): each effect runs on
+the environments whose action is of its kind, gathered in chunks (`_dispatch_chunk`), giving
+exactly what one environment's lax.switch gives, without broadcasting the constants the
+effects read (a table) to the batch, which vmap of lax.switch does."""
 
 from __future__ import annotations
 
@@ -74,7 +74,9 @@ def leaves(tree) -> list[np.ndarray]:
     return [np.asarray(x) for x in jax.tree_util.tree_leaves(tree)]
 
 
-def test_vmapped_step_is_each_environments_own_step(env) -> None:
+@pytest.mark.parametrize("B", [B, 37])  # 37: chunks of 3, the last of each kind part-filled
+def test_vmapped_step_is_each_environments_own_step(env, B: int) -> None:
+    assert env._dispatch_chunk(B) == -(-B // 16)
     keys = jax.random.split(jax.random.PRNGKey(0), B)
     states = jax.vmap(env.init)(keys)
     rng = np.random.default_rng(0)
