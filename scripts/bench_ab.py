@@ -68,7 +68,7 @@ def main() -> None:
             for k, r in runners.items():
                 rates[k].append(args.batch * args.steps / timer(r, jax.random.PRNGKey(i + 1)))
     med = {k: statistics.median(v) for k, v in rates.items()}
-    shown = ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in med.items())
+    shown = ", ".join(f"{k} {v / 1e6:.2f}M" if v >= 1e6 else f"{k} {v / 1e3:.1f}K" for k, v in med.items())
     unit = "steps per CPU-second, one core" if args.one_core else "steps/s"
     line = f"{args.name} batch {args.batch}, {unit}, medians of {args.repeats}: {shown}"
     line += f"; new/old {med['new'] / med['old']:.3f}"
