@@ -190,6 +190,25 @@ def _even_power(x, n):
     return (x.astype(unsigned) ** n).astype(x.dtype)
 
 
+# XLA:CPU's reduce-min and reduce-max may drop a NaN: under vmap at a batch of 512 or more, the
+# least of [NaN, -2.5, ...] came out -2.5 (fuzz seed 1054). The language's min and max of an
+# array are NaN when any element is (docs/language.md, Semantics: min): the NaN is put back.
+def _reduce_min(x, axis=None):
+    """The least element of x (over `axis`, else all): NaN if any element is NaN."""
+    least = jnp.min(x, axis=axis)
+    if jnp.issubdtype(least.dtype, jnp.floating):
+        return jnp.where(jnp.any(jnp.isnan(x), axis=axis), jnp.nan, least).astype(least.dtype)
+    return least
+
+
+def _reduce_max(x, axis=None):
+    """The greatest element of x (over `axis`, else all): NaN if any element is NaN."""
+    most = jnp.max(x, axis=axis)
+    if jnp.issubdtype(most.dtype, jnp.floating):
+        return jnp.where(jnp.any(jnp.isnan(x), axis=axis), jnp.nan, most).astype(most.dtype)
+    return most
+
+
 def _floordiv(a, b):
     """Integer a // b, 0 where b is 0 (XLA alone would give -1 or -2)."""
     zero = b == 0
