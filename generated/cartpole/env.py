@@ -301,6 +301,21 @@ def _site_key(key, site, *path):
     return key
 
 
+def _loop_words(key, sites, lo, hi, path):
+    """The words the chance sites `sites` inside a loop over lo..hi-1 draw, every iteration at
+    once: words[i - lo, j] is bits(_site_key(key, sites[j], *path, i)) (`path`: the indexes of
+    the loops around it), the same words as one site and iteration at a time, in three hashes
+    for all of them instead of three for each (XLA:CPU runs each hash as a loop of its own)."""
+
+    def word(site, index):
+        return jax.random.bits(_site_key(key, site, *path, index), (), jnp.uint32)
+
+    site_ids = jnp.asarray(sites, jnp.uint32)
+    return jax.vmap(lambda i: jax.vmap(lambda site: word(site, i))(site_ids))(
+        jnp.arange(lo, hi, dtype=jnp.int32)
+    )
+
+
 def _flush(s: State, names: tuple[str, ...] = ("x", "x_dot", "theta", "theta_dot")) -> State:
     """`s` with subnormal floats as zero, sign kept, in the float fields `names` (all by
     default; docs/language.md, Semantics: subnormal floats). XLA on CPU reads them as zero

@@ -298,6 +298,21 @@ def _site_key(key, site, *path):
     return key
 
 
+def _loop_words(key, sites, lo, hi, path):
+    """The words the chance sites `sites` inside a loop over lo..hi-1 draw, every iteration at
+    once: words[i - lo, j] is bits(_site_key(key, sites[j], *path, i)) (`path`: the indexes of
+    the loops around it), the same words as one site and iteration at a time, in three hashes
+    for all of them instead of three for each (XLA:CPU runs each hash as a loop of its own)."""
+
+    def word(site, index):
+        return jax.random.bits(_site_key(key, site, *path, index), (), jnp.uint32)
+
+    site_ids = jnp.asarray(sites, jnp.uint32)
+    return jax.vmap(lambda i: jax.vmap(lambda site: word(site, i))(site_ids))(
+        jnp.arange(lo, hi, dtype=jnp.int32)
+    )
+
+
 def _observe(s: State, player) -> jax.Array:
     """The observe expression for `player`, unchecked."""
     return jnp.asarray(
@@ -393,20 +408,20 @@ def _effect_drop(s: State, params, key) -> State:
         )(jnp.arange(0, 4, dtype=jnp.int32)),
         axis=0,
     )
-    rewards__2 = _outcome(current_player, 1.0)
-    terminated__3 = jnp.bool_(True)
-    cond__4 = jnp.all(
+    pred__2 = jnp.logical_not(cond__1)
+    rewards__3 = jnp.where(cond__1, _outcome(current_player, 1.0), rewards)
+    terminated__4 = jnp.bool_(True)
+    cond__5 = jnp.all(
         jax.vmap(lambda c: _get(board, 0, c) != 0)(jnp.arange(0, 7, dtype=jnp.int32)), axis=0
     )
-    rewards__5 = jnp.zeros(2, jnp.float32)
-    terminated__6 = jnp.bool_(True)
-    rewards__7 = jnp.where(cond__4, rewards__5, rewards)
-    terminated__8 = jnp.where(cond__4, terminated__6, terminated)
-    rewards = jnp.where(cond__1, rewards__2, rewards__7)
-    terminated = jnp.where(cond__1, terminated__3, terminated__8)
+    pred__6 = jnp.logical_and(pred__2, cond__5)
+    rewards__7 = jnp.where(pred__6, jnp.zeros(2, jnp.float32), rewards__3)
+    terminated__8 = jnp.bool_(True)
+    terminated__9 = jnp.where(cond__5, terminated__8, terminated)
+    terminated = jnp.where(cond__1, terminated__4, terminated__9)
     current_player = 1 - current_player
     return s.replace(
-        board=board, rewards=rewards, terminated=terminated, current_player=current_player
+        board=board, rewards=rewards__7, terminated=terminated, current_player=current_player
     )
 
 

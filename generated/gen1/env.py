@@ -2149,6 +2149,21 @@ def _site_key(key, site, *path):
     return key
 
 
+def _loop_words(key, sites, lo, hi, path):
+    """The words the chance sites `sites` inside a loop over lo..hi-1 draw, every iteration at
+    once: words[i - lo, j] is bits(_site_key(key, sites[j], *path, i)) (`path`: the indexes of
+    the loops around it), the same words as one site and iteration at a time, in three hashes
+    for all of them instead of three for each (XLA:CPU runs each hash as a loop of its own)."""
+
+    def word(site, index):
+        return jax.random.bits(_site_key(key, site, *path, index), (), jnp.uint32)
+
+    site_ids = jnp.asarray(sites, jnp.uint32)
+    return jax.vmap(lambda i: jax.vmap(lambda site: word(site, i))(site_ids))(
+        jnp.arange(lo, hi, dtype=jnp.int32)
+    )
+
+
 def _observe(s: State, player) -> jax.Array:
     """The observe expression for `player`, unchecked."""
     return jnp.asarray(
@@ -2515,19 +2530,24 @@ def _effect_move(s: State, params, key) -> State:
     submit__p_75 = current_player
     pending = pending.at[submit__p_75].set(jnp.asarray(submit__act_74, jnp.int8))
     cond__1 = jnp.logical_and((submit__p_75 == 0), jnp.logical_or((phase == 0), need[1]))
-    current_player__2 = jnp.asarray(1, jnp.int32)
-    cond__3 = phase == 0
+    pred__2 = jnp.logical_not(cond__1)
+    current_player__3 = jnp.asarray(1, jnp.int32)
+    cond__4 = phase == 0
+    pred__5 = jnp.logical_and(pred__2, cond__4)
+    pred__6 = jnp.logical_and(pred__2, jnp.logical_not(cond__4))
 
-    def loop_body__4(commit_choices__p_76, carry):
+    def loop_body__7(commit_choices__p_76, carry):
         (fight, last_move, last_slot, shown_move) = carry
         commit_choices__p_76 = jnp.asarray(commit_choices__p_76, jnp.int32)
-        commit_choices__act_77__5 = jnp.asarray(_get(pending, commit_choices__p_76)).astype(
+        commit_choices__act_77__8 = jnp.asarray(_get(pending, commit_choices__p_76)).astype(
             jnp.int32
         )
-        commit_choices__a_78__6 = _get(active, commit_choices__p_76)
-        fight__7 = fight.at[commit_choices__p_76].set(jnp.asarray(False, jnp.bool_))
-        cond__8 = jnp.logical_and(
-            (commit_choices__act_77__5 < 4),
+        commit_choices__a_78__9 = _get(active, commit_choices__p_76)
+        fight__10 = fight.at[jnp.where(pred__5, commit_choices__p_76, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        cond__11 = jnp.logical_and(
+            (commit_choices__act_77__8 < 4),
             jnp.logical_not(
                 (
                     lambda locked__p_79: jnp.logical_or(
@@ -2537,12 +2557,17 @@ def _effect_move(s: State, params, key) -> State:
                 )(commit_choices__p_76)
             ),
         )
-        cond__9 = jnp.logical_or(
-            (status[commit_choices__p_76, commit_choices__a_78__6] == 2),
-            (status[commit_choices__p_76, commit_choices__a_78__6] == 5),
+        pred__12 = jnp.logical_and(pred__5, cond__11)
+        cond__13 = jnp.logical_or(
+            (status[commit_choices__p_76, commit_choices__a_78__9] == 2),
+            (status[commit_choices__p_76, commit_choices__a_78__9] == 5),
         )
-        fight__10 = fight__7.at[commit_choices__p_76].set(jnp.asarray(True, jnp.bool_))
-        cond__11 = jnp.logical_not(
+        pred__14 = jnp.logical_and(pred__12, cond__13)
+        pred__15 = jnp.logical_and(pred__12, jnp.logical_not(cond__13))
+        fight__16 = fight__10.at[jnp.where(pred__14, commit_choices__p_76, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        cond__17 = jnp.logical_not(
             (
                 lambda has_pp__p_80: jnp.any(
                     jax.vmap(
@@ -2558,26 +2583,23 @@ def _effect_move(s: State, params, key) -> State:
                 )
             )(commit_choices__p_76)
         )
-        last_move__12 = last_move.at[commit_choices__p_76].set(jnp.asarray(164, jnp.int16))
-        last_move__13 = last_move.at[commit_choices__p_76].set(
+        pred__18 = jnp.logical_and(pred__15, cond__17)
+        pred__19 = jnp.logical_and(pred__15, jnp.logical_not(cond__17))
+        last_move__20 = last_move.at[jnp.where(pred__18, commit_choices__p_76, 2)].set(
+            jnp.asarray(164, jnp.int16)
+        )
+        last_move__21 = last_move__20.at[jnp.where(pred__19, commit_choices__p_76, 2)].set(
             jnp.asarray(
-                moves[commit_choices__p_76, commit_choices__a_78__6, commit_choices__act_77__5],
+                moves[commit_choices__p_76, commit_choices__a_78__9, commit_choices__act_77__8],
                 jnp.int16,
             )
         )
-        last_slot__14 = last_slot.at[commit_choices__p_76].set(
-            jnp.asarray(commit_choices__act_77__5, jnp.int8)
+        last_slot__22 = last_slot.at[jnp.where(pred__19, commit_choices__p_76, 2)].set(
+            jnp.asarray(commit_choices__act_77__8, jnp.int8)
         )
-        last_move__15 = jnp.where(cond__11, last_move__12, last_move__13)
-        last_slot__16 = jnp.where(cond__11, last_slot, last_slot__14)
-        last_move__17 = jnp.where(cond__9, last_move, last_move__15)
-        last_slot__18 = jnp.where(cond__9, last_slot, last_slot__16)
-        fight__19 = jnp.where(cond__9, fight__10, fight__7)
-        last_move__20 = jnp.where(cond__8, last_move__17, last_move)
-        last_slot__21 = jnp.where(cond__8, last_slot__18, last_slot)
-        fight__22 = jnp.where(cond__8, fight__19, fight__7)
-        cond__23 = commit_choices__act_77__5 < 4
-        shown_move__24 = shown_move.at[commit_choices__p_76].set(
+        cond__23 = commit_choices__act_77__8 < 4
+        pred__24 = jnp.logical_and(pred__5, cond__23)
+        shown_move__25 = shown_move.at[jnp.where(pred__24, commit_choices__p_76, 2)].set(
             jnp.asarray(
                 jnp.where(
                     jnp.logical_and(
@@ -2612,7 +2634,7 @@ def _effect_move(s: State, params, key) -> State:
                                     )
                                 )(commit_choices__p_76)
                             ),
-                            jnp.logical_not(_get(fight__22, commit_choices__p_76)),
+                            jnp.logical_not(_get(fight__16, commit_choices__p_76)),
                         ),
                         jnp.logical_not(
                             (
@@ -2626,28 +2648,27 @@ def _effect_move(s: State, params, key) -> State:
                     164,
                     moves[
                         commit_choices__p_76,
-                        commit_choices__a_78__6,
-                        _get(last_slot__21, commit_choices__p_76),
+                        commit_choices__a_78__9,
+                        _get(last_slot__22, commit_choices__p_76),
                     ],
                 ),
                 jnp.int16,
             )
         )
-        shown_move__25 = jnp.where(cond__23, shown_move__24, shown_move)
-        return (fight__22, last_move__20, last_slot__21, shown_move__25)
+        return (fight__16, last_move__21, last_slot__22, shown_move__25)
 
     (fight__26, last_move__27, last_slot__28, shown_move__29) = jax.lax.fori_loop(
-        0, 2, loop_body__4, (fight, last_move, last_slot, shown_move)
+        0, 2, loop_body__7, (fight, last_move, last_slot, shown_move)
     )
 
     def loop_body__30(update_speed__p_85, carry):
         (speed,) = carry
         update_speed__p_85 = jnp.asarray(update_speed__p_85, jnp.int32)
         cond__31 = hp[update_speed__p_85, _get(active, update_speed__p_85)] > 0
-        speed__32 = speed.at[update_speed__p_85, _get(active, update_speed__p_85)].set(
-            jnp.asarray(_get(mod, update_speed__p_85, 3), jnp.int16)
-        )
-        speed__33 = jnp.where(cond__31, speed__32, speed)
+        pred__32 = jnp.logical_and(pred__5, cond__31)
+        speed__33 = speed.at[
+            jnp.where(pred__32, update_speed__p_85, 2), _get(active, update_speed__p_85)
+        ].set(jnp.asarray(_get(mod, update_speed__p_85, 3), jnp.int16))
         return (speed__33,)
 
     (speed__34,) = jax.lax.fori_loop(0, 2, loop_body__30, (speed,))
@@ -2677,111 +2698,121 @@ def _effect_move(s: State, params, key) -> State:
     goes_first__k1_97__42 = (goes_first__o1_89__38 * 1000) - (goes_first__pr1_95__40 * 100)
     goes_first__first_98__43 = jnp.asarray(0, jnp.int32)
     cond__44 = goes_first__k0_96__41 > goes_first__k1_97__42
-    goes_first__first_98__45 = jnp.asarray(1, jnp.int32)
-    cond__46 = goes_first__k0_96__41 == goes_first__k1_97__42
-    goes_first__s0_99__47 = mod[0, 3]
-    goes_first__s1_100__48 = mod[1, 3]
-    cond__49 = goes_first__s1_100__48 > goes_first__s0_99__47
-    goes_first__first_98__50 = jnp.asarray(1, jnp.int32)
-    cond__51 = goes_first__s0_99__47 == goes_first__s1_100__48
-    rand__v_101__52 = 0 + _roll(_words[0], 2)
-    cond__53 = forced_at < s.forced_n
-    rand__v_101__54 = s.forced[forced_at]
-    forced_at__55 = forced_at + 1
-    forced_at__56 = jnp.where(cond__53, forced_at__55, forced_at)
-    rand__v_101__57 = jnp.where(cond__53, rand__v_101__54, rand__v_101__52)
-    log_draw__v_102__58 = rand__v_101__57
-    draws__59 = draws.at[ndraws].set(jnp.asarray(log_draw__v_102__58, jnp.int32))
-    draw_lo__60 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-    draw_hi__61 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-    ndraws__62 = ndraws + 1
-    rand__result_103__63 = rand__v_101__57
-    goes_first__first_98__64 = rand__result_103__63
-    draws__65 = jnp.where(cond__51, draws__59, draws)
-    draw_lo__66 = jnp.where(cond__51, draw_lo__60, draw_lo)
-    draw_hi__67 = jnp.where(cond__51, draw_hi__61, draw_hi)
-    ndraws__68 = jnp.where(cond__51, ndraws__62, ndraws)
-    forced_at__69 = jnp.where(cond__51, forced_at__56, forced_at)
-    goes_first__first_98__70 = jnp.where(
-        cond__51, goes_first__first_98__64, goes_first__first_98__43
+    pred__45 = jnp.logical_and(pred__5, cond__44)
+    pred__46 = jnp.logical_and(pred__5, jnp.logical_not(cond__44))
+    goes_first__first_98__47 = jnp.asarray(1, jnp.int32)
+    cond__48 = goes_first__k0_96__41 == goes_first__k1_97__42
+    pred__49 = jnp.logical_and(pred__46, cond__48)
+    goes_first__s0_99__50 = mod[0, 3]
+    goes_first__s1_100__51 = mod[1, 3]
+    cond__52 = goes_first__s1_100__51 > goes_first__s0_99__50
+    pred__53 = jnp.logical_and(pred__49, cond__52)
+    pred__54 = jnp.logical_and(pred__49, jnp.logical_not(cond__52))
+    goes_first__first_98__55 = jnp.asarray(1, jnp.int32)
+    cond__56 = goes_first__s0_99__50 == goes_first__s1_100__51
+    pred__57 = jnp.logical_and(pred__54, cond__56)
+    rand__v_101__58 = 0 + _roll(_words[0], 2)
+    cond__59 = forced_at < s.forced_n
+    pred__60 = jnp.logical_and(pred__57, cond__59)
+    rand__v_101__61 = s.forced[forced_at]
+    forced_at__62 = forced_at + 1
+    forced_at__63 = jnp.where(cond__59, forced_at__62, forced_at)
+    rand__v_101__64 = jnp.where(cond__59, rand__v_101__61, rand__v_101__58)
+    log_draw__v_102__65 = rand__v_101__64
+    draws__66 = draws.at[jnp.where(pred__57, ndraws, 64)].set(
+        jnp.asarray(log_draw__v_102__65, jnp.int32)
     )
-    draws__71 = jnp.where(cond__49, draws, draws__65)
-    draw_lo__72 = jnp.where(cond__49, draw_lo, draw_lo__66)
-    draw_hi__73 = jnp.where(cond__49, draw_hi, draw_hi__67)
-    ndraws__74 = jnp.where(cond__49, ndraws, ndraws__68)
-    forced_at__75 = jnp.where(cond__49, forced_at, forced_at__69)
-    goes_first__first_98__76 = jnp.where(
-        cond__49, goes_first__first_98__50, goes_first__first_98__70
+    draw_lo__67 = draw_lo.at[jnp.where(pred__57, ndraws, 64)].set(jnp.asarray(0, jnp.int32))
+    draw_hi__68 = draw_hi.at[jnp.where(pred__57, ndraws, 64)].set(jnp.asarray(2, jnp.int32))
+    ndraws__69 = ndraws + 1
+    rand__result_103__70 = rand__v_101__64
+    goes_first__first_98__71 = rand__result_103__70
+    ndraws__72 = jnp.where(cond__56, ndraws__69, ndraws)
+    forced_at__73 = jnp.where(cond__56, forced_at__63, forced_at)
+    goes_first__first_98__74 = jnp.where(
+        cond__56, goes_first__first_98__71, goes_first__first_98__43
     )
-    draws__77 = jnp.where(cond__46, draws__71, draws)
-    draw_lo__78 = jnp.where(cond__46, draw_lo__72, draw_lo)
-    draw_hi__79 = jnp.where(cond__46, draw_hi__73, draw_hi)
-    ndraws__80 = jnp.where(cond__46, ndraws__74, ndraws)
-    forced_at__81 = jnp.where(cond__46, forced_at__75, forced_at)
-    goes_first__first_98__82 = jnp.where(
-        cond__46, goes_first__first_98__76, goes_first__first_98__43
+    ndraws__75 = jnp.where(cond__52, ndraws, ndraws__72)
+    forced_at__76 = jnp.where(cond__52, forced_at, forced_at__73)
+    goes_first__first_98__77 = jnp.where(
+        cond__52, goes_first__first_98__55, goes_first__first_98__74
     )
-    draws__83 = jnp.where(cond__44, draws, draws__77)
-    draw_lo__84 = jnp.where(cond__44, draw_lo, draw_lo__78)
-    draw_hi__85 = jnp.where(cond__44, draw_hi, draw_hi__79)
-    ndraws__86 = jnp.where(cond__44, ndraws, ndraws__80)
-    forced_at__87 = jnp.where(cond__44, forced_at, forced_at__81)
-    goes_first__first_98__88 = jnp.where(
-        cond__44, goes_first__first_98__45, goes_first__first_98__82
+    ndraws__78 = jnp.where(cond__48, ndraws__75, ndraws)
+    forced_at__79 = jnp.where(cond__48, forced_at__76, forced_at)
+    goes_first__first_98__80 = jnp.where(
+        cond__48, goes_first__first_98__77, goes_first__first_98__43
     )
-    goes_first__result_104__89 = goes_first__first_98__88
-    resolve_turn__first_105__90 = goes_first__result_104__89
-    cond__91 = jnp.logical_and(
+    ndraws__81 = jnp.where(cond__44, ndraws, ndraws__78)
+    forced_at__82 = jnp.where(cond__44, forced_at, forced_at__79)
+    goes_first__first_98__83 = jnp.where(
+        cond__44, goes_first__first_98__47, goes_first__first_98__80
+    )
+    goes_first__result_104__84 = goes_first__first_98__83
+    resolve_turn__first_105__85 = goes_first__result_104__84
+    cond__86 = jnp.logical_and(
         jnp.logical_and(
             jnp.logical_not((hp[0, active[0]] <= 0)), jnp.logical_not((hp[1, active[1]] <= 0))
         ),
         (speed__34[0, active[0]] == speed__34[1, active[1]]),
     )
-    rand__v_106__92 = 0 + _roll(_words[1], 2)
-    cond__93 = forced_at__87 < s.forced_n
-    rand__v_106__94 = s.forced[forced_at__87]
-    forced_at__95 = forced_at__87 + 1
-    forced_at__96 = jnp.where(cond__93, forced_at__95, forced_at__87)
-    rand__v_106__97 = jnp.where(cond__93, rand__v_106__94, rand__v_106__92)
-    log_draw__v_107__98 = rand__v_106__97
-    draws__99 = draws__83.at[ndraws__86].set(jnp.asarray(log_draw__v_107__98, jnp.int32))
-    draw_lo__100 = draw_lo__84.at[ndraws__86].set(jnp.asarray(0, jnp.int32))
-    draw_hi__101 = draw_hi__85.at[ndraws__86].set(jnp.asarray(2, jnp.int32))
-    ndraws__102 = ndraws__86 + 1
-    rand__result_108__103 = rand__v_106__97
-    tie_draw__v_109__104 = rand__result_108__103
-    draws__105 = jnp.where(cond__91, draws__99, draws__83)
-    draw_lo__106 = jnp.where(cond__91, draw_lo__100, draw_lo__84)
-    draw_hi__107 = jnp.where(cond__91, draw_hi__101, draw_hi__85)
-    ndraws__108 = jnp.where(cond__91, ndraws__102, ndraws__86)
-    forced_at__109 = jnp.where(cond__91, forced_at__96, forced_at__87)
-    cond__110 = jnp.logical_and(
+    pred__87 = jnp.logical_and(pred__5, cond__86)
+    rand__v_106__88 = 0 + _roll(_words[1], 2)
+    cond__89 = forced_at__82 < s.forced_n
+    pred__90 = jnp.logical_and(pred__87, cond__89)
+    rand__v_106__91 = s.forced[forced_at__82]
+    forced_at__92 = forced_at__82 + 1
+    forced_at__93 = jnp.where(cond__89, forced_at__92, forced_at__82)
+    rand__v_106__94 = jnp.where(cond__89, rand__v_106__91, rand__v_106__88)
+    log_draw__v_107__95 = rand__v_106__94
+    draws__96 = draws__66.at[jnp.where(pred__87, ndraws__81, 64)].set(
+        jnp.asarray(log_draw__v_107__95, jnp.int32)
+    )
+    draw_lo__97 = draw_lo__67.at[jnp.where(pred__87, ndraws__81, 64)].set(jnp.asarray(0, jnp.int32))
+    draw_hi__98 = draw_hi__68.at[jnp.where(pred__87, ndraws__81, 64)].set(jnp.asarray(2, jnp.int32))
+    ndraws__99 = ndraws__81 + 1
+    rand__result_108__100 = rand__v_106__94
+    tie_draw__v_109__101 = rand__result_108__100
+    ndraws__102 = jnp.where(cond__86, ndraws__99, ndraws__81)
+    forced_at__103 = jnp.where(cond__86, forced_at__93, forced_at__82)
+    cond__104 = jnp.logical_and(
         jnp.logical_and(
             jnp.logical_not((hp[0, active[0]] <= 0)), jnp.logical_not((hp[1, active[1]] <= 0))
         ),
         (speed__34[0, active[0]] == speed__34[1, active[1]]),
     )
-    rand__v_110__111 = 0 + _roll(_words[2], 2)
-    cond__112 = forced_at__109 < s.forced_n
-    rand__v_110__113 = s.forced[forced_at__109]
-    forced_at__114 = forced_at__109 + 1
-    forced_at__115 = jnp.where(cond__112, forced_at__114, forced_at__109)
-    rand__v_110__116 = jnp.where(cond__112, rand__v_110__113, rand__v_110__111)
-    log_draw__v_111__117 = rand__v_110__116
-    draws__118 = draws__105.at[ndraws__108].set(jnp.asarray(log_draw__v_111__117, jnp.int32))
-    draw_lo__119 = draw_lo__106.at[ndraws__108].set(jnp.asarray(0, jnp.int32))
-    draw_hi__120 = draw_hi__107.at[ndraws__108].set(jnp.asarray(2, jnp.int32))
-    ndraws__121 = ndraws__108 + 1
-    rand__result_112__122 = rand__v_110__116
-    tie_draw__v_113__123 = rand__result_112__122
-    draws__124 = jnp.where(cond__110, draws__118, draws__105)
-    draw_lo__125 = jnp.where(cond__110, draw_lo__119, draw_lo__106)
-    draw_hi__126 = jnp.where(cond__110, draw_hi__120, draw_hi__107)
-    ndraws__127 = jnp.where(cond__110, ndraws__121, ndraws__108)
-    forced_at__128 = jnp.where(cond__110, forced_at__115, forced_at__109)
-    resolve_turn__over_114__129 = False
+    pred__105 = jnp.logical_and(pred__5, cond__104)
+    rand__v_110__106 = 0 + _roll(_words[2], 2)
+    cond__107 = forced_at__103 < s.forced_n
+    pred__108 = jnp.logical_and(pred__105, cond__107)
+    rand__v_110__109 = s.forced[forced_at__103]
+    forced_at__110 = forced_at__103 + 1
+    forced_at__111 = jnp.where(cond__107, forced_at__110, forced_at__103)
+    rand__v_110__112 = jnp.where(cond__107, rand__v_110__109, rand__v_110__106)
+    log_draw__v_111__113 = rand__v_110__112
+    draws__114 = draws__96.at[jnp.where(pred__105, ndraws__102, 64)].set(
+        jnp.asarray(log_draw__v_111__113, jnp.int32)
+    )
+    draw_lo__115 = draw_lo__97.at[jnp.where(pred__105, ndraws__102, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__116 = draw_hi__98.at[jnp.where(pred__105, ndraws__102, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__117 = ndraws__102 + 1
+    rand__result_112__118 = rand__v_110__112
+    tie_draw__v_113__119 = rand__result_112__118
+    ndraws__120 = jnp.where(cond__104, ndraws__117, ndraws__102)
+    forced_at__121 = jnp.where(cond__104, forced_at__111, forced_at__103)
+    resolve_turn__over_114__122 = False
+    loop_words__123 = _loop_words(
+        key,
+        (8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29),
+        0,
+        2,
+        (),
+    )
 
-    def loop_body__130(resolve_turn__k_115, carry):
+    def loop_body__124(resolve_turn__k_115, carry):
         (
             speed,
             moves,
@@ -2839,180 +2870,232 @@ def _effect_move(s: State, params, key) -> State:
             mimic_orig,
         ) = carry
         resolve_turn__k_115 = jnp.asarray(resolve_turn__k_115, jnp.int32)
-        resolve_turn__p_116__131 = jnp.where(
+        resolve_turn__p_116__125 = jnp.where(
             (resolve_turn__k_115 == 0),
-            resolve_turn__first_105__90,
-            (1 - resolve_turn__first_105__90),
+            resolve_turn__first_105__85,
+            (1 - resolve_turn__first_105__85),
         )
-        resolve_turn__act_117__132 = jnp.asarray(pending[resolve_turn__p_116__131]).astype(
+        resolve_turn__act_117__126 = jnp.asarray(pending[resolve_turn__p_116__125]).astype(
             jnp.int32
         )
-        cond__133 = jnp.logical_not(resolve_turn__over_114)
-        cond__134 = resolve_turn__act_117__132 >= 4
-        send_in__p_118__135 = resolve_turn__p_116__131
-        send_in__s_119__136 = resolve_turn__act_117__132 - 4
-        send_in__old_120__137 = active[send_in__p_118__135]
-        cond__138 = hp[send_in__p_118__135, send_in__old_120__137] > 0
-        speed__139 = speed.at[send_in__p_118__135, send_in__old_120__137].set(
-            jnp.asarray(s.stats[send_in__p_118__135, send_in__old_120__137, 3], jnp.int16)
-        )
-        speed__140 = jnp.where(cond__138, speed__139, speed)
-        revert__p_121__141 = send_in__p_118__135
-        revert__a_122__142 = active[revert__p_121__141]
-        cond__143 = transformed[revert__p_121__141]
+        cond__127 = jnp.logical_not(resolve_turn__over_114)
+        pred__128 = jnp.logical_and(pred__5, cond__127)
+        cond__129 = resolve_turn__act_117__126 >= 4
+        pred__130 = jnp.logical_and(pred__128, cond__129)
+        pred__131 = jnp.logical_and(pred__128, jnp.logical_not(cond__129))
+        send_in__p_118__132 = resolve_turn__p_116__125
+        send_in__s_119__133 = resolve_turn__act_117__126 - 4
+        send_in__old_120__134 = active[send_in__p_118__132]
+        cond__135 = hp[send_in__p_118__132, send_in__old_120__134] > 0
+        pred__136 = jnp.logical_and(pred__130, cond__135)
+        speed__137 = speed.at[
+            jnp.where(pred__136, send_in__p_118__132, 2), send_in__old_120__134
+        ].set(jnp.asarray(s.stats[send_in__p_118__132, send_in__old_120__134, 3], jnp.int16))
+        revert__p_121__138 = send_in__p_118__132
+        revert__a_122__139 = active[revert__p_121__138]
+        cond__140 = transformed[revert__p_121__138]
+        pred__141 = jnp.logical_and(pred__130, cond__140)
+        pred__142 = jnp.logical_and(pred__130, jnp.logical_not(cond__140))
 
-        def loop_body__144(revert__k_123, carry):
+        def loop_body__143(revert__k_123, carry):
             (moves, pp) = carry
             revert__k_123 = jnp.asarray(revert__k_123, jnp.int32)
-            moves__145 = moves.at[revert__p_121__141, revert__a_122__142, revert__k_123].set(
-                jnp.asarray(base_moves[revert__p_121__141, revert__k_123], jnp.int16)
-            )
-            pp__146 = pp.at[revert__p_121__141, revert__a_122__142, revert__k_123].set(
-                jnp.asarray(base_pp[revert__p_121__141, revert__k_123], jnp.int8)
-            )
-            return (moves__145, pp__146)
+            moves__144 = moves.at[
+                jnp.where(pred__141, revert__p_121__138, 2), revert__a_122__139, revert__k_123
+            ].set(jnp.asarray(base_moves[revert__p_121__138, revert__k_123], jnp.int16))
+            pp__145 = pp.at[
+                jnp.where(pred__141, revert__p_121__138, 2), revert__a_122__139, revert__k_123
+            ].set(jnp.asarray(base_pp[revert__p_121__138, revert__k_123], jnp.int8))
+            return (moves__144, pp__145)
 
-        (moves__147, pp__148) = jax.lax.fori_loop(0, 4, loop_body__144, (moves, pp))
-        transformed__149 = transformed.at[revert__p_121__141].set(jnp.asarray(False, jnp.bool_))
-        cond__150 = mimic_slot[revert__p_121__141] >= 0
-        moves__151 = moves.at[
-            revert__p_121__141, revert__a_122__142, mimic_slot[revert__p_121__141]
-        ].set(jnp.asarray(mimic_orig[revert__p_121__141], jnp.int16))
-        moves__152 = jnp.where(cond__150, moves__151, moves)
-        moves__153 = jnp.where(cond__143, moves__147, moves__152)
-        pp__154 = jnp.where(cond__143, pp__148, pp)
-        transformed__155 = jnp.where(cond__143, transformed__149, transformed)
-        mimic_slot__156 = mimic_slot.at[revert__p_121__141].set(jnp.asarray(-1, jnp.int8))
-        active__157 = active.at[send_in__p_118__135].set(jnp.asarray(send_in__s_119__136, jnp.int8))
-        form__158 = form.at[send_in__p_118__135].set(
-            jnp.asarray(s.species[send_in__p_118__135, send_in__s_119__136], jnp.int16)
+        (moves__146, pp__147) = jax.lax.fori_loop(0, 4, loop_body__143, (moves, pp))
+        transformed__148 = transformed.at[jnp.where(pred__141, revert__p_121__138, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        types__159 = types.at[send_in__p_118__135, 0].set(
+        cond__149 = mimic_slot[revert__p_121__138] >= 0
+        pred__150 = jnp.logical_and(pred__142, cond__149)
+        moves__151 = moves__146.at[
+            jnp.where(pred__150, revert__p_121__138, 2),
+            revert__a_122__139,
+            mimic_slot[revert__p_121__138],
+        ].set(jnp.asarray(mimic_orig[revert__p_121__138], jnp.int16))
+        mimic_slot__152 = mimic_slot.at[jnp.where(pred__130, revert__p_121__138, 2)].set(
+            jnp.asarray(-1, jnp.int8)
+        )
+        active__153 = active.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(send_in__s_119__133, jnp.int8)
+        )
+        form__154 = form.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(s.species[send_in__p_118__132, send_in__s_119__133], jnp.int16)
+        )
+        types__155 = types.at[jnp.where(pred__130, send_in__p_118__132, 2), 0].set(
             jnp.asarray(
-                SPECIES__type1[s.species[send_in__p_118__135, send_in__s_119__136]], jnp.int8
+                SPECIES__type1[s.species[send_in__p_118__132, send_in__s_119__133]], jnp.int8
             )
         )
-        types__160 = types__159.at[send_in__p_118__135, 1].set(
+        types__156 = types__155.at[jnp.where(pred__130, send_in__p_118__132, 2), 1].set(
             jnp.asarray(
-                SPECIES__type2[s.species[send_in__p_118__135, send_in__s_119__136]], jnp.int8
+                SPECIES__type2[s.species[send_in__p_118__132, send_in__s_119__133]], jnp.int8
             )
         )
-        sub_hp__161 = sub_hp.at[send_in__p_118__135].set(jnp.asarray(0, jnp.int16))
-        substitute__162 = substitute.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        last_used__163 = last_used.at[0].set(jnp.asarray(-1, jnp.int16))
-        last_used__164 = last_used__163.at[1].set(jnp.asarray(-1, jnp.int16))
-        recharge__165 = recharge.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        charging__166 = charging.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        confusion_turns__167 = confusion_turns.at[send_in__p_118__135].set(jnp.asarray(0, jnp.int8))
-        confused__168 = confused.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        flinch__169 = flinch.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        focus__170 = focus.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        seeded__171 = seeded.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        mist__172 = mist.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        thrashing__173 = thrashing.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        rampage_turns__174 = rampage_turns.at[send_in__p_118__135].set(jnp.asarray(0, jnp.int8))
-        disabled_slot__175 = disabled_slot.at[send_in__p_118__135].set(jnp.asarray(-1, jnp.int8))
-        disabled_move__176 = disabled_move.at[send_in__p_118__135].set(jnp.asarray(-1, jnp.int16))
-        toxic__177 = toxic.at[send_in__p_118__135].set(jnp.asarray(-1, jnp.int16))
-        cond__178 = status[send_in__p_118__135, send_in__s_119__136] == 6
-        status__179 = status.at[send_in__p_118__135, send_in__s_119__136].set(
-            jnp.asarray(4, jnp.int8)
+        sub_hp__157 = sub_hp.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(0, jnp.int16)
         )
-        status__180 = jnp.where(cond__178, status__179, status)
-        reflect__181 = reflect.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        light_screen__182 = light_screen.at[send_in__p_118__135].set(jnp.asarray(False, jnp.bool_))
-        last_slot__183 = last_slot.at[send_in__p_118__135].set(jnp.asarray(0, jnp.int8))
-        seen__184 = seen.at[send_in__p_118__135, send_in__s_119__136].set(
-            jnp.asarray(s.species[send_in__p_118__135, send_in__s_119__136], jnp.int16)
+        substitute__158 = substitute.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_used__159 = last_used.at[jnp.where(pred__130, 0, 2)].set(jnp.asarray(-1, jnp.int16))
+        last_used__160 = last_used__159.at[jnp.where(pred__130, 1, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        recharge__161 = recharge.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        charging__162 = charging.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        confusion_turns__163 = confusion_turns.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        confused__164 = confused.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        flinch__165 = flinch.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        focus__166 = focus.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        seeded__167 = seeded.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        mist__168 = mist.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        thrashing__169 = thrashing.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        rampage_turns__170 = rampage_turns.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        disabled_slot__171 = disabled_slot.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(-1, jnp.int8)
+        )
+        disabled_move__172 = disabled_move.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        toxic__173 = toxic.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        cond__174 = status[send_in__p_118__132, send_in__s_119__133] == 6
+        pred__175 = jnp.logical_and(pred__130, cond__174)
+        status__176 = status.at[
+            jnp.where(pred__175, send_in__p_118__132, 2), send_in__s_119__133
+        ].set(jnp.asarray(4, jnp.int8))
+        reflect__177 = reflect.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        light_screen__178 = light_screen.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_slot__179 = last_slot.at[jnp.where(pred__130, send_in__p_118__132, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        seen__180 = seen.at[jnp.where(pred__130, send_in__p_118__132, 2), send_in__s_119__133].set(
+            jnp.asarray(s.species[send_in__p_118__132, send_in__s_119__133], jnp.int16)
         )
 
-        def loop_body__185(send_in__k_124, carry):
+        def loop_body__181(send_in__k_124, carry):
             (boosts,) = carry
             send_in__k_124 = jnp.asarray(send_in__k_124, jnp.int32)
-            boosts__186 = boosts.at[send_in__p_118__135, send_in__k_124].set(
-                jnp.asarray(0, jnp.int8)
-            )
-            return (boosts__186,)
+            boosts__182 = boosts.at[
+                jnp.where(pred__130, send_in__p_118__132, 2), send_in__k_124
+            ].set(jnp.asarray(0, jnp.int8))
+            return (boosts__182,)
 
-        (boosts__187,) = jax.lax.fori_loop(0, 6, loop_body__185, (boosts,))
+        (boosts__183,) = jax.lax.fori_loop(0, 6, loop_body__181, (boosts,))
 
-        def loop_body__188(send_in__k_125, carry):
+        def loop_body__184(send_in__k_125, carry):
             (mod, stored) = carry
             send_in__k_125 = jnp.asarray(send_in__k_125, jnp.int32)
-            mod__189 = mod.at[send_in__p_118__135, send_in__k_125].set(
+            mod__185 = mod.at[jnp.where(pred__130, send_in__p_118__132, 2), send_in__k_125].set(
                 jnp.asarray(
-                    s.stats[send_in__p_118__135, send_in__s_119__136, send_in__k_125], jnp.int16
+                    s.stats[send_in__p_118__132, send_in__s_119__133, send_in__k_125], jnp.int16
                 )
             )
-            stored__190 = stored.at[send_in__p_118__135, send_in__k_125].set(
+            stored__186 = stored.at[
+                jnp.where(pred__130, send_in__p_118__132, 2), send_in__k_125
+            ].set(
                 jnp.asarray(
-                    s.stats[send_in__p_118__135, send_in__s_119__136, send_in__k_125], jnp.int16
+                    s.stats[send_in__p_118__132, send_in__s_119__133, send_in__k_125], jnp.int16
                 )
             )
-            return (mod__189, stored__190)
+            return (mod__185, stored__186)
 
-        (mod__191, stored__192) = jax.lax.fori_loop(0, 4, loop_body__188, (mod, stored))
-        cond__193 = status__180[send_in__p_118__135, send_in__s_119__136] == 3
-        mod__194 = mod__191.at[send_in__p_118__135, 3].set(
-            jnp.asarray(jnp.maximum((mod__191[send_in__p_118__135, 3] * 25 // 100), 1), jnp.int16)
+        (mod__187, stored__188) = jax.lax.fori_loop(0, 4, loop_body__184, (mod, stored))
+        cond__189 = status__176[send_in__p_118__132, send_in__s_119__133] == 3
+        pred__190 = jnp.logical_and(pred__130, cond__189)
+        mod__191 = mod__187.at[jnp.where(pred__190, send_in__p_118__132, 2), 3].set(
+            jnp.asarray(jnp.maximum((mod__187[send_in__p_118__132, 3] * 25 // 100), 1), jnp.int16)
         )
-        mod__195 = jnp.where(cond__193, mod__194, mod__191)
-        cond__196 = status__180[send_in__p_118__135, send_in__s_119__136] == 1
-        mod__197 = mod__195.at[send_in__p_118__135, 0].set(
+        cond__192 = status__176[send_in__p_118__132, send_in__s_119__133] == 1
+        pred__193 = jnp.logical_and(pred__130, cond__192)
+        mod__194 = mod__191.at[jnp.where(pred__193, send_in__p_118__132, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__195[send_in__p_118__135, 0], jnp.int16), 1), 1
+                    jnp.right_shift(jnp.asarray(mod__191[send_in__p_118__132, 0], jnp.int16), 1), 1
                 ),
                 jnp.int16,
             )
         )
-        mod__198 = jnp.where(cond__196, mod__197, mod__195)
-        speed__199 = speed__140.at[send_in__p_118__135, send_in__s_119__136].set(
-            jnp.asarray(mod__198[send_in__p_118__135, 3], jnp.int16)
-        )
-        cond__200 = jnp.logical_and(
+        speed__195 = speed__137.at[
+            jnp.where(pred__130, send_in__p_118__132, 2), send_in__s_119__133
+        ].set(jnp.asarray(mod__194[send_in__p_118__132, 3], jnp.int16))
+        cond__196 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not((hp[0, active__157[0]] <= 0)),
-                jnp.logical_not((hp[1, active__157[1]] <= 0)),
+                jnp.logical_not((hp[0, active__153[0]] <= 0)),
+                jnp.logical_not((hp[1, active__153[1]] <= 0)),
             ),
-            (speed__199[0, active__157[0]] == speed__199[1, active__157[1]]),
+            (speed__195[0, active__153[0]] == speed__195[1, active__153[1]]),
         )
-        rand__v_126__201 = 0 + _roll(
-            jax.random.bits(_site_key(key, 8, resolve_turn__k_115), (), jnp.uint32), 2
+        pred__197 = jnp.logical_and(pred__130, cond__196)
+        rand__v_126__198 = 0 + _roll(loop_words__123[resolve_turn__k_115 - 0, 0], 2)
+        cond__199 = forced_at < s.forced_n
+        pred__200 = jnp.logical_and(pred__197, cond__199)
+        rand__v_126__201 = s.forced[forced_at]
+        forced_at__202 = forced_at + 1
+        forced_at__203 = jnp.where(cond__199, forced_at__202, forced_at)
+        rand__v_126__204 = jnp.where(cond__199, rand__v_126__201, rand__v_126__198)
+        log_draw__v_127__205 = rand__v_126__204
+        draws__206 = draws.at[jnp.where(pred__197, ndraws, 64)].set(
+            jnp.asarray(log_draw__v_127__205, jnp.int32)
         )
-        cond__202 = forced_at < s.forced_n
-        rand__v_126__203 = s.forced[forced_at]
-        forced_at__204 = forced_at + 1
-        forced_at__205 = jnp.where(cond__202, forced_at__204, forced_at)
-        rand__v_126__206 = jnp.where(cond__202, rand__v_126__203, rand__v_126__201)
-        log_draw__v_127__207 = rand__v_126__206
-        draws__208 = draws.at[ndraws].set(jnp.asarray(log_draw__v_127__207, jnp.int32))
-        draw_lo__209 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-        draw_hi__210 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-        ndraws__211 = ndraws + 1
-        rand__result_128__212 = rand__v_126__206
-        tie_draw__v_129__213 = rand__result_128__212
-        draws__214 = jnp.where(cond__200, draws__208, draws)
-        draw_lo__215 = jnp.where(cond__200, draw_lo__209, draw_lo)
-        draw_hi__216 = jnp.where(cond__200, draw_hi__210, draw_hi)
-        ndraws__217 = jnp.where(cond__200, ndraws__211, ndraws)
-        forced_at__218 = jnp.where(cond__200, forced_at__205, forced_at)
-        switch_in_damage__p_130__219 = resolve_turn__p_116__131
-        switch_in_damage__a_131__220 = active__157[switch_in_damage__p_130__219]
-        cond__221 = jnp.logical_or(
-            (status__180[switch_in_damage__p_130__219, switch_in_damage__a_131__220] == 4),
-            (status__180[switch_in_damage__p_130__219, switch_in_damage__a_131__220] == 1),
+        draw_lo__207 = draw_lo.at[jnp.where(pred__197, ndraws, 64)].set(jnp.asarray(0, jnp.int32))
+        draw_hi__208 = draw_hi.at[jnp.where(pred__197, ndraws, 64)].set(jnp.asarray(2, jnp.int32))
+        ndraws__209 = ndraws + 1
+        rand__result_128__210 = rand__v_126__204
+        tie_draw__v_129__211 = rand__result_128__210
+        ndraws__212 = jnp.where(cond__196, ndraws__209, ndraws)
+        forced_at__213 = jnp.where(cond__196, forced_at__203, forced_at)
+        switch_in_damage__p_130__214 = resolve_turn__p_116__125
+        switch_in_damage__a_131__215 = active__153[switch_in_damage__p_130__214]
+        cond__216 = jnp.logical_or(
+            (status__176[switch_in_damage__p_130__214, switch_in_damage__a_131__215] == 4),
+            (status__176[switch_in_damage__p_130__214, switch_in_damage__a_131__215] == 1),
         )
-        hp__222 = hp.at[switch_in_damage__p_130__219, switch_in_damage__a_131__220].set(
+        pred__217 = jnp.logical_and(pred__130, cond__216)
+        hp__218 = hp.at[
+            jnp.where(pred__217, switch_in_damage__p_130__214, 2), switch_in_damage__a_131__215
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        hp[switch_in_damage__p_130__219, switch_in_damage__a_131__220]
+                        hp[switch_in_damage__p_130__214, switch_in_damage__a_131__215]
                         - jnp.maximum(
                             jnp.right_shift(
                                 jnp.asarray(
                                     s.maxhp[
-                                        switch_in_damage__p_130__219, switch_in_damage__a_131__220
+                                        switch_in_damage__p_130__214, switch_in_damage__a_131__215
                                     ],
                                     jnp.int16,
                                 ),
@@ -3026,263 +3109,301 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__223 = jnp.where(cond__221, hp__222, hp)
-        cond__224 = (
+        cond__219 = (
             lambda is_fainted__p_132: (
-                hp__223[is_fainted__p_132, active__157[is_fainted__p_132]] <= 0
+                hp__218[is_fainted__p_132, active__153[is_fainted__p_132]] <= 0
             )
-        )(resolve_turn__p_116__131)
-        resolve_turn__over_114__225 = True
+        )(resolve_turn__p_116__125)
+        pred__220 = jnp.logical_and(pred__130, cond__219)
+        pred__221 = jnp.logical_and(pred__130, jnp.logical_not(cond__219))
+        resolve_turn__over_114__222 = True
 
-        def loop_body__226(after_faint__p_133, carry):
+        def loop_body__223(after_faint__p_133, carry):
             (moves, pp, transformed, mimic_slot) = carry
             after_faint__p_133 = jnp.asarray(after_faint__p_133, jnp.int32)
-            cond__227 = (
+            cond__224 = (
                 lambda is_fainted__p_134: (
-                    hp__223[is_fainted__p_134, active__157[is_fainted__p_134]] <= 0
+                    hp__218[is_fainted__p_134, active__153[is_fainted__p_134]] <= 0
                 )
             )(after_faint__p_133)
-            revert__p_135__228 = after_faint__p_133
-            revert__a_136__229 = _get(active__157, revert__p_135__228)
-            cond__230 = _get(transformed, revert__p_135__228)
+            pred__225 = jnp.logical_and(pred__220, cond__224)
+            revert__p_135__226 = after_faint__p_133
+            revert__a_136__227 = _get(active__153, revert__p_135__226)
+            cond__228 = _get(transformed, revert__p_135__226)
+            pred__229 = jnp.logical_and(pred__225, cond__228)
+            pred__230 = jnp.logical_and(pred__225, jnp.logical_not(cond__228))
 
             def loop_body__231(revert__k_137, carry):
                 (moves, pp) = carry
                 revert__k_137 = jnp.asarray(revert__k_137, jnp.int32)
-                moves__232 = moves.at[revert__p_135__228, revert__a_136__229, revert__k_137].set(
-                    jnp.asarray(_get(base_moves, revert__p_135__228, revert__k_137), jnp.int16)
-                )
-                pp__233 = pp.at[revert__p_135__228, revert__a_136__229, revert__k_137].set(
-                    jnp.asarray(_get(base_pp, revert__p_135__228, revert__k_137), jnp.int8)
-                )
+                moves__232 = moves.at[
+                    jnp.where(pred__229, revert__p_135__226, 2), revert__a_136__227, revert__k_137
+                ].set(jnp.asarray(_get(base_moves, revert__p_135__226, revert__k_137), jnp.int16))
+                pp__233 = pp.at[
+                    jnp.where(pred__229, revert__p_135__226, 2), revert__a_136__227, revert__k_137
+                ].set(jnp.asarray(_get(base_pp, revert__p_135__226, revert__k_137), jnp.int8))
                 return (moves__232, pp__233)
 
             (moves__234, pp__235) = jax.lax.fori_loop(0, 4, loop_body__231, (moves, pp))
-            transformed__236 = transformed.at[revert__p_135__228].set(jnp.asarray(False, jnp.bool_))
-            cond__237 = _get(mimic_slot, revert__p_135__228) >= 0
-            moves__238 = moves.at[
-                revert__p_135__228, revert__a_136__229, _get(mimic_slot, revert__p_135__228)
-            ].set(jnp.asarray(_get(mimic_orig, revert__p_135__228), jnp.int16))
-            moves__239 = jnp.where(cond__237, moves__238, moves)
-            moves__240 = jnp.where(cond__230, moves__234, moves__239)
-            pp__241 = jnp.where(cond__230, pp__235, pp)
-            transformed__242 = jnp.where(cond__230, transformed__236, transformed)
-            mimic_slot__243 = mimic_slot.at[revert__p_135__228].set(jnp.asarray(-1, jnp.int8))
-            moves__244 = jnp.where(cond__227, moves__240, moves)
-            pp__245 = jnp.where(cond__227, pp__241, pp)
-            transformed__246 = jnp.where(cond__227, transformed__242, transformed)
-            mimic_slot__247 = jnp.where(cond__227, mimic_slot__243, mimic_slot)
-            return (moves__244, pp__245, transformed__246, mimic_slot__247)
+            transformed__236 = transformed.at[jnp.where(pred__229, revert__p_135__226, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            cond__237 = _get(mimic_slot, revert__p_135__226) >= 0
+            pred__238 = jnp.logical_and(pred__230, cond__237)
+            moves__239 = moves__234.at[
+                jnp.where(pred__238, revert__p_135__226, 2),
+                revert__a_136__227,
+                _get(mimic_slot, revert__p_135__226),
+            ].set(jnp.asarray(_get(mimic_orig, revert__p_135__226), jnp.int16))
+            mimic_slot__240 = mimic_slot.at[jnp.where(pred__225, revert__p_135__226, 2)].set(
+                jnp.asarray(-1, jnp.int8)
+            )
+            return (moves__239, pp__235, transformed__236, mimic_slot__240)
 
-        (moves__248, pp__249, transformed__250, mimic_slot__251) = jax.lax.fori_loop(
-            0, 2, loop_body__226, (moves__153, pp__154, transformed__155, mimic_slot__156)
+        (moves__241, pp__242, transformed__243, mimic_slot__244) = jax.lax.fori_loop(
+            0, 2, loop_body__223, (moves__151, pp__147, transformed__148, mimic_slot__152)
         )
-        after_faint__left0_139__252 = jnp.sum(
-            jax.vmap(lambda after_faint__i_138: _get(hp__223, 0, after_faint__i_138) > 0)(
+        after_faint__left0_139__245 = jnp.sum(
+            jax.vmap(lambda after_faint__i_138: _get(hp__218, 0, after_faint__i_138) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        after_faint__left1_141__253 = jnp.sum(
-            jax.vmap(lambda after_faint__i_140: _get(hp__223, 1, after_faint__i_140) > 0)(
+        after_faint__left1_141__246 = jnp.sum(
+            jax.vmap(lambda after_faint__i_140: _get(hp__218, 1, after_faint__i_140) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        cond__254 = jnp.logical_and(
-            (after_faint__left0_139__252 == 0), (after_faint__left1_141__253 == 0)
+        cond__247 = jnp.logical_and(
+            (after_faint__left0_139__245 == 0), (after_faint__left1_141__246 == 0)
         )
-        rewards__255 = jnp.zeros(2, jnp.float32)
+        pred__248 = jnp.logical_and(pred__220, cond__247)
+        pred__249 = jnp.logical_and(pred__220, jnp.logical_not(cond__247))
+        rewards__250 = jnp.where(pred__248, jnp.zeros(2, jnp.float32), rewards)
+        terminated__251 = jnp.bool_(True)
+        cond__252 = after_faint__left0_139__245 == 0
+        pred__253 = jnp.logical_and(pred__249, cond__252)
+        pred__254 = jnp.logical_and(pred__249, jnp.logical_not(cond__252))
+        rewards__255 = jnp.where(pred__253, _outcome(1, 1.0), rewards__250)
         terminated__256 = jnp.bool_(True)
-        cond__257 = after_faint__left0_139__252 == 0
-        rewards__258 = _outcome(1, 1.0)
-        terminated__259 = jnp.bool_(True)
-        cond__260 = after_faint__left1_141__253 == 0
-        rewards__261 = _outcome(0, 1.0)
-        terminated__262 = jnp.bool_(True)
-        phase__263 = jnp.asarray(1, jnp.int8)
-        need__264 = need.at[0].set(jnp.asarray((hp__223[0, active__157[0]] <= 0), jnp.bool_))
-        need__265 = need__264.at[1].set(jnp.asarray((hp__223[1, active__157[1]] <= 0), jnp.bool_))
-        phase__266 = jnp.where(cond__260, phase, phase__263)
-        need__267 = jnp.where(cond__260, need, need__265)
-        rewards__268 = jnp.where(cond__260, rewards__261, rewards)
-        terminated__269 = jnp.where(cond__260, terminated__262, terminated)
-        phase__270 = jnp.where(cond__257, phase, phase__266)
-        need__271 = jnp.where(cond__257, need, need__267)
-        rewards__272 = jnp.where(cond__257, rewards__258, rewards__268)
-        terminated__273 = jnp.where(cond__257, terminated__259, terminated__269)
-        phase__274 = jnp.where(cond__254, phase, phase__270)
-        need__275 = jnp.where(cond__254, need, need__271)
-        rewards__276 = jnp.where(cond__254, rewards__255, rewards__272)
-        terminated__277 = jnp.where(cond__254, terminated__256, terminated__273)
-        cond__278 = jnp.logical_and(
+        cond__257 = after_faint__left1_141__246 == 0
+        pred__258 = jnp.logical_and(pred__254, cond__257)
+        pred__259 = jnp.logical_and(pred__254, jnp.logical_not(cond__257))
+        rewards__260 = jnp.where(pred__258, _outcome(0, 1.0), rewards__255)
+        terminated__261 = jnp.bool_(True)
+        phase__262 = jnp.asarray(1, jnp.int8)
+        need__263 = need.at[jnp.where(pred__259, 0, 2)].set(
+            jnp.asarray((hp__218[0, active__153[0]] <= 0), jnp.bool_)
+        )
+        need__264 = need__263.at[jnp.where(pred__259, 1, 2)].set(
+            jnp.asarray((hp__218[1, active__153[1]] <= 0), jnp.bool_)
+        )
+        phase__265 = jnp.where(cond__257, phase, phase__262)
+        terminated__266 = jnp.where(cond__257, terminated__261, terminated)
+        phase__267 = jnp.where(cond__252, phase, phase__265)
+        terminated__268 = jnp.where(cond__252, terminated__256, terminated__266)
+        phase__269 = jnp.where(cond__247, phase, phase__267)
+        terminated__270 = jnp.where(cond__247, terminated__251, terminated__268)
+        cond__271 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not((hp__223[0, active__157[0]] <= 0)),
-                jnp.logical_not((hp__223[1, active__157[1]] <= 0)),
+                jnp.logical_not((hp__218[0, active__153[0]] <= 0)),
+                jnp.logical_not((hp__218[1, active__153[1]] <= 0)),
             ),
-            (speed__199[0, active__157[0]] == speed__199[1, active__157[1]]),
+            (speed__195[0, active__153[0]] == speed__195[1, active__153[1]]),
         )
-        rand__v_142__279 = 0 + _roll(
-            jax.random.bits(_site_key(key, 9, resolve_turn__k_115), (), jnp.uint32), 2
+        pred__272 = jnp.logical_and(pred__221, cond__271)
+        rand__v_142__273 = 0 + _roll(loop_words__123[resolve_turn__k_115 - 0, 1], 2)
+        cond__274 = forced_at__213 < s.forced_n
+        pred__275 = jnp.logical_and(pred__272, cond__274)
+        rand__v_142__276 = s.forced[forced_at__213]
+        forced_at__277 = forced_at__213 + 1
+        forced_at__278 = jnp.where(cond__274, forced_at__277, forced_at__213)
+        rand__v_142__279 = jnp.where(cond__274, rand__v_142__276, rand__v_142__273)
+        log_draw__v_143__280 = rand__v_142__279
+        draws__281 = draws__206.at[jnp.where(pred__272, ndraws__212, 64)].set(
+            jnp.asarray(log_draw__v_143__280, jnp.int32)
         )
-        cond__280 = forced_at__218 < s.forced_n
-        rand__v_142__281 = s.forced[forced_at__218]
-        forced_at__282 = forced_at__218 + 1
-        forced_at__283 = jnp.where(cond__280, forced_at__282, forced_at__218)
-        rand__v_142__284 = jnp.where(cond__280, rand__v_142__281, rand__v_142__279)
-        log_draw__v_143__285 = rand__v_142__284
-        draws__286 = draws__214.at[ndraws__217].set(jnp.asarray(log_draw__v_143__285, jnp.int32))
-        draw_lo__287 = draw_lo__215.at[ndraws__217].set(jnp.asarray(0, jnp.int32))
-        draw_hi__288 = draw_hi__216.at[ndraws__217].set(jnp.asarray(2, jnp.int32))
-        ndraws__289 = ndraws__217 + 1
-        rand__result_144__290 = rand__v_142__284
-        tie_draw__v_145__291 = rand__result_144__290
-        draws__292 = jnp.where(cond__278, draws__286, draws__214)
-        draw_lo__293 = jnp.where(cond__278, draw_lo__287, draw_lo__215)
-        draw_hi__294 = jnp.where(cond__278, draw_hi__288, draw_hi__216)
-        ndraws__295 = jnp.where(cond__278, ndraws__289, ndraws__217)
-        forced_at__296 = jnp.where(cond__278, forced_at__283, forced_at__218)
-        moves__297 = jnp.where(cond__224, moves__248, moves__153)
-        pp__298 = jnp.where(cond__224, pp__249, pp__154)
-        transformed__299 = jnp.where(cond__224, transformed__250, transformed__155)
-        phase__300 = jnp.where(cond__224, phase__274, phase)
-        need__301 = jnp.where(cond__224, need__275, need)
-        mimic_slot__302 = jnp.where(cond__224, mimic_slot__251, mimic_slot__156)
-        draws__303 = jnp.where(cond__224, draws__214, draws__292)
-        draw_lo__304 = jnp.where(cond__224, draw_lo__215, draw_lo__293)
-        draw_hi__305 = jnp.where(cond__224, draw_hi__216, draw_hi__294)
-        ndraws__306 = jnp.where(cond__224, ndraws__217, ndraws__295)
-        forced_at__307 = jnp.where(cond__224, forced_at__218, forced_at__296)
-        rewards__308 = jnp.where(cond__224, rewards__276, rewards)
-        terminated__309 = jnp.where(cond__224, terminated__277, terminated)
-        resolve_turn__over_114__310 = jnp.where(
-            cond__224, resolve_turn__over_114__225, resolve_turn__over_114
+        draw_lo__282 = draw_lo__207.at[jnp.where(pred__272, ndraws__212, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        use_move__p_148__311 = resolve_turn__p_116__131
-        use_move__m_149__312 = jnp.where(
+        draw_hi__283 = draw_hi__208.at[jnp.where(pred__272, ndraws__212, 64)].set(
+            jnp.asarray(2, jnp.int32)
+        )
+        ndraws__284 = ndraws__212 + 1
+        rand__result_144__285 = rand__v_142__279
+        tie_draw__v_145__286 = rand__result_144__285
+        ndraws__287 = jnp.where(cond__271, ndraws__284, ndraws__212)
+        forced_at__288 = jnp.where(cond__271, forced_at__278, forced_at__213)
+        phase__289 = jnp.where(cond__219, phase__269, phase)
+        ndraws__290 = jnp.where(cond__219, ndraws__212, ndraws__287)
+        forced_at__291 = jnp.where(cond__219, forced_at__213, forced_at__288)
+        terminated__292 = jnp.where(cond__219, terminated__270, terminated)
+        resolve_turn__over_114__293 = jnp.where(
+            cond__219, resolve_turn__over_114__222, resolve_turn__over_114
+        )
+        use_move__p_148__294 = resolve_turn__p_116__125
+        use_move__m_149__295 = jnp.where(
             (
                 lambda has_pp__p_146: jnp.any(
                     jax.vmap(
                         lambda has_pp__k_147: jnp.logical_and(
                             jnp.logical_and(
-                                (moves[has_pp__p_146, active[has_pp__p_146], has_pp__k_147] >= 0),
-                                (pp[has_pp__p_146, active[has_pp__p_146], has_pp__k_147] > 0),
+                                (
+                                    moves__241[
+                                        has_pp__p_146, active__153[has_pp__p_146], has_pp__k_147
+                                    ]
+                                    >= 0
+                                ),
+                                (
+                                    pp__242[
+                                        has_pp__p_146, active__153[has_pp__p_146], has_pp__k_147
+                                    ]
+                                    > 0
+                                ),
                             ),
-                            (has_pp__k_147 != disabled_slot[has_pp__p_146]),
+                            (has_pp__k_147 != disabled_slot__171[has_pp__p_146]),
                         )
                     )(jnp.arange(0, 4, dtype=jnp.int32)),
                     axis=0,
                 )
-            )(resolve_turn__p_116__131),
-            resolve_turn__act_117__132,
+            )(resolve_turn__p_116__125),
+            resolve_turn__act_117__126,
             -1,
         )
-        use_move__q_150__313 = 1 - use_move__p_148__311
-        use_move__a_151__314 = active[use_move__p_148__311]
-        use_move__d_152__315 = active[use_move__q_150__313]
-        use_move__again_153__316 = jnp.logical_or(
-            jnp.logical_or(fight__26[use_move__p_148__311], charging[use_move__p_148__311]),
-            thrashing[use_move__p_148__311],
+        use_move__q_150__296 = 1 - use_move__p_148__294
+        use_move__a_151__297 = active__153[use_move__p_148__294]
+        use_move__d_152__298 = active__153[use_move__q_150__296]
+        use_move__again_153__299 = jnp.logical_or(
+            jnp.logical_or(fight__26[use_move__p_148__294], charging__162[use_move__p_148__294]),
+            thrashing__169[use_move__p_148__294],
         )
-        use_move__slot_154__317 = jnp.where(
-            use_move__again_153__316, last_slot[use_move__p_148__311], use_move__m_149__312
+        use_move__slot_154__300 = jnp.where(
+            use_move__again_153__299, last_slot__179[use_move__p_148__294], use_move__m_149__295
         )
-        use_move__mv_155__318 = jnp.where(
-            use_move__again_153__316,
-            jnp.asarray(last_move[use_move__p_148__311]).astype(jnp.int32),
+        use_move__mv_155__301 = jnp.where(
+            use_move__again_153__299,
+            jnp.asarray(last_move[use_move__p_148__294]).astype(jnp.int32),
             jnp.where(
-                (use_move__m_149__312 < 0),
+                (use_move__m_149__295 < 0),
                 164,
                 jnp.asarray(
-                    moves[use_move__p_148__311, use_move__a_151__314, use_move__m_149__312]
+                    moves__241[use_move__p_148__294, use_move__a_151__297, use_move__m_149__295]
                 ).astype(jnp.int32),
             ),
         )
-        cond__319 = jnp.logical_or(
-            jnp.logical_and(use_move__again_153__316, (use_move__mv_155__318 == 164)),
-            thrashing[use_move__p_148__311],
+        cond__302 = jnp.logical_or(
+            jnp.logical_and(use_move__again_153__299, (use_move__mv_155__301 == 164)),
+            thrashing__169[use_move__p_148__294],
         )
-        use_move__slot_154__320 = jnp.asarray(-1, jnp.int32)
-        use_move__slot_154__321 = jnp.where(
-            cond__319, use_move__slot_154__320, use_move__slot_154__317
+        pred__303 = jnp.logical_and(pred__131, cond__302)
+        use_move__slot_154__304 = jnp.asarray(-1, jnp.int32)
+        use_move__slot_154__305 = jnp.where(
+            cond__302, use_move__slot_154__304, use_move__slot_154__300
         )
-        use_move__st_156__322 = status[use_move__p_148__311, use_move__a_151__314]
-        use_move__can_157__323 = True
-        cond__324 = jnp.logical_and(
-            jnp.logical_and(use_move__again_153__316, (use_move__mv_155__318 < 0)),
-            jnp.logical_not(fight__26[use_move__p_148__311]),
+        use_move__st_156__306 = status__176[use_move__p_148__294, use_move__a_151__297]
+        use_move__can_157__307 = True
+        cond__308 = jnp.logical_and(
+            jnp.logical_and(use_move__again_153__299, (use_move__mv_155__301 < 0)),
+            jnp.logical_not(fight__26[use_move__p_148__294]),
         )
-        use_move__can_157__325 = False
-        cond__326 = use_move__st_156__322 == 2
-        last_used__327 = last_used.at[use_move__p_148__311].set(jnp.asarray(-1, jnp.int16))
-        use_move__can_157__328 = False
-        cond__329 = use_move__st_156__322 == 5
-        sleep__330 = sleep.at[use_move__p_148__311, use_move__a_151__314].set(
-            jnp.asarray((sleep[use_move__p_148__311, use_move__a_151__314] - 1), jnp.int8)
+        pred__309 = jnp.logical_and(pred__131, cond__308)
+        pred__310 = jnp.logical_and(pred__131, jnp.logical_not(cond__308))
+        use_move__can_157__311 = False
+        cond__312 = use_move__st_156__306 == 2
+        pred__313 = jnp.logical_and(pred__310, cond__312)
+        pred__314 = jnp.logical_and(pred__310, jnp.logical_not(cond__312))
+        last_used__315 = last_used__160.at[jnp.where(pred__313, use_move__p_148__294, 2)].set(
+            jnp.asarray(-1, jnp.int16)
         )
-        last_used__331 = last_used.at[use_move__p_148__311].set(jnp.asarray(-1, jnp.int16))
-        use_move__can_157__332 = False
-        cond__333 = flinch[use_move__p_148__311]
-        use_move__can_157__334 = False
-        cond__335 = recharge[use_move__p_148__311]
-        recharge__336 = recharge.at[use_move__p_148__311].set(jnp.asarray(False, jnp.bool_))
-        use_move__can_157__337 = False
-        cond__338 = disabled_slot[use_move__p_148__311] >= 0
-        disable_turns__339 = disable_turns.at[use_move__p_148__311].set(
-            jnp.asarray((disable_turns[use_move__p_148__311] - 1), jnp.int8)
+        use_move__can_157__316 = False
+        cond__317 = use_move__st_156__306 == 5
+        pred__318 = jnp.logical_and(pred__314, cond__317)
+        pred__319 = jnp.logical_and(pred__314, jnp.logical_not(cond__317))
+        sleep__320 = sleep.at[
+            jnp.where(pred__318, use_move__p_148__294, 2), use_move__a_151__297
+        ].set(jnp.asarray((sleep[use_move__p_148__294, use_move__a_151__297] - 1), jnp.int8))
+        last_used__321 = last_used__315.at[jnp.where(pred__318, use_move__p_148__294, 2)].set(
+            jnp.asarray(-1, jnp.int16)
         )
-        cond__340 = disable_turns__339[use_move__p_148__311] <= 0
-        disabled_slot__341 = disabled_slot.at[use_move__p_148__311].set(jnp.asarray(-1, jnp.int8))
-        disabled_move__342 = disabled_move.at[use_move__p_148__311].set(jnp.asarray(-1, jnp.int16))
-        cond__343 = use_move__mv_155__318 == disabled_move[use_move__p_148__311]
-        charging__344 = charging.at[use_move__p_148__311].set(jnp.asarray(False, jnp.bool_))
-        use_move__can_157__345 = False
-        charging__346 = jnp.where(cond__343, charging__344, charging)
-        use_move__can_157__347 = jnp.where(
-            cond__343, use_move__can_157__345, use_move__can_157__323
+        use_move__can_157__322 = False
+        cond__323 = flinch__165[use_move__p_148__294]
+        pred__324 = jnp.logical_and(pred__319, cond__323)
+        pred__325 = jnp.logical_and(pred__319, jnp.logical_not(cond__323))
+        use_move__can_157__326 = False
+        cond__327 = recharge__161[use_move__p_148__294]
+        pred__328 = jnp.logical_and(pred__325, cond__327)
+        pred__329 = jnp.logical_and(pred__325, jnp.logical_not(cond__327))
+        recharge__330 = recharge__161.at[jnp.where(pred__328, use_move__p_148__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        disabled_slot__348 = jnp.where(cond__340, disabled_slot__341, disabled_slot)
-        disabled_move__349 = jnp.where(cond__340, disabled_move__342, disabled_move)
-        charging__350 = jnp.where(cond__340, charging, charging__346)
-        use_move__can_157__351 = jnp.where(
-            cond__340, use_move__can_157__323, use_move__can_157__347
+        use_move__can_157__331 = False
+        cond__332 = disabled_slot__171[use_move__p_148__294] >= 0
+        pred__333 = jnp.logical_and(pred__329, cond__332)
+        disable_turns__334 = disable_turns.at[jnp.where(pred__333, use_move__p_148__294, 2)].set(
+            jnp.asarray((disable_turns[use_move__p_148__294] - 1), jnp.int8)
         )
-        disabled_slot__352 = jnp.where(cond__338, disabled_slot__348, disabled_slot)
-        disabled_move__353 = jnp.where(cond__338, disabled_move__349, disabled_move)
-        disable_turns__354 = jnp.where(cond__338, disable_turns__339, disable_turns)
-        charging__355 = jnp.where(cond__338, charging__350, charging)
-        use_move__can_157__356 = jnp.where(
-            cond__338, use_move__can_157__351, use_move__can_157__323
+        cond__335 = disable_turns__334[use_move__p_148__294] <= 0
+        pred__336 = jnp.logical_and(pred__333, cond__335)
+        pred__337 = jnp.logical_and(pred__333, jnp.logical_not(cond__335))
+        disabled_slot__338 = disabled_slot__171.at[
+            jnp.where(pred__336, use_move__p_148__294, 2)
+        ].set(jnp.asarray(-1, jnp.int8))
+        disabled_move__339 = disabled_move__172.at[
+            jnp.where(pred__336, use_move__p_148__294, 2)
+        ].set(jnp.asarray(-1, jnp.int16))
+        cond__340 = use_move__mv_155__301 == disabled_move__339[use_move__p_148__294]
+        pred__341 = jnp.logical_and(pred__337, cond__340)
+        charging__342 = charging__162.at[jnp.where(pred__341, use_move__p_148__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        cond__357 = jnp.logical_and(use_move__can_157__356, confused[use_move__p_148__311])
-        confusion_turns__358 = confusion_turns.at[use_move__p_148__311].set(
-            jnp.asarray((confusion_turns[use_move__p_148__311] - 1), jnp.int8)
+        use_move__can_157__343 = False
+        use_move__can_157__344 = jnp.where(
+            cond__340, use_move__can_157__343, use_move__can_157__307
         )
-        confused__359 = confused.at[use_move__p_148__311].set(
-            jnp.asarray((confusion_turns__358[use_move__p_148__311] > 0), jnp.bool_)
+        use_move__can_157__345 = jnp.where(
+            cond__335, use_move__can_157__307, use_move__can_157__344
         )
-        cond__360 = confused__359[use_move__p_148__311]
-        chance__v_158__361 = _roll(
-            jax.random.bits(_site_key(key, 10, resolve_turn__k_115), (), jnp.uint32), 256
+        use_move__can_157__346 = jnp.where(
+            cond__332, use_move__can_157__345, use_move__can_157__307
         )
-        cond__362 = forced_at < s.forced_n
-        chance__v_158__363 = s.forced[forced_at]
-        forced_at__364 = forced_at + 1
-        forced_at__365 = jnp.where(cond__362, forced_at__364, forced_at)
-        chance__v_158__366 = jnp.where(cond__362, chance__v_158__363, chance__v_158__361)
-        log_draw__v_159__367 = chance__v_158__366
-        draws__368 = draws.at[ndraws].set(jnp.asarray(log_draw__v_159__367, jnp.int32))
-        draw_lo__369 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-        draw_hi__370 = draw_hi.at[ndraws].set(jnp.asarray(256, jnp.int32))
-        ndraws__371 = ndraws + 1
-        chance__result_160__372 = chance__v_158__366 < 128
-        use_move__acts_161__373 = chance__result_160__372
-        cond__374 = jnp.logical_not(use_move__acts_161__373)
-        confusion_hit__p_162__375 = use_move__p_148__311
-        confusion_hit__a_163__376 = active[confusion_hit__p_162__375]
-        confusion_hit__dmg_164__377 = (
+        cond__347 = jnp.logical_and(use_move__can_157__346, confused__164[use_move__p_148__294])
+        pred__348 = jnp.logical_and(pred__329, cond__347)
+        confusion_turns__349 = confusion_turns__163.at[
+            jnp.where(pred__348, use_move__p_148__294, 2)
+        ].set(jnp.asarray((confusion_turns__163[use_move__p_148__294] - 1), jnp.int8))
+        confused__350 = confused__164.at[jnp.where(pred__348, use_move__p_148__294, 2)].set(
+            jnp.asarray((confusion_turns__349[use_move__p_148__294] > 0), jnp.bool_)
+        )
+        cond__351 = confused__350[use_move__p_148__294]
+        pred__352 = jnp.logical_and(pred__348, cond__351)
+        chance__v_158__353 = _roll(loop_words__123[resolve_turn__k_115 - 0, 2], 256)
+        cond__354 = forced_at < s.forced_n
+        pred__355 = jnp.logical_and(pred__352, cond__354)
+        chance__v_158__356 = s.forced[forced_at]
+        forced_at__357 = forced_at + 1
+        forced_at__358 = jnp.where(cond__354, forced_at__357, forced_at)
+        chance__v_158__359 = jnp.where(cond__354, chance__v_158__356, chance__v_158__353)
+        log_draw__v_159__360 = chance__v_158__359
+        draws__361 = draws__281.at[jnp.where(pred__352, ndraws, 64)].set(
+            jnp.asarray(log_draw__v_159__360, jnp.int32)
+        )
+        draw_lo__362 = draw_lo__282.at[jnp.where(pred__352, ndraws, 64)].set(
+            jnp.asarray(0, jnp.int32)
+        )
+        draw_hi__363 = draw_hi__283.at[jnp.where(pred__352, ndraws, 64)].set(
+            jnp.asarray(256, jnp.int32)
+        )
+        ndraws__364 = ndraws + 1
+        chance__result_160__365 = chance__v_158__359 < 128
+        use_move__acts_161__366 = chance__result_160__365
+        cond__367 = jnp.logical_not(use_move__acts_161__366)
+        pred__368 = jnp.logical_and(pred__352, cond__367)
+        confusion_hit__p_162__369 = use_move__p_148__294
+        confusion_hit__a_163__370 = active__153[confusion_hit__p_162__369]
+        confusion_hit__dmg_164__371 = (
             _floordiv(
                 (
                     (
@@ -3291,7 +3412,7 @@ def _effect_move(s: State, params, key) -> State:
                                 (
                                     jnp.asarray(
                                         s.level[
-                                            confusion_hit__p_162__375, confusion_hit__a_163__376
+                                            confusion_hit__p_162__369, confusion_hit__a_163__370
                                         ]
                                     ).astype(jnp.int32)
                                     * 2
@@ -3300,262 +3421,175 @@ def _effect_move(s: State, params, key) -> State:
                             )
                             + 2
                         )
-                        * jnp.asarray(mod[confusion_hit__p_162__375, 0]).astype(jnp.int32)
+                        * jnp.asarray(mod__194[confusion_hit__p_162__369, 0]).astype(jnp.int32)
                     )
                     * 40
                 ),
-                jnp.asarray(mod[confusion_hit__p_162__375, 1]).astype(jnp.int32),
+                jnp.asarray(mod__194[confusion_hit__p_162__369, 1]).astype(jnp.int32),
             )
             // 50
         ) + 2
-        self_damage__p_165__378 = confusion_hit__p_162__375
-        self_damage__dmg_166__379 = confusion_hit__dmg_164__377
-        self_damage__q_167__380 = 1 - self_damage__p_165__378
-        self_damage__a_168__381 = active[self_damage__p_165__378]
-        last_damage__382 = self_damage__dmg_166__379
-        cond__383 = substitute[self_damage__p_165__378]
-        cond__384 = substitute[self_damage__q_167__380]
-        sub_hp__385 = sub_hp.at[self_damage__q_167__380].set(
+        self_damage__p_165__372 = confusion_hit__p_162__369
+        self_damage__dmg_166__373 = confusion_hit__dmg_164__371
+        self_damage__q_167__374 = 1 - self_damage__p_165__372
+        self_damage__a_168__375 = active__153[self_damage__p_165__372]
+        last_damage__376 = self_damage__dmg_166__373
+        cond__377 = substitute__158[self_damage__p_165__372]
+        pred__378 = jnp.logical_and(pred__368, cond__377)
+        pred__379 = jnp.logical_and(pred__368, jnp.logical_not(cond__377))
+        cond__380 = substitute__158[self_damage__q_167__374]
+        pred__381 = jnp.logical_and(pred__378, cond__380)
+        sub_hp__382 = sub_hp__157.at[jnp.where(pred__381, self_damage__q_167__374, 2)].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        jnp.asarray(sub_hp[self_damage__q_167__380]).astype(jnp.int32)
-                        - self_damage__dmg_166__379
+                        jnp.asarray(sub_hp__157[self_damage__q_167__374]).astype(jnp.int32)
+                        - self_damage__dmg_166__373
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        substitute__386 = substitute.at[self_damage__q_167__380].set(
-            jnp.asarray((sub_hp__385[self_damage__q_167__380] > 0), jnp.bool_)
+        substitute__383 = substitute__158.at[jnp.where(pred__381, self_damage__q_167__374, 2)].set(
+            jnp.asarray((sub_hp__382[self_damage__q_167__374] > 0), jnp.bool_)
         )
-        substitute__387 = jnp.where(cond__384, substitute__386, substitute)
-        sub_hp__388 = jnp.where(cond__384, sub_hp__385, sub_hp)
-        hp__389 = hp.at[self_damage__p_165__378, self_damage__a_168__381].set(
+        hp__384 = hp__218.at[
+            jnp.where(pred__379, self_damage__p_165__372, 2), self_damage__a_168__375
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        jnp.asarray(hp[self_damage__p_165__378, self_damage__a_168__381]).astype(
-                            jnp.int32
-                        )
-                        - self_damage__dmg_166__379
+                        jnp.asarray(
+                            hp__218[self_damage__p_165__372, self_damage__a_168__375]
+                        ).astype(jnp.int32)
+                        - self_damage__dmg_166__373
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        hp__390 = jnp.where(cond__383, hp, hp__389)
-        substitute__391 = jnp.where(cond__383, substitute__387, substitute)
-        sub_hp__392 = jnp.where(cond__383, sub_hp__388, sub_hp)
-        charging__393 = charging__355.at[use_move__p_148__311].set(jnp.asarray(False, jnp.bool_))
-        thrashing__394 = thrashing.at[use_move__p_148__311].set(jnp.asarray(False, jnp.bool_))
-        use_move__can_157__395 = False
-        hp__396 = jnp.where(cond__374, hp__390, hp)
-        last_damage__397 = jnp.where(cond__374, last_damage__382, last_damage)
-        thrashing__398 = jnp.where(cond__374, thrashing__394, thrashing)
-        substitute__399 = jnp.where(cond__374, substitute__391, substitute)
-        sub_hp__400 = jnp.where(cond__374, sub_hp__392, sub_hp)
-        charging__401 = jnp.where(cond__374, charging__393, charging__355)
-        use_move__can_157__402 = jnp.where(
-            cond__374, use_move__can_157__395, use_move__can_157__356
+        charging__385 = charging__342.at[jnp.where(pred__368, use_move__p_148__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        hp__403 = jnp.where(cond__360, hp__396, hp)
-        last_damage__404 = jnp.where(cond__360, last_damage__397, last_damage)
-        thrashing__405 = jnp.where(cond__360, thrashing__398, thrashing)
-        substitute__406 = jnp.where(cond__360, substitute__399, substitute)
-        sub_hp__407 = jnp.where(cond__360, sub_hp__400, sub_hp)
-        charging__408 = jnp.where(cond__360, charging__401, charging__355)
-        draws__409 = jnp.where(cond__360, draws__368, draws)
-        draw_lo__410 = jnp.where(cond__360, draw_lo__369, draw_lo)
-        draw_hi__411 = jnp.where(cond__360, draw_hi__370, draw_hi)
-        ndraws__412 = jnp.where(cond__360, ndraws__371, ndraws)
-        forced_at__413 = jnp.where(cond__360, forced_at__365, forced_at)
-        use_move__can_157__414 = jnp.where(
-            cond__360, use_move__can_157__402, use_move__can_157__356
+        thrashing__386 = thrashing__169.at[jnp.where(pred__368, use_move__p_148__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        hp__415 = jnp.where(cond__357, hp__403, hp)
-        last_damage__416 = jnp.where(cond__357, last_damage__404, last_damage)
-        confused__417 = jnp.where(cond__357, confused__359, confused)
-        confusion_turns__418 = jnp.where(cond__357, confusion_turns__358, confusion_turns)
-        thrashing__419 = jnp.where(cond__357, thrashing__405, thrashing)
-        substitute__420 = jnp.where(cond__357, substitute__406, substitute)
-        sub_hp__421 = jnp.where(cond__357, sub_hp__407, sub_hp)
-        charging__422 = jnp.where(cond__357, charging__408, charging__355)
-        draws__423 = jnp.where(cond__357, draws__409, draws)
-        draw_lo__424 = jnp.where(cond__357, draw_lo__410, draw_lo)
-        draw_hi__425 = jnp.where(cond__357, draw_hi__411, draw_hi)
-        ndraws__426 = jnp.where(cond__357, ndraws__412, ndraws)
-        forced_at__427 = jnp.where(cond__357, forced_at__413, forced_at)
-        use_move__can_157__428 = jnp.where(
-            cond__357, use_move__can_157__414, use_move__can_157__356
+        use_move__can_157__387 = False
+        last_damage__388 = jnp.where(cond__367, last_damage__376, last_damage)
+        use_move__can_157__389 = jnp.where(
+            cond__367, use_move__can_157__387, use_move__can_157__346
         )
-        cond__429 = jnp.logical_and(use_move__can_157__428, (use_move__st_156__322 == 3))
-        chance__v_169__430 = _roll(
-            jax.random.bits(_site_key(key, 11, resolve_turn__k_115), (), jnp.uint32), 256
+        last_damage__390 = jnp.where(cond__351, last_damage__388, last_damage)
+        ndraws__391 = jnp.where(cond__351, ndraws__364, ndraws)
+        forced_at__392 = jnp.where(cond__351, forced_at__358, forced_at)
+        use_move__can_157__393 = jnp.where(
+            cond__351, use_move__can_157__389, use_move__can_157__346
         )
-        cond__431 = forced_at__427 < s.forced_n
-        chance__v_169__432 = s.forced[forced_at__427]
-        forced_at__433 = forced_at__427 + 1
-        forced_at__434 = jnp.where(cond__431, forced_at__433, forced_at__427)
-        chance__v_169__435 = jnp.where(cond__431, chance__v_169__432, chance__v_169__430)
-        log_draw__v_170__436 = chance__v_169__435
-        draws__437 = draws__423.at[ndraws__426].set(jnp.asarray(log_draw__v_170__436, jnp.int32))
-        draw_lo__438 = draw_lo__424.at[ndraws__426].set(jnp.asarray(0, jnp.int32))
-        draw_hi__439 = draw_hi__425.at[ndraws__426].set(jnp.asarray(256, jnp.int32))
-        ndraws__440 = ndraws__426 + 1
-        chance__result_171__441 = chance__v_169__435 < 63
-        use_move__full_172__442 = chance__result_171__441
-        use_move__can_157__443 = jnp.logical_not(use_move__full_172__442)
-        cond__444 = use_move__full_172__442
-        charging__445 = charging__422.at[use_move__p_148__311].set(jnp.asarray(False, jnp.bool_))
-        thrashing__446 = thrashing__419.at[use_move__p_148__311].set(jnp.asarray(False, jnp.bool_))
-        thrashing__447 = jnp.where(cond__444, thrashing__446, thrashing__419)
-        charging__448 = jnp.where(cond__444, charging__445, charging__422)
-        thrashing__449 = jnp.where(cond__429, thrashing__447, thrashing__419)
-        charging__450 = jnp.where(cond__429, charging__448, charging__422)
-        draws__451 = jnp.where(cond__429, draws__437, draws__423)
-        draw_lo__452 = jnp.where(cond__429, draw_lo__438, draw_lo__424)
-        draw_hi__453 = jnp.where(cond__429, draw_hi__439, draw_hi__425)
-        ndraws__454 = jnp.where(cond__429, ndraws__440, ndraws__426)
-        forced_at__455 = jnp.where(cond__429, forced_at__434, forced_at__427)
-        use_move__can_157__456 = jnp.where(
-            cond__429, use_move__can_157__443, use_move__can_157__428
+        last_damage__394 = jnp.where(cond__347, last_damage__390, last_damage)
+        ndraws__395 = jnp.where(cond__347, ndraws__391, ndraws)
+        forced_at__396 = jnp.where(cond__347, forced_at__392, forced_at)
+        use_move__can_157__397 = jnp.where(
+            cond__347, use_move__can_157__393, use_move__can_157__346
         )
-        hp__457 = jnp.where(cond__335, hp, hp__415)
-        last_damage__458 = jnp.where(cond__335, last_damage, last_damage__416)
-        confused__459 = jnp.where(cond__335, confused, confused__417)
-        confusion_turns__460 = jnp.where(cond__335, confusion_turns, confusion_turns__418)
-        disabled_slot__461 = jnp.where(cond__335, disabled_slot, disabled_slot__352)
-        disabled_move__462 = jnp.where(cond__335, disabled_move, disabled_move__353)
-        disable_turns__463 = jnp.where(cond__335, disable_turns, disable_turns__354)
-        thrashing__464 = jnp.where(cond__335, thrashing, thrashing__449)
-        substitute__465 = jnp.where(cond__335, substitute, substitute__420)
-        sub_hp__466 = jnp.where(cond__335, sub_hp, sub_hp__421)
-        charging__467 = jnp.where(cond__335, charging, charging__450)
-        recharge__468 = jnp.where(cond__335, recharge__336, recharge)
-        draws__469 = jnp.where(cond__335, draws, draws__451)
-        draw_lo__470 = jnp.where(cond__335, draw_lo, draw_lo__452)
-        draw_hi__471 = jnp.where(cond__335, draw_hi, draw_hi__453)
-        ndraws__472 = jnp.where(cond__335, ndraws, ndraws__454)
-        forced_at__473 = jnp.where(cond__335, forced_at, forced_at__455)
-        use_move__can_157__474 = jnp.where(
-            cond__335, use_move__can_157__337, use_move__can_157__456
+        cond__398 = jnp.logical_and(use_move__can_157__397, (use_move__st_156__306 == 3))
+        pred__399 = jnp.logical_and(pred__329, cond__398)
+        chance__v_169__400 = _roll(loop_words__123[resolve_turn__k_115 - 0, 3], 256)
+        cond__401 = forced_at__396 < s.forced_n
+        pred__402 = jnp.logical_and(pred__399, cond__401)
+        chance__v_169__403 = s.forced[forced_at__396]
+        forced_at__404 = forced_at__396 + 1
+        forced_at__405 = jnp.where(cond__401, forced_at__404, forced_at__396)
+        chance__v_169__406 = jnp.where(cond__401, chance__v_169__403, chance__v_169__400)
+        log_draw__v_170__407 = chance__v_169__406
+        draws__408 = draws__361.at[jnp.where(pred__399, ndraws__395, 64)].set(
+            jnp.asarray(log_draw__v_170__407, jnp.int32)
         )
-        hp__475 = jnp.where(cond__333, hp, hp__457)
-        last_damage__476 = jnp.where(cond__333, last_damage, last_damage__458)
-        confused__477 = jnp.where(cond__333, confused, confused__459)
-        confusion_turns__478 = jnp.where(cond__333, confusion_turns, confusion_turns__460)
-        disabled_slot__479 = jnp.where(cond__333, disabled_slot, disabled_slot__461)
-        disabled_move__480 = jnp.where(cond__333, disabled_move, disabled_move__462)
-        disable_turns__481 = jnp.where(cond__333, disable_turns, disable_turns__463)
-        thrashing__482 = jnp.where(cond__333, thrashing, thrashing__464)
-        substitute__483 = jnp.where(cond__333, substitute, substitute__465)
-        sub_hp__484 = jnp.where(cond__333, sub_hp, sub_hp__466)
-        charging__485 = jnp.where(cond__333, charging, charging__467)
-        recharge__486 = jnp.where(cond__333, recharge, recharge__468)
-        draws__487 = jnp.where(cond__333, draws, draws__469)
-        draw_lo__488 = jnp.where(cond__333, draw_lo, draw_lo__470)
-        draw_hi__489 = jnp.where(cond__333, draw_hi, draw_hi__471)
-        ndraws__490 = jnp.where(cond__333, ndraws, ndraws__472)
-        forced_at__491 = jnp.where(cond__333, forced_at, forced_at__473)
-        use_move__can_157__492 = jnp.where(
-            cond__333, use_move__can_157__334, use_move__can_157__474
+        draw_lo__409 = draw_lo__362.at[jnp.where(pred__399, ndraws__395, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        hp__493 = jnp.where(cond__329, hp, hp__475)
-        sleep__494 = jnp.where(cond__329, sleep__330, sleep)
-        last_damage__495 = jnp.where(cond__329, last_damage, last_damage__476)
-        last_used__496 = jnp.where(cond__329, last_used__331, last_used)
-        confused__497 = jnp.where(cond__329, confused, confused__477)
-        confusion_turns__498 = jnp.where(cond__329, confusion_turns, confusion_turns__478)
-        disabled_slot__499 = jnp.where(cond__329, disabled_slot, disabled_slot__479)
-        disabled_move__500 = jnp.where(cond__329, disabled_move, disabled_move__480)
-        disable_turns__501 = jnp.where(cond__329, disable_turns, disable_turns__481)
-        thrashing__502 = jnp.where(cond__329, thrashing, thrashing__482)
-        substitute__503 = jnp.where(cond__329, substitute, substitute__483)
-        sub_hp__504 = jnp.where(cond__329, sub_hp, sub_hp__484)
-        charging__505 = jnp.where(cond__329, charging, charging__485)
-        recharge__506 = jnp.where(cond__329, recharge, recharge__486)
-        draws__507 = jnp.where(cond__329, draws, draws__487)
-        draw_lo__508 = jnp.where(cond__329, draw_lo, draw_lo__488)
-        draw_hi__509 = jnp.where(cond__329, draw_hi, draw_hi__489)
-        ndraws__510 = jnp.where(cond__329, ndraws, ndraws__490)
-        forced_at__511 = jnp.where(cond__329, forced_at, forced_at__491)
-        use_move__can_157__512 = jnp.where(
-            cond__329, use_move__can_157__332, use_move__can_157__492
+        draw_hi__410 = draw_hi__363.at[jnp.where(pred__399, ndraws__395, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        hp__513 = jnp.where(cond__326, hp, hp__493)
-        sleep__514 = jnp.where(cond__326, sleep, sleep__494)
-        last_damage__515 = jnp.where(cond__326, last_damage, last_damage__495)
-        last_used__516 = jnp.where(cond__326, last_used__327, last_used__496)
-        confused__517 = jnp.where(cond__326, confused, confused__497)
-        confusion_turns__518 = jnp.where(cond__326, confusion_turns, confusion_turns__498)
-        disabled_slot__519 = jnp.where(cond__326, disabled_slot, disabled_slot__499)
-        disabled_move__520 = jnp.where(cond__326, disabled_move, disabled_move__500)
-        disable_turns__521 = jnp.where(cond__326, disable_turns, disable_turns__501)
-        thrashing__522 = jnp.where(cond__326, thrashing, thrashing__502)
-        substitute__523 = jnp.where(cond__326, substitute, substitute__503)
-        sub_hp__524 = jnp.where(cond__326, sub_hp, sub_hp__504)
-        charging__525 = jnp.where(cond__326, charging, charging__505)
-        recharge__526 = jnp.where(cond__326, recharge, recharge__506)
-        draws__527 = jnp.where(cond__326, draws, draws__507)
-        draw_lo__528 = jnp.where(cond__326, draw_lo, draw_lo__508)
-        draw_hi__529 = jnp.where(cond__326, draw_hi, draw_hi__509)
-        ndraws__530 = jnp.where(cond__326, ndraws, ndraws__510)
-        forced_at__531 = jnp.where(cond__326, forced_at, forced_at__511)
-        use_move__can_157__532 = jnp.where(
-            cond__326, use_move__can_157__328, use_move__can_157__512
+        ndraws__411 = ndraws__395 + 1
+        chance__result_171__412 = chance__v_169__406 < 63
+        use_move__full_172__413 = chance__result_171__412
+        use_move__can_157__414 = jnp.logical_not(use_move__full_172__413)
+        cond__415 = use_move__full_172__413
+        pred__416 = jnp.logical_and(pred__399, cond__415)
+        charging__417 = charging__385.at[jnp.where(pred__416, use_move__p_148__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        hp__533 = jnp.where(cond__324, hp, hp__513)
-        sleep__534 = jnp.where(cond__324, sleep, sleep__514)
-        last_damage__535 = jnp.where(cond__324, last_damage, last_damage__515)
-        last_used__536 = jnp.where(cond__324, last_used, last_used__516)
-        confused__537 = jnp.where(cond__324, confused, confused__517)
-        confusion_turns__538 = jnp.where(cond__324, confusion_turns, confusion_turns__518)
-        disabled_slot__539 = jnp.where(cond__324, disabled_slot, disabled_slot__519)
-        disabled_move__540 = jnp.where(cond__324, disabled_move, disabled_move__520)
-        disable_turns__541 = jnp.where(cond__324, disable_turns, disable_turns__521)
-        thrashing__542 = jnp.where(cond__324, thrashing, thrashing__522)
-        substitute__543 = jnp.where(cond__324, substitute, substitute__523)
-        sub_hp__544 = jnp.where(cond__324, sub_hp, sub_hp__524)
-        charging__545 = jnp.where(cond__324, charging, charging__525)
-        recharge__546 = jnp.where(cond__324, recharge, recharge__526)
-        draws__547 = jnp.where(cond__324, draws, draws__527)
-        draw_lo__548 = jnp.where(cond__324, draw_lo, draw_lo__528)
-        draw_hi__549 = jnp.where(cond__324, draw_hi, draw_hi__529)
-        ndraws__550 = jnp.where(cond__324, ndraws, ndraws__530)
-        forced_at__551 = jnp.where(cond__324, forced_at, forced_at__531)
-        use_move__can_157__552 = jnp.where(
-            cond__324, use_move__can_157__325, use_move__can_157__532
+        thrashing__418 = thrashing__386.at[jnp.where(pred__416, use_move__p_148__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        cond__553 = jnp.logical_and(use_move__can_157__552, (use_move__mv_155__318 == 118))
-        mirror_move__p_173__554 = use_move__p_148__311
-        mirror_move__m_174__555 = use_move__slot_154__321
-        mirror_move__a_175__556 = active[mirror_move__p_173__554]
-        mirror_move__copied_176__557 = jnp.asarray(
-            last_used__536[(1 - mirror_move__p_173__554)]
+        ndraws__419 = jnp.where(cond__398, ndraws__411, ndraws__395)
+        forced_at__420 = jnp.where(cond__398, forced_at__405, forced_at__396)
+        use_move__can_157__421 = jnp.where(
+            cond__398, use_move__can_157__414, use_move__can_157__397
+        )
+        last_damage__422 = jnp.where(cond__327, last_damage, last_damage__394)
+        ndraws__423 = jnp.where(cond__327, ndraws, ndraws__419)
+        forced_at__424 = jnp.where(cond__327, forced_at, forced_at__420)
+        use_move__can_157__425 = jnp.where(
+            cond__327, use_move__can_157__331, use_move__can_157__421
+        )
+        last_damage__426 = jnp.where(cond__323, last_damage, last_damage__422)
+        ndraws__427 = jnp.where(cond__323, ndraws, ndraws__423)
+        forced_at__428 = jnp.where(cond__323, forced_at, forced_at__424)
+        use_move__can_157__429 = jnp.where(
+            cond__323, use_move__can_157__326, use_move__can_157__425
+        )
+        last_damage__430 = jnp.where(cond__317, last_damage, last_damage__426)
+        ndraws__431 = jnp.where(cond__317, ndraws, ndraws__427)
+        forced_at__432 = jnp.where(cond__317, forced_at, forced_at__428)
+        use_move__can_157__433 = jnp.where(
+            cond__317, use_move__can_157__322, use_move__can_157__429
+        )
+        last_damage__434 = jnp.where(cond__312, last_damage, last_damage__430)
+        ndraws__435 = jnp.where(cond__312, ndraws, ndraws__431)
+        forced_at__436 = jnp.where(cond__312, forced_at, forced_at__432)
+        use_move__can_157__437 = jnp.where(
+            cond__312, use_move__can_157__316, use_move__can_157__433
+        )
+        last_damage__438 = jnp.where(cond__308, last_damage, last_damage__434)
+        ndraws__439 = jnp.where(cond__308, ndraws, ndraws__435)
+        forced_at__440 = jnp.where(cond__308, forced_at, forced_at__436)
+        use_move__can_157__441 = jnp.where(
+            cond__308, use_move__can_157__311, use_move__can_157__437
+        )
+        cond__442 = jnp.logical_and(use_move__can_157__441, (use_move__mv_155__301 == 118))
+        pred__443 = jnp.logical_and(pred__131, cond__442)
+        mirror_move__p_173__444 = use_move__p_148__294
+        mirror_move__m_174__445 = use_move__slot_154__305
+        mirror_move__a_175__446 = active__153[mirror_move__p_173__444]
+        mirror_move__copied_176__447 = jnp.asarray(
+            last_used__321[(1 - mirror_move__p_173__444)]
         ).astype(jnp.int32)
-        cond__558 = jnp.logical_and(
-            (mirror_move__m_174__555 >= 0),
+        cond__448 = jnp.logical_and(
+            (mirror_move__m_174__445 >= 0),
             jnp.logical_not(
                 jnp.logical_and(
-                    (mirror_move__copied_176__557 >= 0),
-                    (MOVES__kind[mirror_move__copied_176__557] == 17),
+                    (mirror_move__copied_176__447 >= 0),
+                    (MOVES__kind[mirror_move__copied_176__447] == 17),
                 )
             ),
         )
-        pp__559 = pp.at[
-            mirror_move__p_173__554, mirror_move__a_175__556, mirror_move__m_174__555
+        pred__449 = jnp.logical_and(pred__443, cond__448)
+        pp__450 = pp__242.at[
+            jnp.where(pred__449, mirror_move__p_173__444, 2),
+            mirror_move__a_175__446,
+            mirror_move__m_174__445,
         ].set(
             jnp.asarray(
                 jnp.bitwise_and(
                     jnp.asarray(
                         (
-                            pp[
-                                mirror_move__p_173__554,
-                                mirror_move__a_175__556,
-                                mirror_move__m_174__555,
+                            pp__242[
+                                mirror_move__p_173__444,
+                                mirror_move__a_175__446,
+                                mirror_move__m_174__445,
                             ]
                             + 63
                         ),
@@ -3566,44 +3600,52 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int8,
             )
         )
-        seen_moves__560 = seen_moves.at[
-            mirror_move__p_173__554, mirror_move__a_175__556, mirror_move__m_174__555
+        seen_moves__451 = seen_moves.at[
+            jnp.where(pred__449, mirror_move__p_173__444, 2),
+            mirror_move__a_175__446,
+            mirror_move__m_174__445,
         ].set(
             jnp.asarray(
-                moves[mirror_move__p_173__554, mirror_move__a_175__556, mirror_move__m_174__555],
+                moves__241[
+                    mirror_move__p_173__444, mirror_move__a_175__446, mirror_move__m_174__445
+                ],
                 jnp.int16,
             )
         )
-        pp__561 = jnp.where(cond__558, pp__559, pp)
-        seen_moves__562 = jnp.where(cond__558, seen_moves__560, seen_moves)
-        last_damage__563 = jnp.asarray(0, jnp.int32)
-        used_move__564 = used_move.at[mirror_move__p_173__554].set(jnp.asarray(118, jnp.int16))
-        last_used__565 = last_used__536.at[mirror_move__p_173__554].set(jnp.asarray(118, jnp.int16))
-        cond__566 = mirror_move__copied_176__557 == 118
-        mirror_move__copied_176__567 = jnp.asarray(-1, jnp.int32)
-        mirror_move__copied_176__568 = jnp.where(
-            cond__566, mirror_move__copied_176__567, mirror_move__copied_176__557
+        last_damage__452 = jnp.asarray(0, jnp.int32)
+        used_move__453 = used_move.at[jnp.where(pred__443, mirror_move__p_173__444, 2)].set(
+            jnp.asarray(118, jnp.int16)
         )
-        cond__569 = mirror_move__copied_176__568 >= 0
-        last_move__570 = last_move.at[mirror_move__p_173__554].set(
-            jnp.asarray(mirror_move__copied_176__568, jnp.int16)
+        last_used__454 = last_used__321.at[jnp.where(pred__443, mirror_move__p_173__444, 2)].set(
+            jnp.asarray(118, jnp.int16)
         )
-        shown_move__571 = shown_move.at[mirror_move__p_173__554].set(
-            jnp.asarray(mirror_move__copied_176__568, jnp.int16)
+        cond__455 = mirror_move__copied_176__447 == 118
+        pred__456 = jnp.logical_and(pred__443, cond__455)
+        mirror_move__copied_176__457 = jnp.asarray(-1, jnp.int32)
+        mirror_move__copied_176__458 = jnp.where(
+            cond__455, mirror_move__copied_176__457, mirror_move__copied_176__447
         )
-        last_move__572 = jnp.where(cond__569, last_move__570, last_move)
-        shown_move__573 = jnp.where(cond__569, shown_move__571, shown_move)
-        mirror_move__sl_177__574 = jnp.asarray(last_slot[mirror_move__p_173__554]).astype(jnp.int32)
-        cond__575 = jnp.logical_and(
+        cond__459 = mirror_move__copied_176__458 >= 0
+        pred__460 = jnp.logical_and(pred__443, cond__459)
+        last_move__461 = last_move.at[jnp.where(pred__460, mirror_move__p_173__444, 2)].set(
+            jnp.asarray(mirror_move__copied_176__458, jnp.int16)
+        )
+        shown_move__462 = shown_move.at[jnp.where(pred__460, mirror_move__p_173__444, 2)].set(
+            jnp.asarray(mirror_move__copied_176__458, jnp.int16)
+        )
+        mirror_move__sl_177__463 = jnp.asarray(last_slot__179[mirror_move__p_173__444]).astype(
+            jnp.int32
+        )
+        cond__464 = jnp.logical_and(
             jnp.logical_and(
-                (mirror_move__copied_176__568 >= 0), transformed[mirror_move__p_173__554]
+                (mirror_move__copied_176__458 >= 0), transformed__243[mirror_move__p_173__444]
             ),
             (
-                mirror_move__sl_177__574
+                mirror_move__sl_177__463
                 < jnp.sum(
                     jax.vmap(
                         lambda mirror_move__k_178: (
-                            base_moves[mirror_move__p_173__554, mirror_move__k_178] >= 0
+                            base_moves[mirror_move__p_173__444, mirror_move__k_178] >= 0
                         )
                     )(jnp.arange(0, 4, dtype=jnp.int32)),
                     axis=0,
@@ -3611,70 +3653,77 @@ def _effect_move(s: State, params, key) -> State:
                 )
             ),
         )
-        base_pp__576 = base_pp.at[mirror_move__p_173__554, mirror_move__sl_177__574].set(
+        pred__465 = jnp.logical_and(pred__443, cond__464)
+        base_pp__466 = base_pp.at[
+            jnp.where(pred__465, mirror_move__p_173__444, 2), mirror_move__sl_177__463
+        ].set(
             jnp.asarray(
                 jnp.bitwise_and(
                     jnp.asarray(
-                        (base_pp[mirror_move__p_173__554, mirror_move__sl_177__574] + 1), jnp.int8
+                        (base_pp[mirror_move__p_173__444, mirror_move__sl_177__463] + 1), jnp.int8
                     ),
                     63,
                 ),
                 jnp.int8,
             )
         )
-        base_pp__577 = jnp.where(cond__575, base_pp__576, base_pp)
-        mirror_move__result_179__578 = mirror_move__copied_176__568
-        use_move__mv_155__579 = mirror_move__result_179__578
-        use_move__slot_154__580 = jnp.asarray(-1, jnp.int32)
-        pp__581 = jnp.where(cond__553, pp__561, pp)
-        base_pp__582 = jnp.where(cond__553, base_pp__577, base_pp)
-        seen_moves__583 = jnp.where(cond__553, seen_moves__562, seen_moves)
-        last_move__584 = jnp.where(cond__553, last_move__572, last_move)
-        last_damage__585 = jnp.where(cond__553, last_damage__563, last_damage__535)
-        used_move__586 = jnp.where(cond__553, used_move__564, used_move)
-        last_used__587 = jnp.where(cond__553, last_used__565, last_used__536)
-        shown_move__588 = jnp.where(cond__553, shown_move__573, shown_move)
-        use_move__slot_154__589 = jnp.where(
-            cond__553, use_move__slot_154__580, use_move__slot_154__321
+        mirror_move__result_179__467 = mirror_move__copied_176__458
+        use_move__mv_155__468 = mirror_move__result_179__467
+        use_move__slot_154__469 = jnp.asarray(-1, jnp.int32)
+        last_damage__470 = jnp.where(cond__442, last_damage__452, last_damage__438)
+        use_move__slot_154__471 = jnp.where(
+            cond__442, use_move__slot_154__469, use_move__slot_154__305
         )
-        use_move__mv_155__590 = jnp.where(cond__553, use_move__mv_155__579, use_move__mv_155__318)
-        cond__591 = jnp.logical_and(use_move__can_157__552, (use_move__mv_155__590 >= 0))
-        used_move__592 = used_move__586.at[use_move__p_148__311].set(
-            jnp.asarray(use_move__mv_155__590, jnp.int16)
+        use_move__mv_155__472 = jnp.where(cond__442, use_move__mv_155__468, use_move__mv_155__301)
+        cond__473 = jnp.logical_and(use_move__can_157__441, (use_move__mv_155__472 >= 0))
+        pred__474 = jnp.logical_and(pred__131, cond__473)
+        used_move__475 = used_move__453.at[jnp.where(pred__474, use_move__p_148__294, 2)].set(
+            jnp.asarray(use_move__mv_155__472, jnp.int16)
         )
-        cond__593 = jnp.logical_and(
-            (MOVES__kind[use_move__mv_155__590] == 17),
-            jnp.logical_not(charging__545[use_move__p_148__311]),
+        cond__476 = jnp.logical_and(
+            (MOVES__kind[use_move__mv_155__472] == 17),
+            jnp.logical_not(charging__417[use_move__p_148__294]),
         )
-        charging__594 = charging__545.at[use_move__p_148__311].set(jnp.asarray(True, jnp.bool_))
-        charging__595 = charging__545.at[use_move__p_148__311].set(jnp.asarray(False, jnp.bool_))
-        last_used__596 = last_used__587.at[use_move__p_148__311].set(
-            jnp.asarray(use_move__mv_155__590, jnp.int16)
+        pred__477 = jnp.logical_and(pred__474, cond__476)
+        pred__478 = jnp.logical_and(pred__474, jnp.logical_not(cond__476))
+        charging__479 = charging__417.at[jnp.where(pred__477, use_move__p_148__294, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        use_move_hit__p_180__597 = use_move__p_148__311
-        use_move_hit__m_181__598 = use_move__slot_154__589
-        use_move_hit__mv_182__599 = use_move__mv_155__590
-        use_move_hit__q_183__600 = 1 - use_move_hit__p_180__597
-        use_move_hit__a_184__601 = active[use_move_hit__p_180__597]
-        use_move_hit__d_185__602 = active[use_move_hit__q_183__600]
-        cond__603 = jnp.logical_and(
-            (use_move_hit__m_181__598 >= 0),
+        charging__480 = charging__479.at[jnp.where(pred__478, use_move__p_148__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_used__481 = last_used__454.at[jnp.where(pred__478, use_move__p_148__294, 2)].set(
+            jnp.asarray(use_move__mv_155__472, jnp.int16)
+        )
+        use_move_hit__p_180__482 = use_move__p_148__294
+        use_move_hit__m_181__483 = use_move__slot_154__471
+        use_move_hit__mv_182__484 = use_move__mv_155__472
+        use_move_hit__q_183__485 = 1 - use_move_hit__p_180__482
+        use_move_hit__a_184__486 = active__153[use_move_hit__p_180__482]
+        use_move_hit__d_185__487 = active__153[use_move_hit__q_183__485]
+        cond__488 = jnp.logical_and(
+            (use_move_hit__m_181__483 >= 0),
             (
-                moves[use_move_hit__p_180__597, use_move_hit__a_184__601, use_move_hit__m_181__598]
+                moves__241[
+                    use_move_hit__p_180__482, use_move_hit__a_184__486, use_move_hit__m_181__483
+                ]
                 >= 0
             ),
         )
-        pp__604 = pp__581.at[
-            use_move_hit__p_180__597, use_move_hit__a_184__601, use_move_hit__m_181__598
+        pred__489 = jnp.logical_and(pred__478, cond__488)
+        pp__490 = pp__450.at[
+            jnp.where(pred__489, use_move_hit__p_180__482, 2),
+            use_move_hit__a_184__486,
+            use_move_hit__m_181__483,
         ].set(
             jnp.asarray(
                 jnp.bitwise_and(
                     jnp.asarray(
                         (
-                            pp__581[
-                                use_move_hit__p_180__597,
-                                use_move_hit__a_184__601,
-                                use_move_hit__m_181__598,
+                            pp__450[
+                                use_move_hit__p_180__482,
+                                use_move_hit__a_184__486,
+                                use_move_hit__m_181__483,
                             ]
                             + 63
                         ),
@@ -3685,18 +3734,20 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int8,
             )
         )
-        seen_moves__605 = seen_moves__583.at[
-            use_move_hit__p_180__597, use_move_hit__a_184__601, use_move_hit__m_181__598
+        seen_moves__491 = seen_moves__451.at[
+            jnp.where(pred__489, use_move_hit__p_180__482, 2),
+            use_move_hit__a_184__486,
+            use_move_hit__m_181__483,
         ].set(
             jnp.asarray(
-                moves[use_move_hit__p_180__597, use_move_hit__a_184__601, use_move_hit__m_181__598],
+                moves__241[
+                    use_move_hit__p_180__482, use_move_hit__a_184__486, use_move_hit__m_181__483
+                ],
                 jnp.int16,
             )
         )
-        pp__606 = jnp.where(cond__603, pp__604, pp__581)
-        seen_moves__607 = jnp.where(cond__603, seen_moves__605, seen_moves__583)
-        use_move_hit__immune_192__608 = jnp.logical_and(
-            MOVES__type_immunity[use_move_hit__mv_182__599],
+        use_move_hit__immune_192__492 = jnp.logical_and(
+            MOVES__type_immunity[use_move_hit__mv_182__484],
             jnp.logical_or(
                 (
                     (
@@ -3733,8 +3784,8 @@ def _effect_move(s: State, params, key) -> State:
                                     ]
                                 )
                             )
-                        )(types[use_move_hit__q_183__600, 0])
-                    )(MOVES__type[use_move_hit__mv_182__599])
+                        )(types__156[use_move_hit__q_183__485, 0])
+                    )(MOVES__type[use_move_hit__mv_182__484])
                     == 0
                 ),
                 (
@@ -3772,393 +3823,397 @@ def _effect_move(s: State, params, key) -> State:
                                     ]
                                 )
                             )
-                        )(types[use_move_hit__q_183__600, 1])
-                    )(MOVES__type[use_move_hit__mv_182__599])
+                        )(types__156[use_move_hit__q_183__485, 1])
+                    )(MOVES__type[use_move_hit__mv_182__484])
                     == 0
                 ),
             ),
         )
-        use_move_hit__kind_193__609 = MOVES__kind[use_move_hit__mv_182__599]
-        cond__610 = use_move_hit__kind_193__609 == 37
-        rampage__p_194__611 = use_move_hit__p_180__597
-        cond__612 = thrashing__542[rampage__p_194__611]
-        rampage_turns__613 = rampage_turns.at[rampage__p_194__611].set(
-            jnp.asarray((rampage_turns[rampage__p_194__611] - 1), jnp.int8)
+        use_move_hit__kind_193__493 = MOVES__kind[use_move_hit__mv_182__484]
+        cond__494 = use_move_hit__kind_193__493 == 37
+        pred__495 = jnp.logical_and(pred__478, cond__494)
+        rampage__p_194__496 = use_move_hit__p_180__482
+        cond__497 = thrashing__418[rampage__p_194__496]
+        pred__498 = jnp.logical_and(pred__495, cond__497)
+        pred__499 = jnp.logical_and(pred__495, jnp.logical_not(cond__497))
+        rampage_turns__500 = rampage_turns__170.at[
+            jnp.where(pred__498, rampage__p_194__496, 2)
+        ].set(jnp.asarray((rampage_turns__170[rampage__p_194__496] - 1), jnp.int8))
+        cond__501 = rampage_turns__500[rampage__p_194__496] <= 0
+        pred__502 = jnp.logical_and(pred__498, cond__501)
+        confused__503 = confused__350.at[jnp.where(pred__502, rampage__p_194__496, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        cond__614 = rampage_turns__613[rampage__p_194__611] <= 0
-        confused__615 = confused__537.at[rampage__p_194__611].set(jnp.asarray(False, jnp.bool_))
-        confuse__q_195__616 = rampage__p_194__611
-        cond__617 = jnp.logical_and(
-            jnp.logical_not(confused__615[confuse__q_195__616]),
-            (hp__533[confuse__q_195__616, active[confuse__q_195__616]] > 0),
+        confuse__q_195__504 = rampage__p_194__496
+        cond__505 = jnp.logical_and(
+            jnp.logical_not(confused__503[confuse__q_195__504]),
+            (hp__384[confuse__q_195__504, active__153[confuse__q_195__504]] > 0),
         )
-        rand__v_196__618 = 2 + _roll(
-            jax.random.bits(_site_key(key, 12, resolve_turn__k_115), (), jnp.uint32), 4
+        pred__506 = jnp.logical_and(pred__502, cond__505)
+        rand__v_196__507 = 2 + _roll(loop_words__123[resolve_turn__k_115 - 0, 4], 4)
+        cond__508 = forced_at__440 < s.forced_n
+        pred__509 = jnp.logical_and(pred__506, cond__508)
+        rand__v_196__510 = s.forced[forced_at__440]
+        forced_at__511 = forced_at__440 + 1
+        forced_at__512 = jnp.where(cond__508, forced_at__511, forced_at__440)
+        rand__v_196__513 = jnp.where(cond__508, rand__v_196__510, rand__v_196__507)
+        log_draw__v_197__514 = rand__v_196__513
+        draws__515 = draws__408.at[jnp.where(pred__506, ndraws__439, 64)].set(
+            jnp.asarray(log_draw__v_197__514, jnp.int32)
         )
-        cond__619 = forced_at__551 < s.forced_n
-        rand__v_196__620 = s.forced[forced_at__551]
-        forced_at__621 = forced_at__551 + 1
-        forced_at__622 = jnp.where(cond__619, forced_at__621, forced_at__551)
-        rand__v_196__623 = jnp.where(cond__619, rand__v_196__620, rand__v_196__618)
-        log_draw__v_197__624 = rand__v_196__623
-        draws__625 = draws__547.at[ndraws__550].set(jnp.asarray(log_draw__v_197__624, jnp.int32))
-        draw_lo__626 = draw_lo__548.at[ndraws__550].set(jnp.asarray(2, jnp.int32))
-        draw_hi__627 = draw_hi__549.at[ndraws__550].set(jnp.asarray(6, jnp.int32))
-        ndraws__628 = ndraws__550 + 1
-        rand__result_198__629 = rand__v_196__623
-        confusion_turns__630 = confusion_turns__538.at[confuse__q_195__616].set(
-            jnp.asarray(rand__result_198__629, jnp.int8)
+        draw_lo__516 = draw_lo__409.at[jnp.where(pred__506, ndraws__439, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        confused__631 = confused__615.at[confuse__q_195__616].set(jnp.asarray(True, jnp.bool_))
-        confused__632 = jnp.where(cond__617, confused__631, confused__615)
-        confusion_turns__633 = jnp.where(cond__617, confusion_turns__630, confusion_turns__538)
-        draws__634 = jnp.where(cond__617, draws__625, draws__547)
-        draw_lo__635 = jnp.where(cond__617, draw_lo__626, draw_lo__548)
-        draw_hi__636 = jnp.where(cond__617, draw_hi__627, draw_hi__549)
-        ndraws__637 = jnp.where(cond__617, ndraws__628, ndraws__550)
-        forced_at__638 = jnp.where(cond__617, forced_at__622, forced_at__551)
-        confused__639 = jnp.where(cond__614, confused__632, confused__537)
-        confusion_turns__640 = jnp.where(cond__614, confusion_turns__633, confusion_turns__538)
-        draws__641 = jnp.where(cond__614, draws__634, draws__547)
-        draw_lo__642 = jnp.where(cond__614, draw_lo__635, draw_lo__548)
-        draw_hi__643 = jnp.where(cond__614, draw_hi__636, draw_hi__549)
-        ndraws__644 = jnp.where(cond__614, ndraws__637, ndraws__550)
-        forced_at__645 = jnp.where(cond__614, forced_at__638, forced_at__551)
-        thrashing__646 = thrashing__542.at[rampage__p_194__611].set(jnp.asarray(True, jnp.bool_))
-        rand__v_199__647 = 2 + _roll(
-            jax.random.bits(_site_key(key, 13, resolve_turn__k_115), (), jnp.uint32), 2
+        draw_hi__517 = draw_hi__410.at[jnp.where(pred__506, ndraws__439, 64)].set(
+            jnp.asarray(6, jnp.int32)
         )
-        cond__648 = forced_at__551 < s.forced_n
-        rand__v_199__649 = s.forced[forced_at__551]
-        forced_at__650 = forced_at__551 + 1
-        forced_at__651 = jnp.where(cond__648, forced_at__650, forced_at__551)
-        rand__v_199__652 = jnp.where(cond__648, rand__v_199__649, rand__v_199__647)
-        log_draw__v_200__653 = rand__v_199__652
-        draws__654 = draws__547.at[ndraws__550].set(jnp.asarray(log_draw__v_200__653, jnp.int32))
-        draw_lo__655 = draw_lo__548.at[ndraws__550].set(jnp.asarray(2, jnp.int32))
-        draw_hi__656 = draw_hi__549.at[ndraws__550].set(jnp.asarray(4, jnp.int32))
-        ndraws__657 = ndraws__550 + 1
-        rand__result_201__658 = rand__v_199__652
-        rampage_turns__659 = rampage_turns.at[rampage__p_194__611].set(
-            jnp.asarray(rand__result_201__658, jnp.int8)
+        ndraws__518 = ndraws__439 + 1
+        rand__result_198__519 = rand__v_196__513
+        confusion_turns__520 = confusion_turns__349.at[
+            jnp.where(pred__506, confuse__q_195__504, 2)
+        ].set(jnp.asarray(rand__result_198__519, jnp.int8))
+        confused__521 = confused__503.at[jnp.where(pred__506, confuse__q_195__504, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        lock_acc__660 = lock_acc.at[rampage__p_194__611].set(jnp.asarray(255, jnp.int16))
-        confused__661 = jnp.where(cond__612, confused__639, confused__537)
-        confusion_turns__662 = jnp.where(cond__612, confusion_turns__640, confusion_turns__538)
-        thrashing__663 = jnp.where(cond__612, thrashing__542, thrashing__646)
-        rampage_turns__664 = jnp.where(cond__612, rampage_turns__613, rampage_turns__659)
-        lock_acc__665 = jnp.where(cond__612, lock_acc, lock_acc__660)
-        draws__666 = jnp.where(cond__612, draws__641, draws__654)
-        draw_lo__667 = jnp.where(cond__612, draw_lo__642, draw_lo__655)
-        draw_hi__668 = jnp.where(cond__612, draw_hi__643, draw_hi__656)
-        ndraws__669 = jnp.where(cond__612, ndraws__644, ndraws__657)
-        forced_at__670 = jnp.where(cond__612, forced_at__645, forced_at__651)
-        confused__671 = jnp.where(cond__610, confused__661, confused__537)
-        confusion_turns__672 = jnp.where(cond__610, confusion_turns__662, confusion_turns__538)
-        thrashing__673 = jnp.where(cond__610, thrashing__663, thrashing__542)
-        rampage_turns__674 = jnp.where(cond__610, rampage_turns__664, rampage_turns)
-        lock_acc__675 = jnp.where(cond__610, lock_acc__665, lock_acc)
-        draws__676 = jnp.where(cond__610, draws__666, draws__547)
-        draw_lo__677 = jnp.where(cond__610, draw_lo__667, draw_lo__548)
-        draw_hi__678 = jnp.where(cond__610, draw_hi__668, draw_hi__549)
-        ndraws__679 = jnp.where(cond__610, ndraws__669, ndraws__550)
-        forced_at__680 = jnp.where(cond__610, forced_at__670, forced_at__551)
-        cond__681 = jnp.logical_and(
-            (use_move_hit__kind_193__609 == 26),
+        ndraws__522 = jnp.where(cond__505, ndraws__518, ndraws__439)
+        forced_at__523 = jnp.where(cond__505, forced_at__512, forced_at__440)
+        ndraws__524 = jnp.where(cond__501, ndraws__522, ndraws__439)
+        forced_at__525 = jnp.where(cond__501, forced_at__523, forced_at__440)
+        thrashing__526 = thrashing__418.at[jnp.where(pred__499, rampage__p_194__496, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        rand__v_199__527 = 2 + _roll(loop_words__123[resolve_turn__k_115 - 0, 5], 2)
+        cond__528 = forced_at__440 < s.forced_n
+        pred__529 = jnp.logical_and(pred__499, cond__528)
+        rand__v_199__530 = s.forced[forced_at__440]
+        forced_at__531 = forced_at__440 + 1
+        forced_at__532 = jnp.where(cond__528, forced_at__531, forced_at__440)
+        rand__v_199__533 = jnp.where(cond__528, rand__v_199__530, rand__v_199__527)
+        log_draw__v_200__534 = rand__v_199__533
+        draws__535 = draws__515.at[jnp.where(pred__499, ndraws__439, 64)].set(
+            jnp.asarray(log_draw__v_200__534, jnp.int32)
+        )
+        draw_lo__536 = draw_lo__516.at[jnp.where(pred__499, ndraws__439, 64)].set(
+            jnp.asarray(2, jnp.int32)
+        )
+        draw_hi__537 = draw_hi__517.at[jnp.where(pred__499, ndraws__439, 64)].set(
+            jnp.asarray(4, jnp.int32)
+        )
+        ndraws__538 = ndraws__439 + 1
+        rand__result_201__539 = rand__v_199__533
+        rampage_turns__540 = rampage_turns__500.at[
+            jnp.where(pred__499, rampage__p_194__496, 2)
+        ].set(jnp.asarray(rand__result_201__539, jnp.int8))
+        lock_acc__541 = lock_acc.at[jnp.where(pred__499, rampage__p_194__496, 2)].set(
+            jnp.asarray(255, jnp.int16)
+        )
+        ndraws__542 = jnp.where(cond__497, ndraws__524, ndraws__538)
+        forced_at__543 = jnp.where(cond__497, forced_at__525, forced_at__532)
+        ndraws__544 = jnp.where(cond__494, ndraws__542, ndraws__439)
+        forced_at__545 = jnp.where(cond__494, forced_at__543, forced_at__440)
+        cond__546 = jnp.logical_and(
+            (use_move_hit__kind_193__493 == 26),
             jnp.logical_or(
-                (status[use_move_hit__q_183__600, use_move_hit__d_185__602] != 5),
-                substitute__543[use_move_hit__q_183__600],
+                (status__176[use_move_hit__q_183__485, use_move_hit__d_185__487] != 5),
+                substitute__383[use_move_hit__q_183__485],
             ),
         )
-        use_move_hit__immune_192__682 = True
-        use_move_hit__immune_192__683 = jnp.where(
-            cond__681, use_move_hit__immune_192__682, use_move_hit__immune_192__608
+        pred__547 = jnp.logical_and(pred__478, cond__546)
+        use_move_hit__immune_192__548 = True
+        use_move_hit__immune_192__549 = jnp.where(
+            cond__546, use_move_hit__immune_192__548, use_move_hit__immune_192__492
         )
-        cond__684 = jnp.logical_and(
-            (use_move_hit__kind_193__609 == 33),
-            (mod[use_move_hit__q_183__600, 3] > mod[use_move_hit__p_180__597, 3]),
+        cond__550 = jnp.logical_and(
+            (use_move_hit__kind_193__493 == 33),
+            (mod__194[use_move_hit__q_183__485, 3] > mod__194[use_move_hit__p_180__482, 3]),
         )
-        use_move_hit__immune_192__685 = True
-        use_move_hit__immune_192__686 = jnp.where(
-            cond__684, use_move_hit__immune_192__685, use_move_hit__immune_192__683
+        pred__551 = jnp.logical_and(pred__478, cond__550)
+        use_move_hit__immune_192__552 = True
+        use_move_hit__immune_192__553 = jnp.where(
+            cond__550, use_move_hit__immune_192__552, use_move_hit__immune_192__549
         )
-        cond__687 = jnp.logical_and(
-            (use_move_hit__kind_193__609 == 29),
+        cond__554 = jnp.logical_and(
+            (use_move_hit__kind_193__493 == 29),
             (
                 lambda has_type__p_202: jnp.logical_or(
-                    (7 == types[has_type__p_202, 0]), (7 == types[has_type__p_202, 1])
+                    (7 == types__156[has_type__p_202, 0]), (7 == types__156[has_type__p_202, 1])
                 )
-            )(use_move_hit__q_183__600),
+            )(use_move_hit__q_183__485),
         )
-        use_move_hit__immune_192__688 = True
-        use_move_hit__immune_192__689 = jnp.where(
-            cond__687, use_move_hit__immune_192__688, use_move_hit__immune_192__686
+        pred__555 = jnp.logical_and(pred__478, cond__554)
+        use_move_hit__immune_192__556 = True
+        use_move_hit__immune_192__557 = jnp.where(
+            cond__554, use_move_hit__immune_192__556, use_move_hit__immune_192__553
         )
-        use_move_hit__broke_203__690 = False
-        cond__691 = jnp.logical_not(
+        use_move_hit__broke_203__558 = False
+        cond__559 = jnp.logical_not(
             jnp.any(
                 jax.vmap(
                     lambda use_move_hit__i_204: (
-                        _get(KEEP_LAST_DAMAGE, use_move_hit__i_204) == use_move_hit__mv_182__599
+                        _get(KEEP_LAST_DAMAGE, use_move_hit__i_204) == use_move_hit__mv_182__484
                     )
                 )(jnp.arange(0, 24, dtype=jnp.int32)),
                 axis=0,
             )
         )
-        last_damage__692 = jnp.asarray(0, jnp.int32)
-        last_damage__693 = jnp.where(cond__691, last_damage__692, last_damage__585)
-        cond__694 = jnp.logical_not(use_move_hit__immune_192__689)
-        use_move_hit__hit_205__695 = True
-        use_move_hit__sure_206__696 = jnp.logical_and(
-            (MOVES__status[use_move_hit__mv_182__599] == 5), recharge__546[use_move_hit__q_183__600]
+        pred__560 = jnp.logical_and(pred__478, cond__559)
+        last_damage__561 = jnp.asarray(0, jnp.int32)
+        last_damage__562 = jnp.where(cond__559, last_damage__561, last_damage__470)
+        cond__563 = jnp.logical_not(use_move_hit__immune_192__557)
+        pred__564 = jnp.logical_and(pred__478, cond__563)
+        pred__565 = jnp.logical_and(pred__478, jnp.logical_not(cond__563))
+        use_move_hit__hit_205__566 = True
+        use_move_hit__sure_206__567 = jnp.logical_and(
+            (MOVES__status[use_move_hit__mv_182__484] == 5), recharge__330[use_move_hit__q_183__485]
         )
-        cond__697 = jnp.logical_and(
-            jnp.logical_not(MOVES__always_hits[use_move_hit__mv_182__599]),
-            jnp.logical_not(use_move_hit__sure_206__696),
+        cond__568 = jnp.logical_and(
+            jnp.logical_not(MOVES__always_hits[use_move_hit__mv_182__484]),
+            jnp.logical_not(use_move_hit__sure_206__567),
         )
-        use_move_hit__acc_207__698 = (
-            jnp.asarray(MOVES__accuracy[use_move_hit__mv_182__599]).astype(jnp.int32) * 255
+        pred__569 = jnp.logical_and(pred__564, cond__568)
+        use_move_hit__acc_207__570 = (
+            jnp.asarray(MOVES__accuracy[use_move_hit__mv_182__484]).astype(jnp.int32) * 255
         ) // 100
-        cond__699 = thrashing__673[use_move_hit__p_180__597]
-        use_move_hit__acc_207__700 = jnp.asarray(lock_acc__675[use_move_hit__p_180__597]).astype(
+        cond__571 = thrashing__526[use_move_hit__p_180__482]
+        pred__572 = jnp.logical_and(pred__569, cond__571)
+        use_move_hit__acc_207__573 = jnp.asarray(lock_acc__541[use_move_hit__p_180__482]).astype(
             jnp.int32
         )
-        use_move_hit__acc_207__701 = jnp.where(
-            cond__699, use_move_hit__acc_207__700, use_move_hit__acc_207__698
+        use_move_hit__acc_207__574 = jnp.where(
+            cond__571, use_move_hit__acc_207__573, use_move_hit__acc_207__570
         )
-        use_move_hit__acc_207__702 = (
-            use_move_hit__acc_207__701 * STAGE_PCT[(boosts[use_move_hit__p_180__597, 4] + 6)] // 100
+        use_move_hit__acc_207__575 = (
+            use_move_hit__acc_207__574
+            * STAGE_PCT[(boosts__183[use_move_hit__p_180__482, 4] + 6)]
+            // 100
         )
-        use_move_hit__acc_207__703 = (
-            use_move_hit__acc_207__702 * STAGE_PCT[(6 - boosts[use_move_hit__q_183__600, 5])] // 100
+        use_move_hit__acc_207__576 = (
+            use_move_hit__acc_207__575
+            * STAGE_PCT[(6 - boosts__183[use_move_hit__q_183__485, 5])]
+            // 100
         )
-        use_move_hit__acc_207__704 = jnp.clip(use_move_hit__acc_207__703, 1, 255)
-        cond__705 = thrashing__673[use_move_hit__p_180__597]
-        lock_acc__706 = lock_acc__675.at[use_move_hit__p_180__597].set(
-            jnp.asarray(use_move_hit__acc_207__704, jnp.int16)
+        use_move_hit__acc_207__577 = jnp.clip(use_move_hit__acc_207__576, 1, 255)
+        cond__578 = thrashing__526[use_move_hit__p_180__482]
+        pred__579 = jnp.logical_and(pred__569, cond__578)
+        lock_acc__580 = lock_acc__541.at[jnp.where(pred__579, use_move_hit__p_180__482, 2)].set(
+            jnp.asarray(use_move_hit__acc_207__577, jnp.int16)
         )
-        lock_acc__707 = jnp.where(cond__705, lock_acc__706, lock_acc__675)
-        chance__num_208__708 = use_move_hit__acc_207__704
-        chance__v_209__709 = _roll(
-            jax.random.bits(_site_key(key, 14, resolve_turn__k_115), (), jnp.uint32), 256
+        chance__num_208__581 = use_move_hit__acc_207__577
+        chance__v_209__582 = _roll(loop_words__123[resolve_turn__k_115 - 0, 6], 256)
+        cond__583 = forced_at__545 < s.forced_n
+        pred__584 = jnp.logical_and(pred__569, cond__583)
+        chance__v_209__585 = s.forced[forced_at__545]
+        forced_at__586 = forced_at__545 + 1
+        forced_at__587 = jnp.where(cond__583, forced_at__586, forced_at__545)
+        chance__v_209__588 = jnp.where(cond__583, chance__v_209__585, chance__v_209__582)
+        log_draw__v_210__589 = chance__v_209__588
+        draws__590 = draws__535.at[jnp.where(pred__569, ndraws__544, 64)].set(
+            jnp.asarray(log_draw__v_210__589, jnp.int32)
         )
-        cond__710 = forced_at__680 < s.forced_n
-        chance__v_209__711 = s.forced[forced_at__680]
-        forced_at__712 = forced_at__680 + 1
-        forced_at__713 = jnp.where(cond__710, forced_at__712, forced_at__680)
-        chance__v_209__714 = jnp.where(cond__710, chance__v_209__711, chance__v_209__709)
-        log_draw__v_210__715 = chance__v_209__714
-        draws__716 = draws__676.at[ndraws__679].set(jnp.asarray(log_draw__v_210__715, jnp.int32))
-        draw_lo__717 = draw_lo__677.at[ndraws__679].set(jnp.asarray(0, jnp.int32))
-        draw_hi__718 = draw_hi__678.at[ndraws__679].set(jnp.asarray(256, jnp.int32))
-        ndraws__719 = ndraws__679 + 1
-        chance__result_211__720 = chance__v_209__714 < chance__num_208__708
-        use_move_hit__hit_205__721 = chance__result_211__720
-        cond__722 = jnp.logical_not(use_move_hit__hit_205__721)
-        last_damage__723 = jnp.asarray(0, jnp.int32)
-        last_damage__724 = jnp.where(cond__722, last_damage__723, last_damage__693)
-        last_damage__725 = jnp.where(cond__697, last_damage__724, last_damage__693)
-        lock_acc__726 = jnp.where(cond__697, lock_acc__707, lock_acc__675)
-        draws__727 = jnp.where(cond__697, draws__716, draws__676)
-        draw_lo__728 = jnp.where(cond__697, draw_lo__717, draw_lo__677)
-        draw_hi__729 = jnp.where(cond__697, draw_hi__718, draw_hi__678)
-        ndraws__730 = jnp.where(cond__697, ndraws__719, ndraws__679)
-        forced_at__731 = jnp.where(cond__697, forced_at__713, forced_at__680)
-        use_move_hit__hit_205__732 = jnp.where(
-            cond__697, use_move_hit__hit_205__721, use_move_hit__hit_205__695
+        draw_lo__591 = draw_lo__536.at[jnp.where(pred__569, ndraws__544, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        use_move_hit__foe_move_212__733 = MOVES__target[use_move_hit__mv_182__599] != 1
-        use_move_hit__stages_213__734 = jnp.logical_or(
+        draw_hi__592 = draw_hi__537.at[jnp.where(pred__569, ndraws__544, 64)].set(
+            jnp.asarray(256, jnp.int32)
+        )
+        ndraws__593 = ndraws__544 + 1
+        chance__result_211__594 = chance__v_209__588 < chance__num_208__581
+        use_move_hit__hit_205__595 = chance__result_211__594
+        cond__596 = jnp.logical_not(use_move_hit__hit_205__595)
+        pred__597 = jnp.logical_and(pred__569, cond__596)
+        last_damage__598 = jnp.asarray(0, jnp.int32)
+        last_damage__599 = jnp.where(cond__596, last_damage__598, last_damage__562)
+        last_damage__600 = jnp.where(cond__568, last_damage__599, last_damage__562)
+        ndraws__601 = jnp.where(cond__568, ndraws__593, ndraws__544)
+        forced_at__602 = jnp.where(cond__568, forced_at__587, forced_at__545)
+        use_move_hit__hit_205__603 = jnp.where(
+            cond__568, use_move_hit__hit_205__595, use_move_hit__hit_205__566
+        )
+        use_move_hit__foe_move_212__604 = MOVES__target[use_move_hit__mv_182__484] != 1
+        use_move_hit__stages_213__605 = jnp.logical_or(
             jnp.logical_or(
                 jnp.logical_or(
                     jnp.logical_or(
                         jnp.logical_or(
-                            (MOVES__boost_atk[use_move_hit__mv_182__599] != 0),
-                            (MOVES__boost_def[use_move_hit__mv_182__599] != 0),
+                            (MOVES__boost_atk[use_move_hit__mv_182__484] != 0),
+                            (MOVES__boost_def[use_move_hit__mv_182__484] != 0),
                         ),
-                        (MOVES__boost_spc[use_move_hit__mv_182__599] != 0),
+                        (MOVES__boost_spc[use_move_hit__mv_182__484] != 0),
                     ),
-                    (MOVES__boost_spe[use_move_hit__mv_182__599] != 0),
+                    (MOVES__boost_spe[use_move_hit__mv_182__484] != 0),
                 ),
-                (MOVES__boost_accuracy[use_move_hit__mv_182__599] != 0),
+                (MOVES__boost_accuracy[use_move_hit__mv_182__484] != 0),
             ),
-            (MOVES__boost_evasion[use_move_hit__mv_182__599] != 0),
+            (MOVES__boost_evasion[use_move_hit__mv_182__484] != 0),
         )
-        use_move_hit__blocked_214__735 = jnp.logical_and(
+        use_move_hit__blocked_214__606 = jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
-                    substitute__543[use_move_hit__q_183__600], use_move_hit__foe_move_212__733
+                    substitute__383[use_move_hit__q_183__485], use_move_hit__foe_move_212__604
                 ),
-                (MOVES__power[use_move_hit__mv_182__599] == 0),
+                (MOVES__power[use_move_hit__mv_182__484] == 0),
             ),
             jnp.logical_or(
                 jnp.logical_or(
                     jnp.logical_or(
-                        (MOVES__status[use_move_hit__mv_182__599] == 4),
-                        (MOVES__status[use_move_hit__mv_182__599] == 6),
+                        (MOVES__status[use_move_hit__mv_182__484] == 4),
+                        (MOVES__status[use_move_hit__mv_182__484] == 6),
                     ),
-                    use_move_hit__stages_213__734,
+                    use_move_hit__stages_213__605,
                 ),
-                (MOVES__volatile[use_move_hit__mv_182__599] == 1),
+                (MOVES__volatile[use_move_hit__mv_182__484] == 1),
             ),
         )
-        use_move_hit__hit_205__736 = jnp.logical_and(
-            use_move_hit__hit_205__732, jnp.logical_not(use_move_hit__blocked_214__735)
+        use_move_hit__hit_205__607 = jnp.logical_and(
+            use_move_hit__hit_205__603, jnp.logical_not(use_move_hit__blocked_214__606)
         )
-        cond__737 = jnp.logical_and(
+        cond__608 = jnp.logical_and(
             jnp.logical_and(
-                use_move_hit__hit_205__736, (MOVES__power[use_move_hit__mv_182__599] == 0)
+                use_move_hit__hit_205__607, (MOVES__power[use_move_hit__mv_182__484] == 0)
             ),
-            (MOVES__status[use_move_hit__mv_182__599] >= 0),
+            (MOVES__status[use_move_hit__mv_182__484] >= 0),
         )
-        cond__738 = use_move_hit__sure_206__696
-        status__739 = status.at[use_move_hit__q_183__600, use_move_hit__d_185__602].set(
-            jnp.asarray(0, jnp.int8)
-        )
-        recharge__740 = recharge__546.at[use_move_hit__q_183__600].set(
+        pred__609 = jnp.logical_and(pred__564, cond__608)
+        cond__610 = use_move_hit__sure_206__567
+        pred__611 = jnp.logical_and(pred__609, cond__610)
+        status__612 = status__176.at[
+            jnp.where(pred__611, use_move_hit__q_183__485, 2), use_move_hit__d_185__487
+        ].set(jnp.asarray(0, jnp.int8))
+        recharge__613 = recharge__330.at[jnp.where(pred__611, use_move_hit__q_183__485, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        status__741 = jnp.where(cond__738, status__739, status)
-        recharge__742 = jnp.where(cond__738, recharge__740, recharge__546)
-        set_status__q_215__743 = use_move_hit__q_183__600
-        set_status__st_216__744 = MOVES__status[use_move_hit__mv_182__599]
-        set_status__d_217__745 = active[set_status__q_215__743]
-        set_status__poison_218__746 = jnp.logical_or(
-            (set_status__st_216__744 == 4), (set_status__st_216__744 == 6)
+        set_status__q_215__614 = use_move_hit__q_183__485
+        set_status__st_216__615 = MOVES__status[use_move_hit__mv_182__484]
+        set_status__d_217__616 = active__153[set_status__q_215__614]
+        set_status__poison_218__617 = jnp.logical_or(
+            (set_status__st_216__615 == 4), (set_status__st_216__615 == 6)
         )
-        set_status__blocked_219__747 = jnp.logical_and(
-            set_status__poison_218__746,
+        set_status__blocked_219__618 = jnp.logical_and(
+            set_status__poison_218__617,
             jnp.logical_or(
-                TYPES__immune_psn[types[set_status__q_215__743, 0]],
+                TYPES__immune_psn[types__156[set_status__q_215__614, 0]],
                 jnp.logical_and(
-                    (types[set_status__q_215__743, 1] >= 0),
-                    TYPES__immune_psn[types[set_status__q_215__743, 1]],
+                    (types__156[set_status__q_215__614, 1] >= 0),
+                    TYPES__immune_psn[types__156[set_status__q_215__614, 1]],
                 ),
             ),
         )
-        cond__748 = jnp.logical_and(
+        cond__619 = jnp.logical_and(
             jnp.logical_and(
-                (status__741[set_status__q_215__743, set_status__d_217__745] == 0),
-                (hp__533[set_status__q_215__743, set_status__d_217__745] > 0),
+                (status__612[set_status__q_215__614, set_status__d_217__616] == 0),
+                (hp__384[set_status__q_215__614, set_status__d_217__616] > 0),
             ),
-            jnp.logical_not(set_status__blocked_219__747),
+            jnp.logical_not(set_status__blocked_219__618),
         )
-        status__749 = status__741.at[set_status__q_215__743, set_status__d_217__745].set(
-            jnp.asarray(set_status__st_216__744, jnp.int8)
+        pred__620 = jnp.logical_and(pred__609, cond__619)
+        status__621 = status__612.at[
+            jnp.where(pred__620, set_status__q_215__614, 2), set_status__d_217__616
+        ].set(jnp.asarray(set_status__st_216__615, jnp.int8))
+        cond__622 = set_status__st_216__615 == 5
+        pred__623 = jnp.logical_and(pred__620, cond__622)
+        rand__v_220__624 = 1 + _roll(loop_words__123[resolve_turn__k_115 - 0, 7], 7)
+        cond__625 = forced_at__602 < s.forced_n
+        pred__626 = jnp.logical_and(pred__623, cond__625)
+        rand__v_220__627 = s.forced[forced_at__602]
+        forced_at__628 = forced_at__602 + 1
+        forced_at__629 = jnp.where(cond__625, forced_at__628, forced_at__602)
+        rand__v_220__630 = jnp.where(cond__625, rand__v_220__627, rand__v_220__624)
+        log_draw__v_221__631 = rand__v_220__630
+        draws__632 = draws__590.at[jnp.where(pred__623, ndraws__601, 64)].set(
+            jnp.asarray(log_draw__v_221__631, jnp.int32)
         )
-        cond__750 = set_status__st_216__744 == 5
-        rand__v_220__751 = 1 + _roll(
-            jax.random.bits(_site_key(key, 15, resolve_turn__k_115), (), jnp.uint32), 7
+        draw_lo__633 = draw_lo__591.at[jnp.where(pred__623, ndraws__601, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        cond__752 = forced_at__731 < s.forced_n
-        rand__v_220__753 = s.forced[forced_at__731]
-        forced_at__754 = forced_at__731 + 1
-        forced_at__755 = jnp.where(cond__752, forced_at__754, forced_at__731)
-        rand__v_220__756 = jnp.where(cond__752, rand__v_220__753, rand__v_220__751)
-        log_draw__v_221__757 = rand__v_220__756
-        draws__758 = draws__727.at[ndraws__730].set(jnp.asarray(log_draw__v_221__757, jnp.int32))
-        draw_lo__759 = draw_lo__728.at[ndraws__730].set(jnp.asarray(1, jnp.int32))
-        draw_hi__760 = draw_hi__729.at[ndraws__730].set(jnp.asarray(8, jnp.int32))
-        ndraws__761 = ndraws__730 + 1
-        rand__result_222__762 = rand__v_220__756
-        sleep__763 = sleep__534.at[set_status__q_215__743, set_status__d_217__745].set(
-            jnp.asarray(rand__result_222__762, jnp.int8)
+        draw_hi__634 = draw_hi__592.at[jnp.where(pred__623, ndraws__601, 64)].set(
+            jnp.asarray(8, jnp.int32)
         )
-        sleep__764 = jnp.where(cond__750, sleep__763, sleep__534)
-        draws__765 = jnp.where(cond__750, draws__758, draws__727)
-        draw_lo__766 = jnp.where(cond__750, draw_lo__759, draw_lo__728)
-        draw_hi__767 = jnp.where(cond__750, draw_hi__760, draw_hi__729)
-        ndraws__768 = jnp.where(cond__750, ndraws__761, ndraws__730)
-        forced_at__769 = jnp.where(cond__750, forced_at__755, forced_at__731)
-        cond__770 = set_status__st_216__744 == 6
-        toxic__771 = toxic.at[set_status__q_215__743].set(jnp.asarray(0, jnp.int16))
-        toxic__772 = jnp.where(cond__770, toxic__771, toxic)
-        cond__773 = set_status__st_216__744 == 3
-        mod__774 = mod.at[set_status__q_215__743, 3].set(
-            jnp.asarray(jnp.maximum((mod[set_status__q_215__743, 3] * 25 // 100), 1), jnp.int16)
+        ndraws__635 = ndraws__601 + 1
+        rand__result_222__636 = rand__v_220__630
+        sleep__637 = sleep__320.at[
+            jnp.where(pred__623, set_status__q_215__614, 2), set_status__d_217__616
+        ].set(jnp.asarray(rand__result_222__636, jnp.int8))
+        ndraws__638 = jnp.where(cond__622, ndraws__635, ndraws__601)
+        forced_at__639 = jnp.where(cond__622, forced_at__629, forced_at__602)
+        cond__640 = set_status__st_216__615 == 6
+        pred__641 = jnp.logical_and(pred__620, cond__640)
+        toxic__642 = toxic__173.at[jnp.where(pred__641, set_status__q_215__614, 2)].set(
+            jnp.asarray(0, jnp.int16)
         )
-        mod__775 = jnp.where(cond__773, mod__774, mod)
-        cond__776 = set_status__st_216__744 == 1
-        mod__777 = mod__775.at[set_status__q_215__743, 0].set(
+        cond__643 = set_status__st_216__615 == 3
+        pred__644 = jnp.logical_and(pred__620, cond__643)
+        mod__645 = mod__194.at[jnp.where(pred__644, set_status__q_215__614, 2), 3].set(
+            jnp.asarray(
+                jnp.maximum((mod__194[set_status__q_215__614, 3] * 25 // 100), 1), jnp.int16
+            )
+        )
+        cond__646 = set_status__st_216__615 == 1
+        pred__647 = jnp.logical_and(pred__620, cond__646)
+        mod__648 = mod__645.at[jnp.where(pred__647, set_status__q_215__614, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__775[set_status__q_215__743, 0], jnp.int16), 1),
+                    jnp.right_shift(jnp.asarray(mod__645[set_status__q_215__614, 0], jnp.int16), 1),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__778 = jnp.where(cond__776, mod__777, mod__775)
-        status__779 = jnp.where(cond__748, status__749, status__741)
-        sleep__780 = jnp.where(cond__748, sleep__764, sleep__534)
-        mod__781 = jnp.where(cond__748, mod__778, mod)
-        toxic__782 = jnp.where(cond__748, toxic__772, toxic)
-        draws__783 = jnp.where(cond__748, draws__765, draws__727)
-        draw_lo__784 = jnp.where(cond__748, draw_lo__766, draw_lo__728)
-        draw_hi__785 = jnp.where(cond__748, draw_hi__767, draw_hi__729)
-        ndraws__786 = jnp.where(cond__748, ndraws__768, ndraws__730)
-        forced_at__787 = jnp.where(cond__748, forced_at__769, forced_at__731)
-        status__788 = jnp.where(cond__737, status__779, status)
-        sleep__789 = jnp.where(cond__737, sleep__780, sleep__534)
-        mod__790 = jnp.where(cond__737, mod__781, mod)
-        toxic__791 = jnp.where(cond__737, toxic__782, toxic)
-        recharge__792 = jnp.where(cond__737, recharge__742, recharge__546)
-        draws__793 = jnp.where(cond__737, draws__783, draws__727)
-        draw_lo__794 = jnp.where(cond__737, draw_lo__784, draw_lo__728)
-        draw_hi__795 = jnp.where(cond__737, draw_hi__785, draw_hi__729)
-        ndraws__796 = jnp.where(cond__737, ndraws__786, ndraws__730)
-        forced_at__797 = jnp.where(cond__737, forced_at__787, forced_at__731)
-        cond__798 = jnp.logical_and(
-            use_move_hit__hit_205__736, (MOVES__power[use_move_hit__mv_182__599] == 0)
+        ndraws__649 = jnp.where(cond__619, ndraws__638, ndraws__601)
+        forced_at__650 = jnp.where(cond__619, forced_at__639, forced_at__602)
+        ndraws__651 = jnp.where(cond__608, ndraws__649, ndraws__601)
+        forced_at__652 = jnp.where(cond__608, forced_at__650, forced_at__602)
+        cond__653 = jnp.logical_and(
+            use_move_hit__hit_205__607, (MOVES__power[use_move_hit__mv_182__484] == 0)
         )
-        use_move_hit__tgt_223__799 = jnp.where(
-            (MOVES__target[use_move_hit__mv_182__599] == 1),
-            use_move_hit__p_180__597,
-            use_move_hit__q_183__600,
+        pred__654 = jnp.logical_and(pred__564, cond__653)
+        use_move_hit__tgt_223__655 = jnp.where(
+            (MOVES__target[use_move_hit__mv_182__484] == 1),
+            use_move_hit__p_180__482,
+            use_move_hit__q_183__485,
         )
-        use_move_hit__lo_224__800 = jnp.asarray(
+        use_move_hit__lo_224__656 = jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (use_move_hit__tgt_223__799 == use_move_hit__q_183__600),
-                    mist[use_move_hit__q_183__600],
+                    (use_move_hit__tgt_223__655 == use_move_hit__q_183__485),
+                    mist__168[use_move_hit__q_183__485],
                 ),
                 0,
                 -6,
             ),
             jnp.int32,
         )
-        apply_boosts__q_225__801 = use_move_hit__tgt_223__799
-        apply_boosts__f_226__802 = use_move_hit__q_183__600
-        apply_boosts__da_227__803 = jnp.maximum(
-            MOVES__boost_atk[use_move_hit__mv_182__599], use_move_hit__lo_224__800
+        apply_boosts__q_225__657 = use_move_hit__tgt_223__655
+        apply_boosts__f_226__658 = use_move_hit__q_183__485
+        apply_boosts__da_227__659 = jnp.maximum(
+            MOVES__boost_atk[use_move_hit__mv_182__484], use_move_hit__lo_224__656
         )
-        apply_boosts__dd_228__804 = jnp.maximum(
-            MOVES__boost_def[use_move_hit__mv_182__599], use_move_hit__lo_224__800
+        apply_boosts__dd_228__660 = jnp.maximum(
+            MOVES__boost_def[use_move_hit__mv_182__484], use_move_hit__lo_224__656
         )
-        apply_boosts__ds_229__805 = jnp.maximum(
-            MOVES__boost_spc[use_move_hit__mv_182__599], use_move_hit__lo_224__800
+        apply_boosts__ds_229__661 = jnp.maximum(
+            MOVES__boost_spc[use_move_hit__mv_182__484], use_move_hit__lo_224__656
         )
-        apply_boosts__dsp_230__806 = jnp.maximum(
-            MOVES__boost_spe[use_move_hit__mv_182__599], use_move_hit__lo_224__800
+        apply_boosts__dsp_230__662 = jnp.maximum(
+            MOVES__boost_spe[use_move_hit__mv_182__484], use_move_hit__lo_224__656
         )
-        apply_boosts__dacc_231__807 = jnp.maximum(
-            MOVES__boost_accuracy[use_move_hit__mv_182__599], use_move_hit__lo_224__800
+        apply_boosts__dacc_231__663 = jnp.maximum(
+            MOVES__boost_accuracy[use_move_hit__mv_182__484], use_move_hit__lo_224__656
         )
-        apply_boosts__deva_232__808 = jnp.maximum(
-            MOVES__boost_evasion[use_move_hit__mv_182__599], use_move_hit__lo_224__800
+        apply_boosts__deva_232__664 = jnp.maximum(
+            MOVES__boost_evasion[use_move_hit__mv_182__484], use_move_hit__lo_224__656
         )
-        apply_boosts__deltas_233__809 = jnp.broadcast_to(
+        apply_boosts__deltas_233__665 = jnp.broadcast_to(
             jnp.asarray(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            apply_boosts__da_227__803,
-                            apply_boosts__dd_228__804,
-                            apply_boosts__ds_229__805,
-                            apply_boosts__dsp_230__806,
-                            apply_boosts__dacc_231__807,
-                            apply_boosts__deva_232__808,
+                            apply_boosts__da_227__659,
+                            apply_boosts__dd_228__660,
+                            apply_boosts__ds_229__661,
+                            apply_boosts__dsp_230__662,
+                            apply_boosts__dacc_231__663,
+                            apply_boosts__deva_232__664,
                         )
                     ]
                 ),
@@ -4166,263 +4221,271 @@ def _effect_move(s: State, params, key) -> State:
             ),
             (6,),
         )
-        apply_boosts__any_ok_234__810 = False
+        apply_boosts__any_ok_234__666 = False
 
-        def loop_body__811(apply_boosts__k_235, carry):
+        def loop_body__667(apply_boosts__k_235, carry):
             (boosts, mod, apply_boosts__any_ok_234) = carry
             apply_boosts__k_235 = jnp.asarray(apply_boosts__k_235, jnp.int32)
-            boost_stat__q_236__812 = apply_boosts__q_225__801
-            boost_stat__k_237__813 = apply_boosts__k_235
-            boost_stat__delta_238__814 = _get(apply_boosts__deltas_233__809, apply_boosts__k_235)
-            boost_stat__a_239__815 = active[boost_stat__q_236__812]
-            boost_stat__b_240__816 = jnp.asarray(
-                boosts[boost_stat__q_236__812, boost_stat__k_237__813]
+            boost_stat__q_236__668 = apply_boosts__q_225__657
+            boost_stat__k_237__669 = apply_boosts__k_235
+            boost_stat__delta_238__670 = _get(apply_boosts__deltas_233__665, apply_boosts__k_235)
+            boost_stat__a_239__671 = active__153[boost_stat__q_236__668]
+            boost_stat__b_240__672 = jnp.asarray(
+                boosts[boost_stat__q_236__668, boost_stat__k_237__669]
             ).astype(jnp.int32)
-            boost_stat__nb_241__817 = jnp.clip(
-                (boost_stat__b_240__816 + boost_stat__delta_238__814), -6, 6
+            boost_stat__nb_241__673 = jnp.clip(
+                (boost_stat__b_240__672 + boost_stat__delta_238__670), -6, 6
             )
-            boost_stat__ok_242__818 = False
-            cond__819 = jnp.logical_and(
+            boost_stat__ok_242__674 = False
+            cond__675 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (boost_stat__delta_238__814 != 0),
-                        (hp__533[boost_stat__q_236__812, boost_stat__a_239__815] > 0),
+                        (boost_stat__delta_238__670 != 0),
+                        (hp__384[boost_stat__q_236__668, boost_stat__a_239__671] > 0),
                     ),
                     jnp.logical_not(
                         jnp.logical_and(
-                            (boost_stat__delta_238__814 > 0), (boost_stat__b_240__816 >= 6)
+                            (boost_stat__delta_238__670 > 0), (boost_stat__b_240__672 >= 6)
                         )
                     ),
                 ),
                 jnp.logical_not(
                     jnp.logical_and(
-                        (boost_stat__delta_238__814 < 0), (boost_stat__b_240__816 <= -6)
+                        (boost_stat__delta_238__670 < 0), (boost_stat__b_240__672 <= -6)
                     )
                 ),
             )
-            cond__820 = boost_stat__k_237__813 >= 4
-            boosts__821 = boosts.at[boost_stat__q_236__812, boost_stat__k_237__813].set(
-                jnp.asarray(boost_stat__nb_241__817, jnp.int8)
-            )
-            boost_stat__ok_242__822 = True
-            cond__823 = jnp.logical_or(
+            pred__676 = jnp.logical_and(pred__654, cond__675)
+            cond__677 = boost_stat__k_237__669 >= 4
+            pred__678 = jnp.logical_and(pred__676, cond__677)
+            pred__679 = jnp.logical_and(pred__676, jnp.logical_not(cond__677))
+            boosts__680 = boosts.at[
+                jnp.where(pred__678, boost_stat__q_236__668, 2), boost_stat__k_237__669
+            ].set(jnp.asarray(boost_stat__nb_241__673, jnp.int8))
+            boost_stat__ok_242__681 = True
+            cond__682 = jnp.logical_or(
                 jnp.logical_and(
-                    (boost_stat__delta_238__814 > 0),
-                    (mod[boost_stat__q_236__812, boost_stat__k_237__813] == 999),
+                    (boost_stat__delta_238__670 > 0),
+                    (mod[boost_stat__q_236__668, boost_stat__k_237__669] == 999),
                 ),
                 jnp.logical_and(
-                    (boost_stat__delta_238__814 < 0),
-                    (mod[boost_stat__q_236__812, boost_stat__k_237__813] == 1),
+                    (boost_stat__delta_238__670 < 0),
+                    (mod[boost_stat__q_236__668, boost_stat__k_237__669] == 1),
                 ),
             )
-            boosts__824 = boosts.at[boost_stat__q_236__812, boost_stat__k_237__813].set(
+            pred__683 = jnp.logical_and(pred__679, cond__682)
+            pred__684 = jnp.logical_and(pred__679, jnp.logical_not(cond__682))
+            boosts__685 = boosts__680.at[
+                jnp.where(pred__683, boost_stat__q_236__668, 2), boost_stat__k_237__669
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_238__814 > 0),
-                        (boost_stat__nb_241__817 - 1),
-                        (boost_stat__nb_241__817 + 1),
+                        (boost_stat__delta_238__670 > 0),
+                        (boost_stat__nb_241__673 - 1),
+                        (boost_stat__nb_241__673 + 1),
                     ),
                     jnp.int8,
                 )
             )
-            boosts__825 = boosts.at[boost_stat__q_236__812, boost_stat__k_237__813].set(
-                jnp.asarray(boost_stat__nb_241__817, jnp.int8)
-            )
-            boost_stat__ok_242__826 = True
-            boost_stat__m_243__827 = jnp.maximum(
+            boosts__686 = boosts__685.at[
+                jnp.where(pred__684, boost_stat__q_236__668, 2), boost_stat__k_237__669
+            ].set(jnp.asarray(boost_stat__nb_241__673, jnp.int8))
+            boost_stat__ok_242__687 = True
+            boost_stat__m_243__688 = jnp.maximum(
                 (
                     (
-                        jnp.asarray(stored[boost_stat__q_236__812, boost_stat__k_237__813]).astype(
-                            jnp.int32
-                        )
-                        * STAGE_PCT[(boost_stat__nb_241__817 + 6)]
+                        jnp.asarray(
+                            stored__188[boost_stat__q_236__668, boost_stat__k_237__669]
+                        ).astype(jnp.int32)
+                        * STAGE_PCT[(boost_stat__nb_241__673 + 6)]
                     )
                     // 100
                 ),
                 1,
             )
-            mod__828 = mod.at[boost_stat__q_236__812, boost_stat__k_237__813].set(
+            mod__689 = mod.at[
+                jnp.where(pred__684, boost_stat__q_236__668, 2), boost_stat__k_237__669
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_238__814 > 0),
-                        jnp.minimum(boost_stat__m_243__827, 999),
-                        boost_stat__m_243__827,
+                        (boost_stat__delta_238__670 > 0),
+                        jnp.minimum(boost_stat__m_243__688, 999),
+                        boost_stat__m_243__688,
                     ),
                     jnp.int16,
                 )
             )
-            boosts__829 = jnp.where(cond__823, boosts__824, boosts__825)
-            mod__830 = jnp.where(cond__823, mod, mod__828)
-            boost_stat__ok_242__831 = jnp.where(
-                cond__823, boost_stat__ok_242__818, boost_stat__ok_242__826
+            boost_stat__ok_242__690 = jnp.where(
+                cond__682, boost_stat__ok_242__674, boost_stat__ok_242__687
             )
-            boosts__832 = jnp.where(cond__820, boosts__821, boosts__829)
-            mod__833 = jnp.where(cond__820, mod, mod__830)
-            boost_stat__ok_242__834 = jnp.where(
-                cond__820, boost_stat__ok_242__822, boost_stat__ok_242__831
+            boost_stat__ok_242__691 = jnp.where(
+                cond__677, boost_stat__ok_242__681, boost_stat__ok_242__690
             )
-            boosts__835 = jnp.where(cond__819, boosts__832, boosts)
-            mod__836 = jnp.where(cond__819, mod__833, mod)
-            boost_stat__ok_242__837 = jnp.where(
-                cond__819, boost_stat__ok_242__834, boost_stat__ok_242__818
+            boost_stat__ok_242__692 = jnp.where(
+                cond__675, boost_stat__ok_242__691, boost_stat__ok_242__674
             )
-            boost_stat__result_244__838 = boost_stat__ok_242__837
-            apply_boosts__ok_245__839 = boost_stat__result_244__838
-            apply_boosts__any_ok_234__840 = jnp.logical_or(
-                apply_boosts__any_ok_234, apply_boosts__ok_245__839
+            boost_stat__result_244__693 = boost_stat__ok_242__692
+            apply_boosts__ok_245__694 = boost_stat__result_244__693
+            apply_boosts__any_ok_234__695 = jnp.logical_or(
+                apply_boosts__any_ok_234, apply_boosts__ok_245__694
             )
-            return (boosts__835, mod__836, apply_boosts__any_ok_234__840)
+            return (boosts__686, mod__689, apply_boosts__any_ok_234__695)
 
-        (boosts__841, mod__842, apply_boosts__any_ok_234__843) = jax.lax.fori_loop(
-            0, 6, loop_body__811, (boosts, mod__790, apply_boosts__any_ok_234__810)
+        (boosts__696, mod__697, apply_boosts__any_ok_234__698) = jax.lax.fori_loop(
+            0, 6, loop_body__667, (boosts__183, mod__648, apply_boosts__any_ok_234__666)
         )
-        cond__844 = apply_boosts__any_ok_234__843
-        cond__845 = status__788[apply_boosts__f_226__802, active[apply_boosts__f_226__802]] == 3
-        mod__846 = mod__842.at[apply_boosts__f_226__802, 3].set(
+        cond__699 = apply_boosts__any_ok_234__698
+        pred__700 = jnp.logical_and(pred__654, cond__699)
+        cond__701 = (
+            status__621[apply_boosts__f_226__658, active__153[apply_boosts__f_226__658]] == 3
+        )
+        pred__702 = jnp.logical_and(pred__700, cond__701)
+        mod__703 = mod__697.at[jnp.where(pred__702, apply_boosts__f_226__658, 2), 3].set(
             jnp.asarray(
-                jnp.maximum((mod__842[apply_boosts__f_226__802, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((mod__697[apply_boosts__f_226__658, 3] * 25 // 100), 1), jnp.int16
             )
         )
-        mod__847 = jnp.where(cond__845, mod__846, mod__842)
-        cond__848 = status__788[apply_boosts__f_226__802, active[apply_boosts__f_226__802]] == 1
-        mod__849 = mod__847.at[apply_boosts__f_226__802, 0].set(
+        cond__704 = (
+            status__621[apply_boosts__f_226__658, active__153[apply_boosts__f_226__658]] == 1
+        )
+        pred__705 = jnp.logical_and(pred__700, cond__704)
+        mod__706 = mod__703.at[jnp.where(pred__705, apply_boosts__f_226__658, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__847[apply_boosts__f_226__802, 0], jnp.int16), 1
+                        jnp.asarray(mod__703[apply_boosts__f_226__658, 0], jnp.int16), 1
                     ),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__850 = jnp.where(cond__848, mod__849, mod__847)
-        mod__851 = jnp.where(cond__844, mod__850, mod__842)
-        boosts__852 = jnp.where(cond__798, boosts__841, boosts)
-        mod__853 = jnp.where(cond__798, mod__851, mod__790)
-        cond__854 = jnp.logical_and(use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 31))
-        mist__855 = mist.at[use_move_hit__p_180__597].set(jnp.asarray(True, jnp.bool_))
-        mist__856 = jnp.where(cond__854, mist__855, mist)
-        cond__857 = jnp.logical_and(use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 25))
-        disable__q_246__858 = use_move_hit__q_183__600
-        disable__d_247__859 = active[disable__q_246__858]
-        disable__n_249__860 = jnp.sum(
+        cond__707 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 31))
+        pred__708 = jnp.logical_and(pred__564, cond__707)
+        mist__709 = mist__168.at[jnp.where(pred__708, use_move_hit__p_180__482, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        cond__710 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 25))
+        pred__711 = jnp.logical_and(pred__564, cond__710)
+        disable__q_246__712 = use_move_hit__q_183__485
+        disable__d_247__713 = active__153[disable__q_246__712]
+        disable__n_249__714 = jnp.sum(
             jax.vmap(
                 lambda disable__k_248: jnp.logical_and(
-                    (moves[disable__q_246__858, disable__d_247__859, disable__k_248] >= 0),
-                    (pp__606[disable__q_246__858, disable__d_247__859, disable__k_248] > 0),
+                    (moves__241[disable__q_246__712, disable__d_247__713, disable__k_248] >= 0),
+                    (pp__490[disable__q_246__712, disable__d_247__713, disable__k_248] > 0),
                 )
             )(jnp.arange(0, 4, dtype=jnp.int32)),
             axis=0,
             dtype=jnp.int32,
         )
-        cond__861 = jnp.logical_and(
-            (disable__n_249__860 > 0), (disabled_slot__539[disable__q_246__858] < 0)
+        cond__715 = jnp.logical_and(
+            (disable__n_249__714 > 0), (disabled_slot__338[disable__q_246__712] < 0)
         )
-        rand__hi_250__862 = disable__n_249__860
-        rand__v_251__863 = 0 + _roll(
-            jax.random.bits(_site_key(key, 16, resolve_turn__k_115), (), jnp.uint32),
-            (rand__hi_250__862 - 0),
+        pred__716 = jnp.logical_and(pred__711, cond__715)
+        rand__hi_250__717 = disable__n_249__714
+        rand__v_251__718 = 0 + _roll(
+            loop_words__123[resolve_turn__k_115 - 0, 8], (rand__hi_250__717 - 0)
         )
-        cond__864 = forced_at__797 < s.forced_n
-        rand__v_251__865 = s.forced[forced_at__797]
-        forced_at__866 = forced_at__797 + 1
-        forced_at__867 = jnp.where(cond__864, forced_at__866, forced_at__797)
-        rand__v_251__868 = jnp.where(cond__864, rand__v_251__865, rand__v_251__863)
-        log_draw__v_252__869 = rand__v_251__868
-        log_draw__hi_253__870 = rand__hi_250__862
-        draws__871 = draws__793.at[ndraws__796].set(jnp.asarray(log_draw__v_252__869, jnp.int32))
-        draw_lo__872 = draw_lo__794.at[ndraws__796].set(jnp.asarray(0, jnp.int32))
-        draw_hi__873 = draw_hi__795.at[ndraws__796].set(
-            jnp.asarray(log_draw__hi_253__870, jnp.int32)
+        cond__719 = forced_at__652 < s.forced_n
+        pred__720 = jnp.logical_and(pred__716, cond__719)
+        rand__v_251__721 = s.forced[forced_at__652]
+        forced_at__722 = forced_at__652 + 1
+        forced_at__723 = jnp.where(cond__719, forced_at__722, forced_at__652)
+        rand__v_251__724 = jnp.where(cond__719, rand__v_251__721, rand__v_251__718)
+        log_draw__v_252__725 = rand__v_251__724
+        log_draw__hi_253__726 = rand__hi_250__717
+        draws__727 = draws__632.at[jnp.where(pred__716, ndraws__651, 64)].set(
+            jnp.asarray(log_draw__v_252__725, jnp.int32)
         )
-        ndraws__874 = ndraws__796 + 1
-        rand__result_254__875 = rand__v_251__868
-        disable__pick_255__876 = rand__result_254__875
-        disable__nth_256__877 = jnp.asarray(-1, jnp.int32)
+        draw_lo__728 = draw_lo__633.at[jnp.where(pred__716, ndraws__651, 64)].set(
+            jnp.asarray(0, jnp.int32)
+        )
+        draw_hi__729 = draw_hi__634.at[jnp.where(pred__716, ndraws__651, 64)].set(
+            jnp.asarray(log_draw__hi_253__726, jnp.int32)
+        )
+        ndraws__730 = ndraws__651 + 1
+        rand__result_254__731 = rand__v_251__724
+        disable__pick_255__732 = rand__result_254__731
+        disable__nth_256__733 = jnp.asarray(-1, jnp.int32)
 
-        def loop_body__878(disable__k_257, carry):
+        def loop_body__734(disable__k_257, carry):
             (disable__nth_256, disabled_slot, disabled_move) = carry
             disable__k_257 = jnp.asarray(disable__k_257, jnp.int32)
-            cond__879 = jnp.logical_and(
-                (moves[disable__q_246__858, disable__d_247__859, disable__k_257] >= 0),
-                (pp__606[disable__q_246__858, disable__d_247__859, disable__k_257] > 0),
+            cond__735 = jnp.logical_and(
+                (moves__241[disable__q_246__712, disable__d_247__713, disable__k_257] >= 0),
+                (pp__490[disable__q_246__712, disable__d_247__713, disable__k_257] > 0),
             )
-            disable__nth_256__880 = disable__nth_256 + 1
-            cond__881 = disable__nth_256__880 == disable__pick_255__876
-            disabled_slot__882 = disabled_slot.at[disable__q_246__858].set(
+            pred__736 = jnp.logical_and(pred__716, cond__735)
+            disable__nth_256__737 = disable__nth_256 + 1
+            cond__738 = disable__nth_256__737 == disable__pick_255__732
+            pred__739 = jnp.logical_and(pred__736, cond__738)
+            disabled_slot__740 = disabled_slot.at[jnp.where(pred__739, disable__q_246__712, 2)].set(
                 jnp.asarray(disable__k_257, jnp.int8)
             )
-            disabled_move__883 = disabled_move.at[disable__q_246__858].set(
+            disabled_move__741 = disabled_move.at[jnp.where(pred__739, disable__q_246__712, 2)].set(
                 jnp.asarray(
-                    moves[disable__q_246__858, disable__d_247__859, disable__k_257], jnp.int16
+                    moves__241[disable__q_246__712, disable__d_247__713, disable__k_257], jnp.int16
                 )
             )
-            disabled_slot__884 = jnp.where(cond__881, disabled_slot__882, disabled_slot)
-            disabled_move__885 = jnp.where(cond__881, disabled_move__883, disabled_move)
-            disabled_slot__886 = jnp.where(cond__879, disabled_slot__884, disabled_slot)
-            disabled_move__887 = jnp.where(cond__879, disabled_move__885, disabled_move)
-            disable__nth_256__888 = jnp.where(cond__879, disable__nth_256__880, disable__nth_256)
-            return (disable__nth_256__888, disabled_slot__886, disabled_move__887)
+            disable__nth_256__742 = jnp.where(cond__735, disable__nth_256__737, disable__nth_256)
+            return (disable__nth_256__742, disabled_slot__740, disabled_move__741)
 
-        (disable__nth_256__889, disabled_slot__890, disabled_move__891) = jax.lax.fori_loop(
-            0, 4, loop_body__878, (disable__nth_256__877, disabled_slot__539, disabled_move__540)
+        (disable__nth_256__743, disabled_slot__744, disabled_move__745) = jax.lax.fori_loop(
+            0, 4, loop_body__734, (disable__nth_256__733, disabled_slot__338, disabled_move__339)
         )
-        rand__v_258__892 = 1 + _roll(
-            jax.random.bits(_site_key(key, 17, resolve_turn__k_115), (), jnp.uint32), 8
+        rand__v_258__746 = 1 + _roll(loop_words__123[resolve_turn__k_115 - 0, 9], 8)
+        cond__747 = forced_at__723 < s.forced_n
+        pred__748 = jnp.logical_and(pred__716, cond__747)
+        rand__v_258__749 = s.forced[forced_at__723]
+        forced_at__750 = forced_at__723 + 1
+        forced_at__751 = jnp.where(cond__747, forced_at__750, forced_at__723)
+        rand__v_258__752 = jnp.where(cond__747, rand__v_258__749, rand__v_258__746)
+        log_draw__v_259__753 = rand__v_258__752
+        draws__754 = draws__727.at[jnp.where(pred__716, ndraws__730, 64)].set(
+            jnp.asarray(log_draw__v_259__753, jnp.int32)
         )
-        cond__893 = forced_at__867 < s.forced_n
-        rand__v_258__894 = s.forced[forced_at__867]
-        forced_at__895 = forced_at__867 + 1
-        forced_at__896 = jnp.where(cond__893, forced_at__895, forced_at__867)
-        rand__v_258__897 = jnp.where(cond__893, rand__v_258__894, rand__v_258__892)
-        log_draw__v_259__898 = rand__v_258__897
-        draws__899 = draws__871.at[ndraws__874].set(jnp.asarray(log_draw__v_259__898, jnp.int32))
-        draw_lo__900 = draw_lo__872.at[ndraws__874].set(jnp.asarray(1, jnp.int32))
-        draw_hi__901 = draw_hi__873.at[ndraws__874].set(jnp.asarray(9, jnp.int32))
-        ndraws__902 = ndraws__874 + 1
-        rand__result_260__903 = rand__v_258__897
-        disable_turns__904 = disable_turns__541.at[disable__q_246__858].set(
-            jnp.asarray(rand__result_260__903, jnp.int8)
+        draw_lo__755 = draw_lo__728.at[jnp.where(pred__716, ndraws__730, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        disabled_slot__905 = jnp.where(cond__861, disabled_slot__890, disabled_slot__539)
-        disabled_move__906 = jnp.where(cond__861, disabled_move__891, disabled_move__540)
-        disable_turns__907 = jnp.where(cond__861, disable_turns__904, disable_turns__541)
-        draws__908 = jnp.where(cond__861, draws__899, draws__793)
-        draw_lo__909 = jnp.where(cond__861, draw_lo__900, draw_lo__794)
-        draw_hi__910 = jnp.where(cond__861, draw_hi__901, draw_hi__795)
-        ndraws__911 = jnp.where(cond__861, ndraws__902, ndraws__796)
-        forced_at__912 = jnp.where(cond__861, forced_at__896, forced_at__797)
-        disabled_slot__913 = jnp.where(cond__857, disabled_slot__905, disabled_slot__539)
-        disabled_move__914 = jnp.where(cond__857, disabled_move__906, disabled_move__540)
-        disable_turns__915 = jnp.where(cond__857, disable_turns__907, disable_turns__541)
-        draws__916 = jnp.where(cond__857, draws__908, draws__793)
-        draw_lo__917 = jnp.where(cond__857, draw_lo__909, draw_lo__794)
-        draw_hi__918 = jnp.where(cond__857, draw_hi__910, draw_hi__795)
-        ndraws__919 = jnp.where(cond__857, ndraws__911, ndraws__796)
-        forced_at__920 = jnp.where(cond__857, forced_at__912, forced_at__797)
-        cond__921 = jnp.logical_and(use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 28))
-        haze__p_261__922 = use_move_hit__p_180__597
-        haze__q_262__923 = 1 - haze__p_261__922
-        haze__d_263__924 = active[haze__q_262__923]
-        cond__925 = jnp.logical_or(
-            (status__788[haze__q_262__923, haze__d_263__924] == 5),
-            (status__788[haze__q_262__923, haze__d_263__924] == 2),
+        draw_hi__756 = draw_hi__729.at[jnp.where(pred__716, ndraws__730, 64)].set(
+            jnp.asarray(9, jnp.int32)
         )
-        last_move__926 = last_move__584.at[haze__q_262__923].set(jnp.asarray(-1, jnp.int16))
-        shown_move__927 = shown_move__588.at[haze__q_262__923].set(jnp.asarray(-1, jnp.int16))
-        last_move__928 = jnp.where(cond__925, last_move__926, last_move__584)
-        shown_move__929 = jnp.where(cond__925, shown_move__927, shown_move__588)
-        status__930 = status__788.at[haze__q_262__923, haze__d_263__924].set(
-            jnp.asarray(0, jnp.int8)
+        ndraws__757 = ndraws__730 + 1
+        rand__result_260__758 = rand__v_258__752
+        disable_turns__759 = disable_turns__334.at[
+            jnp.where(pred__716, disable__q_246__712, 2)
+        ].set(jnp.asarray(rand__result_260__758, jnp.int8))
+        ndraws__760 = jnp.where(cond__715, ndraws__757, ndraws__651)
+        forced_at__761 = jnp.where(cond__715, forced_at__751, forced_at__652)
+        ndraws__762 = jnp.where(cond__710, ndraws__760, ndraws__651)
+        forced_at__763 = jnp.where(cond__710, forced_at__761, forced_at__652)
+        cond__764 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 28))
+        pred__765 = jnp.logical_and(pred__564, cond__764)
+        haze__p_261__766 = use_move_hit__p_180__482
+        haze__q_262__767 = 1 - haze__p_261__766
+        haze__d_263__768 = active__153[haze__q_262__767]
+        cond__769 = jnp.logical_or(
+            (status__621[haze__q_262__767, haze__d_263__768] == 5),
+            (status__621[haze__q_262__767, haze__d_263__768] == 2),
         )
-        cond__931 = status__930[haze__p_261__922, active[haze__p_261__922]] == 6
-        status__932 = status__930.at[haze__p_261__922, active[haze__p_261__922]].set(
-            jnp.asarray(4, jnp.int8)
+        pred__770 = jnp.logical_and(pred__765, cond__769)
+        last_move__771 = last_move__461.at[jnp.where(pred__770, haze__q_262__767, 2)].set(
+            jnp.asarray(-1, jnp.int16)
         )
-        status__933 = jnp.where(cond__931, status__932, status__930)
+        shown_move__772 = shown_move__462.at[jnp.where(pred__770, haze__q_262__767, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        status__773 = status__621.at[
+            jnp.where(pred__765, haze__q_262__767, 2), haze__d_263__768
+        ].set(jnp.asarray(0, jnp.int8))
+        cond__774 = status__773[haze__p_261__766, active__153[haze__p_261__766]] == 6
+        pred__775 = jnp.logical_and(pred__765, cond__774)
+        status__776 = status__773.at[
+            jnp.where(pred__775, haze__p_261__766, 2), active__153[haze__p_261__766]
+        ].set(jnp.asarray(4, jnp.int8))
 
-        def loop_body__934(haze__s_264, carry):
+        def loop_body__777(haze__s_264, carry):
             (
                 boosts,
                 mod,
@@ -4440,271 +4503,265 @@ def _effect_move(s: State, params, key) -> State:
             ) = carry
             haze__s_264 = jnp.asarray(haze__s_264, jnp.int32)
 
-            def loop_body__935(haze__k_265, carry):
+            def loop_body__778(haze__k_265, carry):
                 (boosts,) = carry
                 haze__k_265 = jnp.asarray(haze__k_265, jnp.int32)
-                boosts__936 = boosts.at[haze__s_264, haze__k_265].set(jnp.asarray(0, jnp.int8))
-                return (boosts__936,)
+                boosts__779 = boosts.at[jnp.where(pred__765, haze__s_264, 2), haze__k_265].set(
+                    jnp.asarray(0, jnp.int8)
+                )
+                return (boosts__779,)
 
-            (boosts__937,) = jax.lax.fori_loop(0, 6, loop_body__935, (boosts,))
+            (boosts__780,) = jax.lax.fori_loop(0, 6, loop_body__778, (boosts,))
 
-            def loop_body__938(haze__k_266, carry):
+            def loop_body__781(haze__k_266, carry):
                 (mod,) = carry
                 haze__k_266 = jnp.asarray(haze__k_266, jnp.int32)
-                mod__939 = mod.at[haze__s_264, haze__k_266].set(
-                    jnp.asarray(_get(stored, haze__s_264, haze__k_266), jnp.int16)
+                mod__782 = mod.at[jnp.where(pred__765, haze__s_264, 2), haze__k_266].set(
+                    jnp.asarray(_get(stored__188, haze__s_264, haze__k_266), jnp.int16)
                 )
-                return (mod__939,)
+                return (mod__782,)
 
-            (mod__940,) = jax.lax.fori_loop(0, 4, loop_body__938, (mod,))
-            speed__941 = speed.at[haze__s_264, _get(active, haze__s_264)].set(
-                jnp.asarray(_get(mod__940, haze__s_264, 3), jnp.int16)
+            (mod__783,) = jax.lax.fori_loop(0, 4, loop_body__781, (mod,))
+            speed__784 = speed.at[
+                jnp.where(pred__765, haze__s_264, 2), _get(active__153, haze__s_264)
+            ].set(jnp.asarray(_get(mod__783, haze__s_264, 3), jnp.int16))
+            confused__785 = confused.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(False, jnp.bool_)
             )
-            confused__942 = confused.at[haze__s_264].set(jnp.asarray(False, jnp.bool_))
-            confusion_turns__943 = confusion_turns.at[haze__s_264].set(jnp.asarray(0, jnp.int8))
-            mist__944 = mist.at[haze__s_264].set(jnp.asarray(False, jnp.bool_))
-            disabled_slot__945 = disabled_slot.at[haze__s_264].set(jnp.asarray(-1, jnp.int8))
-            disabled_move__946 = disabled_move.at[haze__s_264].set(jnp.asarray(-1, jnp.int16))
-            focus__947 = focus.at[haze__s_264].set(jnp.asarray(False, jnp.bool_))
-            seeded__948 = seeded.at[haze__s_264].set(jnp.asarray(False, jnp.bool_))
-            reflect__949 = reflect.at[haze__s_264].set(jnp.asarray(False, jnp.bool_))
-            light_screen__950 = light_screen.at[haze__s_264].set(jnp.asarray(False, jnp.bool_))
-            toxic__951 = toxic.at[haze__s_264].set(jnp.asarray(-1, jnp.int16))
+            confusion_turns__786 = confusion_turns.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(0, jnp.int8)
+            )
+            mist__787 = mist.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            disabled_slot__788 = disabled_slot.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(-1, jnp.int8)
+            )
+            disabled_move__789 = disabled_move.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(-1, jnp.int16)
+            )
+            focus__790 = focus.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            seeded__791 = seeded.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            reflect__792 = reflect.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            light_screen__793 = light_screen.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            toxic__794 = toxic.at[jnp.where(pred__765, haze__s_264, 2)].set(
+                jnp.asarray(-1, jnp.int16)
+            )
             return (
-                boosts__937,
-                mod__940,
-                speed__941,
-                confused__942,
-                confusion_turns__943,
-                mist__944,
-                disabled_slot__945,
-                disabled_move__946,
-                focus__947,
-                seeded__948,
-                reflect__949,
-                light_screen__950,
-                toxic__951,
+                boosts__780,
+                mod__783,
+                speed__784,
+                confused__785,
+                confusion_turns__786,
+                mist__787,
+                disabled_slot__788,
+                disabled_move__789,
+                focus__790,
+                seeded__791,
+                reflect__792,
+                light_screen__793,
+                toxic__794,
             )
 
         (
-            boosts__952,
-            mod__953,
-            speed__954,
-            confused__955,
-            confusion_turns__956,
-            mist__957,
-            disabled_slot__958,
-            disabled_move__959,
-            focus__960,
-            seeded__961,
-            reflect__962,
-            light_screen__963,
-            toxic__964,
+            boosts__795,
+            mod__796,
+            speed__797,
+            confused__798,
+            confusion_turns__799,
+            mist__800,
+            disabled_slot__801,
+            disabled_move__802,
+            focus__803,
+            seeded__804,
+            reflect__805,
+            light_screen__806,
+            toxic__807,
         ) = jax.lax.fori_loop(
             0,
             2,
-            loop_body__934,
+            loop_body__777,
             (
-                boosts__852,
-                mod__853,
-                speed,
-                confused__671,
-                confusion_turns__672,
-                mist__856,
-                disabled_slot__913,
-                disabled_move__914,
-                focus,
-                seeded,
-                reflect,
-                light_screen,
-                toxic__791,
+                boosts__696,
+                mod__706,
+                speed__195,
+                confused__521,
+                confusion_turns__520,
+                mist__709,
+                disabled_slot__744,
+                disabled_move__745,
+                focus__166,
+                seeded__167,
+                reflect__177,
+                light_screen__178,
+                toxic__642,
             ),
         )
-        status__965 = jnp.where(cond__921, status__933, status__788)
-        boosts__966 = jnp.where(cond__921, boosts__952, boosts__852)
-        mod__967 = jnp.where(cond__921, mod__953, mod__853)
-        speed__968 = jnp.where(cond__921, speed__954, speed)
-        last_move__969 = jnp.where(cond__921, last_move__928, last_move__584)
-        shown_move__970 = jnp.where(cond__921, shown_move__929, shown_move__588)
-        confused__971 = jnp.where(cond__921, confused__955, confused__671)
-        confusion_turns__972 = jnp.where(cond__921, confusion_turns__956, confusion_turns__672)
-        focus__973 = jnp.where(cond__921, focus__960, focus)
-        seeded__974 = jnp.where(cond__921, seeded__961, seeded)
-        mist__975 = jnp.where(cond__921, mist__957, mist__856)
-        disabled_slot__976 = jnp.where(cond__921, disabled_slot__958, disabled_slot__913)
-        disabled_move__977 = jnp.where(cond__921, disabled_move__959, disabled_move__914)
-        toxic__978 = jnp.where(cond__921, toxic__964, toxic__791)
-        reflect__979 = jnp.where(cond__921, reflect__962, reflect)
-        light_screen__980 = jnp.where(cond__921, light_screen__963, light_screen)
-        cond__981 = jnp.logical_and(
-            use_move_hit__hit_205__736,
+        cond__808 = jnp.logical_and(
+            use_move_hit__hit_205__607,
             jnp.logical_or(
-                (use_move_hit__kind_193__609 == 10), (use_move_hit__kind_193__609 == 11)
+                (use_move_hit__kind_193__493 == 10), (use_move_hit__kind_193__493 == 11)
             ),
         )
-        heal_self__p_267__982 = use_move_hit__p_180__597
-        heal_self__rest_268__983 = use_move_hit__kind_193__609 == 10
-        heal_self__a_269__984 = active[heal_self__p_267__982]
-        heal_self__h_270__985 = jnp.asarray(
-            hp__533[heal_self__p_267__982, heal_self__a_269__984]
+        pred__809 = jnp.logical_and(pred__564, cond__808)
+        heal_self__p_267__810 = use_move_hit__p_180__482
+        heal_self__rest_268__811 = use_move_hit__kind_193__493 == 10
+        heal_self__a_269__812 = active__153[heal_self__p_267__810]
+        heal_self__h_270__813 = jnp.asarray(
+            hp__384[heal_self__p_267__810, heal_self__a_269__812]
         ).astype(jnp.int32)
-        heal_self__mh_271__986 = jnp.asarray(
-            s.maxhp[heal_self__p_267__982, heal_self__a_269__984]
+        heal_self__mh_271__814 = jnp.asarray(
+            s.maxhp[heal_self__p_267__810, heal_self__a_269__812]
         ).astype(jnp.int32)
-        heal_self__fails_272__987 = jnp.logical_or(
-            (heal_self__h_270__985 == heal_self__mh_271__986),
+        heal_self__fails_272__815 = jnp.logical_or(
+            (heal_self__h_270__813 == heal_self__mh_271__814),
             jnp.logical_and(
                 jnp.logical_or(
-                    (heal_self__h_270__985 == (heal_self__mh_271__986 - 255)),
-                    (heal_self__h_270__985 == (heal_self__mh_271__986 - 511)),
+                    (heal_self__h_270__813 == (heal_self__mh_271__814 - 255)),
+                    (heal_self__h_270__813 == (heal_self__mh_271__814 - 511)),
                 ),
-                (jnp.bitwise_and(jnp.asarray(heal_self__h_270__985, jnp.int32), 255) != 0),
+                (jnp.bitwise_and(jnp.asarray(heal_self__h_270__813, jnp.int32), 255) != 0),
             ),
         )
-        cond__988 = jnp.logical_not(heal_self__fails_272__987)
-        cond__989 = heal_self__rest_268__983
-        status__990 = status__965.at[heal_self__p_267__982, heal_self__a_269__984].set(
-            jnp.asarray(5, jnp.int8)
+        cond__816 = jnp.logical_not(heal_self__fails_272__815)
+        pred__817 = jnp.logical_and(pred__809, cond__816)
+        cond__818 = heal_self__rest_268__811
+        pred__819 = jnp.logical_and(pred__817, cond__818)
+        pred__820 = jnp.logical_and(pred__817, jnp.logical_not(cond__818))
+        status__821 = status__776.at[
+            jnp.where(pred__819, heal_self__p_267__810, 2), heal_self__a_269__812
+        ].set(jnp.asarray(5, jnp.int8))
+        rand__v_273__822 = 1 + _roll(loop_words__123[resolve_turn__k_115 - 0, 10], 7)
+        cond__823 = forced_at__763 < s.forced_n
+        pred__824 = jnp.logical_and(pred__819, cond__823)
+        rand__v_273__825 = s.forced[forced_at__763]
+        forced_at__826 = forced_at__763 + 1
+        forced_at__827 = jnp.where(cond__823, forced_at__826, forced_at__763)
+        rand__v_273__828 = jnp.where(cond__823, rand__v_273__825, rand__v_273__822)
+        log_draw__v_274__829 = rand__v_273__828
+        draws__830 = draws__754.at[jnp.where(pred__819, ndraws__762, 64)].set(
+            jnp.asarray(log_draw__v_274__829, jnp.int32)
         )
-        rand__v_273__991 = 1 + _roll(
-            jax.random.bits(_site_key(key, 18, resolve_turn__k_115), (), jnp.uint32), 7
+        draw_lo__831 = draw_lo__755.at[jnp.where(pred__819, ndraws__762, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        cond__992 = forced_at__920 < s.forced_n
-        rand__v_273__993 = s.forced[forced_at__920]
-        forced_at__994 = forced_at__920 + 1
-        forced_at__995 = jnp.where(cond__992, forced_at__994, forced_at__920)
-        rand__v_273__996 = jnp.where(cond__992, rand__v_273__993, rand__v_273__991)
-        log_draw__v_274__997 = rand__v_273__996
-        draws__998 = draws__916.at[ndraws__919].set(jnp.asarray(log_draw__v_274__997, jnp.int32))
-        draw_lo__999 = draw_lo__917.at[ndraws__919].set(jnp.asarray(1, jnp.int32))
-        draw_hi__1000 = draw_hi__918.at[ndraws__919].set(jnp.asarray(8, jnp.int32))
-        ndraws__1001 = ndraws__919 + 1
-        rand__result_275__1002 = rand__v_273__996
-        heal_self__v_276__1003 = rand__result_275__1002
-        sleep__1004 = sleep__789.at[heal_self__p_267__982, heal_self__a_269__984].set(
-            jnp.asarray(2, jnp.int8)
+        draw_hi__832 = draw_hi__756.at[jnp.where(pred__819, ndraws__762, 64)].set(
+            jnp.asarray(8, jnp.int32)
         )
-        hp__1005 = hp__533.at[heal_self__p_267__982, heal_self__a_269__984].set(
-            jnp.asarray(s.maxhp[heal_self__p_267__982, heal_self__a_269__984], jnp.int16)
-        )
-        hp__1006 = hp__533.at[heal_self__p_267__982, heal_self__a_269__984].set(
+        ndraws__833 = ndraws__762 + 1
+        rand__result_275__834 = rand__v_273__828
+        heal_self__v_276__835 = rand__result_275__834
+        sleep__836 = sleep__637.at[
+            jnp.where(pred__819, heal_self__p_267__810, 2), heal_self__a_269__812
+        ].set(jnp.asarray(2, jnp.int8))
+        hp__837 = hp__384.at[
+            jnp.where(pred__819, heal_self__p_267__810, 2), heal_self__a_269__812
+        ].set(jnp.asarray(s.maxhp[heal_self__p_267__810, heal_self__a_269__812], jnp.int16))
+        hp__838 = hp__837.at[
+            jnp.where(pred__820, heal_self__p_267__810, 2), heal_self__a_269__812
+        ].set(
             jnp.asarray(
                 jnp.minimum(
                     (
-                        heal_self__h_270__985
-                        + jnp.right_shift(jnp.asarray(heal_self__mh_271__986, jnp.int32), 1)
+                        heal_self__h_270__813
+                        + jnp.right_shift(jnp.asarray(heal_self__mh_271__814, jnp.int32), 1)
                     ),
-                    heal_self__mh_271__986,
+                    heal_self__mh_271__814,
                 ),
                 jnp.int16,
             )
         )
-        hp__1007 = jnp.where(cond__989, hp__1005, hp__1006)
-        status__1008 = jnp.where(cond__989, status__990, status__965)
-        sleep__1009 = jnp.where(cond__989, sleep__1004, sleep__789)
-        draws__1010 = jnp.where(cond__989, draws__998, draws__916)
-        draw_lo__1011 = jnp.where(cond__989, draw_lo__999, draw_lo__917)
-        draw_hi__1012 = jnp.where(cond__989, draw_hi__1000, draw_hi__918)
-        ndraws__1013 = jnp.where(cond__989, ndraws__1001, ndraws__919)
-        forced_at__1014 = jnp.where(cond__989, forced_at__995, forced_at__920)
-        hp__1015 = jnp.where(cond__988, hp__1007, hp__533)
-        status__1016 = jnp.where(cond__988, status__1008, status__965)
-        sleep__1017 = jnp.where(cond__988, sleep__1009, sleep__789)
-        draws__1018 = jnp.where(cond__988, draws__1010, draws__916)
-        draw_lo__1019 = jnp.where(cond__988, draw_lo__1011, draw_lo__917)
-        draw_hi__1020 = jnp.where(cond__988, draw_hi__1012, draw_hi__918)
-        ndraws__1021 = jnp.where(cond__988, ndraws__1013, ndraws__919)
-        forced_at__1022 = jnp.where(cond__988, forced_at__1014, forced_at__920)
-        hp__1023 = jnp.where(cond__981, hp__1015, hp__533)
-        status__1024 = jnp.where(cond__981, status__1016, status__965)
-        sleep__1025 = jnp.where(cond__981, sleep__1017, sleep__789)
-        draws__1026 = jnp.where(cond__981, draws__1018, draws__916)
-        draw_lo__1027 = jnp.where(cond__981, draw_lo__1019, draw_lo__917)
-        draw_hi__1028 = jnp.where(cond__981, draw_hi__1020, draw_hi__918)
-        ndraws__1029 = jnp.where(cond__981, ndraws__1021, ndraws__919)
-        forced_at__1030 = jnp.where(cond__981, forced_at__1022, forced_at__920)
-        cond__1031 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 15)
-        )
-        reflect__1032 = reflect__979.at[use_move_hit__p_180__597].set(jnp.asarray(True, jnp.bool_))
-        reflect__1033 = jnp.where(cond__1031, reflect__1032, reflect__979)
-        cond__1034 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 16)
-        )
-        light_screen__1035 = light_screen__980.at[use_move_hit__p_180__597].set(
+        ndraws__839 = jnp.where(cond__818, ndraws__833, ndraws__762)
+        forced_at__840 = jnp.where(cond__818, forced_at__827, forced_at__763)
+        ndraws__841 = jnp.where(cond__816, ndraws__839, ndraws__762)
+        forced_at__842 = jnp.where(cond__816, forced_at__840, forced_at__763)
+        ndraws__843 = jnp.where(cond__808, ndraws__841, ndraws__762)
+        forced_at__844 = jnp.where(cond__808, forced_at__842, forced_at__763)
+        cond__845 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 15))
+        pred__846 = jnp.logical_and(pred__564, cond__845)
+        reflect__847 = reflect__805.at[jnp.where(pred__846, use_move_hit__p_180__482, 2)].set(
             jnp.asarray(True, jnp.bool_)
         )
-        light_screen__1036 = jnp.where(cond__1034, light_screen__1035, light_screen__980)
-        cond__1037 = jnp.logical_and(
+        cond__848 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 16))
+        pred__849 = jnp.logical_and(pred__564, cond__848)
+        light_screen__850 = light_screen__806.at[
+            jnp.where(pred__849, use_move_hit__p_180__482, 2)
+        ].set(jnp.asarray(True, jnp.bool_))
+        cond__851 = jnp.logical_and(
             jnp.logical_and(
-                use_move_hit__hit_205__736, (MOVES__power[use_move_hit__mv_182__599] == 0)
+                use_move_hit__hit_205__607, (MOVES__power[use_move_hit__mv_182__484] == 0)
             ),
-            (MOVES__volatile[use_move_hit__mv_182__599] == 1),
+            (MOVES__volatile[use_move_hit__mv_182__484] == 1),
         )
-        confuse__q_277__1038 = use_move_hit__q_183__600
-        cond__1039 = jnp.logical_and(
-            jnp.logical_not(confused__971[confuse__q_277__1038]),
-            (hp__1023[confuse__q_277__1038, active[confuse__q_277__1038]] > 0),
+        pred__852 = jnp.logical_and(pred__564, cond__851)
+        confuse__q_277__853 = use_move_hit__q_183__485
+        cond__854 = jnp.logical_and(
+            jnp.logical_not(confused__798[confuse__q_277__853]),
+            (hp__838[confuse__q_277__853, active__153[confuse__q_277__853]] > 0),
         )
-        rand__v_278__1040 = 2 + _roll(
-            jax.random.bits(_site_key(key, 19, resolve_turn__k_115), (), jnp.uint32), 4
+        pred__855 = jnp.logical_and(pred__852, cond__854)
+        rand__v_278__856 = 2 + _roll(loop_words__123[resolve_turn__k_115 - 0, 11], 4)
+        cond__857 = forced_at__844 < s.forced_n
+        pred__858 = jnp.logical_and(pred__855, cond__857)
+        rand__v_278__859 = s.forced[forced_at__844]
+        forced_at__860 = forced_at__844 + 1
+        forced_at__861 = jnp.where(cond__857, forced_at__860, forced_at__844)
+        rand__v_278__862 = jnp.where(cond__857, rand__v_278__859, rand__v_278__856)
+        log_draw__v_279__863 = rand__v_278__862
+        draws__864 = draws__830.at[jnp.where(pred__855, ndraws__843, 64)].set(
+            jnp.asarray(log_draw__v_279__863, jnp.int32)
         )
-        cond__1041 = forced_at__1030 < s.forced_n
-        rand__v_278__1042 = s.forced[forced_at__1030]
-        forced_at__1043 = forced_at__1030 + 1
-        forced_at__1044 = jnp.where(cond__1041, forced_at__1043, forced_at__1030)
-        rand__v_278__1045 = jnp.where(cond__1041, rand__v_278__1042, rand__v_278__1040)
-        log_draw__v_279__1046 = rand__v_278__1045
-        draws__1047 = draws__1026.at[ndraws__1029].set(
-            jnp.asarray(log_draw__v_279__1046, jnp.int32)
+        draw_lo__865 = draw_lo__831.at[jnp.where(pred__855, ndraws__843, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        draw_lo__1048 = draw_lo__1027.at[ndraws__1029].set(jnp.asarray(2, jnp.int32))
-        draw_hi__1049 = draw_hi__1028.at[ndraws__1029].set(jnp.asarray(6, jnp.int32))
-        ndraws__1050 = ndraws__1029 + 1
-        rand__result_280__1051 = rand__v_278__1045
-        confusion_turns__1052 = confusion_turns__972.at[confuse__q_277__1038].set(
-            jnp.asarray(rand__result_280__1051, jnp.int8)
+        draw_hi__866 = draw_hi__832.at[jnp.where(pred__855, ndraws__843, 64)].set(
+            jnp.asarray(6, jnp.int32)
         )
-        confused__1053 = confused__971.at[confuse__q_277__1038].set(jnp.asarray(True, jnp.bool_))
-        confused__1054 = jnp.where(cond__1039, confused__1053, confused__971)
-        confusion_turns__1055 = jnp.where(cond__1039, confusion_turns__1052, confusion_turns__972)
-        draws__1056 = jnp.where(cond__1039, draws__1047, draws__1026)
-        draw_lo__1057 = jnp.where(cond__1039, draw_lo__1048, draw_lo__1027)
-        draw_hi__1058 = jnp.where(cond__1039, draw_hi__1049, draw_hi__1028)
-        ndraws__1059 = jnp.where(cond__1039, ndraws__1050, ndraws__1029)
-        forced_at__1060 = jnp.where(cond__1039, forced_at__1044, forced_at__1030)
-        confused__1061 = jnp.where(cond__1037, confused__1054, confused__971)
-        confusion_turns__1062 = jnp.where(cond__1037, confusion_turns__1055, confusion_turns__972)
-        draws__1063 = jnp.where(cond__1037, draws__1056, draws__1026)
-        draw_lo__1064 = jnp.where(cond__1037, draw_lo__1057, draw_lo__1027)
-        draw_hi__1065 = jnp.where(cond__1037, draw_hi__1058, draw_hi__1028)
-        ndraws__1066 = jnp.where(cond__1037, ndraws__1059, ndraws__1029)
-        forced_at__1067 = jnp.where(cond__1037, forced_at__1060, forced_at__1030)
-        cond__1068 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 13)
+        ndraws__867 = ndraws__843 + 1
+        rand__result_280__868 = rand__v_278__862
+        confusion_turns__869 = confusion_turns__799.at[
+            jnp.where(pred__855, confuse__q_277__853, 2)
+        ].set(jnp.asarray(rand__result_280__868, jnp.int8))
+        confused__870 = confused__798.at[jnp.where(pred__855, confuse__q_277__853, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        make_substitute__p_281__1069 = use_move_hit__p_180__597
-        make_substitute__a_282__1070 = active[make_substitute__p_281__1069]
-        cond__1071 = jnp.logical_and(
-            jnp.logical_not(substitute__543[make_substitute__p_281__1069]),
+        ndraws__871 = jnp.where(cond__854, ndraws__867, ndraws__843)
+        forced_at__872 = jnp.where(cond__854, forced_at__861, forced_at__844)
+        ndraws__873 = jnp.where(cond__851, ndraws__871, ndraws__843)
+        forced_at__874 = jnp.where(cond__851, forced_at__872, forced_at__844)
+        cond__875 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 13))
+        pred__876 = jnp.logical_and(pred__564, cond__875)
+        make_substitute__p_281__877 = use_move_hit__p_180__482
+        make_substitute__a_282__878 = active__153[make_substitute__p_281__877]
+        cond__879 = jnp.logical_and(
+            jnp.logical_not(substitute__383[make_substitute__p_281__877]),
             (
                 (
                     jnp.asarray(
-                        hp__1023[make_substitute__p_281__1069, make_substitute__a_282__1070]
+                        hp__838[make_substitute__p_281__877, make_substitute__a_282__878]
                     ).astype(jnp.int32)
                     * 4
                 )
                 >= jnp.asarray(
-                    s.maxhp[make_substitute__p_281__1069, make_substitute__a_282__1070]
+                    s.maxhp[make_substitute__p_281__877, make_substitute__a_282__878]
                 ).astype(jnp.int32)
             ),
         )
-        sub_hp__1072 = sub_hp__544.at[make_substitute__p_281__1069].set(
+        pred__880 = jnp.logical_and(pred__876, cond__879)
+        sub_hp__881 = sub_hp__382.at[jnp.where(pred__880, make_substitute__p_281__877, 2)].set(
             jnp.asarray(
                 (
                     jnp.right_shift(
                         jnp.asarray(
-                            s.maxhp[make_substitute__p_281__1069, make_substitute__a_282__1070],
+                            s.maxhp[make_substitute__p_281__877, make_substitute__a_282__878],
                             jnp.int16,
                         ),
                         2,
@@ -4714,18 +4771,21 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        substitute__1073 = substitute__543.at[make_substitute__p_281__1069].set(
-            jnp.asarray(True, jnp.bool_)
-        )
-        cond__1074 = s.maxhp[make_substitute__p_281__1069, make_substitute__a_282__1070] > 3
-        hp__1075 = hp__1023.at[make_substitute__p_281__1069, make_substitute__a_282__1070].set(
+        substitute__882 = substitute__383.at[
+            jnp.where(pred__880, make_substitute__p_281__877, 2)
+        ].set(jnp.asarray(True, jnp.bool_))
+        cond__883 = s.maxhp[make_substitute__p_281__877, make_substitute__a_282__878] > 3
+        pred__884 = jnp.logical_and(pred__880, cond__883)
+        hp__885 = hp__838.at[
+            jnp.where(pred__884, make_substitute__p_281__877, 2), make_substitute__a_282__878
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        hp__1023[make_substitute__p_281__1069, make_substitute__a_282__1070]
+                        hp__838[make_substitute__p_281__877, make_substitute__a_282__878]
                         - jnp.right_shift(
                             jnp.asarray(
-                                s.maxhp[make_substitute__p_281__1069, make_substitute__a_282__1070],
+                                s.maxhp[make_substitute__p_281__877, make_substitute__a_282__878],
                                 jnp.int16,
                             ),
                             2,
@@ -4736,64 +4796,65 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1076 = jnp.where(cond__1074, hp__1075, hp__1023)
-        hp__1077 = jnp.where(cond__1071, hp__1076, hp__1023)
-        substitute__1078 = jnp.where(cond__1071, substitute__1073, substitute__543)
-        sub_hp__1079 = jnp.where(cond__1071, sub_hp__1072, sub_hp__544)
-        hp__1080 = jnp.where(cond__1068, hp__1077, hp__1023)
-        substitute__1081 = jnp.where(cond__1068, substitute__1078, substitute__543)
-        sub_hp__1082 = jnp.where(cond__1068, sub_hp__1079, sub_hp__544)
-        cond__1083 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 18)
-        )
-        transform__p_283__1084 = use_move_hit__p_180__597
-        transform__q_284__1085 = 1 - transform__p_283__1084
-        transform__a_285__1086 = active[transform__p_283__1084]
-        transform__d_286__1087 = active[transform__q_284__1085]
-        cond__1088 = jnp.logical_not(transformed[transform__p_283__1084])
+        cond__886 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 18))
+        pred__887 = jnp.logical_and(pred__564, cond__886)
+        transform__p_283__888 = use_move_hit__p_180__482
+        transform__q_284__889 = 1 - transform__p_283__888
+        transform__a_285__890 = active__153[transform__p_283__888]
+        transform__d_286__891 = active__153[transform__q_284__889]
+        cond__892 = jnp.logical_not(transformed__243[transform__p_283__888])
+        pred__893 = jnp.logical_and(pred__887, cond__892)
 
-        def loop_body__1089(transform__k_287, carry):
+        def loop_body__894(transform__k_287, carry):
             (base_moves, base_pp) = carry
             transform__k_287 = jnp.asarray(transform__k_287, jnp.int32)
-            base_moves__1090 = base_moves.at[transform__p_283__1084, transform__k_287].set(
+            base_moves__895 = base_moves.at[
+                jnp.where(pred__893, transform__p_283__888, 2), transform__k_287
+            ].set(
                 jnp.asarray(
-                    moves[transform__p_283__1084, transform__a_285__1086, transform__k_287],
+                    moves__241[transform__p_283__888, transform__a_285__890, transform__k_287],
                     jnp.int16,
                 )
             )
-            base_pp__1091 = base_pp.at[transform__p_283__1084, transform__k_287].set(
+            base_pp__896 = base_pp.at[
+                jnp.where(pred__893, transform__p_283__888, 2), transform__k_287
+            ].set(
                 jnp.asarray(
-                    pp__606[transform__p_283__1084, transform__a_285__1086, transform__k_287],
+                    pp__490[transform__p_283__888, transform__a_285__890, transform__k_287],
                     jnp.int8,
                 )
             )
-            return (base_moves__1090, base_pp__1091)
+            return (base_moves__895, base_pp__896)
 
-        (base_moves__1092, base_pp__1093) = jax.lax.fori_loop(
-            0, 4, loop_body__1089, (base_moves, base_pp__582)
+        (base_moves__897, base_pp__898) = jax.lax.fori_loop(
+            0, 4, loop_body__894, (base_moves, base_pp__466)
         )
-        cond__1094 = mimic_slot[transform__p_283__1084] >= 0
-        base_moves__1095 = base_moves__1092.at[
-            transform__p_283__1084, mimic_slot[transform__p_283__1084]
-        ].set(jnp.asarray(mimic_orig[transform__p_283__1084], jnp.int16))
-        base_moves__1096 = jnp.where(cond__1094, base_moves__1095, base_moves__1092)
-        base_moves__1097 = jnp.where(cond__1088, base_moves__1096, base_moves)
-        base_pp__1098 = jnp.where(cond__1088, base_pp__1093, base_pp__582)
-        mimic_slot__1099 = mimic_slot.at[transform__p_283__1084].set(jnp.asarray(-1, jnp.int8))
-        transformed__1100 = transformed.at[transform__p_283__1084].set(jnp.asarray(True, jnp.bool_))
-        form__1101 = form.at[transform__p_283__1084].set(
-            jnp.asarray(form[transform__q_284__1085], jnp.int16)
+        cond__899 = mimic_slot__244[transform__p_283__888] >= 0
+        pred__900 = jnp.logical_and(pred__893, cond__899)
+        base_moves__901 = base_moves__897.at[
+            jnp.where(pred__900, transform__p_283__888, 2), mimic_slot__244[transform__p_283__888]
+        ].set(jnp.asarray(mimic_orig[transform__p_283__888], jnp.int16))
+        mimic_slot__902 = mimic_slot__244.at[jnp.where(pred__887, transform__p_283__888, 2)].set(
+            jnp.asarray(-1, jnp.int8)
         )
-        types__1102 = types.at[transform__p_283__1084, 0].set(
-            jnp.asarray(types[transform__q_284__1085, 0], jnp.int8)
+        transformed__903 = transformed__243.at[jnp.where(pred__887, transform__p_283__888, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        types__1103 = types__1102.at[transform__p_283__1084, 1].set(
-            jnp.asarray(types__1102[transform__q_284__1085, 1], jnp.int8)
+        form__904 = form__154.at[jnp.where(pred__887, transform__p_283__888, 2)].set(
+            jnp.asarray(form__154[transform__q_284__889], jnp.int16)
         )
-        transform__r_288__1104 = (
-            jnp.asarray(s.team[transform__p_283__1084]).astype(jnp.int32) * 6
-        ) + transform__a_285__1086
-        speed__1105 = speed__968.at[transform__p_283__1084, transform__a_285__1086].set(
+        types__905 = types__156.at[jnp.where(pred__887, transform__p_283__888, 2), 0].set(
+            jnp.asarray(types__156[transform__q_284__889, 0], jnp.int8)
+        )
+        types__906 = types__905.at[jnp.where(pred__887, transform__p_283__888, 2), 1].set(
+            jnp.asarray(types__905[transform__q_284__889, 1], jnp.int8)
+        )
+        transform__r_288__907 = (
+            jnp.asarray(s.team[transform__p_283__888]).astype(jnp.int32) * 6
+        ) + transform__a_285__890
+        speed__908 = speed__797.at[
+            jnp.where(pred__887, transform__p_283__888, 2), transform__a_285__890
+        ].set(
             jnp.asarray(
                 (
                     lambda stat_of__base_289: (
@@ -4822,98 +4883,96 @@ def _effect_move(s: State, params, key) -> State:
                                         + 5
                                     )
                                 ).astype(jnp.int16)
-                            )(s.level[transform__p_283__1084, transform__a_285__1086])
-                        )(TEAMS__ev_spe[transform__r_288__1104])
-                    )(TEAMS__iv_spe[transform__r_288__1104])
-                )(SPECIES__spe[form__1101[transform__q_284__1085]]),
+                            )(s.level[transform__p_283__888, transform__a_285__890])
+                        )(TEAMS__ev_spe[transform__r_288__907])
+                    )(TEAMS__iv_spe[transform__r_288__907])
+                )(SPECIES__spe[form__904[transform__q_284__889]]),
                 jnp.int16,
             )
         )
 
-        def loop_body__1106(transform__k_293, carry):
+        def loop_body__909(transform__k_293, carry):
             (stored, mod, moves, pp) = carry
             transform__k_293 = jnp.asarray(transform__k_293, jnp.int32)
-            stored__1107 = stored.at[transform__p_283__1084, transform__k_293].set(
-                jnp.asarray(stored[transform__q_284__1085, transform__k_293], jnp.int16)
+            stored__910 = stored.at[
+                jnp.where(pred__887, transform__p_283__888, 2), transform__k_293
+            ].set(jnp.asarray(stored[transform__q_284__889, transform__k_293], jnp.int16))
+            mod__911 = mod.at[jnp.where(pred__887, transform__p_283__888, 2), transform__k_293].set(
+                jnp.asarray(mod[transform__q_284__889, transform__k_293], jnp.int16)
             )
-            mod__1108 = mod.at[transform__p_283__1084, transform__k_293].set(
-                jnp.asarray(mod[transform__q_284__1085, transform__k_293], jnp.int16)
-            )
-            transform__mv_294__1109 = moves[
-                transform__q_284__1085, transform__d_286__1087, transform__k_293
+            transform__mv_294__912 = moves[
+                transform__q_284__889, transform__d_286__891, transform__k_293
             ]
-            moves__1110 = moves.at[
-                transform__p_283__1084, transform__a_285__1086, transform__k_293
-            ].set(jnp.asarray(transform__mv_294__1109, jnp.int16))
-            pp__1111 = pp.at[transform__p_283__1084, transform__a_285__1086, transform__k_293].set(
+            moves__913 = moves.at[
+                jnp.where(pred__887, transform__p_283__888, 2),
+                transform__a_285__890,
+                transform__k_293,
+            ].set(jnp.asarray(transform__mv_294__912, jnp.int16))
+            pp__914 = pp.at[
+                jnp.where(pred__887, transform__p_283__888, 2),
+                transform__a_285__890,
+                transform__k_293,
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (transform__mv_294__1109 < 0),
+                        (transform__mv_294__912 < 0),
                         0,
-                        jnp.minimum(MOVES__pp[transform__mv_294__1109], 5),
+                        jnp.minimum(MOVES__pp[transform__mv_294__912], 5),
                     ),
                     jnp.int8,
                 )
             )
-            return (stored__1107, mod__1108, moves__1110, pp__1111)
+            return (stored__910, mod__911, moves__913, pp__914)
 
-        (stored__1112, mod__1113, moves__1114, pp__1115) = jax.lax.fori_loop(
-            0, 4, loop_body__1106, (stored, mod__967, moves, pp__606)
+        (stored__915, mod__916, moves__917, pp__918) = jax.lax.fori_loop(
+            0, 4, loop_body__909, (stored__188, mod__796, moves__241, pp__490)
         )
 
-        def loop_body__1116(transform__k_295, carry):
+        def loop_body__919(transform__k_295, carry):
             (boosts,) = carry
             transform__k_295 = jnp.asarray(transform__k_295, jnp.int32)
-            boosts__1117 = boosts.at[transform__p_283__1084, transform__k_295].set(
-                jnp.asarray(boosts[transform__q_284__1085, transform__k_295], jnp.int8)
-            )
-            return (boosts__1117,)
+            boosts__920 = boosts.at[
+                jnp.where(pred__887, transform__p_283__888, 2), transform__k_295
+            ].set(jnp.asarray(boosts[transform__q_284__889, transform__k_295], jnp.int8))
+            return (boosts__920,)
 
-        (boosts__1118,) = jax.lax.fori_loop(0, 6, loop_body__1116, (boosts__966,))
-        moves__1119 = jnp.where(cond__1083, moves__1114, moves)
-        pp__1120 = jnp.where(cond__1083, pp__1115, pp__606)
-        boosts__1121 = jnp.where(cond__1083, boosts__1118, boosts__966)
-        mod__1122 = jnp.where(cond__1083, mod__1113, mod__967)
-        stored__1123 = jnp.where(cond__1083, stored__1112, stored)
-        form__1124 = jnp.where(cond__1083, form__1101, form)
-        types__1125 = jnp.where(cond__1083, types__1103, types)
-        transformed__1126 = jnp.where(cond__1083, transformed__1100, transformed)
-        base_moves__1127 = jnp.where(cond__1083, base_moves__1097, base_moves)
-        base_pp__1128 = jnp.where(cond__1083, base_pp__1098, base_pp__582)
-        speed__1129 = jnp.where(cond__1083, speed__1105, speed__968)
-        mimic_slot__1130 = jnp.where(cond__1083, mimic_slot__1099, mimic_slot)
-        cond__1131 = jnp.logical_and(
+        (boosts__921,) = jax.lax.fori_loop(0, 6, loop_body__919, (boosts__795,))
+        cond__922 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not(use_move_hit__hit_205__736),
-                jnp.logical_not(use_move_hit__blocked_214__735),
+                jnp.logical_not(use_move_hit__hit_205__607),
+                jnp.logical_not(use_move_hit__blocked_214__606),
             ),
-            MOVES__crash[use_move_hit__mv_182__599],
+            MOVES__crash[use_move_hit__mv_182__484],
         )
-        self_damage__p_296__1132 = use_move_hit__p_180__597
-        self_damage__q_297__1133 = 1 - self_damage__p_296__1132
-        self_damage__a_298__1134 = active[self_damage__p_296__1132]
-        last_damage__1135 = jnp.asarray(1, jnp.int32)
-        cond__1136 = substitute__1081[self_damage__p_296__1132]
-        cond__1137 = substitute__1081[self_damage__q_297__1133]
-        sub_hp__1138 = sub_hp__1082.at[self_damage__q_297__1133].set(
+        pred__923 = jnp.logical_and(pred__564, cond__922)
+        self_damage__p_296__924 = use_move_hit__p_180__482
+        self_damage__q_297__925 = 1 - self_damage__p_296__924
+        self_damage__a_298__926 = active__153[self_damage__p_296__924]
+        last_damage__927 = jnp.asarray(1, jnp.int32)
+        cond__928 = substitute__882[self_damage__p_296__924]
+        pred__929 = jnp.logical_and(pred__923, cond__928)
+        pred__930 = jnp.logical_and(pred__923, jnp.logical_not(cond__928))
+        cond__931 = substitute__882[self_damage__q_297__925]
+        pred__932 = jnp.logical_and(pred__929, cond__931)
+        sub_hp__933 = sub_hp__881.at[jnp.where(pred__932, self_damage__q_297__925, 2)].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__1082[self_damage__q_297__1133]).astype(jnp.int32) - 1), 0
+                    (jnp.asarray(sub_hp__881[self_damage__q_297__925]).astype(jnp.int32) - 1), 0
                 ),
                 jnp.int16,
             )
         )
-        substitute__1139 = substitute__1081.at[self_damage__q_297__1133].set(
-            jnp.asarray((sub_hp__1138[self_damage__q_297__1133] > 0), jnp.bool_)
+        substitute__934 = substitute__882.at[jnp.where(pred__932, self_damage__q_297__925, 2)].set(
+            jnp.asarray((sub_hp__933[self_damage__q_297__925] > 0), jnp.bool_)
         )
-        substitute__1140 = jnp.where(cond__1137, substitute__1139, substitute__1081)
-        sub_hp__1141 = jnp.where(cond__1137, sub_hp__1138, sub_hp__1082)
-        hp__1142 = hp__1080.at[self_damage__p_296__1132, self_damage__a_298__1134].set(
+        hp__935 = hp__885.at[
+            jnp.where(pred__930, self_damage__p_296__924, 2), self_damage__a_298__926
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__1080[self_damage__p_296__1132, self_damage__a_298__1134]
+                            hp__885[self_damage__p_296__924, self_damage__a_298__926]
                         ).astype(jnp.int32)
                         - 1
                     ),
@@ -4922,28 +4981,22 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1143 = jnp.where(cond__1136, hp__1080, hp__1142)
-        substitute__1144 = jnp.where(cond__1136, substitute__1140, substitute__1081)
-        sub_hp__1145 = jnp.where(cond__1136, sub_hp__1141, sub_hp__1082)
-        hp__1146 = jnp.where(cond__1131, hp__1143, hp__1080)
-        last_damage__1147 = jnp.where(cond__1131, last_damage__1135, last_damage__725)
-        substitute__1148 = jnp.where(cond__1131, substitute__1144, substitute__1081)
-        sub_hp__1149 = jnp.where(cond__1131, sub_hp__1145, sub_hp__1082)
-        use_move_hit__nhits_299__1150 = jnp.asarray(
-            MOVES__hits_min[use_move_hit__mv_182__599]
+        last_damage__936 = jnp.where(cond__922, last_damage__927, last_damage__600)
+        use_move_hit__nhits_299__937 = jnp.asarray(
+            MOVES__hits_min[use_move_hit__mv_182__484]
         ).astype(jnp.int32)
-        use_move_hit__pick_300__1151 = jnp.asarray(0, jnp.int32)
-        use_move_hit__ns_302__1152 = jnp.where(
+        use_move_hit__pick_300__938 = jnp.asarray(0, jnp.int32)
+        use_move_hit__ns_302__939 = jnp.where(
             (
-                MOVES__hits_max[use_move_hit__mv_182__599]
-                > MOVES__hits_min[use_move_hit__mv_182__599]
+                MOVES__hits_max[use_move_hit__mv_182__484]
+                > MOVES__hits_min[use_move_hit__mv_182__484]
             ),
             8,
             jnp.sum(
                 jax.vmap(
                     lambda use_move_hit__k_301: (
-                        moves__1119[
-                            use_move_hit__q_183__600, use_move_hit__d_185__602, use_move_hit__k_301
+                        moves__917[
+                            use_move_hit__q_183__485, use_move_hit__d_185__487, use_move_hit__k_301
                         ]
                         >= 0
                     )
@@ -4952,127 +5005,129 @@ def _effect_move(s: State, params, key) -> State:
                 dtype=jnp.int32,
             ),
         )
-        cond__1153 = jnp.logical_and(
-            use_move_hit__hit_205__736,
+        cond__940 = jnp.logical_and(
+            use_move_hit__hit_205__607,
             jnp.logical_or(
                 (
-                    MOVES__hits_max[use_move_hit__mv_182__599]
-                    > MOVES__hits_min[use_move_hit__mv_182__599]
+                    MOVES__hits_max[use_move_hit__mv_182__484]
+                    > MOVES__hits_min[use_move_hit__mv_182__484]
                 ),
-                (use_move_hit__kind_193__609 == 21),
+                (use_move_hit__kind_193__493 == 21),
             ),
         )
-        rand__hi_303__1154 = use_move_hit__ns_302__1152
-        rand__v_304__1155 = 0 + _roll(
-            jax.random.bits(_site_key(key, 20, resolve_turn__k_115), (), jnp.uint32),
-            (rand__hi_303__1154 - 0),
+        pred__941 = jnp.logical_and(pred__564, cond__940)
+        rand__hi_303__942 = use_move_hit__ns_302__939
+        rand__v_304__943 = 0 + _roll(
+            loop_words__123[resolve_turn__k_115 - 0, 12], (rand__hi_303__942 - 0)
         )
-        cond__1156 = forced_at__1067 < s.forced_n
-        rand__v_304__1157 = s.forced[forced_at__1067]
-        forced_at__1158 = forced_at__1067 + 1
-        forced_at__1159 = jnp.where(cond__1156, forced_at__1158, forced_at__1067)
-        rand__v_304__1160 = jnp.where(cond__1156, rand__v_304__1157, rand__v_304__1155)
-        log_draw__v_305__1161 = rand__v_304__1160
-        log_draw__hi_306__1162 = rand__hi_303__1154
-        draws__1163 = draws__1063.at[ndraws__1066].set(
-            jnp.asarray(log_draw__v_305__1161, jnp.int32)
+        cond__944 = forced_at__874 < s.forced_n
+        pred__945 = jnp.logical_and(pred__941, cond__944)
+        rand__v_304__946 = s.forced[forced_at__874]
+        forced_at__947 = forced_at__874 + 1
+        forced_at__948 = jnp.where(cond__944, forced_at__947, forced_at__874)
+        rand__v_304__949 = jnp.where(cond__944, rand__v_304__946, rand__v_304__943)
+        log_draw__v_305__950 = rand__v_304__949
+        log_draw__hi_306__951 = rand__hi_303__942
+        draws__952 = draws__864.at[jnp.where(pred__941, ndraws__873, 64)].set(
+            jnp.asarray(log_draw__v_305__950, jnp.int32)
         )
-        draw_lo__1164 = draw_lo__1064.at[ndraws__1066].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1165 = draw_hi__1065.at[ndraws__1066].set(
-            jnp.asarray(log_draw__hi_306__1162, jnp.int32)
+        draw_lo__953 = draw_lo__865.at[jnp.where(pred__941, ndraws__873, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        ndraws__1166 = ndraws__1066 + 1
-        rand__result_307__1167 = rand__v_304__1160
-        use_move_hit__pick_300__1168 = rand__result_307__1167
-        use_move_hit__nhits_299__1169 = HITS[use_move_hit__pick_300__1168]
-        draws__1170 = jnp.where(cond__1153, draws__1163, draws__1063)
-        draw_lo__1171 = jnp.where(cond__1153, draw_lo__1164, draw_lo__1064)
-        draw_hi__1172 = jnp.where(cond__1153, draw_hi__1165, draw_hi__1065)
-        ndraws__1173 = jnp.where(cond__1153, ndraws__1166, ndraws__1066)
-        forced_at__1174 = jnp.where(cond__1153, forced_at__1159, forced_at__1067)
-        use_move_hit__nhits_299__1175 = jnp.where(
-            cond__1153, use_move_hit__nhits_299__1169, use_move_hit__nhits_299__1150
+        draw_hi__954 = draw_hi__866.at[jnp.where(pred__941, ndraws__873, 64)].set(
+            jnp.asarray(log_draw__hi_306__951, jnp.int32)
         )
-        use_move_hit__pick_300__1176 = jnp.where(
-            cond__1153, use_move_hit__pick_300__1168, use_move_hit__pick_300__1151
+        ndraws__955 = ndraws__873 + 1
+        rand__result_307__956 = rand__v_304__949
+        use_move_hit__pick_300__957 = rand__result_307__956
+        use_move_hit__nhits_299__958 = HITS[use_move_hit__pick_300__957]
+        ndraws__959 = jnp.where(cond__940, ndraws__955, ndraws__873)
+        forced_at__960 = jnp.where(cond__940, forced_at__948, forced_at__874)
+        use_move_hit__nhits_299__961 = jnp.where(
+            cond__940, use_move_hit__nhits_299__958, use_move_hit__nhits_299__937
         )
-        cond__1177 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 21)
+        use_move_hit__pick_300__962 = jnp.where(
+            cond__940, use_move_hit__pick_300__957, use_move_hit__pick_300__938
         )
-        mimic__p_308__1178 = use_move_hit__p_180__597
-        mimic__k_309__1179 = use_move_hit__pick_300__1176
-        mimic__q_310__1180 = 1 - mimic__p_308__1178
-        mimic__a_311__1181 = active[mimic__p_308__1178]
-        mimic__d_312__1182 = active[mimic__q_310__1180]
-        mimic__sl_313__1183 = jnp.asarray(last_slot[mimic__p_308__1178]).astype(jnp.int32)
-        cond__1184 = mimic_slot__1130[mimic__p_308__1178] < 0
-        mimic_slot__1185 = mimic_slot__1130.at[mimic__p_308__1178].set(
-            jnp.asarray(mimic__sl_313__1183, jnp.int8)
+        cond__963 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 21))
+        pred__964 = jnp.logical_and(pred__564, cond__963)
+        mimic__p_308__965 = use_move_hit__p_180__482
+        mimic__k_309__966 = use_move_hit__pick_300__962
+        mimic__q_310__967 = 1 - mimic__p_308__965
+        mimic__a_311__968 = active__153[mimic__p_308__965]
+        mimic__d_312__969 = active__153[mimic__q_310__967]
+        mimic__sl_313__970 = jnp.asarray(last_slot__179[mimic__p_308__965]).astype(jnp.int32)
+        cond__971 = mimic_slot__902[mimic__p_308__965] < 0
+        pred__972 = jnp.logical_and(pred__964, cond__971)
+        mimic_slot__973 = mimic_slot__902.at[jnp.where(pred__972, mimic__p_308__965, 2)].set(
+            jnp.asarray(mimic__sl_313__970, jnp.int8)
         )
-        mimic_orig__1186 = mimic_orig.at[mimic__p_308__1178].set(
+        mimic_orig__974 = mimic_orig.at[jnp.where(pred__972, mimic__p_308__965, 2)].set(
             jnp.asarray(
-                moves__1119[mimic__p_308__1178, mimic__a_311__1181, mimic__sl_313__1183], jnp.int16
+                moves__917[mimic__p_308__965, mimic__a_311__968, mimic__sl_313__970], jnp.int16
             )
         )
-        mimic_slot__1187 = jnp.where(cond__1184, mimic_slot__1185, mimic_slot__1130)
-        mimic_orig__1188 = jnp.where(cond__1184, mimic_orig__1186, mimic_orig)
-        moves__1189 = moves__1119.at[
-            mimic__p_308__1178, mimic__a_311__1181, mimic__sl_313__1183
+        moves__975 = moves__917.at[
+            jnp.where(pred__964, mimic__p_308__965, 2), mimic__a_311__968, mimic__sl_313__970
         ].set(
             jnp.asarray(
-                moves__1119[mimic__q_310__1180, mimic__d_312__1182, mimic__k_309__1179], jnp.int16
+                moves__917[mimic__q_310__967, mimic__d_312__969, mimic__k_309__966], jnp.int16
             )
         )
-        moves__1190 = jnp.where(cond__1177, moves__1189, moves__1119)
-        mimic_slot__1191 = jnp.where(cond__1177, mimic_slot__1187, mimic_slot__1130)
-        mimic_orig__1192 = jnp.where(cond__1177, mimic_orig__1188, mimic_orig)
-        cond__1193 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 27)
+        cond__976 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 27))
+        pred__977 = jnp.logical_and(pred__564, cond__976)
+        focus__978 = focus__803.at[jnp.where(pred__977, use_move_hit__p_180__482, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        focus__1194 = focus__973.at[use_move_hit__p_180__597].set(jnp.asarray(True, jnp.bool_))
-        focus__1195 = jnp.where(cond__1193, focus__1194, focus__973)
-        cond__1196 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 29)
+        cond__979 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 29))
+        pred__980 = jnp.logical_and(pred__564, cond__979)
+        seeded__981 = seeded__804.at[jnp.where(pred__980, use_move_hit__q_183__485, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        seeded__1197 = seeded__974.at[use_move_hit__q_183__600].set(jnp.asarray(True, jnp.bool_))
-        seeded__1198 = jnp.where(cond__1196, seeded__1197, seeded__974)
-        cond__1199 = jnp.logical_and(
-            use_move_hit__hit_205__736, (use_move_hit__kind_193__609 == 24)
+        cond__982 = jnp.logical_and(use_move_hit__hit_205__607, (use_move_hit__kind_193__493 == 24))
+        pred__983 = jnp.logical_and(pred__564, cond__982)
+        types__984 = types__906.at[jnp.where(pred__983, use_move_hit__p_180__482, 2), 0].set(
+            jnp.asarray(types__906[use_move_hit__q_183__485, 0], jnp.int8)
         )
-        types__1200 = types__1125.at[use_move_hit__p_180__597, 0].set(
-            jnp.asarray(types__1125[use_move_hit__q_183__600, 0], jnp.int8)
+        types__985 = types__984.at[jnp.where(pred__983, use_move_hit__p_180__482, 2), 1].set(
+            jnp.asarray(types__984[use_move_hit__q_183__485, 1], jnp.int8)
         )
-        types__1201 = types__1200.at[use_move_hit__p_180__597, 1].set(
-            jnp.asarray(types__1200[use_move_hit__q_183__600, 1], jnp.int8)
-        )
-        types__1202 = jnp.where(cond__1199, types__1201, types__1125)
-        cond__1203 = jnp.logical_and(
-            use_move_hit__hit_205__736,
+        cond__986 = jnp.logical_and(
+            use_move_hit__hit_205__607,
             jnp.logical_or(
-                (MOVES__power[use_move_hit__mv_182__599] > 0), (use_move_hit__kind_193__609 == 33)
+                (MOVES__power[use_move_hit__mv_182__484] > 0), (use_move_hit__kind_193__493 == 33)
             ),
         )
-        move_damage__p_314__1204 = use_move_hit__p_180__597
-        move_damage__mv_315__1205 = use_move_hit__mv_182__599
-        move_damage__q_316__1206 = 1 - move_damage__p_314__1204
-        move_damage__kind_317__1207 = MOVES__kind[move_damage__mv_315__1205]
-        move_damage__dmg_318__1208 = jnp.asarray(0, jnp.int32)
-        cond__1209 = move_damage__kind_317__1207 == 5
-        move_damage__dmg_318__1210 = jnp.asarray(
-            s.level[move_damage__p_314__1204, active[move_damage__p_314__1204]]
+        pred__987 = jnp.logical_and(pred__564, cond__986)
+        move_damage__p_314__988 = use_move_hit__p_180__482
+        move_damage__mv_315__989 = use_move_hit__mv_182__484
+        move_damage__q_316__990 = 1 - move_damage__p_314__988
+        move_damage__kind_317__991 = MOVES__kind[move_damage__mv_315__989]
+        move_damage__dmg_318__992 = jnp.asarray(0, jnp.int32)
+        cond__993 = move_damage__kind_317__991 == 5
+        pred__994 = jnp.logical_and(pred__987, cond__993)
+        pred__995 = jnp.logical_and(pred__987, jnp.logical_not(cond__993))
+        move_damage__dmg_318__996 = jnp.asarray(
+            s.level[move_damage__p_314__988, active__153[move_damage__p_314__988]]
         ).astype(jnp.int32)
-        cond__1211 = move_damage__kind_317__1207 == 6
-        move_damage__dmg_318__1212 = jnp.asarray(
-            MOVES__fixed_damage[move_damage__mv_315__1205]
+        cond__997 = move_damage__kind_317__991 == 6
+        pred__998 = jnp.logical_and(pred__995, cond__997)
+        pred__999 = jnp.logical_and(pred__995, jnp.logical_not(cond__997))
+        move_damage__dmg_318__1000 = jnp.asarray(
+            MOVES__fixed_damage[move_damage__mv_315__989]
         ).astype(jnp.int32)
-        cond__1213 = move_damage__kind_317__1207 == 33
-        move_damage__dmg_318__1214 = jnp.asarray(65535, jnp.int32)
-        cond__1215 = move_damage__kind_317__1207 == 35
-        rand__hi_319__1216 = jnp.right_shift(
+        cond__1001 = move_damage__kind_317__991 == 33
+        pred__1002 = jnp.logical_and(pred__999, cond__1001)
+        pred__1003 = jnp.logical_and(pred__999, jnp.logical_not(cond__1001))
+        move_damage__dmg_318__1004 = jnp.asarray(65535, jnp.int32)
+        cond__1005 = move_damage__kind_317__991 == 35
+        pred__1006 = jnp.logical_and(pred__1003, cond__1005)
+        pred__1007 = jnp.logical_and(pred__1003, jnp.logical_not(cond__1005))
+        rand__hi_319__1008 = jnp.right_shift(
             jnp.asarray(
                 (
                     jnp.asarray(
-                        s.level[move_damage__p_314__1204, active[move_damage__p_314__1204]]
+                        s.level[move_damage__p_314__988, active__153[move_damage__p_314__988]]
                     ).astype(jnp.int32)
                     * 3
                 ),
@@ -5080,33 +5135,37 @@ def _effect_move(s: State, params, key) -> State:
             ),
             1,
         )
-        rand__v_320__1217 = 1 + _roll(
-            jax.random.bits(_site_key(key, 21, resolve_turn__k_115), (), jnp.uint32),
-            (rand__hi_319__1216 - 1),
+        rand__v_320__1009 = 1 + _roll(
+            loop_words__123[resolve_turn__k_115 - 0, 13], (rand__hi_319__1008 - 1)
         )
-        cond__1218 = forced_at__1174 < s.forced_n
-        rand__v_320__1219 = s.forced[forced_at__1174]
-        forced_at__1220 = forced_at__1174 + 1
-        forced_at__1221 = jnp.where(cond__1218, forced_at__1220, forced_at__1174)
-        rand__v_320__1222 = jnp.where(cond__1218, rand__v_320__1219, rand__v_320__1217)
-        log_draw__v_321__1223 = rand__v_320__1222
-        log_draw__hi_322__1224 = rand__hi_319__1216
-        draws__1225 = draws__1170.at[ndraws__1173].set(
-            jnp.asarray(log_draw__v_321__1223, jnp.int32)
+        cond__1010 = forced_at__960 < s.forced_n
+        pred__1011 = jnp.logical_and(pred__1006, cond__1010)
+        rand__v_320__1012 = s.forced[forced_at__960]
+        forced_at__1013 = forced_at__960 + 1
+        forced_at__1014 = jnp.where(cond__1010, forced_at__1013, forced_at__960)
+        rand__v_320__1015 = jnp.where(cond__1010, rand__v_320__1012, rand__v_320__1009)
+        log_draw__v_321__1016 = rand__v_320__1015
+        log_draw__hi_322__1017 = rand__hi_319__1008
+        draws__1018 = draws__952.at[jnp.where(pred__1006, ndraws__959, 64)].set(
+            jnp.asarray(log_draw__v_321__1016, jnp.int32)
         )
-        draw_lo__1226 = draw_lo__1171.at[ndraws__1173].set(jnp.asarray(1, jnp.int32))
-        draw_hi__1227 = draw_hi__1172.at[ndraws__1173].set(
-            jnp.asarray(log_draw__hi_322__1224, jnp.int32)
+        draw_lo__1019 = draw_lo__953.at[jnp.where(pred__1006, ndraws__959, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        ndraws__1228 = ndraws__1173 + 1
-        rand__result_323__1229 = rand__v_320__1222
-        move_damage__dmg_318__1230 = rand__result_323__1229
-        cond__1231 = move_damage__kind_317__1207 == 7
-        move_damage__dmg_318__1232 = jnp.maximum(
+        draw_hi__1020 = draw_hi__954.at[jnp.where(pred__1006, ndraws__959, 64)].set(
+            jnp.asarray(log_draw__hi_322__1017, jnp.int32)
+        )
+        ndraws__1021 = ndraws__959 + 1
+        rand__result_323__1022 = rand__v_320__1015
+        move_damage__dmg_318__1023 = rand__result_323__1022
+        cond__1024 = move_damage__kind_317__991 == 7
+        pred__1025 = jnp.logical_and(pred__1007, cond__1024)
+        pred__1026 = jnp.logical_and(pred__1007, jnp.logical_not(cond__1024))
+        move_damage__dmg_318__1027 = jnp.maximum(
             jnp.right_shift(
                 jnp.asarray(
                     jnp.asarray(
-                        hp__1146[move_damage__q_316__1206, active[move_damage__q_316__1206]]
+                        hp__935[move_damage__q_316__990, active__153[move_damage__q_316__990]]
                     ).astype(jnp.int32),
                     jnp.int32,
                 ),
@@ -5114,180 +5173,185 @@ def _effect_move(s: State, params, key) -> State:
             ),
             1,
         )
-        cond__1233 = move_damage__kind_317__1207 == 12
-        move_damage__u_324__1234 = jnp.asarray(used_move__592[move_damage__q_316__1206]).astype(
+        cond__1028 = move_damage__kind_317__991 == 12
+        pred__1029 = jnp.logical_and(pred__1026, cond__1028)
+        pred__1030 = jnp.logical_and(pred__1026, jnp.logical_not(cond__1028))
+        move_damage__u_324__1031 = jnp.asarray(used_move__475[move_damage__q_316__990]).astype(
             jnp.int32
         )
-        move_damage__ok_325__1235 = jnp.logical_and(
+        move_damage__ok_325__1032 = jnp.logical_and(
             jnp.logical_and(
-                (move_damage__u_324__1234 >= 0), (shown_move__970[move_damage__q_316__1206] != 67)
+                (move_damage__u_324__1031 >= 0), (shown_move__772[move_damage__q_316__990] != 67)
             ),
-            (last_damage__1147 > 0),
+            (last_damage__936 > 0),
         )
-        move_damage__ok_325__1236 = jnp.logical_and(
+        move_damage__ok_325__1033 = jnp.logical_and(
             jnp.logical_and(
-                move_damage__ok_325__1235,
+                move_damage__ok_325__1032,
                 jnp.logical_or(
-                    (MOVES__type[move_damage__u_324__1234] == 12),
-                    (MOVES__type[move_damage__u_324__1234] == 9),
+                    (MOVES__type[move_damage__u_324__1031] == 12),
+                    (MOVES__type[move_damage__u_324__1031] == 9),
                 ),
             ),
-            (MOVES__power[move_damage__u_324__1234] > 0),
+            (MOVES__power[move_damage__u_324__1031] > 0),
         )
-        move_damage__dmg_318__1237 = jnp.where(
-            move_damage__ok_325__1236, (2 * last_damage__1147), 0
+        move_damage__dmg_318__1034 = jnp.where(move_damage__ok_325__1033, (2 * last_damage__936), 0)
+        damage_of__p_326__1035 = move_damage__p_314__988
+        damage_of__mv_327__1036 = move_damage__mv_315__989
+        damage_of__q_328__1037 = 1 - damage_of__p_326__1035
+        damage_of__a_329__1038 = active__153[damage_of__p_326__1035]
+        damage_of__d_330__1039 = active__153[damage_of__q_328__1037]
+        damage_of__sa_331__1040 = s.species[damage_of__p_326__1035, damage_of__a_329__1038]
+        damage_of__c_332__1041 = jnp.right_shift(
+            jnp.asarray(SPECIES__spe[damage_of__sa_331__1040], jnp.int16), 1
         )
-        damage_of__p_326__1238 = move_damage__p_314__1204
-        damage_of__mv_327__1239 = move_damage__mv_315__1205
-        damage_of__q_328__1240 = 1 - damage_of__p_326__1238
-        damage_of__a_329__1241 = active[damage_of__p_326__1238]
-        damage_of__d_330__1242 = active[damage_of__q_328__1240]
-        damage_of__sa_331__1243 = s.species[damage_of__p_326__1238, damage_of__a_329__1241]
-        damage_of__c_332__1244 = jnp.right_shift(
-            jnp.asarray(SPECIES__spe[damage_of__sa_331__1243], jnp.int16), 1
+        damage_of__c_332__1042 = jnp.where(
+            focus__978[damage_of__p_326__1035],
+            jnp.right_shift(jnp.asarray(damage_of__c_332__1041, jnp.int16), 1),
+            jnp.minimum((damage_of__c_332__1041 * 2), 255),
         )
-        damage_of__c_332__1245 = jnp.where(
-            focus__1195[damage_of__p_326__1238],
-            jnp.right_shift(jnp.asarray(damage_of__c_332__1244, jnp.int16), 1),
-            jnp.minimum((damage_of__c_332__1244 * 2), 255),
+        damage_of__c_332__1043 = jnp.where(
+            (MOVES__crit_ratio[damage_of__mv_327__1036] == 1),
+            jnp.right_shift(jnp.asarray(damage_of__c_332__1042, jnp.int16), 1),
+            jnp.minimum((damage_of__c_332__1042 * 4), 255),
         )
-        damage_of__c_332__1246 = jnp.where(
-            (MOVES__crit_ratio[damage_of__mv_327__1239] == 1),
-            jnp.right_shift(jnp.asarray(damage_of__c_332__1245, jnp.int16), 1),
-            jnp.minimum((damage_of__c_332__1245 * 4), 255),
+        damage_of__crit_333__1044 = False
+        cond__1045 = damage_of__c_332__1043 > 0
+        pred__1046 = jnp.logical_and(pred__1030, cond__1045)
+        chance__num_334__1047 = damage_of__c_332__1043
+        chance__v_335__1048 = _roll(loop_words__123[resolve_turn__k_115 - 0, 14], 256)
+        cond__1049 = forced_at__960 < s.forced_n
+        pred__1050 = jnp.logical_and(pred__1046, cond__1049)
+        chance__v_335__1051 = s.forced[forced_at__960]
+        forced_at__1052 = forced_at__960 + 1
+        forced_at__1053 = jnp.where(cond__1049, forced_at__1052, forced_at__960)
+        chance__v_335__1054 = jnp.where(cond__1049, chance__v_335__1051, chance__v_335__1048)
+        log_draw__v_336__1055 = chance__v_335__1054
+        draws__1056 = draws__1018.at[jnp.where(pred__1046, ndraws__959, 64)].set(
+            jnp.asarray(log_draw__v_336__1055, jnp.int32)
         )
-        damage_of__crit_333__1247 = False
-        cond__1248 = damage_of__c_332__1246 > 0
-        chance__num_334__1249 = damage_of__c_332__1246
-        chance__v_335__1250 = _roll(
-            jax.random.bits(_site_key(key, 22, resolve_turn__k_115), (), jnp.uint32), 256
+        draw_lo__1057 = draw_lo__1019.at[jnp.where(pred__1046, ndraws__959, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        cond__1251 = forced_at__1174 < s.forced_n
-        chance__v_335__1252 = s.forced[forced_at__1174]
-        forced_at__1253 = forced_at__1174 + 1
-        forced_at__1254 = jnp.where(cond__1251, forced_at__1253, forced_at__1174)
-        chance__v_335__1255 = jnp.where(cond__1251, chance__v_335__1252, chance__v_335__1250)
-        log_draw__v_336__1256 = chance__v_335__1255
-        draws__1257 = draws__1170.at[ndraws__1173].set(
-            jnp.asarray(log_draw__v_336__1256, jnp.int32)
+        draw_hi__1058 = draw_hi__1020.at[jnp.where(pred__1046, ndraws__959, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        draw_lo__1258 = draw_lo__1171.at[ndraws__1173].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1259 = draw_hi__1172.at[ndraws__1173].set(jnp.asarray(256, jnp.int32))
-        ndraws__1260 = ndraws__1173 + 1
-        chance__result_337__1261 = chance__v_335__1255 < chance__num_334__1249
-        damage_of__crit_333__1262 = chance__result_337__1261
-        draws__1263 = jnp.where(cond__1248, draws__1257, draws__1170)
-        draw_lo__1264 = jnp.where(cond__1248, draw_lo__1258, draw_lo__1171)
-        draw_hi__1265 = jnp.where(cond__1248, draw_hi__1259, draw_hi__1172)
-        ndraws__1266 = jnp.where(cond__1248, ndraws__1260, ndraws__1173)
-        forced_at__1267 = jnp.where(cond__1248, forced_at__1254, forced_at__1174)
-        damage_of__crit_333__1268 = jnp.where(
-            cond__1248, damage_of__crit_333__1262, damage_of__crit_333__1247
+        ndraws__1059 = ndraws__959 + 1
+        chance__result_337__1060 = chance__v_335__1054 < chance__num_334__1047
+        damage_of__crit_333__1061 = chance__result_337__1060
+        ndraws__1062 = jnp.where(cond__1045, ndraws__1059, ndraws__959)
+        forced_at__1063 = jnp.where(cond__1045, forced_at__1053, forced_at__960)
+        damage_of__crit_333__1064 = jnp.where(
+            cond__1045, damage_of__crit_333__1061, damage_of__crit_333__1044
         )
-        damage_of__special_338__1269 = MOVES__category[damage_of__mv_327__1239] == 1
-        damage_of__si_339__1270 = jnp.asarray(
-            jnp.where(damage_of__special_338__1269, 2, 0), jnp.int32
+        damage_of__special_338__1065 = MOVES__category[damage_of__mv_327__1036] == 1
+        damage_of__si_339__1066 = jnp.asarray(
+            jnp.where(damage_of__special_338__1065, 2, 0), jnp.int32
         )
-        damage_of__di_340__1271 = jnp.asarray(
-            jnp.where(damage_of__special_338__1269, 2, 1), jnp.int32
+        damage_of__di_340__1067 = jnp.asarray(
+            jnp.where(damage_of__special_338__1065, 2, 1), jnp.int32
         )
-        damage_of__at_341__1272 = jnp.asarray(
+        damage_of__at_341__1068 = jnp.asarray(
             jnp.where(
-                damage_of__crit_333__1268,
-                s.stats[damage_of__p_326__1238, damage_of__a_329__1241, damage_of__si_339__1270],
-                mod__1122[damage_of__p_326__1238, damage_of__si_339__1270],
+                damage_of__crit_333__1064,
+                s.stats[damage_of__p_326__1035, damage_of__a_329__1038, damage_of__si_339__1066],
+                mod__916[damage_of__p_326__1035, damage_of__si_339__1066],
             )
         ).astype(jnp.int32)
-        damage_of__df_342__1273 = jnp.asarray(
+        damage_of__df_342__1069 = jnp.asarray(
             jnp.where(
-                damage_of__crit_333__1268,
-                s.stats[damage_of__q_328__1240, damage_of__d_330__1242, damage_of__di_340__1271],
-                mod__1122[damage_of__q_328__1240, damage_of__di_340__1271],
+                damage_of__crit_333__1064,
+                s.stats[damage_of__q_328__1037, damage_of__d_330__1039, damage_of__di_340__1067],
+                mod__916[damage_of__q_328__1037, damage_of__di_340__1067],
             )
         ).astype(jnp.int32)
-        cond__1274 = jnp.logical_and(
-            jnp.logical_not(damage_of__crit_333__1268),
+        cond__1070 = jnp.logical_and(
+            jnp.logical_not(damage_of__crit_333__1064),
             jnp.logical_or(
                 jnp.logical_and(
-                    damage_of__special_338__1269, light_screen__1036[damage_of__q_328__1240]
+                    damage_of__special_338__1065, light_screen__850[damage_of__q_328__1037]
                 ),
                 jnp.logical_and(
-                    jnp.logical_not(damage_of__special_338__1269),
-                    reflect__1033[damage_of__q_328__1240],
+                    jnp.logical_not(damage_of__special_338__1065),
+                    reflect__847[damage_of__q_328__1037],
                 ),
             ),
         )
-        damage_of__df_342__1275 = damage_of__df_342__1273 * 2
-        damage_of__df_342__1276 = jnp.where(
-            cond__1274, damage_of__df_342__1275, damage_of__df_342__1273
+        pred__1071 = jnp.logical_and(pred__1030, cond__1070)
+        damage_of__df_342__1072 = damage_of__df_342__1069 * 2
+        damage_of__df_342__1073 = jnp.where(
+            cond__1070, damage_of__df_342__1072, damage_of__df_342__1069
         )
-        damage_of__lvl_343__1277 = jnp.asarray(
-            s.level[damage_of__p_326__1238, damage_of__a_329__1241]
-        ).astype(jnp.int32) * jnp.where(damage_of__crit_333__1268, 2, 1)
-        cond__1278 = jnp.logical_or(
-            (damage_of__at_341__1272 >= 256), (damage_of__df_342__1276 >= 256)
+        damage_of__lvl_343__1074 = jnp.asarray(
+            s.level[damage_of__p_326__1035, damage_of__a_329__1038]
+        ).astype(jnp.int32) * jnp.where(damage_of__crit_333__1064, 2, 1)
+        cond__1075 = jnp.logical_or(
+            (damage_of__at_341__1068 >= 256), (damage_of__df_342__1073 >= 256)
         )
-        damage_of__at_341__1279 = jnp.maximum(
+        pred__1076 = jnp.logical_and(pred__1030, cond__1075)
+        damage_of__at_341__1077 = jnp.maximum(
             jnp.bitwise_and(
                 jnp.asarray(
-                    jnp.right_shift(jnp.asarray(damage_of__at_341__1272, jnp.int32), 2), jnp.int32
+                    jnp.right_shift(jnp.asarray(damage_of__at_341__1068, jnp.int32), 2), jnp.int32
                 ),
                 255,
             ),
             1,
         )
-        damage_of__df_342__1280 = jnp.maximum(
+        damage_of__df_342__1078 = jnp.maximum(
             jnp.bitwise_and(
                 jnp.asarray(
-                    jnp.right_shift(jnp.asarray(damage_of__df_342__1276, jnp.int32), 2), jnp.int32
+                    jnp.right_shift(jnp.asarray(damage_of__df_342__1073, jnp.int32), 2), jnp.int32
                 ),
                 255,
             ),
             1,
         )
-        damage_of__at_341__1281 = jnp.where(
-            cond__1278, damage_of__at_341__1279, damage_of__at_341__1272
+        damage_of__at_341__1079 = jnp.where(
+            cond__1075, damage_of__at_341__1077, damage_of__at_341__1068
         )
-        damage_of__df_342__1282 = jnp.where(
-            cond__1278, damage_of__df_342__1280, damage_of__df_342__1276
+        damage_of__df_342__1080 = jnp.where(
+            cond__1075, damage_of__df_342__1078, damage_of__df_342__1073
         )
-        cond__1283 = jnp.logical_and(
-            MOVES__self_destruct[damage_of__mv_327__1239],
-            jnp.logical_not(damage_of__special_338__1269),
+        cond__1081 = jnp.logical_and(
+            MOVES__self_destruct[damage_of__mv_327__1036],
+            jnp.logical_not(damage_of__special_338__1065),
         )
-        damage_of__df_342__1284 = jnp.maximum(
-            jnp.right_shift(jnp.asarray(damage_of__df_342__1282, jnp.int32), 1), 1
+        pred__1082 = jnp.logical_and(pred__1030, cond__1081)
+        damage_of__df_342__1083 = jnp.maximum(
+            jnp.right_shift(jnp.asarray(damage_of__df_342__1080, jnp.int32), 1), 1
         )
-        damage_of__df_342__1285 = jnp.where(
-            cond__1283, damage_of__df_342__1284, damage_of__df_342__1282
+        damage_of__df_342__1084 = jnp.where(
+            cond__1081, damage_of__df_342__1083, damage_of__df_342__1080
         )
-        damage_of__dmg_344__1286 = _floordiv(
+        damage_of__dmg_344__1085 = _floordiv(
             (
                 (
-                    ((damage_of__lvl_343__1277 * 2 // 5) + 2)
-                    * jnp.asarray(MOVES__power[damage_of__mv_327__1239]).astype(jnp.int32)
+                    ((damage_of__lvl_343__1074 * 2 // 5) + 2)
+                    * jnp.asarray(MOVES__power[damage_of__mv_327__1036]).astype(jnp.int32)
                 )
-                * damage_of__at_341__1281
+                * damage_of__at_341__1079
             ),
-            damage_of__df_342__1285,
+            damage_of__df_342__1084,
         )
-        damage_of__dmg_344__1287 = jnp.minimum((damage_of__dmg_344__1286 // 50), 997) + 2
-        damage_of__mt_345__1288 = MOVES__type[damage_of__mv_327__1239]
-        cond__1289 = (
+        damage_of__dmg_344__1086 = jnp.minimum((damage_of__dmg_344__1085 // 50), 997) + 2
+        damage_of__mt_345__1087 = MOVES__type[damage_of__mv_327__1036]
+        cond__1088 = (
             lambda has_type__p_346: (
                 lambda has_type__t_347: jnp.logical_or(
-                    (has_type__t_347 == types__1202[has_type__p_346, 0]),
-                    (has_type__t_347 == types__1202[has_type__p_346, 1]),
+                    (has_type__t_347 == types__985[has_type__p_346, 0]),
+                    (has_type__t_347 == types__985[has_type__p_346, 1]),
                 )
-            )(damage_of__mt_345__1288)
-        )(damage_of__p_326__1238)
-        damage_of__dmg_344__1290 = damage_of__dmg_344__1287 + jnp.right_shift(
-            jnp.asarray(damage_of__dmg_344__1287, jnp.int32), 1
+            )(damage_of__mt_345__1087)
+        )(damage_of__p_326__1035)
+        pred__1089 = jnp.logical_and(pred__1030, cond__1088)
+        damage_of__dmg_344__1090 = damage_of__dmg_344__1086 + jnp.right_shift(
+            jnp.asarray(damage_of__dmg_344__1086, jnp.int32), 1
         )
-        damage_of__dmg_344__1291 = jnp.where(
-            cond__1289, damage_of__dmg_344__1290, damage_of__dmg_344__1287
+        damage_of__dmg_344__1091 = jnp.where(
+            cond__1088, damage_of__dmg_344__1090, damage_of__dmg_344__1086
         )
-        damage_of__e1_351__1292 = (
+        damage_of__e1_351__1092 = (
             lambda effectiveness__mt_348: (
                 lambda effectiveness__dt_349: (
                     lambda effectiveness__row_350: jnp.where(
@@ -5319,19 +5383,21 @@ def _effect_move(s: State, params, key) -> State:
                         ]
                     )
                 )
-            )(types__1202[damage_of__q_328__1240, 0])
-        )(damage_of__mt_345__1288)
-        cond__1293 = damage_of__e1_351__1292 > 10
-        damage_of__dmg_344__1294 = damage_of__dmg_344__1291 * 20 // 10
-        damage_of__dmg_344__1295 = jnp.where(
-            cond__1293, damage_of__dmg_344__1294, damage_of__dmg_344__1291
+            )(types__985[damage_of__q_328__1037, 0])
+        )(damage_of__mt_345__1087)
+        cond__1093 = damage_of__e1_351__1092 > 10
+        pred__1094 = jnp.logical_and(pred__1030, cond__1093)
+        damage_of__dmg_344__1095 = damage_of__dmg_344__1091 * 20 // 10
+        damage_of__dmg_344__1096 = jnp.where(
+            cond__1093, damage_of__dmg_344__1095, damage_of__dmg_344__1091
         )
-        cond__1296 = damage_of__e1_351__1292 < 10
-        damage_of__dmg_344__1297 = damage_of__dmg_344__1295 * 5 // 10
-        damage_of__dmg_344__1298 = jnp.where(
-            cond__1296, damage_of__dmg_344__1297, damage_of__dmg_344__1295
+        cond__1097 = damage_of__e1_351__1092 < 10
+        pred__1098 = jnp.logical_and(pred__1030, cond__1097)
+        damage_of__dmg_344__1099 = damage_of__dmg_344__1096 * 5 // 10
+        damage_of__dmg_344__1100 = jnp.where(
+            cond__1097, damage_of__dmg_344__1099, damage_of__dmg_344__1096
         )
-        damage_of__e2_355__1299 = (
+        damage_of__e2_355__1101 = (
             lambda effectiveness__mt_352: (
                 lambda effectiveness__dt_353: (
                     lambda effectiveness__row_354: jnp.where(
@@ -5363,516 +5429,487 @@ def _effect_move(s: State, params, key) -> State:
                         ]
                     )
                 )
-            )(types__1202[damage_of__q_328__1240, 1])
-        )(damage_of__mt_345__1288)
-        cond__1300 = damage_of__e2_355__1299 > 10
-        damage_of__dmg_344__1301 = damage_of__dmg_344__1298 * 20 // 10
-        damage_of__dmg_344__1302 = jnp.where(
-            cond__1300, damage_of__dmg_344__1301, damage_of__dmg_344__1298
+            )(types__985[damage_of__q_328__1037, 1])
+        )(damage_of__mt_345__1087)
+        cond__1102 = damage_of__e2_355__1101 > 10
+        pred__1103 = jnp.logical_and(pred__1030, cond__1102)
+        damage_of__dmg_344__1104 = damage_of__dmg_344__1100 * 20 // 10
+        damage_of__dmg_344__1105 = jnp.where(
+            cond__1102, damage_of__dmg_344__1104, damage_of__dmg_344__1100
         )
-        cond__1303 = damage_of__e2_355__1299 < 10
-        damage_of__dmg_344__1304 = damage_of__dmg_344__1302 * 5 // 10
-        damage_of__dmg_344__1305 = jnp.where(
-            cond__1303, damage_of__dmg_344__1304, damage_of__dmg_344__1302
+        cond__1106 = damage_of__e2_355__1101 < 10
+        pred__1107 = jnp.logical_and(pred__1030, cond__1106)
+        damage_of__dmg_344__1108 = damage_of__dmg_344__1105 * 5 // 10
+        damage_of__dmg_344__1109 = jnp.where(
+            cond__1106, damage_of__dmg_344__1108, damage_of__dmg_344__1105
         )
-        cond__1306 = damage_of__dmg_344__1305 > 1
-        rand__v_356__1307 = 217 + _roll(
-            jax.random.bits(_site_key(key, 23, resolve_turn__k_115), (), jnp.uint32), 39
+        cond__1110 = damage_of__dmg_344__1109 > 1
+        pred__1111 = jnp.logical_and(pred__1030, cond__1110)
+        rand__v_356__1112 = 217 + _roll(loop_words__123[resolve_turn__k_115 - 0, 15], 39)
+        cond__1113 = forced_at__1063 < s.forced_n
+        pred__1114 = jnp.logical_and(pred__1111, cond__1113)
+        rand__v_356__1115 = s.forced[forced_at__1063]
+        forced_at__1116 = forced_at__1063 + 1
+        forced_at__1117 = jnp.where(cond__1113, forced_at__1116, forced_at__1063)
+        rand__v_356__1118 = jnp.where(cond__1113, rand__v_356__1115, rand__v_356__1112)
+        log_draw__v_357__1119 = rand__v_356__1118
+        draws__1120 = draws__1056.at[jnp.where(pred__1111, ndraws__1062, 64)].set(
+            jnp.asarray(log_draw__v_357__1119, jnp.int32)
         )
-        cond__1308 = forced_at__1267 < s.forced_n
-        rand__v_356__1309 = s.forced[forced_at__1267]
-        forced_at__1310 = forced_at__1267 + 1
-        forced_at__1311 = jnp.where(cond__1308, forced_at__1310, forced_at__1267)
-        rand__v_356__1312 = jnp.where(cond__1308, rand__v_356__1309, rand__v_356__1307)
-        log_draw__v_357__1313 = rand__v_356__1312
-        draws__1314 = draws__1263.at[ndraws__1266].set(
-            jnp.asarray(log_draw__v_357__1313, jnp.int32)
+        draw_lo__1121 = draw_lo__1057.at[jnp.where(pred__1111, ndraws__1062, 64)].set(
+            jnp.asarray(217, jnp.int32)
         )
-        draw_lo__1315 = draw_lo__1264.at[ndraws__1266].set(jnp.asarray(217, jnp.int32))
-        draw_hi__1316 = draw_hi__1265.at[ndraws__1266].set(jnp.asarray(256, jnp.int32))
-        ndraws__1317 = ndraws__1266 + 1
-        rand__result_358__1318 = rand__v_356__1312
-        damage_of__r_359__1319 = rand__result_358__1318
-        damage_of__dmg_344__1320 = damage_of__dmg_344__1305 * damage_of__r_359__1319 // 255
-        draws__1321 = jnp.where(cond__1306, draws__1314, draws__1263)
-        draw_lo__1322 = jnp.where(cond__1306, draw_lo__1315, draw_lo__1264)
-        draw_hi__1323 = jnp.where(cond__1306, draw_hi__1316, draw_hi__1265)
-        ndraws__1324 = jnp.where(cond__1306, ndraws__1317, ndraws__1266)
-        forced_at__1325 = jnp.where(cond__1306, forced_at__1311, forced_at__1267)
-        damage_of__dmg_344__1326 = jnp.where(
-            cond__1306, damage_of__dmg_344__1320, damage_of__dmg_344__1305
+        draw_hi__1122 = draw_hi__1058.at[jnp.where(pred__1111, ndraws__1062, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        damage_of__result_360__1327 = damage_of__dmg_344__1326
-        move_damage__dmg_318__1328 = damage_of__result_360__1327
-        draws__1329 = jnp.where(cond__1233, draws__1170, draws__1321)
-        draw_lo__1330 = jnp.where(cond__1233, draw_lo__1171, draw_lo__1322)
-        draw_hi__1331 = jnp.where(cond__1233, draw_hi__1172, draw_hi__1323)
-        ndraws__1332 = jnp.where(cond__1233, ndraws__1173, ndraws__1324)
-        forced_at__1333 = jnp.where(cond__1233, forced_at__1174, forced_at__1325)
-        move_damage__dmg_318__1334 = jnp.where(
-            cond__1233, move_damage__dmg_318__1237, move_damage__dmg_318__1328
+        ndraws__1123 = ndraws__1062 + 1
+        rand__result_358__1124 = rand__v_356__1118
+        damage_of__r_359__1125 = rand__result_358__1124
+        damage_of__dmg_344__1126 = damage_of__dmg_344__1109 * damage_of__r_359__1125 // 255
+        ndraws__1127 = jnp.where(cond__1110, ndraws__1123, ndraws__1062)
+        forced_at__1128 = jnp.where(cond__1110, forced_at__1117, forced_at__1063)
+        damage_of__dmg_344__1129 = jnp.where(
+            cond__1110, damage_of__dmg_344__1126, damage_of__dmg_344__1109
         )
-        draws__1335 = jnp.where(cond__1231, draws__1170, draws__1329)
-        draw_lo__1336 = jnp.where(cond__1231, draw_lo__1171, draw_lo__1330)
-        draw_hi__1337 = jnp.where(cond__1231, draw_hi__1172, draw_hi__1331)
-        ndraws__1338 = jnp.where(cond__1231, ndraws__1173, ndraws__1332)
-        forced_at__1339 = jnp.where(cond__1231, forced_at__1174, forced_at__1333)
-        move_damage__dmg_318__1340 = jnp.where(
-            cond__1231, move_damage__dmg_318__1232, move_damage__dmg_318__1334
+        damage_of__result_360__1130 = damage_of__dmg_344__1129
+        move_damage__dmg_318__1131 = damage_of__result_360__1130
+        ndraws__1132 = jnp.where(cond__1028, ndraws__959, ndraws__1127)
+        forced_at__1133 = jnp.where(cond__1028, forced_at__960, forced_at__1128)
+        move_damage__dmg_318__1134 = jnp.where(
+            cond__1028, move_damage__dmg_318__1034, move_damage__dmg_318__1131
         )
-        draws__1341 = jnp.where(cond__1215, draws__1225, draws__1335)
-        draw_lo__1342 = jnp.where(cond__1215, draw_lo__1226, draw_lo__1336)
-        draw_hi__1343 = jnp.where(cond__1215, draw_hi__1227, draw_hi__1337)
-        ndraws__1344 = jnp.where(cond__1215, ndraws__1228, ndraws__1338)
-        forced_at__1345 = jnp.where(cond__1215, forced_at__1221, forced_at__1339)
-        move_damage__dmg_318__1346 = jnp.where(
-            cond__1215, move_damage__dmg_318__1230, move_damage__dmg_318__1340
+        ndraws__1135 = jnp.where(cond__1024, ndraws__959, ndraws__1132)
+        forced_at__1136 = jnp.where(cond__1024, forced_at__960, forced_at__1133)
+        move_damage__dmg_318__1137 = jnp.where(
+            cond__1024, move_damage__dmg_318__1027, move_damage__dmg_318__1134
         )
-        draws__1347 = jnp.where(cond__1213, draws__1170, draws__1341)
-        draw_lo__1348 = jnp.where(cond__1213, draw_lo__1171, draw_lo__1342)
-        draw_hi__1349 = jnp.where(cond__1213, draw_hi__1172, draw_hi__1343)
-        ndraws__1350 = jnp.where(cond__1213, ndraws__1173, ndraws__1344)
-        forced_at__1351 = jnp.where(cond__1213, forced_at__1174, forced_at__1345)
-        move_damage__dmg_318__1352 = jnp.where(
-            cond__1213, move_damage__dmg_318__1214, move_damage__dmg_318__1346
+        ndraws__1138 = jnp.where(cond__1005, ndraws__1021, ndraws__1135)
+        forced_at__1139 = jnp.where(cond__1005, forced_at__1014, forced_at__1136)
+        move_damage__dmg_318__1140 = jnp.where(
+            cond__1005, move_damage__dmg_318__1023, move_damage__dmg_318__1137
         )
-        draws__1353 = jnp.where(cond__1211, draws__1170, draws__1347)
-        draw_lo__1354 = jnp.where(cond__1211, draw_lo__1171, draw_lo__1348)
-        draw_hi__1355 = jnp.where(cond__1211, draw_hi__1172, draw_hi__1349)
-        ndraws__1356 = jnp.where(cond__1211, ndraws__1173, ndraws__1350)
-        forced_at__1357 = jnp.where(cond__1211, forced_at__1174, forced_at__1351)
-        move_damage__dmg_318__1358 = jnp.where(
-            cond__1211, move_damage__dmg_318__1212, move_damage__dmg_318__1352
+        ndraws__1141 = jnp.where(cond__1001, ndraws__959, ndraws__1138)
+        forced_at__1142 = jnp.where(cond__1001, forced_at__960, forced_at__1139)
+        move_damage__dmg_318__1143 = jnp.where(
+            cond__1001, move_damage__dmg_318__1004, move_damage__dmg_318__1140
         )
-        draws__1359 = jnp.where(cond__1209, draws__1170, draws__1353)
-        draw_lo__1360 = jnp.where(cond__1209, draw_lo__1171, draw_lo__1354)
-        draw_hi__1361 = jnp.where(cond__1209, draw_hi__1172, draw_hi__1355)
-        ndraws__1362 = jnp.where(cond__1209, ndraws__1173, ndraws__1356)
-        forced_at__1363 = jnp.where(cond__1209, forced_at__1174, forced_at__1357)
-        move_damage__dmg_318__1364 = jnp.where(
-            cond__1209, move_damage__dmg_318__1210, move_damage__dmg_318__1358
+        ndraws__1144 = jnp.where(cond__997, ndraws__959, ndraws__1141)
+        forced_at__1145 = jnp.where(cond__997, forced_at__960, forced_at__1142)
+        move_damage__dmg_318__1146 = jnp.where(
+            cond__997, move_damage__dmg_318__1000, move_damage__dmg_318__1143
         )
-        move_damage__result_361__1365 = move_damage__dmg_318__1364
-        use_move_hit__first_362__1366 = move_damage__result_361__1365
-        use_move_hit__dmg_363__1367 = jnp.asarray(0, jnp.int32)
-        use_move_hit__behind_364__1368 = substitute__1148[use_move_hit__q_183__600]
-        cond__1369 = use_move_hit__behind_364__1368
-        hit_substitute__p_365__1370 = use_move_hit__p_180__597
-        hit_substitute__mv_366__1371 = use_move_hit__mv_182__599
-        hit_substitute__first_367__1372 = use_move_hit__first_362__1366
-        hit_substitute__nhits_368__1373 = use_move_hit__nhits_299__1175
-        hit_substitute__q_369__1374 = 1 - hit_substitute__p_365__1370
-        hit_substitute__a_370__1375 = active[hit_substitute__p_365__1370]
-        hit_substitute__broke_371__1376 = False
+        ndraws__1147 = jnp.where(cond__993, ndraws__959, ndraws__1144)
+        forced_at__1148 = jnp.where(cond__993, forced_at__960, forced_at__1145)
+        move_damage__dmg_318__1149 = jnp.where(
+            cond__993, move_damage__dmg_318__996, move_damage__dmg_318__1146
+        )
+        move_damage__result_361__1150 = move_damage__dmg_318__1149
+        use_move_hit__first_362__1151 = move_damage__result_361__1150
+        use_move_hit__dmg_363__1152 = jnp.asarray(0, jnp.int32)
+        use_move_hit__behind_364__1153 = substitute__934[use_move_hit__q_183__485]
+        cond__1154 = use_move_hit__behind_364__1153
+        pred__1155 = jnp.logical_and(pred__987, cond__1154)
+        hit_substitute__p_365__1156 = use_move_hit__p_180__482
+        hit_substitute__mv_366__1157 = use_move_hit__mv_182__484
+        hit_substitute__first_367__1158 = use_move_hit__first_362__1151
+        hit_substitute__nhits_368__1159 = use_move_hit__nhits_299__961
+        hit_substitute__q_369__1160 = 1 - hit_substitute__p_365__1156
+        hit_substitute__a_370__1161 = active__153[hit_substitute__p_365__1156]
+        hit_substitute__broke_371__1162 = False
 
-        def loop_body__1377(hit_substitute__h_372, carry):
+        def loop_body__1163(hit_substitute__h_372, carry):
             (last_damage, sub_hp, hit_substitute__broke_371, substitute, hp) = carry
             hit_substitute__h_372 = jnp.asarray(hit_substitute__h_372, jnp.int32)
-            cond__1378 = jnp.logical_and(
+            cond__1164 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (hit_substitute__h_372 < hit_substitute__nhits_368__1373),
+                        (hit_substitute__h_372 < hit_substitute__nhits_368__1159),
                         jnp.logical_not(hit_substitute__broke_371),
                     ),
-                    (hp[hit_substitute__p_365__1370, hit_substitute__a_370__1375] > 0),
+                    (hp[hit_substitute__p_365__1156, hit_substitute__a_370__1161] > 0),
                 ),
-                (hit_substitute__first_367__1372 > 0),
+                (hit_substitute__first_367__1158 > 0),
             )
-            last_damage__1379 = hit_substitute__first_367__1372
-            sub_hp__1380 = sub_hp.at[hit_substitute__q_369__1374].set(
+            pred__1165 = jnp.logical_and(pred__1155, cond__1164)
+            last_damage__1166 = hit_substitute__first_367__1158
+            sub_hp__1167 = sub_hp.at[jnp.where(pred__1165, hit_substitute__q_369__1160, 2)].set(
                 jnp.asarray(
                     (
-                        sub_hp[hit_substitute__q_369__1374]
+                        sub_hp[hit_substitute__q_369__1160]
                         - jnp.minimum(
-                            hit_substitute__first_367__1372,
-                            jnp.asarray(sub_hp[hit_substitute__q_369__1374]).astype(jnp.int32),
+                            hit_substitute__first_367__1158,
+                            jnp.asarray(sub_hp[hit_substitute__q_369__1160]).astype(jnp.int32),
                         )
                     ),
                     jnp.int16,
                 )
             )
-            cond__1381 = sub_hp__1380[hit_substitute__q_369__1374] <= 0
-            hit_substitute__broke_371__1382 = True
-            substitute__1383 = substitute.at[hit_substitute__q_369__1374].set(
-                jnp.asarray(False, jnp.bool_)
-            )
-            cond__1384 = MOVES__recoil_num[hit_substitute__mv_366__1371] > 0
-            hit_substitute__rec_373__1385 = jnp.maximum(
+            cond__1168 = sub_hp__1167[hit_substitute__q_369__1160] <= 0
+            pred__1169 = jnp.logical_and(pred__1165, cond__1168)
+            pred__1170 = jnp.logical_and(pred__1165, jnp.logical_not(cond__1168))
+            hit_substitute__broke_371__1171 = True
+            substitute__1172 = substitute.at[
+                jnp.where(pred__1169, hit_substitute__q_369__1160, 2)
+            ].set(jnp.asarray(False, jnp.bool_))
+            cond__1173 = MOVES__recoil_num[hit_substitute__mv_366__1157] > 0
+            pred__1174 = jnp.logical_and(pred__1170, cond__1173)
+            hit_substitute__rec_373__1175 = jnp.maximum(
                 (
-                    hit_substitute__first_367__1372
-                    * MOVES__recoil_num[hit_substitute__mv_366__1371]
-                    // MOVES__recoil_den[hit_substitute__mv_366__1371]
+                    hit_substitute__first_367__1158
+                    * MOVES__recoil_num[hit_substitute__mv_366__1157]
+                    // MOVES__recoil_den[hit_substitute__mv_366__1157]
                 ),
                 1,
             )
-            hp__1386 = hp.at[hit_substitute__p_365__1370, hit_substitute__a_370__1375].set(
+            hp__1176 = hp.at[
+                jnp.where(pred__1174, hit_substitute__p_365__1156, 2), hit_substitute__a_370__1161
+            ].set(
                 jnp.asarray(
                     jnp.maximum(
                         (
-                            hp[hit_substitute__p_365__1370, hit_substitute__a_370__1375]
-                            - hit_substitute__rec_373__1385
+                            hp[hit_substitute__p_365__1156, hit_substitute__a_370__1161]
+                            - hit_substitute__rec_373__1175
                         ),
                         0,
                     ),
                     jnp.int16,
                 )
             )
-            hp__1387 = jnp.where(cond__1384, hp__1386, hp)
-            cond__1388 = MOVES__drain_num[hit_substitute__mv_366__1371] > 0
-            hit_substitute__gain_374__1389 = jnp.maximum(
+            cond__1177 = MOVES__drain_num[hit_substitute__mv_366__1157] > 0
+            pred__1178 = jnp.logical_and(pred__1170, cond__1177)
+            hit_substitute__gain_374__1179 = jnp.maximum(
                 (
-                    hit_substitute__first_367__1372
-                    * MOVES__drain_num[hit_substitute__mv_366__1371]
-                    // MOVES__drain_den[hit_substitute__mv_366__1371]
+                    hit_substitute__first_367__1158
+                    * MOVES__drain_num[hit_substitute__mv_366__1157]
+                    // MOVES__drain_den[hit_substitute__mv_366__1157]
                 ),
                 1,
             )
-            last_damage__1390 = hit_substitute__gain_374__1389
-            hp__1391 = hp__1387.at[hit_substitute__p_365__1370, hit_substitute__a_370__1375].set(
+            last_damage__1180 = hit_substitute__gain_374__1179
+            hp__1181 = hp__1176.at[
+                jnp.where(pred__1178, hit_substitute__p_365__1156, 2), hit_substitute__a_370__1161
+            ].set(
                 jnp.asarray(
                     jnp.minimum(
                         (
                             jnp.asarray(
-                                hp__1387[hit_substitute__p_365__1370, hit_substitute__a_370__1375]
+                                hp__1176[hit_substitute__p_365__1156, hit_substitute__a_370__1161]
                             ).astype(jnp.int32)
-                            + hit_substitute__gain_374__1389
+                            + hit_substitute__gain_374__1179
                         ),
                         jnp.asarray(
-                            s.maxhp[hit_substitute__p_365__1370, hit_substitute__a_370__1375]
+                            s.maxhp[hit_substitute__p_365__1156, hit_substitute__a_370__1161]
                         ).astype(jnp.int32),
                     ),
                     jnp.int16,
                 )
             )
-            hp__1392 = jnp.where(cond__1388, hp__1391, hp__1387)
-            last_damage__1393 = jnp.where(cond__1388, last_damage__1390, last_damage__1379)
-            hp__1394 = jnp.where(cond__1381, hp, hp__1392)
-            last_damage__1395 = jnp.where(cond__1381, last_damage__1379, last_damage__1393)
-            substitute__1396 = jnp.where(cond__1381, substitute__1383, substitute)
-            hit_substitute__broke_371__1397 = jnp.where(
-                cond__1381, hit_substitute__broke_371__1382, hit_substitute__broke_371
+            last_damage__1182 = jnp.where(cond__1177, last_damage__1180, last_damage__1166)
+            last_damage__1183 = jnp.where(cond__1168, last_damage__1166, last_damage__1182)
+            hit_substitute__broke_371__1184 = jnp.where(
+                cond__1168, hit_substitute__broke_371__1171, hit_substitute__broke_371
             )
-            hp__1398 = jnp.where(cond__1378, hp__1394, hp)
-            last_damage__1399 = jnp.where(cond__1378, last_damage__1395, last_damage)
-            substitute__1400 = jnp.where(cond__1378, substitute__1396, substitute)
-            sub_hp__1401 = jnp.where(cond__1378, sub_hp__1380, sub_hp)
-            hit_substitute__broke_371__1402 = jnp.where(
-                cond__1378, hit_substitute__broke_371__1397, hit_substitute__broke_371
+            last_damage__1185 = jnp.where(cond__1164, last_damage__1183, last_damage)
+            hit_substitute__broke_371__1186 = jnp.where(
+                cond__1164, hit_substitute__broke_371__1184, hit_substitute__broke_371
             )
             return (
-                last_damage__1399,
-                sub_hp__1401,
-                hit_substitute__broke_371__1402,
-                substitute__1400,
-                hp__1398,
+                last_damage__1185,
+                sub_hp__1167,
+                hit_substitute__broke_371__1186,
+                substitute__1172,
+                hp__1181,
             )
 
         (
-            last_damage__1403,
-            sub_hp__1404,
-            hit_substitute__broke_371__1405,
-            substitute__1406,
-            hp__1407,
+            last_damage__1187,
+            sub_hp__1188,
+            hit_substitute__broke_371__1189,
+            substitute__1190,
+            hp__1191,
         ) = jax.lax.fori_loop(
             0,
             5,
-            loop_body__1377,
+            loop_body__1163,
             (
-                last_damage__1147,
-                sub_hp__1149,
-                hit_substitute__broke_371__1376,
-                substitute__1148,
-                hp__1146,
+                last_damage__936,
+                sub_hp__933,
+                hit_substitute__broke_371__1162,
+                substitute__934,
+                hp__935,
             ),
         )
-        hit_substitute__result_375__1408 = hit_substitute__broke_371__1405
-        use_move_hit__broke_203__1409 = hit_substitute__result_375__1408
-        cond__1410 = jnp.logical_and(
-            (use_move_hit__kind_193__609 == 4), jnp.logical_not(use_move_hit__broke_203__1409)
+        hit_substitute__result_375__1192 = hit_substitute__broke_371__1189
+        use_move_hit__broke_203__1193 = hit_substitute__result_375__1192
+        cond__1194 = jnp.logical_and(
+            (use_move_hit__kind_193__493 == 4), jnp.logical_not(use_move_hit__broke_203__1193)
         )
-        recharge__1411 = recharge__792.at[use_move_hit__p_180__597].set(
+        pred__1195 = jnp.logical_and(pred__1155, cond__1194)
+        recharge__1196 = recharge__613.at[jnp.where(pred__1195, use_move_hit__p_180__482, 2)].set(
             jnp.asarray(True, jnp.bool_)
         )
-        recharge__1412 = jnp.where(cond__1410, recharge__1411, recharge__792)
-        hp__1413 = jnp.where(cond__1369, hp__1407, hp__1146)
-        last_damage__1414 = jnp.where(cond__1369, last_damage__1403, last_damage__1147)
-        substitute__1415 = jnp.where(cond__1369, substitute__1406, substitute__1148)
-        sub_hp__1416 = jnp.where(cond__1369, sub_hp__1404, sub_hp__1149)
-        recharge__1417 = jnp.where(cond__1369, recharge__1412, recharge__792)
-        use_move_hit__broke_203__1418 = jnp.where(
-            cond__1369, use_move_hit__broke_203__1409, use_move_hit__broke_203__690
+        last_damage__1197 = jnp.where(cond__1154, last_damage__1187, last_damage__936)
+        use_move_hit__broke_203__1198 = jnp.where(
+            cond__1154, use_move_hit__broke_203__1193, use_move_hit__broke_203__558
         )
 
-        def loop_body__1419(use_move_hit__h_376, carry):
+        def loop_body__1199(use_move_hit__h_376, carry):
             (use_move_hit__dmg_363, hp, last_damage) = carry
             use_move_hit__h_376 = jnp.asarray(use_move_hit__h_376, jnp.int32)
-            cond__1420 = jnp.logical_and(
+            cond__1200 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
                         jnp.logical_and(
-                            (use_move_hit__h_376 < use_move_hit__nhits_299__1175),
-                            (hp[use_move_hit__q_183__600, use_move_hit__d_185__602] > 0),
+                            (use_move_hit__h_376 < use_move_hit__nhits_299__961),
+                            (hp[use_move_hit__q_183__485, use_move_hit__d_185__487] > 0),
                         ),
-                        (hp[use_move_hit__p_180__597, use_move_hit__a_184__601] > 0),
+                        (hp[use_move_hit__p_180__482, use_move_hit__a_184__486] > 0),
                     ),
-                    (use_move_hit__first_362__1366 > 0),
+                    (use_move_hit__first_362__1151 > 0),
                 ),
-                jnp.logical_not(use_move_hit__behind_364__1368),
+                jnp.logical_not(use_move_hit__behind_364__1153),
             )
-            use_move_hit__dmg_363__1421 = jnp.minimum(
-                use_move_hit__first_362__1366,
-                jnp.asarray(hp[use_move_hit__q_183__600, use_move_hit__d_185__602]).astype(
+            pred__1201 = jnp.logical_and(pred__987, cond__1200)
+            use_move_hit__dmg_363__1202 = jnp.minimum(
+                use_move_hit__first_362__1151,
+                jnp.asarray(hp[use_move_hit__q_183__485, use_move_hit__d_185__487]).astype(
                     jnp.int32
                 ),
             )
-            hp__1422 = hp.at[use_move_hit__q_183__600, use_move_hit__d_185__602].set(
+            hp__1203 = hp.at[
+                jnp.where(pred__1201, use_move_hit__q_183__485, 2), use_move_hit__d_185__487
+            ].set(
                 jnp.asarray(
                     (
-                        hp[use_move_hit__q_183__600, use_move_hit__d_185__602]
-                        - use_move_hit__dmg_363__1421
+                        hp[use_move_hit__q_183__485, use_move_hit__d_185__487]
+                        - use_move_hit__dmg_363__1202
                     ),
                     jnp.int16,
                 )
             )
-            last_damage__1423 = use_move_hit__dmg_363__1421
-            hp__1424 = jnp.where(cond__1420, hp__1422, hp)
-            last_damage__1425 = jnp.where(cond__1420, last_damage__1423, last_damage)
-            use_move_hit__dmg_363__1426 = jnp.where(
-                cond__1420, use_move_hit__dmg_363__1421, use_move_hit__dmg_363
+            last_damage__1204 = use_move_hit__dmg_363__1202
+            last_damage__1205 = jnp.where(cond__1200, last_damage__1204, last_damage)
+            use_move_hit__dmg_363__1206 = jnp.where(
+                cond__1200, use_move_hit__dmg_363__1202, use_move_hit__dmg_363
             )
-            return (use_move_hit__dmg_363__1426, hp__1424, last_damage__1425)
+            return (use_move_hit__dmg_363__1206, hp__1203, last_damage__1205)
 
-        (use_move_hit__dmg_363__1427, hp__1428, last_damage__1429) = jax.lax.fori_loop(
-            0, 5, loop_body__1419, (use_move_hit__dmg_363__1367, hp__1413, last_damage__1414)
+        (use_move_hit__dmg_363__1207, hp__1208, last_damage__1209) = jax.lax.fori_loop(
+            0, 5, loop_body__1199, (use_move_hit__dmg_363__1152, hp__1191, last_damage__1197)
         )
-        cond__1430 = use_move_hit__dmg_363__1427 > 0
-        cond__1431 = MOVES__recoil_num[use_move_hit__mv_182__599] > 0
-        use_move_hit__rec_377__1432 = jnp.maximum(
+        cond__1210 = use_move_hit__dmg_363__1207 > 0
+        pred__1211 = jnp.logical_and(pred__987, cond__1210)
+        cond__1212 = MOVES__recoil_num[use_move_hit__mv_182__484] > 0
+        pred__1213 = jnp.logical_and(pred__1211, cond__1212)
+        use_move_hit__rec_377__1214 = jnp.maximum(
             (
-                use_move_hit__dmg_363__1427
-                * MOVES__recoil_num[use_move_hit__mv_182__599]
-                // MOVES__recoil_den[use_move_hit__mv_182__599]
+                use_move_hit__dmg_363__1207
+                * MOVES__recoil_num[use_move_hit__mv_182__484]
+                // MOVES__recoil_den[use_move_hit__mv_182__484]
             ),
             1,
         )
-        hp__1433 = hp__1428.at[use_move_hit__p_180__597, use_move_hit__a_184__601].set(
+        hp__1215 = hp__1208.at[
+            jnp.where(pred__1213, use_move_hit__p_180__482, 2), use_move_hit__a_184__486
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        hp__1428[use_move_hit__p_180__597, use_move_hit__a_184__601]
-                        - use_move_hit__rec_377__1432
+                        hp__1208[use_move_hit__p_180__482, use_move_hit__a_184__486]
+                        - use_move_hit__rec_377__1214
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        hp__1434 = jnp.where(cond__1431, hp__1433, hp__1428)
-        cond__1435 = MOVES__drain_num[use_move_hit__mv_182__599] > 0
-        use_move_hit__gain_378__1436 = jnp.maximum(
+        cond__1216 = MOVES__drain_num[use_move_hit__mv_182__484] > 0
+        pred__1217 = jnp.logical_and(pred__1211, cond__1216)
+        use_move_hit__gain_378__1218 = jnp.maximum(
             (
-                use_move_hit__dmg_363__1427
-                * MOVES__drain_num[use_move_hit__mv_182__599]
-                // MOVES__drain_den[use_move_hit__mv_182__599]
+                use_move_hit__dmg_363__1207
+                * MOVES__drain_num[use_move_hit__mv_182__484]
+                // MOVES__drain_den[use_move_hit__mv_182__484]
             ),
             1,
         )
-        last_damage__1437 = use_move_hit__gain_378__1436
-        hp__1438 = hp__1434.at[use_move_hit__p_180__597, use_move_hit__a_184__601].set(
+        last_damage__1219 = use_move_hit__gain_378__1218
+        hp__1220 = hp__1215.at[
+            jnp.where(pred__1217, use_move_hit__p_180__482, 2), use_move_hit__a_184__486
+        ].set(
             jnp.asarray(
                 jnp.minimum(
                     (
                         jnp.asarray(
-                            hp__1434[use_move_hit__p_180__597, use_move_hit__a_184__601]
+                            hp__1215[use_move_hit__p_180__482, use_move_hit__a_184__486]
                         ).astype(jnp.int32)
-                        + use_move_hit__gain_378__1436
+                        + use_move_hit__gain_378__1218
                     ),
-                    jnp.asarray(s.maxhp[use_move_hit__p_180__597, use_move_hit__a_184__601]).astype(
+                    jnp.asarray(s.maxhp[use_move_hit__p_180__482, use_move_hit__a_184__486]).astype(
                         jnp.int32
                     ),
                 ),
                 jnp.int16,
             )
         )
-        hp__1439 = jnp.where(cond__1435, hp__1438, hp__1434)
-        last_damage__1440 = jnp.where(cond__1435, last_damage__1437, last_damage__1429)
-        hp__1441 = jnp.where(cond__1430, hp__1439, hp__1428)
-        last_damage__1442 = jnp.where(cond__1430, last_damage__1440, last_damage__1429)
-        cond__1443 = jnp.logical_and(
+        last_damage__1221 = jnp.where(cond__1216, last_damage__1219, last_damage__1209)
+        last_damage__1222 = jnp.where(cond__1210, last_damage__1221, last_damage__1209)
+        cond__1223 = jnp.logical_and(
             jnp.logical_and(
-                (use_move_hit__kind_193__609 == 4),
-                (hp__1441[use_move_hit__q_183__600, use_move_hit__d_185__602] > 0),
+                (use_move_hit__kind_193__493 == 4),
+                (hp__1220[use_move_hit__q_183__485, use_move_hit__d_185__487] > 0),
             ),
-            jnp.logical_not(use_move_hit__behind_364__1368),
+            jnp.logical_not(use_move_hit__behind_364__1153),
         )
-        recharge__1444 = recharge__1417.at[use_move_hit__p_180__597].set(
+        pred__1224 = jnp.logical_and(pred__987, cond__1223)
+        recharge__1225 = recharge__1196.at[jnp.where(pred__1224, use_move_hit__p_180__482, 2)].set(
             jnp.asarray(True, jnp.bool_)
         )
-        recharge__1445 = jnp.where(cond__1443, recharge__1444, recharge__1417)
-        use_move_hit__sec_379__1446 = MOVES__sec_status[use_move_hit__mv_182__599]
-        cond__1447 = jnp.logical_and(
+        use_move_hit__sec_379__1226 = MOVES__sec_status[use_move_hit__mv_182__484]
+        cond__1227 = jnp.logical_and(
             jnp.logical_and(
-                (use_move_hit__sec_379__1446 >= 0),
-                (hp__1441[use_move_hit__q_183__600, use_move_hit__d_185__602] > 0),
+                (use_move_hit__sec_379__1226 >= 0),
+                (hp__1220[use_move_hit__q_183__485, use_move_hit__d_185__487] > 0),
             ),
-            jnp.logical_not(use_move_hit__behind_364__1368),
+            jnp.logical_not(use_move_hit__behind_364__1153),
         )
-        use_move_hit__same_type_382__1448 = jnp.logical_and(
+        pred__1228 = jnp.logical_and(pred__987, cond__1227)
+        use_move_hit__same_type_382__1229 = jnp.logical_and(
             (
                 lambda has_type__p_380: (
                     lambda has_type__t_381: jnp.logical_or(
-                        (has_type__t_381 == types__1202[has_type__p_380, 0]),
-                        (has_type__t_381 == types__1202[has_type__p_380, 1]),
+                        (has_type__t_381 == types__985[has_type__p_380, 0]),
+                        (has_type__t_381 == types__985[has_type__p_380, 1]),
                     )
-                )(MOVES__type[use_move_hit__mv_182__599])
-            )(use_move_hit__q_183__600),
-            (use_move_hit__sec_379__1446 != 4),
+                )(MOVES__type[use_move_hit__mv_182__484])
+            )(use_move_hit__q_183__485),
+            (use_move_hit__sec_379__1226 != 4),
         )
-        cond__1449 = jnp.logical_not(use_move_hit__same_type_382__1448)
-        chance__num_383__1450 = (
-            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_182__599]).astype(jnp.int32) * 256) + 99
+        cond__1230 = jnp.logical_not(use_move_hit__same_type_382__1229)
+        pred__1231 = jnp.logical_and(pred__1228, cond__1230)
+        chance__num_383__1232 = (
+            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_182__484]).astype(jnp.int32) * 256) + 99
         ) // 100
-        chance__v_384__1451 = _roll(
-            jax.random.bits(_site_key(key, 24, resolve_turn__k_115), (), jnp.uint32), 256
+        chance__v_384__1233 = _roll(loop_words__123[resolve_turn__k_115 - 0, 16], 256)
+        cond__1234 = forced_at__1148 < s.forced_n
+        pred__1235 = jnp.logical_and(pred__1231, cond__1234)
+        chance__v_384__1236 = s.forced[forced_at__1148]
+        forced_at__1237 = forced_at__1148 + 1
+        forced_at__1238 = jnp.where(cond__1234, forced_at__1237, forced_at__1148)
+        chance__v_384__1239 = jnp.where(cond__1234, chance__v_384__1236, chance__v_384__1233)
+        log_draw__v_385__1240 = chance__v_384__1239
+        draws__1241 = draws__1120.at[jnp.where(pred__1231, ndraws__1147, 64)].set(
+            jnp.asarray(log_draw__v_385__1240, jnp.int32)
         )
-        cond__1452 = forced_at__1363 < s.forced_n
-        chance__v_384__1453 = s.forced[forced_at__1363]
-        forced_at__1454 = forced_at__1363 + 1
-        forced_at__1455 = jnp.where(cond__1452, forced_at__1454, forced_at__1363)
-        chance__v_384__1456 = jnp.where(cond__1452, chance__v_384__1453, chance__v_384__1451)
-        log_draw__v_385__1457 = chance__v_384__1456
-        draws__1458 = draws__1359.at[ndraws__1362].set(
-            jnp.asarray(log_draw__v_385__1457, jnp.int32)
+        draw_lo__1242 = draw_lo__1121.at[jnp.where(pred__1231, ndraws__1147, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1459 = draw_lo__1360.at[ndraws__1362].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1460 = draw_hi__1361.at[ndraws__1362].set(jnp.asarray(256, jnp.int32))
-        ndraws__1461 = ndraws__1362 + 1
-        chance__result_386__1462 = chance__v_384__1456 < chance__num_383__1450
-        use_move_hit__lands_387__1463 = chance__result_386__1462
-        cond__1464 = use_move_hit__lands_387__1463
-        set_status__q_388__1465 = use_move_hit__q_183__600
-        set_status__st_389__1466 = use_move_hit__sec_379__1446
-        set_status__d_390__1467 = active[set_status__q_388__1465]
-        set_status__poison_391__1468 = jnp.logical_or(
-            (set_status__st_389__1466 == 4), (set_status__st_389__1466 == 6)
+        draw_hi__1243 = draw_hi__1122.at[jnp.where(pred__1231, ndraws__1147, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        set_status__blocked_392__1469 = jnp.logical_and(
-            set_status__poison_391__1468,
+        ndraws__1244 = ndraws__1147 + 1
+        chance__result_386__1245 = chance__v_384__1239 < chance__num_383__1232
+        use_move_hit__lands_387__1246 = chance__result_386__1245
+        cond__1247 = use_move_hit__lands_387__1246
+        pred__1248 = jnp.logical_and(pred__1231, cond__1247)
+        set_status__q_388__1249 = use_move_hit__q_183__485
+        set_status__st_389__1250 = use_move_hit__sec_379__1226
+        set_status__d_390__1251 = active__153[set_status__q_388__1249]
+        set_status__poison_391__1252 = jnp.logical_or(
+            (set_status__st_389__1250 == 4), (set_status__st_389__1250 == 6)
+        )
+        set_status__blocked_392__1253 = jnp.logical_and(
+            set_status__poison_391__1252,
             jnp.logical_or(
-                TYPES__immune_psn[types__1202[set_status__q_388__1465, 0]],
+                TYPES__immune_psn[types__985[set_status__q_388__1249, 0]],
                 jnp.logical_and(
-                    (types__1202[set_status__q_388__1465, 1] >= 0),
-                    TYPES__immune_psn[types__1202[set_status__q_388__1465, 1]],
+                    (types__985[set_status__q_388__1249, 1] >= 0),
+                    TYPES__immune_psn[types__985[set_status__q_388__1249, 1]],
                 ),
             ),
         )
-        cond__1470 = jnp.logical_and(
+        cond__1254 = jnp.logical_and(
             jnp.logical_and(
-                (status__1024[set_status__q_388__1465, set_status__d_390__1467] == 0),
-                (hp__1441[set_status__q_388__1465, set_status__d_390__1467] > 0),
+                (status__821[set_status__q_388__1249, set_status__d_390__1251] == 0),
+                (hp__1220[set_status__q_388__1249, set_status__d_390__1251] > 0),
             ),
-            jnp.logical_not(set_status__blocked_392__1469),
+            jnp.logical_not(set_status__blocked_392__1253),
         )
-        status__1471 = status__1024.at[set_status__q_388__1465, set_status__d_390__1467].set(
-            jnp.asarray(set_status__st_389__1466, jnp.int8)
+        pred__1255 = jnp.logical_and(pred__1248, cond__1254)
+        status__1256 = status__821.at[
+            jnp.where(pred__1255, set_status__q_388__1249, 2), set_status__d_390__1251
+        ].set(jnp.asarray(set_status__st_389__1250, jnp.int8))
+        cond__1257 = set_status__st_389__1250 == 5
+        pred__1258 = jnp.logical_and(pred__1255, cond__1257)
+        rand__v_393__1259 = 1 + _roll(loop_words__123[resolve_turn__k_115 - 0, 17], 7)
+        cond__1260 = forced_at__1238 < s.forced_n
+        pred__1261 = jnp.logical_and(pred__1258, cond__1260)
+        rand__v_393__1262 = s.forced[forced_at__1238]
+        forced_at__1263 = forced_at__1238 + 1
+        forced_at__1264 = jnp.where(cond__1260, forced_at__1263, forced_at__1238)
+        rand__v_393__1265 = jnp.where(cond__1260, rand__v_393__1262, rand__v_393__1259)
+        log_draw__v_394__1266 = rand__v_393__1265
+        draws__1267 = draws__1241.at[jnp.where(pred__1258, ndraws__1244, 64)].set(
+            jnp.asarray(log_draw__v_394__1266, jnp.int32)
         )
-        cond__1472 = set_status__st_389__1466 == 5
-        rand__v_393__1473 = 1 + _roll(
-            jax.random.bits(_site_key(key, 25, resolve_turn__k_115), (), jnp.uint32), 7
+        draw_lo__1268 = draw_lo__1242.at[jnp.where(pred__1258, ndraws__1244, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        cond__1474 = forced_at__1455 < s.forced_n
-        rand__v_393__1475 = s.forced[forced_at__1455]
-        forced_at__1476 = forced_at__1455 + 1
-        forced_at__1477 = jnp.where(cond__1474, forced_at__1476, forced_at__1455)
-        rand__v_393__1478 = jnp.where(cond__1474, rand__v_393__1475, rand__v_393__1473)
-        log_draw__v_394__1479 = rand__v_393__1478
-        draws__1480 = draws__1458.at[ndraws__1461].set(
-            jnp.asarray(log_draw__v_394__1479, jnp.int32)
+        draw_hi__1269 = draw_hi__1243.at[jnp.where(pred__1258, ndraws__1244, 64)].set(
+            jnp.asarray(8, jnp.int32)
         )
-        draw_lo__1481 = draw_lo__1459.at[ndraws__1461].set(jnp.asarray(1, jnp.int32))
-        draw_hi__1482 = draw_hi__1460.at[ndraws__1461].set(jnp.asarray(8, jnp.int32))
-        ndraws__1483 = ndraws__1461 + 1
-        rand__result_395__1484 = rand__v_393__1478
-        sleep__1485 = sleep__1025.at[set_status__q_388__1465, set_status__d_390__1467].set(
-            jnp.asarray(rand__result_395__1484, jnp.int8)
+        ndraws__1270 = ndraws__1244 + 1
+        rand__result_395__1271 = rand__v_393__1265
+        sleep__1272 = sleep__836.at[
+            jnp.where(pred__1258, set_status__q_388__1249, 2), set_status__d_390__1251
+        ].set(jnp.asarray(rand__result_395__1271, jnp.int8))
+        ndraws__1273 = jnp.where(cond__1257, ndraws__1270, ndraws__1244)
+        forced_at__1274 = jnp.where(cond__1257, forced_at__1264, forced_at__1238)
+        cond__1275 = set_status__st_389__1250 == 6
+        pred__1276 = jnp.logical_and(pred__1255, cond__1275)
+        toxic__1277 = toxic__807.at[jnp.where(pred__1276, set_status__q_388__1249, 2)].set(
+            jnp.asarray(0, jnp.int16)
         )
-        sleep__1486 = jnp.where(cond__1472, sleep__1485, sleep__1025)
-        draws__1487 = jnp.where(cond__1472, draws__1480, draws__1458)
-        draw_lo__1488 = jnp.where(cond__1472, draw_lo__1481, draw_lo__1459)
-        draw_hi__1489 = jnp.where(cond__1472, draw_hi__1482, draw_hi__1460)
-        ndraws__1490 = jnp.where(cond__1472, ndraws__1483, ndraws__1461)
-        forced_at__1491 = jnp.where(cond__1472, forced_at__1477, forced_at__1455)
-        cond__1492 = set_status__st_389__1466 == 6
-        toxic__1493 = toxic__978.at[set_status__q_388__1465].set(jnp.asarray(0, jnp.int16))
-        toxic__1494 = jnp.where(cond__1492, toxic__1493, toxic__978)
-        cond__1495 = set_status__st_389__1466 == 3
-        mod__1496 = mod__1122.at[set_status__q_388__1465, 3].set(
+        cond__1278 = set_status__st_389__1250 == 3
+        pred__1279 = jnp.logical_and(pred__1255, cond__1278)
+        mod__1280 = mod__916.at[jnp.where(pred__1279, set_status__q_388__1249, 2), 3].set(
             jnp.asarray(
-                jnp.maximum((mod__1122[set_status__q_388__1465, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((mod__916[set_status__q_388__1249, 3] * 25 // 100), 1), jnp.int16
             )
         )
-        mod__1497 = jnp.where(cond__1495, mod__1496, mod__1122)
-        cond__1498 = set_status__st_389__1466 == 1
-        mod__1499 = mod__1497.at[set_status__q_388__1465, 0].set(
+        cond__1281 = set_status__st_389__1250 == 1
+        pred__1282 = jnp.logical_and(pred__1255, cond__1281)
+        mod__1283 = mod__1280.at[jnp.where(pred__1282, set_status__q_388__1249, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__1497[set_status__q_388__1465, 0], jnp.int16), 1
+                        jnp.asarray(mod__1280[set_status__q_388__1249, 0], jnp.int16), 1
                     ),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__1500 = jnp.where(cond__1498, mod__1499, mod__1497)
-        status__1501 = jnp.where(cond__1470, status__1471, status__1024)
-        sleep__1502 = jnp.where(cond__1470, sleep__1486, sleep__1025)
-        mod__1503 = jnp.where(cond__1470, mod__1500, mod__1122)
-        toxic__1504 = jnp.where(cond__1470, toxic__1494, toxic__978)
-        draws__1505 = jnp.where(cond__1470, draws__1487, draws__1458)
-        draw_lo__1506 = jnp.where(cond__1470, draw_lo__1488, draw_lo__1459)
-        draw_hi__1507 = jnp.where(cond__1470, draw_hi__1489, draw_hi__1460)
-        ndraws__1508 = jnp.where(cond__1470, ndraws__1490, ndraws__1461)
-        forced_at__1509 = jnp.where(cond__1470, forced_at__1491, forced_at__1455)
-        status__1510 = jnp.where(cond__1464, status__1501, status__1024)
-        sleep__1511 = jnp.where(cond__1464, sleep__1502, sleep__1025)
-        mod__1512 = jnp.where(cond__1464, mod__1503, mod__1122)
-        toxic__1513 = jnp.where(cond__1464, toxic__1504, toxic__978)
-        draws__1514 = jnp.where(cond__1464, draws__1505, draws__1458)
-        draw_lo__1515 = jnp.where(cond__1464, draw_lo__1506, draw_lo__1459)
-        draw_hi__1516 = jnp.where(cond__1464, draw_hi__1507, draw_hi__1460)
-        ndraws__1517 = jnp.where(cond__1464, ndraws__1508, ndraws__1461)
-        forced_at__1518 = jnp.where(cond__1464, forced_at__1509, forced_at__1455)
-        status__1519 = jnp.where(cond__1449, status__1510, status__1024)
-        sleep__1520 = jnp.where(cond__1449, sleep__1511, sleep__1025)
-        mod__1521 = jnp.where(cond__1449, mod__1512, mod__1122)
-        toxic__1522 = jnp.where(cond__1449, toxic__1513, toxic__978)
-        draws__1523 = jnp.where(cond__1449, draws__1514, draws__1359)
-        draw_lo__1524 = jnp.where(cond__1449, draw_lo__1515, draw_lo__1360)
-        draw_hi__1525 = jnp.where(cond__1449, draw_hi__1516, draw_hi__1361)
-        ndraws__1526 = jnp.where(cond__1449, ndraws__1517, ndraws__1362)
-        forced_at__1527 = jnp.where(cond__1449, forced_at__1518, forced_at__1363)
-        status__1528 = jnp.where(cond__1447, status__1519, status__1024)
-        sleep__1529 = jnp.where(cond__1447, sleep__1520, sleep__1025)
-        mod__1530 = jnp.where(cond__1447, mod__1521, mod__1122)
-        toxic__1531 = jnp.where(cond__1447, toxic__1522, toxic__978)
-        draws__1532 = jnp.where(cond__1447, draws__1523, draws__1359)
-        draw_lo__1533 = jnp.where(cond__1447, draw_lo__1524, draw_lo__1360)
-        draw_hi__1534 = jnp.where(cond__1447, draw_hi__1525, draw_hi__1361)
-        ndraws__1535 = jnp.where(cond__1447, ndraws__1526, ndraws__1362)
-        forced_at__1536 = jnp.where(cond__1447, forced_at__1527, forced_at__1363)
-        use_move_hit__sb_396__1537 = jnp.broadcast_to(
+        ndraws__1284 = jnp.where(cond__1254, ndraws__1273, ndraws__1244)
+        forced_at__1285 = jnp.where(cond__1254, forced_at__1274, forced_at__1238)
+        ndraws__1286 = jnp.where(cond__1247, ndraws__1284, ndraws__1244)
+        forced_at__1287 = jnp.where(cond__1247, forced_at__1285, forced_at__1238)
+        ndraws__1288 = jnp.where(cond__1230, ndraws__1286, ndraws__1147)
+        forced_at__1289 = jnp.where(cond__1230, forced_at__1287, forced_at__1148)
+        ndraws__1290 = jnp.where(cond__1227, ndraws__1288, ndraws__1147)
+        forced_at__1291 = jnp.where(cond__1227, forced_at__1289, forced_at__1148)
+        use_move_hit__sb_396__1292 = jnp.broadcast_to(
             jnp.asarray(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.int8)
                         for x in (
-                            MOVES__sec_boost_atk[use_move_hit__mv_182__599],
-                            MOVES__sec_boost_def[use_move_hit__mv_182__599],
-                            MOVES__sec_boost_spc[use_move_hit__mv_182__599],
-                            MOVES__sec_boost_spe[use_move_hit__mv_182__599],
-                            MOVES__sec_boost_accuracy[use_move_hit__mv_182__599],
-                            MOVES__sec_boost_evasion[use_move_hit__mv_182__599],
+                            MOVES__sec_boost_atk[use_move_hit__mv_182__484],
+                            MOVES__sec_boost_def[use_move_hit__mv_182__484],
+                            MOVES__sec_boost_spc[use_move_hit__mv_182__484],
+                            MOVES__sec_boost_spe[use_move_hit__mv_182__484],
+                            MOVES__sec_boost_accuracy[use_move_hit__mv_182__484],
+                            MOVES__sec_boost_evasion[use_move_hit__mv_182__484],
                         )
                     ]
                 ),
@@ -5880,61 +5917,66 @@ def _effect_move(s: State, params, key) -> State:
             ),
             (6,),
         )
-        cond__1538 = jnp.logical_and(
+        cond__1293 = jnp.logical_and(
             jnp.logical_and(
                 jnp.any(
                     jax.vmap(
                         lambda use_move_hit__k_397: (
-                            _get(use_move_hit__sb_396__1537, use_move_hit__k_397) != 0
+                            _get(use_move_hit__sb_396__1292, use_move_hit__k_397) != 0
                         )
                     )(jnp.arange(0, 6, dtype=jnp.int32)),
                     axis=0,
                 ),
-                (hp__1441[use_move_hit__q_183__600, use_move_hit__d_185__602] > 0),
+                (hp__1220[use_move_hit__q_183__485, use_move_hit__d_185__487] > 0),
             ),
-            jnp.logical_not(use_move_hit__behind_364__1368),
+            jnp.logical_not(use_move_hit__behind_364__1153),
         )
-        chance__num_398__1539 = (
-            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_182__599]).astype(jnp.int32) * 256) + 99
+        pred__1294 = jnp.logical_and(pred__987, cond__1293)
+        chance__num_398__1295 = (
+            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_182__484]).astype(jnp.int32) * 256) + 99
         ) // 100
-        chance__v_399__1540 = _roll(
-            jax.random.bits(_site_key(key, 26, resolve_turn__k_115), (), jnp.uint32), 256
+        chance__v_399__1296 = _roll(loop_words__123[resolve_turn__k_115 - 0, 18], 256)
+        cond__1297 = forced_at__1291 < s.forced_n
+        pred__1298 = jnp.logical_and(pred__1294, cond__1297)
+        chance__v_399__1299 = s.forced[forced_at__1291]
+        forced_at__1300 = forced_at__1291 + 1
+        forced_at__1301 = jnp.where(cond__1297, forced_at__1300, forced_at__1291)
+        chance__v_399__1302 = jnp.where(cond__1297, chance__v_399__1299, chance__v_399__1296)
+        log_draw__v_400__1303 = chance__v_399__1302
+        draws__1304 = draws__1267.at[jnp.where(pred__1294, ndraws__1290, 64)].set(
+            jnp.asarray(log_draw__v_400__1303, jnp.int32)
         )
-        cond__1541 = forced_at__1536 < s.forced_n
-        chance__v_399__1542 = s.forced[forced_at__1536]
-        forced_at__1543 = forced_at__1536 + 1
-        forced_at__1544 = jnp.where(cond__1541, forced_at__1543, forced_at__1536)
-        chance__v_399__1545 = jnp.where(cond__1541, chance__v_399__1542, chance__v_399__1540)
-        log_draw__v_400__1546 = chance__v_399__1545
-        draws__1547 = draws__1532.at[ndraws__1535].set(
-            jnp.asarray(log_draw__v_400__1546, jnp.int32)
+        draw_lo__1305 = draw_lo__1268.at[jnp.where(pred__1294, ndraws__1290, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1548 = draw_lo__1533.at[ndraws__1535].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1549 = draw_hi__1534.at[ndraws__1535].set(jnp.asarray(256, jnp.int32))
-        ndraws__1550 = ndraws__1535 + 1
-        chance__result_401__1551 = chance__v_399__1545 < chance__num_398__1539
-        use_move_hit__drop_402__1552 = chance__result_401__1551
-        cond__1553 = use_move_hit__drop_402__1552
-        apply_boosts__q_403__1554 = use_move_hit__q_183__600
-        apply_boosts__f_404__1555 = use_move_hit__q_183__600
-        apply_boosts__da_405__1556 = use_move_hit__sb_396__1537[0]
-        apply_boosts__dd_406__1557 = use_move_hit__sb_396__1537[1]
-        apply_boosts__ds_407__1558 = use_move_hit__sb_396__1537[2]
-        apply_boosts__dsp_408__1559 = use_move_hit__sb_396__1537[3]
-        apply_boosts__dacc_409__1560 = use_move_hit__sb_396__1537[4]
-        apply_boosts__deva_410__1561 = use_move_hit__sb_396__1537[5]
-        apply_boosts__deltas_411__1562 = jnp.broadcast_to(
+        draw_hi__1306 = draw_hi__1269.at[jnp.where(pred__1294, ndraws__1290, 64)].set(
+            jnp.asarray(256, jnp.int32)
+        )
+        ndraws__1307 = ndraws__1290 + 1
+        chance__result_401__1308 = chance__v_399__1302 < chance__num_398__1295
+        use_move_hit__drop_402__1309 = chance__result_401__1308
+        cond__1310 = use_move_hit__drop_402__1309
+        pred__1311 = jnp.logical_and(pred__1294, cond__1310)
+        apply_boosts__q_403__1312 = use_move_hit__q_183__485
+        apply_boosts__f_404__1313 = use_move_hit__q_183__485
+        apply_boosts__da_405__1314 = use_move_hit__sb_396__1292[0]
+        apply_boosts__dd_406__1315 = use_move_hit__sb_396__1292[1]
+        apply_boosts__ds_407__1316 = use_move_hit__sb_396__1292[2]
+        apply_boosts__dsp_408__1317 = use_move_hit__sb_396__1292[3]
+        apply_boosts__dacc_409__1318 = use_move_hit__sb_396__1292[4]
+        apply_boosts__deva_410__1319 = use_move_hit__sb_396__1292[5]
+        apply_boosts__deltas_411__1320 = jnp.broadcast_to(
             jnp.asarray(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.int8)
                         for x in (
-                            apply_boosts__da_405__1556,
-                            apply_boosts__dd_406__1557,
-                            apply_boosts__ds_407__1558,
-                            apply_boosts__dsp_408__1559,
-                            apply_boosts__dacc_409__1560,
-                            apply_boosts__deva_410__1561,
+                            apply_boosts__da_405__1314,
+                            apply_boosts__dd_406__1315,
+                            apply_boosts__ds_407__1316,
+                            apply_boosts__dsp_408__1317,
+                            apply_boosts__dacc_409__1318,
+                            apply_boosts__deva_410__1319,
                         )
                     ]
                 ),
@@ -5942,301 +5984,285 @@ def _effect_move(s: State, params, key) -> State:
             ),
             (6,),
         )
-        apply_boosts__any_ok_412__1563 = False
+        apply_boosts__any_ok_412__1321 = False
 
-        def loop_body__1564(apply_boosts__k_413, carry):
+        def loop_body__1322(apply_boosts__k_413, carry):
             (boosts, mod, apply_boosts__any_ok_412) = carry
             apply_boosts__k_413 = jnp.asarray(apply_boosts__k_413, jnp.int32)
-            boost_stat__q_414__1565 = apply_boosts__q_403__1554
-            boost_stat__k_415__1566 = apply_boosts__k_413
-            boost_stat__delta_416__1567 = _get(apply_boosts__deltas_411__1562, apply_boosts__k_413)
-            boost_stat__a_417__1568 = active[boost_stat__q_414__1565]
-            boost_stat__b_418__1569 = jnp.asarray(
-                boosts[boost_stat__q_414__1565, boost_stat__k_415__1566]
+            boost_stat__q_414__1323 = apply_boosts__q_403__1312
+            boost_stat__k_415__1324 = apply_boosts__k_413
+            boost_stat__delta_416__1325 = _get(apply_boosts__deltas_411__1320, apply_boosts__k_413)
+            boost_stat__a_417__1326 = active__153[boost_stat__q_414__1323]
+            boost_stat__b_418__1327 = jnp.asarray(
+                boosts[boost_stat__q_414__1323, boost_stat__k_415__1324]
             ).astype(jnp.int32)
-            boost_stat__nb_419__1570 = jnp.clip(
-                (boost_stat__b_418__1569 + boost_stat__delta_416__1567), -6, 6
+            boost_stat__nb_419__1328 = jnp.clip(
+                (boost_stat__b_418__1327 + boost_stat__delta_416__1325), -6, 6
             )
-            boost_stat__ok_420__1571 = False
-            cond__1572 = jnp.logical_and(
+            boost_stat__ok_420__1329 = False
+            cond__1330 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (boost_stat__delta_416__1567 != 0),
-                        (hp__1441[boost_stat__q_414__1565, boost_stat__a_417__1568] > 0),
+                        (boost_stat__delta_416__1325 != 0),
+                        (hp__1220[boost_stat__q_414__1323, boost_stat__a_417__1326] > 0),
                     ),
                     jnp.logical_not(
                         jnp.logical_and(
-                            (boost_stat__delta_416__1567 > 0), (boost_stat__b_418__1569 >= 6)
+                            (boost_stat__delta_416__1325 > 0), (boost_stat__b_418__1327 >= 6)
                         )
                     ),
                 ),
                 jnp.logical_not(
                     jnp.logical_and(
-                        (boost_stat__delta_416__1567 < 0), (boost_stat__b_418__1569 <= -6)
+                        (boost_stat__delta_416__1325 < 0), (boost_stat__b_418__1327 <= -6)
                     )
                 ),
             )
-            cond__1573 = boost_stat__k_415__1566 >= 4
-            boosts__1574 = boosts.at[boost_stat__q_414__1565, boost_stat__k_415__1566].set(
-                jnp.asarray(boost_stat__nb_419__1570, jnp.int8)
-            )
-            boost_stat__ok_420__1575 = True
-            cond__1576 = jnp.logical_or(
+            pred__1331 = jnp.logical_and(pred__1311, cond__1330)
+            cond__1332 = boost_stat__k_415__1324 >= 4
+            pred__1333 = jnp.logical_and(pred__1331, cond__1332)
+            pred__1334 = jnp.logical_and(pred__1331, jnp.logical_not(cond__1332))
+            boosts__1335 = boosts.at[
+                jnp.where(pred__1333, boost_stat__q_414__1323, 2), boost_stat__k_415__1324
+            ].set(jnp.asarray(boost_stat__nb_419__1328, jnp.int8))
+            boost_stat__ok_420__1336 = True
+            cond__1337 = jnp.logical_or(
                 jnp.logical_and(
-                    (boost_stat__delta_416__1567 > 0),
-                    (mod[boost_stat__q_414__1565, boost_stat__k_415__1566] == 999),
+                    (boost_stat__delta_416__1325 > 0),
+                    (mod[boost_stat__q_414__1323, boost_stat__k_415__1324] == 999),
                 ),
                 jnp.logical_and(
-                    (boost_stat__delta_416__1567 < 0),
-                    (mod[boost_stat__q_414__1565, boost_stat__k_415__1566] == 1),
+                    (boost_stat__delta_416__1325 < 0),
+                    (mod[boost_stat__q_414__1323, boost_stat__k_415__1324] == 1),
                 ),
             )
-            boosts__1577 = boosts.at[boost_stat__q_414__1565, boost_stat__k_415__1566].set(
+            pred__1338 = jnp.logical_and(pred__1334, cond__1337)
+            pred__1339 = jnp.logical_and(pred__1334, jnp.logical_not(cond__1337))
+            boosts__1340 = boosts__1335.at[
+                jnp.where(pred__1338, boost_stat__q_414__1323, 2), boost_stat__k_415__1324
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_416__1567 > 0),
-                        (boost_stat__nb_419__1570 - 1),
-                        (boost_stat__nb_419__1570 + 1),
+                        (boost_stat__delta_416__1325 > 0),
+                        (boost_stat__nb_419__1328 - 1),
+                        (boost_stat__nb_419__1328 + 1),
                     ),
                     jnp.int8,
                 )
             )
-            boosts__1578 = boosts.at[boost_stat__q_414__1565, boost_stat__k_415__1566].set(
-                jnp.asarray(boost_stat__nb_419__1570, jnp.int8)
-            )
-            boost_stat__ok_420__1579 = True
-            boost_stat__m_421__1580 = jnp.maximum(
+            boosts__1341 = boosts__1340.at[
+                jnp.where(pred__1339, boost_stat__q_414__1323, 2), boost_stat__k_415__1324
+            ].set(jnp.asarray(boost_stat__nb_419__1328, jnp.int8))
+            boost_stat__ok_420__1342 = True
+            boost_stat__m_421__1343 = jnp.maximum(
                 (
                     (
                         jnp.asarray(
-                            stored__1123[boost_stat__q_414__1565, boost_stat__k_415__1566]
+                            stored__915[boost_stat__q_414__1323, boost_stat__k_415__1324]
                         ).astype(jnp.int32)
-                        * STAGE_PCT[(boost_stat__nb_419__1570 + 6)]
+                        * STAGE_PCT[(boost_stat__nb_419__1328 + 6)]
                     )
                     // 100
                 ),
                 1,
             )
-            mod__1581 = mod.at[boost_stat__q_414__1565, boost_stat__k_415__1566].set(
+            mod__1344 = mod.at[
+                jnp.where(pred__1339, boost_stat__q_414__1323, 2), boost_stat__k_415__1324
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_416__1567 > 0),
-                        jnp.minimum(boost_stat__m_421__1580, 999),
-                        boost_stat__m_421__1580,
+                        (boost_stat__delta_416__1325 > 0),
+                        jnp.minimum(boost_stat__m_421__1343, 999),
+                        boost_stat__m_421__1343,
                     ),
                     jnp.int16,
                 )
             )
-            boosts__1582 = jnp.where(cond__1576, boosts__1577, boosts__1578)
-            mod__1583 = jnp.where(cond__1576, mod, mod__1581)
-            boost_stat__ok_420__1584 = jnp.where(
-                cond__1576, boost_stat__ok_420__1571, boost_stat__ok_420__1579
+            boost_stat__ok_420__1345 = jnp.where(
+                cond__1337, boost_stat__ok_420__1329, boost_stat__ok_420__1342
             )
-            boosts__1585 = jnp.where(cond__1573, boosts__1574, boosts__1582)
-            mod__1586 = jnp.where(cond__1573, mod, mod__1583)
-            boost_stat__ok_420__1587 = jnp.where(
-                cond__1573, boost_stat__ok_420__1575, boost_stat__ok_420__1584
+            boost_stat__ok_420__1346 = jnp.where(
+                cond__1332, boost_stat__ok_420__1336, boost_stat__ok_420__1345
             )
-            boosts__1588 = jnp.where(cond__1572, boosts__1585, boosts)
-            mod__1589 = jnp.where(cond__1572, mod__1586, mod)
-            boost_stat__ok_420__1590 = jnp.where(
-                cond__1572, boost_stat__ok_420__1587, boost_stat__ok_420__1571
+            boost_stat__ok_420__1347 = jnp.where(
+                cond__1330, boost_stat__ok_420__1346, boost_stat__ok_420__1329
             )
-            boost_stat__result_422__1591 = boost_stat__ok_420__1590
-            apply_boosts__ok_423__1592 = boost_stat__result_422__1591
-            apply_boosts__any_ok_412__1593 = jnp.logical_or(
-                apply_boosts__any_ok_412, apply_boosts__ok_423__1592
+            boost_stat__result_422__1348 = boost_stat__ok_420__1347
+            apply_boosts__ok_423__1349 = boost_stat__result_422__1348
+            apply_boosts__any_ok_412__1350 = jnp.logical_or(
+                apply_boosts__any_ok_412, apply_boosts__ok_423__1349
             )
-            return (boosts__1588, mod__1589, apply_boosts__any_ok_412__1593)
+            return (boosts__1341, mod__1344, apply_boosts__any_ok_412__1350)
 
-        (boosts__1594, mod__1595, apply_boosts__any_ok_412__1596) = jax.lax.fori_loop(
-            0, 6, loop_body__1564, (boosts__1121, mod__1530, apply_boosts__any_ok_412__1563)
+        (boosts__1351, mod__1352, apply_boosts__any_ok_412__1353) = jax.lax.fori_loop(
+            0, 6, loop_body__1322, (boosts__921, mod__1283, apply_boosts__any_ok_412__1321)
         )
-        cond__1597 = apply_boosts__any_ok_412__1596
-        cond__1598 = status__1528[apply_boosts__f_404__1555, active[apply_boosts__f_404__1555]] == 3
-        mod__1599 = mod__1595.at[apply_boosts__f_404__1555, 3].set(
+        cond__1354 = apply_boosts__any_ok_412__1353
+        pred__1355 = jnp.logical_and(pred__1311, cond__1354)
+        cond__1356 = (
+            status__1256[apply_boosts__f_404__1313, active__153[apply_boosts__f_404__1313]] == 3
+        )
+        pred__1357 = jnp.logical_and(pred__1355, cond__1356)
+        mod__1358 = mod__1352.at[jnp.where(pred__1357, apply_boosts__f_404__1313, 2), 3].set(
             jnp.asarray(
-                jnp.maximum((mod__1595[apply_boosts__f_404__1555, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((mod__1352[apply_boosts__f_404__1313, 3] * 25 // 100), 1), jnp.int16
             )
         )
-        mod__1600 = jnp.where(cond__1598, mod__1599, mod__1595)
-        cond__1601 = status__1528[apply_boosts__f_404__1555, active[apply_boosts__f_404__1555]] == 1
-        mod__1602 = mod__1600.at[apply_boosts__f_404__1555, 0].set(
+        cond__1359 = (
+            status__1256[apply_boosts__f_404__1313, active__153[apply_boosts__f_404__1313]] == 1
+        )
+        pred__1360 = jnp.logical_and(pred__1355, cond__1359)
+        mod__1361 = mod__1358.at[jnp.where(pred__1360, apply_boosts__f_404__1313, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__1600[apply_boosts__f_404__1555, 0], jnp.int16), 1
+                        jnp.asarray(mod__1358[apply_boosts__f_404__1313, 0], jnp.int16), 1
                     ),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__1603 = jnp.where(cond__1601, mod__1602, mod__1600)
-        mod__1604 = jnp.where(cond__1597, mod__1603, mod__1595)
-        boosts__1605 = jnp.where(cond__1553, boosts__1594, boosts__1121)
-        mod__1606 = jnp.where(cond__1553, mod__1604, mod__1530)
-        boosts__1607 = jnp.where(cond__1538, boosts__1605, boosts__1121)
-        mod__1608 = jnp.where(cond__1538, mod__1606, mod__1530)
-        draws__1609 = jnp.where(cond__1538, draws__1547, draws__1532)
-        draw_lo__1610 = jnp.where(cond__1538, draw_lo__1548, draw_lo__1533)
-        draw_hi__1611 = jnp.where(cond__1538, draw_hi__1549, draw_hi__1534)
-        ndraws__1612 = jnp.where(cond__1538, ndraws__1550, ndraws__1535)
-        forced_at__1613 = jnp.where(cond__1538, forced_at__1544, forced_at__1536)
-        use_move_hit__sv_424__1614 = MOVES__sec_volatile[use_move_hit__mv_182__599]
-        use_move_hit__through_425__1615 = jnp.logical_or(
-            jnp.logical_not(use_move_hit__behind_364__1368),
+        ndraws__1362 = jnp.where(cond__1293, ndraws__1307, ndraws__1290)
+        forced_at__1363 = jnp.where(cond__1293, forced_at__1301, forced_at__1291)
+        use_move_hit__sv_424__1364 = MOVES__sec_volatile[use_move_hit__mv_182__484]
+        use_move_hit__through_425__1365 = jnp.logical_or(
+            jnp.logical_not(use_move_hit__behind_364__1153),
             jnp.logical_and(
-                (use_move_hit__sv_424__1614 == 1), jnp.logical_not(use_move_hit__broke_203__1418)
+                (use_move_hit__sv_424__1364 == 1), jnp.logical_not(use_move_hit__broke_203__1198)
             ),
         )
-        cond__1616 = jnp.logical_and(
+        cond__1366 = jnp.logical_and(
             jnp.logical_and(
-                (use_move_hit__sv_424__1614 >= 0),
-                (hp__1441[use_move_hit__q_183__600, use_move_hit__d_185__602] > 0),
+                (use_move_hit__sv_424__1364 >= 0),
+                (hp__1220[use_move_hit__q_183__485, use_move_hit__d_185__487] > 0),
             ),
-            use_move_hit__through_425__1615,
+            use_move_hit__through_425__1365,
         )
-        use_move_hit__vc_426__1617 = (
+        pred__1367 = jnp.logical_and(pred__987, cond__1366)
+        use_move_hit__vc_426__1368 = (
             (
-                (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_182__599]).astype(jnp.int32) * 256)
+                (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_182__484]).astype(jnp.int32) * 256)
                 + 99
             )
             // 100
-        ) - jnp.where((use_move_hit__sv_424__1614 == 1), 1, 0)
-        chance__num_427__1618 = use_move_hit__vc_426__1617
-        chance__v_428__1619 = _roll(
-            jax.random.bits(_site_key(key, 27, resolve_turn__k_115), (), jnp.uint32), 256
+        ) - jnp.where((use_move_hit__sv_424__1364 == 1), 1, 0)
+        chance__num_427__1369 = use_move_hit__vc_426__1368
+        chance__v_428__1370 = _roll(loop_words__123[resolve_turn__k_115 - 0, 19], 256)
+        cond__1371 = forced_at__1363 < s.forced_n
+        pred__1372 = jnp.logical_and(pred__1367, cond__1371)
+        chance__v_428__1373 = s.forced[forced_at__1363]
+        forced_at__1374 = forced_at__1363 + 1
+        forced_at__1375 = jnp.where(cond__1371, forced_at__1374, forced_at__1363)
+        chance__v_428__1376 = jnp.where(cond__1371, chance__v_428__1373, chance__v_428__1370)
+        log_draw__v_429__1377 = chance__v_428__1376
+        draws__1378 = draws__1304.at[jnp.where(pred__1367, ndraws__1362, 64)].set(
+            jnp.asarray(log_draw__v_429__1377, jnp.int32)
         )
-        cond__1620 = forced_at__1613 < s.forced_n
-        chance__v_428__1621 = s.forced[forced_at__1613]
-        forced_at__1622 = forced_at__1613 + 1
-        forced_at__1623 = jnp.where(cond__1620, forced_at__1622, forced_at__1613)
-        chance__v_428__1624 = jnp.where(cond__1620, chance__v_428__1621, chance__v_428__1619)
-        log_draw__v_429__1625 = chance__v_428__1624
-        draws__1626 = draws__1609.at[ndraws__1612].set(
-            jnp.asarray(log_draw__v_429__1625, jnp.int32)
+        draw_lo__1379 = draw_lo__1305.at[jnp.where(pred__1367, ndraws__1362, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1627 = draw_lo__1610.at[ndraws__1612].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1628 = draw_hi__1611.at[ndraws__1612].set(jnp.asarray(256, jnp.int32))
-        ndraws__1629 = ndraws__1612 + 1
-        chance__result_430__1630 = chance__v_428__1624 < chance__num_427__1618
-        use_move_hit__lands_431__1631 = chance__result_430__1630
-        cond__1632 = jnp.logical_and(
-            use_move_hit__lands_431__1631, (use_move_hit__sv_424__1614 == 12)
+        draw_hi__1380 = draw_hi__1306.at[jnp.where(pred__1367, ndraws__1362, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        flinch__1633 = flinch.at[use_move_hit__q_183__600].set(jnp.asarray(True, jnp.bool_))
-        recharge__1634 = recharge__1445.at[use_move_hit__q_183__600].set(
+        ndraws__1381 = ndraws__1362 + 1
+        chance__result_430__1382 = chance__v_428__1376 < chance__num_427__1369
+        use_move_hit__lands_431__1383 = chance__result_430__1382
+        cond__1384 = jnp.logical_and(
+            use_move_hit__lands_431__1383, (use_move_hit__sv_424__1364 == 12)
+        )
+        pred__1385 = jnp.logical_and(pred__1367, cond__1384)
+        flinch__1386 = flinch__165.at[jnp.where(pred__1385, use_move_hit__q_183__485, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        recharge__1387 = recharge__1225.at[jnp.where(pred__1385, use_move_hit__q_183__485, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        flinch__1635 = jnp.where(cond__1632, flinch__1633, flinch)
-        recharge__1636 = jnp.where(cond__1632, recharge__1634, recharge__1445)
-        cond__1637 = jnp.logical_and(
-            use_move_hit__lands_431__1631, (use_move_hit__sv_424__1614 == 1)
+        cond__1388 = jnp.logical_and(
+            use_move_hit__lands_431__1383, (use_move_hit__sv_424__1364 == 1)
         )
-        confuse__q_432__1638 = use_move_hit__q_183__600
-        cond__1639 = jnp.logical_and(
-            jnp.logical_not(confused__1061[confuse__q_432__1638]),
-            (hp__1441[confuse__q_432__1638, active[confuse__q_432__1638]] > 0),
+        pred__1389 = jnp.logical_and(pred__1367, cond__1388)
+        confuse__q_432__1390 = use_move_hit__q_183__485
+        cond__1391 = jnp.logical_and(
+            jnp.logical_not(confused__870[confuse__q_432__1390]),
+            (hp__1220[confuse__q_432__1390, active__153[confuse__q_432__1390]] > 0),
         )
-        rand__v_433__1640 = 2 + _roll(
-            jax.random.bits(_site_key(key, 28, resolve_turn__k_115), (), jnp.uint32), 4
+        pred__1392 = jnp.logical_and(pred__1389, cond__1391)
+        rand__v_433__1393 = 2 + _roll(loop_words__123[resolve_turn__k_115 - 0, 20], 4)
+        cond__1394 = forced_at__1375 < s.forced_n
+        pred__1395 = jnp.logical_and(pred__1392, cond__1394)
+        rand__v_433__1396 = s.forced[forced_at__1375]
+        forced_at__1397 = forced_at__1375 + 1
+        forced_at__1398 = jnp.where(cond__1394, forced_at__1397, forced_at__1375)
+        rand__v_433__1399 = jnp.where(cond__1394, rand__v_433__1396, rand__v_433__1393)
+        log_draw__v_434__1400 = rand__v_433__1399
+        draws__1401 = draws__1378.at[jnp.where(pred__1392, ndraws__1381, 64)].set(
+            jnp.asarray(log_draw__v_434__1400, jnp.int32)
         )
-        cond__1641 = forced_at__1623 < s.forced_n
-        rand__v_433__1642 = s.forced[forced_at__1623]
-        forced_at__1643 = forced_at__1623 + 1
-        forced_at__1644 = jnp.where(cond__1641, forced_at__1643, forced_at__1623)
-        rand__v_433__1645 = jnp.where(cond__1641, rand__v_433__1642, rand__v_433__1640)
-        log_draw__v_434__1646 = rand__v_433__1645
-        draws__1647 = draws__1626.at[ndraws__1629].set(
-            jnp.asarray(log_draw__v_434__1646, jnp.int32)
+        draw_lo__1402 = draw_lo__1379.at[jnp.where(pred__1392, ndraws__1381, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        draw_lo__1648 = draw_lo__1627.at[ndraws__1629].set(jnp.asarray(2, jnp.int32))
-        draw_hi__1649 = draw_hi__1628.at[ndraws__1629].set(jnp.asarray(6, jnp.int32))
-        ndraws__1650 = ndraws__1629 + 1
-        rand__result_435__1651 = rand__v_433__1645
-        confusion_turns__1652 = confusion_turns__1062.at[confuse__q_432__1638].set(
-            jnp.asarray(rand__result_435__1651, jnp.int8)
+        draw_hi__1403 = draw_hi__1380.at[jnp.where(pred__1392, ndraws__1381, 64)].set(
+            jnp.asarray(6, jnp.int32)
         )
-        confused__1653 = confused__1061.at[confuse__q_432__1638].set(jnp.asarray(True, jnp.bool_))
-        confused__1654 = jnp.where(cond__1639, confused__1653, confused__1061)
-        confusion_turns__1655 = jnp.where(cond__1639, confusion_turns__1652, confusion_turns__1062)
-        draws__1656 = jnp.where(cond__1639, draws__1647, draws__1626)
-        draw_lo__1657 = jnp.where(cond__1639, draw_lo__1648, draw_lo__1627)
-        draw_hi__1658 = jnp.where(cond__1639, draw_hi__1649, draw_hi__1628)
-        ndraws__1659 = jnp.where(cond__1639, ndraws__1650, ndraws__1629)
-        forced_at__1660 = jnp.where(cond__1639, forced_at__1644, forced_at__1623)
-        confused__1661 = jnp.where(cond__1637, confused__1654, confused__1061)
-        confusion_turns__1662 = jnp.where(cond__1637, confusion_turns__1655, confusion_turns__1062)
-        draws__1663 = jnp.where(cond__1637, draws__1656, draws__1626)
-        draw_lo__1664 = jnp.where(cond__1637, draw_lo__1657, draw_lo__1627)
-        draw_hi__1665 = jnp.where(cond__1637, draw_hi__1658, draw_hi__1628)
-        ndraws__1666 = jnp.where(cond__1637, ndraws__1659, ndraws__1629)
-        forced_at__1667 = jnp.where(cond__1637, forced_at__1660, forced_at__1623)
-        confused__1668 = jnp.where(cond__1616, confused__1661, confused__1061)
-        confusion_turns__1669 = jnp.where(cond__1616, confusion_turns__1662, confusion_turns__1062)
-        flinch__1670 = jnp.where(cond__1616, flinch__1635, flinch)
-        recharge__1671 = jnp.where(cond__1616, recharge__1636, recharge__1445)
-        draws__1672 = jnp.where(cond__1616, draws__1663, draws__1609)
-        draw_lo__1673 = jnp.where(cond__1616, draw_lo__1664, draw_lo__1610)
-        draw_hi__1674 = jnp.where(cond__1616, draw_hi__1665, draw_hi__1611)
-        ndraws__1675 = jnp.where(cond__1616, ndraws__1666, ndraws__1612)
-        forced_at__1676 = jnp.where(cond__1616, forced_at__1667, forced_at__1613)
-        cond__1677 = jnp.logical_and(
-            (use_move_hit__sec_379__1446 == 1),
-            (status__1528[use_move_hit__q_183__600, use_move_hit__d_185__602] == 2),
+        ndraws__1404 = ndraws__1381 + 1
+        rand__result_435__1405 = rand__v_433__1399
+        confusion_turns__1406 = confusion_turns__869.at[
+            jnp.where(pred__1392, confuse__q_432__1390, 2)
+        ].set(jnp.asarray(rand__result_435__1405, jnp.int8))
+        confused__1407 = confused__870.at[jnp.where(pred__1392, confuse__q_432__1390, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        status__1678 = status__1528.at[use_move_hit__q_183__600, use_move_hit__d_185__602].set(
-            jnp.asarray(0, jnp.int8)
+        ndraws__1408 = jnp.where(cond__1391, ndraws__1404, ndraws__1381)
+        forced_at__1409 = jnp.where(cond__1391, forced_at__1398, forced_at__1375)
+        ndraws__1410 = jnp.where(cond__1388, ndraws__1408, ndraws__1381)
+        forced_at__1411 = jnp.where(cond__1388, forced_at__1409, forced_at__1375)
+        ndraws__1412 = jnp.where(cond__1366, ndraws__1410, ndraws__1362)
+        forced_at__1413 = jnp.where(cond__1366, forced_at__1411, forced_at__1363)
+        cond__1414 = jnp.logical_and(
+            (use_move_hit__sec_379__1226 == 1),
+            (status__1256[use_move_hit__q_183__485, use_move_hit__d_185__487] == 2),
         )
-        status__1679 = jnp.where(cond__1677, status__1678, status__1528)
-        hp__1680 = jnp.where(cond__1203, hp__1441, hp__1146)
-        status__1681 = jnp.where(cond__1203, status__1679, status__1024)
-        sleep__1682 = jnp.where(cond__1203, sleep__1529, sleep__1025)
-        boosts__1683 = jnp.where(cond__1203, boosts__1607, boosts__1121)
-        mod__1684 = jnp.where(cond__1203, mod__1608, mod__1122)
-        last_damage__1685 = jnp.where(cond__1203, last_damage__1442, last_damage__1147)
-        confused__1686 = jnp.where(cond__1203, confused__1668, confused__1061)
-        confusion_turns__1687 = jnp.where(cond__1203, confusion_turns__1669, confusion_turns__1062)
-        toxic__1688 = jnp.where(cond__1203, toxic__1531, toxic__978)
-        flinch__1689 = jnp.where(cond__1203, flinch__1670, flinch)
-        substitute__1690 = jnp.where(cond__1203, substitute__1415, substitute__1148)
-        sub_hp__1691 = jnp.where(cond__1203, sub_hp__1416, sub_hp__1149)
-        recharge__1692 = jnp.where(cond__1203, recharge__1671, recharge__792)
-        draws__1693 = jnp.where(cond__1203, draws__1672, draws__1170)
-        draw_lo__1694 = jnp.where(cond__1203, draw_lo__1673, draw_lo__1171)
-        draw_hi__1695 = jnp.where(cond__1203, draw_hi__1674, draw_hi__1172)
-        ndraws__1696 = jnp.where(cond__1203, ndraws__1675, ndraws__1173)
-        forced_at__1697 = jnp.where(cond__1203, forced_at__1676, forced_at__1174)
-        use_move_hit__broke_203__1698 = jnp.where(
-            cond__1203, use_move_hit__broke_203__1418, use_move_hit__broke_203__690
+        pred__1415 = jnp.logical_and(pred__987, cond__1414)
+        status__1416 = status__1256.at[
+            jnp.where(pred__1415, use_move_hit__q_183__485, 2), use_move_hit__d_185__487
+        ].set(jnp.asarray(0, jnp.int8))
+        last_damage__1417 = jnp.where(cond__986, last_damage__1222, last_damage__936)
+        ndraws__1418 = jnp.where(cond__986, ndraws__1412, ndraws__959)
+        forced_at__1419 = jnp.where(cond__986, forced_at__1413, forced_at__960)
+        use_move_hit__broke_203__1420 = jnp.where(
+            cond__986, use_move_hit__broke_203__1198, use_move_hit__broke_203__558
         )
-        cond__1699 = MOVES__crash[use_move_hit__mv_182__599]
-        self_damage__p_436__1700 = use_move_hit__p_180__597
-        self_damage__q_437__1701 = 1 - self_damage__p_436__1700
-        self_damage__a_438__1702 = active[self_damage__p_436__1700]
-        last_damage__1703 = jnp.asarray(1, jnp.int32)
-        cond__1704 = substitute__543[self_damage__p_436__1700]
-        cond__1705 = substitute__543[self_damage__q_437__1701]
-        sub_hp__1706 = sub_hp__544.at[self_damage__q_437__1701].set(
+        cond__1421 = MOVES__crash[use_move_hit__mv_182__484]
+        pred__1422 = jnp.logical_and(pred__565, cond__1421)
+        self_damage__p_436__1423 = use_move_hit__p_180__482
+        self_damage__q_437__1424 = 1 - self_damage__p_436__1423
+        self_damage__a_438__1425 = active__153[self_damage__p_436__1423]
+        last_damage__1426 = jnp.asarray(1, jnp.int32)
+        cond__1427 = substitute__1190[self_damage__p_436__1423]
+        pred__1428 = jnp.logical_and(pred__1422, cond__1427)
+        pred__1429 = jnp.logical_and(pred__1422, jnp.logical_not(cond__1427))
+        cond__1430 = substitute__1190[self_damage__q_437__1424]
+        pred__1431 = jnp.logical_and(pred__1428, cond__1430)
+        sub_hp__1432 = sub_hp__1188.at[jnp.where(pred__1431, self_damage__q_437__1424, 2)].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__544[self_damage__q_437__1701]).astype(jnp.int32) - 1), 0
+                    (jnp.asarray(sub_hp__1188[self_damage__q_437__1424]).astype(jnp.int32) - 1), 0
                 ),
                 jnp.int16,
             )
         )
-        substitute__1707 = substitute__543.at[self_damage__q_437__1701].set(
-            jnp.asarray((sub_hp__1706[self_damage__q_437__1701] > 0), jnp.bool_)
-        )
-        substitute__1708 = jnp.where(cond__1705, substitute__1707, substitute__543)
-        sub_hp__1709 = jnp.where(cond__1705, sub_hp__1706, sub_hp__544)
-        hp__1710 = hp__533.at[self_damage__p_436__1700, self_damage__a_438__1702].set(
+        substitute__1433 = substitute__1190.at[
+            jnp.where(pred__1431, self_damage__q_437__1424, 2)
+        ].set(jnp.asarray((sub_hp__1432[self_damage__q_437__1424] > 0), jnp.bool_))
+        hp__1434 = hp__1220.at[
+            jnp.where(pred__1429, self_damage__p_436__1423, 2), self_damage__a_438__1425
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__533[self_damage__p_436__1700, self_damage__a_438__1702]
+                            hp__1220[self_damage__p_436__1423, self_damage__a_438__1425]
                         ).astype(jnp.int32)
                         - 1
                     ),
@@ -6245,203 +6271,80 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1711 = jnp.where(cond__1704, hp__533, hp__1710)
-        substitute__1712 = jnp.where(cond__1704, substitute__1708, substitute__543)
-        sub_hp__1713 = jnp.where(cond__1704, sub_hp__1709, sub_hp__544)
-        hp__1714 = jnp.where(cond__1699, hp__1711, hp__533)
-        last_damage__1715 = jnp.where(cond__1699, last_damage__1703, last_damage__693)
-        substitute__1716 = jnp.where(cond__1699, substitute__1712, substitute__543)
-        sub_hp__1717 = jnp.where(cond__1699, sub_hp__1713, sub_hp__544)
-        hp__1718 = jnp.where(cond__694, hp__1680, hp__1714)
-        status__1719 = jnp.where(cond__694, status__1681, status)
-        sleep__1720 = jnp.where(cond__694, sleep__1682, sleep__534)
-        moves__1721 = jnp.where(cond__694, moves__1190, moves)
-        pp__1722 = jnp.where(cond__694, pp__1120, pp__606)
-        boosts__1723 = jnp.where(cond__694, boosts__1683, boosts)
-        mod__1724 = jnp.where(cond__694, mod__1684, mod)
-        stored__1725 = jnp.where(cond__694, stored__1123, stored)
-        form__1726 = jnp.where(cond__694, form__1124, form)
-        types__1727 = jnp.where(cond__694, types__1202, types)
-        transformed__1728 = jnp.where(cond__694, transformed__1126, transformed)
-        base_moves__1729 = jnp.where(cond__694, base_moves__1127, base_moves)
-        base_pp__1730 = jnp.where(cond__694, base_pp__1128, base_pp__582)
-        speed__1731 = jnp.where(cond__694, speed__1129, speed)
-        last_move__1732 = jnp.where(cond__694, last_move__969, last_move__584)
-        last_damage__1733 = jnp.where(cond__694, last_damage__1685, last_damage__1715)
-        shown_move__1734 = jnp.where(cond__694, shown_move__970, shown_move__588)
-        confused__1735 = jnp.where(cond__694, confused__1686, confused__671)
-        confusion_turns__1736 = jnp.where(cond__694, confusion_turns__1687, confusion_turns__672)
-        focus__1737 = jnp.where(cond__694, focus__1195, focus)
-        seeded__1738 = jnp.where(cond__694, seeded__1198, seeded)
-        mist__1739 = jnp.where(cond__694, mist__975, mist)
-        disabled_slot__1740 = jnp.where(cond__694, disabled_slot__976, disabled_slot__539)
-        disabled_move__1741 = jnp.where(cond__694, disabled_move__977, disabled_move__540)
-        disable_turns__1742 = jnp.where(cond__694, disable_turns__915, disable_turns__541)
-        lock_acc__1743 = jnp.where(cond__694, lock_acc__726, lock_acc__675)
-        toxic__1744 = jnp.where(cond__694, toxic__1688, toxic)
-        flinch__1745 = jnp.where(cond__694, flinch__1689, flinch)
-        reflect__1746 = jnp.where(cond__694, reflect__1033, reflect)
-        light_screen__1747 = jnp.where(cond__694, light_screen__1036, light_screen)
-        mimic_slot__1748 = jnp.where(cond__694, mimic_slot__1191, mimic_slot)
-        mimic_orig__1749 = jnp.where(cond__694, mimic_orig__1192, mimic_orig)
-        substitute__1750 = jnp.where(cond__694, substitute__1690, substitute__1716)
-        sub_hp__1751 = jnp.where(cond__694, sub_hp__1691, sub_hp__1717)
-        recharge__1752 = jnp.where(cond__694, recharge__1692, recharge__546)
-        draws__1753 = jnp.where(cond__694, draws__1693, draws__676)
-        draw_lo__1754 = jnp.where(cond__694, draw_lo__1694, draw_lo__677)
-        draw_hi__1755 = jnp.where(cond__694, draw_hi__1695, draw_hi__678)
-        ndraws__1756 = jnp.where(cond__694, ndraws__1696, ndraws__679)
-        forced_at__1757 = jnp.where(cond__694, forced_at__1697, forced_at__680)
-        use_move_hit__broke_203__1758 = jnp.where(
-            cond__694, use_move_hit__broke_203__1698, use_move_hit__broke_203__690
+        last_damage__1435 = jnp.where(cond__1421, last_damage__1426, last_damage__562)
+        last_damage__1436 = jnp.where(cond__563, last_damage__1417, last_damage__1435)
+        ndraws__1437 = jnp.where(cond__563, ndraws__1418, ndraws__544)
+        forced_at__1438 = jnp.where(cond__563, forced_at__1419, forced_at__545)
+        use_move_hit__broke_203__1439 = jnp.where(
+            cond__563, use_move_hit__broke_203__1420, use_move_hit__broke_203__558
         )
-        cond__1759 = jnp.logical_and(
-            MOVES__self_destruct[use_move_hit__mv_182__599],
-            jnp.logical_not(use_move_hit__broke_203__1758),
+        cond__1440 = jnp.logical_and(
+            MOVES__self_destruct[use_move_hit__mv_182__484],
+            jnp.logical_not(use_move_hit__broke_203__1439),
         )
-        hp__1760 = hp__1718.at[use_move_hit__p_180__597, use_move_hit__a_184__601].set(
-            jnp.asarray(0, jnp.int16)
+        pred__1441 = jnp.logical_and(pred__478, cond__1440)
+        hp__1442 = hp__1434.at[
+            jnp.where(pred__1441, use_move_hit__p_180__482, 2), use_move_hit__a_184__486
+        ].set(jnp.asarray(0, jnp.int16))
+        cond__1443 = jnp.logical_and(
+            thrashing__526[use_move_hit__p_180__482],
+            (rampage_turns__540[use_move_hit__p_180__482] <= 0),
         )
-        hp__1761 = jnp.where(cond__1759, hp__1760, hp__1718)
-        cond__1762 = jnp.logical_and(
-            thrashing__673[use_move_hit__p_180__597],
-            (rampage_turns__674[use_move_hit__p_180__597] <= 0),
-        )
-        thrashing__1763 = thrashing__673.at[use_move_hit__p_180__597].set(
+        pred__1444 = jnp.logical_and(pred__478, cond__1443)
+        thrashing__1445 = thrashing__526.at[jnp.where(pred__1444, use_move_hit__p_180__482, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        thrashing__1764 = jnp.where(cond__1762, thrashing__1763, thrashing__673)
-        hp__1765 = jnp.where(cond__593, hp__533, hp__1761)
-        status__1766 = jnp.where(cond__593, status, status__1719)
-        sleep__1767 = jnp.where(cond__593, sleep__534, sleep__1720)
-        moves__1768 = jnp.where(cond__593, moves, moves__1721)
-        pp__1769 = jnp.where(cond__593, pp__581, pp__1722)
-        boosts__1770 = jnp.where(cond__593, boosts, boosts__1723)
-        mod__1771 = jnp.where(cond__593, mod, mod__1724)
-        stored__1772 = jnp.where(cond__593, stored, stored__1725)
-        form__1773 = jnp.where(cond__593, form, form__1726)
-        types__1774 = jnp.where(cond__593, types, types__1727)
-        transformed__1775 = jnp.where(cond__593, transformed, transformed__1728)
-        base_moves__1776 = jnp.where(cond__593, base_moves, base_moves__1729)
-        base_pp__1777 = jnp.where(cond__593, base_pp__582, base_pp__1730)
-        speed__1778 = jnp.where(cond__593, speed, speed__1731)
-        seen_moves__1779 = jnp.where(cond__593, seen_moves__583, seen_moves__607)
-        last_move__1780 = jnp.where(cond__593, last_move__584, last_move__1732)
-        last_damage__1781 = jnp.where(cond__593, last_damage__585, last_damage__1733)
-        last_used__1782 = jnp.where(cond__593, last_used__587, last_used__596)
-        shown_move__1783 = jnp.where(cond__593, shown_move__588, shown_move__1734)
-        confused__1784 = jnp.where(cond__593, confused__537, confused__1735)
-        confusion_turns__1785 = jnp.where(cond__593, confusion_turns__538, confusion_turns__1736)
-        focus__1786 = jnp.where(cond__593, focus, focus__1737)
-        seeded__1787 = jnp.where(cond__593, seeded, seeded__1738)
-        mist__1788 = jnp.where(cond__593, mist, mist__1739)
-        disabled_slot__1789 = jnp.where(cond__593, disabled_slot__539, disabled_slot__1740)
-        disabled_move__1790 = jnp.where(cond__593, disabled_move__540, disabled_move__1741)
-        disable_turns__1791 = jnp.where(cond__593, disable_turns__541, disable_turns__1742)
-        thrashing__1792 = jnp.where(cond__593, thrashing__542, thrashing__1764)
-        rampage_turns__1793 = jnp.where(cond__593, rampage_turns, rampage_turns__674)
-        lock_acc__1794 = jnp.where(cond__593, lock_acc, lock_acc__1743)
-        toxic__1795 = jnp.where(cond__593, toxic, toxic__1744)
-        flinch__1796 = jnp.where(cond__593, flinch, flinch__1745)
-        reflect__1797 = jnp.where(cond__593, reflect, reflect__1746)
-        light_screen__1798 = jnp.where(cond__593, light_screen, light_screen__1747)
-        mimic_slot__1799 = jnp.where(cond__593, mimic_slot, mimic_slot__1748)
-        mimic_orig__1800 = jnp.where(cond__593, mimic_orig, mimic_orig__1749)
-        substitute__1801 = jnp.where(cond__593, substitute__543, substitute__1750)
-        sub_hp__1802 = jnp.where(cond__593, sub_hp__544, sub_hp__1751)
-        charging__1803 = jnp.where(cond__593, charging__594, charging__595)
-        recharge__1804 = jnp.where(cond__593, recharge__546, recharge__1752)
-        draws__1805 = jnp.where(cond__593, draws__547, draws__1753)
-        draw_lo__1806 = jnp.where(cond__593, draw_lo__548, draw_lo__1754)
-        draw_hi__1807 = jnp.where(cond__593, draw_hi__549, draw_hi__1755)
-        ndraws__1808 = jnp.where(cond__593, ndraws__550, ndraws__1756)
-        forced_at__1809 = jnp.where(cond__593, forced_at__551, forced_at__1757)
-        hp__1810 = jnp.where(cond__591, hp__1765, hp__533)
-        status__1811 = jnp.where(cond__591, status__1766, status)
-        sleep__1812 = jnp.where(cond__591, sleep__1767, sleep__534)
-        moves__1813 = jnp.where(cond__591, moves__1768, moves)
-        pp__1814 = jnp.where(cond__591, pp__1769, pp__581)
-        boosts__1815 = jnp.where(cond__591, boosts__1770, boosts)
-        mod__1816 = jnp.where(cond__591, mod__1771, mod)
-        stored__1817 = jnp.where(cond__591, stored__1772, stored)
-        form__1818 = jnp.where(cond__591, form__1773, form)
-        types__1819 = jnp.where(cond__591, types__1774, types)
-        transformed__1820 = jnp.where(cond__591, transformed__1775, transformed)
-        base_moves__1821 = jnp.where(cond__591, base_moves__1776, base_moves)
-        base_pp__1822 = jnp.where(cond__591, base_pp__1777, base_pp__582)
-        speed__1823 = jnp.where(cond__591, speed__1778, speed)
-        seen_moves__1824 = jnp.where(cond__591, seen_moves__1779, seen_moves__583)
-        last_move__1825 = jnp.where(cond__591, last_move__1780, last_move__584)
-        last_damage__1826 = jnp.where(cond__591, last_damage__1781, last_damage__585)
-        used_move__1827 = jnp.where(cond__591, used_move__592, used_move__586)
-        last_used__1828 = jnp.where(cond__591, last_used__1782, last_used__587)
-        shown_move__1829 = jnp.where(cond__591, shown_move__1783, shown_move__588)
-        confused__1830 = jnp.where(cond__591, confused__1784, confused__537)
-        confusion_turns__1831 = jnp.where(cond__591, confusion_turns__1785, confusion_turns__538)
-        focus__1832 = jnp.where(cond__591, focus__1786, focus)
-        seeded__1833 = jnp.where(cond__591, seeded__1787, seeded)
-        mist__1834 = jnp.where(cond__591, mist__1788, mist)
-        disabled_slot__1835 = jnp.where(cond__591, disabled_slot__1789, disabled_slot__539)
-        disabled_move__1836 = jnp.where(cond__591, disabled_move__1790, disabled_move__540)
-        disable_turns__1837 = jnp.where(cond__591, disable_turns__1791, disable_turns__541)
-        thrashing__1838 = jnp.where(cond__591, thrashing__1792, thrashing__542)
-        rampage_turns__1839 = jnp.where(cond__591, rampage_turns__1793, rampage_turns)
-        lock_acc__1840 = jnp.where(cond__591, lock_acc__1794, lock_acc)
-        toxic__1841 = jnp.where(cond__591, toxic__1795, toxic)
-        flinch__1842 = jnp.where(cond__591, flinch__1796, flinch)
-        reflect__1843 = jnp.where(cond__591, reflect__1797, reflect)
-        light_screen__1844 = jnp.where(cond__591, light_screen__1798, light_screen)
-        mimic_slot__1845 = jnp.where(cond__591, mimic_slot__1799, mimic_slot)
-        mimic_orig__1846 = jnp.where(cond__591, mimic_orig__1800, mimic_orig)
-        substitute__1847 = jnp.where(cond__591, substitute__1801, substitute__543)
-        sub_hp__1848 = jnp.where(cond__591, sub_hp__1802, sub_hp__544)
-        charging__1849 = jnp.where(cond__591, charging__1803, charging__545)
-        recharge__1850 = jnp.where(cond__591, recharge__1804, recharge__546)
-        draws__1851 = jnp.where(cond__591, draws__1805, draws__547)
-        draw_lo__1852 = jnp.where(cond__591, draw_lo__1806, draw_lo__548)
-        draw_hi__1853 = jnp.where(cond__591, draw_hi__1807, draw_hi__549)
-        ndraws__1854 = jnp.where(cond__591, ndraws__1808, ndraws__550)
-        forced_at__1855 = jnp.where(cond__591, forced_at__1809, forced_at__551)
-        cond__1856 = jnp.logical_or(
-            jnp.logical_not(use_move__can_157__552),
-            (hp__1810[use_move__q_150__313, use_move__d_152__315] > 0),
+        last_damage__1446 = jnp.where(cond__476, last_damage__470, last_damage__1436)
+        ndraws__1447 = jnp.where(cond__476, ndraws__439, ndraws__1437)
+        forced_at__1448 = jnp.where(cond__476, forced_at__440, forced_at__1438)
+        last_damage__1449 = jnp.where(cond__473, last_damage__1446, last_damage__470)
+        ndraws__1450 = jnp.where(cond__473, ndraws__1447, ndraws__439)
+        forced_at__1451 = jnp.where(cond__473, forced_at__1448, forced_at__440)
+        cond__1452 = jnp.logical_or(
+            jnp.logical_not(use_move__can_157__441),
+            (hp__1442[use_move__q_150__296, use_move__d_152__298] > 0),
         )
-        after_move_self__p_439__1857 = use_move__p_148__311
-        after_move_self__q_440__1858 = 1 - after_move_self__p_439__1857
-        after_move_self__a_441__1859 = active[after_move_self__p_439__1857]
-        after_move_self__d_442__1860 = active[after_move_self__q_440__1858]
-        cond__1861 = hp__1810[after_move_self__p_439__1857, after_move_self__a_441__1859] > 0
-        after_move_self__st_443__1862 = status__1811[
-            after_move_self__p_439__1857, after_move_self__a_441__1859
+        pred__1453 = jnp.logical_and(pred__131, cond__1452)
+        after_move_self__p_439__1454 = use_move__p_148__294
+        after_move_self__q_440__1455 = 1 - after_move_self__p_439__1454
+        after_move_self__a_441__1456 = active__153[after_move_self__p_439__1454]
+        after_move_self__d_442__1457 = active__153[after_move_self__q_440__1455]
+        cond__1458 = hp__1442[after_move_self__p_439__1454, after_move_self__a_441__1456] > 0
+        pred__1459 = jnp.logical_and(pred__1453, cond__1458)
+        after_move_self__st_443__1460 = status__1416[
+            after_move_self__p_439__1454, after_move_self__a_441__1456
         ]
-        after_move_self__poisoned_444__1863 = jnp.logical_or(
+        after_move_self__poisoned_444__1461 = jnp.logical_or(
             jnp.logical_or(
-                (after_move_self__st_443__1862 == 4), (after_move_self__st_443__1862 == 1)
+                (after_move_self__st_443__1460 == 4), (after_move_self__st_443__1460 == 1)
             ),
-            (after_move_self__st_443__1862 == 6),
+            (after_move_self__st_443__1460 == 6),
         )
-        cond__1864 = jnp.logical_and(
-            (toxic__1841[after_move_self__p_439__1857] >= 0), after_move_self__poisoned_444__1863
+        cond__1462 = jnp.logical_and(
+            (toxic__1277[after_move_self__p_439__1454] >= 0), after_move_self__poisoned_444__1461
         )
-        toxic__1865 = toxic__1841.at[after_move_self__p_439__1857].set(
-            jnp.asarray((toxic__1841[after_move_self__p_439__1857] + 1), jnp.int16)
+        pred__1463 = jnp.logical_and(pred__1459, cond__1462)
+        toxic__1464 = toxic__1277.at[jnp.where(pred__1463, after_move_self__p_439__1454, 2)].set(
+            jnp.asarray((toxic__1277[after_move_self__p_439__1454] + 1), jnp.int16)
         )
-        toxic__1866 = jnp.where(cond__1864, toxic__1865, toxic__1841)
-        cond__1867 = jnp.logical_and(
-            (after_move_self__st_443__1862 == 5),
-            (sleep__1812[after_move_self__p_439__1857, after_move_self__a_441__1859] <= 0),
+        cond__1465 = jnp.logical_and(
+            (after_move_self__st_443__1460 == 5),
+            (sleep__1272[after_move_self__p_439__1454, after_move_self__a_441__1456] <= 0),
         )
-        status__1868 = status__1811.at[
-            after_move_self__p_439__1857, after_move_self__a_441__1859
+        pred__1466 = jnp.logical_and(pred__1459, cond__1465)
+        status__1467 = status__1416.at[
+            jnp.where(pred__1466, after_move_self__p_439__1454, 2), after_move_self__a_441__1456
         ].set(jnp.asarray(0, jnp.int8))
-        status__1869 = jnp.where(cond__1867, status__1868, status__1811)
-        cond__1870 = after_move_self__poisoned_444__1863
-        hp__1871 = hp__1810.at[after_move_self__p_439__1857, after_move_self__a_441__1859].set(
+        cond__1468 = after_move_self__poisoned_444__1461
+        pred__1469 = jnp.logical_and(pred__1459, cond__1468)
+        hp__1470 = hp__1442.at[
+            jnp.where(pred__1469, after_move_self__p_439__1454, 2), after_move_self__a_441__1456
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__1810[after_move_self__p_439__1857, after_move_self__a_441__1859]
+                            hp__1442[after_move_self__p_439__1454, after_move_self__a_441__1456]
                         ).astype(jnp.int32)
                         - (
                             jnp.maximum(
@@ -6449,8 +6352,8 @@ def _effect_move(s: State, params, key) -> State:
                                     jnp.asarray(
                                         jnp.asarray(
                                             s.maxhp[
-                                                after_move_self__p_439__1857,
-                                                after_move_self__a_441__1859,
+                                                after_move_self__p_439__1454,
+                                                after_move_self__a_441__1456,
                                             ]
                                         ).astype(jnp.int32),
                                         jnp.int32,
@@ -6460,7 +6363,7 @@ def _effect_move(s: State, params, key) -> State:
                                 1,
                             )
                             * jnp.maximum(
-                                jnp.asarray(toxic__1866[after_move_self__p_439__1857]).astype(
+                                jnp.asarray(toxic__1464[after_move_self__p_439__1454]).astype(
                                     jnp.int32
                                 ),
                                 1,
@@ -6472,429 +6375,335 @@ def _effect_move(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1872 = jnp.where(cond__1870, hp__1871, hp__1810)
-        hp__1873 = jnp.where(cond__1861, hp__1872, hp__1810)
-        status__1874 = jnp.where(cond__1861, status__1869, status__1811)
-        toxic__1875 = jnp.where(cond__1861, toxic__1866, toxic__1841)
-        cond__1876 = jnp.logical_and(
-            seeded__1833[after_move_self__p_439__1857],
-            (hp__1873[after_move_self__q_440__1858, after_move_self__d_442__1860] > 0),
+        cond__1471 = jnp.logical_and(
+            seeded__981[after_move_self__p_439__1454],
+            (hp__1470[after_move_self__q_440__1455, after_move_self__d_442__1457] > 0),
         )
-        cond__1877 = toxic__1875[after_move_self__p_439__1857] >= 0
-        toxic__1878 = toxic__1875.at[after_move_self__p_439__1857].set(
-            jnp.asarray((toxic__1875[after_move_self__p_439__1857] + 1), jnp.int16)
+        pred__1472 = jnp.logical_and(pred__1453, cond__1471)
+        cond__1473 = toxic__1464[after_move_self__p_439__1454] >= 0
+        pred__1474 = jnp.logical_and(pred__1472, cond__1473)
+        toxic__1475 = toxic__1464.at[jnp.where(pred__1474, after_move_self__p_439__1454, 2)].set(
+            jnp.asarray((toxic__1464[after_move_self__p_439__1454] + 1), jnp.int16)
         )
-        toxic__1879 = jnp.where(cond__1877, toxic__1878, toxic__1875)
-        after_move_self__leech_445__1880 = jnp.maximum(
+        after_move_self__leech_445__1476 = jnp.maximum(
             jnp.right_shift(
                 jnp.asarray(
                     jnp.asarray(
-                        s.maxhp[after_move_self__p_439__1857, after_move_self__a_441__1859]
+                        s.maxhp[after_move_self__p_439__1454, after_move_self__a_441__1456]
                     ).astype(jnp.int32),
                     jnp.int32,
                 ),
                 4,
             ),
             1,
-        ) * jnp.maximum(jnp.asarray(toxic__1879[after_move_self__p_439__1857]).astype(jnp.int32), 1)
-        hp__1881 = hp__1873.at[after_move_self__p_439__1857, after_move_self__a_441__1859].set(
+        ) * jnp.maximum(jnp.asarray(toxic__1475[after_move_self__p_439__1454]).astype(jnp.int32), 1)
+        hp__1477 = hp__1470.at[
+            jnp.where(pred__1472, after_move_self__p_439__1454, 2), after_move_self__a_441__1456
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__1873[after_move_self__p_439__1857, after_move_self__a_441__1859]
+                            hp__1470[after_move_self__p_439__1454, after_move_self__a_441__1456]
                         ).astype(jnp.int32)
-                        - after_move_self__leech_445__1880
+                        - after_move_self__leech_445__1476
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        hp__1882 = hp__1881.at[after_move_self__q_440__1858, after_move_self__d_442__1860].set(
+        hp__1478 = hp__1477.at[
+            jnp.where(pred__1472, after_move_self__q_440__1455, 2), after_move_self__d_442__1457
+        ].set(
             jnp.asarray(
                 jnp.minimum(
                     (
                         jnp.asarray(
-                            hp__1881[after_move_self__q_440__1858, after_move_self__d_442__1860]
+                            hp__1477[after_move_self__q_440__1455, after_move_self__d_442__1457]
                         ).astype(jnp.int32)
-                        + after_move_self__leech_445__1880
+                        + after_move_self__leech_445__1476
                     ),
                     jnp.asarray(
-                        s.maxhp[after_move_self__q_440__1858, after_move_self__d_442__1860]
+                        s.maxhp[after_move_self__q_440__1455, after_move_self__d_442__1457]
                     ).astype(jnp.int32),
                 ),
                 jnp.int16,
             )
         )
-        hp__1883 = jnp.where(cond__1876, hp__1882, hp__1873)
-        toxic__1884 = jnp.where(cond__1876, toxic__1879, toxic__1875)
-        hp__1885 = jnp.where(cond__1856, hp__1883, hp__1810)
-        status__1886 = jnp.where(cond__1856, status__1874, status__1811)
-        toxic__1887 = jnp.where(cond__1856, toxic__1884, toxic__1841)
-        cond__1888 = jnp.logical_or((hp__1885[0, active[0]] <= 0), (hp__1885[1, active[1]] <= 0))
-        resolve_turn__over_114__1889 = True
+        cond__1479 = jnp.logical_or(
+            (hp__1478[0, active__153[0]] <= 0), (hp__1478[1, active__153[1]] <= 0)
+        )
+        pred__1480 = jnp.logical_and(pred__131, cond__1479)
+        pred__1481 = jnp.logical_and(pred__131, jnp.logical_not(cond__1479))
+        resolve_turn__over_114__1482 = True
 
-        def loop_body__1890(after_faint__p_446, carry):
+        def loop_body__1483(after_faint__p_446, carry):
             (moves, pp, transformed, mimic_slot) = carry
             after_faint__p_446 = jnp.asarray(after_faint__p_446, jnp.int32)
-            cond__1891 = (
+            cond__1484 = (
                 lambda is_fainted__p_447: (
-                    hp__1885[is_fainted__p_447, active[is_fainted__p_447]] <= 0
+                    hp__1478[is_fainted__p_447, active__153[is_fainted__p_447]] <= 0
                 )
             )(after_faint__p_446)
-            revert__p_448__1892 = after_faint__p_446
-            revert__a_449__1893 = _get(active, revert__p_448__1892)
-            cond__1894 = _get(transformed, revert__p_448__1892)
+            pred__1485 = jnp.logical_and(pred__1480, cond__1484)
+            revert__p_448__1486 = after_faint__p_446
+            revert__a_449__1487 = _get(active__153, revert__p_448__1486)
+            cond__1488 = _get(transformed, revert__p_448__1486)
+            pred__1489 = jnp.logical_and(pred__1485, cond__1488)
+            pred__1490 = jnp.logical_and(pred__1485, jnp.logical_not(cond__1488))
 
-            def loop_body__1895(revert__k_450, carry):
+            def loop_body__1491(revert__k_450, carry):
                 (moves, pp) = carry
                 revert__k_450 = jnp.asarray(revert__k_450, jnp.int32)
-                moves__1896 = moves.at[revert__p_448__1892, revert__a_449__1893, revert__k_450].set(
+                moves__1492 = moves.at[
+                    jnp.where(pred__1489, revert__p_448__1486, 2),
+                    revert__a_449__1487,
+                    revert__k_450,
+                ].set(
                     jnp.asarray(
-                        _get(base_moves__1821, revert__p_448__1892, revert__k_450), jnp.int16
+                        _get(base_moves__901, revert__p_448__1486, revert__k_450), jnp.int16
                     )
                 )
-                pp__1897 = pp.at[revert__p_448__1892, revert__a_449__1893, revert__k_450].set(
-                    jnp.asarray(_get(base_pp__1822, revert__p_448__1892, revert__k_450), jnp.int8)
-                )
-                return (moves__1896, pp__1897)
+                pp__1493 = pp.at[
+                    jnp.where(pred__1489, revert__p_448__1486, 2),
+                    revert__a_449__1487,
+                    revert__k_450,
+                ].set(jnp.asarray(_get(base_pp__898, revert__p_448__1486, revert__k_450), jnp.int8))
+                return (moves__1492, pp__1493)
 
-            (moves__1898, pp__1899) = jax.lax.fori_loop(0, 4, loop_body__1895, (moves, pp))
-            transformed__1900 = transformed.at[revert__p_448__1892].set(
+            (moves__1494, pp__1495) = jax.lax.fori_loop(0, 4, loop_body__1491, (moves, pp))
+            transformed__1496 = transformed.at[jnp.where(pred__1489, revert__p_448__1486, 2)].set(
                 jnp.asarray(False, jnp.bool_)
             )
-            cond__1901 = _get(mimic_slot, revert__p_448__1892) >= 0
-            moves__1902 = moves.at[
-                revert__p_448__1892, revert__a_449__1893, _get(mimic_slot, revert__p_448__1892)
-            ].set(jnp.asarray(_get(mimic_orig__1846, revert__p_448__1892), jnp.int16))
-            moves__1903 = jnp.where(cond__1901, moves__1902, moves)
-            moves__1904 = jnp.where(cond__1894, moves__1898, moves__1903)
-            pp__1905 = jnp.where(cond__1894, pp__1899, pp)
-            transformed__1906 = jnp.where(cond__1894, transformed__1900, transformed)
-            mimic_slot__1907 = mimic_slot.at[revert__p_448__1892].set(jnp.asarray(-1, jnp.int8))
-            moves__1908 = jnp.where(cond__1891, moves__1904, moves)
-            pp__1909 = jnp.where(cond__1891, pp__1905, pp)
-            transformed__1910 = jnp.where(cond__1891, transformed__1906, transformed)
-            mimic_slot__1911 = jnp.where(cond__1891, mimic_slot__1907, mimic_slot)
-            return (moves__1908, pp__1909, transformed__1910, mimic_slot__1911)
+            cond__1497 = _get(mimic_slot, revert__p_448__1486) >= 0
+            pred__1498 = jnp.logical_and(pred__1490, cond__1497)
+            moves__1499 = moves__1494.at[
+                jnp.where(pred__1498, revert__p_448__1486, 2),
+                revert__a_449__1487,
+                _get(mimic_slot, revert__p_448__1486),
+            ].set(jnp.asarray(_get(mimic_orig__974, revert__p_448__1486), jnp.int16))
+            mimic_slot__1500 = mimic_slot.at[jnp.where(pred__1485, revert__p_448__1486, 2)].set(
+                jnp.asarray(-1, jnp.int8)
+            )
+            return (moves__1499, pp__1495, transformed__1496, mimic_slot__1500)
 
-        (moves__1912, pp__1913, transformed__1914, mimic_slot__1915) = jax.lax.fori_loop(
-            0, 2, loop_body__1890, (moves__1813, pp__1814, transformed__1820, mimic_slot__1845)
+        (moves__1501, pp__1502, transformed__1503, mimic_slot__1504) = jax.lax.fori_loop(
+            0, 2, loop_body__1483, (moves__975, pp__918, transformed__903, mimic_slot__973)
         )
-        after_faint__left0_452__1916 = jnp.sum(
-            jax.vmap(lambda after_faint__i_451: _get(hp__1885, 0, after_faint__i_451) > 0)(
+        after_faint__left0_452__1505 = jnp.sum(
+            jax.vmap(lambda after_faint__i_451: _get(hp__1478, 0, after_faint__i_451) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        after_faint__left1_454__1917 = jnp.sum(
-            jax.vmap(lambda after_faint__i_453: _get(hp__1885, 1, after_faint__i_453) > 0)(
+        after_faint__left1_454__1506 = jnp.sum(
+            jax.vmap(lambda after_faint__i_453: _get(hp__1478, 1, after_faint__i_453) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        cond__1918 = jnp.logical_and(
-            (after_faint__left0_452__1916 == 0), (after_faint__left1_454__1917 == 0)
+        cond__1507 = jnp.logical_and(
+            (after_faint__left0_452__1505 == 0), (after_faint__left1_454__1506 == 0)
         )
-        rewards__1919 = jnp.zeros(2, jnp.float32)
-        terminated__1920 = jnp.bool_(True)
-        cond__1921 = after_faint__left0_452__1916 == 0
-        rewards__1922 = _outcome(1, 1.0)
-        terminated__1923 = jnp.bool_(True)
-        cond__1924 = after_faint__left1_454__1917 == 0
-        rewards__1925 = _outcome(0, 1.0)
-        terminated__1926 = jnp.bool_(True)
-        phase__1927 = jnp.asarray(1, jnp.int8)
-        need__1928 = need.at[0].set(jnp.asarray((hp__1885[0, active[0]] <= 0), jnp.bool_))
-        need__1929 = need__1928.at[1].set(jnp.asarray((hp__1885[1, active[1]] <= 0), jnp.bool_))
-        phase__1930 = jnp.where(cond__1924, phase, phase__1927)
-        need__1931 = jnp.where(cond__1924, need, need__1929)
-        rewards__1932 = jnp.where(cond__1924, rewards__1925, rewards)
-        terminated__1933 = jnp.where(cond__1924, terminated__1926, terminated)
-        phase__1934 = jnp.where(cond__1921, phase, phase__1930)
-        need__1935 = jnp.where(cond__1921, need, need__1931)
-        rewards__1936 = jnp.where(cond__1921, rewards__1922, rewards__1932)
-        terminated__1937 = jnp.where(cond__1921, terminated__1923, terminated__1933)
-        phase__1938 = jnp.where(cond__1918, phase, phase__1934)
-        need__1939 = jnp.where(cond__1918, need, need__1935)
-        rewards__1940 = jnp.where(cond__1918, rewards__1919, rewards__1936)
-        terminated__1941 = jnp.where(cond__1918, terminated__1920, terminated__1937)
-        cond__1942 = jnp.logical_and(
+        pred__1508 = jnp.logical_and(pred__1480, cond__1507)
+        pred__1509 = jnp.logical_and(pred__1480, jnp.logical_not(cond__1507))
+        rewards__1510 = jnp.where(pred__1508, jnp.zeros(2, jnp.float32), rewards__260)
+        terminated__1511 = jnp.bool_(True)
+        cond__1512 = after_faint__left0_452__1505 == 0
+        pred__1513 = jnp.logical_and(pred__1509, cond__1512)
+        pred__1514 = jnp.logical_and(pred__1509, jnp.logical_not(cond__1512))
+        rewards__1515 = jnp.where(pred__1513, _outcome(1, 1.0), rewards__1510)
+        terminated__1516 = jnp.bool_(True)
+        cond__1517 = after_faint__left1_454__1506 == 0
+        pred__1518 = jnp.logical_and(pred__1514, cond__1517)
+        pred__1519 = jnp.logical_and(pred__1514, jnp.logical_not(cond__1517))
+        rewards__1520 = jnp.where(pred__1518, _outcome(0, 1.0), rewards__1515)
+        terminated__1521 = jnp.bool_(True)
+        phase__1522 = jnp.asarray(1, jnp.int8)
+        need__1523 = need__264.at[jnp.where(pred__1519, 0, 2)].set(
+            jnp.asarray((hp__1478[0, active__153[0]] <= 0), jnp.bool_)
+        )
+        need__1524 = need__1523.at[jnp.where(pred__1519, 1, 2)].set(
+            jnp.asarray((hp__1478[1, active__153[1]] <= 0), jnp.bool_)
+        )
+        phase__1525 = jnp.where(cond__1517, phase, phase__1522)
+        terminated__1526 = jnp.where(cond__1517, terminated__1521, terminated)
+        phase__1527 = jnp.where(cond__1512, phase, phase__1525)
+        terminated__1528 = jnp.where(cond__1512, terminated__1516, terminated__1526)
+        phase__1529 = jnp.where(cond__1507, phase, phase__1527)
+        terminated__1530 = jnp.where(cond__1507, terminated__1511, terminated__1528)
+        cond__1531 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not((hp__1885[0, active[0]] <= 0)),
-                jnp.logical_not((hp__1885[1, active[1]] <= 0)),
+                jnp.logical_not((hp__1478[0, active__153[0]] <= 0)),
+                jnp.logical_not((hp__1478[1, active__153[1]] <= 0)),
             ),
-            (speed__1823[0, active[0]] == speed__1823[1, active[1]]),
+            (speed__908[0, active__153[0]] == speed__908[1, active__153[1]]),
         )
-        rand__v_455__1943 = 0 + _roll(
-            jax.random.bits(_site_key(key, 29, resolve_turn__k_115), (), jnp.uint32), 2
+        pred__1532 = jnp.logical_and(pred__1481, cond__1531)
+        rand__v_455__1533 = 0 + _roll(loop_words__123[resolve_turn__k_115 - 0, 21], 2)
+        cond__1534 = forced_at__1451 < s.forced_n
+        pred__1535 = jnp.logical_and(pred__1532, cond__1534)
+        rand__v_455__1536 = s.forced[forced_at__1451]
+        forced_at__1537 = forced_at__1451 + 1
+        forced_at__1538 = jnp.where(cond__1534, forced_at__1537, forced_at__1451)
+        rand__v_455__1539 = jnp.where(cond__1534, rand__v_455__1536, rand__v_455__1533)
+        log_draw__v_456__1540 = rand__v_455__1539
+        draws__1541 = draws__1401.at[jnp.where(pred__1532, ndraws__1450, 64)].set(
+            jnp.asarray(log_draw__v_456__1540, jnp.int32)
         )
-        cond__1944 = forced_at__1855 < s.forced_n
-        rand__v_455__1945 = s.forced[forced_at__1855]
-        forced_at__1946 = forced_at__1855 + 1
-        forced_at__1947 = jnp.where(cond__1944, forced_at__1946, forced_at__1855)
-        rand__v_455__1948 = jnp.where(cond__1944, rand__v_455__1945, rand__v_455__1943)
-        log_draw__v_456__1949 = rand__v_455__1948
-        draws__1950 = draws__1851.at[ndraws__1854].set(
-            jnp.asarray(log_draw__v_456__1949, jnp.int32)
+        draw_lo__1542 = draw_lo__1402.at[jnp.where(pred__1532, ndraws__1450, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1951 = draw_lo__1852.at[ndraws__1854].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1952 = draw_hi__1853.at[ndraws__1854].set(jnp.asarray(2, jnp.int32))
-        ndraws__1953 = ndraws__1854 + 1
-        rand__result_457__1954 = rand__v_455__1948
-        tie_draw__v_458__1955 = rand__result_457__1954
-        draws__1956 = jnp.where(cond__1942, draws__1950, draws__1851)
-        draw_lo__1957 = jnp.where(cond__1942, draw_lo__1951, draw_lo__1852)
-        draw_hi__1958 = jnp.where(cond__1942, draw_hi__1952, draw_hi__1853)
-        ndraws__1959 = jnp.where(cond__1942, ndraws__1953, ndraws__1854)
-        forced_at__1960 = jnp.where(cond__1942, forced_at__1947, forced_at__1855)
-        moves__1961 = jnp.where(cond__1888, moves__1912, moves__1813)
-        pp__1962 = jnp.where(cond__1888, pp__1913, pp__1814)
-        transformed__1963 = jnp.where(cond__1888, transformed__1914, transformed__1820)
-        phase__1964 = jnp.where(cond__1888, phase__1938, phase)
-        need__1965 = jnp.where(cond__1888, need__1939, need)
-        mimic_slot__1966 = jnp.where(cond__1888, mimic_slot__1915, mimic_slot__1845)
-        draws__1967 = jnp.where(cond__1888, draws__1851, draws__1956)
-        draw_lo__1968 = jnp.where(cond__1888, draw_lo__1852, draw_lo__1957)
-        draw_hi__1969 = jnp.where(cond__1888, draw_hi__1853, draw_hi__1958)
-        ndraws__1970 = jnp.where(cond__1888, ndraws__1854, ndraws__1959)
-        forced_at__1971 = jnp.where(cond__1888, forced_at__1855, forced_at__1960)
-        rewards__1972 = jnp.where(cond__1888, rewards__1940, rewards)
-        terminated__1973 = jnp.where(cond__1888, terminated__1941, terminated)
-        resolve_turn__over_114__1974 = jnp.where(
-            cond__1888, resolve_turn__over_114__1889, resolve_turn__over_114
+        draw_hi__1543 = draw_hi__1403.at[jnp.where(pred__1532, ndraws__1450, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        hp__1975 = jnp.where(cond__134, hp__223, hp__1885)
-        status__1976 = jnp.where(cond__134, status__180, status__1886)
-        sleep__1977 = jnp.where(cond__134, sleep, sleep__1812)
-        moves__1978 = jnp.where(cond__134, moves__297, moves__1961)
-        pp__1979 = jnp.where(cond__134, pp__298, pp__1962)
-        active__1980 = jnp.where(cond__134, active__157, active)
-        boosts__1981 = jnp.where(cond__134, boosts__187, boosts__1815)
-        mod__1982 = jnp.where(cond__134, mod__198, mod__1816)
-        stored__1983 = jnp.where(cond__134, stored__192, stored__1817)
-        form__1984 = jnp.where(cond__134, form__158, form__1818)
-        types__1985 = jnp.where(cond__134, types__160, types__1819)
-        transformed__1986 = jnp.where(cond__134, transformed__299, transformed__1963)
-        base_moves__1987 = jnp.where(cond__134, base_moves, base_moves__1821)
-        base_pp__1988 = jnp.where(cond__134, base_pp, base_pp__1822)
-        speed__1989 = jnp.where(cond__134, speed__199, speed__1823)
-        seen__1990 = jnp.where(cond__134, seen__184, seen)
-        seen_moves__1991 = jnp.where(cond__134, seen_moves, seen_moves__1824)
-        phase__1992 = jnp.where(cond__134, phase__300, phase__1964)
-        need__1993 = jnp.where(cond__134, need__301, need__1965)
-        last_move__1994 = jnp.where(cond__134, last_move, last_move__1825)
-        last_slot__1995 = jnp.where(cond__134, last_slot__183, last_slot)
-        last_damage__1996 = jnp.where(cond__134, last_damage, last_damage__1826)
-        used_move__1997 = jnp.where(cond__134, used_move, used_move__1827)
-        last_used__1998 = jnp.where(cond__134, last_used__164, last_used__1828)
-        shown_move__1999 = jnp.where(cond__134, shown_move, shown_move__1829)
-        confused__2000 = jnp.where(cond__134, confused__168, confused__1830)
-        confusion_turns__2001 = jnp.where(cond__134, confusion_turns__167, confusion_turns__1831)
-        focus__2002 = jnp.where(cond__134, focus__170, focus__1832)
-        seeded__2003 = jnp.where(cond__134, seeded__171, seeded__1833)
-        mist__2004 = jnp.where(cond__134, mist__172, mist__1834)
-        disabled_slot__2005 = jnp.where(cond__134, disabled_slot__175, disabled_slot__1835)
-        disabled_move__2006 = jnp.where(cond__134, disabled_move__176, disabled_move__1836)
-        disable_turns__2007 = jnp.where(cond__134, disable_turns, disable_turns__1837)
-        thrashing__2008 = jnp.where(cond__134, thrashing__173, thrashing__1838)
-        rampage_turns__2009 = jnp.where(cond__134, rampage_turns__174, rampage_turns__1839)
-        lock_acc__2010 = jnp.where(cond__134, lock_acc, lock_acc__1840)
-        toxic__2011 = jnp.where(cond__134, toxic__177, toxic__1887)
-        flinch__2012 = jnp.where(cond__134, flinch__169, flinch__1842)
-        reflect__2013 = jnp.where(cond__134, reflect__181, reflect__1843)
-        light_screen__2014 = jnp.where(cond__134, light_screen__182, light_screen__1844)
-        mimic_slot__2015 = jnp.where(cond__134, mimic_slot__302, mimic_slot__1966)
-        mimic_orig__2016 = jnp.where(cond__134, mimic_orig, mimic_orig__1846)
-        substitute__2017 = jnp.where(cond__134, substitute__162, substitute__1847)
-        sub_hp__2018 = jnp.where(cond__134, sub_hp__161, sub_hp__1848)
-        charging__2019 = jnp.where(cond__134, charging__166, charging__1849)
-        recharge__2020 = jnp.where(cond__134, recharge__165, recharge__1850)
-        draws__2021 = jnp.where(cond__134, draws__303, draws__1967)
-        draw_lo__2022 = jnp.where(cond__134, draw_lo__304, draw_lo__1968)
-        draw_hi__2023 = jnp.where(cond__134, draw_hi__305, draw_hi__1969)
-        ndraws__2024 = jnp.where(cond__134, ndraws__306, ndraws__1970)
-        forced_at__2025 = jnp.where(cond__134, forced_at__307, forced_at__1971)
-        rewards__2026 = jnp.where(cond__134, rewards__308, rewards__1972)
-        terminated__2027 = jnp.where(cond__134, terminated__309, terminated__1973)
-        resolve_turn__over_114__2028 = jnp.where(
-            cond__134, resolve_turn__over_114__310, resolve_turn__over_114__1974
+        ndraws__1544 = ndraws__1450 + 1
+        rand__result_457__1545 = rand__v_455__1539
+        tie_draw__v_458__1546 = rand__result_457__1545
+        ndraws__1547 = jnp.where(cond__1531, ndraws__1544, ndraws__1450)
+        forced_at__1548 = jnp.where(cond__1531, forced_at__1538, forced_at__1451)
+        phase__1549 = jnp.where(cond__1479, phase__1529, phase)
+        ndraws__1550 = jnp.where(cond__1479, ndraws__1450, ndraws__1547)
+        forced_at__1551 = jnp.where(cond__1479, forced_at__1451, forced_at__1548)
+        terminated__1552 = jnp.where(cond__1479, terminated__1530, terminated)
+        resolve_turn__over_114__1553 = jnp.where(
+            cond__1479, resolve_turn__over_114__1482, resolve_turn__over_114
         )
-        hp__2029 = jnp.where(cond__133, hp__1975, hp)
-        status__2030 = jnp.where(cond__133, status__1976, status)
-        sleep__2031 = jnp.where(cond__133, sleep__1977, sleep)
-        moves__2032 = jnp.where(cond__133, moves__1978, moves)
-        pp__2033 = jnp.where(cond__133, pp__1979, pp)
-        active__2034 = jnp.where(cond__133, active__1980, active)
-        boosts__2035 = jnp.where(cond__133, boosts__1981, boosts)
-        mod__2036 = jnp.where(cond__133, mod__1982, mod)
-        stored__2037 = jnp.where(cond__133, stored__1983, stored)
-        form__2038 = jnp.where(cond__133, form__1984, form)
-        types__2039 = jnp.where(cond__133, types__1985, types)
-        transformed__2040 = jnp.where(cond__133, transformed__1986, transformed)
-        base_moves__2041 = jnp.where(cond__133, base_moves__1987, base_moves)
-        base_pp__2042 = jnp.where(cond__133, base_pp__1988, base_pp)
-        speed__2043 = jnp.where(cond__133, speed__1989, speed)
-        seen__2044 = jnp.where(cond__133, seen__1990, seen)
-        seen_moves__2045 = jnp.where(cond__133, seen_moves__1991, seen_moves)
-        phase__2046 = jnp.where(cond__133, phase__1992, phase)
-        need__2047 = jnp.where(cond__133, need__1993, need)
-        last_move__2048 = jnp.where(cond__133, last_move__1994, last_move)
-        last_slot__2049 = jnp.where(cond__133, last_slot__1995, last_slot)
-        last_damage__2050 = jnp.where(cond__133, last_damage__1996, last_damage)
-        used_move__2051 = jnp.where(cond__133, used_move__1997, used_move)
-        last_used__2052 = jnp.where(cond__133, last_used__1998, last_used)
-        shown_move__2053 = jnp.where(cond__133, shown_move__1999, shown_move)
-        confused__2054 = jnp.where(cond__133, confused__2000, confused)
-        confusion_turns__2055 = jnp.where(cond__133, confusion_turns__2001, confusion_turns)
-        focus__2056 = jnp.where(cond__133, focus__2002, focus)
-        seeded__2057 = jnp.where(cond__133, seeded__2003, seeded)
-        mist__2058 = jnp.where(cond__133, mist__2004, mist)
-        disabled_slot__2059 = jnp.where(cond__133, disabled_slot__2005, disabled_slot)
-        disabled_move__2060 = jnp.where(cond__133, disabled_move__2006, disabled_move)
-        disable_turns__2061 = jnp.where(cond__133, disable_turns__2007, disable_turns)
-        thrashing__2062 = jnp.where(cond__133, thrashing__2008, thrashing)
-        rampage_turns__2063 = jnp.where(cond__133, rampage_turns__2009, rampage_turns)
-        lock_acc__2064 = jnp.where(cond__133, lock_acc__2010, lock_acc)
-        toxic__2065 = jnp.where(cond__133, toxic__2011, toxic)
-        flinch__2066 = jnp.where(cond__133, flinch__2012, flinch)
-        reflect__2067 = jnp.where(cond__133, reflect__2013, reflect)
-        light_screen__2068 = jnp.where(cond__133, light_screen__2014, light_screen)
-        mimic_slot__2069 = jnp.where(cond__133, mimic_slot__2015, mimic_slot)
-        mimic_orig__2070 = jnp.where(cond__133, mimic_orig__2016, mimic_orig)
-        substitute__2071 = jnp.where(cond__133, substitute__2017, substitute)
-        sub_hp__2072 = jnp.where(cond__133, sub_hp__2018, sub_hp)
-        charging__2073 = jnp.where(cond__133, charging__2019, charging)
-        recharge__2074 = jnp.where(cond__133, recharge__2020, recharge)
-        draws__2075 = jnp.where(cond__133, draws__2021, draws)
-        draw_lo__2076 = jnp.where(cond__133, draw_lo__2022, draw_lo)
-        draw_hi__2077 = jnp.where(cond__133, draw_hi__2023, draw_hi)
-        ndraws__2078 = jnp.where(cond__133, ndraws__2024, ndraws)
-        forced_at__2079 = jnp.where(cond__133, forced_at__2025, forced_at)
-        rewards__2080 = jnp.where(cond__133, rewards__2026, rewards)
-        terminated__2081 = jnp.where(cond__133, terminated__2027, terminated)
-        resolve_turn__over_114__2082 = jnp.where(
-            cond__133, resolve_turn__over_114__2028, resolve_turn__over_114
+        phase__1554 = jnp.where(cond__129, phase__289, phase__1549)
+        last_damage__1555 = jnp.where(cond__129, last_damage, last_damage__1449)
+        ndraws__1556 = jnp.where(cond__129, ndraws__290, ndraws__1550)
+        forced_at__1557 = jnp.where(cond__129, forced_at__291, forced_at__1551)
+        terminated__1558 = jnp.where(cond__129, terminated__292, terminated__1552)
+        resolve_turn__over_114__1559 = jnp.where(
+            cond__129, resolve_turn__over_114__293, resolve_turn__over_114__1553
+        )
+        phase__1560 = jnp.where(cond__127, phase__1554, phase)
+        last_damage__1561 = jnp.where(cond__127, last_damage__1555, last_damage)
+        ndraws__1562 = jnp.where(cond__127, ndraws__1556, ndraws)
+        forced_at__1563 = jnp.where(cond__127, forced_at__1557, forced_at)
+        terminated__1564 = jnp.where(cond__127, terminated__1558, terminated)
+        resolve_turn__over_114__1565 = jnp.where(
+            cond__127, resolve_turn__over_114__1559, resolve_turn__over_114
         )
         return (
-            speed__2043,
-            moves__2032,
-            pp__2033,
-            transformed__2040,
-            mimic_slot__2069,
-            active__2034,
-            form__2038,
-            types__2039,
-            sub_hp__2072,
-            substitute__2071,
-            last_used__2052,
-            recharge__2074,
-            charging__2073,
-            confusion_turns__2055,
-            confused__2054,
-            flinch__2066,
-            focus__2056,
-            seeded__2057,
-            mist__2058,
-            thrashing__2062,
-            rampage_turns__2063,
-            disabled_slot__2059,
-            disabled_move__2060,
-            toxic__2065,
-            status__2030,
-            reflect__2067,
-            light_screen__2068,
-            last_slot__2049,
-            seen__2044,
-            boosts__2035,
-            mod__2036,
-            stored__2037,
-            forced_at__2079,
-            draws__2075,
-            draw_lo__2076,
-            draw_hi__2077,
-            ndraws__2078,
-            hp__2029,
-            resolve_turn__over_114__2082,
-            rewards__2080,
-            terminated__2081,
-            phase__2046,
-            need__2047,
-            sleep__2031,
-            disable_turns__2061,
-            last_damage__2050,
-            seen_moves__2045,
-            used_move__2051,
-            last_move__2048,
-            shown_move__2053,
-            base_pp__2042,
-            lock_acc__2064,
-            base_moves__2041,
-            mimic_orig__2070,
+            speed__908,
+            moves__1501,
+            pp__1502,
+            transformed__1503,
+            mimic_slot__1504,
+            active__153,
+            form__904,
+            types__985,
+            sub_hp__1432,
+            substitute__1433,
+            last_used__481,
+            recharge__1387,
+            charging__480,
+            confusion_turns__1406,
+            confused__1407,
+            flinch__1386,
+            focus__978,
+            seeded__981,
+            mist__800,
+            thrashing__1445,
+            rampage_turns__540,
+            disabled_slot__801,
+            disabled_move__802,
+            toxic__1475,
+            status__1467,
+            reflect__847,
+            light_screen__850,
+            last_slot__179,
+            seen__180,
+            boosts__1351,
+            mod__1361,
+            stored__915,
+            forced_at__1563,
+            draws__1541,
+            draw_lo__1542,
+            draw_hi__1543,
+            ndraws__1562,
+            hp__1478,
+            resolve_turn__over_114__1565,
+            rewards__1520,
+            terminated__1564,
+            phase__1560,
+            need__1524,
+            sleep__1272,
+            disable_turns__759,
+            last_damage__1561,
+            seen_moves__491,
+            used_move__475,
+            last_move__771,
+            shown_move__772,
+            base_pp__898,
+            lock_acc__580,
+            base_moves__901,
+            mimic_orig__974,
         )
 
     (
-        speed__2083,
-        moves__2084,
-        pp__2085,
-        transformed__2086,
-        mimic_slot__2087,
-        active__2088,
-        form__2089,
-        types__2090,
-        sub_hp__2091,
-        substitute__2092,
-        last_used__2093,
-        recharge__2094,
-        charging__2095,
-        confusion_turns__2096,
-        confused__2097,
-        flinch__2098,
-        focus__2099,
-        seeded__2100,
-        mist__2101,
-        thrashing__2102,
-        rampage_turns__2103,
-        disabled_slot__2104,
-        disabled_move__2105,
-        toxic__2106,
-        status__2107,
-        reflect__2108,
-        light_screen__2109,
-        last_slot__2110,
-        seen__2111,
-        boosts__2112,
-        mod__2113,
-        stored__2114,
-        forced_at__2115,
-        draws__2116,
-        draw_lo__2117,
-        draw_hi__2118,
-        ndraws__2119,
-        hp__2120,
-        resolve_turn__over_114__2121,
-        rewards__2122,
-        terminated__2123,
-        phase__2124,
-        need__2125,
-        sleep__2126,
-        disable_turns__2127,
-        last_damage__2128,
-        seen_moves__2129,
-        used_move__2130,
-        last_move__2131,
-        shown_move__2132,
-        base_pp__2133,
-        lock_acc__2134,
-        base_moves__2135,
-        mimic_orig__2136,
+        speed__1566,
+        moves__1567,
+        pp__1568,
+        transformed__1569,
+        mimic_slot__1570,
+        active__1571,
+        form__1572,
+        types__1573,
+        sub_hp__1574,
+        substitute__1575,
+        last_used__1576,
+        recharge__1577,
+        charging__1578,
+        confusion_turns__1579,
+        confused__1580,
+        flinch__1581,
+        focus__1582,
+        seeded__1583,
+        mist__1584,
+        thrashing__1585,
+        rampage_turns__1586,
+        disabled_slot__1587,
+        disabled_move__1588,
+        toxic__1589,
+        status__1590,
+        reflect__1591,
+        light_screen__1592,
+        last_slot__1593,
+        seen__1594,
+        boosts__1595,
+        mod__1596,
+        stored__1597,
+        forced_at__1598,
+        draws__1599,
+        draw_lo__1600,
+        draw_hi__1601,
+        ndraws__1602,
+        hp__1603,
+        resolve_turn__over_114__1604,
+        rewards__1605,
+        terminated__1606,
+        phase__1607,
+        need__1608,
+        sleep__1609,
+        disable_turns__1610,
+        last_damage__1611,
+        seen_moves__1612,
+        used_move__1613,
+        last_move__1614,
+        shown_move__1615,
+        base_pp__1616,
+        lock_acc__1617,
+        base_moves__1618,
+        mimic_orig__1619,
     ) = jax.lax.fori_loop(
         0,
         2,
-        loop_body__130,
+        loop_body__124,
         (
             speed__34,
             moves,
@@ -6928,13 +6737,13 @@ def _effect_move(s: State, params, key) -> State:
             boosts,
             mod,
             stored,
-            forced_at__128,
-            draws__124,
-            draw_lo__125,
-            draw_hi__126,
-            ndraws__127,
+            forced_at__121,
+            draws__114,
+            draw_lo__115,
+            draw_hi__116,
+            ndraws__120,
             hp,
-            resolve_turn__over_114__129,
+            resolve_turn__over_114__122,
             rewards,
             terminated,
             phase,
@@ -6952,128 +6761,131 @@ def _effect_move(s: State, params, key) -> State:
             mimic_orig,
         ),
     )
-    cond__2137 = jnp.logical_not(resolve_turn__over_114__2121)
-    flinch__2138 = flinch__2098.at[0].set(jnp.asarray(False, jnp.bool_))
-    flinch__2139 = flinch__2138.at[1].set(jnp.asarray(False, jnp.bool_))
+    cond__1620 = jnp.logical_not(resolve_turn__over_114__1604)
+    pred__1621 = jnp.logical_and(pred__5, cond__1620)
+    flinch__1622 = flinch__1581.at[jnp.where(pred__1621, 0, 2)].set(jnp.asarray(False, jnp.bool_))
+    flinch__1623 = flinch__1622.at[jnp.where(pred__1621, 1, 2)].set(jnp.asarray(False, jnp.bool_))
 
-    def loop_body__2140(update_speed__p_459, carry):
+    def loop_body__1624(update_speed__p_459, carry):
         (speed,) = carry
         update_speed__p_459 = jnp.asarray(update_speed__p_459, jnp.int32)
-        cond__2141 = hp__2120[update_speed__p_459, _get(active__2088, update_speed__p_459)] > 0
-        speed__2142 = speed.at[update_speed__p_459, _get(active__2088, update_speed__p_459)].set(
-            jnp.asarray(_get(mod__2113, update_speed__p_459, 3), jnp.int16)
-        )
-        speed__2143 = jnp.where(cond__2141, speed__2142, speed)
-        return (speed__2143,)
+        cond__1625 = hp__1603[update_speed__p_459, _get(active__1571, update_speed__p_459)] > 0
+        pred__1626 = jnp.logical_and(pred__1621, cond__1625)
+        speed__1627 = speed.at[
+            jnp.where(pred__1626, update_speed__p_459, 2), _get(active__1571, update_speed__p_459)
+        ].set(jnp.asarray(_get(mod__1596, update_speed__p_459, 3), jnp.int16))
+        return (speed__1627,)
 
-    (speed__2144,) = jax.lax.fori_loop(0, 2, loop_body__2140, (speed__2083,))
-    cond__2145 = jnp.logical_and(
+    (speed__1628,) = jax.lax.fori_loop(0, 2, loop_body__1624, (speed__1566,))
+    cond__1629 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp__2120[0, active__2088[0]] <= 0)),
-            jnp.logical_not((hp__2120[1, active__2088[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1571[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1571[1]] <= 0)),
         ),
-        (speed__2144[0, active__2088[0]] == speed__2144[1, active__2088[1]]),
+        (speed__1628[0, active__1571[0]] == speed__1628[1, active__1571[1]]),
     )
-    rand__v_460__2146 = 0 + _roll(_words[3], 2)
-    cond__2147 = forced_at__2115 < s.forced_n
-    rand__v_460__2148 = s.forced[forced_at__2115]
-    forced_at__2149 = forced_at__2115 + 1
-    forced_at__2150 = jnp.where(cond__2147, forced_at__2149, forced_at__2115)
-    rand__v_460__2151 = jnp.where(cond__2147, rand__v_460__2148, rand__v_460__2146)
-    log_draw__v_461__2152 = rand__v_460__2151
-    draws__2153 = draws__2116.at[ndraws__2119].set(jnp.asarray(log_draw__v_461__2152, jnp.int32))
-    draw_lo__2154 = draw_lo__2117.at[ndraws__2119].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2155 = draw_hi__2118.at[ndraws__2119].set(jnp.asarray(2, jnp.int32))
-    ndraws__2156 = ndraws__2119 + 1
-    rand__result_462__2157 = rand__v_460__2151
-    tie_draw__v_463__2158 = rand__result_462__2157
-    draws__2159 = jnp.where(cond__2145, draws__2153, draws__2116)
-    draw_lo__2160 = jnp.where(cond__2145, draw_lo__2154, draw_lo__2117)
-    draw_hi__2161 = jnp.where(cond__2145, draw_hi__2155, draw_hi__2118)
-    ndraws__2162 = jnp.where(cond__2145, ndraws__2156, ndraws__2119)
-    forced_at__2163 = jnp.where(cond__2145, forced_at__2150, forced_at__2115)
-    speed__2164 = jnp.where(cond__2137, speed__2144, speed__2083)
-    flinch__2165 = jnp.where(cond__2137, flinch__2139, flinch__2098)
-    draws__2166 = jnp.where(cond__2137, draws__2159, draws__2116)
-    draw_lo__2167 = jnp.where(cond__2137, draw_lo__2160, draw_lo__2117)
-    draw_hi__2168 = jnp.where(cond__2137, draw_hi__2161, draw_hi__2118)
-    ndraws__2169 = jnp.where(cond__2137, ndraws__2162, ndraws__2119)
-    forced_at__2170 = jnp.where(cond__2137, forced_at__2163, forced_at__2115)
-    turn__2171 = turn + 1
+    pred__1630 = jnp.logical_and(pred__1621, cond__1629)
+    rand__v_460__1631 = 0 + _roll(_words[3], 2)
+    cond__1632 = forced_at__1598 < s.forced_n
+    pred__1633 = jnp.logical_and(pred__1630, cond__1632)
+    rand__v_460__1634 = s.forced[forced_at__1598]
+    forced_at__1635 = forced_at__1598 + 1
+    forced_at__1636 = jnp.where(cond__1632, forced_at__1635, forced_at__1598)
+    rand__v_460__1637 = jnp.where(cond__1632, rand__v_460__1634, rand__v_460__1631)
+    log_draw__v_461__1638 = rand__v_460__1637
+    draws__1639 = draws__1599.at[jnp.where(pred__1630, ndraws__1602, 64)].set(
+        jnp.asarray(log_draw__v_461__1638, jnp.int32)
+    )
+    draw_lo__1640 = draw_lo__1600.at[jnp.where(pred__1630, ndraws__1602, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1641 = draw_hi__1601.at[jnp.where(pred__1630, ndraws__1602, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1642 = ndraws__1602 + 1
+    rand__result_462__1643 = rand__v_460__1637
+    tie_draw__v_463__1644 = rand__result_462__1643
+    ndraws__1645 = jnp.where(cond__1629, ndraws__1642, ndraws__1602)
+    forced_at__1646 = jnp.where(cond__1629, forced_at__1636, forced_at__1598)
+    ndraws__1647 = jnp.where(cond__1620, ndraws__1645, ndraws__1602)
+    forced_at__1648 = jnp.where(cond__1620, forced_at__1646, forced_at__1598)
+    turn__1649 = turn + 1
 
-    def loop_body__2172(update_speed__p_464, carry):
+    def loop_body__1650(update_speed__p_464, carry):
         (speed,) = carry
         update_speed__p_464 = jnp.asarray(update_speed__p_464, jnp.int32)
-        cond__2173 = hp[update_speed__p_464, _get(active, update_speed__p_464)] > 0
-        speed__2174 = speed.at[update_speed__p_464, _get(active, update_speed__p_464)].set(
-            jnp.asarray(_get(mod, update_speed__p_464, 3), jnp.int16)
-        )
-        speed__2175 = jnp.where(cond__2173, speed__2174, speed)
-        return (speed__2175,)
+        cond__1651 = hp__1603[update_speed__p_464, _get(active__1571, update_speed__p_464)] > 0
+        pred__1652 = jnp.logical_and(pred__6, cond__1651)
+        speed__1653 = speed.at[
+            jnp.where(pred__1652, update_speed__p_464, 2), _get(active__1571, update_speed__p_464)
+        ].set(jnp.asarray(_get(mod__1596, update_speed__p_464, 3), jnp.int16))
+        return (speed__1653,)
 
-    (speed__2176,) = jax.lax.fori_loop(0, 2, loop_body__2172, (speed,))
-    resolve_forced__first_465__2177 = jnp.asarray(0, jnp.int32)
-    cond__2178 = jnp.logical_and(need[0], need[1])
-    resolve_forced__s0_468__2179 = (
+    (speed__1654,) = jax.lax.fori_loop(0, 2, loop_body__1650, (speed__1628,))
+    resolve_forced__first_465__1655 = jnp.asarray(0, jnp.int32)
+    cond__1656 = jnp.logical_and(need__1608[0], need__1608[1])
+    pred__1657 = jnp.logical_and(pred__6, cond__1656)
+    resolve_forced__s0_468__1658 = (
         lambda fainted_speed__a_466: (
             lambda fainted_speed__v_467: jnp.where(
-                (status[0, fainted_speed__a_466] == 3),
+                (status__1590[0, fainted_speed__a_466] == 3),
                 jnp.maximum((fainted_speed__v_467 * 25 // 100), 1),
                 fainted_speed__v_467,
             )
         )(jnp.asarray(s.stats[0, fainted_speed__a_466, 3]).astype(jnp.int32))
-    )(active[0])
-    resolve_forced__s1_471__2180 = (
+    )(active__1571[0])
+    resolve_forced__s1_471__1659 = (
         lambda fainted_speed__a_469: (
             lambda fainted_speed__v_470: jnp.where(
-                (status[1, fainted_speed__a_469] == 3),
+                (status__1590[1, fainted_speed__a_469] == 3),
                 jnp.maximum((fainted_speed__v_470 * 25 // 100), 1),
                 fainted_speed__v_470,
             )
         )(jnp.asarray(s.stats[1, fainted_speed__a_469, 3]).astype(jnp.int32))
-    )(active[1])
-    cond__2181 = resolve_forced__s1_471__2180 > resolve_forced__s0_468__2179
-    resolve_forced__first_465__2182 = jnp.asarray(1, jnp.int32)
-    cond__2183 = resolve_forced__s1_471__2180 == resolve_forced__s0_468__2179
-    rand__v_472__2184 = 0 + _roll(_words[4], 2)
-    cond__2185 = forced_at < s.forced_n
-    rand__v_472__2186 = s.forced[forced_at]
-    forced_at__2187 = forced_at + 1
-    forced_at__2188 = jnp.where(cond__2185, forced_at__2187, forced_at)
-    rand__v_472__2189 = jnp.where(cond__2185, rand__v_472__2186, rand__v_472__2184)
-    log_draw__v_473__2190 = rand__v_472__2189
-    draws__2191 = draws.at[ndraws].set(jnp.asarray(log_draw__v_473__2190, jnp.int32))
-    draw_lo__2192 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2193 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-    ndraws__2194 = ndraws + 1
-    rand__result_474__2195 = rand__v_472__2189
-    resolve_forced__first_465__2196 = rand__result_474__2195
-    draws__2197 = jnp.where(cond__2183, draws__2191, draws)
-    draw_lo__2198 = jnp.where(cond__2183, draw_lo__2192, draw_lo)
-    draw_hi__2199 = jnp.where(cond__2183, draw_hi__2193, draw_hi)
-    ndraws__2200 = jnp.where(cond__2183, ndraws__2194, ndraws)
-    forced_at__2201 = jnp.where(cond__2183, forced_at__2188, forced_at)
-    resolve_forced__first_465__2202 = jnp.where(
-        cond__2183, resolve_forced__first_465__2196, resolve_forced__first_465__2177
+    )(active__1571[1])
+    cond__1660 = resolve_forced__s1_471__1659 > resolve_forced__s0_468__1658
+    pred__1661 = jnp.logical_and(pred__1657, cond__1660)
+    pred__1662 = jnp.logical_and(pred__1657, jnp.logical_not(cond__1660))
+    resolve_forced__first_465__1663 = jnp.asarray(1, jnp.int32)
+    cond__1664 = resolve_forced__s1_471__1659 == resolve_forced__s0_468__1658
+    pred__1665 = jnp.logical_and(pred__1662, cond__1664)
+    rand__v_472__1666 = 0 + _roll(_words[4], 2)
+    cond__1667 = forced_at < s.forced_n
+    pred__1668 = jnp.logical_and(pred__1665, cond__1667)
+    rand__v_472__1669 = s.forced[forced_at]
+    forced_at__1670 = forced_at + 1
+    forced_at__1671 = jnp.where(cond__1667, forced_at__1670, forced_at)
+    rand__v_472__1672 = jnp.where(cond__1667, rand__v_472__1669, rand__v_472__1666)
+    log_draw__v_473__1673 = rand__v_472__1672
+    draws__1674 = draws__1639.at[jnp.where(pred__1665, ndraws, 64)].set(
+        jnp.asarray(log_draw__v_473__1673, jnp.int32)
     )
-    draws__2203 = jnp.where(cond__2181, draws, draws__2197)
-    draw_lo__2204 = jnp.where(cond__2181, draw_lo, draw_lo__2198)
-    draw_hi__2205 = jnp.where(cond__2181, draw_hi, draw_hi__2199)
-    ndraws__2206 = jnp.where(cond__2181, ndraws, ndraws__2200)
-    forced_at__2207 = jnp.where(cond__2181, forced_at, forced_at__2201)
-    resolve_forced__first_465__2208 = jnp.where(
-        cond__2181, resolve_forced__first_465__2182, resolve_forced__first_465__2202
+    draw_lo__1675 = draw_lo__1640.at[jnp.where(pred__1665, ndraws, 64)].set(
+        jnp.asarray(0, jnp.int32)
     )
-    draws__2209 = jnp.where(cond__2178, draws__2203, draws)
-    draw_lo__2210 = jnp.where(cond__2178, draw_lo__2204, draw_lo)
-    draw_hi__2211 = jnp.where(cond__2178, draw_hi__2205, draw_hi)
-    ndraws__2212 = jnp.where(cond__2178, ndraws__2206, ndraws)
-    forced_at__2213 = jnp.where(cond__2178, forced_at__2207, forced_at)
-    resolve_forced__first_465__2214 = jnp.where(
-        cond__2178, resolve_forced__first_465__2208, resolve_forced__first_465__2177
+    draw_hi__1676 = draw_hi__1641.at[jnp.where(pred__1665, ndraws, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1677 = ndraws + 1
+    rand__result_474__1678 = rand__v_472__1672
+    resolve_forced__first_465__1679 = rand__result_474__1678
+    ndraws__1680 = jnp.where(cond__1664, ndraws__1677, ndraws)
+    forced_at__1681 = jnp.where(cond__1664, forced_at__1671, forced_at)
+    resolve_forced__first_465__1682 = jnp.where(
+        cond__1664, resolve_forced__first_465__1679, resolve_forced__first_465__1655
+    )
+    ndraws__1683 = jnp.where(cond__1660, ndraws, ndraws__1680)
+    forced_at__1684 = jnp.where(cond__1660, forced_at, forced_at__1681)
+    resolve_forced__first_465__1685 = jnp.where(
+        cond__1660, resolve_forced__first_465__1663, resolve_forced__first_465__1682
+    )
+    ndraws__1686 = jnp.where(cond__1656, ndraws__1683, ndraws)
+    forced_at__1687 = jnp.where(cond__1656, forced_at__1684, forced_at)
+    resolve_forced__first_465__1688 = jnp.where(
+        cond__1656, resolve_forced__first_465__1685, resolve_forced__first_465__1655
     )
 
-    def loop_body__2215(resolve_forced__k_475, carry):
+    def loop_body__1689(resolve_forced__k_475, carry):
         (
             speed,
             moves,
@@ -7109,565 +6921,494 @@ def _effect_move(s: State, params, key) -> State:
             stored,
         ) = carry
         resolve_forced__k_475 = jnp.asarray(resolve_forced__k_475, jnp.int32)
-        resolve_forced__p_476__2216 = jnp.where(
+        resolve_forced__p_476__1690 = jnp.where(
             (resolve_forced__k_475 == 0),
-            resolve_forced__first_465__2214,
-            (1 - resolve_forced__first_465__2214),
+            resolve_forced__first_465__1688,
+            (1 - resolve_forced__first_465__1688),
         )
-        cond__2217 = need[resolve_forced__p_476__2216]
-        send_in__p_477__2218 = resolve_forced__p_476__2216
-        send_in__s_478__2219 = (
-            jnp.asarray(pending[resolve_forced__p_476__2216]).astype(jnp.int32) - 4
+        cond__1691 = need__1608[resolve_forced__p_476__1690]
+        pred__1692 = jnp.logical_and(pred__6, cond__1691)
+        send_in__p_477__1693 = resolve_forced__p_476__1690
+        send_in__s_478__1694 = (
+            jnp.asarray(pending[resolve_forced__p_476__1690]).astype(jnp.int32) - 4
         )
-        send_in__old_479__2220 = active[send_in__p_477__2218]
-        cond__2221 = hp[send_in__p_477__2218, send_in__old_479__2220] > 0
-        speed__2222 = speed.at[send_in__p_477__2218, send_in__old_479__2220].set(
-            jnp.asarray(s.stats[send_in__p_477__2218, send_in__old_479__2220, 3], jnp.int16)
-        )
-        speed__2223 = jnp.where(cond__2221, speed__2222, speed)
-        revert__p_480__2224 = send_in__p_477__2218
-        revert__a_481__2225 = active[revert__p_480__2224]
-        cond__2226 = transformed[revert__p_480__2224]
+        send_in__old_479__1695 = active[send_in__p_477__1693]
+        cond__1696 = hp__1603[send_in__p_477__1693, send_in__old_479__1695] > 0
+        pred__1697 = jnp.logical_and(pred__1692, cond__1696)
+        speed__1698 = speed.at[
+            jnp.where(pred__1697, send_in__p_477__1693, 2), send_in__old_479__1695
+        ].set(jnp.asarray(s.stats[send_in__p_477__1693, send_in__old_479__1695, 3], jnp.int16))
+        revert__p_480__1699 = send_in__p_477__1693
+        revert__a_481__1700 = active[revert__p_480__1699]
+        cond__1701 = transformed[revert__p_480__1699]
+        pred__1702 = jnp.logical_and(pred__1692, cond__1701)
+        pred__1703 = jnp.logical_and(pred__1692, jnp.logical_not(cond__1701))
 
-        def loop_body__2227(revert__k_482, carry):
+        def loop_body__1704(revert__k_482, carry):
             (moves, pp) = carry
             revert__k_482 = jnp.asarray(revert__k_482, jnp.int32)
-            moves__2228 = moves.at[revert__p_480__2224, revert__a_481__2225, revert__k_482].set(
-                jnp.asarray(base_moves[revert__p_480__2224, revert__k_482], jnp.int16)
-            )
-            pp__2229 = pp.at[revert__p_480__2224, revert__a_481__2225, revert__k_482].set(
-                jnp.asarray(base_pp[revert__p_480__2224, revert__k_482], jnp.int8)
-            )
-            return (moves__2228, pp__2229)
+            moves__1705 = moves.at[
+                jnp.where(pred__1702, revert__p_480__1699, 2), revert__a_481__1700, revert__k_482
+            ].set(jnp.asarray(base_moves__1618[revert__p_480__1699, revert__k_482], jnp.int16))
+            pp__1706 = pp.at[
+                jnp.where(pred__1702, revert__p_480__1699, 2), revert__a_481__1700, revert__k_482
+            ].set(jnp.asarray(base_pp__1616[revert__p_480__1699, revert__k_482], jnp.int8))
+            return (moves__1705, pp__1706)
 
-        (moves__2230, pp__2231) = jax.lax.fori_loop(0, 4, loop_body__2227, (moves, pp))
-        transformed__2232 = transformed.at[revert__p_480__2224].set(jnp.asarray(False, jnp.bool_))
-        cond__2233 = mimic_slot[revert__p_480__2224] >= 0
-        moves__2234 = moves.at[
-            revert__p_480__2224, revert__a_481__2225, mimic_slot[revert__p_480__2224]
-        ].set(jnp.asarray(mimic_orig[revert__p_480__2224], jnp.int16))
-        moves__2235 = jnp.where(cond__2233, moves__2234, moves)
-        moves__2236 = jnp.where(cond__2226, moves__2230, moves__2235)
-        pp__2237 = jnp.where(cond__2226, pp__2231, pp)
-        transformed__2238 = jnp.where(cond__2226, transformed__2232, transformed)
-        mimic_slot__2239 = mimic_slot.at[revert__p_480__2224].set(jnp.asarray(-1, jnp.int8))
-        active__2240 = active.at[send_in__p_477__2218].set(
-            jnp.asarray(send_in__s_478__2219, jnp.int8)
-        )
-        form__2241 = form.at[send_in__p_477__2218].set(
-            jnp.asarray(s.species[send_in__p_477__2218, send_in__s_478__2219], jnp.int16)
-        )
-        types__2242 = types.at[send_in__p_477__2218, 0].set(
-            jnp.asarray(
-                SPECIES__type1[s.species[send_in__p_477__2218, send_in__s_478__2219]], jnp.int8
-            )
-        )
-        types__2243 = types__2242.at[send_in__p_477__2218, 1].set(
-            jnp.asarray(
-                SPECIES__type2[s.species[send_in__p_477__2218, send_in__s_478__2219]], jnp.int8
-            )
-        )
-        sub_hp__2244 = sub_hp.at[send_in__p_477__2218].set(jnp.asarray(0, jnp.int16))
-        substitute__2245 = substitute.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        last_used__2246 = last_used.at[0].set(jnp.asarray(-1, jnp.int16))
-        last_used__2247 = last_used__2246.at[1].set(jnp.asarray(-1, jnp.int16))
-        recharge__2248 = recharge.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        charging__2249 = charging.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        confusion_turns__2250 = confusion_turns.at[send_in__p_477__2218].set(
-            jnp.asarray(0, jnp.int8)
-        )
-        confused__2251 = confused.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        flinch__2252 = flinch.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        focus__2253 = focus.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        seeded__2254 = seeded.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        mist__2255 = mist.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        thrashing__2256 = thrashing.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        rampage_turns__2257 = rampage_turns.at[send_in__p_477__2218].set(jnp.asarray(0, jnp.int8))
-        disabled_slot__2258 = disabled_slot.at[send_in__p_477__2218].set(jnp.asarray(-1, jnp.int8))
-        disabled_move__2259 = disabled_move.at[send_in__p_477__2218].set(jnp.asarray(-1, jnp.int16))
-        toxic__2260 = toxic.at[send_in__p_477__2218].set(jnp.asarray(-1, jnp.int16))
-        cond__2261 = status[send_in__p_477__2218, send_in__s_478__2219] == 6
-        status__2262 = status.at[send_in__p_477__2218, send_in__s_478__2219].set(
-            jnp.asarray(4, jnp.int8)
-        )
-        status__2263 = jnp.where(cond__2261, status__2262, status)
-        reflect__2264 = reflect.at[send_in__p_477__2218].set(jnp.asarray(False, jnp.bool_))
-        light_screen__2265 = light_screen.at[send_in__p_477__2218].set(
+        (moves__1707, pp__1708) = jax.lax.fori_loop(0, 4, loop_body__1704, (moves, pp))
+        transformed__1709 = transformed.at[jnp.where(pred__1702, revert__p_480__1699, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        last_slot__2266 = last_slot.at[send_in__p_477__2218].set(jnp.asarray(0, jnp.int8))
-        seen__2267 = seen.at[send_in__p_477__2218, send_in__s_478__2219].set(
-            jnp.asarray(s.species[send_in__p_477__2218, send_in__s_478__2219], jnp.int16)
+        cond__1710 = mimic_slot[revert__p_480__1699] >= 0
+        pred__1711 = jnp.logical_and(pred__1703, cond__1710)
+        moves__1712 = moves__1707.at[
+            jnp.where(pred__1711, revert__p_480__1699, 2),
+            revert__a_481__1700,
+            mimic_slot[revert__p_480__1699],
+        ].set(jnp.asarray(mimic_orig__1619[revert__p_480__1699], jnp.int16))
+        mimic_slot__1713 = mimic_slot.at[jnp.where(pred__1692, revert__p_480__1699, 2)].set(
+            jnp.asarray(-1, jnp.int8)
         )
+        active__1714 = active.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(send_in__s_478__1694, jnp.int8)
+        )
+        form__1715 = form.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(s.species[send_in__p_477__1693, send_in__s_478__1694], jnp.int16)
+        )
+        types__1716 = types.at[jnp.where(pred__1692, send_in__p_477__1693, 2), 0].set(
+            jnp.asarray(
+                SPECIES__type1[s.species[send_in__p_477__1693, send_in__s_478__1694]], jnp.int8
+            )
+        )
+        types__1717 = types__1716.at[jnp.where(pred__1692, send_in__p_477__1693, 2), 1].set(
+            jnp.asarray(
+                SPECIES__type2[s.species[send_in__p_477__1693, send_in__s_478__1694]], jnp.int8
+            )
+        )
+        sub_hp__1718 = sub_hp.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(0, jnp.int16)
+        )
+        substitute__1719 = substitute.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_used__1720 = last_used.at[jnp.where(pred__1692, 0, 2)].set(jnp.asarray(-1, jnp.int16))
+        last_used__1721 = last_used__1720.at[jnp.where(pred__1692, 1, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        recharge__1722 = recharge.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        charging__1723 = charging.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        confusion_turns__1724 = confusion_turns.at[
+            jnp.where(pred__1692, send_in__p_477__1693, 2)
+        ].set(jnp.asarray(0, jnp.int8))
+        confused__1725 = confused.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        flinch__1726 = flinch.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        focus__1727 = focus.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        seeded__1728 = seeded.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        mist__1729 = mist.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        thrashing__1730 = thrashing.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        rampage_turns__1731 = rampage_turns.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        disabled_slot__1732 = disabled_slot.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(-1, jnp.int8)
+        )
+        disabled_move__1733 = disabled_move.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        toxic__1734 = toxic.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        cond__1735 = status[send_in__p_477__1693, send_in__s_478__1694] == 6
+        pred__1736 = jnp.logical_and(pred__1692, cond__1735)
+        status__1737 = status.at[
+            jnp.where(pred__1736, send_in__p_477__1693, 2), send_in__s_478__1694
+        ].set(jnp.asarray(4, jnp.int8))
+        reflect__1738 = reflect.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        light_screen__1739 = light_screen.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_slot__1740 = last_slot.at[jnp.where(pred__1692, send_in__p_477__1693, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        seen__1741 = seen.at[
+            jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__s_478__1694
+        ].set(jnp.asarray(s.species[send_in__p_477__1693, send_in__s_478__1694], jnp.int16))
 
-        def loop_body__2268(send_in__k_483, carry):
+        def loop_body__1742(send_in__k_483, carry):
             (boosts,) = carry
             send_in__k_483 = jnp.asarray(send_in__k_483, jnp.int32)
-            boosts__2269 = boosts.at[send_in__p_477__2218, send_in__k_483].set(
-                jnp.asarray(0, jnp.int8)
-            )
-            return (boosts__2269,)
+            boosts__1743 = boosts.at[
+                jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__k_483
+            ].set(jnp.asarray(0, jnp.int8))
+            return (boosts__1743,)
 
-        (boosts__2270,) = jax.lax.fori_loop(0, 6, loop_body__2268, (boosts,))
+        (boosts__1744,) = jax.lax.fori_loop(0, 6, loop_body__1742, (boosts,))
 
-        def loop_body__2271(send_in__k_484, carry):
+        def loop_body__1745(send_in__k_484, carry):
             (mod, stored) = carry
             send_in__k_484 = jnp.asarray(send_in__k_484, jnp.int32)
-            mod__2272 = mod.at[send_in__p_477__2218, send_in__k_484].set(
+            mod__1746 = mod.at[jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__k_484].set(
                 jnp.asarray(
-                    s.stats[send_in__p_477__2218, send_in__s_478__2219, send_in__k_484], jnp.int16
+                    s.stats[send_in__p_477__1693, send_in__s_478__1694, send_in__k_484], jnp.int16
                 )
             )
-            stored__2273 = stored.at[send_in__p_477__2218, send_in__k_484].set(
+            stored__1747 = stored.at[
+                jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__k_484
+            ].set(
                 jnp.asarray(
-                    s.stats[send_in__p_477__2218, send_in__s_478__2219, send_in__k_484], jnp.int16
+                    s.stats[send_in__p_477__1693, send_in__s_478__1694, send_in__k_484], jnp.int16
                 )
             )
-            return (mod__2272, stored__2273)
+            return (mod__1746, stored__1747)
 
-        (mod__2274, stored__2275) = jax.lax.fori_loop(0, 4, loop_body__2271, (mod, stored))
-        cond__2276 = status__2263[send_in__p_477__2218, send_in__s_478__2219] == 3
-        mod__2277 = mod__2274.at[send_in__p_477__2218, 3].set(
-            jnp.asarray(jnp.maximum((mod__2274[send_in__p_477__2218, 3] * 25 // 100), 1), jnp.int16)
+        (mod__1748, stored__1749) = jax.lax.fori_loop(0, 4, loop_body__1745, (mod, stored))
+        cond__1750 = status__1737[send_in__p_477__1693, send_in__s_478__1694] == 3
+        pred__1751 = jnp.logical_and(pred__1692, cond__1750)
+        mod__1752 = mod__1748.at[jnp.where(pred__1751, send_in__p_477__1693, 2), 3].set(
+            jnp.asarray(jnp.maximum((mod__1748[send_in__p_477__1693, 3] * 25 // 100), 1), jnp.int16)
         )
-        mod__2278 = jnp.where(cond__2276, mod__2277, mod__2274)
-        cond__2279 = status__2263[send_in__p_477__2218, send_in__s_478__2219] == 1
-        mod__2280 = mod__2278.at[send_in__p_477__2218, 0].set(
+        cond__1753 = status__1737[send_in__p_477__1693, send_in__s_478__1694] == 1
+        pred__1754 = jnp.logical_and(pred__1692, cond__1753)
+        mod__1755 = mod__1752.at[jnp.where(pred__1754, send_in__p_477__1693, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__2278[send_in__p_477__2218, 0], jnp.int16), 1),
+                    jnp.right_shift(jnp.asarray(mod__1752[send_in__p_477__1693, 0], jnp.int16), 1),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__2281 = jnp.where(cond__2279, mod__2280, mod__2278)
-        speed__2282 = speed__2223.at[send_in__p_477__2218, send_in__s_478__2219].set(
-            jnp.asarray(mod__2281[send_in__p_477__2218, 3], jnp.int16)
-        )
-        status__2283 = jnp.where(cond__2217, status__2263, status)
-        moves__2284 = jnp.where(cond__2217, moves__2236, moves)
-        pp__2285 = jnp.where(cond__2217, pp__2237, pp)
-        active__2286 = jnp.where(cond__2217, active__2240, active)
-        boosts__2287 = jnp.where(cond__2217, boosts__2270, boosts)
-        mod__2288 = jnp.where(cond__2217, mod__2281, mod)
-        stored__2289 = jnp.where(cond__2217, stored__2275, stored)
-        form__2290 = jnp.where(cond__2217, form__2241, form)
-        types__2291 = jnp.where(cond__2217, types__2243, types)
-        transformed__2292 = jnp.where(cond__2217, transformed__2238, transformed)
-        speed__2293 = jnp.where(cond__2217, speed__2282, speed)
-        seen__2294 = jnp.where(cond__2217, seen__2267, seen)
-        last_slot__2295 = jnp.where(cond__2217, last_slot__2266, last_slot)
-        last_used__2296 = jnp.where(cond__2217, last_used__2247, last_used)
-        confused__2297 = jnp.where(cond__2217, confused__2251, confused)
-        confusion_turns__2298 = jnp.where(cond__2217, confusion_turns__2250, confusion_turns)
-        focus__2299 = jnp.where(cond__2217, focus__2253, focus)
-        seeded__2300 = jnp.where(cond__2217, seeded__2254, seeded)
-        mist__2301 = jnp.where(cond__2217, mist__2255, mist)
-        disabled_slot__2302 = jnp.where(cond__2217, disabled_slot__2258, disabled_slot)
-        disabled_move__2303 = jnp.where(cond__2217, disabled_move__2259, disabled_move)
-        thrashing__2304 = jnp.where(cond__2217, thrashing__2256, thrashing)
-        rampage_turns__2305 = jnp.where(cond__2217, rampage_turns__2257, rampage_turns)
-        toxic__2306 = jnp.where(cond__2217, toxic__2260, toxic)
-        flinch__2307 = jnp.where(cond__2217, flinch__2252, flinch)
-        reflect__2308 = jnp.where(cond__2217, reflect__2264, reflect)
-        light_screen__2309 = jnp.where(cond__2217, light_screen__2265, light_screen)
-        mimic_slot__2310 = jnp.where(cond__2217, mimic_slot__2239, mimic_slot)
-        substitute__2311 = jnp.where(cond__2217, substitute__2245, substitute)
-        sub_hp__2312 = jnp.where(cond__2217, sub_hp__2244, sub_hp)
-        charging__2313 = jnp.where(cond__2217, charging__2249, charging)
-        recharge__2314 = jnp.where(cond__2217, recharge__2248, recharge)
+        speed__1756 = speed__1698.at[
+            jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__s_478__1694
+        ].set(jnp.asarray(mod__1755[send_in__p_477__1693, 3], jnp.int16))
         return (
-            speed__2293,
-            moves__2284,
-            pp__2285,
-            transformed__2292,
-            mimic_slot__2310,
-            active__2286,
-            form__2290,
-            types__2291,
-            sub_hp__2312,
-            substitute__2311,
-            last_used__2296,
-            recharge__2314,
-            charging__2313,
-            confusion_turns__2298,
-            confused__2297,
-            flinch__2307,
-            focus__2299,
-            seeded__2300,
-            mist__2301,
-            thrashing__2304,
-            rampage_turns__2305,
-            disabled_slot__2302,
-            disabled_move__2303,
-            toxic__2306,
-            status__2283,
-            reflect__2308,
-            light_screen__2309,
-            last_slot__2295,
-            seen__2294,
-            boosts__2287,
-            mod__2288,
-            stored__2289,
+            speed__1756,
+            moves__1712,
+            pp__1708,
+            transformed__1709,
+            mimic_slot__1713,
+            active__1714,
+            form__1715,
+            types__1717,
+            sub_hp__1718,
+            substitute__1719,
+            last_used__1721,
+            recharge__1722,
+            charging__1723,
+            confusion_turns__1724,
+            confused__1725,
+            flinch__1726,
+            focus__1727,
+            seeded__1728,
+            mist__1729,
+            thrashing__1730,
+            rampage_turns__1731,
+            disabled_slot__1732,
+            disabled_move__1733,
+            toxic__1734,
+            status__1737,
+            reflect__1738,
+            light_screen__1739,
+            last_slot__1740,
+            seen__1741,
+            boosts__1744,
+            mod__1755,
+            stored__1749,
         )
 
     (
-        speed__2315,
-        moves__2316,
-        pp__2317,
-        transformed__2318,
-        mimic_slot__2319,
-        active__2320,
-        form__2321,
-        types__2322,
-        sub_hp__2323,
-        substitute__2324,
-        last_used__2325,
-        recharge__2326,
-        charging__2327,
-        confusion_turns__2328,
-        confused__2329,
-        flinch__2330,
-        focus__2331,
-        seeded__2332,
-        mist__2333,
-        thrashing__2334,
-        rampage_turns__2335,
-        disabled_slot__2336,
-        disabled_move__2337,
-        toxic__2338,
-        status__2339,
-        reflect__2340,
-        light_screen__2341,
-        last_slot__2342,
-        seen__2343,
-        boosts__2344,
-        mod__2345,
-        stored__2346,
+        speed__1757,
+        moves__1758,
+        pp__1759,
+        transformed__1760,
+        mimic_slot__1761,
+        active__1762,
+        form__1763,
+        types__1764,
+        sub_hp__1765,
+        substitute__1766,
+        last_used__1767,
+        recharge__1768,
+        charging__1769,
+        confusion_turns__1770,
+        confused__1771,
+        flinch__1772,
+        focus__1773,
+        seeded__1774,
+        mist__1775,
+        thrashing__1776,
+        rampage_turns__1777,
+        disabled_slot__1778,
+        disabled_move__1779,
+        toxic__1780,
+        status__1781,
+        reflect__1782,
+        light_screen__1783,
+        last_slot__1784,
+        seen__1785,
+        boosts__1786,
+        mod__1787,
+        stored__1788,
     ) = jax.lax.fori_loop(
         0,
         2,
-        loop_body__2215,
+        loop_body__1689,
         (
-            speed__2176,
-            moves,
-            pp,
-            transformed,
-            mimic_slot,
-            active,
-            form,
-            types,
-            sub_hp,
-            substitute,
-            last_used,
-            recharge,
-            charging,
-            confusion_turns,
-            confused,
-            flinch,
-            focus,
-            seeded,
-            mist,
-            thrashing,
-            rampage_turns,
-            disabled_slot,
-            disabled_move,
-            toxic,
-            status,
-            reflect,
-            light_screen,
-            last_slot,
-            seen,
-            boosts,
-            mod,
-            stored,
+            speed__1654,
+            moves__1567,
+            pp__1568,
+            transformed__1569,
+            mimic_slot__1570,
+            active__1571,
+            form__1572,
+            types__1573,
+            sub_hp__1574,
+            substitute__1575,
+            last_used__1576,
+            recharge__1577,
+            charging__1578,
+            confusion_turns__1579,
+            confused__1580,
+            flinch__1623,
+            focus__1582,
+            seeded__1583,
+            mist__1584,
+            thrashing__1585,
+            rampage_turns__1586,
+            disabled_slot__1587,
+            disabled_move__1588,
+            toxic__1589,
+            status__1590,
+            reflect__1591,
+            light_screen__1592,
+            last_slot__1593,
+            seen__1594,
+            boosts__1595,
+            mod__1596,
+            stored__1597,
         ),
     )
-    cond__2347 = jnp.logical_and(need[0], need[1])
-    cond__2348 = jnp.logical_and(
+    cond__1789 = jnp.logical_and(need__1608[0], need__1608[1])
+    pred__1790 = jnp.logical_and(pred__6, cond__1789)
+    cond__1791 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_485__2349 = 0 + _roll(_words[5], 2)
-    cond__2350 = forced_at__2213 < s.forced_n
-    rand__v_485__2351 = s.forced[forced_at__2213]
-    forced_at__2352 = forced_at__2213 + 1
-    forced_at__2353 = jnp.where(cond__2350, forced_at__2352, forced_at__2213)
-    rand__v_485__2354 = jnp.where(cond__2350, rand__v_485__2351, rand__v_485__2349)
-    log_draw__v_486__2355 = rand__v_485__2354
-    draws__2356 = draws__2209.at[ndraws__2212].set(jnp.asarray(log_draw__v_486__2355, jnp.int32))
-    draw_lo__2357 = draw_lo__2210.at[ndraws__2212].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2358 = draw_hi__2211.at[ndraws__2212].set(jnp.asarray(2, jnp.int32))
-    ndraws__2359 = ndraws__2212 + 1
-    rand__result_487__2360 = rand__v_485__2354
-    tie_draw__v_488__2361 = rand__result_487__2360
-    draws__2362 = jnp.where(cond__2348, draws__2356, draws__2209)
-    draw_lo__2363 = jnp.where(cond__2348, draw_lo__2357, draw_lo__2210)
-    draw_hi__2364 = jnp.where(cond__2348, draw_hi__2358, draw_hi__2211)
-    ndraws__2365 = jnp.where(cond__2348, ndraws__2359, ndraws__2212)
-    forced_at__2366 = jnp.where(cond__2348, forced_at__2353, forced_at__2213)
-    cond__2367 = jnp.logical_and(
+    pred__1792 = jnp.logical_and(pred__1790, cond__1791)
+    rand__v_485__1793 = 0 + _roll(_words[5], 2)
+    cond__1794 = forced_at__1687 < s.forced_n
+    pred__1795 = jnp.logical_and(pred__1792, cond__1794)
+    rand__v_485__1796 = s.forced[forced_at__1687]
+    forced_at__1797 = forced_at__1687 + 1
+    forced_at__1798 = jnp.where(cond__1794, forced_at__1797, forced_at__1687)
+    rand__v_485__1799 = jnp.where(cond__1794, rand__v_485__1796, rand__v_485__1793)
+    log_draw__v_486__1800 = rand__v_485__1799
+    draws__1801 = draws__1674.at[jnp.where(pred__1792, ndraws__1686, 64)].set(
+        jnp.asarray(log_draw__v_486__1800, jnp.int32)
+    )
+    draw_lo__1802 = draw_lo__1675.at[jnp.where(pred__1792, ndraws__1686, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1803 = draw_hi__1676.at[jnp.where(pred__1792, ndraws__1686, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1804 = ndraws__1686 + 1
+    rand__result_487__1805 = rand__v_485__1799
+    tie_draw__v_488__1806 = rand__result_487__1805
+    ndraws__1807 = jnp.where(cond__1791, ndraws__1804, ndraws__1686)
+    forced_at__1808 = jnp.where(cond__1791, forced_at__1798, forced_at__1687)
+    cond__1809 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_489__2368 = 0 + _roll(_words[6], 2)
-    cond__2369 = forced_at__2366 < s.forced_n
-    rand__v_489__2370 = s.forced[forced_at__2366]
-    forced_at__2371 = forced_at__2366 + 1
-    forced_at__2372 = jnp.where(cond__2369, forced_at__2371, forced_at__2366)
-    rand__v_489__2373 = jnp.where(cond__2369, rand__v_489__2370, rand__v_489__2368)
-    log_draw__v_490__2374 = rand__v_489__2373
-    draws__2375 = draws__2362.at[ndraws__2365].set(jnp.asarray(log_draw__v_490__2374, jnp.int32))
-    draw_lo__2376 = draw_lo__2363.at[ndraws__2365].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2377 = draw_hi__2364.at[ndraws__2365].set(jnp.asarray(2, jnp.int32))
-    ndraws__2378 = ndraws__2365 + 1
-    rand__result_491__2379 = rand__v_489__2373
-    tie_draw__v_492__2380 = rand__result_491__2379
-    draws__2381 = jnp.where(cond__2367, draws__2375, draws__2362)
-    draw_lo__2382 = jnp.where(cond__2367, draw_lo__2376, draw_lo__2363)
-    draw_hi__2383 = jnp.where(cond__2367, draw_hi__2377, draw_hi__2364)
-    ndraws__2384 = jnp.where(cond__2367, ndraws__2378, ndraws__2365)
-    forced_at__2385 = jnp.where(cond__2367, forced_at__2372, forced_at__2366)
-    draws__2386 = jnp.where(cond__2347, draws__2381, draws__2209)
-    draw_lo__2387 = jnp.where(cond__2347, draw_lo__2382, draw_lo__2210)
-    draw_hi__2388 = jnp.where(cond__2347, draw_hi__2383, draw_hi__2211)
-    ndraws__2389 = jnp.where(cond__2347, ndraws__2384, ndraws__2212)
-    forced_at__2390 = jnp.where(cond__2347, forced_at__2385, forced_at__2213)
-    need__2391 = need.at[0].set(jnp.asarray(False, jnp.bool_))
-    need__2392 = need__2391.at[1].set(jnp.asarray(False, jnp.bool_))
-    phase__2393 = jnp.asarray(0, jnp.int8)
-    cond__2394 = jnp.logical_and(
+    pred__1810 = jnp.logical_and(pred__1790, cond__1809)
+    rand__v_489__1811 = 0 + _roll(_words[6], 2)
+    cond__1812 = forced_at__1808 < s.forced_n
+    pred__1813 = jnp.logical_and(pred__1810, cond__1812)
+    rand__v_489__1814 = s.forced[forced_at__1808]
+    forced_at__1815 = forced_at__1808 + 1
+    forced_at__1816 = jnp.where(cond__1812, forced_at__1815, forced_at__1808)
+    rand__v_489__1817 = jnp.where(cond__1812, rand__v_489__1814, rand__v_489__1811)
+    log_draw__v_490__1818 = rand__v_489__1817
+    draws__1819 = draws__1801.at[jnp.where(pred__1810, ndraws__1807, 64)].set(
+        jnp.asarray(log_draw__v_490__1818, jnp.int32)
+    )
+    draw_lo__1820 = draw_lo__1802.at[jnp.where(pred__1810, ndraws__1807, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1821 = draw_hi__1803.at[jnp.where(pred__1810, ndraws__1807, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1822 = ndraws__1807 + 1
+    rand__result_491__1823 = rand__v_489__1817
+    tie_draw__v_492__1824 = rand__result_491__1823
+    ndraws__1825 = jnp.where(cond__1809, ndraws__1822, ndraws__1807)
+    forced_at__1826 = jnp.where(cond__1809, forced_at__1816, forced_at__1808)
+    ndraws__1827 = jnp.where(cond__1789, ndraws__1825, ndraws__1686)
+    forced_at__1828 = jnp.where(cond__1789, forced_at__1826, forced_at__1687)
+    need__1829 = need__1608.at[jnp.where(pred__6, 0, 2)].set(jnp.asarray(False, jnp.bool_))
+    need__1830 = need__1829.at[jnp.where(pred__6, 1, 2)].set(jnp.asarray(False, jnp.bool_))
+    phase__1831 = jnp.asarray(0, jnp.int8)
+    cond__1832 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_493__2395 = 0 + _roll(_words[7], 2)
-    cond__2396 = forced_at__2390 < s.forced_n
-    rand__v_493__2397 = s.forced[forced_at__2390]
-    forced_at__2398 = forced_at__2390 + 1
-    forced_at__2399 = jnp.where(cond__2396, forced_at__2398, forced_at__2390)
-    rand__v_493__2400 = jnp.where(cond__2396, rand__v_493__2397, rand__v_493__2395)
-    log_draw__v_494__2401 = rand__v_493__2400
-    draws__2402 = draws__2386.at[ndraws__2389].set(jnp.asarray(log_draw__v_494__2401, jnp.int32))
-    draw_lo__2403 = draw_lo__2387.at[ndraws__2389].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2404 = draw_hi__2388.at[ndraws__2389].set(jnp.asarray(2, jnp.int32))
-    ndraws__2405 = ndraws__2389 + 1
-    rand__result_495__2406 = rand__v_493__2400
-    tie_draw__v_496__2407 = rand__result_495__2406
-    draws__2408 = jnp.where(cond__2394, draws__2402, draws__2386)
-    draw_lo__2409 = jnp.where(cond__2394, draw_lo__2403, draw_lo__2387)
-    draw_hi__2410 = jnp.where(cond__2394, draw_hi__2404, draw_hi__2388)
-    ndraws__2411 = jnp.where(cond__2394, ndraws__2405, ndraws__2389)
-    forced_at__2412 = jnp.where(cond__2394, forced_at__2399, forced_at__2390)
-    cond__2413 = jnp.logical_and(
+    pred__1833 = jnp.logical_and(pred__6, cond__1832)
+    rand__v_493__1834 = 0 + _roll(_words[7], 2)
+    cond__1835 = forced_at__1828 < s.forced_n
+    pred__1836 = jnp.logical_and(pred__1833, cond__1835)
+    rand__v_493__1837 = s.forced[forced_at__1828]
+    forced_at__1838 = forced_at__1828 + 1
+    forced_at__1839 = jnp.where(cond__1835, forced_at__1838, forced_at__1828)
+    rand__v_493__1840 = jnp.where(cond__1835, rand__v_493__1837, rand__v_493__1834)
+    log_draw__v_494__1841 = rand__v_493__1840
+    draws__1842 = draws__1819.at[jnp.where(pred__1833, ndraws__1827, 64)].set(
+        jnp.asarray(log_draw__v_494__1841, jnp.int32)
+    )
+    draw_lo__1843 = draw_lo__1820.at[jnp.where(pred__1833, ndraws__1827, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1844 = draw_hi__1821.at[jnp.where(pred__1833, ndraws__1827, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1845 = ndraws__1827 + 1
+    rand__result_495__1846 = rand__v_493__1840
+    tie_draw__v_496__1847 = rand__result_495__1846
+    ndraws__1848 = jnp.where(cond__1832, ndraws__1845, ndraws__1827)
+    forced_at__1849 = jnp.where(cond__1832, forced_at__1839, forced_at__1828)
+    cond__1850 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_497__2414 = 0 + _roll(_words[8], 2)
-    cond__2415 = forced_at__2412 < s.forced_n
-    rand__v_497__2416 = s.forced[forced_at__2412]
-    forced_at__2417 = forced_at__2412 + 1
-    forced_at__2418 = jnp.where(cond__2415, forced_at__2417, forced_at__2412)
-    rand__v_497__2419 = jnp.where(cond__2415, rand__v_497__2416, rand__v_497__2414)
-    log_draw__v_498__2420 = rand__v_497__2419
-    draws__2421 = draws__2408.at[ndraws__2411].set(jnp.asarray(log_draw__v_498__2420, jnp.int32))
-    draw_lo__2422 = draw_lo__2409.at[ndraws__2411].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2423 = draw_hi__2410.at[ndraws__2411].set(jnp.asarray(2, jnp.int32))
-    ndraws__2424 = ndraws__2411 + 1
-    rand__result_499__2425 = rand__v_497__2419
-    tie_draw__v_500__2426 = rand__result_499__2425
-    draws__2427 = jnp.where(cond__2413, draws__2421, draws__2408)
-    draw_lo__2428 = jnp.where(cond__2413, draw_lo__2422, draw_lo__2409)
-    draw_hi__2429 = jnp.where(cond__2413, draw_hi__2423, draw_hi__2410)
-    ndraws__2430 = jnp.where(cond__2413, ndraws__2424, ndraws__2411)
-    forced_at__2431 = jnp.where(cond__2413, forced_at__2418, forced_at__2412)
-    hp__2432 = jnp.where(cond__3, hp__2120, hp)
-    status__2433 = jnp.where(cond__3, status__2107, status__2339)
-    sleep__2434 = jnp.where(cond__3, sleep__2126, sleep)
-    moves__2435 = jnp.where(cond__3, moves__2084, moves__2316)
-    pp__2436 = jnp.where(cond__3, pp__2085, pp__2317)
-    active__2437 = jnp.where(cond__3, active__2088, active__2320)
-    boosts__2438 = jnp.where(cond__3, boosts__2112, boosts__2344)
-    mod__2439 = jnp.where(cond__3, mod__2113, mod__2345)
-    stored__2440 = jnp.where(cond__3, stored__2114, stored__2346)
-    form__2441 = jnp.where(cond__3, form__2089, form__2321)
-    types__2442 = jnp.where(cond__3, types__2090, types__2322)
-    transformed__2443 = jnp.where(cond__3, transformed__2086, transformed__2318)
-    base_moves__2444 = jnp.where(cond__3, base_moves__2135, base_moves)
-    base_pp__2445 = jnp.where(cond__3, base_pp__2133, base_pp)
-    speed__2446 = jnp.where(cond__3, speed__2164, speed__2315)
-    seen__2447 = jnp.where(cond__3, seen__2111, seen__2343)
-    seen_moves__2448 = jnp.where(cond__3, seen_moves__2129, seen_moves)
-    phase__2449 = jnp.where(cond__3, phase__2124, phase__2393)
-    need__2450 = jnp.where(cond__3, need__2125, need__2392)
-    turn__2451 = jnp.where(cond__3, turn__2171, turn)
-    last_move__2452 = jnp.where(cond__3, last_move__2131, last_move)
-    last_slot__2453 = jnp.where(cond__3, last_slot__2110, last_slot__2342)
-    fight__2454 = jnp.where(cond__3, fight__26, fight)
-    last_damage__2455 = jnp.where(cond__3, last_damage__2128, last_damage)
-    used_move__2456 = jnp.where(cond__3, used_move__2130, used_move)
-    last_used__2457 = jnp.where(cond__3, last_used__2093, last_used__2325)
-    shown_move__2458 = jnp.where(cond__3, shown_move__2132, shown_move)
-    confused__2459 = jnp.where(cond__3, confused__2097, confused__2329)
-    confusion_turns__2460 = jnp.where(cond__3, confusion_turns__2096, confusion_turns__2328)
-    focus__2461 = jnp.where(cond__3, focus__2099, focus__2331)
-    seeded__2462 = jnp.where(cond__3, seeded__2100, seeded__2332)
-    mist__2463 = jnp.where(cond__3, mist__2101, mist__2333)
-    disabled_slot__2464 = jnp.where(cond__3, disabled_slot__2104, disabled_slot__2336)
-    disabled_move__2465 = jnp.where(cond__3, disabled_move__2105, disabled_move__2337)
-    disable_turns__2466 = jnp.where(cond__3, disable_turns__2127, disable_turns)
-    thrashing__2467 = jnp.where(cond__3, thrashing__2102, thrashing__2334)
-    rampage_turns__2468 = jnp.where(cond__3, rampage_turns__2103, rampage_turns__2335)
-    lock_acc__2469 = jnp.where(cond__3, lock_acc__2134, lock_acc)
-    toxic__2470 = jnp.where(cond__3, toxic__2106, toxic__2338)
-    flinch__2471 = jnp.where(cond__3, flinch__2165, flinch__2330)
-    reflect__2472 = jnp.where(cond__3, reflect__2108, reflect__2340)
-    light_screen__2473 = jnp.where(cond__3, light_screen__2109, light_screen__2341)
-    mimic_slot__2474 = jnp.where(cond__3, mimic_slot__2087, mimic_slot__2319)
-    mimic_orig__2475 = jnp.where(cond__3, mimic_orig__2136, mimic_orig)
-    substitute__2476 = jnp.where(cond__3, substitute__2092, substitute__2324)
-    sub_hp__2477 = jnp.where(cond__3, sub_hp__2091, sub_hp__2323)
-    charging__2478 = jnp.where(cond__3, charging__2095, charging__2327)
-    recharge__2479 = jnp.where(cond__3, recharge__2094, recharge__2326)
-    draws__2480 = jnp.where(cond__3, draws__2166, draws__2427)
-    draw_lo__2481 = jnp.where(cond__3, draw_lo__2167, draw_lo__2428)
-    draw_hi__2482 = jnp.where(cond__3, draw_hi__2168, draw_hi__2429)
-    ndraws__2483 = jnp.where(cond__3, ndraws__2169, ndraws__2430)
-    forced_at__2484 = jnp.where(cond__3, forced_at__2170, forced_at__2431)
-    rewards__2485 = jnp.where(cond__3, rewards__2122, rewards)
-    terminated__2486 = jnp.where(cond__3, terminated__2123, terminated)
-    pending__2487 = pending.at[0].set(jnp.asarray(-1, jnp.int8))
-    pending__2488 = pending__2487.at[1].set(jnp.asarray(-1, jnp.int8))
-    current_player__2489 = jnp.asarray(
-        jnp.where(jnp.logical_and((phase__2449 == 1), jnp.logical_not(need__2450[0])), 1, 0),
+    pred__1851 = jnp.logical_and(pred__6, cond__1850)
+    rand__v_497__1852 = 0 + _roll(_words[8], 2)
+    cond__1853 = forced_at__1849 < s.forced_n
+    pred__1854 = jnp.logical_and(pred__1851, cond__1853)
+    rand__v_497__1855 = s.forced[forced_at__1849]
+    forced_at__1856 = forced_at__1849 + 1
+    forced_at__1857 = jnp.where(cond__1853, forced_at__1856, forced_at__1849)
+    rand__v_497__1858 = jnp.where(cond__1853, rand__v_497__1855, rand__v_497__1852)
+    log_draw__v_498__1859 = rand__v_497__1858
+    draws__1860 = draws__1842.at[jnp.where(pred__1851, ndraws__1848, 64)].set(
+        jnp.asarray(log_draw__v_498__1859, jnp.int32)
+    )
+    draw_lo__1861 = draw_lo__1843.at[jnp.where(pred__1851, ndraws__1848, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1862 = draw_hi__1844.at[jnp.where(pred__1851, ndraws__1848, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1863 = ndraws__1848 + 1
+    rand__result_499__1864 = rand__v_497__1858
+    tie_draw__v_500__1865 = rand__result_499__1864
+    ndraws__1866 = jnp.where(cond__1850, ndraws__1863, ndraws__1848)
+    forced_at__1867 = jnp.where(cond__1850, forced_at__1857, forced_at__1849)
+    phase__1868 = jnp.where(cond__4, phase__1607, phase__1831)
+    turn__1869 = jnp.where(cond__4, turn__1649, turn)
+    last_damage__1870 = jnp.where(cond__4, last_damage__1611, last_damage)
+    ndraws__1871 = jnp.where(cond__4, ndraws__1647, ndraws__1866)
+    forced_at__1872 = jnp.where(cond__4, forced_at__1648, forced_at__1867)
+    terminated__1873 = jnp.where(cond__4, terminated__1606, terminated)
+    pending__1874 = pending.at[jnp.where(pred__2, 0, 2)].set(jnp.asarray(-1, jnp.int8))
+    pending__1875 = pending__1874.at[jnp.where(pred__2, 1, 2)].set(jnp.asarray(-1, jnp.int8))
+    current_player__1876 = jnp.asarray(
+        jnp.where(jnp.logical_and((phase__1868 == 1), jnp.logical_not(need__1830[0])), 1, 0),
         jnp.int32,
     )
-    hp = jnp.where(cond__1, hp, hp__2432)
-    status = jnp.where(cond__1, status, status__2433)
-    sleep = jnp.where(cond__1, sleep, sleep__2434)
-    moves = jnp.where(cond__1, moves, moves__2435)
-    pp = jnp.where(cond__1, pp, pp__2436)
-    active = jnp.where(cond__1, active, active__2437)
-    boosts = jnp.where(cond__1, boosts, boosts__2438)
-    mod = jnp.where(cond__1, mod, mod__2439)
-    stored = jnp.where(cond__1, stored, stored__2440)
-    form = jnp.where(cond__1, form, form__2441)
-    types = jnp.where(cond__1, types, types__2442)
-    transformed = jnp.where(cond__1, transformed, transformed__2443)
-    base_moves = jnp.where(cond__1, base_moves, base_moves__2444)
-    base_pp = jnp.where(cond__1, base_pp, base_pp__2445)
-    speed = jnp.where(cond__1, speed, speed__2446)
-    seen = jnp.where(cond__1, seen, seen__2447)
-    seen_moves = jnp.where(cond__1, seen_moves, seen_moves__2448)
-    phase = jnp.where(cond__1, phase, phase__2449)
-    need = jnp.where(cond__1, need, need__2450)
-    pending = jnp.where(cond__1, pending, pending__2488)
-    turn = jnp.where(cond__1, turn, turn__2451)
-    last_move = jnp.where(cond__1, last_move, last_move__2452)
-    last_slot = jnp.where(cond__1, last_slot, last_slot__2453)
-    fight = jnp.where(cond__1, fight, fight__2454)
-    last_damage = jnp.where(cond__1, last_damage, last_damage__2455)
-    used_move = jnp.where(cond__1, used_move, used_move__2456)
-    last_used = jnp.where(cond__1, last_used, last_used__2457)
-    shown_move = jnp.where(cond__1, shown_move, shown_move__2458)
-    confused = jnp.where(cond__1, confused, confused__2459)
-    confusion_turns = jnp.where(cond__1, confusion_turns, confusion_turns__2460)
-    focus = jnp.where(cond__1, focus, focus__2461)
-    seeded = jnp.where(cond__1, seeded, seeded__2462)
-    mist = jnp.where(cond__1, mist, mist__2463)
-    disabled_slot = jnp.where(cond__1, disabled_slot, disabled_slot__2464)
-    disabled_move = jnp.where(cond__1, disabled_move, disabled_move__2465)
-    disable_turns = jnp.where(cond__1, disable_turns, disable_turns__2466)
-    thrashing = jnp.where(cond__1, thrashing, thrashing__2467)
-    rampage_turns = jnp.where(cond__1, rampage_turns, rampage_turns__2468)
-    lock_acc = jnp.where(cond__1, lock_acc, lock_acc__2469)
-    toxic = jnp.where(cond__1, toxic, toxic__2470)
-    flinch = jnp.where(cond__1, flinch, flinch__2471)
-    reflect = jnp.where(cond__1, reflect, reflect__2472)
-    light_screen = jnp.where(cond__1, light_screen, light_screen__2473)
-    mimic_slot = jnp.where(cond__1, mimic_slot, mimic_slot__2474)
-    mimic_orig = jnp.where(cond__1, mimic_orig, mimic_orig__2475)
-    substitute = jnp.where(cond__1, substitute, substitute__2476)
-    sub_hp = jnp.where(cond__1, sub_hp, sub_hp__2477)
-    charging = jnp.where(cond__1, charging, charging__2478)
-    recharge = jnp.where(cond__1, recharge, recharge__2479)
-    draws = jnp.where(cond__1, draws, draws__2480)
-    draw_lo = jnp.where(cond__1, draw_lo, draw_lo__2481)
-    draw_hi = jnp.where(cond__1, draw_hi, draw_hi__2482)
-    ndraws = jnp.where(cond__1, ndraws, ndraws__2483)
-    forced_at = jnp.where(cond__1, forced_at, forced_at__2484)
-    current_player = jnp.where(cond__1, current_player__2, current_player__2489)
-    rewards = jnp.where(cond__1, rewards, rewards__2485)
-    terminated = jnp.where(cond__1, terminated, terminated__2486)
+    phase = jnp.where(cond__1, phase, phase__1868)
+    turn = jnp.where(cond__1, turn, turn__1869)
+    last_damage = jnp.where(cond__1, last_damage, last_damage__1870)
+    ndraws = jnp.where(cond__1, ndraws, ndraws__1871)
+    forced_at = jnp.where(cond__1, forced_at, forced_at__1872)
+    current_player = jnp.where(cond__1, current_player__3, current_player__1876)
+    terminated = jnp.where(cond__1, terminated, terminated__1873)
     return s.replace(
         ndraws=ndraws,
-        pending=pending,
+        pending=pending__1875,
         current_player=current_player,
-        fight=fight,
-        last_move=last_move,
-        last_slot=last_slot,
-        shown_move=shown_move,
-        speed=speed,
+        fight=fight__26,
+        last_move=last_move__1614,
+        last_slot=last_slot__1784,
+        shown_move=shown_move__1615,
+        speed=speed__1757,
         forced_at=forced_at,
-        draws=draws,
-        draw_lo=draw_lo,
-        draw_hi=draw_hi,
-        moves=moves,
-        pp=pp,
-        transformed=transformed,
-        mimic_slot=mimic_slot,
-        active=active,
-        form=form,
-        types=types,
-        sub_hp=sub_hp,
-        substitute=substitute,
-        last_used=last_used,
-        recharge=recharge,
-        charging=charging,
-        confusion_turns=confusion_turns,
-        confused=confused,
-        flinch=flinch,
-        focus=focus,
-        seeded=seeded,
-        mist=mist,
-        thrashing=thrashing,
-        rampage_turns=rampage_turns,
-        disabled_slot=disabled_slot,
-        disabled_move=disabled_move,
-        toxic=toxic,
-        status=status,
-        reflect=reflect,
-        light_screen=light_screen,
-        seen=seen,
-        boosts=boosts,
-        mod=mod,
-        stored=stored,
-        hp=hp,
-        rewards=rewards,
+        draws=draws__1860,
+        draw_lo=draw_lo__1861,
+        draw_hi=draw_hi__1862,
+        moves=moves__1758,
+        pp=pp__1759,
+        transformed=transformed__1760,
+        mimic_slot=mimic_slot__1761,
+        active=active__1762,
+        form=form__1763,
+        types=types__1764,
+        sub_hp=sub_hp__1765,
+        substitute=substitute__1766,
+        last_used=last_used__1767,
+        recharge=recharge__1768,
+        charging=charging__1769,
+        confusion_turns=confusion_turns__1770,
+        confused=confused__1771,
+        flinch=flinch__1772,
+        focus=focus__1773,
+        seeded=seeded__1774,
+        mist=mist__1775,
+        thrashing=thrashing__1776,
+        rampage_turns=rampage_turns__1777,
+        disabled_slot=disabled_slot__1778,
+        disabled_move=disabled_move__1779,
+        toxic=toxic__1780,
+        status=status__1781,
+        reflect=reflect__1782,
+        light_screen=light_screen__1783,
+        seen=seen__1785,
+        boosts=boosts__1786,
+        mod=mod__1787,
+        stored=stored__1788,
+        hp=hp__1603,
+        rewards=rewards__1605,
         terminated=terminated,
         phase=phase,
-        need=need,
-        sleep=sleep,
-        disable_turns=disable_turns,
+        need=need__1830,
+        sleep=sleep__1609,
+        disable_turns=disable_turns__1610,
         last_damage=last_damage,
-        seen_moves=seen_moves,
-        used_move=used_move,
-        base_pp=base_pp,
-        lock_acc=lock_acc,
-        base_moves=base_moves,
-        mimic_orig=mimic_orig,
+        seen_moves=seen_moves__1612,
+        used_move=used_move__1613,
+        base_pp=base_pp__1616,
+        lock_acc=lock_acc__1617,
+        base_moves=base_moves__1618,
+        mimic_orig=mimic_orig__1619,
         turn=turn,
     )
 
@@ -7737,19 +7478,24 @@ def _effect_switch(s: State, params, key) -> State:
     submit__p_506 = current_player
     pending = pending.at[submit__p_506].set(jnp.asarray(submit__act_505, jnp.int8))
     cond__1 = jnp.logical_and((submit__p_506 == 0), jnp.logical_or((phase == 0), need[1]))
-    current_player__2 = jnp.asarray(1, jnp.int32)
-    cond__3 = phase == 0
+    pred__2 = jnp.logical_not(cond__1)
+    current_player__3 = jnp.asarray(1, jnp.int32)
+    cond__4 = phase == 0
+    pred__5 = jnp.logical_and(pred__2, cond__4)
+    pred__6 = jnp.logical_and(pred__2, jnp.logical_not(cond__4))
 
-    def loop_body__4(commit_choices__p_507, carry):
+    def loop_body__7(commit_choices__p_507, carry):
         (fight, last_move, last_slot, shown_move) = carry
         commit_choices__p_507 = jnp.asarray(commit_choices__p_507, jnp.int32)
-        commit_choices__act_508__5 = jnp.asarray(_get(pending, commit_choices__p_507)).astype(
+        commit_choices__act_508__8 = jnp.asarray(_get(pending, commit_choices__p_507)).astype(
             jnp.int32
         )
-        commit_choices__a_509__6 = _get(active, commit_choices__p_507)
-        fight__7 = fight.at[commit_choices__p_507].set(jnp.asarray(False, jnp.bool_))
-        cond__8 = jnp.logical_and(
-            (commit_choices__act_508__5 < 4),
+        commit_choices__a_509__9 = _get(active, commit_choices__p_507)
+        fight__10 = fight.at[jnp.where(pred__5, commit_choices__p_507, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        cond__11 = jnp.logical_and(
+            (commit_choices__act_508__8 < 4),
             jnp.logical_not(
                 (
                     lambda locked__p_510: jnp.logical_or(
@@ -7759,12 +7505,17 @@ def _effect_switch(s: State, params, key) -> State:
                 )(commit_choices__p_507)
             ),
         )
-        cond__9 = jnp.logical_or(
-            (status[commit_choices__p_507, commit_choices__a_509__6] == 2),
-            (status[commit_choices__p_507, commit_choices__a_509__6] == 5),
+        pred__12 = jnp.logical_and(pred__5, cond__11)
+        cond__13 = jnp.logical_or(
+            (status[commit_choices__p_507, commit_choices__a_509__9] == 2),
+            (status[commit_choices__p_507, commit_choices__a_509__9] == 5),
         )
-        fight__10 = fight__7.at[commit_choices__p_507].set(jnp.asarray(True, jnp.bool_))
-        cond__11 = jnp.logical_not(
+        pred__14 = jnp.logical_and(pred__12, cond__13)
+        pred__15 = jnp.logical_and(pred__12, jnp.logical_not(cond__13))
+        fight__16 = fight__10.at[jnp.where(pred__14, commit_choices__p_507, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        cond__17 = jnp.logical_not(
             (
                 lambda has_pp__p_511: jnp.any(
                     jax.vmap(
@@ -7780,26 +7531,23 @@ def _effect_switch(s: State, params, key) -> State:
                 )
             )(commit_choices__p_507)
         )
-        last_move__12 = last_move.at[commit_choices__p_507].set(jnp.asarray(164, jnp.int16))
-        last_move__13 = last_move.at[commit_choices__p_507].set(
+        pred__18 = jnp.logical_and(pred__15, cond__17)
+        pred__19 = jnp.logical_and(pred__15, jnp.logical_not(cond__17))
+        last_move__20 = last_move.at[jnp.where(pred__18, commit_choices__p_507, 2)].set(
+            jnp.asarray(164, jnp.int16)
+        )
+        last_move__21 = last_move__20.at[jnp.where(pred__19, commit_choices__p_507, 2)].set(
             jnp.asarray(
-                moves[commit_choices__p_507, commit_choices__a_509__6, commit_choices__act_508__5],
+                moves[commit_choices__p_507, commit_choices__a_509__9, commit_choices__act_508__8],
                 jnp.int16,
             )
         )
-        last_slot__14 = last_slot.at[commit_choices__p_507].set(
-            jnp.asarray(commit_choices__act_508__5, jnp.int8)
+        last_slot__22 = last_slot.at[jnp.where(pred__19, commit_choices__p_507, 2)].set(
+            jnp.asarray(commit_choices__act_508__8, jnp.int8)
         )
-        last_move__15 = jnp.where(cond__11, last_move__12, last_move__13)
-        last_slot__16 = jnp.where(cond__11, last_slot, last_slot__14)
-        last_move__17 = jnp.where(cond__9, last_move, last_move__15)
-        last_slot__18 = jnp.where(cond__9, last_slot, last_slot__16)
-        fight__19 = jnp.where(cond__9, fight__10, fight__7)
-        last_move__20 = jnp.where(cond__8, last_move__17, last_move)
-        last_slot__21 = jnp.where(cond__8, last_slot__18, last_slot)
-        fight__22 = jnp.where(cond__8, fight__19, fight__7)
-        cond__23 = commit_choices__act_508__5 < 4
-        shown_move__24 = shown_move.at[commit_choices__p_507].set(
+        cond__23 = commit_choices__act_508__8 < 4
+        pred__24 = jnp.logical_and(pred__5, cond__23)
+        shown_move__25 = shown_move.at[jnp.where(pred__24, commit_choices__p_507, 2)].set(
             jnp.asarray(
                 jnp.where(
                     jnp.logical_and(
@@ -7834,7 +7582,7 @@ def _effect_switch(s: State, params, key) -> State:
                                     )
                                 )(commit_choices__p_507)
                             ),
-                            jnp.logical_not(_get(fight__22, commit_choices__p_507)),
+                            jnp.logical_not(_get(fight__16, commit_choices__p_507)),
                         ),
                         jnp.logical_not(
                             (
@@ -7850,28 +7598,27 @@ def _effect_switch(s: State, params, key) -> State:
                     164,
                     moves[
                         commit_choices__p_507,
-                        commit_choices__a_509__6,
-                        _get(last_slot__21, commit_choices__p_507),
+                        commit_choices__a_509__9,
+                        _get(last_slot__22, commit_choices__p_507),
                     ],
                 ),
                 jnp.int16,
             )
         )
-        shown_move__25 = jnp.where(cond__23, shown_move__24, shown_move)
-        return (fight__22, last_move__20, last_slot__21, shown_move__25)
+        return (fight__16, last_move__21, last_slot__22, shown_move__25)
 
     (fight__26, last_move__27, last_slot__28, shown_move__29) = jax.lax.fori_loop(
-        0, 2, loop_body__4, (fight, last_move, last_slot, shown_move)
+        0, 2, loop_body__7, (fight, last_move, last_slot, shown_move)
     )
 
     def loop_body__30(update_speed__p_516, carry):
         (speed,) = carry
         update_speed__p_516 = jnp.asarray(update_speed__p_516, jnp.int32)
         cond__31 = hp[update_speed__p_516, _get(active, update_speed__p_516)] > 0
-        speed__32 = speed.at[update_speed__p_516, _get(active, update_speed__p_516)].set(
-            jnp.asarray(_get(mod, update_speed__p_516, 3), jnp.int16)
-        )
-        speed__33 = jnp.where(cond__31, speed__32, speed)
+        pred__32 = jnp.logical_and(pred__5, cond__31)
+        speed__33 = speed.at[
+            jnp.where(pred__32, update_speed__p_516, 2), _get(active, update_speed__p_516)
+        ].set(jnp.asarray(_get(mod, update_speed__p_516, 3), jnp.int16))
         return (speed__33,)
 
     (speed__34,) = jax.lax.fori_loop(0, 2, loop_body__30, (speed,))
@@ -7901,111 +7648,121 @@ def _effect_switch(s: State, params, key) -> State:
     goes_first__k1_528__42 = (goes_first__o1_520__38 * 1000) - (goes_first__pr1_526__40 * 100)
     goes_first__first_529__43 = jnp.asarray(0, jnp.int32)
     cond__44 = goes_first__k0_527__41 > goes_first__k1_528__42
-    goes_first__first_529__45 = jnp.asarray(1, jnp.int32)
-    cond__46 = goes_first__k0_527__41 == goes_first__k1_528__42
-    goes_first__s0_530__47 = mod[0, 3]
-    goes_first__s1_531__48 = mod[1, 3]
-    cond__49 = goes_first__s1_531__48 > goes_first__s0_530__47
-    goes_first__first_529__50 = jnp.asarray(1, jnp.int32)
-    cond__51 = goes_first__s0_530__47 == goes_first__s1_531__48
-    rand__v_532__52 = 0 + _roll(_words[0], 2)
-    cond__53 = forced_at < s.forced_n
-    rand__v_532__54 = s.forced[forced_at]
-    forced_at__55 = forced_at + 1
-    forced_at__56 = jnp.where(cond__53, forced_at__55, forced_at)
-    rand__v_532__57 = jnp.where(cond__53, rand__v_532__54, rand__v_532__52)
-    log_draw__v_533__58 = rand__v_532__57
-    draws__59 = draws.at[ndraws].set(jnp.asarray(log_draw__v_533__58, jnp.int32))
-    draw_lo__60 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-    draw_hi__61 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-    ndraws__62 = ndraws + 1
-    rand__result_534__63 = rand__v_532__57
-    goes_first__first_529__64 = rand__result_534__63
-    draws__65 = jnp.where(cond__51, draws__59, draws)
-    draw_lo__66 = jnp.where(cond__51, draw_lo__60, draw_lo)
-    draw_hi__67 = jnp.where(cond__51, draw_hi__61, draw_hi)
-    ndraws__68 = jnp.where(cond__51, ndraws__62, ndraws)
-    forced_at__69 = jnp.where(cond__51, forced_at__56, forced_at)
-    goes_first__first_529__70 = jnp.where(
-        cond__51, goes_first__first_529__64, goes_first__first_529__43
+    pred__45 = jnp.logical_and(pred__5, cond__44)
+    pred__46 = jnp.logical_and(pred__5, jnp.logical_not(cond__44))
+    goes_first__first_529__47 = jnp.asarray(1, jnp.int32)
+    cond__48 = goes_first__k0_527__41 == goes_first__k1_528__42
+    pred__49 = jnp.logical_and(pred__46, cond__48)
+    goes_first__s0_530__50 = mod[0, 3]
+    goes_first__s1_531__51 = mod[1, 3]
+    cond__52 = goes_first__s1_531__51 > goes_first__s0_530__50
+    pred__53 = jnp.logical_and(pred__49, cond__52)
+    pred__54 = jnp.logical_and(pred__49, jnp.logical_not(cond__52))
+    goes_first__first_529__55 = jnp.asarray(1, jnp.int32)
+    cond__56 = goes_first__s0_530__50 == goes_first__s1_531__51
+    pred__57 = jnp.logical_and(pred__54, cond__56)
+    rand__v_532__58 = 0 + _roll(_words[0], 2)
+    cond__59 = forced_at < s.forced_n
+    pred__60 = jnp.logical_and(pred__57, cond__59)
+    rand__v_532__61 = s.forced[forced_at]
+    forced_at__62 = forced_at + 1
+    forced_at__63 = jnp.where(cond__59, forced_at__62, forced_at)
+    rand__v_532__64 = jnp.where(cond__59, rand__v_532__61, rand__v_532__58)
+    log_draw__v_533__65 = rand__v_532__64
+    draws__66 = draws.at[jnp.where(pred__57, ndraws, 64)].set(
+        jnp.asarray(log_draw__v_533__65, jnp.int32)
     )
-    draws__71 = jnp.where(cond__49, draws, draws__65)
-    draw_lo__72 = jnp.where(cond__49, draw_lo, draw_lo__66)
-    draw_hi__73 = jnp.where(cond__49, draw_hi, draw_hi__67)
-    ndraws__74 = jnp.where(cond__49, ndraws, ndraws__68)
-    forced_at__75 = jnp.where(cond__49, forced_at, forced_at__69)
-    goes_first__first_529__76 = jnp.where(
-        cond__49, goes_first__first_529__50, goes_first__first_529__70
+    draw_lo__67 = draw_lo.at[jnp.where(pred__57, ndraws, 64)].set(jnp.asarray(0, jnp.int32))
+    draw_hi__68 = draw_hi.at[jnp.where(pred__57, ndraws, 64)].set(jnp.asarray(2, jnp.int32))
+    ndraws__69 = ndraws + 1
+    rand__result_534__70 = rand__v_532__64
+    goes_first__first_529__71 = rand__result_534__70
+    ndraws__72 = jnp.where(cond__56, ndraws__69, ndraws)
+    forced_at__73 = jnp.where(cond__56, forced_at__63, forced_at)
+    goes_first__first_529__74 = jnp.where(
+        cond__56, goes_first__first_529__71, goes_first__first_529__43
     )
-    draws__77 = jnp.where(cond__46, draws__71, draws)
-    draw_lo__78 = jnp.where(cond__46, draw_lo__72, draw_lo)
-    draw_hi__79 = jnp.where(cond__46, draw_hi__73, draw_hi)
-    ndraws__80 = jnp.where(cond__46, ndraws__74, ndraws)
-    forced_at__81 = jnp.where(cond__46, forced_at__75, forced_at)
-    goes_first__first_529__82 = jnp.where(
-        cond__46, goes_first__first_529__76, goes_first__first_529__43
+    ndraws__75 = jnp.where(cond__52, ndraws, ndraws__72)
+    forced_at__76 = jnp.where(cond__52, forced_at, forced_at__73)
+    goes_first__first_529__77 = jnp.where(
+        cond__52, goes_first__first_529__55, goes_first__first_529__74
     )
-    draws__83 = jnp.where(cond__44, draws, draws__77)
-    draw_lo__84 = jnp.where(cond__44, draw_lo, draw_lo__78)
-    draw_hi__85 = jnp.where(cond__44, draw_hi, draw_hi__79)
-    ndraws__86 = jnp.where(cond__44, ndraws, ndraws__80)
-    forced_at__87 = jnp.where(cond__44, forced_at, forced_at__81)
-    goes_first__first_529__88 = jnp.where(
-        cond__44, goes_first__first_529__45, goes_first__first_529__82
+    ndraws__78 = jnp.where(cond__48, ndraws__75, ndraws)
+    forced_at__79 = jnp.where(cond__48, forced_at__76, forced_at)
+    goes_first__first_529__80 = jnp.where(
+        cond__48, goes_first__first_529__77, goes_first__first_529__43
     )
-    goes_first__result_535__89 = goes_first__first_529__88
-    resolve_turn__first_536__90 = goes_first__result_535__89
-    cond__91 = jnp.logical_and(
+    ndraws__81 = jnp.where(cond__44, ndraws, ndraws__78)
+    forced_at__82 = jnp.where(cond__44, forced_at, forced_at__79)
+    goes_first__first_529__83 = jnp.where(
+        cond__44, goes_first__first_529__47, goes_first__first_529__80
+    )
+    goes_first__result_535__84 = goes_first__first_529__83
+    resolve_turn__first_536__85 = goes_first__result_535__84
+    cond__86 = jnp.logical_and(
         jnp.logical_and(
             jnp.logical_not((hp[0, active[0]] <= 0)), jnp.logical_not((hp[1, active[1]] <= 0))
         ),
         (speed__34[0, active[0]] == speed__34[1, active[1]]),
     )
-    rand__v_537__92 = 0 + _roll(_words[1], 2)
-    cond__93 = forced_at__87 < s.forced_n
-    rand__v_537__94 = s.forced[forced_at__87]
-    forced_at__95 = forced_at__87 + 1
-    forced_at__96 = jnp.where(cond__93, forced_at__95, forced_at__87)
-    rand__v_537__97 = jnp.where(cond__93, rand__v_537__94, rand__v_537__92)
-    log_draw__v_538__98 = rand__v_537__97
-    draws__99 = draws__83.at[ndraws__86].set(jnp.asarray(log_draw__v_538__98, jnp.int32))
-    draw_lo__100 = draw_lo__84.at[ndraws__86].set(jnp.asarray(0, jnp.int32))
-    draw_hi__101 = draw_hi__85.at[ndraws__86].set(jnp.asarray(2, jnp.int32))
-    ndraws__102 = ndraws__86 + 1
-    rand__result_539__103 = rand__v_537__97
-    tie_draw__v_540__104 = rand__result_539__103
-    draws__105 = jnp.where(cond__91, draws__99, draws__83)
-    draw_lo__106 = jnp.where(cond__91, draw_lo__100, draw_lo__84)
-    draw_hi__107 = jnp.where(cond__91, draw_hi__101, draw_hi__85)
-    ndraws__108 = jnp.where(cond__91, ndraws__102, ndraws__86)
-    forced_at__109 = jnp.where(cond__91, forced_at__96, forced_at__87)
-    cond__110 = jnp.logical_and(
+    pred__87 = jnp.logical_and(pred__5, cond__86)
+    rand__v_537__88 = 0 + _roll(_words[1], 2)
+    cond__89 = forced_at__82 < s.forced_n
+    pred__90 = jnp.logical_and(pred__87, cond__89)
+    rand__v_537__91 = s.forced[forced_at__82]
+    forced_at__92 = forced_at__82 + 1
+    forced_at__93 = jnp.where(cond__89, forced_at__92, forced_at__82)
+    rand__v_537__94 = jnp.where(cond__89, rand__v_537__91, rand__v_537__88)
+    log_draw__v_538__95 = rand__v_537__94
+    draws__96 = draws__66.at[jnp.where(pred__87, ndraws__81, 64)].set(
+        jnp.asarray(log_draw__v_538__95, jnp.int32)
+    )
+    draw_lo__97 = draw_lo__67.at[jnp.where(pred__87, ndraws__81, 64)].set(jnp.asarray(0, jnp.int32))
+    draw_hi__98 = draw_hi__68.at[jnp.where(pred__87, ndraws__81, 64)].set(jnp.asarray(2, jnp.int32))
+    ndraws__99 = ndraws__81 + 1
+    rand__result_539__100 = rand__v_537__94
+    tie_draw__v_540__101 = rand__result_539__100
+    ndraws__102 = jnp.where(cond__86, ndraws__99, ndraws__81)
+    forced_at__103 = jnp.where(cond__86, forced_at__93, forced_at__82)
+    cond__104 = jnp.logical_and(
         jnp.logical_and(
             jnp.logical_not((hp[0, active[0]] <= 0)), jnp.logical_not((hp[1, active[1]] <= 0))
         ),
         (speed__34[0, active[0]] == speed__34[1, active[1]]),
     )
-    rand__v_541__111 = 0 + _roll(_words[2], 2)
-    cond__112 = forced_at__109 < s.forced_n
-    rand__v_541__113 = s.forced[forced_at__109]
-    forced_at__114 = forced_at__109 + 1
-    forced_at__115 = jnp.where(cond__112, forced_at__114, forced_at__109)
-    rand__v_541__116 = jnp.where(cond__112, rand__v_541__113, rand__v_541__111)
-    log_draw__v_542__117 = rand__v_541__116
-    draws__118 = draws__105.at[ndraws__108].set(jnp.asarray(log_draw__v_542__117, jnp.int32))
-    draw_lo__119 = draw_lo__106.at[ndraws__108].set(jnp.asarray(0, jnp.int32))
-    draw_hi__120 = draw_hi__107.at[ndraws__108].set(jnp.asarray(2, jnp.int32))
-    ndraws__121 = ndraws__108 + 1
-    rand__result_543__122 = rand__v_541__116
-    tie_draw__v_544__123 = rand__result_543__122
-    draws__124 = jnp.where(cond__110, draws__118, draws__105)
-    draw_lo__125 = jnp.where(cond__110, draw_lo__119, draw_lo__106)
-    draw_hi__126 = jnp.where(cond__110, draw_hi__120, draw_hi__107)
-    ndraws__127 = jnp.where(cond__110, ndraws__121, ndraws__108)
-    forced_at__128 = jnp.where(cond__110, forced_at__115, forced_at__109)
-    resolve_turn__over_545__129 = False
+    pred__105 = jnp.logical_and(pred__5, cond__104)
+    rand__v_541__106 = 0 + _roll(_words[2], 2)
+    cond__107 = forced_at__103 < s.forced_n
+    pred__108 = jnp.logical_and(pred__105, cond__107)
+    rand__v_541__109 = s.forced[forced_at__103]
+    forced_at__110 = forced_at__103 + 1
+    forced_at__111 = jnp.where(cond__107, forced_at__110, forced_at__103)
+    rand__v_541__112 = jnp.where(cond__107, rand__v_541__109, rand__v_541__106)
+    log_draw__v_542__113 = rand__v_541__112
+    draws__114 = draws__96.at[jnp.where(pred__105, ndraws__102, 64)].set(
+        jnp.asarray(log_draw__v_542__113, jnp.int32)
+    )
+    draw_lo__115 = draw_lo__97.at[jnp.where(pred__105, ndraws__102, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__116 = draw_hi__98.at[jnp.where(pred__105, ndraws__102, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__117 = ndraws__102 + 1
+    rand__result_543__118 = rand__v_541__112
+    tie_draw__v_544__119 = rand__result_543__118
+    ndraws__120 = jnp.where(cond__104, ndraws__117, ndraws__102)
+    forced_at__121 = jnp.where(cond__104, forced_at__111, forced_at__103)
+    resolve_turn__over_545__122 = False
+    loop_words__123 = _loop_words(
+        key,
+        (39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60),
+        0,
+        2,
+        (),
+    )
 
-    def loop_body__130(resolve_turn__k_546, carry):
+    def loop_body__124(resolve_turn__k_546, carry):
         (
             speed,
             moves,
@@ -8063,180 +7820,232 @@ def _effect_switch(s: State, params, key) -> State:
             mimic_orig,
         ) = carry
         resolve_turn__k_546 = jnp.asarray(resolve_turn__k_546, jnp.int32)
-        resolve_turn__p_547__131 = jnp.where(
+        resolve_turn__p_547__125 = jnp.where(
             (resolve_turn__k_546 == 0),
-            resolve_turn__first_536__90,
-            (1 - resolve_turn__first_536__90),
+            resolve_turn__first_536__85,
+            (1 - resolve_turn__first_536__85),
         )
-        resolve_turn__act_548__132 = jnp.asarray(pending[resolve_turn__p_547__131]).astype(
+        resolve_turn__act_548__126 = jnp.asarray(pending[resolve_turn__p_547__125]).astype(
             jnp.int32
         )
-        cond__133 = jnp.logical_not(resolve_turn__over_545)
-        cond__134 = resolve_turn__act_548__132 >= 4
-        send_in__p_549__135 = resolve_turn__p_547__131
-        send_in__s_550__136 = resolve_turn__act_548__132 - 4
-        send_in__old_551__137 = active[send_in__p_549__135]
-        cond__138 = hp[send_in__p_549__135, send_in__old_551__137] > 0
-        speed__139 = speed.at[send_in__p_549__135, send_in__old_551__137].set(
-            jnp.asarray(s.stats[send_in__p_549__135, send_in__old_551__137, 3], jnp.int16)
-        )
-        speed__140 = jnp.where(cond__138, speed__139, speed)
-        revert__p_552__141 = send_in__p_549__135
-        revert__a_553__142 = active[revert__p_552__141]
-        cond__143 = transformed[revert__p_552__141]
+        cond__127 = jnp.logical_not(resolve_turn__over_545)
+        pred__128 = jnp.logical_and(pred__5, cond__127)
+        cond__129 = resolve_turn__act_548__126 >= 4
+        pred__130 = jnp.logical_and(pred__128, cond__129)
+        pred__131 = jnp.logical_and(pred__128, jnp.logical_not(cond__129))
+        send_in__p_549__132 = resolve_turn__p_547__125
+        send_in__s_550__133 = resolve_turn__act_548__126 - 4
+        send_in__old_551__134 = active[send_in__p_549__132]
+        cond__135 = hp[send_in__p_549__132, send_in__old_551__134] > 0
+        pred__136 = jnp.logical_and(pred__130, cond__135)
+        speed__137 = speed.at[
+            jnp.where(pred__136, send_in__p_549__132, 2), send_in__old_551__134
+        ].set(jnp.asarray(s.stats[send_in__p_549__132, send_in__old_551__134, 3], jnp.int16))
+        revert__p_552__138 = send_in__p_549__132
+        revert__a_553__139 = active[revert__p_552__138]
+        cond__140 = transformed[revert__p_552__138]
+        pred__141 = jnp.logical_and(pred__130, cond__140)
+        pred__142 = jnp.logical_and(pred__130, jnp.logical_not(cond__140))
 
-        def loop_body__144(revert__k_554, carry):
+        def loop_body__143(revert__k_554, carry):
             (moves, pp) = carry
             revert__k_554 = jnp.asarray(revert__k_554, jnp.int32)
-            moves__145 = moves.at[revert__p_552__141, revert__a_553__142, revert__k_554].set(
-                jnp.asarray(base_moves[revert__p_552__141, revert__k_554], jnp.int16)
-            )
-            pp__146 = pp.at[revert__p_552__141, revert__a_553__142, revert__k_554].set(
-                jnp.asarray(base_pp[revert__p_552__141, revert__k_554], jnp.int8)
-            )
-            return (moves__145, pp__146)
+            moves__144 = moves.at[
+                jnp.where(pred__141, revert__p_552__138, 2), revert__a_553__139, revert__k_554
+            ].set(jnp.asarray(base_moves[revert__p_552__138, revert__k_554], jnp.int16))
+            pp__145 = pp.at[
+                jnp.where(pred__141, revert__p_552__138, 2), revert__a_553__139, revert__k_554
+            ].set(jnp.asarray(base_pp[revert__p_552__138, revert__k_554], jnp.int8))
+            return (moves__144, pp__145)
 
-        (moves__147, pp__148) = jax.lax.fori_loop(0, 4, loop_body__144, (moves, pp))
-        transformed__149 = transformed.at[revert__p_552__141].set(jnp.asarray(False, jnp.bool_))
-        cond__150 = mimic_slot[revert__p_552__141] >= 0
-        moves__151 = moves.at[
-            revert__p_552__141, revert__a_553__142, mimic_slot[revert__p_552__141]
-        ].set(jnp.asarray(mimic_orig[revert__p_552__141], jnp.int16))
-        moves__152 = jnp.where(cond__150, moves__151, moves)
-        moves__153 = jnp.where(cond__143, moves__147, moves__152)
-        pp__154 = jnp.where(cond__143, pp__148, pp)
-        transformed__155 = jnp.where(cond__143, transformed__149, transformed)
-        mimic_slot__156 = mimic_slot.at[revert__p_552__141].set(jnp.asarray(-1, jnp.int8))
-        active__157 = active.at[send_in__p_549__135].set(jnp.asarray(send_in__s_550__136, jnp.int8))
-        form__158 = form.at[send_in__p_549__135].set(
-            jnp.asarray(s.species[send_in__p_549__135, send_in__s_550__136], jnp.int16)
+        (moves__146, pp__147) = jax.lax.fori_loop(0, 4, loop_body__143, (moves, pp))
+        transformed__148 = transformed.at[jnp.where(pred__141, revert__p_552__138, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        types__159 = types.at[send_in__p_549__135, 0].set(
+        cond__149 = mimic_slot[revert__p_552__138] >= 0
+        pred__150 = jnp.logical_and(pred__142, cond__149)
+        moves__151 = moves__146.at[
+            jnp.where(pred__150, revert__p_552__138, 2),
+            revert__a_553__139,
+            mimic_slot[revert__p_552__138],
+        ].set(jnp.asarray(mimic_orig[revert__p_552__138], jnp.int16))
+        mimic_slot__152 = mimic_slot.at[jnp.where(pred__130, revert__p_552__138, 2)].set(
+            jnp.asarray(-1, jnp.int8)
+        )
+        active__153 = active.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(send_in__s_550__133, jnp.int8)
+        )
+        form__154 = form.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(s.species[send_in__p_549__132, send_in__s_550__133], jnp.int16)
+        )
+        types__155 = types.at[jnp.where(pred__130, send_in__p_549__132, 2), 0].set(
             jnp.asarray(
-                SPECIES__type1[s.species[send_in__p_549__135, send_in__s_550__136]], jnp.int8
+                SPECIES__type1[s.species[send_in__p_549__132, send_in__s_550__133]], jnp.int8
             )
         )
-        types__160 = types__159.at[send_in__p_549__135, 1].set(
+        types__156 = types__155.at[jnp.where(pred__130, send_in__p_549__132, 2), 1].set(
             jnp.asarray(
-                SPECIES__type2[s.species[send_in__p_549__135, send_in__s_550__136]], jnp.int8
+                SPECIES__type2[s.species[send_in__p_549__132, send_in__s_550__133]], jnp.int8
             )
         )
-        sub_hp__161 = sub_hp.at[send_in__p_549__135].set(jnp.asarray(0, jnp.int16))
-        substitute__162 = substitute.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        last_used__163 = last_used.at[0].set(jnp.asarray(-1, jnp.int16))
-        last_used__164 = last_used__163.at[1].set(jnp.asarray(-1, jnp.int16))
-        recharge__165 = recharge.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        charging__166 = charging.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        confusion_turns__167 = confusion_turns.at[send_in__p_549__135].set(jnp.asarray(0, jnp.int8))
-        confused__168 = confused.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        flinch__169 = flinch.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        focus__170 = focus.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        seeded__171 = seeded.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        mist__172 = mist.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        thrashing__173 = thrashing.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        rampage_turns__174 = rampage_turns.at[send_in__p_549__135].set(jnp.asarray(0, jnp.int8))
-        disabled_slot__175 = disabled_slot.at[send_in__p_549__135].set(jnp.asarray(-1, jnp.int8))
-        disabled_move__176 = disabled_move.at[send_in__p_549__135].set(jnp.asarray(-1, jnp.int16))
-        toxic__177 = toxic.at[send_in__p_549__135].set(jnp.asarray(-1, jnp.int16))
-        cond__178 = status[send_in__p_549__135, send_in__s_550__136] == 6
-        status__179 = status.at[send_in__p_549__135, send_in__s_550__136].set(
-            jnp.asarray(4, jnp.int8)
+        sub_hp__157 = sub_hp.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(0, jnp.int16)
         )
-        status__180 = jnp.where(cond__178, status__179, status)
-        reflect__181 = reflect.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        light_screen__182 = light_screen.at[send_in__p_549__135].set(jnp.asarray(False, jnp.bool_))
-        last_slot__183 = last_slot.at[send_in__p_549__135].set(jnp.asarray(0, jnp.int8))
-        seen__184 = seen.at[send_in__p_549__135, send_in__s_550__136].set(
-            jnp.asarray(s.species[send_in__p_549__135, send_in__s_550__136], jnp.int16)
+        substitute__158 = substitute.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_used__159 = last_used.at[jnp.where(pred__130, 0, 2)].set(jnp.asarray(-1, jnp.int16))
+        last_used__160 = last_used__159.at[jnp.where(pred__130, 1, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        recharge__161 = recharge.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        charging__162 = charging.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        confusion_turns__163 = confusion_turns.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        confused__164 = confused.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        flinch__165 = flinch.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        focus__166 = focus.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        seeded__167 = seeded.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        mist__168 = mist.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        thrashing__169 = thrashing.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        rampage_turns__170 = rampage_turns.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        disabled_slot__171 = disabled_slot.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(-1, jnp.int8)
+        )
+        disabled_move__172 = disabled_move.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        toxic__173 = toxic.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        cond__174 = status[send_in__p_549__132, send_in__s_550__133] == 6
+        pred__175 = jnp.logical_and(pred__130, cond__174)
+        status__176 = status.at[
+            jnp.where(pred__175, send_in__p_549__132, 2), send_in__s_550__133
+        ].set(jnp.asarray(4, jnp.int8))
+        reflect__177 = reflect.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        light_screen__178 = light_screen.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_slot__179 = last_slot.at[jnp.where(pred__130, send_in__p_549__132, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        seen__180 = seen.at[jnp.where(pred__130, send_in__p_549__132, 2), send_in__s_550__133].set(
+            jnp.asarray(s.species[send_in__p_549__132, send_in__s_550__133], jnp.int16)
         )
 
-        def loop_body__185(send_in__k_555, carry):
+        def loop_body__181(send_in__k_555, carry):
             (boosts,) = carry
             send_in__k_555 = jnp.asarray(send_in__k_555, jnp.int32)
-            boosts__186 = boosts.at[send_in__p_549__135, send_in__k_555].set(
-                jnp.asarray(0, jnp.int8)
-            )
-            return (boosts__186,)
+            boosts__182 = boosts.at[
+                jnp.where(pred__130, send_in__p_549__132, 2), send_in__k_555
+            ].set(jnp.asarray(0, jnp.int8))
+            return (boosts__182,)
 
-        (boosts__187,) = jax.lax.fori_loop(0, 6, loop_body__185, (boosts,))
+        (boosts__183,) = jax.lax.fori_loop(0, 6, loop_body__181, (boosts,))
 
-        def loop_body__188(send_in__k_556, carry):
+        def loop_body__184(send_in__k_556, carry):
             (mod, stored) = carry
             send_in__k_556 = jnp.asarray(send_in__k_556, jnp.int32)
-            mod__189 = mod.at[send_in__p_549__135, send_in__k_556].set(
+            mod__185 = mod.at[jnp.where(pred__130, send_in__p_549__132, 2), send_in__k_556].set(
                 jnp.asarray(
-                    s.stats[send_in__p_549__135, send_in__s_550__136, send_in__k_556], jnp.int16
+                    s.stats[send_in__p_549__132, send_in__s_550__133, send_in__k_556], jnp.int16
                 )
             )
-            stored__190 = stored.at[send_in__p_549__135, send_in__k_556].set(
+            stored__186 = stored.at[
+                jnp.where(pred__130, send_in__p_549__132, 2), send_in__k_556
+            ].set(
                 jnp.asarray(
-                    s.stats[send_in__p_549__135, send_in__s_550__136, send_in__k_556], jnp.int16
+                    s.stats[send_in__p_549__132, send_in__s_550__133, send_in__k_556], jnp.int16
                 )
             )
-            return (mod__189, stored__190)
+            return (mod__185, stored__186)
 
-        (mod__191, stored__192) = jax.lax.fori_loop(0, 4, loop_body__188, (mod, stored))
-        cond__193 = status__180[send_in__p_549__135, send_in__s_550__136] == 3
-        mod__194 = mod__191.at[send_in__p_549__135, 3].set(
-            jnp.asarray(jnp.maximum((mod__191[send_in__p_549__135, 3] * 25 // 100), 1), jnp.int16)
+        (mod__187, stored__188) = jax.lax.fori_loop(0, 4, loop_body__184, (mod, stored))
+        cond__189 = status__176[send_in__p_549__132, send_in__s_550__133] == 3
+        pred__190 = jnp.logical_and(pred__130, cond__189)
+        mod__191 = mod__187.at[jnp.where(pred__190, send_in__p_549__132, 2), 3].set(
+            jnp.asarray(jnp.maximum((mod__187[send_in__p_549__132, 3] * 25 // 100), 1), jnp.int16)
         )
-        mod__195 = jnp.where(cond__193, mod__194, mod__191)
-        cond__196 = status__180[send_in__p_549__135, send_in__s_550__136] == 1
-        mod__197 = mod__195.at[send_in__p_549__135, 0].set(
+        cond__192 = status__176[send_in__p_549__132, send_in__s_550__133] == 1
+        pred__193 = jnp.logical_and(pred__130, cond__192)
+        mod__194 = mod__191.at[jnp.where(pred__193, send_in__p_549__132, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__195[send_in__p_549__135, 0], jnp.int16), 1), 1
+                    jnp.right_shift(jnp.asarray(mod__191[send_in__p_549__132, 0], jnp.int16), 1), 1
                 ),
                 jnp.int16,
             )
         )
-        mod__198 = jnp.where(cond__196, mod__197, mod__195)
-        speed__199 = speed__140.at[send_in__p_549__135, send_in__s_550__136].set(
-            jnp.asarray(mod__198[send_in__p_549__135, 3], jnp.int16)
-        )
-        cond__200 = jnp.logical_and(
+        speed__195 = speed__137.at[
+            jnp.where(pred__130, send_in__p_549__132, 2), send_in__s_550__133
+        ].set(jnp.asarray(mod__194[send_in__p_549__132, 3], jnp.int16))
+        cond__196 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not((hp[0, active__157[0]] <= 0)),
-                jnp.logical_not((hp[1, active__157[1]] <= 0)),
+                jnp.logical_not((hp[0, active__153[0]] <= 0)),
+                jnp.logical_not((hp[1, active__153[1]] <= 0)),
             ),
-            (speed__199[0, active__157[0]] == speed__199[1, active__157[1]]),
+            (speed__195[0, active__153[0]] == speed__195[1, active__153[1]]),
         )
-        rand__v_557__201 = 0 + _roll(
-            jax.random.bits(_site_key(key, 39, resolve_turn__k_546), (), jnp.uint32), 2
+        pred__197 = jnp.logical_and(pred__130, cond__196)
+        rand__v_557__198 = 0 + _roll(loop_words__123[resolve_turn__k_546 - 0, 0], 2)
+        cond__199 = forced_at < s.forced_n
+        pred__200 = jnp.logical_and(pred__197, cond__199)
+        rand__v_557__201 = s.forced[forced_at]
+        forced_at__202 = forced_at + 1
+        forced_at__203 = jnp.where(cond__199, forced_at__202, forced_at)
+        rand__v_557__204 = jnp.where(cond__199, rand__v_557__201, rand__v_557__198)
+        log_draw__v_558__205 = rand__v_557__204
+        draws__206 = draws.at[jnp.where(pred__197, ndraws, 64)].set(
+            jnp.asarray(log_draw__v_558__205, jnp.int32)
         )
-        cond__202 = forced_at < s.forced_n
-        rand__v_557__203 = s.forced[forced_at]
-        forced_at__204 = forced_at + 1
-        forced_at__205 = jnp.where(cond__202, forced_at__204, forced_at)
-        rand__v_557__206 = jnp.where(cond__202, rand__v_557__203, rand__v_557__201)
-        log_draw__v_558__207 = rand__v_557__206
-        draws__208 = draws.at[ndraws].set(jnp.asarray(log_draw__v_558__207, jnp.int32))
-        draw_lo__209 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-        draw_hi__210 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-        ndraws__211 = ndraws + 1
-        rand__result_559__212 = rand__v_557__206
-        tie_draw__v_560__213 = rand__result_559__212
-        draws__214 = jnp.where(cond__200, draws__208, draws)
-        draw_lo__215 = jnp.where(cond__200, draw_lo__209, draw_lo)
-        draw_hi__216 = jnp.where(cond__200, draw_hi__210, draw_hi)
-        ndraws__217 = jnp.where(cond__200, ndraws__211, ndraws)
-        forced_at__218 = jnp.where(cond__200, forced_at__205, forced_at)
-        switch_in_damage__p_561__219 = resolve_turn__p_547__131
-        switch_in_damage__a_562__220 = active__157[switch_in_damage__p_561__219]
-        cond__221 = jnp.logical_or(
-            (status__180[switch_in_damage__p_561__219, switch_in_damage__a_562__220] == 4),
-            (status__180[switch_in_damage__p_561__219, switch_in_damage__a_562__220] == 1),
+        draw_lo__207 = draw_lo.at[jnp.where(pred__197, ndraws, 64)].set(jnp.asarray(0, jnp.int32))
+        draw_hi__208 = draw_hi.at[jnp.where(pred__197, ndraws, 64)].set(jnp.asarray(2, jnp.int32))
+        ndraws__209 = ndraws + 1
+        rand__result_559__210 = rand__v_557__204
+        tie_draw__v_560__211 = rand__result_559__210
+        ndraws__212 = jnp.where(cond__196, ndraws__209, ndraws)
+        forced_at__213 = jnp.where(cond__196, forced_at__203, forced_at)
+        switch_in_damage__p_561__214 = resolve_turn__p_547__125
+        switch_in_damage__a_562__215 = active__153[switch_in_damage__p_561__214]
+        cond__216 = jnp.logical_or(
+            (status__176[switch_in_damage__p_561__214, switch_in_damage__a_562__215] == 4),
+            (status__176[switch_in_damage__p_561__214, switch_in_damage__a_562__215] == 1),
         )
-        hp__222 = hp.at[switch_in_damage__p_561__219, switch_in_damage__a_562__220].set(
+        pred__217 = jnp.logical_and(pred__130, cond__216)
+        hp__218 = hp.at[
+            jnp.where(pred__217, switch_in_damage__p_561__214, 2), switch_in_damage__a_562__215
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        hp[switch_in_damage__p_561__219, switch_in_damage__a_562__220]
+                        hp[switch_in_damage__p_561__214, switch_in_damage__a_562__215]
                         - jnp.maximum(
                             jnp.right_shift(
                                 jnp.asarray(
                                     s.maxhp[
-                                        switch_in_damage__p_561__219, switch_in_damage__a_562__220
+                                        switch_in_damage__p_561__214, switch_in_damage__a_562__215
                                     ],
                                     jnp.int16,
                                 ),
@@ -8250,263 +8059,301 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__223 = jnp.where(cond__221, hp__222, hp)
-        cond__224 = (
+        cond__219 = (
             lambda is_fainted__p_563: (
-                hp__223[is_fainted__p_563, active__157[is_fainted__p_563]] <= 0
+                hp__218[is_fainted__p_563, active__153[is_fainted__p_563]] <= 0
             )
-        )(resolve_turn__p_547__131)
-        resolve_turn__over_545__225 = True
+        )(resolve_turn__p_547__125)
+        pred__220 = jnp.logical_and(pred__130, cond__219)
+        pred__221 = jnp.logical_and(pred__130, jnp.logical_not(cond__219))
+        resolve_turn__over_545__222 = True
 
-        def loop_body__226(after_faint__p_564, carry):
+        def loop_body__223(after_faint__p_564, carry):
             (moves, pp, transformed, mimic_slot) = carry
             after_faint__p_564 = jnp.asarray(after_faint__p_564, jnp.int32)
-            cond__227 = (
+            cond__224 = (
                 lambda is_fainted__p_565: (
-                    hp__223[is_fainted__p_565, active__157[is_fainted__p_565]] <= 0
+                    hp__218[is_fainted__p_565, active__153[is_fainted__p_565]] <= 0
                 )
             )(after_faint__p_564)
-            revert__p_566__228 = after_faint__p_564
-            revert__a_567__229 = _get(active__157, revert__p_566__228)
-            cond__230 = _get(transformed, revert__p_566__228)
+            pred__225 = jnp.logical_and(pred__220, cond__224)
+            revert__p_566__226 = after_faint__p_564
+            revert__a_567__227 = _get(active__153, revert__p_566__226)
+            cond__228 = _get(transformed, revert__p_566__226)
+            pred__229 = jnp.logical_and(pred__225, cond__228)
+            pred__230 = jnp.logical_and(pred__225, jnp.logical_not(cond__228))
 
             def loop_body__231(revert__k_568, carry):
                 (moves, pp) = carry
                 revert__k_568 = jnp.asarray(revert__k_568, jnp.int32)
-                moves__232 = moves.at[revert__p_566__228, revert__a_567__229, revert__k_568].set(
-                    jnp.asarray(_get(base_moves, revert__p_566__228, revert__k_568), jnp.int16)
-                )
-                pp__233 = pp.at[revert__p_566__228, revert__a_567__229, revert__k_568].set(
-                    jnp.asarray(_get(base_pp, revert__p_566__228, revert__k_568), jnp.int8)
-                )
+                moves__232 = moves.at[
+                    jnp.where(pred__229, revert__p_566__226, 2), revert__a_567__227, revert__k_568
+                ].set(jnp.asarray(_get(base_moves, revert__p_566__226, revert__k_568), jnp.int16))
+                pp__233 = pp.at[
+                    jnp.where(pred__229, revert__p_566__226, 2), revert__a_567__227, revert__k_568
+                ].set(jnp.asarray(_get(base_pp, revert__p_566__226, revert__k_568), jnp.int8))
                 return (moves__232, pp__233)
 
             (moves__234, pp__235) = jax.lax.fori_loop(0, 4, loop_body__231, (moves, pp))
-            transformed__236 = transformed.at[revert__p_566__228].set(jnp.asarray(False, jnp.bool_))
-            cond__237 = _get(mimic_slot, revert__p_566__228) >= 0
-            moves__238 = moves.at[
-                revert__p_566__228, revert__a_567__229, _get(mimic_slot, revert__p_566__228)
-            ].set(jnp.asarray(_get(mimic_orig, revert__p_566__228), jnp.int16))
-            moves__239 = jnp.where(cond__237, moves__238, moves)
-            moves__240 = jnp.where(cond__230, moves__234, moves__239)
-            pp__241 = jnp.where(cond__230, pp__235, pp)
-            transformed__242 = jnp.where(cond__230, transformed__236, transformed)
-            mimic_slot__243 = mimic_slot.at[revert__p_566__228].set(jnp.asarray(-1, jnp.int8))
-            moves__244 = jnp.where(cond__227, moves__240, moves)
-            pp__245 = jnp.where(cond__227, pp__241, pp)
-            transformed__246 = jnp.where(cond__227, transformed__242, transformed)
-            mimic_slot__247 = jnp.where(cond__227, mimic_slot__243, mimic_slot)
-            return (moves__244, pp__245, transformed__246, mimic_slot__247)
+            transformed__236 = transformed.at[jnp.where(pred__229, revert__p_566__226, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            cond__237 = _get(mimic_slot, revert__p_566__226) >= 0
+            pred__238 = jnp.logical_and(pred__230, cond__237)
+            moves__239 = moves__234.at[
+                jnp.where(pred__238, revert__p_566__226, 2),
+                revert__a_567__227,
+                _get(mimic_slot, revert__p_566__226),
+            ].set(jnp.asarray(_get(mimic_orig, revert__p_566__226), jnp.int16))
+            mimic_slot__240 = mimic_slot.at[jnp.where(pred__225, revert__p_566__226, 2)].set(
+                jnp.asarray(-1, jnp.int8)
+            )
+            return (moves__239, pp__235, transformed__236, mimic_slot__240)
 
-        (moves__248, pp__249, transformed__250, mimic_slot__251) = jax.lax.fori_loop(
-            0, 2, loop_body__226, (moves__153, pp__154, transformed__155, mimic_slot__156)
+        (moves__241, pp__242, transformed__243, mimic_slot__244) = jax.lax.fori_loop(
+            0, 2, loop_body__223, (moves__151, pp__147, transformed__148, mimic_slot__152)
         )
-        after_faint__left0_570__252 = jnp.sum(
-            jax.vmap(lambda after_faint__i_569: _get(hp__223, 0, after_faint__i_569) > 0)(
+        after_faint__left0_570__245 = jnp.sum(
+            jax.vmap(lambda after_faint__i_569: _get(hp__218, 0, after_faint__i_569) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        after_faint__left1_572__253 = jnp.sum(
-            jax.vmap(lambda after_faint__i_571: _get(hp__223, 1, after_faint__i_571) > 0)(
+        after_faint__left1_572__246 = jnp.sum(
+            jax.vmap(lambda after_faint__i_571: _get(hp__218, 1, after_faint__i_571) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        cond__254 = jnp.logical_and(
-            (after_faint__left0_570__252 == 0), (after_faint__left1_572__253 == 0)
+        cond__247 = jnp.logical_and(
+            (after_faint__left0_570__245 == 0), (after_faint__left1_572__246 == 0)
         )
-        rewards__255 = jnp.zeros(2, jnp.float32)
+        pred__248 = jnp.logical_and(pred__220, cond__247)
+        pred__249 = jnp.logical_and(pred__220, jnp.logical_not(cond__247))
+        rewards__250 = jnp.where(pred__248, jnp.zeros(2, jnp.float32), rewards)
+        terminated__251 = jnp.bool_(True)
+        cond__252 = after_faint__left0_570__245 == 0
+        pred__253 = jnp.logical_and(pred__249, cond__252)
+        pred__254 = jnp.logical_and(pred__249, jnp.logical_not(cond__252))
+        rewards__255 = jnp.where(pred__253, _outcome(1, 1.0), rewards__250)
         terminated__256 = jnp.bool_(True)
-        cond__257 = after_faint__left0_570__252 == 0
-        rewards__258 = _outcome(1, 1.0)
-        terminated__259 = jnp.bool_(True)
-        cond__260 = after_faint__left1_572__253 == 0
-        rewards__261 = _outcome(0, 1.0)
-        terminated__262 = jnp.bool_(True)
-        phase__263 = jnp.asarray(1, jnp.int8)
-        need__264 = need.at[0].set(jnp.asarray((hp__223[0, active__157[0]] <= 0), jnp.bool_))
-        need__265 = need__264.at[1].set(jnp.asarray((hp__223[1, active__157[1]] <= 0), jnp.bool_))
-        phase__266 = jnp.where(cond__260, phase, phase__263)
-        need__267 = jnp.where(cond__260, need, need__265)
-        rewards__268 = jnp.where(cond__260, rewards__261, rewards)
-        terminated__269 = jnp.where(cond__260, terminated__262, terminated)
-        phase__270 = jnp.where(cond__257, phase, phase__266)
-        need__271 = jnp.where(cond__257, need, need__267)
-        rewards__272 = jnp.where(cond__257, rewards__258, rewards__268)
-        terminated__273 = jnp.where(cond__257, terminated__259, terminated__269)
-        phase__274 = jnp.where(cond__254, phase, phase__270)
-        need__275 = jnp.where(cond__254, need, need__271)
-        rewards__276 = jnp.where(cond__254, rewards__255, rewards__272)
-        terminated__277 = jnp.where(cond__254, terminated__256, terminated__273)
-        cond__278 = jnp.logical_and(
+        cond__257 = after_faint__left1_572__246 == 0
+        pred__258 = jnp.logical_and(pred__254, cond__257)
+        pred__259 = jnp.logical_and(pred__254, jnp.logical_not(cond__257))
+        rewards__260 = jnp.where(pred__258, _outcome(0, 1.0), rewards__255)
+        terminated__261 = jnp.bool_(True)
+        phase__262 = jnp.asarray(1, jnp.int8)
+        need__263 = need.at[jnp.where(pred__259, 0, 2)].set(
+            jnp.asarray((hp__218[0, active__153[0]] <= 0), jnp.bool_)
+        )
+        need__264 = need__263.at[jnp.where(pred__259, 1, 2)].set(
+            jnp.asarray((hp__218[1, active__153[1]] <= 0), jnp.bool_)
+        )
+        phase__265 = jnp.where(cond__257, phase, phase__262)
+        terminated__266 = jnp.where(cond__257, terminated__261, terminated)
+        phase__267 = jnp.where(cond__252, phase, phase__265)
+        terminated__268 = jnp.where(cond__252, terminated__256, terminated__266)
+        phase__269 = jnp.where(cond__247, phase, phase__267)
+        terminated__270 = jnp.where(cond__247, terminated__251, terminated__268)
+        cond__271 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not((hp__223[0, active__157[0]] <= 0)),
-                jnp.logical_not((hp__223[1, active__157[1]] <= 0)),
+                jnp.logical_not((hp__218[0, active__153[0]] <= 0)),
+                jnp.logical_not((hp__218[1, active__153[1]] <= 0)),
             ),
-            (speed__199[0, active__157[0]] == speed__199[1, active__157[1]]),
+            (speed__195[0, active__153[0]] == speed__195[1, active__153[1]]),
         )
-        rand__v_573__279 = 0 + _roll(
-            jax.random.bits(_site_key(key, 40, resolve_turn__k_546), (), jnp.uint32), 2
+        pred__272 = jnp.logical_and(pred__221, cond__271)
+        rand__v_573__273 = 0 + _roll(loop_words__123[resolve_turn__k_546 - 0, 1], 2)
+        cond__274 = forced_at__213 < s.forced_n
+        pred__275 = jnp.logical_and(pred__272, cond__274)
+        rand__v_573__276 = s.forced[forced_at__213]
+        forced_at__277 = forced_at__213 + 1
+        forced_at__278 = jnp.where(cond__274, forced_at__277, forced_at__213)
+        rand__v_573__279 = jnp.where(cond__274, rand__v_573__276, rand__v_573__273)
+        log_draw__v_574__280 = rand__v_573__279
+        draws__281 = draws__206.at[jnp.where(pred__272, ndraws__212, 64)].set(
+            jnp.asarray(log_draw__v_574__280, jnp.int32)
         )
-        cond__280 = forced_at__218 < s.forced_n
-        rand__v_573__281 = s.forced[forced_at__218]
-        forced_at__282 = forced_at__218 + 1
-        forced_at__283 = jnp.where(cond__280, forced_at__282, forced_at__218)
-        rand__v_573__284 = jnp.where(cond__280, rand__v_573__281, rand__v_573__279)
-        log_draw__v_574__285 = rand__v_573__284
-        draws__286 = draws__214.at[ndraws__217].set(jnp.asarray(log_draw__v_574__285, jnp.int32))
-        draw_lo__287 = draw_lo__215.at[ndraws__217].set(jnp.asarray(0, jnp.int32))
-        draw_hi__288 = draw_hi__216.at[ndraws__217].set(jnp.asarray(2, jnp.int32))
-        ndraws__289 = ndraws__217 + 1
-        rand__result_575__290 = rand__v_573__284
-        tie_draw__v_576__291 = rand__result_575__290
-        draws__292 = jnp.where(cond__278, draws__286, draws__214)
-        draw_lo__293 = jnp.where(cond__278, draw_lo__287, draw_lo__215)
-        draw_hi__294 = jnp.where(cond__278, draw_hi__288, draw_hi__216)
-        ndraws__295 = jnp.where(cond__278, ndraws__289, ndraws__217)
-        forced_at__296 = jnp.where(cond__278, forced_at__283, forced_at__218)
-        moves__297 = jnp.where(cond__224, moves__248, moves__153)
-        pp__298 = jnp.where(cond__224, pp__249, pp__154)
-        transformed__299 = jnp.where(cond__224, transformed__250, transformed__155)
-        phase__300 = jnp.where(cond__224, phase__274, phase)
-        need__301 = jnp.where(cond__224, need__275, need)
-        mimic_slot__302 = jnp.where(cond__224, mimic_slot__251, mimic_slot__156)
-        draws__303 = jnp.where(cond__224, draws__214, draws__292)
-        draw_lo__304 = jnp.where(cond__224, draw_lo__215, draw_lo__293)
-        draw_hi__305 = jnp.where(cond__224, draw_hi__216, draw_hi__294)
-        ndraws__306 = jnp.where(cond__224, ndraws__217, ndraws__295)
-        forced_at__307 = jnp.where(cond__224, forced_at__218, forced_at__296)
-        rewards__308 = jnp.where(cond__224, rewards__276, rewards)
-        terminated__309 = jnp.where(cond__224, terminated__277, terminated)
-        resolve_turn__over_545__310 = jnp.where(
-            cond__224, resolve_turn__over_545__225, resolve_turn__over_545
+        draw_lo__282 = draw_lo__207.at[jnp.where(pred__272, ndraws__212, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        use_move__p_579__311 = resolve_turn__p_547__131
-        use_move__m_580__312 = jnp.where(
+        draw_hi__283 = draw_hi__208.at[jnp.where(pred__272, ndraws__212, 64)].set(
+            jnp.asarray(2, jnp.int32)
+        )
+        ndraws__284 = ndraws__212 + 1
+        rand__result_575__285 = rand__v_573__279
+        tie_draw__v_576__286 = rand__result_575__285
+        ndraws__287 = jnp.where(cond__271, ndraws__284, ndraws__212)
+        forced_at__288 = jnp.where(cond__271, forced_at__278, forced_at__213)
+        phase__289 = jnp.where(cond__219, phase__269, phase)
+        ndraws__290 = jnp.where(cond__219, ndraws__212, ndraws__287)
+        forced_at__291 = jnp.where(cond__219, forced_at__213, forced_at__288)
+        terminated__292 = jnp.where(cond__219, terminated__270, terminated)
+        resolve_turn__over_545__293 = jnp.where(
+            cond__219, resolve_turn__over_545__222, resolve_turn__over_545
+        )
+        use_move__p_579__294 = resolve_turn__p_547__125
+        use_move__m_580__295 = jnp.where(
             (
                 lambda has_pp__p_577: jnp.any(
                     jax.vmap(
                         lambda has_pp__k_578: jnp.logical_and(
                             jnp.logical_and(
-                                (moves[has_pp__p_577, active[has_pp__p_577], has_pp__k_578] >= 0),
-                                (pp[has_pp__p_577, active[has_pp__p_577], has_pp__k_578] > 0),
+                                (
+                                    moves__241[
+                                        has_pp__p_577, active__153[has_pp__p_577], has_pp__k_578
+                                    ]
+                                    >= 0
+                                ),
+                                (
+                                    pp__242[
+                                        has_pp__p_577, active__153[has_pp__p_577], has_pp__k_578
+                                    ]
+                                    > 0
+                                ),
                             ),
-                            (has_pp__k_578 != disabled_slot[has_pp__p_577]),
+                            (has_pp__k_578 != disabled_slot__171[has_pp__p_577]),
                         )
                     )(jnp.arange(0, 4, dtype=jnp.int32)),
                     axis=0,
                 )
-            )(resolve_turn__p_547__131),
-            resolve_turn__act_548__132,
+            )(resolve_turn__p_547__125),
+            resolve_turn__act_548__126,
             -1,
         )
-        use_move__q_581__313 = 1 - use_move__p_579__311
-        use_move__a_582__314 = active[use_move__p_579__311]
-        use_move__d_583__315 = active[use_move__q_581__313]
-        use_move__again_584__316 = jnp.logical_or(
-            jnp.logical_or(fight__26[use_move__p_579__311], charging[use_move__p_579__311]),
-            thrashing[use_move__p_579__311],
+        use_move__q_581__296 = 1 - use_move__p_579__294
+        use_move__a_582__297 = active__153[use_move__p_579__294]
+        use_move__d_583__298 = active__153[use_move__q_581__296]
+        use_move__again_584__299 = jnp.logical_or(
+            jnp.logical_or(fight__26[use_move__p_579__294], charging__162[use_move__p_579__294]),
+            thrashing__169[use_move__p_579__294],
         )
-        use_move__slot_585__317 = jnp.where(
-            use_move__again_584__316, last_slot[use_move__p_579__311], use_move__m_580__312
+        use_move__slot_585__300 = jnp.where(
+            use_move__again_584__299, last_slot__179[use_move__p_579__294], use_move__m_580__295
         )
-        use_move__mv_586__318 = jnp.where(
-            use_move__again_584__316,
-            jnp.asarray(last_move[use_move__p_579__311]).astype(jnp.int32),
+        use_move__mv_586__301 = jnp.where(
+            use_move__again_584__299,
+            jnp.asarray(last_move[use_move__p_579__294]).astype(jnp.int32),
             jnp.where(
-                (use_move__m_580__312 < 0),
+                (use_move__m_580__295 < 0),
                 164,
                 jnp.asarray(
-                    moves[use_move__p_579__311, use_move__a_582__314, use_move__m_580__312]
+                    moves__241[use_move__p_579__294, use_move__a_582__297, use_move__m_580__295]
                 ).astype(jnp.int32),
             ),
         )
-        cond__319 = jnp.logical_or(
-            jnp.logical_and(use_move__again_584__316, (use_move__mv_586__318 == 164)),
-            thrashing[use_move__p_579__311],
+        cond__302 = jnp.logical_or(
+            jnp.logical_and(use_move__again_584__299, (use_move__mv_586__301 == 164)),
+            thrashing__169[use_move__p_579__294],
         )
-        use_move__slot_585__320 = jnp.asarray(-1, jnp.int32)
-        use_move__slot_585__321 = jnp.where(
-            cond__319, use_move__slot_585__320, use_move__slot_585__317
+        pred__303 = jnp.logical_and(pred__131, cond__302)
+        use_move__slot_585__304 = jnp.asarray(-1, jnp.int32)
+        use_move__slot_585__305 = jnp.where(
+            cond__302, use_move__slot_585__304, use_move__slot_585__300
         )
-        use_move__st_587__322 = status[use_move__p_579__311, use_move__a_582__314]
-        use_move__can_588__323 = True
-        cond__324 = jnp.logical_and(
-            jnp.logical_and(use_move__again_584__316, (use_move__mv_586__318 < 0)),
-            jnp.logical_not(fight__26[use_move__p_579__311]),
+        use_move__st_587__306 = status__176[use_move__p_579__294, use_move__a_582__297]
+        use_move__can_588__307 = True
+        cond__308 = jnp.logical_and(
+            jnp.logical_and(use_move__again_584__299, (use_move__mv_586__301 < 0)),
+            jnp.logical_not(fight__26[use_move__p_579__294]),
         )
-        use_move__can_588__325 = False
-        cond__326 = use_move__st_587__322 == 2
-        last_used__327 = last_used.at[use_move__p_579__311].set(jnp.asarray(-1, jnp.int16))
-        use_move__can_588__328 = False
-        cond__329 = use_move__st_587__322 == 5
-        sleep__330 = sleep.at[use_move__p_579__311, use_move__a_582__314].set(
-            jnp.asarray((sleep[use_move__p_579__311, use_move__a_582__314] - 1), jnp.int8)
+        pred__309 = jnp.logical_and(pred__131, cond__308)
+        pred__310 = jnp.logical_and(pred__131, jnp.logical_not(cond__308))
+        use_move__can_588__311 = False
+        cond__312 = use_move__st_587__306 == 2
+        pred__313 = jnp.logical_and(pred__310, cond__312)
+        pred__314 = jnp.logical_and(pred__310, jnp.logical_not(cond__312))
+        last_used__315 = last_used__160.at[jnp.where(pred__313, use_move__p_579__294, 2)].set(
+            jnp.asarray(-1, jnp.int16)
         )
-        last_used__331 = last_used.at[use_move__p_579__311].set(jnp.asarray(-1, jnp.int16))
-        use_move__can_588__332 = False
-        cond__333 = flinch[use_move__p_579__311]
-        use_move__can_588__334 = False
-        cond__335 = recharge[use_move__p_579__311]
-        recharge__336 = recharge.at[use_move__p_579__311].set(jnp.asarray(False, jnp.bool_))
-        use_move__can_588__337 = False
-        cond__338 = disabled_slot[use_move__p_579__311] >= 0
-        disable_turns__339 = disable_turns.at[use_move__p_579__311].set(
-            jnp.asarray((disable_turns[use_move__p_579__311] - 1), jnp.int8)
+        use_move__can_588__316 = False
+        cond__317 = use_move__st_587__306 == 5
+        pred__318 = jnp.logical_and(pred__314, cond__317)
+        pred__319 = jnp.logical_and(pred__314, jnp.logical_not(cond__317))
+        sleep__320 = sleep.at[
+            jnp.where(pred__318, use_move__p_579__294, 2), use_move__a_582__297
+        ].set(jnp.asarray((sleep[use_move__p_579__294, use_move__a_582__297] - 1), jnp.int8))
+        last_used__321 = last_used__315.at[jnp.where(pred__318, use_move__p_579__294, 2)].set(
+            jnp.asarray(-1, jnp.int16)
         )
-        cond__340 = disable_turns__339[use_move__p_579__311] <= 0
-        disabled_slot__341 = disabled_slot.at[use_move__p_579__311].set(jnp.asarray(-1, jnp.int8))
-        disabled_move__342 = disabled_move.at[use_move__p_579__311].set(jnp.asarray(-1, jnp.int16))
-        cond__343 = use_move__mv_586__318 == disabled_move[use_move__p_579__311]
-        charging__344 = charging.at[use_move__p_579__311].set(jnp.asarray(False, jnp.bool_))
-        use_move__can_588__345 = False
-        charging__346 = jnp.where(cond__343, charging__344, charging)
-        use_move__can_588__347 = jnp.where(
-            cond__343, use_move__can_588__345, use_move__can_588__323
+        use_move__can_588__322 = False
+        cond__323 = flinch__165[use_move__p_579__294]
+        pred__324 = jnp.logical_and(pred__319, cond__323)
+        pred__325 = jnp.logical_and(pred__319, jnp.logical_not(cond__323))
+        use_move__can_588__326 = False
+        cond__327 = recharge__161[use_move__p_579__294]
+        pred__328 = jnp.logical_and(pred__325, cond__327)
+        pred__329 = jnp.logical_and(pred__325, jnp.logical_not(cond__327))
+        recharge__330 = recharge__161.at[jnp.where(pred__328, use_move__p_579__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        disabled_slot__348 = jnp.where(cond__340, disabled_slot__341, disabled_slot)
-        disabled_move__349 = jnp.where(cond__340, disabled_move__342, disabled_move)
-        charging__350 = jnp.where(cond__340, charging, charging__346)
-        use_move__can_588__351 = jnp.where(
-            cond__340, use_move__can_588__323, use_move__can_588__347
+        use_move__can_588__331 = False
+        cond__332 = disabled_slot__171[use_move__p_579__294] >= 0
+        pred__333 = jnp.logical_and(pred__329, cond__332)
+        disable_turns__334 = disable_turns.at[jnp.where(pred__333, use_move__p_579__294, 2)].set(
+            jnp.asarray((disable_turns[use_move__p_579__294] - 1), jnp.int8)
         )
-        disabled_slot__352 = jnp.where(cond__338, disabled_slot__348, disabled_slot)
-        disabled_move__353 = jnp.where(cond__338, disabled_move__349, disabled_move)
-        disable_turns__354 = jnp.where(cond__338, disable_turns__339, disable_turns)
-        charging__355 = jnp.where(cond__338, charging__350, charging)
-        use_move__can_588__356 = jnp.where(
-            cond__338, use_move__can_588__351, use_move__can_588__323
+        cond__335 = disable_turns__334[use_move__p_579__294] <= 0
+        pred__336 = jnp.logical_and(pred__333, cond__335)
+        pred__337 = jnp.logical_and(pred__333, jnp.logical_not(cond__335))
+        disabled_slot__338 = disabled_slot__171.at[
+            jnp.where(pred__336, use_move__p_579__294, 2)
+        ].set(jnp.asarray(-1, jnp.int8))
+        disabled_move__339 = disabled_move__172.at[
+            jnp.where(pred__336, use_move__p_579__294, 2)
+        ].set(jnp.asarray(-1, jnp.int16))
+        cond__340 = use_move__mv_586__301 == disabled_move__339[use_move__p_579__294]
+        pred__341 = jnp.logical_and(pred__337, cond__340)
+        charging__342 = charging__162.at[jnp.where(pred__341, use_move__p_579__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        cond__357 = jnp.logical_and(use_move__can_588__356, confused[use_move__p_579__311])
-        confusion_turns__358 = confusion_turns.at[use_move__p_579__311].set(
-            jnp.asarray((confusion_turns[use_move__p_579__311] - 1), jnp.int8)
+        use_move__can_588__343 = False
+        use_move__can_588__344 = jnp.where(
+            cond__340, use_move__can_588__343, use_move__can_588__307
         )
-        confused__359 = confused.at[use_move__p_579__311].set(
-            jnp.asarray((confusion_turns__358[use_move__p_579__311] > 0), jnp.bool_)
+        use_move__can_588__345 = jnp.where(
+            cond__335, use_move__can_588__307, use_move__can_588__344
         )
-        cond__360 = confused__359[use_move__p_579__311]
-        chance__v_589__361 = _roll(
-            jax.random.bits(_site_key(key, 41, resolve_turn__k_546), (), jnp.uint32), 256
+        use_move__can_588__346 = jnp.where(
+            cond__332, use_move__can_588__345, use_move__can_588__307
         )
-        cond__362 = forced_at < s.forced_n
-        chance__v_589__363 = s.forced[forced_at]
-        forced_at__364 = forced_at + 1
-        forced_at__365 = jnp.where(cond__362, forced_at__364, forced_at)
-        chance__v_589__366 = jnp.where(cond__362, chance__v_589__363, chance__v_589__361)
-        log_draw__v_590__367 = chance__v_589__366
-        draws__368 = draws.at[ndraws].set(jnp.asarray(log_draw__v_590__367, jnp.int32))
-        draw_lo__369 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-        draw_hi__370 = draw_hi.at[ndraws].set(jnp.asarray(256, jnp.int32))
-        ndraws__371 = ndraws + 1
-        chance__result_591__372 = chance__v_589__366 < 128
-        use_move__acts_592__373 = chance__result_591__372
-        cond__374 = jnp.logical_not(use_move__acts_592__373)
-        confusion_hit__p_593__375 = use_move__p_579__311
-        confusion_hit__a_594__376 = active[confusion_hit__p_593__375]
-        confusion_hit__dmg_595__377 = (
+        cond__347 = jnp.logical_and(use_move__can_588__346, confused__164[use_move__p_579__294])
+        pred__348 = jnp.logical_and(pred__329, cond__347)
+        confusion_turns__349 = confusion_turns__163.at[
+            jnp.where(pred__348, use_move__p_579__294, 2)
+        ].set(jnp.asarray((confusion_turns__163[use_move__p_579__294] - 1), jnp.int8))
+        confused__350 = confused__164.at[jnp.where(pred__348, use_move__p_579__294, 2)].set(
+            jnp.asarray((confusion_turns__349[use_move__p_579__294] > 0), jnp.bool_)
+        )
+        cond__351 = confused__350[use_move__p_579__294]
+        pred__352 = jnp.logical_and(pred__348, cond__351)
+        chance__v_589__353 = _roll(loop_words__123[resolve_turn__k_546 - 0, 2], 256)
+        cond__354 = forced_at < s.forced_n
+        pred__355 = jnp.logical_and(pred__352, cond__354)
+        chance__v_589__356 = s.forced[forced_at]
+        forced_at__357 = forced_at + 1
+        forced_at__358 = jnp.where(cond__354, forced_at__357, forced_at)
+        chance__v_589__359 = jnp.where(cond__354, chance__v_589__356, chance__v_589__353)
+        log_draw__v_590__360 = chance__v_589__359
+        draws__361 = draws__281.at[jnp.where(pred__352, ndraws, 64)].set(
+            jnp.asarray(log_draw__v_590__360, jnp.int32)
+        )
+        draw_lo__362 = draw_lo__282.at[jnp.where(pred__352, ndraws, 64)].set(
+            jnp.asarray(0, jnp.int32)
+        )
+        draw_hi__363 = draw_hi__283.at[jnp.where(pred__352, ndraws, 64)].set(
+            jnp.asarray(256, jnp.int32)
+        )
+        ndraws__364 = ndraws + 1
+        chance__result_591__365 = chance__v_589__359 < 128
+        use_move__acts_592__366 = chance__result_591__365
+        cond__367 = jnp.logical_not(use_move__acts_592__366)
+        pred__368 = jnp.logical_and(pred__352, cond__367)
+        confusion_hit__p_593__369 = use_move__p_579__294
+        confusion_hit__a_594__370 = active__153[confusion_hit__p_593__369]
+        confusion_hit__dmg_595__371 = (
             _floordiv(
                 (
                     (
@@ -8515,7 +8362,7 @@ def _effect_switch(s: State, params, key) -> State:
                                 (
                                     jnp.asarray(
                                         s.level[
-                                            confusion_hit__p_593__375, confusion_hit__a_594__376
+                                            confusion_hit__p_593__369, confusion_hit__a_594__370
                                         ]
                                     ).astype(jnp.int32)
                                     * 2
@@ -8524,262 +8371,175 @@ def _effect_switch(s: State, params, key) -> State:
                             )
                             + 2
                         )
-                        * jnp.asarray(mod[confusion_hit__p_593__375, 0]).astype(jnp.int32)
+                        * jnp.asarray(mod__194[confusion_hit__p_593__369, 0]).astype(jnp.int32)
                     )
                     * 40
                 ),
-                jnp.asarray(mod[confusion_hit__p_593__375, 1]).astype(jnp.int32),
+                jnp.asarray(mod__194[confusion_hit__p_593__369, 1]).astype(jnp.int32),
             )
             // 50
         ) + 2
-        self_damage__p_596__378 = confusion_hit__p_593__375
-        self_damage__dmg_597__379 = confusion_hit__dmg_595__377
-        self_damage__q_598__380 = 1 - self_damage__p_596__378
-        self_damage__a_599__381 = active[self_damage__p_596__378]
-        last_damage__382 = self_damage__dmg_597__379
-        cond__383 = substitute[self_damage__p_596__378]
-        cond__384 = substitute[self_damage__q_598__380]
-        sub_hp__385 = sub_hp.at[self_damage__q_598__380].set(
+        self_damage__p_596__372 = confusion_hit__p_593__369
+        self_damage__dmg_597__373 = confusion_hit__dmg_595__371
+        self_damage__q_598__374 = 1 - self_damage__p_596__372
+        self_damage__a_599__375 = active__153[self_damage__p_596__372]
+        last_damage__376 = self_damage__dmg_597__373
+        cond__377 = substitute__158[self_damage__p_596__372]
+        pred__378 = jnp.logical_and(pred__368, cond__377)
+        pred__379 = jnp.logical_and(pred__368, jnp.logical_not(cond__377))
+        cond__380 = substitute__158[self_damage__q_598__374]
+        pred__381 = jnp.logical_and(pred__378, cond__380)
+        sub_hp__382 = sub_hp__157.at[jnp.where(pred__381, self_damage__q_598__374, 2)].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        jnp.asarray(sub_hp[self_damage__q_598__380]).astype(jnp.int32)
-                        - self_damage__dmg_597__379
+                        jnp.asarray(sub_hp__157[self_damage__q_598__374]).astype(jnp.int32)
+                        - self_damage__dmg_597__373
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        substitute__386 = substitute.at[self_damage__q_598__380].set(
-            jnp.asarray((sub_hp__385[self_damage__q_598__380] > 0), jnp.bool_)
+        substitute__383 = substitute__158.at[jnp.where(pred__381, self_damage__q_598__374, 2)].set(
+            jnp.asarray((sub_hp__382[self_damage__q_598__374] > 0), jnp.bool_)
         )
-        substitute__387 = jnp.where(cond__384, substitute__386, substitute)
-        sub_hp__388 = jnp.where(cond__384, sub_hp__385, sub_hp)
-        hp__389 = hp.at[self_damage__p_596__378, self_damage__a_599__381].set(
+        hp__384 = hp__218.at[
+            jnp.where(pred__379, self_damage__p_596__372, 2), self_damage__a_599__375
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        jnp.asarray(hp[self_damage__p_596__378, self_damage__a_599__381]).astype(
-                            jnp.int32
-                        )
-                        - self_damage__dmg_597__379
+                        jnp.asarray(
+                            hp__218[self_damage__p_596__372, self_damage__a_599__375]
+                        ).astype(jnp.int32)
+                        - self_damage__dmg_597__373
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        hp__390 = jnp.where(cond__383, hp, hp__389)
-        substitute__391 = jnp.where(cond__383, substitute__387, substitute)
-        sub_hp__392 = jnp.where(cond__383, sub_hp__388, sub_hp)
-        charging__393 = charging__355.at[use_move__p_579__311].set(jnp.asarray(False, jnp.bool_))
-        thrashing__394 = thrashing.at[use_move__p_579__311].set(jnp.asarray(False, jnp.bool_))
-        use_move__can_588__395 = False
-        hp__396 = jnp.where(cond__374, hp__390, hp)
-        last_damage__397 = jnp.where(cond__374, last_damage__382, last_damage)
-        thrashing__398 = jnp.where(cond__374, thrashing__394, thrashing)
-        substitute__399 = jnp.where(cond__374, substitute__391, substitute)
-        sub_hp__400 = jnp.where(cond__374, sub_hp__392, sub_hp)
-        charging__401 = jnp.where(cond__374, charging__393, charging__355)
-        use_move__can_588__402 = jnp.where(
-            cond__374, use_move__can_588__395, use_move__can_588__356
+        charging__385 = charging__342.at[jnp.where(pred__368, use_move__p_579__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        hp__403 = jnp.where(cond__360, hp__396, hp)
-        last_damage__404 = jnp.where(cond__360, last_damage__397, last_damage)
-        thrashing__405 = jnp.where(cond__360, thrashing__398, thrashing)
-        substitute__406 = jnp.where(cond__360, substitute__399, substitute)
-        sub_hp__407 = jnp.where(cond__360, sub_hp__400, sub_hp)
-        charging__408 = jnp.where(cond__360, charging__401, charging__355)
-        draws__409 = jnp.where(cond__360, draws__368, draws)
-        draw_lo__410 = jnp.where(cond__360, draw_lo__369, draw_lo)
-        draw_hi__411 = jnp.where(cond__360, draw_hi__370, draw_hi)
-        ndraws__412 = jnp.where(cond__360, ndraws__371, ndraws)
-        forced_at__413 = jnp.where(cond__360, forced_at__365, forced_at)
-        use_move__can_588__414 = jnp.where(
-            cond__360, use_move__can_588__402, use_move__can_588__356
+        thrashing__386 = thrashing__169.at[jnp.where(pred__368, use_move__p_579__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        hp__415 = jnp.where(cond__357, hp__403, hp)
-        last_damage__416 = jnp.where(cond__357, last_damage__404, last_damage)
-        confused__417 = jnp.where(cond__357, confused__359, confused)
-        confusion_turns__418 = jnp.where(cond__357, confusion_turns__358, confusion_turns)
-        thrashing__419 = jnp.where(cond__357, thrashing__405, thrashing)
-        substitute__420 = jnp.where(cond__357, substitute__406, substitute)
-        sub_hp__421 = jnp.where(cond__357, sub_hp__407, sub_hp)
-        charging__422 = jnp.where(cond__357, charging__408, charging__355)
-        draws__423 = jnp.where(cond__357, draws__409, draws)
-        draw_lo__424 = jnp.where(cond__357, draw_lo__410, draw_lo)
-        draw_hi__425 = jnp.where(cond__357, draw_hi__411, draw_hi)
-        ndraws__426 = jnp.where(cond__357, ndraws__412, ndraws)
-        forced_at__427 = jnp.where(cond__357, forced_at__413, forced_at)
-        use_move__can_588__428 = jnp.where(
-            cond__357, use_move__can_588__414, use_move__can_588__356
+        use_move__can_588__387 = False
+        last_damage__388 = jnp.where(cond__367, last_damage__376, last_damage)
+        use_move__can_588__389 = jnp.where(
+            cond__367, use_move__can_588__387, use_move__can_588__346
         )
-        cond__429 = jnp.logical_and(use_move__can_588__428, (use_move__st_587__322 == 3))
-        chance__v_600__430 = _roll(
-            jax.random.bits(_site_key(key, 42, resolve_turn__k_546), (), jnp.uint32), 256
+        last_damage__390 = jnp.where(cond__351, last_damage__388, last_damage)
+        ndraws__391 = jnp.where(cond__351, ndraws__364, ndraws)
+        forced_at__392 = jnp.where(cond__351, forced_at__358, forced_at)
+        use_move__can_588__393 = jnp.where(
+            cond__351, use_move__can_588__389, use_move__can_588__346
         )
-        cond__431 = forced_at__427 < s.forced_n
-        chance__v_600__432 = s.forced[forced_at__427]
-        forced_at__433 = forced_at__427 + 1
-        forced_at__434 = jnp.where(cond__431, forced_at__433, forced_at__427)
-        chance__v_600__435 = jnp.where(cond__431, chance__v_600__432, chance__v_600__430)
-        log_draw__v_601__436 = chance__v_600__435
-        draws__437 = draws__423.at[ndraws__426].set(jnp.asarray(log_draw__v_601__436, jnp.int32))
-        draw_lo__438 = draw_lo__424.at[ndraws__426].set(jnp.asarray(0, jnp.int32))
-        draw_hi__439 = draw_hi__425.at[ndraws__426].set(jnp.asarray(256, jnp.int32))
-        ndraws__440 = ndraws__426 + 1
-        chance__result_602__441 = chance__v_600__435 < 63
-        use_move__full_603__442 = chance__result_602__441
-        use_move__can_588__443 = jnp.logical_not(use_move__full_603__442)
-        cond__444 = use_move__full_603__442
-        charging__445 = charging__422.at[use_move__p_579__311].set(jnp.asarray(False, jnp.bool_))
-        thrashing__446 = thrashing__419.at[use_move__p_579__311].set(jnp.asarray(False, jnp.bool_))
-        thrashing__447 = jnp.where(cond__444, thrashing__446, thrashing__419)
-        charging__448 = jnp.where(cond__444, charging__445, charging__422)
-        thrashing__449 = jnp.where(cond__429, thrashing__447, thrashing__419)
-        charging__450 = jnp.where(cond__429, charging__448, charging__422)
-        draws__451 = jnp.where(cond__429, draws__437, draws__423)
-        draw_lo__452 = jnp.where(cond__429, draw_lo__438, draw_lo__424)
-        draw_hi__453 = jnp.where(cond__429, draw_hi__439, draw_hi__425)
-        ndraws__454 = jnp.where(cond__429, ndraws__440, ndraws__426)
-        forced_at__455 = jnp.where(cond__429, forced_at__434, forced_at__427)
-        use_move__can_588__456 = jnp.where(
-            cond__429, use_move__can_588__443, use_move__can_588__428
+        last_damage__394 = jnp.where(cond__347, last_damage__390, last_damage)
+        ndraws__395 = jnp.where(cond__347, ndraws__391, ndraws)
+        forced_at__396 = jnp.where(cond__347, forced_at__392, forced_at)
+        use_move__can_588__397 = jnp.where(
+            cond__347, use_move__can_588__393, use_move__can_588__346
         )
-        hp__457 = jnp.where(cond__335, hp, hp__415)
-        last_damage__458 = jnp.where(cond__335, last_damage, last_damage__416)
-        confused__459 = jnp.where(cond__335, confused, confused__417)
-        confusion_turns__460 = jnp.where(cond__335, confusion_turns, confusion_turns__418)
-        disabled_slot__461 = jnp.where(cond__335, disabled_slot, disabled_slot__352)
-        disabled_move__462 = jnp.where(cond__335, disabled_move, disabled_move__353)
-        disable_turns__463 = jnp.where(cond__335, disable_turns, disable_turns__354)
-        thrashing__464 = jnp.where(cond__335, thrashing, thrashing__449)
-        substitute__465 = jnp.where(cond__335, substitute, substitute__420)
-        sub_hp__466 = jnp.where(cond__335, sub_hp, sub_hp__421)
-        charging__467 = jnp.where(cond__335, charging, charging__450)
-        recharge__468 = jnp.where(cond__335, recharge__336, recharge)
-        draws__469 = jnp.where(cond__335, draws, draws__451)
-        draw_lo__470 = jnp.where(cond__335, draw_lo, draw_lo__452)
-        draw_hi__471 = jnp.where(cond__335, draw_hi, draw_hi__453)
-        ndraws__472 = jnp.where(cond__335, ndraws, ndraws__454)
-        forced_at__473 = jnp.where(cond__335, forced_at, forced_at__455)
-        use_move__can_588__474 = jnp.where(
-            cond__335, use_move__can_588__337, use_move__can_588__456
+        cond__398 = jnp.logical_and(use_move__can_588__397, (use_move__st_587__306 == 3))
+        pred__399 = jnp.logical_and(pred__329, cond__398)
+        chance__v_600__400 = _roll(loop_words__123[resolve_turn__k_546 - 0, 3], 256)
+        cond__401 = forced_at__396 < s.forced_n
+        pred__402 = jnp.logical_and(pred__399, cond__401)
+        chance__v_600__403 = s.forced[forced_at__396]
+        forced_at__404 = forced_at__396 + 1
+        forced_at__405 = jnp.where(cond__401, forced_at__404, forced_at__396)
+        chance__v_600__406 = jnp.where(cond__401, chance__v_600__403, chance__v_600__400)
+        log_draw__v_601__407 = chance__v_600__406
+        draws__408 = draws__361.at[jnp.where(pred__399, ndraws__395, 64)].set(
+            jnp.asarray(log_draw__v_601__407, jnp.int32)
         )
-        hp__475 = jnp.where(cond__333, hp, hp__457)
-        last_damage__476 = jnp.where(cond__333, last_damage, last_damage__458)
-        confused__477 = jnp.where(cond__333, confused, confused__459)
-        confusion_turns__478 = jnp.where(cond__333, confusion_turns, confusion_turns__460)
-        disabled_slot__479 = jnp.where(cond__333, disabled_slot, disabled_slot__461)
-        disabled_move__480 = jnp.where(cond__333, disabled_move, disabled_move__462)
-        disable_turns__481 = jnp.where(cond__333, disable_turns, disable_turns__463)
-        thrashing__482 = jnp.where(cond__333, thrashing, thrashing__464)
-        substitute__483 = jnp.where(cond__333, substitute, substitute__465)
-        sub_hp__484 = jnp.where(cond__333, sub_hp, sub_hp__466)
-        charging__485 = jnp.where(cond__333, charging, charging__467)
-        recharge__486 = jnp.where(cond__333, recharge, recharge__468)
-        draws__487 = jnp.where(cond__333, draws, draws__469)
-        draw_lo__488 = jnp.where(cond__333, draw_lo, draw_lo__470)
-        draw_hi__489 = jnp.where(cond__333, draw_hi, draw_hi__471)
-        ndraws__490 = jnp.where(cond__333, ndraws, ndraws__472)
-        forced_at__491 = jnp.where(cond__333, forced_at, forced_at__473)
-        use_move__can_588__492 = jnp.where(
-            cond__333, use_move__can_588__334, use_move__can_588__474
+        draw_lo__409 = draw_lo__362.at[jnp.where(pred__399, ndraws__395, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        hp__493 = jnp.where(cond__329, hp, hp__475)
-        sleep__494 = jnp.where(cond__329, sleep__330, sleep)
-        last_damage__495 = jnp.where(cond__329, last_damage, last_damage__476)
-        last_used__496 = jnp.where(cond__329, last_used__331, last_used)
-        confused__497 = jnp.where(cond__329, confused, confused__477)
-        confusion_turns__498 = jnp.where(cond__329, confusion_turns, confusion_turns__478)
-        disabled_slot__499 = jnp.where(cond__329, disabled_slot, disabled_slot__479)
-        disabled_move__500 = jnp.where(cond__329, disabled_move, disabled_move__480)
-        disable_turns__501 = jnp.where(cond__329, disable_turns, disable_turns__481)
-        thrashing__502 = jnp.where(cond__329, thrashing, thrashing__482)
-        substitute__503 = jnp.where(cond__329, substitute, substitute__483)
-        sub_hp__504 = jnp.where(cond__329, sub_hp, sub_hp__484)
-        charging__505 = jnp.where(cond__329, charging, charging__485)
-        recharge__506 = jnp.where(cond__329, recharge, recharge__486)
-        draws__507 = jnp.where(cond__329, draws, draws__487)
-        draw_lo__508 = jnp.where(cond__329, draw_lo, draw_lo__488)
-        draw_hi__509 = jnp.where(cond__329, draw_hi, draw_hi__489)
-        ndraws__510 = jnp.where(cond__329, ndraws, ndraws__490)
-        forced_at__511 = jnp.where(cond__329, forced_at, forced_at__491)
-        use_move__can_588__512 = jnp.where(
-            cond__329, use_move__can_588__332, use_move__can_588__492
+        draw_hi__410 = draw_hi__363.at[jnp.where(pred__399, ndraws__395, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        hp__513 = jnp.where(cond__326, hp, hp__493)
-        sleep__514 = jnp.where(cond__326, sleep, sleep__494)
-        last_damage__515 = jnp.where(cond__326, last_damage, last_damage__495)
-        last_used__516 = jnp.where(cond__326, last_used__327, last_used__496)
-        confused__517 = jnp.where(cond__326, confused, confused__497)
-        confusion_turns__518 = jnp.where(cond__326, confusion_turns, confusion_turns__498)
-        disabled_slot__519 = jnp.where(cond__326, disabled_slot, disabled_slot__499)
-        disabled_move__520 = jnp.where(cond__326, disabled_move, disabled_move__500)
-        disable_turns__521 = jnp.where(cond__326, disable_turns, disable_turns__501)
-        thrashing__522 = jnp.where(cond__326, thrashing, thrashing__502)
-        substitute__523 = jnp.where(cond__326, substitute, substitute__503)
-        sub_hp__524 = jnp.where(cond__326, sub_hp, sub_hp__504)
-        charging__525 = jnp.where(cond__326, charging, charging__505)
-        recharge__526 = jnp.where(cond__326, recharge, recharge__506)
-        draws__527 = jnp.where(cond__326, draws, draws__507)
-        draw_lo__528 = jnp.where(cond__326, draw_lo, draw_lo__508)
-        draw_hi__529 = jnp.where(cond__326, draw_hi, draw_hi__509)
-        ndraws__530 = jnp.where(cond__326, ndraws, ndraws__510)
-        forced_at__531 = jnp.where(cond__326, forced_at, forced_at__511)
-        use_move__can_588__532 = jnp.where(
-            cond__326, use_move__can_588__328, use_move__can_588__512
+        ndraws__411 = ndraws__395 + 1
+        chance__result_602__412 = chance__v_600__406 < 63
+        use_move__full_603__413 = chance__result_602__412
+        use_move__can_588__414 = jnp.logical_not(use_move__full_603__413)
+        cond__415 = use_move__full_603__413
+        pred__416 = jnp.logical_and(pred__399, cond__415)
+        charging__417 = charging__385.at[jnp.where(pred__416, use_move__p_579__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        hp__533 = jnp.where(cond__324, hp, hp__513)
-        sleep__534 = jnp.where(cond__324, sleep, sleep__514)
-        last_damage__535 = jnp.where(cond__324, last_damage, last_damage__515)
-        last_used__536 = jnp.where(cond__324, last_used, last_used__516)
-        confused__537 = jnp.where(cond__324, confused, confused__517)
-        confusion_turns__538 = jnp.where(cond__324, confusion_turns, confusion_turns__518)
-        disabled_slot__539 = jnp.where(cond__324, disabled_slot, disabled_slot__519)
-        disabled_move__540 = jnp.where(cond__324, disabled_move, disabled_move__520)
-        disable_turns__541 = jnp.where(cond__324, disable_turns, disable_turns__521)
-        thrashing__542 = jnp.where(cond__324, thrashing, thrashing__522)
-        substitute__543 = jnp.where(cond__324, substitute, substitute__523)
-        sub_hp__544 = jnp.where(cond__324, sub_hp, sub_hp__524)
-        charging__545 = jnp.where(cond__324, charging, charging__525)
-        recharge__546 = jnp.where(cond__324, recharge, recharge__526)
-        draws__547 = jnp.where(cond__324, draws, draws__527)
-        draw_lo__548 = jnp.where(cond__324, draw_lo, draw_lo__528)
-        draw_hi__549 = jnp.where(cond__324, draw_hi, draw_hi__529)
-        ndraws__550 = jnp.where(cond__324, ndraws, ndraws__530)
-        forced_at__551 = jnp.where(cond__324, forced_at, forced_at__531)
-        use_move__can_588__552 = jnp.where(
-            cond__324, use_move__can_588__325, use_move__can_588__532
+        thrashing__418 = thrashing__386.at[jnp.where(pred__416, use_move__p_579__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        cond__553 = jnp.logical_and(use_move__can_588__552, (use_move__mv_586__318 == 118))
-        mirror_move__p_604__554 = use_move__p_579__311
-        mirror_move__m_605__555 = use_move__slot_585__321
-        mirror_move__a_606__556 = active[mirror_move__p_604__554]
-        mirror_move__copied_607__557 = jnp.asarray(
-            last_used__536[(1 - mirror_move__p_604__554)]
+        ndraws__419 = jnp.where(cond__398, ndraws__411, ndraws__395)
+        forced_at__420 = jnp.where(cond__398, forced_at__405, forced_at__396)
+        use_move__can_588__421 = jnp.where(
+            cond__398, use_move__can_588__414, use_move__can_588__397
+        )
+        last_damage__422 = jnp.where(cond__327, last_damage, last_damage__394)
+        ndraws__423 = jnp.where(cond__327, ndraws, ndraws__419)
+        forced_at__424 = jnp.where(cond__327, forced_at, forced_at__420)
+        use_move__can_588__425 = jnp.where(
+            cond__327, use_move__can_588__331, use_move__can_588__421
+        )
+        last_damage__426 = jnp.where(cond__323, last_damage, last_damage__422)
+        ndraws__427 = jnp.where(cond__323, ndraws, ndraws__423)
+        forced_at__428 = jnp.where(cond__323, forced_at, forced_at__424)
+        use_move__can_588__429 = jnp.where(
+            cond__323, use_move__can_588__326, use_move__can_588__425
+        )
+        last_damage__430 = jnp.where(cond__317, last_damage, last_damage__426)
+        ndraws__431 = jnp.where(cond__317, ndraws, ndraws__427)
+        forced_at__432 = jnp.where(cond__317, forced_at, forced_at__428)
+        use_move__can_588__433 = jnp.where(
+            cond__317, use_move__can_588__322, use_move__can_588__429
+        )
+        last_damage__434 = jnp.where(cond__312, last_damage, last_damage__430)
+        ndraws__435 = jnp.where(cond__312, ndraws, ndraws__431)
+        forced_at__436 = jnp.where(cond__312, forced_at, forced_at__432)
+        use_move__can_588__437 = jnp.where(
+            cond__312, use_move__can_588__316, use_move__can_588__433
+        )
+        last_damage__438 = jnp.where(cond__308, last_damage, last_damage__434)
+        ndraws__439 = jnp.where(cond__308, ndraws, ndraws__435)
+        forced_at__440 = jnp.where(cond__308, forced_at, forced_at__436)
+        use_move__can_588__441 = jnp.where(
+            cond__308, use_move__can_588__311, use_move__can_588__437
+        )
+        cond__442 = jnp.logical_and(use_move__can_588__441, (use_move__mv_586__301 == 118))
+        pred__443 = jnp.logical_and(pred__131, cond__442)
+        mirror_move__p_604__444 = use_move__p_579__294
+        mirror_move__m_605__445 = use_move__slot_585__305
+        mirror_move__a_606__446 = active__153[mirror_move__p_604__444]
+        mirror_move__copied_607__447 = jnp.asarray(
+            last_used__321[(1 - mirror_move__p_604__444)]
         ).astype(jnp.int32)
-        cond__558 = jnp.logical_and(
-            (mirror_move__m_605__555 >= 0),
+        cond__448 = jnp.logical_and(
+            (mirror_move__m_605__445 >= 0),
             jnp.logical_not(
                 jnp.logical_and(
-                    (mirror_move__copied_607__557 >= 0),
-                    (MOVES__kind[mirror_move__copied_607__557] == 17),
+                    (mirror_move__copied_607__447 >= 0),
+                    (MOVES__kind[mirror_move__copied_607__447] == 17),
                 )
             ),
         )
-        pp__559 = pp.at[
-            mirror_move__p_604__554, mirror_move__a_606__556, mirror_move__m_605__555
+        pred__449 = jnp.logical_and(pred__443, cond__448)
+        pp__450 = pp__242.at[
+            jnp.where(pred__449, mirror_move__p_604__444, 2),
+            mirror_move__a_606__446,
+            mirror_move__m_605__445,
         ].set(
             jnp.asarray(
                 jnp.bitwise_and(
                     jnp.asarray(
                         (
-                            pp[
-                                mirror_move__p_604__554,
-                                mirror_move__a_606__556,
-                                mirror_move__m_605__555,
+                            pp__242[
+                                mirror_move__p_604__444,
+                                mirror_move__a_606__446,
+                                mirror_move__m_605__445,
                             ]
                             + 63
                         ),
@@ -8790,44 +8550,52 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int8,
             )
         )
-        seen_moves__560 = seen_moves.at[
-            mirror_move__p_604__554, mirror_move__a_606__556, mirror_move__m_605__555
+        seen_moves__451 = seen_moves.at[
+            jnp.where(pred__449, mirror_move__p_604__444, 2),
+            mirror_move__a_606__446,
+            mirror_move__m_605__445,
         ].set(
             jnp.asarray(
-                moves[mirror_move__p_604__554, mirror_move__a_606__556, mirror_move__m_605__555],
+                moves__241[
+                    mirror_move__p_604__444, mirror_move__a_606__446, mirror_move__m_605__445
+                ],
                 jnp.int16,
             )
         )
-        pp__561 = jnp.where(cond__558, pp__559, pp)
-        seen_moves__562 = jnp.where(cond__558, seen_moves__560, seen_moves)
-        last_damage__563 = jnp.asarray(0, jnp.int32)
-        used_move__564 = used_move.at[mirror_move__p_604__554].set(jnp.asarray(118, jnp.int16))
-        last_used__565 = last_used__536.at[mirror_move__p_604__554].set(jnp.asarray(118, jnp.int16))
-        cond__566 = mirror_move__copied_607__557 == 118
-        mirror_move__copied_607__567 = jnp.asarray(-1, jnp.int32)
-        mirror_move__copied_607__568 = jnp.where(
-            cond__566, mirror_move__copied_607__567, mirror_move__copied_607__557
+        last_damage__452 = jnp.asarray(0, jnp.int32)
+        used_move__453 = used_move.at[jnp.where(pred__443, mirror_move__p_604__444, 2)].set(
+            jnp.asarray(118, jnp.int16)
         )
-        cond__569 = mirror_move__copied_607__568 >= 0
-        last_move__570 = last_move.at[mirror_move__p_604__554].set(
-            jnp.asarray(mirror_move__copied_607__568, jnp.int16)
+        last_used__454 = last_used__321.at[jnp.where(pred__443, mirror_move__p_604__444, 2)].set(
+            jnp.asarray(118, jnp.int16)
         )
-        shown_move__571 = shown_move.at[mirror_move__p_604__554].set(
-            jnp.asarray(mirror_move__copied_607__568, jnp.int16)
+        cond__455 = mirror_move__copied_607__447 == 118
+        pred__456 = jnp.logical_and(pred__443, cond__455)
+        mirror_move__copied_607__457 = jnp.asarray(-1, jnp.int32)
+        mirror_move__copied_607__458 = jnp.where(
+            cond__455, mirror_move__copied_607__457, mirror_move__copied_607__447
         )
-        last_move__572 = jnp.where(cond__569, last_move__570, last_move)
-        shown_move__573 = jnp.where(cond__569, shown_move__571, shown_move)
-        mirror_move__sl_608__574 = jnp.asarray(last_slot[mirror_move__p_604__554]).astype(jnp.int32)
-        cond__575 = jnp.logical_and(
+        cond__459 = mirror_move__copied_607__458 >= 0
+        pred__460 = jnp.logical_and(pred__443, cond__459)
+        last_move__461 = last_move.at[jnp.where(pred__460, mirror_move__p_604__444, 2)].set(
+            jnp.asarray(mirror_move__copied_607__458, jnp.int16)
+        )
+        shown_move__462 = shown_move.at[jnp.where(pred__460, mirror_move__p_604__444, 2)].set(
+            jnp.asarray(mirror_move__copied_607__458, jnp.int16)
+        )
+        mirror_move__sl_608__463 = jnp.asarray(last_slot__179[mirror_move__p_604__444]).astype(
+            jnp.int32
+        )
+        cond__464 = jnp.logical_and(
             jnp.logical_and(
-                (mirror_move__copied_607__568 >= 0), transformed[mirror_move__p_604__554]
+                (mirror_move__copied_607__458 >= 0), transformed__243[mirror_move__p_604__444]
             ),
             (
-                mirror_move__sl_608__574
+                mirror_move__sl_608__463
                 < jnp.sum(
                     jax.vmap(
                         lambda mirror_move__k_609: (
-                            base_moves[mirror_move__p_604__554, mirror_move__k_609] >= 0
+                            base_moves[mirror_move__p_604__444, mirror_move__k_609] >= 0
                         )
                     )(jnp.arange(0, 4, dtype=jnp.int32)),
                     axis=0,
@@ -8835,70 +8603,77 @@ def _effect_switch(s: State, params, key) -> State:
                 )
             ),
         )
-        base_pp__576 = base_pp.at[mirror_move__p_604__554, mirror_move__sl_608__574].set(
+        pred__465 = jnp.logical_and(pred__443, cond__464)
+        base_pp__466 = base_pp.at[
+            jnp.where(pred__465, mirror_move__p_604__444, 2), mirror_move__sl_608__463
+        ].set(
             jnp.asarray(
                 jnp.bitwise_and(
                     jnp.asarray(
-                        (base_pp[mirror_move__p_604__554, mirror_move__sl_608__574] + 1), jnp.int8
+                        (base_pp[mirror_move__p_604__444, mirror_move__sl_608__463] + 1), jnp.int8
                     ),
                     63,
                 ),
                 jnp.int8,
             )
         )
-        base_pp__577 = jnp.where(cond__575, base_pp__576, base_pp)
-        mirror_move__result_610__578 = mirror_move__copied_607__568
-        use_move__mv_586__579 = mirror_move__result_610__578
-        use_move__slot_585__580 = jnp.asarray(-1, jnp.int32)
-        pp__581 = jnp.where(cond__553, pp__561, pp)
-        base_pp__582 = jnp.where(cond__553, base_pp__577, base_pp)
-        seen_moves__583 = jnp.where(cond__553, seen_moves__562, seen_moves)
-        last_move__584 = jnp.where(cond__553, last_move__572, last_move)
-        last_damage__585 = jnp.where(cond__553, last_damage__563, last_damage__535)
-        used_move__586 = jnp.where(cond__553, used_move__564, used_move)
-        last_used__587 = jnp.where(cond__553, last_used__565, last_used__536)
-        shown_move__588 = jnp.where(cond__553, shown_move__573, shown_move)
-        use_move__slot_585__589 = jnp.where(
-            cond__553, use_move__slot_585__580, use_move__slot_585__321
+        mirror_move__result_610__467 = mirror_move__copied_607__458
+        use_move__mv_586__468 = mirror_move__result_610__467
+        use_move__slot_585__469 = jnp.asarray(-1, jnp.int32)
+        last_damage__470 = jnp.where(cond__442, last_damage__452, last_damage__438)
+        use_move__slot_585__471 = jnp.where(
+            cond__442, use_move__slot_585__469, use_move__slot_585__305
         )
-        use_move__mv_586__590 = jnp.where(cond__553, use_move__mv_586__579, use_move__mv_586__318)
-        cond__591 = jnp.logical_and(use_move__can_588__552, (use_move__mv_586__590 >= 0))
-        used_move__592 = used_move__586.at[use_move__p_579__311].set(
-            jnp.asarray(use_move__mv_586__590, jnp.int16)
+        use_move__mv_586__472 = jnp.where(cond__442, use_move__mv_586__468, use_move__mv_586__301)
+        cond__473 = jnp.logical_and(use_move__can_588__441, (use_move__mv_586__472 >= 0))
+        pred__474 = jnp.logical_and(pred__131, cond__473)
+        used_move__475 = used_move__453.at[jnp.where(pred__474, use_move__p_579__294, 2)].set(
+            jnp.asarray(use_move__mv_586__472, jnp.int16)
         )
-        cond__593 = jnp.logical_and(
-            (MOVES__kind[use_move__mv_586__590] == 17),
-            jnp.logical_not(charging__545[use_move__p_579__311]),
+        cond__476 = jnp.logical_and(
+            (MOVES__kind[use_move__mv_586__472] == 17),
+            jnp.logical_not(charging__417[use_move__p_579__294]),
         )
-        charging__594 = charging__545.at[use_move__p_579__311].set(jnp.asarray(True, jnp.bool_))
-        charging__595 = charging__545.at[use_move__p_579__311].set(jnp.asarray(False, jnp.bool_))
-        last_used__596 = last_used__587.at[use_move__p_579__311].set(
-            jnp.asarray(use_move__mv_586__590, jnp.int16)
+        pred__477 = jnp.logical_and(pred__474, cond__476)
+        pred__478 = jnp.logical_and(pred__474, jnp.logical_not(cond__476))
+        charging__479 = charging__417.at[jnp.where(pred__477, use_move__p_579__294, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        use_move_hit__p_611__597 = use_move__p_579__311
-        use_move_hit__m_612__598 = use_move__slot_585__589
-        use_move_hit__mv_613__599 = use_move__mv_586__590
-        use_move_hit__q_614__600 = 1 - use_move_hit__p_611__597
-        use_move_hit__a_615__601 = active[use_move_hit__p_611__597]
-        use_move_hit__d_616__602 = active[use_move_hit__q_614__600]
-        cond__603 = jnp.logical_and(
-            (use_move_hit__m_612__598 >= 0),
+        charging__480 = charging__479.at[jnp.where(pred__478, use_move__p_579__294, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_used__481 = last_used__454.at[jnp.where(pred__478, use_move__p_579__294, 2)].set(
+            jnp.asarray(use_move__mv_586__472, jnp.int16)
+        )
+        use_move_hit__p_611__482 = use_move__p_579__294
+        use_move_hit__m_612__483 = use_move__slot_585__471
+        use_move_hit__mv_613__484 = use_move__mv_586__472
+        use_move_hit__q_614__485 = 1 - use_move_hit__p_611__482
+        use_move_hit__a_615__486 = active__153[use_move_hit__p_611__482]
+        use_move_hit__d_616__487 = active__153[use_move_hit__q_614__485]
+        cond__488 = jnp.logical_and(
+            (use_move_hit__m_612__483 >= 0),
             (
-                moves[use_move_hit__p_611__597, use_move_hit__a_615__601, use_move_hit__m_612__598]
+                moves__241[
+                    use_move_hit__p_611__482, use_move_hit__a_615__486, use_move_hit__m_612__483
+                ]
                 >= 0
             ),
         )
-        pp__604 = pp__581.at[
-            use_move_hit__p_611__597, use_move_hit__a_615__601, use_move_hit__m_612__598
+        pred__489 = jnp.logical_and(pred__478, cond__488)
+        pp__490 = pp__450.at[
+            jnp.where(pred__489, use_move_hit__p_611__482, 2),
+            use_move_hit__a_615__486,
+            use_move_hit__m_612__483,
         ].set(
             jnp.asarray(
                 jnp.bitwise_and(
                     jnp.asarray(
                         (
-                            pp__581[
-                                use_move_hit__p_611__597,
-                                use_move_hit__a_615__601,
-                                use_move_hit__m_612__598,
+                            pp__450[
+                                use_move_hit__p_611__482,
+                                use_move_hit__a_615__486,
+                                use_move_hit__m_612__483,
                             ]
                             + 63
                         ),
@@ -8909,18 +8684,20 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int8,
             )
         )
-        seen_moves__605 = seen_moves__583.at[
-            use_move_hit__p_611__597, use_move_hit__a_615__601, use_move_hit__m_612__598
+        seen_moves__491 = seen_moves__451.at[
+            jnp.where(pred__489, use_move_hit__p_611__482, 2),
+            use_move_hit__a_615__486,
+            use_move_hit__m_612__483,
         ].set(
             jnp.asarray(
-                moves[use_move_hit__p_611__597, use_move_hit__a_615__601, use_move_hit__m_612__598],
+                moves__241[
+                    use_move_hit__p_611__482, use_move_hit__a_615__486, use_move_hit__m_612__483
+                ],
                 jnp.int16,
             )
         )
-        pp__606 = jnp.where(cond__603, pp__604, pp__581)
-        seen_moves__607 = jnp.where(cond__603, seen_moves__605, seen_moves__583)
-        use_move_hit__immune_623__608 = jnp.logical_and(
-            MOVES__type_immunity[use_move_hit__mv_613__599],
+        use_move_hit__immune_623__492 = jnp.logical_and(
+            MOVES__type_immunity[use_move_hit__mv_613__484],
             jnp.logical_or(
                 (
                     (
@@ -8957,8 +8734,8 @@ def _effect_switch(s: State, params, key) -> State:
                                     ]
                                 )
                             )
-                        )(types[use_move_hit__q_614__600, 0])
-                    )(MOVES__type[use_move_hit__mv_613__599])
+                        )(types__156[use_move_hit__q_614__485, 0])
+                    )(MOVES__type[use_move_hit__mv_613__484])
                     == 0
                 ),
                 (
@@ -8996,393 +8773,397 @@ def _effect_switch(s: State, params, key) -> State:
                                     ]
                                 )
                             )
-                        )(types[use_move_hit__q_614__600, 1])
-                    )(MOVES__type[use_move_hit__mv_613__599])
+                        )(types__156[use_move_hit__q_614__485, 1])
+                    )(MOVES__type[use_move_hit__mv_613__484])
                     == 0
                 ),
             ),
         )
-        use_move_hit__kind_624__609 = MOVES__kind[use_move_hit__mv_613__599]
-        cond__610 = use_move_hit__kind_624__609 == 37
-        rampage__p_625__611 = use_move_hit__p_611__597
-        cond__612 = thrashing__542[rampage__p_625__611]
-        rampage_turns__613 = rampage_turns.at[rampage__p_625__611].set(
-            jnp.asarray((rampage_turns[rampage__p_625__611] - 1), jnp.int8)
+        use_move_hit__kind_624__493 = MOVES__kind[use_move_hit__mv_613__484]
+        cond__494 = use_move_hit__kind_624__493 == 37
+        pred__495 = jnp.logical_and(pred__478, cond__494)
+        rampage__p_625__496 = use_move_hit__p_611__482
+        cond__497 = thrashing__418[rampage__p_625__496]
+        pred__498 = jnp.logical_and(pred__495, cond__497)
+        pred__499 = jnp.logical_and(pred__495, jnp.logical_not(cond__497))
+        rampage_turns__500 = rampage_turns__170.at[
+            jnp.where(pred__498, rampage__p_625__496, 2)
+        ].set(jnp.asarray((rampage_turns__170[rampage__p_625__496] - 1), jnp.int8))
+        cond__501 = rampage_turns__500[rampage__p_625__496] <= 0
+        pred__502 = jnp.logical_and(pred__498, cond__501)
+        confused__503 = confused__350.at[jnp.where(pred__502, rampage__p_625__496, 2)].set(
+            jnp.asarray(False, jnp.bool_)
         )
-        cond__614 = rampage_turns__613[rampage__p_625__611] <= 0
-        confused__615 = confused__537.at[rampage__p_625__611].set(jnp.asarray(False, jnp.bool_))
-        confuse__q_626__616 = rampage__p_625__611
-        cond__617 = jnp.logical_and(
-            jnp.logical_not(confused__615[confuse__q_626__616]),
-            (hp__533[confuse__q_626__616, active[confuse__q_626__616]] > 0),
+        confuse__q_626__504 = rampage__p_625__496
+        cond__505 = jnp.logical_and(
+            jnp.logical_not(confused__503[confuse__q_626__504]),
+            (hp__384[confuse__q_626__504, active__153[confuse__q_626__504]] > 0),
         )
-        rand__v_627__618 = 2 + _roll(
-            jax.random.bits(_site_key(key, 43, resolve_turn__k_546), (), jnp.uint32), 4
+        pred__506 = jnp.logical_and(pred__502, cond__505)
+        rand__v_627__507 = 2 + _roll(loop_words__123[resolve_turn__k_546 - 0, 4], 4)
+        cond__508 = forced_at__440 < s.forced_n
+        pred__509 = jnp.logical_and(pred__506, cond__508)
+        rand__v_627__510 = s.forced[forced_at__440]
+        forced_at__511 = forced_at__440 + 1
+        forced_at__512 = jnp.where(cond__508, forced_at__511, forced_at__440)
+        rand__v_627__513 = jnp.where(cond__508, rand__v_627__510, rand__v_627__507)
+        log_draw__v_628__514 = rand__v_627__513
+        draws__515 = draws__408.at[jnp.where(pred__506, ndraws__439, 64)].set(
+            jnp.asarray(log_draw__v_628__514, jnp.int32)
         )
-        cond__619 = forced_at__551 < s.forced_n
-        rand__v_627__620 = s.forced[forced_at__551]
-        forced_at__621 = forced_at__551 + 1
-        forced_at__622 = jnp.where(cond__619, forced_at__621, forced_at__551)
-        rand__v_627__623 = jnp.where(cond__619, rand__v_627__620, rand__v_627__618)
-        log_draw__v_628__624 = rand__v_627__623
-        draws__625 = draws__547.at[ndraws__550].set(jnp.asarray(log_draw__v_628__624, jnp.int32))
-        draw_lo__626 = draw_lo__548.at[ndraws__550].set(jnp.asarray(2, jnp.int32))
-        draw_hi__627 = draw_hi__549.at[ndraws__550].set(jnp.asarray(6, jnp.int32))
-        ndraws__628 = ndraws__550 + 1
-        rand__result_629__629 = rand__v_627__623
-        confusion_turns__630 = confusion_turns__538.at[confuse__q_626__616].set(
-            jnp.asarray(rand__result_629__629, jnp.int8)
+        draw_lo__516 = draw_lo__409.at[jnp.where(pred__506, ndraws__439, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        confused__631 = confused__615.at[confuse__q_626__616].set(jnp.asarray(True, jnp.bool_))
-        confused__632 = jnp.where(cond__617, confused__631, confused__615)
-        confusion_turns__633 = jnp.where(cond__617, confusion_turns__630, confusion_turns__538)
-        draws__634 = jnp.where(cond__617, draws__625, draws__547)
-        draw_lo__635 = jnp.where(cond__617, draw_lo__626, draw_lo__548)
-        draw_hi__636 = jnp.where(cond__617, draw_hi__627, draw_hi__549)
-        ndraws__637 = jnp.where(cond__617, ndraws__628, ndraws__550)
-        forced_at__638 = jnp.where(cond__617, forced_at__622, forced_at__551)
-        confused__639 = jnp.where(cond__614, confused__632, confused__537)
-        confusion_turns__640 = jnp.where(cond__614, confusion_turns__633, confusion_turns__538)
-        draws__641 = jnp.where(cond__614, draws__634, draws__547)
-        draw_lo__642 = jnp.where(cond__614, draw_lo__635, draw_lo__548)
-        draw_hi__643 = jnp.where(cond__614, draw_hi__636, draw_hi__549)
-        ndraws__644 = jnp.where(cond__614, ndraws__637, ndraws__550)
-        forced_at__645 = jnp.where(cond__614, forced_at__638, forced_at__551)
-        thrashing__646 = thrashing__542.at[rampage__p_625__611].set(jnp.asarray(True, jnp.bool_))
-        rand__v_630__647 = 2 + _roll(
-            jax.random.bits(_site_key(key, 44, resolve_turn__k_546), (), jnp.uint32), 2
+        draw_hi__517 = draw_hi__410.at[jnp.where(pred__506, ndraws__439, 64)].set(
+            jnp.asarray(6, jnp.int32)
         )
-        cond__648 = forced_at__551 < s.forced_n
-        rand__v_630__649 = s.forced[forced_at__551]
-        forced_at__650 = forced_at__551 + 1
-        forced_at__651 = jnp.where(cond__648, forced_at__650, forced_at__551)
-        rand__v_630__652 = jnp.where(cond__648, rand__v_630__649, rand__v_630__647)
-        log_draw__v_631__653 = rand__v_630__652
-        draws__654 = draws__547.at[ndraws__550].set(jnp.asarray(log_draw__v_631__653, jnp.int32))
-        draw_lo__655 = draw_lo__548.at[ndraws__550].set(jnp.asarray(2, jnp.int32))
-        draw_hi__656 = draw_hi__549.at[ndraws__550].set(jnp.asarray(4, jnp.int32))
-        ndraws__657 = ndraws__550 + 1
-        rand__result_632__658 = rand__v_630__652
-        rampage_turns__659 = rampage_turns.at[rampage__p_625__611].set(
-            jnp.asarray(rand__result_632__658, jnp.int8)
+        ndraws__518 = ndraws__439 + 1
+        rand__result_629__519 = rand__v_627__513
+        confusion_turns__520 = confusion_turns__349.at[
+            jnp.where(pred__506, confuse__q_626__504, 2)
+        ].set(jnp.asarray(rand__result_629__519, jnp.int8))
+        confused__521 = confused__503.at[jnp.where(pred__506, confuse__q_626__504, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        lock_acc__660 = lock_acc.at[rampage__p_625__611].set(jnp.asarray(255, jnp.int16))
-        confused__661 = jnp.where(cond__612, confused__639, confused__537)
-        confusion_turns__662 = jnp.where(cond__612, confusion_turns__640, confusion_turns__538)
-        thrashing__663 = jnp.where(cond__612, thrashing__542, thrashing__646)
-        rampage_turns__664 = jnp.where(cond__612, rampage_turns__613, rampage_turns__659)
-        lock_acc__665 = jnp.where(cond__612, lock_acc, lock_acc__660)
-        draws__666 = jnp.where(cond__612, draws__641, draws__654)
-        draw_lo__667 = jnp.where(cond__612, draw_lo__642, draw_lo__655)
-        draw_hi__668 = jnp.where(cond__612, draw_hi__643, draw_hi__656)
-        ndraws__669 = jnp.where(cond__612, ndraws__644, ndraws__657)
-        forced_at__670 = jnp.where(cond__612, forced_at__645, forced_at__651)
-        confused__671 = jnp.where(cond__610, confused__661, confused__537)
-        confusion_turns__672 = jnp.where(cond__610, confusion_turns__662, confusion_turns__538)
-        thrashing__673 = jnp.where(cond__610, thrashing__663, thrashing__542)
-        rampage_turns__674 = jnp.where(cond__610, rampage_turns__664, rampage_turns)
-        lock_acc__675 = jnp.where(cond__610, lock_acc__665, lock_acc)
-        draws__676 = jnp.where(cond__610, draws__666, draws__547)
-        draw_lo__677 = jnp.where(cond__610, draw_lo__667, draw_lo__548)
-        draw_hi__678 = jnp.where(cond__610, draw_hi__668, draw_hi__549)
-        ndraws__679 = jnp.where(cond__610, ndraws__669, ndraws__550)
-        forced_at__680 = jnp.where(cond__610, forced_at__670, forced_at__551)
-        cond__681 = jnp.logical_and(
-            (use_move_hit__kind_624__609 == 26),
+        ndraws__522 = jnp.where(cond__505, ndraws__518, ndraws__439)
+        forced_at__523 = jnp.where(cond__505, forced_at__512, forced_at__440)
+        ndraws__524 = jnp.where(cond__501, ndraws__522, ndraws__439)
+        forced_at__525 = jnp.where(cond__501, forced_at__523, forced_at__440)
+        thrashing__526 = thrashing__418.at[jnp.where(pred__499, rampage__p_625__496, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        rand__v_630__527 = 2 + _roll(loop_words__123[resolve_turn__k_546 - 0, 5], 2)
+        cond__528 = forced_at__440 < s.forced_n
+        pred__529 = jnp.logical_and(pred__499, cond__528)
+        rand__v_630__530 = s.forced[forced_at__440]
+        forced_at__531 = forced_at__440 + 1
+        forced_at__532 = jnp.where(cond__528, forced_at__531, forced_at__440)
+        rand__v_630__533 = jnp.where(cond__528, rand__v_630__530, rand__v_630__527)
+        log_draw__v_631__534 = rand__v_630__533
+        draws__535 = draws__515.at[jnp.where(pred__499, ndraws__439, 64)].set(
+            jnp.asarray(log_draw__v_631__534, jnp.int32)
+        )
+        draw_lo__536 = draw_lo__516.at[jnp.where(pred__499, ndraws__439, 64)].set(
+            jnp.asarray(2, jnp.int32)
+        )
+        draw_hi__537 = draw_hi__517.at[jnp.where(pred__499, ndraws__439, 64)].set(
+            jnp.asarray(4, jnp.int32)
+        )
+        ndraws__538 = ndraws__439 + 1
+        rand__result_632__539 = rand__v_630__533
+        rampage_turns__540 = rampage_turns__500.at[
+            jnp.where(pred__499, rampage__p_625__496, 2)
+        ].set(jnp.asarray(rand__result_632__539, jnp.int8))
+        lock_acc__541 = lock_acc.at[jnp.where(pred__499, rampage__p_625__496, 2)].set(
+            jnp.asarray(255, jnp.int16)
+        )
+        ndraws__542 = jnp.where(cond__497, ndraws__524, ndraws__538)
+        forced_at__543 = jnp.where(cond__497, forced_at__525, forced_at__532)
+        ndraws__544 = jnp.where(cond__494, ndraws__542, ndraws__439)
+        forced_at__545 = jnp.where(cond__494, forced_at__543, forced_at__440)
+        cond__546 = jnp.logical_and(
+            (use_move_hit__kind_624__493 == 26),
             jnp.logical_or(
-                (status[use_move_hit__q_614__600, use_move_hit__d_616__602] != 5),
-                substitute__543[use_move_hit__q_614__600],
+                (status__176[use_move_hit__q_614__485, use_move_hit__d_616__487] != 5),
+                substitute__383[use_move_hit__q_614__485],
             ),
         )
-        use_move_hit__immune_623__682 = True
-        use_move_hit__immune_623__683 = jnp.where(
-            cond__681, use_move_hit__immune_623__682, use_move_hit__immune_623__608
+        pred__547 = jnp.logical_and(pred__478, cond__546)
+        use_move_hit__immune_623__548 = True
+        use_move_hit__immune_623__549 = jnp.where(
+            cond__546, use_move_hit__immune_623__548, use_move_hit__immune_623__492
         )
-        cond__684 = jnp.logical_and(
-            (use_move_hit__kind_624__609 == 33),
-            (mod[use_move_hit__q_614__600, 3] > mod[use_move_hit__p_611__597, 3]),
+        cond__550 = jnp.logical_and(
+            (use_move_hit__kind_624__493 == 33),
+            (mod__194[use_move_hit__q_614__485, 3] > mod__194[use_move_hit__p_611__482, 3]),
         )
-        use_move_hit__immune_623__685 = True
-        use_move_hit__immune_623__686 = jnp.where(
-            cond__684, use_move_hit__immune_623__685, use_move_hit__immune_623__683
+        pred__551 = jnp.logical_and(pred__478, cond__550)
+        use_move_hit__immune_623__552 = True
+        use_move_hit__immune_623__553 = jnp.where(
+            cond__550, use_move_hit__immune_623__552, use_move_hit__immune_623__549
         )
-        cond__687 = jnp.logical_and(
-            (use_move_hit__kind_624__609 == 29),
+        cond__554 = jnp.logical_and(
+            (use_move_hit__kind_624__493 == 29),
             (
                 lambda has_type__p_633: jnp.logical_or(
-                    (7 == types[has_type__p_633, 0]), (7 == types[has_type__p_633, 1])
+                    (7 == types__156[has_type__p_633, 0]), (7 == types__156[has_type__p_633, 1])
                 )
-            )(use_move_hit__q_614__600),
+            )(use_move_hit__q_614__485),
         )
-        use_move_hit__immune_623__688 = True
-        use_move_hit__immune_623__689 = jnp.where(
-            cond__687, use_move_hit__immune_623__688, use_move_hit__immune_623__686
+        pred__555 = jnp.logical_and(pred__478, cond__554)
+        use_move_hit__immune_623__556 = True
+        use_move_hit__immune_623__557 = jnp.where(
+            cond__554, use_move_hit__immune_623__556, use_move_hit__immune_623__553
         )
-        use_move_hit__broke_634__690 = False
-        cond__691 = jnp.logical_not(
+        use_move_hit__broke_634__558 = False
+        cond__559 = jnp.logical_not(
             jnp.any(
                 jax.vmap(
                     lambda use_move_hit__i_635: (
-                        _get(KEEP_LAST_DAMAGE, use_move_hit__i_635) == use_move_hit__mv_613__599
+                        _get(KEEP_LAST_DAMAGE, use_move_hit__i_635) == use_move_hit__mv_613__484
                     )
                 )(jnp.arange(0, 24, dtype=jnp.int32)),
                 axis=0,
             )
         )
-        last_damage__692 = jnp.asarray(0, jnp.int32)
-        last_damage__693 = jnp.where(cond__691, last_damage__692, last_damage__585)
-        cond__694 = jnp.logical_not(use_move_hit__immune_623__689)
-        use_move_hit__hit_636__695 = True
-        use_move_hit__sure_637__696 = jnp.logical_and(
-            (MOVES__status[use_move_hit__mv_613__599] == 5), recharge__546[use_move_hit__q_614__600]
+        pred__560 = jnp.logical_and(pred__478, cond__559)
+        last_damage__561 = jnp.asarray(0, jnp.int32)
+        last_damage__562 = jnp.where(cond__559, last_damage__561, last_damage__470)
+        cond__563 = jnp.logical_not(use_move_hit__immune_623__557)
+        pred__564 = jnp.logical_and(pred__478, cond__563)
+        pred__565 = jnp.logical_and(pred__478, jnp.logical_not(cond__563))
+        use_move_hit__hit_636__566 = True
+        use_move_hit__sure_637__567 = jnp.logical_and(
+            (MOVES__status[use_move_hit__mv_613__484] == 5), recharge__330[use_move_hit__q_614__485]
         )
-        cond__697 = jnp.logical_and(
-            jnp.logical_not(MOVES__always_hits[use_move_hit__mv_613__599]),
-            jnp.logical_not(use_move_hit__sure_637__696),
+        cond__568 = jnp.logical_and(
+            jnp.logical_not(MOVES__always_hits[use_move_hit__mv_613__484]),
+            jnp.logical_not(use_move_hit__sure_637__567),
         )
-        use_move_hit__acc_638__698 = (
-            jnp.asarray(MOVES__accuracy[use_move_hit__mv_613__599]).astype(jnp.int32) * 255
+        pred__569 = jnp.logical_and(pred__564, cond__568)
+        use_move_hit__acc_638__570 = (
+            jnp.asarray(MOVES__accuracy[use_move_hit__mv_613__484]).astype(jnp.int32) * 255
         ) // 100
-        cond__699 = thrashing__673[use_move_hit__p_611__597]
-        use_move_hit__acc_638__700 = jnp.asarray(lock_acc__675[use_move_hit__p_611__597]).astype(
+        cond__571 = thrashing__526[use_move_hit__p_611__482]
+        pred__572 = jnp.logical_and(pred__569, cond__571)
+        use_move_hit__acc_638__573 = jnp.asarray(lock_acc__541[use_move_hit__p_611__482]).astype(
             jnp.int32
         )
-        use_move_hit__acc_638__701 = jnp.where(
-            cond__699, use_move_hit__acc_638__700, use_move_hit__acc_638__698
+        use_move_hit__acc_638__574 = jnp.where(
+            cond__571, use_move_hit__acc_638__573, use_move_hit__acc_638__570
         )
-        use_move_hit__acc_638__702 = (
-            use_move_hit__acc_638__701 * STAGE_PCT[(boosts[use_move_hit__p_611__597, 4] + 6)] // 100
+        use_move_hit__acc_638__575 = (
+            use_move_hit__acc_638__574
+            * STAGE_PCT[(boosts__183[use_move_hit__p_611__482, 4] + 6)]
+            // 100
         )
-        use_move_hit__acc_638__703 = (
-            use_move_hit__acc_638__702 * STAGE_PCT[(6 - boosts[use_move_hit__q_614__600, 5])] // 100
+        use_move_hit__acc_638__576 = (
+            use_move_hit__acc_638__575
+            * STAGE_PCT[(6 - boosts__183[use_move_hit__q_614__485, 5])]
+            // 100
         )
-        use_move_hit__acc_638__704 = jnp.clip(use_move_hit__acc_638__703, 1, 255)
-        cond__705 = thrashing__673[use_move_hit__p_611__597]
-        lock_acc__706 = lock_acc__675.at[use_move_hit__p_611__597].set(
-            jnp.asarray(use_move_hit__acc_638__704, jnp.int16)
+        use_move_hit__acc_638__577 = jnp.clip(use_move_hit__acc_638__576, 1, 255)
+        cond__578 = thrashing__526[use_move_hit__p_611__482]
+        pred__579 = jnp.logical_and(pred__569, cond__578)
+        lock_acc__580 = lock_acc__541.at[jnp.where(pred__579, use_move_hit__p_611__482, 2)].set(
+            jnp.asarray(use_move_hit__acc_638__577, jnp.int16)
         )
-        lock_acc__707 = jnp.where(cond__705, lock_acc__706, lock_acc__675)
-        chance__num_639__708 = use_move_hit__acc_638__704
-        chance__v_640__709 = _roll(
-            jax.random.bits(_site_key(key, 45, resolve_turn__k_546), (), jnp.uint32), 256
+        chance__num_639__581 = use_move_hit__acc_638__577
+        chance__v_640__582 = _roll(loop_words__123[resolve_turn__k_546 - 0, 6], 256)
+        cond__583 = forced_at__545 < s.forced_n
+        pred__584 = jnp.logical_and(pred__569, cond__583)
+        chance__v_640__585 = s.forced[forced_at__545]
+        forced_at__586 = forced_at__545 + 1
+        forced_at__587 = jnp.where(cond__583, forced_at__586, forced_at__545)
+        chance__v_640__588 = jnp.where(cond__583, chance__v_640__585, chance__v_640__582)
+        log_draw__v_641__589 = chance__v_640__588
+        draws__590 = draws__535.at[jnp.where(pred__569, ndraws__544, 64)].set(
+            jnp.asarray(log_draw__v_641__589, jnp.int32)
         )
-        cond__710 = forced_at__680 < s.forced_n
-        chance__v_640__711 = s.forced[forced_at__680]
-        forced_at__712 = forced_at__680 + 1
-        forced_at__713 = jnp.where(cond__710, forced_at__712, forced_at__680)
-        chance__v_640__714 = jnp.where(cond__710, chance__v_640__711, chance__v_640__709)
-        log_draw__v_641__715 = chance__v_640__714
-        draws__716 = draws__676.at[ndraws__679].set(jnp.asarray(log_draw__v_641__715, jnp.int32))
-        draw_lo__717 = draw_lo__677.at[ndraws__679].set(jnp.asarray(0, jnp.int32))
-        draw_hi__718 = draw_hi__678.at[ndraws__679].set(jnp.asarray(256, jnp.int32))
-        ndraws__719 = ndraws__679 + 1
-        chance__result_642__720 = chance__v_640__714 < chance__num_639__708
-        use_move_hit__hit_636__721 = chance__result_642__720
-        cond__722 = jnp.logical_not(use_move_hit__hit_636__721)
-        last_damage__723 = jnp.asarray(0, jnp.int32)
-        last_damage__724 = jnp.where(cond__722, last_damage__723, last_damage__693)
-        last_damage__725 = jnp.where(cond__697, last_damage__724, last_damage__693)
-        lock_acc__726 = jnp.where(cond__697, lock_acc__707, lock_acc__675)
-        draws__727 = jnp.where(cond__697, draws__716, draws__676)
-        draw_lo__728 = jnp.where(cond__697, draw_lo__717, draw_lo__677)
-        draw_hi__729 = jnp.where(cond__697, draw_hi__718, draw_hi__678)
-        ndraws__730 = jnp.where(cond__697, ndraws__719, ndraws__679)
-        forced_at__731 = jnp.where(cond__697, forced_at__713, forced_at__680)
-        use_move_hit__hit_636__732 = jnp.where(
-            cond__697, use_move_hit__hit_636__721, use_move_hit__hit_636__695
+        draw_lo__591 = draw_lo__536.at[jnp.where(pred__569, ndraws__544, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        use_move_hit__foe_move_643__733 = MOVES__target[use_move_hit__mv_613__599] != 1
-        use_move_hit__stages_644__734 = jnp.logical_or(
+        draw_hi__592 = draw_hi__537.at[jnp.where(pred__569, ndraws__544, 64)].set(
+            jnp.asarray(256, jnp.int32)
+        )
+        ndraws__593 = ndraws__544 + 1
+        chance__result_642__594 = chance__v_640__588 < chance__num_639__581
+        use_move_hit__hit_636__595 = chance__result_642__594
+        cond__596 = jnp.logical_not(use_move_hit__hit_636__595)
+        pred__597 = jnp.logical_and(pred__569, cond__596)
+        last_damage__598 = jnp.asarray(0, jnp.int32)
+        last_damage__599 = jnp.where(cond__596, last_damage__598, last_damage__562)
+        last_damage__600 = jnp.where(cond__568, last_damage__599, last_damage__562)
+        ndraws__601 = jnp.where(cond__568, ndraws__593, ndraws__544)
+        forced_at__602 = jnp.where(cond__568, forced_at__587, forced_at__545)
+        use_move_hit__hit_636__603 = jnp.where(
+            cond__568, use_move_hit__hit_636__595, use_move_hit__hit_636__566
+        )
+        use_move_hit__foe_move_643__604 = MOVES__target[use_move_hit__mv_613__484] != 1
+        use_move_hit__stages_644__605 = jnp.logical_or(
             jnp.logical_or(
                 jnp.logical_or(
                     jnp.logical_or(
                         jnp.logical_or(
-                            (MOVES__boost_atk[use_move_hit__mv_613__599] != 0),
-                            (MOVES__boost_def[use_move_hit__mv_613__599] != 0),
+                            (MOVES__boost_atk[use_move_hit__mv_613__484] != 0),
+                            (MOVES__boost_def[use_move_hit__mv_613__484] != 0),
                         ),
-                        (MOVES__boost_spc[use_move_hit__mv_613__599] != 0),
+                        (MOVES__boost_spc[use_move_hit__mv_613__484] != 0),
                     ),
-                    (MOVES__boost_spe[use_move_hit__mv_613__599] != 0),
+                    (MOVES__boost_spe[use_move_hit__mv_613__484] != 0),
                 ),
-                (MOVES__boost_accuracy[use_move_hit__mv_613__599] != 0),
+                (MOVES__boost_accuracy[use_move_hit__mv_613__484] != 0),
             ),
-            (MOVES__boost_evasion[use_move_hit__mv_613__599] != 0),
+            (MOVES__boost_evasion[use_move_hit__mv_613__484] != 0),
         )
-        use_move_hit__blocked_645__735 = jnp.logical_and(
+        use_move_hit__blocked_645__606 = jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
-                    substitute__543[use_move_hit__q_614__600], use_move_hit__foe_move_643__733
+                    substitute__383[use_move_hit__q_614__485], use_move_hit__foe_move_643__604
                 ),
-                (MOVES__power[use_move_hit__mv_613__599] == 0),
+                (MOVES__power[use_move_hit__mv_613__484] == 0),
             ),
             jnp.logical_or(
                 jnp.logical_or(
                     jnp.logical_or(
-                        (MOVES__status[use_move_hit__mv_613__599] == 4),
-                        (MOVES__status[use_move_hit__mv_613__599] == 6),
+                        (MOVES__status[use_move_hit__mv_613__484] == 4),
+                        (MOVES__status[use_move_hit__mv_613__484] == 6),
                     ),
-                    use_move_hit__stages_644__734,
+                    use_move_hit__stages_644__605,
                 ),
-                (MOVES__volatile[use_move_hit__mv_613__599] == 1),
+                (MOVES__volatile[use_move_hit__mv_613__484] == 1),
             ),
         )
-        use_move_hit__hit_636__736 = jnp.logical_and(
-            use_move_hit__hit_636__732, jnp.logical_not(use_move_hit__blocked_645__735)
+        use_move_hit__hit_636__607 = jnp.logical_and(
+            use_move_hit__hit_636__603, jnp.logical_not(use_move_hit__blocked_645__606)
         )
-        cond__737 = jnp.logical_and(
+        cond__608 = jnp.logical_and(
             jnp.logical_and(
-                use_move_hit__hit_636__736, (MOVES__power[use_move_hit__mv_613__599] == 0)
+                use_move_hit__hit_636__607, (MOVES__power[use_move_hit__mv_613__484] == 0)
             ),
-            (MOVES__status[use_move_hit__mv_613__599] >= 0),
+            (MOVES__status[use_move_hit__mv_613__484] >= 0),
         )
-        cond__738 = use_move_hit__sure_637__696
-        status__739 = status.at[use_move_hit__q_614__600, use_move_hit__d_616__602].set(
-            jnp.asarray(0, jnp.int8)
-        )
-        recharge__740 = recharge__546.at[use_move_hit__q_614__600].set(
+        pred__609 = jnp.logical_and(pred__564, cond__608)
+        cond__610 = use_move_hit__sure_637__567
+        pred__611 = jnp.logical_and(pred__609, cond__610)
+        status__612 = status__176.at[
+            jnp.where(pred__611, use_move_hit__q_614__485, 2), use_move_hit__d_616__487
+        ].set(jnp.asarray(0, jnp.int8))
+        recharge__613 = recharge__330.at[jnp.where(pred__611, use_move_hit__q_614__485, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        status__741 = jnp.where(cond__738, status__739, status)
-        recharge__742 = jnp.where(cond__738, recharge__740, recharge__546)
-        set_status__q_646__743 = use_move_hit__q_614__600
-        set_status__st_647__744 = MOVES__status[use_move_hit__mv_613__599]
-        set_status__d_648__745 = active[set_status__q_646__743]
-        set_status__poison_649__746 = jnp.logical_or(
-            (set_status__st_647__744 == 4), (set_status__st_647__744 == 6)
+        set_status__q_646__614 = use_move_hit__q_614__485
+        set_status__st_647__615 = MOVES__status[use_move_hit__mv_613__484]
+        set_status__d_648__616 = active__153[set_status__q_646__614]
+        set_status__poison_649__617 = jnp.logical_or(
+            (set_status__st_647__615 == 4), (set_status__st_647__615 == 6)
         )
-        set_status__blocked_650__747 = jnp.logical_and(
-            set_status__poison_649__746,
+        set_status__blocked_650__618 = jnp.logical_and(
+            set_status__poison_649__617,
             jnp.logical_or(
-                TYPES__immune_psn[types[set_status__q_646__743, 0]],
+                TYPES__immune_psn[types__156[set_status__q_646__614, 0]],
                 jnp.logical_and(
-                    (types[set_status__q_646__743, 1] >= 0),
-                    TYPES__immune_psn[types[set_status__q_646__743, 1]],
+                    (types__156[set_status__q_646__614, 1] >= 0),
+                    TYPES__immune_psn[types__156[set_status__q_646__614, 1]],
                 ),
             ),
         )
-        cond__748 = jnp.logical_and(
+        cond__619 = jnp.logical_and(
             jnp.logical_and(
-                (status__741[set_status__q_646__743, set_status__d_648__745] == 0),
-                (hp__533[set_status__q_646__743, set_status__d_648__745] > 0),
+                (status__612[set_status__q_646__614, set_status__d_648__616] == 0),
+                (hp__384[set_status__q_646__614, set_status__d_648__616] > 0),
             ),
-            jnp.logical_not(set_status__blocked_650__747),
+            jnp.logical_not(set_status__blocked_650__618),
         )
-        status__749 = status__741.at[set_status__q_646__743, set_status__d_648__745].set(
-            jnp.asarray(set_status__st_647__744, jnp.int8)
+        pred__620 = jnp.logical_and(pred__609, cond__619)
+        status__621 = status__612.at[
+            jnp.where(pred__620, set_status__q_646__614, 2), set_status__d_648__616
+        ].set(jnp.asarray(set_status__st_647__615, jnp.int8))
+        cond__622 = set_status__st_647__615 == 5
+        pred__623 = jnp.logical_and(pred__620, cond__622)
+        rand__v_651__624 = 1 + _roll(loop_words__123[resolve_turn__k_546 - 0, 7], 7)
+        cond__625 = forced_at__602 < s.forced_n
+        pred__626 = jnp.logical_and(pred__623, cond__625)
+        rand__v_651__627 = s.forced[forced_at__602]
+        forced_at__628 = forced_at__602 + 1
+        forced_at__629 = jnp.where(cond__625, forced_at__628, forced_at__602)
+        rand__v_651__630 = jnp.where(cond__625, rand__v_651__627, rand__v_651__624)
+        log_draw__v_652__631 = rand__v_651__630
+        draws__632 = draws__590.at[jnp.where(pred__623, ndraws__601, 64)].set(
+            jnp.asarray(log_draw__v_652__631, jnp.int32)
         )
-        cond__750 = set_status__st_647__744 == 5
-        rand__v_651__751 = 1 + _roll(
-            jax.random.bits(_site_key(key, 46, resolve_turn__k_546), (), jnp.uint32), 7
+        draw_lo__633 = draw_lo__591.at[jnp.where(pred__623, ndraws__601, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        cond__752 = forced_at__731 < s.forced_n
-        rand__v_651__753 = s.forced[forced_at__731]
-        forced_at__754 = forced_at__731 + 1
-        forced_at__755 = jnp.where(cond__752, forced_at__754, forced_at__731)
-        rand__v_651__756 = jnp.where(cond__752, rand__v_651__753, rand__v_651__751)
-        log_draw__v_652__757 = rand__v_651__756
-        draws__758 = draws__727.at[ndraws__730].set(jnp.asarray(log_draw__v_652__757, jnp.int32))
-        draw_lo__759 = draw_lo__728.at[ndraws__730].set(jnp.asarray(1, jnp.int32))
-        draw_hi__760 = draw_hi__729.at[ndraws__730].set(jnp.asarray(8, jnp.int32))
-        ndraws__761 = ndraws__730 + 1
-        rand__result_653__762 = rand__v_651__756
-        sleep__763 = sleep__534.at[set_status__q_646__743, set_status__d_648__745].set(
-            jnp.asarray(rand__result_653__762, jnp.int8)
+        draw_hi__634 = draw_hi__592.at[jnp.where(pred__623, ndraws__601, 64)].set(
+            jnp.asarray(8, jnp.int32)
         )
-        sleep__764 = jnp.where(cond__750, sleep__763, sleep__534)
-        draws__765 = jnp.where(cond__750, draws__758, draws__727)
-        draw_lo__766 = jnp.where(cond__750, draw_lo__759, draw_lo__728)
-        draw_hi__767 = jnp.where(cond__750, draw_hi__760, draw_hi__729)
-        ndraws__768 = jnp.where(cond__750, ndraws__761, ndraws__730)
-        forced_at__769 = jnp.where(cond__750, forced_at__755, forced_at__731)
-        cond__770 = set_status__st_647__744 == 6
-        toxic__771 = toxic.at[set_status__q_646__743].set(jnp.asarray(0, jnp.int16))
-        toxic__772 = jnp.where(cond__770, toxic__771, toxic)
-        cond__773 = set_status__st_647__744 == 3
-        mod__774 = mod.at[set_status__q_646__743, 3].set(
-            jnp.asarray(jnp.maximum((mod[set_status__q_646__743, 3] * 25 // 100), 1), jnp.int16)
+        ndraws__635 = ndraws__601 + 1
+        rand__result_653__636 = rand__v_651__630
+        sleep__637 = sleep__320.at[
+            jnp.where(pred__623, set_status__q_646__614, 2), set_status__d_648__616
+        ].set(jnp.asarray(rand__result_653__636, jnp.int8))
+        ndraws__638 = jnp.where(cond__622, ndraws__635, ndraws__601)
+        forced_at__639 = jnp.where(cond__622, forced_at__629, forced_at__602)
+        cond__640 = set_status__st_647__615 == 6
+        pred__641 = jnp.logical_and(pred__620, cond__640)
+        toxic__642 = toxic__173.at[jnp.where(pred__641, set_status__q_646__614, 2)].set(
+            jnp.asarray(0, jnp.int16)
         )
-        mod__775 = jnp.where(cond__773, mod__774, mod)
-        cond__776 = set_status__st_647__744 == 1
-        mod__777 = mod__775.at[set_status__q_646__743, 0].set(
+        cond__643 = set_status__st_647__615 == 3
+        pred__644 = jnp.logical_and(pred__620, cond__643)
+        mod__645 = mod__194.at[jnp.where(pred__644, set_status__q_646__614, 2), 3].set(
+            jnp.asarray(
+                jnp.maximum((mod__194[set_status__q_646__614, 3] * 25 // 100), 1), jnp.int16
+            )
+        )
+        cond__646 = set_status__st_647__615 == 1
+        pred__647 = jnp.logical_and(pred__620, cond__646)
+        mod__648 = mod__645.at[jnp.where(pred__647, set_status__q_646__614, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__775[set_status__q_646__743, 0], jnp.int16), 1),
+                    jnp.right_shift(jnp.asarray(mod__645[set_status__q_646__614, 0], jnp.int16), 1),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__778 = jnp.where(cond__776, mod__777, mod__775)
-        status__779 = jnp.where(cond__748, status__749, status__741)
-        sleep__780 = jnp.where(cond__748, sleep__764, sleep__534)
-        mod__781 = jnp.where(cond__748, mod__778, mod)
-        toxic__782 = jnp.where(cond__748, toxic__772, toxic)
-        draws__783 = jnp.where(cond__748, draws__765, draws__727)
-        draw_lo__784 = jnp.where(cond__748, draw_lo__766, draw_lo__728)
-        draw_hi__785 = jnp.where(cond__748, draw_hi__767, draw_hi__729)
-        ndraws__786 = jnp.where(cond__748, ndraws__768, ndraws__730)
-        forced_at__787 = jnp.where(cond__748, forced_at__769, forced_at__731)
-        status__788 = jnp.where(cond__737, status__779, status)
-        sleep__789 = jnp.where(cond__737, sleep__780, sleep__534)
-        mod__790 = jnp.where(cond__737, mod__781, mod)
-        toxic__791 = jnp.where(cond__737, toxic__782, toxic)
-        recharge__792 = jnp.where(cond__737, recharge__742, recharge__546)
-        draws__793 = jnp.where(cond__737, draws__783, draws__727)
-        draw_lo__794 = jnp.where(cond__737, draw_lo__784, draw_lo__728)
-        draw_hi__795 = jnp.where(cond__737, draw_hi__785, draw_hi__729)
-        ndraws__796 = jnp.where(cond__737, ndraws__786, ndraws__730)
-        forced_at__797 = jnp.where(cond__737, forced_at__787, forced_at__731)
-        cond__798 = jnp.logical_and(
-            use_move_hit__hit_636__736, (MOVES__power[use_move_hit__mv_613__599] == 0)
+        ndraws__649 = jnp.where(cond__619, ndraws__638, ndraws__601)
+        forced_at__650 = jnp.where(cond__619, forced_at__639, forced_at__602)
+        ndraws__651 = jnp.where(cond__608, ndraws__649, ndraws__601)
+        forced_at__652 = jnp.where(cond__608, forced_at__650, forced_at__602)
+        cond__653 = jnp.logical_and(
+            use_move_hit__hit_636__607, (MOVES__power[use_move_hit__mv_613__484] == 0)
         )
-        use_move_hit__tgt_654__799 = jnp.where(
-            (MOVES__target[use_move_hit__mv_613__599] == 1),
-            use_move_hit__p_611__597,
-            use_move_hit__q_614__600,
+        pred__654 = jnp.logical_and(pred__564, cond__653)
+        use_move_hit__tgt_654__655 = jnp.where(
+            (MOVES__target[use_move_hit__mv_613__484] == 1),
+            use_move_hit__p_611__482,
+            use_move_hit__q_614__485,
         )
-        use_move_hit__lo_655__800 = jnp.asarray(
+        use_move_hit__lo_655__656 = jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (use_move_hit__tgt_654__799 == use_move_hit__q_614__600),
-                    mist[use_move_hit__q_614__600],
+                    (use_move_hit__tgt_654__655 == use_move_hit__q_614__485),
+                    mist__168[use_move_hit__q_614__485],
                 ),
                 0,
                 -6,
             ),
             jnp.int32,
         )
-        apply_boosts__q_656__801 = use_move_hit__tgt_654__799
-        apply_boosts__f_657__802 = use_move_hit__q_614__600
-        apply_boosts__da_658__803 = jnp.maximum(
-            MOVES__boost_atk[use_move_hit__mv_613__599], use_move_hit__lo_655__800
+        apply_boosts__q_656__657 = use_move_hit__tgt_654__655
+        apply_boosts__f_657__658 = use_move_hit__q_614__485
+        apply_boosts__da_658__659 = jnp.maximum(
+            MOVES__boost_atk[use_move_hit__mv_613__484], use_move_hit__lo_655__656
         )
-        apply_boosts__dd_659__804 = jnp.maximum(
-            MOVES__boost_def[use_move_hit__mv_613__599], use_move_hit__lo_655__800
+        apply_boosts__dd_659__660 = jnp.maximum(
+            MOVES__boost_def[use_move_hit__mv_613__484], use_move_hit__lo_655__656
         )
-        apply_boosts__ds_660__805 = jnp.maximum(
-            MOVES__boost_spc[use_move_hit__mv_613__599], use_move_hit__lo_655__800
+        apply_boosts__ds_660__661 = jnp.maximum(
+            MOVES__boost_spc[use_move_hit__mv_613__484], use_move_hit__lo_655__656
         )
-        apply_boosts__dsp_661__806 = jnp.maximum(
-            MOVES__boost_spe[use_move_hit__mv_613__599], use_move_hit__lo_655__800
+        apply_boosts__dsp_661__662 = jnp.maximum(
+            MOVES__boost_spe[use_move_hit__mv_613__484], use_move_hit__lo_655__656
         )
-        apply_boosts__dacc_662__807 = jnp.maximum(
-            MOVES__boost_accuracy[use_move_hit__mv_613__599], use_move_hit__lo_655__800
+        apply_boosts__dacc_662__663 = jnp.maximum(
+            MOVES__boost_accuracy[use_move_hit__mv_613__484], use_move_hit__lo_655__656
         )
-        apply_boosts__deva_663__808 = jnp.maximum(
-            MOVES__boost_evasion[use_move_hit__mv_613__599], use_move_hit__lo_655__800
+        apply_boosts__deva_663__664 = jnp.maximum(
+            MOVES__boost_evasion[use_move_hit__mv_613__484], use_move_hit__lo_655__656
         )
-        apply_boosts__deltas_664__809 = jnp.broadcast_to(
+        apply_boosts__deltas_664__665 = jnp.broadcast_to(
             jnp.asarray(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.int32)
                         for x in (
-                            apply_boosts__da_658__803,
-                            apply_boosts__dd_659__804,
-                            apply_boosts__ds_660__805,
-                            apply_boosts__dsp_661__806,
-                            apply_boosts__dacc_662__807,
-                            apply_boosts__deva_663__808,
+                            apply_boosts__da_658__659,
+                            apply_boosts__dd_659__660,
+                            apply_boosts__ds_660__661,
+                            apply_boosts__dsp_661__662,
+                            apply_boosts__dacc_662__663,
+                            apply_boosts__deva_663__664,
                         )
                     ]
                 ),
@@ -9390,263 +9171,271 @@ def _effect_switch(s: State, params, key) -> State:
             ),
             (6,),
         )
-        apply_boosts__any_ok_665__810 = False
+        apply_boosts__any_ok_665__666 = False
 
-        def loop_body__811(apply_boosts__k_666, carry):
+        def loop_body__667(apply_boosts__k_666, carry):
             (boosts, mod, apply_boosts__any_ok_665) = carry
             apply_boosts__k_666 = jnp.asarray(apply_boosts__k_666, jnp.int32)
-            boost_stat__q_667__812 = apply_boosts__q_656__801
-            boost_stat__k_668__813 = apply_boosts__k_666
-            boost_stat__delta_669__814 = _get(apply_boosts__deltas_664__809, apply_boosts__k_666)
-            boost_stat__a_670__815 = active[boost_stat__q_667__812]
-            boost_stat__b_671__816 = jnp.asarray(
-                boosts[boost_stat__q_667__812, boost_stat__k_668__813]
+            boost_stat__q_667__668 = apply_boosts__q_656__657
+            boost_stat__k_668__669 = apply_boosts__k_666
+            boost_stat__delta_669__670 = _get(apply_boosts__deltas_664__665, apply_boosts__k_666)
+            boost_stat__a_670__671 = active__153[boost_stat__q_667__668]
+            boost_stat__b_671__672 = jnp.asarray(
+                boosts[boost_stat__q_667__668, boost_stat__k_668__669]
             ).astype(jnp.int32)
-            boost_stat__nb_672__817 = jnp.clip(
-                (boost_stat__b_671__816 + boost_stat__delta_669__814), -6, 6
+            boost_stat__nb_672__673 = jnp.clip(
+                (boost_stat__b_671__672 + boost_stat__delta_669__670), -6, 6
             )
-            boost_stat__ok_673__818 = False
-            cond__819 = jnp.logical_and(
+            boost_stat__ok_673__674 = False
+            cond__675 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (boost_stat__delta_669__814 != 0),
-                        (hp__533[boost_stat__q_667__812, boost_stat__a_670__815] > 0),
+                        (boost_stat__delta_669__670 != 0),
+                        (hp__384[boost_stat__q_667__668, boost_stat__a_670__671] > 0),
                     ),
                     jnp.logical_not(
                         jnp.logical_and(
-                            (boost_stat__delta_669__814 > 0), (boost_stat__b_671__816 >= 6)
+                            (boost_stat__delta_669__670 > 0), (boost_stat__b_671__672 >= 6)
                         )
                     ),
                 ),
                 jnp.logical_not(
                     jnp.logical_and(
-                        (boost_stat__delta_669__814 < 0), (boost_stat__b_671__816 <= -6)
+                        (boost_stat__delta_669__670 < 0), (boost_stat__b_671__672 <= -6)
                     )
                 ),
             )
-            cond__820 = boost_stat__k_668__813 >= 4
-            boosts__821 = boosts.at[boost_stat__q_667__812, boost_stat__k_668__813].set(
-                jnp.asarray(boost_stat__nb_672__817, jnp.int8)
-            )
-            boost_stat__ok_673__822 = True
-            cond__823 = jnp.logical_or(
+            pred__676 = jnp.logical_and(pred__654, cond__675)
+            cond__677 = boost_stat__k_668__669 >= 4
+            pred__678 = jnp.logical_and(pred__676, cond__677)
+            pred__679 = jnp.logical_and(pred__676, jnp.logical_not(cond__677))
+            boosts__680 = boosts.at[
+                jnp.where(pred__678, boost_stat__q_667__668, 2), boost_stat__k_668__669
+            ].set(jnp.asarray(boost_stat__nb_672__673, jnp.int8))
+            boost_stat__ok_673__681 = True
+            cond__682 = jnp.logical_or(
                 jnp.logical_and(
-                    (boost_stat__delta_669__814 > 0),
-                    (mod[boost_stat__q_667__812, boost_stat__k_668__813] == 999),
+                    (boost_stat__delta_669__670 > 0),
+                    (mod[boost_stat__q_667__668, boost_stat__k_668__669] == 999),
                 ),
                 jnp.logical_and(
-                    (boost_stat__delta_669__814 < 0),
-                    (mod[boost_stat__q_667__812, boost_stat__k_668__813] == 1),
+                    (boost_stat__delta_669__670 < 0),
+                    (mod[boost_stat__q_667__668, boost_stat__k_668__669] == 1),
                 ),
             )
-            boosts__824 = boosts.at[boost_stat__q_667__812, boost_stat__k_668__813].set(
+            pred__683 = jnp.logical_and(pred__679, cond__682)
+            pred__684 = jnp.logical_and(pred__679, jnp.logical_not(cond__682))
+            boosts__685 = boosts__680.at[
+                jnp.where(pred__683, boost_stat__q_667__668, 2), boost_stat__k_668__669
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_669__814 > 0),
-                        (boost_stat__nb_672__817 - 1),
-                        (boost_stat__nb_672__817 + 1),
+                        (boost_stat__delta_669__670 > 0),
+                        (boost_stat__nb_672__673 - 1),
+                        (boost_stat__nb_672__673 + 1),
                     ),
                     jnp.int8,
                 )
             )
-            boosts__825 = boosts.at[boost_stat__q_667__812, boost_stat__k_668__813].set(
-                jnp.asarray(boost_stat__nb_672__817, jnp.int8)
-            )
-            boost_stat__ok_673__826 = True
-            boost_stat__m_674__827 = jnp.maximum(
+            boosts__686 = boosts__685.at[
+                jnp.where(pred__684, boost_stat__q_667__668, 2), boost_stat__k_668__669
+            ].set(jnp.asarray(boost_stat__nb_672__673, jnp.int8))
+            boost_stat__ok_673__687 = True
+            boost_stat__m_674__688 = jnp.maximum(
                 (
                     (
-                        jnp.asarray(stored[boost_stat__q_667__812, boost_stat__k_668__813]).astype(
-                            jnp.int32
-                        )
-                        * STAGE_PCT[(boost_stat__nb_672__817 + 6)]
+                        jnp.asarray(
+                            stored__188[boost_stat__q_667__668, boost_stat__k_668__669]
+                        ).astype(jnp.int32)
+                        * STAGE_PCT[(boost_stat__nb_672__673 + 6)]
                     )
                     // 100
                 ),
                 1,
             )
-            mod__828 = mod.at[boost_stat__q_667__812, boost_stat__k_668__813].set(
+            mod__689 = mod.at[
+                jnp.where(pred__684, boost_stat__q_667__668, 2), boost_stat__k_668__669
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_669__814 > 0),
-                        jnp.minimum(boost_stat__m_674__827, 999),
-                        boost_stat__m_674__827,
+                        (boost_stat__delta_669__670 > 0),
+                        jnp.minimum(boost_stat__m_674__688, 999),
+                        boost_stat__m_674__688,
                     ),
                     jnp.int16,
                 )
             )
-            boosts__829 = jnp.where(cond__823, boosts__824, boosts__825)
-            mod__830 = jnp.where(cond__823, mod, mod__828)
-            boost_stat__ok_673__831 = jnp.where(
-                cond__823, boost_stat__ok_673__818, boost_stat__ok_673__826
+            boost_stat__ok_673__690 = jnp.where(
+                cond__682, boost_stat__ok_673__674, boost_stat__ok_673__687
             )
-            boosts__832 = jnp.where(cond__820, boosts__821, boosts__829)
-            mod__833 = jnp.where(cond__820, mod, mod__830)
-            boost_stat__ok_673__834 = jnp.where(
-                cond__820, boost_stat__ok_673__822, boost_stat__ok_673__831
+            boost_stat__ok_673__691 = jnp.where(
+                cond__677, boost_stat__ok_673__681, boost_stat__ok_673__690
             )
-            boosts__835 = jnp.where(cond__819, boosts__832, boosts)
-            mod__836 = jnp.where(cond__819, mod__833, mod)
-            boost_stat__ok_673__837 = jnp.where(
-                cond__819, boost_stat__ok_673__834, boost_stat__ok_673__818
+            boost_stat__ok_673__692 = jnp.where(
+                cond__675, boost_stat__ok_673__691, boost_stat__ok_673__674
             )
-            boost_stat__result_675__838 = boost_stat__ok_673__837
-            apply_boosts__ok_676__839 = boost_stat__result_675__838
-            apply_boosts__any_ok_665__840 = jnp.logical_or(
-                apply_boosts__any_ok_665, apply_boosts__ok_676__839
+            boost_stat__result_675__693 = boost_stat__ok_673__692
+            apply_boosts__ok_676__694 = boost_stat__result_675__693
+            apply_boosts__any_ok_665__695 = jnp.logical_or(
+                apply_boosts__any_ok_665, apply_boosts__ok_676__694
             )
-            return (boosts__835, mod__836, apply_boosts__any_ok_665__840)
+            return (boosts__686, mod__689, apply_boosts__any_ok_665__695)
 
-        (boosts__841, mod__842, apply_boosts__any_ok_665__843) = jax.lax.fori_loop(
-            0, 6, loop_body__811, (boosts, mod__790, apply_boosts__any_ok_665__810)
+        (boosts__696, mod__697, apply_boosts__any_ok_665__698) = jax.lax.fori_loop(
+            0, 6, loop_body__667, (boosts__183, mod__648, apply_boosts__any_ok_665__666)
         )
-        cond__844 = apply_boosts__any_ok_665__843
-        cond__845 = status__788[apply_boosts__f_657__802, active[apply_boosts__f_657__802]] == 3
-        mod__846 = mod__842.at[apply_boosts__f_657__802, 3].set(
+        cond__699 = apply_boosts__any_ok_665__698
+        pred__700 = jnp.logical_and(pred__654, cond__699)
+        cond__701 = (
+            status__621[apply_boosts__f_657__658, active__153[apply_boosts__f_657__658]] == 3
+        )
+        pred__702 = jnp.logical_and(pred__700, cond__701)
+        mod__703 = mod__697.at[jnp.where(pred__702, apply_boosts__f_657__658, 2), 3].set(
             jnp.asarray(
-                jnp.maximum((mod__842[apply_boosts__f_657__802, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((mod__697[apply_boosts__f_657__658, 3] * 25 // 100), 1), jnp.int16
             )
         )
-        mod__847 = jnp.where(cond__845, mod__846, mod__842)
-        cond__848 = status__788[apply_boosts__f_657__802, active[apply_boosts__f_657__802]] == 1
-        mod__849 = mod__847.at[apply_boosts__f_657__802, 0].set(
+        cond__704 = (
+            status__621[apply_boosts__f_657__658, active__153[apply_boosts__f_657__658]] == 1
+        )
+        pred__705 = jnp.logical_and(pred__700, cond__704)
+        mod__706 = mod__703.at[jnp.where(pred__705, apply_boosts__f_657__658, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__847[apply_boosts__f_657__802, 0], jnp.int16), 1
+                        jnp.asarray(mod__703[apply_boosts__f_657__658, 0], jnp.int16), 1
                     ),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__850 = jnp.where(cond__848, mod__849, mod__847)
-        mod__851 = jnp.where(cond__844, mod__850, mod__842)
-        boosts__852 = jnp.where(cond__798, boosts__841, boosts)
-        mod__853 = jnp.where(cond__798, mod__851, mod__790)
-        cond__854 = jnp.logical_and(use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 31))
-        mist__855 = mist.at[use_move_hit__p_611__597].set(jnp.asarray(True, jnp.bool_))
-        mist__856 = jnp.where(cond__854, mist__855, mist)
-        cond__857 = jnp.logical_and(use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 25))
-        disable__q_677__858 = use_move_hit__q_614__600
-        disable__d_678__859 = active[disable__q_677__858]
-        disable__n_680__860 = jnp.sum(
+        cond__707 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 31))
+        pred__708 = jnp.logical_and(pred__564, cond__707)
+        mist__709 = mist__168.at[jnp.where(pred__708, use_move_hit__p_611__482, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        cond__710 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 25))
+        pred__711 = jnp.logical_and(pred__564, cond__710)
+        disable__q_677__712 = use_move_hit__q_614__485
+        disable__d_678__713 = active__153[disable__q_677__712]
+        disable__n_680__714 = jnp.sum(
             jax.vmap(
                 lambda disable__k_679: jnp.logical_and(
-                    (moves[disable__q_677__858, disable__d_678__859, disable__k_679] >= 0),
-                    (pp__606[disable__q_677__858, disable__d_678__859, disable__k_679] > 0),
+                    (moves__241[disable__q_677__712, disable__d_678__713, disable__k_679] >= 0),
+                    (pp__490[disable__q_677__712, disable__d_678__713, disable__k_679] > 0),
                 )
             )(jnp.arange(0, 4, dtype=jnp.int32)),
             axis=0,
             dtype=jnp.int32,
         )
-        cond__861 = jnp.logical_and(
-            (disable__n_680__860 > 0), (disabled_slot__539[disable__q_677__858] < 0)
+        cond__715 = jnp.logical_and(
+            (disable__n_680__714 > 0), (disabled_slot__338[disable__q_677__712] < 0)
         )
-        rand__hi_681__862 = disable__n_680__860
-        rand__v_682__863 = 0 + _roll(
-            jax.random.bits(_site_key(key, 47, resolve_turn__k_546), (), jnp.uint32),
-            (rand__hi_681__862 - 0),
+        pred__716 = jnp.logical_and(pred__711, cond__715)
+        rand__hi_681__717 = disable__n_680__714
+        rand__v_682__718 = 0 + _roll(
+            loop_words__123[resolve_turn__k_546 - 0, 8], (rand__hi_681__717 - 0)
         )
-        cond__864 = forced_at__797 < s.forced_n
-        rand__v_682__865 = s.forced[forced_at__797]
-        forced_at__866 = forced_at__797 + 1
-        forced_at__867 = jnp.where(cond__864, forced_at__866, forced_at__797)
-        rand__v_682__868 = jnp.where(cond__864, rand__v_682__865, rand__v_682__863)
-        log_draw__v_683__869 = rand__v_682__868
-        log_draw__hi_684__870 = rand__hi_681__862
-        draws__871 = draws__793.at[ndraws__796].set(jnp.asarray(log_draw__v_683__869, jnp.int32))
-        draw_lo__872 = draw_lo__794.at[ndraws__796].set(jnp.asarray(0, jnp.int32))
-        draw_hi__873 = draw_hi__795.at[ndraws__796].set(
-            jnp.asarray(log_draw__hi_684__870, jnp.int32)
+        cond__719 = forced_at__652 < s.forced_n
+        pred__720 = jnp.logical_and(pred__716, cond__719)
+        rand__v_682__721 = s.forced[forced_at__652]
+        forced_at__722 = forced_at__652 + 1
+        forced_at__723 = jnp.where(cond__719, forced_at__722, forced_at__652)
+        rand__v_682__724 = jnp.where(cond__719, rand__v_682__721, rand__v_682__718)
+        log_draw__v_683__725 = rand__v_682__724
+        log_draw__hi_684__726 = rand__hi_681__717
+        draws__727 = draws__632.at[jnp.where(pred__716, ndraws__651, 64)].set(
+            jnp.asarray(log_draw__v_683__725, jnp.int32)
         )
-        ndraws__874 = ndraws__796 + 1
-        rand__result_685__875 = rand__v_682__868
-        disable__pick_686__876 = rand__result_685__875
-        disable__nth_687__877 = jnp.asarray(-1, jnp.int32)
+        draw_lo__728 = draw_lo__633.at[jnp.where(pred__716, ndraws__651, 64)].set(
+            jnp.asarray(0, jnp.int32)
+        )
+        draw_hi__729 = draw_hi__634.at[jnp.where(pred__716, ndraws__651, 64)].set(
+            jnp.asarray(log_draw__hi_684__726, jnp.int32)
+        )
+        ndraws__730 = ndraws__651 + 1
+        rand__result_685__731 = rand__v_682__724
+        disable__pick_686__732 = rand__result_685__731
+        disable__nth_687__733 = jnp.asarray(-1, jnp.int32)
 
-        def loop_body__878(disable__k_688, carry):
+        def loop_body__734(disable__k_688, carry):
             (disable__nth_687, disabled_slot, disabled_move) = carry
             disable__k_688 = jnp.asarray(disable__k_688, jnp.int32)
-            cond__879 = jnp.logical_and(
-                (moves[disable__q_677__858, disable__d_678__859, disable__k_688] >= 0),
-                (pp__606[disable__q_677__858, disable__d_678__859, disable__k_688] > 0),
+            cond__735 = jnp.logical_and(
+                (moves__241[disable__q_677__712, disable__d_678__713, disable__k_688] >= 0),
+                (pp__490[disable__q_677__712, disable__d_678__713, disable__k_688] > 0),
             )
-            disable__nth_687__880 = disable__nth_687 + 1
-            cond__881 = disable__nth_687__880 == disable__pick_686__876
-            disabled_slot__882 = disabled_slot.at[disable__q_677__858].set(
+            pred__736 = jnp.logical_and(pred__716, cond__735)
+            disable__nth_687__737 = disable__nth_687 + 1
+            cond__738 = disable__nth_687__737 == disable__pick_686__732
+            pred__739 = jnp.logical_and(pred__736, cond__738)
+            disabled_slot__740 = disabled_slot.at[jnp.where(pred__739, disable__q_677__712, 2)].set(
                 jnp.asarray(disable__k_688, jnp.int8)
             )
-            disabled_move__883 = disabled_move.at[disable__q_677__858].set(
+            disabled_move__741 = disabled_move.at[jnp.where(pred__739, disable__q_677__712, 2)].set(
                 jnp.asarray(
-                    moves[disable__q_677__858, disable__d_678__859, disable__k_688], jnp.int16
+                    moves__241[disable__q_677__712, disable__d_678__713, disable__k_688], jnp.int16
                 )
             )
-            disabled_slot__884 = jnp.where(cond__881, disabled_slot__882, disabled_slot)
-            disabled_move__885 = jnp.where(cond__881, disabled_move__883, disabled_move)
-            disabled_slot__886 = jnp.where(cond__879, disabled_slot__884, disabled_slot)
-            disabled_move__887 = jnp.where(cond__879, disabled_move__885, disabled_move)
-            disable__nth_687__888 = jnp.where(cond__879, disable__nth_687__880, disable__nth_687)
-            return (disable__nth_687__888, disabled_slot__886, disabled_move__887)
+            disable__nth_687__742 = jnp.where(cond__735, disable__nth_687__737, disable__nth_687)
+            return (disable__nth_687__742, disabled_slot__740, disabled_move__741)
 
-        (disable__nth_687__889, disabled_slot__890, disabled_move__891) = jax.lax.fori_loop(
-            0, 4, loop_body__878, (disable__nth_687__877, disabled_slot__539, disabled_move__540)
+        (disable__nth_687__743, disabled_slot__744, disabled_move__745) = jax.lax.fori_loop(
+            0, 4, loop_body__734, (disable__nth_687__733, disabled_slot__338, disabled_move__339)
         )
-        rand__v_689__892 = 1 + _roll(
-            jax.random.bits(_site_key(key, 48, resolve_turn__k_546), (), jnp.uint32), 8
+        rand__v_689__746 = 1 + _roll(loop_words__123[resolve_turn__k_546 - 0, 9], 8)
+        cond__747 = forced_at__723 < s.forced_n
+        pred__748 = jnp.logical_and(pred__716, cond__747)
+        rand__v_689__749 = s.forced[forced_at__723]
+        forced_at__750 = forced_at__723 + 1
+        forced_at__751 = jnp.where(cond__747, forced_at__750, forced_at__723)
+        rand__v_689__752 = jnp.where(cond__747, rand__v_689__749, rand__v_689__746)
+        log_draw__v_690__753 = rand__v_689__752
+        draws__754 = draws__727.at[jnp.where(pred__716, ndraws__730, 64)].set(
+            jnp.asarray(log_draw__v_690__753, jnp.int32)
         )
-        cond__893 = forced_at__867 < s.forced_n
-        rand__v_689__894 = s.forced[forced_at__867]
-        forced_at__895 = forced_at__867 + 1
-        forced_at__896 = jnp.where(cond__893, forced_at__895, forced_at__867)
-        rand__v_689__897 = jnp.where(cond__893, rand__v_689__894, rand__v_689__892)
-        log_draw__v_690__898 = rand__v_689__897
-        draws__899 = draws__871.at[ndraws__874].set(jnp.asarray(log_draw__v_690__898, jnp.int32))
-        draw_lo__900 = draw_lo__872.at[ndraws__874].set(jnp.asarray(1, jnp.int32))
-        draw_hi__901 = draw_hi__873.at[ndraws__874].set(jnp.asarray(9, jnp.int32))
-        ndraws__902 = ndraws__874 + 1
-        rand__result_691__903 = rand__v_689__897
-        disable_turns__904 = disable_turns__541.at[disable__q_677__858].set(
-            jnp.asarray(rand__result_691__903, jnp.int8)
+        draw_lo__755 = draw_lo__728.at[jnp.where(pred__716, ndraws__730, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        disabled_slot__905 = jnp.where(cond__861, disabled_slot__890, disabled_slot__539)
-        disabled_move__906 = jnp.where(cond__861, disabled_move__891, disabled_move__540)
-        disable_turns__907 = jnp.where(cond__861, disable_turns__904, disable_turns__541)
-        draws__908 = jnp.where(cond__861, draws__899, draws__793)
-        draw_lo__909 = jnp.where(cond__861, draw_lo__900, draw_lo__794)
-        draw_hi__910 = jnp.where(cond__861, draw_hi__901, draw_hi__795)
-        ndraws__911 = jnp.where(cond__861, ndraws__902, ndraws__796)
-        forced_at__912 = jnp.where(cond__861, forced_at__896, forced_at__797)
-        disabled_slot__913 = jnp.where(cond__857, disabled_slot__905, disabled_slot__539)
-        disabled_move__914 = jnp.where(cond__857, disabled_move__906, disabled_move__540)
-        disable_turns__915 = jnp.where(cond__857, disable_turns__907, disable_turns__541)
-        draws__916 = jnp.where(cond__857, draws__908, draws__793)
-        draw_lo__917 = jnp.where(cond__857, draw_lo__909, draw_lo__794)
-        draw_hi__918 = jnp.where(cond__857, draw_hi__910, draw_hi__795)
-        ndraws__919 = jnp.where(cond__857, ndraws__911, ndraws__796)
-        forced_at__920 = jnp.where(cond__857, forced_at__912, forced_at__797)
-        cond__921 = jnp.logical_and(use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 28))
-        haze__p_692__922 = use_move_hit__p_611__597
-        haze__q_693__923 = 1 - haze__p_692__922
-        haze__d_694__924 = active[haze__q_693__923]
-        cond__925 = jnp.logical_or(
-            (status__788[haze__q_693__923, haze__d_694__924] == 5),
-            (status__788[haze__q_693__923, haze__d_694__924] == 2),
+        draw_hi__756 = draw_hi__729.at[jnp.where(pred__716, ndraws__730, 64)].set(
+            jnp.asarray(9, jnp.int32)
         )
-        last_move__926 = last_move__584.at[haze__q_693__923].set(jnp.asarray(-1, jnp.int16))
-        shown_move__927 = shown_move__588.at[haze__q_693__923].set(jnp.asarray(-1, jnp.int16))
-        last_move__928 = jnp.where(cond__925, last_move__926, last_move__584)
-        shown_move__929 = jnp.where(cond__925, shown_move__927, shown_move__588)
-        status__930 = status__788.at[haze__q_693__923, haze__d_694__924].set(
-            jnp.asarray(0, jnp.int8)
+        ndraws__757 = ndraws__730 + 1
+        rand__result_691__758 = rand__v_689__752
+        disable_turns__759 = disable_turns__334.at[
+            jnp.where(pred__716, disable__q_677__712, 2)
+        ].set(jnp.asarray(rand__result_691__758, jnp.int8))
+        ndraws__760 = jnp.where(cond__715, ndraws__757, ndraws__651)
+        forced_at__761 = jnp.where(cond__715, forced_at__751, forced_at__652)
+        ndraws__762 = jnp.where(cond__710, ndraws__760, ndraws__651)
+        forced_at__763 = jnp.where(cond__710, forced_at__761, forced_at__652)
+        cond__764 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 28))
+        pred__765 = jnp.logical_and(pred__564, cond__764)
+        haze__p_692__766 = use_move_hit__p_611__482
+        haze__q_693__767 = 1 - haze__p_692__766
+        haze__d_694__768 = active__153[haze__q_693__767]
+        cond__769 = jnp.logical_or(
+            (status__621[haze__q_693__767, haze__d_694__768] == 5),
+            (status__621[haze__q_693__767, haze__d_694__768] == 2),
         )
-        cond__931 = status__930[haze__p_692__922, active[haze__p_692__922]] == 6
-        status__932 = status__930.at[haze__p_692__922, active[haze__p_692__922]].set(
-            jnp.asarray(4, jnp.int8)
+        pred__770 = jnp.logical_and(pred__765, cond__769)
+        last_move__771 = last_move__461.at[jnp.where(pred__770, haze__q_693__767, 2)].set(
+            jnp.asarray(-1, jnp.int16)
         )
-        status__933 = jnp.where(cond__931, status__932, status__930)
+        shown_move__772 = shown_move__462.at[jnp.where(pred__770, haze__q_693__767, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        status__773 = status__621.at[
+            jnp.where(pred__765, haze__q_693__767, 2), haze__d_694__768
+        ].set(jnp.asarray(0, jnp.int8))
+        cond__774 = status__773[haze__p_692__766, active__153[haze__p_692__766]] == 6
+        pred__775 = jnp.logical_and(pred__765, cond__774)
+        status__776 = status__773.at[
+            jnp.where(pred__775, haze__p_692__766, 2), active__153[haze__p_692__766]
+        ].set(jnp.asarray(4, jnp.int8))
 
-        def loop_body__934(haze__s_695, carry):
+        def loop_body__777(haze__s_695, carry):
             (
                 boosts,
                 mod,
@@ -9664,271 +9453,265 @@ def _effect_switch(s: State, params, key) -> State:
             ) = carry
             haze__s_695 = jnp.asarray(haze__s_695, jnp.int32)
 
-            def loop_body__935(haze__k_696, carry):
+            def loop_body__778(haze__k_696, carry):
                 (boosts,) = carry
                 haze__k_696 = jnp.asarray(haze__k_696, jnp.int32)
-                boosts__936 = boosts.at[haze__s_695, haze__k_696].set(jnp.asarray(0, jnp.int8))
-                return (boosts__936,)
+                boosts__779 = boosts.at[jnp.where(pred__765, haze__s_695, 2), haze__k_696].set(
+                    jnp.asarray(0, jnp.int8)
+                )
+                return (boosts__779,)
 
-            (boosts__937,) = jax.lax.fori_loop(0, 6, loop_body__935, (boosts,))
+            (boosts__780,) = jax.lax.fori_loop(0, 6, loop_body__778, (boosts,))
 
-            def loop_body__938(haze__k_697, carry):
+            def loop_body__781(haze__k_697, carry):
                 (mod,) = carry
                 haze__k_697 = jnp.asarray(haze__k_697, jnp.int32)
-                mod__939 = mod.at[haze__s_695, haze__k_697].set(
-                    jnp.asarray(_get(stored, haze__s_695, haze__k_697), jnp.int16)
+                mod__782 = mod.at[jnp.where(pred__765, haze__s_695, 2), haze__k_697].set(
+                    jnp.asarray(_get(stored__188, haze__s_695, haze__k_697), jnp.int16)
                 )
-                return (mod__939,)
+                return (mod__782,)
 
-            (mod__940,) = jax.lax.fori_loop(0, 4, loop_body__938, (mod,))
-            speed__941 = speed.at[haze__s_695, _get(active, haze__s_695)].set(
-                jnp.asarray(_get(mod__940, haze__s_695, 3), jnp.int16)
+            (mod__783,) = jax.lax.fori_loop(0, 4, loop_body__781, (mod,))
+            speed__784 = speed.at[
+                jnp.where(pred__765, haze__s_695, 2), _get(active__153, haze__s_695)
+            ].set(jnp.asarray(_get(mod__783, haze__s_695, 3), jnp.int16))
+            confused__785 = confused.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(False, jnp.bool_)
             )
-            confused__942 = confused.at[haze__s_695].set(jnp.asarray(False, jnp.bool_))
-            confusion_turns__943 = confusion_turns.at[haze__s_695].set(jnp.asarray(0, jnp.int8))
-            mist__944 = mist.at[haze__s_695].set(jnp.asarray(False, jnp.bool_))
-            disabled_slot__945 = disabled_slot.at[haze__s_695].set(jnp.asarray(-1, jnp.int8))
-            disabled_move__946 = disabled_move.at[haze__s_695].set(jnp.asarray(-1, jnp.int16))
-            focus__947 = focus.at[haze__s_695].set(jnp.asarray(False, jnp.bool_))
-            seeded__948 = seeded.at[haze__s_695].set(jnp.asarray(False, jnp.bool_))
-            reflect__949 = reflect.at[haze__s_695].set(jnp.asarray(False, jnp.bool_))
-            light_screen__950 = light_screen.at[haze__s_695].set(jnp.asarray(False, jnp.bool_))
-            toxic__951 = toxic.at[haze__s_695].set(jnp.asarray(-1, jnp.int16))
+            confusion_turns__786 = confusion_turns.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(0, jnp.int8)
+            )
+            mist__787 = mist.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            disabled_slot__788 = disabled_slot.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(-1, jnp.int8)
+            )
+            disabled_move__789 = disabled_move.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(-1, jnp.int16)
+            )
+            focus__790 = focus.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            seeded__791 = seeded.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            reflect__792 = reflect.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            light_screen__793 = light_screen.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(False, jnp.bool_)
+            )
+            toxic__794 = toxic.at[jnp.where(pred__765, haze__s_695, 2)].set(
+                jnp.asarray(-1, jnp.int16)
+            )
             return (
-                boosts__937,
-                mod__940,
-                speed__941,
-                confused__942,
-                confusion_turns__943,
-                mist__944,
-                disabled_slot__945,
-                disabled_move__946,
-                focus__947,
-                seeded__948,
-                reflect__949,
-                light_screen__950,
-                toxic__951,
+                boosts__780,
+                mod__783,
+                speed__784,
+                confused__785,
+                confusion_turns__786,
+                mist__787,
+                disabled_slot__788,
+                disabled_move__789,
+                focus__790,
+                seeded__791,
+                reflect__792,
+                light_screen__793,
+                toxic__794,
             )
 
         (
-            boosts__952,
-            mod__953,
-            speed__954,
-            confused__955,
-            confusion_turns__956,
-            mist__957,
-            disabled_slot__958,
-            disabled_move__959,
-            focus__960,
-            seeded__961,
-            reflect__962,
-            light_screen__963,
-            toxic__964,
+            boosts__795,
+            mod__796,
+            speed__797,
+            confused__798,
+            confusion_turns__799,
+            mist__800,
+            disabled_slot__801,
+            disabled_move__802,
+            focus__803,
+            seeded__804,
+            reflect__805,
+            light_screen__806,
+            toxic__807,
         ) = jax.lax.fori_loop(
             0,
             2,
-            loop_body__934,
+            loop_body__777,
             (
-                boosts__852,
-                mod__853,
-                speed,
-                confused__671,
-                confusion_turns__672,
-                mist__856,
-                disabled_slot__913,
-                disabled_move__914,
-                focus,
-                seeded,
-                reflect,
-                light_screen,
-                toxic__791,
+                boosts__696,
+                mod__706,
+                speed__195,
+                confused__521,
+                confusion_turns__520,
+                mist__709,
+                disabled_slot__744,
+                disabled_move__745,
+                focus__166,
+                seeded__167,
+                reflect__177,
+                light_screen__178,
+                toxic__642,
             ),
         )
-        status__965 = jnp.where(cond__921, status__933, status__788)
-        boosts__966 = jnp.where(cond__921, boosts__952, boosts__852)
-        mod__967 = jnp.where(cond__921, mod__953, mod__853)
-        speed__968 = jnp.where(cond__921, speed__954, speed)
-        last_move__969 = jnp.where(cond__921, last_move__928, last_move__584)
-        shown_move__970 = jnp.where(cond__921, shown_move__929, shown_move__588)
-        confused__971 = jnp.where(cond__921, confused__955, confused__671)
-        confusion_turns__972 = jnp.where(cond__921, confusion_turns__956, confusion_turns__672)
-        focus__973 = jnp.where(cond__921, focus__960, focus)
-        seeded__974 = jnp.where(cond__921, seeded__961, seeded)
-        mist__975 = jnp.where(cond__921, mist__957, mist__856)
-        disabled_slot__976 = jnp.where(cond__921, disabled_slot__958, disabled_slot__913)
-        disabled_move__977 = jnp.where(cond__921, disabled_move__959, disabled_move__914)
-        toxic__978 = jnp.where(cond__921, toxic__964, toxic__791)
-        reflect__979 = jnp.where(cond__921, reflect__962, reflect)
-        light_screen__980 = jnp.where(cond__921, light_screen__963, light_screen)
-        cond__981 = jnp.logical_and(
-            use_move_hit__hit_636__736,
+        cond__808 = jnp.logical_and(
+            use_move_hit__hit_636__607,
             jnp.logical_or(
-                (use_move_hit__kind_624__609 == 10), (use_move_hit__kind_624__609 == 11)
+                (use_move_hit__kind_624__493 == 10), (use_move_hit__kind_624__493 == 11)
             ),
         )
-        heal_self__p_698__982 = use_move_hit__p_611__597
-        heal_self__rest_699__983 = use_move_hit__kind_624__609 == 10
-        heal_self__a_700__984 = active[heal_self__p_698__982]
-        heal_self__h_701__985 = jnp.asarray(
-            hp__533[heal_self__p_698__982, heal_self__a_700__984]
+        pred__809 = jnp.logical_and(pred__564, cond__808)
+        heal_self__p_698__810 = use_move_hit__p_611__482
+        heal_self__rest_699__811 = use_move_hit__kind_624__493 == 10
+        heal_self__a_700__812 = active__153[heal_self__p_698__810]
+        heal_self__h_701__813 = jnp.asarray(
+            hp__384[heal_self__p_698__810, heal_self__a_700__812]
         ).astype(jnp.int32)
-        heal_self__mh_702__986 = jnp.asarray(
-            s.maxhp[heal_self__p_698__982, heal_self__a_700__984]
+        heal_self__mh_702__814 = jnp.asarray(
+            s.maxhp[heal_self__p_698__810, heal_self__a_700__812]
         ).astype(jnp.int32)
-        heal_self__fails_703__987 = jnp.logical_or(
-            (heal_self__h_701__985 == heal_self__mh_702__986),
+        heal_self__fails_703__815 = jnp.logical_or(
+            (heal_self__h_701__813 == heal_self__mh_702__814),
             jnp.logical_and(
                 jnp.logical_or(
-                    (heal_self__h_701__985 == (heal_self__mh_702__986 - 255)),
-                    (heal_self__h_701__985 == (heal_self__mh_702__986 - 511)),
+                    (heal_self__h_701__813 == (heal_self__mh_702__814 - 255)),
+                    (heal_self__h_701__813 == (heal_self__mh_702__814 - 511)),
                 ),
-                (jnp.bitwise_and(jnp.asarray(heal_self__h_701__985, jnp.int32), 255) != 0),
+                (jnp.bitwise_and(jnp.asarray(heal_self__h_701__813, jnp.int32), 255) != 0),
             ),
         )
-        cond__988 = jnp.logical_not(heal_self__fails_703__987)
-        cond__989 = heal_self__rest_699__983
-        status__990 = status__965.at[heal_self__p_698__982, heal_self__a_700__984].set(
-            jnp.asarray(5, jnp.int8)
+        cond__816 = jnp.logical_not(heal_self__fails_703__815)
+        pred__817 = jnp.logical_and(pred__809, cond__816)
+        cond__818 = heal_self__rest_699__811
+        pred__819 = jnp.logical_and(pred__817, cond__818)
+        pred__820 = jnp.logical_and(pred__817, jnp.logical_not(cond__818))
+        status__821 = status__776.at[
+            jnp.where(pred__819, heal_self__p_698__810, 2), heal_self__a_700__812
+        ].set(jnp.asarray(5, jnp.int8))
+        rand__v_704__822 = 1 + _roll(loop_words__123[resolve_turn__k_546 - 0, 10], 7)
+        cond__823 = forced_at__763 < s.forced_n
+        pred__824 = jnp.logical_and(pred__819, cond__823)
+        rand__v_704__825 = s.forced[forced_at__763]
+        forced_at__826 = forced_at__763 + 1
+        forced_at__827 = jnp.where(cond__823, forced_at__826, forced_at__763)
+        rand__v_704__828 = jnp.where(cond__823, rand__v_704__825, rand__v_704__822)
+        log_draw__v_705__829 = rand__v_704__828
+        draws__830 = draws__754.at[jnp.where(pred__819, ndraws__762, 64)].set(
+            jnp.asarray(log_draw__v_705__829, jnp.int32)
         )
-        rand__v_704__991 = 1 + _roll(
-            jax.random.bits(_site_key(key, 49, resolve_turn__k_546), (), jnp.uint32), 7
+        draw_lo__831 = draw_lo__755.at[jnp.where(pred__819, ndraws__762, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        cond__992 = forced_at__920 < s.forced_n
-        rand__v_704__993 = s.forced[forced_at__920]
-        forced_at__994 = forced_at__920 + 1
-        forced_at__995 = jnp.where(cond__992, forced_at__994, forced_at__920)
-        rand__v_704__996 = jnp.where(cond__992, rand__v_704__993, rand__v_704__991)
-        log_draw__v_705__997 = rand__v_704__996
-        draws__998 = draws__916.at[ndraws__919].set(jnp.asarray(log_draw__v_705__997, jnp.int32))
-        draw_lo__999 = draw_lo__917.at[ndraws__919].set(jnp.asarray(1, jnp.int32))
-        draw_hi__1000 = draw_hi__918.at[ndraws__919].set(jnp.asarray(8, jnp.int32))
-        ndraws__1001 = ndraws__919 + 1
-        rand__result_706__1002 = rand__v_704__996
-        heal_self__v_707__1003 = rand__result_706__1002
-        sleep__1004 = sleep__789.at[heal_self__p_698__982, heal_self__a_700__984].set(
-            jnp.asarray(2, jnp.int8)
+        draw_hi__832 = draw_hi__756.at[jnp.where(pred__819, ndraws__762, 64)].set(
+            jnp.asarray(8, jnp.int32)
         )
-        hp__1005 = hp__533.at[heal_self__p_698__982, heal_self__a_700__984].set(
-            jnp.asarray(s.maxhp[heal_self__p_698__982, heal_self__a_700__984], jnp.int16)
-        )
-        hp__1006 = hp__533.at[heal_self__p_698__982, heal_self__a_700__984].set(
+        ndraws__833 = ndraws__762 + 1
+        rand__result_706__834 = rand__v_704__828
+        heal_self__v_707__835 = rand__result_706__834
+        sleep__836 = sleep__637.at[
+            jnp.where(pred__819, heal_self__p_698__810, 2), heal_self__a_700__812
+        ].set(jnp.asarray(2, jnp.int8))
+        hp__837 = hp__384.at[
+            jnp.where(pred__819, heal_self__p_698__810, 2), heal_self__a_700__812
+        ].set(jnp.asarray(s.maxhp[heal_self__p_698__810, heal_self__a_700__812], jnp.int16))
+        hp__838 = hp__837.at[
+            jnp.where(pred__820, heal_self__p_698__810, 2), heal_self__a_700__812
+        ].set(
             jnp.asarray(
                 jnp.minimum(
                     (
-                        heal_self__h_701__985
-                        + jnp.right_shift(jnp.asarray(heal_self__mh_702__986, jnp.int32), 1)
+                        heal_self__h_701__813
+                        + jnp.right_shift(jnp.asarray(heal_self__mh_702__814, jnp.int32), 1)
                     ),
-                    heal_self__mh_702__986,
+                    heal_self__mh_702__814,
                 ),
                 jnp.int16,
             )
         )
-        hp__1007 = jnp.where(cond__989, hp__1005, hp__1006)
-        status__1008 = jnp.where(cond__989, status__990, status__965)
-        sleep__1009 = jnp.where(cond__989, sleep__1004, sleep__789)
-        draws__1010 = jnp.where(cond__989, draws__998, draws__916)
-        draw_lo__1011 = jnp.where(cond__989, draw_lo__999, draw_lo__917)
-        draw_hi__1012 = jnp.where(cond__989, draw_hi__1000, draw_hi__918)
-        ndraws__1013 = jnp.where(cond__989, ndraws__1001, ndraws__919)
-        forced_at__1014 = jnp.where(cond__989, forced_at__995, forced_at__920)
-        hp__1015 = jnp.where(cond__988, hp__1007, hp__533)
-        status__1016 = jnp.where(cond__988, status__1008, status__965)
-        sleep__1017 = jnp.where(cond__988, sleep__1009, sleep__789)
-        draws__1018 = jnp.where(cond__988, draws__1010, draws__916)
-        draw_lo__1019 = jnp.where(cond__988, draw_lo__1011, draw_lo__917)
-        draw_hi__1020 = jnp.where(cond__988, draw_hi__1012, draw_hi__918)
-        ndraws__1021 = jnp.where(cond__988, ndraws__1013, ndraws__919)
-        forced_at__1022 = jnp.where(cond__988, forced_at__1014, forced_at__920)
-        hp__1023 = jnp.where(cond__981, hp__1015, hp__533)
-        status__1024 = jnp.where(cond__981, status__1016, status__965)
-        sleep__1025 = jnp.where(cond__981, sleep__1017, sleep__789)
-        draws__1026 = jnp.where(cond__981, draws__1018, draws__916)
-        draw_lo__1027 = jnp.where(cond__981, draw_lo__1019, draw_lo__917)
-        draw_hi__1028 = jnp.where(cond__981, draw_hi__1020, draw_hi__918)
-        ndraws__1029 = jnp.where(cond__981, ndraws__1021, ndraws__919)
-        forced_at__1030 = jnp.where(cond__981, forced_at__1022, forced_at__920)
-        cond__1031 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 15)
-        )
-        reflect__1032 = reflect__979.at[use_move_hit__p_611__597].set(jnp.asarray(True, jnp.bool_))
-        reflect__1033 = jnp.where(cond__1031, reflect__1032, reflect__979)
-        cond__1034 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 16)
-        )
-        light_screen__1035 = light_screen__980.at[use_move_hit__p_611__597].set(
+        ndraws__839 = jnp.where(cond__818, ndraws__833, ndraws__762)
+        forced_at__840 = jnp.where(cond__818, forced_at__827, forced_at__763)
+        ndraws__841 = jnp.where(cond__816, ndraws__839, ndraws__762)
+        forced_at__842 = jnp.where(cond__816, forced_at__840, forced_at__763)
+        ndraws__843 = jnp.where(cond__808, ndraws__841, ndraws__762)
+        forced_at__844 = jnp.where(cond__808, forced_at__842, forced_at__763)
+        cond__845 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 15))
+        pred__846 = jnp.logical_and(pred__564, cond__845)
+        reflect__847 = reflect__805.at[jnp.where(pred__846, use_move_hit__p_611__482, 2)].set(
             jnp.asarray(True, jnp.bool_)
         )
-        light_screen__1036 = jnp.where(cond__1034, light_screen__1035, light_screen__980)
-        cond__1037 = jnp.logical_and(
+        cond__848 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 16))
+        pred__849 = jnp.logical_and(pred__564, cond__848)
+        light_screen__850 = light_screen__806.at[
+            jnp.where(pred__849, use_move_hit__p_611__482, 2)
+        ].set(jnp.asarray(True, jnp.bool_))
+        cond__851 = jnp.logical_and(
             jnp.logical_and(
-                use_move_hit__hit_636__736, (MOVES__power[use_move_hit__mv_613__599] == 0)
+                use_move_hit__hit_636__607, (MOVES__power[use_move_hit__mv_613__484] == 0)
             ),
-            (MOVES__volatile[use_move_hit__mv_613__599] == 1),
+            (MOVES__volatile[use_move_hit__mv_613__484] == 1),
         )
-        confuse__q_708__1038 = use_move_hit__q_614__600
-        cond__1039 = jnp.logical_and(
-            jnp.logical_not(confused__971[confuse__q_708__1038]),
-            (hp__1023[confuse__q_708__1038, active[confuse__q_708__1038]] > 0),
+        pred__852 = jnp.logical_and(pred__564, cond__851)
+        confuse__q_708__853 = use_move_hit__q_614__485
+        cond__854 = jnp.logical_and(
+            jnp.logical_not(confused__798[confuse__q_708__853]),
+            (hp__838[confuse__q_708__853, active__153[confuse__q_708__853]] > 0),
         )
-        rand__v_709__1040 = 2 + _roll(
-            jax.random.bits(_site_key(key, 50, resolve_turn__k_546), (), jnp.uint32), 4
+        pred__855 = jnp.logical_and(pred__852, cond__854)
+        rand__v_709__856 = 2 + _roll(loop_words__123[resolve_turn__k_546 - 0, 11], 4)
+        cond__857 = forced_at__844 < s.forced_n
+        pred__858 = jnp.logical_and(pred__855, cond__857)
+        rand__v_709__859 = s.forced[forced_at__844]
+        forced_at__860 = forced_at__844 + 1
+        forced_at__861 = jnp.where(cond__857, forced_at__860, forced_at__844)
+        rand__v_709__862 = jnp.where(cond__857, rand__v_709__859, rand__v_709__856)
+        log_draw__v_710__863 = rand__v_709__862
+        draws__864 = draws__830.at[jnp.where(pred__855, ndraws__843, 64)].set(
+            jnp.asarray(log_draw__v_710__863, jnp.int32)
         )
-        cond__1041 = forced_at__1030 < s.forced_n
-        rand__v_709__1042 = s.forced[forced_at__1030]
-        forced_at__1043 = forced_at__1030 + 1
-        forced_at__1044 = jnp.where(cond__1041, forced_at__1043, forced_at__1030)
-        rand__v_709__1045 = jnp.where(cond__1041, rand__v_709__1042, rand__v_709__1040)
-        log_draw__v_710__1046 = rand__v_709__1045
-        draws__1047 = draws__1026.at[ndraws__1029].set(
-            jnp.asarray(log_draw__v_710__1046, jnp.int32)
+        draw_lo__865 = draw_lo__831.at[jnp.where(pred__855, ndraws__843, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        draw_lo__1048 = draw_lo__1027.at[ndraws__1029].set(jnp.asarray(2, jnp.int32))
-        draw_hi__1049 = draw_hi__1028.at[ndraws__1029].set(jnp.asarray(6, jnp.int32))
-        ndraws__1050 = ndraws__1029 + 1
-        rand__result_711__1051 = rand__v_709__1045
-        confusion_turns__1052 = confusion_turns__972.at[confuse__q_708__1038].set(
-            jnp.asarray(rand__result_711__1051, jnp.int8)
+        draw_hi__866 = draw_hi__832.at[jnp.where(pred__855, ndraws__843, 64)].set(
+            jnp.asarray(6, jnp.int32)
         )
-        confused__1053 = confused__971.at[confuse__q_708__1038].set(jnp.asarray(True, jnp.bool_))
-        confused__1054 = jnp.where(cond__1039, confused__1053, confused__971)
-        confusion_turns__1055 = jnp.where(cond__1039, confusion_turns__1052, confusion_turns__972)
-        draws__1056 = jnp.where(cond__1039, draws__1047, draws__1026)
-        draw_lo__1057 = jnp.where(cond__1039, draw_lo__1048, draw_lo__1027)
-        draw_hi__1058 = jnp.where(cond__1039, draw_hi__1049, draw_hi__1028)
-        ndraws__1059 = jnp.where(cond__1039, ndraws__1050, ndraws__1029)
-        forced_at__1060 = jnp.where(cond__1039, forced_at__1044, forced_at__1030)
-        confused__1061 = jnp.where(cond__1037, confused__1054, confused__971)
-        confusion_turns__1062 = jnp.where(cond__1037, confusion_turns__1055, confusion_turns__972)
-        draws__1063 = jnp.where(cond__1037, draws__1056, draws__1026)
-        draw_lo__1064 = jnp.where(cond__1037, draw_lo__1057, draw_lo__1027)
-        draw_hi__1065 = jnp.where(cond__1037, draw_hi__1058, draw_hi__1028)
-        ndraws__1066 = jnp.where(cond__1037, ndraws__1059, ndraws__1029)
-        forced_at__1067 = jnp.where(cond__1037, forced_at__1060, forced_at__1030)
-        cond__1068 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 13)
+        ndraws__867 = ndraws__843 + 1
+        rand__result_711__868 = rand__v_709__862
+        confusion_turns__869 = confusion_turns__799.at[
+            jnp.where(pred__855, confuse__q_708__853, 2)
+        ].set(jnp.asarray(rand__result_711__868, jnp.int8))
+        confused__870 = confused__798.at[jnp.where(pred__855, confuse__q_708__853, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        make_substitute__p_712__1069 = use_move_hit__p_611__597
-        make_substitute__a_713__1070 = active[make_substitute__p_712__1069]
-        cond__1071 = jnp.logical_and(
-            jnp.logical_not(substitute__543[make_substitute__p_712__1069]),
+        ndraws__871 = jnp.where(cond__854, ndraws__867, ndraws__843)
+        forced_at__872 = jnp.where(cond__854, forced_at__861, forced_at__844)
+        ndraws__873 = jnp.where(cond__851, ndraws__871, ndraws__843)
+        forced_at__874 = jnp.where(cond__851, forced_at__872, forced_at__844)
+        cond__875 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 13))
+        pred__876 = jnp.logical_and(pred__564, cond__875)
+        make_substitute__p_712__877 = use_move_hit__p_611__482
+        make_substitute__a_713__878 = active__153[make_substitute__p_712__877]
+        cond__879 = jnp.logical_and(
+            jnp.logical_not(substitute__383[make_substitute__p_712__877]),
             (
                 (
                     jnp.asarray(
-                        hp__1023[make_substitute__p_712__1069, make_substitute__a_713__1070]
+                        hp__838[make_substitute__p_712__877, make_substitute__a_713__878]
                     ).astype(jnp.int32)
                     * 4
                 )
                 >= jnp.asarray(
-                    s.maxhp[make_substitute__p_712__1069, make_substitute__a_713__1070]
+                    s.maxhp[make_substitute__p_712__877, make_substitute__a_713__878]
                 ).astype(jnp.int32)
             ),
         )
-        sub_hp__1072 = sub_hp__544.at[make_substitute__p_712__1069].set(
+        pred__880 = jnp.logical_and(pred__876, cond__879)
+        sub_hp__881 = sub_hp__382.at[jnp.where(pred__880, make_substitute__p_712__877, 2)].set(
             jnp.asarray(
                 (
                     jnp.right_shift(
                         jnp.asarray(
-                            s.maxhp[make_substitute__p_712__1069, make_substitute__a_713__1070],
+                            s.maxhp[make_substitute__p_712__877, make_substitute__a_713__878],
                             jnp.int16,
                         ),
                         2,
@@ -9938,18 +9721,21 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        substitute__1073 = substitute__543.at[make_substitute__p_712__1069].set(
-            jnp.asarray(True, jnp.bool_)
-        )
-        cond__1074 = s.maxhp[make_substitute__p_712__1069, make_substitute__a_713__1070] > 3
-        hp__1075 = hp__1023.at[make_substitute__p_712__1069, make_substitute__a_713__1070].set(
+        substitute__882 = substitute__383.at[
+            jnp.where(pred__880, make_substitute__p_712__877, 2)
+        ].set(jnp.asarray(True, jnp.bool_))
+        cond__883 = s.maxhp[make_substitute__p_712__877, make_substitute__a_713__878] > 3
+        pred__884 = jnp.logical_and(pred__880, cond__883)
+        hp__885 = hp__838.at[
+            jnp.where(pred__884, make_substitute__p_712__877, 2), make_substitute__a_713__878
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        hp__1023[make_substitute__p_712__1069, make_substitute__a_713__1070]
+                        hp__838[make_substitute__p_712__877, make_substitute__a_713__878]
                         - jnp.right_shift(
                             jnp.asarray(
-                                s.maxhp[make_substitute__p_712__1069, make_substitute__a_713__1070],
+                                s.maxhp[make_substitute__p_712__877, make_substitute__a_713__878],
                                 jnp.int16,
                             ),
                             2,
@@ -9960,64 +9746,65 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1076 = jnp.where(cond__1074, hp__1075, hp__1023)
-        hp__1077 = jnp.where(cond__1071, hp__1076, hp__1023)
-        substitute__1078 = jnp.where(cond__1071, substitute__1073, substitute__543)
-        sub_hp__1079 = jnp.where(cond__1071, sub_hp__1072, sub_hp__544)
-        hp__1080 = jnp.where(cond__1068, hp__1077, hp__1023)
-        substitute__1081 = jnp.where(cond__1068, substitute__1078, substitute__543)
-        sub_hp__1082 = jnp.where(cond__1068, sub_hp__1079, sub_hp__544)
-        cond__1083 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 18)
-        )
-        transform__p_714__1084 = use_move_hit__p_611__597
-        transform__q_715__1085 = 1 - transform__p_714__1084
-        transform__a_716__1086 = active[transform__p_714__1084]
-        transform__d_717__1087 = active[transform__q_715__1085]
-        cond__1088 = jnp.logical_not(transformed[transform__p_714__1084])
+        cond__886 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 18))
+        pred__887 = jnp.logical_and(pred__564, cond__886)
+        transform__p_714__888 = use_move_hit__p_611__482
+        transform__q_715__889 = 1 - transform__p_714__888
+        transform__a_716__890 = active__153[transform__p_714__888]
+        transform__d_717__891 = active__153[transform__q_715__889]
+        cond__892 = jnp.logical_not(transformed__243[transform__p_714__888])
+        pred__893 = jnp.logical_and(pred__887, cond__892)
 
-        def loop_body__1089(transform__k_718, carry):
+        def loop_body__894(transform__k_718, carry):
             (base_moves, base_pp) = carry
             transform__k_718 = jnp.asarray(transform__k_718, jnp.int32)
-            base_moves__1090 = base_moves.at[transform__p_714__1084, transform__k_718].set(
+            base_moves__895 = base_moves.at[
+                jnp.where(pred__893, transform__p_714__888, 2), transform__k_718
+            ].set(
                 jnp.asarray(
-                    moves[transform__p_714__1084, transform__a_716__1086, transform__k_718],
+                    moves__241[transform__p_714__888, transform__a_716__890, transform__k_718],
                     jnp.int16,
                 )
             )
-            base_pp__1091 = base_pp.at[transform__p_714__1084, transform__k_718].set(
+            base_pp__896 = base_pp.at[
+                jnp.where(pred__893, transform__p_714__888, 2), transform__k_718
+            ].set(
                 jnp.asarray(
-                    pp__606[transform__p_714__1084, transform__a_716__1086, transform__k_718],
+                    pp__490[transform__p_714__888, transform__a_716__890, transform__k_718],
                     jnp.int8,
                 )
             )
-            return (base_moves__1090, base_pp__1091)
+            return (base_moves__895, base_pp__896)
 
-        (base_moves__1092, base_pp__1093) = jax.lax.fori_loop(
-            0, 4, loop_body__1089, (base_moves, base_pp__582)
+        (base_moves__897, base_pp__898) = jax.lax.fori_loop(
+            0, 4, loop_body__894, (base_moves, base_pp__466)
         )
-        cond__1094 = mimic_slot[transform__p_714__1084] >= 0
-        base_moves__1095 = base_moves__1092.at[
-            transform__p_714__1084, mimic_slot[transform__p_714__1084]
-        ].set(jnp.asarray(mimic_orig[transform__p_714__1084], jnp.int16))
-        base_moves__1096 = jnp.where(cond__1094, base_moves__1095, base_moves__1092)
-        base_moves__1097 = jnp.where(cond__1088, base_moves__1096, base_moves)
-        base_pp__1098 = jnp.where(cond__1088, base_pp__1093, base_pp__582)
-        mimic_slot__1099 = mimic_slot.at[transform__p_714__1084].set(jnp.asarray(-1, jnp.int8))
-        transformed__1100 = transformed.at[transform__p_714__1084].set(jnp.asarray(True, jnp.bool_))
-        form__1101 = form.at[transform__p_714__1084].set(
-            jnp.asarray(form[transform__q_715__1085], jnp.int16)
+        cond__899 = mimic_slot__244[transform__p_714__888] >= 0
+        pred__900 = jnp.logical_and(pred__893, cond__899)
+        base_moves__901 = base_moves__897.at[
+            jnp.where(pred__900, transform__p_714__888, 2), mimic_slot__244[transform__p_714__888]
+        ].set(jnp.asarray(mimic_orig[transform__p_714__888], jnp.int16))
+        mimic_slot__902 = mimic_slot__244.at[jnp.where(pred__887, transform__p_714__888, 2)].set(
+            jnp.asarray(-1, jnp.int8)
         )
-        types__1102 = types.at[transform__p_714__1084, 0].set(
-            jnp.asarray(types[transform__q_715__1085, 0], jnp.int8)
+        transformed__903 = transformed__243.at[jnp.where(pred__887, transform__p_714__888, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        types__1103 = types__1102.at[transform__p_714__1084, 1].set(
-            jnp.asarray(types__1102[transform__q_715__1085, 1], jnp.int8)
+        form__904 = form__154.at[jnp.where(pred__887, transform__p_714__888, 2)].set(
+            jnp.asarray(form__154[transform__q_715__889], jnp.int16)
         )
-        transform__r_719__1104 = (
-            jnp.asarray(s.team[transform__p_714__1084]).astype(jnp.int32) * 6
-        ) + transform__a_716__1086
-        speed__1105 = speed__968.at[transform__p_714__1084, transform__a_716__1086].set(
+        types__905 = types__156.at[jnp.where(pred__887, transform__p_714__888, 2), 0].set(
+            jnp.asarray(types__156[transform__q_715__889, 0], jnp.int8)
+        )
+        types__906 = types__905.at[jnp.where(pred__887, transform__p_714__888, 2), 1].set(
+            jnp.asarray(types__905[transform__q_715__889, 1], jnp.int8)
+        )
+        transform__r_719__907 = (
+            jnp.asarray(s.team[transform__p_714__888]).astype(jnp.int32) * 6
+        ) + transform__a_716__890
+        speed__908 = speed__797.at[
+            jnp.where(pred__887, transform__p_714__888, 2), transform__a_716__890
+        ].set(
             jnp.asarray(
                 (
                     lambda stat_of__base_720: (
@@ -10046,98 +9833,96 @@ def _effect_switch(s: State, params, key) -> State:
                                         + 5
                                     )
                                 ).astype(jnp.int16)
-                            )(s.level[transform__p_714__1084, transform__a_716__1086])
-                        )(TEAMS__ev_spe[transform__r_719__1104])
-                    )(TEAMS__iv_spe[transform__r_719__1104])
-                )(SPECIES__spe[form__1101[transform__q_715__1085]]),
+                            )(s.level[transform__p_714__888, transform__a_716__890])
+                        )(TEAMS__ev_spe[transform__r_719__907])
+                    )(TEAMS__iv_spe[transform__r_719__907])
+                )(SPECIES__spe[form__904[transform__q_715__889]]),
                 jnp.int16,
             )
         )
 
-        def loop_body__1106(transform__k_724, carry):
+        def loop_body__909(transform__k_724, carry):
             (stored, mod, moves, pp) = carry
             transform__k_724 = jnp.asarray(transform__k_724, jnp.int32)
-            stored__1107 = stored.at[transform__p_714__1084, transform__k_724].set(
-                jnp.asarray(stored[transform__q_715__1085, transform__k_724], jnp.int16)
+            stored__910 = stored.at[
+                jnp.where(pred__887, transform__p_714__888, 2), transform__k_724
+            ].set(jnp.asarray(stored[transform__q_715__889, transform__k_724], jnp.int16))
+            mod__911 = mod.at[jnp.where(pred__887, transform__p_714__888, 2), transform__k_724].set(
+                jnp.asarray(mod[transform__q_715__889, transform__k_724], jnp.int16)
             )
-            mod__1108 = mod.at[transform__p_714__1084, transform__k_724].set(
-                jnp.asarray(mod[transform__q_715__1085, transform__k_724], jnp.int16)
-            )
-            transform__mv_725__1109 = moves[
-                transform__q_715__1085, transform__d_717__1087, transform__k_724
+            transform__mv_725__912 = moves[
+                transform__q_715__889, transform__d_717__891, transform__k_724
             ]
-            moves__1110 = moves.at[
-                transform__p_714__1084, transform__a_716__1086, transform__k_724
-            ].set(jnp.asarray(transform__mv_725__1109, jnp.int16))
-            pp__1111 = pp.at[transform__p_714__1084, transform__a_716__1086, transform__k_724].set(
+            moves__913 = moves.at[
+                jnp.where(pred__887, transform__p_714__888, 2),
+                transform__a_716__890,
+                transform__k_724,
+            ].set(jnp.asarray(transform__mv_725__912, jnp.int16))
+            pp__914 = pp.at[
+                jnp.where(pred__887, transform__p_714__888, 2),
+                transform__a_716__890,
+                transform__k_724,
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (transform__mv_725__1109 < 0),
+                        (transform__mv_725__912 < 0),
                         0,
-                        jnp.minimum(MOVES__pp[transform__mv_725__1109], 5),
+                        jnp.minimum(MOVES__pp[transform__mv_725__912], 5),
                     ),
                     jnp.int8,
                 )
             )
-            return (stored__1107, mod__1108, moves__1110, pp__1111)
+            return (stored__910, mod__911, moves__913, pp__914)
 
-        (stored__1112, mod__1113, moves__1114, pp__1115) = jax.lax.fori_loop(
-            0, 4, loop_body__1106, (stored, mod__967, moves, pp__606)
+        (stored__915, mod__916, moves__917, pp__918) = jax.lax.fori_loop(
+            0, 4, loop_body__909, (stored__188, mod__796, moves__241, pp__490)
         )
 
-        def loop_body__1116(transform__k_726, carry):
+        def loop_body__919(transform__k_726, carry):
             (boosts,) = carry
             transform__k_726 = jnp.asarray(transform__k_726, jnp.int32)
-            boosts__1117 = boosts.at[transform__p_714__1084, transform__k_726].set(
-                jnp.asarray(boosts[transform__q_715__1085, transform__k_726], jnp.int8)
-            )
-            return (boosts__1117,)
+            boosts__920 = boosts.at[
+                jnp.where(pred__887, transform__p_714__888, 2), transform__k_726
+            ].set(jnp.asarray(boosts[transform__q_715__889, transform__k_726], jnp.int8))
+            return (boosts__920,)
 
-        (boosts__1118,) = jax.lax.fori_loop(0, 6, loop_body__1116, (boosts__966,))
-        moves__1119 = jnp.where(cond__1083, moves__1114, moves)
-        pp__1120 = jnp.where(cond__1083, pp__1115, pp__606)
-        boosts__1121 = jnp.where(cond__1083, boosts__1118, boosts__966)
-        mod__1122 = jnp.where(cond__1083, mod__1113, mod__967)
-        stored__1123 = jnp.where(cond__1083, stored__1112, stored)
-        form__1124 = jnp.where(cond__1083, form__1101, form)
-        types__1125 = jnp.where(cond__1083, types__1103, types)
-        transformed__1126 = jnp.where(cond__1083, transformed__1100, transformed)
-        base_moves__1127 = jnp.where(cond__1083, base_moves__1097, base_moves)
-        base_pp__1128 = jnp.where(cond__1083, base_pp__1098, base_pp__582)
-        speed__1129 = jnp.where(cond__1083, speed__1105, speed__968)
-        mimic_slot__1130 = jnp.where(cond__1083, mimic_slot__1099, mimic_slot)
-        cond__1131 = jnp.logical_and(
+        (boosts__921,) = jax.lax.fori_loop(0, 6, loop_body__919, (boosts__795,))
+        cond__922 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not(use_move_hit__hit_636__736),
-                jnp.logical_not(use_move_hit__blocked_645__735),
+                jnp.logical_not(use_move_hit__hit_636__607),
+                jnp.logical_not(use_move_hit__blocked_645__606),
             ),
-            MOVES__crash[use_move_hit__mv_613__599],
+            MOVES__crash[use_move_hit__mv_613__484],
         )
-        self_damage__p_727__1132 = use_move_hit__p_611__597
-        self_damage__q_728__1133 = 1 - self_damage__p_727__1132
-        self_damage__a_729__1134 = active[self_damage__p_727__1132]
-        last_damage__1135 = jnp.asarray(1, jnp.int32)
-        cond__1136 = substitute__1081[self_damage__p_727__1132]
-        cond__1137 = substitute__1081[self_damage__q_728__1133]
-        sub_hp__1138 = sub_hp__1082.at[self_damage__q_728__1133].set(
+        pred__923 = jnp.logical_and(pred__564, cond__922)
+        self_damage__p_727__924 = use_move_hit__p_611__482
+        self_damage__q_728__925 = 1 - self_damage__p_727__924
+        self_damage__a_729__926 = active__153[self_damage__p_727__924]
+        last_damage__927 = jnp.asarray(1, jnp.int32)
+        cond__928 = substitute__882[self_damage__p_727__924]
+        pred__929 = jnp.logical_and(pred__923, cond__928)
+        pred__930 = jnp.logical_and(pred__923, jnp.logical_not(cond__928))
+        cond__931 = substitute__882[self_damage__q_728__925]
+        pred__932 = jnp.logical_and(pred__929, cond__931)
+        sub_hp__933 = sub_hp__881.at[jnp.where(pred__932, self_damage__q_728__925, 2)].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__1082[self_damage__q_728__1133]).astype(jnp.int32) - 1), 0
+                    (jnp.asarray(sub_hp__881[self_damage__q_728__925]).astype(jnp.int32) - 1), 0
                 ),
                 jnp.int16,
             )
         )
-        substitute__1139 = substitute__1081.at[self_damage__q_728__1133].set(
-            jnp.asarray((sub_hp__1138[self_damage__q_728__1133] > 0), jnp.bool_)
+        substitute__934 = substitute__882.at[jnp.where(pred__932, self_damage__q_728__925, 2)].set(
+            jnp.asarray((sub_hp__933[self_damage__q_728__925] > 0), jnp.bool_)
         )
-        substitute__1140 = jnp.where(cond__1137, substitute__1139, substitute__1081)
-        sub_hp__1141 = jnp.where(cond__1137, sub_hp__1138, sub_hp__1082)
-        hp__1142 = hp__1080.at[self_damage__p_727__1132, self_damage__a_729__1134].set(
+        hp__935 = hp__885.at[
+            jnp.where(pred__930, self_damage__p_727__924, 2), self_damage__a_729__926
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__1080[self_damage__p_727__1132, self_damage__a_729__1134]
+                            hp__885[self_damage__p_727__924, self_damage__a_729__926]
                         ).astype(jnp.int32)
                         - 1
                     ),
@@ -10146,28 +9931,22 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1143 = jnp.where(cond__1136, hp__1080, hp__1142)
-        substitute__1144 = jnp.where(cond__1136, substitute__1140, substitute__1081)
-        sub_hp__1145 = jnp.where(cond__1136, sub_hp__1141, sub_hp__1082)
-        hp__1146 = jnp.where(cond__1131, hp__1143, hp__1080)
-        last_damage__1147 = jnp.where(cond__1131, last_damage__1135, last_damage__725)
-        substitute__1148 = jnp.where(cond__1131, substitute__1144, substitute__1081)
-        sub_hp__1149 = jnp.where(cond__1131, sub_hp__1145, sub_hp__1082)
-        use_move_hit__nhits_730__1150 = jnp.asarray(
-            MOVES__hits_min[use_move_hit__mv_613__599]
+        last_damage__936 = jnp.where(cond__922, last_damage__927, last_damage__600)
+        use_move_hit__nhits_730__937 = jnp.asarray(
+            MOVES__hits_min[use_move_hit__mv_613__484]
         ).astype(jnp.int32)
-        use_move_hit__pick_731__1151 = jnp.asarray(0, jnp.int32)
-        use_move_hit__ns_733__1152 = jnp.where(
+        use_move_hit__pick_731__938 = jnp.asarray(0, jnp.int32)
+        use_move_hit__ns_733__939 = jnp.where(
             (
-                MOVES__hits_max[use_move_hit__mv_613__599]
-                > MOVES__hits_min[use_move_hit__mv_613__599]
+                MOVES__hits_max[use_move_hit__mv_613__484]
+                > MOVES__hits_min[use_move_hit__mv_613__484]
             ),
             8,
             jnp.sum(
                 jax.vmap(
                     lambda use_move_hit__k_732: (
-                        moves__1119[
-                            use_move_hit__q_614__600, use_move_hit__d_616__602, use_move_hit__k_732
+                        moves__917[
+                            use_move_hit__q_614__485, use_move_hit__d_616__487, use_move_hit__k_732
                         ]
                         >= 0
                     )
@@ -10176,127 +9955,129 @@ def _effect_switch(s: State, params, key) -> State:
                 dtype=jnp.int32,
             ),
         )
-        cond__1153 = jnp.logical_and(
-            use_move_hit__hit_636__736,
+        cond__940 = jnp.logical_and(
+            use_move_hit__hit_636__607,
             jnp.logical_or(
                 (
-                    MOVES__hits_max[use_move_hit__mv_613__599]
-                    > MOVES__hits_min[use_move_hit__mv_613__599]
+                    MOVES__hits_max[use_move_hit__mv_613__484]
+                    > MOVES__hits_min[use_move_hit__mv_613__484]
                 ),
-                (use_move_hit__kind_624__609 == 21),
+                (use_move_hit__kind_624__493 == 21),
             ),
         )
-        rand__hi_734__1154 = use_move_hit__ns_733__1152
-        rand__v_735__1155 = 0 + _roll(
-            jax.random.bits(_site_key(key, 51, resolve_turn__k_546), (), jnp.uint32),
-            (rand__hi_734__1154 - 0),
+        pred__941 = jnp.logical_and(pred__564, cond__940)
+        rand__hi_734__942 = use_move_hit__ns_733__939
+        rand__v_735__943 = 0 + _roll(
+            loop_words__123[resolve_turn__k_546 - 0, 12], (rand__hi_734__942 - 0)
         )
-        cond__1156 = forced_at__1067 < s.forced_n
-        rand__v_735__1157 = s.forced[forced_at__1067]
-        forced_at__1158 = forced_at__1067 + 1
-        forced_at__1159 = jnp.where(cond__1156, forced_at__1158, forced_at__1067)
-        rand__v_735__1160 = jnp.where(cond__1156, rand__v_735__1157, rand__v_735__1155)
-        log_draw__v_736__1161 = rand__v_735__1160
-        log_draw__hi_737__1162 = rand__hi_734__1154
-        draws__1163 = draws__1063.at[ndraws__1066].set(
-            jnp.asarray(log_draw__v_736__1161, jnp.int32)
+        cond__944 = forced_at__874 < s.forced_n
+        pred__945 = jnp.logical_and(pred__941, cond__944)
+        rand__v_735__946 = s.forced[forced_at__874]
+        forced_at__947 = forced_at__874 + 1
+        forced_at__948 = jnp.where(cond__944, forced_at__947, forced_at__874)
+        rand__v_735__949 = jnp.where(cond__944, rand__v_735__946, rand__v_735__943)
+        log_draw__v_736__950 = rand__v_735__949
+        log_draw__hi_737__951 = rand__hi_734__942
+        draws__952 = draws__864.at[jnp.where(pred__941, ndraws__873, 64)].set(
+            jnp.asarray(log_draw__v_736__950, jnp.int32)
         )
-        draw_lo__1164 = draw_lo__1064.at[ndraws__1066].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1165 = draw_hi__1065.at[ndraws__1066].set(
-            jnp.asarray(log_draw__hi_737__1162, jnp.int32)
+        draw_lo__953 = draw_lo__865.at[jnp.where(pred__941, ndraws__873, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        ndraws__1166 = ndraws__1066 + 1
-        rand__result_738__1167 = rand__v_735__1160
-        use_move_hit__pick_731__1168 = rand__result_738__1167
-        use_move_hit__nhits_730__1169 = HITS[use_move_hit__pick_731__1168]
-        draws__1170 = jnp.where(cond__1153, draws__1163, draws__1063)
-        draw_lo__1171 = jnp.where(cond__1153, draw_lo__1164, draw_lo__1064)
-        draw_hi__1172 = jnp.where(cond__1153, draw_hi__1165, draw_hi__1065)
-        ndraws__1173 = jnp.where(cond__1153, ndraws__1166, ndraws__1066)
-        forced_at__1174 = jnp.where(cond__1153, forced_at__1159, forced_at__1067)
-        use_move_hit__nhits_730__1175 = jnp.where(
-            cond__1153, use_move_hit__nhits_730__1169, use_move_hit__nhits_730__1150
+        draw_hi__954 = draw_hi__866.at[jnp.where(pred__941, ndraws__873, 64)].set(
+            jnp.asarray(log_draw__hi_737__951, jnp.int32)
         )
-        use_move_hit__pick_731__1176 = jnp.where(
-            cond__1153, use_move_hit__pick_731__1168, use_move_hit__pick_731__1151
+        ndraws__955 = ndraws__873 + 1
+        rand__result_738__956 = rand__v_735__949
+        use_move_hit__pick_731__957 = rand__result_738__956
+        use_move_hit__nhits_730__958 = HITS[use_move_hit__pick_731__957]
+        ndraws__959 = jnp.where(cond__940, ndraws__955, ndraws__873)
+        forced_at__960 = jnp.where(cond__940, forced_at__948, forced_at__874)
+        use_move_hit__nhits_730__961 = jnp.where(
+            cond__940, use_move_hit__nhits_730__958, use_move_hit__nhits_730__937
         )
-        cond__1177 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 21)
+        use_move_hit__pick_731__962 = jnp.where(
+            cond__940, use_move_hit__pick_731__957, use_move_hit__pick_731__938
         )
-        mimic__p_739__1178 = use_move_hit__p_611__597
-        mimic__k_740__1179 = use_move_hit__pick_731__1176
-        mimic__q_741__1180 = 1 - mimic__p_739__1178
-        mimic__a_742__1181 = active[mimic__p_739__1178]
-        mimic__d_743__1182 = active[mimic__q_741__1180]
-        mimic__sl_744__1183 = jnp.asarray(last_slot[mimic__p_739__1178]).astype(jnp.int32)
-        cond__1184 = mimic_slot__1130[mimic__p_739__1178] < 0
-        mimic_slot__1185 = mimic_slot__1130.at[mimic__p_739__1178].set(
-            jnp.asarray(mimic__sl_744__1183, jnp.int8)
+        cond__963 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 21))
+        pred__964 = jnp.logical_and(pred__564, cond__963)
+        mimic__p_739__965 = use_move_hit__p_611__482
+        mimic__k_740__966 = use_move_hit__pick_731__962
+        mimic__q_741__967 = 1 - mimic__p_739__965
+        mimic__a_742__968 = active__153[mimic__p_739__965]
+        mimic__d_743__969 = active__153[mimic__q_741__967]
+        mimic__sl_744__970 = jnp.asarray(last_slot__179[mimic__p_739__965]).astype(jnp.int32)
+        cond__971 = mimic_slot__902[mimic__p_739__965] < 0
+        pred__972 = jnp.logical_and(pred__964, cond__971)
+        mimic_slot__973 = mimic_slot__902.at[jnp.where(pred__972, mimic__p_739__965, 2)].set(
+            jnp.asarray(mimic__sl_744__970, jnp.int8)
         )
-        mimic_orig__1186 = mimic_orig.at[mimic__p_739__1178].set(
+        mimic_orig__974 = mimic_orig.at[jnp.where(pred__972, mimic__p_739__965, 2)].set(
             jnp.asarray(
-                moves__1119[mimic__p_739__1178, mimic__a_742__1181, mimic__sl_744__1183], jnp.int16
+                moves__917[mimic__p_739__965, mimic__a_742__968, mimic__sl_744__970], jnp.int16
             )
         )
-        mimic_slot__1187 = jnp.where(cond__1184, mimic_slot__1185, mimic_slot__1130)
-        mimic_orig__1188 = jnp.where(cond__1184, mimic_orig__1186, mimic_orig)
-        moves__1189 = moves__1119.at[
-            mimic__p_739__1178, mimic__a_742__1181, mimic__sl_744__1183
+        moves__975 = moves__917.at[
+            jnp.where(pred__964, mimic__p_739__965, 2), mimic__a_742__968, mimic__sl_744__970
         ].set(
             jnp.asarray(
-                moves__1119[mimic__q_741__1180, mimic__d_743__1182, mimic__k_740__1179], jnp.int16
+                moves__917[mimic__q_741__967, mimic__d_743__969, mimic__k_740__966], jnp.int16
             )
         )
-        moves__1190 = jnp.where(cond__1177, moves__1189, moves__1119)
-        mimic_slot__1191 = jnp.where(cond__1177, mimic_slot__1187, mimic_slot__1130)
-        mimic_orig__1192 = jnp.where(cond__1177, mimic_orig__1188, mimic_orig)
-        cond__1193 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 27)
+        cond__976 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 27))
+        pred__977 = jnp.logical_and(pred__564, cond__976)
+        focus__978 = focus__803.at[jnp.where(pred__977, use_move_hit__p_611__482, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        focus__1194 = focus__973.at[use_move_hit__p_611__597].set(jnp.asarray(True, jnp.bool_))
-        focus__1195 = jnp.where(cond__1193, focus__1194, focus__973)
-        cond__1196 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 29)
+        cond__979 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 29))
+        pred__980 = jnp.logical_and(pred__564, cond__979)
+        seeded__981 = seeded__804.at[jnp.where(pred__980, use_move_hit__q_614__485, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        seeded__1197 = seeded__974.at[use_move_hit__q_614__600].set(jnp.asarray(True, jnp.bool_))
-        seeded__1198 = jnp.where(cond__1196, seeded__1197, seeded__974)
-        cond__1199 = jnp.logical_and(
-            use_move_hit__hit_636__736, (use_move_hit__kind_624__609 == 24)
+        cond__982 = jnp.logical_and(use_move_hit__hit_636__607, (use_move_hit__kind_624__493 == 24))
+        pred__983 = jnp.logical_and(pred__564, cond__982)
+        types__984 = types__906.at[jnp.where(pred__983, use_move_hit__p_611__482, 2), 0].set(
+            jnp.asarray(types__906[use_move_hit__q_614__485, 0], jnp.int8)
         )
-        types__1200 = types__1125.at[use_move_hit__p_611__597, 0].set(
-            jnp.asarray(types__1125[use_move_hit__q_614__600, 0], jnp.int8)
+        types__985 = types__984.at[jnp.where(pred__983, use_move_hit__p_611__482, 2), 1].set(
+            jnp.asarray(types__984[use_move_hit__q_614__485, 1], jnp.int8)
         )
-        types__1201 = types__1200.at[use_move_hit__p_611__597, 1].set(
-            jnp.asarray(types__1200[use_move_hit__q_614__600, 1], jnp.int8)
-        )
-        types__1202 = jnp.where(cond__1199, types__1201, types__1125)
-        cond__1203 = jnp.logical_and(
-            use_move_hit__hit_636__736,
+        cond__986 = jnp.logical_and(
+            use_move_hit__hit_636__607,
             jnp.logical_or(
-                (MOVES__power[use_move_hit__mv_613__599] > 0), (use_move_hit__kind_624__609 == 33)
+                (MOVES__power[use_move_hit__mv_613__484] > 0), (use_move_hit__kind_624__493 == 33)
             ),
         )
-        move_damage__p_745__1204 = use_move_hit__p_611__597
-        move_damage__mv_746__1205 = use_move_hit__mv_613__599
-        move_damage__q_747__1206 = 1 - move_damage__p_745__1204
-        move_damage__kind_748__1207 = MOVES__kind[move_damage__mv_746__1205]
-        move_damage__dmg_749__1208 = jnp.asarray(0, jnp.int32)
-        cond__1209 = move_damage__kind_748__1207 == 5
-        move_damage__dmg_749__1210 = jnp.asarray(
-            s.level[move_damage__p_745__1204, active[move_damage__p_745__1204]]
+        pred__987 = jnp.logical_and(pred__564, cond__986)
+        move_damage__p_745__988 = use_move_hit__p_611__482
+        move_damage__mv_746__989 = use_move_hit__mv_613__484
+        move_damage__q_747__990 = 1 - move_damage__p_745__988
+        move_damage__kind_748__991 = MOVES__kind[move_damage__mv_746__989]
+        move_damage__dmg_749__992 = jnp.asarray(0, jnp.int32)
+        cond__993 = move_damage__kind_748__991 == 5
+        pred__994 = jnp.logical_and(pred__987, cond__993)
+        pred__995 = jnp.logical_and(pred__987, jnp.logical_not(cond__993))
+        move_damage__dmg_749__996 = jnp.asarray(
+            s.level[move_damage__p_745__988, active__153[move_damage__p_745__988]]
         ).astype(jnp.int32)
-        cond__1211 = move_damage__kind_748__1207 == 6
-        move_damage__dmg_749__1212 = jnp.asarray(
-            MOVES__fixed_damage[move_damage__mv_746__1205]
+        cond__997 = move_damage__kind_748__991 == 6
+        pred__998 = jnp.logical_and(pred__995, cond__997)
+        pred__999 = jnp.logical_and(pred__995, jnp.logical_not(cond__997))
+        move_damage__dmg_749__1000 = jnp.asarray(
+            MOVES__fixed_damage[move_damage__mv_746__989]
         ).astype(jnp.int32)
-        cond__1213 = move_damage__kind_748__1207 == 33
-        move_damage__dmg_749__1214 = jnp.asarray(65535, jnp.int32)
-        cond__1215 = move_damage__kind_748__1207 == 35
-        rand__hi_750__1216 = jnp.right_shift(
+        cond__1001 = move_damage__kind_748__991 == 33
+        pred__1002 = jnp.logical_and(pred__999, cond__1001)
+        pred__1003 = jnp.logical_and(pred__999, jnp.logical_not(cond__1001))
+        move_damage__dmg_749__1004 = jnp.asarray(65535, jnp.int32)
+        cond__1005 = move_damage__kind_748__991 == 35
+        pred__1006 = jnp.logical_and(pred__1003, cond__1005)
+        pred__1007 = jnp.logical_and(pred__1003, jnp.logical_not(cond__1005))
+        rand__hi_750__1008 = jnp.right_shift(
             jnp.asarray(
                 (
                     jnp.asarray(
-                        s.level[move_damage__p_745__1204, active[move_damage__p_745__1204]]
+                        s.level[move_damage__p_745__988, active__153[move_damage__p_745__988]]
                     ).astype(jnp.int32)
                     * 3
                 ),
@@ -10304,33 +10085,37 @@ def _effect_switch(s: State, params, key) -> State:
             ),
             1,
         )
-        rand__v_751__1217 = 1 + _roll(
-            jax.random.bits(_site_key(key, 52, resolve_turn__k_546), (), jnp.uint32),
-            (rand__hi_750__1216 - 1),
+        rand__v_751__1009 = 1 + _roll(
+            loop_words__123[resolve_turn__k_546 - 0, 13], (rand__hi_750__1008 - 1)
         )
-        cond__1218 = forced_at__1174 < s.forced_n
-        rand__v_751__1219 = s.forced[forced_at__1174]
-        forced_at__1220 = forced_at__1174 + 1
-        forced_at__1221 = jnp.where(cond__1218, forced_at__1220, forced_at__1174)
-        rand__v_751__1222 = jnp.where(cond__1218, rand__v_751__1219, rand__v_751__1217)
-        log_draw__v_752__1223 = rand__v_751__1222
-        log_draw__hi_753__1224 = rand__hi_750__1216
-        draws__1225 = draws__1170.at[ndraws__1173].set(
-            jnp.asarray(log_draw__v_752__1223, jnp.int32)
+        cond__1010 = forced_at__960 < s.forced_n
+        pred__1011 = jnp.logical_and(pred__1006, cond__1010)
+        rand__v_751__1012 = s.forced[forced_at__960]
+        forced_at__1013 = forced_at__960 + 1
+        forced_at__1014 = jnp.where(cond__1010, forced_at__1013, forced_at__960)
+        rand__v_751__1015 = jnp.where(cond__1010, rand__v_751__1012, rand__v_751__1009)
+        log_draw__v_752__1016 = rand__v_751__1015
+        log_draw__hi_753__1017 = rand__hi_750__1008
+        draws__1018 = draws__952.at[jnp.where(pred__1006, ndraws__959, 64)].set(
+            jnp.asarray(log_draw__v_752__1016, jnp.int32)
         )
-        draw_lo__1226 = draw_lo__1171.at[ndraws__1173].set(jnp.asarray(1, jnp.int32))
-        draw_hi__1227 = draw_hi__1172.at[ndraws__1173].set(
-            jnp.asarray(log_draw__hi_753__1224, jnp.int32)
+        draw_lo__1019 = draw_lo__953.at[jnp.where(pred__1006, ndraws__959, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        ndraws__1228 = ndraws__1173 + 1
-        rand__result_754__1229 = rand__v_751__1222
-        move_damage__dmg_749__1230 = rand__result_754__1229
-        cond__1231 = move_damage__kind_748__1207 == 7
-        move_damage__dmg_749__1232 = jnp.maximum(
+        draw_hi__1020 = draw_hi__954.at[jnp.where(pred__1006, ndraws__959, 64)].set(
+            jnp.asarray(log_draw__hi_753__1017, jnp.int32)
+        )
+        ndraws__1021 = ndraws__959 + 1
+        rand__result_754__1022 = rand__v_751__1015
+        move_damage__dmg_749__1023 = rand__result_754__1022
+        cond__1024 = move_damage__kind_748__991 == 7
+        pred__1025 = jnp.logical_and(pred__1007, cond__1024)
+        pred__1026 = jnp.logical_and(pred__1007, jnp.logical_not(cond__1024))
+        move_damage__dmg_749__1027 = jnp.maximum(
             jnp.right_shift(
                 jnp.asarray(
                     jnp.asarray(
-                        hp__1146[move_damage__q_747__1206, active[move_damage__q_747__1206]]
+                        hp__935[move_damage__q_747__990, active__153[move_damage__q_747__990]]
                     ).astype(jnp.int32),
                     jnp.int32,
                 ),
@@ -10338,180 +10123,185 @@ def _effect_switch(s: State, params, key) -> State:
             ),
             1,
         )
-        cond__1233 = move_damage__kind_748__1207 == 12
-        move_damage__u_755__1234 = jnp.asarray(used_move__592[move_damage__q_747__1206]).astype(
+        cond__1028 = move_damage__kind_748__991 == 12
+        pred__1029 = jnp.logical_and(pred__1026, cond__1028)
+        pred__1030 = jnp.logical_and(pred__1026, jnp.logical_not(cond__1028))
+        move_damage__u_755__1031 = jnp.asarray(used_move__475[move_damage__q_747__990]).astype(
             jnp.int32
         )
-        move_damage__ok_756__1235 = jnp.logical_and(
+        move_damage__ok_756__1032 = jnp.logical_and(
             jnp.logical_and(
-                (move_damage__u_755__1234 >= 0), (shown_move__970[move_damage__q_747__1206] != 67)
+                (move_damage__u_755__1031 >= 0), (shown_move__772[move_damage__q_747__990] != 67)
             ),
-            (last_damage__1147 > 0),
+            (last_damage__936 > 0),
         )
-        move_damage__ok_756__1236 = jnp.logical_and(
+        move_damage__ok_756__1033 = jnp.logical_and(
             jnp.logical_and(
-                move_damage__ok_756__1235,
+                move_damage__ok_756__1032,
                 jnp.logical_or(
-                    (MOVES__type[move_damage__u_755__1234] == 12),
-                    (MOVES__type[move_damage__u_755__1234] == 9),
+                    (MOVES__type[move_damage__u_755__1031] == 12),
+                    (MOVES__type[move_damage__u_755__1031] == 9),
                 ),
             ),
-            (MOVES__power[move_damage__u_755__1234] > 0),
+            (MOVES__power[move_damage__u_755__1031] > 0),
         )
-        move_damage__dmg_749__1237 = jnp.where(
-            move_damage__ok_756__1236, (2 * last_damage__1147), 0
+        move_damage__dmg_749__1034 = jnp.where(move_damage__ok_756__1033, (2 * last_damage__936), 0)
+        damage_of__p_757__1035 = move_damage__p_745__988
+        damage_of__mv_758__1036 = move_damage__mv_746__989
+        damage_of__q_759__1037 = 1 - damage_of__p_757__1035
+        damage_of__a_760__1038 = active__153[damage_of__p_757__1035]
+        damage_of__d_761__1039 = active__153[damage_of__q_759__1037]
+        damage_of__sa_762__1040 = s.species[damage_of__p_757__1035, damage_of__a_760__1038]
+        damage_of__c_763__1041 = jnp.right_shift(
+            jnp.asarray(SPECIES__spe[damage_of__sa_762__1040], jnp.int16), 1
         )
-        damage_of__p_757__1238 = move_damage__p_745__1204
-        damage_of__mv_758__1239 = move_damage__mv_746__1205
-        damage_of__q_759__1240 = 1 - damage_of__p_757__1238
-        damage_of__a_760__1241 = active[damage_of__p_757__1238]
-        damage_of__d_761__1242 = active[damage_of__q_759__1240]
-        damage_of__sa_762__1243 = s.species[damage_of__p_757__1238, damage_of__a_760__1241]
-        damage_of__c_763__1244 = jnp.right_shift(
-            jnp.asarray(SPECIES__spe[damage_of__sa_762__1243], jnp.int16), 1
+        damage_of__c_763__1042 = jnp.where(
+            focus__978[damage_of__p_757__1035],
+            jnp.right_shift(jnp.asarray(damage_of__c_763__1041, jnp.int16), 1),
+            jnp.minimum((damage_of__c_763__1041 * 2), 255),
         )
-        damage_of__c_763__1245 = jnp.where(
-            focus__1195[damage_of__p_757__1238],
-            jnp.right_shift(jnp.asarray(damage_of__c_763__1244, jnp.int16), 1),
-            jnp.minimum((damage_of__c_763__1244 * 2), 255),
+        damage_of__c_763__1043 = jnp.where(
+            (MOVES__crit_ratio[damage_of__mv_758__1036] == 1),
+            jnp.right_shift(jnp.asarray(damage_of__c_763__1042, jnp.int16), 1),
+            jnp.minimum((damage_of__c_763__1042 * 4), 255),
         )
-        damage_of__c_763__1246 = jnp.where(
-            (MOVES__crit_ratio[damage_of__mv_758__1239] == 1),
-            jnp.right_shift(jnp.asarray(damage_of__c_763__1245, jnp.int16), 1),
-            jnp.minimum((damage_of__c_763__1245 * 4), 255),
+        damage_of__crit_764__1044 = False
+        cond__1045 = damage_of__c_763__1043 > 0
+        pred__1046 = jnp.logical_and(pred__1030, cond__1045)
+        chance__num_765__1047 = damage_of__c_763__1043
+        chance__v_766__1048 = _roll(loop_words__123[resolve_turn__k_546 - 0, 14], 256)
+        cond__1049 = forced_at__960 < s.forced_n
+        pred__1050 = jnp.logical_and(pred__1046, cond__1049)
+        chance__v_766__1051 = s.forced[forced_at__960]
+        forced_at__1052 = forced_at__960 + 1
+        forced_at__1053 = jnp.where(cond__1049, forced_at__1052, forced_at__960)
+        chance__v_766__1054 = jnp.where(cond__1049, chance__v_766__1051, chance__v_766__1048)
+        log_draw__v_767__1055 = chance__v_766__1054
+        draws__1056 = draws__1018.at[jnp.where(pred__1046, ndraws__959, 64)].set(
+            jnp.asarray(log_draw__v_767__1055, jnp.int32)
         )
-        damage_of__crit_764__1247 = False
-        cond__1248 = damage_of__c_763__1246 > 0
-        chance__num_765__1249 = damage_of__c_763__1246
-        chance__v_766__1250 = _roll(
-            jax.random.bits(_site_key(key, 53, resolve_turn__k_546), (), jnp.uint32), 256
+        draw_lo__1057 = draw_lo__1019.at[jnp.where(pred__1046, ndraws__959, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        cond__1251 = forced_at__1174 < s.forced_n
-        chance__v_766__1252 = s.forced[forced_at__1174]
-        forced_at__1253 = forced_at__1174 + 1
-        forced_at__1254 = jnp.where(cond__1251, forced_at__1253, forced_at__1174)
-        chance__v_766__1255 = jnp.where(cond__1251, chance__v_766__1252, chance__v_766__1250)
-        log_draw__v_767__1256 = chance__v_766__1255
-        draws__1257 = draws__1170.at[ndraws__1173].set(
-            jnp.asarray(log_draw__v_767__1256, jnp.int32)
+        draw_hi__1058 = draw_hi__1020.at[jnp.where(pred__1046, ndraws__959, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        draw_lo__1258 = draw_lo__1171.at[ndraws__1173].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1259 = draw_hi__1172.at[ndraws__1173].set(jnp.asarray(256, jnp.int32))
-        ndraws__1260 = ndraws__1173 + 1
-        chance__result_768__1261 = chance__v_766__1255 < chance__num_765__1249
-        damage_of__crit_764__1262 = chance__result_768__1261
-        draws__1263 = jnp.where(cond__1248, draws__1257, draws__1170)
-        draw_lo__1264 = jnp.where(cond__1248, draw_lo__1258, draw_lo__1171)
-        draw_hi__1265 = jnp.where(cond__1248, draw_hi__1259, draw_hi__1172)
-        ndraws__1266 = jnp.where(cond__1248, ndraws__1260, ndraws__1173)
-        forced_at__1267 = jnp.where(cond__1248, forced_at__1254, forced_at__1174)
-        damage_of__crit_764__1268 = jnp.where(
-            cond__1248, damage_of__crit_764__1262, damage_of__crit_764__1247
+        ndraws__1059 = ndraws__959 + 1
+        chance__result_768__1060 = chance__v_766__1054 < chance__num_765__1047
+        damage_of__crit_764__1061 = chance__result_768__1060
+        ndraws__1062 = jnp.where(cond__1045, ndraws__1059, ndraws__959)
+        forced_at__1063 = jnp.where(cond__1045, forced_at__1053, forced_at__960)
+        damage_of__crit_764__1064 = jnp.where(
+            cond__1045, damage_of__crit_764__1061, damage_of__crit_764__1044
         )
-        damage_of__special_769__1269 = MOVES__category[damage_of__mv_758__1239] == 1
-        damage_of__si_770__1270 = jnp.asarray(
-            jnp.where(damage_of__special_769__1269, 2, 0), jnp.int32
+        damage_of__special_769__1065 = MOVES__category[damage_of__mv_758__1036] == 1
+        damage_of__si_770__1066 = jnp.asarray(
+            jnp.where(damage_of__special_769__1065, 2, 0), jnp.int32
         )
-        damage_of__di_771__1271 = jnp.asarray(
-            jnp.where(damage_of__special_769__1269, 2, 1), jnp.int32
+        damage_of__di_771__1067 = jnp.asarray(
+            jnp.where(damage_of__special_769__1065, 2, 1), jnp.int32
         )
-        damage_of__at_772__1272 = jnp.asarray(
+        damage_of__at_772__1068 = jnp.asarray(
             jnp.where(
-                damage_of__crit_764__1268,
-                s.stats[damage_of__p_757__1238, damage_of__a_760__1241, damage_of__si_770__1270],
-                mod__1122[damage_of__p_757__1238, damage_of__si_770__1270],
+                damage_of__crit_764__1064,
+                s.stats[damage_of__p_757__1035, damage_of__a_760__1038, damage_of__si_770__1066],
+                mod__916[damage_of__p_757__1035, damage_of__si_770__1066],
             )
         ).astype(jnp.int32)
-        damage_of__df_773__1273 = jnp.asarray(
+        damage_of__df_773__1069 = jnp.asarray(
             jnp.where(
-                damage_of__crit_764__1268,
-                s.stats[damage_of__q_759__1240, damage_of__d_761__1242, damage_of__di_771__1271],
-                mod__1122[damage_of__q_759__1240, damage_of__di_771__1271],
+                damage_of__crit_764__1064,
+                s.stats[damage_of__q_759__1037, damage_of__d_761__1039, damage_of__di_771__1067],
+                mod__916[damage_of__q_759__1037, damage_of__di_771__1067],
             )
         ).astype(jnp.int32)
-        cond__1274 = jnp.logical_and(
-            jnp.logical_not(damage_of__crit_764__1268),
+        cond__1070 = jnp.logical_and(
+            jnp.logical_not(damage_of__crit_764__1064),
             jnp.logical_or(
                 jnp.logical_and(
-                    damage_of__special_769__1269, light_screen__1036[damage_of__q_759__1240]
+                    damage_of__special_769__1065, light_screen__850[damage_of__q_759__1037]
                 ),
                 jnp.logical_and(
-                    jnp.logical_not(damage_of__special_769__1269),
-                    reflect__1033[damage_of__q_759__1240],
+                    jnp.logical_not(damage_of__special_769__1065),
+                    reflect__847[damage_of__q_759__1037],
                 ),
             ),
         )
-        damage_of__df_773__1275 = damage_of__df_773__1273 * 2
-        damage_of__df_773__1276 = jnp.where(
-            cond__1274, damage_of__df_773__1275, damage_of__df_773__1273
+        pred__1071 = jnp.logical_and(pred__1030, cond__1070)
+        damage_of__df_773__1072 = damage_of__df_773__1069 * 2
+        damage_of__df_773__1073 = jnp.where(
+            cond__1070, damage_of__df_773__1072, damage_of__df_773__1069
         )
-        damage_of__lvl_774__1277 = jnp.asarray(
-            s.level[damage_of__p_757__1238, damage_of__a_760__1241]
-        ).astype(jnp.int32) * jnp.where(damage_of__crit_764__1268, 2, 1)
-        cond__1278 = jnp.logical_or(
-            (damage_of__at_772__1272 >= 256), (damage_of__df_773__1276 >= 256)
+        damage_of__lvl_774__1074 = jnp.asarray(
+            s.level[damage_of__p_757__1035, damage_of__a_760__1038]
+        ).astype(jnp.int32) * jnp.where(damage_of__crit_764__1064, 2, 1)
+        cond__1075 = jnp.logical_or(
+            (damage_of__at_772__1068 >= 256), (damage_of__df_773__1073 >= 256)
         )
-        damage_of__at_772__1279 = jnp.maximum(
+        pred__1076 = jnp.logical_and(pred__1030, cond__1075)
+        damage_of__at_772__1077 = jnp.maximum(
             jnp.bitwise_and(
                 jnp.asarray(
-                    jnp.right_shift(jnp.asarray(damage_of__at_772__1272, jnp.int32), 2), jnp.int32
+                    jnp.right_shift(jnp.asarray(damage_of__at_772__1068, jnp.int32), 2), jnp.int32
                 ),
                 255,
             ),
             1,
         )
-        damage_of__df_773__1280 = jnp.maximum(
+        damage_of__df_773__1078 = jnp.maximum(
             jnp.bitwise_and(
                 jnp.asarray(
-                    jnp.right_shift(jnp.asarray(damage_of__df_773__1276, jnp.int32), 2), jnp.int32
+                    jnp.right_shift(jnp.asarray(damage_of__df_773__1073, jnp.int32), 2), jnp.int32
                 ),
                 255,
             ),
             1,
         )
-        damage_of__at_772__1281 = jnp.where(
-            cond__1278, damage_of__at_772__1279, damage_of__at_772__1272
+        damage_of__at_772__1079 = jnp.where(
+            cond__1075, damage_of__at_772__1077, damage_of__at_772__1068
         )
-        damage_of__df_773__1282 = jnp.where(
-            cond__1278, damage_of__df_773__1280, damage_of__df_773__1276
+        damage_of__df_773__1080 = jnp.where(
+            cond__1075, damage_of__df_773__1078, damage_of__df_773__1073
         )
-        cond__1283 = jnp.logical_and(
-            MOVES__self_destruct[damage_of__mv_758__1239],
-            jnp.logical_not(damage_of__special_769__1269),
+        cond__1081 = jnp.logical_and(
+            MOVES__self_destruct[damage_of__mv_758__1036],
+            jnp.logical_not(damage_of__special_769__1065),
         )
-        damage_of__df_773__1284 = jnp.maximum(
-            jnp.right_shift(jnp.asarray(damage_of__df_773__1282, jnp.int32), 1), 1
+        pred__1082 = jnp.logical_and(pred__1030, cond__1081)
+        damage_of__df_773__1083 = jnp.maximum(
+            jnp.right_shift(jnp.asarray(damage_of__df_773__1080, jnp.int32), 1), 1
         )
-        damage_of__df_773__1285 = jnp.where(
-            cond__1283, damage_of__df_773__1284, damage_of__df_773__1282
+        damage_of__df_773__1084 = jnp.where(
+            cond__1081, damage_of__df_773__1083, damage_of__df_773__1080
         )
-        damage_of__dmg_775__1286 = _floordiv(
+        damage_of__dmg_775__1085 = _floordiv(
             (
                 (
-                    ((damage_of__lvl_774__1277 * 2 // 5) + 2)
-                    * jnp.asarray(MOVES__power[damage_of__mv_758__1239]).astype(jnp.int32)
+                    ((damage_of__lvl_774__1074 * 2 // 5) + 2)
+                    * jnp.asarray(MOVES__power[damage_of__mv_758__1036]).astype(jnp.int32)
                 )
-                * damage_of__at_772__1281
+                * damage_of__at_772__1079
             ),
-            damage_of__df_773__1285,
+            damage_of__df_773__1084,
         )
-        damage_of__dmg_775__1287 = jnp.minimum((damage_of__dmg_775__1286 // 50), 997) + 2
-        damage_of__mt_776__1288 = MOVES__type[damage_of__mv_758__1239]
-        cond__1289 = (
+        damage_of__dmg_775__1086 = jnp.minimum((damage_of__dmg_775__1085 // 50), 997) + 2
+        damage_of__mt_776__1087 = MOVES__type[damage_of__mv_758__1036]
+        cond__1088 = (
             lambda has_type__p_777: (
                 lambda has_type__t_778: jnp.logical_or(
-                    (has_type__t_778 == types__1202[has_type__p_777, 0]),
-                    (has_type__t_778 == types__1202[has_type__p_777, 1]),
+                    (has_type__t_778 == types__985[has_type__p_777, 0]),
+                    (has_type__t_778 == types__985[has_type__p_777, 1]),
                 )
-            )(damage_of__mt_776__1288)
-        )(damage_of__p_757__1238)
-        damage_of__dmg_775__1290 = damage_of__dmg_775__1287 + jnp.right_shift(
-            jnp.asarray(damage_of__dmg_775__1287, jnp.int32), 1
+            )(damage_of__mt_776__1087)
+        )(damage_of__p_757__1035)
+        pred__1089 = jnp.logical_and(pred__1030, cond__1088)
+        damage_of__dmg_775__1090 = damage_of__dmg_775__1086 + jnp.right_shift(
+            jnp.asarray(damage_of__dmg_775__1086, jnp.int32), 1
         )
-        damage_of__dmg_775__1291 = jnp.where(
-            cond__1289, damage_of__dmg_775__1290, damage_of__dmg_775__1287
+        damage_of__dmg_775__1091 = jnp.where(
+            cond__1088, damage_of__dmg_775__1090, damage_of__dmg_775__1086
         )
-        damage_of__e1_782__1292 = (
+        damage_of__e1_782__1092 = (
             lambda effectiveness__mt_779: (
                 lambda effectiveness__dt_780: (
                     lambda effectiveness__row_781: jnp.where(
@@ -10543,19 +10333,21 @@ def _effect_switch(s: State, params, key) -> State:
                         ]
                     )
                 )
-            )(types__1202[damage_of__q_759__1240, 0])
-        )(damage_of__mt_776__1288)
-        cond__1293 = damage_of__e1_782__1292 > 10
-        damage_of__dmg_775__1294 = damage_of__dmg_775__1291 * 20 // 10
-        damage_of__dmg_775__1295 = jnp.where(
-            cond__1293, damage_of__dmg_775__1294, damage_of__dmg_775__1291
+            )(types__985[damage_of__q_759__1037, 0])
+        )(damage_of__mt_776__1087)
+        cond__1093 = damage_of__e1_782__1092 > 10
+        pred__1094 = jnp.logical_and(pred__1030, cond__1093)
+        damage_of__dmg_775__1095 = damage_of__dmg_775__1091 * 20 // 10
+        damage_of__dmg_775__1096 = jnp.where(
+            cond__1093, damage_of__dmg_775__1095, damage_of__dmg_775__1091
         )
-        cond__1296 = damage_of__e1_782__1292 < 10
-        damage_of__dmg_775__1297 = damage_of__dmg_775__1295 * 5 // 10
-        damage_of__dmg_775__1298 = jnp.where(
-            cond__1296, damage_of__dmg_775__1297, damage_of__dmg_775__1295
+        cond__1097 = damage_of__e1_782__1092 < 10
+        pred__1098 = jnp.logical_and(pred__1030, cond__1097)
+        damage_of__dmg_775__1099 = damage_of__dmg_775__1096 * 5 // 10
+        damage_of__dmg_775__1100 = jnp.where(
+            cond__1097, damage_of__dmg_775__1099, damage_of__dmg_775__1096
         )
-        damage_of__e2_786__1299 = (
+        damage_of__e2_786__1101 = (
             lambda effectiveness__mt_783: (
                 lambda effectiveness__dt_784: (
                     lambda effectiveness__row_785: jnp.where(
@@ -10587,516 +10379,487 @@ def _effect_switch(s: State, params, key) -> State:
                         ]
                     )
                 )
-            )(types__1202[damage_of__q_759__1240, 1])
-        )(damage_of__mt_776__1288)
-        cond__1300 = damage_of__e2_786__1299 > 10
-        damage_of__dmg_775__1301 = damage_of__dmg_775__1298 * 20 // 10
-        damage_of__dmg_775__1302 = jnp.where(
-            cond__1300, damage_of__dmg_775__1301, damage_of__dmg_775__1298
+            )(types__985[damage_of__q_759__1037, 1])
+        )(damage_of__mt_776__1087)
+        cond__1102 = damage_of__e2_786__1101 > 10
+        pred__1103 = jnp.logical_and(pred__1030, cond__1102)
+        damage_of__dmg_775__1104 = damage_of__dmg_775__1100 * 20 // 10
+        damage_of__dmg_775__1105 = jnp.where(
+            cond__1102, damage_of__dmg_775__1104, damage_of__dmg_775__1100
         )
-        cond__1303 = damage_of__e2_786__1299 < 10
-        damage_of__dmg_775__1304 = damage_of__dmg_775__1302 * 5 // 10
-        damage_of__dmg_775__1305 = jnp.where(
-            cond__1303, damage_of__dmg_775__1304, damage_of__dmg_775__1302
+        cond__1106 = damage_of__e2_786__1101 < 10
+        pred__1107 = jnp.logical_and(pred__1030, cond__1106)
+        damage_of__dmg_775__1108 = damage_of__dmg_775__1105 * 5 // 10
+        damage_of__dmg_775__1109 = jnp.where(
+            cond__1106, damage_of__dmg_775__1108, damage_of__dmg_775__1105
         )
-        cond__1306 = damage_of__dmg_775__1305 > 1
-        rand__v_787__1307 = 217 + _roll(
-            jax.random.bits(_site_key(key, 54, resolve_turn__k_546), (), jnp.uint32), 39
+        cond__1110 = damage_of__dmg_775__1109 > 1
+        pred__1111 = jnp.logical_and(pred__1030, cond__1110)
+        rand__v_787__1112 = 217 + _roll(loop_words__123[resolve_turn__k_546 - 0, 15], 39)
+        cond__1113 = forced_at__1063 < s.forced_n
+        pred__1114 = jnp.logical_and(pred__1111, cond__1113)
+        rand__v_787__1115 = s.forced[forced_at__1063]
+        forced_at__1116 = forced_at__1063 + 1
+        forced_at__1117 = jnp.where(cond__1113, forced_at__1116, forced_at__1063)
+        rand__v_787__1118 = jnp.where(cond__1113, rand__v_787__1115, rand__v_787__1112)
+        log_draw__v_788__1119 = rand__v_787__1118
+        draws__1120 = draws__1056.at[jnp.where(pred__1111, ndraws__1062, 64)].set(
+            jnp.asarray(log_draw__v_788__1119, jnp.int32)
         )
-        cond__1308 = forced_at__1267 < s.forced_n
-        rand__v_787__1309 = s.forced[forced_at__1267]
-        forced_at__1310 = forced_at__1267 + 1
-        forced_at__1311 = jnp.where(cond__1308, forced_at__1310, forced_at__1267)
-        rand__v_787__1312 = jnp.where(cond__1308, rand__v_787__1309, rand__v_787__1307)
-        log_draw__v_788__1313 = rand__v_787__1312
-        draws__1314 = draws__1263.at[ndraws__1266].set(
-            jnp.asarray(log_draw__v_788__1313, jnp.int32)
+        draw_lo__1121 = draw_lo__1057.at[jnp.where(pred__1111, ndraws__1062, 64)].set(
+            jnp.asarray(217, jnp.int32)
         )
-        draw_lo__1315 = draw_lo__1264.at[ndraws__1266].set(jnp.asarray(217, jnp.int32))
-        draw_hi__1316 = draw_hi__1265.at[ndraws__1266].set(jnp.asarray(256, jnp.int32))
-        ndraws__1317 = ndraws__1266 + 1
-        rand__result_789__1318 = rand__v_787__1312
-        damage_of__r_790__1319 = rand__result_789__1318
-        damage_of__dmg_775__1320 = damage_of__dmg_775__1305 * damage_of__r_790__1319 // 255
-        draws__1321 = jnp.where(cond__1306, draws__1314, draws__1263)
-        draw_lo__1322 = jnp.where(cond__1306, draw_lo__1315, draw_lo__1264)
-        draw_hi__1323 = jnp.where(cond__1306, draw_hi__1316, draw_hi__1265)
-        ndraws__1324 = jnp.where(cond__1306, ndraws__1317, ndraws__1266)
-        forced_at__1325 = jnp.where(cond__1306, forced_at__1311, forced_at__1267)
-        damage_of__dmg_775__1326 = jnp.where(
-            cond__1306, damage_of__dmg_775__1320, damage_of__dmg_775__1305
+        draw_hi__1122 = draw_hi__1058.at[jnp.where(pred__1111, ndraws__1062, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        damage_of__result_791__1327 = damage_of__dmg_775__1326
-        move_damage__dmg_749__1328 = damage_of__result_791__1327
-        draws__1329 = jnp.where(cond__1233, draws__1170, draws__1321)
-        draw_lo__1330 = jnp.where(cond__1233, draw_lo__1171, draw_lo__1322)
-        draw_hi__1331 = jnp.where(cond__1233, draw_hi__1172, draw_hi__1323)
-        ndraws__1332 = jnp.where(cond__1233, ndraws__1173, ndraws__1324)
-        forced_at__1333 = jnp.where(cond__1233, forced_at__1174, forced_at__1325)
-        move_damage__dmg_749__1334 = jnp.where(
-            cond__1233, move_damage__dmg_749__1237, move_damage__dmg_749__1328
+        ndraws__1123 = ndraws__1062 + 1
+        rand__result_789__1124 = rand__v_787__1118
+        damage_of__r_790__1125 = rand__result_789__1124
+        damage_of__dmg_775__1126 = damage_of__dmg_775__1109 * damage_of__r_790__1125 // 255
+        ndraws__1127 = jnp.where(cond__1110, ndraws__1123, ndraws__1062)
+        forced_at__1128 = jnp.where(cond__1110, forced_at__1117, forced_at__1063)
+        damage_of__dmg_775__1129 = jnp.where(
+            cond__1110, damage_of__dmg_775__1126, damage_of__dmg_775__1109
         )
-        draws__1335 = jnp.where(cond__1231, draws__1170, draws__1329)
-        draw_lo__1336 = jnp.where(cond__1231, draw_lo__1171, draw_lo__1330)
-        draw_hi__1337 = jnp.where(cond__1231, draw_hi__1172, draw_hi__1331)
-        ndraws__1338 = jnp.where(cond__1231, ndraws__1173, ndraws__1332)
-        forced_at__1339 = jnp.where(cond__1231, forced_at__1174, forced_at__1333)
-        move_damage__dmg_749__1340 = jnp.where(
-            cond__1231, move_damage__dmg_749__1232, move_damage__dmg_749__1334
+        damage_of__result_791__1130 = damage_of__dmg_775__1129
+        move_damage__dmg_749__1131 = damage_of__result_791__1130
+        ndraws__1132 = jnp.where(cond__1028, ndraws__959, ndraws__1127)
+        forced_at__1133 = jnp.where(cond__1028, forced_at__960, forced_at__1128)
+        move_damage__dmg_749__1134 = jnp.where(
+            cond__1028, move_damage__dmg_749__1034, move_damage__dmg_749__1131
         )
-        draws__1341 = jnp.where(cond__1215, draws__1225, draws__1335)
-        draw_lo__1342 = jnp.where(cond__1215, draw_lo__1226, draw_lo__1336)
-        draw_hi__1343 = jnp.where(cond__1215, draw_hi__1227, draw_hi__1337)
-        ndraws__1344 = jnp.where(cond__1215, ndraws__1228, ndraws__1338)
-        forced_at__1345 = jnp.where(cond__1215, forced_at__1221, forced_at__1339)
-        move_damage__dmg_749__1346 = jnp.where(
-            cond__1215, move_damage__dmg_749__1230, move_damage__dmg_749__1340
+        ndraws__1135 = jnp.where(cond__1024, ndraws__959, ndraws__1132)
+        forced_at__1136 = jnp.where(cond__1024, forced_at__960, forced_at__1133)
+        move_damage__dmg_749__1137 = jnp.where(
+            cond__1024, move_damage__dmg_749__1027, move_damage__dmg_749__1134
         )
-        draws__1347 = jnp.where(cond__1213, draws__1170, draws__1341)
-        draw_lo__1348 = jnp.where(cond__1213, draw_lo__1171, draw_lo__1342)
-        draw_hi__1349 = jnp.where(cond__1213, draw_hi__1172, draw_hi__1343)
-        ndraws__1350 = jnp.where(cond__1213, ndraws__1173, ndraws__1344)
-        forced_at__1351 = jnp.where(cond__1213, forced_at__1174, forced_at__1345)
-        move_damage__dmg_749__1352 = jnp.where(
-            cond__1213, move_damage__dmg_749__1214, move_damage__dmg_749__1346
+        ndraws__1138 = jnp.where(cond__1005, ndraws__1021, ndraws__1135)
+        forced_at__1139 = jnp.where(cond__1005, forced_at__1014, forced_at__1136)
+        move_damage__dmg_749__1140 = jnp.where(
+            cond__1005, move_damage__dmg_749__1023, move_damage__dmg_749__1137
         )
-        draws__1353 = jnp.where(cond__1211, draws__1170, draws__1347)
-        draw_lo__1354 = jnp.where(cond__1211, draw_lo__1171, draw_lo__1348)
-        draw_hi__1355 = jnp.where(cond__1211, draw_hi__1172, draw_hi__1349)
-        ndraws__1356 = jnp.where(cond__1211, ndraws__1173, ndraws__1350)
-        forced_at__1357 = jnp.where(cond__1211, forced_at__1174, forced_at__1351)
-        move_damage__dmg_749__1358 = jnp.where(
-            cond__1211, move_damage__dmg_749__1212, move_damage__dmg_749__1352
+        ndraws__1141 = jnp.where(cond__1001, ndraws__959, ndraws__1138)
+        forced_at__1142 = jnp.where(cond__1001, forced_at__960, forced_at__1139)
+        move_damage__dmg_749__1143 = jnp.where(
+            cond__1001, move_damage__dmg_749__1004, move_damage__dmg_749__1140
         )
-        draws__1359 = jnp.where(cond__1209, draws__1170, draws__1353)
-        draw_lo__1360 = jnp.where(cond__1209, draw_lo__1171, draw_lo__1354)
-        draw_hi__1361 = jnp.where(cond__1209, draw_hi__1172, draw_hi__1355)
-        ndraws__1362 = jnp.where(cond__1209, ndraws__1173, ndraws__1356)
-        forced_at__1363 = jnp.where(cond__1209, forced_at__1174, forced_at__1357)
-        move_damage__dmg_749__1364 = jnp.where(
-            cond__1209, move_damage__dmg_749__1210, move_damage__dmg_749__1358
+        ndraws__1144 = jnp.where(cond__997, ndraws__959, ndraws__1141)
+        forced_at__1145 = jnp.where(cond__997, forced_at__960, forced_at__1142)
+        move_damage__dmg_749__1146 = jnp.where(
+            cond__997, move_damage__dmg_749__1000, move_damage__dmg_749__1143
         )
-        move_damage__result_792__1365 = move_damage__dmg_749__1364
-        use_move_hit__first_793__1366 = move_damage__result_792__1365
-        use_move_hit__dmg_794__1367 = jnp.asarray(0, jnp.int32)
-        use_move_hit__behind_795__1368 = substitute__1148[use_move_hit__q_614__600]
-        cond__1369 = use_move_hit__behind_795__1368
-        hit_substitute__p_796__1370 = use_move_hit__p_611__597
-        hit_substitute__mv_797__1371 = use_move_hit__mv_613__599
-        hit_substitute__first_798__1372 = use_move_hit__first_793__1366
-        hit_substitute__nhits_799__1373 = use_move_hit__nhits_730__1175
-        hit_substitute__q_800__1374 = 1 - hit_substitute__p_796__1370
-        hit_substitute__a_801__1375 = active[hit_substitute__p_796__1370]
-        hit_substitute__broke_802__1376 = False
+        ndraws__1147 = jnp.where(cond__993, ndraws__959, ndraws__1144)
+        forced_at__1148 = jnp.where(cond__993, forced_at__960, forced_at__1145)
+        move_damage__dmg_749__1149 = jnp.where(
+            cond__993, move_damage__dmg_749__996, move_damage__dmg_749__1146
+        )
+        move_damage__result_792__1150 = move_damage__dmg_749__1149
+        use_move_hit__first_793__1151 = move_damage__result_792__1150
+        use_move_hit__dmg_794__1152 = jnp.asarray(0, jnp.int32)
+        use_move_hit__behind_795__1153 = substitute__934[use_move_hit__q_614__485]
+        cond__1154 = use_move_hit__behind_795__1153
+        pred__1155 = jnp.logical_and(pred__987, cond__1154)
+        hit_substitute__p_796__1156 = use_move_hit__p_611__482
+        hit_substitute__mv_797__1157 = use_move_hit__mv_613__484
+        hit_substitute__first_798__1158 = use_move_hit__first_793__1151
+        hit_substitute__nhits_799__1159 = use_move_hit__nhits_730__961
+        hit_substitute__q_800__1160 = 1 - hit_substitute__p_796__1156
+        hit_substitute__a_801__1161 = active__153[hit_substitute__p_796__1156]
+        hit_substitute__broke_802__1162 = False
 
-        def loop_body__1377(hit_substitute__h_803, carry):
+        def loop_body__1163(hit_substitute__h_803, carry):
             (last_damage, sub_hp, hit_substitute__broke_802, substitute, hp) = carry
             hit_substitute__h_803 = jnp.asarray(hit_substitute__h_803, jnp.int32)
-            cond__1378 = jnp.logical_and(
+            cond__1164 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (hit_substitute__h_803 < hit_substitute__nhits_799__1373),
+                        (hit_substitute__h_803 < hit_substitute__nhits_799__1159),
                         jnp.logical_not(hit_substitute__broke_802),
                     ),
-                    (hp[hit_substitute__p_796__1370, hit_substitute__a_801__1375] > 0),
+                    (hp[hit_substitute__p_796__1156, hit_substitute__a_801__1161] > 0),
                 ),
-                (hit_substitute__first_798__1372 > 0),
+                (hit_substitute__first_798__1158 > 0),
             )
-            last_damage__1379 = hit_substitute__first_798__1372
-            sub_hp__1380 = sub_hp.at[hit_substitute__q_800__1374].set(
+            pred__1165 = jnp.logical_and(pred__1155, cond__1164)
+            last_damage__1166 = hit_substitute__first_798__1158
+            sub_hp__1167 = sub_hp.at[jnp.where(pred__1165, hit_substitute__q_800__1160, 2)].set(
                 jnp.asarray(
                     (
-                        sub_hp[hit_substitute__q_800__1374]
+                        sub_hp[hit_substitute__q_800__1160]
                         - jnp.minimum(
-                            hit_substitute__first_798__1372,
-                            jnp.asarray(sub_hp[hit_substitute__q_800__1374]).astype(jnp.int32),
+                            hit_substitute__first_798__1158,
+                            jnp.asarray(sub_hp[hit_substitute__q_800__1160]).astype(jnp.int32),
                         )
                     ),
                     jnp.int16,
                 )
             )
-            cond__1381 = sub_hp__1380[hit_substitute__q_800__1374] <= 0
-            hit_substitute__broke_802__1382 = True
-            substitute__1383 = substitute.at[hit_substitute__q_800__1374].set(
-                jnp.asarray(False, jnp.bool_)
-            )
-            cond__1384 = MOVES__recoil_num[hit_substitute__mv_797__1371] > 0
-            hit_substitute__rec_804__1385 = jnp.maximum(
+            cond__1168 = sub_hp__1167[hit_substitute__q_800__1160] <= 0
+            pred__1169 = jnp.logical_and(pred__1165, cond__1168)
+            pred__1170 = jnp.logical_and(pred__1165, jnp.logical_not(cond__1168))
+            hit_substitute__broke_802__1171 = True
+            substitute__1172 = substitute.at[
+                jnp.where(pred__1169, hit_substitute__q_800__1160, 2)
+            ].set(jnp.asarray(False, jnp.bool_))
+            cond__1173 = MOVES__recoil_num[hit_substitute__mv_797__1157] > 0
+            pred__1174 = jnp.logical_and(pred__1170, cond__1173)
+            hit_substitute__rec_804__1175 = jnp.maximum(
                 (
-                    hit_substitute__first_798__1372
-                    * MOVES__recoil_num[hit_substitute__mv_797__1371]
-                    // MOVES__recoil_den[hit_substitute__mv_797__1371]
+                    hit_substitute__first_798__1158
+                    * MOVES__recoil_num[hit_substitute__mv_797__1157]
+                    // MOVES__recoil_den[hit_substitute__mv_797__1157]
                 ),
                 1,
             )
-            hp__1386 = hp.at[hit_substitute__p_796__1370, hit_substitute__a_801__1375].set(
+            hp__1176 = hp.at[
+                jnp.where(pred__1174, hit_substitute__p_796__1156, 2), hit_substitute__a_801__1161
+            ].set(
                 jnp.asarray(
                     jnp.maximum(
                         (
-                            hp[hit_substitute__p_796__1370, hit_substitute__a_801__1375]
-                            - hit_substitute__rec_804__1385
+                            hp[hit_substitute__p_796__1156, hit_substitute__a_801__1161]
+                            - hit_substitute__rec_804__1175
                         ),
                         0,
                     ),
                     jnp.int16,
                 )
             )
-            hp__1387 = jnp.where(cond__1384, hp__1386, hp)
-            cond__1388 = MOVES__drain_num[hit_substitute__mv_797__1371] > 0
-            hit_substitute__gain_805__1389 = jnp.maximum(
+            cond__1177 = MOVES__drain_num[hit_substitute__mv_797__1157] > 0
+            pred__1178 = jnp.logical_and(pred__1170, cond__1177)
+            hit_substitute__gain_805__1179 = jnp.maximum(
                 (
-                    hit_substitute__first_798__1372
-                    * MOVES__drain_num[hit_substitute__mv_797__1371]
-                    // MOVES__drain_den[hit_substitute__mv_797__1371]
+                    hit_substitute__first_798__1158
+                    * MOVES__drain_num[hit_substitute__mv_797__1157]
+                    // MOVES__drain_den[hit_substitute__mv_797__1157]
                 ),
                 1,
             )
-            last_damage__1390 = hit_substitute__gain_805__1389
-            hp__1391 = hp__1387.at[hit_substitute__p_796__1370, hit_substitute__a_801__1375].set(
+            last_damage__1180 = hit_substitute__gain_805__1179
+            hp__1181 = hp__1176.at[
+                jnp.where(pred__1178, hit_substitute__p_796__1156, 2), hit_substitute__a_801__1161
+            ].set(
                 jnp.asarray(
                     jnp.minimum(
                         (
                             jnp.asarray(
-                                hp__1387[hit_substitute__p_796__1370, hit_substitute__a_801__1375]
+                                hp__1176[hit_substitute__p_796__1156, hit_substitute__a_801__1161]
                             ).astype(jnp.int32)
-                            + hit_substitute__gain_805__1389
+                            + hit_substitute__gain_805__1179
                         ),
                         jnp.asarray(
-                            s.maxhp[hit_substitute__p_796__1370, hit_substitute__a_801__1375]
+                            s.maxhp[hit_substitute__p_796__1156, hit_substitute__a_801__1161]
                         ).astype(jnp.int32),
                     ),
                     jnp.int16,
                 )
             )
-            hp__1392 = jnp.where(cond__1388, hp__1391, hp__1387)
-            last_damage__1393 = jnp.where(cond__1388, last_damage__1390, last_damage__1379)
-            hp__1394 = jnp.where(cond__1381, hp, hp__1392)
-            last_damage__1395 = jnp.where(cond__1381, last_damage__1379, last_damage__1393)
-            substitute__1396 = jnp.where(cond__1381, substitute__1383, substitute)
-            hit_substitute__broke_802__1397 = jnp.where(
-                cond__1381, hit_substitute__broke_802__1382, hit_substitute__broke_802
+            last_damage__1182 = jnp.where(cond__1177, last_damage__1180, last_damage__1166)
+            last_damage__1183 = jnp.where(cond__1168, last_damage__1166, last_damage__1182)
+            hit_substitute__broke_802__1184 = jnp.where(
+                cond__1168, hit_substitute__broke_802__1171, hit_substitute__broke_802
             )
-            hp__1398 = jnp.where(cond__1378, hp__1394, hp)
-            last_damage__1399 = jnp.where(cond__1378, last_damage__1395, last_damage)
-            substitute__1400 = jnp.where(cond__1378, substitute__1396, substitute)
-            sub_hp__1401 = jnp.where(cond__1378, sub_hp__1380, sub_hp)
-            hit_substitute__broke_802__1402 = jnp.where(
-                cond__1378, hit_substitute__broke_802__1397, hit_substitute__broke_802
+            last_damage__1185 = jnp.where(cond__1164, last_damage__1183, last_damage)
+            hit_substitute__broke_802__1186 = jnp.where(
+                cond__1164, hit_substitute__broke_802__1184, hit_substitute__broke_802
             )
             return (
-                last_damage__1399,
-                sub_hp__1401,
-                hit_substitute__broke_802__1402,
-                substitute__1400,
-                hp__1398,
+                last_damage__1185,
+                sub_hp__1167,
+                hit_substitute__broke_802__1186,
+                substitute__1172,
+                hp__1181,
             )
 
         (
-            last_damage__1403,
-            sub_hp__1404,
-            hit_substitute__broke_802__1405,
-            substitute__1406,
-            hp__1407,
+            last_damage__1187,
+            sub_hp__1188,
+            hit_substitute__broke_802__1189,
+            substitute__1190,
+            hp__1191,
         ) = jax.lax.fori_loop(
             0,
             5,
-            loop_body__1377,
+            loop_body__1163,
             (
-                last_damage__1147,
-                sub_hp__1149,
-                hit_substitute__broke_802__1376,
-                substitute__1148,
-                hp__1146,
+                last_damage__936,
+                sub_hp__933,
+                hit_substitute__broke_802__1162,
+                substitute__934,
+                hp__935,
             ),
         )
-        hit_substitute__result_806__1408 = hit_substitute__broke_802__1405
-        use_move_hit__broke_634__1409 = hit_substitute__result_806__1408
-        cond__1410 = jnp.logical_and(
-            (use_move_hit__kind_624__609 == 4), jnp.logical_not(use_move_hit__broke_634__1409)
+        hit_substitute__result_806__1192 = hit_substitute__broke_802__1189
+        use_move_hit__broke_634__1193 = hit_substitute__result_806__1192
+        cond__1194 = jnp.logical_and(
+            (use_move_hit__kind_624__493 == 4), jnp.logical_not(use_move_hit__broke_634__1193)
         )
-        recharge__1411 = recharge__792.at[use_move_hit__p_611__597].set(
+        pred__1195 = jnp.logical_and(pred__1155, cond__1194)
+        recharge__1196 = recharge__613.at[jnp.where(pred__1195, use_move_hit__p_611__482, 2)].set(
             jnp.asarray(True, jnp.bool_)
         )
-        recharge__1412 = jnp.where(cond__1410, recharge__1411, recharge__792)
-        hp__1413 = jnp.where(cond__1369, hp__1407, hp__1146)
-        last_damage__1414 = jnp.where(cond__1369, last_damage__1403, last_damage__1147)
-        substitute__1415 = jnp.where(cond__1369, substitute__1406, substitute__1148)
-        sub_hp__1416 = jnp.where(cond__1369, sub_hp__1404, sub_hp__1149)
-        recharge__1417 = jnp.where(cond__1369, recharge__1412, recharge__792)
-        use_move_hit__broke_634__1418 = jnp.where(
-            cond__1369, use_move_hit__broke_634__1409, use_move_hit__broke_634__690
+        last_damage__1197 = jnp.where(cond__1154, last_damage__1187, last_damage__936)
+        use_move_hit__broke_634__1198 = jnp.where(
+            cond__1154, use_move_hit__broke_634__1193, use_move_hit__broke_634__558
         )
 
-        def loop_body__1419(use_move_hit__h_807, carry):
+        def loop_body__1199(use_move_hit__h_807, carry):
             (use_move_hit__dmg_794, hp, last_damage) = carry
             use_move_hit__h_807 = jnp.asarray(use_move_hit__h_807, jnp.int32)
-            cond__1420 = jnp.logical_and(
+            cond__1200 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
                         jnp.logical_and(
-                            (use_move_hit__h_807 < use_move_hit__nhits_730__1175),
-                            (hp[use_move_hit__q_614__600, use_move_hit__d_616__602] > 0),
+                            (use_move_hit__h_807 < use_move_hit__nhits_730__961),
+                            (hp[use_move_hit__q_614__485, use_move_hit__d_616__487] > 0),
                         ),
-                        (hp[use_move_hit__p_611__597, use_move_hit__a_615__601] > 0),
+                        (hp[use_move_hit__p_611__482, use_move_hit__a_615__486] > 0),
                     ),
-                    (use_move_hit__first_793__1366 > 0),
+                    (use_move_hit__first_793__1151 > 0),
                 ),
-                jnp.logical_not(use_move_hit__behind_795__1368),
+                jnp.logical_not(use_move_hit__behind_795__1153),
             )
-            use_move_hit__dmg_794__1421 = jnp.minimum(
-                use_move_hit__first_793__1366,
-                jnp.asarray(hp[use_move_hit__q_614__600, use_move_hit__d_616__602]).astype(
+            pred__1201 = jnp.logical_and(pred__987, cond__1200)
+            use_move_hit__dmg_794__1202 = jnp.minimum(
+                use_move_hit__first_793__1151,
+                jnp.asarray(hp[use_move_hit__q_614__485, use_move_hit__d_616__487]).astype(
                     jnp.int32
                 ),
             )
-            hp__1422 = hp.at[use_move_hit__q_614__600, use_move_hit__d_616__602].set(
+            hp__1203 = hp.at[
+                jnp.where(pred__1201, use_move_hit__q_614__485, 2), use_move_hit__d_616__487
+            ].set(
                 jnp.asarray(
                     (
-                        hp[use_move_hit__q_614__600, use_move_hit__d_616__602]
-                        - use_move_hit__dmg_794__1421
+                        hp[use_move_hit__q_614__485, use_move_hit__d_616__487]
+                        - use_move_hit__dmg_794__1202
                     ),
                     jnp.int16,
                 )
             )
-            last_damage__1423 = use_move_hit__dmg_794__1421
-            hp__1424 = jnp.where(cond__1420, hp__1422, hp)
-            last_damage__1425 = jnp.where(cond__1420, last_damage__1423, last_damage)
-            use_move_hit__dmg_794__1426 = jnp.where(
-                cond__1420, use_move_hit__dmg_794__1421, use_move_hit__dmg_794
+            last_damage__1204 = use_move_hit__dmg_794__1202
+            last_damage__1205 = jnp.where(cond__1200, last_damage__1204, last_damage)
+            use_move_hit__dmg_794__1206 = jnp.where(
+                cond__1200, use_move_hit__dmg_794__1202, use_move_hit__dmg_794
             )
-            return (use_move_hit__dmg_794__1426, hp__1424, last_damage__1425)
+            return (use_move_hit__dmg_794__1206, hp__1203, last_damage__1205)
 
-        (use_move_hit__dmg_794__1427, hp__1428, last_damage__1429) = jax.lax.fori_loop(
-            0, 5, loop_body__1419, (use_move_hit__dmg_794__1367, hp__1413, last_damage__1414)
+        (use_move_hit__dmg_794__1207, hp__1208, last_damage__1209) = jax.lax.fori_loop(
+            0, 5, loop_body__1199, (use_move_hit__dmg_794__1152, hp__1191, last_damage__1197)
         )
-        cond__1430 = use_move_hit__dmg_794__1427 > 0
-        cond__1431 = MOVES__recoil_num[use_move_hit__mv_613__599] > 0
-        use_move_hit__rec_808__1432 = jnp.maximum(
+        cond__1210 = use_move_hit__dmg_794__1207 > 0
+        pred__1211 = jnp.logical_and(pred__987, cond__1210)
+        cond__1212 = MOVES__recoil_num[use_move_hit__mv_613__484] > 0
+        pred__1213 = jnp.logical_and(pred__1211, cond__1212)
+        use_move_hit__rec_808__1214 = jnp.maximum(
             (
-                use_move_hit__dmg_794__1427
-                * MOVES__recoil_num[use_move_hit__mv_613__599]
-                // MOVES__recoil_den[use_move_hit__mv_613__599]
+                use_move_hit__dmg_794__1207
+                * MOVES__recoil_num[use_move_hit__mv_613__484]
+                // MOVES__recoil_den[use_move_hit__mv_613__484]
             ),
             1,
         )
-        hp__1433 = hp__1428.at[use_move_hit__p_611__597, use_move_hit__a_615__601].set(
+        hp__1215 = hp__1208.at[
+            jnp.where(pred__1213, use_move_hit__p_611__482, 2), use_move_hit__a_615__486
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
-                        hp__1428[use_move_hit__p_611__597, use_move_hit__a_615__601]
-                        - use_move_hit__rec_808__1432
+                        hp__1208[use_move_hit__p_611__482, use_move_hit__a_615__486]
+                        - use_move_hit__rec_808__1214
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        hp__1434 = jnp.where(cond__1431, hp__1433, hp__1428)
-        cond__1435 = MOVES__drain_num[use_move_hit__mv_613__599] > 0
-        use_move_hit__gain_809__1436 = jnp.maximum(
+        cond__1216 = MOVES__drain_num[use_move_hit__mv_613__484] > 0
+        pred__1217 = jnp.logical_and(pred__1211, cond__1216)
+        use_move_hit__gain_809__1218 = jnp.maximum(
             (
-                use_move_hit__dmg_794__1427
-                * MOVES__drain_num[use_move_hit__mv_613__599]
-                // MOVES__drain_den[use_move_hit__mv_613__599]
+                use_move_hit__dmg_794__1207
+                * MOVES__drain_num[use_move_hit__mv_613__484]
+                // MOVES__drain_den[use_move_hit__mv_613__484]
             ),
             1,
         )
-        last_damage__1437 = use_move_hit__gain_809__1436
-        hp__1438 = hp__1434.at[use_move_hit__p_611__597, use_move_hit__a_615__601].set(
+        last_damage__1219 = use_move_hit__gain_809__1218
+        hp__1220 = hp__1215.at[
+            jnp.where(pred__1217, use_move_hit__p_611__482, 2), use_move_hit__a_615__486
+        ].set(
             jnp.asarray(
                 jnp.minimum(
                     (
                         jnp.asarray(
-                            hp__1434[use_move_hit__p_611__597, use_move_hit__a_615__601]
+                            hp__1215[use_move_hit__p_611__482, use_move_hit__a_615__486]
                         ).astype(jnp.int32)
-                        + use_move_hit__gain_809__1436
+                        + use_move_hit__gain_809__1218
                     ),
-                    jnp.asarray(s.maxhp[use_move_hit__p_611__597, use_move_hit__a_615__601]).astype(
+                    jnp.asarray(s.maxhp[use_move_hit__p_611__482, use_move_hit__a_615__486]).astype(
                         jnp.int32
                     ),
                 ),
                 jnp.int16,
             )
         )
-        hp__1439 = jnp.where(cond__1435, hp__1438, hp__1434)
-        last_damage__1440 = jnp.where(cond__1435, last_damage__1437, last_damage__1429)
-        hp__1441 = jnp.where(cond__1430, hp__1439, hp__1428)
-        last_damage__1442 = jnp.where(cond__1430, last_damage__1440, last_damage__1429)
-        cond__1443 = jnp.logical_and(
+        last_damage__1221 = jnp.where(cond__1216, last_damage__1219, last_damage__1209)
+        last_damage__1222 = jnp.where(cond__1210, last_damage__1221, last_damage__1209)
+        cond__1223 = jnp.logical_and(
             jnp.logical_and(
-                (use_move_hit__kind_624__609 == 4),
-                (hp__1441[use_move_hit__q_614__600, use_move_hit__d_616__602] > 0),
+                (use_move_hit__kind_624__493 == 4),
+                (hp__1220[use_move_hit__q_614__485, use_move_hit__d_616__487] > 0),
             ),
-            jnp.logical_not(use_move_hit__behind_795__1368),
+            jnp.logical_not(use_move_hit__behind_795__1153),
         )
-        recharge__1444 = recharge__1417.at[use_move_hit__p_611__597].set(
+        pred__1224 = jnp.logical_and(pred__987, cond__1223)
+        recharge__1225 = recharge__1196.at[jnp.where(pred__1224, use_move_hit__p_611__482, 2)].set(
             jnp.asarray(True, jnp.bool_)
         )
-        recharge__1445 = jnp.where(cond__1443, recharge__1444, recharge__1417)
-        use_move_hit__sec_810__1446 = MOVES__sec_status[use_move_hit__mv_613__599]
-        cond__1447 = jnp.logical_and(
+        use_move_hit__sec_810__1226 = MOVES__sec_status[use_move_hit__mv_613__484]
+        cond__1227 = jnp.logical_and(
             jnp.logical_and(
-                (use_move_hit__sec_810__1446 >= 0),
-                (hp__1441[use_move_hit__q_614__600, use_move_hit__d_616__602] > 0),
+                (use_move_hit__sec_810__1226 >= 0),
+                (hp__1220[use_move_hit__q_614__485, use_move_hit__d_616__487] > 0),
             ),
-            jnp.logical_not(use_move_hit__behind_795__1368),
+            jnp.logical_not(use_move_hit__behind_795__1153),
         )
-        use_move_hit__same_type_813__1448 = jnp.logical_and(
+        pred__1228 = jnp.logical_and(pred__987, cond__1227)
+        use_move_hit__same_type_813__1229 = jnp.logical_and(
             (
                 lambda has_type__p_811: (
                     lambda has_type__t_812: jnp.logical_or(
-                        (has_type__t_812 == types__1202[has_type__p_811, 0]),
-                        (has_type__t_812 == types__1202[has_type__p_811, 1]),
+                        (has_type__t_812 == types__985[has_type__p_811, 0]),
+                        (has_type__t_812 == types__985[has_type__p_811, 1]),
                     )
-                )(MOVES__type[use_move_hit__mv_613__599])
-            )(use_move_hit__q_614__600),
-            (use_move_hit__sec_810__1446 != 4),
+                )(MOVES__type[use_move_hit__mv_613__484])
+            )(use_move_hit__q_614__485),
+            (use_move_hit__sec_810__1226 != 4),
         )
-        cond__1449 = jnp.logical_not(use_move_hit__same_type_813__1448)
-        chance__num_814__1450 = (
-            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_613__599]).astype(jnp.int32) * 256) + 99
+        cond__1230 = jnp.logical_not(use_move_hit__same_type_813__1229)
+        pred__1231 = jnp.logical_and(pred__1228, cond__1230)
+        chance__num_814__1232 = (
+            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_613__484]).astype(jnp.int32) * 256) + 99
         ) // 100
-        chance__v_815__1451 = _roll(
-            jax.random.bits(_site_key(key, 55, resolve_turn__k_546), (), jnp.uint32), 256
+        chance__v_815__1233 = _roll(loop_words__123[resolve_turn__k_546 - 0, 16], 256)
+        cond__1234 = forced_at__1148 < s.forced_n
+        pred__1235 = jnp.logical_and(pred__1231, cond__1234)
+        chance__v_815__1236 = s.forced[forced_at__1148]
+        forced_at__1237 = forced_at__1148 + 1
+        forced_at__1238 = jnp.where(cond__1234, forced_at__1237, forced_at__1148)
+        chance__v_815__1239 = jnp.where(cond__1234, chance__v_815__1236, chance__v_815__1233)
+        log_draw__v_816__1240 = chance__v_815__1239
+        draws__1241 = draws__1120.at[jnp.where(pred__1231, ndraws__1147, 64)].set(
+            jnp.asarray(log_draw__v_816__1240, jnp.int32)
         )
-        cond__1452 = forced_at__1363 < s.forced_n
-        chance__v_815__1453 = s.forced[forced_at__1363]
-        forced_at__1454 = forced_at__1363 + 1
-        forced_at__1455 = jnp.where(cond__1452, forced_at__1454, forced_at__1363)
-        chance__v_815__1456 = jnp.where(cond__1452, chance__v_815__1453, chance__v_815__1451)
-        log_draw__v_816__1457 = chance__v_815__1456
-        draws__1458 = draws__1359.at[ndraws__1362].set(
-            jnp.asarray(log_draw__v_816__1457, jnp.int32)
+        draw_lo__1242 = draw_lo__1121.at[jnp.where(pred__1231, ndraws__1147, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1459 = draw_lo__1360.at[ndraws__1362].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1460 = draw_hi__1361.at[ndraws__1362].set(jnp.asarray(256, jnp.int32))
-        ndraws__1461 = ndraws__1362 + 1
-        chance__result_817__1462 = chance__v_815__1456 < chance__num_814__1450
-        use_move_hit__lands_818__1463 = chance__result_817__1462
-        cond__1464 = use_move_hit__lands_818__1463
-        set_status__q_819__1465 = use_move_hit__q_614__600
-        set_status__st_820__1466 = use_move_hit__sec_810__1446
-        set_status__d_821__1467 = active[set_status__q_819__1465]
-        set_status__poison_822__1468 = jnp.logical_or(
-            (set_status__st_820__1466 == 4), (set_status__st_820__1466 == 6)
+        draw_hi__1243 = draw_hi__1122.at[jnp.where(pred__1231, ndraws__1147, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        set_status__blocked_823__1469 = jnp.logical_and(
-            set_status__poison_822__1468,
+        ndraws__1244 = ndraws__1147 + 1
+        chance__result_817__1245 = chance__v_815__1239 < chance__num_814__1232
+        use_move_hit__lands_818__1246 = chance__result_817__1245
+        cond__1247 = use_move_hit__lands_818__1246
+        pred__1248 = jnp.logical_and(pred__1231, cond__1247)
+        set_status__q_819__1249 = use_move_hit__q_614__485
+        set_status__st_820__1250 = use_move_hit__sec_810__1226
+        set_status__d_821__1251 = active__153[set_status__q_819__1249]
+        set_status__poison_822__1252 = jnp.logical_or(
+            (set_status__st_820__1250 == 4), (set_status__st_820__1250 == 6)
+        )
+        set_status__blocked_823__1253 = jnp.logical_and(
+            set_status__poison_822__1252,
             jnp.logical_or(
-                TYPES__immune_psn[types__1202[set_status__q_819__1465, 0]],
+                TYPES__immune_psn[types__985[set_status__q_819__1249, 0]],
                 jnp.logical_and(
-                    (types__1202[set_status__q_819__1465, 1] >= 0),
-                    TYPES__immune_psn[types__1202[set_status__q_819__1465, 1]],
+                    (types__985[set_status__q_819__1249, 1] >= 0),
+                    TYPES__immune_psn[types__985[set_status__q_819__1249, 1]],
                 ),
             ),
         )
-        cond__1470 = jnp.logical_and(
+        cond__1254 = jnp.logical_and(
             jnp.logical_and(
-                (status__1024[set_status__q_819__1465, set_status__d_821__1467] == 0),
-                (hp__1441[set_status__q_819__1465, set_status__d_821__1467] > 0),
+                (status__821[set_status__q_819__1249, set_status__d_821__1251] == 0),
+                (hp__1220[set_status__q_819__1249, set_status__d_821__1251] > 0),
             ),
-            jnp.logical_not(set_status__blocked_823__1469),
+            jnp.logical_not(set_status__blocked_823__1253),
         )
-        status__1471 = status__1024.at[set_status__q_819__1465, set_status__d_821__1467].set(
-            jnp.asarray(set_status__st_820__1466, jnp.int8)
+        pred__1255 = jnp.logical_and(pred__1248, cond__1254)
+        status__1256 = status__821.at[
+            jnp.where(pred__1255, set_status__q_819__1249, 2), set_status__d_821__1251
+        ].set(jnp.asarray(set_status__st_820__1250, jnp.int8))
+        cond__1257 = set_status__st_820__1250 == 5
+        pred__1258 = jnp.logical_and(pred__1255, cond__1257)
+        rand__v_824__1259 = 1 + _roll(loop_words__123[resolve_turn__k_546 - 0, 17], 7)
+        cond__1260 = forced_at__1238 < s.forced_n
+        pred__1261 = jnp.logical_and(pred__1258, cond__1260)
+        rand__v_824__1262 = s.forced[forced_at__1238]
+        forced_at__1263 = forced_at__1238 + 1
+        forced_at__1264 = jnp.where(cond__1260, forced_at__1263, forced_at__1238)
+        rand__v_824__1265 = jnp.where(cond__1260, rand__v_824__1262, rand__v_824__1259)
+        log_draw__v_825__1266 = rand__v_824__1265
+        draws__1267 = draws__1241.at[jnp.where(pred__1258, ndraws__1244, 64)].set(
+            jnp.asarray(log_draw__v_825__1266, jnp.int32)
         )
-        cond__1472 = set_status__st_820__1466 == 5
-        rand__v_824__1473 = 1 + _roll(
-            jax.random.bits(_site_key(key, 56, resolve_turn__k_546), (), jnp.uint32), 7
+        draw_lo__1268 = draw_lo__1242.at[jnp.where(pred__1258, ndraws__1244, 64)].set(
+            jnp.asarray(1, jnp.int32)
         )
-        cond__1474 = forced_at__1455 < s.forced_n
-        rand__v_824__1475 = s.forced[forced_at__1455]
-        forced_at__1476 = forced_at__1455 + 1
-        forced_at__1477 = jnp.where(cond__1474, forced_at__1476, forced_at__1455)
-        rand__v_824__1478 = jnp.where(cond__1474, rand__v_824__1475, rand__v_824__1473)
-        log_draw__v_825__1479 = rand__v_824__1478
-        draws__1480 = draws__1458.at[ndraws__1461].set(
-            jnp.asarray(log_draw__v_825__1479, jnp.int32)
+        draw_hi__1269 = draw_hi__1243.at[jnp.where(pred__1258, ndraws__1244, 64)].set(
+            jnp.asarray(8, jnp.int32)
         )
-        draw_lo__1481 = draw_lo__1459.at[ndraws__1461].set(jnp.asarray(1, jnp.int32))
-        draw_hi__1482 = draw_hi__1460.at[ndraws__1461].set(jnp.asarray(8, jnp.int32))
-        ndraws__1483 = ndraws__1461 + 1
-        rand__result_826__1484 = rand__v_824__1478
-        sleep__1485 = sleep__1025.at[set_status__q_819__1465, set_status__d_821__1467].set(
-            jnp.asarray(rand__result_826__1484, jnp.int8)
+        ndraws__1270 = ndraws__1244 + 1
+        rand__result_826__1271 = rand__v_824__1265
+        sleep__1272 = sleep__836.at[
+            jnp.where(pred__1258, set_status__q_819__1249, 2), set_status__d_821__1251
+        ].set(jnp.asarray(rand__result_826__1271, jnp.int8))
+        ndraws__1273 = jnp.where(cond__1257, ndraws__1270, ndraws__1244)
+        forced_at__1274 = jnp.where(cond__1257, forced_at__1264, forced_at__1238)
+        cond__1275 = set_status__st_820__1250 == 6
+        pred__1276 = jnp.logical_and(pred__1255, cond__1275)
+        toxic__1277 = toxic__807.at[jnp.where(pred__1276, set_status__q_819__1249, 2)].set(
+            jnp.asarray(0, jnp.int16)
         )
-        sleep__1486 = jnp.where(cond__1472, sleep__1485, sleep__1025)
-        draws__1487 = jnp.where(cond__1472, draws__1480, draws__1458)
-        draw_lo__1488 = jnp.where(cond__1472, draw_lo__1481, draw_lo__1459)
-        draw_hi__1489 = jnp.where(cond__1472, draw_hi__1482, draw_hi__1460)
-        ndraws__1490 = jnp.where(cond__1472, ndraws__1483, ndraws__1461)
-        forced_at__1491 = jnp.where(cond__1472, forced_at__1477, forced_at__1455)
-        cond__1492 = set_status__st_820__1466 == 6
-        toxic__1493 = toxic__978.at[set_status__q_819__1465].set(jnp.asarray(0, jnp.int16))
-        toxic__1494 = jnp.where(cond__1492, toxic__1493, toxic__978)
-        cond__1495 = set_status__st_820__1466 == 3
-        mod__1496 = mod__1122.at[set_status__q_819__1465, 3].set(
+        cond__1278 = set_status__st_820__1250 == 3
+        pred__1279 = jnp.logical_and(pred__1255, cond__1278)
+        mod__1280 = mod__916.at[jnp.where(pred__1279, set_status__q_819__1249, 2), 3].set(
             jnp.asarray(
-                jnp.maximum((mod__1122[set_status__q_819__1465, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((mod__916[set_status__q_819__1249, 3] * 25 // 100), 1), jnp.int16
             )
         )
-        mod__1497 = jnp.where(cond__1495, mod__1496, mod__1122)
-        cond__1498 = set_status__st_820__1466 == 1
-        mod__1499 = mod__1497.at[set_status__q_819__1465, 0].set(
+        cond__1281 = set_status__st_820__1250 == 1
+        pred__1282 = jnp.logical_and(pred__1255, cond__1281)
+        mod__1283 = mod__1280.at[jnp.where(pred__1282, set_status__q_819__1249, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__1497[set_status__q_819__1465, 0], jnp.int16), 1
+                        jnp.asarray(mod__1280[set_status__q_819__1249, 0], jnp.int16), 1
                     ),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__1500 = jnp.where(cond__1498, mod__1499, mod__1497)
-        status__1501 = jnp.where(cond__1470, status__1471, status__1024)
-        sleep__1502 = jnp.where(cond__1470, sleep__1486, sleep__1025)
-        mod__1503 = jnp.where(cond__1470, mod__1500, mod__1122)
-        toxic__1504 = jnp.where(cond__1470, toxic__1494, toxic__978)
-        draws__1505 = jnp.where(cond__1470, draws__1487, draws__1458)
-        draw_lo__1506 = jnp.where(cond__1470, draw_lo__1488, draw_lo__1459)
-        draw_hi__1507 = jnp.where(cond__1470, draw_hi__1489, draw_hi__1460)
-        ndraws__1508 = jnp.where(cond__1470, ndraws__1490, ndraws__1461)
-        forced_at__1509 = jnp.where(cond__1470, forced_at__1491, forced_at__1455)
-        status__1510 = jnp.where(cond__1464, status__1501, status__1024)
-        sleep__1511 = jnp.where(cond__1464, sleep__1502, sleep__1025)
-        mod__1512 = jnp.where(cond__1464, mod__1503, mod__1122)
-        toxic__1513 = jnp.where(cond__1464, toxic__1504, toxic__978)
-        draws__1514 = jnp.where(cond__1464, draws__1505, draws__1458)
-        draw_lo__1515 = jnp.where(cond__1464, draw_lo__1506, draw_lo__1459)
-        draw_hi__1516 = jnp.where(cond__1464, draw_hi__1507, draw_hi__1460)
-        ndraws__1517 = jnp.where(cond__1464, ndraws__1508, ndraws__1461)
-        forced_at__1518 = jnp.where(cond__1464, forced_at__1509, forced_at__1455)
-        status__1519 = jnp.where(cond__1449, status__1510, status__1024)
-        sleep__1520 = jnp.where(cond__1449, sleep__1511, sleep__1025)
-        mod__1521 = jnp.where(cond__1449, mod__1512, mod__1122)
-        toxic__1522 = jnp.where(cond__1449, toxic__1513, toxic__978)
-        draws__1523 = jnp.where(cond__1449, draws__1514, draws__1359)
-        draw_lo__1524 = jnp.where(cond__1449, draw_lo__1515, draw_lo__1360)
-        draw_hi__1525 = jnp.where(cond__1449, draw_hi__1516, draw_hi__1361)
-        ndraws__1526 = jnp.where(cond__1449, ndraws__1517, ndraws__1362)
-        forced_at__1527 = jnp.where(cond__1449, forced_at__1518, forced_at__1363)
-        status__1528 = jnp.where(cond__1447, status__1519, status__1024)
-        sleep__1529 = jnp.where(cond__1447, sleep__1520, sleep__1025)
-        mod__1530 = jnp.where(cond__1447, mod__1521, mod__1122)
-        toxic__1531 = jnp.where(cond__1447, toxic__1522, toxic__978)
-        draws__1532 = jnp.where(cond__1447, draws__1523, draws__1359)
-        draw_lo__1533 = jnp.where(cond__1447, draw_lo__1524, draw_lo__1360)
-        draw_hi__1534 = jnp.where(cond__1447, draw_hi__1525, draw_hi__1361)
-        ndraws__1535 = jnp.where(cond__1447, ndraws__1526, ndraws__1362)
-        forced_at__1536 = jnp.where(cond__1447, forced_at__1527, forced_at__1363)
-        use_move_hit__sb_827__1537 = jnp.broadcast_to(
+        ndraws__1284 = jnp.where(cond__1254, ndraws__1273, ndraws__1244)
+        forced_at__1285 = jnp.where(cond__1254, forced_at__1274, forced_at__1238)
+        ndraws__1286 = jnp.where(cond__1247, ndraws__1284, ndraws__1244)
+        forced_at__1287 = jnp.where(cond__1247, forced_at__1285, forced_at__1238)
+        ndraws__1288 = jnp.where(cond__1230, ndraws__1286, ndraws__1147)
+        forced_at__1289 = jnp.where(cond__1230, forced_at__1287, forced_at__1148)
+        ndraws__1290 = jnp.where(cond__1227, ndraws__1288, ndraws__1147)
+        forced_at__1291 = jnp.where(cond__1227, forced_at__1289, forced_at__1148)
+        use_move_hit__sb_827__1292 = jnp.broadcast_to(
             jnp.asarray(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.int8)
                         for x in (
-                            MOVES__sec_boost_atk[use_move_hit__mv_613__599],
-                            MOVES__sec_boost_def[use_move_hit__mv_613__599],
-                            MOVES__sec_boost_spc[use_move_hit__mv_613__599],
-                            MOVES__sec_boost_spe[use_move_hit__mv_613__599],
-                            MOVES__sec_boost_accuracy[use_move_hit__mv_613__599],
-                            MOVES__sec_boost_evasion[use_move_hit__mv_613__599],
+                            MOVES__sec_boost_atk[use_move_hit__mv_613__484],
+                            MOVES__sec_boost_def[use_move_hit__mv_613__484],
+                            MOVES__sec_boost_spc[use_move_hit__mv_613__484],
+                            MOVES__sec_boost_spe[use_move_hit__mv_613__484],
+                            MOVES__sec_boost_accuracy[use_move_hit__mv_613__484],
+                            MOVES__sec_boost_evasion[use_move_hit__mv_613__484],
                         )
                     ]
                 ),
@@ -11104,61 +10867,66 @@ def _effect_switch(s: State, params, key) -> State:
             ),
             (6,),
         )
-        cond__1538 = jnp.logical_and(
+        cond__1293 = jnp.logical_and(
             jnp.logical_and(
                 jnp.any(
                     jax.vmap(
                         lambda use_move_hit__k_828: (
-                            _get(use_move_hit__sb_827__1537, use_move_hit__k_828) != 0
+                            _get(use_move_hit__sb_827__1292, use_move_hit__k_828) != 0
                         )
                     )(jnp.arange(0, 6, dtype=jnp.int32)),
                     axis=0,
                 ),
-                (hp__1441[use_move_hit__q_614__600, use_move_hit__d_616__602] > 0),
+                (hp__1220[use_move_hit__q_614__485, use_move_hit__d_616__487] > 0),
             ),
-            jnp.logical_not(use_move_hit__behind_795__1368),
+            jnp.logical_not(use_move_hit__behind_795__1153),
         )
-        chance__num_829__1539 = (
-            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_613__599]).astype(jnp.int32) * 256) + 99
+        pred__1294 = jnp.logical_and(pred__987, cond__1293)
+        chance__num_829__1295 = (
+            (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_613__484]).astype(jnp.int32) * 256) + 99
         ) // 100
-        chance__v_830__1540 = _roll(
-            jax.random.bits(_site_key(key, 57, resolve_turn__k_546), (), jnp.uint32), 256
+        chance__v_830__1296 = _roll(loop_words__123[resolve_turn__k_546 - 0, 18], 256)
+        cond__1297 = forced_at__1291 < s.forced_n
+        pred__1298 = jnp.logical_and(pred__1294, cond__1297)
+        chance__v_830__1299 = s.forced[forced_at__1291]
+        forced_at__1300 = forced_at__1291 + 1
+        forced_at__1301 = jnp.where(cond__1297, forced_at__1300, forced_at__1291)
+        chance__v_830__1302 = jnp.where(cond__1297, chance__v_830__1299, chance__v_830__1296)
+        log_draw__v_831__1303 = chance__v_830__1302
+        draws__1304 = draws__1267.at[jnp.where(pred__1294, ndraws__1290, 64)].set(
+            jnp.asarray(log_draw__v_831__1303, jnp.int32)
         )
-        cond__1541 = forced_at__1536 < s.forced_n
-        chance__v_830__1542 = s.forced[forced_at__1536]
-        forced_at__1543 = forced_at__1536 + 1
-        forced_at__1544 = jnp.where(cond__1541, forced_at__1543, forced_at__1536)
-        chance__v_830__1545 = jnp.where(cond__1541, chance__v_830__1542, chance__v_830__1540)
-        log_draw__v_831__1546 = chance__v_830__1545
-        draws__1547 = draws__1532.at[ndraws__1535].set(
-            jnp.asarray(log_draw__v_831__1546, jnp.int32)
+        draw_lo__1305 = draw_lo__1268.at[jnp.where(pred__1294, ndraws__1290, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1548 = draw_lo__1533.at[ndraws__1535].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1549 = draw_hi__1534.at[ndraws__1535].set(jnp.asarray(256, jnp.int32))
-        ndraws__1550 = ndraws__1535 + 1
-        chance__result_832__1551 = chance__v_830__1545 < chance__num_829__1539
-        use_move_hit__drop_833__1552 = chance__result_832__1551
-        cond__1553 = use_move_hit__drop_833__1552
-        apply_boosts__q_834__1554 = use_move_hit__q_614__600
-        apply_boosts__f_835__1555 = use_move_hit__q_614__600
-        apply_boosts__da_836__1556 = use_move_hit__sb_827__1537[0]
-        apply_boosts__dd_837__1557 = use_move_hit__sb_827__1537[1]
-        apply_boosts__ds_838__1558 = use_move_hit__sb_827__1537[2]
-        apply_boosts__dsp_839__1559 = use_move_hit__sb_827__1537[3]
-        apply_boosts__dacc_840__1560 = use_move_hit__sb_827__1537[4]
-        apply_boosts__deva_841__1561 = use_move_hit__sb_827__1537[5]
-        apply_boosts__deltas_842__1562 = jnp.broadcast_to(
+        draw_hi__1306 = draw_hi__1269.at[jnp.where(pred__1294, ndraws__1290, 64)].set(
+            jnp.asarray(256, jnp.int32)
+        )
+        ndraws__1307 = ndraws__1290 + 1
+        chance__result_832__1308 = chance__v_830__1302 < chance__num_829__1295
+        use_move_hit__drop_833__1309 = chance__result_832__1308
+        cond__1310 = use_move_hit__drop_833__1309
+        pred__1311 = jnp.logical_and(pred__1294, cond__1310)
+        apply_boosts__q_834__1312 = use_move_hit__q_614__485
+        apply_boosts__f_835__1313 = use_move_hit__q_614__485
+        apply_boosts__da_836__1314 = use_move_hit__sb_827__1292[0]
+        apply_boosts__dd_837__1315 = use_move_hit__sb_827__1292[1]
+        apply_boosts__ds_838__1316 = use_move_hit__sb_827__1292[2]
+        apply_boosts__dsp_839__1317 = use_move_hit__sb_827__1292[3]
+        apply_boosts__dacc_840__1318 = use_move_hit__sb_827__1292[4]
+        apply_boosts__deva_841__1319 = use_move_hit__sb_827__1292[5]
+        apply_boosts__deltas_842__1320 = jnp.broadcast_to(
             jnp.asarray(
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.int8)
                         for x in (
-                            apply_boosts__da_836__1556,
-                            apply_boosts__dd_837__1557,
-                            apply_boosts__ds_838__1558,
-                            apply_boosts__dsp_839__1559,
-                            apply_boosts__dacc_840__1560,
-                            apply_boosts__deva_841__1561,
+                            apply_boosts__da_836__1314,
+                            apply_boosts__dd_837__1315,
+                            apply_boosts__ds_838__1316,
+                            apply_boosts__dsp_839__1317,
+                            apply_boosts__dacc_840__1318,
+                            apply_boosts__deva_841__1319,
                         )
                     ]
                 ),
@@ -11166,301 +10934,285 @@ def _effect_switch(s: State, params, key) -> State:
             ),
             (6,),
         )
-        apply_boosts__any_ok_843__1563 = False
+        apply_boosts__any_ok_843__1321 = False
 
-        def loop_body__1564(apply_boosts__k_844, carry):
+        def loop_body__1322(apply_boosts__k_844, carry):
             (boosts, mod, apply_boosts__any_ok_843) = carry
             apply_boosts__k_844 = jnp.asarray(apply_boosts__k_844, jnp.int32)
-            boost_stat__q_845__1565 = apply_boosts__q_834__1554
-            boost_stat__k_846__1566 = apply_boosts__k_844
-            boost_stat__delta_847__1567 = _get(apply_boosts__deltas_842__1562, apply_boosts__k_844)
-            boost_stat__a_848__1568 = active[boost_stat__q_845__1565]
-            boost_stat__b_849__1569 = jnp.asarray(
-                boosts[boost_stat__q_845__1565, boost_stat__k_846__1566]
+            boost_stat__q_845__1323 = apply_boosts__q_834__1312
+            boost_stat__k_846__1324 = apply_boosts__k_844
+            boost_stat__delta_847__1325 = _get(apply_boosts__deltas_842__1320, apply_boosts__k_844)
+            boost_stat__a_848__1326 = active__153[boost_stat__q_845__1323]
+            boost_stat__b_849__1327 = jnp.asarray(
+                boosts[boost_stat__q_845__1323, boost_stat__k_846__1324]
             ).astype(jnp.int32)
-            boost_stat__nb_850__1570 = jnp.clip(
-                (boost_stat__b_849__1569 + boost_stat__delta_847__1567), -6, 6
+            boost_stat__nb_850__1328 = jnp.clip(
+                (boost_stat__b_849__1327 + boost_stat__delta_847__1325), -6, 6
             )
-            boost_stat__ok_851__1571 = False
-            cond__1572 = jnp.logical_and(
+            boost_stat__ok_851__1329 = False
+            cond__1330 = jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (boost_stat__delta_847__1567 != 0),
-                        (hp__1441[boost_stat__q_845__1565, boost_stat__a_848__1568] > 0),
+                        (boost_stat__delta_847__1325 != 0),
+                        (hp__1220[boost_stat__q_845__1323, boost_stat__a_848__1326] > 0),
                     ),
                     jnp.logical_not(
                         jnp.logical_and(
-                            (boost_stat__delta_847__1567 > 0), (boost_stat__b_849__1569 >= 6)
+                            (boost_stat__delta_847__1325 > 0), (boost_stat__b_849__1327 >= 6)
                         )
                     ),
                 ),
                 jnp.logical_not(
                     jnp.logical_and(
-                        (boost_stat__delta_847__1567 < 0), (boost_stat__b_849__1569 <= -6)
+                        (boost_stat__delta_847__1325 < 0), (boost_stat__b_849__1327 <= -6)
                     )
                 ),
             )
-            cond__1573 = boost_stat__k_846__1566 >= 4
-            boosts__1574 = boosts.at[boost_stat__q_845__1565, boost_stat__k_846__1566].set(
-                jnp.asarray(boost_stat__nb_850__1570, jnp.int8)
-            )
-            boost_stat__ok_851__1575 = True
-            cond__1576 = jnp.logical_or(
+            pred__1331 = jnp.logical_and(pred__1311, cond__1330)
+            cond__1332 = boost_stat__k_846__1324 >= 4
+            pred__1333 = jnp.logical_and(pred__1331, cond__1332)
+            pred__1334 = jnp.logical_and(pred__1331, jnp.logical_not(cond__1332))
+            boosts__1335 = boosts.at[
+                jnp.where(pred__1333, boost_stat__q_845__1323, 2), boost_stat__k_846__1324
+            ].set(jnp.asarray(boost_stat__nb_850__1328, jnp.int8))
+            boost_stat__ok_851__1336 = True
+            cond__1337 = jnp.logical_or(
                 jnp.logical_and(
-                    (boost_stat__delta_847__1567 > 0),
-                    (mod[boost_stat__q_845__1565, boost_stat__k_846__1566] == 999),
+                    (boost_stat__delta_847__1325 > 0),
+                    (mod[boost_stat__q_845__1323, boost_stat__k_846__1324] == 999),
                 ),
                 jnp.logical_and(
-                    (boost_stat__delta_847__1567 < 0),
-                    (mod[boost_stat__q_845__1565, boost_stat__k_846__1566] == 1),
+                    (boost_stat__delta_847__1325 < 0),
+                    (mod[boost_stat__q_845__1323, boost_stat__k_846__1324] == 1),
                 ),
             )
-            boosts__1577 = boosts.at[boost_stat__q_845__1565, boost_stat__k_846__1566].set(
+            pred__1338 = jnp.logical_and(pred__1334, cond__1337)
+            pred__1339 = jnp.logical_and(pred__1334, jnp.logical_not(cond__1337))
+            boosts__1340 = boosts__1335.at[
+                jnp.where(pred__1338, boost_stat__q_845__1323, 2), boost_stat__k_846__1324
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_847__1567 > 0),
-                        (boost_stat__nb_850__1570 - 1),
-                        (boost_stat__nb_850__1570 + 1),
+                        (boost_stat__delta_847__1325 > 0),
+                        (boost_stat__nb_850__1328 - 1),
+                        (boost_stat__nb_850__1328 + 1),
                     ),
                     jnp.int8,
                 )
             )
-            boosts__1578 = boosts.at[boost_stat__q_845__1565, boost_stat__k_846__1566].set(
-                jnp.asarray(boost_stat__nb_850__1570, jnp.int8)
-            )
-            boost_stat__ok_851__1579 = True
-            boost_stat__m_852__1580 = jnp.maximum(
+            boosts__1341 = boosts__1340.at[
+                jnp.where(pred__1339, boost_stat__q_845__1323, 2), boost_stat__k_846__1324
+            ].set(jnp.asarray(boost_stat__nb_850__1328, jnp.int8))
+            boost_stat__ok_851__1342 = True
+            boost_stat__m_852__1343 = jnp.maximum(
                 (
                     (
                         jnp.asarray(
-                            stored__1123[boost_stat__q_845__1565, boost_stat__k_846__1566]
+                            stored__915[boost_stat__q_845__1323, boost_stat__k_846__1324]
                         ).astype(jnp.int32)
-                        * STAGE_PCT[(boost_stat__nb_850__1570 + 6)]
+                        * STAGE_PCT[(boost_stat__nb_850__1328 + 6)]
                     )
                     // 100
                 ),
                 1,
             )
-            mod__1581 = mod.at[boost_stat__q_845__1565, boost_stat__k_846__1566].set(
+            mod__1344 = mod.at[
+                jnp.where(pred__1339, boost_stat__q_845__1323, 2), boost_stat__k_846__1324
+            ].set(
                 jnp.asarray(
                     jnp.where(
-                        (boost_stat__delta_847__1567 > 0),
-                        jnp.minimum(boost_stat__m_852__1580, 999),
-                        boost_stat__m_852__1580,
+                        (boost_stat__delta_847__1325 > 0),
+                        jnp.minimum(boost_stat__m_852__1343, 999),
+                        boost_stat__m_852__1343,
                     ),
                     jnp.int16,
                 )
             )
-            boosts__1582 = jnp.where(cond__1576, boosts__1577, boosts__1578)
-            mod__1583 = jnp.where(cond__1576, mod, mod__1581)
-            boost_stat__ok_851__1584 = jnp.where(
-                cond__1576, boost_stat__ok_851__1571, boost_stat__ok_851__1579
+            boost_stat__ok_851__1345 = jnp.where(
+                cond__1337, boost_stat__ok_851__1329, boost_stat__ok_851__1342
             )
-            boosts__1585 = jnp.where(cond__1573, boosts__1574, boosts__1582)
-            mod__1586 = jnp.where(cond__1573, mod, mod__1583)
-            boost_stat__ok_851__1587 = jnp.where(
-                cond__1573, boost_stat__ok_851__1575, boost_stat__ok_851__1584
+            boost_stat__ok_851__1346 = jnp.where(
+                cond__1332, boost_stat__ok_851__1336, boost_stat__ok_851__1345
             )
-            boosts__1588 = jnp.where(cond__1572, boosts__1585, boosts)
-            mod__1589 = jnp.where(cond__1572, mod__1586, mod)
-            boost_stat__ok_851__1590 = jnp.where(
-                cond__1572, boost_stat__ok_851__1587, boost_stat__ok_851__1571
+            boost_stat__ok_851__1347 = jnp.where(
+                cond__1330, boost_stat__ok_851__1346, boost_stat__ok_851__1329
             )
-            boost_stat__result_853__1591 = boost_stat__ok_851__1590
-            apply_boosts__ok_854__1592 = boost_stat__result_853__1591
-            apply_boosts__any_ok_843__1593 = jnp.logical_or(
-                apply_boosts__any_ok_843, apply_boosts__ok_854__1592
+            boost_stat__result_853__1348 = boost_stat__ok_851__1347
+            apply_boosts__ok_854__1349 = boost_stat__result_853__1348
+            apply_boosts__any_ok_843__1350 = jnp.logical_or(
+                apply_boosts__any_ok_843, apply_boosts__ok_854__1349
             )
-            return (boosts__1588, mod__1589, apply_boosts__any_ok_843__1593)
+            return (boosts__1341, mod__1344, apply_boosts__any_ok_843__1350)
 
-        (boosts__1594, mod__1595, apply_boosts__any_ok_843__1596) = jax.lax.fori_loop(
-            0, 6, loop_body__1564, (boosts__1121, mod__1530, apply_boosts__any_ok_843__1563)
+        (boosts__1351, mod__1352, apply_boosts__any_ok_843__1353) = jax.lax.fori_loop(
+            0, 6, loop_body__1322, (boosts__921, mod__1283, apply_boosts__any_ok_843__1321)
         )
-        cond__1597 = apply_boosts__any_ok_843__1596
-        cond__1598 = status__1528[apply_boosts__f_835__1555, active[apply_boosts__f_835__1555]] == 3
-        mod__1599 = mod__1595.at[apply_boosts__f_835__1555, 3].set(
+        cond__1354 = apply_boosts__any_ok_843__1353
+        pred__1355 = jnp.logical_and(pred__1311, cond__1354)
+        cond__1356 = (
+            status__1256[apply_boosts__f_835__1313, active__153[apply_boosts__f_835__1313]] == 3
+        )
+        pred__1357 = jnp.logical_and(pred__1355, cond__1356)
+        mod__1358 = mod__1352.at[jnp.where(pred__1357, apply_boosts__f_835__1313, 2), 3].set(
             jnp.asarray(
-                jnp.maximum((mod__1595[apply_boosts__f_835__1555, 3] * 25 // 100), 1), jnp.int16
+                jnp.maximum((mod__1352[apply_boosts__f_835__1313, 3] * 25 // 100), 1), jnp.int16
             )
         )
-        mod__1600 = jnp.where(cond__1598, mod__1599, mod__1595)
-        cond__1601 = status__1528[apply_boosts__f_835__1555, active[apply_boosts__f_835__1555]] == 1
-        mod__1602 = mod__1600.at[apply_boosts__f_835__1555, 0].set(
+        cond__1359 = (
+            status__1256[apply_boosts__f_835__1313, active__153[apply_boosts__f_835__1313]] == 1
+        )
+        pred__1360 = jnp.logical_and(pred__1355, cond__1359)
+        mod__1361 = mod__1358.at[jnp.where(pred__1360, apply_boosts__f_835__1313, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
                     jnp.right_shift(
-                        jnp.asarray(mod__1600[apply_boosts__f_835__1555, 0], jnp.int16), 1
+                        jnp.asarray(mod__1358[apply_boosts__f_835__1313, 0], jnp.int16), 1
                     ),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__1603 = jnp.where(cond__1601, mod__1602, mod__1600)
-        mod__1604 = jnp.where(cond__1597, mod__1603, mod__1595)
-        boosts__1605 = jnp.where(cond__1553, boosts__1594, boosts__1121)
-        mod__1606 = jnp.where(cond__1553, mod__1604, mod__1530)
-        boosts__1607 = jnp.where(cond__1538, boosts__1605, boosts__1121)
-        mod__1608 = jnp.where(cond__1538, mod__1606, mod__1530)
-        draws__1609 = jnp.where(cond__1538, draws__1547, draws__1532)
-        draw_lo__1610 = jnp.where(cond__1538, draw_lo__1548, draw_lo__1533)
-        draw_hi__1611 = jnp.where(cond__1538, draw_hi__1549, draw_hi__1534)
-        ndraws__1612 = jnp.where(cond__1538, ndraws__1550, ndraws__1535)
-        forced_at__1613 = jnp.where(cond__1538, forced_at__1544, forced_at__1536)
-        use_move_hit__sv_855__1614 = MOVES__sec_volatile[use_move_hit__mv_613__599]
-        use_move_hit__through_856__1615 = jnp.logical_or(
-            jnp.logical_not(use_move_hit__behind_795__1368),
+        ndraws__1362 = jnp.where(cond__1293, ndraws__1307, ndraws__1290)
+        forced_at__1363 = jnp.where(cond__1293, forced_at__1301, forced_at__1291)
+        use_move_hit__sv_855__1364 = MOVES__sec_volatile[use_move_hit__mv_613__484]
+        use_move_hit__through_856__1365 = jnp.logical_or(
+            jnp.logical_not(use_move_hit__behind_795__1153),
             jnp.logical_and(
-                (use_move_hit__sv_855__1614 == 1), jnp.logical_not(use_move_hit__broke_634__1418)
+                (use_move_hit__sv_855__1364 == 1), jnp.logical_not(use_move_hit__broke_634__1198)
             ),
         )
-        cond__1616 = jnp.logical_and(
+        cond__1366 = jnp.logical_and(
             jnp.logical_and(
-                (use_move_hit__sv_855__1614 >= 0),
-                (hp__1441[use_move_hit__q_614__600, use_move_hit__d_616__602] > 0),
+                (use_move_hit__sv_855__1364 >= 0),
+                (hp__1220[use_move_hit__q_614__485, use_move_hit__d_616__487] > 0),
             ),
-            use_move_hit__through_856__1615,
+            use_move_hit__through_856__1365,
         )
-        use_move_hit__vc_857__1617 = (
+        pred__1367 = jnp.logical_and(pred__987, cond__1366)
+        use_move_hit__vc_857__1368 = (
             (
-                (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_613__599]).astype(jnp.int32) * 256)
+                (jnp.asarray(MOVES__sec_chance[use_move_hit__mv_613__484]).astype(jnp.int32) * 256)
                 + 99
             )
             // 100
-        ) - jnp.where((use_move_hit__sv_855__1614 == 1), 1, 0)
-        chance__num_858__1618 = use_move_hit__vc_857__1617
-        chance__v_859__1619 = _roll(
-            jax.random.bits(_site_key(key, 58, resolve_turn__k_546), (), jnp.uint32), 256
+        ) - jnp.where((use_move_hit__sv_855__1364 == 1), 1, 0)
+        chance__num_858__1369 = use_move_hit__vc_857__1368
+        chance__v_859__1370 = _roll(loop_words__123[resolve_turn__k_546 - 0, 19], 256)
+        cond__1371 = forced_at__1363 < s.forced_n
+        pred__1372 = jnp.logical_and(pred__1367, cond__1371)
+        chance__v_859__1373 = s.forced[forced_at__1363]
+        forced_at__1374 = forced_at__1363 + 1
+        forced_at__1375 = jnp.where(cond__1371, forced_at__1374, forced_at__1363)
+        chance__v_859__1376 = jnp.where(cond__1371, chance__v_859__1373, chance__v_859__1370)
+        log_draw__v_860__1377 = chance__v_859__1376
+        draws__1378 = draws__1304.at[jnp.where(pred__1367, ndraws__1362, 64)].set(
+            jnp.asarray(log_draw__v_860__1377, jnp.int32)
         )
-        cond__1620 = forced_at__1613 < s.forced_n
-        chance__v_859__1621 = s.forced[forced_at__1613]
-        forced_at__1622 = forced_at__1613 + 1
-        forced_at__1623 = jnp.where(cond__1620, forced_at__1622, forced_at__1613)
-        chance__v_859__1624 = jnp.where(cond__1620, chance__v_859__1621, chance__v_859__1619)
-        log_draw__v_860__1625 = chance__v_859__1624
-        draws__1626 = draws__1609.at[ndraws__1612].set(
-            jnp.asarray(log_draw__v_860__1625, jnp.int32)
+        draw_lo__1379 = draw_lo__1305.at[jnp.where(pred__1367, ndraws__1362, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1627 = draw_lo__1610.at[ndraws__1612].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1628 = draw_hi__1611.at[ndraws__1612].set(jnp.asarray(256, jnp.int32))
-        ndraws__1629 = ndraws__1612 + 1
-        chance__result_861__1630 = chance__v_859__1624 < chance__num_858__1618
-        use_move_hit__lands_862__1631 = chance__result_861__1630
-        cond__1632 = jnp.logical_and(
-            use_move_hit__lands_862__1631, (use_move_hit__sv_855__1614 == 12)
+        draw_hi__1380 = draw_hi__1306.at[jnp.where(pred__1367, ndraws__1362, 64)].set(
+            jnp.asarray(256, jnp.int32)
         )
-        flinch__1633 = flinch.at[use_move_hit__q_614__600].set(jnp.asarray(True, jnp.bool_))
-        recharge__1634 = recharge__1445.at[use_move_hit__q_614__600].set(
+        ndraws__1381 = ndraws__1362 + 1
+        chance__result_861__1382 = chance__v_859__1376 < chance__num_858__1369
+        use_move_hit__lands_862__1383 = chance__result_861__1382
+        cond__1384 = jnp.logical_and(
+            use_move_hit__lands_862__1383, (use_move_hit__sv_855__1364 == 12)
+        )
+        pred__1385 = jnp.logical_and(pred__1367, cond__1384)
+        flinch__1386 = flinch__165.at[jnp.where(pred__1385, use_move_hit__q_614__485, 2)].set(
+            jnp.asarray(True, jnp.bool_)
+        )
+        recharge__1387 = recharge__1225.at[jnp.where(pred__1385, use_move_hit__q_614__485, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        flinch__1635 = jnp.where(cond__1632, flinch__1633, flinch)
-        recharge__1636 = jnp.where(cond__1632, recharge__1634, recharge__1445)
-        cond__1637 = jnp.logical_and(
-            use_move_hit__lands_862__1631, (use_move_hit__sv_855__1614 == 1)
+        cond__1388 = jnp.logical_and(
+            use_move_hit__lands_862__1383, (use_move_hit__sv_855__1364 == 1)
         )
-        confuse__q_863__1638 = use_move_hit__q_614__600
-        cond__1639 = jnp.logical_and(
-            jnp.logical_not(confused__1061[confuse__q_863__1638]),
-            (hp__1441[confuse__q_863__1638, active[confuse__q_863__1638]] > 0),
+        pred__1389 = jnp.logical_and(pred__1367, cond__1388)
+        confuse__q_863__1390 = use_move_hit__q_614__485
+        cond__1391 = jnp.logical_and(
+            jnp.logical_not(confused__870[confuse__q_863__1390]),
+            (hp__1220[confuse__q_863__1390, active__153[confuse__q_863__1390]] > 0),
         )
-        rand__v_864__1640 = 2 + _roll(
-            jax.random.bits(_site_key(key, 59, resolve_turn__k_546), (), jnp.uint32), 4
+        pred__1392 = jnp.logical_and(pred__1389, cond__1391)
+        rand__v_864__1393 = 2 + _roll(loop_words__123[resolve_turn__k_546 - 0, 20], 4)
+        cond__1394 = forced_at__1375 < s.forced_n
+        pred__1395 = jnp.logical_and(pred__1392, cond__1394)
+        rand__v_864__1396 = s.forced[forced_at__1375]
+        forced_at__1397 = forced_at__1375 + 1
+        forced_at__1398 = jnp.where(cond__1394, forced_at__1397, forced_at__1375)
+        rand__v_864__1399 = jnp.where(cond__1394, rand__v_864__1396, rand__v_864__1393)
+        log_draw__v_865__1400 = rand__v_864__1399
+        draws__1401 = draws__1378.at[jnp.where(pred__1392, ndraws__1381, 64)].set(
+            jnp.asarray(log_draw__v_865__1400, jnp.int32)
         )
-        cond__1641 = forced_at__1623 < s.forced_n
-        rand__v_864__1642 = s.forced[forced_at__1623]
-        forced_at__1643 = forced_at__1623 + 1
-        forced_at__1644 = jnp.where(cond__1641, forced_at__1643, forced_at__1623)
-        rand__v_864__1645 = jnp.where(cond__1641, rand__v_864__1642, rand__v_864__1640)
-        log_draw__v_865__1646 = rand__v_864__1645
-        draws__1647 = draws__1626.at[ndraws__1629].set(
-            jnp.asarray(log_draw__v_865__1646, jnp.int32)
+        draw_lo__1402 = draw_lo__1379.at[jnp.where(pred__1392, ndraws__1381, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        draw_lo__1648 = draw_lo__1627.at[ndraws__1629].set(jnp.asarray(2, jnp.int32))
-        draw_hi__1649 = draw_hi__1628.at[ndraws__1629].set(jnp.asarray(6, jnp.int32))
-        ndraws__1650 = ndraws__1629 + 1
-        rand__result_866__1651 = rand__v_864__1645
-        confusion_turns__1652 = confusion_turns__1062.at[confuse__q_863__1638].set(
-            jnp.asarray(rand__result_866__1651, jnp.int8)
+        draw_hi__1403 = draw_hi__1380.at[jnp.where(pred__1392, ndraws__1381, 64)].set(
+            jnp.asarray(6, jnp.int32)
         )
-        confused__1653 = confused__1061.at[confuse__q_863__1638].set(jnp.asarray(True, jnp.bool_))
-        confused__1654 = jnp.where(cond__1639, confused__1653, confused__1061)
-        confusion_turns__1655 = jnp.where(cond__1639, confusion_turns__1652, confusion_turns__1062)
-        draws__1656 = jnp.where(cond__1639, draws__1647, draws__1626)
-        draw_lo__1657 = jnp.where(cond__1639, draw_lo__1648, draw_lo__1627)
-        draw_hi__1658 = jnp.where(cond__1639, draw_hi__1649, draw_hi__1628)
-        ndraws__1659 = jnp.where(cond__1639, ndraws__1650, ndraws__1629)
-        forced_at__1660 = jnp.where(cond__1639, forced_at__1644, forced_at__1623)
-        confused__1661 = jnp.where(cond__1637, confused__1654, confused__1061)
-        confusion_turns__1662 = jnp.where(cond__1637, confusion_turns__1655, confusion_turns__1062)
-        draws__1663 = jnp.where(cond__1637, draws__1656, draws__1626)
-        draw_lo__1664 = jnp.where(cond__1637, draw_lo__1657, draw_lo__1627)
-        draw_hi__1665 = jnp.where(cond__1637, draw_hi__1658, draw_hi__1628)
-        ndraws__1666 = jnp.where(cond__1637, ndraws__1659, ndraws__1629)
-        forced_at__1667 = jnp.where(cond__1637, forced_at__1660, forced_at__1623)
-        confused__1668 = jnp.where(cond__1616, confused__1661, confused__1061)
-        confusion_turns__1669 = jnp.where(cond__1616, confusion_turns__1662, confusion_turns__1062)
-        flinch__1670 = jnp.where(cond__1616, flinch__1635, flinch)
-        recharge__1671 = jnp.where(cond__1616, recharge__1636, recharge__1445)
-        draws__1672 = jnp.where(cond__1616, draws__1663, draws__1609)
-        draw_lo__1673 = jnp.where(cond__1616, draw_lo__1664, draw_lo__1610)
-        draw_hi__1674 = jnp.where(cond__1616, draw_hi__1665, draw_hi__1611)
-        ndraws__1675 = jnp.where(cond__1616, ndraws__1666, ndraws__1612)
-        forced_at__1676 = jnp.where(cond__1616, forced_at__1667, forced_at__1613)
-        cond__1677 = jnp.logical_and(
-            (use_move_hit__sec_810__1446 == 1),
-            (status__1528[use_move_hit__q_614__600, use_move_hit__d_616__602] == 2),
+        ndraws__1404 = ndraws__1381 + 1
+        rand__result_866__1405 = rand__v_864__1399
+        confusion_turns__1406 = confusion_turns__869.at[
+            jnp.where(pred__1392, confuse__q_863__1390, 2)
+        ].set(jnp.asarray(rand__result_866__1405, jnp.int8))
+        confused__1407 = confused__870.at[jnp.where(pred__1392, confuse__q_863__1390, 2)].set(
+            jnp.asarray(True, jnp.bool_)
         )
-        status__1678 = status__1528.at[use_move_hit__q_614__600, use_move_hit__d_616__602].set(
-            jnp.asarray(0, jnp.int8)
+        ndraws__1408 = jnp.where(cond__1391, ndraws__1404, ndraws__1381)
+        forced_at__1409 = jnp.where(cond__1391, forced_at__1398, forced_at__1375)
+        ndraws__1410 = jnp.where(cond__1388, ndraws__1408, ndraws__1381)
+        forced_at__1411 = jnp.where(cond__1388, forced_at__1409, forced_at__1375)
+        ndraws__1412 = jnp.where(cond__1366, ndraws__1410, ndraws__1362)
+        forced_at__1413 = jnp.where(cond__1366, forced_at__1411, forced_at__1363)
+        cond__1414 = jnp.logical_and(
+            (use_move_hit__sec_810__1226 == 1),
+            (status__1256[use_move_hit__q_614__485, use_move_hit__d_616__487] == 2),
         )
-        status__1679 = jnp.where(cond__1677, status__1678, status__1528)
-        hp__1680 = jnp.where(cond__1203, hp__1441, hp__1146)
-        status__1681 = jnp.where(cond__1203, status__1679, status__1024)
-        sleep__1682 = jnp.where(cond__1203, sleep__1529, sleep__1025)
-        boosts__1683 = jnp.where(cond__1203, boosts__1607, boosts__1121)
-        mod__1684 = jnp.where(cond__1203, mod__1608, mod__1122)
-        last_damage__1685 = jnp.where(cond__1203, last_damage__1442, last_damage__1147)
-        confused__1686 = jnp.where(cond__1203, confused__1668, confused__1061)
-        confusion_turns__1687 = jnp.where(cond__1203, confusion_turns__1669, confusion_turns__1062)
-        toxic__1688 = jnp.where(cond__1203, toxic__1531, toxic__978)
-        flinch__1689 = jnp.where(cond__1203, flinch__1670, flinch)
-        substitute__1690 = jnp.where(cond__1203, substitute__1415, substitute__1148)
-        sub_hp__1691 = jnp.where(cond__1203, sub_hp__1416, sub_hp__1149)
-        recharge__1692 = jnp.where(cond__1203, recharge__1671, recharge__792)
-        draws__1693 = jnp.where(cond__1203, draws__1672, draws__1170)
-        draw_lo__1694 = jnp.where(cond__1203, draw_lo__1673, draw_lo__1171)
-        draw_hi__1695 = jnp.where(cond__1203, draw_hi__1674, draw_hi__1172)
-        ndraws__1696 = jnp.where(cond__1203, ndraws__1675, ndraws__1173)
-        forced_at__1697 = jnp.where(cond__1203, forced_at__1676, forced_at__1174)
-        use_move_hit__broke_634__1698 = jnp.where(
-            cond__1203, use_move_hit__broke_634__1418, use_move_hit__broke_634__690
+        pred__1415 = jnp.logical_and(pred__987, cond__1414)
+        status__1416 = status__1256.at[
+            jnp.where(pred__1415, use_move_hit__q_614__485, 2), use_move_hit__d_616__487
+        ].set(jnp.asarray(0, jnp.int8))
+        last_damage__1417 = jnp.where(cond__986, last_damage__1222, last_damage__936)
+        ndraws__1418 = jnp.where(cond__986, ndraws__1412, ndraws__959)
+        forced_at__1419 = jnp.where(cond__986, forced_at__1413, forced_at__960)
+        use_move_hit__broke_634__1420 = jnp.where(
+            cond__986, use_move_hit__broke_634__1198, use_move_hit__broke_634__558
         )
-        cond__1699 = MOVES__crash[use_move_hit__mv_613__599]
-        self_damage__p_867__1700 = use_move_hit__p_611__597
-        self_damage__q_868__1701 = 1 - self_damage__p_867__1700
-        self_damage__a_869__1702 = active[self_damage__p_867__1700]
-        last_damage__1703 = jnp.asarray(1, jnp.int32)
-        cond__1704 = substitute__543[self_damage__p_867__1700]
-        cond__1705 = substitute__543[self_damage__q_868__1701]
-        sub_hp__1706 = sub_hp__544.at[self_damage__q_868__1701].set(
+        cond__1421 = MOVES__crash[use_move_hit__mv_613__484]
+        pred__1422 = jnp.logical_and(pred__565, cond__1421)
+        self_damage__p_867__1423 = use_move_hit__p_611__482
+        self_damage__q_868__1424 = 1 - self_damage__p_867__1423
+        self_damage__a_869__1425 = active__153[self_damage__p_867__1423]
+        last_damage__1426 = jnp.asarray(1, jnp.int32)
+        cond__1427 = substitute__1190[self_damage__p_867__1423]
+        pred__1428 = jnp.logical_and(pred__1422, cond__1427)
+        pred__1429 = jnp.logical_and(pred__1422, jnp.logical_not(cond__1427))
+        cond__1430 = substitute__1190[self_damage__q_868__1424]
+        pred__1431 = jnp.logical_and(pred__1428, cond__1430)
+        sub_hp__1432 = sub_hp__1188.at[jnp.where(pred__1431, self_damage__q_868__1424, 2)].set(
             jnp.asarray(
                 jnp.maximum(
-                    (jnp.asarray(sub_hp__544[self_damage__q_868__1701]).astype(jnp.int32) - 1), 0
+                    (jnp.asarray(sub_hp__1188[self_damage__q_868__1424]).astype(jnp.int32) - 1), 0
                 ),
                 jnp.int16,
             )
         )
-        substitute__1707 = substitute__543.at[self_damage__q_868__1701].set(
-            jnp.asarray((sub_hp__1706[self_damage__q_868__1701] > 0), jnp.bool_)
-        )
-        substitute__1708 = jnp.where(cond__1705, substitute__1707, substitute__543)
-        sub_hp__1709 = jnp.where(cond__1705, sub_hp__1706, sub_hp__544)
-        hp__1710 = hp__533.at[self_damage__p_867__1700, self_damage__a_869__1702].set(
+        substitute__1433 = substitute__1190.at[
+            jnp.where(pred__1431, self_damage__q_868__1424, 2)
+        ].set(jnp.asarray((sub_hp__1432[self_damage__q_868__1424] > 0), jnp.bool_))
+        hp__1434 = hp__1220.at[
+            jnp.where(pred__1429, self_damage__p_867__1423, 2), self_damage__a_869__1425
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__533[self_damage__p_867__1700, self_damage__a_869__1702]
+                            hp__1220[self_damage__p_867__1423, self_damage__a_869__1425]
                         ).astype(jnp.int32)
                         - 1
                     ),
@@ -11469,203 +11221,80 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1711 = jnp.where(cond__1704, hp__533, hp__1710)
-        substitute__1712 = jnp.where(cond__1704, substitute__1708, substitute__543)
-        sub_hp__1713 = jnp.where(cond__1704, sub_hp__1709, sub_hp__544)
-        hp__1714 = jnp.where(cond__1699, hp__1711, hp__533)
-        last_damage__1715 = jnp.where(cond__1699, last_damage__1703, last_damage__693)
-        substitute__1716 = jnp.where(cond__1699, substitute__1712, substitute__543)
-        sub_hp__1717 = jnp.where(cond__1699, sub_hp__1713, sub_hp__544)
-        hp__1718 = jnp.where(cond__694, hp__1680, hp__1714)
-        status__1719 = jnp.where(cond__694, status__1681, status)
-        sleep__1720 = jnp.where(cond__694, sleep__1682, sleep__534)
-        moves__1721 = jnp.where(cond__694, moves__1190, moves)
-        pp__1722 = jnp.where(cond__694, pp__1120, pp__606)
-        boosts__1723 = jnp.where(cond__694, boosts__1683, boosts)
-        mod__1724 = jnp.where(cond__694, mod__1684, mod)
-        stored__1725 = jnp.where(cond__694, stored__1123, stored)
-        form__1726 = jnp.where(cond__694, form__1124, form)
-        types__1727 = jnp.where(cond__694, types__1202, types)
-        transformed__1728 = jnp.where(cond__694, transformed__1126, transformed)
-        base_moves__1729 = jnp.where(cond__694, base_moves__1127, base_moves)
-        base_pp__1730 = jnp.where(cond__694, base_pp__1128, base_pp__582)
-        speed__1731 = jnp.where(cond__694, speed__1129, speed)
-        last_move__1732 = jnp.where(cond__694, last_move__969, last_move__584)
-        last_damage__1733 = jnp.where(cond__694, last_damage__1685, last_damage__1715)
-        shown_move__1734 = jnp.where(cond__694, shown_move__970, shown_move__588)
-        confused__1735 = jnp.where(cond__694, confused__1686, confused__671)
-        confusion_turns__1736 = jnp.where(cond__694, confusion_turns__1687, confusion_turns__672)
-        focus__1737 = jnp.where(cond__694, focus__1195, focus)
-        seeded__1738 = jnp.where(cond__694, seeded__1198, seeded)
-        mist__1739 = jnp.where(cond__694, mist__975, mist)
-        disabled_slot__1740 = jnp.where(cond__694, disabled_slot__976, disabled_slot__539)
-        disabled_move__1741 = jnp.where(cond__694, disabled_move__977, disabled_move__540)
-        disable_turns__1742 = jnp.where(cond__694, disable_turns__915, disable_turns__541)
-        lock_acc__1743 = jnp.where(cond__694, lock_acc__726, lock_acc__675)
-        toxic__1744 = jnp.where(cond__694, toxic__1688, toxic)
-        flinch__1745 = jnp.where(cond__694, flinch__1689, flinch)
-        reflect__1746 = jnp.where(cond__694, reflect__1033, reflect)
-        light_screen__1747 = jnp.where(cond__694, light_screen__1036, light_screen)
-        mimic_slot__1748 = jnp.where(cond__694, mimic_slot__1191, mimic_slot)
-        mimic_orig__1749 = jnp.where(cond__694, mimic_orig__1192, mimic_orig)
-        substitute__1750 = jnp.where(cond__694, substitute__1690, substitute__1716)
-        sub_hp__1751 = jnp.where(cond__694, sub_hp__1691, sub_hp__1717)
-        recharge__1752 = jnp.where(cond__694, recharge__1692, recharge__546)
-        draws__1753 = jnp.where(cond__694, draws__1693, draws__676)
-        draw_lo__1754 = jnp.where(cond__694, draw_lo__1694, draw_lo__677)
-        draw_hi__1755 = jnp.where(cond__694, draw_hi__1695, draw_hi__678)
-        ndraws__1756 = jnp.where(cond__694, ndraws__1696, ndraws__679)
-        forced_at__1757 = jnp.where(cond__694, forced_at__1697, forced_at__680)
-        use_move_hit__broke_634__1758 = jnp.where(
-            cond__694, use_move_hit__broke_634__1698, use_move_hit__broke_634__690
+        last_damage__1435 = jnp.where(cond__1421, last_damage__1426, last_damage__562)
+        last_damage__1436 = jnp.where(cond__563, last_damage__1417, last_damage__1435)
+        ndraws__1437 = jnp.where(cond__563, ndraws__1418, ndraws__544)
+        forced_at__1438 = jnp.where(cond__563, forced_at__1419, forced_at__545)
+        use_move_hit__broke_634__1439 = jnp.where(
+            cond__563, use_move_hit__broke_634__1420, use_move_hit__broke_634__558
         )
-        cond__1759 = jnp.logical_and(
-            MOVES__self_destruct[use_move_hit__mv_613__599],
-            jnp.logical_not(use_move_hit__broke_634__1758),
+        cond__1440 = jnp.logical_and(
+            MOVES__self_destruct[use_move_hit__mv_613__484],
+            jnp.logical_not(use_move_hit__broke_634__1439),
         )
-        hp__1760 = hp__1718.at[use_move_hit__p_611__597, use_move_hit__a_615__601].set(
-            jnp.asarray(0, jnp.int16)
+        pred__1441 = jnp.logical_and(pred__478, cond__1440)
+        hp__1442 = hp__1434.at[
+            jnp.where(pred__1441, use_move_hit__p_611__482, 2), use_move_hit__a_615__486
+        ].set(jnp.asarray(0, jnp.int16))
+        cond__1443 = jnp.logical_and(
+            thrashing__526[use_move_hit__p_611__482],
+            (rampage_turns__540[use_move_hit__p_611__482] <= 0),
         )
-        hp__1761 = jnp.where(cond__1759, hp__1760, hp__1718)
-        cond__1762 = jnp.logical_and(
-            thrashing__673[use_move_hit__p_611__597],
-            (rampage_turns__674[use_move_hit__p_611__597] <= 0),
-        )
-        thrashing__1763 = thrashing__673.at[use_move_hit__p_611__597].set(
+        pred__1444 = jnp.logical_and(pred__478, cond__1443)
+        thrashing__1445 = thrashing__526.at[jnp.where(pred__1444, use_move_hit__p_611__482, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        thrashing__1764 = jnp.where(cond__1762, thrashing__1763, thrashing__673)
-        hp__1765 = jnp.where(cond__593, hp__533, hp__1761)
-        status__1766 = jnp.where(cond__593, status, status__1719)
-        sleep__1767 = jnp.where(cond__593, sleep__534, sleep__1720)
-        moves__1768 = jnp.where(cond__593, moves, moves__1721)
-        pp__1769 = jnp.where(cond__593, pp__581, pp__1722)
-        boosts__1770 = jnp.where(cond__593, boosts, boosts__1723)
-        mod__1771 = jnp.where(cond__593, mod, mod__1724)
-        stored__1772 = jnp.where(cond__593, stored, stored__1725)
-        form__1773 = jnp.where(cond__593, form, form__1726)
-        types__1774 = jnp.where(cond__593, types, types__1727)
-        transformed__1775 = jnp.where(cond__593, transformed, transformed__1728)
-        base_moves__1776 = jnp.where(cond__593, base_moves, base_moves__1729)
-        base_pp__1777 = jnp.where(cond__593, base_pp__582, base_pp__1730)
-        speed__1778 = jnp.where(cond__593, speed, speed__1731)
-        seen_moves__1779 = jnp.where(cond__593, seen_moves__583, seen_moves__607)
-        last_move__1780 = jnp.where(cond__593, last_move__584, last_move__1732)
-        last_damage__1781 = jnp.where(cond__593, last_damage__585, last_damage__1733)
-        last_used__1782 = jnp.where(cond__593, last_used__587, last_used__596)
-        shown_move__1783 = jnp.where(cond__593, shown_move__588, shown_move__1734)
-        confused__1784 = jnp.where(cond__593, confused__537, confused__1735)
-        confusion_turns__1785 = jnp.where(cond__593, confusion_turns__538, confusion_turns__1736)
-        focus__1786 = jnp.where(cond__593, focus, focus__1737)
-        seeded__1787 = jnp.where(cond__593, seeded, seeded__1738)
-        mist__1788 = jnp.where(cond__593, mist, mist__1739)
-        disabled_slot__1789 = jnp.where(cond__593, disabled_slot__539, disabled_slot__1740)
-        disabled_move__1790 = jnp.where(cond__593, disabled_move__540, disabled_move__1741)
-        disable_turns__1791 = jnp.where(cond__593, disable_turns__541, disable_turns__1742)
-        thrashing__1792 = jnp.where(cond__593, thrashing__542, thrashing__1764)
-        rampage_turns__1793 = jnp.where(cond__593, rampage_turns, rampage_turns__674)
-        lock_acc__1794 = jnp.where(cond__593, lock_acc, lock_acc__1743)
-        toxic__1795 = jnp.where(cond__593, toxic, toxic__1744)
-        flinch__1796 = jnp.where(cond__593, flinch, flinch__1745)
-        reflect__1797 = jnp.where(cond__593, reflect, reflect__1746)
-        light_screen__1798 = jnp.where(cond__593, light_screen, light_screen__1747)
-        mimic_slot__1799 = jnp.where(cond__593, mimic_slot, mimic_slot__1748)
-        mimic_orig__1800 = jnp.where(cond__593, mimic_orig, mimic_orig__1749)
-        substitute__1801 = jnp.where(cond__593, substitute__543, substitute__1750)
-        sub_hp__1802 = jnp.where(cond__593, sub_hp__544, sub_hp__1751)
-        charging__1803 = jnp.where(cond__593, charging__594, charging__595)
-        recharge__1804 = jnp.where(cond__593, recharge__546, recharge__1752)
-        draws__1805 = jnp.where(cond__593, draws__547, draws__1753)
-        draw_lo__1806 = jnp.where(cond__593, draw_lo__548, draw_lo__1754)
-        draw_hi__1807 = jnp.where(cond__593, draw_hi__549, draw_hi__1755)
-        ndraws__1808 = jnp.where(cond__593, ndraws__550, ndraws__1756)
-        forced_at__1809 = jnp.where(cond__593, forced_at__551, forced_at__1757)
-        hp__1810 = jnp.where(cond__591, hp__1765, hp__533)
-        status__1811 = jnp.where(cond__591, status__1766, status)
-        sleep__1812 = jnp.where(cond__591, sleep__1767, sleep__534)
-        moves__1813 = jnp.where(cond__591, moves__1768, moves)
-        pp__1814 = jnp.where(cond__591, pp__1769, pp__581)
-        boosts__1815 = jnp.where(cond__591, boosts__1770, boosts)
-        mod__1816 = jnp.where(cond__591, mod__1771, mod)
-        stored__1817 = jnp.where(cond__591, stored__1772, stored)
-        form__1818 = jnp.where(cond__591, form__1773, form)
-        types__1819 = jnp.where(cond__591, types__1774, types)
-        transformed__1820 = jnp.where(cond__591, transformed__1775, transformed)
-        base_moves__1821 = jnp.where(cond__591, base_moves__1776, base_moves)
-        base_pp__1822 = jnp.where(cond__591, base_pp__1777, base_pp__582)
-        speed__1823 = jnp.where(cond__591, speed__1778, speed)
-        seen_moves__1824 = jnp.where(cond__591, seen_moves__1779, seen_moves__583)
-        last_move__1825 = jnp.where(cond__591, last_move__1780, last_move__584)
-        last_damage__1826 = jnp.where(cond__591, last_damage__1781, last_damage__585)
-        used_move__1827 = jnp.where(cond__591, used_move__592, used_move__586)
-        last_used__1828 = jnp.where(cond__591, last_used__1782, last_used__587)
-        shown_move__1829 = jnp.where(cond__591, shown_move__1783, shown_move__588)
-        confused__1830 = jnp.where(cond__591, confused__1784, confused__537)
-        confusion_turns__1831 = jnp.where(cond__591, confusion_turns__1785, confusion_turns__538)
-        focus__1832 = jnp.where(cond__591, focus__1786, focus)
-        seeded__1833 = jnp.where(cond__591, seeded__1787, seeded)
-        mist__1834 = jnp.where(cond__591, mist__1788, mist)
-        disabled_slot__1835 = jnp.where(cond__591, disabled_slot__1789, disabled_slot__539)
-        disabled_move__1836 = jnp.where(cond__591, disabled_move__1790, disabled_move__540)
-        disable_turns__1837 = jnp.where(cond__591, disable_turns__1791, disable_turns__541)
-        thrashing__1838 = jnp.where(cond__591, thrashing__1792, thrashing__542)
-        rampage_turns__1839 = jnp.where(cond__591, rampage_turns__1793, rampage_turns)
-        lock_acc__1840 = jnp.where(cond__591, lock_acc__1794, lock_acc)
-        toxic__1841 = jnp.where(cond__591, toxic__1795, toxic)
-        flinch__1842 = jnp.where(cond__591, flinch__1796, flinch)
-        reflect__1843 = jnp.where(cond__591, reflect__1797, reflect)
-        light_screen__1844 = jnp.where(cond__591, light_screen__1798, light_screen)
-        mimic_slot__1845 = jnp.where(cond__591, mimic_slot__1799, mimic_slot)
-        mimic_orig__1846 = jnp.where(cond__591, mimic_orig__1800, mimic_orig)
-        substitute__1847 = jnp.where(cond__591, substitute__1801, substitute__543)
-        sub_hp__1848 = jnp.where(cond__591, sub_hp__1802, sub_hp__544)
-        charging__1849 = jnp.where(cond__591, charging__1803, charging__545)
-        recharge__1850 = jnp.where(cond__591, recharge__1804, recharge__546)
-        draws__1851 = jnp.where(cond__591, draws__1805, draws__547)
-        draw_lo__1852 = jnp.where(cond__591, draw_lo__1806, draw_lo__548)
-        draw_hi__1853 = jnp.where(cond__591, draw_hi__1807, draw_hi__549)
-        ndraws__1854 = jnp.where(cond__591, ndraws__1808, ndraws__550)
-        forced_at__1855 = jnp.where(cond__591, forced_at__1809, forced_at__551)
-        cond__1856 = jnp.logical_or(
-            jnp.logical_not(use_move__can_588__552),
-            (hp__1810[use_move__q_581__313, use_move__d_583__315] > 0),
+        last_damage__1446 = jnp.where(cond__476, last_damage__470, last_damage__1436)
+        ndraws__1447 = jnp.where(cond__476, ndraws__439, ndraws__1437)
+        forced_at__1448 = jnp.where(cond__476, forced_at__440, forced_at__1438)
+        last_damage__1449 = jnp.where(cond__473, last_damage__1446, last_damage__470)
+        ndraws__1450 = jnp.where(cond__473, ndraws__1447, ndraws__439)
+        forced_at__1451 = jnp.where(cond__473, forced_at__1448, forced_at__440)
+        cond__1452 = jnp.logical_or(
+            jnp.logical_not(use_move__can_588__441),
+            (hp__1442[use_move__q_581__296, use_move__d_583__298] > 0),
         )
-        after_move_self__p_870__1857 = use_move__p_579__311
-        after_move_self__q_871__1858 = 1 - after_move_self__p_870__1857
-        after_move_self__a_872__1859 = active[after_move_self__p_870__1857]
-        after_move_self__d_873__1860 = active[after_move_self__q_871__1858]
-        cond__1861 = hp__1810[after_move_self__p_870__1857, after_move_self__a_872__1859] > 0
-        after_move_self__st_874__1862 = status__1811[
-            after_move_self__p_870__1857, after_move_self__a_872__1859
+        pred__1453 = jnp.logical_and(pred__131, cond__1452)
+        after_move_self__p_870__1454 = use_move__p_579__294
+        after_move_self__q_871__1455 = 1 - after_move_self__p_870__1454
+        after_move_self__a_872__1456 = active__153[after_move_self__p_870__1454]
+        after_move_self__d_873__1457 = active__153[after_move_self__q_871__1455]
+        cond__1458 = hp__1442[after_move_self__p_870__1454, after_move_self__a_872__1456] > 0
+        pred__1459 = jnp.logical_and(pred__1453, cond__1458)
+        after_move_self__st_874__1460 = status__1416[
+            after_move_self__p_870__1454, after_move_self__a_872__1456
         ]
-        after_move_self__poisoned_875__1863 = jnp.logical_or(
+        after_move_self__poisoned_875__1461 = jnp.logical_or(
             jnp.logical_or(
-                (after_move_self__st_874__1862 == 4), (after_move_self__st_874__1862 == 1)
+                (after_move_self__st_874__1460 == 4), (after_move_self__st_874__1460 == 1)
             ),
-            (after_move_self__st_874__1862 == 6),
+            (after_move_self__st_874__1460 == 6),
         )
-        cond__1864 = jnp.logical_and(
-            (toxic__1841[after_move_self__p_870__1857] >= 0), after_move_self__poisoned_875__1863
+        cond__1462 = jnp.logical_and(
+            (toxic__1277[after_move_self__p_870__1454] >= 0), after_move_self__poisoned_875__1461
         )
-        toxic__1865 = toxic__1841.at[after_move_self__p_870__1857].set(
-            jnp.asarray((toxic__1841[after_move_self__p_870__1857] + 1), jnp.int16)
+        pred__1463 = jnp.logical_and(pred__1459, cond__1462)
+        toxic__1464 = toxic__1277.at[jnp.where(pred__1463, after_move_self__p_870__1454, 2)].set(
+            jnp.asarray((toxic__1277[after_move_self__p_870__1454] + 1), jnp.int16)
         )
-        toxic__1866 = jnp.where(cond__1864, toxic__1865, toxic__1841)
-        cond__1867 = jnp.logical_and(
-            (after_move_self__st_874__1862 == 5),
-            (sleep__1812[after_move_self__p_870__1857, after_move_self__a_872__1859] <= 0),
+        cond__1465 = jnp.logical_and(
+            (after_move_self__st_874__1460 == 5),
+            (sleep__1272[after_move_self__p_870__1454, after_move_self__a_872__1456] <= 0),
         )
-        status__1868 = status__1811.at[
-            after_move_self__p_870__1857, after_move_self__a_872__1859
+        pred__1466 = jnp.logical_and(pred__1459, cond__1465)
+        status__1467 = status__1416.at[
+            jnp.where(pred__1466, after_move_self__p_870__1454, 2), after_move_self__a_872__1456
         ].set(jnp.asarray(0, jnp.int8))
-        status__1869 = jnp.where(cond__1867, status__1868, status__1811)
-        cond__1870 = after_move_self__poisoned_875__1863
-        hp__1871 = hp__1810.at[after_move_self__p_870__1857, after_move_self__a_872__1859].set(
+        cond__1468 = after_move_self__poisoned_875__1461
+        pred__1469 = jnp.logical_and(pred__1459, cond__1468)
+        hp__1470 = hp__1442.at[
+            jnp.where(pred__1469, after_move_self__p_870__1454, 2), after_move_self__a_872__1456
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__1810[after_move_self__p_870__1857, after_move_self__a_872__1859]
+                            hp__1442[after_move_self__p_870__1454, after_move_self__a_872__1456]
                         ).astype(jnp.int32)
                         - (
                             jnp.maximum(
@@ -11673,8 +11302,8 @@ def _effect_switch(s: State, params, key) -> State:
                                     jnp.asarray(
                                         jnp.asarray(
                                             s.maxhp[
-                                                after_move_self__p_870__1857,
-                                                after_move_self__a_872__1859,
+                                                after_move_self__p_870__1454,
+                                                after_move_self__a_872__1456,
                                             ]
                                         ).astype(jnp.int32),
                                         jnp.int32,
@@ -11684,7 +11313,7 @@ def _effect_switch(s: State, params, key) -> State:
                                 1,
                             )
                             * jnp.maximum(
-                                jnp.asarray(toxic__1866[after_move_self__p_870__1857]).astype(
+                                jnp.asarray(toxic__1464[after_move_self__p_870__1454]).astype(
                                     jnp.int32
                                 ),
                                 1,
@@ -11696,429 +11325,335 @@ def _effect_switch(s: State, params, key) -> State:
                 jnp.int16,
             )
         )
-        hp__1872 = jnp.where(cond__1870, hp__1871, hp__1810)
-        hp__1873 = jnp.where(cond__1861, hp__1872, hp__1810)
-        status__1874 = jnp.where(cond__1861, status__1869, status__1811)
-        toxic__1875 = jnp.where(cond__1861, toxic__1866, toxic__1841)
-        cond__1876 = jnp.logical_and(
-            seeded__1833[after_move_self__p_870__1857],
-            (hp__1873[after_move_self__q_871__1858, after_move_self__d_873__1860] > 0),
+        cond__1471 = jnp.logical_and(
+            seeded__981[after_move_self__p_870__1454],
+            (hp__1470[after_move_self__q_871__1455, after_move_self__d_873__1457] > 0),
         )
-        cond__1877 = toxic__1875[after_move_self__p_870__1857] >= 0
-        toxic__1878 = toxic__1875.at[after_move_self__p_870__1857].set(
-            jnp.asarray((toxic__1875[after_move_self__p_870__1857] + 1), jnp.int16)
+        pred__1472 = jnp.logical_and(pred__1453, cond__1471)
+        cond__1473 = toxic__1464[after_move_self__p_870__1454] >= 0
+        pred__1474 = jnp.logical_and(pred__1472, cond__1473)
+        toxic__1475 = toxic__1464.at[jnp.where(pred__1474, after_move_self__p_870__1454, 2)].set(
+            jnp.asarray((toxic__1464[after_move_self__p_870__1454] + 1), jnp.int16)
         )
-        toxic__1879 = jnp.where(cond__1877, toxic__1878, toxic__1875)
-        after_move_self__leech_876__1880 = jnp.maximum(
+        after_move_self__leech_876__1476 = jnp.maximum(
             jnp.right_shift(
                 jnp.asarray(
                     jnp.asarray(
-                        s.maxhp[after_move_self__p_870__1857, after_move_self__a_872__1859]
+                        s.maxhp[after_move_self__p_870__1454, after_move_self__a_872__1456]
                     ).astype(jnp.int32),
                     jnp.int32,
                 ),
                 4,
             ),
             1,
-        ) * jnp.maximum(jnp.asarray(toxic__1879[after_move_self__p_870__1857]).astype(jnp.int32), 1)
-        hp__1881 = hp__1873.at[after_move_self__p_870__1857, after_move_self__a_872__1859].set(
+        ) * jnp.maximum(jnp.asarray(toxic__1475[after_move_self__p_870__1454]).astype(jnp.int32), 1)
+        hp__1477 = hp__1470.at[
+            jnp.where(pred__1472, after_move_self__p_870__1454, 2), after_move_self__a_872__1456
+        ].set(
             jnp.asarray(
                 jnp.maximum(
                     (
                         jnp.asarray(
-                            hp__1873[after_move_self__p_870__1857, after_move_self__a_872__1859]
+                            hp__1470[after_move_self__p_870__1454, after_move_self__a_872__1456]
                         ).astype(jnp.int32)
-                        - after_move_self__leech_876__1880
+                        - after_move_self__leech_876__1476
                     ),
                     0,
                 ),
                 jnp.int16,
             )
         )
-        hp__1882 = hp__1881.at[after_move_self__q_871__1858, after_move_self__d_873__1860].set(
+        hp__1478 = hp__1477.at[
+            jnp.where(pred__1472, after_move_self__q_871__1455, 2), after_move_self__d_873__1457
+        ].set(
             jnp.asarray(
                 jnp.minimum(
                     (
                         jnp.asarray(
-                            hp__1881[after_move_self__q_871__1858, after_move_self__d_873__1860]
+                            hp__1477[after_move_self__q_871__1455, after_move_self__d_873__1457]
                         ).astype(jnp.int32)
-                        + after_move_self__leech_876__1880
+                        + after_move_self__leech_876__1476
                     ),
                     jnp.asarray(
-                        s.maxhp[after_move_self__q_871__1858, after_move_self__d_873__1860]
+                        s.maxhp[after_move_self__q_871__1455, after_move_self__d_873__1457]
                     ).astype(jnp.int32),
                 ),
                 jnp.int16,
             )
         )
-        hp__1883 = jnp.where(cond__1876, hp__1882, hp__1873)
-        toxic__1884 = jnp.where(cond__1876, toxic__1879, toxic__1875)
-        hp__1885 = jnp.where(cond__1856, hp__1883, hp__1810)
-        status__1886 = jnp.where(cond__1856, status__1874, status__1811)
-        toxic__1887 = jnp.where(cond__1856, toxic__1884, toxic__1841)
-        cond__1888 = jnp.logical_or((hp__1885[0, active[0]] <= 0), (hp__1885[1, active[1]] <= 0))
-        resolve_turn__over_545__1889 = True
+        cond__1479 = jnp.logical_or(
+            (hp__1478[0, active__153[0]] <= 0), (hp__1478[1, active__153[1]] <= 0)
+        )
+        pred__1480 = jnp.logical_and(pred__131, cond__1479)
+        pred__1481 = jnp.logical_and(pred__131, jnp.logical_not(cond__1479))
+        resolve_turn__over_545__1482 = True
 
-        def loop_body__1890(after_faint__p_877, carry):
+        def loop_body__1483(after_faint__p_877, carry):
             (moves, pp, transformed, mimic_slot) = carry
             after_faint__p_877 = jnp.asarray(after_faint__p_877, jnp.int32)
-            cond__1891 = (
+            cond__1484 = (
                 lambda is_fainted__p_878: (
-                    hp__1885[is_fainted__p_878, active[is_fainted__p_878]] <= 0
+                    hp__1478[is_fainted__p_878, active__153[is_fainted__p_878]] <= 0
                 )
             )(after_faint__p_877)
-            revert__p_879__1892 = after_faint__p_877
-            revert__a_880__1893 = _get(active, revert__p_879__1892)
-            cond__1894 = _get(transformed, revert__p_879__1892)
+            pred__1485 = jnp.logical_and(pred__1480, cond__1484)
+            revert__p_879__1486 = after_faint__p_877
+            revert__a_880__1487 = _get(active__153, revert__p_879__1486)
+            cond__1488 = _get(transformed, revert__p_879__1486)
+            pred__1489 = jnp.logical_and(pred__1485, cond__1488)
+            pred__1490 = jnp.logical_and(pred__1485, jnp.logical_not(cond__1488))
 
-            def loop_body__1895(revert__k_881, carry):
+            def loop_body__1491(revert__k_881, carry):
                 (moves, pp) = carry
                 revert__k_881 = jnp.asarray(revert__k_881, jnp.int32)
-                moves__1896 = moves.at[revert__p_879__1892, revert__a_880__1893, revert__k_881].set(
+                moves__1492 = moves.at[
+                    jnp.where(pred__1489, revert__p_879__1486, 2),
+                    revert__a_880__1487,
+                    revert__k_881,
+                ].set(
                     jnp.asarray(
-                        _get(base_moves__1821, revert__p_879__1892, revert__k_881), jnp.int16
+                        _get(base_moves__901, revert__p_879__1486, revert__k_881), jnp.int16
                     )
                 )
-                pp__1897 = pp.at[revert__p_879__1892, revert__a_880__1893, revert__k_881].set(
-                    jnp.asarray(_get(base_pp__1822, revert__p_879__1892, revert__k_881), jnp.int8)
-                )
-                return (moves__1896, pp__1897)
+                pp__1493 = pp.at[
+                    jnp.where(pred__1489, revert__p_879__1486, 2),
+                    revert__a_880__1487,
+                    revert__k_881,
+                ].set(jnp.asarray(_get(base_pp__898, revert__p_879__1486, revert__k_881), jnp.int8))
+                return (moves__1492, pp__1493)
 
-            (moves__1898, pp__1899) = jax.lax.fori_loop(0, 4, loop_body__1895, (moves, pp))
-            transformed__1900 = transformed.at[revert__p_879__1892].set(
+            (moves__1494, pp__1495) = jax.lax.fori_loop(0, 4, loop_body__1491, (moves, pp))
+            transformed__1496 = transformed.at[jnp.where(pred__1489, revert__p_879__1486, 2)].set(
                 jnp.asarray(False, jnp.bool_)
             )
-            cond__1901 = _get(mimic_slot, revert__p_879__1892) >= 0
-            moves__1902 = moves.at[
-                revert__p_879__1892, revert__a_880__1893, _get(mimic_slot, revert__p_879__1892)
-            ].set(jnp.asarray(_get(mimic_orig__1846, revert__p_879__1892), jnp.int16))
-            moves__1903 = jnp.where(cond__1901, moves__1902, moves)
-            moves__1904 = jnp.where(cond__1894, moves__1898, moves__1903)
-            pp__1905 = jnp.where(cond__1894, pp__1899, pp)
-            transformed__1906 = jnp.where(cond__1894, transformed__1900, transformed)
-            mimic_slot__1907 = mimic_slot.at[revert__p_879__1892].set(jnp.asarray(-1, jnp.int8))
-            moves__1908 = jnp.where(cond__1891, moves__1904, moves)
-            pp__1909 = jnp.where(cond__1891, pp__1905, pp)
-            transformed__1910 = jnp.where(cond__1891, transformed__1906, transformed)
-            mimic_slot__1911 = jnp.where(cond__1891, mimic_slot__1907, mimic_slot)
-            return (moves__1908, pp__1909, transformed__1910, mimic_slot__1911)
+            cond__1497 = _get(mimic_slot, revert__p_879__1486) >= 0
+            pred__1498 = jnp.logical_and(pred__1490, cond__1497)
+            moves__1499 = moves__1494.at[
+                jnp.where(pred__1498, revert__p_879__1486, 2),
+                revert__a_880__1487,
+                _get(mimic_slot, revert__p_879__1486),
+            ].set(jnp.asarray(_get(mimic_orig__974, revert__p_879__1486), jnp.int16))
+            mimic_slot__1500 = mimic_slot.at[jnp.where(pred__1485, revert__p_879__1486, 2)].set(
+                jnp.asarray(-1, jnp.int8)
+            )
+            return (moves__1499, pp__1495, transformed__1496, mimic_slot__1500)
 
-        (moves__1912, pp__1913, transformed__1914, mimic_slot__1915) = jax.lax.fori_loop(
-            0, 2, loop_body__1890, (moves__1813, pp__1814, transformed__1820, mimic_slot__1845)
+        (moves__1501, pp__1502, transformed__1503, mimic_slot__1504) = jax.lax.fori_loop(
+            0, 2, loop_body__1483, (moves__975, pp__918, transformed__903, mimic_slot__973)
         )
-        after_faint__left0_883__1916 = jnp.sum(
-            jax.vmap(lambda after_faint__i_882: _get(hp__1885, 0, after_faint__i_882) > 0)(
+        after_faint__left0_883__1505 = jnp.sum(
+            jax.vmap(lambda after_faint__i_882: _get(hp__1478, 0, after_faint__i_882) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        after_faint__left1_885__1917 = jnp.sum(
-            jax.vmap(lambda after_faint__i_884: _get(hp__1885, 1, after_faint__i_884) > 0)(
+        after_faint__left1_885__1506 = jnp.sum(
+            jax.vmap(lambda after_faint__i_884: _get(hp__1478, 1, after_faint__i_884) > 0)(
                 jnp.arange(0, 6, dtype=jnp.int32)
             ),
             axis=0,
             dtype=jnp.int32,
         )
-        cond__1918 = jnp.logical_and(
-            (after_faint__left0_883__1916 == 0), (after_faint__left1_885__1917 == 0)
+        cond__1507 = jnp.logical_and(
+            (after_faint__left0_883__1505 == 0), (after_faint__left1_885__1506 == 0)
         )
-        rewards__1919 = jnp.zeros(2, jnp.float32)
-        terminated__1920 = jnp.bool_(True)
-        cond__1921 = after_faint__left0_883__1916 == 0
-        rewards__1922 = _outcome(1, 1.0)
-        terminated__1923 = jnp.bool_(True)
-        cond__1924 = after_faint__left1_885__1917 == 0
-        rewards__1925 = _outcome(0, 1.0)
-        terminated__1926 = jnp.bool_(True)
-        phase__1927 = jnp.asarray(1, jnp.int8)
-        need__1928 = need.at[0].set(jnp.asarray((hp__1885[0, active[0]] <= 0), jnp.bool_))
-        need__1929 = need__1928.at[1].set(jnp.asarray((hp__1885[1, active[1]] <= 0), jnp.bool_))
-        phase__1930 = jnp.where(cond__1924, phase, phase__1927)
-        need__1931 = jnp.where(cond__1924, need, need__1929)
-        rewards__1932 = jnp.where(cond__1924, rewards__1925, rewards)
-        terminated__1933 = jnp.where(cond__1924, terminated__1926, terminated)
-        phase__1934 = jnp.where(cond__1921, phase, phase__1930)
-        need__1935 = jnp.where(cond__1921, need, need__1931)
-        rewards__1936 = jnp.where(cond__1921, rewards__1922, rewards__1932)
-        terminated__1937 = jnp.where(cond__1921, terminated__1923, terminated__1933)
-        phase__1938 = jnp.where(cond__1918, phase, phase__1934)
-        need__1939 = jnp.where(cond__1918, need, need__1935)
-        rewards__1940 = jnp.where(cond__1918, rewards__1919, rewards__1936)
-        terminated__1941 = jnp.where(cond__1918, terminated__1920, terminated__1937)
-        cond__1942 = jnp.logical_and(
+        pred__1508 = jnp.logical_and(pred__1480, cond__1507)
+        pred__1509 = jnp.logical_and(pred__1480, jnp.logical_not(cond__1507))
+        rewards__1510 = jnp.where(pred__1508, jnp.zeros(2, jnp.float32), rewards__260)
+        terminated__1511 = jnp.bool_(True)
+        cond__1512 = after_faint__left0_883__1505 == 0
+        pred__1513 = jnp.logical_and(pred__1509, cond__1512)
+        pred__1514 = jnp.logical_and(pred__1509, jnp.logical_not(cond__1512))
+        rewards__1515 = jnp.where(pred__1513, _outcome(1, 1.0), rewards__1510)
+        terminated__1516 = jnp.bool_(True)
+        cond__1517 = after_faint__left1_885__1506 == 0
+        pred__1518 = jnp.logical_and(pred__1514, cond__1517)
+        pred__1519 = jnp.logical_and(pred__1514, jnp.logical_not(cond__1517))
+        rewards__1520 = jnp.where(pred__1518, _outcome(0, 1.0), rewards__1515)
+        terminated__1521 = jnp.bool_(True)
+        phase__1522 = jnp.asarray(1, jnp.int8)
+        need__1523 = need__264.at[jnp.where(pred__1519, 0, 2)].set(
+            jnp.asarray((hp__1478[0, active__153[0]] <= 0), jnp.bool_)
+        )
+        need__1524 = need__1523.at[jnp.where(pred__1519, 1, 2)].set(
+            jnp.asarray((hp__1478[1, active__153[1]] <= 0), jnp.bool_)
+        )
+        phase__1525 = jnp.where(cond__1517, phase, phase__1522)
+        terminated__1526 = jnp.where(cond__1517, terminated__1521, terminated)
+        phase__1527 = jnp.where(cond__1512, phase, phase__1525)
+        terminated__1528 = jnp.where(cond__1512, terminated__1516, terminated__1526)
+        phase__1529 = jnp.where(cond__1507, phase, phase__1527)
+        terminated__1530 = jnp.where(cond__1507, terminated__1511, terminated__1528)
+        cond__1531 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_not((hp__1885[0, active[0]] <= 0)),
-                jnp.logical_not((hp__1885[1, active[1]] <= 0)),
+                jnp.logical_not((hp__1478[0, active__153[0]] <= 0)),
+                jnp.logical_not((hp__1478[1, active__153[1]] <= 0)),
             ),
-            (speed__1823[0, active[0]] == speed__1823[1, active[1]]),
+            (speed__908[0, active__153[0]] == speed__908[1, active__153[1]]),
         )
-        rand__v_886__1943 = 0 + _roll(
-            jax.random.bits(_site_key(key, 60, resolve_turn__k_546), (), jnp.uint32), 2
+        pred__1532 = jnp.logical_and(pred__1481, cond__1531)
+        rand__v_886__1533 = 0 + _roll(loop_words__123[resolve_turn__k_546 - 0, 21], 2)
+        cond__1534 = forced_at__1451 < s.forced_n
+        pred__1535 = jnp.logical_and(pred__1532, cond__1534)
+        rand__v_886__1536 = s.forced[forced_at__1451]
+        forced_at__1537 = forced_at__1451 + 1
+        forced_at__1538 = jnp.where(cond__1534, forced_at__1537, forced_at__1451)
+        rand__v_886__1539 = jnp.where(cond__1534, rand__v_886__1536, rand__v_886__1533)
+        log_draw__v_887__1540 = rand__v_886__1539
+        draws__1541 = draws__1401.at[jnp.where(pred__1532, ndraws__1450, 64)].set(
+            jnp.asarray(log_draw__v_887__1540, jnp.int32)
         )
-        cond__1944 = forced_at__1855 < s.forced_n
-        rand__v_886__1945 = s.forced[forced_at__1855]
-        forced_at__1946 = forced_at__1855 + 1
-        forced_at__1947 = jnp.where(cond__1944, forced_at__1946, forced_at__1855)
-        rand__v_886__1948 = jnp.where(cond__1944, rand__v_886__1945, rand__v_886__1943)
-        log_draw__v_887__1949 = rand__v_886__1948
-        draws__1950 = draws__1851.at[ndraws__1854].set(
-            jnp.asarray(log_draw__v_887__1949, jnp.int32)
+        draw_lo__1542 = draw_lo__1402.at[jnp.where(pred__1532, ndraws__1450, 64)].set(
+            jnp.asarray(0, jnp.int32)
         )
-        draw_lo__1951 = draw_lo__1852.at[ndraws__1854].set(jnp.asarray(0, jnp.int32))
-        draw_hi__1952 = draw_hi__1853.at[ndraws__1854].set(jnp.asarray(2, jnp.int32))
-        ndraws__1953 = ndraws__1854 + 1
-        rand__result_888__1954 = rand__v_886__1948
-        tie_draw__v_889__1955 = rand__result_888__1954
-        draws__1956 = jnp.where(cond__1942, draws__1950, draws__1851)
-        draw_lo__1957 = jnp.where(cond__1942, draw_lo__1951, draw_lo__1852)
-        draw_hi__1958 = jnp.where(cond__1942, draw_hi__1952, draw_hi__1853)
-        ndraws__1959 = jnp.where(cond__1942, ndraws__1953, ndraws__1854)
-        forced_at__1960 = jnp.where(cond__1942, forced_at__1947, forced_at__1855)
-        moves__1961 = jnp.where(cond__1888, moves__1912, moves__1813)
-        pp__1962 = jnp.where(cond__1888, pp__1913, pp__1814)
-        transformed__1963 = jnp.where(cond__1888, transformed__1914, transformed__1820)
-        phase__1964 = jnp.where(cond__1888, phase__1938, phase)
-        need__1965 = jnp.where(cond__1888, need__1939, need)
-        mimic_slot__1966 = jnp.where(cond__1888, mimic_slot__1915, mimic_slot__1845)
-        draws__1967 = jnp.where(cond__1888, draws__1851, draws__1956)
-        draw_lo__1968 = jnp.where(cond__1888, draw_lo__1852, draw_lo__1957)
-        draw_hi__1969 = jnp.where(cond__1888, draw_hi__1853, draw_hi__1958)
-        ndraws__1970 = jnp.where(cond__1888, ndraws__1854, ndraws__1959)
-        forced_at__1971 = jnp.where(cond__1888, forced_at__1855, forced_at__1960)
-        rewards__1972 = jnp.where(cond__1888, rewards__1940, rewards)
-        terminated__1973 = jnp.where(cond__1888, terminated__1941, terminated)
-        resolve_turn__over_545__1974 = jnp.where(
-            cond__1888, resolve_turn__over_545__1889, resolve_turn__over_545
+        draw_hi__1543 = draw_hi__1403.at[jnp.where(pred__1532, ndraws__1450, 64)].set(
+            jnp.asarray(2, jnp.int32)
         )
-        hp__1975 = jnp.where(cond__134, hp__223, hp__1885)
-        status__1976 = jnp.where(cond__134, status__180, status__1886)
-        sleep__1977 = jnp.where(cond__134, sleep, sleep__1812)
-        moves__1978 = jnp.where(cond__134, moves__297, moves__1961)
-        pp__1979 = jnp.where(cond__134, pp__298, pp__1962)
-        active__1980 = jnp.where(cond__134, active__157, active)
-        boosts__1981 = jnp.where(cond__134, boosts__187, boosts__1815)
-        mod__1982 = jnp.where(cond__134, mod__198, mod__1816)
-        stored__1983 = jnp.where(cond__134, stored__192, stored__1817)
-        form__1984 = jnp.where(cond__134, form__158, form__1818)
-        types__1985 = jnp.where(cond__134, types__160, types__1819)
-        transformed__1986 = jnp.where(cond__134, transformed__299, transformed__1963)
-        base_moves__1987 = jnp.where(cond__134, base_moves, base_moves__1821)
-        base_pp__1988 = jnp.where(cond__134, base_pp, base_pp__1822)
-        speed__1989 = jnp.where(cond__134, speed__199, speed__1823)
-        seen__1990 = jnp.where(cond__134, seen__184, seen)
-        seen_moves__1991 = jnp.where(cond__134, seen_moves, seen_moves__1824)
-        phase__1992 = jnp.where(cond__134, phase__300, phase__1964)
-        need__1993 = jnp.where(cond__134, need__301, need__1965)
-        last_move__1994 = jnp.where(cond__134, last_move, last_move__1825)
-        last_slot__1995 = jnp.where(cond__134, last_slot__183, last_slot)
-        last_damage__1996 = jnp.where(cond__134, last_damage, last_damage__1826)
-        used_move__1997 = jnp.where(cond__134, used_move, used_move__1827)
-        last_used__1998 = jnp.where(cond__134, last_used__164, last_used__1828)
-        shown_move__1999 = jnp.where(cond__134, shown_move, shown_move__1829)
-        confused__2000 = jnp.where(cond__134, confused__168, confused__1830)
-        confusion_turns__2001 = jnp.where(cond__134, confusion_turns__167, confusion_turns__1831)
-        focus__2002 = jnp.where(cond__134, focus__170, focus__1832)
-        seeded__2003 = jnp.where(cond__134, seeded__171, seeded__1833)
-        mist__2004 = jnp.where(cond__134, mist__172, mist__1834)
-        disabled_slot__2005 = jnp.where(cond__134, disabled_slot__175, disabled_slot__1835)
-        disabled_move__2006 = jnp.where(cond__134, disabled_move__176, disabled_move__1836)
-        disable_turns__2007 = jnp.where(cond__134, disable_turns, disable_turns__1837)
-        thrashing__2008 = jnp.where(cond__134, thrashing__173, thrashing__1838)
-        rampage_turns__2009 = jnp.where(cond__134, rampage_turns__174, rampage_turns__1839)
-        lock_acc__2010 = jnp.where(cond__134, lock_acc, lock_acc__1840)
-        toxic__2011 = jnp.where(cond__134, toxic__177, toxic__1887)
-        flinch__2012 = jnp.where(cond__134, flinch__169, flinch__1842)
-        reflect__2013 = jnp.where(cond__134, reflect__181, reflect__1843)
-        light_screen__2014 = jnp.where(cond__134, light_screen__182, light_screen__1844)
-        mimic_slot__2015 = jnp.where(cond__134, mimic_slot__302, mimic_slot__1966)
-        mimic_orig__2016 = jnp.where(cond__134, mimic_orig, mimic_orig__1846)
-        substitute__2017 = jnp.where(cond__134, substitute__162, substitute__1847)
-        sub_hp__2018 = jnp.where(cond__134, sub_hp__161, sub_hp__1848)
-        charging__2019 = jnp.where(cond__134, charging__166, charging__1849)
-        recharge__2020 = jnp.where(cond__134, recharge__165, recharge__1850)
-        draws__2021 = jnp.where(cond__134, draws__303, draws__1967)
-        draw_lo__2022 = jnp.where(cond__134, draw_lo__304, draw_lo__1968)
-        draw_hi__2023 = jnp.where(cond__134, draw_hi__305, draw_hi__1969)
-        ndraws__2024 = jnp.where(cond__134, ndraws__306, ndraws__1970)
-        forced_at__2025 = jnp.where(cond__134, forced_at__307, forced_at__1971)
-        rewards__2026 = jnp.where(cond__134, rewards__308, rewards__1972)
-        terminated__2027 = jnp.where(cond__134, terminated__309, terminated__1973)
-        resolve_turn__over_545__2028 = jnp.where(
-            cond__134, resolve_turn__over_545__310, resolve_turn__over_545__1974
+        ndraws__1544 = ndraws__1450 + 1
+        rand__result_888__1545 = rand__v_886__1539
+        tie_draw__v_889__1546 = rand__result_888__1545
+        ndraws__1547 = jnp.where(cond__1531, ndraws__1544, ndraws__1450)
+        forced_at__1548 = jnp.where(cond__1531, forced_at__1538, forced_at__1451)
+        phase__1549 = jnp.where(cond__1479, phase__1529, phase)
+        ndraws__1550 = jnp.where(cond__1479, ndraws__1450, ndraws__1547)
+        forced_at__1551 = jnp.where(cond__1479, forced_at__1451, forced_at__1548)
+        terminated__1552 = jnp.where(cond__1479, terminated__1530, terminated)
+        resolve_turn__over_545__1553 = jnp.where(
+            cond__1479, resolve_turn__over_545__1482, resolve_turn__over_545
         )
-        hp__2029 = jnp.where(cond__133, hp__1975, hp)
-        status__2030 = jnp.where(cond__133, status__1976, status)
-        sleep__2031 = jnp.where(cond__133, sleep__1977, sleep)
-        moves__2032 = jnp.where(cond__133, moves__1978, moves)
-        pp__2033 = jnp.where(cond__133, pp__1979, pp)
-        active__2034 = jnp.where(cond__133, active__1980, active)
-        boosts__2035 = jnp.where(cond__133, boosts__1981, boosts)
-        mod__2036 = jnp.where(cond__133, mod__1982, mod)
-        stored__2037 = jnp.where(cond__133, stored__1983, stored)
-        form__2038 = jnp.where(cond__133, form__1984, form)
-        types__2039 = jnp.where(cond__133, types__1985, types)
-        transformed__2040 = jnp.where(cond__133, transformed__1986, transformed)
-        base_moves__2041 = jnp.where(cond__133, base_moves__1987, base_moves)
-        base_pp__2042 = jnp.where(cond__133, base_pp__1988, base_pp)
-        speed__2043 = jnp.where(cond__133, speed__1989, speed)
-        seen__2044 = jnp.where(cond__133, seen__1990, seen)
-        seen_moves__2045 = jnp.where(cond__133, seen_moves__1991, seen_moves)
-        phase__2046 = jnp.where(cond__133, phase__1992, phase)
-        need__2047 = jnp.where(cond__133, need__1993, need)
-        last_move__2048 = jnp.where(cond__133, last_move__1994, last_move)
-        last_slot__2049 = jnp.where(cond__133, last_slot__1995, last_slot)
-        last_damage__2050 = jnp.where(cond__133, last_damage__1996, last_damage)
-        used_move__2051 = jnp.where(cond__133, used_move__1997, used_move)
-        last_used__2052 = jnp.where(cond__133, last_used__1998, last_used)
-        shown_move__2053 = jnp.where(cond__133, shown_move__1999, shown_move)
-        confused__2054 = jnp.where(cond__133, confused__2000, confused)
-        confusion_turns__2055 = jnp.where(cond__133, confusion_turns__2001, confusion_turns)
-        focus__2056 = jnp.where(cond__133, focus__2002, focus)
-        seeded__2057 = jnp.where(cond__133, seeded__2003, seeded)
-        mist__2058 = jnp.where(cond__133, mist__2004, mist)
-        disabled_slot__2059 = jnp.where(cond__133, disabled_slot__2005, disabled_slot)
-        disabled_move__2060 = jnp.where(cond__133, disabled_move__2006, disabled_move)
-        disable_turns__2061 = jnp.where(cond__133, disable_turns__2007, disable_turns)
-        thrashing__2062 = jnp.where(cond__133, thrashing__2008, thrashing)
-        rampage_turns__2063 = jnp.where(cond__133, rampage_turns__2009, rampage_turns)
-        lock_acc__2064 = jnp.where(cond__133, lock_acc__2010, lock_acc)
-        toxic__2065 = jnp.where(cond__133, toxic__2011, toxic)
-        flinch__2066 = jnp.where(cond__133, flinch__2012, flinch)
-        reflect__2067 = jnp.where(cond__133, reflect__2013, reflect)
-        light_screen__2068 = jnp.where(cond__133, light_screen__2014, light_screen)
-        mimic_slot__2069 = jnp.where(cond__133, mimic_slot__2015, mimic_slot)
-        mimic_orig__2070 = jnp.where(cond__133, mimic_orig__2016, mimic_orig)
-        substitute__2071 = jnp.where(cond__133, substitute__2017, substitute)
-        sub_hp__2072 = jnp.where(cond__133, sub_hp__2018, sub_hp)
-        charging__2073 = jnp.where(cond__133, charging__2019, charging)
-        recharge__2074 = jnp.where(cond__133, recharge__2020, recharge)
-        draws__2075 = jnp.where(cond__133, draws__2021, draws)
-        draw_lo__2076 = jnp.where(cond__133, draw_lo__2022, draw_lo)
-        draw_hi__2077 = jnp.where(cond__133, draw_hi__2023, draw_hi)
-        ndraws__2078 = jnp.where(cond__133, ndraws__2024, ndraws)
-        forced_at__2079 = jnp.where(cond__133, forced_at__2025, forced_at)
-        rewards__2080 = jnp.where(cond__133, rewards__2026, rewards)
-        terminated__2081 = jnp.where(cond__133, terminated__2027, terminated)
-        resolve_turn__over_545__2082 = jnp.where(
-            cond__133, resolve_turn__over_545__2028, resolve_turn__over_545
+        phase__1554 = jnp.where(cond__129, phase__289, phase__1549)
+        last_damage__1555 = jnp.where(cond__129, last_damage, last_damage__1449)
+        ndraws__1556 = jnp.where(cond__129, ndraws__290, ndraws__1550)
+        forced_at__1557 = jnp.where(cond__129, forced_at__291, forced_at__1551)
+        terminated__1558 = jnp.where(cond__129, terminated__292, terminated__1552)
+        resolve_turn__over_545__1559 = jnp.where(
+            cond__129, resolve_turn__over_545__293, resolve_turn__over_545__1553
+        )
+        phase__1560 = jnp.where(cond__127, phase__1554, phase)
+        last_damage__1561 = jnp.where(cond__127, last_damage__1555, last_damage)
+        ndraws__1562 = jnp.where(cond__127, ndraws__1556, ndraws)
+        forced_at__1563 = jnp.where(cond__127, forced_at__1557, forced_at)
+        terminated__1564 = jnp.where(cond__127, terminated__1558, terminated)
+        resolve_turn__over_545__1565 = jnp.where(
+            cond__127, resolve_turn__over_545__1559, resolve_turn__over_545
         )
         return (
-            speed__2043,
-            moves__2032,
-            pp__2033,
-            transformed__2040,
-            mimic_slot__2069,
-            active__2034,
-            form__2038,
-            types__2039,
-            sub_hp__2072,
-            substitute__2071,
-            last_used__2052,
-            recharge__2074,
-            charging__2073,
-            confusion_turns__2055,
-            confused__2054,
-            flinch__2066,
-            focus__2056,
-            seeded__2057,
-            mist__2058,
-            thrashing__2062,
-            rampage_turns__2063,
-            disabled_slot__2059,
-            disabled_move__2060,
-            toxic__2065,
-            status__2030,
-            reflect__2067,
-            light_screen__2068,
-            last_slot__2049,
-            seen__2044,
-            boosts__2035,
-            mod__2036,
-            stored__2037,
-            forced_at__2079,
-            draws__2075,
-            draw_lo__2076,
-            draw_hi__2077,
-            ndraws__2078,
-            hp__2029,
-            resolve_turn__over_545__2082,
-            rewards__2080,
-            terminated__2081,
-            phase__2046,
-            need__2047,
-            sleep__2031,
-            disable_turns__2061,
-            last_damage__2050,
-            seen_moves__2045,
-            used_move__2051,
-            last_move__2048,
-            shown_move__2053,
-            base_pp__2042,
-            lock_acc__2064,
-            base_moves__2041,
-            mimic_orig__2070,
+            speed__908,
+            moves__1501,
+            pp__1502,
+            transformed__1503,
+            mimic_slot__1504,
+            active__153,
+            form__904,
+            types__985,
+            sub_hp__1432,
+            substitute__1433,
+            last_used__481,
+            recharge__1387,
+            charging__480,
+            confusion_turns__1406,
+            confused__1407,
+            flinch__1386,
+            focus__978,
+            seeded__981,
+            mist__800,
+            thrashing__1445,
+            rampage_turns__540,
+            disabled_slot__801,
+            disabled_move__802,
+            toxic__1475,
+            status__1467,
+            reflect__847,
+            light_screen__850,
+            last_slot__179,
+            seen__180,
+            boosts__1351,
+            mod__1361,
+            stored__915,
+            forced_at__1563,
+            draws__1541,
+            draw_lo__1542,
+            draw_hi__1543,
+            ndraws__1562,
+            hp__1478,
+            resolve_turn__over_545__1565,
+            rewards__1520,
+            terminated__1564,
+            phase__1560,
+            need__1524,
+            sleep__1272,
+            disable_turns__759,
+            last_damage__1561,
+            seen_moves__491,
+            used_move__475,
+            last_move__771,
+            shown_move__772,
+            base_pp__898,
+            lock_acc__580,
+            base_moves__901,
+            mimic_orig__974,
         )
 
     (
-        speed__2083,
-        moves__2084,
-        pp__2085,
-        transformed__2086,
-        mimic_slot__2087,
-        active__2088,
-        form__2089,
-        types__2090,
-        sub_hp__2091,
-        substitute__2092,
-        last_used__2093,
-        recharge__2094,
-        charging__2095,
-        confusion_turns__2096,
-        confused__2097,
-        flinch__2098,
-        focus__2099,
-        seeded__2100,
-        mist__2101,
-        thrashing__2102,
-        rampage_turns__2103,
-        disabled_slot__2104,
-        disabled_move__2105,
-        toxic__2106,
-        status__2107,
-        reflect__2108,
-        light_screen__2109,
-        last_slot__2110,
-        seen__2111,
-        boosts__2112,
-        mod__2113,
-        stored__2114,
-        forced_at__2115,
-        draws__2116,
-        draw_lo__2117,
-        draw_hi__2118,
-        ndraws__2119,
-        hp__2120,
-        resolve_turn__over_545__2121,
-        rewards__2122,
-        terminated__2123,
-        phase__2124,
-        need__2125,
-        sleep__2126,
-        disable_turns__2127,
-        last_damage__2128,
-        seen_moves__2129,
-        used_move__2130,
-        last_move__2131,
-        shown_move__2132,
-        base_pp__2133,
-        lock_acc__2134,
-        base_moves__2135,
-        mimic_orig__2136,
+        speed__1566,
+        moves__1567,
+        pp__1568,
+        transformed__1569,
+        mimic_slot__1570,
+        active__1571,
+        form__1572,
+        types__1573,
+        sub_hp__1574,
+        substitute__1575,
+        last_used__1576,
+        recharge__1577,
+        charging__1578,
+        confusion_turns__1579,
+        confused__1580,
+        flinch__1581,
+        focus__1582,
+        seeded__1583,
+        mist__1584,
+        thrashing__1585,
+        rampage_turns__1586,
+        disabled_slot__1587,
+        disabled_move__1588,
+        toxic__1589,
+        status__1590,
+        reflect__1591,
+        light_screen__1592,
+        last_slot__1593,
+        seen__1594,
+        boosts__1595,
+        mod__1596,
+        stored__1597,
+        forced_at__1598,
+        draws__1599,
+        draw_lo__1600,
+        draw_hi__1601,
+        ndraws__1602,
+        hp__1603,
+        resolve_turn__over_545__1604,
+        rewards__1605,
+        terminated__1606,
+        phase__1607,
+        need__1608,
+        sleep__1609,
+        disable_turns__1610,
+        last_damage__1611,
+        seen_moves__1612,
+        used_move__1613,
+        last_move__1614,
+        shown_move__1615,
+        base_pp__1616,
+        lock_acc__1617,
+        base_moves__1618,
+        mimic_orig__1619,
     ) = jax.lax.fori_loop(
         0,
         2,
-        loop_body__130,
+        loop_body__124,
         (
             speed__34,
             moves,
@@ -12152,13 +11687,13 @@ def _effect_switch(s: State, params, key) -> State:
             boosts,
             mod,
             stored,
-            forced_at__128,
-            draws__124,
-            draw_lo__125,
-            draw_hi__126,
-            ndraws__127,
+            forced_at__121,
+            draws__114,
+            draw_lo__115,
+            draw_hi__116,
+            ndraws__120,
             hp,
-            resolve_turn__over_545__129,
+            resolve_turn__over_545__122,
             rewards,
             terminated,
             phase,
@@ -12176,128 +11711,131 @@ def _effect_switch(s: State, params, key) -> State:
             mimic_orig,
         ),
     )
-    cond__2137 = jnp.logical_not(resolve_turn__over_545__2121)
-    flinch__2138 = flinch__2098.at[0].set(jnp.asarray(False, jnp.bool_))
-    flinch__2139 = flinch__2138.at[1].set(jnp.asarray(False, jnp.bool_))
+    cond__1620 = jnp.logical_not(resolve_turn__over_545__1604)
+    pred__1621 = jnp.logical_and(pred__5, cond__1620)
+    flinch__1622 = flinch__1581.at[jnp.where(pred__1621, 0, 2)].set(jnp.asarray(False, jnp.bool_))
+    flinch__1623 = flinch__1622.at[jnp.where(pred__1621, 1, 2)].set(jnp.asarray(False, jnp.bool_))
 
-    def loop_body__2140(update_speed__p_890, carry):
+    def loop_body__1624(update_speed__p_890, carry):
         (speed,) = carry
         update_speed__p_890 = jnp.asarray(update_speed__p_890, jnp.int32)
-        cond__2141 = hp__2120[update_speed__p_890, _get(active__2088, update_speed__p_890)] > 0
-        speed__2142 = speed.at[update_speed__p_890, _get(active__2088, update_speed__p_890)].set(
-            jnp.asarray(_get(mod__2113, update_speed__p_890, 3), jnp.int16)
-        )
-        speed__2143 = jnp.where(cond__2141, speed__2142, speed)
-        return (speed__2143,)
+        cond__1625 = hp__1603[update_speed__p_890, _get(active__1571, update_speed__p_890)] > 0
+        pred__1626 = jnp.logical_and(pred__1621, cond__1625)
+        speed__1627 = speed.at[
+            jnp.where(pred__1626, update_speed__p_890, 2), _get(active__1571, update_speed__p_890)
+        ].set(jnp.asarray(_get(mod__1596, update_speed__p_890, 3), jnp.int16))
+        return (speed__1627,)
 
-    (speed__2144,) = jax.lax.fori_loop(0, 2, loop_body__2140, (speed__2083,))
-    cond__2145 = jnp.logical_and(
+    (speed__1628,) = jax.lax.fori_loop(0, 2, loop_body__1624, (speed__1566,))
+    cond__1629 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp__2120[0, active__2088[0]] <= 0)),
-            jnp.logical_not((hp__2120[1, active__2088[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1571[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1571[1]] <= 0)),
         ),
-        (speed__2144[0, active__2088[0]] == speed__2144[1, active__2088[1]]),
+        (speed__1628[0, active__1571[0]] == speed__1628[1, active__1571[1]]),
     )
-    rand__v_891__2146 = 0 + _roll(_words[3], 2)
-    cond__2147 = forced_at__2115 < s.forced_n
-    rand__v_891__2148 = s.forced[forced_at__2115]
-    forced_at__2149 = forced_at__2115 + 1
-    forced_at__2150 = jnp.where(cond__2147, forced_at__2149, forced_at__2115)
-    rand__v_891__2151 = jnp.where(cond__2147, rand__v_891__2148, rand__v_891__2146)
-    log_draw__v_892__2152 = rand__v_891__2151
-    draws__2153 = draws__2116.at[ndraws__2119].set(jnp.asarray(log_draw__v_892__2152, jnp.int32))
-    draw_lo__2154 = draw_lo__2117.at[ndraws__2119].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2155 = draw_hi__2118.at[ndraws__2119].set(jnp.asarray(2, jnp.int32))
-    ndraws__2156 = ndraws__2119 + 1
-    rand__result_893__2157 = rand__v_891__2151
-    tie_draw__v_894__2158 = rand__result_893__2157
-    draws__2159 = jnp.where(cond__2145, draws__2153, draws__2116)
-    draw_lo__2160 = jnp.where(cond__2145, draw_lo__2154, draw_lo__2117)
-    draw_hi__2161 = jnp.where(cond__2145, draw_hi__2155, draw_hi__2118)
-    ndraws__2162 = jnp.where(cond__2145, ndraws__2156, ndraws__2119)
-    forced_at__2163 = jnp.where(cond__2145, forced_at__2150, forced_at__2115)
-    speed__2164 = jnp.where(cond__2137, speed__2144, speed__2083)
-    flinch__2165 = jnp.where(cond__2137, flinch__2139, flinch__2098)
-    draws__2166 = jnp.where(cond__2137, draws__2159, draws__2116)
-    draw_lo__2167 = jnp.where(cond__2137, draw_lo__2160, draw_lo__2117)
-    draw_hi__2168 = jnp.where(cond__2137, draw_hi__2161, draw_hi__2118)
-    ndraws__2169 = jnp.where(cond__2137, ndraws__2162, ndraws__2119)
-    forced_at__2170 = jnp.where(cond__2137, forced_at__2163, forced_at__2115)
-    turn__2171 = turn + 1
+    pred__1630 = jnp.logical_and(pred__1621, cond__1629)
+    rand__v_891__1631 = 0 + _roll(_words[3], 2)
+    cond__1632 = forced_at__1598 < s.forced_n
+    pred__1633 = jnp.logical_and(pred__1630, cond__1632)
+    rand__v_891__1634 = s.forced[forced_at__1598]
+    forced_at__1635 = forced_at__1598 + 1
+    forced_at__1636 = jnp.where(cond__1632, forced_at__1635, forced_at__1598)
+    rand__v_891__1637 = jnp.where(cond__1632, rand__v_891__1634, rand__v_891__1631)
+    log_draw__v_892__1638 = rand__v_891__1637
+    draws__1639 = draws__1599.at[jnp.where(pred__1630, ndraws__1602, 64)].set(
+        jnp.asarray(log_draw__v_892__1638, jnp.int32)
+    )
+    draw_lo__1640 = draw_lo__1600.at[jnp.where(pred__1630, ndraws__1602, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1641 = draw_hi__1601.at[jnp.where(pred__1630, ndraws__1602, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1642 = ndraws__1602 + 1
+    rand__result_893__1643 = rand__v_891__1637
+    tie_draw__v_894__1644 = rand__result_893__1643
+    ndraws__1645 = jnp.where(cond__1629, ndraws__1642, ndraws__1602)
+    forced_at__1646 = jnp.where(cond__1629, forced_at__1636, forced_at__1598)
+    ndraws__1647 = jnp.where(cond__1620, ndraws__1645, ndraws__1602)
+    forced_at__1648 = jnp.where(cond__1620, forced_at__1646, forced_at__1598)
+    turn__1649 = turn + 1
 
-    def loop_body__2172(update_speed__p_895, carry):
+    def loop_body__1650(update_speed__p_895, carry):
         (speed,) = carry
         update_speed__p_895 = jnp.asarray(update_speed__p_895, jnp.int32)
-        cond__2173 = hp[update_speed__p_895, _get(active, update_speed__p_895)] > 0
-        speed__2174 = speed.at[update_speed__p_895, _get(active, update_speed__p_895)].set(
-            jnp.asarray(_get(mod, update_speed__p_895, 3), jnp.int16)
-        )
-        speed__2175 = jnp.where(cond__2173, speed__2174, speed)
-        return (speed__2175,)
+        cond__1651 = hp__1603[update_speed__p_895, _get(active__1571, update_speed__p_895)] > 0
+        pred__1652 = jnp.logical_and(pred__6, cond__1651)
+        speed__1653 = speed.at[
+            jnp.where(pred__1652, update_speed__p_895, 2), _get(active__1571, update_speed__p_895)
+        ].set(jnp.asarray(_get(mod__1596, update_speed__p_895, 3), jnp.int16))
+        return (speed__1653,)
 
-    (speed__2176,) = jax.lax.fori_loop(0, 2, loop_body__2172, (speed,))
-    resolve_forced__first_896__2177 = jnp.asarray(0, jnp.int32)
-    cond__2178 = jnp.logical_and(need[0], need[1])
-    resolve_forced__s0_899__2179 = (
+    (speed__1654,) = jax.lax.fori_loop(0, 2, loop_body__1650, (speed__1628,))
+    resolve_forced__first_896__1655 = jnp.asarray(0, jnp.int32)
+    cond__1656 = jnp.logical_and(need__1608[0], need__1608[1])
+    pred__1657 = jnp.logical_and(pred__6, cond__1656)
+    resolve_forced__s0_899__1658 = (
         lambda fainted_speed__a_897: (
             lambda fainted_speed__v_898: jnp.where(
-                (status[0, fainted_speed__a_897] == 3),
+                (status__1590[0, fainted_speed__a_897] == 3),
                 jnp.maximum((fainted_speed__v_898 * 25 // 100), 1),
                 fainted_speed__v_898,
             )
         )(jnp.asarray(s.stats[0, fainted_speed__a_897, 3]).astype(jnp.int32))
-    )(active[0])
-    resolve_forced__s1_902__2180 = (
+    )(active__1571[0])
+    resolve_forced__s1_902__1659 = (
         lambda fainted_speed__a_900: (
             lambda fainted_speed__v_901: jnp.where(
-                (status[1, fainted_speed__a_900] == 3),
+                (status__1590[1, fainted_speed__a_900] == 3),
                 jnp.maximum((fainted_speed__v_901 * 25 // 100), 1),
                 fainted_speed__v_901,
             )
         )(jnp.asarray(s.stats[1, fainted_speed__a_900, 3]).astype(jnp.int32))
-    )(active[1])
-    cond__2181 = resolve_forced__s1_902__2180 > resolve_forced__s0_899__2179
-    resolve_forced__first_896__2182 = jnp.asarray(1, jnp.int32)
-    cond__2183 = resolve_forced__s1_902__2180 == resolve_forced__s0_899__2179
-    rand__v_903__2184 = 0 + _roll(_words[4], 2)
-    cond__2185 = forced_at < s.forced_n
-    rand__v_903__2186 = s.forced[forced_at]
-    forced_at__2187 = forced_at + 1
-    forced_at__2188 = jnp.where(cond__2185, forced_at__2187, forced_at)
-    rand__v_903__2189 = jnp.where(cond__2185, rand__v_903__2186, rand__v_903__2184)
-    log_draw__v_904__2190 = rand__v_903__2189
-    draws__2191 = draws.at[ndraws].set(jnp.asarray(log_draw__v_904__2190, jnp.int32))
-    draw_lo__2192 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2193 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-    ndraws__2194 = ndraws + 1
-    rand__result_905__2195 = rand__v_903__2189
-    resolve_forced__first_896__2196 = rand__result_905__2195
-    draws__2197 = jnp.where(cond__2183, draws__2191, draws)
-    draw_lo__2198 = jnp.where(cond__2183, draw_lo__2192, draw_lo)
-    draw_hi__2199 = jnp.where(cond__2183, draw_hi__2193, draw_hi)
-    ndraws__2200 = jnp.where(cond__2183, ndraws__2194, ndraws)
-    forced_at__2201 = jnp.where(cond__2183, forced_at__2188, forced_at)
-    resolve_forced__first_896__2202 = jnp.where(
-        cond__2183, resolve_forced__first_896__2196, resolve_forced__first_896__2177
+    )(active__1571[1])
+    cond__1660 = resolve_forced__s1_902__1659 > resolve_forced__s0_899__1658
+    pred__1661 = jnp.logical_and(pred__1657, cond__1660)
+    pred__1662 = jnp.logical_and(pred__1657, jnp.logical_not(cond__1660))
+    resolve_forced__first_896__1663 = jnp.asarray(1, jnp.int32)
+    cond__1664 = resolve_forced__s1_902__1659 == resolve_forced__s0_899__1658
+    pred__1665 = jnp.logical_and(pred__1662, cond__1664)
+    rand__v_903__1666 = 0 + _roll(_words[4], 2)
+    cond__1667 = forced_at < s.forced_n
+    pred__1668 = jnp.logical_and(pred__1665, cond__1667)
+    rand__v_903__1669 = s.forced[forced_at]
+    forced_at__1670 = forced_at + 1
+    forced_at__1671 = jnp.where(cond__1667, forced_at__1670, forced_at)
+    rand__v_903__1672 = jnp.where(cond__1667, rand__v_903__1669, rand__v_903__1666)
+    log_draw__v_904__1673 = rand__v_903__1672
+    draws__1674 = draws__1639.at[jnp.where(pred__1665, ndraws, 64)].set(
+        jnp.asarray(log_draw__v_904__1673, jnp.int32)
     )
-    draws__2203 = jnp.where(cond__2181, draws, draws__2197)
-    draw_lo__2204 = jnp.where(cond__2181, draw_lo, draw_lo__2198)
-    draw_hi__2205 = jnp.where(cond__2181, draw_hi, draw_hi__2199)
-    ndraws__2206 = jnp.where(cond__2181, ndraws, ndraws__2200)
-    forced_at__2207 = jnp.where(cond__2181, forced_at, forced_at__2201)
-    resolve_forced__first_896__2208 = jnp.where(
-        cond__2181, resolve_forced__first_896__2182, resolve_forced__first_896__2202
+    draw_lo__1675 = draw_lo__1640.at[jnp.where(pred__1665, ndraws, 64)].set(
+        jnp.asarray(0, jnp.int32)
     )
-    draws__2209 = jnp.where(cond__2178, draws__2203, draws)
-    draw_lo__2210 = jnp.where(cond__2178, draw_lo__2204, draw_lo)
-    draw_hi__2211 = jnp.where(cond__2178, draw_hi__2205, draw_hi)
-    ndraws__2212 = jnp.where(cond__2178, ndraws__2206, ndraws)
-    forced_at__2213 = jnp.where(cond__2178, forced_at__2207, forced_at)
-    resolve_forced__first_896__2214 = jnp.where(
-        cond__2178, resolve_forced__first_896__2208, resolve_forced__first_896__2177
+    draw_hi__1676 = draw_hi__1641.at[jnp.where(pred__1665, ndraws, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1677 = ndraws + 1
+    rand__result_905__1678 = rand__v_903__1672
+    resolve_forced__first_896__1679 = rand__result_905__1678
+    ndraws__1680 = jnp.where(cond__1664, ndraws__1677, ndraws)
+    forced_at__1681 = jnp.where(cond__1664, forced_at__1671, forced_at)
+    resolve_forced__first_896__1682 = jnp.where(
+        cond__1664, resolve_forced__first_896__1679, resolve_forced__first_896__1655
+    )
+    ndraws__1683 = jnp.where(cond__1660, ndraws, ndraws__1680)
+    forced_at__1684 = jnp.where(cond__1660, forced_at, forced_at__1681)
+    resolve_forced__first_896__1685 = jnp.where(
+        cond__1660, resolve_forced__first_896__1663, resolve_forced__first_896__1682
+    )
+    ndraws__1686 = jnp.where(cond__1656, ndraws__1683, ndraws)
+    forced_at__1687 = jnp.where(cond__1656, forced_at__1684, forced_at)
+    resolve_forced__first_896__1688 = jnp.where(
+        cond__1656, resolve_forced__first_896__1685, resolve_forced__first_896__1655
     )
 
-    def loop_body__2215(resolve_forced__k_906, carry):
+    def loop_body__1689(resolve_forced__k_906, carry):
         (
             speed,
             moves,
@@ -12333,565 +11871,494 @@ def _effect_switch(s: State, params, key) -> State:
             stored,
         ) = carry
         resolve_forced__k_906 = jnp.asarray(resolve_forced__k_906, jnp.int32)
-        resolve_forced__p_907__2216 = jnp.where(
+        resolve_forced__p_907__1690 = jnp.where(
             (resolve_forced__k_906 == 0),
-            resolve_forced__first_896__2214,
-            (1 - resolve_forced__first_896__2214),
+            resolve_forced__first_896__1688,
+            (1 - resolve_forced__first_896__1688),
         )
-        cond__2217 = need[resolve_forced__p_907__2216]
-        send_in__p_908__2218 = resolve_forced__p_907__2216
-        send_in__s_909__2219 = (
-            jnp.asarray(pending[resolve_forced__p_907__2216]).astype(jnp.int32) - 4
+        cond__1691 = need__1608[resolve_forced__p_907__1690]
+        pred__1692 = jnp.logical_and(pred__6, cond__1691)
+        send_in__p_908__1693 = resolve_forced__p_907__1690
+        send_in__s_909__1694 = (
+            jnp.asarray(pending[resolve_forced__p_907__1690]).astype(jnp.int32) - 4
         )
-        send_in__old_910__2220 = active[send_in__p_908__2218]
-        cond__2221 = hp[send_in__p_908__2218, send_in__old_910__2220] > 0
-        speed__2222 = speed.at[send_in__p_908__2218, send_in__old_910__2220].set(
-            jnp.asarray(s.stats[send_in__p_908__2218, send_in__old_910__2220, 3], jnp.int16)
-        )
-        speed__2223 = jnp.where(cond__2221, speed__2222, speed)
-        revert__p_911__2224 = send_in__p_908__2218
-        revert__a_912__2225 = active[revert__p_911__2224]
-        cond__2226 = transformed[revert__p_911__2224]
+        send_in__old_910__1695 = active[send_in__p_908__1693]
+        cond__1696 = hp__1603[send_in__p_908__1693, send_in__old_910__1695] > 0
+        pred__1697 = jnp.logical_and(pred__1692, cond__1696)
+        speed__1698 = speed.at[
+            jnp.where(pred__1697, send_in__p_908__1693, 2), send_in__old_910__1695
+        ].set(jnp.asarray(s.stats[send_in__p_908__1693, send_in__old_910__1695, 3], jnp.int16))
+        revert__p_911__1699 = send_in__p_908__1693
+        revert__a_912__1700 = active[revert__p_911__1699]
+        cond__1701 = transformed[revert__p_911__1699]
+        pred__1702 = jnp.logical_and(pred__1692, cond__1701)
+        pred__1703 = jnp.logical_and(pred__1692, jnp.logical_not(cond__1701))
 
-        def loop_body__2227(revert__k_913, carry):
+        def loop_body__1704(revert__k_913, carry):
             (moves, pp) = carry
             revert__k_913 = jnp.asarray(revert__k_913, jnp.int32)
-            moves__2228 = moves.at[revert__p_911__2224, revert__a_912__2225, revert__k_913].set(
-                jnp.asarray(base_moves[revert__p_911__2224, revert__k_913], jnp.int16)
-            )
-            pp__2229 = pp.at[revert__p_911__2224, revert__a_912__2225, revert__k_913].set(
-                jnp.asarray(base_pp[revert__p_911__2224, revert__k_913], jnp.int8)
-            )
-            return (moves__2228, pp__2229)
+            moves__1705 = moves.at[
+                jnp.where(pred__1702, revert__p_911__1699, 2), revert__a_912__1700, revert__k_913
+            ].set(jnp.asarray(base_moves__1618[revert__p_911__1699, revert__k_913], jnp.int16))
+            pp__1706 = pp.at[
+                jnp.where(pred__1702, revert__p_911__1699, 2), revert__a_912__1700, revert__k_913
+            ].set(jnp.asarray(base_pp__1616[revert__p_911__1699, revert__k_913], jnp.int8))
+            return (moves__1705, pp__1706)
 
-        (moves__2230, pp__2231) = jax.lax.fori_loop(0, 4, loop_body__2227, (moves, pp))
-        transformed__2232 = transformed.at[revert__p_911__2224].set(jnp.asarray(False, jnp.bool_))
-        cond__2233 = mimic_slot[revert__p_911__2224] >= 0
-        moves__2234 = moves.at[
-            revert__p_911__2224, revert__a_912__2225, mimic_slot[revert__p_911__2224]
-        ].set(jnp.asarray(mimic_orig[revert__p_911__2224], jnp.int16))
-        moves__2235 = jnp.where(cond__2233, moves__2234, moves)
-        moves__2236 = jnp.where(cond__2226, moves__2230, moves__2235)
-        pp__2237 = jnp.where(cond__2226, pp__2231, pp)
-        transformed__2238 = jnp.where(cond__2226, transformed__2232, transformed)
-        mimic_slot__2239 = mimic_slot.at[revert__p_911__2224].set(jnp.asarray(-1, jnp.int8))
-        active__2240 = active.at[send_in__p_908__2218].set(
-            jnp.asarray(send_in__s_909__2219, jnp.int8)
-        )
-        form__2241 = form.at[send_in__p_908__2218].set(
-            jnp.asarray(s.species[send_in__p_908__2218, send_in__s_909__2219], jnp.int16)
-        )
-        types__2242 = types.at[send_in__p_908__2218, 0].set(
-            jnp.asarray(
-                SPECIES__type1[s.species[send_in__p_908__2218, send_in__s_909__2219]], jnp.int8
-            )
-        )
-        types__2243 = types__2242.at[send_in__p_908__2218, 1].set(
-            jnp.asarray(
-                SPECIES__type2[s.species[send_in__p_908__2218, send_in__s_909__2219]], jnp.int8
-            )
-        )
-        sub_hp__2244 = sub_hp.at[send_in__p_908__2218].set(jnp.asarray(0, jnp.int16))
-        substitute__2245 = substitute.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        last_used__2246 = last_used.at[0].set(jnp.asarray(-1, jnp.int16))
-        last_used__2247 = last_used__2246.at[1].set(jnp.asarray(-1, jnp.int16))
-        recharge__2248 = recharge.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        charging__2249 = charging.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        confusion_turns__2250 = confusion_turns.at[send_in__p_908__2218].set(
-            jnp.asarray(0, jnp.int8)
-        )
-        confused__2251 = confused.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        flinch__2252 = flinch.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        focus__2253 = focus.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        seeded__2254 = seeded.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        mist__2255 = mist.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        thrashing__2256 = thrashing.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        rampage_turns__2257 = rampage_turns.at[send_in__p_908__2218].set(jnp.asarray(0, jnp.int8))
-        disabled_slot__2258 = disabled_slot.at[send_in__p_908__2218].set(jnp.asarray(-1, jnp.int8))
-        disabled_move__2259 = disabled_move.at[send_in__p_908__2218].set(jnp.asarray(-1, jnp.int16))
-        toxic__2260 = toxic.at[send_in__p_908__2218].set(jnp.asarray(-1, jnp.int16))
-        cond__2261 = status[send_in__p_908__2218, send_in__s_909__2219] == 6
-        status__2262 = status.at[send_in__p_908__2218, send_in__s_909__2219].set(
-            jnp.asarray(4, jnp.int8)
-        )
-        status__2263 = jnp.where(cond__2261, status__2262, status)
-        reflect__2264 = reflect.at[send_in__p_908__2218].set(jnp.asarray(False, jnp.bool_))
-        light_screen__2265 = light_screen.at[send_in__p_908__2218].set(
+        (moves__1707, pp__1708) = jax.lax.fori_loop(0, 4, loop_body__1704, (moves, pp))
+        transformed__1709 = transformed.at[jnp.where(pred__1702, revert__p_911__1699, 2)].set(
             jnp.asarray(False, jnp.bool_)
         )
-        last_slot__2266 = last_slot.at[send_in__p_908__2218].set(jnp.asarray(0, jnp.int8))
-        seen__2267 = seen.at[send_in__p_908__2218, send_in__s_909__2219].set(
-            jnp.asarray(s.species[send_in__p_908__2218, send_in__s_909__2219], jnp.int16)
+        cond__1710 = mimic_slot[revert__p_911__1699] >= 0
+        pred__1711 = jnp.logical_and(pred__1703, cond__1710)
+        moves__1712 = moves__1707.at[
+            jnp.where(pred__1711, revert__p_911__1699, 2),
+            revert__a_912__1700,
+            mimic_slot[revert__p_911__1699],
+        ].set(jnp.asarray(mimic_orig__1619[revert__p_911__1699], jnp.int16))
+        mimic_slot__1713 = mimic_slot.at[jnp.where(pred__1692, revert__p_911__1699, 2)].set(
+            jnp.asarray(-1, jnp.int8)
         )
+        active__1714 = active.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(send_in__s_909__1694, jnp.int8)
+        )
+        form__1715 = form.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(s.species[send_in__p_908__1693, send_in__s_909__1694], jnp.int16)
+        )
+        types__1716 = types.at[jnp.where(pred__1692, send_in__p_908__1693, 2), 0].set(
+            jnp.asarray(
+                SPECIES__type1[s.species[send_in__p_908__1693, send_in__s_909__1694]], jnp.int8
+            )
+        )
+        types__1717 = types__1716.at[jnp.where(pred__1692, send_in__p_908__1693, 2), 1].set(
+            jnp.asarray(
+                SPECIES__type2[s.species[send_in__p_908__1693, send_in__s_909__1694]], jnp.int8
+            )
+        )
+        sub_hp__1718 = sub_hp.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(0, jnp.int16)
+        )
+        substitute__1719 = substitute.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_used__1720 = last_used.at[jnp.where(pred__1692, 0, 2)].set(jnp.asarray(-1, jnp.int16))
+        last_used__1721 = last_used__1720.at[jnp.where(pred__1692, 1, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        recharge__1722 = recharge.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        charging__1723 = charging.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        confusion_turns__1724 = confusion_turns.at[
+            jnp.where(pred__1692, send_in__p_908__1693, 2)
+        ].set(jnp.asarray(0, jnp.int8))
+        confused__1725 = confused.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        flinch__1726 = flinch.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        focus__1727 = focus.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        seeded__1728 = seeded.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        mist__1729 = mist.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        thrashing__1730 = thrashing.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        rampage_turns__1731 = rampage_turns.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        disabled_slot__1732 = disabled_slot.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(-1, jnp.int8)
+        )
+        disabled_move__1733 = disabled_move.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        toxic__1734 = toxic.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(-1, jnp.int16)
+        )
+        cond__1735 = status[send_in__p_908__1693, send_in__s_909__1694] == 6
+        pred__1736 = jnp.logical_and(pred__1692, cond__1735)
+        status__1737 = status.at[
+            jnp.where(pred__1736, send_in__p_908__1693, 2), send_in__s_909__1694
+        ].set(jnp.asarray(4, jnp.int8))
+        reflect__1738 = reflect.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        light_screen__1739 = light_screen.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(False, jnp.bool_)
+        )
+        last_slot__1740 = last_slot.at[jnp.where(pred__1692, send_in__p_908__1693, 2)].set(
+            jnp.asarray(0, jnp.int8)
+        )
+        seen__1741 = seen.at[
+            jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__s_909__1694
+        ].set(jnp.asarray(s.species[send_in__p_908__1693, send_in__s_909__1694], jnp.int16))
 
-        def loop_body__2268(send_in__k_914, carry):
+        def loop_body__1742(send_in__k_914, carry):
             (boosts,) = carry
             send_in__k_914 = jnp.asarray(send_in__k_914, jnp.int32)
-            boosts__2269 = boosts.at[send_in__p_908__2218, send_in__k_914].set(
-                jnp.asarray(0, jnp.int8)
-            )
-            return (boosts__2269,)
+            boosts__1743 = boosts.at[
+                jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__k_914
+            ].set(jnp.asarray(0, jnp.int8))
+            return (boosts__1743,)
 
-        (boosts__2270,) = jax.lax.fori_loop(0, 6, loop_body__2268, (boosts,))
+        (boosts__1744,) = jax.lax.fori_loop(0, 6, loop_body__1742, (boosts,))
 
-        def loop_body__2271(send_in__k_915, carry):
+        def loop_body__1745(send_in__k_915, carry):
             (mod, stored) = carry
             send_in__k_915 = jnp.asarray(send_in__k_915, jnp.int32)
-            mod__2272 = mod.at[send_in__p_908__2218, send_in__k_915].set(
+            mod__1746 = mod.at[jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__k_915].set(
                 jnp.asarray(
-                    s.stats[send_in__p_908__2218, send_in__s_909__2219, send_in__k_915], jnp.int16
+                    s.stats[send_in__p_908__1693, send_in__s_909__1694, send_in__k_915], jnp.int16
                 )
             )
-            stored__2273 = stored.at[send_in__p_908__2218, send_in__k_915].set(
+            stored__1747 = stored.at[
+                jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__k_915
+            ].set(
                 jnp.asarray(
-                    s.stats[send_in__p_908__2218, send_in__s_909__2219, send_in__k_915], jnp.int16
+                    s.stats[send_in__p_908__1693, send_in__s_909__1694, send_in__k_915], jnp.int16
                 )
             )
-            return (mod__2272, stored__2273)
+            return (mod__1746, stored__1747)
 
-        (mod__2274, stored__2275) = jax.lax.fori_loop(0, 4, loop_body__2271, (mod, stored))
-        cond__2276 = status__2263[send_in__p_908__2218, send_in__s_909__2219] == 3
-        mod__2277 = mod__2274.at[send_in__p_908__2218, 3].set(
-            jnp.asarray(jnp.maximum((mod__2274[send_in__p_908__2218, 3] * 25 // 100), 1), jnp.int16)
+        (mod__1748, stored__1749) = jax.lax.fori_loop(0, 4, loop_body__1745, (mod, stored))
+        cond__1750 = status__1737[send_in__p_908__1693, send_in__s_909__1694] == 3
+        pred__1751 = jnp.logical_and(pred__1692, cond__1750)
+        mod__1752 = mod__1748.at[jnp.where(pred__1751, send_in__p_908__1693, 2), 3].set(
+            jnp.asarray(jnp.maximum((mod__1748[send_in__p_908__1693, 3] * 25 // 100), 1), jnp.int16)
         )
-        mod__2278 = jnp.where(cond__2276, mod__2277, mod__2274)
-        cond__2279 = status__2263[send_in__p_908__2218, send_in__s_909__2219] == 1
-        mod__2280 = mod__2278.at[send_in__p_908__2218, 0].set(
+        cond__1753 = status__1737[send_in__p_908__1693, send_in__s_909__1694] == 1
+        pred__1754 = jnp.logical_and(pred__1692, cond__1753)
+        mod__1755 = mod__1752.at[jnp.where(pred__1754, send_in__p_908__1693, 2), 0].set(
             jnp.asarray(
                 jnp.maximum(
-                    jnp.right_shift(jnp.asarray(mod__2278[send_in__p_908__2218, 0], jnp.int16), 1),
+                    jnp.right_shift(jnp.asarray(mod__1752[send_in__p_908__1693, 0], jnp.int16), 1),
                     1,
                 ),
                 jnp.int16,
             )
         )
-        mod__2281 = jnp.where(cond__2279, mod__2280, mod__2278)
-        speed__2282 = speed__2223.at[send_in__p_908__2218, send_in__s_909__2219].set(
-            jnp.asarray(mod__2281[send_in__p_908__2218, 3], jnp.int16)
-        )
-        status__2283 = jnp.where(cond__2217, status__2263, status)
-        moves__2284 = jnp.where(cond__2217, moves__2236, moves)
-        pp__2285 = jnp.where(cond__2217, pp__2237, pp)
-        active__2286 = jnp.where(cond__2217, active__2240, active)
-        boosts__2287 = jnp.where(cond__2217, boosts__2270, boosts)
-        mod__2288 = jnp.where(cond__2217, mod__2281, mod)
-        stored__2289 = jnp.where(cond__2217, stored__2275, stored)
-        form__2290 = jnp.where(cond__2217, form__2241, form)
-        types__2291 = jnp.where(cond__2217, types__2243, types)
-        transformed__2292 = jnp.where(cond__2217, transformed__2238, transformed)
-        speed__2293 = jnp.where(cond__2217, speed__2282, speed)
-        seen__2294 = jnp.where(cond__2217, seen__2267, seen)
-        last_slot__2295 = jnp.where(cond__2217, last_slot__2266, last_slot)
-        last_used__2296 = jnp.where(cond__2217, last_used__2247, last_used)
-        confused__2297 = jnp.where(cond__2217, confused__2251, confused)
-        confusion_turns__2298 = jnp.where(cond__2217, confusion_turns__2250, confusion_turns)
-        focus__2299 = jnp.where(cond__2217, focus__2253, focus)
-        seeded__2300 = jnp.where(cond__2217, seeded__2254, seeded)
-        mist__2301 = jnp.where(cond__2217, mist__2255, mist)
-        disabled_slot__2302 = jnp.where(cond__2217, disabled_slot__2258, disabled_slot)
-        disabled_move__2303 = jnp.where(cond__2217, disabled_move__2259, disabled_move)
-        thrashing__2304 = jnp.where(cond__2217, thrashing__2256, thrashing)
-        rampage_turns__2305 = jnp.where(cond__2217, rampage_turns__2257, rampage_turns)
-        toxic__2306 = jnp.where(cond__2217, toxic__2260, toxic)
-        flinch__2307 = jnp.where(cond__2217, flinch__2252, flinch)
-        reflect__2308 = jnp.where(cond__2217, reflect__2264, reflect)
-        light_screen__2309 = jnp.where(cond__2217, light_screen__2265, light_screen)
-        mimic_slot__2310 = jnp.where(cond__2217, mimic_slot__2239, mimic_slot)
-        substitute__2311 = jnp.where(cond__2217, substitute__2245, substitute)
-        sub_hp__2312 = jnp.where(cond__2217, sub_hp__2244, sub_hp)
-        charging__2313 = jnp.where(cond__2217, charging__2249, charging)
-        recharge__2314 = jnp.where(cond__2217, recharge__2248, recharge)
+        speed__1756 = speed__1698.at[
+            jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__s_909__1694
+        ].set(jnp.asarray(mod__1755[send_in__p_908__1693, 3], jnp.int16))
         return (
-            speed__2293,
-            moves__2284,
-            pp__2285,
-            transformed__2292,
-            mimic_slot__2310,
-            active__2286,
-            form__2290,
-            types__2291,
-            sub_hp__2312,
-            substitute__2311,
-            last_used__2296,
-            recharge__2314,
-            charging__2313,
-            confusion_turns__2298,
-            confused__2297,
-            flinch__2307,
-            focus__2299,
-            seeded__2300,
-            mist__2301,
-            thrashing__2304,
-            rampage_turns__2305,
-            disabled_slot__2302,
-            disabled_move__2303,
-            toxic__2306,
-            status__2283,
-            reflect__2308,
-            light_screen__2309,
-            last_slot__2295,
-            seen__2294,
-            boosts__2287,
-            mod__2288,
-            stored__2289,
+            speed__1756,
+            moves__1712,
+            pp__1708,
+            transformed__1709,
+            mimic_slot__1713,
+            active__1714,
+            form__1715,
+            types__1717,
+            sub_hp__1718,
+            substitute__1719,
+            last_used__1721,
+            recharge__1722,
+            charging__1723,
+            confusion_turns__1724,
+            confused__1725,
+            flinch__1726,
+            focus__1727,
+            seeded__1728,
+            mist__1729,
+            thrashing__1730,
+            rampage_turns__1731,
+            disabled_slot__1732,
+            disabled_move__1733,
+            toxic__1734,
+            status__1737,
+            reflect__1738,
+            light_screen__1739,
+            last_slot__1740,
+            seen__1741,
+            boosts__1744,
+            mod__1755,
+            stored__1749,
         )
 
     (
-        speed__2315,
-        moves__2316,
-        pp__2317,
-        transformed__2318,
-        mimic_slot__2319,
-        active__2320,
-        form__2321,
-        types__2322,
-        sub_hp__2323,
-        substitute__2324,
-        last_used__2325,
-        recharge__2326,
-        charging__2327,
-        confusion_turns__2328,
-        confused__2329,
-        flinch__2330,
-        focus__2331,
-        seeded__2332,
-        mist__2333,
-        thrashing__2334,
-        rampage_turns__2335,
-        disabled_slot__2336,
-        disabled_move__2337,
-        toxic__2338,
-        status__2339,
-        reflect__2340,
-        light_screen__2341,
-        last_slot__2342,
-        seen__2343,
-        boosts__2344,
-        mod__2345,
-        stored__2346,
+        speed__1757,
+        moves__1758,
+        pp__1759,
+        transformed__1760,
+        mimic_slot__1761,
+        active__1762,
+        form__1763,
+        types__1764,
+        sub_hp__1765,
+        substitute__1766,
+        last_used__1767,
+        recharge__1768,
+        charging__1769,
+        confusion_turns__1770,
+        confused__1771,
+        flinch__1772,
+        focus__1773,
+        seeded__1774,
+        mist__1775,
+        thrashing__1776,
+        rampage_turns__1777,
+        disabled_slot__1778,
+        disabled_move__1779,
+        toxic__1780,
+        status__1781,
+        reflect__1782,
+        light_screen__1783,
+        last_slot__1784,
+        seen__1785,
+        boosts__1786,
+        mod__1787,
+        stored__1788,
     ) = jax.lax.fori_loop(
         0,
         2,
-        loop_body__2215,
+        loop_body__1689,
         (
-            speed__2176,
-            moves,
-            pp,
-            transformed,
-            mimic_slot,
-            active,
-            form,
-            types,
-            sub_hp,
-            substitute,
-            last_used,
-            recharge,
-            charging,
-            confusion_turns,
-            confused,
-            flinch,
-            focus,
-            seeded,
-            mist,
-            thrashing,
-            rampage_turns,
-            disabled_slot,
-            disabled_move,
-            toxic,
-            status,
-            reflect,
-            light_screen,
-            last_slot,
-            seen,
-            boosts,
-            mod,
-            stored,
+            speed__1654,
+            moves__1567,
+            pp__1568,
+            transformed__1569,
+            mimic_slot__1570,
+            active__1571,
+            form__1572,
+            types__1573,
+            sub_hp__1574,
+            substitute__1575,
+            last_used__1576,
+            recharge__1577,
+            charging__1578,
+            confusion_turns__1579,
+            confused__1580,
+            flinch__1623,
+            focus__1582,
+            seeded__1583,
+            mist__1584,
+            thrashing__1585,
+            rampage_turns__1586,
+            disabled_slot__1587,
+            disabled_move__1588,
+            toxic__1589,
+            status__1590,
+            reflect__1591,
+            light_screen__1592,
+            last_slot__1593,
+            seen__1594,
+            boosts__1595,
+            mod__1596,
+            stored__1597,
         ),
     )
-    cond__2347 = jnp.logical_and(need[0], need[1])
-    cond__2348 = jnp.logical_and(
+    cond__1789 = jnp.logical_and(need__1608[0], need__1608[1])
+    pred__1790 = jnp.logical_and(pred__6, cond__1789)
+    cond__1791 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_916__2349 = 0 + _roll(_words[5], 2)
-    cond__2350 = forced_at__2213 < s.forced_n
-    rand__v_916__2351 = s.forced[forced_at__2213]
-    forced_at__2352 = forced_at__2213 + 1
-    forced_at__2353 = jnp.where(cond__2350, forced_at__2352, forced_at__2213)
-    rand__v_916__2354 = jnp.where(cond__2350, rand__v_916__2351, rand__v_916__2349)
-    log_draw__v_917__2355 = rand__v_916__2354
-    draws__2356 = draws__2209.at[ndraws__2212].set(jnp.asarray(log_draw__v_917__2355, jnp.int32))
-    draw_lo__2357 = draw_lo__2210.at[ndraws__2212].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2358 = draw_hi__2211.at[ndraws__2212].set(jnp.asarray(2, jnp.int32))
-    ndraws__2359 = ndraws__2212 + 1
-    rand__result_918__2360 = rand__v_916__2354
-    tie_draw__v_919__2361 = rand__result_918__2360
-    draws__2362 = jnp.where(cond__2348, draws__2356, draws__2209)
-    draw_lo__2363 = jnp.where(cond__2348, draw_lo__2357, draw_lo__2210)
-    draw_hi__2364 = jnp.where(cond__2348, draw_hi__2358, draw_hi__2211)
-    ndraws__2365 = jnp.where(cond__2348, ndraws__2359, ndraws__2212)
-    forced_at__2366 = jnp.where(cond__2348, forced_at__2353, forced_at__2213)
-    cond__2367 = jnp.logical_and(
+    pred__1792 = jnp.logical_and(pred__1790, cond__1791)
+    rand__v_916__1793 = 0 + _roll(_words[5], 2)
+    cond__1794 = forced_at__1687 < s.forced_n
+    pred__1795 = jnp.logical_and(pred__1792, cond__1794)
+    rand__v_916__1796 = s.forced[forced_at__1687]
+    forced_at__1797 = forced_at__1687 + 1
+    forced_at__1798 = jnp.where(cond__1794, forced_at__1797, forced_at__1687)
+    rand__v_916__1799 = jnp.where(cond__1794, rand__v_916__1796, rand__v_916__1793)
+    log_draw__v_917__1800 = rand__v_916__1799
+    draws__1801 = draws__1674.at[jnp.where(pred__1792, ndraws__1686, 64)].set(
+        jnp.asarray(log_draw__v_917__1800, jnp.int32)
+    )
+    draw_lo__1802 = draw_lo__1675.at[jnp.where(pred__1792, ndraws__1686, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1803 = draw_hi__1676.at[jnp.where(pred__1792, ndraws__1686, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1804 = ndraws__1686 + 1
+    rand__result_918__1805 = rand__v_916__1799
+    tie_draw__v_919__1806 = rand__result_918__1805
+    ndraws__1807 = jnp.where(cond__1791, ndraws__1804, ndraws__1686)
+    forced_at__1808 = jnp.where(cond__1791, forced_at__1798, forced_at__1687)
+    cond__1809 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_920__2368 = 0 + _roll(_words[6], 2)
-    cond__2369 = forced_at__2366 < s.forced_n
-    rand__v_920__2370 = s.forced[forced_at__2366]
-    forced_at__2371 = forced_at__2366 + 1
-    forced_at__2372 = jnp.where(cond__2369, forced_at__2371, forced_at__2366)
-    rand__v_920__2373 = jnp.where(cond__2369, rand__v_920__2370, rand__v_920__2368)
-    log_draw__v_921__2374 = rand__v_920__2373
-    draws__2375 = draws__2362.at[ndraws__2365].set(jnp.asarray(log_draw__v_921__2374, jnp.int32))
-    draw_lo__2376 = draw_lo__2363.at[ndraws__2365].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2377 = draw_hi__2364.at[ndraws__2365].set(jnp.asarray(2, jnp.int32))
-    ndraws__2378 = ndraws__2365 + 1
-    rand__result_922__2379 = rand__v_920__2373
-    tie_draw__v_923__2380 = rand__result_922__2379
-    draws__2381 = jnp.where(cond__2367, draws__2375, draws__2362)
-    draw_lo__2382 = jnp.where(cond__2367, draw_lo__2376, draw_lo__2363)
-    draw_hi__2383 = jnp.where(cond__2367, draw_hi__2377, draw_hi__2364)
-    ndraws__2384 = jnp.where(cond__2367, ndraws__2378, ndraws__2365)
-    forced_at__2385 = jnp.where(cond__2367, forced_at__2372, forced_at__2366)
-    draws__2386 = jnp.where(cond__2347, draws__2381, draws__2209)
-    draw_lo__2387 = jnp.where(cond__2347, draw_lo__2382, draw_lo__2210)
-    draw_hi__2388 = jnp.where(cond__2347, draw_hi__2383, draw_hi__2211)
-    ndraws__2389 = jnp.where(cond__2347, ndraws__2384, ndraws__2212)
-    forced_at__2390 = jnp.where(cond__2347, forced_at__2385, forced_at__2213)
-    need__2391 = need.at[0].set(jnp.asarray(False, jnp.bool_))
-    need__2392 = need__2391.at[1].set(jnp.asarray(False, jnp.bool_))
-    phase__2393 = jnp.asarray(0, jnp.int8)
-    cond__2394 = jnp.logical_and(
+    pred__1810 = jnp.logical_and(pred__1790, cond__1809)
+    rand__v_920__1811 = 0 + _roll(_words[6], 2)
+    cond__1812 = forced_at__1808 < s.forced_n
+    pred__1813 = jnp.logical_and(pred__1810, cond__1812)
+    rand__v_920__1814 = s.forced[forced_at__1808]
+    forced_at__1815 = forced_at__1808 + 1
+    forced_at__1816 = jnp.where(cond__1812, forced_at__1815, forced_at__1808)
+    rand__v_920__1817 = jnp.where(cond__1812, rand__v_920__1814, rand__v_920__1811)
+    log_draw__v_921__1818 = rand__v_920__1817
+    draws__1819 = draws__1801.at[jnp.where(pred__1810, ndraws__1807, 64)].set(
+        jnp.asarray(log_draw__v_921__1818, jnp.int32)
+    )
+    draw_lo__1820 = draw_lo__1802.at[jnp.where(pred__1810, ndraws__1807, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1821 = draw_hi__1803.at[jnp.where(pred__1810, ndraws__1807, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1822 = ndraws__1807 + 1
+    rand__result_922__1823 = rand__v_920__1817
+    tie_draw__v_923__1824 = rand__result_922__1823
+    ndraws__1825 = jnp.where(cond__1809, ndraws__1822, ndraws__1807)
+    forced_at__1826 = jnp.where(cond__1809, forced_at__1816, forced_at__1808)
+    ndraws__1827 = jnp.where(cond__1789, ndraws__1825, ndraws__1686)
+    forced_at__1828 = jnp.where(cond__1789, forced_at__1826, forced_at__1687)
+    need__1829 = need__1608.at[jnp.where(pred__6, 0, 2)].set(jnp.asarray(False, jnp.bool_))
+    need__1830 = need__1829.at[jnp.where(pred__6, 1, 2)].set(jnp.asarray(False, jnp.bool_))
+    phase__1831 = jnp.asarray(0, jnp.int8)
+    cond__1832 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_924__2395 = 0 + _roll(_words[7], 2)
-    cond__2396 = forced_at__2390 < s.forced_n
-    rand__v_924__2397 = s.forced[forced_at__2390]
-    forced_at__2398 = forced_at__2390 + 1
-    forced_at__2399 = jnp.where(cond__2396, forced_at__2398, forced_at__2390)
-    rand__v_924__2400 = jnp.where(cond__2396, rand__v_924__2397, rand__v_924__2395)
-    log_draw__v_925__2401 = rand__v_924__2400
-    draws__2402 = draws__2386.at[ndraws__2389].set(jnp.asarray(log_draw__v_925__2401, jnp.int32))
-    draw_lo__2403 = draw_lo__2387.at[ndraws__2389].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2404 = draw_hi__2388.at[ndraws__2389].set(jnp.asarray(2, jnp.int32))
-    ndraws__2405 = ndraws__2389 + 1
-    rand__result_926__2406 = rand__v_924__2400
-    tie_draw__v_927__2407 = rand__result_926__2406
-    draws__2408 = jnp.where(cond__2394, draws__2402, draws__2386)
-    draw_lo__2409 = jnp.where(cond__2394, draw_lo__2403, draw_lo__2387)
-    draw_hi__2410 = jnp.where(cond__2394, draw_hi__2404, draw_hi__2388)
-    ndraws__2411 = jnp.where(cond__2394, ndraws__2405, ndraws__2389)
-    forced_at__2412 = jnp.where(cond__2394, forced_at__2399, forced_at__2390)
-    cond__2413 = jnp.logical_and(
+    pred__1833 = jnp.logical_and(pred__6, cond__1832)
+    rand__v_924__1834 = 0 + _roll(_words[7], 2)
+    cond__1835 = forced_at__1828 < s.forced_n
+    pred__1836 = jnp.logical_and(pred__1833, cond__1835)
+    rand__v_924__1837 = s.forced[forced_at__1828]
+    forced_at__1838 = forced_at__1828 + 1
+    forced_at__1839 = jnp.where(cond__1835, forced_at__1838, forced_at__1828)
+    rand__v_924__1840 = jnp.where(cond__1835, rand__v_924__1837, rand__v_924__1834)
+    log_draw__v_925__1841 = rand__v_924__1840
+    draws__1842 = draws__1819.at[jnp.where(pred__1833, ndraws__1827, 64)].set(
+        jnp.asarray(log_draw__v_925__1841, jnp.int32)
+    )
+    draw_lo__1843 = draw_lo__1820.at[jnp.where(pred__1833, ndraws__1827, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1844 = draw_hi__1821.at[jnp.where(pred__1833, ndraws__1827, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1845 = ndraws__1827 + 1
+    rand__result_926__1846 = rand__v_924__1840
+    tie_draw__v_927__1847 = rand__result_926__1846
+    ndraws__1848 = jnp.where(cond__1832, ndraws__1845, ndraws__1827)
+    forced_at__1849 = jnp.where(cond__1832, forced_at__1839, forced_at__1828)
+    cond__1850 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_not((hp[0, active__2320[0]] <= 0)),
-            jnp.logical_not((hp[1, active__2320[1]] <= 0)),
+            jnp.logical_not((hp__1603[0, active__1762[0]] <= 0)),
+            jnp.logical_not((hp__1603[1, active__1762[1]] <= 0)),
         ),
-        (speed__2315[0, active__2320[0]] == speed__2315[1, active__2320[1]]),
+        (speed__1757[0, active__1762[0]] == speed__1757[1, active__1762[1]]),
     )
-    rand__v_928__2414 = 0 + _roll(_words[8], 2)
-    cond__2415 = forced_at__2412 < s.forced_n
-    rand__v_928__2416 = s.forced[forced_at__2412]
-    forced_at__2417 = forced_at__2412 + 1
-    forced_at__2418 = jnp.where(cond__2415, forced_at__2417, forced_at__2412)
-    rand__v_928__2419 = jnp.where(cond__2415, rand__v_928__2416, rand__v_928__2414)
-    log_draw__v_929__2420 = rand__v_928__2419
-    draws__2421 = draws__2408.at[ndraws__2411].set(jnp.asarray(log_draw__v_929__2420, jnp.int32))
-    draw_lo__2422 = draw_lo__2409.at[ndraws__2411].set(jnp.asarray(0, jnp.int32))
-    draw_hi__2423 = draw_hi__2410.at[ndraws__2411].set(jnp.asarray(2, jnp.int32))
-    ndraws__2424 = ndraws__2411 + 1
-    rand__result_930__2425 = rand__v_928__2419
-    tie_draw__v_931__2426 = rand__result_930__2425
-    draws__2427 = jnp.where(cond__2413, draws__2421, draws__2408)
-    draw_lo__2428 = jnp.where(cond__2413, draw_lo__2422, draw_lo__2409)
-    draw_hi__2429 = jnp.where(cond__2413, draw_hi__2423, draw_hi__2410)
-    ndraws__2430 = jnp.where(cond__2413, ndraws__2424, ndraws__2411)
-    forced_at__2431 = jnp.where(cond__2413, forced_at__2418, forced_at__2412)
-    hp__2432 = jnp.where(cond__3, hp__2120, hp)
-    status__2433 = jnp.where(cond__3, status__2107, status__2339)
-    sleep__2434 = jnp.where(cond__3, sleep__2126, sleep)
-    moves__2435 = jnp.where(cond__3, moves__2084, moves__2316)
-    pp__2436 = jnp.where(cond__3, pp__2085, pp__2317)
-    active__2437 = jnp.where(cond__3, active__2088, active__2320)
-    boosts__2438 = jnp.where(cond__3, boosts__2112, boosts__2344)
-    mod__2439 = jnp.where(cond__3, mod__2113, mod__2345)
-    stored__2440 = jnp.where(cond__3, stored__2114, stored__2346)
-    form__2441 = jnp.where(cond__3, form__2089, form__2321)
-    types__2442 = jnp.where(cond__3, types__2090, types__2322)
-    transformed__2443 = jnp.where(cond__3, transformed__2086, transformed__2318)
-    base_moves__2444 = jnp.where(cond__3, base_moves__2135, base_moves)
-    base_pp__2445 = jnp.where(cond__3, base_pp__2133, base_pp)
-    speed__2446 = jnp.where(cond__3, speed__2164, speed__2315)
-    seen__2447 = jnp.where(cond__3, seen__2111, seen__2343)
-    seen_moves__2448 = jnp.where(cond__3, seen_moves__2129, seen_moves)
-    phase__2449 = jnp.where(cond__3, phase__2124, phase__2393)
-    need__2450 = jnp.where(cond__3, need__2125, need__2392)
-    turn__2451 = jnp.where(cond__3, turn__2171, turn)
-    last_move__2452 = jnp.where(cond__3, last_move__2131, last_move)
-    last_slot__2453 = jnp.where(cond__3, last_slot__2110, last_slot__2342)
-    fight__2454 = jnp.where(cond__3, fight__26, fight)
-    last_damage__2455 = jnp.where(cond__3, last_damage__2128, last_damage)
-    used_move__2456 = jnp.where(cond__3, used_move__2130, used_move)
-    last_used__2457 = jnp.where(cond__3, last_used__2093, last_used__2325)
-    shown_move__2458 = jnp.where(cond__3, shown_move__2132, shown_move)
-    confused__2459 = jnp.where(cond__3, confused__2097, confused__2329)
-    confusion_turns__2460 = jnp.where(cond__3, confusion_turns__2096, confusion_turns__2328)
-    focus__2461 = jnp.where(cond__3, focus__2099, focus__2331)
-    seeded__2462 = jnp.where(cond__3, seeded__2100, seeded__2332)
-    mist__2463 = jnp.where(cond__3, mist__2101, mist__2333)
-    disabled_slot__2464 = jnp.where(cond__3, disabled_slot__2104, disabled_slot__2336)
-    disabled_move__2465 = jnp.where(cond__3, disabled_move__2105, disabled_move__2337)
-    disable_turns__2466 = jnp.where(cond__3, disable_turns__2127, disable_turns)
-    thrashing__2467 = jnp.where(cond__3, thrashing__2102, thrashing__2334)
-    rampage_turns__2468 = jnp.where(cond__3, rampage_turns__2103, rampage_turns__2335)
-    lock_acc__2469 = jnp.where(cond__3, lock_acc__2134, lock_acc)
-    toxic__2470 = jnp.where(cond__3, toxic__2106, toxic__2338)
-    flinch__2471 = jnp.where(cond__3, flinch__2165, flinch__2330)
-    reflect__2472 = jnp.where(cond__3, reflect__2108, reflect__2340)
-    light_screen__2473 = jnp.where(cond__3, light_screen__2109, light_screen__2341)
-    mimic_slot__2474 = jnp.where(cond__3, mimic_slot__2087, mimic_slot__2319)
-    mimic_orig__2475 = jnp.where(cond__3, mimic_orig__2136, mimic_orig)
-    substitute__2476 = jnp.where(cond__3, substitute__2092, substitute__2324)
-    sub_hp__2477 = jnp.where(cond__3, sub_hp__2091, sub_hp__2323)
-    charging__2478 = jnp.where(cond__3, charging__2095, charging__2327)
-    recharge__2479 = jnp.where(cond__3, recharge__2094, recharge__2326)
-    draws__2480 = jnp.where(cond__3, draws__2166, draws__2427)
-    draw_lo__2481 = jnp.where(cond__3, draw_lo__2167, draw_lo__2428)
-    draw_hi__2482 = jnp.where(cond__3, draw_hi__2168, draw_hi__2429)
-    ndraws__2483 = jnp.where(cond__3, ndraws__2169, ndraws__2430)
-    forced_at__2484 = jnp.where(cond__3, forced_at__2170, forced_at__2431)
-    rewards__2485 = jnp.where(cond__3, rewards__2122, rewards)
-    terminated__2486 = jnp.where(cond__3, terminated__2123, terminated)
-    pending__2487 = pending.at[0].set(jnp.asarray(-1, jnp.int8))
-    pending__2488 = pending__2487.at[1].set(jnp.asarray(-1, jnp.int8))
-    current_player__2489 = jnp.asarray(
-        jnp.where(jnp.logical_and((phase__2449 == 1), jnp.logical_not(need__2450[0])), 1, 0),
+    pred__1851 = jnp.logical_and(pred__6, cond__1850)
+    rand__v_928__1852 = 0 + _roll(_words[8], 2)
+    cond__1853 = forced_at__1849 < s.forced_n
+    pred__1854 = jnp.logical_and(pred__1851, cond__1853)
+    rand__v_928__1855 = s.forced[forced_at__1849]
+    forced_at__1856 = forced_at__1849 + 1
+    forced_at__1857 = jnp.where(cond__1853, forced_at__1856, forced_at__1849)
+    rand__v_928__1858 = jnp.where(cond__1853, rand__v_928__1855, rand__v_928__1852)
+    log_draw__v_929__1859 = rand__v_928__1858
+    draws__1860 = draws__1842.at[jnp.where(pred__1851, ndraws__1848, 64)].set(
+        jnp.asarray(log_draw__v_929__1859, jnp.int32)
+    )
+    draw_lo__1861 = draw_lo__1843.at[jnp.where(pred__1851, ndraws__1848, 64)].set(
+        jnp.asarray(0, jnp.int32)
+    )
+    draw_hi__1862 = draw_hi__1844.at[jnp.where(pred__1851, ndraws__1848, 64)].set(
+        jnp.asarray(2, jnp.int32)
+    )
+    ndraws__1863 = ndraws__1848 + 1
+    rand__result_930__1864 = rand__v_928__1858
+    tie_draw__v_931__1865 = rand__result_930__1864
+    ndraws__1866 = jnp.where(cond__1850, ndraws__1863, ndraws__1848)
+    forced_at__1867 = jnp.where(cond__1850, forced_at__1857, forced_at__1849)
+    phase__1868 = jnp.where(cond__4, phase__1607, phase__1831)
+    turn__1869 = jnp.where(cond__4, turn__1649, turn)
+    last_damage__1870 = jnp.where(cond__4, last_damage__1611, last_damage)
+    ndraws__1871 = jnp.where(cond__4, ndraws__1647, ndraws__1866)
+    forced_at__1872 = jnp.where(cond__4, forced_at__1648, forced_at__1867)
+    terminated__1873 = jnp.where(cond__4, terminated__1606, terminated)
+    pending__1874 = pending.at[jnp.where(pred__2, 0, 2)].set(jnp.asarray(-1, jnp.int8))
+    pending__1875 = pending__1874.at[jnp.where(pred__2, 1, 2)].set(jnp.asarray(-1, jnp.int8))
+    current_player__1876 = jnp.asarray(
+        jnp.where(jnp.logical_and((phase__1868 == 1), jnp.logical_not(need__1830[0])), 1, 0),
         jnp.int32,
     )
-    hp = jnp.where(cond__1, hp, hp__2432)
-    status = jnp.where(cond__1, status, status__2433)
-    sleep = jnp.where(cond__1, sleep, sleep__2434)
-    moves = jnp.where(cond__1, moves, moves__2435)
-    pp = jnp.where(cond__1, pp, pp__2436)
-    active = jnp.where(cond__1, active, active__2437)
-    boosts = jnp.where(cond__1, boosts, boosts__2438)
-    mod = jnp.where(cond__1, mod, mod__2439)
-    stored = jnp.where(cond__1, stored, stored__2440)
-    form = jnp.where(cond__1, form, form__2441)
-    types = jnp.where(cond__1, types, types__2442)
-    transformed = jnp.where(cond__1, transformed, transformed__2443)
-    base_moves = jnp.where(cond__1, base_moves, base_moves__2444)
-    base_pp = jnp.where(cond__1, base_pp, base_pp__2445)
-    speed = jnp.where(cond__1, speed, speed__2446)
-    seen = jnp.where(cond__1, seen, seen__2447)
-    seen_moves = jnp.where(cond__1, seen_moves, seen_moves__2448)
-    phase = jnp.where(cond__1, phase, phase__2449)
-    need = jnp.where(cond__1, need, need__2450)
-    pending = jnp.where(cond__1, pending, pending__2488)
-    turn = jnp.where(cond__1, turn, turn__2451)
-    last_move = jnp.where(cond__1, last_move, last_move__2452)
-    last_slot = jnp.where(cond__1, last_slot, last_slot__2453)
-    fight = jnp.where(cond__1, fight, fight__2454)
-    last_damage = jnp.where(cond__1, last_damage, last_damage__2455)
-    used_move = jnp.where(cond__1, used_move, used_move__2456)
-    last_used = jnp.where(cond__1, last_used, last_used__2457)
-    shown_move = jnp.where(cond__1, shown_move, shown_move__2458)
-    confused = jnp.where(cond__1, confused, confused__2459)
-    confusion_turns = jnp.where(cond__1, confusion_turns, confusion_turns__2460)
-    focus = jnp.where(cond__1, focus, focus__2461)
-    seeded = jnp.where(cond__1, seeded, seeded__2462)
-    mist = jnp.where(cond__1, mist, mist__2463)
-    disabled_slot = jnp.where(cond__1, disabled_slot, disabled_slot__2464)
-    disabled_move = jnp.where(cond__1, disabled_move, disabled_move__2465)
-    disable_turns = jnp.where(cond__1, disable_turns, disable_turns__2466)
-    thrashing = jnp.where(cond__1, thrashing, thrashing__2467)
-    rampage_turns = jnp.where(cond__1, rampage_turns, rampage_turns__2468)
-    lock_acc = jnp.where(cond__1, lock_acc, lock_acc__2469)
-    toxic = jnp.where(cond__1, toxic, toxic__2470)
-    flinch = jnp.where(cond__1, flinch, flinch__2471)
-    reflect = jnp.where(cond__1, reflect, reflect__2472)
-    light_screen = jnp.where(cond__1, light_screen, light_screen__2473)
-    mimic_slot = jnp.where(cond__1, mimic_slot, mimic_slot__2474)
-    mimic_orig = jnp.where(cond__1, mimic_orig, mimic_orig__2475)
-    substitute = jnp.where(cond__1, substitute, substitute__2476)
-    sub_hp = jnp.where(cond__1, sub_hp, sub_hp__2477)
-    charging = jnp.where(cond__1, charging, charging__2478)
-    recharge = jnp.where(cond__1, recharge, recharge__2479)
-    draws = jnp.where(cond__1, draws, draws__2480)
-    draw_lo = jnp.where(cond__1, draw_lo, draw_lo__2481)
-    draw_hi = jnp.where(cond__1, draw_hi, draw_hi__2482)
-    ndraws = jnp.where(cond__1, ndraws, ndraws__2483)
-    forced_at = jnp.where(cond__1, forced_at, forced_at__2484)
-    current_player = jnp.where(cond__1, current_player__2, current_player__2489)
-    rewards = jnp.where(cond__1, rewards, rewards__2485)
-    terminated = jnp.where(cond__1, terminated, terminated__2486)
+    phase = jnp.where(cond__1, phase, phase__1868)
+    turn = jnp.where(cond__1, turn, turn__1869)
+    last_damage = jnp.where(cond__1, last_damage, last_damage__1870)
+    ndraws = jnp.where(cond__1, ndraws, ndraws__1871)
+    forced_at = jnp.where(cond__1, forced_at, forced_at__1872)
+    current_player = jnp.where(cond__1, current_player__3, current_player__1876)
+    terminated = jnp.where(cond__1, terminated, terminated__1873)
     return s.replace(
         ndraws=ndraws,
-        pending=pending,
+        pending=pending__1875,
         current_player=current_player,
-        fight=fight,
-        last_move=last_move,
-        last_slot=last_slot,
-        shown_move=shown_move,
-        speed=speed,
+        fight=fight__26,
+        last_move=last_move__1614,
+        last_slot=last_slot__1784,
+        shown_move=shown_move__1615,
+        speed=speed__1757,
         forced_at=forced_at,
-        draws=draws,
-        draw_lo=draw_lo,
-        draw_hi=draw_hi,
-        moves=moves,
-        pp=pp,
-        transformed=transformed,
-        mimic_slot=mimic_slot,
-        active=active,
-        form=form,
-        types=types,
-        sub_hp=sub_hp,
-        substitute=substitute,
-        last_used=last_used,
-        recharge=recharge,
-        charging=charging,
-        confusion_turns=confusion_turns,
-        confused=confused,
-        flinch=flinch,
-        focus=focus,
-        seeded=seeded,
-        mist=mist,
-        thrashing=thrashing,
-        rampage_turns=rampage_turns,
-        disabled_slot=disabled_slot,
-        disabled_move=disabled_move,
-        toxic=toxic,
-        status=status,
-        reflect=reflect,
-        light_screen=light_screen,
-        seen=seen,
-        boosts=boosts,
-        mod=mod,
-        stored=stored,
-        hp=hp,
-        rewards=rewards,
+        draws=draws__1860,
+        draw_lo=draw_lo__1861,
+        draw_hi=draw_hi__1862,
+        moves=moves__1758,
+        pp=pp__1759,
+        transformed=transformed__1760,
+        mimic_slot=mimic_slot__1761,
+        active=active__1762,
+        form=form__1763,
+        types=types__1764,
+        sub_hp=sub_hp__1765,
+        substitute=substitute__1766,
+        last_used=last_used__1767,
+        recharge=recharge__1768,
+        charging=charging__1769,
+        confusion_turns=confusion_turns__1770,
+        confused=confused__1771,
+        flinch=flinch__1772,
+        focus=focus__1773,
+        seeded=seeded__1774,
+        mist=mist__1775,
+        thrashing=thrashing__1776,
+        rampage_turns=rampage_turns__1777,
+        disabled_slot=disabled_slot__1778,
+        disabled_move=disabled_move__1779,
+        toxic=toxic__1780,
+        status=status__1781,
+        reflect=reflect__1782,
+        light_screen=light_screen__1783,
+        seen=seen__1785,
+        boosts=boosts__1786,
+        mod=mod__1787,
+        stored=stored__1788,
+        hp=hp__1603,
+        rewards=rewards__1605,
         terminated=terminated,
         phase=phase,
-        need=need,
-        sleep=sleep,
-        disable_turns=disable_turns,
+        need=need__1830,
+        sleep=sleep__1609,
+        disable_turns=disable_turns__1610,
         last_damage=last_damage,
-        seen_moves=seen_moves,
-        used_move=used_move,
-        base_pp=base_pp,
-        lock_acc=lock_acc,
-        base_moves=base_moves,
-        mimic_orig=mimic_orig,
+        seen_moves=seen_moves__1612,
+        used_move=used_move__1613,
+        base_pp=base_pp__1616,
+        lock_acc=lock_acc__1617,
+        base_moves=base_moves__1618,
+        mimic_orig=mimic_orig__1619,
         turn=turn,
     )
 
@@ -13558,34 +13025,31 @@ def init(key) -> State:
     )
     send_in__old_49 = active[0]
     cond__41 = hp[0, send_in__old_49] > 0
-    speed__42 = speed.at[0, send_in__old_49].set(
+    speed__42 = speed.at[jnp.where(cond__41, 0, 2), send_in__old_49].set(
         jnp.asarray(stats[0, send_in__old_49, 3], jnp.int16)
     )
-    speed = jnp.where(cond__41, speed__42, speed)
     revert__a_50 = active[0]
     cond__43 = transformed[0]
+    pred__44 = jnp.logical_not(cond__43)
 
-    def loop_body__44(revert__k_51, carry):
+    def loop_body__45(revert__k_51, carry):
         (moves, pp) = carry
         revert__k_51 = jnp.asarray(revert__k_51, jnp.int32)
-        moves__45 = moves.at[0, revert__a_50, revert__k_51].set(
+        moves__46 = moves.at[jnp.where(cond__43, 0, 2), revert__a_50, revert__k_51].set(
             jnp.asarray(_get(s.base_moves, 0, revert__k_51), jnp.int16)
         )
-        pp__46 = pp.at[0, revert__a_50, revert__k_51].set(
+        pp__47 = pp.at[jnp.where(cond__43, 0, 2), revert__a_50, revert__k_51].set(
             jnp.asarray(_get(s.base_pp, 0, revert__k_51), jnp.int8)
         )
-        return (moves__45, pp__46)
+        return (moves__46, pp__47)
 
-    (moves__47, pp__48) = jax.lax.fori_loop(0, 4, loop_body__44, (moves, pp))
-    transformed__49 = transformed.at[0].set(jnp.asarray(False, jnp.bool_))
-    cond__50 = mimic_slot[0] >= 0
-    moves__51 = moves.at[0, revert__a_50, mimic_slot[0]].set(
+    (moves__48, pp__49) = jax.lax.fori_loop(0, 4, loop_body__45, (moves, pp))
+    transformed__50 = transformed.at[jnp.where(cond__43, 0, 2)].set(jnp.asarray(False, jnp.bool_))
+    cond__51 = mimic_slot[0] >= 0
+    pred__52 = jnp.logical_and(pred__44, cond__51)
+    moves__53 = moves__48.at[jnp.where(pred__52, 0, 2), revert__a_50, mimic_slot[0]].set(
         jnp.asarray(s.mimic_orig[0], jnp.int16)
     )
-    moves__52 = jnp.where(cond__50, moves__51, moves)
-    moves = jnp.where(cond__43, moves__47, moves__52)
-    pp = jnp.where(cond__43, pp__48, pp)
-    transformed = jnp.where(cond__43, transformed__49, transformed)
     mimic_slot = mimic_slot.at[0].set(jnp.asarray(-1, jnp.int8))
     active = active.at[0].set(jnp.asarray(0, jnp.int8))
     form = form.at[0].set(jnp.asarray(species[0, 0], jnp.int16))
@@ -13608,75 +13072,73 @@ def init(key) -> State:
     disabled_slot = disabled_slot.at[0].set(jnp.asarray(-1, jnp.int8))
     disabled_move = disabled_move.at[0].set(jnp.asarray(-1, jnp.int16))
     toxic = toxic.at[0].set(jnp.asarray(-1, jnp.int16))
-    cond__53 = status[0, 0] == 6
-    status__54 = status.at[0, 0].set(jnp.asarray(4, jnp.int8))
-    status = jnp.where(cond__53, status__54, status)
+    cond__54 = status[0, 0] == 6
+    status__55 = status.at[jnp.where(cond__54, 0, 2), 0].set(jnp.asarray(4, jnp.int8))
     reflect = reflect.at[0].set(jnp.asarray(False, jnp.bool_))
     light_screen = light_screen.at[0].set(jnp.asarray(False, jnp.bool_))
     last_slot = last_slot.at[0].set(jnp.asarray(0, jnp.int8))
     seen = seen.at[0, 0].set(jnp.asarray(species[0, 0], jnp.int16))
 
-    def loop_body__55(send_in__k_52, carry):
+    def loop_body__56(send_in__k_52, carry):
         (boosts,) = carry
         send_in__k_52 = jnp.asarray(send_in__k_52, jnp.int32)
-        boosts__56 = boosts.at[0, send_in__k_52].set(jnp.asarray(0, jnp.int8))
-        return (boosts__56,)
+        boosts__57 = boosts.at[0, send_in__k_52].set(jnp.asarray(0, jnp.int8))
+        return (boosts__57,)
 
-    (boosts,) = jax.lax.fori_loop(0, 6, loop_body__55, (boosts,))
+    (boosts,) = jax.lax.fori_loop(0, 6, loop_body__56, (boosts,))
 
-    def loop_body__57(send_in__k_53, carry):
+    def loop_body__58(send_in__k_53, carry):
         (mod, stored) = carry
         send_in__k_53 = jnp.asarray(send_in__k_53, jnp.int32)
-        mod__58 = mod.at[0, send_in__k_53].set(
+        mod__59 = mod.at[0, send_in__k_53].set(
             jnp.asarray(_get(stats, 0, 0, send_in__k_53), jnp.int16)
         )
-        stored__59 = stored.at[0, send_in__k_53].set(
+        stored__60 = stored.at[0, send_in__k_53].set(
             jnp.asarray(_get(stats, 0, 0, send_in__k_53), jnp.int16)
         )
-        return (mod__58, stored__59)
+        return (mod__59, stored__60)
 
-    (mod, stored) = jax.lax.fori_loop(0, 4, loop_body__57, (mod, stored))
-    cond__60 = status[0, 0] == 3
-    mod__61 = mod.at[0, 3].set(jnp.asarray(jnp.maximum((mod[0, 3] * 25 // 100), 1), jnp.int16))
-    mod = jnp.where(cond__60, mod__61, mod)
-    cond__62 = status[0, 0] == 1
-    mod__63 = mod.at[0, 0].set(
+    (mod, stored) = jax.lax.fori_loop(0, 4, loop_body__58, (mod, stored))
+    cond__61 = status__55[0, 0] == 3
+    mod__62 = mod.at[jnp.where(cond__61, 0, 2), 3].set(
+        jnp.asarray(jnp.maximum((mod[0, 3] * 25 // 100), 1), jnp.int16)
+    )
+    cond__63 = status__55[0, 0] == 1
+    mod__64 = mod__62.at[jnp.where(cond__63, 0, 2), 0].set(
         jnp.asarray(
-            jnp.maximum(jnp.right_shift(jnp.asarray(mod[0, 0], jnp.int16), 1), 1), jnp.int16
+            jnp.maximum(jnp.right_shift(jnp.asarray(mod__62[0, 0], jnp.int16), 1), 1), jnp.int16
         )
     )
-    mod = jnp.where(cond__62, mod__63, mod)
-    speed = speed.at[0, 0].set(jnp.asarray(mod[0, 3], jnp.int16))
+    speed = speed__42.at[0, 0].set(jnp.asarray(mod__64[0, 3], jnp.int16))
     send_in__old_54 = active[1]
-    cond__64 = hp[1, send_in__old_54] > 0
-    speed__65 = speed.at[1, send_in__old_54].set(
+    cond__65 = hp[1, send_in__old_54] > 0
+    speed__66 = speed.at[jnp.where(cond__65, 1, 2), send_in__old_54].set(
         jnp.asarray(stats[1, send_in__old_54, 3], jnp.int16)
     )
-    speed = jnp.where(cond__64, speed__65, speed)
     revert__a_55 = active[1]
-    cond__66 = transformed[1]
+    cond__67 = transformed__50[1]
+    pred__68 = jnp.logical_not(cond__67)
 
-    def loop_body__67(revert__k_56, carry):
+    def loop_body__69(revert__k_56, carry):
         (moves, pp) = carry
         revert__k_56 = jnp.asarray(revert__k_56, jnp.int32)
-        moves__68 = moves.at[1, revert__a_55, revert__k_56].set(
+        moves__70 = moves.at[jnp.where(cond__67, 1, 2), revert__a_55, revert__k_56].set(
             jnp.asarray(_get(s.base_moves, 1, revert__k_56), jnp.int16)
         )
-        pp__69 = pp.at[1, revert__a_55, revert__k_56].set(
+        pp__71 = pp.at[jnp.where(cond__67, 1, 2), revert__a_55, revert__k_56].set(
             jnp.asarray(_get(s.base_pp, 1, revert__k_56), jnp.int8)
         )
-        return (moves__68, pp__69)
+        return (moves__70, pp__71)
 
-    (moves__70, pp__71) = jax.lax.fori_loop(0, 4, loop_body__67, (moves, pp))
-    transformed__72 = transformed.at[1].set(jnp.asarray(False, jnp.bool_))
-    cond__73 = mimic_slot[1] >= 0
-    moves__74 = moves.at[1, revert__a_55, mimic_slot[1]].set(
+    (moves__72, pp__73) = jax.lax.fori_loop(0, 4, loop_body__69, (moves__53, pp__49))
+    transformed__74 = transformed__50.at[jnp.where(cond__67, 1, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    cond__75 = mimic_slot[1] >= 0
+    pred__76 = jnp.logical_and(pred__68, cond__75)
+    moves__77 = moves__72.at[jnp.where(pred__76, 1, 2), revert__a_55, mimic_slot[1]].set(
         jnp.asarray(s.mimic_orig[1], jnp.int16)
     )
-    moves__75 = jnp.where(cond__73, moves__74, moves)
-    moves = jnp.where(cond__66, moves__70, moves__75)
-    pp = jnp.where(cond__66, pp__71, pp)
-    transformed = jnp.where(cond__66, transformed__72, transformed)
     mimic_slot = mimic_slot.at[1].set(jnp.asarray(-1, jnp.int8))
     active = active.at[1].set(jnp.asarray(0, jnp.int8))
     form = form.at[1].set(jnp.asarray(species[1, 0], jnp.int16))
@@ -13699,86 +13161,89 @@ def init(key) -> State:
     disabled_slot = disabled_slot.at[1].set(jnp.asarray(-1, jnp.int8))
     disabled_move = disabled_move.at[1].set(jnp.asarray(-1, jnp.int16))
     toxic = toxic.at[1].set(jnp.asarray(-1, jnp.int16))
-    cond__76 = status[1, 0] == 6
-    status__77 = status.at[1, 0].set(jnp.asarray(4, jnp.int8))
-    status = jnp.where(cond__76, status__77, status)
+    cond__78 = status__55[1, 0] == 6
+    status__79 = status__55.at[jnp.where(cond__78, 1, 2), 0].set(jnp.asarray(4, jnp.int8))
     reflect = reflect.at[1].set(jnp.asarray(False, jnp.bool_))
     light_screen = light_screen.at[1].set(jnp.asarray(False, jnp.bool_))
     last_slot = last_slot.at[1].set(jnp.asarray(0, jnp.int8))
     seen = seen.at[1, 0].set(jnp.asarray(species[1, 0], jnp.int16))
 
-    def loop_body__78(send_in__k_57, carry):
+    def loop_body__80(send_in__k_57, carry):
         (boosts,) = carry
         send_in__k_57 = jnp.asarray(send_in__k_57, jnp.int32)
-        boosts__79 = boosts.at[1, send_in__k_57].set(jnp.asarray(0, jnp.int8))
-        return (boosts__79,)
+        boosts__81 = boosts.at[1, send_in__k_57].set(jnp.asarray(0, jnp.int8))
+        return (boosts__81,)
 
-    (boosts,) = jax.lax.fori_loop(0, 6, loop_body__78, (boosts,))
+    (boosts,) = jax.lax.fori_loop(0, 6, loop_body__80, (boosts,))
 
-    def loop_body__80(send_in__k_58, carry):
+    def loop_body__82(send_in__k_58, carry):
         (mod, stored) = carry
         send_in__k_58 = jnp.asarray(send_in__k_58, jnp.int32)
-        mod__81 = mod.at[1, send_in__k_58].set(
+        mod__83 = mod.at[1, send_in__k_58].set(
             jnp.asarray(_get(stats, 1, 0, send_in__k_58), jnp.int16)
         )
-        stored__82 = stored.at[1, send_in__k_58].set(
+        stored__84 = stored.at[1, send_in__k_58].set(
             jnp.asarray(_get(stats, 1, 0, send_in__k_58), jnp.int16)
         )
-        return (mod__81, stored__82)
+        return (mod__83, stored__84)
 
-    (mod, stored) = jax.lax.fori_loop(0, 4, loop_body__80, (mod, stored))
-    cond__83 = status[1, 0] == 3
-    mod__84 = mod.at[1, 3].set(jnp.asarray(jnp.maximum((mod[1, 3] * 25 // 100), 1), jnp.int16))
-    mod = jnp.where(cond__83, mod__84, mod)
-    cond__85 = status[1, 0] == 1
-    mod__86 = mod.at[1, 0].set(
+    (mod, stored) = jax.lax.fori_loop(0, 4, loop_body__82, (mod__64, stored))
+    cond__85 = status__79[1, 0] == 3
+    mod__86 = mod.at[jnp.where(cond__85, 1, 2), 3].set(
+        jnp.asarray(jnp.maximum((mod[1, 3] * 25 // 100), 1), jnp.int16)
+    )
+    cond__87 = status__79[1, 0] == 1
+    mod__88 = mod__86.at[jnp.where(cond__87, 1, 2), 0].set(
         jnp.asarray(
-            jnp.maximum(jnp.right_shift(jnp.asarray(mod[1, 0], jnp.int16), 1), 1), jnp.int16
+            jnp.maximum(jnp.right_shift(jnp.asarray(mod__86[1, 0], jnp.int16), 1), 1), jnp.int16
         )
     )
-    mod = jnp.where(cond__85, mod__86, mod)
-    speed = speed.at[1, 0].set(jnp.asarray(mod[1, 3], jnp.int16))
-    cond__87 = speed[0, 0] == speed[1, 0]
-    rand__v_59__88 = 0 + _roll(_words[2], 2)
-    cond__89 = forced_at < s.forced_n
-    rand__v_59__90 = s.forced[forced_at]
-    forced_at__91 = forced_at + 1
-    forced_at__92 = jnp.where(cond__89, forced_at__91, forced_at)
-    rand__v_59__93 = jnp.where(cond__89, rand__v_59__90, rand__v_59__88)
-    log_draw__v_60__94 = rand__v_59__93
-    draws__95 = draws.at[ndraws].set(jnp.asarray(log_draw__v_60__94, jnp.int32))
-    draw_lo__96 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-    draw_hi__97 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-    ndraws__98 = ndraws + 1
-    rand__result_61__99 = rand__v_59__93
-    v__100 = rand__result_61__99
+    speed = speed__66.at[1, 0].set(jnp.asarray(mod__88[1, 3], jnp.int16))
+    cond__89 = speed[0, 0] == speed[1, 0]
+    rand__v_59__90 = 0 + _roll(_words[2], 2)
+    cond__91 = forced_at < s.forced_n
+    pred__92 = jnp.logical_and(cond__89, cond__91)
+    rand__v_59__93 = s.forced[forced_at]
+    forced_at__94 = forced_at + 1
+    forced_at__95 = jnp.where(cond__91, forced_at__94, forced_at)
+    rand__v_59__96 = jnp.where(cond__91, rand__v_59__93, rand__v_59__90)
+    log_draw__v_60__97 = rand__v_59__96
+    draws__98 = draws.at[jnp.where(cond__89, ndraws, 64)].set(
+        jnp.asarray(log_draw__v_60__97, jnp.int32)
+    )
+    draw_lo__99 = draw_lo.at[jnp.where(cond__89, ndraws, 64)].set(jnp.asarray(0, jnp.int32))
+    draw_hi__100 = draw_hi.at[jnp.where(cond__89, ndraws, 64)].set(jnp.asarray(2, jnp.int32))
+    ndraws__101 = ndraws + 1
+    rand__result_61__102 = rand__v_59__96
+    v__103 = rand__result_61__102
+    loop_words__104 = _loop_words(key, (4,), 0, 3, ())
 
-    def loop_body__101(k, carry):
+    def loop_body__105(k, carry):
         (forced_at, draws, draw_lo, draw_hi, ndraws) = carry
         k = jnp.asarray(k, jnp.int32)
-        rand__v_62__102 = 0 + _roll(jax.random.bits(_site_key(key, 4, k), (), jnp.uint32), 2)
-        cond__103 = forced_at < s.forced_n
-        rand__v_62__104 = s.forced[forced_at]
-        forced_at__105 = forced_at + 1
-        forced_at__106 = jnp.where(cond__103, forced_at__105, forced_at)
-        rand__v_62__107 = jnp.where(cond__103, rand__v_62__104, rand__v_62__102)
-        log_draw__v_63__108 = rand__v_62__107
-        draws__109 = draws.at[ndraws].set(jnp.asarray(log_draw__v_63__108, jnp.int32))
-        draw_lo__110 = draw_lo.at[ndraws].set(jnp.asarray(0, jnp.int32))
-        draw_hi__111 = draw_hi.at[ndraws].set(jnp.asarray(2, jnp.int32))
-        ndraws__112 = ndraws + 1
-        rand__result_64__113 = rand__v_62__107
-        w__114 = rand__result_64__113
-        return (forced_at__106, draws__109, draw_lo__110, draw_hi__111, ndraws__112)
+        rand__v_62__106 = 0 + _roll(loop_words__104[k - 0, 0], 2)
+        cond__107 = forced_at < s.forced_n
+        pred__108 = jnp.logical_and(cond__89, cond__107)
+        rand__v_62__109 = s.forced[forced_at]
+        forced_at__110 = forced_at + 1
+        forced_at__111 = jnp.where(cond__107, forced_at__110, forced_at)
+        rand__v_62__112 = jnp.where(cond__107, rand__v_62__109, rand__v_62__106)
+        log_draw__v_63__113 = rand__v_62__112
+        draws__114 = draws.at[jnp.where(cond__89, ndraws, 64)].set(
+            jnp.asarray(log_draw__v_63__113, jnp.int32)
+        )
+        draw_lo__115 = draw_lo.at[jnp.where(cond__89, ndraws, 64)].set(jnp.asarray(0, jnp.int32))
+        draw_hi__116 = draw_hi.at[jnp.where(cond__89, ndraws, 64)].set(jnp.asarray(2, jnp.int32))
+        ndraws__117 = ndraws + 1
+        rand__result_64__118 = rand__v_62__112
+        w__119 = rand__result_64__118
+        return (forced_at__111, draws__114, draw_lo__115, draw_hi__116, ndraws__117)
 
-    (forced_at__115, draws__116, draw_lo__117, draw_hi__118, ndraws__119) = jax.lax.fori_loop(
-        0, 3, loop_body__101, (forced_at__92, draws__95, draw_lo__96, draw_hi__97, ndraws__98)
+    (forced_at__120, draws__121, draw_lo__122, draw_hi__123, ndraws__124) = jax.lax.fori_loop(
+        0, 3, loop_body__105, (forced_at__95, draws__98, draw_lo__99, draw_hi__100, ndraws__101)
     )
-    draws = jnp.where(cond__87, draws__116, draws)
-    draw_lo = jnp.where(cond__87, draw_lo__117, draw_lo)
-    draw_hi = jnp.where(cond__87, draw_hi__118, draw_hi)
-    ndraws = jnp.where(cond__87, ndraws__119, ndraws)
-    forced_at = jnp.where(cond__87, forced_at__115, forced_at)
+    ndraws = jnp.where(cond__89, ndraws__124, ndraws)
+    forced_at = jnp.where(cond__89, forced_at__120, forced_at)
     current_player = jnp.asarray(0, jnp.int32)
     return refresh(
         s.replace(
@@ -13789,9 +13254,9 @@ def init(key) -> State:
             hp=hp,
             stats=stats,
             speed=speed,
-            moves=moves,
-            pp=pp,
-            transformed=transformed,
+            moves=moves__77,
+            pp=pp__73,
+            transformed=transformed__74,
             mimic_slot=mimic_slot,
             active=active,
             form=form,
@@ -13812,18 +13277,18 @@ def init(key) -> State:
             disabled_slot=disabled_slot,
             disabled_move=disabled_move,
             toxic=toxic,
-            status=status,
+            status=status__79,
             reflect=reflect,
             light_screen=light_screen,
             last_slot=last_slot,
             seen=seen,
             boosts=boosts,
-            mod=mod,
+            mod=mod__88,
             stored=stored,
             forced_at=forced_at,
-            draws=draws,
-            draw_lo=draw_lo,
-            draw_hi=draw_hi,
+            draws=draws__121,
+            draw_lo=draw_lo__122,
+            draw_hi=draw_hi__123,
             ndraws=ndraws,
             current_player=current_player,
         )

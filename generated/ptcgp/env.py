@@ -3579,6 +3579,21 @@ def _site_key(key, site, *path):
     return key
 
 
+def _loop_words(key, sites, lo, hi, path):
+    """The words the chance sites `sites` inside a loop over lo..hi-1 draw, every iteration at
+    once: words[i - lo, j] is bits(_site_key(key, sites[j], *path, i)) (`path`: the indexes of
+    the loops around it), the same words as one site and iteration at a time, in three hashes
+    for all of them instead of three for each (XLA:CPU runs each hash as a loop of its own)."""
+
+    def word(site, index):
+        return jax.random.bits(_site_key(key, site, *path, index), (), jnp.uint32)
+
+    site_ids = jnp.asarray(sites, jnp.uint32)
+    return jax.vmap(lambda i: jax.vmap(lambda site: word(site, i))(site_ids))(
+        jnp.arange(lo, hi, dtype=jnp.int32)
+    )
+
+
 def _observe(s: State, player) -> jax.Array:
     """The observe expression for `player`, unchecked."""
     return jnp.asarray(
@@ -5714,26 +5729,28 @@ def _effect_evolve(s: State, params, key) -> State:
     entered = entered.at[p, slot].set(jnp.asarray(s.turn, jnp.int8))
     cond__1 = slot == 0
     clear_conditions__p_15__2 = p
-    poisoned__3 = poisoned.at[clear_conditions__p_15__2].set(jnp.asarray(False, jnp.bool_))
-    burned__4 = burned.at[clear_conditions__p_15__2].set(jnp.asarray(False, jnp.bool_))
-    condition__5 = condition.at[clear_conditions__p_15__2].set(jnp.asarray(0, jnp.int8))
-    lasting_until__6 = lasting_until.at[clear_conditions__p_15__2].set(
+    poisoned__3 = poisoned.at[jnp.where(cond__1, clear_conditions__p_15__2, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__4 = burned.at[jnp.where(cond__1, clear_conditions__p_15__2, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__5 = condition.at[jnp.where(cond__1, clear_conditions__p_15__2, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__6 = lasting_until.at[jnp.where(cond__1, clear_conditions__p_15__2, 2)].set(
         jnp.asarray(jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_15__2]), jnp.int16)
     )
-    poisoned = jnp.where(cond__1, poisoned__3, poisoned)
-    burned = jnp.where(cond__1, burned__4, burned)
-    condition = jnp.where(cond__1, condition__5, condition)
-    lasting_until = jnp.where(cond__1, lasting_until__6, lasting_until)
     return s.replace(
         hand=hand,
         hand_count=hand_count,
         under=under,
         card=card,
         entered=entered,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        lasting_until=lasting_until,
+        poisoned=poisoned__3,
+        burned=burned__4,
+        condition=condition__5,
+        lasting_until=lasting_until__6,
     )
 
 
@@ -5798,31 +5815,34 @@ def _effect_play_trainer(s: State, params, key) -> State:
     p__3 = current_player
     o__4 = 1 - p__3
     c__5 = hand[p__3, h__arg]
-    hand__6 = hand.at[p__3].set(jnp.asarray(_remove(hand[p__3], h__arg), jnp.int16))
-    hand_count__7 = hand_count.at[p__3].set(jnp.asarray((hand_count[p__3] - 1), jnp.int8))
+    hand__6 = hand.at[jnp.where(cond__1, p__3, 2)].set(
+        jnp.asarray(_remove(hand[p__3], h__arg), jnp.int16)
+    )
+    hand_count__7 = hand_count.at[jnp.where(cond__1, p__3, 2)].set(
+        jnp.asarray((hand_count[p__3] - 1), jnp.int8)
+    )
     to_discard__p_34__8 = p__3
     to_discard__c_35__9 = c__5
-    discard__10 = discard.at[to_discard__p_34__8].set(
+    discard__10 = discard.at[jnp.where(cond__1, to_discard__p_34__8, 2)].set(
         jnp.asarray(_push(discard[to_discard__p_34__8], to_discard__c_35__9), jnp.int16)
     )
-    discard_count__11 = discard_count.at[to_discard__p_34__8].set(
+    discard_count__11 = discard_count.at[jnp.where(cond__1, to_discard__p_34__8, 2)].set(
         jnp.asarray((discard_count[to_discard__p_34__8] + 1), jnp.int8)
     )
     cond__12 = CARDS__kind[c__5] == 2
-    supporter_played__13 = True
-    supporter_played__14 = jnp.where(cond__12, supporter_played__13, supporter_played)
-    hand = jnp.where(cond__1, hand__6, hand)
-    hand_count = jnp.where(cond__1, hand_count__7, hand_count)
-    discard_count = jnp.where(cond__1, discard_count__11, discard_count)
-    discard = jnp.where(cond__1, discard__10, discard)
-    supporter_played = jnp.where(cond__1, supporter_played__14, supporter_played)
+    pred__13 = jnp.logical_and(cond__1, cond__12)
+    supporter_played__14 = True
+    supporter_played__15 = jnp.where(cond__12, supporter_played__14, supporter_played)
+    supporter_played = jnp.where(cond__1, supporter_played__15, supporter_played)
     p = jnp.where(cond__1, p__3, p)
     o = jnp.where(cond__1, o__4, o)
     c = jnp.where(cond__1, c__5, c)
-    cond__15 = choice__resume == 1
-    t__16 = choice__option
-    cond__17 = choice__resume == 0
-    choice__options_1__18 = jnp.broadcast_to(
+    cond__16 = choice__resume == 1
+    pred__17 = jnp.logical_not(cond__16)
+    t__18 = choice__option
+    cond__19 = choice__resume == 0
+    pred__20 = jnp.logical_and(pred__17, cond__19)
+    choice__options_1__21 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda trainer_targets__p_36: (
@@ -5919,187 +5939,198 @@ def _effect_play_trainer(s: State, params, key) -> State:
         ),
         (4,),
     )
-    cond__19 = jnp.any(choice__options_1__18)
-    choice__p__20 = p
-    choice__o__21 = o
-    choice__c__22 = c
-    choice__mask__23 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.concatenate(
-                [
-                    jnp.atleast_1d(jnp.asarray(choice__options_1__18, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                ]
+    cond__22 = jnp.any(choice__options_1__21)
+    pred__23 = jnp.logical_and(pred__20, cond__22)
+    pred__24 = jnp.logical_and(pred__20, jnp.logical_not(cond__22))
+    choice__p__25 = p
+    choice__o__26 = o
+    choice__c__27 = c
+    choice__mask__28 = jnp.where(
+        pred__23,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.concatenate(
+                    [
+                        jnp.atleast_1d(jnp.asarray(choice__options_1__21, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                    ]
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (20,),
         ),
-        (20,),
+        choice__mask,
     )
-    choice__player__24 = current_player
-    current_player__25 = jnp.where(CARDS__t_switch_opp[c], o, p)
-    choice__pending__26 = jnp.asarray(1, jnp.int32)
-    t__27 = jnp.asarray(-1, jnp.int32)
-    choice__pending__28 = jnp.where(cond__19, choice__pending__26, choice__pending)
-    choice__player__29 = jnp.where(cond__19, choice__player__24, choice__player)
-    choice__mask__30 = jnp.where(cond__19, choice__mask__23, choice__mask)
-    choice__p__31 = jnp.where(cond__19, choice__p__20, choice__p)
-    choice__o__32 = jnp.where(cond__19, choice__o__21, choice__o)
-    choice__c__33 = jnp.where(cond__19, choice__c__22, choice__c)
-    current_player__34 = jnp.where(cond__19, current_player__25, current_player)
-    t__35 = jnp.where(cond__19, t, t__27)
-    choice__pending__36 = jnp.where(cond__17, choice__pending__28, choice__pending)
-    choice__player__37 = jnp.where(cond__17, choice__player__29, choice__player)
-    choice__mask__38 = jnp.where(cond__17, choice__mask__30, choice__mask)
-    choice__p__39 = jnp.where(cond__17, choice__p__31, choice__p)
-    choice__o__40 = jnp.where(cond__17, choice__o__32, choice__o)
-    choice__c__41 = jnp.where(cond__17, choice__c__33, choice__c)
-    current_player__42 = jnp.where(cond__17, current_player__34, current_player)
-    t__43 = jnp.where(cond__17, t__35, t)
-    choice__pending = jnp.where(cond__15, choice__pending, choice__pending__36)
-    choice__player = jnp.where(cond__15, choice__player, choice__player__37)
-    choice__mask = jnp.where(cond__15, choice__mask, choice__mask__38)
-    choice__p = jnp.where(cond__15, choice__p, choice__p__39)
-    choice__o = jnp.where(cond__15, choice__o, choice__o__40)
-    choice__c = jnp.where(cond__15, choice__c, choice__c__41)
-    current_player = jnp.where(cond__15, current_player, current_player__42)
-    t = jnp.where(cond__15, t__16, t__43)
-    cond__44 = jnp.logical_and((choice__pending == 0), (choice__resume <= 1))
-    cond__45 = jnp.logical_and((CARDS__t_heal[c] > 0), (t >= 0))
-    damage__46 = damage.at[p, t].set(
+    choice__player__29 = current_player
+    current_player__30 = jnp.where(CARDS__t_switch_opp[c], o, p)
+    choice__pending__31 = jnp.asarray(1, jnp.int32)
+    t__32 = jnp.asarray(-1, jnp.int32)
+    choice__pending__33 = jnp.where(cond__22, choice__pending__31, choice__pending)
+    choice__player__34 = jnp.where(cond__22, choice__player__29, choice__player)
+    choice__p__35 = jnp.where(cond__22, choice__p__25, choice__p)
+    choice__o__36 = jnp.where(cond__22, choice__o__26, choice__o)
+    choice__c__37 = jnp.where(cond__22, choice__c__27, choice__c)
+    current_player__38 = jnp.where(cond__22, current_player__30, current_player)
+    t__39 = jnp.where(cond__22, t, t__32)
+    choice__pending__40 = jnp.where(cond__19, choice__pending__33, choice__pending)
+    choice__player__41 = jnp.where(cond__19, choice__player__34, choice__player)
+    choice__p__42 = jnp.where(cond__19, choice__p__35, choice__p)
+    choice__o__43 = jnp.where(cond__19, choice__o__36, choice__o)
+    choice__c__44 = jnp.where(cond__19, choice__c__37, choice__c)
+    current_player__45 = jnp.where(cond__19, current_player__38, current_player)
+    t__46 = jnp.where(cond__19, t__39, t)
+    choice__pending = jnp.where(cond__16, choice__pending, choice__pending__40)
+    choice__player = jnp.where(cond__16, choice__player, choice__player__41)
+    choice__p = jnp.where(cond__16, choice__p, choice__p__42)
+    choice__o = jnp.where(cond__16, choice__o, choice__o__43)
+    choice__c = jnp.where(cond__16, choice__c, choice__c__44)
+    current_player = jnp.where(cond__16, current_player, current_player__45)
+    t = jnp.where(cond__16, t__18, t__46)
+    cond__47 = jnp.logical_and((choice__pending == 0), (choice__resume <= 1))
+    cond__48 = jnp.logical_and((CARDS__t_heal[c] > 0), (t >= 0))
+    pred__49 = jnp.logical_and(cond__47, cond__48)
+    damage__50 = damage.at[jnp.where(pred__49, p, 2), t].set(
         jnp.asarray(jnp.maximum((damage[p, t] - CARDS__t_heal[c]), 0), jnp.int16)
     )
-    damage__47 = jnp.where(cond__45, damage__46, damage)
-    heads__48 = jnp.asarray(0, jnp.int32)
-    cond__49 = CARDS__t_until_tails[c]
-    repeat__going_44__50 = True
+    heads__51 = jnp.asarray(0, jnp.int32)
+    cond__52 = CARDS__t_until_tails[c]
+    pred__53 = jnp.logical_and(cond__47, cond__52)
+    repeat__going_44__54 = True
+    loop_words__55 = _loop_words(key, (10,), 0, 16, ())
 
-    def loop_body__51(repeat__i_45, carry):
+    def loop_body__56(repeat__i_45, carry):
         (repeat__going_44, heads) = carry
         repeat__i_45 = jnp.asarray(repeat__i_45, jnp.int32)
-        cond__52 = repeat__going_44
-        repeat__going_44__53 = _flip(
-            jax.random.bits(_site_key(key, 10, repeat__i_45), (), jnp.uint32)
-        )
-        cond__54 = repeat__going_44__53
-        heads__55 = heads + 1
-        heads__56 = jnp.where(cond__54, heads__55, heads)
-        heads__57 = jnp.where(cond__52, heads__56, heads)
-        repeat__going_44__58 = jnp.where(cond__52, repeat__going_44__53, repeat__going_44)
-        return (repeat__going_44__58, heads__57)
+        cond__57 = repeat__going_44
+        pred__58 = jnp.logical_and(pred__53, cond__57)
+        repeat__going_44__59 = _flip(loop_words__55[repeat__i_45 - 0, 0])
+        cond__60 = repeat__going_44__59
+        pred__61 = jnp.logical_and(pred__58, cond__60)
+        heads__62 = heads + 1
+        heads__63 = jnp.where(cond__60, heads__62, heads)
+        heads__64 = jnp.where(cond__57, heads__63, heads)
+        repeat__going_44__65 = jnp.where(cond__57, repeat__going_44__59, repeat__going_44)
+        return (repeat__going_44__65, heads__64)
 
-    (repeat__going_44__59, heads__60) = jax.lax.fori_loop(
-        0, 16, loop_body__51, (repeat__going_44__50, heads__48)
+    (repeat__going_44__66, heads__67) = jax.lax.fori_loop(
+        0, 16, loop_body__56, (repeat__going_44__54, heads__51)
     )
-    heads__61 = jnp.where(cond__49, heads__60, heads__48)
-    cond__62 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
-    energy__63 = energy.at[p, t, CARDS__t_attach_type[c]].set(
+    heads__68 = jnp.where(cond__52, heads__67, heads__51)
+    cond__69 = jnp.logical_and((CARDS__t_attach_type[c] >= 0), (t >= 0))
+    pred__70 = jnp.logical_and(cond__47, cond__69)
+    energy__71 = energy.at[jnp.where(pred__70, p, 2), t, CARDS__t_attach_type[c]].set(
         jnp.asarray(
-            (energy[p, t, CARDS__t_attach_type[c]] + (CARDS__t_attach_n[c] + heads__61)), jnp.int8
+            (energy[p, t, CARDS__t_attach_type[c]] + (CARDS__t_attach_n[c] + heads__68)), jnp.int8
         )
     )
-    energy__64 = jnp.where(cond__62, energy__63, energy)
-    cond__65 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
-    swap_active__p_46__66 = o
-    swap_active__b_47__67 = t
-    swap_active__perm_48__68 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_47__67], jnp.int32), (4,)
+    cond__72 = jnp.logical_and(CARDS__t_switch_opp[c], (t >= 0))
+    pred__73 = jnp.logical_and(cond__47, cond__72)
+    swap_active__p_46__74 = o
+    swap_active__b_47__75 = t
+    swap_active__perm_48__76 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_47__75], jnp.int32), (4,)
     )
-    card__69 = card.at[swap_active__p_46__66].set(
-        jnp.asarray(card[swap_active__p_46__66][swap_active__perm_48__68], jnp.int16)
+    card__77 = card.at[jnp.where(pred__73, swap_active__p_46__74, 2)].set(
+        jnp.asarray(card[swap_active__p_46__74][swap_active__perm_48__76], jnp.int16)
     )
-    damage__70 = damage__47.at[swap_active__p_46__66].set(
-        jnp.asarray(damage__47[swap_active__p_46__66][swap_active__perm_48__68], jnp.int16)
+    damage__78 = damage__50.at[jnp.where(pred__73, swap_active__p_46__74, 2)].set(
+        jnp.asarray(damage__50[swap_active__p_46__74][swap_active__perm_48__76], jnp.int16)
     )
-    energy__71 = energy__64.at[swap_active__p_46__66].set(
-        jnp.asarray(energy__64[swap_active__p_46__66][swap_active__perm_48__68], jnp.int8)
+    energy__79 = energy__71.at[jnp.where(pred__73, swap_active__p_46__74, 2)].set(
+        jnp.asarray(energy__71[swap_active__p_46__74][swap_active__perm_48__76], jnp.int8)
     )
-    entered__72 = entered.at[swap_active__p_46__66].set(
-        jnp.asarray(entered[swap_active__p_46__66][swap_active__perm_48__68], jnp.int8)
+    entered__80 = entered.at[jnp.where(pred__73, swap_active__p_46__74, 2)].set(
+        jnp.asarray(entered[swap_active__p_46__74][swap_active__perm_48__76], jnp.int8)
     )
-    under__73 = under.at[swap_active__p_46__66].set(
-        jnp.asarray(under[swap_active__p_46__66][swap_active__perm_48__68], jnp.int16)
+    under__81 = under.at[jnp.where(pred__73, swap_active__p_46__74, 2)].set(
+        jnp.asarray(under[swap_active__p_46__74][swap_active__perm_48__76], jnp.int16)
     )
-    used_ability__74 = used_ability.at[swap_active__p_46__66].set(
-        jnp.asarray(used_ability[swap_active__p_46__66][swap_active__perm_48__68], jnp.bool_)
+    used_ability__82 = used_ability.at[jnp.where(pred__73, swap_active__p_46__74, 2)].set(
+        jnp.asarray(used_ability[swap_active__p_46__74][swap_active__perm_48__76], jnp.bool_)
     )
-    clear_conditions__p_49__75 = swap_active__p_46__66
-    poisoned__76 = poisoned.at[clear_conditions__p_49__75].set(jnp.asarray(False, jnp.bool_))
-    burned__77 = burned.at[clear_conditions__p_49__75].set(jnp.asarray(False, jnp.bool_))
-    condition__78 = condition.at[clear_conditions__p_49__75].set(jnp.asarray(0, jnp.int8))
-    lasting_until__79 = lasting_until.at[clear_conditions__p_49__75].set(
+    clear_conditions__p_49__83 = swap_active__p_46__74
+    poisoned__84 = poisoned.at[jnp.where(pred__73, clear_conditions__p_49__83, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__85 = burned.at[jnp.where(pred__73, clear_conditions__p_49__83, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__86 = condition.at[jnp.where(pred__73, clear_conditions__p_49__83, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__87 = lasting_until.at[jnp.where(pred__73, clear_conditions__p_49__83, 2)].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_49__75]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_49__83]), jnp.int16
         )
     )
-    card__80 = jnp.where(cond__65, card__69, card)
-    damage__81 = jnp.where(cond__65, damage__70, damage__47)
-    energy__82 = jnp.where(cond__65, energy__71, energy__64)
-    entered__83 = jnp.where(cond__65, entered__72, entered)
-    poisoned__84 = jnp.where(cond__65, poisoned__76, poisoned)
-    burned__85 = jnp.where(cond__65, burned__77, burned)
-    condition__86 = jnp.where(cond__65, condition__78, condition)
-    under__87 = jnp.where(cond__65, under__73, under)
-    lasting_until__88 = jnp.where(cond__65, lasting_until__79, lasting_until)
-    used_ability__89 = jnp.where(cond__65, used_ability__74, used_ability)
-    cond__90 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
-    swap_active__p_50__91 = p
-    swap_active__b_51__92 = t
-    swap_active__perm_52__93 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_51__92], jnp.int32), (4,)
+    cond__88 = jnp.logical_and((CARDS__t_return_group[c] >= 0), (t >= 0))
+    pred__89 = jnp.logical_and(cond__47, cond__88)
+    swap_active__p_50__90 = p
+    swap_active__b_51__91 = t
+    swap_active__perm_52__92 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_51__91], jnp.int32), (4,)
     )
-    card__94 = card__80.at[swap_active__p_50__91].set(
-        jnp.asarray(card__80[swap_active__p_50__91][swap_active__perm_52__93], jnp.int16)
+    card__93 = card__77.at[jnp.where(pred__89, swap_active__p_50__90, 2)].set(
+        jnp.asarray(card__77[swap_active__p_50__90][swap_active__perm_52__92], jnp.int16)
     )
-    damage__95 = damage__81.at[swap_active__p_50__91].set(
-        jnp.asarray(damage__81[swap_active__p_50__91][swap_active__perm_52__93], jnp.int16)
+    damage__94 = damage__78.at[jnp.where(pred__89, swap_active__p_50__90, 2)].set(
+        jnp.asarray(damage__78[swap_active__p_50__90][swap_active__perm_52__92], jnp.int16)
     )
-    energy__96 = energy__82.at[swap_active__p_50__91].set(
-        jnp.asarray(energy__82[swap_active__p_50__91][swap_active__perm_52__93], jnp.int8)
+    energy__95 = energy__79.at[jnp.where(pred__89, swap_active__p_50__90, 2)].set(
+        jnp.asarray(energy__79[swap_active__p_50__90][swap_active__perm_52__92], jnp.int8)
     )
-    entered__97 = entered__83.at[swap_active__p_50__91].set(
-        jnp.asarray(entered__83[swap_active__p_50__91][swap_active__perm_52__93], jnp.int8)
+    entered__96 = entered__80.at[jnp.where(pred__89, swap_active__p_50__90, 2)].set(
+        jnp.asarray(entered__80[swap_active__p_50__90][swap_active__perm_52__92], jnp.int8)
     )
-    under__98 = under__87.at[swap_active__p_50__91].set(
-        jnp.asarray(under__87[swap_active__p_50__91][swap_active__perm_52__93], jnp.int16)
+    under__97 = under__81.at[jnp.where(pred__89, swap_active__p_50__90, 2)].set(
+        jnp.asarray(under__81[swap_active__p_50__90][swap_active__perm_52__92], jnp.int16)
     )
-    used_ability__99 = used_ability__89.at[swap_active__p_50__91].set(
-        jnp.asarray(used_ability__89[swap_active__p_50__91][swap_active__perm_52__93], jnp.bool_)
+    used_ability__98 = used_ability__82.at[jnp.where(pred__89, swap_active__p_50__90, 2)].set(
+        jnp.asarray(used_ability__82[swap_active__p_50__90][swap_active__perm_52__92], jnp.bool_)
     )
-    clear_conditions__p_53__100 = swap_active__p_50__91
-    poisoned__101 = poisoned__84.at[clear_conditions__p_53__100].set(jnp.asarray(False, jnp.bool_))
-    burned__102 = burned__85.at[clear_conditions__p_53__100].set(jnp.asarray(False, jnp.bool_))
-    condition__103 = condition__86.at[clear_conditions__p_53__100].set(jnp.asarray(0, jnp.int8))
-    lasting_until__104 = lasting_until__88.at[clear_conditions__p_53__100].set(
+    clear_conditions__p_53__99 = swap_active__p_50__90
+    poisoned__100 = poisoned__84.at[jnp.where(pred__89, clear_conditions__p_53__99, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__101 = burned__85.at[jnp.where(pred__89, clear_conditions__p_53__99, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__102 = condition__86.at[jnp.where(pred__89, clear_conditions__p_53__99, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__103 = lasting_until__87.at[
+        jnp.where(pred__89, clear_conditions__p_53__99, 2)
+    ].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__88[clear_conditions__p_53__100]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__87[clear_conditions__p_53__99]), jnp.int16
         )
     )
-    return_to_hand__p_54__105 = p
-    return_to_hand__slot_55__106 = t
-    return_to_hand__held_56__107 = jnp.broadcast_to(
+    return_to_hand__p_54__104 = p
+    return_to_hand__slot_55__105 = t
+    return_to_hand__held_56__106 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__94[return_to_hand__p_54__105, return_to_hand__slot_55__106],
-                        under__98[return_to_hand__p_54__105, return_to_hand__slot_55__106, 0],
-                        under__98[return_to_hand__p_54__105, return_to_hand__slot_55__106, 1],
+                        card__93[return_to_hand__p_54__104, return_to_hand__slot_55__105],
+                        under__97[return_to_hand__p_54__104, return_to_hand__slot_55__105, 0],
+                        under__97[return_to_hand__p_54__104, return_to_hand__slot_55__105, 1],
                     )
                 ]
             ),
@@ -6108,89 +6139,73 @@ def _effect_play_trainer(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__108(return_to_hand__i_57, carry):
+    def loop_body__107(return_to_hand__i_57, carry):
         (hand, hand_count, discard, discard_count) = carry
         return_to_hand__i_57 = jnp.asarray(return_to_hand__i_57, jnp.int32)
-        cond__109 = jnp.logical_and(
-            (_get(return_to_hand__held_56__107, return_to_hand__i_57) >= 0),
-            (hand_count[return_to_hand__p_54__105] < 10),
+        cond__108 = jnp.logical_and(
+            (_get(return_to_hand__held_56__106, return_to_hand__i_57) >= 0),
+            (hand_count[return_to_hand__p_54__104] < 10),
         )
-        hand__110 = hand.at[return_to_hand__p_54__105].set(
+        pred__109 = jnp.logical_and(pred__89, cond__108)
+        pred__110 = jnp.logical_and(pred__89, jnp.logical_not(cond__108))
+        hand__111 = hand.at[jnp.where(pred__109, return_to_hand__p_54__104, 2)].set(
             jnp.asarray(
                 _push(
-                    hand[return_to_hand__p_54__105],
-                    _get(return_to_hand__held_56__107, return_to_hand__i_57),
+                    hand[return_to_hand__p_54__104],
+                    _get(return_to_hand__held_56__106, return_to_hand__i_57),
                 ),
                 jnp.int16,
             )
         )
-        hand_count__111 = hand_count.at[return_to_hand__p_54__105].set(
-            jnp.asarray((hand_count[return_to_hand__p_54__105] + 1), jnp.int8)
+        hand_count__112 = hand_count.at[jnp.where(pred__109, return_to_hand__p_54__104, 2)].set(
+            jnp.asarray((hand_count[return_to_hand__p_54__104] + 1), jnp.int8)
         )
-        cond__112 = _get(return_to_hand__held_56__107, return_to_hand__i_57) >= 0
-        to_discard__p_58__113 = return_to_hand__p_54__105
-        to_discard__c_59__114 = _get(return_to_hand__held_56__107, return_to_hand__i_57)
-        discard__115 = discard.at[to_discard__p_58__113].set(
-            jnp.asarray(_push(discard[to_discard__p_58__113], to_discard__c_59__114), jnp.int16)
+        cond__113 = _get(return_to_hand__held_56__106, return_to_hand__i_57) >= 0
+        pred__114 = jnp.logical_and(pred__110, cond__113)
+        to_discard__p_58__115 = return_to_hand__p_54__104
+        to_discard__c_59__116 = _get(return_to_hand__held_56__106, return_to_hand__i_57)
+        discard__117 = discard.at[jnp.where(pred__114, to_discard__p_58__115, 2)].set(
+            jnp.asarray(_push(discard[to_discard__p_58__115], to_discard__c_59__116), jnp.int16)
         )
-        discard_count__116 = discard_count.at[to_discard__p_58__113].set(
-            jnp.asarray((discard_count[to_discard__p_58__113] + 1), jnp.int8)
+        discard_count__118 = discard_count.at[jnp.where(pred__114, to_discard__p_58__115, 2)].set(
+            jnp.asarray((discard_count[to_discard__p_58__115] + 1), jnp.int8)
         )
-        discard_count__117 = jnp.where(cond__112, discard_count__116, discard_count)
-        discard__118 = jnp.where(cond__112, discard__115, discard)
-        hand__119 = jnp.where(cond__109, hand__110, hand)
-        hand_count__120 = jnp.where(cond__109, hand_count__111, hand_count)
-        discard_count__121 = jnp.where(cond__109, discard_count, discard_count__117)
-        discard__122 = jnp.where(cond__109, discard, discard__118)
-        return (hand__119, hand_count__120, discard__122, discard_count__121)
+        return (hand__111, hand_count__112, discard__117, discard_count__118)
 
-    (hand__123, hand_count__124, discard__125, discard_count__126) = jax.lax.fori_loop(
-        0, 3, loop_body__108, (hand, hand_count, discard, discard_count)
+    (hand__119, hand_count__120, discard__121, discard_count__122) = jax.lax.fori_loop(
+        0, 3, loop_body__107, (hand__6, hand_count__7, discard__10, discard_count__11)
     )
-    clear_slot__p_60__127 = return_to_hand__p_54__105
-    clear_slot__slot_61__128 = return_to_hand__slot_55__106
-    card__129 = card__94.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    damage__130 = damage__95.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__131 = energy__96.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__132 = entered__97.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    under__133 = under__98.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__134 = used_ability__99.at[clear_slot__p_60__127, clear_slot__slot_61__128].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    hand__135 = jnp.where(cond__90, hand__123, hand)
-    hand_count__136 = jnp.where(cond__90, hand_count__124, hand_count)
-    discard_count__137 = jnp.where(cond__90, discard_count__126, discard_count)
-    discard__138 = jnp.where(cond__90, discard__125, discard)
-    card__139 = jnp.where(cond__90, card__129, card__80)
-    damage__140 = jnp.where(cond__90, damage__130, damage__81)
-    energy__141 = jnp.where(cond__90, energy__131, energy__82)
-    entered__142 = jnp.where(cond__90, entered__132, entered__83)
-    poisoned__143 = jnp.where(cond__90, poisoned__101, poisoned__84)
-    burned__144 = jnp.where(cond__90, burned__102, burned__85)
-    condition__145 = jnp.where(cond__90, condition__103, condition__86)
-    under__146 = jnp.where(cond__90, under__133, under__87)
-    lasting_until__147 = jnp.where(cond__90, lasting_until__104, lasting_until__88)
-    used_ability__148 = jnp.where(cond__90, used_ability__134, used_ability__89)
-    cond__149 = CARDS__t_move_type[c] >= 0
-    move_to_active__p_62__150 = p
-    move_to_active__t_63__151 = CARDS__t_move_type[c]
-    move_to_active__g_64__152 = CARDS__t_move_group[c]
+    clear_slot__p_60__123 = return_to_hand__p_54__104
+    clear_slot__slot_61__124 = return_to_hand__slot_55__105
+    card__125 = card__93.at[
+        jnp.where(pred__89, clear_slot__p_60__123, 2), clear_slot__slot_61__124
+    ].set(jnp.asarray(-1, jnp.int16))
+    damage__126 = damage__94.at[
+        jnp.where(pred__89, clear_slot__p_60__123, 2), clear_slot__slot_61__124
+    ].set(jnp.asarray(0, jnp.int16))
+    energy__127 = energy__95.at[
+        jnp.where(pred__89, clear_slot__p_60__123, 2), clear_slot__slot_61__124
+    ].set(jnp.asarray(0, jnp.int8))
+    entered__128 = entered__96.at[
+        jnp.where(pred__89, clear_slot__p_60__123, 2), clear_slot__slot_61__124
+    ].set(jnp.asarray(0, jnp.int8))
+    under__129 = under__97.at[
+        jnp.where(pred__89, clear_slot__p_60__123, 2), clear_slot__slot_61__124
+    ].set(jnp.asarray(-1, jnp.int16))
+    used_ability__130 = used_ability__98.at[
+        jnp.where(pred__89, clear_slot__p_60__123, 2), clear_slot__slot_61__124
+    ].set(jnp.asarray(False, jnp.bool_))
+    cond__131 = CARDS__t_move_type[c] >= 0
+    pred__132 = jnp.logical_and(cond__47, cond__131)
+    move_to_active__p_62__133 = p
+    move_to_active__t_63__134 = CARDS__t_move_type[c]
+    move_to_active__g_64__135 = CARDS__t_move_group[c]
 
-    def loop_body__153(move_to_active__bs_65, carry):
+    def loop_body__136(move_to_active__bs_65, carry):
         (energy,) = carry
         move_to_active__bs_65 = jnp.asarray(move_to_active__bs_65, jnp.int32)
-        cond__154 = jnp.logical_and(
-            (card__139[move_to_active__p_62__150, move_to_active__bs_65] >= 0),
+        cond__137 = jnp.logical_and(
+            (card__125[move_to_active__p_62__133, move_to_active__bs_65] >= 0),
             (
                 lambda in_group__c_66: (
                     lambda in_group__g_67: jnp.logical_and(
@@ -6211,52 +6226,59 @@ def _effect_play_trainer(s: State, params, key) -> State:
                             == 1
                         ),
                     )
-                )(move_to_active__g_64__152)
-            )(card__139[move_to_active__p_62__150, move_to_active__bs_65]),
+                )(move_to_active__g_64__135)
+            )(card__125[move_to_active__p_62__133, move_to_active__bs_65]),
         )
-        energy__155 = energy.at[move_to_active__p_62__150, 0, move_to_active__t_63__151].set(
+        pred__138 = jnp.logical_and(pred__132, cond__137)
+        energy__139 = energy.at[
+            jnp.where(pred__138, move_to_active__p_62__133, 2), 0, move_to_active__t_63__134
+        ].set(
             jnp.asarray(
                 (
-                    energy[move_to_active__p_62__150, 0, move_to_active__t_63__151]
+                    energy[move_to_active__p_62__133, 0, move_to_active__t_63__134]
                     + energy[
-                        move_to_active__p_62__150, move_to_active__bs_65, move_to_active__t_63__151
+                        move_to_active__p_62__133, move_to_active__bs_65, move_to_active__t_63__134
                     ]
                 ),
                 jnp.int8,
             )
         )
-        energy__156 = energy__155.at[
-            move_to_active__p_62__150, move_to_active__bs_65, move_to_active__t_63__151
+        energy__140 = energy__139.at[
+            jnp.where(pred__138, move_to_active__p_62__133, 2),
+            move_to_active__bs_65,
+            move_to_active__t_63__134,
         ].set(jnp.asarray(0, jnp.int8))
-        energy__157 = jnp.where(cond__154, energy__156, energy)
-        return (energy__157,)
+        return (energy__140,)
 
-    (energy__158,) = jax.lax.fori_loop(1, 4, loop_body__153, (energy__141,))
-    energy__159 = jnp.where(cond__149, energy__158, energy__141)
-    cond__160 = CARDS__t_taken_cut[c] > 0
-    taken_cut__161 = taken_cut.at[p].set(jnp.asarray(CARDS__t_taken_cut[c], jnp.int16))
-    taken_until__162 = taken_until.at[p].set(jnp.asarray((s.turn + 1), jnp.int16))
-    taken_cut__163 = jnp.where(cond__160, taken_cut__161, taken_cut)
-    taken_until__164 = jnp.where(cond__160, taken_until__162, taken_until)
-    cond__165 = CARDS__t_reveal_hand[c]
-    seen__166 = seen.at[p].set(jnp.asarray(hand__135[o], jnp.int16))
-    seen__167 = jnp.where(cond__165, seen__166, seen)
-    cond__168 = CARDS__t_look_n[c] > 0
-    seen__169 = seen__167.at[p].set(
+    (energy__141,) = jax.lax.fori_loop(1, 4, loop_body__136, (energy__127,))
+    cond__142 = CARDS__t_taken_cut[c] > 0
+    pred__143 = jnp.logical_and(cond__47, cond__142)
+    taken_cut__144 = taken_cut.at[jnp.where(pred__143, p, 2)].set(
+        jnp.asarray(CARDS__t_taken_cut[c], jnp.int16)
+    )
+    taken_until__145 = taken_until.at[jnp.where(pred__143, p, 2)].set(
+        jnp.asarray((s.turn + 1), jnp.int16)
+    )
+    cond__146 = CARDS__t_reveal_hand[c]
+    pred__147 = jnp.logical_and(cond__47, cond__146)
+    seen__148 = seen.at[jnp.where(pred__147, p, 2)].set(jnp.asarray(hand__119[o], jnp.int16))
+    cond__149 = CARDS__t_look_n[c] > 0
+    pred__150 = jnp.logical_and(cond__47, cond__149)
+    seen__151 = seen__148.at[jnp.where(pred__150, p, 2)].set(
         jnp.asarray(
             jnp.where((HAND_SLOTS < CARDS__t_look_n[c]), deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1),
             jnp.int16,
         )
     )
-    seen__170 = jnp.where(cond__168, seen__169, seen__167)
-    cond__171 = CARDS__t_top_type[c] >= 0
-    top_to_hand__p_68__172 = p
-    top_to_hand__t_69__173 = CARDS__t_top_type[c]
-    top_to_hand__dc_70__174 = deck_count[top_to_hand__p_68__172]
-    top_to_hand__top_71__175 = deck[top_to_hand__p_68__172, 0]
-    cond__176 = jnp.logical_and(
+    cond__152 = CARDS__t_top_type[c] >= 0
+    pred__153 = jnp.logical_and(cond__47, cond__152)
+    top_to_hand__p_68__154 = p
+    top_to_hand__t_69__155 = CARDS__t_top_type[c]
+    top_to_hand__dc_70__156 = deck_count[top_to_hand__p_68__154]
+    top_to_hand__top_71__157 = deck[top_to_hand__p_68__154, 0]
+    cond__158 = jnp.logical_and(
         jnp.logical_and(
-            (top_to_hand__dc_70__174 > 0),
+            (top_to_hand__dc_70__156 > 0),
             (
                 lambda matches__c_72: (
                     lambda matches__ftype_73: jnp.logical_and(
@@ -6297,112 +6319,104 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         ),
                         jnp.logical_or(True, (CARDS__stage[matches__c_72] == -1)),
                     )
-                )(top_to_hand__t_69__173)
-            )(top_to_hand__top_71__175),
+                )(top_to_hand__t_69__155)
+            )(top_to_hand__top_71__157),
         ),
-        (hand_count__136[top_to_hand__p_68__172] < 10),
+        (hand_count__120[top_to_hand__p_68__154] < 10),
     )
-    deck__177 = deck.at[top_to_hand__p_68__172].set(
-        jnp.asarray(_remove(deck[top_to_hand__p_68__172], 0), jnp.int16)
+    pred__159 = jnp.logical_and(pred__153, cond__158)
+    pred__160 = jnp.logical_and(pred__153, jnp.logical_not(cond__158))
+    deck__161 = deck.at[jnp.where(pred__159, top_to_hand__p_68__154, 2)].set(
+        jnp.asarray(_remove(deck[top_to_hand__p_68__154], 0), jnp.int16)
     )
-    deck_count__178 = deck_count.at[top_to_hand__p_68__172].set(
-        jnp.asarray((deck_count[top_to_hand__p_68__172] - 1), jnp.int8)
+    deck_count__162 = deck_count.at[jnp.where(pred__159, top_to_hand__p_68__154, 2)].set(
+        jnp.asarray((deck_count[top_to_hand__p_68__154] - 1), jnp.int8)
     )
-    hand__179 = hand__135.at[top_to_hand__p_68__172].set(
-        jnp.asarray(_push(hand__135[top_to_hand__p_68__172], top_to_hand__top_71__175), jnp.int16)
+    hand__163 = hand__119.at[jnp.where(pred__159, top_to_hand__p_68__154, 2)].set(
+        jnp.asarray(_push(hand__119[top_to_hand__p_68__154], top_to_hand__top_71__157), jnp.int16)
     )
-    hand_count__180 = hand_count__136.at[top_to_hand__p_68__172].set(
-        jnp.asarray((hand_count__136[top_to_hand__p_68__172] + 1), jnp.int8)
+    hand_count__164 = hand_count__120.at[jnp.where(pred__159, top_to_hand__p_68__154, 2)].set(
+        jnp.asarray((hand_count__120[top_to_hand__p_68__154] + 1), jnp.int8)
     )
-    cond__181 = top_to_hand__dc_70__174 > 0
-    deck__182 = deck.at[top_to_hand__p_68__172].set(
+    cond__165 = top_to_hand__dc_70__156 > 0
+    pred__166 = jnp.logical_and(pred__160, cond__165)
+    deck__167 = deck__161.at[jnp.where(pred__166, top_to_hand__p_68__154, 2)].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS == (top_to_hand__dc_70__174 - 1)),
-                top_to_hand__top_71__175,
-                deck[top_to_hand__p_68__172][jnp.clip((DECK_SLOTS + 1), 0, 19)],
+                (DECK_SLOTS == (top_to_hand__dc_70__156 - 1)),
+                top_to_hand__top_71__157,
+                deck__161[top_to_hand__p_68__154][jnp.clip((DECK_SLOTS + 1), 0, 19)],
             ),
             jnp.int16,
         )
     )
-    deck__183 = deck__182.at[top_to_hand__p_68__172].set(
+    deck__168 = deck__167.at[jnp.where(pred__166, top_to_hand__p_68__154, 2)].set(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < top_to_hand__dc_70__174), deck__182[top_to_hand__p_68__172], -1
+                (DECK_SLOTS < top_to_hand__dc_70__156), deck__167[top_to_hand__p_68__154], -1
             ),
             jnp.int16,
         )
     )
-    deck__184 = jnp.where(cond__181, deck__183, deck)
-    deck__185 = jnp.where(cond__176, deck__177, deck__184)
-    deck_count__186 = jnp.where(cond__176, deck_count__178, deck_count)
-    hand__187 = jnp.where(cond__176, hand__179, hand__135)
-    hand_count__188 = jnp.where(cond__176, hand_count__180, hand_count__136)
-    deck__189 = jnp.where(cond__171, deck__185, deck)
-    deck_count__190 = jnp.where(cond__171, deck_count__186, deck_count)
-    hand__191 = jnp.where(cond__171, hand__187, hand__135)
-    hand_count__192 = jnp.where(cond__171, hand_count__188, hand_count__136)
-    cond__193 = CARDS__t_draw[c] > 0
-    draw_cards__p_75__194 = p
-    draw_cards__n_76__195 = CARDS__t_draw[c]
-    draw_cards__have_77__196 = hand_count__192[draw_cards__p_75__194]
-    draw_cards__k_78__197 = jnp.clip(
-        jnp.minimum(draw_cards__n_76__195, deck_count__190[draw_cards__p_75__194]),
+    cond__169 = CARDS__t_draw[c] > 0
+    pred__170 = jnp.logical_and(cond__47, cond__169)
+    draw_cards__p_75__171 = p
+    draw_cards__n_76__172 = CARDS__t_draw[c]
+    draw_cards__have_77__173 = hand_count__164[draw_cards__p_75__171]
+    draw_cards__k_78__174 = jnp.clip(
+        jnp.minimum(draw_cards__n_76__172, deck_count__162[draw_cards__p_75__171]),
         0,
-        (10 - draw_cards__have_77__196),
+        (10 - draw_cards__have_77__173),
     )
-    hand__198 = hand__191.at[draw_cards__p_75__194].set(
+    hand__175 = hand__163.at[jnp.where(pred__170, draw_cards__p_75__171, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_77__196),
-                    (HAND_SLOTS < (draw_cards__have_77__196 + draw_cards__k_78__197)),
+                    (HAND_SLOTS >= draw_cards__have_77__173),
+                    (HAND_SLOTS < (draw_cards__have_77__173 + draw_cards__k_78__174)),
                 ),
-                deck__189[draw_cards__p_75__194][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_77__196), 0, 19)
+                deck__168[draw_cards__p_75__171][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_77__173), 0, 19)
                 ],
-                hand__191[draw_cards__p_75__194],
+                hand__163[draw_cards__p_75__171],
             ),
             jnp.int16,
         )
     )
-    deck__199 = deck__189.at[draw_cards__p_75__194].set(
+    deck__176 = deck__168.at[jnp.where(pred__170, draw_cards__p_75__171, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_78__197) < 20),
-                deck__189[draw_cards__p_75__194][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_78__197), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_78__174) < 20),
+                deck__168[draw_cards__p_75__171][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_78__174), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__200 = hand_count__192.at[draw_cards__p_75__194].set(
-        jnp.asarray((hand_count__192[draw_cards__p_75__194] + draw_cards__k_78__197), jnp.int8)
+    hand_count__177 = hand_count__164.at[jnp.where(pred__170, draw_cards__p_75__171, 2)].set(
+        jnp.asarray((hand_count__164[draw_cards__p_75__171] + draw_cards__k_78__174), jnp.int8)
     )
-    deck_count__201 = deck_count__190.at[draw_cards__p_75__194].set(
-        jnp.asarray((deck_count__190[draw_cards__p_75__194] - draw_cards__k_78__197), jnp.int8)
+    deck_count__178 = deck_count__162.at[jnp.where(pred__170, draw_cards__p_75__171, 2)].set(
+        jnp.asarray((deck_count__162[draw_cards__p_75__171] - draw_cards__k_78__174), jnp.int8)
     )
-    deck__202 = jnp.where(cond__193, deck__199, deck__189)
-    deck_count__203 = jnp.where(cond__193, deck_count__201, deck_count__190)
-    hand__204 = jnp.where(cond__193, hand__198, hand__191)
-    hand_count__205 = jnp.where(cond__193, hand_count__200, hand_count__192)
-    cond__206 = CARDS__t_search_n[c] > 0
-    search_deck__p_79__207 = p
-    search_deck__fstage_80__208 = CARDS__t_search_stage[c]
-    search_deck__d_81__209 = jnp.broadcast_to(
-        jnp.asarray(deck__202[search_deck__p_79__207], jnp.int16), (20,)
+    cond__179 = CARDS__t_search_n[c] > 0
+    pred__180 = jnp.logical_and(cond__47, cond__179)
+    search_deck__p_79__181 = p
+    search_deck__fstage_80__182 = CARDS__t_search_stage[c]
+    search_deck__d_81__183 = jnp.broadcast_to(
+        jnp.asarray(deck__176[search_deck__p_79__181], jnp.int16), (20,)
     )
-    search_deck__i_82__210 = _choose(
+    search_deck__i_82__184 = _choose(
         _words[0],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_81__209 >= 0), (CARDS__kind[search_deck__d_81__209] == 0)
+                        (search_deck__d_81__183 >= 0), (CARDS__kind[search_deck__d_81__183] == 0)
                     ),
-                    jnp.logical_or(True, (CARDS__type[search_deck__d_81__209] == -1)),
+                    jnp.logical_or(True, (CARDS__type[search_deck__d_81__183] == -1)),
                 ),
                 jnp.logical_or(
                     True,
@@ -6410,7 +6424,7 @@ def _effect_play_trainer(s: State, params, key) -> State:
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_81__209],
+                                    CARDS__groups[search_deck__d_81__183],
                                     _pow2(jnp.asarray(-1).astype(jnp.int32), jnp.int32),
                                 ),
                                 jnp.int32,
@@ -6422,137 +6436,115 @@ def _effect_play_trainer(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_80__208 < 0),
-                (CARDS__stage[search_deck__d_81__209] == search_deck__fstage_80__208),
+                (search_deck__fstage_80__182 < 0),
+                (CARDS__stage[search_deck__d_81__183] == search_deck__fstage_80__182),
             ),
         ),
     )
-    search_deck__room_84__211 = jnp.where(
+    search_deck__room_84__185 = jnp.where(
         False,
         jnp.any(
             jax.vmap(
-                lambda search_deck__bs_83: card__139[search_deck__p_79__207, search_deck__bs_83] < 0
+                lambda search_deck__bs_83: card__125[search_deck__p_79__181, search_deck__bs_83] < 0
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__205[search_deck__p_79__207] < 10),
+        (hand_count__177[search_deck__p_79__181] < 10),
     )
-    cond__212 = jnp.logical_and((search_deck__i_82__210 >= 0), search_deck__room_84__211)
-    search_deck__c_85__213 = deck__202[search_deck__p_79__207, search_deck__i_82__210]
-    deck__214 = deck__202.at[search_deck__p_79__207].set(
+    cond__186 = jnp.logical_and((search_deck__i_82__184 >= 0), search_deck__room_84__185)
+    pred__187 = jnp.logical_and(pred__180, cond__186)
+    search_deck__c_85__188 = deck__176[search_deck__p_79__181, search_deck__i_82__184]
+    deck__189 = deck__176.at[jnp.where(pred__187, search_deck__p_79__181, 2)].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__202[search_deck__p_79__207], search_deck__i_82__210),
+                _remove(deck__176[search_deck__p_79__181], search_deck__i_82__184),
                 _site_key(key, 12),
             ),
             jnp.int16,
         )
     )
-    deck_count__215 = deck_count__203.at[search_deck__p_79__207].set(
-        jnp.asarray((deck_count__203[search_deck__p_79__207] - 1), jnp.int8)
+    deck_count__190 = deck_count__178.at[jnp.where(pred__187, search_deck__p_79__181, 2)].set(
+        jnp.asarray((deck_count__178[search_deck__p_79__181] - 1), jnp.int8)
     )
-    cond__216 = False
-    put_in_play__p_87__217 = search_deck__p_79__207
-    put_in_play__slot_88__218 = (
+    cond__191 = False
+    pred__192 = jnp.logical_and(pred__187, cond__191)
+    pred__193 = jnp.logical_and(pred__187, jnp.logical_not(cond__191))
+    put_in_play__p_87__194 = search_deck__p_79__181
+    put_in_play__slot_88__195 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_86: jnp.asarray(
-                    (card__139[search_deck__p_79__207, search_deck__bs_86] < 0)
+                    (card__125[search_deck__p_79__181, search_deck__bs_86] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_89__219 = search_deck__c_85__213
-    card__220 = card__139.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
-        jnp.asarray(put_in_play__c_89__219, jnp.int16)
+    put_in_play__c_89__196 = search_deck__c_85__188
+    card__197 = card__125.at[
+        jnp.where(pred__192, put_in_play__p_87__194, 2), put_in_play__slot_88__195
+    ].set(jnp.asarray(put_in_play__c_89__196, jnp.int16))
+    damage__198 = damage__126.at[
+        jnp.where(pred__192, put_in_play__p_87__194, 2), put_in_play__slot_88__195
+    ].set(jnp.asarray(0, jnp.int16))
+    energy__199 = energy__141.at[
+        jnp.where(pred__192, put_in_play__p_87__194, 2), put_in_play__slot_88__195
+    ].set(jnp.asarray(0, jnp.int8))
+    entered__200 = entered__128.at[
+        jnp.where(pred__192, put_in_play__p_87__194, 2), put_in_play__slot_88__195
+    ].set(jnp.asarray(s.turn, jnp.int8))
+    under__201 = under__129.at[
+        jnp.where(pred__192, put_in_play__p_87__194, 2), put_in_play__slot_88__195
+    ].set(jnp.asarray(-1, jnp.int16))
+    used_ability__202 = used_ability__130.at[
+        jnp.where(pred__192, put_in_play__p_87__194, 2), put_in_play__slot_88__195
+    ].set(jnp.asarray(False, jnp.bool_))
+    hand__203 = hand__175.at[jnp.where(pred__193, search_deck__p_79__181, 2)].set(
+        jnp.asarray(_push(hand__175[search_deck__p_79__181], search_deck__c_85__188), jnp.int16)
     )
-    damage__221 = damage__140.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
-        jnp.asarray(0, jnp.int16)
+    hand_count__204 = hand_count__177.at[jnp.where(pred__193, search_deck__p_79__181, 2)].set(
+        jnp.asarray((hand_count__177[search_deck__p_79__181] + 1), jnp.int8)
     )
-    energy__222 = energy__159.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__223 = entered__142.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
-        jnp.asarray(s.turn, jnp.int8)
-    )
-    under__224 = under__146.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__225 = used_ability__148.at[put_in_play__p_87__217, put_in_play__slot_88__218].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    hand__226 = hand__204.at[search_deck__p_79__207].set(
-        jnp.asarray(_push(hand__204[search_deck__p_79__207], search_deck__c_85__213), jnp.int16)
-    )
-    hand_count__227 = hand_count__205.at[search_deck__p_79__207].set(
-        jnp.asarray((hand_count__205[search_deck__p_79__207] + 1), jnp.int8)
-    )
-    hand__228 = jnp.where(cond__216, hand__204, hand__226)
-    hand_count__229 = jnp.where(cond__216, hand_count__205, hand_count__227)
-    card__230 = jnp.where(cond__216, card__220, card__139)
-    damage__231 = jnp.where(cond__216, damage__221, damage__140)
-    energy__232 = jnp.where(cond__216, energy__222, energy__159)
-    entered__233 = jnp.where(cond__216, entered__223, entered__142)
-    under__234 = jnp.where(cond__216, under__224, under__146)
-    used_ability__235 = jnp.where(cond__216, used_ability__225, used_ability__148)
-    deck__236 = jnp.where(cond__212, deck__214, deck__202)
-    deck_count__237 = jnp.where(cond__212, deck_count__215, deck_count__203)
-    hand__238 = jnp.where(cond__212, hand__228, hand__204)
-    hand_count__239 = jnp.where(cond__212, hand_count__229, hand_count__205)
-    card__240 = jnp.where(cond__212, card__230, card__139)
-    damage__241 = jnp.where(cond__212, damage__231, damage__140)
-    energy__242 = jnp.where(cond__212, energy__232, energy__159)
-    entered__243 = jnp.where(cond__212, entered__233, entered__142)
-    under__244 = jnp.where(cond__212, under__234, under__146)
-    used_ability__245 = jnp.where(cond__212, used_ability__235, used_ability__148)
-    deck__246 = jnp.where(cond__206, deck__236, deck__202)
-    deck_count__247 = jnp.where(cond__206, deck_count__237, deck_count__203)
-    hand__248 = jnp.where(cond__206, hand__238, hand__204)
-    hand_count__249 = jnp.where(cond__206, hand_count__239, hand_count__205)
-    card__250 = jnp.where(cond__206, card__240, card__139)
-    damage__251 = jnp.where(cond__206, damage__241, damage__140)
-    energy__252 = jnp.where(cond__206, energy__242, energy__159)
-    entered__253 = jnp.where(cond__206, entered__243, entered__142)
-    under__254 = jnp.where(cond__206, under__244, under__146)
-    used_ability__255 = jnp.where(cond__206, used_ability__245, used_ability__148)
-    cond__256 = CARDS__t_retreat_cut[c] > 0
-    retreat_cut__257 = retreat_cut + CARDS__t_retreat_cut[c]
-    retreat_cut__258 = jnp.where(cond__256, retreat_cut__257, retreat_cut)
-    cond__259 = CARDS__t_dealt[c] > 0
-    dealt_bonus__260 = CARDS__t_dealt[c]
-    dealt_group__261 = CARDS__t_dealt_group[c]
-    dealt_bonus__262 = jnp.where(cond__259, dealt_bonus__260, dealt_bonus)
-    dealt_group__263 = jnp.where(cond__259, dealt_group__261, dealt_group)
-    cond__264 = CARDS__t_shuffle_opp[c]
-    shuffle_hand_in__p_90__265 = o
-    shuffle_hand_in__dc_91__266 = deck_count__247[shuffle_hand_in__p_90__265]
-    shuffle_hand_in__merged_92__267 = jnp.broadcast_to(
+    cond__205 = CARDS__t_retreat_cut[c] > 0
+    pred__206 = jnp.logical_and(cond__47, cond__205)
+    retreat_cut__207 = retreat_cut + CARDS__t_retreat_cut[c]
+    retreat_cut__208 = jnp.where(cond__205, retreat_cut__207, retreat_cut)
+    cond__209 = CARDS__t_dealt[c] > 0
+    pred__210 = jnp.logical_and(cond__47, cond__209)
+    dealt_bonus__211 = CARDS__t_dealt[c]
+    dealt_group__212 = CARDS__t_dealt_group[c]
+    dealt_bonus__213 = jnp.where(cond__209, dealt_bonus__211, dealt_bonus)
+    dealt_group__214 = jnp.where(cond__209, dealt_group__212, dealt_group)
+    cond__215 = CARDS__t_shuffle_opp[c]
+    pred__216 = jnp.logical_and(cond__47, cond__215)
+    shuffle_hand_in__p_90__217 = o
+    shuffle_hand_in__dc_91__218 = deck_count__190[shuffle_hand_in__p_90__217]
+    shuffle_hand_in__merged_92__219 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_91__266),
-                deck__246[shuffle_hand_in__p_90__265],
-                hand__248[shuffle_hand_in__p_90__265][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_91__266), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_91__218),
+                deck__189[shuffle_hand_in__p_90__217],
+                hand__203[shuffle_hand_in__p_90__217][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_91__218), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__268 = deck__246.at[shuffle_hand_in__p_90__265].set(
+    deck__220 = deck__189.at[jnp.where(pred__216, shuffle_hand_in__p_90__217, 2)].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_91__266
-                            + hand_count__249[shuffle_hand_in__p_90__265]
+                            shuffle_hand_in__dc_91__218
+                            + hand_count__204[shuffle_hand_in__p_90__217]
                         )
                     ),
-                    shuffle_hand_in__merged_92__267,
+                    shuffle_hand_in__merged_92__219,
                     -1,
                 ),
                 _site_key(key, 13),
@@ -6560,99 +6552,79 @@ def _effect_play_trainer(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__269 = deck_count__247.at[shuffle_hand_in__p_90__265].set(
+    deck_count__221 = deck_count__190.at[jnp.where(pred__216, shuffle_hand_in__p_90__217, 2)].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_91__266 + hand_count__249[shuffle_hand_in__p_90__265]), jnp.int8
+            (shuffle_hand_in__dc_91__218 + hand_count__204[shuffle_hand_in__p_90__217]), jnp.int8
         )
     )
-    hand__270 = hand__248.at[shuffle_hand_in__p_90__265].set(
+    hand__222 = hand__203.at[jnp.where(pred__216, shuffle_hand_in__p_90__217, 2)].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__248[shuffle_hand_in__p_90__265]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__203[shuffle_hand_in__p_90__217]), jnp.int16
         )
     )
-    hand_count__271 = hand_count__249.at[shuffle_hand_in__p_90__265].set(jnp.asarray(0, jnp.int8))
-    deck__272 = jnp.where(cond__264, deck__268, deck__246)
-    deck_count__273 = jnp.where(cond__264, deck_count__269, deck_count__247)
-    hand__274 = jnp.where(cond__264, hand__270, hand__248)
-    hand_count__275 = jnp.where(cond__264, hand_count__271, hand_count__249)
-    cond__276 = CARDS__t_draw_opp[c] > 0
-    draw_cards__p_93__277 = o
-    draw_cards__n_94__278 = CARDS__t_draw_opp[c]
-    draw_cards__have_95__279 = hand_count__275[draw_cards__p_93__277]
-    draw_cards__k_96__280 = jnp.clip(
-        jnp.minimum(draw_cards__n_94__278, deck_count__273[draw_cards__p_93__277]),
+    hand_count__223 = hand_count__204.at[jnp.where(pred__216, shuffle_hand_in__p_90__217, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    cond__224 = CARDS__t_draw_opp[c] > 0
+    pred__225 = jnp.logical_and(cond__47, cond__224)
+    draw_cards__p_93__226 = o
+    draw_cards__n_94__227 = CARDS__t_draw_opp[c]
+    draw_cards__have_95__228 = hand_count__223[draw_cards__p_93__226]
+    draw_cards__k_96__229 = jnp.clip(
+        jnp.minimum(draw_cards__n_94__227, deck_count__221[draw_cards__p_93__226]),
         0,
-        (10 - draw_cards__have_95__279),
+        (10 - draw_cards__have_95__228),
     )
-    hand__281 = hand__274.at[draw_cards__p_93__277].set(
+    hand__230 = hand__222.at[jnp.where(pred__225, draw_cards__p_93__226, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_95__279),
-                    (HAND_SLOTS < (draw_cards__have_95__279 + draw_cards__k_96__280)),
+                    (HAND_SLOTS >= draw_cards__have_95__228),
+                    (HAND_SLOTS < (draw_cards__have_95__228 + draw_cards__k_96__229)),
                 ),
-                deck__272[draw_cards__p_93__277][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_95__279), 0, 19)
+                deck__220[draw_cards__p_93__226][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_95__228), 0, 19)
                 ],
-                hand__274[draw_cards__p_93__277],
+                hand__222[draw_cards__p_93__226],
             ),
             jnp.int16,
         )
     )
-    deck__282 = deck__272.at[draw_cards__p_93__277].set(
+    deck__231 = deck__220.at[jnp.where(pred__225, draw_cards__p_93__226, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_96__280) < 20),
-                deck__272[draw_cards__p_93__277][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_96__280), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_96__229) < 20),
+                deck__220[draw_cards__p_93__226][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_96__229), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__283 = hand_count__275.at[draw_cards__p_93__277].set(
-        jnp.asarray((hand_count__275[draw_cards__p_93__277] + draw_cards__k_96__280), jnp.int8)
+    hand_count__232 = hand_count__223.at[jnp.where(pred__225, draw_cards__p_93__226, 2)].set(
+        jnp.asarray((hand_count__223[draw_cards__p_93__226] + draw_cards__k_96__229), jnp.int8)
     )
-    deck_count__284 = deck_count__273.at[draw_cards__p_93__277].set(
-        jnp.asarray((deck_count__273[draw_cards__p_93__277] - draw_cards__k_96__280), jnp.int8)
+    deck_count__233 = deck_count__221.at[jnp.where(pred__225, draw_cards__p_93__226, 2)].set(
+        jnp.asarray((deck_count__221[draw_cards__p_93__226] - draw_cards__k_96__229), jnp.int8)
     )
-    deck__285 = jnp.where(cond__276, deck__282, deck__272)
-    deck_count__286 = jnp.where(cond__276, deck_count__284, deck_count__273)
-    hand__287 = jnp.where(cond__276, hand__281, hand__274)
-    hand_count__288 = jnp.where(cond__276, hand_count__283, hand_count__275)
-    choice__test_2__289 = CARDS__t_revive_opp[c]
-    deck = jnp.where(cond__44, deck__285, deck)
-    deck_count = jnp.where(cond__44, deck_count__286, deck_count)
-    hand = jnp.where(cond__44, hand__287, hand)
-    hand_count = jnp.where(cond__44, hand_count__288, hand_count)
-    discard_count = jnp.where(cond__44, discard_count__137, discard_count)
-    discard = jnp.where(cond__44, discard__138, discard)
-    card = jnp.where(cond__44, card__250, card)
-    damage = jnp.where(cond__44, damage__251, damage)
-    energy = jnp.where(cond__44, energy__252, energy)
-    entered = jnp.where(cond__44, entered__253, entered)
-    poisoned = jnp.where(cond__44, poisoned__143, poisoned)
-    burned = jnp.where(cond__44, burned__144, burned)
-    condition = jnp.where(cond__44, condition__145, condition)
-    retreat_cut = jnp.where(cond__44, retreat_cut__258, retreat_cut)
-    dealt_bonus = jnp.where(cond__44, dealt_bonus__262, dealt_bonus)
-    dealt_group = jnp.where(cond__44, dealt_group__263, dealt_group)
-    under = jnp.where(cond__44, under__254, under)
-    taken_cut = jnp.where(cond__44, taken_cut__163, taken_cut)
-    taken_until = jnp.where(cond__44, taken_until__164, taken_until)
-    lasting_until = jnp.where(cond__44, lasting_until__147, lasting_until)
-    used_ability = jnp.where(cond__44, used_ability__255, used_ability)
-    seen = jnp.where(cond__44, seen__170, seen)
-    choice__test_2 = jnp.where(cond__44, choice__test_2__289, choice__test_2)
-    cond__290 = jnp.logical_or(
+    choice__test_2__234 = CARDS__t_revive_opp[c]
+    retreat_cut = jnp.where(cond__47, retreat_cut__208, retreat_cut)
+    dealt_bonus = jnp.where(cond__47, dealt_bonus__213, dealt_bonus)
+    dealt_group = jnp.where(cond__47, dealt_group__214, dealt_group)
+    choice__test_2 = jnp.where(cond__47, choice__test_2__234, choice__test_2)
+    cond__235 = jnp.logical_or(
         jnp.logical_and((choice__pending == 0), (choice__resume <= 1)), (choice__resume == 2)
     )
-    cond__291 = jnp.logical_or((choice__resume == 2), choice__test_2)
-    cond__292 = choice__resume == 2
-    d__293 = choice__option
-    cond__294 = jnp.logical_and((choice__pending == 0), (choice__resume <= 1))
-    choice__options_2__295 = jnp.broadcast_to(
+    cond__236 = jnp.logical_or((choice__resume == 2), choice__test_2)
+    pred__237 = jnp.logical_and(cond__235, cond__236)
+    cond__238 = choice__resume == 2
+    pred__239 = jnp.logical_and(pred__237, cond__238)
+    pred__240 = jnp.logical_and(pred__237, jnp.logical_not(cond__238))
+    d__241 = choice__option
+    cond__242 = jnp.logical_and((choice__pending == 0), (choice__resume <= 1))
+    pred__243 = jnp.logical_and(pred__240, cond__242)
+    choice__options_2__244 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda basics_in__zone_97: jnp.logical_and(
@@ -6661,141 +6633,116 @@ def _effect_play_trainer(s: State, params, key) -> State:
                     ),
                     (CARDS__stage[basics_in__zone_97] == 0),
                 )
-            )(discard[o]),
+            )(discard__121[o]),
             jnp.bool_,
         ),
         (20,),
     )
-    cond__296 = jnp.any(choice__options_2__295)
-    choice__o__297 = o
-    choice__mask__298 = jnp.broadcast_to(jnp.asarray(choice__options_2__295, jnp.bool_), (20,))
-    choice__player__299 = current_player
-    current_player__300 = p
-    choice__pending__301 = jnp.asarray(2, jnp.int32)
-    d__302 = jnp.asarray(-1, jnp.int32)
-    choice__pending__303 = jnp.where(cond__296, choice__pending__301, choice__pending)
-    choice__player__304 = jnp.where(cond__296, choice__player__299, choice__player)
-    choice__mask__305 = jnp.where(cond__296, choice__mask__298, choice__mask)
-    choice__o__306 = jnp.where(cond__296, choice__o__297, choice__o)
-    current_player__307 = jnp.where(cond__296, current_player__300, current_player)
-    d__308 = jnp.where(cond__296, d, d__302)
-    choice__pending__309 = jnp.where(cond__294, choice__pending__303, choice__pending)
-    choice__player__310 = jnp.where(cond__294, choice__player__304, choice__player)
-    choice__mask__311 = jnp.where(cond__294, choice__mask__305, choice__mask)
-    choice__o__312 = jnp.where(cond__294, choice__o__306, choice__o)
-    current_player__313 = jnp.where(cond__294, current_player__307, current_player)
-    d__314 = jnp.where(cond__294, d__308, d)
-    choice__pending__315 = jnp.where(cond__292, choice__pending, choice__pending__309)
-    choice__player__316 = jnp.where(cond__292, choice__player, choice__player__310)
-    choice__mask__317 = jnp.where(cond__292, choice__mask, choice__mask__311)
-    choice__o__318 = jnp.where(cond__292, choice__o, choice__o__312)
-    current_player__319 = jnp.where(cond__292, current_player, current_player__313)
-    d__320 = jnp.where(cond__292, d__293, d__314)
-    cond__321 = jnp.logical_and((choice__pending__315 == 0), (choice__resume <= 2))
-    cond__322 = d__320 >= 0
-    put_in_play__p_98__323 = o
-    put_in_play__slot_99__324 = (
+    cond__245 = jnp.any(choice__options_2__244)
+    pred__246 = jnp.logical_and(pred__243, cond__245)
+    pred__247 = jnp.logical_and(pred__243, jnp.logical_not(cond__245))
+    choice__o__248 = o
+    choice__mask__249 = jnp.where(
+        pred__246,
+        jnp.broadcast_to(jnp.asarray(choice__options_2__244, jnp.bool_), (20,)),
+        choice__mask__28,
+    )
+    choice__player__250 = current_player
+    current_player__251 = p
+    choice__pending__252 = jnp.asarray(2, jnp.int32)
+    d__253 = jnp.asarray(-1, jnp.int32)
+    choice__pending__254 = jnp.where(cond__245, choice__pending__252, choice__pending)
+    choice__player__255 = jnp.where(cond__245, choice__player__250, choice__player)
+    choice__o__256 = jnp.where(cond__245, choice__o__248, choice__o)
+    current_player__257 = jnp.where(cond__245, current_player__251, current_player)
+    d__258 = jnp.where(cond__245, d, d__253)
+    choice__pending__259 = jnp.where(cond__242, choice__pending__254, choice__pending)
+    choice__player__260 = jnp.where(cond__242, choice__player__255, choice__player)
+    choice__o__261 = jnp.where(cond__242, choice__o__256, choice__o)
+    current_player__262 = jnp.where(cond__242, current_player__257, current_player)
+    d__263 = jnp.where(cond__242, d__258, d)
+    choice__pending__264 = jnp.where(cond__238, choice__pending, choice__pending__259)
+    choice__player__265 = jnp.where(cond__238, choice__player, choice__player__260)
+    choice__o__266 = jnp.where(cond__238, choice__o, choice__o__261)
+    current_player__267 = jnp.where(cond__238, current_player, current_player__262)
+    d__268 = jnp.where(cond__238, d__241, d__263)
+    cond__269 = jnp.logical_and((choice__pending__264 == 0), (choice__resume <= 2))
+    pred__270 = jnp.logical_and(pred__237, cond__269)
+    cond__271 = d__268 >= 0
+    pred__272 = jnp.logical_and(pred__270, cond__271)
+    put_in_play__p_98__273 = o
+    put_in_play__slot_99__274 = (
         jnp.argmax(
-            jax.vmap(lambda bs: jnp.asarray((card[o, bs] < 0)).astype(jnp.int32))(
+            jax.vmap(lambda bs: jnp.asarray((card__197[o, bs] < 0)).astype(jnp.int32))(
                 jnp.arange(1, 4, dtype=jnp.int32)
             ),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_100__325 = discard[o, d__320]
-    card__326 = card.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
-        jnp.asarray(put_in_play__c_100__325, jnp.int16)
+    put_in_play__c_100__275 = discard__121[o, d__268]
+    card__276 = card__197.at[
+        jnp.where(pred__272, put_in_play__p_98__273, 2), put_in_play__slot_99__274
+    ].set(jnp.asarray(put_in_play__c_100__275, jnp.int16))
+    damage__277 = damage__198.at[
+        jnp.where(pred__272, put_in_play__p_98__273, 2), put_in_play__slot_99__274
+    ].set(jnp.asarray(0, jnp.int16))
+    energy__278 = energy__199.at[
+        jnp.where(pred__272, put_in_play__p_98__273, 2), put_in_play__slot_99__274
+    ].set(jnp.asarray(0, jnp.int8))
+    entered__279 = entered__200.at[
+        jnp.where(pred__272, put_in_play__p_98__273, 2), put_in_play__slot_99__274
+    ].set(jnp.asarray(s.turn, jnp.int8))
+    under__280 = under__201.at[
+        jnp.where(pred__272, put_in_play__p_98__273, 2), put_in_play__slot_99__274
+    ].set(jnp.asarray(-1, jnp.int16))
+    used_ability__281 = used_ability__202.at[
+        jnp.where(pred__272, put_in_play__p_98__273, 2), put_in_play__slot_99__274
+    ].set(jnp.asarray(False, jnp.bool_))
+    discard__282 = discard__121.at[jnp.where(pred__272, o, 2)].set(
+        jnp.asarray(_remove(discard__121[o], d__268), jnp.int16)
     )
-    damage__327 = damage.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
-        jnp.asarray(0, jnp.int16)
+    discard_count__283 = discard_count__122.at[jnp.where(pred__272, o, 2)].set(
+        jnp.asarray((discard_count__122[o] - 1), jnp.int8)
     )
-    energy__328 = energy.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__329 = entered.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
-        jnp.asarray(s.turn, jnp.int8)
-    )
-    under__330 = under.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__331 = used_ability.at[put_in_play__p_98__323, put_in_play__slot_99__324].set(
-        jnp.asarray(False, jnp.bool_)
-    )
-    discard__332 = discard.at[o].set(jnp.asarray(_remove(discard[o], d__320), jnp.int16))
-    discard_count__333 = discard_count.at[o].set(jnp.asarray((discard_count[o] - 1), jnp.int8))
-    discard_count__334 = jnp.where(cond__322, discard_count__333, discard_count)
-    discard__335 = jnp.where(cond__322, discard__332, discard)
-    card__336 = jnp.where(cond__322, card__326, card)
-    damage__337 = jnp.where(cond__322, damage__327, damage)
-    energy__338 = jnp.where(cond__322, energy__328, energy)
-    entered__339 = jnp.where(cond__322, entered__329, entered)
-    under__340 = jnp.where(cond__322, under__330, under)
-    used_ability__341 = jnp.where(cond__322, used_ability__331, used_ability)
-    discard_count__342 = jnp.where(cond__321, discard_count__334, discard_count)
-    discard__343 = jnp.where(cond__321, discard__335, discard)
-    card__344 = jnp.where(cond__321, card__336, card)
-    damage__345 = jnp.where(cond__321, damage__337, damage)
-    energy__346 = jnp.where(cond__321, energy__338, energy)
-    entered__347 = jnp.where(cond__321, entered__339, entered)
-    under__348 = jnp.where(cond__321, under__340, under)
-    used_ability__349 = jnp.where(cond__321, used_ability__341, used_ability)
-    discard_count__350 = jnp.where(cond__291, discard_count__342, discard_count)
-    discard__351 = jnp.where(cond__291, discard__343, discard)
-    card__352 = jnp.where(cond__291, card__344, card)
-    damage__353 = jnp.where(cond__291, damage__345, damage)
-    energy__354 = jnp.where(cond__291, energy__346, energy)
-    entered__355 = jnp.where(cond__291, entered__347, entered)
-    under__356 = jnp.where(cond__291, under__348, under)
-    used_ability__357 = jnp.where(cond__291, used_ability__349, used_ability)
-    choice__pending__358 = jnp.where(cond__291, choice__pending__315, choice__pending)
-    choice__player__359 = jnp.where(cond__291, choice__player__316, choice__player)
-    choice__mask__360 = jnp.where(cond__291, choice__mask__317, choice__mask)
-    choice__o__361 = jnp.where(cond__291, choice__o__318, choice__o)
-    current_player__362 = jnp.where(cond__291, current_player__319, current_player)
-    d__363 = jnp.where(cond__291, d__320, d)
-    discard_count = jnp.where(cond__290, discard_count__350, discard_count)
-    discard = jnp.where(cond__290, discard__351, discard)
-    card = jnp.where(cond__290, card__352, card)
-    damage = jnp.where(cond__290, damage__353, damage)
-    energy = jnp.where(cond__290, energy__354, energy)
-    entered = jnp.where(cond__290, entered__355, entered)
-    under = jnp.where(cond__290, under__356, under)
-    used_ability = jnp.where(cond__290, used_ability__357, used_ability)
-    choice__pending = jnp.where(cond__290, choice__pending__358, choice__pending)
-    choice__player = jnp.where(cond__290, choice__player__359, choice__player)
-    choice__mask = jnp.where(cond__290, choice__mask__360, choice__mask)
-    choice__o = jnp.where(cond__290, choice__o__361, choice__o)
-    current_player = jnp.where(cond__290, current_player__362, current_player)
-    d = jnp.where(cond__290, d__363, d)
+    choice__pending__284 = jnp.where(cond__236, choice__pending__264, choice__pending)
+    choice__player__285 = jnp.where(cond__236, choice__player__265, choice__player)
+    choice__o__286 = jnp.where(cond__236, choice__o__266, choice__o)
+    current_player__287 = jnp.where(cond__236, current_player__267, current_player)
+    d__288 = jnp.where(cond__236, d__268, d)
+    choice__pending = jnp.where(cond__235, choice__pending__284, choice__pending)
+    choice__player = jnp.where(cond__235, choice__player__285, choice__player)
+    choice__o = jnp.where(cond__235, choice__o__286, choice__o)
+    current_player = jnp.where(cond__235, current_player__287, current_player)
+    d = jnp.where(cond__235, d__288, d)
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
-        hand=hand,
-        hand_count=hand_count,
-        discard=discard,
-        discard_count=discard_count,
+        hand=hand__230,
+        hand_count=hand_count__232,
+        discard=discard__282,
+        discard_count=discard_count__283,
         supporter_played=supporter_played,
         choice__p=choice__p,
         choice__o=choice__o,
         choice__c=choice__c,
-        choice__mask=choice__mask,
+        choice__mask=choice__mask__249,
         choice__player=choice__player,
-        damage=damage,
-        energy=energy,
-        card=card,
-        entered=entered,
-        under=under,
-        used_ability=used_ability,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        lasting_until=lasting_until,
-        taken_cut=taken_cut,
-        taken_until=taken_until,
-        seen=seen,
-        deck=deck,
-        deck_count=deck_count,
+        damage=damage__277,
+        energy=energy__278,
+        card=card__276,
+        entered=entered__279,
+        under=under__280,
+        used_ability=used_ability__281,
+        poisoned=poisoned__100,
+        burned=burned__101,
+        condition=condition__102,
+        lasting_until=lasting_until__103,
+        taken_cut=taken_cut__144,
+        taken_until=taken_until__145,
+        seen=seen__151,
+        deck=deck__231,
+        deck_count=deck_count__233,
         retreat_cut=retreat_cut,
         dealt_bonus=dealt_bonus,
         dealt_group=dealt_group,
@@ -7045,17 +6992,19 @@ def _effect_attack(s: State, params, key) -> State:
     a__5 = card[p__3, 0]
     r__6 = (2 * a__5) + k__arg
     cond__7 = src__arg != 8
-    r__8 = (2 * card[o__4, jnp.right_shift(jnp.asarray(src__arg, jnp.int32), 1)]) + jnp.bitwise_and(
+    pred__8 = jnp.logical_and(cond__1, cond__7)
+    r__9 = (2 * card[o__4, jnp.right_shift(jnp.asarray(src__arg, jnp.int32), 1)]) + jnp.bitwise_and(
         jnp.asarray(src__arg, jnp.int32), 1
     )
-    r__9 = jnp.where(cond__7, r__8, r__6)
-    lands__10 = True
-    cond__11 = condition[p__3] == 3
-    lands__12 = _flip(_words[0])
-    lands__13 = jnp.where(cond__11, lands__12, lands__10)
-    bits__14 = _roll(_words[1], 65536)
-    coins__15 = jnp.where(
-        ATTACKS__coins_energy[r__9],
+    r__10 = jnp.where(cond__7, r__9, r__6)
+    lands__11 = True
+    cond__12 = condition[p__3] == 3
+    pred__13 = jnp.logical_and(cond__1, cond__12)
+    lands__14 = _flip(_words[0])
+    lands__15 = jnp.where(cond__12, lands__14, lands__11)
+    bits__16 = _roll(_words[1], 65536)
+    coins__17 = jnp.where(
+        ATTACKS__coins_energy[r__10],
         jnp.sum(
             (
                 lambda power__p_173: (
@@ -7115,14 +7064,14 @@ def _effect_attack(s: State, params, key) -> State:
             )(p__3),
             dtype=jnp.int32,
         ),
-        jnp.asarray(ATTACKS__coins[r__9]).astype(jnp.int32),
+        jnp.asarray(ATTACKS__coins[r__10]).astype(jnp.int32),
     )
-    heads__16 = jnp.sum(
+    heads__18 = jnp.sum(
         jax.vmap(
             lambda i: jnp.logical_and(
-                (i < coins__15),
+                (i < coins__17),
                 (
-                    jnp.bitwise_and(jnp.asarray((bits__14 // _pow2(i, jnp.int32)), jnp.int32), 1)
+                    jnp.bitwise_and(jnp.asarray((bits__16 // _pow2(i, jnp.int32)), jnp.int32), 1)
                     == 1
                 ),
             )
@@ -7130,59 +7079,65 @@ def _effect_attack(s: State, params, key) -> State:
         axis=0,
         dtype=jnp.int32,
     )
-    cond__17 = ATTACKS__until_tails[r__9]
-    heads__18 = jnp.asarray(0, jnp.int32)
-    repeat__going_181__19 = True
+    cond__19 = ATTACKS__until_tails[r__10]
+    pred__20 = jnp.logical_and(cond__1, cond__19)
+    heads__21 = jnp.asarray(0, jnp.int32)
+    repeat__going_181__22 = True
+    loop_words__23 = _loop_words(key, (16,), 0, 16, ())
 
-    def loop_body__20(repeat__i_182, carry):
+    def loop_body__24(repeat__i_182, carry):
         (repeat__going_181, heads) = carry
         repeat__i_182 = jnp.asarray(repeat__i_182, jnp.int32)
-        cond__21 = repeat__going_181
-        repeat__going_181__22 = _flip(
-            jax.random.bits(_site_key(key, 16, repeat__i_182), (), jnp.uint32)
-        )
-        cond__23 = repeat__going_181__22
-        heads__24 = heads + 1
-        heads__25 = jnp.where(cond__23, heads__24, heads)
-        heads__26 = jnp.where(cond__21, heads__25, heads)
-        repeat__going_181__27 = jnp.where(cond__21, repeat__going_181__22, repeat__going_181)
-        return (repeat__going_181__27, heads__26)
+        cond__25 = repeat__going_181
+        pred__26 = jnp.logical_and(pred__20, cond__25)
+        repeat__going_181__27 = _flip(loop_words__23[repeat__i_182 - 0, 0])
+        cond__28 = repeat__going_181__27
+        pred__29 = jnp.logical_and(pred__26, cond__28)
+        heads__30 = heads + 1
+        heads__31 = jnp.where(cond__28, heads__30, heads)
+        heads__32 = jnp.where(cond__25, heads__31, heads)
+        repeat__going_181__33 = jnp.where(cond__25, repeat__going_181__27, repeat__going_181)
+        return (repeat__going_181__33, heads__32)
 
-    (repeat__going_181__28, heads__29) = jax.lax.fori_loop(
-        0, 16, loop_body__20, (repeat__going_181__19, heads__18)
+    (repeat__going_181__34, heads__35) = jax.lax.fori_loop(
+        0, 16, loop_body__24, (repeat__going_181__22, heads__21)
     )
-    heads__30 = jnp.where(cond__17, heads__29, heads__16)
-    first_heads__31 = jnp.bitwise_and(jnp.asarray(bits__14, jnp.int32), 1) == 1
-    all_heads__32 = heads__30 == coins__15
-    cond__33 = (lambda lasts__q_183: turn <= lasting_until[lasts__q_183, 7])(p__3)
-    lands__34 = jnp.logical_and(lands__13, _flip(_words[2]))
-    lands__35 = jnp.where(cond__33, lands__34, lands__13)
-    choice__test_3__36 = jnp.logical_and(
-        lands__35,
+    heads__36 = jnp.where(cond__19, heads__35, heads__18)
+    first_heads__37 = jnp.bitwise_and(jnp.asarray(bits__16, jnp.int32), 1) == 1
+    all_heads__38 = heads__36 == coins__17
+    cond__39 = (lambda lasts__q_183: turn <= lasting_until[lasts__q_183, 7])(p__3)
+    pred__40 = jnp.logical_and(cond__1, cond__39)
+    lands__41 = jnp.logical_and(lands__15, _flip(_words[2]))
+    lands__42 = jnp.where(cond__39, lands__41, lands__15)
+    choice__test_3__43 = jnp.logical_and(
+        lands__42,
         jnp.logical_not(
-            jnp.logical_and(ATTACKS__fails_tails[r__9], jnp.logical_not(first_heads__31))
+            jnp.logical_and(ATTACKS__fails_tails[r__10], jnp.logical_not(first_heads__37))
         ),
     )
     p = jnp.where(cond__1, p__3, p)
     o = jnp.where(cond__1, o__4, o)
     a = jnp.where(cond__1, a__5, a)
-    r = jnp.where(cond__1, r__9, r)
-    heads = jnp.where(cond__1, heads__30, heads)
-    first_heads = jnp.where(cond__1, first_heads__31, first_heads)
-    all_heads = jnp.where(cond__1, all_heads__32, all_heads)
-    choice__test_3 = jnp.where(cond__1, choice__test_3__36, choice__test_3)
-    cond__37 = jnp.logical_or(
+    r = jnp.where(cond__1, r__10, r)
+    heads = jnp.where(cond__1, heads__36, heads)
+    first_heads = jnp.where(cond__1, first_heads__37, first_heads)
+    all_heads = jnp.where(cond__1, all_heads__38, all_heads)
+    choice__test_3 = jnp.where(cond__1, choice__test_3__43, choice__test_3)
+    cond__44 = jnp.logical_or(
         (choice__resume == 0), jnp.logical_and((choice__resume >= 3), (choice__resume <= 4))
     )
-    cond__38 = jnp.logical_or(
+    cond__45 = jnp.logical_or(
         jnp.logical_and((choice__resume >= 3), (choice__resume <= 4)), choice__test_3
     )
-    cond__39 = choice__resume == 0
-    dmg__40 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
-    cond__41 = ATTACKS__per_heads[r] > 0
-    dmg__42 = ATTACKS__per_heads[r] * heads
-    dmg__43 = jnp.where(cond__41, dmg__42, dmg__40)
-    cond__44 = jnp.logical_and(
+    pred__46 = jnp.logical_and(cond__44, cond__45)
+    cond__47 = choice__resume == 0
+    pred__48 = jnp.logical_and(pred__46, cond__47)
+    dmg__49 = jnp.asarray(ATTACKS__damage[r]).astype(jnp.int32)
+    cond__50 = ATTACKS__per_heads[r] > 0
+    pred__51 = jnp.logical_and(pred__48, cond__50)
+    dmg__52 = ATTACKS__per_heads[r] * heads
+    dmg__53 = jnp.where(cond__50, dmg__52, dmg__49)
+    cond__54 = jnp.logical_and(
         (ATTACKS__bonus[r] > 0),
         (
             lambda holds__c_184: (
@@ -7525,10 +7480,12 @@ def _effect_attack(s: State, params, key) -> State:
             )(p)
         )(ATTACKS__bonus_if[r]),
     )
-    dmg__45 = dmg__43 + ATTACKS__bonus[r]
-    dmg__46 = jnp.where(cond__44, dmg__45, dmg__43)
-    cond__47 = ATTACKS__per[r] > 0
-    dmg__48 = jnp.where(ATTACKS__per_add[r], dmg__46, 0) + (
+    pred__55 = jnp.logical_and(pred__48, cond__54)
+    dmg__56 = dmg__53 + ATTACKS__bonus[r]
+    dmg__57 = jnp.where(cond__54, dmg__56, dmg__53)
+    cond__58 = ATTACKS__per[r] > 0
+    pred__59 = jnp.logical_and(pred__48, cond__58)
+    dmg__60 = jnp.where(ATTACKS__per_add[r], dmg__57, 0) + (
         ATTACKS__per[r]
         * (
             lambda per_count__p_205: (
@@ -7629,9 +7586,9 @@ def _effect_attack(s: State, params, key) -> State:
             )(r)
         )(p)
     )
-    dmg__49 = jnp.where(cond__47, dmg__48, dmg__46)
-    cond__50 = jnp.logical_and(
-        jnp.logical_and((dmg__49 > 0), (dealt_bonus > 0)),
+    dmg__61 = jnp.where(cond__58, dmg__60, dmg__57)
+    cond__62 = jnp.logical_and(
+        jnp.logical_and((dmg__61 > 0), (dealt_bonus > 0)),
         jnp.logical_or(
             (dealt_group < 0),
             (
@@ -7659,21 +7616,23 @@ def _effect_attack(s: State, params, key) -> State:
             )(a),
         ),
     )
-    dmg__51 = dmg__49 + dealt_bonus
-    dmg__52 = jnp.where(cond__50, dmg__51, dmg__49)
-    cond__53 = jnp.logical_and(
-        (dmg__52 > 0), (lambda lasts__q_219: turn <= lasting_until[lasts__q_219, 6])(p)
+    pred__63 = jnp.logical_and(pred__48, cond__62)
+    dmg__64 = dmg__61 + dealt_bonus
+    dmg__65 = jnp.where(cond__62, dmg__64, dmg__61)
+    cond__66 = jnp.logical_and(
+        (dmg__65 > 0), (lambda lasts__q_219: turn <= lasting_until[lasts__q_219, 6])(p)
     )
-    dmg__54 = jnp.maximum((dmg__52 - lasting_n[p, 6]), 0)
-    dmg__55 = jnp.where(cond__53, dmg__54, dmg__52)
-    hit__p_220__56 = p
-    hit__q_221__57 = o
-    hit__x_222__58 = dmg__55
-    hit__weak_223__59 = jnp.logical_and(
-        jnp.logical_and((hit__q_221__57 != hit__p_220__56), True),
-        (CARDS__weakness[card[hit__q_221__57, 0]] == CARDS__type[card[hit__p_220__56, 0]]),
+    pred__67 = jnp.logical_and(pred__48, cond__66)
+    dmg__68 = jnp.maximum((dmg__65 - lasting_n[p, 6]), 0)
+    dmg__69 = jnp.where(cond__66, dmg__68, dmg__65)
+    hit__p_220__70 = p
+    hit__q_221__71 = o
+    hit__x_222__72 = dmg__69
+    hit__weak_223__73 = jnp.logical_and(
+        jnp.logical_and((hit__q_221__71 != hit__p_220__70), True),
+        (CARDS__weakness[card[hit__q_221__71, 0]] == CARDS__type[card[hit__p_220__70, 0]]),
     )
-    hit__d_229__60 = (
+    hit__d_229__74 = (
         lambda taken__q_224: (
             lambda taken__x_225: (
                 lambda taken__cut_226: (
@@ -7726,36 +7685,38 @@ def _effect_attack(s: State, params, key) -> State:
             )
         )(
             (
-                hit__x_222__58
-                + jnp.where(jnp.logical_and(hit__weak_223__59, (hit__x_222__58 > 0)), 20, 0).astype(
+                hit__x_222__72
+                + jnp.where(jnp.logical_and(hit__weak_223__73, (hit__x_222__72 > 0)), 20, 0).astype(
                     jnp.int32
                 )
             )
         )
-    )(hit__q_221__57)
-    damage__61 = damage.at[hit__q_221__57, 0].set(
-        jnp.asarray((damage[hit__q_221__57, 0] + hit__d_229__60), jnp.int16)
+    )(hit__q_221__71)
+    damage__75 = damage.at[jnp.where(pred__48, hit__q_221__71, 2), 0].set(
+        jnp.asarray((damage[hit__q_221__71, 0] + hit__d_229__74), jnp.int16)
     )
-    cond__62 = jnp.logical_and(
+    cond__76 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_221__57 != hit__p_220__56), True), (hit__d_229__60 > 0)
+            jnp.logical_and((hit__q_221__71 != hit__p_220__70), True), (hit__d_229__74 > 0)
         ),
-        (CARDS__ab_counter[card[hit__q_221__57, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_221__71, 0]] > 0),
     )
-    damage__63 = damage__61.at[hit__p_220__56, 0].set(
+    pred__77 = jnp.logical_and(pred__48, cond__76)
+    damage__78 = damage__75.at[jnp.where(pred__77, hit__p_220__70, 2), 0].set(
         jnp.asarray(
-            (damage__61[hit__p_220__56, 0] + CARDS__ab_counter[card[hit__q_221__57, 0]]), jnp.int16
+            (damage__75[hit__p_220__70, 0] + CARDS__ab_counter[card[hit__q_221__71, 0]]), jnp.int16
         )
     )
-    damage__64 = jnp.where(cond__62, damage__63, damage__61)
-    hit__result_230__65 = hit__d_229__60
-    dmg__66 = hit__result_230__65
-    damage__67 = jnp.where(cond__39, damage__64, damage)
-    dmg__68 = jnp.where(cond__39, dmg__66, dmg)
-    cond__69 = choice__resume == 3
-    pick__70 = choice__option
-    cond__71 = choice__resume == 0
-    choice__options_3__72 = jnp.broadcast_to(
+    hit__result_230__79 = hit__d_229__74
+    dmg__80 = hit__result_230__79
+    dmg__81 = jnp.where(cond__47, dmg__80, dmg)
+    cond__82 = choice__resume == 3
+    pred__83 = jnp.logical_and(pred__46, cond__82)
+    pred__84 = jnp.logical_and(pred__46, jnp.logical_not(cond__82))
+    pick__85 = choice__option
+    cond__86 = choice__resume == 0
+    pred__87 = jnp.logical_and(pred__84, cond__86)
+    choice__options_3__88 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda attack_targets__p_231: (
@@ -7812,7 +7773,7 @@ def _effect_attack(s: State, params, key) -> State:
                                             )(
                                                 jnp.logical_and(
                                                     (
-                                                        damage__67[attack_targets__o_233, 0]
+                                                        damage__78[attack_targets__o_233, 0]
                                                         < CARDS__hp[card[attack_targets__o_233, 0]]
                                                     ),
                                                     jnp.logical_not(
@@ -7860,105 +7821,110 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (4,),
     )
-    cond__73 = jnp.any(choice__options_3__72)
-    choice__p__74 = p
-    choice__r__75 = r
-    choice__heads__76 = heads
-    choice__first_heads__77 = first_heads
-    choice__all_heads__78 = all_heads
-    choice__dmg__79 = dmg__68
-    choice__mask__80 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.concatenate(
-                [
-                    jnp.atleast_1d(jnp.asarray(choice__options_3__72, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                ]
+    cond__89 = jnp.any(choice__options_3__88)
+    pred__90 = jnp.logical_and(pred__87, cond__89)
+    pred__91 = jnp.logical_and(pred__87, jnp.logical_not(cond__89))
+    choice__p__92 = p
+    choice__r__93 = r
+    choice__heads__94 = heads
+    choice__first_heads__95 = first_heads
+    choice__all_heads__96 = all_heads
+    choice__dmg__97 = dmg__81
+    choice__mask__98 = jnp.where(
+        pred__90,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.concatenate(
+                    [
+                        jnp.atleast_1d(jnp.asarray(choice__options_3__88, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                    ]
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (20,),
         ),
-        (20,),
+        choice__mask,
     )
-    choice__player__81 = current_player
-    current_player__82 = jnp.where(ATTACKS__switch_opp[r], o, p)
-    choice__pending__83 = jnp.asarray(3, jnp.int32)
-    pick__84 = jnp.asarray(-1, jnp.int32)
-    choice__pending__85 = jnp.where(cond__73, choice__pending__83, choice__pending)
-    choice__player__86 = jnp.where(cond__73, choice__player__81, choice__player)
-    choice__mask__87 = jnp.where(cond__73, choice__mask__80, choice__mask)
-    choice__p__88 = jnp.where(cond__73, choice__p__74, choice__p)
-    choice__r__89 = jnp.where(cond__73, choice__r__75, choice__r)
-    choice__heads__90 = jnp.where(cond__73, choice__heads__76, choice__heads)
-    choice__first_heads__91 = jnp.where(cond__73, choice__first_heads__77, choice__first_heads)
-    choice__all_heads__92 = jnp.where(cond__73, choice__all_heads__78, choice__all_heads)
-    choice__dmg__93 = jnp.where(cond__73, choice__dmg__79, choice__dmg)
-    current_player__94 = jnp.where(cond__73, current_player__82, current_player)
-    pick__95 = jnp.where(cond__73, pick, pick__84)
-    choice__pending__96 = jnp.where(cond__71, choice__pending__85, choice__pending)
-    choice__player__97 = jnp.where(cond__71, choice__player__86, choice__player)
-    choice__mask__98 = jnp.where(cond__71, choice__mask__87, choice__mask)
-    choice__p__99 = jnp.where(cond__71, choice__p__88, choice__p)
-    choice__r__100 = jnp.where(cond__71, choice__r__89, choice__r)
-    choice__heads__101 = jnp.where(cond__71, choice__heads__90, choice__heads)
-    choice__first_heads__102 = jnp.where(cond__71, choice__first_heads__91, choice__first_heads)
-    choice__all_heads__103 = jnp.where(cond__71, choice__all_heads__92, choice__all_heads)
-    choice__dmg__104 = jnp.where(cond__71, choice__dmg__93, choice__dmg)
-    current_player__105 = jnp.where(cond__71, current_player__94, current_player)
-    pick__106 = jnp.where(cond__71, pick__95, pick)
-    choice__pending__107 = jnp.where(cond__69, choice__pending, choice__pending__96)
-    choice__player__108 = jnp.where(cond__69, choice__player, choice__player__97)
-    choice__mask__109 = jnp.where(cond__69, choice__mask, choice__mask__98)
-    choice__p__110 = jnp.where(cond__69, choice__p, choice__p__99)
-    choice__r__111 = jnp.where(cond__69, choice__r, choice__r__100)
-    choice__heads__112 = jnp.where(cond__69, choice__heads, choice__heads__101)
-    choice__first_heads__113 = jnp.where(cond__69, choice__first_heads, choice__first_heads__102)
-    choice__all_heads__114 = jnp.where(cond__69, choice__all_heads, choice__all_heads__103)
-    choice__dmg__115 = jnp.where(cond__69, choice__dmg, choice__dmg__104)
-    current_player__116 = jnp.where(cond__69, current_player, current_player__105)
-    pick__117 = jnp.where(cond__69, pick__70, pick__106)
-    cond__118 = jnp.logical_and((choice__pending__107 == 0), (choice__resume <= 3))
-    attack_effects__p_241__119 = p
-    attack_effects__r_242__120 = r
-    attack_effects__dmg_243__121 = dmg__68
-    attack_effects__heads_244__122 = heads
-    attack_effects__first_heads_245__123 = first_heads
-    attack_effects__all_heads_246__124 = all_heads
-    attack_effects__pick_247__125 = pick__117
-    attack_effects__o_248__126 = 1 - attack_effects__p_241__119
-    attack_effects__exposed_250__127 = jnp.logical_not(
-        (lambda lasts__q_249: turn <= lasting_until[lasts__q_249, 5])(attack_effects__o_248__126)
+    choice__player__99 = current_player
+    current_player__100 = jnp.where(ATTACKS__switch_opp[r], o, p)
+    choice__pending__101 = jnp.asarray(3, jnp.int32)
+    pick__102 = jnp.asarray(-1, jnp.int32)
+    choice__pending__103 = jnp.where(cond__89, choice__pending__101, choice__pending)
+    choice__player__104 = jnp.where(cond__89, choice__player__99, choice__player)
+    choice__p__105 = jnp.where(cond__89, choice__p__92, choice__p)
+    choice__r__106 = jnp.where(cond__89, choice__r__93, choice__r)
+    choice__heads__107 = jnp.where(cond__89, choice__heads__94, choice__heads)
+    choice__first_heads__108 = jnp.where(cond__89, choice__first_heads__95, choice__first_heads)
+    choice__all_heads__109 = jnp.where(cond__89, choice__all_heads__96, choice__all_heads)
+    choice__dmg__110 = jnp.where(cond__89, choice__dmg__97, choice__dmg)
+    current_player__111 = jnp.where(cond__89, current_player__100, current_player)
+    pick__112 = jnp.where(cond__89, pick, pick__102)
+    choice__pending__113 = jnp.where(cond__86, choice__pending__103, choice__pending)
+    choice__player__114 = jnp.where(cond__86, choice__player__104, choice__player)
+    choice__p__115 = jnp.where(cond__86, choice__p__105, choice__p)
+    choice__r__116 = jnp.where(cond__86, choice__r__106, choice__r)
+    choice__heads__117 = jnp.where(cond__86, choice__heads__107, choice__heads)
+    choice__first_heads__118 = jnp.where(cond__86, choice__first_heads__108, choice__first_heads)
+    choice__all_heads__119 = jnp.where(cond__86, choice__all_heads__109, choice__all_heads)
+    choice__dmg__120 = jnp.where(cond__86, choice__dmg__110, choice__dmg)
+    current_player__121 = jnp.where(cond__86, current_player__111, current_player)
+    pick__122 = jnp.where(cond__86, pick__112, pick)
+    choice__pending__123 = jnp.where(cond__82, choice__pending, choice__pending__113)
+    choice__player__124 = jnp.where(cond__82, choice__player, choice__player__114)
+    choice__p__125 = jnp.where(cond__82, choice__p, choice__p__115)
+    choice__r__126 = jnp.where(cond__82, choice__r, choice__r__116)
+    choice__heads__127 = jnp.where(cond__82, choice__heads, choice__heads__117)
+    choice__first_heads__128 = jnp.where(cond__82, choice__first_heads, choice__first_heads__118)
+    choice__all_heads__129 = jnp.where(cond__82, choice__all_heads, choice__all_heads__119)
+    choice__dmg__130 = jnp.where(cond__82, choice__dmg, choice__dmg__120)
+    current_player__131 = jnp.where(cond__82, current_player, current_player__121)
+    pick__132 = jnp.where(cond__82, pick__85, pick__122)
+    cond__133 = jnp.logical_and((choice__pending__123 == 0), (choice__resume <= 3))
+    pred__134 = jnp.logical_and(pred__46, cond__133)
+    attack_effects__p_241__135 = p
+    attack_effects__r_242__136 = r
+    attack_effects__dmg_243__137 = dmg__81
+    attack_effects__heads_244__138 = heads
+    attack_effects__first_heads_245__139 = first_heads
+    attack_effects__all_heads_246__140 = all_heads
+    attack_effects__pick_247__141 = pick__132
+    attack_effects__o_248__142 = 1 - attack_effects__p_241__135
+    attack_effects__exposed_250__143 = jnp.logical_not(
+        (lambda lasts__q_249: turn <= lasting_until[lasts__q_249, 5])(attack_effects__o_248__142)
     )
-    cond__128 = jnp.logical_and(
-        (ATTACKS__snipe[attack_effects__r_242__120] > 0), (attack_effects__pick_247__125 >= 0)
+    cond__144 = jnp.logical_and(
+        (ATTACKS__snipe[attack_effects__r_242__136] > 0), (attack_effects__pick_247__141 >= 0)
     )
-    hit__p_251__129 = attack_effects__p_241__119
-    hit__q_252__130 = jnp.where(
-        (ATTACKS__snipe_to[attack_effects__r_242__120] == 3),
-        attack_effects__p_241__119,
-        attack_effects__o_248__126,
+    pred__145 = jnp.logical_and(pred__134, cond__144)
+    hit__p_251__146 = attack_effects__p_241__135
+    hit__q_252__147 = jnp.where(
+        (ATTACKS__snipe_to[attack_effects__r_242__136] == 3),
+        attack_effects__p_241__135,
+        attack_effects__o_248__142,
     )
-    hit__slot_253__131 = attack_effects__pick_247__125
-    hit__x_254__132 = ATTACKS__snipe[attack_effects__r_242__120]
-    hit__weak_255__133 = jnp.logical_and(
-        jnp.logical_and((hit__q_252__130 != hit__p_251__129), (hit__slot_253__131 == 0)),
-        (CARDS__weakness[card[hit__q_252__130, 0]] == CARDS__type[card[hit__p_251__129, 0]]),
+    hit__slot_253__148 = attack_effects__pick_247__141
+    hit__x_254__149 = ATTACKS__snipe[attack_effects__r_242__136]
+    hit__weak_255__150 = jnp.logical_and(
+        jnp.logical_and((hit__q_252__147 != hit__p_251__146), (hit__slot_253__148 == 0)),
+        (CARDS__weakness[card[hit__q_252__147, 0]] == CARDS__type[card[hit__p_251__146, 0]]),
     )
-    hit__d_262__134 = (
+    hit__d_262__151 = (
         lambda taken__q_256: (
             lambda taken__slot_257: (
                 lambda taken__x_258: (
@@ -8013,185 +7979,170 @@ def _effect_attack(s: State, params, key) -> State:
                 )
             )(
                 (
-                    hit__x_254__132
+                    hit__x_254__149
                     + jnp.where(
-                        jnp.logical_and(hit__weak_255__133, (hit__x_254__132 > 0)), 20, 0
+                        jnp.logical_and(hit__weak_255__150, (hit__x_254__149 > 0)), 20, 0
                     ).astype(jnp.int32)
                 )
             )
-        )(hit__slot_253__131)
-    )(hit__q_252__130)
-    damage__135 = damage__67.at[hit__q_252__130, hit__slot_253__131].set(
-        jnp.asarray((damage__67[hit__q_252__130, hit__slot_253__131] + hit__d_262__134), jnp.int16)
+        )(hit__slot_253__148)
+    )(hit__q_252__147)
+    damage__152 = damage__78.at[jnp.where(pred__145, hit__q_252__147, 2), hit__slot_253__148].set(
+        jnp.asarray((damage__78[hit__q_252__147, hit__slot_253__148] + hit__d_262__151), jnp.int16)
     )
-    cond__136 = jnp.logical_and(
+    cond__153 = jnp.logical_and(
         jnp.logical_and(
-            jnp.logical_and((hit__q_252__130 != hit__p_251__129), (hit__slot_253__131 == 0)),
-            (hit__d_262__134 > 0),
+            jnp.logical_and((hit__q_252__147 != hit__p_251__146), (hit__slot_253__148 == 0)),
+            (hit__d_262__151 > 0),
         ),
-        (CARDS__ab_counter[card[hit__q_252__130, 0]] > 0),
+        (CARDS__ab_counter[card[hit__q_252__147, 0]] > 0),
     )
-    damage__137 = damage__135.at[hit__p_251__129, 0].set(
+    pred__154 = jnp.logical_and(pred__145, cond__153)
+    damage__155 = damage__152.at[jnp.where(pred__154, hit__p_251__146, 2), 0].set(
         jnp.asarray(
-            (damage__135[hit__p_251__129, 0] + CARDS__ab_counter[card[hit__q_252__130, 0]]),
+            (damage__152[hit__p_251__146, 0] + CARDS__ab_counter[card[hit__q_252__147, 0]]),
             jnp.int16,
         )
     )
-    damage__138 = jnp.where(cond__136, damage__137, damage__135)
-    damage__139 = jnp.where(cond__128, damage__138, damage__67)
-    cond__140 = jnp.logical_and(
-        ATTACKS__switch_self[attack_effects__r_242__120], (attack_effects__pick_247__125 >= 0)
+    cond__156 = jnp.logical_and(
+        ATTACKS__switch_self[attack_effects__r_242__136], (attack_effects__pick_247__141 >= 0)
     )
-    swap_active__p_263__141 = attack_effects__p_241__119
-    swap_active__b_264__142 = attack_effects__pick_247__125
-    swap_active__perm_265__143 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_264__142], jnp.int32), (4,)
+    pred__157 = jnp.logical_and(pred__134, cond__156)
+    swap_active__p_263__158 = attack_effects__p_241__135
+    swap_active__b_264__159 = attack_effects__pick_247__141
+    swap_active__perm_265__160 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_264__159], jnp.int32), (4,)
     )
-    card__144 = card.at[swap_active__p_263__141].set(
-        jnp.asarray(card[swap_active__p_263__141][swap_active__perm_265__143], jnp.int16)
+    card__161 = card.at[jnp.where(pred__157, swap_active__p_263__158, 2)].set(
+        jnp.asarray(card[swap_active__p_263__158][swap_active__perm_265__160], jnp.int16)
     )
-    damage__145 = damage__139.at[swap_active__p_263__141].set(
-        jnp.asarray(damage__139[swap_active__p_263__141][swap_active__perm_265__143], jnp.int16)
+    damage__162 = damage__155.at[jnp.where(pred__157, swap_active__p_263__158, 2)].set(
+        jnp.asarray(damage__155[swap_active__p_263__158][swap_active__perm_265__160], jnp.int16)
     )
-    energy__146 = energy.at[swap_active__p_263__141].set(
-        jnp.asarray(energy[swap_active__p_263__141][swap_active__perm_265__143], jnp.int8)
+    energy__163 = energy.at[jnp.where(pred__157, swap_active__p_263__158, 2)].set(
+        jnp.asarray(energy[swap_active__p_263__158][swap_active__perm_265__160], jnp.int8)
     )
-    entered__147 = entered.at[swap_active__p_263__141].set(
-        jnp.asarray(entered[swap_active__p_263__141][swap_active__perm_265__143], jnp.int8)
+    entered__164 = entered.at[jnp.where(pred__157, swap_active__p_263__158, 2)].set(
+        jnp.asarray(entered[swap_active__p_263__158][swap_active__perm_265__160], jnp.int8)
     )
-    under__148 = under.at[swap_active__p_263__141].set(
-        jnp.asarray(under[swap_active__p_263__141][swap_active__perm_265__143], jnp.int16)
+    under__165 = under.at[jnp.where(pred__157, swap_active__p_263__158, 2)].set(
+        jnp.asarray(under[swap_active__p_263__158][swap_active__perm_265__160], jnp.int16)
     )
-    used_ability__149 = used_ability.at[swap_active__p_263__141].set(
-        jnp.asarray(used_ability[swap_active__p_263__141][swap_active__perm_265__143], jnp.bool_)
+    used_ability__166 = used_ability.at[jnp.where(pred__157, swap_active__p_263__158, 2)].set(
+        jnp.asarray(used_ability[swap_active__p_263__158][swap_active__perm_265__160], jnp.bool_)
     )
-    clear_conditions__p_266__150 = swap_active__p_263__141
-    poisoned__151 = poisoned.at[clear_conditions__p_266__150].set(jnp.asarray(False, jnp.bool_))
-    burned__152 = burned.at[clear_conditions__p_266__150].set(jnp.asarray(False, jnp.bool_))
-    condition__153 = condition.at[clear_conditions__p_266__150].set(jnp.asarray(0, jnp.int8))
-    lasting_until__154 = lasting_until.at[clear_conditions__p_266__150].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_266__150]), jnp.int16
-        )
-    )
-    card__155 = jnp.where(cond__140, card__144, card)
-    damage__156 = jnp.where(cond__140, damage__145, damage__139)
-    energy__157 = jnp.where(cond__140, energy__146, energy)
-    entered__158 = jnp.where(cond__140, entered__147, entered)
-    poisoned__159 = jnp.where(cond__140, poisoned__151, poisoned)
-    burned__160 = jnp.where(cond__140, burned__152, burned)
-    condition__161 = jnp.where(cond__140, condition__153, condition)
-    under__162 = jnp.where(cond__140, under__148, under)
-    lasting_until__163 = jnp.where(cond__140, lasting_until__154, lasting_until)
-    used_ability__164 = jnp.where(cond__140, used_ability__149, used_ability)
-    cond__165 = jnp.logical_and(
-        ATTACKS__switch_opp[attack_effects__r_242__120], (attack_effects__pick_247__125 >= 0)
-    )
-    swap_active__p_267__166 = attack_effects__o_248__126
-    swap_active__b_268__167 = attack_effects__pick_247__125
-    swap_active__perm_269__168 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_268__167], jnp.int32), (4,)
-    )
-    card__169 = card__155.at[swap_active__p_267__166].set(
-        jnp.asarray(card__155[swap_active__p_267__166][swap_active__perm_269__168], jnp.int16)
-    )
-    damage__170 = damage__156.at[swap_active__p_267__166].set(
-        jnp.asarray(damage__156[swap_active__p_267__166][swap_active__perm_269__168], jnp.int16)
-    )
-    energy__171 = energy__157.at[swap_active__p_267__166].set(
-        jnp.asarray(energy__157[swap_active__p_267__166][swap_active__perm_269__168], jnp.int8)
-    )
-    entered__172 = entered__158.at[swap_active__p_267__166].set(
-        jnp.asarray(entered__158[swap_active__p_267__166][swap_active__perm_269__168], jnp.int8)
-    )
-    under__173 = under__162.at[swap_active__p_267__166].set(
-        jnp.asarray(under__162[swap_active__p_267__166][swap_active__perm_269__168], jnp.int16)
-    )
-    used_ability__174 = used_ability__164.at[swap_active__p_267__166].set(
-        jnp.asarray(
-            used_ability__164[swap_active__p_267__166][swap_active__perm_269__168], jnp.bool_
-        )
-    )
-    clear_conditions__p_270__175 = swap_active__p_267__166
-    poisoned__176 = poisoned__159.at[clear_conditions__p_270__175].set(
+    clear_conditions__p_266__167 = swap_active__p_263__158
+    poisoned__168 = poisoned.at[jnp.where(pred__157, clear_conditions__p_266__167, 2)].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__177 = burned__160.at[clear_conditions__p_270__175].set(jnp.asarray(False, jnp.bool_))
-    condition__178 = condition__161.at[clear_conditions__p_270__175].set(jnp.asarray(0, jnp.int8))
-    lasting_until__179 = lasting_until__163.at[clear_conditions__p_270__175].set(
+    burned__169 = burned.at[jnp.where(pred__157, clear_conditions__p_266__167, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__170 = condition.at[jnp.where(pred__157, clear_conditions__p_266__167, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__171 = lasting_until.at[
+        jnp.where(pred__157, clear_conditions__p_266__167, 2)
+    ].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__163[clear_conditions__p_270__175]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_266__167]), jnp.int16
         )
     )
-    card__180 = jnp.where(cond__165, card__169, card__155)
-    damage__181 = jnp.where(cond__165, damage__170, damage__156)
-    energy__182 = jnp.where(cond__165, energy__171, energy__157)
-    entered__183 = jnp.where(cond__165, entered__172, entered__158)
-    poisoned__184 = jnp.where(cond__165, poisoned__176, poisoned__159)
-    burned__185 = jnp.where(cond__165, burned__177, burned__160)
-    condition__186 = jnp.where(cond__165, condition__178, condition__161)
-    under__187 = jnp.where(cond__165, under__173, under__162)
-    lasting_until__188 = jnp.where(cond__165, lasting_until__179, lasting_until__163)
-    used_ability__189 = jnp.where(cond__165, used_ability__174, used_ability__164)
-    cond__190 = jnp.logical_and(
-        (ATTACKS__pick_attach_n[attack_effects__r_242__120] > 0),
-        (attack_effects__pick_247__125 >= 0),
+    cond__172 = jnp.logical_and(
+        ATTACKS__switch_opp[attack_effects__r_242__136], (attack_effects__pick_247__141 >= 0)
     )
-    energy__191 = energy__182.at[
-        attack_effects__p_241__119,
-        attack_effects__pick_247__125,
-        ATTACKS__pick_attach_type[attack_effects__r_242__120],
+    pred__173 = jnp.logical_and(pred__134, cond__172)
+    swap_active__p_267__174 = attack_effects__o_248__142
+    swap_active__b_268__175 = attack_effects__pick_247__141
+    swap_active__perm_269__176 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_268__175], jnp.int32), (4,)
+    )
+    card__177 = card__161.at[jnp.where(pred__173, swap_active__p_267__174, 2)].set(
+        jnp.asarray(card__161[swap_active__p_267__174][swap_active__perm_269__176], jnp.int16)
+    )
+    damage__178 = damage__162.at[jnp.where(pred__173, swap_active__p_267__174, 2)].set(
+        jnp.asarray(damage__162[swap_active__p_267__174][swap_active__perm_269__176], jnp.int16)
+    )
+    energy__179 = energy__163.at[jnp.where(pred__173, swap_active__p_267__174, 2)].set(
+        jnp.asarray(energy__163[swap_active__p_267__174][swap_active__perm_269__176], jnp.int8)
+    )
+    entered__180 = entered__164.at[jnp.where(pred__173, swap_active__p_267__174, 2)].set(
+        jnp.asarray(entered__164[swap_active__p_267__174][swap_active__perm_269__176], jnp.int8)
+    )
+    under__181 = under__165.at[jnp.where(pred__173, swap_active__p_267__174, 2)].set(
+        jnp.asarray(under__165[swap_active__p_267__174][swap_active__perm_269__176], jnp.int16)
+    )
+    used_ability__182 = used_ability__166.at[jnp.where(pred__173, swap_active__p_267__174, 2)].set(
+        jnp.asarray(
+            used_ability__166[swap_active__p_267__174][swap_active__perm_269__176], jnp.bool_
+        )
+    )
+    clear_conditions__p_270__183 = swap_active__p_267__174
+    poisoned__184 = poisoned__168.at[jnp.where(pred__173, clear_conditions__p_270__183, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__185 = burned__169.at[jnp.where(pred__173, clear_conditions__p_270__183, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__186 = condition__170.at[jnp.where(pred__173, clear_conditions__p_270__183, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__187 = lasting_until__171.at[
+        jnp.where(pred__173, clear_conditions__p_270__183, 2)
+    ].set(
+        jnp.asarray(
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__171[clear_conditions__p_270__183]), jnp.int16
+        )
+    )
+    cond__188 = jnp.logical_and(
+        (ATTACKS__pick_attach_n[attack_effects__r_242__136] > 0),
+        (attack_effects__pick_247__141 >= 0),
+    )
+    pred__189 = jnp.logical_and(pred__134, cond__188)
+    energy__190 = energy__179.at[
+        jnp.where(pred__189, attack_effects__p_241__135, 2),
+        attack_effects__pick_247__141,
+        ATTACKS__pick_attach_type[attack_effects__r_242__136],
     ].set(
         jnp.asarray(
             (
-                energy__182[
-                    attack_effects__p_241__119,
-                    attack_effects__pick_247__125,
-                    ATTACKS__pick_attach_type[attack_effects__r_242__120],
+                energy__179[
+                    attack_effects__p_241__135,
+                    attack_effects__pick_247__141,
+                    ATTACKS__pick_attach_type[attack_effects__r_242__136],
                 ]
-                + ATTACKS__pick_attach_n[attack_effects__r_242__120]
+                + ATTACKS__pick_attach_n[attack_effects__r_242__136]
             ),
             jnp.int8,
         )
     )
-    energy__192 = jnp.where(cond__190, energy__191, energy__182)
-    card__193 = jnp.where(cond__118, card__180, card)
-    damage__194 = jnp.where(cond__118, damage__181, damage__67)
-    energy__195 = jnp.where(cond__118, energy__192, energy)
-    entered__196 = jnp.where(cond__118, entered__183, entered)
-    poisoned__197 = jnp.where(cond__118, poisoned__184, poisoned)
-    burned__198 = jnp.where(cond__118, burned__185, burned)
-    condition__199 = jnp.where(cond__118, condition__186, condition)
-    under__200 = jnp.where(cond__118, under__187, under)
-    lasting_until__201 = jnp.where(cond__118, lasting_until__188, lasting_until)
-    used_ability__202 = jnp.where(cond__118, used_ability__189, used_ability)
-    attack_effects__p_241__203 = jnp.where(
-        cond__118, attack_effects__p_241__119, attack_effects__p_241
+    attack_effects__p_241__191 = jnp.where(
+        cond__133, attack_effects__p_241__135, attack_effects__p_241
     )
-    attack_effects__r_242__204 = jnp.where(
-        cond__118, attack_effects__r_242__120, attack_effects__r_242
+    attack_effects__r_242__192 = jnp.where(
+        cond__133, attack_effects__r_242__136, attack_effects__r_242
     )
-    attack_effects__dmg_243__205 = jnp.where(
-        cond__118, attack_effects__dmg_243__121, attack_effects__dmg_243
+    attack_effects__dmg_243__193 = jnp.where(
+        cond__133, attack_effects__dmg_243__137, attack_effects__dmg_243
     )
-    attack_effects__heads_244__206 = jnp.where(
-        cond__118, attack_effects__heads_244__122, attack_effects__heads_244
+    attack_effects__heads_244__194 = jnp.where(
+        cond__133, attack_effects__heads_244__138, attack_effects__heads_244
     )
-    attack_effects__first_heads_245__207 = jnp.where(
-        cond__118, attack_effects__first_heads_245__123, attack_effects__first_heads_245
+    attack_effects__first_heads_245__195 = jnp.where(
+        cond__133, attack_effects__first_heads_245__139, attack_effects__first_heads_245
     )
-    attack_effects__all_heads_246__208 = jnp.where(
-        cond__118, attack_effects__all_heads_246__124, attack_effects__all_heads_246
+    attack_effects__all_heads_246__196 = jnp.where(
+        cond__133, attack_effects__all_heads_246__140, attack_effects__all_heads_246
     )
-    attack_effects__o_248__209 = jnp.where(
-        cond__118, attack_effects__o_248__126, attack_effects__o_248
+    attack_effects__o_248__197 = jnp.where(
+        cond__133, attack_effects__o_248__142, attack_effects__o_248
     )
-    attack_effects__exposed_250__210 = jnp.where(
-        cond__118, attack_effects__exposed_250__127, attack_effects__exposed_250
+    attack_effects__exposed_250__198 = jnp.where(
+        cond__133, attack_effects__exposed_250__143, attack_effects__exposed_250
     )
-    choice__from_4__211 = jnp.where((choice__resume == 4), choice__attack_effects__i_271, 0)
+    choice__from_4__199 = jnp.where((choice__resume == 4), choice__attack_effects__i_271, 0)
 
-    def loop_body__212(attack_effects__i_271, carry):
+    def loop_body__200(attack_effects__i_271, carry):
         (
             choice__test_4,
             attack_effects__to_272,
@@ -8212,374 +8163,378 @@ def _effect_attack(s: State, params, key) -> State:
             energy,
         ) = carry
         attack_effects__i_271 = jnp.asarray(attack_effects__i_271, jnp.int32)
-        cond__213 = attack_effects__i_271 >= choice__from_4__211
-        cond__214 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
-        choice__test_4__215 = jnp.logical_and(
-            ATTACKS__attach_heads[attack_effects__r_242__204],
-            (attack_effects__i_271 < attack_effects__heads_244__206),
+        cond__201 = attack_effects__i_271 >= choice__from_4__199
+        pred__202 = jnp.logical_and(pred__46, cond__201)
+        cond__203 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
+        pred__204 = jnp.logical_and(pred__202, cond__203)
+        choice__test_4__205 = jnp.logical_and(
+            ATTACKS__attach_heads[attack_effects__r_242__192],
+            (attack_effects__i_271 < attack_effects__heads_244__194),
         )
-        choice__test_4__216 = jnp.where(cond__214, choice__test_4__215, choice__test_4)
-        cond__217 = jnp.logical_or(
+        choice__test_4__206 = jnp.where(cond__203, choice__test_4__205, choice__test_4)
+        cond__207 = jnp.logical_or(
             jnp.logical_and((choice__pending == 0), (choice__resume <= 3)), (choice__resume == 4)
         )
-        cond__218 = jnp.logical_or((choice__resume == 4), choice__test_4__216)
-        cond__219 = choice__resume == 4
-        attack_effects__to_272__220 = choice__option
-        choice__resume__221 = jnp.asarray(0, jnp.int32)
-        cond__222 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
-        choice__options_4__223 = jnp.broadcast_to(
+        pred__208 = jnp.logical_and(pred__202, cond__207)
+        cond__209 = jnp.logical_or((choice__resume == 4), choice__test_4__206)
+        pred__210 = jnp.logical_and(pred__208, cond__209)
+        cond__211 = choice__resume == 4
+        pred__212 = jnp.logical_and(pred__210, cond__211)
+        pred__213 = jnp.logical_and(pred__210, jnp.logical_not(cond__211))
+        attack_effects__to_272__214 = choice__option
+        choice__resume__215 = jnp.asarray(0, jnp.int32)
+        cond__216 = jnp.logical_and((choice__pending == 0), (choice__resume <= 3))
+        pred__217 = jnp.logical_and(pred__213, cond__216)
+        choice__options_4__218 = jnp.broadcast_to(
             jnp.asarray(
                 jnp.logical_and(
-                    jnp.logical_and((card__193[attack_effects__p_241__203] >= 0), BENCH_MASK),
+                    jnp.logical_and((card__177[attack_effects__p_241__191] >= 0), BENCH_MASK),
                     (
-                        CARDS__type[card__193[attack_effects__p_241__203]]
-                        == ATTACKS__pick_type[attack_effects__r_242__204]
+                        CARDS__type[card__177[attack_effects__p_241__191]]
+                        == ATTACKS__pick_type[attack_effects__r_242__192]
                     ),
                 ),
                 jnp.bool_,
             ),
             (4,),
         )
-        cond__224 = jnp.any(choice__options_4__223)
-        choice__attack_effects__p_241__225 = attack_effects__p_241__203
-        choice__attack_effects__r_242__226 = attack_effects__r_242__204
-        choice__attack_effects__dmg_243__227 = attack_effects__dmg_243__205
-        choice__attack_effects__heads_244__228 = attack_effects__heads_244__206
-        choice__attack_effects__first_heads_245__229 = attack_effects__first_heads_245__207
-        choice__attack_effects__all_heads_246__230 = attack_effects__all_heads_246__208
-        choice__attack_effects__o_248__231 = attack_effects__o_248__209
-        choice__attack_effects__exposed_250__232 = attack_effects__exposed_250__210
-        choice__attack_effects__i_271__233 = attack_effects__i_271
-        choice__mask__234 = jnp.broadcast_to(
-            jnp.asarray(
-                jnp.concatenate(
-                    [
-                        jnp.atleast_1d(jnp.asarray(choice__options_4__223, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    ]
+        cond__219 = jnp.any(choice__options_4__218)
+        pred__220 = jnp.logical_and(pred__217, cond__219)
+        pred__221 = jnp.logical_and(pred__217, jnp.logical_not(cond__219))
+        choice__attack_effects__p_241__222 = attack_effects__p_241__191
+        choice__attack_effects__r_242__223 = attack_effects__r_242__192
+        choice__attack_effects__dmg_243__224 = attack_effects__dmg_243__193
+        choice__attack_effects__heads_244__225 = attack_effects__heads_244__194
+        choice__attack_effects__first_heads_245__226 = attack_effects__first_heads_245__195
+        choice__attack_effects__all_heads_246__227 = attack_effects__all_heads_246__196
+        choice__attack_effects__o_248__228 = attack_effects__o_248__197
+        choice__attack_effects__exposed_250__229 = attack_effects__exposed_250__198
+        choice__attack_effects__i_271__230 = attack_effects__i_271
+        choice__mask__231 = jnp.where(
+            pred__220,
+            jnp.broadcast_to(
+                jnp.asarray(
+                    jnp.concatenate(
+                        [
+                            jnp.atleast_1d(jnp.asarray(choice__options_4__218, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                            jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        ]
+                    ),
+                    jnp.bool_,
                 ),
-                jnp.bool_,
+                (20,),
             ),
-            (20,),
+            choice__mask,
         )
-        choice__player__235 = current_player
-        current_player__236 = attack_effects__p_241__203
-        choice__pending__237 = jnp.asarray(4, jnp.int32)
-        attack_effects__to_272__238 = jnp.asarray(-1, jnp.int32)
-        choice__pending__239 = jnp.where(cond__224, choice__pending__237, choice__pending)
-        choice__player__240 = jnp.where(cond__224, choice__player__235, choice__player)
-        choice__mask__241 = jnp.where(cond__224, choice__mask__234, choice__mask)
-        choice__attack_effects__i_271__242 = jnp.where(
-            cond__224, choice__attack_effects__i_271__233, choice__attack_effects__i_271
+        choice__player__232 = current_player
+        current_player__233 = attack_effects__p_241__191
+        choice__pending__234 = jnp.asarray(4, jnp.int32)
+        attack_effects__to_272__235 = jnp.asarray(-1, jnp.int32)
+        choice__pending__236 = jnp.where(cond__219, choice__pending__234, choice__pending)
+        choice__player__237 = jnp.where(cond__219, choice__player__232, choice__player)
+        choice__attack_effects__i_271__238 = jnp.where(
+            cond__219, choice__attack_effects__i_271__230, choice__attack_effects__i_271
         )
-        choice__attack_effects__p_241__243 = jnp.where(
-            cond__224, choice__attack_effects__p_241__225, choice__attack_effects__p_241
+        choice__attack_effects__p_241__239 = jnp.where(
+            cond__219, choice__attack_effects__p_241__222, choice__attack_effects__p_241
         )
-        choice__attack_effects__r_242__244 = jnp.where(
-            cond__224, choice__attack_effects__r_242__226, choice__attack_effects__r_242
+        choice__attack_effects__r_242__240 = jnp.where(
+            cond__219, choice__attack_effects__r_242__223, choice__attack_effects__r_242
         )
-        choice__attack_effects__dmg_243__245 = jnp.where(
-            cond__224, choice__attack_effects__dmg_243__227, choice__attack_effects__dmg_243
+        choice__attack_effects__dmg_243__241 = jnp.where(
+            cond__219, choice__attack_effects__dmg_243__224, choice__attack_effects__dmg_243
         )
-        choice__attack_effects__heads_244__246 = jnp.where(
-            cond__224, choice__attack_effects__heads_244__228, choice__attack_effects__heads_244
+        choice__attack_effects__heads_244__242 = jnp.where(
+            cond__219, choice__attack_effects__heads_244__225, choice__attack_effects__heads_244
         )
-        choice__attack_effects__first_heads_245__247 = jnp.where(
-            cond__224,
-            choice__attack_effects__first_heads_245__229,
-            choice__attack_effects__first_heads_245,
-        )
-        choice__attack_effects__all_heads_246__248 = jnp.where(
-            cond__224,
-            choice__attack_effects__all_heads_246__230,
-            choice__attack_effects__all_heads_246,
-        )
-        choice__attack_effects__o_248__249 = jnp.where(
-            cond__224, choice__attack_effects__o_248__231, choice__attack_effects__o_248
-        )
-        choice__attack_effects__exposed_250__250 = jnp.where(
-            cond__224, choice__attack_effects__exposed_250__232, choice__attack_effects__exposed_250
-        )
-        current_player__251 = jnp.where(cond__224, current_player__236, current_player)
-        attack_effects__to_272__252 = jnp.where(
-            cond__224, attack_effects__to_272, attack_effects__to_272__238
-        )
-        choice__pending__253 = jnp.where(cond__222, choice__pending__239, choice__pending)
-        choice__player__254 = jnp.where(cond__222, choice__player__240, choice__player)
-        choice__mask__255 = jnp.where(cond__222, choice__mask__241, choice__mask)
-        choice__attack_effects__i_271__256 = jnp.where(
-            cond__222, choice__attack_effects__i_271__242, choice__attack_effects__i_271
-        )
-        choice__attack_effects__p_241__257 = jnp.where(
-            cond__222, choice__attack_effects__p_241__243, choice__attack_effects__p_241
-        )
-        choice__attack_effects__r_242__258 = jnp.where(
-            cond__222, choice__attack_effects__r_242__244, choice__attack_effects__r_242
-        )
-        choice__attack_effects__dmg_243__259 = jnp.where(
-            cond__222, choice__attack_effects__dmg_243__245, choice__attack_effects__dmg_243
-        )
-        choice__attack_effects__heads_244__260 = jnp.where(
-            cond__222, choice__attack_effects__heads_244__246, choice__attack_effects__heads_244
-        )
-        choice__attack_effects__first_heads_245__261 = jnp.where(
-            cond__222,
-            choice__attack_effects__first_heads_245__247,
-            choice__attack_effects__first_heads_245,
-        )
-        choice__attack_effects__all_heads_246__262 = jnp.where(
-            cond__222,
-            choice__attack_effects__all_heads_246__248,
-            choice__attack_effects__all_heads_246,
-        )
-        choice__attack_effects__o_248__263 = jnp.where(
-            cond__222, choice__attack_effects__o_248__249, choice__attack_effects__o_248
-        )
-        choice__attack_effects__exposed_250__264 = jnp.where(
-            cond__222, choice__attack_effects__exposed_250__250, choice__attack_effects__exposed_250
-        )
-        current_player__265 = jnp.where(cond__222, current_player__251, current_player)
-        attack_effects__to_272__266 = jnp.where(
-            cond__222, attack_effects__to_272__252, attack_effects__to_272
-        )
-        choice__pending__267 = jnp.where(cond__219, choice__pending, choice__pending__253)
-        choice__player__268 = jnp.where(cond__219, choice__player, choice__player__254)
-        choice__mask__269 = jnp.where(cond__219, choice__mask, choice__mask__255)
-        choice__attack_effects__i_271__270 = jnp.where(
-            cond__219, choice__attack_effects__i_271, choice__attack_effects__i_271__256
-        )
-        choice__attack_effects__p_241__271 = jnp.where(
-            cond__219, choice__attack_effects__p_241, choice__attack_effects__p_241__257
-        )
-        choice__attack_effects__r_242__272 = jnp.where(
-            cond__219, choice__attack_effects__r_242, choice__attack_effects__r_242__258
-        )
-        choice__attack_effects__dmg_243__273 = jnp.where(
-            cond__219, choice__attack_effects__dmg_243, choice__attack_effects__dmg_243__259
-        )
-        choice__attack_effects__heads_244__274 = jnp.where(
-            cond__219, choice__attack_effects__heads_244, choice__attack_effects__heads_244__260
-        )
-        choice__attack_effects__first_heads_245__275 = jnp.where(
+        choice__attack_effects__first_heads_245__243 = jnp.where(
             cond__219,
+            choice__attack_effects__first_heads_245__226,
             choice__attack_effects__first_heads_245,
-            choice__attack_effects__first_heads_245__261,
         )
-        choice__attack_effects__all_heads_246__276 = jnp.where(
+        choice__attack_effects__all_heads_246__244 = jnp.where(
             cond__219,
+            choice__attack_effects__all_heads_246__227,
             choice__attack_effects__all_heads_246,
-            choice__attack_effects__all_heads_246__262,
         )
-        choice__attack_effects__o_248__277 = jnp.where(
-            cond__219, choice__attack_effects__o_248, choice__attack_effects__o_248__263
+        choice__attack_effects__o_248__245 = jnp.where(
+            cond__219, choice__attack_effects__o_248__228, choice__attack_effects__o_248
         )
-        choice__attack_effects__exposed_250__278 = jnp.where(
-            cond__219, choice__attack_effects__exposed_250, choice__attack_effects__exposed_250__264
+        choice__attack_effects__exposed_250__246 = jnp.where(
+            cond__219, choice__attack_effects__exposed_250__229, choice__attack_effects__exposed_250
         )
-        current_player__279 = jnp.where(cond__219, current_player, current_player__265)
-        choice__resume__280 = jnp.where(cond__219, choice__resume__221, choice__resume)
-        attack_effects__to_272__281 = jnp.where(
-            cond__219, attack_effects__to_272__220, attack_effects__to_272__266
+        current_player__247 = jnp.where(cond__219, current_player__233, current_player)
+        attack_effects__to_272__248 = jnp.where(
+            cond__219, attack_effects__to_272, attack_effects__to_272__235
         )
-        cond__282 = jnp.logical_and((choice__pending__267 == 0), (choice__resume__280 <= 4))
-        cond__283 = attack_effects__to_272__281 >= 0
-        energy__284 = energy.at[
-            attack_effects__p_241__203,
-            attack_effects__to_272__281,
-            ATTACKS__pick_attach_type[attack_effects__r_242__204],
+        choice__pending__249 = jnp.where(cond__216, choice__pending__236, choice__pending)
+        choice__player__250 = jnp.where(cond__216, choice__player__237, choice__player)
+        choice__attack_effects__i_271__251 = jnp.where(
+            cond__216, choice__attack_effects__i_271__238, choice__attack_effects__i_271
+        )
+        choice__attack_effects__p_241__252 = jnp.where(
+            cond__216, choice__attack_effects__p_241__239, choice__attack_effects__p_241
+        )
+        choice__attack_effects__r_242__253 = jnp.where(
+            cond__216, choice__attack_effects__r_242__240, choice__attack_effects__r_242
+        )
+        choice__attack_effects__dmg_243__254 = jnp.where(
+            cond__216, choice__attack_effects__dmg_243__241, choice__attack_effects__dmg_243
+        )
+        choice__attack_effects__heads_244__255 = jnp.where(
+            cond__216, choice__attack_effects__heads_244__242, choice__attack_effects__heads_244
+        )
+        choice__attack_effects__first_heads_245__256 = jnp.where(
+            cond__216,
+            choice__attack_effects__first_heads_245__243,
+            choice__attack_effects__first_heads_245,
+        )
+        choice__attack_effects__all_heads_246__257 = jnp.where(
+            cond__216,
+            choice__attack_effects__all_heads_246__244,
+            choice__attack_effects__all_heads_246,
+        )
+        choice__attack_effects__o_248__258 = jnp.where(
+            cond__216, choice__attack_effects__o_248__245, choice__attack_effects__o_248
+        )
+        choice__attack_effects__exposed_250__259 = jnp.where(
+            cond__216, choice__attack_effects__exposed_250__246, choice__attack_effects__exposed_250
+        )
+        current_player__260 = jnp.where(cond__216, current_player__247, current_player)
+        attack_effects__to_272__261 = jnp.where(
+            cond__216, attack_effects__to_272__248, attack_effects__to_272
+        )
+        choice__pending__262 = jnp.where(cond__211, choice__pending, choice__pending__249)
+        choice__player__263 = jnp.where(cond__211, choice__player, choice__player__250)
+        choice__attack_effects__i_271__264 = jnp.where(
+            cond__211, choice__attack_effects__i_271, choice__attack_effects__i_271__251
+        )
+        choice__attack_effects__p_241__265 = jnp.where(
+            cond__211, choice__attack_effects__p_241, choice__attack_effects__p_241__252
+        )
+        choice__attack_effects__r_242__266 = jnp.where(
+            cond__211, choice__attack_effects__r_242, choice__attack_effects__r_242__253
+        )
+        choice__attack_effects__dmg_243__267 = jnp.where(
+            cond__211, choice__attack_effects__dmg_243, choice__attack_effects__dmg_243__254
+        )
+        choice__attack_effects__heads_244__268 = jnp.where(
+            cond__211, choice__attack_effects__heads_244, choice__attack_effects__heads_244__255
+        )
+        choice__attack_effects__first_heads_245__269 = jnp.where(
+            cond__211,
+            choice__attack_effects__first_heads_245,
+            choice__attack_effects__first_heads_245__256,
+        )
+        choice__attack_effects__all_heads_246__270 = jnp.where(
+            cond__211,
+            choice__attack_effects__all_heads_246,
+            choice__attack_effects__all_heads_246__257,
+        )
+        choice__attack_effects__o_248__271 = jnp.where(
+            cond__211, choice__attack_effects__o_248, choice__attack_effects__o_248__258
+        )
+        choice__attack_effects__exposed_250__272 = jnp.where(
+            cond__211, choice__attack_effects__exposed_250, choice__attack_effects__exposed_250__259
+        )
+        current_player__273 = jnp.where(cond__211, current_player, current_player__260)
+        choice__resume__274 = jnp.where(cond__211, choice__resume__215, choice__resume)
+        attack_effects__to_272__275 = jnp.where(
+            cond__211, attack_effects__to_272__214, attack_effects__to_272__261
+        )
+        cond__276 = jnp.logical_and((choice__pending__262 == 0), (choice__resume__274 <= 4))
+        pred__277 = jnp.logical_and(pred__210, cond__276)
+        cond__278 = attack_effects__to_272__275 >= 0
+        pred__279 = jnp.logical_and(pred__277, cond__278)
+        energy__280 = energy.at[
+            jnp.where(pred__279, attack_effects__p_241__191, 2),
+            attack_effects__to_272__275,
+            ATTACKS__pick_attach_type[attack_effects__r_242__192],
         ].set(
             jnp.asarray(
                 (
                     energy[
-                        attack_effects__p_241__203,
-                        attack_effects__to_272__281,
-                        ATTACKS__pick_attach_type[attack_effects__r_242__204],
+                        attack_effects__p_241__191,
+                        attack_effects__to_272__275,
+                        ATTACKS__pick_attach_type[attack_effects__r_242__192],
                     ]
                     + 1
                 ),
                 jnp.int8,
             )
         )
-        energy__285 = jnp.where(cond__283, energy__284, energy)
-        energy__286 = jnp.where(cond__282, energy__285, energy)
-        energy__287 = jnp.where(cond__218, energy__286, energy)
-        choice__pending__288 = jnp.where(cond__218, choice__pending__267, choice__pending)
-        choice__player__289 = jnp.where(cond__218, choice__player__268, choice__player)
-        choice__mask__290 = jnp.where(cond__218, choice__mask__269, choice__mask)
-        choice__attack_effects__i_271__291 = jnp.where(
-            cond__218, choice__attack_effects__i_271__270, choice__attack_effects__i_271
+        choice__pending__281 = jnp.where(cond__209, choice__pending__262, choice__pending)
+        choice__player__282 = jnp.where(cond__209, choice__player__263, choice__player)
+        choice__attack_effects__i_271__283 = jnp.where(
+            cond__209, choice__attack_effects__i_271__264, choice__attack_effects__i_271
         )
-        choice__attack_effects__p_241__292 = jnp.where(
-            cond__218, choice__attack_effects__p_241__271, choice__attack_effects__p_241
+        choice__attack_effects__p_241__284 = jnp.where(
+            cond__209, choice__attack_effects__p_241__265, choice__attack_effects__p_241
         )
-        choice__attack_effects__r_242__293 = jnp.where(
-            cond__218, choice__attack_effects__r_242__272, choice__attack_effects__r_242
+        choice__attack_effects__r_242__285 = jnp.where(
+            cond__209, choice__attack_effects__r_242__266, choice__attack_effects__r_242
         )
-        choice__attack_effects__dmg_243__294 = jnp.where(
-            cond__218, choice__attack_effects__dmg_243__273, choice__attack_effects__dmg_243
+        choice__attack_effects__dmg_243__286 = jnp.where(
+            cond__209, choice__attack_effects__dmg_243__267, choice__attack_effects__dmg_243
         )
-        choice__attack_effects__heads_244__295 = jnp.where(
-            cond__218, choice__attack_effects__heads_244__274, choice__attack_effects__heads_244
+        choice__attack_effects__heads_244__287 = jnp.where(
+            cond__209, choice__attack_effects__heads_244__268, choice__attack_effects__heads_244
         )
-        choice__attack_effects__first_heads_245__296 = jnp.where(
-            cond__218,
-            choice__attack_effects__first_heads_245__275,
+        choice__attack_effects__first_heads_245__288 = jnp.where(
+            cond__209,
+            choice__attack_effects__first_heads_245__269,
             choice__attack_effects__first_heads_245,
         )
-        choice__attack_effects__all_heads_246__297 = jnp.where(
-            cond__218,
-            choice__attack_effects__all_heads_246__276,
+        choice__attack_effects__all_heads_246__289 = jnp.where(
+            cond__209,
+            choice__attack_effects__all_heads_246__270,
             choice__attack_effects__all_heads_246,
         )
-        choice__attack_effects__o_248__298 = jnp.where(
-            cond__218, choice__attack_effects__o_248__277, choice__attack_effects__o_248
+        choice__attack_effects__o_248__290 = jnp.where(
+            cond__209, choice__attack_effects__o_248__271, choice__attack_effects__o_248
         )
-        choice__attack_effects__exposed_250__299 = jnp.where(
-            cond__218, choice__attack_effects__exposed_250__278, choice__attack_effects__exposed_250
+        choice__attack_effects__exposed_250__291 = jnp.where(
+            cond__209, choice__attack_effects__exposed_250__272, choice__attack_effects__exposed_250
         )
-        current_player__300 = jnp.where(cond__218, current_player__279, current_player)
-        choice__resume__301 = jnp.where(cond__218, choice__resume__280, choice__resume)
-        attack_effects__to_272__302 = jnp.where(
-            cond__218, attack_effects__to_272__281, attack_effects__to_272
+        current_player__292 = jnp.where(cond__209, current_player__273, current_player)
+        choice__resume__293 = jnp.where(cond__209, choice__resume__274, choice__resume)
+        attack_effects__to_272__294 = jnp.where(
+            cond__209, attack_effects__to_272__275, attack_effects__to_272
         )
-        energy__303 = jnp.where(cond__217, energy__287, energy)
-        choice__pending__304 = jnp.where(cond__217, choice__pending__288, choice__pending)
-        choice__player__305 = jnp.where(cond__217, choice__player__289, choice__player)
-        choice__mask__306 = jnp.where(cond__217, choice__mask__290, choice__mask)
-        choice__attack_effects__i_271__307 = jnp.where(
-            cond__217, choice__attack_effects__i_271__291, choice__attack_effects__i_271
+        choice__pending__295 = jnp.where(cond__207, choice__pending__281, choice__pending)
+        choice__player__296 = jnp.where(cond__207, choice__player__282, choice__player)
+        choice__attack_effects__i_271__297 = jnp.where(
+            cond__207, choice__attack_effects__i_271__283, choice__attack_effects__i_271
         )
-        choice__attack_effects__p_241__308 = jnp.where(
-            cond__217, choice__attack_effects__p_241__292, choice__attack_effects__p_241
+        choice__attack_effects__p_241__298 = jnp.where(
+            cond__207, choice__attack_effects__p_241__284, choice__attack_effects__p_241
         )
-        choice__attack_effects__r_242__309 = jnp.where(
-            cond__217, choice__attack_effects__r_242__293, choice__attack_effects__r_242
+        choice__attack_effects__r_242__299 = jnp.where(
+            cond__207, choice__attack_effects__r_242__285, choice__attack_effects__r_242
         )
-        choice__attack_effects__dmg_243__310 = jnp.where(
-            cond__217, choice__attack_effects__dmg_243__294, choice__attack_effects__dmg_243
+        choice__attack_effects__dmg_243__300 = jnp.where(
+            cond__207, choice__attack_effects__dmg_243__286, choice__attack_effects__dmg_243
         )
-        choice__attack_effects__heads_244__311 = jnp.where(
-            cond__217, choice__attack_effects__heads_244__295, choice__attack_effects__heads_244
+        choice__attack_effects__heads_244__301 = jnp.where(
+            cond__207, choice__attack_effects__heads_244__287, choice__attack_effects__heads_244
         )
-        choice__attack_effects__first_heads_245__312 = jnp.where(
-            cond__217,
-            choice__attack_effects__first_heads_245__296,
+        choice__attack_effects__first_heads_245__302 = jnp.where(
+            cond__207,
+            choice__attack_effects__first_heads_245__288,
             choice__attack_effects__first_heads_245,
         )
-        choice__attack_effects__all_heads_246__313 = jnp.where(
-            cond__217,
-            choice__attack_effects__all_heads_246__297,
+        choice__attack_effects__all_heads_246__303 = jnp.where(
+            cond__207,
+            choice__attack_effects__all_heads_246__289,
             choice__attack_effects__all_heads_246,
         )
-        choice__attack_effects__o_248__314 = jnp.where(
-            cond__217, choice__attack_effects__o_248__298, choice__attack_effects__o_248
+        choice__attack_effects__o_248__304 = jnp.where(
+            cond__207, choice__attack_effects__o_248__290, choice__attack_effects__o_248
         )
-        choice__attack_effects__exposed_250__315 = jnp.where(
-            cond__217, choice__attack_effects__exposed_250__299, choice__attack_effects__exposed_250
+        choice__attack_effects__exposed_250__305 = jnp.where(
+            cond__207, choice__attack_effects__exposed_250__291, choice__attack_effects__exposed_250
         )
-        current_player__316 = jnp.where(cond__217, current_player__300, current_player)
-        choice__resume__317 = jnp.where(cond__217, choice__resume__301, choice__resume)
-        attack_effects__to_272__318 = jnp.where(
-            cond__217, attack_effects__to_272__302, attack_effects__to_272
+        current_player__306 = jnp.where(cond__207, current_player__292, current_player)
+        choice__resume__307 = jnp.where(cond__207, choice__resume__293, choice__resume)
+        attack_effects__to_272__308 = jnp.where(
+            cond__207, attack_effects__to_272__294, attack_effects__to_272
         )
-        energy__319 = jnp.where(cond__213, energy__303, energy)
-        choice__pending__320 = jnp.where(cond__213, choice__pending__304, choice__pending)
-        choice__player__321 = jnp.where(cond__213, choice__player__305, choice__player)
-        choice__mask__322 = jnp.where(cond__213, choice__mask__306, choice__mask)
-        choice__attack_effects__i_271__323 = jnp.where(
-            cond__213, choice__attack_effects__i_271__307, choice__attack_effects__i_271
+        choice__pending__309 = jnp.where(cond__201, choice__pending__295, choice__pending)
+        choice__player__310 = jnp.where(cond__201, choice__player__296, choice__player)
+        choice__attack_effects__i_271__311 = jnp.where(
+            cond__201, choice__attack_effects__i_271__297, choice__attack_effects__i_271
         )
-        choice__attack_effects__p_241__324 = jnp.where(
-            cond__213, choice__attack_effects__p_241__308, choice__attack_effects__p_241
+        choice__attack_effects__p_241__312 = jnp.where(
+            cond__201, choice__attack_effects__p_241__298, choice__attack_effects__p_241
         )
-        choice__attack_effects__r_242__325 = jnp.where(
-            cond__213, choice__attack_effects__r_242__309, choice__attack_effects__r_242
+        choice__attack_effects__r_242__313 = jnp.where(
+            cond__201, choice__attack_effects__r_242__299, choice__attack_effects__r_242
         )
-        choice__attack_effects__dmg_243__326 = jnp.where(
-            cond__213, choice__attack_effects__dmg_243__310, choice__attack_effects__dmg_243
+        choice__attack_effects__dmg_243__314 = jnp.where(
+            cond__201, choice__attack_effects__dmg_243__300, choice__attack_effects__dmg_243
         )
-        choice__attack_effects__heads_244__327 = jnp.where(
-            cond__213, choice__attack_effects__heads_244__311, choice__attack_effects__heads_244
+        choice__attack_effects__heads_244__315 = jnp.where(
+            cond__201, choice__attack_effects__heads_244__301, choice__attack_effects__heads_244
         )
-        choice__attack_effects__first_heads_245__328 = jnp.where(
-            cond__213,
-            choice__attack_effects__first_heads_245__312,
+        choice__attack_effects__first_heads_245__316 = jnp.where(
+            cond__201,
+            choice__attack_effects__first_heads_245__302,
             choice__attack_effects__first_heads_245,
         )
-        choice__attack_effects__all_heads_246__329 = jnp.where(
-            cond__213,
-            choice__attack_effects__all_heads_246__313,
+        choice__attack_effects__all_heads_246__317 = jnp.where(
+            cond__201,
+            choice__attack_effects__all_heads_246__303,
             choice__attack_effects__all_heads_246,
         )
-        choice__attack_effects__o_248__330 = jnp.where(
-            cond__213, choice__attack_effects__o_248__314, choice__attack_effects__o_248
+        choice__attack_effects__o_248__318 = jnp.where(
+            cond__201, choice__attack_effects__o_248__304, choice__attack_effects__o_248
         )
-        choice__attack_effects__exposed_250__331 = jnp.where(
-            cond__213, choice__attack_effects__exposed_250__315, choice__attack_effects__exposed_250
+        choice__attack_effects__exposed_250__319 = jnp.where(
+            cond__201, choice__attack_effects__exposed_250__305, choice__attack_effects__exposed_250
         )
-        current_player__332 = jnp.where(cond__213, current_player__316, current_player)
-        choice__resume__333 = jnp.where(cond__213, choice__resume__317, choice__resume)
-        attack_effects__to_272__334 = jnp.where(
-            cond__213, attack_effects__to_272__318, attack_effects__to_272
+        current_player__320 = jnp.where(cond__201, current_player__306, current_player)
+        choice__resume__321 = jnp.where(cond__201, choice__resume__307, choice__resume)
+        attack_effects__to_272__322 = jnp.where(
+            cond__201, attack_effects__to_272__308, attack_effects__to_272
         )
-        choice__test_4__335 = jnp.where(cond__213, choice__test_4__216, choice__test_4)
+        choice__test_4__323 = jnp.where(cond__201, choice__test_4__206, choice__test_4)
         return (
-            choice__test_4__335,
-            attack_effects__to_272__334,
-            choice__resume__333,
-            choice__attack_effects__p_241__324,
-            choice__attack_effects__r_242__325,
-            choice__attack_effects__dmg_243__326,
-            choice__attack_effects__heads_244__327,
-            choice__attack_effects__first_heads_245__328,
-            choice__attack_effects__all_heads_246__329,
-            choice__attack_effects__o_248__330,
-            choice__attack_effects__exposed_250__331,
-            choice__attack_effects__i_271__323,
-            choice__mask__322,
-            choice__player__321,
-            current_player__332,
-            choice__pending__320,
-            energy__319,
+            choice__test_4__323,
+            attack_effects__to_272__322,
+            choice__resume__321,
+            choice__attack_effects__p_241__312,
+            choice__attack_effects__r_242__313,
+            choice__attack_effects__dmg_243__314,
+            choice__attack_effects__heads_244__315,
+            choice__attack_effects__first_heads_245__316,
+            choice__attack_effects__all_heads_246__317,
+            choice__attack_effects__o_248__318,
+            choice__attack_effects__exposed_250__319,
+            choice__attack_effects__i_271__311,
+            choice__mask__231,
+            choice__player__310,
+            current_player__320,
+            choice__pending__309,
+            energy__280,
         )
 
     (
-        choice__test_4__336,
-        attack_effects__to_272__337,
-        choice__resume__338,
-        choice__attack_effects__p_241__339,
-        choice__attack_effects__r_242__340,
-        choice__attack_effects__dmg_243__341,
-        choice__attack_effects__heads_244__342,
-        choice__attack_effects__first_heads_245__343,
-        choice__attack_effects__all_heads_246__344,
-        choice__attack_effects__o_248__345,
-        choice__attack_effects__exposed_250__346,
-        choice__attack_effects__i_271__347,
-        choice__mask__348,
-        choice__player__349,
-        current_player__350,
-        choice__pending__351,
-        energy__352,
+        choice__test_4__324,
+        attack_effects__to_272__325,
+        choice__resume__326,
+        choice__attack_effects__p_241__327,
+        choice__attack_effects__r_242__328,
+        choice__attack_effects__dmg_243__329,
+        choice__attack_effects__heads_244__330,
+        choice__attack_effects__first_heads_245__331,
+        choice__attack_effects__all_heads_246__332,
+        choice__attack_effects__o_248__333,
+        choice__attack_effects__exposed_250__334,
+        choice__attack_effects__i_271__335,
+        choice__mask__336,
+        choice__player__337,
+        current_player__338,
+        choice__pending__339,
+        energy__340,
     ) = jax.lax.fori_loop(
         0,
         3,
-        loop_body__212,
+        loop_body__200,
         (
             choice__test_4,
             attack_effects__to_272,
@@ -8593,42 +8548,46 @@ def _effect_attack(s: State, params, key) -> State:
             choice__attack_effects__o_248,
             choice__attack_effects__exposed_250,
             choice__attack_effects__i_271,
-            choice__mask__109,
-            choice__player__108,
-            current_player__116,
-            choice__pending__107,
-            energy__195,
+            choice__mask__98,
+            choice__player__124,
+            current_player__131,
+            choice__pending__123,
+            energy__190,
         ),
     )
-    cond__353 = jnp.logical_and((choice__pending__351 == 0), (choice__resume__338 <= 4))
+    cond__341 = jnp.logical_and((choice__pending__339 == 0), (choice__resume__326 <= 4))
+    pred__342 = jnp.logical_and(pred__46, cond__341)
+    loop_words__343 = _loop_words(key, (18,), 0, 4, ())
 
-    def loop_body__354(attack_effects__i_273, carry):
+    def loop_body__344(attack_effects__i_273, carry):
         (damage,) = carry
         attack_effects__i_273 = jnp.asarray(attack_effects__i_273, jnp.int32)
-        cond__355 = attack_effects__i_273 < ATTACKS__hits[attack_effects__r_242__204]
-        attack_effects__j_274__356 = _choose(
-            jax.random.bits(_site_key(key, 18, attack_effects__i_273), (), jnp.uint32),
+        cond__345 = attack_effects__i_273 < ATTACKS__hits[attack_effects__r_242__192]
+        pred__346 = jnp.logical_and(pred__342, cond__345)
+        attack_effects__j_274__347 = _choose(
+            loop_words__343[attack_effects__i_273 - 0, 0],
             jnp.logical_and(
-                (card__193[attack_effects__o_248__209] >= 0),
+                (card__177[attack_effects__o_248__197] >= 0),
                 (
-                    damage[attack_effects__o_248__209]
-                    < CARDS__hp[card__193[attack_effects__o_248__209]]
+                    damage[attack_effects__o_248__197]
+                    < CARDS__hp[card__177[attack_effects__o_248__197]]
                 ),
             ),
         )
-        cond__357 = attack_effects__j_274__356 >= 0
-        hit__p_275__358 = attack_effects__p_241__203
-        hit__q_276__359 = attack_effects__o_248__209
-        hit__slot_277__360 = attack_effects__j_274__356
-        hit__x_278__361 = ATTACKS__hit_amount[attack_effects__r_242__204]
-        hit__weak_279__362 = jnp.logical_and(
-            jnp.logical_and((hit__q_276__359 != hit__p_275__358), (hit__slot_277__360 == 0)),
+        cond__348 = attack_effects__j_274__347 >= 0
+        pred__349 = jnp.logical_and(pred__346, cond__348)
+        hit__p_275__350 = attack_effects__p_241__191
+        hit__q_276__351 = attack_effects__o_248__197
+        hit__slot_277__352 = attack_effects__j_274__347
+        hit__x_278__353 = ATTACKS__hit_amount[attack_effects__r_242__192]
+        hit__weak_279__354 = jnp.logical_and(
+            jnp.logical_and((hit__q_276__351 != hit__p_275__350), (hit__slot_277__352 == 0)),
             (
-                CARDS__weakness[card__193[hit__q_276__359, 0]]
-                == CARDS__type[card__193[hit__p_275__358, 0]]
+                CARDS__weakness[card__177[hit__q_276__351, 0]]
+                == CARDS__type[card__177[hit__p_275__350, 0]]
             ),
         )
-        hit__d_286__363 = (
+        hit__d_286__355 = (
             lambda taken__q_280: (
                 lambda taken__slot_281: (
                     lambda taken__x_282: (
@@ -8639,7 +8598,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_281 == 0),
                                         (
                                             lambda lasts__q_285: (
-                                                turn <= lasting_until__201[lasts__q_285, 5]
+                                                turn <= lasting_until__187[lasts__q_285, 5]
                                             )
                                         )(taken__q_280),
                                     ),
@@ -8656,10 +8615,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_283
                                     + jnp.where(
-                                        (card__193[taken__q_280, taken__slot_281] >= 0),
+                                        (card__177[taken__q_280, taken__slot_281] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__193[taken__q_280, taken__slot_281]
+                                                card__177[taken__q_280, taken__slot_281]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -8674,7 +8633,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_281 == 0),
                                         (
                                             lambda lasts__q_284: (
-                                                turn <= lasting_until__201[lasts__q_284, 4]
+                                                turn <= lasting_until__187[lasts__q_284, 4]
                                             )
                                         )(taken__q_280),
                                     ),
@@ -8692,41 +8651,39 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_278__361
+                        hit__x_278__353
                         + jnp.where(
-                            jnp.logical_and(hit__weak_279__362, (hit__x_278__361 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_279__354, (hit__x_278__353 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_277__360)
-        )(hit__q_276__359)
-        damage__364 = damage.at[hit__q_276__359, hit__slot_277__360].set(
-            jnp.asarray((damage[hit__q_276__359, hit__slot_277__360] + hit__d_286__363), jnp.int16)
+            )(hit__slot_277__352)
+        )(hit__q_276__351)
+        damage__356 = damage.at[jnp.where(pred__349, hit__q_276__351, 2), hit__slot_277__352].set(
+            jnp.asarray((damage[hit__q_276__351, hit__slot_277__352] + hit__d_286__355), jnp.int16)
         )
-        cond__365 = jnp.logical_and(
+        cond__357 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_276__359 != hit__p_275__358), (hit__slot_277__360 == 0)),
-                (hit__d_286__363 > 0),
+                jnp.logical_and((hit__q_276__351 != hit__p_275__350), (hit__slot_277__352 == 0)),
+                (hit__d_286__355 > 0),
             ),
-            (CARDS__ab_counter[card__193[hit__q_276__359, 0]] > 0),
+            (CARDS__ab_counter[card__177[hit__q_276__351, 0]] > 0),
         )
-        damage__366 = damage__364.at[hit__p_275__358, 0].set(
+        pred__358 = jnp.logical_and(pred__349, cond__357)
+        damage__359 = damage__356.at[jnp.where(pred__358, hit__p_275__350, 2), 0].set(
             jnp.asarray(
                 (
-                    damage__364[hit__p_275__358, 0]
-                    + CARDS__ab_counter[card__193[hit__q_276__359, 0]]
+                    damage__356[hit__p_275__350, 0]
+                    + CARDS__ab_counter[card__177[hit__q_276__351, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__367 = jnp.where(cond__365, damage__366, damage__364)
-        damage__368 = jnp.where(cond__357, damage__367, damage)
-        damage__369 = jnp.where(cond__355, damage__368, damage)
-        return (damage__369,)
+        return (damage__359,)
 
-    (damage__370,) = jax.lax.fori_loop(0, 4, loop_body__354, (damage__194,))
-    cond__371 = jnp.logical_and(
-        ATTACKS__discard_hand[attack_effects__r_242__204],
+    (damage__360,) = jax.lax.fori_loop(0, 4, loop_body__344, (damage__178,))
+    cond__361 = jnp.logical_and(
+        ATTACKS__discard_hand[attack_effects__r_242__192],
         (
             lambda holds__c_287: (
                 lambda holds__p_288: (
@@ -8907,7 +8864,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__352[
+                                                                                                                                            energy__340[
                                                                                                                                                 power__p_296,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -8918,7 +8875,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__193[
+                                                                                                                                                    card__177[
                                                                                                                                                         power__p_296,
                                                                                                                                                         power__src_298,
                                                                                                                                                     ]
@@ -8950,7 +8907,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__193[
+                                                                                                                            card__177[
                                                                                                                                 power__p_296,
                                                                                                                                 0,
                                                                                                                             ]
@@ -8958,7 +8915,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__193[
+                                                                                                                        card__177[
                                                                                                                             power__p_296,
                                                                                                                             power__src_298,
                                                                                                                         ]
@@ -8967,7 +8924,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__193[
+                                                                                                                card__177[
                                                                                                                     power__p_296,
                                                                                                                     power__src_298,
                                                                                                                 ]
@@ -8982,7 +8939,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__193[
+                                                                                                                                card__177[
                                                                                                                                     power__p_296,
                                                                                                                                     power__s_297,
                                                                                                                                 ]
@@ -8990,7 +8947,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__193[
+                                                                                                                                    card__177[
                                                                                                                                         power__p_296,
                                                                                                                                         power__s_297,
                                                                                                                                     ]
@@ -9040,21 +8997,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_287 == 5),
-                                                        (damage__370[holds__o_292, 0] > 0),
+                                                        (damage__360[holds__o_292, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_287 == 6),
-                                                    (damage__370[holds__p_288, 0] > 0),
+                                                    (damage__360[holds__p_288, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_287 == 7), poisoned__197[holds__o_292]
+                                                (holds__c_287 == 7), poisoned__184[holds__o_292]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_287 == 8),
-                                            CARDS__ex[card__193[holds__o_292, 0]],
+                                            CARDS__ex[card__177[holds__o_292, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -9063,41 +9020,35 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_288))
-                        )(attack_effects__all_heads_246__208)
-                    )(attack_effects__first_heads_245__207)
-                )(attack_effects__r_242__204)
-            )(attack_effects__p_241__203)
-        )(ATTACKS__discard_hand_if[attack_effects__r_242__204]),
+                        )(attack_effects__all_heads_246__196)
+                    )(attack_effects__first_heads_245__195)
+                )(attack_effects__r_242__192)
+            )(attack_effects__p_241__191)
+        )(ATTACKS__discard_hand_if[attack_effects__r_242__192]),
     )
-    attack_effects__j_308__372 = _choose(_words[3], (hand[attack_effects__o_248__209] >= 0))
-    cond__373 = attack_effects__j_308__372 >= 0
-    to_discard__p_309__374 = attack_effects__o_248__209
-    to_discard__c_310__375 = hand[attack_effects__o_248__209, attack_effects__j_308__372]
-    discard__376 = discard.at[to_discard__p_309__374].set(
-        jnp.asarray(_push(discard[to_discard__p_309__374], to_discard__c_310__375), jnp.int16)
+    pred__362 = jnp.logical_and(pred__342, cond__361)
+    attack_effects__j_308__363 = _choose(_words[3], (hand[attack_effects__o_248__197] >= 0))
+    cond__364 = attack_effects__j_308__363 >= 0
+    pred__365 = jnp.logical_and(pred__362, cond__364)
+    to_discard__p_309__366 = attack_effects__o_248__197
+    to_discard__c_310__367 = hand[attack_effects__o_248__197, attack_effects__j_308__363]
+    discard__368 = discard.at[jnp.where(pred__365, to_discard__p_309__366, 2)].set(
+        jnp.asarray(_push(discard[to_discard__p_309__366], to_discard__c_310__367), jnp.int16)
     )
-    discard_count__377 = discard_count.at[to_discard__p_309__374].set(
-        jnp.asarray((discard_count[to_discard__p_309__374] + 1), jnp.int8)
+    discard_count__369 = discard_count.at[jnp.where(pred__365, to_discard__p_309__366, 2)].set(
+        jnp.asarray((discard_count[to_discard__p_309__366] + 1), jnp.int8)
     )
-    hand__378 = hand.at[attack_effects__o_248__209].set(
+    hand__370 = hand.at[jnp.where(pred__365, attack_effects__o_248__197, 2)].set(
         jnp.asarray(
-            _remove(hand[attack_effects__o_248__209], attack_effects__j_308__372), jnp.int16
+            _remove(hand[attack_effects__o_248__197], attack_effects__j_308__363), jnp.int16
         )
     )
-    hand_count__379 = hand_count.at[attack_effects__o_248__209].set(
-        jnp.asarray((hand_count[attack_effects__o_248__209] - 1), jnp.int8)
+    hand_count__371 = hand_count.at[jnp.where(pred__365, attack_effects__o_248__197, 2)].set(
+        jnp.asarray((hand_count[attack_effects__o_248__197] - 1), jnp.int8)
     )
-    hand__380 = jnp.where(cond__373, hand__378, hand)
-    hand_count__381 = jnp.where(cond__373, hand_count__379, hand_count)
-    discard_count__382 = jnp.where(cond__373, discard_count__377, discard_count)
-    discard__383 = jnp.where(cond__373, discard__376, discard)
-    hand__384 = jnp.where(cond__371, hand__380, hand)
-    hand_count__385 = jnp.where(cond__371, hand_count__381, hand_count)
-    discard_count__386 = jnp.where(cond__371, discard_count__382, discard_count)
-    discard__387 = jnp.where(cond__371, discard__383, discard)
-    cond__388 = jnp.logical_and(
+    cond__372 = jnp.logical_and(
         jnp.logical_and(
-            ATTACKS__shuffle_def[attack_effects__r_242__204], attack_effects__exposed_250__210
+            ATTACKS__shuffle_def[attack_effects__r_242__192], attack_effects__exposed_250__198
         ),
         (
             lambda holds__c_311: (
@@ -9279,7 +9230,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__352[
+                                                                                                                                            energy__340[
                                                                                                                                                 power__p_320,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -9290,7 +9241,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__193[
+                                                                                                                                                    card__177[
                                                                                                                                                         power__p_320,
                                                                                                                                                         power__src_322,
                                                                                                                                                     ]
@@ -9322,7 +9273,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__193[
+                                                                                                                            card__177[
                                                                                                                                 power__p_320,
                                                                                                                                 0,
                                                                                                                             ]
@@ -9330,7 +9281,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__193[
+                                                                                                                        card__177[
                                                                                                                             power__p_320,
                                                                                                                             power__src_322,
                                                                                                                         ]
@@ -9339,7 +9290,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__193[
+                                                                                                                card__177[
                                                                                                                     power__p_320,
                                                                                                                     power__src_322,
                                                                                                                 ]
@@ -9354,7 +9305,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__193[
+                                                                                                                                card__177[
                                                                                                                                     power__p_320,
                                                                                                                                     power__s_321,
                                                                                                                                 ]
@@ -9362,7 +9313,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__193[
+                                                                                                                                    card__177[
                                                                                                                                         power__p_320,
                                                                                                                                         power__s_321,
                                                                                                                                     ]
@@ -9412,21 +9363,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_311 == 5),
-                                                        (damage__370[holds__o_316, 0] > 0),
+                                                        (damage__360[holds__o_316, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_311 == 6),
-                                                    (damage__370[holds__p_312, 0] > 0),
+                                                    (damage__360[holds__p_312, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_311 == 7), poisoned__197[holds__o_316]
+                                                (holds__c_311 == 7), poisoned__184[holds__o_316]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_311 == 8),
-                                            CARDS__ex[card__193[holds__o_316, 0]],
+                                            CARDS__ex[card__177[holds__o_316, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -9435,22 +9386,23 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_312))
-                        )(attack_effects__all_heads_246__208)
-                    )(attack_effects__first_heads_245__207)
-                )(attack_effects__r_242__204)
-            )(attack_effects__p_241__203)
-        )(ATTACKS__shuffle_def_if[attack_effects__r_242__204]),
+                        )(attack_effects__all_heads_246__196)
+                    )(attack_effects__first_heads_245__195)
+                )(attack_effects__r_242__192)
+            )(attack_effects__p_241__191)
+        )(ATTACKS__shuffle_def_if[attack_effects__r_242__192]),
     )
-    shuffle_defender__q_332__389 = attack_effects__o_248__209
-    shuffle_defender__held_333__390 = jnp.broadcast_to(
+    pred__373 = jnp.logical_and(pred__342, cond__372)
+    shuffle_defender__q_332__374 = attack_effects__o_248__197
+    shuffle_defender__held_333__375 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.int16)
                     for x in (
-                        card__193[shuffle_defender__q_332__389, 0],
-                        under__200[shuffle_defender__q_332__389, 0, 0],
-                        under__200[shuffle_defender__q_332__389, 0, 1],
+                        card__177[shuffle_defender__q_332__374, 0],
+                        under__181[shuffle_defender__q_332__374, 0, 0],
+                        under__181[shuffle_defender__q_332__374, 0, 1],
                     )
                 ]
             ),
@@ -9459,97 +9411,98 @@ def _effect_attack(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__391(shuffle_defender__i_334, carry):
+    def loop_body__376(shuffle_defender__i_334, carry):
         (deck, deck_count) = carry
         shuffle_defender__i_334 = jnp.asarray(shuffle_defender__i_334, jnp.int32)
-        cond__392 = _get(shuffle_defender__held_333__390, shuffle_defender__i_334) >= 0
-        deck__393 = deck.at[shuffle_defender__q_332__389].set(
+        cond__377 = _get(shuffle_defender__held_333__375, shuffle_defender__i_334) >= 0
+        pred__378 = jnp.logical_and(pred__373, cond__377)
+        deck__379 = deck.at[jnp.where(pred__378, shuffle_defender__q_332__374, 2)].set(
             jnp.asarray(
                 _push(
-                    deck[shuffle_defender__q_332__389],
-                    _get(shuffle_defender__held_333__390, shuffle_defender__i_334),
+                    deck[shuffle_defender__q_332__374],
+                    _get(shuffle_defender__held_333__375, shuffle_defender__i_334),
                 ),
                 jnp.int16,
             )
         )
-        deck_count__394 = deck_count.at[shuffle_defender__q_332__389].set(
-            jnp.asarray((deck_count[shuffle_defender__q_332__389] + 1), jnp.int8)
+        deck_count__380 = deck_count.at[jnp.where(pred__378, shuffle_defender__q_332__374, 2)].set(
+            jnp.asarray((deck_count[shuffle_defender__q_332__374] + 1), jnp.int8)
         )
-        deck__395 = jnp.where(cond__392, deck__393, deck)
-        deck_count__396 = jnp.where(cond__392, deck_count__394, deck_count)
-        return (deck__395, deck_count__396)
+        return (deck__379, deck_count__380)
 
-    (deck__397, deck_count__398) = jax.lax.fori_loop(0, 3, loop_body__391, (deck, deck_count))
-    deck__399 = deck__397.at[shuffle_defender__q_332__389].set(
+    (deck__381, deck_count__382) = jax.lax.fori_loop(0, 3, loop_body__376, (deck, deck_count))
+    deck__383 = deck__381.at[jnp.where(pred__373, shuffle_defender__q_332__374, 2)].set(
         jnp.asarray(
-            _shuffle(deck__397[shuffle_defender__q_332__389], _site_key(key, 20)), jnp.int16
+            _shuffle(deck__381[shuffle_defender__q_332__374], _site_key(key, 20)), jnp.int16
         )
     )
-    clear_slot__p_335__400 = shuffle_defender__q_332__389
-    card__401 = card__193.at[clear_slot__p_335__400, 0].set(jnp.asarray(-1, jnp.int16))
-    damage__402 = damage__370.at[clear_slot__p_335__400, 0].set(jnp.asarray(0, jnp.int16))
-    energy__403 = energy__352.at[clear_slot__p_335__400, 0].set(jnp.asarray(0, jnp.int8))
-    entered__404 = entered__196.at[clear_slot__p_335__400, 0].set(jnp.asarray(0, jnp.int8))
-    under__405 = under__200.at[clear_slot__p_335__400, 0].set(jnp.asarray(-1, jnp.int16))
-    used_ability__406 = used_ability__202.at[clear_slot__p_335__400, 0].set(
+    clear_slot__p_335__384 = shuffle_defender__q_332__374
+    card__385 = card__177.at[jnp.where(pred__373, clear_slot__p_335__384, 2), 0].set(
+        jnp.asarray(-1, jnp.int16)
+    )
+    damage__386 = damage__360.at[jnp.where(pred__373, clear_slot__p_335__384, 2), 0].set(
+        jnp.asarray(0, jnp.int16)
+    )
+    energy__387 = energy__340.at[jnp.where(pred__373, clear_slot__p_335__384, 2), 0].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    entered__388 = entered__180.at[jnp.where(pred__373, clear_slot__p_335__384, 2), 0].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    under__389 = under__181.at[jnp.where(pred__373, clear_slot__p_335__384, 2), 0].set(
+        jnp.asarray(-1, jnp.int16)
+    )
+    used_ability__390 = used_ability__182.at[
+        jnp.where(pred__373, clear_slot__p_335__384, 2), 0
+    ].set(jnp.asarray(False, jnp.bool_))
+    clear_conditions__p_336__391 = shuffle_defender__q_332__374
+    poisoned__392 = poisoned__184.at[jnp.where(pred__373, clear_conditions__p_336__391, 2)].set(
         jnp.asarray(False, jnp.bool_)
     )
-    clear_conditions__p_336__407 = shuffle_defender__q_332__389
-    poisoned__408 = poisoned__197.at[clear_conditions__p_336__407].set(
+    burned__393 = burned__185.at[jnp.where(pred__373, clear_conditions__p_336__391, 2)].set(
         jnp.asarray(False, jnp.bool_)
     )
-    burned__409 = burned__198.at[clear_conditions__p_336__407].set(jnp.asarray(False, jnp.bool_))
-    condition__410 = condition__199.at[clear_conditions__p_336__407].set(jnp.asarray(0, jnp.int8))
-    lasting_until__411 = lasting_until__201.at[clear_conditions__p_336__407].set(
+    condition__394 = condition__186.at[jnp.where(pred__373, clear_conditions__p_336__391, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__395 = lasting_until__187.at[
+        jnp.where(pred__373, clear_conditions__p_336__391, 2)
+    ].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until__201[clear_conditions__p_336__407]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__187[clear_conditions__p_336__391]), jnp.int16
         )
     )
-    cond__412 = jnp.any(
+    cond__396 = jnp.any(
         jax.vmap(
             lambda shuffle_defender__bs_337: (
-                card__401[shuffle_defender__q_332__389, shuffle_defender__bs_337] >= 0
+                card__385[shuffle_defender__q_332__374, shuffle_defender__bs_337] >= 0
             )
         )(jnp.arange(1, 4, dtype=jnp.int32)),
         axis=0,
     )
-    promote_pending__413 = promote_pending.at[shuffle_defender__q_332__389].set(
-        jnp.asarray(True, jnp.bool_)
+    pred__397 = jnp.logical_and(pred__373, cond__396)
+    pred__398 = jnp.logical_and(pred__373, jnp.logical_not(cond__396))
+    promote_pending__399 = promote_pending.at[
+        jnp.where(pred__397, shuffle_defender__q_332__374, 2)
+    ].set(jnp.asarray(True, jnp.bool_))
+    rewards__400 = jnp.where(pred__398, _outcome((1 - shuffle_defender__q_332__374), 1.0), rewards)
+    terminated__401 = jnp.bool_(True)
+    phase__402 = jnp.asarray(3, jnp.int8)
+    phase__403 = jnp.where(cond__396, phase, phase__402)
+    terminated__404 = jnp.where(cond__396, terminated, terminated__401)
+    phase__405 = jnp.where(cond__372, phase__403, phase)
+    terminated__406 = jnp.where(cond__372, terminated__404, terminated)
+    attack_effects__k_338__407 = ATTACKS__lasting[attack_effects__r_242__192]
+    attack_effects__on_defender_339__408 = jnp.logical_and(
+        jnp.logical_and((attack_effects__k_338__407 != 4), (attack_effects__k_338__407 != 5)),
+        (attack_effects__k_338__407 != 3),
     )
-    rewards__414 = _outcome((1 - shuffle_defender__q_332__389), 1.0)
-    terminated__415 = jnp.bool_(True)
-    phase__416 = jnp.asarray(3, jnp.int8)
-    phase__417 = jnp.where(cond__412, phase, phase__416)
-    promote_pending__418 = jnp.where(cond__412, promote_pending__413, promote_pending)
-    rewards__419 = jnp.where(cond__412, rewards, rewards__414)
-    terminated__420 = jnp.where(cond__412, terminated, terminated__415)
-    phase__421 = jnp.where(cond__388, phase__417, phase)
-    deck__422 = jnp.where(cond__388, deck__399, deck)
-    deck_count__423 = jnp.where(cond__388, deck_count__398, deck_count)
-    card__424 = jnp.where(cond__388, card__401, card__193)
-    damage__425 = jnp.where(cond__388, damage__402, damage__370)
-    energy__426 = jnp.where(cond__388, energy__403, energy__352)
-    entered__427 = jnp.where(cond__388, entered__404, entered__196)
-    poisoned__428 = jnp.where(cond__388, poisoned__408, poisoned__197)
-    burned__429 = jnp.where(cond__388, burned__409, burned__198)
-    condition__430 = jnp.where(cond__388, condition__410, condition__199)
-    promote_pending__431 = jnp.where(cond__388, promote_pending__418, promote_pending)
-    under__432 = jnp.where(cond__388, under__405, under__200)
-    lasting_until__433 = jnp.where(cond__388, lasting_until__411, lasting_until__201)
-    used_ability__434 = jnp.where(cond__388, used_ability__406, used_ability__202)
-    rewards__435 = jnp.where(cond__388, rewards__419, rewards)
-    terminated__436 = jnp.where(cond__388, terminated__420, terminated)
-    attack_effects__k_338__437 = ATTACKS__lasting[attack_effects__r_242__204]
-    attack_effects__on_defender_339__438 = jnp.logical_and(
-        jnp.logical_and((attack_effects__k_338__437 != 4), (attack_effects__k_338__437 != 5)),
-        (attack_effects__k_338__437 != 3),
-    )
-    cond__439 = jnp.logical_and(
+    cond__409 = jnp.logical_and(
         jnp.logical_and(
-            (attack_effects__k_338__437 > 0),
+            (attack_effects__k_338__407 > 0),
             jnp.logical_or(
-                attack_effects__exposed_250__210,
-                jnp.logical_not(attack_effects__on_defender_339__438),
+                attack_effects__exposed_250__198,
+                jnp.logical_not(attack_effects__on_defender_339__408),
             ),
         ),
         (
@@ -9732,7 +9685,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__426[
+                                                                                                                                            energy__387[
                                                                                                                                                 power__p_349,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -9743,7 +9696,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__424[
+                                                                                                                                                    card__385[
                                                                                                                                                         power__p_349,
                                                                                                                                                         power__src_351,
                                                                                                                                                     ]
@@ -9775,7 +9728,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__424[
+                                                                                                                            card__385[
                                                                                                                                 power__p_349,
                                                                                                                                 0,
                                                                                                                             ]
@@ -9783,7 +9736,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__424[
+                                                                                                                        card__385[
                                                                                                                             power__p_349,
                                                                                                                             power__src_351,
                                                                                                                         ]
@@ -9792,7 +9745,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__424[
+                                                                                                                card__385[
                                                                                                                     power__p_349,
                                                                                                                     power__src_351,
                                                                                                                 ]
@@ -9807,7 +9760,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__424[
+                                                                                                                                card__385[
                                                                                                                                     power__p_349,
                                                                                                                                     power__s_350,
                                                                                                                                 ]
@@ -9815,7 +9768,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__424[
+                                                                                                                                    card__385[
                                                                                                                                         power__p_349,
                                                                                                                                         power__s_350,
                                                                                                                                     ]
@@ -9865,21 +9818,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_340 == 5),
-                                                        (damage__425[holds__o_345, 0] > 0),
+                                                        (damage__386[holds__o_345, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_340 == 6),
-                                                    (damage__425[holds__p_341, 0] > 0),
+                                                    (damage__386[holds__p_341, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_340 == 7), poisoned__428[holds__o_345]
+                                                (holds__c_340 == 7), poisoned__392[holds__o_345]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_340 == 8),
-                                            CARDS__ex[card__424[holds__o_345, 0]],
+                                            CARDS__ex[card__385[holds__o_345, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -9888,48 +9841,48 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_341))
-                        )(attack_effects__all_heads_246__208)
-                    )(attack_effects__first_heads_245__207)
-                )(attack_effects__r_242__204)
-            )(attack_effects__p_241__203)
-        )(ATTACKS__lasting_if[attack_effects__r_242__204]),
+                        )(attack_effects__all_heads_246__196)
+                    )(attack_effects__first_heads_245__195)
+                )(attack_effects__r_242__192)
+            )(attack_effects__p_241__191)
+        )(ATTACKS__lasting_if[attack_effects__r_242__192]),
     )
-    lasting__p_361__440 = attack_effects__p_241__203
-    lasting__k_362__441 = attack_effects__k_338__437
-    lasting__n_363__442 = ATTACKS__lasting_n[attack_effects__r_242__204]
-    lasting__q_364__443 = jnp.where(
-        jnp.logical_or((lasting__k_362__441 == 4), (lasting__k_362__441 == 5)),
-        lasting__p_361__440,
-        (1 - lasting__p_361__440),
+    pred__410 = jnp.logical_and(pred__342, cond__409)
+    lasting__p_361__411 = attack_effects__p_241__191
+    lasting__k_362__412 = attack_effects__k_338__407
+    lasting__n_363__413 = ATTACKS__lasting_n[attack_effects__r_242__192]
+    lasting__q_364__414 = jnp.where(
+        jnp.logical_or((lasting__k_362__412 == 4), (lasting__k_362__412 == 5)),
+        lasting__p_361__411,
+        (1 - lasting__p_361__411),
     )
-    lasting_until__444 = lasting_until__433.at[lasting__q_364__443, lasting__k_362__441].set(
-        jnp.asarray((turn + 1), jnp.int16)
-    )
-    lasting_n__445 = lasting_n.at[lasting__q_364__443, lasting__k_362__441].set(
-        jnp.asarray(lasting__n_363__442, jnp.int16)
-    )
-    lasting_until__446 = jnp.where(cond__439, lasting_until__444, lasting_until__433)
-    lasting_n__447 = jnp.where(cond__439, lasting_n__445, lasting_n)
+    lasting_until__415 = lasting_until__395.at[
+        jnp.where(pred__410, lasting__q_364__414, 2), lasting__k_362__412
+    ].set(jnp.asarray((turn + 1), jnp.int16))
+    lasting_n__416 = lasting_n.at[
+        jnp.where(pred__410, lasting__q_364__414, 2), lasting__k_362__412
+    ].set(jnp.asarray(lasting__n_363__413, jnp.int16))
 
-    def loop_body__448(attack_effects__bs_365, carry):
+    def loop_body__417(attack_effects__bs_365, carry):
         (damage,) = carry
         attack_effects__bs_365 = jnp.asarray(attack_effects__bs_365, jnp.int32)
-        cond__449 = jnp.logical_and(
-            (ATTACKS__bench_damage[attack_effects__r_242__204] > 0),
-            (card__424[attack_effects__o_248__209, attack_effects__bs_365] >= 0),
+        cond__418 = jnp.logical_and(
+            (ATTACKS__bench_damage[attack_effects__r_242__192] > 0),
+            (card__385[attack_effects__o_248__197, attack_effects__bs_365] >= 0),
         )
-        hit__p_366__450 = attack_effects__p_241__203
-        hit__q_367__451 = attack_effects__o_248__209
-        hit__slot_368__452 = attack_effects__bs_365
-        hit__x_369__453 = ATTACKS__bench_damage[attack_effects__r_242__204]
-        hit__weak_370__454 = jnp.logical_and(
-            jnp.logical_and((hit__q_367__451 != hit__p_366__450), (hit__slot_368__452 == 0)),
+        pred__419 = jnp.logical_and(pred__342, cond__418)
+        hit__p_366__420 = attack_effects__p_241__191
+        hit__q_367__421 = attack_effects__o_248__197
+        hit__slot_368__422 = attack_effects__bs_365
+        hit__x_369__423 = ATTACKS__bench_damage[attack_effects__r_242__192]
+        hit__weak_370__424 = jnp.logical_and(
+            jnp.logical_and((hit__q_367__421 != hit__p_366__420), (hit__slot_368__422 == 0)),
             (
-                CARDS__weakness[card__424[hit__q_367__451, 0]]
-                == CARDS__type[card__424[hit__p_366__450, 0]]
+                CARDS__weakness[card__385[hit__q_367__421, 0]]
+                == CARDS__type[card__385[hit__p_366__420, 0]]
             ),
         )
-        hit__d_377__455 = (
+        hit__d_377__425 = (
             lambda taken__q_371: (
                 lambda taken__slot_372: (
                     lambda taken__x_373: (
@@ -9940,7 +9893,7 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_372 == 0),
                                         (
                                             lambda lasts__q_376: (
-                                                turn <= lasting_until__446[lasts__q_376, 5]
+                                                turn <= lasting_until__415[lasts__q_376, 5]
                                             )
                                         )(taken__q_371),
                                     ),
@@ -9957,10 +9910,10 @@ def _effect_attack(s: State, params, key) -> State:
                                 (
                                     taken__cut_374
                                     + jnp.where(
-                                        (card__424[taken__q_371, taken__slot_372] >= 0),
+                                        (card__385[taken__q_371, taken__slot_372] >= 0),
                                         jnp.asarray(
                                             CARDS__ab_guard[
-                                                card__424[taken__q_371, taken__slot_372]
+                                                card__385[taken__q_371, taken__slot_372]
                                             ]
                                         ).astype(jnp.int32),
                                         0,
@@ -9975,11 +9928,11 @@ def _effect_attack(s: State, params, key) -> State:
                                         (taken__slot_372 == 0),
                                         (
                                             lambda lasts__q_375: (
-                                                turn <= lasting_until__446[lasts__q_375, 4]
+                                                turn <= lasting_until__415[lasts__q_375, 4]
                                             )
                                         )(taken__q_371),
                                     ),
-                                    jnp.asarray(lasting_n__447[taken__q_371, 4]).astype(jnp.int32),
+                                    jnp.asarray(lasting_n__416[taken__q_371, 4]).astype(jnp.int32),
                                     0,
                                 )
                             )
@@ -9993,41 +9946,40 @@ def _effect_attack(s: State, params, key) -> State:
                     )
                 )(
                     (
-                        hit__x_369__453
+                        hit__x_369__423
                         + jnp.where(
-                            jnp.logical_and(hit__weak_370__454, (hit__x_369__453 > 0)), 20, 0
+                            jnp.logical_and(hit__weak_370__424, (hit__x_369__423 > 0)), 20, 0
                         ).astype(jnp.int32)
                     )
                 )
-            )(hit__slot_368__452)
-        )(hit__q_367__451)
-        damage__456 = damage.at[hit__q_367__451, hit__slot_368__452].set(
-            jnp.asarray((damage[hit__q_367__451, hit__slot_368__452] + hit__d_377__455), jnp.int16)
+            )(hit__slot_368__422)
+        )(hit__q_367__421)
+        damage__426 = damage.at[jnp.where(pred__419, hit__q_367__421, 2), hit__slot_368__422].set(
+            jnp.asarray((damage[hit__q_367__421, hit__slot_368__422] + hit__d_377__425), jnp.int16)
         )
-        cond__457 = jnp.logical_and(
+        cond__427 = jnp.logical_and(
             jnp.logical_and(
-                jnp.logical_and((hit__q_367__451 != hit__p_366__450), (hit__slot_368__452 == 0)),
-                (hit__d_377__455 > 0),
+                jnp.logical_and((hit__q_367__421 != hit__p_366__420), (hit__slot_368__422 == 0)),
+                (hit__d_377__425 > 0),
             ),
-            (CARDS__ab_counter[card__424[hit__q_367__451, 0]] > 0),
+            (CARDS__ab_counter[card__385[hit__q_367__421, 0]] > 0),
         )
-        damage__458 = damage__456.at[hit__p_366__450, 0].set(
+        pred__428 = jnp.logical_and(pred__419, cond__427)
+        damage__429 = damage__426.at[jnp.where(pred__428, hit__p_366__420, 2), 0].set(
             jnp.asarray(
                 (
-                    damage__456[hit__p_366__450, 0]
-                    + CARDS__ab_counter[card__424[hit__q_367__451, 0]]
+                    damage__426[hit__p_366__420, 0]
+                    + CARDS__ab_counter[card__385[hit__q_367__421, 0]]
                 ),
                 jnp.int16,
             )
         )
-        damage__459 = jnp.where(cond__457, damage__458, damage__456)
-        damage__460 = jnp.where(cond__449, damage__459, damage)
-        return (damage__460,)
+        return (damage__429,)
 
-    (damage__461,) = jax.lax.fori_loop(1, 4, loop_body__448, (damage__425,))
-    cond__462 = jnp.logical_and(
+    (damage__430,) = jax.lax.fori_loop(1, 4, loop_body__417, (damage__386,))
+    cond__431 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__status[attack_effects__r_242__204] > 0), attack_effects__exposed_250__210
+            (ATTACKS__status[attack_effects__r_242__192] > 0), attack_effects__exposed_250__198
         ),
         (
             lambda holds__c_378: (
@@ -10209,7 +10161,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__426[
+                                                                                                                                            energy__387[
                                                                                                                                                 power__p_387,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -10220,7 +10172,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__424[
+                                                                                                                                                    card__385[
                                                                                                                                                         power__p_387,
                                                                                                                                                         power__src_389,
                                                                                                                                                     ]
@@ -10252,7 +10204,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__424[
+                                                                                                                            card__385[
                                                                                                                                 power__p_387,
                                                                                                                                 0,
                                                                                                                             ]
@@ -10260,7 +10212,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__424[
+                                                                                                                        card__385[
                                                                                                                             power__p_387,
                                                                                                                             power__src_389,
                                                                                                                         ]
@@ -10269,7 +10221,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__424[
+                                                                                                                card__385[
                                                                                                                     power__p_387,
                                                                                                                     power__src_389,
                                                                                                                 ]
@@ -10284,7 +10236,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__424[
+                                                                                                                                card__385[
                                                                                                                                     power__p_387,
                                                                                                                                     power__s_388,
                                                                                                                                 ]
@@ -10292,7 +10244,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__424[
+                                                                                                                                    card__385[
                                                                                                                                         power__p_387,
                                                                                                                                         power__s_388,
                                                                                                                                     ]
@@ -10342,21 +10294,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_378 == 5),
-                                                        (damage__461[holds__o_383, 0] > 0),
+                                                        (damage__430[holds__o_383, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_378 == 6),
-                                                    (damage__461[holds__p_379, 0] > 0),
+                                                    (damage__430[holds__p_379, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_378 == 7), poisoned__428[holds__o_383]
+                                                (holds__c_378 == 7), poisoned__392[holds__o_383]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_378 == 8),
-                                            CARDS__ex[card__424[holds__o_383, 0]],
+                                            CARDS__ex[card__385[holds__o_383, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -10365,79 +10317,88 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_379))
-                        )(attack_effects__all_heads_246__208)
-                    )(attack_effects__first_heads_245__207)
-                )(attack_effects__r_242__204)
-            )(attack_effects__p_241__203)
-        )(ATTACKS__status_if[attack_effects__r_242__204]),
+                        )(attack_effects__all_heads_246__196)
+                    )(attack_effects__first_heads_245__195)
+                )(attack_effects__r_242__192)
+            )(attack_effects__p_241__191)
+        )(ATTACKS__status_if[attack_effects__r_242__192]),
     )
-    give_status__q_399__463 = attack_effects__o_248__209
-    give_status__st_400__464 = ATTACKS__status[attack_effects__r_242__204]
-    cond__465 = give_status__st_400__464 == 1
-    poisoned__466 = poisoned__428.at[give_status__q_399__463].set(jnp.asarray(True, jnp.bool_))
-    cond__467 = give_status__st_400__464 == 2
-    burned__468 = burned__429.at[give_status__q_399__463].set(jnp.asarray(True, jnp.bool_))
-    cond__469 = give_status__st_400__464 == 3
-    condition__470 = condition__430.at[give_status__q_399__463].set(jnp.asarray(1, jnp.int8))
-    cond__471 = give_status__st_400__464 == 4
-    condition__472 = condition__430.at[give_status__q_399__463].set(jnp.asarray(2, jnp.int8))
-    cond__473 = give_status__st_400__464 == 5
-    condition__474 = condition__430.at[give_status__q_399__463].set(jnp.asarray(3, jnp.int8))
-    condition__475 = jnp.where(cond__473, condition__474, condition__430)
-    condition__476 = jnp.where(cond__471, condition__472, condition__475)
-    condition__477 = jnp.where(cond__469, condition__470, condition__476)
-    burned__478 = jnp.where(cond__467, burned__468, burned__429)
-    condition__479 = jnp.where(cond__467, condition__430, condition__477)
-    poisoned__480 = jnp.where(cond__465, poisoned__466, poisoned__428)
-    burned__481 = jnp.where(cond__465, burned__429, burned__478)
-    condition__482 = jnp.where(cond__465, condition__430, condition__479)
-    poisoned__483 = jnp.where(cond__462, poisoned__480, poisoned__428)
-    burned__484 = jnp.where(cond__462, burned__481, burned__429)
-    condition__485 = jnp.where(cond__462, condition__482, condition__430)
-    cond__486 = ATTACKS__heal_self[attack_effects__r_242__204] > 0
-    damage__487 = damage__461.at[attack_effects__p_241__203, 0].set(
+    pred__432 = jnp.logical_and(pred__342, cond__431)
+    give_status__q_399__433 = attack_effects__o_248__197
+    give_status__st_400__434 = ATTACKS__status[attack_effects__r_242__192]
+    cond__435 = give_status__st_400__434 == 1
+    pred__436 = jnp.logical_and(pred__432, cond__435)
+    pred__437 = jnp.logical_and(pred__432, jnp.logical_not(cond__435))
+    poisoned__438 = poisoned__392.at[jnp.where(pred__436, give_status__q_399__433, 2)].set(
+        jnp.asarray(True, jnp.bool_)
+    )
+    cond__439 = give_status__st_400__434 == 2
+    pred__440 = jnp.logical_and(pred__437, cond__439)
+    pred__441 = jnp.logical_and(pred__437, jnp.logical_not(cond__439))
+    burned__442 = burned__393.at[jnp.where(pred__440, give_status__q_399__433, 2)].set(
+        jnp.asarray(True, jnp.bool_)
+    )
+    cond__443 = give_status__st_400__434 == 3
+    pred__444 = jnp.logical_and(pred__441, cond__443)
+    pred__445 = jnp.logical_and(pred__441, jnp.logical_not(cond__443))
+    condition__446 = condition__394.at[jnp.where(pred__444, give_status__q_399__433, 2)].set(
+        jnp.asarray(1, jnp.int8)
+    )
+    cond__447 = give_status__st_400__434 == 4
+    pred__448 = jnp.logical_and(pred__445, cond__447)
+    pred__449 = jnp.logical_and(pred__445, jnp.logical_not(cond__447))
+    condition__450 = condition__446.at[jnp.where(pred__448, give_status__q_399__433, 2)].set(
+        jnp.asarray(2, jnp.int8)
+    )
+    cond__451 = give_status__st_400__434 == 5
+    pred__452 = jnp.logical_and(pred__449, cond__451)
+    condition__453 = condition__450.at[jnp.where(pred__452, give_status__q_399__433, 2)].set(
+        jnp.asarray(3, jnp.int8)
+    )
+    cond__454 = ATTACKS__heal_self[attack_effects__r_242__192] > 0
+    pred__455 = jnp.logical_and(pred__342, cond__454)
+    damage__456 = damage__430.at[jnp.where(pred__455, attack_effects__p_241__191, 2), 0].set(
         jnp.asarray(
             jnp.maximum(
                 (
-                    damage__461[attack_effects__p_241__203, 0]
-                    - ATTACKS__heal_self[attack_effects__r_242__204]
+                    damage__430[attack_effects__p_241__191, 0]
+                    - ATTACKS__heal_self[attack_effects__r_242__192]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__488 = jnp.where(cond__486, damage__487, damage__461)
-    cond__489 = ATTACKS__heal_all[attack_effects__r_242__204] > 0
-    damage__490 = damage__488.at[attack_effects__p_241__203].set(
+    cond__457 = ATTACKS__heal_all[attack_effects__r_242__192] > 0
+    pred__458 = jnp.logical_and(pred__342, cond__457)
+    damage__459 = damage__456.at[jnp.where(pred__458, attack_effects__p_241__191, 2)].set(
         jnp.asarray(
             jnp.where(
                 (
-                    damage__488[attack_effects__p_241__203]
-                    > ATTACKS__heal_all[attack_effects__r_242__204]
+                    damage__456[attack_effects__p_241__191]
+                    > ATTACKS__heal_all[attack_effects__r_242__192]
                 ),
                 (
-                    damage__488[attack_effects__p_241__203]
-                    - ATTACKS__heal_all[attack_effects__r_242__204]
+                    damage__456[attack_effects__p_241__191]
+                    - ATTACKS__heal_all[attack_effects__r_242__192]
                 ),
                 0,
             ),
             jnp.int16,
         )
     )
-    damage__491 = jnp.where(cond__489, damage__490, damage__488)
-    cond__492 = ATTACKS__drain[attack_effects__r_242__204]
-    damage__493 = damage__491.at[attack_effects__p_241__203, 0].set(
+    cond__460 = ATTACKS__drain[attack_effects__r_242__192]
+    pred__461 = jnp.logical_and(pred__342, cond__460)
+    damage__462 = damage__459.at[jnp.where(pred__461, attack_effects__p_241__191, 2), 0].set(
         jnp.asarray(
             jnp.maximum(
-                (damage__491[attack_effects__p_241__203, 0] - attack_effects__dmg_243__205), 0
+                (damage__459[attack_effects__p_241__191, 0] - attack_effects__dmg_243__193), 0
             ),
             jnp.int16,
         )
     )
-    damage__494 = jnp.where(cond__492, damage__493, damage__491)
-    cond__495 = jnp.logical_and(
-        (ATTACKS__recoil[attack_effects__r_242__204] > 0),
+    cond__463 = jnp.logical_and(
+        (ATTACKS__recoil[attack_effects__r_242__192] > 0),
         (
             lambda holds__c_401: (
                 lambda holds__p_402: (
@@ -10618,7 +10579,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__426[
+                                                                                                                                            energy__387[
                                                                                                                                                 power__p_410,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -10629,7 +10590,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__424[
+                                                                                                                                                    card__385[
                                                                                                                                                         power__p_410,
                                                                                                                                                         power__src_412,
                                                                                                                                                     ]
@@ -10661,7 +10622,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__424[
+                                                                                                                            card__385[
                                                                                                                                 power__p_410,
                                                                                                                                 0,
                                                                                                                             ]
@@ -10669,7 +10630,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__424[
+                                                                                                                        card__385[
                                                                                                                             power__p_410,
                                                                                                                             power__src_412,
                                                                                                                         ]
@@ -10678,7 +10639,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__424[
+                                                                                                                card__385[
                                                                                                                     power__p_410,
                                                                                                                     power__src_412,
                                                                                                                 ]
@@ -10693,7 +10654,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__424[
+                                                                                                                                card__385[
                                                                                                                                     power__p_410,
                                                                                                                                     power__s_411,
                                                                                                                                 ]
@@ -10701,7 +10662,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__424[
+                                                                                                                                    card__385[
                                                                                                                                         power__p_410,
                                                                                                                                         power__s_411,
                                                                                                                                     ]
@@ -10751,21 +10712,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_401 == 5),
-                                                        (damage__494[holds__o_406, 0] > 0),
+                                                        (damage__462[holds__o_406, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_401 == 6),
-                                                    (damage__494[holds__p_402, 0] > 0),
+                                                    (damage__462[holds__p_402, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_401 == 7), poisoned__483[holds__o_406]
+                                                (holds__c_401 == 7), poisoned__438[holds__o_406]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_401 == 8),
-                                            CARDS__ex[card__424[holds__o_406, 0]],
+                                            CARDS__ex[card__385[holds__o_406, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -10774,49 +10735,52 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_402))
-                        )(attack_effects__all_heads_246__208)
-                    )(attack_effects__first_heads_245__207)
-                )(attack_effects__r_242__204)
-            )(attack_effects__p_241__203)
-        )(ATTACKS__recoil_if[attack_effects__r_242__204]),
+                        )(attack_effects__all_heads_246__196)
+                    )(attack_effects__first_heads_245__195)
+                )(attack_effects__r_242__192)
+            )(attack_effects__p_241__191)
+        )(ATTACKS__recoil_if[attack_effects__r_242__192]),
     )
-    damage__496 = damage__494.at[attack_effects__p_241__203, 0].set(
+    pred__464 = jnp.logical_and(pred__342, cond__463)
+    damage__465 = damage__462.at[jnp.where(pred__464, attack_effects__p_241__191, 2), 0].set(
         jnp.asarray(
             (
-                damage__494[attack_effects__p_241__203, 0]
-                + ATTACKS__recoil[attack_effects__r_242__204]
+                damage__462[attack_effects__p_241__191, 0]
+                + ATTACKS__recoil[attack_effects__r_242__192]
             ),
             jnp.int16,
         )
     )
-    damage__497 = jnp.where(cond__495, damage__496, damage__494)
-    cond__498 = ATTACKS__discard_self_n[attack_effects__r_242__204] > 0
-    discard_typed__p_422__499 = attack_effects__p_241__203
-    discard_typed__t_423__500 = ATTACKS__discard_self_type[attack_effects__r_242__204]
-    discard_typed__n_424__501 = ATTACKS__discard_self_n[attack_effects__r_242__204]
-    cond__502 = discard_typed__t_423__500 < 0
-    energy__503 = energy__426.at[discard_typed__p_422__499, 0].set(
+    cond__466 = ATTACKS__discard_self_n[attack_effects__r_242__192] > 0
+    pred__467 = jnp.logical_and(pred__342, cond__466)
+    discard_typed__p_422__468 = attack_effects__p_241__191
+    discard_typed__t_423__469 = ATTACKS__discard_self_type[attack_effects__r_242__192]
+    discard_typed__n_424__470 = ATTACKS__discard_self_n[attack_effects__r_242__192]
+    cond__471 = discard_typed__t_423__469 < 0
+    pred__472 = jnp.logical_and(pred__467, cond__471)
+    pred__473 = jnp.logical_and(pred__467, jnp.logical_not(cond__471))
+    energy__474 = energy__387.at[jnp.where(pred__472, discard_typed__p_422__468, 2), 0].set(
         jnp.asarray(
-            jnp.where((TYPE_IDS >= 0), 0, energy__426[discard_typed__p_422__499, 0]), jnp.int8
+            jnp.where((TYPE_IDS >= 0), 0, energy__387[discard_typed__p_422__468, 0]), jnp.int8
         )
     )
-    energy__504 = energy__426.at[discard_typed__p_422__499, 0, discard_typed__t_423__500].set(
+    energy__475 = energy__474.at[
+        jnp.where(pred__473, discard_typed__p_422__468, 2), 0, discard_typed__t_423__469
+    ].set(
         jnp.asarray(
             (
-                energy__426[discard_typed__p_422__499, 0, discard_typed__t_423__500]
+                energy__474[discard_typed__p_422__468, 0, discard_typed__t_423__469]
                 - jnp.minimum(
-                    discard_typed__n_424__501,
-                    energy__426[discard_typed__p_422__499, 0, discard_typed__t_423__500],
+                    discard_typed__n_424__470,
+                    energy__474[discard_typed__p_422__468, 0, discard_typed__t_423__469],
                 )
             ),
             jnp.int8,
         )
     )
-    energy__505 = jnp.where(cond__502, energy__503, energy__504)
-    energy__506 = jnp.where(cond__498, energy__505, energy__426)
-    cond__507 = jnp.logical_and(
+    cond__476 = jnp.logical_and(
         jnp.logical_and(
-            (ATTACKS__discard_def[attack_effects__r_242__204] > 0), attack_effects__exposed_250__210
+            (ATTACKS__discard_def[attack_effects__r_242__192] > 0), attack_effects__exposed_250__198
         ),
         (
             lambda holds__c_425: (
@@ -10998,7 +10962,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                                 )
                                                                                                                                             )
                                                                                                                                         )(
-                                                                                                                                            energy__506[
+                                                                                                                                            energy__475[
                                                                                                                                                 power__p_434,
                                                                                                                                                 0,
                                                                                                                                             ]
@@ -11009,7 +10973,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                         jnp.logical_and(
                                                                                                                                             jnp.logical_and(
                                                                                                                                                 (
-                                                                                                                                                    card__424[
+                                                                                                                                                    card__385[
                                                                                                                                                         power__p_434,
                                                                                                                                                         power__src_436,
                                                                                                                                                     ]
@@ -11041,7 +11005,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                                 )
                                                                                                                             )
                                                                                                                         )(
-                                                                                                                            card__424[
+                                                                                                                            card__385[
                                                                                                                                 power__p_434,
                                                                                                                                 0,
                                                                                                                             ]
@@ -11049,7 +11013,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     )
                                                                                                                 )(
                                                                                                                     CARDS__ab_double_filter[
-                                                                                                                        card__424[
+                                                                                                                        card__385[
                                                                                                                             power__p_434,
                                                                                                                             power__src_436,
                                                                                                                         ]
@@ -11058,7 +11022,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                             )
                                                                                                         )(
                                                                                                             CARDS__ab_double_type[
-                                                                                                                card__424[
+                                                                                                                card__385[
                                                                                                                     power__p_434,
                                                                                                                     power__src_436,
                                                                                                                 ]
@@ -11073,7 +11037,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                     jnp.asarray(
                                                                                                                         jnp.logical_and(
                                                                                                                             (
-                                                                                                                                card__424[
+                                                                                                                                card__385[
                                                                                                                                     power__p_434,
                                                                                                                                     power__s_435,
                                                                                                                                 ]
@@ -11081,7 +11045,7 @@ def _effect_attack(s: State, params, key) -> State:
                                                                                                                             ),
                                                                                                                             (
                                                                                                                                 CARDS__ab_double_type[
-                                                                                                                                    card__424[
+                                                                                                                                    card__385[
                                                                                                                                         power__p_434,
                                                                                                                                         power__s_435,
                                                                                                                                     ]
@@ -11131,21 +11095,21 @@ def _effect_attack(s: State, params, key) -> State:
                                                     ),
                                                     jnp.logical_and(
                                                         (holds__c_425 == 5),
-                                                        (damage__497[holds__o_430, 0] > 0),
+                                                        (damage__465[holds__o_430, 0] > 0),
                                                     ),
                                                 ),
                                                 jnp.logical_and(
                                                     (holds__c_425 == 6),
-                                                    (damage__497[holds__p_426, 0] > 0),
+                                                    (damage__465[holds__p_426, 0] > 0),
                                                 ),
                                             ),
                                             jnp.logical_and(
-                                                (holds__c_425 == 7), poisoned__483[holds__o_430]
+                                                (holds__c_425 == 7), poisoned__438[holds__o_430]
                                             ),
                                         ),
                                         jnp.logical_and(
                                             (holds__c_425 == 8),
-                                            CARDS__ex[card__424[holds__o_430, 0]],
+                                            CARDS__ex[card__385[holds__o_430, 0]],
                                         ),
                                     ),
                                     jnp.logical_and(
@@ -11154,20 +11118,21 @@ def _effect_attack(s: State, params, key) -> State:
                                     ),
                                 )
                             )((1 - holds__p_426))
-                        )(attack_effects__all_heads_246__208)
-                    )(attack_effects__first_heads_245__207)
-                )(attack_effects__r_242__204)
-            )(attack_effects__p_241__203)
-        )(ATTACKS__discard_def_if[attack_effects__r_242__204]),
+                        )(attack_effects__all_heads_246__196)
+                    )(attack_effects__first_heads_245__195)
+                )(attack_effects__r_242__192)
+            )(attack_effects__p_241__191)
+        )(ATTACKS__discard_def_if[attack_effects__r_242__192]),
     )
-    discard_random__q_446__508 = attack_effects__o_248__209
-    discard_random__held_447__509 = jnp.broadcast_to(
-        jnp.asarray(energy__506[discard_random__q_446__508, 0], jnp.int8), (8,)
+    pred__477 = jnp.logical_and(pred__342, cond__476)
+    discard_random__q_446__478 = attack_effects__o_248__197
+    discard_random__held_447__479 = jnp.broadcast_to(
+        jnp.asarray(energy__475[discard_random__q_446__478, 0], jnp.int8), (8,)
     )
-    discard_random__x_448__510 = _roll(
-        _words[4], jnp.sum(discard_random__held_447__509, dtype=jnp.int32)
+    discard_random__x_448__480 = _roll(
+        _words[4], jnp.sum(discard_random__held_447__479, dtype=jnp.int32)
     )
-    discard_random__t_451__511 = (
+    discard_random__t_451__481 = (
         jnp.argmax(
             jax.vmap(
                 lambda discard_random__u_449: jnp.asarray(
@@ -11177,7 +11142,7 @@ def _effect_attack(s: State, params, key) -> State:
                                 lambda discard_random__v_450: jnp.where(
                                     (discard_random__v_450 <= discard_random__u_449),
                                     jnp.asarray(
-                                        _get(discard_random__held_447__509, discard_random__v_450)
+                                        _get(discard_random__held_447__479, discard_random__v_450)
                                     ).astype(jnp.int32),
                                     0,
                                 )
@@ -11185,7 +11150,7 @@ def _effect_attack(s: State, params, key) -> State:
                             axis=0,
                             dtype=jnp.int32,
                         )
-                        > discard_random__x_448__510
+                        > discard_random__x_448__480
                     )
                 ).astype(jnp.int32)
             )(jnp.arange(0, 8, dtype=jnp.int32)),
@@ -11193,177 +11158,183 @@ def _effect_attack(s: State, params, key) -> State:
         ).astype(jnp.int32)
         + 0
     )
-    cond__512 = jnp.sum(discard_random__held_447__509, dtype=jnp.int32) > 0
-    energy__513 = energy__506.at[discard_random__q_446__508, 0, discard_random__t_451__511].set(
+    cond__482 = jnp.sum(discard_random__held_447__479, dtype=jnp.int32) > 0
+    pred__483 = jnp.logical_and(pred__477, cond__482)
+    energy__484 = energy__475.at[
+        jnp.where(pred__483, discard_random__q_446__478, 2), 0, discard_random__t_451__481
+    ].set(
         jnp.asarray(
-            (energy__506[discard_random__q_446__508, 0, discard_random__t_451__511] - 1), jnp.int8
+            (energy__475[discard_random__q_446__478, 0, discard_random__t_451__481] - 1), jnp.int8
         )
     )
-    energy__514 = jnp.where(cond__512, energy__513, energy__506)
-    energy__515 = jnp.where(cond__507, energy__514, energy__506)
-    cond__516 = ATTACKS__discard_all[attack_effects__r_242__204] > 0
-    discard_random_in_play__flat_452__517 = jnp.broadcast_to(
-        jnp.asarray(jnp.reshape(energy__515, (64,)), jnp.int8), (64,)
+    cond__485 = ATTACKS__discard_all[attack_effects__r_242__192] > 0
+    pred__486 = jnp.logical_and(pred__342, cond__485)
+    discard_random_in_play__flat_452__487 = jnp.broadcast_to(
+        jnp.asarray(jnp.reshape(energy__484, (64,)), jnp.int8), (64,)
     )
-    discard_random_in_play__x_453__518 = _roll(
-        _words[5], jnp.sum(discard_random_in_play__flat_452__517, dtype=jnp.int32)
+    discard_random_in_play__x_453__488 = _roll(
+        _words[5], jnp.sum(discard_random_in_play__flat_452__487, dtype=jnp.int32)
     )
-    discard_random_in_play__u_454__519 = jnp.asarray(-1, jnp.int32)
-    discard_random_in_play__counted_455__520 = jnp.asarray(0, jnp.int32)
+    discard_random_in_play__u_454__489 = jnp.asarray(-1, jnp.int32)
+    discard_random_in_play__counted_455__490 = jnp.asarray(0, jnp.int32)
 
-    def loop_body__521(discard_random_in_play__v_456, carry):
+    def loop_body__491(discard_random_in_play__v_456, carry):
         (discard_random_in_play__counted_455, discard_random_in_play__u_454) = carry
         discard_random_in_play__v_456 = jnp.asarray(discard_random_in_play__v_456, jnp.int32)
-        discard_random_in_play__counted_455__522 = (
+        discard_random_in_play__counted_455__492 = (
             discard_random_in_play__counted_455
             + jnp.asarray(
-                _get(discard_random_in_play__flat_452__517, discard_random_in_play__v_456)
+                _get(discard_random_in_play__flat_452__487, discard_random_in_play__v_456)
             ).astype(jnp.int32)
         )
-        cond__523 = jnp.logical_and(
+        cond__493 = jnp.logical_and(
             (discard_random_in_play__u_454 < 0),
-            (discard_random_in_play__counted_455__522 > discard_random_in_play__x_453__518),
+            (discard_random_in_play__counted_455__492 > discard_random_in_play__x_453__488),
         )
-        discard_random_in_play__u_454__524 = discard_random_in_play__v_456
-        discard_random_in_play__u_454__525 = jnp.where(
-            cond__523, discard_random_in_play__u_454__524, discard_random_in_play__u_454
+        pred__494 = jnp.logical_and(pred__486, cond__493)
+        discard_random_in_play__u_454__495 = discard_random_in_play__v_456
+        discard_random_in_play__u_454__496 = jnp.where(
+            cond__493, discard_random_in_play__u_454__495, discard_random_in_play__u_454
         )
-        return (discard_random_in_play__counted_455__522, discard_random_in_play__u_454__525)
+        return (discard_random_in_play__counted_455__492, discard_random_in_play__u_454__496)
 
-    (discard_random_in_play__counted_455__526, discard_random_in_play__u_454__527) = (
+    (discard_random_in_play__counted_455__497, discard_random_in_play__u_454__498) = (
         jax.lax.fori_loop(
             0,
             64,
-            loop_body__521,
-            (discard_random_in_play__counted_455__520, discard_random_in_play__u_454__519),
+            loop_body__491,
+            (discard_random_in_play__counted_455__490, discard_random_in_play__u_454__489),
         )
     )
-    cond__528 = discard_random_in_play__u_454__527 >= 0
-    energy__529 = energy__515.at[
-        jnp.right_shift(jnp.asarray(discard_random_in_play__u_454__527, jnp.int32), 5),
+    cond__499 = discard_random_in_play__u_454__498 >= 0
+    pred__500 = jnp.logical_and(pred__486, cond__499)
+    energy__501 = energy__484.at[
+        jnp.where(
+            pred__500,
+            jnp.right_shift(jnp.asarray(discard_random_in_play__u_454__498, jnp.int32), 5),
+            2,
+        ),
         jnp.bitwise_and(
             jnp.asarray(
-                jnp.right_shift(jnp.asarray(discard_random_in_play__u_454__527, jnp.int32), 3),
+                jnp.right_shift(jnp.asarray(discard_random_in_play__u_454__498, jnp.int32), 3),
                 jnp.int32,
             ),
             3,
         ),
-        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_454__527, jnp.int32), 7),
+        jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_454__498, jnp.int32), 7),
     ].set(
         jnp.asarray(
             (
-                energy__515[
-                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_454__527, jnp.int32), 5),
+                energy__484[
+                    jnp.right_shift(jnp.asarray(discard_random_in_play__u_454__498, jnp.int32), 5),
                     jnp.bitwise_and(
                         jnp.asarray(
                             jnp.right_shift(
-                                jnp.asarray(discard_random_in_play__u_454__527, jnp.int32), 3
+                                jnp.asarray(discard_random_in_play__u_454__498, jnp.int32), 3
                             ),
                             jnp.int32,
                         ),
                         3,
                     ),
-                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_454__527, jnp.int32), 7),
+                    jnp.bitwise_and(jnp.asarray(discard_random_in_play__u_454__498, jnp.int32), 7),
                 ]
                 - 1
             ),
             jnp.int8,
         )
     )
-    energy__530 = jnp.where(cond__528, energy__529, energy__515)
-    energy__531 = jnp.where(cond__516, energy__530, energy__515)
-    cond__532 = ATTACKS__attach_n[attack_effects__r_242__204] > 0
-    energy__533 = energy__531.at[
-        attack_effects__p_241__203, 0, ATTACKS__attach_type[attack_effects__r_242__204]
+    cond__502 = ATTACKS__attach_n[attack_effects__r_242__192] > 0
+    pred__503 = jnp.logical_and(pred__342, cond__502)
+    energy__504 = energy__501.at[
+        jnp.where(pred__503, attack_effects__p_241__191, 2),
+        0,
+        ATTACKS__attach_type[attack_effects__r_242__192],
     ].set(
         jnp.asarray(
             (
-                energy__531[
-                    attack_effects__p_241__203, 0, ATTACKS__attach_type[attack_effects__r_242__204]
+                energy__501[
+                    attack_effects__p_241__191, 0, ATTACKS__attach_type[attack_effects__r_242__192]
                 ]
-                + ATTACKS__attach_n[attack_effects__r_242__204]
+                + ATTACKS__attach_n[attack_effects__r_242__192]
             ),
             jnp.int8,
         )
     )
-    energy__534 = jnp.where(cond__532, energy__533, energy__531)
-    cond__535 = ATTACKS__draw[attack_effects__r_242__204] > 0
-    draw_cards__p_457__536 = attack_effects__p_241__203
-    draw_cards__n_458__537 = ATTACKS__draw[attack_effects__r_242__204]
-    draw_cards__have_459__538 = hand_count__385[draw_cards__p_457__536]
-    draw_cards__k_460__539 = jnp.clip(
-        jnp.minimum(draw_cards__n_458__537, deck_count__423[draw_cards__p_457__536]),
+    cond__505 = ATTACKS__draw[attack_effects__r_242__192] > 0
+    pred__506 = jnp.logical_and(pred__342, cond__505)
+    draw_cards__p_457__507 = attack_effects__p_241__191
+    draw_cards__n_458__508 = ATTACKS__draw[attack_effects__r_242__192]
+    draw_cards__have_459__509 = hand_count__371[draw_cards__p_457__507]
+    draw_cards__k_460__510 = jnp.clip(
+        jnp.minimum(draw_cards__n_458__508, deck_count__382[draw_cards__p_457__507]),
         0,
-        (10 - draw_cards__have_459__538),
+        (10 - draw_cards__have_459__509),
     )
-    hand__540 = hand__384.at[draw_cards__p_457__536].set(
+    hand__511 = hand__370.at[jnp.where(pred__506, draw_cards__p_457__507, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_459__538),
-                    (HAND_SLOTS < (draw_cards__have_459__538 + draw_cards__k_460__539)),
+                    (HAND_SLOTS >= draw_cards__have_459__509),
+                    (HAND_SLOTS < (draw_cards__have_459__509 + draw_cards__k_460__510)),
                 ),
-                deck__422[draw_cards__p_457__536][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_459__538), 0, 19)
+                deck__383[draw_cards__p_457__507][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_459__509), 0, 19)
                 ],
-                hand__384[draw_cards__p_457__536],
+                hand__370[draw_cards__p_457__507],
             ),
             jnp.int16,
         )
     )
-    deck__541 = deck__422.at[draw_cards__p_457__536].set(
+    deck__512 = deck__383.at[jnp.where(pred__506, draw_cards__p_457__507, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_460__539) < 20),
-                deck__422[draw_cards__p_457__536][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_460__539), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_460__510) < 20),
+                deck__383[draw_cards__p_457__507][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_460__510), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__542 = hand_count__385.at[draw_cards__p_457__536].set(
-        jnp.asarray((hand_count__385[draw_cards__p_457__536] + draw_cards__k_460__539), jnp.int8)
+    hand_count__513 = hand_count__371.at[jnp.where(pred__506, draw_cards__p_457__507, 2)].set(
+        jnp.asarray((hand_count__371[draw_cards__p_457__507] + draw_cards__k_460__510), jnp.int8)
     )
-    deck_count__543 = deck_count__423.at[draw_cards__p_457__536].set(
-        jnp.asarray((deck_count__423[draw_cards__p_457__536] - draw_cards__k_460__539), jnp.int8)
+    deck_count__514 = deck_count__382.at[jnp.where(pred__506, draw_cards__p_457__507, 2)].set(
+        jnp.asarray((deck_count__382[draw_cards__p_457__507] - draw_cards__k_460__510), jnp.int8)
     )
-    deck__544 = jnp.where(cond__535, deck__541, deck__422)
-    deck_count__545 = jnp.where(cond__535, deck_count__543, deck_count__423)
-    hand__546 = jnp.where(cond__535, hand__540, hand__384)
-    hand_count__547 = jnp.where(cond__535, hand_count__542, hand_count__385)
-    cond__548 = ATTACKS__search_n[attack_effects__r_242__204] > 0
-    search_deck__p_461__549 = attack_effects__p_241__203
-    search_deck__to_bench_462__550 = ATTACKS__search_bench[attack_effects__r_242__204]
-    search_deck__ftype_463__551 = ATTACKS__search_type[attack_effects__r_242__204]
-    search_deck__fgroup_464__552 = ATTACKS__search_group[attack_effects__r_242__204]
-    search_deck__fstage_465__553 = ATTACKS__search_stage[attack_effects__r_242__204]
-    search_deck__d_466__554 = jnp.broadcast_to(
-        jnp.asarray(deck__544[search_deck__p_461__549], jnp.int16), (20,)
+    cond__515 = ATTACKS__search_n[attack_effects__r_242__192] > 0
+    pred__516 = jnp.logical_and(pred__342, cond__515)
+    search_deck__p_461__517 = attack_effects__p_241__191
+    search_deck__to_bench_462__518 = ATTACKS__search_bench[attack_effects__r_242__192]
+    search_deck__ftype_463__519 = ATTACKS__search_type[attack_effects__r_242__192]
+    search_deck__fgroup_464__520 = ATTACKS__search_group[attack_effects__r_242__192]
+    search_deck__fstage_465__521 = ATTACKS__search_stage[attack_effects__r_242__192]
+    search_deck__d_466__522 = jnp.broadcast_to(
+        jnp.asarray(deck__512[search_deck__p_461__517], jnp.int16), (20,)
     )
-    search_deck__i_467__555 = _choose(
+    search_deck__i_467__523 = _choose(
         _words[6],
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
                     jnp.logical_and(
-                        (search_deck__d_466__554 >= 0), (CARDS__kind[search_deck__d_466__554] == 0)
+                        (search_deck__d_466__522 >= 0), (CARDS__kind[search_deck__d_466__522] == 0)
                     ),
                     jnp.logical_or(
-                        (search_deck__ftype_463__551 < 0),
-                        (CARDS__type[search_deck__d_466__554] == search_deck__ftype_463__551),
+                        (search_deck__ftype_463__519 < 0),
+                        (CARDS__type[search_deck__d_466__522] == search_deck__ftype_463__519),
                     ),
                 ),
                 jnp.logical_or(
-                    (search_deck__fgroup_464__552 < 0),
+                    (search_deck__fgroup_464__520 < 0),
                     (
                         jnp.bitwise_and(
                             jnp.asarray(
                                 _floordiv(
-                                    CARDS__groups[search_deck__d_466__554],
+                                    CARDS__groups[search_deck__d_466__522],
                                     _pow2(
-                                        jnp.asarray(search_deck__fgroup_464__552).astype(jnp.int32),
+                                        jnp.asarray(search_deck__fgroup_464__520).astype(jnp.int32),
                                         jnp.int32,
                                     ),
                                 ),
@@ -11376,131 +11347,107 @@ def _effect_attack(s: State, params, key) -> State:
                 ),
             ),
             jnp.logical_or(
-                (search_deck__fstage_465__553 < 0),
-                (CARDS__stage[search_deck__d_466__554] == search_deck__fstage_465__553),
+                (search_deck__fstage_465__521 < 0),
+                (CARDS__stage[search_deck__d_466__522] == search_deck__fstage_465__521),
             ),
         ),
     )
-    search_deck__room_469__556 = jnp.where(
-        search_deck__to_bench_462__550,
+    search_deck__room_469__524 = jnp.where(
+        search_deck__to_bench_462__518,
         jnp.any(
             jax.vmap(
                 lambda search_deck__bs_468: (
-                    card__424[search_deck__p_461__549, search_deck__bs_468] < 0
+                    card__385[search_deck__p_461__517, search_deck__bs_468] < 0
                 )
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ),
-        (hand_count__547[search_deck__p_461__549] < 10),
+        (hand_count__513[search_deck__p_461__517] < 10),
     )
-    cond__557 = jnp.logical_and((search_deck__i_467__555 >= 0), search_deck__room_469__556)
-    search_deck__c_470__558 = deck__544[search_deck__p_461__549, search_deck__i_467__555]
-    deck__559 = deck__544.at[search_deck__p_461__549].set(
+    cond__525 = jnp.logical_and((search_deck__i_467__523 >= 0), search_deck__room_469__524)
+    pred__526 = jnp.logical_and(pred__516, cond__525)
+    search_deck__c_470__527 = deck__512[search_deck__p_461__517, search_deck__i_467__523]
+    deck__528 = deck__512.at[jnp.where(pred__526, search_deck__p_461__517, 2)].set(
         jnp.asarray(
             _shuffle(
-                _remove(deck__544[search_deck__p_461__549], search_deck__i_467__555),
+                _remove(deck__512[search_deck__p_461__517], search_deck__i_467__523),
                 _site_key(key, 24),
             ),
             jnp.int16,
         )
     )
-    deck_count__560 = deck_count__545.at[search_deck__p_461__549].set(
-        jnp.asarray((deck_count__545[search_deck__p_461__549] - 1), jnp.int8)
+    deck_count__529 = deck_count__514.at[jnp.where(pred__526, search_deck__p_461__517, 2)].set(
+        jnp.asarray((deck_count__514[search_deck__p_461__517] - 1), jnp.int8)
     )
-    cond__561 = search_deck__to_bench_462__550
-    put_in_play__p_472__562 = search_deck__p_461__549
-    put_in_play__slot_473__563 = (
+    cond__530 = search_deck__to_bench_462__518
+    pred__531 = jnp.logical_and(pred__526, cond__530)
+    pred__532 = jnp.logical_and(pred__526, jnp.logical_not(cond__530))
+    put_in_play__p_472__533 = search_deck__p_461__517
+    put_in_play__slot_473__534 = (
         jnp.argmax(
             jax.vmap(
                 lambda search_deck__bs_471: jnp.asarray(
-                    (card__424[search_deck__p_461__549, search_deck__bs_471] < 0)
+                    (card__385[search_deck__p_461__517, search_deck__bs_471] < 0)
                 ).astype(jnp.int32)
             )(jnp.arange(1, 4, dtype=jnp.int32)),
             axis=0,
         ).astype(jnp.int32)
         + 1
     )
-    put_in_play__c_474__564 = search_deck__c_470__558
-    card__565 = card__424.at[put_in_play__p_472__562, put_in_play__slot_473__563].set(
-        jnp.asarray(put_in_play__c_474__564, jnp.int16)
-    )
-    damage__566 = damage__497.at[put_in_play__p_472__562, put_in_play__slot_473__563].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__567 = energy__534.at[put_in_play__p_472__562, put_in_play__slot_473__563].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__568 = entered__427.at[put_in_play__p_472__562, put_in_play__slot_473__563].set(
-        jnp.asarray(turn, jnp.int8)
-    )
-    under__569 = under__432.at[put_in_play__p_472__562, put_in_play__slot_473__563].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__570 = used_ability__434.at[
-        put_in_play__p_472__562, put_in_play__slot_473__563
+    put_in_play__c_474__535 = search_deck__c_470__527
+    card__536 = card__385.at[
+        jnp.where(pred__531, put_in_play__p_472__533, 2), put_in_play__slot_473__534
+    ].set(jnp.asarray(put_in_play__c_474__535, jnp.int16))
+    damage__537 = damage__465.at[
+        jnp.where(pred__531, put_in_play__p_472__533, 2), put_in_play__slot_473__534
+    ].set(jnp.asarray(0, jnp.int16))
+    energy__538 = energy__504.at[
+        jnp.where(pred__531, put_in_play__p_472__533, 2), put_in_play__slot_473__534
+    ].set(jnp.asarray(0, jnp.int8))
+    entered__539 = entered__388.at[
+        jnp.where(pred__531, put_in_play__p_472__533, 2), put_in_play__slot_473__534
+    ].set(jnp.asarray(turn, jnp.int8))
+    under__540 = under__389.at[
+        jnp.where(pred__531, put_in_play__p_472__533, 2), put_in_play__slot_473__534
+    ].set(jnp.asarray(-1, jnp.int16))
+    used_ability__541 = used_ability__390.at[
+        jnp.where(pred__531, put_in_play__p_472__533, 2), put_in_play__slot_473__534
     ].set(jnp.asarray(False, jnp.bool_))
-    hand__571 = hand__546.at[search_deck__p_461__549].set(
-        jnp.asarray(_push(hand__546[search_deck__p_461__549], search_deck__c_470__558), jnp.int16)
+    hand__542 = hand__511.at[jnp.where(pred__532, search_deck__p_461__517, 2)].set(
+        jnp.asarray(_push(hand__511[search_deck__p_461__517], search_deck__c_470__527), jnp.int16)
     )
-    hand_count__572 = hand_count__547.at[search_deck__p_461__549].set(
-        jnp.asarray((hand_count__547[search_deck__p_461__549] + 1), jnp.int8)
+    hand_count__543 = hand_count__513.at[jnp.where(pred__532, search_deck__p_461__517, 2)].set(
+        jnp.asarray((hand_count__513[search_deck__p_461__517] + 1), jnp.int8)
     )
-    hand__573 = jnp.where(cond__561, hand__546, hand__571)
-    hand_count__574 = jnp.where(cond__561, hand_count__547, hand_count__572)
-    card__575 = jnp.where(cond__561, card__565, card__424)
-    damage__576 = jnp.where(cond__561, damage__566, damage__497)
-    energy__577 = jnp.where(cond__561, energy__567, energy__534)
-    entered__578 = jnp.where(cond__561, entered__568, entered__427)
-    under__579 = jnp.where(cond__561, under__569, under__432)
-    used_ability__580 = jnp.where(cond__561, used_ability__570, used_ability__434)
-    deck__581 = jnp.where(cond__557, deck__559, deck__544)
-    deck_count__582 = jnp.where(cond__557, deck_count__560, deck_count__545)
-    hand__583 = jnp.where(cond__557, hand__573, hand__546)
-    hand_count__584 = jnp.where(cond__557, hand_count__574, hand_count__547)
-    card__585 = jnp.where(cond__557, card__575, card__424)
-    damage__586 = jnp.where(cond__557, damage__576, damage__497)
-    energy__587 = jnp.where(cond__557, energy__577, energy__534)
-    entered__588 = jnp.where(cond__557, entered__578, entered__427)
-    under__589 = jnp.where(cond__557, under__579, under__432)
-    used_ability__590 = jnp.where(cond__557, used_ability__580, used_ability__434)
-    deck__591 = jnp.where(cond__548, deck__581, deck__544)
-    deck_count__592 = jnp.where(cond__548, deck_count__582, deck_count__545)
-    hand__593 = jnp.where(cond__548, hand__583, hand__546)
-    hand_count__594 = jnp.where(cond__548, hand_count__584, hand_count__547)
-    card__595 = jnp.where(cond__548, card__585, card__424)
-    damage__596 = jnp.where(cond__548, damage__586, damage__497)
-    energy__597 = jnp.where(cond__548, energy__587, energy__534)
-    entered__598 = jnp.where(cond__548, entered__588, entered__427)
-    under__599 = jnp.where(cond__548, under__589, under__432)
-    used_ability__600 = jnp.where(cond__548, used_ability__590, used_ability__434)
-    cond__601 = ATTACKS__shuffle_hand[attack_effects__r_242__204]
-    shuffle_hand_in__p_475__602 = attack_effects__p_241__203
-    shuffle_hand_in__dc_476__603 = deck_count__592[shuffle_hand_in__p_475__602]
-    shuffle_hand_in__merged_477__604 = jnp.broadcast_to(
+    cond__544 = ATTACKS__shuffle_hand[attack_effects__r_242__192]
+    pred__545 = jnp.logical_and(pred__342, cond__544)
+    shuffle_hand_in__p_475__546 = attack_effects__p_241__191
+    shuffle_hand_in__dc_476__547 = deck_count__529[shuffle_hand_in__p_475__546]
+    shuffle_hand_in__merged_477__548 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                (DECK_SLOTS < shuffle_hand_in__dc_476__603),
-                deck__591[shuffle_hand_in__p_475__602],
-                hand__593[shuffle_hand_in__p_475__602][
-                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_476__603), 0, 9)
+                (DECK_SLOTS < shuffle_hand_in__dc_476__547),
+                deck__528[shuffle_hand_in__p_475__546],
+                hand__542[shuffle_hand_in__p_475__546][
+                    jnp.clip((DECK_SLOTS - shuffle_hand_in__dc_476__547), 0, 9)
                 ],
             ),
             jnp.int16,
         ),
         (20,),
     )
-    deck__605 = deck__591.at[shuffle_hand_in__p_475__602].set(
+    deck__549 = deck__528.at[jnp.where(pred__545, shuffle_hand_in__p_475__546, 2)].set(
         jnp.asarray(
             _shuffle(
                 jnp.where(
                     (
                         DECK_SLOTS
                         < (
-                            shuffle_hand_in__dc_476__603
-                            + hand_count__594[shuffle_hand_in__p_475__602]
+                            shuffle_hand_in__dc_476__547
+                            + hand_count__543[shuffle_hand_in__p_475__546]
                         )
                     ),
-                    shuffle_hand_in__merged_477__604,
+                    shuffle_hand_in__merged_477__548,
                     -1,
                 ),
                 _site_key(key, 25),
@@ -11508,256 +11455,301 @@ def _effect_attack(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    deck_count__606 = deck_count__592.at[shuffle_hand_in__p_475__602].set(
+    deck_count__550 = deck_count__529.at[jnp.where(pred__545, shuffle_hand_in__p_475__546, 2)].set(
         jnp.asarray(
-            (shuffle_hand_in__dc_476__603 + hand_count__594[shuffle_hand_in__p_475__602]), jnp.int8
+            (shuffle_hand_in__dc_476__547 + hand_count__543[shuffle_hand_in__p_475__546]), jnp.int8
         )
     )
-    hand__607 = hand__593.at[shuffle_hand_in__p_475__602].set(
+    hand__551 = hand__542.at[jnp.where(pred__545, shuffle_hand_in__p_475__546, 2)].set(
         jnp.asarray(
-            jnp.where((HAND_SLOTS >= 0), -1, hand__593[shuffle_hand_in__p_475__602]), jnp.int16
+            jnp.where((HAND_SLOTS >= 0), -1, hand__542[shuffle_hand_in__p_475__546]), jnp.int16
         )
     )
-    hand_count__608 = hand_count__594.at[shuffle_hand_in__p_475__602].set(jnp.asarray(0, jnp.int8))
-    deck__609 = jnp.where(cond__601, deck__605, deck__591)
-    deck_count__610 = jnp.where(cond__601, deck_count__606, deck_count__592)
-    hand__611 = jnp.where(cond__601, hand__607, hand__593)
-    hand_count__612 = jnp.where(cond__601, hand_count__608, hand_count__594)
-    cond__613 = ATTACKS__reveal_hand[attack_effects__r_242__204]
-    seen__614 = seen.at[attack_effects__p_241__203].set(
-        jnp.asarray(hand__611[attack_effects__o_248__209], jnp.int16)
+    hand_count__552 = hand_count__543.at[jnp.where(pred__545, shuffle_hand_in__p_475__546, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    seen__615 = jnp.where(cond__613, seen__614, seen)
-    cond__616 = ATTACKS__draw_opp_hand[attack_effects__r_242__204]
-    draw_cards__p_478__617 = attack_effects__p_241__203
-    draw_cards__n_479__618 = hand_count__612[attack_effects__o_248__209]
-    draw_cards__have_480__619 = hand_count__612[draw_cards__p_478__617]
-    draw_cards__k_481__620 = jnp.clip(
-        jnp.minimum(draw_cards__n_479__618, deck_count__610[draw_cards__p_478__617]),
+    cond__553 = ATTACKS__reveal_hand[attack_effects__r_242__192]
+    pred__554 = jnp.logical_and(pred__342, cond__553)
+    seen__555 = seen.at[jnp.where(pred__554, attack_effects__p_241__191, 2)].set(
+        jnp.asarray(hand__551[attack_effects__o_248__197], jnp.int16)
+    )
+    cond__556 = ATTACKS__draw_opp_hand[attack_effects__r_242__192]
+    pred__557 = jnp.logical_and(pred__342, cond__556)
+    draw_cards__p_478__558 = attack_effects__p_241__191
+    draw_cards__n_479__559 = hand_count__552[attack_effects__o_248__197]
+    draw_cards__have_480__560 = hand_count__552[draw_cards__p_478__558]
+    draw_cards__k_481__561 = jnp.clip(
+        jnp.minimum(draw_cards__n_479__559, deck_count__550[draw_cards__p_478__558]),
         0,
-        (10 - draw_cards__have_480__619),
+        (10 - draw_cards__have_480__560),
     )
-    hand__621 = hand__611.at[draw_cards__p_478__617].set(
+    hand__562 = hand__551.at[jnp.where(pred__557, draw_cards__p_478__558, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_480__619),
-                    (HAND_SLOTS < (draw_cards__have_480__619 + draw_cards__k_481__620)),
+                    (HAND_SLOTS >= draw_cards__have_480__560),
+                    (HAND_SLOTS < (draw_cards__have_480__560 + draw_cards__k_481__561)),
                 ),
-                deck__609[draw_cards__p_478__617][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_480__619), 0, 19)
+                deck__549[draw_cards__p_478__558][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_480__560), 0, 19)
                 ],
-                hand__611[draw_cards__p_478__617],
+                hand__551[draw_cards__p_478__558],
             ),
             jnp.int16,
         )
     )
-    deck__622 = deck__609.at[draw_cards__p_478__617].set(
+    deck__563 = deck__549.at[jnp.where(pred__557, draw_cards__p_478__558, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_481__620) < 20),
-                deck__609[draw_cards__p_478__617][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_481__620), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_481__561) < 20),
+                deck__549[draw_cards__p_478__558][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_481__561), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__623 = hand_count__612.at[draw_cards__p_478__617].set(
-        jnp.asarray((hand_count__612[draw_cards__p_478__617] + draw_cards__k_481__620), jnp.int8)
+    hand_count__564 = hand_count__552.at[jnp.where(pred__557, draw_cards__p_478__558, 2)].set(
+        jnp.asarray((hand_count__552[draw_cards__p_478__558] + draw_cards__k_481__561), jnp.int8)
     )
-    deck_count__624 = deck_count__610.at[draw_cards__p_478__617].set(
-        jnp.asarray((deck_count__610[draw_cards__p_478__617] - draw_cards__k_481__620), jnp.int8)
+    deck_count__565 = deck_count__550.at[jnp.where(pred__557, draw_cards__p_478__558, 2)].set(
+        jnp.asarray((deck_count__550[draw_cards__p_478__558] - draw_cards__k_481__561), jnp.int8)
     )
-    deck__625 = jnp.where(cond__616, deck__622, deck__609)
-    deck_count__626 = jnp.where(cond__616, deck_count__624, deck_count__610)
-    hand__627 = jnp.where(cond__616, hand__621, hand__611)
-    hand_count__628 = jnp.where(cond__616, hand_count__623, hand_count__612)
-    knockouts__ko_482__629 = jnp.broadcast_to(
+    knockouts__ko_482__566 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__595 >= 0), (damage__596 >= CARDS__hp[card__595])), jnp.bool_
+            jnp.logical_and((card__536 >= 0), (damage__537 >= CARDS__hp[card__536])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_483__630 = jnp.broadcast_to(
+    knockouts__ko_cards_483__567 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_482__629,
-                (1 + jnp.asarray(CARDS__stage[card__595]).astype(jnp.int32)),
+                knockouts__ko_482__566,
+                (1 + jnp.asarray(CARDS__stage[card__536]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__631 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count__386
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_483__630[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_483__630[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    discard_count__568 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    discard_count__369
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_cards_483__567[0], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_cards_483__567[1], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        discard_count__369,
     )
 
-    def loop_body__632(knockouts__q_484, carry):
+    def loop_body__569(knockouts__q_484, carry):
         (discard,) = carry
         knockouts__q_484 = jnp.asarray(knockouts__q_484, jnp.int32)
 
-        def loop_body__633(knockouts__ks_485, carry):
+        def loop_body__570(knockouts__ks_485, carry):
             (discard,) = carry
             knockouts__ks_485 = jnp.asarray(knockouts__ks_485, jnp.int32)
-            cond__634 = _get(knockouts__ko_482__629, knockouts__q_484, knockouts__ks_485)
-            discard__635 = discard.at[knockouts__q_484].set(
+            cond__571 = _get(knockouts__ko_482__566, knockouts__q_484, knockouts__ks_485)
+            pred__572 = jnp.logical_and(pred__342, cond__571)
+            discard__573 = discard.at[jnp.where(pred__572, knockouts__q_484, 2)].set(
                 jnp.asarray(
                     _push(
                         _get(discard, knockouts__q_484),
-                        _get(card__595, knockouts__q_484, knockouts__ks_485),
+                        _get(card__536, knockouts__q_484, knockouts__ks_485),
                     ),
                     jnp.int16,
                 )
             )
 
-            def loop_body__636(knockouts__u_486, carry):
+            def loop_body__574(knockouts__u_486, carry):
                 (discard,) = carry
                 knockouts__u_486 = jnp.asarray(knockouts__u_486, jnp.int32)
-                cond__637 = (
-                    _get(under__599, knockouts__q_484, knockouts__ks_485, knockouts__u_486) >= 0
+                cond__575 = (
+                    _get(under__540, knockouts__q_484, knockouts__ks_485, knockouts__u_486) >= 0
                 )
-                discard__638 = discard.at[knockouts__q_484].set(
+                pred__576 = jnp.logical_and(pred__572, cond__575)
+                discard__577 = discard.at[jnp.where(pred__576, knockouts__q_484, 2)].set(
                     jnp.asarray(
                         _push(
                             _get(discard, knockouts__q_484),
-                            _get(under__599, knockouts__q_484, knockouts__ks_485, knockouts__u_486),
+                            _get(under__540, knockouts__q_484, knockouts__ks_485, knockouts__u_486),
                         ),
                         jnp.int16,
                     )
                 )
-                discard__639 = jnp.where(cond__637, discard__638, discard)
-                return (discard__639,)
+                return (discard__577,)
 
-            (discard__640,) = jax.lax.fori_loop(0, 2, loop_body__636, (discard__635,))
-            discard__641 = jnp.where(cond__634, discard__640, discard)
-            return (discard__641,)
+            (discard__578,) = jax.lax.fori_loop(0, 2, loop_body__574, (discard__573,))
+            return (discard__578,)
 
-        (discard__642,) = jax.lax.fori_loop(0, 4, loop_body__633, (discard,))
-        return (discard__642,)
+        (discard__579,) = jax.lax.fori_loop(0, 4, loop_body__570, (discard,))
+        return (discard__579,)
 
-    (discard__643,) = jax.lax.fori_loop(0, 2, loop_body__632, (discard__387,))
-    knockouts__ko_value_487__644 = jnp.broadcast_to(
+    (discard__580,) = jax.lax.fori_loop(0, 2, loop_body__569, (discard__368,))
+    knockouts__ko_value_487__581 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_482__629, (1 + jnp.asarray(CARDS__ex[card__595]).astype(jnp.int32)), 0
+                knockouts__ko_482__566, (1 + jnp.asarray(CARDS__ex[card__536]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__645 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_487__644[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_487__644[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__646 = True
-    ko_turn__647 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_482__629[0]),
-                            jnp.any(knockouts__ko_482__629[1]),
-                        )
-                    ]
+    points__582 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    points
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_value_487__581[1], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_value_487__581[0], dtype=jnp.int32),
+                            )
+                        ]
+                    )
                 ),
-                turn,
-                ko_turn,
+                jnp.int8,
             ),
-            jnp.int16,
+            (2,),
         ),
-        (2,),
+        points,
     )
-    ko_turn__648 = jnp.where(cond__646, ko_turn__647, ko_turn)
-    card__649 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_482__629, -1, card__595), jnp.int16), (2, 4)
-    )
-    damage__650 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_482__629, 0, damage__596), jnp.int16), (2, 4)
-    )
-    energy__651 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_482__629, (2, 4, 1)), 0, energy__597), jnp.int8
+    cond__583 = True
+    pred__584 = jnp.logical_and(pred__342, cond__583)
+    ko_turn__585 = jnp.where(
+        pred__584,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(
+                    jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.bool_)
+                            for x in (
+                                jnp.any(knockouts__ko_482__566[0]),
+                                jnp.any(knockouts__ko_482__566[1]),
+                            )
+                        ]
+                    ),
+                    turn,
+                    ko_turn,
+                ),
+                jnp.int16,
+            ),
+            (2,),
         ),
-        (2, 4, 8),
+        ko_turn,
     )
-    entered__652 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_482__629, 0, entered__598), jnp.int8), (2, 4)
-    )
-    under__653 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_482__629, (2, 4, 1)), -1, under__599), jnp.int16
+    card__586 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_482__566, -1, card__536), jnp.int16), (2, 4)
         ),
-        (2, 4, 2),
+        card__536,
     )
-    used_ability__654 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__600, jnp.logical_not(knockouts__ko_482__629)), jnp.bool_
+    damage__587 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_482__566, 0, damage__537), jnp.int16), (2, 4)
         ),
-        (2, 4),
+        damage__537,
     )
-    knockouts__ko_active_488__655 = jnp.broadcast_to(
+    energy__588 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_482__566, (2, 4, 1)), 0, energy__538), jnp.int8
+            ),
+            (2, 4, 8),
+        ),
+        energy__538,
+    )
+    entered__589 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_482__566, 0, entered__539), jnp.int8), (2, 4)
+        ),
+        entered__539,
+    )
+    under__590 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_482__566, (2, 4, 1)), -1, under__540), jnp.int16
+            ),
+            (2, 4, 2),
+        ),
+        under__540,
+    )
+    used_ability__591 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(used_ability__541, jnp.logical_not(knockouts__ko_482__566)),
+                jnp.bool_,
+            ),
+            (2, 4),
+        ),
+        used_ability__541,
+    )
+    knockouts__ko_active_488__592 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_482__629[0, 0], knockouts__ko_482__629[1, 0])
+                    for x in (knockouts__ko_482__566[0, 0], knockouts__ko_482__566[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__656 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__483, jnp.logical_not(knockouts__ko_active_488__655)),
-            jnp.bool_,
+    poisoned__593 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(poisoned__438, jnp.logical_not(knockouts__ko_active_488__592)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        poisoned__438,
     )
-    burned__657 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__484, jnp.logical_not(knockouts__ko_active_488__655)), jnp.bool_
+    burned__594 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(burned__442, jnp.logical_not(knockouts__ko_active_488__592)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        burned__442,
     )
-    condition__658 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_488__655, 0, condition__485), jnp.int8), (2,)
+    condition__595 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_active_488__592, 0, condition__453), jnp.int8), (2,)
+        ),
+        condition__453,
     )
-    knockouts__has_bench_491__659 = jnp.broadcast_to(
+    knockouts__has_bench_491__596 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -11765,13 +11757,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_489: _get(card__649, 0, knockouts__ks_489) >= 0
+                                lambda knockouts__ks_489: _get(card__586, 0, knockouts__ks_489) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_490: _get(card__649, 1, knockouts__ks_490) >= 0
+                                lambda knockouts__ks_490: _get(card__586, 1, knockouts__ks_490) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -11782,31 +11774,35 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__660 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending__431,
-                jnp.logical_and(knockouts__ko_active_488__655, knockouts__has_bench_491__659),
+    promote_pending__597 = jnp.where(
+        pred__342,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_or(
+                    promote_pending__399,
+                    jnp.logical_and(knockouts__ko_active_488__592, knockouts__has_bench_491__596),
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (2,),
         ),
-        (2,),
+        promote_pending__399,
     )
-    knockouts__won_492__661 = jnp.broadcast_to(
+    knockouts__won_492__598 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__645 >= 3),
+                (points__582 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_488__655[1],
-                                jnp.logical_not(knockouts__has_bench_491__659[1]),
+                                knockouts__ko_active_488__592[1],
+                                jnp.logical_not(knockouts__has_bench_491__596[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_488__655[0],
-                                jnp.logical_not(knockouts__has_bench_491__659[0]),
+                                knockouts__ko_active_488__592[0],
+                                jnp.logical_not(knockouts__has_bench_491__596[0]),
                             ),
                         )
                     ]
@@ -11816,467 +11812,470 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__662 = jnp.logical_and(knockouts__won_492__661[0], knockouts__won_492__661[1])
-    rewards__663 = jnp.zeros(2, jnp.float32)
-    terminated__664 = jnp.bool_(True)
-    phase__665 = jnp.asarray(3, jnp.int8)
-    cond__666 = jnp.logical_or(knockouts__won_492__661[0], knockouts__won_492__661[1])
-    rewards__667 = _outcome(jnp.where(knockouts__won_492__661[0], 0, 1), 1.0)
-    terminated__668 = jnp.bool_(True)
-    phase__669 = jnp.asarray(3, jnp.int8)
-    phase__670 = jnp.where(cond__666, phase__669, phase__421)
-    rewards__671 = jnp.where(cond__666, rewards__667, rewards__435)
-    terminated__672 = jnp.where(cond__666, terminated__668, terminated__436)
-    phase__673 = jnp.where(cond__662, phase__665, phase__670)
-    rewards__674 = jnp.where(cond__662, rewards__663, rewards__671)
-    terminated__675 = jnp.where(cond__662, terminated__664, terminated__672)
-    phase__676 = jnp.where(cond__353, phase__673, phase)
-    deck__677 = jnp.where(cond__353, deck__625, deck)
-    deck_count__678 = jnp.where(cond__353, deck_count__626, deck_count)
-    hand__679 = jnp.where(cond__353, hand__627, hand)
-    hand_count__680 = jnp.where(cond__353, hand_count__628, hand_count)
-    discard_count__681 = jnp.where(cond__353, discard_count__631, discard_count)
-    discard__682 = jnp.where(cond__353, discard__643, discard)
-    card__683 = jnp.where(cond__353, card__649, card__193)
-    damage__684 = jnp.where(cond__353, damage__650, damage__194)
-    energy__685 = jnp.where(cond__353, energy__651, energy__352)
-    entered__686 = jnp.where(cond__353, entered__652, entered__196)
-    poisoned__687 = jnp.where(cond__353, poisoned__656, poisoned__197)
-    burned__688 = jnp.where(cond__353, burned__657, burned__198)
-    condition__689 = jnp.where(cond__353, condition__658, condition__199)
-    points__690 = jnp.where(cond__353, points__645, points)
-    promote_pending__691 = jnp.where(cond__353, promote_pending__660, promote_pending)
-    ko_turn__692 = jnp.where(cond__353, ko_turn__648, ko_turn)
-    under__693 = jnp.where(cond__353, under__653, under__200)
-    lasting_until__694 = jnp.where(cond__353, lasting_until__446, lasting_until__201)
-    lasting_n__695 = jnp.where(cond__353, lasting_n__447, lasting_n)
-    used_ability__696 = jnp.where(cond__353, used_ability__654, used_ability__202)
-    seen__697 = jnp.where(cond__353, seen__615, seen)
-    rewards__698 = jnp.where(cond__353, rewards__674, rewards)
-    terminated__699 = jnp.where(cond__353, terminated__675, terminated)
-    phase__700 = jnp.where(cond__38, phase__676, phase)
-    deck__701 = jnp.where(cond__38, deck__677, deck)
-    deck_count__702 = jnp.where(cond__38, deck_count__678, deck_count)
-    hand__703 = jnp.where(cond__38, hand__679, hand)
-    hand_count__704 = jnp.where(cond__38, hand_count__680, hand_count)
-    discard_count__705 = jnp.where(cond__38, discard_count__681, discard_count)
-    discard__706 = jnp.where(cond__38, discard__682, discard)
-    card__707 = jnp.where(cond__38, card__683, card)
-    damage__708 = jnp.where(cond__38, damage__684, damage)
-    energy__709 = jnp.where(cond__38, energy__685, energy)
-    entered__710 = jnp.where(cond__38, entered__686, entered)
-    poisoned__711 = jnp.where(cond__38, poisoned__687, poisoned)
-    burned__712 = jnp.where(cond__38, burned__688, burned)
-    condition__713 = jnp.where(cond__38, condition__689, condition)
-    points__714 = jnp.where(cond__38, points__690, points)
-    promote_pending__715 = jnp.where(cond__38, promote_pending__691, promote_pending)
-    ko_turn__716 = jnp.where(cond__38, ko_turn__692, ko_turn)
-    under__717 = jnp.where(cond__38, under__693, under)
-    lasting_until__718 = jnp.where(cond__38, lasting_until__694, lasting_until)
-    lasting_n__719 = jnp.where(cond__38, lasting_n__695, lasting_n)
-    used_ability__720 = jnp.where(cond__38, used_ability__696, used_ability)
-    seen__721 = jnp.where(cond__38, seen__697, seen)
-    choice__pending__722 = jnp.where(cond__38, choice__pending__351, choice__pending)
-    choice__player__723 = jnp.where(cond__38, choice__player__349, choice__player)
-    choice__mask__724 = jnp.where(cond__38, choice__mask__348, choice__mask)
-    choice__p__725 = jnp.where(cond__38, choice__p__110, choice__p)
-    choice__r__726 = jnp.where(cond__38, choice__r__111, choice__r)
-    choice__heads__727 = jnp.where(cond__38, choice__heads__112, choice__heads)
-    choice__first_heads__728 = jnp.where(cond__38, choice__first_heads__113, choice__first_heads)
-    choice__all_heads__729 = jnp.where(cond__38, choice__all_heads__114, choice__all_heads)
-    choice__dmg__730 = jnp.where(cond__38, choice__dmg__115, choice__dmg)
-    choice__attack_effects__i_271__731 = jnp.where(
-        cond__38, choice__attack_effects__i_271__347, choice__attack_effects__i_271
+    cond__599 = jnp.logical_and(knockouts__won_492__598[0], knockouts__won_492__598[1])
+    pred__600 = jnp.logical_and(pred__342, cond__599)
+    pred__601 = jnp.logical_and(pred__342, jnp.logical_not(cond__599))
+    rewards__602 = jnp.where(pred__600, jnp.zeros(2, jnp.float32), rewards__400)
+    terminated__603 = jnp.bool_(True)
+    phase__604 = jnp.asarray(3, jnp.int8)
+    cond__605 = jnp.logical_or(knockouts__won_492__598[0], knockouts__won_492__598[1])
+    pred__606 = jnp.logical_and(pred__601, cond__605)
+    rewards__607 = jnp.where(
+        pred__606, _outcome(jnp.where(knockouts__won_492__598[0], 0, 1), 1.0), rewards__602
     )
-    choice__attack_effects__p_241__732 = jnp.where(
-        cond__38, choice__attack_effects__p_241__339, choice__attack_effects__p_241
+    terminated__608 = jnp.bool_(True)
+    phase__609 = jnp.asarray(3, jnp.int8)
+    phase__610 = jnp.where(cond__605, phase__609, phase__405)
+    terminated__611 = jnp.where(cond__605, terminated__608, terminated__406)
+    phase__612 = jnp.where(cond__599, phase__604, phase__610)
+    terminated__613 = jnp.where(cond__599, terminated__603, terminated__611)
+    phase__614 = jnp.where(cond__341, phase__612, phase)
+    terminated__615 = jnp.where(cond__341, terminated__613, terminated)
+    phase__616 = jnp.where(cond__45, phase__614, phase)
+    choice__pending__617 = jnp.where(cond__45, choice__pending__339, choice__pending)
+    choice__player__618 = jnp.where(cond__45, choice__player__337, choice__player)
+    choice__p__619 = jnp.where(cond__45, choice__p__125, choice__p)
+    choice__r__620 = jnp.where(cond__45, choice__r__126, choice__r)
+    choice__heads__621 = jnp.where(cond__45, choice__heads__127, choice__heads)
+    choice__first_heads__622 = jnp.where(cond__45, choice__first_heads__128, choice__first_heads)
+    choice__all_heads__623 = jnp.where(cond__45, choice__all_heads__129, choice__all_heads)
+    choice__dmg__624 = jnp.where(cond__45, choice__dmg__130, choice__dmg)
+    choice__attack_effects__i_271__625 = jnp.where(
+        cond__45, choice__attack_effects__i_271__335, choice__attack_effects__i_271
     )
-    choice__attack_effects__r_242__733 = jnp.where(
-        cond__38, choice__attack_effects__r_242__340, choice__attack_effects__r_242
+    choice__attack_effects__p_241__626 = jnp.where(
+        cond__45, choice__attack_effects__p_241__327, choice__attack_effects__p_241
     )
-    choice__attack_effects__dmg_243__734 = jnp.where(
-        cond__38, choice__attack_effects__dmg_243__341, choice__attack_effects__dmg_243
+    choice__attack_effects__r_242__627 = jnp.where(
+        cond__45, choice__attack_effects__r_242__328, choice__attack_effects__r_242
     )
-    choice__attack_effects__heads_244__735 = jnp.where(
-        cond__38, choice__attack_effects__heads_244__342, choice__attack_effects__heads_244
+    choice__attack_effects__dmg_243__628 = jnp.where(
+        cond__45, choice__attack_effects__dmg_243__329, choice__attack_effects__dmg_243
     )
-    choice__attack_effects__first_heads_245__736 = jnp.where(
-        cond__38,
-        choice__attack_effects__first_heads_245__343,
+    choice__attack_effects__heads_244__629 = jnp.where(
+        cond__45, choice__attack_effects__heads_244__330, choice__attack_effects__heads_244
+    )
+    choice__attack_effects__first_heads_245__630 = jnp.where(
+        cond__45,
+        choice__attack_effects__first_heads_245__331,
         choice__attack_effects__first_heads_245,
     )
-    choice__attack_effects__all_heads_246__737 = jnp.where(
-        cond__38, choice__attack_effects__all_heads_246__344, choice__attack_effects__all_heads_246
+    choice__attack_effects__all_heads_246__631 = jnp.where(
+        cond__45, choice__attack_effects__all_heads_246__332, choice__attack_effects__all_heads_246
     )
-    choice__attack_effects__o_248__738 = jnp.where(
-        cond__38, choice__attack_effects__o_248__345, choice__attack_effects__o_248
+    choice__attack_effects__o_248__632 = jnp.where(
+        cond__45, choice__attack_effects__o_248__333, choice__attack_effects__o_248
     )
-    choice__attack_effects__exposed_250__739 = jnp.where(
-        cond__38, choice__attack_effects__exposed_250__346, choice__attack_effects__exposed_250
+    choice__attack_effects__exposed_250__633 = jnp.where(
+        cond__45, choice__attack_effects__exposed_250__334, choice__attack_effects__exposed_250
     )
-    current_player__740 = jnp.where(cond__38, current_player__350, current_player)
-    rewards__741 = jnp.where(cond__38, rewards__698, rewards)
-    terminated__742 = jnp.where(cond__38, terminated__699, terminated)
-    choice__resume__743 = jnp.where(cond__38, choice__resume__338, choice__resume)
-    dmg__744 = jnp.where(cond__38, dmg__68, dmg)
-    pick__745 = jnp.where(cond__38, pick__117, pick)
-    attack_effects__p_241__746 = jnp.where(
-        cond__38, attack_effects__p_241__203, attack_effects__p_241
+    current_player__634 = jnp.where(cond__45, current_player__338, current_player)
+    terminated__635 = jnp.where(cond__45, terminated__615, terminated)
+    choice__resume__636 = jnp.where(cond__45, choice__resume__326, choice__resume)
+    dmg__637 = jnp.where(cond__45, dmg__81, dmg)
+    pick__638 = jnp.where(cond__45, pick__132, pick)
+    attack_effects__p_241__639 = jnp.where(
+        cond__45, attack_effects__p_241__191, attack_effects__p_241
     )
-    attack_effects__r_242__747 = jnp.where(
-        cond__38, attack_effects__r_242__204, attack_effects__r_242
+    attack_effects__r_242__640 = jnp.where(
+        cond__45, attack_effects__r_242__192, attack_effects__r_242
     )
-    attack_effects__dmg_243__748 = jnp.where(
-        cond__38, attack_effects__dmg_243__205, attack_effects__dmg_243
+    attack_effects__dmg_243__641 = jnp.where(
+        cond__45, attack_effects__dmg_243__193, attack_effects__dmg_243
     )
-    attack_effects__heads_244__749 = jnp.where(
-        cond__38, attack_effects__heads_244__206, attack_effects__heads_244
+    attack_effects__heads_244__642 = jnp.where(
+        cond__45, attack_effects__heads_244__194, attack_effects__heads_244
     )
-    attack_effects__first_heads_245__750 = jnp.where(
-        cond__38, attack_effects__first_heads_245__207, attack_effects__first_heads_245
+    attack_effects__first_heads_245__643 = jnp.where(
+        cond__45, attack_effects__first_heads_245__195, attack_effects__first_heads_245
     )
-    attack_effects__all_heads_246__751 = jnp.where(
-        cond__38, attack_effects__all_heads_246__208, attack_effects__all_heads_246
+    attack_effects__all_heads_246__644 = jnp.where(
+        cond__45, attack_effects__all_heads_246__196, attack_effects__all_heads_246
     )
-    attack_effects__o_248__752 = jnp.where(
-        cond__38, attack_effects__o_248__209, attack_effects__o_248
+    attack_effects__o_248__645 = jnp.where(
+        cond__45, attack_effects__o_248__197, attack_effects__o_248
     )
-    attack_effects__exposed_250__753 = jnp.where(
-        cond__38, attack_effects__exposed_250__210, attack_effects__exposed_250
+    attack_effects__exposed_250__646 = jnp.where(
+        cond__45, attack_effects__exposed_250__198, attack_effects__exposed_250
     )
-    attack_effects__to_272__754 = jnp.where(
-        cond__38, attack_effects__to_272__337, attack_effects__to_272
+    attack_effects__to_272__647 = jnp.where(
+        cond__45, attack_effects__to_272__325, attack_effects__to_272
     )
-    choice__test_4__755 = jnp.where(cond__38, choice__test_4__336, choice__test_4)
-    phase = jnp.where(cond__37, phase__700, phase)
-    deck = jnp.where(cond__37, deck__701, deck)
-    deck_count = jnp.where(cond__37, deck_count__702, deck_count)
-    hand = jnp.where(cond__37, hand__703, hand)
-    hand_count = jnp.where(cond__37, hand_count__704, hand_count)
-    discard_count = jnp.where(cond__37, discard_count__705, discard_count)
-    discard = jnp.where(cond__37, discard__706, discard)
-    card = jnp.where(cond__37, card__707, card)
-    damage = jnp.where(cond__37, damage__708, damage)
-    energy = jnp.where(cond__37, energy__709, energy)
-    entered = jnp.where(cond__37, entered__710, entered)
-    poisoned = jnp.where(cond__37, poisoned__711, poisoned)
-    burned = jnp.where(cond__37, burned__712, burned)
-    condition = jnp.where(cond__37, condition__713, condition)
-    points = jnp.where(cond__37, points__714, points)
-    promote_pending = jnp.where(cond__37, promote_pending__715, promote_pending)
-    ko_turn = jnp.where(cond__37, ko_turn__716, ko_turn)
-    under = jnp.where(cond__37, under__717, under)
-    lasting_until = jnp.where(cond__37, lasting_until__718, lasting_until)
-    lasting_n = jnp.where(cond__37, lasting_n__719, lasting_n)
-    used_ability = jnp.where(cond__37, used_ability__720, used_ability)
-    seen = jnp.where(cond__37, seen__721, seen)
-    choice__pending = jnp.where(cond__37, choice__pending__722, choice__pending)
-    choice__player = jnp.where(cond__37, choice__player__723, choice__player)
-    choice__mask = jnp.where(cond__37, choice__mask__724, choice__mask)
-    choice__p = jnp.where(cond__37, choice__p__725, choice__p)
-    choice__r = jnp.where(cond__37, choice__r__726, choice__r)
-    choice__heads = jnp.where(cond__37, choice__heads__727, choice__heads)
-    choice__first_heads = jnp.where(cond__37, choice__first_heads__728, choice__first_heads)
-    choice__all_heads = jnp.where(cond__37, choice__all_heads__729, choice__all_heads)
-    choice__dmg = jnp.where(cond__37, choice__dmg__730, choice__dmg)
+    choice__test_4__648 = jnp.where(cond__45, choice__test_4__324, choice__test_4)
+    phase = jnp.where(cond__44, phase__616, phase)
+    choice__pending = jnp.where(cond__44, choice__pending__617, choice__pending)
+    choice__player = jnp.where(cond__44, choice__player__618, choice__player)
+    choice__p = jnp.where(cond__44, choice__p__619, choice__p)
+    choice__r = jnp.where(cond__44, choice__r__620, choice__r)
+    choice__heads = jnp.where(cond__44, choice__heads__621, choice__heads)
+    choice__first_heads = jnp.where(cond__44, choice__first_heads__622, choice__first_heads)
+    choice__all_heads = jnp.where(cond__44, choice__all_heads__623, choice__all_heads)
+    choice__dmg = jnp.where(cond__44, choice__dmg__624, choice__dmg)
     choice__attack_effects__i_271 = jnp.where(
-        cond__37, choice__attack_effects__i_271__731, choice__attack_effects__i_271
+        cond__44, choice__attack_effects__i_271__625, choice__attack_effects__i_271
     )
     choice__attack_effects__p_241 = jnp.where(
-        cond__37, choice__attack_effects__p_241__732, choice__attack_effects__p_241
+        cond__44, choice__attack_effects__p_241__626, choice__attack_effects__p_241
     )
     choice__attack_effects__r_242 = jnp.where(
-        cond__37, choice__attack_effects__r_242__733, choice__attack_effects__r_242
+        cond__44, choice__attack_effects__r_242__627, choice__attack_effects__r_242
     )
     choice__attack_effects__dmg_243 = jnp.where(
-        cond__37, choice__attack_effects__dmg_243__734, choice__attack_effects__dmg_243
+        cond__44, choice__attack_effects__dmg_243__628, choice__attack_effects__dmg_243
     )
     choice__attack_effects__heads_244 = jnp.where(
-        cond__37, choice__attack_effects__heads_244__735, choice__attack_effects__heads_244
+        cond__44, choice__attack_effects__heads_244__629, choice__attack_effects__heads_244
     )
     choice__attack_effects__first_heads_245 = jnp.where(
-        cond__37,
-        choice__attack_effects__first_heads_245__736,
+        cond__44,
+        choice__attack_effects__first_heads_245__630,
         choice__attack_effects__first_heads_245,
     )
     choice__attack_effects__all_heads_246 = jnp.where(
-        cond__37, choice__attack_effects__all_heads_246__737, choice__attack_effects__all_heads_246
+        cond__44, choice__attack_effects__all_heads_246__631, choice__attack_effects__all_heads_246
     )
     choice__attack_effects__o_248 = jnp.where(
-        cond__37, choice__attack_effects__o_248__738, choice__attack_effects__o_248
+        cond__44, choice__attack_effects__o_248__632, choice__attack_effects__o_248
     )
     choice__attack_effects__exposed_250 = jnp.where(
-        cond__37, choice__attack_effects__exposed_250__739, choice__attack_effects__exposed_250
+        cond__44, choice__attack_effects__exposed_250__633, choice__attack_effects__exposed_250
     )
-    current_player = jnp.where(cond__37, current_player__740, current_player)
-    rewards = jnp.where(cond__37, rewards__741, rewards)
-    terminated = jnp.where(cond__37, terminated__742, terminated)
-    choice__resume = jnp.where(cond__37, choice__resume__743, choice__resume)
-    dmg = jnp.where(cond__37, dmg__744, dmg)
-    pick = jnp.where(cond__37, pick__745, pick)
-    attack_effects__p_241 = jnp.where(cond__37, attack_effects__p_241__746, attack_effects__p_241)
-    attack_effects__r_242 = jnp.where(cond__37, attack_effects__r_242__747, attack_effects__r_242)
+    current_player = jnp.where(cond__44, current_player__634, current_player)
+    terminated = jnp.where(cond__44, terminated__635, terminated)
+    choice__resume = jnp.where(cond__44, choice__resume__636, choice__resume)
+    dmg = jnp.where(cond__44, dmg__637, dmg)
+    pick = jnp.where(cond__44, pick__638, pick)
+    attack_effects__p_241 = jnp.where(cond__44, attack_effects__p_241__639, attack_effects__p_241)
+    attack_effects__r_242 = jnp.where(cond__44, attack_effects__r_242__640, attack_effects__r_242)
     attack_effects__dmg_243 = jnp.where(
-        cond__37, attack_effects__dmg_243__748, attack_effects__dmg_243
+        cond__44, attack_effects__dmg_243__641, attack_effects__dmg_243
     )
     attack_effects__heads_244 = jnp.where(
-        cond__37, attack_effects__heads_244__749, attack_effects__heads_244
+        cond__44, attack_effects__heads_244__642, attack_effects__heads_244
     )
     attack_effects__first_heads_245 = jnp.where(
-        cond__37, attack_effects__first_heads_245__750, attack_effects__first_heads_245
+        cond__44, attack_effects__first_heads_245__643, attack_effects__first_heads_245
     )
     attack_effects__all_heads_246 = jnp.where(
-        cond__37, attack_effects__all_heads_246__751, attack_effects__all_heads_246
+        cond__44, attack_effects__all_heads_246__644, attack_effects__all_heads_246
     )
-    attack_effects__o_248 = jnp.where(cond__37, attack_effects__o_248__752, attack_effects__o_248)
+    attack_effects__o_248 = jnp.where(cond__44, attack_effects__o_248__645, attack_effects__o_248)
     attack_effects__exposed_250 = jnp.where(
-        cond__37, attack_effects__exposed_250__753, attack_effects__exposed_250
+        cond__44, attack_effects__exposed_250__646, attack_effects__exposed_250
     )
     attack_effects__to_272 = jnp.where(
-        cond__37, attack_effects__to_272__754, attack_effects__to_272
+        cond__44, attack_effects__to_272__647, attack_effects__to_272
     )
-    choice__test_4 = jnp.where(cond__37, choice__test_4__755, choice__test_4)
-    cond__756 = jnp.logical_and((choice__pending == 0), (choice__resume <= 4))
-    end_of_turn__p_493__757 = current_player
-    energy_now__758 = energy_now.at[end_of_turn__p_493__757].set(jnp.asarray(-1, jnp.int8))
-    cond__759 = phase != 3
-    checkup__q_494__760 = end_of_turn__p_493__757
-    checkup__owner_495__761 = end_of_turn__p_493__757
-    cond__762 = jnp.logical_and(
-        (card[checkup__q_494__760, 0] >= 0),
-        (damage[checkup__q_494__760, 0] < CARDS__hp[card[checkup__q_494__760, 0]]),
+    choice__test_4 = jnp.where(cond__44, choice__test_4__648, choice__test_4)
+    cond__649 = jnp.logical_and((choice__pending == 0), (choice__resume <= 4))
+    end_of_turn__p_493__650 = current_player
+    energy_now__651 = energy_now.at[jnp.where(cond__649, end_of_turn__p_493__650, 2)].set(
+        jnp.asarray(-1, jnp.int8)
     )
-    cond__763 = poisoned[checkup__q_494__760]
-    damage__764 = damage.at[checkup__q_494__760, 0].set(
-        jnp.asarray((damage[checkup__q_494__760, 0] + 10), jnp.int16)
+    cond__652 = phase != 3
+    pred__653 = jnp.logical_and(cond__649, cond__652)
+    checkup__q_494__654 = end_of_turn__p_493__650
+    checkup__owner_495__655 = end_of_turn__p_493__650
+    cond__656 = jnp.logical_and(
+        (card__586[checkup__q_494__654, 0] >= 0),
+        (damage__587[checkup__q_494__654, 0] < CARDS__hp[card__586[checkup__q_494__654, 0]]),
     )
-    damage__765 = jnp.where(cond__763, damage__764, damage)
-    cond__766 = burned[checkup__q_494__760]
-    damage__767 = damage__765.at[checkup__q_494__760, 0].set(
-        jnp.asarray((damage__765[checkup__q_494__760, 0] + 20), jnp.int16)
+    pred__657 = jnp.logical_and(pred__653, cond__656)
+    cond__658 = poisoned__593[checkup__q_494__654]
+    pred__659 = jnp.logical_and(pred__657, cond__658)
+    damage__660 = damage__587.at[jnp.where(pred__659, checkup__q_494__654, 2), 0].set(
+        jnp.asarray((damage__587[checkup__q_494__654, 0] + 10), jnp.int16)
     )
-    cond__768 = _flip(_words[7])
-    burned__769 = burned.at[checkup__q_494__760].set(jnp.asarray(False, jnp.bool_))
-    burned__770 = jnp.where(cond__768, burned__769, burned)
-    damage__771 = jnp.where(cond__766, damage__767, damage__765)
-    burned__772 = jnp.where(cond__766, burned__770, burned)
-    cond__773 = jnp.logical_and((condition[checkup__q_494__760] == 1), _flip(_words[8]))
-    condition__774 = condition.at[checkup__q_494__760].set(jnp.asarray(0, jnp.int8))
-    condition__775 = jnp.where(cond__773, condition__774, condition)
-    cond__776 = jnp.logical_and(
-        (condition__775[checkup__q_494__760] == 2), (checkup__q_494__760 == checkup__owner_495__761)
+    cond__661 = burned__594[checkup__q_494__654]
+    pred__662 = jnp.logical_and(pred__657, cond__661)
+    damage__663 = damage__660.at[jnp.where(pred__662, checkup__q_494__654, 2), 0].set(
+        jnp.asarray((damage__660[checkup__q_494__654, 0] + 20), jnp.int16)
     )
-    condition__777 = condition__775.at[checkup__q_494__760].set(jnp.asarray(0, jnp.int8))
-    condition__778 = jnp.where(cond__776, condition__777, condition__775)
-    damage__779 = jnp.where(cond__762, damage__771, damage)
-    burned__780 = jnp.where(cond__762, burned__772, burned)
-    condition__781 = jnp.where(cond__762, condition__778, condition)
-    checkup__q_496__782 = 1 - end_of_turn__p_493__757
-    checkup__owner_497__783 = end_of_turn__p_493__757
-    cond__784 = jnp.logical_and(
-        (card[checkup__q_496__782, 0] >= 0),
-        (damage__779[checkup__q_496__782, 0] < CARDS__hp[card[checkup__q_496__782, 0]]),
+    cond__664 = _flip(_words[7])
+    pred__665 = jnp.logical_and(pred__662, cond__664)
+    burned__666 = burned__594.at[jnp.where(pred__665, checkup__q_494__654, 2)].set(
+        jnp.asarray(False, jnp.bool_)
     )
-    cond__785 = poisoned[checkup__q_496__782]
-    damage__786 = damage__779.at[checkup__q_496__782, 0].set(
-        jnp.asarray((damage__779[checkup__q_496__782, 0] + 10), jnp.int16)
+    cond__667 = jnp.logical_and((condition__595[checkup__q_494__654] == 1), _flip(_words[8]))
+    pred__668 = jnp.logical_and(pred__657, cond__667)
+    condition__669 = condition__595.at[jnp.where(pred__668, checkup__q_494__654, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    damage__787 = jnp.where(cond__785, damage__786, damage__779)
-    cond__788 = burned__780[checkup__q_496__782]
-    damage__789 = damage__787.at[checkup__q_496__782, 0].set(
-        jnp.asarray((damage__787[checkup__q_496__782, 0] + 20), jnp.int16)
+    cond__670 = jnp.logical_and(
+        (condition__669[checkup__q_494__654] == 2), (checkup__q_494__654 == checkup__owner_495__655)
     )
-    cond__790 = _flip(_words[9])
-    burned__791 = burned__780.at[checkup__q_496__782].set(jnp.asarray(False, jnp.bool_))
-    burned__792 = jnp.where(cond__790, burned__791, burned__780)
-    damage__793 = jnp.where(cond__788, damage__789, damage__787)
-    burned__794 = jnp.where(cond__788, burned__792, burned__780)
-    cond__795 = jnp.logical_and((condition__781[checkup__q_496__782] == 1), _flip(_words[10]))
-    condition__796 = condition__781.at[checkup__q_496__782].set(jnp.asarray(0, jnp.int8))
-    condition__797 = jnp.where(cond__795, condition__796, condition__781)
-    cond__798 = jnp.logical_and(
-        (condition__797[checkup__q_496__782] == 2), (checkup__q_496__782 == checkup__owner_497__783)
+    pred__671 = jnp.logical_and(pred__657, cond__670)
+    condition__672 = condition__669.at[jnp.where(pred__671, checkup__q_494__654, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    condition__799 = condition__797.at[checkup__q_496__782].set(jnp.asarray(0, jnp.int8))
-    condition__800 = jnp.where(cond__798, condition__799, condition__797)
-    damage__801 = jnp.where(cond__784, damage__793, damage__779)
-    burned__802 = jnp.where(cond__784, burned__794, burned__780)
-    condition__803 = jnp.where(cond__784, condition__800, condition__781)
-    knockouts__ko_498__804 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__801 >= CARDS__hp[card])), jnp.bool_),
+    checkup__q_496__673 = 1 - end_of_turn__p_493__650
+    checkup__owner_497__674 = end_of_turn__p_493__650
+    cond__675 = jnp.logical_and(
+        (card__586[checkup__q_496__673, 0] >= 0),
+        (damage__663[checkup__q_496__673, 0] < CARDS__hp[card__586[checkup__q_496__673, 0]]),
+    )
+    pred__676 = jnp.logical_and(pred__653, cond__675)
+    cond__677 = poisoned__593[checkup__q_496__673]
+    pred__678 = jnp.logical_and(pred__676, cond__677)
+    damage__679 = damage__663.at[jnp.where(pred__678, checkup__q_496__673, 2), 0].set(
+        jnp.asarray((damage__663[checkup__q_496__673, 0] + 10), jnp.int16)
+    )
+    cond__680 = burned__666[checkup__q_496__673]
+    pred__681 = jnp.logical_and(pred__676, cond__680)
+    damage__682 = damage__679.at[jnp.where(pred__681, checkup__q_496__673, 2), 0].set(
+        jnp.asarray((damage__679[checkup__q_496__673, 0] + 20), jnp.int16)
+    )
+    cond__683 = _flip(_words[9])
+    pred__684 = jnp.logical_and(pred__681, cond__683)
+    burned__685 = burned__666.at[jnp.where(pred__684, checkup__q_496__673, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    cond__686 = jnp.logical_and((condition__672[checkup__q_496__673] == 1), _flip(_words[10]))
+    pred__687 = jnp.logical_and(pred__676, cond__686)
+    condition__688 = condition__672.at[jnp.where(pred__687, checkup__q_496__673, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    cond__689 = jnp.logical_and(
+        (condition__688[checkup__q_496__673] == 2), (checkup__q_496__673 == checkup__owner_497__674)
+    )
+    pred__690 = jnp.logical_and(pred__676, cond__689)
+    condition__691 = condition__688.at[jnp.where(pred__690, checkup__q_496__673, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    knockouts__ko_498__692 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and((card__586 >= 0), (damage__682 >= CARDS__hp[card__586])), jnp.bool_
+        ),
         (2, 4),
     )
-    knockouts__ko_cards_499__805 = jnp.broadcast_to(
+    knockouts__ko_cards_499__693 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_498__804, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
+                knockouts__ko_498__692,
+                (1 + jnp.asarray(CARDS__stage[card__586]).astype(jnp.int32)),
+                0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__806 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_499__805[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_499__805[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    discard_count__694 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    discard_count__568
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_cards_499__693[0], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_cards_499__693[1], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        discard_count__568,
     )
 
-    def loop_body__807(knockouts__q_500, carry):
+    def loop_body__695(knockouts__q_500, carry):
         (discard,) = carry
         knockouts__q_500 = jnp.asarray(knockouts__q_500, jnp.int32)
 
-        def loop_body__808(knockouts__ks_501, carry):
+        def loop_body__696(knockouts__ks_501, carry):
             (discard,) = carry
             knockouts__ks_501 = jnp.asarray(knockouts__ks_501, jnp.int32)
-            cond__809 = _get(knockouts__ko_498__804, knockouts__q_500, knockouts__ks_501)
-            discard__810 = discard.at[knockouts__q_500].set(
+            cond__697 = _get(knockouts__ko_498__692, knockouts__q_500, knockouts__ks_501)
+            pred__698 = jnp.logical_and(pred__653, cond__697)
+            discard__699 = discard.at[jnp.where(pred__698, knockouts__q_500, 2)].set(
                 jnp.asarray(
                     _push(
                         _get(discard, knockouts__q_500),
-                        _get(card, knockouts__q_500, knockouts__ks_501),
+                        _get(card__586, knockouts__q_500, knockouts__ks_501),
                     ),
                     jnp.int16,
                 )
             )
 
-            def loop_body__811(knockouts__u_502, carry):
+            def loop_body__700(knockouts__u_502, carry):
                 (discard,) = carry
                 knockouts__u_502 = jnp.asarray(knockouts__u_502, jnp.int32)
-                cond__812 = _get(under, knockouts__q_500, knockouts__ks_501, knockouts__u_502) >= 0
-                discard__813 = discard.at[knockouts__q_500].set(
+                cond__701 = (
+                    _get(under__590, knockouts__q_500, knockouts__ks_501, knockouts__u_502) >= 0
+                )
+                pred__702 = jnp.logical_and(pred__698, cond__701)
+                discard__703 = discard.at[jnp.where(pred__702, knockouts__q_500, 2)].set(
                     jnp.asarray(
                         _push(
                             _get(discard, knockouts__q_500),
-                            _get(under, knockouts__q_500, knockouts__ks_501, knockouts__u_502),
+                            _get(under__590, knockouts__q_500, knockouts__ks_501, knockouts__u_502),
                         ),
                         jnp.int16,
                     )
                 )
-                discard__814 = jnp.where(cond__812, discard__813, discard)
-                return (discard__814,)
+                return (discard__703,)
 
-            (discard__815,) = jax.lax.fori_loop(0, 2, loop_body__811, (discard__810,))
-            discard__816 = jnp.where(cond__809, discard__815, discard)
-            return (discard__816,)
+            (discard__704,) = jax.lax.fori_loop(0, 2, loop_body__700, (discard__699,))
+            return (discard__704,)
 
-        (discard__817,) = jax.lax.fori_loop(0, 4, loop_body__808, (discard,))
-        return (discard__817,)
+        (discard__705,) = jax.lax.fori_loop(0, 4, loop_body__696, (discard,))
+        return (discard__705,)
 
-    (discard__818,) = jax.lax.fori_loop(0, 2, loop_body__807, (discard,))
-    knockouts__ko_value_503__819 = jnp.broadcast_to(
+    (discard__706,) = jax.lax.fori_loop(0, 2, loop_body__695, (discard__580,))
+    knockouts__ko_value_503__707 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_498__804, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
+                knockouts__ko_498__692, (1 + jnp.asarray(CARDS__ex[card__586]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__820 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_503__819[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_503__819[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__821 = False
-    ko_turn__822 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_498__804[0]),
-                            jnp.any(knockouts__ko_498__804[1]),
-                        )
-                    ]
+    points__708 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    points__582
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_value_503__707[1], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_value_503__707[0], dtype=jnp.int32),
+                            )
+                        ]
+                    )
                 ),
-                turn,
-                ko_turn,
+                jnp.int8,
             ),
-            jnp.int16,
+            (2,),
         ),
-        (2,),
+        points__582,
     )
-    ko_turn__823 = jnp.where(cond__821, ko_turn__822, ko_turn)
-    card__824 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_498__804, -1, card), jnp.int16), (2, 4)
-    )
-    damage__825 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_498__804, 0, damage__801), jnp.int16), (2, 4)
-    )
-    energy__826 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_498__804, (2, 4, 1)), 0, energy), jnp.int8),
-        (2, 4, 8),
-    )
-    entered__827 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_498__804, 0, entered), jnp.int8), (2, 4)
-    )
-    under__828 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_498__804, (2, 4, 1)), -1, under), jnp.int16
+    cond__709 = False
+    pred__710 = jnp.logical_and(pred__653, cond__709)
+    ko_turn__711 = jnp.where(
+        pred__710,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(
+                    jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.bool_)
+                            for x in (
+                                jnp.any(knockouts__ko_498__692[0]),
+                                jnp.any(knockouts__ko_498__692[1]),
+                            )
+                        ]
+                    ),
+                    turn,
+                    ko_turn__585,
+                ),
+                jnp.int16,
+            ),
+            (2,),
         ),
-        (2, 4, 2),
+        ko_turn__585,
     )
-    used_ability__829 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_498__804)), jnp.bool_
+    card__712 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_498__692, -1, card__586), jnp.int16), (2, 4)
         ),
-        (2, 4),
+        card__586,
     )
-    knockouts__ko_active_504__830 = jnp.broadcast_to(
+    damage__713 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_498__692, 0, damage__682), jnp.int16), (2, 4)
+        ),
+        damage__682,
+    )
+    energy__714 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_498__692, (2, 4, 1)), 0, energy__588), jnp.int8
+            ),
+            (2, 4, 8),
+        ),
+        energy__588,
+    )
+    entered__715 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_498__692, 0, entered__589), jnp.int8), (2, 4)
+        ),
+        entered__589,
+    )
+    under__716 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_498__692, (2, 4, 1)), -1, under__590), jnp.int16
+            ),
+            (2, 4, 2),
+        ),
+        under__590,
+    )
+    used_ability__717 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(used_ability__591, jnp.logical_not(knockouts__ko_498__692)),
+                jnp.bool_,
+            ),
+            (2, 4),
+        ),
+        used_ability__591,
+    )
+    knockouts__ko_active_504__718 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_498__804[0, 0], knockouts__ko_498__804[1, 0])
+                    for x in (knockouts__ko_498__692[0, 0], knockouts__ko_498__692[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__831 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_504__830)), jnp.bool_
+    poisoned__719 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(poisoned__593, jnp.logical_not(knockouts__ko_active_504__718)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        poisoned__593,
     )
-    burned__832 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__802, jnp.logical_not(knockouts__ko_active_504__830)), jnp.bool_
+    burned__720 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(burned__685, jnp.logical_not(knockouts__ko_active_504__718)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        burned__685,
     )
-    condition__833 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_504__830, 0, condition__803), jnp.int8), (2,)
+    condition__721 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_active_504__718, 0, condition__691), jnp.int8), (2,)
+        ),
+        condition__691,
     )
-    knockouts__has_bench_507__834 = jnp.broadcast_to(
+    knockouts__has_bench_507__722 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -12284,13 +12283,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_505: _get(card__824, 0, knockouts__ks_505) >= 0
+                                lambda knockouts__ks_505: _get(card__712, 0, knockouts__ks_505) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_506: _get(card__824, 1, knockouts__ks_506) >= 0
+                                lambda knockouts__ks_506: _get(card__712, 1, knockouts__ks_506) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -12301,31 +12300,35 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__835 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_504__830, knockouts__has_bench_507__834),
+    promote_pending__723 = jnp.where(
+        pred__653,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_or(
+                    promote_pending__597,
+                    jnp.logical_and(knockouts__ko_active_504__718, knockouts__has_bench_507__722),
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (2,),
         ),
-        (2,),
+        promote_pending__597,
     )
-    knockouts__won_508__836 = jnp.broadcast_to(
+    knockouts__won_508__724 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__820 >= 3),
+                (points__708 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_504__830[1],
-                                jnp.logical_not(knockouts__has_bench_507__834[1]),
+                                knockouts__ko_active_504__718[1],
+                                jnp.logical_not(knockouts__has_bench_507__722[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_504__830[0],
-                                jnp.logical_not(knockouts__has_bench_507__834[0]),
+                                knockouts__ko_active_504__718[0],
+                                jnp.logical_not(knockouts__has_bench_507__722[0]),
                             ),
                         )
                     ]
@@ -12335,102 +12338,100 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__837 = jnp.logical_and(knockouts__won_508__836[0], knockouts__won_508__836[1])
-    rewards__838 = jnp.zeros(2, jnp.float32)
-    terminated__839 = jnp.bool_(True)
-    phase__840 = jnp.asarray(3, jnp.int8)
-    cond__841 = jnp.logical_or(knockouts__won_508__836[0], knockouts__won_508__836[1])
-    rewards__842 = _outcome(jnp.where(knockouts__won_508__836[0], 0, 1), 1.0)
-    terminated__843 = jnp.bool_(True)
-    phase__844 = jnp.asarray(3, jnp.int8)
-    phase__845 = jnp.where(cond__841, phase__844, phase)
-    rewards__846 = jnp.where(cond__841, rewards__842, rewards)
-    terminated__847 = jnp.where(cond__841, terminated__843, terminated)
-    phase__848 = jnp.where(cond__837, phase__840, phase__845)
-    rewards__849 = jnp.where(cond__837, rewards__838, rewards__846)
-    terminated__850 = jnp.where(cond__837, terminated__839, terminated__847)
-    phase__851 = jnp.where(cond__759, phase__848, phase)
-    discard_count__852 = jnp.where(cond__759, discard_count__806, discard_count)
-    discard__853 = jnp.where(cond__759, discard__818, discard)
-    card__854 = jnp.where(cond__759, card__824, card)
-    damage__855 = jnp.where(cond__759, damage__825, damage)
-    energy__856 = jnp.where(cond__759, energy__826, energy)
-    entered__857 = jnp.where(cond__759, entered__827, entered)
-    poisoned__858 = jnp.where(cond__759, poisoned__831, poisoned)
-    burned__859 = jnp.where(cond__759, burned__832, burned)
-    condition__860 = jnp.where(cond__759, condition__833, condition)
-    points__861 = jnp.where(cond__759, points__820, points)
-    promote_pending__862 = jnp.where(cond__759, promote_pending__835, promote_pending)
-    ko_turn__863 = jnp.where(cond__759, ko_turn__823, ko_turn)
-    under__864 = jnp.where(cond__759, under__828, under)
-    used_ability__865 = jnp.where(cond__759, used_ability__829, used_ability)
-    rewards__866 = jnp.where(cond__759, rewards__849, rewards)
-    terminated__867 = jnp.where(cond__759, terminated__850, terminated)
-    cond__868 = phase__851 != 3
-    cond__869 = turn >= 30
-    rewards__870 = jnp.zeros(2, jnp.float32)
-    terminated__871 = jnp.bool_(True)
-    phase__872 = jnp.asarray(3, jnp.int8)
-    cond__873 = promote_pending__862[end_of_turn__p_493__757]
-    phase__874 = jnp.asarray(2, jnp.int8)
-    cond__875 = promote_pending__862[(1 - end_of_turn__p_493__757)]
-    phase__876 = jnp.asarray(2, jnp.int8)
-    current_player__877 = 1 - end_of_turn__p_493__757
-    start_turn__p_509__878 = 1 - end_of_turn__p_493__757
-    current_player__879 = start_turn__p_509__878
-    phase__880 = jnp.asarray(1, jnp.int8)
-    turn__881 = turn + 1
-    supporter_played__882 = False
-    retreated__883 = False
-    retreat_cut__884 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__885 = jnp.asarray(0, jnp.int16)
-    dealt_group__886 = jnp.asarray(-1, jnp.int8)
-    used_ability__887 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability__865, False), jnp.bool_), (2, 4)
+    cond__725 = jnp.logical_and(knockouts__won_508__724[0], knockouts__won_508__724[1])
+    pred__726 = jnp.logical_and(pred__653, cond__725)
+    pred__727 = jnp.logical_and(pred__653, jnp.logical_not(cond__725))
+    rewards__728 = jnp.where(pred__726, jnp.zeros(2, jnp.float32), rewards__607)
+    terminated__729 = jnp.bool_(True)
+    phase__730 = jnp.asarray(3, jnp.int8)
+    cond__731 = jnp.logical_or(knockouts__won_508__724[0], knockouts__won_508__724[1])
+    pred__732 = jnp.logical_and(pred__727, cond__731)
+    rewards__733 = jnp.where(
+        pred__732, _outcome(jnp.where(knockouts__won_508__724[0], 0, 1), 1.0), rewards__728
     )
-    draw_cards__p_510__888 = start_turn__p_509__878
-    draw_cards__have_511__889 = hand_count[draw_cards__p_510__888]
-    draw_cards__k_512__890 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_510__888]), 0, (10 - draw_cards__have_511__889)
+    terminated__734 = jnp.bool_(True)
+    phase__735 = jnp.asarray(3, jnp.int8)
+    phase__736 = jnp.where(cond__731, phase__735, phase)
+    terminated__737 = jnp.where(cond__731, terminated__734, terminated)
+    phase__738 = jnp.where(cond__725, phase__730, phase__736)
+    terminated__739 = jnp.where(cond__725, terminated__729, terminated__737)
+    phase__740 = jnp.where(cond__652, phase__738, phase)
+    terminated__741 = jnp.where(cond__652, terminated__739, terminated)
+    cond__742 = phase__740 != 3
+    pred__743 = jnp.logical_and(cond__649, cond__742)
+    cond__744 = turn >= 30
+    pred__745 = jnp.logical_and(pred__743, cond__744)
+    pred__746 = jnp.logical_and(pred__743, jnp.logical_not(cond__744))
+    rewards__747 = jnp.where(pred__745, jnp.zeros(2, jnp.float32), rewards__733)
+    terminated__748 = jnp.bool_(True)
+    phase__749 = jnp.asarray(3, jnp.int8)
+    cond__750 = promote_pending__723[end_of_turn__p_493__650]
+    pred__751 = jnp.logical_and(pred__746, cond__750)
+    pred__752 = jnp.logical_and(pred__746, jnp.logical_not(cond__750))
+    phase__753 = jnp.asarray(2, jnp.int8)
+    cond__754 = promote_pending__723[(1 - end_of_turn__p_493__650)]
+    pred__755 = jnp.logical_and(pred__752, cond__754)
+    pred__756 = jnp.logical_and(pred__752, jnp.logical_not(cond__754))
+    phase__757 = jnp.asarray(2, jnp.int8)
+    current_player__758 = 1 - end_of_turn__p_493__650
+    start_turn__p_509__759 = 1 - end_of_turn__p_493__650
+    current_player__760 = start_turn__p_509__759
+    phase__761 = jnp.asarray(1, jnp.int8)
+    turn__762 = turn + 1
+    supporter_played__763 = False
+    retreated__764 = False
+    retreat_cut__765 = jnp.asarray(0, jnp.int8)
+    dealt_bonus__766 = jnp.asarray(0, jnp.int16)
+    dealt_group__767 = jnp.asarray(-1, jnp.int8)
+    used_ability__768 = jnp.where(
+        pred__756,
+        jnp.broadcast_to(jnp.asarray(jnp.logical_and(used_ability__717, False), jnp.bool_), (2, 4)),
+        used_ability__717,
     )
-    hand__891 = hand.at[draw_cards__p_510__888].set(
+    draw_cards__p_510__769 = start_turn__p_509__759
+    draw_cards__have_511__770 = hand_count__564[draw_cards__p_510__769]
+    draw_cards__k_512__771 = jnp.clip(
+        jnp.minimum(1, deck_count__565[draw_cards__p_510__769]), 0, (10 - draw_cards__have_511__770)
+    )
+    hand__772 = hand__562.at[jnp.where(pred__756, draw_cards__p_510__769, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_511__889),
-                    (HAND_SLOTS < (draw_cards__have_511__889 + draw_cards__k_512__890)),
+                    (HAND_SLOTS >= draw_cards__have_511__770),
+                    (HAND_SLOTS < (draw_cards__have_511__770 + draw_cards__k_512__771)),
                 ),
-                deck[draw_cards__p_510__888][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_511__889), 0, 19)
+                deck__563[draw_cards__p_510__769][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_511__770), 0, 19)
                 ],
-                hand[draw_cards__p_510__888],
+                hand__562[draw_cards__p_510__769],
             ),
             jnp.int16,
         )
     )
-    deck__892 = deck.at[draw_cards__p_510__888].set(
+    deck__773 = deck__563.at[jnp.where(pred__756, draw_cards__p_510__769, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_512__890) < 20),
-                deck[draw_cards__p_510__888][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_512__890), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_512__771) < 20),
+                deck__563[draw_cards__p_510__769][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_512__771), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__893 = hand_count.at[draw_cards__p_510__888].set(
-        jnp.asarray((hand_count[draw_cards__p_510__888] + draw_cards__k_512__890), jnp.int8)
+    hand_count__774 = hand_count__564.at[jnp.where(pred__756, draw_cards__p_510__769, 2)].set(
+        jnp.asarray((hand_count__564[draw_cards__p_510__769] + draw_cards__k_512__771), jnp.int8)
     )
-    deck_count__894 = deck_count.at[draw_cards__p_510__888].set(
-        jnp.asarray((deck_count[draw_cards__p_510__888] - draw_cards__k_512__890), jnp.int8)
+    deck_count__775 = deck_count__565.at[jnp.where(pred__756, draw_cards__p_510__769, 2)].set(
+        jnp.asarray((deck_count__565[draw_cards__p_510__769] - draw_cards__k_512__771), jnp.int8)
     )
-    cond__895 = turn__881 > 1
-    energy_now__896 = energy_now__758.at[start_turn__p_509__878].set(
-        jnp.asarray(energy_next[start_turn__p_509__878], jnp.int8)
+    cond__776 = turn__762 > 1
+    pred__777 = jnp.logical_and(pred__756, cond__776)
+    energy_now__778 = energy_now__651.at[jnp.where(pred__777, start_turn__p_509__759, 2)].set(
+        jnp.asarray(energy_next[start_turn__p_509__759], jnp.int8)
     )
-    energy_next__897 = energy_next.at[start_turn__p_509__878].set(
+    energy_next__779 = energy_next.at[jnp.where(pred__777, start_turn__p_509__759, 2)].set(
         jnp.asarray(
             (
                 lambda next_energy__p_513: (
@@ -12446,127 +12447,74 @@ def _effect_attack(s: State, params, key) -> State:
                         )
                     )(_roll(_words[11], DECK_INFO__types[next_energy__d_514]))
                 )(s.deck_id[next_energy__p_513])
-            )(start_turn__p_509__878),
+            )(start_turn__p_509__759),
             jnp.int8,
         )
     )
-    energy_now__898 = jnp.where(cond__895, energy_now__896, energy_now__758)
-    energy_next__899 = jnp.where(cond__895, energy_next__897, energy_next)
-    phase__900 = jnp.where(cond__875, phase__876, phase__880)
-    turn__901 = jnp.where(cond__875, turn, turn__881)
-    deck__902 = jnp.where(cond__875, deck, deck__892)
-    deck_count__903 = jnp.where(cond__875, deck_count, deck_count__894)
-    hand__904 = jnp.where(cond__875, hand, hand__891)
-    hand_count__905 = jnp.where(cond__875, hand_count, hand_count__893)
-    energy_now__906 = jnp.where(cond__875, energy_now__758, energy_now__898)
-    energy_next__907 = jnp.where(cond__875, energy_next, energy_next__899)
-    supporter_played__908 = jnp.where(cond__875, supporter_played, supporter_played__882)
-    retreated__909 = jnp.where(cond__875, retreated, retreated__883)
-    retreat_cut__910 = jnp.where(cond__875, retreat_cut, retreat_cut__884)
-    dealt_bonus__911 = jnp.where(cond__875, dealt_bonus, dealt_bonus__885)
-    dealt_group__912 = jnp.where(cond__875, dealt_group, dealt_group__886)
-    used_ability__913 = jnp.where(cond__875, used_ability__865, used_ability__887)
-    current_player__914 = jnp.where(cond__875, current_player__877, current_player__879)
-    phase__915 = jnp.where(cond__873, phase__874, phase__900)
-    turn__916 = jnp.where(cond__873, turn, turn__901)
-    deck__917 = jnp.where(cond__873, deck, deck__902)
-    deck_count__918 = jnp.where(cond__873, deck_count, deck_count__903)
-    hand__919 = jnp.where(cond__873, hand, hand__904)
-    hand_count__920 = jnp.where(cond__873, hand_count, hand_count__905)
-    energy_now__921 = jnp.where(cond__873, energy_now__758, energy_now__906)
-    energy_next__922 = jnp.where(cond__873, energy_next, energy_next__907)
-    supporter_played__923 = jnp.where(cond__873, supporter_played, supporter_played__908)
-    retreated__924 = jnp.where(cond__873, retreated, retreated__909)
-    retreat_cut__925 = jnp.where(cond__873, retreat_cut, retreat_cut__910)
-    dealt_bonus__926 = jnp.where(cond__873, dealt_bonus, dealt_bonus__911)
-    dealt_group__927 = jnp.where(cond__873, dealt_group, dealt_group__912)
-    used_ability__928 = jnp.where(cond__873, used_ability__865, used_ability__913)
-    current_player__929 = jnp.where(cond__873, current_player, current_player__914)
-    phase__930 = jnp.where(cond__869, phase__872, phase__915)
-    turn__931 = jnp.where(cond__869, turn, turn__916)
-    deck__932 = jnp.where(cond__869, deck, deck__917)
-    deck_count__933 = jnp.where(cond__869, deck_count, deck_count__918)
-    hand__934 = jnp.where(cond__869, hand, hand__919)
-    hand_count__935 = jnp.where(cond__869, hand_count, hand_count__920)
-    energy_now__936 = jnp.where(cond__869, energy_now__758, energy_now__921)
-    energy_next__937 = jnp.where(cond__869, energy_next, energy_next__922)
-    supporter_played__938 = jnp.where(cond__869, supporter_played, supporter_played__923)
-    retreated__939 = jnp.where(cond__869, retreated, retreated__924)
-    retreat_cut__940 = jnp.where(cond__869, retreat_cut, retreat_cut__925)
-    dealt_bonus__941 = jnp.where(cond__869, dealt_bonus, dealt_bonus__926)
-    dealt_group__942 = jnp.where(cond__869, dealt_group, dealt_group__927)
-    used_ability__943 = jnp.where(cond__869, used_ability__865, used_ability__928)
-    current_player__944 = jnp.where(cond__869, current_player, current_player__929)
-    rewards__945 = jnp.where(cond__869, rewards__870, rewards__866)
-    terminated__946 = jnp.where(cond__869, terminated__871, terminated__867)
-    phase__947 = jnp.where(cond__868, phase__930, phase__851)
-    turn__948 = jnp.where(cond__868, turn__931, turn)
-    deck__949 = jnp.where(cond__868, deck__932, deck)
-    deck_count__950 = jnp.where(cond__868, deck_count__933, deck_count)
-    hand__951 = jnp.where(cond__868, hand__934, hand)
-    hand_count__952 = jnp.where(cond__868, hand_count__935, hand_count)
-    energy_now__953 = jnp.where(cond__868, energy_now__936, energy_now__758)
-    energy_next__954 = jnp.where(cond__868, energy_next__937, energy_next)
-    supporter_played__955 = jnp.where(cond__868, supporter_played__938, supporter_played)
-    retreated__956 = jnp.where(cond__868, retreated__939, retreated)
-    retreat_cut__957 = jnp.where(cond__868, retreat_cut__940, retreat_cut)
-    dealt_bonus__958 = jnp.where(cond__868, dealt_bonus__941, dealt_bonus)
-    dealt_group__959 = jnp.where(cond__868, dealt_group__942, dealt_group)
-    used_ability__960 = jnp.where(cond__868, used_ability__943, used_ability__865)
-    current_player__961 = jnp.where(cond__868, current_player__944, current_player)
-    rewards__962 = jnp.where(cond__868, rewards__945, rewards__866)
-    terminated__963 = jnp.where(cond__868, terminated__946, terminated__867)
-    phase = jnp.where(cond__756, phase__947, phase)
-    turn = jnp.where(cond__756, turn__948, turn)
-    deck = jnp.where(cond__756, deck__949, deck)
-    deck_count = jnp.where(cond__756, deck_count__950, deck_count)
-    hand = jnp.where(cond__756, hand__951, hand)
-    hand_count = jnp.where(cond__756, hand_count__952, hand_count)
-    discard_count = jnp.where(cond__756, discard_count__852, discard_count)
-    discard = jnp.where(cond__756, discard__853, discard)
-    card = jnp.where(cond__756, card__854, card)
-    damage = jnp.where(cond__756, damage__855, damage)
-    energy = jnp.where(cond__756, energy__856, energy)
-    entered = jnp.where(cond__756, entered__857, entered)
-    poisoned = jnp.where(cond__756, poisoned__858, poisoned)
-    burned = jnp.where(cond__756, burned__859, burned)
-    condition = jnp.where(cond__756, condition__860, condition)
-    points = jnp.where(cond__756, points__861, points)
-    energy_now = jnp.where(cond__756, energy_now__953, energy_now)
-    energy_next = jnp.where(cond__756, energy_next__954, energy_next)
-    supporter_played = jnp.where(cond__756, supporter_played__955, supporter_played)
-    retreated = jnp.where(cond__756, retreated__956, retreated)
-    promote_pending = jnp.where(cond__756, promote_pending__862, promote_pending)
-    retreat_cut = jnp.where(cond__756, retreat_cut__957, retreat_cut)
-    dealt_bonus = jnp.where(cond__756, dealt_bonus__958, dealt_bonus)
-    dealt_group = jnp.where(cond__756, dealt_group__959, dealt_group)
-    ko_turn = jnp.where(cond__756, ko_turn__863, ko_turn)
-    under = jnp.where(cond__756, under__864, under)
-    used_ability = jnp.where(cond__756, used_ability__960, used_ability)
-    current_player = jnp.where(cond__756, current_player__961, current_player)
-    rewards = jnp.where(cond__756, rewards__962, rewards)
-    terminated = jnp.where(cond__756, terminated__963, terminated)
+    phase__780 = jnp.where(cond__754, phase__757, phase__761)
+    turn__781 = jnp.where(cond__754, turn, turn__762)
+    supporter_played__782 = jnp.where(cond__754, supporter_played, supporter_played__763)
+    retreated__783 = jnp.where(cond__754, retreated, retreated__764)
+    retreat_cut__784 = jnp.where(cond__754, retreat_cut, retreat_cut__765)
+    dealt_bonus__785 = jnp.where(cond__754, dealt_bonus, dealt_bonus__766)
+    dealt_group__786 = jnp.where(cond__754, dealt_group, dealt_group__767)
+    current_player__787 = jnp.where(cond__754, current_player__758, current_player__760)
+    phase__788 = jnp.where(cond__750, phase__753, phase__780)
+    turn__789 = jnp.where(cond__750, turn, turn__781)
+    supporter_played__790 = jnp.where(cond__750, supporter_played, supporter_played__782)
+    retreated__791 = jnp.where(cond__750, retreated, retreated__783)
+    retreat_cut__792 = jnp.where(cond__750, retreat_cut, retreat_cut__784)
+    dealt_bonus__793 = jnp.where(cond__750, dealt_bonus, dealt_bonus__785)
+    dealt_group__794 = jnp.where(cond__750, dealt_group, dealt_group__786)
+    current_player__795 = jnp.where(cond__750, current_player, current_player__787)
+    phase__796 = jnp.where(cond__744, phase__749, phase__788)
+    turn__797 = jnp.where(cond__744, turn, turn__789)
+    supporter_played__798 = jnp.where(cond__744, supporter_played, supporter_played__790)
+    retreated__799 = jnp.where(cond__744, retreated, retreated__791)
+    retreat_cut__800 = jnp.where(cond__744, retreat_cut, retreat_cut__792)
+    dealt_bonus__801 = jnp.where(cond__744, dealt_bonus, dealt_bonus__793)
+    dealt_group__802 = jnp.where(cond__744, dealt_group, dealt_group__794)
+    current_player__803 = jnp.where(cond__744, current_player, current_player__795)
+    terminated__804 = jnp.where(cond__744, terminated__748, terminated__741)
+    phase__805 = jnp.where(cond__742, phase__796, phase__740)
+    turn__806 = jnp.where(cond__742, turn__797, turn)
+    supporter_played__807 = jnp.where(cond__742, supporter_played__798, supporter_played)
+    retreated__808 = jnp.where(cond__742, retreated__799, retreated)
+    retreat_cut__809 = jnp.where(cond__742, retreat_cut__800, retreat_cut)
+    dealt_bonus__810 = jnp.where(cond__742, dealt_bonus__801, dealt_bonus)
+    dealt_group__811 = jnp.where(cond__742, dealt_group__802, dealt_group)
+    current_player__812 = jnp.where(cond__742, current_player__803, current_player)
+    terminated__813 = jnp.where(cond__742, terminated__804, terminated__741)
+    phase = jnp.where(cond__649, phase__805, phase)
+    turn = jnp.where(cond__649, turn__806, turn)
+    supporter_played = jnp.where(cond__649, supporter_played__807, supporter_played)
+    retreated = jnp.where(cond__649, retreated__808, retreated)
+    retreat_cut = jnp.where(cond__649, retreat_cut__809, retreat_cut)
+    dealt_bonus = jnp.where(cond__649, dealt_bonus__810, dealt_bonus)
+    dealt_group = jnp.where(cond__649, dealt_group__811, dealt_group)
+    current_player = jnp.where(cond__649, current_player__812, current_player)
+    terminated = jnp.where(cond__649, terminated__813, terminated)
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
-        damage=damage,
+        damage=damage__713,
         choice__p=choice__p,
         choice__r=choice__r,
         choice__heads=choice__heads,
         choice__first_heads=choice__first_heads,
         choice__all_heads=choice__all_heads,
         choice__dmg=choice__dmg,
-        choice__mask=choice__mask,
+        choice__mask=choice__mask__336,
         choice__player=choice__player,
-        card=card,
-        energy=energy,
-        entered=entered,
-        under=under,
-        used_ability=used_ability,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        lasting_until=lasting_until,
+        card=card__712,
+        energy=energy__714,
+        entered=entered__715,
+        under=under__716,
+        used_ability=used_ability__768,
+        poisoned=poisoned__719,
+        burned=burned__720,
+        condition=condition__721,
+        lasting_until=lasting_until__415,
         choice__attack_effects__p_241=choice__attack_effects__p_241,
         choice__attack_effects__r_242=choice__attack_effects__r_242,
         choice__attack_effects__dmg_243=choice__attack_effects__dmg_243,
@@ -12576,28 +12524,28 @@ def _effect_attack(s: State, params, key) -> State:
         choice__attack_effects__o_248=choice__attack_effects__o_248,
         choice__attack_effects__exposed_250=choice__attack_effects__exposed_250,
         choice__attack_effects__i_271=choice__attack_effects__i_271,
-        discard=discard,
-        discard_count=discard_count,
-        hand=hand,
-        hand_count=hand_count,
-        deck=deck,
-        deck_count=deck_count,
-        promote_pending=promote_pending,
-        rewards=rewards,
+        discard=discard__706,
+        discard_count=discard_count__694,
+        hand=hand__772,
+        hand_count=hand_count__774,
+        deck=deck__773,
+        deck_count=deck_count__775,
+        promote_pending=promote_pending__723,
+        rewards=rewards__747,
         terminated=terminated,
         phase=phase,
-        lasting_n=lasting_n,
-        seen=seen,
-        points=points,
-        ko_turn=ko_turn,
-        energy_now=energy_now,
+        lasting_n=lasting_n__416,
+        seen=seen__555,
+        points=points__708,
+        ko_turn=ko_turn__711,
+        energy_now=energy_now__778,
         turn=turn,
         supporter_played=supporter_played,
         retreated=retreated,
         retreat_cut=retreat_cut,
         dealt_bonus=dealt_bonus,
         dealt_group=dealt_group,
-        energy_next=energy_next,
+        energy_next=energy_next__779,
     )
 
 
@@ -12647,15 +12595,18 @@ def _effect_use_ability(s: State, params, key) -> State:
     p__3 = current_player
     o__4 = 1 - p__3
     c__5 = card[p__3, slot__arg]
-    used_ability__6 = used_ability.at[p__3, slot__arg].set(jnp.asarray(True, jnp.bool_))
-    used_ability = jnp.where(cond__1, used_ability__6, used_ability)
+    used_ability__6 = used_ability.at[jnp.where(cond__1, p__3, 2), slot__arg].set(
+        jnp.asarray(True, jnp.bool_)
+    )
     p = jnp.where(cond__1, p__3, p)
     o = jnp.where(cond__1, o__4, o)
     c = jnp.where(cond__1, c__5, c)
     cond__7 = choice__resume == 5
-    t__8 = choice__option
-    cond__9 = choice__resume == 0
-    choice__options_5__10 = jnp.broadcast_to(
+    pred__8 = jnp.logical_not(cond__7)
+    t__9 = choice__option
+    cond__10 = choice__resume == 0
+    pred__11 = jnp.logical_and(pred__8, cond__10)
+    choice__options_5__12 = jnp.broadcast_to(
         jnp.asarray(
             (
                 lambda ability_targets__p_537: (
@@ -12770,133 +12721,136 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (4,),
     )
-    cond__11 = jnp.any(choice__options_5__10)
-    choice__slot__12 = slot__arg
-    choice__p__13 = p
-    choice__o__14 = o
-    choice__c__15 = c
-    choice__mask__16 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.concatenate(
-                [
-                    jnp.atleast_1d(jnp.asarray(choice__options_5__10, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                ]
+    cond__13 = jnp.any(choice__options_5__12)
+    pred__14 = jnp.logical_and(pred__11, cond__13)
+    pred__15 = jnp.logical_and(pred__11, jnp.logical_not(cond__13))
+    choice__slot__16 = slot__arg
+    choice__p__17 = p
+    choice__o__18 = o
+    choice__c__19 = c
+    choice__mask__20 = jnp.where(
+        pred__14,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.concatenate(
+                    [
+                        jnp.atleast_1d(jnp.asarray(choice__options_5__12, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                    ]
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (20,),
         ),
-        (20,),
+        choice__mask,
     )
-    choice__player__17 = current_player
-    current_player__18 = jnp.where(CARDS__ab_drive_off[c], o, p)
-    choice__pending__19 = jnp.asarray(5, jnp.int32)
-    t__20 = jnp.asarray(-1, jnp.int32)
-    choice__pending__21 = jnp.where(cond__11, choice__pending__19, choice__pending)
-    choice__player__22 = jnp.where(cond__11, choice__player__17, choice__player)
-    choice__mask__23 = jnp.where(cond__11, choice__mask__16, choice__mask)
-    choice__p__24 = jnp.where(cond__11, choice__p__13, choice__p)
-    choice__o__25 = jnp.where(cond__11, choice__o__14, choice__o)
-    choice__c__26 = jnp.where(cond__11, choice__c__15, choice__c)
-    choice__slot__27 = jnp.where(cond__11, choice__slot__12, choice__slot)
-    current_player__28 = jnp.where(cond__11, current_player__18, current_player)
-    t__29 = jnp.where(cond__11, t, t__20)
-    choice__pending__30 = jnp.where(cond__9, choice__pending__21, choice__pending)
-    choice__player__31 = jnp.where(cond__9, choice__player__22, choice__player)
-    choice__mask__32 = jnp.where(cond__9, choice__mask__23, choice__mask)
-    choice__p__33 = jnp.where(cond__9, choice__p__24, choice__p)
-    choice__o__34 = jnp.where(cond__9, choice__o__25, choice__o)
-    choice__c__35 = jnp.where(cond__9, choice__c__26, choice__c)
-    choice__slot__36 = jnp.where(cond__9, choice__slot__27, choice__slot)
-    current_player__37 = jnp.where(cond__9, current_player__28, current_player)
-    t__38 = jnp.where(cond__9, t__29, t)
-    choice__pending = jnp.where(cond__7, choice__pending, choice__pending__30)
-    choice__player = jnp.where(cond__7, choice__player, choice__player__31)
-    choice__mask = jnp.where(cond__7, choice__mask, choice__mask__32)
-    choice__p = jnp.where(cond__7, choice__p, choice__p__33)
-    choice__o = jnp.where(cond__7, choice__o, choice__o__34)
-    choice__c = jnp.where(cond__7, choice__c, choice__c__35)
-    choice__slot = jnp.where(cond__7, choice__slot, choice__slot__36)
-    current_player = jnp.where(cond__7, current_player, current_player__37)
-    t = jnp.where(cond__7, t__8, t__38)
-    cond__39 = jnp.logical_and((choice__pending == 0), (choice__resume <= 5))
-    cond__40 = CARDS__ab_heal_all[c] > 0
-    damage__41 = damage.at[p].set(
+    choice__player__21 = current_player
+    current_player__22 = jnp.where(CARDS__ab_drive_off[c], o, p)
+    choice__pending__23 = jnp.asarray(5, jnp.int32)
+    t__24 = jnp.asarray(-1, jnp.int32)
+    choice__pending__25 = jnp.where(cond__13, choice__pending__23, choice__pending)
+    choice__player__26 = jnp.where(cond__13, choice__player__21, choice__player)
+    choice__p__27 = jnp.where(cond__13, choice__p__17, choice__p)
+    choice__o__28 = jnp.where(cond__13, choice__o__18, choice__o)
+    choice__c__29 = jnp.where(cond__13, choice__c__19, choice__c)
+    choice__slot__30 = jnp.where(cond__13, choice__slot__16, choice__slot)
+    current_player__31 = jnp.where(cond__13, current_player__22, current_player)
+    t__32 = jnp.where(cond__13, t, t__24)
+    choice__pending__33 = jnp.where(cond__10, choice__pending__25, choice__pending)
+    choice__player__34 = jnp.where(cond__10, choice__player__26, choice__player)
+    choice__p__35 = jnp.where(cond__10, choice__p__27, choice__p)
+    choice__o__36 = jnp.where(cond__10, choice__o__28, choice__o)
+    choice__c__37 = jnp.where(cond__10, choice__c__29, choice__c)
+    choice__slot__38 = jnp.where(cond__10, choice__slot__30, choice__slot)
+    current_player__39 = jnp.where(cond__10, current_player__31, current_player)
+    t__40 = jnp.where(cond__10, t__32, t)
+    choice__pending = jnp.where(cond__7, choice__pending, choice__pending__33)
+    choice__player = jnp.where(cond__7, choice__player, choice__player__34)
+    choice__p = jnp.where(cond__7, choice__p, choice__p__35)
+    choice__o = jnp.where(cond__7, choice__o, choice__o__36)
+    choice__c = jnp.where(cond__7, choice__c, choice__c__37)
+    choice__slot = jnp.where(cond__7, choice__slot, choice__slot__38)
+    current_player = jnp.where(cond__7, current_player, current_player__39)
+    t = jnp.where(cond__7, t__9, t__40)
+    cond__41 = jnp.logical_and((choice__pending == 0), (choice__resume <= 5))
+    cond__42 = CARDS__ab_heal_all[c] > 0
+    pred__43 = jnp.logical_and(cond__41, cond__42)
+    damage__44 = damage.at[jnp.where(pred__43, p, 2)].set(
         jnp.asarray(
             jnp.where((damage[p] > CARDS__ab_heal_all[c]), (damage[p] - CARDS__ab_heal_all[c]), 0),
             jnp.int16,
         )
     )
-    damage__42 = jnp.where(cond__40, damage__41, damage)
-    cond__43 = jnp.logical_and(jnp.logical_or(CARDS__ab_gust[c], CARDS__ab_drive_off[c]), (t >= 0))
-    swap_active__p_545__44 = o
-    swap_active__b_546__45 = t
-    swap_active__perm_547__46 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_546__45], jnp.int32), (4,)
+    cond__45 = jnp.logical_and(jnp.logical_or(CARDS__ab_gust[c], CARDS__ab_drive_off[c]), (t >= 0))
+    pred__46 = jnp.logical_and(cond__41, cond__45)
+    swap_active__p_545__47 = o
+    swap_active__b_546__48 = t
+    swap_active__perm_547__49 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_546__48], jnp.int32), (4,)
     )
-    card__47 = card.at[swap_active__p_545__44].set(
-        jnp.asarray(card[swap_active__p_545__44][swap_active__perm_547__46], jnp.int16)
+    card__50 = card.at[jnp.where(pred__46, swap_active__p_545__47, 2)].set(
+        jnp.asarray(card[swap_active__p_545__47][swap_active__perm_547__49], jnp.int16)
     )
-    damage__48 = damage__42.at[swap_active__p_545__44].set(
-        jnp.asarray(damage__42[swap_active__p_545__44][swap_active__perm_547__46], jnp.int16)
+    damage__51 = damage__44.at[jnp.where(pred__46, swap_active__p_545__47, 2)].set(
+        jnp.asarray(damage__44[swap_active__p_545__47][swap_active__perm_547__49], jnp.int16)
     )
-    energy__49 = energy.at[swap_active__p_545__44].set(
-        jnp.asarray(energy[swap_active__p_545__44][swap_active__perm_547__46], jnp.int8)
+    energy__52 = energy.at[jnp.where(pred__46, swap_active__p_545__47, 2)].set(
+        jnp.asarray(energy[swap_active__p_545__47][swap_active__perm_547__49], jnp.int8)
     )
-    entered__50 = entered.at[swap_active__p_545__44].set(
-        jnp.asarray(entered[swap_active__p_545__44][swap_active__perm_547__46], jnp.int8)
+    entered__53 = entered.at[jnp.where(pred__46, swap_active__p_545__47, 2)].set(
+        jnp.asarray(entered[swap_active__p_545__47][swap_active__perm_547__49], jnp.int8)
     )
-    under__51 = under.at[swap_active__p_545__44].set(
-        jnp.asarray(under[swap_active__p_545__44][swap_active__perm_547__46], jnp.int16)
+    under__54 = under.at[jnp.where(pred__46, swap_active__p_545__47, 2)].set(
+        jnp.asarray(under[swap_active__p_545__47][swap_active__perm_547__49], jnp.int16)
     )
-    used_ability__52 = used_ability.at[swap_active__p_545__44].set(
-        jnp.asarray(used_ability[swap_active__p_545__44][swap_active__perm_547__46], jnp.bool_)
+    used_ability__55 = used_ability__6.at[jnp.where(pred__46, swap_active__p_545__47, 2)].set(
+        jnp.asarray(used_ability__6[swap_active__p_545__47][swap_active__perm_547__49], jnp.bool_)
     )
-    clear_conditions__p_548__53 = swap_active__p_545__44
-    poisoned__54 = poisoned.at[clear_conditions__p_548__53].set(jnp.asarray(False, jnp.bool_))
-    burned__55 = burned.at[clear_conditions__p_548__53].set(jnp.asarray(False, jnp.bool_))
-    condition__56 = condition.at[clear_conditions__p_548__53].set(jnp.asarray(0, jnp.int8))
-    lasting_until__57 = lasting_until.at[clear_conditions__p_548__53].set(
+    clear_conditions__p_548__56 = swap_active__p_545__47
+    poisoned__57 = poisoned.at[jnp.where(pred__46, clear_conditions__p_548__56, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__58 = burned.at[jnp.where(pred__46, clear_conditions__p_548__56, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__59 = condition.at[jnp.where(pred__46, clear_conditions__p_548__56, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__60 = lasting_until.at[jnp.where(pred__46, clear_conditions__p_548__56, 2)].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_548__53]), jnp.int16
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_548__56]), jnp.int16
         )
     )
-    card__58 = jnp.where(cond__43, card__47, card)
-    damage__59 = jnp.where(cond__43, damage__48, damage__42)
-    energy__60 = jnp.where(cond__43, energy__49, energy)
-    entered__61 = jnp.where(cond__43, entered__50, entered)
-    poisoned__62 = jnp.where(cond__43, poisoned__54, poisoned)
-    burned__63 = jnp.where(cond__43, burned__55, burned)
-    condition__64 = jnp.where(cond__43, condition__56, condition)
-    under__65 = jnp.where(cond__43, under__51, under)
-    lasting_until__66 = jnp.where(cond__43, lasting_until__57, lasting_until)
-    used_ability__67 = jnp.where(cond__43, used_ability__52, used_ability)
-    cond__68 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
-    damage__69 = damage__59.at[o, t].set(
-        jnp.asarray((damage__59[o, t] + CARDS__ab_snipe[c]), jnp.int16)
+    cond__61 = jnp.logical_and((CARDS__ab_snipe[c] > 0), (t >= 0))
+    pred__62 = jnp.logical_and(cond__41, cond__61)
+    damage__63 = damage__51.at[jnp.where(pred__62, o, 2), t].set(
+        jnp.asarray((damage__51[o, t] + CARDS__ab_snipe[c]), jnp.int16)
     )
-    damage__70 = jnp.where(cond__68, damage__69, damage__59)
-    cond__71 = CARDS__ab_attach_type[c] >= 0
-    energy__72 = energy__60.at[
-        p, jnp.where(CARDS__ab_attach_active[c], 0, slot__arg), CARDS__ab_attach_type[c]
+    cond__64 = CARDS__ab_attach_type[c] >= 0
+    pred__65 = jnp.logical_and(cond__41, cond__64)
+    energy__66 = energy__52.at[
+        jnp.where(pred__65, p, 2),
+        jnp.where(CARDS__ab_attach_active[c], 0, slot__arg),
+        CARDS__ab_attach_type[c],
     ].set(
         jnp.asarray(
             (
-                energy__60[
+                energy__52[
                     p, jnp.where(CARDS__ab_attach_active[c], 0, slot__arg), CARDS__ab_attach_type[c]
                 ]
                 + 1
@@ -12904,39 +12858,48 @@ def _effect_use_ability(s: State, params, key) -> State:
             jnp.int8,
         )
     )
-    energy__73 = jnp.where(cond__71, energy__72, energy__60)
-    heads__74 = _flip(_words[0])
-    cond__75 = jnp.logical_and(
+    heads__67 = _flip(_words[0])
+    cond__68 = jnp.logical_and(
         (CARDS__ab_status[c] > 0),
         jnp.logical_or(
-            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__74)
+            (CARDS__ab_status_if[c] == 0), jnp.logical_and((CARDS__ab_coins[c] > 0), heads__67)
         ),
     )
-    give_status__q_549__76 = o
-    give_status__st_550__77 = CARDS__ab_status[c]
-    cond__78 = give_status__st_550__77 == 1
-    poisoned__79 = poisoned__62.at[give_status__q_549__76].set(jnp.asarray(True, jnp.bool_))
-    cond__80 = give_status__st_550__77 == 2
-    burned__81 = burned__63.at[give_status__q_549__76].set(jnp.asarray(True, jnp.bool_))
-    cond__82 = give_status__st_550__77 == 3
-    condition__83 = condition__64.at[give_status__q_549__76].set(jnp.asarray(1, jnp.int8))
-    cond__84 = give_status__st_550__77 == 4
-    condition__85 = condition__64.at[give_status__q_549__76].set(jnp.asarray(2, jnp.int8))
-    cond__86 = give_status__st_550__77 == 5
-    condition__87 = condition__64.at[give_status__q_549__76].set(jnp.asarray(3, jnp.int8))
-    condition__88 = jnp.where(cond__86, condition__87, condition__64)
-    condition__89 = jnp.where(cond__84, condition__85, condition__88)
-    condition__90 = jnp.where(cond__82, condition__83, condition__89)
-    burned__91 = jnp.where(cond__80, burned__81, burned__63)
-    condition__92 = jnp.where(cond__80, condition__64, condition__90)
-    poisoned__93 = jnp.where(cond__78, poisoned__79, poisoned__62)
-    burned__94 = jnp.where(cond__78, burned__63, burned__91)
-    condition__95 = jnp.where(cond__78, condition__64, condition__92)
-    poisoned__96 = jnp.where(cond__75, poisoned__93, poisoned__62)
-    burned__97 = jnp.where(cond__75, burned__94, burned__63)
-    condition__98 = jnp.where(cond__75, condition__95, condition__64)
-    cond__99 = CARDS__ab_look_n[c] > 0
-    seen__100 = seen.at[p].set(
+    pred__69 = jnp.logical_and(cond__41, cond__68)
+    give_status__q_549__70 = o
+    give_status__st_550__71 = CARDS__ab_status[c]
+    cond__72 = give_status__st_550__71 == 1
+    pred__73 = jnp.logical_and(pred__69, cond__72)
+    pred__74 = jnp.logical_and(pred__69, jnp.logical_not(cond__72))
+    poisoned__75 = poisoned__57.at[jnp.where(pred__73, give_status__q_549__70, 2)].set(
+        jnp.asarray(True, jnp.bool_)
+    )
+    cond__76 = give_status__st_550__71 == 2
+    pred__77 = jnp.logical_and(pred__74, cond__76)
+    pred__78 = jnp.logical_and(pred__74, jnp.logical_not(cond__76))
+    burned__79 = burned__58.at[jnp.where(pred__77, give_status__q_549__70, 2)].set(
+        jnp.asarray(True, jnp.bool_)
+    )
+    cond__80 = give_status__st_550__71 == 3
+    pred__81 = jnp.logical_and(pred__78, cond__80)
+    pred__82 = jnp.logical_and(pred__78, jnp.logical_not(cond__80))
+    condition__83 = condition__59.at[jnp.where(pred__81, give_status__q_549__70, 2)].set(
+        jnp.asarray(1, jnp.int8)
+    )
+    cond__84 = give_status__st_550__71 == 4
+    pred__85 = jnp.logical_and(pred__82, cond__84)
+    pred__86 = jnp.logical_and(pred__82, jnp.logical_not(cond__84))
+    condition__87 = condition__83.at[jnp.where(pred__85, give_status__q_549__70, 2)].set(
+        jnp.asarray(2, jnp.int8)
+    )
+    cond__88 = give_status__st_550__71 == 5
+    pred__89 = jnp.logical_and(pred__86, cond__88)
+    condition__90 = condition__87.at[jnp.where(pred__89, give_status__q_549__70, 2)].set(
+        jnp.asarray(3, jnp.int8)
+    )
+    cond__91 = CARDS__ab_look_n[c] > 0
+    pred__92 = jnp.logical_and(cond__41, cond__91)
+    seen__93 = seen.at[jnp.where(pred__92, p, 2)].set(
         jnp.asarray(
             jnp.where(
                 (HAND_SLOTS < CARDS__ab_look_n[c]), s.deck[p][jnp.clip(HAND_SLOTS, 0, 19)], -1
@@ -12944,198 +12907,247 @@ def _effect_use_ability(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    seen__101 = jnp.where(cond__99, seen__100, seen)
-    cond__102 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
-    energy__103 = energy__73.at[p, t, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__73[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
+    cond__94 = jnp.logical_and((CARDS__ab_move_type[c] >= 0), (t >= 0))
+    pred__95 = jnp.logical_and(cond__41, cond__94)
+    energy__96 = energy__66.at[jnp.where(pred__95, p, 2), t, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__66[p, t, CARDS__ab_move_type[c]] - 1), jnp.int8)
     )
-    energy__104 = energy__103.at[p, 0, CARDS__ab_move_type[c]].set(
-        jnp.asarray((energy__103[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
+    energy__97 = energy__96.at[jnp.where(pred__95, p, 2), 0, CARDS__ab_move_type[c]].set(
+        jnp.asarray((energy__96[p, 0, CARDS__ab_move_type[c]] + 1), jnp.int8)
     )
-    energy__105 = jnp.where(cond__102, energy__104, energy__73)
-    knockouts__ko_551__106 = jnp.broadcast_to(
+    knockouts__ko_551__98 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__58 >= 0), (damage__70 >= CARDS__hp[card__58])), jnp.bool_
+            jnp.logical_and((card__50 >= 0), (damage__63 >= CARDS__hp[card__50])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_552__107 = jnp.broadcast_to(
+    knockouts__ko_cards_552__99 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_551__106,
-                (1 + jnp.asarray(CARDS__stage[card__58]).astype(jnp.int32)),
+                knockouts__ko_551__98,
+                (1 + jnp.asarray(CARDS__stage[card__50]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__108 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_552__107[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_552__107[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    discard_count__100 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    discard_count
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_cards_552__99[0], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_cards_552__99[1], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        discard_count,
     )
 
-    def loop_body__109(knockouts__q_553, carry):
+    def loop_body__101(knockouts__q_553, carry):
         (discard,) = carry
         knockouts__q_553 = jnp.asarray(knockouts__q_553, jnp.int32)
 
-        def loop_body__110(knockouts__ks_554, carry):
+        def loop_body__102(knockouts__ks_554, carry):
             (discard,) = carry
             knockouts__ks_554 = jnp.asarray(knockouts__ks_554, jnp.int32)
-            cond__111 = _get(knockouts__ko_551__106, knockouts__q_553, knockouts__ks_554)
-            discard__112 = discard.at[knockouts__q_553].set(
+            cond__103 = _get(knockouts__ko_551__98, knockouts__q_553, knockouts__ks_554)
+            pred__104 = jnp.logical_and(cond__41, cond__103)
+            discard__105 = discard.at[jnp.where(pred__104, knockouts__q_553, 2)].set(
                 jnp.asarray(
                     _push(
                         _get(discard, knockouts__q_553),
-                        _get(card__58, knockouts__q_553, knockouts__ks_554),
+                        _get(card__50, knockouts__q_553, knockouts__ks_554),
                     ),
                     jnp.int16,
                 )
             )
 
-            def loop_body__113(knockouts__u_555, carry):
+            def loop_body__106(knockouts__u_555, carry):
                 (discard,) = carry
                 knockouts__u_555 = jnp.asarray(knockouts__u_555, jnp.int32)
-                cond__114 = (
-                    _get(under__65, knockouts__q_553, knockouts__ks_554, knockouts__u_555) >= 0
+                cond__107 = (
+                    _get(under__54, knockouts__q_553, knockouts__ks_554, knockouts__u_555) >= 0
                 )
-                discard__115 = discard.at[knockouts__q_553].set(
+                pred__108 = jnp.logical_and(pred__104, cond__107)
+                discard__109 = discard.at[jnp.where(pred__108, knockouts__q_553, 2)].set(
                     jnp.asarray(
                         _push(
                             _get(discard, knockouts__q_553),
-                            _get(under__65, knockouts__q_553, knockouts__ks_554, knockouts__u_555),
+                            _get(under__54, knockouts__q_553, knockouts__ks_554, knockouts__u_555),
                         ),
                         jnp.int16,
                     )
                 )
-                discard__116 = jnp.where(cond__114, discard__115, discard)
-                return (discard__116,)
+                return (discard__109,)
 
-            (discard__117,) = jax.lax.fori_loop(0, 2, loop_body__113, (discard__112,))
-            discard__118 = jnp.where(cond__111, discard__117, discard)
-            return (discard__118,)
+            (discard__110,) = jax.lax.fori_loop(0, 2, loop_body__106, (discard__105,))
+            return (discard__110,)
 
-        (discard__119,) = jax.lax.fori_loop(0, 4, loop_body__110, (discard,))
-        return (discard__119,)
+        (discard__111,) = jax.lax.fori_loop(0, 4, loop_body__102, (discard,))
+        return (discard__111,)
 
-    (discard__120,) = jax.lax.fori_loop(0, 2, loop_body__109, (discard,))
-    knockouts__ko_value_556__121 = jnp.broadcast_to(
+    (discard__112,) = jax.lax.fori_loop(0, 2, loop_body__101, (discard,))
+    knockouts__ko_value_556__113 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_551__106, (1 + jnp.asarray(CARDS__ex[card__58]).astype(jnp.int32)), 0
+                knockouts__ko_551__98, (1 + jnp.asarray(CARDS__ex[card__50]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__122 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_556__121[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_556__121[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__123 = False
-    ko_turn__124 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_551__106[0]),
-                            jnp.any(knockouts__ko_551__106[1]),
-                        )
-                    ]
+    points__114 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    points
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_value_556__113[1], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_value_556__113[0], dtype=jnp.int32),
+                            )
+                        ]
+                    )
                 ),
-                s.turn,
-                ko_turn,
+                jnp.int8,
             ),
-            jnp.int16,
+            (2,),
         ),
-        (2,),
+        points,
     )
-    ko_turn__125 = jnp.where(cond__123, ko_turn__124, ko_turn)
-    card__126 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_551__106, -1, card__58), jnp.int16), (2, 4)
-    )
-    damage__127 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_551__106, 0, damage__70), jnp.int16), (2, 4)
-    )
-    energy__128 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_551__106, (2, 4, 1)), 0, energy__105), jnp.int8
+    cond__115 = False
+    pred__116 = jnp.logical_and(cond__41, cond__115)
+    ko_turn__117 = jnp.where(
+        pred__116,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(
+                    jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.bool_)
+                            for x in (
+                                jnp.any(knockouts__ko_551__98[0]),
+                                jnp.any(knockouts__ko_551__98[1]),
+                            )
+                        ]
+                    ),
+                    s.turn,
+                    ko_turn,
+                ),
+                jnp.int16,
+            ),
+            (2,),
         ),
-        (2, 4, 8),
+        ko_turn,
     )
-    entered__129 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_551__106, 0, entered__61), jnp.int8), (2, 4)
-    )
-    under__130 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_551__106, (2, 4, 1)), -1, under__65), jnp.int16
+    card__118 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_551__98, -1, card__50), jnp.int16), (2, 4)
         ),
-        (2, 4, 2),
+        card__50,
     )
-    used_ability__131 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability__67, jnp.logical_not(knockouts__ko_551__106)), jnp.bool_
+    damage__119 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_551__98, 0, damage__63), jnp.int16), (2, 4)
         ),
-        (2, 4),
+        damage__63,
     )
-    knockouts__ko_active_557__132 = jnp.broadcast_to(
+    energy__120 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_551__98, (2, 4, 1)), 0, energy__97), jnp.int8
+            ),
+            (2, 4, 8),
+        ),
+        energy__97,
+    )
+    entered__121 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_551__98, 0, entered__53), jnp.int8), (2, 4)
+        ),
+        entered__53,
+    )
+    under__122 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_551__98, (2, 4, 1)), -1, under__54), jnp.int16
+            ),
+            (2, 4, 2),
+        ),
+        under__54,
+    )
+    used_ability__123 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(used_ability__55, jnp.logical_not(knockouts__ko_551__98)), jnp.bool_
+            ),
+            (2, 4),
+        ),
+        used_ability__55,
+    )
+    knockouts__ko_active_557__124 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_551__106[0, 0], knockouts__ko_551__106[1, 0])
+                    for x in (knockouts__ko_551__98[0, 0], knockouts__ko_551__98[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__133 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__96, jnp.logical_not(knockouts__ko_active_557__132)), jnp.bool_
+    poisoned__125 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(poisoned__75, jnp.logical_not(knockouts__ko_active_557__124)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        poisoned__75,
     )
-    burned__134 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__97, jnp.logical_not(knockouts__ko_active_557__132)), jnp.bool_
+    burned__126 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(burned__79, jnp.logical_not(knockouts__ko_active_557__124)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        burned__79,
     )
-    condition__135 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_557__132, 0, condition__98), jnp.int8), (2,)
+    condition__127 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_active_557__124, 0, condition__90), jnp.int8), (2,)
+        ),
+        condition__90,
     )
-    knockouts__has_bench_560__136 = jnp.broadcast_to(
+    knockouts__has_bench_560__128 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -13143,13 +13155,13 @@ def _effect_use_ability(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_558: _get(card__126, 0, knockouts__ks_558) >= 0
+                                lambda knockouts__ks_558: _get(card__118, 0, knockouts__ks_558) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_559: _get(card__126, 1, knockouts__ks_559) >= 0
+                                lambda knockouts__ks_559: _get(card__118, 1, knockouts__ks_559) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -13160,31 +13172,35 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__137 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_557__132, knockouts__has_bench_560__136),
+    promote_pending__129 = jnp.where(
+        cond__41,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_or(
+                    promote_pending,
+                    jnp.logical_and(knockouts__ko_active_557__124, knockouts__has_bench_560__128),
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (2,),
         ),
-        (2,),
+        promote_pending,
     )
-    knockouts__won_561__138 = jnp.broadcast_to(
+    knockouts__won_561__130 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__122 >= 3),
+                (points__114 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_557__132[1],
-                                jnp.logical_not(knockouts__has_bench_560__136[1]),
+                                knockouts__ko_active_557__124[1],
+                                jnp.logical_not(knockouts__has_bench_560__128[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_557__132[0],
-                                jnp.logical_not(knockouts__has_bench_560__136[0]),
+                                knockouts__ko_active_557__124[0],
+                                jnp.logical_not(knockouts__has_bench_560__128[0]),
                             ),
                         )
                     ]
@@ -13194,207 +13210,178 @@ def _effect_use_ability(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__139 = jnp.logical_and(knockouts__won_561__138[0], knockouts__won_561__138[1])
-    rewards__140 = jnp.zeros(2, jnp.float32)
-    terminated__141 = jnp.bool_(True)
-    phase__142 = jnp.asarray(3, jnp.int8)
-    cond__143 = jnp.logical_or(knockouts__won_561__138[0], knockouts__won_561__138[1])
-    rewards__144 = _outcome(jnp.where(knockouts__won_561__138[0], 0, 1), 1.0)
-    terminated__145 = jnp.bool_(True)
-    phase__146 = jnp.asarray(3, jnp.int8)
-    phase__147 = jnp.where(cond__143, phase__146, phase)
-    rewards__148 = jnp.where(cond__143, rewards__144, rewards)
-    terminated__149 = jnp.where(cond__143, terminated__145, terminated)
-    phase__150 = jnp.where(cond__139, phase__142, phase__147)
-    rewards__151 = jnp.where(cond__139, rewards__140, rewards__148)
-    terminated__152 = jnp.where(cond__139, terminated__141, terminated__149)
-    choice__test_6__153 = jnp.logical_and((phase__150 == 1), promote_pending__137[o])
-    phase = jnp.where(cond__39, phase__150, phase)
-    discard_count = jnp.where(cond__39, discard_count__108, discard_count)
-    discard = jnp.where(cond__39, discard__120, discard)
-    card = jnp.where(cond__39, card__126, card)
-    damage = jnp.where(cond__39, damage__127, damage)
-    energy = jnp.where(cond__39, energy__128, energy)
-    entered = jnp.where(cond__39, entered__129, entered)
-    poisoned = jnp.where(cond__39, poisoned__133, poisoned)
-    burned = jnp.where(cond__39, burned__134, burned)
-    condition = jnp.where(cond__39, condition__135, condition)
-    points = jnp.where(cond__39, points__122, points)
-    promote_pending = jnp.where(cond__39, promote_pending__137, promote_pending)
-    ko_turn = jnp.where(cond__39, ko_turn__125, ko_turn)
-    under = jnp.where(cond__39, under__130, under)
-    lasting_until = jnp.where(cond__39, lasting_until__66, lasting_until)
-    used_ability = jnp.where(cond__39, used_ability__131, used_ability)
-    seen = jnp.where(cond__39, seen__101, seen)
-    rewards = jnp.where(cond__39, rewards__151, rewards)
-    terminated = jnp.where(cond__39, terminated__152, terminated)
-    choice__test_6 = jnp.where(cond__39, choice__test_6__153, choice__test_6)
-    cond__154 = jnp.logical_or(
+    cond__131 = jnp.logical_and(knockouts__won_561__130[0], knockouts__won_561__130[1])
+    pred__132 = jnp.logical_and(cond__41, cond__131)
+    pred__133 = jnp.logical_and(cond__41, jnp.logical_not(cond__131))
+    rewards__134 = jnp.where(pred__132, jnp.zeros(2, jnp.float32), rewards)
+    terminated__135 = jnp.bool_(True)
+    phase__136 = jnp.asarray(3, jnp.int8)
+    cond__137 = jnp.logical_or(knockouts__won_561__130[0], knockouts__won_561__130[1])
+    pred__138 = jnp.logical_and(pred__133, cond__137)
+    rewards__139 = jnp.where(
+        pred__138, _outcome(jnp.where(knockouts__won_561__130[0], 0, 1), 1.0), rewards__134
+    )
+    terminated__140 = jnp.bool_(True)
+    phase__141 = jnp.asarray(3, jnp.int8)
+    phase__142 = jnp.where(cond__137, phase__141, phase)
+    terminated__143 = jnp.where(cond__137, terminated__140, terminated)
+    phase__144 = jnp.where(cond__131, phase__136, phase__142)
+    terminated__145 = jnp.where(cond__131, terminated__135, terminated__143)
+    choice__test_6__146 = jnp.logical_and((phase__144 == 1), promote_pending__129[o])
+    phase = jnp.where(cond__41, phase__144, phase)
+    terminated = jnp.where(cond__41, terminated__145, terminated)
+    choice__test_6 = jnp.where(cond__41, choice__test_6__146, choice__test_6)
+    cond__147 = jnp.logical_or(
         jnp.logical_and((choice__pending == 0), (choice__resume <= 5)), (choice__resume == 6)
     )
-    cond__155 = jnp.logical_or((choice__resume == 6), choice__test_6)
-    cond__156 = choice__resume == 6
-    b__157 = choice__option
-    cond__158 = jnp.logical_and((choice__pending == 0), (choice__resume <= 5))
-    choice__options_6__159 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(BENCH_MASK, (card[o] >= 0)), jnp.bool_), (4,)
+    cond__148 = jnp.logical_or((choice__resume == 6), choice__test_6)
+    pred__149 = jnp.logical_and(cond__147, cond__148)
+    cond__150 = choice__resume == 6
+    pred__151 = jnp.logical_and(pred__149, cond__150)
+    pred__152 = jnp.logical_and(pred__149, jnp.logical_not(cond__150))
+    b__153 = choice__option
+    cond__154 = jnp.logical_and((choice__pending == 0), (choice__resume <= 5))
+    pred__155 = jnp.logical_and(pred__152, cond__154)
+    choice__options_6__156 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and(BENCH_MASK, (card__118[o] >= 0)), jnp.bool_), (4,)
     )
-    cond__160 = jnp.any(choice__options_6__159)
-    choice__o__161 = o
-    choice__mask__162 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.concatenate(
-                [
-                    jnp.atleast_1d(jnp.asarray(choice__options_6__159, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                ]
+    cond__157 = jnp.any(choice__options_6__156)
+    pred__158 = jnp.logical_and(pred__155, cond__157)
+    pred__159 = jnp.logical_and(pred__155, jnp.logical_not(cond__157))
+    choice__o__160 = o
+    choice__mask__161 = jnp.where(
+        pred__158,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.concatenate(
+                    [
+                        jnp.atleast_1d(jnp.asarray(choice__options_6__156, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                    ]
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (20,),
         ),
-        (20,),
+        choice__mask__20,
     )
-    choice__player__163 = current_player
-    current_player__164 = o
-    choice__pending__165 = jnp.asarray(6, jnp.int32)
-    b__166 = jnp.asarray(-1, jnp.int32)
-    choice__pending__167 = jnp.where(cond__160, choice__pending__165, choice__pending)
-    choice__player__168 = jnp.where(cond__160, choice__player__163, choice__player)
-    choice__mask__169 = jnp.where(cond__160, choice__mask__162, choice__mask)
-    choice__o__170 = jnp.where(cond__160, choice__o__161, choice__o)
-    current_player__171 = jnp.where(cond__160, current_player__164, current_player)
-    b__172 = jnp.where(cond__160, b, b__166)
-    choice__pending__173 = jnp.where(cond__158, choice__pending__167, choice__pending)
-    choice__player__174 = jnp.where(cond__158, choice__player__168, choice__player)
-    choice__mask__175 = jnp.where(cond__158, choice__mask__169, choice__mask)
-    choice__o__176 = jnp.where(cond__158, choice__o__170, choice__o)
-    current_player__177 = jnp.where(cond__158, current_player__171, current_player)
-    b__178 = jnp.where(cond__158, b__172, b)
-    choice__pending__179 = jnp.where(cond__156, choice__pending, choice__pending__173)
-    choice__player__180 = jnp.where(cond__156, choice__player, choice__player__174)
-    choice__mask__181 = jnp.where(cond__156, choice__mask, choice__mask__175)
-    choice__o__182 = jnp.where(cond__156, choice__o, choice__o__176)
-    current_player__183 = jnp.where(cond__156, current_player, current_player__177)
-    b__184 = jnp.where(cond__156, b__157, b__178)
-    cond__185 = jnp.logical_and((choice__pending__179 == 0), (choice__resume <= 6))
-    swap_active__p_562__186 = o
-    swap_active__b_563__187 = b__184
-    swap_active__perm_564__188 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_563__187], jnp.int32), (4,)
+    choice__player__162 = current_player
+    current_player__163 = o
+    choice__pending__164 = jnp.asarray(6, jnp.int32)
+    b__165 = jnp.asarray(-1, jnp.int32)
+    choice__pending__166 = jnp.where(cond__157, choice__pending__164, choice__pending)
+    choice__player__167 = jnp.where(cond__157, choice__player__162, choice__player)
+    choice__o__168 = jnp.where(cond__157, choice__o__160, choice__o)
+    current_player__169 = jnp.where(cond__157, current_player__163, current_player)
+    b__170 = jnp.where(cond__157, b, b__165)
+    choice__pending__171 = jnp.where(cond__154, choice__pending__166, choice__pending)
+    choice__player__172 = jnp.where(cond__154, choice__player__167, choice__player)
+    choice__o__173 = jnp.where(cond__154, choice__o__168, choice__o)
+    current_player__174 = jnp.where(cond__154, current_player__169, current_player)
+    b__175 = jnp.where(cond__154, b__170, b)
+    choice__pending__176 = jnp.where(cond__150, choice__pending, choice__pending__171)
+    choice__player__177 = jnp.where(cond__150, choice__player, choice__player__172)
+    choice__o__178 = jnp.where(cond__150, choice__o, choice__o__173)
+    current_player__179 = jnp.where(cond__150, current_player, current_player__174)
+    b__180 = jnp.where(cond__150, b__153, b__175)
+    cond__181 = jnp.logical_and((choice__pending__176 == 0), (choice__resume <= 6))
+    pred__182 = jnp.logical_and(pred__149, cond__181)
+    swap_active__p_562__183 = o
+    swap_active__b_563__184 = b__180
+    swap_active__perm_564__185 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_563__184], jnp.int32), (4,)
     )
-    card__189 = card.at[swap_active__p_562__186].set(
-        jnp.asarray(card[swap_active__p_562__186][swap_active__perm_564__188], jnp.int16)
+    card__186 = card__118.at[jnp.where(pred__182, swap_active__p_562__183, 2)].set(
+        jnp.asarray(card__118[swap_active__p_562__183][swap_active__perm_564__185], jnp.int16)
     )
-    damage__190 = damage.at[swap_active__p_562__186].set(
-        jnp.asarray(damage[swap_active__p_562__186][swap_active__perm_564__188], jnp.int16)
+    damage__187 = damage__119.at[jnp.where(pred__182, swap_active__p_562__183, 2)].set(
+        jnp.asarray(damage__119[swap_active__p_562__183][swap_active__perm_564__185], jnp.int16)
     )
-    energy__191 = energy.at[swap_active__p_562__186].set(
-        jnp.asarray(energy[swap_active__p_562__186][swap_active__perm_564__188], jnp.int8)
+    energy__188 = energy__120.at[jnp.where(pred__182, swap_active__p_562__183, 2)].set(
+        jnp.asarray(energy__120[swap_active__p_562__183][swap_active__perm_564__185], jnp.int8)
     )
-    entered__192 = entered.at[swap_active__p_562__186].set(
-        jnp.asarray(entered[swap_active__p_562__186][swap_active__perm_564__188], jnp.int8)
+    entered__189 = entered__121.at[jnp.where(pred__182, swap_active__p_562__183, 2)].set(
+        jnp.asarray(entered__121[swap_active__p_562__183][swap_active__perm_564__185], jnp.int8)
     )
-    under__193 = under.at[swap_active__p_562__186].set(
-        jnp.asarray(under[swap_active__p_562__186][swap_active__perm_564__188], jnp.int16)
+    under__190 = under__122.at[jnp.where(pred__182, swap_active__p_562__183, 2)].set(
+        jnp.asarray(under__122[swap_active__p_562__183][swap_active__perm_564__185], jnp.int16)
     )
-    used_ability__194 = used_ability.at[swap_active__p_562__186].set(
-        jnp.asarray(used_ability[swap_active__p_562__186][swap_active__perm_564__188], jnp.bool_)
-    )
-    clear_conditions__p_565__195 = swap_active__p_562__186
-    poisoned__196 = poisoned.at[clear_conditions__p_565__195].set(jnp.asarray(False, jnp.bool_))
-    burned__197 = burned.at[clear_conditions__p_565__195].set(jnp.asarray(False, jnp.bool_))
-    condition__198 = condition.at[clear_conditions__p_565__195].set(jnp.asarray(0, jnp.int8))
-    lasting_until__199 = lasting_until.at[clear_conditions__p_565__195].set(
+    used_ability__191 = used_ability__123.at[jnp.where(pred__182, swap_active__p_562__183, 2)].set(
         jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_565__195]), jnp.int16
+            used_ability__123[swap_active__p_562__183][swap_active__perm_564__185], jnp.bool_
         )
     )
-    promote_pending__200 = promote_pending.at[o].set(jnp.asarray(False, jnp.bool_))
-    card__201 = jnp.where(cond__185, card__189, card)
-    damage__202 = jnp.where(cond__185, damage__190, damage)
-    energy__203 = jnp.where(cond__185, energy__191, energy)
-    entered__204 = jnp.where(cond__185, entered__192, entered)
-    poisoned__205 = jnp.where(cond__185, poisoned__196, poisoned)
-    burned__206 = jnp.where(cond__185, burned__197, burned)
-    condition__207 = jnp.where(cond__185, condition__198, condition)
-    promote_pending__208 = jnp.where(cond__185, promote_pending__200, promote_pending)
-    under__209 = jnp.where(cond__185, under__193, under)
-    lasting_until__210 = jnp.where(cond__185, lasting_until__199, lasting_until)
-    used_ability__211 = jnp.where(cond__185, used_ability__194, used_ability)
-    card__212 = jnp.where(cond__155, card__201, card)
-    damage__213 = jnp.where(cond__155, damage__202, damage)
-    energy__214 = jnp.where(cond__155, energy__203, energy)
-    entered__215 = jnp.where(cond__155, entered__204, entered)
-    poisoned__216 = jnp.where(cond__155, poisoned__205, poisoned)
-    burned__217 = jnp.where(cond__155, burned__206, burned)
-    condition__218 = jnp.where(cond__155, condition__207, condition)
-    promote_pending__219 = jnp.where(cond__155, promote_pending__208, promote_pending)
-    under__220 = jnp.where(cond__155, under__209, under)
-    lasting_until__221 = jnp.where(cond__155, lasting_until__210, lasting_until)
-    used_ability__222 = jnp.where(cond__155, used_ability__211, used_ability)
-    choice__pending__223 = jnp.where(cond__155, choice__pending__179, choice__pending)
-    choice__player__224 = jnp.where(cond__155, choice__player__180, choice__player)
-    choice__mask__225 = jnp.where(cond__155, choice__mask__181, choice__mask)
-    choice__o__226 = jnp.where(cond__155, choice__o__182, choice__o)
-    current_player__227 = jnp.where(cond__155, current_player__183, current_player)
-    b__228 = jnp.where(cond__155, b__184, b)
-    card = jnp.where(cond__154, card__212, card)
-    damage = jnp.where(cond__154, damage__213, damage)
-    energy = jnp.where(cond__154, energy__214, energy)
-    entered = jnp.where(cond__154, entered__215, entered)
-    poisoned = jnp.where(cond__154, poisoned__216, poisoned)
-    burned = jnp.where(cond__154, burned__217, burned)
-    condition = jnp.where(cond__154, condition__218, condition)
-    promote_pending = jnp.where(cond__154, promote_pending__219, promote_pending)
-    under = jnp.where(cond__154, under__220, under)
-    lasting_until = jnp.where(cond__154, lasting_until__221, lasting_until)
-    used_ability = jnp.where(cond__154, used_ability__222, used_ability)
-    choice__pending = jnp.where(cond__154, choice__pending__223, choice__pending)
-    choice__player = jnp.where(cond__154, choice__player__224, choice__player)
-    choice__mask = jnp.where(cond__154, choice__mask__225, choice__mask)
-    choice__o = jnp.where(cond__154, choice__o__226, choice__o)
-    current_player = jnp.where(cond__154, current_player__227, current_player)
-    b = jnp.where(cond__154, b__228, b)
+    clear_conditions__p_565__192 = swap_active__p_562__183
+    poisoned__193 = poisoned__125.at[jnp.where(pred__182, clear_conditions__p_565__192, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__194 = burned__126.at[jnp.where(pred__182, clear_conditions__p_565__192, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__195 = condition__127.at[jnp.where(pred__182, clear_conditions__p_565__192, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__196 = lasting_until__60.at[
+        jnp.where(pred__182, clear_conditions__p_565__192, 2)
+    ].set(
+        jnp.asarray(
+            jnp.where(ACTIVE_BOUND, 0, lasting_until__60[clear_conditions__p_565__192]), jnp.int16
+        )
+    )
+    promote_pending__197 = promote_pending__129.at[jnp.where(pred__182, o, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    choice__pending__198 = jnp.where(cond__148, choice__pending__176, choice__pending)
+    choice__player__199 = jnp.where(cond__148, choice__player__177, choice__player)
+    choice__o__200 = jnp.where(cond__148, choice__o__178, choice__o)
+    current_player__201 = jnp.where(cond__148, current_player__179, current_player)
+    b__202 = jnp.where(cond__148, b__180, b)
+    choice__pending = jnp.where(cond__147, choice__pending__198, choice__pending)
+    choice__player = jnp.where(cond__147, choice__player__199, choice__player)
+    choice__o = jnp.where(cond__147, choice__o__200, choice__o)
+    current_player = jnp.where(cond__147, current_player__201, current_player)
+    b = jnp.where(cond__147, b__202, b)
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
-        used_ability=used_ability,
+        used_ability=used_ability__191,
         choice__slot=choice__slot,
         choice__p=choice__p,
         choice__o=choice__o,
         choice__c=choice__c,
-        choice__mask=choice__mask,
+        choice__mask=choice__mask__161,
         choice__player=choice__player,
-        damage=damage,
-        card=card,
-        energy=energy,
-        entered=entered,
-        under=under,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        lasting_until=lasting_until,
-        seen=seen,
-        discard_count=discard_count,
-        discard=discard,
-        points=points,
-        ko_turn=ko_turn,
-        promote_pending=promote_pending,
-        rewards=rewards,
+        damage=damage__187,
+        card=card__186,
+        energy=energy__188,
+        entered=entered__189,
+        under=under__190,
+        poisoned=poisoned__193,
+        burned=burned__194,
+        condition=condition__195,
+        lasting_until=lasting_until__196,
+        seen=seen__93,
+        discard_count=discard_count__100,
+        discard=discard__112,
+        points=points__114,
+        ko_turn=ko_turn__117,
+        promote_pending=promote_pending__197,
+        rewards=rewards__139,
         terminated=terminated,
         phase=phase,
     )
@@ -13461,62 +13448,66 @@ def _effect_promote(s: State, params, key) -> State:
     )
     promote_pending = promote_pending.at[p].set(jnp.asarray(False, jnp.bool_))
     cond__1 = promote_pending[(1 - p)]
-    current_player__2 = 1 - p
-    start_turn__p_570__3 = jnp.where(
+    pred__2 = jnp.logical_not(cond__1)
+    current_player__3 = 1 - p
+    start_turn__p_570__4 = jnp.where(
         (jnp.bitwise_and(jnp.asarray(turn, jnp.int16), 1) == 0), s.first, (1 - s.first)
     )
-    current_player__4 = jnp.asarray(start_turn__p_570__3, jnp.int32)
-    phase__5 = jnp.asarray(1, jnp.int8)
-    turn__6 = turn + 1
-    supporter_played__7 = False
-    retreated__8 = False
-    retreat_cut__9 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__10 = jnp.asarray(0, jnp.int16)
-    dealt_group__11 = jnp.asarray(-1, jnp.int8)
-    used_ability__12 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability, False), jnp.bool_), (2, 4)
+    current_player__5 = jnp.asarray(start_turn__p_570__4, jnp.int32)
+    phase__6 = jnp.asarray(1, jnp.int8)
+    turn__7 = turn + 1
+    supporter_played__8 = False
+    retreated__9 = False
+    retreat_cut__10 = jnp.asarray(0, jnp.int8)
+    dealt_bonus__11 = jnp.asarray(0, jnp.int16)
+    dealt_group__12 = jnp.asarray(-1, jnp.int8)
+    used_ability__13 = jnp.where(
+        pred__2,
+        jnp.broadcast_to(jnp.asarray(jnp.logical_and(used_ability, False), jnp.bool_), (2, 4)),
+        used_ability,
     )
-    draw_cards__p_571__13 = start_turn__p_570__3
-    draw_cards__have_572__14 = hand_count[draw_cards__p_571__13]
-    draw_cards__k_573__15 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_571__13]), 0, (10 - draw_cards__have_572__14)
+    draw_cards__p_571__14 = start_turn__p_570__4
+    draw_cards__have_572__15 = hand_count[draw_cards__p_571__14]
+    draw_cards__k_573__16 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__p_571__14]), 0, (10 - draw_cards__have_572__15)
     )
-    hand__16 = hand.at[draw_cards__p_571__13].set(
+    hand__17 = hand.at[jnp.where(pred__2, draw_cards__p_571__14, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_572__14),
-                    (HAND_SLOTS < (draw_cards__have_572__14 + draw_cards__k_573__15)),
+                    (HAND_SLOTS >= draw_cards__have_572__15),
+                    (HAND_SLOTS < (draw_cards__have_572__15 + draw_cards__k_573__16)),
                 ),
-                deck[draw_cards__p_571__13][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_572__14), 0, 19)
+                deck[draw_cards__p_571__14][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_572__15), 0, 19)
                 ],
-                hand[draw_cards__p_571__13],
+                hand[draw_cards__p_571__14],
             ),
             jnp.int16,
         )
     )
-    deck__17 = deck.at[draw_cards__p_571__13].set(
+    deck__18 = deck.at[jnp.where(pred__2, draw_cards__p_571__14, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_573__15) < 20),
-                deck[draw_cards__p_571__13][jnp.clip((DECK_SLOTS + draw_cards__k_573__15), 0, 19)],
+                ((DECK_SLOTS + draw_cards__k_573__16) < 20),
+                deck[draw_cards__p_571__14][jnp.clip((DECK_SLOTS + draw_cards__k_573__16), 0, 19)],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__18 = hand_count.at[draw_cards__p_571__13].set(
-        jnp.asarray((hand_count[draw_cards__p_571__13] + draw_cards__k_573__15), jnp.int8)
+    hand_count__19 = hand_count.at[jnp.where(pred__2, draw_cards__p_571__14, 2)].set(
+        jnp.asarray((hand_count[draw_cards__p_571__14] + draw_cards__k_573__16), jnp.int8)
     )
-    deck_count__19 = deck_count.at[draw_cards__p_571__13].set(
-        jnp.asarray((deck_count[draw_cards__p_571__13] - draw_cards__k_573__15), jnp.int8)
+    deck_count__20 = deck_count.at[jnp.where(pred__2, draw_cards__p_571__14, 2)].set(
+        jnp.asarray((deck_count[draw_cards__p_571__14] - draw_cards__k_573__16), jnp.int8)
     )
-    cond__20 = turn__6 > 1
-    energy_now__21 = energy_now.at[start_turn__p_570__3].set(
-        jnp.asarray(energy_next[start_turn__p_570__3], jnp.int8)
+    cond__21 = turn__7 > 1
+    pred__22 = jnp.logical_and(pred__2, cond__21)
+    energy_now__23 = energy_now.at[jnp.where(pred__22, start_turn__p_570__4, 2)].set(
+        jnp.asarray(energy_next[start_turn__p_570__4], jnp.int8)
     )
-    energy_next__22 = energy_next.at[start_turn__p_570__3].set(
+    energy_next__24 = energy_next.at[jnp.where(pred__22, start_turn__p_570__4, 2)].set(
         jnp.asarray(
             (
                 lambda next_energy__p_574: (
@@ -13532,34 +13523,25 @@ def _effect_promote(s: State, params, key) -> State:
                         )
                     )(_roll(_words[0], DECK_INFO__types[next_energy__d_575]))
                 )(s.deck_id[next_energy__p_574])
-            )(start_turn__p_570__3),
+            )(start_turn__p_570__4),
             jnp.int8,
         )
     )
-    energy_now__23 = jnp.where(cond__20, energy_now__21, energy_now)
-    energy_next__24 = jnp.where(cond__20, energy_next__22, energy_next)
-    phase = jnp.where(cond__1, phase, phase__5)
-    turn = jnp.where(cond__1, turn, turn__6)
-    deck = jnp.where(cond__1, deck, deck__17)
-    deck_count = jnp.where(cond__1, deck_count, deck_count__19)
-    hand = jnp.where(cond__1, hand, hand__16)
-    hand_count = jnp.where(cond__1, hand_count, hand_count__18)
-    energy_now = jnp.where(cond__1, energy_now, energy_now__23)
-    energy_next = jnp.where(cond__1, energy_next, energy_next__24)
-    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__7)
-    retreated = jnp.where(cond__1, retreated, retreated__8)
-    retreat_cut = jnp.where(cond__1, retreat_cut, retreat_cut__9)
-    dealt_bonus = jnp.where(cond__1, dealt_bonus, dealt_bonus__10)
-    dealt_group = jnp.where(cond__1, dealt_group, dealt_group__11)
-    used_ability = jnp.where(cond__1, used_ability, used_ability__12)
-    current_player = jnp.where(cond__1, current_player__2, current_player__4)
+    phase = jnp.where(cond__1, phase, phase__6)
+    turn = jnp.where(cond__1, turn, turn__7)
+    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__8)
+    retreated = jnp.where(cond__1, retreated, retreated__9)
+    retreat_cut = jnp.where(cond__1, retreat_cut, retreat_cut__10)
+    dealt_bonus = jnp.where(cond__1, dealt_bonus, dealt_bonus__11)
+    dealt_group = jnp.where(cond__1, dealt_group, dealt_group__12)
+    current_player = jnp.where(cond__1, current_player__3, current_player__5)
     return s.replace(
         card=card,
         damage=damage,
         energy=energy,
         entered=entered,
         under=under,
-        used_ability=used_ability,
+        used_ability=used_ability__13,
         poisoned=poisoned,
         burned=burned,
         condition=condition,
@@ -13573,12 +13555,12 @@ def _effect_promote(s: State, params, key) -> State:
         retreat_cut=retreat_cut,
         dealt_bonus=dealt_bonus,
         dealt_group=dealt_group,
-        hand=hand,
-        deck=deck,
-        hand_count=hand_count,
-        deck_count=deck_count,
-        energy_now=energy_now,
-        energy_next=energy_next,
+        hand=hand__17,
+        deck=deck__18,
+        hand_count=hand_count__19,
+        deck_count=deck_count__20,
+        energy_now=energy_now__23,
+        energy_next=energy_next__24,
     )
 
 
@@ -13614,174 +13596,164 @@ def _effect_discard_fossil(s: State, params, key) -> State:
     p__3 = current_player
     p = jnp.where(cond__1, p__3, p)
     cond__4 = choice__resume == 7
-    b__5 = choice__option
-    cond__6 = choice__resume == 0
-    choice__options_7__7 = jnp.broadcast_to(
+    pred__5 = jnp.logical_not(cond__4)
+    b__6 = choice__option
+    cond__7 = choice__resume == 0
+    pred__8 = jnp.logical_and(pred__5, cond__7)
+    choice__options_7__9 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where((slot__arg == 0), jnp.logical_and(BENCH_MASK, (card[p] >= 0)), False),
             jnp.bool_,
         ),
         (4,),
     )
-    cond__8 = jnp.any(choice__options_7__7)
-    choice__slot__9 = slot__arg
-    choice__p__10 = p
-    choice__mask__11 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.concatenate(
-                [
-                    jnp.atleast_1d(jnp.asarray(choice__options_7__7, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                    jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
-                ]
+    cond__10 = jnp.any(choice__options_7__9)
+    pred__11 = jnp.logical_and(pred__8, cond__10)
+    pred__12 = jnp.logical_and(pred__8, jnp.logical_not(cond__10))
+    choice__slot__13 = slot__arg
+    choice__p__14 = p
+    choice__mask__15 = jnp.where(
+        pred__11,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.concatenate(
+                    [
+                        jnp.atleast_1d(jnp.asarray(choice__options_7__9, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                        jnp.atleast_1d(jnp.asarray(False, jnp.bool_)),
+                    ]
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (20,),
         ),
-        (20,),
+        choice__mask,
     )
-    choice__player__12 = current_player
-    current_player__13 = p
-    choice__pending__14 = jnp.asarray(7, jnp.int32)
-    b__15 = jnp.asarray(-1, jnp.int32)
-    choice__pending__16 = jnp.where(cond__8, choice__pending__14, choice__pending)
-    choice__player__17 = jnp.where(cond__8, choice__player__12, choice__player)
-    choice__mask__18 = jnp.where(cond__8, choice__mask__11, choice__mask)
-    choice__p__19 = jnp.where(cond__8, choice__p__10, choice__p)
-    choice__slot__20 = jnp.where(cond__8, choice__slot__9, choice__slot)
-    current_player__21 = jnp.where(cond__8, current_player__13, current_player)
-    b__22 = jnp.where(cond__8, b, b__15)
-    choice__pending__23 = jnp.where(cond__6, choice__pending__16, choice__pending)
-    choice__player__24 = jnp.where(cond__6, choice__player__17, choice__player)
-    choice__mask__25 = jnp.where(cond__6, choice__mask__18, choice__mask)
-    choice__p__26 = jnp.where(cond__6, choice__p__19, choice__p)
-    choice__slot__27 = jnp.where(cond__6, choice__slot__20, choice__slot)
-    current_player__28 = jnp.where(cond__6, current_player__21, current_player)
-    b__29 = jnp.where(cond__6, b__22, b)
-    choice__pending = jnp.where(cond__4, choice__pending, choice__pending__23)
-    choice__player = jnp.where(cond__4, choice__player, choice__player__24)
-    choice__mask = jnp.where(cond__4, choice__mask, choice__mask__25)
-    choice__p = jnp.where(cond__4, choice__p, choice__p__26)
-    choice__slot = jnp.where(cond__4, choice__slot, choice__slot__27)
-    current_player = jnp.where(cond__4, current_player, current_player__28)
-    b = jnp.where(cond__4, b__5, b__29)
-    cond__30 = jnp.logical_and((choice__pending == 0), (choice__resume <= 7))
-    cond__31 = b > 0
-    swap_active__p_577__32 = p
-    swap_active__b_578__33 = b
-    swap_active__perm_579__34 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_578__33], jnp.int32), (4,)
+    choice__player__16 = current_player
+    current_player__17 = p
+    choice__pending__18 = jnp.asarray(7, jnp.int32)
+    b__19 = jnp.asarray(-1, jnp.int32)
+    choice__pending__20 = jnp.where(cond__10, choice__pending__18, choice__pending)
+    choice__player__21 = jnp.where(cond__10, choice__player__16, choice__player)
+    choice__p__22 = jnp.where(cond__10, choice__p__14, choice__p)
+    choice__slot__23 = jnp.where(cond__10, choice__slot__13, choice__slot)
+    current_player__24 = jnp.where(cond__10, current_player__17, current_player)
+    b__25 = jnp.where(cond__10, b, b__19)
+    choice__pending__26 = jnp.where(cond__7, choice__pending__20, choice__pending)
+    choice__player__27 = jnp.where(cond__7, choice__player__21, choice__player)
+    choice__p__28 = jnp.where(cond__7, choice__p__22, choice__p)
+    choice__slot__29 = jnp.where(cond__7, choice__slot__23, choice__slot)
+    current_player__30 = jnp.where(cond__7, current_player__24, current_player)
+    b__31 = jnp.where(cond__7, b__25, b)
+    choice__pending = jnp.where(cond__4, choice__pending, choice__pending__26)
+    choice__player = jnp.where(cond__4, choice__player, choice__player__27)
+    choice__p = jnp.where(cond__4, choice__p, choice__p__28)
+    choice__slot = jnp.where(cond__4, choice__slot, choice__slot__29)
+    current_player = jnp.where(cond__4, current_player, current_player__30)
+    b = jnp.where(cond__4, b__6, b__31)
+    cond__32 = jnp.logical_and((choice__pending == 0), (choice__resume <= 7))
+    cond__33 = b > 0
+    pred__34 = jnp.logical_and(cond__32, cond__33)
+    swap_active__p_577__35 = p
+    swap_active__b_578__36 = b
+    swap_active__perm_579__37 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_578__36], jnp.int32), (4,)
     )
-    card__35 = card.at[swap_active__p_577__32].set(
-        jnp.asarray(card[swap_active__p_577__32][swap_active__perm_579__34], jnp.int16)
+    card__38 = card.at[jnp.where(pred__34, swap_active__p_577__35, 2)].set(
+        jnp.asarray(card[swap_active__p_577__35][swap_active__perm_579__37], jnp.int16)
     )
-    damage__36 = damage.at[swap_active__p_577__32].set(
-        jnp.asarray(damage[swap_active__p_577__32][swap_active__perm_579__34], jnp.int16)
+    damage__39 = damage.at[jnp.where(pred__34, swap_active__p_577__35, 2)].set(
+        jnp.asarray(damage[swap_active__p_577__35][swap_active__perm_579__37], jnp.int16)
     )
-    energy__37 = energy.at[swap_active__p_577__32].set(
-        jnp.asarray(energy[swap_active__p_577__32][swap_active__perm_579__34], jnp.int8)
+    energy__40 = energy.at[jnp.where(pred__34, swap_active__p_577__35, 2)].set(
+        jnp.asarray(energy[swap_active__p_577__35][swap_active__perm_579__37], jnp.int8)
     )
-    entered__38 = entered.at[swap_active__p_577__32].set(
-        jnp.asarray(entered[swap_active__p_577__32][swap_active__perm_579__34], jnp.int8)
+    entered__41 = entered.at[jnp.where(pred__34, swap_active__p_577__35, 2)].set(
+        jnp.asarray(entered[swap_active__p_577__35][swap_active__perm_579__37], jnp.int8)
     )
-    under__39 = under.at[swap_active__p_577__32].set(
-        jnp.asarray(under[swap_active__p_577__32][swap_active__perm_579__34], jnp.int16)
+    under__42 = under.at[jnp.where(pred__34, swap_active__p_577__35, 2)].set(
+        jnp.asarray(under[swap_active__p_577__35][swap_active__perm_579__37], jnp.int16)
     )
-    used_ability__40 = used_ability.at[swap_active__p_577__32].set(
-        jnp.asarray(used_ability[swap_active__p_577__32][swap_active__perm_579__34], jnp.bool_)
+    used_ability__43 = used_ability.at[jnp.where(pred__34, swap_active__p_577__35, 2)].set(
+        jnp.asarray(used_ability[swap_active__p_577__35][swap_active__perm_579__37], jnp.bool_)
     )
-    clear_conditions__p_580__41 = swap_active__p_577__32
-    poisoned__42 = poisoned.at[clear_conditions__p_580__41].set(jnp.asarray(False, jnp.bool_))
-    burned__43 = burned.at[clear_conditions__p_580__41].set(jnp.asarray(False, jnp.bool_))
-    condition__44 = condition.at[clear_conditions__p_580__41].set(jnp.asarray(0, jnp.int8))
-    lasting_until__45 = lasting_until.at[clear_conditions__p_580__41].set(
-        jnp.asarray(
-            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_580__41]), jnp.int16
-        )
-    )
-    card__46 = jnp.where(cond__31, card__35, card)
-    damage__47 = jnp.where(cond__31, damage__36, damage)
-    energy__48 = jnp.where(cond__31, energy__37, energy)
-    entered__49 = jnp.where(cond__31, entered__38, entered)
-    poisoned__50 = jnp.where(cond__31, poisoned__42, poisoned)
-    burned__51 = jnp.where(cond__31, burned__43, burned)
-    condition__52 = jnp.where(cond__31, condition__44, condition)
-    under__53 = jnp.where(cond__31, under__39, under)
-    lasting_until__54 = jnp.where(cond__31, lasting_until__45, lasting_until)
-    used_ability__55 = jnp.where(cond__31, used_ability__40, used_ability)
-    gone__56 = jnp.where((b > 0), b, slot__arg)
-    to_discard__p_581__57 = p
-    to_discard__c_582__58 = card__46[p, gone__56]
-    discard__59 = discard.at[to_discard__p_581__57].set(
-        jnp.asarray(_push(discard[to_discard__p_581__57], to_discard__c_582__58), jnp.int16)
-    )
-    discard_count__60 = discard_count.at[to_discard__p_581__57].set(
-        jnp.asarray((discard_count[to_discard__p_581__57] + 1), jnp.int8)
-    )
-    clear_slot__p_583__61 = p
-    clear_slot__slot_584__62 = gone__56
-    card__63 = card__46.at[clear_slot__p_583__61, clear_slot__slot_584__62].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    damage__64 = damage__47.at[clear_slot__p_583__61, clear_slot__slot_584__62].set(
-        jnp.asarray(0, jnp.int16)
-    )
-    energy__65 = energy__48.at[clear_slot__p_583__61, clear_slot__slot_584__62].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    entered__66 = entered__49.at[clear_slot__p_583__61, clear_slot__slot_584__62].set(
-        jnp.asarray(0, jnp.int8)
-    )
-    under__67 = under__53.at[clear_slot__p_583__61, clear_slot__slot_584__62].set(
-        jnp.asarray(-1, jnp.int16)
-    )
-    used_ability__68 = used_ability__55.at[clear_slot__p_583__61, clear_slot__slot_584__62].set(
+    clear_conditions__p_580__44 = swap_active__p_577__35
+    poisoned__45 = poisoned.at[jnp.where(pred__34, clear_conditions__p_580__44, 2)].set(
         jnp.asarray(False, jnp.bool_)
     )
-    discard_count = jnp.where(cond__30, discard_count__60, discard_count)
-    discard = jnp.where(cond__30, discard__59, discard)
-    card = jnp.where(cond__30, card__63, card)
-    damage = jnp.where(cond__30, damage__64, damage)
-    energy = jnp.where(cond__30, energy__65, energy)
-    entered = jnp.where(cond__30, entered__66, entered)
-    poisoned = jnp.where(cond__30, poisoned__50, poisoned)
-    burned = jnp.where(cond__30, burned__51, burned)
-    condition = jnp.where(cond__30, condition__52, condition)
-    under = jnp.where(cond__30, under__67, under)
-    lasting_until = jnp.where(cond__30, lasting_until__54, lasting_until)
-    used_ability = jnp.where(cond__30, used_ability__68, used_ability)
+    burned__46 = burned.at[jnp.where(pred__34, clear_conditions__p_580__44, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__47 = condition.at[jnp.where(pred__34, clear_conditions__p_580__44, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    lasting_until__48 = lasting_until.at[jnp.where(pred__34, clear_conditions__p_580__44, 2)].set(
+        jnp.asarray(
+            jnp.where(ACTIVE_BOUND, 0, lasting_until[clear_conditions__p_580__44]), jnp.int16
+        )
+    )
+    gone__49 = jnp.where((b > 0), b, slot__arg)
+    to_discard__p_581__50 = p
+    to_discard__c_582__51 = card__38[p, gone__49]
+    discard__52 = discard.at[jnp.where(cond__32, to_discard__p_581__50, 2)].set(
+        jnp.asarray(_push(discard[to_discard__p_581__50], to_discard__c_582__51), jnp.int16)
+    )
+    discard_count__53 = discard_count.at[jnp.where(cond__32, to_discard__p_581__50, 2)].set(
+        jnp.asarray((discard_count[to_discard__p_581__50] + 1), jnp.int8)
+    )
+    clear_slot__p_583__54 = p
+    clear_slot__slot_584__55 = gone__49
+    card__56 = card__38.at[
+        jnp.where(cond__32, clear_slot__p_583__54, 2), clear_slot__slot_584__55
+    ].set(jnp.asarray(-1, jnp.int16))
+    damage__57 = damage__39.at[
+        jnp.where(cond__32, clear_slot__p_583__54, 2), clear_slot__slot_584__55
+    ].set(jnp.asarray(0, jnp.int16))
+    energy__58 = energy__40.at[
+        jnp.where(cond__32, clear_slot__p_583__54, 2), clear_slot__slot_584__55
+    ].set(jnp.asarray(0, jnp.int8))
+    entered__59 = entered__41.at[
+        jnp.where(cond__32, clear_slot__p_583__54, 2), clear_slot__slot_584__55
+    ].set(jnp.asarray(0, jnp.int8))
+    under__60 = under__42.at[
+        jnp.where(cond__32, clear_slot__p_583__54, 2), clear_slot__slot_584__55
+    ].set(jnp.asarray(-1, jnp.int16))
+    used_ability__61 = used_ability__43.at[
+        jnp.where(cond__32, clear_slot__p_583__54, 2), clear_slot__slot_584__55
+    ].set(jnp.asarray(False, jnp.bool_))
     return s.replace(
         choice__pending=choice__pending,
         current_player=current_player,
         choice__slot=choice__slot,
         choice__p=choice__p,
-        choice__mask=choice__mask,
+        choice__mask=choice__mask__15,
         choice__player=choice__player,
-        card=card,
-        damage=damage,
-        energy=energy,
-        entered=entered,
-        under=under,
-        used_ability=used_ability,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        lasting_until=lasting_until,
-        discard=discard,
-        discard_count=discard_count,
+        card=card__56,
+        damage=damage__57,
+        energy=energy__58,
+        entered=entered__59,
+        under=under__60,
+        used_ability=used_ability__61,
+        poisoned=poisoned__45,
+        burned=burned__46,
+        condition=condition__47,
+        lasting_until=lasting_until__48,
+        discard=discard__52,
+        discard_count=discard_count__53,
     )
 
 
@@ -13818,61 +13790,67 @@ def _effect_end_turn(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     cond__1 = phase == 0
-    cond__2 = current_player == s.first
-    current_player__3 = jnp.asarray((1 - s.first), jnp.int32)
-    start_turn__p_585__4 = s.first
-    current_player__5 = jnp.asarray(start_turn__p_585__4, jnp.int32)
-    phase__6 = jnp.asarray(1, jnp.int8)
-    turn__7 = turn + 1
-    supporter_played__8 = False
-    retreated__9 = False
-    retreat_cut__10 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__11 = jnp.asarray(0, jnp.int16)
-    dealt_group__12 = jnp.asarray(-1, jnp.int8)
-    used_ability__13 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability, False), jnp.bool_), (2, 4)
+    pred__2 = jnp.logical_not(cond__1)
+    cond__3 = current_player == s.first
+    pred__4 = jnp.logical_and(cond__1, cond__3)
+    pred__5 = jnp.logical_and(cond__1, jnp.logical_not(cond__3))
+    current_player__6 = jnp.asarray((1 - s.first), jnp.int32)
+    start_turn__p_585__7 = s.first
+    current_player__8 = jnp.asarray(start_turn__p_585__7, jnp.int32)
+    phase__9 = jnp.asarray(1, jnp.int8)
+    turn__10 = turn + 1
+    supporter_played__11 = False
+    retreated__12 = False
+    retreat_cut__13 = jnp.asarray(0, jnp.int8)
+    dealt_bonus__14 = jnp.asarray(0, jnp.int16)
+    dealt_group__15 = jnp.asarray(-1, jnp.int8)
+    used_ability__16 = jnp.where(
+        pred__5,
+        jnp.broadcast_to(jnp.asarray(jnp.logical_and(used_ability, False), jnp.bool_), (2, 4)),
+        used_ability,
     )
-    draw_cards__p_586__14 = start_turn__p_585__4
-    draw_cards__have_587__15 = hand_count[draw_cards__p_586__14]
-    draw_cards__k_588__16 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_586__14]), 0, (10 - draw_cards__have_587__15)
+    draw_cards__p_586__17 = start_turn__p_585__7
+    draw_cards__have_587__18 = hand_count[draw_cards__p_586__17]
+    draw_cards__k_588__19 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__p_586__17]), 0, (10 - draw_cards__have_587__18)
     )
-    hand__17 = hand.at[draw_cards__p_586__14].set(
+    hand__20 = hand.at[jnp.where(pred__5, draw_cards__p_586__17, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_587__15),
-                    (HAND_SLOTS < (draw_cards__have_587__15 + draw_cards__k_588__16)),
+                    (HAND_SLOTS >= draw_cards__have_587__18),
+                    (HAND_SLOTS < (draw_cards__have_587__18 + draw_cards__k_588__19)),
                 ),
-                deck[draw_cards__p_586__14][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_587__15), 0, 19)
+                deck[draw_cards__p_586__17][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_587__18), 0, 19)
                 ],
-                hand[draw_cards__p_586__14],
+                hand[draw_cards__p_586__17],
             ),
             jnp.int16,
         )
     )
-    deck__18 = deck.at[draw_cards__p_586__14].set(
+    deck__21 = deck.at[jnp.where(pred__5, draw_cards__p_586__17, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_588__16) < 20),
-                deck[draw_cards__p_586__14][jnp.clip((DECK_SLOTS + draw_cards__k_588__16), 0, 19)],
+                ((DECK_SLOTS + draw_cards__k_588__19) < 20),
+                deck[draw_cards__p_586__17][jnp.clip((DECK_SLOTS + draw_cards__k_588__19), 0, 19)],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__19 = hand_count.at[draw_cards__p_586__14].set(
-        jnp.asarray((hand_count[draw_cards__p_586__14] + draw_cards__k_588__16), jnp.int8)
+    hand_count__22 = hand_count.at[jnp.where(pred__5, draw_cards__p_586__17, 2)].set(
+        jnp.asarray((hand_count[draw_cards__p_586__17] + draw_cards__k_588__19), jnp.int8)
     )
-    deck_count__20 = deck_count.at[draw_cards__p_586__14].set(
-        jnp.asarray((deck_count[draw_cards__p_586__14] - draw_cards__k_588__16), jnp.int8)
+    deck_count__23 = deck_count.at[jnp.where(pred__5, draw_cards__p_586__17, 2)].set(
+        jnp.asarray((deck_count[draw_cards__p_586__17] - draw_cards__k_588__19), jnp.int8)
     )
-    cond__21 = turn__7 > 1
-    energy_now__22 = energy_now.at[start_turn__p_585__4].set(
-        jnp.asarray(energy_next[start_turn__p_585__4], jnp.int8)
+    cond__24 = turn__10 > 1
+    pred__25 = jnp.logical_and(pred__5, cond__24)
+    energy_now__26 = energy_now.at[jnp.where(pred__25, start_turn__p_585__7, 2)].set(
+        jnp.asarray(energy_next[start_turn__p_585__7], jnp.int8)
     )
-    energy_next__23 = energy_next.at[start_turn__p_585__4].set(
+    energy_next__27 = energy_next.at[jnp.where(pred__25, start_turn__p_585__7, 2)].set(
         jnp.asarray(
             (
                 lambda next_energy__p_589: (
@@ -13888,133 +13866,138 @@ def _effect_end_turn(s: State, params, key) -> State:
                         )
                     )(_roll(_words[0], DECK_INFO__types[next_energy__d_590]))
                 )(s.deck_id[next_energy__p_589])
-            )(start_turn__p_585__4),
+            )(start_turn__p_585__7),
             jnp.int8,
         )
     )
-    energy_now__24 = jnp.where(cond__21, energy_now__22, energy_now)
-    energy_next__25 = jnp.where(cond__21, energy_next__23, energy_next)
-    phase__26 = jnp.where(cond__2, phase, phase__6)
-    turn__27 = jnp.where(cond__2, turn, turn__7)
-    deck__28 = jnp.where(cond__2, deck, deck__18)
-    deck_count__29 = jnp.where(cond__2, deck_count, deck_count__20)
-    hand__30 = jnp.where(cond__2, hand, hand__17)
-    hand_count__31 = jnp.where(cond__2, hand_count, hand_count__19)
-    energy_now__32 = jnp.where(cond__2, energy_now, energy_now__24)
-    energy_next__33 = jnp.where(cond__2, energy_next, energy_next__25)
-    supporter_played__34 = jnp.where(cond__2, supporter_played, supporter_played__8)
-    retreated__35 = jnp.where(cond__2, retreated, retreated__9)
-    retreat_cut__36 = jnp.where(cond__2, retreat_cut, retreat_cut__10)
-    dealt_bonus__37 = jnp.where(cond__2, dealt_bonus, dealt_bonus__11)
-    dealt_group__38 = jnp.where(cond__2, dealt_group, dealt_group__12)
-    used_ability__39 = jnp.where(cond__2, used_ability, used_ability__13)
-    current_player__40 = jnp.where(cond__2, current_player__3, current_player__5)
-    end_of_turn__p_592__41 = current_player
-    energy_now__42 = energy_now.at[end_of_turn__p_592__41].set(jnp.asarray(-1, jnp.int8))
-    cond__43 = phase != 3
-    checkup__q_593__44 = end_of_turn__p_592__41
-    checkup__owner_594__45 = end_of_turn__p_592__41
-    cond__46 = jnp.logical_and(
-        (card[checkup__q_593__44, 0] >= 0),
-        (damage[checkup__q_593__44, 0] < CARDS__hp[card[checkup__q_593__44, 0]]),
+    phase__28 = jnp.where(cond__3, phase, phase__9)
+    turn__29 = jnp.where(cond__3, turn, turn__10)
+    supporter_played__30 = jnp.where(cond__3, supporter_played, supporter_played__11)
+    retreated__31 = jnp.where(cond__3, retreated, retreated__12)
+    retreat_cut__32 = jnp.where(cond__3, retreat_cut, retreat_cut__13)
+    dealt_bonus__33 = jnp.where(cond__3, dealt_bonus, dealt_bonus__14)
+    dealt_group__34 = jnp.where(cond__3, dealt_group, dealt_group__15)
+    current_player__35 = jnp.where(cond__3, current_player__6, current_player__8)
+    end_of_turn__p_592__36 = current_player
+    energy_now__37 = energy_now__26.at[jnp.where(pred__2, end_of_turn__p_592__36, 2)].set(
+        jnp.asarray(-1, jnp.int8)
     )
-    cond__47 = poisoned[checkup__q_593__44]
-    damage__48 = damage.at[checkup__q_593__44, 0].set(
-        jnp.asarray((damage[checkup__q_593__44, 0] + 10), jnp.int16)
+    cond__38 = phase != 3
+    pred__39 = jnp.logical_and(pred__2, cond__38)
+    checkup__q_593__40 = end_of_turn__p_592__36
+    checkup__owner_594__41 = end_of_turn__p_592__36
+    cond__42 = jnp.logical_and(
+        (card[checkup__q_593__40, 0] >= 0),
+        (damage[checkup__q_593__40, 0] < CARDS__hp[card[checkup__q_593__40, 0]]),
     )
-    damage__49 = jnp.where(cond__47, damage__48, damage)
-    cond__50 = burned[checkup__q_593__44]
-    damage__51 = damage__49.at[checkup__q_593__44, 0].set(
-        jnp.asarray((damage__49[checkup__q_593__44, 0] + 20), jnp.int16)
+    pred__43 = jnp.logical_and(pred__39, cond__42)
+    cond__44 = poisoned[checkup__q_593__40]
+    pred__45 = jnp.logical_and(pred__43, cond__44)
+    damage__46 = damage.at[jnp.where(pred__45, checkup__q_593__40, 2), 0].set(
+        jnp.asarray((damage[checkup__q_593__40, 0] + 10), jnp.int16)
     )
-    cond__52 = _flip(_words[1])
-    burned__53 = burned.at[checkup__q_593__44].set(jnp.asarray(False, jnp.bool_))
-    burned__54 = jnp.where(cond__52, burned__53, burned)
-    damage__55 = jnp.where(cond__50, damage__51, damage__49)
-    burned__56 = jnp.where(cond__50, burned__54, burned)
-    cond__57 = jnp.logical_and((condition[checkup__q_593__44] == 1), _flip(_words[2]))
-    condition__58 = condition.at[checkup__q_593__44].set(jnp.asarray(0, jnp.int8))
-    condition__59 = jnp.where(cond__57, condition__58, condition)
-    cond__60 = jnp.logical_and(
-        (condition__59[checkup__q_593__44] == 2), (checkup__q_593__44 == checkup__owner_594__45)
+    cond__47 = burned[checkup__q_593__40]
+    pred__48 = jnp.logical_and(pred__43, cond__47)
+    damage__49 = damage__46.at[jnp.where(pred__48, checkup__q_593__40, 2), 0].set(
+        jnp.asarray((damage__46[checkup__q_593__40, 0] + 20), jnp.int16)
     )
-    condition__61 = condition__59.at[checkup__q_593__44].set(jnp.asarray(0, jnp.int8))
-    condition__62 = jnp.where(cond__60, condition__61, condition__59)
-    damage__63 = jnp.where(cond__46, damage__55, damage)
-    burned__64 = jnp.where(cond__46, burned__56, burned)
-    condition__65 = jnp.where(cond__46, condition__62, condition)
-    checkup__q_595__66 = 1 - end_of_turn__p_592__41
-    checkup__owner_596__67 = end_of_turn__p_592__41
-    cond__68 = jnp.logical_and(
-        (card[checkup__q_595__66, 0] >= 0),
-        (damage__63[checkup__q_595__66, 0] < CARDS__hp[card[checkup__q_595__66, 0]]),
+    cond__50 = _flip(_words[1])
+    pred__51 = jnp.logical_and(pred__48, cond__50)
+    burned__52 = burned.at[jnp.where(pred__51, checkup__q_593__40, 2)].set(
+        jnp.asarray(False, jnp.bool_)
     )
-    cond__69 = poisoned[checkup__q_595__66]
-    damage__70 = damage__63.at[checkup__q_595__66, 0].set(
-        jnp.asarray((damage__63[checkup__q_595__66, 0] + 10), jnp.int16)
+    cond__53 = jnp.logical_and((condition[checkup__q_593__40] == 1), _flip(_words[2]))
+    pred__54 = jnp.logical_and(pred__43, cond__53)
+    condition__55 = condition.at[jnp.where(pred__54, checkup__q_593__40, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    damage__71 = jnp.where(cond__69, damage__70, damage__63)
-    cond__72 = burned__64[checkup__q_595__66]
-    damage__73 = damage__71.at[checkup__q_595__66, 0].set(
-        jnp.asarray((damage__71[checkup__q_595__66, 0] + 20), jnp.int16)
+    cond__56 = jnp.logical_and(
+        (condition__55[checkup__q_593__40] == 2), (checkup__q_593__40 == checkup__owner_594__41)
     )
-    cond__74 = _flip(_words[3])
-    burned__75 = burned__64.at[checkup__q_595__66].set(jnp.asarray(False, jnp.bool_))
-    burned__76 = jnp.where(cond__74, burned__75, burned__64)
-    damage__77 = jnp.where(cond__72, damage__73, damage__71)
-    burned__78 = jnp.where(cond__72, burned__76, burned__64)
-    cond__79 = jnp.logical_and((condition__65[checkup__q_595__66] == 1), _flip(_words[4]))
-    condition__80 = condition__65.at[checkup__q_595__66].set(jnp.asarray(0, jnp.int8))
-    condition__81 = jnp.where(cond__79, condition__80, condition__65)
-    cond__82 = jnp.logical_and(
-        (condition__81[checkup__q_595__66] == 2), (checkup__q_595__66 == checkup__owner_596__67)
+    pred__57 = jnp.logical_and(pred__43, cond__56)
+    condition__58 = condition__55.at[jnp.where(pred__57, checkup__q_593__40, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    condition__83 = condition__81.at[checkup__q_595__66].set(jnp.asarray(0, jnp.int8))
-    condition__84 = jnp.where(cond__82, condition__83, condition__81)
-    damage__85 = jnp.where(cond__68, damage__77, damage__63)
-    burned__86 = jnp.where(cond__68, burned__78, burned__64)
-    condition__87 = jnp.where(cond__68, condition__84, condition__65)
-    knockouts__ko_597__88 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__85 >= CARDS__hp[card])), jnp.bool_),
+    checkup__q_595__59 = 1 - end_of_turn__p_592__36
+    checkup__owner_596__60 = end_of_turn__p_592__36
+    cond__61 = jnp.logical_and(
+        (card[checkup__q_595__59, 0] >= 0),
+        (damage__49[checkup__q_595__59, 0] < CARDS__hp[card[checkup__q_595__59, 0]]),
+    )
+    pred__62 = jnp.logical_and(pred__39, cond__61)
+    cond__63 = poisoned[checkup__q_595__59]
+    pred__64 = jnp.logical_and(pred__62, cond__63)
+    damage__65 = damage__49.at[jnp.where(pred__64, checkup__q_595__59, 2), 0].set(
+        jnp.asarray((damage__49[checkup__q_595__59, 0] + 10), jnp.int16)
+    )
+    cond__66 = burned__52[checkup__q_595__59]
+    pred__67 = jnp.logical_and(pred__62, cond__66)
+    damage__68 = damage__65.at[jnp.where(pred__67, checkup__q_595__59, 2), 0].set(
+        jnp.asarray((damage__65[checkup__q_595__59, 0] + 20), jnp.int16)
+    )
+    cond__69 = _flip(_words[3])
+    pred__70 = jnp.logical_and(pred__67, cond__69)
+    burned__71 = burned__52.at[jnp.where(pred__70, checkup__q_595__59, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    cond__72 = jnp.logical_and((condition__58[checkup__q_595__59] == 1), _flip(_words[4]))
+    pred__73 = jnp.logical_and(pred__62, cond__72)
+    condition__74 = condition__58.at[jnp.where(pred__73, checkup__q_595__59, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    cond__75 = jnp.logical_and(
+        (condition__74[checkup__q_595__59] == 2), (checkup__q_595__59 == checkup__owner_596__60)
+    )
+    pred__76 = jnp.logical_and(pred__62, cond__75)
+    condition__77 = condition__74.at[jnp.where(pred__76, checkup__q_595__59, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    knockouts__ko_597__78 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and((card >= 0), (damage__68 >= CARDS__hp[card])), jnp.bool_),
         (2, 4),
     )
-    knockouts__ko_cards_598__89 = jnp.broadcast_to(
+    knockouts__ko_cards_598__79 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_597__88, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
+                knockouts__ko_597__78, (1 + jnp.asarray(CARDS__stage[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__90 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_598__89[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_598__89[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    discard_count__80 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    discard_count
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_cards_598__79[0], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_cards_598__79[1], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        discard_count,
     )
 
-    def loop_body__91(knockouts__q_599, carry):
+    def loop_body__81(knockouts__q_599, carry):
         (discard,) = carry
         knockouts__q_599 = jnp.asarray(knockouts__q_599, jnp.int32)
 
-        def loop_body__92(knockouts__ks_600, carry):
+        def loop_body__82(knockouts__ks_600, carry):
             (discard,) = carry
             knockouts__ks_600 = jnp.asarray(knockouts__ks_600, jnp.int32)
-            cond__93 = _get(knockouts__ko_597__88, knockouts__q_599, knockouts__ks_600)
-            discard__94 = discard.at[knockouts__q_599].set(
+            cond__83 = _get(knockouts__ko_597__78, knockouts__q_599, knockouts__ks_600)
+            pred__84 = jnp.logical_and(pred__39, cond__83)
+            discard__85 = discard.at[jnp.where(pred__84, knockouts__q_599, 2)].set(
                 jnp.asarray(
                     _push(
                         _get(discard, knockouts__q_599),
@@ -14024,11 +14007,12 @@ def _effect_end_turn(s: State, params, key) -> State:
                 )
             )
 
-            def loop_body__95(knockouts__u_601, carry):
+            def loop_body__86(knockouts__u_601, carry):
                 (discard,) = carry
                 knockouts__u_601 = jnp.asarray(knockouts__u_601, jnp.int32)
-                cond__96 = _get(under, knockouts__q_599, knockouts__ks_600, knockouts__u_601) >= 0
-                discard__97 = discard.at[knockouts__q_599].set(
+                cond__87 = _get(under, knockouts__q_599, knockouts__ks_600, knockouts__u_601) >= 0
+                pred__88 = jnp.logical_and(pred__84, cond__87)
+                discard__89 = discard.at[jnp.where(pred__88, knockouts__q_599, 2)].set(
                     jnp.asarray(
                         _push(
                             _get(discard, knockouts__q_599),
@@ -14037,116 +14021,163 @@ def _effect_end_turn(s: State, params, key) -> State:
                         jnp.int16,
                     )
                 )
-                discard__98 = jnp.where(cond__96, discard__97, discard)
-                return (discard__98,)
+                return (discard__89,)
 
-            (discard__99,) = jax.lax.fori_loop(0, 2, loop_body__95, (discard__94,))
-            discard__100 = jnp.where(cond__93, discard__99, discard)
-            return (discard__100,)
+            (discard__90,) = jax.lax.fori_loop(0, 2, loop_body__86, (discard__85,))
+            return (discard__90,)
 
-        (discard__101,) = jax.lax.fori_loop(0, 4, loop_body__92, (discard,))
-        return (discard__101,)
+        (discard__91,) = jax.lax.fori_loop(0, 4, loop_body__82, (discard,))
+        return (discard__91,)
 
-    (discard__102,) = jax.lax.fori_loop(0, 2, loop_body__91, (discard,))
-    knockouts__ko_value_602__103 = jnp.broadcast_to(
+    (discard__92,) = jax.lax.fori_loop(0, 2, loop_body__81, (discard,))
+    knockouts__ko_value_602__93 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_597__88, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
+                knockouts__ko_597__78, (1 + jnp.asarray(CARDS__ex[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__104 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_602__103[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_602__103[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
-            ),
-            jnp.int8,
-        ),
-        (2,),
-    )
-    cond__105 = False
-    ko_turn__106 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(
-                jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.bool_)
-                        for x in (
-                            jnp.any(knockouts__ko_597__88[0]),
-                            jnp.any(knockouts__ko_597__88[1]),
-                        )
-                    ]
+    points__94 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    points
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_value_602__93[1], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_value_602__93[0], dtype=jnp.int32),
+                            )
+                        ]
+                    )
                 ),
-                turn,
-                ko_turn,
+                jnp.int8,
             ),
-            jnp.int16,
+            (2,),
         ),
-        (2,),
+        points,
     )
-    ko_turn__107 = jnp.where(cond__105, ko_turn__106, ko_turn)
-    card__108 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_597__88, -1, card), jnp.int16), (2, 4)
-    )
-    damage__109 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_597__88, 0, damage__85), jnp.int16), (2, 4)
-    )
-    energy__110 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_597__88, (2, 4, 1)), 0, energy), jnp.int8),
-        (2, 4, 8),
-    )
-    entered__111 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_597__88, 0, entered), jnp.int8), (2, 4)
-    )
-    under__112 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_597__88, (2, 4, 1)), -1, under), jnp.int16),
-        (2, 4, 2),
-    )
-    used_ability__113 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(used_ability, jnp.logical_not(knockouts__ko_597__88)), jnp.bool_
+    cond__95 = False
+    pred__96 = jnp.logical_and(pred__39, cond__95)
+    ko_turn__97 = jnp.where(
+        pred__96,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(
+                    jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.bool_)
+                            for x in (
+                                jnp.any(knockouts__ko_597__78[0]),
+                                jnp.any(knockouts__ko_597__78[1]),
+                            )
+                        ]
+                    ),
+                    turn,
+                    ko_turn,
+                ),
+                jnp.int16,
+            ),
+            (2,),
         ),
-        (2, 4),
+        ko_turn,
     )
-    knockouts__ko_active_603__114 = jnp.broadcast_to(
+    card__98 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_597__78, -1, card), jnp.int16), (2, 4)
+        ),
+        card,
+    )
+    damage__99 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_597__78, 0, damage__68), jnp.int16), (2, 4)
+        ),
+        damage__68,
+    )
+    energy__100 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_597__78, (2, 4, 1)), 0, energy), jnp.int8
+            ),
+            (2, 4, 8),
+        ),
+        energy,
+    )
+    entered__101 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_597__78, 0, entered), jnp.int8), (2, 4)
+        ),
+        entered,
+    )
+    under__102 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_597__78, (2, 4, 1)), -1, under), jnp.int16
+            ),
+            (2, 4, 2),
+        ),
+        under,
+    )
+    used_ability__103 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(used_ability__16, jnp.logical_not(knockouts__ko_597__78)), jnp.bool_
+            ),
+            (2, 4),
+        ),
+        used_ability__16,
+    )
+    knockouts__ko_active_603__104 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_597__88[0, 0], knockouts__ko_597__88[1, 0])
+                    for x in (knockouts__ko_597__78[0, 0], knockouts__ko_597__78[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__115 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_603__114)), jnp.bool_
+    poisoned__105 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_603__104)), jnp.bool_
+            ),
+            (2,),
         ),
-        (2,),
+        poisoned,
     )
-    burned__116 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__86, jnp.logical_not(knockouts__ko_active_603__114)), jnp.bool_
+    burned__106 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(burned__71, jnp.logical_not(knockouts__ko_active_603__104)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        burned__71,
     )
-    condition__117 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_603__114, 0, condition__87), jnp.int8), (2,)
+    condition__107 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_active_603__104, 0, condition__77), jnp.int8), (2,)
+        ),
+        condition__77,
     )
-    knockouts__has_bench_606__118 = jnp.broadcast_to(
+    knockouts__has_bench_606__108 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -14154,13 +14185,13 @@ def _effect_end_turn(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_604: _get(card__108, 0, knockouts__ks_604) >= 0
+                                lambda knockouts__ks_604: _get(card__98, 0, knockouts__ks_604) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_605: _get(card__108, 1, knockouts__ks_605) >= 0
+                                lambda knockouts__ks_605: _get(card__98, 1, knockouts__ks_605) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -14171,31 +14202,35 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__119 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_603__114, knockouts__has_bench_606__118),
+    promote_pending__109 = jnp.where(
+        pred__39,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_or(
+                    promote_pending,
+                    jnp.logical_and(knockouts__ko_active_603__104, knockouts__has_bench_606__108),
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (2,),
         ),
-        (2,),
+        promote_pending,
     )
-    knockouts__won_607__120 = jnp.broadcast_to(
+    knockouts__won_607__110 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__104 >= 3),
+                (points__94 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_603__114[1],
-                                jnp.logical_not(knockouts__has_bench_606__118[1]),
+                                knockouts__ko_active_603__104[1],
+                                jnp.logical_not(knockouts__has_bench_606__108[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_603__114[0],
-                                jnp.logical_not(knockouts__has_bench_606__118[0]),
+                                knockouts__ko_active_603__104[0],
+                                jnp.logical_not(knockouts__has_bench_606__108[0]),
                             ),
                         )
                     ]
@@ -14205,102 +14240,100 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__121 = jnp.logical_and(knockouts__won_607__120[0], knockouts__won_607__120[1])
-    rewards__122 = jnp.zeros(2, jnp.float32)
-    terminated__123 = jnp.bool_(True)
-    phase__124 = jnp.asarray(3, jnp.int8)
-    cond__125 = jnp.logical_or(knockouts__won_607__120[0], knockouts__won_607__120[1])
-    rewards__126 = _outcome(jnp.where(knockouts__won_607__120[0], 0, 1), 1.0)
-    terminated__127 = jnp.bool_(True)
-    phase__128 = jnp.asarray(3, jnp.int8)
-    phase__129 = jnp.where(cond__125, phase__128, phase)
-    rewards__130 = jnp.where(cond__125, rewards__126, rewards)
-    terminated__131 = jnp.where(cond__125, terminated__127, terminated)
-    phase__132 = jnp.where(cond__121, phase__124, phase__129)
-    rewards__133 = jnp.where(cond__121, rewards__122, rewards__130)
-    terminated__134 = jnp.where(cond__121, terminated__123, terminated__131)
-    phase__135 = jnp.where(cond__43, phase__132, phase)
-    discard_count__136 = jnp.where(cond__43, discard_count__90, discard_count)
-    discard__137 = jnp.where(cond__43, discard__102, discard)
-    card__138 = jnp.where(cond__43, card__108, card)
-    damage__139 = jnp.where(cond__43, damage__109, damage)
-    energy__140 = jnp.where(cond__43, energy__110, energy)
-    entered__141 = jnp.where(cond__43, entered__111, entered)
-    poisoned__142 = jnp.where(cond__43, poisoned__115, poisoned)
-    burned__143 = jnp.where(cond__43, burned__116, burned)
-    condition__144 = jnp.where(cond__43, condition__117, condition)
-    points__145 = jnp.where(cond__43, points__104, points)
-    promote_pending__146 = jnp.where(cond__43, promote_pending__119, promote_pending)
-    ko_turn__147 = jnp.where(cond__43, ko_turn__107, ko_turn)
-    under__148 = jnp.where(cond__43, under__112, under)
-    used_ability__149 = jnp.where(cond__43, used_ability__113, used_ability)
-    rewards__150 = jnp.where(cond__43, rewards__133, rewards)
-    terminated__151 = jnp.where(cond__43, terminated__134, terminated)
-    cond__152 = phase__135 != 3
-    cond__153 = turn >= 30
-    rewards__154 = jnp.zeros(2, jnp.float32)
-    terminated__155 = jnp.bool_(True)
-    phase__156 = jnp.asarray(3, jnp.int8)
-    cond__157 = promote_pending__146[end_of_turn__p_592__41]
-    phase__158 = jnp.asarray(2, jnp.int8)
-    cond__159 = promote_pending__146[(1 - end_of_turn__p_592__41)]
-    phase__160 = jnp.asarray(2, jnp.int8)
-    current_player__161 = 1 - end_of_turn__p_592__41
-    start_turn__p_608__162 = 1 - end_of_turn__p_592__41
-    current_player__163 = start_turn__p_608__162
-    phase__164 = jnp.asarray(1, jnp.int8)
-    turn__165 = turn + 1
-    supporter_played__166 = False
-    retreated__167 = False
-    retreat_cut__168 = jnp.asarray(0, jnp.int8)
-    dealt_bonus__169 = jnp.asarray(0, jnp.int16)
-    dealt_group__170 = jnp.asarray(-1, jnp.int8)
-    used_ability__171 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and(used_ability__149, False), jnp.bool_), (2, 4)
+    cond__111 = jnp.logical_and(knockouts__won_607__110[0], knockouts__won_607__110[1])
+    pred__112 = jnp.logical_and(pred__39, cond__111)
+    pred__113 = jnp.logical_and(pred__39, jnp.logical_not(cond__111))
+    rewards__114 = jnp.where(pred__112, jnp.zeros(2, jnp.float32), rewards)
+    terminated__115 = jnp.bool_(True)
+    phase__116 = jnp.asarray(3, jnp.int8)
+    cond__117 = jnp.logical_or(knockouts__won_607__110[0], knockouts__won_607__110[1])
+    pred__118 = jnp.logical_and(pred__113, cond__117)
+    rewards__119 = jnp.where(
+        pred__118, _outcome(jnp.where(knockouts__won_607__110[0], 0, 1), 1.0), rewards__114
     )
-    draw_cards__p_609__172 = start_turn__p_608__162
-    draw_cards__have_610__173 = hand_count[draw_cards__p_609__172]
-    draw_cards__k_611__174 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_609__172]), 0, (10 - draw_cards__have_610__173)
+    terminated__120 = jnp.bool_(True)
+    phase__121 = jnp.asarray(3, jnp.int8)
+    phase__122 = jnp.where(cond__117, phase__121, phase)
+    terminated__123 = jnp.where(cond__117, terminated__120, terminated)
+    phase__124 = jnp.where(cond__111, phase__116, phase__122)
+    terminated__125 = jnp.where(cond__111, terminated__115, terminated__123)
+    phase__126 = jnp.where(cond__38, phase__124, phase)
+    terminated__127 = jnp.where(cond__38, terminated__125, terminated)
+    cond__128 = phase__126 != 3
+    pred__129 = jnp.logical_and(pred__2, cond__128)
+    cond__130 = turn >= 30
+    pred__131 = jnp.logical_and(pred__129, cond__130)
+    pred__132 = jnp.logical_and(pred__129, jnp.logical_not(cond__130))
+    rewards__133 = jnp.where(pred__131, jnp.zeros(2, jnp.float32), rewards__119)
+    terminated__134 = jnp.bool_(True)
+    phase__135 = jnp.asarray(3, jnp.int8)
+    cond__136 = promote_pending__109[end_of_turn__p_592__36]
+    pred__137 = jnp.logical_and(pred__132, cond__136)
+    pred__138 = jnp.logical_and(pred__132, jnp.logical_not(cond__136))
+    phase__139 = jnp.asarray(2, jnp.int8)
+    cond__140 = promote_pending__109[(1 - end_of_turn__p_592__36)]
+    pred__141 = jnp.logical_and(pred__138, cond__140)
+    pred__142 = jnp.logical_and(pred__138, jnp.logical_not(cond__140))
+    phase__143 = jnp.asarray(2, jnp.int8)
+    current_player__144 = 1 - end_of_turn__p_592__36
+    start_turn__p_608__145 = 1 - end_of_turn__p_592__36
+    current_player__146 = start_turn__p_608__145
+    phase__147 = jnp.asarray(1, jnp.int8)
+    turn__148 = turn + 1
+    supporter_played__149 = False
+    retreated__150 = False
+    retreat_cut__151 = jnp.asarray(0, jnp.int8)
+    dealt_bonus__152 = jnp.asarray(0, jnp.int16)
+    dealt_group__153 = jnp.asarray(-1, jnp.int8)
+    used_ability__154 = jnp.where(
+        pred__142,
+        jnp.broadcast_to(jnp.asarray(jnp.logical_and(used_ability__103, False), jnp.bool_), (2, 4)),
+        used_ability__103,
     )
-    hand__175 = hand.at[draw_cards__p_609__172].set(
+    draw_cards__p_609__155 = start_turn__p_608__145
+    draw_cards__have_610__156 = hand_count__22[draw_cards__p_609__155]
+    draw_cards__k_611__157 = jnp.clip(
+        jnp.minimum(1, deck_count__23[draw_cards__p_609__155]), 0, (10 - draw_cards__have_610__156)
+    )
+    hand__158 = hand__20.at[jnp.where(pred__142, draw_cards__p_609__155, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_610__173),
-                    (HAND_SLOTS < (draw_cards__have_610__173 + draw_cards__k_611__174)),
+                    (HAND_SLOTS >= draw_cards__have_610__156),
+                    (HAND_SLOTS < (draw_cards__have_610__156 + draw_cards__k_611__157)),
                 ),
-                deck[draw_cards__p_609__172][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_610__173), 0, 19)
+                deck__21[draw_cards__p_609__155][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_610__156), 0, 19)
                 ],
-                hand[draw_cards__p_609__172],
+                hand__20[draw_cards__p_609__155],
             ),
             jnp.int16,
         )
     )
-    deck__176 = deck.at[draw_cards__p_609__172].set(
+    deck__159 = deck__21.at[jnp.where(pred__142, draw_cards__p_609__155, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_611__174) < 20),
-                deck[draw_cards__p_609__172][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_611__174), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_611__157) < 20),
+                deck__21[draw_cards__p_609__155][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_611__157), 0, 19)
                 ],
                 -1,
             ),
             jnp.int16,
         )
     )
-    hand_count__177 = hand_count.at[draw_cards__p_609__172].set(
-        jnp.asarray((hand_count[draw_cards__p_609__172] + draw_cards__k_611__174), jnp.int8)
+    hand_count__160 = hand_count__22.at[jnp.where(pred__142, draw_cards__p_609__155, 2)].set(
+        jnp.asarray((hand_count__22[draw_cards__p_609__155] + draw_cards__k_611__157), jnp.int8)
     )
-    deck_count__178 = deck_count.at[draw_cards__p_609__172].set(
-        jnp.asarray((deck_count[draw_cards__p_609__172] - draw_cards__k_611__174), jnp.int8)
+    deck_count__161 = deck_count__23.at[jnp.where(pred__142, draw_cards__p_609__155, 2)].set(
+        jnp.asarray((deck_count__23[draw_cards__p_609__155] - draw_cards__k_611__157), jnp.int8)
     )
-    cond__179 = turn__165 > 1
-    energy_now__180 = energy_now__42.at[start_turn__p_608__162].set(
-        jnp.asarray(energy_next[start_turn__p_608__162], jnp.int8)
+    cond__162 = turn__148 > 1
+    pred__163 = jnp.logical_and(pred__142, cond__162)
+    energy_now__164 = energy_now__37.at[jnp.where(pred__163, start_turn__p_608__145, 2)].set(
+        jnp.asarray(energy_next__27[start_turn__p_608__145], jnp.int8)
     )
-    energy_next__181 = energy_next.at[start_turn__p_608__162].set(
+    energy_next__165 = energy_next__27.at[jnp.where(pred__163, start_turn__p_608__145, 2)].set(
         jnp.asarray(
             (
                 lambda next_energy__p_612: (
@@ -14316,106 +14349,53 @@ def _effect_end_turn(s: State, params, key) -> State:
                         )
                     )(_roll(_words[5], DECK_INFO__types[next_energy__d_613]))
                 )(s.deck_id[next_energy__p_612])
-            )(start_turn__p_608__162),
+            )(start_turn__p_608__145),
             jnp.int8,
         )
     )
-    energy_now__182 = jnp.where(cond__179, energy_now__180, energy_now__42)
-    energy_next__183 = jnp.where(cond__179, energy_next__181, energy_next)
-    phase__184 = jnp.where(cond__159, phase__160, phase__164)
-    turn__185 = jnp.where(cond__159, turn, turn__165)
-    deck__186 = jnp.where(cond__159, deck, deck__176)
-    deck_count__187 = jnp.where(cond__159, deck_count, deck_count__178)
-    hand__188 = jnp.where(cond__159, hand, hand__175)
-    hand_count__189 = jnp.where(cond__159, hand_count, hand_count__177)
-    energy_now__190 = jnp.where(cond__159, energy_now__42, energy_now__182)
-    energy_next__191 = jnp.where(cond__159, energy_next, energy_next__183)
-    supporter_played__192 = jnp.where(cond__159, supporter_played, supporter_played__166)
-    retreated__193 = jnp.where(cond__159, retreated, retreated__167)
-    retreat_cut__194 = jnp.where(cond__159, retreat_cut, retreat_cut__168)
-    dealt_bonus__195 = jnp.where(cond__159, dealt_bonus, dealt_bonus__169)
-    dealt_group__196 = jnp.where(cond__159, dealt_group, dealt_group__170)
-    used_ability__197 = jnp.where(cond__159, used_ability__149, used_ability__171)
-    current_player__198 = jnp.where(cond__159, current_player__161, current_player__163)
-    phase__199 = jnp.where(cond__157, phase__158, phase__184)
-    turn__200 = jnp.where(cond__157, turn, turn__185)
-    deck__201 = jnp.where(cond__157, deck, deck__186)
-    deck_count__202 = jnp.where(cond__157, deck_count, deck_count__187)
-    hand__203 = jnp.where(cond__157, hand, hand__188)
-    hand_count__204 = jnp.where(cond__157, hand_count, hand_count__189)
-    energy_now__205 = jnp.where(cond__157, energy_now__42, energy_now__190)
-    energy_next__206 = jnp.where(cond__157, energy_next, energy_next__191)
-    supporter_played__207 = jnp.where(cond__157, supporter_played, supporter_played__192)
-    retreated__208 = jnp.where(cond__157, retreated, retreated__193)
-    retreat_cut__209 = jnp.where(cond__157, retreat_cut, retreat_cut__194)
-    dealt_bonus__210 = jnp.where(cond__157, dealt_bonus, dealt_bonus__195)
-    dealt_group__211 = jnp.where(cond__157, dealt_group, dealt_group__196)
-    used_ability__212 = jnp.where(cond__157, used_ability__149, used_ability__197)
-    current_player__213 = jnp.where(cond__157, current_player, current_player__198)
-    phase__214 = jnp.where(cond__153, phase__156, phase__199)
-    turn__215 = jnp.where(cond__153, turn, turn__200)
-    deck__216 = jnp.where(cond__153, deck, deck__201)
-    deck_count__217 = jnp.where(cond__153, deck_count, deck_count__202)
-    hand__218 = jnp.where(cond__153, hand, hand__203)
-    hand_count__219 = jnp.where(cond__153, hand_count, hand_count__204)
-    energy_now__220 = jnp.where(cond__153, energy_now__42, energy_now__205)
-    energy_next__221 = jnp.where(cond__153, energy_next, energy_next__206)
-    supporter_played__222 = jnp.where(cond__153, supporter_played, supporter_played__207)
-    retreated__223 = jnp.where(cond__153, retreated, retreated__208)
-    retreat_cut__224 = jnp.where(cond__153, retreat_cut, retreat_cut__209)
-    dealt_bonus__225 = jnp.where(cond__153, dealt_bonus, dealt_bonus__210)
-    dealt_group__226 = jnp.where(cond__153, dealt_group, dealt_group__211)
-    used_ability__227 = jnp.where(cond__153, used_ability__149, used_ability__212)
-    current_player__228 = jnp.where(cond__153, current_player, current_player__213)
-    rewards__229 = jnp.where(cond__153, rewards__154, rewards__150)
-    terminated__230 = jnp.where(cond__153, terminated__155, terminated__151)
-    phase__231 = jnp.where(cond__152, phase__214, phase__135)
-    turn__232 = jnp.where(cond__152, turn__215, turn)
-    deck__233 = jnp.where(cond__152, deck__216, deck)
-    deck_count__234 = jnp.where(cond__152, deck_count__217, deck_count)
-    hand__235 = jnp.where(cond__152, hand__218, hand)
-    hand_count__236 = jnp.where(cond__152, hand_count__219, hand_count)
-    energy_now__237 = jnp.where(cond__152, energy_now__220, energy_now__42)
-    energy_next__238 = jnp.where(cond__152, energy_next__221, energy_next)
-    supporter_played__239 = jnp.where(cond__152, supporter_played__222, supporter_played)
-    retreated__240 = jnp.where(cond__152, retreated__223, retreated)
-    retreat_cut__241 = jnp.where(cond__152, retreat_cut__224, retreat_cut)
-    dealt_bonus__242 = jnp.where(cond__152, dealt_bonus__225, dealt_bonus)
-    dealt_group__243 = jnp.where(cond__152, dealt_group__226, dealt_group)
-    used_ability__244 = jnp.where(cond__152, used_ability__227, used_ability__149)
-    current_player__245 = jnp.where(cond__152, current_player__228, current_player)
-    rewards__246 = jnp.where(cond__152, rewards__229, rewards__150)
-    terminated__247 = jnp.where(cond__152, terminated__230, terminated__151)
-    phase = jnp.where(cond__1, phase__26, phase__231)
-    turn = jnp.where(cond__1, turn__27, turn__232)
-    deck = jnp.where(cond__1, deck__28, deck__233)
-    deck_count = jnp.where(cond__1, deck_count__29, deck_count__234)
-    hand = jnp.where(cond__1, hand__30, hand__235)
-    hand_count = jnp.where(cond__1, hand_count__31, hand_count__236)
-    discard_count = jnp.where(cond__1, discard_count, discard_count__136)
-    discard = jnp.where(cond__1, discard, discard__137)
-    card = jnp.where(cond__1, card, card__138)
-    damage = jnp.where(cond__1, damage, damage__139)
-    energy = jnp.where(cond__1, energy, energy__140)
-    entered = jnp.where(cond__1, entered, entered__141)
-    poisoned = jnp.where(cond__1, poisoned, poisoned__142)
-    burned = jnp.where(cond__1, burned, burned__143)
-    condition = jnp.where(cond__1, condition, condition__144)
-    points = jnp.where(cond__1, points, points__145)
-    energy_now = jnp.where(cond__1, energy_now__32, energy_now__237)
-    energy_next = jnp.where(cond__1, energy_next__33, energy_next__238)
-    supporter_played = jnp.where(cond__1, supporter_played__34, supporter_played__239)
-    retreated = jnp.where(cond__1, retreated__35, retreated__240)
-    promote_pending = jnp.where(cond__1, promote_pending, promote_pending__146)
-    retreat_cut = jnp.where(cond__1, retreat_cut__36, retreat_cut__241)
-    dealt_bonus = jnp.where(cond__1, dealt_bonus__37, dealt_bonus__242)
-    dealt_group = jnp.where(cond__1, dealt_group__38, dealt_group__243)
-    ko_turn = jnp.where(cond__1, ko_turn, ko_turn__147)
-    under = jnp.where(cond__1, under, under__148)
-    used_ability = jnp.where(cond__1, used_ability__39, used_ability__244)
-    current_player = jnp.where(cond__1, current_player__40, current_player__245)
-    rewards = jnp.where(cond__1, rewards, rewards__246)
-    terminated = jnp.where(cond__1, terminated, terminated__247)
+    phase__166 = jnp.where(cond__140, phase__143, phase__147)
+    turn__167 = jnp.where(cond__140, turn, turn__148)
+    supporter_played__168 = jnp.where(cond__140, supporter_played, supporter_played__149)
+    retreated__169 = jnp.where(cond__140, retreated, retreated__150)
+    retreat_cut__170 = jnp.where(cond__140, retreat_cut, retreat_cut__151)
+    dealt_bonus__171 = jnp.where(cond__140, dealt_bonus, dealt_bonus__152)
+    dealt_group__172 = jnp.where(cond__140, dealt_group, dealt_group__153)
+    current_player__173 = jnp.where(cond__140, current_player__144, current_player__146)
+    phase__174 = jnp.where(cond__136, phase__139, phase__166)
+    turn__175 = jnp.where(cond__136, turn, turn__167)
+    supporter_played__176 = jnp.where(cond__136, supporter_played, supporter_played__168)
+    retreated__177 = jnp.where(cond__136, retreated, retreated__169)
+    retreat_cut__178 = jnp.where(cond__136, retreat_cut, retreat_cut__170)
+    dealt_bonus__179 = jnp.where(cond__136, dealt_bonus, dealt_bonus__171)
+    dealt_group__180 = jnp.where(cond__136, dealt_group, dealt_group__172)
+    current_player__181 = jnp.where(cond__136, current_player, current_player__173)
+    phase__182 = jnp.where(cond__130, phase__135, phase__174)
+    turn__183 = jnp.where(cond__130, turn, turn__175)
+    supporter_played__184 = jnp.where(cond__130, supporter_played, supporter_played__176)
+    retreated__185 = jnp.where(cond__130, retreated, retreated__177)
+    retreat_cut__186 = jnp.where(cond__130, retreat_cut, retreat_cut__178)
+    dealt_bonus__187 = jnp.where(cond__130, dealt_bonus, dealt_bonus__179)
+    dealt_group__188 = jnp.where(cond__130, dealt_group, dealt_group__180)
+    current_player__189 = jnp.where(cond__130, current_player, current_player__181)
+    terminated__190 = jnp.where(cond__130, terminated__134, terminated__127)
+    phase__191 = jnp.where(cond__128, phase__182, phase__126)
+    turn__192 = jnp.where(cond__128, turn__183, turn)
+    supporter_played__193 = jnp.where(cond__128, supporter_played__184, supporter_played)
+    retreated__194 = jnp.where(cond__128, retreated__185, retreated)
+    retreat_cut__195 = jnp.where(cond__128, retreat_cut__186, retreat_cut)
+    dealt_bonus__196 = jnp.where(cond__128, dealt_bonus__187, dealt_bonus)
+    dealt_group__197 = jnp.where(cond__128, dealt_group__188, dealt_group)
+    current_player__198 = jnp.where(cond__128, current_player__189, current_player)
+    terminated__199 = jnp.where(cond__128, terminated__190, terminated__127)
+    phase = jnp.where(cond__1, phase__28, phase__191)
+    turn = jnp.where(cond__1, turn__29, turn__192)
+    supporter_played = jnp.where(cond__1, supporter_played__30, supporter_played__193)
+    retreated = jnp.where(cond__1, retreated__31, retreated__194)
+    retreat_cut = jnp.where(cond__1, retreat_cut__32, retreat_cut__195)
+    dealt_bonus = jnp.where(cond__1, dealt_bonus__33, dealt_bonus__196)
+    dealt_group = jnp.where(cond__1, dealt_group__34, dealt_group__197)
+    current_player = jnp.where(cond__1, current_player__35, current_player__198)
+    terminated = jnp.where(cond__1, terminated, terminated__199)
     return s.replace(
         current_player=current_player,
         phase=phase,
@@ -14425,27 +14405,27 @@ def _effect_end_turn(s: State, params, key) -> State:
         retreat_cut=retreat_cut,
         dealt_bonus=dealt_bonus,
         dealt_group=dealt_group,
-        used_ability=used_ability,
-        hand=hand,
-        deck=deck,
-        hand_count=hand_count,
-        deck_count=deck_count,
-        energy_now=energy_now,
-        energy_next=energy_next,
-        damage=damage,
-        burned=burned,
-        condition=condition,
-        discard_count=discard_count,
-        discard=discard,
-        points=points,
-        ko_turn=ko_turn,
-        card=card,
-        energy=energy,
-        entered=entered,
-        under=under,
-        poisoned=poisoned,
-        promote_pending=promote_pending,
-        rewards=rewards,
+        used_ability=used_ability__154,
+        hand=hand__158,
+        deck=deck__159,
+        hand_count=hand_count__160,
+        deck_count=deck_count__161,
+        energy_now=energy_now__164,
+        energy_next=energy_next__165,
+        damage=damage__99,
+        burned=burned__106,
+        condition=condition__107,
+        discard_count=discard_count__80,
+        discard=discard__92,
+        points=points__94,
+        ko_turn=ko_turn__97,
+        card=card__98,
+        energy=energy__100,
+        entered=entered__101,
+        under=under__102,
+        poisoned=poisoned__105,
+        promote_pending=promote_pending__109,
+        rewards=rewards__133,
         terminated=terminated,
     )
 

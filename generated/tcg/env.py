@@ -573,6 +573,21 @@ def _site_key(key, site, *path):
     return key
 
 
+def _loop_words(key, sites, lo, hi, path):
+    """The words the chance sites `sites` inside a loop over lo..hi-1 draw, every iteration at
+    once: words[i - lo, j] is bits(_site_key(key, sites[j], *path, i)) (`path`: the indexes of
+    the loops around it), the same words as one site and iteration at a time, in three hashes
+    for all of them instead of three for each (XLA:CPU runs each hash as a loop of its own)."""
+
+    def word(site, index):
+        return jax.random.bits(_site_key(key, site, *path, index), (), jnp.uint32)
+
+    site_ids = jnp.asarray(sites, jnp.uint32)
+    return jax.vmap(lambda i: jax.vmap(lambda site: word(site, i))(site_ids))(
+        jnp.arange(lo, hi, dtype=jnp.int32)
+    )
+
+
 def _observe(s: State, player) -> jax.Array:
     """The observe expression for `player`, unchecked."""
     return jnp.asarray(
@@ -1216,20 +1231,23 @@ def _effect_evolve(s: State, params, key) -> State:
     entered = entered.at[p, slot].set(jnp.asarray(s.turn, jnp.int8))
     cond__1 = slot == 0
     clear_conditions__p_10__2 = p
-    poisoned__3 = poisoned.at[clear_conditions__p_10__2].set(jnp.asarray(False, jnp.bool_))
-    burned__4 = burned.at[clear_conditions__p_10__2].set(jnp.asarray(False, jnp.bool_))
-    condition__5 = condition.at[clear_conditions__p_10__2].set(jnp.asarray(0, jnp.int8))
-    poisoned = jnp.where(cond__1, poisoned__3, poisoned)
-    burned = jnp.where(cond__1, burned__4, burned)
-    condition = jnp.where(cond__1, condition__5, condition)
+    poisoned__3 = poisoned.at[jnp.where(cond__1, clear_conditions__p_10__2, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__4 = burned.at[jnp.where(cond__1, clear_conditions__p_10__2, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__5 = condition.at[jnp.where(cond__1, clear_conditions__p_10__2, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
     return s.replace(
         hand=hand,
         hand_count=hand_count,
         card=card,
         entered=entered,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
+        poisoned=poisoned__3,
+        burned=burned__4,
+        condition=condition__5,
     )
 
 
@@ -1275,205 +1293,224 @@ def _effect_play_trainer(s: State, params, key) -> State:
     card_effect__amt_13 = TRAINERS__amount[tr]
     card_effect__o_14 = 1 - card_effect__p_11
     cond__3 = card_effect__eff_12 == 4
-    damage__4 = damage.at[card_effect__p_11, 0].set(
+    pred__4 = jnp.logical_not(cond__3)
+    damage__5 = damage.at[jnp.where(cond__3, card_effect__p_11, 2), 0].set(
         jnp.asarray(jnp.maximum((damage[card_effect__p_11, 0] - card_effect__amt_13), 0), jnp.int16)
     )
-    cond__5 = card_effect__eff_12 == 5
-    poisoned__6 = poisoned.at[card_effect__o_14].set(jnp.asarray(True, jnp.bool_))
-    cond__7 = card_effect__eff_12 == 6
-    burned__8 = burned.at[card_effect__o_14].set(jnp.asarray(True, jnp.bool_))
-    cond__9 = card_effect__eff_12 == 7
-    condition__10 = condition.at[card_effect__o_14].set(jnp.asarray(1, jnp.int8))
-    cond__11 = card_effect__eff_12 == 8
-    condition__12 = condition.at[card_effect__o_14].set(jnp.asarray(2, jnp.int8))
-    cond__13 = card_effect__eff_12 == 9
-    condition__14 = condition.at[card_effect__o_14].set(jnp.asarray(3, jnp.int8))
-    cond__15 = card_effect__eff_12 == 10
-    draw_cards__p_15__16 = card_effect__p_11
-    draw_cards__n_16__17 = card_effect__amt_13
-    draw_cards__have_17__18 = hand_count[draw_cards__p_15__16]
-    draw_cards__k_18__19 = jnp.clip(
-        jnp.minimum(draw_cards__n_16__17, deck_count[draw_cards__p_15__16]),
-        0,
-        (10 - draw_cards__have_17__18),
+    cond__6 = card_effect__eff_12 == 5
+    pred__7 = jnp.logical_and(pred__4, cond__6)
+    pred__8 = jnp.logical_and(pred__4, jnp.logical_not(cond__6))
+    poisoned__9 = poisoned.at[jnp.where(pred__7, card_effect__o_14, 2)].set(
+        jnp.asarray(True, jnp.bool_)
     )
-    hand__20 = hand.at[draw_cards__p_15__16].set(
+    cond__10 = card_effect__eff_12 == 6
+    pred__11 = jnp.logical_and(pred__8, cond__10)
+    pred__12 = jnp.logical_and(pred__8, jnp.logical_not(cond__10))
+    burned__13 = burned.at[jnp.where(pred__11, card_effect__o_14, 2)].set(
+        jnp.asarray(True, jnp.bool_)
+    )
+    cond__14 = card_effect__eff_12 == 7
+    pred__15 = jnp.logical_and(pred__12, cond__14)
+    pred__16 = jnp.logical_and(pred__12, jnp.logical_not(cond__14))
+    condition__17 = condition.at[jnp.where(pred__15, card_effect__o_14, 2)].set(
+        jnp.asarray(1, jnp.int8)
+    )
+    cond__18 = card_effect__eff_12 == 8
+    pred__19 = jnp.logical_and(pred__16, cond__18)
+    pred__20 = jnp.logical_and(pred__16, jnp.logical_not(cond__18))
+    condition__21 = condition__17.at[jnp.where(pred__19, card_effect__o_14, 2)].set(
+        jnp.asarray(2, jnp.int8)
+    )
+    cond__22 = card_effect__eff_12 == 9
+    pred__23 = jnp.logical_and(pred__20, cond__22)
+    pred__24 = jnp.logical_and(pred__20, jnp.logical_not(cond__22))
+    condition__25 = condition__21.at[jnp.where(pred__23, card_effect__o_14, 2)].set(
+        jnp.asarray(3, jnp.int8)
+    )
+    cond__26 = card_effect__eff_12 == 10
+    pred__27 = jnp.logical_and(pred__24, cond__26)
+    pred__28 = jnp.logical_and(pred__24, jnp.logical_not(cond__26))
+    draw_cards__p_15__29 = card_effect__p_11
+    draw_cards__n_16__30 = card_effect__amt_13
+    draw_cards__have_17__31 = hand_count[draw_cards__p_15__29]
+    draw_cards__k_18__32 = jnp.clip(
+        jnp.minimum(draw_cards__n_16__30, deck_count[draw_cards__p_15__29]),
+        0,
+        (10 - draw_cards__have_17__31),
+    )
+    hand__33 = hand.at[jnp.where(pred__27, draw_cards__p_15__29, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_17__18),
-                    (HAND_SLOTS < (draw_cards__have_17__18 + draw_cards__k_18__19)),
+                    (HAND_SLOTS >= draw_cards__have_17__31),
+                    (HAND_SLOTS < (draw_cards__have_17__31 + draw_cards__k_18__32)),
                 ),
-                deck[draw_cards__p_15__16][jnp.clip((HAND_SLOTS - draw_cards__have_17__18), 0, 19)],
-                hand[draw_cards__p_15__16],
+                deck[draw_cards__p_15__29][jnp.clip((HAND_SLOTS - draw_cards__have_17__31), 0, 19)],
+                hand[draw_cards__p_15__29],
             ),
             jnp.int8,
         )
     )
-    deck__21 = deck.at[draw_cards__p_15__16].set(
+    deck__34 = deck.at[jnp.where(pred__27, draw_cards__p_15__29, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_18__19) < 20),
-                deck[draw_cards__p_15__16][jnp.clip((DECK_SLOTS + draw_cards__k_18__19), 0, 19)],
+                ((DECK_SLOTS + draw_cards__k_18__32) < 20),
+                deck[draw_cards__p_15__29][jnp.clip((DECK_SLOTS + draw_cards__k_18__32), 0, 19)],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__22 = hand_count.at[draw_cards__p_15__16].set(
-        jnp.asarray((hand_count[draw_cards__p_15__16] + draw_cards__k_18__19), jnp.int8)
+    hand_count__35 = hand_count.at[jnp.where(pred__27, draw_cards__p_15__29, 2)].set(
+        jnp.asarray((hand_count[draw_cards__p_15__29] + draw_cards__k_18__32), jnp.int8)
     )
-    deck_count__23 = deck_count.at[draw_cards__p_15__16].set(
-        jnp.asarray((deck_count[draw_cards__p_15__16] - draw_cards__k_18__19), jnp.int8)
+    deck_count__36 = deck_count.at[jnp.where(pred__27, draw_cards__p_15__29, 2)].set(
+        jnp.asarray((deck_count[draw_cards__p_15__29] - draw_cards__k_18__32), jnp.int8)
     )
-    cond__24 = card_effect__eff_12 == 11
-    bench_basics__p_19__25 = card_effect__p_11
-    bench_basics__n_20__26 = card_effect__amt_13
+    cond__37 = card_effect__eff_12 == 11
+    pred__38 = jnp.logical_and(pred__28, cond__37)
+    pred__39 = jnp.logical_and(pred__28, jnp.logical_not(cond__37))
+    bench_basics__p_19__40 = card_effect__p_11
+    bench_basics__n_20__41 = card_effect__amt_13
+    loop_words__42 = _loop_words(key, (10,), 0, 1, ())
 
-    def loop_body__27(bench_basics__k_21, carry):
+    def loop_body__43(bench_basics__k_21, carry):
         (card, damage, energy, entered, deck, deck_count) = carry
         bench_basics__k_21 = jnp.asarray(bench_basics__k_21, jnp.int32)
-        bench_basics__i_22__28 = _choose(
-            jax.random.bits(_site_key(key, 10, bench_basics__k_21), (), jnp.uint32),
+        bench_basics__i_22__44 = _choose(
+            loop_words__42[bench_basics__k_21 - 0, 0],
             jnp.logical_and(
                 jnp.logical_and(
-                    (deck[bench_basics__p_19__25] >= 0), (deck[bench_basics__p_19__25] < 34)
+                    (deck[bench_basics__p_19__40] >= 0), (deck[bench_basics__p_19__40] < 34)
                 ),
-                (POKEMON__stage[jnp.clip(deck[bench_basics__p_19__25], 0, 33)] == 0),
+                (POKEMON__stage[jnp.clip(deck[bench_basics__p_19__40], 0, 33)] == 0),
             ),
         )
-        cond__29 = jnp.logical_and(
+        cond__45 = jnp.logical_and(
             jnp.logical_and(
-                (bench_basics__k_21 < bench_basics__n_20__26), (bench_basics__i_22__28 >= 0)
+                (bench_basics__k_21 < bench_basics__n_20__41), (bench_basics__i_22__44 >= 0)
             ),
             jnp.any(
                 jax.vmap(
                     lambda bench_basics__bs_23: (
-                        card[bench_basics__p_19__25, bench_basics__bs_23] < 0
+                        card[bench_basics__p_19__40, bench_basics__bs_23] < 0
                     )
                 )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ),
         )
-        bench_basics__slot_25__30 = (
+        pred__46 = jnp.logical_and(pred__38, cond__45)
+        bench_basics__slot_25__47 = (
             jnp.argmax(
                 jax.vmap(
                     lambda bench_basics__bs_24: jnp.asarray(
-                        (card[bench_basics__p_19__25, bench_basics__bs_24] < 0)
+                        (card[bench_basics__p_19__40, bench_basics__bs_24] < 0)
                     ).astype(jnp.int32)
                 )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ).astype(jnp.int32)
             + 1
         )
-        put_in_play__p_26__31 = bench_basics__p_19__25
-        put_in_play__slot_27__32 = bench_basics__slot_25__30
-        put_in_play__c_28__33 = deck[bench_basics__p_19__25, bench_basics__i_22__28]
-        card__34 = card.at[put_in_play__p_26__31, put_in_play__slot_27__32].set(
-            jnp.asarray(put_in_play__c_28__33, jnp.int8)
+        put_in_play__p_26__48 = bench_basics__p_19__40
+        put_in_play__slot_27__49 = bench_basics__slot_25__47
+        put_in_play__c_28__50 = deck[bench_basics__p_19__40, bench_basics__i_22__44]
+        card__51 = card.at[
+            jnp.where(pred__46, put_in_play__p_26__48, 2), put_in_play__slot_27__49
+        ].set(jnp.asarray(put_in_play__c_28__50, jnp.int8))
+        damage__52 = damage.at[
+            jnp.where(pred__46, put_in_play__p_26__48, 2), put_in_play__slot_27__49
+        ].set(jnp.asarray(0, jnp.int16))
+        energy__53 = energy.at[
+            jnp.where(pred__46, put_in_play__p_26__48, 2), put_in_play__slot_27__49
+        ].set(jnp.asarray(0, jnp.int8))
+        entered__54 = entered.at[
+            jnp.where(pred__46, put_in_play__p_26__48, 2), put_in_play__slot_27__49
+        ].set(jnp.asarray(s.turn, jnp.int8))
+        deck__55 = deck.at[jnp.where(pred__46, bench_basics__p_19__40, 2)].set(
+            jnp.asarray(_remove(deck[bench_basics__p_19__40], bench_basics__i_22__44), jnp.int8)
         )
-        damage__35 = damage.at[put_in_play__p_26__31, put_in_play__slot_27__32].set(
-            jnp.asarray(0, jnp.int16)
+        deck_count__56 = deck_count.at[jnp.where(pred__46, bench_basics__p_19__40, 2)].set(
+            jnp.asarray((deck_count[bench_basics__p_19__40] - 1), jnp.int8)
         )
-        energy__36 = energy.at[put_in_play__p_26__31, put_in_play__slot_27__32].set(
-            jnp.asarray(0, jnp.int8)
-        )
-        entered__37 = entered.at[put_in_play__p_26__31, put_in_play__slot_27__32].set(
-            jnp.asarray(s.turn, jnp.int8)
-        )
-        deck__38 = deck.at[bench_basics__p_19__25].set(
-            jnp.asarray(_remove(deck[bench_basics__p_19__25], bench_basics__i_22__28), jnp.int8)
-        )
-        deck_count__39 = deck_count.at[bench_basics__p_19__25].set(
-            jnp.asarray((deck_count[bench_basics__p_19__25] - 1), jnp.int8)
-        )
-        deck__40 = jnp.where(cond__29, deck__38, deck)
-        deck_count__41 = jnp.where(cond__29, deck_count__39, deck_count)
-        card__42 = jnp.where(cond__29, card__34, card)
-        damage__43 = jnp.where(cond__29, damage__35, damage)
-        energy__44 = jnp.where(cond__29, energy__36, energy)
-        entered__45 = jnp.where(cond__29, entered__37, entered)
-        return (card__42, damage__43, energy__44, entered__45, deck__40, deck_count__41)
+        return (card__51, damage__52, energy__53, entered__54, deck__55, deck_count__56)
 
-    (card__46, damage__47, energy__48, entered__49, deck__50, deck_count__51) = jax.lax.fori_loop(
-        0, 1, loop_body__27, (card, damage, energy, entered, deck, deck_count)
+    (card__57, damage__58, energy__59, entered__60, deck__61, deck_count__62) = jax.lax.fori_loop(
+        0, 1, loop_body__43, (card, damage__5, energy, entered, deck__34, deck_count__36)
     )
-    cond__52 = card_effect__eff_12 == 12
-    cond__53 = damage[card_effect__o_14, 0] < POKEMON__hp[card[card_effect__o_14, 0]]
-    switch_random__o_29__54 = card_effect__o_14
-    switch_random__b_30__55 = _choose(
+    cond__63 = card_effect__eff_12 == 12
+    pred__64 = jnp.logical_and(pred__39, cond__63)
+    pred__65 = jnp.logical_and(pred__39, jnp.logical_not(cond__63))
+    cond__66 = damage__58[card_effect__o_14, 0] < POKEMON__hp[card__57[card_effect__o_14, 0]]
+    pred__67 = jnp.logical_and(pred__64, cond__66)
+    switch_random__o_29__68 = card_effect__o_14
+    switch_random__b_30__69 = _choose(
         _words[0],
         jnp.stack(
             [
                 jnp.asarray(x, jnp.bool_)
                 for x in (
                     False,
-                    (card[switch_random__o_29__54, 1] >= 0),
-                    (card[switch_random__o_29__54, 2] >= 0),
-                    (card[switch_random__o_29__54, 3] >= 0),
+                    (card__57[switch_random__o_29__68, 1] >= 0),
+                    (card__57[switch_random__o_29__68, 2] >= 0),
+                    (card__57[switch_random__o_29__68, 3] >= 0),
                 )
             ]
         ),
     )
-    cond__56 = switch_random__b_30__55 > 0
-    swap_active__p_31__57 = switch_random__o_29__54
-    swap_active__b_32__58 = switch_random__b_30__55
-    swap_active__perm_33__59 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_32__58], jnp.int32), (4,)
+    cond__70 = switch_random__b_30__69 > 0
+    pred__71 = jnp.logical_and(pred__67, cond__70)
+    swap_active__p_31__72 = switch_random__o_29__68
+    swap_active__b_32__73 = switch_random__b_30__69
+    swap_active__perm_33__74 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_32__73], jnp.int32), (4,)
     )
-    card__60 = card.at[swap_active__p_31__57].set(
-        jnp.asarray(card[swap_active__p_31__57][swap_active__perm_33__59], jnp.int8)
+    card__75 = card__57.at[jnp.where(pred__71, swap_active__p_31__72, 2)].set(
+        jnp.asarray(card__57[swap_active__p_31__72][swap_active__perm_33__74], jnp.int8)
     )
-    damage__61 = damage.at[swap_active__p_31__57].set(
-        jnp.asarray(damage[swap_active__p_31__57][swap_active__perm_33__59], jnp.int16)
+    damage__76 = damage__58.at[jnp.where(pred__71, swap_active__p_31__72, 2)].set(
+        jnp.asarray(damage__58[swap_active__p_31__72][swap_active__perm_33__74], jnp.int16)
     )
-    energy__62 = energy.at[swap_active__p_31__57].set(
-        jnp.asarray(energy[swap_active__p_31__57][swap_active__perm_33__59], jnp.int8)
+    energy__77 = energy__59.at[jnp.where(pred__71, swap_active__p_31__72, 2)].set(
+        jnp.asarray(energy__59[swap_active__p_31__72][swap_active__perm_33__74], jnp.int8)
     )
-    entered__63 = entered.at[swap_active__p_31__57].set(
-        jnp.asarray(entered[swap_active__p_31__57][swap_active__perm_33__59], jnp.int8)
+    entered__78 = entered__60.at[jnp.where(pred__71, swap_active__p_31__72, 2)].set(
+        jnp.asarray(entered__60[swap_active__p_31__72][swap_active__perm_33__74], jnp.int8)
     )
-    clear_conditions__p_34__64 = swap_active__p_31__57
-    poisoned__65 = poisoned.at[clear_conditions__p_34__64].set(jnp.asarray(False, jnp.bool_))
-    burned__66 = burned.at[clear_conditions__p_34__64].set(jnp.asarray(False, jnp.bool_))
-    condition__67 = condition.at[clear_conditions__p_34__64].set(jnp.asarray(0, jnp.int8))
-    card__68 = jnp.where(cond__56, card__60, card)
-    damage__69 = jnp.where(cond__56, damage__61, damage)
-    energy__70 = jnp.where(cond__56, energy__62, energy)
-    entered__71 = jnp.where(cond__56, entered__63, entered)
-    poisoned__72 = jnp.where(cond__56, poisoned__65, poisoned)
-    burned__73 = jnp.where(cond__56, burned__66, burned)
-    condition__74 = jnp.where(cond__56, condition__67, condition)
-    card__75 = jnp.where(cond__53, card__68, card)
-    damage__76 = jnp.where(cond__53, damage__69, damage)
-    energy__77 = jnp.where(cond__53, energy__70, energy)
-    entered__78 = jnp.where(cond__53, entered__71, entered)
-    poisoned__79 = jnp.where(cond__53, poisoned__72, poisoned)
-    burned__80 = jnp.where(cond__53, burned__73, burned)
-    condition__81 = jnp.where(cond__53, condition__74, condition)
-    cond__82 = card_effect__eff_12 == 13
-    accelerate__p_35__83 = card_effect__p_11
-    accelerate__n_36__84 = card_effect__amt_13
-    accelerate__d_37__85 = s.deck_id[accelerate__p_35__83]
-    accelerate__m_38__86 = DECK_TYPE_COUNT[accelerate__d_37__85]
-    accelerate__r_39__87 = _roll(_words[1], (accelerate__m_38__86**3))
-    energy__88 = energy.at[accelerate__p_35__83, 0].set(
+    clear_conditions__p_34__79 = swap_active__p_31__72
+    poisoned__80 = poisoned__9.at[jnp.where(pred__71, clear_conditions__p_34__79, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__81 = burned__13.at[jnp.where(pred__71, clear_conditions__p_34__79, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__82 = condition__25.at[jnp.where(pred__71, clear_conditions__p_34__79, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    cond__83 = card_effect__eff_12 == 13
+    pred__84 = jnp.logical_and(pred__65, cond__83)
+    pred__85 = jnp.logical_and(pred__65, jnp.logical_not(cond__83))
+    accelerate__p_35__86 = card_effect__p_11
+    accelerate__n_36__87 = card_effect__amt_13
+    accelerate__d_37__88 = s.deck_id[accelerate__p_35__86]
+    accelerate__m_38__89 = DECK_TYPE_COUNT[accelerate__d_37__88]
+    accelerate__r_39__90 = _roll(_words[1], (accelerate__m_38__89**3))
+    energy__91 = energy__77.at[jnp.where(pred__84, accelerate__p_35__86, 2), 0].set(
         jnp.asarray(
             (
-                energy[accelerate__p_35__83, 0]
+                energy__77[accelerate__p_35__86, 0]
                 + jnp.sum(
                     jax.vmap(
                         lambda accelerate__k_40: jnp.where(
                             jnp.logical_and(
-                                (accelerate__k_40 < accelerate__n_36__84),
+                                (accelerate__k_40 < accelerate__n_36__87),
                                 (
                                     TYPE_IDS
                                     == DECK_TYPES[
-                                        accelerate__d_37__85,
+                                        accelerate__d_37__88,
                                         (
-                                            accelerate__r_39__87
-                                            // (accelerate__m_38__86**accelerate__k_40)
-                                            % accelerate__m_38__86
+                                            accelerate__r_39__90
+                                            // (accelerate__m_38__89**accelerate__k_40)
+                                            % accelerate__m_38__89
                                         ),
                                     ]
                                 ),
@@ -1489,34 +1526,36 @@ def _effect_play_trainer(s: State, params, key) -> State:
             jnp.int8,
         )
     )
-    cond__89 = card_effect__eff_12 == 14
-    discard_energy__p_41__90 = card_effect__p_11
-    discard_energy__n_42__91 = card_effect__amt_13
-    discard_energy__held_43__92 = jnp.broadcast_to(
-        jnp.asarray(energy[discard_energy__p_41__90, 0], jnp.int8), (8,)
+    cond__92 = card_effect__eff_12 == 14
+    pred__93 = jnp.logical_and(pred__85, cond__92)
+    pred__94 = jnp.logical_and(pred__85, jnp.logical_not(cond__92))
+    discard_energy__p_41__95 = card_effect__p_11
+    discard_energy__n_42__96 = card_effect__amt_13
+    discard_energy__held_43__97 = jnp.broadcast_to(
+        jnp.asarray(energy__91[discard_energy__p_41__95, 0], jnp.int8), (8,)
     )
-    discard_energy__rank_44__93 = jnp.broadcast_to(
+    discard_energy__rank_44__98 = jnp.broadcast_to(
         jnp.asarray(
             (
                 TYPE_IDS
                 + jnp.where(
-                    (TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_41__90, 0]]), 8, 0
+                    (TYPE_IDS == POKEMON__cost_type[card__75[discard_energy__p_41__95, 0]]), 8, 0
                 ).astype(jnp.int32)
             ),
             jnp.int32,
         ),
         (8,),
     )
-    discard_energy__before_46__94 = jnp.broadcast_to(
+    discard_energy__before_46__99 = jnp.broadcast_to(
         jnp.asarray(
             jnp.sum(
                 jax.vmap(
                     lambda discard_energy__u_45: jnp.where(
                         (
-                            _get(discard_energy__rank_44__93, discard_energy__u_45)
-                            < discard_energy__rank_44__93
+                            _get(discard_energy__rank_44__98, discard_energy__u_45)
+                            < discard_energy__rank_44__98
                         ),
-                        jnp.asarray(_get(discard_energy__held_43__92, discard_energy__u_45)).astype(
+                        jnp.asarray(_get(discard_energy__held_43__97, discard_energy__u_45)).astype(
                             jnp.int32
                         ),
                         0,
@@ -1529,26 +1568,27 @@ def _effect_play_trainer(s: State, params, key) -> State:
         ),
         (8,),
     )
-    energy__95 = energy.at[discard_energy__p_41__90, 0].set(
+    energy__100 = energy__91.at[jnp.where(pred__93, discard_energy__p_41__95, 2), 0].set(
         jnp.asarray(
             (
-                discard_energy__held_43__92
+                discard_energy__held_43__97
                 - jnp.clip(
-                    (discard_energy__n_42__91 - discard_energy__before_46__94),
+                    (discard_energy__n_42__96 - discard_energy__before_46__99),
                     0,
-                    discard_energy__held_43__92,
+                    discard_energy__held_43__97,
                 )
             ),
             jnp.int8,
         )
     )
-    cond__96 = card_effect__eff_12 == 15
-    damage__97 = damage.at[card_effect__o_14].set(
+    cond__101 = card_effect__eff_12 == 15
+    pred__102 = jnp.logical_and(pred__94, cond__101)
+    damage__103 = damage__76.at[jnp.where(pred__102, card_effect__o_14, 2)].set(
         jnp.asarray(
             (
-                damage[card_effect__o_14]
+                damage__76[card_effect__o_14]
                 + jnp.where(
-                    jnp.logical_and(BENCH_MASK, (card[card_effect__o_14] >= 0)),
+                    jnp.logical_and(BENCH_MASK, (card__75[card_effect__o_14] >= 0)),
                     card_effect__amt_13,
                     0,
                 )
@@ -1556,118 +1596,20 @@ def _effect_play_trainer(s: State, params, key) -> State:
             jnp.int16,
         )
     )
-    damage__98 = jnp.where(cond__96, damage__97, damage)
-    damage__99 = jnp.where(cond__89, damage, damage__98)
-    energy__100 = jnp.where(cond__89, energy__95, energy)
-    damage__101 = jnp.where(cond__82, damage, damage__99)
-    energy__102 = jnp.where(cond__82, energy__88, energy__100)
-    card__103 = jnp.where(cond__52, card__75, card)
-    damage__104 = jnp.where(cond__52, damage__76, damage__101)
-    energy__105 = jnp.where(cond__52, energy__77, energy__102)
-    entered__106 = jnp.where(cond__52, entered__78, entered)
-    poisoned__107 = jnp.where(cond__52, poisoned__79, poisoned)
-    burned__108 = jnp.where(cond__52, burned__80, burned)
-    condition__109 = jnp.where(cond__52, condition__81, condition)
-    deck__110 = jnp.where(cond__24, deck__50, deck)
-    deck_count__111 = jnp.where(cond__24, deck_count__51, deck_count)
-    card__112 = jnp.where(cond__24, card__46, card__103)
-    damage__113 = jnp.where(cond__24, damage__47, damage__104)
-    energy__114 = jnp.where(cond__24, energy__48, energy__105)
-    entered__115 = jnp.where(cond__24, entered__49, entered__106)
-    poisoned__116 = jnp.where(cond__24, poisoned, poisoned__107)
-    burned__117 = jnp.where(cond__24, burned, burned__108)
-    condition__118 = jnp.where(cond__24, condition, condition__109)
-    deck__119 = jnp.where(cond__15, deck__21, deck__110)
-    deck_count__120 = jnp.where(cond__15, deck_count__23, deck_count__111)
-    hand__121 = jnp.where(cond__15, hand__20, hand)
-    hand_count__122 = jnp.where(cond__15, hand_count__22, hand_count)
-    card__123 = jnp.where(cond__15, card, card__112)
-    damage__124 = jnp.where(cond__15, damage, damage__113)
-    energy__125 = jnp.where(cond__15, energy, energy__114)
-    entered__126 = jnp.where(cond__15, entered, entered__115)
-    poisoned__127 = jnp.where(cond__15, poisoned, poisoned__116)
-    burned__128 = jnp.where(cond__15, burned, burned__117)
-    condition__129 = jnp.where(cond__15, condition, condition__118)
-    deck__130 = jnp.where(cond__13, deck, deck__119)
-    deck_count__131 = jnp.where(cond__13, deck_count, deck_count__120)
-    hand__132 = jnp.where(cond__13, hand, hand__121)
-    hand_count__133 = jnp.where(cond__13, hand_count, hand_count__122)
-    card__134 = jnp.where(cond__13, card, card__123)
-    damage__135 = jnp.where(cond__13, damage, damage__124)
-    energy__136 = jnp.where(cond__13, energy, energy__125)
-    entered__137 = jnp.where(cond__13, entered, entered__126)
-    poisoned__138 = jnp.where(cond__13, poisoned, poisoned__127)
-    burned__139 = jnp.where(cond__13, burned, burned__128)
-    condition__140 = jnp.where(cond__13, condition__14, condition__129)
-    deck__141 = jnp.where(cond__11, deck, deck__130)
-    deck_count__142 = jnp.where(cond__11, deck_count, deck_count__131)
-    hand__143 = jnp.where(cond__11, hand, hand__132)
-    hand_count__144 = jnp.where(cond__11, hand_count, hand_count__133)
-    card__145 = jnp.where(cond__11, card, card__134)
-    damage__146 = jnp.where(cond__11, damage, damage__135)
-    energy__147 = jnp.where(cond__11, energy, energy__136)
-    entered__148 = jnp.where(cond__11, entered, entered__137)
-    poisoned__149 = jnp.where(cond__11, poisoned, poisoned__138)
-    burned__150 = jnp.where(cond__11, burned, burned__139)
-    condition__151 = jnp.where(cond__11, condition__12, condition__140)
-    deck__152 = jnp.where(cond__9, deck, deck__141)
-    deck_count__153 = jnp.where(cond__9, deck_count, deck_count__142)
-    hand__154 = jnp.where(cond__9, hand, hand__143)
-    hand_count__155 = jnp.where(cond__9, hand_count, hand_count__144)
-    card__156 = jnp.where(cond__9, card, card__145)
-    damage__157 = jnp.where(cond__9, damage, damage__146)
-    energy__158 = jnp.where(cond__9, energy, energy__147)
-    entered__159 = jnp.where(cond__9, entered, entered__148)
-    poisoned__160 = jnp.where(cond__9, poisoned, poisoned__149)
-    burned__161 = jnp.where(cond__9, burned, burned__150)
-    condition__162 = jnp.where(cond__9, condition__10, condition__151)
-    deck__163 = jnp.where(cond__7, deck, deck__152)
-    deck_count__164 = jnp.where(cond__7, deck_count, deck_count__153)
-    hand__165 = jnp.where(cond__7, hand, hand__154)
-    hand_count__166 = jnp.where(cond__7, hand_count, hand_count__155)
-    card__167 = jnp.where(cond__7, card, card__156)
-    damage__168 = jnp.where(cond__7, damage, damage__157)
-    energy__169 = jnp.where(cond__7, energy, energy__158)
-    entered__170 = jnp.where(cond__7, entered, entered__159)
-    poisoned__171 = jnp.where(cond__7, poisoned, poisoned__160)
-    burned__172 = jnp.where(cond__7, burned__8, burned__161)
-    condition__173 = jnp.where(cond__7, condition, condition__162)
-    deck__174 = jnp.where(cond__5, deck, deck__163)
-    deck_count__175 = jnp.where(cond__5, deck_count, deck_count__164)
-    hand__176 = jnp.where(cond__5, hand, hand__165)
-    hand_count__177 = jnp.where(cond__5, hand_count, hand_count__166)
-    card__178 = jnp.where(cond__5, card, card__167)
-    damage__179 = jnp.where(cond__5, damage, damage__168)
-    energy__180 = jnp.where(cond__5, energy, energy__169)
-    entered__181 = jnp.where(cond__5, entered, entered__170)
-    poisoned__182 = jnp.where(cond__5, poisoned__6, poisoned__171)
-    burned__183 = jnp.where(cond__5, burned, burned__172)
-    condition__184 = jnp.where(cond__5, condition, condition__173)
-    deck = jnp.where(cond__3, deck, deck__174)
-    deck_count = jnp.where(cond__3, deck_count, deck_count__175)
-    hand = jnp.where(cond__3, hand, hand__176)
-    hand_count = jnp.where(cond__3, hand_count, hand_count__177)
-    card = jnp.where(cond__3, card, card__178)
-    damage = jnp.where(cond__3, damage__4, damage__179)
-    energy = jnp.where(cond__3, energy, energy__180)
-    entered = jnp.where(cond__3, entered, entered__181)
-    poisoned = jnp.where(cond__3, poisoned, poisoned__182)
-    burned = jnp.where(cond__3, burned, burned__183)
-    condition = jnp.where(cond__3, condition, condition__184)
     return s.replace(
-        hand=hand,
-        hand_count=hand_count,
+        hand=hand__33,
+        hand_count=hand_count__35,
         discard_count=discard_count,
         supporter_played=supporter_played,
-        damage=damage,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        deck=deck,
-        deck_count=deck_count,
-        card=card,
-        energy=energy,
-        entered=entered,
+        damage=damage__103,
+        poisoned=poisoned__80,
+        burned=burned__81,
+        condition=condition__82,
+        deck=deck__61,
+        deck_count=deck_count__62,
+        card=card__75,
+        energy=energy__100,
+        entered=entered__78,
     )
 
 
@@ -1804,13 +1746,15 @@ def _effect_attack(s: State, params, key) -> State:
     cond__3 = lands
     dmg__4 = jnp.asarray(POKEMON__damage[a]).astype(jnp.int32)
     cond__5 = eff == 1
-    coins__6 = _roll(_words[1], 8)
-    dmg__7 = dmg__4 * jnp.sum(
+    pred__6 = jnp.logical_and(cond__3, cond__5)
+    pred__7 = jnp.logical_and(cond__3, jnp.logical_not(cond__5))
+    coins__8 = _roll(_words[1], 8)
+    dmg__9 = dmg__4 * jnp.sum(
         jax.vmap(
             lambda k: jnp.logical_and(
                 (k < amt),
                 (
-                    jnp.bitwise_and(jnp.asarray((coins__6 // _pow2(k, jnp.int32)), jnp.int32), 1)
+                    jnp.bitwise_and(jnp.asarray((coins__8 // _pow2(k, jnp.int32)), jnp.int32), 1)
                     == 1
                 ),
             )
@@ -1818,226 +1762,255 @@ def _effect_attack(s: State, params, key) -> State:
         axis=0,
         dtype=jnp.int32,
     )
-    cond__8 = eff == 2
-    cond__9 = _flip(_words[2])
-    dmg__10 = dmg__4 + amt
-    dmg__11 = jnp.where(cond__9, dmg__10, dmg__4)
-    cond__12 = eff == 3
-    dmg__13 = dmg__4 + (amt * jnp.sum(energy[p, 0], dtype=jnp.int32))
-    dmg__14 = jnp.where(cond__12, dmg__13, dmg__4)
-    dmg__15 = jnp.where(cond__8, dmg__11, dmg__14)
-    dmg__16 = jnp.where(cond__5, dmg__7, dmg__15)
-    cond__17 = jnp.logical_and((dmg__16 > 0), (POKEMON__weakness[card[o, 0]] == POKEMON__type[a]))
-    dmg__18 = dmg__16 + 20
-    dmg__19 = jnp.where(cond__17, dmg__18, dmg__16)
-    damage__20 = damage.at[o, 0].set(jnp.asarray((damage[o, 0] + dmg__19), jnp.int16))
-    card_effect__p_57__21 = p
-    card_effect__eff_58__22 = eff
-    card_effect__amt_59__23 = amt
-    card_effect__o_60__24 = 1 - card_effect__p_57__21
-    cond__25 = card_effect__eff_58__22 == 4
-    damage__26 = damage__20.at[card_effect__p_57__21, 0].set(
+    cond__10 = eff == 2
+    pred__11 = jnp.logical_and(pred__7, cond__10)
+    pred__12 = jnp.logical_and(pred__7, jnp.logical_not(cond__10))
+    cond__13 = _flip(_words[2])
+    pred__14 = jnp.logical_and(pred__11, cond__13)
+    dmg__15 = dmg__4 + amt
+    dmg__16 = jnp.where(cond__13, dmg__15, dmg__4)
+    cond__17 = eff == 3
+    pred__18 = jnp.logical_and(pred__12, cond__17)
+    dmg__19 = dmg__4 + (amt * jnp.sum(energy[p, 0], dtype=jnp.int32))
+    dmg__20 = jnp.where(cond__17, dmg__19, dmg__4)
+    dmg__21 = jnp.where(cond__10, dmg__16, dmg__20)
+    dmg__22 = jnp.where(cond__5, dmg__9, dmg__21)
+    cond__23 = jnp.logical_and((dmg__22 > 0), (POKEMON__weakness[card[o, 0]] == POKEMON__type[a]))
+    pred__24 = jnp.logical_and(cond__3, cond__23)
+    dmg__25 = dmg__22 + 20
+    dmg__26 = jnp.where(cond__23, dmg__25, dmg__22)
+    damage__27 = damage.at[jnp.where(cond__3, o, 2), 0].set(
+        jnp.asarray((damage[o, 0] + dmg__26), jnp.int16)
+    )
+    card_effect__p_57__28 = p
+    card_effect__eff_58__29 = eff
+    card_effect__amt_59__30 = amt
+    card_effect__o_60__31 = 1 - card_effect__p_57__28
+    cond__32 = card_effect__eff_58__29 == 4
+    pred__33 = jnp.logical_and(cond__3, cond__32)
+    pred__34 = jnp.logical_and(cond__3, jnp.logical_not(cond__32))
+    damage__35 = damage__27.at[jnp.where(pred__33, card_effect__p_57__28, 2), 0].set(
         jnp.asarray(
-            jnp.maximum((damage__20[card_effect__p_57__21, 0] - card_effect__amt_59__23), 0),
+            jnp.maximum((damage__27[card_effect__p_57__28, 0] - card_effect__amt_59__30), 0),
             jnp.int16,
         )
     )
-    cond__27 = card_effect__eff_58__22 == 5
-    poisoned__28 = poisoned.at[card_effect__o_60__24].set(jnp.asarray(True, jnp.bool_))
-    cond__29 = card_effect__eff_58__22 == 6
-    burned__30 = burned.at[card_effect__o_60__24].set(jnp.asarray(True, jnp.bool_))
-    cond__31 = card_effect__eff_58__22 == 7
-    condition__32 = condition.at[card_effect__o_60__24].set(jnp.asarray(1, jnp.int8))
-    cond__33 = card_effect__eff_58__22 == 8
-    condition__34 = condition.at[card_effect__o_60__24].set(jnp.asarray(2, jnp.int8))
-    cond__35 = card_effect__eff_58__22 == 9
-    condition__36 = condition.at[card_effect__o_60__24].set(jnp.asarray(3, jnp.int8))
-    cond__37 = card_effect__eff_58__22 == 10
-    draw_cards__p_61__38 = card_effect__p_57__21
-    draw_cards__n_62__39 = card_effect__amt_59__23
-    draw_cards__have_63__40 = hand_count[draw_cards__p_61__38]
-    draw_cards__k_64__41 = jnp.clip(
-        jnp.minimum(draw_cards__n_62__39, deck_count[draw_cards__p_61__38]),
-        0,
-        (10 - draw_cards__have_63__40),
+    cond__36 = card_effect__eff_58__29 == 5
+    pred__37 = jnp.logical_and(pred__34, cond__36)
+    pred__38 = jnp.logical_and(pred__34, jnp.logical_not(cond__36))
+    poisoned__39 = poisoned.at[jnp.where(pred__37, card_effect__o_60__31, 2)].set(
+        jnp.asarray(True, jnp.bool_)
     )
-    hand__42 = hand.at[draw_cards__p_61__38].set(
+    cond__40 = card_effect__eff_58__29 == 6
+    pred__41 = jnp.logical_and(pred__38, cond__40)
+    pred__42 = jnp.logical_and(pred__38, jnp.logical_not(cond__40))
+    burned__43 = burned.at[jnp.where(pred__41, card_effect__o_60__31, 2)].set(
+        jnp.asarray(True, jnp.bool_)
+    )
+    cond__44 = card_effect__eff_58__29 == 7
+    pred__45 = jnp.logical_and(pred__42, cond__44)
+    pred__46 = jnp.logical_and(pred__42, jnp.logical_not(cond__44))
+    condition__47 = condition.at[jnp.where(pred__45, card_effect__o_60__31, 2)].set(
+        jnp.asarray(1, jnp.int8)
+    )
+    cond__48 = card_effect__eff_58__29 == 8
+    pred__49 = jnp.logical_and(pred__46, cond__48)
+    pred__50 = jnp.logical_and(pred__46, jnp.logical_not(cond__48))
+    condition__51 = condition__47.at[jnp.where(pred__49, card_effect__o_60__31, 2)].set(
+        jnp.asarray(2, jnp.int8)
+    )
+    cond__52 = card_effect__eff_58__29 == 9
+    pred__53 = jnp.logical_and(pred__50, cond__52)
+    pred__54 = jnp.logical_and(pred__50, jnp.logical_not(cond__52))
+    condition__55 = condition__51.at[jnp.where(pred__53, card_effect__o_60__31, 2)].set(
+        jnp.asarray(3, jnp.int8)
+    )
+    cond__56 = card_effect__eff_58__29 == 10
+    pred__57 = jnp.logical_and(pred__54, cond__56)
+    pred__58 = jnp.logical_and(pred__54, jnp.logical_not(cond__56))
+    draw_cards__p_61__59 = card_effect__p_57__28
+    draw_cards__n_62__60 = card_effect__amt_59__30
+    draw_cards__have_63__61 = hand_count[draw_cards__p_61__59]
+    draw_cards__k_64__62 = jnp.clip(
+        jnp.minimum(draw_cards__n_62__60, deck_count[draw_cards__p_61__59]),
+        0,
+        (10 - draw_cards__have_63__61),
+    )
+    hand__63 = hand.at[jnp.where(pred__57, draw_cards__p_61__59, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_63__40),
-                    (HAND_SLOTS < (draw_cards__have_63__40 + draw_cards__k_64__41)),
+                    (HAND_SLOTS >= draw_cards__have_63__61),
+                    (HAND_SLOTS < (draw_cards__have_63__61 + draw_cards__k_64__62)),
                 ),
-                deck[draw_cards__p_61__38][jnp.clip((HAND_SLOTS - draw_cards__have_63__40), 0, 19)],
-                hand[draw_cards__p_61__38],
+                deck[draw_cards__p_61__59][jnp.clip((HAND_SLOTS - draw_cards__have_63__61), 0, 19)],
+                hand[draw_cards__p_61__59],
             ),
             jnp.int8,
         )
     )
-    deck__43 = deck.at[draw_cards__p_61__38].set(
+    deck__64 = deck.at[jnp.where(pred__57, draw_cards__p_61__59, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_64__41) < 20),
-                deck[draw_cards__p_61__38][jnp.clip((DECK_SLOTS + draw_cards__k_64__41), 0, 19)],
+                ((DECK_SLOTS + draw_cards__k_64__62) < 20),
+                deck[draw_cards__p_61__59][jnp.clip((DECK_SLOTS + draw_cards__k_64__62), 0, 19)],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__44 = hand_count.at[draw_cards__p_61__38].set(
-        jnp.asarray((hand_count[draw_cards__p_61__38] + draw_cards__k_64__41), jnp.int8)
+    hand_count__65 = hand_count.at[jnp.where(pred__57, draw_cards__p_61__59, 2)].set(
+        jnp.asarray((hand_count[draw_cards__p_61__59] + draw_cards__k_64__62), jnp.int8)
     )
-    deck_count__45 = deck_count.at[draw_cards__p_61__38].set(
-        jnp.asarray((deck_count[draw_cards__p_61__38] - draw_cards__k_64__41), jnp.int8)
+    deck_count__66 = deck_count.at[jnp.where(pred__57, draw_cards__p_61__59, 2)].set(
+        jnp.asarray((deck_count[draw_cards__p_61__59] - draw_cards__k_64__62), jnp.int8)
     )
-    cond__46 = card_effect__eff_58__22 == 11
-    bench_basics__p_65__47 = card_effect__p_57__21
-    bench_basics__n_66__48 = card_effect__amt_59__23
+    cond__67 = card_effect__eff_58__29 == 11
+    pred__68 = jnp.logical_and(pred__58, cond__67)
+    pred__69 = jnp.logical_and(pred__58, jnp.logical_not(cond__67))
+    bench_basics__p_65__70 = card_effect__p_57__28
+    bench_basics__n_66__71 = card_effect__amt_59__30
+    loop_words__72 = _loop_words(key, (16,), 0, 1, ())
 
-    def loop_body__49(bench_basics__k_67, carry):
+    def loop_body__73(bench_basics__k_67, carry):
         (card, damage, energy, entered, deck, deck_count) = carry
         bench_basics__k_67 = jnp.asarray(bench_basics__k_67, jnp.int32)
-        bench_basics__i_68__50 = _choose(
-            jax.random.bits(_site_key(key, 16, bench_basics__k_67), (), jnp.uint32),
+        bench_basics__i_68__74 = _choose(
+            loop_words__72[bench_basics__k_67 - 0, 0],
             jnp.logical_and(
                 jnp.logical_and(
-                    (deck[bench_basics__p_65__47] >= 0), (deck[bench_basics__p_65__47] < 34)
+                    (deck[bench_basics__p_65__70] >= 0), (deck[bench_basics__p_65__70] < 34)
                 ),
-                (POKEMON__stage[jnp.clip(deck[bench_basics__p_65__47], 0, 33)] == 0),
+                (POKEMON__stage[jnp.clip(deck[bench_basics__p_65__70], 0, 33)] == 0),
             ),
         )
-        cond__51 = jnp.logical_and(
+        cond__75 = jnp.logical_and(
             jnp.logical_and(
-                (bench_basics__k_67 < bench_basics__n_66__48), (bench_basics__i_68__50 >= 0)
+                (bench_basics__k_67 < bench_basics__n_66__71), (bench_basics__i_68__74 >= 0)
             ),
             jnp.any(
                 jax.vmap(
                     lambda bench_basics__bs_69: (
-                        card[bench_basics__p_65__47, bench_basics__bs_69] < 0
+                        card[bench_basics__p_65__70, bench_basics__bs_69] < 0
                     )
                 )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ),
         )
-        bench_basics__slot_71__52 = (
+        pred__76 = jnp.logical_and(pred__68, cond__75)
+        bench_basics__slot_71__77 = (
             jnp.argmax(
                 jax.vmap(
                     lambda bench_basics__bs_70: jnp.asarray(
-                        (card[bench_basics__p_65__47, bench_basics__bs_70] < 0)
+                        (card[bench_basics__p_65__70, bench_basics__bs_70] < 0)
                     ).astype(jnp.int32)
                 )(jnp.arange(1, 4, dtype=jnp.int32)),
                 axis=0,
             ).astype(jnp.int32)
             + 1
         )
-        put_in_play__p_72__53 = bench_basics__p_65__47
-        put_in_play__slot_73__54 = bench_basics__slot_71__52
-        put_in_play__c_74__55 = deck[bench_basics__p_65__47, bench_basics__i_68__50]
-        card__56 = card.at[put_in_play__p_72__53, put_in_play__slot_73__54].set(
-            jnp.asarray(put_in_play__c_74__55, jnp.int8)
+        put_in_play__p_72__78 = bench_basics__p_65__70
+        put_in_play__slot_73__79 = bench_basics__slot_71__77
+        put_in_play__c_74__80 = deck[bench_basics__p_65__70, bench_basics__i_68__74]
+        card__81 = card.at[
+            jnp.where(pred__76, put_in_play__p_72__78, 2), put_in_play__slot_73__79
+        ].set(jnp.asarray(put_in_play__c_74__80, jnp.int8))
+        damage__82 = damage.at[
+            jnp.where(pred__76, put_in_play__p_72__78, 2), put_in_play__slot_73__79
+        ].set(jnp.asarray(0, jnp.int16))
+        energy__83 = energy.at[
+            jnp.where(pred__76, put_in_play__p_72__78, 2), put_in_play__slot_73__79
+        ].set(jnp.asarray(0, jnp.int8))
+        entered__84 = entered.at[
+            jnp.where(pred__76, put_in_play__p_72__78, 2), put_in_play__slot_73__79
+        ].set(jnp.asarray(turn, jnp.int8))
+        deck__85 = deck.at[jnp.where(pred__76, bench_basics__p_65__70, 2)].set(
+            jnp.asarray(_remove(deck[bench_basics__p_65__70], bench_basics__i_68__74), jnp.int8)
         )
-        damage__57 = damage.at[put_in_play__p_72__53, put_in_play__slot_73__54].set(
-            jnp.asarray(0, jnp.int16)
+        deck_count__86 = deck_count.at[jnp.where(pred__76, bench_basics__p_65__70, 2)].set(
+            jnp.asarray((deck_count[bench_basics__p_65__70] - 1), jnp.int8)
         )
-        energy__58 = energy.at[put_in_play__p_72__53, put_in_play__slot_73__54].set(
-            jnp.asarray(0, jnp.int8)
-        )
-        entered__59 = entered.at[put_in_play__p_72__53, put_in_play__slot_73__54].set(
-            jnp.asarray(turn, jnp.int8)
-        )
-        deck__60 = deck.at[bench_basics__p_65__47].set(
-            jnp.asarray(_remove(deck[bench_basics__p_65__47], bench_basics__i_68__50), jnp.int8)
-        )
-        deck_count__61 = deck_count.at[bench_basics__p_65__47].set(
-            jnp.asarray((deck_count[bench_basics__p_65__47] - 1), jnp.int8)
-        )
-        deck__62 = jnp.where(cond__51, deck__60, deck)
-        deck_count__63 = jnp.where(cond__51, deck_count__61, deck_count)
-        card__64 = jnp.where(cond__51, card__56, card)
-        damage__65 = jnp.where(cond__51, damage__57, damage)
-        energy__66 = jnp.where(cond__51, energy__58, energy)
-        entered__67 = jnp.where(cond__51, entered__59, entered)
-        return (card__64, damage__65, energy__66, entered__67, deck__62, deck_count__63)
+        return (card__81, damage__82, energy__83, entered__84, deck__85, deck_count__86)
 
-    (card__68, damage__69, energy__70, entered__71, deck__72, deck_count__73) = jax.lax.fori_loop(
-        0, 1, loop_body__49, (card, damage__20, energy, entered, deck, deck_count)
+    (card__87, damage__88, energy__89, entered__90, deck__91, deck_count__92) = jax.lax.fori_loop(
+        0, 1, loop_body__73, (card, damage__35, energy, entered, deck__64, deck_count__66)
     )
-    cond__74 = card_effect__eff_58__22 == 12
-    cond__75 = damage__20[card_effect__o_60__24, 0] < POKEMON__hp[card[card_effect__o_60__24, 0]]
-    switch_random__o_75__76 = card_effect__o_60__24
-    switch_random__b_76__77 = _choose(
+    cond__93 = card_effect__eff_58__29 == 12
+    pred__94 = jnp.logical_and(pred__69, cond__93)
+    pred__95 = jnp.logical_and(pred__69, jnp.logical_not(cond__93))
+    cond__96 = (
+        damage__88[card_effect__o_60__31, 0] < POKEMON__hp[card__87[card_effect__o_60__31, 0]]
+    )
+    pred__97 = jnp.logical_and(pred__94, cond__96)
+    switch_random__o_75__98 = card_effect__o_60__31
+    switch_random__b_76__99 = _choose(
         _words[3],
         jnp.stack(
             [
                 jnp.asarray(x, jnp.bool_)
                 for x in (
                     False,
-                    (card[switch_random__o_75__76, 1] >= 0),
-                    (card[switch_random__o_75__76, 2] >= 0),
-                    (card[switch_random__o_75__76, 3] >= 0),
+                    (card__87[switch_random__o_75__98, 1] >= 0),
+                    (card__87[switch_random__o_75__98, 2] >= 0),
+                    (card__87[switch_random__o_75__98, 3] >= 0),
                 )
             ]
         ),
     )
-    cond__78 = switch_random__b_76__77 > 0
-    swap_active__p_77__79 = switch_random__o_75__76
-    swap_active__b_78__80 = switch_random__b_76__77
-    swap_active__perm_79__81 = jnp.broadcast_to(
-        jnp.asarray(SWAP[swap_active__b_78__80], jnp.int32), (4,)
+    cond__100 = switch_random__b_76__99 > 0
+    pred__101 = jnp.logical_and(pred__97, cond__100)
+    swap_active__p_77__102 = switch_random__o_75__98
+    swap_active__b_78__103 = switch_random__b_76__99
+    swap_active__perm_79__104 = jnp.broadcast_to(
+        jnp.asarray(SWAP[swap_active__b_78__103], jnp.int32), (4,)
     )
-    card__82 = card.at[swap_active__p_77__79].set(
-        jnp.asarray(card[swap_active__p_77__79][swap_active__perm_79__81], jnp.int8)
+    card__105 = card__87.at[jnp.where(pred__101, swap_active__p_77__102, 2)].set(
+        jnp.asarray(card__87[swap_active__p_77__102][swap_active__perm_79__104], jnp.int8)
     )
-    damage__83 = damage__20.at[swap_active__p_77__79].set(
-        jnp.asarray(damage__20[swap_active__p_77__79][swap_active__perm_79__81], jnp.int16)
+    damage__106 = damage__88.at[jnp.where(pred__101, swap_active__p_77__102, 2)].set(
+        jnp.asarray(damage__88[swap_active__p_77__102][swap_active__perm_79__104], jnp.int16)
     )
-    energy__84 = energy.at[swap_active__p_77__79].set(
-        jnp.asarray(energy[swap_active__p_77__79][swap_active__perm_79__81], jnp.int8)
+    energy__107 = energy__89.at[jnp.where(pred__101, swap_active__p_77__102, 2)].set(
+        jnp.asarray(energy__89[swap_active__p_77__102][swap_active__perm_79__104], jnp.int8)
     )
-    entered__85 = entered.at[swap_active__p_77__79].set(
-        jnp.asarray(entered[swap_active__p_77__79][swap_active__perm_79__81], jnp.int8)
+    entered__108 = entered__90.at[jnp.where(pred__101, swap_active__p_77__102, 2)].set(
+        jnp.asarray(entered__90[swap_active__p_77__102][swap_active__perm_79__104], jnp.int8)
     )
-    clear_conditions__p_80__86 = swap_active__p_77__79
-    poisoned__87 = poisoned.at[clear_conditions__p_80__86].set(jnp.asarray(False, jnp.bool_))
-    burned__88 = burned.at[clear_conditions__p_80__86].set(jnp.asarray(False, jnp.bool_))
-    condition__89 = condition.at[clear_conditions__p_80__86].set(jnp.asarray(0, jnp.int8))
-    card__90 = jnp.where(cond__78, card__82, card)
-    damage__91 = jnp.where(cond__78, damage__83, damage__20)
-    energy__92 = jnp.where(cond__78, energy__84, energy)
-    entered__93 = jnp.where(cond__78, entered__85, entered)
-    poisoned__94 = jnp.where(cond__78, poisoned__87, poisoned)
-    burned__95 = jnp.where(cond__78, burned__88, burned)
-    condition__96 = jnp.where(cond__78, condition__89, condition)
-    card__97 = jnp.where(cond__75, card__90, card)
-    damage__98 = jnp.where(cond__75, damage__91, damage__20)
-    energy__99 = jnp.where(cond__75, energy__92, energy)
-    entered__100 = jnp.where(cond__75, entered__93, entered)
-    poisoned__101 = jnp.where(cond__75, poisoned__94, poisoned)
-    burned__102 = jnp.where(cond__75, burned__95, burned)
-    condition__103 = jnp.where(cond__75, condition__96, condition)
-    cond__104 = card_effect__eff_58__22 == 13
-    accelerate__p_81__105 = card_effect__p_57__21
-    accelerate__n_82__106 = card_effect__amt_59__23
-    accelerate__d_83__107 = s.deck_id[accelerate__p_81__105]
-    accelerate__m_84__108 = DECK_TYPE_COUNT[accelerate__d_83__107]
-    accelerate__r_85__109 = _roll(_words[4], (accelerate__m_84__108**3))
-    energy__110 = energy.at[accelerate__p_81__105, 0].set(
+    clear_conditions__p_80__109 = swap_active__p_77__102
+    poisoned__110 = poisoned__39.at[jnp.where(pred__101, clear_conditions__p_80__109, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    burned__111 = burned__43.at[jnp.where(pred__101, clear_conditions__p_80__109, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    condition__112 = condition__55.at[jnp.where(pred__101, clear_conditions__p_80__109, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    cond__113 = card_effect__eff_58__29 == 13
+    pred__114 = jnp.logical_and(pred__95, cond__113)
+    pred__115 = jnp.logical_and(pred__95, jnp.logical_not(cond__113))
+    accelerate__p_81__116 = card_effect__p_57__28
+    accelerate__n_82__117 = card_effect__amt_59__30
+    accelerate__d_83__118 = s.deck_id[accelerate__p_81__116]
+    accelerate__m_84__119 = DECK_TYPE_COUNT[accelerate__d_83__118]
+    accelerate__r_85__120 = _roll(_words[4], (accelerate__m_84__119**3))
+    energy__121 = energy__107.at[jnp.where(pred__114, accelerate__p_81__116, 2), 0].set(
         jnp.asarray(
             (
-                energy[accelerate__p_81__105, 0]
+                energy__107[accelerate__p_81__116, 0]
                 + jnp.sum(
                     jax.vmap(
                         lambda accelerate__k_86: jnp.where(
                             jnp.logical_and(
-                                (accelerate__k_86 < accelerate__n_82__106),
+                                (accelerate__k_86 < accelerate__n_82__117),
                                 (
                                     TYPE_IDS
                                     == DECK_TYPES[
-                                        accelerate__d_83__107,
+                                        accelerate__d_83__118,
                                         (
-                                            accelerate__r_85__109
-                                            // (accelerate__m_84__108**accelerate__k_86)
-                                            % accelerate__m_84__108
+                                            accelerate__r_85__120
+                                            // (accelerate__m_84__119**accelerate__k_86)
+                                            % accelerate__m_84__119
                                         ),
                                     ]
                                 ),
@@ -2053,35 +2026,37 @@ def _effect_attack(s: State, params, key) -> State:
             jnp.int8,
         )
     )
-    cond__111 = card_effect__eff_58__22 == 14
-    discard_energy__p_87__112 = card_effect__p_57__21
-    discard_energy__n_88__113 = card_effect__amt_59__23
-    discard_energy__held_89__114 = jnp.broadcast_to(
-        jnp.asarray(energy[discard_energy__p_87__112, 0], jnp.int8), (8,)
+    cond__122 = card_effect__eff_58__29 == 14
+    pred__123 = jnp.logical_and(pred__115, cond__122)
+    pred__124 = jnp.logical_and(pred__115, jnp.logical_not(cond__122))
+    discard_energy__p_87__125 = card_effect__p_57__28
+    discard_energy__n_88__126 = card_effect__amt_59__30
+    discard_energy__held_89__127 = jnp.broadcast_to(
+        jnp.asarray(energy__121[discard_energy__p_87__125, 0], jnp.int8), (8,)
     )
-    discard_energy__rank_90__115 = jnp.broadcast_to(
+    discard_energy__rank_90__128 = jnp.broadcast_to(
         jnp.asarray(
             (
                 TYPE_IDS
                 + jnp.where(
-                    (TYPE_IDS == POKEMON__cost_type[card[discard_energy__p_87__112, 0]]), 8, 0
+                    (TYPE_IDS == POKEMON__cost_type[card__105[discard_energy__p_87__125, 0]]), 8, 0
                 ).astype(jnp.int32)
             ),
             jnp.int32,
         ),
         (8,),
     )
-    discard_energy__before_92__116 = jnp.broadcast_to(
+    discard_energy__before_92__129 = jnp.broadcast_to(
         jnp.asarray(
             jnp.sum(
                 jax.vmap(
                     lambda discard_energy__u_91: jnp.where(
                         (
-                            _get(discard_energy__rank_90__115, discard_energy__u_91)
-                            < discard_energy__rank_90__115
+                            _get(discard_energy__rank_90__128, discard_energy__u_91)
+                            < discard_energy__rank_90__128
                         ),
                         jnp.asarray(
-                            _get(discard_energy__held_89__114, discard_energy__u_91)
+                            _get(discard_energy__held_89__127, discard_energy__u_91)
                         ).astype(jnp.int32),
                         0,
                     )
@@ -2093,238 +2068,179 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (8,),
     )
-    energy__117 = energy.at[discard_energy__p_87__112, 0].set(
+    energy__130 = energy__121.at[jnp.where(pred__123, discard_energy__p_87__125, 2), 0].set(
         jnp.asarray(
             (
-                discard_energy__held_89__114
+                discard_energy__held_89__127
                 - jnp.clip(
-                    (discard_energy__n_88__113 - discard_energy__before_92__116),
+                    (discard_energy__n_88__126 - discard_energy__before_92__129),
                     0,
-                    discard_energy__held_89__114,
+                    discard_energy__held_89__127,
                 )
             ),
             jnp.int8,
         )
     )
-    cond__118 = card_effect__eff_58__22 == 15
-    damage__119 = damage__20.at[card_effect__o_60__24].set(
+    cond__131 = card_effect__eff_58__29 == 15
+    pred__132 = jnp.logical_and(pred__124, cond__131)
+    damage__133 = damage__106.at[jnp.where(pred__132, card_effect__o_60__31, 2)].set(
         jnp.asarray(
             (
-                damage__20[card_effect__o_60__24]
+                damage__106[card_effect__o_60__31]
                 + jnp.where(
-                    jnp.logical_and(BENCH_MASK, (card[card_effect__o_60__24] >= 0)),
-                    card_effect__amt_59__23,
+                    jnp.logical_and(BENCH_MASK, (card__105[card_effect__o_60__31] >= 0)),
+                    card_effect__amt_59__30,
                     0,
                 )
             ),
             jnp.int16,
         )
     )
-    damage__120 = jnp.where(cond__118, damage__119, damage__20)
-    damage__121 = jnp.where(cond__111, damage__20, damage__120)
-    energy__122 = jnp.where(cond__111, energy__117, energy)
-    damage__123 = jnp.where(cond__104, damage__20, damage__121)
-    energy__124 = jnp.where(cond__104, energy__110, energy__122)
-    card__125 = jnp.where(cond__74, card__97, card)
-    damage__126 = jnp.where(cond__74, damage__98, damage__123)
-    energy__127 = jnp.where(cond__74, energy__99, energy__124)
-    entered__128 = jnp.where(cond__74, entered__100, entered)
-    poisoned__129 = jnp.where(cond__74, poisoned__101, poisoned)
-    burned__130 = jnp.where(cond__74, burned__102, burned)
-    condition__131 = jnp.where(cond__74, condition__103, condition)
-    deck__132 = jnp.where(cond__46, deck__72, deck)
-    deck_count__133 = jnp.where(cond__46, deck_count__73, deck_count)
-    card__134 = jnp.where(cond__46, card__68, card__125)
-    damage__135 = jnp.where(cond__46, damage__69, damage__126)
-    energy__136 = jnp.where(cond__46, energy__70, energy__127)
-    entered__137 = jnp.where(cond__46, entered__71, entered__128)
-    poisoned__138 = jnp.where(cond__46, poisoned, poisoned__129)
-    burned__139 = jnp.where(cond__46, burned, burned__130)
-    condition__140 = jnp.where(cond__46, condition, condition__131)
-    deck__141 = jnp.where(cond__37, deck__43, deck__132)
-    deck_count__142 = jnp.where(cond__37, deck_count__45, deck_count__133)
-    hand__143 = jnp.where(cond__37, hand__42, hand)
-    hand_count__144 = jnp.where(cond__37, hand_count__44, hand_count)
-    card__145 = jnp.where(cond__37, card, card__134)
-    damage__146 = jnp.where(cond__37, damage__20, damage__135)
-    energy__147 = jnp.where(cond__37, energy, energy__136)
-    entered__148 = jnp.where(cond__37, entered, entered__137)
-    poisoned__149 = jnp.where(cond__37, poisoned, poisoned__138)
-    burned__150 = jnp.where(cond__37, burned, burned__139)
-    condition__151 = jnp.where(cond__37, condition, condition__140)
-    deck__152 = jnp.where(cond__35, deck, deck__141)
-    deck_count__153 = jnp.where(cond__35, deck_count, deck_count__142)
-    hand__154 = jnp.where(cond__35, hand, hand__143)
-    hand_count__155 = jnp.where(cond__35, hand_count, hand_count__144)
-    card__156 = jnp.where(cond__35, card, card__145)
-    damage__157 = jnp.where(cond__35, damage__20, damage__146)
-    energy__158 = jnp.where(cond__35, energy, energy__147)
-    entered__159 = jnp.where(cond__35, entered, entered__148)
-    poisoned__160 = jnp.where(cond__35, poisoned, poisoned__149)
-    burned__161 = jnp.where(cond__35, burned, burned__150)
-    condition__162 = jnp.where(cond__35, condition__36, condition__151)
-    deck__163 = jnp.where(cond__33, deck, deck__152)
-    deck_count__164 = jnp.where(cond__33, deck_count, deck_count__153)
-    hand__165 = jnp.where(cond__33, hand, hand__154)
-    hand_count__166 = jnp.where(cond__33, hand_count, hand_count__155)
-    card__167 = jnp.where(cond__33, card, card__156)
-    damage__168 = jnp.where(cond__33, damage__20, damage__157)
-    energy__169 = jnp.where(cond__33, energy, energy__158)
-    entered__170 = jnp.where(cond__33, entered, entered__159)
-    poisoned__171 = jnp.where(cond__33, poisoned, poisoned__160)
-    burned__172 = jnp.where(cond__33, burned, burned__161)
-    condition__173 = jnp.where(cond__33, condition__34, condition__162)
-    deck__174 = jnp.where(cond__31, deck, deck__163)
-    deck_count__175 = jnp.where(cond__31, deck_count, deck_count__164)
-    hand__176 = jnp.where(cond__31, hand, hand__165)
-    hand_count__177 = jnp.where(cond__31, hand_count, hand_count__166)
-    card__178 = jnp.where(cond__31, card, card__167)
-    damage__179 = jnp.where(cond__31, damage__20, damage__168)
-    energy__180 = jnp.where(cond__31, energy, energy__169)
-    entered__181 = jnp.where(cond__31, entered, entered__170)
-    poisoned__182 = jnp.where(cond__31, poisoned, poisoned__171)
-    burned__183 = jnp.where(cond__31, burned, burned__172)
-    condition__184 = jnp.where(cond__31, condition__32, condition__173)
-    deck__185 = jnp.where(cond__29, deck, deck__174)
-    deck_count__186 = jnp.where(cond__29, deck_count, deck_count__175)
-    hand__187 = jnp.where(cond__29, hand, hand__176)
-    hand_count__188 = jnp.where(cond__29, hand_count, hand_count__177)
-    card__189 = jnp.where(cond__29, card, card__178)
-    damage__190 = jnp.where(cond__29, damage__20, damage__179)
-    energy__191 = jnp.where(cond__29, energy, energy__180)
-    entered__192 = jnp.where(cond__29, entered, entered__181)
-    poisoned__193 = jnp.where(cond__29, poisoned, poisoned__182)
-    burned__194 = jnp.where(cond__29, burned__30, burned__183)
-    condition__195 = jnp.where(cond__29, condition, condition__184)
-    deck__196 = jnp.where(cond__27, deck, deck__185)
-    deck_count__197 = jnp.where(cond__27, deck_count, deck_count__186)
-    hand__198 = jnp.where(cond__27, hand, hand__187)
-    hand_count__199 = jnp.where(cond__27, hand_count, hand_count__188)
-    card__200 = jnp.where(cond__27, card, card__189)
-    damage__201 = jnp.where(cond__27, damage__20, damage__190)
-    energy__202 = jnp.where(cond__27, energy, energy__191)
-    entered__203 = jnp.where(cond__27, entered, entered__192)
-    poisoned__204 = jnp.where(cond__27, poisoned__28, poisoned__193)
-    burned__205 = jnp.where(cond__27, burned, burned__194)
-    condition__206 = jnp.where(cond__27, condition, condition__195)
-    deck__207 = jnp.where(cond__25, deck, deck__196)
-    deck_count__208 = jnp.where(cond__25, deck_count, deck_count__197)
-    hand__209 = jnp.where(cond__25, hand, hand__198)
-    hand_count__210 = jnp.where(cond__25, hand_count, hand_count__199)
-    card__211 = jnp.where(cond__25, card, card__200)
-    damage__212 = jnp.where(cond__25, damage__26, damage__201)
-    energy__213 = jnp.where(cond__25, energy, energy__202)
-    entered__214 = jnp.where(cond__25, entered, entered__203)
-    poisoned__215 = jnp.where(cond__25, poisoned, poisoned__204)
-    burned__216 = jnp.where(cond__25, burned, burned__205)
-    condition__217 = jnp.where(cond__25, condition, condition__206)
-    knockouts__ko_93__218 = jnp.broadcast_to(
+    knockouts__ko_93__134 = jnp.broadcast_to(
         jnp.asarray(
-            jnp.logical_and((card__211 >= 0), (damage__212 >= POKEMON__hp[card__211])), jnp.bool_
+            jnp.logical_and((card__105 >= 0), (damage__133 >= POKEMON__hp[card__105])), jnp.bool_
         ),
         (2, 4),
     )
-    knockouts__ko_cards_94__219 = jnp.broadcast_to(
+    knockouts__ko_cards_94__135 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_93__218,
-                (1 + jnp.asarray(POKEMON__stage[card__211]).astype(jnp.int32)),
+                knockouts__ko_93__134,
+                (1 + jnp.asarray(POKEMON__stage[card__105]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__220 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_94__219[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_94__219[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    discard_count__136 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    discard_count
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_cards_94__135[0], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_cards_94__135[1], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        discard_count,
     )
-    knockouts__ko_value_95__221 = jnp.broadcast_to(
+    knockouts__ko_value_95__137 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_93__218,
-                (1 + jnp.asarray(POKEMON__ex[card__211]).astype(jnp.int32)),
+                knockouts__ko_93__134,
+                (1 + jnp.asarray(POKEMON__ex[card__105]).astype(jnp.int32)),
                 0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__222 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_95__221[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_95__221[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    points__138 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    points
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_value_95__137[1], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_value_95__137[0], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        points,
     )
-    card__223 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_93__218, -1, card__211), jnp.int8), (2, 4)
-    )
-    damage__224 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_93__218, 0, damage__212), jnp.int16), (2, 4)
-    )
-    energy__225 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.where(jnp.reshape(knockouts__ko_93__218, (2, 4, 1)), 0, energy__213), jnp.int8
+    card__139 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_93__134, -1, card__105), jnp.int8), (2, 4)
         ),
-        (2, 4, 8),
+        card__105,
     )
-    entered__226 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_93__218, 0, entered__214), jnp.int8), (2, 4)
+    damage__140 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_93__134, 0, damage__133), jnp.int16), (2, 4)
+        ),
+        damage__133,
     )
-    knockouts__ko_active_96__227 = jnp.broadcast_to(
+    energy__141 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_93__134, (2, 4, 1)), 0, energy__130), jnp.int8
+            ),
+            (2, 4, 8),
+        ),
+        energy__130,
+    )
+    entered__142 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_93__134, 0, entered__108), jnp.int8), (2, 4)
+        ),
+        entered__108,
+    )
+    knockouts__ko_active_96__143 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_93__218[0, 0], knockouts__ko_93__218[1, 0])
+                    for x in (knockouts__ko_93__134[0, 0], knockouts__ko_93__134[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__228 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned__215, jnp.logical_not(knockouts__ko_active_96__227)), jnp.bool_
+    poisoned__144 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(poisoned__110, jnp.logical_not(knockouts__ko_active_96__143)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        poisoned__110,
     )
-    burned__229 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__216, jnp.logical_not(knockouts__ko_active_96__227)), jnp.bool_
+    burned__145 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(burned__111, jnp.logical_not(knockouts__ko_active_96__143)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        burned__111,
     )
-    condition__230 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_96__227, 0, condition__217), jnp.int8), (2,)
+    condition__146 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_active_96__143, 0, condition__112), jnp.int8), (2,)
+        ),
+        condition__112,
     )
-    knockouts__has_bench_99__231 = jnp.broadcast_to(
+    knockouts__has_bench_99__147 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -2332,13 +2248,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_97: _get(card__223, 0, knockouts__ks_97) >= 0
+                                lambda knockouts__ks_97: _get(card__139, 0, knockouts__ks_97) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_98: _get(card__223, 1, knockouts__ks_98) >= 0
+                                lambda knockouts__ks_98: _get(card__139, 1, knockouts__ks_98) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -2349,31 +2265,35 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__232 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_96__227, knockouts__has_bench_99__231),
+    promote_pending__148 = jnp.where(
+        cond__3,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_or(
+                    promote_pending,
+                    jnp.logical_and(knockouts__ko_active_96__143, knockouts__has_bench_99__147),
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (2,),
         ),
-        (2,),
+        promote_pending,
     )
-    knockouts__won_100__233 = jnp.broadcast_to(
+    knockouts__won_100__149 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__222 >= 3),
+                (points__138 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_96__227[1],
-                                jnp.logical_not(knockouts__has_bench_99__231[1]),
+                                knockouts__ko_active_96__143[1],
+                                jnp.logical_not(knockouts__has_bench_99__147[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_96__227[0],
-                                jnp.logical_not(knockouts__has_bench_99__231[0]),
+                                knockouts__ko_active_96__143[0],
+                                jnp.logical_not(knockouts__has_bench_99__147[0]),
                             ),
                         )
                     ]
@@ -2383,201 +2303,241 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__234 = jnp.logical_and(knockouts__won_100__233[0], knockouts__won_100__233[1])
-    rewards__235 = jnp.zeros(2, jnp.float32)
-    terminated__236 = jnp.bool_(True)
-    phase__237 = jnp.asarray(3, jnp.int8)
-    cond__238 = jnp.logical_or(knockouts__won_100__233[0], knockouts__won_100__233[1])
-    rewards__239 = _outcome(jnp.where(knockouts__won_100__233[0], 0, 1), 1.0)
-    terminated__240 = jnp.bool_(True)
-    phase__241 = jnp.asarray(3, jnp.int8)
-    phase__242 = jnp.where(cond__238, phase__241, phase)
-    rewards__243 = jnp.where(cond__238, rewards__239, rewards)
-    terminated__244 = jnp.where(cond__238, terminated__240, terminated)
-    phase__245 = jnp.where(cond__234, phase__237, phase__242)
-    rewards__246 = jnp.where(cond__234, rewards__235, rewards__243)
-    terminated__247 = jnp.where(cond__234, terminated__236, terminated__244)
-    phase = jnp.where(cond__3, phase__245, phase)
-    deck = jnp.where(cond__3, deck__207, deck)
-    deck_count = jnp.where(cond__3, deck_count__208, deck_count)
-    hand = jnp.where(cond__3, hand__209, hand)
-    hand_count = jnp.where(cond__3, hand_count__210, hand_count)
-    discard_count = jnp.where(cond__3, discard_count__220, discard_count)
-    card = jnp.where(cond__3, card__223, card)
-    damage = jnp.where(cond__3, damage__224, damage)
-    energy = jnp.where(cond__3, energy__225, energy)
-    entered = jnp.where(cond__3, entered__226, entered)
-    poisoned = jnp.where(cond__3, poisoned__228, poisoned)
-    burned = jnp.where(cond__3, burned__229, burned)
-    condition = jnp.where(cond__3, condition__230, condition)
-    points = jnp.where(cond__3, points__222, points)
-    promote_pending = jnp.where(cond__3, promote_pending__232, promote_pending)
-    rewards = jnp.where(cond__3, rewards__246, rewards)
-    terminated = jnp.where(cond__3, terminated__247, terminated)
+    cond__150 = jnp.logical_and(knockouts__won_100__149[0], knockouts__won_100__149[1])
+    pred__151 = jnp.logical_and(cond__3, cond__150)
+    pred__152 = jnp.logical_and(cond__3, jnp.logical_not(cond__150))
+    rewards__153 = jnp.where(pred__151, jnp.zeros(2, jnp.float32), rewards)
+    terminated__154 = jnp.bool_(True)
+    phase__155 = jnp.asarray(3, jnp.int8)
+    cond__156 = jnp.logical_or(knockouts__won_100__149[0], knockouts__won_100__149[1])
+    pred__157 = jnp.logical_and(pred__152, cond__156)
+    rewards__158 = jnp.where(
+        pred__157, _outcome(jnp.where(knockouts__won_100__149[0], 0, 1), 1.0), rewards__153
+    )
+    terminated__159 = jnp.bool_(True)
+    phase__160 = jnp.asarray(3, jnp.int8)
+    phase__161 = jnp.where(cond__156, phase__160, phase)
+    terminated__162 = jnp.where(cond__156, terminated__159, terminated)
+    phase__163 = jnp.where(cond__150, phase__155, phase__161)
+    terminated__164 = jnp.where(cond__150, terminated__154, terminated__162)
+    phase = jnp.where(cond__3, phase__163, phase)
+    terminated = jnp.where(cond__3, terminated__164, terminated)
     end_of_turn__p_101 = current_player
     energy_now = energy_now.at[end_of_turn__p_101].set(jnp.asarray(-1, jnp.int8))
-    cond__248 = phase != 3
-    checkup__q_102__249 = end_of_turn__p_101
-    checkup__owner_103__250 = end_of_turn__p_101
-    cond__251 = jnp.logical_and(
-        (card[checkup__q_102__249, 0] >= 0),
-        (damage[checkup__q_102__249, 0] < POKEMON__hp[card[checkup__q_102__249, 0]]),
+    cond__165 = phase != 3
+    checkup__q_102__166 = end_of_turn__p_101
+    checkup__owner_103__167 = end_of_turn__p_101
+    cond__168 = jnp.logical_and(
+        (card__139[checkup__q_102__166, 0] >= 0),
+        (damage__140[checkup__q_102__166, 0] < POKEMON__hp[card__139[checkup__q_102__166, 0]]),
     )
-    cond__252 = poisoned[checkup__q_102__249]
-    damage__253 = damage.at[checkup__q_102__249, 0].set(
-        jnp.asarray((damage[checkup__q_102__249, 0] + 10), jnp.int16)
+    pred__169 = jnp.logical_and(cond__165, cond__168)
+    cond__170 = poisoned__144[checkup__q_102__166]
+    pred__171 = jnp.logical_and(pred__169, cond__170)
+    damage__172 = damage__140.at[jnp.where(pred__171, checkup__q_102__166, 2), 0].set(
+        jnp.asarray((damage__140[checkup__q_102__166, 0] + 10), jnp.int16)
     )
-    damage__254 = jnp.where(cond__252, damage__253, damage)
-    cond__255 = burned[checkup__q_102__249]
-    damage__256 = damage__254.at[checkup__q_102__249, 0].set(
-        jnp.asarray((damage__254[checkup__q_102__249, 0] + 20), jnp.int16)
+    cond__173 = burned__145[checkup__q_102__166]
+    pred__174 = jnp.logical_and(pred__169, cond__173)
+    damage__175 = damage__172.at[jnp.where(pred__174, checkup__q_102__166, 2), 0].set(
+        jnp.asarray((damage__172[checkup__q_102__166, 0] + 20), jnp.int16)
     )
-    cond__257 = _flip(_words[5])
-    burned__258 = burned.at[checkup__q_102__249].set(jnp.asarray(False, jnp.bool_))
-    burned__259 = jnp.where(cond__257, burned__258, burned)
-    damage__260 = jnp.where(cond__255, damage__256, damage__254)
-    burned__261 = jnp.where(cond__255, burned__259, burned)
-    cond__262 = jnp.logical_and((condition[checkup__q_102__249] == 1), _flip(_words[6]))
-    condition__263 = condition.at[checkup__q_102__249].set(jnp.asarray(0, jnp.int8))
-    condition__264 = jnp.where(cond__262, condition__263, condition)
-    cond__265 = jnp.logical_and(
-        (condition__264[checkup__q_102__249] == 2), (checkup__q_102__249 == checkup__owner_103__250)
+    cond__176 = _flip(_words[5])
+    pred__177 = jnp.logical_and(pred__174, cond__176)
+    burned__178 = burned__145.at[jnp.where(pred__177, checkup__q_102__166, 2)].set(
+        jnp.asarray(False, jnp.bool_)
     )
-    condition__266 = condition__264.at[checkup__q_102__249].set(jnp.asarray(0, jnp.int8))
-    condition__267 = jnp.where(cond__265, condition__266, condition__264)
-    damage__268 = jnp.where(cond__251, damage__260, damage)
-    burned__269 = jnp.where(cond__251, burned__261, burned)
-    condition__270 = jnp.where(cond__251, condition__267, condition)
-    checkup__q_104__271 = 1 - end_of_turn__p_101
-    checkup__owner_105__272 = end_of_turn__p_101
-    cond__273 = jnp.logical_and(
-        (card[checkup__q_104__271, 0] >= 0),
-        (damage__268[checkup__q_104__271, 0] < POKEMON__hp[card[checkup__q_104__271, 0]]),
+    cond__179 = jnp.logical_and((condition__146[checkup__q_102__166] == 1), _flip(_words[6]))
+    pred__180 = jnp.logical_and(pred__169, cond__179)
+    condition__181 = condition__146.at[jnp.where(pred__180, checkup__q_102__166, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    cond__274 = poisoned[checkup__q_104__271]
-    damage__275 = damage__268.at[checkup__q_104__271, 0].set(
-        jnp.asarray((damage__268[checkup__q_104__271, 0] + 10), jnp.int16)
+    cond__182 = jnp.logical_and(
+        (condition__181[checkup__q_102__166] == 2), (checkup__q_102__166 == checkup__owner_103__167)
     )
-    damage__276 = jnp.where(cond__274, damage__275, damage__268)
-    cond__277 = burned__269[checkup__q_104__271]
-    damage__278 = damage__276.at[checkup__q_104__271, 0].set(
-        jnp.asarray((damage__276[checkup__q_104__271, 0] + 20), jnp.int16)
+    pred__183 = jnp.logical_and(pred__169, cond__182)
+    condition__184 = condition__181.at[jnp.where(pred__183, checkup__q_102__166, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    cond__279 = _flip(_words[7])
-    burned__280 = burned__269.at[checkup__q_104__271].set(jnp.asarray(False, jnp.bool_))
-    burned__281 = jnp.where(cond__279, burned__280, burned__269)
-    damage__282 = jnp.where(cond__277, damage__278, damage__276)
-    burned__283 = jnp.where(cond__277, burned__281, burned__269)
-    cond__284 = jnp.logical_and((condition__270[checkup__q_104__271] == 1), _flip(_words[8]))
-    condition__285 = condition__270.at[checkup__q_104__271].set(jnp.asarray(0, jnp.int8))
-    condition__286 = jnp.where(cond__284, condition__285, condition__270)
-    cond__287 = jnp.logical_and(
-        (condition__286[checkup__q_104__271] == 2), (checkup__q_104__271 == checkup__owner_105__272)
+    checkup__q_104__185 = 1 - end_of_turn__p_101
+    checkup__owner_105__186 = end_of_turn__p_101
+    cond__187 = jnp.logical_and(
+        (card__139[checkup__q_104__185, 0] >= 0),
+        (damage__175[checkup__q_104__185, 0] < POKEMON__hp[card__139[checkup__q_104__185, 0]]),
     )
-    condition__288 = condition__286.at[checkup__q_104__271].set(jnp.asarray(0, jnp.int8))
-    condition__289 = jnp.where(cond__287, condition__288, condition__286)
-    damage__290 = jnp.where(cond__273, damage__282, damage__268)
-    burned__291 = jnp.where(cond__273, burned__283, burned__269)
-    condition__292 = jnp.where(cond__273, condition__289, condition__270)
-    knockouts__ko_106__293 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__290 >= POKEMON__hp[card])), jnp.bool_),
+    pred__188 = jnp.logical_and(cond__165, cond__187)
+    cond__189 = poisoned__144[checkup__q_104__185]
+    pred__190 = jnp.logical_and(pred__188, cond__189)
+    damage__191 = damage__175.at[jnp.where(pred__190, checkup__q_104__185, 2), 0].set(
+        jnp.asarray((damage__175[checkup__q_104__185, 0] + 10), jnp.int16)
+    )
+    cond__192 = burned__178[checkup__q_104__185]
+    pred__193 = jnp.logical_and(pred__188, cond__192)
+    damage__194 = damage__191.at[jnp.where(pred__193, checkup__q_104__185, 2), 0].set(
+        jnp.asarray((damage__191[checkup__q_104__185, 0] + 20), jnp.int16)
+    )
+    cond__195 = _flip(_words[7])
+    pred__196 = jnp.logical_and(pred__193, cond__195)
+    burned__197 = burned__178.at[jnp.where(pred__196, checkup__q_104__185, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    cond__198 = jnp.logical_and((condition__184[checkup__q_104__185] == 1), _flip(_words[8]))
+    pred__199 = jnp.logical_and(pred__188, cond__198)
+    condition__200 = condition__184.at[jnp.where(pred__199, checkup__q_104__185, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    cond__201 = jnp.logical_and(
+        (condition__200[checkup__q_104__185] == 2), (checkup__q_104__185 == checkup__owner_105__186)
+    )
+    pred__202 = jnp.logical_and(pred__188, cond__201)
+    condition__203 = condition__200.at[jnp.where(pred__202, checkup__q_104__185, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    knockouts__ko_106__204 = jnp.broadcast_to(
+        jnp.asarray(
+            jnp.logical_and((card__139 >= 0), (damage__194 >= POKEMON__hp[card__139])), jnp.bool_
+        ),
         (2, 4),
     )
-    knockouts__ko_cards_107__294 = jnp.broadcast_to(
+    knockouts__ko_cards_107__205 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_106__293, (1 + jnp.asarray(POKEMON__stage[card]).astype(jnp.int32)), 0
+                knockouts__ko_106__204,
+                (1 + jnp.asarray(POKEMON__stage[card__139]).astype(jnp.int32)),
+                0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__295 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_107__294[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_107__294[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    discard_count__206 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    discard_count__136
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_cards_107__205[0], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_cards_107__205[1], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        discard_count__136,
     )
-    knockouts__ko_value_108__296 = jnp.broadcast_to(
+    knockouts__ko_value_108__207 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_106__293, (1 + jnp.asarray(POKEMON__ex[card]).astype(jnp.int32)), 0
+                knockouts__ko_106__204,
+                (1 + jnp.asarray(POKEMON__ex[card__139]).astype(jnp.int32)),
+                0,
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__297 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_108__296[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_108__296[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    points__208 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    points__138
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_value_108__207[1], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_value_108__207[0], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        points__138,
     )
-    card__298 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_106__293, -1, card), jnp.int8), (2, 4)
+    card__209 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_106__204, -1, card__139), jnp.int8), (2, 4)
+        ),
+        card__139,
     )
-    damage__299 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_106__293, 0, damage__290), jnp.int16), (2, 4)
+    damage__210 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_106__204, 0, damage__194), jnp.int16), (2, 4)
+        ),
+        damage__194,
     )
-    energy__300 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_106__293, (2, 4, 1)), 0, energy), jnp.int8),
-        (2, 4, 8),
+    energy__211 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_106__204, (2, 4, 1)), 0, energy__141), jnp.int8
+            ),
+            (2, 4, 8),
+        ),
+        energy__141,
     )
-    entered__301 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_106__293, 0, entered), jnp.int8), (2, 4)
+    entered__212 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_106__204, 0, entered__142), jnp.int8), (2, 4)
+        ),
+        entered__142,
     )
-    knockouts__ko_active_109__302 = jnp.broadcast_to(
+    knockouts__ko_active_109__213 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_106__293[0, 0], knockouts__ko_106__293[1, 0])
+                    for x in (knockouts__ko_106__204[0, 0], knockouts__ko_106__204[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__303 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_109__302)), jnp.bool_
+    poisoned__214 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(poisoned__144, jnp.logical_not(knockouts__ko_active_109__213)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        poisoned__144,
     )
-    burned__304 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__291, jnp.logical_not(knockouts__ko_active_109__302)), jnp.bool_
+    burned__215 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(burned__197, jnp.logical_not(knockouts__ko_active_109__213)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        burned__197,
     )
-    condition__305 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_109__302, 0, condition__292), jnp.int8), (2,)
+    condition__216 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_active_109__213, 0, condition__203), jnp.int8), (2,)
+        ),
+        condition__203,
     )
-    knockouts__has_bench_112__306 = jnp.broadcast_to(
+    knockouts__has_bench_112__217 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -2585,13 +2545,13 @@ def _effect_attack(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_110: _get(card__298, 0, knockouts__ks_110) >= 0
+                                lambda knockouts__ks_110: _get(card__209, 0, knockouts__ks_110) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_111: _get(card__298, 1, knockouts__ks_111) >= 0
+                                lambda knockouts__ks_111: _get(card__209, 1, knockouts__ks_111) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -2602,31 +2562,35 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__307 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_109__302, knockouts__has_bench_112__306),
+    promote_pending__218 = jnp.where(
+        cond__165,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_or(
+                    promote_pending__148,
+                    jnp.logical_and(knockouts__ko_active_109__213, knockouts__has_bench_112__217),
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (2,),
         ),
-        (2,),
+        promote_pending__148,
     )
-    knockouts__won_113__308 = jnp.broadcast_to(
+    knockouts__won_113__219 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__297 >= 3),
+                (points__208 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_109__302[1],
-                                jnp.logical_not(knockouts__has_bench_112__306[1]),
+                                knockouts__ko_active_109__213[1],
+                                jnp.logical_not(knockouts__has_bench_112__217[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_109__302[0],
-                                jnp.logical_not(knockouts__has_bench_112__306[0]),
+                                knockouts__ko_active_109__213[0],
+                                jnp.logical_not(knockouts__has_bench_112__217[0]),
                             ),
                         )
                     ]
@@ -2636,179 +2600,147 @@ def _effect_attack(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__309 = jnp.logical_and(knockouts__won_113__308[0], knockouts__won_113__308[1])
-    rewards__310 = jnp.zeros(2, jnp.float32)
-    terminated__311 = jnp.bool_(True)
-    phase__312 = jnp.asarray(3, jnp.int8)
-    cond__313 = jnp.logical_or(knockouts__won_113__308[0], knockouts__won_113__308[1])
-    rewards__314 = _outcome(jnp.where(knockouts__won_113__308[0], 0, 1), 1.0)
-    terminated__315 = jnp.bool_(True)
-    phase__316 = jnp.asarray(3, jnp.int8)
-    phase__317 = jnp.where(cond__313, phase__316, phase)
-    rewards__318 = jnp.where(cond__313, rewards__314, rewards)
-    terminated__319 = jnp.where(cond__313, terminated__315, terminated)
-    phase__320 = jnp.where(cond__309, phase__312, phase__317)
-    rewards__321 = jnp.where(cond__309, rewards__310, rewards__318)
-    terminated__322 = jnp.where(cond__309, terminated__311, terminated__319)
-    phase = jnp.where(cond__248, phase__320, phase)
-    discard_count = jnp.where(cond__248, discard_count__295, discard_count)
-    card = jnp.where(cond__248, card__298, card)
-    damage = jnp.where(cond__248, damage__299, damage)
-    energy = jnp.where(cond__248, energy__300, energy)
-    entered = jnp.where(cond__248, entered__301, entered)
-    poisoned = jnp.where(cond__248, poisoned__303, poisoned)
-    burned = jnp.where(cond__248, burned__304, burned)
-    condition = jnp.where(cond__248, condition__305, condition)
-    points = jnp.where(cond__248, points__297, points)
-    promote_pending = jnp.where(cond__248, promote_pending__307, promote_pending)
-    rewards = jnp.where(cond__248, rewards__321, rewards)
-    terminated = jnp.where(cond__248, terminated__322, terminated)
-    cond__323 = phase != 3
-    cond__324 = turn >= 30
-    rewards__325 = jnp.zeros(2, jnp.float32)
-    terminated__326 = jnp.bool_(True)
-    phase__327 = jnp.asarray(3, jnp.int8)
-    cond__328 = promote_pending[end_of_turn__p_101]
-    phase__329 = jnp.asarray(2, jnp.int8)
-    cond__330 = promote_pending[(1 - end_of_turn__p_101)]
-    phase__331 = jnp.asarray(2, jnp.int8)
-    current_player__332 = 1 - end_of_turn__p_101
-    start_turn__p_114__333 = 1 - end_of_turn__p_101
-    current_player__334 = start_turn__p_114__333
-    phase__335 = jnp.asarray(1, jnp.int8)
-    turn__336 = turn + 1
-    supporter_played__337 = False
-    retreated__338 = False
-    cond__339 = jnp.logical_or((turn__336 > 1), True)
-    draw_cards__p_115__340 = start_turn__p_114__333
-    draw_cards__have_116__341 = hand_count[draw_cards__p_115__340]
-    draw_cards__k_117__342 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_115__340]), 0, (10 - draw_cards__have_116__341)
+    cond__220 = jnp.logical_and(knockouts__won_113__219[0], knockouts__won_113__219[1])
+    pred__221 = jnp.logical_and(cond__165, cond__220)
+    pred__222 = jnp.logical_and(cond__165, jnp.logical_not(cond__220))
+    rewards__223 = jnp.where(pred__221, jnp.zeros(2, jnp.float32), rewards__158)
+    terminated__224 = jnp.bool_(True)
+    phase__225 = jnp.asarray(3, jnp.int8)
+    cond__226 = jnp.logical_or(knockouts__won_113__219[0], knockouts__won_113__219[1])
+    pred__227 = jnp.logical_and(pred__222, cond__226)
+    rewards__228 = jnp.where(
+        pred__227, _outcome(jnp.where(knockouts__won_113__219[0], 0, 1), 1.0), rewards__223
     )
-    hand__343 = hand.at[draw_cards__p_115__340].set(
+    terminated__229 = jnp.bool_(True)
+    phase__230 = jnp.asarray(3, jnp.int8)
+    phase__231 = jnp.where(cond__226, phase__230, phase)
+    terminated__232 = jnp.where(cond__226, terminated__229, terminated)
+    phase__233 = jnp.where(cond__220, phase__225, phase__231)
+    terminated__234 = jnp.where(cond__220, terminated__224, terminated__232)
+    phase = jnp.where(cond__165, phase__233, phase)
+    terminated = jnp.where(cond__165, terminated__234, terminated)
+    cond__235 = phase != 3
+    cond__236 = turn >= 30
+    pred__237 = jnp.logical_and(cond__235, cond__236)
+    pred__238 = jnp.logical_and(cond__235, jnp.logical_not(cond__236))
+    rewards__239 = jnp.where(pred__237, jnp.zeros(2, jnp.float32), rewards__228)
+    terminated__240 = jnp.bool_(True)
+    phase__241 = jnp.asarray(3, jnp.int8)
+    cond__242 = promote_pending__218[end_of_turn__p_101]
+    pred__243 = jnp.logical_and(pred__238, cond__242)
+    pred__244 = jnp.logical_and(pred__238, jnp.logical_not(cond__242))
+    phase__245 = jnp.asarray(2, jnp.int8)
+    cond__246 = promote_pending__218[(1 - end_of_turn__p_101)]
+    pred__247 = jnp.logical_and(pred__244, cond__246)
+    pred__248 = jnp.logical_and(pred__244, jnp.logical_not(cond__246))
+    phase__249 = jnp.asarray(2, jnp.int8)
+    current_player__250 = 1 - end_of_turn__p_101
+    start_turn__p_114__251 = 1 - end_of_turn__p_101
+    current_player__252 = start_turn__p_114__251
+    phase__253 = jnp.asarray(1, jnp.int8)
+    turn__254 = turn + 1
+    supporter_played__255 = False
+    retreated__256 = False
+    cond__257 = jnp.logical_or((turn__254 > 1), True)
+    pred__258 = jnp.logical_and(pred__248, cond__257)
+    draw_cards__p_115__259 = start_turn__p_114__251
+    draw_cards__have_116__260 = hand_count__65[draw_cards__p_115__259]
+    draw_cards__k_117__261 = jnp.clip(
+        jnp.minimum(1, deck_count__92[draw_cards__p_115__259]), 0, (10 - draw_cards__have_116__260)
+    )
+    hand__262 = hand__63.at[jnp.where(pred__258, draw_cards__p_115__259, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_116__341),
-                    (HAND_SLOTS < (draw_cards__have_116__341 + draw_cards__k_117__342)),
+                    (HAND_SLOTS >= draw_cards__have_116__260),
+                    (HAND_SLOTS < (draw_cards__have_116__260 + draw_cards__k_117__261)),
                 ),
-                deck[draw_cards__p_115__340][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_116__341), 0, 19)
+                deck__91[draw_cards__p_115__259][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_116__260), 0, 19)
                 ],
-                hand[draw_cards__p_115__340],
+                hand__63[draw_cards__p_115__259],
             ),
             jnp.int8,
         )
     )
-    deck__344 = deck.at[draw_cards__p_115__340].set(
+    deck__263 = deck__91.at[jnp.where(pred__258, draw_cards__p_115__259, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_117__342) < 20),
-                deck[draw_cards__p_115__340][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_117__342), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_117__261) < 20),
+                deck__91[draw_cards__p_115__259][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_117__261), 0, 19)
                 ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__345 = hand_count.at[draw_cards__p_115__340].set(
-        jnp.asarray((hand_count[draw_cards__p_115__340] + draw_cards__k_117__342), jnp.int8)
+    hand_count__264 = hand_count__65.at[jnp.where(pred__258, draw_cards__p_115__259, 2)].set(
+        jnp.asarray((hand_count__65[draw_cards__p_115__259] + draw_cards__k_117__261), jnp.int8)
     )
-    deck_count__346 = deck_count.at[draw_cards__p_115__340].set(
-        jnp.asarray((deck_count[draw_cards__p_115__340] - draw_cards__k_117__342), jnp.int8)
+    deck_count__265 = deck_count__92.at[jnp.where(pred__258, draw_cards__p_115__259, 2)].set(
+        jnp.asarray((deck_count__92[draw_cards__p_115__259] - draw_cards__k_117__261), jnp.int8)
     )
-    deck__347 = jnp.where(cond__339, deck__344, deck)
-    deck_count__348 = jnp.where(cond__339, deck_count__346, deck_count)
-    hand__349 = jnp.where(cond__339, hand__343, hand)
-    hand_count__350 = jnp.where(cond__339, hand_count__345, hand_count)
-    cond__351 = turn__336 > 1
-    energy_now__352 = energy_now.at[start_turn__p_114__333].set(
-        jnp.asarray(energy_next[start_turn__p_114__333], jnp.int8)
+    cond__266 = turn__254 > 1
+    pred__267 = jnp.logical_and(pred__248, cond__266)
+    energy_now__268 = energy_now.at[jnp.where(pred__267, start_turn__p_114__251, 2)].set(
+        jnp.asarray(energy_next[start_turn__p_114__251], jnp.int8)
     )
-    energy_next__353 = energy_next.at[start_turn__p_114__333].set(
+    energy_next__269 = energy_next.at[jnp.where(pred__267, start_turn__p_114__251, 2)].set(
         jnp.asarray(
             DECK_TYPES[
-                s.deck_id[start_turn__p_114__333],
-                _roll(_words[9], DECK_TYPE_COUNT[s.deck_id[start_turn__p_114__333]]),
+                s.deck_id[start_turn__p_114__251],
+                _roll(_words[9], DECK_TYPE_COUNT[s.deck_id[start_turn__p_114__251]]),
             ],
             jnp.int8,
         )
     )
-    energy_now__354 = jnp.where(cond__351, energy_now__352, energy_now)
-    energy_next__355 = jnp.where(cond__351, energy_next__353, energy_next)
-    phase__356 = jnp.where(cond__330, phase__331, phase__335)
-    turn__357 = jnp.where(cond__330, turn, turn__336)
-    deck__358 = jnp.where(cond__330, deck, deck__347)
-    deck_count__359 = jnp.where(cond__330, deck_count, deck_count__348)
-    hand__360 = jnp.where(cond__330, hand, hand__349)
-    hand_count__361 = jnp.where(cond__330, hand_count, hand_count__350)
-    energy_now__362 = jnp.where(cond__330, energy_now, energy_now__354)
-    energy_next__363 = jnp.where(cond__330, energy_next, energy_next__355)
-    supporter_played__364 = jnp.where(cond__330, supporter_played, supporter_played__337)
-    retreated__365 = jnp.where(cond__330, retreated, retreated__338)
-    current_player__366 = jnp.where(cond__330, current_player__332, current_player__334)
-    phase__367 = jnp.where(cond__328, phase__329, phase__356)
-    turn__368 = jnp.where(cond__328, turn, turn__357)
-    deck__369 = jnp.where(cond__328, deck, deck__358)
-    deck_count__370 = jnp.where(cond__328, deck_count, deck_count__359)
-    hand__371 = jnp.where(cond__328, hand, hand__360)
-    hand_count__372 = jnp.where(cond__328, hand_count, hand_count__361)
-    energy_now__373 = jnp.where(cond__328, energy_now, energy_now__362)
-    energy_next__374 = jnp.where(cond__328, energy_next, energy_next__363)
-    supporter_played__375 = jnp.where(cond__328, supporter_played, supporter_played__364)
-    retreated__376 = jnp.where(cond__328, retreated, retreated__365)
-    current_player__377 = jnp.where(cond__328, current_player, current_player__366)
-    phase__378 = jnp.where(cond__324, phase__327, phase__367)
-    turn__379 = jnp.where(cond__324, turn, turn__368)
-    deck__380 = jnp.where(cond__324, deck, deck__369)
-    deck_count__381 = jnp.where(cond__324, deck_count, deck_count__370)
-    hand__382 = jnp.where(cond__324, hand, hand__371)
-    hand_count__383 = jnp.where(cond__324, hand_count, hand_count__372)
-    energy_now__384 = jnp.where(cond__324, energy_now, energy_now__373)
-    energy_next__385 = jnp.where(cond__324, energy_next, energy_next__374)
-    supporter_played__386 = jnp.where(cond__324, supporter_played, supporter_played__375)
-    retreated__387 = jnp.where(cond__324, retreated, retreated__376)
-    current_player__388 = jnp.where(cond__324, current_player, current_player__377)
-    rewards__389 = jnp.where(cond__324, rewards__325, rewards)
-    terminated__390 = jnp.where(cond__324, terminated__326, terminated)
-    phase = jnp.where(cond__323, phase__378, phase)
-    turn = jnp.where(cond__323, turn__379, turn)
-    deck = jnp.where(cond__323, deck__380, deck)
-    deck_count = jnp.where(cond__323, deck_count__381, deck_count)
-    hand = jnp.where(cond__323, hand__382, hand)
-    hand_count = jnp.where(cond__323, hand_count__383, hand_count)
-    energy_now = jnp.where(cond__323, energy_now__384, energy_now)
-    energy_next = jnp.where(cond__323, energy_next__385, energy_next)
-    supporter_played = jnp.where(cond__323, supporter_played__386, supporter_played)
-    retreated = jnp.where(cond__323, retreated__387, retreated)
-    current_player = jnp.where(cond__323, current_player__388, current_player)
-    rewards = jnp.where(cond__323, rewards__389, rewards)
-    terminated = jnp.where(cond__323, terminated__390, terminated)
+    phase__270 = jnp.where(cond__246, phase__249, phase__253)
+    turn__271 = jnp.where(cond__246, turn, turn__254)
+    supporter_played__272 = jnp.where(cond__246, supporter_played, supporter_played__255)
+    retreated__273 = jnp.where(cond__246, retreated, retreated__256)
+    current_player__274 = jnp.where(cond__246, current_player__250, current_player__252)
+    phase__275 = jnp.where(cond__242, phase__245, phase__270)
+    turn__276 = jnp.where(cond__242, turn, turn__271)
+    supporter_played__277 = jnp.where(cond__242, supporter_played, supporter_played__272)
+    retreated__278 = jnp.where(cond__242, retreated, retreated__273)
+    current_player__279 = jnp.where(cond__242, current_player, current_player__274)
+    phase__280 = jnp.where(cond__236, phase__241, phase__275)
+    turn__281 = jnp.where(cond__236, turn, turn__276)
+    supporter_played__282 = jnp.where(cond__236, supporter_played, supporter_played__277)
+    retreated__283 = jnp.where(cond__236, retreated, retreated__278)
+    current_player__284 = jnp.where(cond__236, current_player, current_player__279)
+    terminated__285 = jnp.where(cond__236, terminated__240, terminated)
+    phase = jnp.where(cond__235, phase__280, phase)
+    turn = jnp.where(cond__235, turn__281, turn)
+    supporter_played = jnp.where(cond__235, supporter_played__282, supporter_played)
+    retreated = jnp.where(cond__235, retreated__283, retreated)
+    current_player = jnp.where(cond__235, current_player__284, current_player)
+    terminated = jnp.where(cond__235, terminated__285, terminated)
     return s.replace(
-        damage=damage,
-        poisoned=poisoned,
-        burned=burned,
-        condition=condition,
-        hand=hand,
-        deck=deck,
-        hand_count=hand_count,
-        deck_count=deck_count,
-        card=card,
-        energy=energy,
-        entered=entered,
-        discard_count=discard_count,
-        points=points,
-        promote_pending=promote_pending,
-        rewards=rewards,
+        damage=damage__210,
+        poisoned=poisoned__214,
+        burned=burned__215,
+        condition=condition__216,
+        hand=hand__262,
+        deck=deck__263,
+        hand_count=hand_count__264,
+        deck_count=deck_count__265,
+        card=card__209,
+        energy=energy__211,
+        entered=entered__212,
+        discard_count=discard_count__206,
+        points=points__208,
+        promote_pending=promote_pending__218,
+        rewards=rewards__239,
         terminated=terminated,
         phase=phase,
-        energy_now=energy_now,
+        energy_now=energy_now__268,
         current_player=current_player,
         turn=turn,
         supporter_played=supporter_played,
         retreated=retreated,
-        energy_next=energy_next,
+        energy_next=energy_next__269,
     )
 
 
@@ -2858,82 +2790,73 @@ def _effect_promote(s: State, params, key) -> State:
     condition = condition.at[clear_conditions__p_121].set(jnp.asarray(0, jnp.int8))
     promote_pending = promote_pending.at[p].set(jnp.asarray(False, jnp.bool_))
     cond__1 = promote_pending[(1 - p)]
-    current_player__2 = 1 - p
-    start_turn__p_122__3 = jnp.where(
+    pred__2 = jnp.logical_not(cond__1)
+    current_player__3 = 1 - p
+    start_turn__p_122__4 = jnp.where(
         (jnp.bitwise_and(jnp.asarray(turn, jnp.int16), 1) == 0), s.first, (1 - s.first)
     )
-    current_player__4 = jnp.asarray(start_turn__p_122__3, jnp.int32)
-    phase__5 = jnp.asarray(1, jnp.int8)
-    turn__6 = turn + 1
-    supporter_played__7 = False
-    retreated__8 = False
-    cond__9 = jnp.logical_or((turn__6 > 1), True)
-    draw_cards__p_123__10 = start_turn__p_122__3
-    draw_cards__have_124__11 = hand_count[draw_cards__p_123__10]
-    draw_cards__k_125__12 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_123__10]), 0, (10 - draw_cards__have_124__11)
+    current_player__5 = jnp.asarray(start_turn__p_122__4, jnp.int32)
+    phase__6 = jnp.asarray(1, jnp.int8)
+    turn__7 = turn + 1
+    supporter_played__8 = False
+    retreated__9 = False
+    cond__10 = jnp.logical_or((turn__7 > 1), True)
+    pred__11 = jnp.logical_and(pred__2, cond__10)
+    draw_cards__p_123__12 = start_turn__p_122__4
+    draw_cards__have_124__13 = hand_count[draw_cards__p_123__12]
+    draw_cards__k_125__14 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__p_123__12]), 0, (10 - draw_cards__have_124__13)
     )
-    hand__13 = hand.at[draw_cards__p_123__10].set(
+    hand__15 = hand.at[jnp.where(pred__11, draw_cards__p_123__12, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_124__11),
-                    (HAND_SLOTS < (draw_cards__have_124__11 + draw_cards__k_125__12)),
+                    (HAND_SLOTS >= draw_cards__have_124__13),
+                    (HAND_SLOTS < (draw_cards__have_124__13 + draw_cards__k_125__14)),
                 ),
-                deck[draw_cards__p_123__10][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_124__11), 0, 19)
+                deck[draw_cards__p_123__12][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_124__13), 0, 19)
                 ],
-                hand[draw_cards__p_123__10],
+                hand[draw_cards__p_123__12],
             ),
             jnp.int8,
         )
     )
-    deck__14 = deck.at[draw_cards__p_123__10].set(
+    deck__16 = deck.at[jnp.where(pred__11, draw_cards__p_123__12, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_125__12) < 20),
-                deck[draw_cards__p_123__10][jnp.clip((DECK_SLOTS + draw_cards__k_125__12), 0, 19)],
+                ((DECK_SLOTS + draw_cards__k_125__14) < 20),
+                deck[draw_cards__p_123__12][jnp.clip((DECK_SLOTS + draw_cards__k_125__14), 0, 19)],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__15 = hand_count.at[draw_cards__p_123__10].set(
-        jnp.asarray((hand_count[draw_cards__p_123__10] + draw_cards__k_125__12), jnp.int8)
+    hand_count__17 = hand_count.at[jnp.where(pred__11, draw_cards__p_123__12, 2)].set(
+        jnp.asarray((hand_count[draw_cards__p_123__12] + draw_cards__k_125__14), jnp.int8)
     )
-    deck_count__16 = deck_count.at[draw_cards__p_123__10].set(
-        jnp.asarray((deck_count[draw_cards__p_123__10] - draw_cards__k_125__12), jnp.int8)
+    deck_count__18 = deck_count.at[jnp.where(pred__11, draw_cards__p_123__12, 2)].set(
+        jnp.asarray((deck_count[draw_cards__p_123__12] - draw_cards__k_125__14), jnp.int8)
     )
-    deck__17 = jnp.where(cond__9, deck__14, deck)
-    deck_count__18 = jnp.where(cond__9, deck_count__16, deck_count)
-    hand__19 = jnp.where(cond__9, hand__13, hand)
-    hand_count__20 = jnp.where(cond__9, hand_count__15, hand_count)
-    cond__21 = turn__6 > 1
-    energy_now__22 = energy_now.at[start_turn__p_122__3].set(
-        jnp.asarray(energy_next[start_turn__p_122__3], jnp.int8)
+    cond__19 = turn__7 > 1
+    pred__20 = jnp.logical_and(pred__2, cond__19)
+    energy_now__21 = energy_now.at[jnp.where(pred__20, start_turn__p_122__4, 2)].set(
+        jnp.asarray(energy_next[start_turn__p_122__4], jnp.int8)
     )
-    energy_next__23 = energy_next.at[start_turn__p_122__3].set(
+    energy_next__22 = energy_next.at[jnp.where(pred__20, start_turn__p_122__4, 2)].set(
         jnp.asarray(
             DECK_TYPES[
-                s.deck_id[start_turn__p_122__3],
-                _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__p_122__3]]),
+                s.deck_id[start_turn__p_122__4],
+                _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__p_122__4]]),
             ],
             jnp.int8,
         )
     )
-    energy_now__24 = jnp.where(cond__21, energy_now__22, energy_now)
-    energy_next__25 = jnp.where(cond__21, energy_next__23, energy_next)
-    phase = jnp.where(cond__1, phase, phase__5)
-    turn = jnp.where(cond__1, turn, turn__6)
-    deck = jnp.where(cond__1, deck, deck__17)
-    deck_count = jnp.where(cond__1, deck_count, deck_count__18)
-    hand = jnp.where(cond__1, hand, hand__19)
-    hand_count = jnp.where(cond__1, hand_count, hand_count__20)
-    energy_now = jnp.where(cond__1, energy_now, energy_now__24)
-    energy_next = jnp.where(cond__1, energy_next, energy_next__25)
-    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__7)
-    retreated = jnp.where(cond__1, retreated, retreated__8)
-    current_player = jnp.where(cond__1, current_player__2, current_player__4)
+    phase = jnp.where(cond__1, phase, phase__6)
+    turn = jnp.where(cond__1, turn, turn__7)
+    supporter_played = jnp.where(cond__1, supporter_played, supporter_played__8)
+    retreated = jnp.where(cond__1, retreated, retreated__9)
+    current_player = jnp.where(cond__1, current_player__3, current_player__5)
     return s.replace(
         card=card,
         damage=damage,
@@ -2948,12 +2871,12 @@ def _effect_promote(s: State, params, key) -> State:
         turn=turn,
         supporter_played=supporter_played,
         retreated=retreated,
-        hand=hand,
-        deck=deck,
-        hand_count=hand_count,
-        deck_count=deck_count,
-        energy_now=energy_now,
-        energy_next=energy_next,
+        hand=hand__15,
+        deck=deck__16,
+        hand_count=hand_count__17,
+        deck_count=deck_count__18,
+        energy_now=energy_now__21,
+        energy_next=energy_next__22,
     )
 
 
@@ -2983,245 +2906,284 @@ def _effect_end_turn(s: State, params, key) -> State:
     rewards = s.rewards
     terminated = s.terminated
     cond__1 = phase == 0
-    cond__2 = current_player == s.first
-    current_player__3 = jnp.asarray((1 - s.first), jnp.int32)
-    start_turn__p_126__4 = s.first
-    current_player__5 = jnp.asarray(start_turn__p_126__4, jnp.int32)
-    phase__6 = jnp.asarray(1, jnp.int8)
-    turn__7 = turn + 1
-    supporter_played__8 = False
-    retreated__9 = False
-    cond__10 = jnp.logical_or((turn__7 > 1), True)
-    draw_cards__p_127__11 = start_turn__p_126__4
-    draw_cards__have_128__12 = hand_count[draw_cards__p_127__11]
-    draw_cards__k_129__13 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_127__11]), 0, (10 - draw_cards__have_128__12)
+    pred__2 = jnp.logical_not(cond__1)
+    cond__3 = current_player == s.first
+    pred__4 = jnp.logical_and(cond__1, cond__3)
+    pred__5 = jnp.logical_and(cond__1, jnp.logical_not(cond__3))
+    current_player__6 = jnp.asarray((1 - s.first), jnp.int32)
+    start_turn__p_126__7 = s.first
+    current_player__8 = jnp.asarray(start_turn__p_126__7, jnp.int32)
+    phase__9 = jnp.asarray(1, jnp.int8)
+    turn__10 = turn + 1
+    supporter_played__11 = False
+    retreated__12 = False
+    cond__13 = jnp.logical_or((turn__10 > 1), True)
+    pred__14 = jnp.logical_and(pred__5, cond__13)
+    draw_cards__p_127__15 = start_turn__p_126__7
+    draw_cards__have_128__16 = hand_count[draw_cards__p_127__15]
+    draw_cards__k_129__17 = jnp.clip(
+        jnp.minimum(1, deck_count[draw_cards__p_127__15]), 0, (10 - draw_cards__have_128__16)
     )
-    hand__14 = hand.at[draw_cards__p_127__11].set(
+    hand__18 = hand.at[jnp.where(pred__14, draw_cards__p_127__15, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_128__12),
-                    (HAND_SLOTS < (draw_cards__have_128__12 + draw_cards__k_129__13)),
+                    (HAND_SLOTS >= draw_cards__have_128__16),
+                    (HAND_SLOTS < (draw_cards__have_128__16 + draw_cards__k_129__17)),
                 ),
-                deck[draw_cards__p_127__11][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_128__12), 0, 19)
+                deck[draw_cards__p_127__15][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_128__16), 0, 19)
                 ],
-                hand[draw_cards__p_127__11],
+                hand[draw_cards__p_127__15],
             ),
             jnp.int8,
         )
     )
-    deck__15 = deck.at[draw_cards__p_127__11].set(
+    deck__19 = deck.at[jnp.where(pred__14, draw_cards__p_127__15, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_129__13) < 20),
-                deck[draw_cards__p_127__11][jnp.clip((DECK_SLOTS + draw_cards__k_129__13), 0, 19)],
+                ((DECK_SLOTS + draw_cards__k_129__17) < 20),
+                deck[draw_cards__p_127__15][jnp.clip((DECK_SLOTS + draw_cards__k_129__17), 0, 19)],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__16 = hand_count.at[draw_cards__p_127__11].set(
-        jnp.asarray((hand_count[draw_cards__p_127__11] + draw_cards__k_129__13), jnp.int8)
+    hand_count__20 = hand_count.at[jnp.where(pred__14, draw_cards__p_127__15, 2)].set(
+        jnp.asarray((hand_count[draw_cards__p_127__15] + draw_cards__k_129__17), jnp.int8)
     )
-    deck_count__17 = deck_count.at[draw_cards__p_127__11].set(
-        jnp.asarray((deck_count[draw_cards__p_127__11] - draw_cards__k_129__13), jnp.int8)
+    deck_count__21 = deck_count.at[jnp.where(pred__14, draw_cards__p_127__15, 2)].set(
+        jnp.asarray((deck_count[draw_cards__p_127__15] - draw_cards__k_129__17), jnp.int8)
     )
-    deck__18 = jnp.where(cond__10, deck__15, deck)
-    deck_count__19 = jnp.where(cond__10, deck_count__17, deck_count)
-    hand__20 = jnp.where(cond__10, hand__14, hand)
-    hand_count__21 = jnp.where(cond__10, hand_count__16, hand_count)
-    cond__22 = turn__7 > 1
-    energy_now__23 = energy_now.at[start_turn__p_126__4].set(
-        jnp.asarray(energy_next[start_turn__p_126__4], jnp.int8)
+    cond__22 = turn__10 > 1
+    pred__23 = jnp.logical_and(pred__5, cond__22)
+    energy_now__24 = energy_now.at[jnp.where(pred__23, start_turn__p_126__7, 2)].set(
+        jnp.asarray(energy_next[start_turn__p_126__7], jnp.int8)
     )
-    energy_next__24 = energy_next.at[start_turn__p_126__4].set(
+    energy_next__25 = energy_next.at[jnp.where(pred__23, start_turn__p_126__7, 2)].set(
         jnp.asarray(
             DECK_TYPES[
-                s.deck_id[start_turn__p_126__4],
-                _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__p_126__4]]),
+                s.deck_id[start_turn__p_126__7],
+                _roll(_words[0], DECK_TYPE_COUNT[s.deck_id[start_turn__p_126__7]]),
             ],
             jnp.int8,
         )
     )
-    energy_now__25 = jnp.where(cond__22, energy_now__23, energy_now)
-    energy_next__26 = jnp.where(cond__22, energy_next__24, energy_next)
-    phase__27 = jnp.where(cond__2, phase, phase__6)
-    turn__28 = jnp.where(cond__2, turn, turn__7)
-    deck__29 = jnp.where(cond__2, deck, deck__18)
-    deck_count__30 = jnp.where(cond__2, deck_count, deck_count__19)
-    hand__31 = jnp.where(cond__2, hand, hand__20)
-    hand_count__32 = jnp.where(cond__2, hand_count, hand_count__21)
-    energy_now__33 = jnp.where(cond__2, energy_now, energy_now__25)
-    energy_next__34 = jnp.where(cond__2, energy_next, energy_next__26)
-    supporter_played__35 = jnp.where(cond__2, supporter_played, supporter_played__8)
-    retreated__36 = jnp.where(cond__2, retreated, retreated__9)
-    current_player__37 = jnp.where(cond__2, current_player__3, current_player__5)
-    end_of_turn__p_130__38 = current_player
-    energy_now__39 = energy_now.at[end_of_turn__p_130__38].set(jnp.asarray(-1, jnp.int8))
-    cond__40 = phase != 3
-    checkup__q_131__41 = end_of_turn__p_130__38
-    checkup__owner_132__42 = end_of_turn__p_130__38
-    cond__43 = jnp.logical_and(
-        (card[checkup__q_131__41, 0] >= 0),
-        (damage[checkup__q_131__41, 0] < POKEMON__hp[card[checkup__q_131__41, 0]]),
+    phase__26 = jnp.where(cond__3, phase, phase__9)
+    turn__27 = jnp.where(cond__3, turn, turn__10)
+    supporter_played__28 = jnp.where(cond__3, supporter_played, supporter_played__11)
+    retreated__29 = jnp.where(cond__3, retreated, retreated__12)
+    current_player__30 = jnp.where(cond__3, current_player__6, current_player__8)
+    end_of_turn__p_130__31 = current_player
+    energy_now__32 = energy_now__24.at[jnp.where(pred__2, end_of_turn__p_130__31, 2)].set(
+        jnp.asarray(-1, jnp.int8)
     )
-    cond__44 = poisoned[checkup__q_131__41]
-    damage__45 = damage.at[checkup__q_131__41, 0].set(
-        jnp.asarray((damage[checkup__q_131__41, 0] + 10), jnp.int16)
+    cond__33 = phase != 3
+    pred__34 = jnp.logical_and(pred__2, cond__33)
+    checkup__q_131__35 = end_of_turn__p_130__31
+    checkup__owner_132__36 = end_of_turn__p_130__31
+    cond__37 = jnp.logical_and(
+        (card[checkup__q_131__35, 0] >= 0),
+        (damage[checkup__q_131__35, 0] < POKEMON__hp[card[checkup__q_131__35, 0]]),
     )
-    damage__46 = jnp.where(cond__44, damage__45, damage)
-    cond__47 = burned[checkup__q_131__41]
-    damage__48 = damage__46.at[checkup__q_131__41, 0].set(
-        jnp.asarray((damage__46[checkup__q_131__41, 0] + 20), jnp.int16)
+    pred__38 = jnp.logical_and(pred__34, cond__37)
+    cond__39 = poisoned[checkup__q_131__35]
+    pred__40 = jnp.logical_and(pred__38, cond__39)
+    damage__41 = damage.at[jnp.where(pred__40, checkup__q_131__35, 2), 0].set(
+        jnp.asarray((damage[checkup__q_131__35, 0] + 10), jnp.int16)
     )
-    cond__49 = _flip(_words[1])
-    burned__50 = burned.at[checkup__q_131__41].set(jnp.asarray(False, jnp.bool_))
-    burned__51 = jnp.where(cond__49, burned__50, burned)
-    damage__52 = jnp.where(cond__47, damage__48, damage__46)
-    burned__53 = jnp.where(cond__47, burned__51, burned)
-    cond__54 = jnp.logical_and((condition[checkup__q_131__41] == 1), _flip(_words[2]))
-    condition__55 = condition.at[checkup__q_131__41].set(jnp.asarray(0, jnp.int8))
-    condition__56 = jnp.where(cond__54, condition__55, condition)
-    cond__57 = jnp.logical_and(
-        (condition__56[checkup__q_131__41] == 2), (checkup__q_131__41 == checkup__owner_132__42)
+    cond__42 = burned[checkup__q_131__35]
+    pred__43 = jnp.logical_and(pred__38, cond__42)
+    damage__44 = damage__41.at[jnp.where(pred__43, checkup__q_131__35, 2), 0].set(
+        jnp.asarray((damage__41[checkup__q_131__35, 0] + 20), jnp.int16)
     )
-    condition__58 = condition__56.at[checkup__q_131__41].set(jnp.asarray(0, jnp.int8))
-    condition__59 = jnp.where(cond__57, condition__58, condition__56)
-    damage__60 = jnp.where(cond__43, damage__52, damage)
-    burned__61 = jnp.where(cond__43, burned__53, burned)
-    condition__62 = jnp.where(cond__43, condition__59, condition)
-    checkup__q_133__63 = 1 - end_of_turn__p_130__38
-    checkup__owner_134__64 = end_of_turn__p_130__38
-    cond__65 = jnp.logical_and(
-        (card[checkup__q_133__63, 0] >= 0),
-        (damage__60[checkup__q_133__63, 0] < POKEMON__hp[card[checkup__q_133__63, 0]]),
+    cond__45 = _flip(_words[1])
+    pred__46 = jnp.logical_and(pred__43, cond__45)
+    burned__47 = burned.at[jnp.where(pred__46, checkup__q_131__35, 2)].set(
+        jnp.asarray(False, jnp.bool_)
     )
-    cond__66 = poisoned[checkup__q_133__63]
-    damage__67 = damage__60.at[checkup__q_133__63, 0].set(
-        jnp.asarray((damage__60[checkup__q_133__63, 0] + 10), jnp.int16)
+    cond__48 = jnp.logical_and((condition[checkup__q_131__35] == 1), _flip(_words[2]))
+    pred__49 = jnp.logical_and(pred__38, cond__48)
+    condition__50 = condition.at[jnp.where(pred__49, checkup__q_131__35, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    damage__68 = jnp.where(cond__66, damage__67, damage__60)
-    cond__69 = burned__61[checkup__q_133__63]
-    damage__70 = damage__68.at[checkup__q_133__63, 0].set(
-        jnp.asarray((damage__68[checkup__q_133__63, 0] + 20), jnp.int16)
+    cond__51 = jnp.logical_and(
+        (condition__50[checkup__q_131__35] == 2), (checkup__q_131__35 == checkup__owner_132__36)
     )
-    cond__71 = _flip(_words[3])
-    burned__72 = burned__61.at[checkup__q_133__63].set(jnp.asarray(False, jnp.bool_))
-    burned__73 = jnp.where(cond__71, burned__72, burned__61)
-    damage__74 = jnp.where(cond__69, damage__70, damage__68)
-    burned__75 = jnp.where(cond__69, burned__73, burned__61)
-    cond__76 = jnp.logical_and((condition__62[checkup__q_133__63] == 1), _flip(_words[4]))
-    condition__77 = condition__62.at[checkup__q_133__63].set(jnp.asarray(0, jnp.int8))
-    condition__78 = jnp.where(cond__76, condition__77, condition__62)
-    cond__79 = jnp.logical_and(
-        (condition__78[checkup__q_133__63] == 2), (checkup__q_133__63 == checkup__owner_134__64)
+    pred__52 = jnp.logical_and(pred__38, cond__51)
+    condition__53 = condition__50.at[jnp.where(pred__52, checkup__q_131__35, 2)].set(
+        jnp.asarray(0, jnp.int8)
     )
-    condition__80 = condition__78.at[checkup__q_133__63].set(jnp.asarray(0, jnp.int8))
-    condition__81 = jnp.where(cond__79, condition__80, condition__78)
-    damage__82 = jnp.where(cond__65, damage__74, damage__60)
-    burned__83 = jnp.where(cond__65, burned__75, burned__61)
-    condition__84 = jnp.where(cond__65, condition__81, condition__62)
-    knockouts__ko_135__85 = jnp.broadcast_to(
-        jnp.asarray(jnp.logical_and((card >= 0), (damage__82 >= POKEMON__hp[card])), jnp.bool_),
+    checkup__q_133__54 = 1 - end_of_turn__p_130__31
+    checkup__owner_134__55 = end_of_turn__p_130__31
+    cond__56 = jnp.logical_and(
+        (card[checkup__q_133__54, 0] >= 0),
+        (damage__44[checkup__q_133__54, 0] < POKEMON__hp[card[checkup__q_133__54, 0]]),
+    )
+    pred__57 = jnp.logical_and(pred__34, cond__56)
+    cond__58 = poisoned[checkup__q_133__54]
+    pred__59 = jnp.logical_and(pred__57, cond__58)
+    damage__60 = damage__44.at[jnp.where(pred__59, checkup__q_133__54, 2), 0].set(
+        jnp.asarray((damage__44[checkup__q_133__54, 0] + 10), jnp.int16)
+    )
+    cond__61 = burned__47[checkup__q_133__54]
+    pred__62 = jnp.logical_and(pred__57, cond__61)
+    damage__63 = damage__60.at[jnp.where(pred__62, checkup__q_133__54, 2), 0].set(
+        jnp.asarray((damage__60[checkup__q_133__54, 0] + 20), jnp.int16)
+    )
+    cond__64 = _flip(_words[3])
+    pred__65 = jnp.logical_and(pred__62, cond__64)
+    burned__66 = burned__47.at[jnp.where(pred__65, checkup__q_133__54, 2)].set(
+        jnp.asarray(False, jnp.bool_)
+    )
+    cond__67 = jnp.logical_and((condition__53[checkup__q_133__54] == 1), _flip(_words[4]))
+    pred__68 = jnp.logical_and(pred__57, cond__67)
+    condition__69 = condition__53.at[jnp.where(pred__68, checkup__q_133__54, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    cond__70 = jnp.logical_and(
+        (condition__69[checkup__q_133__54] == 2), (checkup__q_133__54 == checkup__owner_134__55)
+    )
+    pred__71 = jnp.logical_and(pred__57, cond__70)
+    condition__72 = condition__69.at[jnp.where(pred__71, checkup__q_133__54, 2)].set(
+        jnp.asarray(0, jnp.int8)
+    )
+    knockouts__ko_135__73 = jnp.broadcast_to(
+        jnp.asarray(jnp.logical_and((card >= 0), (damage__63 >= POKEMON__hp[card])), jnp.bool_),
         (2, 4),
     )
-    knockouts__ko_cards_136__86 = jnp.broadcast_to(
+    knockouts__ko_cards_136__74 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_135__85, (1 + jnp.asarray(POKEMON__stage[card]).astype(jnp.int32)), 0
+                knockouts__ko_135__73, (1 + jnp.asarray(POKEMON__stage[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    discard_count__87 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                discard_count
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_cards_136__86[0], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_cards_136__86[1], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    discard_count__75 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    discard_count
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_cards_136__74[0], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_cards_136__74[1], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        discard_count,
     )
-    knockouts__ko_value_137__88 = jnp.broadcast_to(
+    knockouts__ko_value_137__76 = jnp.broadcast_to(
         jnp.asarray(
             jnp.where(
-                knockouts__ko_135__85, (1 + jnp.asarray(POKEMON__ex[card]).astype(jnp.int32)), 0
+                knockouts__ko_135__73, (1 + jnp.asarray(POKEMON__ex[card]).astype(jnp.int32)), 0
             ),
             jnp.int32,
         ),
         (2, 4),
     )
-    points__89 = jnp.broadcast_to(
-        jnp.asarray(
-            (
-                points
-                + jnp.stack(
-                    [
-                        jnp.asarray(x, jnp.int32)
-                        for x in (
-                            jnp.sum(knockouts__ko_value_137__88[1], dtype=jnp.int32),
-                            jnp.sum(knockouts__ko_value_137__88[0], dtype=jnp.int32),
-                        )
-                    ]
-                )
+    points__77 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(
+                (
+                    points
+                    + jnp.stack(
+                        [
+                            jnp.asarray(x, jnp.int32)
+                            for x in (
+                                jnp.sum(knockouts__ko_value_137__76[1], dtype=jnp.int32),
+                                jnp.sum(knockouts__ko_value_137__76[0], dtype=jnp.int32),
+                            )
+                        ]
+                    )
+                ),
+                jnp.int8,
             ),
-            jnp.int8,
+            (2,),
         ),
-        (2,),
+        points,
     )
-    card__90 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_135__85, -1, card), jnp.int8), (2, 4)
+    card__78 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(jnp.asarray(jnp.where(knockouts__ko_135__73, -1, card), jnp.int8), (2, 4)),
+        card,
     )
-    damage__91 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_135__85, 0, damage__82), jnp.int16), (2, 4)
+    damage__79 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_135__73, 0, damage__63), jnp.int16), (2, 4)
+        ),
+        damage__63,
     )
-    energy__92 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(jnp.reshape(knockouts__ko_135__85, (2, 4, 1)), 0, energy), jnp.int8),
-        (2, 4, 8),
+    energy__80 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.where(jnp.reshape(knockouts__ko_135__73, (2, 4, 1)), 0, energy), jnp.int8
+            ),
+            (2, 4, 8),
+        ),
+        energy,
     )
-    entered__93 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_135__85, 0, entered), jnp.int8), (2, 4)
+    entered__81 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_135__73, 0, entered), jnp.int8), (2, 4)
+        ),
+        entered,
     )
-    knockouts__ko_active_138__94 = jnp.broadcast_to(
+    knockouts__ko_active_138__82 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
                     jnp.asarray(x, jnp.bool_)
-                    for x in (knockouts__ko_135__85[0, 0], knockouts__ko_135__85[1, 0])
+                    for x in (knockouts__ko_135__73[0, 0], knockouts__ko_135__73[1, 0])
                 ]
             ),
             jnp.bool_,
         ),
         (2,),
     )
-    poisoned__95 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_138__94)), jnp.bool_
+    poisoned__83 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(poisoned, jnp.logical_not(knockouts__ko_active_138__82)), jnp.bool_
+            ),
+            (2,),
         ),
-        (2,),
+        poisoned,
     )
-    burned__96 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_and(burned__83, jnp.logical_not(knockouts__ko_active_138__94)), jnp.bool_
+    burned__84 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_and(burned__66, jnp.logical_not(knockouts__ko_active_138__82)),
+                jnp.bool_,
+            ),
+            (2,),
         ),
-        (2,),
+        burned__66,
     )
-    condition__97 = jnp.broadcast_to(
-        jnp.asarray(jnp.where(knockouts__ko_active_138__94, 0, condition__84), jnp.int8), (2,)
+    condition__85 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(jnp.where(knockouts__ko_active_138__82, 0, condition__72), jnp.int8), (2,)
+        ),
+        condition__72,
     )
-    knockouts__has_bench_141__98 = jnp.broadcast_to(
+    knockouts__has_bench_141__86 = jnp.broadcast_to(
         jnp.asarray(
             jnp.stack(
                 [
@@ -3229,13 +3191,13 @@ def _effect_end_turn(s: State, params, key) -> State:
                     for x in (
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_139: _get(card__90, 0, knockouts__ks_139) >= 0
+                                lambda knockouts__ks_139: _get(card__78, 0, knockouts__ks_139) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
                         jnp.any(
                             jax.vmap(
-                                lambda knockouts__ks_140: _get(card__90, 1, knockouts__ks_140) >= 0
+                                lambda knockouts__ks_140: _get(card__78, 1, knockouts__ks_140) >= 0
                             )(jnp.arange(1, 4, dtype=jnp.int32)),
                             axis=0,
                         ),
@@ -3246,31 +3208,35 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    promote_pending__99 = jnp.broadcast_to(
-        jnp.asarray(
-            jnp.logical_or(
-                promote_pending,
-                jnp.logical_and(knockouts__ko_active_138__94, knockouts__has_bench_141__98),
+    promote_pending__87 = jnp.where(
+        pred__34,
+        jnp.broadcast_to(
+            jnp.asarray(
+                jnp.logical_or(
+                    promote_pending,
+                    jnp.logical_and(knockouts__ko_active_138__82, knockouts__has_bench_141__86),
+                ),
+                jnp.bool_,
             ),
-            jnp.bool_,
+            (2,),
         ),
-        (2,),
+        promote_pending,
     )
-    knockouts__won_142__100 = jnp.broadcast_to(
+    knockouts__won_142__88 = jnp.broadcast_to(
         jnp.asarray(
             jnp.logical_or(
-                (points__89 >= 3),
+                (points__77 >= 3),
                 jnp.stack(
                     [
                         jnp.asarray(x, jnp.bool_)
                         for x in (
                             jnp.logical_and(
-                                knockouts__ko_active_138__94[1],
-                                jnp.logical_not(knockouts__has_bench_141__98[1]),
+                                knockouts__ko_active_138__82[1],
+                                jnp.logical_not(knockouts__has_bench_141__86[1]),
                             ),
                             jnp.logical_and(
-                                knockouts__ko_active_138__94[0],
-                                jnp.logical_not(knockouts__has_bench_141__98[0]),
+                                knockouts__ko_active_138__82[0],
+                                jnp.logical_not(knockouts__has_bench_141__86[0]),
                             ),
                         )
                     ]
@@ -3280,201 +3246,153 @@ def _effect_end_turn(s: State, params, key) -> State:
         ),
         (2,),
     )
-    cond__101 = jnp.logical_and(knockouts__won_142__100[0], knockouts__won_142__100[1])
-    rewards__102 = jnp.zeros(2, jnp.float32)
-    terminated__103 = jnp.bool_(True)
-    phase__104 = jnp.asarray(3, jnp.int8)
-    cond__105 = jnp.logical_or(knockouts__won_142__100[0], knockouts__won_142__100[1])
-    rewards__106 = _outcome(jnp.where(knockouts__won_142__100[0], 0, 1), 1.0)
-    terminated__107 = jnp.bool_(True)
-    phase__108 = jnp.asarray(3, jnp.int8)
-    phase__109 = jnp.where(cond__105, phase__108, phase)
-    rewards__110 = jnp.where(cond__105, rewards__106, rewards)
-    terminated__111 = jnp.where(cond__105, terminated__107, terminated)
-    phase__112 = jnp.where(cond__101, phase__104, phase__109)
-    rewards__113 = jnp.where(cond__101, rewards__102, rewards__110)
-    terminated__114 = jnp.where(cond__101, terminated__103, terminated__111)
-    phase__115 = jnp.where(cond__40, phase__112, phase)
-    discard_count__116 = jnp.where(cond__40, discard_count__87, discard_count)
-    card__117 = jnp.where(cond__40, card__90, card)
-    damage__118 = jnp.where(cond__40, damage__91, damage)
-    energy__119 = jnp.where(cond__40, energy__92, energy)
-    entered__120 = jnp.where(cond__40, entered__93, entered)
-    poisoned__121 = jnp.where(cond__40, poisoned__95, poisoned)
-    burned__122 = jnp.where(cond__40, burned__96, burned)
-    condition__123 = jnp.where(cond__40, condition__97, condition)
-    points__124 = jnp.where(cond__40, points__89, points)
-    promote_pending__125 = jnp.where(cond__40, promote_pending__99, promote_pending)
-    rewards__126 = jnp.where(cond__40, rewards__113, rewards)
-    terminated__127 = jnp.where(cond__40, terminated__114, terminated)
-    cond__128 = phase__115 != 3
-    cond__129 = turn >= 30
-    rewards__130 = jnp.zeros(2, jnp.float32)
-    terminated__131 = jnp.bool_(True)
-    phase__132 = jnp.asarray(3, jnp.int8)
-    cond__133 = promote_pending__125[end_of_turn__p_130__38]
-    phase__134 = jnp.asarray(2, jnp.int8)
-    cond__135 = promote_pending__125[(1 - end_of_turn__p_130__38)]
-    phase__136 = jnp.asarray(2, jnp.int8)
-    current_player__137 = 1 - end_of_turn__p_130__38
-    start_turn__p_143__138 = 1 - end_of_turn__p_130__38
-    current_player__139 = start_turn__p_143__138
-    phase__140 = jnp.asarray(1, jnp.int8)
-    turn__141 = turn + 1
-    supporter_played__142 = False
-    retreated__143 = False
-    cond__144 = jnp.logical_or((turn__141 > 1), True)
-    draw_cards__p_144__145 = start_turn__p_143__138
-    draw_cards__have_145__146 = hand_count[draw_cards__p_144__145]
-    draw_cards__k_146__147 = jnp.clip(
-        jnp.minimum(1, deck_count[draw_cards__p_144__145]), 0, (10 - draw_cards__have_145__146)
+    cond__89 = jnp.logical_and(knockouts__won_142__88[0], knockouts__won_142__88[1])
+    pred__90 = jnp.logical_and(pred__34, cond__89)
+    pred__91 = jnp.logical_and(pred__34, jnp.logical_not(cond__89))
+    rewards__92 = jnp.where(pred__90, jnp.zeros(2, jnp.float32), rewards)
+    terminated__93 = jnp.bool_(True)
+    phase__94 = jnp.asarray(3, jnp.int8)
+    cond__95 = jnp.logical_or(knockouts__won_142__88[0], knockouts__won_142__88[1])
+    pred__96 = jnp.logical_and(pred__91, cond__95)
+    rewards__97 = jnp.where(
+        pred__96, _outcome(jnp.where(knockouts__won_142__88[0], 0, 1), 1.0), rewards__92
     )
-    hand__148 = hand.at[draw_cards__p_144__145].set(
+    terminated__98 = jnp.bool_(True)
+    phase__99 = jnp.asarray(3, jnp.int8)
+    phase__100 = jnp.where(cond__95, phase__99, phase)
+    terminated__101 = jnp.where(cond__95, terminated__98, terminated)
+    phase__102 = jnp.where(cond__89, phase__94, phase__100)
+    terminated__103 = jnp.where(cond__89, terminated__93, terminated__101)
+    phase__104 = jnp.where(cond__33, phase__102, phase)
+    terminated__105 = jnp.where(cond__33, terminated__103, terminated)
+    cond__106 = phase__104 != 3
+    pred__107 = jnp.logical_and(pred__2, cond__106)
+    cond__108 = turn >= 30
+    pred__109 = jnp.logical_and(pred__107, cond__108)
+    pred__110 = jnp.logical_and(pred__107, jnp.logical_not(cond__108))
+    rewards__111 = jnp.where(pred__109, jnp.zeros(2, jnp.float32), rewards__97)
+    terminated__112 = jnp.bool_(True)
+    phase__113 = jnp.asarray(3, jnp.int8)
+    cond__114 = promote_pending__87[end_of_turn__p_130__31]
+    pred__115 = jnp.logical_and(pred__110, cond__114)
+    pred__116 = jnp.logical_and(pred__110, jnp.logical_not(cond__114))
+    phase__117 = jnp.asarray(2, jnp.int8)
+    cond__118 = promote_pending__87[(1 - end_of_turn__p_130__31)]
+    pred__119 = jnp.logical_and(pred__116, cond__118)
+    pred__120 = jnp.logical_and(pred__116, jnp.logical_not(cond__118))
+    phase__121 = jnp.asarray(2, jnp.int8)
+    current_player__122 = 1 - end_of_turn__p_130__31
+    start_turn__p_143__123 = 1 - end_of_turn__p_130__31
+    current_player__124 = start_turn__p_143__123
+    phase__125 = jnp.asarray(1, jnp.int8)
+    turn__126 = turn + 1
+    supporter_played__127 = False
+    retreated__128 = False
+    cond__129 = jnp.logical_or((turn__126 > 1), True)
+    pred__130 = jnp.logical_and(pred__120, cond__129)
+    draw_cards__p_144__131 = start_turn__p_143__123
+    draw_cards__have_145__132 = hand_count__20[draw_cards__p_144__131]
+    draw_cards__k_146__133 = jnp.clip(
+        jnp.minimum(1, deck_count__21[draw_cards__p_144__131]), 0, (10 - draw_cards__have_145__132)
+    )
+    hand__134 = hand__18.at[jnp.where(pred__130, draw_cards__p_144__131, 2)].set(
         jnp.asarray(
             jnp.where(
                 jnp.logical_and(
-                    (HAND_SLOTS >= draw_cards__have_145__146),
-                    (HAND_SLOTS < (draw_cards__have_145__146 + draw_cards__k_146__147)),
+                    (HAND_SLOTS >= draw_cards__have_145__132),
+                    (HAND_SLOTS < (draw_cards__have_145__132 + draw_cards__k_146__133)),
                 ),
-                deck[draw_cards__p_144__145][
-                    jnp.clip((HAND_SLOTS - draw_cards__have_145__146), 0, 19)
+                deck__19[draw_cards__p_144__131][
+                    jnp.clip((HAND_SLOTS - draw_cards__have_145__132), 0, 19)
                 ],
-                hand[draw_cards__p_144__145],
+                hand__18[draw_cards__p_144__131],
             ),
             jnp.int8,
         )
     )
-    deck__149 = deck.at[draw_cards__p_144__145].set(
+    deck__135 = deck__19.at[jnp.where(pred__130, draw_cards__p_144__131, 2)].set(
         jnp.asarray(
             jnp.where(
-                ((DECK_SLOTS + draw_cards__k_146__147) < 20),
-                deck[draw_cards__p_144__145][
-                    jnp.clip((DECK_SLOTS + draw_cards__k_146__147), 0, 19)
+                ((DECK_SLOTS + draw_cards__k_146__133) < 20),
+                deck__19[draw_cards__p_144__131][
+                    jnp.clip((DECK_SLOTS + draw_cards__k_146__133), 0, 19)
                 ],
                 -1,
             ),
             jnp.int8,
         )
     )
-    hand_count__150 = hand_count.at[draw_cards__p_144__145].set(
-        jnp.asarray((hand_count[draw_cards__p_144__145] + draw_cards__k_146__147), jnp.int8)
+    hand_count__136 = hand_count__20.at[jnp.where(pred__130, draw_cards__p_144__131, 2)].set(
+        jnp.asarray((hand_count__20[draw_cards__p_144__131] + draw_cards__k_146__133), jnp.int8)
     )
-    deck_count__151 = deck_count.at[draw_cards__p_144__145].set(
-        jnp.asarray((deck_count[draw_cards__p_144__145] - draw_cards__k_146__147), jnp.int8)
+    deck_count__137 = deck_count__21.at[jnp.where(pred__130, draw_cards__p_144__131, 2)].set(
+        jnp.asarray((deck_count__21[draw_cards__p_144__131] - draw_cards__k_146__133), jnp.int8)
     )
-    deck__152 = jnp.where(cond__144, deck__149, deck)
-    deck_count__153 = jnp.where(cond__144, deck_count__151, deck_count)
-    hand__154 = jnp.where(cond__144, hand__148, hand)
-    hand_count__155 = jnp.where(cond__144, hand_count__150, hand_count)
-    cond__156 = turn__141 > 1
-    energy_now__157 = energy_now__39.at[start_turn__p_143__138].set(
-        jnp.asarray(energy_next[start_turn__p_143__138], jnp.int8)
+    cond__138 = turn__126 > 1
+    pred__139 = jnp.logical_and(pred__120, cond__138)
+    energy_now__140 = energy_now__32.at[jnp.where(pred__139, start_turn__p_143__123, 2)].set(
+        jnp.asarray(energy_next__25[start_turn__p_143__123], jnp.int8)
     )
-    energy_next__158 = energy_next.at[start_turn__p_143__138].set(
+    energy_next__141 = energy_next__25.at[jnp.where(pred__139, start_turn__p_143__123, 2)].set(
         jnp.asarray(
             DECK_TYPES[
-                s.deck_id[start_turn__p_143__138],
-                _roll(_words[5], DECK_TYPE_COUNT[s.deck_id[start_turn__p_143__138]]),
+                s.deck_id[start_turn__p_143__123],
+                _roll(_words[5], DECK_TYPE_COUNT[s.deck_id[start_turn__p_143__123]]),
             ],
             jnp.int8,
         )
     )
-    energy_now__159 = jnp.where(cond__156, energy_now__157, energy_now__39)
-    energy_next__160 = jnp.where(cond__156, energy_next__158, energy_next)
-    phase__161 = jnp.where(cond__135, phase__136, phase__140)
-    turn__162 = jnp.where(cond__135, turn, turn__141)
-    deck__163 = jnp.where(cond__135, deck, deck__152)
-    deck_count__164 = jnp.where(cond__135, deck_count, deck_count__153)
-    hand__165 = jnp.where(cond__135, hand, hand__154)
-    hand_count__166 = jnp.where(cond__135, hand_count, hand_count__155)
-    energy_now__167 = jnp.where(cond__135, energy_now__39, energy_now__159)
-    energy_next__168 = jnp.where(cond__135, energy_next, energy_next__160)
-    supporter_played__169 = jnp.where(cond__135, supporter_played, supporter_played__142)
-    retreated__170 = jnp.where(cond__135, retreated, retreated__143)
-    current_player__171 = jnp.where(cond__135, current_player__137, current_player__139)
-    phase__172 = jnp.where(cond__133, phase__134, phase__161)
-    turn__173 = jnp.where(cond__133, turn, turn__162)
-    deck__174 = jnp.where(cond__133, deck, deck__163)
-    deck_count__175 = jnp.where(cond__133, deck_count, deck_count__164)
-    hand__176 = jnp.where(cond__133, hand, hand__165)
-    hand_count__177 = jnp.where(cond__133, hand_count, hand_count__166)
-    energy_now__178 = jnp.where(cond__133, energy_now__39, energy_now__167)
-    energy_next__179 = jnp.where(cond__133, energy_next, energy_next__168)
-    supporter_played__180 = jnp.where(cond__133, supporter_played, supporter_played__169)
-    retreated__181 = jnp.where(cond__133, retreated, retreated__170)
-    current_player__182 = jnp.where(cond__133, current_player, current_player__171)
-    phase__183 = jnp.where(cond__129, phase__132, phase__172)
-    turn__184 = jnp.where(cond__129, turn, turn__173)
-    deck__185 = jnp.where(cond__129, deck, deck__174)
-    deck_count__186 = jnp.where(cond__129, deck_count, deck_count__175)
-    hand__187 = jnp.where(cond__129, hand, hand__176)
-    hand_count__188 = jnp.where(cond__129, hand_count, hand_count__177)
-    energy_now__189 = jnp.where(cond__129, energy_now__39, energy_now__178)
-    energy_next__190 = jnp.where(cond__129, energy_next, energy_next__179)
-    supporter_played__191 = jnp.where(cond__129, supporter_played, supporter_played__180)
-    retreated__192 = jnp.where(cond__129, retreated, retreated__181)
-    current_player__193 = jnp.where(cond__129, current_player, current_player__182)
-    rewards__194 = jnp.where(cond__129, rewards__130, rewards__126)
-    terminated__195 = jnp.where(cond__129, terminated__131, terminated__127)
-    phase__196 = jnp.where(cond__128, phase__183, phase__115)
-    turn__197 = jnp.where(cond__128, turn__184, turn)
-    deck__198 = jnp.where(cond__128, deck__185, deck)
-    deck_count__199 = jnp.where(cond__128, deck_count__186, deck_count)
-    hand__200 = jnp.where(cond__128, hand__187, hand)
-    hand_count__201 = jnp.where(cond__128, hand_count__188, hand_count)
-    energy_now__202 = jnp.where(cond__128, energy_now__189, energy_now__39)
-    energy_next__203 = jnp.where(cond__128, energy_next__190, energy_next)
-    supporter_played__204 = jnp.where(cond__128, supporter_played__191, supporter_played)
-    retreated__205 = jnp.where(cond__128, retreated__192, retreated)
-    current_player__206 = jnp.where(cond__128, current_player__193, current_player)
-    rewards__207 = jnp.where(cond__128, rewards__194, rewards__126)
-    terminated__208 = jnp.where(cond__128, terminated__195, terminated__127)
-    phase = jnp.where(cond__1, phase__27, phase__196)
-    turn = jnp.where(cond__1, turn__28, turn__197)
-    deck = jnp.where(cond__1, deck__29, deck__198)
-    deck_count = jnp.where(cond__1, deck_count__30, deck_count__199)
-    hand = jnp.where(cond__1, hand__31, hand__200)
-    hand_count = jnp.where(cond__1, hand_count__32, hand_count__201)
-    discard_count = jnp.where(cond__1, discard_count, discard_count__116)
-    card = jnp.where(cond__1, card, card__117)
-    damage = jnp.where(cond__1, damage, damage__118)
-    energy = jnp.where(cond__1, energy, energy__119)
-    entered = jnp.where(cond__1, entered, entered__120)
-    poisoned = jnp.where(cond__1, poisoned, poisoned__121)
-    burned = jnp.where(cond__1, burned, burned__122)
-    condition = jnp.where(cond__1, condition, condition__123)
-    points = jnp.where(cond__1, points, points__124)
-    energy_now = jnp.where(cond__1, energy_now__33, energy_now__202)
-    energy_next = jnp.where(cond__1, energy_next__34, energy_next__203)
-    supporter_played = jnp.where(cond__1, supporter_played__35, supporter_played__204)
-    retreated = jnp.where(cond__1, retreated__36, retreated__205)
-    promote_pending = jnp.where(cond__1, promote_pending, promote_pending__125)
-    current_player = jnp.where(cond__1, current_player__37, current_player__206)
-    rewards = jnp.where(cond__1, rewards, rewards__207)
-    terminated = jnp.where(cond__1, terminated, terminated__208)
+    phase__142 = jnp.where(cond__118, phase__121, phase__125)
+    turn__143 = jnp.where(cond__118, turn, turn__126)
+    supporter_played__144 = jnp.where(cond__118, supporter_played, supporter_played__127)
+    retreated__145 = jnp.where(cond__118, retreated, retreated__128)
+    current_player__146 = jnp.where(cond__118, current_player__122, current_player__124)
+    phase__147 = jnp.where(cond__114, phase__117, phase__142)
+    turn__148 = jnp.where(cond__114, turn, turn__143)
+    supporter_played__149 = jnp.where(cond__114, supporter_played, supporter_played__144)
+    retreated__150 = jnp.where(cond__114, retreated, retreated__145)
+    current_player__151 = jnp.where(cond__114, current_player, current_player__146)
+    phase__152 = jnp.where(cond__108, phase__113, phase__147)
+    turn__153 = jnp.where(cond__108, turn, turn__148)
+    supporter_played__154 = jnp.where(cond__108, supporter_played, supporter_played__149)
+    retreated__155 = jnp.where(cond__108, retreated, retreated__150)
+    current_player__156 = jnp.where(cond__108, current_player, current_player__151)
+    terminated__157 = jnp.where(cond__108, terminated__112, terminated__105)
+    phase__158 = jnp.where(cond__106, phase__152, phase__104)
+    turn__159 = jnp.where(cond__106, turn__153, turn)
+    supporter_played__160 = jnp.where(cond__106, supporter_played__154, supporter_played)
+    retreated__161 = jnp.where(cond__106, retreated__155, retreated)
+    current_player__162 = jnp.where(cond__106, current_player__156, current_player)
+    terminated__163 = jnp.where(cond__106, terminated__157, terminated__105)
+    phase = jnp.where(cond__1, phase__26, phase__158)
+    turn = jnp.where(cond__1, turn__27, turn__159)
+    supporter_played = jnp.where(cond__1, supporter_played__28, supporter_played__160)
+    retreated = jnp.where(cond__1, retreated__29, retreated__161)
+    current_player = jnp.where(cond__1, current_player__30, current_player__162)
+    terminated = jnp.where(cond__1, terminated, terminated__163)
     return s.replace(
         current_player=current_player,
         phase=phase,
         turn=turn,
         supporter_played=supporter_played,
         retreated=retreated,
-        hand=hand,
-        deck=deck,
-        hand_count=hand_count,
-        deck_count=deck_count,
-        energy_now=energy_now,
-        energy_next=energy_next,
-        damage=damage,
-        burned=burned,
-        condition=condition,
-        discard_count=discard_count,
-        points=points,
-        card=card,
-        energy=energy,
-        entered=entered,
-        poisoned=poisoned,
-        promote_pending=promote_pending,
-        rewards=rewards,
+        hand=hand__134,
+        deck=deck__135,
+        hand_count=hand_count__136,
+        deck_count=deck_count__137,
+        energy_now=energy_now__140,
+        energy_next=energy_next__141,
+        damage=damage__79,
+        burned=burned__84,
+        condition=condition__85,
+        discard_count=discard_count__75,
+        points=points__77,
+        card=card__78,
+        energy=energy__80,
+        entered=entered__81,
+        poisoned=poisoned__83,
+        promote_pending=promote_pending__87,
+        rewards=rewards__111,
         terminated=terminated,
     )
 

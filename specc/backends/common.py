@@ -147,8 +147,9 @@ def render_text(template: str, **context: object) -> str:
     return env.get_template(template).render(**context)
 
 
-def chance_sites(*nodes: object) -> list[int]:
-    """Chance call sites outside loops in these IR nodes, by site id.
+def chance_sites(*nodes: object, loop: str | None = None) -> list[int]:
+    """Chance call sites outside loops in these IR nodes (`loop` given: those whose innermost
+    loop is the one with that variable), by site id; `shuffle`, which draws a key, left out.
 
     A function (init, or one action's effect) draws one vector of random words
     from its key, `bits(key, (n,))`; the k-th of these sites uses word k, so both
@@ -159,8 +160,10 @@ def chance_sites(*nodes: object) -> list[int]:
     stack = list(nodes)
     while stack:  # a loop, not recursion: a chain of a thousand elifs or `+` is fine
         node = stack.pop()
-        if isinstance(node, ir.Call) and node.site >= 0 and not node.loop_vars and node.func != "shuffle":
-            found.add(node.site)
+        if isinstance(node, ir.Call) and node.site >= 0 and node.func != "shuffle":
+            innermost = node.loop_vars[-1] if node.loop_vars else None
+            if innermost == loop:
+                found.add(node.site)
         if isinstance(node, tuple):
             stack.extend(node)
         elif isinstance(node, (ir.Expr, ir.Stmt)):

@@ -1,10 +1,13 @@
 """The JAX backend: IR -> generated/NAME/env.py, pure and jit/vmap-able.
 
 Statements become straight-line array code: an `if` computes both branches and
-merges every variable either assigns with `jnp.where`; `for` becomes
-`lax.fori_loop`; comprehensions become `jax.vmap` over `jnp.arange`; action
-kinds dispatch with `lax.switch`, whose vmap is the template's own rule (`_dispatch`: all
-effects, then a select, without copying the tables to every environment).
+merges every scalar either assigns with `jnp.where`. Arrays are not merged: a write to one
+inside a branch is predicated where it happens (an element write goes out of range, and so is
+dropped, where the branch is not taken; a whole assignment is a `jnp.where`). So an element
+write costs one scatter in place, not a copy of the array kept for the merge and a select of
+all of it. `for` becomes `lax.fori_loop`; comprehensions become `jax.vmap` over `jnp.arange`;
+action kinds dispatch with `lax.switch`, whose vmap is the template's own rule (`_dispatch`:
+each effect on the environments that chose it, without copying the tables to each).
 """
 
 from __future__ import annotations
@@ -215,7 +218,15 @@ def _small_power(exponent: ir.Expr, known: Bounds) -> bool:
 class JaxBlock:
     """Statements -> JAX source lines, rebinding variables functionally."""
 
-    def __init__(self, out: Emitter, names: dict[str, str], words: dict[int, str], players: int, known: Bounds):
+    def __init__(
+        self,
+        out: Emitter,
+        names: dict[str, str],
+        words: dict[int, str],
+        players: int,
+        known: Bounds,
+        arrays: frozenset[str] = frozenset(),
+    ):
         self.out = out
         self.names = dict(names)
         self.words = words
@@ -223,6 +234,9 @@ class JaxBlock:
         self.known = dict(known)
         self.counter = 0
         self.depth = 0
+        self.arrays = set(arrays)  # names with an array type: written predicated, never merged
+        self.pred: str | None = None  # where the statements now emitted take effect (None: always)
+        self.loops: list[str] = []  # the variables of the loops now open, outermost first
 
     def fresh(self, name: str) -> str:
         self.counter += 1
@@ -234,6 +248,13 @@ class JaxBlock:
         self.names[name] = ident
         return ident
 
+    def bind_array(self, name: str, value: str) -> str:
+        """`name = value` for an array: under a branch, where it is taken (a new local has no old value)."""
+        old = self.names.get(name)
+        if self.pred is not None and old is not None:
+            value = f"jnp.where({self.pred}, {value}, {old})"
+        return f"{self.bind(name)} = {value}"
+
     def expr(self, e: ir.Expr) -> str:
         return JaxExpr(self.names, self.words, known=self.known).gen(e)
 
@@ -244,13 +265,18 @@ class JaxBlock:
     def visit_Assign(self, s: ir.Assign) -> None:
         value = self.expr(s.value)
         dtype = JNP_DTYPE[s.type.dtype]
+        if s.type.shape:
+            self.arrays.add(s.name)
         if s.indices:  # .at[].set is the meaning: negative indexes count from the end, writes outside drop
             base = self.names[s.name]
             gen = JaxExpr(self.names, self.words, known=self.known)
-            idx = ", ".join(gen.index(i, n) for i, n in zip(s.indices, s.type.shape))
-            self.out.line(f"{self.bind(s.name)} = {base}.at[{idx}].set(jnp.asarray({value}, {dtype}))")
+            idx = [gen.index(i, n) for i, n in zip(s.indices, s.type.shape)]
+            if self.pred is not None:  # not taken: the first index is its axis' size, out of range, dropped
+                idx[0] = f"jnp.where({self.pred}, {idx[0]}, {s.type.shape[0]})"
+            self.out.line(f"{self.bind(s.name)} = {base}.at[{', '.join(idx)}].set(jnp.asarray({value}, {dtype}))")
         elif s.type.shape:
-            self.out.line(f"{self.bind(s.name)} = jnp.broadcast_to(jnp.asarray({value}, {dtype}), {s.type.shape})")
+            whole = f"jnp.broadcast_to(jnp.asarray({value}, {dtype}), {s.type.shape})"
+            self.out.line(f"{self.bind_array(s.name, whole)}")
         elif s.value.type == s.type:  # already the right dtype: no cast needed
             self.out.line(f"{self.bind(s.name)} = {value}")
         else:
@@ -271,37 +297,68 @@ class JaxBlock:
                 self.set_outcome(target, "jnp.bool_(True)")
 
     def set_outcome(self, name: str, value: str) -> None:
-        self.out.line(f"{self.bind(name)} = {value}")
+        if name in self.arrays:  # rewards
+            self.out.line(self.bind_array(name, value))
+        else:
+            self.out.line(f"{self.bind(name)} = {value}")
 
     def visit_If(self, s: ir.If) -> None:
         chain = [s]  # the if and its elifs, in a loop rather than recursion (a thousand elifs)
         while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], ir.If):
             chain.append(chain[-1].orelse[0])
         before = dict(self.names)
+        outer = self.pred
+        rest = outer  # where no branch so far is taken
         branches = []
-        for link in chain:
-            self.names = dict(before)
+        for k, link in enumerate(chain):
+            # scalars start from their values before the if; arrays go on from the last branch's
+            # writes, which changed nothing where this branch can be taken
+            self.names = {**before, **{n: i for n, i in self.names.items() if n in self.arrays}}
             cond = self.fresh("cond")
             self.out.line(f"{cond} = {self.expr(link.test)}")
+            self.pred = self.conjoin(rest, cond)
+            if k + 1 < len(chain) or chain[-1].orelse:  # a later branch needs it
+                rest = self.conjoin(rest, f"jnp.logical_not({cond})", always_name=True)
             self.depth += 1
             self.block(link.then)
             branches.append((cond, self.names))
-        self.names = dict(before)
+        self.names = {**before, **{n: i for n, i in self.names.items() if n in self.arrays}}
+        self.pred = rest
         self.block(chain[-1].orelse)
+        self.pred = outer
         after_else = self.names
-        for cond, after_then in reversed(branches):  # merge from the last elif out
+        for cond, after_then in reversed(branches):  # merge the scalars from the last elif out
             self.depth -= 1
             self.names = dict(before)
             for name in before:
+                if name in self.arrays:
+                    self.names[name] = after_else[name]  # already right in every case
+                    continue
                 t, e = after_then[name], after_else[name]
                 if t != e:
                     self.out.line(f"{self.bind(name)} = jnp.where({cond}, {t}, {e})")
             after_else = self.names
 
+    def conjoin(self, pred: str | None, cond: str, always_name: bool = False) -> str:
+        """A name for `pred and cond` (`cond` itself at the top, where it is a name already)."""
+        if pred is None and not always_name:
+            return cond
+        name = self.fresh("pred")
+        self.out.line(f"{name} = {cond if pred is None else f'jnp.logical_and({pred}, {cond})'}")
+        return name
+
     def visit_For(self, s: ir.For) -> None:
         carried = [n for n in assigned(s.body) if n in self.names]
         if not carried:  # it assigns only its own locals: nothing outlives an iteration
             return
+        sites = chance_sites(s.body, loop=s.var)
+        if sites:  # every iteration's words at once: one vectorised hash, not three per site and iteration
+            words = self.fresh("loop_words")
+            path = "".join(self.names.get(v, v) + ", " for v in self.loops)
+            self.out.line(f"{words} = _loop_words(key, {tuple(sites)}, {s.lo.value}, {s.hi.value}, ({path}))")
+            outer_words = self.words
+            here = {site: f"{words}[{s.var} - {s.lo.value}, {j}]" for j, site in enumerate(sites)}
+            self.words = {**outer_words, **here}
         fn = self.fresh("loop_body")
         self.out.line(f"def {fn}({s.var}, carry):")
         self.out.indent += 1
@@ -316,9 +373,13 @@ class JaxBlock:
         outer = self.known
         self.known = {**outer, s.var: (s.lo.value, s.hi.value - 1)}
         self.depth += 1
+        self.loops.append(s.var)
         self.block(s.body)
+        self.loops.pop()
         self.depth -= 1
         self.known = outer
+        if sites:
+            self.words = outer_words
         self.out.line(f"return ({''.join(self.names[n] + ', ' for n in carried)})")
         self.out.indent -= 1
         self.names = before
@@ -353,7 +414,8 @@ def run_block(
     for n in written:
         out.line(f"{n} = s.{n}")
         names[n] = n
-    gen = JaxBlock(out, names, words, program.players, known)
+    arrays = frozenset(f.name for f in program.fields if f.type.shape) | {"rewards"}
+    gen = JaxBlock(out, names, words, program.players, known, arrays)
     gen.block(block)
     if not written:
         return "s"
