@@ -461,7 +461,8 @@ def test_mutation_operators_and_the_behaviour_check() -> None:
     original = load_source(source, "test_verify_original_env")
     baseline = Baseline(original, episodes=64, seed=0, max_steps=12)
     assert baseline.difference(original) is None
-    reward = next(e for e in edits if e.change.endswith("1.0 -> 0.0") and "rewards__2" in e.change)
+    # the win's reward, 1.0 -> 0.0 (whatever name the generated code gives the new rewards)
+    reward = next(e for e in edits if e.change.endswith("1.0 -> 0.0") and "_outcome(current_player, 1.0)" in e.change)
     mutant = load_source(apply_edit(source, reward), "test_verify_mutant_env")
     assert "rewards" in (baseline.difference(mutant) or "")
 
