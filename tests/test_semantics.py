@@ -513,6 +513,62 @@ def test_min_and_max_of_an_array_are_nan_at_any_batch_size(make) -> None:
         expect(pair.run(0, v=v[i]), least=v[i].min() if i else np.nan, most=v[i].max() if i else np.nan)
 
 
+BRANCH_LOCALS = """\
+specc: 1
+name: branch_locals
+players: 1
+state:
+  a: {type: "int32[3]", init: 0}
+  shadow: {type: int32, init: 0}
+  shape: {type: int32, init: 0}
+  wrap: {type: int32, init: 0}
+  carried: {type: int32, init: 0}
+actions:
+  go:
+    params: {c: "0..2"}
+    effect: |
+      if c == 1:
+          t = [5, 6, 7]
+          a[0] = t[1]
+      t = 1
+      if c == 1:
+          t = 9
+      shadow = t
+      if c == 1:
+          u = [[1, 2], [3, 4]]
+          a[1] = u[1, 1]
+      else:
+          u = [7, 8]
+          shape = sum(u)
+      if c == 1:
+          w = int16([1, 2])
+          a[2] = w[1]
+      else:
+          w = int8([127, 8])
+          wrap = w[0] + 1
+      if c == 1:
+          v = [1, 2, 3]
+          a[0] = v[2]
+      else:
+          for i in 0..2:
+              v = [i, 5]
+              carried += sum(v)
+rewards: {range: [0, 0]}
+observe:
+  type: "int32[3]"
+  value: a
+"""
+
+
+def test_a_branchs_local_arrays_end_with_it(make) -> None:
+    """A local array of one branch is not the local of the same name in another branch, nor
+    the scalar that takes its name after the if (helper's adversarial check of c9ff8ea, where
+    the JAX backend predicated by name: x 9 for 1, a [7, 8] broadcast to 2x2, an int8 promoted
+    to int16, a loop carrying the other branch's array)."""
+    expect(make(BRANCH_LOCALS).run(0), shadow=1, shape=15, wrap=-128, carried=11, a=[0, 0, 0])
+    expect(make(BRANCH_LOCALS).run(1), shadow=9, shape=0, wrap=0, carried=0, a=[3, 4, 2])
+
+
 def test_integer_overflow_wraps(make) -> None:
     expect(make(EDGES).run(GO, w8=127, a=2**30), w8=-128, total=0)  # 4 * 2**30 wraps to 0 in int32
     expect(make(EDGES).run(GO, a=INT_MIN), neg=INT_MIN, ab=INT_MIN, clipped=3)  # clip with lo > hi: hi

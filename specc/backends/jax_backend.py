@@ -234,7 +234,9 @@ class JaxBlock:
         self.known = dict(known)
         self.counter = 0
         self.depth = 0
-        self.arrays = set(arrays)  # names with an array type: written predicated, never merged
+        # whether each name's variable now in scope is an array (written predicated, never
+        # merged): per binding, since a local's name may come back later as a scalar
+        self.is_array = dict.fromkeys(arrays, True)
         self.pred: str | None = None  # where the statements now emitted take effect (None: always)
         self.loops: list[str] = []  # the variables of the loops now open, outermost first
 
@@ -265,8 +267,8 @@ class JaxBlock:
     def visit_Assign(self, s: ir.Assign) -> None:
         value = self.expr(s.value)
         dtype = JNP_DTYPE[s.type.dtype]
-        if s.type.shape:
-            self.arrays.add(s.name)
+        if s.name not in self.names:  # a new local (a name out of scope may come back with another type)
+            self.is_array[s.name] = bool(s.type.shape)
         if s.indices:  # .at[].set is the meaning: negative indexes count from the end, writes outside drop
             base = self.names[s.name]
             gen = JaxExpr(self.names, self.words, known=self.known)
@@ -297,7 +299,7 @@ class JaxBlock:
                 self.set_outcome(target, "jnp.bool_(True)")
 
     def set_outcome(self, name: str, value: str) -> None:
-        if name in self.arrays:  # rewards
+        if self.is_array.get(name):  # rewards
             self.out.line(self.bind_array(name, value))
         else:
             self.out.line(f"{self.bind(name)} = {value}")
@@ -307,13 +309,14 @@ class JaxBlock:
         while len(chain[-1].orelse) == 1 and isinstance(chain[-1].orelse[0], ir.If):
             chain.append(chain[-1].orelse[0])
         before = dict(self.names)
+        arrays = {n for n in before if self.is_array.get(n)}  # declared before the if: the ones that outlive it
         outer = self.pred
         rest = outer  # where no branch so far is taken
         branches = []
         for k, link in enumerate(chain):
             # scalars start from their values before the if; arrays go on from the last branch's
-            # writes, which changed nothing where this branch can be taken
-            self.names = {**before, **{n: i for n, i in self.names.items() if n in self.arrays}}
+            # writes, which changed nothing where this branch can be taken (its own locals end with it)
+            self.names = {**before, **{n: self.names[n] for n in arrays}}
             cond = self.fresh("cond")
             self.out.line(f"{cond} = {self.expr(link.test)}")
             self.pred = self.conjoin(rest, cond)
@@ -322,7 +325,7 @@ class JaxBlock:
             self.depth += 1
             self.block(link.then)
             branches.append((cond, self.names))
-        self.names = {**before, **{n: i for n, i in self.names.items() if n in self.arrays}}
+        self.names = {**before, **{n: self.names[n] for n in arrays}}
         self.pred = rest
         self.block(chain[-1].orelse)
         self.pred = outer
@@ -331,7 +334,7 @@ class JaxBlock:
             self.depth -= 1
             self.names = dict(before)
             for name in before:
-                if name in self.arrays:
+                if name in arrays:
                     self.names[name] = after_else[name]  # already right in every case
                     continue
                 t, e = after_then[name], after_else[name]
