@@ -255,3 +255,5 @@ class BlockChecker:
 def _check_local_name(name: str, pos: Pos) -> None:
     if "__" in name:
         raise SpecError(f"{name!r}: names holding '__' are kept for specc's own hidden names", pos)
+    if name.startswith("_"):  # a loop variable too: the generated functions' own locals (_carry ...)
+        raise SpecError(f"{name!r}: names starting with _ are reserved for the generated code", pos)

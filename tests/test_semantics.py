@@ -569,6 +569,44 @@ def test_a_branchs_local_arrays_end_with_it(make) -> None:
     expect(make(BRANCH_LOCALS).run(1), shadow=9, shape=0, wrap=0, carried=0, a=[3, 4, 2])
 
 
+GENERATED_NAMES = """\
+specc: 1
+name: generated_names
+players: 1
+constants:
+  parts: 2
+  guard: 1
+  mask: 3
+state:
+  a: {type: "int32[3]", init: 0}
+actions:
+  go:
+    params: {params: "0..2", carry: "0..3"}
+    legal: params + guard < mask + parts
+    effect: |
+      for loop in 0..3:
+          a[loop] += params + carry
+rewards: {range: [0, 0]}
+observe:
+  type: "int32[3]"
+  value: a
+"""
+
+
+def test_spec_names_that_generated_code_uses_for_itself(make) -> None:
+    """A parameter named `params` or `carry`, constants named `parts`, `guard` and `mask`: names
+    the generated functions once used for their own locals (a helper's check: `def
+    loop_body(carry, carry)` did not parse; `params = params[0]`)."""
+    expect(make(GENERATED_NAMES).run(1 * 3 + 2), a=[3, 3, 3])
+
+
+def test_a_loop_variable_may_not_start_with_an_underscore(tmp_path: Path, capsys) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(GENERATED_NAMES.replace("for loop in 0..3", "for _carry in 0..3").replace("a[loop]", "a[_carry]"))
+    assert main(["compile", str(spec), "--out", str(tmp_path / "out")]) != 0
+    assert "'_carry': names starting with _ are reserved for the generated code" in capsys.readouterr().err
+
+
 def test_integer_overflow_wraps(make) -> None:
     expect(make(EDGES).run(GO, w8=127, a=2**30), w8=-128, total=0)  # 4 * 2**30 wraps to 0 in int32
     expect(make(EDGES).run(GO, a=INT_MIN), neg=INT_MIN, ab=INT_MIN, clipped=3)  # clip with lo > hi: hi

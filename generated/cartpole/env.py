@@ -349,17 +349,17 @@ def invariants(s: State) -> jax.Array:
 
 def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
-    parts = []
+    _parts = []
     # push: its guard evaluated over the whole parameter grid
-    guard = lambda direction: True
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 2, dtype=jnp.int32))))
-    mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
-    return jnp.logical_and(mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
+    _guard = lambda direction: True
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 2, dtype=jnp.int32))))
+    _mask = jnp.concatenate(_parts) if len(_parts) > 1 else _parts[0]
+    return jnp.logical_and(_mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
 
 
-def _effect_push(s: State, params, key) -> State:
-    direction = params[0]
+def _effect_push(s: State, _params, key) -> State:
+    direction = _params[0]
     x = s.x
     x_dot = s.x_dot
     theta = s.theta

@@ -377,7 +377,7 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_mask_push(s: State, mask: np.ndarray) -> None:
+def _legal_mask_push(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of push: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (True):
@@ -385,7 +385,7 @@ def _legal_mask_push(s: State, mask: np.ndarray) -> None:
     for _direction in range(0, 2):
         _at1 = 0 + (_direction - 0) * 1
         direction = np.int32(_direction)
-        mask[_at1] = bool(True)
+        _mask[_at1] = bool(True)
 
 
 @_quiet

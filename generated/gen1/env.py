@@ -2328,9 +2328,9 @@ def invariants(s: State) -> jax.Array:
 
 def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
-    parts = []
+    _parts = []
     # move: its guard evaluated over the whole parameter grid
-    guard = lambda m: (
+    _guard = lambda m: (
         lambda can_move__p_65: (
             lambda can_move__m_66: (
                 lambda can_move__a_67: (
@@ -2424,10 +2424,10 @@ def legal_action_mask(s: State) -> jax.Array:
             )(s.active[can_move__p_65])
         )(m)
     )(s.current_player)
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 4, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 4, dtype=jnp.int32))))
     # switch: its guard evaluated over the whole parameter grid
-    guard = lambda slot: (
+    _guard = lambda slot: (
         lambda can_switch__p_501: (
             lambda can_switch__s_502: (
                 lambda can_switch__free_504: jnp.logical_and(
@@ -2459,14 +2459,14 @@ def legal_action_mask(s: State) -> jax.Array:
             )
         )(slot)
     )(s.current_player)
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 6, dtype=jnp.int32))))
-    mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
-    return jnp.logical_and(mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 6, dtype=jnp.int32))))
+    _mask = jnp.concatenate(_parts) if len(_parts) > 1 else _parts[0]
+    return jnp.logical_and(_mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
 
 
-def _effect_move(s: State, params, key) -> State:
-    m = params[0]
+def _effect_move(s: State, _params, key) -> State:
+    m = _params[0]
     _words = jax.random.bits(key, (9,), jnp.uint32)
     ndraws = s.ndraws
     pending = s.pending
@@ -2536,8 +2536,8 @@ def _effect_move(s: State, params, key) -> State:
     pred__5 = jnp.logical_and(pred__2, cond__4)
     pred__6 = jnp.logical_and(pred__2, jnp.logical_not(cond__4))
 
-    def loop_body__7(commit_choices__p_76, carry):
-        (fight, last_move, last_slot, shown_move) = carry
+    def loop_body__7(commit_choices__p_76, _carry):
+        (fight, last_move, last_slot, shown_move) = _carry
         commit_choices__p_76 = jnp.asarray(commit_choices__p_76, jnp.int32)
         commit_choices__act_77__8 = jnp.asarray(_get(pending, commit_choices__p_76)).astype(
             jnp.int32
@@ -2661,8 +2661,8 @@ def _effect_move(s: State, params, key) -> State:
         0, 2, loop_body__7, (fight, last_move, last_slot, shown_move)
     )
 
-    def loop_body__30(update_speed__p_85, carry):
-        (speed,) = carry
+    def loop_body__30(update_speed__p_85, _carry):
+        (speed,) = _carry
         update_speed__p_85 = jnp.asarray(update_speed__p_85, jnp.int32)
         cond__31 = hp[update_speed__p_85, _get(active, update_speed__p_85)] > 0
         pred__32 = jnp.logical_and(pred__5, cond__31)
@@ -2812,7 +2812,7 @@ def _effect_move(s: State, params, key) -> State:
         (),
     )
 
-    def loop_body__124(resolve_turn__k_115, carry):
+    def loop_body__124(resolve_turn__k_115, _carry):
         (
             speed,
             moves,
@@ -2868,7 +2868,7 @@ def _effect_move(s: State, params, key) -> State:
             lock_acc,
             base_moves,
             mimic_orig,
-        ) = carry
+        ) = _carry
         resolve_turn__k_115 = jnp.asarray(resolve_turn__k_115, jnp.int32)
         resolve_turn__p_116__125 = jnp.where(
             (resolve_turn__k_115 == 0),
@@ -2897,8 +2897,8 @@ def _effect_move(s: State, params, key) -> State:
         pred__141 = jnp.logical_and(pred__130, cond__140)
         pred__142 = jnp.logical_and(pred__130, jnp.logical_not(cond__140))
 
-        def loop_body__143(revert__k_123, carry):
-            (moves, pp) = carry
+        def loop_body__143(revert__k_123, _carry):
+            (moves, pp) = _carry
             revert__k_123 = jnp.asarray(revert__k_123, jnp.int32)
             moves__144 = moves.at[
                 jnp.where(pred__141, revert__p_121__138, 2), revert__a_122__139, revert__k_123
@@ -3005,8 +3005,8 @@ def _effect_move(s: State, params, key) -> State:
             jnp.asarray(s.species[send_in__p_118__132, send_in__s_119__133], jnp.int16)
         )
 
-        def loop_body__181(send_in__k_124, carry):
-            (boosts,) = carry
+        def loop_body__181(send_in__k_124, _carry):
+            (boosts,) = _carry
             send_in__k_124 = jnp.asarray(send_in__k_124, jnp.int32)
             boosts__182 = boosts.at[
                 jnp.where(pred__130, send_in__p_118__132, 2), send_in__k_124
@@ -3015,8 +3015,8 @@ def _effect_move(s: State, params, key) -> State:
 
         (boosts__183,) = jax.lax.fori_loop(0, 6, loop_body__181, (boosts,))
 
-        def loop_body__184(send_in__k_125, carry):
-            (mod, stored) = carry
+        def loop_body__184(send_in__k_125, _carry):
+            (mod, stored) = _carry
             send_in__k_125 = jnp.asarray(send_in__k_125, jnp.int32)
             mod__185 = mod.at[jnp.where(pred__130, send_in__p_118__132, 2), send_in__k_125].set(
                 jnp.asarray(
@@ -3118,8 +3118,8 @@ def _effect_move(s: State, params, key) -> State:
         pred__221 = jnp.logical_and(pred__130, jnp.logical_not(cond__219))
         resolve_turn__over_114__222 = True
 
-        def loop_body__223(after_faint__p_133, carry):
-            (moves, pp, transformed, mimic_slot) = carry
+        def loop_body__223(after_faint__p_133, _carry):
+            (moves, pp, transformed, mimic_slot) = _carry
             after_faint__p_133 = jnp.asarray(after_faint__p_133, jnp.int32)
             cond__224 = (
                 lambda is_fainted__p_134: (
@@ -3133,8 +3133,8 @@ def _effect_move(s: State, params, key) -> State:
             pred__229 = jnp.logical_and(pred__225, cond__228)
             pred__230 = jnp.logical_and(pred__225, jnp.logical_not(cond__228))
 
-            def loop_body__231(revert__k_137, carry):
-                (moves, pp) = carry
+            def loop_body__231(revert__k_137, _carry):
+                (moves, pp) = _carry
                 revert__k_137 = jnp.asarray(revert__k_137, jnp.int32)
                 moves__232 = moves.at[
                     jnp.where(pred__229, revert__p_135__226, 2), revert__a_136__227, revert__k_137
@@ -4223,8 +4223,8 @@ def _effect_move(s: State, params, key) -> State:
         )
         apply_boosts__any_ok_234__666 = False
 
-        def loop_body__667(apply_boosts__k_235, carry):
-            (boosts, mod, apply_boosts__any_ok_234) = carry
+        def loop_body__667(apply_boosts__k_235, _carry):
+            (boosts, mod, apply_boosts__any_ok_234) = _carry
             apply_boosts__k_235 = jnp.asarray(apply_boosts__k_235, jnp.int32)
             boost_stat__q_236__668 = apply_boosts__q_225__657
             boost_stat__k_237__669 = apply_boosts__k_235
@@ -4409,8 +4409,8 @@ def _effect_move(s: State, params, key) -> State:
         disable__pick_255__732 = rand__result_254__731
         disable__nth_256__733 = jnp.asarray(-1, jnp.int32)
 
-        def loop_body__734(disable__k_257, carry):
-            (disable__nth_256, disabled_slot, disabled_move) = carry
+        def loop_body__734(disable__k_257, _carry):
+            (disable__nth_256, disabled_slot, disabled_move) = _carry
             disable__k_257 = jnp.asarray(disable__k_257, jnp.int32)
             cond__735 = jnp.logical_and(
                 (moves__241[disable__q_246__712, disable__d_247__713, disable__k_257] >= 0),
@@ -4485,7 +4485,7 @@ def _effect_move(s: State, params, key) -> State:
             jnp.where(pred__775, haze__p_261__766, 2), active__153[haze__p_261__766]
         ].set(jnp.asarray(4, jnp.int8))
 
-        def loop_body__777(haze__s_264, carry):
+        def loop_body__777(haze__s_264, _carry):
             (
                 boosts,
                 mod,
@@ -4500,11 +4500,11 @@ def _effect_move(s: State, params, key) -> State:
                 reflect,
                 light_screen,
                 toxic,
-            ) = carry
+            ) = _carry
             haze__s_264 = jnp.asarray(haze__s_264, jnp.int32)
 
-            def loop_body__778(haze__k_265, carry):
-                (boosts,) = carry
+            def loop_body__778(haze__k_265, _carry):
+                (boosts,) = _carry
                 haze__k_265 = jnp.asarray(haze__k_265, jnp.int32)
                 boosts__779 = boosts.at[jnp.where(pred__765, haze__s_264, 2), haze__k_265].set(
                     jnp.asarray(0, jnp.int8)
@@ -4513,8 +4513,8 @@ def _effect_move(s: State, params, key) -> State:
 
             (boosts__780,) = jax.lax.fori_loop(0, 6, loop_body__778, (boosts,))
 
-            def loop_body__781(haze__k_266, carry):
-                (mod,) = carry
+            def loop_body__781(haze__k_266, _carry):
+                (mod,) = _carry
                 haze__k_266 = jnp.asarray(haze__k_266, jnp.int32)
                 mod__782 = mod.at[jnp.where(pred__765, haze__s_264, 2), haze__k_266].set(
                     jnp.asarray(_get(stored__188, haze__s_264, haze__k_266), jnp.int16)
@@ -4805,8 +4805,8 @@ def _effect_move(s: State, params, key) -> State:
         cond__892 = jnp.logical_not(transformed__243[transform__p_283__888])
         pred__893 = jnp.logical_and(pred__887, cond__892)
 
-        def loop_body__894(transform__k_287, carry):
-            (base_moves, base_pp) = carry
+        def loop_body__894(transform__k_287, _carry):
+            (base_moves, base_pp) = _carry
             transform__k_287 = jnp.asarray(transform__k_287, jnp.int32)
             base_moves__895 = base_moves.at[
                 jnp.where(pred__893, transform__p_283__888, 2), transform__k_287
@@ -4891,8 +4891,8 @@ def _effect_move(s: State, params, key) -> State:
             )
         )
 
-        def loop_body__909(transform__k_293, carry):
-            (stored, mod, moves, pp) = carry
+        def loop_body__909(transform__k_293, _carry):
+            (stored, mod, moves, pp) = _carry
             transform__k_293 = jnp.asarray(transform__k_293, jnp.int32)
             stored__910 = stored.at[
                 jnp.where(pred__887, transform__p_283__888, 2), transform__k_293
@@ -4928,8 +4928,8 @@ def _effect_move(s: State, params, key) -> State:
             0, 4, loop_body__909, (stored__188, mod__796, moves__241, pp__490)
         )
 
-        def loop_body__919(transform__k_295, carry):
-            (boosts,) = carry
+        def loop_body__919(transform__k_295, _carry):
+            (boosts,) = _carry
             transform__k_295 = jnp.asarray(transform__k_295, jnp.int32)
             boosts__920 = boosts.at[
                 jnp.where(pred__887, transform__p_283__888, 2), transform__k_295
@@ -5517,8 +5517,8 @@ def _effect_move(s: State, params, key) -> State:
         hit_substitute__a_370__1161 = active__153[hit_substitute__p_365__1156]
         hit_substitute__broke_371__1162 = False
 
-        def loop_body__1163(hit_substitute__h_372, carry):
-            (last_damage, sub_hp, hit_substitute__broke_371, substitute, hp) = carry
+        def loop_body__1163(hit_substitute__h_372, _carry):
+            (last_damage, sub_hp, hit_substitute__broke_371, substitute, hp) = _carry
             hit_substitute__h_372 = jnp.asarray(hit_substitute__h_372, jnp.int32)
             cond__1164 = jnp.logical_and(
                 jnp.logical_and(
@@ -5653,8 +5653,8 @@ def _effect_move(s: State, params, key) -> State:
             cond__1154, use_move_hit__broke_203__1193, use_move_hit__broke_203__558
         )
 
-        def loop_body__1199(use_move_hit__h_376, carry):
-            (use_move_hit__dmg_363, hp, last_damage) = carry
+        def loop_body__1199(use_move_hit__h_376, _carry):
+            (use_move_hit__dmg_363, hp, last_damage) = _carry
             use_move_hit__h_376 = jnp.asarray(use_move_hit__h_376, jnp.int32)
             cond__1200 = jnp.logical_and(
                 jnp.logical_and(
@@ -5986,8 +5986,8 @@ def _effect_move(s: State, params, key) -> State:
         )
         apply_boosts__any_ok_412__1321 = False
 
-        def loop_body__1322(apply_boosts__k_413, carry):
-            (boosts, mod, apply_boosts__any_ok_412) = carry
+        def loop_body__1322(apply_boosts__k_413, _carry):
+            (boosts, mod, apply_boosts__any_ok_412) = _carry
             apply_boosts__k_413 = jnp.asarray(apply_boosts__k_413, jnp.int32)
             boost_stat__q_414__1323 = apply_boosts__q_403__1312
             boost_stat__k_415__1324 = apply_boosts__k_413
@@ -6438,8 +6438,8 @@ def _effect_move(s: State, params, key) -> State:
         pred__1481 = jnp.logical_and(pred__131, jnp.logical_not(cond__1479))
         resolve_turn__over_114__1482 = True
 
-        def loop_body__1483(after_faint__p_446, carry):
-            (moves, pp, transformed, mimic_slot) = carry
+        def loop_body__1483(after_faint__p_446, _carry):
+            (moves, pp, transformed, mimic_slot) = _carry
             after_faint__p_446 = jnp.asarray(after_faint__p_446, jnp.int32)
             cond__1484 = (
                 lambda is_fainted__p_447: (
@@ -6453,8 +6453,8 @@ def _effect_move(s: State, params, key) -> State:
             pred__1489 = jnp.logical_and(pred__1485, cond__1488)
             pred__1490 = jnp.logical_and(pred__1485, jnp.logical_not(cond__1488))
 
-            def loop_body__1491(revert__k_450, carry):
-                (moves, pp) = carry
+            def loop_body__1491(revert__k_450, _carry):
+                (moves, pp) = _carry
                 revert__k_450 = jnp.asarray(revert__k_450, jnp.int32)
                 moves__1492 = moves.at[
                     jnp.where(pred__1489, revert__p_448__1486, 2),
@@ -6766,8 +6766,8 @@ def _effect_move(s: State, params, key) -> State:
     flinch__1622 = flinch__1581.at[jnp.where(pred__1621, 0, 2)].set(jnp.asarray(False, jnp.bool_))
     flinch__1623 = flinch__1622.at[jnp.where(pred__1621, 1, 2)].set(jnp.asarray(False, jnp.bool_))
 
-    def loop_body__1624(update_speed__p_459, carry):
-        (speed,) = carry
+    def loop_body__1624(update_speed__p_459, _carry):
+        (speed,) = _carry
         update_speed__p_459 = jnp.asarray(update_speed__p_459, jnp.int32)
         cond__1625 = hp__1603[update_speed__p_459, _get(active__1571, update_speed__p_459)] > 0
         pred__1626 = jnp.logical_and(pred__1621, cond__1625)
@@ -6811,8 +6811,8 @@ def _effect_move(s: State, params, key) -> State:
     forced_at__1648 = jnp.where(cond__1620, forced_at__1646, forced_at__1598)
     turn__1649 = turn + 1
 
-    def loop_body__1650(update_speed__p_464, carry):
-        (speed,) = carry
+    def loop_body__1650(update_speed__p_464, _carry):
+        (speed,) = _carry
         update_speed__p_464 = jnp.asarray(update_speed__p_464, jnp.int32)
         cond__1651 = hp__1603[update_speed__p_464, _get(active__1571, update_speed__p_464)] > 0
         pred__1652 = jnp.logical_and(pred__6, cond__1651)
@@ -6885,7 +6885,7 @@ def _effect_move(s: State, params, key) -> State:
         cond__1656, resolve_forced__first_465__1685, resolve_forced__first_465__1655
     )
 
-    def loop_body__1689(resolve_forced__k_475, carry):
+    def loop_body__1689(resolve_forced__k_475, _carry):
         (
             speed,
             moves,
@@ -6919,7 +6919,7 @@ def _effect_move(s: State, params, key) -> State:
             boosts,
             mod,
             stored,
-        ) = carry
+        ) = _carry
         resolve_forced__k_475 = jnp.asarray(resolve_forced__k_475, jnp.int32)
         resolve_forced__p_476__1690 = jnp.where(
             (resolve_forced__k_475 == 0),
@@ -6944,8 +6944,8 @@ def _effect_move(s: State, params, key) -> State:
         pred__1702 = jnp.logical_and(pred__1692, cond__1701)
         pred__1703 = jnp.logical_and(pred__1692, jnp.logical_not(cond__1701))
 
-        def loop_body__1704(revert__k_482, carry):
-            (moves, pp) = carry
+        def loop_body__1704(revert__k_482, _carry):
+            (moves, pp) = _carry
             revert__k_482 = jnp.asarray(revert__k_482, jnp.int32)
             moves__1705 = moves.at[
                 jnp.where(pred__1702, revert__p_480__1699, 2), revert__a_481__1700, revert__k_482
@@ -7052,8 +7052,8 @@ def _effect_move(s: State, params, key) -> State:
             jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__s_478__1694
         ].set(jnp.asarray(s.species[send_in__p_477__1693, send_in__s_478__1694], jnp.int16))
 
-        def loop_body__1742(send_in__k_483, carry):
-            (boosts,) = carry
+        def loop_body__1742(send_in__k_483, _carry):
+            (boosts,) = _carry
             send_in__k_483 = jnp.asarray(send_in__k_483, jnp.int32)
             boosts__1743 = boosts.at[
                 jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__k_483
@@ -7062,8 +7062,8 @@ def _effect_move(s: State, params, key) -> State:
 
         (boosts__1744,) = jax.lax.fori_loop(0, 6, loop_body__1742, (boosts,))
 
-        def loop_body__1745(send_in__k_484, carry):
-            (mod, stored) = carry
+        def loop_body__1745(send_in__k_484, _carry):
+            (mod, stored) = _carry
             send_in__k_484 = jnp.asarray(send_in__k_484, jnp.int32)
             mod__1746 = mod.at[jnp.where(pred__1692, send_in__p_477__1693, 2), send_in__k_484].set(
                 jnp.asarray(
@@ -7413,8 +7413,8 @@ def _effect_move(s: State, params, key) -> State:
     )
 
 
-def _effect_switch(s: State, params, key) -> State:
-    slot = params[0]
+def _effect_switch(s: State, _params, key) -> State:
+    slot = _params[0]
     _words = jax.random.bits(key, (9,), jnp.uint32)
     ndraws = s.ndraws
     pending = s.pending
@@ -7484,8 +7484,8 @@ def _effect_switch(s: State, params, key) -> State:
     pred__5 = jnp.logical_and(pred__2, cond__4)
     pred__6 = jnp.logical_and(pred__2, jnp.logical_not(cond__4))
 
-    def loop_body__7(commit_choices__p_507, carry):
-        (fight, last_move, last_slot, shown_move) = carry
+    def loop_body__7(commit_choices__p_507, _carry):
+        (fight, last_move, last_slot, shown_move) = _carry
         commit_choices__p_507 = jnp.asarray(commit_choices__p_507, jnp.int32)
         commit_choices__act_508__8 = jnp.asarray(_get(pending, commit_choices__p_507)).astype(
             jnp.int32
@@ -7611,8 +7611,8 @@ def _effect_switch(s: State, params, key) -> State:
         0, 2, loop_body__7, (fight, last_move, last_slot, shown_move)
     )
 
-    def loop_body__30(update_speed__p_516, carry):
-        (speed,) = carry
+    def loop_body__30(update_speed__p_516, _carry):
+        (speed,) = _carry
         update_speed__p_516 = jnp.asarray(update_speed__p_516, jnp.int32)
         cond__31 = hp[update_speed__p_516, _get(active, update_speed__p_516)] > 0
         pred__32 = jnp.logical_and(pred__5, cond__31)
@@ -7762,7 +7762,7 @@ def _effect_switch(s: State, params, key) -> State:
         (),
     )
 
-    def loop_body__124(resolve_turn__k_546, carry):
+    def loop_body__124(resolve_turn__k_546, _carry):
         (
             speed,
             moves,
@@ -7818,7 +7818,7 @@ def _effect_switch(s: State, params, key) -> State:
             lock_acc,
             base_moves,
             mimic_orig,
-        ) = carry
+        ) = _carry
         resolve_turn__k_546 = jnp.asarray(resolve_turn__k_546, jnp.int32)
         resolve_turn__p_547__125 = jnp.where(
             (resolve_turn__k_546 == 0),
@@ -7847,8 +7847,8 @@ def _effect_switch(s: State, params, key) -> State:
         pred__141 = jnp.logical_and(pred__130, cond__140)
         pred__142 = jnp.logical_and(pred__130, jnp.logical_not(cond__140))
 
-        def loop_body__143(revert__k_554, carry):
-            (moves, pp) = carry
+        def loop_body__143(revert__k_554, _carry):
+            (moves, pp) = _carry
             revert__k_554 = jnp.asarray(revert__k_554, jnp.int32)
             moves__144 = moves.at[
                 jnp.where(pred__141, revert__p_552__138, 2), revert__a_553__139, revert__k_554
@@ -7955,8 +7955,8 @@ def _effect_switch(s: State, params, key) -> State:
             jnp.asarray(s.species[send_in__p_549__132, send_in__s_550__133], jnp.int16)
         )
 
-        def loop_body__181(send_in__k_555, carry):
-            (boosts,) = carry
+        def loop_body__181(send_in__k_555, _carry):
+            (boosts,) = _carry
             send_in__k_555 = jnp.asarray(send_in__k_555, jnp.int32)
             boosts__182 = boosts.at[
                 jnp.where(pred__130, send_in__p_549__132, 2), send_in__k_555
@@ -7965,8 +7965,8 @@ def _effect_switch(s: State, params, key) -> State:
 
         (boosts__183,) = jax.lax.fori_loop(0, 6, loop_body__181, (boosts,))
 
-        def loop_body__184(send_in__k_556, carry):
-            (mod, stored) = carry
+        def loop_body__184(send_in__k_556, _carry):
+            (mod, stored) = _carry
             send_in__k_556 = jnp.asarray(send_in__k_556, jnp.int32)
             mod__185 = mod.at[jnp.where(pred__130, send_in__p_549__132, 2), send_in__k_556].set(
                 jnp.asarray(
@@ -8068,8 +8068,8 @@ def _effect_switch(s: State, params, key) -> State:
         pred__221 = jnp.logical_and(pred__130, jnp.logical_not(cond__219))
         resolve_turn__over_545__222 = True
 
-        def loop_body__223(after_faint__p_564, carry):
-            (moves, pp, transformed, mimic_slot) = carry
+        def loop_body__223(after_faint__p_564, _carry):
+            (moves, pp, transformed, mimic_slot) = _carry
             after_faint__p_564 = jnp.asarray(after_faint__p_564, jnp.int32)
             cond__224 = (
                 lambda is_fainted__p_565: (
@@ -8083,8 +8083,8 @@ def _effect_switch(s: State, params, key) -> State:
             pred__229 = jnp.logical_and(pred__225, cond__228)
             pred__230 = jnp.logical_and(pred__225, jnp.logical_not(cond__228))
 
-            def loop_body__231(revert__k_568, carry):
-                (moves, pp) = carry
+            def loop_body__231(revert__k_568, _carry):
+                (moves, pp) = _carry
                 revert__k_568 = jnp.asarray(revert__k_568, jnp.int32)
                 moves__232 = moves.at[
                     jnp.where(pred__229, revert__p_566__226, 2), revert__a_567__227, revert__k_568
@@ -9173,8 +9173,8 @@ def _effect_switch(s: State, params, key) -> State:
         )
         apply_boosts__any_ok_665__666 = False
 
-        def loop_body__667(apply_boosts__k_666, carry):
-            (boosts, mod, apply_boosts__any_ok_665) = carry
+        def loop_body__667(apply_boosts__k_666, _carry):
+            (boosts, mod, apply_boosts__any_ok_665) = _carry
             apply_boosts__k_666 = jnp.asarray(apply_boosts__k_666, jnp.int32)
             boost_stat__q_667__668 = apply_boosts__q_656__657
             boost_stat__k_668__669 = apply_boosts__k_666
@@ -9359,8 +9359,8 @@ def _effect_switch(s: State, params, key) -> State:
         disable__pick_686__732 = rand__result_685__731
         disable__nth_687__733 = jnp.asarray(-1, jnp.int32)
 
-        def loop_body__734(disable__k_688, carry):
-            (disable__nth_687, disabled_slot, disabled_move) = carry
+        def loop_body__734(disable__k_688, _carry):
+            (disable__nth_687, disabled_slot, disabled_move) = _carry
             disable__k_688 = jnp.asarray(disable__k_688, jnp.int32)
             cond__735 = jnp.logical_and(
                 (moves__241[disable__q_677__712, disable__d_678__713, disable__k_688] >= 0),
@@ -9435,7 +9435,7 @@ def _effect_switch(s: State, params, key) -> State:
             jnp.where(pred__775, haze__p_692__766, 2), active__153[haze__p_692__766]
         ].set(jnp.asarray(4, jnp.int8))
 
-        def loop_body__777(haze__s_695, carry):
+        def loop_body__777(haze__s_695, _carry):
             (
                 boosts,
                 mod,
@@ -9450,11 +9450,11 @@ def _effect_switch(s: State, params, key) -> State:
                 reflect,
                 light_screen,
                 toxic,
-            ) = carry
+            ) = _carry
             haze__s_695 = jnp.asarray(haze__s_695, jnp.int32)
 
-            def loop_body__778(haze__k_696, carry):
-                (boosts,) = carry
+            def loop_body__778(haze__k_696, _carry):
+                (boosts,) = _carry
                 haze__k_696 = jnp.asarray(haze__k_696, jnp.int32)
                 boosts__779 = boosts.at[jnp.where(pred__765, haze__s_695, 2), haze__k_696].set(
                     jnp.asarray(0, jnp.int8)
@@ -9463,8 +9463,8 @@ def _effect_switch(s: State, params, key) -> State:
 
             (boosts__780,) = jax.lax.fori_loop(0, 6, loop_body__778, (boosts,))
 
-            def loop_body__781(haze__k_697, carry):
-                (mod,) = carry
+            def loop_body__781(haze__k_697, _carry):
+                (mod,) = _carry
                 haze__k_697 = jnp.asarray(haze__k_697, jnp.int32)
                 mod__782 = mod.at[jnp.where(pred__765, haze__s_695, 2), haze__k_697].set(
                     jnp.asarray(_get(stored__188, haze__s_695, haze__k_697), jnp.int16)
@@ -9755,8 +9755,8 @@ def _effect_switch(s: State, params, key) -> State:
         cond__892 = jnp.logical_not(transformed__243[transform__p_714__888])
         pred__893 = jnp.logical_and(pred__887, cond__892)
 
-        def loop_body__894(transform__k_718, carry):
-            (base_moves, base_pp) = carry
+        def loop_body__894(transform__k_718, _carry):
+            (base_moves, base_pp) = _carry
             transform__k_718 = jnp.asarray(transform__k_718, jnp.int32)
             base_moves__895 = base_moves.at[
                 jnp.where(pred__893, transform__p_714__888, 2), transform__k_718
@@ -9841,8 +9841,8 @@ def _effect_switch(s: State, params, key) -> State:
             )
         )
 
-        def loop_body__909(transform__k_724, carry):
-            (stored, mod, moves, pp) = carry
+        def loop_body__909(transform__k_724, _carry):
+            (stored, mod, moves, pp) = _carry
             transform__k_724 = jnp.asarray(transform__k_724, jnp.int32)
             stored__910 = stored.at[
                 jnp.where(pred__887, transform__p_714__888, 2), transform__k_724
@@ -9878,8 +9878,8 @@ def _effect_switch(s: State, params, key) -> State:
             0, 4, loop_body__909, (stored__188, mod__796, moves__241, pp__490)
         )
 
-        def loop_body__919(transform__k_726, carry):
-            (boosts,) = carry
+        def loop_body__919(transform__k_726, _carry):
+            (boosts,) = _carry
             transform__k_726 = jnp.asarray(transform__k_726, jnp.int32)
             boosts__920 = boosts.at[
                 jnp.where(pred__887, transform__p_714__888, 2), transform__k_726
@@ -10467,8 +10467,8 @@ def _effect_switch(s: State, params, key) -> State:
         hit_substitute__a_801__1161 = active__153[hit_substitute__p_796__1156]
         hit_substitute__broke_802__1162 = False
 
-        def loop_body__1163(hit_substitute__h_803, carry):
-            (last_damage, sub_hp, hit_substitute__broke_802, substitute, hp) = carry
+        def loop_body__1163(hit_substitute__h_803, _carry):
+            (last_damage, sub_hp, hit_substitute__broke_802, substitute, hp) = _carry
             hit_substitute__h_803 = jnp.asarray(hit_substitute__h_803, jnp.int32)
             cond__1164 = jnp.logical_and(
                 jnp.logical_and(
@@ -10603,8 +10603,8 @@ def _effect_switch(s: State, params, key) -> State:
             cond__1154, use_move_hit__broke_634__1193, use_move_hit__broke_634__558
         )
 
-        def loop_body__1199(use_move_hit__h_807, carry):
-            (use_move_hit__dmg_794, hp, last_damage) = carry
+        def loop_body__1199(use_move_hit__h_807, _carry):
+            (use_move_hit__dmg_794, hp, last_damage) = _carry
             use_move_hit__h_807 = jnp.asarray(use_move_hit__h_807, jnp.int32)
             cond__1200 = jnp.logical_and(
                 jnp.logical_and(
@@ -10936,8 +10936,8 @@ def _effect_switch(s: State, params, key) -> State:
         )
         apply_boosts__any_ok_843__1321 = False
 
-        def loop_body__1322(apply_boosts__k_844, carry):
-            (boosts, mod, apply_boosts__any_ok_843) = carry
+        def loop_body__1322(apply_boosts__k_844, _carry):
+            (boosts, mod, apply_boosts__any_ok_843) = _carry
             apply_boosts__k_844 = jnp.asarray(apply_boosts__k_844, jnp.int32)
             boost_stat__q_845__1323 = apply_boosts__q_834__1312
             boost_stat__k_846__1324 = apply_boosts__k_844
@@ -11388,8 +11388,8 @@ def _effect_switch(s: State, params, key) -> State:
         pred__1481 = jnp.logical_and(pred__131, jnp.logical_not(cond__1479))
         resolve_turn__over_545__1482 = True
 
-        def loop_body__1483(after_faint__p_877, carry):
-            (moves, pp, transformed, mimic_slot) = carry
+        def loop_body__1483(after_faint__p_877, _carry):
+            (moves, pp, transformed, mimic_slot) = _carry
             after_faint__p_877 = jnp.asarray(after_faint__p_877, jnp.int32)
             cond__1484 = (
                 lambda is_fainted__p_878: (
@@ -11403,8 +11403,8 @@ def _effect_switch(s: State, params, key) -> State:
             pred__1489 = jnp.logical_and(pred__1485, cond__1488)
             pred__1490 = jnp.logical_and(pred__1485, jnp.logical_not(cond__1488))
 
-            def loop_body__1491(revert__k_881, carry):
-                (moves, pp) = carry
+            def loop_body__1491(revert__k_881, _carry):
+                (moves, pp) = _carry
                 revert__k_881 = jnp.asarray(revert__k_881, jnp.int32)
                 moves__1492 = moves.at[
                     jnp.where(pred__1489, revert__p_879__1486, 2),
@@ -11716,8 +11716,8 @@ def _effect_switch(s: State, params, key) -> State:
     flinch__1622 = flinch__1581.at[jnp.where(pred__1621, 0, 2)].set(jnp.asarray(False, jnp.bool_))
     flinch__1623 = flinch__1622.at[jnp.where(pred__1621, 1, 2)].set(jnp.asarray(False, jnp.bool_))
 
-    def loop_body__1624(update_speed__p_890, carry):
-        (speed,) = carry
+    def loop_body__1624(update_speed__p_890, _carry):
+        (speed,) = _carry
         update_speed__p_890 = jnp.asarray(update_speed__p_890, jnp.int32)
         cond__1625 = hp__1603[update_speed__p_890, _get(active__1571, update_speed__p_890)] > 0
         pred__1626 = jnp.logical_and(pred__1621, cond__1625)
@@ -11761,8 +11761,8 @@ def _effect_switch(s: State, params, key) -> State:
     forced_at__1648 = jnp.where(cond__1620, forced_at__1646, forced_at__1598)
     turn__1649 = turn + 1
 
-    def loop_body__1650(update_speed__p_895, carry):
-        (speed,) = carry
+    def loop_body__1650(update_speed__p_895, _carry):
+        (speed,) = _carry
         update_speed__p_895 = jnp.asarray(update_speed__p_895, jnp.int32)
         cond__1651 = hp__1603[update_speed__p_895, _get(active__1571, update_speed__p_895)] > 0
         pred__1652 = jnp.logical_and(pred__6, cond__1651)
@@ -11835,7 +11835,7 @@ def _effect_switch(s: State, params, key) -> State:
         cond__1656, resolve_forced__first_896__1685, resolve_forced__first_896__1655
     )
 
-    def loop_body__1689(resolve_forced__k_906, carry):
+    def loop_body__1689(resolve_forced__k_906, _carry):
         (
             speed,
             moves,
@@ -11869,7 +11869,7 @@ def _effect_switch(s: State, params, key) -> State:
             boosts,
             mod,
             stored,
-        ) = carry
+        ) = _carry
         resolve_forced__k_906 = jnp.asarray(resolve_forced__k_906, jnp.int32)
         resolve_forced__p_907__1690 = jnp.where(
             (resolve_forced__k_906 == 0),
@@ -11894,8 +11894,8 @@ def _effect_switch(s: State, params, key) -> State:
         pred__1702 = jnp.logical_and(pred__1692, cond__1701)
         pred__1703 = jnp.logical_and(pred__1692, jnp.logical_not(cond__1701))
 
-        def loop_body__1704(revert__k_913, carry):
-            (moves, pp) = carry
+        def loop_body__1704(revert__k_913, _carry):
+            (moves, pp) = _carry
             revert__k_913 = jnp.asarray(revert__k_913, jnp.int32)
             moves__1705 = moves.at[
                 jnp.where(pred__1702, revert__p_911__1699, 2), revert__a_912__1700, revert__k_913
@@ -12002,8 +12002,8 @@ def _effect_switch(s: State, params, key) -> State:
             jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__s_909__1694
         ].set(jnp.asarray(s.species[send_in__p_908__1693, send_in__s_909__1694], jnp.int16))
 
-        def loop_body__1742(send_in__k_914, carry):
-            (boosts,) = carry
+        def loop_body__1742(send_in__k_914, _carry):
+            (boosts,) = _carry
             send_in__k_914 = jnp.asarray(send_in__k_914, jnp.int32)
             boosts__1743 = boosts.at[
                 jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__k_914
@@ -12012,8 +12012,8 @@ def _effect_switch(s: State, params, key) -> State:
 
         (boosts__1744,) = jax.lax.fori_loop(0, 6, loop_body__1742, (boosts,))
 
-        def loop_body__1745(send_in__k_915, carry):
-            (mod, stored) = carry
+        def loop_body__1745(send_in__k_915, _carry):
+            (mod, stored) = _carry
             send_in__k_915 = jnp.asarray(send_in__k_915, jnp.int32)
             mod__1746 = mod.at[jnp.where(pred__1692, send_in__p_908__1693, 2), send_in__k_915].set(
                 jnp.asarray(
@@ -12571,8 +12571,8 @@ def init(key) -> State:
     team = team.at[1].set(jnp.asarray(_roll(_words[1], 200), jnp.int16))
     load_team__t_1 = team[0]
 
-    def loop_body__1(load_team__i_2, carry):
-        (species, level, maxhp, hp, stats, speed, moves, pp) = carry
+    def loop_body__1(load_team__i_2, _carry):
+        (species, level, maxhp, hp, stats, speed, moves, pp) = _carry
         load_team__i_2 = jnp.asarray(load_team__i_2, jnp.int32)
         load_team__r_3__2 = (load_team__t_1 * 6) + load_team__i_2
         load_team__sp_4__3 = TEAMS__species_num[load_team__r_3__2] - 1
@@ -12767,8 +12767,8 @@ def init(key) -> State:
             (4,),
         )
 
-        def loop_body__15(load_team__k_23, carry):
-            (moves, pp) = carry
+        def loop_body__15(load_team__k_23, _carry):
+            (moves, pp) = _carry
             load_team__k_23 = jnp.asarray(load_team__k_23, jnp.int32)
             load_team__mv_24__16 = _get(load_team__nums_22__14, load_team__k_23) - 1
             moves__17 = moves.at[0, load_team__i_2, load_team__k_23].set(
@@ -12797,8 +12797,8 @@ def init(key) -> State:
     )
     load_team__t_25 = team[1]
 
-    def loop_body__21(load_team__i_26, carry):
-        (species, level, maxhp, hp, stats, speed, moves, pp) = carry
+    def loop_body__21(load_team__i_26, _carry):
+        (species, level, maxhp, hp, stats, speed, moves, pp) = _carry
         load_team__i_26 = jnp.asarray(load_team__i_26, jnp.int32)
         load_team__r_27__22 = (load_team__t_25 * 6) + load_team__i_26
         load_team__sp_28__23 = TEAMS__species_num[load_team__r_27__22] - 1
@@ -12995,8 +12995,8 @@ def init(key) -> State:
             (4,),
         )
 
-        def loop_body__35(load_team__k_47, carry):
-            (moves, pp) = carry
+        def loop_body__35(load_team__k_47, _carry):
+            (moves, pp) = _carry
             load_team__k_47 = jnp.asarray(load_team__k_47, jnp.int32)
             load_team__mv_48__36 = _get(load_team__nums_46__34, load_team__k_47) - 1
             moves__37 = moves.at[1, load_team__i_26, load_team__k_47].set(
@@ -13032,8 +13032,8 @@ def init(key) -> State:
     cond__43 = transformed[0]
     pred__44 = jnp.logical_not(cond__43)
 
-    def loop_body__45(revert__k_51, carry):
-        (moves, pp) = carry
+    def loop_body__45(revert__k_51, _carry):
+        (moves, pp) = _carry
         revert__k_51 = jnp.asarray(revert__k_51, jnp.int32)
         moves__46 = moves.at[jnp.where(cond__43, 0, 2), revert__a_50, revert__k_51].set(
             jnp.asarray(_get(s.base_moves, 0, revert__k_51), jnp.int16)
@@ -13079,16 +13079,16 @@ def init(key) -> State:
     last_slot = last_slot.at[0].set(jnp.asarray(0, jnp.int8))
     seen = seen.at[0, 0].set(jnp.asarray(species[0, 0], jnp.int16))
 
-    def loop_body__56(send_in__k_52, carry):
-        (boosts,) = carry
+    def loop_body__56(send_in__k_52, _carry):
+        (boosts,) = _carry
         send_in__k_52 = jnp.asarray(send_in__k_52, jnp.int32)
         boosts__57 = boosts.at[0, send_in__k_52].set(jnp.asarray(0, jnp.int8))
         return (boosts__57,)
 
     (boosts,) = jax.lax.fori_loop(0, 6, loop_body__56, (boosts,))
 
-    def loop_body__58(send_in__k_53, carry):
-        (mod, stored) = carry
+    def loop_body__58(send_in__k_53, _carry):
+        (mod, stored) = _carry
         send_in__k_53 = jnp.asarray(send_in__k_53, jnp.int32)
         mod__59 = mod.at[0, send_in__k_53].set(
             jnp.asarray(_get(stats, 0, 0, send_in__k_53), jnp.int16)
@@ -13119,8 +13119,8 @@ def init(key) -> State:
     cond__67 = transformed__50[1]
     pred__68 = jnp.logical_not(cond__67)
 
-    def loop_body__69(revert__k_56, carry):
-        (moves, pp) = carry
+    def loop_body__69(revert__k_56, _carry):
+        (moves, pp) = _carry
         revert__k_56 = jnp.asarray(revert__k_56, jnp.int32)
         moves__70 = moves.at[jnp.where(cond__67, 1, 2), revert__a_55, revert__k_56].set(
             jnp.asarray(_get(s.base_moves, 1, revert__k_56), jnp.int16)
@@ -13168,16 +13168,16 @@ def init(key) -> State:
     last_slot = last_slot.at[1].set(jnp.asarray(0, jnp.int8))
     seen = seen.at[1, 0].set(jnp.asarray(species[1, 0], jnp.int16))
 
-    def loop_body__80(send_in__k_57, carry):
-        (boosts,) = carry
+    def loop_body__80(send_in__k_57, _carry):
+        (boosts,) = _carry
         send_in__k_57 = jnp.asarray(send_in__k_57, jnp.int32)
         boosts__81 = boosts.at[1, send_in__k_57].set(jnp.asarray(0, jnp.int8))
         return (boosts__81,)
 
     (boosts,) = jax.lax.fori_loop(0, 6, loop_body__80, (boosts,))
 
-    def loop_body__82(send_in__k_58, carry):
-        (mod, stored) = carry
+    def loop_body__82(send_in__k_58, _carry):
+        (mod, stored) = _carry
         send_in__k_58 = jnp.asarray(send_in__k_58, jnp.int32)
         mod__83 = mod.at[1, send_in__k_58].set(
             jnp.asarray(_get(stats, 1, 0, send_in__k_58), jnp.int16)
@@ -13218,8 +13218,8 @@ def init(key) -> State:
     v__103 = rand__result_61__102
     loop_words__104 = _loop_words(key, (4,), 0, 3, ())
 
-    def loop_body__105(k, carry):
-        (forced_at, draws, draw_lo, draw_hi, ndraws) = carry
+    def loop_body__105(k, _carry):
+        (forced_at, draws, draw_lo, draw_hi, ndraws) = _carry
         k = jnp.asarray(k, jnp.int32)
         rand__v_62__106 = 0 + _roll(loop_words__104[k - 0, 0], 2)
         cond__107 = forced_at < s.forced_n

@@ -2319,7 +2319,7 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_mask_move(s: State, mask: np.ndarray) -> None:
+def _legal_mask_move(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of move: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     can_move__p_65 = s.current_player
@@ -2371,7 +2371,7 @@ def _legal_mask_move(s: State, mask: np.ndarray) -> None:
     for _m in range(0, 4):
         _at1 = 0 + (_m - 0) * 1
         m = np.int32(_m)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 lambda can_move__m_66: (
                     lambda can_move__usable_68: (
@@ -2394,7 +2394,7 @@ def _legal_mask_move(s: State, mask: np.ndarray) -> None:
         )
 
 
-def _legal_mask_switch(s: State, mask: np.ndarray) -> None:
+def _legal_mask_switch(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of switch: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     can_switch__p_501 = s.current_player
@@ -2414,7 +2414,7 @@ def _legal_mask_switch(s: State, mask: np.ndarray) -> None:
     for _slot in range(0, 6):
         _at1 = 4 + (_slot - 0) * 1
         slot = np.int32(_slot)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 lambda can_switch__s_502: (
                     (

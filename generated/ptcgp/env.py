@@ -3984,9 +3984,9 @@ def invariants(s: State) -> jax.Array:
 
 def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
-    parts = []
+    _parts = []
     # play_basic: its guard evaluated over the whole parameter grid
-    guard = lambda h: jnp.logical_and(
+    _guard = lambda h: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             jnp.logical_and(
@@ -4017,10 +4017,10 @@ def legal_action_mask(s: State) -> jax.Array:
             ),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 10, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 10, dtype=jnp.int32))))
     # evolve: its guard evaluated over the whole parameter grid
-    guard = lambda h, slot: jnp.logical_and(
+    _guard = lambda h, slot: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             jnp.logical_and(
@@ -4053,23 +4053,23 @@ def legal_action_mask(s: State) -> jax.Array:
             ),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(None, 0))
-    guard = jax.vmap(guard, in_axes=(0, None))
-    parts.append(
-        jnp.ravel(guard(jnp.arange(0, 10, dtype=jnp.int32), jnp.arange(0, 4, dtype=jnp.int32)))
+    _guard = jax.vmap(_guard, in_axes=(None, 0))
+    _guard = jax.vmap(_guard, in_axes=(0, None))
+    _parts.append(
+        jnp.ravel(_guard(jnp.arange(0, 10, dtype=jnp.int32), jnp.arange(0, 4, dtype=jnp.int32)))
     )
     # attach: its guard evaluated over the whole parameter grid
-    guard = lambda slot: jnp.logical_and(
+    _guard = lambda slot: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             jnp.logical_and((s.phase == 1), (s.energy_now[s.current_player] >= 0)),
             (s.card[s.current_player, slot] >= 0),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 4, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 4, dtype=jnp.int32))))
     # play_trainer: its guard evaluated over the whole parameter grid
-    guard = lambda h: jnp.logical_and(
+    _guard = lambda h: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             jnp.logical_and(
@@ -4327,10 +4327,10 @@ def legal_action_mask(s: State) -> jax.Array:
             )(s.current_player),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 10, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 10, dtype=jnp.int32))))
     # retreat: its guard evaluated over the whole parameter grid
-    guard = lambda b: jnp.logical_and(
+    _guard = lambda b: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             jnp.logical_and(
@@ -4359,10 +4359,10 @@ def legal_action_mask(s: State) -> jax.Array:
             ),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(1, 4, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(1, 4, dtype=jnp.int32))))
     # attack: its guard evaluated over the whole parameter grid
-    guard = lambda k, src: jnp.logical_and(
+    _guard = lambda k, src: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             jnp.logical_and(
@@ -5222,13 +5222,13 @@ def legal_action_mask(s: State) -> jax.Array:
             )(s.current_player),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(None, 0))
-    guard = jax.vmap(guard, in_axes=(0, None))
-    parts.append(
-        jnp.ravel(guard(jnp.arange(0, 2, dtype=jnp.int32), jnp.arange(0, 9, dtype=jnp.int32)))
+    _guard = jax.vmap(_guard, in_axes=(None, 0))
+    _guard = jax.vmap(_guard, in_axes=(0, None))
+    _parts.append(
+        jnp.ravel(_guard(jnp.arange(0, 2, dtype=jnp.int32), jnp.arange(0, 9, dtype=jnp.int32)))
     )
     # use_ability: its guard evaluated over the whole parameter grid
-    guard = lambda slot: jnp.logical_and(
+    _guard = lambda slot: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             (s.phase == 1),
@@ -5597,17 +5597,17 @@ def legal_action_mask(s: State) -> jax.Array:
             )(s.current_player),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 4, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 4, dtype=jnp.int32))))
     # promote: its guard evaluated over the whole parameter grid
-    guard = lambda b: jnp.logical_and(
+    _guard = lambda b: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and((s.phase == 2), (s.card[s.current_player, b] >= 0)),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(1, 4, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(1, 4, dtype=jnp.int32))))
     # discard_fossil: its guard evaluated over the whole parameter grid
-    guard = lambda slot: jnp.logical_and(
+    _guard = lambda slot: jnp.logical_and(
         (s.choice__pending == 0),
         jnp.logical_and(
             jnp.logical_and(
@@ -5625,9 +5625,9 @@ def legal_action_mask(s: State) -> jax.Array:
             ),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 4, dtype=jnp.int32))))
-    parts.append(
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 4, dtype=jnp.int32))))
+    _parts.append(
         jnp.reshape(
             jnp.asarray(
                 jnp.logical_and(
@@ -5642,17 +5642,17 @@ def legal_action_mask(s: State) -> jax.Array:
         )
     )
     # choice: its guard evaluated over the whole parameter grid
-    guard = lambda choice__option: jnp.logical_and(
+    _guard = lambda choice__option: jnp.logical_and(
         (s.choice__pending != 0), _get(s.choice__mask, choice__option)
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 20, dtype=jnp.int32))))
-    mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
-    return jnp.logical_and(mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 20, dtype=jnp.int32))))
+    _mask = jnp.concatenate(_parts) if len(_parts) > 1 else _parts[0]
+    return jnp.logical_and(_mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
 
 
-def _effect_play_basic(s: State, params, key) -> State:
-    h = params[0]
+def _effect_play_basic(s: State, _params, key) -> State:
+    h = _params[0]
     hand = s.hand
     hand_count = s.hand_count
     card = s.card
@@ -5703,9 +5703,9 @@ def _effect_play_basic(s: State, params, key) -> State:
     )
 
 
-def _effect_evolve(s: State, params, key) -> State:
-    h = params[0]
-    slot = params[1]
+def _effect_evolve(s: State, _params, key) -> State:
+    h = _params[0]
+    slot = _params[1]
     hand = s.hand
     hand_count = s.hand_count
     under = s.under
@@ -5754,8 +5754,8 @@ def _effect_evolve(s: State, params, key) -> State:
     )
 
 
-def _effect_attach(s: State, params, key) -> State:
-    slot = params[0]
+def _effect_attach(s: State, _params, key) -> State:
+    slot = _params[0]
     energy = s.energy
     energy_now = s.energy_now
     p = s.current_player
@@ -5766,9 +5766,9 @@ def _effect_attach(s: State, params, key) -> State:
     return s.replace(energy=energy, energy_now=energy_now)
 
 
-def _effect_play_trainer(s: State, params, key) -> State:
-    h = params[0]
-    choice__option = params[2]
+def _effect_play_trainer(s: State, _params, key) -> State:
+    h = _params[0]
+    choice__option = _params[2]
     _words = jax.random.bits(key, (1,), jnp.uint32)
     choice__pending = s.choice__pending
     current_player = s.current_player
@@ -6013,8 +6013,8 @@ def _effect_play_trainer(s: State, params, key) -> State:
     repeat__going_44__54 = True
     loop_words__55 = _loop_words(key, (10,), 0, 16, ())
 
-    def loop_body__56(repeat__i_45, carry):
-        (repeat__going_44, heads) = carry
+    def loop_body__56(repeat__i_45, _carry):
+        (repeat__going_44, heads) = _carry
         repeat__i_45 = jnp.asarray(repeat__i_45, jnp.int32)
         cond__57 = repeat__going_44
         pred__58 = jnp.logical_and(pred__53, cond__57)
@@ -6139,8 +6139,8 @@ def _effect_play_trainer(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__107(return_to_hand__i_57, carry):
-        (hand, hand_count, discard, discard_count) = carry
+    def loop_body__107(return_to_hand__i_57, _carry):
+        (hand, hand_count, discard, discard_count) = _carry
         return_to_hand__i_57 = jnp.asarray(return_to_hand__i_57, jnp.int32)
         cond__108 = jnp.logical_and(
             (_get(return_to_hand__held_56__106, return_to_hand__i_57) >= 0),
@@ -6201,8 +6201,8 @@ def _effect_play_trainer(s: State, params, key) -> State:
     move_to_active__t_63__134 = CARDS__t_move_type[c]
     move_to_active__g_64__135 = CARDS__t_move_group[c]
 
-    def loop_body__136(move_to_active__bs_65, carry):
-        (energy,) = carry
+    def loop_body__136(move_to_active__bs_65, _carry):
+        (energy,) = _carry
         move_to_active__bs_65 = jnp.asarray(move_to_active__bs_65, jnp.int32)
         cond__137 = jnp.logical_and(
             (card__125[move_to_active__p_62__133, move_to_active__bs_65] >= 0),
@@ -6749,8 +6749,8 @@ def _effect_play_trainer(s: State, params, key) -> State:
     )
 
 
-def _effect_retreat(s: State, params, key) -> State:
-    b = params[0]
+def _effect_retreat(s: State, _params, key) -> State:
+    b = _params[0]
     energy = s.energy
     card = s.card
     damage = s.damage
@@ -6904,10 +6904,10 @@ def _effect_retreat(s: State, params, key) -> State:
     )
 
 
-def _effect_attack(s: State, params, key) -> State:
-    k = params[0]
-    src = params[1]
-    choice__option = params[2]
+def _effect_attack(s: State, _params, key) -> State:
+    k = _params[0]
+    src = _params[1]
+    choice__option = _params[2]
     _words = jax.random.bits(key, (12,), jnp.uint32)
     choice__pending = s.choice__pending
     current_player = s.current_player
@@ -7085,8 +7085,8 @@ def _effect_attack(s: State, params, key) -> State:
     repeat__going_181__22 = True
     loop_words__23 = _loop_words(key, (16,), 0, 16, ())
 
-    def loop_body__24(repeat__i_182, carry):
-        (repeat__going_181, heads) = carry
+    def loop_body__24(repeat__i_182, _carry):
+        (repeat__going_181, heads) = _carry
         repeat__i_182 = jnp.asarray(repeat__i_182, jnp.int32)
         cond__25 = repeat__going_181
         pred__26 = jnp.logical_and(pred__20, cond__25)
@@ -8142,7 +8142,7 @@ def _effect_attack(s: State, params, key) -> State:
     )
     choice__from_4__199 = jnp.where((choice__resume == 4), choice__attack_effects__i_271, 0)
 
-    def loop_body__200(attack_effects__i_271, carry):
+    def loop_body__200(attack_effects__i_271, _carry):
         (
             choice__test_4,
             attack_effects__to_272,
@@ -8161,7 +8161,7 @@ def _effect_attack(s: State, params, key) -> State:
             current_player,
             choice__pending,
             energy,
-        ) = carry
+        ) = _carry
         attack_effects__i_271 = jnp.asarray(attack_effects__i_271, jnp.int32)
         cond__201 = attack_effects__i_271 >= choice__from_4__199
         pred__202 = jnp.logical_and(pred__46, cond__201)
@@ -8559,8 +8559,8 @@ def _effect_attack(s: State, params, key) -> State:
     pred__342 = jnp.logical_and(pred__46, cond__341)
     loop_words__343 = _loop_words(key, (18,), 0, 4, ())
 
-    def loop_body__344(attack_effects__i_273, carry):
-        (damage,) = carry
+    def loop_body__344(attack_effects__i_273, _carry):
+        (damage,) = _carry
         attack_effects__i_273 = jnp.asarray(attack_effects__i_273, jnp.int32)
         cond__345 = attack_effects__i_273 < ATTACKS__hits[attack_effects__r_242__192]
         pred__346 = jnp.logical_and(pred__342, cond__345)
@@ -9411,8 +9411,8 @@ def _effect_attack(s: State, params, key) -> State:
         (3,),
     )
 
-    def loop_body__376(shuffle_defender__i_334, carry):
-        (deck, deck_count) = carry
+    def loop_body__376(shuffle_defender__i_334, _carry):
+        (deck, deck_count) = _carry
         shuffle_defender__i_334 = jnp.asarray(shuffle_defender__i_334, jnp.int32)
         cond__377 = _get(shuffle_defender__held_333__375, shuffle_defender__i_334) >= 0
         pred__378 = jnp.logical_and(pred__373, cond__377)
@@ -9863,8 +9863,8 @@ def _effect_attack(s: State, params, key) -> State:
         jnp.where(pred__410, lasting__q_364__414, 2), lasting__k_362__412
     ].set(jnp.asarray(lasting__n_363__413, jnp.int16))
 
-    def loop_body__417(attack_effects__bs_365, carry):
-        (damage,) = carry
+    def loop_body__417(attack_effects__bs_365, _carry):
+        (damage,) = _carry
         attack_effects__bs_365 = jnp.asarray(attack_effects__bs_365, jnp.int32)
         cond__418 = jnp.logical_and(
             (ATTACKS__bench_damage[attack_effects__r_242__192] > 0),
@@ -11178,8 +11178,8 @@ def _effect_attack(s: State, params, key) -> State:
     discard_random_in_play__u_454__489 = jnp.asarray(-1, jnp.int32)
     discard_random_in_play__counted_455__490 = jnp.asarray(0, jnp.int32)
 
-    def loop_body__491(discard_random_in_play__v_456, carry):
-        (discard_random_in_play__counted_455, discard_random_in_play__u_454) = carry
+    def loop_body__491(discard_random_in_play__v_456, _carry):
+        (discard_random_in_play__counted_455, discard_random_in_play__u_454) = _carry
         discard_random_in_play__v_456 = jnp.asarray(discard_random_in_play__v_456, jnp.int32)
         discard_random_in_play__counted_455__492 = (
             discard_random_in_play__counted_455
@@ -11556,12 +11556,12 @@ def _effect_attack(s: State, params, key) -> State:
         discard_count__369,
     )
 
-    def loop_body__569(knockouts__q_484, carry):
-        (discard,) = carry
+    def loop_body__569(knockouts__q_484, _carry):
+        (discard,) = _carry
         knockouts__q_484 = jnp.asarray(knockouts__q_484, jnp.int32)
 
-        def loop_body__570(knockouts__ks_485, carry):
-            (discard,) = carry
+        def loop_body__570(knockouts__ks_485, _carry):
+            (discard,) = _carry
             knockouts__ks_485 = jnp.asarray(knockouts__ks_485, jnp.int32)
             cond__571 = _get(knockouts__ko_482__566, knockouts__q_484, knockouts__ks_485)
             pred__572 = jnp.logical_and(pred__342, cond__571)
@@ -11575,8 +11575,8 @@ def _effect_attack(s: State, params, key) -> State:
                 )
             )
 
-            def loop_body__574(knockouts__u_486, carry):
-                (discard,) = carry
+            def loop_body__574(knockouts__u_486, _carry):
+                (discard,) = _carry
                 knockouts__u_486 = jnp.asarray(knockouts__u_486, jnp.int32)
                 cond__575 = (
                     _get(under__540, knockouts__q_484, knockouts__ks_485, knockouts__u_486) >= 0
@@ -12082,12 +12082,12 @@ def _effect_attack(s: State, params, key) -> State:
         discard_count__568,
     )
 
-    def loop_body__695(knockouts__q_500, carry):
-        (discard,) = carry
+    def loop_body__695(knockouts__q_500, _carry):
+        (discard,) = _carry
         knockouts__q_500 = jnp.asarray(knockouts__q_500, jnp.int32)
 
-        def loop_body__696(knockouts__ks_501, carry):
-            (discard,) = carry
+        def loop_body__696(knockouts__ks_501, _carry):
+            (discard,) = _carry
             knockouts__ks_501 = jnp.asarray(knockouts__ks_501, jnp.int32)
             cond__697 = _get(knockouts__ko_498__692, knockouts__q_500, knockouts__ks_501)
             pred__698 = jnp.logical_and(pred__653, cond__697)
@@ -12101,8 +12101,8 @@ def _effect_attack(s: State, params, key) -> State:
                 )
             )
 
-            def loop_body__700(knockouts__u_502, carry):
-                (discard,) = carry
+            def loop_body__700(knockouts__u_502, _carry):
+                (discard,) = _carry
                 knockouts__u_502 = jnp.asarray(knockouts__u_502, jnp.int32)
                 cond__701 = (
                     _get(under__590, knockouts__q_500, knockouts__ks_501, knockouts__u_502) >= 0
@@ -12549,9 +12549,9 @@ def _effect_attack(s: State, params, key) -> State:
     )
 
 
-def _effect_use_ability(s: State, params, key) -> State:
-    slot = params[0]
-    choice__option = params[2]
+def _effect_use_ability(s: State, _params, key) -> State:
+    slot = _params[0]
+    choice__option = _params[2]
     _words = jax.random.bits(key, (1,), jnp.uint32)
     choice__pending = s.choice__pending
     current_player = s.current_player
@@ -12955,12 +12955,12 @@ def _effect_use_ability(s: State, params, key) -> State:
         discard_count,
     )
 
-    def loop_body__101(knockouts__q_553, carry):
-        (discard,) = carry
+    def loop_body__101(knockouts__q_553, _carry):
+        (discard,) = _carry
         knockouts__q_553 = jnp.asarray(knockouts__q_553, jnp.int32)
 
-        def loop_body__102(knockouts__ks_554, carry):
-            (discard,) = carry
+        def loop_body__102(knockouts__ks_554, _carry):
+            (discard,) = _carry
             knockouts__ks_554 = jnp.asarray(knockouts__ks_554, jnp.int32)
             cond__103 = _get(knockouts__ko_551__98, knockouts__q_553, knockouts__ks_554)
             pred__104 = jnp.logical_and(cond__41, cond__103)
@@ -12974,8 +12974,8 @@ def _effect_use_ability(s: State, params, key) -> State:
                 )
             )
 
-            def loop_body__106(knockouts__u_555, carry):
-                (discard,) = carry
+            def loop_body__106(knockouts__u_555, _carry):
+                (discard,) = _carry
                 knockouts__u_555 = jnp.asarray(knockouts__u_555, jnp.int32)
                 cond__107 = (
                     _get(under__54, knockouts__q_553, knockouts__ks_554, knockouts__u_555) >= 0
@@ -13387,8 +13387,8 @@ def _effect_use_ability(s: State, params, key) -> State:
     )
 
 
-def _effect_promote(s: State, params, key) -> State:
-    b = params[0]
+def _effect_promote(s: State, _params, key) -> State:
+    b = _params[0]
     _words = jax.random.bits(key, (1,), jnp.uint32)
     card = s.card
     damage = s.damage
@@ -13564,9 +13564,9 @@ def _effect_promote(s: State, params, key) -> State:
     )
 
 
-def _effect_discard_fossil(s: State, params, key) -> State:
-    slot = params[0]
-    choice__option = params[2]
+def _effect_discard_fossil(s: State, _params, key) -> State:
+    slot = _params[0]
+    choice__option = _params[2]
     choice__pending = s.choice__pending
     current_player = s.current_player
     choice__slot = s.choice__slot
@@ -13757,7 +13757,7 @@ def _effect_discard_fossil(s: State, params, key) -> State:
     )
 
 
-def _effect_end_turn(s: State, params, key) -> State:
+def _effect_end_turn(s: State, _params, key) -> State:
     _words = jax.random.bits(key, (6,), jnp.uint32)
     current_player = s.current_player
     phase = s.phase
@@ -13988,12 +13988,12 @@ def _effect_end_turn(s: State, params, key) -> State:
         discard_count,
     )
 
-    def loop_body__81(knockouts__q_599, carry):
-        (discard,) = carry
+    def loop_body__81(knockouts__q_599, _carry):
+        (discard,) = _carry
         knockouts__q_599 = jnp.asarray(knockouts__q_599, jnp.int32)
 
-        def loop_body__82(knockouts__ks_600, carry):
-            (discard,) = carry
+        def loop_body__82(knockouts__ks_600, _carry):
+            (discard,) = _carry
             knockouts__ks_600 = jnp.asarray(knockouts__ks_600, jnp.int32)
             cond__83 = _get(knockouts__ko_597__78, knockouts__q_599, knockouts__ks_600)
             pred__84 = jnp.logical_and(pred__39, cond__83)
@@ -14007,8 +14007,8 @@ def _effect_end_turn(s: State, params, key) -> State:
                 )
             )
 
-            def loop_body__86(knockouts__u_601, carry):
-                (discard,) = carry
+            def loop_body__86(knockouts__u_601, _carry):
+                (discard,) = _carry
                 knockouts__u_601 = jnp.asarray(knockouts__u_601, jnp.int32)
                 cond__87 = _get(under, knockouts__q_599, knockouts__ks_600, knockouts__u_601) >= 0
                 pred__88 = jnp.logical_and(pred__84, cond__87)
@@ -14430,8 +14430,8 @@ def _effect_end_turn(s: State, params, key) -> State:
     )
 
 
-def _effect_choice(s: State, params, key) -> State:
-    choice__option = params[0]
+def _effect_choice(s: State, _params, key) -> State:
+    choice__option = _params[0]
     return s
 
 

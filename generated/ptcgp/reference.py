@@ -3808,7 +3808,7 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
+def _legal_mask_play_basic(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of play_basic: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.choice__pending == 0) and ((s.phase == 0) or (s.phase == 1))):
@@ -3820,7 +3820,7 @@ def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
     for _h in range(0, 10):
         _at1 = 0 + (_h - 0) * 1
         h = np.int32(_h)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 (
                     (
@@ -3839,7 +3839,7 @@ def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
         )
 
 
-def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
+def _legal_mask_evolve(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of evolve: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (((s.choice__pending == 0) and (s.phase == 1)) and (s.turn > 2)):
@@ -3856,7 +3856,7 @@ def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
         for _slot in range(0, 4):
             _at2 = _at1 + (_slot - 0) * 1
             slot = np.int32(_slot)
-            mask[_at2] = bool(
+            _mask[_at2] = bool(
                 (
                     (
                         (
@@ -3879,7 +3879,7 @@ def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
             )
 
 
-def _legal_mask_attach(s: State, mask: np.ndarray) -> None:
+def _legal_mask_attach(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of attach: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (
@@ -3889,10 +3889,10 @@ def _legal_mask_attach(s: State, mask: np.ndarray) -> None:
     for _slot in range(0, 4):
         _at1 = 50 + (_slot - 0) * 1
         slot = np.int32(_slot)
-        mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
+        _mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
 
 
-def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
+def _legal_mask_play_trainer(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of play_trainer: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.choice__pending == 0) and (s.phase == 1)):
@@ -3930,7 +3930,7 @@ def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
     for _h in range(0, 10):
         _at1 = 54 + (_h - 0) * 1
         h = np.int32(_h)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 (
                     (
@@ -4162,7 +4162,7 @@ def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
         )
 
 
-def _legal_mask_retreat(s: State, mask: np.ndarray) -> None:
+def _legal_mask_retreat(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of retreat: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (((s.choice__pending == 0) and (s.phase == 1)) and (not s.retreated)):
@@ -4180,7 +4180,7 @@ def _legal_mask_retreat(s: State, mask: np.ndarray) -> None:
     for _b in range(1, 4):
         _at1 = 64 + (_b - 1) * 1
         b = np.int32(_b)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 (
                     (
@@ -4194,7 +4194,7 @@ def _legal_mask_retreat(s: State, mask: np.ndarray) -> None:
         )
 
 
-def _legal_mask_attack(s: State, mask: np.ndarray) -> None:
+def _legal_mask_attack(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of attack: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (
@@ -4703,7 +4703,7 @@ def _legal_mask_attack(s: State, mask: np.ndarray) -> None:
         for _src in range(0, 9):
             _at2 = _at1 + (_src - 0) * 1
             src = np.int32(_src)
-            mask[_at2] = bool(
+            _mask[_at2] = bool(
                 (
                     lambda copy_ok__src_132: _cast(
                         np.where(
@@ -4869,7 +4869,7 @@ def _legal_mask_attack(s: State, mask: np.ndarray) -> None:
             )
 
 
-def _legal_mask_use_ability(s: State, mask: np.ndarray) -> None:
+def _legal_mask_use_ability(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of use_ability: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.choice__pending == 0) and (s.phase == 1)):
@@ -4933,7 +4933,7 @@ def _legal_mask_use_ability(s: State, mask: np.ndarray) -> None:
     for _slot in range(0, 4):
         _at1 = 85 + (_slot - 0) * 1
         slot = np.int32(_slot)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 lambda ability_ok__slot_517: (
                     lambda ability_ok__c_518: (
@@ -5195,7 +5195,7 @@ def _legal_mask_use_ability(s: State, mask: np.ndarray) -> None:
         )
 
 
-def _legal_mask_promote(s: State, mask: np.ndarray) -> None:
+def _legal_mask_promote(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of promote: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.choice__pending == 0) and (s.phase == 2)):
@@ -5203,10 +5203,10 @@ def _legal_mask_promote(s: State, mask: np.ndarray) -> None:
     for _b in range(1, 4):
         _at1 = 89 + (_b - 1) * 1
         b = np.int32(_b)
-        mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
+        _mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
 
 
-def _legal_mask_discard_fossil(s: State, mask: np.ndarray) -> None:
+def _legal_mask_discard_fossil(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of discard_fossil: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.choice__pending == 0) and (s.phase == 1)):
@@ -5215,7 +5215,7 @@ def _legal_mask_discard_fossil(s: State, mask: np.ndarray) -> None:
     for _slot in range(0, 4):
         _at1 = 92 + (_slot - 0) * 1
         slot = np.int32(_slot)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 (
                     (_at(s.card, s.current_player, slot) >= 0)
@@ -5235,7 +5235,7 @@ def _legal_end_turn(s: State) -> bool:
     )
 
 
-def _legal_mask_choice(s: State, mask: np.ndarray) -> None:
+def _legal_mask_choice(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of choice: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (s.choice__pending != 0):
@@ -5243,7 +5243,7 @@ def _legal_mask_choice(s: State, mask: np.ndarray) -> None:
     for _choice__option in range(0, 20):
         _at1 = 97 + (_choice__option - 0) * 1
         choice__option = np.int32(_choice__option)
-        mask[_at1] = bool(s.choice__mask[choice__option])
+        _mask[_at1] = bool(s.choice__mask[choice__option])
 
 
 @_quiet

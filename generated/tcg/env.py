@@ -1044,9 +1044,9 @@ def invariants(s: State) -> jax.Array:
 
 def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
-    parts = []
+    _parts = []
     # play_basic: its guard evaluated over the whole parameter grid
-    guard = lambda h: jnp.logical_and(
+    _guard = lambda h: jnp.logical_and(
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
@@ -1067,10 +1067,10 @@ def legal_action_mask(s: State) -> jax.Array:
             ),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 10, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 10, dtype=jnp.int32))))
     # evolve: its guard evaluated over the whole parameter grid
-    guard = lambda h, slot: jnp.logical_and(
+    _guard = lambda h, slot: jnp.logical_and(
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
@@ -1086,30 +1086,30 @@ def legal_action_mask(s: State) -> jax.Array:
         ),
         (POKEMON__evolves_from[s.hand[s.current_player, h]] == s.card[s.current_player, slot]),
     )
-    guard = jax.vmap(guard, in_axes=(None, 0))
-    guard = jax.vmap(guard, in_axes=(0, None))
-    parts.append(
-        jnp.ravel(guard(jnp.arange(0, 10, dtype=jnp.int32), jnp.arange(0, 4, dtype=jnp.int32)))
+    _guard = jax.vmap(_guard, in_axes=(None, 0))
+    _guard = jax.vmap(_guard, in_axes=(0, None))
+    _parts.append(
+        jnp.ravel(_guard(jnp.arange(0, 10, dtype=jnp.int32), jnp.arange(0, 4, dtype=jnp.int32)))
     )
     # attach: its guard evaluated over the whole parameter grid
-    guard = lambda slot: jnp.logical_and(
+    _guard = lambda slot: jnp.logical_and(
         jnp.logical_and((s.phase == 1), (s.energy_now[s.current_player] >= 0)),
         (s.card[s.current_player, slot] >= 0),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 4, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 4, dtype=jnp.int32))))
     # play_trainer: its guard evaluated over the whole parameter grid
-    guard = lambda h: jnp.logical_and(
+    _guard = lambda h: jnp.logical_and(
         jnp.logical_and((s.phase == 1), (s.hand[s.current_player, h] >= 34)),
         jnp.logical_or(
             (TRAINERS__kind[(s.hand[s.current_player, h] - 34)] == 0),
             jnp.logical_not(s.supporter_played),
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 10, dtype=jnp.int32))))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 10, dtype=jnp.int32))))
     # retreat: its guard evaluated over the whole parameter grid
-    guard = lambda b: jnp.logical_and(
+    _guard = lambda b: jnp.logical_and(
         jnp.logical_and(
             jnp.logical_and(
                 jnp.logical_and(
@@ -1125,9 +1125,9 @@ def legal_action_mask(s: State) -> jax.Array:
             >= POKEMON__retreat[s.card[s.current_player, 0]]
         ),
     )
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(1, 4, dtype=jnp.int32))))
-    parts.append(
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(1, 4, dtype=jnp.int32))))
+    _parts.append(
         jnp.reshape(
             jnp.asarray(
                 jnp.logical_and(
@@ -1156,10 +1156,10 @@ def legal_action_mask(s: State) -> jax.Array:
         )
     )
     # promote: its guard evaluated over the whole parameter grid
-    guard = lambda b: jnp.logical_and((s.phase == 2), (s.card[s.current_player, b] >= 0))
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(1, 4, dtype=jnp.int32))))
-    parts.append(
+    _guard = lambda b: jnp.logical_and((s.phase == 2), (s.card[s.current_player, b] >= 0))
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(1, 4, dtype=jnp.int32))))
+    _parts.append(
         jnp.reshape(
             jnp.asarray(
                 jnp.logical_or(
@@ -1170,12 +1170,12 @@ def legal_action_mask(s: State) -> jax.Array:
             (1,),
         )
     )
-    mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
-    return jnp.logical_and(mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
+    _mask = jnp.concatenate(_parts) if len(_parts) > 1 else _parts[0]
+    return jnp.logical_and(_mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
 
 
-def _effect_play_basic(s: State, params, key) -> State:
-    h = params[0]
+def _effect_play_basic(s: State, _params, key) -> State:
+    h = _params[0]
     hand = s.hand
     hand_count = s.hand_count
     card = s.card
@@ -1213,9 +1213,9 @@ def _effect_play_basic(s: State, params, key) -> State:
     )
 
 
-def _effect_evolve(s: State, params, key) -> State:
-    h = params[0]
-    slot = params[1]
+def _effect_evolve(s: State, _params, key) -> State:
+    h = _params[0]
+    slot = _params[1]
     hand = s.hand
     hand_count = s.hand_count
     card = s.card
@@ -1251,8 +1251,8 @@ def _effect_evolve(s: State, params, key) -> State:
     )
 
 
-def _effect_attach(s: State, params, key) -> State:
-    slot = params[0]
+def _effect_attach(s: State, _params, key) -> State:
+    slot = _params[0]
     energy = s.energy
     energy_now = s.energy_now
     p = s.current_player
@@ -1263,8 +1263,8 @@ def _effect_attach(s: State, params, key) -> State:
     return s.replace(energy=energy, energy_now=energy_now)
 
 
-def _effect_play_trainer(s: State, params, key) -> State:
-    h = params[0]
+def _effect_play_trainer(s: State, _params, key) -> State:
+    h = _params[0]
     _words = jax.random.bits(key, (2,), jnp.uint32)
     hand = s.hand
     hand_count = s.hand_count
@@ -1374,8 +1374,8 @@ def _effect_play_trainer(s: State, params, key) -> State:
     bench_basics__n_20__41 = card_effect__amt_13
     loop_words__42 = _loop_words(key, (10,), 0, 1, ())
 
-    def loop_body__43(bench_basics__k_21, carry):
-        (card, damage, energy, entered, deck, deck_count) = carry
+    def loop_body__43(bench_basics__k_21, _carry):
+        (card, damage, energy, entered, deck, deck_count) = _carry
         bench_basics__k_21 = jnp.asarray(bench_basics__k_21, jnp.int32)
         bench_basics__i_22__44 = _choose(
             loop_words__42[bench_basics__k_21 - 0, 0],
@@ -1613,8 +1613,8 @@ def _effect_play_trainer(s: State, params, key) -> State:
     )
 
 
-def _effect_retreat(s: State, params, key) -> State:
-    b = params[0]
+def _effect_retreat(s: State, _params, key) -> State:
+    b = _params[0]
     energy = s.energy
     card = s.card
     damage = s.damage
@@ -1709,7 +1709,7 @@ def _effect_retreat(s: State, params, key) -> State:
     )
 
 
-def _effect_attack(s: State, params, key) -> State:
+def _effect_attack(s: State, _params, key) -> State:
     _words = jax.random.bits(key, (10,), jnp.uint32)
     damage = s.damage
     poisoned = s.poisoned
@@ -1872,8 +1872,8 @@ def _effect_attack(s: State, params, key) -> State:
     bench_basics__n_66__71 = card_effect__amt_59__30
     loop_words__72 = _loop_words(key, (16,), 0, 1, ())
 
-    def loop_body__73(bench_basics__k_67, carry):
-        (card, damage, energy, entered, deck, deck_count) = carry
+    def loop_body__73(bench_basics__k_67, _carry):
+        (card, damage, energy, entered, deck, deck_count) = _carry
         bench_basics__k_67 = jnp.asarray(bench_basics__k_67, jnp.int32)
         bench_basics__i_68__74 = _choose(
             loop_words__72[bench_basics__k_67 - 0, 0],
@@ -2744,8 +2744,8 @@ def _effect_attack(s: State, params, key) -> State:
     )
 
 
-def _effect_promote(s: State, params, key) -> State:
-    b = params[0]
+def _effect_promote(s: State, _params, key) -> State:
+    b = _params[0]
     _words = jax.random.bits(key, (1,), jnp.uint32)
     card = s.card
     damage = s.damage
@@ -2880,7 +2880,7 @@ def _effect_promote(s: State, params, key) -> State:
     )
 
 
-def _effect_end_turn(s: State, params, key) -> State:
+def _effect_end_turn(s: State, _params, key) -> State:
     _words = jax.random.bits(key, (6,), jnp.uint32)
     current_player = s.current_player
     phase = s.phase

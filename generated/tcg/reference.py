@@ -765,7 +765,7 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
+def _legal_mask_play_basic(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of play_basic: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.phase == 0) or (s.phase == 1)):
@@ -776,7 +776,7 @@ def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
     for _h in range(0, 10):
         _at1 = 0 + (_h - 0) * 1
         h = np.int32(_h)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 (
                     (
@@ -790,7 +790,7 @@ def _legal_mask_play_basic(s: State, mask: np.ndarray) -> None:
         )
 
 
-def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
+def _legal_mask_evolve(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of evolve: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.phase == 1) and (s.turn > 2)):
@@ -804,7 +804,7 @@ def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
         for _slot in range(0, 4):
             _at2 = _at1 + (_slot - 0) * 1
             slot = np.int32(_slot)
-            mask[_at2] = bool(
+            _mask[_at2] = bool(
                 (
                     (
                         (
@@ -821,7 +821,7 @@ def _legal_mask_evolve(s: State, mask: np.ndarray) -> None:
             )
 
 
-def _legal_mask_attach(s: State, mask: np.ndarray) -> None:
+def _legal_mask_attach(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of attach: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.phase == 1) and (_at(s.energy_now, s.current_player) >= 0)):
@@ -829,10 +829,10 @@ def _legal_mask_attach(s: State, mask: np.ndarray) -> None:
     for _slot in range(0, 4):
         _at1 = 50 + (_slot - 0) * 1
         slot = np.int32(_slot)
-        mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
+        _mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
 
 
-def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
+def _legal_mask_play_trainer(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of play_trainer: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (s.phase == 1):
@@ -841,7 +841,7 @@ def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
     for _h in range(0, 10):
         _at1 = 54 + (_h - 0) * 1
         h = np.int32(_h)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             (
                 (_at(s.hand, s.current_player, h) >= 34)
                 and (
@@ -851,7 +851,7 @@ def _legal_mask_play_trainer(s: State, mask: np.ndarray) -> None:
         )
 
 
-def _legal_mask_retreat(s: State, mask: np.ndarray) -> None:
+def _legal_mask_retreat(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of retreat: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.phase == 1) and (not s.retreated)):
@@ -864,7 +864,7 @@ def _legal_mask_retreat(s: State, mask: np.ndarray) -> None:
     for _b in range(1, 4):
         _at1 = 64 + (_b - 1) * 1
         b = np.int32(_b)
-        mask[_at1] = bool(
+        _mask[_at1] = bool(
             ((((_at(s.card, s.current_player, b) >= 0) and guard__0) and guard__1) and guard__2)
         )
 
@@ -898,7 +898,7 @@ def _legal_attack(s: State) -> bool:
     )
 
 
-def _legal_mask_promote(s: State, mask: np.ndarray) -> None:
+def _legal_mask_promote(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of promote: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     if not (s.phase == 2):
@@ -906,7 +906,7 @@ def _legal_mask_promote(s: State, mask: np.ndarray) -> None:
     for _b in range(1, 4):
         _at1 = 68 + (_b - 1) * 1
         b = np.int32(_b)
-        mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
+        _mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
 
 
 def _legal_end_turn(s: State) -> bool:

@@ -345,17 +345,17 @@ def invariants(s: State) -> jax.Array:
 
 def legal_action_mask(s: State) -> jax.Array:
     """Which flat actions are legal in `s` (none once the episode has ended)."""
-    parts = []
+    _parts = []
     # place: its guard evaluated over the whole parameter grid
-    guard = lambda cell: _get(s.board, cell) == 0
-    guard = jax.vmap(guard, in_axes=(0,))
-    parts.append(jnp.ravel(guard(jnp.arange(0, 9, dtype=jnp.int32))))
-    mask = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
-    return jnp.logical_and(mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
+    _guard = lambda cell: _get(s.board, cell) == 0
+    _guard = jax.vmap(_guard, in_axes=(0,))
+    _parts.append(jnp.ravel(_guard(jnp.arange(0, 9, dtype=jnp.int32))))
+    _mask = jnp.concatenate(_parts) if len(_parts) > 1 else _parts[0]
+    return jnp.logical_and(_mask, jnp.logical_not(jnp.logical_or(s.terminated, s.truncated)))
 
 
-def _effect_place(s: State, params, key) -> State:
-    cell = params[0]
+def _effect_place(s: State, _params, key) -> State:
+    cell = _params[0]
     board = s.board
     rewards = s.rewards
     terminated = s.terminated

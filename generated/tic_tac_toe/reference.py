@@ -344,13 +344,13 @@ def observe(s: State, player) -> np.ndarray:
     return _observe(s, player)
 
 
-def _legal_mask_place(s: State, mask: np.ndarray) -> None:
+def _legal_mask_place(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of place: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
     for _cell in range(0, 9):
         _at1 = 0 + (_cell - 0) * 1
         cell = np.int32(_cell)
-        mask[_at1] = bool((s.board[cell] == 0))
+        _mask[_at1] = bool((s.board[cell] == 0))
 
 
 @_quiet

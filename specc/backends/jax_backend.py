@@ -363,10 +363,10 @@ class JaxBlock:
             here = {site: f"{words}[{s.var} - {s.lo.value}, {j}]" for j, site in enumerate(sites)}
             self.words = {**outer_words, **here}
         fn = self.fresh("loop_body")
-        self.out.line(f"def {fn}({s.var}, carry):")
+        self.out.line(f"def {fn}({s.var}, _carry):")
         self.out.indent += 1
         before = dict(self.names)
-        self.out.line(f"({''.join(n + ', ' for n in carried)}) = carry")
+        self.out.line(f"({''.join(n + ', ' for n in carried)}) = _carry")
         # the index is int32 as the IR types it: fori_loop's own is weakly typed (from the Python
         # bounds), and `i // int8(x)` would then be int8 and change a carried value's dtype
         self.out.line(f"{s.var} = jnp.asarray({s.var}, jnp.int32)")
@@ -426,14 +426,14 @@ def run_block(
 
 
 def effect_function(program: ir.Program, action: ir.Action) -> str:
-    """The body of `_effect_NAME(s, params, key)`."""
+    """The body of `_effect_NAME(s, _params, key)`."""
     out = Emitter(1)
     names = _state_names(program)
     for i, p in enumerate(action.params):
-        out.line(f"{p.name} = params[{i}]")
+        out.line(f"{p.name} = _params[{i}]")
         names[p.name] = p.name
     if action.pick:  # the params' extra last column: k for choice(k), -1 for every other action
-        out.line(f"{action.pick} = params[{max_params(program)}]")
+        out.line(f"{action.pick} = _params[{max_params(program)}]")
         names[action.pick] = action.pick
     words = draw_words(out, action.effect)
     known = effect_bounds(program, action)  # constants, parameters and proven locals

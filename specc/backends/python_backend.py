@@ -325,7 +325,7 @@ def _pays_mover(block: ir.Block) -> bool:
 
 
 def mask_body(action: ir.Action, names: dict[str, str], known: Bounds) -> str:
-    """The body of `_legal_mask_NAME(s, mask)` for an action with parameters: loops over them
+    """The body of `_legal_mask_NAME(s, _mask)` for an action with parameters: loops over them
     (row-major, as the flat actions), each part of the guard computed in the outermost loop
     that knows its value (specc.backends.hoist, as the C backend does)."""
     out = Emitter(1)
@@ -345,7 +345,7 @@ def mask_body(action: ir.Action, names: dict[str, str], known: Bounds) -> str:
         out.line(f"_at{depth + 1} = {at} + (_{p.name} - {p.lo}) * {stride}")
         out.line(f"{p.name} = np.int32(_{p.name})")
     rest = "True" if guard.rest is None else block.expr(guard.rest)
-    out.line(f"mask[_at{len(params)}] = bool({rest})")
+    out.line(f"_mask[_at{len(params)}] = bool({rest})")
     return out.text()
 
 
