@@ -233,6 +233,8 @@ def _names() -> str:
         "- an action's params are names inside its `legal` and `effect`; a plain assignment to a new",
         "  name makes a local variable of that block",
         f"- reserved: {', '.join(f'`{n}`' for n in sorted(RESERVED))}, and every built-in function name",
+        "- names starting with `_` or holding `__` are the generated code's (any kind of name, loop",
+        "  variables included)",
         "",
     ])  # fmt: skip
 
