@@ -576,13 +576,12 @@ players: 1
 constants:
   parts: 2
   guard: 1
-  mask: 3
 state:
   a: {type: "int32[3]", init: 0}
 actions:
   go:
-    params: {params: "0..2", carry: "0..3"}
-    legal: params + guard < mask + parts
+    params: {params: "0..2", carry: "0..3", at1: "0..2", mask: "0..2"}
+    legal: params + guard < mask + parts + at1
     effect: |
       for loop in 0..3:
           a[loop] += params + carry
@@ -594,10 +593,17 @@ observe:
 
 
 def test_spec_names_that_generated_code_uses_for_itself(make) -> None:
-    """A parameter named `params` or `carry`, constants named `parts`, `guard` and `mask`: names
-    the generated functions once used for their own locals (a helper's check: `def
-    loop_body(carry, carry)` did not parse; `params = params[0]`)."""
-    expect(make(GENERATED_NAMES).run(1 * 3 + 2), a=[3, 3, 3])
+    """Parameters named `params`, `carry`, `at1` and `mask`, constants named `parts` and
+    `guard`: names the generated functions once used for their own (a helper's check: `def
+    loop_body(carry, carry)` did not parse; `params = params[0]`; the reference's mask loop
+    counted `mask` as `_mask`, its own argument)."""
+    pair = make(GENERATED_NAMES)
+    expect(pair.run(((1 * 3 + 2) * 2 + 1) * 2), a=[3, 3, 3])  # params 1, carry 2, at1 1, mask 0
+    grid = np.indices((2, 3, 2, 2)).reshape(4, -1)  # params, carry, at1, mask, as the flat actions
+    want = grid[0] + 1 < grid[3] + 2 + grid[2]
+    for mode in MODES:  # the reference's mask loops over `at1` and `mask` too
+        legal = pair.start(mode, jax.random.PRNGKey(0)).legal_action_mask
+        np.testing.assert_array_equal(np.asarray(legal), want, err_msg=mode)
 
 
 def test_a_loop_variable_may_not_start_with_an_underscore(tmp_path: Path, capsys) -> None:

@@ -382,9 +382,9 @@ def _legal_mask_push(s: State, _mask: np.ndarray) -> None:
     parameters, each part computed in the outermost loop that knows its value."""
     if not (True):
         return
-    for _direction in range(0, 2):
-        _at1 = 0 + (_direction - 0) * 1
-        direction = np.int32(_direction)
+    for direction__i in range(0, 2):
+        _at1 = 0 + (direction__i - 0) * 1
+        direction = np.int32(direction__i)
         _mask[_at1] = bool(True)
 
 

@@ -331,9 +331,9 @@ def observe(s: State, player) -> np.ndarray:
 def _legal_mask_drop(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of drop: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
-    for _col in range(0, 7):
-        _at1 = 0 + (_col - 0) * 1
-        col = np.int32(_col)
+    for col__i in range(0, 7):
+        _at1 = 0 + (col__i - 0) * 1
+        col = np.int32(col__i)
         _mask[_at1] = bool((s.board[0, col] == 0))
 
 

@@ -2368,9 +2368,9 @@ def _legal_mask_move(s: State, _mask: np.ndarray) -> None:
             or _at(s.thrashing, locked__p_73)
         )
     )(can_move__p_65)
-    for _m in range(0, 4):
-        _at1 = 0 + (_m - 0) * 1
-        m = np.int32(_m)
+    for m__i in range(0, 4):
+        _at1 = 0 + (m__i - 0) * 1
+        m = np.int32(m__i)
         _mask[_at1] = bool(
             (
                 lambda can_move__m_66: (
@@ -2411,9 +2411,9 @@ def _legal_mask_switch(s: State, _mask: np.ndarray) -> None:
     )
     can_switch__free_504 = guard__0
     guard__1 = _at(s.active, can_switch__p_501)
-    for _slot in range(0, 6):
-        _at1 = 4 + (_slot - 0) * 1
-        slot = np.int32(_slot)
+    for slot__i in range(0, 6):
+        _at1 = 4 + (slot__i - 0) * 1
+        slot = np.int32(slot__i)
         _mask[_at1] = bool(
             (
                 lambda can_switch__s_502: (

@@ -3817,9 +3817,9 @@ def _legal_mask_play_basic(s: State, _mask: np.ndarray) -> None:
     guard__1 = (_at(s.card, s.current_player, 0) < 0) or any(
         (_at(s.card, s.current_player, t) < 0) for t in _range(1, 4)
     )
-    for _h in range(0, 10):
-        _at1 = 0 + (_h - 0) * 1
-        h = np.int32(_h)
+    for h__i in range(0, 10):
+        _at1 = 0 + (h__i - 0) * 1
+        h = np.int32(h__i)
         _mask[_at1] = bool(
             (
                 (
@@ -3846,16 +3846,16 @@ def _legal_mask_evolve(s: State, _mask: np.ndarray) -> None:
         return
     guard__4 = _at(s.card, (1 - s.current_player), 0) >= 0
     guard__5 = _at(CARDS__ab_no_evolve, _at(s.card, (1 - s.current_player), 0))
-    for _h in range(0, 10):
-        _at1 = 10 + (_h - 0) * 4
-        h = np.int32(_h)
+    for h__i in range(0, 10):
+        _at1 = 10 + (h__i - 0) * 4
+        h = np.int32(h__i)
         guard__0 = _at(s.hand, s.current_player, h) >= 0
         guard__1 = _at(CARDS__kind, _at(s.hand, s.current_player, h)) == 0
         guard__2 = _at(CARDS__evolves_from, _at(s.hand, s.current_player, h)) >= 0
         guard__3 = _at(CARDS__evolves_from, _at(s.hand, s.current_player, h))
-        for _slot in range(0, 4):
-            _at2 = _at1 + (_slot - 0) * 1
-            slot = np.int32(_slot)
+        for slot__i in range(0, 4):
+            _at2 = _at1 + (slot__i - 0) * 1
+            slot = np.int32(slot__i)
             _mask[_at2] = bool(
                 (
                     (
@@ -3886,9 +3886,9 @@ def _legal_mask_attach(s: State, _mask: np.ndarray) -> None:
         ((s.choice__pending == 0) and (s.phase == 1)) and (_at(s.energy_now, s.current_player) >= 0)
     ):
         return
-    for _slot in range(0, 4):
-        _at1 = 50 + (_slot - 0) * 1
-        slot = np.int32(_slot)
+    for slot__i in range(0, 4):
+        _at1 = 50 + (slot__i - 0) * 1
+        slot = np.int32(slot__i)
         _mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
 
 
@@ -3927,9 +3927,9 @@ def _legal_mask_play_trainer(s: State, _mask: np.ndarray) -> None:
     )
     trainer_targets__p_26 = trainer_ok__p_17
     guard__7 = 1 - trainer_targets__p_26
-    for _h in range(0, 10):
-        _at1 = 54 + (_h - 0) * 1
-        h = np.int32(_h)
+    for h__i in range(0, 10):
+        _at1 = 54 + (h__i - 0) * 1
+        h = np.int32(h__i)
         _mask[_at1] = bool(
             (
                 (
@@ -4177,9 +4177,9 @@ def _legal_mask_retreat(s: State, _mask: np.ndarray) -> None:
         np.maximum((_at(CARDS__retreat, _at(s.card, s.current_player, 0)) - s.retreat_cut), 0),
         np.int8,
     )
-    for _b in range(1, 4):
-        _at1 = 64 + (_b - 1) * 1
-        b = np.int32(_b)
+    for b__i in range(1, 4):
+        _at1 = 64 + (b__i - 1) * 1
+        b = np.int32(b__i)
         _mask[_at1] = bool(
             (
                 (
@@ -4281,9 +4281,9 @@ def _legal_mask_attack(s: State, _mask: np.ndarray) -> None:
     ).astype(np.int8)
     can_pay__held_168 = np.broadcast_to(np.asarray(guard__8), (8,)).astype(np.int8)
     guard__9 = np.sum(can_pay__held_168, dtype=np.int32)
-    for _k in range(0, 2):
-        _at1 = 67 + (_k - 0) * 9
-        k = np.int32(_k)
+    for k__i in range(0, 2):
+        _at1 = 67 + (k__i - 0) * 9
+        k = np.int32(k__i)
         if not (
             (
                 (k < _at(CARDS__attacks, _at(s.card, s.current_player, 0)))
@@ -4700,9 +4700,9 @@ def _legal_mask_attack(s: State, _mask: np.ndarray) -> None:
         guard__5 = _at(ATTACKS__copy_from, copyable__r_155) > 0
         guard__6 = _at(ATTACKS__copy_from, copyable__r_155) == 2
         guard__7 = not _at(ATTACKS__copy_energy, copyable__r_155)
-        for _src in range(0, 9):
-            _at2 = _at1 + (_src - 0) * 1
-            src = np.int32(_src)
+        for src__i in range(0, 9):
+            _at2 = _at1 + (src__i - 0) * 1
+            src = np.int32(src__i)
             _mask[_at2] = bool(
                 (
                     lambda copy_ok__src_132: _cast(
@@ -4930,9 +4930,9 @@ def _legal_mask_use_ability(s: State, _mask: np.ndarray) -> None:
     guard__15 = np.broadcast_to(
         np.asarray(np.logical_and(ability_targets__theirs_533, BENCH_MASK)), (4,)
     ).astype(np.bool_)
-    for _slot in range(0, 4):
-        _at1 = 85 + (_slot - 0) * 1
-        slot = np.int32(_slot)
+    for slot__i in range(0, 4):
+        _at1 = 85 + (slot__i - 0) * 1
+        slot = np.int32(slot__i)
         _mask[_at1] = bool(
             (
                 lambda ability_ok__slot_517: (
@@ -5200,9 +5200,9 @@ def _legal_mask_promote(s: State, _mask: np.ndarray) -> None:
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.choice__pending == 0) and (s.phase == 2)):
         return
-    for _b in range(1, 4):
-        _at1 = 89 + (_b - 1) * 1
-        b = np.int32(_b)
+    for b__i in range(1, 4):
+        _at1 = 89 + (b__i - 1) * 1
+        b = np.int32(b__i)
         _mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
 
 
@@ -5212,9 +5212,9 @@ def _legal_mask_discard_fossil(s: State, _mask: np.ndarray) -> None:
     if not ((s.choice__pending == 0) and (s.phase == 1)):
         return
     guard__0 = any((_at(s.card, s.current_player, bs) >= 0) for bs in _range(1, 4))
-    for _slot in range(0, 4):
-        _at1 = 92 + (_slot - 0) * 1
-        slot = np.int32(_slot)
+    for slot__i in range(0, 4):
+        _at1 = 92 + (slot__i - 0) * 1
+        slot = np.int32(slot__i)
         _mask[_at1] = bool(
             (
                 (
@@ -5240,9 +5240,9 @@ def _legal_mask_choice(s: State, _mask: np.ndarray) -> None:
     parameters, each part computed in the outermost loop that knows its value."""
     if not (s.choice__pending != 0):
         return
-    for _choice__option in range(0, 20):
-        _at1 = 97 + (_choice__option - 0) * 1
-        choice__option = np.int32(_choice__option)
+    for choice__option__i in range(0, 20):
+        _at1 = 97 + (choice__option__i - 0) * 1
+        choice__option = np.int32(choice__option__i)
         _mask[_at1] = bool(s.choice__mask[choice__option])
 
 

@@ -773,9 +773,9 @@ def _legal_mask_play_basic(s: State, _mask: np.ndarray) -> None:
     guard__0 = (_at(s.card, s.current_player, 0) < 0) or any(
         (_at(s.card, s.current_player, t) < 0) for t in _range(1, 4)
     )
-    for _h in range(0, 10):
-        _at1 = 0 + (_h - 0) * 1
-        h = np.int32(_h)
+    for h__i in range(0, 10):
+        _at1 = 0 + (h__i - 0) * 1
+        h = np.int32(h__i)
         _mask[_at1] = bool(
             (
                 (
@@ -795,15 +795,15 @@ def _legal_mask_evolve(s: State, _mask: np.ndarray) -> None:
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.phase == 1) and (s.turn > 2)):
         return
-    for _h in range(0, 10):
-        _at1 = 10 + (_h - 0) * 4
-        h = np.int32(_h)
+    for h__i in range(0, 10):
+        _at1 = 10 + (h__i - 0) * 4
+        h = np.int32(h__i)
         guard__0 = _at(s.hand, s.current_player, h) >= 0
         guard__1 = _at(s.hand, s.current_player, h) < 34
         guard__2 = _at(POKEMON__evolves_from, _at(s.hand, s.current_player, h))
-        for _slot in range(0, 4):
-            _at2 = _at1 + (_slot - 0) * 1
-            slot = np.int32(_slot)
+        for slot__i in range(0, 4):
+            _at2 = _at1 + (slot__i - 0) * 1
+            slot = np.int32(slot__i)
             _mask[_at2] = bool(
                 (
                     (
@@ -826,9 +826,9 @@ def _legal_mask_attach(s: State, _mask: np.ndarray) -> None:
     parameters, each part computed in the outermost loop that knows its value."""
     if not ((s.phase == 1) and (_at(s.energy_now, s.current_player) >= 0)):
         return
-    for _slot in range(0, 4):
-        _at1 = 50 + (_slot - 0) * 1
-        slot = np.int32(_slot)
+    for slot__i in range(0, 4):
+        _at1 = 50 + (slot__i - 0) * 1
+        slot = np.int32(slot__i)
         _mask[_at1] = bool((_at(s.card, s.current_player, slot) >= 0))
 
 
@@ -838,9 +838,9 @@ def _legal_mask_play_trainer(s: State, _mask: np.ndarray) -> None:
     if not (s.phase == 1):
         return
     guard__0 = not s.supporter_played
-    for _h in range(0, 10):
-        _at1 = 54 + (_h - 0) * 1
-        h = np.int32(_h)
+    for h__i in range(0, 10):
+        _at1 = 54 + (h__i - 0) * 1
+        h = np.int32(h__i)
         _mask[_at1] = bool(
             (
                 (_at(s.hand, s.current_player, h) >= 34)
@@ -861,9 +861,9 @@ def _legal_mask_retreat(s: State, _mask: np.ndarray) -> None:
     guard__2 = np.sum(_at(s.energy, s.current_player, 0), dtype=np.int32) >= _at(
         POKEMON__retreat, _at(s.card, s.current_player, 0)
     )
-    for _b in range(1, 4):
-        _at1 = 64 + (_b - 1) * 1
-        b = np.int32(_b)
+    for b__i in range(1, 4):
+        _at1 = 64 + (b__i - 1) * 1
+        b = np.int32(b__i)
         _mask[_at1] = bool(
             ((((_at(s.card, s.current_player, b) >= 0) and guard__0) and guard__1) and guard__2)
         )
@@ -903,9 +903,9 @@ def _legal_mask_promote(s: State, _mask: np.ndarray) -> None:
     parameters, each part computed in the outermost loop that knows its value."""
     if not (s.phase == 2):
         return
-    for _b in range(1, 4):
-        _at1 = 68 + (_b - 1) * 1
-        b = np.int32(_b)
+    for b__i in range(1, 4):
+        _at1 = 68 + (b__i - 1) * 1
+        b = np.int32(b__i)
         _mask[_at1] = bool((_at(s.card, s.current_player, b) >= 0))
 
 

@@ -347,9 +347,9 @@ def observe(s: State, player) -> np.ndarray:
 def _legal_mask_place(s: State, _mask: np.ndarray) -> None:
     """Set the legal flat actions of place: its guard over every value of its
     parameters, each part computed in the outermost loop that knows its value."""
-    for _cell in range(0, 9):
-        _at1 = 0 + (_cell - 0) * 1
-        cell = np.int32(_cell)
+    for cell__i in range(0, 9):
+        _at1 = 0 + (cell__i - 0) * 1
+        cell = np.int32(cell__i)
         _mask[_at1] = bool((s.board[cell] == 0))
 
 

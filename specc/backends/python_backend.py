@@ -340,10 +340,11 @@ def mask_body(action: ir.Action, names: dict[str, str], known: Bounds) -> str:
         for name, value in guard.lets[depth]:
             block.visit_Assign(ir.Assign(value.pos, name=name, value=value, kind="local", type=value.type))
         at = f"{action.offset}" if depth == 0 else f"_at{depth}"
-        out.line(f"for _{p.name} in range({p.lo}, {p.hi}):")
+        # the raw counter as name__i: no spec name holds "__", so it meets none (nor _mask, _atN)
+        out.line(f"for {p.name}__i in range({p.lo}, {p.hi}):")
         out.indent += 1
-        out.line(f"_at{depth + 1} = {at} + (_{p.name} - {p.lo}) * {stride}")
-        out.line(f"{p.name} = np.int32(_{p.name})")
+        out.line(f"_at{depth + 1} = {at} + ({p.name}__i - {p.lo}) * {stride}")
+        out.line(f"{p.name} = np.int32({p.name}__i)")
     rest = "True" if guard.rest is None else block.expr(guard.rest)
     out.line(f"_mask[_at{len(params)}] = bool({rest})")
     return out.text()
