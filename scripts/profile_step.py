@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 
 import specc
+from specc.bench import _random_legal
 
 STEPS = 3
 
@@ -45,10 +46,8 @@ def kernel_times(trace_dir: Path, runs: Counter | None = None) -> Counter:
 
 
 def random_actions(mask: jax.Array, key: jax.Array) -> jax.Array:
-    """One uniformly random legal action per environment: int32[batch]."""
-    keys = jax.random.split(key, mask.shape[0])
-    pick = jax.vmap(lambda m, k: jax.random.categorical(k, jnp.where(m, 0.0, -1e9)))
-    return pick(mask, keys).astype(jnp.int32)
+    """One uniformly random legal action per environment, as specc bench picks them: int32[batch]."""
+    return _random_legal(jax.random.bits(key, (mask.shape[0],), jnp.uint32), mask)
 
 
 def load_env(spec: str, chunk: int | None):

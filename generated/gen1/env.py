@@ -2041,20 +2041,12 @@ def _even_power(x, n):
 # XLA:CPU's reduce-min and reduce-max may drop a NaN: under vmap at a batch of 512 or more, the
 # least of [NaN, -2.5, ...] came out -2.5 (fuzz seed 1054). The language's min and max of an
 # array are NaN when any element is (docs/language.md, Semantics: min): the NaN is put back.
-def _reduce_min(x, axis=None):
-    """The least element of x (over `axis`, else all): NaN if any element is NaN."""
-    least = jnp.min(x, axis=axis)
-    if jnp.issubdtype(least.dtype, jnp.floating):
-        return jnp.where(jnp.any(jnp.isnan(x), axis=axis), jnp.nan, least).astype(least.dtype)
-    return least
-
-
-def _reduce_max(x, axis=None):
-    """The greatest element of x (over `axis`, else all): NaN if any element is NaN."""
-    most = jnp.max(x, axis=axis)
-    if jnp.issubdtype(most.dtype, jnp.floating):
-        return jnp.where(jnp.any(jnp.isnan(x), axis=axis), jnp.nan, most).astype(most.dtype)
-    return most
+def _reduce(extreme, x, axis=None):
+    """jnp.min or jnp.max (`extreme`) of x, over `axis` (else all): NaN if any element is NaN."""
+    result = extreme(x, axis=axis)
+    if jnp.issubdtype(result.dtype, jnp.floating):
+        return jnp.where(jnp.any(jnp.isnan(x), axis=axis), jnp.nan, result).astype(result.dtype)
+    return result
 
 
 def _floordiv(a, b):

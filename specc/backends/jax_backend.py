@@ -135,8 +135,8 @@ class JaxExpr(ExprGen):
         inner = JaxExpr(self.names, self.words, self.key, {**self.known, e.var: (e.lo.value, e.hi.value - 1)})
         body = inner.gen(e.body)
         values = f"jax.vmap(lambda {e.var}: {body})(jnp.arange({self.gen(e.lo)}, {self.gen(e.hi)}, dtype=jnp.int32))"
-        if e.op in ("min", "max"):  # NaN kept (see the template's _reduce_min)
-            return f"_reduce_{e.op}({values}, axis=0)"
+        if e.op in ("min", "max"):  # NaN kept (see the template's _reduce)
+            return f"_reduce(jnp.{e.op}, {values}, axis=0)"
         if e.op in ("any", "all"):
             return f"jnp.{e.op}({values}, axis=0)"
         if e.op in ("sum", "count"):
@@ -156,7 +156,7 @@ class JaxExpr(ExprGen):
             )
         if f in ("min", "max"):
             if len(args) == 1:
-                return f"_reduce_{f}({args[0]})"
+                return f"_reduce(jnp.{f}, {args[0]})"
             return f"jnp.{'minimum' if f == 'min' else 'maximum'}({args[0]}, {args[1]})"
         if f == "clip":
             return f"jnp.clip({args[0]}, {args[1]}, {args[2]})"
